@@ -1,0 +1,175 @@
+#include "command.h"
+
+#include "transfer/floatjob.h"
+#include "util/units.h"
+#include "vault/vault.h"
+
+#include <QElapsedTimer>
+#include <QJsonArray>
+
+namespace mf::cli {
+
+namespace {
+
+class FloatCommand final : public Command
+{
+public:
+    using Command::Command;
+
+    void run(const QStringList& args) override
+    {
+        QCommandLineParser p;
+        p.addPositionalArgument(QStringLiteral("paths"), QStringLiteral("Files or folders to float."),
+                                QStringLiteral("PATH..."));
+        p.addOption({QStringLiteral("name"), QStringLiteral("Model name (default: the first file or folder's name)."),
+                     QStringLiteral("name")});
+        p.addOption({QStringLiteral("replicas"),
+                     QStringLiteral("Copies of every chunk, on distinct providers (default: the vault's setting)."),
+                     QStringLiteral("n")});
+        p.addOption({QStringLiteral("chunker"), QStringLiteral("cdc (content-defined, default) or fixed."),
+                     QStringLiteral("kind")});
+        p.addOption({QStringLiteral("chunk-size"),
+                     QStringLiteral("Average (cdc) or exact (fixed) chunk size, e.g. 8M."), QStringLiteral("size")});
+        p.addOption({QStringLiteral("provider"), QStringLiteral("Place chunks only on this provider (repeatable)."),
+                     QStringLiteral("name")});
+        if (!parse(p, args, QStringLiteral("float PATH... [--name NAME] [--replicas N] [--chunker cdc|fixed]"), 1, -1))
+            return;
+        Vault* vault = m_ctx.openVault();
+        if (!vault)
+            return finish(Failed);
+
+        FloatJob::Request request;
+        request.paths = p.positionalArguments();
+        request.modelName = p.value(QStringLiteral("name"));
+        request.options.replication = vault->replicationFactor();
+        if (p.isSet(QStringLiteral("replicas"))) {
+            bool ok = false;
+            request.options.replication = p.value(QStringLiteral("replicas")).toInt(&ok);
+            if (!ok || request.options.replication < 1 || request.options.replication > 16) {
+                console().error(QStringLiteral("--replicas takes a number from 1 to 16"));
+                return finish(Usage);
+            }
+        }
+        const auto chunker = chunkerFrom(p, vault->defaultChunker());
+        if (!chunker)
+            return finish(Usage);
+        request.options.chunker = *chunker;
+        for (const QString& name : p.values(QStringLiteral("provider"))) {
+            const auto provider = vault->registry().providerByName(name);
+            if (!provider) {
+                console().error(QStringLiteral("There is no provider named “%1” (see “modelfloat-cli provider list”)").arg(name));
+                return finish(NotFound);
+            }
+            request.options.providerIds.append(provider->id);
+        }
+
+        m_job = new FloatJob(vault, request, this);
+        connect(m_job, &FloatJob::warning, this, [this](const QString& w) { console().warning(w); });
+        connect(m_job, &FloatJob::finished, this, &FloatCommand::onFinished);
+        console().startProgress([this](qint64& done, qint64& total, QString& label) {
+            done = m_job->bytesDone();
+            total = m_job->totalBytes();
+            label = m_job->currentFile();
+        });
+        m_clock.start();
+        m_job->start();
+    }
+
+    void interrupt() override
+    {
+        if (m_job)
+            m_job->abort();
+        else
+            finish(Interrupted);
+    }
+
+private:
+    std::optional<ChunkerParams> chunkerFrom(const QCommandLineParser& p, const ChunkerParams& fallback)
+    {
+        ChunkerParams params = fallback;
+        const QString kind = p.value(QStringLiteral("chunker"));
+        if (!kind.isEmpty() && kind != QLatin1String("cdc") && kind != QLatin1String("fixed")) {
+            console().error(QStringLiteral("--chunker takes “cdc” or “fixed”, not “%1”").arg(kind));
+            return std::nullopt;
+        }
+        std::optional<qint64> size;
+        if (p.isSet(QStringLiteral("chunk-size"))) {
+            size = units::parseBytes(p.value(QStringLiteral("chunk-size")));
+            if (!size || *size <= 0 || *size > (qint64(1) << 32)) {
+                console().error(QStringLiteral("--chunk-size takes a size such as 8M or 16MiB"));
+                return std::nullopt;
+            }
+        }
+        if (kind == QLatin1String("fixed"))
+            params = ChunkerParams::fixed(quint32(size.value_or(ChunkerParams::defaults().avgSize)));
+        else if (kind == QLatin1String("cdc") || size) {
+            const quint32 avg = quint32(size.value_or(ChunkerParams::defaults().avgSize));
+            params = size ? ChunkerParams::contentDefined(avg / 2, avg, avg * 4) : ChunkerParams::defaults();
+        }
+        QString why;
+        if (!params.isValid(&why)) {
+            console().error(why);
+            return std::nullopt;
+        }
+        return params;
+    }
+
+    void onFinished()
+    {
+        console().stopProgress();
+        const auto& t = m_job->totals();
+        const double secs = qMax<qint64>(1, m_clock.elapsed()) / 1000.0;
+        QJsonObject doc{{QStringLiteral("model"), m_job->modelName()},
+                        {QStringLiteral("ok"), m_job->failure() == FloatJob::Failure::None},
+                        {QStringLiteral("resumed"), m_job->resumed()},
+                        {QStringLiteral("bytes"), t.fileSize},
+                        {QStringLiteral("chunks"), t.chunks},
+                        {QStringLiteral("chunks_sent"), t.chunksSent},
+                        {QStringLiteral("chunks_deduplicated"), t.chunksDeduplicated},
+                        {QStringLiteral("bytes_sent"), t.bytesSent},
+                        {QStringLiteral("bytes_deduplicated"), t.bytesDeduplicated},
+                        {QStringLiteral("under_replicated_chunks"), t.underReplicatedChunks},
+                        {QStringLiteral("files_skipped"), m_job->filesSkipped()},
+                        {QStringLiteral("seconds"), secs}};
+        if (!m_job->error().ok())
+            doc.insert(QStringLiteral("error"), m_job->error().message);
+        console().printJson(doc);
+
+        switch (m_job->failure()) {
+        case FloatJob::Failure::None:
+            break;
+        case FloatJob::Failure::Cancelled:
+            console().error(QStringLiteral("Interrupted. Run the same command again to resume; finished chunks are kept."));
+            return finish(Interrupted);
+        case FloatJob::Failure::BadInput:
+            console().error(m_job->error().message);
+            return finish(BadInput);
+        case FloatJob::Failure::ModelExists:
+            console().error(m_job->error().message);
+            return finish(AlreadyExists);
+        case FloatJob::Failure::Transfer:
+            console().error(m_job->error().message);
+            return finish(Failed);
+        }
+        console().print(QStringLiteral("Floated “%1”%2: %3 in %4 chunks")
+                            .arg(m_job->modelName(), m_job->resumed() ? QStringLiteral(" (resumed)") : QString(),
+                                 units::formatBytes(t.fileSize))
+                            .arg(t.chunks));
+        console().print(QStringLiteral("  sent %1 (%2 chunks); %3 (%4 chunks) were already stored")
+                            .arg(units::formatBytes(t.bytesSent))
+                            .arg(t.chunksSent)
+                            .arg(units::formatBytes(t.bytesDeduplicated))
+                            .arg(t.chunksDeduplicated));
+        console().print(QStringLiteral("  %1 s, %2").arg(secs, 0, 'f', 1).arg(units::formatRate(t.fileSize / secs)));
+        finish(Success);
+    }
+
+    FloatJob* m_job = nullptr;
+    QElapsedTimer m_clock;
+};
+
+} // namespace
+
+Command* makeFloatCommand(Context& c) { return new FloatCommand(c); }
+
+} // namespace mf::cli

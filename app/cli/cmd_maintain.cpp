@@ -1,0 +1,147 @@
+// Commands that check or change what is stored: verify, rm, collect.
+#include "command.h"
+
+#include "transfer/removejob.h"
+#include "transfer/verifyjob.h"
+#include "util/units.h"
+#include "vault/vault.h"
+
+#include <QJsonArray>
+
+namespace mf::cli {
+
+namespace {
+
+class VerifyCommand final : public Command
+{
+public:
+    using Command::Command;
+    void run(const QStringList& args) override
+    {
+        QCommandLineParser p;
+        p.addPositionalArgument(QStringLiteral("model"), QStringLiteral("Models to verify."), QStringLiteral("[MODEL...]"));
+        p.addOption({QStringLiteral("all"), QStringLiteral("Verify every model.")});
+        if (!parse(p, args, QStringLiteral("verify MODEL... | --all"), 0, -1))
+            return;
+        if (p.positionalArguments().isEmpty() == !p.isSet(QStringLiteral("all"))) {
+            console().error(QStringLiteral("verify takes model names or --all"));
+            return finish(Usage);
+        }
+        Vault* vault = m_ctx.openVault();
+        if (!vault)
+            return finish(Failed);
+        m_job = new VerifyJob(vault, p.positionalArguments(), this);
+        connect(m_job, &VerifyJob::finished, this, &VerifyCommand::onFinished);
+        console().startProgress([this](qint64& done, qint64& total, QString&) {
+            done = m_job->bytesDone();
+            total = m_job->totalBytes();
+        });
+        m_job->start();
+    }
+
+    void interrupt() override
+    {
+        if (m_job)
+            m_job->abort();
+        else
+            finish(Interrupted);
+    }
+
+private:
+    void onFinished()
+    {
+        console().stopProgress();
+        if (m_job->error().kind == Error::Kind::Cancelled)
+            return finish(Interrupted);
+        if (!m_job->error().ok()) {
+            console().error(m_job->error().message);
+            return finish(m_job->error().kind == Error::Kind::NotFound ? NotFound : Failed);
+        }
+        const VerifyJob::Report& r = m_job->report();
+        for (const QString& line : r.problems)
+            console().print(QStringLiteral("PROBLEM  ") + line);
+        console().print(QStringLiteral("Checked %1 replicas of %2 chunks: %3 good, %4 missing, %5 corrupt, %6 unreachable")
+                            .arg(r.placementsChecked)
+                            .arg(r.chunks)
+                            .arg(r.good)
+                            .arg(r.missing)
+                            .arg(r.corrupt)
+                            .arg(r.unreachable));
+        console().print(QStringLiteral("%1 chunks under-replicated, %2 chunks with no good replica")
+                            .arg(r.underReplicated)
+                            .arg(r.lost));
+        console().print(r.healthy() ? QStringLiteral("OK: every replica is present and intact")
+                                    : QStringLiteral("PROBLEMS FOUND"));
+        console().printJson({{QStringLiteral("ok"), r.healthy()},
+                             {QStringLiteral("chunks"), r.chunks},
+                             {QStringLiteral("checked"), r.placementsChecked},
+                             {QStringLiteral("good"), r.good},
+                             {QStringLiteral("missing"), r.missing},
+                             {QStringLiteral("corrupt"), r.corrupt},
+                             {QStringLiteral("unreachable"), r.unreachable},
+                             {QStringLiteral("under_replicated"), r.underReplicated},
+                             {QStringLiteral("lost"), r.lost},
+                             {QStringLiteral("problems"), QJsonArray::fromStringList(r.problems)}});
+        finish(r.healthy() ? Success : IntegrityProblem);
+    }
+
+    VerifyJob* m_job = nullptr;
+};
+
+class RemoveCommand final : public Command
+{
+public:
+    RemoveCommand(Context& c, bool collectOnly)
+        : Command(c)
+        , m_collectOnly(collectOnly)
+    {
+    }
+    void run(const QStringList& args) override
+    {
+        QCommandLineParser p;
+        if (!m_collectOnly)
+            p.addPositionalArgument(QStringLiteral("model"), QStringLiteral("The model to remove."));
+        const bool ok = m_collectOnly ? parse(p, args, QStringLiteral("collect"), 0, 0)
+                                      : parse(p, args, QStringLiteral("rm MODEL"), 1, 1);
+        if (!ok)
+            return;
+        Vault* vault = m_ctx.openVault();
+        if (!vault)
+            return finish(Failed);
+        const QString name = m_collectOnly ? QString() : p.positionalArguments().at(0);
+        auto* job = new RemoveJob(vault, name, this);
+        connect(job, &RemoveJob::finished, this, [this, job, name] {
+            if (!job->error().ok()) {
+                console().error(job->error().message);
+                return finish(job->error().kind == Error::Kind::NotFound ? NotFound : Failed);
+            }
+            for (const QString& w : job->warnings())
+                console().warning(w);
+            if (!name.isEmpty())
+                console().print(QStringLiteral("Removed “%1”").arg(name));
+            console().print(QStringLiteral("Freed %1 chunks (%2 across providers)")
+                                .arg(job->chunksFreed())
+                                .arg(units::formatBytes(job->bytesFreed())));
+            console().printJson({{QStringLiteral("ok"), true},
+                                 {QStringLiteral("model"), name},
+                                 {QStringLiteral("chunks_freed"), job->chunksFreed()},
+                                 {QStringLiteral("bytes_freed"), job->bytesFreed()},
+                                 {QStringLiteral("warnings"), QJsonArray::fromStringList(job->warnings())}});
+            finish(Success);
+        });
+        job->start();
+    }
+    // Removal is short and its registry part is one transaction; let it end on its own.
+    void interrupt() override {}
+
+private:
+    bool m_collectOnly;
+};
+
+} // namespace
+
+Command* makeVerifyCommand(Context& c) { return new VerifyCommand(c); }
+Command* makeRemoveCommand(Context& c) { return new RemoveCommand(c, false); }
+Command* makeCollectCommand(Context& c) { return new RemoveCommand(c, true); }
+
+} // namespace mf::cli

@@ -1,0 +1,186 @@
+#include "command.h"
+
+#include "transfer/rangejob.h"
+#include "transfer/restorejob.h"
+#include "util/units.h"
+#include "vault/vault.h"
+
+#include <QElapsedTimer>
+#include <QFile>
+#include <QJsonArray>
+#include <QRegularExpression>
+
+namespace mf::cli {
+
+namespace {
+
+class RestoreCommand final : public Command
+{
+public:
+    using Command::Command;
+
+    void run(const QStringList& args) override
+    {
+        QCommandLineParser p;
+        p.addPositionalArgument(QStringLiteral("model"), QStringLiteral("The model to restore."));
+        p.addPositionalArgument(QStringLiteral("file"), QStringLiteral("Only this file of the model."), QStringLiteral("[FILE]"));
+        p.addOption({QStringLiteral("to"), QStringLiteral("Destination folder (created if missing)."), QStringLiteral("dir")});
+        p.addOption({QStringLiteral("force"), QStringLiteral("Replace files that already exist.")});
+        p.addOption({QStringLiteral("sync"), QStringLiteral("Flush each file to disk before it appears.")});
+        if (!parse(p, args, QStringLiteral("restore MODEL [FILE] --to DIR [--force]"), 1, 2))
+            return;
+        if (!p.isSet(QStringLiteral("to"))) {
+            console().error(QStringLiteral("restore needs --to DIR"));
+            return finish(Usage);
+        }
+        Vault* vault = m_ctx.openVault();
+        if (!vault)
+            return finish(Failed);
+        RestoreJob::Request request;
+        request.modelName = p.positionalArguments().at(0);
+        request.filePath = p.positionalArguments().value(1);
+        request.destinationDir = p.value(QStringLiteral("to"));
+        request.options.overwrite = p.isSet(QStringLiteral("force"));
+        request.options.sync = p.isSet(QStringLiteral("sync"));
+        m_job = new RestoreJob(vault, request, this);
+        connect(m_job, &RestoreJob::finished, this, &RestoreCommand::onFinished);
+        console().startProgress([this](qint64& done, qint64& total, QString&) {
+            done = m_job->bytesDone();
+            total = m_job->totalBytes();
+        });
+        m_clock.start();
+        m_job->start();
+    }
+
+    void interrupt() override
+    {
+        if (m_job)
+            m_job->abort();
+        else
+            finish(Interrupted);
+    }
+
+private:
+    void onFinished()
+    {
+        console().stopProgress();
+        for (const QString& problem : m_job->problems())
+            console().warning(problem + QStringLiteral(" (another replica was used)"));
+        const double secs = qMax<qint64>(1, m_clock.elapsed()) / 1000.0;
+        QJsonObject doc{{QStringLiteral("ok"), m_job->failure() == RestoreJob::Failure::None},
+                        {QStringLiteral("files"), QJsonArray::fromStringList(m_job->restoredPaths())},
+                        {QStringLiteral("bytes"), m_job->bytesDone()},
+                        {QStringLiteral("problems"), QJsonArray::fromStringList(m_job->problems())},
+                        {QStringLiteral("seconds"), secs}};
+        if (!m_job->error().ok())
+            doc.insert(QStringLiteral("error"), m_job->error().message);
+        console().printJson(doc);
+        if (m_job->failure() != RestoreJob::Failure::None)
+            console().error(m_job->error().message);
+        switch (m_job->failure()) {
+        case RestoreJob::Failure::None:
+            for (const QString& path : m_job->restoredPaths())
+                console().print(QStringLiteral("Restored %1").arg(path));
+            console().print(QStringLiteral("  %1 verified in %2 s, %3")
+                                .arg(units::formatBytes(m_job->bytesDone()))
+                                .arg(secs, 0, 'f', 1)
+                                .arg(units::formatRate(m_job->bytesDone() / secs)));
+            return finish(Success);
+        case RestoreJob::Failure::NotFound:
+        case RestoreJob::Failure::Incomplete:
+            return finish(NotFound);
+        case RestoreJob::Failure::DestinationExists:
+            return finish(AlreadyExists);
+        case RestoreJob::Failure::Integrity:
+            return finish(IntegrityProblem);
+        case RestoreJob::Failure::Cancelled:
+            return finish(Interrupted);
+        case RestoreJob::Failure::Transfer:
+            return finish(Failed);
+        }
+    }
+
+    RestoreJob* m_job = nullptr;
+    QElapsedTimer m_clock;
+};
+
+class CatCommand final : public Command
+{
+public:
+    using Command::Command;
+
+    void run(const QStringList& args) override
+    {
+        QCommandLineParser p;
+        p.addPositionalArgument(QStringLiteral("model"), QStringLiteral("The model."));
+        p.addPositionalArgument(QStringLiteral("file"), QStringLiteral("The file inside the model."));
+        p.addOption({QStringLiteral("range"),
+                     QStringLiteral("Bytes A to B inclusive (A-B), or from A to the end (A-)."), QStringLiteral("A-B")});
+        if (!parse(p, args, QStringLiteral("cat MODEL FILE [--range A-B]"), 2, 2))
+            return;
+        Vault* vault = m_ctx.openVault();
+        if (!vault)
+            return finish(Failed);
+        const QString modelName = p.positionalArguments().at(0);
+        const QString filePath = p.positionalArguments().at(1);
+        const auto model = vault->registry().modelByName(modelName);
+        if (!model) {
+            console().error(QStringLiteral("There is no model named “%1”").arg(modelName));
+            return finish(NotFound);
+        }
+        const auto file = vault->registry().file(model->id, filePath);
+        if (!file) {
+            console().error(QStringLiteral("Model “%1” has no file “%2”").arg(modelName, filePath));
+            return finish(NotFound);
+        }
+        qint64 begin = 0, end = file->size;
+        if (p.isSet(QStringLiteral("range"))) {
+            static const QRegularExpression re(QStringLiteral("^(\\d+)-(\\d*)$"));
+            const auto m = re.match(p.value(QStringLiteral("range")));
+            if (!m.hasMatch()) {
+                console().error(QStringLiteral("--range takes A-B or A- (byte offsets, B inclusive)"));
+                return finish(Usage);
+            }
+            begin = m.captured(1).toLongLong();
+            end = m.captured(2).isEmpty() ? file->size : m.captured(2).toLongLong() + 1;
+            if (begin >= file->size || end > file->size || begin >= end) {
+                console().error(QStringLiteral("The range %1 is outside “%2”, which has %3 bytes")
+                                    .arg(p.value(QStringLiteral("range")), filePath)
+                                    .arg(file->size));
+                return finish(Usage);
+            }
+        }
+        m_out.open(stdout, QIODevice::WriteOnly | QIODevice::Unbuffered);
+        m_job = new RangeJob(vault, *file, begin, end, &m_out, this);
+        connect(m_job, &RangeJob::finished, this, [this] {
+            m_out.close();
+            if (m_job->error().kind == Error::Kind::Cancelled)
+                return finish(Interrupted);
+            if (!m_job->error().ok()) {
+                console().error(m_job->error().message);
+                return finish(m_job->error().kind == Error::Kind::Corrupt ? IntegrityProblem : Failed);
+            }
+            finish(Success);
+        });
+        m_job->start();
+    }
+
+    void interrupt() override
+    {
+        if (m_job)
+            m_job->abort();
+        else
+            finish(Interrupted);
+    }
+
+private:
+    QFile m_out;
+    RangeJob* m_job = nullptr;
+};
+
+} // namespace
+
+Command* makeRestoreCommand(Context& c) { return new RestoreCommand(c); }
+Command* makeCatCommand(Context& c) { return new CatCommand(c); }
+
+} // namespace mf::cli

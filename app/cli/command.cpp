@@ -1,0 +1,81 @@
+#include "command.h"
+
+#include "vault/vault.h"
+
+#include <QCoreApplication>
+
+namespace mf::cli {
+
+Vault* Context::openVault()
+{
+    if (vault)
+        return vault.get();
+    QString error;
+    vault = Vault::open(vaultDir.isEmpty() ? Vault::defaultDirectory() : vaultDir, &error);
+    if (!vault)
+        console.error(error);
+    return vault.get();
+}
+
+void Command::finish(int code)
+{
+    if (m_done)
+        return;
+    m_done = true;
+    console().stopProgress();
+    QMetaObject::invokeMethod(this, [this, code] { Q_EMIT done(code); }, Qt::QueuedConnection);
+}
+
+bool Command::parse(QCommandLineParser& parser, const QStringList& args, const QString& syntax,
+                    int minPositional, int maxPositional)
+{
+    parser.setApplicationDescription(syntax);
+    parser.addHelpOption();
+    parser.addOption({QStringLiteral("vault"), QStringLiteral("The vault folder."), QStringLiteral("dir")});
+    parser.addOption({QStringLiteral("json"), QStringLiteral("Print the result as JSON.")});
+    parser.addOption({QStringLiteral("quiet"), QStringLiteral("No progress line.")});
+    if (!parser.parse(args)) {
+        console().error(parser.errorText() + QStringLiteral(" (see “%1 --help”)").arg(args.value(0)));
+        finish(Usage);
+        return false;
+    }
+    if (parser.isSet(QStringLiteral("help"))) {
+        // showHelp() would exit() from inside the event loop; print instead.
+        QTextStream(stdout) << parser.helpText();
+        finish(Success);
+        return false;
+    }
+    if (parser.isSet(QStringLiteral("vault")))
+        m_ctx.vaultDir = parser.value(QStringLiteral("vault"));
+    if (parser.isSet(QStringLiteral("json")))
+        console().json = true;
+    if (parser.isSet(QStringLiteral("quiet")))
+        console().quiet = true;
+    const int n = int(parser.positionalArguments().size());
+    if (n < minPositional || (maxPositional >= 0 && n > maxPositional)) {
+        console().error(QStringLiteral("usage: modelfloat-cli %1 (see “%2 --help”)").arg(syntax, args.value(0)));
+        finish(Usage);
+        return false;
+    }
+    return true;
+}
+
+QList<CommandInfo> allCommands()
+{
+    return {
+        {QStringLiteral("init"), QStringLiteral("Create the vault (done automatically on first use)"), makeInitCommand},
+        {QStringLiteral("config"), QStringLiteral("Show or change vault settings (replication, chunker)"), makeConfigCommand},
+        {QStringLiteral("provider"), QStringLiteral("Add, list, test or remove storage providers"), makeProviderCommand},
+        {QStringLiteral("float"), QStringLiteral("Float files or folders into the vault as a model"), makeFloatCommand},
+        {QStringLiteral("list"), QStringLiteral("List the models in the vault"), makeListCommand},
+        {QStringLiteral("info"), QStringLiteral("Show a model's files, chunks and placements"), makeInfoCommand},
+        {QStringLiteral("stats"), QStringLiteral("Show vault totals and provider usage"), makeStatsCommand},
+        {QStringLiteral("restore"), QStringLiteral("Restore a model or one of its files into a folder"), makeRestoreCommand},
+        {QStringLiteral("cat"), QStringLiteral("Write a file of a model (or a byte range) to stdout"), makeCatCommand},
+        {QStringLiteral("verify"), QStringLiteral("Check every replica of a model's chunks"), makeVerifyCommand},
+        {QStringLiteral("rm"), QStringLiteral("Remove a model and free chunks nothing else uses"), makeRemoveCommand},
+        {QStringLiteral("collect"), QStringLiteral("Free chunks that no model uses any more"), makeCollectCommand},
+    };
+}
+
+} // namespace mf::cli

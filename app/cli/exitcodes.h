@@ -1,0 +1,15 @@
+#pragma once
+
+// modelfloat-cli's exit codes, documented in README.md and `modelfloat-cli --help`.
+namespace mf::cli {
+enum ExitCode : int {
+    Success = 0,
+    Failed = 1,           // a transfer or provider failed; the message says why
+    Usage = 2,            // bad arguments
+    NotFound = 3,         // no such model, file or provider
+    IntegrityProblem = 4, // verify found missing or corrupt replicas; restored bytes mismatched
+    AlreadyExists = 5,    // model name or destination exists (use --name / --force)
+    BadInput = 6,         // a path is missing, unreadable, empty, or changed while read
+    Interrupted = 130,    // Ctrl-C or SIGTERM; run the same command again to resume
+};
+} // namespace mf::cli

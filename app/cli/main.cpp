@@ -1,0 +1,75 @@
+// modelfloat-cli: the command-line face of the engine. It links only modelfloat_core, which is
+// the proof that the engine needs no display.
+
+#include "command.h"
+#include "interrupt.h"
+#include "vault/vault.h"
+
+#include <QCoreApplication>
+#include <QTextStream>
+
+using namespace mf::cli;
+
+namespace {
+
+QString globalHelp()
+{
+    QString text = QStringLiteral(
+        "Usage: modelfloat-cli COMMAND [options] [arguments]\n\n"
+        "Keeps large model files floating: split into content-addressed chunks, stored on\n"
+        "several providers, restored bit-exact and verified.\n\nCommands:\n");
+    for (const CommandInfo& c : allCommands())
+        text += QStringLiteral("  %1%2\n").arg(c.name, -10).arg(c.summary);
+    text += QStringLiteral(
+        "\nOptions every command takes:\n"
+        "  --vault DIR   the vault folder (default: $MODELFLOAT_VAULT, else\n"
+        "                ~/.local/share/modelfloat/vault)\n"
+        "  --json        print the result as one JSON document\n"
+        "  --quiet       no progress line\n"
+        "  --help        help for the command\n"
+        "\nExit codes:\n"
+        "  0 success, 1 a transfer or provider failed, 2 bad arguments, 3 no such model/file/\n"
+        "  provider, 4 missing or corrupt data found, 5 model or destination already exists,\n"
+        "  6 a path is missing, unreadable, empty or changed while read, 130 interrupted.\n");
+    return text;
+}
+
+} // namespace
+
+int main(int argc, char* argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("modelfloat-cli"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(MODELFLOAT_VERSION));
+
+    QStringList args = QCoreApplication::arguments();
+    args.removeFirst();
+    if (args.isEmpty() || args.first() == QLatin1String("--help") || args.first() == QLatin1String("-h") ||
+        args.first() == QLatin1String("help")) {
+        QTextStream(stdout) << globalHelp();
+        return args.isEmpty() ? Usage : Success;
+    }
+    if (args.first() == QLatin1String("--version")) {
+        QTextStream(stdout) << "modelfloat-cli " << QCoreApplication::applicationVersion() << '\n';
+        return Success;
+    }
+
+    Context context;
+    Command* command = nullptr;
+    for (const CommandInfo& c : allCommands())
+        if (c.name == args.first())
+            command = c.make(context);
+    if (!command) {
+        QTextStream(stderr) << "modelfloat-cli: unknown command “" << args.first()
+                            << "” (see “modelfloat-cli --help”)\n";
+        return Usage;
+    }
+    Interrupt interrupt;
+    QObject::connect(&interrupt, &Interrupt::interrupted, command, &Command::interrupt);
+    QObject::connect(command, &Command::done, &app, [](int code) { QCoreApplication::exit(code); });
+    QMetaObject::invokeMethod(command, [command, args] { command->run(args); }, Qt::QueuedConnection);
+    const int code = app.exec();
+    delete command;
+    context.vault.reset();
+    return code;
+}

@@ -1,0 +1,68 @@
+#pragma once
+
+#include "chunkerparams.h"
+#include "filesnapshot.h"
+
+#include <QByteArray>
+#include <QObject>
+#include <QString>
+
+#include <memory>
+
+namespace mf {
+
+// One chunk found by the scanner: where it is in the file and what it is.
+struct ScannedChunk
+{
+    qint64 offset = 0;
+    qint64 size = 0;
+    QByteArray sha256; // 32 bytes
+    QString cid;       // cid::fromSha256(sha256)
+};
+
+// Reads a file once, on worker threads, cutting it into chunks and hashing every chunk and the
+// whole file (the whole-file hash runs on a second thread, in parallel). Results arrive in the
+// thread that owns the scanner, in file order, through queued signals; the owner never waits.
+//
+// Back-pressure: at most `maxPendingChunks` chunks are reported and not yet acknowledged; the
+// reading thread sleeps until the owner calls acknowledge(). Memory is a few read blocks,
+// independent of file and chunk size: chunk bytes are never held whole.
+class FileScanner final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(FileScanner)
+
+public:
+    FileScanner(const QString& path, const ChunkerParams& params, QObject* parent = nullptr);
+    ~FileScanner() override; // aborts and joins the worker threads
+
+    void setMaxPendingChunks(int count); // before start(); default 16
+    void start();
+    // Stops reading; finished() follows with an error "cancelled". Safe to call twice.
+    void abort();
+    // The owner has dealt with `count` more reported chunks.
+    void acknowledge(int count = 1);
+
+    bool isFinished() const;
+    // Empty on success; otherwise a sentence naming the file and what went wrong.
+    QString errorString() const;
+    bool wasCancelled() const;
+    QByteArray fileSha256() const;   // valid after a successful finish
+    qint64 fileSize() const;         // bytes read
+    FileSnapshot snapshot() const;   // taken when the file was opened, before reading
+
+Q_SIGNALS:
+    void chunkScanned(const mf::ScannedChunk& chunk);
+    // Throttled (at most every 100 ms and at the end).
+    void progress(qint64 bytesRead, qint64 totalBytes);
+    // Exactly once, after the last chunkScanned().
+    void finished();
+
+private:
+    struct Private;
+    std::unique_ptr<Private> d;
+};
+
+} // namespace mf
+
+Q_DECLARE_METATYPE(mf::ScannedChunk)

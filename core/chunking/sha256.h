@@ -1,0 +1,40 @@
+#pragma once
+
+#include <QByteArray>
+#include <QByteArrayView>
+
+#include <memory>
+
+struct evp_md_ctx_st;
+
+namespace mf {
+
+// Incremental SHA-256 through OpenSSL's EVP interface, which uses the CPU's SHA extensions
+// where present (QCryptographicHash does not, and is several times slower).
+class Sha256 final
+{
+public:
+    static constexpr int DigestSize = 32;
+
+    Sha256();
+    ~Sha256();
+    Sha256(Sha256&&) noexcept;
+    Sha256& operator=(Sha256&&) noexcept;
+    Q_DISABLE_COPY(Sha256)
+
+    void addData(const void* data, qsizetype size);
+    void addData(QByteArrayView data) { addData(data.data(), data.size()); }
+    // The 32-byte digest of everything added since construction or the last reset().
+    QByteArray result();
+    void reset();
+
+    static QByteArray hash(QByteArrayView data);
+
+private:
+    struct CtxDeleter {
+        void operator()(evp_md_ctx_st* ctx) const;
+    };
+    std::unique_ptr<evp_md_ctx_st, CtxDeleter> m_ctx;
+};
+
+} // namespace mf

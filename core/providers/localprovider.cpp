@@ -1,0 +1,450 @@
+#include "localprovider.h"
+
+#include "chunking/cid.h"
+
+#include <QDir>
+#include <QDirIterator>
+#include <QFileInfo>
+#include <QMutex>
+#include <QPointer>
+#include <QStorageInfo>
+#include <QWaitCondition>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <functional>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace mf {
+
+namespace {
+
+constexpr qint64 BlockSize = 1 << 20;
+constexpr qint64 ProgressIntervalBytes = 4 << 20;
+
+QString errnoText(int err) { return QString::fromLocal8Bit(std::strerror(err)); }
+
+// A job whose work runs on the provider's pool. The worker never touches the job object except
+// to post results to it; the destructor waits for a still-running worker so that callers'
+// sinks and sources are never used after the job is gone.
+class LocalJob final : public ProviderJob
+{
+public:
+    struct Task
+    {
+        std::atomic_bool cancelled{false};
+        QString locator;
+        qint64 size = -1;
+        QList<StoredObject> objects;
+        ProviderUsage usage;
+        QMutex mutex;
+        QWaitCondition doneCondition;
+        bool running = false;
+    };
+    using Work = std::function<Error(Task&, LocalJob&)>;
+
+    LocalJob(QThreadPool* pool, Work work, QObject* parent)
+        : ProviderJob(parent)
+        , m_pool(pool)
+        , m_work(std::move(work))
+    {
+    }
+
+    ~LocalJob() override
+    {
+        m_task->cancelled = true;
+        QMutexLocker lock(&m_task->mutex);
+        while (m_task->running)
+            m_task->doneCondition.wait(&m_task->mutex);
+    }
+
+    // Called by the worker; posts a progress signal to the job's thread.
+    void reportProgress(qint64 done, qint64 total)
+    {
+        QMetaObject::invokeMethod(
+            this, [this, done, total] { Q_EMIT progress(done, total); }, Qt::QueuedConnection);
+    }
+
+protected:
+    void doStart() override
+    {
+        auto task = m_task;
+        task->running = true;
+        m_pool->start([this, task] {
+            const Error result = m_work(*task, *this);
+            QMetaObject::invokeMethod(
+                this,
+                [this, result] {
+                    m_locator = m_task->locator;
+                    m_objectSize = m_task->size;
+                    m_objects = std::move(m_task->objects);
+                    m_usage = m_task->usage;
+                    finish(result);
+                },
+                Qt::QueuedConnection);
+            QMutexLocker lock(&task->mutex);
+            task->running = false;
+            task->doneCondition.wakeAll();
+        });
+    }
+
+    void doAbort() override { m_task->cancelled = true; }
+
+private:
+    QThreadPool* m_pool;
+    Work m_work;
+    std::shared_ptr<Task> m_task = std::make_shared<Task>();
+};
+
+Error cancelledError() { return Error::make(Error::Kind::Cancelled, QStringLiteral("Cancelled")); }
+
+// Writes all of `size` bytes, retrying short writes.
+bool writeAll(int fd, const char* data, qint64 size)
+{
+    while (size > 0) {
+        const ssize_t n = ::write(fd, data, size_t(size));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return false;
+        }
+        data += n;
+        size -= n;
+    }
+    return true;
+}
+
+} // namespace
+
+struct LocalProvider::Shared
+{
+    QString name;
+    QString root;
+    LocalProvider::Options options;
+
+    Error missingRoot() const
+    {
+        return Error::make(Error::Kind::Fatal,
+                           QStringLiteral("The folder “%1” of provider “%2” does not exist; was "
+                                          "it moved, or is its disk not mounted?")
+                               .arg(root, name));
+    }
+    bool rootExists() const { return QFileInfo(root).isDir(); }
+    Error badLocator(const QString& locator) const
+    {
+        return Error::make(Error::Kind::NotFound,
+                           QStringLiteral("“%1” is not an object name of provider “%2”")
+                               .arg(locator, name));
+    }
+
+    // Bytes stored, counted once by walking the folder and then kept up to date by put and
+    // remove, so a quota check does not walk thousands of files for every chunk.
+    qint64 usedBytes()
+    {
+        QMutexLocker lock(&usedMutex);
+        if (used < 0) {
+            qint64 sum = 0;
+            QDirIterator it(root, {QStringLiteral("bafkrei*")}, QDir::Files,
+                            QDirIterator::Subdirectories);
+            while (it.hasNext()) {
+                it.next();
+                sum += it.fileInfo().size();
+            }
+            used = sum;
+        }
+        return used;
+    }
+    void addUsed(qint64 delta)
+    {
+        QMutexLocker lock(&usedMutex);
+        if (used >= 0)
+            used += delta;
+    }
+
+    QMutex usedMutex;
+    qint64 used = -1;
+};
+
+LocalProvider::LocalProvider(const QString& displayName, const QString& rootPath,
+                             const Options& options, QObject* parent)
+    : Provider(displayName, parent)
+    , m_shared(std::make_shared<Shared>())
+    , m_root(QDir::cleanPath(QDir(rootPath).absolutePath()))
+    , m_options(options)
+{
+    m_shared->name = displayName;
+    m_shared->root = m_root;
+    m_shared->options = options;
+    m_pool.setMaxThreadCount(qMax(1, options.maxThreads));
+    m_pool.setObjectName(QStringLiteral("local provider ") + displayName);
+}
+
+LocalProvider::~LocalProvider()
+{
+    // Jobs are children of their callers, not of us; wait for stragglers so no worker outlives
+    // the pool it runs on.
+    m_pool.waitForDone();
+}
+
+QString LocalProvider::objectPath(const QString& root, const QString& cid)
+{
+    // flatfs "next-to-last/2": the last characters of a base32 digest are evenly spread,
+    // unlike the first ones, which encode the constant CID prefix.
+    const QString shard = cid.size() >= 3 ? cid.mid(cid.size() - 3, 2) : QStringLiteral("_");
+    return root + QLatin1Char('/') + shard + QLatin1Char('/') + cid;
+}
+
+ProviderJob* LocalProvider::put(const QString& cid, std::unique_ptr<QIODevice> source,
+                                qint64 size)
+{
+    auto shared = m_shared;
+    std::shared_ptr<QIODevice> src(std::move(source));
+    return new LocalJob(
+        &m_pool,
+        [shared, cid, src, size](LocalJob::Task& task, LocalJob& job) -> Error {
+            if (!cid::isValid(cid))
+                return shared->badLocator(cid);
+            if (!shared->rootExists())
+                return shared->missingRoot();
+            const QString finalPath = objectPath(shared->root, cid);
+            task.locator = cid;
+            task.size = size;
+            QFileInfo existing(finalPath);
+            if (existing.exists() && existing.size() == size)
+                return Error::none(); // content-addressed: same name, same bytes
+
+            if (shared->options.quotaBytes >= 0 &&
+                shared->usedBytes() + size > shared->options.quotaBytes)
+                return Error::make(Error::Kind::QuotaExceeded,
+                                   QStringLiteral("Provider “%1” is at its quota of %2 bytes")
+                                       .arg(shared->name)
+                                       .arg(shared->options.quotaBytes));
+
+            const QString shardDir = QFileInfo(finalPath).absolutePath();
+            const QString tmpDir = shared->root + QStringLiteral("/.tmp");
+            if (!QDir().mkpath(shardDir) || !QDir().mkpath(tmpDir))
+                return Error::make(Error::Kind::Fatal,
+                                   QStringLiteral("Cannot create folders in “%1” of provider "
+                                                  "“%2”")
+                                       .arg(shared->root, shared->name));
+            QByteArray tmpPath = (tmpDir + QLatin1Char('/') + cid + QStringLiteral(".XXXXXX"))
+                                     .toLocal8Bit();
+            const int fd = ::mkstemp(tmpPath.data());
+            if (fd < 0)
+                return Error::make(Error::Kind::Fatal,
+                                   QStringLiteral("Cannot write to provider “%1”: %2")
+                                       .arg(shared->name, errnoText(errno)));
+            auto fail = [&](Error e) {
+                ::close(fd);
+                ::unlink(tmpPath.constData());
+                return e;
+            };
+
+            QByteArray buffer(BlockSize, Qt::Uninitialized);
+            qint64 done = 0;
+            qint64 nextProgress = ProgressIntervalBytes;
+            while (done < size) {
+                if (task.cancelled)
+                    return fail(cancelledError());
+                const qint64 n = src->read(buffer.data(), qMin(BlockSize, size - done));
+                if (n <= 0)
+                    return fail(Error::make(
+                        Error::Kind::Fatal,
+                        n < 0 ? src->errorString()
+                              : QStringLiteral("The source of chunk %1 ended after %2 of %3 "
+                                               "bytes")
+                                    .arg(cid)
+                                    .arg(done)
+                                    .arg(size)));
+                if (!writeAll(fd, buffer.constData(), n)) {
+                    const int err = errno;
+                    const auto kind = (err == ENOSPC || err == EDQUOT) ? Error::Kind::QuotaExceeded
+                                                                       : Error::Kind::Fatal;
+                    return fail(Error::make(kind, QStringLiteral("Cannot write to provider "
+                                                                 "“%1”: %2")
+                                                      .arg(shared->name, errnoText(err))));
+                }
+                done += n;
+                if (done >= nextProgress) {
+                    job.reportProgress(done, size);
+                    nextProgress = done + ProgressIntervalBytes;
+                }
+            }
+            if (shared->options.syncObjects && ::fdatasync(fd) != 0)
+                return fail(Error::make(Error::Kind::Fatal,
+                                        QStringLiteral("Cannot flush to provider “%1”: %2")
+                                            .arg(shared->name, errnoText(errno))));
+            if (::close(fd) != 0) {
+                ::unlink(tmpPath.constData());
+                return Error::make(Error::Kind::Fatal,
+                                   QStringLiteral("Cannot write to provider “%1”: %2")
+                                       .arg(shared->name, errnoText(errno)));
+            }
+            if (::rename(tmpPath.constData(), finalPath.toLocal8Bit().constData()) != 0) {
+                const int err = errno;
+                ::unlink(tmpPath.constData());
+                return Error::make(Error::Kind::Fatal,
+                                   QStringLiteral("Cannot store chunk in provider “%1”: %2")
+                                       .arg(shared->name, errnoText(err)));
+            }
+            shared->addUsed(size);
+            job.reportProgress(size, size);
+            return Error::none();
+        },
+        this);
+}
+
+ProviderJob* LocalProvider::get(const QString& locator, ByteSink* sink, qint64 offset,
+                                qint64 length)
+{
+    auto shared = m_shared;
+    return new LocalJob(
+        &m_pool,
+        [shared, locator, sink, offset, length](LocalJob::Task& task, LocalJob& job) -> Error {
+            if (!cid::isValid(locator))
+                return shared->badLocator(locator);
+            if (!shared->rootExists())
+                return shared->missingRoot();
+            const QString path = objectPath(shared->root, locator);
+            const int fd = ::open(path.toLocal8Bit().constData(), O_RDONLY | O_CLOEXEC);
+            if (fd < 0) {
+                const int err = errno;
+                return Error::make(err == ENOENT ? Error::Kind::NotFound : Error::Kind::Fatal,
+                                   QStringLiteral("Chunk %1 on provider “%2”: %3")
+                                       .arg(locator, shared->name, errnoText(err)));
+            }
+            struct stat st {};
+            ::fstat(fd, &st);
+            const qint64 end = length < 0 ? qint64(st.st_size) : qMin<qint64>(st.st_size, offset + length);
+            QByteArray buffer(BlockSize, Qt::Uninitialized);
+            qint64 pos = offset;
+            qint64 nextProgress = offset + ProgressIntervalBytes;
+            Error result;
+            while (pos < end) {
+                if (task.cancelled) {
+                    result = cancelledError();
+                    break;
+                }
+                const ssize_t n = ::pread(fd, buffer.data(), size_t(qMin(BlockSize, end - pos)), pos);
+                if (n < 0 && errno == EINTR)
+                    continue;
+                if (n <= 0) {
+                    result = Error::make(Error::Kind::Fatal,
+                                         QStringLiteral("Cannot read chunk %1 on provider “%2”: "
+                                                        "%3")
+                                             .arg(locator, shared->name,
+                                                  n < 0 ? errnoText(errno)
+                                                        : QStringLiteral("file shrank")));
+                    break;
+                }
+                if (!sink->write(buffer.constData(), n)) {
+                    result = Error::make(Error::Kind::Fatal, sink->errorString());
+                    break;
+                }
+                pos += n;
+                if (pos >= nextProgress) {
+                    job.reportProgress(pos - offset, end - offset);
+                    nextProgress = pos + ProgressIntervalBytes;
+                }
+            }
+            ::close(fd);
+            task.size = pos - offset;
+            return result;
+        },
+        this);
+}
+
+ProviderJob* LocalProvider::stat(const QString& locator)
+{
+    auto shared = m_shared;
+    return new LocalJob(
+        &m_pool,
+        [shared, locator](LocalJob::Task& task, LocalJob&) -> Error {
+            if (!cid::isValid(locator))
+                return shared->badLocator(locator);
+            if (!shared->rootExists())
+                return shared->missingRoot();
+            const QFileInfo info(objectPath(shared->root, locator));
+            if (!info.isFile())
+                return Error::make(Error::Kind::NotFound,
+                                   QStringLiteral("Chunk %1 is not on provider “%2”")
+                                       .arg(locator, shared->name));
+            task.locator = locator;
+            task.size = info.size();
+            return Error::none();
+        },
+        this);
+}
+
+ProviderJob* LocalProvider::remove(const QString& locator)
+{
+    auto shared = m_shared;
+    return new LocalJob(
+        &m_pool,
+        [shared, locator](LocalJob::Task&, LocalJob&) -> Error {
+            if (!cid::isValid(locator))
+                return shared->badLocator(locator);
+            if (!shared->rootExists())
+                return shared->missingRoot();
+            const QByteArray path = objectPath(shared->root, locator).toLocal8Bit();
+            struct stat st {};
+            const bool existed = ::stat(path.constData(), &st) == 0;
+            if (::unlink(path.constData()) == 0 && existed)
+                shared->addUsed(-qint64(st.st_size));
+            else if (existed && errno != ENOENT)
+                return Error::make(Error::Kind::Fatal,
+                                   QStringLiteral("Cannot remove chunk %1 from provider “%2”: %3")
+                                       .arg(locator, shared->name, errnoText(errno)));
+            return Error::none();
+        },
+        this);
+}
+
+ProviderJob* LocalProvider::list()
+{
+    auto shared = m_shared;
+    return new LocalJob(
+        &m_pool,
+        [shared](LocalJob::Task& task, LocalJob&) -> Error {
+            if (!shared->rootExists())
+                return shared->missingRoot();
+            QDirIterator it(shared->root, {QStringLiteral("bafkrei*")}, QDir::Files,
+                            QDirIterator::Subdirectories);
+            while (it.hasNext()) {
+                if (task.cancelled)
+                    return cancelledError();
+                it.next();
+                // Only names in their own shard folder count; temporaries live in .tmp.
+                if (objectPath(shared->root, it.fileName()) != it.filePath())
+                    continue;
+                task.objects.append({it.fileName(), it.fileInfo().size()});
+            }
+            return Error::none();
+        },
+        this);
+}
+
+ProviderJob* LocalProvider::usage()
+{
+    auto shared = m_shared;
+    return new LocalJob(
+        &m_pool,
+        [shared](LocalJob::Task& task, LocalJob&) -> Error {
+            if (!shared->rootExists())
+                return shared->missingRoot();
+            task.usage.usedBytes = shared->usedBytes();
+            task.usage.quotaBytes = shared->options.quotaBytes;
+            const qint64 diskFree = QStorageInfo(shared->root).bytesAvailable();
+            task.usage.availableBytes =
+                shared->options.quotaBytes >= 0
+                    ? qMin(diskFree, qMax<qint64>(0, shared->options.quotaBytes -
+                                                         task.usage.usedBytes))
+                    : diskFree;
+            return Error::none();
+        },
+        this);
+}
+
+} // namespace mf

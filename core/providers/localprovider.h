@@ -1,0 +1,56 @@
+#pragma once
+
+#include "provider.h"
+
+#include <QThreadPool>
+
+#include <atomic>
+#include <memory>
+
+namespace mf {
+
+// The embedded default provider: chunk objects as files in a folder, sharded like IPFS's flatfs
+// by the next-to-last two characters of the CID (1024 folders). Every object is written under
+// a temporary name and renamed into place when whole, so a crash never leaves a torn object
+// under a real name. File I/O runs on the provider's own thread pool, never on the caller's
+// thread.
+class LocalProvider final : public Provider
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(LocalProvider)
+
+public:
+    struct Options
+    {
+        qint64 quotaBytes = -1;    // -1: limited only by the disk
+        bool syncObjects = false;  // fdatasync every object before it is renamed into place
+        int maxThreads = 4;
+    };
+
+    LocalProvider(const QString& displayName, const QString& rootPath, const Options& options,
+                  QObject* parent = nullptr);
+    ~LocalProvider() override;
+
+    QString kind() const override { return QStringLiteral("local"); }
+    QString rootPath() const { return m_root; }
+    // Where the object of `cid` lives under `root`.
+    static QString objectPath(const QString& root, const QString& cid);
+
+    ProviderJob* put(const QString& cid, std::unique_ptr<QIODevice> source,
+                     qint64 size) override;
+    ProviderJob* get(const QString& locator, ByteSink* sink, qint64 offset = 0,
+                     qint64 length = -1) override;
+    ProviderJob* stat(const QString& locator) override;
+    ProviderJob* remove(const QString& locator) override;
+    ProviderJob* list() override;
+    ProviderJob* usage() override;
+
+private:
+    struct Shared;
+    std::shared_ptr<Shared> m_shared; // state the worker tasks may outlive us with
+    QString m_root;
+    Options m_options;
+    QThreadPool m_pool;
+};
+
+} // namespace mf

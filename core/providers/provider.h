@@ -1,0 +1,54 @@
+#pragma once
+
+#include "bytesink.h"
+#include "providerjob.h"
+
+#include <QIODevice>
+#include <QObject>
+
+#include <memory>
+
+namespace mf {
+
+// A place that stores chunk objects: a local folder, an IPFS node, an S3 bucket, a WebDAV
+// share, a cloud drive. Every operation is asynchronous and returns a ProviderJob that the
+// caller starts; adapters never block the thread they run on. Credentials come from the
+// credential store, never from settings, and never appear in messages.
+class Provider : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(Provider)
+
+public:
+    ~Provider() override;
+
+    // "local", "ipfs", "s3", "webdav", "gdrive", "mega".
+    virtual QString kind() const = 0;
+    // The name people gave it ("laptop disk"), for messages.
+    QString displayName() const { return m_displayName; }
+
+    // Stores the `size` bytes read from `source` (opened, positioned at the chunk's first byte)
+    // as the object for chunk `cid`; the job owns the source. The result is the locator: the
+    // provider's own name for the object. Storing an object that already exists succeeds.
+    virtual ProviderJob* put(const QString& cid, std::unique_ptr<QIODevice> source,
+                             qint64 size) = 0;
+    // Writes bytes [offset, offset + length) of the object to `sink` (length -1: to the end).
+    // The sink must outlive the job.
+    virtual ProviderJob* get(const QString& locator, ByteSink* sink, qint64 offset = 0,
+                             qint64 length = -1) = 0;
+    // Size of the object (objectSize()), or Error::Kind::NotFound.
+    virtual ProviderJob* stat(const QString& locator) = 0;
+    // Removes the object; removing a missing object succeeds.
+    virtual ProviderJob* remove(const QString& locator) = 0;
+    // Every object this provider stores for the vault.
+    virtual ProviderJob* list() = 0;
+    virtual ProviderJob* usage() = 0;
+
+protected:
+    explicit Provider(const QString& displayName, QObject* parent = nullptr);
+
+private:
+    QString m_displayName;
+};
+
+} // namespace mf

@@ -1,0 +1,44 @@
+#include "providerjob.h"
+
+namespace mf {
+
+ProviderJob::ProviderJob(QObject* parent)
+    : QObject(parent)
+{
+}
+
+ProviderJob::~ProviderJob() = default;
+
+void ProviderJob::start()
+{
+    Q_ASSERT(!m_started);
+    m_started = true;
+    if (m_abortRequested) {
+        finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
+        return;
+    }
+    doStart();
+}
+
+void ProviderJob::abort()
+{
+    if (m_finished || m_abortRequested)
+        return;
+    m_abortRequested = true;
+    if (m_started)
+        doAbort();
+}
+
+void ProviderJob::finish(const Error& error)
+{
+    if (m_finished)
+        return;
+    m_finished = true;
+    m_error = error;
+    if (m_abortRequested && !error.ok())
+        m_error = Error::make(Error::Kind::Cancelled, tr("Cancelled"));
+    // Queued, so finished() never fires inside start()/abort() or an adapter's own callback.
+    QMetaObject::invokeMethod(this, &ProviderJob::finished, Qt::QueuedConnection);
+}
+
+} // namespace mf

@@ -1,0 +1,58 @@
+#include "modelsummary.h"
+
+#include "registry.h"
+
+#include <QSet>
+
+namespace mf {
+
+QString ModelSummary::health(int wantedReplicas) const
+{
+    if (model.state != ModelRecord::State::Complete)
+        return QStringLiteral("incomplete");
+    if (lost > 0)
+        return QStringLiteral("damaged");
+    if (uniqueChunks > 0 && minReplicas < wantedReplicas)
+        return QStringLiteral("under-replicated");
+    return QStringLiteral("healthy");
+}
+
+ModelSummary summarizeModel(Registry& registry, const ModelRecord& model, int wantedReplicas)
+{
+    ModelSummary s;
+    s.model = model;
+    const auto placements = registry.placementsOfModel(model.id);
+    QHash<QString, qint64> unique;
+    for (const FileRecord& f : registry.files(model.id)) {
+        s.files++;
+        s.bytes += f.size;
+        for (const FileChunk& c : registry.fileChunks(f.id)) {
+            s.chunkRefs++;
+            unique.insert(c.cid, c.size);
+        }
+    }
+    s.uniqueChunks = int(unique.size());
+    s.minReplicas = unique.isEmpty() ? 0 : INT_MAX;
+    const auto refs = registry.chunkModelCounts(model.id);
+    for (auto it = unique.cbegin(); it != unique.cend(); ++it) {
+        s.uniqueBytes += it.value();
+        if (refs.value(it.key()) > 1)
+            s.sharedBytes += it.value();
+        int good = 0;
+        for (const Placement& p : placements.value(it.key())) {
+            if (p.state != PlacementState::Stored)
+                continue;
+            good++;
+            s.chunksByProvider[p.providerId]++;
+            s.bytesByProvider[p.providerId] += it.value();
+        }
+        s.minReplicas = qMin(s.minReplicas, good);
+        if (good == 0)
+            s.lost++;
+        else if (good < wantedReplicas)
+            s.underReplicated++;
+    }
+    return s;
+}
+
+} // namespace mf

@@ -1,0 +1,80 @@
+#pragma once
+
+#include <QByteArray>
+#include <QDateTime>
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+namespace mf {
+
+struct ProviderRecord
+{
+    qint64 id = 0;
+    QString kind;
+    QString name;
+    QJsonObject settings; // non-secret settings only; secrets live in the OS keychain
+    qint64 quotaBytes = -1;
+    qint64 usedBytes = 0;
+    QString health;
+    bool enabled = true;
+};
+
+struct ModelRecord
+{
+    enum class State { Incomplete, Complete };
+    qint64 id = 0;
+    QString name;
+    QString source;
+    QDateTime created;
+    QStringList tags;
+    State state = State::Incomplete;
+};
+
+struct FileRecord
+{
+    enum class State { Incomplete, Complete };
+    qint64 id = 0;
+    qint64 modelId = 0;
+    QString path;       // inside the model, '/'-separated
+    qint64 size = 0;
+    QByteArray sha256;  // lower-case hex; empty until complete
+    QString chunker;    // ChunkerParams::toString()
+    QJsonObject metadata;
+    State state = State::Incomplete;
+};
+
+struct FileChunk
+{
+    int index = 0;
+    qint64 offset = 0;
+    qint64 size = 0;
+    QString cid;
+};
+
+enum class PlacementState { Pending, Stored, Missing, Corrupt };
+QString placementStateName(PlacementState state);
+
+struct Placement
+{
+    QString cid;
+    qint64 providerId = 0;
+    QString locator;
+    PlacementState state = PlacementState::Pending;
+    QDateTime verifiedAt;
+};
+
+struct VaultStats
+{
+    int models = 0;
+    int files = 0;
+    qint64 logicalBytes = 0;   // sum of file sizes
+    qint64 uniqueBytes = 0;    // sum of distinct chunk sizes (after dedup)
+    qint64 storedBytes = 0;    // sum over stored placements (after replication)
+    int chunks = 0;
+    int placements = 0;
+    int unhealthyPlacements = 0; // missing or corrupt
+};
+
+} // namespace mf

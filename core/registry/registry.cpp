@@ -1,0 +1,619 @@
+#include "registry.h"
+
+#include "migrations.h"
+
+#include <QAtomicInteger>
+#include <QDateTime>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QThread>
+
+namespace mf {
+
+namespace {
+
+QString toJson(const QJsonObject& o) { return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)); }
+QJsonObject fromJson(const QString& s) { return QJsonDocument::fromJson(s.toUtf8()).object(); }
+qint64 nowSecs() { return QDateTime::currentSecsSinceEpoch(); }
+
+PlacementState placementStateFromName(const QString& name)
+{
+    if (name == QLatin1String("stored"))
+        return PlacementState::Stored;
+    if (name == QLatin1String("missing"))
+        return PlacementState::Missing;
+    if (name == QLatin1String("corrupt"))
+        return PlacementState::Corrupt;
+    return PlacementState::Pending;
+}
+
+ProviderRecord providerFrom(const QSqlQuery& q)
+{
+    ProviderRecord r;
+    r.id = q.value(0).toLongLong();
+    r.kind = q.value(1).toString();
+    r.name = q.value(2).toString();
+    r.settings = fromJson(q.value(3).toString());
+    r.quotaBytes = q.value(4).toLongLong();
+    r.usedBytes = q.value(5).toLongLong();
+    r.health = q.value(6).toString();
+    r.enabled = q.value(7).toBool();
+    return r;
+}
+const char* const ProviderColumns =
+    "SELECT id, kind, name, settings, quota_bytes, used_bytes, health, enabled FROM providers ";
+
+ModelRecord modelFrom(const QSqlQuery& q)
+{
+    ModelRecord r;
+    r.id = q.value(0).toLongLong();
+    r.name = q.value(1).toString();
+    r.source = q.value(2).toString();
+    r.created = QDateTime::fromSecsSinceEpoch(q.value(3).toLongLong());
+    for (const auto& t : QJsonDocument::fromJson(q.value(4).toString().toUtf8()).array())
+        r.tags.append(t.toString());
+    r.state = q.value(5).toString() == QLatin1String("complete") ? ModelRecord::State::Complete
+                                                                 : ModelRecord::State::Incomplete;
+    return r;
+}
+const char* const ModelColumns = "SELECT id, name, source, created_at, tags, state FROM models ";
+
+FileRecord fileFrom(const QSqlQuery& q)
+{
+    FileRecord r;
+    r.id = q.value(0).toLongLong();
+    r.modelId = q.value(1).toLongLong();
+    r.path = q.value(2).toString();
+    r.size = q.value(3).toLongLong();
+    r.sha256 = q.value(4).toString().toLatin1();
+    r.chunker = q.value(5).toString();
+    r.metadata = fromJson(q.value(6).toString());
+    r.state = q.value(7).toString() == QLatin1String("complete") ? FileRecord::State::Complete
+                                                                : FileRecord::State::Incomplete;
+    return r;
+}
+const char* const FileColumns =
+    "SELECT id, model_id, path, size, sha256, chunker, metadata, state FROM files ";
+
+Placement placementFrom(const QSqlQuery& q)
+{
+    Placement p;
+    p.cid = q.value(0).toString();
+    p.providerId = q.value(1).toLongLong();
+    p.locator = q.value(2).toString();
+    p.state = placementStateFromName(q.value(3).toString());
+    if (!q.value(4).isNull())
+        p.verifiedAt = QDateTime::fromSecsSinceEpoch(q.value(4).toLongLong());
+    return p;
+}
+
+} // namespace
+
+QString placementStateName(PlacementState state)
+{
+    switch (state) {
+    case PlacementState::Pending:
+        return QStringLiteral("pending");
+    case PlacementState::Stored:
+        return QStringLiteral("stored");
+    case PlacementState::Missing:
+        return QStringLiteral("missing");
+    case PlacementState::Corrupt:
+        return QStringLiteral("corrupt");
+    }
+    return {};
+}
+
+// A prepared statement that records its error in the registry.
+class Registry::Query
+{
+public:
+    Query(Registry* r, const QString& sql)
+        : m_registry(r)
+        , m_query(r->m_db)
+        , m_sql(sql)
+    {
+        m_query.setForwardOnly(true);
+        m_ok = m_query.prepare(sql);
+        if (!m_ok)
+            r->fail(QStringLiteral("prepare"), m_query.lastError().text());
+    }
+    Query& bind(const QVariant& v)
+    {
+        m_query.addBindValue(v);
+        return *this;
+    }
+    bool exec()
+    {
+        if (!m_ok)
+            return false;
+        if (!m_query.exec())
+            return m_registry->fail(m_sql.section(QLatin1Char(' '), 0, 2),
+                                    m_query.lastError().text());
+        return true;
+    }
+    QSqlQuery& q() { return m_query; }
+    qint64 lastId() const { return m_query.lastInsertId().toLongLong(); }
+    int affected() const { return m_query.numRowsAffected(); }
+
+private:
+    Registry* m_registry;
+    QSqlQuery m_query;
+    QString m_sql;
+    bool m_ok = false;
+};
+
+Registry::~Registry()
+{
+    m_db.close();
+    m_db = QSqlDatabase();
+    QSqlDatabase::removeDatabase(m_connectionName);
+}
+
+std::unique_ptr<Registry> Registry::open(const QString& path, QString* error)
+{
+    static QAtomicInteger<quint64> counter;
+    std::unique_ptr<Registry> r(new Registry);
+    r->m_path = path;
+    r->m_connectionName = QStringLiteral("modelfloat-registry-%1").arg(counter.fetchAndAddRelaxed(1));
+    r->m_db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), r->m_connectionName);
+    r->m_db.setDatabaseName(path);
+    // Another process (the CLI beside the app) may hold a write lock briefly.
+    r->m_db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000"));
+    if (!r->m_db.open()) {
+        *error = QStringLiteral("Cannot open the registry “%1”: %2").arg(path, r->m_db.lastError().text());
+        return nullptr;
+    }
+    QSqlQuery q(r->m_db);
+    // WAL: readers never block the writer; synchronous=NORMAL is durable across crashes of the
+    // process and only risks the last transactions on power loss, never corruption.
+    for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
+                               "PRAGMA foreign_keys=ON"}) {
+        if (!q.exec(QLatin1String(pragma))) {
+            *error = QStringLiteral("Cannot open the registry “%1”: %2").arg(path, q.lastError().text());
+            return nullptr;
+        }
+    }
+    q.finish();
+    QString migrateError;
+    if (!migrations::migrate(r->m_db, &migrateError)) {
+        *error = QStringLiteral("Cannot open the registry “%1”: %2").arg(path, migrateError);
+        return nullptr;
+    }
+    return r;
+}
+
+bool Registry::fail(const QString& what, const QString& detail)
+{
+    m_lastError = QStringLiteral("Registry error (%1): %2").arg(what, detail);
+    return false;
+}
+
+bool Registry::transaction(const std::function<bool()>& work)
+{
+    // Nested calls join the outer transaction.
+    if (m_transactionDepth > 0) {
+        ++m_transactionDepth;
+        const bool ok = work();
+        --m_transactionDepth;
+        return ok;
+    }
+    if (!m_db.transaction())
+        return fail(QStringLiteral("begin"), m_db.lastError().text());
+    ++m_transactionDepth;
+    const bool ok = work();
+    --m_transactionDepth;
+    if (ok && m_db.commit())
+        return true;
+    if (ok)
+        fail(QStringLiteral("commit"), m_db.lastError().text());
+    m_db.rollback();
+    return false;
+}
+
+int Registry::schemaVersion()
+{
+    Query q(this, QStringLiteral("SELECT version FROM schema_version"));
+    return q.exec() && q.q().next() ? q.q().value(0).toInt() : -1;
+}
+
+QString Registry::setting(const QString& key, const QString& fallback)
+{
+    Query q(this, QStringLiteral("SELECT value FROM vault_settings WHERE key = ?"));
+    q.bind(key);
+    return q.exec() && q.q().next() ? q.q().value(0).toString() : fallback;
+}
+
+bool Registry::setSetting(const QString& key, const QString& value)
+{
+    Query q(this, QStringLiteral("INSERT INTO vault_settings (key, value) VALUES (?, ?) "
+                                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
+    return q.bind(key).bind(value).exec();
+}
+
+std::optional<qint64> Registry::addProvider(const ProviderRecord& r)
+{
+    Query q(this, QStringLiteral("INSERT INTO providers (kind, name, settings, quota_bytes, health, "
+                                 "enabled, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+    q.bind(r.kind).bind(r.name).bind(toJson(r.settings)).bind(r.quotaBytes);
+    q.bind(r.health.isEmpty() ? QStringLiteral("unknown") : r.health).bind(r.enabled).bind(nowSecs());
+    if (!q.exec())
+        return std::nullopt;
+    return q.lastId();
+}
+
+QList<ProviderRecord> Registry::providers()
+{
+    QList<ProviderRecord> out;
+    Query q(this, QLatin1String(ProviderColumns) + QStringLiteral("ORDER BY id"));
+    if (q.exec())
+        while (q.q().next())
+            out.append(providerFrom(q.q()));
+    return out;
+}
+
+std::optional<ProviderRecord> Registry::provider(qint64 id)
+{
+    Query q(this, QLatin1String(ProviderColumns) + QStringLiteral("WHERE id = ?"));
+    q.bind(id);
+    if (q.exec() && q.q().next())
+        return providerFrom(q.q());
+    return std::nullopt;
+}
+
+std::optional<ProviderRecord> Registry::providerByName(const QString& name)
+{
+    Query q(this, QLatin1String(ProviderColumns) + QStringLiteral("WHERE name = ?"));
+    q.bind(name);
+    if (q.exec() && q.q().next())
+        return providerFrom(q.q());
+    return std::nullopt;
+}
+
+bool Registry::setProviderHealth(qint64 id, const QString& health)
+{
+    Query q(this, QStringLiteral("UPDATE providers SET health = ? WHERE id = ?"));
+    return q.bind(health).bind(id).exec();
+}
+
+bool Registry::addProviderUsage(qint64 id, qint64 deltaBytes)
+{
+    Query q(this, QStringLiteral("UPDATE providers SET used_bytes = MAX(0, used_bytes + ?) WHERE id = ?"));
+    return q.bind(deltaBytes).bind(id).exec();
+}
+
+bool Registry::removeProvider(qint64 id)
+{
+    return transaction([&] {
+        Query placements(this, QStringLiteral("DELETE FROM placements WHERE provider_id = ?"));
+        Query provider(this, QStringLiteral("DELETE FROM providers WHERE id = ?"));
+        return placements.bind(id).exec() && provider.bind(id).exec();
+    });
+}
+
+std::optional<ModelRecord> Registry::modelByName(const QString& name)
+{
+    Query q(this, QLatin1String(ModelColumns) + QStringLiteral("WHERE name = ?"));
+    q.bind(name);
+    if (q.exec() && q.q().next())
+        return modelFrom(q.q());
+    return std::nullopt;
+}
+
+std::optional<ModelRecord> Registry::model(qint64 id)
+{
+    Query q(this, QLatin1String(ModelColumns) + QStringLiteral("WHERE id = ?"));
+    q.bind(id);
+    if (q.exec() && q.q().next())
+        return modelFrom(q.q());
+    return std::nullopt;
+}
+
+QList<ModelRecord> Registry::models()
+{
+    QList<ModelRecord> out;
+    Query q(this, QLatin1String(ModelColumns) + QStringLiteral("ORDER BY name"));
+    if (q.exec())
+        while (q.q().next())
+            out.append(modelFrom(q.q()));
+    return out;
+}
+
+std::optional<qint64> Registry::createModel(const QString& name, const QString& source)
+{
+    Query q(this, QStringLiteral("INSERT INTO models (name, source, created_at) VALUES (?, ?, ?)"));
+    if (!q.bind(name).bind(source).bind(nowSecs()).exec())
+        return std::nullopt;
+    return q.lastId();
+}
+
+bool Registry::setModelState(qint64 id, ModelRecord::State state)
+{
+    Query q(this, QStringLiteral("UPDATE models SET state = ? WHERE id = ?"));
+    return q.bind(state == ModelRecord::State::Complete ? QStringLiteral("complete")
+                                                        : QStringLiteral("incomplete"))
+        .bind(id)
+        .exec();
+}
+
+bool Registry::removeModel(qint64 id)
+{
+    // files and file_chunks go by ON DELETE CASCADE, in the statement's own transaction.
+    return transaction([&] {
+        Query q(this, QStringLiteral("DELETE FROM models WHERE id = ?"));
+        return q.bind(id).exec();
+    });
+}
+
+std::optional<qint64> Registry::beginFile(qint64 modelId, const QString& path, qint64 size,
+                                          const QString& chunker)
+{
+    std::optional<qint64> result;
+    const bool ok = transaction([&] {
+        Query find(this, QStringLiteral("SELECT id, state FROM files WHERE model_id = ? AND path = ?"));
+        if (!find.bind(modelId).bind(path).exec())
+            return false;
+        if (find.q().next()) {
+            const qint64 id = find.q().value(0).toLongLong();
+            if (find.q().value(1).toString() == QLatin1String("complete"))
+                return fail(QStringLiteral("begin file"),
+                            QStringLiteral("“%1” is already complete in this model").arg(path));
+            find.q().finish();
+            Query clear(this, QStringLiteral("DELETE FROM file_chunks WHERE file_id = ?"));
+            Query reset(this, QStringLiteral("UPDATE files SET size = ?, chunker = ?, sha256 = '' "
+                                             "WHERE id = ?"));
+            if (!clear.bind(id).exec() || !reset.bind(size).bind(chunker).bind(id).exec())
+                return false;
+            result = id;
+            return true;
+        }
+        Query insert(this, QStringLiteral("INSERT INTO files (model_id, path, size, chunker) "
+                                          "VALUES (?, ?, ?, ?)"));
+        if (!insert.bind(modelId).bind(path).bind(size).bind(chunker).exec())
+            return false;
+        result = insert.lastId();
+        return true;
+    });
+    return ok ? result : std::nullopt;
+}
+
+bool Registry::appendChunks(qint64 fileId, const QList<FileChunk>& chunks)
+{
+    return transaction([&] {
+        Query chunk(this, QStringLiteral("INSERT OR IGNORE INTO chunks (cid, size) VALUES (?, ?)"));
+        Query link(this, QStringLiteral("INSERT INTO file_chunks (file_id, idx, offset, cid) "
+                                        "VALUES (?, ?, ?, ?)"));
+        for (const FileChunk& c : chunks) {
+            if (!chunk.bind(c.cid).bind(c.size).exec())
+                return false;
+            if (!link.bind(fileId).bind(c.index).bind(c.offset).bind(c.cid).exec())
+                return false;
+        }
+        return true;
+    });
+}
+
+bool Registry::completeFile(qint64 fileId, const QByteArray& sha256Hex, const QJsonObject& metadata)
+{
+    return transaction([&] {
+        // The manifest must tile the file exactly: no gap, no overlap, nothing missing.
+        Query check(this, QStringLiteral(
+                              "SELECT f.size, COUNT(fc.idx), COALESCE(SUM(c.size), 0), "
+                              "COALESCE(MAX(fc.idx), -1) FROM files f LEFT JOIN file_chunks fc "
+                              "ON fc.file_id = f.id LEFT JOIN chunks c ON c.cid = fc.cid "
+                              "WHERE f.id = ? GROUP BY f.id"));
+        if (!check.bind(fileId).exec() || !check.q().next())
+            return fail(QStringLiteral("complete file"), QStringLiteral("no such file"));
+        const qint64 size = check.q().value(0).toLongLong();
+        const qint64 count = check.q().value(1).toLongLong();
+        const qint64 sum = check.q().value(2).toLongLong();
+        const qint64 maxIdx = check.q().value(3).toLongLong();
+        if (sum != size || maxIdx != count - 1)
+            return fail(QStringLiteral("complete file"),
+                        QStringLiteral("manifest covers %1 of %2 bytes").arg(sum).arg(size));
+        check.q().finish();
+        Query q(this, QStringLiteral("UPDATE files SET sha256 = ?, metadata = ?, state = 'complete' "
+                                     "WHERE id = ?"));
+        return q.bind(QString::fromLatin1(sha256Hex)).bind(toJson(metadata)).bind(fileId).exec();
+    });
+}
+
+QList<FileRecord> Registry::files(qint64 modelId)
+{
+    QList<FileRecord> out;
+    Query q(this, QLatin1String(FileColumns) + QStringLiteral("WHERE model_id = ? ORDER BY path"));
+    q.bind(modelId);
+    if (q.exec())
+        while (q.q().next())
+            out.append(fileFrom(q.q()));
+    return out;
+}
+
+std::optional<FileRecord> Registry::file(qint64 modelId, const QString& path)
+{
+    Query q(this, QLatin1String(FileColumns) + QStringLiteral("WHERE model_id = ? AND path = ?"));
+    q.bind(modelId).bind(path);
+    if (q.exec() && q.q().next())
+        return fileFrom(q.q());
+    return std::nullopt;
+}
+
+QList<FileChunk> Registry::fileChunks(qint64 fileId)
+{
+    QList<FileChunk> out;
+    Query q(this, QStringLiteral("SELECT fc.idx, fc.offset, c.size, fc.cid FROM file_chunks fc "
+                                 "JOIN chunks c ON c.cid = fc.cid WHERE fc.file_id = ? ORDER BY fc.idx"));
+    q.bind(fileId);
+    if (q.exec())
+        while (q.q().next())
+            out.append({q.q().value(0).toInt(), q.q().value(1).toLongLong(),
+                        q.q().value(2).toLongLong(), q.q().value(3).toString()});
+    return out;
+}
+
+QList<Placement> Registry::placements(const QString& cid)
+{
+    QList<Placement> out;
+    Query q(this, QStringLiteral("SELECT cid, provider_id, locator, state, verified_at FROM "
+                                 "placements WHERE cid = ? ORDER BY provider_id"));
+    q.bind(cid);
+    if (q.exec())
+        while (q.q().next())
+            out.append(placementFrom(q.q()));
+    return out;
+}
+
+QHash<QString, QList<Placement>> Registry::placementsOfModel(qint64 modelId)
+{
+    QHash<QString, QList<Placement>> out;
+    Query q(this, QStringLiteral(
+                      "SELECT p.cid, p.provider_id, p.locator, p.state, p.verified_at FROM "
+                      "placements p WHERE p.cid IN (SELECT fc.cid FROM file_chunks fc JOIN files f "
+                      "ON f.id = fc.file_id WHERE f.model_id = ?) ORDER BY p.cid, p.provider_id"));
+    q.bind(modelId);
+    if (q.exec())
+        while (q.q().next()) {
+            Placement p = placementFrom(q.q());
+            out[p.cid].append(p);
+        }
+    return out;
+}
+
+bool Registry::recordPlacement(const Placement& p)
+{
+    Query q(this, QStringLiteral(
+                      "INSERT INTO placements (cid, provider_id, locator, state, verified_at) "
+                      "VALUES (?, ?, ?, ?, ?) ON CONFLICT (cid, provider_id) DO UPDATE SET "
+                      "locator = excluded.locator, state = excluded.state, "
+                      "verified_at = excluded.verified_at"));
+    q.bind(p.cid).bind(p.providerId).bind(p.locator).bind(placementStateName(p.state));
+    q.bind(p.verifiedAt.isValid() ? QVariant(p.verifiedAt.toSecsSinceEpoch()) : QVariant());
+    return q.exec();
+}
+
+bool Registry::setPlacementState(const QString& cid, qint64 providerId, PlacementState state,
+                                 bool verifiedNow)
+{
+    Query q(this, verifiedNow ? QStringLiteral("UPDATE placements SET state = ?, verified_at = ? "
+                                               "WHERE cid = ? AND provider_id = ?")
+                              : QStringLiteral("UPDATE placements SET state = ? "
+                                               "WHERE cid = ? AND provider_id = ?"));
+    q.bind(placementStateName(state));
+    if (verifiedNow)
+        q.bind(nowSecs());
+    return q.bind(cid).bind(providerId).exec();
+}
+
+bool Registry::removePlacement(const QString& cid, qint64 providerId)
+{
+    Query q(this, QStringLiteral("DELETE FROM placements WHERE cid = ? AND provider_id = ?"));
+    return q.bind(cid).bind(providerId).exec();
+}
+
+QHash<QString, int> Registry::chunkModelCounts(qint64 modelId)
+{
+    QHash<QString, int> out;
+    Query q(this, QStringLiteral(
+                      "SELECT fc.cid, COUNT(DISTINCT f.model_id) FROM file_chunks fc JOIN files f "
+                      "ON f.id = fc.file_id WHERE fc.cid IN (SELECT fc2.cid FROM file_chunks fc2 "
+                      "JOIN files f2 ON f2.id = fc2.file_id WHERE f2.model_id = ?) GROUP BY fc.cid"));
+    q.bind(modelId);
+    if (q.exec())
+        while (q.q().next())
+            out.insert(q.q().value(0).toString(), q.q().value(1).toInt());
+    return out;
+}
+
+QList<QPair<QString, qint64>> Registry::orphanChunks()
+{
+    QList<QPair<QString, qint64>> out;
+    Query q(this, QStringLiteral("SELECT c.cid, c.size FROM chunks c WHERE NOT EXISTS (SELECT 1 FROM "
+                                 "file_chunks fc WHERE fc.cid = c.cid) ORDER BY c.cid"));
+    if (q.exec())
+        while (q.q().next())
+            out.append({q.q().value(0).toString(), q.q().value(1).toLongLong()});
+    return out;
+}
+
+bool Registry::removeChunk(const QString& cid)
+{
+    return transaction([&] {
+        // Re-check inside the transaction: a float may have referenced it again meanwhile.
+        Query used(this, QStringLiteral("SELECT 1 FROM file_chunks WHERE cid = ? LIMIT 1"));
+        if (!used.bind(cid).exec())
+            return false;
+        if (used.q().next())
+            return fail(QStringLiteral("remove chunk"), QStringLiteral("chunk is in use"));
+        used.q().finish();
+        Query del(this, QStringLiteral("DELETE FROM chunks WHERE cid = ?"));
+        return del.bind(cid).exec();
+    });
+}
+
+std::optional<qint64> Registry::addJob(const QString& kind, const QJsonObject& payload)
+{
+    Query q(this, QStringLiteral("INSERT INTO jobs (kind, state, payload, created_at, updated_at) "
+                                 "VALUES (?, 'queued', ?, ?, ?)"));
+    const qint64 now = nowSecs();
+    if (!q.bind(kind).bind(toJson(payload)).bind(now).bind(now).exec())
+        return std::nullopt;
+    return q.lastId();
+}
+
+bool Registry::setJobState(qint64 id, const QString& state, const QString& error)
+{
+    Query q(this, QStringLiteral("UPDATE jobs SET state = ?, error = ?, updated_at = ? WHERE id = ?"));
+    return q.bind(state).bind(error).bind(nowSecs()).bind(id).exec();
+}
+
+QList<QPair<qint64, QJsonObject>> Registry::jobs(const QString& kind, const QString& state)
+{
+    QList<QPair<qint64, QJsonObject>> out;
+    Query q(this, QStringLiteral("SELECT id, payload FROM jobs WHERE kind = ? AND state = ? ORDER BY id"));
+    q.bind(kind).bind(state);
+    if (q.exec())
+        while (q.q().next())
+            out.append({q.q().value(0).toLongLong(), fromJson(q.q().value(1).toString())});
+    return out;
+}
+
+VaultStats Registry::stats()
+{
+    VaultStats s;
+    Query q(this, QStringLiteral(
+                      "SELECT (SELECT COUNT(*) FROM models), (SELECT COUNT(*) FROM files), "
+                      "(SELECT COALESCE(SUM(size), 0) FROM files), "
+                      "(SELECT COALESCE(SUM(size), 0) FROM chunks), "
+                      "(SELECT COALESCE(SUM(c.size), 0) FROM placements p JOIN chunks c ON "
+                      "c.cid = p.cid WHERE p.state = 'stored'), (SELECT COUNT(*) FROM chunks), "
+                      "(SELECT COUNT(*) FROM placements), (SELECT COUNT(*) FROM placements WHERE "
+                      "state IN ('missing', 'corrupt'))"));
+    if (q.exec() && q.q().next()) {
+        s.models = q.q().value(0).toInt();
+        s.files = q.q().value(1).toInt();
+        s.logicalBytes = q.q().value(2).toLongLong();
+        s.uniqueBytes = q.q().value(3).toLongLong();
+        s.storedBytes = q.q().value(4).toLongLong();
+        s.chunks = q.q().value(5).toInt();
+        s.placements = q.q().value(6).toInt();
+        s.unhealthyPlacements = q.q().value(7).toInt();
+    }
+    return s;
+}
+
+QHash<qint64, qint64> Registry::storedBytesByProvider()
+{
+    QHash<qint64, qint64> out;
+    Query q(this, QStringLiteral("SELECT p.provider_id, COALESCE(SUM(c.size), 0) FROM placements p "
+                                 "JOIN chunks c ON c.cid = p.cid WHERE p.state = 'stored' "
+                                 "GROUP BY p.provider_id"));
+    if (q.exec())
+        while (q.q().next())
+            out.insert(q.q().value(0).toLongLong(), q.q().value(1).toLongLong());
+    return out;
+}
+
+} // namespace mf

@@ -1,0 +1,140 @@
+#include "chunkfetcher.h"
+
+#include "chunking/cid.h"
+#include "vault/vault.h"
+
+#include <algorithm>
+
+namespace mf {
+
+namespace {
+int preference(PlacementState s)
+{
+    switch (s) {
+    case PlacementState::Stored:
+        return 0;
+    case PlacementState::Pending:
+        return 1;
+    case PlacementState::Missing:
+        return 2;
+    case PlacementState::Corrupt:
+        return 3;
+    }
+    return 4;
+}
+} // namespace
+
+ChunkFetcher::ChunkFetcher(Vault* vault, const FileChunk& chunk, QList<Placement> placements,
+                           ChunkWriter* writer, QObject* parent)
+    : QObject(parent)
+    , m_vault(vault)
+    , m_chunk(chunk)
+    , m_placements(std::move(placements))
+    , m_writer(writer)
+{
+    // Healthy replicas first; ones marked bad are tried last, in case they came back.
+    std::stable_sort(m_placements.begin(), m_placements.end(),
+                     [](const Placement& a, const Placement& b) {
+                         return preference(a.state) < preference(b.state);
+                     });
+}
+
+ChunkFetcher::~ChunkFetcher()
+{
+    if (m_job) {
+        m_job->disconnect(this);
+        m_job->abort();
+        m_job->deleteLater();
+    }
+}
+
+void ChunkFetcher::start() { tryNext(); }
+
+void ChunkFetcher::abort()
+{
+    if (m_finished || m_aborted)
+        return;
+    m_aborted = true;
+    if (m_job)
+        m_job->abort();
+    else
+        finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
+}
+
+void ChunkFetcher::tryNext()
+{
+    while (m_next < m_placements.size()) {
+        const Placement& p = m_placements.at(m_next++);
+        QString why;
+        Provider* provider = m_vault->provider(p.providerId, &why);
+        if (!provider) {
+            m_lastFailure = Error::make(Error::Kind::Fatal, why);
+            continue;
+        }
+        m_writer->restart();
+        m_currentProvider = p.providerId;
+        m_job = provider->get(p.locator, m_writer);
+        m_job->setParent(this);
+        connect(m_job, &ProviderJob::finished, this, &ChunkFetcher::onJobFinished);
+        connect(m_job, &ProviderJob::progress, this, [this](qint64 done, qint64) { Q_EMIT progress(done); });
+        m_job->start();
+        return;
+    }
+    const QString detail = m_placements.isEmpty()
+                               ? tr("it has no replica on any provider")
+                               : tr("no replica is readable and intact (last error: %1)")
+                                     .arg(m_lastFailure.message);
+    finish(Error::make(m_lastFailure.kind == Error::Kind::None ? Error::Kind::NotFound
+                                                               : m_lastFailure.kind,
+                       tr("Chunk %1 cannot be fetched: %2").arg(m_chunk.cid, detail)));
+}
+
+void ChunkFetcher::onJobFinished()
+{
+    ProviderJob* job = m_job;
+    m_job = nullptr;
+    job->deleteLater();
+    if (m_aborted) {
+        finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
+        return;
+    }
+    Registry& registry = m_vault->registry();
+    const QString name = m_vault->providerName(m_currentProvider);
+    const Error& e = job->error();
+    if (e.ok()) {
+        if (m_writer->written() == m_chunk.size &&
+            m_writer->digest() == cid::toSha256(m_chunk.cid)) {
+            registry.setPlacementState(m_chunk.cid, m_currentProvider, PlacementState::Stored, true);
+            finish(Error::none());
+            return;
+        }
+        m_lastFailure = Error::make(Error::Kind::Corrupt,
+                                    tr("the copy on provider “%1” does not match its CID").arg(name));
+        registry.setPlacementState(m_chunk.cid, m_currentProvider, PlacementState::Corrupt, true);
+        m_problems.append(tr("chunk %1 on provider “%2” is corrupt").arg(m_chunk.cid, name));
+    } else {
+        m_lastFailure = e;
+        if (e.kind == Error::Kind::NotFound) {
+            registry.setPlacementState(m_chunk.cid, m_currentProvider, PlacementState::Missing, true);
+            m_problems.append(tr("chunk %1 is missing on provider “%2”").arg(m_chunk.cid, name));
+        } else if (e.kind == Error::Kind::Fatal && !m_writer->errorString().isEmpty()) {
+            // The destination failed (disk full): another replica will not help.
+            finish(Error::make(Error::Kind::Fatal, m_writer->errorString()));
+            return;
+        } else {
+            m_problems.append(tr("chunk %1 on provider “%2”: %3").arg(m_chunk.cid, name, e.message));
+        }
+    }
+    tryNext();
+}
+
+void ChunkFetcher::finish(const Error& error)
+{
+    if (m_finished)
+        return;
+    m_finished = true;
+    m_error = error;
+    QMetaObject::invokeMethod(this, &ChunkFetcher::finished, Qt::QueuedConnection);
+}
+
+} // namespace mf

@@ -1,0 +1,56 @@
+#pragma once
+
+#include "chunking/sha256.h"
+#include "providers/bytesink.h"
+
+#include <QString>
+
+namespace mf {
+
+// Where a fetched chunk goes. It hashes what passes through, so the fetcher can check the bytes
+// against the chunk's CID, and can start over when a replica turns out bad.
+class ChunkWriter : public ByteSink
+{
+public:
+    bool write(const char* data, qint64 size) final;
+    QString errorString() const override { return m_error; }
+
+    // Forget what was written so far: the next replica's bytes start from the beginning.
+    virtual void restart();
+    qint64 written() const { return m_written; }
+    QByteArray digest() { return m_hash.result(); }
+
+protected:
+    // Stores bytes at `position` within the chunk; false and m_error on failure.
+    virtual bool store(qint64 position, const char* data, qint64 size) = 0;
+    QString m_error;
+
+private:
+    Sha256 m_hash;
+    qint64 m_written = 0;
+};
+
+// Only hashes (verify, or checking a replica).
+class HashingChunkWriter final : public ChunkWriter
+{
+protected:
+    bool store(qint64, const char*, qint64) override { return true; }
+};
+
+// Writes the chunk at its offset into an open file descriptor (a restore's temporary file),
+// with pwrite so several chunks can be written in parallel.
+class OffsetChunkWriter final : public ChunkWriter
+{
+public:
+    OffsetChunkWriter(int fd, qint64 fileOffset, QString fileName);
+
+protected:
+    bool store(qint64 position, const char* data, qint64 size) override;
+
+private:
+    int m_fd;
+    qint64 m_fileOffset;
+    QString m_fileName;
+};
+
+} // namespace mf

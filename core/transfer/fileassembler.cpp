@@ -1,0 +1,236 @@
+#include "fileassembler.h"
+
+#include "chunkfetcher.h"
+#include "chunkwriter.h"
+#include "followinghasher.h"
+#include "util/units.h"
+#include "vault/vault.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QStorageInfo>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace mf {
+
+namespace {
+QString errnoText(int err) { return QString::fromLocal8Bit(std::strerror(err)); }
+
+mode_t defaultFileMode()
+{
+    const mode_t mask = ::umask(0);
+    ::umask(mask);
+    return 0666 & ~mask;
+}
+} // namespace
+
+FileAssembler::FileAssembler(Vault* vault, const FileRecord& file, const QString& destinationPath,
+                             const Options& options, QObject* parent)
+    : QObject(parent)
+    , m_vault(vault)
+    , m_file(file)
+    , m_destination(destinationPath)
+    , m_options(options)
+{
+}
+
+FileAssembler::~FileAssembler()
+{
+    for (auto& [fetcher, writer] : m_fetches) {
+        fetcher->disconnect(this);
+        delete fetcher; // its job's worker finishes before the writer below goes
+    }
+    m_fetches.clear();
+    m_hasher.reset();
+    cleanUp();
+}
+
+void FileAssembler::start()
+{
+    const QFileInfo dest(m_destination);
+    if (dest.exists() && !m_options.overwrite) {
+        finish(Error::make(Error::Kind::Fatal,
+                           tr("“%1” already exists; use --force to replace it").arg(m_destination)));
+        return;
+    }
+    if (dest.isDir()) {
+        finish(Error::make(Error::Kind::Fatal, tr("“%1” is a folder").arg(m_destination)));
+        return;
+    }
+    const QString dir = dest.absolutePath();
+    if (!QDir().mkpath(dir)) {
+        finish(Error::make(Error::Kind::Fatal, tr("Cannot create the folder “%1”").arg(dir)));
+        return;
+    }
+    if (m_file.state != FileRecord::State::Complete) {
+        finish(Error::make(Error::Kind::NotFound,
+                           tr("“%1” was never completely floated; float it again to finish it")
+                               .arg(m_file.path)));
+        return;
+    }
+    Registry& registry = m_vault->registry();
+    m_chunks = registry.fileChunks(m_file.id);
+    m_placements = registry.placementsOfModel(m_file.modelId);
+
+    // The temporary file lives beside the destination, so the final rename is atomic.
+    m_tempPath = (dir + QStringLiteral("/.") + dest.fileName() + QStringLiteral(".modelfloat-XXXXXX"))
+                     .toLocal8Bit();
+    m_fd = ::mkstemp(m_tempPath.data());
+    if (m_fd < 0) {
+        m_tempPath.clear();
+        finish(Error::make(Error::Kind::Fatal, tr("Cannot write in “%1”: %2").arg(dir, errnoText(errno))));
+        return;
+    }
+    ::fchmod(m_fd, defaultFileMode());
+    // Claim the space up front: a full disk is reported before any byte moves.
+    if (m_file.size > 0) {
+        const int err = ::posix_fallocate(m_fd, 0, m_file.size);
+        if (err == ENOSPC || err == EDQUOT) {
+            finish(Error::make(Error::Kind::QuotaExceeded,
+                               tr("Not enough free space in “%1” for “%2”: it needs %3, %4 are free")
+                                   .arg(dir, m_file.path, units::formatBytes(m_file.size),
+                                        units::formatBytes(QStorageInfo(dir).bytesAvailable()))));
+            return;
+        }
+    }
+    m_done = QList<bool>(m_chunks.size(), false);
+    m_hasher = std::make_unique<FollowingHasher>(m_fd, m_file.size);
+    connect(m_hasher.get(), &FollowingHasher::finished, this, &FileAssembler::onHashed);
+    m_hasher->start();
+    fetchMore();
+}
+
+void FileAssembler::abort()
+{
+    if (m_finished)
+        return;
+    finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
+}
+
+void FileAssembler::fetchMore()
+{
+    while (m_error.ok() && int(m_fetches.size()) < m_options.parallelFetches &&
+           m_nextChunk < m_chunks.size()) {
+        const FileChunk& chunk = m_chunks.at(m_nextChunk++);
+        auto writer = std::make_unique<OffsetChunkWriter>(m_fd, chunk.offset, m_destination);
+        auto* fetcher = new ChunkFetcher(m_vault, chunk, m_placements.value(chunk.cid), writer.get(), this);
+        connect(fetcher, &ChunkFetcher::finished, this, [this, fetcher] { onFetched(fetcher); });
+        m_fetches.emplace(fetcher, std::move(writer));
+        fetcher->start();
+    }
+}
+
+void FileAssembler::onFetched(ChunkFetcher* fetcher)
+{
+    // The fetcher's job has ended, so no worker writes through this writer any more.
+    m_fetches.erase(fetcher);
+    fetcher->deleteLater();
+    m_problems.append(fetcher->problems());
+    if (m_finished) {
+        settle();
+        return;
+    }
+    if (!fetcher->error().ok()) {
+        finish(fetcher->error());
+        return;
+    }
+    const FileChunk& chunk = fetcher->chunk();
+    m_bytesDone += chunk.size;
+    m_done[chunk.index] = true;
+    while (m_contiguous < m_done.size() && m_done.at(m_contiguous))
+        ++m_contiguous;
+    m_hasher->advanceTo(m_contiguous == m_chunks.size()
+                            ? m_file.size
+                            : m_chunks.at(m_contiguous).offset);
+    Q_EMIT progress();
+    fetchMore();
+}
+
+void FileAssembler::onHashed()
+{
+    if (m_finished)
+        return;
+    if (!m_hasher->errorString().isEmpty()) {
+        finish(Error::make(Error::Kind::Fatal, m_hasher->errorString()));
+        return;
+    }
+    if (m_hasher->digest().toHex() != m_file.sha256) {
+        finish(Error::make(Error::Kind::Corrupt,
+                           tr("The restored “%1” does not match its SHA-256 %2; nothing was written")
+                               .arg(m_file.path, QString::fromLatin1(m_file.sha256))));
+        return;
+    }
+    if (m_options.sync && ::fdatasync(m_fd) != 0) {
+        finish(Error::make(Error::Kind::Fatal, tr("Cannot write “%1”: %2").arg(m_destination, errnoText(errno))));
+        return;
+    }
+    const int fd = m_fd;
+    m_fd = -1;
+    if (::close(fd) != 0) {
+        finish(Error::make(Error::Kind::Fatal, tr("Cannot write “%1”: %2").arg(m_destination, errnoText(errno))));
+        return;
+    }
+    const QByteArray dest = m_destination.toLocal8Bit();
+    int rc;
+    if (m_options.overwrite) {
+        rc = ::rename(m_tempPath.constData(), dest.constData());
+    } else {
+        // link() fails if the destination appeared meanwhile: never replace what we did not
+        // check.
+        rc = ::link(m_tempPath.constData(), dest.constData());
+        if (rc == 0)
+            ::unlink(m_tempPath.constData());
+    }
+    if (rc != 0) {
+        const int err = errno;
+        finish(Error::make(Error::Kind::Fatal,
+                           err == EEXIST ? tr("“%1” already exists; use --force to replace it").arg(m_destination)
+                                         : tr("Cannot create “%1”: %2").arg(m_destination, errnoText(err))));
+        return;
+    }
+    m_tempPath.clear();
+    finish(Error::none());
+}
+
+void FileAssembler::finish(const Error& error)
+{
+    if (m_finished)
+        return;
+    m_finished = true;
+    m_error = error;
+    for (auto& entry : m_fetches)
+        entry.first->abort();
+    settle();
+}
+
+void FileAssembler::settle()
+{
+    // Fetches still running write into the temporary file: wait for them before removing it.
+    if (!m_fetches.empty() || m_settled)
+        return;
+    m_settled = true;
+    if (!m_error.ok())
+        cleanUp();
+    QMetaObject::invokeMethod(this, &FileAssembler::finished, Qt::QueuedConnection);
+}
+
+void FileAssembler::cleanUp()
+{
+    if (m_fd >= 0) {
+        // The hasher thread reads this descriptor; stop it first.
+        m_hasher.reset();
+        ::close(m_fd);
+        m_fd = -1;
+    }
+    if (!m_tempPath.isEmpty()) {
+        ::unlink(m_tempPath.constData());
+        m_tempPath.clear();
+    }
+}
+
+} // namespace mf

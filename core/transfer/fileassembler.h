@@ -1,0 +1,79 @@
+#pragma once
+
+#include "registry/records.h"
+#include "util/error.h"
+
+#include <QObject>
+
+#include <map>
+#include <memory>
+
+namespace mf {
+
+class Vault;
+class ChunkFetcher;
+class OffsetChunkWriter;
+class FollowingHasher;
+
+// Restores one file of the vault to a path: fetches its chunks in parallel from any replica,
+// verifies every chunk against its CID and the whole file against its SHA-256, and writes to a
+// temporary file in the destination folder that is renamed into place only when whole and
+// verified. On any failure (a chunk with no good replica, a full disk, cancel) the temporary
+// file is removed and nothing appears at the destination.
+class FileAssembler final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(FileAssembler)
+
+public:
+    struct Options
+    {
+        bool overwrite = false; // replace an existing destination
+        bool sync = false;      // fdatasync before the rename (durable against power loss)
+        int parallelFetches = 4;
+    };
+
+    FileAssembler(Vault* vault, const FileRecord& file, const QString& destinationPath,
+                  const Options& options, QObject* parent = nullptr);
+    ~FileAssembler() override;
+
+    void start();
+    void abort();
+    const Error& error() const { return m_error; }
+    qint64 bytesDone() const { return m_bytesDone; }
+    qint64 totalBytes() const { return m_file.size; }
+    const QStringList& problems() const { return m_problems; }
+
+Q_SIGNALS:
+    void progress();
+    void finished();
+
+private:
+    void fetchMore();
+    void onFetched(ChunkFetcher* fetcher);
+    void onHashed();
+    void finish(const Error& error);
+    void settle();
+    void cleanUp();
+
+    Vault* m_vault;
+    FileRecord m_file;
+    QString m_destination;
+    Options m_options;
+    QList<FileChunk> m_chunks;
+    QHash<QString, QList<Placement>> m_placements;
+    int m_nextChunk = 0;
+    int m_contiguous = 0;         // chunks [0, m_contiguous) are written and verified
+    QList<bool> m_done;
+    std::map<ChunkFetcher*, std::unique_ptr<OffsetChunkWriter>> m_fetches;
+    std::unique_ptr<FollowingHasher> m_hasher;
+    QByteArray m_tempPath;
+    int m_fd = -1;
+    qint64 m_bytesDone = 0;
+    bool m_finished = false;
+    bool m_settled = false;
+    Error m_error;
+    QStringList m_problems;
+};
+
+} // namespace mf

@@ -1,0 +1,367 @@
+#include "filedistributor.h"
+
+#include "filerangedevice.h"
+#include "vault/vault.h"
+
+#include <QDateTime>
+#include <QTimer>
+
+#include <algorithm>
+
+namespace mf {
+
+struct FileDistributor::ChunkTask
+{
+    ScannedChunk chunk;
+    int duplicates = 0;        // further occurrences of this chunk in the file, placed with it
+    QSet<qint64> holders;      // providers that store it
+    QSet<qint64> inFlight;     // providers a put is running on
+    QSet<qint64> givenUp;      // providers not to try again for this chunk
+    QHash<qint64, int> attempts;
+    bool counted = false;      // counted in chunksSent
+    bool waiting = false;      // in m_ready or waiting for a retry timer
+    Error lastError;
+};
+
+FileDistributor::FileDistributor(Vault* vault, qint64 modelId, const QString& sourcePath,
+                                 const QString& pathInModel, const Options& options,
+                                 QObject* parent)
+    : QObject(parent)
+    , m_vault(vault)
+    , m_modelId(modelId)
+    , m_sourcePath(sourcePath)
+    , m_pathInModel(pathInModel)
+    , m_options(options)
+{
+}
+
+FileDistributor::~FileDistributor()
+{
+    for (ProviderJob* job : std::as_const(m_jobs)) {
+        job->disconnect(this);
+        job->abort();
+        job->deleteLater();
+    }
+}
+
+QList<qint64> FileDistributor::usableProviders()
+{
+    QList<qint64> ids;
+    for (const ProviderRecord& p : m_vault->registry().providers()) {
+        if (!p.enabled)
+            continue;
+        if (!m_options.providerIds.isEmpty() && !m_options.providerIds.contains(p.id))
+            continue;
+        ids.append(p.id);
+    }
+    return ids;
+}
+
+void FileDistributor::start()
+{
+    const auto snapshot = FileSnapshot::ofPath(m_sourcePath);
+    m_providers = usableProviders();
+    if (m_providers.isEmpty()) {
+        m_error = Error::make(Error::Kind::Fatal,
+                              tr("No provider is available to store chunks; add one with "
+                                 "“modelfloat-cli provider add”"));
+        m_finished = true;
+        QMetaObject::invokeMethod(this, &FileDistributor::finished, Qt::QueuedConnection);
+        return;
+    }
+    m_replication = qBound(1, m_options.replication, int(m_providers.size()));
+    if (m_replication < m_options.replication)
+        Q_EMIT warning(tr("Only %n provider(s) available: chunks get %1 replica(s) instead of %2",
+                          nullptr, int(m_providers.size()))
+                           .arg(m_replication)
+                           .arg(m_options.replication));
+
+    m_stats.fileSize = snapshot ? snapshot->size : 0;
+    const auto fileId = m_vault->registry().beginFile(m_modelId, m_pathInModel, m_stats.fileSize,
+                                                      m_options.chunker.toString());
+    if (!fileId) {
+        m_error = Error::make(Error::Kind::Fatal, m_vault->registry().lastError());
+        m_finished = true;
+        QMetaObject::invokeMethod(this, &FileDistributor::finished, Qt::QueuedConnection);
+        return;
+    }
+    m_fileId = *fileId;
+
+    m_scanner = std::make_unique<FileScanner>(m_sourcePath, m_options.chunker);
+    m_scanner->setMaxPendingChunks(m_options.maxPendingChunks);
+    connect(m_scanner.get(), &FileScanner::chunkScanned, this, &FileDistributor::onChunkScanned);
+    connect(m_scanner.get(), &FileScanner::finished, this, &FileDistributor::onScannerFinished);
+    connect(m_scanner.get(), &FileScanner::progress, this, [this](qint64 read, qint64 total) {
+        m_stats.bytesScanned = read;
+        if (total > 0)
+            m_stats.fileSize = total;
+        Q_EMIT progress();
+    });
+    m_scanner->start();
+}
+
+void FileDistributor::abort()
+{
+    fail(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
+}
+
+void FileDistributor::fail(const Error& error)
+{
+    if (m_finished)
+        return;
+    if (m_error.ok())
+        m_error = error;
+    if (m_scanner)
+        m_scanner->abort();
+    for (ProviderJob* job : std::as_const(m_jobs))
+        job->abort();
+    m_ready.clear();
+    maybeComplete();
+}
+
+void FileDistributor::failSource(const QString& message)
+{
+    if (m_error.ok())
+        m_sourceFailed = true;
+    fail(Error::make(Error::Kind::Fatal, message));
+}
+
+void FileDistributor::onChunkScanned(const ScannedChunk& chunk)
+{
+    if (!m_error.ok())
+        return;
+    m_stats.chunks++;
+    m_stats.bytesScanned = chunk.offset + chunk.size;
+    Registry& registry = m_vault->registry();
+    if (!registry.appendChunks(m_fileId, {{m_nextIndex++, chunk.offset, chunk.size, chunk.cid}})) {
+        fail(Error::make(Error::Kind::Fatal, registry.lastError()));
+        return;
+    }
+    const auto existing = m_tasks.find(chunk.cid);
+    if (existing != m_tasks.end()) {
+        existing->second->duplicates++;
+        return;
+    }
+    auto task = std::make_unique<ChunkTask>();
+    task->chunk = chunk;
+    for (const Placement& p : registry.placements(chunk.cid))
+        if (p.state == PlacementState::Stored && m_providers.contains(p.providerId))
+            task->holders.insert(p.providerId);
+    if (task->holders.size() >= m_replication) {
+        m_stats.bytesDeduplicated += chunk.size;
+        m_stats.bytesPlaced += chunk.size;
+        m_stats.chunksDeduplicated++;
+        m_scanner->acknowledge();
+        Q_EMIT progress();
+        return;
+    }
+    task->waiting = true;
+    m_ready.push_back(chunk.cid);
+    m_tasks.emplace(chunk.cid, std::move(task));
+    schedule();
+}
+
+void FileDistributor::onScannerFinished()
+{
+    if (!m_scanner->errorString().isEmpty() && !m_scanner->wasCancelled()) {
+        failSource(m_scanner->errorString());
+        return;
+    }
+    m_scanDone = !m_scanner->wasCancelled();
+    m_stats.sha256 = m_scanner->fileSha256();
+    m_stats.bytesScanned = m_scanner->fileSize();
+    maybeComplete();
+}
+
+void FileDistributor::schedule()
+{
+    while (m_error.ok() && m_jobs.size() < m_options.maxPutsInFlight && !m_ready.empty()) {
+        const QString cid = m_ready.front();
+        m_ready.pop_front();
+        const auto it = m_tasks.find(cid);
+        if (it == m_tasks.end())
+            continue;
+        ChunkTask& task = *it->second;
+        task.waiting = false;
+        if (task.holders.size() + task.inFlight.size() >= m_replication)
+            continue;
+        if (!startPut(task)) {
+            if (!task.inFlight.isEmpty())
+                continue; // a running put may still succeed; decide when it ends
+            if (task.holders.isEmpty()) {
+                fail(Error::make(task.lastError.kind == Error::Kind::None ? Error::Kind::Fatal
+                                                                          : task.lastError.kind,
+                                 tr("Chunk %1 (bytes %2–%3 of “%4”) could not be stored on any "
+                                    "provider: %5")
+                                     .arg(cid)
+                                     .arg(task.chunk.offset)
+                                     .arg(task.chunk.offset + task.chunk.size)
+                                     .arg(m_pathInModel,
+                                          task.lastError.message.isEmpty()
+                                              ? tr("no provider left to try")
+                                              : task.lastError.message)));
+                return;
+            }
+            m_stats.underReplicatedChunks++;
+            chunkDone(task);
+            continue;
+        }
+        // Needs more replicas than this one put: queue it again for the next free slot.
+        if (task.holders.size() + task.inFlight.size() < m_replication) {
+            task.waiting = true;
+            m_ready.push_front(cid);
+        }
+    }
+}
+
+bool FileDistributor::startPut(ChunkTask& task)
+{
+    QList<qint64> candidates;
+    for (qint64 id : std::as_const(m_providers))
+        if (!m_excluded.contains(id) && !task.holders.contains(id) && !task.inFlight.contains(id) &&
+            !task.givenUp.contains(id))
+            candidates.append(id);
+    // Spread the load: the provider with the fewest bytes queued in this float goes first.
+    std::stable_sort(candidates.begin(), candidates.end(), [this](qint64 a, qint64 b) {
+        return m_bytesQueued.value(a) < m_bytesQueued.value(b);
+    });
+    for (qint64 providerId : std::as_const(candidates)) {
+        QString why;
+        Provider* provider = m_vault->provider(providerId, &why);
+        if (!provider) {
+            m_excluded.insert(providerId);
+            Q_EMIT warning(why);
+            task.lastError = Error::make(Error::Kind::Fatal, why);
+            continue;
+        }
+        auto source = std::make_unique<FileRangeDevice>(m_sourcePath, task.chunk.offset,
+                                                        task.chunk.size, m_scanner->snapshot());
+        if (!source->open(QIODevice::ReadOnly)) {
+            failSource(source->errorString());
+            return false;
+        }
+        ProviderJob* job = provider->put(task.chunk.cid, std::move(source), task.chunk.size);
+        job->setParent(this);
+        const QString cid = task.chunk.cid;
+        connect(job, &ProviderJob::finished, this,
+                [this, cid, providerId, job] { onPutFinished(cid, providerId, job); });
+        m_jobs.insert(job);
+        task.inFlight.insert(providerId);
+        m_bytesQueued[providerId] += task.chunk.size;
+        job->start();
+        return true;
+    }
+    return false;
+}
+
+void FileDistributor::onPutFinished(const QString& cid, qint64 providerId, ProviderJob* job)
+{
+    m_jobs.remove(job);
+    job->deleteLater();
+    const auto it = m_tasks.find(cid);
+    if (it == m_tasks.end() || !m_error.ok()) {
+        maybeComplete();
+        return;
+    }
+    ChunkTask& task = *it->second;
+    task.inFlight.remove(providerId);
+    const Error& error = job->error();
+    if (error.ok()) {
+        Placement placement{cid, providerId, job->locator(), PlacementState::Stored,
+                            QDateTime::currentDateTimeUtc()};
+        Registry& registry = m_vault->registry();
+        if (!registry.recordPlacement(placement) ||
+            !registry.addProviderUsage(providerId, task.chunk.size)) {
+            fail(Error::make(Error::Kind::Fatal, registry.lastError()));
+            return;
+        }
+        task.holders.insert(providerId);
+        m_stats.bytesSent += task.chunk.size;
+        if (!task.counted) {
+            task.counted = true;
+            m_stats.chunksSent++;
+        }
+        if (task.holders.size() >= m_replication) {
+            chunkDone(task);
+            return;
+        }
+    } else {
+        // A put that failed because the source changed is the file's failure, not the
+        // provider's.
+        if (FileSnapshot::ofPath(m_sourcePath) != m_scanner->snapshot()) {
+            failSource(tr("“%1” changed while it was being read; float it again once it is "
+                          "no longer being written")
+                           .arg(m_sourcePath));
+            return;
+        }
+        task.lastError = error;
+        const int attempts = ++task.attempts[providerId];
+        const QString name = m_vault->providerName(providerId);
+        if (m_options.retry.shouldRetry(error, attempts)) {
+            task.waiting = true;
+            QTimer::singleShot(m_options.retry.delayMs(error, attempts), this, [this, cid] {
+                m_ready.push_back(cid);
+                schedule();
+            });
+            return;
+        }
+        if (error.kind == Error::Kind::Retryable || error.kind == Error::Kind::Corrupt) {
+            task.givenUp.insert(providerId);
+        } else {
+            // Full, refusing our credentials, or broken: no more chunks go there this float.
+            m_excluded.insert(providerId);
+            Q_EMIT warning(tr("Provider “%1”: %2; placing chunks elsewhere").arg(name, error.message));
+        }
+    }
+    if (!task.waiting) {
+        task.waiting = true;
+        m_ready.push_back(cid);
+    }
+    schedule();
+}
+
+void FileDistributor::chunkDone(ChunkTask& task)
+{
+    m_stats.bytesPlaced += task.chunk.size * (1 + task.duplicates);
+    m_scanner->acknowledge(1 + task.duplicates);
+    m_tasks.erase(task.chunk.cid);
+    Q_EMIT progress();
+    maybeComplete();
+    schedule();
+}
+
+void FileDistributor::maybeComplete()
+{
+    if (m_finished || !m_jobs.isEmpty())
+        return;
+    if (!m_error.ok()) {
+        if (m_scanner && !m_scanner->isFinished())
+            return; // its finished() brings us back here
+        m_finished = true;
+        QMetaObject::invokeMethod(this, &FileDistributor::finished, Qt::QueuedConnection);
+        return;
+    }
+    if (!m_scanDone || !m_tasks.empty())
+        return;
+    // The scan and every put read the same, unchanged file.
+    if (FileSnapshot::ofPath(m_sourcePath) != m_scanner->snapshot()) {
+        failSource(tr("“%1” changed while it was being read; float it again once it is no "
+                      "longer being written")
+                       .arg(m_sourcePath));
+        return;
+    }
+    if (m_stats.underReplicatedChunks > 0)
+        Q_EMIT warning(tr("%n chunk(s) of “%1” have fewer than %2 replicas", nullptr,
+                          m_stats.underReplicatedChunks)
+                           .arg(m_pathInModel)
+                           .arg(m_replication));
+    Registry& registry = m_vault->registry();
+    if (!registry.completeFile(m_fileId, m_stats.sha256.toHex(), QJsonObject())) {
+        fail(Error::make(Error::Kind::Fatal, registry.lastError()));
+        return;
+    }
+    m_finished = true;
+    QMetaObject::invokeMethod(this, &FileDistributor::finished, Qt::QueuedConnection);
+}
+
+} // namespace mf

@@ -1,0 +1,111 @@
+#pragma once
+
+#include "chunking/chunkerparams.h"
+#include "chunking/filescanner.h"
+#include "retrypolicy.h"
+#include "util/error.h"
+
+#include <QHash>
+#include <QObject>
+#include <QPointer>
+#include <QSet>
+
+#include <deque>
+#include <memory>
+
+namespace mf {
+
+class Vault;
+class ProviderJob;
+
+// Floats one file into a model: streams it through the chunker (on worker threads), records
+// its manifest as it goes, skips chunks already stored on enough providers (dedup), and places
+// every new chunk on `replication` distinct providers, with bounded work in flight. Every
+// stored placement is written to the registry as it happens, so running the same float again
+// after a crash or kill sends no chunk twice. Lives on the engine thread; never blocks it.
+class FileDistributor final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(FileDistributor)
+
+public:
+    struct Options
+    {
+        int replication = 2;             // capped by the number of usable providers
+        ChunkerParams chunker = ChunkerParams::defaults();
+        int maxPutsInFlight = 4;
+        int maxPendingChunks = 16;       // scanned but not yet placed
+        RetryPolicy retry;
+        QList<qint64> providerIds;       // empty: every enabled provider
+    };
+
+    struct Stats
+    {
+        qint64 fileSize = 0;
+        qint64 bytesScanned = 0;
+        qint64 bytesPlaced = 0;          // of the file, placed or found already placed
+        qint64 bytesSent = 0;            // sent to providers (all replicas)
+        qint64 bytesDeduplicated = 0;    // of the file, already stored before
+        int chunks = 0;
+        int chunksSent = 0;
+        int chunksDeduplicated = 0;
+        int underReplicatedChunks = 0;
+        QByteArray sha256;
+    };
+
+    FileDistributor(Vault* vault, qint64 modelId, const QString& sourcePath,
+                    const QString& pathInModel, const Options& options, QObject* parent = nullptr);
+    ~FileDistributor() override;
+
+    void start();
+    void abort();
+    bool isFinished() const { return m_finished; }
+    const Error& error() const { return m_error; }
+    // True when the failure lies with the source file (unreadable, changed while read), not
+    // with the providers or the registry.
+    bool sourceFailed() const { return m_sourceFailed; }
+    const Stats& stats() const { return m_stats; }
+    qint64 fileId() const { return m_fileId; }
+
+Q_SIGNALS:
+    void progress();   // stats() changed; throttled by the receiver
+    void warning(const QString& message);
+    void finished();
+
+private:
+    struct ChunkTask;
+    void onChunkScanned(const ScannedChunk& chunk);
+    void onScannerFinished();
+    void schedule();
+    bool startPut(ChunkTask& task);
+    void onPutFinished(const QString& cid, qint64 providerId, ProviderJob* job);
+    void chunkDone(ChunkTask& task);
+    void maybeComplete();
+    void fail(const Error& error);
+    void failSource(const QString& message);
+    QList<qint64> usableProviders();
+
+    Vault* m_vault;
+    qint64 m_modelId;
+    QString m_sourcePath;
+    QString m_pathInModel;
+    Options m_options;
+    qint64 m_fileId = 0;
+    int m_replication = 1;
+    int m_nextIndex = 0;
+    std::unique_ptr<FileScanner> m_scanner;
+    bool m_scanDone = false;
+    bool m_finished = false;
+    bool m_sourceFailed = false;
+    Error m_error;
+    Stats m_stats;
+
+    std::map<QString, std::unique_ptr<ChunkTask>> m_tasks; // by CID, while being placed
+    std::deque<QString> m_ready;                           // CIDs waiting for a put slot
+    QSet<ProviderJob*> m_jobs;
+    QSet<qint64> m_excluded; // providers that failed for good during this float
+    QList<qint64> m_providers;
+    QHash<qint64, qint64> m_bytesQueued; // per provider, to spread load
+};
+
+} // namespace mf

@@ -1,0 +1,243 @@
+#include "floatjob.h"
+
+#include "vault/vault.h"
+
+#include <QDir>
+#include <QDirIterator>
+#include <QFileInfo>
+#include <QJsonArray>
+
+#include <algorithm>
+
+namespace mf {
+
+FloatJob::FloatJob(Vault* vault, Request request, QObject* parent)
+    : QObject(parent)
+    , m_vault(vault)
+    , m_request(std::move(request))
+{
+}
+
+FloatJob::~FloatJob() = default;
+
+QString FloatJob::defaultModelName(const QStringList& paths)
+{
+    if (paths.isEmpty())
+        return {};
+    const QFileInfo info(paths.first());
+    // "llama-3-8b.Q4_K_M.gguf" -> "llama-3-8b.Q4_K_M"; a folder keeps its name.
+    return info.isDir() ? QDir(info.absoluteFilePath()).dirName() : info.completeBaseName();
+}
+
+std::optional<QList<FloatJob::SourceFile>> FloatJob::collectFiles(const QStringList& paths,
+                                                                  QString* error)
+{
+    QList<SourceFile> files;
+    QSet<QString> seen;
+    auto add = [&](const QFileInfo& info, const QString& pathInModel) {
+        if (!info.isReadable()) {
+            *error = tr("“%1” cannot be read (permission denied)").arg(info.filePath());
+            return false;
+        }
+        if (seen.contains(pathInModel)) {
+            *error = tr("Two files would both be “%1” in the model; float them separately")
+                         .arg(pathInModel);
+            return false;
+        }
+        seen.insert(pathInModel);
+        files.append({info.absoluteFilePath(), pathInModel, info.size()});
+        return true;
+    };
+    if (paths.isEmpty()) {
+        *error = tr("Nothing to float: name at least one file or folder");
+        return std::nullopt;
+    }
+    for (const QString& path : paths) {
+        const QFileInfo info(path);
+        if (!info.exists()) {
+            *error = tr("“%1” does not exist").arg(path);
+            return std::nullopt;
+        }
+        if (info.isFile()) {
+            if (!add(info, info.fileName()))
+                return std::nullopt;
+            continue;
+        }
+        if (!info.isDir()) {
+            *error = tr("“%1” is neither a file nor a folder").arg(path);
+            return std::nullopt;
+        }
+        if (!info.isReadable() || !info.isExecutable()) {
+            *error = tr("The folder “%1” cannot be read (permission denied)").arg(path);
+            return std::nullopt;
+        }
+        const QDir root(info.absoluteFilePath());
+        QList<QFileInfo> found;
+        QDirIterator it(root.path(), QDir::Files | QDir::Hidden | QDir::NoDotAndDotDot,
+                        QDirIterator::Subdirectories);
+        while (it.hasNext()) {
+            it.next();
+            found.append(it.fileInfo());
+        }
+        if (found.isEmpty()) {
+            *error = tr("The folder “%1” contains no files to float").arg(path);
+            return std::nullopt;
+        }
+        std::sort(found.begin(), found.end(), [](const QFileInfo& a, const QFileInfo& b) {
+            return a.filePath() < b.filePath();
+        });
+        const bool prefix = paths.size() > 1; // several inputs: keep each folder's name
+        for (const QFileInfo& f : std::as_const(found)) {
+            const QString rel = root.relativeFilePath(f.absoluteFilePath());
+            if (!add(f, prefix ? root.dirName() + QLatin1Char('/') + rel : rel))
+                return std::nullopt;
+        }
+    }
+    return files;
+}
+
+void FloatJob::start()
+{
+    QString why;
+    const auto files = collectFiles(m_request.paths, &why);
+    if (!files) {
+        finish(Failure::BadInput, Error::make(Error::Kind::Fatal, why));
+        return;
+    }
+    m_files = *files;
+    for (const SourceFile& f : std::as_const(m_files))
+        m_totalBytes += f.size;
+    if (m_request.modelName.isEmpty())
+        m_request.modelName = defaultModelName(m_request.paths);
+    if (m_request.source.isEmpty())
+        m_request.source = QStringLiteral("local:") + QFileInfo(m_request.paths.first()).absoluteFilePath();
+
+    Registry& registry = m_vault->registry();
+    if (const auto existing = registry.modelByName(m_request.modelName)) {
+        if (existing->state == ModelRecord::State::Complete) {
+            finish(Failure::ModelExists,
+                   Error::make(Error::Kind::Fatal,
+                               tr("A model named “%1” already exists; choose another name with "
+                                  "--name, or remove it first")
+                                   .arg(m_request.modelName)));
+            return;
+        }
+        m_modelId = existing->id;
+        m_resumed = true;
+    } else {
+        const auto id = registry.createModel(m_request.modelName, m_request.source);
+        if (!id) {
+            finish(Failure::Transfer, Error::make(Error::Kind::Fatal, registry.lastError()));
+            return;
+        }
+        m_modelId = *id;
+    }
+    QJsonObject payload{{QStringLiteral("model"), m_request.modelName},
+                        {QStringLiteral("paths"), QJsonArray::fromStringList(m_request.paths)},
+                        {QStringLiteral("replication"), m_request.options.replication},
+                        {QStringLiteral("chunker"), m_request.options.chunker.toString()}};
+    if (const auto jobId = registry.addJob(QStringLiteral("float"), payload)) {
+        m_jobId = *jobId;
+        registry.setJobState(m_jobId, QStringLiteral("running"));
+    }
+    next();
+}
+
+void FloatJob::abort()
+{
+    if (m_finished)
+        return;
+    if (m_current)
+        m_current->abort(); // its finished() ends the job as cancelled
+    else
+        finish(Failure::Cancelled, Error::make(Error::Kind::Cancelled, tr("Cancelled")));
+}
+
+qint64 FloatJob::bytesDone() const
+{
+    return m_bytesBefore + (m_current ? m_current->stats().bytesPlaced : 0);
+}
+
+QString FloatJob::currentFile() const
+{
+    return m_index >= 0 && m_index < m_files.size() ? m_files.at(m_index).pathInModel : QString();
+}
+
+void FloatJob::next()
+{
+    Registry& registry = m_vault->registry();
+    while (++m_index < m_files.size()) {
+        const SourceFile& f = m_files.at(m_index);
+        const auto existing = registry.file(m_modelId, f.pathInModel);
+        if (existing && existing->state == FileRecord::State::Complete) {
+            if (existing->size != f.size) {
+                finish(Failure::BadInput,
+                       Error::make(Error::Kind::Fatal,
+                                   tr("“%1” is already in model “%2” with a different size; "
+                                      "float the new version under another name")
+                                       .arg(f.pathInModel, m_request.modelName)));
+                return;
+            }
+            m_filesSkipped++;
+            m_bytesBefore += f.size;
+            continue;
+        }
+        m_current = std::make_unique<FileDistributor>(m_vault, m_modelId, f.sourcePath,
+                                                      f.pathInModel, m_request.options);
+        connect(m_current.get(), &FileDistributor::progress, this, &FloatJob::progress);
+        connect(m_current.get(), &FileDistributor::warning, this, &FloatJob::warning);
+        connect(m_current.get(), &FileDistributor::finished, this, &FloatJob::onFileFinished);
+        m_current->start();
+        return;
+    }
+    if (!registry.setModelState(m_modelId, ModelRecord::State::Complete)) {
+        finish(Failure::Transfer, Error::make(Error::Kind::Fatal, registry.lastError()));
+        return;
+    }
+    finish(Failure::None, Error::none());
+}
+
+void FloatJob::onFileFinished()
+{
+    std::unique_ptr<FileDistributor> done = std::move(m_current);
+    const auto& s = done->stats();
+    m_totals.fileSize += s.fileSize;
+    m_totals.bytesScanned += s.bytesScanned;
+    m_totals.bytesPlaced += s.bytesPlaced;
+    m_totals.bytesSent += s.bytesSent;
+    m_totals.bytesDeduplicated += s.bytesDeduplicated;
+    m_totals.chunks += s.chunks;
+    m_totals.chunksSent += s.chunksSent;
+    m_totals.chunksDeduplicated += s.chunksDeduplicated;
+    m_totals.underReplicatedChunks += s.underReplicatedChunks;
+    if (!done->error().ok()) {
+        finish(done->error().kind == Error::Kind::Cancelled ? Failure::Cancelled
+               : done->sourceFailed()                       ? Failure::BadInput
+                                                            : Failure::Transfer,
+               done->error());
+        done.release()->deleteLater();
+        return;
+    }
+    m_bytesBefore += m_files.at(m_index).size;
+    done.release()->deleteLater();
+    Q_EMIT progress();
+    next();
+}
+
+void FloatJob::finish(Failure failure, const Error& error)
+{
+    if (m_finished)
+        return;
+    m_finished = true;
+    m_failure = failure;
+    m_error = error;
+    if (m_jobId) {
+        const QString state = failure == Failure::None        ? QStringLiteral("done")
+                              : failure == Failure::Cancelled ? QStringLiteral("cancelled")
+                                                              : QStringLiteral("failed");
+        m_vault->registry().setJobState(m_jobId, state, error.message);
+    }
+    QMetaObject::invokeMethod(this, &FloatJob::finished, Qt::QueuedConnection);
+}
+
+} // namespace mf

@@ -1,0 +1,90 @@
+#pragma once
+
+#include "filedistributor.h"
+
+#include <QObject>
+
+#include <memory>
+#include <optional>
+
+namespace mf {
+
+class Vault;
+
+// Floats files and folders into one model of the vault, one file after another (each file's
+// chunks in parallel). Running the same float again after an interruption resumes it: files
+// already complete are skipped and chunks already stored are not sent again.
+class FloatJob final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(FloatJob)
+
+public:
+    struct Request
+    {
+        QStringList paths;      // files and folders
+        QString modelName;      // empty: from the first path
+        QString source;         // e.g. "local:/home/me/models/x", or "hf:org/name@commit"
+        FileDistributor::Options options;
+    };
+
+    struct SourceFile
+    {
+        QString sourcePath;
+        QString pathInModel;
+        qint64 size = 0;
+    };
+
+    enum class Failure { None, BadInput, ModelExists, Transfer, Cancelled };
+
+    FloatJob(Vault* vault, Request request, QObject* parent = nullptr);
+    ~FloatJob() override;
+
+    // The files the paths name, each with its path inside the model. Fails with a specific
+    // message for a missing or unreadable path, a folder with no files, or two files that would
+    // have the same path in the model.
+    static std::optional<QList<SourceFile>> collectFiles(const QStringList& paths, QString* error);
+    static QString defaultModelName(const QStringList& paths);
+
+    void start();
+    void abort();
+
+    Failure failure() const { return m_failure; }
+    const Error& error() const { return m_error; }
+    QString modelName() const { return m_request.modelName; }
+    bool resumed() const { return m_resumed; }
+    qint64 totalBytes() const { return m_totalBytes; }
+    qint64 bytesDone() const;
+    QString currentFile() const;
+    // Sums over the files floated so far.
+    const FileDistributor::Stats& totals() const { return m_totals; }
+    int filesSkipped() const { return m_filesSkipped; }
+
+Q_SIGNALS:
+    void progress();
+    void warning(const QString& message);
+    void finished();
+
+private:
+    void next();
+    void onFileFinished();
+    void finish(Failure failure, const Error& error);
+
+    Vault* m_vault;
+    Request m_request;
+    QList<SourceFile> m_files;
+    int m_index = -1;
+    qint64 m_modelId = 0;
+    qint64 m_jobId = 0;
+    qint64 m_totalBytes = 0;
+    qint64 m_bytesBefore = 0; // of files finished before the current one
+    bool m_resumed = false;
+    int m_filesSkipped = 0;
+    std::unique_ptr<FileDistributor> m_current;
+    FileDistributor::Stats m_totals;
+    Failure m_failure = Failure::None;
+    Error m_error;
+    bool m_finished = false;
+};
+
+} // namespace mf

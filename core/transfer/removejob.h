@@ -1,0 +1,53 @@
+#pragma once
+
+#include "registry/records.h"
+#include "util/error.h"
+
+#include <QObject>
+#include <QSet>
+
+namespace mf {
+
+class Vault;
+class ProviderJob;
+
+// Removes a model and frees the chunks no other file refers to. The registry is changed first
+// (in one transaction per step), then the objects are deleted from the providers, so a crash
+// in between leaves only unreferenced objects behind, never a registry that points at nothing.
+// Objects a provider could not delete are reported; the next removal or a collect retries them.
+class RemoveJob final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(RemoveJob)
+
+public:
+    // modelName empty: only collect chunks that no file refers to.
+    RemoveJob(Vault* vault, const QString& modelName, QObject* parent = nullptr);
+
+    void start();
+    const Error& error() const { return m_error; }
+    int chunksFreed() const { return m_chunksFreed; }
+    qint64 bytesFreed() const { return m_bytesFreed; }
+    const QStringList& warnings() const { return m_warnings; }
+
+Q_SIGNALS:
+    void finished();
+
+private:
+    void removeNext();
+    void finish(const Error& error);
+
+    Vault* m_vault;
+    QString m_modelName;
+    QList<Placement> m_toDelete;
+    QHash<QString, qint64> m_sizes;
+    int m_next = 0;
+    int m_running = 0;
+    int m_chunksFreed = 0;
+    qint64 m_bytesFreed = 0;
+    QStringList m_warnings;
+    Error m_error;
+    bool m_finished = false;
+};
+
+} // namespace mf

@@ -1,0 +1,114 @@
+#include "restorejob.h"
+
+#include "vault/vault.h"
+
+#include <QDir>
+#include <QFileInfo>
+
+namespace mf {
+
+RestoreJob::RestoreJob(Vault* vault, Request request, QObject* parent)
+    : QObject(parent)
+    , m_vault(vault)
+    , m_request(std::move(request))
+{
+}
+
+RestoreJob::~RestoreJob() = default;
+
+qint64 RestoreJob::bytesDone() const { return m_bytesBefore + (m_current ? m_current->bytesDone() : 0); }
+
+void RestoreJob::start()
+{
+    Registry& registry = m_vault->registry();
+    const auto model = registry.modelByName(m_request.modelName);
+    if (!model) {
+        finish(Failure::NotFound, Error::make(Error::Kind::NotFound,
+                                              tr("There is no model named “%1”").arg(m_request.modelName)));
+        return;
+    }
+    const QList<FileRecord> all = registry.files(model->id);
+    for (const FileRecord& f : all)
+        if (m_request.filePath.isEmpty() || f.path == m_request.filePath)
+            m_files.append(f);
+    if (m_files.isEmpty()) {
+        finish(Failure::NotFound,
+               Error::make(Error::Kind::NotFound, m_request.filePath.isEmpty()
+                                                      ? tr("Model “%1” has no files").arg(model->name)
+                                                      : tr("Model “%1” has no file “%2”")
+                                                            .arg(model->name, m_request.filePath)));
+        return;
+    }
+    const QDir dir(m_request.destinationDir);
+    for (const FileRecord& f : std::as_const(m_files)) {
+        if (f.state != FileRecord::State::Complete) {
+            finish(Failure::Incomplete,
+                   Error::make(Error::Kind::NotFound,
+                               tr("“%1” of model “%2” was never completely floated; float it again "
+                                  "to finish it")
+                                   .arg(f.path, model->name)));
+            return;
+        }
+        const QString dest = dir.filePath(f.path);
+        if (QFileInfo::exists(dest) && !m_request.options.overwrite) {
+            finish(Failure::DestinationExists,
+                   Error::make(Error::Kind::Fatal,
+                               tr("“%1” already exists; use --force to replace it").arg(dest)));
+            return;
+        }
+        m_totalBytes += f.size;
+    }
+    next();
+}
+
+void RestoreJob::abort()
+{
+    if (m_finished)
+        return;
+    if (m_current)
+        m_current->abort();
+    else
+        finish(Failure::Cancelled, Error::make(Error::Kind::Cancelled, tr("Cancelled")));
+}
+
+void RestoreJob::next()
+{
+    if (++m_index >= m_files.size()) {
+        finish(Failure::None, Error::none());
+        return;
+    }
+    const FileRecord& f = m_files.at(m_index);
+    const QString dest = QDir(m_request.destinationDir).filePath(f.path);
+    m_current = std::make_unique<FileAssembler>(m_vault, f, dest, m_request.options);
+    connect(m_current.get(), &FileAssembler::progress, this, &RestoreJob::progress);
+    connect(m_current.get(), &FileAssembler::finished, this, [this, dest] {
+        std::unique_ptr<FileAssembler> done = std::move(m_current);
+        m_problems.append(done->problems());
+        const Error e = done->error();
+        done.release()->deleteLater();
+        if (!e.ok()) {
+            const Failure why = e.kind == Error::Kind::Cancelled ? Failure::Cancelled
+                              : e.kind == Error::Kind::Corrupt ? Failure::Integrity
+                                                               : Failure::Transfer;
+            finish(why, e);
+            return;
+        }
+        m_restored.append(dest);
+        m_bytesBefore += m_files.at(m_index).size;
+        Q_EMIT progress();
+        next();
+    });
+    m_current->start();
+}
+
+void RestoreJob::finish(Failure failure, const Error& error)
+{
+    if (m_finished)
+        return;
+    m_finished = true;
+    m_failure = failure;
+    m_error = error;
+    QMetaObject::invokeMethod(this, &RestoreJob::finished, Qt::QueuedConnection);
+}
+
+} // namespace mf

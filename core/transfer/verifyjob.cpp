@@ -1,0 +1,157 @@
+#include "verifyjob.h"
+
+#include "chunking/cid.h"
+#include "chunkwriter.h"
+#include "vault/vault.h"
+
+namespace mf {
+
+namespace {
+constexpr int ParallelChecks = 4;
+}
+
+VerifyJob::VerifyJob(Vault* vault, const QStringList& modelNames, QObject* parent)
+    : QObject(parent)
+    , m_vault(vault)
+    , m_modelNames(modelNames)
+{
+}
+
+VerifyJob::~VerifyJob()
+{
+    for (auto& entry : m_running) {
+        entry.first->disconnect(this);
+        delete entry.first; // waits for its worker; the writer goes after it
+    }
+}
+
+void VerifyJob::start()
+{
+    Registry& registry = m_vault->registry();
+    QList<ModelRecord> models;
+    if (m_modelNames.isEmpty()) {
+        models = registry.models();
+    } else {
+        for (const QString& name : std::as_const(m_modelNames)) {
+            const auto m = registry.modelByName(name);
+            if (!m) {
+                finish(Error::make(Error::Kind::NotFound, tr("There is no model named “%1”").arg(name)));
+                return;
+            }
+            models.append(*m);
+        }
+    }
+    m_replication = qMin(m_vault->replicationFactor(), int(registry.providers().size()));
+    QSet<QString> seen;
+    for (const ModelRecord& m : std::as_const(models)) {
+        const auto placements = registry.placementsOfModel(m.id);
+        for (const FileRecord& f : registry.files(m.id)) {
+            for (const FileChunk& c : registry.fileChunks(f.id)) {
+                if (seen.contains(c.cid))
+                    continue;
+                seen.insert(c.cid);
+                m_sizeByCid.insert(c.cid, c.size);
+                m_goodByCid.insert(c.cid, 0);
+                for (const Placement& p : placements.value(c.cid)) {
+                    m_checks.append({p, c.size});
+                    m_totalBytes += c.size;
+                }
+            }
+        }
+    }
+    m_report.chunks = int(seen.size());
+    startMore();
+}
+
+void VerifyJob::abort()
+{
+    if (m_finished || m_aborted)
+        return;
+    m_aborted = true;
+    for (auto& entry : m_running)
+        entry.first->abort();
+    if (m_running.empty())
+        finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
+}
+
+void VerifyJob::startMore()
+{
+    while (!m_aborted && int(m_running.size()) < ParallelChecks && m_next < m_checks.size()) {
+        const Check check = m_checks.at(m_next++);
+        QString why;
+        Provider* provider = m_vault->provider(check.placement.providerId, &why);
+        if (!provider) {
+            m_report.placementsChecked++;
+            m_report.unreachable++;
+            m_report.problems.append(tr("chunk %1: %2").arg(check.placement.cid, why));
+            continue;
+        }
+        auto writer = std::make_unique<HashingChunkWriter>();
+        ProviderJob* job = provider->get(check.placement.locator, writer.get());
+        job->setParent(this);
+        connect(job, &ProviderJob::finished, this, [this, job] { onChecked(job); });
+        m_running.emplace(job, std::make_pair(check, std::move(writer)));
+        job->start();
+    }
+    if (m_running.empty()) {
+        if (m_aborted) {
+            finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
+            return;
+        }
+        for (auto it = m_goodByCid.cbegin(); it != m_goodByCid.cend(); ++it) {
+            if (it.value() == 0)
+                m_report.lost++;
+            else if (it.value() < m_replication)
+                m_report.underReplicated++;
+        }
+        finish(Error::none());
+    }
+}
+
+void VerifyJob::onChecked(ProviderJob* job)
+{
+    auto node = m_running.extract(job);
+    job->deleteLater();
+    const Check& check = node.mapped().first;
+    HashingChunkWriter& writer = *node.mapped().second;
+    const Placement& p = check.placement;
+    const QString name = m_vault->providerName(p.providerId);
+    Registry& registry = m_vault->registry();
+    m_bytesDone += check.size;
+    if (job->error().kind == Error::Kind::Cancelled) {
+        startMore();
+        return;
+    }
+    m_report.placementsChecked++;
+    if (job->error().ok()) {
+        if (writer.written() == check.size && writer.digest() == cid::toSha256(p.cid)) {
+            m_report.good++;
+            m_goodByCid[p.cid]++;
+            registry.setPlacementState(p.cid, p.providerId, PlacementState::Stored, true);
+        } else {
+            m_report.corrupt++;
+            m_report.problems.append(tr("chunk %1 on provider “%2” is corrupt").arg(p.cid, name));
+            registry.setPlacementState(p.cid, p.providerId, PlacementState::Corrupt, true);
+        }
+    } else if (job->error().kind == Error::Kind::NotFound) {
+        m_report.missing++;
+        m_report.problems.append(tr("chunk %1 is missing on provider “%2”").arg(p.cid, name));
+        registry.setPlacementState(p.cid, p.providerId, PlacementState::Missing, true);
+    } else {
+        m_report.unreachable++;
+        m_report.problems.append(tr("chunk %1 on provider “%2”: %3").arg(p.cid, name, job->error().message));
+    }
+    Q_EMIT progress();
+    startMore();
+}
+
+void VerifyJob::finish(const Error& error)
+{
+    if (m_finished)
+        return;
+    m_finished = true;
+    m_error = error;
+    QMetaObject::invokeMethod(this, &VerifyJob::finished, Qt::QueuedConnection);
+}
+
+} // namespace mf

@@ -1,0 +1,83 @@
+#pragma once
+
+#include "registry/records.h"
+#include "util/error.h"
+
+#include <QHash>
+#include <QObject>
+#include <QPointer>
+
+#include <map>
+#include <memory>
+
+namespace mf {
+
+class Vault;
+class ProviderJob;
+class HashingChunkWriter;
+
+// Checks every placement of the chunks of some models: each replica is read back and hashed
+// against its CID. Placements are marked stored (with the time verified), missing or corrupt,
+// and the report says which chunks have too few good replicas and which have none (lost).
+class VerifyJob final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(VerifyJob)
+
+public:
+    struct Report
+    {
+        int chunks = 0;
+        int placementsChecked = 0;
+        int good = 0;
+        int missing = 0;
+        int corrupt = 0;
+        int unreachable = 0;        // provider errors: state unknown, left as it was
+        int underReplicated = 0;    // chunks with fewer good replicas than the vault wants
+        int lost = 0;               // chunks with no good replica at all
+        QStringList problems;       // one line per bad placement
+        bool healthy() const { return missing == 0 && corrupt == 0 && unreachable == 0 && lost == 0; }
+    };
+
+    // Verifies the models named (all models when empty).
+    VerifyJob(Vault* vault, const QStringList& modelNames, QObject* parent = nullptr);
+    ~VerifyJob() override;
+
+    void start();
+    void abort();
+    const Error& error() const { return m_error; }
+    const Report& report() const { return m_report; }
+    qint64 totalBytes() const { return m_totalBytes; }
+    qint64 bytesDone() const { return m_bytesDone; }
+
+Q_SIGNALS:
+    void progress();
+    void finished();
+
+private:
+    struct Check
+    {
+        Placement placement;
+        qint64 size = 0;
+    };
+    void startMore();
+    void onChecked(ProviderJob* job);
+    void finish(const Error& error);
+
+    Vault* m_vault;
+    QStringList m_modelNames;
+    QList<Check> m_checks;
+    int m_next = 0;
+    std::map<ProviderJob*, std::pair<Check, std::unique_ptr<HashingChunkWriter>>> m_running;
+    QHash<QString, int> m_goodByCid;
+    QHash<QString, qint64> m_sizeByCid;
+    int m_replication = 1;
+    qint64 m_totalBytes = 0;
+    qint64 m_bytesDone = 0;
+    Report m_report;
+    Error m_error;
+    bool m_finished = false;
+    bool m_aborted = false;
+};
+
+} // namespace mf

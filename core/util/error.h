@@ -1,0 +1,40 @@
+#pragma once
+
+#include <QMetaType>
+#include <QString>
+
+namespace mf {
+
+// The one result type of every remote or disk operation. `kind` tells the scheduler what to do
+// next; `message` is a sentence for a person and never contains a secret.
+struct Error
+{
+    enum class Kind {
+        None,           // success
+        Retryable,      // timeouts, 5xx, 429: try again later (retryAfterMs when the server said)
+        Authentication, // credentials missing, expired or revoked: retrying will not help
+        QuotaExceeded,  // the provider is full: place elsewhere
+        NotFound,       // the object or path does not exist
+        Corrupt,        // bytes do not match their identity
+        Cancelled,      // abort() was called
+        Fatal,          // anything else that will not go away by retrying
+    };
+
+    Kind kind = Kind::None;
+    QString message;
+    int retryAfterMs = -1;
+
+    bool ok() const { return kind == Kind::None; }
+    explicit operator bool() const { return !ok(); } // true when there is an error
+
+    static Error none() { return {}; }
+    static Error make(Kind kind, const QString& message, int retryAfterMs = -1)
+    {
+        return Error{kind, message, retryAfterMs};
+    }
+    static QString kindName(Kind kind);
+};
+
+} // namespace mf
+
+Q_DECLARE_METATYPE(mf::Error)

@@ -1,0 +1,55 @@
+#include "progressmeter.h"
+
+#include <cmath>
+
+namespace mf {
+
+namespace {
+constexpr qint64 SampleIntervalMs = 250;  // rate samples are taken at most this often
+constexpr double Smoothing = 0.3;         // weight of the newest sample in the moving average
+constexpr qint64 TrustAfterMs = 1500;     // no ETA before this much time has passed
+} // namespace
+
+void ProgressMeter::update(qint64 done)
+{
+    if (!m_clock.isValid())
+        m_clock.start();
+    update(done, m_clock.elapsed());
+}
+
+void ProgressMeter::update(qint64 done, qint64 nowMs)
+{
+    if (m_startMs < 0) {
+        m_startMs = m_sampleMs = m_lastChangeMs = nowMs;
+        m_sampleDone = m_done = done;
+        return;
+    }
+    if (done != m_done)
+        m_lastChangeMs = nowMs;
+    m_done = done;
+    const qint64 elapsed = nowMs - m_sampleMs;
+    if (elapsed < SampleIntervalMs)
+        return;
+    const double sample = double(done - m_sampleDone) * 1000.0 / double(elapsed);
+    // The first sample seeds the average; later ones are blended in so one slow or fast
+    // interval does not make the ETA jump.
+    m_rate = (m_sampleMs == m_startMs) ? sample : Smoothing * sample + (1 - Smoothing) * m_rate;
+    m_sampleMs = nowMs;
+    m_sampleDone = done;
+}
+
+qint64 ProgressMeter::etaSeconds() const
+{
+    if (m_total <= 0 || m_rate <= 1.0 || m_sampleMs - m_startMs < TrustAfterMs)
+        return -1;
+    return qint64(std::ceil(double(qMax<qint64>(0, m_total - m_done)) / m_rate));
+}
+
+int ProgressMeter::permille() const
+{
+    if (m_total <= 0)
+        return 1000;
+    return int(qBound(qint64(0), m_done * 1000 / m_total, qint64(1000)));
+}
+
+} // namespace mf

@@ -1,0 +1,68 @@
+#include "units.h"
+
+#include <QRegularExpression>
+
+#include <cmath>
+
+namespace mf::units {
+
+QString formatBytes(qint64 bytes)
+{
+    static const char* const names[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+    double value = double(bytes);
+    int unit = 0;
+    while (std::abs(value) >= 1024.0 && unit < 5) {
+        value /= 1024.0;
+        ++unit;
+    }
+    if (unit == 0)
+        return QString::number(bytes) + QStringLiteral(" B");
+    return QString::number(value, 'f', value < 10 ? 2 : 1) + QLatin1Char(' ') +
+           QLatin1String(names[unit]);
+}
+
+QString formatRate(double bytesPerSecond)
+{
+    static const char* const names[] = {"B/s", "kB/s", "MB/s", "GB/s"};
+    double value = bytesPerSecond;
+    int unit = 0;
+    while (value >= 1000.0 && unit < 3) {
+        value /= 1000.0;
+        ++unit;
+    }
+    return QString::number(value, 'f', value < 10 ? 1 : 0) + QLatin1Char(' ') +
+           QLatin1String(names[unit]);
+}
+
+QString formatDuration(qint64 seconds)
+{
+    if (seconds < 0)
+        return {};
+    const qint64 h = seconds / 3600, m = (seconds / 60) % 60, s = seconds % 60;
+    const QString ss = QStringLiteral("%1").arg(s, 2, 10, QLatin1Char('0'));
+    if (h > 0)
+        return QStringLiteral("%1:%2:%3").arg(h).arg(m, 2, 10, QLatin1Char('0')).arg(ss);
+    return QStringLiteral("%1:%2").arg(m).arg(ss);
+}
+
+std::optional<qint64> parseBytes(const QString& text)
+{
+    static const QRegularExpression re(
+        QStringLiteral("^\\s*(\\d+(?:\\.\\d+)?)\\s*([kKmMgGtT]?)(?:i?[bB])?\\s*$"));
+    const auto match = re.match(text);
+    if (!match.hasMatch())
+        return std::nullopt;
+    double value = match.captured(1).toDouble();
+    const QString unit = match.captured(2).toLower();
+    const int shift = unit.isEmpty()             ? 0
+                      : unit == QLatin1String("k") ? 10
+                      : unit == QLatin1String("m") ? 20
+                      : unit == QLatin1String("g") ? 30
+                                                   : 40;
+    value *= double(qint64(1) << shift);
+    if (value > 9.0e18)
+        return std::nullopt;
+    return qint64(std::llround(value));
+}
+
+} // namespace mf::units

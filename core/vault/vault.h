@@ -1,0 +1,59 @@
+#pragma once
+
+#include "chunking/chunkerparams.h"
+#include "providers/provider.h"
+#include "providers/providerfactory.h"
+#include "registry/registry.h"
+
+#include <QHash>
+#include <QObject>
+
+#include <map>
+#include <memory>
+
+namespace mf {
+
+// A vault: a folder holding the registry (registry.sqlite), a temporary area, and — for a new
+// vault — the embedded local-folder provider, so a first run needs no account and no server.
+// The Vault lives on the engine's thread and owns that thread's Registry connection and the
+// provider adapters.
+class Vault final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(Vault)
+
+public:
+    ~Vault() override;
+
+    // The vault folder to use: $MODELFLOAT_VAULT if set, else <data dir>/modelfloat/vault.
+    static QString defaultDirectory();
+    // Opens the vault in `directory`, creating it (with one local provider) on first use.
+    static std::unique_ptr<Vault> open(const QString& directory, QString* error);
+
+    QString directory() const { return m_directory; }
+    QString tempDirectory() const;
+    Registry& registry() { return *m_registry; }
+    ProviderFactory& providerFactory() { return m_factory; }
+
+    int replicationFactor();
+    bool setReplicationFactor(int replicas);
+    ChunkerParams defaultChunker();
+    bool setDefaultChunker(const ChunkerParams& params);
+
+    // The adapter of an enabled provider, created on first use; nullptr (and *error) if it
+    // cannot be made.
+    Provider* provider(qint64 id, QString* error = nullptr);
+    // Forget a cached adapter (after the provider's settings changed or it was removed).
+    void dropProvider(qint64 id);
+    QString providerName(qint64 id);
+
+private:
+    explicit Vault(const QString& directory);
+
+    QString m_directory;
+    std::unique_ptr<Registry> m_registry;
+    ProviderFactory m_factory;
+    std::map<qint64, std::unique_ptr<Provider>> m_providers;
+};
+
+} // namespace mf
