@@ -5,9 +5,9 @@
 //
 // Usage: bench_chunker [data-file] [size-in-MiB] [params...]
 // With no params, a grid of candidates is measured (avg 1..16 MiB, min avg/4 or avg/2, max
-// 2*avg or 4*avg, and fixed 8 MiB); params are ChunkerParams strings. The data file (default
-// /tmp/modelfloat-bench-2g.bin) is written once and reused; it is read in 4 MiB blocks, so memory
-// stays small. Only time spent chunking and hashing is counted.
+// 2*avg or 4*avg, the defaults, and fixed 8 MiB); params are ChunkerParams strings. The data file
+// (default /tmp/modelfloat-bench-2g.bin) is written once and reused; it is read in 4 MiB blocks, so
+// memory stays small. Only time spent chunking and hashing is counted.
 //
 // Dedup is judged by boundaries: an edited stream's chunk is "old" when it lies outside the
 // edited bytes and its range, mapped back to the original stream, is exactly one of the
@@ -28,6 +28,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <fcntl.h>
 #include <unistd.h>
 #include <unordered_map>
@@ -251,6 +253,9 @@ int main(int argc, char** argv) {
                 for (quint32 maxMul : {2u, 4u})
                     candidates.push_back(ChunkerParams::contentDefined(a / minDiv, a, a * maxMul));
         }
+        if (std::find(candidates.begin(), candidates.end(), ChunkerParams::defaults()) ==
+            candidates.end())
+            candidates.push_back(ChunkerParams::defaults());
         candidates.push_back(ChunkerParams::fixed(8 * quint32(MiB)));
     }
 

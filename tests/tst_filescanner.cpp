@@ -112,6 +112,7 @@ private Q_SLOTS:
     void abortBeforeStart();
     void destroyWhileWaiting();
     void destroyWhileReading();
+    void destroyFromSlot();
     void destroyWithUndeliveredResults();
     void missingFile();
     void directory();
@@ -298,6 +299,22 @@ void TestFileScanner::destroyWhileReading() {
         scanner.reset();
         QTest::qWait(20); // anything still queued must have died with the scanner
     }
+}
+
+void TestFileScanner::destroyFromSlot() {
+    const QString path = bigFile();
+    QVERIFY(!path.isEmpty());
+    auto* scanner = new FileScanner(path, Small);
+    int seen = 0;
+    connect(scanner, &FileScanner::chunkScanned, this, [&](const ScannedChunk&) {
+        ++seen;
+        delete scanner; // the receiver owns the scanner and drops it from its own slot
+        scanner = nullptr;
+    });
+    scanner->start();
+    QTRY_VERIFY_WITH_TIMEOUT(!scanner, Timeout);
+    QTest::qWait(50);
+    QCOMPARE(seen, 1);
 }
 
 void TestFileScanner::destroyWithUndeliveredResults() {

@@ -39,9 +39,14 @@ bool Command::parse(QCommandLineParser& parser, const QStringList& args, const Q
         finish(Usage);
         return false;
     }
-    if (parser.isSet(QStringLiteral("help"))) {
-        // showHelp() would exit() from inside the event loop; print instead.
-        QTextStream(stdout) << parser.helpText();
+    if (parser.isSet(QStringLiteral("help")) || parser.isSet(QStringLiteral("help-all"))) {
+        // showHelp() would exit() from inside the event loop; print instead. Its usage line
+        // names argv[0] (often a long path) and not the command: say what to type instead.
+        QString help = parser.helpText();
+        const QString usage = QStringLiteral("Usage: ") + QCoreApplication::arguments().value(0);
+        if (help.startsWith(usage))
+            help.replace(0, usage.size(), QStringLiteral("Usage: modelfloat-cli ") + args.value(0));
+        QTextStream(stdout) << help;
         finish(Success);
         return false;
     }

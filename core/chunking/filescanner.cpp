@@ -115,9 +115,9 @@ struct FileScanner::Private {
     }
     void onFinished(const Outcome& result) {
         outcome = result;
-        // An abort that raced with the end still wins: chunks were dropped since, so the
-        // owner must not see a success.
-        if (abortRequested && outcome.error.isEmpty()) {
+        // After abort() the end is always "cancelled", even if the reader got to the end (or
+        // to an error) first: chunks were dropped since, and the owner asked for this answer.
+        if (abortRequested && !outcome.cancelled) {
             outcome = Outcome{};
             outcome.cancelled = true;
             outcome.error = cancelledMessage();

@@ -1,5 +1,7 @@
 #include "providerjob.h"
 
+#include <QDebug>
+
 namespace mf {
 
 ProviderJob::ProviderJob(QObject* parent)
@@ -11,7 +13,11 @@ ProviderJob::~ProviderJob() = default;
 
 void ProviderJob::start()
 {
-    Q_ASSERT(!m_started);
+    // A second start would run the operation again, concurrently, into the same results.
+    if (m_started) {
+        qWarning() << "ProviderJob started twice; the second start() is ignored";
+        return;
+    }
     m_started = true;
     if (m_abortRequested) {
         finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));

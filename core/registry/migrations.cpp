@@ -67,51 +67,89 @@ bool exec(QSqlDatabase& db, const QString& sql, QString* error)
     return false;
 }
 
-} // namespace
-
-int latestVersion() { return int(steps().size()); }
-
-bool migrate(QSqlDatabase& db, QString* error)
-{
-    if (!exec(db, QStringLiteral("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"),
-              error))
-        return false;
+// The stored version, 0 for a database that has none yet (a new or empty file). Only reads.
+bool readVersion(QSqlDatabase& db, int* version, bool* hasRow, QString* error) {
+    *version = 0;
+    *hasRow = false;
     QSqlQuery q(db);
+    if (!q.exec(QStringLiteral("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND "
+                               "name = 'schema_version'")) ||
+        !q.next()) {
+        *error = q.lastError().text();
+        return false;
+    }
+    if (q.value(0).toInt() == 0)
+        return true;
     if (!q.exec(QStringLiteral("SELECT version FROM schema_version"))) {
         *error = q.lastError().text();
         return false;
     }
+    if (q.next()) {
+        *version = q.value(0).toInt();
+        *hasRow = true;
+    }
+    return true;
+}
+
+QString newerError(int version) {
+    return QStringLiteral("This vault was written by a newer ModelFloat (schema %1; this "
+                          "version understands up to %2). Update ModelFloat to open it.")
+        .arg(version)
+        .arg(latestVersion());
+}
+
+} // namespace
+
+int latestVersion() {
+    return int(steps().size());
+}
+
+bool migrate(QSqlDatabase& db, QString* error) {
+    // Look before writing anything: a vault from a newer ModelFloat is left exactly as it is.
     int version = 0;
-    const bool hasRow = q.next();
-    if (hasRow)
-        version = q.value(0).toInt();
-    q.finish();
+    bool hasRow = false;
+    if (!readVersion(db, &version, &hasRow, error))
+        return false;
     if (version > latestVersion()) {
-        *error = QStringLiteral("This vault was written by a newer ModelFloat (schema %1; this "
-                                "version understands up to %2). Update ModelFloat to open it.")
-                     .arg(version)
-                     .arg(latestVersion());
+        *error = newerError(version);
         return false;
     }
-    for (int v = version; v < latestVersion(); ++v) {
-        if (!db.transaction()) {
-            *error = db.lastError().text();
+    while (version < latestVersion()) {
+        // One step per transaction, IMMEDIATE so that the write lock is ours before the version
+        // is read again: two processes opening a new vault at once migrate it one after the
+        // other, and the second finds nothing left to do.
+        if (!exec(db, QStringLiteral("BEGIN IMMEDIATE"), error))
+            return false;
+        bool ok = readVersion(db, &version, &hasRow, error);
+        if (ok && version >= latestVersion()) {
+            db.rollback();
+            if (version == latestVersion())
+                return true;
+            *error = newerError(version);
             return false;
         }
-        bool ok = true;
-        for (const QString& sql : steps().at(v))
+        const int target = version + 1;
+        if (ok && version == 0)
+            ok = exec(db,
+                      QStringLiteral(
+                          "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"),
+                      error);
+        for (const QString& sql : steps().at(version))
             ok = ok && exec(db, sql, error);
-        const QString bump = (v == 0 && !hasRow)
-                                 ? QStringLiteral("INSERT INTO schema_version (version) VALUES (%1)")
-                                 : QStringLiteral("UPDATE schema_version SET version = %1");
-        ok = ok && exec(db, bump.arg(v + 1), error);
+        const QString bump =
+            hasRow ? QStringLiteral("UPDATE schema_version SET version = %1")
+                   : QStringLiteral("INSERT INTO schema_version (version) VALUES (%1)");
+        ok = ok && exec(db, bump.arg(target), error);
         if (!ok || !db.commit()) {
             if (ok)
                 *error = db.lastError().text();
             db.rollback();
-            *error = QStringLiteral("Upgrading the vault to schema %1 failed: %2").arg(v + 1).arg(*error);
+            *error = QStringLiteral("Upgrading the vault to schema %1 failed: %2")
+                         .arg(target)
+                         .arg(*error);
             return false;
         }
+        version = target;
     }
     return true;
 }

@@ -4,6 +4,7 @@
 
 #include <QAtomicInteger>
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -18,6 +19,9 @@ namespace {
 QString toJson(const QJsonObject& o) { return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)); }
 QJsonObject fromJson(const QString& s) { return QJsonDocument::fromJson(s.toUtf8()).object(); }
 qint64 nowSecs() { return QDateTime::currentSecsSinceEpoch(); }
+
+constexpr int BusyTimeoutMs = 10000;
+constexpr int SqliteBusy = 5; // SQLITE_BUSY, the primary result code of "database is locked"
 
 PlacementState placementStateFromName(const QString& name)
 {
@@ -123,7 +127,12 @@ public:
     }
     Query& bind(const QVariant& v)
     {
-        m_query.addBindValue(v);
+        // A null QString binds as SQL NULL, which every NOT NULL text column refuses: a model
+        // without a source or a job state without an error would fail to save.
+        if (v.typeId() == QMetaType::QString && v.toString().isNull())
+            m_query.addBindValue(QStringLiteral(""));
+        else
+            m_query.addBindValue(v);
         return *this;
     }
     bool exec()
@@ -162,27 +171,45 @@ std::unique_ptr<Registry> Registry::open(const QString& path, QString* error)
     r->m_db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), r->m_connectionName);
     r->m_db.setDatabaseName(path);
     // Another process (the CLI beside the app) may hold a write lock briefly.
-    r->m_db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000"));
+    r->m_db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(BusyTimeoutMs));
     if (!r->m_db.open()) {
         *error = QStringLiteral("Cannot open the registry “%1”: %2").arg(path, r->m_db.lastError().text());
         return nullptr;
     }
     QSqlQuery q(r->m_db);
-    // WAL: readers never block the writer; synchronous=NORMAL is durable across crashes of the
-    // process and only risks the last transactions on power loss, never corruption.
-    for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
-                               "PRAGMA foreign_keys=ON"}) {
+    // Per-connection settings first; they change nothing in the file.
+    for (const char* pragma : {"PRAGMA foreign_keys=ON", "PRAGMA synchronous=NORMAL"}) {
         if (!q.exec(QLatin1String(pragma))) {
             *error = QStringLiteral("Cannot open the registry “%1”: %2").arg(path, q.lastError().text());
             return nullptr;
         }
     }
     q.finish();
+    // Migrations before WAL: switching the journal mode rewrites the file header, and a vault
+    // from a newer ModelFloat must be refused without a single byte changed.
     QString migrateError;
     if (!migrations::migrate(r->m_db, &migrateError)) {
         *error = QStringLiteral("Cannot open the registry “%1”: %2").arg(path, migrateError);
         return nullptr;
     }
+    // WAL: readers never block the writer; synchronous=NORMAL is durable across crashes of the
+    // process and only risks the last transactions on power loss, never corruption.
+    // The switch is made once, when the vault is new, and unlike other statements it does not
+    // wait for the lock: SQLite answers "busy" at once while another connection (a second
+    // process creating the same vault) holds it. So it is retried for as long as the busy
+    // timeout would have waited.
+    QElapsedTimer waited;
+    waited.start();
+    while (!q.exec(QStringLiteral("PRAGMA journal_mode=WAL"))) {
+        const bool busy = (q.lastError().nativeErrorCode().toInt() & 0xff) == SqliteBusy;
+        if (!busy || waited.elapsed() > BusyTimeoutMs) {
+            *error =
+                QStringLiteral("Cannot open the registry “%1”: %2").arg(path, q.lastError().text());
+            return nullptr;
+        }
+        QThread::msleep(5);
+    }
+    q.finish();
     return r;
 }
 
@@ -194,18 +221,29 @@ bool Registry::fail(const QString& what, const QString& detail)
 
 bool Registry::transaction(const std::function<bool()>& work)
 {
-    // Nested calls join the outer transaction.
+    // Nested calls join the outer transaction. What they wrote cannot be undone on its own, so
+    // their failure dooms the whole transaction, even if the outer work carries on.
     if (m_transactionDepth > 0) {
         ++m_transactionDepth;
         const bool ok = work();
         --m_transactionDepth;
+        if (!ok)
+            m_rollbackOnly = true;
         return ok;
     }
-    if (!m_db.transaction())
-        return fail(QStringLiteral("begin"), m_db.lastError().text());
+    {
+        // IMMEDIATE takes the write lock up front (waiting for it under the busy timeout). A
+        // deferred transaction that reads and then writes fails at once with "database is
+        // locked" when another connection committed in between.
+        QSqlQuery begin(m_db);
+        if (!begin.exec(QStringLiteral("BEGIN IMMEDIATE")))
+            return fail(QStringLiteral("begin"), begin.lastError().text());
+    }
+    m_rollbackOnly = false;
     ++m_transactionDepth;
-    const bool ok = work();
+    const bool ok = work() && !m_rollbackOnly;
     --m_transactionDepth;
+    m_rollbackOnly = false;
     if (ok && m_db.commit())
         return true;
     if (ok)
@@ -383,12 +421,37 @@ std::optional<qint64> Registry::beginFile(qint64 modelId, const QString& path, q
 bool Registry::appendChunks(qint64 fileId, const QList<FileChunk>& chunks)
 {
     return transaction([&] {
+        // A complete file's manifest is what restores rely on; only a scan in progress grows.
+        Query file(this, QStringLiteral("SELECT state FROM files WHERE id = ?"));
+        if (!file.bind(fileId).exec())
+            return false;
+        if (!file.q().next())
+            return fail(QStringLiteral("append chunks"), QStringLiteral("no such file"));
+        if (file.q().value(0).toString() == QLatin1String("complete"))
+            return fail(QStringLiteral("append chunks"),
+                        QStringLiteral("the file is already complete"));
+        file.q().finish();
         Query chunk(this, QStringLiteral("INSERT OR IGNORE INTO chunks (cid, size) VALUES (?, ?)"));
+        Query known(this, QStringLiteral("SELECT size FROM chunks WHERE cid = ?"));
         Query link(this, QStringLiteral("INSERT INTO file_chunks (file_id, idx, offset, cid) "
                                         "VALUES (?, ?, ?, ?)"));
         for (const FileChunk& c : chunks) {
             if (!chunk.bind(c.cid).bind(c.size).exec())
                 return false;
+            if (chunk.affected() == 0) {
+                // Already known. A CID names its bytes, so another size means a bug upstream;
+                // recording it would give this file a manifest that does not describe it.
+                if (!known.bind(c.cid).exec() || !known.q().next())
+                    return false;
+                const qint64 size = known.q().value(0).toLongLong();
+                known.q().finish();
+                if (size != c.size)
+                    return fail(QStringLiteral("append chunks"),
+                                QStringLiteral("chunk %1 is recorded with %2 bytes, not %3")
+                                    .arg(c.cid)
+                                    .arg(size)
+                                    .arg(c.size));
+            }
             if (!link.bind(fileId).bind(c.index).bind(c.offset).bind(c.cid).exec())
                 return false;
         }
@@ -399,22 +462,39 @@ bool Registry::appendChunks(qint64 fileId, const QList<FileChunk>& chunks)
 bool Registry::completeFile(qint64 fileId, const QByteArray& sha256Hex, const QJsonObject& metadata)
 {
     return transaction([&] {
-        // The manifest must tile the file exactly: no gap, no overlap, nothing missing.
-        Query check(this, QStringLiteral(
-                              "SELECT f.size, COUNT(fc.idx), COALESCE(SUM(c.size), 0), "
-                              "COALESCE(MAX(fc.idx), -1) FROM files f LEFT JOIN file_chunks fc "
-                              "ON fc.file_id = f.id LEFT JOIN chunks c ON c.cid = fc.cid "
-                              "WHERE f.id = ? GROUP BY f.id"));
-        if (!check.bind(fileId).exec() || !check.q().next())
+        Query file(this, QStringLiteral("SELECT size FROM files WHERE id = ?"));
+        if (!file.bind(fileId).exec() || !file.q().next())
             return fail(QStringLiteral("complete file"), QStringLiteral("no such file"));
-        const qint64 size = check.q().value(0).toLongLong();
-        const qint64 count = check.q().value(1).toLongLong();
-        const qint64 sum = check.q().value(2).toLongLong();
-        const qint64 maxIdx = check.q().value(3).toLongLong();
-        if (sum != size || maxIdx != count - 1)
+        const qint64 size = file.q().value(0).toLongLong();
+        file.q().finish();
+        // The manifest must tile the file exactly: indices 0, 1, 2, ..., each chunk starting
+        // where the one before ended, the last ending at the end of the file. Sizes that merely
+        // add up are not enough (a gap and an overlap cancel out).
+        Query manifest(this, QStringLiteral("SELECT fc.idx, fc.offset, c.size FROM file_chunks fc "
+                                            "JOIN chunks c ON c.cid = fc.cid WHERE fc.file_id = ? "
+                                            "ORDER BY fc.idx"));
+        if (!manifest.bind(fileId).exec())
+            return false;
+        qint64 index = 0;
+        qint64 covered = 0;
+        while (manifest.q().next()) {
+            const qint64 idx = manifest.q().value(0).toLongLong();
+            const qint64 offset = manifest.q().value(1).toLongLong();
+            if (idx != index || offset != covered)
+                return fail(QStringLiteral("complete file"),
+                            QStringLiteral("the manifest has chunk %1 at byte %2 where chunk %3 "
+                                           "at byte %4 should be")
+                                .arg(idx)
+                                .arg(offset)
+                                .arg(index)
+                                .arg(covered));
+            ++index;
+            covered += manifest.q().value(2).toLongLong();
+        }
+        manifest.q().finish();
+        if (covered != size)
             return fail(QStringLiteral("complete file"),
-                        QStringLiteral("manifest covers %1 of %2 bytes").arg(sum).arg(size));
-        check.q().finish();
+                        QStringLiteral("manifest covers %1 of %2 bytes").arg(covered).arg(size));
         Query q(this, QStringLiteral("UPDATE files SET sha256 = ?, metadata = ?, state = 'complete' "
                                      "WHERE id = ?"));
         return q.bind(QString::fromLatin1(sha256Hex)).bind(toJson(metadata)).bind(fileId).exec();

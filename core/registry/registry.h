@@ -85,7 +85,8 @@ public:
     // Stored bytes per provider id (after dedup, counting stored placements).
     QHash<qint64, qint64> storedBytesByProvider();
 
-    // Runs `work` in one transaction; commits when it returns true, rolls back otherwise.
+    // Runs `work` in one transaction; commits when it returns true, rolls back otherwise. A
+    // nested call joins the outer transaction, and its failure rolls the whole one back.
     bool transaction(const std::function<bool()>& work);
 
 private:
@@ -98,6 +99,7 @@ private:
     QString m_path;
     QString m_lastError;
     int m_transactionDepth = 0;
+    bool m_rollbackOnly = false; // a nested transaction failed
 };
 
 } // namespace mf

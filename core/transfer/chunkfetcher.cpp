@@ -37,6 +37,7 @@ ChunkFetcher::ChunkFetcher(Vault* vault, const FileChunk& chunk, QList<Placement
                      [](const Placement& a, const Placement& b) {
                          return preference(a.state) < preference(b.state);
                      });
+    m_writer->setExpectedSize(m_chunk.size);
 }
 
 ChunkFetcher::~ChunkFetcher()
@@ -101,8 +102,10 @@ void ChunkFetcher::onJobFinished()
     Registry& registry = m_vault->registry();
     const QString name = m_vault->providerName(m_currentProvider);
     const Error& e = job->error();
-    if (e.ok()) {
-        if (m_writer->written() == m_chunk.size &&
+    // A replica longer than its chunk was cut off by the writer: it is damaged, like one whose
+    // bytes do not match.
+    if (e.ok() || m_writer->overflowed()) {
+        if (e.ok() && m_writer->written() == m_chunk.size &&
             m_writer->digest() == cid::toSha256(m_chunk.cid)) {
             registry.setPlacementState(m_chunk.cid, m_currentProvider, PlacementState::Stored, true);
             finish(Error::none());

@@ -18,6 +18,11 @@ public:
     // Forget what was written so far: the next replica's bytes start from the beginning.
     virtual void restart();
     qint64 written() const { return m_written; }
+    // The chunk's size. A replica that delivers more is damaged, and its extra bytes must not be
+    // stored: they would land on the next chunk, or past the end of the file. write() then
+    // fails and overflowed() says why. -1 (the default): no limit.
+    void setExpectedSize(qint64 size) { m_expectedSize = size; }
+    bool overflowed() const { return m_overflowed; }
     QByteArray digest() { return m_hash.result(); }
 
 protected:
@@ -28,6 +33,8 @@ protected:
 private:
     Sha256 m_hash;
     qint64 m_written = 0;
+    qint64 m_expectedSize = -1;
+    bool m_overflowed = false;
 };
 
 // Only hashes (verify, or checking a replica).

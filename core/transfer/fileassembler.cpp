@@ -7,10 +7,12 @@
 #include "vault/vault.h"
 
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QStorageInfo>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -26,6 +28,42 @@ mode_t defaultFileMode()
     const mode_t mask = ::umask(0);
     ::umask(mask);
     return 0666 & ~mask;
+}
+
+// The temporary's name: hidden, beside the destination, recognisably ours. A long destination
+// name is shortened so that the temporary's name still fits the file system's limit (255 bytes
+// on every common one), or a file with a long name could never be restored.
+QByteArray temporaryPattern(const QString& dir, const QString& fileName)
+{
+    constexpr qsizetype MaxName = 255;
+    const QByteArray suffix = QByteArrayLiteral(".modelfloat-XXXXXX");
+    QString name = fileName;
+    while (!name.isEmpty() && 1 + QFile::encodeName(name).size() + suffix.size() > MaxName)
+        name.chop(name.size() > 1 && name.at(name.size() - 1).isLowSurrogate() ? 2 : 1);
+    return QFile::encodeName(dir) + "/." + QFile::encodeName(name) + suffix;
+}
+
+// Moves the finished temporary onto the destination only if nothing is there: renameat2 with
+// RENAME_NOREPLACE where the file system supports it, else a hard link (which also never
+// replaces), else — on file systems with neither, such as FAT — a check then a rename.
+int renameNoReplace(const char* from, const char* to)
+{
+    if (::renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+        return 0;
+    if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
+        return -1;
+    if (::link(from, to) == 0) {
+        ::unlink(from);
+        return 0;
+    }
+    if (errno != EPERM && errno != EOPNOTSUPP && errno != ENOTSUP)
+        return -1;
+    struct stat st {};
+    if (::lstat(to, &st) == 0) {
+        errno = EEXIST;
+        return -1;
+    }
+    return ::rename(from, to);
 }
 } // namespace
 
@@ -62,15 +100,16 @@ void FileAssembler::start()
         finish(Error::make(Error::Kind::Fatal, tr("“%1” is a folder").arg(m_destination)));
         return;
     }
-    const QString dir = dest.absolutePath();
-    if (!QDir().mkpath(dir)) {
-        finish(Error::make(Error::Kind::Fatal, tr("Cannot create the folder “%1”").arg(dir)));
-        return;
-    }
+    // Before creating any folder: a refused restore leaves nothing behind.
     if (m_file.state != FileRecord::State::Complete) {
         finish(Error::make(Error::Kind::NotFound,
                            tr("“%1” was never completely floated; float it again to finish it")
                                .arg(m_file.path)));
+        return;
+    }
+    const QString dir = dest.absolutePath();
+    if (!QDir().mkpath(dir)) {
+        finish(Error::make(Error::Kind::Fatal, tr("Cannot create the folder “%1”").arg(dir)));
         return;
     }
     Registry& registry = m_vault->registry();
@@ -78,8 +117,7 @@ void FileAssembler::start()
     m_placements = registry.placementsOfModel(m_file.modelId);
 
     // The temporary file lives beside the destination, so the final rename is atomic.
-    m_tempPath = (dir + QStringLiteral("/.") + dest.fileName() + QStringLiteral(".modelfloat-XXXXXX"))
-                     .toLocal8Bit();
+    m_tempPath = temporaryPattern(dir, dest.fileName());
     m_fd = ::mkstemp(m_tempPath.data());
     if (m_fd < 0) {
         m_tempPath.clear();
@@ -114,7 +152,8 @@ void FileAssembler::abort()
 
 void FileAssembler::fetchMore()
 {
-    while (m_error.ok() && int(m_fetches.size()) < m_options.parallelFetches &&
+    // At least one, or a restore asked for with 0 would wait forever.
+    while (m_error.ok() && int(m_fetches.size()) < qMax(1, m_options.parallelFetches) &&
            m_nextChunk < m_chunks.size()) {
         const FileChunk& chunk = m_chunks.at(m_nextChunk++);
         auto writer = std::make_unique<OffsetChunkWriter>(m_fd, chunk.offset, m_destination);
@@ -175,16 +214,13 @@ void FileAssembler::onHashed()
         finish(Error::make(Error::Kind::Fatal, tr("Cannot write “%1”: %2").arg(m_destination, errnoText(errno))));
         return;
     }
-    const QByteArray dest = m_destination.toLocal8Bit();
+    const QByteArray dest = QFile::encodeName(m_destination);
     int rc;
     if (m_options.overwrite) {
         rc = ::rename(m_tempPath.constData(), dest.constData());
     } else {
-        // link() fails if the destination appeared meanwhile: never replace what we did not
-        // check.
-        rc = ::link(m_tempPath.constData(), dest.constData());
-        if (rc == 0)
-            ::unlink(m_tempPath.constData());
+        // Fails if the destination appeared meanwhile: never replace what we did not check.
+        rc = renameNoReplace(m_tempPath.constData(), dest.constData());
     }
     if (rc != 0) {
         const int err = errno;

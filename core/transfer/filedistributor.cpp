@@ -59,7 +59,7 @@ QList<qint64> FileDistributor::usableProviders()
 
 void FileDistributor::start()
 {
-    const auto snapshot = FileSnapshot::ofPath(m_sourcePath);
+    m_startSnapshot = FileSnapshot::ofPath(m_sourcePath);
     m_providers = usableProviders();
     if (m_providers.isEmpty()) {
         m_error = Error::make(Error::Kind::Fatal,
@@ -76,7 +76,7 @@ void FileDistributor::start()
                            .arg(m_replication)
                            .arg(m_options.replication));
 
-    m_stats.fileSize = snapshot ? snapshot->size : 0;
+    m_stats.fileSize = m_startSnapshot ? m_startSnapshot->size : 0;
     const auto fileId = m_vault->registry().beginFile(m_modelId, m_pathInModel, m_stats.fileSize,
                                                       m_options.chunker.toString());
     if (!fileId) {
@@ -137,9 +137,22 @@ void FileDistributor::onChunkScanned(const ScannedChunk& chunk)
         fail(Error::make(Error::Kind::Fatal, registry.lastError()));
         return;
     }
+    // A chunk this float is placing, or has placed, is not sent again: the later occurrences
+    // count as deduplicated however the first one is doing, so the counts do not depend on
+    // timing.
     const auto existing = m_tasks.find(chunk.cid);
     if (existing != m_tasks.end()) {
         existing->second->duplicates++;
+        m_stats.bytesDeduplicated += chunk.size;
+        m_stats.chunksDeduplicated++;
+        return; // acknowledged with the first occurrence, once it is placed
+    }
+    if (m_placedCids.contains(chunk.cid)) {
+        m_stats.bytesDeduplicated += chunk.size;
+        m_stats.bytesPlaced += chunk.size;
+        m_stats.chunksDeduplicated++;
+        m_scanner->acknowledge();
+        Q_EMIT progress();
         return;
     }
     auto task = std::make_unique<ChunkTask>();
@@ -148,6 +161,7 @@ void FileDistributor::onChunkScanned(const ScannedChunk& chunk)
         if (p.state == PlacementState::Stored && m_providers.contains(p.providerId))
             task->holders.insert(p.providerId);
     if (task->holders.size() >= m_replication) {
+        m_placedCids.insert(chunk.cid);
         m_stats.bytesDeduplicated += chunk.size;
         m_stats.bytesPlaced += chunk.size;
         m_stats.chunksDeduplicated++;
@@ -175,7 +189,8 @@ void FileDistributor::onScannerFinished()
 
 void FileDistributor::schedule()
 {
-    while (m_error.ok() && m_jobs.size() < m_options.maxPutsInFlight && !m_ready.empty()) {
+    // At least one put, or a float asked for with 0 would wait forever.
+    while (m_error.ok() && m_jobs.size() < qMax(1, m_options.maxPutsInFlight) && !m_ready.empty()) {
         const QString cid = m_ready.front();
         m_ready.pop_front();
         const auto it = m_tasks.find(cid);
@@ -186,20 +201,33 @@ void FileDistributor::schedule()
         if (task.holders.size() + task.inFlight.size() >= m_replication)
             continue;
         if (!startPut(task)) {
+            if (!m_error.ok())
+                return; // the source failed
             if (!task.inFlight.isEmpty())
                 continue; // a running put may still succeed; decide when it ends
             if (task.holders.isEmpty()) {
-                fail(Error::make(task.lastError.kind == Error::Kind::None ? Error::Kind::Fatal
-                                                                          : task.lastError.kind,
+                // This chunk's own puts may never have failed: the providers were ruled out by
+                // other chunks' failures. Say what those were, or the message explains nothing.
+                Error why = task.lastError;
+                if (why.ok()) {
+                    QStringList reasons;
+                    for (qint64 id : std::as_const(m_providers)) {
+                        const auto excluded = m_excluded.constFind(id);
+                        if (excluded != m_excluded.constEnd()) {
+                            reasons.append(excluded->message);
+                            why.kind = excluded->kind;
+                        }
+                    }
+                    why.message = reasons.isEmpty() ? tr("no provider left to try")
+                                                    : reasons.join(QStringLiteral("; "));
+                }
+                fail(Error::make(why.kind == Error::Kind::None ? Error::Kind::Fatal : why.kind,
                                  tr("Chunk %1 (bytes %2–%3 of “%4”) could not be stored on any "
                                     "provider: %5")
                                      .arg(cid)
                                      .arg(task.chunk.offset)
                                      .arg(task.chunk.offset + task.chunk.size)
-                                     .arg(m_pathInModel,
-                                          task.lastError.message.isEmpty()
-                                              ? tr("no provider left to try")
-                                              : task.lastError.message)));
+                                     .arg(m_pathInModel, why.message)));
                 return;
             }
             m_stats.underReplicatedChunks++;
@@ -229,9 +257,8 @@ bool FileDistributor::startPut(ChunkTask& task)
         QString why;
         Provider* provider = m_vault->provider(providerId, &why);
         if (!provider) {
-            m_excluded.insert(providerId);
-            Q_EMIT warning(why);
             task.lastError = Error::make(Error::Kind::Fatal, why);
+            exclude(providerId, task.lastError);
             continue;
         }
         auto source = std::make_unique<FileRangeDevice>(m_sourcePath, task.chunk.offset,
@@ -259,27 +286,27 @@ void FileDistributor::onPutFinished(const QString& cid, qint64 providerId, Provi
     m_jobs.remove(job);
     job->deleteLater();
     const auto it = m_tasks.find(cid);
-    if (it == m_tasks.end() || !m_error.ok()) {
+    if (it == m_tasks.end()) {
         maybeComplete();
         return;
     }
     ChunkTask& task = *it->second;
     task.inFlight.remove(providerId);
     const Error& error = job->error();
+    if (!m_error.ok()) {
+        // The float is ending, but a put that completed all the same stored a good object (its
+        // source checked on the last read that the file was unchanged). Record it: otherwise
+        // the object is on the provider with nothing pointing at it, and a resume sends it
+        // again.
+        if (error.ok())
+            recordStored(task, providerId, job->locator());
+        maybeComplete();
+        return;
+    }
     if (error.ok()) {
-        Placement placement{cid, providerId, job->locator(), PlacementState::Stored,
-                            QDateTime::currentDateTimeUtc()};
-        Registry& registry = m_vault->registry();
-        if (!registry.recordPlacement(placement) ||
-            !registry.addProviderUsage(providerId, task.chunk.size)) {
-            fail(Error::make(Error::Kind::Fatal, registry.lastError()));
+        if (!recordStored(task, providerId, job->locator())) {
+            fail(Error::make(Error::Kind::Fatal, m_vault->registry().lastError()));
             return;
-        }
-        task.holders.insert(providerId);
-        m_stats.bytesSent += task.chunk.size;
-        if (!task.counted) {
-            task.counted = true;
-            m_stats.chunksSent++;
         }
         if (task.holders.size() >= m_replication) {
             chunkDone(task);
@@ -309,8 +336,7 @@ void FileDistributor::onPutFinished(const QString& cid, qint64 providerId, Provi
             task.givenUp.insert(providerId);
         } else {
             // Full, refusing our credentials, or broken: no more chunks go there this float.
-            m_excluded.insert(providerId);
-            Q_EMIT warning(tr("Provider “%1”: %2; placing chunks elsewhere").arg(name, error.message));
+            exclude(providerId, Error::make(error.kind, tr("Provider “%1”: %2").arg(name, error.message)));
         }
     }
     if (!task.waiting) {
@@ -320,11 +346,40 @@ void FileDistributor::onPutFinished(const QString& cid, qint64 providerId, Provi
     schedule();
 }
 
+bool FileDistributor::recordStored(ChunkTask& task, qint64 providerId, const QString& locator)
+{
+    Placement placement{task.chunk.cid, providerId, locator, PlacementState::Stored,
+                        QDateTime::currentDateTimeUtc()};
+    Registry& registry = m_vault->registry();
+    if (!registry.recordPlacement(placement) ||
+        !registry.addProviderUsage(providerId, task.chunk.size))
+        return false;
+    task.holders.insert(providerId);
+    m_stats.bytesSent += task.chunk.size;
+    if (!task.counted) {
+        task.counted = true;
+        m_stats.chunksSent++;
+    }
+    return true;
+}
+
+void FileDistributor::exclude(qint64 providerId, const Error& why)
+{
+    // Several puts to a broken provider fail together: one warning is enough.
+    if (m_excluded.contains(providerId))
+        return;
+    m_excluded.insert(providerId, why);
+    Q_EMIT warning(tr("%1; placing chunks elsewhere").arg(why.message));
+}
+
 void FileDistributor::chunkDone(ChunkTask& task)
 {
     m_stats.bytesPlaced += task.chunk.size * (1 + task.duplicates);
     m_scanner->acknowledge(1 + task.duplicates);
-    m_tasks.erase(task.chunk.cid);
+    // Copied: erasing the task destroys the string a by-reference key would point into.
+    const QString cid = task.chunk.cid;
+    m_placedCids.insert(cid);
+    m_tasks.erase(cid);
     Q_EMIT progress();
     maybeComplete();
     schedule();
@@ -343,8 +398,10 @@ void FileDistributor::maybeComplete()
     }
     if (!m_scanDone || !m_tasks.empty())
         return;
-    // The scan and every put read the same, unchanged file.
-    if (FileSnapshot::ofPath(m_sourcePath) != m_scanner->snapshot()) {
+    // The scan and every put read the same, unchanged file, and it is the file whose size the
+    // registry got in start(): a change before the scanner opened it counts too.
+    if (FileSnapshot::ofPath(m_sourcePath) != m_scanner->snapshot() ||
+        m_startSnapshot != m_scanner->snapshot()) {
         failSource(tr("“%1” changed while it was being read; float it again once it is no "
                       "longer being written")
                        .arg(m_sourcePath));

@@ -11,7 +11,9 @@
 #include <QSet>
 
 #include <deque>
+#include <map>
 #include <memory>
+#include <optional>
 
 namespace mf {
 
@@ -45,7 +47,9 @@ public:
         qint64 bytesScanned = 0;
         qint64 bytesPlaced = 0;          // of the file, placed or found already placed
         qint64 bytesSent = 0;            // sent to providers (all replicas)
-        qint64 bytesDeduplicated = 0;    // of the file, already stored before
+        // Of the file, not sent: already stored before, or a repeat of a chunk this float
+        // places. chunks == chunksSent + chunksDeduplicated unless chunks are under-replicated.
+        qint64 bytesDeduplicated = 0;
         int chunks = 0;
         int chunksSent = 0;
         int chunksDeduplicated = 0;
@@ -79,6 +83,8 @@ private:
     void schedule();
     bool startPut(ChunkTask& task);
     void onPutFinished(const QString& cid, qint64 providerId, ProviderJob* job);
+    bool recordStored(ChunkTask& task, qint64 providerId, const QString& locator);
+    void exclude(qint64 providerId, const Error& why);
     void chunkDone(ChunkTask& task);
     void maybeComplete();
     void fail(const Error& error);
@@ -103,7 +109,9 @@ private:
     std::map<QString, std::unique_ptr<ChunkTask>> m_tasks; // by CID, while being placed
     std::deque<QString> m_ready;                           // CIDs waiting for a put slot
     QSet<ProviderJob*> m_jobs;
-    QSet<qint64> m_excluded; // providers that failed for good during this float
+    QHash<qint64, Error> m_excluded; // providers that failed for good during this float, and why
+    QSet<QString> m_placedCids;      // chunks this float has finished placing
+    std::optional<FileSnapshot> m_startSnapshot;
     QList<qint64> m_providers;
     QHash<qint64, qint64> m_bytesQueued; // per provider, to spread load
 };

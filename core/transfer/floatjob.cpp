@@ -124,6 +124,22 @@ void FloatJob::start()
         }
         m_modelId = existing->id;
         m_resumed = true;
+        // A file an earlier, unfinished float began and this one does not include would stay
+        // incomplete in a model marked complete, which then cannot be restored.
+        QSet<QString> now;
+        for (const SourceFile& f : std::as_const(m_files))
+            now.insert(f.pathInModel);
+        for (const FileRecord& f : registry.files(m_modelId)) {
+            if (f.state != FileRecord::State::Complete && !now.contains(f.path)) {
+                finish(Failure::BadInput,
+                       Error::make(Error::Kind::Fatal,
+                                   tr("The unfinished model “%1” also has “%2”, which is not "
+                                      "among the paths given now; float the same paths again "
+                                      "to finish it, or remove the model first")
+                                       .arg(m_request.modelName, f.path)));
+                return;
+            }
+        }
     } else {
         const auto id = registry.createModel(m_request.modelName, m_request.source);
         if (!id) {

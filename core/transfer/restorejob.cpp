@@ -7,6 +7,20 @@
 
 namespace mf {
 
+namespace {
+// A path inside a model must stay inside the folder it is restored to: relative, and with no
+// ".." that climbs out. Floats only record such paths, but a registry can be rebuilt from
+// manifests found on providers, which other people may write to.
+bool isSafePathInModel(const QString& path)
+{
+    if (path.isEmpty() || QDir::isAbsolutePath(path))
+        return false;
+    const QString clean = QDir::cleanPath(path);
+    return clean != QLatin1String("..") && !clean.startsWith(QLatin1String("../")) &&
+           clean != QLatin1String(".");
+}
+} // namespace
+
 RestoreJob::RestoreJob(Vault* vault, Request request, QObject* parent)
     : QObject(parent)
     , m_vault(vault)
@@ -41,6 +55,14 @@ void RestoreJob::start()
     }
     const QDir dir(m_request.destinationDir);
     for (const FileRecord& f : std::as_const(m_files)) {
+        if (!isSafePathInModel(f.path)) {
+            finish(Failure::Integrity,
+                   Error::make(Error::Kind::Corrupt,
+                               tr("Model “%1” names a file “%2” that would be written outside "
+                                  "“%3”; its registry entry is damaged")
+                                   .arg(model->name, f.path, m_request.destinationDir)));
+            return;
+        }
         if (f.state != FileRecord::State::Complete) {
             finish(Failure::Incomplete,
                    Error::make(Error::Kind::NotFound,

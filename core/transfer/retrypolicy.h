@@ -4,7 +4,7 @@
 
 namespace mf {
 
-// How the scheduler retries: exponential backoff with full jitter, a server's Retry-After
+// How the scheduler retries: exponential backoff with jitter, a server's Retry-After
 // honoured, and a bounded number of attempts so a broken provider never causes a retry storm.
 struct RetryPolicy
 {

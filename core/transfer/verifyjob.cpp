@@ -46,6 +46,10 @@ void VerifyJob::start()
     for (const ModelRecord& m : std::as_const(models)) {
         const auto placements = registry.placementsOfModel(m.id);
         for (const FileRecord& f : registry.files(m.id)) {
+            // An unfinished float has recorded chunks it has not placed yet: nothing is lost
+            // there, and the float's resume places them.
+            if (f.state != FileRecord::State::Complete)
+                continue;
             for (const FileChunk& c : registry.fileChunks(f.id)) {
                 if (seen.contains(c.cid))
                     continue;
@@ -99,8 +103,10 @@ void VerifyJob::startMore()
             return;
         }
         for (auto it = m_goodByCid.cbegin(); it != m_goodByCid.cend(); ++it) {
-            if (it.value() == 0)
+            if (it.value() == 0) {
                 m_report.lost++;
+                m_report.problems.append(tr("chunk %1 has no good replica").arg(it.key()));
+            }
             else if (it.value() < m_replication)
                 m_report.underReplicated++;
         }

@@ -1,6 +1,7 @@
 #include "progressmeter.h"
 
 #include <cmath>
+#include <limits>
 
 namespace mf {
 
@@ -26,6 +27,13 @@ void ProgressMeter::update(qint64 done, qint64 nowMs)
     }
     if (done != m_done)
         m_lastChangeMs = nowMs;
+    if (done < m_sampleDone) {
+        // The count went backwards (a chunk is retried from its start): measure from here, and
+        // keep the rate we had instead of blending in a negative speed.
+        m_done = m_sampleDone = done;
+        m_sampleMs = nowMs;
+        return;
+    }
     m_done = done;
     const qint64 elapsed = nowMs - m_sampleMs;
     if (elapsed < SampleIntervalMs)
@@ -47,9 +55,14 @@ qint64 ProgressMeter::etaSeconds() const
 
 int ProgressMeter::permille() const
 {
-    if (m_total <= 0)
+    if (m_total <= 0 || m_done >= m_total)
         return 1000;
-    return int(qBound(qint64(0), m_done * 1000 / m_total, qint64(1000)));
+    if (m_done <= 0)
+        return 0;
+    if (m_done <= std::numeric_limits<qint64>::max() / 1000)
+        return int(m_done * 1000 / m_total);
+    // Beyond exact integer range; never 1000 while bytes remain.
+    return qMin(999, int(double(m_done) * 1000.0 / double(m_total)));
 }
 
 } // namespace mf

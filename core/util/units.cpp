@@ -17,20 +17,31 @@ QString formatBytes(qint64 bytes)
     }
     if (unit == 0)
         return QString::number(bytes) + QStringLiteral(" B");
-    return QString::number(value, 'f', value < 10 ? 2 : 1) + QLatin1Char(' ') +
+    // Unit and precision follow the value as it will be printed: 1023.96 KiB would otherwise
+    // show as "1024.0 KiB", and 9.996 MiB as "10.00 MiB".
+    if (unit < 5 && std::abs(value) >= 1023.95) {
+        value /= 1024.0;
+        ++unit;
+    }
+    return QString::number(value, 'f', std::abs(value) < 9.995 ? 2 : 1) + QLatin1Char(' ') +
            QLatin1String(names[unit]);
 }
 
 QString formatRate(double bytesPerSecond)
 {
     static const char* const names[] = {"B/s", "kB/s", "MB/s", "GB/s"};
+    // No speed is better than "nan B/s" or a negative one (no time has passed yet, or the
+    // caller's count went backwards).
+    if (!std::isfinite(bytesPerSecond) || bytesPerSecond < 0)
+        return {};
     double value = bytesPerSecond;
     int unit = 0;
-    while (value >= 1000.0 && unit < 3) {
+    // Thresholds are those of the printed (rounded) value, so 999.7 shows as "1.0 kB/s".
+    while (value >= 999.5 && unit < 3) {
         value /= 1000.0;
         ++unit;
     }
-    return QString::number(value, 'f', value < 10 ? 1 : 0) + QLatin1Char(' ') +
+    return QString::number(value, 'f', value < 9.95 ? 1 : 0) + QLatin1Char(' ') +
            QLatin1String(names[unit]);
 }
 
@@ -47,13 +58,17 @@ QString formatDuration(qint64 seconds)
 
 std::optional<qint64> parseBytes(const QString& text)
 {
+    // The "i" of "MiB" only after a unit letter: "8iB" is a typo, not 8 bytes.
     static const QRegularExpression re(
-        QStringLiteral("^\\s*(\\d+(?:\\.\\d+)?)\\s*([kKmMgGtT]?)(?:i?[bB])?\\s*$"));
+        QStringLiteral("^\\s*(\\d+(?:\\.\\d+)?)\\s*(?:([kKmMgGtT])(?:i?[bB])?|[bB])?\\s*$"));
     const auto match = re.match(text);
     if (!match.hasMatch())
         return std::nullopt;
     double value = match.captured(1).toDouble();
     const QString unit = match.captured(2).toLower();
+    // Half a byte is not a size; a fraction only makes sense of a multiple.
+    if (unit.isEmpty() && value != std::floor(value))
+        return std::nullopt;
     const int shift = unit.isEmpty()             ? 0
                       : unit == QLatin1String("k") ? 10
                       : unit == QLatin1String("m") ? 20

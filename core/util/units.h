@@ -6,9 +6,10 @@
 
 namespace mf::units {
 
-// "1.5 GiB", "512 B": binary units, one decimal, for people.
+// "1.50 GiB", "15.0 GiB", "512 B": binary units, two decimals below 10 and one above.
 QString formatBytes(qint64 bytes);
-// "312 MB/s": decimal units, as disk and network speeds are usually quoted.
+// "312 MB/s": decimal units, as disk and network speeds are usually quoted. Empty when the
+// rate is unknown (not finite, or negative).
 QString formatRate(double bytesPerSecond);
 // "1:02:03" or "4:05"; empty when seconds < 0 (unknown).
 QString formatDuration(qint64 seconds);

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Sets up everything, builds, and runs every test: first the normal build, then the same suite
+# under AddressSanitizer + UndefinedBehaviorSanitizer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/install-deps.sh
+
+export QT_QPA_PLATFORM=offscreen
+export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}"
+chmod 700 "$XDG_RUNTIME_DIR"
+
+preset=default
+[ "${CI:-}" = "true" ] && preset=ci   # warnings are errors in CI
+
+echo "== Build ($preset) and test"
+./scripts/build.sh "$preset"
+ctest --preset "$preset" -j 2
+
+echo "== Build (asan) and test under ASan + UBSan"
+./scripts/build.sh asan
+ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --preset asan -j 2

@@ -1,0 +1,927 @@
+// The way back out of the vault, against real local-folder providers in a temporary vault:
+// RestoreJob / FileAssembler (bit-exact against the `openssl` command, failover to another
+// replica when objects are missing or damaged, nothing left behind on failure, existing
+// destinations, a full disk), RangeJob (arbitrary byte ranges against the source bytes),
+// VerifyJob (exact counts after known damage) and RemoveJob (shared chunks survive).
+
+#include "chunking/cid.h"
+#include "providers/localprovider.h"
+#include "testsupport.h"
+#include "transfer/fileassembler.h"
+#include "transfer/floatjob.h"
+#include "transfer/rangejob.h"
+#include "transfer/removejob.h"
+#include "transfer/restorejob.h"
+#include "transfer/verifyjob.h"
+#include "vault/vault.h"
+
+#include <QBuffer>
+#include <QDir>
+#include <QDirIterator>
+#include <QFile>
+#include <QProcess>
+#include <QScopeGuard>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <memory>
+
+using namespace mf;
+
+namespace {
+
+constexpr quint32 KiB = 1024;
+constexpr quint32 MiB = 1024 * KiB;
+const ChunkerParams Small = ChunkerParams::contentDefined(64 * KiB, 256 * KiB, 1 * MiB);
+constexpr int Timeout = 120000; // generous: the sanitizer build is slow
+// Set in the child process diskFull() starts in a user namespace when it may not mount.
+const char* const InNamespaceVariable = "MODELFLOAT_TEST_IN_USER_NAMESPACE";
+
+// A vault in a temporary folder: its embedded provider "local" plus `extraProviders` more
+// local-folder providers, each in a folder of its own.
+class TestVault
+{
+public:
+    explicit TestVault(int extraProviders = 0)
+    {
+        QString error;
+        vault = Vault::open(dir.filePath(QStringLiteral("vault")), &error);
+        if (!vault) {
+            qWarning("Cannot open a vault: %s", qPrintable(error));
+            return;
+        }
+        for (int i = 0; i < extraProviders; ++i) {
+            const QString name = QStringLiteral("extra%1").arg(i + 1);
+            const QString root = dir.filePath(QStringLiteral("store-") + name);
+            QDir().mkpath(root);
+            ProviderRecord r;
+            r.kind = QStringLiteral("local");
+            r.name = name;
+            r.settings.insert(QStringLiteral("path"), root);
+            registry().addProvider(r);
+        }
+        vault->setReplicationFactor(qMin(2, extraProviders + 1));
+    }
+
+    bool ok() const { return vault != nullptr; }
+    Registry& registry() { return vault->registry(); }
+    QList<qint64> providerIds()
+    {
+        QList<qint64> ids;
+        for (const ProviderRecord& p : registry().providers())
+            ids.append(p.id);
+        return ids;
+    }
+    QString root(qint64 providerId)
+    {
+        const auto p = registry().provider(providerId);
+        return p ? p->settings.value(QStringLiteral("path")).toString() : QString();
+    }
+    QString objectPath(qint64 providerId, const QString& cid)
+    {
+        return LocalProvider::objectPath(root(providerId), cid);
+    }
+    QString path(const QString& name) const { return dir.filePath(name); }
+
+    QTemporaryDir dir; // declared first: it outlives the vault inside it
+    std::unique_ptr<Vault> vault;
+};
+
+// Starts the job and waits for its one finished().
+template <typename Job>
+bool run(Job& job)
+{
+    QSignalSpy finished(&job, &Job::finished);
+    job.start();
+    if (finished.isEmpty() && !finished.wait(Timeout))
+        return false;
+    QTest::qWait(0); // a second finished() would be queued by now
+    return finished.size() == 1;
+}
+
+// Floats `paths` as model `name` with the small chunker; false if that fails.
+bool floatModel(TestVault& v, const QStringList& paths, const QString& name, int replication)
+{
+    FloatJob::Request r;
+    r.paths = paths;
+    r.modelName = name;
+    r.options.replication = replication;
+    r.options.chunker = Small;
+    FloatJob job(v.vault.get(), r);
+    if (!run(job) || job.failure() != FloatJob::Failure::None) {
+        qWarning("Float failed: %s", qPrintable(job.error().message));
+        return false;
+    }
+    return true;
+}
+
+std::optional<FileRecord> fileOf(TestVault& v, const QString& model, const QString& path)
+{
+    const auto m = v.registry().modelByName(model);
+    return m ? v.registry().file(m->id, path) : std::nullopt;
+}
+
+QList<FileChunk> chunksOf(TestVault& v, const QString& model, const QString& path)
+{
+    const auto f = fileOf(v, model, path);
+    return f ? v.registry().fileChunks(f->id) : QList<FileChunk>();
+}
+
+// The state of a chunk's placement on a provider, by name ("none" without one).
+QString stateOf(TestVault& v, const QString& cid, qint64 providerId)
+{
+    for (const Placement& p : v.registry().placements(cid))
+        if (p.providerId == providerId)
+            return placementStateName(p.state);
+    return QStringLiteral("none");
+}
+
+const QString Stored = placementStateName(PlacementState::Stored);
+const QString Missing = placementStateName(PlacementState::Missing);
+const QString Corrupt = placementStateName(PlacementState::Corrupt);
+
+// Every name in a folder, hidden ones included.
+QStringList entriesOf(const QString& dir)
+{
+    return QDir(dir).entryList(QDir::AllEntries | QDir::Hidden | QDir::System |
+                               QDir::NoDotAndDotDot);
+}
+
+// Names of the objects a local provider folder holds (temporaries excluded).
+QStringList objectsIn(const QString& root)
+{
+    QStringList out;
+    QDirIterator it(root, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        it.next();
+        if (!it.filePath().contains(QStringLiteral("/.tmp/")))
+            out.append(it.fileName());
+    }
+    return out;
+}
+
+bool damage(const QString& objectPath, qint64 size, quint64 seed)
+{
+    return test::writeFile(objectPath, test::pseudoRandomBytes(size, seed));
+}
+
+RestoreJob::Request restoreRequest(const QString& model, const QString& dir, bool overwrite = false)
+{
+    RestoreJob::Request r;
+    r.modelName = model;
+    r.destinationDir = dir;
+    r.options.overwrite = overwrite;
+    return r;
+}
+
+bool runProcess(const QString& program, const QStringList& arguments, QString* output = nullptr)
+{
+    QProcess p;
+    p.setProcessChannelMode(QProcess::MergedChannels);
+    p.start(program, arguments);
+    const bool ok = p.waitForFinished(Timeout) && p.exitStatus() == QProcess::NormalExit &&
+                    p.exitCode() == 0;
+    if (output)
+        *output = QString::fromLocal8Bit(p.readAll());
+    return ok;
+}
+
+} // namespace
+
+class TestAssembler final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void restoresBitExact();
+    void restoresOneFileOfFolder();
+    void failsOverToOtherReplica();
+    void oversizedDamagedReplica();
+    void everyReplicaBad_data();
+    void everyReplicaBad();
+    void destinationExists();
+    void assemblerRefusesExisting();
+    void destinationAppearsDuringRestore();
+    void longFileName();
+    void noParallelFetches();
+    void unsafePathInRegistry();
+    void abortRestore();
+    void destroyWhileRestoring();
+    void diskFull();
+    void range_data();
+    void range();
+    void rangeOutsideFile();
+    void verifyHealthy();
+    void verifyCountsDamage();
+    void removeSharedChunks();
+};
+
+void TestAssembler::restoresBitExact()
+{
+    TestVault v(1);
+    QVERIFY(v.ok());
+    const QString source = v.path(QStringLiteral("big.gguf"));
+    QVERIFY(test::writePseudoRandomFile(source, 5 * MiB + 777, 21));
+    QVERIFY(floatModel(v, {source}, QStringLiteral("big"), 2));
+    QVERIFY(chunksOf(v, QStringLiteral("big"), QStringLiteral("big.gguf")).size() > 5);
+
+    const QString out = v.path(QStringLiteral("out"));
+    RestoreJob job(v.vault.get(), restoreRequest(QStringLiteral("big"), out));
+    QVERIFY(run(job));
+    QVERIFY2(job.error().ok(), qPrintable(job.error().message));
+    QCOMPARE(job.failure(), RestoreJob::Failure::None);
+    QCOMPARE(job.restoredPaths(), QStringList{QDir(out).filePath(QStringLiteral("big.gguf"))});
+    QVERIFY(job.problems().isEmpty());
+    QCOMPARE(job.totalBytes(), qint64(5 * MiB + 777));
+    QCOMPARE(job.bytesDone(), job.totalBytes());
+    QCOMPARE(test::opensslSha256Hex(job.restoredPaths().first()), test::opensslSha256Hex(source));
+    QCOMPARE(entriesOf(out), QStringList{QStringLiteral("big.gguf")});
+    // Every replica that was read is now marked verified.
+    for (const FileChunk& c : chunksOf(v, QStringLiteral("big"), QStringLiteral("big.gguf"))) {
+        bool verified = false;
+        for (const Placement& p : v.registry().placements(c.cid))
+            verified = verified || p.verifiedAt.isValid();
+        QVERIFY(verified);
+    }
+}
+
+void TestAssembler::restoresOneFileOfFolder()
+{
+    TestVault v;
+    QVERIFY(v.ok());
+    const QString folder = v.path(QStringLiteral("model"));
+    QVERIFY(QDir().mkpath(folder + QStringLiteral("/tokenizer")));
+    QVERIFY(test::writePseudoRandomFile(folder + QStringLiteral("/weights.bin"), 3 * MiB, 22));
+    QVERIFY(test::writePseudoRandomFile(folder + QStringLiteral("/tokenizer/vocab.json"),
+                                        200 * KiB, 23));
+    QVERIFY(floatModel(v, {folder}, QStringLiteral("model"), 1));
+
+    const QString out = v.path(QStringLiteral("out"));
+    RestoreJob::Request one = restoreRequest(QStringLiteral("model"), out);
+    one.filePath = QStringLiteral("tokenizer/vocab.json");
+    RestoreJob job(v.vault.get(), one);
+    QVERIFY(run(job));
+    QCOMPARE(job.failure(), RestoreJob::Failure::None);
+    QCOMPARE(entriesOf(out), QStringList{QStringLiteral("tokenizer")});
+    QCOMPARE(test::opensslSha256Hex(out + QStringLiteral("/tokenizer/vocab.json")),
+             test::opensslSha256Hex(folder + QStringLiteral("/tokenizer/vocab.json")));
+
+    RestoreJob all(v.vault.get(), restoreRequest(QStringLiteral("model"), out + QStringLiteral("2")));
+    QVERIFY(run(all));
+    QCOMPARE(all.failure(), RestoreJob::Failure::None);
+    QCOMPARE(all.restoredPaths().size(), 2);
+    QCOMPARE(test::opensslSha256Hex(out + QStringLiteral("2/weights.bin")),
+             test::opensslSha256Hex(folder + QStringLiteral("/weights.bin")));
+
+    RestoreJob missing(v.vault.get(), restoreRequest(QStringLiteral("nope"), out));
+    QVERIFY(run(missing));
+    QCOMPARE(missing.failure(), RestoreJob::Failure::NotFound);
+}
+
+void TestAssembler::failsOverToOtherReplica()
+{
+    TestVault v(1);
+    QVERIFY(v.ok());
+    const qint64 a = v.providerIds().at(0); // first by id: its replicas are read first
+    const qint64 b = v.providerIds().at(1);
+    const QString source = v.path(QStringLiteral("f.bin"));
+    QVERIFY(test::writePseudoRandomFile(source, 6 * MiB, 24));
+    QVERIFY(floatModel(v, {source}, QStringLiteral("f"), 2));
+    const QList<FileChunk> chunks = chunksOf(v, QStringLiteral("f"), QStringLiteral("f.bin"));
+    QVERIFY(chunks.size() >= 6);
+
+    QStringList deleted, damaged;
+    for (const FileChunk& c : chunks) {
+        if (c.index % 3 == 0) {
+            QVERIFY(QFile::remove(v.objectPath(a, c.cid)));
+            deleted.append(c.cid);
+        } else if (c.index % 3 == 1) {
+            QVERIFY(damage(v.objectPath(a, c.cid), c.size, 100 + c.index));
+            damaged.append(c.cid);
+        }
+    }
+
+    const QString out = v.path(QStringLiteral("out"));
+    RestoreJob job(v.vault.get(), restoreRequest(QStringLiteral("f"), out));
+    QVERIFY(run(job));
+    QVERIFY2(job.error().ok(), qPrintable(job.error().message));
+    QCOMPARE(job.failure(), RestoreJob::Failure::None);
+    QCOMPARE(test::opensslSha256Hex(out + QStringLiteral("/f.bin")), test::opensslSha256Hex(source));
+    QCOMPARE(entriesOf(out), QStringList{QStringLiteral("f.bin")});
+
+    // One problem line per bad replica, naming the chunk and what was wrong.
+    const QString problems = job.problems().join(QLatin1Char('\n'));
+    QCOMPARE(job.problems().size(), deleted.size() + damaged.size());
+    for (const QString& cid : std::as_const(deleted)) {
+        QVERIFY2(problems.contains(QStringLiteral("chunk %1 is missing").arg(cid)),
+                 qPrintable(problems));
+        QCOMPARE(stateOf(v, cid, a), Missing);
+        QCOMPARE(stateOf(v, cid, b), Stored);
+    }
+    for (const QString& cid : std::as_const(damaged)) {
+        QVERIFY2(problems.contains(QStringLiteral("chunk %1 on provider “local” is corrupt").arg(cid)),
+                 qPrintable(problems));
+        QCOMPARE(stateOf(v, cid, a), Corrupt);
+        QCOMPARE(stateOf(v, cid, b), Stored);
+    }
+    for (const FileChunk& c : chunks)
+        if (c.index % 3 == 2)
+            QCOMPARE(stateOf(v, c.cid, a), Stored);
+    QCOMPARE(v.registry().stats().unhealthyPlacements, int(deleted.size() + damaged.size()));
+}
+
+void TestAssembler::oversizedDamagedReplica()
+{
+    // A damaged object larger than its chunk must not spill into the neighbouring chunk or past
+    // the end of the file.
+    TestVault v(1);
+    QVERIFY(v.ok());
+    const qint64 a = v.providerIds().at(0);
+    const QString source = v.path(QStringLiteral("o.bin"));
+    QVERIFY(test::writePseudoRandomFile(source, 4 * MiB + 5, 25));
+    QVERIFY(floatModel(v, {source}, QStringLiteral("o"), 2));
+    const QList<FileChunk> chunks = chunksOf(v, QStringLiteral("o"), QStringLiteral("o.bin"));
+    QVERIFY(chunks.size() >= 3);
+    for (const FileChunk& c : chunks)
+        QVERIFY(damage(v.objectPath(a, c.cid), c.size + 300 * KiB, 200 + c.index));
+
+    const QString out = v.path(QStringLiteral("out"));
+    RestoreJob job(v.vault.get(), restoreRequest(QStringLiteral("o"), out));
+    QVERIFY(run(job));
+    QVERIFY2(job.error().ok(), qPrintable(job.error().message));
+    QCOMPARE(QFileInfo(out + QStringLiteral("/o.bin")).size(), qint64(4 * MiB + 5));
+    QCOMPARE(test::opensslSha256Hex(out + QStringLiteral("/o.bin")), test::opensslSha256Hex(source));
+    QCOMPARE(job.problems().size(), chunks.size());
+    for (const FileChunk& c : chunks)
+        QCOMPARE(stateOf(v, c.cid, a), Corrupt);
+}
+
+void TestAssembler::everyReplicaBad_data()
+{
+    QTest::addColumn<bool>("deleteOne"); // one replica missing, the other corrupt
+    QTest::addColumn<bool>("oversized");
+    QTest::newRow("both corrupt") << false << false;
+    QTest::newRow("both corrupt and too long") << false << true;
+    QTest::newRow("one missing, one corrupt") << true << false;
+}
+
+void TestAssembler::everyReplicaBad()
+{
+    QFETCH(bool, deleteOne);
+    QFETCH(bool, oversized);
+    TestVault v(1);
+    QVERIFY(v.ok());
+    const QString source = v.path(QStringLiteral("lost.bin"));
+    QVERIFY(test::writePseudoRandomFile(source, 5 * MiB, 26));
+    QVERIFY(floatModel(v, {source}, QStringLiteral("lost"), 2));
+    const QList<FileChunk> chunks = chunksOf(v, QStringLiteral("lost"), QStringLiteral("lost.bin"));
+    QVERIFY(chunks.size() >= 4);
+    const FileChunk bad = chunks.at(chunks.size() / 2);
+    const QList<qint64> ids = v.providerIds();
+    for (int i = 0; i < ids.size(); ++i) {
+        if (deleteOne && i == 0)
+            QVERIFY(QFile::remove(v.objectPath(ids.at(i), bad.cid)));
+        else
+            QVERIFY(damage(v.objectPath(ids.at(i), bad.cid), bad.size + (oversized ? 4096 : 0),
+                           300 + i));
+    }
+
+    const QString out = v.path(QStringLiteral("out"));
+    RestoreJob job(v.vault.get(), restoreRequest(QStringLiteral("lost"), out));
+    QVERIFY(run(job));
+    QVERIFY(!job.error().ok());
+    QCOMPARE(job.failure(), RestoreJob::Failure::Integrity);
+    QVERIFY2(job.error().message.contains(bad.cid), qPrintable(job.error().message));
+    QVERIFY(job.restoredPaths().isEmpty());
+    // Neither the file nor its temporary is left behind.
+    QVERIFY2(entriesOf(out).isEmpty(), qPrintable(entriesOf(out).join(QLatin1Char(' '))));
+    QCOMPARE(stateOf(v, bad.cid, ids.at(0)),
+             deleteOne ? Missing : Corrupt);
+    QCOMPARE(stateOf(v, bad.cid, ids.at(1)), Corrupt);
+}
+
+void TestAssembler::destinationExists()
+{
+    TestVault v;
+    QVERIFY(v.ok());
+    const QString source = v.path(QStringLiteral("d.bin"));
+    QVERIFY(test::writePseudoRandomFile(source, 1 * MiB + 1, 27));
+    QVERIFY(floatModel(v, {source}, QStringLiteral("d"), 1));
+    const QString out = v.path(QStringLiteral("out"));
+    QVERIFY(QDir().mkpath(out));
+    const QString dest = out + QStringLiteral("/d.bin");
+    QVERIFY(test::writeFile(dest, "precious"));
+
+    RestoreJob refused(v.vault.get(), restoreRequest(QStringLiteral("d"), out));
+    QVERIFY(run(refused));
+    QCOMPARE(refused.failure(), RestoreJob::Failure::DestinationExists);
+    QVERIFY2(refused.error().message.contains(QStringLiteral("already exists")),
+             qPrintable(refused.error().message));
+    QFile f(dest);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QCOMPARE(f.readAll(), QByteArray("precious"));
+    f.close();
+    QCOMPARE(entriesOf(out), QStringList{QStringLiteral("d.bin")});
+
+    RestoreJob replaced(v.vault.get(), restoreRequest(QStringLiteral("d"), out, true));
+    QVERIFY(run(replaced));
+    QVERIFY2(replaced.error().ok(), qPrintable(replaced.error().message));
+    QCOMPARE(replaced.failure(), RestoreJob::Failure::None);
+    QCOMPARE(test::opensslSha256Hex(dest), test::opensslSha256Hex(source));
+    QCOMPARE(entriesOf(out), QStringList{QStringLiteral("d.bin")});
+}
+
+void TestAssembler::assemblerRefusesExisting()
+{
+    // FileAssembler checks on its own too (RestoreJob checks before it starts, but a
+    // destination can appear in between).
+    TestVault v;
+    QVERIFY(v.ok());
+    const QString source = v.path(QStringLiteral("e.bin"));
+    QVERIFY(test::writePseudoRandomFile(source, 700 * KiB, 28));
+    QVERIFY(floatModel(v, {source}, QStringLiteral("e"), 1));
+    const auto file = fileOf(v, QStringLiteral("e"), QStringLiteral("e.bin"));
+    QVERIFY(file);
+    const QString dest = v.path(QStringLiteral("out/e.bin"));
+    QVERIFY(QDir().mkpath(v.path(QStringLiteral("out"))));
+    QVERIFY(test::writeFile(dest, "keep me"));
+
+    FileAssembler refused(v.vault.get(), *file, dest, FileAssembler::Options{});
+    QVERIFY(run(refused));
+    QVERIFY(!refused.error().ok());
+    QCOMPARE(entriesOf(v.path(QStringLiteral("out"))), QStringList{QStringLiteral("e.bin")});
+    QCOMPARE(QFileInfo(dest).size(), qint64(7));
+
+    FileAssembler::Options overwrite;
+    overwrite.overwrite = true;
+    FileAssembler replaced(v.vault.get(), *file, dest, overwrite);
+    QVERIFY(run(replaced));
+    QVERIFY2(replaced.error().ok(), qPrintable(replaced.error().message));
+    QCOMPARE(test::opensslSha256Hex(dest), test::opensslSha256Hex(source));
+    QCOMPARE(replaced.bytesDone(), file->size);
+}
+
+void TestAssembler::destinationAppearsDuringRestore()
+{
+    // Checked at the start, and again when the file is moved into place: something that
+    // appears meanwhile is not replaced.
+    TestVault v;
+    QVERIFY(v.ok());
+    const QString source = v.path(QStringLiteral("late.bin"));
+    QVERIFY(test::writePseudoRandomFile(source, 3 * MiB, 40));
+    QVERIFY(floatModel(v, {source}, QStringLiteral("late"), 1));
+    const QString out = v.path(QStringLiteral("out"));
+    const QString dest = out + QStringLiteral("/late.bin");
+
+    RestoreJob job(v.vault.get(), restoreRequest(QStringLiteral("late"), out));
+    bool created = false;
+    connect(&job, &RestoreJob::progress, this, [&] {
+        if (!created)
+            created = test::writeFile(dest, "someone else's");
+    });
+    QVERIFY(run(job));
+    QVERIFY(created);
+    QCOMPARE(job.failure(), RestoreJob::Failure::Transfer);
+    QVERIFY2(job.error().message.contains(QStringLiteral("already exists")),
+             qPrintable(job.error().message));
+    QFile f(dest);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QCOMPARE(f.readAll(), QByteArray("someone else's"));
+    QCOMPARE(entriesOf(out), QStringList{QStringLiteral("late.bin")});
+}
+
+void TestAssembler::longFileName()
+{
+    // 250 bytes is a legal name; its temporary must still fit the 255-byte limit.
+    TestVault v;
+    QVERIFY(v.ok());
+    const QString name = QString(246, QLatin1Char('n')) + QStringLiteral(".bin");
+    const QString source = v.path(name);
+    QVERIFY(test::writePseudoRandomFile(source, 600 * KiB, 41));
+    QVERIFY(floatModel(v, {source}, QStringLiteral("long"), 1));
+    const QString out = v.path(QStringLiteral("out"));
+    RestoreJob job(v.vault.get(), restoreRequest(QStringLiteral("long"), out));
+    QVERIFY(run(job));
+    QVERIFY2(job.error().ok(), qPrintable(job.error().message));
+    QCOMPARE(entriesOf(out), QStringList{name});
+    QCOMPARE(test::opensslSha256Hex(out + QLatin1Char('/') + name), test::opensslSha256Hex(source));
+}
+
+void TestAssembler::noParallelFetches()
+{
+    // A nonsensical 0 still restores (one fetch at a time) rather than waiting forever.
+    TestVault v;
+    QVERIFY(v.ok());
+    const QString source = v.path(QStringLiteral("z.bin"));
+    QVERIFY(test::writePseudoRandomFile(source, 2 * MiB, 42));
+    QVERIFY(floatModel(v, {source}, QStringLiteral("z"), 1));
+    RestoreJob::Request r = restoreRequest(QStringLiteral("z"), v.path(QStringLiteral("out")));
+    r.options.parallelFetches = 0;
+    RestoreJob job(v.vault.get(), r);
+    QVERIFY(run(job));
+    QVERIFY2(job.error().ok(), qPrintable(job.error().message));
+    QCOMPARE(test::opensslSha256Hex(v.path(QStringLiteral("out/z.bin"))),
+             test::opensslSha256Hex(source));
+}
+
+void TestAssembler::unsafePathInRegistry()
+{
+    // A registry entry whose path climbs out of the destination is refused, not followed.
+    TestVault v;
+    QVERIFY(v.ok());
+    Registry& r = v.registry();
+    const QByteArray bytes = test::pseudoRandomBytes(1000, 43);
+    const auto model = r.createModel(QStringLiteral("evil"), QStringLiteral("test"));
+    QVERIFY(model);
+    const auto file = r.beginFile(*model, QStringLiteral("../escaped.bin"), bytes.size(),
+                                  Small.toString());
+    QVERIFY(file);
+    QVERIFY(r.appendChunks(*file, {{0, 0, bytes.size(), cid::ofData(bytes)}}));
+    QVERIFY(test::writeFile(v.path(QStringLiteral("escaped-source.bin")), bytes));
+    QVERIFY(r.completeFile(*file, test::opensslSha256Hex(v.path(QStringLiteral("escaped-source.bin"))),
+                           {}));
+    QVERIFY(r.setModelState(*model, ModelRecord::State::Complete));
+
+    const QString out = v.path(QStringLiteral("out/inner"));
+    RestoreJob job(v.vault.get(), restoreRequest(QStringLiteral("evil"), out));
+    QVERIFY(run(job));
+    QCOMPARE(job.failure(), RestoreJob::Failure::Integrity);
+    QVERIFY(!QFileInfo::exists(v.path(QStringLiteral("out/escaped.bin"))));
+    QVERIFY(!QFileInfo::exists(out));
+}
+
+void TestAssembler::abortRestore()
+{
+    TestVault v;
+    QVERIFY(v.ok());
+    const QString source = v.path(QStringLiteral("a.bin"));
+    QVERIFY(test::writePseudoRandomFile(source, 6 * MiB, 44));
+    QVERIFY(floatModel(v, {source}, QStringLiteral("a"), 1));
+    const QString out = v.path(QStringLiteral("out"));
+    RestoreJob job(v.vault.get(), restoreRequest(QStringLiteral("a"), out));
+    bool aborted = false;
+    connect(&job, &RestoreJob::progress, this, [&] {
+        if (!aborted) {
+            aborted = true;
+            job.abort();
+        }
+    });
+    QVERIFY(run(job));
+    QVERIFY(aborted);
+    QCOMPARE(job.failure(), RestoreJob::Failure::Cancelled);
+    QCOMPARE(job.error().kind, Error::Kind::Cancelled);
+    QVERIFY2(entriesOf(out).isEmpty(), qPrintable(entriesOf(out).join(QLatin1Char(' '))));
+}
+
+void TestAssembler::destroyWhileRestoring()
+{
+    TestVault v(1);
+    QVERIFY(v.ok());
+    const QString source = v.path(QStringLiteral("d.bin"));
+    QVERIFY(test::writePseudoRandomFile(source, 6 * MiB, 45));
+    QVERIFY(floatModel(v, {source}, QStringLiteral("d"), 2));
+    const QString out = v.path(QStringLiteral("out"));
+    auto job = std::make_unique<RestoreJob>(v.vault.get(), restoreRequest(QStringLiteral("d"), out));
+    bool destroyed = false;
+    connect(job.get(), &RestoreJob::progress, this, [&] {
+        // Not from inside the job's own signal: on the next turn of the event loop.
+        QMetaObject::invokeMethod(
+            this,
+            [&] {
+                if (!destroyed) {
+                    destroyed = true;
+                    job.reset();
+                }
+            },
+            Qt::QueuedConnection);
+    });
+    job->start();
+    QTRY_VERIFY_WITH_TIMEOUT(destroyed, Timeout);
+    QVERIFY2(entriesOf(out).isEmpty(), qPrintable(entriesOf(out).join(QLatin1Char(' '))));
+    // The vault is still usable.
+    RestoreJob again(v.vault.get(), restoreRequest(QStringLiteral("d"), out));
+    QVERIFY(run(again));
+    QVERIFY2(again.error().ok(), qPrintable(again.error().message));
+    QCOMPARE(test::opensslSha256Hex(out + QStringLiteral("/d.bin")), test::opensslSha256Hex(source));
+}
+
+void TestAssembler::diskFull()
+{
+    TestVault v;
+    QVERIFY(v.ok());
+    const QString source = v.path(QStringLiteral("six.bin"));
+    QVERIFY(test::writePseudoRandomFile(source, 6 * MiB, 29));
+    QVERIFY(floatModel(v, {source}, QStringLiteral("six"), 1));
+
+    const QString small = v.path(QStringLiteral("small"));
+    QVERIFY(QDir().mkpath(small));
+    QString output;
+    if (!runProcess(QStringLiteral("mount"),
+                    {QStringLiteral("-t"), QStringLiteral("tmpfs"), QStringLiteral("-o"),
+                     QStringLiteral("size=2M"), QStringLiteral("tmpfs"), small},
+                    &output)) {
+        if (qEnvironmentVariableIsSet(InNamespaceVariable))
+            QFAIL(qPrintable(QStringLiteral("Cannot mount a tmpfs: ") + output));
+        // Not allowed to mount here: run this test again in a child process with its own user
+        // and mount namespaces, where it may.
+        QProcess child;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QString::fromLatin1(InNamespaceVariable), QStringLiteral("1"));
+        child.setProcessEnvironment(env);
+        child.setProcessChannelMode(QProcess::MergedChannels);
+        child.start(QStringLiteral("unshare"),
+                    {QStringLiteral("-Urm"), QCoreApplication::applicationFilePath(),
+                     QStringLiteral("diskFull")});
+        if (!child.waitForStarted(Timeout))
+            QSKIP("Neither mount nor unshare is available to make a small file system");
+        QVERIFY(child.waitForFinished(Timeout));
+        const QString childOutput = QString::fromLocal8Bit(child.readAll());
+        if (childOutput.contains(QStringLiteral("unshare failed")))
+            QSKIP(qPrintable(QStringLiteral("No way to make a small file system: ") + childOutput));
+        QVERIFY2(child.exitStatus() == QProcess::NormalExit && child.exitCode() == 0,
+                 qPrintable(childOutput));
+        return;
+    }
+    const auto unmount = qScopeGuard([&] { runProcess(QStringLiteral("umount"), {small}); });
+
+    RestoreJob job(v.vault.get(), restoreRequest(QStringLiteral("six"), small));
+    QVERIFY(run(job));
+    QCOMPARE(job.failure(), RestoreJob::Failure::Transfer);
+    QCOMPARE(job.error().kind, Error::Kind::QuotaExceeded);
+    QVERIFY2(job.error().message.contains(QStringLiteral("free space")),
+             qPrintable(job.error().message));
+    QVERIFY2(entriesOf(small).isEmpty(), qPrintable(entriesOf(small).join(QLatin1Char(' '))));
+    QVERIFY(job.restoredPaths().isEmpty());
+
+    // A file that fits restores there.
+    const QString fits = v.path(QStringLiteral("fits.bin"));
+    QVERIFY(test::writePseudoRandomFile(fits, 1 * MiB, 30));
+    QVERIFY(floatModel(v, {fits}, QStringLiteral("fits"), 1));
+    RestoreJob ok(v.vault.get(), restoreRequest(QStringLiteral("fits"), small));
+    QVERIFY(run(ok));
+    QVERIFY2(ok.error().ok(), qPrintable(ok.error().message));
+    QCOMPARE(test::opensslSha256Hex(small + QStringLiteral("/fits.bin")),
+             test::opensslSha256Hex(fits));
+}
+
+void TestAssembler::range_data()
+{
+    QTest::addColumn<QString>("which");
+    QTest::addColumn<bool>("damaged"); // the first replica of every chunk is corrupt
+    for (bool damaged : {false, true}) {
+        const char* suffix = damaged ? " (failover)" : "";
+        for (const char* which : {"first byte", "last byte", "whole file", "empty",
+                                  "across one boundary", "across several chunks",
+                                  "inside one chunk", "exactly one chunk", "from the middle to the end"})
+            QTest::addRow("%s%s", which, suffix) << QString::fromLatin1(which) << damaged;
+    }
+}
+
+void TestAssembler::range()
+{
+    QFETCH(QString, which);
+    QFETCH(bool, damaged);
+    TestVault v(1);
+    QVERIFY(v.ok());
+    const QByteArray data = test::pseudoRandomBytes(4 * MiB + 321, 31);
+    const QString source = v.path(QStringLiteral("r.bin"));
+    QVERIFY(test::writeFile(source, data));
+    QVERIFY(floatModel(v, {source}, QStringLiteral("r"), 2));
+    const auto file = fileOf(v, QStringLiteral("r"), QStringLiteral("r.bin"));
+    QVERIFY(file);
+    const QList<FileChunk> chunks = v.registry().fileChunks(file->id);
+    QVERIFY(chunks.size() >= 5);
+    if (damaged)
+        for (const FileChunk& c : chunks)
+            QVERIFY(damage(v.objectPath(v.providerIds().first(), c.cid), c.size, 400 + c.index));
+
+    const qint64 size = data.size();
+    const FileChunk& second = chunks.at(1);
+    qint64 begin = 0, end = 0;
+    if (which == QLatin1String("first byte")) {
+        begin = 0, end = 1;
+    } else if (which == QLatin1String("last byte")) {
+        begin = size - 1, end = size;
+    } else if (which == QLatin1String("whole file")) {
+        begin = 0, end = size;
+    } else if (which == QLatin1String("empty")) {
+        begin = 1000, end = 1000;
+    } else if (which == QLatin1String("across one boundary")) {
+        begin = second.offset - 10, end = second.offset + 10;
+    } else if (which == QLatin1String("across several chunks")) {
+        begin = chunks.at(1).offset + 5, end = chunks.at(4).offset + 7;
+    } else if (which == QLatin1String("inside one chunk")) {
+        begin = second.offset + 3, end = second.offset + second.size - 3;
+    } else if (which == QLatin1String("exactly one chunk")) {
+        begin = second.offset, end = second.offset + second.size;
+    } else {
+        begin = size / 2, end = size;
+    }
+
+    QBuffer buffer;
+    QVERIFY(buffer.open(QIODevice::WriteOnly));
+    auto job = std::make_unique<RangeJob>(v.vault.get(), *file, begin, end, &buffer);
+    QVERIFY(run(*job));
+    QVERIFY2(job->error().ok(), qPrintable(job->error().message));
+    QCOMPARE(job->bytesWritten(), end - begin);
+    QCOMPARE(qint64(buffer.data().size()), end - begin);
+    QVERIFY(buffer.data() == data.mid(begin, end - begin));
+    // The spool file is gone with the job.
+    job.reset();
+    QVERIFY(entriesOf(v.vault->tempDirectory()).isEmpty());
+}
+
+void TestAssembler::rangeOutsideFile()
+{
+    TestVault v;
+    QVERIFY(v.ok());
+    const QString source = v.path(QStringLiteral("s.bin"));
+    QVERIFY(test::writePseudoRandomFile(source, 1 * MiB, 32));
+    QVERIFY(floatModel(v, {source}, QStringLiteral("s"), 1));
+    const auto file = fileOf(v, QStringLiteral("s"), QStringLiteral("s.bin"));
+    QVERIFY(file);
+    const QList<QPair<qint64, qint64>> bad{{-1, 10}, {0, MiB + 1}, {20, 10}, {MiB + 1, MiB + 2}};
+    for (const auto& [begin, end] : bad) {
+        QBuffer buffer;
+        QVERIFY(buffer.open(QIODevice::WriteOnly));
+        RangeJob job(v.vault.get(), *file, begin, end, &buffer);
+        QVERIFY(run(job));
+        QVERIFY(!job.error().ok());
+        QVERIFY2(job.error().message.contains(QStringLiteral("outside")),
+                 qPrintable(job.error().message));
+        QCOMPARE(qint64(buffer.data().size()), qint64(0));
+    }
+}
+
+void TestAssembler::verifyHealthy()
+{
+    TestVault v(1);
+    QVERIFY(v.ok());
+    const QString source = v.path(QStringLiteral("h.bin"));
+    QVERIFY(test::writePseudoRandomFile(source, 3 * MiB, 33));
+    QVERIFY(floatModel(v, {source}, QStringLiteral("h"), 2));
+    const int chunks = int(chunksOf(v, QStringLiteral("h"), QStringLiteral("h.bin")).size());
+
+    VerifyJob job(v.vault.get(), {QStringLiteral("h")});
+    QVERIFY(run(job));
+    QVERIFY(job.error().ok());
+    const VerifyJob::Report& r = job.report();
+    QVERIFY(r.healthy());
+    QCOMPARE(r.chunks, chunks);
+    QCOMPARE(r.placementsChecked, 2 * chunks);
+    QCOMPARE(r.good, 2 * chunks);
+    QCOMPARE(r.missing, 0);
+    QCOMPARE(r.corrupt, 0);
+    QCOMPARE(r.underReplicated, 0);
+    QCOMPARE(r.lost, 0);
+    QVERIFY(r.problems.isEmpty());
+    QCOMPARE(job.bytesDone(), job.totalBytes());
+    QCOMPARE(job.totalBytes(), 2 * qint64(3 * MiB));
+
+    VerifyJob unknown(v.vault.get(), {QStringLiteral("nope")});
+    QVERIFY(run(unknown));
+    QCOMPARE(unknown.error().kind, Error::Kind::NotFound);
+}
+
+void TestAssembler::verifyCountsDamage()
+{
+    TestVault v(1);
+    QVERIFY(v.ok());
+    const qint64 a = v.providerIds().at(0);
+    const qint64 b = v.providerIds().at(1);
+    const QString source = v.path(QStringLiteral("v.bin"));
+    QVERIFY(test::writePseudoRandomFile(source, 5 * MiB, 34));
+    QVERIFY(floatModel(v, {source}, QStringLiteral("v"), 2));
+    const QList<FileChunk> chunks = chunksOf(v, QStringLiteral("v"), QStringLiteral("v.bin"));
+    QVERIFY(chunks.size() >= 8);
+
+    // Two objects deleted on A, three damaged on B (one of them too long), all different chunks.
+    QVERIFY(QFile::remove(v.objectPath(a, chunks.at(0).cid)));
+    QVERIFY(QFile::remove(v.objectPath(a, chunks.at(1).cid)));
+    QVERIFY(damage(v.objectPath(b, chunks.at(2).cid), chunks.at(2).size, 500));
+    QVERIFY(damage(v.objectPath(b, chunks.at(3).cid), chunks.at(3).size, 501));
+    QVERIFY(damage(v.objectPath(b, chunks.at(4).cid), chunks.at(4).size + 1, 502));
+
+    VerifyJob first(v.vault.get(), {});
+    QVERIFY(run(first));
+    QVERIFY(first.error().ok());
+    VerifyJob::Report r = first.report();
+    QVERIFY(!r.healthy());
+    QCOMPARE(r.chunks, int(chunks.size()));
+    QCOMPARE(r.placementsChecked, 2 * int(chunks.size()));
+    QCOMPARE(r.missing, 2);
+    QCOMPARE(r.corrupt, 3);
+    QCOMPARE(r.good, 2 * int(chunks.size()) - 5);
+    QCOMPARE(r.unreachable, 0);
+    QCOMPARE(r.underReplicated, 5);
+    QCOMPARE(r.lost, 0);
+    QCOMPARE(r.problems.size(), 5);
+    QCOMPARE(stateOf(v, chunks.at(0).cid, a), Missing);
+    QCOMPARE(stateOf(v, chunks.at(1).cid, a), Missing);
+    QCOMPARE(stateOf(v, chunks.at(2).cid, b), Corrupt);
+    QCOMPARE(stateOf(v, chunks.at(3).cid, b), Corrupt);
+    QCOMPARE(stateOf(v, chunks.at(4).cid, b), Corrupt);
+    QCOMPARE(stateOf(v, chunks.at(0).cid, b), Stored);
+    QCOMPARE(stateOf(v, chunks.at(2).cid, a), Stored);
+    QCOMPARE(v.registry().stats().unhealthyPlacements, 5);
+
+    // Lose one chunk entirely: both replicas gone.
+    QVERIFY(QFile::remove(v.objectPath(a, chunks.at(5).cid)));
+    QVERIFY(QFile::remove(v.objectPath(b, chunks.at(5).cid)));
+    VerifyJob second(v.vault.get(), {QStringLiteral("v")});
+    QVERIFY(run(second));
+    r = second.report();
+    QCOMPARE(r.missing, 4);
+    QCOMPARE(r.corrupt, 3);
+    QCOMPARE(r.lost, 1);
+    QCOMPARE(r.underReplicated, 5);
+    QCOMPARE(r.good, 2 * int(chunks.size()) - 7);
+    QCOMPARE(stateOf(v, chunks.at(5).cid, a), Missing);
+    QCOMPARE(stateOf(v, chunks.at(5).cid, b), Missing);
+
+    // A corrupt replica that is repaired by hand is found good again.
+    QFile original(source);
+    QVERIFY(original.open(QIODevice::ReadOnly));
+    QVERIFY(original.seek(chunks.at(2).offset));
+    QVERIFY(test::writeFile(v.objectPath(b, chunks.at(2).cid), original.read(chunks.at(2).size)));
+    VerifyJob third(v.vault.get(), {QStringLiteral("v")});
+    QVERIFY(run(third));
+    QCOMPARE(third.report().corrupt, 2);
+    QCOMPARE(stateOf(v, chunks.at(2).cid, b), Stored);
+}
+
+void TestAssembler::removeSharedChunks()
+{
+    TestVault v(1);
+    QVERIFY(v.ok());
+    // B is A with more bytes after it: content-defined chunking shares all but A's tail.
+    const QByteArray dataA = test::pseudoRandomBytes(4 * MiB, 35);
+    const QByteArray dataB = dataA + test::pseudoRandomBytes(2 * MiB, 36);
+    const QString sourceA = v.path(QStringLiteral("a.bin"));
+    const QString sourceB = v.path(QStringLiteral("b.bin"));
+    QVERIFY(test::writeFile(sourceA, dataA));
+    QVERIFY(test::writeFile(sourceB, dataB));
+    QVERIFY(floatModel(v, {sourceA}, QStringLiteral("A"), 2));
+    QVERIFY(floatModel(v, {sourceB}, QStringLiteral("B"), 2));
+
+    QHash<QString, qint64> cidsA, cidsB;
+    for (const FileChunk& c : chunksOf(v, QStringLiteral("A"), QStringLiteral("a.bin")))
+        cidsA.insert(c.cid, c.size);
+    for (const FileChunk& c : chunksOf(v, QStringLiteral("B"), QStringLiteral("b.bin")))
+        cidsB.insert(c.cid, c.size);
+    QSet<QString> onlyA, shared;
+    qint64 onlyABytes = 0;
+    for (auto it = cidsA.cbegin(); it != cidsA.cend(); ++it) {
+        if (cidsB.contains(it.key())) {
+            shared.insert(it.key());
+        } else {
+            onlyA.insert(it.key());
+            onlyABytes += it.value();
+        }
+    }
+    QVERIFY(!shared.isEmpty());
+    QVERIFY(!onlyA.isEmpty());
+    const QList<qint64> ids = v.providerIds();
+
+    RemoveJob removeA(v.vault.get(), QStringLiteral("A"));
+    QVERIFY(run(removeA));
+    QVERIFY2(removeA.error().ok(), qPrintable(removeA.error().message));
+    QVERIFY(removeA.warnings().isEmpty());
+    QCOMPARE(removeA.chunksFreed(), int(onlyA.size()));
+    QCOMPARE(removeA.bytesFreed(), 2 * onlyABytes);
+    QVERIFY(!v.registry().modelByName(QStringLiteral("A")));
+    QCOMPARE(v.registry().stats().chunks, int(cidsB.size()));
+    for (qint64 id : ids) {
+        for (const QString& cid : std::as_const(onlyA))
+            QVERIFY(!QFileInfo::exists(v.objectPath(id, cid)));
+        for (auto it = cidsB.cbegin(); it != cidsB.cend(); ++it)
+            QVERIFY(QFileInfo::exists(v.objectPath(id, it.key())));
+    }
+    // What is left still restores.
+    RestoreJob restore(v.vault.get(), restoreRequest(QStringLiteral("B"), v.path(QStringLiteral("out"))));
+    QVERIFY(run(restore));
+    QVERIFY2(restore.error().ok(), qPrintable(restore.error().message));
+    QCOMPARE(test::opensslSha256Hex(v.path(QStringLiteral("out/b.bin"))),
+             test::opensslSha256Hex(sourceB));
+
+    RemoveJob removeB(v.vault.get(), QStringLiteral("B"));
+    QVERIFY(run(removeB));
+    QVERIFY2(removeB.error().ok(), qPrintable(removeB.error().message));
+    QCOMPARE(removeB.chunksFreed(), int(cidsB.size()));
+    const VaultStats s = v.registry().stats();
+    QCOMPARE(s.models, 0);
+    QCOMPARE(s.chunks, 0);
+    QCOMPARE(s.placements, 0);
+    for (qint64 id : ids) {
+        QVERIFY2(objectsIn(v.root(id)).isEmpty(), qPrintable(objectsIn(v.root(id)).join(QLatin1Char(' '))));
+        QCOMPARE(v.registry().provider(id)->usedBytes, qint64(0));
+    }
+
+    RemoveJob again(v.vault.get(), QStringLiteral("B"));
+    QVERIFY(run(again));
+    QCOMPARE(again.error().kind, Error::Kind::NotFound);
+}
+
+QTEST_GUILESS_MAIN(TestAssembler)
+#include "tst_assembler.moc"

@@ -1,0 +1,1017 @@
+// LocalProvider against the Provider contract, checked on the disk itself: round trips and
+// ranges, the sharded layout, atomic publication (a source that fails, a process killed
+// mid-write), concurrent puts, quotas, a vanished folder, hostile locators, abort and
+// destruction at awkward moments, plus ProviderProbe and ProviderFactory on top of it.
+//
+// The binary doubles as its own helper process: `tst_localprovider --child-put ROOT CID` starts
+// an endless slow put and waits to be killed.
+
+#include "chunking/cid.h"
+#include "providers/localprovider.h"
+#include "providers/providerfactory.h"
+#include "providers/providerprobe.h"
+#include "testsupport.h"
+
+#include <QBuffer>
+#include <QDir>
+#include <QDirIterator>
+#include <QMutex>
+#include <QPointer>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QSemaphore>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QThread>
+#include <QtTest>
+
+#include <atomic>
+#include <cstdio>
+#include <memory>
+#include <sys/stat.h>
+
+using namespace mf;
+
+namespace {
+
+constexpr qint64 KiB = 1024;
+constexpr qint64 MiB = 1024 * KiB;
+constexpr int Timeout = 120000; // generous: the sanitizer build is slow
+
+// Collects what a get delivers. Called from the provider's worker thread.
+class BufferSink final : public ByteSink
+{
+public:
+    bool write(const char* data, qint64 size) override
+    {
+        QMutexLocker lock(&m_mutex);
+        m_data.append(data, size);
+        return true;
+    }
+    QString errorString() const override { return {}; }
+    QByteArray bytes()
+    {
+        QMutexLocker lock(&m_mutex);
+        return m_data;
+    }
+
+private:
+    QMutex m_mutex;
+    QByteArray m_data;
+};
+
+// Holds the worker inside its first write until the test opens the gate.
+class GateSink final : public ByteSink
+{
+public:
+    bool write(const char*, qint64 size) override
+    {
+        if (m_writes.fetch_add(1) == 0) {
+            entered.release();
+            gate.acquire();
+        }
+        m_bytes += size;
+        return true;
+    }
+    QString errorString() const override { return {}; }
+    qint64 bytes() const { return m_bytes; }
+
+    QSemaphore entered;
+    QSemaphore gate;
+
+private:
+    std::atomic_int m_writes{0};
+    std::atomic<qint64> m_bytes{0};
+};
+
+// A slow consumer, to be destroyed right after its job.
+class SlowSink final : public ByteSink
+{
+public:
+    bool write(const char*, qint64 size) override
+    {
+        QThread::msleep(2);
+        m_bytes += size;
+        return true;
+    }
+    QString errorString() const override { return {}; }
+    std::atomic<qint64> m_bytes{0};
+};
+
+// A source that yields `good` bytes (in reads of at most `step`, optionally sleeping before
+// each) and then ends early or fails, as a file on a dying disk or a dropped stream would.
+class ScriptedSource final : public QIODevice
+{
+public:
+    enum class Ending { Eof, Error };
+    ScriptedSource(qint64 good, Ending ending, int sleepMs = 0, qint64 step = 64 * KiB)
+        : m_good(good)
+        , m_ending(ending)
+        , m_sleepMs(sleepMs)
+        , m_step(step)
+    {
+        open(QIODevice::ReadOnly | QIODevice::Unbuffered);
+    }
+    bool isSequential() const override { return true; }
+    std::atomic<qint64> delivered{0};
+
+protected:
+    qint64 readData(char* data, qint64 maxSize) override
+    {
+        if (m_sleepMs > 0)
+            QThread::msleep(m_sleepMs);
+        const qint64 pos = delivered;
+        if (pos >= m_good) {
+            if (m_ending == Ending::Eof)
+                return 0;
+            setErrorString(QStringLiteral("cable unplugged"));
+            return -1;
+        }
+        const qint64 n = qMin(qMin(maxSize, m_step), m_good - pos);
+        memset(data, 'z', size_t(n));
+        delivered += n;
+        return n;
+    }
+    qint64 writeData(const char*, qint64) override { return -1; }
+
+private:
+    qint64 m_good;
+    Ending m_ending;
+    int m_sleepMs;
+    qint64 m_step;
+};
+
+std::unique_ptr<QIODevice> bufferOf(const QByteArray& data)
+{
+    auto b = std::make_unique<QBuffer>();
+    b->setData(data);
+    b->open(QIODevice::ReadOnly);
+    return b;
+}
+
+// Entries of a folder (recursively), files only, as paths relative to it.
+QStringList filesUnder(const QString& dir)
+{
+    QStringList out;
+    QDirIterator it(dir, QDir::Files | QDir::Hidden | QDir::System, QDirIterator::Subdirectories);
+    while (it.hasNext())
+        out.append(QDir(dir).relativeFilePath(it.next()));
+    out.sort();
+    return out;
+}
+
+struct FileId
+{
+    ino_t inode = 0;
+    qint64 mtimeNs = -1;
+    bool operator==(const FileId& o) const { return inode == o.inode && mtimeNs == o.mtimeNs; }
+};
+FileId fileId(const QString& path)
+{
+    struct stat st {};
+    if (::stat(QFile::encodeName(path).constData(), &st) != 0)
+        return {};
+    return {st.st_ino, qint64(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
+}
+
+// The helper process of atomicityUnderKill(): a put of a source that never ends, announced on
+// stdout once its first bytes have been read.
+int childPut(int argc, char** argv)
+{
+    QCoreApplication app(argc, argv);
+    if (argc < 4)
+        return 2;
+    LocalProvider provider(QStringLiteral("child"), QString::fromLocal8Bit(argv[2]), {});
+    auto source = std::make_unique<ScriptedSource>(qint64(1) << 40, ScriptedSource::Ending::Eof, 5);
+    ProviderJob* job = provider.put(QString::fromLatin1(argv[3]), std::move(source), qint64(1) << 40);
+    QObject::connect(job, &ProviderJob::finished, &app, [] { QCoreApplication::exit(3); });
+    job->start();
+    std::printf("started\n");
+    std::fflush(stdout);
+    return app.exec();
+}
+
+} // namespace
+
+// Starts `job`, checks that finished() does not come from inside start(), and waits for it to
+// come exactly once.
+#define RUN_JOB(job)                                                                              \
+    do {                                                                                          \
+        QSignalSpy finishedSpy_((job), &ProviderJob::finished);                                   \
+        (job)->start();                                                                           \
+        QCOMPARE(finishedSpy_.count(), 0);                                                        \
+        QVERIFY(finishedSpy_.wait(Timeout));                                                      \
+        QCoreApplication::processEvents();                                                        \
+        QCOMPARE(finishedSpy_.count(), 1);                                                        \
+        QVERIFY((job)->isFinished());                                                             \
+    } while (0)
+
+class TestLocalProvider final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init();
+    void cleanup();
+
+    void putThenGet();
+    void getRanges_data();
+    void getRanges();
+    void objectsAreShardedAndNoTemporaryRemains();
+    void putOfAnExistingObjectDoesNotRewriteIt();
+    void putReplacesAnObjectOfTheWrongSize();
+    void putWithAFailingSource_data();
+    void putWithAFailingSource();
+    void atomicityUnderKill();
+    void concurrentDistinctPuts();
+    void concurrentPutsOfTheSameObject();
+    void statAndNotFound();
+    void removeObjects();
+    void listReturnsExactlyTheObjects();
+    void usageCountsObjectsOnly();
+    void quotaIsEnforced();
+    void quotaHoldsUnderConcurrentPuts();
+    void vanishedRootIsFatalAndNotRecreated();
+    void invalidLocatorsAreRefused_data();
+    void invalidLocatorsAreRefused();
+    void finishedIsNeverSynchronous();
+    void abortDuringGet();
+    void abortBeforeStartAndAfterFinish();
+    void startingTwiceRunsOnce();
+    void destroyingAJobMidTransfer();
+    void destroyingTheProviderMidTransfer();
+
+    void probeSucceeds();
+    void probeNamesTheFailingStep();
+    void factory();
+
+private:
+    std::unique_ptr<LocalProvider> makeProvider(const LocalProvider::Options& options = {});
+    QString tmpDir() const { return m_root + QStringLiteral("/.tmp"); }
+    // Stores `data` under its CID with a fresh job; returns the CID.
+    QString store(LocalProvider& p, const QByteArray& data);
+    QByteArray fetch(LocalProvider& p, const QString& locator, qint64 offset = 0,
+                     qint64 length = -1, Error* error = nullptr);
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+    QString m_root;
+    std::unique_ptr<LocalProvider> m_p;
+};
+
+std::unique_ptr<LocalProvider> TestLocalProvider::makeProvider(const LocalProvider::Options& options)
+{
+    return std::make_unique<LocalProvider>(QStringLiteral("test disk"), m_root, options);
+}
+
+void TestLocalProvider::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_dir->isValid());
+    m_root = m_dir->filePath(QStringLiteral("store"));
+    QVERIFY(QDir().mkpath(m_root));
+    m_p = makeProvider();
+}
+
+void TestLocalProvider::cleanup()
+{
+    m_p.reset();
+    m_dir.reset();
+}
+
+QString TestLocalProvider::store(LocalProvider& p, const QByteArray& data)
+{
+    const QString id = cid::ofData(data);
+    std::unique_ptr<ProviderJob> job(p.put(id, bufferOf(data), data.size()));
+    [&] { RUN_JOB(job.get()); }();
+    if (!job->error().ok())
+        qWarning() << "put failed:" << job->error().message;
+    return job->isFinished() && job->error().ok() ? job->locator() : QString();
+}
+
+QByteArray TestLocalProvider::fetch(LocalProvider& p, const QString& locator, qint64 offset,
+                                    qint64 length, Error* error)
+{
+    BufferSink sink;
+    std::unique_ptr<ProviderJob> job(p.get(locator, &sink, offset, length));
+    [&] { RUN_JOB(job.get()); }();
+    if (error)
+        *error = job->error();
+    return job->error().ok() ? sink.bytes() : QByteArray("<failed>");
+}
+
+void TestLocalProvider::putThenGet()
+{
+    const QByteArray data = test::pseudoRandomBytes(9 * MiB + 123, 1);
+    const QString id = cid::ofData(data);
+    std::unique_ptr<ProviderJob> put(m_p->put(id, bufferOf(data), data.size()));
+    QSignalSpy progress(put.get(), &ProviderJob::progress);
+    RUN_JOB(put.get());
+    QVERIFY2(put->error().ok(), qPrintable(put->error().message));
+    QCOMPARE(put->locator(), id);
+    QVERIFY(!progress.isEmpty());
+    QCOMPARE(progress.last().at(0).toLongLong(), data.size());
+    QCOMPARE(progress.last().at(1).toLongLong(), data.size());
+    for (const auto& p : progress) // monotonic, never beyond the total
+        QVERIFY(p.at(0).toLongLong() <= data.size());
+
+    BufferSink sink;
+    std::unique_ptr<ProviderJob> get(m_p->get(id, &sink));
+    RUN_JOB(get.get());
+    QVERIFY2(get->error().ok(), qPrintable(get->error().message));
+    QCOMPARE(sink.bytes().size(), data.size());
+    QVERIFY(sink.bytes() == data);
+}
+
+void TestLocalProvider::getRanges_data()
+{
+    QTest::addColumn<qint64>("offset");
+    QTest::addColumn<qint64>("length");
+    QTest::addColumn<qint64>("expectedFrom");
+    QTest::addColumn<qint64>("expectedLength");
+    const qint64 size = 3 * MiB + 777;
+    QTest::newRow("whole") << qint64(0) << qint64(-1) << qint64(0) << size;
+    QTest::newRow("whole, explicit length") << qint64(0) << size << qint64(0) << size;
+    QTest::newRow("nothing") << qint64(100) << qint64(0) << qint64(100) << qint64(0);
+    QTest::newRow("first byte") << qint64(0) << qint64(1) << qint64(0) << qint64(1);
+    QTest::newRow("last byte") << size - 1 << qint64(1) << size - 1 << qint64(1);
+    QTest::newRow("middle") << qint64(12345) << qint64(54321) << qint64(12345) << qint64(54321);
+    QTest::newRow("across a block boundary")
+        << MiB - 10 << qint64(20) << MiB - 10 << qint64(20);
+    QTest::newRow("across two block boundaries")
+        << MiB - 1 << MiB + 2 << MiB - 1 << MiB + 2;
+    QTest::newRow("tail to the end") << size - 1000 << qint64(-1) << size - 1000 << qint64(1000);
+    QTest::newRow("tail, long length") << size - 1000 << 5 * MiB << size - 1000 << qint64(1000);
+}
+
+void TestLocalProvider::getRanges()
+{
+    QFETCH(qint64, offset);
+    QFETCH(qint64, length);
+    QFETCH(qint64, expectedFrom);
+    QFETCH(qint64, expectedLength);
+    const QByteArray data = test::pseudoRandomBytes(3 * MiB + 777, 2);
+    const QString id = store(*m_p, data);
+    QVERIFY(!id.isEmpty());
+    Error error;
+    const QByteArray got = fetch(*m_p, id, offset, length, &error);
+    QVERIFY2(error.ok(), qPrintable(error.message));
+    QCOMPARE(got.size(), expectedLength);
+    QVERIFY(got == data.mid(expectedFrom, expectedLength));
+}
+
+void TestLocalProvider::objectsAreShardedAndNoTemporaryRemains()
+{
+    QStringList expected;
+    for (int i = 0; i < 20; ++i) {
+        const QByteArray data = test::pseudoRandomBytes(1000 + i, 100 + quint64(i));
+        const QString id = store(*m_p, data);
+        QVERIFY(!id.isEmpty());
+        const QString path = LocalProvider::objectPath(m_root, id);
+        // flatfs next-to-last/2: <root>/<the two characters before the last>/<cid>
+        QCOMPARE(path, m_root + QLatin1Char('/') + id.mid(id.size() - 3, 2) + QLatin1Char('/') + id);
+        QVERIFY(QFileInfo(path).isFile());
+        QCOMPARE(QFileInfo(path).size(), data.size());
+        expected.append(QDir(m_root).relativeFilePath(path));
+    }
+    expected.sort();
+    QCOMPARE(filesUnder(m_root), expected); // nothing else anywhere, .tmp included
+}
+
+void TestLocalProvider::putOfAnExistingObjectDoesNotRewriteIt()
+{
+    const QByteArray data = test::pseudoRandomBytes(2 * MiB, 3);
+    const QString id = store(*m_p, data);
+    QVERIFY(!id.isEmpty());
+    const QString path = LocalProvider::objectPath(m_root, id);
+    const FileId before = fileId(path);
+    QVERIFY(before.inode != 0);
+    // A source that fails at once: if the put read it, it would fail.
+    auto source = std::make_unique<ScriptedSource>(0, ScriptedSource::Ending::Error);
+    ScriptedSource* raw = source.get();
+    std::unique_ptr<ProviderJob> again(m_p->put(id, std::move(source), data.size()));
+    RUN_JOB(again.get());
+    QVERIFY2(again->error().ok(), qPrintable(again->error().message));
+    QCOMPARE(again->locator(), id);
+    QCOMPARE(raw->delivered.load(), qint64(0));
+    QVERIFY(fileId(path) == before);
+    QVERIFY(fetch(*m_p, id) == data);
+}
+
+void TestLocalProvider::putReplacesAnObjectOfTheWrongSize()
+{
+    // A truncated object (copied in by hand, or damaged) under a CID name is replaced by a put.
+    const QByteArray data = test::pseudoRandomBytes(300 * KiB, 4);
+    const QString id = cid::ofData(data);
+    const QString path = LocalProvider::objectPath(m_root, id);
+    QVERIFY(QDir().mkpath(QFileInfo(path).absolutePath()));
+    QVERIFY(test::writeFile(path, data.left(1000)));
+    std::unique_ptr<ProviderJob> usage(m_p->usage());
+    RUN_JOB(usage.get());
+    QCOMPARE(usage->usage().usedBytes, qint64(1000));
+    QCOMPARE(store(*m_p, data), id);
+    QVERIFY(fetch(*m_p, id) == data);
+    usage.reset(m_p->usage());
+    RUN_JOB(usage.get());
+    QCOMPARE(usage->usage().usedBytes, data.size());
+}
+
+void TestLocalProvider::putWithAFailingSource_data()
+{
+    QTest::addColumn<qint64>("good");
+    QTest::addColumn<bool>("error");
+    QTest::newRow("error at once") << qint64(0) << true;
+    QTest::newRow("error after 3 MiB") << 3 * MiB << true;
+    QTest::newRow("error one byte short") << 4 * MiB - 1 << true;
+    QTest::newRow("ends at once") << qint64(0) << false;
+    QTest::newRow("ends after 1.5 MiB") << 3 * MiB / 2 << false;
+    QTest::newRow("ends one byte short") << 4 * MiB - 1 << false;
+}
+
+void TestLocalProvider::putWithAFailingSource()
+{
+    QFETCH(qint64, good);
+    QFETCH(bool, error);
+    const qint64 size = 4 * MiB;
+    const QString id = cid::ofData(QByteArray("the real bytes"));
+    std::unique_ptr<ProviderJob> job(m_p->put(
+        id,
+        std::make_unique<ScriptedSource>(good, error ? ScriptedSource::Ending::Error
+                                                     : ScriptedSource::Ending::Eof),
+        size));
+    RUN_JOB(job.get());
+    QVERIFY(!job->error().ok());
+    QVERIFY(job->error().kind != Error::Kind::Cancelled);
+    if (error)
+        QVERIFY2(job->error().message.contains(QLatin1String("cable unplugged")),
+                 qPrintable(job->error().message));
+    else
+        QVERIFY2(job->error().message.contains(QString::number(good)),
+                 qPrintable(job->error().message));
+    QVERIFY(!QFileInfo::exists(LocalProvider::objectPath(m_root, id)));
+    QCOMPARE(filesUnder(m_root), QStringList());
+    std::unique_ptr<ProviderJob> stat(m_p->stat(id));
+    RUN_JOB(stat.get());
+    QCOMPARE(stat->error().kind, Error::Kind::NotFound);
+}
+
+void TestLocalProvider::atomicityUnderKill()
+{
+    const QString id = cid::ofData(QByteArray("killed mid-write"));
+    QProcess child;
+    child.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    child.start(QCoreApplication::applicationFilePath(),
+                {QStringLiteral("--child-put"), m_root, id});
+    QVERIFY(child.waitForStarted(Timeout));
+    QTRY_VERIFY_WITH_TIMEOUT(child.readAllStandardOutput().contains("started") ||
+                                 child.state() != QProcess::Running,
+                             Timeout);
+    QCOMPARE(child.state(), QProcess::Running);
+    // Wait until the child has written real bytes of the object, then kill it without warning.
+    auto writtenSoFar = [&] {
+        qint64 n = 0;
+        for (const QString& f : filesUnder(m_root))
+            n += QFileInfo(m_root + QLatin1Char('/') + f).size();
+        return n;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(writtenSoFar() >= 2 * MiB, Timeout);
+    QCOMPARE(child.state(), QProcess::Running);
+    child.kill();
+    QVERIFY(child.waitForFinished(Timeout));
+    QCOMPARE(child.exitStatus(), QProcess::CrashExit);
+
+    // No torn object under the real name; whatever was left is a temporary in .tmp.
+    QVERIFY(!QFileInfo::exists(LocalProvider::objectPath(m_root, id)));
+    const QStringList left = filesUnder(m_root);
+    QVERIFY(!left.isEmpty());
+    for (const QString& f : left)
+        QVERIFY2(f.startsWith(QLatin1String(".tmp/")), qPrintable(f));
+    std::unique_ptr<ProviderJob> stat(m_p->stat(id));
+    RUN_JOB(stat.get());
+    QCOMPARE(stat->error().kind, Error::Kind::NotFound);
+    std::unique_ptr<ProviderJob> list(m_p->list());
+    RUN_JOB(list.get());
+    QVERIFY(list->objects().isEmpty());
+    // The leftover neither counts as stored bytes nor stands in the way of a new put.
+    std::unique_ptr<ProviderJob> usage(m_p->usage());
+    RUN_JOB(usage.get());
+    QCOMPARE(usage->usage().usedBytes, qint64(0));
+    const QByteArray data = QByteArray("killed mid-write");
+    QCOMPARE(store(*m_p, data), id);
+    QVERIFY(fetch(*m_p, id) == data);
+}
+
+void TestLocalProvider::concurrentDistinctPuts()
+{
+    QList<QByteArray> datas;
+    std::vector<std::unique_ptr<ProviderJob>> jobs;
+    std::vector<std::unique_ptr<QSignalSpy>> spies;
+    for (int i = 0; i < 16; ++i) {
+        datas.append(test::pseudoRandomBytes(256 * KiB + i * 1000, 200 + quint64(i)));
+        jobs.emplace_back(m_p->put(cid::ofData(datas.last()), bufferOf(datas.last()),
+                                   datas.last().size()));
+        spies.push_back(std::make_unique<QSignalSpy>(jobs.back().get(), &ProviderJob::finished));
+    }
+    for (auto& j : jobs)
+        j->start();
+    for (auto& s : spies)
+        QTRY_COMPARE_WITH_TIMEOUT(s->count(), 1, Timeout);
+    for (auto& j : jobs)
+        QVERIFY2(j->error().ok(), qPrintable(j->error().message));
+    for (const QByteArray& d : datas)
+        QVERIFY(fetch(*m_p, cid::ofData(d)) == d);
+    QVERIFY(!QDir(tmpDir()).exists() || QDir(tmpDir()).isEmpty(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot));
+}
+
+void TestLocalProvider::concurrentPutsOfTheSameObject()
+{
+    const QByteArray data = test::pseudoRandomBytes(3 * MiB + 5, 5);
+    const QString id = cid::ofData(data);
+    auto p = makeProvider({-1, false, 8});
+    // Count once before, so the provider's running total is what is checked afterwards.
+    std::unique_ptr<ProviderJob> usage(p->usage());
+    RUN_JOB(usage.get());
+    QCOMPARE(usage->usage().usedBytes, qint64(0));
+    std::vector<std::unique_ptr<ProviderJob>> jobs;
+    std::vector<std::unique_ptr<QSignalSpy>> spies;
+    for (int i = 0; i < 8; ++i) {
+        jobs.emplace_back(p->put(id, bufferOf(data), data.size()));
+        spies.push_back(std::make_unique<QSignalSpy>(jobs.back().get(), &ProviderJob::finished));
+    }
+    for (auto& j : jobs)
+        j->start();
+    for (auto& s : spies)
+        QTRY_COMPARE_WITH_TIMEOUT(s->count(), 1, Timeout);
+    for (auto& j : jobs) {
+        QVERIFY2(j->error().ok(), qPrintable(j->error().message));
+        QCOMPARE(j->locator(), id);
+    }
+    QCOMPARE(QFileInfo(LocalProvider::objectPath(m_root, id)).size(), data.size());
+    QVERIFY(fetch(*p, id) == data);
+    QCOMPARE(filesUnder(m_root), QStringList{QDir(m_root).relativeFilePath(
+                                     LocalProvider::objectPath(m_root, id))});
+    usage.reset(p->usage());
+    RUN_JOB(usage.get());
+    QCOMPARE(usage->usage().usedBytes, data.size()); // one object, counted once
+}
+
+void TestLocalProvider::statAndNotFound()
+{
+    const QByteArray data = test::pseudoRandomBytes(123457, 6);
+    const QString id = store(*m_p, data);
+    std::unique_ptr<ProviderJob> stat(m_p->stat(id));
+    RUN_JOB(stat.get());
+    QVERIFY2(stat->error().ok(), qPrintable(stat->error().message));
+    QCOMPARE(stat->objectSize(), data.size());
+    const QString absent = cid::ofData(QByteArray("never stored"));
+    stat.reset(m_p->stat(absent));
+    RUN_JOB(stat.get());
+    QCOMPARE(stat->error().kind, Error::Kind::NotFound);
+    QVERIFY(!stat->error().message.isEmpty());
+    Error error;
+    fetch(*m_p, absent, 0, -1, &error);
+    QCOMPARE(error.kind, Error::Kind::NotFound);
+}
+
+void TestLocalProvider::removeObjects()
+{
+    const QByteArray a = test::pseudoRandomBytes(5000, 7), b = test::pseudoRandomBytes(7000, 8);
+    const QString idA = store(*m_p, a), idB = store(*m_p, b);
+    std::unique_ptr<ProviderJob> usage(m_p->usage());
+    RUN_JOB(usage.get());
+    QCOMPARE(usage->usage().usedBytes, qint64(12000));
+
+    std::unique_ptr<ProviderJob> remove(m_p->remove(idA));
+    RUN_JOB(remove.get());
+    QVERIFY2(remove->error().ok(), qPrintable(remove->error().message));
+    QVERIFY(!QFileInfo::exists(LocalProvider::objectPath(m_root, idA)));
+    std::unique_ptr<ProviderJob> stat(m_p->stat(idA));
+    RUN_JOB(stat.get());
+    QCOMPARE(stat->error().kind, Error::Kind::NotFound);
+    QVERIFY(fetch(*m_p, idB) == b);
+    // Removing what is not there succeeds (and changes nothing).
+    remove.reset(m_p->remove(idA));
+    RUN_JOB(remove.get());
+    QVERIFY2(remove->error().ok(), qPrintable(remove->error().message));
+    remove.reset(m_p->remove(cid::ofData(QByteArray("never stored"))));
+    RUN_JOB(remove.get());
+    QVERIFY(remove->error().ok());
+    usage.reset(m_p->usage());
+    RUN_JOB(usage.get());
+    QCOMPARE(usage->usage().usedBytes, qint64(7000));
+}
+
+void TestLocalProvider::listReturnsExactlyTheObjects()
+{
+    std::unique_ptr<ProviderJob> list(m_p->list());
+    RUN_JOB(list.get());
+    QVERIFY(list->error().ok());
+    QVERIFY(list->objects().isEmpty());
+
+    QHash<QString, qint64> expected;
+    for (int i = 0; i < 12; ++i) {
+        const QByteArray d = test::pseudoRandomBytes(100 * i + 1, 300 + quint64(i));
+        expected.insert(store(*m_p, d), d.size());
+    }
+    // Things that are not objects: a temporary, a CID-named file in the wrong shard, a stray
+    // file in a shard.
+    const QString strayCid = cid::ofData(QByteArray("stray"));
+    QVERIFY(QDir().mkpath(tmpDir()));
+    QVERIFY(test::writeFile(tmpDir() + QLatin1Char('/') + strayCid + QStringLiteral(".a1b2c3"),
+                            QByteArray(10, 'x')));
+    QVERIFY(QDir().mkpath(m_root + QStringLiteral("/zz")));
+    QVERIFY(test::writeFile(m_root + QStringLiteral("/zz/") + strayCid, QByteArray(10, 'x')));
+    const QString someShard = QFileInfo(LocalProvider::objectPath(m_root, expected.keys().first()))
+                                  .absolutePath();
+    QVERIFY(test::writeFile(someShard + QStringLiteral("/notes.txt"), QByteArray(10, 'x')));
+
+    list.reset(m_p->list());
+    RUN_JOB(list.get());
+    QVERIFY(list->error().ok());
+    QHash<QString, qint64> got;
+    for (const StoredObject& o : list->objects())
+        got.insert(o.locator, o.size);
+    QCOMPARE(list->objects().size(), expected.size());
+    QCOMPARE(got, expected);
+}
+
+void TestLocalProvider::usageCountsObjectsOnly()
+{
+    const QByteArray a = test::pseudoRandomBytes(40000, 9);
+    store(*m_p, a);
+    // A temporary left by a crash, and a stray file: neither is stored data.
+    const QString strayCid = cid::ofData(QByteArray("stray"));
+    QVERIFY(test::writeFile(tmpDir() + QLatin1Char('/') + strayCid + QStringLiteral(".a1b2c3"),
+                            QByteArray(5000, 'x')));
+    QVERIFY(QDir().mkpath(m_root + QStringLiteral("/zz")));
+    QVERIFY(test::writeFile(m_root + QStringLiteral("/zz/") + strayCid, QByteArray(3000, 'x')));
+    auto fresh = makeProvider(); // counts by walking the folder
+    std::unique_ptr<ProviderJob> usage(fresh->usage());
+    RUN_JOB(usage.get());
+    QVERIFY2(usage->error().ok(), qPrintable(usage->error().message));
+    QCOMPARE(usage->usage().usedBytes, a.size());
+    QCOMPARE(usage->usage().quotaBytes, qint64(-1));
+    QVERIFY(usage->usage().availableBytes > 0);
+}
+
+void TestLocalProvider::quotaIsEnforced()
+{
+    auto p = makeProvider({3 * MiB, false, 4});
+    const QByteArray a = test::pseudoRandomBytes(2 * MiB, 10), b = test::pseudoRandomBytes(2 * MiB, 11);
+    QCOMPARE(store(*p, a), cid::ofData(a));
+    const QString idB = cid::ofData(b);
+    std::unique_ptr<ProviderJob> put(p->put(idB, bufferOf(b), b.size()));
+    RUN_JOB(put.get());
+    QCOMPARE(put->error().kind, Error::Kind::QuotaExceeded);
+    QVERIFY2(put->error().message.contains(QLatin1String("test disk")),
+             qPrintable(put->error().message));
+    QVERIFY(!QFileInfo::exists(LocalProvider::objectPath(m_root, idB)));
+    // Storing what is already there needs no room.
+    QCOMPARE(store(*p, a), cid::ofData(a));
+    // What fits still goes in.
+    const QByteArray c = test::pseudoRandomBytes(MiB, 12);
+    QCOMPARE(store(*p, c), cid::ofData(c));
+    std::unique_ptr<ProviderJob> usage(p->usage());
+    RUN_JOB(usage.get());
+    QCOMPARE(usage->usage().usedBytes, 3 * MiB);
+    QCOMPARE(usage->usage().quotaBytes, 3 * MiB);
+    QCOMPARE(usage->usage().availableBytes, qint64(0));
+    // Room made by a remove can be used again.
+    std::unique_ptr<ProviderJob> remove(p->remove(cid::ofData(a)));
+    RUN_JOB(remove.get());
+    QCOMPARE(store(*p, b), idB);
+    QVERIFY(!QDir(tmpDir()).exists() || QDir(tmpDir()).isEmpty(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot));
+}
+
+void TestLocalProvider::quotaHoldsUnderConcurrentPuts()
+{
+    // 16 puts at once into room for 8: the quota check and the write are far apart in time
+    // (slow sources), so a check that does not reserve lets them all in.
+    constexpr qint64 Size = 256 * KiB;
+    auto p = makeProvider({8 * Size, false, 16});
+    std::vector<std::unique_ptr<ProviderJob>> jobs;
+    std::vector<std::unique_ptr<QSignalSpy>> spies;
+    for (int i = 0; i < 16; ++i) {
+        const QString id = cid::ofData(QByteArray::number(i));
+        jobs.emplace_back(p->put(
+            id, std::make_unique<ScriptedSource>(Size, ScriptedSource::Ending::Eof, 2, 16 * KiB),
+            Size));
+        spies.push_back(std::make_unique<QSignalSpy>(jobs.back().get(), &ProviderJob::finished));
+    }
+    for (auto& j : jobs)
+        j->start();
+    for (auto& s : spies)
+        QTRY_COMPARE_WITH_TIMEOUT(s->count(), 1, Timeout);
+    int stored = 0;
+    for (auto& j : jobs) {
+        if (j->error().ok())
+            ++stored;
+        else
+            QCOMPARE(j->error().kind, Error::Kind::QuotaExceeded);
+    }
+    QCOMPARE(stored, 8);
+    std::unique_ptr<ProviderJob> list(p->list());
+    RUN_JOB(list.get());
+    QCOMPARE(list->objects().size(), 8);
+    std::unique_ptr<ProviderJob> usage(p->usage());
+    RUN_JOB(usage.get());
+    QCOMPARE(usage->usage().usedBytes, 8 * Size);
+}
+
+void TestLocalProvider::vanishedRootIsFatalAndNotRecreated()
+{
+    const QByteArray data = test::pseudoRandomBytes(1000, 13);
+    const QString id = store(*m_p, data);
+    QVERIFY(QDir(m_root).removeRecursively());
+    QVERIFY(!QFileInfo::exists(m_root));
+
+    BufferSink sink;
+    std::vector<std::unique_ptr<ProviderJob>> jobs;
+    jobs.emplace_back(m_p->put(cid::ofData(QByteArray("new")), bufferOf("new"), 3));
+    jobs.emplace_back(m_p->put(id, bufferOf(data), data.size()));
+    jobs.emplace_back(m_p->get(id, &sink));
+    jobs.emplace_back(m_p->stat(id));
+    jobs.emplace_back(m_p->remove(id));
+    jobs.emplace_back(m_p->list());
+    jobs.emplace_back(m_p->usage());
+    for (auto& j : jobs) {
+        RUN_JOB(j.get());
+        QCOMPARE(j->error().kind, Error::Kind::Fatal);
+        QVERIFY2(j->error().message.contains(m_root), qPrintable(j->error().message));
+    }
+    QVERIFY(!QFileInfo::exists(m_root));
+    QCOMPARE(sink.bytes(), QByteArray());
+}
+
+void TestLocalProvider::invalidLocatorsAreRefused_data()
+{
+    QTest::addColumn<QString>("locator");
+    const QString good = cid::ofData(QByteArray("x"));
+    QTest::newRow("traversal") << QStringLiteral("../../etc/passwd");
+    QTest::newRow("absolute") << QStringLiteral("/etc/passwd");
+    QTest::newRow("empty") << QString();
+    QTest::newRow("prefix only") << QStringLiteral("bafkrei");
+    QTest::newRow("cid with a slash") << good.left(20) + QLatin1Char('/') + good.mid(21);
+    QTest::newRow("cid and traversal") << good + QStringLiteral("/../../x");
+    QTest::newRow("upper case") << good.toUpper();
+    QTest::newRow("truncated cid") << good.left(good.size() - 1);
+    QTest::newRow("temporary name") << good + QStringLiteral(".a1b2c3");
+}
+
+void TestLocalProvider::invalidLocatorsAreRefused()
+{
+    QFETCH(QString, locator);
+    // A real file where a traversal would land, to show it is neither read nor removed.
+    const QString victim = m_dir->filePath(QStringLiteral("victim"));
+    QVERIFY(test::writeFile(victim, "precious"));
+    BufferSink sink;
+    std::vector<std::unique_ptr<ProviderJob>> jobs;
+    jobs.emplace_back(m_p->get(locator, &sink));
+    jobs.emplace_back(m_p->stat(locator));
+    jobs.emplace_back(m_p->remove(locator));
+    jobs.emplace_back(m_p->put(locator, bufferOf("evil"), 4));
+    for (auto& j : jobs) {
+        RUN_JOB(j.get());
+        QVERIFY(!j->error().ok());
+        QVERIFY2(j->error().message.contains(locator), qPrintable(j->error().message));
+    }
+    QCOMPARE(sink.bytes(), QByteArray());
+    QCOMPARE(filesUnder(m_root), QStringList());
+    QCOMPARE(filesUnder(m_dir->path()), QStringList{QStringLiteral("victim")});
+}
+
+void TestLocalProvider::finishedIsNeverSynchronous()
+{
+    // Every kind of job, on success and on the fastest failure paths; RUN_JOB checks the count
+    // right after start().
+    const QByteArray data("tiny");
+    const QString id = cid::ofData(data);
+    BufferSink sink;
+    std::vector<std::unique_ptr<ProviderJob>> jobs;
+    jobs.emplace_back(m_p->put(id, bufferOf(data), data.size()));
+    jobs.emplace_back(m_p->put(id, bufferOf(data), data.size())); // already there
+    jobs.emplace_back(m_p->get(id, &sink));
+    jobs.emplace_back(m_p->get(QStringLiteral("bad"), &sink));
+    jobs.emplace_back(m_p->stat(id));
+    jobs.emplace_back(m_p->list());
+    jobs.emplace_back(m_p->usage());
+    jobs.emplace_back(m_p->remove(id));
+    jobs.emplace_back(m_p->remove(QStringLiteral("bad")));
+    for (auto& j : jobs) {
+        RUN_JOB(j.get());
+        // abort() after the end changes nothing and emits nothing more.
+        const Error before = j->error();
+        QSignalSpy again(j.get(), &ProviderJob::finished);
+        j->abort();
+        j->abort();
+        QCoreApplication::processEvents();
+        QCOMPARE(again.count(), 0);
+        QCOMPARE(j->error().kind, before.kind);
+    }
+    QCOMPARE(sink.bytes(), data);
+}
+
+void TestLocalProvider::abortDuringGet()
+{
+    const QByteArray data = test::pseudoRandomBytes(8 * MiB, 14);
+    const QString id = store(*m_p, data);
+    GateSink sink;
+    std::unique_ptr<ProviderJob> job(m_p->get(id, &sink));
+    QSignalSpy finished(job.get(), &ProviderJob::finished);
+    job->start();
+    QCOMPARE(finished.count(), 0);
+    QVERIFY(sink.entered.tryAcquire(1, Timeout)); // the worker is inside its first write
+    job->abort();
+    QCOMPARE(finished.count(), 0);
+    job->abort(); // twice is safe
+    QCOMPARE(finished.count(), 0);
+    sink.gate.release();
+    QVERIFY(finished.wait(Timeout));
+    QCoreApplication::processEvents();
+    QCOMPARE(finished.count(), 1);
+    QCOMPARE(job->error().kind, Error::Kind::Cancelled);
+    QVERIFY(sink.bytes() < data.size()); // it stopped early
+    job->abort();
+    QTest::qWait(20);
+    QCOMPARE(finished.count(), 1);
+}
+
+void TestLocalProvider::abortBeforeStartAndAfterFinish()
+{
+    const QByteArray data = test::pseudoRandomBytes(1000, 15);
+    const QString id = cid::ofData(data);
+    std::unique_ptr<ProviderJob> job(m_p->put(id, bufferOf(data), data.size()));
+    job->abort();
+    QSignalSpy finished(job.get(), &ProviderJob::finished);
+    job->start();
+    QCOMPARE(finished.count(), 0);
+    QVERIFY(finished.wait(Timeout));
+    QCoreApplication::processEvents();
+    QCOMPARE(finished.count(), 1);
+    QCOMPARE(job->error().kind, Error::Kind::Cancelled);
+    QVERIFY(!QFileInfo::exists(LocalProvider::objectPath(m_root, id))); // never ran
+}
+
+void TestLocalProvider::startingTwiceRunsOnce()
+{
+    const QByteArray data = test::pseudoRandomBytes(3 * MiB, 16);
+    const QString id = cid::ofData(data);
+    std::unique_ptr<ProviderJob> job(m_p->put(id, bufferOf(data), data.size()));
+    QSignalSpy finished(job.get(), &ProviderJob::finished);
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("started twice")));
+    job->start();
+    job->start();
+    QVERIFY(finished.wait(Timeout));
+    QTest::qWait(50);
+    QCOMPARE(finished.count(), 1);
+    QVERIFY2(job->error().ok(), qPrintable(job->error().message));
+    QVERIFY(fetch(*m_p, id) == data);
+}
+
+void TestLocalProvider::destroyingAJobMidTransfer()
+{
+    // A put: the worker is reading a slow source when the job goes.
+    const QString id = cid::ofData(QByteArray("slow"));
+    auto source = std::make_unique<ScriptedSource>(64 * MiB, ScriptedSource::Ending::Eof, 2);
+    ScriptedSource* raw = source.get();
+    std::unique_ptr<ProviderJob> put(m_p->put(id, std::move(source), 64 * MiB));
+    put->start();
+    QTRY_VERIFY_WITH_TIMEOUT(raw->delivered.load() >= 2 * MiB, Timeout);
+    put.reset(); // must wait for (and stop) the worker; the source dies with the job
+    QVERIFY(!QFileInfo::exists(LocalProvider::objectPath(m_root, id)));
+    QTRY_COMPARE_WITH_TIMEOUT(filesUnder(m_root), QStringList(), Timeout);
+
+    // A get: the sink is destroyed right after the job; a worker still writing to it would be
+    // a use after free (the sanitizer build catches it).
+    const QByteArray data = test::pseudoRandomBytes(16 * MiB, 17);
+    const QString big = store(*m_p, data);
+    auto sink = std::make_unique<SlowSink>();
+    std::unique_ptr<ProviderJob> get(m_p->get(big, sink.get()));
+    QSignalSpy progress(get.get(), &ProviderJob::progress);
+    get->start();
+    QTRY_VERIFY_WITH_TIMEOUT(sink->m_bytes.load() >= 2 * MiB, Timeout);
+    get.reset();
+    const qint64 written = sink->m_bytes.load();
+    QVERIFY(written < data.size());
+    sink.reset();
+    QTest::qWait(50); // queued progress signals of the dead job must go nowhere
+    QVERIFY(fetch(*m_p, big) == data);
+}
+
+void TestLocalProvider::destroyingTheProviderMidTransfer()
+{
+    // The provider goes while its jobs run (the application quits mid-float). It must stop the
+    // work rather than finish it, and leave no object or temporary behind.
+    const QString id = cid::ofData(QByteArray("abandoned"));
+    auto p = makeProvider();
+    auto source = std::make_unique<ScriptedSource>(256 * MiB, ScriptedSource::Ending::Eof, 2);
+    ScriptedSource* raw = source.get();
+    QPointer<ProviderJob> put(p->put(id, std::move(source), 256 * MiB)); // a child of p
+    put->start();
+    QTRY_VERIFY_WITH_TIMEOUT(raw->delivered.load() >= MiB, Timeout);
+    p.reset();
+    QVERIFY(put.isNull());
+    QVERIFY(!QFileInfo::exists(LocalProvider::objectPath(m_root, id)));
+    QCOMPARE(filesUnder(m_root), QStringList());
+}
+
+void TestLocalProvider::probeSucceeds()
+{
+    ProviderProbe probe(m_p.get());
+    QSignalSpy finished(&probe, &ProviderProbe::finished);
+    probe.start();
+    QCOMPARE(finished.count(), 0);
+    QVERIFY(finished.wait(Timeout));
+    QCoreApplication::processEvents();
+    QCOMPARE(finished.count(), 1);
+    QVERIFY2(probe.error().ok(), qPrintable(probe.error().message));
+    QCOMPARE(probe.usedBytes(), qint64(0)); // its test object is gone again
+    QVERIFY(probe.availableBytes() > 0);
+    QVERIFY(probe.roundTripMs() >= 0);
+    QCOMPARE(filesUnder(m_root), QStringList());
+}
+
+void TestLocalProvider::probeNamesTheFailingStep()
+{
+    QVERIFY(QDir(m_root).removeRecursively());
+    ProviderProbe probe(m_p.get());
+    QSignalSpy finished(&probe, &ProviderProbe::finished);
+    probe.start();
+    QVERIFY(finished.wait(Timeout));
+    QCoreApplication::processEvents();
+    QCOMPARE(finished.count(), 1);
+    QCOMPARE(probe.error().kind, Error::Kind::Fatal);
+    QVERIFY2(probe.error().message.startsWith(QLatin1String("Writing a test object failed")),
+             qPrintable(probe.error().message));
+    QVERIFY2(probe.error().message.contains(m_root), qPrintable(probe.error().message));
+    QVERIFY(!QFileInfo::exists(m_root));
+
+    // A probe destroyed mid-way is quiet and safe.
+    QVERIFY(QDir().mkpath(m_root));
+    auto early = std::make_unique<ProviderProbe>(m_p.get());
+    QSignalSpy earlyFinished(early.get(), &ProviderProbe::finished);
+    early->start();
+    early.reset();
+    QTest::qWait(50);
+}
+
+void TestLocalProvider::factory()
+{
+    ProviderFactory factory;
+    QVERIFY(factory.kinds().contains(QStringLiteral("local")));
+    ProviderRecord r;
+    r.kind = QStringLiteral("local");
+    r.name = QStringLiteral("attic");
+    r.settings.insert(QStringLiteral("path"), m_root);
+    r.quotaBytes = 5 * MiB;
+    QString error;
+    std::unique_ptr<Provider> p = factory.create(r, &error);
+    QVERIFY2(p, qPrintable(error));
+    QCOMPARE(p->kind(), QStringLiteral("local"));
+    QCOMPARE(p->displayName(), QStringLiteral("attic"));
+    auto* local = qobject_cast<LocalProvider*>(p.get());
+    QVERIFY(local);
+    QCOMPARE(local->rootPath(), QDir::cleanPath(m_root));
+    std::unique_ptr<ProviderJob> usage(p->usage());
+    RUN_JOB(usage.get());
+    QCOMPARE(usage->usage().quotaBytes, 5 * MiB); // the record's quota reached the provider
+    // It works: a round trip through the made provider.
+    const QByteArray data = test::pseudoRandomBytes(4000, 18);
+    QCOMPARE(store(*local, data), cid::ofData(data));
+
+    ProviderRecord unknown;
+    unknown.kind = QStringLiteral("carrier-pigeon");
+    unknown.name = QStringLiteral("coop");
+    error.clear();
+    QVERIFY(!factory.create(unknown, &error));
+    QVERIFY2(error.contains(QLatin1String("carrier-pigeon")), qPrintable(error));
+    QVERIFY2(error.contains(QLatin1String("coop")), qPrintable(error));
+
+    ProviderRecord noPath;
+    noPath.kind = QStringLiteral("local");
+    noPath.name = QStringLiteral("nowhere");
+    error.clear();
+    QVERIFY(!factory.create(noPath, &error));
+    QVERIFY2(error.contains(QLatin1String("nowhere")), qPrintable(error));
+
+    // Kinds registered later are made the same way.
+    factory.registerKind(QStringLiteral("mirror"), [this](const ProviderRecord& rec, QString*) {
+        return std::unique_ptr<Provider>(new LocalProvider(rec.name, m_root, {}));
+    });
+    QVERIFY(factory.kinds().contains(QStringLiteral("mirror")));
+    ProviderRecord mirror;
+    mirror.kind = QStringLiteral("mirror");
+    mirror.name = QStringLiteral("m");
+    QVERIFY(factory.create(mirror, &error));
+}
+
+int main(int argc, char** argv)
+{
+    if (argc >= 2 && qstrcmp(argv[1], "--child-put") == 0)
+        return childPut(argc, argv);
+    QCoreApplication app(argc, argv);
+    TestLocalProvider test;
+    QTEST_SET_MAIN_SOURCE_PATH
+    return QTest::qExec(&test, argc, argv);
+}
+
+#include "tst_localprovider.moc"

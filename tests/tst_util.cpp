@@ -1,0 +1,471 @@
+// Units, progress maths and the retry policy: pure functions, so every case is exact. The
+// progress meter is driven with explicit timestamps, so nothing here depends on the wall clock.
+
+#include "transfer/retrypolicy.h"
+#include "util/progressmeter.h"
+#include "util/units.h"
+
+#include <QtTest>
+
+#include <cmath>
+#include <limits>
+
+using namespace mf;
+
+class TestUtil final : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void formatBytes_data();
+    void formatBytes();
+    void formatRate_data();
+    void formatRate();
+    void formatDuration_data();
+    void formatDuration();
+    void parseBytes_data();
+    void parseBytes();
+    void parseBytesRejects_data();
+    void parseBytesRejects();
+    void parseBytesRoundTripsFormatBytes();
+
+    void meterRateConvergesForSteadyFeed();
+    void meterRateFollowsAChange();
+    void meterNoEtaBeforeTrustworthy();
+    void meterNoEtaWithoutTotalOrProgress();
+    void meterEtaForSteadyRate();
+    void meterPermilleBounds();
+    void meterStalledFor();
+    void meterSurvivesARestartedTransfer();
+
+    void retryOnlyRetryable_data();
+    void retryOnlyRetryable();
+    void retryAttemptsBounded();
+    void retryAfterHonoured();
+    void retryJitterWithinBounds();
+    void retryOddInputsStaySane();
+};
+
+// ---------------------------------------------------------------------------------------- units
+
+void TestUtil::formatBytes_data() {
+    QTest::addColumn<qint64>("bytes");
+    QTest::addColumn<QString>("text");
+    QTest::newRow("zero") << qint64(0) << QStringLiteral("0 B");
+    QTest::newRow("512") << qint64(512) << QStringLiteral("512 B");
+    QTest::newRow("1023") << qint64(1023) << QStringLiteral("1023 B");
+    QTest::newRow("1 KiB") << qint64(1024) << QStringLiteral("1.00 KiB");
+    QTest::newRow("1.5 KiB") << qint64(1536) << QStringLiteral("1.50 KiB");
+    QTest::newRow("10 KiB") << qint64(10 * 1024) << QStringLiteral("10.0 KiB");
+    QTest::newRow("1.5 GiB") << (qint64(3) << 29) << QStringLiteral("1.50 GiB");
+    QTest::newRow("200 GiB") << (qint64(200) << 30) << QStringLiteral("200.0 GiB");
+    QTest::newRow("2 TiB") << (qint64(2) << 40) << QStringLiteral("2.00 TiB");
+    QTest::newRow("PiB is the largest unit")
+        << (qint64(4096) << 50) << QStringLiteral("4096.0 PiB");
+    QTest::newRow("negative") << qint64(-2048) << QStringLiteral("-2.00 KiB");
+    // Rounding must not produce "1024.0 KiB" or "10.00 MiB": the unit and the precision are
+    // chosen after rounding.
+    QTest::newRow("just under 1 MiB") << qint64(1024 * 1024 - 1) << QStringLiteral("1.00 MiB");
+    QTest::newRow("just under 10 MiB")
+        << qint64(10 * 1024 * 1024 - 1) << QStringLiteral("10.0 MiB");
+    QTest::newRow("just under 1 GiB")
+        << qint64(1024LL * 1024 * 1024 - 1) << QStringLiteral("1.00 GiB");
+}
+
+void TestUtil::formatBytes() {
+    QFETCH(qint64, bytes);
+    QFETCH(QString, text);
+    QCOMPARE(units::formatBytes(bytes), text);
+}
+
+void TestUtil::formatRate_data() {
+    QTest::addColumn<double>("rate");
+    QTest::addColumn<QString>("text");
+    QTest::newRow("zero") << 0.0 << QStringLiteral("0.0 B/s");
+    QTest::newRow("slow") << 5.5 << QStringLiteral("5.5 B/s");
+    QTest::newRow("999") << 999.0 << QStringLiteral("999 B/s");
+    QTest::newRow("1 kB/s") << 1000.0 << QStringLiteral("1.0 kB/s");
+    QTest::newRow("312 MB/s") << 312e6 << QStringLiteral("312 MB/s");
+    QTest::newRow("1.5 GB/s") << 1.5e9 << QStringLiteral("1.5 GB/s");
+    QTest::newRow("GB/s is the largest unit") << 5e12 << QStringLiteral("5000 GB/s");
+    QTest::newRow("rounds up into the next unit") << 999.7 << QStringLiteral("1.0 kB/s");
+    QTest::newRow("rounds up to 10") << 9.97e6 << QStringLiteral("10 MB/s");
+    // A rate that cannot be known (no time passed, or a meter that went backwards) is shown as
+    // nothing rather than "nan B/s", "inf GB/s" or a negative speed.
+    QTest::newRow("nan") << std::numeric_limits<double>::quiet_NaN() << QString();
+    QTest::newRow("inf") << std::numeric_limits<double>::infinity() << QString();
+    QTest::newRow("negative") << -100.0 << QString();
+}
+
+void TestUtil::formatRate() {
+    QFETCH(double, rate);
+    QFETCH(QString, text);
+    QCOMPARE(units::formatRate(rate), text);
+}
+
+void TestUtil::formatDuration_data() {
+    QTest::addColumn<qint64>("seconds");
+    QTest::addColumn<QString>("text");
+    QTest::newRow("unknown") << qint64(-1) << QString();
+    QTest::newRow("very unknown") << qint64(-5000) << QString();
+    QTest::newRow("zero") << qint64(0) << QStringLiteral("0:00");
+    QTest::newRow("59 s") << qint64(59) << QStringLiteral("0:59");
+    QTest::newRow("4:05") << qint64(245) << QStringLiteral("4:05");
+    QTest::newRow("59:59") << qint64(3599) << QStringLiteral("59:59");
+    QTest::newRow("1 h") << qint64(3600) << QStringLiteral("1:00:00");
+    QTest::newRow("1:02:03") << qint64(3723) << QStringLiteral("1:02:03");
+    QTest::newRow("100 h") << qint64(360000 + 61) << QStringLiteral("100:01:01");
+}
+
+void TestUtil::formatDuration() {
+    QFETCH(qint64, seconds);
+    QFETCH(QString, text);
+    QCOMPARE(units::formatDuration(seconds), text);
+}
+
+void TestUtil::parseBytes_data() {
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<qint64>("bytes");
+    QTest::newRow("plain") << QStringLiteral("4096") << qint64(4096);
+    QTest::newRow("zero") << QStringLiteral("0") << qint64(0);
+    QTest::newRow("B") << QStringLiteral("512B") << qint64(512);
+    QTest::newRow("k") << QStringLiteral("7k") << qint64(7 * 1024);
+    QTest::newRow("KB") << QStringLiteral("7KB") << qint64(7 * 1024);
+    QTest::newRow("M") << QStringLiteral("8M") << qint64(8 << 20);
+    QTest::newRow("MiB") << QStringLiteral("8MiB") << qint64(8 << 20);
+    QTest::newRow("mib") << QStringLiteral("8mib") << qint64(8 << 20);
+    QTest::newRow("1.5G") << QStringLiteral("1.5G") << (qint64(3) << 29);
+    QTest::newRow("2 GiB") << QStringLiteral("2 GiB") << (qint64(2) << 30);
+    QTest::newRow("spaces") << QStringLiteral("  3 T  ") << (qint64(3) << 40);
+    QTest::newRow("fraction of a unit rounds") << QStringLiteral("0.001K") << qint64(1);
+}
+
+void TestUtil::parseBytes() {
+    QFETCH(QString, text);
+    QFETCH(qint64, bytes);
+    const auto parsed = units::parseBytes(text);
+    QVERIFY2(parsed.has_value(), qPrintable(text));
+    QCOMPARE(*parsed, bytes);
+}
+
+void TestUtil::parseBytesRejects_data() {
+    QTest::addColumn<QString>("text");
+    QTest::newRow("empty") << QString();
+    QTest::newRow("blank") << QStringLiteral("   ");
+    QTest::newRow("word") << QStringLiteral("lots");
+    QTest::newRow("negative") << QStringLiteral("-5");
+    QTest::newRow("negative unit") << QStringLiteral("-5M");
+    QTest::newRow("unknown unit") << QStringLiteral("5X");
+    QTest::newRow("exabytes are not a unit here") << QStringLiteral("1E");
+    QTest::newRow("two dots") << QStringLiteral("1.2.3");
+    QTest::newRow("comma") << QStringLiteral("1,5G");
+    QTest::newRow("leading dot") << QStringLiteral(".5G");
+    QTest::newRow("trailing dot") << QStringLiteral("5.G");
+    QTest::newRow("unit only") << QStringLiteral("GiB");
+    QTest::newRow("i without a unit") << QStringLiteral("8iB");
+    QTest::newRow("two units") << QStringLiteral("8MG");
+    QTest::newRow("scientific") << QStringLiteral("1e6");
+    QTest::newRow("hex") << QStringLiteral("0x100");
+    QTest::newRow("nan") << QStringLiteral("nan");
+    QTest::newRow("inf") << QStringLiteral("inf");
+    QTest::newRow("half a byte") << QStringLiteral("1.5");
+    QTest::newRow("half a byte B") << QStringLiteral("0.5 B");
+    QTest::newRow("overflow") << QStringLiteral("9000000T");
+    QTest::newRow("huge digits") << QStringLiteral("99999999999999999999999");
+    QTest::newRow("trailing junk") << QStringLiteral("8M!");
+}
+
+void TestUtil::parseBytesRejects() {
+    QFETCH(QString, text);
+    const auto parsed = units::parseBytes(text);
+    QVERIFY2(!parsed.has_value(),
+             qPrintable(QStringLiteral("“%1” parsed as %2").arg(text).arg(parsed.value_or(-1))));
+}
+
+void TestUtil::parseBytesRoundTripsFormatBytes() {
+    // What formatBytes prints for an exact multiple must parse back to the same number, so a
+    // value shown in the GUI can be pasted into the CLI.
+    for (const qint64 bytes : {qint64(0), qint64(512), qint64(3) << 10, qint64(8) << 20,
+                               qint64(3) << 29, qint64(2) << 40}) {
+        const QString text = units::formatBytes(bytes);
+        const auto parsed = units::parseBytes(text);
+        QVERIFY2(parsed.has_value(), qPrintable(text));
+        QCOMPARE(*parsed, bytes);
+    }
+}
+
+// ------------------------------------------------------------------------------ progress meter
+
+namespace {
+// Feeds `meter` at `bytesPerSecond` from `fromMs` to `toMs` in `stepMs` steps; returns the
+// cumulative bytes at the end.
+qint64 feed(ProgressMeter& meter, qint64 done, double bytesPerSecond, qint64 fromMs, qint64 toMs,
+            qint64 stepMs) {
+    for (qint64 t = fromMs + stepMs; t <= toMs; t += stepMs) {
+        done += qint64(bytesPerSecond * double(stepMs) / 1000.0);
+        meter.update(done, t);
+    }
+    return done;
+}
+} // namespace
+
+void TestUtil::meterRateConvergesForSteadyFeed() {
+    ProgressMeter meter;
+    meter.setTotal(qint64(1) << 40);
+    meter.update(0, 10000);
+    // Uneven update intervals (as real progress signals come), same average rate.
+    qint64 done = 0;
+    qint64 t = 10000;
+    for (int i = 0; i < 200; ++i) {
+        const qint64 step = (i % 3 == 0) ? 40 : (i % 3 == 1) ? 110 : 250;
+        t += step;
+        done += step * 10000; // 10 MB/s
+        meter.update(done, t);
+    }
+    QCOMPARE(meter.done(), done);
+    QVERIFY2(std::abs(meter.bytesPerSecond() - 10e6) < 10e6 * 0.05,
+             qPrintable(QString::number(meter.bytesPerSecond())));
+}
+
+void TestUtil::meterRateFollowsAChange() {
+    ProgressMeter meter;
+    meter.setTotal(qint64(1) << 40);
+    meter.update(0, 0);
+    qint64 done = feed(meter, 0, 1e6, 0, 10000, 100);
+    QVERIFY(std::abs(meter.bytesPerSecond() - 1e6) < 1e4);
+    done = feed(meter, done, 4e6, 10000, 20000, 100);
+    QVERIFY2(std::abs(meter.bytesPerSecond() - 4e6) < 4e6 * 0.02,
+             qPrintable(QString::number(meter.bytesPerSecond())));
+    // One slow interval moves the smoothed rate, but not all the way down.
+    done += 100000;
+    meter.update(done, 20250);
+    QVERIFY(meter.bytesPerSecond() < 4e6);
+    QVERIFY(meter.bytesPerSecond() > 2e6);
+}
+
+void TestUtil::meterNoEtaBeforeTrustworthy() {
+    ProgressMeter meter;
+    meter.setTotal(100'000'000);
+    QCOMPARE(meter.etaSeconds(), qint64(-1));
+    meter.update(0, 5000);
+    QCOMPARE(meter.etaSeconds(), qint64(-1));
+    // A fast start: plenty of bytes, but under the trust period.
+    qint64 done = 0;
+    for (qint64 t = 5100; t < 6500; t += 100) {
+        done += 1'000'000;
+        meter.update(done, t);
+        QVERIFY2(meter.etaSeconds() == -1, qPrintable(QString::number(t)));
+    }
+    // Continued steadily, it becomes trustworthy.
+    for (qint64 t = 6500; t <= 9000; t += 100) {
+        done += 1'000'000;
+        meter.update(done, t);
+    }
+    QVERIFY(meter.etaSeconds() >= 0);
+}
+
+void TestUtil::meterNoEtaWithoutTotalOrProgress() {
+    ProgressMeter unknownTotal;
+    unknownTotal.update(0, 0);
+    feed(unknownTotal, 0, 1e6, 0, 10000, 100);
+    QVERIFY(unknownTotal.bytesPerSecond() > 0);
+    QCOMPARE(unknownTotal.etaSeconds(), qint64(-1));
+
+    ProgressMeter stuck;
+    stuck.setTotal(1000);
+    for (qint64 t = 0; t <= 10000; t += 100)
+        stuck.update(0, t);
+    QCOMPARE(stuck.bytesPerSecond(), 0.0);
+    QCOMPARE(stuck.etaSeconds(), qint64(-1));
+}
+
+void TestUtil::meterEtaForSteadyRate() {
+    ProgressMeter meter;
+    meter.setTotal(100'000'000);
+    meter.update(0, 1000);
+    const qint64 done = feed(meter, 0, 1e6, 1000, 11000, 50); // 10 s at 1 MB/s
+    QCOMPARE(done, qint64(10'000'000));
+    QCOMPARE(meter.etaSeconds(), qint64(90));
+    QCOMPARE(meter.permille(), 100);
+    // Nearly there: rounds up, never claims 0 while bytes remain.
+    ProgressMeter last;
+    last.setTotal(10'000'500);
+    last.update(0, 0);
+    feed(last, 0, 1e6, 0, 10000, 50);
+    QCOMPARE(last.etaSeconds(), qint64(1));
+    last.update(10'000'500, 10050);
+    QCOMPARE(last.etaSeconds(), qint64(0));
+}
+
+void TestUtil::meterPermilleBounds() {
+    ProgressMeter meter;
+    QCOMPARE(meter.permille(), 1000); // empty total: nothing to do
+    meter.setTotal(1000);
+    meter.update(0, 0);
+    QCOMPARE(meter.permille(), 0);
+    meter.update(1, 10);
+    QCOMPARE(meter.permille(), 1);
+    meter.update(999, 20);
+    QCOMPARE(meter.permille(), 999);
+    meter.update(1000, 30);
+    QCOMPARE(meter.permille(), 1000);
+    meter.update(5000, 40); // a total that was too small
+    QCOMPARE(meter.permille(), 1000);
+    meter.update(-10, 50);
+    QCOMPARE(meter.permille(), 0);
+
+    // Totals far beyond any model must not overflow the arithmetic.
+    ProgressMeter huge;
+    huge.setTotal(qint64(1) << 60);
+    huge.update(qint64(1) << 59, 0);
+    QCOMPARE(huge.permille(), 500);
+    huge.update((qint64(1) << 60) - 1, 10);
+    QCOMPARE(huge.permille(), 999);
+}
+
+void TestUtil::meterStalledFor() {
+    ProgressMeter meter;
+    meter.setTotal(1000);
+    meter.update(0, 1000);
+    QVERIFY(!meter.stalledFor(500, 1499));
+    QVERIFY(meter.stalledFor(500, 1500));
+    meter.update(10, 2000);
+    QVERIFY(!meter.stalledFor(500, 2499));
+    // Updates without new bytes do not count as movement.
+    meter.update(10, 2400);
+    QVERIFY(meter.stalledFor(500, 2500));
+    meter.update(20, 2600);
+    QVERIFY(!meter.stalledFor(500, 2700));
+    QVERIFY(meter.stalledFor(500, 3100));
+}
+
+void TestUtil::meterSurvivesARestartedTransfer() {
+    // A retried chunk makes the cumulative count drop; the rate must stay a speed (not negative)
+    // and pick up the new progress from there.
+    ProgressMeter meter;
+    meter.setTotal(100'000'000);
+    meter.update(0, 0);
+    qint64 done = feed(meter, 0, 2e6, 0, 5000, 100);
+    done -= 8'000'000; // the last 4 s of work are lost
+    meter.update(done, 5100);
+    meter.update(done, 5400);
+    QVERIFY2(meter.bytesPerSecond() >= 0, qPrintable(QString::number(meter.bytesPerSecond())));
+    QVERIFY(meter.etaSeconds() != 0);
+    feed(meter, done, 2e6, 5400, 15000, 100);
+    QVERIFY2(std::abs(meter.bytesPerSecond() - 2e6) < 2e6 * 0.02,
+             qPrintable(QString::number(meter.bytesPerSecond())));
+}
+
+// -------------------------------------------------------------------------------- retry policy
+
+void TestUtil::retryOnlyRetryable_data() {
+    QTest::addColumn<int>("kind");
+    QTest::addColumn<bool>("retried");
+    QTest::newRow("none") << int(Error::Kind::None) << false;
+    QTest::newRow("retryable") << int(Error::Kind::Retryable) << true;
+    QTest::newRow("authentication") << int(Error::Kind::Authentication) << false;
+    QTest::newRow("quota") << int(Error::Kind::QuotaExceeded) << false;
+    QTest::newRow("not found") << int(Error::Kind::NotFound) << false;
+    QTest::newRow("corrupt") << int(Error::Kind::Corrupt) << false;
+    QTest::newRow("cancelled") << int(Error::Kind::Cancelled) << false;
+    QTest::newRow("fatal") << int(Error::Kind::Fatal) << false;
+}
+
+void TestUtil::retryOnlyRetryable() {
+    QFETCH(int, kind);
+    QFETCH(bool, retried);
+    const RetryPolicy policy;
+    // Even a server's Retry-After does not make a non-retryable failure retryable.
+    const Error e = Error::make(Error::Kind(kind), QStringLiteral("x"), 1000);
+    for (int attempts = 0; attempts < policy.maxAttempts; ++attempts)
+        QCOMPARE(policy.shouldRetry(e, attempts), retried);
+}
+
+void TestUtil::retryAttemptsBounded() {
+    const Error e = Error::make(Error::Kind::Retryable, QStringLiteral("503"));
+    for (int max : {0, 1, 4, 10}) {
+        RetryPolicy policy;
+        policy.maxAttempts = max;
+        int retries = 0;
+        // The scheduler's loop: attempt, fail, count, ask.
+        for (int attempts = 1; attempts < 1000; ++attempts) {
+            if (!policy.shouldRetry(e, attempts))
+                break;
+            ++retries;
+        }
+        QCOMPARE(retries, qMax(0, max - 1)); // maxAttempts counts the first attempt too
+        QVERIFY(!policy.shouldRetry(e, max));
+        QVERIFY(!policy.shouldRetry(e, max + 100));
+    }
+}
+
+void TestUtil::retryAfterHonoured() {
+    const RetryPolicy policy; // base 500, max 30 s
+    for (int attempts : {1, 3, 10}) {
+        QCOMPARE(policy.delayMs(Error::make(Error::Kind::Retryable, QStringLiteral("429"), 7000),
+                                attempts),
+                 7000);
+        // Longer than our own backoff ceiling, the server still wins (within a sane bound).
+        QCOMPARE(policy.delayMs(Error::make(Error::Kind::Retryable, QStringLiteral("429"), 60000),
+                                attempts),
+                 60000);
+        QCOMPARE(
+            policy.delayMs(Error::make(Error::Kind::Retryable, QStringLiteral("429"), 0), attempts),
+            0);
+    }
+    // An absurd Retry-After is bounded, so one bad header cannot park a transfer for a day.
+    const int capped = policy.delayMs(
+        Error::make(Error::Kind::Retryable, QStringLiteral("429"), 24 * 3600 * 1000), 1);
+    QVERIFY(capped >= policy.maxDelayMs);
+    QVERIFY(capped <= policy.maxDelayMs * 4);
+}
+
+void TestUtil::retryJitterWithinBounds() {
+    RetryPolicy policy;
+    policy.baseDelayMs = 500;
+    policy.maxDelayMs = 30000;
+    const Error e = Error::make(Error::Kind::Retryable, QStringLiteral("timeout"));
+    for (int attempts = 0; attempts <= 40; ++attempts) {
+        const qint64 ceiling =
+            qMin<qint64>(policy.maxDelayMs, qint64(policy.baseDelayMs) << qMin(attempts, 16));
+        int lowest = INT_MAX, highest = -1;
+        for (int i = 0; i < 2000; ++i) {
+            const int d = policy.delayMs(e, attempts);
+            QVERIFY2(d >= ceiling / 2 && d <= ceiling,
+                     qPrintable(QStringLiteral("attempt %1: %2 not in [%3, %4]")
+                                    .arg(attempts)
+                                    .arg(d)
+                                    .arg(ceiling / 2)
+                                    .arg(ceiling)));
+            lowest = qMin(lowest, d);
+            highest = qMax(highest, d);
+        }
+        // There is jitter at all: 2000 draws from hundreds of values are not all the same, and
+        // they reach into both halves of the range.
+        QVERIFY(highest > lowest);
+        QVERIFY(lowest < ceiling / 2 + ceiling / 4);
+        QVERIFY(highest > ceiling / 2 + ceiling / 4);
+    }
+}
+
+void TestUtil::retryOddInputsStaySane() {
+    // Bad configuration or a confused caller must not overflow or shift by a negative amount
+    // (the sanitizer build turns either into a failure).
+    const Error e = Error::make(Error::Kind::Retryable, QStringLiteral("timeout"));
+    RetryPolicy policy;
+    for (int i = 0; i < 100; ++i) {
+        const int d = policy.delayMs(e, -3);
+        QVERIFY(d >= policy.baseDelayMs / 2 && d <= policy.baseDelayMs);
+    }
+    policy.baseDelayMs = 0;
+    QCOMPARE(policy.delayMs(e, 5), 0);
+    policy.baseDelayMs = INT_MAX;
+    policy.maxDelayMs = INT_MAX;
+    const int big = policy.delayMs(e, 30);
+    QVERIFY(big >= INT_MAX / 2);
+    const int bigAfter =
+        policy.delayMs(Error::make(Error::Kind::Retryable, QStringLiteral("429"), INT_MAX), 1);
+    QCOMPARE(bigAfter, INT_MAX);
+}
+
+QTEST_GUILESS_MAIN(TestUtil)
+#include "tst_util.moc"
