@@ -40,11 +40,9 @@ const char* const InNamespaceVariable = "MODELFLOAT_TEST_IN_USER_NAMESPACE";
 
 // A vault in a temporary folder: its embedded provider "local" plus `extraProviders` more
 // local-folder providers, each in a folder of its own.
-class TestVault
-{
+class TestVault {
 public:
-    explicit TestVault(int extraProviders = 0)
-    {
+    explicit TestVault(int extraProviders = 0) {
         QString error;
         vault = Vault::open(dir.filePath(QStringLiteral("vault")), &error);
         if (!vault) {
@@ -66,20 +64,17 @@ public:
 
     bool ok() const { return vault != nullptr; }
     Registry& registry() { return vault->registry(); }
-    QList<qint64> providerIds()
-    {
+    QList<qint64> providerIds() {
         QList<qint64> ids;
         for (const ProviderRecord& p : registry().providers())
             ids.append(p.id);
         return ids;
     }
-    QString root(qint64 providerId)
-    {
+    QString root(qint64 providerId) {
         const auto p = registry().provider(providerId);
         return p ? p->settings.value(QStringLiteral("path")).toString() : QString();
     }
-    QString objectPath(qint64 providerId, const QString& cid)
-    {
+    QString objectPath(qint64 providerId, const QString& cid) {
         return LocalProvider::objectPath(root(providerId), cid);
     }
     QString path(const QString& name) const { return dir.filePath(name); }
@@ -89,9 +84,7 @@ public:
 };
 
 // Starts the job and waits for its one finished().
-template <typename Job>
-bool run(Job& job)
-{
+template <typename Job> bool run(Job& job) {
     QSignalSpy finished(&job, &Job::finished);
     job.start();
     if (finished.isEmpty() && !finished.wait(Timeout))
@@ -101,8 +94,7 @@ bool run(Job& job)
 }
 
 // Floats `paths` as model `name` with the small chunker; false if that fails.
-bool floatModel(TestVault& v, const QStringList& paths, const QString& name, int replication)
-{
+bool floatModel(TestVault& v, const QStringList& paths, const QString& name, int replication) {
     FloatJob::Request r;
     r.paths = paths;
     r.modelName = name;
@@ -116,21 +108,18 @@ bool floatModel(TestVault& v, const QStringList& paths, const QString& name, int
     return true;
 }
 
-std::optional<FileRecord> fileOf(TestVault& v, const QString& model, const QString& path)
-{
+std::optional<FileRecord> fileOf(TestVault& v, const QString& model, const QString& path) {
     const auto m = v.registry().modelByName(model);
     return m ? v.registry().file(m->id, path) : std::nullopt;
 }
 
-QList<FileChunk> chunksOf(TestVault& v, const QString& model, const QString& path)
-{
+QList<FileChunk> chunksOf(TestVault& v, const QString& model, const QString& path) {
     const auto f = fileOf(v, model, path);
     return f ? v.registry().fileChunks(f->id) : QList<FileChunk>();
 }
 
 // The state of a chunk's placement on a provider, by name ("none" without one).
-QString stateOf(TestVault& v, const QString& cid, qint64 providerId)
-{
+QString stateOf(TestVault& v, const QString& cid, qint64 providerId) {
     for (const Placement& p : v.registry().placements(cid))
         if (p.providerId == providerId)
             return placementStateName(p.state);
@@ -142,15 +131,13 @@ const QString Missing = placementStateName(PlacementState::Missing);
 const QString Corrupt = placementStateName(PlacementState::Corrupt);
 
 // Every name in a folder, hidden ones included.
-QStringList entriesOf(const QString& dir)
-{
+QStringList entriesOf(const QString& dir) {
     return QDir(dir).entryList(QDir::AllEntries | QDir::Hidden | QDir::System |
                                QDir::NoDotAndDotDot);
 }
 
 // Names of the objects a local provider folder holds (temporaries excluded).
-QStringList objectsIn(const QString& root)
-{
+QStringList objectsIn(const QString& root) {
     QStringList out;
     QDirIterator it(root, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
     while (it.hasNext()) {
@@ -161,13 +148,12 @@ QStringList objectsIn(const QString& root)
     return out;
 }
 
-bool damage(const QString& objectPath, qint64 size, quint64 seed)
-{
+bool damage(const QString& objectPath, qint64 size, quint64 seed) {
     return test::writeFile(objectPath, test::pseudoRandomBytes(size, seed));
 }
 
-RestoreJob::Request restoreRequest(const QString& model, const QString& dir, bool overwrite = false)
-{
+RestoreJob::Request restoreRequest(const QString& model, const QString& dir,
+                                   bool overwrite = false) {
     RestoreJob::Request r;
     r.modelName = model;
     r.destinationDir = dir;
@@ -175,13 +161,12 @@ RestoreJob::Request restoreRequest(const QString& model, const QString& dir, boo
     return r;
 }
 
-bool runProcess(const QString& program, const QStringList& arguments, QString* output = nullptr)
-{
+bool runProcess(const QString& program, const QStringList& arguments, QString* output = nullptr) {
     QProcess p;
     p.setProcessChannelMode(QProcess::MergedChannels);
     p.start(program, arguments);
-    const bool ok = p.waitForFinished(Timeout) && p.exitStatus() == QProcess::NormalExit &&
-                    p.exitCode() == 0;
+    const bool ok =
+        p.waitForFinished(Timeout) && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
     if (output)
         *output = QString::fromLocal8Bit(p.readAll());
     return ok;
@@ -189,8 +174,7 @@ bool runProcess(const QString& program, const QStringList& arguments, QString* o
 
 } // namespace
 
-class TestAssembler final : public QObject
-{
+class TestAssembler final : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
@@ -217,8 +201,7 @@ private Q_SLOTS:
     void removeSharedChunks();
 };
 
-void TestAssembler::restoresBitExact()
-{
+void TestAssembler::restoresBitExact() {
     TestVault v(1);
     QVERIFY(v.ok());
     const QString source = v.path(QStringLiteral("big.gguf"));
@@ -246,15 +229,14 @@ void TestAssembler::restoresBitExact()
     }
 }
 
-void TestAssembler::restoresOneFileOfFolder()
-{
+void TestAssembler::restoresOneFileOfFolder() {
     TestVault v;
     QVERIFY(v.ok());
     const QString folder = v.path(QStringLiteral("model"));
     QVERIFY(QDir().mkpath(folder + QStringLiteral("/tokenizer")));
     QVERIFY(test::writePseudoRandomFile(folder + QStringLiteral("/weights.bin"), 3 * MiB, 22));
-    QVERIFY(test::writePseudoRandomFile(folder + QStringLiteral("/tokenizer/vocab.json"),
-                                        200 * KiB, 23));
+    QVERIFY(test::writePseudoRandomFile(folder + QStringLiteral("/tokenizer/vocab.json"), 200 * KiB,
+                                        23));
     QVERIFY(floatModel(v, {folder}, QStringLiteral("model"), 1));
 
     const QString out = v.path(QStringLiteral("out"));
@@ -267,7 +249,8 @@ void TestAssembler::restoresOneFileOfFolder()
     QCOMPARE(test::opensslSha256Hex(out + QStringLiteral("/tokenizer/vocab.json")),
              test::opensslSha256Hex(folder + QStringLiteral("/tokenizer/vocab.json")));
 
-    RestoreJob all(v.vault.get(), restoreRequest(QStringLiteral("model"), out + QStringLiteral("2")));
+    RestoreJob all(v.vault.get(),
+                   restoreRequest(QStringLiteral("model"), out + QStringLiteral("2")));
     QVERIFY(run(all));
     QCOMPARE(all.failure(), RestoreJob::Failure::None);
     QCOMPARE(all.restoredPaths().size(), 2);
@@ -279,8 +262,7 @@ void TestAssembler::restoresOneFileOfFolder()
     QCOMPARE(missing.failure(), RestoreJob::Failure::NotFound);
 }
 
-void TestAssembler::failsOverToOtherReplica()
-{
+void TestAssembler::failsOverToOtherReplica() {
     TestVault v(1);
     QVERIFY(v.ok());
     const qint64 a = v.providerIds().at(0); // first by id: its replicas are read first
@@ -307,7 +289,8 @@ void TestAssembler::failsOverToOtherReplica()
     QVERIFY(run(job));
     QVERIFY2(job.error().ok(), qPrintable(job.error().message));
     QCOMPARE(job.failure(), RestoreJob::Failure::None);
-    QCOMPARE(test::opensslSha256Hex(out + QStringLiteral("/f.bin")), test::opensslSha256Hex(source));
+    QCOMPARE(test::opensslSha256Hex(out + QStringLiteral("/f.bin")),
+             test::opensslSha256Hex(source));
     QCOMPARE(entriesOf(out), QStringList{QStringLiteral("f.bin")});
 
     // One problem line per bad replica, naming the chunk and what was wrong.
@@ -320,8 +303,9 @@ void TestAssembler::failsOverToOtherReplica()
         QCOMPARE(stateOf(v, cid, b), Stored);
     }
     for (const QString& cid : std::as_const(damaged)) {
-        QVERIFY2(problems.contains(QStringLiteral("chunk %1 on provider “local” is corrupt").arg(cid)),
-                 qPrintable(problems));
+        QVERIFY2(
+            problems.contains(QStringLiteral("chunk %1 on provider “local” is corrupt").arg(cid)),
+            qPrintable(problems));
         QCOMPARE(stateOf(v, cid, a), Corrupt);
         QCOMPARE(stateOf(v, cid, b), Stored);
     }
@@ -331,8 +315,7 @@ void TestAssembler::failsOverToOtherReplica()
     QCOMPARE(v.registry().stats().unhealthyPlacements, int(deleted.size() + damaged.size()));
 }
 
-void TestAssembler::oversizedDamagedReplica()
-{
+void TestAssembler::oversizedDamagedReplica() {
     // A damaged object larger than its chunk must not spill into the neighbouring chunk or past
     // the end of the file.
     TestVault v(1);
@@ -351,14 +334,14 @@ void TestAssembler::oversizedDamagedReplica()
     QVERIFY(run(job));
     QVERIFY2(job.error().ok(), qPrintable(job.error().message));
     QCOMPARE(QFileInfo(out + QStringLiteral("/o.bin")).size(), qint64(4 * MiB + 5));
-    QCOMPARE(test::opensslSha256Hex(out + QStringLiteral("/o.bin")), test::opensslSha256Hex(source));
+    QCOMPARE(test::opensslSha256Hex(out + QStringLiteral("/o.bin")),
+             test::opensslSha256Hex(source));
     QCOMPARE(job.problems().size(), chunks.size());
     for (const FileChunk& c : chunks)
         QCOMPARE(stateOf(v, c.cid, a), Corrupt);
 }
 
-void TestAssembler::everyReplicaBad_data()
-{
+void TestAssembler::everyReplicaBad_data() {
     QTest::addColumn<bool>("deleteOne"); // one replica missing, the other corrupt
     QTest::addColumn<bool>("oversized");
     QTest::newRow("both corrupt") << false << false;
@@ -366,8 +349,7 @@ void TestAssembler::everyReplicaBad_data()
     QTest::newRow("one missing, one corrupt") << true << false;
 }
 
-void TestAssembler::everyReplicaBad()
-{
+void TestAssembler::everyReplicaBad() {
     QFETCH(bool, deleteOne);
     QFETCH(bool, oversized);
     TestVault v(1);
@@ -396,13 +378,11 @@ void TestAssembler::everyReplicaBad()
     QVERIFY(job.restoredPaths().isEmpty());
     // Neither the file nor its temporary is left behind.
     QVERIFY2(entriesOf(out).isEmpty(), qPrintable(entriesOf(out).join(QLatin1Char(' '))));
-    QCOMPARE(stateOf(v, bad.cid, ids.at(0)),
-             deleteOne ? Missing : Corrupt);
+    QCOMPARE(stateOf(v, bad.cid, ids.at(0)), deleteOne ? Missing : Corrupt);
     QCOMPARE(stateOf(v, bad.cid, ids.at(1)), Corrupt);
 }
 
-void TestAssembler::destinationExists()
-{
+void TestAssembler::destinationExists() {
     TestVault v;
     QVERIFY(v.ok());
     const QString source = v.path(QStringLiteral("d.bin"));
@@ -432,8 +412,7 @@ void TestAssembler::destinationExists()
     QCOMPARE(entriesOf(out), QStringList{QStringLiteral("d.bin")});
 }
 
-void TestAssembler::assemblerRefusesExisting()
-{
+void TestAssembler::assemblerRefusesExisting() {
     // FileAssembler checks on its own too (RestoreJob checks before it starts, but a
     // destination can appear in between).
     TestVault v;
@@ -462,8 +441,7 @@ void TestAssembler::assemblerRefusesExisting()
     QCOMPARE(replaced.bytesDone(), file->size);
 }
 
-void TestAssembler::destinationAppearsDuringRestore()
-{
+void TestAssembler::destinationAppearsDuringRestore() {
     // Checked at the start, and again when the file is moved into place: something that
     // appears meanwhile is not replaced.
     TestVault v;
@@ -491,8 +469,7 @@ void TestAssembler::destinationAppearsDuringRestore()
     QCOMPARE(entriesOf(out), QStringList{QStringLiteral("late.bin")});
 }
 
-void TestAssembler::longFileName()
-{
+void TestAssembler::longFileName() {
     // 250 bytes is a legal name; its temporary must still fit the 255-byte limit.
     TestVault v;
     QVERIFY(v.ok());
@@ -508,8 +485,7 @@ void TestAssembler::longFileName()
     QCOMPARE(test::opensslSha256Hex(out + QLatin1Char('/') + name), test::opensslSha256Hex(source));
 }
 
-void TestAssembler::noParallelFetches()
-{
+void TestAssembler::noParallelFetches() {
     // A nonsensical 0 still restores (one fetch at a time) rather than waiting forever.
     TestVault v;
     QVERIFY(v.ok());
@@ -525,8 +501,7 @@ void TestAssembler::noParallelFetches()
              test::opensslSha256Hex(source));
 }
 
-void TestAssembler::unsafePathInRegistry()
-{
+void TestAssembler::unsafePathInRegistry() {
     // A registry entry whose path climbs out of the destination is refused, not followed.
     TestVault v;
     QVERIFY(v.ok());
@@ -534,13 +509,13 @@ void TestAssembler::unsafePathInRegistry()
     const QByteArray bytes = test::pseudoRandomBytes(1000, 43);
     const auto model = r.createModel(QStringLiteral("evil"), QStringLiteral("test"));
     QVERIFY(model);
-    const auto file = r.beginFile(*model, QStringLiteral("../escaped.bin"), bytes.size(),
-                                  Small.toString());
+    const auto file =
+        r.beginFile(*model, QStringLiteral("../escaped.bin"), bytes.size(), Small.toString());
     QVERIFY(file);
     QVERIFY(r.appendChunks(*file, {{0, 0, bytes.size(), cid::ofData(bytes)}}));
     QVERIFY(test::writeFile(v.path(QStringLiteral("escaped-source.bin")), bytes));
-    QVERIFY(r.completeFile(*file, test::opensslSha256Hex(v.path(QStringLiteral("escaped-source.bin"))),
-                           {}));
+    QVERIFY(r.completeFile(
+        *file, test::opensslSha256Hex(v.path(QStringLiteral("escaped-source.bin"))), {}));
     QVERIFY(r.setModelState(*model, ModelRecord::State::Complete));
 
     const QString out = v.path(QStringLiteral("out/inner"));
@@ -551,8 +526,7 @@ void TestAssembler::unsafePathInRegistry()
     QVERIFY(!QFileInfo::exists(out));
 }
 
-void TestAssembler::abortRestore()
-{
+void TestAssembler::abortRestore() {
     TestVault v;
     QVERIFY(v.ok());
     const QString source = v.path(QStringLiteral("a.bin"));
@@ -574,15 +548,15 @@ void TestAssembler::abortRestore()
     QVERIFY2(entriesOf(out).isEmpty(), qPrintable(entriesOf(out).join(QLatin1Char(' '))));
 }
 
-void TestAssembler::destroyWhileRestoring()
-{
+void TestAssembler::destroyWhileRestoring() {
     TestVault v(1);
     QVERIFY(v.ok());
     const QString source = v.path(QStringLiteral("d.bin"));
     QVERIFY(test::writePseudoRandomFile(source, 6 * MiB, 45));
     QVERIFY(floatModel(v, {source}, QStringLiteral("d"), 2));
     const QString out = v.path(QStringLiteral("out"));
-    auto job = std::make_unique<RestoreJob>(v.vault.get(), restoreRequest(QStringLiteral("d"), out));
+    auto job =
+        std::make_unique<RestoreJob>(v.vault.get(), restoreRequest(QStringLiteral("d"), out));
     bool destroyed = false;
     connect(job.get(), &RestoreJob::progress, this, [&] {
         // Not from inside the job's own signal: on the next turn of the event loop.
@@ -603,11 +577,11 @@ void TestAssembler::destroyWhileRestoring()
     RestoreJob again(v.vault.get(), restoreRequest(QStringLiteral("d"), out));
     QVERIFY(run(again));
     QVERIFY2(again.error().ok(), qPrintable(again.error().message));
-    QCOMPARE(test::opensslSha256Hex(out + QStringLiteral("/d.bin")), test::opensslSha256Hex(source));
+    QCOMPARE(test::opensslSha256Hex(out + QStringLiteral("/d.bin")),
+             test::opensslSha256Hex(source));
 }
 
-void TestAssembler::diskFull()
-{
+void TestAssembler::diskFull() {
     TestVault v;
     QVERIFY(v.ok());
     const QString source = v.path(QStringLiteral("six.bin"));
@@ -665,21 +639,20 @@ void TestAssembler::diskFull()
              test::opensslSha256Hex(fits));
 }
 
-void TestAssembler::range_data()
-{
+void TestAssembler::range_data() {
     QTest::addColumn<QString>("which");
     QTest::addColumn<bool>("damaged"); // the first replica of every chunk is corrupt
     for (bool damaged : {false, true}) {
         const char* suffix = damaged ? " (failover)" : "";
-        for (const char* which : {"first byte", "last byte", "whole file", "empty",
-                                  "across one boundary", "across several chunks",
-                                  "inside one chunk", "exactly one chunk", "from the middle to the end"})
+        for (const char* which :
+             {"first byte", "last byte", "whole file", "empty", "across one boundary",
+              "across several chunks", "inside one chunk", "exactly one chunk",
+              "from the middle to the end"})
             QTest::addRow("%s%s", which, suffix) << QString::fromLatin1(which) << damaged;
     }
 }
 
-void TestAssembler::range()
-{
+void TestAssembler::range() {
     QFETCH(QString, which);
     QFETCH(bool, damaged);
     TestVault v(1);
@@ -732,8 +705,7 @@ void TestAssembler::range()
     QVERIFY(entriesOf(v.vault->tempDirectory()).isEmpty());
 }
 
-void TestAssembler::rangeOutsideFile()
-{
+void TestAssembler::rangeOutsideFile() {
     TestVault v;
     QVERIFY(v.ok());
     const QString source = v.path(QStringLiteral("s.bin"));
@@ -754,8 +726,7 @@ void TestAssembler::rangeOutsideFile()
     }
 }
 
-void TestAssembler::verifyHealthy()
-{
+void TestAssembler::verifyHealthy() {
     TestVault v(1);
     QVERIFY(v.ok());
     const QString source = v.path(QStringLiteral("h.bin"));
@@ -784,8 +755,7 @@ void TestAssembler::verifyHealthy()
     QCOMPARE(unknown.error().kind, Error::Kind::NotFound);
 }
 
-void TestAssembler::verifyCountsDamage()
-{
+void TestAssembler::verifyCountsDamage() {
     TestVault v(1);
     QVERIFY(v.ok());
     const qint64 a = v.providerIds().at(0);
@@ -851,8 +821,7 @@ void TestAssembler::verifyCountsDamage()
     QCOMPARE(stateOf(v, chunks.at(2).cid, b), Stored);
 }
 
-void TestAssembler::removeSharedChunks()
-{
+void TestAssembler::removeSharedChunks() {
     TestVault v(1);
     QVERIFY(v.ok());
     // B is A with more bytes after it: content-defined chunking shares all but A's tail.
@@ -899,7 +868,8 @@ void TestAssembler::removeSharedChunks()
             QVERIFY(QFileInfo::exists(v.objectPath(id, it.key())));
     }
     // What is left still restores.
-    RestoreJob restore(v.vault.get(), restoreRequest(QStringLiteral("B"), v.path(QStringLiteral("out"))));
+    RestoreJob restore(v.vault.get(),
+                       restoreRequest(QStringLiteral("B"), v.path(QStringLiteral("out"))));
     QVERIFY(run(restore));
     QVERIFY2(restore.error().ok(), qPrintable(restore.error().message));
     QCOMPARE(test::opensslSha256Hex(v.path(QStringLiteral("out/b.bin"))),
@@ -914,7 +884,8 @@ void TestAssembler::removeSharedChunks()
     QCOMPARE(s.chunks, 0);
     QCOMPARE(s.placements, 0);
     for (qint64 id : ids) {
-        QVERIFY2(objectsIn(v.root(id)).isEmpty(), qPrintable(objectsIn(v.root(id)).join(QLatin1Char(' '))));
+        QVERIFY2(objectsIn(v.root(id)).isEmpty(),
+                 qPrintable(objectsIn(v.root(id)).join(QLatin1Char(' '))));
         QCOMPARE(v.registry().provider(id)->usedBytes, qint64(0));
     }
 

@@ -26,6 +26,8 @@ using namespace mf;
 
 namespace {
 
+const QString Source = QStringLiteral("/models/source");
+
 QString cidOf(const char* seed) {
     return cid::ofData(QByteArray(seed));
 }
@@ -115,6 +117,7 @@ private Q_SLOTS:
     void notADatabaseIsRefused();
 
     void settings();
+    void emptyStringsAreStored();
     void providers();
     void duplicateProviderNameIsRefused();
     void removeProviderCascadesPlacements();
@@ -247,7 +250,7 @@ void TestRegistry::foreignKeysAreEnforced() {
     QVERIFY(!m_r->recordPlacement(placement(a, p, PlacementState::Stored))); // unknown chunk
     QCOMPARE(side.count(QStringLiteral("placements")), qint64(0));
 
-    const qint64 m = m_r->createModel(QStringLiteral("m"), {}).value_or(0);
+    const qint64 m = m_r->createModel(QStringLiteral("m"), Source).value_or(0);
     const qint64 f =
         m_r->beginFile(m, QStringLiteral("x"), 10, QStringLiteral("fixed")).value_or(0);
     QVERIFY(f > 0);
@@ -441,6 +444,28 @@ void TestRegistry::notADatabaseIsRefused() {
 
 // ------------------------------------------------------------------------ settings, providers
 
+void TestRegistry::emptyStringsAreStored() {
+    // A null QString binds as SQL NULL; every text column is NOT NULL. Leaving out a model's
+    // source, a job's error or a setting's value must still store an empty text.
+    const auto m = m_r->createModel(QStringLiteral("no source"), QString());
+    QVERIFY2(m, qPrintable(m_r->lastError()));
+    QCOMPARE(m_r->model(*m)->source, QStringLiteral(""));
+    const auto f = m_r->beginFile(*m, QStringLiteral("w"), 0, QString());
+    QVERIFY2(f, qPrintable(m_r->lastError()));
+    QVERIFY2(m_r->completeFile(*f, QByteArray(), {}), qPrintable(m_r->lastError()));
+    QVERIFY(m_r->setSetting(QStringLiteral("cleared"), QString()));
+    QCOMPARE(m_r->setting(QStringLiteral("cleared"), QStringLiteral("fallback")),
+             QStringLiteral(""));
+    const auto j = m_r->addJob(QStringLiteral("float"), {});
+    QVERIFY(j);
+    QVERIFY2(m_r->setJobState(*j, QStringLiteral("running")), qPrintable(m_r->lastError()));
+    QCOMPARE(m_r->jobs(QStringLiteral("float"), QStringLiteral("running")).size(), 1);
+    ProviderRecord bare;
+    bare.kind = QStringLiteral("local");
+    bare.name = QStringLiteral("bare");
+    QVERIFY2(m_r->addProvider(bare), qPrintable(m_r->lastError()));
+}
+
 void TestRegistry::settings() {
     QCOMPARE(m_r->setting(QStringLiteral("missing")), QString());
     QCOMPARE(m_r->setting(QStringLiteral("missing"), QStringLiteral("dflt")),
@@ -588,7 +613,7 @@ void TestRegistry::removeChunkRefusesAChunkInUse() {
 // -------------------------------------------------------------------------------------- files
 
 void TestRegistry::beginFileResetsAnIncompleteFile() {
-    const qint64 m = m_r->createModel(QStringLiteral("m"), {}).value_or(0);
+    const qint64 m = m_r->createModel(QStringLiteral("m"), Source).value_or(0);
     const auto f = m_r->beginFile(m, QStringLiteral("dir/w.bin"), 20, QStringLiteral("fixed:10"));
     QVERIFY(f);
     QVERIFY(m_r->appendChunks(*f, {chunk(0, 0, 10, cidOf("A"))}));
@@ -609,7 +634,7 @@ void TestRegistry::beginFileResetsAnIncompleteFile() {
 }
 
 void TestRegistry::beginFileRefusesACompleteFile() {
-    const qint64 m = m_r->createModel(QStringLiteral("m"), {}).value_or(0);
+    const qint64 m = m_r->createModel(QStringLiteral("m"), Source).value_or(0);
     const auto f = m_r->beginFile(m, QStringLiteral("w.bin"), 10, QStringLiteral("fixed"));
     QVERIFY(f);
     QVERIFY(m_r->appendChunks(*f, {chunk(0, 0, 10, cidOf("A"))}));
@@ -624,7 +649,7 @@ void TestRegistry::beginFileRefusesACompleteFile() {
     QCOMPARE(rec->metadata, meta);
     QCOMPARE(m_r->fileChunks(*f).size(), 1);
     // The same path in another model is another file.
-    const qint64 m2 = m_r->createModel(QStringLiteral("m2"), {}).value_or(0);
+    const qint64 m2 = m_r->createModel(QStringLiteral("m2"), Source).value_or(0);
     QVERIFY(m_r->beginFile(m2, QStringLiteral("w.bin"), 99, QStringLiteral("other")));
 }
 
@@ -634,7 +659,7 @@ void TestRegistry::appendChunksStoresASharedChunkOnce() {
     QCOMPARE(side.count(QStringLiteral("chunks")), qint64(4)); // A once, though used twice
     QCOMPARE(side.count(QStringLiteral("file_chunks")), qint64(5));
     // The same chunk repeated inside one file, too.
-    const qint64 m = m_r->createModel(QStringLiteral("zeros"), {}).value_or(0);
+    const qint64 m = m_r->createModel(QStringLiteral("zeros"), Source).value_or(0);
     const qint64 f =
         m_r->beginFile(m, QStringLiteral("z"), 40, QStringLiteral("fixed")).value_or(0);
     QVERIFY(m_r->appendChunks(f, {chunk(0, 0, 10, m_a), chunk(1, 10, 10, m_a)}));
@@ -653,7 +678,7 @@ void TestRegistry::appendChunksStoresASharedChunkOnce() {
 }
 
 void TestRegistry::appendChunksIsAllOrNothing() {
-    const qint64 m = m_r->createModel(QStringLiteral("m"), {}).value_or(0);
+    const qint64 m = m_r->createModel(QStringLiteral("m"), Source).value_or(0);
     const qint64 f =
         m_r->beginFile(m, QStringLiteral("w"), 40, QStringLiteral("fixed")).value_or(0);
     QVERIFY(m_r->appendChunks(f, {chunk(0, 0, 10, cidOf("A"))}));
@@ -678,7 +703,7 @@ void TestRegistry::appendChunksIsAllOrNothing() {
 void TestRegistry::appendChunksRefusesAConflictingChunkSize() {
     // A CID names its bytes, so one CID with two sizes is a bug upstream; recording it would
     // give the second file a manifest that does not describe it.
-    const qint64 m = m_r->createModel(QStringLiteral("m"), {}).value_or(0);
+    const qint64 m = m_r->createModel(QStringLiteral("m"), Source).value_or(0);
     const qint64 f1 =
         m_r->beginFile(m, QStringLiteral("a"), 10, QStringLiteral("fixed")).value_or(0);
     const qint64 f2 =
@@ -690,7 +715,7 @@ void TestRegistry::appendChunksRefusesAConflictingChunkSize() {
 }
 
 void TestRegistry::appendChunksRefusesACompleteFile() {
-    const qint64 m = m_r->createModel(QStringLiteral("m"), {}).value_or(0);
+    const qint64 m = m_r->createModel(QStringLiteral("m"), Source).value_or(0);
     const qint64 f =
         m_r->beginFile(m, QStringLiteral("a"), 10, QStringLiteral("fixed")).value_or(0);
     QVERIFY(m_r->appendChunks(f, {chunk(0, 0, 10, cidOf("A"))}));
@@ -740,7 +765,7 @@ void TestRegistry::completeFileRequiresAManifestThatTiles() {
     QFETCH(qint64, size);
     QFETCH(QList<FileChunk>, manifest);
     QFETCH(bool, accepted);
-    const qint64 m = m_r->createModel(QStringLiteral("m"), {}).value_or(0);
+    const qint64 m = m_r->createModel(QStringLiteral("m"), Source).value_or(0);
     const qint64 f = m_r->beginFile(m, QStringLiteral("w"), size, QStringLiteral("x")).value_or(0);
     QVERIFY(f > 0);
     QVERIFY(m_r->appendChunks(f, manifest));
@@ -758,7 +783,7 @@ void TestRegistry::completeFileRequiresAManifestThatTiles() {
 }
 
 void TestRegistry::completeFileAcceptsAnEmptyFile() {
-    const qint64 m = m_r->createModel(QStringLiteral("m"), {}).value_or(0);
+    const qint64 m = m_r->createModel(QStringLiteral("m"), Source).value_or(0);
     const qint64 f = m_r->beginFile(m, QStringLiteral("empty"), 0, QStringLiteral("x")).value_or(0);
     QVERIFY(f > 0);
     const QByteArray emptySha = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
@@ -897,7 +922,7 @@ void TestRegistry::twoInstancesSeeEachOthersCommits() {
     QCOMPARE(m_r->setting(QStringLiteral("k")), QStringLiteral("from-two"));
     // Uncommitted work is not visible until it commits.
     const bool ok = m_r->transaction([&] {
-        if (!m_r->createModel(QStringLiteral("pending"), {}))
+        if (!m_r->createModel(QStringLiteral("pending"), Source))
             return false;
         return !other->modelByName(QStringLiteral("pending")).has_value();
     });
@@ -944,7 +969,7 @@ void TestRegistry::nestedTransactionFailureRollsBackEverything() {
 }
 
 void TestRegistry::nestedRegistryCallFailureRollsBackEverything() {
-    const qint64 m = m_r->createModel(QStringLiteral("m"), {}).value_or(0);
+    const qint64 m = m_r->createModel(QStringLiteral("m"), Source).value_or(0);
     const qint64 f = m_r->beginFile(m, QStringLiteral("w"), 20, QStringLiteral("x")).value_or(0);
     QVERIFY(f > 0);
     Side side(dbPath());
@@ -1001,7 +1026,7 @@ void TestRegistry::concurrentReadThenWriteTransactions() {
     constexpr int Threads = 3, Files = 120;
     auto work = [](int t) {
         return [t](Registry& r, QString* error) {
-            const auto m = r.createModel(QStringLiteral("model-%1").arg(t), {});
+            const auto m = r.createModel(QStringLiteral("model-%1").arg(t), Source);
             if (!m) {
                 *error = r.lastError();
                 return false;
@@ -1087,7 +1112,7 @@ void TestRegistry::summaryHealth() {
     QVERIFY(m_r->setModelState(m_m1, ModelRecord::State::Incomplete));
     QCOMPARE(summary(m_m1, 2), QStringLiteral("incomplete"));
     // A complete model without chunks (only empty files) is healthy.
-    const qint64 e = m_r->createModel(QStringLiteral("empty"), {}).value_or(0);
+    const qint64 e = m_r->createModel(QStringLiteral("empty"), Source).value_or(0);
     const qint64 f = m_r->beginFile(e, QStringLiteral("0"), 0, QStringLiteral("x")).value_or(0);
     QVERIFY(m_r->completeFile(f, QByteArray(64, '0'), {}));
     QVERIFY(m_r->setModelState(e, ModelRecord::State::Complete));
@@ -1123,7 +1148,8 @@ void TestRegistry::summaryNumbers() {
     QCOMPARE(s2.lost, 1);
     QCOMPARE(s2.sharedBytes, qint64(10));
 
-    const qint64 bare = m_r->createModel(QStringLiteral("bare"), {}).value_or(0);
+    const qint64 bare = m_r->createModel(QStringLiteral("bare"), Source).value_or(0);
+    QVERIFY(m_r->model(bare));
     const ModelSummary s3 = summarizeModel(*m_r, *m_r->model(bare), 2);
     QCOMPARE(s3.files, 0);
     QCOMPARE(s3.uniqueChunks, 0);

@@ -11,6 +11,7 @@
 #include <QWaitCondition>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <functional>
@@ -70,6 +71,12 @@ public:
 protected:
     void doStart() override
     {
+        // A job may be reparented and outlive its provider; its pool is gone then.
+        if (!m_pool) {
+            finish(Error::make(Error::Kind::Fatal,
+                               QStringLiteral("The provider of this operation was closed")));
+            return;
+        }
         auto task = m_task;
         task->running = true;
         m_pool->start([this, task] {
@@ -93,7 +100,7 @@ protected:
     void doAbort() override { m_task->cancelled = true; }
 
 private:
-    QThreadPool* m_pool;
+    QPointer<QThreadPool> m_pool;
     Work m_work;
     std::shared_ptr<Task> m_task = std::make_shared<Task>();
 };
@@ -114,6 +121,38 @@ bool writeAll(int fd, const char* data, qint64 size)
         size -= n;
     }
     return true;
+}
+
+// Creates one folder level; never a whole path, so a root that vanished (an unmounted disk) is
+// not recreated as an empty folder on the disk underneath.
+bool ensureFolder(const QString& path) {
+    return ::mkdir(QFile::encodeName(path).constData(), 0777) == 0 || errno == EEXIST;
+}
+
+enum class Published { New, AlreadyThere, Failed };
+
+// Moves a finished temporary to its object name unless an object is already there (another
+// put of the same CID finished first), so that the object's bytes are counted once.
+Published publishNoReplace(const char* tmpPath, const char* finalPath) {
+#ifdef RENAME_NOREPLACE
+    if (::renameat2(AT_FDCWD, tmpPath, AT_FDCWD, finalPath, RENAME_NOREPLACE) == 0)
+        return Published::New;
+    if (errno == EEXIST)
+        return Published::AlreadyThere;
+    if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP)
+        return Published::Failed;
+#endif
+    // No renameat2 here (or not on this file system): link() refuses an existing name too.
+    if (::link(tmpPath, finalPath) == 0) {
+        ::unlink(tmpPath);
+        return Published::New;
+    }
+    if (errno == EEXIST)
+        return Published::AlreadyThere;
+    if (errno != EPERM && errno != ENOTSUP && errno != ENOSYS)
+        return Published::Failed;
+    // A file system without hard links: a plain rename, which may replace a concurrent copy.
+    return ::rename(tmpPath, finalPath) == 0 ? Published::New : Published::Failed;
 }
 
 } // namespace
@@ -144,27 +183,49 @@ struct LocalProvider::Shared
     qint64 usedBytes()
     {
         QMutexLocker lock(&usedMutex);
+        return usedLocked();
+    }
+    void addUsed(qint64 delta) {
+        QMutexLocker lock(&usedMutex);
+        if (used >= 0)
+            used += delta;
+    }
+    // Sets `size` bytes of the quota aside for a put in progress, so that puts running at the
+    // same time cannot all pass the check and together overshoot it.
+    bool reserve(qint64 size) {
+        QMutexLocker lock(&usedMutex);
+        if (options.quotaBytes >= 0 && usedLocked() + reserved + size > options.quotaBytes)
+            return false;
+        reserved += size;
+        return true;
+    }
+    void release(qint64 size) {
+        QMutexLocker lock(&usedMutex);
+        reserved -= size;
+    }
+
+    QMutex usedMutex;
+    qint64 used = -1;
+    qint64 reserved = 0;
+    // Set when the provider is destroyed: running work stops instead of being waited for.
+    std::atomic_bool closing{false};
+
+private:
+    qint64 usedLocked() {
         if (used < 0) {
             qint64 sum = 0;
             QDirIterator it(root, {QStringLiteral("bafkrei*")}, QDir::Files,
                             QDirIterator::Subdirectories);
             while (it.hasNext()) {
                 it.next();
-                sum += it.fileInfo().size();
+                // Only objects count: not temporaries left in .tmp by a crash, not strays.
+                if (objectPath(root, it.fileName()) == it.filePath())
+                    sum += it.fileInfo().size();
             }
             used = sum;
         }
         return used;
     }
-    void addUsed(qint64 delta)
-    {
-        QMutexLocker lock(&usedMutex);
-        if (used >= 0)
-            used += delta;
-    }
-
-    QMutex usedMutex;
-    qint64 used = -1;
 };
 
 LocalProvider::LocalProvider(const QString& displayName, const QString& rootPath,
@@ -183,8 +244,9 @@ LocalProvider::LocalProvider(const QString& displayName, const QString& rootPath
 
 LocalProvider::~LocalProvider()
 {
-    // Jobs are children of their callers, not of us; wait for stragglers so no worker outlives
-    // the pool it runs on.
+    // Stop what still runs (the application is quitting) rather than finish it, and wait for
+    // it so that no worker outlives the pool it runs on. Our jobs (children) are deleted after.
+    m_shared->closing = true;
     m_pool.waitForDone();
 }
 
@@ -206,6 +268,9 @@ ProviderJob* LocalProvider::put(const QString& cid, std::unique_ptr<QIODevice> s
         [shared, cid, src, size](LocalJob::Task& task, LocalJob& job) -> Error {
             if (!cid::isValid(cid))
                 return shared->badLocator(cid);
+            if (size < 0)
+                return Error::make(Error::Kind::Fatal,
+                                   QStringLiteral("Chunk %1 has no size").arg(cid));
             if (!shared->rootExists())
                 return shared->missingRoot();
             const QString finalPath = objectPath(shared->root, cid);
@@ -215,22 +280,28 @@ ProviderJob* LocalProvider::put(const QString& cid, std::unique_ptr<QIODevice> s
             if (existing.exists() && existing.size() == size)
                 return Error::none(); // content-addressed: same name, same bytes
 
-            if (shared->options.quotaBytes >= 0 &&
-                shared->usedBytes() + size > shared->options.quotaBytes)
+            if (!shared->reserve(size))
                 return Error::make(Error::Kind::QuotaExceeded,
                                    QStringLiteral("Provider “%1” is at its quota of %2 bytes")
                                        .arg(shared->name)
                                        .arg(shared->options.quotaBytes));
+            struct Reservation {
+                LocalProvider::Shared& shared;
+                qint64 size;
+                ~Reservation() { shared.release(size); }
+            } reservation{*shared, size};
 
             const QString shardDir = QFileInfo(finalPath).absolutePath();
             const QString tmpDir = shared->root + QStringLiteral("/.tmp");
-            if (!QDir().mkpath(shardDir) || !QDir().mkpath(tmpDir))
-                return Error::make(Error::Kind::Fatal,
-                                   QStringLiteral("Cannot create folders in “%1” of provider "
-                                                  "“%2”")
-                                       .arg(shared->root, shared->name));
-            QByteArray tmpPath = (tmpDir + QLatin1Char('/') + cid + QStringLiteral(".XXXXXX"))
-                                     .toLocal8Bit();
+            if (!ensureFolder(shardDir) || !ensureFolder(tmpDir))
+                return shared->rootExists()
+                           ? Error::make(Error::Kind::Fatal,
+                                         QStringLiteral("Cannot create folders in “%1” of "
+                                                        "provider “%2”: %3")
+                                             .arg(shared->root, shared->name, errnoText(errno)))
+                           : shared->missingRoot();
+            QByteArray tmpPath =
+                QFile::encodeName(tmpDir + QLatin1Char('/') + cid + QStringLiteral(".XXXXXX"));
             const int fd = ::mkstemp(tmpPath.data());
             if (fd < 0)
                 return Error::make(Error::Kind::Fatal,
@@ -246,13 +317,14 @@ ProviderJob* LocalProvider::put(const QString& cid, std::unique_ptr<QIODevice> s
             qint64 done = 0;
             qint64 nextProgress = ProgressIntervalBytes;
             while (done < size) {
-                if (task.cancelled)
+                if (task.cancelled || shared->closing)
                     return fail(cancelledError());
                 const qint64 n = src->read(buffer.data(), qMin(BlockSize, size - done));
                 if (n <= 0)
                     return fail(Error::make(
                         Error::Kind::Fatal,
-                        n < 0 ? src->errorString()
+                        n < 0 ? QStringLiteral("Reading chunk %1 for provider “%2” failed: %3")
+                                    .arg(cid, shared->name, src->errorString())
                               : QStringLiteral("The source of chunk %1 ended after %2 of %3 "
                                                "bytes")
                                     .arg(cid)
@@ -277,19 +349,50 @@ ProviderJob* LocalProvider::put(const QString& cid, std::unique_ptr<QIODevice> s
                                         QStringLiteral("Cannot flush to provider “%1”: %2")
                                             .arg(shared->name, errnoText(errno))));
             if (::close(fd) != 0) {
+                const int err = errno;
                 ::unlink(tmpPath.constData());
                 return Error::make(Error::Kind::Fatal,
                                    QStringLiteral("Cannot write to provider “%1”: %2")
-                                       .arg(shared->name, errnoText(errno)));
+                                       .arg(shared->name, errnoText(err)));
             }
-            if (::rename(tmpPath.constData(), finalPath.toLocal8Bit().constData()) != 0) {
+            const QByteArray finalName = QFile::encodeName(finalPath);
+            const Published published =
+                publishNoReplace(tmpPath.constData(), finalName.constData());
+            if (published == Published::Failed) {
                 const int err = errno;
                 ::unlink(tmpPath.constData());
                 return Error::make(Error::Kind::Fatal,
                                    QStringLiteral("Cannot store chunk in provider “%1”: %2")
                                        .arg(shared->name, errnoText(err)));
             }
-            shared->addUsed(size);
+            if (published == Published::New) {
+                shared->addUsed(size);
+            } else {
+                // Another put of this CID got there first. The same size is the same object
+                // (content-addressed); another size is a damaged copy, which ours replaces.
+                struct stat st {};
+                const bool there = ::stat(finalName.constData(), &st) == 0;
+                if (there && qint64(st.st_size) == size) {
+                    ::unlink(tmpPath.constData());
+                } else if (::rename(tmpPath.constData(), finalName.constData()) == 0) {
+                    shared->addUsed(size - (there ? qint64(st.st_size) : 0));
+                } else {
+                    const int err = errno;
+                    ::unlink(tmpPath.constData());
+                    return Error::make(Error::Kind::Fatal,
+                                       QStringLiteral("Cannot store chunk in provider “%1”: %2")
+                                           .arg(shared->name, errnoText(err)));
+                }
+            }
+            if (shared->options.syncObjects) {
+                // The rename is only durable once the folder holding the new name is synced.
+                const int dir = ::open(QFile::encodeName(shardDir).constData(),
+                                       O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (dir >= 0) {
+                    ::fsync(dir);
+                    ::close(dir);
+                }
+            }
             job.reportProgress(size, size);
             return Error::none();
         },
@@ -316,14 +419,20 @@ ProviderJob* LocalProvider::get(const QString& locator, ByteSink* sink, qint64 o
                                        .arg(locator, shared->name, errnoText(err)));
             }
             struct stat st {};
-            ::fstat(fd, &st);
+            if (::fstat(fd, &st) != 0) {
+                const int err = errno;
+                ::close(fd);
+                return Error::make(Error::Kind::Fatal,
+                                   QStringLiteral("Chunk %1 on provider “%2”: %3")
+                                       .arg(locator, shared->name, errnoText(err)));
+            }
             const qint64 end = length < 0 ? qint64(st.st_size) : qMin<qint64>(st.st_size, offset + length);
             QByteArray buffer(BlockSize, Qt::Uninitialized);
             qint64 pos = offset;
             qint64 nextProgress = offset + ProgressIntervalBytes;
             Error result;
             while (pos < end) {
-                if (task.cancelled) {
+                if (task.cancelled || shared->closing) {
                     result = cancelledError();
                     break;
                 }
@@ -413,7 +522,7 @@ ProviderJob* LocalProvider::list()
             QDirIterator it(shared->root, {QStringLiteral("bafkrei*")}, QDir::Files,
                             QDirIterator::Subdirectories);
             while (it.hasNext()) {
-                if (task.cancelled)
+                if (task.cancelled || shared->closing)
                     return cancelledError();
                 it.next();
                 // Only names in their own shard folder count; temporaries live in .tmp.

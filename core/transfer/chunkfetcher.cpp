@@ -8,8 +8,7 @@
 namespace mf {
 
 namespace {
-int preference(PlacementState s)
-{
+int preference(PlacementState s) {
     switch (s) {
     case PlacementState::Stored:
         return 0;
@@ -30,8 +29,7 @@ ChunkFetcher::ChunkFetcher(Vault* vault, const FileChunk& chunk, QList<Placement
     , m_vault(vault)
     , m_chunk(chunk)
     , m_placements(std::move(placements))
-    , m_writer(writer)
-{
+    , m_writer(writer) {
     // Healthy replicas first; ones marked bad are tried last, in case they came back.
     std::stable_sort(m_placements.begin(), m_placements.end(),
                      [](const Placement& a, const Placement& b) {
@@ -40,8 +38,7 @@ ChunkFetcher::ChunkFetcher(Vault* vault, const FileChunk& chunk, QList<Placement
     m_writer->setExpectedSize(m_chunk.size);
 }
 
-ChunkFetcher::~ChunkFetcher()
-{
+ChunkFetcher::~ChunkFetcher() {
     if (m_job) {
         m_job->disconnect(this);
         m_job->abort();
@@ -49,10 +46,11 @@ ChunkFetcher::~ChunkFetcher()
     }
 }
 
-void ChunkFetcher::start() { tryNext(); }
+void ChunkFetcher::start() {
+    tryNext();
+}
 
-void ChunkFetcher::abort()
-{
+void ChunkFetcher::abort() {
     if (m_finished || m_aborted)
         return;
     m_aborted = true;
@@ -62,8 +60,7 @@ void ChunkFetcher::abort()
         finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
 }
 
-void ChunkFetcher::tryNext()
-{
+void ChunkFetcher::tryNext() {
     while (m_next < m_placements.size()) {
         const Placement& p = m_placements.at(m_next++);
         QString why;
@@ -77,21 +74,21 @@ void ChunkFetcher::tryNext()
         m_job = provider->get(p.locator, m_writer);
         m_job->setParent(this);
         connect(m_job, &ProviderJob::finished, this, &ChunkFetcher::onJobFinished);
-        connect(m_job, &ProviderJob::progress, this, [this](qint64 done, qint64) { Q_EMIT progress(done); });
+        connect(m_job, &ProviderJob::progress, this,
+                [this](qint64 done, qint64) { Q_EMIT progress(done); });
         m_job->start();
         return;
     }
-    const QString detail = m_placements.isEmpty()
-                               ? tr("it has no replica on any provider")
-                               : tr("no replica is readable and intact (last error: %1)")
-                                     .arg(m_lastFailure.message);
+    const QString detail =
+        m_placements.isEmpty()
+            ? tr("it has no replica on any provider")
+            : tr("no replica is readable and intact (last error: %1)").arg(m_lastFailure.message);
     finish(Error::make(m_lastFailure.kind == Error::Kind::None ? Error::Kind::NotFound
                                                                : m_lastFailure.kind,
                        tr("Chunk %1 cannot be fetched: %2").arg(m_chunk.cid, detail)));
 }
 
-void ChunkFetcher::onJobFinished()
-{
+void ChunkFetcher::onJobFinished() {
     ProviderJob* job = m_job;
     m_job = nullptr;
     job->deleteLater();
@@ -107,32 +104,34 @@ void ChunkFetcher::onJobFinished()
     if (e.ok() || m_writer->overflowed()) {
         if (e.ok() && m_writer->written() == m_chunk.size &&
             m_writer->digest() == cid::toSha256(m_chunk.cid)) {
-            registry.setPlacementState(m_chunk.cid, m_currentProvider, PlacementState::Stored, true);
+            registry.setPlacementState(m_chunk.cid, m_currentProvider, PlacementState::Stored,
+                                       true);
             finish(Error::none());
             return;
         }
-        m_lastFailure = Error::make(Error::Kind::Corrupt,
-                                    tr("the copy on provider “%1” does not match its CID").arg(name));
+        m_lastFailure = Error::make(
+            Error::Kind::Corrupt, tr("the copy on provider “%1” does not match its CID").arg(name));
         registry.setPlacementState(m_chunk.cid, m_currentProvider, PlacementState::Corrupt, true);
         m_problems.append(tr("chunk %1 on provider “%2” is corrupt").arg(m_chunk.cid, name));
     } else {
         m_lastFailure = e;
         if (e.kind == Error::Kind::NotFound) {
-            registry.setPlacementState(m_chunk.cid, m_currentProvider, PlacementState::Missing, true);
+            registry.setPlacementState(m_chunk.cid, m_currentProvider, PlacementState::Missing,
+                                       true);
             m_problems.append(tr("chunk %1 is missing on provider “%2”").arg(m_chunk.cid, name));
         } else if (e.kind == Error::Kind::Fatal && !m_writer->errorString().isEmpty()) {
             // The destination failed (disk full): another replica will not help.
             finish(Error::make(Error::Kind::Fatal, m_writer->errorString()));
             return;
         } else {
-            m_problems.append(tr("chunk %1 on provider “%2”: %3").arg(m_chunk.cid, name, e.message));
+            m_problems.append(
+                tr("chunk %1 on provider “%2”: %3").arg(m_chunk.cid, name, e.message));
         }
     }
     tryNext();
 }
 
-void ChunkFetcher::finish(const Error& error)
-{
+void ChunkFetcher::finish(const Error& error) {
     if (m_finished)
         return;
     m_finished = true;

@@ -6,11 +6,11 @@
 
 namespace mf {
 
-bool ChunkWriter::write(const char* data, qint64 size)
-{
+bool ChunkWriter::write(const char* data, qint64 size) {
     if (m_expectedSize >= 0 && m_written + size > m_expectedSize) {
         m_overflowed = true;
-        m_error = QStringLiteral("the object is larger than its chunk (%1 bytes)").arg(m_expectedSize);
+        m_error =
+            QStringLiteral("the object is larger than its chunk (%1 bytes)").arg(m_expectedSize);
         return false;
     }
     if (!store(m_written, data, size))
@@ -20,8 +20,7 @@ bool ChunkWriter::write(const char* data, qint64 size)
     return true;
 }
 
-void ChunkWriter::restart()
-{
+void ChunkWriter::restart() {
     m_hash.reset();
     m_written = 0;
     m_overflowed = false;
@@ -31,12 +30,9 @@ void ChunkWriter::restart()
 OffsetChunkWriter::OffsetChunkWriter(int fd, qint64 fileOffset, QString fileName)
     : m_fd(fd)
     , m_fileOffset(fileOffset)
-    , m_fileName(std::move(fileName))
-{
-}
+    , m_fileName(std::move(fileName)) {}
 
-bool OffsetChunkWriter::store(qint64 position, const char* data, qint64 size)
-{
+bool OffsetChunkWriter::store(qint64 position, const char* data, qint64 size) {
     qint64 at = m_fileOffset + position;
     while (size > 0) {
         const ssize_t n = ::pwrite(m_fd, data, size_t(size), at);

@@ -9,8 +9,7 @@ namespace mf {
 
 // Where a fetched chunk goes. It hashes what passes through, so the fetcher can check the bytes
 // against the chunk's CID, and can start over when a replica turns out bad.
-class ChunkWriter : public ByteSink
-{
+class ChunkWriter : public ByteSink {
 public:
     bool write(const char* data, qint64 size) final;
     QString errorString() const override { return m_error; }
@@ -38,16 +37,14 @@ private:
 };
 
 // Only hashes (verify, or checking a replica).
-class HashingChunkWriter final : public ChunkWriter
-{
+class HashingChunkWriter final : public ChunkWriter {
 protected:
     bool store(qint64, const char*, qint64) override { return true; }
 };
 
 // Writes the chunk at its offset into an open file descriptor (a restore's temporary file),
 // with pwrite so several chunks can be written in parallel.
-class OffsetChunkWriter final : public ChunkWriter
-{
+class OffsetChunkWriter final : public ChunkWriter {
 public:
     OffsetChunkWriter(int fd, qint64 fileOffset, QString fileName);
 

@@ -21,10 +21,11 @@
 namespace mf {
 
 namespace {
-QString errnoText(int err) { return QString::fromLocal8Bit(std::strerror(err)); }
+QString errnoText(int err) {
+    return QString::fromLocal8Bit(std::strerror(err));
+}
 
-mode_t defaultFileMode()
-{
+mode_t defaultFileMode() {
     const mode_t mask = ::umask(0);
     ::umask(mask);
     return 0666 & ~mask;
@@ -33,8 +34,7 @@ mode_t defaultFileMode()
 // The temporary's name: hidden, beside the destination, recognisably ours. A long destination
 // name is shortened so that the temporary's name still fits the file system's limit (255 bytes
 // on every common one), or a file with a long name could never be restored.
-QByteArray temporaryPattern(const QString& dir, const QString& fileName)
-{
+QByteArray temporaryPattern(const QString& dir, const QString& fileName) {
     constexpr qsizetype MaxName = 255;
     const QByteArray suffix = QByteArrayLiteral(".modelfloat-XXXXXX");
     QString name = fileName;
@@ -46,8 +46,7 @@ QByteArray temporaryPattern(const QString& dir, const QString& fileName)
 // Moves the finished temporary onto the destination only if nothing is there: renameat2 with
 // RENAME_NOREPLACE where the file system supports it, else a hard link (which also never
 // replaces), else — on file systems with neither, such as FAT — a check then a rename.
-int renameNoReplace(const char* from, const char* to)
-{
+int renameNoReplace(const char* from, const char* to) {
     if (::renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
         return 0;
     if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
@@ -73,12 +72,9 @@ FileAssembler::FileAssembler(Vault* vault, const FileRecord& file, const QString
     , m_vault(vault)
     , m_file(file)
     , m_destination(destinationPath)
-    , m_options(options)
-{
-}
+    , m_options(options) {}
 
-FileAssembler::~FileAssembler()
-{
+FileAssembler::~FileAssembler() {
     for (auto& [fetcher, writer] : m_fetches) {
         fetcher->disconnect(this);
         delete fetcher; // its job's worker finishes before the writer below goes
@@ -88,12 +84,12 @@ FileAssembler::~FileAssembler()
     cleanUp();
 }
 
-void FileAssembler::start()
-{
+void FileAssembler::start() {
     const QFileInfo dest(m_destination);
     if (dest.exists() && !m_options.overwrite) {
-        finish(Error::make(Error::Kind::Fatal,
-                           tr("“%1” already exists; use --force to replace it").arg(m_destination)));
+        finish(
+            Error::make(Error::Kind::Fatal,
+                        tr("“%1” already exists; use --force to replace it").arg(m_destination)));
         return;
     }
     if (dest.isDir()) {
@@ -102,9 +98,9 @@ void FileAssembler::start()
     }
     // Before creating any folder: a refused restore leaves nothing behind.
     if (m_file.state != FileRecord::State::Complete) {
-        finish(Error::make(Error::Kind::NotFound,
-                           tr("“%1” was never completely floated; float it again to finish it")
-                               .arg(m_file.path)));
+        finish(Error::make(
+            Error::Kind::NotFound,
+            tr("“%1” was never completely floated; float it again to finish it").arg(m_file.path)));
         return;
     }
     const QString dir = dest.absolutePath();
@@ -121,7 +117,8 @@ void FileAssembler::start()
     m_fd = ::mkstemp(m_tempPath.data());
     if (m_fd < 0) {
         m_tempPath.clear();
-        finish(Error::make(Error::Kind::Fatal, tr("Cannot write in “%1”: %2").arg(dir, errnoText(errno))));
+        finish(Error::make(Error::Kind::Fatal,
+                           tr("Cannot write in “%1”: %2").arg(dir, errnoText(errno))));
         return;
     }
     ::fchmod(m_fd, defaultFileMode());
@@ -129,10 +126,11 @@ void FileAssembler::start()
     if (m_file.size > 0) {
         const int err = ::posix_fallocate(m_fd, 0, m_file.size);
         if (err == ENOSPC || err == EDQUOT) {
-            finish(Error::make(Error::Kind::QuotaExceeded,
-                               tr("Not enough free space in “%1” for “%2”: it needs %3, %4 are free")
-                                   .arg(dir, m_file.path, units::formatBytes(m_file.size),
-                                        units::formatBytes(QStorageInfo(dir).bytesAvailable()))));
+            finish(
+                Error::make(Error::Kind::QuotaExceeded,
+                            tr("Not enough free space in “%1” for “%2”: it needs %3, %4 are free")
+                                .arg(dir, m_file.path, units::formatBytes(m_file.size),
+                                     units::formatBytes(QStorageInfo(dir).bytesAvailable()))));
             return;
         }
     }
@@ -143,29 +141,27 @@ void FileAssembler::start()
     fetchMore();
 }
 
-void FileAssembler::abort()
-{
+void FileAssembler::abort() {
     if (m_finished)
         return;
     finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
 }
 
-void FileAssembler::fetchMore()
-{
+void FileAssembler::fetchMore() {
     // At least one, or a restore asked for with 0 would wait forever.
     while (m_error.ok() && int(m_fetches.size()) < qMax(1, m_options.parallelFetches) &&
            m_nextChunk < m_chunks.size()) {
         const FileChunk& chunk = m_chunks.at(m_nextChunk++);
         auto writer = std::make_unique<OffsetChunkWriter>(m_fd, chunk.offset, m_destination);
-        auto* fetcher = new ChunkFetcher(m_vault, chunk, m_placements.value(chunk.cid), writer.get(), this);
+        auto* fetcher =
+            new ChunkFetcher(m_vault, chunk, m_placements.value(chunk.cid), writer.get(), this);
         connect(fetcher, &ChunkFetcher::finished, this, [this, fetcher] { onFetched(fetcher); });
         m_fetches.emplace(fetcher, std::move(writer));
         fetcher->start();
     }
 }
 
-void FileAssembler::onFetched(ChunkFetcher* fetcher)
-{
+void FileAssembler::onFetched(ChunkFetcher* fetcher) {
     // The fetcher's job has ended, so no worker writes through this writer any more.
     m_fetches.erase(fetcher);
     fetcher->deleteLater();
@@ -183,15 +179,13 @@ void FileAssembler::onFetched(ChunkFetcher* fetcher)
     m_done[chunk.index] = true;
     while (m_contiguous < m_done.size() && m_done.at(m_contiguous))
         ++m_contiguous;
-    m_hasher->advanceTo(m_contiguous == m_chunks.size()
-                            ? m_file.size
-                            : m_chunks.at(m_contiguous).offset);
+    m_hasher->advanceTo(m_contiguous == m_chunks.size() ? m_file.size
+                                                        : m_chunks.at(m_contiguous).offset);
     Q_EMIT progress();
     fetchMore();
 }
 
-void FileAssembler::onHashed()
-{
+void FileAssembler::onHashed() {
     if (m_finished)
         return;
     if (!m_hasher->errorString().isEmpty()) {
@@ -199,19 +193,22 @@ void FileAssembler::onHashed()
         return;
     }
     if (m_hasher->digest().toHex() != m_file.sha256) {
-        finish(Error::make(Error::Kind::Corrupt,
-                           tr("The restored “%1” does not match its SHA-256 %2; nothing was written")
-                               .arg(m_file.path, QString::fromLatin1(m_file.sha256))));
+        finish(
+            Error::make(Error::Kind::Corrupt,
+                        tr("The restored “%1” does not match its SHA-256 %2; nothing was written")
+                            .arg(m_file.path, QString::fromLatin1(m_file.sha256))));
         return;
     }
     if (m_options.sync && ::fdatasync(m_fd) != 0) {
-        finish(Error::make(Error::Kind::Fatal, tr("Cannot write “%1”: %2").arg(m_destination, errnoText(errno))));
+        finish(Error::make(Error::Kind::Fatal,
+                           tr("Cannot write “%1”: %2").arg(m_destination, errnoText(errno))));
         return;
     }
     const int fd = m_fd;
     m_fd = -1;
     if (::close(fd) != 0) {
-        finish(Error::make(Error::Kind::Fatal, tr("Cannot write “%1”: %2").arg(m_destination, errnoText(errno))));
+        finish(Error::make(Error::Kind::Fatal,
+                           tr("Cannot write “%1”: %2").arg(m_destination, errnoText(errno))));
         return;
     }
     const QByteArray dest = QFile::encodeName(m_destination);
@@ -224,17 +221,17 @@ void FileAssembler::onHashed()
     }
     if (rc != 0) {
         const int err = errno;
-        finish(Error::make(Error::Kind::Fatal,
-                           err == EEXIST ? tr("“%1” already exists; use --force to replace it").arg(m_destination)
-                                         : tr("Cannot create “%1”: %2").arg(m_destination, errnoText(err))));
+        finish(Error::make(
+            Error::Kind::Fatal,
+            err == EEXIST ? tr("“%1” already exists; use --force to replace it").arg(m_destination)
+                          : tr("Cannot create “%1”: %2").arg(m_destination, errnoText(err))));
         return;
     }
     m_tempPath.clear();
     finish(Error::none());
 }
 
-void FileAssembler::finish(const Error& error)
-{
+void FileAssembler::finish(const Error& error) {
     if (m_finished)
         return;
     m_finished = true;
@@ -244,8 +241,7 @@ void FileAssembler::finish(const Error& error)
     settle();
 }
 
-void FileAssembler::settle()
-{
+void FileAssembler::settle() {
     // Fetches still running write into the temporary file: wait for them before removing it.
     if (!m_fetches.empty() || m_settled)
         return;
@@ -255,8 +251,7 @@ void FileAssembler::settle()
     QMetaObject::invokeMethod(this, &FileAssembler::finished, Qt::QueuedConnection);
 }
 
-void FileAssembler::cleanUp()
-{
+void FileAssembler::cleanUp() {
     if (m_fd >= 0) {
         // The hasher thread reads this descriptor; stop it first.
         m_hasher.reset();

@@ -25,28 +25,25 @@ class ProviderJob;
 // every new chunk on `replication` distinct providers, with bounded work in flight. Every
 // stored placement is written to the registry as it happens, so running the same float again
 // after a crash or kill sends no chunk twice. Lives on the engine thread; never blocks it.
-class FileDistributor final : public QObject
-{
+class FileDistributor final : public QObject {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(FileDistributor)
 
 public:
-    struct Options
-    {
-        int replication = 2;             // capped by the number of usable providers
+    struct Options {
+        int replication = 2; // capped by the number of usable providers
         ChunkerParams chunker = ChunkerParams::defaults();
         int maxPutsInFlight = 4;
-        int maxPendingChunks = 16;       // scanned but not yet placed
+        int maxPendingChunks = 16; // scanned but not yet placed
         RetryPolicy retry;
-        QList<qint64> providerIds;       // empty: every enabled provider
+        QList<qint64> providerIds; // empty: every enabled provider
     };
 
-    struct Stats
-    {
+    struct Stats {
         qint64 fileSize = 0;
         qint64 bytesScanned = 0;
-        qint64 bytesPlaced = 0;          // of the file, placed or found already placed
-        qint64 bytesSent = 0;            // sent to providers (all replicas)
+        qint64 bytesPlaced = 0; // of the file, placed or found already placed
+        qint64 bytesSent = 0;   // sent to providers (all replicas)
         // Of the file, not sent: already stored before, or a repeat of a chunk this float
         // places. chunks == chunksSent + chunksDeduplicated unless chunks are under-replicated.
         qint64 bytesDeduplicated = 0;
@@ -72,7 +69,7 @@ public:
     qint64 fileId() const { return m_fileId; }
 
 Q_SIGNALS:
-    void progress();   // stats() changed; throttled by the receiver
+    void progress(); // stats() changed; throttled by the receiver
     void warning(const QString& message);
     void finished();
 

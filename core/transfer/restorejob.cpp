@@ -11,8 +11,7 @@ namespace {
 // A path inside a model must stay inside the folder it is restored to: relative, and with no
 // ".." that climbs out. Floats only record such paths, but a registry can be rebuilt from
 // manifests found on providers, which other people may write to.
-bool isSafePathInModel(const QString& path)
-{
+bool isSafePathInModel(const QString& path) {
     if (path.isEmpty() || QDir::isAbsolutePath(path))
         return false;
     const QString clean = QDir::cleanPath(path);
@@ -24,21 +23,21 @@ bool isSafePathInModel(const QString& path)
 RestoreJob::RestoreJob(Vault* vault, Request request, QObject* parent)
     : QObject(parent)
     , m_vault(vault)
-    , m_request(std::move(request))
-{
-}
+    , m_request(std::move(request)) {}
 
 RestoreJob::~RestoreJob() = default;
 
-qint64 RestoreJob::bytesDone() const { return m_bytesBefore + (m_current ? m_current->bytesDone() : 0); }
+qint64 RestoreJob::bytesDone() const {
+    return m_bytesBefore + (m_current ? m_current->bytesDone() : 0);
+}
 
-void RestoreJob::start()
-{
+void RestoreJob::start() {
     Registry& registry = m_vault->registry();
     const auto model = registry.modelByName(m_request.modelName);
     if (!model) {
-        finish(Failure::NotFound, Error::make(Error::Kind::NotFound,
-                                              tr("There is no model named “%1”").arg(m_request.modelName)));
+        finish(Failure::NotFound,
+               Error::make(Error::Kind::NotFound,
+                           tr("There is no model named “%1”").arg(m_request.modelName)));
         return;
     }
     const QList<FileRecord> all = registry.files(model->id);
@@ -47,10 +46,11 @@ void RestoreJob::start()
             m_files.append(f);
     if (m_files.isEmpty()) {
         finish(Failure::NotFound,
-               Error::make(Error::Kind::NotFound, m_request.filePath.isEmpty()
-                                                      ? tr("Model “%1” has no files").arg(model->name)
-                                                      : tr("Model “%1” has no file “%2”")
-                                                            .arg(model->name, m_request.filePath)));
+               Error::make(
+                   Error::Kind::NotFound,
+                   m_request.filePath.isEmpty()
+                       ? tr("Model “%1” has no files").arg(model->name)
+                       : tr("Model “%1” has no file “%2”").arg(model->name, m_request.filePath)));
         return;
     }
     const QDir dir(m_request.destinationDir);
@@ -83,8 +83,7 @@ void RestoreJob::start()
     next();
 }
 
-void RestoreJob::abort()
-{
+void RestoreJob::abort() {
     if (m_finished)
         return;
     if (m_current)
@@ -93,8 +92,7 @@ void RestoreJob::abort()
         finish(Failure::Cancelled, Error::make(Error::Kind::Cancelled, tr("Cancelled")));
 }
 
-void RestoreJob::next()
-{
+void RestoreJob::next() {
     if (++m_index >= m_files.size()) {
         finish(Failure::None, Error::none());
         return;
@@ -110,8 +108,8 @@ void RestoreJob::next()
         done.release()->deleteLater();
         if (!e.ok()) {
             const Failure why = e.kind == Error::Kind::Cancelled ? Failure::Cancelled
-                              : e.kind == Error::Kind::Corrupt ? Failure::Integrity
-                                                               : Failure::Transfer;
+                                : e.kind == Error::Kind::Corrupt ? Failure::Integrity
+                                                                 : Failure::Transfer;
             finish(why, e);
             return;
         }
@@ -123,8 +121,7 @@ void RestoreJob::next()
     m_current->start();
 }
 
-void RestoreJob::finish(Failure failure, const Error& error)
-{
+void RestoreJob::finish(Failure failure, const Error& error) {
     if (m_finished)
         return;
     m_finished = true;
