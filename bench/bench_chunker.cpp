@@ -47,14 +47,16 @@ constexpr qint64 ChangeSize = 4096;
 constexpr int RandomEdits = 100;
 constexpr int TimedRuns = 3;
 
-quint64 splitmix64(quint64& state) {
+quint64 splitmix64(quint64& state)
+{
     quint64 z = (state += 0x9e3779b97f4a7c15ULL);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     return z ^ (z >> 31);
 }
 
-QByteArray randomBytes(qint64 size, quint64 seed) {
+QByteArray randomBytes(qint64 size, quint64 seed)
+{
     QByteArray out(size, Qt::Uninitialized);
     for (qint64 i = 0; i < size; i += 8) {
         const quint64 v = splitmix64(seed);
@@ -63,7 +65,8 @@ QByteArray randomBytes(qint64 size, quint64 seed) {
     return out;
 }
 
-bool ensureDataFile(const QString& path, qint64 size) {
+bool ensureDataFile(const QString& path, qint64 size)
+{
     QFile f(path);
     if (f.exists() && f.size() == size)
         return true;
@@ -79,24 +82,28 @@ bool ensureDataFile(const QString& path, qint64 size) {
 }
 
 // One piece of a stream: a range of the data file, or literal bytes (an insertion).
-struct Segment {
+struct Segment
+{
     qint64 offset = 0;
     qint64 size = 0;
     QByteArray literal;
 };
 
-struct Chunk {
+struct Chunk
+{
     qint64 offset;
     qint64 size;
 };
 
-struct RunResult {
+struct RunResult
+{
     std::vector<Chunk> chunks;
     double seconds = 0; // chunking (and hashing) only, not reading
 };
 
 RunResult chunkStream(int fd, const std::vector<Segment>& segments, const ChunkerParams& params,
-                      bool withSha) {
+                      bool withSha)
+{
     RunResult r;
     ChunkBoundaryFinder finder(params);
     Sha256 sha;
@@ -154,7 +161,8 @@ RunResult chunkStream(int fd, const std::vector<Segment>& segments, const Chunke
 // Bytes of `edited` chunks that are not original chunks. Edit: `inserted` bytes were added at
 // `at`, or (inserted == 0) `changed` bytes were overwritten at `at`.
 qint64 newBytes(const std::unordered_map<qint64, qint64>& original,
-                const std::vector<Chunk>& edited, qint64 at, qint64 inserted, qint64 changed) {
+                const std::vector<Chunk>& edited, qint64 at, qint64 inserted, qint64 changed)
+{
     qint64 fresh = 0;
     for (const Chunk& c : edited) {
         const qint64 end = c.offset + c.size;
@@ -174,7 +182,8 @@ qint64 newBytes(const std::unordered_map<qint64, qint64>& original,
     return fresh;
 }
 
-struct Edit {
+struct Edit
+{
     qint64 at = 0;       // where the edit starts in the original stream
     qint64 replaced = 0; // original bytes overwritten or removed there
     QByteArray bytes;    // what is there instead
@@ -184,7 +193,8 @@ struct Edit {
 // are the original chunks' start and end offsets, sorted.
 qint64 newBytesByResync(int fd, qint64 size, const ChunkerParams& params,
                         const std::vector<qint64>& offsets, const std::vector<qint64>& ends,
-                        const Edit& edit) {
+                        const Edit& edit)
+{
     const qint64 start = *(std::upper_bound(offsets.begin(), offsets.end(), edit.at) - 1);
     const qint64 shift = edit.bytes.size() - edit.replaced;
     const qint64 editEnd = edit.at + edit.bytes.size(); // in the edited stream
@@ -224,7 +234,8 @@ qint64 newBytesByResync(int fd, qint64 size, const ChunkerParams& params,
 
 } // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv)
+{
     const QString path =
         argc > 1 ? QString::fromLocal8Bit(argv[1]) : QStringLiteral("/tmp/modelfloat-bench-2g.bin");
     const qint64 size = (argc > 2 ? QByteArray(argv[2]).toLongLong() : 2048) * MiB;

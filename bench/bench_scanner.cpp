@@ -15,7 +15,8 @@
 
 using namespace mf;
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv)
+{
     QCoreApplication app(argc, argv);
     const QStringList args = app.arguments();
     const QString path = args.value(1, QStringLiteral("/tmp/modelfloat-bench-2g.bin"));

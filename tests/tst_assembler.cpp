@@ -40,9 +40,11 @@ const char* const InNamespaceVariable = "MODELFLOAT_TEST_IN_USER_NAMESPACE";
 
 // A vault in a temporary folder: its embedded provider "local" plus `extraProviders` more
 // local-folder providers, each in a folder of its own.
-class TestVault {
+class TestVault
+{
 public:
-    explicit TestVault(int extraProviders = 0) {
+    explicit TestVault(int extraProviders = 0)
+    {
         QString error;
         vault = Vault::open(dir.filePath(QStringLiteral("vault")), &error);
         if (!vault) {
@@ -64,17 +66,20 @@ public:
 
     bool ok() const { return vault != nullptr; }
     Registry& registry() { return vault->registry(); }
-    QList<qint64> providerIds() {
+    QList<qint64> providerIds()
+    {
         QList<qint64> ids;
         for (const ProviderRecord& p : registry().providers())
             ids.append(p.id);
         return ids;
     }
-    QString root(qint64 providerId) {
+    QString root(qint64 providerId)
+    {
         const auto p = registry().provider(providerId);
         return p ? p->settings.value(QStringLiteral("path")).toString() : QString();
     }
-    QString objectPath(qint64 providerId, const QString& cid) {
+    QString objectPath(qint64 providerId, const QString& cid)
+    {
         return LocalProvider::objectPath(root(providerId), cid);
     }
     QString path(const QString& name) const { return dir.filePath(name); }
@@ -84,7 +89,8 @@ public:
 };
 
 // Starts the job and waits for its one finished().
-template <typename Job> bool run(Job& job) {
+template <typename Job> bool run(Job& job)
+{
     QSignalSpy finished(&job, &Job::finished);
     job.start();
     if (finished.isEmpty() && !finished.wait(Timeout))
@@ -94,7 +100,8 @@ template <typename Job> bool run(Job& job) {
 }
 
 // Floats `paths` as model `name` with the small chunker; false if that fails.
-bool floatModel(TestVault& v, const QStringList& paths, const QString& name, int replication) {
+bool floatModel(TestVault& v, const QStringList& paths, const QString& name, int replication)
+{
     FloatJob::Request r;
     r.paths = paths;
     r.modelName = name;
@@ -108,18 +115,21 @@ bool floatModel(TestVault& v, const QStringList& paths, const QString& name, int
     return true;
 }
 
-std::optional<FileRecord> fileOf(TestVault& v, const QString& model, const QString& path) {
+std::optional<FileRecord> fileOf(TestVault& v, const QString& model, const QString& path)
+{
     const auto m = v.registry().modelByName(model);
     return m ? v.registry().file(m->id, path) : std::nullopt;
 }
 
-QList<FileChunk> chunksOf(TestVault& v, const QString& model, const QString& path) {
+QList<FileChunk> chunksOf(TestVault& v, const QString& model, const QString& path)
+{
     const auto f = fileOf(v, model, path);
     return f ? v.registry().fileChunks(f->id) : QList<FileChunk>();
 }
 
 // The state of a chunk's placement on a provider, by name ("none" without one).
-QString stateOf(TestVault& v, const QString& cid, qint64 providerId) {
+QString stateOf(TestVault& v, const QString& cid, qint64 providerId)
+{
     for (const Placement& p : v.registry().placements(cid))
         if (p.providerId == providerId)
             return placementStateName(p.state);
@@ -131,13 +141,15 @@ const QString Missing = placementStateName(PlacementState::Missing);
 const QString Corrupt = placementStateName(PlacementState::Corrupt);
 
 // Every name in a folder, hidden ones included.
-QStringList entriesOf(const QString& dir) {
+QStringList entriesOf(const QString& dir)
+{
     return QDir(dir).entryList(QDir::AllEntries | QDir::Hidden | QDir::System |
                                QDir::NoDotAndDotDot);
 }
 
 // Names of the objects a local provider folder holds (temporaries excluded).
-QStringList objectsIn(const QString& root) {
+QStringList objectsIn(const QString& root)
+{
     QStringList out;
     QDirIterator it(root, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
     while (it.hasNext()) {
@@ -148,12 +160,13 @@ QStringList objectsIn(const QString& root) {
     return out;
 }
 
-bool damage(const QString& objectPath, qint64 size, quint64 seed) {
+bool damage(const QString& objectPath, qint64 size, quint64 seed)
+{
     return test::writeFile(objectPath, test::pseudoRandomBytes(size, seed));
 }
 
-RestoreJob::Request restoreRequest(const QString& model, const QString& dir,
-                                   bool overwrite = false) {
+RestoreJob::Request restoreRequest(const QString& model, const QString& dir, bool overwrite = false)
+{
     RestoreJob::Request r;
     r.modelName = model;
     r.destinationDir = dir;
@@ -161,7 +174,8 @@ RestoreJob::Request restoreRequest(const QString& model, const QString& dir,
     return r;
 }
 
-bool runProcess(const QString& program, const QStringList& arguments, QString* output = nullptr) {
+bool runProcess(const QString& program, const QStringList& arguments, QString* output = nullptr)
+{
     QProcess p;
     p.setProcessChannelMode(QProcess::MergedChannels);
     p.start(program, arguments);
@@ -174,7 +188,8 @@ bool runProcess(const QString& program, const QStringList& arguments, QString* o
 
 } // namespace
 
-class TestAssembler final : public QObject {
+class TestAssembler final : public QObject
+{
     Q_OBJECT
 
 private Q_SLOTS:
@@ -201,7 +216,8 @@ private Q_SLOTS:
     void removeSharedChunks();
 };
 
-void TestAssembler::restoresBitExact() {
+void TestAssembler::restoresBitExact()
+{
     TestVault v(1);
     QVERIFY(v.ok());
     const QString source = v.path(QStringLiteral("big.gguf"));
@@ -229,7 +245,8 @@ void TestAssembler::restoresBitExact() {
     }
 }
 
-void TestAssembler::restoresOneFileOfFolder() {
+void TestAssembler::restoresOneFileOfFolder()
+{
     TestVault v;
     QVERIFY(v.ok());
     const QString folder = v.path(QStringLiteral("model"));
@@ -262,7 +279,8 @@ void TestAssembler::restoresOneFileOfFolder() {
     QCOMPARE(missing.failure(), RestoreJob::Failure::NotFound);
 }
 
-void TestAssembler::failsOverToOtherReplica() {
+void TestAssembler::failsOverToOtherReplica()
+{
     TestVault v(1);
     QVERIFY(v.ok());
     const qint64 a = v.providerIds().at(0); // first by id: its replicas are read first
@@ -315,7 +333,8 @@ void TestAssembler::failsOverToOtherReplica() {
     QCOMPARE(v.registry().stats().unhealthyPlacements, int(deleted.size() + damaged.size()));
 }
 
-void TestAssembler::oversizedDamagedReplica() {
+void TestAssembler::oversizedDamagedReplica()
+{
     // A damaged object larger than its chunk must not spill into the neighbouring chunk or past
     // the end of the file.
     TestVault v(1);
@@ -341,7 +360,8 @@ void TestAssembler::oversizedDamagedReplica() {
         QCOMPARE(stateOf(v, c.cid, a), Corrupt);
 }
 
-void TestAssembler::everyReplicaBad_data() {
+void TestAssembler::everyReplicaBad_data()
+{
     QTest::addColumn<bool>("deleteOne"); // one replica missing, the other corrupt
     QTest::addColumn<bool>("oversized");
     QTest::newRow("both corrupt") << false << false;
@@ -349,7 +369,8 @@ void TestAssembler::everyReplicaBad_data() {
     QTest::newRow("one missing, one corrupt") << true << false;
 }
 
-void TestAssembler::everyReplicaBad() {
+void TestAssembler::everyReplicaBad()
+{
     QFETCH(bool, deleteOne);
     QFETCH(bool, oversized);
     TestVault v(1);
@@ -382,7 +403,8 @@ void TestAssembler::everyReplicaBad() {
     QCOMPARE(stateOf(v, bad.cid, ids.at(1)), Corrupt);
 }
 
-void TestAssembler::destinationExists() {
+void TestAssembler::destinationExists()
+{
     TestVault v;
     QVERIFY(v.ok());
     const QString source = v.path(QStringLiteral("d.bin"));
@@ -412,7 +434,8 @@ void TestAssembler::destinationExists() {
     QCOMPARE(entriesOf(out), QStringList{QStringLiteral("d.bin")});
 }
 
-void TestAssembler::assemblerRefusesExisting() {
+void TestAssembler::assemblerRefusesExisting()
+{
     // FileAssembler checks on its own too (RestoreJob checks before it starts, but a
     // destination can appear in between).
     TestVault v;
@@ -441,7 +464,8 @@ void TestAssembler::assemblerRefusesExisting() {
     QCOMPARE(replaced.bytesDone(), file->size);
 }
 
-void TestAssembler::destinationAppearsDuringRestore() {
+void TestAssembler::destinationAppearsDuringRestore()
+{
     // Checked at the start, and again when the file is moved into place: something that
     // appears meanwhile is not replaced.
     TestVault v;
@@ -469,7 +493,8 @@ void TestAssembler::destinationAppearsDuringRestore() {
     QCOMPARE(entriesOf(out), QStringList{QStringLiteral("late.bin")});
 }
 
-void TestAssembler::longFileName() {
+void TestAssembler::longFileName()
+{
     // 250 bytes is a legal name; its temporary must still fit the 255-byte limit.
     TestVault v;
     QVERIFY(v.ok());
@@ -485,7 +510,8 @@ void TestAssembler::longFileName() {
     QCOMPARE(test::opensslSha256Hex(out + QLatin1Char('/') + name), test::opensslSha256Hex(source));
 }
 
-void TestAssembler::noParallelFetches() {
+void TestAssembler::noParallelFetches()
+{
     // A nonsensical 0 still restores (one fetch at a time) rather than waiting forever.
     TestVault v;
     QVERIFY(v.ok());
@@ -501,7 +527,8 @@ void TestAssembler::noParallelFetches() {
              test::opensslSha256Hex(source));
 }
 
-void TestAssembler::unsafePathInRegistry() {
+void TestAssembler::unsafePathInRegistry()
+{
     // A registry entry whose path climbs out of the destination is refused, not followed.
     TestVault v;
     QVERIFY(v.ok());
@@ -526,7 +553,8 @@ void TestAssembler::unsafePathInRegistry() {
     QVERIFY(!QFileInfo::exists(out));
 }
 
-void TestAssembler::abortRestore() {
+void TestAssembler::abortRestore()
+{
     TestVault v;
     QVERIFY(v.ok());
     const QString source = v.path(QStringLiteral("a.bin"));
@@ -548,7 +576,8 @@ void TestAssembler::abortRestore() {
     QVERIFY2(entriesOf(out).isEmpty(), qPrintable(entriesOf(out).join(QLatin1Char(' '))));
 }
 
-void TestAssembler::destroyWhileRestoring() {
+void TestAssembler::destroyWhileRestoring()
+{
     TestVault v(1);
     QVERIFY(v.ok());
     const QString source = v.path(QStringLiteral("d.bin"));
@@ -581,7 +610,8 @@ void TestAssembler::destroyWhileRestoring() {
              test::opensslSha256Hex(source));
 }
 
-void TestAssembler::diskFull() {
+void TestAssembler::diskFull()
+{
     TestVault v;
     QVERIFY(v.ok());
     const QString source = v.path(QStringLiteral("six.bin"));
@@ -639,7 +669,8 @@ void TestAssembler::diskFull() {
              test::opensslSha256Hex(fits));
 }
 
-void TestAssembler::range_data() {
+void TestAssembler::range_data()
+{
     QTest::addColumn<QString>("which");
     QTest::addColumn<bool>("damaged"); // the first replica of every chunk is corrupt
     for (bool damaged : {false, true}) {
@@ -652,7 +683,8 @@ void TestAssembler::range_data() {
     }
 }
 
-void TestAssembler::range() {
+void TestAssembler::range()
+{
     QFETCH(QString, which);
     QFETCH(bool, damaged);
     TestVault v(1);
@@ -705,7 +737,8 @@ void TestAssembler::range() {
     QVERIFY(entriesOf(v.vault->tempDirectory()).isEmpty());
 }
 
-void TestAssembler::rangeOutsideFile() {
+void TestAssembler::rangeOutsideFile()
+{
     TestVault v;
     QVERIFY(v.ok());
     const QString source = v.path(QStringLiteral("s.bin"));
@@ -726,7 +759,8 @@ void TestAssembler::rangeOutsideFile() {
     }
 }
 
-void TestAssembler::verifyHealthy() {
+void TestAssembler::verifyHealthy()
+{
     TestVault v(1);
     QVERIFY(v.ok());
     const QString source = v.path(QStringLiteral("h.bin"));
@@ -755,7 +789,8 @@ void TestAssembler::verifyHealthy() {
     QCOMPARE(unknown.error().kind, Error::Kind::NotFound);
 }
 
-void TestAssembler::verifyCountsDamage() {
+void TestAssembler::verifyCountsDamage()
+{
     TestVault v(1);
     QVERIFY(v.ok());
     const qint64 a = v.providerIds().at(0);
@@ -821,7 +856,8 @@ void TestAssembler::verifyCountsDamage() {
     QCOMPARE(stateOf(v, chunks.at(2).cid, b), Stored);
 }
 
-void TestAssembler::removeSharedChunks() {
+void TestAssembler::removeSharedChunks()
+{
     TestVault v(1);
     QVERIFY(v.ok());
     // B is A with more bytes after it: content-defined chunking shares all but A's tail.

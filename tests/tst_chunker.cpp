@@ -28,7 +28,8 @@ const ChunkerParams Medium = ChunkerParams::contentDefined(256 * KiB, 1 * MiB, 4
 using Splitter = std::function<qsizetype(qsizetype left)>;
 
 QList<qint64> chunkSizes(const QByteArray& data, const ChunkerParams& params,
-                         const Splitter& split = {}) {
+                         const Splitter& split = {})
+{
     ChunkBoundaryFinder finder(params);
     QList<qint64> sizes;
     const auto* p = reinterpret_cast<const uchar*>(data.constData());
@@ -61,7 +62,8 @@ QList<qint64> chunkSizes(const QByteArray& data, const ChunkerParams& params,
     return sizes;
 }
 
-Splitter randomSplits(quint64 seed, qsizetype largest) {
+Splitter randomSplits(quint64 seed, qsizetype largest)
+{
     return [state = seed, largest](qsizetype) mutable {
         state = state * 6364136223846793005ULL + 1442695040888963407ULL;
         // Mostly small and odd sizes, sometimes large ones.
@@ -72,10 +74,12 @@ Splitter randomSplits(quint64 seed, qsizetype largest) {
 
 // docs/chunking.md, implemented as plainly as possible and independently of the product code:
 // hash every byte from the start of the chunk, test the rule at every position.
-class ReferenceChunker {
+class ReferenceChunker
+{
 public:
     explicit ReferenceChunker(const ChunkerParams& p)
-        : m_params(p) {
+        : m_params(p)
+    {
         quint64 state = 0;
         for (quint64& g : m_gear) {
             quint64 z = (state += 0x9e3779b97f4a7c15ULL);
@@ -90,7 +94,8 @@ public:
         m_large = mask(bits - 2);
     }
 
-    QList<qint64> sizes(const QByteArray& data) const {
+    QList<qint64> sizes(const QByteArray& data) const
+    {
         QList<qint64> out;
         qint64 start = 0;
         while (start < data.size()) {
@@ -111,7 +116,8 @@ public:
     }
 
 private:
-    static quint64 mask(int n) {
+    static quint64 mask(int n)
+    {
         quint64 m = 0;
         for (int i = 0; i < n; ++i)
             m |= quint64(1) << (63 - (43 * i) / (n - 1));
@@ -124,7 +130,8 @@ private:
     quint64 m_large = 0;
 };
 
-struct Comparison {
+struct Comparison
+{
     int total = 0;
     int unchanged = 0;
     qint64 totalBytes = 0;
@@ -133,7 +140,8 @@ struct Comparison {
 
 // How many chunks of `edited` (by count and by bytes) are also chunks of `original`.
 Comparison compareChunks(const QByteArray& original, const QByteArray& edited,
-                         const ChunkerParams& params) {
+                         const ChunkerParams& params)
+{
     QSet<QByteArray> known;
     qint64 offset = 0;
     for (qint64 size : chunkSizes(original, params)) {
@@ -156,7 +164,8 @@ Comparison compareChunks(const QByteArray& original, const QByteArray& edited,
 
 } // namespace
 
-class TestChunker final : public QObject {
+class TestChunker final : public QObject
+{
     Q_OBJECT
 
 private Q_SLOTS:
@@ -179,7 +188,8 @@ private Q_SLOTS:
     void defaultsResyncAfterShift();
 };
 
-void TestChunker::paramsRoundTrip_data() {
+void TestChunker::paramsRoundTrip_data()
+{
     QTest::addColumn<ChunkerParams>("params");
     QTest::addColumn<QString>("text");
     QTest::newRow("defaults") << ChunkerParams::defaults() << ChunkerParams::defaults().toString();
@@ -194,7 +204,8 @@ void TestChunker::paramsRoundTrip_data() {
                                << QStringLiteral("fixed:size=100000");
 }
 
-void TestChunker::paramsRoundTrip() {
+void TestChunker::paramsRoundTrip()
+{
     QFETCH(ChunkerParams, params);
     QFETCH(QString, text);
     QVERIFY(params.isValid());
@@ -206,7 +217,8 @@ void TestChunker::paramsRoundTrip() {
     QCOMPARE(error, QStringLiteral("untouched"));
 }
 
-void TestChunker::paramsRejected_data() {
+void TestChunker::paramsRejected_data()
+{
     QTest::addColumn<QString>("text");
     QTest::addColumn<QString>("errorMentions");
     const QString syntax = QStringLiteral("expected");
@@ -249,7 +261,8 @@ void TestChunker::paramsRejected_data() {
         << QStringLiteral("minimum ≤ average < maximum");
 }
 
-void TestChunker::paramsRejected() {
+void TestChunker::paramsRejected()
+{
     QFETCH(QString, text);
     QFETCH(QString, errorMentions);
     QString error;
@@ -258,7 +271,8 @@ void TestChunker::paramsRejected() {
     QVERIFY(!ChunkerParams::fromString(text)); // no error pointer: must not crash
 }
 
-void TestChunker::paramsValidity_data() {
+void TestChunker::paramsValidity_data()
+{
     QTest::addColumn<ChunkerParams>("params");
     QTest::addColumn<bool>("valid");
     const auto cdc = &ChunkerParams::contentDefined;
@@ -284,7 +298,8 @@ void TestChunker::paramsValidity_data() {
     QTest::newRow("fixed with max") << fixedWithMax << false;
 }
 
-void TestChunker::paramsValidity() {
+void TestChunker::paramsValidity()
+{
     QFETCH(ChunkerParams, params);
     QFETCH(bool, valid);
     QString error;
@@ -294,7 +309,8 @@ void TestChunker::paramsValidity() {
         QVERIFY(params.largestChunk() >= params.avgSize);
 }
 
-void TestChunker::matchesReference_data() {
+void TestChunker::matchesReference_data()
+{
     QTest::addColumn<ChunkerParams>("params");
     QTest::addColumn<qint64>("size");
     QTest::newRow("small") << Small << qint64(24 * MiB);
@@ -305,7 +321,8 @@ void TestChunker::matchesReference_data() {
     QTest::newRow("medium") << Medium << qint64(40 * MiB);
 }
 
-void TestChunker::matchesReference() {
+void TestChunker::matchesReference()
+{
     QFETCH(ChunkerParams, params);
     QFETCH(qint64, size);
     const QByteArray data = test::pseudoRandomBytes(size, 5);
@@ -314,7 +331,8 @@ void TestChunker::matchesReference() {
     QCOMPARE(chunkSizes(data, params), expected);
 }
 
-void TestChunker::independentOfFeedSplits_data() {
+void TestChunker::independentOfFeedSplits_data()
+{
     QTest::addColumn<ChunkerParams>("params");
     QTest::addColumn<quint64>("seed");
     QTest::newRow("small 1") << Small << quint64(1);
@@ -324,7 +342,8 @@ void TestChunker::independentOfFeedSplits_data() {
     QTest::newRow("fixed") << ChunkerParams::fixed(300000) << quint64(5);
 }
 
-void TestChunker::independentOfFeedSplits() {
+void TestChunker::independentOfFeedSplits()
+{
     QFETCH(ChunkerParams, params);
     QFETCH(quint64, seed);
     const QByteArray data = test::pseudoRandomBytes(48 * MiB + 12345, seed);
@@ -337,7 +356,8 @@ void TestChunker::independentOfFeedSplits() {
     QCOMPARE(chunkSizes(data, params, [](qsizetype) { return qsizetype(65536); }), whole);
 }
 
-void TestChunker::oneByteFeeds() {
+void TestChunker::oneByteFeeds()
+{
     const QByteArray data = test::pseudoRandomBytes(3 * MiB, 11);
     for (const ChunkerParams& params : {Small, ChunkerParams::fixed(100000)}) {
         const QList<qint64> whole = chunkSizes(data, params);
@@ -346,7 +366,8 @@ void TestChunker::oneByteFeeds() {
     }
 }
 
-void TestChunker::sizesWithinBounds() {
+void TestChunker::sizesWithinBounds()
+{
     const QByteArray data = test::pseudoRandomBytes(64 * MiB + 7, 21);
     for (const ChunkerParams& params :
          {Small, Medium, ChunkerParams::contentDefined(64 * KiB, 1 * MiB, 2 * MiB)}) {
@@ -366,7 +387,8 @@ void TestChunker::sizesWithinBounds() {
     }
 }
 
-void TestChunker::fixedSizes() {
+void TestChunker::fixedSizes()
+{
     const ChunkerParams params = ChunkerParams::fixed(256 * KiB);
     const QByteArray exact = test::pseudoRandomBytes(8 * 256 * KiB, 3);
     QCOMPARE(chunkSizes(exact, params), QList<qint64>(8, 256 * KiB));
@@ -379,7 +401,8 @@ void TestChunker::fixedSizes() {
     QCOMPARE(chunkSizes(QByteArray(), params), QList<qint64>());
 }
 
-void TestChunker::golden() {
+void TestChunker::golden()
+{
     // Computed once with this implementation (and matched by ReferenceChunker above) and
     // written here on purpose: if this fails, the chunking algorithm changed, and every file
     // already floated would stop deduplicating against new uploads. Do not "fix" the numbers;
@@ -391,13 +414,15 @@ void TestChunker::golden() {
     QCOMPARE(chunkSizes(data, Small).mid(0, expected.size()), expected);
 }
 
-void TestChunker::editNearStart_data() {
+void TestChunker::editNearStart_data()
+{
     QTest::addColumn<bool>("insert");
     QTest::newRow("insert 100 bytes at 1000") << true;
     QTest::newRow("delete 100 bytes at 1000") << false;
 }
 
-void TestChunker::editNearStart() {
+void TestChunker::editNearStart()
+{
     QFETCH(bool, insert);
     const QByteArray original = test::pseudoRandomBytes(64 * MiB, 77);
     QByteArray edited = original;
@@ -415,7 +440,8 @@ void TestChunker::editNearStart() {
     QVERIFY(c.unchangedBytes * 10 >= c.totalBytes * 9);
 }
 
-void TestChunker::defaultsResyncAfterShift() {
+void TestChunker::defaultsResyncAfterShift()
+{
     // With the vault defaults, a header that grows by 1 KiB (a GGUF with a new chat template)
     // must leave every chunk but the first one or two as they were, and so must a change in
     // the middle of the file.

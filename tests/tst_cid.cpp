@@ -9,7 +9,8 @@
 
 using namespace mf;
 
-class TestCid final : public QObject {
+class TestCid final : public QObject
+{
     Q_OBJECT
 
 private Q_SLOTS:
@@ -25,7 +26,8 @@ private Q_SLOTS:
     void sha256Incremental();
 };
 
-void TestCid::knownCids_data() {
+void TestCid::knownCids_data()
+{
     QTest::addColumn<QByteArray>("data");
     QTest::addColumn<QString>("cid");
     QTest::newRow("empty") << QByteArray()
@@ -42,7 +44,8 @@ void TestCid::knownCids_data() {
                                                 "f4nwwkre5wq");
 }
 
-void TestCid::knownCids() {
+void TestCid::knownCids()
+{
     QFETCH(QByteArray, data);
     QFETCH(QString, cid);
     QCOMPARE(cid::ofData(data), cid);
@@ -51,7 +54,8 @@ void TestCid::knownCids() {
     QCOMPARE(cid::toSha256(cid), Sha256::hash(data));
 }
 
-void TestCid::roundTrip() {
+void TestCid::roundTrip()
+{
     for (quint64 seed = 1; seed <= 50; ++seed) {
         const QByteArray digest = test::pseudoRandomBytes(cid::Sha256Size, seed);
         const QString text = cid::fromSha256(digest);
@@ -61,7 +65,8 @@ void TestCid::roundTrip() {
     }
 }
 
-void TestCid::rejectsInvalid_data() {
+void TestCid::rejectsInvalid_data()
+{
     const QString good =
         QStringLiteral("bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku");
     QTest::addColumn<QString>("text");
@@ -86,13 +91,15 @@ void TestCid::rejectsInvalid_data() {
     QTest::newRow("non-canonical tail") << good.chopped(1) + QLatin1Char('v');
 }
 
-void TestCid::rejectsInvalid() {
+void TestCid::rejectsInvalid()
+{
     QFETCH(QString, text);
     QVERIFY(!cid::isValid(text));
     QVERIFY(cid::toSha256(text).isEmpty());
 }
 
-void TestCid::base32Vectors_data() {
+void TestCid::base32Vectors_data()
+{
     // RFC 4648 section 10, lower-cased and without padding.
     QTest::addColumn<QByteArray>("plain");
     QTest::addColumn<QString>("encoded");
@@ -105,7 +112,8 @@ void TestCid::base32Vectors_data() {
     QTest::newRow("foobar") << QByteArray("foobar") << QStringLiteral("mzxw6ytboi");
 }
 
-void TestCid::base32Vectors() {
+void TestCid::base32Vectors()
+{
     QFETCH(QByteArray, plain);
     QFETCH(QString, encoded);
     QCOMPARE(cid::base32Encode(plain), encoded);
@@ -114,7 +122,8 @@ void TestCid::base32Vectors() {
     QVERIFY(ok);
 }
 
-void TestCid::base32RejectsNonCanonical() {
+void TestCid::base32RejectsNonCanonical()
+{
     bool ok = true;
     cid::base32Decode(u"mz", &ok); // "my" is "f"; "mz" has a stray low bit
     QVERIFY(!ok);
@@ -126,7 +135,8 @@ void TestCid::base32RejectsNonCanonical() {
     QVERIFY(!ok);
 }
 
-void TestCid::sha256Vectors() {
+void TestCid::sha256Vectors()
+{
     QCOMPARE(Sha256::hash(QByteArray("abc")).toHex(),
              QByteArray("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
     QCOMPARE(Sha256::hash(QByteArray()).toHex(),
@@ -138,7 +148,8 @@ void TestCid::sha256Vectors() {
              QByteArray("cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"));
 }
 
-void TestCid::sha256Incremental() {
+void TestCid::sha256Incremental()
+{
     const QByteArray data = test::pseudoRandomBytes(1 << 20, 7);
     const QByteArray oneShot = Sha256::hash(data);
     Sha256 h;

@@ -32,24 +32,29 @@ constexpr qint64 MiB = 1024 * KiB;
 // Generous: a sanitizer build on a busy machine is slow, and a hang must fail, not stall CI.
 constexpr int Timeout = 300000;
 
-QString toQString(const char* s) {
+QString toQString(const char* s)
+{
     return QString::fromUtf8(s);
 }
-QString toQString(const QString& s) {
+QString toQString(const QString& s)
+{
     return s;
 }
 
 // words("float", path, "--name", name): a QStringList from literals and strings alike.
-template <typename... T> QStringList words(const T&... parts) {
+template <typename... T> QStringList words(const T&... parts)
+{
     return QStringList{toQString(parts)...};
 }
 
 // The small chunks every float here uses, so test files stay small and fast.
-QStringList smallCdc() {
+QStringList smallCdc()
+{
     return words("--chunker", "cdc", "--chunk-size", "256K");
 }
 
-struct Result {
+struct Result
+{
     int code = -1;
     QProcess::ExitStatus status = QProcess::CrashExit;
     bool finished = false;
@@ -59,13 +64,15 @@ struct Result {
     QString errText() const { return QString::fromUtf8(err); }
     QString allText() const { return QString::fromUtf8(out) + QString::fromUtf8(err); }
     QJsonObject json() const { return QJsonDocument::fromJson(out).object(); }
-    bool isJson() const {
+    bool isJson() const
+    {
         QJsonParseError e;
         const QJsonDocument d = QJsonDocument::fromJson(out, &e);
         return e.error == QJsonParseError::NoError && d.isObject();
     }
     // For failure messages: everything the process said.
-    QByteArray describe() const {
+    QByteArray describe() const
+    {
         return "exit " + QByteArray::number(code) + (finished ? "" : " (did not finish)") +
                (status == QProcess::CrashExit ? " (crashed)" : "") + "\n--- stdout:\n" + out +
                "\n--- stderr:\n" + err;
@@ -74,16 +81,19 @@ struct Result {
 
 // A chunk object on disk, as the kernel sees it: a rewrite changes the inode (the provider
 // writes a temporary file and renames it) or at least the modification time.
-struct ObjectStamp {
+struct ObjectStamp
+{
     quint64 inode = 0;
     qint64 mtimeNs = 0;
     qint64 size = 0;
-    bool operator==(const ObjectStamp& o) const {
+    bool operator==(const ObjectStamp& o) const
+    {
         return inode == o.inode && mtimeNs == o.mtimeNs && size == o.size;
     }
 };
 
-std::optional<ObjectStamp> stampOf(const QString& path) {
+std::optional<ObjectStamp> stampOf(const QString& path)
+{
     struct stat st;
     if (::stat(QFile::encodeName(path).constData(), &st) != 0)
         return std::nullopt;
@@ -94,7 +104,8 @@ std::optional<ObjectStamp> stampOf(const QString& path) {
 
 // The chunk objects a local provider folder holds: files named bafkrei* in two-character shard
 // folders. The provider's own ".tmp" folder holds unfinished writes, which do not count.
-QMap<QString, ObjectStamp> chunkObjects(const QString& root) {
+QMap<QString, ObjectStamp> chunkObjects(const QString& root)
+{
     QMap<QString, ObjectStamp> out;
     const QDir dir(root);
     for (const QString& shard : dir.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
@@ -111,7 +122,8 @@ QMap<QString, ObjectStamp> chunkObjects(const QString& root) {
     return out;
 }
 
-QString objectPathIn(const QString& root, const QString& cid) {
+QString objectPathIn(const QString& root, const QString& cid)
+{
     for (QDirIterator it(root, {cid}, QDir::Files, QDirIterator::Subdirectories); it.hasNext();) {
         const QString path = it.next();
         if (!path.contains(QStringLiteral("/.tmp/")))
@@ -120,14 +132,16 @@ QString objectPathIn(const QString& root, const QString& cid) {
     return {};
 }
 
-QByteArray readAll(const QString& path) {
+QByteArray readAll(const QString& path)
+{
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly))
         return {};
     return f.readAll();
 }
 
-int providerChunkSum(const QJsonObject& info) {
+int providerChunkSum(const QJsonObject& info)
+{
     int sum = 0;
     for (const QJsonValue& p : info.value(QStringLiteral("providers")).toArray())
         sum += p.toObject().value(QStringLiteral("chunks")).toInt();
@@ -136,7 +150,8 @@ int providerChunkSum(const QJsonObject& info) {
 
 } // namespace
 
-class TestCli : public QObject {
+class TestCli : public QObject
+{
     Q_OBJECT
 
 private Q_SLOTS:
@@ -170,7 +185,8 @@ private:
     QString localStore() const { return m_vault + QStringLiteral("/local-store"); }
     QProcessEnvironment environment() const;
     // `args` plus --vault, so no test depends on the environment alone.
-    QStringList withVault(const QStringList& args) const {
+    QStringList withVault(const QStringList& args) const
+    {
         return args + words("--vault", m_vault);
     }
     Result run(const QStringList& args, bool addVault = true, int timeoutMs = Timeout) const;
@@ -193,7 +209,8 @@ private:
     QString m_vault;
 };
 
-void TestCli::init() {
+void TestCli::init()
+{
     m_tmp = std::make_unique<QTemporaryDir>();
     QVERIFY(m_tmp->isValid());
     m_vault = path(QStringLiteral("vault"));
@@ -201,7 +218,8 @@ void TestCli::init() {
         QVERIFY(QDir().mkpath(path(QString::fromUtf8(d))));
 }
 
-void TestCli::cleanup() {
+void TestCli::cleanup()
+{
     // Make everything removable again, whatever a test changed.
     QDirIterator it(m_tmp->path(), QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot,
                     QDirIterator::Subdirectories);
@@ -210,7 +228,8 @@ void TestCli::cleanup() {
     m_tmp.reset();
 }
 
-QProcessEnvironment TestCli::environment() const {
+QProcessEnvironment TestCli::environment() const
+{
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QStringLiteral("MODELFLOAT_VAULT"), m_vault);
     env.insert(QStringLiteral("HOME"), path(QStringLiteral("home")));
@@ -221,13 +240,15 @@ QProcessEnvironment TestCli::environment() const {
     return env;
 }
 
-void TestCli::start(QProcess& process, const QStringList& args) const {
+void TestCli::start(QProcess& process, const QStringList& args) const
+{
     process.setProcessEnvironment(environment());
     process.setWorkingDirectory(m_tmp->path());
     process.start(QStringLiteral(MODELFLOAT_CLI_PATH), args);
 }
 
-Result TestCli::run(const QStringList& args, bool addVault, int timeoutMs) const {
+Result TestCli::run(const QStringList& args, bool addVault, int timeoutMs) const
+{
     QProcess p;
     start(p, addVault ? withVault(args) : args);
     p.closeWriteChannel();
@@ -246,18 +267,21 @@ Result TestCli::run(const QStringList& args, bool addVault, int timeoutMs) const
     return r;
 }
 
-bool TestCli::floatBaseline() {
+bool TestCli::floatBaseline()
+{
     if (!test::writePseudoRandomFile(path(QStringLiteral("input/base.bin")), 1 * MiB + 123, 7))
         return false;
     return run(words("float", path(QStringLiteral("input/base.bin")), "--quiet") + smallCdc())
                .code == 0;
 }
 
-QByteArray TestCli::listJson() const {
+QByteArray TestCli::listJson() const
+{
     return run(words("list", "--json")).out;
 }
 
-void TestCli::checkRegistryUnchanged(const QByteArray& listBefore) {
+void TestCli::checkRegistryUnchanged(const QByteArray& listBefore)
+{
     const Result list = run(words("list", "--json"));
     QCOMPARE(list.code, 0);
     QCOMPARE(list.json(), QJsonDocument::fromJson(listBefore).object());
@@ -265,7 +289,8 @@ void TestCli::checkRegistryUnchanged(const QByteArray& listBefore) {
     QVERIFY2(verify.code == 0, verify.describe());
 }
 
-QString TestCli::bigFile(const QString& name, int attempt) {
+QString TestCli::bigFile(const QString& name, int attempt)
+{
     // 96 MiB in 256 KiB chunks is hundreds of puts; a machine fast enough to float that before
     // the first object is seen gets a bigger file next time.
     const QString file = path(QStringLiteral("input/") + name);
@@ -274,7 +299,8 @@ QString TestCli::bigFile(const QString& name, int attempt) {
 }
 
 bool TestCli::actMidFloat(QProcess& process, const QStringList& floatArgs, int minObjects,
-                          const std::function<void(QProcess&)>& act) {
+                          const std::function<void(QProcess&)>& act)
+{
     // Objects of earlier floats do not count.
     const qsizetype already = chunkObjects(localStore()).size();
     start(process, withVault(floatArgs));
@@ -291,7 +317,8 @@ bool TestCli::actMidFloat(QProcess& process, const QStringList& floatArgs, int m
     return false;
 }
 
-void TestCli::floatAndRestoreFile() {
+void TestCli::floatAndRestoreFile()
+{
     const QString file = path(QStringLiteral("input/model.gguf"));
     const qint64 size = 3 * MiB + 4321;
     QVERIFY(test::writePseudoRandomFile(file, size, 1));
@@ -329,7 +356,8 @@ void TestCli::floatAndRestoreFile() {
     QVERIFY(verify.out.contains("OK"));
 }
 
-void TestCli::floatAndRestoreFolder() {
+void TestCli::floatAndRestoreFolder()
+{
     const QString root = path(QStringLiteral("input/mymodel"));
     const QStringList files{QStringLiteral("config.json"), QStringLiteral("weights/part-1.bin"),
                             QStringLiteral("weights/part-2.bin"),
@@ -389,7 +417,8 @@ void TestCli::floatAndRestoreFolder() {
     QVERIFY2(missing.errText().contains(QStringLiteral("nope.bin")), missing.describe());
 }
 
-void TestCli::viewsInTextAndJson() {
+void TestCli::viewsInTextAndJson()
+{
     const QString file = path(QStringLiteral("input/weights.bin"));
     const qint64 size = 2 * MiB + 99;
     QVERIFY(test::writePseudoRandomFile(file, size, 2));
@@ -506,7 +535,8 @@ void TestCli::viewsInTextAndJson() {
     QCOMPARE(run(words("config", "--json")).json().value(QStringLiteral("replication")).toInt(), 3);
 }
 
-void TestCli::catWholeFileAndRanges() {
+void TestCli::catWholeFileAndRanges()
+{
     const QString file = path(QStringLiteral("input/blob.bin"));
     const qint64 size = 1 * MiB + 777;
     const QByteArray bytes = test::pseudoRandomBytes(size, 3);
@@ -518,7 +548,8 @@ void TestCli::catWholeFileAndRanges() {
     QCOMPARE(whole.out.size(), bytes.size());
     QVERIFY(whole.out == bytes);
 
-    struct Case {
+    struct Case
+    {
         const char* range;
         qint64 begin;
         qint64 end; // exclusive
@@ -553,7 +584,8 @@ void TestCli::catWholeFileAndRanges() {
     QCOMPARE(run(words("cat", "blob", "other.bin")).code, 3);
 }
 
-void TestCli::replicationOnExtraProviders() {
+void TestCli::replicationOnExtraProviders()
+{
     const QString a = path(QStringLiteral("store-a"));
     const QString b = path(QStringLiteral("store-b"));
     const Result addA = run(words("provider", "add", "local", "alpha", a));
@@ -603,7 +635,8 @@ void TestCli::replicationOnExtraProviders() {
              test::opensslSha256Hex(file));
 }
 
-void TestCli::killedFloatResumes() {
+void TestCli::killedFloatResumes()
+{
     QString file;
     QStringList args;
     QProcess p;
@@ -652,7 +685,8 @@ void TestCli::killedFloatResumes() {
     QVERIFY2(verify.code == 0, verify.describe());
 }
 
-void TestCli::interruptedFloatResumes() {
+void TestCli::interruptedFloatResumes()
+{
     QString file;
     QStringList args;
     QProcess p;
@@ -694,7 +728,8 @@ void TestCli::interruptedFloatResumes() {
     QVERIFY2(run(words("verify", "--all")).code == 0, "verify after resume");
 }
 
-void TestCli::missingPath() {
+void TestCli::missingPath()
+{
     QVERIFY(floatBaseline());
     const QByteArray before = listJson();
     const QString missing = path(QStringLiteral("input/not-there.bin"));
@@ -705,7 +740,8 @@ void TestCli::missingPath() {
     checkRegistryUnchanged(before);
 }
 
-void TestCli::unreadableFile() {
+void TestCli::unreadableFile()
+{
     if (::geteuid() == 0)
         QSKIP("Running as root: root reads a file whatever its permissions, so a chmod 000 file "
               "is still readable and cannot stand for an unreadable one");
@@ -721,7 +757,8 @@ void TestCli::unreadableFile() {
     checkRegistryUnchanged(before);
 }
 
-void TestCli::emptyFolder() {
+void TestCli::emptyFolder()
+{
     QVERIFY(floatBaseline());
     const QByteArray before = listJson();
     const QString dir = path(QStringLiteral("input/empty"));
@@ -733,7 +770,8 @@ void TestCli::emptyFolder() {
     checkRegistryUnchanged(before);
 }
 
-void TestCli::zeroByteFile() {
+void TestCli::zeroByteFile()
+{
     const QString file = path(QStringLiteral("input/empty.bin"));
     QVERIFY(test::writeFile(file, QByteArray()));
     const Result fl = run(words("float", file, "--json") + smallCdc());
@@ -762,7 +800,8 @@ void TestCli::zeroByteFile() {
     QVERIFY2(run(words("verify", "--all")).code == 0, "verify");
 }
 
-void TestCli::restoreUnknownModel() {
+void TestCli::restoreUnknownModel()
+{
     QVERIFY(floatBaseline());
     const QByteArray before = listJson();
     const QString out = path(QStringLiteral("out/x"));
@@ -775,7 +814,8 @@ void TestCli::restoreUnknownModel() {
     checkRegistryUnchanged(before);
 }
 
-void TestCli::restoreOverExistingFile() {
+void TestCli::restoreOverExistingFile()
+{
     QVERIFY(floatBaseline());
     const QByteArray before = listJson();
     const QString out = path(QStringLiteral("out"));
@@ -801,7 +841,8 @@ void TestCli::restoreOverExistingFile() {
     checkRegistryUnchanged(before);
 }
 
-void TestCli::unknownCommandAndBadOptions() {
+void TestCli::unknownCommandAndBadOptions()
+{
     QVERIFY(floatBaseline());
     const QByteArray before = listJson();
 
@@ -810,7 +851,8 @@ void TestCli::unknownCommandAndBadOptions() {
     QVERIFY2(unknown.errText().contains(QStringLiteral("frobnicate")), unknown.describe());
     QCOMPARE(run(words(), false).code, 2); // no command at all: help, but an error
 
-    struct Case {
+    struct Case
+    {
         QStringList args;
         QString mentions;
     };
@@ -850,7 +892,8 @@ void TestCli::unknownCommandAndBadOptions() {
     checkRegistryUnchanged(before);
 }
 
-void TestCli::floatUnderExistingName() {
+void TestCli::floatUnderExistingName()
+{
     QVERIFY(floatBaseline());
     const QByteArray before = listJson();
     const QString other = path(QStringLiteral("input/other.bin"));
@@ -867,7 +910,8 @@ void TestCli::floatUnderExistingName() {
     checkRegistryUnchanged(before);
 }
 
-void TestCli::providerFolderVanished() {
+void TestCli::providerFolderVanished()
+{
     QVERIFY(floatBaseline());
     const QByteArray before = listJson();
     const QString away = m_vault + QStringLiteral("/moved-away");
@@ -899,7 +943,8 @@ void TestCli::providerFolderVanished() {
     checkRegistryUnchanged(before);
 }
 
-void TestCli::corruptReplica() {
+void TestCli::corruptReplica()
+{
     const QString extra = path(QStringLiteral("store-b"));
     QVERIFY2(run(words("provider", "add", "local", "second", extra)).code == 0, "add provider");
     const QString file = path(QStringLiteral("input/twice.bin"));
@@ -959,7 +1004,8 @@ void TestCli::corruptReplica() {
              test::opensslSha256Hex(file));
 }
 
-void TestCli::fileChangesWhileRead() {
+void TestCli::fileChangesWhileRead()
+{
     QVERIFY(floatBaseline());
     const QByteArray before = listJson();
     QString file;
@@ -1019,7 +1065,8 @@ void TestCli::fileChangesWhileRead() {
     QVERIFY2(verify.code == 0, verify.describe());
 }
 
-void TestCli::restoreIntoFullDisk() {
+void TestCli::restoreIntoFullDisk()
+{
     const QString file = path(QStringLiteral("input/four.bin"));
     QVERIFY(test::writePseudoRandomFile(file, 4 * MiB, 9));
     QVERIFY2(run(words("float", file) + smallCdc()).code == 0, "float");
@@ -1076,7 +1123,8 @@ void TestCli::restoreIntoFullDisk() {
              test::opensslSha256Hex(file));
 }
 
-void TestCli::removeAndCollect() {
+void TestCli::removeAndCollect()
+{
     const QString file = path(QStringLiteral("input/shared.bin"));
     const qint64 size = 1 * MiB + 5;
     QVERIFY(test::writePseudoRandomFile(file, size, 10));
@@ -1112,7 +1160,8 @@ void TestCli::removeAndCollect() {
     QCOMPARE(collect.json().value(QStringLiteral("chunks_freed")).toInt(), 0);
 }
 
-void TestCli::helpForEveryCommand() {
+void TestCli::helpForEveryCommand()
+{
     const Result help = run(words("--help"), false);
     QCOMPARE(help.code, 0);
     const QString text = QString::fromUtf8(help.out);

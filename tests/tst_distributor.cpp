@@ -35,9 +35,11 @@ using PlacementKey = QPair<QString, qint64>; // CID, provider id
 
 // A vault in a temporary folder: its embedded provider "local" plus `extraProviders` more
 // local-folder providers, each in a folder of its own.
-class TestVault {
+class TestVault
+{
 public:
-    explicit TestVault(int extraProviders = 0) {
+    explicit TestVault(int extraProviders = 0)
+    {
         QString error;
         vault = Vault::open(dir.filePath(QStringLiteral("vault")), &error);
         if (!vault) {
@@ -51,7 +53,8 @@ public:
     bool ok() const { return vault != nullptr; }
     Registry& registry() { return vault->registry(); }
 
-    qint64 addProvider(const QString& name, qint64 quotaBytes = -1) {
+    qint64 addProvider(const QString& name, qint64 quotaBytes = -1)
+    {
         const QString root = dir.filePath(QStringLiteral("store-") + name);
         QDir().mkpath(root);
         ProviderRecord r;
@@ -62,14 +65,16 @@ public:
         return registry().addProvider(r).value_or(0);
     }
 
-    QList<qint64> providerIds() {
+    QList<qint64> providerIds()
+    {
         QList<qint64> ids;
         for (const ProviderRecord& p : registry().providers())
             ids.append(p.id);
         return ids;
     }
 
-    QString root(qint64 providerId) {
+    QString root(qint64 providerId)
+    {
         const auto p = registry().provider(providerId);
         return p ? p->settings.value(QStringLiteral("path")).toString() : QString();
     }
@@ -81,7 +86,8 @@ public:
 };
 
 // Every object a local provider folder holds, by name (temporaries excluded), with its bytes.
-QMap<QString, QByteArray> objectsIn(const QString& root) {
+QMap<QString, QByteArray> objectsIn(const QString& root)
+{
     QMap<QString, QByteArray> out;
     QDirIterator it(root, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
     while (it.hasNext()) {
@@ -96,7 +102,8 @@ QMap<QString, QByteArray> objectsIn(const QString& root) {
 }
 
 // (CID, provider) of every object on every provider of the vault.
-QSet<PlacementKey> objectsOnProviders(TestVault& v) {
+QSet<PlacementKey> objectsOnProviders(TestVault& v)
+{
     QSet<PlacementKey> out;
     for (qint64 id : v.providerIds()) {
         const auto objects = objectsIn(v.root(id));
@@ -107,7 +114,8 @@ QSet<PlacementKey> objectsOnProviders(TestVault& v) {
 }
 
 // (CID, provider) of every stored placement of the model.
-QSet<PlacementKey> storedPlacements(Registry& r, qint64 modelId) {
+QSet<PlacementKey> storedPlacements(Registry& r, qint64 modelId)
+{
     QSet<PlacementKey> out;
     const auto all = r.placementsOfModel(modelId);
     for (auto it = all.cbegin(); it != all.cend(); ++it)
@@ -118,7 +126,8 @@ QSet<PlacementKey> storedPlacements(Registry& r, qint64 modelId) {
 }
 
 FloatJob::Request floatRequest(const QStringList& paths, const QString& name, int replication,
-                               const ChunkerParams& chunker = Small) {
+                               const ChunkerParams& chunker = Small)
+{
     FloatJob::Request r;
     r.paths = paths;
     r.modelName = name;
@@ -128,7 +137,8 @@ FloatJob::Request floatRequest(const QStringList& paths, const QString& name, in
 }
 
 // Starts the job and waits for its one finished().
-template <typename Job> bool run(Job& job) {
+template <typename Job> bool run(Job& job)
+{
     QSignalSpy finished(&job, &Job::finished);
     job.start();
     if (finished.isEmpty() && !finished.wait(Timeout))
@@ -141,7 +151,8 @@ template <typename Job> bool run(Job& job) {
 // and every stored placement is an object on its provider holding exactly those bytes.
 // Returns the manifest (empty and a test failure otherwise).
 QList<FileChunk> checkStored(TestVault& v, qint64 modelId, const QString& path,
-                             const QByteArray& data, int replicas) {
+                             const QByteArray& data, int replicas)
+{
     Registry& r = v.registry();
     const auto file = r.file(modelId, path);
     if (!file) {
@@ -192,7 +203,8 @@ QList<FileChunk> checkStored(TestVault& v, qint64 modelId, const QString& path,
 }
 
 // Every object on every provider hashes to its own name.
-bool allObjectsIntact(TestVault& v) {
+bool allObjectsIntact(TestVault& v)
+{
     for (qint64 id : v.providerIds()) {
         const auto objects = objectsIn(v.root(id));
         for (auto it = objects.cbegin(); it != objects.cend(); ++it)
@@ -205,12 +217,14 @@ bool allObjectsIntact(TestVault& v) {
     return true;
 }
 
-bool appendTo(const QString& path, const QByteArray& bytes) {
+bool appendTo(const QString& path, const QByteArray& bytes)
+{
     QFile f(path);
     return f.open(QIODevice::Append) && f.write(bytes) == bytes.size() && f.flush();
 }
 
-bool overwriteAt(const QString& path, qint64 offset, const QByteArray& bytes) {
+bool overwriteAt(const QString& path, qint64 offset, const QByteArray& bytes)
+{
     QFile f(path);
     return f.open(QIODevice::ReadWrite) && f.seek(offset) && f.write(bytes) == bytes.size() &&
            f.flush();
@@ -218,7 +232,8 @@ bool overwriteAt(const QString& path, qint64 offset, const QByteArray& bytes) {
 
 } // namespace
 
-class TestDistributor final : public QObject {
+class TestDistributor final : public QObject
+{
     Q_OBJECT
 
 private Q_SLOTS:
@@ -243,7 +258,8 @@ private Q_SLOTS:
     void modelExists();
 };
 
-void TestDistributor::floatsAndTiles() {
+void TestDistributor::floatsAndTiles()
+{
     TestVault v;
     QVERIFY(v.ok());
     const QByteArray data = test::pseudoRandomBytes(5 * MiB + 12345, 1);
@@ -283,7 +299,8 @@ void TestDistributor::floatsAndTiles() {
     QCOMPARE(v.registry().stats().chunks, int(chunks.size()));
 }
 
-void TestDistributor::floatsFolder() {
+void TestDistributor::floatsFolder()
+{
     TestVault v;
     QVERIFY(v.ok());
     const QString folder = v.path(QStringLiteral("folder"));
@@ -308,7 +325,8 @@ void TestDistributor::floatsFolder() {
     checkStored(v, model->id, QStringLiteral("sub/b.bin"), b, 1);
 }
 
-void TestDistributor::replicatesOnDistinctProviders() {
+void TestDistributor::replicatesOnDistinctProviders()
+{
     TestVault v(2);
     QVERIFY(v.ok());
     QCOMPARE(v.providerIds().size(), 3);
@@ -338,7 +356,8 @@ void TestDistributor::replicatesOnDistinctProviders() {
     }
 }
 
-void TestDistributor::replicationCappedByProviders() {
+void TestDistributor::replicationCappedByProviders()
+{
     TestVault v(1);
     QVERIFY(v.ok());
     const QByteArray data = test::pseudoRandomBytes(2 * MiB, 5);
@@ -359,7 +378,8 @@ void TestDistributor::replicationCappedByProviders() {
     QCOMPARE(job.totals().underReplicatedChunks, 0);
 }
 
-void TestDistributor::dedupAcrossModels() {
+void TestDistributor::dedupAcrossModels()
+{
     TestVault v(1);
     QVERIFY(v.ok());
     const QByteArray data = test::pseudoRandomBytes(4 * MiB + 99, 6);
@@ -398,7 +418,8 @@ void TestDistributor::dedupAcrossModels() {
     checkStored(v, model->id, QStringLiteral("two.bin"), data, 2);
 }
 
-void TestDistributor::dedupWithinFile() {
+void TestDistributor::dedupWithinFile()
+{
     TestVault v(1);
     QVERIFY(v.ok());
     const QByteArray block = test::pseudoRandomBytes(1 * MiB, 7);
@@ -434,7 +455,8 @@ void TestDistributor::dedupWithinFile() {
     QCOMPARE(s.bytesDeduplicated, 7 * qint64(MiB));
 }
 
-void TestDistributor::abortAndResume() {
+void TestDistributor::abortAndResume()
+{
     TestVault v(1);
     QVERIFY(v.ok());
     const QByteArray data = test::pseudoRandomBytes(6 * MiB + 4321, 8);
@@ -510,7 +532,8 @@ void TestDistributor::abortAndResume() {
              test::opensslSha256Hex(source));
 }
 
-void TestDistributor::destroyWhileFloating() {
+void TestDistributor::destroyWhileFloating()
+{
     // Like a crash: the job goes away mid-float. What was stored stays intact, and floating
     // again finishes the model.
     TestVault v(1);
@@ -553,7 +576,8 @@ void TestDistributor::destroyWhileFloating() {
     checkStored(v, model->id, QStringLiteral("gone.bin"), f.readAll(), 2);
 }
 
-void TestDistributor::resumeWithOtherPaths() {
+void TestDistributor::resumeWithOtherPaths()
+{
     // An unfinished model is resumed only with the files it was begun with: otherwise a file
     // of the first attempt stays incomplete in a model that says it is complete.
     TestVault v;
@@ -592,7 +616,8 @@ void TestDistributor::resumeWithOtherPaths() {
         QCOMPARE(f.state, FileRecord::State::Complete);
 }
 
-void TestDistributor::noPutsInFlight() {
+void TestDistributor::noPutsInFlight()
+{
     // A nonsensical 0 still floats (one put at a time) rather than waiting forever.
     TestVault v(1);
     QVERIFY(v.ok());
@@ -609,7 +634,8 @@ void TestDistributor::noPutsInFlight() {
     checkStored(v, model->id, QStringLiteral("one.bin"), data, 2);
 }
 
-void TestDistributor::providerWithMissingFolder() {
+void TestDistributor::providerWithMissingFolder()
+{
     TestVault v(2);
     QVERIFY(v.ok());
     const QList<qint64> ids = v.providerIds();
@@ -636,7 +662,8 @@ void TestDistributor::providerWithMissingFolder() {
     QCOMPARE(job.totals().underReplicatedChunks, 0);
 }
 
-void TestDistributor::providerOverQuota() {
+void TestDistributor::providerOverQuota()
+{
     // Two providers and two replicas: the one with a tiny quota fills up, the rest of the
     // chunks get one replica, and the float still succeeds, saying so.
     TestVault v;
@@ -684,7 +711,8 @@ void TestDistributor::providerOverQuota() {
     QVERIFY(allObjectsIntact(v));
 }
 
-void TestDistributor::allProvidersFail() {
+void TestDistributor::allProvidersFail()
+{
     TestVault v(1);
     QVERIFY(v.ok());
     for (qint64 id : v.providerIds())
@@ -706,7 +734,8 @@ void TestDistributor::allProvidersFail() {
     QCOMPARE(v.registry().stats().placements, 0);
 }
 
-void TestDistributor::emptyFile() {
+void TestDistributor::emptyFile()
+{
     TestVault v;
     QVERIFY(v.ok());
     const QString source = v.path(QStringLiteral("empty.txt"));
@@ -738,7 +767,8 @@ void TestDistributor::emptyFile() {
     QCOMPARE(test::opensslSha256Hex(restored), file->sha256);
 }
 
-void TestDistributor::fileChangesWhileFloated_data() {
+void TestDistributor::fileChangesWhileFloated_data()
+{
     QTest::addColumn<QString>("change");
     QTest::addColumn<bool>("rightAfterStart");
     QTest::newRow("appended at first progress") << QStringLiteral("append") << false;
@@ -747,7 +777,8 @@ void TestDistributor::fileChangesWhileFloated_data() {
     QTest::newRow("rewritten in place right after start") << QStringLiteral("overwrite") << true;
 }
 
-void TestDistributor::fileChangesWhileFloated() {
+void TestDistributor::fileChangesWhileFloated()
+{
     QFETCH(QString, change);
     QFETCH(bool, rightAfterStart);
     TestVault v(1);
@@ -794,7 +825,8 @@ void TestDistributor::fileChangesWhileFloated() {
     QCOMPARE(objectsOnProviders(v), storedPlacements(v.registry(), *modelId));
 }
 
-void TestDistributor::collectFilesErrors_data() {
+void TestDistributor::collectFilesErrors_data()
+{
     QTest::addColumn<QStringList>("paths"); // relative to a scratch folder
     QTest::addColumn<QString>("message");
     QTest::newRow("nothing") << QStringList() << QStringLiteral("Nothing to float");
@@ -812,7 +844,8 @@ void TestDistributor::collectFilesErrors_data() {
                                      << QStringLiteral("Two files would both be “c/y.bin”");
 }
 
-void TestDistributor::collectFilesErrors() {
+void TestDistributor::collectFilesErrors()
+{
     QFETCH(QStringList, paths);
     QFETCH(QString, message);
     QTemporaryDir dir;
@@ -841,7 +874,8 @@ void TestDistributor::collectFilesErrors() {
     QVERIFY(!v.registry().modelByName(QStringLiteral("bad")));
 }
 
-void TestDistributor::modelExists() {
+void TestDistributor::modelExists()
+{
     TestVault v;
     QVERIFY(v.ok());
     const QString source = v.path(QStringLiteral("x.bin"));

@@ -29,11 +29,13 @@ const ChunkerParams Small = ChunkerParams::contentDefined(64 * KiB, 256 * KiB, 1
 constexpr int Timeout = 120000; // generous: the sanitizer build is slow
 
 // Collects everything a scanner reports; acknowledges chunks as they come unless told not to.
-class Recorder final : public QObject {
+class Recorder final : public QObject
+{
 public:
     explicit Recorder(FileScanner* scanner, bool autoAcknowledge = true)
         : m_scanner(scanner)
-        , m_autoAcknowledge(autoAcknowledge) {
+        , m_autoAcknowledge(autoAcknowledge)
+    {
         connect(scanner, &FileScanner::chunkScanned, this, [this](const ScannedChunk& c) {
             if (finishedCount > 0)
                 chunkAfterFinished = true;
@@ -48,7 +50,8 @@ public:
     }
 
     // Acknowledges what has been reported so far and everything that follows.
-    void acknowledgeFromNowOn() {
+    void acknowledgeFromNowOn()
+    {
         m_autoAcknowledge = true;
         m_scanner->acknowledge(int(chunks.size()));
     }
@@ -64,7 +67,8 @@ private:
 };
 
 // What the chunker, run directly on the bytes, says the chunk sizes are.
-QList<qint64> expectedSizes(const QByteArray& data, const ChunkerParams& params) {
+QList<qint64> expectedSizes(const QByteArray& data, const ChunkerParams& params)
+{
     ChunkBoundaryFinder finder(params);
     QList<qint64> sizes;
     const auto* p = reinterpret_cast<const uchar*>(data.constData());
@@ -86,12 +90,14 @@ QList<qint64> expectedSizes(const QByteArray& data, const ChunkerParams& params)
     return sizes;
 }
 
-QByteArray readAll(const QString& path) {
+QByteArray readAll(const QString& path)
+{
     QFile f(path);
     return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
 }
 
-bool appendTo(const QString& path, const QByteArray& data) {
+bool appendTo(const QString& path, const QByteArray& data)
+{
     QFile f(path);
     return f.open(QIODevice::WriteOnly | QIODevice::Append) && f.write(data) == data.size() &&
            f.flush();
@@ -99,7 +105,8 @@ bool appendTo(const QString& path, const QByteArray& data) {
 
 } // namespace
 
-class TestFileScanner final : public QObject {
+class TestFileScanner final : public QObject
+{
     Q_OBJECT
 
 private Q_SLOTS:
@@ -128,11 +135,13 @@ private:
     QString m_bigFile;
 };
 
-void TestFileScanner::initTestCase() {
+void TestFileScanner::initTestCase()
+{
     QVERIFY(m_dir.isValid());
 }
 
-QString TestFileScanner::bigFile() {
+QString TestFileScanner::bigFile()
+{
     if (m_bigFile.isEmpty()) {
         const QString path = pathFor(QStringLiteral("big.bin"));
         if (test::writePseudoRandomFile(path, 40 * MiB + 333, 40))
@@ -141,7 +150,8 @@ QString TestFileScanner::bigFile() {
     return m_bigFile;
 }
 
-void TestFileScanner::scansFile_data() {
+void TestFileScanner::scansFile_data()
+{
     QTest::addColumn<qint64>("size");
     QTest::addColumn<ChunkerParams>("params");
     QTest::newRow("empty") << qint64(0) << Small;
@@ -153,7 +163,8 @@ void TestFileScanner::scansFile_data() {
     QTest::newRow("multi-chunk, defaults") << qint64(40 * MiB + 333) << ChunkerParams::defaults();
 }
 
-void TestFileScanner::scansFile() {
+void TestFileScanner::scansFile()
+{
     QFETCH(qint64, size);
     QFETCH(ChunkerParams, params);
     const QString path = pathFor(QStringLiteral("scan-%1.bin").arg(size));
@@ -200,7 +211,8 @@ void TestFileScanner::scansFile() {
     QVERIFY(!rec.chunkAfterFinished);
 }
 
-void TestFileScanner::backPressure() {
+void TestFileScanner::backPressure()
+{
     const QString path = bigFile();
     QVERIFY(!path.isEmpty());
     FileScanner scanner(path, Small);
@@ -225,7 +237,8 @@ void TestFileScanner::backPressure() {
     QCOMPARE(scanner.fileSha256().toHex(), test::opensslSha256Hex(path));
 }
 
-void TestFileScanner::abortWhileWaiting() {
+void TestFileScanner::abortWhileWaiting()
+{
     const QString path = bigFile();
     QVERIFY(!path.isEmpty());
     FileScanner scanner(path, Small);
@@ -246,7 +259,8 @@ void TestFileScanner::abortWhileWaiting() {
     QCOMPARE(rec.chunks.size(), 1);
 }
 
-void TestFileScanner::abortWhileReading() {
+void TestFileScanner::abortWhileReading()
+{
     const QString path = bigFile();
     QVERIFY(!path.isEmpty());
     FileScanner scanner(path, Small);
@@ -260,7 +274,8 @@ void TestFileScanner::abortWhileReading() {
     QCOMPARE(rec.finishedCount, 1);
 }
 
-void TestFileScanner::abortBeforeStart() {
+void TestFileScanner::abortBeforeStart()
+{
     FileScanner scanner(bigFile(), Small);
     Recorder rec(&scanner);
     scanner.abort();
@@ -273,7 +288,8 @@ void TestFileScanner::abortBeforeStart() {
     QVERIFY(rec.chunks.isEmpty());
 }
 
-void TestFileScanner::destroyWhileWaiting() {
+void TestFileScanner::destroyWhileWaiting()
+{
     const QString path = bigFile();
     QVERIFY(!path.isEmpty());
     auto scanner = std::make_unique<FileScanner>(path, Small);
@@ -287,7 +303,8 @@ void TestFileScanner::destroyWhileWaiting() {
     QCOMPARE(rec.finishedCount, 0);
 }
 
-void TestFileScanner::destroyWhileReading() {
+void TestFileScanner::destroyWhileReading()
+{
     const QString path = bigFile();
     QVERIFY(!path.isEmpty());
     for (int delayMs : {0, 1, 5, 20}) {
@@ -301,7 +318,8 @@ void TestFileScanner::destroyWhileReading() {
     }
 }
 
-void TestFileScanner::destroyFromSlot() {
+void TestFileScanner::destroyFromSlot()
+{
     const QString path = bigFile();
     QVERIFY(!path.isEmpty());
     auto* scanner = new FileScanner(path, Small);
@@ -317,7 +335,8 @@ void TestFileScanner::destroyFromSlot() {
     QCOMPARE(seen, 1);
 }
 
-void TestFileScanner::destroyWithUndeliveredResults() {
+void TestFileScanner::destroyWithUndeliveredResults()
+{
     const QString path = pathFor(QStringLiteral("small.bin"));
     QVERIFY(test::writePseudoRandomFile(path, 3 * MiB, 3));
     auto scanner = std::make_unique<FileScanner>(path, Small);
@@ -331,7 +350,8 @@ void TestFileScanner::destroyWithUndeliveredResults() {
     QVERIFY(rec.chunks.isEmpty());
 }
 
-void TestFileScanner::missingFile() {
+void TestFileScanner::missingFile()
+{
     const QString path = pathFor(QStringLiteral("no-such-file.bin"));
     FileScanner scanner(path, Small);
     QSignalSpy finished(&scanner, &FileScanner::finished);
@@ -342,7 +362,8 @@ void TestFileScanner::missingFile() {
     QVERIFY(scanner.fileSha256().isEmpty());
 }
 
-void TestFileScanner::directory() {
+void TestFileScanner::directory()
+{
     FileScanner scanner(m_dir.path(), Small);
     QSignalSpy finished(&scanner, &FileScanner::finished);
     scanner.start();
@@ -351,7 +372,8 @@ void TestFileScanner::directory() {
              QStringLiteral("“%1” is a directory, not a file").arg(m_dir.path()));
 }
 
-void TestFileScanner::unreadableFile() {
+void TestFileScanner::unreadableFile()
+{
     // Root reads a mode-000 file anyway (CAP_DAC_OVERRIDE), so the case cannot be set up
     // when the tests run as root, as they do in the CI containers.
     if (::geteuid() == 0)
@@ -367,7 +389,8 @@ void TestFileScanner::unreadableFile() {
              QStringLiteral("“%1” cannot be read: Permission denied").arg(path));
 }
 
-void TestFileScanner::appendedWhileReading() {
+void TestFileScanner::appendedWhileReading()
+{
     const QString path = pathFor(QStringLiteral("growing.bin"));
     QVERIFY(test::writePseudoRandomFile(path, 20 * MiB, 5));
     FileScanner scanner(path, Small);
@@ -386,7 +409,8 @@ void TestFileScanner::appendedWhileReading() {
     QVERIFY(scanner.fileSha256().isEmpty());
 }
 
-void TestFileScanner::truncatedWhileReading() {
+void TestFileScanner::truncatedWhileReading()
+{
     const QString path = pathFor(QStringLiteral("shrinking.bin"));
     QVERIFY(test::writePseudoRandomFile(path, 20 * MiB, 6));
     FileScanner scanner(path, Small);

@@ -39,15 +39,18 @@ constexpr qint64 MiB = 1024 * KiB;
 constexpr int Timeout = 120000; // generous: the sanitizer build is slow
 
 // Collects what a get delivers. Called from the provider's worker thread.
-class BufferSink final : public ByteSink {
+class BufferSink final : public ByteSink
+{
 public:
-    bool write(const char* data, qint64 size) override {
+    bool write(const char* data, qint64 size) override
+    {
         QMutexLocker lock(&m_mutex);
         m_data.append(data, size);
         return true;
     }
     QString errorString() const override { return {}; }
-    QByteArray bytes() {
+    QByteArray bytes()
+    {
         QMutexLocker lock(&m_mutex);
         return m_data;
     }
@@ -58,9 +61,11 @@ private:
 };
 
 // Holds the worker inside its first write until the test opens the gate.
-class GateSink final : public ByteSink {
+class GateSink final : public ByteSink
+{
 public:
-    bool write(const char*, qint64 size) override {
+    bool write(const char*, qint64 size) override
+    {
         if (m_writes.fetch_add(1) == 0) {
             entered.release();
             gate.acquire();
@@ -81,9 +86,11 @@ private:
 
 // A slow consumer, to be destroyed right after its job: from its third write on, each write
 // takes a while (bounded, so a job that waits for its worker is not stuck forever).
-class SlowSink final : public ByteSink {
+class SlowSink final : public ByteSink
+{
 public:
-    bool write(const char*, qint64 size) override {
+    bool write(const char*, qint64 size) override
+    {
         if (++m_writes > 2)
             QThread::msleep(200);
         m_bytes += size;
@@ -96,21 +103,24 @@ public:
 
 // A source that yields `good` bytes (in reads of at most `step`, optionally sleeping before
 // each) and then ends early or fails, as a file on a dying disk or a dropped stream would.
-class ScriptedSource final : public QIODevice {
+class ScriptedSource final : public QIODevice
+{
 public:
     enum class Ending { Eof, Error };
     ScriptedSource(qint64 good, Ending ending, int sleepMs = 0, qint64 step = 64 * KiB)
         : m_good(good)
         , m_ending(ending)
         , m_sleepMs(sleepMs)
-        , m_step(step) {
+        , m_step(step)
+    {
         open(QIODevice::ReadOnly | QIODevice::Unbuffered);
     }
     bool isSequential() const override { return true; }
     std::atomic<qint64> delivered{0};
 
 protected:
-    qint64 readData(char* data, qint64 maxSize) override {
+    qint64 readData(char* data, qint64 maxSize) override
+    {
         if (m_sleepMs > 0)
             QThread::msleep(m_sleepMs);
         const qint64 pos = delivered;
@@ -134,7 +144,8 @@ private:
     qint64 m_step;
 };
 
-std::unique_ptr<QIODevice> bufferOf(const QByteArray& data) {
+std::unique_ptr<QIODevice> bufferOf(const QByteArray& data)
+{
     auto b = std::make_unique<QBuffer>();
     b->setData(data);
     b->open(QIODevice::ReadOnly);
@@ -142,7 +153,8 @@ std::unique_ptr<QIODevice> bufferOf(const QByteArray& data) {
 }
 
 // Entries of a folder (recursively), files only, as paths relative to it.
-QStringList filesUnder(const QString& dir) {
+QStringList filesUnder(const QString& dir)
+{
     QStringList out;
     QDirIterator it(dir, QDir::Files | QDir::Hidden | QDir::System, QDirIterator::Subdirectories);
     while (it.hasNext())
@@ -151,13 +163,17 @@ QStringList filesUnder(const QString& dir) {
     return out;
 }
 
-struct FileId {
+struct FileId
+{
     ino_t inode = 0;
     qint64 mtimeNs = -1;
     bool operator==(const FileId& o) const { return inode == o.inode && mtimeNs == o.mtimeNs; }
 };
-FileId fileId(const QString& path) {
-    struct stat st {};
+FileId fileId(const QString& path)
+{
+    struct stat st
+    {
+    };
     if (::stat(QFile::encodeName(path).constData(), &st) != 0)
         return {};
     return {st.st_ino, qint64(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
@@ -165,7 +181,8 @@ FileId fileId(const QString& path) {
 
 // The helper process of atomicityUnderKill(): a put of a source that never ends, announced on
 // stdout once its first bytes have been read.
-int childPut(int argc, char** argv) {
+int childPut(int argc, char** argv)
+{
     QCoreApplication app(argc, argv);
     if (argc < 4)
         return 2;
@@ -195,7 +212,8 @@ int childPut(int argc, char** argv) {
         QVERIFY((job)->isFinished());                                                              \
     } while (0)
 
-class TestLocalProvider final : public QObject {
+class TestLocalProvider final : public QObject
+{
     Q_OBJECT
 
 private Q_SLOTS:
@@ -247,11 +265,13 @@ private:
 };
 
 std::unique_ptr<LocalProvider>
-TestLocalProvider::makeProvider(const LocalProvider::Options& options) {
+TestLocalProvider::makeProvider(const LocalProvider::Options& options)
+{
     return std::make_unique<LocalProvider>(QStringLiteral("test disk"), m_root, options);
 }
 
-void TestLocalProvider::init() {
+void TestLocalProvider::init()
+{
     m_dir = std::make_unique<QTemporaryDir>();
     QVERIFY(m_dir->isValid());
     m_root = m_dir->filePath(QStringLiteral("store"));
@@ -259,12 +279,14 @@ void TestLocalProvider::init() {
     m_p = makeProvider();
 }
 
-void TestLocalProvider::cleanup() {
+void TestLocalProvider::cleanup()
+{
     m_p.reset();
     m_dir.reset();
 }
 
-QString TestLocalProvider::store(LocalProvider& p, const QByteArray& data) {
+QString TestLocalProvider::store(LocalProvider& p, const QByteArray& data)
+{
     const QString id = cid::ofData(data);
     std::unique_ptr<ProviderJob> job(p.put(id, bufferOf(data), data.size()));
     [&] { RUN_JOB(job.get()); }();
@@ -274,7 +296,8 @@ QString TestLocalProvider::store(LocalProvider& p, const QByteArray& data) {
 }
 
 QByteArray TestLocalProvider::fetch(LocalProvider& p, const QString& locator, qint64 offset,
-                                    qint64 length, Error* error) {
+                                    qint64 length, Error* error)
+{
     BufferSink sink;
     std::unique_ptr<ProviderJob> job(p.get(locator, &sink, offset, length));
     [&] { RUN_JOB(job.get()); }();
@@ -283,7 +306,8 @@ QByteArray TestLocalProvider::fetch(LocalProvider& p, const QString& locator, qi
     return job->error().ok() ? sink.bytes() : QByteArray("<failed>");
 }
 
-void TestLocalProvider::putThenGet() {
+void TestLocalProvider::putThenGet()
+{
     const QByteArray data = test::pseudoRandomBytes(9 * MiB + 123, 1);
     const QString id = cid::ofData(data);
     std::unique_ptr<ProviderJob> put(m_p->put(id, bufferOf(data), data.size()));
@@ -305,7 +329,8 @@ void TestLocalProvider::putThenGet() {
     QVERIFY(sink.bytes() == data);
 }
 
-void TestLocalProvider::getRanges_data() {
+void TestLocalProvider::getRanges_data()
+{
     QTest::addColumn<qint64>("offset");
     QTest::addColumn<qint64>("length");
     QTest::addColumn<qint64>("expectedFrom");
@@ -323,7 +348,8 @@ void TestLocalProvider::getRanges_data() {
     QTest::newRow("tail, long length") << size - 1000 << 5 * MiB << size - 1000 << qint64(1000);
 }
 
-void TestLocalProvider::getRanges() {
+void TestLocalProvider::getRanges()
+{
     QFETCH(qint64, offset);
     QFETCH(qint64, length);
     QFETCH(qint64, expectedFrom);
@@ -338,7 +364,8 @@ void TestLocalProvider::getRanges() {
     QVERIFY(got == data.mid(expectedFrom, expectedLength));
 }
 
-void TestLocalProvider::objectsAreShardedAndNoTemporaryRemains() {
+void TestLocalProvider::objectsAreShardedAndNoTemporaryRemains()
+{
     QStringList expected;
     for (int i = 0; i < 20; ++i) {
         const QByteArray data = test::pseudoRandomBytes(1000 + i, 100 + quint64(i));
@@ -356,7 +383,8 @@ void TestLocalProvider::objectsAreShardedAndNoTemporaryRemains() {
     QCOMPARE(filesUnder(m_root), expected); // nothing else anywhere, .tmp included
 }
 
-void TestLocalProvider::putOfAnExistingObjectDoesNotRewriteIt() {
+void TestLocalProvider::putOfAnExistingObjectDoesNotRewriteIt()
+{
     const QByteArray data = test::pseudoRandomBytes(2 * MiB, 3);
     const QString id = store(*m_p, data);
     QVERIFY(!id.isEmpty());
@@ -375,7 +403,8 @@ void TestLocalProvider::putOfAnExistingObjectDoesNotRewriteIt() {
     QVERIFY(fetch(*m_p, id) == data);
 }
 
-void TestLocalProvider::putReplacesAnObjectOfTheWrongSize() {
+void TestLocalProvider::putReplacesAnObjectOfTheWrongSize()
+{
     // A truncated object (copied in by hand, or damaged) under a CID name is replaced by a put.
     const QByteArray data = test::pseudoRandomBytes(300 * KiB, 4);
     const QString id = cid::ofData(data);
@@ -392,7 +421,8 @@ void TestLocalProvider::putReplacesAnObjectOfTheWrongSize() {
     QCOMPARE(usage->usage().usedBytes, data.size());
 }
 
-void TestLocalProvider::putWithAFailingSource_data() {
+void TestLocalProvider::putWithAFailingSource_data()
+{
     QTest::addColumn<qint64>("good");
     QTest::addColumn<bool>("error");
     QTest::newRow("error at once") << qint64(0) << true;
@@ -403,7 +433,8 @@ void TestLocalProvider::putWithAFailingSource_data() {
     QTest::newRow("ends one byte short") << 4 * MiB - 1 << false;
 }
 
-void TestLocalProvider::putWithAFailingSource() {
+void TestLocalProvider::putWithAFailingSource()
+{
     QFETCH(qint64, good);
     QFETCH(bool, error);
     const qint64 size = 4 * MiB;
@@ -429,7 +460,8 @@ void TestLocalProvider::putWithAFailingSource() {
     QCOMPARE(stat->error().kind, Error::Kind::NotFound);
 }
 
-void TestLocalProvider::atomicityUnderKill() {
+void TestLocalProvider::atomicityUnderKill()
+{
     const QString id = cid::ofData(QByteArray("killed mid-write"));
     QProcess child;
     child.setProcessChannelMode(QProcess::ForwardedErrorChannel);
@@ -475,7 +507,8 @@ void TestLocalProvider::atomicityUnderKill() {
     QVERIFY(fetch(*m_p, id) == data);
 }
 
-void TestLocalProvider::concurrentDistinctPuts() {
+void TestLocalProvider::concurrentDistinctPuts()
+{
     QList<QByteArray> datas;
     std::vector<std::unique_ptr<ProviderJob>> jobs;
     std::vector<std::unique_ptr<QSignalSpy>> spies;
@@ -497,7 +530,8 @@ void TestLocalProvider::concurrentDistinctPuts() {
             QDir(tmpDir()).isEmpty(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot));
 }
 
-void TestLocalProvider::concurrentPutsOfTheSameObject() {
+void TestLocalProvider::concurrentPutsOfTheSameObject()
+{
     const QByteArray data = test::pseudoRandomBytes(3 * MiB + 5, 5);
     const QString id = cid::ofData(data);
     auto p = makeProvider({-1, false, 8});
@@ -528,7 +562,8 @@ void TestLocalProvider::concurrentPutsOfTheSameObject() {
     QCOMPARE(usage->usage().usedBytes, data.size()); // one object, counted once
 }
 
-void TestLocalProvider::statAndNotFound() {
+void TestLocalProvider::statAndNotFound()
+{
     const QByteArray data = test::pseudoRandomBytes(123457, 6);
     const QString id = store(*m_p, data);
     std::unique_ptr<ProviderJob> stat(m_p->stat(id));
@@ -545,7 +580,8 @@ void TestLocalProvider::statAndNotFound() {
     QCOMPARE(error.kind, Error::Kind::NotFound);
 }
 
-void TestLocalProvider::removeObjects() {
+void TestLocalProvider::removeObjects()
+{
     const QByteArray a = test::pseudoRandomBytes(5000, 7), b = test::pseudoRandomBytes(7000, 8);
     const QString idA = store(*m_p, a), idB = store(*m_p, b);
     std::unique_ptr<ProviderJob> usage(m_p->usage());
@@ -572,7 +608,8 @@ void TestLocalProvider::removeObjects() {
     QCOMPARE(usage->usage().usedBytes, qint64(7000));
 }
 
-void TestLocalProvider::listReturnsExactlyTheObjects() {
+void TestLocalProvider::listReturnsExactlyTheObjects()
+{
     std::unique_ptr<ProviderJob> list(m_p->list());
     RUN_JOB(list.get());
     QVERIFY(list->error().ok());
@@ -605,7 +642,8 @@ void TestLocalProvider::listReturnsExactlyTheObjects() {
     QCOMPARE(got, expected);
 }
 
-void TestLocalProvider::usageCountsObjectsOnly() {
+void TestLocalProvider::usageCountsObjectsOnly()
+{
     const QByteArray a = test::pseudoRandomBytes(40000, 9);
     store(*m_p, a);
     // A temporary left by a crash, and a stray file: neither is stored data.
@@ -623,7 +661,8 @@ void TestLocalProvider::usageCountsObjectsOnly() {
     QVERIFY(usage->usage().availableBytes > 0);
 }
 
-void TestLocalProvider::quotaIsEnforced() {
+void TestLocalProvider::quotaIsEnforced()
+{
     auto p = makeProvider({3 * MiB, false, 4});
     const QByteArray a = test::pseudoRandomBytes(2 * MiB, 10),
                      b = test::pseudoRandomBytes(2 * MiB, 11);
@@ -653,7 +692,8 @@ void TestLocalProvider::quotaIsEnforced() {
             QDir(tmpDir()).isEmpty(QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot));
 }
 
-void TestLocalProvider::quotaHoldsUnderConcurrentPuts() {
+void TestLocalProvider::quotaHoldsUnderConcurrentPuts()
+{
     // 16 puts at once into room for 8: the quota check and the write are far apart in time
     // (slow sources), so a check that does not reserve lets them all in.
     constexpr qint64 Size = 256 * KiB;
@@ -687,7 +727,8 @@ void TestLocalProvider::quotaHoldsUnderConcurrentPuts() {
     QCOMPARE(usage->usage().usedBytes, 8 * Size);
 }
 
-void TestLocalProvider::vanishedRootIsFatalAndNotRecreated() {
+void TestLocalProvider::vanishedRootIsFatalAndNotRecreated()
+{
     const QByteArray data = test::pseudoRandomBytes(1000, 13);
     const QString id = store(*m_p, data);
     QVERIFY(QDir(m_root).removeRecursively());
@@ -711,7 +752,8 @@ void TestLocalProvider::vanishedRootIsFatalAndNotRecreated() {
     QCOMPARE(sink.bytes(), QByteArray());
 }
 
-void TestLocalProvider::invalidLocatorsAreRefused_data() {
+void TestLocalProvider::invalidLocatorsAreRefused_data()
+{
     QTest::addColumn<QString>("locator");
     const QString good = cid::ofData(QByteArray("x"));
     QTest::newRow("traversal") << QStringLiteral("../../etc/passwd");
@@ -725,7 +767,8 @@ void TestLocalProvider::invalidLocatorsAreRefused_data() {
     QTest::newRow("temporary name") << good + QStringLiteral(".a1b2c3");
 }
 
-void TestLocalProvider::invalidLocatorsAreRefused() {
+void TestLocalProvider::invalidLocatorsAreRefused()
+{
     QFETCH(QString, locator);
     // A real file where a traversal would land, to show it is neither read nor removed.
     const QString victim = m_dir->filePath(QStringLiteral("victim"));
@@ -746,7 +789,8 @@ void TestLocalProvider::invalidLocatorsAreRefused() {
     QCOMPARE(filesUnder(m_dir->path()), QStringList{QStringLiteral("victim")});
 }
 
-void TestLocalProvider::finishedIsNeverSynchronous() {
+void TestLocalProvider::finishedIsNeverSynchronous()
+{
     // Every kind of job, on success and on the fastest failure paths; RUN_JOB checks the count
     // right after start().
     const QByteArray data("tiny");
@@ -776,7 +820,8 @@ void TestLocalProvider::finishedIsNeverSynchronous() {
     QCOMPARE(sink.bytes(), data);
 }
 
-void TestLocalProvider::abortDuringGet() {
+void TestLocalProvider::abortDuringGet()
+{
     const QByteArray data = test::pseudoRandomBytes(8 * MiB, 14);
     const QString id = store(*m_p, data);
     GateSink sink;
@@ -800,7 +845,8 @@ void TestLocalProvider::abortDuringGet() {
     QCOMPARE(finished.count(), 1);
 }
 
-void TestLocalProvider::abortBeforeStartAndAfterFinish() {
+void TestLocalProvider::abortBeforeStartAndAfterFinish()
+{
     const QByteArray data = test::pseudoRandomBytes(1000, 15);
     const QString id = cid::ofData(data);
     std::unique_ptr<ProviderJob> job(m_p->put(id, bufferOf(data), data.size()));
@@ -815,7 +861,8 @@ void TestLocalProvider::abortBeforeStartAndAfterFinish() {
     QVERIFY(!QFileInfo::exists(LocalProvider::objectPath(m_root, id))); // never ran
 }
 
-void TestLocalProvider::startingTwiceRunsOnce() {
+void TestLocalProvider::startingTwiceRunsOnce()
+{
     const QByteArray data = test::pseudoRandomBytes(3 * MiB, 16);
     const QString id = cid::ofData(data);
     std::unique_ptr<ProviderJob> job(m_p->put(id, bufferOf(data), data.size()));
@@ -830,7 +877,8 @@ void TestLocalProvider::startingTwiceRunsOnce() {
     QVERIFY(fetch(*m_p, id) == data);
 }
 
-void TestLocalProvider::destroyingAJobMidTransfer() {
+void TestLocalProvider::destroyingAJobMidTransfer()
+{
     // A put: the worker is reading a slow source when the job goes.
     const QString id = cid::ofData(QByteArray("slow"));
     auto source = std::make_unique<ScriptedSource>(256 * MiB, ScriptedSource::Ending::Eof, 2);
@@ -859,7 +907,8 @@ void TestLocalProvider::destroyingAJobMidTransfer() {
     QVERIFY(fetch(*m_p, big) == data);
 }
 
-void TestLocalProvider::destroyingTheProviderMidTransfer() {
+void TestLocalProvider::destroyingTheProviderMidTransfer()
+{
     // The provider goes while its jobs run (the application quits mid-float). It must stop the
     // work rather than finish it, and leave no object or temporary behind.
     const QString id = cid::ofData(QByteArray("abandoned"));
@@ -875,7 +924,8 @@ void TestLocalProvider::destroyingTheProviderMidTransfer() {
     QCOMPARE(filesUnder(m_root), QStringList());
 }
 
-void TestLocalProvider::probeSucceeds() {
+void TestLocalProvider::probeSucceeds()
+{
     ProviderProbe probe(m_p.get());
     QSignalSpy finished(&probe, &ProviderProbe::finished);
     probe.start();
@@ -890,7 +940,8 @@ void TestLocalProvider::probeSucceeds() {
     QCOMPARE(filesUnder(m_root), QStringList());
 }
 
-void TestLocalProvider::probeNamesTheFailingStep() {
+void TestLocalProvider::probeNamesTheFailingStep()
+{
     QVERIFY(QDir(m_root).removeRecursively());
     ProviderProbe probe(m_p.get());
     QSignalSpy finished(&probe, &ProviderProbe::finished);
@@ -913,7 +964,8 @@ void TestLocalProvider::probeNamesTheFailingStep() {
     QTest::qWait(50);
 }
 
-void TestLocalProvider::factory() {
+void TestLocalProvider::factory()
+{
     ProviderFactory factory;
     QVERIFY(factory.kinds().contains(QStringLiteral("local")));
     ProviderRecord r;
@@ -962,7 +1014,8 @@ void TestLocalProvider::factory() {
     QVERIFY(factory.create(mirror, &error));
 }
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv)
+{
     if (argc >= 2 && qstrcmp(argv[1], "--child-put") == 0)
         return childPut(argc, argv);
     QCoreApplication app(argc, argv);

@@ -28,11 +28,13 @@ namespace {
 
 const QString Source = QStringLiteral("/models/source");
 
-QString cidOf(const char* seed) {
+QString cidOf(const char* seed)
+{
     return cid::ofData(QByteArray(seed));
 }
 
-QByteArray fileBytes(const QString& path) {
+QByteArray fileBytes(const QString& path)
+{
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly))
         return {};
@@ -40,22 +42,26 @@ QByteArray fileBytes(const QString& path) {
 }
 
 // A plain SQLite connection to the registry's file, independent of the Registry class.
-class Side final {
+class Side final
+{
     Q_DISABLE_COPY_MOVE(Side)
 
 public:
     explicit Side(const QString& path)
-        : m_name(QStringLiteral("side-%1").arg(s_counter.fetchAndAddRelaxed(1))) {
+        : m_name(QStringLiteral("side-%1").arg(s_counter.fetchAndAddRelaxed(1)))
+    {
         QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_name);
         db.setDatabaseName(path);
         m_open = db.open();
     }
-    ~Side() {
+    ~Side()
+    {
         QSqlDatabase::database(m_name, false).close();
         QSqlDatabase::removeDatabase(m_name);
     }
     bool isOpen() const { return m_open; }
-    bool exec(const QString& sql) {
+    bool exec(const QString& sql)
+    {
         QSqlQuery q(QSqlDatabase::database(m_name, false));
         const bool ok = q.exec(sql);
         if (!ok)
@@ -63,13 +69,15 @@ public:
         return ok;
     }
     // The first column of the first row; invalid when there is no row or on error.
-    QVariant scalar(const QString& sql) {
+    QVariant scalar(const QString& sql)
+    {
         QSqlQuery q(QSqlDatabase::database(m_name, false));
         if (!q.exec(sql) || !q.next())
             return {};
         return q.value(0);
     }
-    qint64 count(const QString& table) {
+    qint64 count(const QString& table)
+    {
         return scalar(QStringLiteral("SELECT COUNT(*) FROM ") + table).toLongLong();
     }
 
@@ -79,7 +87,8 @@ private:
     bool m_open = false;
 };
 
-ProviderRecord providerRecord(const QString& name, const QString& kind = QStringLiteral("local")) {
+ProviderRecord providerRecord(const QString& name, const QString& kind = QStringLiteral("local"))
+{
     ProviderRecord r;
     r.kind = kind;
     r.name = name;
@@ -88,17 +97,20 @@ ProviderRecord providerRecord(const QString& name, const QString& kind = QString
     return r;
 }
 
-FileChunk chunk(int index, qint64 offset, qint64 size, const QString& cid) {
+FileChunk chunk(int index, qint64 offset, qint64 size, const QString& cid)
+{
     return FileChunk{index, offset, size, cid};
 }
 
-Placement placement(const QString& cid, qint64 provider, PlacementState state) {
+Placement placement(const QString& cid, qint64 provider, PlacementState state)
+{
     return Placement{cid, provider, cid, state, {}};
 }
 
 } // namespace
 
-class TestRegistry final : public QObject {
+class TestRegistry final : public QObject
+{
     Q_OBJECT
 
 private Q_SLOTS:
@@ -163,7 +175,8 @@ private:
     QString m_a, m_b, m_c, m_d;
 };
 
-std::unique_ptr<Registry> TestRegistry::openRegistry(const QString& path) {
+std::unique_ptr<Registry> TestRegistry::openRegistry(const QString& path)
+{
     QString error;
     auto r = Registry::open(path.isEmpty() ? dbPath() : path, &error);
     if (!r)
@@ -171,19 +184,22 @@ std::unique_ptr<Registry> TestRegistry::openRegistry(const QString& path) {
     return r;
 }
 
-void TestRegistry::init() {
+void TestRegistry::init()
+{
     m_dir = std::make_unique<QTemporaryDir>();
     QVERIFY(m_dir->isValid());
     m_r = openRegistry();
     QVERIFY(m_r);
 }
 
-void TestRegistry::cleanup() {
+void TestRegistry::cleanup()
+{
     m_r.reset();
     m_dir.reset();
 }
 
-void TestRegistry::buildVault(Registry& r) {
+void TestRegistry::buildVault(Registry& r)
+{
     // M1 / f1 (30 bytes): A B C        M2 / f2 (20 bytes): A D
     // placements: A@P1 stored, A@P2 stored, B@P1 stored, B@P2 pending, C@P1 missing,
     //             D@P2 corrupt
@@ -215,7 +231,8 @@ void TestRegistry::buildVault(Registry& r) {
 
 // ------------------------------------------------------------------------- schema, migrations
 
-void TestRegistry::freshRegistryIsAtLatestSchemaInWalMode() {
+void TestRegistry::freshRegistryIsAtLatestSchemaInWalMode()
+{
     QVERIFY(migrations::latestVersion() >= 1);
     QCOMPARE(m_r->schemaVersion(), migrations::latestVersion());
     Side side(dbPath());
@@ -235,7 +252,8 @@ void TestRegistry::freshRegistryIsAtLatestSchemaInWalMode() {
     }
 }
 
-void TestRegistry::foreignKeysAreEnforced() {
+void TestRegistry::foreignKeysAreEnforced()
+{
     // foreign_keys is a per-connection setting, so a second connection cannot see it; what the
     // registry's own connection enforces shows in what it refuses.
     const QString a = cidOf("A");
@@ -260,7 +278,8 @@ void TestRegistry::foreignKeysAreEnforced() {
     QCOMPARE(side.count(QStringLiteral("placements")), qint64(1));
 }
 
-void TestRegistry::reopenKeepsDataWithoutRerunningMigrations() {
+void TestRegistry::reopenKeepsDataWithoutRerunningMigrations()
+{
     QVERIFY(m_r->setSetting(QStringLiteral("replication"), QStringLiteral("3")));
     QVERIFY(m_r->addProvider(providerRecord(QStringLiteral("disk"))));
     QVERIFY(m_r->createModel(QStringLiteral("llama"), QStringLiteral("hf://llama")));
@@ -286,7 +305,8 @@ void TestRegistry::reopenKeepsDataWithoutRerunningMigrations() {
     QCOMPARE(side.count(QStringLiteral("schema_version")), qint64(1));
 }
 
-void TestRegistry::newerSchemaIsRefusedAndLeftUntouched() {
+void TestRegistry::newerSchemaIsRefusedAndLeftUntouched()
+{
     QVERIFY(m_r->addProvider(providerRecord(QStringLiteral("disk"))));
     m_r.reset();
     const int newer = migrations::latestVersion() + 1;
@@ -312,7 +332,8 @@ void TestRegistry::newerSchemaIsRefusedAndLeftUntouched() {
     QCOMPARE(side.count(QStringLiteral("providers")), qint64(1));
 }
 
-void TestRegistry::newerSchemaInRollbackModeIsLeftUntouched() {
+void TestRegistry::newerSchemaInRollbackModeIsLeftUntouched()
+{
     // A vault from a future version that does not use WAL: opening it must not even switch its
     // journal mode (which rewrites the file header).
     const QString path = m_dir->filePath(QStringLiteral("future.sqlite"));
@@ -340,7 +361,8 @@ void TestRegistry::newerSchemaInRollbackModeIsLeftUntouched() {
     QCOMPARE(side.scalar(QStringLiteral("SELECT COUNT(*) FROM sqlite_master")).toInt(), 2);
 }
 
-void TestRegistry::migratesAnEmptyFileFromVersionZero() {
+void TestRegistry::migratesAnEmptyFileFromVersionZero()
+{
     const QString path = m_dir->filePath(QStringLiteral("empty.sqlite"));
     {
         QFile f(path);
@@ -356,7 +378,8 @@ void TestRegistry::migratesAnEmptyFileFromVersionZero() {
     QCOMPARE(side.count(QStringLiteral("providers")), qint64(1));
 }
 
-void TestRegistry::migratesAnExplicitVersionZero() {
+void TestRegistry::migratesAnExplicitVersionZero()
+{
     const QString path = m_dir->filePath(QStringLiteral("zero.sqlite"));
     {
         Side side(path);
@@ -371,7 +394,8 @@ void TestRegistry::migratesAnExplicitVersionZero() {
     QCOMPARE(side.count(QStringLiteral("schema_version")), qint64(1)); // updated, not appended
 }
 
-void TestRegistry::migrationIsForwardOnlyAndIdempotent() {
+void TestRegistry::migrationIsForwardOnlyAndIdempotent()
+{
     // migrate() on its own, on a connection of our own.
     const QString path = m_dir->filePath(QStringLiteral("direct.sqlite"));
     const QString name = QStringLiteral("direct-migrate");
@@ -406,7 +430,8 @@ void TestRegistry::migrationIsForwardOnlyAndIdempotent() {
     QSqlDatabase::removeDatabase(name);
 }
 
-void TestRegistry::failedMigrationLeavesNothingBehind() {
+void TestRegistry::failedMigrationLeavesNothingBehind()
+{
     // A database in the way of the first step (a "jobs" table of another shape): the step fails
     // at its last statement, and everything before it must be rolled back with it.
     const QString path = m_dir->filePath(QStringLiteral("clash.sqlite"));
@@ -428,7 +453,8 @@ void TestRegistry::failedMigrationLeavesNothingBehind() {
         0);
 }
 
-void TestRegistry::notADatabaseIsRefused() {
+void TestRegistry::notADatabaseIsRefused()
+{
     const QString path = m_dir->filePath(QStringLiteral("notes.txt"));
     const QByteArray text(8192, 'x');
     {
@@ -444,7 +470,8 @@ void TestRegistry::notADatabaseIsRefused() {
 
 // ------------------------------------------------------------------------ settings, providers
 
-void TestRegistry::emptyStringsAreStored() {
+void TestRegistry::emptyStringsAreStored()
+{
     // A null QString binds as SQL NULL; every text column is NOT NULL. Leaving out a model's
     // source, a job's error or a setting's value must still store an empty text.
     const auto m = m_r->createModel(QStringLiteral("no source"), QString());
@@ -466,7 +493,8 @@ void TestRegistry::emptyStringsAreStored() {
     QVERIFY2(m_r->addProvider(bare), qPrintable(m_r->lastError()));
 }
 
-void TestRegistry::settings() {
+void TestRegistry::settings()
+{
     QCOMPARE(m_r->setting(QStringLiteral("missing")), QString());
     QCOMPARE(m_r->setting(QStringLiteral("missing"), QStringLiteral("dflt")),
              QStringLiteral("dflt"));
@@ -480,7 +508,8 @@ void TestRegistry::settings() {
     QCOMPARE(side.count(QStringLiteral("vault_settings")), qint64(2));
 }
 
-void TestRegistry::providers() {
+void TestRegistry::providers()
+{
     QVERIFY(m_r->providers().isEmpty());
     ProviderRecord a = providerRecord(QStringLiteral("laptop disk"));
     a.settings.insert(QStringLiteral("sync"), true);
@@ -524,7 +553,8 @@ void TestRegistry::providers() {
     QCOMPARE(m_r->provider(*idA)->usedBytes, qint64(0));
 }
 
-void TestRegistry::duplicateProviderNameIsRefused() {
+void TestRegistry::duplicateProviderNameIsRefused()
+{
     QVERIFY(m_r->addProvider(providerRecord(QStringLiteral("disk"))));
     QVERIFY(m_r->lastError().isEmpty());
     QVERIFY(!m_r->addProvider(providerRecord(QStringLiteral("disk"), QStringLiteral("s3"))));
@@ -533,7 +563,8 @@ void TestRegistry::duplicateProviderNameIsRefused() {
     QCOMPARE(m_r->providers().first().kind, QStringLiteral("local"));
 }
 
-void TestRegistry::removeProviderCascadesPlacements() {
+void TestRegistry::removeProviderCascadesPlacements()
+{
     buildVault(*m_r);
     Side side(dbPath());
     QCOMPARE(side.count(QStringLiteral("placements")), qint64(6));
@@ -555,7 +586,8 @@ void TestRegistry::removeProviderCascadesPlacements() {
 
 // ------------------------------------------------------------------------------------- models
 
-void TestRegistry::models() {
+void TestRegistry::models()
+{
     const auto b = m_r->createModel(QStringLiteral("beta"), QStringLiteral("hf://b"));
     const auto a = m_r->createModel(QStringLiteral("alpha"), QStringLiteral("/models/a"));
     QVERIFY(a && b && *a != *b);
@@ -577,7 +609,8 @@ void TestRegistry::models() {
     QCOMPARE(m_r->model(*b)->state, ModelRecord::State::Incomplete);
 }
 
-void TestRegistry::removeModelCascadesButKeepsChunks() {
+void TestRegistry::removeModelCascadesButKeepsChunks()
+{
     buildVault(*m_r);
     Side side(dbPath());
     QVERIFY(m_r->orphanChunks().isEmpty());
@@ -595,7 +628,8 @@ void TestRegistry::removeModelCascadesButKeepsChunks() {
     QCOMPARE(m_r->fileChunks(m_f2).size(), 2);
 }
 
-void TestRegistry::removeChunkRefusesAChunkInUse() {
+void TestRegistry::removeChunkRefusesAChunkInUse()
+{
     buildVault(*m_r);
     Side side(dbPath());
     QVERIFY(!m_r->removeChunk(m_a));
@@ -612,7 +646,8 @@ void TestRegistry::removeChunkRefusesAChunkInUse() {
 
 // -------------------------------------------------------------------------------------- files
 
-void TestRegistry::beginFileResetsAnIncompleteFile() {
+void TestRegistry::beginFileResetsAnIncompleteFile()
+{
     const qint64 m = m_r->createModel(QStringLiteral("m"), Source).value_or(0);
     const auto f = m_r->beginFile(m, QStringLiteral("dir/w.bin"), 20, QStringLiteral("fixed:10"));
     QVERIFY(f);
@@ -633,7 +668,8 @@ void TestRegistry::beginFileResetsAnIncompleteFile() {
     QVERIFY(m_r->completeFile(*f, QByteArray(64, 'c'), {}));
 }
 
-void TestRegistry::beginFileRefusesACompleteFile() {
+void TestRegistry::beginFileRefusesACompleteFile()
+{
     const qint64 m = m_r->createModel(QStringLiteral("m"), Source).value_or(0);
     const auto f = m_r->beginFile(m, QStringLiteral("w.bin"), 10, QStringLiteral("fixed"));
     QVERIFY(f);
@@ -653,7 +689,8 @@ void TestRegistry::beginFileRefusesACompleteFile() {
     QVERIFY(m_r->beginFile(m2, QStringLiteral("w.bin"), 99, QStringLiteral("other")));
 }
 
-void TestRegistry::appendChunksStoresASharedChunkOnce() {
+void TestRegistry::appendChunksStoresASharedChunkOnce()
+{
     buildVault(*m_r);
     Side side(dbPath());
     QCOMPARE(side.count(QStringLiteral("chunks")), qint64(4)); // A once, though used twice
@@ -677,7 +714,8 @@ void TestRegistry::appendChunksStoresASharedChunkOnce() {
     QCOMPARE(manifest.at(3).cid, m_b);
 }
 
-void TestRegistry::appendChunksIsAllOrNothing() {
+void TestRegistry::appendChunksIsAllOrNothing()
+{
     const qint64 m = m_r->createModel(QStringLiteral("m"), Source).value_or(0);
     const qint64 f =
         m_r->beginFile(m, QStringLiteral("w"), 40, QStringLiteral("fixed")).value_or(0);
@@ -700,7 +738,8 @@ void TestRegistry::appendChunksIsAllOrNothing() {
     QCOMPARE(side.count(QStringLiteral("chunks")), qint64(2));
 }
 
-void TestRegistry::appendChunksRefusesAConflictingChunkSize() {
+void TestRegistry::appendChunksRefusesAConflictingChunkSize()
+{
     // A CID names its bytes, so one CID with two sizes is a bug upstream; recording it would
     // give the second file a manifest that does not describe it.
     const qint64 m = m_r->createModel(QStringLiteral("m"), Source).value_or(0);
@@ -714,7 +753,8 @@ void TestRegistry::appendChunksRefusesAConflictingChunkSize() {
     QVERIFY(m_r->fileChunks(f2).isEmpty());
 }
 
-void TestRegistry::appendChunksRefusesACompleteFile() {
+void TestRegistry::appendChunksRefusesACompleteFile()
+{
     const qint64 m = m_r->createModel(QStringLiteral("m"), Source).value_or(0);
     const qint64 f =
         m_r->beginFile(m, QStringLiteral("a"), 10, QStringLiteral("fixed")).value_or(0);
@@ -726,7 +766,8 @@ void TestRegistry::appendChunksRefusesACompleteFile() {
     QCOMPARE(side.count(QStringLiteral("chunks")), qint64(1));
 }
 
-void TestRegistry::completeFileRequiresAManifestThatTiles_data() {
+void TestRegistry::completeFileRequiresAManifestThatTiles_data()
+{
     QTest::addColumn<qint64>("size");
     QTest::addColumn<QList<FileChunk>>("manifest");
     QTest::addColumn<bool>("accepted");
@@ -761,7 +802,8 @@ void TestRegistry::completeFileRequiresAManifestThatTiles_data() {
         << qint64(15) << QList<FileChunk>{chunk(0, 5, 10, a), chunk(1, 0, 5, c)} << false;
 }
 
-void TestRegistry::completeFileRequiresAManifestThatTiles() {
+void TestRegistry::completeFileRequiresAManifestThatTiles()
+{
     QFETCH(qint64, size);
     QFETCH(QList<FileChunk>, manifest);
     QFETCH(bool, accepted);
@@ -782,7 +824,8 @@ void TestRegistry::completeFileRequiresAManifestThatTiles() {
     }
 }
 
-void TestRegistry::completeFileAcceptsAnEmptyFile() {
+void TestRegistry::completeFileAcceptsAnEmptyFile()
+{
     const qint64 m = m_r->createModel(QStringLiteral("m"), Source).value_or(0);
     const qint64 f = m_r->beginFile(m, QStringLiteral("empty"), 0, QStringLiteral("x")).value_or(0);
     QVERIFY(f > 0);
@@ -795,7 +838,8 @@ void TestRegistry::completeFileAcceptsAnEmptyFile() {
 
 // --------------------------------------------------------------------------------- placements
 
-void TestRegistry::recordPlacementUpserts() {
+void TestRegistry::recordPlacementUpserts()
+{
     buildVault(*m_r);
     Side side(dbPath());
     Placement p{m_c, m_p1, QStringLiteral("new-locator"), PlacementState::Stored,
@@ -819,7 +863,8 @@ void TestRegistry::recordPlacementUpserts() {
     QCOMPARE(m_r->placements(m_c).size(), 1);
 }
 
-void TestRegistry::setPlacementState() {
+void TestRegistry::setPlacementState()
+{
     buildVault(*m_r);
     QVERIFY(!m_r->placements(m_c).first().verifiedAt.isValid());
     QVERIFY(m_r->setPlacementState(m_c, m_p1, PlacementState::Corrupt));
@@ -837,7 +882,8 @@ void TestRegistry::setPlacementState() {
         QCOMPARE(q.state, PlacementState::Stored);
 }
 
-void TestRegistry::placementsOfModelAndChunkModelCounts() {
+void TestRegistry::placementsOfModelAndChunkModelCounts()
+{
     buildVault(*m_r);
     const auto of1 = m_r->placementsOfModel(m_m1);
     QCOMPARE(of1.size(), 3);
@@ -866,7 +912,8 @@ void TestRegistry::placementsOfModelAndChunkModelCounts() {
     QCOMPARE(m_r->chunkModelCounts(m_m2).value(m_d), 1);
 }
 
-void TestRegistry::statsOnAHandBuiltVault() {
+void TestRegistry::statsOnAHandBuiltVault()
+{
     const VaultStats empty = m_r->stats();
     QCOMPARE(empty.models, 0);
     QCOMPARE(empty.storedBytes, qint64(0));
@@ -886,7 +933,8 @@ void TestRegistry::statsOnAHandBuiltVault() {
     QCOMPARE(byProvider.value(m_p2), qint64(10));
 }
 
-void TestRegistry::jobs() {
+void TestRegistry::jobs()
+{
     const QJsonObject payload{{QStringLiteral("model"), QStringLiteral("m")},
                               {QStringLiteral("files"), QJsonArray{1, 2, 3}}};
     const auto j1 = m_r->addJob(QStringLiteral("float"), payload);
@@ -913,7 +961,8 @@ void TestRegistry::jobs() {
 
 // ------------------------------------------------------------------ connections, transactions
 
-void TestRegistry::twoInstancesSeeEachOthersCommits() {
+void TestRegistry::twoInstancesSeeEachOthersCommits()
+{
     auto other = openRegistry();
     QVERIFY(other);
     QVERIFY(m_r->addProvider(providerRecord(QStringLiteral("from-one"))));
@@ -930,7 +979,8 @@ void TestRegistry::twoInstancesSeeEachOthersCommits() {
     QVERIFY(other->modelByName(QStringLiteral("pending")));
 }
 
-void TestRegistry::nestedTransactionFailureRollsBackEverything() {
+void TestRegistry::nestedTransactionFailureRollsBackEverything()
+{
     // The inner failure is ignored by the outer work, which returns true: the inner part cannot
     // be undone on its own once joined, so the whole transaction must roll back.
     bool innerResult = true;
@@ -968,7 +1018,8 @@ void TestRegistry::nestedTransactionFailureRollsBackEverything() {
     QCOMPARE(side.count(QStringLiteral("providers")), qint64(3));
 }
 
-void TestRegistry::nestedRegistryCallFailureRollsBackEverything() {
+void TestRegistry::nestedRegistryCallFailureRollsBackEverything()
+{
     const qint64 m = m_r->createModel(QStringLiteral("m"), Source).value_or(0);
     const qint64 f = m_r->beginFile(m, QStringLiteral("w"), 20, QStringLiteral("x")).value_or(0);
     QVERIFY(f > 0);
@@ -990,10 +1041,12 @@ void TestRegistry::nestedRegistryCallFailureRollsBackEverything() {
 
 namespace {
 // Runs `work` on a new thread with a registry of its own on `path`; returns its result.
-class RegistryThread final {
+class RegistryThread final
+{
 public:
     RegistryThread(const QString& path, std::function<bool(Registry&, QString*)> work,
-                   QSemaphore* start = nullptr) {
+                   QSemaphore* start = nullptr)
+    {
         m_thread.reset(QThread::create([this, path, work, start] {
             if (start)
                 start->acquire();
@@ -1018,7 +1071,8 @@ private:
 };
 } // namespace
 
-void TestRegistry::concurrentReadThenWriteTransactions() {
+void TestRegistry::concurrentReadThenWriteTransactions()
+{
     // Every thread has its own connection (as documented). Transactions that read before they
     // write (beginFile, completeFile, removeChunk) must wait for each other rather than fail
     // with "database is locked" when another connection committed in between.
@@ -1057,7 +1111,8 @@ void TestRegistry::concurrentReadThenWriteTransactions() {
     QCOMPARE(m_r->stats().files, Threads * Files);
 }
 
-void TestRegistry::concurrentFirstOpen() {
+void TestRegistry::concurrentFirstOpen()
+{
     // The CLI and the GUI opening a new vault at the same moment both migrate it, or one waits
     // for the other; neither fails.
     for (int round = 0; round < 30; ++round) {
@@ -1085,7 +1140,8 @@ void TestRegistry::concurrentFirstOpen() {
 
 // ---------------------------------------------------------------------------------- summaries
 
-void TestRegistry::summaryHealth() {
+void TestRegistry::summaryHealth()
+{
     buildVault(*m_r);
     auto summary = [&](qint64 model, int wanted) {
         return summarizeModel(*m_r, *m_r->model(model), wanted).health(wanted);
@@ -1119,7 +1175,8 @@ void TestRegistry::summaryHealth() {
     QCOMPARE(summary(e, 2), QStringLiteral("healthy"));
 }
 
-void TestRegistry::summaryNumbers() {
+void TestRegistry::summaryNumbers()
+{
     buildVault(*m_r);
     // A second file in M1 that repeats B twice.
     const qint64 f3 =

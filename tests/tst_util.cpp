@@ -12,7 +12,8 @@
 
 using namespace mf;
 
-class TestUtil final : public QObject {
+class TestUtil final : public QObject
+{
     Q_OBJECT
 
 private Q_SLOTS:
@@ -47,7 +48,8 @@ private Q_SLOTS:
 
 // ---------------------------------------------------------------------------------------- units
 
-void TestUtil::formatBytes_data() {
+void TestUtil::formatBytes_data()
+{
     QTest::addColumn<qint64>("bytes");
     QTest::addColumn<QString>("text");
     QTest::newRow("zero") << qint64(0) << QStringLiteral("0 B");
@@ -71,13 +73,15 @@ void TestUtil::formatBytes_data() {
         << qint64(1024LL * 1024 * 1024 - 1) << QStringLiteral("1.00 GiB");
 }
 
-void TestUtil::formatBytes() {
+void TestUtil::formatBytes()
+{
     QFETCH(qint64, bytes);
     QFETCH(QString, text);
     QCOMPARE(units::formatBytes(bytes), text);
 }
 
-void TestUtil::formatRate_data() {
+void TestUtil::formatRate_data()
+{
     QTest::addColumn<double>("rate");
     QTest::addColumn<QString>("text");
     QTest::newRow("zero") << 0.0 << QStringLiteral("0.0 B/s");
@@ -96,13 +100,15 @@ void TestUtil::formatRate_data() {
     QTest::newRow("negative") << -100.0 << QString();
 }
 
-void TestUtil::formatRate() {
+void TestUtil::formatRate()
+{
     QFETCH(double, rate);
     QFETCH(QString, text);
     QCOMPARE(units::formatRate(rate), text);
 }
 
-void TestUtil::formatDuration_data() {
+void TestUtil::formatDuration_data()
+{
     QTest::addColumn<qint64>("seconds");
     QTest::addColumn<QString>("text");
     QTest::newRow("unknown") << qint64(-1) << QString();
@@ -116,13 +122,15 @@ void TestUtil::formatDuration_data() {
     QTest::newRow("100 h") << qint64(360000 + 61) << QStringLiteral("100:01:01");
 }
 
-void TestUtil::formatDuration() {
+void TestUtil::formatDuration()
+{
     QFETCH(qint64, seconds);
     QFETCH(QString, text);
     QCOMPARE(units::formatDuration(seconds), text);
 }
 
-void TestUtil::parseBytes_data() {
+void TestUtil::parseBytes_data()
+{
     QTest::addColumn<QString>("text");
     QTest::addColumn<qint64>("bytes");
     QTest::newRow("plain") << QStringLiteral("4096") << qint64(4096);
@@ -139,7 +147,8 @@ void TestUtil::parseBytes_data() {
     QTest::newRow("fraction of a unit rounds") << QStringLiteral("0.001K") << qint64(1);
 }
 
-void TestUtil::parseBytes() {
+void TestUtil::parseBytes()
+{
     QFETCH(QString, text);
     QFETCH(qint64, bytes);
     const auto parsed = units::parseBytes(text);
@@ -147,7 +156,8 @@ void TestUtil::parseBytes() {
     QCOMPARE(*parsed, bytes);
 }
 
-void TestUtil::parseBytesRejects_data() {
+void TestUtil::parseBytesRejects_data()
+{
     QTest::addColumn<QString>("text");
     QTest::newRow("empty") << QString();
     QTest::newRow("blank") << QStringLiteral("   ");
@@ -174,14 +184,16 @@ void TestUtil::parseBytesRejects_data() {
     QTest::newRow("trailing junk") << QStringLiteral("8M!");
 }
 
-void TestUtil::parseBytesRejects() {
+void TestUtil::parseBytesRejects()
+{
     QFETCH(QString, text);
     const auto parsed = units::parseBytes(text);
     QVERIFY2(!parsed.has_value(),
              qPrintable(QStringLiteral("“%1” parsed as %2").arg(text).arg(parsed.value_or(-1))));
 }
 
-void TestUtil::parseBytesRoundTripsFormatBytes() {
+void TestUtil::parseBytesRoundTripsFormatBytes()
+{
     // What formatBytes prints for an exact multiple must parse back to the same number, so a
     // value shown in the GUI can be pasted into the CLI.
     for (const qint64 bytes : {qint64(0), qint64(512), qint64(3) << 10, qint64(8) << 20,
@@ -199,7 +211,8 @@ namespace {
 // Feeds `meter` at `bytesPerSecond` from `fromMs` to `toMs` in `stepMs` steps; returns the
 // cumulative bytes at the end.
 qint64 feed(ProgressMeter& meter, qint64 done, double bytesPerSecond, qint64 fromMs, qint64 toMs,
-            qint64 stepMs) {
+            qint64 stepMs)
+{
     for (qint64 t = fromMs + stepMs; t <= toMs; t += stepMs) {
         done += qint64(bytesPerSecond * double(stepMs) / 1000.0);
         meter.update(done, t);
@@ -208,7 +221,8 @@ qint64 feed(ProgressMeter& meter, qint64 done, double bytesPerSecond, qint64 fro
 }
 } // namespace
 
-void TestUtil::meterRateConvergesForSteadyFeed() {
+void TestUtil::meterRateConvergesForSteadyFeed()
+{
     ProgressMeter meter;
     meter.setTotal(qint64(1) << 40);
     meter.update(0, 10000);
@@ -226,7 +240,8 @@ void TestUtil::meterRateConvergesForSteadyFeed() {
              qPrintable(QString::number(meter.bytesPerSecond())));
 }
 
-void TestUtil::meterRateFollowsAChange() {
+void TestUtil::meterRateFollowsAChange()
+{
     ProgressMeter meter;
     meter.setTotal(qint64(1) << 40);
     meter.update(0, 0);
@@ -242,7 +257,8 @@ void TestUtil::meterRateFollowsAChange() {
     QVERIFY(meter.bytesPerSecond() > 2e6);
 }
 
-void TestUtil::meterNoEtaBeforeTrustworthy() {
+void TestUtil::meterNoEtaBeforeTrustworthy()
+{
     ProgressMeter meter;
     meter.setTotal(100'000'000);
     QCOMPARE(meter.etaSeconds(), qint64(-1));
@@ -263,7 +279,8 @@ void TestUtil::meterNoEtaBeforeTrustworthy() {
     QVERIFY(meter.etaSeconds() >= 0);
 }
 
-void TestUtil::meterNoEtaWithoutTotalOrProgress() {
+void TestUtil::meterNoEtaWithoutTotalOrProgress()
+{
     ProgressMeter unknownTotal;
     unknownTotal.update(0, 0);
     feed(unknownTotal, 0, 1e6, 0, 10000, 100);
@@ -278,7 +295,8 @@ void TestUtil::meterNoEtaWithoutTotalOrProgress() {
     QCOMPARE(stuck.etaSeconds(), qint64(-1));
 }
 
-void TestUtil::meterEtaForSteadyRate() {
+void TestUtil::meterEtaForSteadyRate()
+{
     ProgressMeter meter;
     meter.setTotal(100'000'000);
     meter.update(0, 1000);
@@ -296,7 +314,8 @@ void TestUtil::meterEtaForSteadyRate() {
     QCOMPARE(last.etaSeconds(), qint64(0));
 }
 
-void TestUtil::meterPermilleBounds() {
+void TestUtil::meterPermilleBounds()
+{
     ProgressMeter meter;
     QCOMPARE(meter.permille(), 1000); // empty total: nothing to do
     meter.setTotal(1000);
@@ -322,7 +341,8 @@ void TestUtil::meterPermilleBounds() {
     QCOMPARE(huge.permille(), 999);
 }
 
-void TestUtil::meterStalledFor() {
+void TestUtil::meterStalledFor()
+{
     ProgressMeter meter;
     meter.setTotal(1000);
     meter.update(0, 1000);
@@ -338,7 +358,8 @@ void TestUtil::meterStalledFor() {
     QVERIFY(meter.stalledFor(500, 3100));
 }
 
-void TestUtil::meterSurvivesARestartedTransfer() {
+void TestUtil::meterSurvivesARestartedTransfer()
+{
     // A retried chunk makes the cumulative count drop; the rate must stay a speed (not negative)
     // and pick up the new progress from there.
     ProgressMeter meter;
@@ -357,7 +378,8 @@ void TestUtil::meterSurvivesARestartedTransfer() {
 
 // -------------------------------------------------------------------------------- retry policy
 
-void TestUtil::retryOnlyRetryable_data() {
+void TestUtil::retryOnlyRetryable_data()
+{
     QTest::addColumn<int>("kind");
     QTest::addColumn<bool>("retried");
     QTest::newRow("none") << int(Error::Kind::None) << false;
@@ -370,7 +392,8 @@ void TestUtil::retryOnlyRetryable_data() {
     QTest::newRow("fatal") << int(Error::Kind::Fatal) << false;
 }
 
-void TestUtil::retryOnlyRetryable() {
+void TestUtil::retryOnlyRetryable()
+{
     QFETCH(int, kind);
     QFETCH(bool, retried);
     const RetryPolicy policy;
@@ -380,7 +403,8 @@ void TestUtil::retryOnlyRetryable() {
         QCOMPARE(policy.shouldRetry(e, attempts), retried);
 }
 
-void TestUtil::retryAttemptsBounded() {
+void TestUtil::retryAttemptsBounded()
+{
     const Error e = Error::make(Error::Kind::Retryable, QStringLiteral("503"));
     for (int max : {0, 1, 4, 10}) {
         RetryPolicy policy;
@@ -398,7 +422,8 @@ void TestUtil::retryAttemptsBounded() {
     }
 }
 
-void TestUtil::retryAfterHonoured() {
+void TestUtil::retryAfterHonoured()
+{
     const RetryPolicy policy; // base 500, max 30 s
     for (int attempts : {1, 3, 10}) {
         QCOMPARE(policy.delayMs(Error::make(Error::Kind::Retryable, QStringLiteral("429"), 7000),
@@ -419,7 +444,8 @@ void TestUtil::retryAfterHonoured() {
     QVERIFY(capped <= policy.maxDelayMs * 4);
 }
 
-void TestUtil::retryJitterWithinBounds() {
+void TestUtil::retryJitterWithinBounds()
+{
     RetryPolicy policy;
     policy.baseDelayMs = 500;
     policy.maxDelayMs = 30000;
@@ -447,7 +473,8 @@ void TestUtil::retryJitterWithinBounds() {
     }
 }
 
-void TestUtil::retryOddInputsStaySane() {
+void TestUtil::retryOddInputsStaySane()
+{
     // Bad configuration or a confused caller must not overflow or shift by a negative amount
     // (the sanitizer build turns either into a failure).
     const Error e = Error::make(Error::Kind::Retryable, QStringLiteral("timeout"));

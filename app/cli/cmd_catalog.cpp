@@ -11,7 +11,10 @@ namespace mf::cli {
 
 namespace {
 
-QString pad(const QString& s, int width) { return s.leftJustified(width); }
+QString pad(const QString& s, int width)
+{
+    return s.leftJustified(width);
+}
 
 int wantedReplicas(Vault* vault)
 {
@@ -34,7 +37,8 @@ public:
         QJsonArray models;
         const auto all = vault->registry().models();
         if (all.isEmpty())
-            console().print(QStringLiteral("The vault is empty. Float a model with: modelfloat-cli float PATH"));
+            console().print(QStringLiteral(
+                "The vault is empty. Float a model with: modelfloat-cli float PATH"));
         else
             console().print(pad(QStringLiteral("NAME"), 32) + pad(QStringLiteral("FILES"), 7) +
                             pad(QStringLiteral("SIZE"), 12) + pad(QStringLiteral("REPLICAS"), 10) +
@@ -42,16 +46,18 @@ public:
         for (const ModelRecord& m : all) {
             const ModelSummary s = summarizeModel(vault->registry(), m, wanted);
             console().print(pad(m.name, 31) + QLatin1Char(' ') + pad(QString::number(s.files), 7) +
-                            pad(units::formatBytes(s.bytes), 12) + pad(QString::number(s.minReplicas), 10) +
-                            pad(s.health(wanted), 18) + m.created.toString(QStringLiteral("yyyy-MM-dd HH:mm")));
-            models.append(QJsonObject{{QStringLiteral("name"), m.name},
-                                      {QStringLiteral("files"), s.files},
-                                      {QStringLiteral("bytes"), s.bytes},
-                                      {QStringLiteral("chunks"), s.uniqueChunks},
-                                      {QStringLiteral("min_replicas"), s.minReplicas},
-                                      {QStringLiteral("health"), s.health(wanted)},
-                                      {QStringLiteral("source"), m.source},
-                                      {QStringLiteral("created"), m.created.toString(Qt::ISODate)}});
+                            pad(units::formatBytes(s.bytes), 12) +
+                            pad(QString::number(s.minReplicas), 10) + pad(s.health(wanted), 18) +
+                            m.created.toString(QStringLiteral("yyyy-MM-dd HH:mm")));
+            models.append(
+                QJsonObject{{QStringLiteral("name"), m.name},
+                            {QStringLiteral("files"), s.files},
+                            {QStringLiteral("bytes"), s.bytes},
+                            {QStringLiteral("chunks"), s.uniqueChunks},
+                            {QStringLiteral("min_replicas"), s.minReplicas},
+                            {QStringLiteral("health"), s.health(wanted)},
+                            {QStringLiteral("source"), m.source},
+                            {QStringLiteral("created"), m.created.toString(Qt::ISODate)}});
         }
         console().printJson({{QStringLiteral("models"), models}});
         finish(Success);
@@ -74,31 +80,39 @@ public:
         Registry& registry = vault->registry();
         const auto model = registry.modelByName(p.positionalArguments().at(0));
         if (!model) {
-            console().error(QStringLiteral("There is no model named “%1”").arg(p.positionalArguments().at(0)));
+            console().error(
+                QStringLiteral("There is no model named “%1”").arg(p.positionalArguments().at(0)));
             return finish(NotFound);
         }
         const int wanted = wantedReplicas(vault);
         const ModelSummary s = summarizeModel(registry, *model, wanted);
         console().print(QStringLiteral("Model:    %1").arg(model->name));
         console().print(QStringLiteral("Source:   %1").arg(model->source));
-        console().print(QStringLiteral("Added:    %1").arg(model->created.toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"))));
-        console().print(QStringLiteral("State:    %1 (%2)").arg(model->state == ModelRecord::State::Complete
-                                                                     ? QStringLiteral("complete")
-                                                                     : QStringLiteral("incomplete: float it again to finish"),
-                                                                 s.health(wanted)));
-        console().print(QStringLiteral("Size:     %1 in %2 file(s)").arg(units::formatBytes(s.bytes)).arg(s.files));
+        console().print(QStringLiteral("Added:    %1")
+                            .arg(model->created.toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"))));
+        console().print(QStringLiteral("State:    %1 (%2)")
+                            .arg(model->state == ModelRecord::State::Complete
+                                     ? QStringLiteral("complete")
+                                     : QStringLiteral("incomplete: float it again to finish"),
+                                 s.health(wanted)));
+        console().print(QStringLiteral("Size:     %1 in %2 file(s)")
+                            .arg(units::formatBytes(s.bytes))
+                            .arg(s.files));
         console().print(QStringLiteral("Chunks:   %1 unique of %2 (%3 unique bytes)")
                             .arg(s.uniqueChunks)
                             .arg(s.chunkRefs)
                             .arg(units::formatBytes(s.uniqueBytes)));
         const qint64 savedWithin = s.bytes - s.uniqueBytes;
-        console().print(QStringLiteral("Dedup:    %1 saved within the model, %2 shared with other models")
-                            .arg(units::formatBytes(savedWithin), units::formatBytes(s.sharedBytes)));
-        console().print(QStringLiteral("Replicas: at least %1 of every chunk (wanted %2); %3 under-replicated, %4 lost")
-                            .arg(s.minReplicas)
-                            .arg(wanted)
-                            .arg(s.underReplicated)
-                            .arg(s.lost));
+        console().print(
+            QStringLiteral("Dedup:    %1 saved within the model, %2 shared with other models")
+                .arg(units::formatBytes(savedWithin), units::formatBytes(s.sharedBytes)));
+        console().print(
+            QStringLiteral(
+                "Replicas: at least %1 of every chunk (wanted %2); %3 under-replicated, %4 lost")
+                .arg(s.minReplicas)
+                .arg(wanted)
+                .arg(s.underReplicated)
+                .arg(s.lost));
         QJsonArray providers;
         console().print(QStringLiteral("\nPlacements per provider:"));
         for (const ProviderRecord& pr : registry.providers()) {
@@ -107,9 +121,10 @@ public:
                                 .arg(pad(pr.name, 20))
                                 .arg(n, 6)
                                 .arg(units::formatBytes(s.bytesByProvider.value(pr.id))));
-            providers.append(QJsonObject{{QStringLiteral("name"), pr.name},
-                                         {QStringLiteral("chunks"), n},
-                                         {QStringLiteral("bytes"), s.bytesByProvider.value(pr.id)}});
+            providers.append(
+                QJsonObject{{QStringLiteral("name"), pr.name},
+                            {QStringLiteral("chunks"), n},
+                            {QStringLiteral("bytes"), s.bytesByProvider.value(pr.id)}});
         }
         QJsonArray files;
         console().print(QStringLiteral("\nFiles:"));
@@ -118,30 +133,35 @@ public:
             console().print(QStringLiteral("  %1  %2  %3 chunks  sha256 %4%5")
                                 .arg(pad(f.path, 30), units::formatBytes(f.size).rightJustified(10))
                                 .arg(chunks, 5)
-                                .arg(f.sha256.isEmpty() ? QStringLiteral("(not yet known)") : QString::fromLatin1(f.sha256),
-                                     f.state == FileRecord::State::Complete ? QString() : QStringLiteral("  INCOMPLETE")));
-            files.append(QJsonObject{{QStringLiteral("path"), f.path},
-                                     {QStringLiteral("size"), f.size},
-                                     {QStringLiteral("sha256"), QString::fromLatin1(f.sha256)},
-                                     {QStringLiteral("chunks"), chunks},
-                                     {QStringLiteral("chunker"), f.chunker},
-                                     {QStringLiteral("complete"), f.state == FileRecord::State::Complete},
-                                     {QStringLiteral("metadata"), f.metadata}});
+                                .arg(f.sha256.isEmpty() ? QStringLiteral("(not yet known)")
+                                                        : QString::fromLatin1(f.sha256),
+                                     f.state == FileRecord::State::Complete
+                                         ? QString()
+                                         : QStringLiteral("  INCOMPLETE")));
+            files.append(
+                QJsonObject{{QStringLiteral("path"), f.path},
+                            {QStringLiteral("size"), f.size},
+                            {QStringLiteral("sha256"), QString::fromLatin1(f.sha256)},
+                            {QStringLiteral("chunks"), chunks},
+                            {QStringLiteral("chunker"), f.chunker},
+                            {QStringLiteral("complete"), f.state == FileRecord::State::Complete},
+                            {QStringLiteral("metadata"), f.metadata}});
         }
-        console().printJson({{QStringLiteral("name"), model->name},
-                             {QStringLiteral("source"), model->source},
-                             {QStringLiteral("complete"), model->state == ModelRecord::State::Complete},
-                             {QStringLiteral("health"), s.health(wanted)},
-                             {QStringLiteral("bytes"), s.bytes},
-                             {QStringLiteral("unique_chunks"), s.uniqueChunks},
-                             {QStringLiteral("chunk_refs"), s.chunkRefs},
-                             {QStringLiteral("unique_bytes"), s.uniqueBytes},
-                             {QStringLiteral("shared_bytes"), s.sharedBytes},
-                             {QStringLiteral("min_replicas"), s.minReplicas},
-                             {QStringLiteral("under_replicated"), s.underReplicated},
-                             {QStringLiteral("lost"), s.lost},
-                             {QStringLiteral("providers"), providers},
-                             {QStringLiteral("files"), files}});
+        console().printJson(
+            {{QStringLiteral("name"), model->name},
+             {QStringLiteral("source"), model->source},
+             {QStringLiteral("complete"), model->state == ModelRecord::State::Complete},
+             {QStringLiteral("health"), s.health(wanted)},
+             {QStringLiteral("bytes"), s.bytes},
+             {QStringLiteral("unique_chunks"), s.uniqueChunks},
+             {QStringLiteral("chunk_refs"), s.chunkRefs},
+             {QStringLiteral("unique_bytes"), s.uniqueBytes},
+             {QStringLiteral("shared_bytes"), s.sharedBytes},
+             {QStringLiteral("min_replicas"), s.minReplicas},
+             {QStringLiteral("under_replicated"), s.underReplicated},
+             {QStringLiteral("lost"), s.lost},
+             {QStringLiteral("providers"), providers},
+             {QStringLiteral("files"), files}});
         finish(Success);
     }
 };
@@ -164,21 +184,26 @@ public:
         console().print(QStringLiteral("Vault:        %1").arg(vault->directory()));
         console().print(QStringLiteral("Models:       %1 (%2 files)").arg(s.models).arg(s.files));
         console().print(QStringLiteral("Model bytes:  %1").arg(units::formatBytes(s.logicalBytes)));
-        console().print(QStringLiteral("Unique bytes: %1 in %2 chunks (dedup saves %3)")
-                            .arg(units::formatBytes(s.uniqueBytes))
-                            .arg(s.chunks)
-                            .arg(units::formatBytes(qMax<qint64>(0, s.logicalBytes - s.uniqueBytes))));
-        console().print(QStringLiteral("Stored bytes: %1 across all replicas").arg(units::formatBytes(s.storedBytes)));
-        console().print(QStringLiteral("Replication:  %1 wanted; %2 placements, %3 missing or corrupt")
-                            .arg(vault->replicationFactor())
-                            .arg(s.placements)
-                            .arg(s.unhealthyPlacements));
+        console().print(
+            QStringLiteral("Unique bytes: %1 in %2 chunks (dedup saves %3)")
+                .arg(units::formatBytes(s.uniqueBytes))
+                .arg(s.chunks)
+                .arg(units::formatBytes(qMax<qint64>(0, s.logicalBytes - s.uniqueBytes))));
+        console().print(QStringLiteral("Stored bytes: %1 across all replicas")
+                            .arg(units::formatBytes(s.storedBytes)));
+        console().print(
+            QStringLiteral("Replication:  %1 wanted; %2 placements, %3 missing or corrupt")
+                .arg(vault->replicationFactor())
+                .arg(s.placements)
+                .arg(s.unhealthyPlacements));
         QJsonArray providers;
         for (const ProviderRecord& pr : registry.providers()) {
             const qint64 stored = byProvider.value(pr.id);
-            console().print(QStringLiteral("  %1 %2 %3%4").arg(pad(pr.name, 20), pad(pr.kind, 8), units::formatBytes(stored),
-                                                                pr.quotaBytes >= 0 ? QStringLiteral(" of %1").arg(units::formatBytes(pr.quotaBytes))
-                                                                                   : QString()));
+            console().print(QStringLiteral("  %1 %2 %3%4")
+                                .arg(pad(pr.name, 20), pad(pr.kind, 8), units::formatBytes(stored),
+                                     pr.quotaBytes >= 0 ? QStringLiteral(" of %1").arg(
+                                                              units::formatBytes(pr.quotaBytes))
+                                                        : QString()));
             providers.append(QJsonObject{{QStringLiteral("name"), pr.name},
                                          {QStringLiteral("kind"), pr.kind},
                                          {QStringLiteral("stored_bytes"), stored},
@@ -201,8 +226,17 @@ public:
 
 } // namespace
 
-Command* makeListCommand(Context& c) { return new ListCommand(c); }
-Command* makeInfoCommand(Context& c) { return new InfoCommand(c); }
-Command* makeStatsCommand(Context& c) { return new StatsCommand(c); }
+Command* makeListCommand(Context& c)
+{
+    return new ListCommand(c);
+}
+Command* makeInfoCommand(Context& c)
+{
+    return new InfoCommand(c);
+}
+Command* makeStatsCommand(Context& c)
+{
+    return new StatsCommand(c);
+}
 
 } // namespace mf::cli

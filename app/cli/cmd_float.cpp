@@ -19,20 +19,30 @@ public:
     void run(const QStringList& args) override
     {
         QCommandLineParser p;
-        p.addPositionalArgument(QStringLiteral("paths"), QStringLiteral("Files or folders to float."),
+        p.addPositionalArgument(QStringLiteral("paths"),
+                                QStringLiteral("Files or folders to float."),
                                 QStringLiteral("PATH..."));
-        p.addOption({QStringLiteral("name"), QStringLiteral("Model name (default: the first file or folder's name)."),
+        p.addOption({QStringLiteral("name"),
+                     QStringLiteral("Model name (default: the first file or folder's name)."),
                      QStringLiteral("name")});
-        p.addOption({QStringLiteral("replicas"),
-                     QStringLiteral("Copies of every chunk, on distinct providers (default: the vault's setting)."),
-                     QStringLiteral("n")});
-        p.addOption({QStringLiteral("chunker"), QStringLiteral("cdc (content-defined, default) or fixed."),
+        p.addOption(
+            {QStringLiteral("replicas"),
+             QStringLiteral(
+                 "Copies of every chunk, on distinct providers (default: the vault's setting)."),
+             QStringLiteral("n")});
+        p.addOption({QStringLiteral("chunker"),
+                     QStringLiteral("cdc (content-defined, default) or fixed."),
                      QStringLiteral("kind")});
         p.addOption({QStringLiteral("chunk-size"),
-                     QStringLiteral("Average (cdc) or exact (fixed) chunk size, e.g. 8M."), QStringLiteral("size")});
-        p.addOption({QStringLiteral("provider"), QStringLiteral("Place chunks only on this provider (repeatable)."),
+                     QStringLiteral("Average (cdc) or exact (fixed) chunk size, e.g. 8M."),
+                     QStringLiteral("size")});
+        p.addOption({QStringLiteral("provider"),
+                     QStringLiteral("Place chunks only on this provider (repeatable)."),
                      QStringLiteral("name")});
-        if (!parse(p, args, QStringLiteral("float PATH... [--name NAME] [--replicas N] [--chunker cdc|fixed]"), 1, -1))
+        if (!parse(
+                p, args,
+                QStringLiteral("float PATH... [--name NAME] [--replicas N] [--chunker cdc|fixed]"),
+                1, -1))
             return;
         Vault* vault = m_ctx.openVault();
         if (!vault)
@@ -57,14 +67,18 @@ public:
         for (const QString& name : p.values(QStringLiteral("provider"))) {
             const auto provider = vault->registry().providerByName(name);
             if (!provider) {
-                console().error(QStringLiteral("There is no provider named “%1” (see “modelfloat-cli provider list”)").arg(name));
+                console().error(
+                    QStringLiteral(
+                        "There is no provider named “%1” (see “modelfloat-cli provider list”)")
+                        .arg(name));
                 return finish(NotFound);
             }
             request.options.providerIds.append(provider->id);
         }
 
         m_job = new FloatJob(vault, request, this);
-        connect(m_job, &FloatJob::warning, this, [this](const QString& w) { console().warning(w); });
+        connect(m_job, &FloatJob::warning, this,
+                [this](const QString& w) { console().warning(w); });
         connect(m_job, &FloatJob::finished, this, &FloatCommand::onFinished);
         console().startProgress([this](qint64& done, qint64& total, QString& label) {
             done = m_job->bytesDone();
@@ -84,7 +98,8 @@ public:
     }
 
 private:
-    std::optional<ChunkerParams> chunkerFrom(const QCommandLineParser& p, const ChunkerParams& fallback)
+    std::optional<ChunkerParams> chunkerFrom(const QCommandLineParser& p,
+                                             const ChunkerParams& fallback)
     {
         ChunkerParams params = fallback;
         const QString kind = p.value(QStringLiteral("chunker"));
@@ -101,10 +116,12 @@ private:
             }
         }
         if (kind == QLatin1String("fixed"))
-            params = ChunkerParams::fixed(quint32(size.value_or(ChunkerParams::defaults().avgSize)));
+            params =
+                ChunkerParams::fixed(quint32(size.value_or(ChunkerParams::defaults().avgSize)));
         else if (kind == QLatin1String("cdc") || size) {
             const quint32 avg = quint32(size.value_or(ChunkerParams::defaults().avgSize));
-            params = size ? ChunkerParams::contentDefined(avg / 2, avg, avg * 4) : ChunkerParams::defaults();
+            params = size ? ChunkerParams::contentDefined(avg / 2, avg, avg * 4)
+                          : ChunkerParams::defaults();
         }
         QString why;
         if (!params.isValid(&why)) {
@@ -139,7 +156,8 @@ private:
         case FloatJob::Failure::None:
             break;
         case FloatJob::Failure::Cancelled:
-            console().error(QStringLiteral("Interrupted. Run the same command again to resume; finished chunks are kept."));
+            console().error(QStringLiteral(
+                "Interrupted. Run the same command again to resume; finished chunks are kept."));
             return finish(Interrupted);
         case FloatJob::Failure::BadInput:
             console().error(m_job->error().message);
@@ -152,7 +170,8 @@ private:
             return finish(Failed);
         }
         console().print(QStringLiteral("Floated “%1”%2: %3 in %4 chunks")
-                            .arg(m_job->modelName(), m_job->resumed() ? QStringLiteral(" (resumed)") : QString(),
+                            .arg(m_job->modelName(),
+                                 m_job->resumed() ? QStringLiteral(" (resumed)") : QString(),
                                  units::formatBytes(t.fileSize))
                             .arg(t.chunks));
         console().print(QStringLiteral("  sent %1 (%2 chunks); %3 (%4 chunks) were already stored")
@@ -160,7 +179,9 @@ private:
                             .arg(t.chunksSent)
                             .arg(units::formatBytes(t.bytesDeduplicated))
                             .arg(t.chunksDeduplicated));
-        console().print(QStringLiteral("  %1 s, %2").arg(secs, 0, 'f', 1).arg(units::formatRate(t.fileSize / secs)));
+        console().print(QStringLiteral("  %1 s, %2")
+                            .arg(secs, 0, 'f', 1)
+                            .arg(units::formatRate(t.fileSize / secs)));
         finish(Success);
     }
 
@@ -170,6 +191,9 @@ private:
 
 } // namespace
 
-Command* makeFloatCommand(Context& c) { return new FloatCommand(c); }
+Command* makeFloatCommand(Context& c)
+{
+    return new FloatCommand(c);
+}
 
 } // namespace mf::cli

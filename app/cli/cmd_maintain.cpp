@@ -19,7 +19,8 @@ public:
     void run(const QStringList& args) override
     {
         QCommandLineParser p;
-        p.addPositionalArgument(QStringLiteral("model"), QStringLiteral("Models to verify."), QStringLiteral("[MODEL...]"));
+        p.addPositionalArgument(QStringLiteral("model"), QStringLiteral("Models to verify."),
+                                QStringLiteral("[MODEL...]"));
         p.addOption({QStringLiteral("all"), QStringLiteral("Verify every model.")});
         if (!parse(p, args, QStringLiteral("verify MODEL... | --all"), 0, -1))
             return;
@@ -60,13 +61,15 @@ private:
         const VerifyJob::Report& r = m_job->report();
         for (const QString& line : r.problems)
             console().print(QStringLiteral("PROBLEM  ") + line);
-        console().print(QStringLiteral("Checked %1 replicas of %2 chunks: %3 good, %4 missing, %5 corrupt, %6 unreachable")
-                            .arg(r.placementsChecked)
-                            .arg(r.chunks)
-                            .arg(r.good)
-                            .arg(r.missing)
-                            .arg(r.corrupt)
-                            .arg(r.unreachable));
+        console().print(
+            QStringLiteral(
+                "Checked %1 replicas of %2 chunks: %3 good, %4 missing, %5 corrupt, %6 unreachable")
+                .arg(r.placementsChecked)
+                .arg(r.chunks)
+                .arg(r.good)
+                .arg(r.missing)
+                .arg(r.corrupt)
+                .arg(r.unreachable));
         console().print(QStringLiteral("%1 chunks under-replicated, %2 chunks with no good replica")
                             .arg(r.underReplicated)
                             .arg(r.lost));
@@ -94,13 +97,13 @@ public:
     RemoveCommand(Context& c, bool collectOnly)
         : Command(c)
         , m_collectOnly(collectOnly)
-    {
-    }
+    {}
     void run(const QStringList& args) override
     {
         QCommandLineParser p;
         if (!m_collectOnly)
-            p.addPositionalArgument(QStringLiteral("model"), QStringLiteral("The model to remove."));
+            p.addPositionalArgument(QStringLiteral("model"),
+                                    QStringLiteral("The model to remove."));
         const bool ok = m_collectOnly ? parse(p, args, QStringLiteral("collect"), 0, 0)
                                       : parse(p, args, QStringLiteral("rm MODEL"), 1, 1);
         if (!ok)
@@ -122,11 +125,12 @@ public:
             console().print(QStringLiteral("Freed %1 chunks (%2 across providers)")
                                 .arg(job->chunksFreed())
                                 .arg(units::formatBytes(job->bytesFreed())));
-            console().printJson({{QStringLiteral("ok"), true},
-                                 {QStringLiteral("model"), name},
-                                 {QStringLiteral("chunks_freed"), job->chunksFreed()},
-                                 {QStringLiteral("bytes_freed"), job->bytesFreed()},
-                                 {QStringLiteral("warnings"), QJsonArray::fromStringList(job->warnings())}});
+            console().printJson(
+                {{QStringLiteral("ok"), true},
+                 {QStringLiteral("model"), name},
+                 {QStringLiteral("chunks_freed"), job->chunksFreed()},
+                 {QStringLiteral("bytes_freed"), job->bytesFreed()},
+                 {QStringLiteral("warnings"), QJsonArray::fromStringList(job->warnings())}});
             finish(Success);
         });
         job->start();
@@ -140,8 +144,17 @@ private:
 
 } // namespace
 
-Command* makeVerifyCommand(Context& c) { return new VerifyCommand(c); }
-Command* makeRemoveCommand(Context& c) { return new RemoveCommand(c, false); }
-Command* makeCollectCommand(Context& c) { return new RemoveCommand(c, true); }
+Command* makeVerifyCommand(Context& c)
+{
+    return new VerifyCommand(c);
+}
+Command* makeRemoveCommand(Context& c)
+{
+    return new RemoveCommand(c, false);
+}
+Command* makeCollectCommand(Context& c)
+{
+    return new RemoveCommand(c, true);
+}
 
 } // namespace mf::cli

@@ -23,10 +23,15 @@ public:
     {
         QCommandLineParser p;
         p.addPositionalArgument(QStringLiteral("model"), QStringLiteral("The model to restore."));
-        p.addPositionalArgument(QStringLiteral("file"), QStringLiteral("Only this file of the model."), QStringLiteral("[FILE]"));
-        p.addOption({QStringLiteral("to"), QStringLiteral("Destination folder (created if missing)."), QStringLiteral("dir")});
+        p.addPositionalArgument(QStringLiteral("file"),
+                                QStringLiteral("Only this file of the model."),
+                                QStringLiteral("[FILE]"));
+        p.addOption({QStringLiteral("to"),
+                     QStringLiteral("Destination folder (created if missing)."),
+                     QStringLiteral("dir")});
         p.addOption({QStringLiteral("force"), QStringLiteral("Replace files that already exist.")});
-        p.addOption({QStringLiteral("sync"), QStringLiteral("Flush each file to disk before it appears.")});
+        p.addOption(
+            {QStringLiteral("sync"), QStringLiteral("Flush each file to disk before it appears.")});
         if (!parse(p, args, QStringLiteral("restore MODEL [FILE] --to DIR [--force]"), 1, 2))
             return;
         if (!p.isSet(QStringLiteral("to"))) {
@@ -67,11 +72,12 @@ private:
         for (const QString& problem : m_job->problems())
             console().warning(problem + QStringLiteral(" (another replica was used)"));
         const double secs = qMax<qint64>(1, m_clock.elapsed()) / 1000.0;
-        QJsonObject doc{{QStringLiteral("ok"), m_job->failure() == RestoreJob::Failure::None},
-                        {QStringLiteral("files"), QJsonArray::fromStringList(m_job->restoredPaths())},
-                        {QStringLiteral("bytes"), m_job->bytesDone()},
-                        {QStringLiteral("problems"), QJsonArray::fromStringList(m_job->problems())},
-                        {QStringLiteral("seconds"), secs}};
+        QJsonObject doc{
+            {QStringLiteral("ok"), m_job->failure() == RestoreJob::Failure::None},
+            {QStringLiteral("files"), QJsonArray::fromStringList(m_job->restoredPaths())},
+            {QStringLiteral("bytes"), m_job->bytesDone()},
+            {QStringLiteral("problems"), QJsonArray::fromStringList(m_job->problems())},
+            {QStringLiteral("seconds"), secs}};
         if (!m_job->error().ok())
             doc.insert(QStringLiteral("error"), m_job->error().message);
         console().printJson(doc);
@@ -113,9 +119,11 @@ public:
     {
         QCommandLineParser p;
         p.addPositionalArgument(QStringLiteral("model"), QStringLiteral("The model."));
-        p.addPositionalArgument(QStringLiteral("file"), QStringLiteral("The file inside the model."));
+        p.addPositionalArgument(QStringLiteral("file"),
+                                QStringLiteral("The file inside the model."));
         p.addOption({QStringLiteral("range"),
-                     QStringLiteral("Bytes A to B inclusive (A-B), or from A to the end (A-)."), QStringLiteral("A-B")});
+                     QStringLiteral("Bytes A to B inclusive (A-B), or from A to the end (A-)."),
+                     QStringLiteral("A-B")});
         if (!parse(p, args, QStringLiteral("cat MODEL FILE [--range A-B]"), 2, 2))
             return;
         Vault* vault = m_ctx.openVault();
@@ -138,7 +146,8 @@ public:
             static const QRegularExpression re(QStringLiteral("^(\\d+)-(\\d*)$"));
             const auto m = re.match(p.value(QStringLiteral("range")));
             if (!m.hasMatch()) {
-                console().error(QStringLiteral("--range takes A-B or A- (byte offsets, B inclusive)"));
+                console().error(
+                    QStringLiteral("--range takes A-B or A- (byte offsets, B inclusive)"));
                 return finish(Usage);
             }
             begin = m.captured(1).toLongLong();
@@ -158,7 +167,8 @@ public:
                 return finish(Interrupted);
             if (!m_job->error().ok()) {
                 console().error(m_job->error().message);
-                return finish(m_job->error().kind == Error::Kind::Corrupt ? IntegrityProblem : Failed);
+                return finish(m_job->error().kind == Error::Kind::Corrupt ? IntegrityProblem
+                                                                          : Failed);
             }
             finish(Success);
         });
@@ -180,7 +190,13 @@ private:
 
 } // namespace
 
-Command* makeRestoreCommand(Context& c) { return new RestoreCommand(c); }
-Command* makeCatCommand(Context& c) { return new CatCommand(c); }
+Command* makeRestoreCommand(Context& c)
+{
+    return new RestoreCommand(c);
+}
+Command* makeCatCommand(Context& c)
+{
+    return new CatCommand(c);
+}
 
 } // namespace mf::cli

@@ -38,8 +38,10 @@ public:
     void run(const QStringList& args) override
     {
         QCommandLineParser p;
-        p.addPositionalArgument(QStringLiteral("key"), QStringLiteral("replication or chunker."), QStringLiteral("[KEY"));
-        p.addPositionalArgument(QStringLiteral("value"), QStringLiteral("New value."), QStringLiteral("[VALUE]]"));
+        p.addPositionalArgument(QStringLiteral("key"), QStringLiteral("replication or chunker."),
+                                QStringLiteral("[KEY"));
+        p.addPositionalArgument(QStringLiteral("value"), QStringLiteral("New value."),
+                                QStringLiteral("[VALUE]]"));
         if (!parse(p, args, QStringLiteral("config [replication N | chunker SPEC]"), 0, 2))
             return;
         Vault* vault = m_ctx.openVault();
@@ -64,7 +66,8 @@ public:
                 }
                 vault->setDefaultChunker(*params);
             } else {
-                console().error(QStringLiteral("Unknown setting “%1”: use replication or chunker").arg(a[0]));
+                console().error(
+                    QStringLiteral("Unknown setting “%1”: use replication or chunker").arg(a[0]));
                 return finish(Usage);
             }
         } else if (a.size() == 1) {
@@ -88,14 +91,24 @@ public:
     void run(const QStringList& args) override
     {
         QCommandLineParser p;
-        p.addPositionalArgument(QStringLiteral("action"), QStringLiteral("add, list, test or remove."));
-        p.addPositionalArgument(QStringLiteral("args"), QStringLiteral("add KIND NAME PATH | test NAME | remove NAME"),
+        p.addPositionalArgument(QStringLiteral("action"),
+                                QStringLiteral("add, list, test or remove."));
+        p.addPositionalArgument(QStringLiteral("args"),
+                                QStringLiteral("add KIND NAME PATH | test NAME | remove NAME"),
                                 QStringLiteral("[ARGS...]"));
-        p.addOption({QStringLiteral("quota"), QStringLiteral("add: the most this provider may hold, e.g. 50G."),
+        p.addOption({QStringLiteral("quota"),
+                     QStringLiteral("add: the most this provider may hold, e.g. 50G."),
                      QStringLiteral("size")});
-        p.addOption({QStringLiteral("sync"), QStringLiteral("add local: flush every object to disk before it counts as stored.")});
-        p.addOption({QStringLiteral("force"), QStringLiteral("remove: forget a provider that still holds chunks.")});
-        if (!parse(p, args, QStringLiteral("provider add local NAME PATH [--quota SIZE] | list | test NAME | remove NAME"), 1, 4))
+        p.addOption(
+            {QStringLiteral("sync"),
+             QStringLiteral("add local: flush every object to disk before it counts as stored.")});
+        p.addOption({QStringLiteral("force"),
+                     QStringLiteral("remove: forget a provider that still holds chunks.")});
+        if (!parse(
+                p, args,
+                QStringLiteral(
+                    "provider add local NAME PATH [--quota SIZE] | list | test NAME | remove NAME"),
+                1, 4))
             return;
         Vault* vault = m_ctx.openVault();
         if (!vault)
@@ -110,7 +123,8 @@ public:
             return test(vault, a.at(1));
         if (action == QLatin1String("remove") && a.size() == 2)
             return remove(vault, a.at(1), p.isSet(QStringLiteral("force")));
-        console().error(QStringLiteral("usage: modelfloat-cli provider add local NAME PATH | list | test NAME | remove NAME"));
+        console().error(QStringLiteral(
+            "usage: modelfloat-cli provider add local NAME PATH | list | test NAME | remove NAME"));
         finish(Usage);
     }
 
@@ -121,11 +135,13 @@ private:
         QJsonArray out;
         for (const ProviderRecord& r : vault->registry().providers()) {
             const QString where = r.settings.value(QStringLiteral("path")).toString();
-            console().print(QStringLiteral("%1  %2  %3  %4%5")
-                                .arg(r.name.leftJustified(16), r.kind.leftJustified(7),
-                                     units::formatBytes(stored.value(r.id)).rightJustified(10), where,
-                                     r.quotaBytes >= 0 ? QStringLiteral("  (quota %1)").arg(units::formatBytes(r.quotaBytes))
-                                                       : QString()));
+            console().print(
+                QStringLiteral("%1  %2  %3  %4%5")
+                    .arg(r.name.leftJustified(16), r.kind.leftJustified(7),
+                         units::formatBytes(stored.value(r.id)).rightJustified(10), where,
+                         r.quotaBytes >= 0
+                             ? QStringLiteral("  (quota %1)").arg(units::formatBytes(r.quotaBytes))
+                             : QString()));
             out.append(QJsonObject{{QStringLiteral("name"), r.name},
                                    {QStringLiteral("kind"), r.kind},
                                    {QStringLiteral("settings"), r.settings},
@@ -138,11 +154,13 @@ private:
         finish(Success);
     }
 
-    void add(Vault* vault, const QString& kind, const QString& name, const QString& path, const QCommandLineParser& p)
+    void add(Vault* vault, const QString& kind, const QString& name, const QString& path,
+             const QCommandLineParser& p)
     {
         if (kind != QLatin1String("local")) {
-            console().error(QStringLiteral("Unknown provider kind “%1”; this version knows: %2")
-                                .arg(kind, vault->providerFactory().kinds().join(QStringLiteral(", "))));
+            console().error(
+                QStringLiteral("Unknown provider kind “%1”; this version knows: %2")
+                    .arg(kind, vault->providerFactory().kinds().join(QStringLiteral(", "))));
             return finish(Usage);
         }
         if (vault->registry().providerByName(name)) {
@@ -178,7 +196,9 @@ private:
             return finish(Failed);
         }
         console().print(QStringLiteral("Added provider “%1” (%2) at %3").arg(name, kind, abs));
-        console().printJson({{QStringLiteral("ok"), true}, {QStringLiteral("name"), name}, {QStringLiteral("kind"), kind}});
+        console().printJson({{QStringLiteral("ok"), true},
+                             {QStringLiteral("name"), name},
+                             {QStringLiteral("kind"), kind}});
         finish(Success);
     }
 
@@ -198,14 +218,18 @@ private:
         auto* probe = new ProviderProbe(provider, this);
         connect(probe, &ProviderProbe::finished, this, [this, probe, name, vault, id = record->id] {
             const bool ok = probe->error().ok();
-            vault->registry().setProviderHealth(id, ok ? QStringLiteral("ok") : QStringLiteral("error"));
+            vault->registry().setProviderHealth(id, ok ? QStringLiteral("ok")
+                                                       : QStringLiteral("error"));
             if (!ok) {
-                console().error(QStringLiteral("Provider “%1”: %2").arg(name, probe->error().message));
+                console().error(
+                    QStringLiteral("Provider “%1”: %2").arg(name, probe->error().message));
             } else {
-                console().print(QStringLiteral("Provider “%1” works: write, read back, remove in %2 ms; %3 used, %4 available")
+                console().print(QStringLiteral("Provider “%1” works: write, read back, remove in "
+                                               "%2 ms; %3 used, %4 available")
                                     .arg(name)
                                     .arg(probe->roundTripMs())
-                                    .arg(units::formatBytes(probe->usedBytes()), units::formatBytes(probe->availableBytes())));
+                                    .arg(units::formatBytes(probe->usedBytes()),
+                                         units::formatBytes(probe->availableBytes())));
             }
             console().printJson({{QStringLiteral("ok"), ok},
                                  {QStringLiteral("name"), name},
@@ -226,9 +250,11 @@ private:
         }
         const qint64 stored = vault->registry().storedBytesByProvider().value(record->id);
         if (stored > 0 && !force) {
-            console().error(QStringLiteral("Provider “%1” still holds %2 of chunks; chunks with no other replica would be "
-                                           "lost. Use --force to forget it anyway (its files are left in place)")
-                                .arg(name, units::formatBytes(stored)));
+            console().error(
+                QStringLiteral(
+                    "Provider “%1” still holds %2 of chunks; chunks with no other replica would be "
+                    "lost. Use --force to forget it anyway (its files are left in place)")
+                    .arg(name, units::formatBytes(stored)));
             return finish(Failed);
         }
         vault->dropProvider(record->id);
@@ -244,8 +270,17 @@ private:
 
 } // namespace
 
-Command* makeInitCommand(Context& c) { return new InitCommand(c); }
-Command* makeConfigCommand(Context& c) { return new ConfigCommand(c); }
-Command* makeProviderCommand(Context& c) { return new ProviderCommand(c); }
+Command* makeInitCommand(Context& c)
+{
+    return new InitCommand(c);
+}
+Command* makeConfigCommand(Context& c)
+{
+    return new ConfigCommand(c);
+}
+Command* makeProviderCommand(Context& c)
+{
+    return new ProviderCommand(c);
+}
 
 } // namespace mf::cli

@@ -23,7 +23,8 @@ void Command::finish(int code)
         return;
     m_done = true;
     console().stopProgress();
-    QMetaObject::invokeMethod(this, [this, code] { Q_EMIT done(code); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        this, [this, code] { Q_EMIT done(code); }, Qt::QueuedConnection);
 }
 
 bool Command::parse(QCommandLineParser& parser, const QStringList& args, const QString& syntax,
@@ -31,11 +32,13 @@ bool Command::parse(QCommandLineParser& parser, const QStringList& args, const Q
 {
     parser.setApplicationDescription(syntax);
     parser.addHelpOption();
-    parser.addOption({QStringLiteral("vault"), QStringLiteral("The vault folder."), QStringLiteral("dir")});
+    parser.addOption(
+        {QStringLiteral("vault"), QStringLiteral("The vault folder."), QStringLiteral("dir")});
     parser.addOption({QStringLiteral("json"), QStringLiteral("Print the result as JSON.")});
     parser.addOption({QStringLiteral("quiet"), QStringLiteral("No progress line.")});
     if (!parser.parse(args)) {
-        console().error(parser.errorText() + QStringLiteral(" (see “%1 --help”)").arg(args.value(0)));
+        console().error(parser.errorText() +
+                        QStringLiteral(" (see “%1 --help”)").arg(args.value(0)));
         finish(Usage);
         return false;
     }
@@ -58,7 +61,8 @@ bool Command::parse(QCommandLineParser& parser, const QStringList& args, const Q
         console().quiet = true;
     const int n = int(parser.positionalArguments().size());
     if (n < minPositional || (maxPositional >= 0 && n > maxPositional)) {
-        console().error(QStringLiteral("usage: modelfloat-cli %1 (see “%2 --help”)").arg(syntax, args.value(0)));
+        console().error(QStringLiteral("usage: modelfloat-cli %1 (see “%2 --help”)")
+                            .arg(syntax, args.value(0)));
         finish(Usage);
         return false;
     }
@@ -68,18 +72,29 @@ bool Command::parse(QCommandLineParser& parser, const QStringList& args, const Q
 QList<CommandInfo> allCommands()
 {
     return {
-        {QStringLiteral("init"), QStringLiteral("Create the vault (done automatically on first use)"), makeInitCommand},
-        {QStringLiteral("config"), QStringLiteral("Show or change vault settings (replication, chunker)"), makeConfigCommand},
-        {QStringLiteral("provider"), QStringLiteral("Add, list, test or remove storage providers"), makeProviderCommand},
-        {QStringLiteral("float"), QStringLiteral("Float files or folders into the vault as a model"), makeFloatCommand},
+        {QStringLiteral("init"),
+         QStringLiteral("Create the vault (done automatically on first use)"), makeInitCommand},
+        {QStringLiteral("config"),
+         QStringLiteral("Show or change vault settings (replication, chunker)"), makeConfigCommand},
+        {QStringLiteral("provider"), QStringLiteral("Add, list, test or remove storage providers"),
+         makeProviderCommand},
+        {QStringLiteral("float"),
+         QStringLiteral("Float files or folders into the vault as a model"), makeFloatCommand},
         {QStringLiteral("list"), QStringLiteral("List the models in the vault"), makeListCommand},
-        {QStringLiteral("info"), QStringLiteral("Show a model's files, chunks and placements"), makeInfoCommand},
-        {QStringLiteral("stats"), QStringLiteral("Show vault totals and provider usage"), makeStatsCommand},
-        {QStringLiteral("restore"), QStringLiteral("Restore a model or one of its files into a folder"), makeRestoreCommand},
-        {QStringLiteral("cat"), QStringLiteral("Write a file of a model (or a byte range) to stdout"), makeCatCommand},
-        {QStringLiteral("verify"), QStringLiteral("Check every replica of a model's chunks"), makeVerifyCommand},
-        {QStringLiteral("rm"), QStringLiteral("Remove a model and free chunks nothing else uses"), makeRemoveCommand},
-        {QStringLiteral("collect"), QStringLiteral("Free chunks that no model uses any more"), makeCollectCommand},
+        {QStringLiteral("info"), QStringLiteral("Show a model's files, chunks and placements"),
+         makeInfoCommand},
+        {QStringLiteral("stats"), QStringLiteral("Show vault totals and provider usage"),
+         makeStatsCommand},
+        {QStringLiteral("restore"),
+         QStringLiteral("Restore a model or one of its files into a folder"), makeRestoreCommand},
+        {QStringLiteral("cat"),
+         QStringLiteral("Write a file of a model (or a byte range) to stdout"), makeCatCommand},
+        {QStringLiteral("verify"), QStringLiteral("Check every replica of a model's chunks"),
+         makeVerifyCommand},
+        {QStringLiteral("rm"), QStringLiteral("Remove a model and free chunks nothing else uses"),
+         makeRemoveCommand},
+        {QStringLiteral("collect"), QStringLiteral("Free chunks that no model uses any more"),
+         makeCollectCommand},
     };
 }
 

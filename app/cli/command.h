@@ -34,8 +34,7 @@ class Command : public QObject
 public:
     explicit Command(Context& context)
         : m_ctx(context)
-    {
-    }
+    {}
     virtual void run(const QStringList& args) = 0;
     // Ctrl-C: cancel what is running (the registry stays consistent) and finish.
     virtual void interrupt() { finish(Interrupted); }

@@ -20,8 +20,7 @@ Console::Console()
     : m_out(stdout)
     , m_err(stderr)
     , m_progressEnabled(::isatty(STDERR_FILENO) == 1)
-{
-}
+{}
 
 Console::~Console()
 {

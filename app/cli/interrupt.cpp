@@ -33,7 +33,9 @@ Interrupt::Interrupt(QObject* parent)
         }
         Q_EMIT interrupted();
     });
-    struct sigaction sa {};
+    struct sigaction sa
+    {
+    };
     sa.sa_handler = onSignal;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;

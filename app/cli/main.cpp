@@ -44,8 +44,8 @@ int main(int argc, char* argv[])
 
     QStringList args = QCoreApplication::arguments();
     args.removeFirst();
-    if (args.isEmpty() || args.first() == QLatin1String("--help") || args.first() == QLatin1String("-h") ||
-        args.first() == QLatin1String("help")) {
+    if (args.isEmpty() || args.first() == QLatin1String("--help") ||
+        args.first() == QLatin1String("-h") || args.first() == QLatin1String("help")) {
         QTextStream(stdout) << globalHelp();
         return args.isEmpty() ? Usage : Success;
     }
@@ -67,7 +67,8 @@ int main(int argc, char* argv[])
     Interrupt interrupt;
     QObject::connect(&interrupt, &Interrupt::interrupted, command, &Command::interrupt);
     QObject::connect(command, &Command::done, &app, [](int code) { QCoreApplication::exit(code); });
-    QMetaObject::invokeMethod(command, [command, args] { command->run(args); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        command, [command, args] { command->run(args); }, Qt::QueuedConnection);
     const int code = app.exec();
     delete command;
     context.vault.reset();

@@ -9,7 +9,8 @@ namespace {
 // The gear table: 256 values from splitmix64 seeded with 0 (state += 0x9e3779b97f4a7c15, then
 // the standard mix). Computed at compile time, so it is the same everywhere and costs nothing
 // at start-up. docs/chunking.md has the exact recipe; changing it changes every chunk.
-constexpr std::array<quint64, 256> makeGearTable() {
+constexpr std::array<quint64, 256> makeGearTable()
+{
     std::array<quint64, 256> table{};
     quint64 state = 0;
     for (quint64& value : table) {
@@ -34,7 +35,8 @@ constexpr int LowestMaskBit = 20;
 // position where a cut is allowed and still give exactly the value of hashing from the start.
 constexpr qint64 Window = 64;
 
-quint64 spreadMask(int bits) {
+quint64 spreadMask(int bits)
+{
     Q_ASSERT(bits >= 2 && bits <= HighestMaskBit - LowestMaskBit + 1);
     quint64 mask = 0;
     const int span = HighestMaskBit - LowestMaskBit;
@@ -43,7 +45,8 @@ quint64 spreadMask(int bits) {
     return mask;
 }
 
-int log2Floor(quint32 v) {
+int log2Floor(quint32 v)
+{
     int n = -1;
     while (v) {
         v >>= 1;
@@ -55,7 +58,8 @@ int log2Floor(quint32 v) {
 // Hashes p[from..to) into h; returns the index of the first byte after which (h & mask) == 0,
 // or -1. The hot loop of the whole chunker: a local hash, one table load, one test per byte.
 inline qsizetype scanForCut(const uchar* p, qsizetype from, qsizetype to, quint64& hash,
-                            quint64 mask) {
+                            quint64 mask)
+{
     quint64 h = hash;
     for (qsizetype i = from; i < to; ++i) {
         h = (h << 1) + Gear[p[i]];
@@ -68,7 +72,8 @@ inline qsizetype scanForCut(const uchar* p, qsizetype from, qsizetype to, quint6
     return -1;
 }
 
-inline void hashOnly(const uchar* p, qsizetype from, qsizetype to, quint64& hash) {
+inline void hashOnly(const uchar* p, qsizetype from, qsizetype to, quint64& hash)
+{
     quint64 h = hash;
     for (qsizetype i = from; i < to; ++i)
         h = (h << 1) + Gear[p[i]];
@@ -78,7 +83,8 @@ inline void hashOnly(const uchar* p, qsizetype from, qsizetype to, quint64& hash
 } // namespace
 
 ChunkBoundaryFinder::ChunkBoundaryFinder(const ChunkerParams& params)
-    : m_params(params) {
+    : m_params(params)
+{
     Q_ASSERT(params.isValid());
     if (m_params.kind == ChunkerParams::Kind::ContentDefined) {
         // Normalized chunking, level 2: four times harder to cut before the average size, four
@@ -89,12 +95,14 @@ ChunkBoundaryFinder::ChunkBoundaryFinder(const ChunkerParams& params)
     }
 }
 
-void ChunkBoundaryFinder::reset() {
+void ChunkBoundaryFinder::reset()
+{
     m_hash = 0;
     m_chunkSize = 0;
 }
 
-qsizetype ChunkBoundaryFinder::feed(const uchar* data, qsizetype size, bool* boundary) {
+qsizetype ChunkBoundaryFinder::feed(const uchar* data, qsizetype size, bool* boundary)
+{
     *boundary = false;
     if (size <= 0)
         return 0;

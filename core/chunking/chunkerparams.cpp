@@ -16,13 +16,15 @@ constexpr quint32 LargestChunk = 64 * MiB;
 const QLatin1String FastCdcPrefix("fastcdc:");
 const QLatin1String FixedPrefix("fixed:");
 
-bool isPowerOfTwo(quint32 v) {
+bool isPowerOfTwo(quint32 v)
+{
     return v != 0 && (v & (v - 1)) == 0;
 }
 
 // A plain decimal number: digits only (no sign, space or suffix), so every stored string has
 // exactly one spelling and toString() round-trips.
-std::optional<quint32> parseSize(QStringView text) {
+std::optional<quint32> parseSize(QStringView text)
+{
     if (text.isEmpty() || text.size() > 10)
         return std::nullopt;
     quint64 value = 0;
@@ -37,7 +39,8 @@ std::optional<quint32> parseSize(QStringView text) {
 }
 
 // Parses "k1=v1,k2=v2,..." with exactly these keys in this order.
-bool parseFields(QStringView text, const QList<QLatin1String>& keys, QList<quint32>* values) {
+bool parseFields(QStringView text, const QList<QLatin1String>& keys, QList<quint32>* values)
+{
     const QList<QStringView> parts = text.split(u',');
     if (parts.size() != keys.size())
         return false;
@@ -54,7 +57,8 @@ bool parseFields(QStringView text, const QList<QLatin1String>& keys, QList<quint
     return true;
 }
 
-bool fail(QString* error, const QString& message) {
+bool fail(QString* error, const QString& message)
+{
     if (error)
         *error = message;
     return false;
@@ -62,21 +66,24 @@ bool fail(QString* error, const QString& message) {
 
 } // namespace
 
-ChunkerParams ChunkerParams::defaults() {
+ChunkerParams ChunkerParams::defaults()
+{
     // Chosen by bench/bench_chunker.cpp; the figures and the reasoning are in docs/chunking.md.
     // In short: ~7,000 objects for a 70 GB model, ~10 MiB stored again after a small edit, and
     // a 5 MiB minimum so that every chunk but a file's last one can be an S3 multipart part.
     return contentDefined(5 * MiB, 8 * MiB, 32 * MiB);
 }
 
-ChunkerParams ChunkerParams::fixed(quint32 size) {
+ChunkerParams ChunkerParams::fixed(quint32 size)
+{
     ChunkerParams p;
     p.kind = Kind::Fixed;
     p.avgSize = size;
     return p;
 }
 
-ChunkerParams ChunkerParams::contentDefined(quint32 minSize, quint32 avgSize, quint32 maxSize) {
+ChunkerParams ChunkerParams::contentDefined(quint32 minSize, quint32 avgSize, quint32 maxSize)
+{
     ChunkerParams p;
     p.kind = Kind::ContentDefined;
     p.minSize = minSize;
@@ -85,7 +92,8 @@ ChunkerParams ChunkerParams::contentDefined(quint32 minSize, quint32 avgSize, qu
     return p;
 }
 
-QString ChunkerParams::toString() const {
+QString ChunkerParams::toString() const
+{
     if (kind == Kind::Fixed)
         return FixedPrefix + QStringLiteral("size=") + QString::number(avgSize);
     return FastCdcPrefix + QStringLiteral("min=") + QString::number(minSize) +
@@ -93,7 +101,8 @@ QString ChunkerParams::toString() const {
            QString::number(maxSize);
 }
 
-std::optional<ChunkerParams> ChunkerParams::fromString(const QString& text, QString* error) {
+std::optional<ChunkerParams> ChunkerParams::fromString(const QString& text, QString* error)
+{
     const auto malformed = [&] {
         fail(error, QStringLiteral("“%1” is not a chunker setting; expected "
                                    "“fastcdc:min=N,avg=N,max=N” or “fixed:size=N” "
@@ -123,7 +132,8 @@ std::optional<ChunkerParams> ChunkerParams::fromString(const QString& text, QStr
     return p;
 }
 
-bool ChunkerParams::isValid(QString* error) const {
+bool ChunkerParams::isValid(QString* error) const
+{
     const QString range = QStringLiteral("between %1 (64 KiB) and %2 (64 MiB) bytes")
                               .arg(SmallestChunk)
                               .arg(LargestChunk);

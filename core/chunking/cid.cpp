@@ -10,7 +10,8 @@ constexpr char Prefix[] = {0x01, 0x55, 0x12, 0x20};
 constexpr char Alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
 } // namespace
 
-QString base32Encode(const QByteArray& bytes) {
+QString base32Encode(const QByteArray& bytes)
+{
     QString out;
     out.reserve((bytes.size() * 8 + 4) / 5);
     quint32 buffer = 0;
@@ -28,7 +29,8 @@ QString base32Encode(const QByteArray& bytes) {
     return out;
 }
 
-QByteArray base32Decode(QStringView text, bool* ok) {
+QByteArray base32Decode(QStringView text, bool* ok)
+{
     QByteArray out;
     out.reserve(text.size() * 5 / 8);
     quint32 buffer = 0;
@@ -56,18 +58,21 @@ QByteArray base32Decode(QStringView text, bool* ok) {
     return *ok ? out : QByteArray();
 }
 
-QString fromSha256(const QByteArray& digest) {
+QString fromSha256(const QByteArray& digest)
+{
     Q_ASSERT(digest.size() == Sha256Size);
     QByteArray raw(Prefix, sizeof Prefix);
     raw.append(digest);
     return QLatin1Char('b') + base32Encode(raw);
 }
 
-QString ofData(QByteArrayView data) {
+QString ofData(QByteArrayView data)
+{
     return fromSha256(Sha256::hash(data));
 }
 
-QByteArray toSha256(QStringView text) {
+QByteArray toSha256(QStringView text)
+{
     if (!text.startsWith(u'b'))
         return {};
     bool ok = false;
@@ -78,7 +83,8 @@ QByteArray toSha256(QStringView text) {
     return raw.mid(sizeof Prefix);
 }
 
-bool isValid(QStringView text) {
+bool isValid(QStringView text)
+{
     return !toSha256(text).isEmpty();
 }
 

@@ -29,10 +29,12 @@ constexpr qsizetype ReadBlockSize = 1 << 20;
 constexpr size_t HashQueueCapacity = 8;
 constexpr auto ProgressInterval = std::chrono::milliseconds(100);
 
-class FdCloser final {
+class FdCloser final
+{
 public:
     explicit FdCloser(int fd)
-        : m_fd(fd) {}
+        : m_fd(fd)
+    {}
     ~FdCloser() { ::close(m_fd); }
     Q_DISABLE_COPY_MOVE(FdCloser)
 
@@ -41,7 +43,8 @@ private:
 };
 
 // What the reader thread hands back to the owner at the end.
-struct Outcome {
+struct Outcome
+{
     QString error;
     bool cancelled = false;
     QByteArray fileSha256;
@@ -50,7 +53,8 @@ struct Outcome {
 
 } // namespace
 
-struct FileScanner::Private {
+struct FileScanner::Private
+{
     FileScanner* q = nullptr;
     QString path;
     ChunkerParams params;
@@ -78,7 +82,8 @@ struct FileScanner::Private {
 
     std::thread reader;
 
-    void requestStop() {
+    void requestStop()
+    {
         {
             std::lock_guard<std::mutex> lock(mutex);
             stop = true;
@@ -87,7 +92,8 @@ struct FileScanner::Private {
         queueChanged.notify_all();
     }
 
-    QString cancelledMessage() const {
+    QString cancelledMessage() const
+    {
         return QStringLiteral("Reading “%1” was cancelled").arg(path);
     }
 
@@ -105,15 +111,18 @@ struct FileScanner::Private {
 
     // --- owner thread --------------------------------------------------------------------
     void onOpened(const FileSnapshot& s) { snapshot = s; }
-    void onChunk(const ScannedChunk& chunk) {
+    void onChunk(const ScannedChunk& chunk)
+    {
         if (!abortRequested)
             Q_EMIT q->chunkScanned(chunk); // last: the receiver may delete the scanner
     }
-    void onProgress(qint64 done, qint64 total) {
+    void onProgress(qint64 done, qint64 total)
+    {
         if (!abortRequested)
             Q_EMIT q->progress(done, total);
     }
-    void onFinished(const Outcome& result) {
+    void onFinished(const Outcome& result)
+    {
         outcome = result;
         // After abort() the end is always "cancelled", even if the reader got to the end (or
         // to an error) first: chunks were dropped since, and the owner asked for this answer.
@@ -129,14 +138,16 @@ struct FileScanner::Private {
 
 FileScanner::FileScanner(const QString& path, const ChunkerParams& params, QObject* parent)
     : QObject(parent)
-    , d(std::make_unique<Private>()) {
+    , d(std::make_unique<Private>())
+{
     qRegisterMetaType<mf::ScannedChunk>();
     d->q = this;
     d->path = path;
     d->params = params;
 }
 
-FileScanner::~FileScanner() {
+FileScanner::~FileScanner()
+{
     // Wakes the reader wherever it waits (back-pressure, full hash queue) and waits for it;
     // it never blocks on the owner. Results it already posted die with this QObject.
     d->requestStop();
@@ -144,12 +155,14 @@ FileScanner::~FileScanner() {
         d->reader.join();
 }
 
-void FileScanner::setMaxPendingChunks(int count) {
+void FileScanner::setMaxPendingChunks(int count)
+{
     Q_ASSERT(!d->started);
     d->maxPending = qMax(1, count);
 }
 
-void FileScanner::start() {
+void FileScanner::start()
+{
     if (d->started)
         return;
     d->started = true;
@@ -164,7 +177,8 @@ void FileScanner::start() {
     d->reader = std::thread([this] { d->run(); });
 }
 
-void FileScanner::abort() {
+void FileScanner::abort()
+{
     if (d->abortRequested || d->finished)
         return;
     d->abortRequested = true;
@@ -181,7 +195,8 @@ void FileScanner::abort() {
     d->requestStop();
 }
 
-void FileScanner::acknowledge(int count) {
+void FileScanner::acknowledge(int count)
+{
     {
         std::lock_guard<std::mutex> lock(d->mutex);
         d->unacknowledged = qMax(0, d->unacknowledged - count);
@@ -189,32 +204,40 @@ void FileScanner::acknowledge(int count) {
     d->acknowledged.notify_all();
 }
 
-bool FileScanner::isFinished() const {
+bool FileScanner::isFinished() const
+{
     return d->finished;
 }
-QString FileScanner::errorString() const {
+QString FileScanner::errorString() const
+{
     return d->outcome.error;
 }
-bool FileScanner::wasCancelled() const {
+bool FileScanner::wasCancelled() const
+{
     return d->outcome.cancelled;
 }
-QByteArray FileScanner::fileSha256() const {
+QByteArray FileScanner::fileSha256() const
+{
     return d->outcome.fileSha256;
 }
-qint64 FileScanner::fileSize() const {
+qint64 FileScanner::fileSize() const
+{
     return d->outcome.bytesRead;
 }
-FileSnapshot FileScanner::snapshot() const {
+FileSnapshot FileScanner::snapshot() const
+{
     return d->snapshot;
 }
 
-void FileScanner::Private::run() {
+void FileScanner::Private::run()
+{
     const Outcome result = scan();
     QMetaObject::invokeMethod(
         q, [this, result] { onFinished(result); }, Qt::QueuedConnection);
 }
 
-Outcome FileScanner::Private::scan() {
+Outcome FileScanner::Private::scan()
+{
     Outcome result;
     // O_NONBLOCK so that a FIFO cannot hang the open; it is cleared again for regular files.
     const int fd = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -266,7 +289,8 @@ Outcome FileScanner::Private::scan() {
     return result;
 }
 
-Outcome FileScanner::Private::scanOpenFile(int fd, const FileSnapshot& opened) {
+Outcome FileScanner::Private::scanOpenFile(int fd, const FileSnapshot& opened)
+{
     Outcome result;
     const auto cancel = [&] {
         result.cancelled = true;
@@ -342,7 +366,8 @@ Outcome FileScanner::Private::scanOpenFile(int fd, const FileSnapshot& opened) {
     return result;
 }
 
-bool FileScanner::Private::readBlock(int fd, qint64 wanted, QByteArray* block, QString* error) {
+bool FileScanner::Private::readBlock(int fd, qint64 wanted, QByteArray* block, QString* error)
+{
     {
         std::lock_guard<std::mutex> lock(mutex);
         if (!spareBlocks.empty()) {
@@ -370,7 +395,8 @@ bool FileScanner::Private::readBlock(int fd, qint64 wanted, QByteArray* block, Q
     return true;
 }
 
-bool FileScanner::Private::queueForHash(const QByteArray& block) {
+bool FileScanner::Private::queueForHash(const QByteArray& block)
+{
     {
         std::unique_lock<std::mutex> lock(mutex);
         queueChanged.wait(lock, [this] { return stop || hashQueue.size() < HashQueueCapacity; });
@@ -382,7 +408,8 @@ bool FileScanner::Private::queueForHash(const QByteArray& block) {
     return true;
 }
 
-bool FileScanner::Private::deliverChunk(qint64 offset, qint64 size, const QByteArray& sha256) {
+bool FileScanner::Private::deliverChunk(qint64 offset, qint64 size, const QByteArray& sha256)
+{
     {
         std::unique_lock<std::mutex> lock(mutex);
         acknowledged.wait(lock, [this] { return stop || unacknowledged < maxPending; });
@@ -400,12 +427,14 @@ bool FileScanner::Private::deliverChunk(qint64 offset, qint64 size, const QByteA
     return true;
 }
 
-void FileScanner::Private::postProgress(qint64 done, qint64 total) {
+void FileScanner::Private::postProgress(qint64 done, qint64 total)
+{
     QMetaObject::invokeMethod(
         q, [this, done, total] { onProgress(done, total); }, Qt::QueuedConnection);
 }
 
-void FileScanner::Private::hashWholeFile() {
+void FileScanner::Private::hashWholeFile()
+{
     Sha256 sha;
     for (;;) {
         QByteArray block;

@@ -47,9 +47,9 @@ public:
     // Empty on success; otherwise a sentence naming the file and what went wrong.
     QString errorString() const;
     bool wasCancelled() const;
-    QByteArray fileSha256() const;   // valid after a successful finish
-    qint64 fileSize() const;         // bytes read
-    FileSnapshot snapshot() const;   // taken when the file was opened, before reading
+    QByteArray fileSha256() const; // valid after a successful finish
+    qint64 fileSize() const;       // bytes read
+    FileSnapshot snapshot() const; // taken when the file was opened, before reading
 
 Q_SIGNALS:
     void chunkScanned(const mf::ScannedChunk& chunk);

@@ -9,7 +9,8 @@ namespace mf {
 
 namespace {
 
-FileSnapshot fromStat(const struct stat& st) {
+FileSnapshot fromStat(const struct stat& st)
+{
     FileSnapshot s;
     s.size = qint64(st.st_size);
     // Nanoseconds, not seconds: a file rewritten within the same second must still look changed.
@@ -22,7 +23,8 @@ FileSnapshot fromStat(const struct stat& st) {
 
 } // namespace
 
-std::optional<FileSnapshot> FileSnapshot::ofPath(const QString& path, QString* error) {
+std::optional<FileSnapshot> FileSnapshot::ofPath(const QString& path, QString* error)
+{
     struct stat st;
     if (::stat(QFile::encodeName(path).constData(), &st) != 0) {
         const int err = errno;
@@ -37,7 +39,8 @@ std::optional<FileSnapshot> FileSnapshot::ofPath(const QString& path, QString* e
     return fromStat(st);
 }
 
-std::optional<FileSnapshot> FileSnapshot::ofDescriptor(int fd, QString* error) {
+std::optional<FileSnapshot> FileSnapshot::ofDescriptor(int fd, QString* error)
+{
     struct stat st;
     if (::fstat(fd, &st) != 0) {
         const int err = errno;

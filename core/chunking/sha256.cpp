@@ -4,12 +4,14 @@
 
 namespace mf {
 
-void Sha256::CtxDeleter::operator()(evp_md_ctx_st* ctx) const {
+void Sha256::CtxDeleter::operator()(evp_md_ctx_st* ctx) const
+{
     EVP_MD_CTX_free(ctx);
 }
 
 Sha256::Sha256()
-    : m_ctx(EVP_MD_CTX_new()) {
+    : m_ctx(EVP_MD_CTX_new())
+{
     Q_CHECK_PTR(m_ctx.get());
     reset();
 }
@@ -18,18 +20,21 @@ Sha256::~Sha256() = default;
 Sha256::Sha256(Sha256&&) noexcept = default;
 Sha256& Sha256::operator=(Sha256&&) noexcept = default;
 
-void Sha256::reset() {
+void Sha256::reset()
+{
     // EVP_sha256() is a static method table; fetching it is free and never fails with the
     // default provider, which OpenSSL 3 always loads.
     EVP_DigestInit_ex(m_ctx.get(), EVP_sha256(), nullptr);
 }
 
-void Sha256::addData(const void* data, qsizetype size) {
+void Sha256::addData(const void* data, qsizetype size)
+{
     if (size > 0)
         EVP_DigestUpdate(m_ctx.get(), data, size_t(size));
 }
 
-QByteArray Sha256::result() {
+QByteArray Sha256::result()
+{
     QByteArray digest(DigestSize, Qt::Uninitialized);
     unsigned int len = 0;
     EVP_DigestFinal_ex(m_ctx.get(), reinterpret_cast<unsigned char*>(digest.data()), &len);
@@ -37,7 +42,15 @@ QByteArray Sha256::result() {
     return digest;
 }
 
-QByteArray Sha256::hash(QByteArrayView data) {
+Sha256 Sha256::clone() const
+{
+    Sha256 copy;
+    EVP_MD_CTX_copy_ex(copy.m_ctx.get(), m_ctx.get());
+    return copy;
+}
+
+QByteArray Sha256::hash(QByteArrayView data)
+{
     Sha256 h;
     h.addData(data);
     return h.result();

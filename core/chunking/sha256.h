@@ -28,10 +28,14 @@ public:
     QByteArray result();
     void reset();
 
+    // A copy of the running state, to resume from this point later (restore checkpoints).
+    Sha256 clone() const;
+
     static QByteArray hash(QByteArrayView data);
 
 private:
-    struct CtxDeleter {
+    struct CtxDeleter
+    {
         void operator()(evp_md_ctx_st* ctx) const;
     };
     std::unique_ptr<evp_md_ctx_st, CtxDeleter> m_ctx;

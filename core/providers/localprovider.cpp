@@ -1,6 +1,8 @@
 #include "localprovider.h"
 
 #include "chunking/cid.h"
+#include "util/directreader.h"
+#include "util/directwriter.h"
 
 #include <QDir>
 #include <QDirIterator>
@@ -25,7 +27,10 @@ namespace {
 constexpr qint64 BlockSize = 1 << 20;
 constexpr qint64 ProgressIntervalBytes = 4 << 20;
 
-QString errnoText(int err) { return QString::fromLocal8Bit(std::strerror(err)); }
+QString errnoText(int err)
+{
+    return QString::fromLocal8Bit(std::strerror(err));
+}
 
 // A job whose work runs on the provider's pool. The worker never touches the job object except
 // to post results to it; the destructor waits for a still-running worker so that callers'
@@ -50,8 +55,7 @@ public:
         : ProviderJob(parent)
         , m_pool(pool)
         , m_work(std::move(work))
-    {
-    }
+    {}
 
     ~LocalJob() override
     {
@@ -105,27 +109,15 @@ private:
     std::shared_ptr<Task> m_task = std::make_shared<Task>();
 };
 
-Error cancelledError() { return Error::make(Error::Kind::Cancelled, QStringLiteral("Cancelled")); }
-
-// Writes all of `size` bytes, retrying short writes.
-bool writeAll(int fd, const char* data, qint64 size)
+Error cancelledError()
 {
-    while (size > 0) {
-        const ssize_t n = ::write(fd, data, size_t(size));
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return false;
-        }
-        data += n;
-        size -= n;
-    }
-    return true;
+    return Error::make(Error::Kind::Cancelled, QStringLiteral("Cancelled"));
 }
 
 // Creates one folder level; never a whole path, so a root that vanished (an unmounted disk) is
 // not recreated as an empty folder on the disk underneath.
-bool ensureFolder(const QString& path) {
+bool ensureFolder(const QString& path)
+{
     return ::mkdir(QFile::encodeName(path).constData(), 0777) == 0 || errno == EEXIST;
 }
 
@@ -133,7 +125,8 @@ enum class Published { New, AlreadyThere, Failed };
 
 // Moves a finished temporary to its object name unless an object is already there (another
 // put of the same CID finished first), so that the object's bytes are counted once.
-Published publishNoReplace(const char* tmpPath, const char* finalPath) {
+Published publishNoReplace(const char* tmpPath, const char* finalPath)
+{
 #ifdef RENAME_NOREPLACE
     if (::renameat2(AT_FDCWD, tmpPath, AT_FDCWD, finalPath, RENAME_NOREPLACE) == 0)
         return Published::New;
@@ -173,9 +166,9 @@ struct LocalProvider::Shared
     bool rootExists() const { return QFileInfo(root).isDir(); }
     Error badLocator(const QString& locator) const
     {
-        return Error::make(Error::Kind::NotFound,
-                           QStringLiteral("“%1” is not an object name of provider “%2”")
-                               .arg(locator, name));
+        return Error::make(
+            Error::Kind::NotFound,
+            QStringLiteral("“%1” is not an object name of provider “%2”").arg(locator, name));
     }
 
     // Bytes stored, counted once by walking the folder and then kept up to date by put and
@@ -185,21 +178,24 @@ struct LocalProvider::Shared
         QMutexLocker lock(&usedMutex);
         return usedLocked();
     }
-    void addUsed(qint64 delta) {
+    void addUsed(qint64 delta)
+    {
         QMutexLocker lock(&usedMutex);
         if (used >= 0)
             used += delta;
     }
     // Sets `size` bytes of the quota aside for a put in progress, so that puts running at the
     // same time cannot all pass the check and together overshoot it.
-    bool reserve(qint64 size) {
+    bool reserve(qint64 size)
+    {
         QMutexLocker lock(&usedMutex);
         if (options.quotaBytes >= 0 && usedLocked() + reserved + size > options.quotaBytes)
             return false;
         reserved += size;
         return true;
     }
-    void release(qint64 size) {
+    void release(qint64 size)
+    {
         QMutexLocker lock(&usedMutex);
         reserved -= size;
     }
@@ -211,7 +207,8 @@ struct LocalProvider::Shared
     std::atomic_bool closing{false};
 
 private:
-    qint64 usedLocked() {
+    qint64 usedLocked()
+    {
         if (used < 0) {
             qint64 sum = 0;
             QDirIterator it(root, {QStringLiteral("bafkrei*")}, QDir::Files,
@@ -258,8 +255,7 @@ QString LocalProvider::objectPath(const QString& root, const QString& cid)
     return root + QLatin1Char('/') + shard + QLatin1Char('/') + cid;
 }
 
-ProviderJob* LocalProvider::put(const QString& cid, std::unique_ptr<QIODevice> source,
-                                qint64 size)
+ProviderJob* LocalProvider::put(const QString& cid, std::unique_ptr<QIODevice> source, qint64 size)
 {
     auto shared = m_shared;
     std::shared_ptr<QIODevice> src(std::move(source));
@@ -285,7 +281,8 @@ ProviderJob* LocalProvider::put(const QString& cid, std::unique_ptr<QIODevice> s
                                    QStringLiteral("Provider “%1” is at its quota of %2 bytes")
                                        .arg(shared->name)
                                        .arg(shared->options.quotaBytes));
-            struct Reservation {
+            struct Reservation
+            {
                 LocalProvider::Shared& shared;
                 qint64 size;
                 ~Reservation() { shared.release(size); }
@@ -307,30 +304,39 @@ ProviderJob* LocalProvider::put(const QString& cid, std::unique_ptr<QIODevice> s
                 return Error::make(Error::Kind::Fatal,
                                    QStringLiteral("Cannot write to provider “%1”: %2")
                                        .arg(shared->name, errnoText(errno)));
+            const int directFd = DirectWriter::openDirect(tmpPath);
             auto fail = [&](Error e) {
+                if (directFd >= 0)
+                    ::close(directFd);
                 ::close(fd);
                 ::unlink(tmpPath.constData());
                 return e;
             };
 
-            QByteArray buffer(BlockSize, Qt::Uninitialized);
+            DirectWriter writer(fd, directFd, 0);
             qint64 done = 0;
             qint64 nextProgress = ProgressIntervalBytes;
             while (done < size) {
                 if (task.cancelled || shared->closing)
                     return fail(cancelledError());
-                const qint64 n = src->read(buffer.data(), qMin(BlockSize, size - done));
-                if (n <= 0)
-                    return fail(Error::make(
-                        Error::Kind::Fatal,
-                        n < 0 ? QStringLiteral("Reading chunk %1 for provider “%2” failed: %3")
-                                    .arg(cid, shared->name, src->errorString())
-                              : QStringLiteral("The source of chunk %1 ended after %2 of %3 "
-                                               "bytes")
-                                    .arg(cid)
-                                    .arg(done)
-                                    .arg(size)));
-                if (!writeAll(fd, buffer.constData(), n)) {
+                // Fill whole blocks, so that every write but the last is aligned for O_DIRECT.
+                const qint64 want = qMin(DirectWriter::BlockSize, size - done);
+                qint64 filled = 0;
+                while (filled < want) {
+                    const qint64 n = src->read(writer.buffer() + filled, want - filled);
+                    if (n <= 0)
+                        return fail(Error::make(
+                            Error::Kind::Fatal,
+                            n < 0 ? QStringLiteral("Reading chunk %1 for provider “%2” failed: %3")
+                                        .arg(cid, shared->name, src->errorString())
+                                  : QStringLiteral("The source of chunk %1 ended after %2 of %3 "
+                                                   "bytes")
+                                        .arg(cid)
+                                        .arg(done + filled)
+                                        .arg(size)));
+                    filled += n;
+                }
+                if (!writer.write(filled)) {
                     const int err = errno;
                     const auto kind = (err == ENOSPC || err == EDQUOT) ? Error::Kind::QuotaExceeded
                                                                        : Error::Kind::Fatal;
@@ -338,7 +344,7 @@ ProviderJob* LocalProvider::put(const QString& cid, std::unique_ptr<QIODevice> s
                                                                  "“%1”: %2")
                                                       .arg(shared->name, errnoText(err))));
                 }
-                done += n;
+                done += filled;
                 if (done >= nextProgress) {
                     job.reportProgress(done, size);
                     nextProgress = done + ProgressIntervalBytes;
@@ -348,6 +354,8 @@ ProviderJob* LocalProvider::put(const QString& cid, std::unique_ptr<QIODevice> s
                 return fail(Error::make(Error::Kind::Fatal,
                                         QStringLiteral("Cannot flush to provider “%1”: %2")
                                             .arg(shared->name, errnoText(errno))));
+            if (directFd >= 0)
+                ::close(directFd);
             if (::close(fd) != 0) {
                 const int err = errno;
                 ::unlink(tmpPath.constData());
@@ -370,7 +378,9 @@ ProviderJob* LocalProvider::put(const QString& cid, std::unique_ptr<QIODevice> s
             } else {
                 // Another put of this CID got there first. The same size is the same object
                 // (content-addressed); another size is a damaged copy, which ours replaces.
-                struct stat st {};
+                struct stat st
+                {
+                };
                 const bool there = ::stat(finalName.constData(), &st) == 0;
                 if (there && qint64(st.st_size) == size) {
                     ::unlink(tmpPath.constData());
@@ -418,7 +428,9 @@ ProviderJob* LocalProvider::get(const QString& locator, ByteSink* sink, qint64 o
                                    QStringLiteral("Chunk %1 on provider “%2”: %3")
                                        .arg(locator, shared->name, errnoText(err)));
             }
-            struct stat st {};
+            struct stat st
+            {
+            };
             if (::fstat(fd, &st) != 0) {
                 const int err = errno;
                 ::close(fd);
@@ -426,8 +438,10 @@ ProviderJob* LocalProvider::get(const QString& locator, ByteSink* sink, qint64 o
                                    QStringLiteral("Chunk %1 on provider “%2”: %3")
                                        .arg(locator, shared->name, errnoText(err)));
             }
-            const qint64 end = length < 0 ? qint64(st.st_size) : qMin<qint64>(st.st_size, offset + length);
-            QByteArray buffer(BlockSize, Qt::Uninitialized);
+            const qint64 end =
+                length < 0 ? qint64(st.st_size) : qMin<qint64>(st.st_size, offset + length);
+            const int directFd = DirectReader::openDirect(QFile::encodeName(path));
+            DirectReader reader(fd, directFd);
             qint64 pos = offset;
             qint64 nextProgress = offset + ProgressIntervalBytes;
             Error result;
@@ -436,19 +450,17 @@ ProviderJob* LocalProvider::get(const QString& locator, ByteSink* sink, qint64 o
                     result = cancelledError();
                     break;
                 }
-                const ssize_t n = ::pread(fd, buffer.data(), size_t(qMin(BlockSize, end - pos)), pos);
-                if (n < 0 && errno == EINTR)
-                    continue;
+                const qint64 n = reader.read(pos, qMin(BlockSize, end - pos));
                 if (n <= 0) {
-                    result = Error::make(Error::Kind::Fatal,
-                                         QStringLiteral("Cannot read chunk %1 on provider “%2”: "
-                                                        "%3")
-                                             .arg(locator, shared->name,
-                                                  n < 0 ? errnoText(errno)
-                                                        : QStringLiteral("file shrank")));
+                    result = Error::make(
+                        Error::Kind::Fatal,
+                        QStringLiteral("Cannot read chunk %1 on provider “%2”: "
+                                       "%3")
+                            .arg(locator, shared->name,
+                                 n < 0 ? errnoText(errno) : QStringLiteral("file shrank")));
                     break;
                 }
-                if (!sink->write(buffer.constData(), n)) {
+                if (!sink->write(reader.buffer(), n)) {
                     result = Error::make(Error::Kind::Fatal, sink->errorString());
                     break;
                 }
@@ -458,6 +470,8 @@ ProviderJob* LocalProvider::get(const QString& locator, ByteSink* sink, qint64 o
                     nextProgress = pos + ProgressIntervalBytes;
                 }
             }
+            if (directFd >= 0)
+                ::close(directFd);
             ::close(fd);
             task.size = pos - offset;
             return result;
@@ -477,9 +491,9 @@ ProviderJob* LocalProvider::stat(const QString& locator)
                 return shared->missingRoot();
             const QFileInfo info(objectPath(shared->root, locator));
             if (!info.isFile())
-                return Error::make(Error::Kind::NotFound,
-                                   QStringLiteral("Chunk %1 is not on provider “%2”")
-                                       .arg(locator, shared->name));
+                return Error::make(
+                    Error::Kind::NotFound,
+                    QStringLiteral("Chunk %1 is not on provider “%2”").arg(locator, shared->name));
             task.locator = locator;
             task.size = info.size();
             return Error::none();
@@ -498,7 +512,9 @@ ProviderJob* LocalProvider::remove(const QString& locator)
             if (!shared->rootExists())
                 return shared->missingRoot();
             const QByteArray path = objectPath(shared->root, locator).toLocal8Bit();
-            struct stat st {};
+            struct stat st
+            {
+            };
             const bool existed = ::stat(path.constData(), &st) == 0;
             if (::unlink(path.constData()) == 0 && existed)
                 shared->addUsed(-qint64(st.st_size));
@@ -548,8 +564,8 @@ ProviderJob* LocalProvider::usage()
             const qint64 diskFree = QStorageInfo(shared->root).bytesAvailable();
             task.usage.availableBytes =
                 shared->options.quotaBytes >= 0
-                    ? qMin(diskFree, qMax<qint64>(0, shared->options.quotaBytes -
-                                                         task.usage.usedBytes))
+                    ? qMin(diskFree,
+                           qMax<qint64>(0, shared->options.quotaBytes - task.usage.usedBytes))
                     : diskFree;
             return Error::none();
         },

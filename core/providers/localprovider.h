@@ -22,8 +22,8 @@ class LocalProvider final : public Provider
 public:
     struct Options
     {
-        qint64 quotaBytes = -1;    // -1: limited only by the disk
-        bool syncObjects = false;  // fdatasync every object before it is renamed into place
+        qint64 quotaBytes = -1;   // -1: limited only by the disk
+        bool syncObjects = false; // fdatasync every object before it is renamed into place
         int maxThreads = 4;
     };
 
@@ -36,8 +36,7 @@ public:
     // Where the object of `cid` lives under `root`.
     static QString objectPath(const QString& root, const QString& cid);
 
-    ProviderJob* put(const QString& cid, std::unique_ptr<QIODevice> source,
-                     qint64 size) override;
+    ProviderJob* put(const QString& cid, std::unique_ptr<QIODevice> source, qint64 size) override;
     ProviderJob* get(const QString& locator, ByteSink* sink, qint64 offset = 0,
                      qint64 length = -1) override;
     ProviderJob* stat(const QString& locator) override;

@@ -19,7 +19,10 @@ ProviderFactory::ProviderFactory()
     });
 }
 
-void ProviderFactory::registerKind(const QString& kind, Maker maker) { m_makers.insert(kind, std::move(maker)); }
+void ProviderFactory::registerKind(const QString& kind, Maker maker)
+{
+    m_makers.insert(kind, std::move(maker));
+}
 
 QStringList ProviderFactory::kinds() const
 {
@@ -28,7 +31,8 @@ QStringList ProviderFactory::kinds() const
     return k;
 }
 
-std::unique_ptr<Provider> ProviderFactory::create(const ProviderRecord& record, QString* error) const
+std::unique_ptr<Provider> ProviderFactory::create(const ProviderRecord& record,
+                                                  QString* error) const
 {
     const auto it = m_makers.constFind(record.kind);
     if (it == m_makers.constEnd()) {

@@ -6,8 +6,7 @@ namespace mf {
 
 ProviderJob::ProviderJob(QObject* parent)
     : QObject(parent)
-{
-}
+{}
 
 ProviderJob::~ProviderJob() = default;
 

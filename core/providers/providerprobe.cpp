@@ -87,8 +87,10 @@ void ProviderProbe::step()
             m_locator = job->locator();
         if (m_step == 1) {
             m_roundTripMs = QDateTime::currentMSecsSinceEpoch() - m_startMs;
-            if (m_writer->written() != m_payload.size() || m_writer->digest() != Sha256::hash(m_payload))
-                return fail(name, Error::make(Error::Kind::Corrupt, tr("the bytes read back differ from those written")));
+            if (m_writer->written() != m_payload.size() ||
+                m_writer->digest() != Sha256::hash(m_payload))
+                return fail(name, Error::make(Error::Kind::Corrupt,
+                                              tr("the bytes read back differ from those written")));
         }
         if (m_step == 3) {
             m_used = job->usage().usedBytes;

@@ -15,7 +15,8 @@ const QList<QStringList>& steps()
     static const QList<QStringList> all = {
         // 0 -> 1: the first schema.
         {
-            QStringLiteral("CREATE TABLE vault_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)"),
+            QStringLiteral(
+                "CREATE TABLE vault_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)"),
             QStringLiteral(
                 "CREATE TABLE providers (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, "
                 "name TEXT NOT NULL UNIQUE, settings TEXT NOT NULL DEFAULT '{}', "
@@ -68,7 +69,8 @@ bool exec(QSqlDatabase& db, const QString& sql, QString* error)
 }
 
 // The stored version, 0 for a database that has none yet (a new or empty file). Only reads.
-bool readVersion(QSqlDatabase& db, int* version, bool* hasRow, QString* error) {
+bool readVersion(QSqlDatabase& db, int* version, bool* hasRow, QString* error)
+{
     *version = 0;
     *hasRow = false;
     QSqlQuery q(db);
@@ -91,7 +93,8 @@ bool readVersion(QSqlDatabase& db, int* version, bool* hasRow, QString* error) {
     return true;
 }
 
-QString newerError(int version) {
+QString newerError(int version)
+{
     return QStringLiteral("This vault was written by a newer ModelFloat (schema %1; this "
                           "version understands up to %2). Update ModelFloat to open it.")
         .arg(version)
@@ -100,11 +103,13 @@ QString newerError(int version) {
 
 } // namespace
 
-int latestVersion() {
+int latestVersion()
+{
     return int(steps().size());
 }
 
-bool migrate(QSqlDatabase& db, QString* error) {
+bool migrate(QSqlDatabase& db, QString* error)
+{
     // Look before writing anything: a vault from a newer ModelFloat is left exactly as it is.
     int version = 0;
     bool hasRow = false;

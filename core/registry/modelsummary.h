@@ -15,14 +15,14 @@ struct ModelSummary
 {
     ModelRecord model;
     int files = 0;
-    qint64 bytes = 0;             // sum of file sizes
-    int chunkRefs = 0;            // chunks in manifests, counting repeats
+    qint64 bytes = 0;  // sum of file sizes
+    int chunkRefs = 0; // chunks in manifests, counting repeats
     int uniqueChunks = 0;
-    qint64 uniqueBytes = 0;       // after dedup within the model
-    qint64 sharedBytes = 0;       // of uniqueBytes, also used by other models
-    int minReplicas = 0;          // good replicas of the worst-off chunk
-    int underReplicated = 0;      // chunks with fewer good replicas than wanted
-    int lost = 0;                 // chunks with no good replica
+    qint64 uniqueBytes = 0;  // after dedup within the model
+    qint64 sharedBytes = 0;  // of uniqueBytes, also used by other models
+    int minReplicas = 0;     // good replicas of the worst-off chunk
+    int underReplicated = 0; // chunks with fewer good replicas than wanted
+    int lost = 0;            // chunks with no good replica
     QHash<qint64, int> chunksByProvider;
     QHash<qint64, qint64> bytesByProvider;
 

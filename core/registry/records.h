@@ -37,10 +37,10 @@ struct FileRecord
     enum class State { Incomplete, Complete };
     qint64 id = 0;
     qint64 modelId = 0;
-    QString path;       // inside the model, '/'-separated
+    QString path; // inside the model, '/'-separated
     qint64 size = 0;
-    QByteArray sha256;  // lower-case hex; empty until complete
-    QString chunker;    // ChunkerParams::toString()
+    QByteArray sha256; // lower-case hex; empty until complete
+    QString chunker;   // ChunkerParams::toString()
     QJsonObject metadata;
     State state = State::Incomplete;
 };
@@ -69,9 +69,9 @@ struct VaultStats
 {
     int models = 0;
     int files = 0;
-    qint64 logicalBytes = 0;   // sum of file sizes
-    qint64 uniqueBytes = 0;    // sum of distinct chunk sizes (after dedup)
-    qint64 storedBytes = 0;    // sum over stored placements (after replication)
+    qint64 logicalBytes = 0; // sum of file sizes
+    qint64 uniqueBytes = 0;  // sum of distinct chunk sizes (after dedup)
+    qint64 storedBytes = 0;  // sum over stored placements (after replication)
     int chunks = 0;
     int placements = 0;
     int unhealthyPlacements = 0; // missing or corrupt

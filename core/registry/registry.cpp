@@ -16,9 +16,18 @@ namespace mf {
 
 namespace {
 
-QString toJson(const QJsonObject& o) { return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)); }
-QJsonObject fromJson(const QString& s) { return QJsonDocument::fromJson(s.toUtf8()).object(); }
-qint64 nowSecs() { return QDateTime::currentSecsSinceEpoch(); }
+QString toJson(const QJsonObject& o)
+{
+    return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact));
+}
+QJsonObject fromJson(const QString& s)
+{
+    return QJsonDocument::fromJson(s.toUtf8()).object();
+}
+qint64 nowSecs()
+{
+    return QDateTime::currentSecsSinceEpoch();
+}
 
 constexpr int BusyTimeoutMs = 10000;
 constexpr int SqliteBusy = 5; // SQLITE_BUSY, the primary result code of "database is locked"
@@ -76,7 +85,7 @@ FileRecord fileFrom(const QSqlQuery& q)
     r.chunker = q.value(5).toString();
     r.metadata = fromJson(q.value(6).toString());
     r.state = q.value(7).toString() == QLatin1String("complete") ? FileRecord::State::Complete
-                                                                : FileRecord::State::Incomplete;
+                                                                 : FileRecord::State::Incomplete;
     return r;
 }
 const char* const FileColumns =
@@ -167,20 +176,23 @@ std::unique_ptr<Registry> Registry::open(const QString& path, QString* error)
     static QAtomicInteger<quint64> counter;
     std::unique_ptr<Registry> r(new Registry);
     r->m_path = path;
-    r->m_connectionName = QStringLiteral("modelfloat-registry-%1").arg(counter.fetchAndAddRelaxed(1));
+    r->m_connectionName =
+        QStringLiteral("modelfloat-registry-%1").arg(counter.fetchAndAddRelaxed(1));
     r->m_db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), r->m_connectionName);
     r->m_db.setDatabaseName(path);
     // Another process (the CLI beside the app) may hold a write lock briefly.
     r->m_db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(BusyTimeoutMs));
     if (!r->m_db.open()) {
-        *error = QStringLiteral("Cannot open the registry “%1”: %2").arg(path, r->m_db.lastError().text());
+        *error = QStringLiteral("Cannot open the registry “%1”: %2")
+                     .arg(path, r->m_db.lastError().text());
         return nullptr;
     }
     QSqlQuery q(r->m_db);
     // Per-connection settings first; they change nothing in the file.
     for (const char* pragma : {"PRAGMA foreign_keys=ON", "PRAGMA synchronous=NORMAL"}) {
         if (!q.exec(QLatin1String(pragma))) {
-            *error = QStringLiteral("Cannot open the registry “%1”: %2").arg(path, q.lastError().text());
+            *error =
+                QStringLiteral("Cannot open the registry “%1”: %2").arg(path, q.lastError().text());
             return nullptr;
         }
     }
@@ -274,10 +286,13 @@ bool Registry::setSetting(const QString& key, const QString& value)
 
 std::optional<qint64> Registry::addProvider(const ProviderRecord& r)
 {
-    Query q(this, QStringLiteral("INSERT INTO providers (kind, name, settings, quota_bytes, health, "
-                                 "enabled, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+    Query q(this,
+            QStringLiteral("INSERT INTO providers (kind, name, settings, quota_bytes, health, "
+                           "enabled, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"));
     q.bind(r.kind).bind(r.name).bind(toJson(r.settings)).bind(r.quotaBytes);
-    q.bind(r.health.isEmpty() ? QStringLiteral("unknown") : r.health).bind(r.enabled).bind(nowSecs());
+    q.bind(r.health.isEmpty() ? QStringLiteral("unknown") : r.health)
+        .bind(r.enabled)
+        .bind(nowSecs());
     if (!q.exec())
         return std::nullopt;
     return q.lastId();
@@ -319,7 +334,8 @@ bool Registry::setProviderHealth(qint64 id, const QString& health)
 
 bool Registry::addProviderUsage(qint64 id, qint64 deltaBytes)
 {
-    Query q(this, QStringLiteral("UPDATE providers SET used_bytes = MAX(0, used_bytes + ?) WHERE id = ?"));
+    Query q(this, QStringLiteral(
+                      "UPDATE providers SET used_bytes = MAX(0, used_bytes + ?) WHERE id = ?"));
     return q.bind(deltaBytes).bind(id).exec();
 }
 
@@ -371,8 +387,9 @@ std::optional<qint64> Registry::createModel(const QString& name, const QString& 
 bool Registry::setModelState(qint64 id, ModelRecord::State state)
 {
     Query q(this, QStringLiteral("UPDATE models SET state = ? WHERE id = ?"));
-    return q.bind(state == ModelRecord::State::Complete ? QStringLiteral("complete")
-                                                        : QStringLiteral("incomplete"))
+    return q
+        .bind(state == ModelRecord::State::Complete ? QStringLiteral("complete")
+                                                    : QStringLiteral("incomplete"))
         .bind(id)
         .exec();
 }
@@ -391,7 +408,8 @@ std::optional<qint64> Registry::beginFile(qint64 modelId, const QString& path, q
 {
     std::optional<qint64> result;
     const bool ok = transaction([&] {
-        Query find(this, QStringLiteral("SELECT id, state FROM files WHERE model_id = ? AND path = ?"));
+        Query find(this,
+                   QStringLiteral("SELECT id, state FROM files WHERE model_id = ? AND path = ?"));
         if (!find.bind(modelId).bind(path).exec())
             return false;
         if (find.q().next()) {
@@ -495,8 +513,9 @@ bool Registry::completeFile(qint64 fileId, const QByteArray& sha256Hex, const QJ
         if (covered != size)
             return fail(QStringLiteral("complete file"),
                         QStringLiteral("manifest covers %1 of %2 bytes").arg(covered).arg(size));
-        Query q(this, QStringLiteral("UPDATE files SET sha256 = ?, metadata = ?, state = 'complete' "
-                                     "WHERE id = ?"));
+        Query q(this,
+                QStringLiteral("UPDATE files SET sha256 = ?, metadata = ?, state = 'complete' "
+                               "WHERE id = ?"));
         return q.bind(QString::fromLatin1(sha256Hex)).bind(toJson(metadata)).bind(fileId).exec();
     });
 }
@@ -524,8 +543,9 @@ std::optional<FileRecord> Registry::file(qint64 modelId, const QString& path)
 QList<FileChunk> Registry::fileChunks(qint64 fileId)
 {
     QList<FileChunk> out;
-    Query q(this, QStringLiteral("SELECT fc.idx, fc.offset, c.size, fc.cid FROM file_chunks fc "
-                                 "JOIN chunks c ON c.cid = fc.cid WHERE fc.file_id = ? ORDER BY fc.idx"));
+    Query q(this,
+            QStringLiteral("SELECT fc.idx, fc.offset, c.size, fc.cid FROM file_chunks fc "
+                           "JOIN chunks c ON c.cid = fc.cid WHERE fc.file_id = ? ORDER BY fc.idx"));
     q.bind(fileId);
     if (q.exec())
         while (q.q().next())
@@ -564,11 +584,11 @@ QHash<QString, QList<Placement>> Registry::placementsOfModel(qint64 modelId)
 
 bool Registry::recordPlacement(const Placement& p)
 {
-    Query q(this, QStringLiteral(
-                      "INSERT INTO placements (cid, provider_id, locator, state, verified_at) "
-                      "VALUES (?, ?, ?, ?, ?) ON CONFLICT (cid, provider_id) DO UPDATE SET "
-                      "locator = excluded.locator, state = excluded.state, "
-                      "verified_at = excluded.verified_at"));
+    Query q(this,
+            QStringLiteral("INSERT INTO placements (cid, provider_id, locator, state, verified_at) "
+                           "VALUES (?, ?, ?, ?, ?) ON CONFLICT (cid, provider_id) DO UPDATE SET "
+                           "locator = excluded.locator, state = excluded.state, "
+                           "verified_at = excluded.verified_at"));
     q.bind(p.cid).bind(p.providerId).bind(p.locator).bind(placementStateName(p.state));
     q.bind(p.verifiedAt.isValid() ? QVariant(p.verifiedAt.toSecsSinceEpoch()) : QVariant());
     return q.exec();
@@ -596,10 +616,11 @@ bool Registry::removePlacement(const QString& cid, qint64 providerId)
 QHash<QString, int> Registry::chunkModelCounts(qint64 modelId)
 {
     QHash<QString, int> out;
-    Query q(this, QStringLiteral(
-                      "SELECT fc.cid, COUNT(DISTINCT f.model_id) FROM file_chunks fc JOIN files f "
-                      "ON f.id = fc.file_id WHERE fc.cid IN (SELECT fc2.cid FROM file_chunks fc2 "
-                      "JOIN files f2 ON f2.id = fc2.file_id WHERE f2.model_id = ?) GROUP BY fc.cid"));
+    Query q(this,
+            QStringLiteral(
+                "SELECT fc.cid, COUNT(DISTINCT f.model_id) FROM file_chunks fc JOIN files f "
+                "ON f.id = fc.file_id WHERE fc.cid IN (SELECT fc2.cid FROM file_chunks fc2 "
+                "JOIN files f2 ON f2.id = fc2.file_id WHERE f2.model_id = ?) GROUP BY fc.cid"));
     q.bind(modelId);
     if (q.exec())
         while (q.q().next())
@@ -610,8 +631,9 @@ QHash<QString, int> Registry::chunkModelCounts(qint64 modelId)
 QList<QPair<QString, qint64>> Registry::orphanChunks()
 {
     QList<QPair<QString, qint64>> out;
-    Query q(this, QStringLiteral("SELECT c.cid, c.size FROM chunks c WHERE NOT EXISTS (SELECT 1 FROM "
-                                 "file_chunks fc WHERE fc.cid = c.cid) ORDER BY c.cid"));
+    Query q(this,
+            QStringLiteral("SELECT c.cid, c.size FROM chunks c WHERE NOT EXISTS (SELECT 1 FROM "
+                           "file_chunks fc WHERE fc.cid = c.cid) ORDER BY c.cid"));
     if (q.exec())
         while (q.q().next())
             out.append({q.q().value(0).toString(), q.q().value(1).toLongLong()});
@@ -645,14 +667,16 @@ std::optional<qint64> Registry::addJob(const QString& kind, const QJsonObject& p
 
 bool Registry::setJobState(qint64 id, const QString& state, const QString& error)
 {
-    Query q(this, QStringLiteral("UPDATE jobs SET state = ?, error = ?, updated_at = ? WHERE id = ?"));
+    Query q(this,
+            QStringLiteral("UPDATE jobs SET state = ?, error = ?, updated_at = ? WHERE id = ?"));
     return q.bind(state).bind(error).bind(nowSecs()).bind(id).exec();
 }
 
 QList<QPair<qint64, QJsonObject>> Registry::jobs(const QString& kind, const QString& state)
 {
     QList<QPair<qint64, QJsonObject>> out;
-    Query q(this, QStringLiteral("SELECT id, payload FROM jobs WHERE kind = ? AND state = ? ORDER BY id"));
+    Query q(this, QStringLiteral(
+                      "SELECT id, payload FROM jobs WHERE kind = ? AND state = ? ORDER BY id"));
     q.bind(kind).bind(state);
     if (q.exec())
         while (q.q().next())

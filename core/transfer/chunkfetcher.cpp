@@ -8,7 +8,8 @@
 namespace mf {
 
 namespace {
-int preference(PlacementState s) {
+int preference(PlacementState s)
+{
     switch (s) {
     case PlacementState::Stored:
         return 0;
@@ -29,7 +30,8 @@ ChunkFetcher::ChunkFetcher(Vault* vault, const FileChunk& chunk, QList<Placement
     , m_vault(vault)
     , m_chunk(chunk)
     , m_placements(std::move(placements))
-    , m_writer(writer) {
+    , m_writer(writer)
+{
     // Healthy replicas first; ones marked bad are tried last, in case they came back.
     std::stable_sort(m_placements.begin(), m_placements.end(),
                      [](const Placement& a, const Placement& b) {
@@ -38,7 +40,8 @@ ChunkFetcher::ChunkFetcher(Vault* vault, const FileChunk& chunk, QList<Placement
     m_writer->setExpectedSize(m_chunk.size);
 }
 
-ChunkFetcher::~ChunkFetcher() {
+ChunkFetcher::~ChunkFetcher()
+{
     if (m_job) {
         m_job->disconnect(this);
         m_job->abort();
@@ -46,11 +49,13 @@ ChunkFetcher::~ChunkFetcher() {
     }
 }
 
-void ChunkFetcher::start() {
+void ChunkFetcher::start()
+{
     tryNext();
 }
 
-void ChunkFetcher::abort() {
+void ChunkFetcher::abort()
+{
     if (m_finished || m_aborted)
         return;
     m_aborted = true;
@@ -60,7 +65,8 @@ void ChunkFetcher::abort() {
         finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
 }
 
-void ChunkFetcher::tryNext() {
+void ChunkFetcher::tryNext()
+{
     while (m_next < m_placements.size()) {
         const Placement& p = m_placements.at(m_next++);
         QString why;
@@ -88,7 +94,8 @@ void ChunkFetcher::tryNext() {
                        tr("Chunk %1 cannot be fetched: %2").arg(m_chunk.cid, detail)));
 }
 
-void ChunkFetcher::onJobFinished() {
+void ChunkFetcher::onJobFinished()
+{
     ProviderJob* job = m_job;
     m_job = nullptr;
     job->deleteLater();
@@ -131,7 +138,8 @@ void ChunkFetcher::onJobFinished() {
     tryNext();
 }
 
-void ChunkFetcher::finish(const Error& error) {
+void ChunkFetcher::finish(const Error& error)
+{
     if (m_finished)
         return;
     m_finished = true;

@@ -1,5 +1,8 @@
 #include "chunkwriter.h"
 
+#include "followinghasher.h"
+
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <unistd.h>
@@ -27,25 +30,75 @@ void ChunkWriter::restart() {
     m_error.clear();
 }
 
-OffsetChunkWriter::OffsetChunkWriter(int fd, qint64 fileOffset, QString fileName)
+OffsetChunkWriter::OffsetChunkWriter(int fd, int directFd, qint64 fileOffset, qint64 chunkSize,
+                                     QString fileName, FollowingHasher* hasher)
     : m_fd(fd)
+    , m_directFd(directFd)
     , m_fileOffset(fileOffset)
-    , m_fileName(std::move(fileName)) {}
+    , m_chunkSize(chunkSize)
+    , m_fileName(std::move(fileName))
+    , m_hasher(hasher)
+{
+}
 
-bool OffsetChunkWriter::store(qint64 position, const char* data, qint64 size) {
+OffsetChunkWriter::~OffsetChunkWriter() = default;
+
+void OffsetChunkWriter::restart()
+{
+    ChunkWriter::restart();
+    m_middle.reset();
+    m_staged = 0;
+    if (m_hasher)
+        m_hasher->rollback(m_fileOffset);
+}
+
+bool OffsetChunkWriter::fail()
+{
+    m_error = QStringLiteral("Cannot write “%1”: %2")
+                  .arg(m_fileName, QString::fromLocal8Bit(std::strerror(errno)));
+    return false;
+}
+
+bool OffsetChunkWriter::store(qint64 position, const char* data, qint64 size)
+{
+    constexpr qint64 A = DirectWriter::Alignment;
+    const qint64 chunkEnd = m_fileOffset + m_chunkSize;
+    const qint64 middleBegin = qMin(chunkEnd, (m_fileOffset + A - 1) / A * A);
+    const qint64 middleEnd = qMax(middleBegin, chunkEnd / A * A);
     qint64 at = m_fileOffset + position;
+    if (m_hasher)
+        m_hasher->offer(at, data, size);
     while (size > 0) {
-        const ssize_t n = ::pwrite(m_fd, data, size_t(size), at);
-        if (n < 0 && errno == EINTR)
+        if (at < middleBegin || at >= middleEnd) {
+            // A partial page shared with a neighbour: through the page cache.
+            const qint64 n = at < middleBegin ? qMin(size, middleBegin - at) : size;
+            qint64 done = 0;
+            while (done < n) {
+                const ssize_t w = ::pwrite(m_fd, data + done, size_t(n - done), at + done);
+                if (w < 0 && errno == EINTR)
+                    continue;
+                if (w <= 0)
+                    return fail();
+                done += w;
+            }
+            data += n;
+            size -= n;
+            at += n;
             continue;
-        if (n <= 0) {
-            m_error = QStringLiteral("Cannot write “%1”: %2")
-                          .arg(m_fileName, QString::fromLocal8Bit(std::strerror(errno)));
-            return false;
         }
+        if (!m_middle)
+            m_middle = std::make_unique<DirectWriter>(m_fd, m_directFd, middleBegin);
+        const qint64 n = std::min({size, DirectWriter::BlockSize - m_staged, middleEnd - at});
+        memcpy(m_middle->buffer() + m_staged, data, size_t(n));
+        m_staged += n;
         data += n;
         size -= n;
         at += n;
+        if (m_staged == DirectWriter::BlockSize || at == middleEnd) {
+            if (!m_middle->write(m_staged))
+                return fail();
+            m_staged = 0;
+        }
     }
     return true;
 }

@@ -3,6 +3,8 @@
 #include "chunkfetcher.h"
 #include "chunkwriter.h"
 #include "followinghasher.h"
+#include "util/directreader.h"
+#include "util/directwriter.h"
 #include "util/units.h"
 #include "vault/vault.h"
 
@@ -21,11 +23,13 @@
 namespace mf {
 
 namespace {
-QString errnoText(int err) {
+QString errnoText(int err)
+{
     return QString::fromLocal8Bit(std::strerror(err));
 }
 
-mode_t defaultFileMode() {
+mode_t defaultFileMode()
+{
     const mode_t mask = ::umask(0);
     ::umask(mask);
     return 0666 & ~mask;
@@ -34,7 +38,8 @@ mode_t defaultFileMode() {
 // The temporary's name: hidden, beside the destination, recognisably ours. A long destination
 // name is shortened so that the temporary's name still fits the file system's limit (255 bytes
 // on every common one), or a file with a long name could never be restored.
-QByteArray temporaryPattern(const QString& dir, const QString& fileName) {
+QByteArray temporaryPattern(const QString& dir, const QString& fileName)
+{
     constexpr qsizetype MaxName = 255;
     const QByteArray suffix = QByteArrayLiteral(".modelfloat-XXXXXX");
     QString name = fileName;
@@ -46,7 +51,8 @@ QByteArray temporaryPattern(const QString& dir, const QString& fileName) {
 // Moves the finished temporary onto the destination only if nothing is there: renameat2 with
 // RENAME_NOREPLACE where the file system supports it, else a hard link (which also never
 // replaces), else — on file systems with neither, such as FAT — a check then a rename.
-int renameNoReplace(const char* from, const char* to) {
+int renameNoReplace(const char* from, const char* to)
+{
     if (::renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
         return 0;
     if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
@@ -57,7 +63,9 @@ int renameNoReplace(const char* from, const char* to) {
     }
     if (errno != EPERM && errno != EOPNOTSUPP && errno != ENOTSUP)
         return -1;
-    struct stat st {};
+    struct stat st
+    {
+    };
     if (::lstat(to, &st) == 0) {
         errno = EEXIST;
         return -1;
@@ -72,9 +80,11 @@ FileAssembler::FileAssembler(Vault* vault, const FileRecord& file, const QString
     , m_vault(vault)
     , m_file(file)
     , m_destination(destinationPath)
-    , m_options(options) {}
+    , m_options(options)
+{}
 
-FileAssembler::~FileAssembler() {
+FileAssembler::~FileAssembler()
+{
     for (auto& [fetcher, writer] : m_fetches) {
         fetcher->disconnect(this);
         delete fetcher; // its job's worker finishes before the writer below goes
@@ -84,7 +94,8 @@ FileAssembler::~FileAssembler() {
     cleanUp();
 }
 
-void FileAssembler::start() {
+void FileAssembler::start()
+{
     const QFileInfo dest(m_destination);
     if (dest.exists() && !m_options.overwrite) {
         finish(
@@ -122,6 +133,7 @@ void FileAssembler::start() {
         return;
     }
     ::fchmod(m_fd, defaultFileMode());
+    m_directFd = DirectWriter::openDirect(m_tempPath);
     // Claim the space up front: a full disk is reported before any byte moves.
     if (m_file.size > 0) {
         const int err = ::posix_fallocate(m_fd, 0, m_file.size);
@@ -135,24 +147,31 @@ void FileAssembler::start() {
         }
     }
     m_done = QList<bool>(m_chunks.size(), false);
-    m_hasher = std::make_unique<FollowingHasher>(m_fd, m_file.size);
+    m_directReadFd = DirectReader::openDirect(m_tempPath);
+    QList<qint64> offsets;
+    for (const FileChunk& c : std::as_const(m_chunks))
+        offsets.append(c.offset);
+    m_hasher = std::make_unique<FollowingHasher>(m_fd, m_directReadFd, m_file.size, offsets);
     connect(m_hasher.get(), &FollowingHasher::finished, this, &FileAssembler::onHashed);
     m_hasher->start();
     fetchMore();
 }
 
-void FileAssembler::abort() {
+void FileAssembler::abort()
+{
     if (m_finished)
         return;
     finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
 }
 
-void FileAssembler::fetchMore() {
+void FileAssembler::fetchMore()
+{
     // At least one, or a restore asked for with 0 would wait forever.
     while (m_error.ok() && int(m_fetches.size()) < qMax(1, m_options.parallelFetches) &&
            m_nextChunk < m_chunks.size()) {
         const FileChunk& chunk = m_chunks.at(m_nextChunk++);
-        auto writer = std::make_unique<OffsetChunkWriter>(m_fd, chunk.offset, m_destination);
+        auto writer = std::make_unique<OffsetChunkWriter>(
+            m_fd, m_directFd, chunk.offset, chunk.size, m_destination, m_hasher.get());
         auto* fetcher =
             new ChunkFetcher(m_vault, chunk, m_placements.value(chunk.cid), writer.get(), this);
         connect(fetcher, &ChunkFetcher::finished, this, [this, fetcher] { onFetched(fetcher); });
@@ -161,7 +180,8 @@ void FileAssembler::fetchMore() {
     }
 }
 
-void FileAssembler::onFetched(ChunkFetcher* fetcher) {
+void FileAssembler::onFetched(ChunkFetcher* fetcher)
+{
     // The fetcher's job has ended, so no worker writes through this writer any more.
     m_fetches.erase(fetcher);
     fetcher->deleteLater();
@@ -185,7 +205,8 @@ void FileAssembler::onFetched(ChunkFetcher* fetcher) {
     fetchMore();
 }
 
-void FileAssembler::onHashed() {
+void FileAssembler::onHashed()
+{
     if (m_finished)
         return;
     if (!m_hasher->errorString().isEmpty()) {
@@ -204,6 +225,7 @@ void FileAssembler::onHashed() {
                            tr("Cannot write “%1”: %2").arg(m_destination, errnoText(errno))));
         return;
     }
+    closeDirect();
     const int fd = m_fd;
     m_fd = -1;
     if (::close(fd) != 0) {
@@ -231,7 +253,8 @@ void FileAssembler::onHashed() {
     finish(Error::none());
 }
 
-void FileAssembler::finish(const Error& error) {
+void FileAssembler::finish(const Error& error)
+{
     if (m_finished)
         return;
     m_finished = true;
@@ -241,7 +264,8 @@ void FileAssembler::finish(const Error& error) {
     settle();
 }
 
-void FileAssembler::settle() {
+void FileAssembler::settle()
+{
     // Fetches still running write into the temporary file: wait for them before removing it.
     if (!m_fetches.empty() || m_settled)
         return;
@@ -251,10 +275,23 @@ void FileAssembler::settle() {
     QMetaObject::invokeMethod(this, &FileAssembler::finished, Qt::QueuedConnection);
 }
 
-void FileAssembler::cleanUp() {
+void FileAssembler::closeDirect()
+{
+    // The hasher thread reads through these descriptors: stop it first.
+    if (m_hasher)
+        m_hasher->stop();
+    for (int* fd : {&m_directFd, &m_directReadFd}) {
+        if (*fd >= 0) {
+            ::close(*fd);
+            *fd = -1;
+        }
+    }
+}
+
+void FileAssembler::cleanUp()
+{
+    closeDirect(); // also stops the hasher, which reads m_fd too
     if (m_fd >= 0) {
-        // The hasher thread reads this descriptor; stop it first.
-        m_hasher.reset();
         ::close(m_fd);
         m_fd = -1;
     }

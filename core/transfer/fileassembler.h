@@ -55,6 +55,7 @@ private:
     void finish(const Error& error);
     void settle();
     void cleanUp();
+    void closeDirect();
 
     Vault* m_vault;
     FileRecord m_file;
@@ -63,12 +64,14 @@ private:
     QList<FileChunk> m_chunks;
     QHash<QString, QList<Placement>> m_placements;
     int m_nextChunk = 0;
-    int m_contiguous = 0;         // chunks [0, m_contiguous) are written and verified
+    int m_contiguous = 0; // chunks [0, m_contiguous) are written and verified
     QList<bool> m_done;
     std::map<ChunkFetcher*, std::unique_ptr<OffsetChunkWriter>> m_fetches;
     std::unique_ptr<FollowingHasher> m_hasher;
     QByteArray m_tempPath;
     int m_fd = -1;
+    int m_directFd = -1;     // the same file, opened for O_DIRECT writes (-1: unsupported)
+    int m_directReadFd = -1; // and for O_DIRECT reads by the hasher
     qint64 m_bytesDone = 0;
     bool m_finished = false;
     bool m_settled = false;

@@ -10,7 +10,8 @@
 
 namespace mf {
 
-struct FileDistributor::ChunkTask {
+struct FileDistributor::ChunkTask
+{
     ScannedChunk chunk;
     int duplicates = 0;    // further occurrences of this chunk in the file, placed with it
     QSet<qint64> holders;  // providers that store it
@@ -30,9 +31,11 @@ FileDistributor::FileDistributor(Vault* vault, qint64 modelId, const QString& so
     , m_modelId(modelId)
     , m_sourcePath(sourcePath)
     , m_pathInModel(pathInModel)
-    , m_options(options) {}
+    , m_options(options)
+{}
 
-FileDistributor::~FileDistributor() {
+FileDistributor::~FileDistributor()
+{
     for (ProviderJob* job : std::as_const(m_jobs)) {
         job->disconnect(this);
         job->abort();
@@ -40,7 +43,8 @@ FileDistributor::~FileDistributor() {
     }
 }
 
-QList<qint64> FileDistributor::usableProviders() {
+QList<qint64> FileDistributor::usableProviders()
+{
     QList<qint64> ids;
     for (const ProviderRecord& p : m_vault->registry().providers()) {
         if (!p.enabled)
@@ -52,7 +56,8 @@ QList<qint64> FileDistributor::usableProviders() {
     return ids;
 }
 
-void FileDistributor::start() {
+void FileDistributor::start()
+{
     m_startSnapshot = FileSnapshot::ofPath(m_sourcePath);
     m_providers = usableProviders();
     if (m_providers.isEmpty()) {
@@ -94,11 +99,13 @@ void FileDistributor::start() {
     m_scanner->start();
 }
 
-void FileDistributor::abort() {
+void FileDistributor::abort()
+{
     fail(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
 }
 
-void FileDistributor::fail(const Error& error) {
+void FileDistributor::fail(const Error& error)
+{
     if (m_finished)
         return;
     if (m_error.ok())
@@ -111,13 +118,15 @@ void FileDistributor::fail(const Error& error) {
     maybeComplete();
 }
 
-void FileDistributor::failSource(const QString& message) {
+void FileDistributor::failSource(const QString& message)
+{
     if (m_error.ok())
         m_sourceFailed = true;
     fail(Error::make(Error::Kind::Fatal, message));
 }
 
-void FileDistributor::onChunkScanned(const ScannedChunk& chunk) {
+void FileDistributor::onChunkScanned(const ScannedChunk& chunk)
+{
     if (!m_error.ok())
         return;
     m_stats.chunks++;
@@ -165,7 +174,8 @@ void FileDistributor::onChunkScanned(const ScannedChunk& chunk) {
     schedule();
 }
 
-void FileDistributor::onScannerFinished() {
+void FileDistributor::onScannerFinished()
+{
     if (!m_scanner->errorString().isEmpty() && !m_scanner->wasCancelled()) {
         failSource(m_scanner->errorString());
         return;
@@ -176,7 +186,8 @@ void FileDistributor::onScannerFinished() {
     maybeComplete();
 }
 
-void FileDistributor::schedule() {
+void FileDistributor::schedule()
+{
     // At least one put, or a float asked for with 0 would wait forever.
     while (m_error.ok() && m_jobs.size() < qMax(1, m_options.maxPutsInFlight) && !m_ready.empty()) {
         const QString cid = m_ready.front();
@@ -230,7 +241,8 @@ void FileDistributor::schedule() {
     }
 }
 
-bool FileDistributor::startPut(ChunkTask& task) {
+bool FileDistributor::startPut(ChunkTask& task)
+{
     QList<qint64> candidates;
     for (qint64 id : std::as_const(m_providers))
         if (!m_excluded.contains(id) && !task.holders.contains(id) && !task.inFlight.contains(id) &&
@@ -268,7 +280,8 @@ bool FileDistributor::startPut(ChunkTask& task) {
     return false;
 }
 
-void FileDistributor::onPutFinished(const QString& cid, qint64 providerId, ProviderJob* job) {
+void FileDistributor::onPutFinished(const QString& cid, qint64 providerId, ProviderJob* job)
+{
     m_jobs.remove(job);
     job->deleteLater();
     const auto it = m_tasks.find(cid);
@@ -333,7 +346,8 @@ void FileDistributor::onPutFinished(const QString& cid, qint64 providerId, Provi
     schedule();
 }
 
-bool FileDistributor::recordStored(ChunkTask& task, qint64 providerId, const QString& locator) {
+bool FileDistributor::recordStored(ChunkTask& task, qint64 providerId, const QString& locator)
+{
     Placement placement{task.chunk.cid, providerId, locator, PlacementState::Stored,
                         QDateTime::currentDateTimeUtc()};
     Registry& registry = m_vault->registry();
@@ -349,7 +363,8 @@ bool FileDistributor::recordStored(ChunkTask& task, qint64 providerId, const QSt
     return true;
 }
 
-void FileDistributor::exclude(qint64 providerId, const Error& why) {
+void FileDistributor::exclude(qint64 providerId, const Error& why)
+{
     // Several puts to a broken provider fail together: one warning is enough.
     if (m_excluded.contains(providerId))
         return;
@@ -357,7 +372,8 @@ void FileDistributor::exclude(qint64 providerId, const Error& why) {
     Q_EMIT warning(tr("%1; placing chunks elsewhere").arg(why.message));
 }
 
-void FileDistributor::chunkDone(ChunkTask& task) {
+void FileDistributor::chunkDone(ChunkTask& task)
+{
     m_stats.bytesPlaced += task.chunk.size * (1 + task.duplicates);
     m_scanner->acknowledge(1 + task.duplicates);
     // Copied: erasing the task destroys the string a by-reference key would point into.
@@ -369,7 +385,8 @@ void FileDistributor::chunkDone(ChunkTask& task) {
     schedule();
 }
 
-void FileDistributor::maybeComplete() {
+void FileDistributor::maybeComplete()
+{
     if (m_finished || !m_jobs.isEmpty())
         return;
     if (!m_error.ok()) {

@@ -25,12 +25,14 @@ class ProviderJob;
 // every new chunk on `replication` distinct providers, with bounded work in flight. Every
 // stored placement is written to the registry as it happens, so running the same float again
 // after a crash or kill sends no chunk twice. Lives on the engine thread; never blocks it.
-class FileDistributor final : public QObject {
+class FileDistributor final : public QObject
+{
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(FileDistributor)
 
 public:
-    struct Options {
+    struct Options
+    {
         int replication = 2; // capped by the number of usable providers
         ChunkerParams chunker = ChunkerParams::defaults();
         int maxPutsInFlight = 4;
@@ -39,7 +41,8 @@ public:
         QList<qint64> providerIds; // empty: every enabled provider
     };
 
-    struct Stats {
+    struct Stats
+    {
         qint64 fileSize = 0;
         qint64 bytesScanned = 0;
         qint64 bytesPlaced = 0; // of the file, placed or found already placed

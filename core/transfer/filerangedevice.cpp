@@ -14,10 +14,12 @@ FileRangeDevice::FileRangeDevice(const QString& path, qint64 offset, qint64 size
     , m_offset(offset)
     , m_size(size)
     , m_expected(expected)
-{
-}
+{}
 
-FileRangeDevice::~FileRangeDevice() { close(); }
+FileRangeDevice::~FileRangeDevice()
+{
+    close();
+}
 
 bool FileRangeDevice::open(OpenMode mode)
 {
@@ -73,9 +75,8 @@ qint64 FileRangeDevice::readData(char* data, qint64 maxSize)
             break;
         got += n;
     }
-    const bool changed =
-        got < want || (pos + got == m_size && m_expected &&
-                       FileSnapshot::ofDescriptor(m_fd) != m_expected);
+    const bool changed = got < want || (pos + got == m_size && m_expected &&
+                                        FileSnapshot::ofDescriptor(m_fd) != m_expected);
     if (changed) {
         setErrorString(QStringLiteral("“%1” changed while it was being read; float it again once "
                                       "it is no longer being written")

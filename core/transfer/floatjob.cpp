@@ -14,11 +14,13 @@ namespace mf {
 FloatJob::FloatJob(Vault* vault, Request request, QObject* parent)
     : QObject(parent)
     , m_vault(vault)
-    , m_request(std::move(request)) {}
+    , m_request(std::move(request))
+{}
 
 FloatJob::~FloatJob() = default;
 
-QString FloatJob::defaultModelName(const QStringList& paths) {
+QString FloatJob::defaultModelName(const QStringList& paths)
+{
     if (paths.isEmpty())
         return {};
     const QFileInfo info(paths.first());
@@ -27,7 +29,8 @@ QString FloatJob::defaultModelName(const QStringList& paths) {
 }
 
 std::optional<QList<FloatJob::SourceFile>> FloatJob::collectFiles(const QStringList& paths,
-                                                                  QString* error) {
+                                                                  QString* error)
+{
     QList<SourceFile> files;
     QSet<QString> seen;
     auto add = [&](const QFileInfo& info, const QString& pathInModel) {
@@ -92,7 +95,8 @@ std::optional<QList<FloatJob::SourceFile>> FloatJob::collectFiles(const QStringL
     return files;
 }
 
-void FloatJob::start() {
+void FloatJob::start()
+{
     QString why;
     const auto files = collectFiles(m_request.paths, &why);
     if (!files) {
@@ -155,7 +159,8 @@ void FloatJob::start() {
     next();
 }
 
-void FloatJob::abort() {
+void FloatJob::abort()
+{
     if (m_finished)
         return;
     if (m_current)
@@ -164,15 +169,18 @@ void FloatJob::abort() {
         finish(Failure::Cancelled, Error::make(Error::Kind::Cancelled, tr("Cancelled")));
 }
 
-qint64 FloatJob::bytesDone() const {
+qint64 FloatJob::bytesDone() const
+{
     return m_bytesBefore + (m_current ? m_current->stats().bytesPlaced : 0);
 }
 
-QString FloatJob::currentFile() const {
+QString FloatJob::currentFile() const
+{
     return m_index >= 0 && m_index < m_files.size() ? m_files.at(m_index).pathInModel : QString();
 }
 
-void FloatJob::next() {
+void FloatJob::next()
+{
     Registry& registry = m_vault->registry();
     while (++m_index < m_files.size()) {
         const SourceFile& f = m_files.at(m_index);
@@ -205,7 +213,8 @@ void FloatJob::next() {
     finish(Failure::None, Error::none());
 }
 
-void FloatJob::onFileFinished() {
+void FloatJob::onFileFinished()
+{
     std::unique_ptr<FileDistributor> done = std::move(m_current);
     const auto& s = done->stats();
     m_totals.fileSize += s.fileSize;
@@ -231,7 +240,8 @@ void FloatJob::onFileFinished() {
     next();
 }
 
-void FloatJob::finish(Failure failure, const Error& error) {
+void FloatJob::finish(Failure failure, const Error& error)
+{
     if (m_finished)
         return;
     m_finished = true;

@@ -22,9 +22,9 @@ class FloatJob final : public QObject
 public:
     struct Request
     {
-        QStringList paths;      // files and folders
-        QString modelName;      // empty: from the first path
-        QString source;         // e.g. "local:/home/me/models/x", or "hf:org/name@commit"
+        QStringList paths; // files and folders
+        QString modelName; // empty: from the first path
+        QString source;    // e.g. "local:/home/me/models/x", or "hf:org/name@commit"
         FileDistributor::Options options;
     };
 

@@ -1,46 +1,84 @@
 #pragma once
 
 #include <QByteArray>
+#include <QList>
 #include <QObject>
 
 #include <condition_variable>
+#include <deque>
+#include <map>
 #include <mutex>
 #include <thread>
 
 namespace mf {
 
-// Computes the SHA-256 of a file that is being written out of order (a restore fetching chunks
-// in parallel), on its own thread, following the end of the completed prefix as it grows. The
-// whole-file hash then costs no extra wall time after the last chunk lands.
+class Sha256;
+
+// Computes the SHA-256 of a file that a restore writes out of order (chunks fetched in
+// parallel), on its own thread, so the whole-file hash costs little wall time beyond the fetch.
+//
+// Two sources feed it, in file order:
+// - offer(): chunk writers hand over a copy of what they write. Bytes that continue exactly
+//   where the hash stands are hashed at once, provisionally: their chunk is not verified yet.
+//   A checkpoint of the hash is kept at every chunk start, so rollback() can undo a chunk whose
+//   replica turned out bad.
+// - the file itself, for the verified prefix (advanceTo()) that was not offered in order.
+// Offers are bounded (a few MiB of copies); one that does not fit is simply read back later.
 class FollowingHasher final : public QObject
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(FollowingHasher)
 
 public:
-    FollowingHasher(int fd, qint64 size, QObject* parent = nullptr);
+    // Neither descriptor is owned; `directFd` (-1: none) reads the same file with O_DIRECT.
+    // `chunkOffsets`: where each chunk starts, in order.
+    FollowingHasher(int fd, int directFd, qint64 size, QList<qint64> chunkOffsets,
+                    QObject* parent = nullptr);
     ~FollowingHasher() override; // stops and joins the thread
 
     void start();
-    // Bytes [0, end) are final and may be hashed.
+    // Stops the thread and waits for it; the descriptors may be closed afterwards.
+    void stop();
+    // Bytes [0, end) are written and verified.
     void advanceTo(qint64 end);
+    // From any thread: bytes just written at `offset`, not yet verified.
+    void offer(qint64 offset, const char* data, qint64 size);
+    // From any thread: the chunk starting at `chunkOffset` starts over; forget what was offered
+    // of it (and after it).
+    void rollback(qint64 chunkOffset);
 
     QByteArray digest() const { return m_digest; }
     QString errorString() const { return m_error; }
+    qint64 bytesReadBack() const { return m_bytesReadBack; } // for tests and benchmarks
 
 Q_SIGNALS:
     void finished(); // digest() or errorString() is set
 
 private:
+    struct Block
+    {
+        qint64 offset;
+        QByteArray bytes;
+    };
     void run();
+    qint64 readableLocked() const;
 
     int m_fd;
+    int m_directFd;
     qint64 m_size;
+    QList<qint64> m_chunkOffsets;
     std::thread m_thread;
     std::mutex m_mutex;
     std::condition_variable m_wake;
-    qint64 m_available = 0;
+    // Guarded by m_mutex:
+    qint64 m_available = 0;      // verified prefix
+    qint64 m_expectOffset = 0;   // where the next offer must start to be accepted
+    std::deque<Block> m_queue;   // accepted offers, contiguous from m_position on
+    qint64 m_queuedBytes = 0;
+    qint64 m_rollbackTo = -1;
     bool m_stop = false;
+    // Results:
+    qint64 m_bytesReadBack = 0;
     QByteArray m_digest;
     QString m_error;
 };

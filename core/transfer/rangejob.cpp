@@ -20,8 +20,7 @@ RangeJob::RangeJob(Vault* vault, const FileRecord& file, qint64 begin, qint64 en
     , m_begin(begin)
     , m_end(end)
     , m_output(output)
-{
-}
+{}
 
 RangeJob::~RangeJob()
 {
@@ -35,17 +34,18 @@ RangeJob::~RangeJob()
 void RangeJob::start()
 {
     if (m_begin < 0 || m_end > m_file.size || m_begin > m_end) {
-        finish(Error::make(Error::Kind::Fatal, tr("The range %1–%2 is outside “%3”, which has %4 bytes")
-                                                   .arg(m_begin)
-                                                   .arg(m_end)
-                                                   .arg(m_file.path)
-                                                   .arg(m_file.size)));
+        finish(Error::make(Error::Kind::Fatal,
+                           tr("The range %1–%2 is outside “%3”, which has %4 bytes")
+                               .arg(m_begin)
+                               .arg(m_end)
+                               .arg(m_file.path)
+                               .arg(m_file.size)));
         return;
     }
     if (m_file.state != FileRecord::State::Complete) {
-        finish(Error::make(Error::Kind::NotFound,
-                           tr("“%1” was never completely floated; float it again to finish it")
-                               .arg(m_file.path)));
+        finish(Error::make(
+            Error::Kind::NotFound,
+            tr("“%1” was never completely floated; float it again to finish it").arg(m_file.path)));
         return;
     }
     Registry& registry = m_vault->registry();
@@ -57,9 +57,10 @@ void RangeJob::start()
     m_spoolFd = ::mkstemp(m_spoolPath.data());
     if (m_spoolFd < 0) {
         m_spoolPath.clear();
-        finish(Error::make(Error::Kind::Fatal, tr("Cannot create a temporary file in “%1”: %2")
-                                                   .arg(m_vault->tempDirectory(),
-                                                        QString::fromLocal8Bit(std::strerror(errno)))));
+        finish(Error::make(
+            Error::Kind::Fatal,
+            tr("Cannot create a temporary file in “%1”: %2")
+                .arg(m_vault->tempDirectory(), QString::fromLocal8Bit(std::strerror(errno)))));
         return;
     }
     fetchNext();
@@ -82,8 +83,11 @@ void RangeJob::fetchNext()
         return;
     }
     const FileChunk& chunk = m_chunks.at(m_next++);
-    m_writer = std::make_unique<OffsetChunkWriter>(m_spoolFd, 0, QString::fromLocal8Bit(m_spoolPath));
-    m_fetcher = std::make_unique<ChunkFetcher>(m_vault, chunk, m_placements.value(chunk.cid), m_writer.get());
+    // The spool is read back at once: keep it in the page cache (no direct descriptor).
+    m_writer = std::make_unique<OffsetChunkWriter>(m_spoolFd, -1, 0, chunk.size,
+                                                   QString::fromLocal8Bit(m_spoolPath));
+    m_fetcher = std::make_unique<ChunkFetcher>(m_vault, chunk, m_placements.value(chunk.cid),
+                                               m_writer.get());
     connect(m_fetcher.get(), &ChunkFetcher::finished, this, &RangeJob::onFetched);
     m_fetcher->start();
 }
@@ -102,13 +106,16 @@ void RangeJob::onFetched()
     const qint64 to = qMin(m_end, chunk.offset + chunk.size) - chunk.offset;
     QByteArray buffer(1 << 20, Qt::Uninitialized);
     for (qint64 pos = from; pos < to;) {
-        const ssize_t n = ::pread(m_spoolFd, buffer.data(), size_t(qMin<qint64>(buffer.size(), to - pos)), pos);
+        const ssize_t n =
+            ::pread(m_spoolFd, buffer.data(), size_t(qMin<qint64>(buffer.size(), to - pos)), pos);
         if (n <= 0) {
-            finish(Error::make(Error::Kind::Fatal, tr("Cannot read the temporary copy of a chunk")));
+            finish(
+                Error::make(Error::Kind::Fatal, tr("Cannot read the temporary copy of a chunk")));
             return;
         }
         if (m_output->write(buffer.constData(), n) != n) {
-            finish(Error::make(Error::Kind::Fatal, tr("Cannot write the output: %1").arg(m_output->errorString())));
+            finish(Error::make(Error::Kind::Fatal,
+                               tr("Cannot write the output: %1").arg(m_output->errorString())));
             return;
         }
         pos += n;

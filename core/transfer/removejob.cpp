@@ -12,8 +12,7 @@ RemoveJob::RemoveJob(Vault* vault, const QString& modelName, QObject* parent)
     : QObject(parent)
     , m_vault(vault)
     , m_modelName(modelName)
-{
-}
+{}
 
 void RemoveJob::start()
 {
@@ -21,7 +20,8 @@ void RemoveJob::start()
     if (!m_modelName.isEmpty()) {
         const auto model = registry.modelByName(m_modelName);
         if (!model) {
-            finish(Error::make(Error::Kind::NotFound, tr("There is no model named “%1”").arg(m_modelName)));
+            finish(Error::make(Error::Kind::NotFound,
+                               tr("There is no model named “%1”").arg(m_modelName)));
             return;
         }
         if (!registry.removeModel(model->id)) {
@@ -63,8 +63,9 @@ void RemoveJob::removeNext()
                 m_bytesFreed += size;
                 m_vault->registry().addProviderUsage(p.providerId, -size);
             } else {
-                m_warnings.append(tr("Chunk %1 stays on provider “%2”: %3")
-                                      .arg(p.cid, m_vault->providerName(p.providerId), job->error().message));
+                m_warnings.append(
+                    tr("Chunk %1 stays on provider “%2”: %3")
+                        .arg(p.cid, m_vault->providerName(p.providerId), job->error().message));
             }
             removeNext();
         });

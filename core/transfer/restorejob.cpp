@@ -11,7 +11,8 @@ namespace {
 // A path inside a model must stay inside the folder it is restored to: relative, and with no
 // ".." that climbs out. Floats only record such paths, but a registry can be rebuilt from
 // manifests found on providers, which other people may write to.
-bool isSafePathInModel(const QString& path) {
+bool isSafePathInModel(const QString& path)
+{
     if (path.isEmpty() || QDir::isAbsolutePath(path))
         return false;
     const QString clean = QDir::cleanPath(path);
@@ -23,15 +24,18 @@ bool isSafePathInModel(const QString& path) {
 RestoreJob::RestoreJob(Vault* vault, Request request, QObject* parent)
     : QObject(parent)
     , m_vault(vault)
-    , m_request(std::move(request)) {}
+    , m_request(std::move(request))
+{}
 
 RestoreJob::~RestoreJob() = default;
 
-qint64 RestoreJob::bytesDone() const {
+qint64 RestoreJob::bytesDone() const
+{
     return m_bytesBefore + (m_current ? m_current->bytesDone() : 0);
 }
 
-void RestoreJob::start() {
+void RestoreJob::start()
+{
     Registry& registry = m_vault->registry();
     const auto model = registry.modelByName(m_request.modelName);
     if (!model) {
@@ -83,7 +87,8 @@ void RestoreJob::start() {
     next();
 }
 
-void RestoreJob::abort() {
+void RestoreJob::abort()
+{
     if (m_finished)
         return;
     if (m_current)
@@ -92,7 +97,8 @@ void RestoreJob::abort() {
         finish(Failure::Cancelled, Error::make(Error::Kind::Cancelled, tr("Cancelled")));
 }
 
-void RestoreJob::next() {
+void RestoreJob::next()
+{
     if (++m_index >= m_files.size()) {
         finish(Failure::None, Error::none());
         return;
@@ -121,7 +127,8 @@ void RestoreJob::next() {
     m_current->start();
 }
 
-void RestoreJob::finish(Failure failure, const Error& error) {
+void RestoreJob::finish(Failure failure, const Error& error)
+{
     if (m_finished)
         return;
     m_finished = true;

@@ -26,7 +26,15 @@ public:
         QString destinationDir;
         FileAssembler::Options options;
     };
-    enum class Failure { None, NotFound, Incomplete, DestinationExists, Integrity, Transfer, Cancelled };
+    enum class Failure {
+        None,
+        NotFound,
+        Incomplete,
+        DestinationExists,
+        Integrity,
+        Transfer,
+        Cancelled
+    };
 
     RestoreJob(Vault* vault, Request request, QObject* parent = nullptr);
     ~RestoreJob() override;

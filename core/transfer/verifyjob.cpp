@@ -14,8 +14,7 @@ VerifyJob::VerifyJob(Vault* vault, const QStringList& modelNames, QObject* paren
     : QObject(parent)
     , m_vault(vault)
     , m_modelNames(modelNames)
-{
-}
+{}
 
 VerifyJob::~VerifyJob()
 {
@@ -35,7 +34,8 @@ void VerifyJob::start()
         for (const QString& name : std::as_const(m_modelNames)) {
             const auto m = registry.modelByName(name);
             if (!m) {
-                finish(Error::make(Error::Kind::NotFound, tr("There is no model named “%1”").arg(name)));
+                finish(Error::make(Error::Kind::NotFound,
+                                   tr("There is no model named “%1”").arg(name)));
                 return;
             }
             models.append(*m);
@@ -106,8 +106,7 @@ void VerifyJob::startMore()
             if (it.value() == 0) {
                 m_report.lost++;
                 m_report.problems.append(tr("chunk %1 has no good replica").arg(it.key()));
-            }
-            else if (it.value() < m_replication)
+            } else if (it.value() < m_replication)
                 m_report.underReplicated++;
         }
         finish(Error::none());
@@ -145,7 +144,8 @@ void VerifyJob::onChecked(ProviderJob* job)
         registry.setPlacementState(p.cid, p.providerId, PlacementState::Missing, true);
     } else {
         m_report.unreachable++;
-        m_report.problems.append(tr("chunk %1 on provider “%2”: %3").arg(p.cid, name, job->error().message));
+        m_report.problems.append(
+            tr("chunk %1 on provider “%2”: %3").arg(p.cid, name, job->error().message));
     }
     Q_EMIT progress();
     startMore();

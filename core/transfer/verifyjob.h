@@ -32,11 +32,14 @@ public:
         int good = 0;
         int missing = 0;
         int corrupt = 0;
-        int unreachable = 0;        // provider errors: state unknown, left as it was
-        int underReplicated = 0;    // chunks with fewer good replicas than the vault wants
-        int lost = 0;               // chunks with no good replica at all
-        QStringList problems;       // one line per bad placement
-        bool healthy() const { return missing == 0 && corrupt == 0 && unreachable == 0 && lost == 0; }
+        int unreachable = 0;     // provider errors: state unknown, left as it was
+        int underReplicated = 0; // chunks with fewer good replicas than the vault wants
+        int lost = 0;            // chunks with no good replica at all
+        QStringList problems;    // one line per bad placement
+        bool healthy() const
+        {
+            return missing == 0 && corrupt == 0 && unreachable == 0 && lost == 0;
+        }
     };
 
     // Verifies the models named (all models when empty).

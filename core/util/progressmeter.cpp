@@ -6,9 +6,9 @@
 namespace mf {
 
 namespace {
-constexpr qint64 SampleIntervalMs = 250;  // rate samples are taken at most this often
-constexpr double Smoothing = 0.3;         // weight of the newest sample in the moving average
-constexpr qint64 TrustAfterMs = 1500;     // no ETA before this much time has passed
+constexpr qint64 SampleIntervalMs = 250; // rate samples are taken at most this often
+constexpr double Smoothing = 0.3;        // weight of the newest sample in the moving average
+constexpr qint64 TrustAfterMs = 1500;    // no ETA before this much time has passed
 } // namespace
 
 void ProgressMeter::update(qint64 done)

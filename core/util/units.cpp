@@ -69,7 +69,7 @@ std::optional<qint64> parseBytes(const QString& text)
     // Half a byte is not a size; a fraction only makes sense of a multiple.
     if (unit.isEmpty() && value != std::floor(value))
         return std::nullopt;
-    const int shift = unit.isEmpty()             ? 0
+    const int shift = unit.isEmpty()               ? 0
                       : unit == QLatin1String("k") ? 10
                       : unit == QLatin1String("m") ? 20
                       : unit == QLatin1String("g") ? 30

@@ -12,8 +12,7 @@ const QString ChunkerKey = QStringLiteral("chunker");
 
 Vault::Vault(const QString& directory)
     : m_directory(directory)
-{
-}
+{}
 
 Vault::~Vault()
 {
@@ -71,11 +70,20 @@ std::unique_ptr<Vault> Vault::open(const QString& directory, QString* error)
     return vault;
 }
 
-QString Vault::tempDirectory() const { return m_directory + QStringLiteral("/tmp"); }
+QString Vault::tempDirectory() const
+{
+    return m_directory + QStringLiteral("/tmp");
+}
 
-int Vault::replicationFactor() { return qMax(1, m_registry->setting(ReplicationKey, QStringLiteral("2")).toInt()); }
+int Vault::replicationFactor()
+{
+    return qMax(1, m_registry->setting(ReplicationKey, QStringLiteral("2")).toInt());
+}
 
-bool Vault::setReplicationFactor(int replicas) { return m_registry->setSetting(ReplicationKey, QString::number(replicas)); }
+bool Vault::setReplicationFactor(int replicas)
+{
+    return m_registry->setSetting(ReplicationKey, QString::number(replicas));
+}
 
 ChunkerParams Vault::defaultChunker()
 {
@@ -83,7 +91,10 @@ ChunkerParams Vault::defaultChunker()
     return params ? *params : ChunkerParams::defaults();
 }
 
-bool Vault::setDefaultChunker(const ChunkerParams& params) { return m_registry->setSetting(ChunkerKey, params.toString()); }
+bool Vault::setDefaultChunker(const ChunkerParams& params)
+{
+    return m_registry->setSetting(ChunkerKey, params.toString());
+}
 
 Provider* Vault::provider(qint64 id, QString* error)
 {
@@ -103,7 +114,10 @@ Provider* Vault::provider(qint64 id, QString* error)
     return nullptr;
 }
 
-void Vault::dropProvider(qint64 id) { m_providers.erase(id); }
+void Vault::dropProvider(qint64 id)
+{
+    m_providers.erase(id);
+}
 
 QString Vault::providerName(qint64 id)
 {

@@ -1,0 +1,66 @@
+#include "directwriter.h"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace mf {
+
+namespace {
+bool pwriteAll(int fd, const char* data, qint64 size, qint64 offset)
+{
+    while (size > 0) {
+        const ssize_t n = ::pwrite(fd, data, size_t(size), offset);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n == 0)
+                errno = EIO;
+            return false;
+        }
+        data += n;
+        size -= n;
+        offset += n;
+    }
+    return true;
+}
+} // namespace
+
+int DirectWriter::openDirect(const QByteArray& path)
+{
+    return ::open(path.constData(), O_WRONLY | O_DIRECT | O_CLOEXEC);
+}
+
+DirectWriter::DirectWriter(int bufferedFd, int directFd, qint64 startOffset)
+    : m_bufferedFd(bufferedFd)
+    , m_directFd(directFd)
+    , m_position(startOffset)
+{
+    void* p = nullptr;
+    if (::posix_memalign(&p, size_t(Alignment), size_t(BlockSize)) == 0)
+        m_buffer.reset(static_cast<char*>(p));
+    Q_CHECK_PTR(m_buffer.get());
+}
+
+DirectWriter::~DirectWriter() = default;
+
+bool DirectWriter::write(qint64 size)
+{
+    qint64 direct = 0;
+    if (m_directFd >= 0 && m_position % Alignment == 0)
+        direct = size - size % Alignment;
+    if (direct > 0 && !pwriteAll(m_directFd, m_buffer.get(), direct, m_position)) {
+        if (errno != EINVAL)
+            return false;
+        // Accepted at open, refused for this write: write through the page cache from now on.
+        m_directFd = -1;
+        direct = 0;
+    }
+    if (direct < size &&
+        !pwriteAll(m_bufferedFd, m_buffer.get() + direct, size - direct, m_position + direct))
+        return false;
+    m_position += size;
+    return true;
+}
+
+} // namespace mf

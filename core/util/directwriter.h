@@ -1,0 +1,47 @@
+#pragma once
+
+#include <QByteArray>
+
+#include <cstdlib>
+#include <memory>
+
+namespace mf {
+
+// Writes a stream of bytes into a file from a given offset on, bypassing the page cache
+// (O_DIRECT) for every whole aligned block. Chunk objects and restored files are written once
+// and not read again soon; on the virtual machines this runs on, copying them into fresh
+// page-cache pages costs more CPU than hashing the same bytes, while a direct write hands the
+// buffer to the device. Unaligned heads and tails, and file systems that refuse O_DIRECT
+// (tmpfs), go through an ordinary descriptor instead.
+class DirectWriter final
+{
+public:
+    static constexpr qint64 Alignment = 4096;
+    static constexpr qint64 BlockSize = 1 << 20;
+
+    // Opens `path` again for direct writing; -1 where the file system does not support it.
+    static int openDirect(const QByteArray& path);
+
+    // `bufferedFd` takes what cannot go direct; `directFd` (-1: none) was opened with O_DIRECT
+    // on the same file.
+    DirectWriter(int bufferedFd, int directFd, qint64 startOffset);
+    ~DirectWriter();
+    Q_DISABLE_COPY_MOVE(DirectWriter)
+
+    // The staging buffer (BlockSize bytes, aligned): fill it, then write().
+    char* buffer() const { return m_buffer.get(); }
+    // Writes `size` bytes from buffer() at the current position. Returns false with errno set.
+    bool write(qint64 size);
+    qint64 position() const { return m_position; }
+
+private:
+    struct FreeDeleter {
+        void operator()(char* p) const { std::free(p); }
+    };
+    int m_bufferedFd;
+    int m_directFd;
+    qint64 m_position;
+    std::unique_ptr<char, FreeDeleter> m_buffer;
+};
+
+} // namespace mf
