@@ -18,5 +18,5 @@ ctest --preset "$preset" -j 2
 
 echo "== Build (asan) and test under ASan + UBSan"
 ./scripts/build.sh asan
-ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --preset asan -j 2

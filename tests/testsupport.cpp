@@ -58,8 +58,8 @@ bool writePseudoRandomFile(const QString& path, qint64 size, quint64 seed)
 QByteArray opensslSha256Hex(const QString& path)
 {
     QProcess p;
-    p.start(QStringLiteral("openssl"), {QStringLiteral("dgst"), QStringLiteral("-sha256"),
-                                        QStringLiteral("-r"), path});
+    p.start(QStringLiteral("openssl"),
+            {QStringLiteral("dgst"), QStringLiteral("-sha256"), QStringLiteral("-r"), path});
     if (!p.waitForFinished(120000) || p.exitCode() != 0)
         return {};
     return p.readAllStandardOutput().left(64);

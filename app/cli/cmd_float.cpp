@@ -52,6 +52,7 @@ public:
         request.paths = p.positionalArguments();
         request.modelName = p.value(QStringLiteral("name"));
         request.options.replication = vault->replicationFactor();
+        request.options.warnIfCapped = p.isSet(QStringLiteral("replicas"));
         if (p.isSet(QStringLiteral("replicas"))) {
             bool ok = false;
             request.options.replication = p.value(QStringLiteral("replicas")).toInt(&ok);

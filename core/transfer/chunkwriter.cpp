@@ -9,7 +9,8 @@
 
 namespace mf {
 
-bool ChunkWriter::write(const char* data, qint64 size) {
+bool ChunkWriter::write(const char* data, qint64 size)
+{
     if (m_expectedSize >= 0 && m_written + size > m_expectedSize) {
         m_overflowed = true;
         m_error =
@@ -23,7 +24,8 @@ bool ChunkWriter::write(const char* data, qint64 size) {
     return true;
 }
 
-void ChunkWriter::restart() {
+void ChunkWriter::restart()
+{
     m_hash.reset();
     m_written = 0;
     m_overflowed = false;
@@ -39,6 +41,10 @@ OffsetChunkWriter::OffsetChunkWriter(int fd, int directFd, qint64 fileOffset, qi
     , m_fileName(std::move(fileName))
     , m_hasher(hasher)
 {
+    // It knows its chunk's size, so it refuses by itself what runs over it: the bytes would land
+    // on the next chunk, which another writer may be writing (its head page through the page
+    // cache, or its middle direct), or past the end of the file. The fetcher sets the same size.
+    setExpectedSize(chunkSize);
 }
 
 OffsetChunkWriter::~OffsetChunkWriter() = default;
@@ -65,6 +71,13 @@ bool OffsetChunkWriter::store(qint64 position, const char* data, qint64 size)
     const qint64 chunkEnd = m_fileOffset + m_chunkSize;
     const qint64 middleBegin = qMin(chunkEnd, (m_fileOffset + A - 1) / A * A);
     const qint64 middleEnd = qMax(middleBegin, chunkEnd / A * A);
+    if (position < 0 || size < 0 || position + size > m_chunkSize) {
+        // Only if someone lifted the limit set in the constructor: still never past the chunk.
+        m_error = QStringLiteral("Cannot write “%1”: more bytes than its chunk (%2)")
+                      .arg(m_fileName)
+                      .arg(m_chunkSize);
+        return false;
+    }
     qint64 at = m_fileOffset + position;
     if (m_hasher)
         m_hasher->offer(at, data, size);

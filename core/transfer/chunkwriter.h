@@ -14,7 +14,8 @@ class FollowingHasher;
 
 // Where a fetched chunk goes. It hashes what passes through, so the fetcher can check the bytes
 // against the chunk's CID, and can start over when a replica turns out bad.
-class ChunkWriter : public ByteSink {
+class ChunkWriter : public ByteSink
+{
 public:
     bool write(const char* data, qint64 size) final;
     QString errorString() const override { return m_error; }
@@ -42,7 +43,8 @@ private:
 };
 
 // Only hashes (verify, or checking a replica).
-class HashingChunkWriter final : public ChunkWriter {
+class HashingChunkWriter final : public ChunkWriter
+{
 protected:
     bool store(qint64, const char*, qint64) override { return true; }
 };
@@ -54,7 +56,8 @@ protected:
 class OffsetChunkWriter final : public ChunkWriter
 {
 public:
-    // `hasher` (may be null) is offered every byte written, for the whole-file hash.
+    // `hasher` (may be null) is offered every byte written, for the whole-file hash. The
+    // expected size is `chunkSize` from the start (see setExpectedSize()).
     OffsetChunkWriter(int fd, int directFd, qint64 fileOffset, qint64 chunkSize, QString fileName,
                       FollowingHasher* hasher = nullptr);
     ~OffsetChunkWriter() override;

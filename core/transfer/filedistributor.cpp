@@ -69,7 +69,7 @@ void FileDistributor::start()
         return;
     }
     m_replication = qBound(1, m_options.replication, int(m_providers.size()));
-    if (m_replication < m_options.replication)
+    if (m_replication < m_options.replication && m_options.warnIfCapped)
         Q_EMIT warning(tr("Only %n provider(s) available: chunks get %1 replica(s) instead of %2",
                           nullptr, int(m_providers.size()))
                            .arg(m_replication)

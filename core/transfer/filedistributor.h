@@ -34,6 +34,9 @@ public:
     struct Options
     {
         int replication = 2; // capped by the number of usable providers
+        // Warn when the cap applies. Off for the vault's default, which a new vault with its
+        // single local provider cannot reach: that is the normal first run, not a problem.
+        bool warnIfCapped = true;
         ChunkerParams chunker = ChunkerParams::defaults();
         int maxPutsInFlight = 4;
         int maxPendingChunks = 16; // scanned but not yet placed

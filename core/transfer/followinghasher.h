@@ -4,8 +4,10 @@
 #include <QList>
 #include <QObject>
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -24,6 +26,7 @@ class Sha256;
 //   replica turned out bad.
 // - the file itself, for the verified prefix (advanceTo()) that was not offered in order.
 // Offers are bounded (a few MiB of copies); one that does not fit is simply read back later.
+// An offer may run over a chunk start: it is kept as one block per chunk.
 class FollowingHasher final : public QObject
 {
     Q_OBJECT
@@ -51,6 +54,16 @@ public:
     QString errorString() const { return m_error; }
     qint64 bytesReadBack() const { return m_bytesReadBack; } // for tests and benchmarks
 
+    // For tests only, set before start(): called on the hashing thread, without the lock, where
+    // offer() and rollback() from other threads race with it, so that a test can replay a given
+    // interleaving instead of hoping for it. `position` is the taken block's offset
+    // (BlockTaken, before hashing it) or where the hash stands (Waiting, before each wait).
+    enum class TestPoint { BlockTaken, Waiting };
+    void setTestHook(std::function<void(TestPoint point, qint64 position)> hook)
+    {
+        m_testHook = std::move(hook);
+    }
+
 Q_SIGNALS:
     void finished(); // digest() or errorString() is set
 
@@ -62,21 +75,24 @@ private:
     };
     void run();
     qint64 readableLocked() const;
+    qint64 nextBoundary(qint64 position) const; // the next chunk start, or the size
 
     int m_fd;
     int m_directFd;
     qint64 m_size;
-    QList<qint64> m_chunkOffsets;
+    QList<qint64> m_chunkOffsets; // not changed after construction: read from any thread
+    std::function<void(TestPoint, qint64)> m_testHook;
     std::thread m_thread;
     std::mutex m_mutex;
     std::condition_variable m_wake;
     // Guarded by m_mutex:
-    qint64 m_available = 0;      // verified prefix
-    qint64 m_expectOffset = 0;   // where the next offer must start to be accepted
-    std::deque<Block> m_queue;   // accepted offers, contiguous from m_position on
+    qint64 m_available = 0;    // verified prefix
+    qint64 m_expectOffset = 0; // where the next offer must start to be accepted
+    std::deque<Block> m_queue; // accepted offers, contiguous from the hash position on
     qint64 m_queuedBytes = 0;
     qint64 m_rollbackTo = -1;
-    bool m_stop = false;
+    // Also read without the lock, to leave a long read-back early.
+    std::atomic<bool> m_stop{false};
     // Results:
     qint64 m_bytesReadBack = 0;
     QByteArray m_digest;

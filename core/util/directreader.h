@@ -30,7 +30,8 @@ public:
     const char* buffer() const { return m_buffer.get(); }
 
 private:
-    struct FreeDeleter {
+    struct FreeDeleter
+    {
         void operator()(char* p) const { std::free(p); }
     };
     int m_bufferedFd;

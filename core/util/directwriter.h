@@ -35,7 +35,8 @@ public:
     qint64 position() const { return m_position; }
 
 private:
-    struct FreeDeleter {
+    struct FreeDeleter
+    {
         void operator()(char* p) const { std::free(p); }
     };
     int m_bufferedFd;

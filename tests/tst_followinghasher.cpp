@@ -1,0 +1,942 @@
+// FollowingHasher: the whole-file SHA-256 of a file that a restore writes out of order, fed by
+// offers (provisional copies of what the chunk writers write), the verified prefix read back
+// from the file, and rollbacks of chunks whose replica turned out bad. Every digest is checked
+// against the `openssl` command run on the finished file, an oracle that shares no code with
+// the hasher. Races with the hashing thread are replayed exactly through its test hook where a
+// test depends on one interleaving, and left to chance in the randomized stress test.
+
+#include "testsupport.h"
+#include "transfer/chunkwriter.h"
+#include "transfer/followinghasher.h"
+#include "util/directreader.h"
+#include "util/directwriter.h"
+
+#include <QCryptographicHash>
+#include <QScopeGuard>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <fcntl.h>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <unistd.h>
+
+using namespace mf;
+using TestPoint = FollowingHasher::TestPoint;
+
+namespace {
+
+constexpr qint64 KiB = 1024;
+constexpr qint64 MiB = 1024 * KiB;
+constexpr int Timeout = 120000; // generous: the sanitizer build is slow
+
+bool pwriteAll(int fd, const char* data, qint64 size, qint64 offset)
+{
+    while (size > 0) {
+        const ssize_t n = ::pwrite(fd, data, size_t(size), offset);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        data += n;
+        size -= n;
+        offset += n;
+    }
+    return true;
+}
+
+QByteArray sha256Hex(const QByteArray& data)
+{
+    return QCryptographicHash::hash(data, QCryptographicHash::Sha256).toHex();
+}
+
+// The file a restore writes into: created at its final size (as the restore's fallocate does),
+// with an ordinary descriptor and, if asked and supported, an O_DIRECT one for reading back.
+class RestoreFile
+{
+public:
+    RestoreFile(qint64 size, bool direct)
+        : m_path(m_dir.filePath(QStringLiteral("restored.bin")))
+    {
+        const QByteArray name = QFile::encodeName(m_path);
+        fd = ::open(name.constData(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd >= 0 && size > 0 && ::posix_fallocate(fd, 0, size) != 0)
+            ::ftruncate(fd, size);
+        if (direct)
+            directFd = DirectReader::openDirect(name);
+    }
+    ~RestoreFile()
+    {
+        for (int f : {fd, directFd}) {
+            if (f >= 0)
+                ::close(f);
+        }
+    }
+    Q_DISABLE_COPY_MOVE(RestoreFile)
+
+    bool ok() const { return m_dir.isValid() && fd >= 0; }
+    bool write(qint64 offset, const QByteArray& bytes)
+    {
+        return pwriteAll(fd, bytes.constData(), bytes.size(), offset);
+    }
+    QByteArray opensslHex() const { return test::opensslSha256Hex(m_path); }
+    QByteArray name() const { return QFile::encodeName(m_path); }
+
+    int fd = -1;
+    int directFd = -1;
+
+private:
+    QTemporaryDir m_dir;
+    QString m_path;
+};
+
+// Waits for finished() (delivered through the event loop) and returns the hex digest.
+QByteArray waitForDigest(FollowingHasher& hasher, QSignalSpy& spy)
+{
+    if (spy.isEmpty() && !spy.wait(Timeout))
+        return QByteArrayLiteral("(no finished signal)");
+    if (spy.size() != 1)
+        return QByteArrayLiteral("(finished more than once)");
+    if (!hasher.errorString().isEmpty())
+        return QByteArrayLiteral("(error) ") + hasher.errorString().toUtf8();
+    return hasher.digest().toHex();
+}
+
+// Offers `bytes` (which belong at `offset`) in pieces of `piece` bytes.
+void offerPieces(FollowingHasher& hasher, qint64 offset, const QByteArray& bytes, qint64 piece)
+{
+    for (qint64 at = 0; at < bytes.size(); at += piece)
+        hasher.offer(offset + at, bytes.constData() + at, qMin(piece, bytes.size() - at));
+}
+
+// Chunk starts for `size` bytes cut into chunks of random sizes in [minChunk, maxChunk].
+QList<qint64> randomChunks(qint64 size, qint64 minChunk, qint64 maxChunk, std::mt19937_64& rng)
+{
+    QList<qint64> offsets;
+    for (qint64 at = 0; at < size;) {
+        offsets.append(at);
+        at += std::uniform_int_distribution<qint64>(minChunk, maxChunk)(rng);
+    }
+    return offsets;
+}
+
+QList<qint64> evenChunks(qint64 size, qint64 chunk)
+{
+    QList<qint64> offsets;
+    for (qint64 at = 0; at < size; at += chunk)
+        offsets.append(at);
+    return offsets;
+}
+
+} // namespace
+
+class TestFollowingHasher final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void readBackOnly_data();
+    void readBackOnly();
+    void offersInOrder_data();
+    void offersInOrder();
+    void offersWhileAdvancing();
+    void offersOutOfOrder();
+    void rollbackAfterHashed_data();
+    void rollbackAfterHashed();
+    void rollbackLaterChunk();
+    void rollbackEarlierChunkDropsLaterOnes();
+    void rollbackBeforeHashed();
+    void rollbackCutShortReplica();
+    void rollbackWhileBlockInFlight();
+    void staleOfferAfterRaceWithRollback();
+    void offerAcrossChunkBoundary();
+    void stress_data();
+    void stress();
+    void writersFeedHasher();
+    void emptyFile_data();
+    void emptyFile();
+    void shortFileIsAnError();
+    void stopWhileWaiting();
+    void destroyWhileReadingBack();
+    void stopWithoutStart();
+};
+
+void TestFollowingHasher::readBackOnly_data()
+{
+    QTest::addColumn<qint64>("size");
+    QTest::addColumn<bool>("direct");
+    for (bool direct : {true, false}) {
+        const char* how = direct ? "direct" : "buffered";
+        for (qint64 size :
+             {qint64(1), qint64(4095), qint64(4096), qint64(4097), 3 * MiB + 123, 5 * MiB})
+            QTest::addRow("%lld bytes, %s", size, how) << size << direct;
+    }
+}
+
+// Only the verified prefix, read back from the file, in steps at arbitrary positions.
+void TestFollowingHasher::readBackOnly()
+{
+    QFETCH(qint64, size);
+    QFETCH(bool, direct);
+    RestoreFile file(size, direct);
+    QVERIFY(file.ok());
+    std::mt19937_64 rng{quint64(size)};
+    const QByteArray data = test::pseudoRandomBytes(size, quint64(size) + 1);
+    const QList<qint64> chunks = randomChunks(size, 1, 700 * KiB, rng);
+
+    FollowingHasher hasher(file.fd, file.directFd, size, chunks);
+    QSignalSpy spy(&hasher, &FollowingHasher::finished);
+    hasher.start();
+    // Written and verified in steps that need not fall on pages or chunk starts.
+    for (qint64 at = 0; at < size;) {
+        const qint64 step = std::uniform_int_distribution<qint64>(1, 900 * KiB)(rng);
+        const qint64 end = qMin(size, at + step);
+        QVERIFY(file.write(at, data.mid(at, end - at)));
+        hasher.advanceTo(end);
+        at = end;
+    }
+    QCOMPARE(waitForDigest(hasher, spy), file.opensslHex());
+    QCOMPARE(file.opensslHex(), sha256Hex(data));
+    QCOMPARE(hasher.bytesReadBack(), size);
+}
+
+void TestFollowingHasher::offersInOrder_data()
+{
+    QTest::addColumn<qint64>("piece");
+    QTest::addColumn<bool>("offerBeforeStart");
+    for (qint64 piece : {qint64(1000), 4 * KiB, 64 * KiB + 3, 1 * MiB}) {
+        QTest::addRow("pieces of %lld", piece) << piece << false;
+        QTest::addRow("pieces of %lld, before start", piece) << piece << true;
+    }
+}
+
+// Everything offered in file order and below the queue's bound: nothing is read back.
+void TestFollowingHasher::offersInOrder()
+{
+    QFETCH(qint64, piece);
+    QFETCH(bool, offerBeforeStart);
+    const qint64 size = 5 * MiB + 77;
+    RestoreFile file(size, true);
+    QVERIFY(file.ok());
+    const QByteArray data = test::pseudoRandomBytes(size, 2);
+    QVERIFY(file.write(0, data));
+    std::mt19937_64 rng(3);
+    const QList<qint64> chunks = randomChunks(size, 1, 2 * MiB, rng);
+
+    FollowingHasher hasher(file.fd, file.directFd, size, chunks);
+    QSignalSpy spy(&hasher, &FollowingHasher::finished);
+    if (!offerBeforeStart)
+        hasher.start();
+    // Pieces within each chunk, as chunk writers offer them.
+    for (qsizetype i = 0; i < chunks.size(); ++i) {
+        const qint64 end = i + 1 < chunks.size() ? chunks.at(i + 1) : size;
+        offerPieces(hasher, chunks.at(i), data.mid(chunks.at(i), end - chunks.at(i)), piece);
+    }
+    if (offerBeforeStart)
+        hasher.start();
+    hasher.advanceTo(size);
+    QCOMPARE(waitForDigest(hasher, spy), file.opensslHex());
+    QCOMPARE(file.opensslHex(), sha256Hex(data));
+    QCOMPARE(hasher.bytesReadBack(), qint64(0));
+}
+
+// A file larger than the queue's bound, offered chunk by chunk while the prefix is verified:
+// as long as each offer finds room, nothing is read back.
+void TestFollowingHasher::offersWhileAdvancing()
+{
+    const qint64 size = 40 * MiB + 5;
+    const qint64 chunk = 3 * MiB + 1;
+    RestoreFile file(size, true);
+    QVERIFY(file.ok());
+    const QList<qint64> chunks = evenChunks(size, chunk);
+    std::atomic<qint64> hashedTo{0};
+    FollowingHasher hasher(file.fd, file.directFd, size, chunks);
+    hasher.setTestHook([&](TestPoint point, qint64 position) {
+        if (point == TestPoint::Waiting)
+            hashedTo = position;
+    });
+    QSignalSpy spy(&hasher, &FollowingHasher::finished);
+    hasher.start();
+    QCryptographicHash expected(QCryptographicHash::Sha256);
+    for (qint64 at : chunks) {
+        const QByteArray bytes = test::pseudoRandomBytes(qMin(chunk, size - at), quint64(at));
+        expected.addData(bytes);
+        // Room in the queue (16 MiB) for this chunk: the hash is at most one chunk behind.
+        QTRY_VERIFY_WITH_TIMEOUT(hashedTo.load() + 12 * MiB >= at, Timeout);
+        offerPieces(hasher, at, bytes, 256 * KiB);
+        QVERIFY(file.write(at, bytes));
+        hasher.advanceTo(at + bytes.size());
+    }
+    QCOMPARE(waitForDigest(hasher, spy), file.opensslHex());
+    QCOMPARE(file.opensslHex(), expected.result().toHex());
+    QCOMPARE(hasher.bytesReadBack(), qint64(0));
+}
+
+// Offers that do not continue where the hash stands, or leave gaps, are read back instead.
+void TestFollowingHasher::offersOutOfOrder()
+{
+    const qint64 size = 3 * MiB + 4321;
+    const qint64 chunk = 256 * KiB + 11;
+    RestoreFile file(size, true);
+    QVERIFY(file.ok());
+    const QByteArray data = test::pseudoRandomBytes(size, 4);
+    const QList<qint64> chunks = evenChunks(size, chunk);
+    QVERIFY(chunks.size() >= 12);
+    std::mt19937_64 rng(5);
+    QList<qsizetype> order;
+    for (qsizetype i = 0; i < chunks.size(); ++i)
+        order.append(i);
+    std::shuffle(order.begin(), order.end(), rng);
+
+    FollowingHasher hasher(file.fd, file.directFd, size, chunks);
+    QSignalSpy spy(&hasher, &FollowingHasher::finished);
+    hasher.start();
+    QList<bool> done(chunks.size(), false);
+    qsizetype contiguous = 0;
+    for (qsizetype i : std::as_const(order)) {
+        const qint64 at = chunks.at(i);
+        const QByteArray bytes = data.mid(at, qMin(chunk, size - at));
+        // Every third chunk leaves out one piece: a gap in the offers.
+        const qint64 piece = 10 * KiB + 7;
+        for (qint64 p = 0; p < bytes.size(); p += piece) {
+            if (i % 3 == 0 && p == piece)
+                continue;
+            hasher.offer(at + p, bytes.constData() + p, qMin(piece, bytes.size() - p));
+        }
+        // And a few offers again, out of place: already hashed, or behind the hash.
+        if (i % 4 == 1)
+            hasher.offer(at, bytes.constData(), bytes.size());
+        QVERIFY(file.write(at, bytes));
+        done[i] = true;
+        while (contiguous < done.size() && done.at(contiguous))
+            ++contiguous;
+        hasher.advanceTo(contiguous == chunks.size() ? size : chunks.at(contiguous));
+    }
+    QCOMPARE(waitForDigest(hasher, spy), file.opensslHex());
+    QCOMPARE(file.opensslHex(), sha256Hex(data));
+}
+
+void TestFollowingHasher::rollbackAfterHashed_data()
+{
+    QTest::addColumn<int>("badChunk");
+    QTest::addColumn<bool>("direct");
+    for (int bad : {0, 2, 5}) {
+        QTest::addRow("chunk %d, direct", bad) << bad << true;
+        QTest::addRow("chunk %d, buffered", bad) << bad << false;
+    }
+}
+
+// A replica turns out bad after its bytes were hashed (the hash has moved past its chunk and on
+// into later ones); the chunk starts over with a good replica.
+void TestFollowingHasher::rollbackAfterHashed()
+{
+    QFETCH(int, badChunk);
+    QFETCH(bool, direct);
+    const qint64 chunk = 128 * KiB + 1;
+    const qint64 size = 6 * chunk;
+    RestoreFile file(size, direct);
+    QVERIFY(file.ok());
+    const QByteArray data = test::pseudoRandomBytes(size, 6);
+    const QList<qint64> chunks = evenChunks(size, chunk);
+    std::atomic<qint64> hashedTo{0};
+    FollowingHasher hasher(file.fd, file.directFd, size, chunks);
+    hasher.setTestHook([&](TestPoint point, qint64 position) {
+        if (point == TestPoint::Waiting)
+            hashedTo = position;
+    });
+    QSignalSpy spy(&hasher, &FollowingHasher::finished);
+    hasher.start();
+
+    const qint64 badAt = chunks.at(badChunk);
+    QByteArray wrong = data.mid(badAt, chunk);
+    wrong[wrong.size() / 2] = char(wrong.at(wrong.size() / 2) ^ 0x40); // one bit off
+    // Every chunk up to the one after the bad one (if any), the bad one with the damaged bytes.
+    const int last = qMin(badChunk + 1, int(chunks.size()) - 1);
+    for (int i = 0; i <= last; ++i) {
+        const QByteArray bytes = i == badChunk ? wrong : data.mid(chunks.at(i), chunk);
+        offerPieces(hasher, chunks.at(i), bytes, 32 * KiB);
+        QVERIFY(file.write(chunks.at(i), bytes));
+    }
+    // The damaged bytes and the next chunk are hashed, provisionally.
+    QTRY_COMPARE_WITH_TIMEOUT(hashedTo.load(), chunks.at(last) + chunk, Timeout);
+    // The chunk starts over: the next replica is good.
+    hasher.rollback(badAt);
+    offerPieces(hasher, badAt, data.mid(badAt, chunk), 32 * KiB);
+    QVERIFY(file.write(badAt, data.mid(badAt, chunk)));
+    // The chunks after it: the writer of the one right after it will not offer it again, so
+    // the offers of the later ones do not continue anything and all of them are read back.
+    for (int i = badChunk + 2; i < chunks.size(); ++i) {
+        offerPieces(hasher, chunks.at(i), data.mid(chunks.at(i), chunk), 32 * KiB);
+        QVERIFY(file.write(chunks.at(i), data.mid(chunks.at(i), chunk)));
+    }
+    hasher.advanceTo(size);
+    QCOMPARE(waitForDigest(hasher, spy), file.opensslHex());
+    QCOMPARE(file.opensslHex(), sha256Hex(data));
+    QCOMPARE(hasher.bytesReadBack(), size - (badAt + chunk));
+}
+
+// Chunks 0-3 are provisional; chunk 3 (the last of them) starts over.
+void TestFollowingHasher::rollbackLaterChunk()
+{
+    const qint64 chunk = 100 * KiB + 3;
+    const qint64 size = 5 * chunk;
+    RestoreFile file(size, true);
+    QVERIFY(file.ok());
+    const QByteArray data = test::pseudoRandomBytes(size, 7);
+    const QList<qint64> chunks = evenChunks(size, chunk);
+    std::atomic<qint64> hashedTo{0};
+    FollowingHasher hasher(file.fd, file.directFd, size, chunks);
+    hasher.setTestHook([&](TestPoint point, qint64 position) {
+        if (point == TestPoint::Waiting)
+            hashedTo = position;
+    });
+    QSignalSpy spy(&hasher, &FollowingHasher::finished);
+    hasher.start();
+    const QByteArray junk = test::pseudoRandomBytes(chunk, 8);
+    for (int i = 0; i < 4; ++i) {
+        const QByteArray bytes = i == 3 ? junk : data.mid(chunks.at(i), chunk);
+        offerPieces(hasher, chunks.at(i), bytes, 8 * KiB);
+        QVERIFY(file.write(chunks.at(i), bytes));
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(hashedTo.load(), chunks.at(4), Timeout);
+    hasher.rollback(chunks.at(3));
+    // Chunk 0 is verified meanwhile: the checkpoints behind it go, chunk 3's must stay.
+    hasher.advanceTo(chunks.at(1));
+    offerPieces(hasher, chunks.at(3), data.mid(chunks.at(3), chunk), 8 * KiB);
+    offerPieces(hasher, chunks.at(4), data.mid(chunks.at(4), chunk), 8 * KiB);
+    QVERIFY(file.write(chunks.at(3), data.mid(chunks.at(3), chunk)));
+    QVERIFY(file.write(chunks.at(4), data.mid(chunks.at(4), chunk)));
+    hasher.advanceTo(size);
+    QCOMPARE(waitForDigest(hasher, spy), file.opensslHex());
+    QCOMPARE(file.opensslHex(), sha256Hex(data));
+    QCOMPARE(hasher.bytesReadBack(), qint64(0));
+}
+
+// Chunks 0-3 are provisional; chunk 1 starts over, which also undoes chunks 2 and 3 (hashed
+// after it); they are read back once verified.
+void TestFollowingHasher::rollbackEarlierChunkDropsLaterOnes()
+{
+    const qint64 chunk = 64 * KiB;
+    const qint64 size = 4 * chunk;
+    RestoreFile file(size, false);
+    QVERIFY(file.ok());
+    const QByteArray data = test::pseudoRandomBytes(size, 9);
+    const QList<qint64> chunks = evenChunks(size, chunk);
+    std::atomic<qint64> hashedTo{0};
+    FollowingHasher hasher(file.fd, file.directFd, size, chunks);
+    hasher.setTestHook([&](TestPoint point, qint64 position) {
+        if (point == TestPoint::Waiting)
+            hashedTo = position;
+    });
+    QSignalSpy spy(&hasher, &FollowingHasher::finished);
+    hasher.start();
+    const QByteArray junk = test::pseudoRandomBytes(chunk, 10);
+    for (int i = 0; i < 4; ++i) {
+        const QByteArray bytes = i == 1 ? junk : data.mid(chunks.at(i), chunk);
+        offerPieces(hasher, chunks.at(i), bytes, 4 * KiB);
+        QVERIFY(file.write(chunks.at(i), bytes));
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(hashedTo.load(), size, Timeout);
+    hasher.rollback(chunks.at(1));
+    offerPieces(hasher, chunks.at(1), data.mid(chunks.at(1), chunk), 4 * KiB);
+    QVERIFY(file.write(chunks.at(1), data.mid(chunks.at(1), chunk)));
+    hasher.advanceTo(size);
+    QCOMPARE(waitForDigest(hasher, spy), file.opensslHex());
+    QCOMPARE(file.opensslHex(), sha256Hex(data));
+    QCOMPARE(hasher.bytesReadBack(), 2 * chunk);
+}
+
+// The bad replica's bytes are rolled back right after they are offered, whether or not the
+// thread got to them: the result must not depend on it. Three bad replicas in a row.
+void TestFollowingHasher::rollbackBeforeHashed()
+{
+    const qint64 chunk = 1 * MiB + 17;
+    const qint64 size = 3 * chunk;
+    for (int round = 0; round < 20; ++round) {
+        RestoreFile file(size, round % 2 == 0);
+        QVERIFY(file.ok());
+        const QByteArray data = test::pseudoRandomBytes(size, quint64(11 + round));
+        const QList<qint64> chunks = evenChunks(size, chunk);
+        FollowingHasher hasher(file.fd, file.directFd, size, chunks);
+        QSignalSpy spy(&hasher, &FollowingHasher::finished);
+        hasher.start();
+        const int bad = round % 3;
+        for (int i = 0; i < 3; ++i) {
+            const qint64 at = chunks.at(i);
+            if (i == bad) {
+                for (int replica = 0; replica < 3; ++replica) {
+                    const QByteArray junk = test::pseudoRandomBytes(chunk, quint64(100 + replica));
+                    hasher.rollback(at); // as every attempt starts
+                    offerPieces(hasher, at, junk, 64 * KiB);
+                    QVERIFY(file.write(at, junk));
+                    if (round % 4 == 1)
+                        QTest::qWait(5); // give the thread a chance to hash them
+                }
+            }
+            hasher.rollback(at);
+            offerPieces(hasher, at, data.mid(at, chunk), 64 * KiB);
+            QVERIFY(file.write(at, data.mid(at, chunk)));
+        }
+        hasher.advanceTo(size);
+        QCOMPARE(waitForDigest(hasher, spy), file.opensslHex());
+        QCOMPARE(file.opensslHex(), sha256Hex(data));
+    }
+}
+
+// A bad replica cut short in the middle of its chunk (the connection dropped), then a good one.
+void TestFollowingHasher::rollbackCutShortReplica()
+{
+    const qint64 chunk = 200 * KiB + 5;
+    const qint64 size = 3 * chunk;
+    RestoreFile file(size, true);
+    QVERIFY(file.ok());
+    const QByteArray data = test::pseudoRandomBytes(size, 12);
+    const QList<qint64> chunks = evenChunks(size, chunk);
+    std::atomic<qint64> hashedTo{0};
+    FollowingHasher hasher(file.fd, file.directFd, size, chunks);
+    hasher.setTestHook([&](TestPoint point, qint64 position) {
+        if (point == TestPoint::Waiting)
+            hashedTo = position;
+    });
+    QSignalSpy spy(&hasher, &FollowingHasher::finished);
+    hasher.start();
+    offerPieces(hasher, 0, data.left(chunk), 16 * KiB);
+    QVERIFY(file.write(0, data.left(chunk)));
+    const QByteArray junk = test::pseudoRandomBytes(chunk / 2, 13);
+    offerPieces(hasher, chunk, junk, 16 * KiB);
+    QVERIFY(file.write(chunk, junk));
+    QTRY_COMPARE_WITH_TIMEOUT(hashedTo.load(), chunk + junk.size(), Timeout);
+    hasher.rollback(chunk);
+    for (int i = 1; i < 3; ++i) {
+        offerPieces(hasher, chunks.at(i), data.mid(chunks.at(i), chunk), 16 * KiB);
+        QVERIFY(file.write(chunks.at(i), data.mid(chunks.at(i), chunk)));
+    }
+    hasher.advanceTo(size);
+    QCOMPARE(waitForDigest(hasher, spy), file.opensslHex());
+    QCOMPARE(file.opensslHex(), sha256Hex(data));
+    QCOMPARE(hasher.bytesReadBack(), qint64(0));
+}
+
+// The rollback arrives while the thread is hashing a block of the bad chunk, outside the lock.
+void TestFollowingHasher::rollbackWhileBlockInFlight()
+{
+    const qint64 chunk = 64 * KiB + 9;
+    const qint64 piece = 4 * KiB;
+    const qint64 size = 3 * chunk;
+    for (qint64 victim : {qint64(0), piece * 3, chunk - 9}) { // first, middle, last piece
+        RestoreFile file(size, true);
+        QVERIFY(file.ok());
+        const QByteArray data = test::pseudoRandomBytes(size, 14);
+        const QList<qint64> chunks = evenChunks(size, chunk);
+        std::atomic<bool> rolledBack{false};
+        FollowingHasher hasher(file.fd, file.directFd, size, chunks);
+        hasher.setTestHook([&](TestPoint point, qint64 position) {
+            if (point == TestPoint::BlockTaken && position == chunk + victim && !rolledBack) {
+                hasher.rollback(chunk);
+                rolledBack = true;
+            }
+        });
+        QSignalSpy spy(&hasher, &FollowingHasher::finished);
+        hasher.start();
+        offerPieces(hasher, 0, data.left(chunk), piece);
+        QVERIFY(file.write(0, data.left(chunk)));
+        const QByteArray junk = test::pseudoRandomBytes(chunk, 15);
+        offerPieces(hasher, chunk, junk, piece);
+        QVERIFY(file.write(chunk, junk));
+        QTRY_VERIFY_WITH_TIMEOUT(rolledBack.load(), Timeout);
+        for (int i = 1; i < 3; ++i) {
+            offerPieces(hasher, chunks.at(i), data.mid(chunks.at(i), chunk), piece);
+            QVERIFY(file.write(chunks.at(i), data.mid(chunks.at(i), chunk)));
+        }
+        hasher.advanceTo(size);
+        QCOMPARE(waitForDigest(hasher, spy), file.opensslHex());
+        QCOMPARE(file.opensslHex(), sha256Hex(data));
+    }
+}
+
+// A replay of one interleaving that used to hash bytes of a replica already rolled back:
+// 1. The last block of chunk 1 (bad) is being hashed when chunk 1 rolls back.
+// 2. Once hashed, the hash stands at chunk 2, and (the rollback not yet handled) offers were
+//    accepted there: chunk 2's first pieces (from a replica that will also turn out bad).
+// 3. The rollback is handled: the hash goes back to chunk 1. The next offer position was then
+//    computed as if the queue started there, so chunk 1's good replica got queued *behind*
+//    chunk 2's pieces, out of file order.
+// 4. Chunk 2 rolls back. Undoing its offers stopped at the first queued block before it (one of
+//    chunk 1's), leaving chunk 2's bad pieces in the queue, to be hashed once the hash got there.
+void TestFollowingHasher::staleOfferAfterRaceWithRollback()
+{
+    const qint64 chunk = 64 * KiB;
+    const qint64 piece = 4 * KiB;
+    const qint64 size = 4 * chunk;
+    RestoreFile file(size, true);
+    QVERIFY(file.ok());
+    const QByteArray data = test::pseudoRandomBytes(size, 16);
+    QVERIFY(file.write(0, data)); // what the good replicas leave behind
+    const QByteArray bad1 = test::pseudoRandomBytes(chunk, 17);
+    const QByteArray bad2 = test::pseudoRandomBytes(2 * piece, 18);
+    const QList<qint64> chunks = evenChunks(size, chunk);
+    std::atomic<int> step{0};
+    FollowingHasher hasher(file.fd, file.directFd, size, chunks);
+    hasher.setTestHook([&](TestPoint point, qint64 position) {
+        if (step == 0 && point == TestPoint::BlockTaken && position == 2 * chunk - piece) {
+            hasher.rollback(chunk);
+            step = 1;
+        } else if (step == 1 && point == TestPoint::Waiting && position == 2 * chunk) {
+            offerPieces(hasher, 2 * chunk, bad2, piece);
+            step = 2;
+        } else if (step == 2 && point == TestPoint::Waiting && position == chunk) {
+            offerPieces(hasher, chunk, data.mid(chunk, chunk), piece);
+            hasher.rollback(2 * chunk);
+            step = 3;
+        }
+    });
+    QSignalSpy spy(&hasher, &FollowingHasher::finished);
+    hasher.start();
+    offerPieces(hasher, 0, data.left(chunk), piece);
+    offerPieces(hasher, chunk, bad1, piece);
+    QTRY_COMPARE_WITH_TIMEOUT(step.load(), 3, Timeout);
+    hasher.advanceTo(size);
+    QCOMPARE(waitForDigest(hasher, spy), file.opensslHex());
+    QCOMPARE(file.opensslHex(), sha256Hex(data));
+}
+
+// One offer that runs over a chunk start (nothing in the API forbids it): the chunk it runs
+// into can still be rolled back.
+void TestFollowingHasher::offerAcrossChunkBoundary()
+{
+    const qint64 chunk = 64 * KiB;
+    const qint64 size = 2 * chunk;
+    for (bool waitForHash : {true, false}) {
+        RestoreFile file(size, true);
+        QVERIFY(file.ok());
+        const QByteArray data = test::pseudoRandomBytes(size, 19);
+        QVERIFY(file.write(0, data));
+        std::atomic<qint64> hashedTo{0};
+        FollowingHasher hasher(file.fd, file.directFd, size, evenChunks(size, chunk));
+        hasher.setTestHook([&](TestPoint point, qint64 position) {
+            if (point == TestPoint::Waiting)
+                hashedTo = position;
+        });
+        QSignalSpy spy(&hasher, &FollowingHasher::finished);
+        hasher.start();
+        QByteArray first = data.left(chunk + 100);
+        first[chunk + 50] = char(first.at(chunk + 50) ^ 1); // bad in chunk 1
+        hasher.offer(0, first.constData(), first.size());
+        if (waitForHash)
+            QTRY_COMPARE_WITH_TIMEOUT(hashedTo.load(), first.size(), Timeout);
+        hasher.rollback(chunk);
+        offerPieces(hasher, chunk, data.mid(chunk), 1000);
+        hasher.advanceTo(size);
+        QCOMPARE(waitForDigest(hasher, spy), file.opensslHex());
+        QCOMPARE(file.opensslHex(), sha256Hex(data));
+    }
+}
+
+void TestFollowingHasher::stress_data()
+{
+    QTest::addColumn<quint64>("seed");
+    for (quint64 seed = 1; seed <= 50; ++seed)
+        QTest::addRow("seed %llu", seed) << seed;
+}
+
+// Many chunks of random sizes fetched by three "fetchers" at once, with bad replicas (some cut
+// short) rolled back, offers in pieces of random or uniform sizes (some never made, as when the
+// queue is full), a random schedule, and the verified prefix advanced as chunks complete.
+void TestFollowingHasher::stress()
+{
+    QFETCH(quint64, seed);
+    std::mt19937_64 rng(seed);
+    const qint64 size = seed % 10 == 0 ? std::uniform_int_distribution<qint64>(0, 5000)(rng)
+                                       : std::uniform_int_distribution<qint64>(1, 6 * MiB)(rng);
+    QList<qint64> chunks;
+    if (seed % 3 == 0) {
+        // Equal chunks, equal pieces: offsets that line up across chunks and replicas.
+        const qint64 sizes[] = {4 * KiB, 64 * KiB, 96 * KiB + 1, 512 * KiB};
+        chunks = evenChunks(size, sizes[seed % 4]);
+    } else {
+        chunks = randomChunks(size, seed % 2 ? 1 : 1000, seed % 5 == 1 ? 8 * KiB : 700 * KiB, rng);
+    }
+    const qint64 uniformPiece = seed % 3 == 0 ? qint64(4 * KiB) << (seed % 4) : 0;
+    const QByteArray data = test::pseudoRandomBytes(size, seed * 7919);
+    RestoreFile file(size, seed % 2 == 0);
+    QVERIFY(file.ok());
+
+    FollowingHasher hasher(file.fd, file.directFd, size, chunks);
+    // On half the seeds the hashing thread dawdles where the other threads race with it, which
+    // widens those windows (the interleavings stay random).
+    std::mt19937_64 hookRng(seed + 1);
+    if (seed % 4 < 2) {
+        hasher.setTestHook([&hookRng](TestPoint, qint64) {
+            if (hookRng() % 4 == 0)
+                std::this_thread::sleep_for(std::chrono::microseconds(hookRng() % 200));
+        });
+    }
+    QSignalSpy spy(&hasher, &FollowingHasher::finished);
+    hasher.start();
+
+    std::mutex mutex;
+    std::condition_variable changed;
+    QList<bool> done(chunks.size(), false);
+    std::atomic<qsizetype> next{0};
+    std::atomic<bool> failed{false};
+    auto fetcher = [&](quint64 threadSeed) {
+        std::mt19937_64 r(threadSeed);
+        auto chance = [&](int percent) {
+            return std::uniform_int_distribution<int>(0, 99)(r) < percent;
+        };
+        while (true) {
+            const qsizetype i = next++;
+            if (i >= chunks.size())
+                return;
+            const qint64 at = chunks.at(i);
+            const qint64 length = (i + 1 < chunks.size() ? chunks.at(i + 1) : size) - at;
+            const QByteArray good = data.mid(at, length);
+            const int badReplicas = chance(30) ? std::uniform_int_distribution<int>(1, 3)(r) : 0;
+            for (int replica = 0; replica <= badReplicas; ++replica) {
+                hasher.rollback(at); // every attempt starts so, the first one too
+                QByteArray bytes = good;
+                if (replica < badReplicas) {
+                    if (chance(50) || bytes.isEmpty())
+                        bytes = test::pseudoRandomBytes(length, r());
+                    else
+                        bytes[qsizetype(r() % quint64(length))] ^= char(1 << (r() % 8));
+                    if (chance(40)) // cut short
+                        bytes.truncate(qsizetype(r() % quint64(length + 1)));
+                }
+                for (qint64 p = 0; p < bytes.size();) {
+                    const qint64 n =
+                        qMin(bytes.size() - p,
+                             uniformPiece ? uniformPiece
+                                          : std::uniform_int_distribution<qint64>(1, 64 * KiB)(r));
+                    if (!chance(10)) // else: as if there had been no room
+                        hasher.offer(at + p, bytes.constData() + p, n);
+                    if (!pwriteAll(file.fd, bytes.constData() + p, n, at + p))
+                        failed = true;
+                    p += n;
+                    if (chance(5))
+                        std::this_thread::sleep_for(std::chrono::microseconds(r() % 300));
+                    else if (chance(20))
+                        std::this_thread::yield();
+                }
+            }
+            {
+                std::lock_guard<std::mutex> lock(mutex);
+                done[i] = true;
+            }
+            changed.notify_all();
+        }
+    };
+    std::vector<std::thread> threads;
+    const int threadCount = 2 + int(seed % 2);
+    for (int t = 0; t < threadCount; ++t)
+        threads.emplace_back(fetcher, seed * 31 + quint64(t));
+    // The verified prefix, advanced from this thread as the restore does.
+    qsizetype contiguous = 0;
+    while (contiguous < chunks.size()) {
+        std::unique_lock<std::mutex> lock(mutex);
+        changed.wait_for(lock, std::chrono::milliseconds(50));
+        const qsizetype before = contiguous;
+        while (contiguous < done.size() && done.at(contiguous))
+            ++contiguous;
+        lock.unlock();
+        if (contiguous != before)
+            hasher.advanceTo(contiguous == chunks.size() ? size : chunks.at(contiguous));
+    }
+    for (std::thread& t : threads)
+        t.join();
+    QVERIFY(!failed);
+    hasher.advanceTo(size); // for a file without chunks
+    QCOMPARE(waitForDigest(hasher, spy), file.opensslHex());
+    QCOMPARE(file.opensslHex(), sha256Hex(data));
+}
+
+// The real writers on several threads, feeding the hasher: bad replicas restart mid-chunk.
+void TestFollowingHasher::writersFeedHasher()
+{
+    for (quint64 seed = 1; seed <= 8; ++seed) {
+        std::mt19937_64 rng(seed);
+        const qint64 size = std::uniform_int_distribution<qint64>(1, 9 * MiB)(rng);
+        const QList<qint64> chunks = randomChunks(size, 1, 2 * MiB, rng);
+        const QByteArray data = test::pseudoRandomBytes(size, seed * 17);
+        RestoreFile file(size, true);
+        QVERIFY(file.ok());
+        const int directWriteFd = DirectWriter::openDirect(file.name());
+        FollowingHasher hasher(file.fd, file.directFd, size, chunks);
+        QSignalSpy spy(&hasher, &FollowingHasher::finished);
+        hasher.start();
+        std::atomic<qsizetype> next{0};
+        std::atomic<int> failures{0};
+        std::mutex mutex;
+        QList<bool> done(chunks.size(), false);
+        auto fetcher = [&](quint64 threadSeed) {
+            std::mt19937_64 r(threadSeed);
+            for (qsizetype i = next++; i < chunks.size(); i = next++) {
+                const qint64 at = chunks.at(i);
+                const qint64 length = (i + 1 < chunks.size() ? chunks.at(i + 1) : size) - at;
+                OffsetChunkWriter writer(file.fd, directWriteFd, at, length,
+                                         QStringLiteral("restored.bin"), &hasher);
+                const int bad = r() % 4 == 0 ? 1 : 0;
+                for (int replica = 0; replica <= bad; ++replica) {
+                    writer.restart();
+                    QByteArray bytes = data.mid(at, length);
+                    if (replica < bad) {
+                        bytes = test::pseudoRandomBytes(length, r());
+                        bytes.truncate(qsizetype(r() % quint64(length + 1)));
+                    }
+                    for (qint64 p = 0; p < bytes.size();) {
+                        const qint64 n = qMin<qint64>(bytes.size() - p, 1 + r() % (300 * KiB));
+                        if (!writer.write(bytes.constData() + p, n))
+                            ++failures;
+                        p += n;
+                    }
+                }
+                if (writer.written() != length ||
+                    writer.digest() !=
+                        QCryptographicHash::hash(data.mid(at, length), QCryptographicHash::Sha256))
+                    ++failures;
+                std::lock_guard<std::mutex> lock(mutex);
+                done[i] = true;
+            }
+        };
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 3; ++t)
+            threads.emplace_back(fetcher, seed * 101 + quint64(t));
+        for (std::thread& t : threads)
+            t.join();
+        QCOMPARE(failures.load(), 0);
+        hasher.advanceTo(size);
+        QCOMPARE(waitForDigest(hasher, spy), file.opensslHex());
+        QCOMPARE(file.opensslHex(), sha256Hex(data));
+        if (directWriteFd >= 0)
+            ::close(directWriteFd);
+    }
+}
+
+void TestFollowingHasher::emptyFile_data()
+{
+    QTest::addColumn<bool>("withChunk");
+    QTest::addColumn<bool>("advance");
+    QTest::newRow("no chunk") << false << false;
+    QTest::newRow("no chunk, advanced") << false << true;
+    QTest::newRow("one empty chunk, advanced") << true << true;
+}
+
+void TestFollowingHasher::emptyFile()
+{
+    QFETCH(bool, withChunk);
+    QFETCH(bool, advance);
+    RestoreFile file(0, true);
+    QVERIFY(file.ok());
+    FollowingHasher hasher(file.fd, file.directFd, 0,
+                           withChunk ? QList<qint64>{0} : QList<qint64>());
+    QSignalSpy spy(&hasher, &FollowingHasher::finished);
+    hasher.start();
+    if (withChunk) {
+        hasher.rollback(0);
+        hasher.offer(0, "", 0);
+    }
+    if (advance)
+        hasher.advanceTo(0);
+    QCOMPARE(waitForDigest(hasher, spy), file.opensslHex());
+    QCOMPARE(hasher.digest().toHex(), sha256Hex(QByteArray()));
+    QCOMPARE(hasher.bytesReadBack(), qint64(0));
+}
+
+// The file turns out shorter than announced: an error, not a digest of the wrong bytes.
+void TestFollowingHasher::shortFileIsAnError()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("short.bin"));
+    QVERIFY(test::writeFile(path, test::pseudoRandomBytes(10000, 20)));
+    const int fd = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_CLOEXEC);
+    QVERIFY(fd >= 0);
+    const auto closeFd = qScopeGuard([fd] { ::close(fd); });
+    FollowingHasher hasher(fd, -1, 20000, {0});
+    QSignalSpy spy(&hasher, &FollowingHasher::finished);
+    hasher.start();
+    hasher.advanceTo(20000);
+    QVERIFY(spy.wait(Timeout));
+    QVERIFY(hasher.digest().isEmpty());
+    QVERIFY2(hasher.errorString().contains(QStringLiteral("unexpected end")),
+             qPrintable(hasher.errorString()));
+}
+
+// Stopping, and destroying, a hasher whose thread waits for bytes that never come.
+void TestFollowingHasher::stopWhileWaiting()
+{
+    RestoreFile file(1 * MiB, true);
+    QVERIFY(file.ok());
+    {
+        FollowingHasher hasher(file.fd, file.directFd, 1 * MiB, {0, 4096});
+        hasher.start();
+        const QByteArray bytes = test::pseudoRandomBytes(10000, 21);
+        hasher.offer(0, bytes.constData(), bytes.size());
+        hasher.advanceTo(4096);
+        QTest::qWait(20);
+        hasher.stop();
+        hasher.stop(); // again: harmless
+        // Calls after the stop are harmless too.
+        hasher.offer(10000, bytes.constData(), 10);
+        hasher.rollback(4096);
+        hasher.advanceTo(1 * MiB);
+    }
+    {
+        auto hasher =
+            std::make_unique<FollowingHasher>(file.fd, file.directFd, 1 * MiB, QList<qint64>{0});
+        QSignalSpy spy(hasher.get(), &FollowingHasher::finished);
+        hasher->start();
+        hasher.reset(); // destroyed while waiting
+        QCOMPARE(spy.size(), 0);
+        QTest::qWait(10); // and no queued finished() arrives for it
+    }
+}
+
+// Destroyed while reading back a large verified prefix, and right after finishing, before its
+// finished() was delivered.
+void TestFollowingHasher::destroyWhileReadingBack()
+{
+    const qint64 size = 64 * MiB;
+    RestoreFile file(size, true);
+    QVERIFY(file.ok());
+    for (int round = 0; round < 3; ++round) {
+        FollowingHasher hasher(file.fd, file.directFd, size, {0});
+        hasher.start();
+        hasher.advanceTo(size);
+        if (round > 0)
+            std::this_thread::sleep_for(std::chrono::milliseconds(round == 1 ? 1 : 30));
+    }
+    RestoreFile small(4096, true);
+    QVERIFY(small.ok());
+    std::atomic<bool> finishing{false};
+    {
+        FollowingHasher hasher(small.fd, small.directFd, 4096, {0});
+        hasher.setTestHook([&](TestPoint, qint64 position) {
+            if (position == 4096)
+                finishing = true;
+        });
+        hasher.start();
+        hasher.advanceTo(4096);
+        while (!finishing)
+            std::this_thread::yield();
+    }
+    QTest::qWait(10); // the queued finished() of the destroyed hasher is not delivered
+}
+
+void TestFollowingHasher::stopWithoutStart()
+{
+    RestoreFile file(100, false);
+    QVERIFY(file.ok());
+    FollowingHasher hasher(file.fd, -1, 100, {0});
+    hasher.offer(0, "abc", 3);
+    hasher.stop();
+}
+
+QTEST_GUILESS_MAIN(TestFollowingHasher)
+#include "tst_followinghasher.moc"
