@@ -16,7 +16,8 @@ DirectReader::DirectReader(int bufferedFd, int directFd)
     , m_directFd(directFd)
 {
     void* p = nullptr;
-    if (::posix_memalign(&p, size_t(Alignment), size_t(BlockSize)) == 0)
+    // One page more than a block, for a read that starts inside a page.
+    if (::posix_memalign(&p, size_t(Alignment), size_t(BlockSize + Alignment)) == 0)
         m_buffer.reset(static_cast<char*>(p));
     Q_CHECK_PTR(m_buffer.get());
 }
@@ -26,15 +27,22 @@ DirectReader::~DirectReader() = default;
 qint64 DirectReader::read(qint64 position, qint64 size)
 {
     size = qMin(size, BlockSize);
+    m_skew = 0;
     while (true) {
         ssize_t n;
-        if (m_directFd >= 0 && position % Alignment == 0) {
-            // Whole pages only; what lies past `size` is read and ignored.
-            const qint64 pages = (size + Alignment - 1) / Alignment * Alignment;
-            n = ::pread(m_directFd, m_buffer.get(), size_t(pages), position);
+        if (m_directFd >= 0) {
+            // Whole pages only: start at the page holding `position` and skip the bytes before
+            // it; what lies past `size` is read and ignored.
+            const qint64 skew = position % Alignment;
+            const qint64 pages = (skew + size + Alignment - 1) / Alignment * Alignment;
+            n = ::pread(m_directFd, m_buffer.get(), size_t(pages), position - skew);
             if (n < 0 && errno == EINVAL) {
                 m_directFd = -1; // accepted at open, refused now: stay buffered
                 continue;
+            }
+            if (n >= 0) {
+                m_skew = skew;
+                n = qMax<ssize_t>(0, n - ssize_t(skew));
             }
         } else {
             n = ::pread(m_bufferedFd, m_buffer.get(), size_t(size), position);

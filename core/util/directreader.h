@@ -27,7 +27,7 @@ public:
     // Reads up to `size` (<= BlockSize) bytes at `position` into buffer(). Returns the count,
     // 0 at end of file, -1 with errno set on failure.
     qint64 read(qint64 position, qint64 size);
-    const char* buffer() const { return m_buffer.get(); }
+    const char* buffer() const { return m_buffer.get() + m_skew; }
 
 private:
     struct FreeDeleter
@@ -37,6 +37,7 @@ private:
     int m_bufferedFd;
     int m_directFd;
     std::unique_ptr<char, FreeDeleter> m_buffer;
+    qint64 m_skew = 0; // where the last read's first byte sits in m_buffer
 };
 
 } // namespace mf
