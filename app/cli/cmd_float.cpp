@@ -11,10 +11,10 @@ namespace mf::cli {
 
 namespace {
 
-class FloatCommand final : public Command
+class FloatCommand final : public JobCommand<FloatJob>
 {
 public:
-    using Command::Command;
+    using JobCommand::JobCommand;
 
     void run(const QStringList& args) override
     {
@@ -77,28 +77,15 @@ public:
             request.options.providerIds.append(provider->id);
         }
 
-        m_job = new FloatJob(vault, request, this);
-        connect(m_job, &FloatJob::warning, this,
-                [this](const QString& w) { console().warning(w); });
-        connect(m_job, &FloatJob::finished, this, &FloatCommand::onFinished);
-        console().startProgress([this](qint64& done, qint64& total, QString& label) {
-            done = m_job->bytesDone();
-            total = m_job->totalBytes();
-            label = m_job->currentFile();
-        });
-        m_clock.start();
-        m_job->start();
-    }
-
-    void interrupt() override
-    {
-        if (m_job)
-            m_job->abort();
-        else
-            finish(Interrupted);
+        auto* job = new FloatJob(vault, request, this);
+        connect(job, &FloatJob::warning, this, [this](const QString& w) { console().warning(w); });
+        connect(job, &FloatJob::finished, this, &FloatCommand::onFinished);
+        runJob(job);
     }
 
 private:
+    QString progressLabel() const override { return m_job->currentFile(); }
+
     std::optional<ChunkerParams> chunkerFrom(const QCommandLineParser& p,
                                              const ChunkerParams& fallback)
     {
@@ -136,7 +123,7 @@ private:
     {
         console().stopProgress();
         const auto& t = m_job->totals();
-        const double secs = qMax<qint64>(1, m_clock.elapsed()) / 1000.0;
+        const double secs = elapsedSeconds();
         QJsonObject doc{{QStringLiteral("model"), m_job->modelName()},
                         {QStringLiteral("ok"), m_job->failure() == FloatJob::Failure::None},
                         {QStringLiteral("resumed"), m_job->resumed()},
@@ -185,9 +172,6 @@ private:
                             .arg(units::formatRate(t.fileSize / secs)));
         finish(Success);
     }
-
-    FloatJob* m_job = nullptr;
-    QElapsedTimer m_clock;
 };
 
 } // namespace

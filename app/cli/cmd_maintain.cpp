@@ -12,10 +12,10 @@ namespace mf::cli {
 
 namespace {
 
-class VerifyCommand final : public Command
+class VerifyCommand final : public JobCommand<VerifyJob>
 {
 public:
-    using Command::Command;
+    using JobCommand::JobCommand;
     void run(const QStringList& args) override
     {
         QCommandLineParser p;
@@ -31,21 +31,9 @@ public:
         Vault* vault = m_ctx.openVault();
         if (!vault)
             return finish(Failed);
-        m_job = new VerifyJob(vault, p.positionalArguments(), this);
-        connect(m_job, &VerifyJob::finished, this, &VerifyCommand::onFinished);
-        console().startProgress([this](qint64& done, qint64& total, QString&) {
-            done = m_job->bytesDone();
-            total = m_job->totalBytes();
-        });
-        m_job->start();
-    }
-
-    void interrupt() override
-    {
-        if (m_job)
-            m_job->abort();
-        else
-            finish(Interrupted);
+        auto* job = new VerifyJob(vault, p.positionalArguments(), this);
+        connect(job, &VerifyJob::finished, this, &VerifyCommand::onFinished);
+        runJob(job);
     }
 
 private:
@@ -87,8 +75,6 @@ private:
                              {QStringLiteral("problems"), QJsonArray::fromStringList(r.problems)}});
         finish(r.healthy() ? Success : IntegrityProblem);
     }
-
-    VerifyJob* m_job = nullptr;
 };
 
 class RemoveCommand final : public Command

@@ -14,10 +14,10 @@ namespace mf::cli {
 
 namespace {
 
-class RestoreCommand final : public Command
+class RestoreCommand final : public JobCommand<RestoreJob>
 {
 public:
-    using Command::Command;
+    using JobCommand::JobCommand;
 
     void run(const QStringList& args) override
     {
@@ -47,22 +47,9 @@ public:
         request.destinationDir = p.value(QStringLiteral("to"));
         request.options.overwrite = p.isSet(QStringLiteral("force"));
         request.options.sync = p.isSet(QStringLiteral("sync"));
-        m_job = new RestoreJob(vault, request, this);
-        connect(m_job, &RestoreJob::finished, this, &RestoreCommand::onFinished);
-        console().startProgress([this](qint64& done, qint64& total, QString&) {
-            done = m_job->bytesDone();
-            total = m_job->totalBytes();
-        });
-        m_clock.start();
-        m_job->start();
-    }
-
-    void interrupt() override
-    {
-        if (m_job)
-            m_job->abort();
-        else
-            finish(Interrupted);
+        auto* job = new RestoreJob(vault, request, this);
+        connect(job, &RestoreJob::finished, this, &RestoreCommand::onFinished);
+        runJob(job);
     }
 
 private:
@@ -71,7 +58,7 @@ private:
         console().stopProgress();
         for (const QString& problem : m_job->problems())
             console().warning(problem + QStringLiteral(" (another replica was used)"));
-        const double secs = qMax<qint64>(1, m_clock.elapsed()) / 1000.0;
+        const double secs = elapsedSeconds();
         QJsonObject doc{
             {QStringLiteral("ok"), m_job->failure() == RestoreJob::Failure::None},
             {QStringLiteral("files"), QJsonArray::fromStringList(m_job->restoredPaths())},
@@ -105,15 +92,12 @@ private:
             return finish(Failed);
         }
     }
-
-    RestoreJob* m_job = nullptr;
-    QElapsedTimer m_clock;
 };
 
-class CatCommand final : public Command
+class CatCommand final : public JobCommand<RangeJob>
 {
 public:
-    using Command::Command;
+    using JobCommand::JobCommand;
 
     void run(const QStringList& args) override
     {
@@ -175,17 +159,8 @@ public:
         m_job->start();
     }
 
-    void interrupt() override
-    {
-        if (m_job)
-            m_job->abort();
-        else
-            finish(Interrupted);
-    }
-
 private:
     QFile m_out;
-    RangeJob* m_job = nullptr;
 };
 
 } // namespace

@@ -4,6 +4,7 @@
 #include "exitcodes.h"
 
 #include <QCommandLineParser>
+#include <QElapsedTimer>
 #include <QObject>
 
 #include <functional>
@@ -54,6 +55,41 @@ protected:
 
 private:
     bool m_done = false;
+};
+
+// A command that runs one engine job: Ctrl-C aborts the job (its finished() then ends the
+// command), and the progress line follows the job's bytes.
+template <class Job> class JobCommand : public Command
+{
+public:
+    using Command::Command;
+
+    void interrupt() override
+    {
+        if (m_job)
+            m_job->abort();
+        else
+            finish(Interrupted);
+    }
+
+protected:
+    // Takes `job` (already connected by the caller), draws progress and starts it.
+    void runJob(Job* job)
+    {
+        m_job = job;
+        console().startProgress([this](qint64& done, qint64& total, QString& label) {
+            done = m_job->bytesDone();
+            total = m_job->totalBytes();
+            label = progressLabel();
+        });
+        m_clock.start();
+        m_job->start();
+    }
+    virtual QString progressLabel() const { return {}; }
+    double elapsedSeconds() const { return qMax<qint64>(1, m_clock.elapsed()) / 1000.0; }
+
+    Job* m_job = nullptr;
+    QElapsedTimer m_clock;
 };
 
 struct CommandInfo
