@@ -125,6 +125,16 @@ void FileDistributor::failSource(const QString& message)
     fail(Error::make(Error::Kind::Fatal, message));
 }
 
+// A chunk that needs no put: stored on enough providers already (dedup).
+void FileDistributor::countAlreadyPlaced(const ScannedChunk& chunk)
+{
+    m_stats.bytesDeduplicated += chunk.size;
+    m_stats.bytesPlaced += chunk.size;
+    m_stats.chunksDeduplicated++;
+    m_scanner->acknowledge();
+    Q_EMIT progress();
+}
+
 void FileDistributor::onChunkScanned(const ScannedChunk& chunk)
 {
     if (!m_error.ok())
@@ -147,11 +157,7 @@ void FileDistributor::onChunkScanned(const ScannedChunk& chunk)
         return; // acknowledged with the first occurrence, once it is placed
     }
     if (m_placedCids.contains(chunk.cid)) {
-        m_stats.bytesDeduplicated += chunk.size;
-        m_stats.bytesPlaced += chunk.size;
-        m_stats.chunksDeduplicated++;
-        m_scanner->acknowledge();
-        Q_EMIT progress();
+        countAlreadyPlaced(chunk);
         return;
     }
     auto task = std::make_unique<ChunkTask>();
@@ -161,11 +167,7 @@ void FileDistributor::onChunkScanned(const ScannedChunk& chunk)
             task->holders.insert(p.providerId);
     if (task->holders.size() >= m_replication) {
         m_placedCids.insert(chunk.cid);
-        m_stats.bytesDeduplicated += chunk.size;
-        m_stats.bytesPlaced += chunk.size;
-        m_stats.chunksDeduplicated++;
-        m_scanner->acknowledge();
-        Q_EMIT progress();
+        countAlreadyPlaced(chunk);
         return;
     }
     task->waiting = true;

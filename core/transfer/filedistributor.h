@@ -82,6 +82,7 @@ Q_SIGNALS:
 private:
     struct ChunkTask;
     void onChunkScanned(const ScannedChunk& chunk);
+    void countAlreadyPlaced(const ScannedChunk& chunk);
     void onScannerFinished();
     void schedule();
     bool startPut(ChunkTask& task);
