@@ -214,6 +214,7 @@ private Q_SLOTS:
     void verifyHealthy();
     void verifyCountsDamage();
     void removeSharedChunks();
+    void removeWhileProviderOffline();
 };
 
 void TestAssembler::restoresBitExact()
@@ -928,6 +929,42 @@ void TestAssembler::removeSharedChunks()
     RemoveJob again(v.vault.get(), QStringLiteral("B"));
     QVERIFY(run(again));
     QCOMPARE(again.error().kind, Error::Kind::NotFound);
+}
+
+// A provider that cannot delete when a model is removed (its folder is gone) keeps its objects
+// recorded as pending deletions; the next removal deletes them once it is back.
+void TestAssembler::removeWhileProviderOffline()
+{
+    TestVault v(1);
+    QVERIFY(v.ok());
+    const QString source = v.path(QStringLiteral("m.bin"));
+    QVERIFY(test::writeFile(source, test::pseudoRandomBytes(3 * MiB, 41)));
+    QVERIFY(floatModel(v, {source}, QStringLiteral("M"), 2));
+    const QList<qint64> ids = v.providerIds();
+    QCOMPARE(ids.size(), 2);
+    const QString offline = v.root(ids.at(1));
+    const int objects = int(objectsIn(offline).size());
+    QVERIFY(objects > 0);
+    QVERIFY(QDir().rename(offline, offline + QStringLiteral(".away")));
+
+    RemoveJob remove(v.vault.get(), QStringLiteral("M"));
+    QVERIFY(run(remove));
+    QVERIFY2(remove.error().ok(), qPrintable(remove.error().message));
+    QCOMPARE(remove.warnings().size(), objects); // one per object left behind, said so
+    QVERIFY(remove.warnings().first().contains(QStringLiteral("tries again")));
+    QCOMPARE(v.registry().stats().chunks, 0);
+    QCOMPARE(v.registry().pendingDeletions().size(), objects);
+    QVERIFY(objectsIn(v.root(ids.at(0))).isEmpty());
+
+    QVERIFY(QDir().rename(offline + QStringLiteral(".away"), offline));
+    RemoveJob collect(v.vault.get(), QString());
+    QVERIFY(run(collect));
+    QVERIFY2(collect.error().ok(), qPrintable(collect.error().message));
+    QVERIFY(collect.warnings().isEmpty());
+    QCOMPARE(collect.chunksFreed(), 0); // the chunks were already forgotten
+    QVERIFY(collect.bytesFreed() > 0);
+    QVERIFY(v.registry().pendingDeletions().isEmpty());
+    QVERIFY(objectsIn(offline).isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestAssembler)

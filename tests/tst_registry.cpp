@@ -136,6 +136,8 @@ private Q_SLOTS:
     void models();
     void removeModelCascadesButKeepsChunks();
     void removeChunkRefusesAChunkInUse();
+    void removeChunkRecordsPendingDeletions();
+    void upgradesAVersionOneVaultKeepingItsData();
 
     void beginFileResetsAnIncompleteFile();
     void beginFileRefusesACompleteFile();
@@ -230,6 +232,27 @@ void TestRegistry::buildVault(Registry& r)
 }
 
 // ------------------------------------------------------------------------- schema, migrations
+
+void TestRegistry::upgradesAVersionOneVaultKeepingItsData()
+{
+    // A vault as schema 1 left it: built now, then taken back to version 1 by hand.
+    buildVault(*m_r);
+    m_r.reset();
+    {
+        Side side(dbPath());
+        QVERIFY(side.exec(QStringLiteral("DROP TABLE deletions")));
+        QVERIFY(side.exec(QStringLiteral("UPDATE schema_version SET version = 1")));
+    }
+    m_r = openRegistry();
+    QVERIFY(m_r);
+    QCOMPARE(m_r->schemaVersion(), migrations::latestVersion());
+    QCOMPARE(m_r->models().size(), 2);
+    QCOMPARE(m_r->placements(m_a).size(), 2);
+    QVERIFY(m_r->pendingDeletions().isEmpty()); // the new table exists and works
+    QVERIFY(m_r->removeModel(m_m1));
+    QVERIFY(m_r->removeChunk(m_b));
+    QCOMPARE(m_r->pendingDeletions().size(), 2);
+}
 
 void TestRegistry::freshRegistryIsAtLatestSchemaInWalMode()
 {
@@ -626,6 +649,29 @@ void TestRegistry::removeModelCascadesButKeepsChunks()
     std::sort(expected.begin(), expected.end());
     QCOMPARE(m_r->orphanChunks(), expected);
     QCOMPARE(m_r->fileChunks(m_f2).size(), 2);
+}
+
+void TestRegistry::removeChunkRecordsPendingDeletions()
+{
+    buildVault(*m_r);
+    QVERIFY(m_r->removeModel(m_m1));
+    QVERIFY(m_r->pendingDeletions().isEmpty());
+    QVERIFY(!m_r->removeChunk(m_a)); // still M2's: nothing recorded
+    QVERIFY(m_r->pendingDeletions().isEmpty());
+    QVERIFY(m_r->removeChunk(m_b)); // stored on P1, pending on P2: both objects may exist
+    QList<PendingDeletion> pending = m_r->pendingDeletions();
+    QCOMPARE(pending.size(), 2);
+    for (const PendingDeletion& d : std::as_const(pending)) {
+        QCOMPARE(d.cid, m_b);
+        QCOMPARE(d.size, qint64(10));
+        QVERIFY(d.providerId == m_p1 || d.providerId == m_p2);
+    }
+    QVERIFY(pending.at(0).providerId != pending.at(1).providerId);
+    QVERIFY(m_r->forgetDeletion(pending.at(0).id));
+    QCOMPARE(m_r->pendingDeletions().size(), 1);
+    // Removing a provider drops what it still had to delete.
+    QVERIFY(m_r->removeProvider(m_r->pendingDeletions().first().providerId));
+    QVERIFY(m_r->pendingDeletions().isEmpty());
 }
 
 void TestRegistry::removeChunkRefusesAChunkInUse()

@@ -55,6 +55,16 @@ const QList<QStringList>& steps()
                 "'cancelled')), payload TEXT NOT NULL DEFAULT '{}', error TEXT NOT NULL "
                 "DEFAULT '', created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL)"),
         },
+        // 1 -> 2: objects still to delete from providers. A freed chunk's row goes at once;
+        // its objects are deleted afterwards, and one a provider could not delete then (it was
+        // offline) must not be forgotten, or it would stay there, unaccounted for, for ever.
+        {
+            QStringLiteral(
+                "CREATE TABLE deletions (id INTEGER PRIMARY KEY, provider_id INTEGER NOT NULL "
+                "REFERENCES providers(id) ON DELETE CASCADE, locator TEXT NOT NULL, "
+                "cid TEXT NOT NULL, size INTEGER NOT NULL, created_at INTEGER NOT NULL, "
+                "UNIQUE (provider_id, locator))"),
+        },
     };
     return all;
 }

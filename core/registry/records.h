@@ -65,6 +65,16 @@ struct Placement
     QDateTime verifiedAt;
 };
 
+// An object a provider still holds for a chunk nothing uses any more.
+struct PendingDeletion
+{
+    qint64 id = 0;
+    qint64 providerId = 0;
+    QString locator;
+    QString cid;
+    qint64 size = 0;
+};
+
 struct VaultStats
 {
     int models = 0;

@@ -650,9 +650,32 @@ bool Registry::removeChunk(const QString& cid)
         if (used.q().next())
             return fail(QStringLiteral("remove chunk"), QStringLiteral("chunk is in use"));
         used.q().finish();
+        Query record(this, QStringLiteral(
+                               "INSERT OR IGNORE INTO deletions (provider_id, locator, cid, size, "
+                               "created_at) SELECT p.provider_id, p.locator, p.cid, c.size, ? "
+                               "FROM placements p JOIN chunks c ON c.cid = p.cid WHERE p.cid = ?"));
         Query del(this, QStringLiteral("DELETE FROM chunks WHERE cid = ?"));
-        return del.bind(cid).exec();
+        return record.bind(nowSecs()).bind(cid).exec() && del.bind(cid).exec();
     });
+}
+
+QList<PendingDeletion> Registry::pendingDeletions()
+{
+    QList<PendingDeletion> out;
+    Query q(this, QStringLiteral("SELECT id, provider_id, locator, cid, size FROM deletions "
+                                 "ORDER BY id"));
+    if (q.exec())
+        while (q.q().next())
+            out.append({q.q().value(0).toLongLong(), q.q().value(1).toLongLong(),
+                        q.q().value(2).toString(), q.q().value(3).toString(),
+                        q.q().value(4).toLongLong()});
+    return out;
+}
+
+bool Registry::forgetDeletion(qint64 id)
+{
+    Query q(this, QStringLiteral("DELETE FROM deletions WHERE id = ?"));
+    return q.bind(id).exec();
 }
 
 std::optional<qint64> Registry::addJob(const QString& kind, const QJsonObject& payload)

@@ -74,7 +74,12 @@ public:
     QHash<QString, int> chunkModelCounts(qint64 modelId);
     // Chunks no file refers to any more, with their placements (to remove from providers).
     QList<QPair<QString, qint64>> orphanChunks(); // CID and size
+    // Forgets a chunk nothing refers to, and in the same transaction records each of its
+    // placements as an object to delete from its provider (pendingDeletions()).
     bool removeChunk(const QString& cid);
+    QList<PendingDeletion> pendingDeletions();
+    // The provider deleted the object (or no longer has it).
+    bool forgetDeletion(qint64 id);
 
     // Durable job queue (float, restore, ...): survives a crash so work can be resumed.
     std::optional<qint64> addJob(const QString& kind, const QJsonObject& payload);

@@ -29,26 +29,26 @@ void RemoveJob::start()
             return;
         }
     }
-    // Forget every chunk nothing refers to any more, remembering where its copies were.
+    // Forget every chunk nothing refers to any more; the registry keeps where its copies were
+    // (pending deletions) until the providers have deleted them.
     for (const auto& [cid, size] : registry.orphanChunks()) {
-        const QList<Placement> placements = registry.placements(cid);
-        if (!registry.removeChunk(cid))
-            continue; // referenced again meanwhile by a concurrent float: keep it
-        m_chunksFreed++;
-        m_sizes.insert(cid, size);
-        m_toDelete.append(placements);
+        Q_UNUSED(size);
+        if (registry.removeChunk(cid)) // fails if a concurrent float uses it again: keep it
+            m_chunksFreed++;
     }
+    // Also the objects an earlier removal could not delete (a provider was offline).
+    m_toDelete = registry.pendingDeletions();
     removeNext();
 }
 
 void RemoveJob::removeNext()
 {
     while (m_running < ParallelRemovals && m_next < m_toDelete.size()) {
-        const Placement p = m_toDelete.at(m_next++);
+        const PendingDeletion p = m_toDelete.at(m_next++);
         QString why;
         Provider* provider = m_vault->provider(p.providerId, &why);
         if (!provider) {
-            m_warnings.append(tr("Chunk %1 stays on provider “%2”: %3")
+            m_warnings.append(tr("Chunk %1 stays on provider “%2” for now: %3")
                                   .arg(p.cid, m_vault->providerName(p.providerId), why));
             continue;
         }
@@ -59,12 +59,14 @@ void RemoveJob::removeNext()
             job->deleteLater();
             m_running--;
             if (job->error().ok()) {
-                const qint64 size = m_sizes.value(p.cid);
-                m_bytesFreed += size;
-                m_vault->registry().addProviderUsage(p.providerId, -size);
+                m_bytesFreed += p.size;
+                Registry& registry = m_vault->registry();
+                registry.addProviderUsage(p.providerId, -p.size);
+                registry.forgetDeletion(p.id);
             } else {
                 m_warnings.append(
-                    tr("Chunk %1 stays on provider “%2”: %3")
+                    tr("Chunk %1 stays on provider “%2” for now (the next rm or collect tries "
+                       "again): %3")
                         .arg(p.cid, m_vault->providerName(p.providerId), job->error().message));
             }
             removeNext();

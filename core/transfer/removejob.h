@@ -14,7 +14,8 @@ class ProviderJob;
 // Removes a model and frees the chunks no other file refers to. The registry is changed first
 // (in one transaction per step), then the objects are deleted from the providers, so a crash
 // in between leaves only unreferenced objects behind, never a registry that points at nothing.
-// Objects a provider could not delete are reported; the next removal or a collect retries them.
+// Objects a provider could not delete stay recorded as pending deletions, and the next removal
+// or collect tries again.
 class RemoveJob final : public QObject
 {
     Q_OBJECT
@@ -39,8 +40,7 @@ private:
 
     Vault* m_vault;
     QString m_modelName;
-    QList<Placement> m_toDelete;
-    QHash<QString, qint64> m_sizes;
+    QList<PendingDeletion> m_toDelete;
     int m_next = 0;
     int m_running = 0;
     int m_chunksFreed = 0;
