@@ -147,6 +147,8 @@ private Q_SLOTS:
     void offersInOrder();
     void offersWhileAdvancing();
     void offersOutOfOrder();
+    void outOfOrderOffersNeedNoReadBack();
+    void offersBeyondTheBoundAreReadBack();
     void rollbackAfterHashed_data();
     void rollbackAfterHashed();
     void rollbackLaterChunk();
@@ -322,6 +324,55 @@ void TestFollowingHasher::offersOutOfOrder()
     QCOMPARE(file.opensslHex(), sha256Hex(data));
 }
 
+// Parallel fetches: every chunk is offered whole, last chunk first, before anything is verified.
+// The copies wait for the hash, so nothing has to be read back from the file.
+void TestFollowingHasher::outOfOrderOffersNeedNoReadBack()
+{
+    const qint64 chunk = 512 * KiB + 5;
+    const qint64 size = 8 * chunk;
+    RestoreFile file(size, true);
+    QVERIFY(file.ok());
+    const QByteArray data = test::pseudoRandomBytes(size, 21);
+    const QList<qint64> chunks = evenChunks(size, chunk);
+    FollowingHasher hasher(file.fd, file.directFd, size, chunks);
+    QSignalSpy spy(&hasher, &FollowingHasher::finished);
+    hasher.start();
+    for (qsizetype i = chunks.size() - 1; i >= 0; --i) {
+        const QByteArray bytes = data.mid(chunks.at(i), chunk);
+        offerPieces(hasher, chunks.at(i), bytes, 64 * KiB);
+        QVERIFY(file.write(chunks.at(i), bytes));
+    }
+    hasher.advanceTo(size);
+    QCOMPARE(waitForDigest(hasher, spy), sha256Hex(data));
+    QCOMPARE(hasher.bytesReadBack(), qint64(0));
+}
+
+// More out-of-order bytes than the hasher keeps: what does not fit is read back, and the digest
+// is right all the same.
+void TestFollowingHasher::offersBeyondTheBoundAreReadBack()
+{
+    const qint64 chunk = 4 * MiB + 3;
+    const qint64 size = FollowingHasher::MaxOfferedBytes + 3 * chunk;
+    RestoreFile file(size, true);
+    QVERIFY(file.ok());
+    const QByteArray data = test::pseudoRandomBytes(size, 22);
+    const QList<qint64> chunks = evenChunks(size, chunk);
+    FollowingHasher hasher(file.fd, file.directFd, size, chunks);
+    QSignalSpy spy(&hasher, &FollowingHasher::finished);
+    hasher.start();
+    // Everything but the first chunk, last first: more than the bound waits.
+    for (qsizetype i = chunks.size() - 1; i >= 1; --i) {
+        const QByteArray bytes = data.mid(chunks.at(i), chunk);
+        offerPieces(hasher, chunks.at(i), bytes, 1 * MiB);
+        QVERIFY(file.write(chunks.at(i), bytes));
+    }
+    QVERIFY(file.write(0, data.left(chunk)));
+    hasher.advanceTo(size);
+    QCOMPARE(waitForDigest(hasher, spy), sha256Hex(data));
+    QVERIFY(hasher.bytesReadBack() >= chunk); // the first chunk at least
+    QVERIFY(hasher.bytesReadBack() <= size - FollowingHasher::MaxOfferedBytes + 1 * MiB);
+}
+
 void TestFollowingHasher::rollbackAfterHashed_data()
 {
     QTest::addColumn<int>("badChunk");
@@ -369,8 +420,9 @@ void TestFollowingHasher::rollbackAfterHashed()
     hasher.rollback(badAt);
     offerPieces(hasher, badAt, data.mid(badAt, chunk), 32 * KiB);
     QVERIFY(file.write(badAt, data.mid(badAt, chunk)));
-    // The chunks after it: the writer of the one right after it will not offer it again, so
-    // the offers of the later ones do not continue anything and all of them are read back.
+    // The chunks after it: the writer of the one right after it will not offer it again (its
+    // provisional bytes were hashed and undone with the bad chunk), so only that one is read
+    // back; the later ones' offers wait for the hash to reach them.
     for (int i = badChunk + 2; i < chunks.size(); ++i) {
         offerPieces(hasher, chunks.at(i), data.mid(chunks.at(i), chunk), 32 * KiB);
         QVERIFY(file.write(chunks.at(i), data.mid(chunks.at(i), chunk)));
@@ -378,7 +430,7 @@ void TestFollowingHasher::rollbackAfterHashed()
     hasher.advanceTo(size);
     QCOMPARE(waitForDigest(hasher, spy), file.opensslHex());
     QCOMPARE(file.opensslHex(), sha256Hex(data));
-    QCOMPARE(hasher.bytesReadBack(), size - (badAt + chunk));
+    QCOMPARE(hasher.bytesReadBack(), badChunk + 1 < chunks.size() ? chunk : qint64(0));
 }
 
 // Chunks 0-3 are provisional; chunk 3 (the last of them) starts over.

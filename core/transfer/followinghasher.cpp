@@ -9,10 +9,6 @@
 
 namespace mf {
 
-namespace {
-constexpr qint64 MaxQueuedBytes = 16 << 20;
-}
-
 FollowingHasher::FollowingHasher(int fd, int directFd, qint64 size, QList<qint64> chunkOffsets,
                                  QObject* parent)
     : QObject(parent)
@@ -56,22 +52,25 @@ void FollowingHasher::offer(qint64 offset, const char* data, qint64 size)
 {
     {
         std::lock_guard<std::mutex> lock(m_mutex);
-        if (size <= 0 || offset != m_expectOffset || offset + size > m_size ||
-            m_queuedBytes + size > MaxQueuedBytes)
-            return; // not next in line, or no room: it is read back once verified
+        if (size <= 0 || offset < m_position || offset + size > m_size ||
+            m_queuedBytes + size > MaxOfferedBytes)
+            return; // behind the hash, or no room: it is read back once verified
         // One block per chunk. A block running over a chunk start would be hashed past the
         // checkpoint there without making it, so a rollback of that chunk would find no
-        // checkpoint and be ignored, its bad bytes staying in the hash; nor could rollback()
-        // tell by the block's offset that part of it belongs to the chunk starting over.
+        // checkpoint; nor could rollback() tell by the block's offset that part of it belongs
+        // to the chunk starting over.
         while (size > 0) {
             const qint64 n = qMin(size, nextBoundary(offset) - offset);
-            m_queue.push_back({offset, QByteArray(data, n)});
+            auto [it, inserted] = m_offered.try_emplace(offset, QByteArray(data, n));
+            if (!inserted) { // cannot happen within one attempt; the newest bytes win
+                m_queuedBytes -= it->second.size();
+                it->second = QByteArray(data, n);
+            }
             m_queuedBytes += n;
             offset += n;
             data += n;
             size -= n;
         }
-        m_expectOffset = offset;
     }
     m_wake.notify_all();
 }
@@ -80,21 +79,36 @@ void FollowingHasher::rollback(qint64 chunkOffset)
 {
     {
         std::lock_guard<std::mutex> lock(m_mutex);
-        // Every queued block of the chunk and after it goes, wherever it sits in the queue: the
-        // queue is kept in file order (see settleQueue in run()), but a block of a replica that
-        // starts over must never survive, or it is hashed once the hash gets to its offset.
-        const auto stale = std::remove_if(m_queue.begin(), m_queue.end(),
-                                          [&](const Block& b) { return b.offset >= chunkOffset; });
-        for (auto it = stale; it != m_queue.end(); ++it)
-            m_queuedBytes -= it->bytes.size();
-        m_queue.erase(stale, m_queue.end());
-        if (m_expectOffset > chunkOffset)
-            m_expectOffset = chunkOffset;
+        // The chunk's waiting blocks go; other chunks' blocks are their own replicas' and stay.
+        const qint64 end = nextBoundary(chunkOffset);
+        for (auto it = m_offered.lower_bound(chunkOffset);
+             it != m_offered.end() && it->first < end;) {
+            m_queuedBytes -= it->second.size();
+            it = m_offered.erase(it);
+        }
         // Recorded even when the hash has not got there: a block of that chunk may be being
-        // hashed right now, outside the lock.
+        // hashed right now, outside the lock. The hashing thread undoes what it hashed.
         m_rollbackTo = m_rollbackTo < 0 ? chunkOffset : qMin(m_rollbackTo, chunkOffset);
+        // The hash is going back there: the good replica's offers are welcome from there on.
+        m_position = qMin(m_position, chunkOffset);
     }
     m_wake.notify_all();
+}
+
+void FollowingHasher::dropOfferedBefore(qint64 position)
+{
+    // Blocks the hash has passed by reading the file back; one it cut keeps its rest.
+    while (!m_offered.empty() && m_offered.begin()->first < position) {
+        auto node = m_offered.extract(m_offered.begin());
+        const qint64 behind = position - node.key();
+        m_queuedBytes -= node.mapped().size();
+        if (behind < node.mapped().size()) {
+            QByteArray rest = node.mapped().mid(behind);
+            m_queuedBytes += rest.size();
+            m_offered.insert_or_assign(position, std::move(rest));
+            break;
+        }
+    }
 }
 
 qint64 FollowingHasher::readableLocked() const
@@ -125,31 +139,6 @@ void FollowingHasher::run()
         if (atBoundary(pos) || pos == m_size)
             checkpoints.insert_or_assign(pos, hash.clone());
     };
-    // With the lock held, no block being hashed and no rollback pending, so that `pos` is where
-    // the hash goes on from: makes the queue start exactly there again and offers continue
-    // where it ends. Blocks wholly behind `pos` were read back meanwhile; one that `pos` cuts
-    // keeps its rest. Offers continuing anywhere else would be queued out of file order, and
-    // neither hashed (they are not at `pos` when the hash gets there) nor reliably undone.
-    auto settleQueue = [&] {
-        while (!m_queue.empty() && m_queue.front().offset < pos) {
-            Block& front = m_queue.front();
-            const qint64 behind = pos - front.offset;
-            if (behind < front.bytes.size()) {
-                front.bytes.remove(0, behind);
-                front.offset = pos;
-                m_queuedBytes -= behind;
-                break;
-            }
-            m_queuedBytes -= front.bytes.size();
-            m_queue.pop_front();
-        }
-        if (!m_queue.empty() && m_queue.front().offset != pos) {
-            m_queue.clear(); // cannot happen; were it to, reading back is always right
-            m_queuedBytes = 0;
-        }
-        m_expectOffset =
-            m_queue.empty() ? pos : m_queue.back().offset + m_queue.back().bytes.size();
-    };
     checkpoints.insert_or_assign(0, hash.clone());
 
     while (true) {
@@ -161,19 +150,17 @@ void FollowingHasher::run()
             std::unique_lock<std::mutex> lock(m_mutex);
             const auto done = [&] { return pos == m_size && m_available >= m_size; };
             m_wake.wait(lock, [&] {
-                return m_stop || m_rollbackTo >= 0 || done() ||
-                       (!m_queue.empty() && m_queue.front().offset == pos) ||
+                return m_stop || m_rollbackTo >= 0 || done() || m_offered.count(pos) > 0 ||
                        readableLocked() > pos;
             });
             if (m_stop)
                 return;
-            if (m_rollbackTo < 0 && done())
-                break; // every hashed byte is verified: the digest is final
             if (m_rollbackTo >= 0) {
                 // Back to the start of the chunk that starts over; its checkpoint exists because
                 // it lies past the verified prefix, where every chunk start is kept. (Should a
                 // caller roll back a verified chunk, whose checkpoint is gone, the first one kept
-                // after it still undoes any other rollback merged into this one.)
+                // after it still undoes any other rollback merged into this one.) Blocks of later
+                // chunks that were hashed meanwhile are gone: they are read back instead.
                 const auto it = checkpoints.lower_bound(m_rollbackTo);
                 if (it != checkpoints.end() && it->first < pos) {
                     pos = it->first;
@@ -181,15 +168,21 @@ void FollowingHasher::run()
                     checkpoints.erase(checkpoints.upper_bound(pos), checkpoints.end());
                 }
                 m_rollbackTo = -1;
-                settleQueue();
+                m_position = pos;
                 continue;
             }
-            if (!m_queue.empty() && m_queue.front().offset == pos) {
-                block = std::move(m_queue.front());
-                m_queue.pop_front();
+            if (done())
+                break; // every hashed byte is verified: the digest is final
+            if (const auto it = m_offered.find(pos); it != m_offered.end()) {
+                block = {it->first, std::move(it->second)};
+                m_offered.erase(it);
                 m_queuedBytes -= block.bytes.size();
             } else {
+                // Read back up to the next waiting block, if one lies in the verified range.
                 readTo = qMin(readableLocked(), nextBoundary(pos));
+                const auto next = m_offered.lower_bound(pos);
+                if (next != m_offered.end())
+                    readTo = qMin(readTo, next->first);
             }
             // Checkpoints before the verified prefix can never be rolled back to.
             checkpoints.erase(checkpoints.begin(), checkpoints.lower_bound(m_available));
@@ -219,13 +212,11 @@ void FollowingHasher::run()
                 break;
         }
         std::lock_guard<std::mutex> lock(m_mutex);
-        // Not while a rollback waits: `pos` is about to move back to its chunk, and offers must
-        // go on from where rollback() left them. Moving them on to `pos` let the next chunk's
-        // offers in ahead of the hash's real position, so the queue fell out of file order, and
-        // a later rollback of that next chunk could leave its bad bytes queued, to be hashed
-        // (replayed by tst_followinghasher's staleOfferAfterRaceWithRollback).
-        if (m_rollbackTo < 0)
-            settleQueue();
+        // While a rollback waits, `pos` is about to move back: leave the blocks alone until then.
+        if (m_rollbackTo < 0) {
+            m_position = pos;
+            dropOfferedBefore(pos);
+        }
     }
     const QByteArray digest = error.isEmpty() ? hash.result() : QByteArray();
     QMetaObject::invokeMethod(

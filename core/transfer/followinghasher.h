@@ -6,7 +6,6 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -19,13 +18,15 @@ class Sha256;
 // Computes the SHA-256 of a file that a restore writes out of order (chunks fetched in
 // parallel), on its own thread, so the whole-file hash costs little wall time beyond the fetch.
 //
-// Two sources feed it, in file order:
-// - offer(): chunk writers hand over a copy of what they write. Bytes that continue exactly
-//   where the hash stands are hashed at once, provisionally: their chunk is not verified yet.
-//   A checkpoint of the hash is kept at every chunk start, so rollback() can undo a chunk whose
-//   replica turned out bad.
-// - the file itself, for the verified prefix (advanceTo()) that was not offered in order.
-// Offers are bounded (a few MiB of copies); one that does not fit is simply read back later.
+// Two sources feed it:
+// - offer(): chunk writers hand over a copy of what they write, from whichever chunk, in any
+//   order. Copies wait, keyed by offset, until the hash reaches them, and are then hashed
+//   provisionally: their chunk is not verified yet. A checkpoint of the hash is kept at every
+//   chunk start, so rollback() can undo a chunk whose replica turned out bad.
+// - the file itself, for the verified prefix (advanceTo()) that no offer covers.
+// Waiting copies are bounded (MaxOfferedBytes); an offer that does not fit is read back from the
+// file later instead. With a few chunks fetched in parallel, the copies nearly always fit, and
+// the restored file is not read back at all.
 // An offer may run over a chunk start: it is kept as one block per chunk.
 class FollowingHasher final : public QObject
 {
@@ -33,6 +34,9 @@ class FollowingHasher final : public QObject
     Q_DISABLE_COPY_MOVE(FollowingHasher)
 
 public:
+    // Bytes of offers kept waiting for the hash to reach them, at most.
+    static constexpr qint64 MaxOfferedBytes = 32 << 20;
+
     // Neither descriptor is owned; `directFd` (-1: none) reads the same file with O_DIRECT.
     // `chunkOffsets`: where each chunk starts, in order.
     FollowingHasher(int fd, int directFd, qint64 size, QList<qint64> chunkOffsets,
@@ -47,7 +51,7 @@ public:
     // From any thread: bytes just written at `offset`, not yet verified.
     void offer(qint64 offset, const char* data, qint64 size);
     // From any thread: the chunk starting at `chunkOffset` starts over; forget what was offered
-    // of it (and after it).
+    // of it, and undo what of it was hashed.
     void rollback(qint64 chunkOffset);
 
     QByteArray digest() const { return m_digest; }
@@ -73,6 +77,7 @@ private:
         qint64 offset;
         QByteArray bytes;
     };
+    void dropOfferedBefore(qint64 position); // with the lock held
     void run();
     qint64 readableLocked() const;
     qint64 nextBoundary(qint64 position) const; // the next chunk start, or the size
@@ -86,9 +91,9 @@ private:
     std::mutex m_mutex;
     std::condition_variable m_wake;
     // Guarded by m_mutex:
-    qint64 m_available = 0;    // verified prefix
-    qint64 m_expectOffset = 0; // where the next offer must start to be accepted
-    std::deque<Block> m_queue; // accepted offers, contiguous from the hash position on
+    qint64 m_available = 0;                 // verified prefix
+    qint64 m_position = 0;                  // where the hash stands, between steps
+    std::map<qint64, QByteArray> m_offered; // waiting offers by offset, never overlapping
     qint64 m_queuedBytes = 0;
     qint64 m_rollbackTo = -1;
     // Also read without the lock, to leave a long read-back early.
