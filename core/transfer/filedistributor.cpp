@@ -61,11 +61,9 @@ void FileDistributor::start()
     m_startSnapshot = FileSnapshot::ofPath(m_sourcePath);
     m_providers = usableProviders();
     if (m_providers.isEmpty()) {
-        m_error = Error::make(Error::Kind::Fatal,
-                              tr("No provider is available to store chunks; add one with "
-                                 "“modelfloat-cli provider add”"));
-        m_finished = true;
-        QMetaObject::invokeMethod(this, &FileDistributor::finished, Qt::QueuedConnection);
+        finishBeforeScanning(Error::make(Error::Kind::Fatal,
+                                         tr("No provider is available to store chunks; add one "
+                                            "with “modelfloat-cli provider add”")));
         return;
     }
     m_replication = qBound(1, m_options.replication, int(m_providers.size()));
@@ -79,9 +77,7 @@ void FileDistributor::start()
     const auto fileId = m_vault->registry().beginFile(m_modelId, m_pathInModel, m_stats.fileSize,
                                                       m_options.chunker.toString());
     if (!fileId) {
-        m_error = Error::make(Error::Kind::Fatal, m_vault->registry().lastError());
-        m_finished = true;
-        QMetaObject::invokeMethod(this, &FileDistributor::finished, Qt::QueuedConnection);
+        finishBeforeScanning(Error::make(Error::Kind::Fatal, m_vault->registry().lastError()));
         return;
     }
     m_fileId = *fileId;
@@ -97,6 +93,14 @@ void FileDistributor::start()
         Q_EMIT progress();
     });
     m_scanner->start();
+}
+
+// Nothing was started yet, so nothing has to settle: finished() follows from the event loop.
+void FileDistributor::finishBeforeScanning(const Error& error)
+{
+    m_error = error;
+    m_finished = true;
+    QMetaObject::invokeMethod(this, &FileDistributor::finished, Qt::QueuedConnection);
 }
 
 void FileDistributor::abort()

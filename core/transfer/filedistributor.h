@@ -92,6 +92,7 @@ private:
     void chunkDone(ChunkTask& task);
     void maybeComplete();
     void fail(const Error& error);
+    void finishBeforeScanning(const Error& error);
     void failSource(const QString& message);
     QList<qint64> usableProviders();
 
