@@ -119,6 +119,18 @@ void FileAssembler::start()
         finish(Error::make(Error::Kind::Fatal, tr("Cannot create the folder “%1”").arg(dir)));
         return;
     }
+    // A full disk is reported before any byte moves. Checked, not claimed with fallocate():
+    // on ext4, direct writes into fallocated (unwritten) extents each convert them in the
+    // journal, which made a 2 GiB restore five times slower. Space taken by someone else
+    // meanwhile still ends the restore cleanly, through the writers' ENOSPC.
+    const qint64 freeBytes = QStorageInfo(dir).bytesAvailable();
+    if (m_file.size > 0 && freeBytes >= 0 && freeBytes < m_file.size) {
+        finish(Error::make(Error::Kind::QuotaExceeded,
+                           tr("Not enough free space in “%1” for “%2”: it needs %3, %4 are free")
+                               .arg(dir, m_file.path, units::formatBytes(m_file.size),
+                                    units::formatBytes(freeBytes))));
+        return;
+    }
     Registry& registry = m_vault->registry();
     m_chunks = registry.fileChunks(m_file.id);
     m_placements = registry.placementsOfModel(m_file.modelId);
@@ -134,18 +146,6 @@ void FileAssembler::start()
     }
     ::fchmod(m_fd, defaultFileMode());
     m_directFd = DirectWriter::openDirect(m_tempPath);
-    // A full disk is reported before any byte moves. Checked, not claimed with fallocate():
-    // on ext4, direct writes into fallocated (unwritten) extents each convert them in the
-    // journal, which made a 2 GiB restore five times slower. Space taken by someone else
-    // meanwhile still ends the restore cleanly, through the writers' ENOSPC.
-    const qint64 freeBytes = QStorageInfo(dir).bytesAvailable();
-    if (m_file.size > 0 && freeBytes >= 0 && freeBytes < m_file.size) {
-        finish(Error::make(Error::Kind::QuotaExceeded,
-                           tr("Not enough free space in “%1” for “%2”: it needs %3, %4 are free")
-                               .arg(dir, m_file.path, units::formatBytes(m_file.size),
-                                    units::formatBytes(freeBytes))));
-        return;
-    }
     m_done = QList<bool>(m_chunks.size(), false);
     m_directReadFd = DirectReader::openDirect(m_tempPath);
     QList<qint64> offsets;
