@@ -243,6 +243,7 @@ private Q_SLOTS:
     void replicationCappedByProviders();
     void dedupAcrossModels();
     void dedupWithinFile();
+    void objectsOnDiskButNotRecordedAreNotSent();
     void abortAndResume();
     void destroyWhileFloating();
     void resumeWithOtherPaths();
@@ -416,6 +417,39 @@ void TestDistributor::dedupAcrossModels()
     QVERIFY(model);
     QCOMPARE(model->state, ModelRecord::State::Complete);
     checkStored(v, model->id, QStringLiteral("two.bin"), data, 2);
+}
+
+// A kill between a provider storing an object and the registry recording it: the next float
+// puts the chunk again, the provider finds it already there, and no byte counts as sent.
+void TestDistributor::objectsOnDiskButNotRecordedAreNotSent()
+{
+    TestVault v(1);
+    QVERIFY(v.ok());
+    const QByteArray data = test::pseudoRandomBytes(3 * MiB + 5, 16);
+    const QString source = v.path(QStringLiteral("m.bin"));
+    QVERIFY(test::writeFile(source, data));
+    FloatJob one(v.vault.get(), floatRequest({source}, QStringLiteral("one"), 2));
+    QVERIFY(run(one));
+    QCOMPARE(one.failure(), FloatJob::Failure::None);
+    QVERIFY(one.totals().bytesSent > 0);
+    const QSet<PlacementKey> objectsBefore = objectsOnProviders(v);
+    // The registry forgets every placement, as if each record had been lost.
+    const auto model = v.registry().modelByName(QStringLiteral("one"));
+    QVERIFY(model);
+    const auto placements = v.registry().placementsOfModel(model->id);
+    for (auto it = placements.cbegin(); it != placements.cend(); ++it)
+        for (const Placement& p : it.value())
+            QVERIFY(v.registry().removePlacement(p.cid, p.providerId));
+
+    FloatJob two(v.vault.get(), floatRequest({source}, QStringLiteral("two"), 2));
+    QVERIFY(run(two));
+    QCOMPARE(two.failure(), FloatJob::Failure::None);
+    QCOMPARE(two.totals().bytesSent, qint64(0));
+    QCOMPARE(two.totals().chunksSent, 0);
+    QCOMPARE(objectsOnProviders(v), objectsBefore);
+    const auto second = v.registry().modelByName(QStringLiteral("two"));
+    QVERIFY(second);
+    checkStored(v, second->id, QStringLiteral("m.bin"), data, 2); // recorded again
 }
 
 void TestDistributor::dedupWithinFile()

@@ -386,8 +386,11 @@ void TestLocalProvider::objectsAreShardedAndNoTemporaryRemains()
 void TestLocalProvider::putOfAnExistingObjectDoesNotRewriteIt()
 {
     const QByteArray data = test::pseudoRandomBytes(2 * MiB, 3);
-    const QString id = store(*m_p, data);
-    QVERIFY(!id.isEmpty());
+    const QString id = cid::ofData(data);
+    std::unique_ptr<ProviderJob> first(m_p->put(id, bufferOf(data), data.size()));
+    RUN_JOB(first.get());
+    QVERIFY2(first->error().ok(), qPrintable(first->error().message));
+    QVERIFY(!first->alreadyStored()); // a new object: its bytes were sent
     const QString path = LocalProvider::objectPath(m_root, id);
     const FileId before = fileId(path);
     QVERIFY(before.inode != 0);
@@ -398,6 +401,7 @@ void TestLocalProvider::putOfAnExistingObjectDoesNotRewriteIt()
     RUN_JOB(again.get());
     QVERIFY2(again->error().ok(), qPrintable(again->error().message));
     QCOMPARE(again->locator(), id);
+    QVERIFY(again->alreadyStored());
     QCOMPARE(raw->delivered.load(), qint64(0));
     QVERIFY(fileId(path) == before);
     QVERIFY(fetch(*m_p, id) == data);

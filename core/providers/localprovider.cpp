@@ -43,6 +43,7 @@ public:
         std::atomic_bool cancelled{false};
         QString locator;
         qint64 size = -1;
+        bool alreadyStored = false;
         QList<StoredObject> objects;
         ProviderUsage usage;
         QMutex mutex;
@@ -90,6 +91,7 @@ protected:
                 [this, result] {
                     m_locator = m_task->locator;
                     m_objectSize = m_task->size;
+                    m_alreadyStored = m_task->alreadyStored;
                     m_objects = std::move(m_task->objects);
                     m_usage = m_task->usage;
                     finish(result);
@@ -273,8 +275,10 @@ ProviderJob* LocalProvider::put(const QString& cid, std::unique_ptr<QIODevice> s
             task.locator = cid;
             task.size = size;
             QFileInfo existing(finalPath);
-            if (existing.exists() && existing.size() == size)
-                return Error::none(); // content-addressed: same name, same bytes
+            if (existing.exists() && existing.size() == size) {
+                task.alreadyStored = true; // content-addressed: same name, same bytes
+                return Error::none();
+            }
 
             if (!shared->reserve(size))
                 return Error::make(Error::Kind::QuotaExceeded,

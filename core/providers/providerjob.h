@@ -48,6 +48,8 @@ public:
     qint64 objectSize() const { return m_objectSize; }
     const QList<StoredObject>& objects() const { return m_objects; }
     const ProviderUsage& usage() const { return m_usage; }
+    // put: the provider already held the object, so no byte was sent.
+    bool alreadyStored() const { return m_alreadyStored; }
 
 Q_SIGNALS:
     void progress(qint64 done, qint64 total);
@@ -66,6 +68,7 @@ protected:
     qint64 m_objectSize = -1;
     QList<StoredObject> m_objects;
     ProviderUsage m_usage;
+    bool m_alreadyStored = false;
 
 private:
     Error m_error;

@@ -61,9 +61,9 @@ void FileDistributor::start()
     m_startSnapshot = FileSnapshot::ofPath(m_sourcePath);
     m_providers = usableProviders();
     if (m_providers.isEmpty()) {
-        finishBeforeScanning(Error::make(Error::Kind::Fatal,
-                                         tr("No provider is available to store chunks; add one "
-                                            "with “modelfloat-cli provider add”")));
+        finishBeforeScanning(
+            Error::make(Error::Kind::Fatal, tr("No provider is available to store chunks; add one "
+                                               "with “modelfloat-cli provider add”")));
         return;
     }
     m_replication = qBound(1, m_options.replication, int(m_providers.size()));
@@ -304,12 +304,12 @@ void FileDistributor::onPutFinished(const QString& cid, qint64 providerId, Provi
         // the object is on the provider with nothing pointing at it, and a resume sends it
         // again.
         if (error.ok())
-            recordStored(task, providerId, job->locator());
+            recordStored(task, providerId, job->locator(), job->alreadyStored());
         maybeComplete();
         return;
     }
     if (error.ok()) {
-        if (!recordStored(task, providerId, job->locator())) {
+        if (!recordStored(task, providerId, job->locator(), job->alreadyStored())) {
             fail(Error::make(Error::Kind::Fatal, m_vault->registry().lastError()));
             return;
         }
@@ -352,7 +352,8 @@ void FileDistributor::onPutFinished(const QString& cid, qint64 providerId, Provi
     schedule();
 }
 
-bool FileDistributor::recordStored(ChunkTask& task, qint64 providerId, const QString& locator)
+bool FileDistributor::recordStored(ChunkTask& task, qint64 providerId, const QString& locator,
+                                   bool alreadyStored)
 {
     Placement placement{task.chunk.cid, providerId, locator, PlacementState::Stored,
                         QDateTime::currentDateTimeUtc()};
@@ -361,6 +362,9 @@ bool FileDistributor::recordStored(ChunkTask& task, qint64 providerId, const QSt
         !registry.addProviderUsage(providerId, task.chunk.size))
         return false;
     task.holders.insert(providerId);
+    // An object the provider already had (put before a crash, not yet recorded) cost nothing.
+    if (alreadyStored)
+        return true;
     m_stats.bytesSent += task.chunk.size;
     if (!task.counted) {
         task.counted = true;

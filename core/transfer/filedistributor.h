@@ -87,7 +87,8 @@ private:
     void schedule();
     bool startPut(ChunkTask& task);
     void onPutFinished(const QString& cid, qint64 providerId, ProviderJob* job);
-    bool recordStored(ChunkTask& task, qint64 providerId, const QString& locator);
+    bool recordStored(ChunkTask& task, qint64 providerId, const QString& locator,
+                      bool alreadyStored);
     void exclude(qint64 providerId, const Error& why);
     void chunkDone(ChunkTask& task);
     void maybeComplete();
