@@ -1,5 +1,6 @@
 #include "testsupport.h"
 
+#include <QCoreApplication>
 #include <QFile>
 #include <QProcess>
 #include <QtTest>
@@ -63,6 +64,70 @@ QByteArray opensslSha256Hex(const QString& path)
     if (!p.waitForFinished(120000) || p.exitCode() != 0)
         return {};
     return p.readAllStandardOutput().left(64);
+}
+
+bool runProcess(const QString& program, const QStringList& arguments, QString* output,
+                int timeoutMs)
+{
+    QProcess p;
+    p.setProcessChannelMode(QProcess::MergedChannels);
+    p.start(program, arguments);
+    const bool ok =
+        p.waitForFinished(timeoutMs) && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
+    if (output)
+        *output = QString::fromLocal8Bit(p.readAll());
+    return ok;
+}
+
+namespace {
+const char* const InNamespaceVariable = "MODELFLOAT_TEST_IN_USER_NAMESPACE";
+constexpr int ChildTimeoutMs = 300000; // the child runs a whole test; the sanitizer build is slow
+} // namespace
+
+bool mountTmpfsOrRerunInNamespace(const QString& mountPoint, const QString& size,
+                                  const char* testFunction)
+{
+    QString output;
+    if (runProcess(QStringLiteral("mount"),
+                   {QStringLiteral("-t"), QStringLiteral("tmpfs"), QStringLiteral("-o"),
+                    QStringLiteral("size=") + size, QStringLiteral("tmpfs"), mountPoint},
+                   &output))
+        return true;
+    if (qEnvironmentVariableIsSet(InNamespaceVariable)) {
+        QTest::qFail(qPrintable(QStringLiteral("Cannot mount a tmpfs: ") + output), __FILE__,
+                     __LINE__);
+        return false;
+    }
+    QProcess child;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QString::fromLatin1(InNamespaceVariable), QStringLiteral("1"));
+    child.setProcessEnvironment(env);
+    child.setProcessChannelMode(QProcess::MergedChannels);
+    child.start(QStringLiteral("unshare"),
+                {QStringLiteral("-Urm"), QCoreApplication::applicationFilePath(),
+                 QString::fromLatin1(testFunction)});
+    if (!child.waitForStarted(ChildTimeoutMs)) {
+        QTest::qSkip("Neither mount nor unshare is available to make a tmpfs", __FILE__, __LINE__);
+        return false;
+    }
+    if (!child.waitForFinished(ChildTimeoutMs)) {
+        QTest::qFail("The test's child process did not finish", __FILE__, __LINE__);
+        return false;
+    }
+    const QString childOutput = QString::fromLocal8Bit(child.readAll());
+    if (childOutput.contains(QStringLiteral("unshare failed"))) {
+        QTest::qSkip(qPrintable(QStringLiteral("No way to mount a tmpfs: ") + childOutput),
+                     __FILE__, __LINE__);
+        return false;
+    }
+    if (child.exitStatus() != QProcess::NormalExit || child.exitCode() != 0)
+        QTest::qFail(qPrintable(childOutput), __FILE__, __LINE__);
+    return false;
+}
+
+void unmountTmpfs(const QString& mountPoint)
+{
+    runProcess(QStringLiteral("umount"), {mountPoint});
 }
 
 } // namespace mf::test

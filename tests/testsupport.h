@@ -18,4 +18,17 @@ bool writePseudoRandomFile(const QString& path, qint64 size, quint64 seed);
 // shares no code with the project.
 QByteArray opensslSha256Hex(const QString& path);
 
+// Runs a program to its end; true when it exited 0. `output` gets stdout and stderr.
+bool runProcess(const QString& program, const QStringList& arguments, QString* output = nullptr,
+                int timeoutMs = 120000);
+
+// A small tmpfs for tests of a full disk. Mounts one of `size` (e.g. "2M") at `mountPoint` and
+// returns true: the caller goes on, and unmounts with unmountTmpfs(). Where this process may not
+// mount, it runs the test function `testFunction` again in a child process with its own user and
+// mount namespaces (`unshare -Urm`), records the child's result and returns false: the caller's
+// test is over.
+bool mountTmpfsOrRerunInNamespace(const QString& mountPoint, const QString& size,
+                                  const char* testFunction);
+void unmountTmpfs(const QString& mountPoint);
+
 } // namespace mf::test

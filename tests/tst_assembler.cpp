@@ -36,7 +36,6 @@ constexpr quint32 MiB = 1024 * KiB;
 const ChunkerParams Small = ChunkerParams::contentDefined(64 * KiB, 256 * KiB, 1 * MiB);
 constexpr int Timeout = 120000; // generous: the sanitizer build is slow
 // Set in the child process diskFull() starts in a user namespace when it may not mount.
-const char* const InNamespaceVariable = "MODELFLOAT_TEST_IN_USER_NAMESPACE";
 
 // A vault in a temporary folder: its embedded provider "local" plus `extraProviders` more
 // local-folder providers, each in a folder of its own.
@@ -172,18 +171,6 @@ RestoreJob::Request restoreRequest(const QString& model, const QString& dir, boo
     r.destinationDir = dir;
     r.options.overwrite = overwrite;
     return r;
-}
-
-bool runProcess(const QString& program, const QStringList& arguments, QString* output = nullptr)
-{
-    QProcess p;
-    p.setProcessChannelMode(QProcess::MergedChannels);
-    p.start(program, arguments);
-    const bool ok =
-        p.waitForFinished(Timeout) && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
-    if (output)
-        *output = QString::fromLocal8Bit(p.readAll());
-    return ok;
 }
 
 } // namespace
@@ -621,34 +608,9 @@ void TestAssembler::diskFull()
 
     const QString small = v.path(QStringLiteral("small"));
     QVERIFY(QDir().mkpath(small));
-    QString output;
-    if (!runProcess(QStringLiteral("mount"),
-                    {QStringLiteral("-t"), QStringLiteral("tmpfs"), QStringLiteral("-o"),
-                     QStringLiteral("size=2M"), QStringLiteral("tmpfs"), small},
-                    &output)) {
-        if (qEnvironmentVariableIsSet(InNamespaceVariable))
-            QFAIL(qPrintable(QStringLiteral("Cannot mount a tmpfs: ") + output));
-        // Not allowed to mount here: run this test again in a child process with its own user
-        // and mount namespaces, where it may.
-        QProcess child;
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert(QString::fromLatin1(InNamespaceVariable), QStringLiteral("1"));
-        child.setProcessEnvironment(env);
-        child.setProcessChannelMode(QProcess::MergedChannels);
-        child.start(QStringLiteral("unshare"),
-                    {QStringLiteral("-Urm"), QCoreApplication::applicationFilePath(),
-                     QStringLiteral("diskFull")});
-        if (!child.waitForStarted(Timeout))
-            QSKIP("Neither mount nor unshare is available to make a small file system");
-        QVERIFY(child.waitForFinished(Timeout));
-        const QString childOutput = QString::fromLocal8Bit(child.readAll());
-        if (childOutput.contains(QStringLiteral("unshare failed")))
-            QSKIP(qPrintable(QStringLiteral("No way to make a small file system: ") + childOutput));
-        QVERIFY2(child.exitStatus() == QProcess::NormalExit && child.exitCode() == 0,
-                 qPrintable(childOutput));
+    if (!test::mountTmpfsOrRerunInNamespace(small, QStringLiteral("2M"), "diskFull"))
         return;
-    }
-    const auto unmount = qScopeGuard([&] { runProcess(QStringLiteral("umount"), {small}); });
+    const auto unmount = qScopeGuard([&] { test::unmountTmpfs(small); });
 
     RestoreJob job(v.vault.get(), restoreRequest(QStringLiteral("six"), small));
     QVERIFY(run(job));

@@ -33,19 +33,6 @@ constexpr qint64 MiB = 1024 * KiB;
 constexpr qint64 Page = DirectWriter::Alignment;
 constexpr int Timeout = 120000;
 // Set in the child process tmpfs() starts in a user namespace when it may not mount.
-const char* const InNamespaceVariable = "MODELFLOAT_TEST_IN_USER_NAMESPACE";
-
-bool runProcess(const QString& program, const QStringList& arguments, QString* output = nullptr)
-{
-    QProcess p;
-    p.setProcessChannelMode(QProcess::MergedChannels);
-    p.start(program, arguments);
-    const bool ok =
-        p.waitForFinished(Timeout) && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
-    if (output)
-        *output = QString::fromLocal8Bit(p.readAll());
-    return ok;
-}
 
 // The whole content of a file, read through its path (a descriptor of its own).
 QByteArray contents(const QString& path)
@@ -347,34 +334,9 @@ void TestDirectIo::tmpfs()
     QVERIFY(dir.isValid());
     const QString mountPoint = dir.filePath(QStringLiteral("tmpfs"));
     QVERIFY(QDir().mkpath(mountPoint));
-    QString output;
-    if (!runProcess(QStringLiteral("mount"),
-                    {QStringLiteral("-t"), QStringLiteral("tmpfs"), QStringLiteral("-o"),
-                     QStringLiteral("size=8M"), QStringLiteral("tmpfs"), mountPoint},
-                    &output)) {
-        if (qEnvironmentVariableIsSet(InNamespaceVariable))
-            QFAIL(qPrintable(QStringLiteral("Cannot mount a tmpfs: ") + output));
-        // Not allowed to mount here: run this test again in a child process with its own user
-        // and mount namespaces, where it may.
-        QProcess child;
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert(QString::fromLatin1(InNamespaceVariable), QStringLiteral("1"));
-        child.setProcessEnvironment(env);
-        child.setProcessChannelMode(QProcess::MergedChannels);
-        child.start(QStringLiteral("unshare"),
-                    {QStringLiteral("-Urm"), QCoreApplication::applicationFilePath(),
-                     QStringLiteral("tmpfs")});
-        if (!child.waitForStarted(Timeout))
-            QSKIP("Neither mount nor unshare is available to make a tmpfs");
-        QVERIFY(child.waitForFinished(Timeout));
-        const QString childOutput = QString::fromLocal8Bit(child.readAll());
-        if (childOutput.contains(QStringLiteral("unshare failed")))
-            QSKIP(qPrintable(QStringLiteral("No way to mount a tmpfs: ") + childOutput));
-        QVERIFY2(child.exitStatus() == QProcess::NormalExit && child.exitCode() == 0,
-                 qPrintable(childOutput));
+    if (!test::mountTmpfsOrRerunInNamespace(mountPoint, QStringLiteral("8M"), "tmpfs"))
         return;
-    }
-    const auto unmount = qScopeGuard([&] { runProcess(QStringLiteral("umount"), {mountPoint}); });
+    const auto unmount = qScopeGuard([&] { test::unmountTmpfs(mountPoint); });
 
     const QByteArray stream = test::pseudoRandomBytes(3 * MiB + 999, 8);
     const QByteArray background = test::pseudoRandomBytes(stream.size() + 5000, 9);
