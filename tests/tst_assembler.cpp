@@ -7,6 +7,7 @@
 #include "chunking/cid.h"
 #include "providers/localprovider.h"
 #include "testsupport.h"
+#include "testvault.h"
 #include "transfer/fileassembler.h"
 #include "transfer/floatjob.h"
 #include "transfer/rangejob.h"
@@ -31,72 +32,12 @@ using namespace mf;
 
 namespace {
 
-constexpr quint32 KiB = 1024;
-constexpr quint32 MiB = 1024 * KiB;
-const ChunkerParams Small = ChunkerParams::contentDefined(64 * KiB, 256 * KiB, 1 * MiB);
-constexpr int Timeout = 120000; // generous: the sanitizer build is slow
-// Set in the child process diskFull() starts in a user namespace when it may not mount.
-
-// A vault in a temporary folder: its embedded provider "local" plus `extraProviders` more
-// local-folder providers, each in a folder of its own.
-class TestVault
-{
-public:
-    explicit TestVault(int extraProviders = 0)
-    {
-        QString error;
-        vault = Vault::open(dir.filePath(QStringLiteral("vault")), &error);
-        if (!vault) {
-            qWarning("Cannot open a vault: %s", qPrintable(error));
-            return;
-        }
-        for (int i = 0; i < extraProviders; ++i) {
-            const QString name = QStringLiteral("extra%1").arg(i + 1);
-            const QString root = dir.filePath(QStringLiteral("store-") + name);
-            QDir().mkpath(root);
-            ProviderRecord r;
-            r.kind = QStringLiteral("local");
-            r.name = name;
-            r.settings.insert(QStringLiteral("path"), root);
-            registry().addProvider(r);
-        }
-        vault->setReplicationFactor(qMin(2, extraProviders + 1));
-    }
-
-    bool ok() const { return vault != nullptr; }
-    Registry& registry() { return vault->registry(); }
-    QList<qint64> providerIds()
-    {
-        QList<qint64> ids;
-        for (const ProviderRecord& p : registry().providers())
-            ids.append(p.id);
-        return ids;
-    }
-    QString root(qint64 providerId)
-    {
-        const auto p = registry().provider(providerId);
-        return p ? p->settings.value(QStringLiteral("path")).toString() : QString();
-    }
-    QString objectPath(qint64 providerId, const QString& cid)
-    {
-        return LocalProvider::objectPath(root(providerId), cid);
-    }
-    QString path(const QString& name) const { return dir.filePath(name); }
-
-    QTemporaryDir dir; // declared first: it outlives the vault inside it
-    std::unique_ptr<Vault> vault;
-};
-
-// Starts the job and waits for its one finished().
-template <typename Job> bool run(Job& job)
-{
-    QSignalSpy finished(&job, &Job::finished);
-    job.start();
-    if (finished.isEmpty() && !finished.wait(Timeout))
-        return false;
-    QTest::qWait(0); // a second finished() would be queued by now
-    return finished.size() == 1;
-}
+using test::KiB;
+using test::MiB;
+using test::run;
+using test::TestVault;
+const ChunkerParams Small = test::SmallChunks;
+constexpr int Timeout = test::JobTimeoutMs;
 
 // Floats `paths` as model `name` with the small chunker; false if that fails.
 bool floatModel(TestVault& v, const QStringList& paths, const QString& name, int replication)

@@ -8,6 +8,7 @@
 #include "chunking/cid.h"
 #include "providers/localprovider.h"
 #include "testsupport.h"
+#include "testvault.h"
 #include "transfer/filedistributor.h"
 #include "transfer/floatjob.h"
 #include "transfer/restorejob.h"
@@ -26,64 +27,14 @@ using namespace mf;
 
 namespace {
 
-constexpr quint32 KiB = 1024;
-constexpr quint32 MiB = 1024 * KiB;
-const ChunkerParams Small = ChunkerParams::contentDefined(64 * KiB, 256 * KiB, 1 * MiB);
-constexpr int Timeout = 120000; // generous: the sanitizer build is slow
+using test::KiB;
+using test::MiB;
+using test::run;
+using test::TestVault;
+const ChunkerParams Small = test::SmallChunks;
+constexpr int Timeout = test::JobTimeoutMs;
 
 using PlacementKey = QPair<QString, qint64>; // CID, provider id
-
-// A vault in a temporary folder: its embedded provider "local" plus `extraProviders` more
-// local-folder providers, each in a folder of its own.
-class TestVault
-{
-public:
-    explicit TestVault(int extraProviders = 0)
-    {
-        QString error;
-        vault = Vault::open(dir.filePath(QStringLiteral("vault")), &error);
-        if (!vault) {
-            qWarning("Cannot open a vault: %s", qPrintable(error));
-            return;
-        }
-        for (int i = 0; i < extraProviders; ++i)
-            addProvider(QStringLiteral("extra%1").arg(i + 1));
-    }
-
-    bool ok() const { return vault != nullptr; }
-    Registry& registry() { return vault->registry(); }
-
-    qint64 addProvider(const QString& name, qint64 quotaBytes = -1)
-    {
-        const QString root = dir.filePath(QStringLiteral("store-") + name);
-        QDir().mkpath(root);
-        ProviderRecord r;
-        r.kind = QStringLiteral("local");
-        r.name = name;
-        r.settings.insert(QStringLiteral("path"), root);
-        r.quotaBytes = quotaBytes;
-        return registry().addProvider(r).value_or(0);
-    }
-
-    QList<qint64> providerIds()
-    {
-        QList<qint64> ids;
-        for (const ProviderRecord& p : registry().providers())
-            ids.append(p.id);
-        return ids;
-    }
-
-    QString root(qint64 providerId)
-    {
-        const auto p = registry().provider(providerId);
-        return p ? p->settings.value(QStringLiteral("path")).toString() : QString();
-    }
-
-    QString path(const QString& name) const { return dir.filePath(name); }
-
-    QTemporaryDir dir; // declared first: it outlives the vault inside it
-    std::unique_ptr<Vault> vault;
-};
 
 // Every object a local provider folder holds, by name (temporaries excluded), with its bytes.
 QMap<QString, QByteArray> objectsIn(const QString& root)
@@ -134,17 +85,6 @@ FloatJob::Request floatRequest(const QStringList& paths, const QString& name, in
     r.options.replication = replication;
     r.options.chunker = chunker;
     return r;
-}
-
-// Starts the job and waits for its one finished().
-template <typename Job> bool run(Job& job)
-{
-    QSignalSpy finished(&job, &Job::finished);
-    job.start();
-    if (finished.isEmpty() && !finished.wait(Timeout))
-        return false;
-    QTest::qWait(0); // a second finished() would be queued by now
-    return finished.size() == 1;
 }
 
 // The manifest of `path` in `modelId` tiles `data` exactly, every entry is the CID of its bytes,
