@@ -1,4 +1,5 @@
 #include "localprovider.h"
+#include "util/fileio.h"
 
 #include "chunking/cid.h"
 #include "util/directreader.h"
@@ -26,11 +27,6 @@ namespace {
 
 constexpr qint64 BlockSize = 1 << 20;
 constexpr qint64 ProgressIntervalBytes = 4 << 20;
-
-QString errnoText(int err)
-{
-    return QString::fromLocal8Bit(std::strerror(err));
-}
 
 // A job whose work runs on the provider's pool. The worker never touches the job object except
 // to post results to it; the destructor waits for a still-running worker so that callers'

@@ -1,4 +1,5 @@
 #include "chunkwriter.h"
+#include "util/fileio.h"
 
 #include "followinghasher.h"
 
@@ -60,8 +61,7 @@ void OffsetChunkWriter::restart()
 
 bool OffsetChunkWriter::fail()
 {
-    m_error = QStringLiteral("Cannot write “%1”: %2")
-                  .arg(m_fileName, QString::fromLocal8Bit(std::strerror(errno)));
+    m_error = QStringLiteral("Cannot write “%1”: %2").arg(m_fileName, errnoText(errno));
     return false;
 }
 
@@ -85,15 +85,8 @@ bool OffsetChunkWriter::store(qint64 position, const char* data, qint64 size)
         if (at < middleBegin || at >= middleEnd) {
             // A partial page shared with a neighbour: through the page cache.
             const qint64 n = at < middleBegin ? qMin(size, middleBegin - at) : size;
-            qint64 done = 0;
-            while (done < n) {
-                const ssize_t w = ::pwrite(m_fd, data + done, size_t(n - done), at + done);
-                if (w < 0 && errno == EINTR)
-                    continue;
-                if (w <= 0)
-                    return fail();
-                done += w;
-            }
+            if (!pwriteAll(m_fd, data, n, at))
+                return fail();
             data += n;
             size -= n;
             at += n;

@@ -1,4 +1,5 @@
 #include "fileassembler.h"
+#include "util/fileio.h"
 
 #include "chunkfetcher.h"
 #include "chunkwriter.h"
@@ -23,11 +24,6 @@
 namespace mf {
 
 namespace {
-QString errnoText(int err)
-{
-    return QString::fromLocal8Bit(std::strerror(err));
-}
-
 mode_t defaultFileMode()
 {
     const mode_t mask = ::umask(0);

@@ -1,4 +1,5 @@
 #include "filerangedevice.h"
+#include "util/fileio.h"
 
 #include <cerrno>
 #include <cstring>
@@ -29,8 +30,7 @@ bool FileRangeDevice::open(OpenMode mode)
     }
     m_fd = ::open(m_path.toLocal8Bit().constData(), O_RDONLY | O_CLOEXEC);
     if (m_fd < 0) {
-        setErrorString(QStringLiteral("Cannot read “%1”: %2")
-                           .arg(m_path, QString::fromLocal8Bit(std::strerror(errno))));
+        setErrorString(QStringLiteral("Cannot read “%1”: %2").arg(m_path, errnoText(errno)));
         return false;
     }
     // Tell the kernel we read this range once, in order.
@@ -67,8 +67,7 @@ qint64 FileRangeDevice::readData(char* data, qint64 maxSize)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            setErrorString(QStringLiteral("Cannot read “%1”: %2")
-                               .arg(m_path, QString::fromLocal8Bit(std::strerror(errno))));
+            setErrorString(QStringLiteral("Cannot read “%1”: %2").arg(m_path, errnoText(errno)));
             return -1;
         }
         if (n == 0)

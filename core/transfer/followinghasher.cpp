@@ -1,4 +1,5 @@
 #include "followinghasher.h"
+#include "util/fileio.h"
 
 #include "chunking/sha256.h"
 #include "util/directreader.h"
@@ -200,8 +201,7 @@ void FollowingHasher::run()
                 const qint64 n = reader.read(pos, qMin(DirectReader::BlockSize, readTo - pos));
                 if (n <= 0) {
                     error = QStringLiteral("Cannot read back the restored file: %1")
-                                .arg(n < 0 ? QString::fromLocal8Bit(std::strerror(errno))
-                                           : QStringLiteral("unexpected end"));
+                                .arg(n < 0 ? errnoText(errno) : QStringLiteral("unexpected end"));
                     break;
                 }
                 hash.addData(reader.buffer(), n);

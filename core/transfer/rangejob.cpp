@@ -1,4 +1,5 @@
 #include "rangejob.h"
+#include "util/fileio.h"
 
 #include "chunkfetcher.h"
 #include "chunkwriter.h"
@@ -57,10 +58,9 @@ void RangeJob::start()
     m_spoolFd = ::mkstemp(m_spoolPath.data());
     if (m_spoolFd < 0) {
         m_spoolPath.clear();
-        finish(Error::make(
-            Error::Kind::Fatal,
-            tr("Cannot create a temporary file in “%1”: %2")
-                .arg(m_vault->tempDirectory(), QString::fromLocal8Bit(std::strerror(errno)))));
+        finish(
+            Error::make(Error::Kind::Fatal, tr("Cannot create a temporary file in “%1”: %2")
+                                                .arg(m_vault->tempDirectory(), errnoText(errno))));
         return;
     }
     fetchNext();

@@ -1,30 +1,11 @@
 #include "directwriter.h"
+#include "util/fileio.h"
 
 #include <cerrno>
 #include <fcntl.h>
 #include <unistd.h>
 
 namespace mf {
-
-namespace {
-bool pwriteAll(int fd, const char* data, qint64 size, qint64 offset)
-{
-    while (size > 0) {
-        const ssize_t n = ::pwrite(fd, data, size_t(size), offset);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            if (n == 0)
-                errno = EIO;
-            return false;
-        }
-        data += n;
-        size -= n;
-        offset += n;
-    }
-    return true;
-}
-} // namespace
 
 int DirectWriter::openDirect(const QByteArray& path)
 {
