@@ -978,7 +978,7 @@ void TestLocalProvider::factory()
     r.settings.insert(QStringLiteral("path"), m_root);
     r.quotaBytes = 5 * MiB;
     QString error;
-    std::unique_ptr<Provider> p = factory.create(r, &error);
+    std::unique_ptr<Provider> p = factory.create(r, {}, &error);
     QVERIFY2(p, qPrintable(error));
     QCOMPARE(p->kind(), QStringLiteral("local"));
     QCOMPARE(p->displayName(), QStringLiteral("attic"));
@@ -996,7 +996,7 @@ void TestLocalProvider::factory()
     unknown.kind = QStringLiteral("carrier-pigeon");
     unknown.name = QStringLiteral("coop");
     error.clear();
-    QVERIFY(!factory.create(unknown, &error));
+    QVERIFY(!factory.create(unknown, {}, &error));
     QVERIFY2(error.contains(QLatin1String("carrier-pigeon")), qPrintable(error));
     QVERIFY2(error.contains(QLatin1String("coop")), qPrintable(error));
 
@@ -1004,18 +1004,25 @@ void TestLocalProvider::factory()
     noPath.kind = QStringLiteral("local");
     noPath.name = QStringLiteral("nowhere");
     error.clear();
-    QVERIFY(!factory.create(noPath, &error));
+    QVERIFY(!factory.create(noPath, {}, &error));
     QVERIFY2(error.contains(QLatin1String("nowhere")), qPrintable(error));
 
     // Kinds registered later are made the same way.
-    factory.registerKind(QStringLiteral("mirror"), [this](const ProviderRecord& rec, QString*) {
-        return std::unique_ptr<Provider>(new LocalProvider(rec.name, m_root, {}));
-    });
+    ProviderKind mirrorKind;
+    mirrorKind.id = QStringLiteral("mirror");
+    mirrorKind.displayName = QStringLiteral("Mirror");
+    factory.registerKind(
+        mirrorKind, [this](const ProviderRecord& rec, const ProviderContext&, QString*) {
+            return std::unique_ptr<Provider>(new LocalProvider(rec.name, m_root, {}));
+        });
     QVERIFY(factory.kinds().contains(QStringLiteral("mirror")));
+    QCOMPARE(factory.kind(QStringLiteral("mirror"))->displayName, QStringLiteral("Mirror"));
+    QVERIFY(factory.kind(QStringLiteral("local"))->field(QStringLiteral("path")));
+    QVERIFY(!factory.kind(QStringLiteral("nope")));
     ProviderRecord mirror;
     mirror.kind = QStringLiteral("mirror");
     mirror.name = QStringLiteral("m");
-    QVERIFY(factory.create(mirror, &error));
+    QVERIFY(factory.create(mirror, {}, &error));
 }
 
 int main(int argc, char** argv)

@@ -4,9 +4,40 @@
 
 namespace mf {
 
+namespace {
+
+ProviderKind localKind()
+{
+    ProviderKind k;
+    k.id = QStringLiteral("local");
+    k.displayName = QStringLiteral("Local folder");
+    k.description = QStringLiteral("A folder on this computer or a mounted disk.");
+    k.fields = {
+        {QStringLiteral("path"),
+         QStringLiteral("Folder"),
+         ProviderField::Type::Path,
+         true,
+         QStringLiteral("/mnt/models"),
+         QStringLiteral("Where the chunk objects are kept."),
+         {},
+         {}},
+        {QStringLiteral("sync"),
+         QStringLiteral("Flush every object to disk"),
+         ProviderField::Type::Bool,
+         false,
+         {},
+         QStringLiteral("Slower, but an object survives a power cut the moment it is stored."),
+         false,
+         {}},
+    };
+    return k;
+}
+
+} // namespace
+
 ProviderFactory::ProviderFactory()
 {
-    registerKind(QStringLiteral("local"), [](const ProviderRecord& r, QString* error) {
+    registerKind(localKind(), [](const ProviderRecord& r, const ProviderContext&, QString* error) {
         const QString path = r.settings.value(QStringLiteral("path")).toString();
         if (path.isEmpty()) {
             *error = QStringLiteral("Provider “%1” has no folder set").arg(r.name);
@@ -17,31 +48,39 @@ ProviderFactory::ProviderFactory()
         options.syncObjects = r.settings.value(QStringLiteral("sync")).toBool(false);
         return std::unique_ptr<Provider>(new LocalProvider(r.name, path, options));
     });
+    // Network kinds register here, one line each: registerXxxKind(*this);
 }
 
-void ProviderFactory::registerKind(const QString& kind, Maker maker)
+void ProviderFactory::registerKind(const ProviderKind& kind, Maker maker)
 {
-    m_makers.insert(kind, std::move(maker));
+    m_kinds.insert(kind.id, Entry{kind, std::move(maker)});
 }
 
 QStringList ProviderFactory::kinds() const
 {
-    QStringList k = m_makers.keys();
+    QStringList k = m_kinds.keys();
     k.sort();
     return k;
 }
 
+const ProviderKind* ProviderFactory::kind(const QString& id) const
+{
+    const auto it = m_kinds.constFind(id);
+    return it == m_kinds.constEnd() ? nullptr : &it->kind;
+}
+
 std::unique_ptr<Provider> ProviderFactory::create(const ProviderRecord& record,
+                                                  const ProviderContext& context,
                                                   QString* error) const
 {
-    const auto it = m_makers.constFind(record.kind);
-    if (it == m_makers.constEnd()) {
+    const auto it = m_kinds.constFind(record.kind);
+    if (it == m_kinds.constEnd()) {
         *error = QStringLiteral("Provider “%1” is of kind “%2”, which this version of ModelFloat "
                                 "does not know")
                      .arg(record.name, record.kind);
         return nullptr;
     }
-    return (*it)(record, error);
+    return it->maker(record, context, error);
 }
 
 } // namespace mf

@@ -1,6 +1,8 @@
 #pragma once
 
 #include "provider.h"
+#include "providercontext.h"
+#include "providerkind.h"
 #include "registry/records.h"
 
 #include <functional>
@@ -8,20 +10,30 @@
 
 namespace mf {
 
-// Makes the adapter for a provider row. Each provider kind registers its maker here once, so
-// the vault, the CLI and the GUI create adapters the same way.
+// Makes the adapter for a provider row. Each provider kind registers itself here once — what
+// it is (ProviderKind: its fields, for the CLI and the GUI's forms) and how to make its
+// adapter — so the vault, the CLI and the GUI create and describe adapters the same way.
 class ProviderFactory final
 {
 public:
-    using Maker = std::function<std::unique_ptr<Provider>(const ProviderRecord&, QString* error)>;
+    using Maker = std::function<std::unique_ptr<Provider>(const ProviderRecord&,
+                                                          const ProviderContext&, QString* error)>;
 
     ProviderFactory(); // knows the built-in kinds
-    void registerKind(const QString& kind, Maker maker);
+    void registerKind(const ProviderKind& kind, Maker maker);
     QStringList kinds() const;
-    std::unique_ptr<Provider> create(const ProviderRecord& record, QString* error) const;
+    // nullptr for an unknown kind.
+    const ProviderKind* kind(const QString& id) const;
+    std::unique_ptr<Provider> create(const ProviderRecord& record, const ProviderContext& context,
+                                     QString* error) const;
 
 private:
-    QHash<QString, Maker> m_makers;
+    struct Entry
+    {
+        ProviderKind kind;
+        Maker maker;
+    };
+    QHash<QString, Entry> m_kinds;
 };
 
 } // namespace mf

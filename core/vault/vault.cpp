@@ -1,13 +1,17 @@
 #include "vault.h"
 
+#include "credentials/credentialstore.h"
+
 #include <QDir>
 #include <QStandardPaths>
+#include <QUuid>
 
 namespace mf {
 
 namespace {
 const QString ReplicationKey = QStringLiteral("replication");
 const QString ChunkerKey = QStringLiteral("chunker");
+const QString VaultIdKey = QStringLiteral("vault_id");
 } // namespace
 
 Vault::Vault(const QString& directory)
@@ -18,6 +22,7 @@ Vault::~Vault()
 {
     // Adapters wait for their own workers; destroy them before the registry they may report to.
     m_providers.clear();
+    m_credentials.reset();
 }
 
 QString Vault::defaultDirectory()
@@ -67,6 +72,13 @@ std::unique_ptr<Vault> Vault::open(const QString& directory, QString* error)
             return nullptr;
         }
     }
+    // Vaults made before ids existed get theirs on first open.
+    if (r.setting(VaultIdKey).isEmpty() &&
+        !r.setSetting(VaultIdKey, QUuid::createUuid().toString(QUuid::WithoutBraces))) {
+        *error = QStringLiteral("Cannot initialize the vault “%1”: %2").arg(dir, r.lastError());
+        return nullptr;
+    }
+    vault->m_id = r.setting(VaultIdKey);
     return vault;
 }
 
@@ -105,13 +117,24 @@ Provider* Vault::provider(qint64 id, QString* error)
     const auto record = m_registry->provider(id);
     if (!record) {
         localError = QStringLiteral("No provider with id %1").arg(id);
-    } else if (auto made = m_factory.create(*record, &localError)) {
+    } else if (auto made = m_factory.create(*record, providerContext(), &localError)) {
         made->setParent(nullptr);
         return m_providers.emplace(id, std::move(made)).first->second.get();
     }
     if (error)
         *error = localError;
     return nullptr;
+}
+
+ProviderContext Vault::providerContext() const
+{
+    return ProviderContext{m_credentials.get(), m_id, tempDirectory()};
+}
+
+void Vault::setCredentialStore(std::unique_ptr<CredentialStore> store)
+{
+    m_providers.clear(); // adapters hold the old store
+    m_credentials = std::move(store);
 }
 
 void Vault::dropProvider(qint64 id)

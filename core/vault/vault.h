@@ -13,6 +13,8 @@
 
 namespace mf {
 
+class CredentialStore;
+
 // A vault: a folder holding the registry (registry.sqlite), a temporary area, and — for a new
 // vault — the embedded local-folder provider, so a first run needs no account and no server.
 // The Vault lives on the engine's thread and owns that thread's Registry connection and the
@@ -31,6 +33,8 @@ public:
     static std::unique_ptr<Vault> open(const QString& directory, QString* error);
 
     QString directory() const { return m_directory; }
+    // Stable UUID of this vault (keychain entry names, key prefixes on shared stores).
+    QString id() const { return m_id; }
     QString tempDirectory() const;
     Registry& registry() { return *m_registry; }
     ProviderFactory& providerFactory() { return m_factory; }
@@ -47,10 +51,17 @@ public:
     void dropProvider(qint64 id);
     QString providerName(qint64 id);
 
+    // Where provider secrets are read and written; null until one is set.
+    CredentialStore* credentials() const { return m_credentials.get(); }
+    void setCredentialStore(std::unique_ptr<CredentialStore> store);
+    ProviderContext providerContext() const;
+
 private:
     explicit Vault(const QString& directory);
 
     QString m_directory;
+    QString m_id;
+    std::unique_ptr<CredentialStore> m_credentials;
     std::unique_ptr<Registry> m_registry;
     ProviderFactory m_factory;
     std::map<qint64, std::unique_ptr<Provider>> m_providers;

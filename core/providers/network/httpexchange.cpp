@@ -1,0 +1,338 @@
+#include "httpexchange.h"
+
+#include "providers/bytesink.h"
+
+#include <QDateTime>
+#include <QLocale>
+#include <QNetworkAccessManager>
+#include <QUrl>
+
+namespace mf {
+
+HttpExchange::HttpExchange(QNetworkAccessManager* network, Request request, QObject* parent)
+    : QObject(parent)
+    , m_network(network)
+    , m_request(std::move(request))
+{
+    m_stallTimer.setSingleShot(true);
+    m_retryTimer.setSingleShot(true);
+    connect(&m_stallTimer, &QTimer::timeout, this, [this] {
+        m_stalled = true;
+        if (m_reply)
+            m_reply->abort();
+    });
+    connect(&m_retryTimer, &QTimer::timeout, this, &HttpExchange::sendAttempt);
+}
+
+HttpExchange::~HttpExchange()
+{
+    if (m_reply) {
+        m_reply->disconnect(this);
+        m_reply->abort();
+        delete m_reply.data();
+    }
+}
+
+void HttpExchange::start()
+{
+    m_attempt = Attempt{};
+    sendAttempt();
+}
+
+void HttpExchange::abort()
+{
+    if (m_done || m_aborted)
+        return;
+    m_aborted = true;
+    m_retryTimer.stop();
+    if (m_reply)
+        m_reply->abort(); // onReplyFinished() completes with Cancelled
+    else
+        complete(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
+}
+
+QByteArray HttpExchange::header(const QByteArray& name) const
+{
+    for (const auto& h : m_headers)
+        if (h.first.compare(name, Qt::CaseInsensitive) == 0)
+            return h.second;
+    return {};
+}
+
+void HttpExchange::sendAttempt()
+{
+    if (m_aborted) {
+        complete(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
+        return;
+    }
+    m_attempt.bytesDelivered = m_delivered;
+    m_body.clear();
+    m_headers.clear();
+    m_status = 0;
+    m_stalled = false;
+    m_attemptDelivered = 0;
+    QNetworkRequest request = m_request.build(m_attempt);
+    // Redirects are the adapter's business only where a protocol uses them (the hub does);
+    // never follow one to another host with our Authorization header.
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
+                         QNetworkRequest::NoLessSafeRedirectPolicy);
+    m_bodyDevice.reset();
+    if (m_request.openBody) {
+        m_bodyDevice = m_request.openBody();
+        if (!m_bodyDevice || !m_bodyDevice->isOpen()) {
+            complete(Error::make(Error::Kind::Fatal,
+                                 tr("%1: cannot read the data to send").arg(m_request.what)));
+            return;
+        }
+        request.setHeader(QNetworkRequest::ContentLengthHeader, m_request.bodySize);
+    }
+    m_reply = m_network->sendCustomRequest(request, m_request.method, m_bodyDevice.get());
+    connect(m_reply, &QNetworkReply::readyRead, this, &HttpExchange::onReadyRead);
+    connect(m_reply, &QNetworkReply::finished, this, &HttpExchange::onReplyFinished);
+    connect(m_reply, &QNetworkReply::uploadProgress, this, [this](qint64 done, qint64 total) {
+        m_stallTimer.start(m_request.stallTimeoutMs);
+        Q_EMIT uploadProgress(done, total);
+    });
+    connect(m_reply, &QNetworkReply::downloadProgress, this, [this](qint64 done, qint64 total) {
+        m_stallTimer.start(m_request.stallTimeoutMs);
+        Q_EMIT downloadProgress(done, total);
+    });
+    m_stallTimer.start(m_request.stallTimeoutMs);
+}
+
+void HttpExchange::onReadyRead()
+{
+    if (!m_reply || m_sinkFailed)
+        return;
+    m_stallTimer.start(m_request.stallTimeoutMs);
+    const int status = m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    const bool success = (status >= 200 && status < 300);
+    // Error bodies (and bodies nobody streams) are collected, bounded: an error page must not
+    // reach a sink as if it were chunk bytes.
+    if (!success || !m_request.sink) {
+        const qint64 room = m_request.maxCollectBytes - m_body.size();
+        const QByteArray data = m_reply->read(qMax<qint64>(0, room) + 1);
+        if (data.size() > room) {
+            m_sinkFailed = true;
+            m_error = Error::make(
+                Error::Kind::Fatal,
+                tr("%1: the server's answer is larger than expected").arg(m_request.what));
+            m_reply->abort();
+            return;
+        }
+        m_body += data;
+        return;
+    }
+    char buffer[64 * 1024];
+    for (;;) {
+        const qint64 n = m_reply->read(buffer, sizeof buffer);
+        if (n <= 0)
+            break;
+        if (!m_request.sink->write(buffer, n)) {
+            m_sinkFailed = true;
+            m_error = Error::make(Error::Kind::Fatal,
+                                  tr("%1: %2").arg(m_request.what, m_request.sink->errorString()));
+            m_reply->abort();
+            return;
+        }
+        m_delivered += n;
+        m_attemptDelivered += n;
+    }
+}
+
+void HttpExchange::onReplyFinished()
+{
+    m_stallTimer.stop();
+    QNetworkReply* reply = m_reply.data();
+    if (!reply)
+        return;
+    if (!m_sinkFailed && reply->error() == QNetworkReply::NoError)
+        onReadyRead(); // whatever is left
+    m_status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    m_headers = reply->rawHeaderPairs();
+    const QNetworkReply::NetworkError code = reply->error();
+    const QByteArray reason =
+        reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toByteArray();
+    const QString url = displayUrl(reply->url());
+    m_reply = nullptr;
+    reply->deleteLater();
+    m_bodyDevice.reset();
+
+    if (m_aborted) {
+        complete(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
+        return;
+    }
+    if (m_sinkFailed) {
+        complete(m_error);
+        return;
+    }
+    const QString what =
+        m_request.what.isEmpty()
+            ? QStringLiteral("%1 %2").arg(QString::fromLatin1(m_request.method), url)
+            : m_request.what;
+    if (m_status == 0 || (code != QNetworkReply::NoError && m_status < 400 && !m_stalled &&
+                          code != QNetworkReply::RemoteHostClosedError)) {
+        endAttempt(classifyNetworkError(code, what, m_stalled));
+        return;
+    }
+    if (m_stalled || code == QNetworkReply::RemoteHostClosedError) {
+        endAttempt(classifyNetworkError(code, what, m_stalled));
+        return;
+    }
+    const bool accepted = m_request.acceptedStatuses.contains(m_status);
+    if ((m_status < 200 || m_status >= 300) && !accepted) {
+        Error e;
+        if (m_request.classify)
+            e = m_request.classify(m_status, m_body, *reply);
+        if (e.ok())
+            e = classifyStatus(m_status, reason, what, header("Retry-After"));
+        else if (e.retryAfterMs < 0 && e.kind == Error::Kind::Retryable)
+            e.retryAfterMs = parseRetryAfterMs(header("Retry-After"));
+        endAttempt(e);
+        return;
+    }
+    // A body shorter than its Content-Length: the connection ended early.
+    bool lengthOk = false;
+    const qint64 announced = header("Content-Length").toLongLong(&lengthOk);
+    const qint64 received = m_request.sink ? m_attemptDelivered : m_body.size();
+    if (lengthOk && m_request.method != "HEAD" && received != announced) {
+        endAttempt(
+            Error::make(Error::Kind::Retryable, tr("%1: the connection ended after %2 of %3 bytes")
+                                                    .arg(what)
+                                                    .arg(received)
+                                                    .arg(announced)));
+        return;
+    }
+    complete(Error::none());
+}
+
+void HttpExchange::endAttempt(const Error& error)
+{
+    if (m_request.retry.shouldRetry(error, m_attempt.number)) {
+        const int delay = m_request.retry.delayMs(error, m_attempt.number);
+        ++m_attempt.number;
+        m_retryTimer.start(delay);
+        return;
+    }
+    complete(error);
+}
+
+void HttpExchange::complete(const Error& error)
+{
+    if (m_done)
+        return;
+    m_done = true;
+    m_error = error;
+    QMetaObject::invokeMethod(this, &HttpExchange::finished, Qt::QueuedConnection);
+}
+
+QString HttpExchange::displayUrl(const QUrl& url)
+{
+    return url.adjusted(QUrl::RemoveUserInfo | QUrl::RemoveQuery | QUrl::RemoveFragment)
+        .toDisplayString();
+}
+
+int HttpExchange::parseRetryAfterMs(const QByteArray& value)
+{
+    const QByteArray v = value.trimmed();
+    if (v.isEmpty())
+        return -1;
+    bool ok = false;
+    const qint64 seconds = v.toLongLong(&ok);
+    if (ok)
+        return seconds < 0 ? -1 : int(qMin<qint64>(seconds, 3600) * 1000);
+    // IMF-fixdate, e.g. "Wed, 21 Oct 2015 07:28:00 GMT".
+    const QDateTime when = QLocale::c().toDateTime(QString::fromLatin1(v).chopped(4),
+                                                   QStringLiteral("ddd, dd MMM yyyy HH:mm:ss"));
+    if (!when.isValid())
+        return -1;
+    QDateTime utc = when;
+    utc.setTimeSpec(Qt::UTC);
+    const qint64 ms = QDateTime::currentDateTimeUtc().msecsTo(utc);
+    return int(qBound<qint64>(qint64(0), ms, qint64(3600) * 1000));
+}
+
+Error HttpExchange::classifyStatus(int status, const QByteArray& reason, const QString& what,
+                                   const QByteArray& retryAfter)
+{
+    const QString said =
+        QStringLiteral("HTTP %1%2")
+            .arg(status)
+            .arg(reason.isEmpty() ? QString() : QStringLiteral(" ") + QString::fromLatin1(reason));
+    switch (status) {
+    case 401:
+        return Error::make(Error::Kind::Authentication,
+                           tr("%1: the server refused the credentials (%2). Check the user name "
+                              "and secret in the provider's settings.")
+                               .arg(what, said));
+    case 403:
+        return Error::make(Error::Kind::Authentication,
+                           tr("%1: access denied (%2). The credentials work but lack permission "
+                              "for this location.")
+                               .arg(what, said));
+    case 404:
+    case 410:
+        return Error::make(Error::Kind::NotFound, tr("%1: not found (%2)").arg(what, said));
+    case 507:
+        return Error::make(Error::Kind::QuotaExceeded,
+                           tr("%1: the server has no space left (%2)").arg(what, said));
+    case 408:
+    case 425:
+    case 429:
+    case 500:
+    case 502:
+    case 503:
+    case 504:
+        return Error::make(Error::Kind::Retryable,
+                           status == 429
+                               ? tr("%1: the server asks to slow down (%2)").arg(what, said)
+                               : tr("%1: the server had a temporary problem (%2)").arg(what, said),
+                           parseRetryAfterMs(retryAfter));
+    default:
+        return Error::make(Error::Kind::Fatal,
+                           tr("%1: the server refused it (%2)").arg(what, said));
+    }
+}
+
+Error HttpExchange::classifyNetworkError(QNetworkReply::NetworkError code, const QString& what,
+                                         bool stalled)
+{
+    if (stalled)
+        return Error::make(Error::Kind::Retryable,
+                           tr("%1: no data moved for too long; the connection was stalled and "
+                              "has been dropped")
+                               .arg(what));
+    switch (code) {
+    case QNetworkReply::ConnectionRefusedError:
+        return Error::make(Error::Kind::Retryable,
+                           tr("%1: the server refused the connection (is it running?)").arg(what));
+    case QNetworkReply::HostNotFoundError:
+        return Error::make(Error::Kind::Retryable,
+                           tr("%1: the server's name could not be resolved").arg(what));
+    case QNetworkReply::RemoteHostClosedError:
+        return Error::make(
+            Error::Kind::Retryable,
+            tr("%1: the server closed the connection before answering fully").arg(what));
+    case QNetworkReply::TimeoutError:
+    case QNetworkReply::TemporaryNetworkFailureError:
+    case QNetworkReply::NetworkSessionFailedError:
+    case QNetworkReply::UnknownNetworkError:
+    case QNetworkReply::ProxyConnectionRefusedError:
+    case QNetworkReply::ProxyConnectionClosedError:
+    case QNetworkReply::ProxyTimeoutError:
+        return Error::make(Error::Kind::Retryable,
+                           tr("%1: network error (%2)").arg(what).arg(int(code)));
+    case QNetworkReply::SslHandshakeFailedError:
+        return Error::make(
+            Error::Kind::Fatal,
+            tr("%1: the secure connection failed (certificate or TLS problem)").arg(what));
+    case QNetworkReply::ProtocolInvalidOperationError:
+    case QNetworkReply::ProtocolFailure:
+        return Error::make(Error::Kind::Retryable,
+                           tr("%1: the server's answer was not valid HTTP").arg(what));
+    default:
+        return Error::make(Error::Kind::Fatal, tr("%1: network error %2").arg(what).arg(int(code)));
+    }
+}
+
+} // namespace mf

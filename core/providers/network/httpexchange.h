@@ -1,0 +1,123 @@
+#pragma once
+
+#include "transfer/retrypolicy.h"
+#include "util/error.h"
+
+#include <QByteArray>
+#include <QIODevice>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QObject>
+#include <QPointer>
+#include <QTimer>
+
+#include <functional>
+#include <memory>
+
+class QNetworkAccessManager;
+
+namespace mf {
+
+class ByteSink;
+
+// One HTTP request and its response, with the rules every network adapter shares:
+// - a stall timeout (no byte moved for `stallTimeoutMs`) ends the attempt as retryable;
+// - retryable failures (connection errors, timeouts, 408/429/5xx, a truncated body) are tried
+//   again up to the policy's attempts, after exponential backoff with jitter, or after the
+//   server's Retry-After when it sent one;
+// - failures are classified into Error kinds with a message that names the operation and the
+//   server but never a secret (the URL is shown without user info and query);
+// - the response body is streamed to a ByteSink or collected, bounded.
+// The request is rebuilt for every attempt (fresh dates and signatures, a Range that skips the
+// bytes the sink already has).
+class HttpExchange final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(HttpExchange)
+
+public:
+    struct Attempt
+    {
+        int number = 1;            // 1 for the first try
+        qint64 bytesDelivered = 0; // body bytes the sink already received in earlier attempts
+    };
+
+    struct Request
+    {
+        QByteArray method = "GET";
+        // Builds the request for an attempt. Required.
+        std::function<QNetworkRequest(const Attempt&)> build;
+        // Opens the body for an attempt (positioned at its first byte); empty: no body.
+        std::function<std::unique_ptr<QIODevice>()> openBody;
+        qint64 bodySize = 0;
+        // Body bytes go here as they arrive; without a sink the body is collected (body()).
+        ByteSink* sink = nullptr;
+        qint64 maxCollectBytes = 8 * 1024 * 1024;
+        // Adapter-specific reading of an HTTP error (S3 error XML, ...); falls back to the
+        // generic classification when it returns Kind::None.
+        std::function<Error(int status, const QByteArray& body, const QNetworkReply& reply)>
+            classify;
+        // Statuses that are not errors although they are not 2xx (e.g. 404 for a DELETE).
+        QList<int> acceptedStatuses;
+        // What this is, for messages: "Uploading chunk bafk… to “backup bucket”".
+        QString what;
+        RetryPolicy retry;
+        int stallTimeoutMs = 60000;
+    };
+
+    HttpExchange(QNetworkAccessManager* network, Request request, QObject* parent = nullptr);
+    ~HttpExchange() override;
+
+    void start();
+    // Stops at once; finished() follows with a Cancelled error.
+    void abort();
+
+    const Error& error() const { return m_error; }
+    int status() const { return m_status; }
+    const QByteArray& body() const { return m_body; }
+    QByteArray header(const QByteArray& name) const;
+    qint64 bytesDelivered() const { return m_delivered; }
+    int attempts() const { return m_attempt.number; }
+
+    // The generic classification, public so adapters can extend rather than repeat it.
+    static Error classifyStatus(int status, const QByteArray& reason, const QString& what,
+                                const QByteArray& retryAfter);
+    static Error classifyNetworkError(QNetworkReply::NetworkError code, const QString& what,
+                                      bool stalled);
+    // Seconds or an HTTP date; -1 when absent or unreadable.
+    static int parseRetryAfterMs(const QByteArray& value);
+    // scheme://host:port/path — never user info or query.
+    static QString displayUrl(const QUrl& url);
+
+Q_SIGNALS:
+    void uploadProgress(qint64 done, qint64 total);
+    void downloadProgress(qint64 done, qint64 total);
+    void finished();
+
+private:
+    void sendAttempt();
+    void onReadyRead();
+    void onReplyFinished();
+    void endAttempt(const Error& error);
+    void complete(const Error& error);
+
+    QNetworkAccessManager* m_network;
+    Request m_request;
+    Attempt m_attempt;
+    QPointer<QNetworkReply> m_reply;
+    std::unique_ptr<QIODevice> m_bodyDevice;
+    QTimer m_stallTimer;
+    QTimer m_retryTimer;
+    QByteArray m_body;
+    QList<QPair<QByteArray, QByteArray>> m_headers;
+    Error m_error;
+    int m_status = 0;
+    qint64 m_delivered = 0;
+    qint64 m_attemptDelivered = 0;
+    bool m_stalled = false;
+    bool m_sinkFailed = false;
+    bool m_aborted = false;
+    bool m_done = false;
+};
+
+} // namespace mf

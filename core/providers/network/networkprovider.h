@@ -1,0 +1,112 @@
+#pragma once
+
+#include "httpexchange.h"
+#include "providers/provider.h"
+#include "providers/providercontext.h"
+
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QPointer>
+
+#include <deque>
+#include <functional>
+
+namespace mf {
+
+class CredentialJob;
+
+// What every QNetworkAccessManager-based adapter shares: its network access manager (on the
+// thread that owns the provider), its secrets loaded once from the credential store before the
+// first request, and a bound on the requests it runs at once (further jobs wait their turn).
+class NetworkProvider : public Provider
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(NetworkProvider)
+
+public:
+    ~NetworkProvider() override;
+
+    QNetworkAccessManager* network() { return &m_network; }
+    // Valid once secrets were loaded (inside NetworkJob::run()).
+    const QJsonObject& secrets() const { return m_secrets; }
+    int maxConcurrent() const { return m_maxConcurrent; }
+    // The policy adapters give their exchanges; tests shorten it.
+    RetryPolicy retryPolicy() const { return m_retry; }
+    void setRetryPolicy(const RetryPolicy& policy) { m_retry = policy; }
+    int stallTimeoutMs() const { return m_stallTimeoutMs; }
+    void setStallTimeoutMs(int ms) { m_stallTimeoutMs = ms; }
+
+    // Calls `ready` once the secrets are loaded (at once if they already are), with an
+    // Authentication error if they cannot be. Nothing is called if `owner` is gone by then.
+    void whenSecretsLoaded(QObject* owner, std::function<void(const Error&)> ready);
+    // Calls `go` when one of maxConcurrent() slots is free; the owner must releaseSlot() once.
+    void acquireSlot(QObject* owner, std::function<void()> go);
+    void releaseSlot();
+
+protected:
+    // `secretsKey` empty: the kind has no secrets (or none were configured).
+    NetworkProvider(const QString& displayName, const ProviderContext& context,
+                    const QString& secretsKey, int maxConcurrent);
+
+private:
+    struct Waiter
+    {
+        QPointer<QObject> owner;
+        std::function<void()> go;
+    };
+    struct SecretWaiter
+    {
+        QPointer<QObject> owner;
+        std::function<void(const Error&)> ready;
+    };
+    enum class SecretState { NotLoaded, Loading, Loaded, Failed };
+
+    void onSecretsRead();
+
+    QNetworkAccessManager m_network;
+    ProviderContext m_context;
+    QString m_secretsKey;
+    QJsonObject m_secrets;
+    SecretState m_secretState = SecretState::NotLoaded;
+    Error m_secretError;
+    QPointer<CredentialJob> m_secretJob;
+    std::deque<SecretWaiter> m_secretWaiters;
+    int m_maxConcurrent;
+    int m_active = 0;
+    std::deque<Waiter> m_waiting;
+    RetryPolicy m_retry;
+    int m_stallTimeoutMs = 60000;
+};
+
+// An operation of a NetworkProvider: waits for the secrets and a connection slot, then run()s,
+// sending as many exchanges as the protocol needs; complete() ends it and frees the slot.
+// abort() cancels the exchange in flight (or the wait).
+class NetworkJob : public ProviderJob
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(NetworkJob)
+
+public:
+    ~NetworkJob() override;
+
+protected:
+    explicit NetworkJob(NetworkProvider* provider);
+
+    virtual void run() = 0;
+    // Sends one exchange; `then` receives it when it ends (not after complete() or abort()).
+    // Retry and stall settings default to the provider's.
+    void send(HttpExchange::Request request, std::function<void(HttpExchange&)> then);
+    void complete(const Error& error);
+    NetworkProvider* provider() const { return m_provider; }
+
+private:
+    void doStart() final;
+    void doAbort() final;
+
+    NetworkProvider* m_provider;
+    QPointer<HttpExchange> m_exchange;
+    bool m_hasSlot = false;
+    bool m_completed = false;
+};
+
+} // namespace mf

@@ -1,0 +1,21 @@
+#pragma once
+
+#include <QString>
+
+namespace mf {
+
+class CredentialStore;
+
+// What an adapter gets from its vault besides its own settings.
+struct ProviderContext
+{
+    // Where the provider's secrets are; null when the vault has none open (kinds that need a
+    // secret then fail with an Authentication error that says so).
+    CredentialStore* credentials = nullptr;
+    // Stable id of the vault (a UUID): key prefixes on shared stores, keychain entry names.
+    QString vaultId;
+    // The vault's temporary folder, for adapters that must spool (bounded) data.
+    QString tempDirectory;
+};
+
+} // namespace mf

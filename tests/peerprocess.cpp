@@ -1,0 +1,120 @@
+#include "peerprocess.h"
+
+#include <QCoreApplication>
+#include <QDeadlineTimer>
+#include <QDir>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTest>
+#include <QThread>
+
+#include <csignal>
+
+namespace mf::test {
+
+PeerProcess::~PeerProcess()
+{
+    stop();
+}
+
+quint16 PeerProcess::freePort()
+{
+    QTcpServer server;
+    if (!server.listen(QHostAddress::LocalHost, 0))
+        return 0;
+    return server.serverPort();
+}
+
+QString PeerProcess::nodeModules()
+{
+    return QStringLiteral(MODELFLOAT_TESTS_SOURCE_DIR "/peers/node_modules");
+}
+
+QString PeerProcess::npmBin(const QString& name)
+{
+    return nodeModules() + QStringLiteral("/.bin/") + name;
+}
+
+bool PeerProcess::start(const QString& program, const QStringList& arguments,
+                        const std::function<bool()>& ready, int timeoutMs,
+                        const QStringList& extraEnv, const QString& workingDirectory)
+{
+    m_process.setProcessChannelMode(QProcess::MergedChannels);
+    QStringList env = QProcess::systemEnvironment();
+    env += extraEnv;
+    m_process.setEnvironment(env);
+    if (!workingDirectory.isEmpty())
+        m_process.setWorkingDirectory(workingDirectory);
+    m_process.start(program, arguments);
+    if (!m_process.waitForStarted(10000)) {
+        m_error = QStringLiteral("%1 did not start: %2").arg(program, m_process.errorString());
+        return false;
+    }
+    const QDeadlineTimer deadline(timeoutMs);
+    while (!deadline.hasExpired()) {
+        if (m_process.state() == QProcess::NotRunning) {
+            m_error = QStringLiteral("%1 exited with code %2 before it was ready:\n%3")
+                          .arg(program)
+                          .arg(m_process.exitCode())
+                          .arg(output());
+            return false;
+        }
+        if (ready())
+            return true;
+        QTest::qWait(100);
+    }
+    m_error = QStringLiteral("%1 was not ready after %2 ms:\n%3")
+                  .arg(program)
+                  .arg(timeoutMs)
+                  .arg(output());
+    return false;
+}
+
+void PeerProcess::stop()
+{
+    if (m_process.state() == QProcess::NotRunning)
+        return;
+    m_process.terminate();
+    if (!m_process.waitForFinished(10000)) {
+        m_process.kill();
+        m_process.waitForFinished(5000);
+    }
+}
+
+void PeerProcess::kill()
+{
+    if (m_process.state() == QProcess::NotRunning)
+        return;
+    m_process.kill();
+    m_process.waitForFinished(5000);
+}
+
+QString PeerProcess::output()
+{
+    m_output += m_process.readAll();
+    return QString::fromLocal8Bit(m_output);
+}
+
+bool PeerProcess::portAccepts(quint16 port)
+{
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, port);
+    return socket.waitForConnected(500);
+}
+
+bool PeerProcess::httpAnswers(const QByteArray& method, const QString& url)
+{
+    QNetworkAccessManager network;
+    QNetworkRequest request{QUrl(url)};
+    request.setTransferTimeout(2000);
+    QNetworkReply* reply = network.sendCustomRequest(request, method);
+    const bool done = QTest::qWaitFor([reply] { return reply->isFinished(); }, 3000);
+    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    reply->abort();
+    delete reply;
+    return done && status > 0;
+}
+
+} // namespace mf::test
