@@ -195,7 +195,10 @@ void HttpExchange::onReplyFinished()
     bool lengthOk = false;
     const qint64 announced = header("Content-Length").toLongLong(&lengthOk);
     const qint64 received = m_request.sink ? m_attemptDelivered : m_body.size();
-    if (lengthOk && m_request.method != "HEAD" && received != announced) {
+    // (Qt inflates compressed bodies, so a Content-Length counts other bytes then.)
+    const QByteArray encoding = header("Content-Encoding").trimmed().toLower();
+    const bool identity = encoding.isEmpty() || encoding == "identity";
+    if (lengthOk && identity && m_request.method != "HEAD" && received != announced) {
         endAttempt(
             Error::make(Error::Kind::Retryable, tr("%1: the connection ended after %2 of %3 bytes")
                                                     .arg(what)
