@@ -1,0 +1,99 @@
+#pragma once
+
+#include "floatrequest.h"
+#include "providers/providerfactory.h"
+#include "registry/records.h"
+#include "transferinfo.h"
+
+#include <QJsonObject>
+#include <QObject>
+#include <QThread>
+
+namespace mf {
+
+class EngineWorker;
+
+// The GUI's one door to the vault. It lives on the GUI thread as a facade and owns a QThread on
+// which the Vault, the providers and all jobs live (EngineWorker). Every call returns at once;
+// results come back by queued signals on the GUI thread, so nothing here ever blocks the caller.
+class Engine final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(Engine)
+
+public:
+    explicit Engine(QObject* parent = nullptr);
+    ~Engine() override; // pauses running work (it resumes on the next open), joins the thread
+
+    void open(const QString& vaultDirectory); // -> opened(error)
+    QString vaultDirectory() const { return m_vaultDirectory; }
+
+    qint64 floatFiles(const FloatRequest& request); // returns a transfer id
+    qint64 restoreModel(qint64 modelId, const QString& destinationDir, bool overwrite = false);
+    qint64 verifyModel(qint64 modelId);
+    qint64 removeModel(qint64 modelId);
+    void pause(qint64 transferId);
+    void resume(qint64 transferId);
+    void cancel(qint64 transferId);
+    void retry(qint64 transferId);
+    void pauseAll();
+    void resumeAll();
+    void clearFinished();
+
+    // Providers (secrets go to the credential store, never to settings)
+    void addProvider(const QString& kind, const QString& name, const QJsonObject& settings,
+                     const QJsonObject& secrets,
+                     qint64 quotaBytes); // -> providersChanged / providerError
+    void updateProvider(qint64 id, const QString& name, const QJsonObject& settings,
+                        const QJsonObject& secrets /* empty: unchanged */, qint64 quotaBytes);
+    void removeProvider(qint64 id);
+    void testProvider(qint64 id); // -> providerTested
+    // The form's "Test connection" before saving -> providerTested(0, ...)
+    void testProviderSettings(const QString& kind, const QJsonObject& settings,
+                              const QJsonObject& secrets);
+
+    // Vault settings
+    void setReplicationFactor(int replicas);
+    void setChunker(const QString& chunkerSpec);
+    void setConcurrency(int transfersAtOnce);
+    void setBandwidthLimits(qint64 uploadBytesPerSecond,
+                            qint64 downloadBytesPerSecond); // 0 = none
+
+    const ProviderFactory& providerFactory() const { return m_factory; } // kinds and their fields
+
+    // The GUI thread's snapshot of every transfer it was told about (kept current from the
+    // signals below), for views created after transfers started.
+    QList<TransferInfo> transfers() const;
+    bool isBusy() const { return m_busy; }
+
+Q_SIGNALS:
+    void opened(const QString& error); // empty: OK
+    void transferAdded(const mf::TransferInfo& info);
+    void transferChanged(const mf::TransferInfo& info); // throttled (<= ~5/s per transfer)
+    void transferRemoved(qint64 id);                    // after clearFinished
+    void modelChanged(qint64 modelId);                  // added or its state/health changed
+    void modelRemoved(qint64 modelId);
+    void providersChanged();
+    void providerError(const QString& message);
+    void providerTested(qint64 id, const QString& error /* empty: OK */, qint64 roundTripMs,
+                        qint64 usedBytes, qint64 availableBytes);
+    void statsChanged(const mf::VaultStats& stats);
+    void busyChanged(bool busy); // any transfer running
+
+private:
+    qint64 nextTransferId();
+    void onWorkerTransfer(const mf::TransferInfo& info, bool added);
+    void onWorkerRemoved(qint64 id);
+    void onWorkerBusy(bool busy);
+
+    QThread m_thread;
+    EngineWorker* m_worker = nullptr; // lives on m_thread; deleted there
+    ProviderFactory m_factory;
+    QString m_vaultDirectory;
+    QHash<qint64, TransferInfo> m_transfers;
+    bool m_busy = false;
+};
+
+} // namespace mf
+
+Q_DECLARE_METATYPE(mf::VaultStats)

@@ -1,0 +1,43 @@
+#include "transferinfo.h"
+
+#include <QCoreApplication>
+
+namespace mf {
+
+QString TransferInfo::stateName(State state)
+{
+    switch (state) {
+    case State::Queued:
+        return QCoreApplication::translate("mf::TransferInfo", "Queued");
+    case State::Running:
+        return QCoreApplication::translate("mf::TransferInfo", "Running");
+    case State::Paused:
+        return QCoreApplication::translate("mf::TransferInfo", "Paused");
+    case State::Done:
+        return QCoreApplication::translate("mf::TransferInfo", "Done");
+    case State::Failed:
+        return QCoreApplication::translate("mf::TransferInfo", "Failed");
+    case State::Cancelled:
+        return QCoreApplication::translate("mf::TransferInfo", "Cancelled");
+    }
+    return {};
+}
+
+QString TransferInfo::kindName(Kind kind)
+{
+    switch (kind) {
+    case Kind::Float:
+        return QCoreApplication::translate("mf::TransferInfo", "Float");
+    case Kind::Restore:
+        return QCoreApplication::translate("mf::TransferInfo", "Restore");
+    case Kind::Verify:
+        return QCoreApplication::translate("mf::TransferInfo", "Verify");
+    case Kind::Remove:
+        return QCoreApplication::translate("mf::TransferInfo", "Remove");
+    case Kind::Import:
+        return QCoreApplication::translate("mf::TransferInfo", "Import");
+    }
+    return {};
+}
+
+} // namespace mf

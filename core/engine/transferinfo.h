@@ -1,0 +1,38 @@
+#pragma once
+
+#include <QDateTime>
+#include <QMetaType>
+#include <QString>
+
+namespace mf {
+
+// What the GUI shows of one transfer of the Engine's queue: a value copied to the GUI thread in
+// queued signals, never shared.
+struct TransferInfo
+{
+    enum class Kind { Float, Restore, Verify, Remove, Import /* HF import, later */ };
+    enum class State { Queued, Running, Paused, Done, Failed, Cancelled };
+
+    qint64 id = 0;
+    Kind kind = Kind::Float;
+    State state = State::Queued;
+    QString title;      // "Float Llama-3-8B (2 files)", "Restore Mistral to ~/models"
+    qint64 modelId = 0; // 0 until known
+    qint64 doneBytes = 0, totalBytes = 0;
+    double bytesPerSecond = 0; // smoothed
+    qint64 etaSeconds = -1;    // -1 unknown
+    QString error;             // readable, for Failed
+    QDateTime created, finished;
+
+    // Finished one way or another: nothing more will happen unless it is retried.
+    bool isFinished() const
+    {
+        return state == State::Done || state == State::Failed || state == State::Cancelled;
+    }
+    static QString stateName(State state);
+    static QString kindName(Kind kind);
+};
+
+} // namespace mf
+
+Q_DECLARE_METATYPE(mf::TransferInfo)
