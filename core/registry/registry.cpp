@@ -332,6 +332,13 @@ bool Registry::setProviderHealth(qint64 id, const QString& health)
     return q.bind(health).bind(id).exec();
 }
 
+bool Registry::updateProvider(const ProviderRecord& r)
+{
+    Query q(this, QStringLiteral(
+                      "UPDATE providers SET name = ?, settings = ?, quota_bytes = ? WHERE id = ?"));
+    return q.bind(r.name).bind(toJson(r.settings)).bind(r.quotaBytes).bind(r.id).exec();
+}
+
 bool Registry::addProviderUsage(qint64 id, qint64 deltaBytes)
 {
     Query q(this, QStringLiteral(
@@ -693,6 +700,12 @@ bool Registry::setJobState(qint64 id, const QString& state, const QString& error
     Query q(this,
             QStringLiteral("UPDATE jobs SET state = ?, error = ?, updated_at = ? WHERE id = ?"));
     return q.bind(state).bind(error).bind(nowSecs()).bind(id).exec();
+}
+
+bool Registry::setJobPayload(qint64 id, const QJsonObject& payload)
+{
+    Query q(this, QStringLiteral("UPDATE jobs SET payload = ?, updated_at = ? WHERE id = ?"));
+    return q.bind(toJson(payload)).bind(nowSecs()).bind(id).exec();
 }
 
 QList<QPair<qint64, QJsonObject>> Registry::jobs(const QString& kind, const QString& state)

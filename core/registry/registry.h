@@ -36,6 +36,8 @@ public:
     std::optional<ProviderRecord> provider(qint64 id);
     std::optional<ProviderRecord> providerByName(const QString& name);
     bool setProviderHealth(qint64 id, const QString& health);
+    // Changes a provider's name, settings and quota (kind, usage and health stay).
+    bool updateProvider(const ProviderRecord& record);
     bool addProviderUsage(qint64 id, qint64 deltaBytes);
     // Removes the provider and its placements (in one transaction).
     bool removeProvider(qint64 id);
@@ -84,6 +86,7 @@ public:
     // Durable job queue (float, restore, ...): survives a crash so work can be resumed.
     std::optional<qint64> addJob(const QString& kind, const QJsonObject& payload);
     bool setJobState(qint64 id, const QString& state, const QString& error = {});
+    bool setJobPayload(qint64 id, const QJsonObject& payload);
     QList<QPair<qint64, QJsonObject>> jobs(const QString& kind, const QString& state);
 
     VaultStats stats();
