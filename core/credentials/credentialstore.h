@@ -61,6 +61,9 @@ public:
     virtual CredentialJob* remove(const QString& key) = 0;
     // For messages: "the Secret Service keychain", "the plaintext file …".
     virtual QString description() const = 0;
+    // What the user must be told whenever secrets go here (the plaintext store: that they are
+    // not encrypted); empty when nothing.
+    virtual QString warning() const { return {}; }
 
 protected:
     explicit CredentialStore(QObject* parent = nullptr);

@@ -1,6 +1,7 @@
 #include "vault.h"
 
 #include "credentials/credentialstore.h"
+#include "credentials/vaultcredentials.h"
 
 #include <QDir>
 #include <QStandardPaths>
@@ -79,6 +80,11 @@ std::unique_ptr<Vault> Vault::open(const QString& directory, QString* error)
         return nullptr;
     }
     vault->m_id = r.setting(VaultIdKey);
+    // Every vault has its credential store: the keychain unless the user opted in to plaintext.
+    vault->m_credentials =
+        vaultcredentials::make(r.setting(vaultcredentials::settingKey()), dir, error);
+    if (!vault->m_credentials)
+        return nullptr;
     return vault;
 }
 
