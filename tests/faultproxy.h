@@ -1,0 +1,114 @@
+#pragma once
+
+#include <QByteArray>
+#include <QList>
+#include <QObject>
+#include <QPointer>
+#include <QString>
+#include <QTcpServer>
+
+#include <memory>
+
+namespace mf::test {
+
+// A small HTTP/1.1 proxy on 127.0.0.1 that sits in front of a real server (S3, WebDAV, IPFS)
+// and breaks chosen requests the way networks and servers break them: an error status (500,
+// 503, 429 with Retry-After), a body cut short, a connection that stops moving, a
+// Content-Length that does not match the body. Everything else is passed through unchanged
+// (the Host header too, so signatures made for the proxy's address still verify upstream).
+//
+// Point the adapter at url() instead of the server. Each client connection carries one request
+// (the proxy answers with "Connection: close"); the upstream response is read whole before it is
+// relayed, so keep test objects small (MiB, not GiB). It runs on the thread that creates it:
+// the test's event loop (QSignalSpy::wait, QTest::qWaitFor) drives it.
+class FaultProxy final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(FaultProxy)
+
+public:
+    enum class Fault {
+        None,
+        Status,             // answer `status` (with Retry-After / body) without asking upstream
+        TruncatedBody,      // relay the headers and half the body, then close the connection
+        Stall,              // relay the headers and half the body, then send nothing more
+        WrongContentLength, // relay the body under a Content-Length off by `lengthDelta`
+        Drop,               // close the connection without answering
+    };
+
+    // Which requests a fault hits: those whose method matches (empty: any) and whose path
+    // contains `pathContains` (empty: any). The first `skip` matching requests pass; the next
+    // `times` (-1: all further ones) get the fault.
+    struct Rule
+    {
+        Fault fault = Fault::None;
+        QByteArray method;
+        QString pathContains;
+        int skip = 0;
+        int times = 1;
+        // Fault::Status
+        int status = 503;
+        QByteArray retryAfter; // header value, e.g. "1"; empty: none
+        QByteArray body;       // e.g. an S3 <Error> document
+        QByteArray contentType = "text/plain";
+        // Fault::WrongContentLength: announced = real + lengthDelta (may be negative)
+        qint64 lengthDelta = 1000;
+
+        static Rule status503(const QString& path = {}, int times = 1);
+        static Rule httpStatus(int code, const QString& path = {}, int times = 1);
+        static Rule tooManyRequests(const QByteArray& retryAfterSeconds, const QString& path = {},
+                                    int times = 1);
+        static Rule of(Fault fault, const QByteArray& method = {}, const QString& path = {},
+                       int times = 1);
+    };
+
+    // What passed through, for assertions ("no retry after an authentication error").
+    struct Seen
+    {
+        QByteArray method;
+        QString path; // with query
+        Fault fault = Fault::None;
+        int status = 0; // the status relayed or injected; 0 when none reached the client
+    };
+
+    explicit FaultProxy(quint16 upstreamPort, QObject* parent = nullptr);
+    ~FaultProxy() override;
+
+    // Listens on 127.0.0.1 (a free port); false if it cannot.
+    bool listen();
+    quint16 port() const;
+    // "http://127.0.0.1:<port>"
+    QString url() const;
+
+    void addRule(const Rule& rule);
+    void clearRules();
+    const QList<Seen>& seen() const { return m_seen; }
+    void clearSeen() { m_seen.clear(); }
+    int count(const QByteArray& method, const QString& pathContains = {}) const;
+    int faultsInjected() const;
+    // Closes every stalled connection (so a test can end without waiting for client timeouts).
+    void releaseStalled();
+
+private:
+    class Exchange;
+    friend class Exchange;
+
+    void onNewConnection();
+    // The fault for this request (and counts it against its rule).
+    Rule decide(const QByteArray& method, const QString& path);
+    int record(const QByteArray& method, const QString& path, Fault fault);
+    void setStatus(int index, int status);
+
+    QTcpServer m_server;
+    quint16 m_upstreamPort;
+    struct ActiveRule
+    {
+        Rule rule;
+        int matched = 0;
+    };
+    QList<ActiveRule> m_rules;
+    QList<Seen> m_seen;
+    QList<QPointer<QObject>> m_stalled; // exchanges holding a stalled connection open
+};
+
+} // namespace mf::test
