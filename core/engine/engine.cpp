@@ -1,60 +1,232 @@
 #include "engine.h"
 
+#include "engineworker.h"
+
+#include <QJsonArray>
+
 namespace mf {
+
+namespace {
+std::atomic<qint64> g_transferIds{0}; // unique in the process, also across Engines
+}
 
 Engine::Engine(QObject* parent)
     : QObject(parent)
-{}
-Engine::~Engine() = default;
+{
+    qRegisterMetaType<mf::TransferInfo>();
+    qRegisterMetaType<mf::VaultStats>();
+    m_thread.setObjectName(QStringLiteral("engine"));
+    m_worker = new EngineWorker(&g_transferIds);
+    m_worker->moveToThread(&m_thread);
+    // The worker's signals cross threads, so they arrive queued on this (the GUI) thread.
+    connect(m_worker, &EngineWorker::opened, this, &Engine::opened);
+    connect(m_worker, &EngineWorker::transferUpdated, this, &Engine::onWorkerTransfer);
+    connect(m_worker, &EngineWorker::transferRemoved, this, &Engine::onWorkerRemoved);
+    connect(m_worker, &EngineWorker::modelChanged, this, &Engine::modelChanged);
+    connect(m_worker, &EngineWorker::modelRemoved, this, &Engine::modelRemoved);
+    connect(m_worker, &EngineWorker::providersChanged, this, &Engine::providersChanged);
+    connect(m_worker, &EngineWorker::providerError, this, &Engine::providerError);
+    connect(m_worker, &EngineWorker::providerTested, this, &Engine::providerTested);
+    connect(m_worker, &EngineWorker::statsChanged, this, &Engine::statsChanged);
+    connect(m_worker, &EngineWorker::busyChanged, this, &Engine::onWorkerBusy);
+    m_thread.start();
+}
+
+Engine::~Engine()
+{
+    // The vault and every job belong to the engine thread: they are closed there (running work
+    // stays queued in the registry and resumes on the next open), then the thread ends.
+    QMetaObject::invokeMethod(m_worker, &EngineWorker::shutdown, Qt::BlockingQueuedConnection);
+    m_thread.quit();
+    m_thread.wait();
+    delete m_worker;
+}
+
+template <typename F> static void post(EngineWorker* worker, F work)
+{
+    QMetaObject::invokeMethod(worker, std::move(work), Qt::QueuedConnection);
+}
+
 void Engine::open(const QString& vaultDirectory)
 {
     m_vaultDirectory = vaultDirectory;
+    post(m_worker, [w = m_worker, vaultDirectory] { w->open(vaultDirectory); });
 }
-qint64 Engine::floatFiles(const FloatRequest&)
-{
-    return 0;
-}
-qint64 Engine::restoreModel(qint64, const QString&, bool)
-{
-    return 0;
-}
-qint64 Engine::verifyModel(qint64)
-{
-    return 0;
-}
-qint64 Engine::removeModel(qint64)
-{
-    return 0;
-}
-void Engine::pause(qint64) {}
-void Engine::resume(qint64) {}
-void Engine::cancel(qint64) {}
-void Engine::retry(qint64) {}
-void Engine::pauseAll() {}
-void Engine::resumeAll() {}
-void Engine::clearFinished() {}
-void Engine::addProvider(const QString&, const QString&, const QJsonObject&, const QJsonObject&,
-                         qint64)
-{}
-void Engine::updateProvider(qint64, const QString&, const QJsonObject&, const QJsonObject&, qint64)
-{}
-void Engine::removeProvider(qint64) {}
-void Engine::testProvider(qint64) {}
-void Engine::testProviderSettings(const QString&, const QJsonObject&, const QJsonObject&) {}
-void Engine::setReplicationFactor(int) {}
-void Engine::setChunker(const QString&) {}
-void Engine::setConcurrency(int) {}
-void Engine::setBandwidthLimits(qint64, qint64) {}
-QList<TransferInfo> Engine::transfers() const
-{
-    return m_transfers.values();
-}
+
 qint64 Engine::nextTransferId()
 {
-    return 0;
+    return ++g_transferIds;
 }
-void Engine::onWorkerTransfer(const TransferInfo&, bool) {}
-void Engine::onWorkerRemoved(qint64) {}
-void Engine::onWorkerBusy(bool) {}
+
+qint64 Engine::floatFiles(const FloatRequest& request)
+{
+    const qint64 id = nextTransferId();
+    QJsonArray providers;
+    for (qint64 p : request.providerIds)
+        providers.append(p);
+    const QJsonObject payload{{QStringLiteral("paths"), QJsonArray::fromStringList(request.paths)},
+                              {QStringLiteral("model"), request.modelName.trimmed()},
+                              {QStringLiteral("replicas"), request.replicas},
+                              {QStringLiteral("providers"), providers}};
+    post(m_worker, [w = m_worker, id, payload] { w->add(id, TransferInfo::Kind::Float, payload); });
+    return id;
+}
+
+qint64 Engine::restoreModel(qint64 modelId, const QString& destinationDir, bool overwrite)
+{
+    const qint64 id = nextTransferId();
+    const QJsonObject payload{{QStringLiteral("modelId"), modelId},
+                              {QStringLiteral("destination"), destinationDir},
+                              {QStringLiteral("overwrite"), overwrite}};
+    post(m_worker,
+         [w = m_worker, id, payload] { w->add(id, TransferInfo::Kind::Restore, payload); });
+    return id;
+}
+
+qint64 Engine::verifyModel(qint64 modelId)
+{
+    const qint64 id = nextTransferId();
+    const QJsonObject payload{{QStringLiteral("modelId"), modelId}};
+    post(m_worker,
+         [w = m_worker, id, payload] { w->add(id, TransferInfo::Kind::Verify, payload); });
+    return id;
+}
+
+qint64 Engine::removeModel(qint64 modelId)
+{
+    const qint64 id = nextTransferId();
+    const QJsonObject payload{{QStringLiteral("modelId"), modelId}};
+    post(m_worker,
+         [w = m_worker, id, payload] { w->add(id, TransferInfo::Kind::Remove, payload); });
+    return id;
+}
+
+void Engine::pause(qint64 transferId)
+{
+    post(m_worker, [w = m_worker, transferId] { w->pause(transferId); });
+}
+
+void Engine::resume(qint64 transferId)
+{
+    post(m_worker, [w = m_worker, transferId] { w->resume(transferId); });
+}
+
+void Engine::cancel(qint64 transferId)
+{
+    post(m_worker, [w = m_worker, transferId] { w->cancel(transferId); });
+}
+
+void Engine::retry(qint64 transferId)
+{
+    post(m_worker, [w = m_worker, transferId] { w->retry(transferId); });
+}
+
+void Engine::pauseAll()
+{
+    post(m_worker, [w = m_worker] { w->pauseAll(); });
+}
+
+void Engine::resumeAll()
+{
+    post(m_worker, [w = m_worker] { w->resumeAll(); });
+}
+
+void Engine::clearFinished()
+{
+    post(m_worker, [w = m_worker] { w->clearFinished(); });
+}
+
+void Engine::addProvider(const QString& kind, const QString& name, const QJsonObject& settings,
+                         const QJsonObject& secrets, qint64 quotaBytes)
+{
+    ProviderRecord r;
+    r.kind = kind;
+    r.name = name;
+    r.settings = settings;
+    r.quotaBytes = quotaBytes;
+    post(m_worker, [w = m_worker, r, secrets] { w->addProvider(r, secrets); });
+}
+
+void Engine::updateProvider(qint64 id, const QString& name, const QJsonObject& settings,
+                            const QJsonObject& secrets, qint64 quotaBytes)
+{
+    ProviderRecord r;
+    r.id = id;
+    r.name = name;
+    r.settings = settings;
+    r.quotaBytes = quotaBytes;
+    post(m_worker, [w = m_worker, r, secrets] { w->updateProvider(r, secrets); });
+}
+
+void Engine::removeProvider(qint64 id)
+{
+    post(m_worker, [w = m_worker, id] { w->removeProvider(id); });
+}
+
+void Engine::testProvider(qint64 id)
+{
+    post(m_worker, [w = m_worker, id] { w->testProvider(id); });
+}
+
+void Engine::testProviderSettings(const QString& kind, const QJsonObject& settings,
+                                  const QJsonObject& secrets)
+{
+    ProviderRecord r;
+    r.kind = kind;
+    r.name = QStringLiteral("test");
+    r.settings = settings;
+    post(m_worker, [w = m_worker, r, secrets] { w->testProviderSettings(r, secrets); });
+}
+
+void Engine::setReplicationFactor(int replicas)
+{
+    post(m_worker, [w = m_worker, replicas] { w->setReplicationFactor(replicas); });
+}
+
+void Engine::setChunker(const QString& chunkerSpec)
+{
+    post(m_worker, [w = m_worker, chunkerSpec] { w->setChunker(chunkerSpec); });
+}
+
+void Engine::setConcurrency(int transfersAtOnce)
+{
+    post(m_worker, [w = m_worker, transfersAtOnce] { w->setConcurrency(transfersAtOnce); });
+}
+
+void Engine::setBandwidthLimits(qint64 uploadBytesPerSecond, qint64 downloadBytesPerSecond)
+{
+    post(m_worker, [w = m_worker, uploadBytesPerSecond, downloadBytesPerSecond] {
+        w->setBandwidthLimits(uploadBytesPerSecond, downloadBytesPerSecond);
+    });
+}
+
+QList<TransferInfo> Engine::transfers() const
+{
+    QList<TransferInfo> out = m_transfers.values();
+    std::sort(out.begin(), out.end(),
+              [](const TransferInfo& a, const TransferInfo& b) { return a.id < b.id; });
+    return out;
+}
+
+void Engine::onWorkerTransfer(const TransferInfo& info, bool added)
+{
+    m_transfers.insert(info.id, info);
+    if (added)
+        Q_EMIT transferAdded(info);
+    else
+        Q_EMIT transferChanged(info);
+}
+
+void Engine::onWorkerRemoved(qint64 id)
+{
+    m_transfers.remove(id);
+    Q_EMIT transferRemoved(id);
+}
+
+void Engine::onWorkerBusy(bool busy)
+{
+    m_busy = busy;
+    Q_EMIT busyChanged(busy);
+}
 
 } // namespace mf

@@ -1,0 +1,680 @@
+#include "engineworker.h"
+
+#include "transfer/floatjob.h"
+#include "transfer/removejob.h"
+#include "transfer/restorejob.h"
+#include "transfer/verifyjob.h"
+#include "vault/vault.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QJsonArray>
+
+namespace mf {
+
+// A transfer is persisted as one row of the registry's jobs table of kind "transfer", whose
+// payload says what to do:
+//   {"kind": "float", "paths": [...], "model": "...", "replicas": n, "providers": [ids],
+//    "chunker": "..."}                           (chunker fixed at the first start, so a resume
+//                                                 cuts the same chunks)
+//   {"kind": "restore", "modelId": id, "destination": "...", "overwrite": bool}
+//   {"kind": "verify", "modelId": id}   {"kind": "remove", "modelId": id}
+// plus "title", "created" (ms since the epoch), "paused" and "started" (it ran before).
+// Row state "queued" (or "running" after a crash) means: resume on open, or keep paused.
+namespace {
+
+const QString RowKind = QStringLiteral("transfer");
+constexpr int ProgressIntervalMs = 200;        // transferChanged at most 5/s per transfer
+constexpr qint64 ModelSignalIntervalMs = 2000; // a growing model's row, chunk map
+
+QString kindKey(TransferInfo::Kind kind)
+{
+    switch (kind) {
+    case TransferInfo::Kind::Float:
+        return QStringLiteral("float");
+    case TransferInfo::Kind::Restore:
+        return QStringLiteral("restore");
+    case TransferInfo::Kind::Verify:
+        return QStringLiteral("verify");
+    case TransferInfo::Kind::Remove:
+        return QStringLiteral("remove");
+    case TransferInfo::Kind::Import:
+        return QStringLiteral("import");
+    }
+    return {};
+}
+
+std::optional<TransferInfo::Kind> kindFromKey(const QString& key)
+{
+    for (auto kind : {TransferInfo::Kind::Float, TransferInfo::Kind::Restore,
+                      TransferInfo::Kind::Verify, TransferInfo::Kind::Remove})
+        if (kindKey(kind) == key)
+            return kind;
+    return std::nullopt;
+}
+
+qint64 nowMs()
+{
+    static QElapsedTimer clock = [] {
+        QElapsedTimer c;
+        c.start();
+        return c;
+    }();
+    return clock.elapsed();
+}
+
+QString verifySummary(const VerifyJob::Report& r)
+{
+    QStringList parts;
+    if (r.missing)
+        parts << QCoreApplication::translate("mf::EngineWorker", "%n replica(s) missing", nullptr,
+                                             r.missing);
+    if (r.corrupt)
+        parts << QCoreApplication::translate("mf::EngineWorker", "%n replica(s) corrupt", nullptr,
+                                             r.corrupt);
+    if (r.unreachable)
+        parts << QCoreApplication::translate(
+            "mf::EngineWorker", "%n replica(s) on unreachable providers", nullptr, r.unreachable);
+    if (r.lost)
+        parts << QCoreApplication::translate(
+            "mf::EngineWorker", "%n chunk(s) lost (no good copy left)", nullptr, r.lost);
+    return QCoreApplication::translate("mf::EngineWorker", "Verify found problems: %1")
+        .arg(parts.join(QStringLiteral(", ")));
+}
+
+} // namespace
+
+EngineWorker::EngineWorker(std::atomic<qint64>* ids, QObject* parent)
+    : QObject(parent)
+    , m_ids(ids)
+    , m_progressTimer(this)
+{
+    m_progressTimer.setInterval(ProgressIntervalMs);
+    connect(&m_progressTimer, &QTimer::timeout, this, &EngineWorker::emitProgress);
+}
+
+EngineWorker::~EngineWorker()
+{
+    shutdown();
+}
+
+void EngineWorker::open(const QString& directory)
+{
+    if (m_vault) {
+        Q_EMIT opened(tr("A vault is already open here (%1)").arg(m_vault->directory()));
+        return;
+    }
+    QString error;
+    m_vault = Vault::open(directory, &error);
+    if (!m_vault) {
+        Q_EMIT opened(error.isEmpty() ? tr("Cannot open the vault in “%1”").arg(directory) : error);
+        return;
+    }
+    // Transfers a previous run left queued, paused or (it was killed) running.
+    Registry& registry = m_vault->registry();
+    for (const QString& state : {QStringLiteral("queued"), QStringLiteral("running")}) {
+        for (const auto& [rowId, payload] : registry.jobs(RowKind, state)) {
+            const auto kind = kindFromKey(payload.value(QStringLiteral("kind")).toString());
+            if (!kind) {
+                registry.setJobState(rowId, QStringLiteral("failed"),
+                                     tr("Unknown kind of transfer"));
+                continue;
+            }
+            Transfer t;
+            t.info.id = ++*m_ids;
+            t.info.kind = *kind;
+            t.info.state = payload.value(QStringLiteral("paused")).toBool()
+                               ? TransferInfo::State::Paused
+                               : TransferInfo::State::Queued;
+            t.info.title = payload.value(QStringLiteral("title")).toString();
+            t.info.modelId = payload.value(QStringLiteral("modelId")).toInteger();
+            t.info.totalBytes = payload.value(QStringLiteral("totalBytes")).toInteger();
+            t.info.created = QDateTime::fromMSecsSinceEpoch(
+                payload.value(QStringLiteral("created")).toInteger());
+            t.payload = payload;
+            t.rowId = rowId;
+            if (state != QLatin1String("queued"))
+                registry.setJobState(rowId, QStringLiteral("queued"));
+            insert(std::move(t));
+        }
+    }
+    Q_EMIT opened(QString());
+    emitStats();
+    schedule();
+}
+
+void EngineWorker::shutdown()
+{
+    if (m_shuttingDown)
+        return;
+    m_shuttingDown = true;
+    m_progressTimer.stop();
+    for (auto& [id, t] : m_transfers) {
+        if (!t.job)
+            continue;
+        t.stop = Stop::Shutdown;
+        t.job->disconnect(this);
+        // Running work stays "queued" in the registry: the next open resumes it.
+        if (auto* f = qobject_cast<FloatJob*>(t.job))
+            f->abort();
+        else if (auto* r = qobject_cast<RestoreJob*>(t.job))
+            r->abort();
+        else if (auto* v = qobject_cast<VerifyJob*>(t.job))
+            v->abort();
+        delete t.job;
+        t.job = nullptr;
+        if (m_vault && t.rowId)
+            m_vault->registry().setJobState(t.rowId, QStringLiteral("queued"));
+    }
+    // Jobs hand their provider requests to deleteLater(); those must go before the providers.
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+    m_transfers.clear();
+    m_vault.reset();
+}
+
+EngineWorker::Transfer* EngineWorker::find(qint64 id)
+{
+    const auto it = m_transfers.find(id);
+    return it == m_transfers.end() ? nullptr : &it->second;
+}
+
+void EngineWorker::insert(Transfer transfer)
+{
+    const qint64 id = transfer.info.id;
+    auto& t = m_transfers.emplace(id, std::move(transfer)).first->second;
+    Q_EMIT transferUpdated(t.info, true);
+}
+
+void EngineWorker::add(qint64 id, TransferInfo::Kind kind, const QJsonObject& request)
+{
+    Transfer t;
+    t.info.id = id;
+    t.info.kind = kind;
+    t.info.created = QDateTime::currentDateTime();
+    t.payload = request;
+    t.payload.insert(QStringLiteral("kind"), kindKey(kind));
+    t.payload.insert(QStringLiteral("created"), t.info.created.toMSecsSinceEpoch());
+    t.info.modelId = request.value(QStringLiteral("modelId")).toInteger();
+
+    QString error;
+    if (!m_vault) {
+        error = tr("No vault is open");
+    } else if (kind == TransferInfo::Kind::Float) {
+        const QStringList paths = request.value(QStringLiteral("paths")).toVariant().toStringList();
+        const QString name = request.value(QStringLiteral("model")).toString();
+        t.info.title = tr("Float %1").arg(name);
+        if (const auto files = FloatJob::collectFiles(paths, &error)) {
+            for (const auto& f : *files)
+                t.info.totalBytes += f.size;
+            t.info.title = tr("Float %1 (%n file(s))", nullptr, int(files->size())).arg(name);
+        }
+        if (name.trimmed().isEmpty())
+            error = tr("The model needs a name");
+        t.payload.insert(QStringLiteral("chunker"), m_vault->defaultChunker().toString());
+    } else {
+        const auto model = m_vault->registry().model(t.info.modelId);
+        const QString name = model ? model->name : tr("model %1").arg(t.info.modelId);
+        if (!model)
+            error = tr("There is no model with id %1 (was it removed?)").arg(t.info.modelId);
+        switch (kind) {
+        case TransferInfo::Kind::Restore:
+            t.info.title =
+                tr("Restore %1 to %2")
+                    .arg(name, QDir::toNativeSeparators(
+                                   request.value(QStringLiteral("destination")).toString()));
+            break;
+        case TransferInfo::Kind::Verify:
+            t.info.title = tr("Verify %1").arg(name);
+            break;
+        case TransferInfo::Kind::Remove:
+            t.info.title = tr("Remove %1").arg(name);
+            break;
+        default:
+            error = tr("This kind of transfer is not supported yet");
+        }
+    }
+    t.payload.insert(QStringLiteral("title"), t.info.title);
+    t.payload.insert(QStringLiteral("totalBytes"), t.info.totalBytes);
+    if (!error.isEmpty()) {
+        // Bad input fails at once with the reason, and is not stored to be retried at start.
+        t.info.state = TransferInfo::State::Failed;
+        t.info.error = error;
+        t.info.finished = QDateTime::currentDateTime();
+        insert(std::move(t));
+        return;
+    }
+    if (const auto row = m_vault->registry().addJob(RowKind, t.payload))
+        t.rowId = *row;
+    insert(std::move(t));
+    schedule();
+}
+
+int EngineWorker::runningCount() const
+{
+    int n = 0;
+    for (const auto& [id, t] : m_transfers)
+        n += t.job ? 1 : 0;
+    return n;
+}
+
+void EngineWorker::schedule()
+{
+    if (!m_vault || m_shuttingDown)
+        return;
+    for (auto& [id, t] : m_transfers) {
+        if (runningCount() >= m_concurrency)
+            break;
+        if (t.info.state == TransferInfo::State::Queued && !t.job)
+            start(t);
+    }
+    updateBusy();
+}
+
+void EngineWorker::start(Transfer& t)
+{
+    t.stop = Stop::None;
+    t.meter = ProgressMeter();
+    t.info.error.clear();
+    QString error;
+    bool ok = false;
+    switch (t.info.kind) {
+    case TransferInfo::Kind::Float:
+        ok = startFloat(t, &error);
+        break;
+    case TransferInfo::Kind::Restore:
+        ok = startRestore(t, &error);
+        break;
+    case TransferInfo::Kind::Verify:
+        ok = startVerify(t, &error);
+        break;
+    case TransferInfo::Kind::Remove:
+        ok = startRemove(t, &error);
+        break;
+    case TransferInfo::Kind::Import:
+        error = tr("This kind of transfer is not supported yet");
+        break;
+    }
+    if (!ok) {
+        setState(t, TransferInfo::State::Failed, error);
+        return;
+    }
+    t.payload.insert(QStringLiteral("started"), true);
+    t.meter.setTotal(t.info.totalBytes);
+    t.meter.update(t.bytesDone(), nowMs());
+    t.info.doneBytes = t.bytesDone();
+    setState(t, TransferInfo::State::Running);
+    if (!m_progressTimer.isActive())
+        m_progressTimer.start();
+}
+
+bool EngineWorker::startFloat(Transfer& t, QString* error)
+{
+    const QJsonObject& p = t.payload;
+    FloatJob::Request request;
+    request.paths = p.value(QStringLiteral("paths")).toVariant().toStringList();
+    request.modelName = p.value(QStringLiteral("model")).toString();
+    const int replicas = p.value(QStringLiteral("replicas")).toInt();
+    request.options.replication = replicas > 0 ? replicas : m_vault->replicationFactor();
+    request.options.warnIfCapped = replicas > 0;
+    const auto chunker = ChunkerParams::fromString(p.value(QStringLiteral("chunker")).toString());
+    request.options.chunker = chunker ? *chunker : m_vault->defaultChunker();
+    for (const QJsonValue v : p.value(QStringLiteral("providers")).toArray())
+        request.options.providerIds.append(v.toInteger());
+
+    Registry& registry = m_vault->registry();
+    const auto existing = registry.modelByName(request.modelName);
+    if (existing && existing->state == ModelRecord::State::Complete) {
+        *error = tr("A model named “%1” already exists; choose another name, or remove that "
+                    "model first")
+                     .arg(request.modelName);
+        return false;
+    }
+    auto* job = new FloatJob(m_vault.get(), request, this);
+    const qint64 id = t.info.id;
+    t.job = job;
+    t.bytesDone = [job] { return job->bytesDone(); };
+    connect(job, &FloatJob::progress, this, [this, id] {
+        if (Transfer* x = find(id))
+            x->dirty = true;
+    });
+    connect(job, &FloatJob::finished, this, [this, id, job] {
+        onJobFinished(id, job->error().message, job->failure() == FloatJob::Failure::Cancelled);
+    });
+    job->start();
+    if (const auto model = registry.modelByName(request.modelName)) {
+        t.info.modelId = model->id;
+        t.payload.insert(QStringLiteral("modelId"), model->id);
+        Q_EMIT modelChanged(model->id);
+    }
+    if (job->totalBytes() > 0)
+        t.info.totalBytes = job->totalBytes();
+    return true;
+}
+
+bool EngineWorker::startRestore(Transfer& t, QString* error)
+{
+    const auto model = m_vault->registry().model(t.info.modelId);
+    if (!model) {
+        *error = tr("The model is no longer in the vault");
+        return false;
+    }
+    RestoreJob::Request request;
+    request.modelName = model->name;
+    request.destinationDir = t.payload.value(QStringLiteral("destination")).toString();
+    // A restore resumed after a pause finds the files its first run completed: they are its own.
+    request.options.overwrite = t.payload.value(QStringLiteral("overwrite")).toBool() ||
+                                t.payload.value(QStringLiteral("started")).toBool();
+    auto* job = new RestoreJob(m_vault.get(), request, this);
+    const qint64 id = t.info.id;
+    t.job = job;
+    t.bytesDone = [job] { return job->bytesDone(); };
+    connect(job, &RestoreJob::progress, this, [this, id] {
+        if (Transfer* x = find(id))
+            x->dirty = true;
+    });
+    connect(job, &RestoreJob::finished, this, [this, id, job] {
+        onJobFinished(id, job->error().message, job->failure() == RestoreJob::Failure::Cancelled);
+    });
+    job->start();
+    if (job->totalBytes() > 0)
+        t.info.totalBytes = job->totalBytes();
+    return true;
+}
+
+bool EngineWorker::startVerify(Transfer& t, QString* error)
+{
+    const auto model = m_vault->registry().model(t.info.modelId);
+    if (!model) {
+        *error = tr("The model is no longer in the vault");
+        return false;
+    }
+    auto* job = new VerifyJob(m_vault.get(), {model->name}, this);
+    const qint64 id = t.info.id;
+    t.job = job;
+    t.bytesDone = [job] { return job->bytesDone(); };
+    connect(job, &VerifyJob::progress, this, [this, id] {
+        if (Transfer* x = find(id))
+            x->dirty = true;
+    });
+    connect(job, &VerifyJob::finished, this, [this, id, job] {
+        const Error& e = job->error();
+        if (!e.ok())
+            onJobFinished(id, e.message, e.kind == Error::Kind::Cancelled);
+        else
+            onJobFinished(id, job->report().healthy() ? QString() : verifySummary(job->report()),
+                          false);
+    });
+    job->start();
+    if (job->totalBytes() > 0)
+        t.info.totalBytes = job->totalBytes();
+    return true;
+}
+
+bool EngineWorker::startRemove(Transfer& t, QString* error)
+{
+    const auto model = m_vault->registry().model(t.info.modelId);
+    if (!model) {
+        *error = tr("The model is no longer in the vault");
+        return false;
+    }
+    auto* job = new RemoveJob(m_vault.get(), model->name, this);
+    const qint64 id = t.info.id;
+    t.job = job;
+    t.bytesDone = [] { return qint64(0); };
+    connect(job, &RemoveJob::finished, this,
+            [this, id, job] { onJobFinished(id, job->error().message, false); });
+    job->start();
+    return true;
+}
+
+void EngineWorker::onJobFinished(qint64 id, const QString& error, bool cancelled)
+{
+    Transfer* t = find(id);
+    if (!t || !t->job)
+        return;
+    t->job->deleteLater();
+    t->job = nullptr;
+    if (t->bytesDone) {
+        t->info.doneBytes = t->bytesDone();
+        t->bytesDone = {};
+    }
+    const bool succeeded = error.isEmpty() && !cancelled;
+    if (succeeded && t->info.kind != TransferInfo::Kind::Remove)
+        t->info.doneBytes = t->info.totalBytes;
+    t->info.bytesPerSecond = 0;
+    t->info.etaSeconds = -1;
+
+    if (succeeded)
+        setState(*t, TransferInfo::State::Done);
+    else if (cancelled && t->stop == Stop::Pause)
+        setState(*t, TransferInfo::State::Paused);
+    else if (cancelled)
+        setState(*t, TransferInfo::State::Cancelled);
+    else
+        setState(*t, TransferInfo::State::Failed, error);
+
+    if (t->info.modelId) {
+        if (t->info.kind == TransferInfo::Kind::Remove && succeeded)
+            Q_EMIT modelRemoved(t->info.modelId);
+        else if (t->info.kind != TransferInfo::Kind::Restore)
+            Q_EMIT modelChanged(t->info.modelId);
+    }
+    emitStats();
+    schedule();
+}
+
+void EngineWorker::setState(Transfer& t, TransferInfo::State state, const QString& error)
+{
+    t.info.state = state;
+    t.info.error = error;
+    if (t.info.isFinished())
+        t.info.finished = QDateTime::currentDateTime();
+    else
+        t.info.finished = QDateTime();
+    persist(t);
+    t.dirty = false;
+    Q_EMIT transferUpdated(t.info, false);
+    updateBusy();
+}
+
+void EngineWorker::persist(Transfer& t)
+{
+    if (!m_vault || !t.rowId)
+        return;
+    Registry& registry = m_vault->registry();
+    t.payload.insert(QStringLiteral("paused"), t.info.state == TransferInfo::State::Paused);
+    t.payload.insert(QStringLiteral("totalBytes"), t.info.totalBytes);
+    if (t.info.modelId)
+        t.payload.insert(QStringLiteral("modelId"), t.info.modelId);
+    registry.setJobPayload(t.rowId, t.payload);
+    switch (t.info.state) {
+    case TransferInfo::State::Queued:
+    case TransferInfo::State::Paused:
+        registry.setJobState(t.rowId, QStringLiteral("queued"));
+        break;
+    case TransferInfo::State::Running:
+        registry.setJobState(t.rowId, QStringLiteral("running"));
+        break;
+    case TransferInfo::State::Done:
+        registry.setJobState(t.rowId, QStringLiteral("done"));
+        break;
+    case TransferInfo::State::Failed:
+        registry.setJobState(t.rowId, QStringLiteral("failed"), t.info.error);
+        break;
+    case TransferInfo::State::Cancelled:
+        registry.setJobState(t.rowId, QStringLiteral("cancelled"));
+        break;
+    }
+}
+
+void EngineWorker::emitProgress()
+{
+    const qint64 now = nowMs();
+    bool anyRunning = false;
+    for (auto& [id, t] : m_transfers) {
+        if (!t.job || !t.bytesDone)
+            continue;
+        anyRunning = true;
+        const qint64 done = t.bytesDone();
+        t.meter.update(done, now);
+        const double rate = t.meter.bytesPerSecond();
+        const qint64 eta = t.meter.etaSeconds();
+        if (!t.dirty && done == t.info.doneBytes && eta == t.info.etaSeconds &&
+            qFuzzyCompare(rate + 1, t.info.bytesPerSecond + 1))
+            continue;
+        t.dirty = false;
+        t.info.doneBytes = done;
+        t.info.bytesPerSecond = rate;
+        t.info.etaSeconds = eta;
+        Q_EMIT transferUpdated(t.info, false);
+        if (t.info.kind == TransferInfo::Kind::Float && t.info.modelId &&
+            now - t.lastModelSignalMs >= ModelSignalIntervalMs) {
+            t.lastModelSignalMs = now;
+            Q_EMIT modelChanged(t.info.modelId);
+        }
+    }
+    if (!anyRunning)
+        m_progressTimer.stop();
+}
+
+void EngineWorker::emitStats()
+{
+    if (m_vault)
+        Q_EMIT statsChanged(m_vault->registry().stats());
+}
+
+void EngineWorker::updateBusy()
+{
+    const bool busy = runningCount() > 0;
+    if (busy == m_busy)
+        return;
+    m_busy = busy;
+    Q_EMIT busyChanged(busy);
+}
+
+void EngineWorker::pause(qint64 id)
+{
+    Transfer* t = find(id);
+    if (!t)
+        return;
+    if (t->info.state == TransferInfo::State::Queued) {
+        setState(*t, TransferInfo::State::Paused);
+    } else if (t->info.state == TransferInfo::State::Running && t->stop == Stop::None) {
+        // Stopping is asynchronous: the job's finished() makes it Paused. A removal cannot be
+        // interrupted halfway and simply runs to its end.
+        if (auto* f = qobject_cast<FloatJob*>(t->job))
+            t->stop = Stop::Pause, f->abort();
+        else if (auto* r = qobject_cast<RestoreJob*>(t->job))
+            t->stop = Stop::Pause, r->abort();
+        else if (auto* v = qobject_cast<VerifyJob*>(t->job))
+            t->stop = Stop::Pause, v->abort();
+    }
+}
+
+void EngineWorker::resume(qint64 id)
+{
+    Transfer* t = find(id);
+    if (!t || t->info.state != TransferInfo::State::Paused)
+        return;
+    setState(*t, TransferInfo::State::Queued);
+    schedule();
+}
+
+void EngineWorker::cancel(qint64 id)
+{
+    Transfer* t = find(id);
+    if (!t)
+        return;
+    if (t->info.state == TransferInfo::State::Queued ||
+        t->info.state == TransferInfo::State::Paused) {
+        setState(*t, TransferInfo::State::Cancelled);
+    } else if (t->info.state == TransferInfo::State::Running) {
+        if (auto* f = qobject_cast<FloatJob*>(t->job))
+            t->stop = Stop::Cancel, f->abort();
+        else if (auto* r = qobject_cast<RestoreJob*>(t->job))
+            t->stop = Stop::Cancel, r->abort();
+        else if (auto* v = qobject_cast<VerifyJob*>(t->job))
+            t->stop = Stop::Cancel, v->abort();
+    }
+}
+
+void EngineWorker::retry(qint64 id)
+{
+    Transfer* t = find(id);
+    if (!t || (t->info.state != TransferInfo::State::Failed &&
+               t->info.state != TransferInfo::State::Cancelled))
+        return;
+    if (!t->rowId && m_vault) {
+        // It failed before it was stored (bad input); store it now that it is asked again.
+        if (const auto row = m_vault->registry().addJob(RowKind, t->payload))
+            t->rowId = *row;
+    }
+    t->info.doneBytes = 0;
+    setState(*t, TransferInfo::State::Queued);
+    schedule();
+}
+
+void EngineWorker::pauseAll()
+{
+    for (auto& [id, t] : m_transfers)
+        pause(id);
+}
+
+void EngineWorker::resumeAll()
+{
+    for (auto& [id, t] : m_transfers)
+        if (t.info.state == TransferInfo::State::Paused)
+            setState(t, TransferInfo::State::Queued);
+    schedule();
+}
+
+void EngineWorker::clearFinished()
+{
+    for (auto it = m_transfers.begin(); it != m_transfers.end();) {
+        if (it->second.info.isFinished() && !it->second.job) {
+            const qint64 id = it->first;
+            it = m_transfers.erase(it);
+            Q_EMIT transferRemoved(id);
+        } else {
+            ++it;
+        }
+    }
+}
+
+void EngineWorker::setConcurrency(int transfersAtOnce)
+{
+    m_concurrency = qBound(1, transfersAtOnce, 16);
+    schedule();
+}
+
+void EngineWorker::setReplicationFactor(int replicas)
+{
+    if (!m_vault)
+        return;
+    if (replicas < 1 || replicas > 16 || !m_vault->setReplicationFactor(replicas))
+        Q_EMIT providerError(tr("The replication factor must be a number from 1 to 16"));
+}
+
+void EngineWorker::setChunker(const QString& spec)
+{
+    if (!m_vault)
+        return;
+    QString why;
+    const auto params = ChunkerParams::fromString(spec, &why);
+    if (!params || !params->isValid(&why) || !m_vault->setDefaultChunker(*params))
+        Q_EMIT providerError(tr("Chunker “%1” is not valid: %2").arg(spec, why));
+}
+
+} // namespace mf
+
+namespace mf {
+
+void EngineWorker::setBandwidthLimits(qint64 uploadBytesPerSecond, qint64 downloadBytesPerSecond)
+{
+    m_uploadLimit = qMax<qint64>(0, uploadBytesPerSecond);
+    m_downloadLimit = qMax<qint64>(0, downloadBytesPerSecond);
+}
+
+} // namespace mf

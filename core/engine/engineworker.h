@@ -1,0 +1,118 @@
+#pragma once
+
+#include "registry/records.h"
+#include "transferinfo.h"
+#include "util/progressmeter.h"
+
+#include <QJsonObject>
+#include <QObject>
+#include <QTimer>
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+
+namespace mf {
+
+class Vault;
+
+// The Engine's half on the engine thread: owns the Vault, runs the transfer queue (a bounded
+// number at once, in the order they were added) and the provider operations. Everything it
+// reports goes out as signals, which reach the Engine facade queued on the GUI thread.
+class EngineWorker final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(EngineWorker)
+
+public:
+    // `ids` hands out transfer ids; shared with the facade, which returns them at once.
+    explicit EngineWorker(std::atomic<qint64>* ids, QObject* parent = nullptr);
+    ~EngineWorker() override;
+
+    void open(const QString& directory);
+    // Stops running work without forgetting it (it resumes on the next open) and closes the
+    // vault, on this thread, before the thread ends.
+    void shutdown();
+
+    // payload: what to do, as persisted in the registry's jobs table (see engineworker.cpp).
+    void add(qint64 id, TransferInfo::Kind kind, const QJsonObject& payload);
+    void pause(qint64 id);
+    void resume(qint64 id);
+    void cancel(qint64 id);
+    void retry(qint64 id);
+    void pauseAll();
+    void resumeAll();
+    void clearFinished();
+    void setConcurrency(int transfersAtOnce);
+
+    void addProvider(const ProviderRecord& record, const QJsonObject& secrets);
+    void updateProvider(const ProviderRecord& record, const QJsonObject& secrets);
+    void removeProvider(qint64 id);
+    void testProvider(qint64 id);
+    void testProviderSettings(const ProviderRecord& record, const QJsonObject& secrets);
+    void setReplicationFactor(int replicas);
+    void setChunker(const QString& spec);
+    // Kept for when the transfer layer can pace its reads and writes; not applied yet.
+    void setBandwidthLimits(qint64 uploadBytesPerSecond, qint64 downloadBytesPerSecond);
+
+    Vault* vault() const { return m_vault.get(); }
+
+Q_SIGNALS:
+    void opened(const QString& error);
+    void transferUpdated(const mf::TransferInfo& info, bool added);
+    void transferRemoved(qint64 id);
+    void modelChanged(qint64 modelId);
+    void modelRemoved(qint64 modelId);
+    void providersChanged();
+    void providerError(const QString& message);
+    void providerTested(qint64 id, const QString& error, qint64 roundTripMs, qint64 usedBytes,
+                        qint64 availableBytes);
+    void statsChanged(const mf::VaultStats& stats);
+    void busyChanged(bool busy);
+
+private:
+    enum class Stop { None, Pause, Cancel, Shutdown };
+    struct Transfer
+    {
+        TransferInfo info;
+        QJsonObject payload;
+        qint64 rowId = 0; // in the registry's jobs table; 0 when it could not be stored
+        QObject* job = nullptr;
+        std::function<qint64()> bytesDone;
+        ProgressMeter meter;
+        Stop stop = Stop::None;
+        bool dirty = false;
+        qint64 lastModelSignalMs = 0;
+    };
+
+    Transfer* find(qint64 id);
+    void insert(Transfer transfer);
+    void schedule();
+    void start(Transfer& t);
+    bool startFloat(Transfer& t, QString* error);
+    bool startRestore(Transfer& t, QString* error);
+    bool startVerify(Transfer& t, QString* error);
+    bool startRemove(Transfer& t, QString* error);
+    // The job ended: `error` empty for success; `cancelled` when it stopped on request.
+    void onJobFinished(qint64 id, const QString& error, bool cancelled);
+    void setState(Transfer& t, TransferInfo::State state, const QString& error = {});
+    void persist(Transfer& t);
+    void emitProgress();
+    void emitStats();
+    void updateBusy();
+    void writeSecrets(qint64 providerId, const QJsonObject& secrets, bool rollbackOnFailure);
+    int runningCount() const;
+
+    std::atomic<qint64>* m_ids;
+    std::unique_ptr<Vault> m_vault;
+    std::map<qint64, Transfer> m_transfers; // by id: the queue order
+    int m_concurrency = 2;
+    qint64 m_uploadLimit = 0; // bytes per second, 0: none
+    qint64 m_downloadLimit = 0;
+    QTimer m_progressTimer; // throttles transferChanged
+    bool m_busy = false;
+    bool m_shuttingDown = false;
+};
+
+} // namespace mf
