@@ -107,8 +107,8 @@ QJsonObject normalizeSettings(const ProviderKind& kind, const QJsonObject& input
     for (auto it = input.begin(); it != input.end(); ++it) {
         const ProviderField* f = kind.field(it.key());
         if (!f) {
-            *error =
-                invalid(QStringLiteral("A %1 provider has no setting “%2”").arg(kind.id, it.key()));
+            *error = invalid(QStringLiteral("A provider of kind “%1” has no setting “%2”")
+                                 .arg(kind.id, it.key()));
             return {};
         }
         if (f->isSecret()) {
@@ -139,8 +139,8 @@ bool checkSecrets(const ProviderKind& kind, const QJsonObject& secrets, bool req
     for (auto it = secrets.begin(); it != secrets.end(); ++it) {
         const ProviderField* f = kind.field(it.key());
         if (!f || !f->isSecret()) {
-            *error =
-                invalid(QStringLiteral("A %1 provider has no secret “%2”").arg(kind.id, it.key()));
+            *error = invalid(QStringLiteral("A provider of kind “%1” has no secret “%2”")
+                                 .arg(kind.id, it.key()));
             return false;
         }
         if (!it.value().isString() || it.value().toString().isEmpty()) {

@@ -1,0 +1,481 @@
+// `modelfloat-cli provider ...`: add (options generated from the kind's fields), kinds, list,
+// test, update and remove. Secrets come from a hidden prompt or --secret-stdin, never argv.
+#include "command.h"
+#include "secretinput.h"
+
+#include "credentials/credentialstore.h"
+#include "providers/providerfactory.h"
+#include "providers/providerfields.h"
+#include "providers/providerprobe.h"
+#include "providers/providersetup.h"
+#include "util/units.h"
+#include "vault/vault.h"
+
+#include <QJsonArray>
+
+namespace mf::cli {
+
+namespace {
+
+const QString Syntax = QStringLiteral(
+    "provider add KIND NAME [VALUE] [--FIELD VALUE ...] [--secret-stdin] [--quota SIZE] | "
+    "update NAME [--FIELD VALUE ...] [--secret-stdin] | kinds | list | test NAME | "
+    "remove NAME [--force]");
+
+// The first words of `args` (after the command's name) that are not options, skipping the
+// values of the options known to take one: enough to find the action, the kind and the name
+// before the kind's own options are known.
+QStringList leadingWords(const QStringList& args)
+{
+    QStringList words;
+    for (qsizetype i = 1; i < args.size() && words.size() < 2; ++i) {
+        const QString& a = args.at(i);
+        if (a == QLatin1String("--vault") || a == QLatin1String("--quota")) {
+            ++i;
+            continue;
+        }
+        if (!a.startsWith(QLatin1Char('-')))
+            words << a;
+    }
+    return words;
+}
+
+QString optionText(const ProviderField& f)
+{
+    QString text = f.label + QStringLiteral(". ") + f.help;
+    if (f.isSecret())
+        text = f.label + QStringLiteral(": a secret, read from the prompt or --secret-stdin, "
+                                        "never from this option.");
+    else if (f.required)
+        text += QStringLiteral(" Required.");
+    if (!f.placeholder.isEmpty() && !f.isSecret())
+        text += QStringLiteral(" Example: %1").arg(f.placeholder);
+    return text;
+}
+
+QStringList optionNames(const ProviderField& f)
+{
+    const QString kebab = providerfields::optionName(f.key);
+    return kebab == f.key ? QStringList{f.key} : QStringList{kebab, f.key};
+}
+
+// The first required setting, which may be given as a third word: "add local NAME PATH".
+const ProviderField* positionalField(const ProviderKind& kind)
+{
+    for (const ProviderField& f : kind.fields)
+        if (f.required && !f.isSecret())
+            return &f;
+    return nullptr;
+}
+
+// What `provider list` shows as where a provider keeps its objects.
+QString whereOf(const ProviderFactory& factory, const ProviderRecord& r)
+{
+    if (const ProviderKind* kind = factory.kind(r.kind))
+        for (const ProviderField& f : kind->fields)
+            if (f.type == ProviderField::Type::Url || f.type == ProviderField::Type::Path)
+                if (r.settings.contains(f.key))
+                    return r.settings.value(f.key).toVariant().toString();
+    return {};
+}
+
+int exitCodeOf(ProviderSetup::Failure f)
+{
+    switch (f) {
+    case ProviderSetup::Failure::None:
+        return Success;
+    case ProviderSetup::Failure::Invalid:
+        return Usage;
+    case ProviderSetup::Failure::BadPath:
+        return BadInput;
+    case ProviderSetup::Failure::NameTaken:
+        return AlreadyExists;
+    case ProviderSetup::Failure::NotFound:
+        return NotFound;
+    case ProviderSetup::Failure::HoldsChunks:
+    case ProviderSetup::Failure::Failed:
+        break;
+    }
+    return Failed;
+}
+
+class ProviderCommand final : public Command
+{
+public:
+    using Command::Command;
+
+    void run(const QStringList& args) override
+    {
+        const QStringList words = leadingWords(args);
+        const QString action = words.value(0);
+        QCommandLineParser p;
+        p.addPositionalArgument(QStringLiteral("action"),
+                                QStringLiteral("add, update, kinds, list, test or remove."));
+        p.addPositionalArgument(QStringLiteral("args"),
+                                QStringLiteral("add KIND NAME [VALUE] | update NAME | test NAME | "
+                                               "remove NAME"),
+                                QStringLiteral("[ARGS...]"));
+        p.addOption({QStringLiteral("quota"),
+                     QStringLiteral("add, update: the most this provider may hold, e.g. 50G."),
+                     QStringLiteral("size")});
+        p.addOption({QStringLiteral("force"),
+                     QStringLiteral("remove: forget a provider that still holds chunks.")});
+        p.addOption({QStringLiteral("secret-stdin"),
+                     QStringLiteral("add, update: read the secrets from standard input, as "
+                                    "key=value lines, one JSON object, or the single secret's "
+                                    "value.")});
+
+        // The kind's fields become options: for `add KIND` from the kind, for `update NAME`
+        // from the provider's kind in the vault.
+        m_kind = nullptr;
+        if (action == QLatin1String("add")) {
+            m_kind = m_factory.kind(words.value(1));
+        } else if (action == QLatin1String("update") && words.size() == 2) {
+            m_ctx.vaultDir = vaultOption(args, m_ctx.vaultDir);
+            if (Vault* vault = m_ctx.openVault())
+                if (const auto r = vault->registry().providerByName(words.at(1)))
+                    m_kind = m_factory.kind(r->kind);
+        }
+        if (m_kind) {
+            for (const ProviderField& f : m_kind->fields) {
+                if (f.type == ProviderField::Type::Bool)
+                    p.addOption({optionNames(f), optionText(f)});
+                else
+                    p.addOption({optionNames(f), optionText(f), providerfields::valueHint(f)});
+            }
+        }
+        QString syntax = Syntax;
+        if (m_kind)
+            syntax += QStringLiteral("\n\n%1 (%2): %3")
+                          .arg(m_kind->displayName, m_kind->id, m_kind->description);
+        if (!parse(p, args, syntax, 1, 4))
+            return;
+
+        if (m_kind && refuseSecretOptions(p))
+            return;
+        const QStringList a = p.positionalArguments();
+        if (action == QLatin1String("kinds") && a.size() == 1)
+            return kinds();
+        if (action == QLatin1String("add") && !m_kind && a.size() >= 2) {
+            console().error(QStringLiteral("Unknown provider kind “%1”; this version knows: %2 "
+                                           "(see `modelfloat-cli provider kinds`)")
+                                .arg(a.at(1), m_factory.kinds().join(QStringLiteral(", "))));
+            return finish(Usage);
+        }
+        Vault* vault = m_ctx.openVault();
+        if (!vault)
+            return finish(Failed);
+        if (action == QLatin1String("list") && a.size() == 1)
+            return list(vault);
+        if (action == QLatin1String("add") && (a.size() == 3 || a.size() == 4))
+            return add(vault, a, p);
+        if (action == QLatin1String("update") && a.size() == 2)
+            return update(vault, a.at(1), p);
+        if (action == QLatin1String("test") && a.size() == 2)
+            return test(vault, a.at(1));
+        if (action == QLatin1String("remove") && a.size() == 2)
+            return remove(vault, a.at(1), p.isSet(QStringLiteral("force")));
+        console().error(QStringLiteral("usage: modelfloat-cli %1").arg(Syntax));
+        finish(Usage);
+    }
+
+private:
+    // --vault before the options are known (update needs the vault to know the kind).
+    static QString vaultOption(const QStringList& args, const QString& fallback)
+    {
+        for (qsizetype i = 1; i < args.size(); ++i) {
+            if (args.at(i) == QLatin1String("--vault") && i + 1 < args.size())
+                return args.at(i + 1);
+            if (args.at(i).startsWith(QLatin1String("--vault=")))
+                return args.at(i).mid(8);
+        }
+        return fallback;
+    }
+
+    // A secret typed as an option is in the process list and the shell history already: refuse
+    // it and say what to do instead. The value is never repeated.
+    bool refuseSecretOptions(const QCommandLineParser& p)
+    {
+        for (const ProviderField& f : m_kind->fields) {
+            if (!f.isSecret() || !p.isSet(optionNames(f).first()))
+                continue;
+            console().error(
+                QStringLiteral(
+                    "--%1: secrets are never taken from the command line, where other users can "
+                    "see them in the process list and your shell keeps them in its history. "
+                    "Leave the option out and type the secret at the hidden prompt, or pipe it "
+                    "in with --secret-stdin (for example from a password manager: "
+                    "`pass show s3 | modelfloat-cli provider add %2 NAME ... --secret-stdin`). "
+                    "If you typed a real secret, consider changing it.")
+                    .arg(providerfields::optionName(f.key), m_kind->id));
+            finish(Usage);
+            return true;
+        }
+        return false;
+    }
+
+    void kinds()
+    {
+        QJsonArray out;
+        for (const QString& id : m_factory.kinds()) {
+            const ProviderKind* k = m_factory.kind(id);
+            console().print(QStringLiteral("%1  %2: %3")
+                                .arg(id.leftJustified(8), k->displayName, k->description));
+            QJsonArray fields;
+            for (const ProviderField& f : k->fields) {
+                const QString usage =
+                    f.isSecret()
+                        ? QStringLiteral("(secret: prompt or --secret-stdin as %1=…)").arg(f.key)
+                    : f.type == ProviderField::Type::Bool
+                        ? QStringLiteral("--%1").arg(providerfields::optionName(f.key))
+                        : QStringLiteral("--%1 %2").arg(providerfields::optionName(f.key),
+                                                        providerfields::valueHint(f));
+                console().print(QStringLiteral("    %1 %2%3")
+                                    .arg(usage.leftJustified(40), f.label,
+                                         f.required ? QStringLiteral(" (required)") : QString()));
+                fields.append(
+                    QJsonObject{{QStringLiteral("key"), f.key},
+                                {QStringLiteral("option"), providerfields::optionName(f.key)},
+                                {QStringLiteral("label"), f.label},
+                                {QStringLiteral("type"), providerfields::valueHint(f)},
+                                {QStringLiteral("secret"), f.isSecret()},
+                                {QStringLiteral("required"), f.required},
+                                {QStringLiteral("help"), f.help}});
+            }
+            out.append(QJsonObject{{QStringLiteral("kind"), id},
+                                   {QStringLiteral("name"), k->displayName},
+                                   {QStringLiteral("description"), k->description},
+                                   {QStringLiteral("fields"), fields}});
+        }
+        console().printJson({{QStringLiteral("kinds"), out}});
+        finish(Success);
+    }
+
+    void list(Vault* vault)
+    {
+        const auto stored = vault->registry().storedBytesByProvider();
+        QJsonArray out;
+        for (const ProviderRecord& r : vault->registry().providers()) {
+            console().print(
+                QStringLiteral("%1  %2  %3  %4%5")
+                    .arg(r.name.leftJustified(16), r.kind.leftJustified(7),
+                         units::formatBytes(stored.value(r.id)).rightJustified(10),
+                         whereOf(m_factory, r),
+                         r.quotaBytes >= 0
+                             ? QStringLiteral("  (quota %1)").arg(units::formatBytes(r.quotaBytes))
+                             : QString()));
+            out.append(QJsonObject{{QStringLiteral("name"), r.name},
+                                   {QStringLiteral("kind"), r.kind},
+                                   {QStringLiteral("settings"), r.settings},
+                                   {QStringLiteral("quota_bytes"), r.quotaBytes},
+                                   {QStringLiteral("stored_bytes"), stored.value(r.id)},
+                                   {QStringLiteral("health"), r.health},
+                                   {QStringLiteral("enabled"), r.enabled}});
+        }
+        console().printJson({{QStringLiteral("providers"), out}});
+        finish(Success);
+    }
+
+    // Settings from the kind's options (strings as typed; Bool options are switches).
+    QJsonObject settingsFromOptions(const QCommandLineParser& p)
+    {
+        QJsonObject settings;
+        for (const ProviderField& f : m_kind->fields) {
+            if (f.isSecret() || !p.isSet(optionNames(f).first()))
+                continue;
+            if (f.type == ProviderField::Type::Bool)
+                settings.insert(f.key, true);
+            else
+                settings.insert(f.key, p.value(optionNames(f).first()));
+        }
+        return settings;
+    }
+
+    // The secrets for add (`required`) or update; false after finish().
+    bool readSecrets(const QCommandLineParser& p, bool required, QJsonObject* secrets)
+    {
+        QString why;
+        if (p.isSet(QStringLiteral("secret-stdin"))) {
+            if (!m_kind->hasSecrets()) {
+                console().error(QStringLiteral("A provider of kind “%1” has no secrets; leave out "
+                                               "--secret-stdin")
+                                    .arg(m_kind->id));
+                finish(Usage);
+                return false;
+            }
+            *secrets = secretinput::parse(*m_kind, secretinput::readAllStdin(), &why);
+        } else if (!m_kind->hasSecrets() || !required) {
+            return true; // update without --secret-stdin keeps the stored secrets
+        } else if (secretinput::stdinIsTerminal()) {
+            *secrets = secretinput::prompt(*m_kind, &why);
+        } else {
+            bool needed = false;
+            for (const ProviderField& f : m_kind->fields)
+                needed = needed || (f.isSecret() && f.required);
+            if (!needed)
+                return true;
+            why = QStringLiteral(
+                      "A provider of kind “%1” needs its secret, and standard input is not a "
+                      "terminal to ask on: pass --secret-stdin and write it there "
+                      "(key=value lines or one JSON object)")
+                      .arg(m_kind->id);
+        }
+        if (!why.isEmpty()) {
+            console().error(why);
+            finish(Usage);
+            return false;
+        }
+        return true;
+    }
+
+    bool quotaOption(const QCommandLineParser& p, qint64* quota)
+    {
+        if (!p.isSet(QStringLiteral("quota")))
+            return true;
+        const auto q = units::parseBytes(p.value(QStringLiteral("quota")));
+        if (!q) {
+            console().error(QStringLiteral("--quota takes a size such as 50G"));
+            finish(Usage);
+            return false;
+        }
+        *quota = *q;
+        return true;
+    }
+
+    void add(Vault* vault, const QStringList& a, const QCommandLineParser& p)
+    {
+        ProviderSpec spec;
+        spec.kind = m_kind->id;
+        spec.name = a.at(2);
+        spec.settings = settingsFromOptions(p);
+        if (a.size() == 4) {
+            const ProviderField* f = positionalField(*m_kind);
+            if (!f || spec.settings.contains(f->key)) {
+                console().error(QStringLiteral("usage: modelfloat-cli %1").arg(Syntax));
+                return finish(Usage);
+            }
+            spec.settings.insert(f->key, a.at(3));
+        }
+        if (!quotaOption(p, &spec.quotaBytes))
+            return;
+        if (vault->registry().providerByName(spec.name)) {
+            console().error(QStringLiteral("A provider named “%1” already exists").arg(spec.name));
+            return finish(AlreadyExists);
+        }
+        if (!readSecrets(p, true, &spec.secrets))
+            return;
+        runSetup(ProviderSetup::add(*vault, spec, this), [this, vault, spec](qint64 id) {
+            const auto r = vault->registry().provider(id);
+            const QString where = r ? whereOf(m_factory, *r) : QString();
+            console().print(QStringLiteral("Added provider “%1” (%2)%3")
+                                .arg(spec.name, spec.kind,
+                                     where.isEmpty() ? QString() : QStringLiteral(" at ") + where));
+            console().printJson({{QStringLiteral("ok"), true},
+                                 {QStringLiteral("name"), spec.name},
+                                 {QStringLiteral("kind"), spec.kind}});
+        });
+    }
+
+    void update(Vault* vault, const QString& name, const QCommandLineParser& p)
+    {
+        const auto record = vault->registry().providerByName(name);
+        if (!record || !m_kind) {
+            console().error(QStringLiteral("There is no provider named “%1”").arg(name));
+            return finish(NotFound);
+        }
+        ProviderSpec spec;
+        spec.name = record->name;
+        spec.settings = record->settings;
+        const QJsonObject changed = settingsFromOptions(p);
+        for (auto it = changed.begin(); it != changed.end(); ++it)
+            spec.settings.insert(it.key(), it.value());
+        spec.quotaBytes = record->quotaBytes;
+        if (!quotaOption(p, &spec.quotaBytes) || !readSecrets(p, false, &spec.secrets))
+            return;
+        runSetup(ProviderSetup::update(*vault, record->id, spec, this), [this, name](qint64) {
+            console().print(QStringLiteral("Updated provider “%1”").arg(name));
+            console().printJson({{QStringLiteral("ok"), true}, {QStringLiteral("name"), name}});
+        });
+    }
+
+    void test(Vault* vault, const QString& name)
+    {
+        const auto record = vault->registry().providerByName(name);
+        if (!record) {
+            console().error(QStringLiteral("There is no provider named “%1”").arg(name));
+            return finish(NotFound);
+        }
+        QString why;
+        Provider* provider = vault->provider(record->id, &why);
+        if (!provider) {
+            console().error(why);
+            return finish(Failed);
+        }
+        auto* probe = new ProviderProbe(provider, this);
+        connect(probe, &ProviderProbe::finished, this, [this, probe, name, vault, id = record->id] {
+            const bool ok = probe->error().ok();
+            vault->registry().setProviderHealth(id, ok ? QStringLiteral("ok")
+                                                       : QStringLiteral("error"));
+            if (!ok) {
+                console().error(
+                    QStringLiteral("Provider “%1”: %2").arg(name, probe->error().message));
+            } else {
+                console().print(QStringLiteral("Provider “%1” works: write, read back, remove in "
+                                               "%2 ms; %3 used, %4 available")
+                                    .arg(name)
+                                    .arg(probe->roundTripMs())
+                                    .arg(units::formatBytes(probe->usedBytes()),
+                                         units::formatBytes(probe->availableBytes())));
+            }
+            console().printJson({{QStringLiteral("ok"), ok},
+                                 {QStringLiteral("name"), name},
+                                 {QStringLiteral("error"), probe->error().message},
+                                 {QStringLiteral("used_bytes"), probe->usedBytes()},
+                                 {QStringLiteral("available_bytes"), probe->availableBytes()}});
+            finish(ok ? Success : Failed);
+        });
+        probe->start();
+    }
+
+    void remove(Vault* vault, const QString& name, bool force)
+    {
+        const auto record = vault->registry().providerByName(name);
+        if (!record) {
+            console().error(QStringLiteral("There is no provider named “%1”").arg(name));
+            return finish(NotFound);
+        }
+        runSetup(ProviderSetup::remove(*vault, record->id, force, this), [this, name](qint64) {
+            console().print(QStringLiteral("Removed provider “%1”").arg(name));
+            console().printJson({{QStringLiteral("ok"), true}, {QStringLiteral("name"), name}});
+        });
+    }
+
+    void runSetup(ProviderSetup* setup, std::function<void(qint64 id)> onSuccess)
+    {
+        connect(setup, &ProviderSetup::finished, this,
+                [this, setup, onSuccess = std::move(onSuccess)] {
+                    setup->deleteLater();
+                    if (!setup->warning().isEmpty())
+                        console().warning(setup->warning());
+                    if (setup->error()) {
+                        console().error(setup->error().message);
+                        return finish(exitCodeOf(setup->failure()));
+                    }
+                    onSuccess(setup->providerId());
+                    finish(Success);
+                });
+        setup->start();
+    }
+
+    ProviderFactory m_factory; // the kinds this version knows, for options and help
+    const ProviderKind* m_kind = nullptr;
+};
+
+} // namespace
+
+Command* makeProviderCommand(Context& c)
+{
+    return new ProviderCommand(c);
+}
+
+} // namespace mf::cli
