@@ -1,0 +1,243 @@
+// The model browser's item model and its proxy over a real vault registry: Qt's model tester,
+// keyset paging over 10,000 models, the search filter, and one-row updates.
+#include "modelfilterproxy.h"
+#include "modellistmodel.h"
+#include "testvault.h"
+#include "vaultreader.h"
+
+#include <QAbstractItemModelTester>
+#include <QtTest>
+
+using namespace mf;
+using namespace mf::ui;
+
+namespace {
+
+// A complete model with one file whose metadata says its format and quantization, stored on
+// `providerId`.
+qint64 addModel(Registry& r, const QString& name, const QString& format,
+                const QString& quantization, qint64 providerId)
+{
+    const auto modelId =
+        r.createModel(name, QStringLiteral("hf:org/") + name + QStringLiteral("@abc"));
+    if (!modelId)
+        return 0;
+    const auto fileId =
+        r.beginFile(*modelId, name + QStringLiteral(".") + format, 100, QStringLiteral("fixed:64"));
+    if (!fileId)
+        return 0;
+    const QString cid = QStringLiteral("chunk-") + name;
+    if (!r.appendChunks(*fileId, {FileChunk{0, 0, 100, cid}}))
+        return 0;
+    QJsonObject meta{{QStringLiteral("format"), format},
+                     {QStringLiteral("quantization"), quantization},
+                     {QStringLiteral("parameters"), 8000000000.0}};
+    if (!r.completeFile(*fileId, QByteArray(64, 'a'), meta))
+        return 0;
+    Placement p;
+    p.cid = cid;
+    p.providerId = providerId;
+    p.locator = cid;
+    p.state = PlacementState::Stored;
+    if (!r.recordPlacement(p) || !r.setModelState(*modelId, ModelRecord::State::Complete))
+        return 0;
+    return *modelId;
+}
+
+// Bare model rows, many at once in one transaction.
+bool addBareModels(Registry& r, int count)
+{
+    return r.transaction([&] {
+        for (int i = 0; i < count; ++i)
+            if (!r.createModel(QStringLiteral("bulk-%1").arg(i, 5, 10, QLatin1Char('0')), {}))
+                return false;
+        return true;
+    });
+}
+
+} // namespace
+
+class TestUiBrowser : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void modelTesterOnModelAndProxy();
+    void pagesOverTenThousandModels();
+    void filterNarrowsTheList();
+    void oneRowUpdates();
+};
+
+void TestUiBrowser::modelTesterOnModelAndProxy()
+{
+    test::TestVault tv;
+    QVERIFY(tv.ok());
+    const qint64 local = tv.providerIds().value(0);
+    QVERIFY(addModel(tv.registry(), QStringLiteral("llama"), QStringLiteral("gguf"),
+                     QStringLiteral("Q4_K_M"), local));
+    QVERIFY(addModel(tv.registry(), QStringLiteral("mistral"), QStringLiteral("safetensors"),
+                     QStringLiteral("BF16"), local));
+    QString error;
+    auto reader = VaultReader::open(tv.vault->directory(), &error);
+    QVERIFY2(reader, qPrintable(error));
+
+    ModelListModel model;
+    ModelFilterProxy proxy;
+    proxy.setSourceModel(&model);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester proxyTester(&proxy,
+                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setReader(reader.get());
+    while (model.canFetchMore({}))
+        model.fetchMore({});
+    QCOMPARE(model.rowCount(), 2);
+    proxy.sort(ModelListModel::SizeColumn, Qt::DescendingOrder);
+    proxy.setSearchText(QStringLiteral("gguf"));
+    QCOMPARE(proxy.rowCount(), 1);
+    model.refreshModel(model.modelId(0));
+    model.removeModel(model.modelId(1));
+    QCOMPARE(model.rowCount(), 1);
+    model.setSearch(QStringLiteral("mistral"));
+    while (model.canFetchMore({}))
+        model.fetchMore({});
+    model.setReader(nullptr);
+    QCOMPARE(model.rowCount(), 0);
+}
+
+void TestUiBrowser::pagesOverTenThousandModels()
+{
+    test::TestVault tv;
+    QVERIFY(tv.ok());
+    QVERIFY(addBareModels(tv.registry(), 10000));
+    QString error;
+    auto reader = VaultReader::open(tv.vault->directory(), &error);
+    QVERIFY2(reader, qPrintable(error));
+    QCOMPARE(reader->catalog().modelCount(), 10000);
+
+    ModelListModel model;
+    model.setReader(reader.get());
+    QCOMPARE(model.rowCount(), 0); // nothing is read before a view asks
+    QVERIFY(model.canFetchMore({}));
+    model.fetchMore({});
+    QCOMPARE(model.rowCount(), ModelListModel::PageSize);
+    QCOMPARE(model.index(0, ModelListModel::NameColumn).data().toString(),
+             QStringLiteral("bulk-00000"));
+    QVERIFY(model.canFetchMore({}));
+    model.fetchMore({});
+    QCOMPARE(model.rowCount(), 2 * ModelListModel::PageSize);
+    QCOMPARE(model.index(ModelListModel::PageSize, 0).data().toString(),
+             QStringLiteral("bulk-%1").arg(ModelListModel::PageSize, 5, 10, QLatin1Char('0')));
+
+    // A search reaches models that were never loaded, and pages within its results.
+    model.setSearch(QStringLiteral("bulk-0999"));
+    QCOMPARE(model.rowCount(), 0);
+    model.fetchMore({});
+    QCOMPARE(model.rowCount(), 10); // bulk-09990 .. bulk-09999
+    QVERIFY(!model.canFetchMore({}));
+    QCOMPARE(model.index(9, 0).data().toString(), QStringLiteral("bulk-09999"));
+}
+
+void TestUiBrowser::filterNarrowsTheList()
+{
+    test::TestVault tv;
+    QVERIFY(tv.ok());
+    const qint64 local = tv.providerIds().value(0);
+    for (int i = 0; i < 5; ++i) {
+        QVERIFY(addModel(tv.registry(), QStringLiteral("llama-%1").arg(i), QStringLiteral("gguf"),
+                         i % 2 ? QStringLiteral("Q8_0") : QStringLiteral("Q4_K_M"), local));
+        QVERIFY(addModel(tv.registry(), QStringLiteral("qwen-%1").arg(i),
+                         QStringLiteral("safetensors"), QStringLiteral("BF16"), local));
+    }
+    QString error;
+    auto reader = VaultReader::open(tv.vault->directory(), &error);
+    QVERIFY2(reader, qPrintable(error));
+    ModelListModel model;
+    ModelFilterProxy proxy;
+    proxy.setSourceModel(&model);
+    model.setReader(reader.get());
+    model.fetchMore({});
+    QCOMPARE(proxy.rowCount(), 10);
+
+    proxy.setSearchText(QStringLiteral("LLAMA")); // by name, any case
+    QCOMPARE(proxy.rowCount(), 5);
+    proxy.setSearchText(QStringLiteral("q4_k")); // by quantization
+    QCOMPARE(proxy.rowCount(), 3);
+    for (int r = 0; r < proxy.rowCount(); ++r)
+        QCOMPARE(proxy.index(r, ModelListModel::QuantizationColumn).data().toString(),
+                 QStringLiteral("Q4_K_M"));
+    proxy.setSearchText(QStringLiteral("safetensors")); // by format
+    QCOMPARE(proxy.rowCount(), 5);
+    proxy.setSearchText(QStringLiteral("org/qwen-3")); // by source
+    QCOMPARE(proxy.rowCount(), 1);
+    proxy.setSearchText(QStringLiteral("nothing like this"));
+    QCOMPARE(proxy.rowCount(), 0);
+    proxy.setSearchText({});
+    QCOMPARE(proxy.rowCount(), 10);
+
+    // The same filter in SQL, for the rows a view has not fetched.
+    model.setSearch(QStringLiteral("q4_k"));
+    model.fetchMore({});
+    QCOMPARE(model.rowCount(), 3);
+    model.setSearch(QStringLiteral("100%")); // LIKE wildcards in the text are literal
+    model.fetchMore({});
+    QCOMPARE(model.rowCount(), 0);
+
+    // Sorting by a byte column sorts by value, not by text.
+    model.setSearch({});
+    model.fetchMore({});
+    proxy.sort(ModelListModel::NameColumn, Qt::DescendingOrder);
+    QCOMPARE(proxy.index(0, 0).data().toString(), QStringLiteral("qwen-4"));
+}
+
+void TestUiBrowser::oneRowUpdates()
+{
+    test::TestVault tv(1); // wants 2 replicas
+    QVERIFY(tv.ok());
+    const qint64 local = tv.providerIds().value(0);
+    const qint64 first = addModel(tv.registry(), QStringLiteral("first"), QStringLiteral("gguf"),
+                                  QStringLiteral("Q4_0"), local);
+    QVERIFY(first);
+    QString error;
+    auto reader = VaultReader::open(tv.vault->directory(), &error);
+    QVERIFY2(reader, qPrintable(error));
+    ModelListModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setReader(reader.get());
+    model.fetchMore({});
+    QCOMPARE(model.rowCount(), 1);
+    QVERIFY(!model.canFetchMore({}));
+    QCOMPARE(
+        model.index(0, ModelListModel::ReplicasColumn).data(ModelListModel::HealthRole).toString(),
+        QStringLiteral("under-replicated")); // 1 replica, the vault wants 2
+    QCOMPARE(model.index(0, ModelListModel::ProvidersColumn).data().toString(),
+             QStringLiteral("local"));
+
+    // Another connection (the engine's) adds a model: one insert, no reset.
+    QSignalSpy resets(&model, &QAbstractItemModel::modelReset);
+    QSignalSpy inserts(&model, &QAbstractItemModel::rowsInserted);
+    QSignalSpy changes(&model, &QAbstractItemModel::dataChanged);
+    const qint64 second = addModel(tv.registry(), QStringLiteral("second"), QStringLiteral("gguf"),
+                                   QStringLiteral("Q8_0"), local);
+    model.refreshModel(second);
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(inserts.size(), 1);
+    QCOMPARE(model.rowOf(second), 1);
+
+    // A change in health re-reads that row only.
+    QVERIFY(tv.registry().setPlacementState(QStringLiteral("chunk-first"), local,
+                                            PlacementState::Corrupt));
+    model.refreshModel(first);
+    QCOMPARE(changes.size(), 1);
+    QCOMPARE(changes.at(0).at(0).toModelIndex().row(), 0);
+    QCOMPARE(model.index(0, 0).data(ModelListModel::HealthRole).toString(),
+             QStringLiteral("damaged"));
+
+    QVERIFY(tv.registry().removeModel(first));
+    model.removeModel(first);
+    QCOMPARE(model.rowCount(), 1);
+    QCOMPARE(model.modelId(0), second);
+    QCOMPARE(resets.size(), 0);
+}
+
+QTEST_GUILESS_MAIN(TestUiBrowser)
+#include "tst_ui_browser.moc"

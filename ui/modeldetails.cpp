@@ -1,0 +1,202 @@
+#include "modeldetails.h"
+
+#include "chunkmapwidget.h"
+#include "util/units.h"
+#include "vaultreader.h"
+
+#include <QFormLayout>
+#include <QHeaderView>
+#include <QJsonArray>
+#include <QLabel>
+#include <QLocale>
+#include <QScrollArea>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+
+namespace mf::ui {
+
+namespace {
+
+const QString Unknown = QStringLiteral("—");
+
+QString metadataText(const QJsonValue& v)
+{
+    if (v.isUndefined() || v.isNull())
+        return Unknown;
+    if (v.isBool())
+        return v.toBool() ? QObject::tr("yes") : QObject::tr("no");
+    if (v.isDouble())
+        return QLocale().toString(qint64(v.toDouble()));
+    if (v.isArray()) {
+        QStringList items;
+        for (const QJsonValue& item : v.toArray())
+            items.append(item.toString());
+        return items.join(QLatin1String(", "));
+    }
+    const QString s = v.toString();
+    return s.isEmpty() ? Unknown : s;
+}
+
+} // namespace
+
+ModelDetails::ModelDetails(QWidget* parent)
+    : QWidget(parent)
+{
+    setAccessibleName(tr("Model details"));
+    auto* outer = new QVBoxLayout(this);
+    outer->setContentsMargins(0, 0, 0, 0);
+
+    m_placeholder = new QLabel(tr("Select a model to see its files and chunk map."), this);
+    m_placeholder->setAlignment(Qt::AlignCenter);
+    m_placeholder->setWordWrap(true);
+    m_placeholder->setForegroundRole(QPalette::PlaceholderText);
+    outer->addWidget(m_placeholder);
+
+    auto* scroll = new QScrollArea(this);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    m_content = new QWidget(scroll);
+    auto* layout = new QVBoxLayout(m_content);
+    m_title = new QLabel(m_content);
+    QFont titleFont = m_title->font();
+    titleFont.setPointSizeF(titleFont.pointSizeF() * 1.3);
+    titleFont.setBold(true);
+    m_title->setFont(titleFont);
+    m_title->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    layout->addWidget(m_title);
+    m_summary = new QLabel(m_content);
+    m_summary->setWordWrap(true);
+    m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    layout->addWidget(m_summary);
+
+    m_metadataBox = new QWidget(m_content);
+    m_metadata = new QFormLayout(m_metadataBox);
+    m_metadata->setContentsMargins(0, 4, 0, 4);
+    layout->addWidget(m_metadataBox);
+
+    auto* mapLabel = new QLabel(tr("<b>Chunk map</b>"), m_content);
+    layout->addWidget(mapLabel);
+    m_chunkMap = new ChunkMapWidget(m_content);
+    layout->addWidget(m_chunkMap);
+
+    auto* filesLabel = new QLabel(tr("<b>Files</b>"), m_content);
+    layout->addWidget(filesLabel);
+    m_files = new QTreeWidget(m_content);
+    m_files->setAccessibleName(tr("Files of the model"));
+    m_files->setRootIsDecorated(false);
+    m_files->setHeaderLabels({tr("File"), tr("Size"), tr("SHA-256")});
+    m_files->header()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
+    m_files->header()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
+    m_files->setMinimumHeight(90);
+    m_files->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::MinimumExpanding);
+    layout->addWidget(m_files, 1);
+    scroll->setWidget(m_content);
+    outer->addWidget(scroll, 1);
+    scroll->hide();
+    m_scroll = scroll;
+}
+
+void ModelDetails::setReader(VaultReader* reader)
+{
+    m_reader = reader;
+    showModel(0);
+}
+
+void ModelDetails::clearMetadata()
+{
+    while (m_metadata->rowCount() > 0)
+        m_metadata->removeRow(0);
+}
+
+void ModelDetails::showModel(qint64 modelId, int selectedCount)
+{
+    m_modelId = modelId;
+    m_selectedCount = selectedCount;
+    refresh();
+}
+
+void ModelDetails::refresh()
+{
+    const auto row = m_reader && m_modelId ? m_reader->row(m_modelId) : std::nullopt;
+    if (!row) {
+        m_modelId = 0;
+        m_scroll->hide();
+        m_placeholder->show();
+        m_chunkMap->setData({});
+        m_files->clear();
+        return;
+    }
+    m_placeholder->hide();
+    m_scroll->show();
+
+    const ModelSummary& s = row->summary;
+    m_title->setText(s.model.name);
+    QString summary =
+        tr("%1 in %n file(s), %2 unique after deduplication, %3 floating on %4. Health: %5 "
+           "(worst chunk has %6 of %7 replicas).",
+           nullptr, s.files)
+            .arg(units::formatBytes(s.bytes), units::formatBytes(s.uniqueBytes),
+                 units::formatBytes(row->storedBytes),
+                 row->providers.isEmpty() ? tr("no provider yet")
+                                          : row->providers.join(QLatin1String(", ")),
+                 row->health)
+            .arg(s.minReplicas)
+            .arg(row->wantedReplicas);
+    if (!s.model.source.isEmpty())
+        summary += QLatin1Char(' ') + tr("Source: %1.").arg(s.model.source);
+    if (m_selectedCount > 1)
+        summary +=
+            QLatin1Char(' ') +
+            tr("(%1 models are selected; actions apply to all of them.)").arg(m_selectedCount);
+    m_summary->setText(summary);
+
+    clearMetadata();
+    const QList<FileRecord> files = m_reader->registry().files(m_modelId);
+    // The format metadata of the largest file that has any (the weights).
+    QJsonObject meta;
+    qint64 largest = -1;
+    for (const FileRecord& f : files)
+        if (!f.metadata.isEmpty() && f.size > largest) {
+            largest = f.size;
+            meta = f.metadata;
+        }
+    const QList<QPair<QString, QString>> keys = {
+        {QStringLiteral("format"), tr("Format")},
+        {QStringLiteral("architecture"), tr("Architecture")},
+        {QStringLiteral("name"), tr("Name in file")},
+        {QStringLiteral("parameters"), tr("Parameters")},
+        {QStringLiteral("quantization"), tr("Quantization")},
+        {QStringLiteral("contextLength"), tr("Context length")},
+        {QStringLiteral("hasChatTemplate"), tr("Chat template")},
+        {QStringLiteral("tensorCount"), tr("Tensors")},
+        {QStringLiteral("dtypes"), tr("Data types")},
+    };
+    if (meta.isEmpty()) {
+        m_metadata->addRow(tr("Format:"), new QLabel(tr("not recognised — stored as plain "
+                                                        "files"),
+                                                     m_metadataBox));
+    } else {
+        for (const auto& [key, label] : keys) {
+            auto* value = new QLabel(metadataText(meta.value(key)), m_metadataBox);
+            value->setTextInteractionFlags(Qt::TextSelectableByMouse);
+            m_metadata->addRow(label + QLatin1Char(':'), value);
+        }
+    }
+
+    m_files->clear();
+    for (const FileRecord& f : files) {
+        auto* item = new QTreeWidgetItem(m_files);
+        item->setText(0, f.path);
+        item->setText(1, units::formatBytes(f.size));
+        item->setTextAlignment(1, Qt::AlignRight | Qt::AlignVCenter);
+        item->setText(2, f.sha256.isEmpty() ? tr("(not complete)") : QString::fromLatin1(f.sha256));
+        item->setToolTip(2, item->text(2));
+        QFont mono = item->font(2);
+        mono.setFamily(QStringLiteral("monospace"));
+        mono.setStyleHint(QFont::Monospace);
+        item->setFont(2, mono);
+    }
+    m_chunkMap->setData(ChunkMapData::load(*m_reader, m_modelId));
+}
+
+} // namespace mf::ui

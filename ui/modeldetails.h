@@ -1,0 +1,51 @@
+#pragma once
+
+#include <QWidget>
+
+class QLabel;
+class QFormLayout;
+class QTreeWidget;
+
+namespace mf::ui {
+
+class ChunkMapWidget;
+class VaultReader;
+
+// The details pane of the browser: the selected model's summary, its files with sizes and
+// SHA-256, the format metadata the floater found, and the chunk map.
+class ModelDetails final : public QWidget
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ModelDetails)
+
+public:
+    explicit ModelDetails(QWidget* parent = nullptr);
+
+    void setReader(VaultReader* reader);
+    // Shows `modelId` (0: nothing); `selectedCount` > 1 says that more are selected.
+    void showModel(qint64 modelId, int selectedCount = 1);
+    qint64 modelId() const { return m_modelId; }
+    // Reads the shown model again (it changed).
+    void refresh();
+
+    ChunkMapWidget* chunkMap() const { return m_chunkMap; }
+    QTreeWidget* fileList() const { return m_files; }
+
+private:
+    void clearMetadata();
+
+    VaultReader* m_reader = nullptr;
+    qint64 m_modelId = 0;
+    int m_selectedCount = 0;
+    QLabel* m_title = nullptr;
+    QLabel* m_summary = nullptr;
+    QWidget* m_metadataBox = nullptr;
+    QFormLayout* m_metadata = nullptr;
+    QTreeWidget* m_files = nullptr;
+    ChunkMapWidget* m_chunkMap = nullptr;
+    QWidget* m_content = nullptr;
+    QWidget* m_scroll = nullptr;
+    QLabel* m_placeholder = nullptr;
+};
+
+} // namespace mf::ui

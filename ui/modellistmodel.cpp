@@ -1,0 +1,310 @@
+#include "modellistmodel.h"
+
+#include "util/units.h"
+
+#include <QLocale>
+
+#include <algorithm>
+
+namespace mf::ui {
+
+namespace {
+
+const QString Unknown = QStringLiteral("—");
+
+// "8.0B", "135M": parameter counts as model cards write them.
+QString formatParameters(qint64 n)
+{
+    if (n < 0)
+        return Unknown;
+    if (n >= 1000000000LL)
+        return QString::number(double(n) / 1e9, 'f', n >= 10000000000LL ? 0 : 1) + QLatin1Char('B');
+    if (n >= 1000000LL)
+        return QString::number(double(n) / 1e6, 'f', 0) + QLatin1Char('M');
+    if (n >= 1000LL)
+        return QString::number(double(n) / 1e3, 'f', 0) + QLatin1Char('K');
+    return QString::number(n);
+}
+
+QString orUnknown(const QString& s)
+{
+    return s.isEmpty() ? Unknown : s;
+}
+
+} // namespace
+
+ModelListModel::ModelListModel(QObject* parent)
+    : QAbstractTableModel(parent)
+{}
+
+ModelListModel::~ModelListModel() = default;
+
+void ModelListModel::setReader(VaultReader* reader)
+{
+    m_reader = reader;
+    reset();
+}
+
+void ModelListModel::setSearch(const QString& text)
+{
+    const QString trimmed = text.trimmed();
+    if (trimmed == m_search)
+        return;
+    m_search = trimmed;
+    reset();
+}
+
+void ModelListModel::reset()
+{
+    // Nothing is fetched while the reset is being announced: a listener that asks for more rows
+    // from its modelReset slot would otherwise get rows inserted inside the reset. Views ask
+    // again once they lay out.
+    m_resetting = true;
+    beginResetModel();
+    m_rows.clear();
+    m_lastId = 0;
+    m_exhausted = m_reader == nullptr;
+    endResetModel();
+    m_resetting = false;
+}
+
+bool ModelListModel::canFetchMore(const QModelIndex& parent) const
+{
+    return !parent.isValid() && !m_exhausted && !m_resetting;
+}
+
+void ModelListModel::fetchMore(const QModelIndex& parent)
+{
+    if (parent.isValid() || m_exhausted || m_resetting || !m_reader)
+        return;
+    const QList<ModelRecord> page = m_reader->catalog().modelPage(m_lastId, PageSize, m_search);
+    if (page.size() < PageSize)
+        m_exhausted = true;
+    if (page.isEmpty())
+        return;
+    QList<ModelRow> rows;
+    rows.reserve(page.size());
+    for (const ModelRecord& m : page)
+        rows.append(m_reader->row(m));
+    const int first = int(m_rows.size());
+    beginInsertRows({}, first, first + int(rows.size()) - 1);
+    m_rows.append(rows);
+    m_lastId = page.last().id;
+    endInsertRows();
+}
+
+int ModelListModel::rowOf(qint64 modelId) const
+{
+    const auto it =
+        std::lower_bound(m_rows.cbegin(), m_rows.cend(), modelId,
+                         [](const ModelRow& r, qint64 id) { return r.summary.model.id < id; });
+    if (it == m_rows.cend() || it->summary.model.id != modelId)
+        return -1;
+    return int(it - m_rows.cbegin());
+}
+
+void ModelListModel::refreshModel(qint64 modelId)
+{
+    if (!m_reader)
+        return;
+    const int existing = rowOf(modelId);
+    const bool matches = m_reader->catalog().modelMatches(modelId, m_search);
+    if (existing >= 0) {
+        if (!matches) {
+            removeModel(modelId);
+            return;
+        }
+        auto fresh = m_reader->row(modelId);
+        if (!fresh) {
+            removeModel(modelId);
+            return;
+        }
+        m_rows[existing] = *fresh;
+        Q_EMIT dataChanged(index(existing, 0), index(existing, ColumnCount - 1));
+        return;
+    }
+    // Not loaded: a model beyond the pages fetched so far arrives with them; one inside them
+    // (or any, once everything is loaded) is inserted in id order.
+    if (!matches || (!m_exhausted && modelId > m_lastId))
+        return;
+    auto fresh = m_reader->row(modelId);
+    if (!fresh)
+        return;
+    const auto at =
+        std::lower_bound(m_rows.cbegin(), m_rows.cend(), modelId,
+                         [](const ModelRow& r, qint64 id) { return r.summary.model.id < id; });
+    const int position = int(at - m_rows.cbegin());
+    beginInsertRows({}, position, position);
+    m_rows.insert(position, *fresh);
+    m_lastId = qMax(m_lastId, modelId);
+    endInsertRows();
+}
+
+void ModelListModel::removeModel(qint64 modelId)
+{
+    const int row = rowOf(modelId);
+    if (row < 0)
+        return;
+    beginRemoveRows({}, row, row);
+    m_rows.removeAt(row);
+    endRemoveRows();
+}
+
+void ModelListModel::refreshAll()
+{
+    if (!m_reader || m_rows.isEmpty())
+        return;
+    m_reader->refreshProviders();
+    for (ModelRow& r : m_rows) {
+        if (auto fresh = m_reader->row(r.summary.model.id))
+            r = *fresh;
+    }
+    Q_EMIT dataChanged(index(0, 0), index(int(m_rows.size()) - 1, ColumnCount - 1));
+}
+
+qint64 ModelListModel::modelId(int row) const
+{
+    return row >= 0 && row < m_rows.size() ? m_rows.at(row).summary.model.id : 0;
+}
+
+const ModelRow* ModelListModel::rowData(int row) const
+{
+    return row >= 0 && row < m_rows.size() ? &m_rows.at(row) : nullptr;
+}
+
+int ModelListModel::rowCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+
+int ModelListModel::columnCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant ModelListModel::display(const ModelRow& r, int column) const
+{
+    const ModelSummary& s = r.summary;
+    switch (column) {
+    case NameColumn:
+        return s.model.name;
+    case FormatColumn:
+        return r.format.isEmpty() ? Unknown : r.format.toUpper();
+    case QuantizationColumn:
+        return orUnknown(r.quantization);
+    case ParametersColumn:
+        return formatParameters(r.parameters);
+    case SizeColumn:
+        return units::formatBytes(s.bytes);
+    case FloatingColumn:
+        return units::formatBytes(r.storedBytes);
+    case ReplicasColumn:
+        if (r.health == QLatin1String("healthy"))
+            return tr("%1× healthy").arg(s.minReplicas);
+        return tr("%1× of %2, %3").arg(s.minReplicas).arg(r.wantedReplicas).arg(r.health);
+    case ProvidersColumn:
+        return r.providers.isEmpty() ? Unknown : r.providers.join(QLatin1String(", "));
+    case SourceColumn:
+        return s.model.source.isEmpty() ? tr("local files") : s.model.source;
+    case AddedColumn:
+        return QLocale().toString(s.model.created.toLocalTime(), QLocale::ShortFormat);
+    }
+    return {};
+}
+
+QVariant ModelListModel::sortValue(const ModelRow& r, int column) const
+{
+    const ModelSummary& s = r.summary;
+    switch (column) {
+    case ParametersColumn:
+        return r.parameters;
+    case SizeColumn:
+        return s.bytes;
+    case FloatingColumn:
+        return r.storedBytes;
+    case ReplicasColumn:
+        return s.minReplicas;
+    case AddedColumn:
+        return s.model.created.toSecsSinceEpoch();
+    case NameColumn:
+    case FormatColumn:
+    case QuantizationColumn:
+    case ProvidersColumn:
+    case SourceColumn:
+        return display(r, column).toString().toLower();
+    }
+    return {};
+}
+
+QVariant ModelListModel::data(const QModelIndex& index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const ModelRow& r = m_rows.at(index.row());
+    switch (role) {
+    case Qt::DisplayRole:
+        return display(r, index.column());
+    case Qt::ToolTipRole:
+        if (index.column() == ReplicasColumn)
+            return tr("%1 unique chunks; %2 under-replicated, %3 without any good copy. "
+                      "The vault wants %4 replicas.")
+                .arg(r.summary.uniqueChunks)
+                .arg(r.summary.underReplicated)
+                .arg(r.summary.lost)
+                .arg(r.wantedReplicas);
+        if (index.column() == FloatingColumn)
+            return tr("%1 unique after deduplication, %2 stored with replicas")
+                .arg(units::formatBytes(r.summary.uniqueBytes), units::formatBytes(r.storedBytes));
+        return display(r, index.column());
+    case Qt::TextAlignmentRole:
+        switch (index.column()) {
+        case ParametersColumn:
+        case SizeColumn:
+        case FloatingColumn:
+            return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
+        default:
+            return QVariant::fromValue(Qt::AlignLeft | Qt::AlignVCenter);
+        }
+    case ModelIdRole:
+        return r.summary.model.id;
+    case SortRole:
+        return sortValue(r, index.column());
+    case SearchTextRole:
+        return QStringList{r.summary.model.name, r.summary.model.source, r.format, r.quantization}
+            .join(QLatin1Char('\n'));
+    case HealthRole:
+        return r.health;
+    }
+    return {};
+}
+
+QVariant ModelListModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return QAbstractTableModel::headerData(section, orientation, role);
+    switch (section) {
+    case NameColumn:
+        return tr("Name");
+    case FormatColumn:
+        return tr("Format");
+    case QuantizationColumn:
+        return tr("Quantization");
+    case ParametersColumn:
+        return tr("Parameters");
+    case SizeColumn:
+        return tr("Size on disk");
+    case FloatingColumn:
+        return tr("Floating");
+    case ReplicasColumn:
+        return tr("Replicas");
+    case ProvidersColumn:
+        return tr("Providers");
+    case SourceColumn:
+        return tr("Source");
+    case AddedColumn:
+        return tr("Added");
+    }
+    return {};
+}
+
+} // namespace mf::ui

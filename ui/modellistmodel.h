@@ -1,0 +1,80 @@
+#pragma once
+
+#include "vaultreader.h"
+
+#include <QAbstractTableModel>
+
+namespace mf::ui {
+
+// The browser's item model: the vault's models as a table, read a page at a time
+// (canFetchMore/fetchMore, keyset paging in SQL) so 10,000 models cost what the visible ones
+// cost. A change re-reads one row (refreshModel) and a removal removes one; nothing reloads
+// the whole table except a new search or a new vault. Rows are kept in model id order.
+class ModelListModel final : public QAbstractTableModel
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ModelListModel)
+
+public:
+    enum Column {
+        NameColumn,
+        FormatColumn,
+        QuantizationColumn,
+        ParametersColumn,
+        SizeColumn,     // logical bytes (what the files take on a disk)
+        FloatingColumn, // bytes stored on providers, replicas included
+        ReplicasColumn, // replicas of the worst-off chunk, and health
+        ProvidersColumn,
+        SourceColumn,
+        AddedColumn,
+        ColumnCount
+    };
+    enum Role {
+        ModelIdRole = Qt::UserRole + 1,
+        SortRole,       // the raw value (bytes, counts, time) for sorting
+        SearchTextRole, // name, source, format and quantization, for the filter
+        HealthRole,     // "healthy", "under-replicated", "damaged", "incomplete"
+    };
+    static constexpr int PageSize = 100;
+
+    explicit ModelListModel(QObject* parent = nullptr);
+    ~ModelListModel() override;
+
+    // The vault to show (nullptr: none). Not owned; must outlive this model or be reset.
+    void setReader(VaultReader* reader);
+    // Keeps only models matching `text` (see CatalogQueries::modelPage); empty: all.
+    void setSearch(const QString& text);
+    QString search() const { return m_search; }
+
+    // A model was added or changed: re-read its row (or add it where it belongs).
+    void refreshModel(qint64 modelId);
+    void removeModel(qint64 modelId);
+    // Every loaded row again (after a provider was renamed or the replication factor changed).
+    void refreshAll();
+
+    qint64 modelId(int row) const;
+    int rowOf(qint64 modelId) const; // -1 when not loaded
+    const ModelRow* rowData(int row) const;
+
+    int rowCount(const QModelIndex& parent = {}) const override;
+    int columnCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation,
+                        int role = Qt::DisplayRole) const override;
+    bool canFetchMore(const QModelIndex& parent) const override;
+    void fetchMore(const QModelIndex& parent) override;
+
+private:
+    QVariant display(const ModelRow& row, int column) const;
+    QVariant sortValue(const ModelRow& row, int column) const;
+    void reset();
+
+    VaultReader* m_reader = nullptr;
+    QString m_search;
+    QList<ModelRow> m_rows; // by model id
+    qint64 m_lastId = 0;    // keyset: the highest id fetched so far
+    bool m_exhausted = true;
+    bool m_resetting = false;
+};
+
+} // namespace mf::ui
