@@ -131,6 +131,7 @@ void EngineWorker::open(const QString& directory)
             t.info.title = payload.value(QStringLiteral("title")).toString();
             t.info.modelId = payload.value(QStringLiteral("modelId")).toInteger();
             t.info.totalBytes = payload.value(QStringLiteral("totalBytes")).toInteger();
+            t.info.sentBytes = payload.value(QStringLiteral("sentBytes")).toInteger();
             t.info.created = QDateTime::fromMSecsSinceEpoch(
                 payload.value(QStringLiteral("created")).toInteger());
             t.payload = payload;
@@ -340,6 +341,10 @@ bool EngineWorker::startFloat(Transfer& t, QString* error)
             x->dirty = true;
     });
     connect(job, &FloatJob::finished, this, [this, id, job] {
+        if (Transfer* x = find(id)) {
+            x->info.sentBytes += job->totals().bytesSent;
+            x->payload.insert(QStringLiteral("sentBytes"), x->info.sentBytes);
+        }
         onJobFinished(id, job->error().message, job->failure() == FloatJob::Failure::Cancelled);
     });
     job->start();

@@ -22,6 +22,7 @@ struct TransferInfo
     double bytesPerSecond = 0; // smoothed
     qint64 etaSeconds = -1;    // -1 unknown
     QString error;             // readable, for Failed
+    qint64 sentBytes = 0;      // float: bytes sent to providers (all replicas), over all runs
     QDateTime created, finished;
 
     // Finished one way or another: nothing more will happen unless it is retried.

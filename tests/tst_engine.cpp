@@ -1,0 +1,402 @@
+// The Engine as the GUI uses it, headless: every call from this (the "GUI") thread, every
+// result by queued signal, the vault and jobs on the engine's own thread.
+#include "engine/engine.h"
+#include "testsupport.h"
+#include "testvault.h"
+
+#include <QFileInfo>
+#include <QSignalSpy>
+#include <QtTest>
+
+using namespace mf;
+using namespace mf::test;
+
+namespace {
+
+using State = TransferInfo::State;
+
+// Records every TransferInfo the engine reports, by id.
+class TransferLog : public QObject
+{
+public:
+    explicit TransferLog(Engine* engine)
+    {
+        connect(engine, &Engine::transferAdded, this,
+                [this](const TransferInfo& i) { last.insert(i.id, i), history.append(i); });
+        connect(engine, &Engine::transferChanged, this,
+                [this](const TransferInfo& i) { last.insert(i.id, i), history.append(i); });
+    }
+    // Waits until transfer `id` is in `state`.
+    bool waitFor(qint64 id, State state, int timeoutMs = JobTimeoutMs)
+    {
+        return QTest::qWaitFor([&] { return last.contains(id) && last[id].state == state; },
+                               timeoutMs);
+    }
+    TransferInfo operator[](qint64 id) const { return last.value(id); }
+
+    QHash<qint64, TransferInfo> last;
+    QList<TransferInfo> history;
+};
+
+bool openEngine(Engine& engine, const QString& dir)
+{
+    QSignalSpy opened(&engine, &Engine::opened);
+    engine.open(dir);
+    if (!opened.wait(JobTimeoutMs))
+        return false;
+    const QString error = opened.first().first().toString();
+    if (!error.isEmpty())
+        qWarning("open: %s", qPrintable(error));
+    return error.isEmpty();
+}
+
+} // namespace
+
+class TestEngine : public QObject
+{
+    Q_OBJECT
+
+private:
+    // A vault with two local providers and small chunks, closed again so the Engine opens it.
+    QString prepareVault(TestVault& tv)
+    {
+        tv.vault->setDefaultChunker(SmallChunks);
+        const QString dir = tv.vault->directory();
+        tv.vault.reset();
+        return dir;
+    }
+
+private Q_SLOTS:
+    void floatRestoreVerifyRemove()
+    {
+        TestVault tv(1);
+        QVERIFY(tv.ok());
+        const QString dir = prepareVault(tv);
+        const QString source = tv.path(QStringLiteral("in/model.bin"));
+        QDir().mkpath(QFileInfo(source).path());
+        QVERIFY(writePseudoRandomFile(source, 3 * MiB + 123, 1));
+
+        Engine engine;
+        TransferLog log(&engine);
+        QSignalSpy modelChanged(&engine, &Engine::modelChanged);
+        QSignalSpy modelRemoved(&engine, &Engine::modelRemoved);
+        QSignalSpy stats(&engine, &Engine::statsChanged);
+        QSignalSpy busy(&engine, &Engine::busyChanged);
+        QVERIFY(openEngine(engine, dir));
+
+        FloatRequest request;
+        request.paths = {QFileInfo(source).path()};
+        request.modelName = QStringLiteral("Tiny");
+        const qint64 floatId = engine.floatFiles(request);
+        QVERIFY(log.waitFor(floatId, State::Done));
+        QCOMPARE(log[floatId].kind, TransferInfo::Kind::Float);
+        QCOMPARE(log[floatId].doneBytes, 3 * MiB + 123);
+        QCOMPARE(log[floatId].totalBytes, 3 * MiB + 123);
+        QVERIFY(log[floatId].title.contains(QStringLiteral("Tiny")));
+        QVERIFY(log[floatId].finished.isValid());
+        const qint64 modelId = log[floatId].modelId;
+        QVERIFY(modelId > 0);
+        QVERIFY(modelChanged.contains(QVariantList{modelId}));
+        QVERIFY(QTest::qWaitFor([&] {
+            return !stats.isEmpty() && stats.last().first().value<VaultStats>().models == 1;
+        }));
+        QCOMPARE(stats.last().first().value<VaultStats>().logicalBytes, 3 * MiB + 123);
+        QVERIFY(busy.contains(QVariantList{true}));
+        QVERIFY(QTest::qWaitFor([&] { return !engine.isBusy(); }));
+        QCOMPARE(engine.transfers().size(), 1);
+
+        // Restore into a folder and compare with an independent hash.
+        const QString out = tv.path(QStringLiteral("out"));
+        const qint64 restoreId = engine.restoreModel(modelId, out);
+        QVERIFY(log.waitFor(restoreId, State::Done));
+        QCOMPARE(opensslSha256Hex(out + QStringLiteral("/model.bin")), opensslSha256Hex(source));
+
+        // Restoring over it again fails, readably, and changes nothing.
+        const qint64 again = engine.restoreModel(modelId, out);
+        QVERIFY(log.waitFor(again, State::Failed));
+        QVERIFY2(log[again].error.contains(QStringLiteral("exist")), qPrintable(log[again].error));
+
+        const qint64 verifyId = engine.verifyModel(modelId);
+        QVERIFY(log.waitFor(verifyId, State::Done));
+        QVERIFY(log[verifyId].error.isEmpty());
+
+        // A damaged replica: verify reports it as a readable failure.
+        {
+            auto v = Vault::open(dir, nullptr);
+            QVERIFY(v);
+            const auto files = v->registry().files(modelId);
+            const auto chunks = v->registry().fileChunks(files.first().id);
+            const auto placements = v->registry().placements(chunks.first().cid);
+            const auto provider = v->registry().provider(placements.first().providerId);
+            const QString object = LocalProvider::objectPath(
+                provider->settings.value(QStringLiteral("path")).toString(), chunks.first().cid);
+            QVERIFY(QFile::remove(object));
+        }
+        const qint64 verify2 = engine.verifyModel(modelId);
+        QVERIFY(log.waitFor(verify2, State::Failed));
+        QVERIFY2(log[verify2].error.contains(QStringLiteral("missing")),
+                 qPrintable(log[verify2].error));
+
+        const qint64 removeId = engine.removeModel(modelId);
+        QVERIFY(log.waitFor(removeId, State::Done));
+        QVERIFY(QTest::qWaitFor([&] { return modelRemoved.contains(QVariantList{modelId}); }));
+        QVERIFY(
+            QTest::qWaitFor([&] { return stats.last().first().value<VaultStats>().models == 0; }));
+
+        // clearFinished forgets the history.
+        QSignalSpy removed(&engine, &Engine::transferRemoved);
+        engine.clearFinished();
+        QVERIFY(QTest::qWaitFor([&] { return engine.transfers().isEmpty(); }));
+        QCOMPARE(removed.size(), 6);
+    }
+
+    void badInputFailsAtOnceAndRetryWorks()
+    {
+        TestVault tv;
+        QVERIFY(tv.ok());
+        const QString dir = prepareVault(tv);
+        Engine engine;
+        TransferLog log(&engine);
+        QVERIFY(openEngine(engine, dir));
+
+        const QString source = tv.path(QStringLiteral("later.bin"));
+        FloatRequest request;
+        request.paths = {source};
+        request.modelName = QStringLiteral("Later");
+        const qint64 id = engine.floatFiles(request);
+        QVERIFY(log.waitFor(id, State::Failed));
+        QVERIFY2(log[id].error.contains(QStringLiteral("later.bin")), qPrintable(log[id].error));
+
+        QVERIFY(writePseudoRandomFile(source, MiB, 2));
+        engine.retry(id);
+        QVERIFY(log.waitFor(id, State::Done));
+        QVERIFY(log[id].error.isEmpty());
+
+        // No name: refused with a reason.
+        request.modelName = QStringLiteral("  ");
+        const qint64 unnamed = engine.floatFiles(request);
+        QVERIFY(log.waitFor(unnamed, State::Failed));
+        QVERIFY(log[unnamed].error.contains(QStringLiteral("name")));
+
+        // The same name twice: the second says the model exists.
+        request.modelName = QStringLiteral("Later");
+        const qint64 twice = engine.floatFiles(request);
+        QVERIFY(log.waitFor(twice, State::Failed));
+        QVERIFY2(log[twice].error.contains(QStringLiteral("already exists")),
+                 qPrintable(log[twice].error));
+
+        // Nothing of an unknown model.
+        const qint64 nothing = engine.verifyModel(4242);
+        QVERIFY(log.waitFor(nothing, State::Failed));
+        QVERIFY(log[nothing].error.contains(QStringLiteral("4242")));
+    }
+
+    void pauseAndResumeSendsNoChunkTwice()
+    {
+        TestVault tv(1);
+        QVERIFY(tv.ok());
+        const QString dir = prepareVault(tv);
+        const QString source = tv.path(QStringLiteral("big.bin"));
+        const qint64 size = 96 * qint64(MiB);
+        QVERIFY(writePseudoRandomFile(source, size, 3));
+
+        Engine engine;
+        TransferLog log(&engine);
+        QVERIFY(openEngine(engine, dir));
+        FloatRequest request;
+        request.paths = {source};
+        request.modelName = QStringLiteral("Big");
+        const qint64 id = engine.floatFiles(request);
+        QVERIFY(QTest::qWaitFor(
+            [&] { return log[id].state == State::Running && log[id].doneBytes > 0; },
+            JobTimeoutMs));
+        engine.pause(id);
+        QVERIFY(log.waitFor(id, State::Paused));
+        const TransferInfo paused = log[id];
+        if (paused.sentBytes == 0 || paused.sentBytes >= 2 * size)
+            QSKIP("The float finished or sent nothing before the pause took effect");
+
+        // The objects stored before the pause, with their identity on disk.
+        QHash<QString, QPair<qint64, QDateTime>> before;
+        for (const QString& root : {tv.path(QStringLiteral("vault")), tv.path({})}) {
+            QDirIterator it(root, QDir::Files, QDirIterator::Subdirectories);
+            while (it.hasNext()) {
+                const QString path = it.next();
+                if (!path.contains(QStringLiteral("/objects/")) &&
+                    !path.contains(QStringLiteral("store-")))
+                    continue;
+                const QFileInfo info(path);
+                before.insert(path, {qint64(info.size()), info.lastModified()});
+            }
+        }
+        QVERIFY(!before.isEmpty());
+
+        engine.resume(id);
+        QVERIFY(log.waitFor(id, State::Done));
+        // Each chunk went to each of the two providers exactly once over both runs.
+        QCOMPARE(log[id].sentBytes, 2 * size);
+        QCOMPARE(log[id].doneBytes, size);
+        for (auto it = before.cbegin(); it != before.cend(); ++it) {
+            const QFileInfo info(it.key());
+            QVERIFY2(info.exists(), qPrintable(it.key()));
+            QCOMPARE(info.lastModified(), it.value().second);
+        }
+        const qint64 restoreId = engine.restoreModel(log[id].modelId, tv.path(QStringLiteral("o")));
+        QVERIFY(log.waitFor(restoreId, State::Done));
+        QCOMPARE(opensslSha256Hex(tv.path(QStringLiteral("o/big.bin"))), opensslSha256Hex(source));
+        // A paused transfer was reported as such, with no rate or ETA while it rested.
+        QCOMPARE(paused.bytesPerSecond, 0.0);
+    }
+
+    void cancelAndQueue()
+    {
+        TestVault tv;
+        QVERIFY(tv.ok());
+        const QString dir = prepareVault(tv);
+        Engine engine;
+        TransferLog log(&engine);
+        QVERIFY(openEngine(engine, dir));
+        engine.setConcurrency(1);
+
+        QList<qint64> ids;
+        for (int i = 0; i < 3; ++i) {
+            const QString source = tv.path(QStringLiteral("f%1.bin").arg(i));
+            QVERIFY(writePseudoRandomFile(source, 24 * MiB, 10 + i));
+            FloatRequest request;
+            request.paths = {source};
+            request.modelName = QStringLiteral("M%1").arg(i);
+            ids.append(engine.floatFiles(request));
+        }
+        // One at a time: the others wait their turn.
+        QVERIFY(log.waitFor(ids[0], State::Running));
+        QCOMPARE(log[ids[1]].state, State::Queued);
+        QCOMPARE(log[ids[2]].state, State::Queued);
+        engine.cancel(ids[2]); // queued: cancelled at once, never runs
+        QVERIFY(log.waitFor(ids[2], State::Cancelled));
+        engine.cancel(ids[0]); // running: stops
+        QVERIFY(QTest::qWaitFor([&] {
+            return log[ids[0]].state == State::Cancelled || log[ids[0]].state == State::Done;
+        }));
+        QVERIFY(log.waitFor(ids[1], State::Done));
+        for (const TransferInfo& i : log.history)
+            if (i.id == ids[2])
+                QVERIFY(i.state != State::Running);
+        // A cancelled float can be retried and finishes the model.
+        engine.retry(ids[2]);
+        QVERIFY(log.waitFor(ids[2], State::Done));
+    }
+
+    void pausedAndRunningTransfersSurviveARestart()
+    {
+        TestVault tv(1);
+        QVERIFY(tv.ok());
+        const QString dir = prepareVault(tv);
+        const QString a = tv.path(QStringLiteral("a.bin"));
+        const QString b = tv.path(QStringLiteral("b.bin"));
+        QVERIFY(writePseudoRandomFile(a, 32 * MiB, 5));
+        QVERIFY(writePseudoRandomFile(b, 32 * MiB, 6));
+        QString titleA;
+        {
+            Engine engine;
+            TransferLog log(&engine);
+            QVERIFY(openEngine(engine, dir));
+            engine.setConcurrency(1);
+            FloatRequest request;
+            request.paths = {a};
+            request.modelName = QStringLiteral("A");
+            const qint64 idA = engine.floatFiles(request);
+            request.paths = {b};
+            request.modelName = QStringLiteral("B");
+            const qint64 idB = engine.floatFiles(request);
+            QVERIFY(log.waitFor(idA, State::Running));
+            engine.pause(idB); // queued -> paused
+            QVERIFY(log.waitFor(idB, State::Paused));
+            titleA = log[idA].title;
+            // The Engine goes away with A running and B paused.
+        }
+        Engine engine;
+        TransferLog log(&engine);
+        QVERIFY(openEngine(engine, dir));
+        QVERIFY(QTest::qWaitFor([&] { return log.last.size() == 2; }));
+        qint64 idA = 0, idB = 0;
+        for (const TransferInfo& i : std::as_const(log.last))
+            (i.title == titleA ? idA : idB) = i.id;
+        QVERIFY(idA && idB);
+        // A resumes by itself; B stays paused until asked.
+        QVERIFY(log.waitFor(idA, State::Done));
+        QCOMPARE(log[idA].doneBytes, 32 * qint64(MiB));
+        QCOMPARE(log[idB].state, State::Paused);
+        engine.resumeAll();
+        QVERIFY(log.waitFor(idB, State::Done));
+
+        // Finished transfers are not brought back by the next start.
+        Engine third;
+        TransferLog log3(&third);
+        QVERIFY(openEngine(third, dir));
+        QTest::qWait(100);
+        QVERIFY(log3.last.isEmpty());
+    }
+
+    void providers()
+    {
+        TestVault tv;
+        QVERIFY(tv.ok());
+        const QString dir = prepareVault(tv);
+        Engine engine;
+        QVERIFY(openEngine(engine, dir));
+        QVERIFY(engine.providerFactory().kind(QStringLiteral("local")));
+
+        QSignalSpy changed(&engine, &Engine::providersChanged);
+        QSignalSpy errors(&engine, &Engine::providerError);
+        QSignalSpy tested(&engine, &Engine::providerTested);
+        const QString folder = tv.path(QStringLiteral("second"));
+        const QJsonObject settings{{QStringLiteral("path"), folder}};
+
+        // The form's test before saving.
+        engine.testProviderSettings(QStringLiteral("local"), settings, {});
+        QVERIFY(tested.wait(JobTimeoutMs));
+        QCOMPARE(tested.first().at(0).toLongLong(), 0);
+        QVERIFY2(tested.first().at(1).toString().isEmpty(),
+                 qPrintable(tested.first().at(1).toString()));
+
+        engine.addProvider(QStringLiteral("local"), QStringLiteral("second"), settings, {}, -1);
+        QVERIFY(changed.wait(JobTimeoutMs));
+        QVERIFY(errors.isEmpty());
+        engine.addProvider(QStringLiteral("local"), QStringLiteral("second"), settings, {}, -1);
+        QVERIFY(errors.wait(JobTimeoutMs));
+        QVERIFY(errors.first().first().toString().contains(QStringLiteral("second")));
+        engine.addProvider(QStringLiteral("nosuchkind"), QStringLiteral("x"), settings, {}, -1);
+        QVERIFY(errors.wait(JobTimeoutMs));
+
+        qint64 id = 0;
+        {
+            auto v = Vault::open(dir, nullptr);
+            id = v->registry().providerByName(QStringLiteral("second"))->id;
+        }
+        tested.clear();
+        engine.testProvider(id);
+        QVERIFY(tested.wait(JobTimeoutMs));
+        QCOMPARE(tested.first().at(0).toLongLong(), id);
+        QVERIFY(tested.first().at(1).toString().isEmpty());
+
+        changed.clear();
+        engine.updateProvider(id, QStringLiteral("renamed"), settings, {}, 5 * qint64(MiB));
+        QVERIFY(changed.wait(JobTimeoutMs));
+        {
+            auto v = Vault::open(dir, nullptr);
+            const auto r = v->registry().provider(id);
+            QCOMPARE(r->name, QStringLiteral("renamed"));
+            QCOMPARE(r->quotaBytes, 5 * qint64(MiB));
+        }
+        changed.clear();
+        engine.removeProvider(id);
+        QVERIFY(changed.wait(JobTimeoutMs));
+        {
+            auto v = Vault::open(dir, nullptr);
+            QVERIFY(!v->registry().provider(id));
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestEngine)
+#include "tst_engine.moc"
