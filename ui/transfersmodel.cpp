@@ -1,0 +1,189 @@
+#include "transfersmodel.h"
+
+#include "engine/engine.h"
+#include "util/units.h"
+
+#include <QLocale>
+
+namespace mf::ui {
+
+using State = TransferInfo::State;
+
+TransfersModel::TransfersModel(Engine* engine, QObject* parent)
+    : QAbstractTableModel(parent)
+{
+    if (!engine)
+        return;
+    for (const TransferInfo& info : engine->transfers())
+        m_rows.append(info);
+    connect(engine, &Engine::transferAdded, this, &TransfersModel::add);
+    connect(engine, &Engine::transferChanged, this, &TransfersModel::change);
+    connect(engine, &Engine::transferRemoved, this, &TransfersModel::remove);
+}
+
+int TransfersModel::rowCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+
+int TransfersModel::columnCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+const TransferInfo* TransfersModel::transfer(int row) const
+{
+    return row >= 0 && row < m_rows.size() ? &m_rows.at(row) : nullptr;
+}
+
+int TransfersModel::rowOf(qint64 id) const
+{
+    // Rows are in id order: a binary search keeps busy queues cheap to update.
+    const auto it = std::lower_bound(m_rows.cbegin(), m_rows.cend(), id,
+                                     [](const TransferInfo& t, qint64 v) { return t.id < v; });
+    return it != m_rows.cend() && it->id == id ? int(it - m_rows.cbegin()) : -1;
+}
+
+QString TransfersModel::progressText(const TransferInfo& info)
+{
+    QString text = info.totalBytes > 0 ? tr("%1 of %2")
+                                             .arg(units::formatBytes(info.doneBytes),
+                                                  units::formatBytes(info.totalBytes))
+                                       : units::formatBytes(info.doneBytes);
+    if (info.state == State::Running) {
+        const QString rate = units::formatRate(info.bytesPerSecond);
+        if (info.bytesPerSecond > 0 && !rate.isEmpty())
+            text += QStringLiteral(" · ") + rate;
+        if (info.etaSeconds >= 0)
+            text +=
+                QStringLiteral(" · ") + tr("%1 left").arg(units::formatDuration(info.etaSeconds));
+    }
+    return text;
+}
+
+QVariant TransfersModel::data(const QModelIndex& index, int role) const
+{
+    const TransferInfo* t = index.isValid() ? transfer(index.row()) : nullptr;
+    if (!t)
+        return {};
+    switch (role) {
+    case TransferIdRole:
+        return t->id;
+    case StateRole:
+        return int(t->state);
+    case PermilleRole:
+        if (t->state == State::Done)
+            return 1000;
+        return t->totalBytes > 0
+                   ? int(qBound(qint64(0), t->doneBytes * 1000 / t->totalBytes, qint64(1000)))
+                   : -1;
+    case ProgressTextRole:
+        return progressText(*t);
+    case Qt::DisplayRole:
+        switch (index.column()) {
+        case TitleColumn:
+            return t->title;
+        case ProgressColumn:
+            return progressText(*t);
+        case StateColumn:
+            return TransferInfo::stateName(t->state);
+        }
+        break;
+    case Qt::ToolTipRole:
+        if (!t->error.isEmpty())
+            return t->error;
+        if (t->finished.isValid())
+            return tr("%1, finished %2")
+                .arg(TransferInfo::stateName(t->state),
+                     QLocale().toString(t->finished, QLocale::ShortFormat));
+        return tr("Added %1").arg(QLocale().toString(t->created, QLocale::ShortFormat));
+    case Qt::AccessibleTextRole:
+        return tr("%1: %2, %3").arg(t->title, TransferInfo::stateName(t->state), progressText(*t));
+    }
+    return {};
+}
+
+QVariant TransfersModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    switch (section) {
+    case TitleColumn:
+        return tr("Transfer");
+    case ProgressColumn:
+        return tr("Progress");
+    case StateColumn:
+        return tr("State");
+    }
+    return {};
+}
+
+void TransfersModel::add(const TransferInfo& info)
+{
+    if (rowOf(info.id) >= 0)
+        return change(info);
+    const auto it = std::lower_bound(m_rows.begin(), m_rows.end(), info.id,
+                                     [](const TransferInfo& t, qint64 v) { return t.id < v; });
+    const int row = int(it - m_rows.begin());
+    beginInsertRows({}, row, row);
+    m_rows.insert(row, info);
+    endInsertRows();
+    Q_EMIT overallChanged();
+}
+
+void TransfersModel::change(const TransferInfo& info)
+{
+    const int row = rowOf(info.id);
+    if (row < 0)
+        return add(info);
+    m_rows[row] = info;
+    Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
+    Q_EMIT overallChanged();
+}
+
+void TransfersModel::remove(qint64 id)
+{
+    const int row = rowOf(id);
+    if (row < 0)
+        return;
+    beginRemoveRows({}, row, row);
+    m_rows.removeAt(row);
+    endRemoveRows();
+    Q_EMIT overallChanged();
+}
+
+int TransfersModel::Overall::permille() const
+{
+    if (totalBytes <= 0)
+        return -1;
+    return int(qBound(qint64(0), doneBytes * 1000 / totalBytes, qint64(1000)));
+}
+
+TransfersModel::Overall TransfersModel::overall() const
+{
+    Overall o;
+    for (const TransferInfo& t : m_rows) {
+        switch (t.state) {
+        case State::Running:
+            o.running++;
+            o.bytesPerSecond += t.bytesPerSecond;
+            break;
+        case State::Queued:
+            o.queued++;
+            break;
+        case State::Paused:
+            o.paused++;
+            break;
+        case State::Failed:
+            o.failed++;
+            continue;
+        default:
+            continue;
+        }
+        o.doneBytes += t.doneBytes;
+        o.totalBytes += qMax(t.totalBytes, t.doneBytes);
+    }
+    return o;
+}
+
+} // namespace mf::ui

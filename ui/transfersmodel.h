@@ -1,0 +1,64 @@
+#pragma once
+
+#include "engine/transferinfo.h"
+
+#include <QAbstractTableModel>
+
+namespace mf {
+class Engine;
+}
+
+namespace mf::ui {
+
+// The Engine's transfers as a table, newest last, kept current from the Engine's signals one
+// row at a time (transferChanged repaints one row, never resets the model).
+class TransfersModel final : public QAbstractTableModel
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(TransfersModel)
+
+public:
+    enum Column { TitleColumn, ProgressColumn, StateColumn, ColumnCount };
+    enum Role {
+        TransferIdRole = Qt::UserRole + 1,
+        StateRole,       // TransferInfo::State as int
+        PermilleRole,    // 0..1000, or -1 when the size is unknown
+        ProgressTextRole // "1.2 GiB of 4.0 GiB · 210 MB/s · 0:42 left"
+    };
+
+    explicit TransfersModel(Engine* engine, QObject* parent = nullptr);
+
+    int rowCount(const QModelIndex& parent = {}) const override;
+    int columnCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation,
+                        int role = Qt::DisplayRole) const override;
+
+    const TransferInfo* transfer(int row) const;
+    int rowOf(qint64 id) const;
+
+    // The whole queue's progress, for the title, status bar and tray: bytes done of bytes to
+    // do over transfers that are queued, running or paused (-1 permille when there are none).
+    struct Overall
+    {
+        int running = 0, queued = 0, paused = 0, failed = 0;
+        qint64 doneBytes = 0, totalBytes = 0;
+        double bytesPerSecond = 0;
+        int permille() const;
+    };
+    Overall overall() const;
+    static QString progressText(const TransferInfo& info);
+
+    // Also the slots the Engine's signals arrive at (public for tests that feed a model).
+    void add(const mf::TransferInfo& info);
+    void change(const mf::TransferInfo& info);
+    void remove(qint64 id);
+
+Q_SIGNALS:
+    void overallChanged();
+
+private:
+    QList<TransferInfo> m_rows; // in id order
+};
+
+} // namespace mf::ui

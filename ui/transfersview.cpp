@@ -1,0 +1,184 @@
+#include "transfersview.h"
+
+#include "engine/engine.h"
+#include "icons.h"
+#include "transfersmodel.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QHeaderView>
+#include <QMenu>
+#include <QPainter>
+#include <QToolBar>
+#include <QTreeView>
+#include <QVBoxLayout>
+
+namespace mf::ui {
+
+using State = TransferInfo::State;
+
+void TransferProgressDelegate::paint(QPainter* painter, const QStyleOptionViewItem& option,
+                                     const QModelIndex& index) const
+{
+    QStyleOptionViewItem item = option;
+    initStyleOption(&item, index);
+    item.text.clear();
+    const QWidget* widget = option.widget;
+    QStyle* style = widget ? widget->style() : QApplication::style();
+    style->drawControl(QStyle::CE_ItemViewItem, &item, painter, widget); // selection background
+
+    const int permille = index.data(TransfersModel::PermilleRole).toInt();
+    const auto state = State(index.data(TransfersModel::StateRole).toInt());
+    QStyleOptionProgressBar bar;
+    bar.rect = option.rect.adjusted(2, 3, -2, -3);
+    bar.state = option.state | QStyle::State_Horizontal;
+    if (state != State::Running)
+        bar.state &= ~QStyle::State_Enabled; // a resting bar is drawn greyed
+    bar.direction = option.direction;
+    bar.fontMetrics = option.fontMetrics;
+    bar.palette = option.palette;
+    bar.minimum = 0;
+    bar.maximum = permille < 0 && state == State::Running ? 0 : 1000; // 0..0: busy indicator
+    bar.progress = qMax(0, permille);
+    bar.text = index.data(TransfersModel::ProgressTextRole).toString();
+    bar.textVisible = true;
+    bar.textAlignment = Qt::AlignCenter;
+    style->drawControl(QStyle::CE_ProgressBar, &bar, painter, widget);
+}
+
+QSize TransferProgressDelegate::sizeHint(const QStyleOptionViewItem& option,
+                                         const QModelIndex& index) const
+{
+    const QSize base = QStyledItemDelegate::sizeHint(option, index);
+    const int text = option.fontMetrics.horizontalAdvance(
+        index.data(TransfersModel::ProgressTextRole).toString());
+    return {qMax(base.width(), text + 24), qMax(base.height(), option.fontMetrics.height() + 10)};
+}
+
+TransfersView::TransfersView(Engine* engine, TransfersModel* model, QWidget* parent)
+    : QWidget(parent)
+    , m_engine(engine)
+    , m_model(model)
+    , m_view(new QTreeView(this))
+    , m_toolBar(new QToolBar(this))
+{
+    setAccessibleName(tr("Transfers"));
+    m_view->setModel(model);
+    m_view->setRootIsDecorated(false);
+    m_view->setUniformRowHeights(true);
+    m_view->setAlternatingRowColors(true);
+    m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_view->setItemDelegateForColumn(TransfersModel::ProgressColumn,
+                                     new TransferProgressDelegate(m_view));
+    m_view->setContextMenuPolicy(Qt::CustomContextMenu);
+    m_view->setAccessibleName(tr("Transfer list"));
+    m_view->header()->setStretchLastSection(false);
+    m_view->header()->setSectionResizeMode(TransfersModel::TitleColumn, QHeaderView::Stretch);
+    m_view->header()->setSectionResizeMode(TransfersModel::ProgressColumn,
+                                           QHeaderView::Interactive);
+    m_view->header()->resizeSection(TransfersModel::ProgressColumn, 360);
+    m_view->header()->setSectionResizeMode(TransfersModel::StateColumn,
+                                           QHeaderView::ResizeToContents);
+
+    auto makeAction = [this](const QString& iconName, const QString& text,
+                             const QKeySequence& shortcut, auto slot) {
+        auto* a = new QAction(icon(iconName), text, this);
+        a->setShortcut(shortcut);
+        a->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+        connect(a, &QAction::triggered, this, slot);
+        addAction(a);
+        return a;
+    };
+    m_pause = makeAction(QStringLiteral("pause"), tr("&Pause"), QKeySequence(Qt::Key_P), [this] {
+        for (qint64 id : selectedIds(-1))
+            m_engine->pause(id);
+    });
+    m_resume = makeAction(QStringLiteral("resume"), tr("&Resume"), QKeySequence(Qt::Key_R), [this] {
+        for (qint64 id : selectedIds(int(State::Paused)))
+            m_engine->resume(id);
+    });
+    m_cancel = makeAction(QStringLiteral("cancel"), tr("&Cancel"), QKeySequence::Delete, [this] {
+        for (qint64 id : selectedIds(-1))
+            m_engine->cancel(id);
+    });
+    m_retry = makeAction(QStringLiteral("retry"), tr("Re&try"), QKeySequence(Qt::Key_T), [this] {
+        for (qint64 id : selectedIds(-1))
+            m_engine->retry(id);
+    });
+    m_pauseAll = makeAction(QStringLiteral("pause"), tr("Pause &all"),
+                            QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P),
+                            [this] { m_engine->pauseAll(); });
+    m_resumeAll = makeAction(QStringLiteral("resume"), tr("Resume a&ll"),
+                             QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R),
+                             [this] { m_engine->resumeAll(); });
+    m_clear = makeAction(QStringLiteral("remove"), tr("C&lear finished"), QKeySequence(),
+                         [this] { m_engine->clearFinished(); });
+    m_pause->setToolTip(tr("Pause the selected transfers; resuming goes on where they stopped"));
+    m_cancel->setToolTip(tr("Cancel the selected transfers"));
+    m_retry->setToolTip(tr("Try the selected failed or cancelled transfers again"));
+
+    m_toolBar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    m_toolBar->setAccessibleName(tr("Transfer actions"));
+    m_toolBar->addActions({m_pause, m_resume, m_cancel, m_retry});
+    m_toolBar->addSeparator();
+    m_toolBar->addActions({m_pauseAll, m_resumeAll, m_clear});
+
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_toolBar);
+    layout->addWidget(m_view);
+
+    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &TransfersView::updateActions);
+    connect(model, &TransfersModel::overallChanged, this, &TransfersView::updateActions);
+    connect(m_view, &QWidget::customContextMenuRequested, this, &TransfersView::showContextMenu);
+    updateActions();
+}
+
+QList<qint64> TransfersView::selectedIds(int state) const
+{
+    QList<qint64> ids;
+    for (const QModelIndex& index : m_view->selectionModel()->selectedRows()) {
+        if (state >= 0 && index.data(TransfersModel::StateRole).toInt() != state)
+            continue;
+        ids.append(index.data(TransfersModel::TransferIdRole).toLongLong());
+    }
+    return ids;
+}
+
+void TransfersView::updateActions()
+{
+    bool canPause = false, canResume = false, canCancel = false, canRetry = false;
+    for (const QModelIndex& index : m_view->selectionModel()->selectedRows()) {
+        const auto state = State(index.data(TransfersModel::StateRole).toInt());
+        canPause |= state == State::Queued || state == State::Running;
+        canResume |= state == State::Paused;
+        canCancel |= state == State::Queued || state == State::Running || state == State::Paused;
+        canRetry |= state == State::Failed || state == State::Cancelled;
+    }
+    m_pause->setEnabled(canPause);
+    m_resume->setEnabled(canResume);
+    m_cancel->setEnabled(canCancel);
+    m_retry->setEnabled(canRetry);
+    const TransfersModel::Overall o = m_model->overall();
+    m_pauseAll->setEnabled(o.running + o.queued > 0);
+    m_resumeAll->setEnabled(o.paused > 0);
+    bool anyFinished = false;
+    for (int row = 0; row < m_model->rowCount() && !anyFinished; ++row)
+        anyFinished = m_model->transfer(row)->isFinished();
+    m_clear->setEnabled(anyFinished);
+}
+
+void TransfersView::showContextMenu(const QPoint& pos)
+{
+    if (!m_view->indexAt(pos).isValid())
+        return;
+    QMenu menu(this);
+    menu.addActions({m_pause, m_resume, m_cancel, m_retry});
+    menu.addSeparator();
+    menu.addAction(m_clear);
+    menu.exec(m_view->viewport()->mapToGlobal(pos));
+}
+
+} // namespace mf::ui

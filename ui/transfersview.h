@@ -1,0 +1,68 @@
+#pragma once
+
+#include <QStyledItemDelegate>
+#include <QWidget>
+
+class QAction;
+class QTreeView;
+class QToolBar;
+
+namespace mf {
+class Engine;
+}
+
+namespace mf::ui {
+
+class TransfersModel;
+
+// Draws a transfer's progress as a bar with its bytes, rate and ETA written on it.
+class TransferProgressDelegate final : public QStyledItemDelegate
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(TransferProgressDelegate)
+
+public:
+    using QStyledItemDelegate::QStyledItemDelegate;
+    void paint(QPainter* painter, const QStyleOptionViewItem& option,
+               const QModelIndex& index) const override;
+    QSize sizeHint(const QStyleOptionViewItem& option, const QModelIndex& index) const override;
+};
+
+// The transfers page: one row per transfer with its progress bar and state, and the actions
+// pause, resume, cancel and retry for the selected transfers or for all, and clear finished.
+class TransfersView final : public QWidget
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(TransfersView)
+
+public:
+    TransfersView(Engine* engine, TransfersModel* model, QWidget* parent = nullptr);
+
+    QTreeView* view() const { return m_view; }
+    QAction* pauseAction() const { return m_pause; }
+    QAction* resumeAction() const { return m_resume; }
+    QAction* cancelAction() const { return m_cancel; }
+    QAction* retryAction() const { return m_retry; }
+    QAction* pauseAllAction() const { return m_pauseAll; }
+    QAction* resumeAllAction() const { return m_resumeAll; }
+    QAction* clearFinishedAction() const { return m_clear; }
+
+private:
+    QList<qint64> selectedIds(int state) const; // state: TransferInfo::State as int
+    void updateActions();
+    void showContextMenu(const QPoint& pos);
+
+    Engine* m_engine;
+    TransfersModel* m_model;
+    QTreeView* m_view;
+    QToolBar* m_toolBar;
+    QAction* m_pause;
+    QAction* m_resume;
+    QAction* m_cancel;
+    QAction* m_retry;
+    QAction* m_pauseAll;
+    QAction* m_resumeAll;
+    QAction* m_clear;
+};
+
+} // namespace mf::ui
