@@ -1,0 +1,152 @@
+#include "trayicon.h"
+
+#include "engine/engine.h"
+#include "icons.h"
+#include "transfersmodel.h"
+#include "util/units.h"
+
+#include <QAction>
+#include <QCoreApplication>
+#include <QMenu>
+
+namespace mf::ui {
+
+using State = TransferInfo::State;
+
+TrayIcon::TrayIcon(Engine* engine, TransfersModel* transfers, QObject* parent)
+    : QObject(parent)
+    , m_engine(engine)
+    , m_transfers(transfers)
+    , m_tray(new QSystemTrayIcon(this))
+    , m_menu(new QMenu())
+{
+    m_open = m_menu->addAction(icon(QStringLiteral("modelfloat")), tr("&Open ModelFloat"));
+    m_menu->addSeparator();
+    m_pauseAll = m_menu->addAction(icon(QStringLiteral("pause")), tr("&Pause all"));
+    m_resumeAll = m_menu->addAction(icon(QStringLiteral("resume")), tr("&Resume all"));
+    m_menu->addSeparator();
+    m_quit = m_menu->addAction(tr("&Quit"));
+    m_tray->setContextMenu(m_menu);
+
+    connect(m_open, &QAction::triggered, this, [this] {
+        acknowledgeErrors();
+        Q_EMIT openRequested();
+    });
+    connect(m_pauseAll, &QAction::triggered, this, [this] { m_engine->pauseAll(); });
+    connect(m_resumeAll, &QAction::triggered, this, [this] { m_engine->resumeAll(); });
+    connect(m_quit, &QAction::triggered, this, &TrayIcon::quitRequested);
+    connect(m_tray, &QSystemTrayIcon::activated, this,
+            [this](QSystemTrayIcon::ActivationReason reason) {
+                if (reason == QSystemTrayIcon::Trigger || reason == QSystemTrayIcon::DoubleClick) {
+                    acknowledgeErrors();
+                    Q_EMIT openRequested();
+                }
+            });
+    connect(m_tray, &QSystemTrayIcon::messageClicked, this, &TrayIcon::openRequested);
+    connect(transfers, &TransfersModel::overallChanged, this, &TrayIcon::update);
+    if (engine)
+        connect(engine, &Engine::transferChanged, this, &TrayIcon::onTransferChanged);
+    update();
+}
+
+TrayIcon::~TrayIcon()
+{
+    delete m_menu; // a menu has no QObject parent here: QSystemTrayIcon does not own it
+}
+
+void TrayIcon::show()
+{
+    m_tray->show();
+}
+
+void TrayIcon::hide()
+{
+    m_tray->hide();
+}
+
+bool TrayIcon::isVisible() const
+{
+    return m_tray->isVisible();
+}
+
+void TrayIcon::acknowledgeErrors()
+{
+    m_unseenError = false;
+    update();
+}
+
+QString TrayIcon::toolTip() const
+{
+    const TransfersModel::Overall o = m_transfers->overall();
+    QString text = QCoreApplication::applicationName();
+    if (text.isEmpty())
+        text = QStringLiteral("ModelFloat");
+    if (o.running + o.queued + o.paused == 0) {
+        text += QStringLiteral("\n") + tr("Idle");
+    } else {
+        QStringList parts;
+        if (o.running)
+            parts << tr("%n running", nullptr, o.running);
+        if (o.queued)
+            parts << tr("%n queued", nullptr, o.queued);
+        if (o.paused)
+            parts << tr("%n paused", nullptr, o.paused);
+        text += QStringLiteral("\n") + parts.join(QStringLiteral(", "));
+        if (o.permille() >= 0)
+            text += QStringLiteral("\n") +
+                    tr("%1% · %2 of %3")
+                        .arg(o.permille() / 10)
+                        .arg(units::formatBytes(o.doneBytes), units::formatBytes(o.totalBytes));
+        if (o.bytesPerSecond > 0)
+            text += QStringLiteral(" · ") + units::formatRate(o.bytesPerSecond);
+    }
+    if (m_unseenError)
+        text += QStringLiteral("\n") + tr("A transfer failed: open the window to see why");
+    return text;
+}
+
+void TrayIcon::update()
+{
+    const TransfersModel::Overall o = m_transfers->overall();
+    const Status status = m_unseenError ? Status::Error
+                          : o.running   ? Status::Working
+                                        : Status::Idle;
+    if (status != m_status || m_tray->icon().isNull()) {
+        m_status = status;
+        m_tray->setIcon(icon(status == Status::Error     ? QStringLiteral("tray-error")
+                             : status == Status::Working ? QStringLiteral("tray-working")
+                                                         : QStringLiteral("tray-idle")));
+    }
+    m_tray->setToolTip(toolTip());
+    m_pauseAll->setEnabled(o.running + o.queued > 0);
+    m_resumeAll->setEnabled(o.paused > 0);
+}
+
+void TrayIcon::onTransferChanged(const TransferInfo& info)
+{
+    const State before = m_lastState.value(info.id, State::Queued);
+    m_lastState.insert(info.id, info.state);
+    if (before == info.state || !info.isFinished())
+        return;
+    if (info.state == State::Failed) {
+        m_unseenError = true;
+        update();
+    }
+    if (info.kind != TransferInfo::Kind::Float && info.kind != TransferInfo::Kind::Restore)
+        return;
+    if (info.state == State::Done)
+        notify(tr("Finished"), info.title, false);
+    else if (info.state == State::Failed)
+        notify(tr("Failed"), info.title + QStringLiteral("\n") + info.error, true);
+}
+
+void TrayIcon::notify(const QString& title, const QString& text, bool isError)
+{
+    if (m_tray->isVisible() && QSystemTrayIcon::supportsMessages())
+        m_tray->showMessage(title, text,
+                            isError ? QSystemTrayIcon::Warning : QSystemTrayIcon::Information,
+                            isError ? 15000 : 6000);
+    Q_EMIT messageShown(title, text);
+}
+
+} // namespace mf::ui

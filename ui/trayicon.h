@@ -1,0 +1,74 @@
+#pragma once
+
+#include "engine/transferinfo.h"
+
+#include <QObject>
+#include <QSystemTrayIcon>
+
+class QAction;
+class QMenu;
+
+namespace mf {
+class Engine;
+}
+
+namespace mf::ui {
+
+class TransfersModel;
+
+// The app's presence in the system tray: an icon for its state (idle, working, error), a
+// tooltip with the overall progress, a menu (Open, Pause all, Resume all, Quit) and a
+// notification when a float or restore finishes or fails.
+class TrayIcon final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(TrayIcon)
+
+public:
+    enum class Status { Idle, Working, Error };
+
+    TrayIcon(Engine* engine, TransfersModel* transfers, QObject* parent = nullptr);
+    ~TrayIcon() override;
+
+    static bool isAvailable() { return QSystemTrayIcon::isSystemTrayAvailable(); }
+    void show();
+    void hide();
+    bool isVisible() const;
+
+    Status status() const { return m_status; }
+    QString toolTip() const;
+    QSystemTrayIcon* systemTrayIcon() const { return m_tray; }
+    QMenu* menu() const { return m_menu; }
+    QAction* openAction() const { return m_open; }
+    QAction* pauseAllAction() const { return m_pauseAll; }
+    QAction* resumeAllAction() const { return m_resumeAll; }
+    QAction* quitAction() const { return m_quit; }
+    // A failed transfer marks the icon until the user has looked (opened the window).
+    void acknowledgeErrors();
+
+    // Shows a notification (also emitted as messageShown, which tests and logs can follow).
+    void notify(const QString& title, const QString& text, bool isError);
+
+Q_SIGNALS:
+    void openRequested();
+    void quitRequested();
+    void messageShown(const QString& title, const QString& text);
+
+private:
+    void update();
+    void onTransferChanged(const mf::TransferInfo& info);
+
+    Engine* m_engine;
+    TransfersModel* m_transfers;
+    QSystemTrayIcon* m_tray;
+    QMenu* m_menu;
+    QAction* m_open;
+    QAction* m_pauseAll;
+    QAction* m_resumeAll;
+    QAction* m_quit;
+    Status m_status = Status::Idle;
+    bool m_unseenError = false;
+    QHash<qint64, TransferInfo::State> m_lastState; // to notify once per finish
+};
+
+} // namespace mf::ui
