@@ -174,11 +174,13 @@ void TransfersView::showContextMenu(const QPoint& pos)
 {
     if (!m_view->indexAt(pos).isValid())
         return;
-    QMenu menu(this);
-    menu.addActions({m_pause, m_resume, m_cancel, m_retry});
-    menu.addSeparator();
-    menu.addAction(m_clear);
-    menu.exec(m_view->viewport()->mapToGlobal(pos));
+    // popup(), not exec(): no nested event loop on the GUI thread.
+    auto* menu = new QMenu(this);
+    menu->setAttribute(Qt::WA_DeleteOnClose);
+    menu->addActions({m_pause, m_resume, m_cancel, m_retry});
+    menu->addSeparator();
+    menu->addAction(m_clear);
+    menu->popup(m_view->viewport()->mapToGlobal(pos));
 }
 
 } // namespace mf::ui

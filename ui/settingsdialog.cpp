@@ -1,0 +1,219 @@
+#include "settingsdialog.h"
+
+#include "autostart.h"
+#include "chunking/chunkerparams.h"
+#include "engine/engine.h"
+#include "registry/registry.h"
+#include "vault/vault.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QDir>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSettings>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+namespace mf::ui {
+
+namespace {
+
+const QString ConcurrencyKey = QStringLiteral("transfers/concurrency");
+const QString UploadKey = QStringLiteral("transfers/uploadLimit");
+const QString DownloadKey = QStringLiteral("transfers/downloadLimit");
+const QString MinimizedKey = QStringLiteral("tray/startMinimized");
+const QString VaultKey = QStringLiteral("vault/directory");
+// The vault's own settings, as core/vault/vault.cpp names them in the registry.
+const QString ReplicationSetting = QStringLiteral("replication");
+const QString ChunkerSetting = QStringLiteral("chunker");
+constexpr qint64 MiBps = 1024 * 1024;
+
+} // namespace
+
+SettingsDialog::Values SettingsDialog::load(Registry* registry)
+{
+    Values v;
+    QSettings s;
+    v.concurrency = qBound(1, s.value(ConcurrencyKey, 2).toInt(), 16);
+    v.uploadLimit = qMax<qint64>(0, s.value(UploadKey, 0).toLongLong());
+    v.downloadLimit = qMax<qint64>(0, s.value(DownloadKey, 0).toLongLong());
+    v.startMinimized = s.value(MinimizedKey, false).toBool();
+    v.startAtLogin = autostart::isEnabled();
+    v.vaultDirectory = s.value(VaultKey).toString();
+    v.chunker = ChunkerParams::defaults().toString();
+    if (registry) {
+        v.replicas = qMax(1, registry->setting(ReplicationSetting, QStringLiteral("2")).toInt());
+        if (const auto params = ChunkerParams::fromString(registry->setting(ChunkerSetting)))
+            v.chunker = params->toString();
+    }
+    return v;
+}
+
+void SettingsDialog::applyStored(Engine* engine)
+{
+    const Values v = load(nullptr);
+    engine->setConcurrency(v.concurrency);
+    engine->setBandwidthLimits(v.uploadLimit, v.downloadLimit);
+}
+
+QString SettingsDialog::storedVaultDirectory()
+{
+    const QString stored = QSettings().value(VaultKey).toString();
+    return stored.isEmpty() ? Vault::defaultDirectory() : stored;
+}
+
+SettingsDialog::SettingsDialog(Engine* engine, const Values& current, QWidget* parent)
+    : QDialog(parent)
+    , m_engine(engine)
+    , m_initial(current)
+    , m_replicas(new QSpinBox(this))
+    , m_chunker(new QComboBox(this))
+    , m_concurrency(new QSpinBox(this))
+    , m_upload(new QSpinBox(this))
+    , m_download(new QSpinBox(this))
+    , m_startMinimized(new QCheckBox(tr("Start &minimized to the tray"), this))
+    , m_startAtLogin(new QCheckBox(tr("Start at &login"), this))
+    , m_vault(new QLineEdit(this))
+    , m_message(new QLabel(this))
+{
+    setWindowTitle(tr("Settings"));
+    setAccessibleName(tr("Settings"));
+
+    m_replicas->setRange(1, 16);
+    m_replicas->setValue(current.replicas);
+    m_replicas->setToolTip(tr("Copies of every chunk, each on a different provider"));
+
+    const struct
+    {
+        QString label;
+        ChunkerParams params;
+    } presets[] = {
+        {tr("Content-defined, default sizes (recommended)"), ChunkerParams::defaults()},
+        {tr("Content-defined, 4 MiB average"),
+         ChunkerParams::contentDefined(2 * 1024 * 1024, 4 * 1024 * 1024, 16 * 1024 * 1024)},
+        {tr("Content-defined, 16 MiB average"),
+         ChunkerParams::contentDefined(8 * 1024 * 1024, 16 * 1024 * 1024, 64 * 1024 * 1024)},
+        {tr("Fixed, 8 MiB"), ChunkerParams::fixed(8 * 1024 * 1024)},
+    };
+    for (const auto& p : presets)
+        m_chunker->addItem(p.label, p.params.toString());
+    if (m_chunker->findData(current.chunker) < 0)
+        m_chunker->addItem(tr("Current: %1").arg(current.chunker), current.chunker);
+    m_chunker->setCurrentIndex(m_chunker->findData(current.chunker));
+    m_chunker->setToolTip(tr("How new floats cut files into chunks; models already floated keep "
+                             "theirs"));
+
+    m_concurrency->setRange(1, 16);
+    m_concurrency->setValue(current.concurrency);
+    for (QSpinBox* box : {m_upload, m_download}) {
+        box->setRange(0, 100000);
+        box->setSuffix(tr(" MiB/s"));
+        box->setSpecialValueText(tr("No limit"));
+    }
+    m_upload->setValue(int(current.uploadLimit / MiBps));
+    m_download->setValue(int(current.downloadLimit / MiBps));
+    m_startMinimized->setChecked(current.startMinimized);
+    m_startAtLogin->setChecked(current.startAtLogin);
+    m_vault->setText(QDir::toNativeSeparators(
+        current.vaultDirectory.isEmpty() ? Vault::defaultDirectory() : current.vaultDirectory));
+    m_vault->setAccessibleName(tr("Vault folder"));
+    auto* browse = new QPushButton(tr("&Browse…"), this);
+    connect(browse, &QPushButton::clicked, this, &SettingsDialog::browseVault);
+    auto* vaultRow = new QHBoxLayout;
+    vaultRow->addWidget(m_vault, 1);
+    vaultRow->addWidget(browse);
+
+    auto* form = new QFormLayout;
+    form->addRow(tr("&Replication factor:"), m_replicas);
+    form->addRow(tr("C&hunker:"), m_chunker);
+    form->addRow(tr("&Transfers at once:"), m_concurrency);
+    form->addRow(tr("&Upload limit:"), m_upload);
+    form->addRow(tr("&Download limit:"), m_download);
+    form->addRow(QString(), m_startMinimized);
+    form->addRow(QString(), m_startAtLogin);
+    form->addRow(tr("&Vault folder:"), vaultRow);
+
+    m_message->setWordWrap(true);
+    m_message->setVisible(false);
+    m_message->setForegroundRole(QPalette::BrightText);
+
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
+    connect(buttons, &QDialogButtonBox::accepted, this, &SettingsDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, this, &SettingsDialog::reject);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(form);
+    layout->addWidget(m_message);
+    layout->addWidget(buttons);
+}
+
+SettingsDialog::Values SettingsDialog::values() const
+{
+    Values v;
+    v.replicas = m_replicas->value();
+    v.chunker = m_chunker->currentData().toString();
+    v.concurrency = m_concurrency->value();
+    v.uploadLimit = qint64(m_upload->value()) * MiBps;
+    v.downloadLimit = qint64(m_download->value()) * MiBps;
+    v.startMinimized = m_startMinimized->isChecked();
+    v.startAtLogin = m_startAtLogin->isChecked();
+    v.vaultDirectory = QDir::fromNativeSeparators(m_vault->text().trimmed());
+    return v;
+}
+
+void SettingsDialog::browseVault()
+{
+    // open(), not a static getter: those run a nested event loop.
+    auto* dialog = new QFileDialog(this, tr("Vault folder"), m_vault->text());
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setFileMode(QFileDialog::Directory);
+    dialog->setOption(QFileDialog::ShowDirsOnly);
+    connect(dialog, &QFileDialog::fileSelected, this,
+            [this](const QString& dir) { m_vault->setText(QDir::toNativeSeparators(dir)); });
+    dialog->open();
+}
+
+void SettingsDialog::accept()
+{
+    const Values v = values();
+    const auto fail = [this](const QString& message) {
+        m_message->setText(message);
+        m_message->setVisible(true);
+    };
+    if (v.vaultDirectory.isEmpty() || !QDir::isAbsolutePath(v.vaultDirectory))
+        return fail(tr("The vault folder must be an absolute path"));
+    QString why;
+    if (v.startAtLogin != m_initial.startAtLogin && !autostart::setEnabled(v.startAtLogin, &why))
+        return fail(why);
+
+    QSettings s;
+    s.setValue(ConcurrencyKey, v.concurrency);
+    s.setValue(UploadKey, v.uploadLimit);
+    s.setValue(DownloadKey, v.downloadLimit);
+    s.setValue(MinimizedKey, v.startMinimized);
+    if (m_engine) {
+        if (v.replicas != m_initial.replicas)
+            m_engine->setReplicationFactor(v.replicas);
+        if (v.chunker != m_initial.chunker)
+            m_engine->setChunker(v.chunker);
+        if (v.concurrency != m_initial.concurrency)
+            m_engine->setConcurrency(v.concurrency);
+        if (v.uploadLimit != m_initial.uploadLimit || v.downloadLimit != m_initial.downloadLimit)
+            m_engine->setBandwidthLimits(v.uploadLimit, v.downloadLimit);
+    }
+    const QString initialVault =
+        m_initial.vaultDirectory.isEmpty() ? Vault::defaultDirectory() : m_initial.vaultDirectory;
+    if (QDir::cleanPath(v.vaultDirectory) != QDir::cleanPath(initialVault)) {
+        s.setValue(VaultKey, v.vaultDirectory);
+        Q_EMIT vaultDirectoryChanged(v.vaultDirectory);
+    }
+    QDialog::accept();
+}
+
+} // namespace mf::ui

@@ -1,0 +1,72 @@
+#pragma once
+
+#include <QDialog>
+
+class QCheckBox;
+class QComboBox;
+class QLineEdit;
+class QSpinBox;
+class QLabel;
+
+namespace mf {
+class Engine;
+class Registry;
+} // namespace mf
+
+namespace mf::ui {
+
+// Settings: the vault's replication factor and chunker (kept in the vault, changed through the
+// Engine), and this computer's preferences (kept in QSettings): transfers at once, bandwidth
+// limits, tray and login behaviour, where the vault lives.
+class SettingsDialog final : public QDialog
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(SettingsDialog)
+
+public:
+    struct Values
+    {
+        int replicas = 2;
+        QString chunker; // ChunkerParams::toString()
+        int concurrency = 2;
+        qint64 uploadLimit = 0; // bytes per second, 0: none
+        qint64 downloadLimit = 0;
+        bool startMinimized = false;
+        bool startAtLogin = false;
+        QString vaultDirectory; // empty: the default
+    };
+
+    // The current values: this computer's from QSettings, the vault's from `registry` (a
+    // read-only connection; null leaves the defaults).
+    static Values load(Registry* registry);
+    // Hands this computer's transfer settings to a newly opened Engine.
+    static void applyStored(Engine* engine);
+    // The vault folder to open: --vault, else the setting, else Vault::defaultDirectory().
+    static QString storedVaultDirectory();
+
+    SettingsDialog(Engine* engine, const Values& current, QWidget* parent = nullptr);
+    Values values() const;
+
+    // Saves, and tells the Engine what changed; stays open with a message on bad input.
+    void accept() override;
+
+Q_SIGNALS:
+    void vaultDirectoryChanged(const QString& directory); // takes effect on the next start
+
+private:
+    void browseVault();
+
+    Engine* m_engine;
+    Values m_initial;
+    QSpinBox* m_replicas;
+    QComboBox* m_chunker;
+    QSpinBox* m_concurrency;
+    QSpinBox* m_upload;   // MiB/s
+    QSpinBox* m_download; // MiB/s
+    QCheckBox* m_startMinimized;
+    QCheckBox* m_startAtLogin;
+    QLineEdit* m_vault;
+    QLabel* m_message;
+};
+
+} // namespace mf::ui
