@@ -1,0 +1,28 @@
+#pragma once
+
+#include <QWidget>
+
+class QPushButton;
+
+namespace mf::ui {
+
+// What an empty vault shows instead of an empty table: what to do, and a button that does it.
+class EmptyState final : public QWidget
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(EmptyState)
+
+public:
+    explicit EmptyState(QWidget* parent = nullptr);
+    QPushButton* chooseFilesButton() const { return m_files; }
+
+Q_SIGNALS:
+    void chooseFilesRequested();
+    void chooseFolderRequested();
+
+private:
+    QPushButton* m_files = nullptr;
+    QPushButton* m_folder = nullptr;
+};
+
+} // namespace mf::ui

@@ -1,0 +1,177 @@
+#include "floatdialog.h"
+
+#include "icons.h"
+#include "util/units.h"
+
+#include <QCheckBox>
+#include <QDialogButtonBox>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSettings>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+namespace mf::ui {
+
+namespace {
+const QLatin1String ReplicasKey("floatDialog/replicas");
+const QLatin1String ProvidersKey("floatDialog/providers"); // names, so ids of a new vault differ
+const char* const ProviderIdName = "providerId";
+} // namespace
+
+QString FloatDialog::suggestedName(const QStringList& paths)
+{
+    if (paths.isEmpty())
+        return {};
+    if (paths.size() == 1) {
+        const QFileInfo info(paths.first());
+        if (info.isDir())
+            return info.fileName();
+        // "Llama-3-8B.Q4_K_M.gguf" -> "Llama-3-8B.Q4_K_M": only the last suffix goes.
+        return info.completeBaseName();
+    }
+    // Several: the folder they share.
+    return QFileInfo(QFileInfo(paths.first()).absolutePath()).fileName();
+}
+
+FloatDialog::FloatDialog(const DroppedFiles& dropped, const QList<ProviderRecord>& providers,
+                         int vaultReplicas, std::function<bool(const QString&)> existingName,
+                         QWidget* parent)
+    : QDialog(parent)
+    , m_dropped(dropped)
+    , m_existingName(std::move(existingName))
+{
+    setWindowTitle(tr("Float a model"));
+    setWindowIcon(icon(QStringLiteral("float")));
+    auto* layout = new QVBoxLayout(this);
+
+    auto* what = new QLabel(tr("%n file(s), %1 in all.", nullptr, dropped.fileCount)
+                                .arg(units::formatBytes(dropped.totalBytes)),
+                            this);
+    what->setWordWrap(true);
+    layout->addWidget(what);
+
+    auto* form = new QFormLayout;
+    m_name = new QLineEdit(suggestedName(dropped.paths), this);
+    m_name->setAccessibleName(tr("Model name"));
+    m_name->selectAll();
+    form->addRow(tr("Model &name:"), m_name);
+
+    QSettings settings;
+    m_replicas = new QSpinBox(this);
+    m_replicas->setRange(1, 16);
+    m_replicas->setValue(settings.value(ReplicasKey, vaultReplicas).toInt());
+    m_replicas->setAccessibleName(tr("Replicas"));
+    m_replicas->setToolTip(tr("On how many providers every chunk is kept"));
+    form->addRow(tr("&Replicas of each chunk:"), m_replicas);
+    layout->addLayout(form);
+
+    auto* group = new QGroupBox(tr("Providers"), this);
+    auto* groupLayout = new QVBoxLayout(group);
+    const QStringList remembered = settings.value(ProvidersKey).toStringList();
+    for (const ProviderRecord& p : providers) {
+        if (!p.enabled)
+            continue;
+        auto* box = new QCheckBox(p.name, group);
+        box->setIcon(providerKindIcon(p.kind));
+        box->setProperty(ProviderIdName, p.id);
+        box->setChecked(remembered.isEmpty() || remembered.contains(p.name));
+        groupLayout->addWidget(box);
+        m_providerBoxes.append(box);
+    }
+    if (m_providerBoxes.isEmpty())
+        groupLayout->addWidget(new QLabel(tr("No provider is enabled."), group));
+    layout->addWidget(group);
+
+    m_error = new QLabel(this);
+    m_error->setWordWrap(true);
+    m_error->setAccessibleName(tr("Problem"));
+    QPalette warn = m_error->palette();
+    warn.setColor(QPalette::WindowText, QColor(0xd0, 0x46, 0x3f));
+    m_error->setPalette(warn);
+    m_error->hide();
+    layout->addWidget(m_error);
+
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
+    buttons->button(QDialogButtonBox::Ok)->setText(tr("&Float"));
+    buttons->button(QDialogButtonBox::Ok)->setIcon(icon(QStringLiteral("float")));
+    connect(buttons, &QDialogButtonBox::accepted, this, &FloatDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, this, &FloatDialog::reject);
+    layout->addWidget(buttons);
+    // The message goes as soon as the input changes.
+    connect(m_name, &QLineEdit::textChanged, m_error, &QLabel::hide);
+    connect(m_replicas, &QSpinBox::valueChanged, m_error, &QLabel::hide);
+}
+
+FloatRequest FloatDialog::request() const
+{
+    FloatRequest r;
+    r.paths = m_dropped.paths;
+    r.modelName = m_name->text().trimmed();
+    r.replicas = m_replicas->value();
+    for (QCheckBox* box : m_providerBoxes)
+        if (box->isChecked())
+            r.providerIds.append(box->property(ProviderIdName).toLongLong());
+    return r;
+}
+
+QString FloatDialog::validate() const
+{
+    if (!m_dropped.problem.isEmpty())
+        return m_dropped.problem;
+    // Files can change between the drop and the click: look again.
+    const DroppedFiles now = DroppedFiles::fromPaths(m_dropped.paths);
+    if (!now.ok())
+        return now.problem;
+    const FloatRequest r = request();
+    if (r.modelName.isEmpty())
+        return tr("Give the model a name.");
+    if (r.modelName.contains(QLatin1Char('/')) || r.modelName.contains(QLatin1Char('\\')))
+        return tr("A model name cannot contain “/” or “\\”.");
+    if (m_existingName && m_existingName(r.modelName))
+        return tr("A model called “%1” is already in the vault. Choose another name.")
+            .arg(r.modelName);
+    if (r.providerIds.isEmpty())
+        return tr("Choose at least one provider.");
+    if (r.replicas > r.providerIds.size())
+        return tr("%1 replicas of each chunk need at least %1 providers, but %2 selected.")
+            .arg(r.replicas)
+            .arg(r.providerIds.size() == 1 ? tr("only one is")
+                                           : tr("only %1 are").arg(r.providerIds.size()));
+    return {};
+}
+
+void FloatDialog::showError(const QString& text)
+{
+    m_error->setText(text);
+    m_error->setAccessibleDescription(text);
+    m_error->show();
+}
+
+QString FloatDialog::errorText() const
+{
+    return m_error->isVisible() || !m_error->isHidden() ? m_error->text() : QString();
+}
+
+void FloatDialog::accept()
+{
+    const QString problem = validate();
+    if (!problem.isEmpty()) {
+        showError(problem);
+        return;
+    }
+    QSettings settings;
+    settings.setValue(ReplicasKey, m_replicas->value());
+    QStringList names;
+    for (QCheckBox* box : m_providerBoxes)
+        if (box->isChecked())
+            names.append(box->text());
+    settings.setValue(ProvidersKey, names);
+    QDialog::accept();
+}
+
+} // namespace mf::ui

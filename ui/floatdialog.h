@@ -1,0 +1,56 @@
+#pragma once
+
+#include "droppedfiles.h"
+#include "engine/floatrequest.h"
+#include "registry/records.h"
+
+#include <QDialog>
+
+class QCheckBox;
+class QLabel;
+class QLineEdit;
+class QSpinBox;
+
+namespace mf::ui {
+
+// Asks how to float what was dropped: the model's name (from the folder or file name), how many
+// replicas, on which providers. The last choices are remembered (QSettings). Bad input is
+// explained in the dialog and it stays open; accept() only happens with a request the engine
+// can start.
+class FloatDialog final : public QDialog
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(FloatDialog)
+
+public:
+    // `existingName` says whether a model of that name is already in the vault.
+    FloatDialog(const DroppedFiles& dropped, const QList<ProviderRecord>& providers,
+                int vaultReplicas, std::function<bool(const QString&)> existingName,
+                QWidget* parent = nullptr);
+
+    FloatRequest request() const;
+    // The problem with the input as it is, or empty.
+    QString validate() const;
+    QString errorText() const;
+
+    QLineEdit* nameEdit() const { return m_name; }
+    QSpinBox* replicasBox() const { return m_replicas; }
+    QList<QCheckBox*> providerBoxes() const { return m_providerBoxes; }
+
+    static QString suggestedName(const QStringList& paths);
+
+public Q_SLOTS:
+    void accept() override;
+
+private:
+    void showError(const QString& text);
+
+    DroppedFiles m_dropped;
+    std::function<bool(const QString&)> m_existingName;
+    QLineEdit* m_name = nullptr;
+    QSpinBox* m_replicas = nullptr;
+    QList<QCheckBox*> m_providerBoxes;
+    QLabel* m_error = nullptr;
+};
+
+} // namespace mf::ui

@@ -1,0 +1,309 @@
+#include "modelbrowser.h"
+
+#include "engine/engine.h"
+#include "icons.h"
+#include "modeldetails.h"
+#include "modelfilterproxy.h"
+#include "modellistmodel.h"
+#include "vaultreader.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QClipboard>
+#include <QFileDialog>
+#include <QHeaderView>
+#include <QLineEdit>
+#include <QMenu>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSet>
+#include <QSplitter>
+#include <QStandardPaths>
+#include <QTableView>
+#include <QTimer>
+#include <QVBoxLayout>
+
+namespace mf::ui {
+
+namespace {
+// Typing re-filters the loaded rows at once; the catalogue query for the rest waits until the
+// typing pauses.
+constexpr int SearchDelayMs = 250;
+} // namespace
+
+ModelBrowser::ModelBrowser(Engine* engine, QWidget* parent)
+    : QWidget(parent)
+    , m_engine(engine)
+    , m_model(new ModelListModel(this))
+    , m_proxy(new ModelFilterProxy(this))
+    , m_search(new QLineEdit(this))
+    , m_searchDelay(new QTimer(this))
+    , m_view(new QTableView(this))
+    , m_details(new ModelDetails(this))
+    , m_splitter(new QSplitter(Qt::Vertical, this))
+{
+    m_proxy->setSourceModel(m_model);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+
+    m_search->setPlaceholderText(tr("Search by name, source, format or quantization"));
+    m_search->setClearButtonEnabled(true);
+    m_search->setAccessibleName(tr("Search models"));
+    layout->addWidget(m_search);
+    m_searchDelay->setSingleShot(true);
+    m_searchDelay->setInterval(SearchDelayMs);
+    connect(m_search, &QLineEdit::textChanged, this, [this](const QString& text) {
+        m_proxy->setSearchText(text);
+        m_searchDelay->start();
+    });
+    connect(m_searchDelay, &QTimer::timeout, this,
+            [this] { m_model->setSearch(m_search->text()); });
+
+    m_view->setModel(m_proxy);
+    m_view->setAccessibleName(tr("Models"));
+    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_view->setSortingEnabled(true);
+    m_view->sortByColumn(ModelListModel::NameColumn, Qt::AscendingOrder);
+    m_view->setAlternatingRowColors(true);
+    m_view->setWordWrap(false);
+    m_view->verticalHeader()->hide();
+    m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 8);
+    m_view->horizontalHeader()->setStretchLastSection(true);
+    m_view->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
+    m_view->horizontalHeader()->resizeSection(ModelListModel::NameColumn, 220);
+    m_view->horizontalHeader()->resizeSection(ModelListModel::ReplicasColumn, 150);
+    m_view->horizontalHeader()->resizeSection(ModelListModel::ProvidersColumn, 150);
+    m_view->horizontalHeader()->resizeSection(ModelListModel::SourceColumn, 200);
+    m_view->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_view, &QWidget::customContextMenuRequested, this, &ModelBrowser::showContextMenu);
+
+    m_splitter->addWidget(m_view);
+    m_splitter->addWidget(m_details);
+    m_splitter->setStretchFactor(0, 2);
+    m_splitter->setStretchFactor(1, 3);
+    m_splitter->setChildrenCollapsible(false);
+    layout->addWidget(m_splitter, 1);
+
+    m_restore = new QAction(icon(QStringLiteral("restore")), tr("&Restore to…"), this);
+    m_restore->setShortcut(QKeySequence(tr("Ctrl+R")));
+    m_restore->setToolTip(tr("Restore the selected models' files into a folder"));
+    m_verify = new QAction(icon(QStringLiteral("verify")), tr("&Verify"), this);
+    m_verify->setShortcut(QKeySequence(tr("Ctrl+Shift+V")));
+    m_verify->setToolTip(tr("Check that every chunk is still on its providers, intact"));
+    m_remove = new QAction(icon(QStringLiteral("remove")), tr("Re&move…"), this);
+    m_remove->setShortcut(QKeySequence::Delete);
+    m_remove->setToolTip(tr("Remove the selected models from the vault"));
+    m_copyCid = new QAction(tr("Copy chunk &CIDs"), this);
+    m_copyCid->setToolTip(tr("Copy the content identifiers of the selected models' chunks"));
+    m_copySource = new QAction(tr("Copy &source"), this);
+    m_showInProviders =
+        new QAction(icon(QStringLiteral("providers")), tr("Show in &providers"), this);
+    for (QAction* a : {m_restore, m_verify, m_remove, m_copyCid, m_copySource, m_showInProviders})
+        a->setShortcutContext(Qt::WindowShortcut);
+    // The view's own copy shortcut copies the CIDs.
+    m_copyCid->setShortcut(QKeySequence::Copy);
+    m_copyCid->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    m_view->addAction(m_copyCid);
+
+    connect(m_restore, &QAction::triggered, this, &ModelBrowser::askRestore);
+    connect(m_verify, &QAction::triggered, this, &ModelBrowser::verifySelected);
+    connect(m_remove, &QAction::triggered, this, &ModelBrowser::askRemove);
+    connect(m_copyCid, &QAction::triggered, this, &ModelBrowser::copyCids);
+    connect(m_copySource, &QAction::triggered, this, &ModelBrowser::copySources);
+    connect(m_showInProviders, &QAction::triggered, this, &ModelBrowser::showInProviders);
+    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &ModelBrowser::showSelection);
+    connect(m_proxy, &QAbstractItemModel::modelReset, this, &ModelBrowser::showSelection);
+    connect(m_proxy, &QAbstractItemModel::rowsRemoved, this, &ModelBrowser::showSelection);
+    updateActions();
+}
+
+void ModelBrowser::setReader(VaultReader* reader)
+{
+    m_reader = reader;
+    m_model->setReader(reader);
+    m_details->setReader(reader);
+    // Load the first page now rather than waiting for the view to lay out.
+    if (m_model->canFetchMore({}))
+        m_model->fetchMore({});
+}
+
+void ModelBrowser::modelChanged(qint64 modelId)
+{
+    m_model->refreshModel(modelId);
+    if (m_details->modelId() == modelId)
+        m_details->refresh();
+}
+
+void ModelBrowser::modelRemoved(qint64 modelId)
+{
+    m_model->removeModel(modelId);
+    if (m_details->modelId() == modelId)
+        showSelection();
+}
+
+void ModelBrowser::providersChanged()
+{
+    m_model->refreshAll();
+    m_details->refresh();
+}
+
+QList<qint64> ModelBrowser::selectedModelIds() const
+{
+    QList<qint64> ids;
+    for (const QModelIndex& i : m_view->selectionModel()->selectedRows())
+        ids.append(i.data(ModelListModel::ModelIdRole).toLongLong());
+    return ids;
+}
+
+void ModelBrowser::selectModel(qint64 modelId)
+{
+    const int row = m_model->rowOf(modelId);
+    if (row < 0)
+        return;
+    const QModelIndex index = m_proxy->mapFromSource(m_model->index(row, 0));
+    if (!index.isValid())
+        return;
+    m_view->selectionModel()->select(index, QItemSelectionModel::ClearAndSelect |
+                                                QItemSelectionModel::Rows);
+    m_view->setCurrentIndex(index);
+    m_view->scrollTo(index);
+}
+
+void ModelBrowser::updateActions()
+{
+    const int n = int(m_view->selectionModel()->selectedRows().size());
+    for (QAction* a : {m_restore, m_verify, m_remove, m_copyCid, m_copySource, m_showInProviders})
+        a->setEnabled(n > 0 && m_engine);
+    Q_EMIT selectionCountChanged(n);
+}
+
+void ModelBrowser::showSelection()
+{
+    const QList<qint64> ids = selectedModelIds();
+    const QModelIndex current = m_view->currentIndex();
+    qint64 shown = ids.isEmpty() ? 0 : ids.first();
+    if (current.isValid() && m_view->selectionModel()->isRowSelected(current.row(), {}))
+        shown = current.data(ModelListModel::ModelIdRole).toLongLong();
+    if (shown != m_details->modelId() || ids.size() > 1)
+        m_details->showModel(shown, int(ids.size()));
+    updateActions();
+}
+
+void ModelBrowser::showContextMenu(const QPoint& pos)
+{
+    if (selectedModelIds().isEmpty())
+        return;
+    QMenu* menu = new QMenu(this);
+    menu->setAttribute(Qt::WA_DeleteOnClose);
+    menu->addAction(m_restore);
+    menu->addAction(m_verify);
+    menu->addSeparator();
+    menu->addAction(m_copyCid);
+    menu->addAction(m_copySource);
+    menu->addAction(m_showInProviders);
+    menu->addSeparator();
+    menu->addAction(m_remove);
+    menu->popup(m_view->viewport()->mapToGlobal(pos));
+}
+
+void ModelBrowser::askRestore()
+{
+    const QList<qint64> ids = selectedModelIds();
+    if (ids.isEmpty() || !m_engine)
+        return;
+    auto* dialog = new QFileDialog(this, tr("Restore into folder"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setFileMode(QFileDialog::Directory);
+    dialog->setOption(QFileDialog::ShowDirsOnly);
+    dialog->setDirectory(QStandardPaths::writableLocation(QStandardPaths::HomeLocation));
+    connect(dialog, &QFileDialog::fileSelected, this, [this, ids](const QString& dir) {
+        if (dir.isEmpty())
+            return;
+        for (qint64 id : ids)
+            m_engine->restoreModel(id, dir);
+    });
+    dialog->open();
+}
+
+void ModelBrowser::verifySelected()
+{
+    if (!m_engine)
+        return;
+    for (qint64 id : selectedModelIds())
+        m_engine->verifyModel(id);
+}
+
+void ModelBrowser::askRemove()
+{
+    const QList<qint64> ids = selectedModelIds();
+    if (ids.isEmpty() || !m_engine || m_question)
+        return;
+    QString what;
+    if (ids.size() == 1) {
+        const int row = m_model->rowOf(ids.first());
+        const ModelRow* r = m_model->rowData(row);
+        what = tr("Remove “%1” from the vault?").arg(r ? r->summary.model.name : QString());
+    } else {
+        what = tr("Remove %1 models from the vault?").arg(ids.size());
+    }
+    m_question = new QMessageBox(QMessageBox::Warning, tr("Remove models"), what,
+                                 QMessageBox::NoButton, this);
+    m_question->setAttribute(Qt::WA_DeleteOnClose);
+    m_question->setInformativeText(
+        tr("Their chunks are deleted from the providers, except chunks other models share. "
+           "Files on your disk are not touched."));
+    QPushButton* remove = m_question->addButton(tr("Remove"), QMessageBox::DestructiveRole);
+    remove->setIcon(icon(QStringLiteral("remove")));
+    m_question->addButton(QMessageBox::Cancel);
+    m_question->setDefaultButton(QMessageBox::Cancel);
+    m_question->setWindowModality(Qt::WindowModal);
+    connect(m_question, &QMessageBox::buttonClicked, this, [this, ids, remove](auto* button) {
+        if (button == remove)
+            for (qint64 id : ids)
+                m_engine->removeModel(id);
+    });
+    connect(m_question, &QObject::destroyed, this, [this] { m_question = nullptr; });
+    m_question->open();
+}
+
+void ModelBrowser::copyCids()
+{
+    if (!m_reader)
+        return;
+    QStringList lines;
+    QSet<QString> seen;
+    for (qint64 id : selectedModelIds())
+        for (const FileRecord& f : m_reader->registry().files(id))
+            for (const FileChunk& c : m_reader->registry().fileChunks(f.id))
+                if (!seen.contains(c.cid)) {
+                    seen.insert(c.cid);
+                    lines.append(c.cid);
+                }
+    QApplication::clipboard()->setText(lines.join(QLatin1Char('\n')));
+}
+
+void ModelBrowser::copySources()
+{
+    QStringList lines;
+    for (qint64 id : selectedModelIds()) {
+        const ModelRow* r = m_model->rowData(m_model->rowOf(id));
+        if (r && !r->summary.model.source.isEmpty())
+            lines.append(r->summary.model.source);
+    }
+    QApplication::clipboard()->setText(lines.join(QLatin1Char('\n')));
+}
+
+void ModelBrowser::showInProviders()
+{
+    QStringList names;
+    for (qint64 id : selectedModelIds())
+        if (const ModelRow* r = m_model->rowData(m_model->rowOf(id)))
+            for (const QString& n : r->providers)
+                if (!names.contains(n))
+                    names.append(n);
+    Q_EMIT showProvidersRequested(names);
+}
+
+} // namespace mf::ui

@@ -1,0 +1,93 @@
+#pragma once
+
+#include <QWidget>
+
+class QAction;
+class QLineEdit;
+class QMessageBox;
+class QSplitter;
+class QTableView;
+class QTimer;
+
+namespace mf {
+class Engine;
+}
+
+namespace mf::ui {
+
+class ModelDetails;
+class ModelFilterProxy;
+class ModelListModel;
+class VaultReader;
+
+// The Models page: a search box, the table of models (sorted and filtered by a proxy) and the
+// details pane of the selection. Its actions (restore to…, verify, remove, copy, show in
+// providers) act on every selected model and are shared with the window's menus and toolbar.
+// Questions are asked with window-modal dialogs opened asynchronously, never exec().
+class ModelBrowser final : public QWidget
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ModelBrowser)
+
+public:
+    ModelBrowser(Engine* engine, QWidget* parent = nullptr);
+
+    void setReader(VaultReader* reader);
+    // The engine said so: re-read one model.
+    void modelChanged(qint64 modelId);
+    void modelRemoved(qint64 modelId);
+    void providersChanged();
+
+    QList<qint64> selectedModelIds() const;
+    void selectModel(qint64 modelId);
+
+    ModelListModel* model() const { return m_model; }
+    ModelFilterProxy* proxy() const { return m_proxy; }
+    QTableView* view() const { return m_view; }
+    QLineEdit* searchBox() const { return m_search; }
+    ModelDetails* details() const { return m_details; }
+    // The open "remove?" question, if any (tests answer it).
+    QMessageBox* pendingQuestion() const { return m_question; }
+
+    QAction* restoreAction() const { return m_restore; }
+    QAction* verifyAction() const { return m_verify; }
+    QAction* removeAction() const { return m_remove; }
+    QAction* copyCidAction() const { return m_copyCid; }
+    QAction* copySourceAction() const { return m_copySource; }
+    QAction* showInProvidersAction() const { return m_showInProviders; }
+
+Q_SIGNALS:
+    // "Show in providers": the providers holding chunks of the selection, by name.
+    void showProvidersRequested(const QStringList& providerNames);
+    void selectionCountChanged(int count);
+
+private:
+    void updateActions();
+    void showSelection();
+    void showContextMenu(const QPoint& pos);
+    void askRestore();
+    void askRemove();
+    void verifySelected();
+    void copyCids();
+    void copySources();
+    void showInProviders();
+
+    Engine* m_engine;
+    VaultReader* m_reader = nullptr;
+    ModelListModel* m_model;
+    ModelFilterProxy* m_proxy;
+    QLineEdit* m_search;
+    QTimer* m_searchDelay;
+    QTableView* m_view;
+    ModelDetails* m_details;
+    QSplitter* m_splitter;
+    QMessageBox* m_question = nullptr;
+    QAction* m_restore;
+    QAction* m_verify;
+    QAction* m_remove;
+    QAction* m_copyCid;
+    QAction* m_copySource;
+    QAction* m_showInProviders;
+};
+
+} // namespace mf::ui

@@ -1,0 +1,66 @@
+#pragma once
+
+#include "registry/records.h"
+
+#include <QDialog>
+
+#include <optional>
+
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QVBoxLayout;
+
+namespace mf {
+class Engine;
+}
+
+namespace mf::ui {
+
+class ProviderForm;
+
+// Adds or edits a provider: its kind (when adding), a name, a quota, and the kind's own form
+// (ProviderForm, generated from the kind's fields). "Test connection" tries the settings before
+// they are saved. Saving goes through the Engine; the dialog closes when the Engine reports the
+// providers changed and stays open with the Engine's error otherwise.
+class ProviderDialog final : public QDialog
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ProviderDialog)
+
+public:
+    // `existing`: the provider to edit; nullopt to add one. `takenNames`: names in use.
+    ProviderDialog(Engine* engine, const std::optional<ProviderRecord>& existing,
+                   const QStringList& takenNames, QWidget* parent = nullptr);
+
+    ProviderForm* form() const { return m_form; }
+    QComboBox* kindBox() const { return m_kind; }
+    QLineEdit* nameEdit() const { return m_name; }
+    QString message() const;
+    QString validate() const;
+
+public Q_SLOTS:
+    void accept() override;
+
+private:
+    void setKind(const QString& kindId);
+    void testConnection();
+    void showMessage(const QString& text, bool problem);
+
+    Engine* m_engine;
+    std::optional<ProviderRecord> m_existing;
+    QStringList m_takenNames;
+    QComboBox* m_kind = nullptr;
+    QLabel* m_description = nullptr;
+    QLineEdit* m_name = nullptr;
+    QLineEdit* m_quota = nullptr;
+    QVBoxLayout* m_formArea = nullptr;
+    ProviderForm* m_form = nullptr;
+    QPushButton* m_test = nullptr;
+    QLabel* m_message = nullptr;
+    bool m_saving = false;
+    bool m_testing = false;
+};
+
+} // namespace mf::ui

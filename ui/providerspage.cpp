@@ -1,0 +1,226 @@
+#include "providerspage.h"
+
+#include "engine/engine.h"
+#include "icons.h"
+#include "providerdialog.h"
+#include "util/units.h"
+#include "vaultreader.h"
+
+#include <QAction>
+#include <QHeaderView>
+#include <QLabel>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QToolBar>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+
+#include <algorithm>
+
+namespace mf::ui {
+
+namespace {
+enum Column { NameColumn, KindColumn, UsageColumn, HealthColumn, ColumnCount };
+constexpr int IdRole = Qt::UserRole + 1;
+} // namespace
+
+ProvidersPage::ProvidersPage(Engine* engine, QWidget* parent)
+    : QWidget(parent)
+    , m_engine(engine)
+    , m_list(new QTreeWidget(this))
+    , m_hint(new QLabel(this))
+{
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    auto* bar = new QToolBar(this);
+    bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    m_add = bar->addAction(icon(QStringLiteral("add")), tr("&Add provider…"));
+    m_add->setToolTip(tr("Add a storage provider"));
+    m_edit = bar->addAction(icon(QStringLiteral("edit")), tr("&Edit…"));
+    m_remove = bar->addAction(icon(QStringLiteral("remove")), tr("&Remove…"));
+    m_test = bar->addAction(icon(QStringLiteral("test")), tr("&Test connection"));
+    layout->addWidget(bar);
+
+    m_list->setAccessibleName(tr("Providers"));
+    m_list->setRootIsDecorated(false);
+    m_list->setColumnCount(ColumnCount);
+    m_list->setHeaderLabels({tr("Provider"), tr("Kind"), tr("Usage"), tr("Health")});
+    m_list->header()->resizeSection(NameColumn, 200);
+    m_list->header()->resizeSection(KindColumn, 160);
+    m_list->header()->resizeSection(UsageColumn, 300);
+    m_list->setIconSize(QSize(24, 24));
+    m_list->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_list->setContextMenuPolicy(Qt::ActionsContextMenu);
+    m_list->addActions({m_edit, m_test, m_remove});
+    layout->addWidget(m_list, 1);
+    m_hint->setWordWrap(true);
+    m_hint->setForegroundRole(QPalette::PlaceholderText);
+    m_hint->setText(tr("Every chunk is kept on as many providers as the vault's replication "
+                       "factor asks for. Add providers to keep more copies in more places."));
+    layout->addWidget(m_hint);
+
+    connect(m_add, &QAction::triggered, this, &ProvidersPage::openAddDialog);
+    connect(m_edit, &QAction::triggered, this, &ProvidersPage::openEditDialog);
+    connect(m_remove, &QAction::triggered, this, &ProvidersPage::askRemove);
+    connect(m_test, &QAction::triggered, this, &ProvidersPage::testSelected);
+    connect(m_list, &QTreeWidget::itemSelectionChanged, this, &ProvidersPage::updateActions);
+    connect(m_list, &QTreeWidget::itemDoubleClicked, this, &ProvidersPage::openEditDialog);
+    connect(m_engine, &Engine::providerTested, this,
+            [this](qint64 id, const QString& error, qint64 roundTripMs, qint64, qint64) {
+                if (id == 0)
+                    return; // a dialog's test of unsaved settings
+                m_testResults.insert(id, error.isEmpty() ? tr("reachable (%1 ms)").arg(roundTripMs)
+                                                         : tr("test failed: %1").arg(error));
+                refresh();
+            });
+    updateActions();
+}
+
+void ProvidersPage::setReader(VaultReader* reader)
+{
+    m_reader = reader;
+    m_testResults.clear();
+    refresh();
+}
+
+void ProvidersPage::refresh()
+{
+    const qint64 selected = selectedId();
+    m_list->clear();
+    if (!m_reader)
+        return;
+    m_reader->refreshProviders();
+    const QHash<qint64, qint64> stored = m_reader->registry().storedBytesByProvider();
+    for (const ProviderRecord& p : m_reader->registry().providers()) {
+        auto* item = new QTreeWidgetItem(m_list);
+        item->setData(NameColumn, IdRole, p.id);
+        item->setIcon(NameColumn, providerKindIcon(p.kind));
+        item->setText(NameColumn, p.name);
+        const ProviderKind* kind = m_engine->providerFactory().kind(p.kind);
+        item->setText(KindColumn, kind ? kind->displayName : p.kind);
+        QString health = p.enabled ? p.health : tr("disabled");
+        if (m_testResults.contains(p.id))
+            health = m_testResults.value(p.id);
+        item->setText(HealthColumn, health);
+        item->setToolTip(HealthColumn, health);
+
+        const qint64 used = qMax(p.usedBytes, stored.value(p.id));
+        auto* usage = new QProgressBar(m_list);
+        usage->setAccessibleName(tr("Usage of %1").arg(p.name));
+        usage->setTextVisible(true);
+        if (p.quotaBytes > 0) {
+            usage->setRange(0, 1000);
+            usage->setValue(int(std::clamp<qint64>(used * 1000 / p.quotaBytes, 0, 1000)));
+            usage->setFormat(
+                tr("%1 of %2").arg(units::formatBytes(used), units::formatBytes(p.quotaBytes)));
+        } else {
+            usage->setRange(0, 1);
+            usage->setValue(0);
+            usage->setFormat(tr("%1 used, no quota").arg(units::formatBytes(used)));
+        }
+        m_list->setItemWidget(item, UsageColumn, usage);
+        if (p.id == selected)
+            item->setSelected(true);
+    }
+    updateActions();
+}
+
+void ProvidersPage::highlight(const QStringList& names)
+{
+    m_list->clearSelection();
+    for (int i = 0; i < m_list->topLevelItemCount(); ++i) {
+        QTreeWidgetItem* item = m_list->topLevelItem(i);
+        if (names.contains(item->text(NameColumn))) {
+            item->setSelected(true);
+            m_list->scrollToItem(item);
+        }
+    }
+}
+
+qint64 ProvidersPage::selectedId() const
+{
+    const QList<QTreeWidgetItem*> items = m_list->selectedItems();
+    return items.isEmpty() ? 0 : items.first()->data(NameColumn, IdRole).toLongLong();
+}
+
+void ProvidersPage::updateActions()
+{
+    const bool one = m_list->selectedItems().size() == 1;
+    m_edit->setEnabled(one);
+    m_remove->setEnabled(one);
+    m_test->setEnabled(!m_list->selectedItems().isEmpty());
+    m_add->setEnabled(m_reader != nullptr);
+}
+
+void ProvidersPage::showDialog(ProviderDialog* dialog)
+{
+    m_dialog = dialog;
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QObject::destroyed, this, [this, dialog] {
+        if (m_dialog == dialog)
+            m_dialog = nullptr;
+    });
+    dialog->open();
+}
+
+void ProvidersPage::openAddDialog()
+{
+    if (!m_reader)
+        return;
+    QStringList names;
+    for (const ProviderRecord& p : m_reader->registry().providers())
+        names.append(p.name);
+    showDialog(new ProviderDialog(m_engine, std::nullopt, names, this));
+}
+
+void ProvidersPage::openEditDialog()
+{
+    const qint64 id = selectedId();
+    if (!m_reader || !id)
+        return;
+    const auto record = m_reader->registry().provider(id);
+    if (!record)
+        return;
+    QStringList names;
+    for (const ProviderRecord& p : m_reader->registry().providers())
+        names.append(p.name);
+    showDialog(new ProviderDialog(m_engine, record, names, this));
+}
+
+void ProvidersPage::askRemove()
+{
+    const qint64 id = selectedId();
+    if (!m_reader || !id)
+        return;
+    const auto record = m_reader->registry().provider(id);
+    if (!record)
+        return;
+    auto* box = new QMessageBox(QMessageBox::Warning, tr("Remove provider"),
+                                tr("Remove the provider “%1”?").arg(record->name),
+                                QMessageBox::NoButton, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setInformativeText(
+        tr("ModelFloat forgets the copies of chunks kept there; models keep their replicas on "
+           "other providers and show as under-replicated where that was the only one."));
+    QPushButton* remove = box->addButton(tr("Remove"), QMessageBox::DestructiveRole);
+    box->addButton(QMessageBox::Cancel);
+    box->setDefaultButton(QMessageBox::Cancel);
+    connect(box, &QMessageBox::buttonClicked, this, [this, id, remove](auto* button) {
+        if (button == remove)
+            m_engine->removeProvider(id);
+    });
+    box->open();
+}
+
+void ProvidersPage::testSelected()
+{
+    for (QTreeWidgetItem* item : m_list->selectedItems()) {
+        const qint64 id = item->data(NameColumn, IdRole).toLongLong();
+        m_testResults.insert(id, tr("testing…"));
+        item->setText(HealthColumn, tr("testing…"));
+        m_engine->testProvider(id);
+    }
+}
+
+} // namespace mf::ui

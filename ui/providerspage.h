@@ -1,0 +1,65 @@
+#pragma once
+
+#include <QHash>
+#include <QWidget>
+
+class QAction;
+class QLabel;
+class QMessageBox;
+class QTreeWidget;
+class QTreeWidgetItem;
+
+namespace mf {
+class Engine;
+}
+
+namespace mf::ui {
+
+class ProviderDialog;
+class VaultReader;
+
+// The Providers page: every provider with its kind's icon, a usage bar against its quota, its
+// health and the result of the last connection test; add, edit, remove (asked first) and test.
+class ProvidersPage final : public QWidget
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ProvidersPage)
+
+public:
+    ProvidersPage(Engine* engine, QWidget* parent = nullptr);
+
+    void setReader(VaultReader* reader);
+    // Reads the providers again (Engine::providersChanged, statsChanged).
+    void refresh();
+    // Selects the providers with these names ("Show in providers").
+    void highlight(const QStringList& names);
+
+    QTreeWidget* list() const { return m_list; }
+    QAction* addAction() const { return m_add; }
+    QAction* editAction() const { return m_edit; }
+    QAction* removeAction() const { return m_remove; }
+    QAction* testAction() const { return m_test; }
+    ProviderDialog* openDialog() const { return m_dialog; }
+
+private:
+    qint64 selectedId() const;
+    void updateActions();
+    void openAddDialog();
+    void openEditDialog();
+    void askRemove();
+    void testSelected();
+    void showDialog(ProviderDialog* dialog);
+
+    Engine* m_engine;
+    VaultReader* m_reader = nullptr;
+    QTreeWidget* m_list;
+    QLabel* m_hint;
+    QAction* m_add;
+    QAction* m_edit;
+    QAction* m_remove;
+    QAction* m_test;
+    ProviderDialog* m_dialog = nullptr;
+    QHash<qint64, QString> m_testResults; // by provider id, until the next refresh of the row
+};
+
+} // namespace mf::ui
