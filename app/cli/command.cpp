@@ -95,6 +95,9 @@ QList<CommandInfo> allCommands()
          makeRemoveCommand},
         {QStringLiteral("collect"), QStringLiteral("Free chunks that no model uses any more"),
          makeCollectCommand},
+        {QStringLiteral("inspect"),
+         QStringLiteral("Show what a model file is (GGUF, safetensors) from its header"),
+         makeInspectCommand},
     };
 }
 

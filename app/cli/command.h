@@ -113,5 +113,6 @@ Command* makeCatCommand(Context&);
 Command* makeVerifyCommand(Context&);
 Command* makeRemoveCommand(Context&);
 Command* makeCollectCommand(Context&);
+Command* makeInspectCommand(Context&);
 
 } // namespace mf::cli
