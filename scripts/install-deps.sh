@@ -8,6 +8,7 @@ packages=(
     qt6-base-dev qt6-base-dev-tools libqt6sql6-sqlite
     libssl-dev openssl nlohmann-json3-dev
     util-linux
+    clang-14 libclang-rt-14-dev
     qtkeychain-qt6-dev gnome-keyring libsecret-tools dbus-daemon dbus-bin
     qt6-svg-dev libqt6svg6
 )

@@ -21,3 +21,6 @@ echo "== Build (asan) and test under ASan + UBSan"
 ./scripts/build.sh asan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --preset asan -j 2
+
+echo "== Fuzz the GGUF and safetensors header readers (libFuzzer, 20 s per target)"
+./scripts/fuzz.sh 20
