@@ -1,6 +1,7 @@
 #include "filedistributor.h"
 
 #include "filerangedevice.h"
+#include "formats/headerinspection.h"
 #include "vault/vault.h"
 
 #include <QDateTime>
@@ -82,6 +83,17 @@ void FileDistributor::start()
     }
     m_fileId = *fileId;
 
+    if (!m_sourcePath.isEmpty() && !m_metadataGiven) {
+        m_inspection = new formats::HeaderInspection(this);
+        connect(m_inspection, &formats::HeaderInspection::finished, this, [this] {
+            if (!m_inspection->error().isEmpty())
+                Q_EMIT warning(tr("%1; floated as a plain file").arg(m_inspection->error()));
+            if (!m_metadataGiven)
+                m_metadata = m_inspection->metadata();
+            maybeComplete();
+        });
+        m_inspection->start(m_sourcePath);
+    }
     m_scanner = std::make_unique<FileScanner>(m_sourcePath, m_options.chunker);
     m_scanner->setMaxPendingChunks(m_options.maxPendingChunks);
     connect(m_scanner.get(), &FileScanner::chunkScanned, this, &FileDistributor::onChunkScanned);
@@ -101,6 +113,12 @@ void FileDistributor::finishBeforeScanning(const Error& error)
     m_error = error;
     m_finished = true;
     QMetaObject::invokeMethod(this, &FileDistributor::finished, Qt::QueuedConnection);
+}
+
+void FileDistributor::setMetadata(const QJsonObject& metadata)
+{
+    m_metadata = metadata;
+    m_metadataGiven = true;
 }
 
 void FileDistributor::abort()
@@ -417,13 +435,15 @@ void FileDistributor::maybeComplete()
                        .arg(m_sourcePath));
         return;
     }
+    if (m_inspection && !m_inspection->isFinished())
+        return; // its finished() brings us back here
     if (m_stats.underReplicatedChunks > 0)
         Q_EMIT warning(tr("%n chunk(s) of “%1” have fewer than %2 replicas", nullptr,
                           m_stats.underReplicatedChunks)
                            .arg(m_pathInModel)
                            .arg(m_replication));
     Registry& registry = m_vault->registry();
-    if (!registry.completeFile(m_fileId, m_stats.sha256.toHex(), QJsonObject())) {
+    if (!registry.completeFile(m_fileId, m_stats.sha256.toHex(), m_metadata)) {
         fail(Error::make(Error::Kind::Fatal, registry.lastError()));
         return;
     }

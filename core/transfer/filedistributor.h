@@ -6,6 +6,7 @@
 #include "util/error.h"
 
 #include <QHash>
+#include <QJsonObject>
 #include <QObject>
 #include <QPointer>
 #include <QSet>
@@ -17,6 +18,9 @@
 
 namespace mf {
 
+namespace formats {
+class HeaderInspection;
+}
 class Vault;
 class ProviderJob;
 
@@ -66,6 +70,10 @@ public:
 
     void start();
     void abort();
+    // Format metadata to store with the file (files.metadata) when it completes. A file on disk
+    // has its header inspected during start() (off this thread); a stream source (the Hub
+    // import) sets it from a formats::HeaderSniffer as the header streams past.
+    void setMetadata(const QJsonObject& metadata);
     bool isFinished() const { return m_finished; }
     const Error& error() const { return m_error; }
     // True when the failure lies with the source file (unreadable, changed while read), not
@@ -120,6 +128,9 @@ private:
     std::optional<FileSnapshot> m_startSnapshot;
     QList<qint64> m_providers;
     QHash<qint64, qint64> m_bytesQueued; // per provider, to spread load
+    QJsonObject m_metadata;
+    bool m_metadataGiven = false;
+    formats::HeaderInspection* m_inspection = nullptr; // while a file's header is being read
 };
 
 } // namespace mf
