@@ -1,0 +1,505 @@
+#include "mainwindow.h"
+
+#include "dropoverlay.h"
+#include "droppedfiles.h"
+#include "emptystate.h"
+#include "engine/engine.h"
+#include "floatdialog.h"
+#include "icons.h"
+#include "modelbrowser.h"
+#include "modellistmodel.h"
+#include "providerspage.h"
+#include "transfersmodel.h"
+#include "transfersview.h"
+#include "util/units.h"
+#include "vaultreader.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QFileDialog>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMetaMethod>
+#include <QMimeData>
+#include <QProgressBar>
+#include <QSettings>
+#include <QStackedWidget>
+#include <QStandardPaths>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QToolBar>
+
+namespace mf::ui {
+
+namespace {
+
+const QLatin1String GeometryKey("mainWindow/geometry");
+const QLatin1String StateKey("mainWindow/state");
+const QLatin1String LastFolderKey("mainWindow/lastFloatFolder");
+constexpr int RefusalMessageMs = 8000;
+
+// A cheap look at a drag while it hovers (no folder walk): the first reason it cannot be
+// dropped, or empty.
+QString quickRefusal(const QMimeData* mime)
+{
+    if (!mime || !mime->hasUrls())
+        return MainWindow::tr("Only files and folders can be floated.");
+    const QList<QUrl> urls = mime->urls();
+    for (const QUrl& url : urls)
+        if (!url.isLocalFile())
+            return DroppedFiles::fromUrls({url}).problem;
+    return {};
+}
+
+} // namespace
+
+MainWindow::MainWindow(Engine* engine, QWidget* parent)
+    : QMainWindow(parent)
+    , m_engine(engine)
+    , m_transfersModel(new TransfersModel(engine, this))
+    , m_tabs(new QTabWidget(this))
+    , m_modelsStack(new QStackedWidget(this))
+    , m_empty(new EmptyState(this))
+    , m_browser(new ModelBrowser(engine, this))
+    , m_transfersView(new TransfersView(engine, m_transfersModel, this))
+    , m_providers(new ProvidersPage(engine, this))
+    , m_overlay(nullptr)
+    , m_statsLabel(new QLabel(this))
+    , m_progress(new QProgressBar(this))
+{
+    setWindowTitle(tr("ModelFloat"));
+    setWindowIcon(icon(QStringLiteral("modelfloat")));
+    setAcceptDrops(true);
+    // The search box would take a dropped file as text; drops belong to the window.
+    m_browser->searchBox()->setAcceptDrops(false);
+
+    m_modelsStack->addWidget(m_empty);
+    m_modelsStack->addWidget(m_browser);
+    m_tabs->setDocumentMode(true);
+    m_tabs->addTab(m_modelsStack, icon(QStringLiteral("models")), tr("&Models"));
+    m_tabs->addTab(m_transfersView, icon(QStringLiteral("transfers")), tr("&Transfers"));
+    m_tabs->addTab(m_providers, icon(QStringLiteral("providers")), tr("&Providers"));
+    m_tabs->setAccessibleName(tr("Pages"));
+    setCentralWidget(m_tabs);
+
+    m_statsLabel->setAccessibleName(tr("Vault totals"));
+    m_statsLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    statusBar()->addPermanentWidget(m_statsLabel, 1);
+    m_progress->setAccessibleName(tr("Overall progress"));
+    m_progress->setRange(0, 1000);
+    m_progress->setMaximumWidth(220);
+    m_progress->setTextVisible(true);
+    m_progress->hide();
+    statusBar()->addPermanentWidget(m_progress);
+
+    createActions();
+    createMenus();
+    m_overlay = new DropOverlay(this);
+
+    connect(m_empty, &EmptyState::chooseFilesRequested, this, &MainWindow::chooseFiles);
+    connect(m_empty, &EmptyState::chooseFolderRequested, this, &MainWindow::chooseFolder);
+    connect(m_browser, &ModelBrowser::showProvidersRequested, this,
+            [this](const QStringList& names) {
+                showPage(ProvidersPageIndex);
+                m_providers->highlight(names);
+            });
+    connect(m_engine, &Engine::opened, this, &MainWindow::vaultOpened);
+    connect(m_engine, &Engine::modelChanged, this, [this](qint64 id) {
+        m_browser->modelChanged(id);
+        updateEmptyState();
+    });
+    connect(m_engine, &Engine::modelRemoved, this, [this](qint64 id) {
+        m_browser->modelRemoved(id);
+        updateEmptyState();
+    });
+    connect(m_engine, &Engine::providersChanged, this, [this] {
+        m_providers->refresh();
+        m_browser->providersChanged();
+        updateStats(m_lastStats);
+    });
+    connect(m_engine, &Engine::providerError, this, [this](const QString& message) {
+        statusBar()->showMessage(message, RefusalMessageMs);
+    });
+    connect(m_engine, &Engine::statsChanged, this, [this](const VaultStats& stats) {
+        updateStats(stats);
+        m_providers->refresh();
+    });
+    connect(m_transfersModel, &TransfersModel::overallChanged, this, &MainWindow::updateProgress);
+
+    QSettings settings;
+    if (!restoreGeometry(settings.value(GeometryKey).toByteArray()))
+        resize(1200, 780);
+    restoreState(settings.value(StateKey).toByteArray());
+    // The vault may already be open (the Engine was opened before this window was made).
+    if (!m_engine->vaultDirectory().isEmpty())
+        openReader();
+    updateEmptyState();
+    updateProgress();
+}
+
+MainWindow::~MainWindow()
+{
+    // Views first: they hold pointers into the reader.
+    m_browser->setReader(nullptr);
+    m_providers->setReader(nullptr);
+}
+
+void MainWindow::createActions()
+{
+    m_floatFiles = new QAction(icon(QStringLiteral("float")), tr("&Float files…"), this);
+    m_floatFiles->setShortcut(QKeySequence::Open);
+    m_floatFiles->setToolTip(tr("Choose model files to float (or drop them on the window)"));
+    m_floatFiles->setIconText(tr("Float"));
+    connect(m_floatFiles, &QAction::triggered, this, &MainWindow::chooseFiles);
+    m_floatFolder = new QAction(tr("Float a f&older…"), this);
+    m_floatFolder->setShortcut(QKeySequence(tr("Ctrl+Shift+O")));
+    connect(m_floatFolder, &QAction::triggered, this, &MainWindow::chooseFolder);
+    m_settings = new QAction(icon(QStringLiteral("settings")), tr("&Settings…"), this);
+    m_settings->setShortcut(QKeySequence(tr("Ctrl+,")));
+    m_settings->setMenuRole(QAction::PreferencesRole);
+    connect(m_settings, &QAction::triggered, this, &MainWindow::settingsRequested);
+    m_quit = new QAction(tr("&Quit"), this);
+    m_quit->setShortcut(QKeySequence(tr("Ctrl+Q")));
+    m_quit->setMenuRole(QAction::QuitRole);
+    connect(m_quit, &QAction::triggered, this, [this] {
+        if (isSignalConnected(QMetaMethod::fromSignal(&MainWindow::quitRequested)))
+            Q_EMIT quitRequested();
+        else
+            QApplication::quit();
+    });
+    m_find = new QAction(tr("&Find models"), this);
+    m_find->setShortcut(QKeySequence::Find);
+    connect(m_find, &QAction::triggered, this, [this] {
+        showPage(ModelsPage);
+        m_browser->searchBox()->setFocus(Qt::ShortcutFocusReason);
+        m_browser->searchBox()->selectAll();
+    });
+    const QStringList pageNames = {tr("&Models"), tr("&Transfers"), tr("&Providers")};
+    for (int i = 0; i < pageNames.size(); ++i) {
+        auto* a = new QAction(pageNames.at(i), this);
+        a->setShortcut(QKeySequence(QStringLiteral("Ctrl+%1").arg(i + 1)));
+        connect(a, &QAction::triggered, this, [this, i] { showPage(Page(i)); });
+        m_pageActions.append(a);
+    }
+    m_about = new QAction(tr("&About ModelFloat"), this);
+    m_about->setMenuRole(QAction::AboutRole);
+    connect(m_about, &QAction::triggered, this, [this] {
+        auto* box = new QMessageBox(
+            QMessageBox::NoIcon, tr("About ModelFloat"),
+            tr("<h3>ModelFloat %1</h3><p>Keeps large AI models floating across storage "
+               "providers: content-defined chunks, each kept on several providers, restored "
+               "byte for byte.</p>")
+                .arg(QApplication::applicationVersion()),
+            QMessageBox::Ok, this);
+        box->setIconPixmap(icon(QStringLiteral("modelfloat")).pixmap(64, 64));
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->open();
+    });
+}
+
+void MainWindow::createMenus()
+{
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(m_floatFiles);
+    file->addAction(m_floatFolder);
+    file->addSeparator();
+    file->addAction(m_settings);
+    file->addSeparator();
+    file->addAction(m_quit);
+
+    QMenu* model = menuBar()->addMenu(tr("M&odel"));
+    model->addAction(m_browser->restoreAction());
+    model->addAction(m_browser->verifyAction());
+    model->addSeparator();
+    model->addAction(m_browser->copyCidAction());
+    model->addAction(m_browser->copySourceAction());
+    model->addAction(m_browser->showInProvidersAction());
+    model->addSeparator();
+    model->addAction(m_browser->removeAction());
+
+    QMenu* transfers = menuBar()->addMenu(tr("&Transfers"));
+    transfers->addAction(m_transfersView->pauseAllAction());
+    transfers->addAction(m_transfersView->resumeAllAction());
+    transfers->addSeparator();
+    transfers->addAction(m_transfersView->clearFinishedAction());
+
+    QMenu* providers = menuBar()->addMenu(tr("&Providers"));
+    providers->addAction(m_providers->addAction());
+    providers->addAction(m_providers->editAction());
+    providers->addAction(m_providers->testAction());
+    providers->addAction(m_providers->removeAction());
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    view->addAction(m_find);
+    view->addSeparator();
+    view->addActions(m_pageActions);
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(m_about);
+
+    QToolBar* bar = addToolBar(tr("Main"));
+    bar->setObjectName(QStringLiteral("mainToolBar"));
+    bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    bar->setMovable(false);
+    bar->addAction(m_floatFiles);
+    bar->addAction(m_browser->restoreAction());
+    bar->addAction(m_browser->verifyAction());
+    bar->addAction(m_browser->removeAction());
+    bar->addSeparator();
+    bar->addAction(m_transfersView->pauseAllAction());
+    bar->addAction(m_transfersView->resumeAllAction());
+    bar->addSeparator();
+    bar->addAction(m_settings);
+    // Shortcuts work from every page, whichever widget has the focus.
+    for (QAction* a :
+         {m_browser->restoreAction(), m_browser->verifyAction(), m_browser->removeAction()})
+        addAction(a);
+}
+
+void MainWindow::showPage(Page page)
+{
+    m_tabs->setCurrentIndex(int(page));
+}
+
+void MainWindow::vaultOpened(const QString& error)
+{
+    if (!error.isEmpty()) {
+        statusBar()->showMessage(tr("The vault could not be opened: %1").arg(error));
+        return;
+    }
+    openReader();
+}
+
+void MainWindow::openReader()
+{
+    QString error;
+    // Views let go of the old reader before it goes.
+    m_browser->setReader(nullptr);
+    m_providers->setReader(nullptr);
+    m_reader = VaultReader::open(m_engine->vaultDirectory(), &error);
+    if (!m_reader) {
+        statusBar()->showMessage(tr("The vault could not be read: %1").arg(error));
+        return;
+    }
+    m_browser->setReader(m_reader.get());
+    m_providers->setReader(m_reader.get());
+    VaultStats stats = m_reader->registry().stats();
+    updateStats(stats);
+    updateEmptyState();
+    if (!m_pendingPaths.isEmpty()) {
+        const QStringList paths = m_pendingPaths;
+        m_pendingPaths.clear();
+        floatPaths(paths);
+    }
+}
+
+bool MainWindow::isShowingEmptyState() const
+{
+    return m_modelsStack->currentWidget() == m_empty;
+}
+
+void MainWindow::updateEmptyState()
+{
+    const bool empty = !m_reader || m_reader->catalog().modelCount() == 0;
+    m_modelsStack->setCurrentWidget(empty ? static_cast<QWidget*>(m_empty) : m_browser);
+}
+
+void MainWindow::updateStats(const VaultStats& stats)
+{
+    m_lastStats = stats;
+    if (!m_reader) {
+        m_statsLabel->clear();
+        return;
+    }
+    QStringList parts;
+    parts.append(tr("%n model(s)", nullptr, stats.models));
+    parts.append(tr("%1 in files").arg(units::formatBytes(stats.logicalBytes)));
+    parts.append(tr("%1 stored with replicas").arg(units::formatBytes(stats.storedBytes)));
+    const qint64 saved = stats.logicalBytes - stats.uniqueBytes;
+    if (saved > 0)
+        parts.append(tr("dedup saved %1").arg(units::formatBytes(saved)));
+    QStringList usage;
+    const QHash<qint64, qint64> stored = m_reader->registry().storedBytesByProvider();
+    for (const ProviderRecord& p : m_reader->registry().providers()) {
+        const qint64 used = qMax(p.usedBytes, stored.value(p.id));
+        usage.append(p.quotaBytes > 0 ? tr("%1 %2 of %3")
+                                            .arg(p.name, units::formatBytes(used),
+                                                 units::formatBytes(p.quotaBytes))
+                                      : tr("%1 %2").arg(p.name, units::formatBytes(used)));
+    }
+    if (!usage.isEmpty())
+        parts.append(usage.join(QLatin1String(", ")));
+    if (stats.unhealthyPlacements > 0)
+        parts.append(tr("%n damaged or missing cop(ies)", nullptr, stats.unhealthyPlacements));
+    m_statsLabel->setText(parts.join(QLatin1String("  ·  ")));
+}
+
+void MainWindow::updateProgress()
+{
+    const TransfersModel::Overall o = m_transfersModel->overall();
+    const int active = o.running + o.queued + o.paused;
+    const int permille = o.permille();
+    if (active == 0 || permille < 0) {
+        m_progress->hide();
+        setWindowTitle(tr("ModelFloat"));
+        return;
+    }
+    m_progress->setValue(permille);
+    const QString rate = units::formatRate(o.bytesPerSecond);
+    m_progress->setFormat(rate.isEmpty() ? QStringLiteral("%p%") : QStringLiteral("%p% · ") + rate);
+    m_progress->setToolTip(
+        tr("%1 of %2 in %n transfer(s)", nullptr, active)
+            .arg(units::formatBytes(o.doneBytes), units::formatBytes(o.totalBytes)));
+    m_progress->show();
+    setWindowTitle(tr("%1% — ModelFloat").arg(permille / 10));
+}
+
+QString MainWindow::statusText() const
+{
+    return m_statsLabel->text();
+}
+
+void MainWindow::chooseFiles()
+{
+    auto* dialog = new QFileDialog(this, tr("Float files"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setFileMode(QFileDialog::ExistingFiles);
+    dialog->setNameFilters({tr("Model files (*.gguf *.safetensors *.bin *.pt *.pth *.onnx "
+                               "*.json *.model)"),
+                            tr("All files (*)")});
+    dialog->setDirectory(
+        QSettings()
+            .value(LastFolderKey, QStandardPaths::writableLocation(QStandardPaths::HomeLocation))
+            .toString());
+    connect(dialog, &QFileDialog::filesSelected, this, [this](const QStringList& files) {
+        if (!files.isEmpty())
+            QSettings().setValue(LastFolderKey, QFileInfo(files.first()).absolutePath());
+        floatPaths(files);
+    });
+    dialog->open();
+}
+
+void MainWindow::chooseFolder()
+{
+    auto* dialog = new QFileDialog(this, tr("Float a folder"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setFileMode(QFileDialog::Directory);
+    dialog->setOption(QFileDialog::ShowDirsOnly);
+    dialog->setDirectory(
+        QSettings()
+            .value(LastFolderKey, QStandardPaths::writableLocation(QStandardPaths::HomeLocation))
+            .toString());
+    connect(dialog, &QFileDialog::fileSelected, this, [this](const QString& folder) {
+        if (folder.isEmpty())
+            return;
+        QSettings().setValue(LastFolderKey, folder);
+        floatPaths({folder});
+    });
+    dialog->open();
+}
+
+void MainWindow::floatPaths(const QStringList& paths)
+{
+    if (paths.isEmpty())
+        return;
+    if (!m_reader) {
+        m_pendingPaths.append(paths);
+        statusBar()->showMessage(tr("Waiting for the vault to open…"));
+        return;
+    }
+    openFloatDialog(paths);
+}
+
+void MainWindow::openFloatDialog(const QStringList& paths)
+{
+    const DroppedFiles dropped = DroppedFiles::fromPaths(paths);
+    if (!dropped.ok()) {
+        explainRefusal(dropped.problem);
+        return;
+    }
+    if (m_floatDialog) {
+        explainRefusal(tr("Finish the open float dialog first."));
+        m_floatDialog->raise();
+        return;
+    }
+    showPage(ModelsPage);
+    if (isMinimized() || !isVisible())
+        showNormal();
+    raise();
+    activateWindow();
+    VaultReader* reader = m_reader.get();
+    m_floatDialog = new FloatDialog(
+        dropped, reader->registry().providers(), reader->catalog().replicationFactor(),
+        [reader](const QString& name) { return reader->registry().modelByName(name).has_value(); },
+        this);
+    m_floatDialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(m_floatDialog, &QDialog::accepted, this, [this] {
+        const FloatRequest request = m_floatDialog->request();
+        m_engine->floatFiles(request);
+        statusBar()->showMessage(tr("Floating “%1”…").arg(request.modelName), RefusalMessageMs);
+    });
+    connect(m_floatDialog, &QObject::destroyed, this, [this] { m_floatDialog = nullptr; });
+    m_floatDialog->open();
+}
+
+void MainWindow::explainRefusal(const QString& reason)
+{
+    m_overlay->showRefuse(reason, true);
+    statusBar()->showMessage(reason, RefusalMessageMs);
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event)
+{
+    // Accepted either way, so that the overlay can say why a drop would be refused and the
+    // leave event comes to take it away.
+    const QString refusal = quickRefusal(event->mimeData());
+    if (refusal.isEmpty()) {
+        const int n = int(event->mimeData()->urls().size());
+        m_overlay->showAccept(tr("Drop to float %n item(s)", nullptr, n));
+    } else {
+        m_overlay->showRefuse(refusal);
+    }
+    event->acceptProposedAction();
+}
+
+void MainWindow::dragMoveEvent(QDragMoveEvent* event)
+{
+    event->acceptProposedAction();
+}
+
+void MainWindow::dragLeaveEvent(QDragLeaveEvent* event)
+{
+    m_overlay->dismiss();
+    event->accept();
+}
+
+void MainWindow::dropEvent(QDropEvent* event)
+{
+    const QMimeData* mime = event->mimeData();
+    event->acceptProposedAction();
+    const QString refusal = quickRefusal(mime);
+    if (!refusal.isEmpty()) {
+        explainRefusal(refusal);
+        return;
+    }
+    const DroppedFiles dropped = DroppedFiles::fromUrls(mime->urls());
+    if (!dropped.ok()) {
+        explainRefusal(dropped.problem);
+        return;
+    }
+    m_overlay->dismiss();
+    floatPaths(dropped.paths);
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    QSettings settings;
+    settings.setValue(GeometryKey, saveGeometry());
+    settings.setValue(StateKey, saveState());
+    QMainWindow::closeEvent(event);
+}
+
+} // namespace mf::ui

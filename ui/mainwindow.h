@@ -1,0 +1,117 @@
+#pragma once
+
+#include "registry/records.h"
+
+#include <QMainWindow>
+
+#include <memory>
+
+class QAction;
+class QLabel;
+class QProgressBar;
+class QStackedWidget;
+class QTabWidget;
+
+namespace mf {
+class Engine;
+}
+
+namespace mf::ui {
+
+class DropOverlay;
+class EmptyState;
+class FloatDialog;
+class ModelBrowser;
+class ProvidersPage;
+class TransfersModel;
+class TransfersView;
+class VaultReader;
+
+// The main window: Models (browser and details, or the first-run empty state), Transfers and
+// Providers pages; menus, toolbar and shortcuts; vault totals and overall progress in the status
+// bar and the title. Files dropped anywhere on it, passed on the command line or handed over by
+// a second instance go through floatPaths(). It reads the vault through its own read-only
+// connections (VaultReader), opened when the Engine reports the vault open; every change goes
+// through the Engine.
+class MainWindow final : public QMainWindow
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(MainWindow)
+
+public:
+    explicit MainWindow(Engine* engine, QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    // Float these local files or folders: asks with the float dialog, or explains in place why
+    // they cannot be floated. Before the vault is open, they wait for it.
+    void floatPaths(const QStringList& paths);
+
+    enum Page { ModelsPage, TransfersPage, ProvidersPageIndex };
+    void showPage(Page page);
+
+    Engine* engine() const { return m_engine; }
+    TransfersModel* transfersModel() const { return m_transfersModel; }
+    ModelBrowser* browser() const { return m_browser; }
+    ProvidersPage* providersPage() const { return m_providers; }
+    TransfersView* transfersView() const { return m_transfersView; }
+    DropOverlay* dropOverlay() const { return m_overlay; }
+    EmptyState* emptyState() const { return m_empty; }
+    FloatDialog* floatDialog() const { return m_floatDialog; }
+    VaultReader* reader() const { return m_reader.get(); }
+    bool isShowingEmptyState() const;
+    QString statusText() const;
+
+    QAction* floatFilesAction() const { return m_floatFiles; }
+    QAction* settingsAction() const { return m_settings; }
+    QAction* quitAction() const { return m_quit; }
+
+Q_SIGNALS:
+    void settingsRequested(); // File > Settings…: the app shows its settings dialog
+    void quitRequested();     // File > Quit (when connected; otherwise the application quits)
+
+protected:
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dragMoveEvent(QDragMoveEvent* event) override;
+    void dragLeaveEvent(QDragLeaveEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+    void closeEvent(QCloseEvent* event) override;
+
+private:
+    void createActions();
+    void createMenus();
+    void vaultOpened(const QString& error);
+    void openReader();
+    void updateEmptyState();
+    void updateStats(const VaultStats& stats);
+    void updateProgress();
+    void chooseFiles();
+    void chooseFolder();
+    void openFloatDialog(const QStringList& paths);
+    void explainRefusal(const QString& reason);
+
+    Engine* m_engine;
+    std::unique_ptr<VaultReader> m_reader;
+    TransfersModel* m_transfersModel;
+    QTabWidget* m_tabs;
+    QStackedWidget* m_modelsStack;
+    EmptyState* m_empty;
+    ModelBrowser* m_browser;
+    TransfersView* m_transfersView;
+    ProvidersPage* m_providers;
+    DropOverlay* m_overlay;
+    FloatDialog* m_floatDialog = nullptr;
+    QLabel* m_statsLabel;
+    QProgressBar* m_progress;
+    QStringList m_pendingPaths; // dropped before the vault was open
+    VaultStats m_lastStats;
+
+    QAction* m_floatFiles = nullptr;
+    QAction* m_floatFolder = nullptr;
+    QAction* m_settings = nullptr;
+    QAction* m_quit = nullptr;
+    QAction* m_find = nullptr;
+    QAction* m_about = nullptr;
+    QList<QAction*> m_pageActions;
+};
+
+} // namespace mf::ui
