@@ -305,10 +305,9 @@ void TestFormats::ggufHugeCountsAreRefusedBeforeAllocation_data()
         << ggufStart(0, 1) + key + le32(9) + le32(0) + le64(~quint64(0)) << tooLarge;
     QTest::newRow("array length lies")
         << ggufStart(0, 1) + key + le32(9) + le32(10) + le64(1u << 22) + le64(1) << truncated;
-    QTest::newRow("array of huge strings")
-        << ggufStart(0, 1) + key + le32(9) + le32(8) + le64(2) + le64(~quint64(0)) +
-               QByteArray(64, 's')
-        << tooLarge;
+    QTest::newRow("array of huge strings") << ggufStart(0, 1) + key + le32(9) + le32(8) + le64(2) +
+                                                  le64(~quint64(0)) + QByteArray(64, 's')
+                                           << tooLarge;
     QByteArray deep = ggufStart(0, 1) + key + le32(9);
     for (int i = 0; i < 100; ++i)
         deep += le32(9) + le64(1);
@@ -672,6 +671,18 @@ void TestFormats::floatStoresFormatMetadata()
     for (const QList<QVariant>& w : std::as_const(warnings))
         warned = warned || w.value(0).toString().contains(QLatin1String("broken.gguf"));
     QVERIFY(warned);
+
+    // `info` shows what was stored.
+    QString out;
+    QVERIFY2(runProcess(QStringLiteral(MODELFLOAT_CLI_PATH),
+                        {QStringLiteral("info"), QStringLiteral("tiny"), QStringLiteral("--vault"),
+                         tv.path(QStringLiteral("vault"))},
+                        &out),
+             qPrintable(out));
+    QVERIFY2(out.contains(QStringLiteral(
+                 "GGUF · llama · 176K parameters · Q4_K_M · context 8192 · chat template")),
+             qPrintable(out));
+    QVERIFY2(out.contains(QLatin1String("unreadable header")), qPrintable(out));
 }
 
 void TestFormats::inspectCommand()
