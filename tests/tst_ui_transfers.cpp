@@ -1,0 +1,190 @@
+// The transfers page against a real Engine: the item model stays consistent under a live
+// queue, the view's actions pause and resume a real float, and the delegate draws.
+#include "engine/engine.h"
+#include "testsupport.h"
+#include "testvault.h"
+#include "transfersmodel.h"
+#include "transfersview.h"
+
+#include <QAbstractItemModelTester>
+#include <QAction>
+#include <QApplication>
+#include <QItemSelectionModel>
+#include <QTreeView>
+#include <QtTest>
+
+using namespace mf;
+using namespace mf::test;
+using namespace mf::ui;
+
+namespace {
+
+using State = TransferInfo::State;
+
+bool openEngine(Engine& engine, const QString& dir)
+{
+    QSignalSpy opened(&engine, &Engine::opened);
+    engine.open(dir);
+    return opened.wait(JobTimeoutMs) && opened.first().first().toString().isEmpty();
+}
+
+State stateOf(const TransfersModel& model, qint64 id)
+{
+    const int row = model.rowOf(id);
+    return row < 0 ? State(-1) : model.transfer(row)->state;
+}
+
+} // namespace
+
+class TestUiTransfers : public QObject
+{
+    Q_OBJECT
+
+private:
+    QString prepareVault(TestVault& tv)
+    {
+        tv.vault->setDefaultChunker(SmallChunks);
+        const QString dir = tv.vault->directory();
+        tv.vault.reset();
+        return dir;
+    }
+
+private Q_SLOTS:
+    void modelFollowsTheEngine()
+    {
+        TestVault tv;
+        QVERIFY(tv.ok());
+        const QString dir = prepareVault(tv);
+        Engine engine;
+        TransfersModel model(&engine);
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QVERIFY(openEngine(engine, dir));
+        QList<qint64> ids;
+        for (int i = 0; i < 3; ++i) {
+            const QString source = tv.path(QStringLiteral("m%1.bin").arg(i));
+            QVERIFY(writePseudoRandomFile(source, 2 * MiB + i, 20 + i));
+            FloatRequest request;
+            request.paths = {source};
+            request.modelName = QStringLiteral("Model %1").arg(i);
+            ids.append(engine.floatFiles(request));
+        }
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                for (qint64 id : ids)
+                    if (stateOf(model, id) != State::Done)
+                        return false;
+                return true;
+            },
+            JobTimeoutMs));
+        QCOMPARE(model.rowCount(), 3);
+        const QModelIndex progress = model.index(1, TransfersModel::ProgressColumn);
+        QCOMPARE(progress.data(TransfersModel::PermilleRole).toInt(), 1000);
+        QVERIFY(progress.data().toString().contains(QStringLiteral("2.00 MiB")));
+        QCOMPARE(model.index(1, TransfersModel::StateColumn).data().toString(),
+                 TransferInfo::stateName(State::Done));
+        QVERIFY(model.index(1, TransfersModel::TitleColumn)
+                    .data()
+                    .toString()
+                    .contains(QStringLiteral("Model 1")));
+        QCOMPARE(model.overall().running, 0);
+
+        // A model made later starts with what the Engine already knows.
+        TransfersModel late(&engine);
+        QCOMPARE(late.rowCount(), 3);
+
+        engine.clearFinished();
+        QVERIFY(QTest::qWaitFor([&] { return model.rowCount() == 0; }));
+        QCOMPARE(model.overall().permille(), -1);
+    }
+
+    void viewPausesAndResumesARealFloat()
+    {
+        TestVault tv(1);
+        QVERIFY(tv.ok());
+        const QString dir = prepareVault(tv);
+        const QString source = tv.path(QStringLiteral("big.bin"));
+        QVERIFY(writePseudoRandomFile(source, 96 * qint64(MiB), 7));
+
+        Engine engine;
+        TransfersModel model(&engine);
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        TransfersView view(&engine, &model);
+        view.resize(900, 300);
+        view.show();
+        QVERIFY(openEngine(engine, dir));
+        QVERIFY(!view.pauseAction()->isEnabled());
+
+        FloatRequest request;
+        request.paths = {source};
+        request.modelName = QStringLiteral("Big");
+        const qint64 id = engine.floatFiles(request);
+        QVERIFY(QTest::qWaitFor([&] { return stateOf(model, id) == State::Running; }));
+        view.view()->selectionModel()->select(model.index(model.rowOf(id), 0),
+                                              QItemSelectionModel::ClearAndSelect |
+                                                  QItemSelectionModel::Rows);
+        QVERIFY(view.pauseAction()->isEnabled());
+        QVERIFY(view.cancelAction()->isEnabled());
+        QVERIFY(!view.retryAction()->isEnabled());
+        QVERIFY(view.pauseAllAction()->isEnabled());
+
+        // The delegate draws the running bar (and its text) without trouble.
+        QVERIFY(!view.grab().isNull());
+
+        view.pauseAction()->trigger();
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                const State s = stateOf(model, id);
+                return s == State::Paused || s == State::Done;
+            },
+            JobTimeoutMs));
+        if (stateOf(model, id) == State::Done)
+            QSKIP("The float finished before the pause took effect");
+        QVERIFY(view.resumeAction()->isEnabled());
+        QVERIFY(!view.pauseAction()->isEnabled());
+        QVERIFY(view.resumeAllAction()->isEnabled());
+        const qint64 doneAtPause = model.transfer(model.rowOf(id))->doneBytes;
+
+        view.resumeAction()->trigger();
+        QVERIFY(QTest::qWaitFor([&] { return stateOf(model, id) == State::Done; }, JobTimeoutMs));
+        const TransferInfo* t = model.transfer(model.rowOf(id));
+        QCOMPARE(t->doneBytes, 96 * qint64(MiB));
+        QVERIFY(t->doneBytes >= doneAtPause);
+        QCOMPARE(t->sentBytes, 2 * 96 * qint64(MiB)); // nothing sent twice
+        QVERIFY(view.clearFinishedAction()->isEnabled());
+        view.clearFinishedAction()->trigger();
+        QVERIFY(QTest::qWaitFor([&] { return model.rowCount() == 0; }));
+    }
+
+    void retryAndCancelFromTheView()
+    {
+        TestVault tv;
+        QVERIFY(tv.ok());
+        const QString dir = prepareVault(tv);
+        Engine engine;
+        TransfersModel model(&engine);
+        TransfersView view(&engine, &model);
+        QVERIFY(openEngine(engine, dir));
+
+        const QString source = tv.path(QStringLiteral("soon.bin"));
+        FloatRequest request;
+        request.paths = {source};
+        request.modelName = QStringLiteral("Soon");
+        const qint64 id = engine.floatFiles(request); // the file is not there yet
+        QVERIFY(QTest::qWaitFor([&] { return stateOf(model, id) == State::Failed; }));
+        const QModelIndex title = model.index(model.rowOf(id), TransfersModel::TitleColumn);
+        QVERIFY(title.data(Qt::ToolTipRole).toString().contains(QStringLiteral("soon.bin")));
+        view.view()->selectionModel()->select(title, QItemSelectionModel::ClearAndSelect |
+                                                         QItemSelectionModel::Rows);
+        QVERIFY(view.retryAction()->isEnabled());
+        QVERIFY(!view.pauseAction()->isEnabled());
+
+        QVERIFY(writePseudoRandomFile(source, MiB, 8));
+        view.retryAction()->trigger();
+        QVERIFY(QTest::qWaitFor([&] { return stateOf(model, id) == State::Done; }, JobTimeoutMs));
+    }
+};
+
+QTEST_MAIN(TestUiTransfers)
+#include "tst_ui_transfers.moc"
