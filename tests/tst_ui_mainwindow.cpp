@@ -1,0 +1,376 @@
+// The main window driven as a person would, offscreen, on a real Engine and vault: a drop of
+// file URLs opens the float dialog and floats a model that then shows in the browser with its
+// chunk map; a drop that cannot be floated is explained in place; remove asks first; the float
+// dialog refuses bad input with a message; the provider form is generated from a kind.
+#include "chunkmapwidget.h"
+#include "dropoverlay.h"
+#include "engine/engine.h"
+#include "floatdialog.h"
+#include "mainwindow.h"
+#include "modelbrowser.h"
+#include "modeldetails.h"
+#include "modellistmodel.h"
+#include "providerform.h"
+#include "testsupport.h"
+#include "testvault.h"
+#include "vaultreader.h"
+
+#include <QAbstractButton>
+#include <QApplication>
+#include <QCheckBox>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QPushButton>
+#include <QSettings>
+#include <QSpinBox>
+#include <QTableView>
+#include <QTreeWidget>
+#include <QtTest>
+
+using namespace mf;
+using namespace mf::test;
+using namespace mf::ui;
+
+namespace {
+
+// A vault with two local providers (replication 2) and small chunks, closed for the Engine.
+QString prepareVault(TestVault& tv)
+{
+    tv.vault->setDefaultChunker(SmallChunks);
+    const QString dir = tv.vault->directory();
+    tv.vault.reset();
+    return dir;
+}
+
+// Sends a drop of `urls` on the window, as the window system would after a drag.
+void drop(QWidget* target, const QList<QUrl>& urls)
+{
+    QMimeData mime;
+    mime.setUrls(urls);
+    const QPointF pos(target->width() / 2.0, target->height() / 2.0);
+    QDragEnterEvent enter(pos.toPoint(), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(target, &enter);
+    QDropEvent dropped(pos, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(target, &dropped);
+}
+
+QString health(MainWindow& w, int row)
+{
+    return w.browser()->model()->index(row, 0).data(ModelListModel::HealthRole).toString();
+}
+
+} // namespace
+
+class TestUiMainWindow : public QObject
+{
+    Q_OBJECT
+
+    std::unique_ptr<TestVault> m_tv;
+    std::unique_ptr<Engine> m_engine;
+    std::unique_ptr<MainWindow> m_window;
+
+    // A window on an opened engine, made before open() as the app does.
+    bool openWindow()
+    {
+        m_tv = std::make_unique<TestVault>(1);
+        if (!m_tv->ok())
+            return false;
+        const QString dir = prepareVault(*m_tv);
+        m_engine = std::make_unique<Engine>();
+        m_window = std::make_unique<MainWindow>(m_engine.get());
+        m_window->resize(1100, 750);
+        m_window->show();
+        QSignalSpy opened(m_engine.get(), &Engine::opened);
+        m_engine->open(dir);
+        if (!opened.wait(JobTimeoutMs) || !opened.first().first().toString().isEmpty())
+            return false;
+        return QTest::qWaitFor([&] { return m_window->reader() != nullptr; }, JobTimeoutMs);
+    }
+
+    // Floats `path` through the engine and waits for the model to show as healthy.
+    bool floatAndWait(const QString& path, const QString& name)
+    {
+        FloatRequest r;
+        r.paths = {path};
+        r.modelName = name;
+        m_engine->floatFiles(r);
+        ModelListModel* model = m_window->browser()->model();
+        return QTest::qWaitFor(
+            [&] {
+                const int row = model->rowOf(model->modelId(model->rowCount() - 1));
+                return row >= 0 &&
+                       model->index(row, ModelListModel::NameColumn).data().toString() == name &&
+                       health(*m_window, row) == QLatin1String("healthy");
+            },
+            JobTimeoutMs);
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName(QStringLiteral("ModelFloatTests"));
+        QCoreApplication::setApplicationName(QStringLiteral("tst_ui_mainwindow"));
+    }
+    void init() { QSettings().clear(); }
+    void cleanup()
+    {
+        m_window.reset();
+        m_engine.reset();
+        m_tv.reset();
+    }
+
+    void dropFloatsAModelThatAppearsInTheBrowser()
+    {
+        QVERIFY(openWindow());
+        QVERIFY(m_window->isShowingEmptyState());
+        const QString file = m_tv->path(QStringLiteral("in/tiny-llama.Q4_0.gguf"));
+        QDir().mkpath(QFileInfo(file).path());
+        QVERIFY(writePseudoRandomFile(file, 2 * MiB + 77, 7));
+
+        drop(m_window.get(), {QUrl::fromLocalFile(file)});
+        QVERIFY(m_window->floatDialog());
+        FloatDialog* dialog = m_window->floatDialog();
+        QCOMPARE(dialog->nameEdit()->text(), QStringLiteral("tiny-llama.Q4_0"));
+        QCOMPARE(dialog->providerBoxes().size(), 2);
+        QCOMPARE(dialog->replicasBox()->value(), 2); // the vault's replication factor
+        dialog->accept();
+        QTRY_VERIFY(!m_window->floatDialog());
+
+        ModelListModel* model = m_window->browser()->model();
+        QTRY_COMPARE_WITH_TIMEOUT(model->rowCount(), 1, JobTimeoutMs);
+        QTRY_COMPARE_WITH_TIMEOUT(health(*m_window, 0), QStringLiteral("healthy"), JobTimeoutMs);
+        QCOMPARE(model->index(0, ModelListModel::NameColumn).data().toString(),
+                 QStringLiteral("tiny-llama.Q4_0"));
+        QVERIFY(!m_window->isShowingEmptyState());
+        QTRY_VERIFY(m_window->statusText().contains(QStringLiteral("1 model")));
+
+        // Selecting it shows its file and a chunk map with every chunk healthy.
+        m_window->browser()->selectModel(model->modelId(0));
+        ChunkMapWidget* map = m_window->browser()->details()->chunkMap();
+        QCOMPARE(map->data().files.size(), 1);
+        const auto& chunks = map->data().files.first().chunks;
+        QVERIFY(chunks.size() > 2); // 64..256 KiB chunks in 2 MiB
+        for (const FileChunk& c : chunks)
+            QCOMPARE(map->data().health(c.cid), ChunkHealth::Healthy);
+        QCOMPARE(m_window->browser()->details()->fileList()->topLevelItemCount(), 1);
+        // The tooltip of the first chunk names it and the providers holding it.
+        map->resize(600, map->heightForWidth(600));
+        QString tip;
+        for (int y = 0; y < map->height() && tip.isEmpty(); ++y)
+            tip = map->toolTipAt(QPoint(8, y));
+        QVERIFY2(tip.contains(QStringLiteral("Chunk 1 of")), qPrintable(tip));
+        QVERIFY2(tip.contains(QStringLiteral("local (stored)")), qPrintable(tip));
+        QVERIFY2(tip.contains(QStringLiteral("extra1 (stored)")), qPrintable(tip));
+
+        // The same name again is refused in the dialog.
+        drop(m_window.get(), {QUrl::fromLocalFile(file)});
+        QVERIFY(m_window->floatDialog());
+        m_window->floatDialog()->accept();
+        QVERIFY(m_window->floatDialog()->isVisible());
+        QVERIFY(m_window->floatDialog()->errorText().contains(QStringLiteral("already")));
+        m_window->floatDialog()->reject();
+    }
+
+    void unusableDropsAreExplainedInPlace()
+    {
+        QVERIFY(openWindow());
+        drop(m_window.get(), {QUrl(QStringLiteral("https://example.com/models/llama.gguf"))});
+        QVERIFY(!m_window->floatDialog());
+        QVERIFY(m_window->dropOverlay()->isVisible());
+        QVERIFY(m_window->dropOverlay()->isRefusing());
+        QVERIFY2(m_window->dropOverlay()->message().contains(QStringLiteral("not a local file")),
+                 qPrintable(m_window->dropOverlay()->message()));
+
+        drop(m_window.get(), {QUrl::fromLocalFile(m_tv->path(QStringLiteral("no-such.gguf")))});
+        QVERIFY(!m_window->floatDialog());
+        QVERIFY(m_window->dropOverlay()->message().contains(QStringLiteral("does not exist")));
+
+        // An empty folder has nothing to float.
+        const QString empty = m_tv->path(QStringLiteral("empty-folder"));
+        QVERIFY(QDir().mkpath(empty));
+        drop(m_window.get(), {QUrl::fromLocalFile(empty)});
+        QVERIFY(!m_window->floatDialog());
+        QVERIFY(m_window->dropOverlay()->message().contains(QStringLiteral("no file")));
+
+        // A drag that will be accepted says so.
+        const QString file = m_tv->path(QStringLiteral("ok.bin"));
+        QVERIFY(writeFile(file, QByteArray(1000, 'x')));
+        QMimeData mime;
+        mime.setUrls({QUrl::fromLocalFile(file)});
+        QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &mime, Qt::LeftButton,
+                              Qt::NoModifier);
+        QApplication::sendEvent(m_window.get(), &enter);
+        QVERIFY(m_window->dropOverlay()->isVisible());
+        QVERIFY(!m_window->dropOverlay()->isRefusing());
+        QDragLeaveEvent leave;
+        QApplication::sendEvent(m_window.get(), &leave);
+        QVERIFY(!m_window->dropOverlay()->isVisible());
+    }
+
+    void removeAsksThenRemoves()
+    {
+        QVERIFY(openWindow());
+        const QString file = m_tv->path(QStringLiteral("gone.bin"));
+        QVERIFY(writePseudoRandomFile(file, MiB, 3));
+        QVERIFY(floatAndWait(file, QStringLiteral("to-remove")));
+        ModelBrowser* browser = m_window->browser();
+        browser->selectModel(browser->model()->modelId(0));
+        QCOMPARE(browser->selectedModelIds().size(), 1);
+
+        // Cancel keeps it.
+        browser->removeAction()->trigger();
+        QMessageBox* question = browser->pendingQuestion();
+        QVERIFY(question);
+        QVERIFY(question->text().contains(QStringLiteral("to-remove")));
+        question->button(QMessageBox::Cancel)->click();
+        QTRY_VERIFY(!browser->pendingQuestion());
+        QTest::qWait(200);
+        QCOMPARE(browser->model()->rowCount(), 1);
+
+        // "Remove" removes it, and the empty state comes back.
+        browser->removeAction()->trigger();
+        question = browser->pendingQuestion();
+        QVERIFY(question);
+        QAbstractButton* remove = nullptr;
+        for (QAbstractButton* b : question->buttons())
+            if (question->buttonRole(b) == QMessageBox::DestructiveRole)
+                remove = b;
+        QVERIFY(remove);
+        remove->click();
+        QTRY_COMPARE_WITH_TIMEOUT(browser->model()->rowCount(), 0, JobTimeoutMs);
+        QVERIFY(m_window->isShowingEmptyState());
+        QVERIFY(!m_window->reader()->registry().modelByName(QStringLiteral("to-remove")));
+    }
+
+    void floatDialogRejectsBadInput()
+    {
+        QTemporaryDir dir;
+        const QString file = dir.filePath(QStringLiteral("weights.safetensors"));
+        QVERIFY(writeFile(file, QByteArray(4096, 'w')));
+        QList<ProviderRecord> providers(2);
+        providers[0].id = 1;
+        providers[0].name = QStringLiteral("local");
+        providers[0].kind = QStringLiteral("local");
+        providers[1].id = 2;
+        providers[1].name = QStringLiteral("nas");
+        providers[1].kind = QStringLiteral("local");
+        const auto taken = [](const QString& n) { return n == QLatin1String("taken"); };
+        FloatDialog dialog(DroppedFiles::fromPaths({file}), providers, 2, taken);
+        dialog.show();
+        QCOMPARE(dialog.nameEdit()->text(), QStringLiteral("weights"));
+
+        const auto refused = [&](const QString& expected) {
+            dialog.accept();
+            const bool stillOpen = dialog.isVisible() && dialog.result() != QDialog::Accepted;
+            const bool said = dialog.errorText().contains(expected);
+            if (!said)
+                qWarning("message: %s", qPrintable(dialog.errorText()));
+            return stillOpen && said;
+        };
+        dialog.nameEdit()->setText(QStringLiteral("   "));
+        QVERIFY(refused(QStringLiteral("Give the model a name")));
+        dialog.nameEdit()->setText(QStringLiteral("taken"));
+        QVERIFY(refused(QStringLiteral("already in the vault")));
+        dialog.nameEdit()->setText(QStringLiteral("a/b"));
+        QVERIFY(refused(QStringLiteral("cannot contain")));
+        dialog.nameEdit()->setText(QStringLiteral("fresh"));
+        dialog.providerBoxes().at(1)->setChecked(false);
+        QVERIFY(refused(QStringLiteral("need at least 2 providers")));
+        dialog.providerBoxes().at(0)->setChecked(false);
+        QVERIFY(refused(QStringLiteral("at least one provider")));
+        dialog.providerBoxes().at(0)->setChecked(true);
+        dialog.providerBoxes().at(1)->setChecked(true);
+        QVERIFY(QFile::remove(file)); // gone between the drop and the click
+        QVERIFY(refused(QStringLiteral("does not exist")));
+        QVERIFY(writeFile(file, QByteArray(4096, 'w')));
+
+        dialog.accept();
+        QCOMPARE(dialog.result(), int(QDialog::Accepted));
+        const FloatRequest r = dialog.request();
+        QCOMPARE(r.modelName, QStringLiteral("fresh"));
+        QCOMPARE(r.replicas, 2);
+        QCOMPARE(r.providerIds, (QList<qint64>{1, 2}));
+        QCOMPARE(r.paths, QStringList{QFileInfo(file).absoluteFilePath()});
+
+        // The choices are remembered for the next float.
+        FloatDialog next(DroppedFiles::fromPaths({file}), providers, 3, taken);
+        QCOMPARE(next.replicasBox()->value(), 2);
+    }
+
+    void providerFormIsGeneratedFromTheKind()
+    {
+        ProviderKind kind;
+        kind.id = QStringLiteral("demo");
+        kind.displayName = QStringLiteral("Demo");
+        using T = ProviderField::Type;
+        kind.fields = {
+            {QStringLiteral("endpoint"),
+             QStringLiteral("Endpoint"),
+             T::Url,
+             true,
+             QStringLiteral("https://example.com"),
+             {},
+             {},
+             {}},
+            {QStringLiteral("folder"), QStringLiteral("Folder"), T::Path, false, {}, {}, {}, {}},
+            {QStringLiteral("token"), QStringLiteral("Token"), T::Secret, true, {}, {}, {}, {}},
+            {QStringLiteral("parts"), QStringLiteral("Parts"), T::Number, false, {}, {}, 4, {}},
+            {QStringLiteral("partSize"),
+             QStringLiteral("Part size"),
+             T::Size,
+             false,
+             {},
+             {},
+             {},
+             {}},
+            {QStringLiteral("tls"), QStringLiteral("Verify TLS"), T::Bool, false, {}, {}, true, {}},
+            {QStringLiteral("region"),
+             QStringLiteral("Region"),
+             T::Choice,
+             false,
+             {},
+             {},
+             QStringLiteral("eu"),
+             QStringList{QStringLiteral("us"), QStringLiteral("eu")}},
+        };
+        ProviderForm form(kind, {}, false);
+        QCOMPARE(form.validate(), QStringLiteral("“Endpoint” is required."));
+        auto* endpoint = qobject_cast<QLineEdit*>(form.editor(QStringLiteral("endpoint")));
+        QVERIFY(endpoint);
+        endpoint->setText(QStringLiteral("ftp://nope"));
+        auto* token = qobject_cast<QLineEdit*>(form.editor(QStringLiteral("token")));
+        QVERIFY(token);
+        QCOMPARE(token->echoMode(), QLineEdit::Password);
+        token->setText(QStringLiteral("s3cr3t"));
+        QVERIFY(form.validate().contains(QStringLiteral("http")));
+        endpoint->setText(QStringLiteral("https://store.example.com"));
+        auto* size = qobject_cast<QLineEdit*>(form.editor(QStringLiteral("partSize")));
+        size->setText(QStringLiteral("lots"));
+        QVERIFY(form.validate().contains(QStringLiteral("Part size")));
+        size->setText(QStringLiteral("8M"));
+        QCOMPARE(form.validate(), QString());
+        QVERIFY(qobject_cast<QSpinBox*>(form.editor(QStringLiteral("parts"))));
+        QVERIFY(qobject_cast<QCheckBox*>(form.editor(QStringLiteral("tls"))));
+        const QJsonObject settings = form.settings();
+        QCOMPARE(settings.value(QStringLiteral("endpoint")).toString(),
+                 QStringLiteral("https://store.example.com"));
+        QCOMPARE(settings.value(QStringLiteral("parts")).toInt(), 4);
+        QCOMPARE(settings.value(QStringLiteral("tls")).toBool(), true);
+        QCOMPARE(settings.value(QStringLiteral("region")).toString(), QStringLiteral("eu"));
+        QVERIFY(!settings.contains(QStringLiteral("token"))); // secrets never in settings
+        QCOMPARE(form.secrets().value(QStringLiteral("token")).toString(),
+                 QStringLiteral("s3cr3t"));
+
+        // Editing: an empty secret keeps the stored one and is not required again.
+        ProviderForm edit(kind, settings, true);
+        QCOMPARE(qobject_cast<QLineEdit*>(edit.editor(QStringLiteral("endpoint")))->text(),
+                 QStringLiteral("https://store.example.com"));
+        QCOMPARE(edit.validate(), QString());
+        QVERIFY(edit.secrets().isEmpty());
+    }
+};
+
+QTEST_MAIN(TestUiMainWindow)
+#include "tst_ui_mainwindow.moc"
