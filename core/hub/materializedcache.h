@@ -1,0 +1,51 @@
+#pragma once
+
+#include <QDateTime>
+#include <QList>
+#include <QString>
+
+namespace mf {
+
+// The local cache of materialized models: a Hugging Face cache root (so runtimes can point
+// HF_HUB_CACHE at it) with an index of which model lives in which models--org--name folder,
+// its size and when it was last materialized or used. Kept under a size cap by evicting the
+// least recently used models first. The index is a small JSON file written atomically; a
+// folder not in the index is never touched.
+class MaterializedCache final
+{
+public:
+    struct Entry
+    {
+        QString model;
+        QString folder; // "models--org--name", relative to the root
+        qint64 bytes = 0;
+        QDateTime lastUsed;
+    };
+
+    explicit MaterializedCache(const QString& root)
+        : m_root(root)
+    {}
+
+    // $MODELFLOAT_CACHE, else <vault dir>/materialized.
+    static QString defaultRoot(const QString& vaultDirectory);
+    static constexpr const char* CapSetting = "cache.max_bytes";
+    static constexpr qint64 DefaultCap = qint64(100) << 30; // 100 GiB
+
+    QString root() const { return m_root; }
+    QList<Entry> entries() const;
+    qint64 totalBytes() const;
+    // The model is (again) in the cache: now is its last use.
+    bool record(const QString& model, const QString& folder, qint64 bytes, QString* error);
+    // Evicts least recently used models (never `keepModel`) until the total fits `capBytes`.
+    // Returns the evicted model names.
+    QStringList evictToFit(qint64 capBytes, const QString& keepModel, QString* error);
+    // Removes one model's folder and entry; false (and *error) when it is not in the cache.
+    bool evict(const QString& model, QString* error);
+
+private:
+    bool save(const QList<Entry>& entries, QString* error) const;
+    QString indexPath() const;
+    QString m_root;
+};
+
+} // namespace mf

@@ -1,0 +1,81 @@
+#pragma once
+
+#include "transfer/fileassembler.h"
+
+#include <QObject>
+
+#include <memory>
+
+namespace mf {
+
+class Vault;
+
+// Puts a model back where a runtime can load it, each file restored and verified by a
+// FileAssembler (nothing half-written appears):
+// - Plain: <destination>/<path in model> for every file.
+// - HfCache: <destination> is a Hugging Face cache root (e.g. ~/.cache/huggingface/hub); the
+//   model is written as models--org--name/{blobs/<etag>, snapshots/<commit>/<path> -> blob,
+//   refs/main = <commit>}, so huggingface_hub, transformers or llama.cpp find it offline. It
+//   needs a model imported from the Hub (source "hf:org/name@commit"). Blob names follow the
+//   Hub's ETags: the SHA-256 for weight files and files over 10 MiB (stored in LFS on the Hub),
+//   the git blob sha1 for the small others. Blobs already present with the right size are
+//   reused, as huggingface_hub does.
+class MaterializeJob final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(MaterializeJob)
+
+public:
+    enum class Layout { Plain, HfCache };
+    struct Request
+    {
+        QString modelName;
+        QString destination;
+        Layout layout = Layout::Plain;
+        bool overwrite = false; // plain layout: replace existing files
+    };
+
+    MaterializeJob(Vault* vault, Request request, QObject* parent = nullptr);
+    ~MaterializeJob() override;
+
+    void start();
+    void abort();
+    const Error& error() const { return m_error; }
+    qint64 totalBytes() const { return m_totalBytes; }
+    qint64 bytesDone() const;
+    // Where the model is: the plain folder, or snapshots/<commit> in the cache.
+    QString modelPath() const { return m_modelPath; }
+    // HfCache: models--org--name under the destination.
+    QString repoFolder() const { return m_repoFolder; }
+    int filesReused() const { return m_reused; }
+
+Q_SIGNALS:
+    void progress();
+    void finished();
+
+private:
+    void next();
+    void onFileDone();
+    bool placeInCache(const FileRecord& file, const QString& assembled, QString* error);
+    QString blobName(const FileRecord& file) const;
+    void finish(const Error& error);
+
+    Vault* m_vault;
+    Request m_request;
+    QList<FileRecord> m_files;
+    QString m_repoId;
+    QString m_commit;
+    QString m_repoFolder;
+    QString m_modelPath;
+    int m_index = -1;
+    qint64 m_totalBytes = 0;
+    qint64 m_bytesBefore = 0;
+    int m_reused = 0;
+    std::unique_ptr<FileAssembler> m_current;
+    QString m_currentTarget;
+    Error m_error;
+    bool m_aborted = false;
+    bool m_finished = false;
+};
+
+} // namespace mf

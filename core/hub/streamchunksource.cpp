@@ -1,0 +1,256 @@
+#include "streamchunksource.h"
+
+#include "hubclient.h"
+
+#include "chunking/cid.h"
+
+#include <QBuffer>
+#include <QTimer>
+
+namespace mf {
+
+namespace {
+constexpr qint64 StallAfterMs = 5000; // no byte for this long shows as "stalled"
+}
+
+StreamChunkSource::StreamChunkSource(HubClient* client, const HubRepo& repo, const HubFile& file,
+                                     const ChunkerParams& params, const QString& checkpointPath,
+                                     const Resume& resume, QObject* parent)
+    : ChunkSource(parent)
+    , m_client(client)
+    , m_repo(repo)
+    , m_file(file)
+    , m_params(params)
+    , m_checkpoints(checkpointPath)
+    , m_resume(resume)
+    , m_finder(params)
+{
+    qRegisterMetaType<mf::ScannedChunk>();
+}
+
+StreamChunkSource::~StreamChunkSource()
+{
+    delete m_download.data();
+}
+
+void StreamChunkSource::start()
+{
+    if (m_started)
+        return;
+    m_started = true;
+    // A resume needs the saved hash state; regular (non-LFS) files are small and verified by
+    // their git sha1 over the whole content, so they always start over.
+    if (!m_resume.placed.isEmpty() && m_file.isLfs() &&
+        m_fileHash.restoreState(m_resume.hashState) &&
+        m_fileHash.bytesHashed() == m_resume.placed.last().offset + m_resume.placed.last().size) {
+        m_resumedFrom = m_offset = m_fileHash.bytesHashed();
+        for (const ScannedChunk& chunk : std::as_const(m_resume.placed))
+            report(chunk);
+    } else {
+        m_fileHash.reset();
+        if (!m_checkpoints.reset()) {
+            finish(tr("Cannot write the import's checkpoint file “%1”").arg(m_checkpoints.path()));
+            return;
+        }
+    }
+    m_current.reserve(int(m_params.avgSize));
+    m_rateClock.start();
+    m_lastByte.start();
+    m_download = new HubDownloadJob(m_client, m_repo, m_file, m_offset, m_file.size, this, this);
+    connect(m_download, &HubDownloadJob::finished, this, &StreamChunkSource::onDownloadFinished);
+    m_download->start();
+}
+
+void StreamChunkSource::abort()
+{
+    if (m_finished || m_cancelled)
+        return;
+    m_cancelled = true;
+    if (m_download)
+        m_download->abort(); // its finished() ends us
+    else
+        finish(tr("Downloading “%1” was cancelled").arg(m_file.path), true);
+}
+
+// Reported from the event loop, in order, so that a receiver may abort us from its slot.
+void StreamChunkSource::report(const ScannedChunk& chunk)
+{
+    ++m_unacknowledged;
+    QMetaObject::invokeMethod(
+        this,
+        [this, chunk] {
+            if (!m_cancelled)
+                Q_EMIT chunkScanned(chunk);
+        },
+        Qt::QueuedConnection);
+}
+
+bool StreamChunkSource::write(const char* data, qint64 size)
+{
+    if (m_finished || m_cancelled)
+        return false;
+    if (m_offset + size > m_file.size) {
+        m_errorString =
+            tr("the server sent more than the %1 bytes of “%2”").arg(m_file.size).arg(m_file.path);
+        return false;
+    }
+    m_lastByte.restart();
+    const auto* p = reinterpret_cast<const uchar*>(data);
+    m_fileHash.addData(p, size);
+    if (!m_file.isLfs()) {
+        if (m_offset == 0)
+            m_gitHash.addData(
+                QByteArray(QByteArray("blob ") + QByteArray::number(m_file.size) + '\0'));
+        m_gitHash.addData(QByteArrayView(data, size));
+    }
+    qint64 left = size;
+    while (left > 0) {
+        bool boundary = false;
+        const qsizetype n = m_finder.feed(p, left, &boundary);
+        m_chunkHash.addData(p, n);
+        m_current.append(reinterpret_cast<const char*>(p), n);
+        m_offset += n;
+        p += n;
+        left -= n;
+        if (boundary)
+            endChunk();
+    }
+    if (m_limit > 0) {
+        m_rateBytes += size;
+        const qint64 dueMs = m_rateBytes * 1000 / m_limit;
+        const qint64 elapsed = m_rateClock.elapsed();
+        if (dueMs > elapsed + 20) {
+            m_rateWait = true;
+            QTimer::singleShot(int(dueMs - elapsed), this, [this] {
+                m_rateWait = false;
+                updatePause();
+            });
+        }
+        if (elapsed > 10000) { // a fresh window now and then: the rate follows the limit
+            m_rateClock.restart();
+            m_rateBytes = 0;
+        }
+    }
+    updatePause();
+    return true;
+}
+
+void StreamChunkSource::endChunk()
+{
+    ScannedChunk chunk;
+    chunk.offset = m_offset - m_current.size();
+    chunk.size = m_current.size();
+    chunk.sha256 = m_chunkHash.result();
+    chunk.cid = cid::fromSha256(chunk.sha256);
+    m_chunkHash.reset();
+    m_finder.reset();
+    Held& held = m_held[chunk.cid];
+    if (held.bytes.isEmpty())
+        held.bytes = m_current;
+    ++held.references;
+    m_current = QByteArray();
+    m_current.reserve(int(m_params.avgSize));
+    // Before the chunk reaches the manifest: a boundary in the manifest has its state saved.
+    // (A failed write only costs a later resume some bytes, never correctness.)
+    if (m_file.isLfs())
+        m_checkpoints.append(m_offset, m_fileHash.saveState());
+    report(chunk);
+}
+
+void StreamChunkSource::updatePause()
+{
+    if (m_download)
+        m_download->setPaused(m_rateWait || m_unacknowledged >= m_maxPending);
+}
+
+void StreamChunkSource::acknowledge(const ScannedChunk& chunk, int count)
+{
+    m_unacknowledged -= count;
+    const auto it = m_held.find(chunk.cid);
+    if (it != m_held.end()) {
+        it->references -= count;
+        if (it->references <= 0)
+            m_held.erase(it);
+    }
+    updatePause();
+}
+
+std::unique_ptr<QIODevice> StreamChunkSource::openChunk(const ScannedChunk& chunk, QString* error)
+{
+    const auto it = m_held.constFind(chunk.cid);
+    if (it == m_held.constEnd() || it->bytes.size() != chunk.size) {
+        m_resumeBroken = true;
+        *error = tr("Chunk %1 of “%2”, placed before the import was interrupted, is no longer "
+                    "stored on enough providers; the file is downloaded again from its start")
+                     .arg(chunk.cid, m_file.path);
+        return nullptr;
+    }
+    auto buffer = std::make_unique<QBuffer>();
+    buffer->setData(it->bytes); // shared, not copied
+    buffer->open(QIODevice::ReadOnly);
+    return buffer;
+}
+
+bool StreamChunkSource::isStalled() const
+{
+    return m_started && !m_finished && m_download && !m_rateWait &&
+           m_unacknowledged < m_maxPending && m_lastByte.isValid() &&
+           m_lastByte.elapsed() > StallAfterMs;
+}
+
+void StreamChunkSource::onDownloadFinished()
+{
+    const Error error = m_download->error();
+    m_download->deleteLater();
+    m_download = nullptr;
+    if (m_cancelled || error.kind == Error::Kind::Cancelled) {
+        finish(tr("Downloading “%1” was cancelled").arg(m_file.path), true);
+        return;
+    }
+    if (!error.ok()) {
+        finish(m_errorString.isEmpty() ? error.message : m_errorString);
+        return;
+    }
+    if (m_offset != m_file.size) {
+        finish(tr("Downloading “%1”: got %2 of %3 bytes")
+                   .arg(m_file.path)
+                   .arg(m_offset)
+                   .arg(m_file.size));
+        return;
+    }
+    if (!m_current.isEmpty())
+        endChunk();
+    m_fileSha256 = m_fileHash.result();
+    const QByteArray got = m_file.isLfs() ? m_fileSha256.toHex() : m_gitHash.result().toHex();
+    const QByteArray want = m_file.isLfs() ? m_file.sha256 : m_file.gitOid.toLower();
+    if (got != want) {
+        m_corrupt = true;
+        m_checkpoints.remove(); // the bad bytes are in the placed chunks: never resume on them
+        finish(tr("“%1” of %2 arrived damaged: its %3 is %4, but the Hub lists %5. Nothing was "
+                  "marked complete; import it again.")
+                   .arg(m_file.path, m_repo.id,
+                        m_file.isLfs() ? QStringLiteral("SHA-256") : QStringLiteral("git sha1"),
+                        QString::fromLatin1(got), QString::fromLatin1(want)));
+        return;
+    }
+    finish(QString());
+}
+
+void StreamChunkSource::finish(const QString& error, bool cancelled)
+{
+    if (m_finished)
+        return;
+    m_finished = true;
+    m_errorString = error;
+    m_cancelled = m_cancelled || cancelled;
+    // After every chunk already queued.
+    QMetaObject::invokeMethod(
+        this,
+        [this] {
+            m_reportedFinished = true;
+            Q_EMIT finished();
+        },
+        Qt::QueuedConnection);
+}
+
+} // namespace mf

@@ -1,0 +1,53 @@
+#pragma once
+
+#include "chunking/filescanner.h"
+
+#include <QIODevice>
+#include <QObject>
+
+#include <memory>
+
+namespace mf {
+
+// Where a FileDistributor's bytes come from: a file on disk (FileChunkSource) or a download
+// (the hub's StreamChunkSource). A source cuts its bytes into chunks and reports them in order
+// through chunkScanned(); the distributor places them and acknowledges each one once it is
+// placed, which is the source's back-pressure (at most maxPendingChunks reported and not yet
+// acknowledged). Until acknowledged, a chunk's bytes can be opened for a put (openChunk).
+class ChunkSource : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ChunkSource)
+
+public:
+    using QObject::QObject;
+    ~ChunkSource() override = default;
+
+    // The size the file is expected to have (recorded when the file begins in the registry).
+    virtual qint64 expectedSize() const = 0;
+    virtual void setMaxPendingChunks(int count) = 0; // before start()
+    virtual void start() = 0;
+    // Stops; finished() follows, with wasCancelled(). Safe to call twice.
+    virtual void abort() = 0;
+    // `count` occurrences of `chunk` (a chunk may repeat in a file) are placed.
+    virtual void acknowledge(const ScannedChunk& chunk, int count) = 0;
+    virtual bool isFinished() const = 0;
+    // Empty on success; otherwise a sentence naming the source and what went wrong.
+    virtual QString errorString() const = 0;
+    virtual bool wasCancelled() const = 0;
+    virtual QByteArray fileSha256() const = 0; // after a successful finish
+    virtual qint64 fileSize() const = 0;       // bytes read
+    // The bytes of a reported, not yet acknowledged chunk, opened for reading; nullptr (and
+    // *error) when they cannot be read.
+    virtual std::unique_ptr<QIODevice> openChunk(const ScannedChunk& chunk, QString* error) = 0;
+    // Empty while the source is still what was read; otherwise why it is not (a file that was
+    // written to while it was floated).
+    virtual QString changedError() const = 0;
+
+Q_SIGNALS:
+    void chunkScanned(const mf::ScannedChunk& chunk);
+    void progress(qint64 done, qint64 total);
+    void finished(); // exactly once, after the last chunkScanned()
+};
+
+} // namespace mf

@@ -1,0 +1,48 @@
+#include "filechunksource.h"
+
+#include "filerangedevice.h"
+
+namespace mf {
+
+FileChunkSource::FileChunkSource(const QString& path, const ChunkerParams& params, QObject* parent)
+    : ChunkSource(parent)
+    , m_path(path)
+    , m_startSnapshot(FileSnapshot::ofPath(path))
+    , m_scanner(path, params)
+{
+    connect(&m_scanner, &FileScanner::chunkScanned, this, &ChunkSource::chunkScanned);
+    connect(&m_scanner, &FileScanner::progress, this, &ChunkSource::progress);
+    connect(&m_scanner, &FileScanner::finished, this, &ChunkSource::finished);
+}
+
+FileChunkSource::~FileChunkSource() = default;
+
+qint64 FileChunkSource::expectedSize() const
+{
+    return m_startSnapshot ? m_startSnapshot->size : 0;
+}
+
+std::unique_ptr<QIODevice> FileChunkSource::openChunk(const ScannedChunk& chunk, QString* error)
+{
+    auto device =
+        std::make_unique<FileRangeDevice>(m_path, chunk.offset, chunk.size, m_scanner.snapshot());
+    if (!device->open(QIODevice::ReadOnly)) {
+        *error = device->errorString();
+        return nullptr;
+    }
+    return device;
+}
+
+QString FileChunkSource::changedError() const
+{
+    // The scan and every put read the same, unchanged file, and it is the file whose size the
+    // registry got at the start: a change before the scanner opened it counts too.
+    if (FileSnapshot::ofPath(m_path) != m_scanner.snapshot() ||
+        (m_scanner.isFinished() && m_startSnapshot != m_scanner.snapshot()))
+        return tr("“%1” changed while it was being read; float it again once it is no longer "
+                  "being written")
+            .arg(m_path);
+    return {};
+}
+
+} // namespace mf
