@@ -113,6 +113,10 @@ Command* makeCatCommand(Context&);
 Command* makeVerifyCommand(Context&);
 Command* makeRemoveCommand(Context&);
 Command* makeCollectCommand(Context&);
+Command* makeImportCommand(Context&);
+Command* makeHubCommand(Context&);
+Command* makeMaterializeCommand(Context&);
+Command* makeEvictCommand(Context&);
 Command* makeInspectCommand(Context&);
 
 } // namespace mf::cli

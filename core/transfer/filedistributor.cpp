@@ -1,6 +1,6 @@
 #include "filedistributor.h"
 
-#include "filerangedevice.h"
+#include "filechunksource.h"
 #include "formats/headerinspection.h"
 #include "vault/vault.h"
 
@@ -35,6 +35,17 @@ FileDistributor::FileDistributor(Vault* vault, qint64 modelId, const QString& so
     , m_options(options)
 {}
 
+FileDistributor::FileDistributor(Vault* vault, qint64 modelId, std::unique_ptr<ChunkSource> source,
+                                 const QString& pathInModel, const Options& options,
+                                 QObject* parent)
+    : QObject(parent)
+    , m_vault(vault)
+    , m_modelId(modelId)
+    , m_pathInModel(pathInModel)
+    , m_options(options)
+    , m_scanner(std::move(source))
+{}
+
 FileDistributor::~FileDistributor()
 {
     for (ProviderJob* job : std::as_const(m_jobs)) {
@@ -59,7 +70,9 @@ QList<qint64> FileDistributor::usableProviders()
 
 void FileDistributor::start()
 {
-    m_startSnapshot = FileSnapshot::ofPath(m_sourcePath);
+    // A file's snapshot is taken now, when the float starts, not when it was set up.
+    if (!m_scanner)
+        m_scanner = std::make_unique<FileChunkSource>(m_sourcePath, m_options.chunker);
     m_providers = usableProviders();
     if (m_providers.isEmpty()) {
         finishBeforeScanning(
@@ -74,7 +87,7 @@ void FileDistributor::start()
                            .arg(m_replication)
                            .arg(m_options.replication));
 
-    m_stats.fileSize = m_startSnapshot ? m_startSnapshot->size : 0;
+    m_stats.fileSize = m_scanner->expectedSize();
     const auto fileId = m_vault->registry().beginFile(m_modelId, m_pathInModel, m_stats.fileSize,
                                                       m_options.chunker.toString());
     if (!fileId) {
@@ -94,11 +107,10 @@ void FileDistributor::start()
         });
         m_inspection->start(m_sourcePath);
     }
-    m_scanner = std::make_unique<FileScanner>(m_sourcePath, m_options.chunker);
     m_scanner->setMaxPendingChunks(m_options.maxPendingChunks);
-    connect(m_scanner.get(), &FileScanner::chunkScanned, this, &FileDistributor::onChunkScanned);
-    connect(m_scanner.get(), &FileScanner::finished, this, &FileDistributor::onScannerFinished);
-    connect(m_scanner.get(), &FileScanner::progress, this, [this](qint64 read, qint64 total) {
+    connect(m_scanner.get(), &ChunkSource::chunkScanned, this, &FileDistributor::onChunkScanned);
+    connect(m_scanner.get(), &ChunkSource::finished, this, &FileDistributor::onScannerFinished);
+    connect(m_scanner.get(), &ChunkSource::progress, this, [this](qint64 read, qint64 total) {
         m_stats.bytesScanned = read;
         if (total > 0)
             m_stats.fileSize = total;
@@ -153,7 +165,7 @@ void FileDistributor::countAlreadyPlaced(const ScannedChunk& chunk)
     m_stats.bytesDeduplicated += chunk.size;
     m_stats.bytesPlaced += chunk.size;
     m_stats.chunksDeduplicated++;
-    m_scanner->acknowledge();
+    m_scanner->acknowledge(chunk, 1);
     Q_EMIT progress();
 }
 
@@ -284,10 +296,10 @@ bool FileDistributor::startPut(ChunkTask& task)
             exclude(providerId, task.lastError);
             continue;
         }
-        auto source = std::make_unique<FileRangeDevice>(m_sourcePath, task.chunk.offset,
-                                                        task.chunk.size, m_scanner->snapshot());
-        if (!source->open(QIODevice::ReadOnly)) {
-            failSource(source->errorString());
+        QString unreadable;
+        std::unique_ptr<QIODevice> source = m_scanner->openChunk(task.chunk, &unreadable);
+        if (!source) {
+            failSource(unreadable);
             return false;
         }
         ProviderJob* job = provider->put(task.chunk.cid, std::move(source), task.chunk.size);
@@ -338,10 +350,9 @@ void FileDistributor::onPutFinished(const QString& cid, qint64 providerId, Provi
     } else {
         // A put that failed because the source changed is the file's failure, not the
         // provider's.
-        if (FileSnapshot::ofPath(m_sourcePath) != m_scanner->snapshot()) {
-            failSource(tr("“%1” changed while it was being read; float it again once it is "
-                          "no longer being written")
-                           .arg(m_sourcePath));
+        const QString changed = m_scanner->changedError();
+        if (!changed.isEmpty()) {
+            failSource(changed);
             return;
         }
         task.lastError = error;
@@ -403,7 +414,7 @@ void FileDistributor::exclude(qint64 providerId, const Error& why)
 void FileDistributor::chunkDone(ChunkTask& task)
 {
     m_stats.bytesPlaced += task.chunk.size * (1 + task.duplicates);
-    m_scanner->acknowledge(1 + task.duplicates);
+    m_scanner->acknowledge(task.chunk, 1 + task.duplicates);
     // Copied: erasing the task destroys the string a by-reference key would point into.
     const QString cid = task.chunk.cid;
     m_placedCids.insert(cid);
@@ -426,13 +437,9 @@ void FileDistributor::maybeComplete()
     }
     if (!m_scanDone || !m_tasks.empty())
         return;
-    // The scan and every put read the same, unchanged file, and it is the file whose size the
-    // registry got in start(): a change before the scanner opened it counts too.
-    if (FileSnapshot::ofPath(m_sourcePath) != m_scanner->snapshot() ||
-        m_startSnapshot != m_scanner->snapshot()) {
-        failSource(tr("“%1” changed while it was being read; float it again once it is no "
-                      "longer being written")
-                       .arg(m_sourcePath));
+    const QString changed = m_scanner->changedError();
+    if (!changed.isEmpty()) {
+        failSource(changed);
         return;
     }
     if (m_inspection && !m_inspection->isFinished())

@@ -2,6 +2,7 @@
 
 #include "chunking/chunkerparams.h"
 #include "chunking/filescanner.h"
+#include "chunksource.h"
 #include "retrypolicy.h"
 #include "util/error.h"
 
@@ -66,6 +67,10 @@ public:
 
     FileDistributor(Vault* vault, qint64 modelId, const QString& sourcePath,
                     const QString& pathInModel, const Options& options, QObject* parent = nullptr);
+    // Floats the bytes of another source (a download): the distributor owns it. The source's
+    // chunker parameters must be options.chunker (they are recorded with the file).
+    FileDistributor(Vault* vault, qint64 modelId, std::unique_ptr<ChunkSource> source,
+                    const QString& pathInModel, const Options& options, QObject* parent = nullptr);
     ~FileDistributor() override;
 
     void start();
@@ -113,7 +118,7 @@ private:
     qint64 m_fileId = 0;
     int m_replication = 1;
     int m_nextIndex = 0;
-    std::unique_ptr<FileScanner> m_scanner;
+    std::unique_ptr<ChunkSource> m_scanner; // a FileChunkSource unless one was given
     bool m_scanDone = false;
     bool m_finished = false;
     bool m_sourceFailed = false;
@@ -125,7 +130,6 @@ private:
     QSet<ProviderJob*> m_jobs;
     QHash<qint64, Error> m_excluded; // providers that failed for good during this float, and why
     QSet<QString> m_placedCids;      // chunks this float has finished placing
-    std::optional<FileSnapshot> m_startSnapshot;
     QList<qint64> m_providers;
     QHash<qint64, qint64> m_bytesQueued; // per provider, to spread load
     QJsonObject m_metadata;

@@ -72,10 +72,12 @@ void HttpExchange::sendAttempt()
     m_stalled = false;
     m_attemptDelivered = 0;
     QNetworkRequest request = m_request.build(m_attempt);
-    // Redirects are the adapter's business only where a protocol uses them (the hub does);
-    // never follow one to another host with our Authorization header.
-    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
-                         QNetworkRequest::NoLessSafeRedirectPolicy);
+    // Redirects are the adapter's business only where a protocol uses them (the hub sets
+    // ManualRedirectPolicy and follows them itself, so that its Authorization header never
+    // reaches another host); by default only redirects that are not less safe are followed.
+    if (!request.attribute(QNetworkRequest::RedirectPolicyAttribute).isValid())
+        request.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
+                             QNetworkRequest::NoLessSafeRedirectPolicy);
     m_bodyDevice.reset();
     if (m_request.openBody) {
         m_bodyDevice = m_request.openBody();
@@ -87,6 +89,8 @@ void HttpExchange::sendAttempt()
         request.setHeader(QNetworkRequest::ContentLengthHeader, m_request.bodySize);
     }
     m_reply = m_network->sendCustomRequest(request, m_request.method, m_bodyDevice.get());
+    if (m_request.readBufferSize > 0)
+        m_reply->setReadBufferSize(m_request.readBufferSize);
     connect(m_reply, &QNetworkReply::readyRead, this, &HttpExchange::onReadyRead);
     connect(m_reply, &QNetworkReply::finished, this, &HttpExchange::onReplyFinished);
     connect(m_reply, &QNetworkReply::uploadProgress, this, [this](qint64 done, qint64 total) {
@@ -94,15 +98,29 @@ void HttpExchange::sendAttempt()
         Q_EMIT uploadProgress(done, total);
     });
     connect(m_reply, &QNetworkReply::downloadProgress, this, [this](qint64 done, qint64 total) {
-        m_stallTimer.start(m_request.stallTimeoutMs);
+        if (!m_paused)
+            m_stallTimer.start(m_request.stallTimeoutMs);
         Q_EMIT downloadProgress(done, total);
     });
     m_stallTimer.start(m_request.stallTimeoutMs);
 }
 
+void HttpExchange::setPaused(bool paused)
+{
+    if (paused == m_paused)
+        return;
+    m_paused = paused;
+    if (paused) {
+        m_stallTimer.stop();
+    } else if (m_reply) {
+        m_stallTimer.start(m_request.stallTimeoutMs);
+        QMetaObject::invokeMethod(this, &HttpExchange::onReadyRead, Qt::QueuedConnection);
+    }
+}
+
 void HttpExchange::onReadyRead()
 {
-    if (!m_reply || m_sinkFailed)
+    if (!m_reply || m_sinkFailed || m_paused)
         return;
     m_stallTimer.start(m_request.stallTimeoutMs);
     const int status = m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
@@ -124,7 +142,7 @@ void HttpExchange::onReadyRead()
         return;
     }
     char buffer[64 * 1024];
-    for (;;) {
+    while (!m_paused) { // the sink may pause us from inside write()
         const qint64 n = m_reply->read(buffer, sizeof buffer);
         if (n <= 0)
             break;
@@ -146,8 +164,13 @@ void HttpExchange::onReplyFinished()
     QNetworkReply* reply = m_reply.data();
     if (!reply)
         return;
-    if (!m_sinkFailed && reply->error() == QNetworkReply::NoError)
-        onReadyRead(); // whatever is left
+    if (!m_sinkFailed && reply->error() == QNetworkReply::NoError) {
+        // Whatever is left (at most the read buffer), even while paused: the reply ends here.
+        const bool paused = m_paused;
+        m_paused = false;
+        onReadyRead();
+        m_paused = paused;
+    }
     m_status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     m_headers = reply->rawHeaderPairs();
     const QNetworkReply::NetworkError code = reply->error();

@@ -63,6 +63,8 @@ public:
         QString what;
         RetryPolicy retry;
         int stallTimeoutMs = 60000;
+        // Bytes Qt may buffer ahead of a sink (0: unbounded); set it when using setPaused().
+        qint64 readBufferSize = 0;
     };
 
     HttpExchange(QNetworkAccessManager* network, Request request, QObject* parent = nullptr);
@@ -71,6 +73,11 @@ public:
     void start();
     // Stops at once; finished() follows with a Cancelled error.
     void abort();
+    // Back-pressure for a sink that cannot take more yet: while paused no body byte is read, at
+    // most `readBufferSize` bytes wait in Qt's buffer (TCP flow control holds the rest), and the
+    // stall timeout does not run (the wait is ours, not the server's).
+    void setPaused(bool paused);
+    bool isPaused() const { return m_paused; }
 
     const Error& error() const { return m_error; }
     int status() const { return m_status; }
@@ -118,6 +125,7 @@ private:
     bool m_sinkFailed = false;
     bool m_aborted = false;
     bool m_done = false;
+    bool m_paused = false;
 };
 
 } // namespace mf
