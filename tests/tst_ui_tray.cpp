@@ -121,11 +121,10 @@ private Q_SLOTS:
                 return s == State::Paused || s == State::Done;
             },
             JobTimeoutMs));
-        if (stateOf(model, id) == State::Paused) {
-            QVERIFY(QTest::qWaitFor([&] { return tray.resumeAllAction()->isEnabled(); }));
-            QVERIFY(tray.toolTip().contains(QStringLiteral("1 paused")));
-            tray.resumeAllAction()->trigger();
-        }
+        QCOMPARE(stateOf(model, id), State::Paused);
+        QVERIFY(QTest::qWaitFor([&] { return tray.resumeAllAction()->isEnabled(); }));
+        QVERIFY(tray.toolTip().contains(QStringLiteral("1 paused")));
+        tray.resumeAllAction()->trigger();
         QVERIFY(QTest::qWaitFor([&] { return stateOf(model, id) == State::Done; }, JobTimeoutMs));
         QCOMPARE(tray.status(), TrayIcon::Status::Idle);
         // The finished float was announced.

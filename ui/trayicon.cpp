@@ -44,8 +44,11 @@ TrayIcon::TrayIcon(Engine* engine, TransfersModel* transfers, QObject* parent)
             });
     connect(m_tray, &QSystemTrayIcon::messageClicked, this, &TrayIcon::openRequested);
     connect(transfers, &TransfersModel::overallChanged, this, &TrayIcon::update);
-    if (engine)
+    if (engine) {
+        // A transfer with bad input arrives already failed.
+        connect(engine, &Engine::transferAdded, this, &TrayIcon::onTransferChanged);
         connect(engine, &Engine::transferChanged, this, &TrayIcon::onTransferChanged);
+    }
     update();
 }
 
