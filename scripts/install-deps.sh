@@ -11,6 +11,7 @@ packages=(
     clang-14 libclang-rt-14-dev
     qtkeychain-qt6-dev gnome-keyring libsecret-tools dbus-daemon dbus-bin
     qt6-svg-dev libqt6svg6
+    xvfb xauth trayer x11-utils xdotool libqt6gui6
 )
 
 missing=()
