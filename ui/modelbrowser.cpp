@@ -23,12 +23,15 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include <utility>
+
 namespace mf::ui {
 
 namespace {
 // Typing re-filters the loaded rows at once; the catalogue query for the rest waits until the
 // typing pauses.
 constexpr int SearchDelayMs = 250;
+constexpr int ChangeDelayMs = 200;
 } // namespace
 
 ModelBrowser::ModelBrowser(Engine* engine, QWidget* parent)
@@ -38,6 +41,7 @@ ModelBrowser::ModelBrowser(Engine* engine, QWidget* parent)
     , m_proxy(new ModelFilterProxy(this))
     , m_search(new QLineEdit(this))
     , m_searchDelay(new QTimer(this))
+    , m_changeDelay(new QTimer(this))
     , m_view(new QTableView(this))
     , m_details(new ModelDetails(this))
     , m_splitter(new QSplitter(Qt::Vertical, this))
@@ -50,6 +54,9 @@ ModelBrowser::ModelBrowser(Engine* engine, QWidget* parent)
     m_search->setClearButtonEnabled(true);
     m_search->setAccessibleName(tr("Search models"));
     layout->addWidget(m_search);
+    m_changeDelay->setSingleShot(true);
+    m_changeDelay->setInterval(ChangeDelayMs);
+    connect(m_changeDelay, &QTimer::timeout, this, &ModelBrowser::applyChanges);
     m_searchDelay->setSingleShot(true);
     m_searchDelay->setInterval(SearchDelayMs);
     connect(m_search, &QLineEdit::textChanged, this, [this](const QString& text) {
@@ -131,13 +138,25 @@ void ModelBrowser::setReader(VaultReader* reader)
 
 void ModelBrowser::modelChanged(qint64 modelId)
 {
-    m_model->refreshModel(modelId);
-    if (m_details->modelId() == modelId)
+    // A float in progress reports its model often; its row and details are read again at most
+    // a few times a second.
+    m_changed.insert(modelId);
+    if (!m_changeDelay->isActive())
+        m_changeDelay->start();
+}
+
+void ModelBrowser::applyChanges()
+{
+    const QSet<qint64> changed = std::exchange(m_changed, {});
+    for (qint64 id : changed)
+        m_model->refreshModel(id);
+    if (changed.contains(m_details->modelId()))
         m_details->refresh();
 }
 
 void ModelBrowser::modelRemoved(qint64 modelId)
 {
+    m_changed.remove(modelId);
     m_model->removeModel(modelId);
     if (m_details->modelId() == modelId)
         showSelection();

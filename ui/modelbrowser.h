@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QSet>
 #include <QWidget>
 
 class QAction;
@@ -33,7 +34,7 @@ public:
     ModelBrowser(Engine* engine, QWidget* parent = nullptr);
 
     void setReader(VaultReader* reader);
-    // The engine said so: re-read one model.
+    // The engine said so: re-read one model (changes are gathered for a moment first).
     void modelChanged(qint64 modelId);
     void modelRemoved(qint64 modelId);
     void providersChanged();
@@ -62,6 +63,7 @@ Q_SIGNALS:
     void selectionCountChanged(int count);
 
 private:
+    void applyChanges();
     void updateActions();
     void showSelection();
     void showContextMenu(const QPoint& pos);
@@ -78,6 +80,8 @@ private:
     ModelFilterProxy* m_proxy;
     QLineEdit* m_search;
     QTimer* m_searchDelay;
+    QTimer* m_changeDelay;
+    QSet<qint64> m_changed; // models to read again when m_changeDelay fires
     QTableView* m_view;
     ModelDetails* m_details;
     QSplitter* m_splitter;
