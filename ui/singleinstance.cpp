@@ -55,7 +55,9 @@ void SingleInstance::start(const QStringList& files)
             return; // the instance read the message and closed: disconnected() says so
         if (e == QLocalSocket::ServerNotFoundError || e == QLocalSocket::ConnectionRefusedError ||
             e == QLocalSocket::SocketAccessError || e == QLocalSocket::SocketResourceError) {
-            becomePrimary();
+            // Queued: the answer never comes from inside start().
+            m_decided = true;
+            QMetaObject::invokeMethod(this, &SingleInstance::becomePrimary, Qt::QueuedConnection);
             return;
         }
         m_decided = true;
@@ -66,7 +68,6 @@ void SingleInstance::start(const QStringList& files)
 
 void SingleInstance::becomePrimary()
 {
-    m_decided = true;
     m_client->deleteLater();
     m_client = nullptr;
     m_server = new QLocalServer(this);

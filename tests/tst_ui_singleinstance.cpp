@@ -1,0 +1,125 @@
+// One app per user and vault: a second launch, a real second process, hands its files to the
+// running instance over the local socket and ends.
+#include "singleinstance.h"
+#include "testsupport.h"
+
+#include <QCoreApplication>
+#include <QFile>
+#include <QLocalServer>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace mf::ui;
+
+namespace {
+
+// Exit codes of the child launch.
+enum ChildExit { HandedOff = 0, BecamePrimary = 3, Failed = 4 };
+
+// Runs this test program as a second launch: `--launch VAULT FILE...`.
+int launch(const QString& vault, const QStringList& files, QString* output = nullptr)
+{
+    QProcess child;
+    child.setProcessChannelMode(QProcess::MergedChannels);
+    child.start(QCoreApplication::applicationFilePath(),
+                QStringList{QStringLiteral("--launch"), vault} + files);
+    // The parent's event loop must run while the child talks to it.
+    if (!QTest::qWaitFor([&] { return child.state() == QProcess::NotRunning; }, 60000)) {
+        child.kill();
+        child.waitForFinished();
+        return -1;
+    }
+    if (output)
+        *output = QString::fromUtf8(child.readAll());
+    return child.exitStatus() == QProcess::NormalExit ? child.exitCode() : -1;
+}
+
+} // namespace
+
+class TestUiSingleInstance : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void namesDifferPerVault()
+    {
+        const QString a = SingleInstance::serverName(QStringLiteral("/tmp/vault-a"));
+        QCOMPARE(SingleInstance::serverName(QStringLiteral("/tmp/vault-a/")), a);
+        QVERIFY(a != SingleInstance::serverName(QStringLiteral("/tmp/vault-b")));
+        QVERIFY(!a.contains(QStringLiteral("vault"))); // no path in the socket name
+    }
+
+    void secondLaunchHandsOverItsFiles()
+    {
+        QTemporaryDir dir;
+        const QString vault = dir.filePath(QStringLiteral("vault"));
+        SingleInstance first(vault);
+        QSignalSpy primary(&first, &SingleInstance::primary);
+        QSignalSpy activated(&first, &SingleInstance::activated);
+        first.start({});
+        QVERIFY(primary.wait(10000));
+
+        const QStringList files{dir.filePath(QStringLiteral("a model.gguf")),
+                                dir.filePath(QStringLiteral("ünïcode/b.safetensors"))};
+        QString out;
+        QCOMPARE(launch(vault, files, &out), int(HandedOff));
+        QVERIFY(QTest::qWaitFor([&] { return activated.size() == 1; }, 10000));
+        QCOMPARE(activated.first().first().toStringList(), files);
+
+        // Without files it only raises the window.
+        QCOMPARE(launch(vault, {}), int(HandedOff));
+        QVERIFY(QTest::qWaitFor([&] { return activated.size() == 2; }, 10000));
+        QVERIFY(activated.last().first().toStringList().isEmpty());
+
+        // Another vault has its own instance.
+        QCOMPARE(launch(dir.filePath(QStringLiteral("other")), {}), int(BecamePrimary));
+        QCOMPARE(activated.size(), 2);
+    }
+
+    void aLeftoverSocketFileDoesNotBlockTheNextStart()
+    {
+        QTemporaryDir dir;
+        const QString vault = dir.filePath(QStringLiteral("vault"));
+        // What a crashed instance leaves: the socket's file, with nobody listening.
+        const QString path =
+            QDir::tempPath() + QLatin1Char('/') + SingleInstance::serverName(vault);
+        {
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+        }
+        SingleInstance next(vault);
+        QSignalSpy primary(&next, &SingleInstance::primary);
+        QSignalSpy failed(&next, &SingleInstance::failed);
+        next.start({});
+        QVERIFY(QTest::qWaitFor([&] { return !primary.isEmpty() || !failed.isEmpty(); }, 10000));
+        QVERIFY2(failed.isEmpty(),
+                 failed.isEmpty() ? "" : qPrintable(failed.first().first().toString()));
+        QCOMPARE(launch(vault, {QStringLiteral("/x")}), int(HandedOff));
+    }
+};
+
+int main(int argc, char** argv)
+{
+    if (argc >= 3 && qstrcmp(argv[1], "--launch") == 0) {
+        QCoreApplication app(argc, argv);
+        QStringList files = app.arguments().mid(3);
+        SingleInstance instance(app.arguments().at(2));
+        QObject::connect(&instance, &SingleInstance::handedOff, &app,
+                         [] { QCoreApplication::exit(HandedOff); });
+        QObject::connect(&instance, &SingleInstance::primary, &app,
+                         [] { QCoreApplication::exit(BecamePrimary); });
+        QObject::connect(&instance, &SingleInstance::failed, &app, [](const QString& e) {
+            qWarning("%s", qPrintable(e));
+            QCoreApplication::exit(Failed);
+        });
+        instance.start(files);
+        return app.exec();
+    }
+    QCoreApplication app(argc, argv);
+    TestUiSingleInstance test;
+    QTEST_SET_MAIN_SOURCE_PATH
+    return QTest::qExec(&test, argc, argv);
+}
+
+#include "tst_ui_singleinstance.moc"
