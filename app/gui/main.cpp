@@ -1,0 +1,53 @@
+// modelfloat: the desktop app.
+#include "appcontroller.h"
+#include "icons.h"
+#include "settingsdialog.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QDir>
+#include <QFileInfo>
+
+int main(int argc, char** argv)
+{
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("ModelFloat"));
+    QApplication::setOrganizationName(QStringLiteral("ModelFloat"));
+    QApplication::setApplicationVersion(QStringLiteral(MODELFLOAT_VERSION));
+    QApplication::setDesktopFileName(QStringLiteral("modelfloat"));
+    QApplication::setWindowIcon(mf::ui::icon(QStringLiteral("modelfloat")));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QStringLiteral("Keep large AI models floating across storage providers."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addPositionalArgument(QStringLiteral("files"),
+                                 QStringLiteral("Model files or folders to float."),
+                                 QStringLiteral("[FILE...]"));
+    const QCommandLineOption minimized(QStringLiteral("minimized"),
+                                       QStringLiteral("Start in the system tray."));
+    const QCommandLineOption vault(QStringLiteral("vault"),
+                                   QStringLiteral("The vault folder to open (default: the one "
+                                                  "in Settings, or $MODELFLOAT_VAULT)."),
+                                   QStringLiteral("DIR"));
+    parser.addOptions({minimized, vault});
+    parser.process(app);
+
+    mf::app::LaunchOptions options;
+    options.minimized = parser.isSet(minimized);
+    if (parser.isSet(vault))
+        options.vaultDirectory = parser.value(vault);
+    else if (qEnvironmentVariableIsSet("MODELFLOAT_VAULT"))
+        options.vaultDirectory = qEnvironmentVariable("MODELFLOAT_VAULT");
+    else
+        options.vaultDirectory = mf::ui::SettingsDialog::storedVaultDirectory();
+    options.vaultDirectory = QDir::cleanPath(QDir(options.vaultDirectory).absolutePath());
+    // Absolute now: a running instance resolves nothing against this launch's folder.
+    for (const QString& file : parser.positionalArguments())
+        options.files.append(QFileInfo(file).absoluteFilePath());
+
+    mf::app::AppController controller(options);
+    controller.start();
+    return app.exec();
+}
