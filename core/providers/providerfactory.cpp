@@ -1,6 +1,8 @@
 #include "providerfactory.h"
 
 #include "localprovider.h"
+#include "ipfs/ipfsprovider.h"
+#include "webdav/webdavprovider.h"
 
 namespace mf {
 
@@ -49,6 +51,8 @@ ProviderFactory::ProviderFactory()
         return std::unique_ptr<Provider>(new LocalProvider(r.name, path, options));
     });
     // Network kinds register here, one line each: registerXxxKind(*this);
+    registerWebDavKind(*this);
+    registerIpfsKind(*this);
 }
 
 void ProviderFactory::registerKind(const ProviderKind& kind, Maker maker)

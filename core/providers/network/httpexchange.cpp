@@ -78,6 +78,10 @@ void HttpExchange::sendAttempt()
     if (!request.attribute(QNetworkRequest::RedirectPolicyAttribute).isValid())
         request.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
                              QNetworkRequest::NoLessSafeRedirectPolicy);
+    // Qt would send "Mozilla/5.0", which Kubo's RPC rejects as a browser (403) and some servers
+    // treat with browser rules.
+    if (!request.hasRawHeader("User-Agent"))
+        request.setHeader(QNetworkRequest::UserAgentHeader, QByteArrayLiteral("ModelFloat"));
     m_bodyDevice.reset();
     if (m_request.openBody) {
         m_bodyDevice = m_request.openBody();
@@ -88,7 +92,10 @@ void HttpExchange::sendAttempt()
         }
         request.setHeader(QNetworkRequest::ContentLengthHeader, m_request.bodySize);
     }
-    m_reply = m_network->sendCustomRequest(request, m_request.method, m_bodyDevice.get());
+    // A custom "HEAD" would make Qt wait for the body its Content-Length announces.
+    m_reply = m_request.method == "HEAD"
+                  ? m_network->head(request)
+                  : m_network->sendCustomRequest(request, m_request.method, m_bodyDevice.get());
     if (m_request.readBufferSize > 0)
         m_reply->setReadBufferSize(m_request.readBufferSize);
     connect(m_reply, &QNetworkReply::readyRead, this, &HttpExchange::onReadyRead);

@@ -56,8 +56,10 @@ void NetworkProvider::onSecretsRead()
 {
     if (m_secretJob) {
         const Error& e = m_secretJob->error();
-        if (e.ok()) {
-            m_secrets = m_secretJob->secrets();
+        if (e.ok() || e.kind == Error::Kind::NotFound) {
+            // Nothing stored means no secret was configured (optional secrets, such as an
+            // IPFS node's authorization): the server says so if it needs one.
+            m_secrets = e.ok() ? m_secretJob->secrets() : QJsonObject();
             m_secretState = SecretState::Loaded;
         } else {
             // Not cached as failed for ever: the keychain may be unlocked or started later.

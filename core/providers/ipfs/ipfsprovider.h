@@ -1,0 +1,81 @@
+#pragma once
+
+#include "providers/network/networkprovider.h"
+
+#include <QUrl>
+
+namespace mf {
+
+class ProviderFactory;
+class IpfsJob;
+
+// Chunk objects on an IPFS node through its HTTP RPC API (Kubo; js-ipfs serves the same API
+// with a few differences handled here). Every call is a POST (a GET gets 405).
+//
+// A chunk that fits in one block (maxBlockPutBytes) is stored with block/put as a raw block
+// hashed with sha2-256, so its locator is the chunk's own CID; the CID the node returns is
+// checked against ours. Larger chunks (ModelFloat's default chunks are 5-32 MiB, above every
+// node's block limit) are imported with `add` as a UnixFS file of raw 1 MiB leaves: the locator
+// is the DAG's root CID, reads use `cat` with offset/length, and the chunk's identity is still
+// its raw CID, checked by whoever reassembles the file. Everything stored is pinned; remove
+// unpins (the node's garbage collector frees the space later).
+class IpfsProvider final : public NetworkProvider
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(IpfsProvider)
+
+public:
+    struct Options
+    {
+        QString apiUrl;     // "http://127.0.0.1:5001" (with or without /api/v0)
+        QString gatewayUrl; // optional read-only gateway for get: "http://127.0.0.1:8080"
+        int concurrency = 4;
+        // js-ipfs refuses block/put bodies above 1 MiB including the multipart envelope; Kubo
+        // before 0.40 refuses blocks above 1 MiB. Blocks up to this size go through block/put.
+        qint64 maxBlockPutBytes = 1024 * 1024 - 4096;
+        // Leaf size of `add` for larger chunks (1 MiB is within every node's block limit).
+        qint64 leafBytes = 1024 * 1024;
+        // How long a node may look for an object before it counts as missing (an offline
+        // js-ipfs node otherwise waits for ever), and how long one read may take at most.
+        int lookupTimeoutMs = 10000;
+        int readTimeoutMs = 600000;
+    };
+
+    static std::unique_ptr<IpfsProvider> create(const QString& displayName,
+                                                const ProviderContext& context,
+                                                const QString& secretsKey, Options options,
+                                                QString* error);
+    ~IpfsProvider() override;
+
+    QString kind() const override { return QStringLiteral("ipfs"); }
+    static bool normalize(Options* options, QString* error);
+
+    ProviderJob* put(const QString& cid, std::unique_ptr<QIODevice> source, qint64 size) override;
+    ProviderJob* get(const QString& locator, ByteSink* sink, qint64 offset = 0,
+                     qint64 length = -1) override;
+    ProviderJob* stat(const QString& locator) override;
+    ProviderJob* remove(const QString& locator) override;
+    ProviderJob* list() override;
+    ProviderJob* usage() override;
+
+private:
+    friend class IpfsJob;
+
+    IpfsProvider(const QString& displayName, const ProviderContext& context,
+                 const QString& secretsKey, const Options& options);
+
+    // POST <api>/<command>?<query>, with the node's authorization if one is configured.
+    HttpExchange::Request rpc(const QString& command, const QList<QPair<QString, QString>>& query,
+                              const QString& what) const;
+    HttpExchange::Request gatewayGet(const QString& cid, const QString& what) const;
+    QString timeoutArg(int ms) const;
+    QString what(const QString& verb, const QString& subject) const;
+
+    QUrl m_api; // ends with "/api/v0/"
+    QUrl m_gateway;
+    Options m_options;
+};
+
+void registerIpfsKind(ProviderFactory& factory);
+
+} // namespace mf

@@ -1,0 +1,721 @@
+#include "webdavprovider.h"
+
+#include "chunking/cid.h"
+#include "credentials/credentialstore.h"
+#include "davmultistatus.h"
+#include "providers/network/uploadbody.h"
+#include "providers/providerfactory.h"
+
+#include <QBuffer>
+#include <QRandomGenerator>
+#include <QRegularExpression>
+
+namespace mf {
+
+namespace {
+
+const QString PartialFolder = QStringLiteral(".partial");
+
+// flatfs "next-to-last/2", as LocalProvider::objectPath: the end of a base32 digest is evenly
+// spread, its start is the constant CID prefix.
+QString shardOf(const QString& cid)
+{
+    return cid.size() >= 3 ? cid.mid(cid.size() - 3, 2) : QStringLiteral("_");
+}
+
+bool isShardName(const QString& name)
+{
+    static const QRegularExpression re(QStringLiteral("^[a-z2-7]{2}$"));
+    return re.match(name).hasMatch();
+}
+
+QString lastSegment(const QString& path)
+{
+    return path.mid(path.lastIndexOf(QLatin1Char('/')) + 1);
+}
+
+Error badLocator(const QString& locator, const QString& provider)
+{
+    return Error::make(
+        Error::Kind::NotFound,
+        QObject::tr("“%1” is not an object name of provider “%2”").arg(locator, provider));
+}
+
+} // namespace
+
+// One operation: the provider's methods give it the protocol steps as a function of the job.
+class WebDavJob final : public NetworkJob
+{
+public:
+    using Steps = std::function<void(WebDavJob&)>;
+    WebDavJob(WebDavProvider* provider, Steps steps)
+        : NetworkJob(provider)
+        , m_steps(std::move(steps))
+    {}
+
+    using NetworkJob::complete;
+    using NetworkJob::send;
+    WebDavProvider* dav() const { return static_cast<WebDavProvider*>(provider()); }
+
+    void setLocator(const QString& locator) { m_locator = locator; }
+    void setObjectSize(qint64 size) { m_objectSize = size; }
+    void setAlreadyStored(bool stored) { m_alreadyStored = stored; }
+    void setUsage(const ProviderUsage& usage) { m_usage = usage; }
+    QList<StoredObject>& objects() { return m_objects; }
+
+protected:
+    void run() override { m_steps(*this); }
+
+private:
+    Steps m_steps;
+};
+
+WebDavProvider::WebDavProvider(const QString& displayName, const ProviderContext& context,
+                               const QString& secretsKey, const Options& options)
+    : NetworkProvider(displayName, context, secretsKey, options.concurrency)
+    , m_root(QUrl(options.url))
+    , m_username(options.username)
+{
+    for (const QString& s : options.folder.split(QLatin1Char('/'), Qt::SkipEmptyParts))
+        m_folder.append(s);
+}
+
+WebDavProvider::~WebDavProvider() = default;
+
+bool WebDavProvider::normalize(Options* o, QString* error)
+{
+    o->url = o->url.trimmed();
+    o->username = o->username.trimmed();
+    QUrl url(o->url, QUrl::StrictMode);
+    if (o->url.isEmpty() || !url.isValid() || url.host().isEmpty() ||
+        (url.scheme() != QLatin1String("https") && url.scheme() != QLatin1String("http"))) {
+        *error = QObject::tr("“%1” is not a WebDAV address; it should look like "
+                             "https://cloud.example.com/remote.php/dav/files/USER/")
+                     .arg(HttpExchange::displayUrl(url));
+        return false;
+    }
+    if (!url.password().isEmpty() || !url.userName().isEmpty()) {
+        // Never keep a password in settings: it belongs in the credential store.
+        *error = QObject::tr("The WebDAV address must not contain a user name or password; "
+                             "enter them in the user name and password fields instead");
+        return false;
+    }
+    url.setQuery(QString());
+    url.setFragment(QString());
+    QString path = url.path();
+    if (!path.endsWith(QLatin1Char('/')))
+        path += QLatin1Char('/');
+    url.setPath(path);
+    // Nextcloud/ownCloud: https://host/remote.php/dav/files/USER/ names its user.
+    static const QRegularExpression nextcloud(QStringLiteral("/remote\\.php/dav/files/([^/]+)/"));
+    const QRegularExpressionMatch m = nextcloud.match(url.path(QUrl::FullyDecoded));
+    if (o->username.isEmpty() && m.hasMatch())
+        o->username = m.captured(1);
+    o->url = url.toString(QUrl::FullyEncoded);
+    o->folder = o->folder.trimmed();
+    for (const QString& s : o->folder.split(QLatin1Char('/'), Qt::SkipEmptyParts)) {
+        if (s == QLatin1String(".") || s == QLatin1String("..")) {
+            *error = QObject::tr("The folder “%1” must not contain “.” or “..”").arg(o->folder);
+            return false;
+        }
+    }
+    o->concurrency = qBound(1, o->concurrency, 32);
+    return true;
+}
+
+std::unique_ptr<WebDavProvider> WebDavProvider::create(const QString& displayName,
+                                                       const ProviderContext& context,
+                                                       const QString& secretsKey, Options options,
+                                                       QString* error)
+{
+    if (!normalize(&options, error))
+        return nullptr;
+    // Without a user name there is nothing to authenticate with, so no secret to load.
+    const QString key = options.username.isEmpty() ? QString() : secretsKey;
+    return std::unique_ptr<WebDavProvider>(new WebDavProvider(displayName, context, key, options));
+}
+
+QUrl WebDavProvider::collectionUrl(const QStringList& segments) const
+{
+    QUrl url = fileUrl(segments);
+    if (!segments.isEmpty())
+        url.setPath(url.path(QUrl::FullyDecoded) + QLatin1Char('/'), QUrl::DecodedMode);
+    return url;
+}
+
+QUrl WebDavProvider::fileUrl(const QStringList& segments) const
+{
+    QUrl url = m_root;
+    if (!segments.isEmpty())
+        url.setPath(url.path(QUrl::FullyDecoded) + segments.join(QLatin1Char('/')),
+                    QUrl::DecodedMode);
+    return url;
+}
+
+QStringList WebDavProvider::objectSegments(const QString& cid) const
+{
+    return m_folder + QStringList{shardOf(cid), cid};
+}
+
+QUrl WebDavProvider::objectUrl(const QString& cid) const
+{
+    return fileUrl(objectSegments(cid));
+}
+
+QString WebDavProvider::what(const QString& verb, const QString& subject) const
+{
+    return tr("%1 %2 on “%3”").arg(verb, subject, displayName());
+}
+
+HttpExchange::Request WebDavProvider::request(const QByteArray& method, const QUrl& url,
+                                              const QString& what) const
+{
+    HttpExchange::Request r;
+    r.method = method;
+    r.what = what;
+    r.build = [this, url](const HttpExchange::Attempt&) {
+        QNetworkRequest q(url);
+        if (!m_username.isEmpty()) {
+            const QString password = secrets().value(QStringLiteral("password")).toString();
+            q.setRawHeader("Authorization",
+                           "Basic " +
+                               (m_username + QLatin1Char(':') + password).toUtf8().toBase64());
+        }
+        return q;
+    };
+    r.classify = [what](int status, const QByteArray&, const QNetworkReply&) {
+        // 423: locked by another request for a moment (rclone, while it creates a folder
+        // another of our requests asked for too; ownCloud during uploads): try again.
+        return status == 423 ? Error::make(Error::Kind::Retryable,
+                                           tr("%1: the server reports the location as locked "
+                                              "(HTTP 423)")
+                                               .arg(what))
+                             : Error::none();
+    };
+    return r;
+}
+
+void WebDavProvider::ensureCollection(WebDavJob* job, const QStringList& segments,
+                                      std::function<void(const Error&)> then, int depth)
+{
+    const QString key = segments.join(QLatin1Char('/'));
+    if (segments.isEmpty() || m_knownCollections.contains(key)) {
+        then(Error::none());
+        return;
+    }
+    HttpExchange::Request r =
+        request("MKCOL", collectionUrl(segments), what(tr("Creating folder"), key));
+    // 405: something exists there already (RFC 4918 9.3.1); 409: a parent is missing.
+    r.acceptedStatuses = {405, 409};
+    job->send(std::move(r), [this, job, segments, key, then, depth](HttpExchange& x) {
+        if (x.error()) {
+            then(x.error());
+            return;
+        }
+        if (x.status() == 409 && depth < 32) {
+            ensureCollection(
+                job, segments.mid(0, segments.size() - 1),
+                [this, job, segments, then, depth](const Error& e) {
+                    if (e)
+                        then(e);
+                    else
+                        ensureCollection(job, segments, then, depth + 1);
+                },
+                depth + 1);
+            return;
+        }
+        if (x.status() == 409) {
+            then(
+                Error::make(Error::Kind::Fatal, tr("%1: the server refused to create it (HTTP 409)")
+                                                    .arg(what(tr("Creating folder"), key))));
+            return;
+        }
+        m_knownCollections.insert(key);
+        then(Error::none());
+    });
+}
+
+void WebDavProvider::discard(const QUrl& url)
+{
+    HttpExchange::Request r = request("DELETE", url, what(tr("Deleting"), tr("a partial upload")));
+    r.acceptedStatuses = {404};
+    r.retry.maxAttempts = 1;
+    auto* x = new HttpExchange(network(), std::move(r), this);
+    connect(x, &HttpExchange::finished, x, &QObject::deleteLater);
+    x->start();
+}
+
+ProviderJob* WebDavProvider::put(const QString& cid, std::unique_ptr<QIODevice> source, qint64 size)
+{
+    std::shared_ptr<QIODevice> src(std::move(source));
+    const qint64 start = src && src->isOpen() ? src->pos() : 0;
+    return new WebDavJob(this, [this, cid, src, start, size](WebDavJob& job) {
+        if (!cid::isValid(cid)) {
+            job.complete(badLocator(cid, displayName()));
+            return;
+        }
+        const QUrl finalUrl = objectUrl(cid);
+        const QString subject = tr("chunk %1").arg(cid);
+        const QString tempName = QStringLiteral("%1.%2").arg(cid).arg(
+            QRandomGenerator::global()->generate64(), 16, 16, QLatin1Char('0'));
+        const QStringList partialDir = m_folder + QStringList{PartialFolder};
+        const QUrl tempUrl = fileUrl(partialDir + QStringList{tempName});
+        auto* j = &job;
+
+        // 4. MOVE the whole upload into place; 412: someone stored it meanwhile (same bytes).
+        auto moveIntoPlace = std::make_shared<std::function<void(bool)>>();
+        // 3b. Servers without MOVE get the object PUT under its real name.
+        auto putInPlace = [this, j, src, start, size, finalUrl, subject] {
+            HttpExchange::Request r = request("PUT", finalUrl, what(tr("Uploading"), subject));
+            r.openBody = [src, start, size] { return UploadBody::create(src, start, size); };
+            r.bodySize = size;
+            j->send(std::move(r), [j](HttpExchange& x) { j->complete(x.error()); });
+        };
+        *moveIntoPlace = [this, j, cid, finalUrl, tempUrl, subject, putInPlace,
+                          moveIntoPlace](bool mayCreateShard) {
+            HttpExchange::Request r = request("MOVE", tempUrl, what(tr("Publishing"), subject));
+            const QByteArray destination = finalUrl.toEncoded();
+            auto build = r.build;
+            r.build = [build, destination](const HttpExchange::Attempt& a) {
+                QNetworkRequest q = build(a);
+                q.setRawHeader("Destination", destination);
+                q.setRawHeader("Overwrite", "F");
+                return q;
+            };
+            // The shard folder is missing: RFC servers say 409, rclone 403 (and 404 elsewhere).
+            r.acceptedStatuses = {403, 404, 409, 412, 405, 501};
+            j->send(std::move(r), [=](HttpExchange& x) {
+                if (x.error()) {
+                    discard(tempUrl);
+                    j->complete(x.error());
+                    return;
+                }
+                const int status = x.status();
+                const bool parentMissing = status == 403 || status == 404 || status == 409;
+                if (parentMissing && mayCreateShard) {
+                    m_knownCollections.remove(
+                        objectSegments(cid).mid(0, m_folder.size() + 1).join(QLatin1Char('/')));
+                    ensureCollection(j, objectSegments(cid).mid(0, m_folder.size() + 1),
+                                     [=](const Error& e) {
+                                         if (e) {
+                                             discard(tempUrl);
+                                             j->complete(e);
+                                         } else {
+                                             (*moveIntoPlace)(false);
+                                         }
+                                     });
+                    return;
+                }
+                if (status == 405 || status == 501) {
+                    m_moveUnsupported = true;
+                    discard(tempUrl);
+                    putInPlace();
+                    return;
+                }
+                if (status == 403) {
+                    discard(tempUrl);
+                    j->complete(HttpExchange::classifyStatus(403, "Forbidden",
+                                                             what(tr("Publishing"), subject), {}));
+                    return;
+                }
+                if (parentMissing) {
+                    discard(tempUrl);
+                    j->complete(Error::make(Error::Kind::Fatal,
+                                            tr("%1: the server could not move the upload into "
+                                               "place (HTTP %2)")
+                                                .arg(what(tr("Publishing"), subject))
+                                                .arg(status)));
+                    return;
+                }
+                if (status == 412)
+                    discard(tempUrl);
+                j->complete(Error::none());
+            });
+        };
+
+        // 3. PUT to the temporary name; on 404/409 create .partial (and parents) once.
+        auto putTemp = std::make_shared<std::function<void(bool)>>();
+        const QStringList shardDir = objectSegments(cid).mid(0, m_folder.size() + 1);
+        *putTemp = [this, j, src, start, size, tempUrl, partialDir, shardDir, subject,
+                    moveIntoPlace, putTemp](bool mayCreateFolder) {
+            HttpExchange::Request r = request("PUT", tempUrl, what(tr("Uploading"), subject));
+            r.openBody = [src, start, size] { return UploadBody::create(src, start, size); };
+            r.bodySize = size;
+            r.acceptedStatuses = {404, 409};
+            j->send(std::move(r), [=](HttpExchange& x) {
+                if (x.error()) {
+                    j->complete(x.error());
+                    return;
+                }
+                if (x.status() == 404 || x.status() == 409) {
+                    if (!mayCreateFolder) {
+                        j->complete(
+                            Error::make(Error::Kind::Fatal,
+                                        tr("%1: the server refused the upload folder (HTTP %2)")
+                                            .arg(what(tr("Uploading"), subject))
+                                            .arg(x.status())));
+                        return;
+                    }
+                    m_knownCollections.remove(partialDir.join(QLatin1Char('/')));
+                    ensureCollection(j, partialDir, [=](const Error& e) {
+                        if (e)
+                            j->complete(e);
+                        else
+                            (*putTemp)(false);
+                    });
+                    return;
+                }
+                // The shard folder is made once per provider and remembered.
+                ensureCollection(j, shardDir, [=](const Error& e) {
+                    if (e) {
+                        discard(tempUrl);
+                        j->complete(e);
+                    } else {
+                        (*moveIntoPlace)(true);
+                    }
+                });
+            });
+        };
+
+        // 1. Already there with the right size: nothing to send. Another size: a torn or
+        // foreign object, replaced below.
+        HttpExchange::Request head = request("HEAD", finalUrl, what(tr("Checking"), subject));
+        head.acceptedStatuses = {404};
+        j->send(std::move(head), [=](HttpExchange& x) {
+            if (x.error()) {
+                j->complete(x.error());
+                return;
+            }
+            j->setLocator(cid);
+            if (x.status() != 404 && x.header("Content-Length").toLongLong() == size) {
+                j->setAlreadyStored(true);
+                j->complete(Error::none());
+                return;
+            }
+            auto upload = [=] {
+                if (m_moveUnsupported)
+                    putInPlace();
+                else
+                    (*putTemp)(true);
+            };
+            if (x.status() == 404) {
+                upload();
+                return;
+            }
+            // "Overwrite: F" would keep the wrong object: remove it first.
+            HttpExchange::Request del = request("DELETE", finalUrl, what(tr("Replacing"), subject));
+            del.acceptedStatuses = {404};
+            j->send(std::move(del), [=](HttpExchange& d) {
+                if (d.error())
+                    j->complete(d.error());
+                else
+                    upload();
+            });
+        });
+        // The shared functions refer to themselves; break the cycles when the job ends.
+        QObject::connect(j, &ProviderJob::finished, j, [moveIntoPlace, putTemp] {
+            *moveIntoPlace = nullptr;
+            *putTemp = nullptr;
+        });
+    });
+}
+
+ProviderJob* WebDavProvider::get(const QString& locator, ByteSink* sink, qint64 offset,
+                                 qint64 length)
+{
+    return new WebDavJob(this, [this, locator, sink, offset, length](WebDavJob& job) {
+        if (!cid::isValid(locator)) {
+            job.complete(badLocator(locator, displayName()));
+            return;
+        }
+        if (length == 0 || offset < 0) {
+            job.complete(offset < 0 ? Error::make(Error::Kind::Fatal, tr("Negative offset"))
+                                    : Error::none());
+            return;
+        }
+        HttpExchange::Request r = request("GET", objectUrl(locator),
+                                          what(tr("Downloading"), tr("chunk %1").arg(locator)));
+        r.sink = sink;
+        auto build = r.build;
+        // Every attempt asks only for the bytes the sink does not have yet.
+        r.build = [build, offset, length](const HttpExchange::Attempt& a) {
+            QNetworkRequest q = build(a);
+            q.setRawHeader("Accept-Encoding", "identity");
+            const qint64 from = offset + a.bytesDelivered;
+            if (from > 0 || length > 0) {
+                const QByteArray to = length > 0 ? QByteArray::number(offset + length - 1) : "";
+                q.setRawHeader("Range", "bytes=" + QByteArray::number(from) + '-' + to);
+            }
+            return q;
+        };
+        const bool ranged = offset > 0 || length > 0;
+        WebDavJob* j = &job;
+        j->send(std::move(r), [j, ranged](HttpExchange& x) {
+            if (!x.error() && ranged && x.status() == 200 && x.attempts() == 1)
+                j->complete(Error::make(Error::Kind::Fatal,
+                                        tr("The WebDAV server ignored the byte range asked for")));
+            else
+                j->complete(x.error());
+        });
+    });
+}
+
+ProviderJob* WebDavProvider::stat(const QString& locator)
+{
+    return new WebDavJob(this, [this, locator](WebDavJob& job) {
+        if (!cid::isValid(locator)) {
+            job.complete(badLocator(locator, displayName()));
+            return;
+        }
+        WebDavJob* j = &job;
+        j->send(
+            request("HEAD", objectUrl(locator), what(tr("Checking"), tr("chunk %1").arg(locator))),
+            [j](HttpExchange& x) {
+                if (!x.error()) {
+                    bool ok = false;
+                    const qint64 size = x.header("Content-Length").toLongLong(&ok);
+                    j->setObjectSize(ok ? size : -1);
+                }
+                j->complete(x.error());
+            });
+    });
+}
+
+ProviderJob* WebDavProvider::remove(const QString& locator)
+{
+    return new WebDavJob(this, [this, locator](WebDavJob& job) {
+        if (!cid::isValid(locator)) {
+            job.complete(badLocator(locator, displayName()));
+            return;
+        }
+        HttpExchange::Request r = request("DELETE", objectUrl(locator),
+                                          what(tr("Deleting"), tr("chunk %1").arg(locator)));
+        r.acceptedStatuses = {404}; // already gone is what we want
+        WebDavJob* j = &job;
+        j->send(std::move(r), [j](HttpExchange& x) { j->complete(x.error()); });
+    });
+}
+
+namespace {
+
+HttpExchange::Request withPropfind(HttpExchange::Request r, int depth, const QByteArray& body)
+{
+    auto build = r.build;
+    r.build = [build, depth](const HttpExchange::Attempt& a) {
+        QNetworkRequest q = build(a);
+        q.setRawHeader("Depth", QByteArray::number(depth)); // never the default "infinity"
+        q.setHeader(QNetworkRequest::ContentTypeHeader,
+                    QByteArrayLiteral("application/xml; charset=\"utf-8\""));
+        return q;
+    };
+    r.openBody = [body] {
+        auto buffer = std::make_unique<QBuffer>();
+        buffer->setData(body);
+        buffer->open(QIODevice::ReadOnly);
+        return std::unique_ptr<QIODevice>(std::move(buffer));
+    };
+    r.bodySize = body.size();
+    return r;
+}
+
+} // namespace
+
+ProviderJob* WebDavProvider::list()
+{
+    return new WebDavJob(this, [this](WebDavJob& job) {
+        WebDavJob* j = &job;
+        const QByteArray body =
+            dav::propfindBody({QStringLiteral("resourcetype"), QStringLiteral("getcontentlength")});
+        const QString whatList = what(tr("Listing"), tr("the chunk folders"));
+        auto shards = std::make_shared<QStringList>();
+        auto next = std::make_shared<std::function<void()>>();
+        // Each shard folder in turn: its files named like chunk CIDs.
+        *next = [this, j, body, shards, next, whatList] {
+            if (shards->isEmpty()) {
+                j->complete(Error::none());
+                return;
+            }
+            const QString shard = shards->takeFirst();
+            const QStringList segments = m_folder + QStringList{shard};
+            HttpExchange::Request r =
+                withPropfind(request("PROPFIND", collectionUrl(segments), whatList), 1, body);
+            r.acceptedStatuses = {404}; // removed meanwhile
+            const QString shardPath = dav::normalizeHref(collectionUrl(segments).toString());
+            j->send(std::move(r), [j, next, shard, shardPath, whatList](HttpExchange& x) {
+                if (x.error()) {
+                    j->complete(x.error());
+                    return;
+                }
+                QList<dav::Resource> resources;
+                QString error;
+                if (x.status() != 404 && !dav::parseMultistatus(x.body(), &resources, &error)) {
+                    j->complete(Error::make(Error::Kind::Fatal,
+                                            QStringLiteral("%1: %2").arg(whatList, error)));
+                    return;
+                }
+                for (const dav::Resource& res : resources) {
+                    const QString name = lastSegment(res.path);
+                    if (res.collection || res.path == shardPath || !cid::isValid(name) ||
+                        shardOf(name) != shard)
+                        continue;
+                    j->objects().append({name, res.contentLength});
+                }
+                (*next)();
+            });
+        };
+        QObject::connect(j, &ProviderJob::finished, j, [next] { *next = nullptr; });
+        HttpExchange::Request r =
+            withPropfind(request("PROPFIND", collectionUrl(m_folder), whatList), 1, body);
+        r.acceptedStatuses = {404}; // no folder yet: nothing stored
+        const QString basePath = dav::normalizeHref(collectionUrl(m_folder).toString());
+        j->send(std::move(r), [j, shards, next, basePath, whatList](HttpExchange& x) {
+            if (x.error()) {
+                j->complete(x.error());
+                return;
+            }
+            if (x.status() == 404) {
+                j->complete(Error::none());
+                return;
+            }
+            QList<dav::Resource> resources;
+            QString error;
+            if (!dav::parseMultistatus(x.body(), &resources, &error)) {
+                j->complete(
+                    Error::make(Error::Kind::Fatal, QStringLiteral("%1: %2").arg(whatList, error)));
+                return;
+            }
+            for (const dav::Resource& res : resources) {
+                const QString name = lastSegment(res.path);
+                if (res.collection && res.path != basePath && isShardName(name))
+                    shards->append(name);
+            }
+            shards->sort();
+            (*next)();
+        });
+    });
+}
+
+ProviderJob* WebDavProvider::usage()
+{
+    return new WebDavJob(this, [this](WebDavJob& job) {
+        WebDavJob* j = &job;
+        const QString whatUsage = what(tr("Reading the quota of"), tr("the account"));
+        const QByteArray body = dav::propfindBody(
+            {QStringLiteral("quota-available-bytes"), QStringLiteral("quota-used-bytes")});
+        j->send(withPropfind(request("PROPFIND", m_root, whatUsage), 0, body),
+                [j, whatUsage](HttpExchange& x) {
+                    if (x.error()) {
+                        j->complete(x.error());
+                        return;
+                    }
+                    QList<dav::Resource> resources;
+                    QString error;
+                    if (!dav::parseMultistatus(x.body(), &resources, &error)) {
+                        j->complete(Error::make(Error::Kind::Fatal,
+                                                QStringLiteral("%1: %2").arg(whatUsage, error)));
+                        return;
+                    }
+                    ProviderUsage u;
+                    if (!resources.isEmpty()) {
+                        const dav::Resource& r = resources.first();
+                        // Negative values (Nextcloud: -1 uncomputed, -2 unknown, -3 unlimited)
+                        // all mean "cannot tell".
+                        u.usedBytes = r.quotaUsedBytes >= 0 ? r.quotaUsedBytes : -1;
+                        u.availableBytes = r.quotaAvailableBytes >= 0 ? r.quotaAvailableBytes : -1;
+                        if (u.usedBytes >= 0 && u.availableBytes >= 0)
+                            u.quotaBytes = u.usedBytes + u.availableBytes;
+                    }
+                    j->setUsage(u);
+                    j->complete(Error::none());
+                });
+    });
+}
+
+namespace {
+
+// Numbers may be stored as JSON numbers or, typed on a command line, as text.
+int settingInt(const QJsonObject& settings, const QString& key, int fallback)
+{
+    const QJsonValue v = settings.value(key);
+    if (v.isString()) {
+        bool ok = false;
+        const int n = v.toString().toInt(&ok);
+        return ok ? n : fallback;
+    }
+    return v.toInt(fallback);
+}
+
+ProviderKind webDavKind()
+{
+    using T = ProviderField::Type;
+    ProviderKind k;
+    k.id = QStringLiteral("webdav");
+    k.displayName = QStringLiteral("WebDAV (Nextcloud, ownCloud, …)");
+    k.description = QStringLiteral("A folder on a WebDAV server such as Nextcloud, ownCloud, "
+                                   "Apache or rclone.");
+    k.fields = {
+        {QStringLiteral("url"),
+         QStringLiteral("WebDAV address"),
+         T::Url,
+         true,
+         QStringLiteral("https://cloud.example.com/remote.php/dav/files/alice/"),
+         QStringLiteral("As shown in Nextcloud under Files › Settings › WebDAV."),
+         {},
+         {}},
+        {QStringLiteral("username"),
+         QStringLiteral("User name"),
+         T::Text,
+         false,
+         QStringLiteral("alice"),
+         QStringLiteral("Leave empty to use the one in a Nextcloud address."),
+         {},
+         {}},
+        {QStringLiteral("password"),
+         QStringLiteral("Password"),
+         T::Secret,
+         false,
+         {},
+         QStringLiteral("With two-factor login, use an app password."),
+         {},
+         {}},
+        {QStringLiteral("folder"),
+         QStringLiteral("Folder"),
+         T::Text,
+         false,
+         QStringLiteral("modelfloat"),
+         QStringLiteral("Where chunk objects are kept below the address; created when needed."),
+         QStringLiteral("modelfloat"),
+         {}},
+        {QStringLiteral("concurrency"),
+         QStringLiteral("Transfers at once"),
+         T::Number,
+         false,
+         QStringLiteral("4"),
+         QStringLiteral("How many requests run at the same time."),
+         4,
+         {}},
+    };
+    return k;
+}
+
+} // namespace
+
+void registerWebDavKind(ProviderFactory& factory)
+{
+    factory.registerKind(
+        webDavKind(), [](const ProviderRecord& r, const ProviderContext& context, QString* error) {
+            WebDavProvider::Options o;
+            o.url = r.settings.value(QStringLiteral("url")).toString();
+            o.username = r.settings.value(QStringLiteral("username")).toString();
+            o.folder =
+                r.settings.value(QStringLiteral("folder")).toString(QStringLiteral("modelfloat"));
+            o.concurrency = settingInt(r.settings, QStringLiteral("concurrency"), 4);
+            std::unique_ptr<Provider> p = WebDavProvider::create(
+                r.name, context, CredentialStore::providerKey(context.vaultId, r.id), o, error);
+            if (!p && error)
+                *error = QObject::tr("Provider “%1”: %2").arg(r.name, *error);
+            return p;
+        });
+}
+
+} // namespace mf
