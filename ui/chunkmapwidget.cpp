@@ -15,7 +15,7 @@ namespace mf::ui {
 namespace {
 
 constexpr int Margin = 6;
-constexpr int BarHeight = 18;
+constexpr int BarHeight = 22;
 constexpr int Swatch = 12;
 constexpr ChunkHealth AllStates[] = {ChunkHealth::Healthy, ChunkHealth::UnderReplicated,
                                      ChunkHealth::Pending, ChunkHealth::Missing,

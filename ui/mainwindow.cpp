@@ -90,7 +90,8 @@ MainWindow::MainWindow(Engine* engine, QWidget* parent)
     statusBar()->addPermanentWidget(m_statsLabel, 1);
     m_progress->setAccessibleName(tr("Overall progress"));
     m_progress->setRange(0, 1000);
-    m_progress->setMaximumWidth(220);
+    m_progress->setMinimumWidth(200);
+    m_progress->setMaximumWidth(320);
     m_progress->setTextVisible(true);
     m_progress->hide();
     statusBar()->addPermanentWidget(m_progress);
@@ -133,9 +134,6 @@ MainWindow::MainWindow(Engine* engine, QWidget* parent)
     if (!restoreGeometry(settings.value(GeometryKey).toByteArray()))
         resize(1200, 780);
     restoreState(settings.value(StateKey).toByteArray());
-    // The vault may already be open (the Engine was opened before this window was made).
-    if (!m_engine->vaultDirectory().isEmpty())
-        openReader();
     updateEmptyState();
     updateProgress();
 }
@@ -273,6 +271,11 @@ void MainWindow::vaultOpened(const QString& error)
     openReader();
 }
 
+void MainWindow::attachOpenVault()
+{
+    openReader();
+}
+
 void MainWindow::openReader()
 {
     QString error;
@@ -334,7 +337,7 @@ void MainWindow::updateStats(const VaultStats& stats)
         parts.append(usage.join(QLatin1String(", ")));
     if (stats.unhealthyPlacements > 0)
         parts.append(tr("%n damaged or missing cop(ies)", nullptr, stats.unhealthyPlacements));
-    m_statsLabel->setText(parts.join(QLatin1String("  ·  ")));
+    m_statsLabel->setText(parts.join(QStringLiteral("  ·  ")));
 }
 
 void MainWindow::updateProgress()

@@ -79,7 +79,7 @@ ModelBrowser::ModelBrowser(Engine* engine, QWidget* parent)
     m_view->horizontalHeader()->setStretchLastSection(true);
     m_view->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
     m_view->horizontalHeader()->resizeSection(ModelListModel::NameColumn, 220);
-    m_view->horizontalHeader()->resizeSection(ModelListModel::ReplicasColumn, 150);
+    m_view->horizontalHeader()->resizeSection(ModelListModel::ReplicasColumn, 190);
     m_view->horizontalHeader()->resizeSection(ModelListModel::ProvidersColumn, 150);
     m_view->horizontalHeader()->resizeSection(ModelListModel::SourceColumn, 200);
     m_view->setContextMenuPolicy(Qt::CustomContextMenu);
@@ -89,6 +89,7 @@ ModelBrowser::ModelBrowser(Engine* engine, QWidget* parent)
     m_splitter->addWidget(m_details);
     m_splitter->setStretchFactor(0, 2);
     m_splitter->setStretchFactor(1, 3);
+    m_splitter->setSizes({300, 500}); // in proportion: the details pane gets the larger part
     m_splitter->setChildrenCollapsible(false);
     layout->addWidget(m_splitter, 1);
 

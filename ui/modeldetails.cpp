@@ -5,6 +5,7 @@
 #include "vaultreader.h"
 
 #include <QFormLayout>
+#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QJsonArray>
 #include <QLabel>
@@ -69,27 +70,35 @@ ModelDetails::ModelDetails(QWidget* parent)
     m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
     layout->addWidget(m_summary);
 
-    m_metadataBox = new QWidget(m_content);
-    m_metadata = new QFormLayout(m_metadataBox);
-    m_metadata->setContentsMargins(0, 4, 0, 4);
-    layout->addWidget(m_metadataBox);
-
+    // The chunk map first: it is what people look at. Then the format metadata beside the
+    // file list.
     auto* mapLabel = new QLabel(tr("<b>Chunk map</b>"), m_content);
     layout->addWidget(mapLabel);
     m_chunkMap = new ChunkMapWidget(m_content);
     layout->addWidget(m_chunkMap);
 
-    auto* filesLabel = new QLabel(tr("<b>Files</b>"), m_content);
-    layout->addWidget(filesLabel);
+    auto* lower = new QHBoxLayout;
+    auto* metaColumn = new QVBoxLayout;
+    metaColumn->addWidget(new QLabel(tr("<b>Format</b>"), m_content));
+    m_metadataBox = new QWidget(m_content);
+    m_metadata = new QFormLayout(m_metadataBox);
+    m_metadata->setContentsMargins(0, 0, 0, 0);
+    metaColumn->addWidget(m_metadataBox);
+    metaColumn->addStretch();
+    lower->addLayout(metaColumn, 2);
+
+    auto* filesColumn = new QVBoxLayout;
+    filesColumn->addWidget(new QLabel(tr("<b>Files</b>"), m_content));
     m_files = new QTreeWidget(m_content);
     m_files->setAccessibleName(tr("Files of the model"));
     m_files->setRootIsDecorated(false);
     m_files->setHeaderLabels({tr("File"), tr("Size"), tr("SHA-256")});
     m_files->header()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
     m_files->header()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
-    m_files->setMinimumHeight(90);
-    m_files->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::MinimumExpanding);
-    layout->addWidget(m_files, 1);
+    m_files->setMinimumHeight(120);
+    filesColumn->addWidget(m_files, 1);
+    lower->addLayout(filesColumn, 5);
+    layout->addLayout(lower, 1);
     scroll->setWidget(m_content);
     outer->addWidget(scroll, 1);
     scroll->hide();

@@ -199,9 +199,7 @@ QVariant ModelListModel::display(const ModelRow& r, int column) const
     case FloatingColumn:
         return units::formatBytes(r.storedBytes);
     case ReplicasColumn:
-        if (r.health == QLatin1String("healthy"))
-            return tr("%1× healthy").arg(s.minReplicas);
-        return tr("%1× of %2, %3").arg(s.minReplicas).arg(r.wantedReplicas).arg(r.health);
+        return tr("%1 of %2 · %3").arg(s.minReplicas).arg(r.wantedReplicas).arg(r.health);
     case ProvidersColumn:
         return r.providers.isEmpty() ? Unknown : r.providers.join(QLatin1String(", "));
     case SourceColumn:
