@@ -46,6 +46,10 @@ public:
     // they cannot be floated. Before the vault is open, they wait for it.
     void floatPaths(const QStringList& paths);
 
+    // Reads the Engine's vault now. Only needed when the Engine reported opened() before this
+    // window existed; otherwise the window follows Engine::opened by itself.
+    void attachOpenVault();
+
     enum Page { ModelsPage, TransfersPage, ProvidersPageIndex };
     void showPage(Page page);
 
