@@ -5,7 +5,9 @@
 
 #include <QCoreApplication>
 #include <QFile>
+#include <QFileInfo>
 #include <QLocalServer>
+#include <QLocalSocket>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -96,6 +98,46 @@ private Q_SLOTS:
         QVERIFY2(failed.isEmpty(),
                  failed.isEmpty() ? "" : qPrintable(failed.first().first().toString()));
         QCOMPARE(launch(vault, {QStringLiteral("/x")}), int(HandedOff));
+    }
+
+    void theRealAppHandsOverToItsFirstInstance()
+    {
+        QTemporaryDir dir;
+        const QString vault = dir.filePath(QStringLiteral("vault"));
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("XDG_CONFIG_HOME"), dir.filePath(QStringLiteral("config")));
+        env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+        const QString app = QStringLiteral(MODELFLOAT_GUI_PATH);
+
+        QProcess first;
+        first.setProcessEnvironment(env);
+        first.setProcessChannelMode(QProcess::MergedChannels);
+        first.start(app, {QStringLiteral("--vault"), vault});
+        QVERIFY(first.waitForStarted());
+        // It is the instance once it listens (and it opened the vault).
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                QLocalSocket probe;
+                probe.connectToServer(SingleInstance::serverName(vault));
+                return probe.waitForConnected(200);
+            },
+            30000));
+        QVERIFY(QTest::qWaitFor(
+            [&] { return QFileInfo::exists(vault + QStringLiteral("/registry.sqlite")); }, 30000));
+
+        const QString model = dir.filePath(QStringLiteral("model.gguf"));
+        QVERIFY(mf::test::writeFile(model, QByteArray(4096, 'x')));
+        QProcess second;
+        second.setProcessEnvironment(env);
+        second.setProcessChannelMode(QProcess::MergedChannels);
+        second.start(app, {QStringLiteral("--vault"), vault, model});
+        QVERIFY(QTest::qWaitFor([&] { return second.state() == QProcess::NotRunning; }, 30000));
+        QCOMPARE(second.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(second.exitCode(), 0);
+        QCOMPARE(first.state(), QProcess::Running); // the first one goes on, with the file
+
+        first.terminate();
+        QVERIFY(first.waitForFinished(30000));
     }
 };
 
