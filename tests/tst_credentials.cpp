@@ -2,6 +2,7 @@
 // Secret Service in it (started here, password on stdin), checked from outside with libsecret's
 // `secret-tool`; the plaintext file's mode and atomicity; ProviderSetup keeping the registry
 // row and the secrets consistent; and no secret in the registry files, the CLI's output or argv.
+#include "clitestsupport.h"
 #include "credentials/credentialstore.h"
 #include "credentials/keychaincredentialstore.h"
 #include "credentials/plaintextcredentialstore.h"
@@ -51,28 +52,17 @@ JobResult runJob(CredentialJob* job)
     return r;
 }
 
-// Runs a program with `input` on its stdin; returns the exit code (-1: did not run or finish).
+// test::runWithInput with the outputs where the call sites want them.
 int runWithInput(const QString& program, const QStringList& args, const QByteArray& input,
                  QByteArray* out = nullptr, QByteArray* err = nullptr,
                  const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment())
 {
-    QProcess p;
-    p.setProcessEnvironment(env);
-    p.start(program, args);
-    if (!p.waitForStarted(30000))
-        return -1;
-    p.write(input);
-    p.closeWriteChannel();
-    if (!p.waitForFinished(120000)) {
-        p.kill();
-        p.waitForFinished();
-        return -1;
-    }
+    const test::CliRun r = test::runWithInput(program, args, input, env);
     if (out)
-        *out = p.readAllStandardOutput();
+        *out = r.out;
     if (err)
-        *err = p.readAllStandardError();
-    return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+        *err = r.err;
+    return r.code;
 }
 
 // `secret-tool lookup server ModelFloat user KEY`: what the Secret Service holds for a key,
@@ -87,17 +77,7 @@ QByteArray secretToolLookup(const QString& key)
     return code == 0 ? out : QByteArray();
 }
 
-// Every byte of the vault's registry files (database, WAL, shared memory).
-QByteArray registryBytes(const QString& vaultDir)
-{
-    QByteArray all;
-    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
-        QFile f(vaultDir + QStringLiteral("/registry.sqlite") + QLatin1String(suffix));
-        if (f.open(QIODevice::ReadOnly))
-            all += f.readAll();
-    }
-    return all;
-}
+using test::registryBytes;
 
 // A provider kind with a URL, a user name and a required secret, registered in a test's vault
 // (its adapter is never made here).
@@ -207,6 +187,7 @@ private Q_SLOTS:
     void setupRollsBackWhenSecretWriteFails();
     void setupUpdateKeepsOrReplacesSecrets();
     void cliSecretsGoToKeychainNeverToArgvOrOutput();
+    void cliSwitchingStoreMovesSecrets();
 
 private:
     // Starts a dbus-daemon with no activatable services; returns its address.
@@ -718,37 +699,10 @@ void TestCredentials::cliSecretsGoToKeychainNeverToArgvOrOutput()
                               common,
                           {}, &out),
              0);
-    QString kind;
-    QString secretKey;
-    QStringList options;
-    for (const QJsonValue& k :
-         QJsonDocument::fromJson(out).object().value(QStringLiteral("kinds")).toArray()) {
-        QStringList opts;
-        QString secret;
-        for (const QJsonValue& fv : k.toObject().value(QStringLiteral("fields")).toArray()) {
-            const QJsonObject f = fv.toObject();
-            if (f.value(QStringLiteral("secret")).toBool()) {
-                if (f.value(QStringLiteral("required")).toBool() && secret.isEmpty())
-                    secret = f.value(QStringLiteral("key")).toString();
-                continue;
-            }
-            if (!f.value(QStringLiteral("required")).toBool())
-                continue;
-            const QString type = f.value(QStringLiteral("type")).toString();
-            opts << QStringLiteral("--") + f.value(QStringLiteral("option")).toString()
-                 << (type == QLatin1String("URL")      ? QStringLiteral("http://127.0.0.1:9/")
-                     : type == QLatin1String("N")      ? QStringLiteral("1")
-                     : type == QLatin1String("SIZE")   ? QStringLiteral("1M")
-                     : type.contains(QLatin1Char('|')) ? type.section(QLatin1Char('|'), 0, 0)
-                                                       : QStringLiteral("x"));
-        }
-        if (!secret.isEmpty()) {
-            kind = k.toObject().value(QStringLiteral("kind")).toString();
-            secretKey = secret;
-            options = opts;
-            break;
-        }
-    }
+    const test::SecretKind found = test::findSecretKind(out);
+    const QString kind = found.kind;
+    const QString secretKey = found.secretKey;
+    const QStringList options = found.requiredOptions;
     if (kind.isEmpty())
         QSKIP("No provider kind with a required secret is registered in this build");
 
@@ -804,6 +758,60 @@ void TestCredentials::cliSecretsGoToKeychainNeverToArgvOrOutput()
         &search, &searchErr);
     QVERIFY2(!QByteArray(search + searchErr).contains(secret.toUtf8()),
              QByteArray(search + searchErr).constData());
+}
+
+void TestCredentials::cliSwitchingStoreMovesSecrets()
+{
+    const QString cli = QStringLiteral(MODELFLOAT_CLI_PATH);
+    const QString vaultDir = m_dir.filePath(QStringLiteral("vault-switch"));
+    const QStringList common{QStringLiteral("--vault"), vaultDir};
+    const auto cmd = [&](const QStringList& words, const QByteArray& input = {}) {
+        return test::runWithInput(cli, words + common, input);
+    };
+    const test::SecretKind found = test::findSecretKind(
+        cmd({QStringLiteral("provider"), QStringLiteral("kinds"), QStringLiteral("--json")}).out);
+    if (found.kind.isEmpty())
+        QSKIP("No provider kind with a required secret is registered in this build");
+    const QByteArray secret =
+        "moving-secret-" + QByteArray::number(QCoreApplication::applicationPid());
+    const test::CliRun add =
+        cmd(QStringList{QStringLiteral("provider"), QStringLiteral("add"), found.kind,
+                        QStringLiteral("mover"), QStringLiteral("--secret-stdin")} +
+                found.requiredOptions,
+            found.secretKey.toUtf8() + '=' + secret + '\n');
+    QVERIFY2(add.code == 0, add.describe().constData());
+    const auto inKeychain = [&] {
+        const test::CliRun r = test::runWithInput(
+            QStringLiteral("secret-tool"),
+            {QStringLiteral("search"), QStringLiteral("--all"), QStringLiteral("server"), Service});
+        return r.all().contains(secret);
+    };
+    const auto inFile = [&] {
+        QFile f(vaultDir + QStringLiteral("/credentials.json"));
+        return f.open(QIODevice::ReadOnly) && f.readAll().contains(secret);
+    };
+    QVERIFY(inKeychain());
+    QVERIFY(!inFile());
+
+    const test::CliRun toPlain =
+        cmd({QStringLiteral("config"), QStringLiteral("credentials"), QStringLiteral("plaintext"),
+             QStringLiteral("--i-understand-plaintext")});
+    QVERIFY2(toPlain.code == 0, toPlain.describe().constData());
+    QVERIFY2(toPlain.err.contains("UNENCRYPTED"), toPlain.describe().constData());
+    QVERIFY(!toPlain.all().contains(secret));
+    QVERIFY(inFile());
+    QVERIFY(!inKeychain());
+
+    const test::CliRun back =
+        cmd({QStringLiteral("config"), QStringLiteral("credentials"), QStringLiteral("keychain")});
+    QVERIFY2(back.code == 0, back.describe().constData());
+    QVERIFY(inKeychain());
+    QVERIFY(!inFile());
+    QVERIFY(!registryBytes(vaultDir).contains(secret));
+    QCOMPARE(
+        cmd({QStringLiteral("provider"), QStringLiteral("remove"), QStringLiteral("mover")}).code,
+        0);
+    QVERIFY(!inKeychain());
 }
 
 int main(int argc, char** argv)
