@@ -78,7 +78,7 @@ void DropOverlay::paintEvent(QPaintEvent*)
     // The window shows through: a wash of the highlight (or a warning red) over it.
     QColor accent = m_refuse ? QColor(0xd0, 0x46, 0x3f) : pal.color(QPalette::Highlight);
     QColor wash = pal.color(QPalette::Window);
-    wash.setAlpha(200);
+    wash.setAlpha(235); // what is under it must not compete with the message
     p.fillRect(rect(), wash);
     QColor tint = accent;
     tint.setAlpha(40);

@@ -36,7 +36,7 @@ EmptyState::EmptyState(QWidget* parent)
         this);
     explanation->setWordWrap(true);
     explanation->setAlignment(Qt::AlignCenter);
-    explanation->setMaximumWidth(520);
+    explanation->setFixedWidth(520);
     explanation->setForegroundRole(QPalette::PlaceholderText);
     auto* centred = new QHBoxLayout;
     centred->addStretch();

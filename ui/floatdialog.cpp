@@ -5,6 +5,7 @@
 
 #include <QCheckBox>
 #include <QDialogButtonBox>
+#include <QDir>
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QGroupBox>
@@ -49,8 +50,14 @@ FloatDialog::FloatDialog(const DroppedFiles& dropped, const QList<ProviderRecord
     setWindowIcon(icon(QStringLiteral("float")));
     auto* layout = new QVBoxLayout(this);
 
-    auto* what = new QLabel(tr("%n file(s), %1 in all.", nullptr, dropped.fileCount)
-                                .arg(units::formatBytes(dropped.totalBytes)),
+    setMinimumWidth(480);
+    const QString from =
+        dropped.paths.size() == 1
+            ? QDir::toNativeSeparators(dropped.paths.first())
+            : tr("%n item(s) in %1", nullptr, int(dropped.paths.size()))
+                  .arg(QDir::toNativeSeparators(QFileInfo(dropped.paths.first()).absolutePath()));
+    auto* what = new QLabel(tr("%n file(s), %1 in all, from %2", nullptr, dropped.fileCount)
+                                .arg(units::formatBytes(dropped.totalBytes), from),
                             this);
     what->setWordWrap(true);
     layout->addWidget(what);
