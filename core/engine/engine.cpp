@@ -4,11 +4,35 @@
 
 #include <QJsonArray>
 
+#ifdef Q_OS_LINUX
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 namespace mf {
 
 namespace {
+
 std::atomic<qint64> g_transferIds{0}; // unique in the process, also across Engines
+
+// Runs on the engine thread as it starts. On a busy machine with few cores the GUI thread must
+// win the CPU over hashing and I/O, or it stalls for tens of milliseconds: the engine thread
+// gets a slightly lower scheduling priority (nice +5), which the scanner's and providers'
+// worker threads it creates inherit. QThread::setPriority cannot do this on Linux (it only has
+// SCHED_IDLE, which would starve transfers whenever anything else runs).
+void yieldToGui()
+{
+#ifdef Q_OS_LINUX
+    const auto tid = id_t(::syscall(SYS_gettid));
+    errno = 0;
+    const int nice = ::getpriority(PRIO_PROCESS, tid);
+    if (errno == 0)
+        ::setpriority(PRIO_PROCESS, tid, qMin(19, nice + 5));
+#endif
 }
+
+} // namespace
 
 Engine::Engine(QObject* parent)
     : QObject(parent)
@@ -29,6 +53,7 @@ Engine::Engine(QObject* parent)
     connect(m_worker, &EngineWorker::providerTested, this, &Engine::providerTested);
     connect(m_worker, &EngineWorker::statsChanged, this, &Engine::statsChanged);
     connect(m_worker, &EngineWorker::busyChanged, this, &Engine::onWorkerBusy);
+    connect(&m_thread, &QThread::started, &m_thread, &yieldToGui, Qt::DirectConnection);
     m_thread.start();
 }
 
