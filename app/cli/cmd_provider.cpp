@@ -148,6 +148,10 @@ public:
         if (m_kind)
             syntax += QStringLiteral("\n\n%1 (%2): %3")
                           .arg(m_kind->displayName, m_kind->id, m_kind->description);
+        else
+            syntax += QStringLiteral("\n\nKinds: %1. `provider add --help KIND` shows a kind's "
+                                     "options; `provider kinds` lists them all.")
+                          .arg(m_factory.kinds().join(QStringLiteral(", ")));
         if (!parse(p, args, syntax, 1, 4))
             return;
 
