@@ -96,7 +96,6 @@ bool StreamChunkSource::write(const char* data, qint64 size)
     }
     m_lastByte.restart();
     const auto* p = reinterpret_cast<const uchar*>(data);
-    m_fileHash.addData(p, size);
     if (!m_file.isLfs()) {
         if (m_offset == 0)
             m_gitHash.addData(
@@ -107,6 +106,8 @@ bool StreamChunkSource::write(const char* data, qint64 size)
     while (left > 0) {
         bool boundary = false;
         const qsizetype n = m_finder.feed(p, left, &boundary);
+        // Piece by piece, so the state saved at a boundary covers exactly the bytes before it.
+        m_fileHash.addData(p, n);
         m_chunkHash.addData(p, n);
         m_current.append(reinterpret_cast<const char*>(p), n);
         m_offset += n;

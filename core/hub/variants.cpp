@@ -147,6 +147,7 @@ QList<HubVariant> group(const QList<HubFile>& files, const QHash<QString, QByteA
         byPath.insert(f.path, &f);
     std::map<QString, HubVariant> groups; // by name; sorted later by size
     QSet<QString> taken;
+    QSet<QString> fromIndex; // keys of sets an index defined: names add nothing to them
 
     // safetensors sets with a readable index: exactly the shards it names.
     for (auto it = indexJson.constBegin(); it != indexJson.constEnd(); ++it) {
@@ -175,6 +176,7 @@ QList<HubVariant> group(const QList<HubFile>& files, const QHash<QString, QByteA
         for (const QString& p : std::as_const(v.files))
             taken.insert(p);
         groups[QStringLiteral("s:") + v.name] = v;
+        fromIndex.insert(QStringLiteral("s:") + v.name);
     }
 
     for (const HubFile& f : files) {
@@ -198,6 +200,8 @@ QList<HubVariant> group(const QList<HubFile>& files, const QHash<QString, QByteA
         } else {
             continue;
         }
+        if (fromIndex.contains(key))
+            continue; // a shard its set's index does not name
         HubVariant& v = groups[key];
         v.format = format;
         v.name = name;

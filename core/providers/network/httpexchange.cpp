@@ -127,7 +127,7 @@ void HttpExchange::setPaused(bool paused)
 
 void HttpExchange::onReadyRead()
 {
-    if (!m_reply || m_sinkFailed || m_paused)
+    if (!m_reply || m_sinkFailed || (m_paused && !m_draining))
         return;
     m_stallTimer.start(m_request.stallTimeoutMs);
     const int status = m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
@@ -149,7 +149,7 @@ void HttpExchange::onReadyRead()
         return;
     }
     char buffer[64 * 1024];
-    while (!m_paused) { // the sink may pause us from inside write()
+    while (!m_paused || m_draining) { // the sink may pause us from inside write()
         const qint64 n = m_reply->read(buffer, sizeof buffer);
         if (n <= 0)
             break;
@@ -173,10 +173,9 @@ void HttpExchange::onReplyFinished()
         return;
     if (!m_sinkFailed && reply->error() == QNetworkReply::NoError) {
         // Whatever is left (at most the read buffer), even while paused: the reply ends here.
-        const bool paused = m_paused;
-        m_paused = false;
+        m_draining = true;
         onReadyRead();
-        m_paused = paused;
+        m_draining = false;
     }
     m_status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     m_headers = reply->rawHeaderPairs();

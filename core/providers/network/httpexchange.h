@@ -126,6 +126,7 @@ private:
     bool m_aborted = false;
     bool m_done = false;
     bool m_paused = false;
+    bool m_draining = false; // reading the rest of a finished reply, paused or not
 };
 
 } // namespace mf

@@ -1,0 +1,89 @@
+#pragma once
+
+// The local Hugging Face Hub of tests/peers/hub-server.js, started on 127.0.0.1 for a test:
+// repos served from folders, its request counters and fault modes driven over HTTP.
+
+#include "peerprocess.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QtTest>
+
+namespace mf::test {
+
+class HubPeer
+{
+public:
+    struct Repo
+    {
+        QString id;
+        QString folder;
+        bool gated = false;
+        bool isPrivate = false;
+    };
+
+    // Token the server accepts; Token + "_granted" has also been granted access to gated repos.
+    static QString token() { return QStringLiteral("hf_test_token"); }
+
+    bool start(const QList<Repo>& repos)
+    {
+        m_port = PeerProcess::freePort();
+        const quint16 cdnPort = PeerProcess::freePort();
+        QStringList args{QStringLiteral(MODELFLOAT_TESTS_SOURCE_DIR "/peers/hub-server.js"),
+                         QStringLiteral("--port"),
+                         QString::number(m_port),
+                         QStringLiteral("--cdn-port"),
+                         QString::number(cdnPort),
+                         QStringLiteral("--token"),
+                         token()};
+        for (const Repo& r : repos) {
+            args << QStringLiteral("--repo") << r.id + QLatin1Char('=') + r.folder;
+            if (r.gated)
+                args << QStringLiteral("--gated") << r.id;
+            if (r.isPrivate)
+                args << QStringLiteral("--private") << r.id;
+        }
+        const QString node = QStandardPaths::findExecutable(QStringLiteral("node"));
+        const quint16 port = m_port;
+        return m_process.start(node.isEmpty() ? QStringLiteral("node") : node, args,
+                               [port] { return PeerProcess::portAccepts(port); });
+    }
+    QString errorString() const { return m_process.errorString(); }
+    QString endpoint() const { return QStringLiteral("http://127.0.0.1:%1").arg(m_port); }
+    PeerProcess& process() { return m_process; }
+
+    QJsonObject stats() { return call("GET", QStringLiteral("/_stats"), {}); }
+    void reset() { call("POST", QStringLiteral("/_reset"), {}); }
+    void faults(const QJsonObject& faults) { call("POST", QStringLiteral("/_faults"), faults); }
+    qint64 cdnBytes() { return qint64(stats().value(QStringLiteral("cdnBytes")).toDouble()); }
+    int requests(const QString& kind)
+    {
+        return stats().value(QStringLiteral("requests")).toObject().value(kind).toInt();
+    }
+
+private:
+    QJsonObject call(const QByteArray& method, const QString& path, const QJsonObject& body)
+    {
+        QNetworkRequest request(QUrl(endpoint() + path));
+        request.setHeader(QNetworkRequest::ContentTypeHeader,
+                          QByteArrayLiteral("application/json"));
+        QNetworkReply* reply = m_network.sendCustomRequest(
+            request, method, QJsonDocument(body).toJson(QJsonDocument::Compact));
+        QSignalSpy done(reply, &QNetworkReply::finished);
+        if (!reply->isFinished())
+            done.wait(10000);
+        const QJsonObject result = QJsonDocument::fromJson(reply->readAll()).object();
+        reply->deleteLater();
+        return result;
+    }
+
+    PeerProcess m_process;
+    QNetworkAccessManager m_network;
+    quint16 m_port = 0;
+};
+
+} // namespace mf::test

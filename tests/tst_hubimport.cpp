@@ -1,0 +1,423 @@
+// Import from the Hub end to end, against the local hub server (tests/peers/hub-server.js):
+// a chosen variant floated straight from the download, a byte corrupted at the server refused,
+// dropped and stalled connections resumed where they stopped, a killed CLI resumed without
+// downloading placed chunks again (counted at the server), and the model put back to work in a
+// plain folder and in the Hugging Face cache layout, with LRU eviction of the local cache.
+
+#include "hubpeer.h"
+#include "testsupport.h"
+#include "testvault.h"
+
+#include "hub/hfcachelayout.h"
+#include "hub/hubclient.h"
+#include "hub/importjob.h"
+#include "hub/materializedcache.h"
+#include "hub/materializejob.h"
+
+#include <QCryptographicHash>
+#include <QDir>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QProcess>
+#include <QtTest>
+
+#include <unistd.h>
+
+using namespace mf;
+using namespace mf::test;
+
+namespace {
+
+constexpr qint64 BigSize = 12 * MiB + 333;
+
+QByteArray readAll(const QString& path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+QList<QPair<qint64, qint64>> ranges(const QJsonObject& stats)
+{
+    QList<QPair<qint64, qint64>> result;
+    for (const QJsonValue& v : stats.value(QStringLiteral("ranges")).toArray())
+        result.append({qint64(v.toArray().at(0).toDouble()), qint64(v.toArray().at(1).toDouble())});
+    return result;
+}
+
+} // namespace
+
+class TestHubImport final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void importsChosenVariant();
+    void corruptByteRefused();
+    void droppedConnectionResumes();
+    void stalledConnectionRestarted();
+    void killedCliResumesWithoutRedownloading();
+    void cliExplainsGatedModel();
+    void materializesPlainAndHfCache();
+    void evictsLeastRecentlyUsed();
+
+private:
+    struct Run
+    {
+        Error error;
+        bool alreadyComplete = false;
+        qint64 downloaded = 0;
+        QList<HubFile> files;
+        HubRepo repo;
+    };
+    Run import(TestVault& vault, const QStringList& variants, int stallTimeoutMs = 30000,
+               const QString& name = {});
+    QByteArray sourceSha(const QString& path)
+    {
+        return opensslSha256Hex(m_repo + QLatin1Char('/') + path);
+    }
+
+    QTemporaryDir m_dir;
+    QString m_repo;
+    HubPeer m_hub;
+};
+
+void TestHubImport::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    m_repo = m_dir.filePath(QStringLiteral("repo"));
+    QVERIFY(QDir().mkpath(m_repo + QStringLiteral("/big")));
+    QVERIFY(writePseudoRandomFile(m_repo + QStringLiteral("/Model-Q4_K_M.gguf"), 3 * MiB + 11, 1));
+    QVERIFY(writePseudoRandomFile(m_repo + QStringLiteral("/Model-Q8_0-00001-of-00002.gguf"),
+                                  2 * MiB, 2));
+    QVERIFY(writePseudoRandomFile(m_repo + QStringLiteral("/Model-Q8_0-00002-of-00002.gguf"),
+                                  MiB + MiB / 2, 3));
+    QVERIFY(writePseudoRandomFile(m_repo + QStringLiteral("/big/Model-F16.gguf"), BigSize, 4));
+    QVERIFY(writeFile(m_repo + QStringLiteral("/config.json"), "{\"model_type\":\"llama\"}\n"));
+    QVERIFY(writeFile(m_repo + QStringLiteral("/README.md"), "# A test model\n"));
+    QVERIFY2(m_hub.start({{QStringLiteral("org/model"), m_repo},
+                          {QStringLiteral("org/gated"), m_repo, true}}),
+             qPrintable(m_hub.errorString()));
+}
+
+TestHubImport::Run TestHubImport::import(TestVault& vault, const QStringList& variants,
+                                         int stallTimeoutMs, const QString& name)
+{
+    QNetworkAccessManager network;
+    HubSettings settings;
+    settings.endpoint = m_hub.endpoint();
+    settings.retry.baseDelayMs = 50;
+    settings.stallTimeoutMs = stallTimeoutMs;
+    HubClient client(&network, settings);
+    ImportJob::Request request;
+    request.repoId = QStringLiteral("org/model");
+    request.variants = variants;
+    request.modelName = name;
+    request.options.chunker = SmallChunks;
+    request.options.replication = 2;
+    ImportJob job(vault.vault.get(), &client, request);
+    Run run;
+    if (!mf::test::run(job)) {
+        run.error = Error::make(Error::Kind::Fatal, QStringLiteral("the import did not finish"));
+        return run;
+    }
+    run.error = job.error();
+    run.alreadyComplete = job.alreadyComplete();
+    run.downloaded = job.bytesDownloaded();
+    run.files = job.files();
+    run.repo = job.repo();
+    return run;
+}
+
+void TestHubImport::importsChosenVariant()
+{
+    TestVault vault(1);
+    QVERIFY(vault.ok());
+    m_hub.reset();
+    const Run run = import(vault, {QStringLiteral("Q8_0")});
+    QVERIFY2(run.error.ok(), qPrintable(run.error.message));
+    QStringList paths;
+    for (const HubFile& f : run.files)
+        paths.append(f.path);
+    QCOMPARE(paths, QStringList({QStringLiteral("Model-Q8_0-00001-of-00002.gguf"),
+                                 QStringLiteral("Model-Q8_0-00002-of-00002.gguf"),
+                                 QStringLiteral("README.md"), QStringLiteral("config.json")}));
+    // Only the chosen variant crossed the wire, each byte once.
+    QCOMPARE(m_hub.cdnBytes(), 2 * MiB + MiB + MiB / 2);
+
+    const auto model = vault.registry().modelByName(QStringLiteral("org/model"));
+    QVERIFY(model);
+    QCOMPARE(model->state, ModelRecord::State::Complete);
+    QCOMPARE(model->source, run.repo.source());
+    QVERIFY(model->source.startsWith(QStringLiteral("hf:org/model@")));
+    for (const QString& path : std::as_const(paths)) {
+        const auto f = vault.registry().file(model->id, path);
+        QVERIFY(f);
+        QCOMPARE(f->state, FileRecord::State::Complete);
+        QCOMPARE(f->sha256, sourceSha(path));
+        // Every chunk is on both providers.
+        for (const FileChunk& c : vault.registry().fileChunks(f->id))
+            QCOMPARE(vault.registry().placements(c.cid).size(), 2);
+    }
+
+    // Again: nothing to do, nothing downloaded.
+    m_hub.reset();
+    const Run again = import(vault, {QStringLiteral("Q8_0")});
+    QVERIFY2(again.error.ok(), qPrintable(again.error.message));
+    QVERIFY(again.alreadyComplete);
+    QCOMPARE(m_hub.requests(QStringLiteral("cdn")), 0);
+}
+
+void TestHubImport::corruptByteRefused()
+{
+    TestVault vault(1);
+    QVERIFY(vault.ok());
+    m_hub.reset();
+    m_hub.faults({{QStringLiteral("corruptOffset"), 1000001}});
+    const Run bad = import(vault, {QStringLiteral("Q4_K_M")});
+    QVERIFY(!bad.error.ok());
+    QVERIFY2(bad.error.message.contains(QStringLiteral("Model-Q4_K_M.gguf")) &&
+                 bad.error.message.contains(QStringLiteral("arrived damaged")) &&
+                 bad.error.message.contains(QStringLiteral("Nothing was marked complete")),
+             qPrintable(bad.error.message));
+    const auto model = vault.registry().modelByName(QStringLiteral("org/model"));
+    QVERIFY(model);
+    QCOMPARE(model->state, ModelRecord::State::Incomplete);
+    const auto file = vault.registry().file(model->id, QStringLiteral("Model-Q4_K_M.gguf"));
+    QVERIFY(file);
+    QCOMPARE(file->state, FileRecord::State::Incomplete);
+    QVERIFY(file->sha256.isEmpty());
+
+    // Fixed at the server: the next import starts that file over (the damaged bytes are never
+    // resumed upon) and completes it.
+    m_hub.reset();
+    const Run good = import(vault, {QStringLiteral("Q4_K_M")});
+    QVERIFY2(good.error.ok(), qPrintable(good.error.message));
+    const auto r = ranges(m_hub.stats());
+    QVERIFY(!r.isEmpty());
+    QCOMPARE(r.first().first, 0);
+    QCOMPARE(vault.registry().file(model->id, QStringLiteral("Model-Q4_K_M.gguf"))->sha256,
+             sourceSha(QStringLiteral("Model-Q4_K_M.gguf")));
+}
+
+void TestHubImport::droppedConnectionResumes()
+{
+    TestVault vault(1);
+    QVERIFY(vault.ok());
+    m_hub.reset();
+    const qint64 dropAt = MiB + 5;
+    m_hub.faults({{QStringLiteral("dropAfterBytes"), dropAt}, {QStringLiteral("drops"), 1}});
+    const Run run = import(vault, {QStringLiteral("Q4_K_M")});
+    QVERIFY2(run.error.ok(), qPrintable(run.error.message));
+    const QJsonObject stats = m_hub.stats();
+    const auto r = ranges(stats);
+    QCOMPARE(r.size(), 2);
+    QCOMPARE(r.at(0).first, 0);
+    QCOMPARE(r.at(1).first, dropAt); // asked for exactly what was missing
+    QCOMPARE(qint64(stats.value(QStringLiteral("cdnBytes")).toDouble()), 3 * MiB + 11);
+}
+
+void TestHubImport::stalledConnectionRestarted()
+{
+    TestVault vault(1);
+    QVERIFY(vault.ok());
+    m_hub.reset();
+    m_hub.faults({{QStringLiteral("stallAfterBytes"), 500000}, {QStringLiteral("stalls"), 1}});
+    const Run run = import(vault, {QStringLiteral("Q4_K_M")}, 1500);
+    QVERIFY2(run.error.ok(), qPrintable(run.error.message));
+    const auto r = ranges(m_hub.stats());
+    QCOMPARE(r.size(), 2);
+    QCOMPARE(r.at(1).first, 500000);
+}
+
+void TestHubImport::killedCliResumesWithoutRedownloading()
+{
+    TestVault vault(1);
+    QVERIFY(vault.ok());
+    QVERIFY(vault.vault->setDefaultChunker(SmallChunks));
+    const QString vaultDir = vault.vault->directory();
+    vault.vault.reset(); // the CLI opens it
+
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("HF_ENDPOINT"), m_hub.endpoint());
+    env.insert(QStringLiteral("HF_TOKEN"), HubPeer::token());
+    const QStringList args{
+        QStringLiteral("import"),    QStringLiteral("--vault"),   vaultDir,
+        QStringLiteral("org/model"), QStringLiteral("--variant"), QStringLiteral("F16"),
+        QStringLiteral("--json")};
+    m_hub.reset();
+    QProcess first;
+    first.setProcessEnvironment(env);
+    first.start(QStringLiteral(MODELFLOAT_CLI_PATH),
+                args + QStringList{QStringLiteral("--limit-rate"), QStringLiteral("3M")});
+    QVERIFY(first.waitForStarted());
+    // Killed once the import has cut a good part of the file into chunks (each boundary it
+    // reaches adds a line to its checkpoint file; placing lags at most 8 chunks behind).
+    const QString checkpoints = vaultDir + QStringLiteral("/tmp/hub-import");
+    const auto boundaries = [&] {
+        int lines = 0;
+        for (const QString& name : QDir(checkpoints).entryList(QDir::Files))
+            lines += readAll(checkpoints + QLatin1Char('/') + name).count('\n');
+        return lines;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(boundaries() >= 20 || first.state() == QProcess::NotRunning, 60000);
+    QCOMPARE(first.state(), QProcess::Running);
+    first.kill();
+    QVERIFY(first.waitForFinished());
+
+    m_hub.reset();
+    QProcess second;
+    second.setProcessEnvironment(env);
+    second.start(QStringLiteral(MODELFLOAT_CLI_PATH), args);
+    QVERIFY(second.waitForFinished(120000));
+    const QByteArray out = second.readAllStandardOutput();
+    QVERIFY2(second.exitCode() == 0, second.readAllStandardError().constData());
+    const QJsonObject doc = QJsonDocument::fromJson(out).object();
+    QVERIFY2(doc.value(QStringLiteral("ok")).toBool(), out.constData());
+    const qint64 resumed = qint64(doc.value(QStringLiteral("bytes_resumed")).toDouble());
+    // The second run started past the chunks the first one placed, and the server sent only
+    // the rest of the file: nothing placed was downloaded again.
+    QVERIFY2(resumed > 0 && resumed < BigSize, out.constData());
+    const auto r = ranges(m_hub.stats());
+    QCOMPARE(r.size(), 1);
+    QCOMPARE(r.first().first, resumed);
+    QCOMPARE(m_hub.cdnBytes(), BigSize - resumed);
+    // (plus config.json, 23 bytes, which the first run had not reached)
+    QCOMPARE(qint64(doc.value(QStringLiteral("bytes_downloaded")).toDouble()),
+             BigSize - resumed + 23);
+
+    // The whole file's SHA-256 was verified across the two runs and recorded.
+    QString error;
+    auto reopened = Vault::open(vaultDir, &error);
+    QVERIFY2(reopened, qPrintable(error));
+    const auto model = reopened->registry().modelByName(QStringLiteral("org/model"));
+    QVERIFY(model && model->state == ModelRecord::State::Complete);
+    QCOMPARE(reopened->registry().file(model->id, QStringLiteral("big/Model-F16.gguf"))->sha256,
+             sourceSha(QStringLiteral("big/Model-F16.gguf")));
+    // No checkpoint is left behind.
+    QVERIFY(QDir(reopened->tempDirectory() + QStringLiteral("/hub-import"))
+                .entryList(QDir::Files)
+                .isEmpty());
+}
+
+void TestHubImport::cliExplainsGatedModel()
+{
+    TestVault vault;
+    QVERIFY(vault.ok());
+    const QString vaultDir = vault.vault->directory();
+    vault.vault.reset();
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("HF_ENDPOINT"), m_hub.endpoint());
+    env.insert(QStringLiteral("HF_TOKEN"), HubPeer::token()); // valid, not granted
+    QProcess cli;
+    cli.setProcessEnvironment(env);
+    cli.start(QStringLiteral(MODELFLOAT_CLI_PATH),
+              {QStringLiteral("import"), QStringLiteral("--vault"), vaultDir,
+               QStringLiteral("org/gated")});
+    QVERIFY(cli.waitForFinished(60000));
+    const QString err = QString::fromUtf8(cli.readAllStandardError());
+    QCOMPARE(cli.exitCode(), 1);
+    QVERIFY2(err.contains(QStringLiteral("gated")) &&
+                 err.contains(m_hub.endpoint() + QStringLiteral("/org/gated")),
+             qPrintable(err));
+    QVERIFY(!err.contains(HubPeer::token()));
+}
+
+void TestHubImport::materializesPlainAndHfCache()
+{
+    TestVault vault(1);
+    QVERIFY(vault.ok());
+    const Run run = import(vault, {QStringLiteral("Q4_K_M")});
+    QVERIFY2(run.error.ok(), qPrintable(run.error.message));
+    const QStringList paths{QStringLiteral("Model-Q4_K_M.gguf"), QStringLiteral("README.md"),
+                            QStringLiteral("config.json")};
+
+    // Plain: the files at their paths, byte for byte.
+    MaterializeJob::Request plain;
+    plain.modelName = QStringLiteral("org/model");
+    plain.destination = vault.path(QStringLiteral("plain"));
+    MaterializeJob job(vault.vault.get(), plain);
+    QVERIFY(mf::test::run(job));
+    QVERIFY2(job.error().ok(), qPrintable(job.error().message));
+    for (const QString& p : paths)
+        QCOMPARE(opensslSha256Hex(plain.destination + QLatin1Char('/') + p), sourceSha(p));
+    // Existing files are not overwritten without asking.
+    MaterializeJob again(vault.vault.get(), plain);
+    QVERIFY(mf::test::run(again));
+    QVERIFY(again.error().message.contains(QStringLiteral("already exists")));
+
+    // The Hugging Face cache layout, checked the way huggingface_hub reads it offline:
+    // refs/main -> commit -> snapshots/<commit>/<path> -> (symlink) blobs/<etag>.
+    MaterializeJob::Request hf = plain;
+    hf.destination = vault.path(QStringLiteral("hf-cache"));
+    hf.layout = MaterializeJob::Layout::HfCache;
+    MaterializeJob cache(vault.vault.get(), hf);
+    QVERIFY(mf::test::run(cache));
+    QVERIFY2(cache.error().ok(), qPrintable(cache.error().message));
+    const QString repoFolder = hf.destination + QStringLiteral("/models--org--model");
+    QCOMPARE(cache.repoFolder(), repoFolder);
+    const QByteArray commit = readAll(repoFolder + QStringLiteral("/refs/main"));
+    QCOMPARE(commit, run.repo.commit.toLatin1()); // no newline
+    for (const QString& p : paths) {
+        const QString link = repoFolder + QStringLiteral("/snapshots/") +
+                             QString::fromLatin1(commit) + QLatin1Char('/') + p;
+        const QFileInfo info(link);
+        QVERIFY2(info.isSymLink(), qPrintable(link));
+        const HubFile* hubFile = run.repo.file(p);
+        QVERIFY(hubFile);
+        // The blob is named by the Hub's ETag: the LFS sha256, or the git blob sha1.
+        const QString etag =
+            QString::fromLatin1(hubFile->isLfs() ? hubFile->sha256 : hubFile->gitOid);
+        QCOMPARE(QFile::symLinkTarget(link),
+                 QFileInfo(repoFolder + QStringLiteral("/blobs/") + etag).absoluteFilePath());
+        QCOMPARE(opensslSha256Hex(link), sourceSha(p));
+    }
+    // Relative links, as huggingface_hub makes them, so the cache can move.
+    char target[512] = {};
+    const QByteArray linkPath =
+        QFile::encodeName(repoFolder + QStringLiteral("/snapshots/") + QString::fromLatin1(commit) +
+                          QStringLiteral("/Model-Q4_K_M.gguf"));
+    QVERIFY(::readlink(linkPath.constData(), target, sizeof target - 1) > 0);
+    QCOMPARE(QString::fromLatin1(target),
+             QStringLiteral("../../blobs/") +
+                 QString::fromLatin1(run.repo.file(paths.first())->sha256));
+
+    // Materializing again reuses the blobs already there.
+    MaterializeJob reuse(vault.vault.get(), hf);
+    QVERIFY(mf::test::run(reuse));
+    QVERIFY(reuse.error().ok());
+    QCOMPARE(reuse.filesReused(), 1);
+}
+
+void TestHubImport::evictsLeastRecentlyUsed()
+{
+    QTemporaryDir dir;
+    MaterializedCache cache(dir.path());
+    QString error;
+    for (const char* name : {"a", "b", "c"}) {
+        const QString folder = QStringLiteral("models--org--") + QLatin1String(name);
+        QVERIFY(QDir().mkpath(dir.filePath(folder + QStringLiteral("/blobs"))));
+        QVERIFY(cache.record(QStringLiteral("org/") + QLatin1String(name), folder, 100, &error));
+        QTest::qWait(5);
+    }
+    // "a" is used again: "b" is now the least recently used.
+    QVERIFY(cache.record(QStringLiteral("org/a"), QStringLiteral("models--org--a"), 100, &error));
+    QCOMPARE(cache.totalBytes(), 300);
+    const QStringList evicted = cache.evictToFit(250, QStringLiteral("org/c"), &error);
+    QCOMPARE(evicted, QStringList{QStringLiteral("org/b")});
+    QVERIFY(!QFileInfo::exists(dir.filePath(QStringLiteral("models--org--b"))));
+    QVERIFY(QFileInfo::exists(dir.filePath(QStringLiteral("models--org--a"))));
+    QCOMPARE(cache.totalBytes(), 200);
+    // The one just materialized is never evicted, even when it alone is over the cap.
+    QVERIFY(cache.evictToFit(50, QStringLiteral("org/c"), &error) ==
+            QStringList{QStringLiteral("org/a")});
+    QCOMPARE(cache.entries().size(), 1);
+    // Explicit evict.
+    QVERIFY(cache.evict(QStringLiteral("org/c"), &error));
+    QVERIFY(!QFileInfo::exists(dir.filePath(QStringLiteral("models--org--c"))));
+    QVERIFY(!cache.evict(QStringLiteral("org/zzz"), &error));
+    QVERIFY(error.contains(QStringLiteral("not in the materialized cache")));
+}
+
+QTEST_GUILESS_MAIN(TestHubImport)
+#include "tst_hubimport.moc"
