@@ -1,4 +1,5 @@
 #include "chunkmapwidget.h"
+#include "counted.h"
 
 #include "util/units.h"
 #include "vaultreader.h"
@@ -94,9 +95,9 @@ void ChunkMapWidget::setData(ChunkMapData data)
                 it = m_health.insert(c.cid, m_data.health(c.cid));
             m_counts[int(*it)]++;
         }
-    setAccessibleDescription(tr("%n chunk(s): %1 healthy, %2 under-replicated, %3 missing, "
-                                "%4 corrupt, %5 not stored yet",
-                                nullptr, int(m_health.size()))
+    setAccessibleDescription(tr("%1 unique chunks: %2 healthy, %3 under-replicated, %4 missing, "
+                                "%5 corrupt, %6 not stored yet")
+                                 .arg(m_health.size())
                                  .arg(m_counts[int(ChunkHealth::Healthy)])
                                  .arg(m_counts[int(ChunkHealth::UnderReplicated)])
                                  .arg(m_counts[int(ChunkHealth::Missing)])
@@ -200,8 +201,9 @@ void ChunkMapWidget::paintEvent(QPaintEvent*)
         const ChunkMapData::File& f = m_data.files.at(fi);
         const QRect bar = barRect(fi);
         p.setPen(pal.color(QPalette::WindowText));
-        const QString caption = tr("%1 — %2, %n chunk(s)", nullptr, int(f.chunks.size()))
-                                    .arg(f.path, units::formatBytes(f.size));
+        const QString caption = tr("%1 — %2, %3")
+                                    .arg(f.path, units::formatBytes(f.size),
+                                         counted(f.chunks.size(), tr("1 chunk"), tr("%1 chunks")));
         p.drawText(QRect(bar.left(), bar.top() - fm.height() - 2, bar.width(), fm.height()),
                    Qt::AlignLeft | Qt::AlignVCenter,
                    fm.elidedText(caption, Qt::ElideMiddle, bar.width()));

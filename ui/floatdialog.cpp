@@ -1,4 +1,5 @@
 #include "floatdialog.h"
+#include "counted.h"
 
 #include "icons.h"
 #include "util/units.h"
@@ -54,10 +55,12 @@ FloatDialog::FloatDialog(const DroppedFiles& dropped, const QList<ProviderRecord
     const QString from =
         dropped.paths.size() == 1
             ? QDir::toNativeSeparators(dropped.paths.first())
-            : tr("%n item(s) in %1", nullptr, int(dropped.paths.size()))
-                  .arg(QDir::toNativeSeparators(QFileInfo(dropped.paths.first()).absolutePath()));
-    auto* what = new QLabel(tr("%n file(s), %1 in all, from %2", nullptr, dropped.fileCount)
-                                .arg(units::formatBytes(dropped.totalBytes), from),
+            : tr("%1 items in %2")
+                  .arg(QString::number(dropped.paths.size()),
+                       QDir::toNativeSeparators(QFileInfo(dropped.paths.first()).absolutePath()));
+    auto* what = new QLabel(tr("%1, %2 in all, from %3")
+                                .arg(counted(dropped.fileCount, tr("1 file"), tr("%1 files")),
+                                     units::formatBytes(dropped.totalBytes), from),
                             this);
     what->setWordWrap(true);
     layout->addWidget(what);

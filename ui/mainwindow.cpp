@@ -1,4 +1,5 @@
 #include "mainwindow.h"
+#include "counted.h"
 
 #include "dropoverlay.h"
 #include "droppedfiles.h"
@@ -87,6 +88,9 @@ MainWindow::MainWindow(Engine* engine, QWidget* parent)
 
     m_statsLabel->setAccessibleName(tr("Vault totals"));
     m_statsLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    // Clipped rather than pushing the progress bar out when the window is narrow.
+    m_statsLabel->setMinimumWidth(100);
+    m_statsLabel->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     statusBar()->addPermanentWidget(m_statsLabel, 1);
     m_progress->setAccessibleName(tr("Overall progress"));
     m_progress->setRange(0, 1000);
@@ -318,9 +322,9 @@ void MainWindow::updateStats(const VaultStats& stats)
         return;
     }
     QStringList parts;
-    parts.append(tr("%n model(s)", nullptr, stats.models));
+    parts.append(counted(stats.models, tr("1 model"), tr("%1 models")));
     parts.append(tr("%1 in files").arg(units::formatBytes(stats.logicalBytes)));
-    parts.append(tr("%1 stored with replicas").arg(units::formatBytes(stats.storedBytes)));
+    parts.append(tr("%1 stored").arg(units::formatBytes(stats.storedBytes)));
     const qint64 saved = stats.logicalBytes - stats.uniqueBytes;
     if (saved > 0)
         parts.append(tr("dedup saved %1").arg(units::formatBytes(saved)));
@@ -328,7 +332,7 @@ void MainWindow::updateStats(const VaultStats& stats)
     const QHash<qint64, qint64> stored = m_reader->registry().storedBytesByProvider();
     for (const ProviderRecord& p : m_reader->registry().providers()) {
         const qint64 used = qMax(p.usedBytes, stored.value(p.id));
-        usage.append(p.quotaBytes > 0 ? tr("%1 %2 of %3")
+        usage.append(p.quotaBytes > 0 ? tr("%1 %2/%3")
                                             .arg(p.name, units::formatBytes(used),
                                                  units::formatBytes(p.quotaBytes))
                                       : tr("%1 %2").arg(p.name, units::formatBytes(used)));
@@ -336,8 +340,17 @@ void MainWindow::updateStats(const VaultStats& stats)
     if (!usage.isEmpty())
         parts.append(usage.join(QLatin1String(", ")));
     if (stats.unhealthyPlacements > 0)
-        parts.append(tr("%n damaged or missing cop(ies)", nullptr, stats.unhealthyPlacements));
+        parts.append(counted(stats.unhealthyPlacements, tr("1 bad copy"), tr("%1 bad copies")));
     m_statsLabel->setText(parts.join(QStringLiteral("  ·  ")));
+    // The long form, for when the bar is too narrow and for screen readers.
+    m_statsLabel->setToolTip(
+        tr("%1, %2 in their files, %3 after deduplication, %4 stored on providers counting "
+           "every replica. Provider usage: %5. Missing or corrupt copies: %6.")
+            .arg(counted(stats.models, tr("1 model"), tr("%1 models")),
+                 units::formatBytes(stats.logicalBytes), units::formatBytes(stats.uniqueBytes),
+                 units::formatBytes(stats.storedBytes), usage.join(QLatin1String(", ")))
+            .arg(stats.unhealthyPlacements));
+    m_statsLabel->setAccessibleDescription(m_statsLabel->toolTip());
 }
 
 void MainWindow::updateProgress()
@@ -353,9 +366,10 @@ void MainWindow::updateProgress()
     m_progress->setValue(permille);
     const QString rate = units::formatRate(o.bytesPerSecond);
     m_progress->setFormat(rate.isEmpty() ? QStringLiteral("%p%") : QStringLiteral("%p% · ") + rate);
-    m_progress->setToolTip(
-        tr("%1 of %2 in %n transfer(s)", nullptr, active)
-            .arg(units::formatBytes(o.doneBytes), units::formatBytes(o.totalBytes)));
+    m_progress->setToolTip(tr("%1 of %2 in %3")
+                               .arg(units::formatBytes(o.doneBytes),
+                                    units::formatBytes(o.totalBytes),
+                                    counted(active, tr("1 transfer"), tr("%1 transfers"))));
     m_progress->show();
     setWindowTitle(tr("%1% — ModelFloat").arg(permille / 10));
 }
@@ -461,7 +475,8 @@ void MainWindow::dragEnterEvent(QDragEnterEvent* event)
     const QString refusal = quickRefusal(event->mimeData());
     if (refusal.isEmpty()) {
         const int n = int(event->mimeData()->urls().size());
-        m_overlay->showAccept(tr("Drop to float %n item(s)", nullptr, n));
+        m_overlay->showAccept(
+            counted(n, tr("Drop to float it"), tr("Drop to float these %1 items")));
     } else {
         m_overlay->showRefuse(refusal);
     }

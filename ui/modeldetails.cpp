@@ -1,4 +1,5 @@
 #include "modeldetails.h"
+#include "counted.h"
 
 #include "chunkmapwidget.h"
 #include "util/units.h"
@@ -141,11 +142,10 @@ void ModelDetails::refresh()
     const ModelSummary& s = row->summary;
     m_title->setText(s.model.name);
     QString summary =
-        tr("%1 in %n file(s), %2 unique after deduplication, %3 floating on %4. Health: %5 "
-           "(worst chunk has %6 of %7 replicas).",
-           nullptr, s.files)
-            .arg(units::formatBytes(s.bytes), units::formatBytes(s.uniqueBytes),
-                 units::formatBytes(row->storedBytes),
+        tr("%1 in %2, %3 unique after deduplication, %4 floating on %5. Health: %6 "
+           "(worst chunk has %7 of %8 replicas).")
+            .arg(units::formatBytes(s.bytes), counted(s.files, tr("1 file"), tr("%1 files")),
+                 units::formatBytes(s.uniqueBytes), units::formatBytes(row->storedBytes),
                  row->providers.isEmpty() ? tr("no provider yet")
                                           : row->providers.join(QLatin1String(", ")),
                  row->health)
