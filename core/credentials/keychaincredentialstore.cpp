@@ -98,27 +98,28 @@ private:
         QKeychain::Job* job = nullptr;
         switch (m_op) {
         case Operation::Read:
-            job = new QKeychain::ReadPasswordJob(service, this);
+            job = new QKeychain::ReadPasswordJob(service);
             break;
         case Operation::Write: {
-            auto* w = new QKeychain::WritePasswordJob(service, this);
+            auto* w = new QKeychain::WritePasswordJob(service);
             w->setTextData(
                 QString::fromUtf8(QJsonDocument(m_input).toJson(QJsonDocument::Compact)));
             job = w;
             break;
         }
         case Operation::Remove:
-            job = new QKeychain::DeletePasswordJob(service, this);
+            job = new QKeychain::DeletePasswordJob(service);
             break;
         }
         m_input = {}; // the secret need not stay in this job's memory
-        job->setAutoDelete(false);
+        // QtKeychain's libsecret backend hands its job's raw pointer to libsecret's callback:
+        // deleting the job before that callback would be a use after free. So the QtKeychain
+        // job has no parent and deletes itself once finished, even when this job is gone by
+        // then (the connection dies with this job).
+        job->setAutoDelete(true);
         job->setInsecureFallback(false);
         job->setKey(m_key);
-        connect(job, &QKeychain::Job::finished, this, [this, job] {
-            job->deleteLater();
-            onKeychainFinished(job);
-        });
+        connect(job, &QKeychain::Job::finished, this, [this, job] { onKeychainFinished(job); });
         job->start();
     }
 
