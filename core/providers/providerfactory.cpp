@@ -1,6 +1,7 @@
 #include "providerfactory.h"
 
 #include "localprovider.h"
+#include "s3/s3provider.h"
 #include "ipfs/ipfsprovider.h"
 #include "webdav/webdavprovider.h"
 
@@ -51,6 +52,7 @@ ProviderFactory::ProviderFactory()
         return std::unique_ptr<Provider>(new LocalProvider(r.name, path, options));
     });
     // Network kinds register here, one line each: registerXxxKind(*this);
+    registerS3Kind(*this);
     registerWebDavKind(*this);
     registerIpfsKind(*this);
 }

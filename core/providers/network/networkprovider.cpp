@@ -148,8 +148,14 @@ void NetworkJob::send(HttpExchange::Request request, std::function<void(HttpExch
     request.retry = m_provider->retryPolicy();
     auto* exchange = new HttpExchange(m_provider->network(), std::move(request), this);
     m_exchange = exchange;
-    connect(exchange, &HttpExchange::uploadProgress, this, &ProviderJob::progress);
-    connect(exchange, &HttpExchange::downloadProgress, this, &ProviderJob::progress);
+    const auto report = [this](qint64 done, qint64 total) {
+        if (m_progressTotal < 0)
+            Q_EMIT progress(done, total);
+        else if (done > 0)
+            Q_EMIT progress(qMin(m_progressOffset + done, m_progressTotal), m_progressTotal);
+    };
+    connect(exchange, &HttpExchange::uploadProgress, this, report);
+    connect(exchange, &HttpExchange::downloadProgress, this, report);
     connect(exchange, &HttpExchange::finished, this, [this, exchange, then = std::move(then)] {
         exchange->deleteLater();
         if (m_exchange == exchange)

@@ -98,6 +98,13 @@ protected:
     void send(HttpExchange::Request request, std::function<void(HttpExchange&)> then);
     void complete(const Error& error);
     NetworkProvider* provider() const { return m_provider; }
+    // For operations made of several exchanges (multipart uploads): the next exchanges' bytes
+    // are reported as progress(offset + done, total) of the whole operation.
+    void setProgressWindow(qint64 offset, qint64 total)
+    {
+        m_progressOffset = offset;
+        m_progressTotal = total;
+    }
 
 private:
     void doStart() final;
@@ -107,6 +114,8 @@ private:
     QPointer<HttpExchange> m_exchange;
     bool m_hasSlot = false;
     bool m_completed = false;
+    qint64 m_progressOffset = 0;
+    qint64 m_progressTotal = -1; // -1: report each exchange's own progress
 };
 
 } // namespace mf
