@@ -58,6 +58,7 @@ private Q_SLOTS:
     void stalledConnectionRestarted();
     void killedCliResumesWithoutRedownloading();
     void cliExplainsGatedModel();
+    void cliLoginStoresTokenForGatedModel();
     void materializesPlainAndHfCache();
     void evictsLeastRecentlyUsed();
 
@@ -321,6 +322,56 @@ void TestHubImport::cliExplainsGatedModel()
                  err.contains(m_hub.endpoint() + QStringLiteral("/org/gated")),
              qPrintable(err));
     QVERIFY(!err.contains(HubPeer::token()));
+}
+
+// `hub login` keeps the token in the vault's credential store (here the plaintext store, as no
+// keychain runs in the test), and `import` uses it for a gated model; after `hub logout` the
+// same import is refused with the gated explanation. The token never appears in any output.
+void TestHubImport::cliLoginStoresTokenForGatedModel()
+{
+    TestVault vault;
+    QVERIFY(vault.ok());
+    const QString vaultDir = vault.vault->directory();
+    vault.vault.reset();
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("HF_ENDPOINT"), m_hub.endpoint());
+    env.remove(QStringLiteral("HF_TOKEN"));
+    const QString granted = HubPeer::token() + QStringLiteral("_granted");
+    const auto cli = [&](const QStringList& args, const QByteArray& input, QString* output) {
+        QProcess p;
+        p.setProcessEnvironment(env);
+        p.start(QStringLiteral(MODELFLOAT_CLI_PATH),
+                QStringList{args.first(), QStringLiteral("--vault"), vaultDir} + args.mid(1));
+        p.write(input);
+        p.closeWriteChannel();
+        if (!p.waitForFinished(60000))
+            return -1;
+        *output = QString::fromUtf8(p.readAllStandardOutput() + p.readAllStandardError());
+        return p.exitCode();
+    };
+    QString out;
+    QCOMPARE(cli({QStringLiteral("config"), QStringLiteral("credentials"),
+                  QStringLiteral("plaintext"), QStringLiteral("--i-understand-plaintext")},
+                 {}, &out),
+             0);
+    QCOMPARE(cli({QStringLiteral("hub"), QStringLiteral("login")}, "not-a-token\n", &out), 2);
+    QVERIFY2(out.contains(QStringLiteral("start with “hf_”")), qPrintable(out));
+    QVERIFY(!out.contains(QStringLiteral("not-a-token")));
+    QCOMPARE(cli({QStringLiteral("hub"), QStringLiteral("login")}, granted.toUtf8() + '\n', &out),
+             0);
+    QVERIFY(!out.contains(granted));
+    QCOMPARE(cli({QStringLiteral("import"), QStringLiteral("org/gated"),
+                  QStringLiteral("--variant"), QStringLiteral("Q4_K_M")},
+                 {}, &out),
+             0);
+    QVERIFY(!out.contains(granted));
+    QCOMPARE(cli({QStringLiteral("hub"), QStringLiteral("logout")}, {}, &out), 0);
+    QCOMPARE(
+        cli({QStringLiteral("hub"), QStringLiteral("ls"), QStringLiteral("org/gated")}, {}, &out),
+        1);
+    QVERIFY2(out.contains(QStringLiteral("gated: accept its license")) &&
+                 out.contains(QStringLiteral("modelfloat-cli hub login")),
+             qPrintable(out));
 }
 
 void TestHubImport::materializesPlainAndHfCache()
