@@ -186,6 +186,7 @@ private Q_SLOTS:
     void setupAddsAndRemovesSecretsInKeychain();
     void setupRollsBackWhenSecretWriteFails();
     void setupUpdateKeepsOrReplacesSecrets();
+    void setupRemoveKeepsProviderWhenSecretsStay();
     void cliSecretsGoToKeychainNeverToArgvOrOutput();
     void cliSwitchingStoreMovesSecrets();
 
@@ -683,6 +684,46 @@ void TestCredentials::setupUpdateKeepsOrReplacesSecrets()
     std::unique_ptr<ProviderSetup> remove(runSetup(ProviderSetup::remove(*vault, id, false)));
     QVERIFY(remove->error().ok());
     QVERIFY(secretToolLookup(key).isEmpty());
+}
+
+void TestCredentials::setupRemoveKeepsProviderWhenSecretsStay()
+{
+    const QString dir = m_dir.filePath(QStringLiteral("vault-remove"));
+    QString error;
+    auto vault = Vault::open(dir, &error);
+    QVERIFY2(vault, qPrintable(error));
+    registerSecretKind(*vault);
+    ProviderSpec spec;
+    spec.kind = QStringLiteral("vaulttest");
+    spec.name = QStringLiteral("sticky");
+    spec.settings = {{QStringLiteral("url"), QStringLiteral("https://a.example.org")}};
+    spec.secrets = {{QStringLiteral("password"), QStringLiteral("sticky-pw")}};
+    std::unique_ptr<ProviderSetup> add(runSetup(ProviderSetup::add(*vault, spec)));
+    QVERIFY2(add->error().ok(), qPrintable(add->error().message));
+    const qint64 id = add->providerId();
+    const QString key = CredentialStore::providerKey(vault->id(), id);
+
+    // A store that cannot remove anything (its file's folder is a file): the provider stays,
+    // so its secret is not orphaned without a word.
+    QVERIFY(test::writeFile(m_dir.filePath(QStringLiteral("blocker")), "x"));
+    vault->setCredentialStore(std::make_unique<PlaintextCredentialStore>(
+        m_dir.filePath(QStringLiteral("blocker/credentials.json"))));
+    std::unique_ptr<ProviderSetup> refused(runSetup(ProviderSetup::remove(*vault, id, false)));
+    QCOMPARE(refused->failure(), ProviderSetup::Failure::Failed);
+    QVERIFY2(refused->error().message.contains(QStringLiteral("provider is kept")),
+             qPrintable(refused->error().message));
+    QVERIFY(vault->registry().provider(id));
+
+    // --force forgets it and says what was left behind.
+    std::unique_ptr<ProviderSetup> forced(runSetup(ProviderSetup::remove(*vault, id, true)));
+    QVERIFY2(forced->error().ok(), qPrintable(forced->error().message));
+    QVERIFY2(forced->warning().contains(QStringLiteral("could not be removed")),
+             qPrintable(forced->warning()));
+    QVERIFY(!vault->registry().provider(id));
+
+    KeychainCredentialStore keychain;
+    QVERIFY(!secretToolLookup(key).isEmpty());
+    QVERIFY(runJob(keychain.remove(key)).error.ok());
 }
 
 void TestCredentials::cliSecretsGoToKeychainNeverToArgvOrOutput()

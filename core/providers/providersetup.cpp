@@ -260,8 +260,14 @@ void ProviderSetup::startRemove()
     const ProviderKind* kind = m_vault.providerFactory().kind(record->kind);
     if (kind && !kind->hasSecrets())
         return removeRow();
-    removeSecrets([this, removeRow, name = record->name](const Error& e) {
-        if (!e.ok() && !m_force)
+    // A kind whose secrets are all optional (an IPFS node without authorization) may never have
+    // stored any: an unreachable keychain then does not keep the provider, it earns a warning.
+    bool secretRequired = !kind;
+    if (kind)
+        for (const ProviderField& f : kind->fields)
+            secretRequired = secretRequired || (f.isSecret() && f.required);
+    removeSecrets([this, removeRow, secretRequired, name = record->name](const Error& e) {
+        if (!e.ok() && !m_force && secretRequired)
             return fail(Failure::Failed,
                         QStringLiteral("Cannot remove the secrets of “%1” from %2: %3. The "
                                        "provider is kept; fix the keychain and try again, or use "

@@ -37,7 +37,8 @@ struct ProviderSpec
 //   update: checks, writes new secrets (if any) first, then the row; a failed secret write
 //           changes nothing.
 //   remove: refuses a provider that still holds chunks unless `force`; deletes its secrets
-//           first (if that fails the provider is kept, unless `force`), then the row.
+//           first (if that fails the provider is kept, unless `force` or its kind's secrets
+//           are all optional: then warning() says what was left behind), then the row.
 //
 // The caller deletes the object after finished() (deleteLater()).
 class ProviderSetup final : public QObject
