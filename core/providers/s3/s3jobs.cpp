@@ -5,6 +5,8 @@
 
 #include <QNetworkReply>
 
+#include <memory>
+
 namespace mf {
 
 S3Job::S3Job(S3Provider* provider)
@@ -93,10 +95,12 @@ void S3GetJob::run()
     const qint64 length = m_length;
     // Every attempt asks for the bytes the sink does not have yet, so a broken connection
     // resumes where it stopped instead of sending the object again.
-    r.build = [p, key, offset, length](const HttpExchange::Attempt& a) {
+    auto ranged = std::make_shared<bool>(false); // whether the last attempt asked for a range
+    r.build = [p, key, offset, length, ranged](const HttpExchange::Attempt& a) {
         s3::SigV4Signer::Pairs headers;
         const qint64 first = offset + a.bytesDelivered;
-        if (first > 0 || length >= 0) {
+        *ranged = first > 0 || length >= 0;
+        if (*ranged) {
             QByteArray range = "bytes=" + QByteArray::number(first) + '-';
             if (length >= 0)
                 range += QByteArray::number(offset + length - 1);
@@ -104,14 +108,16 @@ void S3GetJob::run()
         }
         return p->signedRequest("GET", key, {}, headers, s3::SigV4Signer::EmptyPayloadSha256);
     };
-    send(std::move(r), [this](HttpExchange& x) {
-        if (x.error()) {
+    send(std::move(r), [this, ranged](HttpExchange& x) {
+        // A resumed attempt that starts at the object's end (the connection broke after the
+        // last byte): nothing was missing.
+        const bool endReached = x.status() == 416 && x.bytesDelivered() > 0 &&
+                                (m_length < 0 || x.bytesDelivered() == m_length);
+        if (x.error() && !endReached) {
             complete(x.error());
             return;
         }
-        const bool ranged = m_offset > 0 || m_length >= 0 || x.attempts() > 1;
-        if (ranged && x.status() != 206 &&
-            !(x.status() == 200 && m_offset == 0 && m_length < 0 && x.attempts() == 1)) {
+        if (*ranged && x.status() != 206 && !endReached) {
             complete(Error::make(Error::Kind::Corrupt,
                                  tr("%1: the server ignored the byte range asked for (HTTP %2)")
                                      .arg(what(tr("Downloading %1").arg(m_key)))
