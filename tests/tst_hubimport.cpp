@@ -61,6 +61,7 @@ private Q_SLOTS:
     void cliLoginStoresTokenForGatedModel();
     void materializesPlainAndHfCache();
     void evictsLeastRecentlyUsed();
+    void cliMaterializesIntoCacheAndEvicts();
 
 private:
     struct Run
@@ -97,7 +98,8 @@ void TestHubImport::initTestCase()
     QVERIFY(writeFile(m_repo + QStringLiteral("/config.json"), "{\"model_type\":\"llama\"}\n"));
     QVERIFY(writeFile(m_repo + QStringLiteral("/README.md"), "# A test model\n"));
     QVERIFY2(m_hub.start({{QStringLiteral("org/model"), m_repo},
-                          {QStringLiteral("org/gated"), m_repo, true}}),
+                          {QStringLiteral("org/gated"), m_repo, true},
+                          {QStringLiteral("org/other"), m_repo}}),
              qPrintable(m_hub.errorString()));
 }
 
@@ -468,6 +470,53 @@ void TestHubImport::evictsLeastRecentlyUsed()
     QVERIFY(!QFileInfo::exists(dir.filePath(QStringLiteral("models--org--c"))));
     QVERIFY(!cache.evict(QStringLiteral("org/zzz"), &error));
     QVERIFY(error.contains(QStringLiteral("not in the materialized cache")));
+}
+
+// `materialize MODEL` without --to fills the local cache (HF layout), evicting the least
+// recently used model beyond --cache-max; `evict` removes one explicitly.
+void TestHubImport::cliMaterializesIntoCacheAndEvicts()
+{
+    TestVault vault;
+    QVERIFY(vault.ok());
+    const QString vaultDir = vault.vault->directory();
+    vault.vault.reset();
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("HF_ENDPOINT"), m_hub.endpoint());
+    env.insert(QStringLiteral("HF_TOKEN"), HubPeer::token());
+    env.remove(QStringLiteral("MODELFLOAT_CACHE"));
+    const auto cli = [&](QStringList args, QString* output) {
+        QProcess p;
+        p.setProcessEnvironment(env);
+        args.insert(1, QStringLiteral("--vault"));
+        args.insert(2, vaultDir);
+        p.start(QStringLiteral(MODELFLOAT_CLI_PATH), args);
+        if (!p.waitForFinished(120000))
+            return -1;
+        *output = QString::fromUtf8(p.readAllStandardOutput() + p.readAllStandardError());
+        return p.exitCode();
+    };
+    QString out;
+    for (const char* repo : {"org/model", "org/other"})
+        QVERIFY2(cli({QStringLiteral("import"), QLatin1String(repo), QStringLiteral("--include"),
+                      QStringLiteral("README.md")},
+                     &out) == 0,
+                 qPrintable(out));
+    const QString cache = vaultDir + QStringLiteral("/materialized");
+    QVERIFY2(cli({QStringLiteral("materialize"), QStringLiteral("org/model")}, &out) == 0,
+             qPrintable(out));
+    QVERIFY(QFileInfo(cache + QStringLiteral("/models--org--model/snapshots")).isDir());
+    // A cap that holds one README (15 bytes) only: materializing the other evicts the first.
+    QVERIFY2(cli({QStringLiteral("materialize"), QStringLiteral("org/other"),
+                  QStringLiteral("--cache-max"), QStringLiteral("20")},
+                 &out) == 0,
+             qPrintable(out));
+    QVERIFY2(out.contains(QStringLiteral("Evicted “org/model”")), qPrintable(out));
+    QVERIFY(!QFileInfo::exists(cache + QStringLiteral("/models--org--model")));
+    QVERIFY(QFileInfo(cache + QStringLiteral("/models--org--other/refs/main")).isFile());
+    QVERIFY2(cli({QStringLiteral("evict"), QStringLiteral("org/other")}, &out) == 0,
+             qPrintable(out));
+    QVERIFY(!QFileInfo::exists(cache + QStringLiteral("/models--org--other")));
+    QCOMPARE(cli({QStringLiteral("evict"), QStringLiteral("org/other")}, &out), 3);
 }
 
 QTEST_GUILESS_MAIN(TestHubImport)
