@@ -50,6 +50,7 @@ Engine::Engine(QObject* parent)
     connect(m_worker, &EngineWorker::modelRemoved, this, &Engine::modelRemoved);
     connect(m_worker, &EngineWorker::providersChanged, this, &Engine::providersChanged);
     connect(m_worker, &EngineWorker::providerError, this, &Engine::providerError);
+    connect(m_worker, &EngineWorker::providerWarning, this, &Engine::providerWarning);
     connect(m_worker, &EngineWorker::providerTested, this, &Engine::providerTested);
     connect(m_worker, &EngineWorker::statsChanged, this, &Engine::statsChanged);
     connect(m_worker, &EngineWorker::busyChanged, this, &Engine::onWorkerBusy);
@@ -183,9 +184,9 @@ void Engine::updateProvider(qint64 id, const QString& name, const QJsonObject& s
     post(m_worker, [w = m_worker, r, secrets] { w->updateProvider(r, secrets); });
 }
 
-void Engine::removeProvider(qint64 id)
+void Engine::removeProvider(qint64 id, bool force)
 {
-    post(m_worker, [w = m_worker, id] { w->removeProvider(id); });
+    post(m_worker, [w = m_worker, id, force] { w->removeProvider(id, force); });
 }
 
 void Engine::testProvider(qint64 id)

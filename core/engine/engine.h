@@ -46,7 +46,8 @@ public:
                      qint64 quotaBytes); // -> providersChanged / providerError
     void updateProvider(qint64 id, const QString& name, const QJsonObject& settings,
                         const QJsonObject& secrets /* empty: unchanged */, qint64 quotaBytes);
-    void removeProvider(qint64 id);
+    // force: also when it still holds chunks (their replicas there are forgotten).
+    void removeProvider(qint64 id, bool force = false);
     void testProvider(qint64 id); // -> providerTested
     // The form's "Test connection" before saving -> providerTested(0, ...)
     void testProviderSettings(const QString& kind, const QJsonObject& settings,
@@ -75,6 +76,8 @@ Q_SIGNALS:
     void modelRemoved(qint64 modelId);
     void providersChanged();
     void providerError(const QString& message);
+    void
+    providerWarning(const QString& message); // done, but the user should know (plaintext store)
     void providerTested(qint64 id, const QString& error /* empty: OK */, qint64 roundTripMs,
                         qint64 usedBytes, qint64 availableBytes);
     void statsChanged(const mf::VaultStats& stats);

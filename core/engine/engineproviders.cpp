@@ -1,10 +1,12 @@
-// The provider half of EngineWorker: add, edit, remove and test providers. Settings go to the
-// registry; secrets only ever to the vault's credential store.
+// The provider half of EngineWorker: add, edit, remove (through ProviderSetup) and test
+// providers. Settings go to the registry; secrets only ever to the vault's credential store.
 #include "engineworker.h"
 
 #include "credentials/credentialstore.h"
 #include "memorycredentialstore.h"
+#include "providers/providerfields.h"
 #include "providers/providerprobe.h"
+#include "providers/providersetup.h"
 #include "vault/vault.h"
 
 #include <QCoreApplication>
@@ -13,29 +15,6 @@
 namespace mf {
 
 namespace {
-
-// The reason a provider form cannot be saved, or empty.
-QString checkFields(const ProviderKind& kind, const QJsonObject& settings,
-                    const QJsonObject& secrets, bool secretsOptional)
-{
-    for (const ProviderField& f : kind.fields) {
-        if (!f.required)
-            continue;
-        const QJsonValue v = f.isSecret() ? secrets.value(f.key) : settings.value(f.key);
-        if (f.isSecret() && secretsOptional)
-            continue;
-        if (v.isUndefined() || v.isNull() || (v.isString() && v.toString().trimmed().isEmpty()))
-            return QCoreApplication::translate("mf::EngineWorker", "“%1” is required").arg(f.label);
-    }
-    for (auto it = settings.begin(); it != settings.end(); ++it) {
-        const ProviderField* f = kind.field(it.key());
-        if (f && f->isSecret())
-            return QCoreApplication::translate("mf::EngineWorker",
-                                               "“%1” is a secret and cannot be a setting")
-                .arg(f->label);
-    }
-    return {};
-}
 
 // Local folders named in Path fields are created, as the command-line tool does.
 QString preparePaths(const ProviderKind& kind, const QJsonObject& settings)
@@ -63,120 +42,57 @@ void EngineWorker::addProvider(const ProviderRecord& input, const QJsonObject& s
 {
     if (!m_vault)
         return Q_EMIT providerError(tr("No vault is open"));
-    Registry& registry = m_vault->registry();
-    const ProviderKind* kind = m_vault->providerFactory().kind(input.kind);
-    if (!kind)
-        return Q_EMIT providerError(tr("Unknown kind of provider “%1”").arg(input.kind));
-    ProviderRecord r = input;
-    r.name = r.name.trimmed();
-    if (r.name.isEmpty())
-        return Q_EMIT providerError(tr("The provider needs a name"));
-    if (registry.providerByName(r.name))
-        return Q_EMIT providerError(tr("There is already a provider named “%1”").arg(r.name));
-    if (QString why = checkFields(*kind, r.settings, secrets, false); !why.isEmpty())
-        return Q_EMIT providerError(why);
-    if (!secrets.isEmpty() && !m_vault->credentials())
-        return Q_EMIT providerError(
-            tr("There is no keychain to keep this provider's secrets in, so it was not added"));
-    if (QString why = preparePaths(*kind, r.settings); !why.isEmpty())
-        return Q_EMIT providerError(why);
-    if (r.health.isEmpty())
-        r.health = QStringLiteral("unknown");
-    const auto id = registry.addProvider(r);
-    if (!id)
-        return Q_EMIT providerError(registry.lastError());
-    if (secrets.isEmpty()) {
-        Q_EMIT providersChanged();
-        return;
-    }
-    writeSecrets(*id, secrets, true);
+    ProviderSpec spec;
+    spec.kind = input.kind;
+    spec.name = input.name.trimmed();
+    spec.settings = input.settings;
+    spec.secrets = secrets;
+    spec.quotaBytes = input.quotaBytes;
+    runSetup(ProviderSetup::add(*m_vault, spec, this));
 }
 
 void EngineWorker::updateProvider(const ProviderRecord& input, const QJsonObject& secrets)
 {
     if (!m_vault)
         return Q_EMIT providerError(tr("No vault is open"));
-    Registry& registry = m_vault->registry();
-    const auto existing = registry.provider(input.id);
-    if (!existing)
-        return Q_EMIT providerError(tr("That provider is no longer in the vault"));
-    const ProviderKind* kind = m_vault->providerFactory().kind(existing->kind);
-    ProviderRecord r = *existing;
-    r.name = input.name.trimmed();
-    r.settings = input.settings;
-    r.quotaBytes = input.quotaBytes;
-    if (r.name.isEmpty())
-        return Q_EMIT providerError(tr("The provider needs a name"));
-    if (const auto other = registry.providerByName(r.name); other && other->id != r.id)
-        return Q_EMIT providerError(tr("There is already a provider named “%1”").arg(r.name));
-    if (kind) {
-        if (QString why = checkFields(*kind, r.settings, secrets, true); !why.isEmpty())
-            return Q_EMIT providerError(why);
-        if (QString why = preparePaths(*kind, r.settings); !why.isEmpty())
-            return Q_EMIT providerError(why);
-    }
-    if (!secrets.isEmpty() && !m_vault->credentials())
-        return Q_EMIT providerError(tr("There is no keychain to keep this provider's secrets in"));
-    if (!registry.updateProvider(r))
-        return Q_EMIT providerError(registry.lastError());
-    m_vault->dropProvider(r.id); // the next use makes an adapter with the new settings
-    if (secrets.isEmpty())
-        Q_EMIT providersChanged();
-    else
-        writeSecrets(r.id, secrets, false);
+    ProviderSpec spec;
+    spec.name = input.name.trimmed();
+    spec.settings = input.settings;
+    spec.secrets = secrets;
+    spec.quotaBytes = input.quotaBytes;
+    runSetup(ProviderSetup::update(*m_vault, input.id, spec, this));
 }
 
-void EngineWorker::writeSecrets(qint64 providerId, const QJsonObject& secrets,
-                                bool rollbackOnFailure)
-{
-    CredentialJob* job = m_vault->credentials()->write(
-        CredentialStore::providerKey(m_vault->id(), providerId), secrets);
-    connect(job, &CredentialJob::finished, this, [this, job, providerId, rollbackOnFailure] {
-        job->deleteLater();
-        if (!m_vault)
-            return;
-        if (!job->error().ok()) {
-            // A provider whose secrets could not be kept would only fail later: take it back.
-            if (rollbackOnFailure)
-                m_vault->registry().removeProvider(providerId);
-            Q_EMIT providerError(
-                tr("The secrets could not be saved: %1").arg(job->error().message));
-        }
-        m_vault->dropProvider(providerId);
-        Q_EMIT providersChanged();
-    });
-    job->start();
-}
-
-void EngineWorker::removeProvider(qint64 id)
+void EngineWorker::removeProvider(qint64 id, bool force)
 {
     if (!m_vault)
         return Q_EMIT providerError(tr("No vault is open"));
     if (runningCount() > 0)
         return Q_EMIT providerError(
             tr("Pause or finish the running transfers before removing a provider"));
-    Registry& registry = m_vault->registry();
-    const auto existing = registry.provider(id);
-    if (!existing)
-        return Q_EMIT providerError(tr("That provider is no longer in the vault"));
-    m_vault->dropProvider(id);
-    if (!registry.removeProvider(id))
-        return Q_EMIT providerError(registry.lastError());
-    const ProviderKind* kind = m_vault->providerFactory().kind(existing->kind);
-    if (kind && kind->hasSecrets() && m_vault->credentials()) {
-        CredentialJob* job =
-            m_vault->credentials()->remove(CredentialStore::providerKey(m_vault->id(), id));
-        connect(job, &CredentialJob::finished, this, [this, job] {
-            job->deleteLater();
-            if (!job->error().ok())
-                Q_EMIT providerError(tr("The provider was removed, but its secrets could not be "
-                                        "deleted from the keychain: %1")
-                                         .arg(job->error().message));
-        });
-        job->start();
-    }
-    Q_EMIT providersChanged();
-    emitStats();
+    runSetup(ProviderSetup::remove(*m_vault, id, force, this));
+}
+
+// ProviderSetup keeps the registry row and the secrets in the keychain consistent; the Engine
+// only reports its outcome and forgets the cached adapter.
+void EngineWorker::runSetup(ProviderSetup* setup)
+{
+    connect(setup, &ProviderSetup::finished, this, [this, setup] {
+        setup->deleteLater();
+        if (!m_vault)
+            return;
+        if (setup->providerId())
+            m_vault->dropProvider(setup->providerId());
+        if (!setup->error().ok()) {
+            Q_EMIT providerError(setup->error().message);
+            return;
+        }
+        if (!setup->warning().isEmpty())
+            Q_EMIT providerWarning(setup->warning());
+        Q_EMIT providersChanged();
+        emitStats();
+    });
+    setup->start();
 }
 
 void EngineWorker::testProvider(qint64 id)
@@ -209,13 +125,15 @@ void EngineWorker::testProviderSettings(const ProviderRecord& input, const QJson
     if (!kind)
         return Q_EMIT providerTested(0, tr("Unknown kind of provider “%1”").arg(input.kind), -1, -1,
                                      -1);
-    if (QString why = checkFields(*kind, input.settings, secrets, false); !why.isEmpty())
-        return Q_EMIT providerTested(0, why, -1, -1, -1);
-    if (QString why = preparePaths(*kind, input.settings); !why.isEmpty())
+    Error invalid;
+    ProviderRecord r = input;
+    r.settings = providerfields::normalizeSettings(*kind, input.settings, &invalid);
+    if (!invalid.ok() || !providerfields::checkSecrets(*kind, secrets, true, &invalid))
+        return Q_EMIT providerTested(0, invalid.message, -1, -1, -1);
+    if (QString why = preparePaths(*kind, r.settings); !why.isEmpty())
         return Q_EMIT providerTested(0, why, -1, -1, -1);
     // The form's secrets reach the adapter through a store that lives as long as the test.
     auto* store = new MemoryCredentialStore(this);
-    ProviderRecord r = input;
     r.id = 0;
     store->insert(CredentialStore::providerKey(m_vault->id(), r.id), secrets);
     ProviderContext context = m_vault->providerContext();

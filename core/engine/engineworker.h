@@ -15,6 +15,7 @@
 
 namespace mf {
 
+class ProviderSetup;
 class Vault;
 
 // The Engine's half on the engine thread: owns the Vault, runs the transfer queue (a bounded
@@ -48,7 +49,7 @@ public:
 
     void addProvider(const ProviderRecord& record, const QJsonObject& secrets);
     void updateProvider(const ProviderRecord& record, const QJsonObject& secrets);
-    void removeProvider(qint64 id);
+    void removeProvider(qint64 id, bool force);
     void testProvider(qint64 id);
     void testProviderSettings(const ProviderRecord& record, const QJsonObject& secrets);
     void setReplicationFactor(int replicas);
@@ -66,6 +67,7 @@ Q_SIGNALS:
     void modelRemoved(qint64 modelId);
     void providersChanged();
     void providerError(const QString& message);
+    void providerWarning(const QString& message);
     void providerTested(qint64 id, const QString& error, qint64 roundTripMs, qint64 usedBytes,
                         qint64 availableBytes);
     void statsChanged(const mf::VaultStats& stats);
@@ -101,7 +103,7 @@ private:
     void emitProgress();
     void emitStats();
     void updateBusy();
-    void writeSecrets(qint64 providerId, const QJsonObject& secrets, bool rollbackOnFailure);
+    void runSetup(ProviderSetup* setup);
     int runningCount() const;
 
     std::atomic<qint64>* m_ids;
