@@ -11,6 +11,7 @@
 #include "modeldetails.h"
 #include "modellistmodel.h"
 #include "providerform.h"
+#include "providerspage.h"
 #include "testsupport.h"
 #include "testvault.h"
 #include "vaultreader.h"
@@ -219,8 +220,17 @@ private Q_SLOTS:
         browser->selectModel(browser->model()->modelId(0));
         QCOMPARE(browser->selectedModelIds().size(), 1);
 
-        // Cancel keeps it.
-        browser->removeAction()->trigger();
+        // Delete on another page does not touch the model selected on the Models page.
+        QApplication::setActiveWindow(m_window.get());
+        m_window->showPage(MainWindow::ProvidersPageIndex);
+        m_window->providersPage()->list()->setFocus();
+        QTest::keyClick(m_window->providersPage()->list(), Qt::Key_Delete);
+        QVERIFY(!browser->pendingQuestion());
+
+        // Delete in the browser asks; Cancel keeps it.
+        m_window->showPage(MainWindow::ModelsPage);
+        browser->view()->setFocus();
+        QTest::keyClick(browser->view(), Qt::Key_Delete);
         QMessageBox* question = browser->pendingQuestion();
         QVERIFY(question);
         QVERIFY(question->text().contains(QStringLiteral("to-remove")));

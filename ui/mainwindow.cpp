@@ -255,10 +255,6 @@ void MainWindow::createMenus()
     bar->addAction(m_transfersView->resumeAllAction());
     bar->addSeparator();
     bar->addAction(m_settings);
-    // Shortcuts work from every page, whichever widget has the focus.
-    for (QAction* a :
-         {m_browser->restoreAction(), m_browser->verifyAction(), m_browser->removeAction()})
-        addAction(a);
 }
 
 void MainWindow::showPage(Page page)

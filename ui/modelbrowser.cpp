@@ -107,12 +107,13 @@ ModelBrowser::ModelBrowser(Engine* engine, QWidget* parent)
     m_copySource = new QAction(tr("Copy &source"), this);
     m_showInProviders =
         new QAction(icon(QStringLiteral("providers")), tr("Show in &providers"), this);
-    for (QAction* a : {m_restore, m_verify, m_remove, m_copyCid, m_copySource, m_showInProviders})
-        a->setShortcutContext(Qt::WindowShortcut);
-    // The view's own copy shortcut copies the CIDs.
     m_copyCid->setShortcut(QKeySequence::Copy);
-    m_copyCid->setShortcutContext(Qt::WidgetWithChildrenShortcut);
-    m_view->addAction(m_copyCid);
+    // The shortcuts act while the Models page has the focus: Delete on another page must not
+    // remove the model still selected here. Menus and toolbar trigger them from anywhere.
+    for (QAction* a : {m_restore, m_verify, m_remove, m_copyCid, m_copySource, m_showInProviders}) {
+        a->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+        addAction(a);
+    }
 
     connect(m_restore, &QAction::triggered, this, &ModelBrowser::askRestore);
     connect(m_verify, &QAction::triggered, this, &ModelBrowser::verifySelected);
