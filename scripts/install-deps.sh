@@ -12,6 +12,7 @@ packages=(
     qtkeychain-qt6-dev gnome-keyring libsecret-tools dbus-daemon dbus-bin
     qt6-svg-dev libqt6svg6
     xvfb xauth trayer x11-utils xdotool libqt6gui6
+    rclone curl apache2
 )
 
 missing=()

@@ -107,6 +107,7 @@ private Q_SLOTS:
     void factoryMakesIt();
     void floatAndRestoreEndToEnd();
     void serverKilledMidFloatResumes();
+    void apacheRfcStatuses();
 
 private:
     std::unique_ptr<WebDavProvider> makeProvider(const QString& url, const QString& folder,
@@ -612,6 +613,70 @@ void TestWebDavProvider::serverKilledMidFloatResumes()
     QVERIFY(run(r));
     QVERIFY2(r.failure() == RestoreJob::Failure::None, qPrintable(r.error().message));
     QCOMPARE(opensslSha256Hex(v.path(QStringLiteral("out/big.bin"))), opensslSha256Hex(source));
+}
+
+void TestWebDavProvider::apacheRfcStatuses()
+{
+    // Apache answers by the RFC: MKCOL 405 for an existing collection, 409 for a missing parent,
+    // PUT 409 into a missing folder.
+    ApacheDavPeer apache;
+    QVERIFY2(apache.start(), qPrintable(apache.errorString()));
+    FaultProxy proxy(apache.port()); // passes everything; records the statuses
+    QVERIFY(proxy.listen());
+    auto statusesOf = [&proxy](const QByteArray& method) {
+        QList<int> out;
+        for (const FaultProxy::Seen& s : proxy.seen())
+            if (s.method == method)
+                out.append(s.status);
+        return out;
+    };
+    auto p = makeProvider(proxy.url(), QStringLiteral("models/vault"), WebDavPeer::password());
+    QVERIFY(p);
+    const QByteArray data = pseudoRandomBytes(150 * 1024, 20);
+    const QString cid = cid::ofData(data);
+    QVERIFY(runProviderJob(p->put(cid, sourceOf(data), data.size())).ok());
+    QVERIFY(statusesOf("PUT").contains(409));   // .partial did not exist yet
+    QVERIFY(statusesOf("MKCOL").contains(409)); // nor did models/
+    QCOMPARE(fileBytes(apache.root() + QStringLiteral("/models/vault/") +
+                       cid.mid(cid.size() - 3, 2) + QLatin1Char('/') + cid),
+             data);
+    // A new adapter (nothing remembered) meets existing folders: 405 is "exists".
+    proxy.clearSeen();
+    auto again = makeProvider(proxy.url(), QStringLiteral("models/vault"), WebDavPeer::password());
+    QVERIFY(again);
+    // A chunk for the same shard folder as the first one.
+    QByteArray other;
+    QString otherCid;
+    for (quint64 seed = 100;
+         otherCid.isEmpty() || otherCid.right(3).left(2) != cid.right(3).left(2); ++seed) {
+        other = pseudoRandomBytes(1024, seed);
+        otherCid = cid::ofData(other);
+    }
+    QVERIFY(runProviderJob(again->put(otherCid, sourceOf(other), other.size())).ok());
+    QCOMPARE(statusesOf("MKCOL"), QList<int>{405});
+    QVERIFY(runProviderJob(again->put(otherCid, sourceOf(other), other.size()),
+                           [](ProviderJob& j) { QVERIFY(j.alreadyStored()); }));
+    BufferSink sink;
+    QVERIFY(runProviderJob(again->get(cid, &sink, 100, 1000)).ok());
+    QCOMPARE(sink.bytes(), data.mid(100, 1000));
+    QSet<QString> listed;
+    QVERIFY(runProviderJob(again->list(), [&](ProviderJob& j) {
+        QVERIFY2(j.error().ok(), qPrintable(j.error().message));
+        for (const StoredObject& o : j.objects())
+            listed.insert(o.locator);
+    }));
+    QCOMPARE(listed, (QSet<QString>{cid, otherCid}));
+    QVERIFY(runProviderJob(again->remove(cid)).ok());
+    QCOMPARE(runProviderJob(again->stat(cid)).kind, Error::Kind::NotFound);
+    QVERIFY(runProviderJob(again->remove(cid)).ok());
+    QVERIFY(runProviderJob(again->usage()).ok());
+    // Wrong password: Apache's 401, once.
+    proxy.clearSeen();
+    auto wrong = makeProvider(proxy.url(), QStringLiteral("models/vault"), QStringLiteral("nope"));
+    QVERIFY(wrong);
+    wrong->setRetryPolicy(RetryPolicy());
+    QCOMPARE(runProviderJob(wrong->stat(otherCid)).kind, Error::Kind::Authentication);
+    QCOMPARE(proxy.seen().size(), 1);
 }
 
 QTEST_GUILESS_MAIN(TestWebDavProvider)

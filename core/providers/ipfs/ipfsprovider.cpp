@@ -596,22 +596,26 @@ ProviderJob* IpfsProvider::list()
             }
         };
         const QString whatList = what(tr("Listing"), tr("the pinned chunks"));
-        j->send(rpc(QStringLiteral("pin/ls"),
-                    {{QStringLiteral("type"), QStringLiteral("recursive")}}, whatList),
-                [this, j, collect, whatList](HttpExchange& x) {
-                    if (x.error()) {
-                        j->complete(x.error());
-                        return;
-                    }
-                    collect(x);
-                    j->send(rpc(QStringLiteral("pin/ls"),
-                                {{QStringLiteral("type"), QStringLiteral("direct")}}, whatList),
-                            [j, collect](HttpExchange& d) {
-                                if (!d.error())
-                                    collect(d);
-                                j->complete(d.error());
-                            });
-                });
+        // A pin listing is one JSON document: about 100 bytes per pin.
+        const qint64 listLimit = qint64(256) * 1024 * 1024;
+        auto listing = [this, whatList, listLimit](const QString& type) {
+            HttpExchange::Request r =
+                rpc(QStringLiteral("pin/ls"), {{QStringLiteral("type"), type}}, whatList);
+            r.maxCollectBytes = listLimit;
+            return r;
+        };
+        j->send(listing(QStringLiteral("recursive")), [j, collect, listing](HttpExchange& x) {
+            if (x.error()) {
+                j->complete(x.error());
+                return;
+            }
+            collect(x);
+            j->send(listing(QStringLiteral("direct")), [j, collect](HttpExchange& d) {
+                if (!d.error())
+                    collect(d);
+                j->complete(d.error());
+            });
+        });
     });
 }
 
