@@ -41,7 +41,7 @@ done
 unset NODE_OPTIONS
 
 export MODELFLOAT_VAULT="$work/vault"
-"$cli" config credentials plaintext --i-understand-plaintext >/dev/null
+"$cli" config credentials plaintext --i-understand-plaintext >/dev/null 2>&1
 "$cli" provider add ipfs node --api-url "http://127.0.0.1:$api" </dev/null >/dev/null
 
 file="$work/model.bin"
