@@ -209,7 +209,9 @@ void EngineWorker::add(qint64 id, TransferInfo::Kind kind, const QJsonObject& re
         if (const auto files = FloatJob::collectFiles(paths, &error)) {
             for (const auto& f : *files)
                 t.info.totalBytes += f.size;
-            t.info.title = tr("Float %1 (%n file(s))", nullptr, int(files->size())).arg(name);
+            t.info.title = files->size() == 1
+                               ? tr("Float %1 (1 file)").arg(name)
+                               : tr("Float %1 (%2 files)").arg(name).arg(files->size());
         }
         if (name.trimmed().isEmpty())
             error = tr("The model needs a name");
