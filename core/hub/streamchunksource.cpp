@@ -26,11 +26,14 @@ StreamChunkSource::StreamChunkSource(HubClient* client, const HubRepo& repo, con
     , m_finder(params)
 {
     qRegisterMetaType<mf::ScannedChunk>();
+    // One hashing thread, so chunks are hashed in file order.
+    m_hasher.setMaxThreadCount(1);
 }
 
 StreamChunkSource::~StreamChunkSource()
 {
     delete m_download.data();
+    m_hasher.waitForDone(); // at most the chunks in flight, bounded by maxPendingChunks
 }
 
 void StreamChunkSource::start()
@@ -44,10 +47,12 @@ void StreamChunkSource::start()
         m_fileHash.restoreState(m_resume.hashState) &&
         m_fileHash.bytesHashed() == m_resume.placed.last().offset + m_resume.placed.last().size) {
         m_resumedFrom = m_offset = m_fileHash.bytesHashed();
+        m_fileDigest = m_fileHash.result();
         for (const ScannedChunk& chunk : std::as_const(m_resume.placed))
             report(chunk);
     } else {
         m_fileHash.reset();
+        m_fileDigest = m_fileHash.result();
         if (!m_checkpoints.reset()) {
             finish(tr("Cannot write the import's checkpoint file “%1”").arg(m_checkpoints.path()));
             return;
@@ -106,9 +111,6 @@ bool StreamChunkSource::write(const char* data, qint64 size)
     while (left > 0) {
         bool boundary = false;
         const qsizetype n = m_finder.feed(p, left, &boundary);
-        // Piece by piece, so the state saved at a boundary covers exactly the bytes before it.
-        m_fileHash.addData(p, n);
-        m_chunkHash.addData(p, n);
         m_current.append(reinterpret_cast<const char*>(p), n);
         m_offset += n;
         p += n;
@@ -136,26 +138,54 @@ bool StreamChunkSource::write(const char* data, qint64 size)
     return true;
 }
 
+// A chunk is cut: its bytes go to the hashing thread (the chunk's SHA-256, its CID, and the
+// whole file's running SHA-256), which hands them back in order to onChunkHashed(). The
+// engine thread meanwhile receives and cuts the next bytes. The chunk counts as pending from
+// now on, so back-pressure covers chunks being hashed too.
 void StreamChunkSource::endChunk()
 {
-    ScannedChunk chunk;
-    chunk.offset = m_offset - m_current.size();
-    chunk.size = m_current.size();
-    chunk.sha256 = m_chunkHash.result();
-    chunk.cid = cid::fromSha256(chunk.sha256);
-    m_chunkHash.reset();
-    m_finder.reset();
-    Held& held = m_held[chunk.cid];
-    if (held.bytes.isEmpty())
-        held.bytes = m_current;
-    ++held.references;
+    const QByteArray bytes = m_current;
+    const qint64 offset = m_offset - bytes.size();
     m_current = QByteArray();
     m_current.reserve(int(m_params.avgSize));
+    m_finder.reset();
+    ++m_unacknowledged;
+    ++m_hashing;
+    const bool saveState = m_file.isLfs();
+    m_hasher.start([this, bytes, offset, saveState] {
+        ScannedChunk chunk;
+        chunk.offset = offset;
+        chunk.size = bytes.size();
+        chunk.sha256 = Sha256::hash(bytes);
+        chunk.cid = cid::fromSha256(chunk.sha256);
+        m_fileHash.addData(bytes.constData(), bytes.size()); // only this thread touches it now
+        const QByteArray state = saveState ? m_fileHash.saveState() : QByteArray();
+        const QByteArray digest = m_fileHash.result();
+        QMetaObject::invokeMethod(
+            this,
+            [this, chunk, bytes, state, digest] { onChunkHashed(chunk, bytes, state, digest); },
+            Qt::QueuedConnection);
+    });
+}
+
+void StreamChunkSource::onChunkHashed(const ScannedChunk& chunk, const QByteArray& bytes,
+                                      const QByteArray& state, const QByteArray& fileDigest)
+{
+    --m_hashing;
+    m_fileDigest = fileDigest;
+    if (m_cancelled || m_finished)
+        return;
+    Held& held = m_held[chunk.cid];
+    if (held.bytes.isEmpty())
+        held.bytes = bytes;
+    ++held.references;
     // Before the chunk reaches the manifest: a boundary in the manifest has its state saved.
     // (A failed write only costs a later resume some bytes, never correctness.)
-    if (m_file.isLfs())
-        m_checkpoints.append(m_offset, m_fileHash.saveState());
-    report(chunk);
+    if (!state.isEmpty())
+        m_checkpoints.append(chunk.offset + chunk.size, state);
+    Q_EMIT chunkScanned(chunk);
+    if (m_downloadDone && m_hashing == 0)
+        verify();
 }
 
 void StreamChunkSource::updatePause()
@@ -221,7 +251,15 @@ void StreamChunkSource::onDownloadFinished()
     }
     if (!m_current.isEmpty())
         endChunk();
-    m_fileSha256 = m_fileHash.result();
+    m_downloadDone = true;
+    if (m_hashing == 0)
+        verify();
+}
+
+// Every byte is hashed: the file is what the Hub said, or it is refused.
+void StreamChunkSource::verify()
+{
+    m_fileSha256 = m_fileDigest;
     const QByteArray got = m_file.isLfs() ? m_fileSha256.toHex() : m_gitHash.result().toHex();
     const QByteArray want = m_file.isLfs() ? m_file.sha256 : m_file.gitOid.toLower();
     if (got != want) {

@@ -13,6 +13,7 @@
 #include <QElapsedTimer>
 #include <QHash>
 #include <QPointer>
+#include <QThreadPool>
 
 namespace mf {
 
@@ -89,7 +90,10 @@ private:
     };
     void report(const ScannedChunk& chunk);
     void endChunk();
+    void onChunkHashed(const ScannedChunk& chunk, const QByteArray& bytes, const QByteArray& state,
+                       const QByteArray& fileDigest);
     void onDownloadFinished();
+    void verify();
     void finish(const QString& error, bool cancelled = false);
     void updatePause();
 
@@ -102,8 +106,10 @@ private:
     QPointer<HubDownloadJob> m_download;
 
     ChunkBoundaryFinder m_finder;
-    Sha256 m_chunkHash;
-    ResumableSha256 m_fileHash;
+    ResumableSha256 m_fileHash; // on the hashing thread once the download started
+    QByteArray m_fileDigest;    // of the bytes hashed so far (engine thread)
+    int m_hashing = 0;          // chunks on the hashing thread
+    bool m_downloadDone = false;
     QCryptographicHash m_gitHash{QCryptographicHash::Sha1};
     QByteArray m_current; // bytes of the chunk being cut
     qint64 m_offset = 0;  // of the next byte
@@ -126,6 +132,7 @@ private:
     bool m_cancelled = false;
     bool m_corrupt = false;
     bool m_resumeBroken = false;
+    QThreadPool m_hasher; // last: destroyed (and waited for) first
 };
 
 } // namespace mf
