@@ -245,7 +245,10 @@ void TestFormats::ggufTruncatedAtEveryOffset()
     w.metadata.resize(12); // small: truncation is tried at every offset
     const QByteArray file = w.build();
     const qint64 headerBytes = w.header().size();
-    for (qint64 n = 0; n < file.size(); ++n) {
+    // Every offset in the header; in the tensor data (the same check for each), every 61st
+    // and the last bytes.
+    for (qint64 n = 0; n < file.size();
+         n += (n < headerBytes + 64 || n > file.size() - 64) ? 1 : 61) {
         ParseError error;
         const auto h = readGguf(file.left(n), &error);
         QVERIFY2(!h, qPrintable(QStringLiteral("accepted a file cut at %1").arg(n)));
