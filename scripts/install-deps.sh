@@ -9,7 +9,7 @@ packages=(
     libssl-dev openssl nlohmann-json3-dev
     util-linux
     clang-14 libclang-rt-14-dev
-    qtkeychain-qt6-dev gnome-keyring libsecret-tools dbus-daemon dbus-bin
+    qtkeychain-qt6-dev libsecret-1-0 gnome-keyring libsecret-tools dbus-daemon dbus-bin
     qt6-svg-dev libqt6svg6
     xvfb xauth trayer x11-utils xdotool libqt6gui6
     rclone curl apache2
