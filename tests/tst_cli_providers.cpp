@@ -22,6 +22,7 @@ private Q_SLOTS:
     void kindsAndGeneratedHelp();
     void plaintextNeedsExplicitOptIn();
     void secretFromStdinInEveryForm();
+    void secretFromHiddenPromptOnTerminal();
     void secretRefusedFromArgv();
     void badSecretInputAddsNothing();
     void updateReplacesSecret();
@@ -176,6 +177,38 @@ void TestCliProviders::secretFromStdinInEveryForm()
             0);
         QCOMPARE(int(st.st_mode & 0777), 0600);
     }
+}
+
+// On a terminal (a pty made by util-linux's `script`) the CLI asks with echo off: what is
+// typed after the prompt never appears in the terminal's transcript.
+void TestCliProviders::secretFromHiddenPromptOnTerminal()
+{
+    QStringList words = QStringList{QString::fromUtf8(MODELFLOAT_CLI_PATH)} +
+                        addWords(QStringLiteral("typed")) +
+                        QStringList{QStringLiteral("--vault"), m_vault};
+    for (QString& w : words)
+        w = QLatin1Char('\'') + w + QLatin1Char('\'');
+    QProcess term;
+    term.setProcessChannelMode(QProcess::MergedChannels);
+    term.start(QStringLiteral("script"),
+               {QStringLiteral("-qec"), words.join(QLatin1Char(' ')), QStringLiteral("/dev/null")});
+    QVERIFY2(term.waitForStarted(30000), "script (util-linux) does not start");
+    QByteArray transcript;
+    // Type only once the prompt is there: the terminal echoes what arrives before echo is off.
+    while (!transcript.contains("input hidden") && term.waitForReadyRead(60000))
+        transcript += term.readAll();
+    QVERIFY2(transcript.contains("input hidden"), transcript.constData());
+    const QByteArray secret =
+        "typed-secret-" + QByteArray::number(QCoreApplication::applicationPid());
+    term.write(secret + '\r');
+    term.closeWriteChannel(); // `script` runs until its input ends
+    QVERIFY(term.waitForFinished(60000));
+    transcript += term.readAll();
+    QVERIFY2(term.exitCode() == 0 && transcript.contains("Added provider"),
+             transcript.constData());
+    QVERIFY2(!transcript.contains(secret), transcript.constData());
+    QVERIFY(QJsonDocument(storedSecrets()).toJson().contains(secret));
+    QVERIFY(!registryBytes(m_vault).contains(secret));
 }
 
 void TestCliProviders::secretRefusedFromArgv()

@@ -41,16 +41,18 @@ QString knownNames(const ProviderKind& kind)
 // One line from the terminal with echo off; the typed text never appears on screen.
 bool readHiddenLine(const QString& promptText, QString* line)
 {
-    std::fputs(promptText.toLocal8Bit().constData(), stderr);
-    std::fflush(stderr);
+    // Echo goes off before the prompt shows, so nothing typed after it can appear; TCSANOW
+    // keeps what was typed ahead (TCSAFLUSH would drop it).
     termios saved = {};
     const bool haveTerm = ::tcgetattr(STDIN_FILENO, &saved) == 0;
     if (haveTerm) {
         termios quiet = saved;
         quiet.c_lflag &= ~tcflag_t(ECHO);
         quiet.c_lflag |= ECHONL;
-        ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+        ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
     }
+    std::fputs(promptText.toLocal8Bit().constData(), stderr);
+    std::fflush(stderr);
     std::string text;
     int c = 0;
     bool gotAny = false;
@@ -61,7 +63,7 @@ bool readHiddenLine(const QString& promptText, QString* line)
         text.push_back(char(c));
     }
     if (haveTerm)
-        ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+        ::tcsetattr(STDIN_FILENO, TCSANOW, &saved);
     if (!gotAny)
         return false;
     if (!text.empty() && text.back() == '\r')

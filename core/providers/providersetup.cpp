@@ -11,6 +11,14 @@
 
 namespace mf {
 
+namespace {
+// An error message to go inside a longer sentence: without its final full stop.
+QString clause(const QString& message)
+{
+    return message.endsWith(QLatin1Char('.')) ? message.chopped(1) : message;
+}
+} // namespace
+
 ProviderSetup::ProviderSetup(Vault& vault, Action action, QObject* parent)
     : QObject(parent)
     , m_vault(vault)
@@ -205,12 +213,13 @@ void ProviderSetup::startAdd()
                         QStringLiteral("Cannot keep the secrets of “%1” in %2: %3. Removing the "
                                        "half-added provider failed too (%4); remove it with "
                                        "`modelfloat-cli provider remove %1`.")
-                            .arg(name, m_vault.credentials()->description(), e.message,
+                            .arg(name, m_vault.credentials()->description(), clause(e.message),
                                  m_vault.registry().lastError()));
         m_id = 0;
-        fail(Failure::Failed, QStringLiteral("Cannot keep the secrets of “%1” in %2: %3. The "
-                                             "provider was not added.")
-                                  .arg(name, m_vault.credentials()->description(), e.message));
+        fail(Failure::Failed,
+             QStringLiteral("Cannot keep the secrets of “%1” in %2: %3. The "
+                            "provider was not added.")
+                 .arg(name, m_vault.credentials()->description(), clause(e.message)));
     });
 }
 
@@ -223,10 +232,11 @@ void ProviderSetup::startUpdate()
         return;
     writeSecrets([this, record = *existing](const Error& e) {
         if (!e.ok())
-            return fail(Failure::Failed,
-                        QStringLiteral("Cannot keep the new secrets of “%1” in %2: %3. Nothing "
-                                       "was changed.")
-                            .arg(record.name, m_vault.credentials()->description(), e.message));
+            return fail(
+                Failure::Failed,
+                QStringLiteral("Cannot keep the new secrets of “%1” in %2: %3. Nothing "
+                               "was changed.")
+                    .arg(record.name, m_vault.credentials()->description(), clause(e.message)));
         ProviderRecord r = record;
         r.name = m_spec.name;
         r.settings = m_settings;
@@ -272,11 +282,11 @@ void ProviderSetup::startRemove()
                         QStringLiteral("Cannot remove the secrets of “%1” from %2: %3. The "
                                        "provider is kept; fix the keychain and try again, or use "
                                        "--force to forget it and leave its secrets behind.")
-                            .arg(name, m_vault.credentials()->description(), e.message));
+                            .arg(name, m_vault.credentials()->description(), clause(e.message)));
         if (!e.ok())
             m_warning = QStringLiteral("The secrets of “%1” could not be removed from %2 (%3); "
                                        "delete them there yourself.")
-                            .arg(name, m_vault.credentials()->description(), e.message);
+                            .arg(name, m_vault.credentials()->description(), clause(e.message));
         removeRow();
     });
 }
