@@ -8,7 +8,8 @@
 # makes a vault whose only provider for the float is that node, floats a pseudo-random file of
 # SIZE_MIB with the default chunker (5/8/32 MiB chunks: all stored through `add` as UnixFS DAGs,
 # see docs/providers.md), then restores it from IPFS alone and checks it with sha256sum.
-# Prints wall time and MB/s of the float and the restore, and the restore's peak RSS.
+# Prints wall time and MB/s of the float and the restore, and the restore's peak RSS and CPU
+# time (CPU far below wall time means the node, not ModelFloat, sets the pace).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x /usr/bin/time ] || { echo "needs GNU time (apt-get install time)"; exit 1; }
@@ -52,8 +53,8 @@ t0=$(date +%s.%N)
 "$cli" float "$file" --name bench --replicas 1 --provider node >/dev/null
 t1=$(date +%s.%N)
 sync
-/usr/bin/time -f "%e %M" -o "$work/time.txt" "$cli" restore bench --to "$work/out" >/dev/null
-read -r restore_s peak_kib < "$work/time.txt"
+/usr/bin/time -f "%e %M %U %S" -o "$work/time.txt" "$cli" restore bench --to "$work/out" >/dev/null
+read -r restore_s peak_kib user_s sys_s < "$work/time.txt"
 got=$(sha256sum "$work/out/model.bin" | cut -d' ' -f1)
 [ "$got" = "$want" ] || { echo "restored file differs"; exit 1; }
 
@@ -61,5 +62,5 @@ float_s=$(echo "$t1 - $t0" | bc -l)
 mb=$(echo "$size_mib * 1.048576" | bc -l)
 printf "IPFS (js-ipfs 0.66.1, loopback), %d MiB, default chunker\n" "$size_mib"
 printf "float:   %7.2f s  %7.1f MB/s\n" "$float_s" "$(echo "$mb / $float_s" | bc -l)"
-printf "restore: %7.2f s  %7.1f MB/s  peak RSS %d MiB\n" "$restore_s" \
-    "$(echo "$mb / $restore_s" | bc -l)" "$((peak_kib / 1024))"
+printf "restore: %7.2f s  %7.1f MB/s  peak RSS %d MiB  modelfloat CPU %.2f s\n" "$restore_s" \
+    "$(echo "$mb / $restore_s" | bc -l)" "$((peak_kib / 1024))" "$(echo "$user_s + $sys_s" | bc -l)"
