@@ -454,7 +454,6 @@ void MainWindow::openFloatDialog(const QStringList& paths)
         m_engine->floatFiles(request);
         statusBar()->showMessage(tr("Floating “%1”…").arg(request.modelName), RefusalMessageMs);
     });
-    connect(m_floatDialog, &QObject::destroyed, this, [this] { m_floatDialog = nullptr; });
     m_floatDialog->open();
 }
 

@@ -1,8 +1,10 @@
 #pragma once
 
+#include "floatdialog.h"
 #include "registry/records.h"
 
 #include <QMainWindow>
+#include <QPointer>
 
 #include <memory>
 
@@ -20,7 +22,7 @@ namespace mf::ui {
 
 class DropOverlay;
 class EmptyState;
-class FloatDialog;
+
 class ModelBrowser;
 class ProvidersPage;
 class TransfersModel;
@@ -103,7 +105,7 @@ private:
     TransfersView* m_transfersView;
     ProvidersPage* m_providers;
     DropOverlay* m_overlay;
-    FloatDialog* m_floatDialog = nullptr;
+    QPointer<FloatDialog> m_floatDialog; // clears itself when the dialog closes (deletes itself)
     QLabel* m_statsLabel;
     QProgressBar* m_progress;
     QStringList m_pendingPaths; // dropped before the vault was open

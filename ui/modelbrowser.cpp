@@ -285,7 +285,6 @@ void ModelBrowser::askRemove()
             for (qint64 id : ids)
                 m_engine->removeModel(id);
     });
-    connect(m_question, &QObject::destroyed, this, [this] { m_question = nullptr; });
     m_question->open();
 }
 

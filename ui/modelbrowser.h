@@ -1,11 +1,12 @@
 #pragma once
 
+#include <QMessageBox>
+#include <QPointer>
 #include <QSet>
 #include <QWidget>
 
 class QAction;
 class QLineEdit;
-class QMessageBox;
 class QSplitter;
 class QTableView;
 class QTimer;
@@ -85,7 +86,7 @@ private:
     QTableView* m_view;
     ModelDetails* m_details;
     QSplitter* m_splitter;
-    QMessageBox* m_question = nullptr;
+    QPointer<QMessageBox> m_question; // clears itself when the question closes
     QAction* m_restore;
     QAction* m_verify;
     QAction* m_remove;

@@ -157,10 +157,6 @@ void ProvidersPage::showDialog(ProviderDialog* dialog)
 {
     m_dialog = dialog;
     dialog->setAttribute(Qt::WA_DeleteOnClose);
-    connect(dialog, &QObject::destroyed, this, [this, dialog] {
-        if (m_dialog == dialog)
-            m_dialog = nullptr;
-    });
     dialog->open();
 }
 

@@ -1,11 +1,13 @@
 #pragma once
 
+#include "providerdialog.h"
+
 #include <QHash>
+#include <QPointer>
 #include <QWidget>
 
 class QAction;
 class QLabel;
-class QMessageBox;
 class QTreeWidget;
 class QTreeWidgetItem;
 
@@ -15,7 +17,6 @@ class Engine;
 
 namespace mf::ui {
 
-class ProviderDialog;
 class VaultReader;
 
 // The Providers page: every provider with its kind's icon, a usage bar against its quota, its
@@ -58,7 +59,7 @@ private:
     QAction* m_edit;
     QAction* m_remove;
     QAction* m_test;
-    ProviderDialog* m_dialog = nullptr;
+    QPointer<ProviderDialog> m_dialog;    // clears itself when the dialog closes
     QHash<qint64, QString> m_testResults; // by provider id, until the next refresh of the row
 };
 
