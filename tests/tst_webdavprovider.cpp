@@ -635,8 +635,12 @@ void TestWebDavProvider::apacheRfcStatuses()
     const QByteArray data = pseudoRandomBytes(150 * 1024, 20);
     const QString cid = cid::ofData(data);
     QVERIFY(runProviderJob(p->put(cid, sourceOf(data), data.size())).ok());
-    QVERIFY(statusesOf("PUT").contains(409));   // .partial did not exist yet
-    QVERIFY(statusesOf("MKCOL").contains(409)); // nor did models/
+    // The upload folder is made before the first PUT (a PUT into a missing folder can stall
+    // against servers that answer before reading the body), so no PUT meets a 409.
+    QVERIFY(!statusesOf("PUT").isEmpty());
+    for (int status : statusesOf("PUT"))
+        QVERIFY2(status == 201 || status == 204, qPrintable(QString::number(status)));
+    QVERIFY(statusesOf("MKCOL").contains(409)); // models/ did not exist yet
     QCOMPARE(fileBytes(apache.root() + QStringLiteral("/models/vault/") +
                        cid.mid(cid.size() - 3, 2) + QLatin1Char('/') + cid),
              data);
@@ -653,7 +657,8 @@ void TestWebDavProvider::apacheRfcStatuses()
         otherCid = cid::ofData(other);
     }
     QVERIFY(runProviderJob(again->put(otherCid, sourceOf(other), other.size())).ok());
-    QCOMPARE(statusesOf("MKCOL"), QList<int>{405});
+    // .partial before the PUT, the shard folder before the MOVE: both exist already.
+    QCOMPARE(statusesOf("MKCOL"), QList<int>({405, 405}));
     QVERIFY(runProviderJob(again->put(otherCid, sourceOf(other), other.size()),
                            [](ProviderJob& j) { QVERIFY(j.alreadyStored()); }));
     BufferSink sink;

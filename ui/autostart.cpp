@@ -12,7 +12,7 @@ namespace mf::ui::autostart {
 QString entryPath()
 {
     return QStandardPaths::writableLocation(QStandardPaths::GenericConfigLocation) +
-           QStringLiteral("/autostart/modelfloat.desktop");
+           QStringLiteral("/autostart/io.modelfloat.ModelFloat.desktop");
 }
 
 bool isEnabled()
@@ -39,7 +39,7 @@ bool setEnabled(bool enabled, QString* error)
     const QString entry =
         QStringLiteral("[Desktop Entry]\nType=Application\nName=ModelFloat\n"
                        "Comment=Keep large AI models floating across storage providers\n"
-                       "Exec=\"%1\" --minimized\nIcon=modelfloat\nTerminal=false\n"
+                       "Exec=\"%1\" --minimized\nIcon=io.modelfloat.ModelFloat\nTerminal=false\n"
                        "X-GNOME-Autostart-enabled=true\n")
             .arg(program);
     QSaveFile file(path);

@@ -74,7 +74,13 @@ FloatDialog::FloatDialog(const DroppedFiles& dropped, const QList<ProviderRecord
     QSettings settings;
     m_replicas = new QSpinBox(this);
     m_replicas->setRange(1, 16);
-    m_replicas->setValue(settings.value(ReplicasKey, vaultReplicas).toInt());
+    // Never start above what the enabled providers can hold: a new vault has one provider and
+    // replication 2, and a dialog that refuses its own default is a trap.
+    int enabledProviders = 0;
+    for (const ProviderRecord& p : providers)
+        enabledProviders += p.enabled ? 1 : 0;
+    m_replicas->setValue(
+        qBound(1, settings.value(ReplicasKey, vaultReplicas).toInt(), qMax(1, enabledProviders)));
     m_replicas->setAccessibleName(tr("Replicas"));
     m_replicas->setToolTip(tr("On how many providers every chunk is kept"));
     form->addRow(tr("&Replicas of each chunk:"), m_replicas);

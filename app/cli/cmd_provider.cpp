@@ -17,6 +17,12 @@ namespace mf::cli {
 
 namespace {
 
+// "unknown" where a provider cannot tell (a WebDAV server without quota properties).
+QString knownBytes(qint64 bytes)
+{
+    return bytes < 0 ? QStringLiteral("unknown") : units::formatBytes(bytes);
+}
+
 const QString Syntax = QStringLiteral(
     "provider add KIND NAME [VALUE] [--FIELD VALUE ...] [--secret-stdin] [--quota SIZE] | "
     "update NAME [--FIELD VALUE ...] [--secret-stdin] | kinds | list | test NAME | "
@@ -424,12 +430,12 @@ private:
                 console().error(
                     QStringLiteral("Provider “%1”: %2").arg(name, probe->error().message));
             } else {
-                console().print(QStringLiteral("Provider “%1” works: write, read back, remove in "
-                                               "%2 ms; %3 used, %4 available")
-                                    .arg(name)
-                                    .arg(probe->roundTripMs())
-                                    .arg(units::formatBytes(probe->usedBytes()),
-                                         units::formatBytes(probe->availableBytes())));
+                console().print(
+                    QStringLiteral("Provider “%1” works: write, read back, remove in "
+                                   "%2 ms; %3 used, %4 available")
+                        .arg(name)
+                        .arg(probe->roundTripMs())
+                        .arg(knownBytes(probe->usedBytes()), knownBytes(probe->availableBytes())));
             }
             console().printJson({{QStringLiteral("ok"), ok},
                                  {QStringLiteral("name"), name},

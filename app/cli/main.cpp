@@ -18,8 +18,12 @@ QString globalHelp()
         "Usage: modelfloat-cli COMMAND [options] [arguments]\n\n"
         "Keeps large model files floating: split into content-addressed chunks, stored on\n"
         "several providers, restored bit-exact and verified.\n\nCommands:\n");
+    // The summaries line up after the longest command name, with at least two spaces.
+    qsizetype width = 0;
     for (const CommandInfo& c : allCommands())
-        text += QStringLiteral("  %1%2\n").arg(c.name, -10).arg(c.summary);
+        width = qMax(width, c.name.size());
+    for (const CommandInfo& c : allCommands())
+        text += QStringLiteral("  %1  %2\n").arg(c.name, -int(width)).arg(c.summary);
     text += QStringLiteral(
         "\nOptions every command takes:\n"
         "  --vault DIR   the vault folder (default: $MODELFLOAT_VAULT, else\n"

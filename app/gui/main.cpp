@@ -14,7 +14,9 @@ int main(int argc, char** argv)
     QApplication::setApplicationName(QStringLiteral("ModelFloat"));
     QApplication::setOrganizationName(QStringLiteral("ModelFloat"));
     QApplication::setApplicationVersion(QStringLiteral(MODELFLOAT_VERSION));
-    QApplication::setDesktopFileName(QStringLiteral("modelfloat"));
+    // The desktop entry's id (resources/io.modelfloat.ModelFloat.desktop), so shells match the
+    // window to its launcher and icon.
+    QApplication::setDesktopFileName(QStringLiteral("io.modelfloat.ModelFloat"));
     QApplication::setWindowIcon(mf::ui::icon(QStringLiteral("modelfloat")));
 
     QCommandLineParser parser;

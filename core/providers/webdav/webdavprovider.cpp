@@ -392,11 +392,21 @@ ProviderJob* WebDavProvider::put(const QString& cid, std::unique_ptr<QIODevice> 
                 j->complete(Error::none());
                 return;
             }
+            // The folder the PUT goes into is made first (once per provider, remembered): a
+            // server that answers a PUT into a missing folder before reading its body (rclone
+            // does, with 404) leaves Qt sending into a closed request until the stall timeout.
             auto upload = [=] {
-                if (m_moveUnsupported)
-                    putInPlace();
-                else
-                    (*putTemp)(true);
+                const bool direct = m_moveUnsupported;
+                const QStringList folder =
+                    direct ? objectSegments(cid).mid(0, m_folder.size() + 1) : partialDir;
+                ensureCollection(j, folder, [=](const Error& e) {
+                    if (e)
+                        j->complete(e);
+                    else if (direct)
+                        putInPlace();
+                    else
+                        (*putTemp)(true);
+                });
             };
             if (x.status() == 404) {
                 upload();
