@@ -91,7 +91,17 @@ private Q_SLOTS:
         // The tray embedded the icon: it has a place on the screen.
         QVERIFY(
             QTest::qWaitFor([&] { return tray.systemTrayIcon()->geometry().width() > 0; }, 10000));
-        const QRect where = tray.systemTrayIcon()->geometry();
+        // trayer may still move the icon once after embedding it: wait until its place holds.
+        QRect where = tray.systemTrayIcon()->geometry();
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                QTest::qWait(300);
+                const QRect now = tray.systemTrayIcon()->geometry();
+                const bool settled = now == where;
+                where = now;
+                return settled;
+            },
+            10000));
 
         // A left click on it asks for the window.
         QVERIFY(clickAt(where.center(), 1));
