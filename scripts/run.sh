@@ -1,25 +1,17 @@
 #!/usr/bin/env bash
-# Sets up everything, builds, and shows ModelFloat at work: floats a generated 256 MiB file into
-# your default vault, restores it somewhere else and checks it is bit-identical.
+# Sets up everything, builds, and starts the ModelFloat desktop app. Arguments go to the app:
+#   ./scripts/run.sh                     the app, on the default vault
+#   ./scripts/run.sh ~/models/x.gguf     the app, offering to float that file
+#   ./scripts/run.sh --vault DIR         another vault
+# With no display (a server, a container), run it under a virtual one:
+#   xvfb-run -s "-screen 0 1400x900x24" ./scripts/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 ./scripts/build.sh default
-cli=./build/app/modelfloat-cli
-
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-echo "== Generating a 256 MiB sample file"
-head -c 256M /dev/urandom > "$work/sample-model.bin"
-name="demo-$(date +%Y%m%d-%H%M%S)"
-echo "== Floating it into the vault as \"$name\""
-"$cli" float "$work/sample-model.bin" --name "$name"
-echo "== What the vault holds"
-"$cli" info "$name"
-echo "== Restoring it and verifying"
-"$cli" restore "$name" --to "$work/restored"
-cmp "$work/sample-model.bin" "$work/restored/sample-model.bin" && echo "Bit-identical."
-"$cli" verify "$name"
-echo
-echo "The model stays in your vault; see it with:  $cli list"
-echo "Remove it with:                             $cli rm $name"
+if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ] && [ -z "${QT_QPA_PLATFORM:-}" ]; then
+    echo "No display found (DISPLAY and WAYLAND_DISPLAY are empty)." >&2
+    echo "Run it under a virtual display:  xvfb-run -s \"-screen 0 1400x900x24\" $0 $*" >&2
+    exit 1
+fi
+exec ./build/app/modelfloat "$@"
