@@ -195,4 +195,15 @@ QString valueHint(const ProviderField& field)
     return QStringLiteral("TEXT");
 }
 
+int settingInt(const QJsonObject& settings, const QString& key, int fallback)
+{
+    const QJsonValue v = settings.value(key);
+    if (v.isString()) {
+        bool ok = false;
+        const int n = v.toString().toInt(&ok);
+        return ok ? n : fallback;
+    }
+    return v.toInt(fallback);
+}
+
 } // namespace mf::providerfields

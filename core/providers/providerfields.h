@@ -29,6 +29,10 @@ bool checkSecrets(const ProviderKind& kind, const QJsonObject& secrets, bool req
 // "secretAccessKey" -> "secret-access-key": a field's command-line option name.
 QString optionName(const QString& fieldKey);
 
+// An integer setting as an adapter reads it: stored as a JSON number, or as text when typed on
+// a command line; `fallback` when absent or not a number.
+int settingInt(const QJsonObject& settings, const QString& key, int fallback);
+
 // One word for the field's type in help text: "URL", "SIZE", "yes|no", "a|b|c", ...
 QString valueHint(const ProviderField& field);
 

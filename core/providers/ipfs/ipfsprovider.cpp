@@ -6,6 +6,7 @@
 #include "providers/bytesink.h"
 #include "providers/network/uploadbody.h"
 #include "providers/providerfactory.h"
+#include "providers/providerfields.h"
 
 #include <QBuffer>
 #include <QJsonArray>
@@ -642,17 +643,6 @@ ProviderJob* IpfsProvider::usage()
 
 namespace {
 
-int settingInt(const QJsonObject& settings, const QString& key, int fallback)
-{
-    const QJsonValue v = settings.value(key);
-    if (v.isString()) {
-        bool ok = false;
-        const int n = v.toString().toInt(&ok);
-        return ok ? n : fallback;
-    }
-    return v.toInt(fallback);
-}
-
 ProviderKind ipfsKind()
 {
     using T = ProviderField::Type;
@@ -708,7 +698,7 @@ void registerIpfsKind(ProviderFactory& factory)
         IpfsProvider::Options o;
         o.apiUrl = r.settings.value(QStringLiteral("apiUrl")).toString();
         o.gatewayUrl = r.settings.value(QStringLiteral("gatewayUrl")).toString();
-        o.concurrency = settingInt(r.settings, QStringLiteral("concurrency"), 4);
+        o.concurrency = providerfields::settingInt(r.settings, QStringLiteral("concurrency"), 4);
         // The authorization is optional: without a credential store, go without it.
         const QString key =
             context.credentials ? CredentialStore::providerKey(context.vaultId, r.id) : QString();

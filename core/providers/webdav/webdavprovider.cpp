@@ -5,6 +5,7 @@
 #include "davmultistatus.h"
 #include "providers/network/uploadbody.h"
 #include "providers/providerfactory.h"
+#include "providers/providerfields.h"
 
 #include <QBuffer>
 #include <QRandomGenerator>
@@ -643,18 +644,6 @@ ProviderJob* WebDavProvider::usage()
 
 namespace {
 
-// Numbers may be stored as JSON numbers or, typed on a command line, as text.
-int settingInt(const QJsonObject& settings, const QString& key, int fallback)
-{
-    const QJsonValue v = settings.value(key);
-    if (v.isString()) {
-        bool ok = false;
-        const int n = v.toString().toInt(&ok);
-        return ok ? n : fallback;
-    }
-    return v.toInt(fallback);
-}
-
 ProviderKind webDavKind()
 {
     using T = ProviderField::Type;
@@ -712,20 +701,20 @@ ProviderKind webDavKind()
 
 void registerWebDavKind(ProviderFactory& factory)
 {
-    factory.registerKind(
-        webDavKind(), [](const ProviderRecord& r, const ProviderContext& context, QString* error) {
-            WebDavProvider::Options o;
-            o.url = r.settings.value(QStringLiteral("url")).toString();
-            o.username = r.settings.value(QStringLiteral("username")).toString();
-            o.folder =
-                r.settings.value(QStringLiteral("folder")).toString(QStringLiteral("modelfloat"));
-            o.concurrency = settingInt(r.settings, QStringLiteral("concurrency"), 4);
-            std::unique_ptr<Provider> p = WebDavProvider::create(
-                r.name, context, CredentialStore::providerKey(context.vaultId, r.id), o, error);
-            if (!p && error)
-                *error = QObject::tr("Provider “%1”: %2").arg(r.name, *error);
-            return p;
-        });
+    factory.registerKind(webDavKind(), [](const ProviderRecord& r, const ProviderContext& context,
+                                          QString* error) {
+        WebDavProvider::Options o;
+        o.url = r.settings.value(QStringLiteral("url")).toString();
+        o.username = r.settings.value(QStringLiteral("username")).toString();
+        o.folder =
+            r.settings.value(QStringLiteral("folder")).toString(QStringLiteral("modelfloat"));
+        o.concurrency = providerfields::settingInt(r.settings, QStringLiteral("concurrency"), 4);
+        std::unique_ptr<Provider> p = WebDavProvider::create(
+            r.name, context, CredentialStore::providerKey(context.vaultId, r.id), o, error);
+        if (!p && error)
+            *error = QObject::tr("Provider “%1”: %2").arg(r.name, *error);
+        return p;
+    });
 }
 
 } // namespace mf
