@@ -4,6 +4,7 @@
 // downloading placed chunks again (counted at the server), and the model put back to work in a
 // plain folder and in the Hugging Face cache layout, with LRU eviction of the local cache.
 
+#include "ggufwriter.h"
 #include "hubpeer.h"
 #include "testsupport.h"
 #include "testvault.h"
@@ -53,6 +54,7 @@ class TestHubImport final : public QObject
 private Q_SLOTS:
     void initTestCase();
     void importsChosenVariant();
+    void importedGgufHasFormatMetadata();
     void corruptByteRefused();
     void droppedConnectionResumes();
     void stalledConnectionRestarted();
@@ -81,6 +83,7 @@ private:
 
     QTemporaryDir m_dir;
     QString m_repo;
+    QString m_realRepo; // a real GGUF (tests/ggufwriter.h), for the format metadata
     HubPeer m_hub;
 };
 
@@ -97,7 +100,11 @@ void TestHubImport::initTestCase()
     QVERIFY(writePseudoRandomFile(m_repo + QStringLiteral("/big/Model-F16.gguf"), BigSize, 4));
     QVERIFY(writeFile(m_repo + QStringLiteral("/config.json"), "{\"model_type\":\"llama\"}\n"));
     QVERIFY(writeFile(m_repo + QStringLiteral("/README.md"), "# A test model\n"));
+    m_realRepo = m_dir.filePath(QStringLiteral("real"));
+    QVERIFY(QDir().mkpath(m_realRepo));
+    QVERIFY(writeFile(m_realRepo + QStringLiteral("/Tiny-Q4_K_M.gguf"), sampleGguf().build()));
     QVERIFY2(m_hub.start({{QStringLiteral("org/model"), m_repo},
+                          {QStringLiteral("org/real"), m_realRepo},
                           {QStringLiteral("org/gated"), m_repo, true},
                           {QStringLiteral("org/other"), m_repo}}),
              qPrintable(m_hub.errorString()));
@@ -169,6 +176,33 @@ void TestHubImport::importsChosenVariant()
     QVERIFY2(again.error.ok(), qPrintable(again.error.message));
     QVERIFY(again.alreadyComplete);
     QCOMPARE(m_hub.requests(QStringLiteral("cdn")), 0);
+}
+
+// The header of a GGUF is read as it streams by: the browser shows its quantization.
+void TestHubImport::importedGgufHasFormatMetadata()
+{
+    TestVault vault;
+    QVERIFY(vault.ok());
+    QNetworkAccessManager network;
+    HubSettings settings;
+    settings.endpoint = m_hub.endpoint();
+    HubClient client(&network, settings);
+    ImportJob::Request request;
+    request.repoId = QStringLiteral("org/real");
+    request.options.chunker = SmallChunks;
+    request.options.replication = 1;
+    ImportJob job(vault.vault.get(), &client, request);
+    QVERIFY(mf::test::run(job));
+    QVERIFY2(job.error().ok(), qPrintable(job.error().message));
+    const auto model = vault.registry().modelByName(QStringLiteral("org/real"));
+    QVERIFY(model);
+    const auto file = vault.registry().file(model->id, QStringLiteral("Tiny-Q4_K_M.gguf"));
+    QVERIFY(file);
+    QCOMPARE(file->metadata.value(QLatin1String("format")).toString(), QStringLiteral("gguf"));
+    QCOMPARE(file->metadata.value(QLatin1String("quantization")).toString(),
+             QStringLiteral("Q4_K_M"));
+    QCOMPARE(file->metadata.value(QLatin1String("architecture")).toString(),
+             QStringLiteral("llama"));
 }
 
 void TestHubImport::corruptByteRefused()

@@ -212,6 +212,8 @@ void ImportJob::startFile(bool fromScratch)
     m_source = source.get();
     m_current = std::make_unique<FileDistributor>(m_vault, m_modelId, std::move(source), f.path,
                                                   m_request.options);
+    connect(m_source, &StreamChunkSource::metadataReady, m_current.get(),
+            &FileDistributor::setMetadata);
     connect(m_current.get(), &FileDistributor::progress, this, &ImportJob::progress);
     connect(m_current.get(), &FileDistributor::warning, this, &ImportJob::warning);
     connect(m_current.get(), &FileDistributor::finished, this, &ImportJob::onFileFinished);

@@ -100,6 +100,7 @@ bool StreamChunkSource::write(const char* data, qint64 size)
         return false;
     }
     m_lastByte.restart();
+    sniff(data, size, false);
     const auto* p = reinterpret_cast<const uchar*>(data);
     if (!m_file.isLfs()) {
         if (m_offset == 0)
@@ -229,6 +230,30 @@ bool StreamChunkSource::isStalled() const
            m_lastByte.elapsed() > StallAfterMs;
 }
 
+void StreamChunkSource::sniff(const char* data, qint64 size, bool ended)
+{
+    if (m_sniffed)
+        return;
+    if (!m_sniffer) {
+        if (m_offset != 0 || ended)
+            return; // resumed past the header: its metadata stays unknown
+        m_sniffer.emplace(m_file.path, m_file.size);
+    }
+    if (size > 0)
+        m_sniffer->feed(data, size);
+    if (ended && !m_sniffer->isDone())
+        m_sniffer->finish();
+    if (!m_sniffer->isDone())
+        return;
+    m_sniffed = true;
+    const QJsonObject metadata =
+        m_sniffer->error().isEmpty()
+            ? m_sniffer->metadata()
+            : QJsonObject{{QStringLiteral("formatError"), m_sniffer->error()}};
+    m_sniffer.reset();
+    Q_EMIT metadataReady(metadata);
+}
+
 void StreamChunkSource::onDownloadFinished()
 {
     const Error error = m_download->error();
@@ -242,6 +267,7 @@ void StreamChunkSource::onDownloadFinished()
         finish(m_errorString.isEmpty() ? error.message : m_errorString);
         return;
     }
+    sniff(nullptr, 0, true);
     if (m_offset != m_file.size) {
         finish(tr("Downloading “%1”: got %2 of %3 bytes")
                    .arg(m_file.path)

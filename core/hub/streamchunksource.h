@@ -6,6 +6,7 @@
 
 #include "chunking/chunkboundaryfinder.h"
 #include "chunking/sha256.h"
+#include "formats/modelinspector.h"
 #include "providers/bytesink.h"
 #include "transfer/chunksource.h"
 
@@ -14,6 +15,8 @@
 #include <QHash>
 #include <QPointer>
 #include <QThreadPool>
+
+#include <optional>
 
 namespace mf {
 
@@ -82,6 +85,12 @@ public:
     // A chunk placed before the interruption was needed again and is gone: start over.
     bool resumeBroken() const { return m_resumeBroken; }
 
+Q_SIGNALS:
+    // The format metadata of the file (files.metadata: architecture, quantization...), from its
+    // first bytes as they stream by, or {"formatError": why}. Emitted once, before the source
+    // finishes; not at all for a file resumed past its header (nothing to read it from).
+    void metadataReady(const QJsonObject& metadata);
+
 private:
     struct Held
     {
@@ -96,6 +105,7 @@ private:
     void verify();
     void finish(const QString& error, bool cancelled = false);
     void updatePause();
+    void sniff(const char* data, qint64 size, bool ended);
 
     HubClient* m_client;
     HubRepo m_repo;
@@ -125,6 +135,8 @@ private:
     QElapsedTimer m_lastByte;
 
     QByteArray m_fileSha256;
+    std::optional<formats::HeaderSniffer> m_sniffer; // reads the header while it streams by
+    bool m_sniffed = false;
     QString m_errorString;
     bool m_started = false;
     bool m_finished = false;         // nothing more is processed
