@@ -1,6 +1,9 @@
 // The Engine as the GUI uses it, headless: every call from this (the "GUI") thread, every
 // result by queued signal, the vault and jobs on the engine's own thread.
 #include "engine/engine.h"
+#include "ggufwriter.h"
+#include "hub/hubsettings.h"
+#include "hubpeer.h"
 #include "testsupport.h"
 #include "testvault.h"
 
@@ -14,6 +17,12 @@ using namespace mf::test;
 namespace {
 
 using State = TransferInfo::State;
+
+QByteArray readFile(const QString& path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
 
 // Records every TransferInfo the engine reports, by id.
 class TransferLog : public QObject
@@ -148,6 +157,62 @@ private Q_SLOTS:
         engine.clearFinished();
         QVERIFY(QTest::qWaitFor([&] { return engine.transfers().isEmpty(); }));
         QCOMPARE(removed.size(), 6);
+    }
+
+    // Import from the local hub server through the Engine, then materialize the model into a
+    // plain folder and into the Hugging Face cache layout.
+    void importFromHubAndMaterialize()
+    {
+        QTemporaryDir repoDir;
+        QVERIFY(repoDir.isValid());
+        const QByteArray gguf = sampleGguf().build();
+        QVERIFY(writeFile(repoDir.filePath(QStringLiteral("Tiny-Q4_K_M.gguf")), gguf));
+        QVERIFY(writeFile(repoDir.filePath(QStringLiteral("README.md")), "# Tiny\n"));
+        HubPeer hub;
+        QVERIFY2(hub.start({{QStringLiteral("org/tiny"), repoDir.path()}}),
+                 qPrintable(hub.errorString()));
+
+        TestVault tv;
+        QVERIFY(tv.ok());
+        tv.vault->registry().setSetting(QString::fromLatin1(HubSettings::EndpointSetting),
+                                        hub.endpoint());
+        const QString dir = prepareVault(tv);
+        qputenv("HF_TOKEN", HubPeer::token().toUtf8());
+        Engine engine;
+        TransferLog log(&engine);
+        QVERIFY(openEngine(engine, dir));
+
+        // Bad input fails at once, with the reason.
+        const qint64 bad = engine.importFromHub(QStringLiteral("no-slash"), {}, {}, {});
+        QVERIFY(log.waitFor(bad, State::Failed));
+        QVERIFY2(log[bad].error.contains(QStringLiteral("no-slash")), qPrintable(log[bad].error));
+
+        const qint64 id =
+            engine.importFromHub(QStringLiteral("org/tiny"), {}, {}, QStringLiteral("Tiny"));
+        QVERIFY(log.waitFor(id, State::Done));
+        qunsetenv("HF_TOKEN");
+        QCOMPARE(log[id].kind, TransferInfo::Kind::Import);
+        const qint64 total = gguf.size() + 7;
+        QCOMPARE(log[id].totalBytes, total);
+        QCOMPARE(log[id].doneBytes, total);
+        const qint64 modelId = log[id].modelId;
+        QVERIFY(modelId > 0);
+
+        const QString plain = tv.path(QStringLiteral("plain"));
+        const qint64 m1 = engine.materializeModel(modelId, plain);
+        QVERIFY(log.waitFor(m1, State::Done));
+        QCOMPARE(log[m1].kind, TransferInfo::Kind::Materialize);
+        QCOMPARE(readFile(plain + QStringLiteral("/Tiny-Q4_K_M.gguf")), gguf);
+
+        const QString cache = tv.path(QStringLiteral("hf-cache"));
+        const qint64 m2 = engine.materializeModel(modelId, cache, MaterializeJob::Layout::HfCache);
+        QVERIFY(log.waitFor(m2, State::Done));
+        const QString refs = cache + QStringLiteral("/models--org--tiny/refs/main");
+        const QString commit = QString::fromUtf8(readFile(refs)).trimmed();
+        QVERIFY2(!commit.isEmpty(), qPrintable(refs));
+        QCOMPARE(readFile(cache + QStringLiteral("/models--org--tiny/snapshots/") + commit +
+                          QStringLiteral("/Tiny-Q4_K_M.gguf")),
+                 gguf);
     }
 
     void badInputFailsAtOnceAndRetryWorks()
@@ -381,7 +446,15 @@ private Q_SLOTS:
 
         changed.clear();
         engine.updateProvider(id, QStringLiteral("renamed"), settings, {}, 5 * qint64(MiB));
-        QVERIFY(changed.wait(JobTimeoutMs));
+        // A providersChanged of the test before may still be on its way: wait for this one's.
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                auto v = Vault::open(dir, nullptr);
+                const auto r = v ? v->registry().provider(id) : std::nullopt;
+                return r && r->name == QLatin1String("renamed");
+            },
+            JobTimeoutMs));
+        QVERIFY(QTest::qWaitFor([&] { return !changed.isEmpty(); }, JobTimeoutMs));
         {
             auto v = Vault::open(dir, nullptr);
             const auto r = v->registry().provider(id);

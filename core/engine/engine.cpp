@@ -127,6 +127,35 @@ qint64 Engine::removeModel(qint64 modelId)
     return id;
 }
 
+qint64 Engine::importFromHub(const QString& repoId, const QString& commit,
+                             const QStringList& variants, const QString& modelName,
+                             qint64 expectedBytes)
+{
+    const qint64 id = nextTransferId();
+    const QJsonObject payload{{QStringLiteral("repo"), repoId.trimmed()},
+                              {QStringLiteral("commit"), commit},
+                              {QStringLiteral("variants"), QJsonArray::fromStringList(variants)},
+                              {QStringLiteral("model"), modelName.trimmed()},
+                              {QStringLiteral("totalBytes"), expectedBytes}};
+    post(m_worker,
+         [w = m_worker, id, payload] { w->add(id, TransferInfo::Kind::Import, payload); });
+    return id;
+}
+
+qint64 Engine::materializeModel(qint64 modelId, const QString& destination,
+                                MaterializeJob::Layout layout)
+{
+    const qint64 id = nextTransferId();
+    const QJsonObject payload{{QStringLiteral("modelId"), modelId},
+                              {QStringLiteral("destination"), destination},
+                              {QStringLiteral("layout"), layout == MaterializeJob::Layout::HfCache
+                                                             ? QStringLiteral("hf-cache")
+                                                             : QStringLiteral("plain")}};
+    post(m_worker,
+         [w = m_worker, id, payload] { w->add(id, TransferInfo::Kind::Materialize, payload); });
+    return id;
+}
+
 void Engine::pause(qint64 transferId)
 {
     post(m_worker, [w = m_worker, transferId] { w->pause(transferId); });

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "floatrequest.h"
+#include "hub/materializejob.h"
 #include "providers/providerfactory.h"
 #include "registry/records.h"
 #include "transferinfo.h"
@@ -32,6 +33,16 @@ public:
     qint64 restoreModel(qint64 modelId, const QString& destinationDir, bool overwrite = false);
     qint64 verifyModel(qint64 modelId);
     qint64 removeModel(qint64 modelId);
+    // Imports a Hub repo at `commit` (the variants chosen, e.g. "Q4_K_M"; empty: every file)
+    // as `modelName` (empty: the repo id). Token and endpoint as for the CLI: $HF_TOKEN or the
+    // vault's keychain entry, $HF_ENDPOINT or the vault's hub.endpoint. Pausing keeps what is
+    // placed; resuming downloads only the rest.
+    qint64 importFromHub(const QString& repoId, const QString& commit, const QStringList& variants,
+                         const QString& modelName, qint64 expectedBytes = 0);
+    // Writes a model out as a plain folder or into a Hugging Face cache root (HfCache needs a
+    // model imported from the Hub).
+    qint64 materializeModel(qint64 modelId, const QString& destination,
+                            MaterializeJob::Layout layout = MaterializeJob::Layout::Plain);
     void pause(qint64 transferId);
     void resume(qint64 transferId);
     void cancel(qint64 transferId);

@@ -1,5 +1,10 @@
 #include "engineworker.h"
 
+#include "credentials/credentialstore.h"
+#include "hub/hubclient.h"
+#include "hub/hubsettings.h"
+#include "hub/importjob.h"
+#include "hub/materializejob.h"
 #include "transfer/floatjob.h"
 #include "transfer/removejob.h"
 #include "transfer/restorejob.h"
@@ -11,6 +16,7 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QJsonArray>
+#include <QNetworkAccessManager>
 
 namespace mf {
 
@@ -21,6 +27,8 @@ namespace mf {
 //                                                 cuts the same chunks)
 //   {"kind": "restore", "modelId": id, "destination": "...", "overwrite": bool}
 //   {"kind": "verify", "modelId": id}   {"kind": "remove", "modelId": id}
+//   {"kind": "import", "repo": "org/name", "commit": "<sha>", "variants": [...], "model": "..."}
+//   {"kind": "materialize", "modelId": id, "destination": "...", "layout": "plain"|"hf-cache"}
 // plus "title", "created" (ms since the epoch), "paused" and "started" (it ran before).
 // Row state "queued" (or "running" after a crash) means: resume on open, or keep paused.
 namespace {
@@ -42,14 +50,17 @@ QString kindKey(TransferInfo::Kind kind)
         return QStringLiteral("remove");
     case TransferInfo::Kind::Import:
         return QStringLiteral("import");
+    case TransferInfo::Kind::Materialize:
+        return QStringLiteral("materialize");
     }
     return {};
 }
 
 std::optional<TransferInfo::Kind> kindFromKey(const QString& key)
 {
-    for (auto kind : {TransferInfo::Kind::Float, TransferInfo::Kind::Restore,
-                      TransferInfo::Kind::Verify, TransferInfo::Kind::Remove})
+    for (auto kind :
+         {TransferInfo::Kind::Float, TransferInfo::Kind::Restore, TransferInfo::Kind::Verify,
+          TransferInfo::Kind::Remove, TransferInfo::Kind::Import, TransferInfo::Kind::Materialize})
         if (kindKey(kind) == key)
             return kind;
     return std::nullopt;
@@ -158,12 +169,7 @@ void EngineWorker::shutdown()
         t.stop = Stop::Shutdown;
         t.job->disconnect(this);
         // Running work stays "queued" in the registry: the next open resumes it.
-        if (auto* f = qobject_cast<FloatJob*>(t.job))
-            f->abort();
-        else if (auto* r = qobject_cast<RestoreJob*>(t.job))
-            r->abort();
-        else if (auto* v = qobject_cast<VerifyJob*>(t.job))
-            v->abort();
+        abortJob(t, Stop::Shutdown);
         delete t.job;
         t.job = nullptr;
         if (m_vault && t.rowId)
@@ -202,6 +208,15 @@ void EngineWorker::add(qint64 id, TransferInfo::Kind kind, const QJsonObject& re
     QString error;
     if (!m_vault) {
         error = tr("No vault is open");
+    } else if (kind == TransferInfo::Kind::Import) {
+        const QString repo = request.value(QStringLiteral("repo")).toString();
+        const QString name = request.value(QStringLiteral("model")).toString();
+        t.info.title = tr("Import %1 from Hugging Face").arg(name.isEmpty() ? repo : name);
+        t.info.totalBytes = request.value(QStringLiteral("totalBytes")).toInteger();
+        if (repo.count(QLatin1Char('/')) != 1 || repo.startsWith(QLatin1Char('/')) ||
+            repo.endsWith(QLatin1Char('/')))
+            error = tr("“%1” is not a Hugging Face repo id (org/name)").arg(repo);
+        t.payload.insert(QStringLiteral("chunker"), m_vault->defaultChunker().toString());
     } else if (kind == TransferInfo::Kind::Float) {
         const QStringList paths = request.value(QStringLiteral("paths")).toVariant().toStringList();
         const QString name = request.value(QStringLiteral("model")).toString();
@@ -233,6 +248,14 @@ void EngineWorker::add(qint64 id, TransferInfo::Kind kind, const QJsonObject& re
             break;
         case TransferInfo::Kind::Remove:
             t.info.title = tr("Remove %1").arg(name);
+            break;
+        case TransferInfo::Kind::Materialize:
+            t.info.title =
+                tr("Materialize %1 to %2")
+                    .arg(name, QDir::toNativeSeparators(
+                                   request.value(QStringLiteral("destination")).toString()));
+            if (request.value(QStringLiteral("destination")).toString().isEmpty())
+                error = tr("Choose a folder to materialize the model into");
             break;
         default:
             error = tr("This kind of transfer is not supported yet");
@@ -296,7 +319,10 @@ void EngineWorker::start(Transfer& t)
         ok = startRemove(t, &error);
         break;
     case TransferInfo::Kind::Import:
-        error = tr("This kind of transfer is not supported yet");
+        ok = startImport(t, &error);
+        break;
+    case TransferInfo::Kind::Materialize:
+        ok = startMaterialize(t, &error);
         break;
     }
     if (!ok) {
@@ -436,6 +462,150 @@ bool EngineWorker::startRemove(Transfer& t, QString* error)
     return true;
 }
 
+bool EngineWorker::abortJob(Transfer& t, Stop why)
+{
+    if (auto* f = qobject_cast<FloatJob*>(t.job))
+        t.stop = why, f->abort();
+    else if (auto* r = qobject_cast<RestoreJob*>(t.job))
+        t.stop = why, r->abort();
+    else if (auto* v = qobject_cast<VerifyJob*>(t.job))
+        t.stop = why, v->abort();
+    else if (auto* i = qobject_cast<ImportJob*>(t.job))
+        t.stop = why, i->abort();
+    else if (auto* m = qobject_cast<MaterializeJob*>(t.job))
+        t.stop = why, m->abort();
+    else if (qobject_cast<CredentialJob*>(t.job))
+        t.stop = why; // an import still reading the Hub token: it stops once the read ends
+    else
+        return false;
+    return true;
+}
+
+bool EngineWorker::startImport(Transfer& t, QString* /*error*/)
+{
+    // The token comes from $HF_TOKEN or the vault's keychain entry (as for the CLI); reading
+    // the keychain is asynchronous, so the import itself starts in runImport.
+    const QString envToken = qEnvironmentVariable("HF_TOKEN");
+    const qint64 id = t.info.id;
+    t.bytesDone = [] { return qint64(0); };
+    if (!envToken.isEmpty() || !m_vault->credentials()) {
+        t.job = new QObject(this); // replaced by the ImportJob at once, below
+        QMetaObject::invokeMethod(
+            this, [this, id, envToken] { runImport(id, envToken); }, Qt::QueuedConnection);
+        return true;
+    }
+    CredentialJob* read = m_vault->credentials()->read(HubSettings::tokenKey(m_vault->id()));
+    read->setParent(this);
+    t.job = read;
+    connect(read, &CredentialJob::finished, this, [this, id, read] {
+        // No token (or no keychain): go on anonymously; a gated model then says it needs one.
+        const QString token = read->error().ok()
+                                  ? read->secrets().value(QStringLiteral("token")).toString()
+                                  : QString();
+        runImport(id, token);
+    });
+    read->start();
+    return true;
+}
+
+void EngineWorker::runImport(qint64 id, const QString& token)
+{
+    Transfer* t = find(id);
+    if (!t || !t->job || m_shuttingDown)
+        return;
+    t->job->deleteLater();
+    t->job = nullptr;
+    if (t->stop != Stop::None) {
+        // Paused or cancelled while the token was read.
+        t->job = new QObject(this);
+        onJobFinished(id, QString(), true);
+        return;
+    }
+    const QJsonObject& p = t->payload;
+    ImportJob::Request request;
+    request.repoId = p.value(QStringLiteral("repo")).toString();
+    request.revision = p.value(QStringLiteral("commit")).toString();
+    request.variants = p.value(QStringLiteral("variants")).toVariant().toStringList();
+    request.modelName = p.value(QStringLiteral("model")).toString();
+    request.options.replication = m_vault->replicationFactor();
+    const auto chunker = ChunkerParams::fromString(p.value(QStringLiteral("chunker")).toString());
+    request.options.chunker = chunker ? *chunker : m_vault->defaultChunker();
+    request.options.maxPendingChunks = 8; // as the CLI: bounded memory while streaming
+
+    if (!m_network)
+        m_network = new QNetworkAccessManager(this);
+    HubSettings settings = HubSettings::forVault(m_vault->registry());
+    settings.token = token;
+    auto* client = new HubClient(m_network, settings);
+    auto* job = new ImportJob(m_vault.get(), client, request, this);
+    // The client lives as long as its job (a child, deleted after the job's own destructor).
+    client->setParent(job);
+    t->job = job;
+    t->bytesDone = [job] { return job->bytesDone(); };
+    connect(job, &ImportJob::progress, this, [this, id, job] {
+        Transfer* x = find(id);
+        if (!x)
+            return;
+        x->dirty = true;
+        if (job->totalBytes() > 0 && job->totalBytes() != x->info.totalBytes) {
+            x->info.totalBytes = job->totalBytes();
+            x->meter.setTotal(x->info.totalBytes);
+        }
+        if (!x->info.modelId) {
+            if (const auto model = m_vault->registry().modelByName(job->modelName())) {
+                x->info.modelId = model->id;
+                x->payload.insert(QStringLiteral("modelId"), model->id);
+                Q_EMIT modelChanged(model->id);
+            }
+        }
+    });
+    connect(job, &ImportJob::finished, this, [this, id, job] {
+        if (Transfer* x = find(id)) {
+            if (job->totalBytes() > 0)
+                x->info.totalBytes = job->totalBytes();
+            if (const auto model = m_vault->registry().modelByName(job->modelName()))
+                x->info.modelId = model->id;
+        }
+        const Error& e = job->error();
+        onJobFinished(id, e.ok() ? QString() : e.message, e.kind == Error::Kind::Cancelled);
+    });
+    job->start();
+}
+
+bool EngineWorker::startMaterialize(Transfer& t, QString* error)
+{
+    const auto model = m_vault->registry().model(t.info.modelId);
+    if (!model) {
+        *error = tr("The model is no longer in the vault");
+        return false;
+    }
+    MaterializeJob::Request request;
+    request.modelName = model->name;
+    request.destination = t.payload.value(QStringLiteral("destination")).toString();
+    request.layout =
+        t.payload.value(QStringLiteral("layout")).toString() == QLatin1String("hf-cache")
+            ? MaterializeJob::Layout::HfCache
+            : MaterializeJob::Layout::Plain;
+    // Resumed after a pause, a plain materialize finds the files its first run wrote.
+    request.overwrite = t.payload.value(QStringLiteral("started")).toBool();
+    auto* job = new MaterializeJob(m_vault.get(), request, this);
+    const qint64 id = t.info.id;
+    t.job = job;
+    t.bytesDone = [job] { return job->bytesDone(); };
+    connect(job, &MaterializeJob::progress, this, [this, id] {
+        if (Transfer* x = find(id))
+            x->dirty = true;
+    });
+    connect(job, &MaterializeJob::finished, this, [this, id, job] {
+        const Error& e = job->error();
+        onJobFinished(id, e.ok() ? QString() : e.message, e.kind == Error::Kind::Cancelled);
+    });
+    job->start();
+    if (job->totalBytes() > 0)
+        t.info.totalBytes = job->totalBytes();
+    return true;
+}
+
 void EngineWorker::onJobFinished(qint64 id, const QString& error, bool cancelled)
 {
     Transfer* t = find(id);
@@ -465,7 +635,8 @@ void EngineWorker::onJobFinished(qint64 id, const QString& error, bool cancelled
     if (t->info.modelId) {
         if (t->info.kind == TransferInfo::Kind::Remove && succeeded)
             Q_EMIT modelRemoved(t->info.modelId);
-        else if (t->info.kind != TransferInfo::Kind::Restore)
+        else if (t->info.kind != TransferInfo::Kind::Restore &&
+                 t->info.kind != TransferInfo::Kind::Materialize)
             Q_EMIT modelChanged(t->info.modelId);
     }
     emitStats();
@@ -536,8 +707,9 @@ void EngineWorker::emitProgress()
         t.info.bytesPerSecond = rate;
         t.info.etaSeconds = eta;
         Q_EMIT transferUpdated(t.info, false);
-        if (t.info.kind == TransferInfo::Kind::Float && t.info.modelId &&
-            now - t.lastModelSignalMs >= ModelSignalIntervalMs) {
+        if ((t.info.kind == TransferInfo::Kind::Float ||
+             t.info.kind == TransferInfo::Kind::Import) &&
+            t.info.modelId && now - t.lastModelSignalMs >= ModelSignalIntervalMs) {
             t.lastModelSignalMs = now;
             Q_EMIT modelChanged(t.info.modelId);
         }
@@ -571,12 +743,7 @@ void EngineWorker::pause(qint64 id)
     } else if (t->info.state == TransferInfo::State::Running && t->stop == Stop::None) {
         // Stopping is asynchronous: the job's finished() makes it Paused. A removal cannot be
         // interrupted halfway and simply runs to its end.
-        if (auto* f = qobject_cast<FloatJob*>(t->job))
-            t->stop = Stop::Pause, f->abort();
-        else if (auto* r = qobject_cast<RestoreJob*>(t->job))
-            t->stop = Stop::Pause, r->abort();
-        else if (auto* v = qobject_cast<VerifyJob*>(t->job))
-            t->stop = Stop::Pause, v->abort();
+        abortJob(*t, Stop::Pause);
     }
 }
 
@@ -598,12 +765,7 @@ void EngineWorker::cancel(qint64 id)
         t->info.state == TransferInfo::State::Paused) {
         setState(*t, TransferInfo::State::Cancelled);
     } else if (t->info.state == TransferInfo::State::Running) {
-        if (auto* f = qobject_cast<FloatJob*>(t->job))
-            t->stop = Stop::Cancel, f->abort();
-        else if (auto* r = qobject_cast<RestoreJob*>(t->job))
-            t->stop = Stop::Cancel, r->abort();
-        else if (auto* v = qobject_cast<VerifyJob*>(t->job))
-            t->stop = Stop::Cancel, v->abort();
+        abortJob(*t, Stop::Cancel);
     }
 }
 

@@ -13,6 +13,8 @@
 #include <map>
 #include <memory>
 
+class QNetworkAccessManager;
+
 namespace mf {
 
 class ProviderSetup;
@@ -96,6 +98,11 @@ private:
     bool startRestore(Transfer& t, QString* error);
     bool startVerify(Transfer& t, QString* error);
     bool startRemove(Transfer& t, QString* error);
+    bool startImport(Transfer& t, QString* error);
+    void runImport(qint64 id, const QString& token);
+    bool startMaterialize(Transfer& t, QString* error);
+    // Asks a running job to stop (Pause/Cancel); false for one that cannot be interrupted.
+    bool abortJob(Transfer& t, Stop why);
     // The job ended: `error` empty for success; `cancelled` when it stopped on request.
     void onJobFinished(qint64 id, const QString& error, bool cancelled);
     void setState(Transfer& t, TransferInfo::State state, const QString& error = {});
@@ -112,7 +119,8 @@ private:
     int m_concurrency = 2;
     qint64 m_uploadLimit = 0; // bytes per second, 0: none
     qint64 m_downloadLimit = 0;
-    QTimer m_progressTimer; // throttles transferChanged
+    QTimer m_progressTimer;                     // throttles transferChanged
+    QNetworkAccessManager* m_network = nullptr; // for Hub imports; made on first use, here
     bool m_busy = false;
     bool m_shuttingDown = false;
 };

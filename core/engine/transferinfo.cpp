@@ -36,6 +36,8 @@ QString TransferInfo::kindName(Kind kind)
         return QCoreApplication::translate("mf::TransferInfo", "Remove");
     case Kind::Import:
         return QCoreApplication::translate("mf::TransferInfo", "Import");
+    case Kind::Materialize:
+        return QCoreApplication::translate("mf::TransferInfo", "Materialize");
     }
     return {};
 }

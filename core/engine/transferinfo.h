@@ -10,7 +10,7 @@ namespace mf {
 // queued signals, never shared.
 struct TransferInfo
 {
-    enum class Kind { Float, Restore, Verify, Remove, Import /* HF import, later */ };
+    enum class Kind { Float, Restore, Verify, Remove, Import, Materialize };
     enum class State { Queued, Running, Paused, Done, Failed, Cancelled };
 
     qint64 id = 0;
