@@ -6,7 +6,9 @@
 #include "dropoverlay.h"
 #include "engine/engine.h"
 #include "floatdialog.h"
+#include "hubimportdialog.h"
 #include "mainwindow.h"
+#include "materializedialog.h"
 #include "modelbrowser.h"
 #include "modeldetails.h"
 #include "modellistmodel.h"
@@ -23,6 +25,7 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QPushButton>
+#include <QRadioButton>
 #include <QSettings>
 #include <QSpinBox>
 #include <QTableView>
@@ -252,6 +255,42 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(browser->model()->rowCount(), 0, JobTimeoutMs);
         QVERIFY(m_window->isShowingEmptyState());
         QVERIFY(!m_window->reader()->registry().modelByName(QStringLiteral("to-remove")));
+    }
+
+    // Model > Materialize… writes the selected model into a folder; File > Import from Hugging
+    // Face… opens its dialog (window-modal, never exec()).
+    void materializeAndImportMenus()
+    {
+        QVERIFY(openWindow());
+        const QString file = m_tv->path(QStringLiteral("in/tiny.gguf"));
+        QDir().mkpath(QFileInfo(file).path());
+        QVERIFY(writePseudoRandomFile(file, MiB + 5, 9));
+        QVERIFY(floatAndWait(file, QStringLiteral("Tiny")));
+
+        QVERIFY(!m_window->materializeAction()->isEnabled()); // nothing selected
+        ModelListModel* model = m_window->browser()->model();
+        m_window->browser()->selectModel(model->modelId(0));
+        QVERIFY(m_window->materializeAction()->isEnabled());
+        m_window->materializeAction()->trigger();
+        MaterializeDialog* dialog = m_window->materializeDialog();
+        QVERIFY(dialog);
+        QVERIFY(dialog->isVisible());
+        const QString out = m_tv->path(QStringLiteral("materialized"));
+        dialog->plainButton()->setChecked(true);
+        dialog->destinationEdit()->setText(out);
+        QVERIFY(dialog->materializeButton()->isEnabled());
+        dialog->materializeButton()->click();
+        QTRY_VERIFY(!m_window->materializeDialog());
+        QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(out + QStringLiteral("/tiny.gguf")).size() == MiB + 5,
+                                 JobTimeoutMs);
+        QCOMPARE(opensslSha256Hex(out + QStringLiteral("/tiny.gguf")), opensslSha256Hex(file));
+
+        QCOMPARE(m_window->importHubAction()->shortcut(), QKeySequence(QStringLiteral("Ctrl+I")));
+        m_window->importHubAction()->trigger();
+        QVERIFY(m_window->hubImportDialog());
+        QVERIFY(m_window->hubImportDialog()->isVisible());
+        m_window->hubImportDialog()->reject();
+        QTRY_VERIFY(!m_window->hubImportDialog());
     }
 
     void floatDialogRejectsBadInput()

@@ -6,6 +6,8 @@
 #include "emptystate.h"
 #include "engine/engine.h"
 #include "floatdialog.h"
+#include "hub/hubclient.h"
+#include "hub/hubsettings.h"
 #include "icons.h"
 #include "modelbrowser.h"
 #include "modellistmodel.h"
@@ -25,6 +27,7 @@
 #include <QMessageBox>
 #include <QMetaMethod>
 #include <QMimeData>
+#include <QNetworkAccessManager>
 #include <QProgressBar>
 #include <QSettings>
 #include <QStackedWidget>
@@ -102,6 +105,7 @@ MainWindow::MainWindow(Engine* engine, QWidget* parent)
 
     createActions();
     createMenus();
+    m_browser->addModelAction(m_materialize);
     m_overlay = new DropOverlay(this);
 
     connect(m_empty, &EmptyState::chooseFilesRequested, this, &MainWindow::chooseFiles);
@@ -159,6 +163,15 @@ void MainWindow::createActions()
     m_floatFolder = new QAction(tr("Float a f&older…"), this);
     m_floatFolder->setShortcut(QKeySequence(tr("Ctrl+Shift+O")));
     connect(m_floatFolder, &QAction::triggered, this, &MainWindow::chooseFolder);
+    m_importHub = new QAction(icon(QStringLiteral("add")), tr("&Import from Hugging Face…"), this);
+    m_importHub->setShortcut(QKeySequence(tr("Ctrl+I")));
+    m_importHub->setToolTip(tr("Import a model (or chosen variants of it) from the Hugging Face "
+                               "Hub straight into the vault"));
+    connect(m_importHub, &QAction::triggered, this, &MainWindow::openHubImportDialog);
+    m_materialize = new QAction(icon(QStringLiteral("restore")), tr("&Materialize…"), this);
+    m_materialize->setToolTip(tr("Write the selected model out as a folder, or into the Hugging "
+                                 "Face cache where runtimes find it"));
+    connect(m_materialize, &QAction::triggered, this, &MainWindow::openMaterializeDialog);
     m_settings = new QAction(icon(QStringLiteral("settings")), tr("&Settings…"), this);
     m_settings->setShortcut(QKeySequence(tr("Ctrl+,")));
     m_settings->setMenuRole(QAction::PreferencesRole);
@@ -207,6 +220,7 @@ void MainWindow::createMenus()
     QMenu* file = menuBar()->addMenu(tr("&File"));
     file->addAction(m_floatFiles);
     file->addAction(m_floatFolder);
+    file->addAction(m_importHub);
     file->addSeparator();
     file->addAction(m_settings);
     file->addSeparator();
@@ -214,6 +228,7 @@ void MainWindow::createMenus()
 
     QMenu* model = menuBar()->addMenu(tr("M&odel"));
     model->addAction(m_browser->restoreAction());
+    model->addAction(m_materialize);
     model->addAction(m_browser->verifyAction());
     model->addSeparator();
     model->addAction(m_browser->copyCidAction());
@@ -455,6 +470,64 @@ void MainWindow::openFloatDialog(const QStringList& paths)
         statusBar()->showMessage(tr("Floating “%1”…").arg(request.modelName), RefusalMessageMs);
     });
     m_floatDialog->open();
+}
+
+void MainWindow::openHubImportDialog()
+{
+    if (!m_reader) {
+        explainRefusal(tr("The vault is not open yet."));
+        return;
+    }
+    if (m_hubImportDialog) {
+        m_hubImportDialog->raise();
+        m_hubImportDialog->activateWindow();
+        return;
+    }
+    if (!m_hubClient) {
+        m_hubNetwork = new QNetworkAccessManager(this);
+        HubSettings settings = HubSettings::forVault(m_reader->registry());
+        settings.token = qEnvironmentVariable("HF_TOKEN");
+        m_hubClient = new HubClient(m_hubNetwork, settings, this);
+    }
+    showPage(ModelsPage);
+    m_hubImportDialog = new HubImportDialog(m_hubClient, this);
+    m_hubImportDialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(m_hubImportDialog, &HubImportDialog::importRequested, this,
+            [this](const HubImportDialog::Choice& c) {
+                m_engine->importFromHub(c.repoId, c.commit, c.variants, c.modelName, c.totalBytes);
+                statusBar()->showMessage(
+                    tr("Importing “%1”…").arg(c.modelName.isEmpty() ? c.repoId : c.modelName),
+                    RefusalMessageMs);
+            });
+    m_hubImportDialog->open();
+}
+
+void MainWindow::openMaterializeDialog()
+{
+    const QList<qint64> ids = m_browser->selectedModelIds();
+    if (!m_reader || ids.isEmpty())
+        return;
+    if (m_materializeDialog) {
+        m_materializeDialog->raise();
+        m_materializeDialog->activateWindow();
+        return;
+    }
+    const qint64 modelId = ids.first();
+    const auto model = m_reader->registry().model(modelId);
+    if (!model)
+        return;
+    m_materializeDialog = new MaterializeDialog(model->name, model->source, this);
+    m_materializeDialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(m_materializeDialog, &MaterializeDialog::materializeRequested, this,
+            [this, modelId](const MaterializeDialog::Choice& c) {
+                m_engine->materializeModel(modelId, c.destination,
+                                           c.layout == MaterializeDialog::Layout::HfCache
+                                               ? MaterializeJob::Layout::HfCache
+                                               : MaterializeJob::Layout::Plain);
+                statusBar()->showMessage(tr("Materializing “%1”…").arg(c.modelName),
+                                         RefusalMessageMs);
+            });
+    m_materializeDialog->open();
 }
 
 void MainWindow::explainRefusal(const QString& reason)

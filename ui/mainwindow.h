@@ -1,6 +1,8 @@
 #pragma once
 
 #include "floatdialog.h"
+#include "hubimportdialog.h"
+#include "materializedialog.h"
 #include "registry/records.h"
 
 #include <QMainWindow>
@@ -10,13 +12,15 @@
 
 class QAction;
 class QLabel;
+class QNetworkAccessManager;
 class QProgressBar;
 class QStackedWidget;
 class QTabWidget;
 
 namespace mf {
 class Engine;
-}
+class HubClient;
+} // namespace mf
 
 namespace mf::ui {
 
@@ -68,6 +72,10 @@ public:
     QString statusText() const;
 
     QAction* floatFilesAction() const { return m_floatFiles; }
+    QAction* importHubAction() const { return m_importHub; }
+    QAction* materializeAction() const { return m_materialize; }
+    HubImportDialog* hubImportDialog() const { return m_hubImportDialog; }
+    MaterializeDialog* materializeDialog() const { return m_materializeDialog; }
     QAction* settingsAction() const { return m_settings; }
     QAction* quitAction() const { return m_quit; }
 
@@ -93,6 +101,8 @@ private:
     void chooseFiles();
     void chooseFolder();
     void openFloatDialog(const QStringList& paths);
+    void openHubImportDialog();
+    void openMaterializeDialog();
     void explainRefusal(const QString& reason);
 
     Engine* m_engine;
@@ -106,6 +116,12 @@ private:
     ProvidersPage* m_providers;
     DropOverlay* m_overlay;
     QPointer<FloatDialog> m_floatDialog; // clears itself when the dialog closes (deletes itself)
+    QPointer<HubImportDialog> m_hubImportDialog;
+    QPointer<MaterializeDialog> m_materializeDialog;
+    // The import dialog's view of the Hub (anonymous or $HF_TOKEN; the import itself runs in
+    // the Engine with the vault's token): made on first use for the open vault's endpoint.
+    QNetworkAccessManager* m_hubNetwork = nullptr;
+    HubClient* m_hubClient = nullptr;
     QLabel* m_statsLabel;
     QProgressBar* m_progress;
     QStringList m_pendingPaths; // dropped before the vault was open
@@ -113,6 +129,8 @@ private:
 
     QAction* m_floatFiles = nullptr;
     QAction* m_floatFolder = nullptr;
+    QAction* m_importHub = nullptr;
+    QAction* m_materialize = nullptr;
     QAction* m_settings = nullptr;
     QAction* m_quit = nullptr;
     QAction* m_find = nullptr;

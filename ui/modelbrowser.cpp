@@ -197,7 +197,15 @@ void ModelBrowser::updateActions()
     const int n = int(m_view->selectionModel()->selectedRows().size());
     for (QAction* a : {m_restore, m_verify, m_remove, m_copyCid, m_copySource, m_showInProviders})
         a->setEnabled(n > 0 && m_engine);
+    for (QAction* a : std::as_const(m_modelActions))
+        a->setEnabled(n > 0 && m_engine);
     Q_EMIT selectionCountChanged(n);
+}
+
+void ModelBrowser::addModelAction(QAction* action)
+{
+    m_modelActions.append(action);
+    updateActions();
 }
 
 void ModelBrowser::showSelection()
@@ -219,6 +227,7 @@ void ModelBrowser::showContextMenu(const QPoint& pos)
     QMenu* menu = new QMenu(this);
     menu->setAttribute(Qt::WA_DeleteOnClose);
     menu->addAction(m_restore);
+    menu->addActions(m_modelActions);
     menu->addAction(m_verify);
     menu->addSeparator();
     menu->addAction(m_copyCid);

@@ -39,6 +39,9 @@ public:
     void modelChanged(qint64 modelId);
     void modelRemoved(qint64 modelId);
     void providersChanged();
+    // An action of the window's that acts on the selected models (e.g. Materialize): shown in
+    // the context menu after Restore and enabled with the selection like the browser's own.
+    void addModelAction(QAction* action);
 
     QList<qint64> selectedModelIds() const;
     void selectModel(qint64 modelId);
@@ -93,6 +96,7 @@ private:
     QAction* m_copyCid;
     QAction* m_copySource;
     QAction* m_showInProviders;
+    QList<QAction*> m_modelActions; // added by the window
 };
 
 } // namespace mf::ui
