@@ -1,5 +1,7 @@
 #include "catalogqueries.h"
 
+#include "modelrow.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSqlError>
@@ -35,20 +37,6 @@ void bindSearch(QSqlQuery& q, const QString& search)
     const QString pattern = containsPattern(search);
     for (int i = 0; i < 4; ++i)
         q.addBindValue(pattern);
-}
-
-ModelRecord modelFrom(const QSqlQuery& q)
-{
-    ModelRecord r;
-    r.id = q.value(0).toLongLong();
-    r.name = q.value(1).toString();
-    r.source = q.value(2).toString();
-    r.created = QDateTime::fromSecsSinceEpoch(q.value(3).toLongLong());
-    for (const auto& t : QJsonDocument::fromJson(q.value(4).toString().toUtf8()).array())
-        r.tags.append(t.toString());
-    r.state = q.value(5).toString() == QLatin1String("complete") ? ModelRecord::State::Complete
-                                                                 : ModelRecord::State::Incomplete;
-    return r;
 }
 
 } // namespace
@@ -101,7 +89,7 @@ QList<ModelRecord> CatalogQueries::modelPage(qint64 afterId, int limit, const QS
         return page;
     }
     while (q.next())
-        page.append(modelFrom(q));
+        page.append(modelFromRow(q));
     return page;
 }
 

@@ -1,6 +1,7 @@
 #include "registry.h"
 
 #include "migrations.h"
+#include "modelrow.h"
 
 #include <QAtomicInteger>
 #include <QDateTime>
@@ -59,19 +60,6 @@ ProviderRecord providerFrom(const QSqlQuery& q)
 const char* const ProviderColumns =
     "SELECT id, kind, name, settings, quota_bytes, used_bytes, health, enabled FROM providers ";
 
-ModelRecord modelFrom(const QSqlQuery& q)
-{
-    ModelRecord r;
-    r.id = q.value(0).toLongLong();
-    r.name = q.value(1).toString();
-    r.source = q.value(2).toString();
-    r.created = QDateTime::fromSecsSinceEpoch(q.value(3).toLongLong());
-    for (const auto& t : QJsonDocument::fromJson(q.value(4).toString().toUtf8()).array())
-        r.tags.append(t.toString());
-    r.state = q.value(5).toString() == QLatin1String("complete") ? ModelRecord::State::Complete
-                                                                 : ModelRecord::State::Incomplete;
-    return r;
-}
 const char* const ModelColumns = "SELECT id, name, source, created_at, tags, state FROM models ";
 
 FileRecord fileFrom(const QSqlQuery& q)
@@ -360,7 +348,7 @@ std::optional<ModelRecord> Registry::modelByName(const QString& name)
     Query q(this, QLatin1String(ModelColumns) + QStringLiteral("WHERE name = ?"));
     q.bind(name);
     if (q.exec() && q.q().next())
-        return modelFrom(q.q());
+        return modelFromRow(q.q());
     return std::nullopt;
 }
 
@@ -369,7 +357,7 @@ std::optional<ModelRecord> Registry::model(qint64 id)
     Query q(this, QLatin1String(ModelColumns) + QStringLiteral("WHERE id = ?"));
     q.bind(id);
     if (q.exec() && q.q().next())
-        return modelFrom(q.q());
+        return modelFromRow(q.q());
     return std::nullopt;
 }
 
@@ -379,7 +367,7 @@ QList<ModelRecord> Registry::models()
     Query q(this, QLatin1String(ModelColumns) + QStringLiteral("ORDER BY name"));
     if (q.exec())
         while (q.q().next())
-            out.append(modelFrom(q.q()));
+            out.append(modelFromRow(q.q()));
     return out;
 }
 

@@ -1,0 +1,24 @@
+#include "modelrow.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QSqlQuery>
+#include <QVariant>
+
+namespace mf {
+
+ModelRecord modelFromRow(const QSqlQuery& q)
+{
+    ModelRecord r;
+    r.id = q.value(0).toLongLong();
+    r.name = q.value(1).toString();
+    r.source = q.value(2).toString();
+    r.created = QDateTime::fromSecsSinceEpoch(q.value(3).toLongLong());
+    for (const auto& t : QJsonDocument::fromJson(q.value(4).toString().toUtf8()).array())
+        r.tags.append(t.toString());
+    r.state = q.value(5).toString() == QLatin1String("complete") ? ModelRecord::State::Complete
+                                                                 : ModelRecord::State::Incomplete;
+    return r;
+}
+
+} // namespace mf
