@@ -204,8 +204,7 @@ void TestCliProviders::secretFromHiddenPromptOnTerminal()
     term.closeWriteChannel(); // `script` runs until its input ends
     QVERIFY(term.waitForFinished(60000));
     transcript += term.readAll();
-    QVERIFY2(term.exitCode() == 0 && transcript.contains("Added provider"),
-             transcript.constData());
+    QVERIFY2(term.exitCode() == 0 && transcript.contains("Added provider"), transcript.constData());
     QVERIFY2(!transcript.contains(secret), transcript.constData());
     QVERIFY(QJsonDocument(storedSecrets()).toJson().contains(secret));
     QVERIFY(!registryBytes(m_vault).contains(secret));

@@ -1,8 +1,8 @@
 #include "providerfactory.h"
 
+#include "ipfs/ipfsprovider.h"
 #include "localprovider.h"
 #include "s3/s3provider.h"
-#include "ipfs/ipfsprovider.h"
 #include "webdav/webdavprovider.h"
 
 namespace mf {
