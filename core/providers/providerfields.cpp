@@ -195,6 +195,18 @@ QString valueHint(const ProviderField& field)
     return QStringLiteral("TEXT");
 }
 
+ProviderField concurrencyField()
+{
+    return {QStringLiteral("concurrency"),
+            QStringLiteral("Requests at once"),
+            ProviderField::Type::Number,
+            false,
+            QString::number(DefaultConcurrency),
+            QStringLiteral("How many requests run at the same time."),
+            DefaultConcurrency,
+            {}};
+}
+
 int settingInt(const QJsonObject& settings, const QString& key, int fallback)
 {
     const QJsonValue v = settings.value(key);

@@ -29,6 +29,11 @@ bool checkSecrets(const ProviderKind& kind, const QJsonObject& secrets, bool req
 // "secretAccessKey" -> "secret-access-key": a field's command-line option name.
 QString optionName(const QString& fieldKey);
 
+// The "concurrency" field every network kind offers: how many requests run at once (default
+// DefaultConcurrency).
+constexpr int DefaultConcurrency = 4;
+ProviderField concurrencyField();
+
 // An integer setting as an adapter reads it: stored as a JSON number, or as text when typed on
 // a command line; `fallback` when absent or not a number.
 int settingInt(const QJsonObject& settings, const QString& key, int fallback);

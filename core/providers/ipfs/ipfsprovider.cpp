@@ -677,14 +677,7 @@ ProviderKind ipfsKind()
          QStringLiteral("Optional read-only gateway used for downloads."),
          {},
          {}},
-        {QStringLiteral("concurrency"),
-         QStringLiteral("Transfers at once"),
-         T::Number,
-         false,
-         QStringLiteral("4"),
-         QStringLiteral("How many requests run at the same time."),
-         4,
-         {}},
+        providerfields::concurrencyField(),
     };
     return k;
 }
@@ -698,7 +691,8 @@ void registerIpfsKind(ProviderFactory& factory)
         IpfsProvider::Options o;
         o.apiUrl = r.settings.value(QStringLiteral("apiUrl")).toString();
         o.gatewayUrl = r.settings.value(QStringLiteral("gatewayUrl")).toString();
-        o.concurrency = providerfields::settingInt(r.settings, QStringLiteral("concurrency"), 4);
+        o.concurrency = providerfields::settingInt(r.settings, QStringLiteral("concurrency"),
+                                                   providerfields::DefaultConcurrency);
         // The authorization is optional: without a credential store, go without it.
         const QString key =
             context.credentials ? CredentialStore::providerKey(context.vaultId, r.id) : QString();

@@ -1,5 +1,6 @@
 #include "credentials/credentialstore.h"
 #include "providers/providerfactory.h"
+#include "providers/providerfields.h"
 #include "s3provider.h"
 
 namespace mf {
@@ -81,14 +82,7 @@ ProviderKind s3Kind()
          QStringLiteral("Objects larger than this are uploaded in parts (at least 5M)."),
          QStringLiteral("64M"),
          {}},
-        {QStringLiteral("concurrency"),
-         QStringLiteral("Requests at once"),
-         T::Number,
-         false,
-         QStringLiteral("4"),
-         QStringLiteral("How many requests run at the same time."),
-         4,
-         {}},
+        providerfields::concurrencyField(),
     };
     return k;
 }

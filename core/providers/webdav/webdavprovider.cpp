@@ -685,14 +685,7 @@ ProviderKind webDavKind()
          QStringLiteral("Where chunk objects are kept below the address; created when needed."),
          QStringLiteral("modelfloat"),
          {}},
-        {QStringLiteral("concurrency"),
-         QStringLiteral("Transfers at once"),
-         T::Number,
-         false,
-         QStringLiteral("4"),
-         QStringLiteral("How many requests run at the same time."),
-         4,
-         {}},
+        providerfields::concurrencyField(),
     };
     return k;
 }
@@ -701,20 +694,21 @@ ProviderKind webDavKind()
 
 void registerWebDavKind(ProviderFactory& factory)
 {
-    factory.registerKind(webDavKind(), [](const ProviderRecord& r, const ProviderContext& context,
-                                          QString* error) {
-        WebDavProvider::Options o;
-        o.url = r.settings.value(QStringLiteral("url")).toString();
-        o.username = r.settings.value(QStringLiteral("username")).toString();
-        o.folder =
-            r.settings.value(QStringLiteral("folder")).toString(QStringLiteral("modelfloat"));
-        o.concurrency = providerfields::settingInt(r.settings, QStringLiteral("concurrency"), 4);
-        std::unique_ptr<Provider> p = WebDavProvider::create(
-            r.name, context, CredentialStore::providerKey(context.vaultId, r.id), o, error);
-        if (!p && error)
-            *error = QObject::tr("Provider “%1”: %2").arg(r.name, *error);
-        return p;
-    });
+    factory.registerKind(
+        webDavKind(), [](const ProviderRecord& r, const ProviderContext& context, QString* error) {
+            WebDavProvider::Options o;
+            o.url = r.settings.value(QStringLiteral("url")).toString();
+            o.username = r.settings.value(QStringLiteral("username")).toString();
+            o.folder =
+                r.settings.value(QStringLiteral("folder")).toString(QStringLiteral("modelfloat"));
+            o.concurrency = providerfields::settingInt(r.settings, QStringLiteral("concurrency"),
+                                                       providerfields::DefaultConcurrency);
+            std::unique_ptr<Provider> p = WebDavProvider::create(
+                r.name, context, CredentialStore::providerKey(context.vaultId, r.id), o, error);
+            if (!p && error)
+                *error = QObject::tr("Provider “%1”: %2").arg(r.name, *error);
+            return p;
+        });
 }
 
 } // namespace mf
