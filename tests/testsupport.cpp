@@ -56,6 +56,12 @@ bool writePseudoRandomFile(const QString& path, qint64 size, quint64 seed)
     return f.flush();
 }
 
+bool writeSparseFile(const QString& path, qint64 size)
+{
+    QFile file(path);
+    return file.open(QIODevice::WriteOnly | QIODevice::Truncate) && file.resize(size);
+}
+
 QByteArray opensslSha256Hex(const QString& path)
 {
     QProcess p;

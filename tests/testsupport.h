@@ -14,6 +14,11 @@ bool writeFile(const QString& path, const QByteArray& data);
 // Writes `size` pseudo-random bytes to `path` in blocks, without holding them all in memory.
 bool writePseudoRandomFile(const QString& path, qint64 size, quint64 seed);
 
+// Makes `path` a sparse file of `size` zero bytes: gigabytes that take seconds to read and hash
+// (a transfer surely still running when a test acts on it) but no disk space, and whose chunks
+// are all the same zero chunk, stored once.
+bool writeSparseFile(const QString& path, qint64 size);
+
 // The lower-case hex SHA-256 of a file, computed by the `openssl` command: an oracle that
 // shares no code with the project.
 QByteArray opensslSha256Hex(const QString& path);

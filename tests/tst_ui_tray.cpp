@@ -10,7 +10,6 @@
 
 #include <QAction>
 #include <QApplication>
-#include <QFile>
 #include <QFileInfo>
 #include <QMenu>
 #include <QRandomGenerator>
@@ -109,14 +108,9 @@ private Q_SLOTS:
 
         // A float in progress: the icon says working, the tooltip gives progress.
         const QString source = tv.path(QStringLiteral("big.bin"));
-        // A sparse 3 GiB file: reading and hashing it takes seconds (its chunks are all the
-        // same zero chunk, stored once), so the float is surely still running when the menu
-        // click lands, without writing gigabytes. A 96 MiB file could finish first.
-        {
-            QFile sparse(source);
-            QVERIFY(sparse.open(QIODevice::WriteOnly));
-            QVERIFY(sparse.resize(3 * qint64(1024) * MiB));
-        }
+        // Sparse 3 GiB: the float is surely still running when the menu click lands (a 96 MiB
+        // file could finish first).
+        QVERIFY(writeSparseFile(source, 3 * qint64(1024) * MiB));
         FloatRequest request;
         request.paths = {source};
         request.modelName = QStringLiteral("Tray model");
