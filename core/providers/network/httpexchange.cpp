@@ -82,10 +82,10 @@ void HttpExchange::sendAttempt()
     // treat with browser rules.
     if (!request.hasRawHeader("User-Agent"))
         request.setHeader(QNetworkRequest::UserAgentHeader, QByteArrayLiteral("ModelFloat"));
-    m_bodyDevice.reset();
+    std::unique_ptr<QIODevice> body;
     if (m_request.openBody) {
-        m_bodyDevice = m_request.openBody();
-        if (!m_bodyDevice || !m_bodyDevice->isOpen()) {
+        body = m_request.openBody();
+        if (!body || !body->isOpen()) {
             complete(Error::make(Error::Kind::Fatal,
                                  tr("%1: cannot read the data to send").arg(m_request.what)));
             return;
@@ -95,7 +95,12 @@ void HttpExchange::sendAttempt()
     // A custom "HEAD" would make Qt wait for the body its Content-Length announces.
     m_reply = m_request.method == "HEAD"
                   ? m_network->head(request)
-                  : m_network->sendCustomRequest(request, m_request.method, m_bodyDevice.get());
+                  : m_network->sendCustomRequest(request, m_request.method, body.get());
+    // The body lives as long as its reply: Qt may still read it from an event posted before the
+    // reply finished, so deleting it when the reply ends (not when the reply is deleted) crashed
+    // once under ASan when a server died mid-upload.
+    if (body)
+        body.release()->setParent(m_reply);
     if (m_request.readBufferSize > 0)
         m_reply->setReadBufferSize(m_request.readBufferSize);
     connect(m_reply, &QNetworkReply::readyRead, this, &HttpExchange::onReadyRead);
@@ -185,7 +190,6 @@ void HttpExchange::onReplyFinished()
     const QString url = displayUrl(reply->url());
     m_reply = nullptr;
     reply->deleteLater();
-    m_bodyDevice.reset();
 
     if (m_aborted) {
         complete(Error::make(Error::Kind::Cancelled, tr("Cancelled")));

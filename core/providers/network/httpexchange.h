@@ -112,7 +112,6 @@ private:
     Request m_request;
     Attempt m_attempt;
     QPointer<QNetworkReply> m_reply;
-    std::unique_ptr<QIODevice> m_bodyDevice;
     QTimer m_stallTimer;
     QTimer m_retryTimer;
     QByteArray m_body;
