@@ -241,6 +241,9 @@ void TestRegistry::upgradesAVersionOneVaultKeepingItsData()
     {
         Side side(dbPath());
         QVERIFY(side.exec(QStringLiteral("DROP TABLE deletions")));
+        for (const char* column : {"lease_owner", "lease_expires"})
+            QVERIFY(side.exec(QStringLiteral("ALTER TABLE models DROP COLUMN ") +
+                              QLatin1String(column)));
         QVERIFY(side.exec(QStringLiteral("UPDATE schema_version SET version = 1")));
     }
     m_r = openRegistry();

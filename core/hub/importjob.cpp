@@ -17,6 +17,7 @@ ImportJob::ImportJob(Vault* vault, HubClient* client, Request request, QObject* 
 {
     if (m_request.modelName.isEmpty())
         m_request.modelName = m_request.repoId;
+    m_request.options.leaseOwner = Registry::newLeaseOwner();
 }
 
 ImportJob::~ImportJob()
@@ -89,25 +90,45 @@ void ImportJob::onInfo()
         m_totalBytes += f.size;
 
     Registry& registry = m_vault->registry();
-    if (const auto existing = registry.modelByName(m_request.modelName)) {
-        if (existing->source != m_repo.source()) {
-            finish(Error::make(Error::Kind::Fatal,
-                               tr("A model named “%1” already exists, from %2; give this import "
-                                  "another name with --name")
-                                   .arg(m_request.modelName, existing->source.isEmpty()
-                                                                 ? tr("another source")
-                                                                 : existing->source)));
-            return;
-        }
-        m_modelId = existing->id;
-    } else {
-        const auto id = registry.createModel(m_request.modelName, m_repo.source());
-        if (!id) {
-            finish(Error::make(Error::Kind::Fatal, registry.lastError()));
-            return;
-        }
-        m_modelId = *id;
+    // A complete model of the same repository is reopened: the import adds the variants it
+    // does not have yet.
+    const QString owner = m_request.options.leaseOwner;
+    const Registry::ModelClaim claim =
+        registry.claimModel(m_request.modelName, m_repo.source(), owner, true);
+    switch (claim.status) {
+    case Registry::ModelClaim::Status::Failed:
+        finish(Error::make(Error::Kind::Fatal, registry.lastError()));
+        return;
+    case Registry::ModelClaim::Status::Busy:
+        finish(Error::make(Error::Kind::Fatal,
+                           tr("“%1” is being written right now by process %2; wait for it to "
+                              "finish, or stop it and run this import again to resume it")
+                               .arg(m_request.modelName, claim.holderPid)));
+        return;
+    case Registry::ModelClaim::Status::Complete: // not returned when reopening
+    case Registry::ModelClaim::Status::Created:
+    case Registry::ModelClaim::Status::Resumed:
+        break;
     }
+    m_modelId = claim.modelId;
+    if (claim.status != Registry::ModelClaim::Status::Created && claim.source != m_repo.source()) {
+        registry.releaseModelLease(m_modelId, owner);
+        finish(Error::make(Error::Kind::Fatal,
+                           tr("A model named “%1” already exists, from %2; give this import "
+                              "another name with --name")
+                               .arg(m_request.modelName,
+                                    claim.source.isEmpty() ? tr("another source") : claim.source)));
+        return;
+    }
+    m_leased = true;
+    m_leaseTimer.setInterval(Registry::ModelLeaseSecs * 1000 / 3);
+    connect(&m_leaseTimer, &QTimer::timeout, this, [this] {
+        if (m_vault->registry().renewModelLease(m_modelId, m_request.options.leaseOwner))
+            return;
+        m_leased = false;
+        abort(); // taken over after this process stalled: it goes on there
+    });
+    m_leaseTimer.start();
     next();
 }
 
@@ -184,7 +205,7 @@ void ImportJob::next()
     }
     if (m_index >= m_files.size()) {
         m_alreadyComplete = m_filesSkipped == m_files.size();
-        if (!registry.setModelState(m_modelId, ModelRecord::State::Complete)) {
+        if (!registry.completeModel(m_modelId, m_request.options.leaseOwner)) {
             finish(Error::make(Error::Kind::Fatal, registry.lastError()));
             return;
         }
@@ -253,6 +274,10 @@ void ImportJob::finish(const Error& error)
         return;
     m_finished = true;
     m_error = error;
+    m_leaseTimer.stop();
+    if (m_leased && !error.ok())
+        m_vault->registry().releaseModelLease(m_modelId, m_request.options.leaseOwner);
+    m_leased = false;
     Q_EMIT finished();
 }
 

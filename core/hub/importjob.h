@@ -7,6 +7,7 @@
 
 #include <QObject>
 #include <QPointer>
+#include <QTimer>
 
 #include <memory>
 
@@ -96,6 +97,8 @@ private:
     Error m_error;
     bool m_aborted = false;
     bool m_finished = false;
+    QTimer m_leaseTimer;
+    bool m_leased = false; // this job holds the model's lease
 };
 
 } // namespace mf

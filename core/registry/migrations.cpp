@@ -65,6 +65,16 @@ const QList<QStringList>& steps()
                 "cid TEXT NOT NULL, size INTEGER NOT NULL, created_at INTEGER NOT NULL, "
                 "UNIQUE (provider_id, locator))"),
         },
+        // 2 -> 3: coordination between processes and jobs sharing a vault (leases.cpp). A model
+        // being written has a lease (who, until when); a deletion being carried out is claimed,
+        // so a float never counts on an object that a running deletion is about to remove.
+        {
+            QStringLiteral("ALTER TABLE models ADD COLUMN lease_owner TEXT"),
+            QStringLiteral("ALTER TABLE models ADD COLUMN lease_expires INTEGER"),
+            QStringLiteral("ALTER TABLE deletions ADD COLUMN claimed_by TEXT"),
+            QStringLiteral("ALTER TABLE deletions ADD COLUMN claimed_until INTEGER"),
+            QStringLiteral("CREATE INDEX deletions_by_cid ON deletions (cid, provider_id)"),
+        },
     };
     return all;
 }

@@ -2,6 +2,7 @@
 
 #include "migrations.h"
 #include "modelrow.h"
+#include "registryquery.h"
 
 #include <QAtomicInteger>
 #include <QDateTime>
@@ -107,50 +108,6 @@ QString placementStateName(PlacementState state)
     }
     return {};
 }
-
-// A prepared statement that records its error in the registry.
-class Registry::Query
-{
-public:
-    Query(Registry* r, const QString& sql)
-        : m_registry(r)
-        , m_query(r->m_db)
-        , m_sql(sql)
-    {
-        m_query.setForwardOnly(true);
-        m_ok = m_query.prepare(sql);
-        if (!m_ok)
-            r->fail(QStringLiteral("prepare"), m_query.lastError().text());
-    }
-    Query& bind(const QVariant& v)
-    {
-        // A null QString binds as SQL NULL, which every NOT NULL text column refuses: a model
-        // without a source or a job state without an error would fail to save.
-        if (v.typeId() == QMetaType::QString && v.toString().isNull())
-            m_query.addBindValue(QStringLiteral(""));
-        else
-            m_query.addBindValue(v);
-        return *this;
-    }
-    bool exec()
-    {
-        if (!m_ok)
-            return false;
-        if (!m_query.exec())
-            return m_registry->fail(m_sql.section(QLatin1Char(' '), 0, 2),
-                                    m_query.lastError().text());
-        return true;
-    }
-    QSqlQuery& q() { return m_query; }
-    qint64 lastId() const { return m_query.lastInsertId().toLongLong(); }
-    int affected() const { return m_query.numRowsAffected(); }
-
-private:
-    Registry* m_registry;
-    QSqlQuery m_query;
-    QString m_sql;
-    bool m_ok = false;
-};
 
 Registry::~Registry()
 {
@@ -371,10 +328,17 @@ QList<ModelRecord> Registry::models()
     return out;
 }
 
-std::optional<qint64> Registry::createModel(const QString& name, const QString& source)
+std::optional<qint64> Registry::createModel(const QString& name, const QString& source,
+                                            const QString& owner)
 {
-    Query q(this, QStringLiteral("INSERT INTO models (name, source, created_at) VALUES (?, ?, ?)"));
-    if (!q.bind(name).bind(source).bind(nowSecs()).exec())
+    Query q(this, QStringLiteral("INSERT INTO models (name, source, created_at, lease_owner, "
+                                 "lease_expires) VALUES (?, ?, ?, ?, ?)"));
+    if (!q.bind(name)
+             .bind(source)
+             .bind(nowSecs())
+             .bind(owner)
+             .bind(nowSecs() + ModelLeaseSecs)
+             .exec())
         return std::nullopt;
     return q.lastId();
 }
@@ -389,20 +353,29 @@ bool Registry::setModelState(qint64 id, ModelRecord::State state)
         .exec();
 }
 
-bool Registry::removeModel(qint64 id)
+bool Registry::removeModel(qint64 id, const QString& owner)
 {
     // files and file_chunks go by ON DELETE CASCADE, in the statement's own transaction.
     return transaction([&] {
+        // A model another job or process is writing right now is not pulled from under it.
+        const QString writer = modelWriter(id, owner);
+        if (!writer.isEmpty())
+            return fail(QStringLiteral("remove model"),
+                        QStringLiteral("it is being floated right now (process %1); cancel that "
+                                       "float first, or wait for it to end")
+                            .arg(writer));
         Query q(this, QStringLiteral("DELETE FROM models WHERE id = ?"));
         return q.bind(id).exec();
     });
 }
 
 std::optional<qint64> Registry::beginFile(qint64 modelId, const QString& path, qint64 size,
-                                          const QString& chunker)
+                                          const QString& chunker, const QString& owner)
 {
     std::optional<qint64> result;
     const bool ok = transaction([&] {
+        if (!checkModelLease(modelId, owner))
+            return false;
         Query find(this,
                    QStringLiteral("SELECT id, state FROM files WHERE model_id = ? AND path = ?"));
         if (!find.bind(modelId).bind(path).exec())
@@ -431,9 +404,11 @@ std::optional<qint64> Registry::beginFile(qint64 modelId, const QString& path, q
     return ok ? result : std::nullopt;
 }
 
-bool Registry::appendChunks(qint64 fileId, const QList<FileChunk>& chunks)
+bool Registry::appendChunks(qint64 fileId, const QList<FileChunk>& chunks, const QString& owner)
 {
     return transaction([&] {
+        if (!checkFileLease(fileId, owner))
+            return false;
         // A complete file's manifest is what restores rely on; only a scan in progress grows.
         Query file(this, QStringLiteral("SELECT state FROM files WHERE id = ?"));
         if (!file.bind(fileId).exec())
@@ -472,9 +447,12 @@ bool Registry::appendChunks(qint64 fileId, const QList<FileChunk>& chunks)
     });
 }
 
-bool Registry::completeFile(qint64 fileId, const QByteArray& sha256Hex, const QJsonObject& metadata)
+bool Registry::completeFile(qint64 fileId, const QByteArray& sha256Hex, const QJsonObject& metadata,
+                            const QString& owner)
 {
     return transaction([&] {
+        if (!checkFileLease(fileId, owner))
+            return false;
         Query file(this, QStringLiteral("SELECT size FROM files WHERE id = ?"));
         if (!file.bind(fileId).exec() || !file.q().next())
             return fail(QStringLiteral("complete file"), QStringLiteral("no such file"));
@@ -553,7 +531,8 @@ QList<Placement> Registry::placements(const QString& cid)
 {
     QList<Placement> out;
     Query q(this, QStringLiteral("SELECT cid, provider_id, locator, state, verified_at FROM "
-                                 "placements WHERE cid = ? ORDER BY provider_id"));
+                                 "placements WHERE cid = ? AND locator != '' ORDER BY "
+                                 "provider_id")); // no locator: a put that has not ended
     q.bind(cid);
     if (q.exec())
         while (q.q().next())
@@ -567,7 +546,8 @@ QHash<QString, QList<Placement>> Registry::placementsOfModel(qint64 modelId)
     Query q(this, QStringLiteral(
                       "SELECT p.cid, p.provider_id, p.locator, p.state, p.verified_at FROM "
                       "placements p WHERE p.cid IN (SELECT fc.cid FROM file_chunks fc JOIN files f "
-                      "ON f.id = fc.file_id WHERE f.model_id = ?) ORDER BY p.cid, p.provider_id"));
+                      "ON f.id = fc.file_id WHERE f.model_id = ?) AND p.locator != '' "
+                      "ORDER BY p.cid, p.provider_id"));
     q.bind(modelId);
     if (q.exec())
         while (q.q().next()) {
@@ -648,7 +628,8 @@ bool Registry::removeChunk(const QString& cid)
         Query record(this, QStringLiteral(
                                "INSERT OR IGNORE INTO deletions (provider_id, locator, cid, size, "
                                "created_at) SELECT p.provider_id, p.locator, p.cid, c.size, ? "
-                               "FROM placements p JOIN chunks c ON c.cid = p.cid WHERE p.cid = ?"));
+                               "FROM placements p JOIN chunks c ON c.cid = p.cid WHERE p.cid = ? "
+                               "AND p.locator != ''")); // a put never finished names no object
         Query del(this, QStringLiteral("DELETE FROM chunks WHERE cid = ?"));
         return record.bind(nowSecs()).bind(cid).exec() && del.bind(cid).exec();
     });
@@ -669,8 +650,14 @@ QList<PendingDeletion> Registry::pendingDeletions()
 
 bool Registry::forgetDeletion(qint64 id)
 {
-    Query q(this, QStringLiteral("DELETE FROM deletions WHERE id = ?"));
-    return q.bind(id).exec();
+    // The object's bytes leave the provider's usage in the same transaction.
+    return transaction([&] {
+        Query uncount(this, QStringLiteral("UPDATE providers SET used_bytes = MAX(0, used_bytes - "
+                                           "(SELECT size FROM deletions WHERE id = ?)) WHERE id = "
+                                           "(SELECT provider_id FROM deletions WHERE id = ?)"));
+        Query q(this, QStringLiteral("DELETE FROM deletions WHERE id = ?"));
+        return uncount.bind(id).bind(id).exec() && q.bind(id).exec();
+    });
 }
 
 std::optional<qint64> Registry::addJob(const QString& kind, const QJsonObject& payload)
@@ -711,14 +698,16 @@ QList<QPair<qint64, QJsonObject>> Registry::jobs(const QString& kind, const QStr
 VaultStats Registry::stats()
 {
     VaultStats s;
-    Query q(this, QStringLiteral(
-                      "SELECT (SELECT COUNT(*) FROM models), (SELECT COUNT(*) FROM files), "
-                      "(SELECT COALESCE(SUM(size), 0) FROM files), "
-                      "(SELECT COALESCE(SUM(size), 0) FROM chunks), "
-                      "(SELECT COALESCE(SUM(c.size), 0) FROM placements p JOIN chunks c ON "
-                      "c.cid = p.cid WHERE p.state = 'stored'), (SELECT COUNT(*) FROM chunks), "
-                      "(SELECT COUNT(*) FROM placements), (SELECT COUNT(*) FROM placements WHERE "
-                      "state IN ('missing', 'corrupt'))"));
+    Query q(this,
+            QStringLiteral(
+                "SELECT (SELECT COUNT(*) FROM models), (SELECT COUNT(*) FROM files), "
+                "(SELECT COALESCE(SUM(size), 0) FROM files), "
+                "(SELECT COALESCE(SUM(size), 0) FROM chunks), "
+                "(SELECT COALESCE(SUM(c.size), 0) FROM placements p JOIN chunks c ON "
+                "c.cid = p.cid WHERE p.state = 'stored'), (SELECT COUNT(*) FROM chunks), "
+                "(SELECT COUNT(*) FROM placements WHERE locator != ''), (SELECT COUNT(*) FROM "
+                "placements WHERE "
+                "state IN ('missing', 'corrupt'))"));
     if (q.exec() && q.q().next()) {
         s.models = q.q().value(0).toInt();
         s.files = q.q().value(1).toInt();

@@ -46,20 +46,27 @@ public:
     std::optional<ModelRecord> modelByName(const QString& name);
     std::optional<ModelRecord> model(qint64 id);
     QList<ModelRecord> models();
-    std::optional<qint64> createModel(const QString& name, const QString& source);
+    // A new model, leased to `owner` (claimModel() is what writers use).
+    std::optional<qint64> createModel(const QString& name, const QString& source,
+                                      const QString& owner = processLeaseOwner());
     bool setModelState(qint64 id, ModelRecord::State state);
     // Deletes the model, its files and manifests. Chunks stay (see orphanChunks()).
-    bool removeModel(qint64 id);
+    // Refused while another owner holds a live lease on the model (a float writing it).
+    bool removeModel(qint64 id, const QString& owner = processLeaseOwner());
 
     // Files
     // Creates the file, or resets an existing incomplete one to an empty manifest (the scan that
     // follows rewrites it). Refuses a complete file.
+    // Writing a file's manifest requires the model's lease (checked in the same transaction).
     std::optional<qint64> beginFile(qint64 modelId, const QString& path, qint64 size,
-                                    const QString& chunker);
+                                    const QString& chunker,
+                                    const QString& owner = processLeaseOwner());
     // Appends scanned chunks to a file's manifest, inserting unknown chunks, in one transaction.
-    bool appendChunks(qint64 fileId, const QList<FileChunk>& chunks);
+    bool appendChunks(qint64 fileId, const QList<FileChunk>& chunks,
+                      const QString& owner = processLeaseOwner());
     // Marks the file complete with its whole-file hash, checking that its manifest tiles it.
-    bool completeFile(qint64 fileId, const QByteArray& sha256Hex, const QJsonObject& metadata);
+    bool completeFile(qint64 fileId, const QByteArray& sha256Hex, const QJsonObject& metadata,
+                      const QString& owner = processLeaseOwner());
     QList<FileRecord> files(qint64 modelId);
     std::optional<FileRecord> file(qint64 modelId, const QString& path);
     QList<FileChunk> fileChunks(qint64 fileId);
@@ -83,6 +90,55 @@ public:
     // The provider deleted the object (or no longer has it).
     bool forgetDeletion(qint64 id);
 
+    // Coordination between the processes and jobs that share a vault (leases.cpp). A writer is
+    // named by an owner string, unique to one job of one process (newLeaseOwner()); a lease
+    // whose owner process is gone, or that was not renewed in time, is stale and may be taken.
+    static QString newLeaseOwner();
+    // The owner used by calls that do not name one: this process as a whole.
+    static QString processLeaseOwner();
+    static constexpr int ModelLeaseSecs = 90;     // renewed by its writer every third of it
+    static constexpr int DeletionClaimSecs = 300; // one provider delete, retries included
+
+    struct ModelClaim
+    {
+        enum class Status { Created, Resumed, Complete, Busy, Failed };
+        Status status = Status::Failed;
+        qint64 modelId = 0;
+        QString source;    // Complete: the source the model was floated from
+        QString holderPid; // Busy: the process writing it ("1234", or "1234 on host")
+    };
+    // Creates the model with a lease for `owner`, or takes over an incomplete one whose lease
+    // is free or stale; one transaction, so two writers of one name never both get it.
+    // `reopenComplete`: a complete model is claimed too (an import adding variants to it).
+    ModelClaim claimModel(const QString& name, const QString& source, const QString& owner,
+                          bool reopenComplete = false);
+    bool renewModelLease(qint64 modelId, const QString& owner);
+    void releaseModelLease(qint64 modelId, const QString& owner);
+    // Marks the model complete and ends the lease, if `owner` still holds it.
+    bool completeModel(qint64 modelId, const QString& owner);
+    // The live writer of a model other than `except`, if any ("" when none holds a live lease).
+    QString modelWriter(qint64 modelId, const QString& except = {});
+
+    enum class PlacementIntent { Go, Busy, Failed };
+    // Before a put of `cid` to a provider: Busy while a deletion of that object is being
+    // carried out (the put must wait for it); otherwise forgets deletions of the object still
+    // queued (it is wanted again) and records a pending placement, which keeps any later
+    // deletion away until the placement is gone. One transaction.
+    PlacementIntent beginPlacement(const QString& cid, qint64 providerId);
+    // A put succeeded: the placement is stored (not verified: nothing was read back), and the
+    // provider's usage grows by `size` unless this placement was already counted; one
+    // transaction.
+    bool recordStored(const QString& cid, qint64 providerId, const QString& locator, qint64 size);
+    // A put failed: forgets the pending placement beginPlacement() made (not a real one).
+    void abandonPlacement(const QString& cid, qint64 providerId);
+
+    enum class DeletionClaim { Claimed, Cancelled, Busy, Failed };
+    // Before deleting a pending deletion's object: Cancelled (and forgotten) when the chunk is
+    // placed there again, Busy while another live deleter holds it, else Claimed for `owner`.
+    DeletionClaim claimDeletion(qint64 id, const QString& owner);
+    // The delete failed: the next rm or collect may try again.
+    void releaseDeletion(qint64 id);
+
     // Durable job queue (float, restore, ...): survives a crash so work can be resumed.
     std::optional<qint64> addJob(const QString& kind, const QJsonObject& payload);
     bool setJobState(qint64 id, const QString& state, const QString& error = {});
@@ -100,6 +156,10 @@ public:
 private:
     Registry() = default;
     bool fail(const QString& what, const QString& detail);
+    // Inside a transaction: fails unless `owner` holds the lease of the model (or of the file's
+    // model), so a writer whose lease was taken over cannot write any more.
+    bool checkModelLease(qint64 modelId, const QString& owner);
+    bool checkFileLease(qint64 fileId, const QString& owner);
     class Query;
 
     QSqlDatabase m_db;

@@ -2,6 +2,7 @@
 
 #include "filechunksource.h"
 #include "formats/headerinspection.h"
+#include "providers/replacejob.h"
 #include "vault/vault.h"
 
 #include <QDateTime>
@@ -18,6 +19,9 @@ struct FileDistributor::ChunkTask
     QSet<qint64> holders;  // providers that store it
     QSet<qint64> inFlight; // providers a put is running on
     QSet<qint64> givenUp;  // providers not to try again for this chunk
+    // Providers with a copy known to be missing or corrupt, by its locator: a put there must
+    // replace it, or it would find the bad object and count it as stored.
+    QHash<qint64, QString> badCopies;
     QHash<qint64, int> attempts;
     bool counted = false; // counted in chunksSent
     bool waiting = false; // in m_ready or waiting for a retry timer
@@ -88,8 +92,9 @@ void FileDistributor::start()
                            .arg(m_options.replication));
 
     m_stats.fileSize = m_scanner->expectedSize();
-    const auto fileId = m_vault->registry().beginFile(m_modelId, m_pathInModel, m_stats.fileSize,
-                                                      m_options.chunker.toString());
+    const auto fileId =
+        m_vault->registry().beginFile(m_modelId, m_pathInModel, m_stats.fileSize,
+                                      m_options.chunker.toString(), m_options.leaseOwner);
     if (!fileId) {
         finishBeforeScanning(Error::make(Error::Kind::Fatal, m_vault->registry().lastError()));
         return;
@@ -176,7 +181,8 @@ void FileDistributor::onChunkScanned(const ScannedChunk& chunk)
     m_stats.chunks++;
     m_stats.bytesScanned = chunk.offset + chunk.size;
     Registry& registry = m_vault->registry();
-    if (!registry.appendChunks(m_fileId, {{m_nextIndex++, chunk.offset, chunk.size, chunk.cid}})) {
+    if (!registry.appendChunks(m_fileId, {{m_nextIndex++, chunk.offset, chunk.size, chunk.cid}},
+                               m_options.leaseOwner)) {
         fail(Error::make(Error::Kind::Fatal, registry.lastError()));
         return;
     }
@@ -196,9 +202,14 @@ void FileDistributor::onChunkScanned(const ScannedChunk& chunk)
     }
     auto task = std::make_unique<ChunkTask>();
     task->chunk = chunk;
-    for (const Placement& p : registry.placements(chunk.cid))
-        if (p.state == PlacementState::Stored && m_providers.contains(p.providerId))
+    for (const Placement& p : registry.placements(chunk.cid)) {
+        if (!m_providers.contains(p.providerId))
+            continue;
+        if (p.state == PlacementState::Stored)
             task->holders.insert(p.providerId);
+        else if (p.state == PlacementState::Missing || p.state == PlacementState::Corrupt)
+            task->badCopies.insert(p.providerId, p.locator);
+    }
     if (task->holders.size() >= m_replication) {
         m_placedCids.insert(chunk.cid);
         countAlreadyPlaced(chunk);
@@ -235,7 +246,10 @@ void FileDistributor::schedule()
         task.waiting = false;
         if (task.holders.size() + task.inFlight.size() >= m_replication)
             continue;
-        if (!startPut(task)) {
+        const PutStart started = startPut(task);
+        if (started == PutStart::Waiting)
+            continue; // a deletion of this chunk is running; its timer queues it again
+        if (started == PutStart::None) {
             if (!m_error.ok())
                 return; // the source failed
             if (!task.inFlight.isEmpty())
@@ -277,7 +291,7 @@ void FileDistributor::schedule()
     }
 }
 
-bool FileDistributor::startPut(ChunkTask& task)
+FileDistributor::PutStart FileDistributor::startPut(ChunkTask& task)
 {
     QList<qint64> candidates;
     for (qint64 id : std::as_const(m_providers))
@@ -288,6 +302,8 @@ bool FileDistributor::startPut(ChunkTask& task)
     std::stable_sort(candidates.begin(), candidates.end(), [this](qint64 a, qint64 b) {
         return m_bytesQueued.value(a) < m_bytesQueued.value(b);
     });
+    bool deletionRunning = false;
+    Registry& registry = m_vault->registry();
     for (qint64 providerId : std::as_const(candidates)) {
         QString why;
         Provider* provider = m_vault->provider(providerId, &why);
@@ -296,13 +312,31 @@ bool FileDistributor::startPut(ChunkTask& task)
             exclude(providerId, task.lastError);
             continue;
         }
+        // Recorded before the put, in the registry every process shares: a removal that is
+        // deleting this object right now must end first (or the put would count the object
+        // that is about to vanish); one queued is cancelled, since the chunk is wanted again.
+        const Registry::PlacementIntent intent =
+            registry.beginPlacement(task.chunk.cid, providerId);
+        if (intent == Registry::PlacementIntent::Busy) {
+            deletionRunning = true;
+            continue;
+        }
+        if (intent == Registry::PlacementIntent::Failed) {
+            fail(Error::make(Error::Kind::Fatal, registry.lastError()));
+            return PutStart::None;
+        }
         QString unreadable;
         std::unique_ptr<QIODevice> source = m_scanner->openChunk(task.chunk, &unreadable);
         if (!source) {
+            registry.abandonPlacement(task.chunk.cid, providerId);
             failSource(unreadable);
-            return false;
+            return PutStart::None;
         }
-        ProviderJob* job = provider->put(task.chunk.cid, std::move(source), task.chunk.size);
+        const auto bad = task.badCopies.constFind(providerId);
+        ProviderJob* job = bad == task.badCopies.constEnd()
+                               ? provider->put(task.chunk.cid, std::move(source), task.chunk.size)
+                               : new ReplaceJob(provider, *bad, task.chunk.cid, std::move(source),
+                                                task.chunk.size);
         job->setParent(this);
         const QString cid = task.chunk.cid;
         connect(job, &ProviderJob::finished, this,
@@ -311,9 +345,20 @@ bool FileDistributor::startPut(ChunkTask& task)
         task.inFlight.insert(providerId);
         m_bytesQueued[providerId] += task.chunk.size;
         job->start();
-        return true;
+        return PutStart::Started;
     }
-    return false;
+    if (deletionRunning && task.inFlight.isEmpty()) {
+        // Asked again shortly: a deletion ends within seconds, and its claim expires if the
+        // process carrying it out died.
+        task.waiting = true;
+        const QString cid = task.chunk.cid;
+        QTimer::singleShot(DeletionPollMs, this, [this, cid] {
+            m_ready.push_back(cid);
+            schedule();
+        });
+        return PutStart::Waiting;
+    }
+    return PutStart::None;
 }
 
 void FileDistributor::onPutFinished(const QString& cid, qint64 providerId, ProviderJob* job)
@@ -328,6 +373,10 @@ void FileDistributor::onPutFinished(const QString& cid, qint64 providerId, Provi
     ChunkTask& task = *it->second;
     task.inFlight.remove(providerId);
     const Error& error = job->error();
+    if (!error.ok())
+        m_vault->registry().abandonPlacement(cid, providerId);
+    else
+        task.badCopies.remove(providerId);
     if (!m_error.ok()) {
         // The float is ending, but a put that completed all the same stored a good object (its
         // source checked on the last read that the file was unchanged). Record it: otherwise
@@ -384,11 +433,8 @@ void FileDistributor::onPutFinished(const QString& cid, qint64 providerId, Provi
 bool FileDistributor::recordStored(ChunkTask& task, qint64 providerId, const QString& locator,
                                    bool alreadyStored)
 {
-    Placement placement{task.chunk.cid, providerId, locator, PlacementState::Stored,
-                        QDateTime::currentDateTimeUtc()};
-    Registry& registry = m_vault->registry();
-    if (!registry.recordPlacement(placement) ||
-        !registry.addProviderUsage(providerId, task.chunk.size))
+    // Stored, not verified: nothing was read back (a scrub or verify sets that time).
+    if (!m_vault->registry().recordStored(task.chunk.cid, providerId, locator, task.chunk.size))
         return false;
     task.holders.insert(providerId);
     // An object the provider already had (put before a crash, not yet recorded) cost nothing.
@@ -450,7 +496,8 @@ void FileDistributor::maybeComplete()
                            .arg(m_pathInModel)
                            .arg(m_replication));
     Registry& registry = m_vault->registry();
-    if (!registry.completeFile(m_fileId, m_stats.sha256.toHex(), m_metadata)) {
+    if (!registry.completeFile(m_fileId, m_stats.sha256.toHex(), m_metadata,
+                               m_options.leaseOwner)) {
         fail(Error::make(Error::Kind::Fatal, registry.lastError()));
         return;
     }

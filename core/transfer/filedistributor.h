@@ -3,6 +3,7 @@
 #include "chunking/chunkerparams.h"
 #include "chunking/filescanner.h"
 #include "chunksource.h"
+#include "registry/registry.h"
 #include "retrypolicy.h"
 #include "util/error.h"
 
@@ -47,6 +48,9 @@ public:
         int maxPendingChunks = 16; // scanned but not yet placed
         RetryPolicy retry;
         QList<qint64> providerIds; // empty: every enabled provider
+        // Who writes the model: the manifest is written only while this owner holds the
+        // model's lease (Registry::claimModel()).
+        QString leaseOwner = Registry::processLeaseOwner();
     };
 
     struct Stats
@@ -98,7 +102,9 @@ private:
     void countAlreadyPlaced(const ScannedChunk& chunk);
     void onScannerFinished();
     void schedule();
-    bool startPut(ChunkTask& task);
+    enum class PutStart { Started, Waiting, None };
+    static constexpr int DeletionPollMs = 500;
+    PutStart startPut(ChunkTask& task);
     void onPutFinished(const QString& cid, qint64 providerId, ProviderJob* job);
     bool recordStored(ChunkTask& task, qint64 providerId, const QString& locator,
                       bool alreadyStored);

@@ -15,9 +15,17 @@ FloatJob::FloatJob(Vault* vault, Request request, QObject* parent)
     : QObject(parent)
     , m_vault(vault)
     , m_request(std::move(request))
-{}
+{
+    // Each float is a writer of its own, even beside another float in this process.
+    m_request.options.leaseOwner = Registry::newLeaseOwner();
+}
 
-FloatJob::~FloatJob() = default;
+FloatJob::~FloatJob()
+{
+    // Destroyed mid-float (the app quitting): the model is free for a resume at once.
+    if (m_leased && !m_finished)
+        m_vault->registry().releaseModelLease(m_modelId, m_request.options.leaseOwner);
+}
 
 QString FloatJob::defaultModelName(const QStringList& paths)
 {
@@ -113,16 +121,35 @@ void FloatJob::start()
             QStringLiteral("local:") + QFileInfo(m_request.paths.first()).absoluteFilePath();
 
     Registry& registry = m_vault->registry();
-    if (const auto existing = registry.modelByName(m_request.modelName)) {
-        if (existing->state == ModelRecord::State::Complete) {
-            finish(Failure::ModelExists,
-                   Error::make(Error::Kind::Fatal,
-                               tr("A model named “%1” already exists; choose another name with "
-                                  "--name, or remove it first")
-                                   .arg(m_request.modelName)));
-            return;
-        }
-        m_modelId = existing->id;
+    // Claimed in one transaction: of two floats of one name (in this process or another) one
+    // writes, and the other is told who does instead of merging its files into the model.
+    const Registry::ModelClaim claim =
+        registry.claimModel(m_request.modelName, m_request.source, m_request.options.leaseOwner);
+    switch (claim.status) {
+    case Registry::ModelClaim::Status::Failed:
+        finish(Failure::Transfer, Error::make(Error::Kind::Fatal, registry.lastError()));
+        return;
+    case Registry::ModelClaim::Status::Complete:
+        finish(Failure::ModelExists,
+               Error::make(Error::Kind::Fatal,
+                           tr("A model named “%1” already exists; choose another name with "
+                              "--name, or remove it first")
+                               .arg(m_request.modelName)));
+        return;
+    case Registry::ModelClaim::Status::Busy:
+        finish(Failure::ModelExists,
+               Error::make(Error::Kind::Fatal,
+                           tr("“%1” is being floated right now by process %2; wait for it to "
+                              "finish, or stop it and run this float again to resume it")
+                               .arg(m_request.modelName, claim.holderPid)));
+        return;
+    case Registry::ModelClaim::Status::Created:
+        m_modelId = claim.modelId;
+        m_leased = true;
+        break;
+    case Registry::ModelClaim::Status::Resumed: {
+        m_modelId = claim.modelId;
+        m_leased = true;
         m_resumed = true;
         // A file an earlier, unfinished float began and this one does not include would stay
         // incomplete in a model marked complete, which then cannot be restored.
@@ -140,14 +167,20 @@ void FloatJob::start()
                 return;
             }
         }
-    } else {
-        const auto id = registry.createModel(m_request.modelName, m_request.source);
-        if (!id) {
-            finish(Failure::Transfer, Error::make(Error::Kind::Fatal, registry.lastError()));
-            return;
-        }
-        m_modelId = *id;
+        break;
     }
+    }
+    // Renewed while the float runs; a float that cannot renew it (taken over after this process
+    // stalled for longer than the lease) stops instead of writing beside the new writer.
+    m_leaseTimer.setInterval(Registry::ModelLeaseSecs * 1000 / 3);
+    connect(&m_leaseTimer, &QTimer::timeout, this, [this] {
+        if (m_vault->registry().renewModelLease(m_modelId, m_request.options.leaseOwner))
+            return;
+        m_leased = false;
+        m_lostLease = true;
+        abort();
+    });
+    m_leaseTimer.start();
     QJsonObject payload{{QStringLiteral("model"), m_request.modelName},
                         {QStringLiteral("paths"), QJsonArray::fromStringList(m_request.paths)},
                         {QStringLiteral("replication"), m_request.options.replication},
@@ -206,7 +239,7 @@ void FloatJob::next()
         m_current->start();
         return;
     }
-    if (!registry.setModelState(m_modelId, ModelRecord::State::Complete)) {
+    if (!registry.completeModel(m_modelId, m_request.options.leaseOwner)) {
         finish(Failure::Transfer, Error::make(Error::Kind::Fatal, registry.lastError()));
         return;
     }
@@ -247,6 +280,17 @@ void FloatJob::finish(Failure failure, const Error& error)
     m_finished = true;
     m_failure = failure;
     m_error = error;
+    m_leaseTimer.stop();
+    if (m_lostLease) {
+        m_failure = Failure::Transfer;
+        m_error = Error::make(Error::Kind::Fatal,
+                              tr("Another process took over “%1” while this float was stalled; "
+                                 "it goes on there")
+                                  .arg(m_request.modelName));
+    } else if (m_leased && failure != Failure::None) {
+        // Free at once for a resume, instead of when the lease would have expired.
+        m_vault->registry().releaseModelLease(m_modelId, m_request.options.leaseOwner);
+    }
     if (m_jobId) {
         const QString state = failure == Failure::None        ? QStringLiteral("done")
                               : failure == Failure::Cancelled ? QStringLiteral("cancelled")

@@ -3,6 +3,7 @@
 #include "filedistributor.h"
 
 #include <QObject>
+#include <QTimer>
 
 #include <memory>
 #include <optional>
@@ -85,6 +86,9 @@ private:
     Failure m_failure = Failure::None;
     Error m_error;
     bool m_finished = false;
+    QTimer m_leaseTimer;
+    bool m_leased = false;    // this job holds the model's lease
+    bool m_lostLease = false; // and could not renew it
 };
 
 } // namespace mf

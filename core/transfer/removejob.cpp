@@ -24,8 +24,10 @@ void RemoveJob::start()
                                tr("There is no model named “%1”").arg(m_modelName)));
             return;
         }
-        if (!registry.removeModel(model->id)) {
-            finish(Error::make(Error::Kind::Fatal, registry.lastError()));
+        if (!registry.removeModel(model->id, m_owner)) {
+            finish(
+                Error::make(Error::Kind::Fatal,
+                            tr("“%1” was not removed: %2").arg(m_modelName, registry.lastError())));
             return;
         }
     }
@@ -45,9 +47,25 @@ void RemoveJob::removeNext()
 {
     while (m_running < ParallelRemovals && m_next < m_toDelete.size()) {
         const PendingDeletion p = m_toDelete.at(m_next++);
+        // Claimed in the registry first: a float that places this chunk again, in this process
+        // or another, either cancels the deletion before the claim or waits until it is done.
+        switch (m_vault->registry().claimDeletion(p.id, m_owner)) {
+        case Registry::DeletionClaim::Claimed:
+            break;
+        case Registry::DeletionClaim::Cancelled:
+            continue; // wanted again, or done by another removal
+        case Registry::DeletionClaim::Busy:
+            continue; // another removal is deleting it right now
+        case Registry::DeletionClaim::Failed:
+            m_warnings.append(tr("Chunk %1 stays on provider “%2” for now: %3")
+                                  .arg(p.cid, m_vault->providerName(p.providerId),
+                                       m_vault->registry().lastError()));
+            continue;
+        }
         QString why;
         Provider* provider = m_vault->provider(p.providerId, &why);
         if (!provider) {
+            m_vault->registry().releaseDeletion(p.id);
             m_warnings.append(tr("Chunk %1 stays on provider “%2” for now: %3")
                                   .arg(p.cid, m_vault->providerName(p.providerId), why));
             continue;
@@ -60,10 +78,9 @@ void RemoveJob::removeNext()
             m_running--;
             if (job->error().ok()) {
                 m_bytesFreed += p.size;
-                Registry& registry = m_vault->registry();
-                registry.addProviderUsage(p.providerId, -p.size);
-                registry.forgetDeletion(p.id);
+                m_vault->registry().forgetDeletion(p.id);
             } else {
+                m_vault->registry().releaseDeletion(p.id);
                 m_warnings.append(
                     tr("Chunk %1 stays on provider “%2” for now (the next rm or collect tries "
                        "again): %3")

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "registry/records.h"
+#include "registry/registry.h"
 #include "util/error.h"
 
 #include <QObject>
@@ -40,6 +40,7 @@ private:
 
     Vault* m_vault;
     QString m_modelName;
+    const QString m_owner = Registry::newLeaseOwner(); // of the deletions this job claims
     QList<PendingDeletion> m_toDelete;
     int m_next = 0;
     int m_running = 0;

@@ -1,0 +1,269 @@
+// Jobs sharing one vault: floats, removals and collections interleaved in the orders that used
+// to lose data or merge two writers' files (issue "Nothing lost", items 1-3 and 10). Each test
+// drives the real jobs on a real vault with local-folder providers, in this process, at the
+// interleaving it names; the multi-process forms are in tst_coordination_cli.
+
+#include "chunking/cid.h"
+#include "chunking/sha256.h"
+#include "testsupport.h"
+#include "testvault.h"
+#include "transfer/floatjob.h"
+#include "transfer/removejob.h"
+#include "transfer/restorejob.h"
+#include "transfer/verifyjob.h"
+
+#include <QFile>
+#include <QSignalSpy>
+#include <QtTest>
+
+using namespace mf;
+using namespace mf::test;
+
+namespace {
+
+FloatJob::Request floatRequest(const QString& path, const QString& name)
+{
+    FloatJob::Request r;
+    r.paths = {path};
+    r.modelName = name;
+    r.options.replication = 1;
+    r.options.chunker = SmallChunks;
+    return r;
+}
+
+bool floatFile(TestVault& v, const QString& path, const QString& name)
+{
+    FloatJob job(v.vault.get(), floatRequest(path, name));
+    if (!run(job) || job.failure() != FloatJob::Failure::None) {
+        qWarning("Float failed: %s", qPrintable(job.error().message));
+        return false;
+    }
+    return true;
+}
+
+// Restores `name` into a fresh folder and compares it with `original` through openssl.
+bool restoresBitExact(TestVault& v, const QString& name, const QString& original)
+{
+    const QString out = v.path(QStringLiteral("out-") + name);
+    RestoreJob::Request r;
+    r.modelName = name;
+    r.destinationDir = out;
+    RestoreJob job(v.vault.get(), r);
+    if (!run(job) || job.failure() != RestoreJob::Failure::None) {
+        qWarning("Restore of %s failed: %s", qPrintable(name), qPrintable(job.error().message));
+        return false;
+    }
+    const QString restored = out + QLatin1Char('/') + QFileInfo(original).fileName();
+    return opensslSha256Hex(restored) == opensslSha256Hex(original);
+}
+
+// Removes a model's rows the way RemoveJob's first steps do, leaving every freed object on its
+// provider as a queued deletion: what an rm leaves when its provider is offline, or when a
+// process is killed between its registry step and its deletes.
+bool forgetModelLeavingDeletions(TestVault& v, const QString& name)
+{
+    Registry& r = v.registry();
+    const auto model = r.modelByName(name);
+    if (!model || !r.removeModel(model->id))
+        return false;
+    for (const auto& [cid, size] : r.orphanChunks()) {
+        Q_UNUSED(size);
+        if (!r.removeChunk(cid))
+            return false;
+    }
+    return true;
+}
+
+QList<QString> chunkCids(TestVault& v, const QString& name)
+{
+    QList<QString> cids;
+    const auto model = v.registry().modelByName(name);
+    if (model)
+        for (const FileRecord& f : v.registry().files(model->id))
+            for (const FileChunk& c : v.registry().fileChunks(f.id))
+                cids.append(c.cid);
+    return cids;
+}
+
+} // namespace
+
+class TestCoordination final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void queuedDeletionIsCancelledByARefloat();
+    void floatWaitsForADeletionUnderWay();
+    void corruptCopyIsReplacedNotCounted();
+    void twoFloatsOfOneNameInOneProcess();
+    void removeRefusedWhileTheModelIsWritten();
+    void usageCountsEachObjectOnce();
+};
+
+// A deletion queued by an earlier removal, then a float of the same bytes (whose put finds the
+// object still there), then a collect: the collect used to delete the object the new model
+// counts on.
+void TestCoordination::queuedDeletionIsCancelledByARefloat()
+{
+    TestVault v;
+    QVERIFY(v.ok());
+    const QString file = v.path(QStringLiteral("a.bin"));
+    QVERIFY(writePseudoRandomFile(file, 3 * MiB + 17, 1));
+    QVERIFY(floatFile(v, file, QStringLiteral("a")));
+    QVERIFY(forgetModelLeavingDeletions(v, QStringLiteral("a")));
+    QVERIFY(!v.registry().pendingDeletions().isEmpty());
+
+    QVERIFY(floatFile(v, file, QStringLiteral("b")));
+    RemoveJob collect(v.vault.get(), QString());
+    QVERIFY(run(collect));
+    QVERIFY2(collect.error().ok(), qPrintable(collect.error().message));
+    QCOMPARE(collect.chunksFreed(), 0);
+    QVERIFY(v.registry().pendingDeletions().isEmpty());
+    QVERIFY(restoresBitExact(v, QStringLiteral("b"), file));
+}
+
+// A deletion claimed by a removal that is deleting right now: the float must not count the
+// object it finds, but wait for the deletion to end and then send the chunk again.
+void TestCoordination::floatWaitsForADeletionUnderWay()
+{
+    TestVault v;
+    QVERIFY(v.ok());
+    const QString file = v.path(QStringLiteral("a.bin"));
+    QVERIFY(writePseudoRandomFile(file, 2 * MiB + 5, 2));
+    QVERIFY(floatFile(v, file, QStringLiteral("a")));
+    const qint64 provider = v.providerIds().first();
+    QVERIFY(forgetModelLeavingDeletions(v, QStringLiteral("a")));
+    const QList<PendingDeletion> pending = v.registry().pendingDeletions();
+    QVERIFY(!pending.isEmpty());
+    const QString deleter = Registry::newLeaseOwner();
+    for (const PendingDeletion& d : pending)
+        QCOMPARE(v.registry().claimDeletion(d.id, deleter), Registry::DeletionClaim::Claimed);
+
+    FloatJob b(v.vault.get(), floatRequest(file, QStringLiteral("b")));
+    QSignalSpy finished(&b, &FloatJob::finished);
+    b.start();
+    QVERIFY(!finished.wait(1500)); // waiting for the deletions, not done on the doomed objects
+
+    // The deleter carries out its deletes now, then forgets them.
+    for (const PendingDeletion& d : pending) {
+        QVERIFY(QFile::remove(v.objectPath(provider, d.cid)));
+        QVERIFY(v.registry().forgetDeletion(d.id));
+    }
+    QVERIFY(finished.size() == 1 || finished.wait(JobTimeoutMs));
+    QVERIFY2(b.failure() == FloatJob::Failure::None, qPrintable(b.error().message));
+    QCOMPARE(b.totals().bytesSent, QFileInfo(file).size());
+    QVERIFY(restoresBitExact(v, QStringLiteral("b"), file));
+}
+
+// A copy that verify found corrupt must be rewritten by the next float that needs it, not
+// marked stored again because an object of that name exists.
+void TestCoordination::corruptCopyIsReplacedNotCounted()
+{
+    TestVault v;
+    QVERIFY(v.ok());
+    const QString file = v.path(QStringLiteral("a.bin"));
+    QVERIFY(writePseudoRandomFile(file, 2 * MiB + 99, 3));
+    QVERIFY(floatFile(v, file, QStringLiteral("a")));
+    const qint64 provider = v.providerIds().first();
+    const QString cid = chunkCids(v, QStringLiteral("a")).first();
+    const QString object = v.objectPath(provider, cid);
+    QFile f(object);
+    QVERIFY(f.open(QIODevice::ReadWrite));
+    QVERIFY(f.seek(10));
+    QVERIFY(f.write("XYZ") == 3);
+    f.close();
+    VerifyJob verify(v.vault.get(), {QStringLiteral("a")});
+    QVERIFY(run(verify));
+    QCOMPARE(v.registry().placements(cid).first().state, PlacementState::Corrupt);
+
+    QVERIFY(floatFile(v, file, QStringLiteral("b")));
+    const Placement after = v.registry().placements(cid).first();
+    QCOMPARE(after.state, PlacementState::Stored);
+    QVERIFY2(!after.verifiedAt.isValid(), "a put reads nothing back: not verified");
+    QFile rewritten(object);
+    QVERIFY(rewritten.open(QIODevice::ReadOnly));
+    QCOMPARE(QByteArray(Sha256::hash(rewritten.readAll())), cid::toSha256(cid));
+    QVERIFY(restoresBitExact(v, QStringLiteral("a"), file));
+}
+
+// Two floats of different files under one name, started together: one writes the model, the
+// other is refused with who writes it; the model is the winner's file, never a mix.
+void TestCoordination::twoFloatsOfOneNameInOneProcess()
+{
+    TestVault v;
+    QVERIFY(v.ok());
+    const QString one = v.path(QStringLiteral("one.bin"));
+    const QString two = v.path(QStringLiteral("two.bin"));
+    QVERIFY(writePseudoRandomFile(one, 3 * MiB, 4));
+    QVERIFY(writePseudoRandomFile(two, 3 * MiB, 5));
+    FloatJob::Request r1 = floatRequest(one, QStringLiteral("m"));
+    FloatJob::Request r2 = floatRequest(two, QStringLiteral("m"));
+    FloatJob a(v.vault.get(), r1);
+    FloatJob b(v.vault.get(), r2);
+    QSignalSpy aDone(&a, &FloatJob::finished);
+    QSignalSpy bDone(&b, &FloatJob::finished);
+    a.start();
+    b.start();
+    QVERIFY(aDone.size() == 1 || aDone.wait(JobTimeoutMs));
+    QVERIFY(bDone.size() == 1 || bDone.wait(JobTimeoutMs));
+    QCOMPARE(a.failure(), FloatJob::Failure::None);
+    QCOMPARE(b.failure(), FloatJob::Failure::ModelExists);
+    QVERIFY2(b.error().message.contains(QStringLiteral("being floated right now")),
+             qPrintable(b.error().message));
+    QVERIFY(restoresBitExact(v, QStringLiteral("m"), one));
+}
+
+// rm of a model whose float is running is refused, and the float ends whole.
+void TestCoordination::removeRefusedWhileTheModelIsWritten()
+{
+    TestVault v;
+    QVERIFY(v.ok());
+    const QString big = v.path(QStringLiteral("big.bin"));
+    QVERIFY(writeSparseFile(big, 3LL * 1024 * MiB));
+    FloatJob::Request r = floatRequest(big, QStringLiteral("big"));
+    r.options.chunker = ChunkerParams::defaults();
+    FloatJob job(v.vault.get(), r);
+    QSignalSpy progress(&job, &FloatJob::progress);
+    QSignalSpy done(&job, &FloatJob::finished);
+    job.start();
+    QVERIFY(progress.wait(JobTimeoutMs));
+    QVERIFY(done.isEmpty());
+    RemoveJob rm(v.vault.get(), QStringLiteral("big"));
+    QVERIFY(run(rm));
+    QVERIFY(!rm.error().ok());
+    QVERIFY2(rm.error().message.contains(QStringLiteral("being floated right now")),
+             qPrintable(rm.error().message));
+    job.abort();
+    QVERIFY(done.size() == 1 || done.wait(JobTimeoutMs));
+    // Cancelled: the lease is free at once, so the model can be removed now.
+    RemoveJob again(v.vault.get(), QStringLiteral("big"));
+    QVERIFY(run(again));
+    QVERIFY2(again.error().ok(), qPrintable(again.error().message));
+}
+
+// A provider's usage counts each stored object once: not again when a second model finds it
+// stored, and back to zero when everything is removed and collected.
+void TestCoordination::usageCountsEachObjectOnce()
+{
+    TestVault v;
+    QVERIFY(v.ok());
+    const QString file = v.path(QStringLiteral("a.bin"));
+    QVERIFY(writePseudoRandomFile(file, 2 * MiB + 1, 6));
+    QVERIFY(floatFile(v, file, QStringLiteral("a")));
+    const qint64 provider = v.providerIds().first();
+    const qint64 used = v.registry().provider(provider)->usedBytes;
+    QCOMPARE(used, QFileInfo(file).size());
+    QVERIFY(floatFile(v, file, QStringLiteral("b")));
+    QCOMPARE(v.registry().provider(provider)->usedBytes, used);
+    // A queued deletion cancelled by a re-float leaves the object counted once, too.
+    QVERIFY(forgetModelLeavingDeletions(v, QStringLiteral("a")));
+    QVERIFY(forgetModelLeavingDeletions(v, QStringLiteral("b")));
+    QVERIFY(floatFile(v, file, QStringLiteral("c")));
+    QCOMPARE(v.registry().provider(provider)->usedBytes, used);
+    RemoveJob rm(v.vault.get(), QStringLiteral("c"));
+    QVERIFY(run(rm));
+    QCOMPARE(v.registry().provider(provider)->usedBytes, 0);
+}
+
+QTEST_GUILESS_MAIN(TestCoordination)
+#include "tst_coordination.moc"
