@@ -905,8 +905,15 @@ void TestCli::floatUnderExistingName()
     QVERIFY2(r.errText().contains(QStringLiteral("base")), r.describe());
     QVERIFY2(r.errText().contains(QStringLiteral("already exists")), r.describe());
     QCOMPARE(chunkObjects(localStore()), objectsBefore); // nothing was sent
-    // The same name by default (from the file name) too.
+    // The same file under the same name (by default, from the file name): nothing to do,
+    // which is a success, not a clash.
+    const Result again = run(words("float", path(QStringLiteral("input/base.bin"))) + smallCdc());
+    QVERIFY2(again.code == 0, again.describe());
+    QVERIFY2(again.allText().contains(QStringLiteral("nothing to do")), again.describe());
+    // The same name and path with other bytes is a clash again.
+    QVERIFY(test::writePseudoRandomFile(path(QStringLiteral("input/base.bin")), 1 * MiB + 123, 8));
     QCOMPARE(run(words("float", path(QStringLiteral("input/base.bin"))) + smallCdc()).code, 5);
+    QCOMPARE(chunkObjects(localStore()), objectsBefore);
     checkRegistryUnchanged(before);
 }
 

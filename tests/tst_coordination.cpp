@@ -7,6 +7,7 @@
 #include "chunking/sha256.h"
 #include "testsupport.h"
 #include "testvault.h"
+#include "transfer/fileassembler.h"
 #include "transfer/floatjob.h"
 #include "transfer/removejob.h"
 #include "transfer/restorejob.h"
@@ -98,6 +99,7 @@ private Q_SLOTS:
     void twoFloatsOfOneNameInOneProcess();
     void removeRefusedWhileTheModelIsWritten();
     void usageCountsEachObjectOnce();
+    void restoreOfAModelRemovedMeanwhileEnds();
 };
 
 // A deletion queued by an earlier removal, then a float of the same bytes (whose put finds the
@@ -263,6 +265,29 @@ void TestCoordination::usageCountsEachObjectOnce()
     RemoveJob rm(v.vault.get(), QStringLiteral("c"));
     QVERIFY(run(rm));
     QCOMPARE(v.registry().provider(provider)->usedBytes, 0);
+}
+
+// A restore that looked the file up just before another process removed the model: it used to
+// wait for ever on a manifest that was gone. It ends, says why, and leaves nothing behind.
+void TestCoordination::restoreOfAModelRemovedMeanwhileEnds()
+{
+    TestVault v;
+    QVERIFY(v.ok());
+    const QString file = v.path(QStringLiteral("a.bin"));
+    QVERIFY(writePseudoRandomFile(file, 1 * MiB + 3, 7));
+    QVERIFY(floatFile(v, file, QStringLiteral("a")));
+    const auto model = v.registry().modelByName(QStringLiteral("a"));
+    QVERIFY(model);
+    const FileRecord record = v.registry().files(model->id).first();
+    QVERIFY(v.registry().removeModel(model->id));
+
+    const QString out = v.path(QStringLiteral("out"));
+    FileAssembler assembler(v.vault.get(), record, out + QStringLiteral("/a.bin"), {});
+    QVERIFY(run(assembler));
+    QCOMPARE(assembler.error().kind, Error::Kind::NotFound);
+    QVERIFY2(assembler.error().message.contains(QStringLiteral("removed")),
+             qPrintable(assembler.error().message));
+    QCOMPARE(QDir(out).entryList(QDir::Files | QDir::Hidden).size(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestCoordination)

@@ -859,6 +859,15 @@ void TestDistributor::modelExists()
     QCOMPARE(one.failure(), FloatJob::Failure::None);
     const VaultStats before = v.registry().stats();
 
+    // The same bytes again: nothing to do, and a success.
+    FloatJob same(v.vault.get(), floatRequest({source}, QStringLiteral("x"), 1));
+    QVERIFY(run(same));
+    QCOMPARE(same.failure(), FloatJob::Failure::None);
+    QVERIFY(same.alreadyFloated());
+    QCOMPARE(same.totals().bytesSent, 0);
+
+    // Other bytes under the name: refused, nothing changed.
+    QVERIFY(test::writePseudoRandomFile(source, 300 * KiB, 16));
     FloatJob again(v.vault.get(), floatRequest({source}, QStringLiteral("x"), 1));
     QVERIFY(run(again));
     QCOMPARE(again.failure(), FloatJob::Failure::ModelExists);

@@ -127,6 +127,7 @@ private:
         QJsonObject doc{{QStringLiteral("model"), m_job->modelName()},
                         {QStringLiteral("ok"), m_job->failure() == FloatJob::Failure::None},
                         {QStringLiteral("resumed"), m_job->resumed()},
+                        {QStringLiteral("already_floated"), m_job->alreadyFloated()},
                         {QStringLiteral("bytes"), t.fileSize},
                         {QStringLiteral("chunks"), t.chunks},
                         {QStringLiteral("chunks_sent"), t.chunksSent},
@@ -156,6 +157,12 @@ private:
         case FloatJob::Failure::Transfer:
             console().error(m_job->error().message);
             return finish(Failed);
+        }
+        if (m_job->alreadyFloated()) {
+            console().print(QStringLiteral("“%1” already holds these files, byte for byte; "
+                                           "nothing to do")
+                                .arg(m_job->modelName()));
+            return finish(Success);
         }
         console().print(QStringLiteral("Floated “%1”%2: %3 in %4 chunks")
                             .arg(m_job->modelName(),

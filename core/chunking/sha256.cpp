@@ -1,5 +1,7 @@
 #include "sha256.h"
 
+#include <QFile>
+
 #include <openssl/evp.h>
 
 namespace mf {
@@ -54,6 +56,26 @@ QByteArray Sha256::hash(QByteArrayView data)
     Sha256 h;
     h.addData(data);
     return h.result();
+}
+
+std::optional<QByteArray> Sha256::hashFile(const QString& path, const std::atomic_bool* cancelled)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return std::nullopt;
+    Sha256 sha;
+    QByteArray block(4 * 1024 * 1024, Qt::Uninitialized);
+    for (;;) {
+        if (cancelled && cancelled->load())
+            return std::nullopt;
+        const qint64 n = file.read(block.data(), block.size());
+        if (n < 0)
+            return std::nullopt;
+        if (n == 0)
+            break;
+        sha.addData(block.constData(), n);
+    }
+    return sha.result();
 }
 
 } // namespace mf

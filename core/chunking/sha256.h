@@ -2,8 +2,11 @@
 
 #include <QByteArray>
 #include <QByteArrayView>
+#include <QString>
 
+#include <atomic>
 #include <memory>
+#include <optional>
 
 struct evp_md_ctx_st;
 
@@ -32,6 +35,10 @@ public:
     Sha256 clone() const;
 
     static QByteArray hash(QByteArrayView data);
+    // The digest of a whole file, read in blocks: blocking, for worker threads only. nullopt
+    // when it cannot be read or `cancelled` turned true.
+    static std::optional<QByteArray> hashFile(const QString& path,
+                                              const std::atomic_bool* cancelled = nullptr);
 
 private:
     struct CtxDeleter

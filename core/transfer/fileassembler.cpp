@@ -130,6 +130,16 @@ void FileAssembler::start()
     Registry& registry = m_vault->registry();
     m_chunks = registry.fileChunks(m_file.id);
     m_placements = registry.placementsOfModel(m_file.modelId);
+    // Removed by another process since the file was looked up: its manifest is gone (or going),
+    // and a restore of it would wait for chunks nobody will fetch.
+    qint64 covered = 0;
+    for (const FileChunk& c : std::as_const(m_chunks))
+        covered += c.size;
+    if (covered != m_file.size) {
+        finish(Error::make(Error::Kind::NotFound,
+                           tr("“%1” was removed while it was being restored").arg(m_file.path)));
+        return;
+    }
 
     // The temporary file lives beside the destination, so the final rename is atomic.
     m_tempPath = temporaryPattern(dir, dest.fileName());

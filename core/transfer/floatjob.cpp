@@ -1,11 +1,14 @@
 #include "floatjob.h"
 
+#include "chunking/sha256.h"
 #include "vault/vault.h"
 
 #include <QDir>
 #include <QDirIterator>
 #include <QFileInfo>
 #include <QJsonArray>
+#include <QPointer>
+#include <QThreadPool>
 
 #include <algorithm>
 
@@ -130,11 +133,7 @@ void FloatJob::start()
         finish(Failure::Transfer, Error::make(Error::Kind::Fatal, registry.lastError()));
         return;
     case Registry::ModelClaim::Status::Complete:
-        finish(Failure::ModelExists,
-               Error::make(Error::Kind::Fatal,
-                           tr("A model named “%1” already exists; choose another name with "
-                              "--name, or remove it first")
-                               .arg(m_request.modelName)));
+        checkAlreadyFloated(claim.modelId);
         return;
     case Registry::ModelClaim::Status::Busy:
         finish(Failure::ModelExists,
@@ -192,13 +191,65 @@ void FloatJob::start()
     next();
 }
 
+// The same name again: nothing to do when the model holds exactly these files with these
+// bytes (hashed off this thread, like a float would), else the name is taken.
+void FloatJob::checkAlreadyFloated(qint64 modelId)
+{
+    const QString taken = tr("A model named “%1” already exists with other files; choose another "
+                             "name with --name, or remove it first")
+                              .arg(m_request.modelName);
+    QHash<QString, QByteArray> want; // source path -> recorded SHA-256
+    QHash<QString, FileRecord> recorded;
+    for (const FileRecord& f : m_vault->registry().files(modelId))
+        recorded.insert(f.path, f);
+    for (const SourceFile& f : std::as_const(m_files)) {
+        const auto r = recorded.constFind(f.pathInModel);
+        if (r == recorded.constEnd() || r->size != f.size)
+            break;
+        want.insert(f.sourcePath, r->sha256);
+    }
+    if (want.size() != m_files.size() || recorded.size() != m_files.size()) {
+        finish(Failure::ModelExists, Error::make(Error::Kind::Fatal, taken));
+        return;
+    }
+    m_checkingExisting = true;
+    QPointer<FloatJob> self(this);
+    auto cancelled = m_hashCancelled;
+    QThreadPool::globalInstance()->start([self, want, taken, cancelled] {
+        bool same = true;
+        for (auto it = want.cbegin(); same && it != want.cend(); ++it) {
+            const auto digest = Sha256::hashFile(it.key(), cancelled.get());
+            same = digest && digest->toHex() == it.value();
+        }
+        QMetaObject::invokeMethod(
+            self.data(),
+            [self, same, taken] {
+                if (!self)
+                    return;
+                self->m_checkingExisting = false;
+                if (same) {
+                    self->m_alreadyFloated = true;
+                    self->m_filesSkipped = int(self->m_files.size());
+                    self->m_bytesBefore = self->m_totalBytes;
+                    self->finish(Failure::None, Error::none());
+                } else {
+                    self->finish(Failure::ModelExists, Error::make(Error::Kind::Fatal, taken));
+                }
+            },
+            Qt::QueuedConnection);
+    });
+}
+
 void FloatJob::abort()
 {
     if (m_finished)
         return;
     if (m_current)
         m_current->abort(); // its finished() ends the job as cancelled
-    else
+    else if (m_checkingExisting) {
+        *m_hashCancelled = true;
+        finish(Failure::Cancelled, Error::make(Error::Kind::Cancelled, tr("Cancelled")));
+    } else
         finish(Failure::Cancelled, Error::make(Error::Kind::Cancelled, tr("Cancelled")));
 }
 

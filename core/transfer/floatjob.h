@@ -5,6 +5,7 @@
 #include <QObject>
 #include <QTimer>
 
+#include <atomic>
 #include <memory>
 #include <optional>
 
@@ -54,6 +55,8 @@ public:
     const Error& error() const { return m_error; }
     QString modelName() const { return m_request.modelName; }
     bool resumed() const { return m_resumed; }
+    // The model already held exactly these files: nothing was done.
+    bool alreadyFloated() const { return m_alreadyFloated; }
     qint64 totalBytes() const { return m_totalBytes; }
     qint64 bytesDone() const;
     QString currentFile() const;
@@ -67,6 +70,7 @@ Q_SIGNALS:
     void finished();
 
 private:
+    void checkAlreadyFloated(qint64 modelId);
     void next();
     void onFileFinished();
     void finish(Failure failure, const Error& error);
@@ -80,6 +84,9 @@ private:
     qint64 m_totalBytes = 0;
     qint64 m_bytesBefore = 0; // of files finished before the current one
     bool m_resumed = false;
+    bool m_alreadyFloated = false;
+    bool m_checkingExisting = false;
+    std::shared_ptr<std::atomic_bool> m_hashCancelled = std::make_shared<std::atomic_bool>(false);
     int m_filesSkipped = 0;
     std::unique_ptr<FileDistributor> m_current;
     FileDistributor::Stats m_totals;
