@@ -243,8 +243,11 @@ private Q_SLOTS:
         QVERIFY(log.waitFor(unnamed, State::Failed));
         QVERIFY(log[unnamed].error.contains(QStringLiteral("name")));
 
-        // The same name twice: the second says the model exists.
+        // The same name and bytes again: nothing to do, done. Other bytes: the model exists.
         request.modelName = QStringLiteral("Later");
+        const qint64 same = engine.floatFiles(request);
+        QVERIFY(log.waitFor(same, State::Done));
+        QVERIFY(writePseudoRandomFile(source, MiB, 3));
         const qint64 twice = engine.floatFiles(request);
         QVERIFY(log.waitFor(twice, State::Failed));
         QVERIFY2(log[twice].error.contains(QStringLiteral("already exists")),

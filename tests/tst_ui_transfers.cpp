@@ -9,6 +9,7 @@
 #include <QAbstractItemModelTester>
 #include <QAction>
 #include <QApplication>
+#include <QDir>
 #include <QItemSelectionModel>
 #include <QTreeView>
 #include <QtTest>
@@ -96,6 +97,36 @@ private Q_SLOTS:
         engine.clearFinished();
         QVERIFY(QTest::qWaitFor([&] { return model.rowCount() == 0; }));
         QCOMPARE(model.overall().permille(), -1);
+    }
+
+    // A float that had to skip a broken provider succeeds with fewer copies: the row says so
+    // ("Done · 2 warnings") and its tooltip says what, instead of a plain "Done".
+    void warningsOfASuccessfulFloatAreShown()
+    {
+        TestVault tv(1);
+        QVERIFY(tv.ok());
+        const qint64 broken = tv.providerIds().last();
+        QVERIFY(QDir(tv.root(broken)).removeRecursively());
+        const QString dir = prepareVault(tv);
+        Engine engine;
+        TransfersModel model(&engine);
+        QVERIFY(openEngine(engine, dir));
+        const QString source = tv.path(QStringLiteral("w.bin"));
+        QVERIFY(writePseudoRandomFile(source, 2 * MiB, 31));
+        FloatRequest request;
+        request.paths = {source};
+        request.modelName = QStringLiteral("Warned");
+        request.replicas = 2;
+        const qint64 id = engine.floatFiles(request);
+        QVERIFY(QTest::qWaitFor([&] { return stateOf(model, id) == State::Done; }, JobTimeoutMs));
+        const QModelIndex state = model.index(model.rowOf(id), TransfersModel::StateColumn);
+        const QStringList warnings = state.data(TransfersModel::WarningsRole).toStringList();
+        QVERIFY2(!warnings.isEmpty(), "the skipped provider is not reported");
+        QVERIFY2(warnings.join(QLatin1Char(' ')).contains(QStringLiteral("extra1")),
+                 qPrintable(warnings.join(QLatin1Char('\n'))));
+        QVERIFY2(state.data().toString().contains(QStringLiteral("warning")),
+                 qPrintable(state.data().toString()));
+        QVERIFY(state.data(Qt::ToolTipRole).toString().contains(QStringLiteral("extra1")));
     }
 
     void viewPausesAndResumesARealFloat()

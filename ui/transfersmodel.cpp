@@ -61,6 +61,15 @@ QString TransfersModel::progressText(const TransferInfo& info)
     return text;
 }
 
+QString TransfersModel::stateText(const TransferInfo& info)
+{
+    // "Done" alone would hide a provider that was skipped or a copy that is missing.
+    if (info.warnings.isEmpty())
+        return TransferInfo::stateName(info.state);
+    return tr("%1 · %n warning(s)", nullptr, int(info.warnings.size()))
+        .arg(TransferInfo::stateName(info.state));
+}
+
 QVariant TransfersModel::data(const QModelIndex& index, int role) const
 {
     const TransferInfo* t = index.isValid() ? transfer(index.row()) : nullptr;
@@ -86,19 +95,23 @@ QVariant TransfersModel::data(const QModelIndex& index, int role) const
         case ProgressColumn:
             return progressText(*t);
         case StateColumn:
-            return TransferInfo::stateName(t->state);
+            return stateText(*t);
         }
         break;
+    case WarningsRole:
+        return t->warnings;
     case Qt::ToolTipRole:
         if (!t->error.isEmpty())
             return t->error;
+        if (!t->warnings.isEmpty())
+            return t->warnings.join(QLatin1Char('\n'));
         if (t->finished.isValid())
             return tr("%1, finished %2")
                 .arg(TransferInfo::stateName(t->state),
                      QLocale().toString(t->finished, QLocale::ShortFormat));
         return tr("Added %1").arg(QLocale().toString(t->created, QLocale::ShortFormat));
     case Qt::AccessibleTextRole:
-        return tr("%1: %2, %3").arg(t->title, TransferInfo::stateName(t->state), progressText(*t));
+        return tr("%1: %2, %3").arg(t->title, stateText(*t), progressText(*t));
     }
     return {};
 }

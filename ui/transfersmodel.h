@@ -21,9 +21,10 @@ public:
     enum Column { TitleColumn, ProgressColumn, StateColumn, ColumnCount };
     enum Role {
         TransferIdRole = Qt::UserRole + 1,
-        StateRole,       // TransferInfo::State as int
-        PermilleRole,    // 0..1000, or -1 when the size is unknown
-        ProgressTextRole // "1.2 GiB of 4.0 GiB · 210 MB/s · 0:42 left"
+        StateRole,        // TransferInfo::State as int
+        PermilleRole,     // 0..1000, or -1 when the size is unknown
+        ProgressTextRole, // "1.2 GiB of 4.0 GiB · 210 MB/s · 0:42 left"
+        WarningsRole      // QStringList: what went wrong on the way, even when it succeeded
     };
 
     explicit TransfersModel(Engine* engine, QObject* parent = nullptr);
@@ -48,6 +49,8 @@ public:
     };
     Overall overall() const;
     static QString progressText(const TransferInfo& info);
+    // "Done", or "Done · 2 warnings".
+    static QString stateText(const TransferInfo& info);
 
     // Also the slots the Engine's signals arrive at (public for tests that feed a model).
     void add(const mf::TransferInfo& info);

@@ -143,6 +143,7 @@ void EngineWorker::open(const QString& directory)
             t.info.modelId = payload.value(QStringLiteral("modelId")).toInteger();
             t.info.totalBytes = payload.value(QStringLiteral("totalBytes")).toInteger();
             t.info.sentBytes = payload.value(QStringLiteral("sentBytes")).toInteger();
+            t.info.warnings = payload.value(QStringLiteral("warnings")).toVariant().toStringList();
             t.info.created = QDateTime::fromMSecsSinceEpoch(
                 payload.value(QStringLiteral("created")).toInteger());
             t.payload = payload;
@@ -338,7 +339,7 @@ void EngineWorker::start(Transfer& t)
         m_progressTimer.start();
 }
 
-bool EngineWorker::startFloat(Transfer& t, QString* error)
+bool EngineWorker::startFloat(Transfer& t, QString* /*error*/)
 {
     const QJsonObject& p = t.payload;
     FloatJob::Request request;
@@ -352,14 +353,8 @@ bool EngineWorker::startFloat(Transfer& t, QString* error)
     for (const QJsonValue v : p.value(QStringLiteral("providers")).toArray())
         request.options.providerIds.append(v.toInteger());
 
+    // An existing name is the job's to judge: the same files again are "nothing to do".
     Registry& registry = m_vault->registry();
-    const auto existing = registry.modelByName(request.modelName);
-    if (existing && existing->state == ModelRecord::State::Complete) {
-        *error = tr("A model named “%1” already exists; choose another name, or remove that "
-                    "model first")
-                     .arg(request.modelName);
-        return false;
-    }
     auto* job = new FloatJob(m_vault.get(), request, this);
     const qint64 id = t.info.id;
     t.job = job;
@@ -368,6 +363,8 @@ bool EngineWorker::startFloat(Transfer& t, QString* error)
         if (Transfer* x = find(id))
             x->dirty = true;
     });
+    connect(job, &FloatJob::warning, this,
+            [this, id](const QString& message) { addWarning(id, message); });
     connect(job, &FloatJob::finished, this, [this, id, job] {
         if (Transfer* x = find(id)) {
             x->info.sentBytes += job->totals().bytesSent;
@@ -408,6 +405,9 @@ bool EngineWorker::startRestore(Transfer& t, QString* error)
             x->dirty = true;
     });
     connect(job, &RestoreJob::finished, this, [this, id, job] {
+        // Replicas it found bad on the way (and the copy it used instead).
+        for (const QString& problem : job->problems())
+            addWarning(id, problem);
         onJobFinished(id, job->error().message, job->failure() == RestoreJob::Failure::Cancelled);
     });
     job->start();
@@ -456,8 +456,11 @@ bool EngineWorker::startRemove(Transfer& t, QString* error)
     const qint64 id = t.info.id;
     t.job = job;
     t.bytesDone = [] { return qint64(0); };
-    connect(job, &RemoveJob::finished, this,
-            [this, id, job] { onJobFinished(id, job->error().message, false); });
+    connect(job, &RemoveJob::finished, this, [this, id, job] {
+        for (const QString& warning : job->warnings())
+            addWarning(id, warning);
+        onJobFinished(id, job->error().message, false);
+    });
     job->start();
     return true;
 }
@@ -559,6 +562,8 @@ void EngineWorker::runImport(qint64 id, const QString& token)
             }
         }
     });
+    connect(job, &ImportJob::warning, this,
+            [this, id](const QString& message) { addWarning(id, message); });
     connect(job, &ImportJob::finished, this, [this, id, job] {
         if (Transfer* x = find(id)) {
             if (job->totalBytes() > 0)
@@ -641,6 +646,18 @@ void EngineWorker::onJobFinished(qint64 id, const QString& error, bool cancelled
     }
     emitStats();
     schedule();
+}
+
+void EngineWorker::addWarning(qint64 id, const QString& message)
+{
+    Transfer* t = find(id);
+    // A bounded list: a provider failing for every chunk says so once, not ten thousand times.
+    constexpr int MaxWarnings = 20;
+    if (!t || t->info.warnings.contains(message) || t->info.warnings.size() >= MaxWarnings)
+        return;
+    t->info.warnings.append(message);
+    t->payload.insert(QStringLiteral("warnings"), QJsonArray::fromStringList(t->info.warnings));
+    t->dirty = true;
 }
 
 void EngineWorker::setState(Transfer& t, TransferInfo::State state, const QString& error)

@@ -105,6 +105,7 @@ private:
     bool abortJob(Transfer& t, Stop why);
     // The job ended: `error` empty for success; `cancelled` when it stopped on request.
     void onJobFinished(qint64 id, const QString& error, bool cancelled);
+    void addWarning(qint64 id, const QString& message);
     void setState(Transfer& t, TransferInfo::State state, const QString& error = {});
     void persist(Transfer& t);
     void emitProgress();

@@ -3,6 +3,7 @@
 #include <QDateTime>
 #include <QMetaType>
 #include <QString>
+#include <QStringList>
 
 namespace mf {
 
@@ -23,6 +24,9 @@ struct TransferInfo
     qint64 etaSeconds = -1;    // -1 unknown
     QString error;             // readable, for Failed
     qint64 sentBytes = 0;      // float: bytes sent to providers (all replicas), over all runs
+    // What the user should know even when it succeeded: a provider skipped, fewer copies than
+    // wanted, an object a removal left behind, a replica a restore found bad.
+    QStringList warnings;
     QDateTime created, finished;
 
     // Finished one way or another: nothing more will happen unless it is retried.
