@@ -13,6 +13,7 @@
 #include "transfer/restorejob.h"
 #include "transfer/verifyjob.h"
 
+#include <QDirIterator>
 #include <QFile>
 #include <QSignalSpy>
 #include <QtTest>
@@ -100,6 +101,7 @@ private Q_SLOTS:
     void removeRefusedWhileTheModelIsWritten();
     void usageCountsEachObjectOnce();
     void restoreOfAModelRemovedMeanwhileEnds();
+    void quotaIsTheVaultsNotTheAdapters();
 };
 
 // A deletion queued by an earlier removal, then a float of the same bytes (whose put finds the
@@ -288,6 +290,38 @@ void TestCoordination::restoreOfAModelRemovedMeanwhileEnds()
     QVERIFY2(assembler.error().message.contains(QStringLiteral("removed")),
              qPrintable(assembler.error().message));
     QCOMPARE(QDir(out).entryList(QDir::Files | QDir::Hidden).size(), 0);
+}
+
+// The quota set for a provider holds whatever the adapter knows of it (only the local and S3
+// adapters checked one, each its own way): checked in the registry, against what is stored and
+// what puts under way in any process will store.
+void TestCoordination::quotaIsTheVaultsNotTheAdapters()
+{
+    TestVault v;
+    QVERIFY(v.ok());
+    const QString small = v.path(QStringLiteral("small.bin"));
+    QVERIFY(writePseudoRandomFile(small, 1 * MiB, 8));
+    QVERIFY(floatFile(v, small, QStringLiteral("small"))); // the adapter exists now, quota-less
+    const qint64 provider = v.providerIds().first();
+    auto record = v.registry().provider(provider);
+    QVERIFY(record);
+    const qint64 quota = record->usedBytes + 2 * MiB;
+    record->quotaBytes = quota;
+    QVERIFY(v.registry().updateProvider(*record));
+
+    const QString big = v.path(QStringLiteral("big.bin"));
+    QVERIFY(writePseudoRandomFile(big, 5 * MiB, 9));
+    FloatJob job(v.vault.get(), floatRequest(big, QStringLiteral("big")));
+    QVERIFY(run(job));
+    QCOMPARE(job.failure(), FloatJob::Failure::Transfer);
+    QCOMPARE(job.error().kind, Error::Kind::QuotaExceeded);
+    QVERIFY2(job.error().message.contains(QStringLiteral("full")), qPrintable(job.error().message));
+    QVERIFY(v.registry().provider(provider)->usedBytes <= quota);
+    qint64 onDisk = 0;
+    for (QDirIterator it(v.root(provider), QDir::Files, QDirIterator::Subdirectories);
+         it.hasNext();)
+        onDisk += QFileInfo(it.next()).size();
+    QVERIFY2(onDisk <= quota, qPrintable(QString::number(onDisk)));
 }
 
 QTEST_GUILESS_MAIN(TestCoordination)

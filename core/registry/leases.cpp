@@ -212,6 +212,27 @@ Registry::PlacementIntent Registry::beginPlacement(const QString& cid, qint64 pr
             queued.append({pending.q().value(0).toLongLong(), pending.q().value(1).toLongLong()});
         }
         pending.q().finish();
+        // The quota set for the provider, whatever its kind, counting what is stored and what
+        // puts under way (in any process) will store: one place for every adapter.
+        Query room(
+            this,
+            QStringLiteral("SELECT p.quota_bytes, p.used_bytes, (SELECT COALESCE(SUM(c.size), 0) "
+                           "FROM placements x JOIN chunks c ON c.cid = x.cid WHERE "
+                           "x.provider_id = p.id AND x.state = 'pending' AND x.locator = '' AND "
+                           "x.cid != ?), (SELECT size FROM chunks WHERE cid = ?) FROM providers p "
+                           "WHERE p.id = ?"));
+        if (!room.bind(cid).bind(cid).bind(providerId).exec())
+            return false;
+        if (room.q().next()) {
+            const qint64 quota = room.q().value(0).toLongLong();
+            const qint64 taken = room.q().value(1).toLongLong() + room.q().value(2).toLongLong();
+            const qint64 size = room.q().value(3).toLongLong();
+            if (quota >= 0 && taken + size > quota) {
+                result = PlacementIntent::QuotaFull;
+                return true;
+            }
+        }
+        room.q().finish();
         // The object is wanted again: it stays, and stays counted in the provider's usage only
         // through the placement recordStored() makes (which counts it afresh).
         Query forget(this, QStringLiteral("DELETE FROM deletions WHERE id = ?"));

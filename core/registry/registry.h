@@ -119,11 +119,12 @@ public:
     // The live writer of a model other than `except`, if any ("" when none holds a live lease).
     QString modelWriter(qint64 modelId, const QString& except = {});
 
-    enum class PlacementIntent { Go, Busy, Failed };
+    enum class PlacementIntent { Go, Busy, QuotaFull, Failed };
     // Before a put of `cid` to a provider: Busy while a deletion of that object is being
     // carried out (the put must wait for it); otherwise forgets deletions of the object still
     // queued (it is wanted again) and records a pending placement, which keeps any later
-    // deletion away until the placement is gone. One transaction.
+    // deletion away until the placement is gone, and reserves its bytes against the provider's
+    // quota (QuotaFull when they do not fit). One transaction.
     PlacementIntent beginPlacement(const QString& cid, qint64 providerId);
     // A put succeeded: the placement is stored (not verified: nothing was read back), and the
     // provider's usage grows by `size` unless this placement was already counted; one

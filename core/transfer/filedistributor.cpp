@@ -8,7 +8,10 @@
 #include <QDateTime>
 #include <QTimer>
 
+#include "util/units.h"
+
 #include <algorithm>
+#include <limits>
 
 namespace mf {
 
@@ -68,6 +71,8 @@ QList<qint64> FileDistributor::usableProviders()
         if (!m_options.providerIds.isEmpty() && !m_options.providerIds.contains(p.id))
             continue;
         ids.append(p.id);
+        m_quotas.insert(p.id, p.quotaBytes);
+        m_usedAtStart.insert(p.id, p.usedBytes);
     }
     return ids;
 }
@@ -298,10 +303,16 @@ FileDistributor::PutStart FileDistributor::startPut(ChunkTask& task)
         if (!m_excluded.contains(id) && !task.holders.contains(id) && !task.inFlight.contains(id) &&
             !task.givenUp.contains(id))
             candidates.append(id);
-    // Spread the load: the provider with the fewest bytes queued in this float goes first.
-    std::stable_sort(candidates.begin(), candidates.end(), [this](qint64 a, qint64 b) {
-        return m_bytesQueued.value(a) < m_bytesQueued.value(b);
-    });
+    // By free space (the quota set for it, less what it holds and what this float queued);
+    // among providers without a quota, the one with the fewest bytes queued first, which
+    // spreads the load.
+    auto room = [this](qint64 id) {
+        const qint64 quota = m_quotas.value(id, -1);
+        return quota < 0 ? std::numeric_limits<qint64>::max() - m_bytesQueued.value(id)
+                         : quota - m_usedAtStart.value(id) - m_bytesQueued.value(id);
+    };
+    std::stable_sort(candidates.begin(), candidates.end(),
+                     [&room](qint64 a, qint64 b) { return room(a) > room(b); });
     bool deletionRunning = false;
     Registry& registry = m_vault->registry();
     for (qint64 providerId : std::as_const(candidates)) {
@@ -319,6 +330,14 @@ FileDistributor::PutStart FileDistributor::startPut(ChunkTask& task)
             registry.beginPlacement(task.chunk.cid, providerId);
         if (intent == Registry::PlacementIntent::Busy) {
             deletionRunning = true;
+            continue;
+        }
+        if (intent == Registry::PlacementIntent::QuotaFull) {
+            task.lastError = Error::make(Error::Kind::QuotaExceeded,
+                                         tr("Provider “%1” is full: its quota is %2")
+                                             .arg(m_vault->providerName(providerId),
+                                                  units::formatBytes(m_quotas.value(providerId))));
+            exclude(providerId, task.lastError);
             continue;
         }
         if (intent == Registry::PlacementIntent::Failed) {

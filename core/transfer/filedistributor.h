@@ -105,6 +105,8 @@ private:
     enum class PutStart { Started, Waiting, None };
     static constexpr int DeletionPollMs = 500;
     PutStart startPut(ChunkTask& task);
+    QHash<qint64, qint64> m_quotas;      // by provider, as the float started; -1: none
+    QHash<qint64, qint64> m_usedAtStart; // by provider
     void onPutFinished(const QString& cid, qint64 providerId, ProviderJob* job);
     bool recordStored(ChunkTask& task, qint64 providerId, const QString& locator,
                       bool alreadyStored);
