@@ -57,6 +57,15 @@ bool addBareModels(Registry& r, int count)
 
 } // namespace
 
+// Rows arrive with the model record at once and their sums from the loader's thread later.
+bool allLoaded(const ModelListModel& model)
+{
+    for (int r = 0; r < model.rowCount(); ++r)
+        if (!model.rowData(r)->loaded)
+            return false;
+    return true;
+}
+
 class TestUiBrowser : public QObject
 {
     Q_OBJECT
@@ -66,6 +75,7 @@ private Q_SLOTS:
     void pagesOverTenThousandModels();
     void filterNarrowsTheList();
     void oneRowUpdates();
+    void sumsAreComputedOffTheGuiThread();
 };
 
 void TestUiBrowser::modelTesterOnModelAndProxy()
@@ -91,6 +101,7 @@ void TestUiBrowser::modelTesterOnModelAndProxy()
     while (model.canFetchMore({}))
         model.fetchMore({});
     QCOMPARE(model.rowCount(), 2);
+    QTRY_VERIFY(allLoaded(model));
     proxy.sort(ModelListModel::SizeColumn, Qt::DescendingOrder);
     proxy.setSearchText(QStringLiteral("gguf"));
     QCOMPARE(proxy.rowCount(), 1);
@@ -156,6 +167,7 @@ void TestUiBrowser::filterNarrowsTheList()
     proxy.setSourceModel(&model);
     model.setReader(reader.get());
     model.fetchMore({});
+    QTRY_VERIFY(allLoaded(model));
     QCOMPARE(proxy.rowCount(), 10);
 
     proxy.setSearchText(QStringLiteral("LLAMA")); // by name, any case
@@ -206,6 +218,7 @@ void TestUiBrowser::oneRowUpdates()
     model.fetchMore({});
     QCOMPARE(model.rowCount(), 1);
     QVERIFY(!model.canFetchMore({}));
+    QTRY_VERIFY(allLoaded(model));
     QCOMPARE(
         model.index(0, ModelListModel::ReplicasColumn).data(ModelListModel::HealthRole).toString(),
         QStringLiteral("under-replicated")); // 1 replica, the vault wants 2
@@ -222,11 +235,15 @@ void TestUiBrowser::oneRowUpdates()
     QCOMPARE(model.rowCount(), 2);
     QCOMPARE(inserts.size(), 1);
     QCOMPARE(model.rowOf(second), 1);
+    QTRY_VERIFY(allLoaded(model));
 
     // A change in health re-reads that row only.
+    changes.clear();
+    QSignalSpy loaded(&model, &ModelListModel::rowsLoaded);
     QVERIFY(tv.registry().setPlacementState(QStringLiteral("chunk-first"), local,
                                             PlacementState::Corrupt));
     model.refreshModel(first);
+    QVERIFY(loaded.wait());
     QCOMPARE(changes.size(), 1);
     QCOMPARE(changes.at(0).at(0).toModelIndex().row(), 0);
     QCOMPARE(model.index(0, 0).data(ModelListModel::HealthRole).toString(),
@@ -237,6 +254,33 @@ void TestUiBrowser::oneRowUpdates()
     QCOMPARE(model.rowCount(), 1);
     QCOMPARE(model.modelId(0), second);
     QCOMPARE(resets.size(), 0);
+}
+
+// A page costs the GUI thread one query of model records: the sums over chunks and placements
+// (hundreds of milliseconds for a page of big models) come from the loader's thread.
+void TestUiBrowser::sumsAreComputedOffTheGuiThread()
+{
+    test::TestVault tv;
+    QVERIFY(tv.ok());
+    const qint64 local = tv.providerIds().value(0);
+    QVERIFY(addModel(tv.registry(), QStringLiteral("llama"), QStringLiteral("gguf"),
+                     QStringLiteral("Q4_K_M"), local));
+    QString error;
+    auto reader = VaultReader::open(tv.vault->directory(), &error);
+    QVERIFY2(reader, qPrintable(error));
+    ModelListModel model;
+    model.setReader(reader.get());
+    model.fetchMore({});
+    QCOMPARE(model.rowCount(), 1);
+    // Not summed yet: the name is there, the sums are on their way.
+    QVERIFY(!model.rowData(0)->loaded);
+    QCOMPARE(model.index(0, ModelListModel::NameColumn).data().toString(), QStringLiteral("llama"));
+    QCOMPARE(model.index(0, ModelListModel::FormatColumn).data().toString(), QStringLiteral("…"));
+    QTRY_VERIFY(allLoaded(model));
+    QCOMPARE(model.index(0, ModelListModel::FormatColumn).data().toString(),
+             QStringLiteral("GGUF"));
+    QCOMPARE(model.index(0, ModelListModel::ProvidersColumn).data().toString(),
+             QStringLiteral("local"));
 }
 
 QTEST_GUILESS_MAIN(TestUiBrowser)

@@ -2,6 +2,7 @@
 
 #include "util/units.h"
 
+#include <QFileInfo>
 #include <QLocale>
 
 #include <algorithm>
@@ -11,6 +12,7 @@ namespace mf::ui {
 namespace {
 
 const QString Unknown = QStringLiteral("—");
+const QString Pending = QStringLiteral("…");
 
 // "8.0B", "135M": parameter counts as model cards write them.
 QString formatParameters(qint64 n)
@@ -42,7 +44,41 @@ ModelListModel::~ModelListModel() = default;
 void ModelListModel::setReader(VaultReader* reader)
 {
     m_reader = reader;
+    m_loader.reset();
+    if (reader) {
+        m_loader = std::make_unique<RowLoader>(QFileInfo(reader->registry().path()).absolutePath());
+        connect(m_loader.get(), &RowLoader::rowsReady, this, &ModelListModel::onRowsReady);
+    }
     reset();
+}
+
+// A row of which only the model record is known; the rest arrives from the loader.
+ModelRow ModelListModel::placeholder(const ModelRecord& model)
+{
+    ModelRow r;
+    r.summary.model = model;
+    return r;
+}
+
+void ModelListModel::onRowsReady(const QList<ModelRow>& rows, const QList<qint64>& gone)
+{
+    // Rows of a search or vault since left, or of models removed meanwhile, find no row here.
+    int first = -1;
+    int last = -1;
+    for (const ModelRow& fresh : rows) {
+        const int row = rowOf(fresh.summary.model.id);
+        if (row < 0)
+            continue;
+        m_rows[row] = fresh;
+        first = first < 0 ? row : qMin(first, row);
+        last = qMax(last, row);
+    }
+    if (first >= 0)
+        Q_EMIT dataChanged(index(first, 0), index(last, ColumnCount - 1));
+    for (qint64 id : gone)
+        removeModel(id);
+    if (!rows.isEmpty() || !gone.isEmpty())
+        Q_EMIT rowsLoaded();
 }
 
 void ModelListModel::setSearch(const QString& text)
@@ -83,14 +119,18 @@ void ModelListModel::fetchMore(const QModelIndex& parent)
     if (page.isEmpty())
         return;
     QList<ModelRow> rows;
+    QList<qint64> ids;
     rows.reserve(page.size());
-    for (const ModelRecord& m : page)
-        rows.append(m_reader->row(m));
+    for (const ModelRecord& m : page) {
+        rows.append(placeholder(m));
+        ids.append(m.id);
+    }
     const int first = int(m_rows.size());
     beginInsertRows({}, first, first + int(rows.size()) - 1);
     m_rows.append(rows);
     m_lastId = page.last().id;
     endInsertRows();
+    m_loader->request(ids);
 }
 
 int ModelListModel::rowOf(qint64 modelId) const
@@ -114,30 +154,25 @@ void ModelListModel::refreshModel(qint64 modelId)
             removeModel(modelId);
             return;
         }
-        auto fresh = m_reader->row(modelId);
-        if (!fresh) {
-            removeModel(modelId);
-            return;
-        }
-        m_rows[existing] = *fresh;
-        Q_EMIT dataChanged(index(existing, 0), index(existing, ColumnCount - 1));
+        m_loader->request({modelId}); // the row shows what it knows until then
         return;
     }
     // Not loaded: a model beyond the pages fetched so far arrives with them; one inside them
     // (or any, once everything is loaded) is inserted in id order.
     if (!matches || (!m_exhausted && modelId > m_lastId))
         return;
-    auto fresh = m_reader->row(modelId);
-    if (!fresh)
+    const auto model = m_reader->registry().model(modelId);
+    if (!model)
         return;
     const auto at =
         std::lower_bound(m_rows.cbegin(), m_rows.cend(), modelId,
                          [](const ModelRow& r, qint64 id) { return r.summary.model.id < id; });
     const int position = int(at - m_rows.cbegin());
     beginInsertRows({}, position, position);
-    m_rows.insert(position, *fresh);
+    m_rows.insert(position, placeholder(*model));
     m_lastId = qMax(m_lastId, modelId);
     endInsertRows();
+    m_loader->request({modelId});
 }
 
 void ModelListModel::removeModel(qint64 modelId)
@@ -155,11 +190,12 @@ void ModelListModel::refreshAll()
     if (!m_reader || m_rows.isEmpty())
         return;
     m_reader->refreshProviders();
-    for (ModelRow& r : m_rows) {
-        if (auto fresh = m_reader->row(r.summary.model.id))
-            r = *fresh;
-    }
-    Q_EMIT dataChanged(index(0, 0), index(int(m_rows.size()) - 1, ColumnCount - 1));
+    m_loader->refreshProviders();
+    QList<qint64> ids;
+    ids.reserve(m_rows.size());
+    for (const ModelRow& r : std::as_const(m_rows))
+        ids.append(r.summary.model.id);
+    m_loader->request(ids);
 }
 
 qint64 ModelListModel::modelId(int row) const
@@ -185,6 +221,9 @@ int ModelListModel::columnCount(const QModelIndex& parent) const
 QVariant ModelListModel::display(const ModelRow& r, int column) const
 {
     const ModelSummary& s = r.summary;
+    // Known at once: what the model record says. The rest is being summed off the GUI thread.
+    if (!r.loaded && column != NameColumn && column != SourceColumn && column != AddedColumn)
+        return Pending;
     switch (column) {
     case NameColumn:
         return s.model.name;

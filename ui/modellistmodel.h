@@ -1,5 +1,6 @@
 #pragma once
 
+#include "rowloader.h"
 #include "vaultreader.h"
 
 #include <QAbstractTableModel>
@@ -10,6 +11,8 @@ namespace mf::ui {
 // (canFetchMore/fetchMore, keyset paging in SQL) so 10,000 models cost what the visible ones
 // cost. A change re-reads one row (refreshModel) and a removal removes one; nothing reloads
 // the whole table except a new search or a new vault. Rows are kept in model id order.
+// A page arrives with what the model records say (name, source, date); the sums over chunks and
+// placements are computed by a RowLoader off the GUI thread and fill the rows when ready.
 class ModelListModel final : public QAbstractTableModel
 {
     Q_OBJECT
@@ -64,12 +67,19 @@ public:
     bool canFetchMore(const QModelIndex& parent) const override;
     void fetchMore(const QModelIndex& parent) override;
 
+Q_SIGNALS:
+    // Rows asked of the loader have arrived (for tests and for views that wait on a row).
+    void rowsLoaded();
+
 private:
     QVariant display(const ModelRow& row, int column) const;
     QVariant sortValue(const ModelRow& row, int column) const;
     void reset();
+    void onRowsReady(const QList<ModelRow>& rows, const QList<qint64>& gone);
+    static ModelRow placeholder(const ModelRecord& model);
 
     VaultReader* m_reader = nullptr;
+    std::unique_ptr<RowLoader> m_loader;
     QString m_search;
     QList<ModelRow> m_rows; // by model id
     qint64 m_lastId = 0;    // keyset: the highest id fetched so far

@@ -25,6 +25,7 @@ VaultReader::~VaultReader() = default;
 ModelRow VaultReader::row(const ModelRecord& model)
 {
     ModelRow r;
+    r.loaded = true;
     r.wantedReplicas = m_catalog->replicationFactor();
     r.summary = summarizeModel(*m_registry, model, r.wantedReplicas);
     r.health = r.summary.health(r.wantedReplicas);

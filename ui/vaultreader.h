@@ -23,6 +23,8 @@ struct ModelRow
     qint64 storedBytes = 0; // bytes on providers, all replicas counted
     QStringList providers;  // names of the providers holding chunks of it
     QString health;         // ModelSummary::health()
+    // False while only `summary.model` is known (the rest is being computed off the GUI thread).
+    bool loaded = false;
 };
 
 // The GUI's read side of a vault: its own Registry connection and a read-only catalogue
