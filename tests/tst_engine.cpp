@@ -157,6 +157,17 @@ private Q_SLOTS:
         engine.clearFinished();
         QVERIFY(QTest::qWaitFor([&] { return engine.transfers().isEmpty(); }));
         QCOMPARE(removed.size(), 6);
+        // ... in the registry too: the jobs table does not grow for ever.
+        QVERIFY(QTest::qWaitFor([&] {
+            auto v = Vault::open(dir, nullptr);
+            if (!v)
+                return false;
+            for (const char* state : {"done", "failed", "cancelled", "queued", "running"})
+                for (const char* kind : {"transfer", "float"})
+                    if (!v->registry().jobs(QLatin1String(kind), QLatin1String(state)).isEmpty())
+                        return false;
+            return true;
+        }));
     }
 
     // Import from the local hub server through the Engine, then materialize the model into a

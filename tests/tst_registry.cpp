@@ -1006,6 +1006,14 @@ void TestRegistry::jobs()
     QCOMPARE(
         side.scalar(QStringLiteral("SELECT error FROM jobs WHERE id = %1").arg(*j2)).toString(),
         QStringLiteral("disk full"));
+
+    // Finished rows go when they are old enough; running and queued ones stay whatever their age.
+    QVERIFY(m_r->pruneFinishedJobs(QDateTime::currentSecsSinceEpoch() - 3600));
+    QCOMPARE(side.scalar(QStringLiteral("SELECT COUNT(*) FROM jobs")).toInt(), 3);
+    QVERIFY(m_r->pruneFinishedJobs(QDateTime::currentSecsSinceEpoch() + 1));
+    QCOMPARE(side.scalar(QStringLiteral("SELECT COUNT(*) FROM jobs")).toInt(), 2);
+    QVERIFY(m_r->removeJob(*j1));
+    QCOMPARE(side.scalar(QStringLiteral("SELECT COUNT(*) FROM jobs")).toInt(), 1);
 }
 
 // ------------------------------------------------------------------ connections, transactions

@@ -123,8 +123,11 @@ void EngineWorker::open(const QString& directory)
         Q_EMIT opened(error.isEmpty() ? tr("Cannot open the vault in “%1”").arg(directory) : error);
         return;
     }
-    // Transfers a previous run left queued, paused or (it was killed) running.
+    // Transfers a previous run left queued, paused or (it was killed) running. Finished ones are
+    // kept a week (the history a user may still look for), then forgotten.
     Registry& registry = m_vault->registry();
+    constexpr qint64 KeepFinishedSecs = 7 * 24 * 3600;
+    registry.pruneFinishedJobs(QDateTime::currentSecsSinceEpoch() - KeepFinishedSecs);
     for (const QString& state : {QStringLiteral("queued"), QStringLiteral("running")}) {
         for (const auto& [rowId, payload] : registry.jobs(RowKind, state)) {
             const auto kind = kindFromKey(payload.value(QStringLiteral("kind")).toString());
@@ -821,6 +824,8 @@ void EngineWorker::clearFinished()
     for (auto it = m_transfers.begin(); it != m_transfers.end();) {
         if (it->second.info.isFinished() && !it->second.job) {
             const qint64 id = it->first;
+            if (m_vault && it->second.rowId)
+                m_vault->registry().removeJob(it->second.rowId);
             it = m_transfers.erase(it);
             Q_EMIT transferRemoved(id);
         } else {

@@ -695,6 +695,19 @@ QList<QPair<qint64, QJsonObject>> Registry::jobs(const QString& kind, const QStr
     return out;
 }
 
+bool Registry::removeJob(qint64 id)
+{
+    Query q(this, QStringLiteral("DELETE FROM jobs WHERE id = ?"));
+    return q.bind(id).exec();
+}
+
+bool Registry::pruneFinishedJobs(qint64 beforeSecs)
+{
+    Query q(this, QStringLiteral("DELETE FROM jobs WHERE state IN ('done', 'failed', 'cancelled') "
+                                 "AND updated_at < ?"));
+    return q.bind(beforeSecs).exec();
+}
+
 VaultStats Registry::stats()
 {
     VaultStats s;

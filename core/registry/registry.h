@@ -145,6 +145,10 @@ public:
     bool setJobState(qint64 id, const QString& state, const QString& error = {});
     bool setJobPayload(qint64 id, const QJsonObject& payload);
     QList<QPair<qint64, QJsonObject>> jobs(const QString& kind, const QString& state);
+    // Forgets a job row (a finished transfer the user cleared).
+    bool removeJob(qint64 id);
+    // Forgets finished rows (done, failed, cancelled) last changed before `beforeSecs`.
+    bool pruneFinishedJobs(qint64 beforeSecs);
 
     VaultStats stats();
     // Stored bytes per provider id (after dedup, counting stored placements).

@@ -180,14 +180,6 @@ void FloatJob::start()
         abort();
     });
     m_leaseTimer.start();
-    QJsonObject payload{{QStringLiteral("model"), m_request.modelName},
-                        {QStringLiteral("paths"), QJsonArray::fromStringList(m_request.paths)},
-                        {QStringLiteral("replication"), m_request.options.replication},
-                        {QStringLiteral("chunker"), m_request.options.chunker.toString()}};
-    if (const auto jobId = registry.addJob(QStringLiteral("float"), payload)) {
-        m_jobId = *jobId;
-        registry.setJobState(m_jobId, QStringLiteral("running"));
-    }
     next();
 }
 
@@ -341,12 +333,6 @@ void FloatJob::finish(Failure failure, const Error& error)
     } else if (m_leased && failure != Failure::None) {
         // Free at once for a resume, instead of when the lease would have expired.
         m_vault->registry().releaseModelLease(m_modelId, m_request.options.leaseOwner);
-    }
-    if (m_jobId) {
-        const QString state = failure == Failure::None        ? QStringLiteral("done")
-                              : failure == Failure::Cancelled ? QStringLiteral("cancelled")
-                                                              : QStringLiteral("failed");
-        m_vault->registry().setJobState(m_jobId, state, error.message);
     }
     QMetaObject::invokeMethod(this, &FloatJob::finished, Qt::QueuedConnection);
 }

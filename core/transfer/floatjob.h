@@ -80,7 +80,6 @@ private:
     QList<SourceFile> m_files;
     int m_index = -1;
     qint64 m_modelId = 0;
-    qint64 m_jobId = 0;
     qint64 m_totalBytes = 0;
     qint64 m_bytesBefore = 0; // of files finished before the current one
     bool m_resumed = false;
