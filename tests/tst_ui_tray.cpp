@@ -10,6 +10,7 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QDir>
 #include <QFileInfo>
 #include <QMenu>
 #include <QRandomGenerator>
@@ -202,6 +203,12 @@ static int runUnderXvfb(int argc, char** argv)
     childEnv.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("xcb"));
     childEnv.insert(QString::fromLatin1(ChildMarker), QStringLiteral("1"));
     childEnv.remove(QStringLiteral("WAYLAND_DISPLAY"));
+    // The same tray whatever the machine runs: with a session bus that has a
+    // StatusNotifierWatcher (a KDE or GNOME desktop), Qt would put the icon there instead of in
+    // our trayer. An address where no bus answers makes Qt use the XEmbed tray on every machine.
+    childEnv.insert(QStringLiteral("DBUS_SESSION_BUS_ADDRESS"),
+                    QStringLiteral("unix:path=") + QDir::tempPath() +
+                        QStringLiteral("/modelfloat-no-session-bus"));
     child.setProcessEnvironment(childEnv);
     child.start(QCoreApplication::applicationFilePath(), app.arguments().mid(1));
     if (!child.waitForStarted(10000) || !child.waitForFinished(540000)) {
