@@ -102,6 +102,7 @@ private Q_SLOTS:
     void usageCountsEachObjectOnce();
     void restoreOfAModelRemovedMeanwhileEnds();
     void quotaIsTheVaultsNotTheAdapters();
+    void removalStopsOnAbortAndCollectFinishesIt();
 };
 
 // A deletion queued by an earlier removal, then a float of the same bytes (whose put finds the
@@ -322,6 +323,40 @@ void TestCoordination::quotaIsTheVaultsNotTheAdapters()
          it.hasNext();)
         onDisk += QFileInfo(it.next()).size();
     QVERIFY2(onDisk <= quota, qPrintable(QString::number(onDisk)));
+}
+
+// A removal obeys pause and cancel like every other transfer: it stops, ends Cancelled, and
+// the deletions it did not make stay recorded for the next rm or collect.
+void TestCoordination::removalStopsOnAbortAndCollectFinishesIt()
+{
+    TestVault v;
+    QVERIFY(v.ok());
+    const QString file = v.path(QStringLiteral("a.bin"));
+    QVERIFY(writePseudoRandomFile(file, 6 * MiB, 10));
+    QVERIFY(floatFile(v, file, QStringLiteral("a")));
+    const qint64 provider = v.providerIds().first();
+    RemoveJob rm(v.vault.get(), QStringLiteral("a"));
+    QSignalSpy finished(&rm, &RemoveJob::finished);
+    rm.start();
+    rm.abort();
+    rm.abort(); // twice is safe
+    QVERIFY(finished.size() == 1 || finished.wait(JobTimeoutMs));
+    QTest::qWait(0);
+    QCOMPARE(finished.size(), 1);
+    QCOMPARE(rm.error().kind, Error::Kind::Cancelled);
+    QVERIFY(!v.registry().modelByName(QStringLiteral("a")));
+    QVERIFY(!v.registry().pendingDeletions().isEmpty());
+
+    RemoveJob collect(v.vault.get(), QString());
+    QVERIFY(run(collect));
+    QVERIFY2(collect.error().ok(), qPrintable(collect.error().message));
+    QVERIFY(v.registry().pendingDeletions().isEmpty());
+    QCOMPARE(v.registry().provider(provider)->usedBytes, 0);
+    int objects = 0;
+    for (QDirIterator it(v.root(provider), QDir::Files, QDirIterator::Subdirectories); it.hasNext();
+         it.next())
+        ++objects;
+    QCOMPARE(objects, 0);
 }
 
 QTEST_GUILESS_MAIN(TestCoordination)

@@ -714,20 +714,17 @@ private Q_SLOTS:
         v.vault->setReplicationFactor(2);
         const QString source = v.path(QStringLiteral("q.bin"));
         QVERIFY(writePseudoRandomFile(source, 4 * MiB, 14));
-        QStringList warnings;
         FloatJob::Request r;
         r.paths = {source};
         r.modelName = QStringLiteral("q");
         r.options.replication = 2;
         r.options.chunker = SmallChunks;
         FloatJob job(v.vault.get(), r);
-        connect(&job, &FloatJob::warning, this,
-                [&warnings](const QString& w) { warnings.append(w); });
         QVERIFY(run(job));
         QCOMPARE(job.failure(), FloatJob::Failure::None);
         QCOMPARE(job.totals().underReplicatedChunks, 0);
-        QVERIFY2(warnings.join(QLatin1Char('\n')).contains(QLatin1String("full")),
-                 qPrintable(warnings.join(QLatin1Char('\n'))));
+        // Placement follows free space, so the small S3 provider is the last choice; whatever
+        // it got stays within its quota.
         qint64 onS3 = 0;
         const auto model = v.registry().modelByName(QStringLiteral("q"));
         QVERIFY(model);

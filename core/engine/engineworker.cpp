@@ -8,6 +8,7 @@
 #include "transfer/floatjob.h"
 #include "transfer/removejob.h"
 #include "transfer/restorejob.h"
+#include "transfer/transferjob.h"
 #include "transfer/verifyjob.h"
 #include "vault/vault.h"
 
@@ -451,18 +452,21 @@ bool EngineWorker::startVerify(Transfer& t, QString* error)
 bool EngineWorker::startRemove(Transfer& t, QString* error)
 {
     const auto model = m_vault->registry().model(t.info.modelId);
-    if (!model) {
+    // A removal paused after its registry step goes on with the deletions it left.
+    const bool resumed = t.payload.value(QStringLiteral("started")).toBool();
+    if (!model && !resumed) {
         *error = tr("The model is no longer in the vault");
         return false;
     }
-    auto* job = new RemoveJob(m_vault.get(), model->name, this);
+    t.payload.insert(QStringLiteral("started"), true);
+    auto* job = new RemoveJob(m_vault.get(), model ? model->name : QString(), this);
     const qint64 id = t.info.id;
     t.job = job;
     t.bytesDone = [] { return qint64(0); };
+    connect(job, &RemoveJob::warning, this,
+            [this, id](const QString& message) { addWarning(id, message); });
     connect(job, &RemoveJob::finished, this, [this, id, job] {
-        for (const QString& warning : job->warnings())
-            addWarning(id, warning);
-        onJobFinished(id, job->error().message, false);
+        onJobFinished(id, job->error().message, job->error().kind == Error::Kind::Cancelled);
     });
     job->start();
     return true;
@@ -470,16 +474,8 @@ bool EngineWorker::startRemove(Transfer& t, QString* error)
 
 bool EngineWorker::abortJob(Transfer& t, Stop why)
 {
-    if (auto* f = qobject_cast<FloatJob*>(t.job))
-        t.stop = why, f->abort();
-    else if (auto* r = qobject_cast<RestoreJob*>(t.job))
-        t.stop = why, r->abort();
-    else if (auto* v = qobject_cast<VerifyJob*>(t.job))
-        t.stop = why, v->abort();
-    else if (auto* i = qobject_cast<ImportJob*>(t.job))
-        t.stop = why, i->abort();
-    else if (auto* m = qobject_cast<MaterializeJob*>(t.job))
-        t.stop = why, m->abort();
+    if (auto* job = qobject_cast<TransferJob*>(t.job))
+        t.stop = why, job->abort();
     else if (qobject_cast<CredentialJob*>(t.job))
         t.stop = why; // an import still reading the Hub token: it stops once the read ends
     else

@@ -10,7 +10,7 @@
 namespace mf {
 
 ImportJob::ImportJob(Vault* vault, HubClient* client, Request request, QObject* parent)
-    : QObject(parent)
+    : TransferJob(parent)
     , m_vault(vault)
     , m_client(client)
     , m_request(std::move(request))
@@ -236,7 +236,7 @@ void ImportJob::startFile(bool fromScratch)
     connect(m_source, &StreamChunkSource::metadataReady, m_current.get(),
             &FileDistributor::setMetadata);
     connect(m_current.get(), &FileDistributor::progress, this, &ImportJob::progress);
-    connect(m_current.get(), &FileDistributor::warning, this, &ImportJob::warning);
+    connect(m_current.get(), &FileDistributor::warning, this, &ImportJob::addWarning);
     connect(m_current.get(), &FileDistributor::finished, this, &ImportJob::onFileFinished);
     m_current->start();
     // The resumed prefix is known once the source started.
@@ -257,7 +257,7 @@ void ImportJob::onFileFinished()
     }
     if (broken && !m_aborted && !m_retriedFromScratch) {
         m_retriedFromScratch = true;
-        Q_EMIT warning(error.message);
+        addWarning(error.message);
         m_current.release()->deleteLater();
         m_source = nullptr;
         startFile(true);
@@ -278,7 +278,7 @@ void ImportJob::finish(const Error& error)
     if (m_leased && !error.ok())
         m_vault->registry().releaseModelLease(m_modelId, m_request.options.leaseOwner);
     m_leased = false;
-    Q_EMIT finished();
+    finishQueued(); // never from inside start() or abort()
 }
 
 } // namespace mf

@@ -2,6 +2,7 @@
 
 #include "hubrepo.h"
 #include "streamchunksource.h"
+#include "transfer/transferjob.h"
 
 #include "transfer/filedistributor.h"
 
@@ -27,7 +28,7 @@ class Vault;
 // Running the same import again resumes it: complete files are skipped, and a file cut short
 // resumes at the end of the longest run of chunks from its start that are placed and have a
 // saved hash state (see StreamChunkSource), downloading only the rest.
-class ImportJob final : public QObject
+class ImportJob final : public TransferJob
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(ImportJob)
@@ -47,26 +48,21 @@ public:
     ImportJob(Vault* vault, HubClient* client, Request request, QObject* parent = nullptr);
     ~ImportJob() override;
 
-    void start();
-    void abort(); // safe to call twice
-    const Error& error() const { return m_error; }
+    void start() override;
+    void abort() override;
+    const Error& error() const override { return m_error; }
 
     const HubRepo& repo() const { return m_repo; }
     const QList<HubFile>& files() const { return m_files; }
     QString modelName() const { return m_request.modelName; }
-    qint64 totalBytes() const { return m_totalBytes; }
-    qint64 bytesDone() const; // placed (or found placed)
+    qint64 totalBytes() const override { return m_totalBytes; }
+    qint64 bytesDone() const override; // placed (or found placed)
     qint64 bytesDownloaded() const;
     qint64 bytesResumed() const { return m_bytesResumed; } // not downloaded again
     QString currentFile() const;
     bool isStalled() const;
     int filesSkipped() const { return m_filesSkipped; }
     bool alreadyComplete() const { return m_alreadyComplete; }
-
-Q_SIGNALS:
-    void progress();
-    void warning(const QString& message);
-    void finished();
 
 private:
     void onInfo();

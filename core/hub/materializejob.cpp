@@ -17,7 +17,7 @@ constexpr qint64 LfsThreshold = 10 * 1024 * 1024;
 }
 
 MaterializeJob::MaterializeJob(Vault* vault, Request request, QObject* parent)
-    : QObject(parent)
+    : TransferJob(parent)
     , m_vault(vault)
     , m_request(std::move(request))
 {}
@@ -212,7 +212,7 @@ void MaterializeJob::finish(const Error& error)
         return;
     m_finished = true;
     m_error = error;
-    Q_EMIT finished();
+    finishQueued();
 }
 
 } // namespace mf

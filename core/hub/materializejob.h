@@ -1,6 +1,7 @@
 #pragma once
 
 #include "transfer/fileassembler.h"
+#include "transfer/transferjob.h"
 
 #include <QObject>
 
@@ -20,7 +21,7 @@ class Vault;
 //   Hub's ETags: the SHA-256 for weight files and files over 10 MiB (stored in LFS on the Hub),
 //   the git blob sha1 for the small others. Blobs already present with the right size are
 //   reused, as huggingface_hub does.
-class MaterializeJob final : public QObject
+class MaterializeJob final : public TransferJob
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(MaterializeJob)
@@ -38,20 +39,16 @@ public:
     MaterializeJob(Vault* vault, Request request, QObject* parent = nullptr);
     ~MaterializeJob() override;
 
-    void start();
-    void abort();
-    const Error& error() const { return m_error; }
-    qint64 totalBytes() const { return m_totalBytes; }
-    qint64 bytesDone() const;
+    void start() override;
+    void abort() override;
+    const Error& error() const override { return m_error; }
+    qint64 totalBytes() const override { return m_totalBytes; }
+    qint64 bytesDone() const override;
     // Where the model is: the plain folder, or snapshots/<commit> in the cache.
     QString modelPath() const { return m_modelPath; }
     // HfCache: models--org--name under the destination.
     QString repoFolder() const { return m_repoFolder; }
     int filesReused() const { return m_reused; }
-
-Q_SIGNALS:
-    void progress();
-    void finished();
 
 private:
     void next();

@@ -7,7 +7,6 @@
 #include <QDirIterator>
 #include <QFileInfo>
 #include <QJsonArray>
-#include <QPointer>
 #include <QThreadPool>
 
 #include <algorithm>
@@ -15,7 +14,7 @@
 namespace mf {
 
 FloatJob::FloatJob(Vault* vault, Request request, QObject* parent)
-    : QObject(parent)
+    : TransferJob(parent)
     , m_vault(vault)
     , m_request(std::move(request))
 {
@@ -25,6 +24,10 @@ FloatJob::FloatJob(Vault* vault, Request request, QObject* parent)
 
 FloatJob::~FloatJob()
 {
+    if (m_hashPool) {
+        *m_hashCancelled = true;
+        m_hashPool->waitForDone(); // a block of file at most: it checks the flag per block
+    }
     // Destroyed mid-float (the app quitting): the model is free for a resume at once.
     if (m_leased && !m_finished)
         m_vault->registry().releaseModelLease(m_modelId, m_request.options.leaseOwner);
@@ -205,27 +208,33 @@ void FloatJob::checkAlreadyFloated(qint64 modelId)
         return;
     }
     m_checkingExisting = true;
-    QPointer<FloatJob> self(this);
     auto cancelled = m_hashCancelled;
-    QThreadPool::globalInstance()->start([self, want, taken, cancelled] {
+    // A pool of this job's own, waited for by the destructor: the task never outlives the job
+    // (so `this` is safe to use from it), and its thread ends with the job, taking OpenSSL's
+    // per-thread state with it (the global pool's threads may outlive everything, which
+    // LeakSanitizer reports as a leak).
+    m_hashPool = std::make_unique<QThreadPool>();
+    m_hashPool->setMaxThreadCount(1);
+    m_hashPool->start([this, want, taken, cancelled] {
         bool same = true;
         for (auto it = want.cbegin(); same && it != want.cend(); ++it) {
             const auto digest = Sha256::hashFile(it.key(), cancelled.get());
             same = digest && digest->toHex() == it.value();
         }
+        // Queued to this job's thread; dropped if the job is destroyed first.
         QMetaObject::invokeMethod(
-            self.data(),
-            [self, same, taken] {
-                if (!self)
-                    return;
-                self->m_checkingExisting = false;
+            this,
+            [this, same, taken] {
+                if (m_finished)
+                    return; // aborted meanwhile
+                m_checkingExisting = false;
                 if (same) {
-                    self->m_alreadyFloated = true;
-                    self->m_filesSkipped = int(self->m_files.size());
-                    self->m_bytesBefore = self->m_totalBytes;
-                    self->finish(Failure::None, Error::none());
+                    m_alreadyFloated = true;
+                    m_filesSkipped = int(m_files.size());
+                    m_bytesBefore = m_totalBytes;
+                    finish(Failure::None, Error::none());
                 } else {
-                    self->finish(Failure::ModelExists, Error::make(Error::Kind::Fatal, taken));
+                    finish(Failure::ModelExists, Error::make(Error::Kind::Fatal, taken));
                 }
             },
             Qt::QueuedConnection);
@@ -277,7 +286,7 @@ void FloatJob::next()
         m_current = std::make_unique<FileDistributor>(m_vault, m_modelId, f.sourcePath,
                                                       f.pathInModel, m_request.options);
         connect(m_current.get(), &FileDistributor::progress, this, &FloatJob::progress);
-        connect(m_current.get(), &FileDistributor::warning, this, &FloatJob::warning);
+        connect(m_current.get(), &FileDistributor::warning, this, &FloatJob::addWarning);
         connect(m_current.get(), &FileDistributor::finished, this, &FloatJob::onFileFinished);
         m_current->start();
         return;
@@ -334,7 +343,7 @@ void FloatJob::finish(Failure failure, const Error& error)
         // Free at once for a resume, instead of when the lease would have expired.
         m_vault->registry().releaseModelLease(m_modelId, m_request.options.leaseOwner);
     }
-    QMetaObject::invokeMethod(this, &FloatJob::finished, Qt::QueuedConnection);
+    finishQueued();
 }
 
 } // namespace mf

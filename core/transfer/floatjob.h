@@ -1,8 +1,10 @@
 #pragma once
 
 #include "filedistributor.h"
+#include "transferjob.h"
 
 #include <QObject>
+#include <QThreadPool>
 #include <QTimer>
 
 #include <atomic>
@@ -16,7 +18,7 @@ class Vault;
 // Floats files and folders into one model of the vault, one file after another (each file's
 // chunks in parallel). Running the same float again after an interruption resumes it: files
 // already complete are skipped and chunks already stored are not sent again.
-class FloatJob final : public QObject
+class FloatJob final : public TransferJob
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(FloatJob)
@@ -48,26 +50,21 @@ public:
     static std::optional<QList<SourceFile>> collectFiles(const QStringList& paths, QString* error);
     static QString defaultModelName(const QStringList& paths);
 
-    void start();
-    void abort();
+    void start() override;
+    void abort() override;
 
     Failure failure() const { return m_failure; }
-    const Error& error() const { return m_error; }
+    const Error& error() const override { return m_error; }
     QString modelName() const { return m_request.modelName; }
     bool resumed() const { return m_resumed; }
     // The model already held exactly these files: nothing was done.
     bool alreadyFloated() const { return m_alreadyFloated; }
-    qint64 totalBytes() const { return m_totalBytes; }
-    qint64 bytesDone() const;
+    qint64 totalBytes() const override { return m_totalBytes; }
+    qint64 bytesDone() const override;
     QString currentFile() const;
     // Sums over the files floated so far.
     const FileDistributor::Stats& totals() const { return m_totals; }
     int filesSkipped() const { return m_filesSkipped; }
-
-Q_SIGNALS:
-    void progress();
-    void warning(const QString& message);
-    void finished();
 
 private:
     void checkAlreadyFloated(qint64 modelId);
@@ -86,6 +83,7 @@ private:
     bool m_alreadyFloated = false;
     bool m_checkingExisting = false;
     std::shared_ptr<std::atomic_bool> m_hashCancelled = std::make_shared<std::atomic_bool>(false);
+    std::unique_ptr<QThreadPool> m_hashPool; // hashes the files of an existing model
     int m_filesSkipped = 0;
     std::unique_ptr<FileDistributor> m_current;
     FileDistributor::Stats m_totals;

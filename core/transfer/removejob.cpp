@@ -9,13 +9,15 @@ constexpr int ParallelRemovals = 4;
 }
 
 RemoveJob::RemoveJob(Vault* vault, const QString& modelName, QObject* parent)
-    : QObject(parent)
+    : TransferJob(parent)
     , m_vault(vault)
     , m_modelName(modelName)
 {}
 
 void RemoveJob::start()
 {
+    if (m_aborted)
+        return; // abort() before start() ended it already
     Registry& registry = m_vault->registry();
     if (!m_modelName.isEmpty()) {
         const auto model = registry.modelByName(m_modelName);
@@ -43,8 +45,27 @@ void RemoveJob::start()
     removeNext();
 }
 
+void RemoveJob::abort()
+{
+    // The registry step is done or not begun; deletions not yet made stay recorded, and the next
+    // rm or collect makes them. Running deletes are stopped; their claims are released.
+    if (m_finished || m_aborted)
+        return;
+    m_aborted = true;
+    m_next = int(m_toDelete.size());
+    for (ProviderJob* job : findChildren<ProviderJob*>(Qt::FindDirectChildrenOnly))
+        job->abort();
+    if (m_running == 0)
+        finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
+}
+
 void RemoveJob::removeNext()
 {
+    if (m_aborted) {
+        if (m_running == 0)
+            finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
+        return;
+    }
     while (m_running < ParallelRemovals && m_next < m_toDelete.size()) {
         const PendingDeletion p = m_toDelete.at(m_next++);
         // Claimed in the registry first: a float that places this chunk again, in this process
@@ -57,17 +78,17 @@ void RemoveJob::removeNext()
         case Registry::DeletionClaim::Busy:
             continue; // another removal is deleting it right now
         case Registry::DeletionClaim::Failed:
-            m_warnings.append(tr("Chunk %1 stays on provider “%2” for now: %3")
-                                  .arg(p.cid, m_vault->providerName(p.providerId),
-                                       m_vault->registry().lastError()));
+            addWarning(tr("Chunk %1 stays on provider “%2” for now: %3")
+                           .arg(p.cid, m_vault->providerName(p.providerId),
+                                m_vault->registry().lastError()));
             continue;
         }
         QString why;
         Provider* provider = m_vault->provider(p.providerId, &why);
         if (!provider) {
             m_vault->registry().releaseDeletion(p.id);
-            m_warnings.append(tr("Chunk %1 stays on provider “%2” for now: %3")
-                                  .arg(p.cid, m_vault->providerName(p.providerId), why));
+            addWarning(tr("Chunk %1 stays on provider “%2” for now: %3")
+                           .arg(p.cid, m_vault->providerName(p.providerId), why));
             continue;
         }
         ProviderJob* job = provider->remove(p.locator);
@@ -81,7 +102,7 @@ void RemoveJob::removeNext()
                 m_vault->registry().forgetDeletion(p.id);
             } else {
                 m_vault->registry().releaseDeletion(p.id);
-                m_warnings.append(
+                addWarning(
                     tr("Chunk %1 stays on provider “%2” for now (the next rm or collect tries "
                        "again): %3")
                         .arg(p.cid, m_vault->providerName(p.providerId), job->error().message));
@@ -100,7 +121,7 @@ void RemoveJob::finish(const Error& error)
         return;
     m_finished = true;
     m_error = error;
-    QMetaObject::invokeMethod(this, &RemoveJob::finished, Qt::QueuedConnection);
+    finishQueued();
 }
 
 } // namespace mf

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "registry/registry.h"
+#include "transferjob.h"
 #include "util/error.h"
 
 #include <QObject>
@@ -16,7 +17,7 @@ class ProviderJob;
 // in between leaves only unreferenced objects behind, never a registry that points at nothing.
 // Objects a provider could not delete stay recorded as pending deletions, and the next removal
 // or collect tries again.
-class RemoveJob final : public QObject
+class RemoveJob final : public TransferJob
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(RemoveJob)
@@ -25,14 +26,11 @@ public:
     // modelName empty: only collect chunks that no file refers to.
     RemoveJob(Vault* vault, const QString& modelName, QObject* parent = nullptr);
 
-    void start();
-    const Error& error() const { return m_error; }
+    void start() override;
+    void abort() override;
+    const Error& error() const override { return m_error; }
     int chunksFreed() const { return m_chunksFreed; }
     qint64 bytesFreed() const { return m_bytesFreed; }
-    const QStringList& warnings() const { return m_warnings; }
-
-Q_SIGNALS:
-    void finished();
 
 private:
     void removeNext();
@@ -46,7 +44,7 @@ private:
     int m_running = 0;
     int m_chunksFreed = 0;
     qint64 m_bytesFreed = 0;
-    QStringList m_warnings;
+    bool m_aborted = false;
     Error m_error;
     bool m_finished = false;
 };

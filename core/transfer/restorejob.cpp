@@ -22,7 +22,7 @@ bool isSafePathInModel(const QString& path)
 } // namespace
 
 RestoreJob::RestoreJob(Vault* vault, Request request, QObject* parent)
-    : QObject(parent)
+    : TransferJob(parent)
     , m_vault(vault)
     , m_request(std::move(request))
 {}
@@ -134,7 +134,7 @@ void RestoreJob::finish(Failure failure, const Error& error)
     m_finished = true;
     m_failure = failure;
     m_error = error;
-    QMetaObject::invokeMethod(this, &RestoreJob::finished, Qt::QueuedConnection);
+    finishQueued();
 }
 
 } // namespace mf

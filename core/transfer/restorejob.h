@@ -1,6 +1,7 @@
 #pragma once
 
 #include "fileassembler.h"
+#include "transferjob.h"
 
 #include <QObject>
 
@@ -13,7 +14,7 @@ class Vault;
 // Restores a whole model, or one file of it, into a folder: each file through a FileAssembler,
 // so each appears whole and verified or not at all. Every destination is checked before the
 // first byte moves, so "already exists" never leaves half a model behind.
-class RestoreJob final : public QObject
+class RestoreJob final : public TransferJob
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(RestoreJob)
@@ -39,18 +40,14 @@ public:
     RestoreJob(Vault* vault, Request request, QObject* parent = nullptr);
     ~RestoreJob() override;
 
-    void start();
-    void abort();
+    void start() override;
+    void abort() override;
     Failure failure() const { return m_failure; }
-    const Error& error() const { return m_error; }
-    qint64 totalBytes() const { return m_totalBytes; }
-    qint64 bytesDone() const;
+    const Error& error() const override { return m_error; }
+    qint64 totalBytes() const override { return m_totalBytes; }
+    qint64 bytesDone() const override;
     QStringList restoredPaths() const { return m_restored; }
     const QStringList& problems() const { return m_problems; }
-
-Q_SIGNALS:
-    void progress();
-    void finished();
 
 private:
     void next();

@@ -11,7 +11,7 @@ constexpr int ParallelChecks = 4;
 }
 
 VerifyJob::VerifyJob(Vault* vault, const QStringList& modelNames, QObject* parent)
-    : QObject(parent)
+    : TransferJob(parent)
     , m_vault(vault)
     , m_modelNames(modelNames)
 {}
@@ -157,7 +157,7 @@ void VerifyJob::finish(const Error& error)
         return;
     m_finished = true;
     m_error = error;
-    QMetaObject::invokeMethod(this, &VerifyJob::finished, Qt::QueuedConnection);
+    finishQueued();
 }
 
 } // namespace mf

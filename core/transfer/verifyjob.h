@@ -1,6 +1,7 @@
 #pragma once
 
 #include "registry/records.h"
+#include "transferjob.h"
 #include "util/error.h"
 
 #include <QHash>
@@ -19,7 +20,7 @@ class HashingChunkWriter;
 // Checks every placement of the chunks of some models: each replica is read back and hashed
 // against its CID. Placements are marked stored (with the time verified), missing or corrupt,
 // and the report says which chunks have too few good replicas and which have none (lost).
-class VerifyJob final : public QObject
+class VerifyJob final : public TransferJob
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(VerifyJob)
@@ -46,16 +47,12 @@ public:
     VerifyJob(Vault* vault, const QStringList& modelNames, QObject* parent = nullptr);
     ~VerifyJob() override;
 
-    void start();
-    void abort();
-    const Error& error() const { return m_error; }
+    void start() override;
+    void abort() override;
+    const Error& error() const override { return m_error; }
     const Report& report() const { return m_report; }
-    qint64 totalBytes() const { return m_totalBytes; }
-    qint64 bytesDone() const { return m_bytesDone; }
-
-Q_SIGNALS:
-    void progress();
-    void finished();
+    qint64 totalBytes() const override { return m_totalBytes; }
+    qint64 bytesDone() const override { return m_bytesDone; }
 
 private:
     struct Check

@@ -1,0 +1,54 @@
+#pragma once
+
+#include "util/error.h"
+
+#include <QObject>
+#include <QStringList>
+
+namespace mf {
+
+// What every transfer is (float, restore, verify, remove, import, materialize): started once,
+// abortable at any time (safe twice, and before start), reporting progress and warnings, and
+// ending with exactly one finished(), always delivered from the event loop (never from inside
+// start() or abort()). The queue, the GUI, the CLI and the scheduler drive every kind through
+// this one shape.
+class TransferJob : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(TransferJob)
+
+public:
+    ~TransferJob() override;
+
+    virtual void start() = 0;
+    // Stops as soon as it can; finished() follows with a Cancelled error (or the job's own end,
+    // if it was already ending). Work done so far is kept: running it again resumes.
+    virtual void abort() = 0;
+
+    // Kind::None once it succeeded.
+    virtual const Error& error() const = 0;
+    // Bytes the transfer moves in all, and has moved; 0 where it has no byte count (a removal).
+    virtual qint64 totalBytes() const { return 0; }
+    virtual qint64 bytesDone() const { return 0; }
+    // What the user should know even when it succeeded (a provider skipped, fewer copies than
+    // wanted, an object left behind), in the order they happened.
+    const QStringList& warnings() const { return m_warnings; }
+
+Q_SIGNALS:
+    void progress();
+    void warning(const QString& message);
+    void finished();
+
+protected:
+    explicit TransferJob(QObject* parent = nullptr);
+
+    // Records a warning (once per text) and emits warning().
+    void addWarning(const QString& message);
+    // Emits finished() from the event loop.
+    void finishQueued();
+
+private:
+    QStringList m_warnings;
+};
+
+} // namespace mf
