@@ -78,7 +78,7 @@ public:
             console().print(pad(m.name, 31) + QLatin1Char(' ') + pad(QString::number(s.files), 7) +
                             pad(units::formatBytes(s.bytes), 12) +
                             pad(QString::number(s.minReplicas), 10) + pad(s.health(wanted), 18) +
-                            m.created.toString(QStringLiteral("yyyy-MM-dd HH:mm")));
+                            m.created.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm")));
             models.append(
                 QJsonObject{{QStringLiteral("name"), m.name},
                             {QStringLiteral("files"), s.files},
@@ -118,8 +118,9 @@ public:
         const ModelSummary s = summarizeModel(registry, *model, wanted);
         console().print(QStringLiteral("Model:    %1").arg(model->name));
         console().print(QStringLiteral("Source:   %1").arg(model->source));
-        console().print(QStringLiteral("Added:    %1")
-                            .arg(model->created.toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"))));
+        console().print(
+            QStringLiteral("Added:    %1")
+                .arg(model->created.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"))));
         console().print(QStringLiteral("State:    %1 (%2)")
                             .arg(model->state == ModelRecord::State::Complete
                                      ? QStringLiteral("complete")

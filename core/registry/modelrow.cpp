@@ -13,7 +13,7 @@ ModelRecord modelFromRow(const QSqlQuery& q)
     r.id = q.value(0).toLongLong();
     r.name = q.value(1).toString();
     r.source = q.value(2).toString();
-    r.created = QDateTime::fromSecsSinceEpoch(q.value(3).toLongLong());
+    r.created = QDateTime::fromSecsSinceEpoch(q.value(3).toLongLong(), Qt::UTC);
     for (const auto& t : QJsonDocument::fromJson(q.value(4).toString().toUtf8()).array())
         r.tags.append(t.toString());
     r.state = q.value(5).toString() == QLatin1String("complete") ? ModelRecord::State::Complete

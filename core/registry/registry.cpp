@@ -88,7 +88,9 @@ Placement placementFrom(const QSqlQuery& q)
     p.locator = q.value(2).toString();
     p.state = placementStateFromName(q.value(3).toString());
     if (!q.value(4).isNull())
-        p.verifiedAt = QDateTime::fromSecsSinceEpoch(q.value(4).toLongLong());
+        // UTC: a local-time QDateTime made per row re-reads the time zone (a stat of
+        // /etc/localtime each), which made restoring a model of many files quadratic.
+        p.verifiedAt = QDateTime::fromSecsSinceEpoch(q.value(4).toLongLong(), Qt::UTC);
     return p;
 }
 
@@ -540,6 +542,21 @@ QList<Placement> Registry::placements(const QString& cid)
     return out;
 }
 
+QHash<QString, QList<Placement>> Registry::placementsOfFile(qint64 fileId)
+{
+    QHash<QString, QList<Placement>> out;
+    Query q(this, QStringLiteral("SELECT p.cid, p.provider_id, p.locator, p.state, p.verified_at "
+                                 "FROM placements p WHERE p.cid IN (SELECT cid FROM file_chunks "
+                                 "WHERE file_id = ?) AND p.locator != '' ORDER BY p.cid, "
+                                 "p.provider_id"));
+    q.bind(fileId);
+    if (q.exec())
+        while (q.q().next()) {
+            Placement p = placementFrom(q.q());
+            out[p.cid].append(p);
+        }
+    return out;
+}
 QHash<QString, QList<Placement>> Registry::placementsOfModel(qint64 modelId)
 {
     QHash<QString, QList<Placement>> out;

@@ -75,6 +75,8 @@ public:
     QList<Placement> placements(const QString& cid);
     // All placements of the chunks of one model, by CID.
     QHash<QString, QList<Placement>> placementsOfModel(qint64 modelId);
+    // All placements of the chunks of one file, by CID: what restoring that file needs.
+    QHash<QString, QList<Placement>> placementsOfFile(qint64 fileId);
     bool recordPlacement(const Placement& placement);
     bool setPlacementState(const QString& cid, qint64 providerId, PlacementState state,
                            bool verifiedNow = false);

@@ -129,7 +129,7 @@ void FileAssembler::start()
     }
     Registry& registry = m_vault->registry();
     m_chunks = registry.fileChunks(m_file.id);
-    m_placements = registry.placementsOfModel(m_file.modelId);
+    m_placements = registry.placementsOfFile(m_file.id); // not the model's: linear in files
     // Removed by another process since the file was looked up: its manifest is gone (or going),
     // and a restore of it would wait for chunks nobody will fetch.
     qint64 covered = 0;
