@@ -9,6 +9,8 @@
 #include <QJsonArray>
 #include <QThreadPool>
 
+#include <openssl/crypto.h>
+
 #include <algorithm>
 
 namespace mf {
@@ -221,6 +223,9 @@ void FloatJob::checkAlreadyFloated(qint64 modelId)
             const auto digest = Sha256::hashFile(it.key(), cancelled.get());
             same = digest && digest->toHex() == it.value();
         }
+        // OpenSSL keeps per-thread state (its error queue) until the thread ends; a pool thread
+        // may outlive the process's leak check, so it is freed here, where the hashing ends.
+        OPENSSL_thread_stop();
         // Queued to this job's thread; dropped if the job is destroyed first.
         QMetaObject::invokeMethod(
             this,
