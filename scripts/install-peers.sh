@@ -1,18 +1,34 @@
 #!/usr/bin/env bash
 # Installs the npm test peers (js-ipfs, s3rver, the AWS SigV4 signer, the Hugging Face client
-# libraries) into tests/peers/node_modules from the committed lockfile. Skipped when the tree
-# already matches the lockfile.
+# libraries, and the clients of each provider's own folder) from their committed lockfiles:
+# tests/peers/package-lock.json and one tests/peers/<name>/package-lock.json per further set,
+# each into its own node_modules. A set whose tree already matches its lockfile is skipped.
 set -euo pipefail
 cd "$(dirname "$0")/../tests/peers"
-stamp=node_modules/.modelfloat-lock.sha256
-want=$(sha256sum package-lock.json | cut -d' ' -f1)
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
-    exit 0
-fi
-echo "Installing npm test peers (tests/peers, from package-lock.json)"
-# Not `npm ci`: js-ipfs has an optional dependency (electron-eval -> headless) on a GitHub
-# tarball that this registry cannot serve; npm install skips it as optional, while npm ci calls
-# the lockfile out of sync. With the lockfile present, npm install still installs exactly the
-# locked versions, and --no-save leaves the committed files untouched.
-npm install --no-save --no-audit --no-fund --loglevel=error
-echo "$want" > "$stamp"
+
+install_set() {
+    local dir="$1"
+    (
+        cd "$dir"
+        local stamp=node_modules/.modelfloat-lock.sha256
+        local want
+        want=$(sha256sum package-lock.json | cut -d' ' -f1)
+        if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+            exit 0
+        fi
+        echo "Installing npm test peers (tests/peers/${dir#./}, from package-lock.json)"
+        # Not `npm ci`: js-ipfs has an optional dependency (electron-eval -> headless) on a GitHub
+        # tarball that this registry cannot serve; npm install skips it as optional, while npm ci
+        # calls the lockfile out of sync. With the lockfile present, npm install still installs
+        # exactly the locked versions, and --no-save leaves the committed files untouched.
+        npm install --no-save --no-audit --no-fund --loglevel=error
+        echo "$want" >"$stamp"
+    )
+}
+
+install_set .
+for lock in */package-lock.json; do
+    [ -e "$lock" ] || continue
+    case "$lock" in node_modules/*) continue ;; esac
+    install_set "$(dirname "$lock")"
+done
