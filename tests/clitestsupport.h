@@ -62,7 +62,8 @@ inline QByteArray registryBytes(const QString& vaultDir)
     return all;
 }
 
-// A kind with a required secret, as `provider kinds --json` describes it.
+// A kind with a required secret that it stores as typed, as `provider kinds --json` describes
+// it.
 struct SecretKind
 {
     QString kind;                // empty: this build has none
@@ -77,6 +78,9 @@ inline SecretKind findSecretKind(const QByteArray& kindsJson)
     const QJsonArray kinds =
         QJsonDocument::fromJson(kindsJson).object().value(QStringLiteral("kinds")).toArray();
     for (const QJsonValue& k : kinds) {
+        // A kind that signs in (MEGA) would need its service to answer: not a plain secret.
+        if (k.toObject().value(QStringLiteral("signs_in")).toBool())
+            continue;
         SecretKind found;
         for (const QJsonValue& fv : k.toObject().value(QStringLiteral("fields")).toArray()) {
             const QJsonObject f = fv.toObject();

@@ -66,6 +66,7 @@ private Q_SLOTS:
     void macCheckVector();
     void slicingDoesNotMatter();
     void decryptChecksMacAndRanges();
+    void partsGiveTheWholeMac();
     void packUnpack();
     void attributes();
     void links();
@@ -258,15 +259,42 @@ void TestMegaCrypto::decryptChecksMacAndRanges()
     t.process(tampered.constData(), tampered.data(), tampered.size());
     QVERIFY(t.metaMac() != key.metaMac);
 
-    // Random access from any 16-byte boundary, without a MAC.
+    // Random access from any 16-byte boundary (MACs only from a MAC-chunk boundary).
     for (const qint64 start : {qint64(16), qint64(4096), qint64(131072), qint64(1048576 + 48)}) {
         FileCipher r(key, FileCipher::Direction::Decrypt, start);
-        QVERIFY(!r.computesMac());
+        QCOMPARE(r.computesMac(), start == 131072);
         QByteArray part = cipher.mid(start, 70001);
         r.process(part.constData(), part.data(), part.size());
         QCOMPARE(part, plain.mid(start, 70001));
-        QVERIFY(r.metaMac().isEmpty());
+        if (start != 131072)
+            QVERIFY(r.metaMac().isEmpty());
     }
+}
+
+// An upload sends a file in POSTs of whole MAC chunks, each encrypted by a cipher of its own:
+// the parts' ciphertexts and chunk MACs put together are the whole file's.
+void TestMegaCrypto::partsGiveTheWholeMac()
+{
+    QByteArray plain(6 * 1024 * 1024 + 999, '\0');
+    QRandomGenerator rng(5);
+    rng.fillRange(reinterpret_cast<quint32*>(plain.data()), plain.size() / 4);
+    const FileKey key = FileKey::random();
+    QByteArray wholeMac;
+    const QByteArray whole = encrypt(key, plain, &wholeMac);
+    const QList<qint64> cuts = {0, 393216, 1310720, 5767168, plain.size()};
+    QByteArray joined;
+    QList<QByteArray> macs;
+    for (int i = 0; i + 1 < cuts.size(); ++i) {
+        FileCipher part(key, FileCipher::Direction::Encrypt, cuts.at(i));
+        QVERIFY(part.computesMac());
+        QByteArray bytes = plain.mid(cuts.at(i), cuts.at(i + 1) - cuts.at(i));
+        part.process(bytes.constData(), bytes.data(), bytes.size());
+        joined += bytes;
+        macs += part.chunkMacs();
+    }
+    QCOMPARE(joined, whole);
+    QCOMPARE(macs.size(), 10); // 8 growing chunks to 4608K, then 1 MiB chunks to 6 MiB + 999
+    QCOMPARE(FileCipher::condenseMacs(key.aesKey, macs), wholeMac);
 }
 
 void TestMegaCrypto::packUnpack()

@@ -9,6 +9,7 @@
 #include <QAction>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
@@ -40,6 +41,9 @@ ProvidersPage::ProvidersPage(Engine* engine, QWidget* parent)
     m_edit = bar->addAction(icon(QStringLiteral("edit")), tr("&Edit…"));
     m_remove = bar->addAction(icon(QStringLiteral("remove")), tr("&Remove…"));
     m_test = bar->addAction(icon(QStringLiteral("test")), tr("&Test connection"));
+    m_signIn = bar->addAction(icon(QStringLiteral("edit")), tr("&Sign in…"));
+    m_signIn->setToolTip(tr("Sign in to the provider again (after it ended the session or the "
+                            "password changed)"));
     layout->addWidget(bar);
 
     m_list->setAccessibleName(tr("Providers"));
@@ -52,7 +56,7 @@ ProvidersPage::ProvidersPage(Engine* engine, QWidget* parent)
     m_list->setIconSize(QSize(24, 24));
     m_list->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_list->setContextMenuPolicy(Qt::ActionsContextMenu);
-    m_list->addActions({m_edit, m_test, m_remove});
+    m_list->addActions({m_edit, m_signIn, m_test, m_remove});
     layout->addWidget(m_list, 1);
     m_hint->setWordWrap(true);
     m_hint->setForegroundRole(QPalette::PlaceholderText);
@@ -64,6 +68,7 @@ ProvidersPage::ProvidersPage(Engine* engine, QWidget* parent)
     connect(m_edit, &QAction::triggered, this, &ProvidersPage::openEditDialog);
     connect(m_remove, &QAction::triggered, this, &ProvidersPage::askRemove);
     connect(m_test, &QAction::triggered, this, &ProvidersPage::testSelected);
+    connect(m_signIn, &QAction::triggered, this, &ProvidersPage::openSignInDialog);
     connect(m_list, &QTreeWidget::itemSelectionChanged, this, &ProvidersPage::updateActions);
     connect(m_list, &QTreeWidget::itemDoubleClicked, this, &ProvidersPage::openEditDialog);
     connect(m_engine, &Engine::providerTested, this,
@@ -150,6 +155,12 @@ void ProvidersPage::updateActions()
     m_edit->setEnabled(one);
     m_remove->setEnabled(one);
     m_test->setEnabled(!m_list->selectedItems().isEmpty());
+    bool signsIn = false;
+    if (one && m_reader)
+        if (const auto record = m_reader->registry().provider(selectedId()))
+            if (const ProviderKind* kind = m_engine->providerFactory().kind(record->kind))
+                signsIn = bool(kind->signIn);
+    m_signIn->setEnabled(signsIn);
     m_add->setEnabled(m_reader != nullptr);
 }
 
@@ -182,6 +193,13 @@ void ProvidersPage::openEditDialog()
     for (const ProviderRecord& p : m_reader->registry().providers())
         names.append(p.name);
     showDialog(new ProviderDialog(m_engine, record, names, this));
+}
+
+void ProvidersPage::openSignInDialog()
+{
+    openEditDialog();
+    if (m_dialog)
+        m_dialog->setWindowTitle(tr("Sign in to “%1”").arg(m_dialog->nameEdit()->text()));
 }
 
 void ProvidersPage::askRemove()

@@ -47,6 +47,8 @@ private:
     void updateActions();
     void openAddDialog();
     void openEditDialog();
+    // Kinds that sign in (MEGA): the edit dialog, to type the password (and code) again.
+    void openSignInDialog();
     void askRemove();
     void testSelected();
     void showDialog(ProviderDialog* dialog);
@@ -59,6 +61,7 @@ private:
     QAction* m_edit;
     QAction* m_remove;
     QAction* m_test;
+    QAction* m_signIn = nullptr;
     QPointer<ProviderDialog> m_dialog;    // clears itself when the dialog closes
     QHash<qint64, QString> m_testResults; // by provider id, until the next refresh of the row
 };

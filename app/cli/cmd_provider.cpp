@@ -1,5 +1,6 @@
 // `modelfloat-cli provider ...`: add (options generated from the kind's fields), kinds, list,
-// test, update and remove. Secrets come from a hidden prompt or --secret-stdin, never argv.
+// test, update, auth (sign in again) and remove. Secrets come from a hidden prompt or
+// --secret-stdin, never argv.
 #include "command.h"
 #include "secretinput.h"
 
@@ -25,8 +26,8 @@ QString knownBytes(qint64 bytes)
 
 const QString Syntax = QStringLiteral(
     "provider add KIND NAME [VALUE] [--FIELD VALUE ...] [--secret-stdin] [--quota SIZE] | "
-    "update NAME [--FIELD VALUE ...] [--secret-stdin] | kinds | list | test NAME | "
-    "remove NAME [--force]");
+    "update NAME [--FIELD VALUE ...] [--secret-stdin] | auth NAME [--secret-stdin] | kinds | "
+    "list | test NAME | remove NAME [--force]");
 
 // The first words of `args` (after the command's name) that are not options, skipping the
 // values of the options known to take one: enough to find the action, the kind and the name
@@ -99,6 +100,7 @@ int exitCodeOf(ProviderSetup::Failure f)
     case ProviderSetup::Failure::NotFound:
         return NotFound;
     case ProviderSetup::Failure::HoldsChunks:
+    case ProviderSetup::Failure::SignIn:
     case ProviderSetup::Failure::Failed:
         break;
     }
@@ -116,10 +118,10 @@ public:
         const QString action = words.value(0);
         QCommandLineParser p;
         p.addPositionalArgument(QStringLiteral("action"),
-                                QStringLiteral("add, update, kinds, list, test or remove."));
+                                QStringLiteral("add, update, auth, kinds, list, test or remove."));
         p.addPositionalArgument(QStringLiteral("args"),
-                                QStringLiteral("add KIND NAME [VALUE] | update NAME | test NAME | "
-                                               "remove NAME"),
+                                QStringLiteral("add KIND NAME [VALUE] | update NAME | auth NAME | "
+                                               "test NAME | remove NAME"),
                                 QStringLiteral("[ARGS...]"));
         p.addOption({QStringLiteral("quota"),
                      QStringLiteral("add, update: the most this provider may hold, e.g. 50G."),
@@ -127,8 +129,8 @@ public:
         p.addOption({QStringLiteral("force"),
                      QStringLiteral("remove: forget a provider that still holds chunks.")});
         p.addOption({QStringLiteral("secret-stdin"),
-                     QStringLiteral("add, update: read the secrets from standard input, as "
-                                    "key=value lines, one JSON object, or the single secret's "
+                     QStringLiteral("add, update, auth: read the secrets from standard input, "
+                                    "as key=value lines, one JSON object, or the single secret's "
                                     "value.")});
 
         // The kind's fields become options: for `add KIND` from the kind, for `update NAME`
@@ -136,7 +138,8 @@ public:
         m_kind = nullptr;
         if (action == QLatin1String("add")) {
             m_kind = m_factory.kind(words.value(1));
-        } else if (action == QLatin1String("update") && words.size() == 2) {
+        } else if ((action == QLatin1String("update") || action == QLatin1String("auth")) &&
+                   words.size() == 2) {
             m_ctx.vaultDir = vaultOption(args, m_ctx.vaultDir);
             if (Vault* vault = m_ctx.openVault())
                 if (const auto r = vault->registry().providerByName(words.at(1)))
@@ -181,6 +184,8 @@ public:
             return add(vault, a, p);
         if (action == QLatin1String("update") && a.size() == 2)
             return update(vault, a.at(1), p);
+        if (action == QLatin1String("auth") && a.size() == 2)
+            return auth(vault, a.at(1), p);
         if (action == QLatin1String("test") && a.size() == 2)
             return test(vault, a.at(1));
         if (action == QLatin1String("remove") && a.size() == 2)
@@ -255,6 +260,7 @@ private:
             out.append(QJsonObject{{QStringLiteral("kind"), id},
                                    {QStringLiteral("name"), k->displayName},
                                    {QStringLiteral("description"), k->description},
+                                   {QStringLiteral("signs_in"), bool(k->signIn)},
                                    {QStringLiteral("fields"), fields}});
         }
         console().printJson({{QStringLiteral("kinds"), out}});
@@ -404,6 +410,39 @@ private:
             return;
         runSetup(ProviderSetup::update(*vault, record->id, spec, this), [this, name](qint64) {
             console().print(QStringLiteral("Updated provider “%1”").arg(name));
+            console().printJson({{QStringLiteral("ok"), true}, {QStringLiteral("name"), name}});
+        });
+    }
+
+    // Signs a provider in again (a session the service ended, a changed password): its kind's
+    // secrets are asked for, exchanged by its sign-in, and only the result is stored.
+    void auth(Vault* vault, const QString& name, const QCommandLineParser& p)
+    {
+        const auto record = vault->registry().providerByName(name);
+        if (!record || !m_kind) {
+            console().error(QStringLiteral("There is no provider named “%1”").arg(name));
+            return finish(NotFound);
+        }
+        if (!m_kind->signIn) {
+            console().error(
+                QStringLiteral("Provider “%1” (%2) does not sign in; change its secrets "
+                               "with `modelfloat-cli provider update %1 "
+                               "--secret-stdin`")
+                    .arg(name, m_kind->id));
+            return finish(Usage);
+        }
+        ProviderSpec spec;
+        spec.name = record->name;
+        spec.settings = record->settings;
+        spec.quotaBytes = record->quotaBytes;
+        if (!readSecrets(p, true, &spec.secrets))
+            return;
+        if (spec.secrets.isEmpty()) {
+            console().error(QStringLiteral("Signing in to “%1” needs its secrets").arg(name));
+            return finish(Usage);
+        }
+        runSetup(ProviderSetup::update(*vault, record->id, spec, this), [this, name](qint64) {
+            console().print(QStringLiteral("Signed in to “%1”").arg(name));
             console().printJson({{QStringLiteral("ok"), true}, {QStringLiteral("name"), name}});
         });
     }

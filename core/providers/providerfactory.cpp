@@ -2,6 +2,7 @@
 
 #include "ipfs/ipfsprovider.h"
 #include "localprovider.h"
+#include "mega/megaprovider.h"
 #include "s3/s3provider.h"
 #include "webdav/webdavprovider.h"
 
@@ -55,6 +56,7 @@ ProviderFactory::ProviderFactory()
     registerS3Kind(*this);
     registerWebDavKind(*this);
     registerIpfsKind(*this);
+    registerMegaKind(*this);
 }
 
 void ProviderFactory::registerKind(const ProviderKind& kind, Maker maker)

@@ -1,11 +1,18 @@
 #pragma once
 
+#include <QJsonObject>
 #include <QJsonValue>
 #include <QList>
 #include <QString>
 #include <QStringList>
 
+#include <functional>
+
+class QObject;
+
 namespace mf {
+
+class CredentialJob;
 
 // One setting a provider kind needs, described once so the command-line tool and the GUI's
 // add/edit form are both generated from it: a new kind needs no change to either.
@@ -41,6 +48,13 @@ struct ProviderKind
     QString displayName; // "S3-compatible storage"
     QString description; // one sentence shown under the kind's name
     QList<ProviderField> fields;
+    // For kinds whose typed secrets are exchanged before anything is stored (MEGA: a password
+    // for a session, so the password is never kept): returns an unstarted job that signs in
+    // with `settings` (normalized) and `typedSecrets`; its secrets() are what the credential
+    // store keeps. Empty for kinds that store what was typed.
+    std::function<CredentialJob*(const QJsonObject& settings, const QJsonObject& typedSecrets,
+                                 QObject* parent)>
+        signIn;
 
     const ProviderField* field(const QString& key) const
     {

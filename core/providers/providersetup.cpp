@@ -29,6 +29,8 @@ ProviderSetup::~ProviderSetup()
 {
     if (m_job)
         m_job->deleteLater();
+    if (m_signInJob)
+        m_signInJob->deleteLater();
 }
 
 ProviderSetup* ProviderSetup::add(Vault& vault, const ProviderSpec& spec, QObject* parent)
@@ -153,6 +155,25 @@ bool ProviderSetup::preparePaths(const QString& kindId)
     return true;
 }
 
+void ProviderSetup::signIn(const QString& kindId, std::function<void()> then)
+{
+    const ProviderKind* kind = m_vault.providerFactory().kind(kindId);
+    if (!kind || !kind->signIn || m_spec.secrets.isEmpty())
+        return then();
+    m_signInJob = kind->signIn(m_settings, m_spec.secrets, this);
+    m_spec.secrets = {};
+    connect(m_signInJob, &CredentialJob::finished, this, [this, then = std::move(then)] {
+        CredentialJob* job = m_signInJob;
+        job->deleteLater();
+        if (job->error())
+            return fail(Failure::SignIn, QStringLiteral("Signing in to “%1” failed: %2")
+                                             .arg(m_spec.name, job->error().message));
+        m_spec.secrets = job->secrets();
+        then();
+    });
+    m_signInJob->start();
+}
+
 void ProviderSetup::writeSecrets(std::function<void(const Error&)> then)
 {
     if (m_spec.secrets.isEmpty())
@@ -188,6 +209,11 @@ void ProviderSetup::startAdd()
     m_id = 0;
     if (!validate(m_spec.kind, true))
         return;
+    signIn(m_spec.kind, [this] { addRow(); });
+}
+
+void ProviderSetup::addRow()
+{
     ProviderRecord r;
     r.kind = m_spec.kind;
     r.name = m_spec.name;
@@ -230,7 +256,12 @@ void ProviderSetup::startUpdate()
         return fail(Failure::NotFound, QStringLiteral("There is no provider with id %1").arg(m_id));
     if (!validate(existing->kind, false))
         return;
-    writeSecrets([this, record = *existing](const Error& e) {
+    signIn(existing->kind, [this, record = *existing] { updateRow(record); });
+}
+
+void ProviderSetup::updateRow(const ProviderRecord& existing)
+{
+    writeSecrets([this, record = existing](const Error& e) {
         if (!e.ok())
             return fail(
                 Failure::Failed,

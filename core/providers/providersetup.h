@@ -1,5 +1,6 @@
 #pragma once
 
+#include "registry/records.h"
 #include "util/error.h"
 
 #include <QJsonObject>
@@ -30,12 +31,15 @@ struct ProviderSpec
 // secrets in the credential store consistent, and ends with exactly one finished() (queued,
 // never from inside start()). Lives on the vault's thread; never blocks it.
 //
-//   add:    checks everything, inserts the row, writes the secrets; if the secret write fails
-//           the row is deleted again, so there is never a provider without its secrets.
+//   add:    checks everything, signs in (kinds with a ProviderKind::signIn: the typed secrets
+//           are exchanged for the ones to keep, and a refused sign-in adds nothing), inserts the
+//           row, writes the secrets; if the secret write fails the row is deleted again, so
+//           there is never a provider without its secrets.
 //           (A crash between the two steps can leave the row; its adapter then reports that
 //           its secret cannot be read, and `provider remove` cleans it up.)
-//   update: checks, writes new secrets (if any) first, then the row; a failed secret write
-//           changes nothing.
+//   update: checks, signs in with new secrets (if any, for kinds that sign in), writes them
+//           first, then the row; a failed sign-in or secret write changes nothing. This is
+//           also how a provider whose session ended signs in again.
 //   remove: refuses a provider that still holds chunks unless `force`; deletes its secrets
 //           first (if that fails the provider is kept, unless `force` or its kind's secrets
 //           are all optional: then warning() says what was left behind), then the row.
@@ -54,6 +58,7 @@ public:
         NameTaken,   // another provider has that name
         NotFound,    // no such provider, or an unknown kind
         HoldsChunks, // remove without force of a provider that still stores chunks
+        SignIn,      // the provider refused the sign-in (wrong password, missing 2FA code, ...)
         Failed,      // the registry or the credential store failed (the message says which)
     };
 
@@ -79,11 +84,16 @@ private:
     ProviderSetup(Vault& vault, Action action, QObject* parent);
 
     void startAdd();
+    void addRow();
     void startUpdate();
+    void updateRow(const ProviderRecord& existing);
     void startRemove();
     // Validates m_spec for `kindId`; fills m_settings. False after fail().
     bool validate(const QString& kindId, bool secretsRequired);
     bool preparePaths(const QString& kindId);
+    // Kinds that sign in: exchanges m_spec.secrets for the ones to store, then `then` (after
+    // fail() when the sign-in is refused). Others: `then` at once.
+    void signIn(const QString& kindId, std::function<void()> then);
     void writeSecrets(std::function<void(const Error&)> then);
     void removeSecrets(std::function<void(const Error&)> then);
     QString secretsKey() const;
@@ -101,6 +111,7 @@ private:
     Failure m_failure = Failure::None;
     QString m_warning;
     QPointer<CredentialJob> m_job;
+    QPointer<CredentialJob> m_signInJob;
 };
 
 } // namespace mf

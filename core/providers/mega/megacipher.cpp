@@ -45,14 +45,15 @@ FileCipher::FileCipher(const FileKey& key, Direction direction, qint64 start)
     : m_direction(direction)
     , m_ctr(EVP_aes_128_ctr(), key.aesKey, true, counterBlock(key.nonce, start))
     , m_cbc(EVP_aes_128_cbc(), key.aesKey, true, QByteArray(key.nonce + key.nonce))
-    , m_ecb(EVP_aes_128_ecb(), key.aesKey, true)
     , m_macIv(QByteArray(key.nonce + key.nonce))
     , m_scratch(Slice, Qt::Uninitialized)
     , m_position(start)
-    , m_mac(start == 0)
+    , m_mac(isMacBoundary(start))
+    , m_macChunkStart(start)
+    , m_aesKey(key.aesKey)
 {
     Q_ASSERT(start % 16 == 0);
-    m_macChunkEnd = macChunkEnd(0);
+    m_macChunkEnd = macChunkEnd(start);
 }
 
 void FileCipher::process(const char* in, char* out, qint64 size)
@@ -118,25 +119,42 @@ void FileCipher::closeMacChunk()
         macBlocks(m_partial, 16);
         m_partialSize = 0;
     }
-    for (int i = 0; i < 16; ++i)
-        m_accumulator[i] = char(m_accumulator[i] ^ m_lastBlock[i]);
-    m_ecb.run(m_accumulator, m_accumulator, 16);
+    m_chunkMacs.append(QByteArray(m_lastBlock, 16));
     m_macChunkStart = m_macChunkEnd;
     m_macChunkEnd = macChunkEnd(m_macChunkStart);
     m_cbc.setIv(m_macIv);
 }
 
-QByteArray FileCipher::metaMac()
+QList<QByteArray> FileCipher::chunkMacs()
 {
     if (!m_mac)
         return {};
     if (m_position > m_macChunkStart)
         closeMacChunk();
     m_mac = false;
+    return std::move(m_chunkMacs);
+}
+
+QByteArray FileCipher::metaMac()
+{
+    if (!m_mac)
+        return {};
+    return condenseMacs(m_aesKey, chunkMacs());
+}
+
+QByteArray FileCipher::condenseMacs(QByteArrayView aesKey, const QList<QByteArray>& macs)
+{
+    AesBlock ecb(EVP_aes_128_ecb(), aesKey, true);
+    char acc[16] = {};
+    for (const QByteArray& mac : macs) {
+        for (int i = 0; i < 16; ++i)
+            acc[i] = char(acc[i] ^ mac[i]);
+        ecb.run(acc, acc, 16);
+    }
     QByteArray out(MetaMacSize, '\0');
     for (int i = 0; i < 4; ++i) {
-        out[i] = char(m_accumulator[i] ^ m_accumulator[i + 4]);
-        out[i + 4] = char(m_accumulator[i + 8] ^ m_accumulator[i + 12]);
+        out[i] = char(acc[i] ^ acc[i + 4]);
+        out[i + 4] = char(acc[i + 8] ^ acc[i + 12]);
     }
     return out;
 }

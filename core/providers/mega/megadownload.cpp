@@ -1,0 +1,120 @@
+// MegaProvider::get: `g` for a download URL, a ranged GET <url>/<start>-<end> from the 16-byte
+// boundary below the wanted offset, decryption as the bytes arrive, and for a whole-object read
+// the meta-MAC check (a mismatch is Corrupt). A storage server's 509 (transfer quota) and `g`'s
+// -17 tell how long MEGA refuses downloads.
+#include "megajob.h"
+#include "megatransfer.h"
+
+namespace mf {
+
+using namespace mega;
+
+namespace {
+
+Error transferQuotaError(const QString& what, int seconds)
+{
+    const int minutes = qMax(1, (seconds + 59) / 60);
+    return Error::make(Error::Kind::QuotaExceeded,
+                       QObject::tr("%1: MEGA's transfer quota for this connection is used up; "
+                                   "downloads from MEGA resume in about %n minute(s)",
+                                   nullptr, minutes)
+                           .arg(what),
+                       int(qMin<qint64>(qint64(seconds) * 1000, std::numeric_limits<int>::max())));
+}
+
+} // namespace
+
+ProviderJob* MegaProvider::get(const QString& locator, ByteSink* sink, qint64 offset, qint64 length)
+{
+    return new MegaJob(this, [this, locator, sink, offset, length](MegaJob& job) {
+        QString handle;
+        QByteArray sealed;
+        if (!parseLocator(locator, &handle, &sealed))
+            return job.complete(Error::make(
+                Error::Kind::NotFound,
+                tr("“%1” is not an object name of provider “%2”").arg(locator, displayName())));
+        if (offset < 0)
+            return job.complete(Error::make(Error::Kind::Fatal, tr("Negative offset")));
+        if (length == 0)
+            return job.complete(Error::none());
+        MegaJob* j = &job;
+        const QString doing = what(tr("Downloading"), tr("node %1").arg(handle));
+        ensureSession(j, [=](const Error& e) {
+            if (e)
+                return j->complete(e);
+            const auto key = openKey(sealed);
+            if (!key)
+                return j->complete(
+                    Error::make(Error::Kind::Corrupt, doing + tr(": its key does not open")));
+            j->command(
+                {{QStringLiteral("a"), QStringLiteral("g")},
+                 {QStringLiteral("g"), 1},
+                 {QStringLiteral("n"), handle},
+                 {QStringLiteral("ssl"),
+                  m_options.apiUrl.scheme() == QLatin1String("https") ? 2 : 0}},
+                [=](const Reply& r) {
+                    const QJsonObject o = r.value.toObject();
+                    const int code = r.code ? r.code : o.value(QStringLiteral("e")).toInt(0);
+                    if (code == -15)
+                        return j->complete(sessionEndedError());
+                    if (code == -17)
+                        return j->complete(
+                            transferQuotaError(doing, DefaultTransferQuotaWaitSeconds));
+                    if (code == -9)
+                        return j->complete(
+                            Error::make(Error::Kind::NotFound, doing + tr(": not found")));
+                    if (code < 0)
+                        return j->complete(Api::errorFor(code, doing));
+                    const QString url = o.value(QStringLiteral("g")).toString();
+                    const qint64 size = o.value(QStringLiteral("s")).toInteger(-1);
+                    if (!url.startsWith(QLatin1String("http")) || size < 0)
+                        return j->complete(Error::make(
+                            Error::Kind::Retryable,
+                            doing + tr(": MEGA gave no download address (rate limited?)")));
+                    if (offset >= size && size > 0)
+                        return j->complete(Error::make(
+                            Error::Kind::Fatal, doing + tr(": offset %1 is past its end (%2 bytes)")
+                                                            .arg(offset)
+                                                            .arg(size)));
+                    if (size == 0)
+                        return j->complete(Error::none());
+                    const qint64 end = length < 0 ? size - 1 : qMin(size, offset + length) - 1;
+                    const qint64 start = offset & ~qint64(15);
+                    const bool whole = start == 0 && end == size - 1;
+                    auto decrypt =
+                        std::make_shared<DecryptingSink>(sink, *key, start, offset, whole);
+                    HttpExchange::Request q;
+                    q.what = doing;
+                    q.sink = decrypt.get();
+                    // A retry asks only for the bytes the sink does not have yet.
+                    q.build = [url, start, end](const HttpExchange::Attempt& a) {
+                        return QNetworkRequest(QUrl(QStringLiteral("%1/%2-%3")
+                                                        .arg(url)
+                                                        .arg(start + a.bytesDelivered)
+                                                        .arg(end)));
+                    };
+                    q.classify = [doing](int status, const QByteArray&,
+                                         const QNetworkReply& reply) {
+                        if (status != 509)
+                            return Error::none();
+                        bool ok = false;
+                        const int left = reply.rawHeader("X-MEGA-Time-Left").trimmed().toInt(&ok);
+                        return transferQuotaError(
+                            doing, ok && left >= 0 ? left : DefaultTransferQuotaWaitSeconds);
+                    };
+                    j->send(std::move(q), [j, decrypt, whole, doing](HttpExchange& x) {
+                        if (x.error())
+                            return j->complete(x.error());
+                        if (whole && !decrypt->macMatches())
+                            return j->complete(Error::make(
+                                Error::Kind::Corrupt,
+                                doing + tr(": the bytes do not match their MAC (damaged or "
+                                           "tampered with on MEGA)")));
+                        j->complete(Error::none());
+                    });
+                });
+        });
+    });
+}
+
+} // namespace mf
