@@ -41,7 +41,7 @@ namespace {
 bool seed(const QString& vaultDir, int models, int chunks)
 {
     QString error;
-    auto vault = Vault::open(vaultDir, &error);
+    auto vault = Vault::open(vaultDir, Vault::OpenMode::CreateIfMissing, &error);
     if (!vault) {
         std::fprintf(stderr, "open: %s\n", qPrintable(error));
         return false;

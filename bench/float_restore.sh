@@ -48,7 +48,7 @@ for gib in "${sizes[@]}"; do
     # file and syncing it.
     read -r copy_s _ <<<"$(measure "rm -f '$work/copy.bin'" sh -c "cp '$file' '$work/copy.bin' && sync")"
     rm -f "$work/copy.bin"
-    read -r float_s float_kib <<<"$(measure "rm -rf '$vault'" "$cli" float "$file" --vault "$vault" --name m --quiet)"
+    read -r float_s float_kib <<<"$(measure "rm -rf '$vault' && '$cli' init --vault '$vault' >/dev/null" "$cli" float "$file" --vault "$vault" --name m --quiet)"
     read -r rest_s rest_kib <<<"$(measure "rm -rf '$out'" "$cli" restore m --vault "$vault" --to "$out" --quiet)"
     cmp -s "$file" "$out/model-${gib}g.bin" || { echo "restore differs!"; exit 1; }
     for row in "sha256 $hash_s 0" "cp+sync $copy_s 0" "float $float_s $float_kib" "restore $rest_s $rest_kib"; do

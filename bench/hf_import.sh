@@ -76,6 +76,7 @@ curlsync_s=$(median <"$work/curlsync.txt")
 : >"$work/import.txt"
 for run in $(seq "$runs"); do
     vault="$work/vault-$run"
+    "$cli" init --vault "$vault" >/dev/null
     "$cli" config --vault "$vault" replication 2 >/dev/null
     "$cli" provider add --vault "$vault" local second "$work/second-$run" >/dev/null
     sync

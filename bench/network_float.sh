@@ -74,6 +74,7 @@ read -r aws_s _ < "$work/aws.time"
 # the embedded local provider left out of the float.
 vault="$work/vault"
 mf() { local cmd="$1"; shift; "$cli" "$cmd" --vault "$vault" --quiet "$@"; }
+mf init >/dev/null
 mf config credentials plaintext --i-understand-plaintext >/dev/null
 printf 'secretAccessKey=S3RVER\n' | mf provider add s3 bench-s3 --endpoint "$endpoint" \
     --bucket mf-bench --access-key-id S3RVER --secret-stdin >/dev/null

@@ -29,11 +29,14 @@ struct CliRun
 
 inline CliRun
 runWithInput(const QString& program, const QStringList& args, const QByteArray& input = {},
-             const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment())
+             const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment(),
+             const QString& workingDirectory = {})
 {
     CliRun r;
     QProcess p;
     p.setProcessEnvironment(env);
+    if (!workingDirectory.isEmpty())
+        p.setWorkingDirectory(workingDirectory);
     p.start(program, args);
     if (!p.waitForStarted(30000))
         return r;

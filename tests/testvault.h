@@ -26,7 +26,8 @@ public:
     explicit TestVault(int extraProviders = 0)
     {
         QString error;
-        vault = Vault::open(dir.filePath(QStringLiteral("vault")), &error);
+        vault = Vault::open(dir.filePath(QStringLiteral("vault")), Vault::OpenMode::CreateIfMissing,
+                            &error);
         if (!vault) {
             qWarning("Cannot open a vault: %s", qPrintable(error));
             return;

@@ -81,6 +81,8 @@ void TestCliProviders::initTestCase()
 {
     QVERIFY(m_dir.isValid());
     m_vault = m_dir.filePath(QStringLiteral("vault"));
+    const CliRun made = cli({QStringLiteral("init")});
+    QVERIFY2(made.code == 0, made.describe().constData());
     const CliRun kinds =
         cli({QStringLiteral("provider"), QStringLiteral("kinds"), QStringLiteral("--json")});
     QVERIFY2(kinds.code == 0, kinds.describe().constData());
@@ -115,6 +117,7 @@ void TestCliProviders::plaintextNeedsExplicitOptIn()
     QTemporaryDir other;
     const QStringList vault{QStringLiteral("--vault"), other.filePath(QStringLiteral("v"))};
     const QString exe = QStringLiteral(MODELFLOAT_CLI_PATH);
+    QCOMPARE(runWithInput(exe, QStringList{QStringLiteral("init")} + vault).code, 0);
     const CliRun refused =
         runWithInput(exe, QStringList{QStringLiteral("config"), QStringLiteral("credentials"),
                                       QStringLiteral("plaintext")} +

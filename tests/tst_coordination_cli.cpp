@@ -52,6 +52,8 @@ public:
         env.insert(QStringLiteral("XDG_DATA_HOME"), path(QStringLiteral("home")));
         env.insert(QStringLiteral("XDG_CONFIG_HOME"), path(QStringLiteral("home")));
         env.insert(QStringLiteral("LC_ALL"), QStringLiteral("C.UTF-8"));
+        // The vault is the default location, which the first command makes.
+        env.insert(QStringLiteral("MODELFLOAT_VAULT"), path(QStringLiteral("vault")));
     }
     QString path(const QString& name) const { return dir.filePath(name); }
     QStringList withVault(QStringList args) const

@@ -502,7 +502,7 @@ void TestCredentials::vaultUsesKeychainUnlessOptedIn()
     const QString dir = m_dir.filePath(QStringLiteral("vault-choice"));
     QString error;
     {
-        auto vault = Vault::open(dir, &error);
+        auto vault = Vault::open(dir, Vault::OpenMode::CreateIfMissing, &error);
         QVERIFY2(vault, qPrintable(error));
         QVERIFY(dynamic_cast<KeychainCredentialStore*>(vault->credentials()));
         QVERIFY(vault->credentials()->warning().isEmpty());
@@ -510,7 +510,7 @@ void TestCredentials::vaultUsesKeychainUnlessOptedIn()
                                              vaultcredentials::plaintext()));
     }
     {
-        auto vault = Vault::open(dir, &error);
+        auto vault = Vault::open(dir, Vault::OpenMode::CreateIfMissing, &error);
         QVERIFY2(vault, qPrintable(error));
         auto* plain = dynamic_cast<PlaintextCredentialStore*>(vault->credentials());
         QVERIFY(plain);
@@ -518,7 +518,7 @@ void TestCredentials::vaultUsesKeychainUnlessOptedIn()
         QVERIFY(vault->registry().setSetting(vaultcredentials::settingKey(),
                                              QStringLiteral("sticky-note")));
     }
-    QVERIFY(!Vault::open(dir, &error));
+    QVERIFY(!Vault::open(dir, Vault::OpenMode::CreateIfMissing, &error));
     QVERIFY2(error.contains(QStringLiteral("sticky-note")), qPrintable(error));
 }
 
@@ -580,7 +580,7 @@ void TestCredentials::setupAddsAndRemovesSecretsInKeychain()
 {
     const QString dir = m_dir.filePath(QStringLiteral("vault-setup"));
     QString error;
-    auto vault = Vault::open(dir, &error);
+    auto vault = Vault::open(dir, Vault::OpenMode::CreateIfMissing, &error);
     QVERIFY2(vault, qPrintable(error));
     registerSecretKind(*vault);
     const QString secret =
@@ -620,7 +620,7 @@ void TestCredentials::setupRollsBackWhenSecretWriteFails()
 {
     const QString dir = m_dir.filePath(QStringLiteral("vault-rollback"));
     QString error;
-    auto vault = Vault::open(dir, &error);
+    auto vault = Vault::open(dir, Vault::OpenMode::CreateIfMissing, &error);
     QVERIFY2(vault, qPrintable(error));
     registerSecretKind(*vault);
     // A real failure: the credentials file's folder cannot exist, a file is in its place.
@@ -655,7 +655,7 @@ void TestCredentials::setupUpdateKeepsOrReplacesSecrets()
 {
     const QString dir = m_dir.filePath(QStringLiteral("vault-update"));
     QString error;
-    auto vault = Vault::open(dir, &error);
+    auto vault = Vault::open(dir, Vault::OpenMode::CreateIfMissing, &error);
     QVERIFY2(vault, qPrintable(error));
     registerSecretKind(*vault);
     ProviderSpec spec;
@@ -690,7 +690,7 @@ void TestCredentials::setupRemoveKeepsProviderWhenSecretsStay()
 {
     const QString dir = m_dir.filePath(QStringLiteral("vault-remove"));
     QString error;
-    auto vault = Vault::open(dir, &error);
+    auto vault = Vault::open(dir, Vault::OpenMode::CreateIfMissing, &error);
     QVERIFY2(vault, qPrintable(error));
     registerSecretKind(*vault);
     ProviderSpec spec;
@@ -734,6 +734,7 @@ void TestCredentials::cliSecretsGoToKeychainNeverToArgvOrOutput()
     const QString vaultDir = m_dir.filePath(QStringLiteral("vault-cli"));
     const QStringList common{QStringLiteral("--vault"), vaultDir};
     QByteArray out;
+    QCOMPARE(runWithInput(cli, QStringList{QStringLiteral("init")} + common, {}, &out), 0);
     QCOMPARE(runWithInput(cli,
                           QStringList{QStringLiteral("provider"), QStringLiteral("kinds"),
                                       QStringLiteral("--json")} +
@@ -809,6 +810,7 @@ void TestCredentials::cliSwitchingStoreMovesSecrets()
     const auto cmd = [&](const QStringList& words, const QByteArray& input = {}) {
         return test::runWithInput(cli, words + common, input);
     };
+    QCOMPARE(cmd({QStringLiteral("init")}).code, 0);
     const test::SecretKind found = test::findSecretKind(
         cmd({QStringLiteral("provider"), QStringLiteral("kinds"), QStringLiteral("--json")}).out);
     if (found.kind.isEmpty())

@@ -131,7 +131,7 @@ private Q_SLOTS:
 
         // A damaged replica: verify reports it as a readable failure.
         {
-            auto v = Vault::open(dir, nullptr);
+            auto v = Vault::open(dir, Vault::OpenMode::CreateIfMissing, nullptr);
             QVERIFY(v);
             const auto files = v->registry().files(modelId);
             const auto chunks = v->registry().fileChunks(files.first().id);
@@ -159,7 +159,7 @@ private Q_SLOTS:
         QCOMPARE(removed.size(), 6);
         // ... in the registry too: the jobs table does not grow for ever.
         QVERIFY(QTest::qWaitFor([&] {
-            auto v = Vault::open(dir, nullptr);
+            auto v = Vault::open(dir, Vault::OpenMode::CreateIfMissing, nullptr);
             if (!v)
                 return false;
             for (const char* state : {"done", "failed", "cancelled", "queued", "running"})
@@ -452,7 +452,7 @@ private Q_SLOTS:
 
         qint64 id = 0;
         {
-            auto v = Vault::open(dir, nullptr);
+            auto v = Vault::open(dir, Vault::OpenMode::CreateIfMissing, nullptr);
             id = v->registry().providerByName(QStringLiteral("second"))->id;
         }
         tested.clear();
@@ -466,14 +466,14 @@ private Q_SLOTS:
         // A providersChanged of the test before may still be on its way: wait for this one's.
         QVERIFY(QTest::qWaitFor(
             [&] {
-                auto v = Vault::open(dir, nullptr);
+                auto v = Vault::open(dir, Vault::OpenMode::CreateIfMissing, nullptr);
                 const auto r = v ? v->registry().provider(id) : std::nullopt;
                 return r && r->name == QLatin1String("renamed");
             },
             JobTimeoutMs));
         QVERIFY(QTest::qWaitFor([&] { return !changed.isEmpty(); }, JobTimeoutMs));
         {
-            auto v = Vault::open(dir, nullptr);
+            auto v = Vault::open(dir, Vault::OpenMode::CreateIfMissing, nullptr);
             const auto r = v->registry().provider(id);
             QCOMPARE(r->name, QStringLiteral("renamed"));
             QCOMPARE(r->quotaBytes, 5 * qint64(MiB));
@@ -482,7 +482,7 @@ private Q_SLOTS:
         engine.removeProvider(id);
         QVERIFY(changed.wait(JobTimeoutMs));
         {
-            auto v = Vault::open(dir, nullptr);
+            auto v = Vault::open(dir, Vault::OpenMode::CreateIfMissing, nullptr);
             QVERIFY(!v->registry().provider(id));
         }
     }

@@ -325,7 +325,7 @@ void TestHubImport::killedCliResumesWithoutRedownloading()
 
     // The whole file's SHA-256 was verified across the two runs and recorded.
     QString error;
-    auto reopened = Vault::open(vaultDir, &error);
+    auto reopened = Vault::open(vaultDir, Vault::OpenMode::Existing, &error);
     QVERIFY2(reopened, qPrintable(error));
     const auto model = reopened->registry().modelByName(QStringLiteral("org/model"));
     QVERIFY(model && model->state == ModelRecord::State::Complete);

@@ -60,6 +60,8 @@ void TestMegaCli::initTestCase()
     QVERIFY(m_dir.isValid());
     m_vault = m_dir.filePath(QStringLiteral("vault"));
     QVERIFY2(m_peer.start({Alice}), qPrintable(m_peer.errorString()));
+    const CliRun made = cli({QStringLiteral("init")});
+    QVERIFY2(made.code == 0, made.describe().constData());
     const CliRun optIn =
         cli({QStringLiteral("config"), QStringLiteral("credentials"), QStringLiteral("plaintext"),
              QStringLiteral("--i-understand-plaintext")});

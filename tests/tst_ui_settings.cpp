@@ -83,7 +83,7 @@ private Q_SLOTS:
 
         // The vault's settings arrive through the Engine's thread.
         QVERIFY(QTest::qWaitFor([&] {
-            auto v = Vault::open(dir, nullptr);
+            auto v = Vault::open(dir, Vault::OpenMode::CreateIfMissing, nullptr);
             return v && v->replicationFactor() == 3 &&
                    v->defaultChunker().toString() == ChunkerParams::fixed(8 * MiB).toString();
         }));

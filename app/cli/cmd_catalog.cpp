@@ -60,9 +60,9 @@ public:
         QCommandLineParser p;
         if (!parse(p, args, QStringLiteral("list"), 0, 0))
             return;
-        Vault* vault = m_ctx.openVault();
+        Vault* vault = openVault();
         if (!vault)
-            return finish(Failed);
+            return;
         const int wanted = wantedReplicas(vault);
         QJsonArray models;
         const auto all = vault->registry().models();
@@ -104,9 +104,9 @@ public:
         p.addPositionalArgument(QStringLiteral("model"), QStringLiteral("The model."));
         if (!parse(p, args, QStringLiteral("info MODEL"), 1, 1))
             return;
-        Vault* vault = m_ctx.openVault();
+        Vault* vault = openVault();
         if (!vault)
-            return finish(Failed);
+            return;
         Registry& registry = vault->registry();
         const auto model = registry.modelByName(p.positionalArguments().at(0));
         if (!model) {
@@ -209,9 +209,9 @@ public:
         QCommandLineParser p;
         if (!parse(p, args, QStringLiteral("stats"), 0, 0))
             return;
-        Vault* vault = m_ctx.openVault();
+        Vault* vault = openVault();
         if (!vault)
-            return finish(Failed);
+            return;
         Registry& registry = vault->registry();
         const VaultStats s = registry.stats();
         const auto byProvider = registry.storedBytesByProvider();

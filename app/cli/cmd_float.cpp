@@ -44,9 +44,9 @@ public:
                 QStringLiteral("float PATH... [--name NAME] [--replicas N] [--chunker cdc|fixed]"),
                 1, -1))
             return;
-        Vault* vault = m_ctx.openVault();
+        Vault* vault = openVault();
         if (!vault)
-            return finish(Failed);
+            return;
 
         FloatJob::Request request;
         request.paths = p.positionalArguments();

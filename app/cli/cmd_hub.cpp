@@ -141,9 +141,9 @@ public:
             }
             request.bandwidthLimit = *rate;
         }
-        Vault* vault = m_ctx.openVault();
+        Vault* vault = openVault();
         if (!vault)
-            return finish(Failed);
+            return;
         request.options.replication = vault->replicationFactor();
         request.options.warnIfCapped = p.isSet(QStringLiteral("replicas"));
         if (p.isSet(QStringLiteral("replicas"))) {
@@ -249,9 +249,9 @@ public:
             return;
         const QStringList pos = p.positionalArguments();
         const QString action = pos.first();
-        Vault* vault = m_ctx.openVault();
+        Vault* vault = openVault();
         if (!vault)
-            return finish(Failed);
+            return;
         if (action == QLatin1String("login"))
             return login(vault);
         if (action == QLatin1String("logout"))

@@ -28,9 +28,9 @@ public:
             console().error(QStringLiteral("verify takes model names or --all"));
             return finish(Usage);
         }
-        Vault* vault = m_ctx.openVault();
+        Vault* vault = openVault();
         if (!vault)
-            return finish(Failed);
+            return;
         auto* job = new VerifyJob(vault, p.positionalArguments(), this);
         connect(job, &VerifyJob::finished, this, &VerifyCommand::onFinished);
         runJob(job);
@@ -94,9 +94,9 @@ public:
                                       : parse(p, args, QStringLiteral("rm MODEL"), 1, 1);
         if (!ok)
             return;
-        Vault* vault = m_ctx.openVault();
+        Vault* vault = openVault();
         if (!vault)
-            return finish(Failed);
+            return;
         const QString name = m_collectOnly ? QString() : p.positionalArguments().at(0);
         auto* job = new RemoveJob(vault, name, this);
         connect(job, &RemoveJob::finished, this, [this, job, name] {

@@ -63,9 +63,9 @@ public:
             console().error(QStringLiteral("--layout takes “plain” or “hf”, not “%1”").arg(layout));
             return finish(Usage);
         }
-        Vault* vault = m_ctx.openVault();
+        Vault* vault = openVault();
         if (!vault)
-            return finish(Failed);
+            return;
         bool ok = false;
         m_cap = cacheCap(vault, p, &ok);
         if (!ok) {
@@ -147,9 +147,9 @@ public:
         p.addOption({QStringLiteral("all"), QStringLiteral("Empty the whole cache.")});
         if (!parse(p, args, QStringLiteral("evict MODEL... | --all"), 0, -1))
             return;
-        Vault* vault = m_ctx.openVault();
+        Vault* vault = openVault();
         if (!vault)
-            return finish(Failed);
+            return;
         MaterializedCache cache(MaterializedCache::defaultRoot(vault->directory()));
         QStringList models = p.positionalArguments();
         if (p.isSet(QStringLiteral("all")))

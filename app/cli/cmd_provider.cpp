@@ -175,9 +175,9 @@ public:
                                 .arg(a.at(1), m_factory.kinds().join(QStringLiteral(", "))));
             return finish(Usage);
         }
-        Vault* vault = m_ctx.openVault();
+        Vault* vault = openVault();
         if (!vault)
-            return finish(Failed);
+            return;
         if (action == QLatin1String("list") && a.size() == 1)
             return list(vault);
         if (action == QLatin1String("add") && (a.size() == 3 || a.size() == 4))

@@ -38,9 +38,9 @@ public:
             console().error(QStringLiteral("restore needs --to DIR"));
             return finish(Usage);
         }
-        Vault* vault = m_ctx.openVault();
+        Vault* vault = openVault();
         if (!vault)
-            return finish(Failed);
+            return;
         RestoreJob::Request request;
         request.modelName = p.positionalArguments().at(0);
         request.filePath = p.positionalArguments().value(1);
@@ -110,9 +110,9 @@ public:
                      QStringLiteral("A-B")});
         if (!parse(p, args, QStringLiteral("cat MODEL FILE [--range A-B]"), 2, 2))
             return;
-        Vault* vault = m_ctx.openVault();
+        Vault* vault = openVault();
         if (!vault)
-            return finish(Failed);
+            return;
         const QString modelName = p.positionalArguments().at(0);
         const QString filePath = p.positionalArguments().at(1);
         const auto model = vault->registry().modelByName(modelName);

@@ -19,9 +19,10 @@ public:
         QCommandLineParser p;
         if (!parse(p, args, QStringLiteral("init [--vault DIR]"), 0, 0))
             return;
-        Vault* vault = m_ctx.openVault();
+        // The one command that makes a vault wherever it is told to.
+        Vault* vault = m_ctx.openVault(true);
         if (!vault)
-            return finish(Failed);
+            return finish(m_ctx.vaultFailure);
         console().print(QStringLiteral("Vault ready at %1").arg(vault->directory()));
         console().printJson({{QStringLiteral("vault"), vault->directory()}});
         finish(Success);
@@ -48,9 +49,9 @@ public:
                                   "keychain|plaintext [--i-understand-plaintext]]"),
                    0, 2))
             return;
-        Vault* vault = m_ctx.openVault();
+        Vault* vault = openVault();
         if (!vault)
-            return finish(Failed);
+            return;
         const QStringList a = p.positionalArguments();
         if (a.size() == 2) {
             if (a[0] == QLatin1String("replication")) {

@@ -3,18 +3,49 @@
 #include "vault/vault.h"
 
 #include <QCoreApplication>
+#include <QDir>
 
 namespace mf::cli {
 
-Vault* Context::openVault()
+Vault* Context::openVault(bool create)
 {
+    if (vault || vaultFailure != Success)
+        return vault.get();
+    const QString dir = QDir::cleanPath(
+        QDir(vaultDir.isEmpty() ? Vault::defaultDirectory() : vaultDir).absolutePath());
+    const bool isDefault = dir == QDir::cleanPath(QDir(Vault::defaultDirectory()).absolutePath());
+    QString error;
+    Vault::OpenFailure failure = Vault::OpenFailure::None;
+    vault = Vault::open(
+        dir, create || isDefault ? Vault::OpenMode::CreateIfMissing : Vault::OpenMode::Existing,
+        &error, &failure);
     if (vault)
         return vault.get();
-    QString error;
-    vault = Vault::open(vaultDir.isEmpty() ? Vault::defaultDirectory() : vaultDir, &error);
+    switch (failure) {
+    case Vault::OpenFailure::NoVault:
+        vaultFailure = NotFound;
+        error += QStringLiteral(". Check the path, or create a vault there with "
+                                "“modelfloat-cli init --vault %1”")
+                     .arg(dir);
+        break;
+    case Vault::OpenFailure::Unusable:
+        vaultFailure = VaultUnusable;
+        break;
+    case Vault::OpenFailure::None:
+    case Vault::OpenFailure::Other:
+        vaultFailure = Failed;
+        break;
+    }
+    console.error(error);
+    return nullptr;
+}
+
+Vault* Command::openVault()
+{
+    Vault* vault = m_ctx.openVault();
     if (!vault)
-        console.error(error);
-    return vault.get();
+        finish(m_ctx.vaultFailure);
+    return vault;
 }
 
 void Command::finish(int code)
@@ -73,7 +104,7 @@ QList<CommandInfo> allCommands()
 {
     return {
         {QStringLiteral("init"),
-         QStringLiteral("Create the vault (done automatically on first use)"), makeInitCommand},
+         QStringLiteral("Create a vault (the default one is made on first use)"), makeInitCommand},
         {QStringLiteral("config"),
          QStringLiteral("Show or change vault settings (replication, chunker)"), makeConfigCommand},
         {QStringLiteral("provider"), QStringLiteral("Add, list, test or remove storage providers"),

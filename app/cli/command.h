@@ -22,8 +22,11 @@ struct Context
     Console console;
     QString vaultDir; // --vault, else $MODELFLOAT_VAULT, else the data dir
     std::unique_ptr<Vault> vault;
-    // Opens the vault; on failure prints why and returns nullptr.
-    Vault* openVault();
+    int vaultFailure = Success; // the exit code once opening the vault failed
+    // Opens the vault; on failure prints why (once), sets vaultFailure and returns nullptr.
+    // A vault is created only at the default location ($MODELFLOAT_VAULT, else the data dir)
+    // or when `create` (the init command): a mistyped --vault must not start a new vault.
+    Vault* openVault(bool create = false);
 };
 
 // One subcommand. run() parses its arguments and starts; done() is emitted exactly once, from
@@ -45,6 +48,8 @@ Q_SIGNALS:
 
 protected:
     void finish(int code);
+    // The vault, opened on first use; nullptr once finish() was called with why it failed.
+    Vault* openVault();
     // Sets up `parser` with the options every command takes, parses `args`, handles --help and
     // argument errors. Returns false when the command must stop (finish() already called).
     bool parse(QCommandLineParser& parser, const QStringList& args, const QString& syntax,

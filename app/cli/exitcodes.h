@@ -6,10 +6,12 @@ enum ExitCode : int {
     Success = 0,
     Failed = 1,           // a transfer or provider failed; the message says why
     Usage = 2,            // bad arguments
-    NotFound = 3,         // no such model, file or provider
+    NotFound = 3,         // no such model, file, provider or vault
     IntegrityProblem = 4, // verify found missing or corrupt replicas; restored bytes mismatched
     AlreadyExists = 5,    // model name or destination exists (use --name / --force)
     BadInput = 6,         // a path is missing, unreadable, empty, or changed while read
+    VaultUnusable = 8,    // the vault's registry is empty, damaged, unreadable or newer than
+                          // this version; it was left untouched
     Interrupted = 130,    // Ctrl-C or SIGTERM; run the same command again to resume
 };
 } // namespace mf::cli

@@ -27,14 +27,17 @@ QString globalHelp()
     text += QStringLiteral(
         "\nOptions every command takes:\n"
         "  --vault DIR   the vault folder (default: $MODELFLOAT_VAULT, else\n"
-        "                ~/.local/share/modelfloat/vault)\n"
+        "                ~/.local/share/modelfloat/vault). The default folder becomes a vault\n"
+        "                on first use; any other must hold one already (see `init`)\n"
         "  --json        print the result as one JSON document\n"
         "  --quiet       no progress line\n"
         "  --help        help for the command\n"
         "\nExit codes:\n"
         "  0 success, 1 a transfer or provider failed, 2 bad arguments, 3 no such model/file/\n"
-        "  provider, 4 missing or corrupt data found, 5 model or destination already exists,\n"
-        "  6 a path is missing, unreadable, empty or changed while read, 130 interrupted.\n");
+        "  provider/vault, 4 missing or corrupt data found, 5 model or destination already\n"
+        "  exists, 6 a path is missing, unreadable, empty or changed while read, 8 the vault's\n"
+        "  registry cannot be used (empty, damaged, unreadable or newer; left untouched),\n"
+        "  130 interrupted.\n");
     return text;
 }
 

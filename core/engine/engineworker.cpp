@@ -119,7 +119,9 @@ void EngineWorker::open(const QString& directory)
         return;
     }
     QString error;
-    m_vault = Vault::open(directory, &error);
+    // The app opens the vault the user chose (in Settings, with --vault, or the default) and
+    // makes it there if it is new: that choice is the app's "create here".
+    m_vault = Vault::open(directory, Vault::OpenMode::CreateIfMissing, &error);
     if (!m_vault) {
         Q_EMIT opened(error.isEmpty() ? tr("Cannot open the vault in “%1”").arg(directory) : error);
         return;

@@ -128,13 +128,17 @@ int latestVersion()
     return int(steps().size());
 }
 
-bool migrate(QSqlDatabase& db, QString* error)
+bool migrate(QSqlDatabase& db, QString* error, bool requireSchema)
 {
     // Look before writing anything: a vault from a newer ModelFloat is left exactly as it is.
     int version = 0;
     bool hasRow = false;
     if (!readVersion(db, &version, &hasRow, error))
         return false;
+    if (requireSchema && !hasRow) {
+        *error = QStringLiteral("it holds no ModelFloat registry (no schema version)");
+        return false;
+    }
     if (version > latestVersion()) {
         *error = newerError(version);
         return false;

@@ -9,6 +9,9 @@ namespace mf::migrations {
 int latestVersion();
 // Brings `db` forward to latestVersion(), one step per transaction. Never goes backward: a
 // database from a newer ModelFloat is refused with a clear error instead of being damaged.
-bool migrate(QSqlDatabase& db, QString* error);
+// With `requireSchema`, a database that has no schema version yet (an empty file, or another
+// program's database) is refused, untouched, instead of being given a new schema: the caller
+// expects a registry that exists.
+bool migrate(QSqlDatabase& db, QString* error, bool requireSchema = false);
 
 } // namespace mf::migrations

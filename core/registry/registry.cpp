@@ -118,7 +118,7 @@ Registry::~Registry()
     QSqlDatabase::removeDatabase(m_connectionName);
 }
 
-std::unique_ptr<Registry> Registry::open(const QString& path, QString* error)
+std::unique_ptr<Registry> Registry::open(const QString& path, QString* error, Schema schema)
 {
     static QAtomicInteger<quint64> counter;
     std::unique_ptr<Registry> r(new Registry);
@@ -147,7 +147,7 @@ std::unique_ptr<Registry> Registry::open(const QString& path, QString* error)
     // Migrations before WAL: switching the journal mode rewrites the file header, and a vault
     // from a newer ModelFloat must be refused without a single byte changed.
     QString migrateError;
-    if (!migrations::migrate(r->m_db, &migrateError)) {
+    if (!migrations::migrate(r->m_db, &migrateError, schema == Schema::MustExist)) {
         *error = QStringLiteral("Cannot open the registry “%1”: %2").arg(path, migrateError);
         return nullptr;
     }

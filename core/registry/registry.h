@@ -20,7 +20,13 @@ class Registry final
 
 public:
     ~Registry();
-    static std::unique_ptr<Registry> open(const QString& path, QString* error);
+    // What open() does with a database that has no registry schema yet (a new or empty file).
+    enum class Schema {
+        Create,    // give it the registry's schema: a new registry
+        MustExist, // refuse it, untouched: a registry that existed must not be reset
+    };
+    static std::unique_ptr<Registry> open(const QString& path, QString* error,
+                                          Schema schema = Schema::Create);
 
     QString path() const { return m_path; }
     QString lastError() const { return m_lastError; }

@@ -44,30 +44,6 @@ QByteArray temporaryPattern(const QString& dir, const QString& fileName)
     return QFile::encodeName(dir) + "/." + QFile::encodeName(name) + suffix;
 }
 
-// Moves the finished temporary onto the destination only if nothing is there: renameat2 with
-// RENAME_NOREPLACE where the file system supports it, else a hard link (which also never
-// replaces), else — on file systems with neither, such as FAT — a check then a rename.
-int renameNoReplace(const char* from, const char* to)
-{
-    if (::renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
-        return 0;
-    if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
-        return -1;
-    if (::link(from, to) == 0) {
-        ::unlink(from);
-        return 0;
-    }
-    if (errno != EPERM && errno != EOPNOTSUPP && errno != ENOTSUP)
-        return -1;
-    struct stat st
-    {
-    };
-    if (::lstat(to, &st) == 0) {
-        errno = EEXIST;
-        return -1;
-    }
-    return ::rename(from, to);
-}
 } // namespace
 
 FileAssembler::FileAssembler(Vault* vault, const FileRecord& file, const QString& destinationPath,

@@ -11,4 +11,9 @@ QString errnoText(int err);
 // set on failure.
 bool pwriteAll(int fd, const char* data, qint64 size, qint64 offset);
 
+// Moves `from` to `to` only if nothing is at `to`: renameat2 with RENAME_NOREPLACE where the file
+// system supports it, else a hard link (which also never replaces), else — on file systems with
+// neither, such as FAT — a check then a rename. -1 with errno (EEXIST when `to` exists).
+int renameNoReplace(const char* from, const char* to);
+
 } // namespace mf

@@ -2,10 +2,20 @@
 
 #include "credentials/credentialstore.h"
 #include "credentials/vaultcredentials.h"
+#include "util/fileio.h"
 
 #include <QDir>
+#include <QDirIterator>
+#include <QFile>
+#include <QFileInfo>
 #include <QStandardPaths>
 #include <QUuid>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace mf {
 
@@ -13,6 +23,132 @@ namespace {
 const QString ReplicationKey = QStringLiteral("replication");
 const QString ChunkerKey = QStringLiteral("chunker");
 const QString VaultIdKey = QStringLiteral("vault_id");
+const QString InitializedKey = QStringLiteral("initialized");
+
+QString localStoreOf(const QString& dir)
+{
+    return dir + QStringLiteral("/local-store");
+}
+
+// What is wrong with a registry file that exists, judged from the file alone (it is only read);
+// empty when it looks like an SQLite database.
+QString registryFileProblem(const QString& path)
+{
+    const QByteArray native = QFile::encodeName(path);
+    const int fd = ::open(native.constData(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return QStringLiteral("it cannot be read (%1)").arg(errnoText(errno));
+    struct stat st
+    {
+    };
+    QString problem;
+    char header[16] = {};
+    if (::fstat(fd, &st) != 0)
+        problem = QStringLiteral("it cannot be read (%1)").arg(errnoText(errno));
+    else if (!S_ISREG(st.st_mode))
+        problem = QStringLiteral("it is not a file");
+    else if (st.st_size == 0)
+        problem = QStringLiteral("it is empty (0 bytes)");
+    else if (::pread(fd, header, sizeof header, 0) != ssize_t(sizeof header) ||
+             std::memcmp(header, "SQLite format 3", sizeof header) != 0)
+        problem = QStringLiteral("it is not an SQLite database");
+    ::close(fd);
+    return problem;
+}
+
+QString unusableText(const QString& path, const QString& problem)
+{
+    return QStringLiteral("The vault's registry “%1” cannot be used: %2. It was left as it is: "
+                          "a vault that existed is never reset. Put back a good copy of "
+                          "registry.sqlite, or move the folder away to make a new vault there.")
+        .arg(path, problem);
+}
+
+// A registry that is gone leaves its vault's objects behind: a new registry here would forget
+// every model they belong to.
+bool holdsLostVault(const QString& dir)
+{
+    if (QFileInfo::exists(dir + QStringLiteral("/registry.sqlite-wal")))
+        return true;
+    QDirIterator it(localStoreOf(dir), QDir::Files | QDir::Hidden | QDir::NoDotAndDotDot,
+                    QDirIterator::Subdirectories);
+    return it.hasNext();
+}
+
+// The settings and the embedded local-folder provider of a new vault, so a first run needs no
+// account and no server.
+bool initialize(Registry& r, const QString& dir, QString* error)
+{
+    const bool ok = r.transaction([&] {
+        if (r.providers().isEmpty()) {
+            ProviderRecord local;
+            local.kind = QStringLiteral("local");
+            local.name = QStringLiteral("local");
+            local.settings.insert(QStringLiteral("path"), localStoreOf(dir));
+            local.health = QStringLiteral("ok");
+            if (!r.addProvider(local))
+                return false;
+        }
+        return r.setSetting(ReplicationKey, QStringLiteral("2")) &&
+               r.setSetting(ChunkerKey, ChunkerParams::defaults().toString()) &&
+               (!r.setting(VaultIdKey).isEmpty() ||
+                r.setSetting(VaultIdKey, QUuid::createUuid().toString(QUuid::WithoutBraces))) &&
+               r.setSetting(InitializedKey, QStringLiteral("1"));
+    });
+    if (!ok)
+        *error = QStringLiteral("Cannot initialize the vault “%1”: %2").arg(dir, r.lastError());
+    return ok;
+}
+
+void removeDatabaseFiles(const QString& path)
+{
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+        QFile::remove(path + QLatin1String(suffix));
+}
+
+// Makes the registry of a new vault in `dir`. It is built and initialized under a temporary
+// name, closed (which folds its write-ahead log into the file), then moved to registry.sqlite
+// only if nothing is there: a creation killed half-way leaves no registry that looks like a
+// vault, and of two processes creating the same vault at once one wins and the other opens it.
+bool createRegistry(const QString& dir, QString* error)
+{
+    const QString path = dir + QLatin1Char('/') + Vault::registryFileName();
+    if (!QDir().mkpath(localStoreOf(dir))) {
+        *error = QStringLiteral("Cannot create the folder “%1”").arg(localStoreOf(dir));
+        return false;
+    }
+    const QString temp = dir + QStringLiteral("/.registry-new-") +
+                         QUuid::createUuid().toString(QUuid::WithoutBraces) +
+                         QStringLiteral(".sqlite");
+    bool ok = false;
+    {
+        const auto registry = Registry::open(temp, error, Registry::Schema::Create);
+        ok = registry && initialize(*registry, dir, error);
+    }
+    if (ok && QFileInfo::exists(temp + QStringLiteral("-wal"))) {
+        *error = QStringLiteral("Cannot create the vault “%1”: its new registry kept a "
+                                "write-ahead log")
+                     .arg(dir);
+        ok = false;
+    }
+    if (ok &&
+        renameNoReplace(QFile::encodeName(temp).constData(), QFile::encodeName(path).constData()) !=
+            0 &&
+        errno != EEXIST) {
+        *error = QStringLiteral("Cannot create “%1”: %2").arg(path, errnoText(errno));
+        ok = false;
+    }
+    removeDatabaseFiles(temp); // gone already when it was moved, or lost the race
+    if (ok) {
+        // The new name must survive a power loss as surely as the registry's contents.
+        const int fd = ::open(QFile::encodeName(dir).constData(), O_RDONLY | O_DIRECTORY);
+        if (fd >= 0) {
+            ::fsync(fd);
+            ::close(fd);
+        }
+    }
+    return ok;
+}
 } // namespace
 
 Vault::Vault(const QString& directory)
@@ -30,50 +166,73 @@ QString Vault::defaultDirectory()
 {
     const QString env = qEnvironmentVariable("MODELFLOAT_VAULT");
     if (!env.isEmpty())
-        return QDir(env).absolutePath();
+        return QDir::cleanPath(QDir(env).absolutePath());
     return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) +
            QStringLiteral("/modelfloat/vault");
 }
 
-std::unique_ptr<Vault> Vault::open(const QString& directory, QString* error)
+std::unique_ptr<Vault> Vault::open(const QString& directory, OpenMode mode, QString* error,
+                                   OpenFailure* failure)
 {
+    QString ignoredError;
+    if (!error)
+        error = &ignoredError;
+    OpenFailure ignored;
+    OpenFailure& why = failure ? *failure : ignored;
+    why = OpenFailure::Other;
     const QString dir = QDir::cleanPath(QDir(directory).absolutePath());
-    if (!QDir().mkpath(dir)) {
-        *error = QStringLiteral("Cannot create the vault folder “%1”").arg(dir);
+    const QString path = dir + QLatin1Char('/') + registryFileName();
+    struct stat st
+    {
+    };
+    const bool exists = ::lstat(QFile::encodeName(path).constData(), &st) == 0;
+    if (!exists && mode == OpenMode::Existing) {
+        why = OpenFailure::NoVault;
+        *error = QFileInfo(dir).isDir()
+                     ? QStringLiteral("There is no vault in “%1” (it has no %2)")
+                           .arg(dir, registryFileName())
+                     : QStringLiteral("There is no vault at “%1” (no such folder)").arg(dir);
+        return nullptr;
+    }
+    if (!exists) {
+        if (!QDir().mkpath(dir)) {
+            *error = QStringLiteral("Cannot create the vault folder “%1”").arg(dir);
+            return nullptr;
+        }
+        // Looked for before registry.sqlite is looked for again: a vault another process has
+        // just created shows its registry before it shows any object.
+        if (holdsLostVault(dir) && !QFileInfo::exists(path)) {
+            why = OpenFailure::Unusable;
+            *error = QStringLiteral("“%1” has no %2, but it still holds the objects of a vault "
+                                    "(in %3): its registry was lost. A new vault is not made "
+                                    "over them, as it would forget every model they belong "
+                                    "to. Put back a good copy of %2, or move the folder away.")
+                         .arg(dir, registryFileName(), localStoreOf(dir));
+            return nullptr;
+        }
+        if (!createRegistry(dir, error))
+            return nullptr;
+    }
+    if (const QString problem = registryFileProblem(path); !problem.isEmpty()) {
+        why = OpenFailure::Unusable;
+        *error = unusableText(path, problem);
         return nullptr;
     }
     std::unique_ptr<Vault> vault(new Vault(dir));
-    vault->m_registry = Registry::open(dir + QStringLiteral("/registry.sqlite"), error);
-    if (!vault->m_registry)
+    QString registryError;
+    vault->m_registry = Registry::open(path, &registryError, Registry::Schema::MustExist);
+    if (!vault->m_registry) {
+        why = OpenFailure::Unusable;
+        *error = unusableText(path, registryError);
         return nullptr;
+    }
     QDir().mkpath(vault->tempDirectory());
 
-    // First use: the embedded local-folder provider, so nothing has to be configured.
     Registry& r = *vault->m_registry;
-    if (r.setting(QStringLiteral("initialized")).isEmpty()) {
-        const bool ok = r.transaction([&] {
-            if (r.providers().isEmpty()) {
-                const QString store = dir + QStringLiteral("/local-store");
-                if (!QDir().mkpath(store))
-                    return false;
-                ProviderRecord local;
-                local.kind = QStringLiteral("local");
-                local.name = QStringLiteral("local");
-                local.settings.insert(QStringLiteral("path"), store);
-                local.health = QStringLiteral("ok");
-                if (!r.addProvider(local))
-                    return false;
-            }
-            return r.setSetting(ReplicationKey, QStringLiteral("2")) &&
-                   r.setSetting(ChunkerKey, ChunkerParams::defaults().toString()) &&
-                   r.setSetting(QStringLiteral("initialized"), QStringLiteral("1"));
-        });
-        if (!ok) {
-            *error = QStringLiteral("Cannot initialize the vault “%1”: %2").arg(dir, r.lastError());
-            return nullptr;
-        }
-    }
-    // Vaults made before ids existed get theirs on first open.
+    // Vaults whose creation was not yet one step (and was interrupted) are finished now; vaults
+    // made before ids existed get theirs.
+    if (r.setting(InitializedKey).isEmpty() && !initialize(r, dir, error))
+        return nullptr;
     if (r.setting(VaultIdKey).isEmpty() &&
         !r.setSetting(VaultIdKey, QUuid::createUuid().toString(QUuid::WithoutBraces))) {
         *error = QStringLiteral("Cannot initialize the vault “%1”: %2").arg(dir, r.lastError());
@@ -85,6 +244,7 @@ std::unique_ptr<Vault> Vault::open(const QString& directory, QString* error)
         vaultcredentials::make(r.setting(vaultcredentials::settingKey()), dir, error);
     if (!vault->m_credentials)
         return nullptr;
+    why = OpenFailure::None;
     return vault;
 }
 

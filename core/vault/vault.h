@@ -29,8 +29,30 @@ public:
 
     // The vault folder to use: $MODELFLOAT_VAULT if set, else <data dir>/modelfloat/vault.
     static QString defaultDirectory();
-    // Opens the vault in `directory`, creating it (with one local provider) on first use.
-    static std::unique_ptr<Vault> open(const QString& directory, QString* error);
+
+    // Whether open() may make a new vault. Creating is always the caller's explicit choice (an
+    // `init`, the default location, the app's own "create here"), never a side effect of a
+    // mistyped path.
+    enum class OpenMode {
+        Existing,        // the folder must hold a vault already
+        CreateIfMissing, // make a new vault (with one local provider) if there is none
+    };
+    // Why open() failed.
+    enum class OpenFailure {
+        None,
+        NoVault,  // Existing: the folder has no registry.sqlite (or does not exist)
+        Unusable, // registry.sqlite is there but cannot be used: empty, not SQLite, not a
+                  // ModelFloat registry, unreadable, or from a newer ModelFloat; or (creating) the
+                  // folder still holds the objects of a vault whose registry is gone. Untouched.
+        Other,    // anything else (a folder that cannot be made, no credential store, ...)
+    };
+    // Opens the vault in `directory`. A registry.sqlite that exists is never treated as new: if
+    // it cannot be used as a registry, open() fails with Unusable and changes nothing. A new
+    // vault's registry is built under a temporary name and appears whole, so a vault is either
+    // there or not, even when its creation is killed.
+    static std::unique_ptr<Vault> open(const QString& directory, OpenMode mode, QString* error,
+                                       OpenFailure* failure = nullptr);
+    static QString registryFileName() { return QStringLiteral("registry.sqlite"); }
 
     QString directory() const { return m_directory; }
     // Stable UUID of this vault (keychain entry names, key prefixes on shared stores).
