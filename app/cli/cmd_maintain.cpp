@@ -58,22 +58,56 @@ private:
                 .arg(r.missing)
                 .arg(r.corrupt)
                 .arg(r.unreachable));
-        console().print(QStringLiteral("%1 chunks under-replicated, %2 chunks with no good replica")
+        console().print(QStringLiteral("%1 chunks under-replicated (fewer than %2 good copies), "
+                                       "%3 chunks with no good replica")
                             .arg(r.underReplicated)
+                            .arg(r.wanted)
                             .arg(r.lost));
-        console().print(r.healthy() ? QStringLiteral("OK: every replica is present and intact")
-                                    : QStringLiteral("PROBLEMS FOUND"));
-        console().printJson({{QStringLiteral("ok"), r.healthy()},
+        QString status;
+        int code = Success;
+        switch (r.verdict()) {
+        case VerifyJob::Report::Verdict::Healthy:
+            status = QStringLiteral("healthy");
+            console().print(QStringLiteral("OK: every chunk has its %1 wanted copies, each present "
+                                           "and intact")
+                                .arg(r.wanted));
+            break;
+        case VerifyJob::Report::Verdict::UnderReplicated:
+            status = QStringLiteral("under-replicated");
+            code = UnderReplicated;
+            console().print(QStringLiteral("UNDER-REPLICATED: %1 chunks have fewer good copies "
+                                           "than the %2 wanted. None is lost, but one more "
+                                           "failure could lose data.")
+                                .arg(r.underReplicated)
+                                .arg(r.wanted));
+            break;
+        case VerifyJob::Report::Verdict::Unknown:
+            status = QStringLiteral("unknown");
+            code = Failed;
+            console().print(QStringLiteral("NOT VERIFIED: %1 replicas could not be read (see the "
+                                           "errors above); verify again when the providers "
+                                           "answer")
+                                .arg(r.unreachable));
+            break;
+        case VerifyJob::Report::Verdict::Damaged:
+            status = QStringLiteral("damaged");
+            code = IntegrityProblem;
+            console().print(QStringLiteral("PROBLEMS FOUND: missing or corrupt data"));
+            break;
+        }
+        console().printJson({{QStringLiteral("ok"), code == Success},
+                             {QStringLiteral("status"), status},
                              {QStringLiteral("chunks"), r.chunks},
                              {QStringLiteral("checked"), r.placementsChecked},
                              {QStringLiteral("good"), r.good},
                              {QStringLiteral("missing"), r.missing},
                              {QStringLiteral("corrupt"), r.corrupt},
                              {QStringLiteral("unreachable"), r.unreachable},
+                             {QStringLiteral("wanted_replicas"), r.wanted},
                              {QStringLiteral("under_replicated"), r.underReplicated},
                              {QStringLiteral("lost"), r.lost},
                              {QStringLiteral("problems"), QJsonArray::fromStringList(r.problems)}});
-        finish(r.healthy() ? Success : IntegrityProblem);
+        finish(code);
     }
 };
 

@@ -103,6 +103,7 @@ private:
             console().error(e.message);
             return finish(e.kind == Error::Kind::Cancelled  ? Interrupted
                           : e.kind == Error::Kind::NotFound ? NotFound
+                          : e.kind == Error::Kind::Corrupt  ? IntegrityProblem
                                                             : Failed);
         }
         if (m_intoCache) {

@@ -437,6 +437,8 @@ bool EngineWorker::startVerify(Transfer& t, QString* error)
         if (Transfer* x = find(id))
             x->dirty = true;
     });
+    connect(job, &VerifyJob::warning, this,
+            [this, id](const QString& message) { addWarning(id, message); });
     connect(job, &VerifyJob::finished, this, [this, id, job] {
         const Error& e = job->error();
         if (!e.ok())

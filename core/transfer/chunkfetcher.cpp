@@ -73,6 +73,7 @@ void ChunkFetcher::tryNext()
         Provider* provider = m_vault->provider(p.providerId, &why);
         if (!provider) {
             m_lastFailure = Error::make(Error::Kind::Fatal, why);
+            m_unsure = true;
             continue;
         }
         m_writer->restart();
@@ -85,13 +86,21 @@ void ChunkFetcher::tryNext()
         m_job->start();
         return;
     }
-    const QString detail =
-        m_placements.isEmpty()
-            ? tr("it has no replica on any provider")
-            : tr("no replica is readable and intact (last error: %1)").arg(m_lastFailure.message);
-    finish(Error::make(m_lastFailure.kind == Error::Kind::None ? Error::Kind::NotFound
-                                                               : m_lastFailure.kind,
-                       tr("Chunk %1 cannot be fetched: %2").arg(m_chunk.cid, detail)));
+    if (m_unsure) {
+        finish(Error::make(m_lastFailure.kind,
+                           tr("Chunk %1 cannot be fetched: no replica is readable and intact "
+                              "(last error: %2)")
+                               .arg(m_chunk.cid, m_lastFailure.message)));
+        return;
+    }
+    // Every copy was looked at and none is good: the data is missing or corrupt, which no retry
+    // will change.
+    finish(
+        Error::make(Error::Kind::Corrupt,
+                    m_placements.isEmpty()
+                        ? tr("Chunk %1 is lost: it has no replica on any provider").arg(m_chunk.cid)
+                        : tr("Chunk %1 is lost: every replica is missing or corrupt (last: %2)")
+                              .arg(m_chunk.cid, m_lastFailure.message)));
 }
 
 void ChunkFetcher::onJobFinished()
@@ -131,6 +140,7 @@ void ChunkFetcher::onJobFinished()
             finish(Error::make(Error::Kind::Fatal, m_writer->errorString()));
             return;
         } else {
+            m_unsure = true;
             m_problems.append(
                 tr("chunk %1 on provider “%2”: %3").arg(m_chunk.cid, name, e.message));
         }

@@ -14,7 +14,10 @@ class ProviderJob;
 
 // Fetches one chunk from any of its replicas into a ChunkWriter and checks it against its CID.
 // A replica that is missing or whose bytes do not match is marked in the registry (missing,
-// corrupt) and the next replica is tried; the fetch fails only when no replica is good.
+// corrupt) and the next replica is tried; the fetch fails only when no replica is good. It fails
+// with Error::Kind::Corrupt when the chunk is known to be lost (every replica was found missing
+// or corrupt, or it has none), and with the last provider error when some replica could not be
+// read (the chunk may still be there).
 class ChunkFetcher final : public QObject
 {
     Q_OBJECT
@@ -50,6 +53,7 @@ private:
     qint64 m_currentProvider = 0;
     bool m_aborted = false;
     bool m_finished = false;
+    bool m_unsure = false; // a replica could not be read: its state is unknown
     Error m_error;
     Error m_lastFailure;
     QStringList m_problems;

@@ -42,6 +42,7 @@ void VerifyJob::start()
         }
     }
     m_replication = qMin(m_vault->replicationFactor(), int(registry.providers().size()));
+    m_report.wanted = m_replication;
     QSet<QString> seen;
     for (const ModelRecord& m : std::as_const(models)) {
         const auto placements = registry.placementsOfModel(m.id);
@@ -87,6 +88,7 @@ void VerifyJob::startMore()
         if (!provider) {
             m_report.placementsChecked++;
             m_report.unreachable++;
+            m_unsureCids.insert(check.placement.cid);
             m_report.problems.append(tr("chunk %1: %2").arg(check.placement.cid, why));
             continue;
         }
@@ -105,10 +107,18 @@ void VerifyJob::startMore()
         for (auto it = m_goodByCid.cbegin(); it != m_goodByCid.cend(); ++it) {
             if (it.value() == 0) {
                 m_report.lost++;
+                if (m_unsureCids.contains(it.key()))
+                    m_report.lostUnsure++;
                 m_report.problems.append(tr("chunk %1 has no good replica").arg(it.key()));
             } else if (it.value() < m_replication)
                 m_report.underReplicated++;
         }
+        // Fewer copies than wanted is not "all well", even when each copy is intact.
+        if (m_report.underReplicated > 0)
+            addWarning(tr("%n chunk(s) have fewer good copies than the %1 wanted; none is lost, "
+                          "but one more failure could lose data",
+                          nullptr, m_report.underReplicated)
+                           .arg(m_replication));
         finish(Error::none());
     }
 }
@@ -144,6 +154,7 @@ void VerifyJob::onChecked(ProviderJob* job)
         registry.setPlacementState(p.cid, p.providerId, PlacementState::Missing, true);
     } else {
         m_report.unreachable++;
+        m_unsureCids.insert(p.cid);
         m_report.problems.append(
             tr("chunk %1 on provider “%2”: %3").arg(p.cid, name, job->error().message));
     }

@@ -7,6 +7,7 @@
 #include <QHash>
 #include <QObject>
 #include <QPointer>
+#include <QSet>
 
 #include <map>
 #include <memory>
@@ -34,12 +35,33 @@ public:
         int missing = 0;
         int corrupt = 0;
         int unreachable = 0;     // provider errors: state unknown, left as it was
-        int underReplicated = 0; // chunks with fewer good replicas than the vault wants
+        int wanted = 1;          // good replicas the vault wants of each chunk
+        int underReplicated = 0; // chunks with at least one but fewer good replicas than wanted
         int lost = 0;            // chunks with no good replica at all
+        int lostUnsure = 0;      // of those, chunks with a replica that could not be read
         QStringList problems;    // one line per bad placement
+        // No replica found bad (missing, corrupt, unreadable). Says nothing about how many
+        // copies there are: see verdict().
         bool healthy() const
         {
             return missing == 0 && corrupt == 0 && unreachable == 0 && lost == 0;
+        }
+        // What the check found, worst first.
+        enum class Verdict {
+            Damaged,         // data is missing or corrupt (a bad replica, a chunk lost)
+            Unknown,         // some replicas could not be read: verify again later
+            UnderReplicated, // every chunk is intact, but some have fewer copies than wanted
+            Healthy,         // every chunk has the copies wanted, each present and intact
+        };
+        Verdict verdict() const
+        {
+            if (missing > 0 || corrupt > 0 || lost > lostUnsure)
+                return Verdict::Damaged;
+            if (unreachable > 0 || lostUnsure > 0)
+                return Verdict::Unknown;
+            if (underReplicated > 0)
+                return Verdict::UnderReplicated;
+            return Verdict::Healthy;
         }
     };
 
@@ -70,6 +92,7 @@ private:
     int m_next = 0;
     std::map<ProviderJob*, std::pair<Check, std::unique_ptr<HashingChunkWriter>>> m_running;
     QHash<QString, int> m_goodByCid;
+    QSet<QString> m_unsureCids; // chunks with a replica that could not be read
     QHash<QString, qint64> m_sizeByCid;
     int m_replication = 1;
     qint64 m_totalBytes = 0;

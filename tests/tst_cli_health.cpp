@@ -1,0 +1,207 @@
+// What the command line says about the health of stored data, and with which exit code:
+// `verify` reports fewer copies than wanted as a problem of its own (exit 7), never beside "OK";
+// a chunk that no provider has any more is missing data (exit 4) for restore, cat and
+// materialize; a provider that cannot be read is a failure (exit 1), not proof of loss.
+
+#include "clisandbox.h"
+#include "testsupport.h"
+
+#include <QDirIterator>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QtTest>
+
+#include <memory>
+
+using namespace mf;
+using test::CliResult;
+
+namespace {
+
+QStringList words(std::initializer_list<QString> parts)
+{
+    return QStringList(parts);
+}
+
+// Exit codes from app/cli/exitcodes.h, as documented in README.md.
+constexpr int Failed = 1;
+constexpr int IntegrityProblem = 4;
+constexpr int UnderReplicated = 7;
+
+// A chunk object of a local provider folder (not the provider's temporaries).
+QStringList chunkObjects(const QString& root)
+{
+    QStringList out;
+    for (QDirIterator it(root, {QStringLiteral("bafkrei*")}, QDir::Files,
+                         QDirIterator::Subdirectories);
+         it.hasNext();) {
+        const QString path = it.next();
+        if (!path.contains(QStringLiteral("/.")))
+            out << path;
+    }
+    out.sort();
+    return out;
+}
+
+} // namespace
+
+class TestCliHealth : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init();
+    void cleanup();
+
+    void underReplicatedIsNotOk();
+    void lostChunkIsMissingData();
+    void unreadableProviderIsNotLoss();
+
+private:
+    // Floats `name` (1.5 MiB in 256 KiB chunks) with the given extra arguments.
+    QString floatModel(const QString& name, const QStringList& extra = {});
+
+    std::unique_ptr<test::CliSandbox> m_box;
+};
+
+void TestCliHealth::init()
+{
+    m_box = std::make_unique<test::CliSandbox>();
+    QVERIFY(m_box->ok());
+}
+
+void TestCliHealth::cleanup()
+{
+    m_box.reset();
+}
+
+QString TestCliHealth::floatModel(const QString& name, const QStringList& extra)
+{
+    const QString file = m_box->path(QStringLiteral("input/") + name + QStringLiteral(".bin"));
+    if (!test::writePseudoRandomFile(file, 1536 * 1024 + 7, qHash(name)))
+        return {};
+    const CliResult r = m_box->run(words({QStringLiteral("float"), file, QStringLiteral("--quiet"),
+                                          QStringLiteral("--chunk-size"), QStringLiteral("256K")}) +
+                                   extra);
+    if (r.code != 0) {
+        qWarning("%s", r.describe().constData());
+        return {};
+    }
+    return file;
+}
+
+void TestCliHealth::underReplicatedIsNotOk()
+{
+    // Two providers, two copies wanted; the second is away (its disk unmounted) while the model
+    // floats, so every chunk gets one copy, and then it is back.
+    const QString second = m_box->path(QStringLiteral("second"));
+    const CliResult add =
+        m_box->run(words({QStringLiteral("provider"), QStringLiteral("add"),
+                          QStringLiteral("local"), QStringLiteral("second"), second}));
+    QVERIFY2(add.code == 0, add.describe());
+    QVERIFY(QDir().rename(second, second + QStringLiteral("-away")));
+    QVERIFY(!floatModel(QStringLiteral("model")).isEmpty());
+    QVERIFY(QDir().rename(second + QStringLiteral("-away"), second));
+
+    const CliResult verify = m_box->run(words({QStringLiteral("verify"), QStringLiteral("--all")}));
+    QVERIFY2(verify.code == UnderReplicated, verify.describe());
+    QVERIFY2(!verify.out.contains("OK"), verify.describe());
+    QVERIFY2(verify.out.contains("UNDER-REPLICATED"), verify.describe());
+    QVERIFY2(verify.out.contains("None is lost"), verify.describe());
+
+    const CliResult json = m_box->run(
+        words({QStringLiteral("verify"), QStringLiteral("model"), QStringLiteral("--json")}));
+    QVERIFY2(json.code == UnderReplicated, json.describe());
+    const QJsonObject j = json.json();
+    QCOMPARE(j.value(QStringLiteral("ok")).toBool(), false);
+    QCOMPARE(j.value(QStringLiteral("status")).toString(), QStringLiteral("under-replicated"));
+    QCOMPARE(j.value(QStringLiteral("wanted_replicas")).toInt(), 2);
+    const int chunks = j.value(QStringLiteral("chunks")).toInt();
+    QVERIFY(chunks >= 3);
+    QCOMPARE(j.value(QStringLiteral("under_replicated")).toInt(), chunks);
+    QCOMPARE(j.value(QStringLiteral("good")).toInt(), chunks);
+    QCOMPARE(j.value(QStringLiteral("lost")).toInt(), 0);
+
+    // With the copies it wants, the same vault verifies OK.
+    const CliResult again =
+        m_box->run(words({QStringLiteral("float"), m_box->path(QStringLiteral("input/model.bin")),
+                          QStringLiteral("--name"), QStringLiteral("twice"),
+                          QStringLiteral("--chunk-size"), QStringLiteral("256K")}));
+    QVERIFY2(again.code == 0, again.describe());
+    const CliResult ok = m_box->run(
+        words({QStringLiteral("verify"), QStringLiteral("--all"), QStringLiteral("--json")}));
+    QVERIFY2(ok.code == 0, ok.describe());
+    QCOMPARE(ok.json().value(QStringLiteral("status")).toString(), QStringLiteral("healthy"));
+    QCOMPARE(ok.json().value(QStringLiteral("ok")).toBool(), true);
+}
+
+void TestCliHealth::lostChunkIsMissingData()
+{
+    const QString file = floatModel(QStringLiteral("model"));
+    QVERIFY(!file.isEmpty());
+    const QStringList objects = chunkObjects(m_box->localStore());
+    QVERIFY(objects.size() >= 3);
+    // The one copy of the last chunk is gone.
+    const QString victim = objects.last();
+    const QString cid = QFileInfo(victim).fileName();
+    QVERIFY(QFile::remove(victim));
+
+    const QString out = m_box->path(QStringLiteral("out"));
+    const CliResult re = m_box->run(
+        words({QStringLiteral("restore"), QStringLiteral("model"), QStringLiteral("--to"), out}));
+    QVERIFY2(re.code == IntegrityProblem, re.describe());
+    QVERIFY2(re.errText().contains(cid), re.describe());
+    QVERIFY2(re.errText().contains(QStringLiteral("lost")), re.describe());
+    QCOMPARE(test::CliSandbox::filesBelow(out), QStringList());
+
+    const CliResult cat = m_box->run(
+        words({QStringLiteral("cat"), QStringLiteral("model"), QStringLiteral("model.bin")}));
+    QVERIFY2(cat.code == IntegrityProblem, cat.describe());
+    QVERIFY2(cat.errText().contains(cid), cat.describe());
+
+    const CliResult mat = m_box->run(words(
+        {QStringLiteral("materialize"), QStringLiteral("model"), QStringLiteral("--to"), out}));
+    QVERIFY2(mat.code == IntegrityProblem, mat.describe());
+    QCOMPARE(test::CliSandbox::filesBelow(out), QStringList());
+
+    const CliResult verify = m_box->run(
+        words({QStringLiteral("verify"), QStringLiteral("--all"), QStringLiteral("--json")}));
+    QVERIFY2(verify.code == IntegrityProblem, verify.describe());
+    QCOMPARE(verify.json().value(QStringLiteral("status")).toString(), QStringLiteral("damaged"));
+    QCOMPARE(verify.json().value(QStringLiteral("lost")).toInt(), 1);
+}
+
+void TestCliHealth::unreadableProviderIsNotLoss()
+{
+    const QString file = floatModel(QStringLiteral("model"));
+    QVERIFY(!file.isEmpty());
+    // The provider's folder is not there (a disk not mounted): nothing is known to be lost.
+    const QString away = m_box->vault() + QStringLiteral("/store-away");
+    QVERIFY(QDir().rename(m_box->localStore(), away));
+
+    const CliResult verify = m_box->run(
+        words({QStringLiteral("verify"), QStringLiteral("--all"), QStringLiteral("--json")}));
+    QVERIFY2(verify.code == Failed, verify.describe());
+    QCOMPARE(verify.json().value(QStringLiteral("status")).toString(), QStringLiteral("unknown"));
+    QVERIFY(verify.json().value(QStringLiteral("unreachable")).toInt() > 0);
+    const CliResult re =
+        m_box->run(words({QStringLiteral("restore"), QStringLiteral("model"),
+                          QStringLiteral("--to"), m_box->path(QStringLiteral("out"))}));
+    QVERIFY2(re.code == Failed, re.describe());
+    QVERIFY2(re.errText().contains(m_box->localStore()), re.describe());
+
+    // Back: nothing was marked lost meanwhile.
+    QVERIFY(QDir().rename(away, m_box->localStore()));
+    const CliResult ok = m_box->run(words({QStringLiteral("verify"), QStringLiteral("--all")}));
+    QVERIFY2(ok.code == UnderReplicated || ok.code == 0, ok.describe());
+    const CliResult again =
+        m_box->run(words({QStringLiteral("restore"), QStringLiteral("model"),
+                          QStringLiteral("--to"), m_box->path(QStringLiteral("out"))}));
+    QVERIFY2(again.code == 0, again.describe());
+    QCOMPARE(test::opensslSha256Hex(m_box->path(QStringLiteral("out/model.bin"))),
+             test::opensslSha256Hex(file));
+}
+
+QTEST_GUILESS_MAIN(TestCliHealth)
+#include "tst_cli_health.moc"
