@@ -1,4 +1,5 @@
 #include "command.h"
+#include "stdoutdevice.h"
 
 #include "transfer/rangejob.h"
 #include "transfer/restorejob.h"
@@ -94,6 +95,43 @@ private:
     }
 };
 
+// Reads --range: "A-B" (bytes A to B, inclusive) or "A-" (from A to the end), decimal byte
+// offsets below 2^63. Anything else, a number that does not fit, B before A or a range past the
+// end of the file is refused with the reason; nothing is clamped or wrapped.
+bool parseRange(const QString& text, qint64 size, qint64* begin, qint64* end, QString* why)
+{
+    static const QRegularExpression re(QStringLiteral("^([0-9]+)-([0-9]*)$"));
+    const auto m = re.match(text);
+    if (!m.hasMatch()) {
+        *why = QStringLiteral("--range takes A-B or A- (byte offsets, B inclusive), not “%1”")
+                   .arg(text);
+        return false;
+    }
+    bool okA = false, okB = true;
+    const qint64 a = m.captured(1).toLongLong(&okA);
+    const qint64 b = m.captured(2).isEmpty() ? -1 : m.captured(2).toLongLong(&okB);
+    if (!okA || !okB) {
+        *why = QStringLiteral("--range %1: %2 is too large for a byte offset")
+                   .arg(text, okA ? m.captured(2) : m.captured(1));
+        return false;
+    }
+    if (b >= 0 && b < a) {
+        *why = QStringLiteral("--range %1: the end comes before the start").arg(text);
+        return false;
+    }
+    if (a >= size || b >= size) {
+        *why = QStringLiteral("The range %1 is outside the file, which has %2 bytes (the last "
+                              "is byte %3)")
+                   .arg(text)
+                   .arg(size)
+                   .arg(size - 1);
+        return false;
+    }
+    *begin = a;
+    *end = b < 0 ? size : b + 1;
+    return true;
+}
+
 class CatCommand final : public JobCommand<RangeJob>
 {
 public:
@@ -126,41 +164,43 @@ public:
             return finish(NotFound);
         }
         qint64 begin = 0, end = file->size;
-        if (p.isSet(QStringLiteral("range"))) {
-            static const QRegularExpression re(QStringLiteral("^(\\d+)-(\\d*)$"));
-            const auto m = re.match(p.value(QStringLiteral("range")));
-            if (!m.hasMatch()) {
-                console().error(
-                    QStringLiteral("--range takes A-B or A- (byte offsets, B inclusive)"));
-                return finish(Usage);
-            }
-            begin = m.captured(1).toLongLong();
-            end = m.captured(2).isEmpty() ? file->size : m.captured(2).toLongLong() + 1;
-            if (begin >= file->size || end > file->size || begin >= end) {
-                console().error(QStringLiteral("The range %1 is outside “%2”, which has %3 bytes")
-                                    .arg(p.value(QStringLiteral("range")), filePath)
-                                    .arg(file->size));
-                return finish(Usage);
-            }
+        QString why;
+        if (p.isSet(QStringLiteral("range")) &&
+            !parseRange(p.value(QStringLiteral("range")), file->size, &begin, &end, &why)) {
+            console().error(why + QStringLiteral(" (“%1”)").arg(filePath));
+            return finish(Usage);
         }
-        m_out.open(stdout, QIODevice::WriteOnly | QIODevice::Unbuffered);
-        m_job = new RangeJob(vault, *file, begin, end, &m_out, this);
-        connect(m_job, &RangeJob::finished, this, [this] {
-            m_out.close();
-            if (m_job->error().kind == Error::Kind::Cancelled)
-                return finish(Interrupted);
-            if (!m_job->error().ok()) {
-                console().error(m_job->error().message);
-                return finish(m_job->error().kind == Error::Kind::Corrupt ? IntegrityProblem
-                                                                          : Failed);
-            }
-            finish(Success);
-        });
-        m_job->start();
+        auto* job = new RangeJob(vault, *file, begin, end, &m_out, this);
+        connect(job, &RangeJob::warning, this, [this](const QString& w) { console().warning(w); });
+        connect(job, &RangeJob::finished, this, &CatCommand::onFinished);
+        runJob(job);
     }
 
 private:
-    QFile m_out;
+    void onFinished()
+    {
+        console().stopProgress();
+        const Error& e = m_job->error();
+        if (e.kind == Error::Kind::Cancelled)
+            return finish(Interrupted);
+        // The reader stopped reading (`cat … | head`): that is its choice, not an error to
+        // report. The status is the one a shell shows for a program stopped by SIGPIPE.
+        if ((m_job->outputFailed() || (e.ok() && !m_out.closeOutput())) && m_out.readerWentAway())
+            return finish(ReaderWentAway);
+        if (e.ok() && m_out.lastErrno() != 0) {
+            console().error(QStringLiteral("Cannot write the output: %1").arg(m_out.errorString()));
+            return finish(Failed);
+        }
+        if (!e.ok()) {
+            console().error(e.message);
+            return finish(e.kind == Error::Kind::Corrupt    ? IntegrityProblem
+                          : e.kind == Error::Kind::NotFound ? NotFound
+                                                            : Failed);
+        }
+        finish(Success);
+    }
+
+    StdoutDevice m_out;
 };
 
 } // namespace

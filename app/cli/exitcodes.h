@@ -15,5 +15,6 @@ enum ExitCode : int {
     VaultUnusable = 8,    // the vault's registry is empty, damaged, unreadable or newer than
                           // this version; it was left untouched
     Interrupted = 130,    // Ctrl-C or SIGTERM; run the same command again to resume
+    ReaderWentAway = 141, // the output's reader closed it (`cat … | head`); as after SIGPIPE
 };
 } // namespace mf::cli

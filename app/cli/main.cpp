@@ -8,6 +8,8 @@
 #include <QCoreApplication>
 #include <QTextStream>
 
+#include <csignal>
+
 using namespace mf::cli;
 
 namespace {
@@ -37,7 +39,8 @@ QString globalHelp()
         "  provider/vault, 4 missing or corrupt data found, 5 model or destination already\n"
         "  exists, 6 a path is missing, unreadable, empty or changed while read, 7 some chunks\n"
         "  have fewer copies than wanted (none lost), 8 the vault's registry cannot be used\n"
-        "  (empty, damaged, unreadable or newer; left untouched), 130 interrupted.\n");
+        "  (empty, damaged, unreadable or newer; left untouched), 130 interrupted, 141 the\n"
+        "  output's reader went away (`cat … | head`).\n");
     return text;
 }
 
@@ -45,6 +48,9 @@ QString globalHelp()
 
 int main(int argc, char* argv[])
 {
+    // A reader that goes away (`modelfloat-cli cat … | head`) is seen as EPIPE by the write, so
+    // the command ends cleanly, instead of the process being killed mid-way by SIGPIPE.
+    ::signal(SIGPIPE, SIG_IGN);
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("modelfloat-cli"));
     QCoreApplication::setApplicationVersion(QStringLiteral(MODELFLOAT_VERSION));

@@ -5,17 +5,47 @@
 #include "chunkwriter.h"
 #include "vault/vault.h"
 
+#include <QFile>
 #include <QIODevice>
 
+#include <algorithm>
 #include <cerrno>
-#include <cstring>
+#include <fcntl.h>
 #include <unistd.h>
 
 namespace mf {
 
+namespace {
+// A file with no name in `dir`: O_TMPFILE where the file system has it, else a named one that is
+// unlinked at once. Either way no crash or kill can leave it behind.
+int openAnonymousFile(const QString& dir)
+{
+    const QByteArray native = QFile::encodeName(dir);
+#ifdef O_TMPFILE
+    const int fd = ::open(native.constData(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+        return fd;
+#endif
+    QByteArray pattern = native + "/range-XXXXXX";
+    const int named = ::mkstemp(pattern.data());
+    if (named >= 0)
+        ::unlink(pattern.constData());
+    return named;
+}
+
+// A chunk whose replicas are all known to be bad (or that has none) may well fail: it is read
+// before any byte is written, so that the reason comes first.
+bool isSuspect(const QList<Placement>& placements)
+{
+    return std::none_of(placements.begin(), placements.end(), [](const Placement& p) {
+        return p.state == PlacementState::Stored || p.state == PlacementState::Pending;
+    });
+}
+} // namespace
+
 RangeJob::RangeJob(Vault* vault, const FileRecord& file, qint64 begin, qint64 end,
                    QIODevice* output, QObject* parent)
-    : QObject(parent)
+    : TransferJob(parent)
     , m_vault(vault)
     , m_file(file)
     , m_begin(begin)
@@ -25,15 +55,17 @@ RangeJob::RangeJob(Vault* vault, const FileRecord& file, qint64 begin, qint64 en
 
 RangeJob::~RangeJob()
 {
-    m_fetcher.reset(); // its job ends before the spool goes
+    m_fetcher.reset(); // its job ends before the writer and the spool go
+    m_writer.reset();
     if (m_spoolFd >= 0)
         ::close(m_spoolFd);
-    if (!m_spoolPath.isEmpty())
-        ::unlink(m_spoolPath.constData());
 }
 
 void RangeJob::start()
 {
+    if (m_started || m_finished)
+        return;
+    m_started = true;
     if (m_begin < 0 || m_end > m_file.size || m_begin > m_end) {
         finish(Error::make(Error::Kind::Fatal,
                            tr("The range %1–%2 is outside “%3”, which has %4 bytes")
@@ -53,39 +85,55 @@ void RangeJob::start()
     for (const FileChunk& c : registry.fileChunks(m_file.id))
         if (c.offset < m_end && c.offset + c.size > m_begin)
             m_chunks.append(c);
-    m_placements = registry.placementsOfModel(m_file.modelId);
-    m_spoolPath = (m_vault->tempDirectory() + QStringLiteral("/range-XXXXXX")).toLocal8Bit();
-    m_spoolFd = ::mkstemp(m_spoolPath.data());
-    if (m_spoolFd < 0) {
-        m_spoolPath.clear();
-        finish(
-            Error::make(Error::Kind::Fatal, tr("Cannot create a temporary file in “%1”: %2")
-                                                .arg(m_vault->tempDirectory(), errnoText(errno))));
-        return;
+    m_placements = registry.placementsOfFile(m_file.id);
+    for (const FileChunk& c : std::as_const(m_chunks))
+        if (isSuspect(m_placements.value(c.cid)))
+            m_suspects.append(c);
+    if (!m_chunks.isEmpty()) {
+        m_spoolFd = openAnonymousFile(m_vault->tempDirectory());
+        if (m_spoolFd < 0) {
+            finish(Error::make(Error::Kind::Fatal,
+                               tr("Cannot create a temporary file in “%1”: %2")
+                                   .arg(m_vault->tempDirectory(), errnoText(errno))));
+            return;
+        }
     }
-    fetchNext();
+    next();
 }
 
 void RangeJob::abort()
 {
-    if (m_finished)
+    if (m_finished || m_aborted)
         return;
+    m_aborted = true;
     if (m_fetcher)
-        m_fetcher->abort();
+        m_fetcher->abort(); // its finished() ends the job
     else
         finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
 }
 
-void RangeJob::fetchNext()
+void RangeJob::next()
 {
-    if (m_next >= m_chunks.size()) {
-        finish(Error::none());
+    if (m_nextSuspect < m_suspects.size()) {
+        m_checking = true;
+        fetch(m_suspects.at(m_nextSuspect++), new HashingChunkWriter);
         return;
     }
-    const FileChunk& chunk = m_chunks.at(m_next++);
-    // The spool is read back at once: keep it in the page cache (no direct descriptor).
-    m_writer = std::make_unique<OffsetChunkWriter>(m_spoolFd, -1, 0, chunk.size,
-                                                   QString::fromLocal8Bit(m_spoolPath));
+    if (m_next < m_chunks.size()) {
+        m_checking = false;
+        const FileChunk& chunk = m_chunks.at(m_next++);
+        // The spool is read back at once: keep it in the page cache (no direct descriptor).
+        fetch(chunk, new OffsetChunkWriter(m_spoolFd, -1, 0, chunk.size,
+                                           tr("the temporary copy of a chunk")));
+        return;
+    }
+    finish(Error::none());
+}
+
+void RangeJob::fetch(const FileChunk& chunk, ChunkWriter* writer)
+{
+    m_fetcher.reset();
+    m_writer.reset(writer);
     m_fetcher = std::make_unique<ChunkFetcher>(m_vault, chunk, m_placements.value(chunk.cid),
                                                m_writer.get());
     connect(m_fetcher.get(), &ChunkFetcher::finished, this, &RangeJob::onFetched);
@@ -97,32 +145,51 @@ void RangeJob::onFetched()
     std::unique_ptr<ChunkFetcher> fetcher = std::move(m_fetcher);
     const Error e = fetcher->error();
     const FileChunk chunk = fetcher->chunk();
+    for (const QString& problem : fetcher->problems())
+        addWarning(problem + tr(" (another replica was used)"));
     fetcher.release()->deleteLater();
+    if (m_aborted) {
+        finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
+        return;
+    }
     if (!e.ok()) {
         finish(e);
         return;
     }
+    if (!m_checking && !writeOut(chunk))
+        return;
+    Q_EMIT progress();
+    next();
+}
+
+bool RangeJob::writeOut(const FileChunk& chunk)
+{
     const qint64 from = qMax(m_begin, chunk.offset) - chunk.offset;
     const qint64 to = qMin(m_end, chunk.offset + chunk.size) - chunk.offset;
-    QByteArray buffer(1 << 20, Qt::Uninitialized);
+    QByteArray buffer(qMin<qint64>(1 << 20, to - from), Qt::Uninitialized);
     for (qint64 pos = from; pos < to;) {
         const ssize_t n =
             ::pread(m_spoolFd, buffer.data(), size_t(qMin<qint64>(buffer.size(), to - pos)), pos);
         if (n <= 0) {
-            finish(
-                Error::make(Error::Kind::Fatal, tr("Cannot read the temporary copy of a chunk")));
-            return;
+            finish(Error::make(
+                Error::Kind::Fatal,
+                tr("Cannot read the temporary copy of a chunk: %1")
+                    .arg(n == 0 ? tr("it is shorter than the chunk") : errnoText(errno))));
+            return false;
         }
         if (m_output->write(buffer.constData(), n) != n) {
+            m_outputFailed = true;
             finish(Error::make(Error::Kind::Fatal,
-                               tr("Cannot write the output: %1").arg(m_output->errorString())));
-            return;
+                               tr("Cannot write the output: %1 (%2 of %3 bytes were written)")
+                                   .arg(m_output->errorString())
+                                   .arg(m_written)
+                                   .arg(m_end - m_begin)));
+            return false;
         }
         pos += n;
         m_written += n;
     }
-    Q_EMIT progress();
-    fetchNext();
+    return true;
 }
 
 void RangeJob::finish(const Error& error)
@@ -131,7 +198,7 @@ void RangeJob::finish(const Error& error)
         return;
     m_finished = true;
     m_error = error;
-    QMetaObject::invokeMethod(this, &RangeJob::finished, Qt::QueuedConnection);
+    finishQueued();
 }
 
 } // namespace mf

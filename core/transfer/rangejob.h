@@ -1,9 +1,7 @@
 #pragma once
 
 #include "registry/records.h"
-#include "util/error.h"
-
-#include <QObject>
+#include "transferjob.h"
 
 #include <memory>
 
@@ -13,12 +11,19 @@ namespace mf {
 
 class Vault;
 class ChunkFetcher;
-class OffsetChunkWriter;
+class ChunkWriter;
 
 // Writes bytes [begin, end) of one file of the vault to a device (a terminal, a pipe) in order.
-// Each chunk is fetched into a small spool file in the vault's temporary folder and verified
-// against its CID before any of its bytes are written out, so only verified bytes leave.
-class RangeJob final : public QObject
+// Each chunk is fetched into a spool file and verified against its CID (another replica is tried
+// when one is missing or corrupt) before any of its bytes are written out, so only verified bytes
+// leave. The spool is an anonymous file in the vault's temporary folder: it has no name, so
+// nothing is left behind however the process ends.
+//
+// What can be known before the first byte is: a chunk with no replica at all, or whose every
+// replica is already marked missing or corrupt, is read (and checked) first, so that a range that
+// cannot be delivered fails with the reason before any of it is written, not after hundreds of
+// megabytes.
+class RangeJob final : public TransferJob
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(RangeJob)
@@ -28,18 +33,20 @@ public:
              QObject* parent = nullptr);
     ~RangeJob() override;
 
-    void start();
-    void abort();
-    const Error& error() const { return m_error; }
+    void start() override;
+    void abort() override;
+    const Error& error() const override { return m_error; }
+    qint64 totalBytes() const override { return m_end - m_begin; }
+    qint64 bytesDone() const override { return m_written; }
     qint64 bytesWritten() const { return m_written; }
-
-Q_SIGNALS:
-    void progress();
-    void finished();
+    // The output refused bytes (a full disk, a closed pipe): error() says why.
+    bool outputFailed() const { return m_outputFailed; }
 
 private:
-    void fetchNext();
+    void next();
+    void fetch(const FileChunk& chunk, ChunkWriter* writer);
     void onFetched();
+    bool writeOut(const FileChunk& chunk);
     void finish(const Error& error);
 
     Vault* m_vault;
@@ -48,14 +55,19 @@ private:
     qint64 m_end;
     QIODevice* m_output;
     QList<FileChunk> m_chunks;
+    QList<FileChunk> m_suspects; // checked before any output
     QHash<QString, QList<Placement>> m_placements;
+    int m_nextSuspect = 0;
     int m_next = 0;
+    bool m_checking = false; // the current fetch checks a suspect
     int m_spoolFd = -1;
-    QByteArray m_spoolPath;
-    std::unique_ptr<OffsetChunkWriter> m_writer;
+    std::unique_ptr<ChunkWriter> m_writer;
     std::unique_ptr<ChunkFetcher> m_fetcher;
     qint64 m_written = 0;
+    bool m_started = false;
     bool m_finished = false;
+    bool m_aborted = false;
+    bool m_outputFailed = false;
     Error m_error;
 };
 
