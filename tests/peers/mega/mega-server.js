@@ -487,7 +487,11 @@ const server = http.createServer((req, res) => {
   }
   send(res, 404, '');
 });
-server.keepAliveTimeout = 30000;
+// Long uploads keep the command connection idle for minutes: no header/request deadlines (Node's
+// 60 s headersTimeout closed such connections under clients' feet), long keep-alive.
+server.keepAliveTimeout = 600000;
+server.headersTimeout = 0;
+server.requestTimeout = 0;
 server.listen(opt.port, '127.0.0.1', () => {
   console.log(`mega-server listening on 127.0.0.1:${server.address().port} (data ${opt.data})`);
 });

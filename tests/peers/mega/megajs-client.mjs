@@ -18,7 +18,7 @@ const [gateway, email, action, ...rest] = process.argv.slice(2);
 const password = process.env.MEGA_PASSWORD;
 
 function fail(e) {
-  console.error(String(e && e.stack ? e.stack : e));
+  console.error(String(e && e.stack ? e.stack : e) + (e && e.cause ? `\ncause: ${e.cause.stack || e.cause}` : ''));
   process.exit(1);
 }
 
