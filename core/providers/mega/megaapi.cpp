@@ -13,6 +13,8 @@
 #include <QThreadPool>
 #include <QUrlQuery>
 
+#include <openssl/crypto.h>
+
 namespace mf::mega {
 
 namespace {
@@ -317,6 +319,7 @@ void Api::solveChallenge(std::shared_ptr<Batch> batch, const QByteArray& body, q
     QThreadPool::globalInstance()->start([promise, challenge = *challenge, cancel] {
         if (const auto answer = solveHashcash(challenge, cancel.get()))
             promise->addResult(*answer);
+        OPENSSL_thread_stop(); // per-thread state freed where the work ends (see SignIn)
         promise->finish();
     });
 }

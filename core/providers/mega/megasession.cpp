@@ -87,6 +87,9 @@ void SignIn::onPrelogin(const Reply& r)
         QByteArray pw = password;
         promise->addResult(version == 2 ? deriveKeysV2(pw, s) : deriveKeysV1(pw, email));
         OPENSSL_cleanse(pw.data(), size_t(pw.size()));
+        // OpenSSL's per-thread state (its error queue) would live as long as this pool thread,
+        // past the process's leak check: freed where the work ends, as FloatJob does.
+        OPENSSL_thread_stop();
         promise->finish();
     });
 }
