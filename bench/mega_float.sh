@@ -56,6 +56,7 @@ read -r megajs_s megajs_kib < "$work/megajs.time"
 
 vault="$work/vault"
 mf() { local cmd="$1"; shift; "$cli" "$cmd" --vault "$vault" --quiet "$@"; }
+mf init >/dev/null
 mf config credentials plaintext --i-understand-plaintext >/dev/null 2>&1
 printf 'password=%s\n' "$MEGA_PASSWORD" | mf provider add mega bench-mega "$email" \
     --api-url "$api" --secret-stdin >/dev/null
