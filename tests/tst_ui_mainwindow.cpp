@@ -14,6 +14,7 @@
 #include "modellistmodel.h"
 #include "providerform.h"
 #include "providerspage.h"
+#include "registry/modelname.h"
 #include "testsupport.h"
 #include "testvault.h"
 #include "vaultreader.h"
@@ -322,8 +323,11 @@ private Q_SLOTS:
         QVERIFY(refused(QStringLiteral("Give the model a name")));
         dialog.nameEdit()->setText(QStringLiteral("taken"));
         QVERIFY(refused(QStringLiteral("already in the vault")));
-        dialog.nameEdit()->setText(QStringLiteral("a/b"));
-        QVERIFY(refused(QStringLiteral("cannot contain")));
+        // The one naming rule of the core (modelname::problem): what it refuses, the dialog does.
+        dialog.nameEdit()->setText(QStringLiteral("weights\u202Efdog.exe"));
+        QVERIFY(refused(QStringLiteral("invisible formatting character (U+202E)")));
+        dialog.nameEdit()->setText(QString(modelname::MaxLength + 1, QLatin1Char('w')));
+        QVERIFY(refused(QStringLiteral("too long")));
         dialog.nameEdit()->setText(QStringLiteral("fresh"));
         dialog.providerBoxes().at(1)->setChecked(false);
         QVERIFY(refused(QStringLiteral("need at least 2 providers")));

@@ -2,6 +2,7 @@
 #include "counted.h"
 
 #include "icons.h"
+#include "registry/modelname.h"
 #include "util/units.h"
 
 #include <QCheckBox>
@@ -146,8 +147,8 @@ QString FloatDialog::validate() const
     const FloatRequest r = request();
     if (r.modelName.isEmpty())
         return tr("Give the model a name.");
-    if (r.modelName.contains(QLatin1Char('/')) || r.modelName.contains(QLatin1Char('\\')))
-        return tr("A model name cannot contain “/” or “\\”.");
+    if (const QString bad = modelname::problem(r.modelName); !bad.isEmpty())
+        return bad + QLatin1Char('.');
     if (m_existingName && m_existingName(r.modelName))
         return tr("A model called “%1” is already in the vault. Choose another name.")
             .arg(r.modelName);

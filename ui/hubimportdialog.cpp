@@ -1,6 +1,7 @@
 #include "hubimportdialog.h"
 
 #include "hub/hubclient.h"
+#include "registry/modelname.h"
 #include "util/units.h"
 
 #include <QDialogButtonBox>
@@ -68,7 +69,10 @@ HubImportDialog::HubImportDialog(HubClient* client, QWidget* parent)
     connect(m_buttons, &QDialogButtonBox::accepted, this, [this] {
         if (!m_import->isEnabled())
             return;
-        Q_EMIT importRequested(choice());
+        const Choice c = choice();
+        if (const QString bad = modelname::problem(c.modelName); !bad.isEmpty())
+            return setStatus(bad, true);
+        Q_EMIT importRequested(c);
         accept();
     });
 }

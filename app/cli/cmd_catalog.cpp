@@ -1,7 +1,9 @@
 // Read-only views of the vault: list, info, stats.
 #include "command.h"
+#include "texttable.h"
 
 #include "formats/parametercount.h"
+#include "registry/modelname.h"
 #include "registry/modelsummary.h"
 #include "util/units.h"
 #include "vault/vault.h"
@@ -11,6 +13,9 @@
 namespace mf::cli {
 
 namespace {
+
+// Widest a model name is shown in `list` (terminal columns); longer ones are elided.
+constexpr int MaxNameColumn = 48;
 
 QString pad(const QString& s, int width)
 {
@@ -69,16 +74,17 @@ public:
         if (all.isEmpty())
             console().print(QStringLiteral(
                 "The vault is empty. Float a model with: modelfloat-cli float PATH"));
-        else
-            console().print(pad(QStringLiteral("NAME"), 32) + pad(QStringLiteral("FILES"), 7) +
-                            pad(QStringLiteral("SIZE"), 12) + pad(QStringLiteral("REPLICAS"), 10) +
-                            pad(QStringLiteral("HEALTH"), 18) + QStringLiteral("ADDED"));
+        // A long name is shortened in the middle, so every row keeps the columns (--json has
+        // every name whole).
+        TextTable table({QStringLiteral("NAME"), QStringLiteral("FILES"), QStringLiteral("SIZE"),
+                         QStringLiteral("REPLICAS"), QStringLiteral("HEALTH"),
+                         QStringLiteral("ADDED")},
+                        {MaxNameColumn});
         for (const ModelRecord& m : all) {
             const ModelSummary s = summarizeModel(vault->registry(), m, wanted);
-            console().print(pad(m.name, 31) + QLatin1Char(' ') + pad(QString::number(s.files), 7) +
-                            pad(units::formatBytes(s.bytes), 12) +
-                            pad(QString::number(s.minReplicas), 10) + pad(s.health(wanted), 18) +
-                            m.created.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm")));
+            table.addRow({m.name, QString::number(s.files), units::formatBytes(s.bytes),
+                          QString::number(s.minReplicas), s.health(wanted),
+                          m.created.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm"))});
             models.append(
                 QJsonObject{{QStringLiteral("name"), m.name},
                             {QStringLiteral("files"), s.files},
@@ -89,6 +95,9 @@ public:
                             {QStringLiteral("source"), m.source},
                             {QStringLiteral("created"), m.created.toString(Qt::ISODate)}});
         }
+        if (!all.isEmpty())
+            for (const QString& line : table.lines())
+                console().print(line);
         console().printJson({{QStringLiteral("models"), models}});
         finish(Success);
     }
@@ -116,7 +125,7 @@ public:
         }
         const int wanted = wantedReplicas(vault);
         const ModelSummary s = summarizeModel(registry, *model, wanted);
-        console().print(QStringLiteral("Model:    %1").arg(model->name));
+        console().print(QStringLiteral("Model:    %1").arg(modelname::escaped(model->name)));
         console().print(QStringLiteral("Source:   %1").arg(model->source));
         console().print(
             QStringLiteral("Added:    %1")

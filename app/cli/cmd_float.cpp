@@ -1,5 +1,6 @@
 #include "command.h"
 
+#include "registry/modelname.h"
 #include "transfer/floatjob.h"
 #include "util/units.h"
 #include "vault/vault.h"
@@ -44,6 +45,13 @@ public:
                 QStringLiteral("float PATH... [--name NAME] [--replicas N] [--chunker cdc|fixed]"),
                 1, -1))
             return;
+        if (p.isSet(QStringLiteral("name"))) {
+            if (const QString bad = modelname::problem(p.value(QStringLiteral("name")));
+                !bad.isEmpty()) {
+                console().error(bad);
+                return finish(Usage);
+            }
+        }
         Vault* vault = openVault();
         if (!vault)
             return;
@@ -151,6 +159,10 @@ private:
         case FloatJob::Failure::BadInput:
             console().error(m_job->error().message);
             return finish(BadInput);
+        case FloatJob::Failure::BadName:
+            // A name given with --name was checked before; this one comes from a path.
+            console().error(m_job->error().message + QStringLiteral(" with --name"));
+            return finish(Usage);
         case FloatJob::Failure::ModelExists:
             console().error(m_job->error().message);
             return finish(AlreadyExists);

@@ -8,6 +8,7 @@
 #include "hub/hubclient.h"
 #include "hub/importjob.h"
 #include "hub/variants.h"
+#include "registry/modelname.h"
 #include "util/units.h"
 #include "vault/vault.h"
 
@@ -132,6 +133,12 @@ public:
         request.variants = p.values(QStringLiteral("variant"));
         request.patterns = p.values(QStringLiteral("include"));
         request.modelName = p.value(QStringLiteral("name"));
+        if (p.isSet(QStringLiteral("name"))) {
+            if (const QString bad = modelname::problem(request.modelName); !bad.isEmpty()) {
+                console().error(bad);
+                return finish(Usage);
+            }
+        }
         if (p.isSet(QStringLiteral("limit-rate"))) {
             const auto rate = units::parseBytes(p.value(QStringLiteral("limit-rate")));
             if (!rate || *rate <= 0) {

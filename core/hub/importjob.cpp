@@ -3,6 +3,7 @@
 #include "hubclient.h"
 #include "variants.h"
 
+#include "registry/modelname.h"
 #include "vault/vault.h"
 
 #include <QCryptographicHash>
@@ -47,6 +48,10 @@ bool ImportJob::isStalled() const
 
 void ImportJob::start()
 {
+    if (const QString bad = modelname::problem(m_request.modelName); !bad.isEmpty()) {
+        finish(Error::make(Error::Kind::Fatal, bad));
+        return;
+    }
     m_info = new HubInfoJob(m_client, m_request.repoId, m_request.revision, this);
     connect(m_info, &HubInfoJob::finished, this, &ImportJob::onInfo);
     m_info->start();

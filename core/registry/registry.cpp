@@ -1,6 +1,7 @@
 #include "registry.h"
 
 #include "migrations.h"
+#include "modelname.h"
 #include "modelrow.h"
 #include "registryquery.h"
 
@@ -333,6 +334,12 @@ QList<ModelRecord> Registry::models()
 std::optional<qint64> Registry::createModel(const QString& name, const QString& source,
                                             const QString& owner)
 {
+    // The last guard: whichever way a name comes in (a float, an import, a catalog from another
+    // vault), a model that breaks the naming rules is not made.
+    if (const QString bad = modelname::problem(name); !bad.isEmpty()) {
+        m_lastError = bad;
+        return std::nullopt;
+    }
     Query q(this, QStringLiteral("INSERT INTO models (name, source, created_at, lease_owner, "
                                  "lease_expires) VALUES (?, ?, ?, ?, ?)"));
     if (!q.bind(name)

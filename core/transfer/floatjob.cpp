@@ -1,6 +1,7 @@
 #include "floatjob.h"
 
 #include "chunking/sha256.h"
+#include "registry/modelname.h"
 #include "vault/vault.h"
 
 #include <QDir>
@@ -113,6 +114,18 @@ std::optional<QList<FloatJob::SourceFile>> FloatJob::collectFiles(const QStringL
 
 void FloatJob::start()
 {
+    const bool derivedName = m_request.modelName.isEmpty();
+    if (derivedName)
+        m_request.modelName = defaultModelName(m_request.paths);
+    if (const QString bad = modelname::problem(m_request.modelName); !bad.isEmpty()) {
+        finish(Failure::BadName,
+               Error::make(Error::Kind::Fatal,
+                           derivedName ? tr("%1. It comes from the name of “%2”: give the model "
+                                            "a name of its own")
+                                             .arg(bad, modelname::escaped(m_request.paths.value(0)))
+                                       : bad));
+        return;
+    }
     QString why;
     const auto files = collectFiles(m_request.paths, &why);
     if (!files) {
@@ -122,8 +135,6 @@ void FloatJob::start()
     m_files = *files;
     for (const SourceFile& f : std::as_const(m_files))
         m_totalBytes += f.size;
-    if (m_request.modelName.isEmpty())
-        m_request.modelName = defaultModelName(m_request.paths);
     if (m_request.source.isEmpty())
         m_request.source =
             QStringLiteral("local:") + QFileInfo(m_request.paths.first()).absoluteFilePath();

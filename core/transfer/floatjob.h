@@ -39,7 +39,9 @@ public:
         qint64 size = 0;
     };
 
-    enum class Failure { None, BadInput, ModelExists, Transfer, Cancelled };
+    // BadName: the model name breaks the rules of modelname::problem() (given, or made from
+    // the first path's name).
+    enum class Failure { None, BadInput, BadName, ModelExists, Transfer, Cancelled };
 
     FloatJob(Vault* vault, Request request, QObject* parent = nullptr);
     ~FloatJob() override;
