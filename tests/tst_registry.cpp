@@ -153,6 +153,7 @@ private Q_SLOTS:
     void setPlacementState();
     void placementsOfModelAndChunkModelCounts();
     void statsOnAHandBuiltVault();
+    void dedupSavingsCountCompleteDataOnly();
     void jobs();
 
     void twoInstancesSeeEachOthersCommits();
@@ -980,6 +981,35 @@ void TestRegistry::statsOnAHandBuiltVault()
     QCOMPARE(byProvider.size(), 2);
     QCOMPARE(byProvider.value(m_p1), qint64(20));
     QCOMPARE(byProvider.value(m_p2), qint64(10));
+}
+
+void TestRegistry::dedupSavingsCountCompleteDataOnly()
+{
+    buildVault(*m_r);
+    // Complete: 50 bytes of files in 40 bytes of chunks (A is shared): 10 saved.
+    QCOMPARE(m_r->stats().dedupSavedBytes(), qint64(10));
+    // An unfinished float of a 1 MB file that has chunked 10 bytes so far, sharing A: the
+    // 999,990 bytes never chunked were not deduplicated, and its one chunk saves nothing yet.
+    const qint64 m3 = m_r->createModel(QStringLiteral("m3"), {}).value_or(0);
+    const qint64 f3 =
+        m_r->beginFile(m3, QStringLiteral("big.bin"), 1000000, QStringLiteral("fixed")).value_or(0);
+    QVERIFY(f3 > 0);
+    QVERIFY(m_r->appendChunks(f3, {chunk(0, 0, 10, m_a)}));
+    const VaultStats s = m_r->stats();
+    QCOMPARE(s.logicalBytes, qint64(1000050));
+    QCOMPARE(s.completeBytes, qint64(50));
+    QCOMPARE(s.completeUniqueBytes, qint64(40));
+    QCOMPARE(s.dedupSavedBytes(), qint64(10));
+    // What "dedup saved" used to show: the missing part of the unfinished file.
+    QCOMPARE(s.logicalBytes - s.uniqueBytes, qint64(1000010));
+    // A complete file made only of chunks already stored saves its whole size.
+    const qint64 m4 = m_r->createModel(QStringLiteral("m4"), {}).value_or(0);
+    const qint64 f4 =
+        m_r->beginFile(m4, QStringLiteral("dup.bin"), 20, QStringLiteral("fixed")).value_or(0);
+    QVERIFY(f4 > 0);
+    QVERIFY(m_r->appendChunks(f4, {chunk(0, 0, 10, m_a), chunk(1, 10, 10, m_b)}));
+    QVERIFY(m_r->completeFile(f4, QByteArray(64, 'c'), {}));
+    QCOMPARE(m_r->stats().dedupSavedBytes(), qint64(30));
 }
 
 void TestRegistry::jobs()

@@ -336,7 +336,7 @@ void MainWindow::updateStats(const VaultStats& stats)
     parts.append(counted(stats.models, tr("1 model"), tr("%1 models")));
     parts.append(tr("%1 in files").arg(units::formatBytes(stats.logicalBytes)));
     parts.append(tr("%1 stored").arg(units::formatBytes(stats.storedBytes)));
-    const qint64 saved = stats.logicalBytes - stats.uniqueBytes;
+    const qint64 saved = stats.dedupSavedBytes();
     if (saved > 0)
         parts.append(tr("dedup saved %1").arg(units::formatBytes(saved)));
     QStringList usage;

@@ -227,11 +227,10 @@ public:
         console().print(QStringLiteral("Vault:        %1").arg(vault->directory()));
         console().print(QStringLiteral("Models:       %1 (%2 files)").arg(s.models).arg(s.files));
         console().print(QStringLiteral("Model bytes:  %1").arg(units::formatBytes(s.logicalBytes)));
-        console().print(
-            QStringLiteral("Unique bytes: %1 in %2 chunks (dedup saves %3)")
-                .arg(units::formatBytes(s.uniqueBytes))
-                .arg(s.chunks)
-                .arg(units::formatBytes(qMax<qint64>(0, s.logicalBytes - s.uniqueBytes))));
+        console().print(QStringLiteral("Unique bytes: %1 in %2 chunks (dedup saves %3)")
+                            .arg(units::formatBytes(s.uniqueBytes))
+                            .arg(s.chunks)
+                            .arg(units::formatBytes(s.dedupSavedBytes())));
         console().print(QStringLiteral("Stored bytes: %1 across all replicas")
                             .arg(units::formatBytes(s.storedBytes)));
         console().print(
@@ -257,6 +256,7 @@ public:
                              {QStringLiteral("files"), s.files},
                              {QStringLiteral("logical_bytes"), s.logicalBytes},
                              {QStringLiteral("unique_bytes"), s.uniqueBytes},
+                             {QStringLiteral("dedup_saved_bytes"), s.dedupSavedBytes()},
                              {QStringLiteral("stored_bytes"), s.storedBytes},
                              {QStringLiteral("chunks"), s.chunks},
                              {QStringLiteral("placements"), s.placements},

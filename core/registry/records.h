@@ -79,9 +79,14 @@ struct VaultStats
 {
     int models = 0;
     int files = 0;
-    qint64 logicalBytes = 0; // sum of file sizes
+    qint64 logicalBytes = 0; // sum of file sizes (an incomplete file counts its whole size)
     qint64 uniqueBytes = 0;  // sum of distinct chunk sizes (after dedup)
-    qint64 storedBytes = 0;  // sum over stored placements (after replication)
+    // The same two sums over complete files only: what dedup saves is measured on them, so the
+    // part of an unfinished float that was never chunked is not counted as saved.
+    qint64 completeBytes = 0;
+    qint64 completeUniqueBytes = 0;
+    qint64 dedupSavedBytes() const { return qMax<qint64>(0, completeBytes - completeUniqueBytes); }
+    qint64 storedBytes = 0; // sum over stored placements (after replication)
     int chunks = 0;
     int placements = 0;
     int unhealthyPlacements = 0; // missing or corrupt

@@ -744,7 +744,10 @@ VaultStats Registry::stats()
                 "c.cid = p.cid WHERE p.state = 'stored'), (SELECT COUNT(*) FROM chunks), "
                 "(SELECT COUNT(*) FROM placements WHERE locator != ''), (SELECT COUNT(*) FROM "
                 "placements WHERE "
-                "state IN ('missing', 'corrupt'))"));
+                "state IN ('missing', 'corrupt')), "
+                "(SELECT COALESCE(SUM(size), 0) FROM files WHERE state = 'complete'), "
+                "(SELECT COALESCE(SUM(size), 0) FROM chunks WHERE cid IN (SELECT fc.cid FROM "
+                "file_chunks fc JOIN files f ON f.id = fc.file_id WHERE f.state = 'complete'))"));
     if (q.exec() && q.q().next()) {
         s.models = q.q().value(0).toInt();
         s.files = q.q().value(1).toInt();
@@ -754,6 +757,8 @@ VaultStats Registry::stats()
         s.chunks = q.q().value(5).toInt();
         s.placements = q.q().value(6).toInt();
         s.unhealthyPlacements = q.q().value(7).toInt();
+        s.completeBytes = q.q().value(8).toLongLong();
+        s.completeUniqueBytes = q.q().value(9).toLongLong();
     }
     return s;
 }
