@@ -48,6 +48,8 @@ private Q_SLOTS:
 
     void namesFollowTheOneRule();
     void listKeepsItsColumns();
+    void infoJsonListsEveryChunk();
+    void globalOptionsBeforeTheCommand();
 
 private:
     QString writeInput(const QString& name, qint64 size, quint64 seed);
@@ -199,6 +201,131 @@ void TestCliViews::listKeepsItsColumns()
                          QStringLiteral("old\nname")};
     expected.sort();
     QCOMPARE(json, expected);
+}
+
+void TestCliViews::infoJsonListsEveryChunk()
+{
+    // Two providers, two copies of every chunk; a folder of two files, one of them tiny.
+    const QString second = m_box->path(QStringLiteral("second"));
+    QVERIFY(m_box
+                ->run(words({QStringLiteral("provider"), QStringLiteral("add"),
+                             QStringLiteral("local"), QStringLiteral("second"), second}))
+                .code == 0);
+    const QString folder = m_box->path(QStringLiteral("input/pair"));
+    QVERIFY(QDir().mkpath(folder));
+    QVERIFY(test::writePseudoRandomFile(folder + QStringLiteral("/big.bin"), 1200 * 1024 + 9, 5));
+    QVERIFY(test::writeFile(folder + QStringLiteral("/small.txt"), "tiny"));
+    const CliResult fl = m_box->run(
+        words({QStringLiteral("float"), folder, QStringLiteral("--replicas"), QStringLiteral("2"),
+               QStringLiteral("--chunk-size"), QStringLiteral("256K"), QStringLiteral("--quiet")}));
+    QVERIFY2(fl.code == 0, fl.describe());
+    // Every copy is checked (verify sets the time), then one object is damaged and found so.
+    QVERIFY(m_box->run(words({QStringLiteral("verify"), QStringLiteral("pair")})).code == 0);
+    const QStringList objects = test::CliSandbox::filesBelow(second);
+    QVERIFY(!objects.isEmpty());
+    {
+        QFile f(second + QLatin1Char('/') + objects.first());
+        QVERIFY(f.open(QIODevice::ReadWrite));
+        QVERIFY(f.write("X") == 1);
+    }
+    QCOMPARE(m_box->run(words({QStringLiteral("verify"), QStringLiteral("pair")})).code, 4);
+
+    const CliResult info = m_box->run(
+        words({QStringLiteral("info"), QStringLiteral("pair"), QStringLiteral("--json")}));
+    QVERIFY2(info.code == 0, info.describe());
+    const QJsonArray files = info.json().value(QStringLiteral("files")).toArray();
+    QCOMPARE(files.size(), 2);
+    QString sqlOut;
+    QVERIFY(sqlite(m_box->vault(),
+                   QStringLiteral("SELECT f.path, fc.idx, fc.offset, c.size, fc.cid, pr.name, "
+                                  "p.locator, p.state FROM file_chunks fc JOIN files f ON f.id = "
+                                  "fc.file_id JOIN chunks c ON c.cid = fc.cid JOIN placements p "
+                                  "ON p.cid = fc.cid JOIN providers pr ON pr.id = p.provider_id "
+                                  "ORDER BY f.path, fc.idx, pr.name"),
+                   &sqlOut));
+    // The same rows, rebuilt from the JSON: every chunk in order, tiling its file, with every
+    // copy; checked against what SQLite itself says the registry holds.
+    QStringList fromJson;
+    for (const QJsonValue& fv : files) {
+        const QJsonObject f = fv.toObject();
+        const QJsonArray manifest = f.value(QStringLiteral("manifest")).toArray();
+        QCOMPARE(manifest.size(), f.value(QStringLiteral("chunks")).toInt());
+        qint64 offset = 0;
+        for (int i = 0; i < manifest.size(); ++i) {
+            const QJsonObject c = manifest.at(i).toObject();
+            QCOMPARE(c.value(QStringLiteral("index")).toInt(), i);
+            QCOMPARE(c.value(QStringLiteral("offset")).toInteger(), offset);
+            offset += c.value(QStringLiteral("size")).toInteger();
+            QVERIFY(
+                c.value(QStringLiteral("cid")).toString().startsWith(QStringLiteral("bafkrei")));
+            const QJsonArray copies = c.value(QStringLiteral("placements")).toArray();
+            QCOMPARE(copies.size(), 2);
+            QStringList rows;
+            for (const QJsonValue& pv : copies) {
+                const QJsonObject p = pv.toObject();
+                QVERIFY(p.value(QStringLiteral("verified_at")).isString());
+                QVERIFY(QDateTime::fromString(p.value(QStringLiteral("verified_at")).toString(),
+                                              Qt::ISODate)
+                            .isValid());
+                rows << QStringList{f.value(QStringLiteral("path")).toString(),
+                                    QString::number(i),
+                                    QString::number(c.value(QStringLiteral("offset")).toInteger()),
+                                    QString::number(c.value(QStringLiteral("size")).toInteger()),
+                                    c.value(QStringLiteral("cid")).toString(),
+                                    p.value(QStringLiteral("provider")).toString(),
+                                    p.value(QStringLiteral("locator")).toString(),
+                                    p.value(QStringLiteral("state")).toString()}
+                            .join(QLatin1Char('|'));
+            }
+            rows.sort();
+            fromJson << rows;
+        }
+        QCOMPARE(offset, f.value(QStringLiteral("size")).toInteger());
+    }
+    QCOMPARE(fromJson, sqlOut.trimmed().split(QLatin1Char('\n')));
+    QVERIFY(fromJson.size() >= 2 * 4);
+    QCOMPARE(fromJson.filter(QStringLiteral("|corrupt")).size(), 1);
+}
+
+void TestCliViews::globalOptionsBeforeTheCommand()
+{
+    const QString file = writeInput(QStringLiteral("w.bin"), 300 * 1024, 4);
+    QVERIFY(!file.isEmpty());
+    const QString other = m_box->path(QStringLiteral("other-vault"));
+    QVERIFY(m_box->run(words({QStringLiteral("init"), QStringLiteral("--vault"), other})).code ==
+            0);
+    // Before the command, after it, mixed, in the --vault=DIR form: all mean the same.
+    QVERIFY2(m_box->run(words({QStringLiteral("--vault"), other, QStringLiteral("--quiet"),
+                               QStringLiteral("float"), file}))
+                     .code == 0,
+             "float");
+    for (const QStringList& args : {words({QStringLiteral("--vault"), other,
+                                           QStringLiteral("--json"), QStringLiteral("list")}),
+                                    words({QStringLiteral("--json"), QStringLiteral("list"),
+                                           QStringLiteral("--vault"), other}),
+                                    words({QStringLiteral("--vault=") + other,
+                                           QStringLiteral("list"), QStringLiteral("--json")}),
+                                    words({QStringLiteral("list"), QStringLiteral("--vault"), other,
+                                           QStringLiteral("--json")})}) {
+        const CliResult r = m_box->run(args);
+        const QByteArray what = args.join(QLatin1Char(' ')).toUtf8() + "\n" + r.describe();
+        QVERIFY2(r.code == 0, what.constData());
+        QVERIFY2(r.isJson(), what.constData());
+        QCOMPARE(r.json().value(QStringLiteral("models")).toArray().size(), 1);
+    }
+    // The default vault (the sandbox's) is still empty: --vault went where it was put.
+    const CliResult mine = m_box->run(words({QStringLiteral("--json"), QStringLiteral("list")}));
+    QCOMPARE(mine.json().value(QStringLiteral("models")).toArray().size(), 0);
+    // A command's own options still come after it; a dangling --vault is an error.
+    const CliResult provider =
+        m_box->run(words({QStringLiteral("--vault"), other, QStringLiteral("provider"),
+                          QStringLiteral("list"), QStringLiteral("--json")}));
+    QVERIFY2(provider.code == 0 && provider.isJson(), provider.describe());
+    QCOMPARE(m_box->run(words({QStringLiteral("--vault")})).code, Usage);
+    QCOMPARE(m_box->run(words({QStringLiteral("--json")})).code, Usage);
+    const CliResult help = m_box->run(words({QStringLiteral("--json"), QStringLiteral("--help")}));
+    QCOMPARE(help.code, 0);
+    QVERIFY(help.out.contains("before or after"));
 }
 
 QTEST_GUILESS_MAIN(TestCliViews)

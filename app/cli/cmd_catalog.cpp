@@ -51,6 +51,33 @@ QString formatLine(const QJsonObject& m)
     return parts.join(QStringLiteral(" · "));
 }
 
+// A file's chunks in order, each with every copy the registry knows of: for scripts and other
+// tools that check, fetch or repair chunks themselves.
+QJsonArray manifestJson(const QList<FileChunk>& chunks,
+                        const QHash<QString, QList<Placement>>& placements,
+                        const QHash<qint64, QString>& providerNames)
+{
+    QJsonArray out;
+    for (const FileChunk& c : chunks) {
+        QJsonArray copies;
+        for (const Placement& p : placements.value(c.cid))
+            copies.append(QJsonObject{
+                {QStringLiteral("provider"), providerNames.value(p.providerId)},
+                {QStringLiteral("provider_id"), p.providerId},
+                {QStringLiteral("locator"), p.locator},
+                {QStringLiteral("state"), placementStateName(p.state)},
+                {QStringLiteral("verified_at"),
+                 p.verifiedAt.isValid() ? QJsonValue(p.verifiedAt.toUTC().toString(Qt::ISODate))
+                                        : QJsonValue()}});
+        out.append(QJsonObject{{QStringLiteral("index"), c.index},
+                               {QStringLiteral("offset"), c.offset},
+                               {QStringLiteral("size"), c.size},
+                               {QStringLiteral("cid"), c.cid},
+                               {QStringLiteral("placements"), copies}});
+    }
+    return out;
+}
+
 int wantedReplicas(Vault* vault)
 {
     return qMin(vault->replicationFactor(), int(vault->registry().providers().size()));
@@ -167,9 +194,13 @@ public:
                             {QStringLiteral("bytes"), s.bytesByProvider.value(pr.id)}});
         }
         QJsonArray files;
+        QHash<qint64, QString> providerNames;
+        for (const ProviderRecord& pr : registry.providers())
+            providerNames.insert(pr.id, pr.name);
         console().print(QStringLiteral("\nFiles:"));
         for (const FileRecord& f : registry.files(model->id)) {
-            const int chunks = int(registry.fileChunks(f.id).size());
+            const QList<FileChunk> manifest = registry.fileChunks(f.id);
+            const int chunks = int(manifest.size());
             console().print(QStringLiteral("  %1  %2  %3 chunks  sha256 %4%5")
                                 .arg(pad(f.path, 30), units::formatBytes(f.size).rightJustified(10))
                                 .arg(chunks, 5)
@@ -181,14 +212,18 @@ public:
             const QString format = formatLine(f.metadata);
             if (!format.isEmpty())
                 console().print(QStringLiteral("      ") + format);
-            files.append(
-                QJsonObject{{QStringLiteral("path"), f.path},
-                            {QStringLiteral("size"), f.size},
-                            {QStringLiteral("sha256"), QString::fromLatin1(f.sha256)},
-                            {QStringLiteral("chunks"), chunks},
-                            {QStringLiteral("chunker"), f.chunker},
-                            {QStringLiteral("complete"), f.state == FileRecord::State::Complete},
-                            {QStringLiteral("metadata"), f.metadata}});
+            files.append(QJsonObject{
+                {QStringLiteral("path"), f.path},
+                {QStringLiteral("size"), f.size},
+                {QStringLiteral("sha256"), QString::fromLatin1(f.sha256)},
+                {QStringLiteral("chunks"), chunks},
+                {QStringLiteral("chunker"), f.chunker},
+                {QStringLiteral("complete"), f.state == FileRecord::State::Complete},
+                {QStringLiteral("metadata"), f.metadata},
+                {QStringLiteral("manifest"),
+                 console().json
+                     ? manifestJson(manifest, registry.placementsOfFile(f.id), providerNames)
+                     : QJsonArray()}});
         }
         console().printJson(
             {{QStringLiteral("name"), model->name},

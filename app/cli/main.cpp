@@ -17,7 +17,7 @@ namespace {
 QString globalHelp()
 {
     QString text = QStringLiteral(
-        "Usage: modelfloat-cli COMMAND [options] [arguments]\n\n"
+        "Usage: modelfloat-cli [--vault DIR] [--json] [--quiet] COMMAND [options] [arguments]\n\n"
         "Keeps large model files floating: split into content-addressed chunks, stored on\n"
         "several providers, restored bit-exact and verified.\n\nCommands:\n");
     // The summaries line up after the longest command name, with at least two spaces.
@@ -27,7 +27,7 @@ QString globalHelp()
     for (const CommandInfo& c : allCommands())
         text += QStringLiteral("  %1  %2\n").arg(c.name, -int(width)).arg(c.summary);
     text += QStringLiteral(
-        "\nOptions every command takes:\n"
+        "\nOptions every command takes (before or after its name):\n"
         "  --vault DIR   the vault folder (default: $MODELFLOAT_VAULT, else\n"
         "                ~/.local/share/modelfloat/vault). The default folder becomes a vault\n"
         "                on first use; any other must hold one already (see `init`)\n"
@@ -44,6 +44,36 @@ QString globalHelp()
     return text;
 }
 
+// The options every command takes may also come before the command's name
+// ("modelfloat-cli --vault DIR list"): they are moved to just after it, where every command reads
+// them. Empty `error` unless one is malformed.
+QStringList globalOptionsAfterCommand(QStringList args, QString* error)
+{
+    QStringList globals;
+    while (!args.isEmpty()) {
+        const QString a = args.first();
+        if (a == QLatin1String("--json") || a == QLatin1String("--quiet") ||
+            a.startsWith(QLatin1String("--vault="))) {
+            globals << args.takeFirst();
+        } else if (a == QLatin1String("--vault")) {
+            if (args.size() < 2) {
+                *error = QStringLiteral("--vault needs a folder");
+                return {};
+            }
+            globals << args.takeFirst() << args.takeFirst();
+        } else {
+            break;
+        }
+    }
+    if (globals.isEmpty())
+        return args;
+    if (args.isEmpty()) {
+        *error = QStringLiteral("no command given");
+        return {};
+    }
+    return QStringList{args.first()} + globals + args.mid(1);
+}
+
 } // namespace
 
 int main(int argc, char* argv[])
@@ -57,6 +87,13 @@ int main(int argc, char* argv[])
 
     QStringList args = QCoreApplication::arguments();
     args.removeFirst();
+    QString malformed;
+    args = globalOptionsAfterCommand(args, &malformed);
+    if (!malformed.isEmpty()) {
+        QTextStream(stderr) << "modelfloat-cli: " << malformed
+                            << " (see “modelfloat-cli --help”)\n";
+        return Usage;
+    }
     if (args.isEmpty() || args.first() == QLatin1String("--help") ||
         args.first() == QLatin1String("-h") || args.first() == QLatin1String("help")) {
         QTextStream(stdout) << globalHelp();
