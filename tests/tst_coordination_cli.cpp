@@ -1,24 +1,14 @@
 // Several modelfloat-cli processes on one vault, as a tester runs them: the interleavings that
-// lost data or merged models (issue "Nothing lost", items 1 and 2), and a randomized crash test
-// that kills processes at random points of float, restore, rm and collect and then checks that
-// nothing a complete model needs is gone. The random sequence is seeded, so a failure repeats:
-// the seed is printed and MODELFLOAT_CRASH_SEED replays it.
+// lost data or merged models (issue "Nothing lost", items 1 and 2). The randomized crash test
+// (kill -9 at random points of float, restore, rm and collect) is tst_cli_crash.
 
 #include "testsupport.h"
 
 #include <QDir>
 #include <QFile>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QProcess>
-#include <QRandomGenerator>
-#include <QSqlDatabase>
-#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QtTest>
-
-#include <csignal>
-#include <memory>
 
 using namespace mf;
 
@@ -134,7 +124,6 @@ class TestCoordinationCli final : public QObject
 private Q_SLOTS:
     void removeWhileASharingFloatRuns();
     void floatsOfOneNameInTwoProcesses();
-    void randomKillsLoseNothing();
 };
 
 // The tester's case: `rm A` 0-0.4 s after `float B` started, B sharing almost all of A's
@@ -196,102 +185,6 @@ void TestCoordinationCli::floatsOfOneNameInTwoProcesses()
         QVERIFY2(loser.code == 5, both.constData());
         QByteArray why;
         QVERIFY2(bench.restoresAs(name, r1.code == 0 ? one : two, &why), why.constData());
-    }
-}
-
-// kill -9 at random points of float, restore, rm and collect, two processes at a time, for a
-// bounded number of rounds. Then every float is finished, and: the registry passes SQLite's
-// integrity check, every model marked complete restores bit-exact, and a float run again after
-// the end sends nothing (no finished chunk is sent twice).
-void TestCoordinationCli::randomKillsLoseNothing()
-{
-    Bench bench;
-    quint64 seed = QRandomGenerator::system()->generate64();
-    if (qEnvironmentVariableIsSet("MODELFLOAT_CRASH_SEED"))
-        seed = qEnvironmentVariable("MODELFLOAT_CRASH_SEED").toULongLong();
-    qInfo("randomKillsLoseNothing: seed %llu (MODELFLOAT_CRASH_SEED replays it)", seed);
-    QRandomGenerator rng(seed);
-
-    // Three source files, two of them sharing most chunks, floated under a few names.
-    const QString a = bench.path(QStringLiteral("in/a.bin"));
-    const QString b = bench.path(QStringLiteral("in/b.bin"));
-    const QString c = bench.path(QStringLiteral("in/c.bin"));
-    QVERIFY(writeSharingPair(a, b, 16 * MiB, seed % 1000));
-    QVERIFY(test::writePseudoRandomFile(c, 10 * MiB, seed % 1000 + 7));
-    const QStringList sources = {a, b, c};
-    const QStringList names = {QStringLiteral("m0"), QStringLiteral("m1"), QStringLiteral("m2"),
-                               QStringLiteral("m3")};
-    auto sourceOf = [&](const QString& name) { return sources.at(names.indexOf(name) % 3); };
-
-    constexpr int Rounds = 14;
-    for (int round = 0; round < Rounds; ++round) {
-        QList<std::shared_ptr<QProcess>> procs;
-        for (int k = 0; k < 2; ++k) {
-            const QString name = names.at(rng.bounded(int(names.size())));
-            QStringList args;
-            switch (rng.bounded(5)) {
-            case 0:
-            case 1:
-                args = Bench::floatArgs(sourceOf(name), name);
-                break;
-            case 2:
-                args = {QStringLiteral("rm"), name, QStringLiteral("--quiet")};
-                break;
-            case 3:
-                args = {QStringLiteral("collect"), QStringLiteral("--quiet")};
-                break;
-            default:
-                args = {QStringLiteral("restore"), name, QStringLiteral("--to"),
-                        bench.path(QStringLiteral("r%1-%2").arg(round).arg(k)),
-                        QStringLiteral("--quiet")};
-            }
-            auto p = std::make_shared<QProcess>();
-            bench.start(*p, args);
-            procs.append(p);
-        }
-        QTest::qWait(int(rng.bounded(400)));
-        const int victim = rng.bounded(3); // 2: kill nobody this round
-        if (victim < procs.size() && procs.at(victim)->state() != QProcess::NotRunning)
-            ::kill(pid_t(procs.at(victim)->processId()), SIGKILL);
-        for (const auto& p : std::as_const(procs)) {
-            const Run r = Bench::wait(*p);
-            // No process may crash on its own or print a raw SQL error.
-            QVERIFY2(!r.err.contains("UNIQUE constraint"), r.describe());
-            QVERIFY2(r.code != -1 || p.get() == procs.value(victim).get(), r.describe());
-        }
-    }
-
-    // Finish what was interrupted: each name floated to the end (or it exists complete).
-    for (const QString& name : names) {
-        const Run r = bench.run(Bench::floatArgs(sourceOf(name), name));
-        QVERIFY2(r.code == 0 || r.code == 5, r.describe());
-    }
-    {
-        QSqlDatabase db =
-            QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("integrity"));
-        db.setDatabaseName(bench.path(QStringLiteral("vault/registry.sqlite")));
-        QVERIFY(db.open());
-        QSqlQuery q(db);
-        QVERIFY(q.exec(QStringLiteral("PRAGMA integrity_check")) && q.next());
-        QCOMPARE(q.value(0).toString(), QStringLiteral("ok"));
-        q.finish();
-        db.close();
-    }
-    QSqlDatabase::removeDatabase(QStringLiteral("integrity"));
-    for (const QString& name : names) {
-        QByteArray why;
-        QVERIFY2(bench.restoresAs(name, sourceOf(name), &why), why.constData());
-    }
-    // Every source is stored now: floating it again under a new name sends nothing.
-    for (int i = 0; i < sources.size(); ++i) {
-        QStringList args = Bench::floatArgs(sources.at(i), QStringLiteral("again%1").arg(i));
-        args.removeAll(QStringLiteral("--quiet"));
-        args << QStringLiteral("--json");
-        const Run r = bench.run(args);
-        QVERIFY2(r.code == 0, r.describe());
-        QCOMPARE(
-            QJsonDocument::fromJson(r.out).object().value(QStringLiteral("bytes_sent")).toInteger(),
-            0);
     }
 }
 
