@@ -242,6 +242,7 @@ void TestRegistry::upgradesAVersionOneVaultKeepingItsData()
     {
         Side side(dbPath());
         QVERIFY(side.exec(QStringLiteral("DROP TABLE deletions")));
+        QVERIFY(side.exec(QStringLiteral("DROP TABLE provider_budgets")));
         for (const char* column : {"lease_owner", "lease_expires"})
             QVERIFY(side.exec(QStringLiteral("ALTER TABLE models DROP COLUMN ") +
                               QLatin1String(column)));

@@ -7,12 +7,14 @@
 #include "vaultreader.h"
 
 #include <QAction>
+#include <QDateTime>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QTimer>
 #include <QToolBar>
 #include <QTreeWidget>
 #include <QVBoxLayout>
@@ -31,7 +33,10 @@ ProvidersPage::ProvidersPage(Engine* engine, QWidget* parent)
     , m_engine(engine)
     , m_list(new QTreeWidget(this))
     , m_hint(new QLabel(this))
+    , m_countdown(new QTimer(this))
 {
+    m_countdown->setInterval(1000);
+    connect(m_countdown, &QTimer::timeout, this, &ProvidersPage::updateCountdowns);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     auto* bar = new QToolBar(this);
@@ -107,6 +112,17 @@ void ProvidersPage::refresh()
         QString health = p.enabled ? p.health : tr("disabled");
         if (m_testResults.contains(p.id))
             health = m_testResults.value(p.id);
+        // A budget that ran out is a wait, not a failure: say until when, and count down.
+        const ProviderBudget budget = m_reader->registry().providerBudget(p.id);
+        if (budget.uploadPaused() || budget.downloadPaused()) {
+            const bool up = budget.uploadPaused();
+            Pause pause{up ? budget.uploadPausedUntilMs : budget.downloadPausedUntilMs,
+                        up ? budget.uploadPauseReason : budget.downloadPauseReason};
+            m_pauses.insert(p.id, pause);
+            health = pausedText(pause.untilMs, pause.reason);
+        } else {
+            m_pauses.remove(p.id);
+        }
         item->setText(HealthColumn, health);
         item->setToolTip(HealthColumn, health);
 
@@ -128,7 +144,47 @@ void ProvidersPage::refresh()
         if (p.id == selected)
             item->setSelected(true);
     }
+    if (m_pauses.isEmpty())
+        m_countdown->stop();
+    else if (!m_countdown->isActive())
+        m_countdown->start();
     updateActions();
+}
+
+QString ProvidersPage::pausedText(qint64 untilMs, const QString& reason)
+{
+    const QDateTime until = QDateTime::fromMSecsSinceEpoch(untilMs);
+    const QString when = until.date() == QDate::currentDate()
+                             ? until.toString(QStringLiteral("HH:mm"))
+                             : until.toString(QStringLiteral("yyyy-MM-dd HH:mm"));
+    const qint64 left = qMax<qint64>(0, (untilMs - QDateTime::currentMSecsSinceEpoch()) / 1000);
+    QString in;
+    if (left >= 3600)
+        in = tr("%1 h %2 min").arg(left / 3600).arg((left % 3600) / 60);
+    else if (left >= 60)
+        in = tr("%1 min %2 s").arg(left / 60).arg(left % 60);
+    else
+        in = tr("%1 s").arg(left);
+    return tr("paused until %1 (in %2): %3").arg(when, in, reason);
+}
+
+void ProvidersPage::updateCountdowns()
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    for (int i = 0; i < m_list->topLevelItemCount(); ++i) {
+        QTreeWidgetItem* item = m_list->topLevelItem(i);
+        const qint64 id = item->data(NameColumn, IdRole).toLongLong();
+        const auto pause = m_pauses.constFind(id);
+        if (pause == m_pauses.constEnd())
+            continue;
+        if (pause->untilMs <= now) {
+            refresh(); // the pause is over: show the provider as it is now
+            return;
+        }
+        const QString text = pausedText(pause->untilMs, pause->reason);
+        item->setText(HealthColumn, text);
+        item->setToolTip(HealthColumn, text);
+    }
 }
 
 void ProvidersPage::highlight(const QStringList& names)

@@ -10,6 +10,7 @@ class QAction;
 class QLabel;
 class QTreeWidget;
 class QTreeWidgetItem;
+class QTimer;
 
 namespace mf {
 class Engine;
@@ -52,6 +53,9 @@ private:
     void askRemove();
     void testSelected();
     void showDialog(ProviderDialog* dialog);
+    // "paused until 14:05 (in 1 h 12 min): why", for a provider whose budget ran out.
+    static QString pausedText(qint64 untilMs, const QString& reason);
+    void updateCountdowns();
 
     Engine* m_engine;
     VaultReader* m_reader = nullptr;
@@ -64,6 +68,13 @@ private:
     QAction* m_signIn = nullptr;
     QPointer<ProviderDialog> m_dialog;    // clears itself when the dialog closes
     QHash<qint64, QString> m_testResults; // by provider id, until the next refresh of the row
+    struct Pause
+    {
+        qint64 untilMs = 0;
+        QString reason;
+    };
+    QHash<qint64, Pause> m_pauses; // providers paused by a budget, by id
+    QTimer* m_countdown;           // ticks while any provider is paused
 };
 
 } // namespace mf::ui

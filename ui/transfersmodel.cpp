@@ -63,6 +63,13 @@ QString TransfersModel::progressText(const TransferInfo& info)
 
 QString TransfersModel::stateText(const TransferInfo& info)
 {
+    // Waiting for a provider whose budget ran out: a wait with an end, not a failure.
+    if (info.state == State::Queued && info.waitingUntil.isValid()) {
+        const QString when = info.waitingUntil.date() == QDate::currentDate()
+                                 ? info.waitingUntil.toString(QStringLiteral("HH:mm"))
+                                 : info.waitingUntil.toString(QStringLiteral("yyyy-MM-dd HH:mm"));
+        return tr("Waiting until %1 for a paused provider").arg(when);
+    }
     // "Done" alone would hide a provider that was skipped or a copy that is missing.
     if (info.warnings.isEmpty())
         return TransferInfo::stateName(info.state);

@@ -5,6 +5,7 @@
 #include "util/units.h"
 #include "vault/vault.h"
 
+#include <QDateTime>
 #include <QElapsedTimer>
 #include <QJsonArray>
 
@@ -147,7 +148,19 @@ private:
                         {QStringLiteral("seconds"), secs}};
         if (!m_job->error().ok())
             doc.insert(QStringLiteral("error"), m_job->error().message);
+        const qint64 waitUntil =
+            m_job->error().isOutOfBudget() ? m_job->error().budgetResetMs : m_job->budgetResetMs();
+        if (waitUntil > 0)
+            doc.insert(QStringLiteral("waiting_until"),
+                       QDateTime::fromMSecsSinceEpoch(waitUntil).toUTC().toString(Qt::ISODate));
         console().printJson(doc);
+        if (waitUntil > 0)
+            console().warning(
+                QStringLiteral("A provider this float wants takes no uploads until %1; the "
+                               "chunks waiting for it get their copies when this same float runs "
+                               "again after then (the desktop app's queue does that by itself)")
+                    .arg(QDateTime::fromMSecsSinceEpoch(waitUntil).toString(
+                        QStringLiteral("yyyy-MM-dd HH:mm"))));
 
         switch (m_job->failure()) {
         case FloatJob::Failure::None:

@@ -12,6 +12,7 @@
 #include "util/units.h"
 #include "vault/vault.h"
 
+#include <QDateTime>
 #include <QJsonArray>
 
 namespace mf::cli {
@@ -22,6 +23,22 @@ namespace {
 QString knownBytes(qint64 bytes)
 {
     return bytes < 0 ? QStringLiteral("unknown") : units::formatBytes(bytes);
+}
+
+// A moment in local time for people ("14:05" today, else with the date).
+QString timeText(qint64 ms)
+{
+    const QDateTime t = QDateTime::fromMSecsSinceEpoch(ms);
+    return t.date() == QDate::currentDate() ? t.toString(QStringLiteral("HH:mm"))
+                                            : t.toString(QStringLiteral("yyyy-MM-dd HH:mm"));
+}
+
+// The same moment for programs (UTC, ISO 8601); null when there is none.
+QJsonValue isoTime(qint64 ms)
+{
+    if (ms <= 0)
+        return QJsonValue::Null;
+    return QDateTime::fromMSecsSinceEpoch(ms).toUTC().toString(Qt::ISODate);
 }
 
 const QString Syntax = QStringLiteral(
@@ -272,6 +289,7 @@ private:
         const auto stored = vault->registry().storedBytesByProvider();
         QJsonArray out;
         for (const ProviderRecord& r : vault->registry().providers()) {
+            const ProviderBudget b = vault->registry().providerBudget(r.id);
             console().print(
                 QStringLiteral("%1  %2  %3  %4%5")
                     .arg(r.name.leftJustified(16), r.kind.leftJustified(7),
@@ -280,13 +298,37 @@ private:
                          r.quotaBytes >= 0
                              ? QStringLiteral("  (quota %1)").arg(units::formatBytes(r.quotaBytes))
                              : QString()));
+            // Budgets: a pause says until when and why; a daily budget what is left of it.
+            if (b.dailyUploadBytes >= 0)
+                console().print(
+                    QStringLiteral("    daily upload budget %1, %2 used%3")
+                        .arg(units::formatBytes(b.dailyUploadBytes),
+                             units::formatBytes(b.uploadedTodayBytes),
+                             b.dayEndsMs > 0
+                                 ? QStringLiteral(", resets %1").arg(timeText(b.dayEndsMs))
+                                 : QString()));
+            if (b.uploadPaused())
+                console().print(QStringLiteral("    uploads paused until %1: %2")
+                                    .arg(timeText(b.uploadPausedUntilMs), b.uploadPauseReason));
+            if (b.downloadPaused())
+                console().print(QStringLiteral("    downloads paused until %1: %2")
+                                    .arg(timeText(b.downloadPausedUntilMs), b.downloadPauseReason));
+            QJsonObject budget{
+                {QStringLiteral("daily_upload_bytes"), b.dailyUploadBytes},
+                {QStringLiteral("uploaded_today_bytes"), b.uploadedTodayBytes},
+                {QStringLiteral("day_resets_at"), isoTime(b.dayEndsMs)},
+                {QStringLiteral("uploads_paused_until"), isoTime(b.uploadPausedUntilMs)},
+                {QStringLiteral("upload_pause_reason"), b.uploadPauseReason},
+                {QStringLiteral("downloads_paused_until"), isoTime(b.downloadPausedUntilMs)},
+                {QStringLiteral("download_pause_reason"), b.downloadPauseReason}};
             out.append(QJsonObject{{QStringLiteral("name"), r.name},
                                    {QStringLiteral("kind"), r.kind},
                                    {QStringLiteral("settings"), r.settings},
                                    {QStringLiteral("quota_bytes"), r.quotaBytes},
                                    {QStringLiteral("stored_bytes"), stored.value(r.id)},
                                    {QStringLiteral("health"), r.health},
-                                   {QStringLiteral("enabled"), r.enabled}});
+                                   {QStringLiteral("enabled"), r.enabled},
+                                   {QStringLiteral("budget"), budget}});
         }
         console().printJson({{QStringLiteral("providers"), out}});
         finish(Success);

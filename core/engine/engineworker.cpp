@@ -32,6 +32,8 @@ namespace mf {
 //   {"kind": "materialize", "modelId": id, "destination": "...", "layout": "plain"|"hf-cache"}
 // plus "title", "created" (ms since the epoch), "paused" and "started" (it ran before).
 // Row state "queued" (or "running" after a crash) means: resume on open, or keep paused.
+// "waitUntil" (ms since the epoch): it waits for a paused provider and starts then; a float
+// that waits has "topUp" (its next run makes the copies its complete files lack).
 namespace {
 
 const QString RowKind = QStringLiteral("transfer");
@@ -102,9 +104,12 @@ EngineWorker::EngineWorker(std::atomic<qint64>* ids, QObject* parent)
     : QObject(parent)
     , m_ids(ids)
     , m_progressTimer(this)
+    , m_wakeTimer(this) // a child, so it moves to the engine thread with the worker
 {
     m_progressTimer.setInterval(ProgressIntervalMs);
     connect(&m_progressTimer, &QTimer::timeout, this, &EngineWorker::emitProgress);
+    m_wakeTimer.setSingleShot(true);
+    connect(&m_wakeTimer, &QTimer::timeout, this, &EngineWorker::schedule);
 }
 
 EngineWorker::~EngineWorker()
@@ -152,6 +157,9 @@ void EngineWorker::open(const QString& directory)
             t.info.warnings = payload.value(QStringLiteral("warnings")).toVariant().toStringList();
             t.info.created = QDateTime::fromMSecsSinceEpoch(
                 payload.value(QStringLiteral("created")).toInteger());
+            const qint64 waitUntil = payload.value(QStringLiteral("waitUntil")).toInteger();
+            if (waitUntil > 0)
+                t.info.waitingUntil = QDateTime::fromMSecsSinceEpoch(waitUntil);
             t.payload = payload;
             t.rowId = rowId;
             if (state != QLatin1String("queued"))
@@ -296,13 +304,37 @@ void EngineWorker::schedule()
 {
     if (!m_vault || m_shuttingDown)
         return;
+    const QDateTime now = QDateTime::currentDateTime();
     for (auto& [id, t] : m_transfers) {
         if (runningCount() >= m_concurrency)
             break;
-        if (t.info.state == TransferInfo::State::Queued && !t.job)
-            start(t);
+        if (t.info.state != TransferInfo::State::Queued || t.job)
+            continue;
+        if (t.info.waitingUntil.isValid() && t.info.waitingUntil > now)
+            continue; // its provider is paused until then
+        t.info.waitingUntil = QDateTime();
+        t.payload.remove(QStringLiteral("waitUntil"));
+        start(t);
     }
+    armWakeTimer();
     updateBusy();
+}
+
+void EngineWorker::armWakeTimer()
+{
+    QDateTime next;
+    for (const auto& [id, t] : m_transfers)
+        if (t.info.state == TransferInfo::State::Queued && !t.job &&
+            t.info.waitingUntil.isValid() && (!next.isValid() || t.info.waitingUntil < next))
+            next = t.info.waitingUntil;
+    if (!next.isValid()) {
+        m_wakeTimer.stop();
+        return;
+    }
+    // A little after the time, so the provider's pause has surely ended; bounded, since a
+    // QTimer's interval is an int and the clock may be changed meanwhile.
+    const qint64 ms = QDateTime::currentDateTime().msecsTo(next) + 1000;
+    m_wakeTimer.start(int(qBound<qint64>(0, ms, qint64(3600) * 1000)));
 }
 
 void EngineWorker::start(Transfer& t)
@@ -354,6 +386,7 @@ bool EngineWorker::startFloat(Transfer& t, QString* /*error*/)
     const int replicas = p.value(QStringLiteral("replicas")).toInt();
     request.options.replication = replicas > 0 ? replicas : m_vault->replicationFactor();
     request.options.warnIfCapped = replicas > 0;
+    request.topUp = p.value(QStringLiteral("topUp")).toBool();
     const auto chunker = ChunkerParams::fromString(p.value(QStringLiteral("chunker")).toString());
     request.options.chunker = chunker ? *chunker : m_vault->defaultChunker();
     for (const QJsonValue v : p.value(QStringLiteral("providers")).toArray())
@@ -376,7 +409,10 @@ bool EngineWorker::startFloat(Transfer& t, QString* /*error*/)
             x->info.sentBytes += job->totals().bytesSent;
             x->payload.insert(QStringLiteral("sentBytes"), x->info.sentBytes);
         }
-        onJobFinished(id, job->error().message, job->failure() == FloatJob::Failure::Cancelled);
+        const qint64 reset =
+            job->error().isOutOfBudget() ? job->error().budgetResetMs : job->budgetResetMs();
+        onJobFinished(id, job->error().message, job->failure() == FloatJob::Failure::Cancelled,
+                      reset);
     });
     job->start();
     if (const auto model = registry.modelByName(request.modelName)) {
@@ -414,7 +450,9 @@ bool EngineWorker::startRestore(Transfer& t, QString* error)
         // Replicas it found bad on the way (and the copy it used instead).
         for (const QString& problem : job->problems())
             addWarning(id, problem);
-        onJobFinished(id, job->error().message, job->failure() == RestoreJob::Failure::Cancelled);
+        const Error& e = job->error();
+        onJobFinished(id, e.message, job->failure() == RestoreJob::Failure::Cancelled,
+                      e.isOutOfBudget() ? e.budgetResetMs : -1);
     });
     job->start();
     if (job->totalBytes() > 0)
@@ -614,7 +652,8 @@ bool EngineWorker::startMaterialize(Transfer& t, QString* error)
     return true;
 }
 
-void EngineWorker::onJobFinished(qint64 id, const QString& error, bool cancelled)
+void EngineWorker::onJobFinished(qint64 id, const QString& error, bool cancelled,
+                                 qint64 waitUntilMs)
 {
     Transfer* t = find(id);
     if (!t || !t->job)
@@ -624,6 +663,24 @@ void EngineWorker::onJobFinished(qint64 id, const QString& error, bool cancelled
     if (t->bytesDone) {
         t->info.doneBytes = t->bytesDone();
         t->bytesDone = {};
+    }
+    if (!cancelled && waitUntilMs > 0 && t->stop == Stop::None) {
+        // A provider it needs is paused (a daily cap, a transfer quota): the rest waits for it
+        // and goes on by itself then, instead of ending as failed or short of copies.
+        t->info.waitingUntil = QDateTime::fromMSecsSinceEpoch(waitUntilMs);
+        t->payload.insert(QStringLiteral("waitUntil"), waitUntilMs);
+        if (t->info.kind == TransferInfo::Kind::Float)
+            t->payload.insert(QStringLiteral("topUp"), true);
+        if (!error.isEmpty())
+            addWarning(id, error);
+        t->info.bytesPerSecond = 0;
+        t->info.etaSeconds = -1;
+        setState(*t, TransferInfo::State::Queued);
+        if (t->info.modelId)
+            Q_EMIT modelChanged(t->info.modelId);
+        emitStats();
+        schedule();
+        return;
     }
     const bool succeeded = error.isEmpty() && !cancelled;
     if (succeeded && t->info.kind != TransferInfo::Kind::Remove)

@@ -104,7 +104,12 @@ private:
     // Asks a running job to stop (Pause/Cancel); false for one that cannot be interrupted.
     bool abortJob(Transfer& t, Stop why);
     // The job ended: `error` empty for success; `cancelled` when it stopped on request.
-    void onJobFinished(qint64 id, const QString& error, bool cancelled);
+    // `waitUntilMs` > 0: work is left for a provider that is paused until then (a budget): the
+    // transfer is queued again for that time instead of ending.
+    void onJobFinished(qint64 id, const QString& error, bool cancelled, qint64 waitUntilMs = -1);
+    // Starts queued transfers whose wait for a paused provider is over, and sets the timer for
+    // the next.
+    void armWakeTimer();
     void addWarning(qint64 id, const QString& message);
     void setState(Transfer& t, TransferInfo::State state, const QString& error = {});
     void persist(Transfer& t);
@@ -121,6 +126,7 @@ private:
     qint64 m_uploadLimit = 0; // bytes per second, 0: none
     qint64 m_downloadLimit = 0;
     QTimer m_progressTimer;                     // throttles transferChanged
+    QTimer m_wakeTimer;                         // the next transfer waiting for a provider
     QNetworkAccessManager* m_network = nullptr; // for Hub imports; made on first use, here
     bool m_busy = false;
     bool m_shuttingDown = false;

@@ -28,6 +28,9 @@ struct TransferInfo
     // wanted, an object a removal left behind, a replica a restore found bad.
     QStringList warnings;
     QDateTime created, finished;
+    // Queued, waiting for a paused provider (a daily cap, a transfer quota): the queue starts it
+    // again at this time by itself. Invalid when it waits for nothing.
+    QDateTime waitingUntil;
 
     // Finished one way or another: nothing more will happen unless it is retried.
     bool isFinished() const

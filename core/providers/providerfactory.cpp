@@ -3,6 +3,7 @@
 #include "ipfs/ipfsprovider.h"
 #include "localprovider.h"
 #include "mega/megaprovider.h"
+#include "providerfields.h"
 #include "s3/s3provider.h"
 #include "webdav/webdavprovider.h"
 
@@ -61,7 +62,11 @@ ProviderFactory::ProviderFactory()
 
 void ProviderFactory::registerKind(const ProviderKind& kind, Maker maker)
 {
-    m_kinds.insert(kind.id, Entry{kind, std::move(maker)});
+    // Every kind can be given a daily upload budget: the registry enforces it for all alike.
+    ProviderKind k = kind;
+    if (!k.field(providerfields::DailyUploadKey))
+        k.fields.append(providerfields::dailyUploadField());
+    m_kinds.insert(k.id, Entry{k, std::move(maker)});
 }
 
 QStringList ProviderFactory::kinds() const

@@ -207,6 +207,19 @@ ProviderField concurrencyField()
             {}};
 }
 
+ProviderField dailyUploadField()
+{
+    return {DailyUploadKey,
+            QStringLiteral("Daily upload budget"),
+            ProviderField::Type::Size,
+            false,
+            QStringLiteral("700G"),
+            QStringLiteral("Upload at most this much per day (empty: no limit); once it is used, "
+                           "new chunks go to other providers until the day ends."),
+            {},
+            {}};
+}
+
 int settingInt(const QJsonObject& settings, const QString& key, int fallback)
 {
     const QJsonValue v = settings.value(key);

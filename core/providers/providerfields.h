@@ -34,6 +34,12 @@ QString optionName(const QString& fieldKey);
 constexpr int DefaultConcurrency = 4;
 ProviderField concurrencyField();
 
+// The "dailyUpload" field every kind offers (ProviderFactory adds it): at most this many bytes
+// uploaded per day, counted by the registry, which pauses the provider's uploads until the day
+// ends when it is used (Registry::providerBudget()).
+inline const QString DailyUploadKey = QStringLiteral("dailyUpload");
+ProviderField dailyUploadField();
+
 // An integer setting as an adapter reads it: stored as a JSON number, or as text when typed on
 // a command line; `fallback` when absent or not a number.
 int settingInt(const QJsonObject& settings, const QString& key, int fallback);

@@ -223,16 +223,28 @@ Registry::PlacementIntent Registry::beginPlacement(const QString& cid, qint64 pr
                            "WHERE p.id = ?"));
         if (!room.bind(cid).bind(cid).bind(providerId).exec())
             return false;
+        qint64 chunkSize = 0;
         if (room.q().next()) {
             const qint64 quota = room.q().value(0).toLongLong();
             const qint64 taken = room.q().value(1).toLongLong() + room.q().value(2).toLongLong();
             const qint64 size = room.q().value(3).toLongLong();
+            chunkSize = size;
             if (quota >= 0 && taken + size > quota) {
                 result = PlacementIntent::QuotaFull;
                 return true;
             }
         }
         room.q().finish();
+        // Paused (a cap the provider reported, or the user's daily budget used up).
+        QString why;
+        const qint64 blockedUntil = uploadBlockedUntil(providerId, chunkSize, &why);
+        if (blockedUntil > 0) {
+            // Recorded, so every process (and `provider list`) sees the pause, not only us.
+            if (!pauseProvider(providerId, BudgetDirection::Upload, blockedUntil, why))
+                return false;
+            result = PlacementIntent::Paused;
+            return true;
+        }
         // The object is wanted again: it stays, and stays counted in the provider's usage only
         // through the placement recordStored() makes (which counts it afresh).
         Query forget(this, QStringLiteral("DELETE FROM deletions WHERE id = ?"));
@@ -273,7 +285,7 @@ bool Registry::recordStored(const QString& cid, qint64 providerId, const QString
             return true;
         Query count(this, QStringLiteral("UPDATE providers SET used_bytes = used_bytes + ? "
                                          "WHERE id = ?"));
-        return count.bind(size).bind(providerId).exec();
+        return count.bind(size).bind(providerId).exec() && countUpload(providerId, size);
     });
 }
 

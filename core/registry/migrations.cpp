@@ -75,6 +75,17 @@ const QList<QStringList>& steps()
             QStringLiteral("ALTER TABLE deletions ADD COLUMN claimed_until INTEGER"),
             QStringLiteral("CREATE INDEX deletions_by_cid ON deletions (cid, provider_id)"),
         },
+        // 3 -> 4: provider budgets (budgets.cpp). A provider may take no more uploads (a daily
+        // cap) or downloads (a transfer quota) until a time; every process sharing the vault
+        // must see that, and the bytes uploaded in the current day count against a daily budget
+        // the user can set. Times in ms since the epoch.
+        {
+            QStringLiteral(
+                "CREATE TABLE provider_budgets (provider_id INTEGER PRIMARY KEY REFERENCES "
+                "providers(id) ON DELETE CASCADE, day_start INTEGER, day_bytes INTEGER NOT NULL "
+                "DEFAULT 0, upload_paused_until INTEGER, upload_reason TEXT NOT NULL DEFAULT '', "
+                "download_paused_until INTEGER, download_reason TEXT NOT NULL DEFAULT '')"),
+        },
     };
     return all;
 }

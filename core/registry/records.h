@@ -65,6 +65,24 @@ struct Placement
     QDateTime verifiedAt;
 };
 
+// Where a provider stands with its budgets (Registry::providerBudget()). Pauses are only those
+// still running: a pause whose time has passed reads as -1.
+struct ProviderBudget
+{
+    qint64 uploadPausedUntilMs = -1; // no uploads before then (a cap, a full daily budget)
+    QString uploadPauseReason;
+    qint64 downloadPausedUntilMs = -1; // no downloads before then (a transfer quota)
+    QString downloadPauseReason;
+    qint64 dailyUploadBytes = -1;  // the user's daily upload budget (setting "dailyUpload")
+    qint64 uploadedTodayBytes = 0; // counted since the current day started
+    qint64 dayEndsMs = -1;         // when the current day ends (its count starts again)
+
+    bool uploadPaused() const { return uploadPausedUntilMs > 0; }
+    bool downloadPaused() const { return downloadPausedUntilMs > 0; }
+};
+
+enum class BudgetDirection { Upload, Download };
+
 // An object a provider still holds for a chunk nothing uses any more.
 struct PendingDeletion
 {

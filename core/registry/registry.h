@@ -127,16 +127,17 @@ public:
     // The live writer of a model other than `except`, if any ("" when none holds a live lease).
     QString modelWriter(qint64 modelId, const QString& except = {});
 
-    enum class PlacementIntent { Go, Busy, QuotaFull, Failed };
+    enum class PlacementIntent { Go, Busy, QuotaFull, Paused, Failed };
     // Before a put of `cid` to a provider: Busy while a deletion of that object is being
     // carried out (the put must wait for it); otherwise forgets deletions of the object still
     // queued (it is wanted again) and records a pending placement, which keeps any later
     // deletion away until the placement is gone, and reserves its bytes against the provider's
-    // quota (QuotaFull when they do not fit). One transaction.
+    // quota (QuotaFull when they do not fit) and its daily upload budget (Paused while the
+    // provider takes no uploads: providerBudget() says until when and why). One transaction.
     PlacementIntent beginPlacement(const QString& cid, qint64 providerId);
     // A put succeeded: the placement is stored (not verified: nothing was read back), and the
-    // provider's usage grows by `size` unless this placement was already counted; one
-    // transaction.
+    // provider's usage (and the bytes uploaded today) grow by `size` unless this placement was
+    // already counted; one transaction.
     bool recordStored(const QString& cid, qint64 providerId, const QString& locator, qint64 size);
     // A put failed: forgets the pending placement beginPlacement() made (not a real one).
     void abandonPlacement(const QString& cid, qint64 providerId);
@@ -147,6 +148,15 @@ public:
     DeletionClaim claimDeletion(qint64 id, const QString& owner);
     // The delete failed: the next rm or collect may try again.
     void releaseDeletion(qint64 id);
+
+    // Provider budgets (budgets.cpp): a provider that answered "no more until T" (a daily
+    // upload cap, a transfer quota) is paused in that direction until then, for every process
+    // on the vault. A later answer replaces an earlier one.
+    bool pauseProvider(qint64 id, BudgetDirection direction, qint64 untilMs, const QString& reason);
+    void clearProviderPause(qint64 id, BudgetDirection direction);
+    // Its pauses still running (a full daily budget counts as an upload pause) and its day.
+    ProviderBudget providerBudget(qint64 id);
+    static constexpr qint64 BudgetDayMs = 24 * 3600 * 1000;
 
     // Durable job queue (float, restore, ...): survives a crash so work can be resumed.
     std::optional<qint64> addJob(const QString& kind, const QJsonObject& payload);
@@ -173,6 +183,10 @@ private:
     // model), so a writer whose lease was taken over cannot write any more.
     bool checkModelLease(qint64 modelId, const QString& owner);
     bool checkFileLease(qint64 fileId, const QString& owner);
+    // Inside a transaction (budgets.cpp): until when uploads to the provider are refused (-1:
+    // they are not) given `adding` more bytes now, and why.
+    qint64 uploadBlockedUntil(qint64 providerId, qint64 adding, QString* reason);
+    bool countUpload(qint64 providerId, qint64 bytes);
     class Query;
 
     QSqlDatabase m_db;

@@ -3,6 +3,8 @@
 #include "chunking/cid.h"
 #include "vault/vault.h"
 
+#include <QDateTime>
+
 #include <algorithm>
 
 namespace mf {
@@ -51,6 +53,18 @@ ChunkFetcher::~ChunkFetcher()
 
 void ChunkFetcher::start()
 {
+    // Replicas on providers paused for downloads (a transfer quota) come last: other replicas
+    // serve meanwhile, and the paused provider gets no request before its time.
+    for (qsizetype i = 0; i < m_placements.size();) {
+        const ProviderBudget b = m_vault->registry().providerBudget(m_placements.at(i).providerId);
+        if (b.downloadPaused()) {
+            m_pausedUntil = m_pausedUntil < 0 ? b.downloadPausedUntilMs
+                                              : qMin(m_pausedUntil, b.downloadPausedUntilMs);
+            m_placements.removeAt(i);
+        } else {
+            ++i;
+        }
+    }
     tryNext();
 }
 
@@ -84,6 +98,15 @@ void ChunkFetcher::tryNext()
         connect(m_job, &ProviderJob::progress, this,
                 [this](qint64 done, qint64) { Q_EMIT progress(done); });
         m_job->start();
+        return;
+    }
+    if (m_pausedUntil > 0) {
+        // The only replicas left are on paused providers: wait for the first to come back.
+        finish(Error::outOfBudget(
+            tr("Chunk %1 waits for a provider that serves no downloads before %2")
+                .arg(m_chunk.cid, QDateTime::fromMSecsSinceEpoch(m_pausedUntil)
+                                      .toString(QStringLiteral("yyyy-MM-dd HH:mm"))),
+            m_pausedUntil));
         return;
     }
     if (m_unsure) {
@@ -131,7 +154,15 @@ void ChunkFetcher::onJobFinished()
         m_problems.append(tr("chunk %1 on provider “%2” is corrupt").arg(m_chunk.cid, name));
     } else {
         m_lastFailure = e;
-        if (e.kind == Error::Kind::NotFound) {
+        if (e.isOutOfBudget()) {
+            // "No more downloads until T" (a transfer quota): paused for every process.
+            registry.pauseProvider(m_currentProvider, BudgetDirection::Download, e.budgetResetMs,
+                                   e.message);
+            m_pausedUntil =
+                m_pausedUntil < 0 ? e.budgetResetMs : qMin(m_pausedUntil, e.budgetResetMs);
+            m_problems.append(
+                tr("provider “%1” serves no downloads for now: %2").arg(name, e.message));
+        } else if (e.kind == Error::Kind::NotFound) {
             registry.setPlacementState(m_chunk.cid, m_currentProvider, PlacementState::Missing,
                                        true);
             m_problems.append(tr("chunk %1 is missing on provider “%2”").arg(m_chunk.cid, name));

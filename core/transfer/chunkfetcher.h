@@ -51,6 +51,7 @@ private:
     int m_next = 0;
     QPointer<ProviderJob> m_job;
     qint64 m_currentProvider = 0;
+    qint64 m_pausedUntil = -1; // a replica's provider serves no downloads before then
     bool m_aborted = false;
     bool m_finished = false;
     bool m_unsure = false; // a replica could not be read: its state is unknown

@@ -97,14 +97,27 @@ void FileDistributor::start()
                            .arg(m_options.replication));
 
     m_stats.fileSize = m_scanner->expectedSize();
-    const auto fileId =
-        m_vault->registry().beginFile(m_modelId, m_pathInModel, m_stats.fileSize,
-                                      m_options.chunker.toString(), m_options.leaseOwner);
-    if (!fileId) {
-        finishBeforeScanning(Error::make(Error::Kind::Fatal, m_vault->registry().lastError()));
-        return;
+    if (m_options.topUp) {
+        const auto file = m_vault->registry().file(m_modelId, m_pathInModel);
+        if (!file || file->state != FileRecord::State::Complete) {
+            finishBeforeScanning(
+                Error::make(Error::Kind::Fatal,
+                            tr("“%1” is not a complete file of the model").arg(m_pathInModel)));
+            return;
+        }
+        m_fileId = file->id;
+        m_manifest = m_vault->registry().fileChunks(m_fileId);
+        m_metadataGiven = true; // recorded already
+    } else {
+        const auto fileId =
+            m_vault->registry().beginFile(m_modelId, m_pathInModel, m_stats.fileSize,
+                                          m_options.chunker.toString(), m_options.leaseOwner);
+        if (!fileId) {
+            finishBeforeScanning(Error::make(Error::Kind::Fatal, m_vault->registry().lastError()));
+            return;
+        }
+        m_fileId = *fileId;
     }
-    m_fileId = *fileId;
 
     if (!m_sourcePath.isEmpty() && !m_metadataGiven) {
         m_inspection = new formats::HeaderInspection(this);
@@ -186,8 +199,18 @@ void FileDistributor::onChunkScanned(const ScannedChunk& chunk)
     m_stats.chunks++;
     m_stats.bytesScanned = chunk.offset + chunk.size;
     Registry& registry = m_vault->registry();
-    if (!registry.appendChunks(m_fileId, {{m_nextIndex++, chunk.offset, chunk.size, chunk.cid}},
-                               m_options.leaseOwner)) {
+    if (m_options.topUp) {
+        const int index = m_nextIndex++;
+        if (index >= m_manifest.size() || m_manifest.at(index).cid != chunk.cid ||
+            m_manifest.at(index).offset != chunk.offset) {
+            failSource(tr("“%1” changed since it was floated; the copies its chunks lack cannot "
+                          "be made from it")
+                           .arg(m_sourcePath.isEmpty() ? m_pathInModel : m_sourcePath));
+            return;
+        }
+    } else if (!registry.appendChunks(m_fileId,
+                                      {{m_nextIndex++, chunk.offset, chunk.size, chunk.cid}},
+                                      m_options.leaseOwner)) {
         fail(Error::make(Error::Kind::Fatal, registry.lastError()));
         return;
     }
@@ -275,13 +298,21 @@ void FileDistributor::schedule()
                     why.message = reasons.isEmpty() ? tr("no provider left to try")
                                                     : reasons.join(QStringLiteral("; "));
                 }
-                fail(Error::make(why.kind == Error::Kind::None ? Error::Kind::Fatal : why.kind,
-                                 tr("Chunk %1 (bytes %2–%3 of “%4”) could not be stored on any "
-                                    "provider: %5")
-                                     .arg(cid)
-                                     .arg(task.chunk.offset)
-                                     .arg(task.chunk.offset + task.chunk.size)
-                                     .arg(m_pathInModel, why.message)));
+                Error failure =
+                    Error::make(why.kind == Error::Kind::None ? Error::Kind::Fatal : why.kind,
+                                tr("Chunk %1 (bytes %2–%3 of “%4”) could not be stored on any "
+                                   "provider: %5")
+                                    .arg(cid)
+                                    .arg(task.chunk.offset)
+                                    .arg(task.chunk.offset + task.chunk.size)
+                                    .arg(m_pathInModel, why.message));
+                // A paused provider could take it when its time comes: the float waits.
+                qint64 earliest = -1;
+                for (const qint64 until : std::as_const(m_pausedUntil))
+                    earliest = earliest < 0 ? until : qMin(earliest, until);
+                if (earliest > 0)
+                    failure = Error::outOfBudget(failure.message, earliest);
+                fail(failure);
                 return;
             }
             m_stats.underReplicatedChunks++;
@@ -330,6 +361,12 @@ FileDistributor::PutStart FileDistributor::startPut(ChunkTask& task)
             registry.beginPlacement(task.chunk.cid, providerId);
         if (intent == Registry::PlacementIntent::Busy) {
             deletionRunning = true;
+            continue;
+        }
+        if (intent == Registry::PlacementIntent::Paused) {
+            const ProviderBudget budget = registry.providerBudget(providerId);
+            pauseProvider(providerId, budget.uploadPausedUntilMs, budget.uploadPauseReason);
+            task.lastError = m_excluded.value(providerId);
             continue;
         }
         if (intent == Registry::PlacementIntent::QuotaFull) {
@@ -424,6 +461,20 @@ void FileDistributor::onPutFinished(const QString& cid, qint64 providerId, Provi
             return;
         }
         task.lastError = error;
+        if (error.isOutOfBudget()) {
+            // "No more until T": every process on the vault sees the pause, and this float
+            // places its chunks elsewhere meanwhile.
+            m_vault->registry().pauseProvider(providerId, BudgetDirection::Upload,
+                                              error.budgetResetMs, error.message);
+            pauseProvider(providerId, error.budgetResetMs, error.message);
+            task.lastError = m_excluded.value(providerId, error);
+            if (!task.waiting) {
+                task.waiting = true;
+                m_ready.push_back(cid);
+            }
+            schedule();
+            return;
+        }
         const int attempts = ++task.attempts[providerId];
         const QString name = m_vault->providerName(providerId);
         if (m_options.retry.shouldRetry(error, attempts)) {
@@ -476,6 +527,33 @@ void FileDistributor::exclude(qint64 providerId, const Error& why)
     Q_EMIT warning(tr("%1; placing chunks elsewhere").arg(why.message));
 }
 
+void FileDistributor::pauseProvider(qint64 providerId, qint64 untilMs, const QString& reason)
+{
+    if (untilMs <= 0)
+        untilMs = QDateTime::currentMSecsSinceEpoch() + Registry::BudgetDayMs;
+    m_pausedUntil.insert(providerId, untilMs);
+    const QDateTime until = QDateTime::fromMSecsSinceEpoch(untilMs);
+    const QString when = until.date() == QDate::currentDate()
+                             ? until.toString(QStringLiteral("HH:mm"))
+                             : until.toString(QStringLiteral("yyyy-MM-dd HH:mm"));
+    Error why = Error::outOfBudget(tr("Provider “%1” takes no uploads until %2 (%3)")
+                                       .arg(m_vault->providerName(providerId), when, reason),
+                                   untilMs);
+    exclude(providerId, why);
+}
+
+qint64 FileDistributor::budgetResetMs() const
+{
+    if (m_pausedUntil.isEmpty() || (m_error.ok() && m_stats.underReplicatedChunks == 0))
+        return -1;
+    if (!m_error.ok() && !m_error.isOutOfBudget())
+        return -1;
+    qint64 earliest = -1;
+    for (const qint64 until : m_pausedUntil)
+        earliest = earliest < 0 ? until : qMin(earliest, until);
+    return earliest;
+}
+
 void FileDistributor::chunkDone(ChunkTask& task)
 {
     m_stats.bytesPlaced += task.chunk.size * (1 + task.duplicates);
@@ -515,6 +593,17 @@ void FileDistributor::maybeComplete()
                            .arg(m_pathInModel)
                            .arg(m_replication));
     Registry& registry = m_vault->registry();
+    if (m_options.topUp) {
+        if (m_nextIndex != m_manifest.size()) {
+            failSource(tr("“%1” changed since it was floated; the copies its chunks lack cannot "
+                          "be made from it")
+                           .arg(m_sourcePath.isEmpty() ? m_pathInModel : m_sourcePath));
+            return;
+        }
+        m_finished = true;
+        QMetaObject::invokeMethod(this, &FileDistributor::finished, Qt::QueuedConnection);
+        return;
+    }
     if (!registry.completeFile(m_fileId, m_stats.sha256.toHex(), m_metadata,
                                m_options.leaseOwner)) {
         fail(Error::make(Error::Kind::Fatal, registry.lastError()));

@@ -51,6 +51,10 @@ public:
         // Who writes the model: the manifest is written only while this owner holds the
         // model's lease (Registry::claimModel()).
         QString leaseOwner = Registry::processLeaseOwner();
+        // The file is complete already: its manifest is not written again but checked against
+        // the source, and only the copies its chunks lack are made (a provider's paused work
+        // resumed by the queue). A source that no longer matches fails.
+        bool topUp = false;
     };
 
     struct Stats
@@ -90,6 +94,9 @@ public:
     bool sourceFailed() const { return m_sourceFailed; }
     const Stats& stats() const { return m_stats; }
     qint64 fileId() const { return m_fileId; }
+    // When a provider that this float wanted takes uploads again, if it was paused (a budget,
+    // a cap) while chunks were left with fewer copies than wanted or unplaced; -1 otherwise.
+    qint64 budgetResetMs() const;
 
 Q_SIGNALS:
     void progress(); // stats() changed; throttled by the receiver
@@ -111,6 +118,8 @@ private:
     bool recordStored(ChunkTask& task, qint64 providerId, const QString& locator,
                       bool alreadyStored);
     void exclude(qint64 providerId, const Error& why);
+    // The provider takes no uploads until `untilMs`: no more puts go there this float.
+    void pauseProvider(qint64 providerId, qint64 untilMs, const QString& reason);
     void chunkDone(ChunkTask& task);
     void maybeComplete();
     void fail(const Error& error);
@@ -137,7 +146,9 @@ private:
     std::deque<QString> m_ready;                           // CIDs waiting for a put slot
     QSet<ProviderJob*> m_jobs;
     QHash<qint64, Error> m_excluded; // providers that failed for good during this float, and why
-    QSet<QString> m_placedCids;      // chunks this float has finished placing
+    QHash<qint64, qint64> m_pausedUntil; // excluded providers that take uploads again then
+    QList<FileChunk> m_manifest;         // topUp: the file's recorded chunks
+    QSet<QString> m_placedCids;          // chunks this float has finished placing
     QList<qint64> m_providers;
     QHash<qint64, qint64> m_bytesQueued; // per provider, to spread load
     QJsonObject m_metadata;

@@ -114,6 +114,8 @@ std::optional<QList<FloatJob::SourceFile>> FloatJob::collectFiles(const QStringL
 
 void FloatJob::start()
 {
+    m_files.clear();
+    m_totalBytes = 0;
     const bool derivedName = m_request.modelName.isEmpty();
     if (derivedName)
         m_request.modelName = defaultModelName(m_request.paths);
@@ -142,13 +144,14 @@ void FloatJob::start()
     Registry& registry = m_vault->registry();
     // Claimed in one transaction: of two floats of one name (in this process or another) one
     // writes, and the other is told who does instead of merging its files into the model.
-    const Registry::ModelClaim claim =
-        registry.claimModel(m_request.modelName, m_request.source, m_request.options.leaseOwner);
+    const Registry::ModelClaim claim = registry.claimModel(
+        m_request.modelName, m_request.source, m_request.options.leaseOwner, m_request.topUp);
     switch (claim.status) {
     case Registry::ModelClaim::Status::Failed:
         finish(Failure::Transfer, Error::make(Error::Kind::Fatal, registry.lastError()));
         return;
     case Registry::ModelClaim::Status::Complete:
+        m_modelId = claim.modelId;
         checkAlreadyFloated(claim.modelId);
         return;
     case Registry::ModelClaim::Status::Busy:
@@ -244,6 +247,13 @@ void FloatJob::checkAlreadyFloated(qint64 modelId)
                 if (m_finished)
                     return; // aborted meanwhile
                 m_checkingExisting = false;
+                if (same && !m_request.topUp && anyShortChunks(m_modelId)) {
+                    // The same bytes again, but copies are missing (a provider was paused):
+                    // making them is what this float has left to do.
+                    m_request.topUp = true;
+                    start();
+                    return;
+                }
                 if (same) {
                     m_alreadyFloated = true;
                     m_filesSkipped = int(m_files.size());
@@ -295,12 +305,16 @@ void FloatJob::next()
                                        .arg(f.pathInModel, m_request.modelName)));
                 return;
             }
-            m_filesSkipped++;
-            m_bytesBefore += f.size;
-            continue;
+            if (!m_request.topUp || !hasShortChunks(existing->id)) {
+                m_filesSkipped++;
+                m_bytesBefore += f.size;
+                continue;
+            }
         }
+        FileDistributor::Options options = m_request.options;
+        options.topUp = existing && existing->state == FileRecord::State::Complete;
         m_current = std::make_unique<FileDistributor>(m_vault, m_modelId, f.sourcePath,
-                                                      f.pathInModel, m_request.options);
+                                                      f.pathInModel, options);
         connect(m_current.get(), &FileDistributor::progress, this, &FloatJob::progress);
         connect(m_current.get(), &FileDistributor::warning, this, &FloatJob::addWarning);
         connect(m_current.get(), &FileDistributor::finished, this, &FloatJob::onFileFinished);
@@ -312,6 +326,34 @@ void FloatJob::next()
         return;
     }
     finish(Failure::None, Error::none());
+}
+
+bool FloatJob::anyShortChunks(qint64 modelId)
+{
+    for (const FileRecord& f : m_vault->registry().files(modelId))
+        if (hasShortChunks(f.id))
+            return true;
+    return false;
+}
+
+bool FloatJob::hasShortChunks(qint64 fileId)
+{
+    Registry& registry = m_vault->registry();
+    QSet<qint64> usable;
+    for (const ProviderRecord& p : registry.providers())
+        if (p.enabled && (m_request.options.providerIds.isEmpty() ||
+                          m_request.options.providerIds.contains(p.id)))
+            usable.insert(p.id);
+    const int wanted = qMin(m_request.options.replication, int(usable.size()));
+    const QHash<QString, QList<Placement>> placements = registry.placementsOfFile(fileId);
+    for (const FileChunk& c : registry.fileChunks(fileId)) {
+        int copies = 0;
+        for (const Placement& p : placements.value(c.cid))
+            copies += p.state == PlacementState::Stored && usable.contains(p.providerId) ? 1 : 0;
+        if (copies < wanted)
+            return true;
+    }
+    return false;
 }
 
 void FloatJob::onFileFinished()
@@ -327,6 +369,9 @@ void FloatJob::onFileFinished()
     m_totals.chunksSent += s.chunksSent;
     m_totals.chunksDeduplicated += s.chunksDeduplicated;
     m_totals.underReplicatedChunks += s.underReplicatedChunks;
+    const qint64 reset = done->budgetResetMs();
+    if (reset > 0)
+        m_budgetResetMs = m_budgetResetMs < 0 ? reset : qMin(m_budgetResetMs, reset);
     if (!done->error().ok()) {
         finish(done->error().kind == Error::Kind::Cancelled ? Failure::Cancelled
                : done->sourceFailed()                       ? Failure::BadInput

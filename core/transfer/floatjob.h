@@ -30,6 +30,9 @@ public:
         QString modelName; // empty: from the first path
         QString source;    // e.g. "local:/home/me/models/x", or "hf:org/name@commit"
         FileDistributor::Options options;
+        // Also make the copies that the chunks of complete files lack (the model may be
+        // complete): what the queue runs when a paused provider takes uploads again.
+        bool topUp = false;
     };
 
     struct SourceFile
@@ -67,9 +70,17 @@ public:
     // Sums over the files floated so far.
     const FileDistributor::Stats& totals() const { return m_totals; }
     int filesSkipped() const { return m_filesSkipped; }
+    // When a provider this float wanted takes uploads again, if chunks wait for it (they have
+    // fewer copies than wanted, or none); -1 when nothing waits. Running the float again then
+    // with Request::topUp makes the missing copies.
+    qint64 budgetResetMs() const { return m_budgetResetMs; }
 
 private:
     void checkAlreadyFloated(qint64 modelId);
+    // Some chunk of the file has fewer stored copies than the float wants (on the providers it
+    // may use).
+    bool hasShortChunks(qint64 fileId);
+    bool anyShortChunks(qint64 modelId);
     void next();
     void onFileFinished();
     void finish(Failure failure, const Error& error);
@@ -87,6 +98,7 @@ private:
     std::shared_ptr<std::atomic_bool> m_hashCancelled = std::make_shared<std::atomic_bool>(false);
     std::unique_ptr<QThreadPool> m_hashPool; // hashes the files of an existing model
     int m_filesSkipped = 0;
+    qint64 m_budgetResetMs = -1;
     std::unique_ptr<FileDistributor> m_current;
     FileDistributor::Stats m_totals;
     Failure m_failure = Failure::None;

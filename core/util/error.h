@@ -23,14 +23,24 @@ struct Error
     Kind kind = Kind::None;
     QString message;
     int retryAfterMs = -1;
+    // A budget that runs out and comes back (a daily upload cap, a transfer quota): the provider
+    // takes no more of this operation until then, in ms since the epoch (UTC). Set only with
+    // Kind::QuotaExceeded; -1 otherwise. The distributor places elsewhere meanwhile and the queue
+    // resumes the provider's work then (docs/providers.md, "Provider budgets").
+    qint64 budgetResetMs = -1;
 
     bool ok() const { return kind == Kind::None; }
     explicit operator bool() const { return !ok(); } // true when there is an error
+    bool isOutOfBudget() const { return kind == Kind::QuotaExceeded && budgetResetMs > 0; }
 
     static Error none() { return {}; }
     static Error make(Kind kind, const QString& message, int retryAfterMs = -1)
     {
-        return Error{kind, message, retryAfterMs};
+        return Error{kind, message, retryAfterMs, -1};
+    }
+    static Error outOfBudget(const QString& message, qint64 resetMs)
+    {
+        return Error{Kind::QuotaExceeded, message, -1, resetMs};
     }
     static QString kindName(Kind kind);
 };
