@@ -2,14 +2,19 @@
 // signs in and keeps only the session; a revoked session is an authentication error that
 // `provider auth NAME` mends; a float with MEGA as one of two replicas restores bit-exact from
 // MEGA alone; a CLI killed mid-float resumes without storing anything twice (every chunk is one
-// MEGA node, counted on the server).
+// MEGA node, counted on the server); MEGA's transfer quota (509 with a time to wait) pauses MEGA's
+// downloads for every process until then, other replicas serve meanwhile, and MEGA serves again
+// once the time has passed; a 509 on uploads pauses MEGA's uploads, the float keeps its other
+// copies and says until when, and the same float run again then makes MEGA's copies.
 
 #include "clitestsupport.h"
 #include "megapeer.h"
 #include "testsupport.h"
 
+#include <QDateTime>
 #include <QDir>
 #include <QDirIterator>
+#include <QJsonArray>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -33,6 +38,8 @@ private Q_SLOTS:
     void addSignsInAndAuthMendsARevokedSession();
     void floatWithMegaAsSecondReplicaRestoresFromMega();
     void killedFloatResumesWithoutDuplicates();
+    void transferQuotaPausesMegaWhileOtherReplicasServe();
+    void uploadQuotaPausesMegaUntilTheSameFloatTopsUp();
 
 private:
     CliRun cli(const QStringList& args, const QByteArray& input = {})
@@ -49,6 +56,18 @@ private:
         return m_peer.stats().value(QStringLiteral("commands")).toObject().value(name).toInt();
     }
     QString localStore() const { return m_vault + QStringLiteral("/local-store"); }
+    // The "cloud" provider's budget in `provider list --json`.
+    QJsonObject cloudBudget()
+    {
+        const CliRun list =
+            cli({QStringLiteral("provider"), QStringLiteral("list"), QStringLiteral("--json")});
+        const QJsonArray providers =
+            QJsonDocument::fromJson(list.out).object().value(QStringLiteral("providers")).toArray();
+        for (const QJsonValue& p : providers)
+            if (p.toObject().value(QStringLiteral("name")).toString() == QLatin1String("cloud"))
+                return p.toObject().value(QStringLiteral("budget")).toObject();
+        return {};
+    }
 
     QTemporaryDir m_dir;
     QString m_vault;
@@ -205,6 +224,126 @@ void TestMegaCli::killedFloatResumesWithoutDuplicates()
         cli({QStringLiteral("restore"), QStringLiteral("killed"), QStringLiteral("--to"), out});
     QVERIFY2(restored.code == 0, restored.describe().constData());
     QCOMPARE(opensslSha256Hex(out + QStringLiteral("/killed.bin")), opensslSha256Hex(file));
+}
+
+void TestMegaCli::transferQuotaPausesMegaWhileOtherReplicasServe()
+{
+    const QString file = m_dir.filePath(QStringLiteral("quota.bin"));
+    QVERIFY(writePseudoRandomFile(file, 1024 * 1024 + 777, 43));
+    const CliRun floated =
+        cli({QStringLiteral("float"), file, QStringLiteral("--replicas"), QStringLiteral("2"),
+             QStringLiteral("--chunker"), QStringLiteral("cdc"), QStringLiteral("--chunk-size"),
+             QStringLiteral("256K")});
+    QVERIFY2(floated.code == 0, floated.describe().constData());
+    const auto restore = [this](const QString& to) {
+        return cli({QStringLiteral("restore"), QStringLiteral("quota"), QStringLiteral("--to"),
+                    m_dir.filePath(to)});
+    };
+    const auto restoredRight = [this, &file](const QString& to) {
+        return opensslSha256Hex(m_dir.filePath(to) + QStringLiteral("/quota.bin")) ==
+               opensslSha256Hex(file);
+    };
+
+    // The local replicas are away and MEGA's transfer quota is used up for a while: the storage
+    // server answers 509 with X-MEGA-Time-Left. (Long enough for the next five CLI runs to see
+    // the pause on a loaded machine under the sanitizers; the test waits it out at the end.)
+    const QString away = localStore() + QStringLiteral(".away");
+    QVERIFY(QDir().rename(localStore(), away));
+    m_peer.faults({{QStringLiteral("transferQuota"), 0}, {QStringLiteral("quotaWait"), 20}});
+    CliRun restored = restore(QStringLiteral("out-quota-1"));
+    QVERIFY2(restored.code != 0, restored.describe().constData());
+    QVERIFY2(restored.err.contains("transfer quota"), restored.describe().constData());
+    QVERIFY(!QFileInfo::exists(m_dir.filePath(QStringLiteral("out-quota-1/quota.bin"))));
+    QVERIFY(m_peer.stats().value(QStringLiteral("downloads509")).toInt() >= 1);
+
+    // Every process sees the pause: provider list says until when and why.
+    const QJsonObject budget = cloudBudget();
+    const QDateTime until = QDateTime::fromString(
+        budget.value(QStringLiteral("downloads_paused_until")).toString(), Qt::ISODate);
+    QVERIFY2(until.isValid(), QJsonDocument(budget).toJson().constData());
+    QVERIFY(budget.value(QStringLiteral("download_pause_reason"))
+                .toString()
+                .contains(QLatin1String("transfer quota")));
+    const CliRun text = cli({QStringLiteral("provider"), QStringLiteral("list")});
+    QVERIFY2(text.out.contains("downloads paused until"), text.describe().constData());
+
+    // While paused, MEGA gets no download request: the restore says what it waits for.
+    const int gets = commandCount(QStringLiteral("g"));
+    const int refused = m_peer.stats().value(QStringLiteral("downloads509")).toInt();
+    restored = restore(QStringLiteral("out-quota-2"));
+    QVERIFY2(restored.code != 0, restored.describe().constData());
+    QVERIFY2(restored.err.contains("serves no downloads before"), restored.describe().constData());
+    QCOMPARE(commandCount(QStringLiteral("g")), gets);
+    QCOMPARE(m_peer.stats().value(QStringLiteral("downloads509")).toInt(), refused);
+
+    // Other replicas serve meanwhile, MEGA still untouched.
+    QVERIFY(QDir().rename(away, localStore()));
+    restored = restore(QStringLiteral("out-quota-3"));
+    QVERIFY2(restored.code == 0, restored.describe().constData());
+    QVERIFY(restoredRight(QStringLiteral("out-quota-3")));
+    QCOMPARE(commandCount(QStringLiteral("g")), gets);
+
+    // Once the time MEGA gave has passed, MEGA serves again (the local replicas away again).
+    QVERIFY(QDir().rename(localStore(), away));
+    QTest::qWait(int(qMax<qint64>(0, QDateTime::currentDateTimeUtc().msecsTo(until))) + 1000);
+    QVERIFY(cloudBudget().value(QStringLiteral("downloads_paused_until")).isNull());
+    restored = restore(QStringLiteral("out-quota-4"));
+    QVERIFY2(restored.code == 0, restored.describe().constData());
+    QVERIFY(restoredRight(QStringLiteral("out-quota-4")));
+    QVERIFY(commandCount(QStringLiteral("g")) > gets);
+    QVERIFY(QDir().rename(away, localStore()));
+}
+
+void TestMegaCli::uploadQuotaPausesMegaUntilTheSameFloatTopsUp()
+{
+    const QString file = m_dir.filePath(QStringLiteral("upquota.bin"));
+    QVERIFY(writePseudoRandomFile(file, 1024 * 1024 + 999, 44));
+    const QStringList floatArgs{QStringLiteral("float"),        file,
+                                QStringLiteral("--replicas"),   QStringLiteral("2"),
+                                QStringLiteral("--chunker"),    QStringLiteral("cdc"),
+                                QStringLiteral("--chunk-size"), QStringLiteral("256K"),
+                                QStringLiteral("--json")};
+    const int nodes = commandCount(QStringLiteral("p"));
+    m_peer.faults({{QStringLiteral("uploadQuotaWait"), 10}}); // the float meets it, then waits
+    const CliRun floated = cli(floatArgs);
+    QVERIFY2(floated.code == 0, floated.describe().constData());
+    const QJsonObject first = QJsonDocument::fromJson(floated.out).object();
+    QVERIFY2(first.value(QStringLiteral("under_replicated_chunks")).toInt() > 0,
+             floated.describe().constData());
+    QVERIFY2(
+        QDateTime::fromString(first.value(QStringLiteral("waiting_until")).toString(), Qt::ISODate)
+            .isValid(),
+        floated.describe().constData());
+    QVERIFY(m_peer.stats().value(QStringLiteral("uploads509")).toInt() >= 1);
+    QCOMPARE(commandCount(QStringLiteral("p")), nodes); // nothing reached MEGA
+    const QJsonObject budget = cloudBudget();
+    const QDateTime until = QDateTime::fromString(
+        budget.value(QStringLiteral("uploads_paused_until")).toString(), Qt::ISODate);
+    QVERIFY2(until.isValid(), QJsonDocument(budget).toJson().constData());
+    QVERIFY(budget.value(QStringLiteral("upload_pause_reason"))
+                .toString()
+                .contains(QLatin1String("transfer quota")));
+
+    // Once the time has passed, the same float makes the copies MEGA lacks.
+    QTest::qWait(int(qMax<qint64>(0, QDateTime::currentDateTimeUtc().msecsTo(until))) + 1000);
+    const CliRun again = cli(floatArgs);
+    QVERIFY2(again.code == 0, again.describe().constData());
+    QCOMPARE(QJsonDocument::fromJson(again.out)
+                 .object()
+                 .value(QStringLiteral("under_replicated_chunks"))
+                 .toInt(),
+             0);
+    QVERIFY(commandCount(QStringLiteral("p")) > nodes);
+
+    // MEGA alone restores it.
+    const QString away = localStore() + QStringLiteral(".away");
+    QVERIFY(QDir().rename(localStore(), away));
+    const QString out = m_dir.filePath(QStringLiteral("out-upquota"));
+    const CliRun restored =
+        cli({QStringLiteral("restore"), QStringLiteral("upquota"), QStringLiteral("--to"), out});
+    QVERIFY(QDir().rename(away, localStore()));
+    QVERIFY2(restored.code == 0, restored.describe().constData());
+    QCOMPARE(opensslSha256Hex(out + QStringLiteral("/upquota.bin")), opensslSha256Hex(file));
 }
 
 QTEST_GUILESS_MAIN(TestMegaCli)

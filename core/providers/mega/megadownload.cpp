@@ -9,21 +9,6 @@ namespace mf {
 
 using namespace mega;
 
-namespace {
-
-Error transferQuotaError(const QString& what, int seconds)
-{
-    const int minutes = qMax(1, (seconds + 59) / 60);
-    return Error::make(Error::Kind::QuotaExceeded,
-                       QObject::tr("%1: MEGA's transfer quota for this connection is used up; "
-                                   "downloads from MEGA resume in about %n minute(s)",
-                                   nullptr, minutes)
-                           .arg(what),
-                       int(qMin<qint64>(qint64(seconds) * 1000, std::numeric_limits<int>::max())));
-}
-
-} // namespace
-
 ProviderJob* MegaProvider::get(const QString& locator, ByteSink* sink, qint64 offset, qint64 length)
 {
     return new MegaJob(this, [this, locator, sink, offset, length](MegaJob& job) {
@@ -58,8 +43,8 @@ ProviderJob* MegaProvider::get(const QString& locator, ByteSink* sink, qint64 of
                     if (code == -15)
                         return j->complete(sessionEndedError());
                     if (code == -17)
-                        return j->complete(
-                            transferQuotaError(doing, DefaultTransferQuotaWaitSeconds));
+                        return j->complete(transferQuotaError(doing, tr("downloads from MEGA"),
+                                                              DefaultTransferQuotaWaitSeconds));
                     if (code == -9)
                         return j->complete(
                             Error::make(Error::Kind::NotFound, doing + tr(": not found")));
@@ -95,12 +80,7 @@ ProviderJob* MegaProvider::get(const QString& locator, ByteSink* sink, qint64 of
                     };
                     q.classify = [doing](int status, const QByteArray&,
                                          const QNetworkReply& reply) {
-                        if (status != 509)
-                            return Error::none();
-                        bool ok = false;
-                        const int left = reply.rawHeader("X-MEGA-Time-Left").trimmed().toInt(&ok);
-                        return transferQuotaError(
-                            doing, ok && left >= 0 ? left : DefaultTransferQuotaWaitSeconds);
+                        return storageServerQuota(status, reply, doing, tr("downloads from MEGA"));
                     };
                     j->send(std::move(q), [j, decrypt, whole, doing](HttpExchange& x) {
                         if (x.error())

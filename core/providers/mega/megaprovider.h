@@ -68,9 +68,6 @@ public:
     static QString makeLocator(const QString& handle, const QByteArray& sealedKey);
     static bool parseLocator(const QString& locator, QString* handle, QByteArray* sealedKey);
 
-    // How long downloads wait when `g` answers -17 without saying until when.
-    static constexpr int DefaultTransferQuotaWaitSeconds = 3600;
-
 private:
     friend class MegaJob;
 

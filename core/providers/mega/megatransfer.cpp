@@ -2,6 +2,8 @@
 
 #include "providers/network/uploadbody.h"
 
+#include <QDateTime>
+
 namespace mf::mega {
 
 EncryptingBody::EncryptingBody(std::unique_ptr<QIODevice> plain, const FileKey& key, qint64 from,
@@ -75,6 +77,30 @@ bool DecryptingSink::write(const char* data, qint64 size)
 bool DecryptingSink::macMatches()
 {
     return m_checkMac && m_cipher.metaMac() == m_key.metaMac;
+}
+
+Error transferQuotaError(const QString& what, const QString& whatWaits, int seconds)
+{
+    const qint64 resetMs = QDateTime::currentMSecsSinceEpoch() + qint64(qMax(0, seconds)) * 1000;
+    const int minutes = qMax(1, (seconds + 59) / 60);
+    return Error::outOfBudget(
+        QObject::tr("%1: MEGA's transfer quota for this connection is used up; %2 resume at %3 "
+                    "(in about %n minute(s))",
+                    nullptr, minutes)
+            .arg(what, whatWaits,
+                 QDateTime::fromMSecsSinceEpoch(resetMs).toString(QStringLiteral("HH:mm"))),
+        resetMs);
+}
+
+Error storageServerQuota(int status, const QNetworkReply& reply, const QString& what,
+                         const QString& whatWaits)
+{
+    if (status != 509)
+        return Error::none();
+    bool ok = false;
+    const int left = reply.rawHeader("X-MEGA-Time-Left").trimmed().toInt(&ok);
+    return transferQuotaError(what, whatWaits,
+                              ok && left >= 0 ? left : DefaultTransferQuotaWaitSeconds);
 }
 
 } // namespace mf::mega

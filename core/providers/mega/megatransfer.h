@@ -2,8 +2,10 @@
 
 #include "megacipher.h"
 #include "providers/bytesink.h"
+#include "util/error.h"
 
 #include <QIODevice>
+#include <QNetworkReply>
 
 #include <functional>
 #include <memory>
@@ -71,5 +73,16 @@ private:
     bool m_checkMac;
     QByteArray m_buffer;
 };
+
+// MEGA's transfer quota: "no more `whatWaits` (\"downloads from MEGA\") for `seconds`", as an
+// out-of-budget answer, so the provider is paused until then for every process on the vault
+// (docs/providers.md, "Provider budgets").
+Error transferQuotaError(const QString& what, const QString& whatWaits, int seconds);
+// A storage server's answer (download or upload URL): 509 with X-MEGA-Time-Left is the transfer
+// quota (an hour when the header is missing); none otherwise.
+Error storageServerQuota(int status, const QNetworkReply& reply, const QString& what,
+                         const QString& whatWaits);
+// How long transfers wait when MEGA says "over quota" without saying until when.
+constexpr int DefaultTransferQuotaWaitSeconds = 3600;
 
 } // namespace mf::mega

@@ -1,6 +1,7 @@
 // MegaProvider::put: `u` for an upload URL, the chunk encrypted as it is sent in POSTs of whole
 // MAC chunks, the completion token from the last POST, then `p` with the sealed node key and
-// the encrypted attributes {"n": cid}.
+// the encrypted attributes {"n": cid}. A storage server's 509 (transfer quota) pauses uploads to
+// MEGA until the time it gives.
 #include "chunking/cid.h"
 #include "megajob.h"
 #include "megatransfer.h"
@@ -128,6 +129,10 @@ ProviderJob* MegaProvider::put(const QString& cid, std::unique_ptr<QIODevice> so
                     [up](qint64 at, const QList<QByteArray>& macs) { up->macs.insert(at, macs); });
             };
             r.bodySize = to - from;
+            r.classify = [what = r.what](int status, const QByteArray&,
+                                         const QNetworkReply& reply) {
+                return storageServerQuota(status, reply, what, tr("uploads to MEGA"));
+            };
             r.maxCollectBytes = 4096;
             j->setProgressWindow(from, up->size);
             j->send(std::move(r), [this, j, up, sendFrom, requestUrl, createNode, subject, from,

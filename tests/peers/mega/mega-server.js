@@ -27,6 +27,8 @@
 //     {"transferQuota": bytes, "quotaWait": s}  downloads beyond `bytes` (counted from now) answer
 //                                   509 with X-MEGA-Time-Left until s seconds have passed
 //     {"gOverquota": n}             the next n `g` commands answer -17
+//     {"uploadQuotaWait": s}        upload POSTs answer 509 with X-MEGA-Time-Left until s seconds
+//                                   have passed
 //     {"dropUploadAfter": b, "drops": n}  the next n upload POSTs lose their connection after b
 //                                   body bytes
 //     {"revokeSessions": true}      every session ends (-15 from then on)
@@ -176,10 +178,11 @@ let stats, faults, quotaStart = 0;
 const lastIds = new Map(); // sid -> highest sequence number seen
 function reset() {
   stats = { commands: {}, requests: 0, eagainSent: 0, hashcashSolved: 0, idsDecreasing: 0,
-            uploadBytes: 0, downloadBytes: 0, downloads509: 0, drops: 0, fCalls: 0,
+            uploadBytes: 0, downloadBytes: 0, downloads509: 0, uploads509: 0, drops: 0, fCalls: 0,
             uploadPosts: 0, serverErrorsSent: 0 };
   faults = { eagain: 0, serverErrors: 0, hashcash: 0, hashcashCount: 0, transferQuota: -1,
-             quotaWait: 0, quotaBytes: 0, gOverquota: 0, dropUploadAfter: -1, drops: 0 };
+             quotaWait: 0, quotaBytes: 0, gOverquota: 0, uploadQuotaUntil: 0, dropUploadAfter: -1,
+             drops: 0 };
   pendingHashcash.clear();
 }
 const pendingHashcash = new Map(); // token -> easiness
@@ -391,6 +394,12 @@ function handleUpload(req, res, token, offset) {
     req.resume();
     return send(res, 200, '-7');
   }
+  const uploadLeft = Math.ceil((faults.uploadQuotaUntil - Date.now()) / 1000);
+  if (uploadLeft > 0) {
+    req.resume();
+    stats.uploads509++;
+    return send(res, 509, '', { 'X-MEGA-Time-Left': String(uploadLeft) });
+  }
   stats.uploadPosts++;
   let dropAfter = -1;
   if (faults.drops > 0 && faults.dropUploadAfter >= 0) {
@@ -480,6 +489,8 @@ const server = http.createServer((req, res) => {
         fs.closeSync(fd);
       }
       if (f.transferQuota !== undefined) { quotaStart = Date.now(); faults.quotaBytes = 0; }
+      if (f.uploadQuotaWait !== undefined)
+        faults.uploadQuotaUntil = Date.now() + f.uploadQuotaWait * 1000;
       for (const k of Object.keys(faults)) if (f[k] !== undefined) faults[k] = f[k];
       if (f.hashcash !== undefined && f.hashcashCount === undefined) faults.hashcashCount = 1;
       send(res, 200, faults);
