@@ -41,6 +41,7 @@ public:
     QAction* editAction() const { return m_edit; }
     QAction* removeAction() const { return m_remove; }
     QAction* testAction() const { return m_test; }
+    QAction* signInAction() const { return m_signIn; }
     ProviderDialog* openDialog() const { return m_dialog; }
 
 private:
