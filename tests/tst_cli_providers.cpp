@@ -305,8 +305,7 @@ void TestCliProviders::localKindUnchanged()
     const QString folder = m_dir.filePath(QStringLiteral("store-sync"));
     const CliRun add =
         cli({QStringLiteral("provider"), QStringLiteral("add"), QStringLiteral("local"),
-             QStringLiteral("synced"), folder, QStringLiteral("--sync"), QStringLiteral("--quota"),
-             QStringLiteral("1G")});
+             QStringLiteral("synced"), folder, QStringLiteral("--quota"), QStringLiteral("1G")});
     QVERIFY2(add.code == 0, add.describe().constData());
     QVERIFY(QFileInfo(folder).isDir());
     const QJsonArray list =
@@ -321,8 +320,6 @@ void TestCliProviders::localKindUnchanged()
         if (p.value(QStringLiteral("name")) != QJsonValue(QStringLiteral("synced")))
             continue;
         seen = true;
-        QCOMPARE(p.value(QStringLiteral("settings")).toObject().value(QStringLiteral("sync")),
-                 QJsonValue(true));
         QCOMPARE(p.value(QStringLiteral("settings")).toObject().value(QStringLiteral("path")),
                  QJsonValue(folder));
         QCOMPARE(p.value(QStringLiteral("quota_bytes")).toInteger(), qint64(1) << 30);

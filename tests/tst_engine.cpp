@@ -7,9 +7,15 @@
 #include "testsupport.h"
 #include "testvault.h"
 
+#include "util/processidentity.h"
+
 #include <QFileInfo>
+#include <QJsonArray>
+#include <QProcess>
 #include <QSignalSpy>
 #include <QtTest>
+
+#include <csignal>
 
 using namespace mf;
 using namespace mf::test;
@@ -417,6 +423,64 @@ private Q_SLOTS:
         QVERIFY(openEngine(third, dir));
         QTest::qWait(100);
         QVERIFY(log3.last.isEmpty());
+    }
+
+    // Rows left "running" by other processes (issue "Nothing lost", item 5): only those of a
+    // process that is gone (here: one killed with SIGKILL) are taken over and resumed; a live
+    // process's rows, and another host's recent ones, are left to them.
+    void onlyRowsOfGoneProcessesAreTakenOver()
+    {
+        TestVault tv(1);
+        QVERIFY(tv.ok());
+        const QString source = tv.path(QStringLiteral("a.bin"));
+        QVERIFY(writePseudoRandomFile(source, 2 * MiB, 9));
+        QProcess live;
+        live.start(QStringLiteral("sleep"), {QStringLiteral("600")});
+        QVERIFY(live.waitForStarted());
+        QProcess killed;
+        killed.start(QStringLiteral("sleep"), {QStringLiteral("600")});
+        QVERIFY(killed.waitForStarted());
+        const qint64 deadPid = killed.processId();
+        ::kill(pid_t(deadPid), SIGKILL);
+        QVERIFY(killed.waitForFinished());
+        const QString host = processidentity::hostName();
+        const QList<QPair<QString, QString>> rows = {
+            {QStringLiteral("Live"), QStringLiteral("%1|%2|n1").arg(host).arg(live.processId())},
+            {QStringLiteral("Dead"), QStringLiteral("%1|%2|n2").arg(host).arg(deadPid)},
+            {QStringLiteral("Remote"), QStringLiteral("elsewhere.invalid|%1|n3").arg(deadPid)},
+        };
+        for (const auto& [name, owner] : rows) {
+            const QJsonObject payload{{QStringLiteral("kind"), QStringLiteral("float")},
+                                      {QStringLiteral("paths"), QJsonArray{source}},
+                                      {QStringLiteral("model"), name},
+                                      {QStringLiteral("title"), name},
+                                      {QStringLiteral("started"), true}};
+            const auto id = tv.registry().addJob(QStringLiteral("transfer"), payload, owner);
+            QVERIFY(id);
+            QVERIFY(tv.registry().setJobState(*id, QStringLiteral("running")));
+        }
+        const QString dir = prepareVault(tv);
+
+        Engine engine;
+        TransferLog log(&engine);
+        QVERIFY(openEngine(engine, dir));
+        QVERIFY(QTest::qWaitFor([&] { return !log.last.isEmpty(); }));
+        const qint64 id = log.last.keys().constFirst();
+        QVERIFY(log.waitFor(id, State::Done));
+        QTest::qWait(200);
+        QCOMPARE(log.last.size(), 1);
+        QCOMPARE(log[id].title, QStringLiteral("Dead"));
+        auto v = Vault::open(dir, Vault::OpenMode::Existing, nullptr);
+        QVERIFY(v);
+        const QList<JobRow> running =
+            v->registry().jobRows(QStringLiteral("transfer"), QStringLiteral("running"));
+        QCOMPARE(running.size(), 2);
+        QCOMPARE(running.at(0).payload.value(QStringLiteral("model")).toString(),
+                 QStringLiteral("Live"));
+        QCOMPARE(running.at(0).owner, rows.at(0).second);
+        QCOMPARE(running.at(1).owner, rows.at(2).second);
+        live.kill();
+        live.waitForFinished();
     }
 
     void providers()

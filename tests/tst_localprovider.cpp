@@ -538,7 +538,7 @@ void TestLocalProvider::concurrentPutsOfTheSameObject()
 {
     const QByteArray data = test::pseudoRandomBytes(3 * MiB + 5, 5);
     const QString id = cid::ofData(data);
-    auto p = makeProvider({-1, false, 8});
+    auto p = makeProvider({-1, nullptr, 8});
     // Count once before, so the provider's running total is what is checked afterwards.
     std::unique_ptr<ProviderJob> usage(p->usage());
     RUN_JOB(usage.get());
@@ -667,7 +667,7 @@ void TestLocalProvider::usageCountsObjectsOnly()
 
 void TestLocalProvider::quotaIsEnforced()
 {
-    auto p = makeProvider({3 * MiB, false, 4});
+    auto p = makeProvider({3 * MiB, nullptr, 4});
     const QByteArray a = test::pseudoRandomBytes(2 * MiB, 10),
                      b = test::pseudoRandomBytes(2 * MiB, 11);
     QCOMPARE(store(*p, a), cid::ofData(a));
@@ -701,7 +701,7 @@ void TestLocalProvider::quotaHoldsUnderConcurrentPuts()
     // 16 puts at once into room for 8: the quota check and the write are far apart in time
     // (slow sources), so a check that does not reserve lets them all in.
     constexpr qint64 Size = 256 * KiB;
-    auto p = makeProvider({8 * Size, false, 16});
+    auto p = makeProvider({8 * Size, nullptr, 16});
     std::vector<std::unique_ptr<ProviderJob>> jobs;
     std::vector<std::unique_ptr<QSignalSpy>> spies;
     for (int i = 0; i < 16; ++i) {

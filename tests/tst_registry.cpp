@@ -243,6 +243,8 @@ void TestRegistry::upgradesAVersionOneVaultKeepingItsData()
         Side side(dbPath());
         QVERIFY(side.exec(QStringLiteral("DROP TABLE deletions")));
         QVERIFY(side.exec(QStringLiteral("DROP TABLE provider_budgets")));
+        QVERIFY(side.exec(QStringLiteral("DROP TABLE scratch_areas")));
+        QVERIFY(side.exec(QStringLiteral("ALTER TABLE jobs DROP COLUMN owner")));
         for (const char* column : {"lease_owner", "lease_expires"})
             QVERIFY(side.exec(QStringLiteral("ALTER TABLE models DROP COLUMN ") +
                               QLatin1String(column)));

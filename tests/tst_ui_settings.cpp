@@ -57,6 +57,7 @@ private Q_SLOTS:
         const QString dir = tv.vault->directory();
         const SettingsDialog::Values before = SettingsDialog::load(&tv.registry());
         QCOMPARE(before.replicas, 1);
+        QVERIFY(before.flushWrites);
         tv.vault.reset();
 
         Engine engine;
@@ -71,6 +72,9 @@ private Q_SLOTS:
         chunker->setCurrentIndex(3);                               // fixed 8 MiB
         dialog.findChildren<QSpinBox*>().at(1)->setValue(4);       // transfers at once
         dialog.findChildren<QCheckBox*>().at(1)->setChecked(true); // start at login
+        QCheckBox* flush = dialog.findChildren<QCheckBox*>().at(2);
+        QVERIFY(flush->isChecked());
+        flush->setChecked(false); // fast mode
         const QString newVault = tv.path(QStringLiteral("elsewhere"));
         dialog.findChild<QLineEdit*>()->setText(newVault);
         QSignalSpy vaultChanged(&dialog, &SettingsDialog::vaultDirectoryChanged);
@@ -85,7 +89,8 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitFor([&] {
             auto v = Vault::open(dir, Vault::OpenMode::CreateIfMissing, nullptr);
             return v && v->replicationFactor() == 3 &&
-                   v->defaultChunker().toString() == ChunkerParams::fixed(8 * MiB).toString();
+                   v->defaultChunker().toString() == ChunkerParams::fixed(8 * MiB).toString() &&
+                   !v->flushWrites();
         }));
 
         // Bad input keeps the dialog open with the reason.

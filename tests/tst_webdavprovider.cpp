@@ -208,7 +208,8 @@ void TestWebDavProvider::parsesMultistatus()
   <a:propstat><a:prop><a:getcontentlength/></a:prop><a:status>HTTP/1.1 404 Not Found</a:status></a:propstat>
  </a:response>
  <response xmlns="DAV:"><href>/remote.php/dav/files/al%20ice/m/x.bin</href>
-  <propstat><prop><resourcetype/><getcontentlength>42</getcontentlength><o:size>7</o:size></prop>
+  <propstat><prop><resourcetype/><getcontentlength>42</getcontentlength><o:size>7</o:size>
+   <getlastmodified>Sun, 06 Nov 1994 08:49:37 GMT</getlastmodified></prop>
   <status>HTTP/1.1 200 OK</status></propstat></response>
 </a:multistatus>)";
     QList<dav::Resource> r;
@@ -223,6 +224,8 @@ void TestWebDavProvider::parsesMultistatus()
     QCOMPARE(r[1].path, QStringLiteral("/remote.php/dav/files/al ice/m/x.bin"));
     QVERIFY(!r[1].collection);
     QCOMPARE(r[1].contentLength, 42);
+    QCOMPARE(r[0].lastModifiedSecs, -1);
+    QCOMPARE(r[1].lastModifiedSecs, qint64(784111777)); // RFC 4918's example date
     QVERIFY(!dav::parseMultistatus("<html>nope</html>", &r, &error));
     QVERIFY(!error.isEmpty());
 }

@@ -51,6 +51,8 @@ SettingsDialog::Values SettingsDialog::load(Registry* registry)
         v.replicas = qMax(1, registry->setting(ReplicationSetting, QStringLiteral("2")).toInt());
         if (const auto params = ChunkerParams::fromString(registry->setting(ChunkerSetting)))
             v.chunker = params->toString();
+        v.flushWrites =
+            registry->setting(QLatin1String(Vault::DurabilitySetting)) != QLatin1String("fast");
     }
     return v;
 }
@@ -79,6 +81,7 @@ SettingsDialog::SettingsDialog(Engine* engine, const Values& current, QWidget* p
     , m_download(new QSpinBox(this))
     , m_startMinimized(new QCheckBox(tr("Start &minimized to the tray"), this))
     , m_startAtLogin(new QCheckBox(tr("Start at &login"), this))
+    , m_flushWrites(new QCheckBox(tr("&Flush to disk before a transfer is done"), this))
     , m_vault(new QLineEdit(this))
     , m_message(new QLabel(this))
 {
@@ -124,6 +127,11 @@ SettingsDialog::SettingsDialog(Engine* engine, const Values& current, QWidget* p
     m_download->setValue(int(current.downloadLimit / MiBps));
     m_startMinimized->setChecked(current.startMinimized);
     m_startAtLogin->setChecked(current.startAtLogin);
+    m_flushWrites->setChecked(current.flushWrites);
+    m_flushWrites->setToolTip(
+        tr("Stored chunks and restored files reach the disk before the vault records them or a "
+           "restore says done. Off (fast mode): quicker with many small files, but a power cut "
+           "soon after can lose chunks and files that were reported done."));
     m_vault->setText(QDir::toNativeSeparators(
         current.vaultDirectory.isEmpty() ? Vault::defaultDirectory() : current.vaultDirectory));
     m_vault->setAccessibleName(tr("Vault folder"));
@@ -142,6 +150,7 @@ SettingsDialog::SettingsDialog(Engine* engine, const Values& current, QWidget* p
     auto* limitNote = new QLabel(tr("Bandwidth limits are saved but not enforced yet."), this);
     limitNote->setEnabled(false);
     form->addRow(QString(), limitNote);
+    form->addRow(QString(), m_flushWrites);
     form->addRow(QString(), m_startMinimized);
     form->addRow(QString(), m_startAtLogin);
     form->addRow(tr("&Vault folder:"), vaultRow);
@@ -170,6 +179,7 @@ SettingsDialog::Values SettingsDialog::values() const
     v.downloadLimit = qint64(m_download->value()) * MiBps;
     v.startMinimized = m_startMinimized->isChecked();
     v.startAtLogin = m_startAtLogin->isChecked();
+    v.flushWrites = m_flushWrites->isChecked();
     v.vaultDirectory = QDir::fromNativeSeparators(m_vault->text().trimmed());
     return v;
 }
@@ -209,6 +219,8 @@ void SettingsDialog::accept()
             m_engine->setReplicationFactor(v.replicas);
         if (v.chunker != m_initial.chunker)
             m_engine->setChunker(v.chunker);
+        if (v.flushWrites != m_initial.flushWrites)
+            m_engine->setFlushWrites(v.flushWrites);
         if (v.concurrency != m_initial.concurrency)
             m_engine->setConcurrency(v.concurrency);
         if (v.uploadLimit != m_initial.uploadLimit || v.downloadLimit != m_initial.downloadLimit)

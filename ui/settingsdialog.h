@@ -15,9 +15,9 @@ class Registry;
 
 namespace mf::ui {
 
-// Settings: the vault's replication factor and chunker (kept in the vault, changed through the
-// Engine), and this computer's preferences (kept in QSettings): transfers at once, bandwidth
-// limits, tray and login behaviour, where the vault lives.
+// Settings: the vault's replication factor, chunker and durability (kept in the vault, changed
+// through the Engine), and this computer's preferences (kept in QSettings): transfers at once,
+// bandwidth limits, tray and login behaviour, where the vault lives.
 class SettingsDialog final : public QDialog
 {
     Q_OBJECT
@@ -27,7 +27,8 @@ public:
     struct Values
     {
         int replicas = 2;
-        QString chunker; // ChunkerParams::toString()
+        QString chunker;         // ChunkerParams::toString()
+        bool flushWrites = true; // the vault's durability (Vault::flushWrites())
         int concurrency = 2;
         qint64 uploadLimit = 0; // bytes per second, 0: none
         qint64 downloadLimit = 0;
@@ -65,6 +66,7 @@ private:
     QSpinBox* m_download; // MiB/s
     QCheckBox* m_startMinimized;
     QCheckBox* m_startAtLogin;
+    QCheckBox* m_flushWrites;
     QLineEdit* m_vault;
     QLabel* m_message;
 };

@@ -41,6 +41,7 @@ public:
         p.addOption({QStringLiteral("provider"),
                      QStringLiteral("Place chunks only on this provider (repeatable)."),
                      QStringLiteral("name")});
+        addDurabilityOptions(p);
         if (!parse(
                 p, args,
                 QStringLiteral("float PATH... [--name NAME] [--replicas N] [--chunker cdc|fixed]"),

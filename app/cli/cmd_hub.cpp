@@ -114,6 +114,7 @@ public:
         p.addOption({QStringLiteral("limit-rate"),
                      QStringLiteral("Download at most this many bytes per second, e.g. 20M."),
                      QStringLiteral("rate")});
+        addDurabilityOptions(p);
         HubSession::addOptions(p);
         if (!parse(p, args,
                    QStringLiteral("import REPO [--variant Q4_K_M]... [--include GLOB]... "

@@ -145,11 +145,17 @@ public:
             console().print(QStringLiteral("Freed %1 chunks (%2 across providers)")
                                 .arg(job->chunksFreed())
                                 .arg(units::formatBytes(job->bytesFreed())));
+            if (job->leftoversRemoved() > 0)
+                console().print(QStringLiteral("Removed %1 leftovers of interrupted transfers (%2)")
+                                    .arg(job->leftoversRemoved())
+                                    .arg(units::formatBytes(job->leftoverBytesRemoved())));
             console().printJson(
                 {{QStringLiteral("ok"), true},
                  {QStringLiteral("model"), name},
                  {QStringLiteral("chunks_freed"), job->chunksFreed()},
                  {QStringLiteral("bytes_freed"), job->bytesFreed()},
+                 {QStringLiteral("leftovers_removed"), job->leftoversRemoved()},
+                 {QStringLiteral("leftover_bytes_removed"), job->leftoverBytesRemoved()},
                  {QStringLiteral("warnings"), QJsonArray::fromStringList(job->warnings())}});
             finish(Success);
         });

@@ -53,6 +53,7 @@ public:
                      QStringLiteral("Size cap of the materialized cache, e.g. 200G (default: "
                                     "the vault's cache.max_bytes, else 100G)."),
                      QStringLiteral("size")});
+        addDurabilityOptions(p);
         if (!parse(p, args,
                    QStringLiteral("materialize MODEL [--to DIR] [--layout plain|hf] [--force]"), 1,
                    1))

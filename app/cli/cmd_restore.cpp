@@ -31,8 +31,7 @@ public:
                      QStringLiteral("Destination folder (created if missing)."),
                      QStringLiteral("dir")});
         p.addOption({QStringLiteral("force"), QStringLiteral("Replace files that already exist.")});
-        p.addOption(
-            {QStringLiteral("sync"), QStringLiteral("Flush each file to disk before it appears.")});
+        addDurabilityOptions(p);
         if (!parse(p, args, QStringLiteral("restore MODEL [FILE] --to DIR [--force]"), 1, 2))
             return;
         if (!p.isSet(QStringLiteral("to"))) {
@@ -47,7 +46,6 @@ public:
         request.filePath = p.positionalArguments().value(1);
         request.destinationDir = p.value(QStringLiteral("to"));
         request.options.overwrite = p.isSet(QStringLiteral("force"));
-        request.options.sync = p.isSet(QStringLiteral("sync"));
         auto* job = new RestoreJob(vault, request, this);
         connect(job, &RestoreJob::finished, this, &RestoreCommand::onFinished);
         runJob(job);

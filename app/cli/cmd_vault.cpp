@@ -37,7 +37,7 @@ public:
     {
         QCommandLineParser p;
         p.addPositionalArgument(QStringLiteral("key"),
-                                QStringLiteral("replication, chunker or credentials."),
+                                QStringLiteral("replication, chunker, durability or credentials."),
                                 QStringLiteral("[KEY"));
         p.addPositionalArgument(QStringLiteral("value"), QStringLiteral("New value."),
                                 QStringLiteral("[VALUE]]"));
@@ -45,8 +45,8 @@ public:
                      QStringLiteral("credentials plaintext: confirm that provider secrets may be "
                                     "stored unencrypted in a 0600 file in the vault folder.")});
         if (!parse(p, args,
-                   QStringLiteral("config [replication N | chunker SPEC | credentials "
-                                  "keychain|plaintext [--i-understand-plaintext]]"),
+                   QStringLiteral("config [replication N | chunker SPEC | durability flush|fast | "
+                                  "credentials keychain|plaintext [--i-understand-plaintext]]"),
                    0, 2))
             return;
         Vault* vault = openVault();
@@ -70,12 +70,22 @@ public:
                     return finish(Usage);
                 }
                 vault->setDefaultChunker(*params);
+            } else if (a[0] == QLatin1String("durability")) {
+                if (a[1] != QLatin1String("flush") && a[1] != QLatin1String("fast")) {
+                    console().error(QStringLiteral("durability takes flush or fast"));
+                    return finish(Usage);
+                }
+                if (!vault->setFlushWrites(a[1] == QLatin1String("flush"))) {
+                    console().error(vault->registry().lastError());
+                    return finish(Failed);
+                }
             } else if (a[0] == QLatin1String("credentials")) {
                 return setCredentials(vault, a[1],
                                       p.isSet(QStringLiteral("i-understand-plaintext")));
             } else {
                 console().error(
-                    QStringLiteral("Unknown setting “%1”: use replication, chunker or credentials")
+                    QStringLiteral("Unknown setting “%1”: use replication, chunker, durability or "
+                                   "credentials")
                         .arg(a[0]));
                 return finish(Usage);
             }
@@ -94,15 +104,26 @@ private:
         return v.isEmpty() ? vaultcredentials::keychain() : v;
     }
 
+    // The setting, not this command's --sync/--no-sync.
+    static QString durability(Vault* vault)
+    {
+        return vault->registry().setting(QLatin1String(Vault::DurabilitySetting)) ==
+                       QLatin1String("fast")
+                   ? QStringLiteral("fast")
+                   : QStringLiteral("flush");
+    }
+
     void show(Vault* vault)
     {
         console().print(QStringLiteral("vault        %1").arg(vault->directory()));
         console().print(QStringLiteral("replication  %1").arg(vault->replicationFactor()));
         console().print(QStringLiteral("chunker      %1").arg(vault->defaultChunker().toString()));
+        console().print(QStringLiteral("durability   %1").arg(durability(vault)));
         console().print(QStringLiteral("credentials  %1").arg(credentialsSetting(vault)));
         console().printJson({{QStringLiteral("vault"), vault->directory()},
                              {QStringLiteral("replication"), vault->replicationFactor()},
                              {QStringLiteral("chunker"), vault->defaultChunker().toString()},
+                             {QStringLiteral("durability"), durability(vault)},
                              {QStringLiteral("credentials"), credentialsSetting(vault)}});
     }
 

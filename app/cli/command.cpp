@@ -19,8 +19,11 @@ Vault* Context::openVault(bool create)
     vault = Vault::open(
         dir, create || isDefault ? Vault::OpenMode::CreateIfMissing : Vault::OpenMode::Existing,
         &error, &failure);
-    if (vault)
+    if (vault) {
+        if (flushWrites)
+            vault->overrideFlushWrites(*flushWrites);
         return vault.get();
+    }
     switch (failure) {
     case Vault::OpenFailure::NoVault:
         vaultFailure = NotFound;
@@ -90,6 +93,16 @@ bool Command::parse(QCommandLineParser& parser, const QStringList& args, const Q
         console().json = true;
     if (parser.isSet(QStringLiteral("quiet")))
         console().quiet = true;
+    if (m_durabilityOptions) {
+        const bool fast = parser.isSet(QStringLiteral("no-sync"));
+        if (fast && parser.isSet(QStringLiteral("sync"))) {
+            console().error(QStringLiteral("--sync and --no-sync contradict each other"));
+            finish(Usage);
+            return false;
+        }
+        if (fast || parser.isSet(QStringLiteral("sync")))
+            m_ctx.flushWrites = !fast;
+    }
     const int n = int(parser.positionalArguments().size());
     if (n < minPositional || (maxPositional >= 0 && n > maxPositional)) {
         console().error(QStringLiteral("usage: modelfloat-cli %1 (see “%2 --help”)")
@@ -98,6 +111,17 @@ bool Command::parse(QCommandLineParser& parser, const QStringList& args, const Q
         return false;
     }
     return true;
+}
+
+void Command::addDurabilityOptions(QCommandLineParser& parser)
+{
+    m_durabilityOptions = true;
+    parser.addOption({QStringLiteral("no-sync"),
+                      QStringLiteral("Do not flush what is written to disk before reporting it "
+                                     "stored or done (fast mode, for this command): quicker with "
+                                     "many small files, but a power cut soon after can lose it.")});
+    parser.addOption(
+        {QStringLiteral("sync"), QStringLiteral("Flush even if the vault is set to fast mode.")});
 }
 
 QList<CommandInfo> allCommands()

@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 namespace mf {
 class Vault;
@@ -22,7 +23,8 @@ struct Context
     Console console;
     QString vaultDir; // --vault, else $MODELFLOAT_VAULT, else the data dir
     std::unique_ptr<Vault> vault;
-    int vaultFailure = Success; // the exit code once opening the vault failed
+    std::optional<bool> flushWrites; // --no-sync / --sync: this command only
+    int vaultFailure = Success;      // the exit code once opening the vault failed
     // Opens the vault; on failure prints why (once), sets vaultFailure and returns nullptr.
     // A vault is created only at the default location ($MODELFLOAT_VAULT, else the data dir)
     // or when `create` (the init command): a mistyped --vault must not start a new vault.
@@ -55,11 +57,14 @@ protected:
     bool parse(QCommandLineParser& parser, const QStringList& args, const QString& syntax,
                int minPositional, int maxPositional);
     Console& console() { return m_ctx.console; }
+    // --no-sync (and --sync) for commands that write: call before parse().
+    void addDurabilityOptions(QCommandLineParser& parser);
 
     Context& m_ctx;
 
 private:
     bool m_done = false;
+    bool m_durabilityOptions = false;
 };
 
 // A command that runs one engine job: Ctrl-C aborts the job (its finished() then ends the

@@ -238,6 +238,11 @@ void Engine::setReplicationFactor(int replicas)
     post(m_worker, [w = m_worker, replicas] { w->setReplicationFactor(replicas); });
 }
 
+void Engine::setFlushWrites(bool flush)
+{
+    post(m_worker, [w = m_worker, flush] { w->setFlushWrites(flush); });
+}
+
 void Engine::setChunker(const QString& chunkerSpec)
 {
     post(m_worker, [w = m_worker, chunkerSpec] { w->setChunker(chunkerSpec); });

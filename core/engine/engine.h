@@ -67,6 +67,8 @@ public:
     // Vault settings
     void setReplicationFactor(int replicas);
     void setChunker(const QString& chunkerSpec);
+    // The vault's durability (Vault::setFlushWrites()); false: fast mode.
+    void setFlushWrites(bool flush);
     void setConcurrency(int transfersAtOnce);
     void setBandwidthLimits(qint64 uploadBytesPerSecond,
                             qint64 downloadBytesPerSecond); // 0 = none

@@ -10,6 +10,8 @@
 #include "transfer/restorejob.h"
 #include "transfer/transferjob.h"
 #include "transfer/verifyjob.h"
+#include "util/processidentity.h"
+#include "util/temporaries.h"
 #include "vault/vault.h"
 
 #include <QCoreApplication>
@@ -67,6 +69,20 @@ std::optional<TransferInfo::Kind> kindFromKey(const QString& key)
         if (kindKey(kind) == key)
             return kind;
     return std::nullopt;
+}
+
+// Whether this process may take over a queued or running row another process wrote: a row of
+// no process (older vaults, or one a process gave up when it closed), of a process of this host
+// that is gone, or — from another host, whose processes cannot be checked from here — one that
+// nobody has touched for a day.
+bool mayTakeOver(const JobRow& row)
+{
+    if (row.owner.isEmpty() || row.owner == Registry::processLeaseOwner())
+        return true;
+    if (row.owner.section(QLatin1Char('|'), 0, 0) != processidentity::hostName())
+        return QDateTime::currentSecsSinceEpoch() - row.updatedSecs >
+               temporaries::UnknownOwnerAgeSecs;
+    return Registry::isProcessGone(row.owner, row.updatedSecs);
 }
 
 qint64 nowMs()
@@ -137,7 +153,14 @@ void EngineWorker::open(const QString& directory)
     constexpr qint64 KeepFinishedSecs = 7 * 24 * 3600;
     registry.pruneFinishedJobs(QDateTime::currentSecsSinceEpoch() - KeepFinishedSecs);
     for (const QString& state : {QStringLiteral("queued"), QStringLiteral("running")}) {
-        for (const auto& [rowId, payload] : registry.jobs(RowKind, state)) {
+        for (const JobRow& row : registry.jobRows(RowKind, state)) {
+            // Another process's queue (the app and a second one on this vault) is left to it,
+            // unless that process is gone; the row is taken in one statement, so of two
+            // processes opening the vault at once only one resumes it.
+            if (!mayTakeOver(row) || !registry.takeOverJob(row.id, row.owner))
+                continue;
+            const qint64 rowId = row.id;
+            const QJsonObject& payload = row.payload;
             const auto kind = kindFromKey(payload.value(QStringLiteral("kind")).toString());
             if (!kind) {
                 registry.setJobState(rowId, QStringLiteral("failed"),
@@ -189,6 +212,13 @@ void EngineWorker::shutdown()
         t.job = nullptr;
         if (m_vault && t.rowId)
             m_vault->registry().setJobState(t.rowId, QStringLiteral("queued"));
+    }
+    // Our rows are free for the next process that opens the vault, at once (this process may
+    // still be ending when it does).
+    if (m_vault) {
+        for (auto& [id, t] : m_transfers)
+            if (t.rowId)
+                m_vault->registry().takeOverJob(t.rowId, Registry::processLeaseOwner(), {});
     }
     // Jobs hand their provider requests to deleteLater(); those must go before the providers.
     QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
@@ -903,6 +933,13 @@ void EngineWorker::setReplicationFactor(int replicas)
         return;
     if (replicas < 1 || replicas > 16 || !m_vault->setReplicationFactor(replicas))
         Q_EMIT providerError(tr("The replication factor must be a number from 1 to 16"));
+}
+
+void EngineWorker::setFlushWrites(bool flush)
+{
+    // Adapters read the vault's switch at each write: running transfers follow at once.
+    if (m_vault && !m_vault->setFlushWrites(flush))
+        Q_EMIT providerError(m_vault->registry().lastError());
 }
 
 void EngineWorker::setChunker(const QString& spec)

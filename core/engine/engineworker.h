@@ -56,6 +56,7 @@ public:
     void testProviderSettings(const ProviderRecord& record, const QJsonObject& secrets);
     void setReplicationFactor(int replicas);
     void setChunker(const QString& spec);
+    void setFlushWrites(bool flush);
     // Kept for when the transfer layer can pace its reads and writes; not applied yet.
     void setBandwidthLimits(qint64 uploadBytesPerSecond, qint64 downloadBytesPerSecond);
 

@@ -1,4 +1,5 @@
 #include "importjob.h"
+#include "transfer/temporarysweep.h"
 
 #include "hubclient.h"
 #include "variants.h"
@@ -134,6 +135,9 @@ void ImportJob::onInfo()
         abort(); // taken over after this process stalled: it goes on there
     });
     m_leaseTimer.start();
+    // Beside the import: what imports and floats killed before left in the providers.
+    m_sweep = new TemporarySweep(m_vault, m_request.options.providerIds, false, this);
+    m_sweep->start();
     next();
 }
 
@@ -280,6 +284,8 @@ void ImportJob::finish(const Error& error)
     m_finished = true;
     m_error = error;
     m_leaseTimer.stop();
+    if (m_sweep)
+        m_sweep->abort(); // what is left of it, the next float or collect does
     if (m_leased && !error.ok())
         m_vault->registry().releaseModelLease(m_modelId, m_request.options.leaseOwner);
     m_leased = false;

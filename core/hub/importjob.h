@@ -15,6 +15,7 @@
 namespace mf {
 
 class HubClient;
+class TemporarySweep;
 class HubInfoJob;
 class Vault;
 
@@ -94,7 +95,8 @@ private:
     bool m_aborted = false;
     bool m_finished = false;
     QTimer m_leaseTimer;
-    bool m_leased = false; // this job holds the model's lease
+    TemporarySweep* m_sweep = nullptr; // child
+    bool m_leased = false;             // this job holds the model's lease
 };
 
 } // namespace mf

@@ -4,11 +4,14 @@
 #include "hubrepo.h"
 #include "variants.h"
 
+#include "util/fileio.h"
 #include "vault/vault.h"
 
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+
+#include <cstdio>
 
 namespace mf {
 
@@ -22,7 +25,12 @@ MaterializeJob::MaterializeJob(Vault* vault, Request request, QObject* parent)
     , m_request(std::move(request))
 {}
 
-MaterializeJob::~MaterializeJob() = default;
+MaterializeJob::~MaterializeJob()
+{
+    m_current.reset(); // removes its temporary
+    if (!m_scratchAreas.isEmpty())
+        m_vault->registry().removeScratchAreas(m_scratchAreas);
+}
 
 qint64 MaterializeJob::bytesDone() const
 {
@@ -72,22 +80,36 @@ void MaterializeJob::start()
                 }
                 m_repoFolder = root + QLatin1Char('/') + hfcache::repoFolderName(m_repoId);
                 m_modelPath = m_repoFolder + QStringLiteral("/snapshots/") + m_commit;
-                QDir().mkpath(m_repoFolder + QStringLiteral("/blobs"));
+                const QString blobs = m_repoFolder + QStringLiteral("/blobs");
+                if (!makeFolders(blobs, m_vault->flushWrites())) {
+                    finish(Error::make(
+                        Error::Kind::Fatal,
+                        tr("Cannot create the folder “%1”: %2").arg(blobs, errnoText(errno))));
+                    return;
+                }
+                // Blobs are assembled in blobs/ and renamed to their ETag when verified.
+                m_folders.insert(blobs);
             } else {
                 m_modelPath = root;
                 // Every destination is checked first: "exists" never leaves half a model.
-                if (!m_request.overwrite) {
-                    for (const FileRecord& f : std::as_const(m_files)) {
-                        if (QFileInfo::exists(root + QLatin1Char('/') + f.path)) {
-                            finish(Error::make(
-                                Error::Kind::Fatal,
-                                tr("“%1” already exists; choose another folder or pass --force")
-                                    .arg(root + QLatin1Char('/') + f.path)));
-                            return;
-                        }
+                for (const FileRecord& f : std::as_const(m_files)) {
+                    const QString target = root + QLatin1Char('/') + f.path;
+                    if (!m_request.overwrite && QFileInfo::exists(target)) {
+                        finish(Error::make(
+                            Error::Kind::Fatal,
+                            tr("“%1” already exists; choose another folder or pass --force")
+                                .arg(target)));
+                        return;
                     }
+                    m_folders.insert(QFileInfo(target).absolutePath());
                 }
             }
+            // What materializations killed in these folders left goes first (never a running
+            // one's temporaries), so a rerun leaves them as clean as a first run.
+            for (const QString& folder : std::as_const(m_folders))
+                m_swept += temporaries::sweepFolder(folder, leftoverNames(), legacyLeftoverNames());
+            // Recorded until the job ends, for `collect` to sweep if it is killed.
+            m_scratchAreas = registry.addScratchAreas(m_folders.values());
             next();
         },
         Qt::QueuedConnection);
@@ -133,7 +155,7 @@ void MaterializeJob::next()
             const QString blob = m_repoFolder + QStringLiteral("/blobs/") + blobName(f);
             if (QFileInfo(blob).size() == f.size && QFileInfo(blob).isFile()) {
                 QString why;
-                if (!hfcache::linkSnapshot(m_repoFolder, m_commit, f.path, blobName(f), &why)) {
+                if (!linkInSnapshot(f, blobName(f), &why)) {
                     finish(Error::make(Error::Kind::Fatal, why));
                     return;
                 }
@@ -143,8 +165,9 @@ void MaterializeJob::next()
                 continue;
             }
         }
-        m_currentTarget = m_repoFolder + QStringLiteral("/blobs/") + blobName(f) +
-                          QStringLiteral(".materializing");
+        // Assembled beside the blobs under a temporary name, and renamed to its ETag (known
+        // only then for a small file: its git blob sha1) when verified (placeInCache()).
+        m_currentTarget = m_repoFolder + QStringLiteral("/blobs/") + blobName(f);
         break;
     }
     if (m_index >= m_files.size()) {
@@ -154,14 +177,29 @@ void MaterializeJob::next()
                 finish(Error::make(Error::Kind::Fatal, why));
                 return;
             }
+            m_folders.insert(m_repoFolder + QStringLiteral("/refs"));
+            m_folders.insert(m_repoFolder); // refs/ may be new
+        }
+        // Each file was flushed before its rename; the folders that hold the new names (and
+        // links) are synced once each, before the job says done.
+        if (m_vault->flushWrites()) {
+            for (const QString& folder : std::as_const(m_folders)) {
+                if (!syncFolder(folder)) {
+                    finish(
+                        Error::make(Error::Kind::Fatal,
+                                    tr("Cannot write in “%1”: %2").arg(folder, errnoText(errno))));
+                    return;
+                }
+            }
         }
         finish(Error::none());
         return;
     }
     const FileRecord& f = m_files.at(m_index);
-    QDir().mkpath(QFileInfo(m_currentTarget).absolutePath());
     FileAssembler::Options options;
     options.overwrite = m_request.overwrite || m_request.layout == Layout::HfCache;
+    options.publish = m_request.layout == Layout::Plain;
+    options.syncFolder = false; // once per folder, at the end
     m_current = std::make_unique<FileAssembler>(m_vault, f, m_currentTarget, options);
     connect(m_current.get(), &FileAssembler::progress, this, &MaterializeJob::progress);
     connect(m_current.get(), &FileAssembler::finished, this, &MaterializeJob::onFileDone);
@@ -174,16 +212,46 @@ bool MaterializeJob::placeInCache(const FileRecord& f, const QString& assembled,
     const QString etag = lfs ? blobName(f) : QString::fromLatin1(hfcache::gitBlobSha1(assembled));
     if (etag.isEmpty()) {
         *error = tr("Cannot read back “%1”").arg(assembled);
-        return false;
-    }
-    const QString blob = m_repoFolder + QStringLiteral("/blobs/") + etag;
-    QFile::remove(blob);
-    if (!QFile::rename(assembled, blob)) {
-        *error = tr("Cannot move “%1” into place").arg(blob);
         QFile::remove(assembled);
         return false;
     }
+    const QString blob = m_repoFolder + QStringLiteral("/blobs/") + etag;
+    // rename() replaces an older blob of that name in one step.
+    if (::rename(QFile::encodeName(assembled).constData(), QFile::encodeName(blob).constData()) !=
+        0) {
+        *error = tr("Cannot move “%1” into place: %2").arg(blob, errnoText(errno));
+        QFile::remove(assembled);
+        return false;
+    }
+    return linkInSnapshot(f, etag, error);
+}
+
+bool MaterializeJob::linkInSnapshot(const FileRecord& f, const QString& etag, QString* error)
+{
+    const QString link =
+        m_repoFolder + QStringLiteral("/snapshots/") + m_commit + QLatin1Char('/') + f.path;
+    const QString folder = QFileInfo(link).absolutePath();
+    if (!makeFolders(folder, m_vault->flushWrites())) {
+        *error = tr("Cannot create the folder “%1”: %2").arg(folder, errnoText(errno));
+        return false;
+    }
+    m_folders.insert(folder);
     return hfcache::linkSnapshot(m_repoFolder, m_commit, f.path, etag, error);
+}
+
+const QRegularExpression& MaterializeJob::leftoverNames()
+{
+    // The assembler's temporaries, and blobs an older version assembled as "<etag>.materializing".
+    static const QRegularExpression re(
+        QStringLiteral("^(\\..+\\.modelfloat-.+|[0-9a-f]{40,64}\\.materializing)$"));
+    return re;
+}
+
+const QRegularExpression& MaterializeJob::legacyLeftoverNames()
+{
+    static const QRegularExpression re(
+        QStringLiteral("^(\\..+\\.modelfloat-[A-Za-z0-9]{6}|[0-9a-f]{40,64}\\.materializing)$"));
+    return re;
 }
 
 void MaterializeJob::onFileDone()
@@ -197,7 +265,7 @@ void MaterializeJob::onFileDone()
     m_bytesBefore += f.size;
     if (m_request.layout == Layout::HfCache) {
         QString why;
-        if (!placeInCache(f, m_currentTarget, &why)) {
+        if (!placeInCache(f, m_current->takeTemporary(), &why)) {
             finish(Error::make(Error::Kind::Fatal, why));
             return;
         }
@@ -212,6 +280,8 @@ void MaterializeJob::finish(const Error& error)
         return;
     m_finished = true;
     m_error = error;
+    if (!m_scratchAreas.isEmpty() && m_vault->registry().removeScratchAreas(m_scratchAreas))
+        m_scratchAreas.clear();
     finishQueued();
 }
 

@@ -2,8 +2,11 @@
 
 #include "transfer/fileassembler.h"
 #include "transfer/transferjob.h"
+#include "util/temporaries.h"
 
 #include <QObject>
+#include <QRegularExpression>
+#include <QSet>
 
 #include <memory>
 
@@ -14,6 +17,8 @@ class Vault;
 // Puts a model back where a runtime can load it, each file restored and verified by a
 // FileAssembler (nothing half-written appears):
 // - Plain: <destination>/<path in model> for every file.
+// Files are flushed before their rename and the folders after (unless the vault is in fast
+// mode), and what a killed materialization left in these folders is swept by the next one.
 // - HfCache: <destination> is a Hugging Face cache root (e.g. ~/.cache/huggingface/hub); the
 //   model is written as models--org--name/{blobs/<etag>, snapshots/<commit>/<path> -> blob,
 //   refs/main = <commit>}, so huggingface_hub, transformers or llama.cpp find it offline. It
@@ -49,11 +54,18 @@ public:
     // HfCache: models--org--name under the destination.
     QString repoFolder() const { return m_repoFolder; }
     int filesReused() const { return m_reused; }
+    // What killed materializations into the same folders had left, removed at the start.
+    const temporaries::SweepResult& swept() const { return m_swept; }
+    // Names of what a killed materialization may leave in a folder it writes to (its
+    // temporaries; see util/temporaries.h), and the names older versions left.
+    static const QRegularExpression& leftoverNames();
+    static const QRegularExpression& legacyLeftoverNames();
 
 private:
     void next();
     void onFileDone();
     bool placeInCache(const FileRecord& file, const QString& assembled, QString* error);
+    bool linkInSnapshot(const FileRecord& file, const QString& etag, QString* error);
     QString blobName(const FileRecord& file) const;
     void finish(const Error& error);
 
@@ -70,6 +82,9 @@ private:
     int m_reused = 0;
     std::unique_ptr<FileAssembler> m_current;
     QString m_currentTarget;
+    QSet<QString> m_folders; // written to: synced at the end, swept at the start
+    temporaries::SweepResult m_swept;
+    QList<qint64> m_scratchAreas; // registry rows naming m_folders while this runs
     Error m_error;
     bool m_aborted = false;
     bool m_finished = false;

@@ -4,12 +4,14 @@
 #include "chunking/cid.h"
 #include "util/directreader.h"
 #include "util/directwriter.h"
+#include "util/temporaries.h"
 
 #include <QDir>
 #include <QDirIterator>
 #include <QFileInfo>
 #include <QMutex>
 #include <QPointer>
+#include <QRegularExpression>
 #include <QStorageInfo>
 #include <QWaitCondition>
 
@@ -112,11 +114,29 @@ Error cancelledError()
     return Error::make(Error::Kind::Cancelled, QStringLiteral("Cancelled"));
 }
 
+constexpr char TemporaryFolder[] = "/.tmp";
+
 // Creates one folder level; never a whole path, so a root that vanished (an unmounted disk) is
 // not recreated as an empty folder on the disk underneath.
-bool ensureFolder(const QString& path)
+bool ensureFolder(const QString& path, bool* created = nullptr)
 {
-    return ::mkdir(QFile::encodeName(path).constData(), 0777) == 0 || errno == EEXIST;
+    const bool made = ::mkdir(QFile::encodeName(path).constData(), 0777) == 0;
+    if (created)
+        *created = made;
+    return made || errno == EEXIST;
+}
+
+// Flushes an object found in place, and the folder entry that names it.
+bool syncExisting(const QString& path, const QString& folder)
+{
+    const int fd = ::open(QFile::encodeName(path).constData(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    const bool ok = ::fdatasync(fd) == 0;
+    const int err = errno;
+    ::close(fd);
+    errno = err;
+    return ok && syncFolder(folder);
 }
 
 enum class Published { New, AlreadyThere, Failed };
@@ -162,6 +182,7 @@ struct LocalProvider::Shared
                                .arg(root, name));
     }
     bool rootExists() const { return QFileInfo(root).isDir(); }
+    bool flushing() const { return !options.flush || options.flush->load(); }
     Error badLocator(const QString& locator) const
     {
         return Error::make(
@@ -270,9 +291,20 @@ ProviderJob* LocalProvider::put(const QString& cid, std::unique_ptr<QIODevice> s
             const QString finalPath = objectPath(shared->root, cid);
             task.locator = cid;
             task.size = size;
+            const QString shardDir = QFileInfo(finalPath).absolutePath();
+            auto flushFailed = [&](int err) {
+                return Error::make(Error::Kind::Fatal,
+                                   QStringLiteral("Cannot flush to provider “%1”: %2")
+                                       .arg(shared->name, errnoText(err)));
+            };
             QFileInfo existing(finalPath);
             if (existing.exists() && existing.size() == size) {
-                task.alreadyStored = true; // content-addressed: same name, same bytes
+                // Content-addressed: same name, same bytes. It may have been written in fast
+                // mode, or by a process that died before flushing it: flushed now (cheap when
+                // it already is), since the registry is about to count on it.
+                if (shared->flushing() && !syncExisting(finalPath, shardDir))
+                    return flushFailed(errno);
+                task.alreadyStored = true;
                 return Error::none();
             }
 
@@ -288,17 +320,18 @@ ProviderJob* LocalProvider::put(const QString& cid, std::unique_ptr<QIODevice> s
                 ~Reservation() { shared.release(size); }
             } reservation{*shared, size};
 
-            const QString shardDir = QFileInfo(finalPath).absolutePath();
-            const QString tmpDir = shared->root + QStringLiteral("/.tmp");
-            if (!ensureFolder(shardDir) || !ensureFolder(tmpDir))
+            const QString tmpDir = shared->root + QLatin1String(TemporaryFolder);
+            bool newShard = false;
+            if (!ensureFolder(shardDir, &newShard) || !ensureFolder(tmpDir))
                 return shared->rootExists()
                            ? Error::make(Error::Kind::Fatal,
                                          QStringLiteral("Cannot create folders in “%1” of "
                                                         "provider “%2”: %3")
                                              .arg(shared->root, shared->name, errnoText(errno)))
                            : shared->missingRoot();
-            QByteArray tmpPath =
-                QFile::encodeName(tmpDir + QLatin1Char('/') + cid + QStringLiteral(".XXXXXX"));
+            // Named after this process, so that a sweep can tell it from a dead one's.
+            QByteArray tmpPath = QFile::encodeName(
+                tmpDir + QLatin1Char('/') + temporaries::prefix(cid) + QStringLiteral("XXXXXX"));
             const int fd = ::mkstemp(tmpPath.data());
             if (fd < 0)
                 return Error::make(Error::Kind::Fatal,
@@ -350,10 +383,9 @@ ProviderJob* LocalProvider::put(const QString& cid, std::unique_ptr<QIODevice> s
                     nextProgress = done + ProgressIntervalBytes;
                 }
             }
-            if (shared->options.syncObjects && ::fdatasync(fd) != 0)
-                return fail(Error::make(Error::Kind::Fatal,
-                                        QStringLiteral("Cannot flush to provider “%1”: %2")
-                                            .arg(shared->name, errnoText(errno))));
+            // The bytes first, so that the name the rename gives never points at lost data.
+            if (shared->flushing() && ::fdatasync(fd) != 0)
+                return fail(flushFailed(errno));
             if (directFd >= 0)
                 ::close(directFd);
             if (::close(fd) != 0) {
@@ -394,15 +426,11 @@ ProviderJob* LocalProvider::put(const QString& cid, std::unique_ptr<QIODevice> s
                                            .arg(shared->name, errnoText(err)));
                 }
             }
-            if (shared->options.syncObjects) {
-                // The rename is only durable once the folder holding the new name is synced.
-                const int dir = ::open(QFile::encodeName(shardDir).constData(),
-                                       O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (dir >= 0) {
-                    ::fsync(dir);
-                    ::close(dir);
-                }
-            }
+            // The rename is only durable once the folder holding the new name is synced (and a
+            // new shard folder's own name, in the root). Only then may the registry say stored.
+            if (shared->flushing() &&
+                (!syncFolder(shardDir) || (newShard && !syncFolder(shared->root))))
+                return flushFailed(errno);
             job.reportProgress(size, size);
             return Error::none();
         },
@@ -567,6 +595,32 @@ ProviderJob* LocalProvider::usage()
                     ? qMin(diskFree,
                            qMax<qint64>(0, shared->options.quotaBytes - task.usage.usedBytes))
                     : diskFree;
+            return Error::none();
+        },
+        this);
+}
+
+ProviderJob* LocalProvider::sweepTemporaries()
+{
+    auto shared = m_shared;
+    return new LocalJob(
+        &m_pool,
+        [shared](LocalJob::Task& task, LocalJob&) -> Error {
+            if (!shared->rootExists())
+                return shared->missingRoot();
+            // Only what our puts name: "<cid>.modelfloat-<owner>-XXXXXX", or "<cid>.XXXXXX" from
+            // versions that did not name owners.
+            static const QRegularExpression ours(QStringLiteral("^bafkrei[a-z2-7]+\\..+$"));
+            static const QRegularExpression legacy(
+                QStringLiteral("^bafkrei[a-z2-7]+\\.[A-Za-z0-9]{6}$"));
+            const temporaries::SweepResult swept = temporaries::sweepFolder(
+                shared->root + QLatin1String(TemporaryFolder), ours, legacy);
+            for (const auto& r : swept.removed)
+                task.objects.append({r.name, r.bytes});
+            if (!swept.errors.isEmpty())
+                return Error::make(Error::Kind::Fatal,
+                                   QStringLiteral("Provider “%1”: %2")
+                                       .arg(shared->name, swept.errors.join(QLatin1Char(' '))));
             return Error::none();
         },
         this);

@@ -11,9 +11,10 @@ namespace mf {
 
 // The embedded default provider: chunk objects as files in a folder, sharded like IPFS's flatfs
 // by the next-to-last two characters of the CID (1024 folders). Every object is written under
-// a temporary name and renamed into place when whole, so a crash never leaves a torn object
-// under a real name. File I/O runs on the provider's own thread pool, never on the caller's
-// thread.
+// a temporary name in <root>/.tmp/ that names its process, and renamed into place when whole, so
+// a crash never leaves a torn object under a real name, and the temporaries of a process that
+// died are known and swept (sweepTemporaries()). File I/O runs on the provider's own thread
+// pool, never on the caller's thread.
 class LocalProvider final : public Provider
 {
     Q_OBJECT
@@ -22,8 +23,12 @@ class LocalProvider final : public Provider
 public:
     struct Options
     {
-        qint64 quotaBytes = -1;   // -1: limited only by the disk
-        bool syncObjects = false; // fdatasync every object before it is renamed into place
+        qint64 quotaBytes = -1; // -1: limited only by the disk
+        // Whether every object (its bytes, then the folder entry that names it) is flushed
+        // before its put reports it stored, so that what the registry records survives a power
+        // cut. Read at each put; null: always. False is the vault's fast mode, which leaves
+        // that to the kernel's write-back.
+        std::shared_ptr<const std::atomic_bool> flush;
         int maxThreads = 4;
     };
 
@@ -43,6 +48,7 @@ public:
     ProviderJob* remove(const QString& locator) override;
     ProviderJob* list() override;
     ProviderJob* usage() override;
+    ProviderJob* sweepTemporaries() override;
 
 private:
     struct Shared;

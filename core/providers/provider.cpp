@@ -9,4 +9,23 @@ Provider::Provider(const QString& displayName, QObject* parent)
 
 Provider::~Provider() = default;
 
+namespace {
+class NothingToSweep final : public ProviderJob
+{
+public:
+    explicit NothingToSweep(QObject* parent)
+        : ProviderJob(parent)
+    {}
+
+protected:
+    void doStart() override { finish(Error::none()); }
+    void doAbort() override {}
+};
+} // namespace
+
+ProviderJob* Provider::sweepTemporaries()
+{
+    return new NothingToSweep(this);
+}
+
 } // namespace mf

@@ -43,6 +43,11 @@ public:
     // Every object this provider stores for the vault.
     virtual ProviderJob* list() = 0;
     virtual ProviderJob* usage() = 0;
+    // Removes what interrupted puts of processes that are gone left on the provider (temporary
+    // files, partial uploads; named as util/temporaries.h says); objects() lists what went.
+    // Never touches a temporary of a process that may still run. Kinds whose puts leave
+    // nothing behind finish at once with nothing.
+    virtual ProviderJob* sweepTemporaries();
 
 protected:
     explicit Provider(const QString& displayName, QObject* parent = nullptr);

@@ -2,6 +2,9 @@
 
 #include <QString>
 
+#include <atomic>
+#include <memory>
+
 namespace mf {
 
 class CredentialStore;
@@ -16,6 +19,9 @@ struct ProviderContext
     QString vaultId;
     // The vault's temporary folder, for adapters that must spool (bounded) data.
     QString tempDirectory;
+    // The vault's durability (Vault::flushWrites()), read at each write, so that a change
+    // applies to adapters already made; null: flush.
+    std::shared_ptr<const std::atomic_bool> flushWrites = nullptr;
 };
 
 } // namespace mf

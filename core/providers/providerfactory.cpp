@@ -26,14 +26,6 @@ ProviderKind localKind()
          QStringLiteral("Where the chunk objects are kept."),
          {},
          {}},
-        {QStringLiteral("sync"),
-         QStringLiteral("Flush every object to disk"),
-         ProviderField::Type::Bool,
-         false,
-         {},
-         QStringLiteral("Slower, but an object survives a power cut the moment it is stored."),
-         false,
-         {}},
     };
     return k;
 }
@@ -42,17 +34,19 @@ ProviderKind localKind()
 
 ProviderFactory::ProviderFactory()
 {
-    registerKind(localKind(), [](const ProviderRecord& r, const ProviderContext&, QString* error) {
-        const QString path = r.settings.value(QStringLiteral("path")).toString();
-        if (path.isEmpty()) {
-            *error = QStringLiteral("Provider “%1” has no folder set").arg(r.name);
-            return std::unique_ptr<Provider>();
-        }
-        LocalProvider::Options options;
-        options.quotaBytes = r.quotaBytes;
-        options.syncObjects = r.settings.value(QStringLiteral("sync")).toBool(false);
-        return std::unique_ptr<Provider>(new LocalProvider(r.name, path, options));
-    });
+    registerKind(localKind(),
+                 [](const ProviderRecord& r, const ProviderContext& context, QString* error) {
+                     const QString path = r.settings.value(QStringLiteral("path")).toString();
+                     if (path.isEmpty()) {
+                         *error = QStringLiteral("Provider “%1” has no folder set").arg(r.name);
+                         return std::unique_ptr<Provider>();
+                     }
+                     LocalProvider::Options options;
+                     options.quotaBytes = r.quotaBytes;
+                     // Flushing follows the vault (its durability setting), not each provider.
+                     options.flush = context.flushWrites;
+                     return std::unique_ptr<Provider>(new LocalProvider(r.name, path, options));
+                 });
     // Network kinds register here, one line each: registerXxxKind(*this);
     registerS3Kind(*this);
     registerWebDavKind(*this);

@@ -5,15 +5,10 @@
 
 #include "registry.h"
 #include "registryquery.h"
+#include "util/processidentity.h"
 
 #include <QAtomicInteger>
 #include <QDateTime>
-#include <QHostInfo>
-#include <QRandomGenerator>
-
-#include <cerrno>
-#include <csignal>
-#include <unistd.h>
 
 namespace mf {
 
@@ -45,13 +40,6 @@ Owner parseOwner(const QString& owner)
     return o;
 }
 
-bool processAlive(qint64 pid)
-{
-    if (pid <= 0)
-        return false;
-    return ::kill(pid_t(pid), 0) == 0 || errno == EPERM;
-}
-
 // A lease (or claim) counts while it is unexpired and its process may still be running: on this
 // host a dead pid frees it at once, so a float killed a moment ago can be resumed right away.
 bool leaseLive(const QString& owner, const QVariant& until)
@@ -61,7 +49,7 @@ bool leaseLive(const QString& owner, const QVariant& until)
     const Owner o = parseOwner(owner);
     if (o.process == parseOwner(Registry::processLeaseOwner()).process)
         return true; // another job of this very process
-    if (o.host == QHostInfo::localHostName() && !processAlive(o.pid))
+    if (o.host == processidentity::hostName() && !processidentity::mayBeRunning(o.pid))
         return false;
     return true;
 }
@@ -69,7 +57,7 @@ bool leaseLive(const QString& owner, const QVariant& until)
 QString describeHolder(const QString& owner)
 {
     const Owner o = parseOwner(owner);
-    if (o.host == QHostInfo::localHostName())
+    if (o.host == processidentity::hostName())
         return QString::number(o.pid);
     return QStringLiteral("%1 on %2").arg(o.pid).arg(o.host);
 }
@@ -79,9 +67,9 @@ QString describeHolder(const QString& owner)
 QString Registry::processLeaseOwner()
 {
     static const QString owner = QStringLiteral("%1|%2|%3")
-                                     .arg(QHostInfo::localHostName())
-                                     .arg(::getpid())
-                                     .arg(QRandomGenerator::system()->generate64(), 0, 16);
+                                     .arg(processidentity::hostName())
+                                     .arg(processidentity::pid())
+                                     .arg(processidentity::nonce());
     return owner;
 }
 

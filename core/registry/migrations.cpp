@@ -86,6 +86,15 @@ const QList<QStringList>& steps()
                 "DEFAULT 0, upload_paused_until INTEGER, upload_reason TEXT NOT NULL DEFAULT '', "
                 "download_paused_until INTEGER, download_reason TEXT NOT NULL DEFAULT '')"),
         },
+        // 4 -> 5: what a killed process leaves behind is found again. A job row names the
+        // process that runs it (another process takes over only a dead one's rows); the folders
+        // restores and materializations write temporaries into are recorded while they run, so
+        // `collect` can sweep a killed one's leftovers there (util/temporaries.h).
+        {
+            QStringLiteral("ALTER TABLE jobs ADD COLUMN owner TEXT"),
+            QStringLiteral("CREATE TABLE scratch_areas (id INTEGER PRIMARY KEY, owner TEXT NOT "
+                           "NULL, folder TEXT NOT NULL, created_at INTEGER NOT NULL)"),
+        },
     };
     return all;
 }

@@ -93,6 +93,24 @@ struct PendingDeletion
     qint64 size = 0;
 };
 
+// A folder a restore or materialization writes its temporaries into, recorded while it runs.
+struct ScratchArea
+{
+    qint64 id = 0;
+    QString owner; // Registry::processLeaseOwner() of the writing process
+    QString folder;
+    qint64 createdSecs = 0;
+};
+
+// A row of the durable job queue.
+struct JobRow
+{
+    qint64 id = 0;
+    QJsonObject payload;
+    QString owner; // the process that runs or queued it (Registry::processLeaseOwner())
+    qint64 updatedSecs = 0;
+};
+
 struct VaultStats
 {
     int models = 0;

@@ -684,14 +684,35 @@ bool Registry::forgetDeletion(qint64 id)
     });
 }
 
-std::optional<qint64> Registry::addJob(const QString& kind, const QJsonObject& payload)
+std::optional<qint64> Registry::addJob(const QString& kind, const QJsonObject& payload,
+                                       const QString& owner)
 {
-    Query q(this, QStringLiteral("INSERT INTO jobs (kind, state, payload, created_at, updated_at) "
-                                 "VALUES (?, 'queued', ?, ?, ?)"));
+    Query q(this, QStringLiteral("INSERT INTO jobs (kind, state, payload, created_at, updated_at, "
+                                 "owner) VALUES (?, 'queued', ?, ?, ?, ?)"));
     const qint64 now = nowSecs();
-    if (!q.bind(kind).bind(toJson(payload)).bind(now).bind(now).exec())
+    if (!q.bind(kind).bind(toJson(payload)).bind(now).bind(now).bind(owner).exec())
         return std::nullopt;
     return q.lastId();
+}
+
+bool Registry::takeOverJob(qint64 id, const QString& expectedOwner, const QString& owner)
+{
+    Query q(this, QStringLiteral("UPDATE jobs SET owner = ?, updated_at = ? WHERE id = ? AND "
+                                 "COALESCE(owner, '') = ?"));
+    return q.bind(owner).bind(nowSecs()).bind(id).bind(expectedOwner).exec() && q.affected() == 1;
+}
+
+QList<JobRow> Registry::jobRows(const QString& kind, const QString& state)
+{
+    QList<JobRow> out;
+    Query q(this, QStringLiteral("SELECT id, payload, COALESCE(owner, ''), updated_at FROM jobs "
+                                 "WHERE kind = ? AND state = ? ORDER BY id"));
+    q.bind(kind).bind(state);
+    if (q.exec())
+        while (q.q().next())
+            out.append({q.q().value(0).toLongLong(), fromJson(q.q().value(1).toString()),
+                        q.q().value(2).toString(), q.q().value(3).toLongLong()});
+    return out;
 }
 
 bool Registry::setJobState(qint64 id, const QString& state, const QString& error)

@@ -158,15 +158,34 @@ public:
     ProviderBudget providerBudget(qint64 id);
     static constexpr qint64 BudgetDayMs = 24 * 3600 * 1000;
 
-    // Durable job queue (float, restore, ...): survives a crash so work can be resumed.
-    std::optional<qint64> addJob(const QString& kind, const QJsonObject& payload);
+    // Durable job queue (float, restore, ...): survives a crash so work can be resumed. Each row
+    // names the process that queued or runs it, so that another process takes over only the
+    // rows of one that is gone (isProcessGone()).
+    std::optional<qint64> addJob(const QString& kind, const QJsonObject& payload,
+                                 const QString& owner = processLeaseOwner());
     bool setJobState(qint64 id, const QString& state, const QString& error = {});
     bool setJobPayload(qint64 id, const QJsonObject& payload);
+    // Takes the row over for `owner` if it is still `expectedOwner`'s (one statement, so two
+    // processes cannot both take it).
+    bool takeOverJob(qint64 id, const QString& expectedOwner,
+                     const QString& owner = processLeaseOwner());
     QList<QPair<qint64, QJsonObject>> jobs(const QString& kind, const QString& state);
+    QList<JobRow> jobRows(const QString& kind, const QString& state);
     // Forgets a job row (a finished transfer the user cleared).
     bool removeJob(qint64 id);
     // Forgets finished rows (done, failed, cancelled) last changed before `beforeSecs`.
     bool pruneFinishedJobs(qint64 beforeSecs);
+
+    // Folders that restores and materializations write temporaries into, recorded while they
+    // run (scratchareas.cpp), so that `collect` can sweep what a killed one left there.
+    QList<qint64> addScratchAreas(const QStringList& folders,
+                                  const QString& owner = processLeaseOwner());
+    bool removeScratchAreas(const QList<qint64>& ids);
+    QList<ScratchArea> scratchAreas();
+    // Whether the process named in an owner string (processLeaseOwner(), newLeaseOwner()) is
+    // known to be gone: it ran on this host, and no process with its pid has run since
+    // `sinceSecs` (-1: unknown). A process of another host is never known to be gone.
+    static bool isProcessGone(const QString& owner, qint64 sinceSecs = -1);
 
     VaultStats stats();
     // Stored bytes per provider id (after dedup, counting stored placements).

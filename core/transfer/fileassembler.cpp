@@ -6,6 +6,7 @@
 #include "followinghasher.h"
 #include "util/directreader.h"
 #include "util/directwriter.h"
+#include "util/temporaries.h"
 #include "util/units.h"
 #include "vault/vault.h"
 
@@ -31,13 +32,14 @@ mode_t defaultFileMode()
     return 0666 & ~mask;
 }
 
-// The temporary's name: hidden, beside the destination, recognisably ours. A long destination
-// name is shortened so that the temporary's name still fits the file system's limit (255 bytes
-// on every common one), or a file with a long name could never be restored.
+// The temporary's name: hidden, beside the destination, named after this process. A long
+// destination name is shortened so that the temporary's name still fits the file system's limit
+// (255 bytes on every common one), or a file with a long name could never be restored.
 QByteArray temporaryPattern(const QString& dir, const QString& fileName)
 {
     constexpr qsizetype MaxName = 255;
-    const QByteArray suffix = QByteArrayLiteral(".modelfloat-XXXXXX");
+    const QByteArray suffix =
+        QFile::encodeName(temporaries::prefix(QString())) + QByteArrayLiteral("XXXXXX");
     QString name = fileName;
     while (!name.isEmpty() && 1 + QFile::encodeName(name).size() + suffix.size() > MaxName)
         name.chop(name.size() > 1 && name.at(name.size() - 1).isLowSurrogate() ? 2 : 1);
@@ -87,8 +89,10 @@ void FileAssembler::start()
         return;
     }
     const QString dir = dest.absolutePath();
-    if (!QDir().mkpath(dir)) {
-        finish(Error::make(Error::Kind::Fatal, tr("Cannot create the folder “%1”").arg(dir)));
+    m_flush = m_vault->flushWrites();
+    if (!makeFolders(dir, m_flush)) {
+        finish(Error::make(Error::Kind::Fatal,
+                           tr("Cannot create the folder “%1”: %2").arg(dir, errnoText(errno))));
         return;
     }
     // A full disk is reported before any byte moves. Checked, not claimed with fallocate():
@@ -202,7 +206,8 @@ void FileAssembler::onHashed()
                             .arg(m_file.path, QString::fromLatin1(m_file.sha256))));
         return;
     }
-    if (m_options.sync && ::fdatasync(m_fd) != 0) {
+    // Flushed before the rename, so that the name never appears over bytes a power cut loses.
+    if (m_flush && ::fdatasync(m_fd) != 0) {
         finish(Error::make(Error::Kind::Fatal,
                            tr("Cannot write “%1”: %2").arg(m_destination, errnoText(errno))));
         return;
@@ -213,6 +218,10 @@ void FileAssembler::onHashed()
     if (::close(fd) != 0) {
         finish(Error::make(Error::Kind::Fatal,
                            tr("Cannot write “%1”: %2").arg(m_destination, errnoText(errno))));
+        return;
+    }
+    if (!m_options.publish) {
+        finish(Error::none()); // the caller moves the temporary into place
         return;
     }
     const QByteArray dest = QFile::encodeName(m_destination);
@@ -232,7 +241,34 @@ void FileAssembler::onHashed()
         return;
     }
     m_tempPath.clear();
+    // The new name is durable once its folder is: only then is the file restored.
+    if (m_flush && m_options.syncFolder && !syncFolder(QFileInfo(m_destination).absolutePath())) {
+        finish(Error::make(Error::Kind::Fatal,
+                           tr("Cannot write “%1”: %2").arg(m_destination, errnoText(errno))));
+        return;
+    }
     finish(Error::none());
+}
+
+QString FileAssembler::takeTemporary()
+{
+    if (!m_finished || !m_error.ok() || m_options.publish || m_tempPath.isEmpty())
+        return {};
+    const QString path = QFile::decodeName(m_tempPath);
+    m_tempPath.clear();
+    return path;
+}
+
+const QRegularExpression& FileAssembler::temporaryNames()
+{
+    static const QRegularExpression re(QStringLiteral("^\\..+\\.modelfloat-.+$"));
+    return re;
+}
+
+const QRegularExpression& FileAssembler::legacyTemporaryNames()
+{
+    static const QRegularExpression re(QStringLiteral("^\\..+\\.modelfloat-[A-Za-z0-9]{6}$"));
+    return re;
 }
 
 void FileAssembler::finish(const Error& error)

@@ -4,6 +4,7 @@
 #include "util/error.h"
 
 #include <QObject>
+#include <QRegularExpression>
 
 #include <map>
 #include <memory>
@@ -19,7 +20,11 @@ class FollowingHasher;
 // verifies every chunk against its CID and the whole file against its SHA-256, and writes to a
 // temporary file in the destination folder that is renamed into place only when whole and
 // verified. On any failure (a chunk with no good replica, a full disk, cancel) the temporary
-// file is removed and nothing appears at the destination.
+// file is removed and nothing appears at the destination. The temporary is hidden and named
+// after this process (".NAME.modelfloat-<owner>-XXXXXX", util/temporaries.h), so that one a
+// killed process left is swept by the next restore into the folder or by `collect`.
+// Unless the vault is in fast mode (Vault::flushWrites()), the file is flushed before the
+// rename and its folder after it, so that "done" means it survives a power cut.
 class FileAssembler final : public QObject
 {
     Q_OBJECT
@@ -29,8 +34,13 @@ public:
     struct Options
     {
         bool overwrite = false; // replace an existing destination
-        bool sync = false;      // fdatasync before the rename (durable against power loss)
         int parallelFetches = 4;
+        // False: the verified (and flushed) temporary is left for the caller to move into
+        // place (takeTemporary()), for a destination named after the content.
+        bool publish = true;
+        // False: the caller syncs the destination's folder (once for many files) before it
+        // reports them restored.
+        bool syncFolder = true;
     };
 
     FileAssembler(Vault* vault, const FileRecord& file, const QString& destinationPath,
@@ -43,6 +53,12 @@ public:
     qint64 bytesDone() const { return m_bytesDone; }
     qint64 totalBytes() const { return m_file.size; }
     const QStringList& problems() const { return m_problems; }
+    // With publish = false, after success: the verified temporary, now the caller's.
+    QString takeTemporary();
+    // The pattern (whole name) of the temporaries restores leave in a folder, with or without an
+    // owner (util/temporaries.h: the second is what older versions named them).
+    static const QRegularExpression& temporaryNames();
+    static const QRegularExpression& legacyTemporaryNames();
 
 Q_SIGNALS:
     void progress();
@@ -75,6 +91,7 @@ private:
     qint64 m_bytesDone = 0;
     bool m_finished = false;
     bool m_settled = false;
+    bool m_flush = true; // the vault's durability, read at start
     Error m_error;
     QStringList m_problems;
 };

@@ -2,6 +2,7 @@
 
 #include "chunking/sha256.h"
 #include "registry/modelname.h"
+#include "temporarysweep.h"
 #include "vault/vault.h"
 
 #include <QDir>
@@ -199,6 +200,9 @@ void FloatJob::start()
         abort();
     });
     m_leaseTimer.start();
+    // Beside the float: what floats killed before left in the providers' temporary areas.
+    m_sweep = new TemporarySweep(m_vault, m_request.options.providerIds, false, this);
+    m_sweep->start();
     next();
 }
 
@@ -394,6 +398,8 @@ void FloatJob::finish(Failure failure, const Error& error)
     m_failure = failure;
     m_error = error;
     m_leaseTimer.stop();
+    if (m_sweep)
+        m_sweep->abort(); // what is left of it, the next float or collect does
     if (m_lostLease) {
         m_failure = Failure::Transfer;
         m_error = Error::make(Error::Kind::Fatal,

@@ -13,6 +13,7 @@
 
 namespace mf {
 
+class TemporarySweep;
 class Vault;
 
 // Floats files and folders into one model of the vault, one file after another (each file's
@@ -105,8 +106,9 @@ private:
     Error m_error;
     bool m_finished = false;
     QTimer m_leaseTimer;
-    bool m_leased = false;    // this job holds the model's lease
-    bool m_lostLease = false; // and could not renew it
+    TemporarySweep* m_sweep = nullptr; // child
+    bool m_leased = false;             // this job holds the model's lease
+    bool m_lostLease = false;          // and could not renew it
 };
 
 } // namespace mf

@@ -1,5 +1,6 @@
 #include "removejob.h"
 
+#include "temporarysweep.h"
 #include "vault/vault.h"
 
 namespace mf {
@@ -55,7 +56,9 @@ void RemoveJob::abort()
     m_next = int(m_toDelete.size());
     for (ProviderJob* job : findChildren<ProviderJob*>(Qt::FindDirectChildrenOnly))
         job->abort();
-    if (m_running == 0)
+    if (m_sweep)
+        m_sweep->abort(); // its finished() ends the job
+    else if (m_running == 0)
         finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
 }
 
@@ -112,7 +115,26 @@ void RemoveJob::removeNext()
         job->start();
     }
     if (m_running == 0 && m_next >= m_toDelete.size())
-        finish(Error::none());
+        sweepLeftovers();
+}
+
+void RemoveJob::sweepLeftovers()
+{
+    if (!m_modelName.isEmpty() || m_aborted) {
+        finish(m_aborted ? Error::make(Error::Kind::Cancelled, tr("Cancelled")) : Error::none());
+        return;
+    }
+    if (m_sweep)
+        return; // under way
+    m_sweep = new TemporarySweep(m_vault, {}, true, this);
+    connect(m_sweep, &TemporarySweep::finished, this, [this] {
+        m_leftovers = m_sweep->removedCount();
+        m_leftoverBytes = m_sweep->removedBytes();
+        for (const QString& w : m_sweep->warnings())
+            addWarning(w);
+        finish(m_aborted ? Error::make(Error::Kind::Cancelled, tr("Cancelled")) : Error::none());
+    });
+    m_sweep->start();
 }
 
 void RemoveJob::finish(const Error& error)

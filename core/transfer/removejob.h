@@ -11,8 +11,10 @@ namespace mf {
 
 class Vault;
 class ProviderJob;
+class TemporarySweep;
 
-// Removes a model and frees the chunks no other file refers to. The registry is changed first
+// Removes a model and frees the chunks no other file refers to. Without a model (`collect`), it
+// also sweeps what killed processes left behind (TemporarySweep). The registry is changed first
 // (in one transaction per step), then the objects are deleted from the providers, so a crash
 // in between leaves only unreferenced objects behind, never a registry that points at nothing.
 // Objects a provider could not delete stay recorded as pending deletions, and the next removal
@@ -31,9 +33,13 @@ public:
     const Error& error() const override { return m_error; }
     int chunksFreed() const { return m_chunksFreed; }
     qint64 bytesFreed() const { return m_bytesFreed; }
+    // Collect only: leftovers of killed processes removed (TemporarySweep).
+    int leftoversRemoved() const { return m_leftovers; }
+    qint64 leftoverBytesRemoved() const { return m_leftoverBytes; }
 
 private:
     void removeNext();
+    void sweepLeftovers();
     void finish(const Error& error);
 
     Vault* m_vault;
@@ -42,6 +48,9 @@ private:
     QList<PendingDeletion> m_toDelete;
     int m_next = 0;
     int m_running = 0;
+    TemporarySweep* m_sweep = nullptr; // child
+    int m_leftovers = 0;
+    qint64 m_leftoverBytes = 0;
     int m_chunksFreed = 0;
     qint64 m_bytesFreed = 0;
     bool m_aborted = false;

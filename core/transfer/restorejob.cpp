@@ -1,5 +1,6 @@
 #include "restorejob.h"
 
+#include "util/fileio.h"
 #include "vault/vault.h"
 
 #include <QDir>
@@ -27,7 +28,12 @@ RestoreJob::RestoreJob(Vault* vault, Request request, QObject* parent)
     , m_request(std::move(request))
 {}
 
-RestoreJob::~RestoreJob() = default;
+RestoreJob::~RestoreJob()
+{
+    m_current.reset(); // removes its temporary
+    if (!m_scratchAreas.isEmpty())
+        m_vault->registry().removeScratchAreas(m_scratchAreas);
+}
 
 qint64 RestoreJob::bytesDone() const
 {
@@ -83,7 +89,16 @@ void RestoreJob::start()
             return;
         }
         m_totalBytes += f.size;
+        m_folders.insert(QFileInfo(dest).absolutePath());
     }
+    // What restores into these folders left when they were killed goes first (never a running
+    // restore's temporaries): a rerun leaves the folder as clean as a first run.
+    for (const QString& folder : std::as_const(m_folders))
+        m_swept += temporaries::sweepFolder(folder, FileAssembler::temporaryNames(),
+                                            FileAssembler::legacyTemporaryNames());
+    // And where this one writes is recorded until it ends, for `collect` to sweep if it is
+    // killed (and nobody restores into these folders again).
+    m_scratchAreas = registry.addScratchAreas(m_folders.values());
     next();
 }
 
@@ -100,12 +115,27 @@ void RestoreJob::abort()
 void RestoreJob::next()
 {
     if (++m_index >= m_files.size()) {
+        // Each file was flushed before its rename; the folders holding the new names are synced
+        // once each (not once per file), before the restore says done.
+        if (m_vault->flushWrites()) {
+            for (const QString& folder : std::as_const(m_folders)) {
+                if (!syncFolder(folder)) {
+                    finish(
+                        Failure::Transfer,
+                        Error::make(Error::Kind::Fatal,
+                                    tr("Cannot write in “%1”: %2").arg(folder, errnoText(errno))));
+                    return;
+                }
+            }
+        }
         finish(Failure::None, Error::none());
         return;
     }
     const FileRecord& f = m_files.at(m_index);
     const QString dest = QDir(m_request.destinationDir).filePath(f.path);
-    m_current = std::make_unique<FileAssembler>(m_vault, f, dest, m_request.options);
+    FileAssembler::Options options = m_request.options;
+    options.syncFolder = false; // once per folder, at the end
+    m_current = std::make_unique<FileAssembler>(m_vault, f, dest, options);
     connect(m_current.get(), &FileAssembler::progress, this, &RestoreJob::progress);
     connect(m_current.get(), &FileAssembler::finished, this, [this, dest] {
         std::unique_ptr<FileAssembler> done = std::move(m_current);
@@ -134,6 +164,8 @@ void RestoreJob::finish(Failure failure, const Error& error)
     m_finished = true;
     m_failure = failure;
     m_error = error;
+    if (!m_scratchAreas.isEmpty() && m_vault->registry().removeScratchAreas(m_scratchAreas))
+        m_scratchAreas.clear();
     finishQueued();
 }
 

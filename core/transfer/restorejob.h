@@ -2,8 +2,10 @@
 
 #include "fileassembler.h"
 #include "transferjob.h"
+#include "util/temporaries.h"
 
 #include <QObject>
+#include <QSet>
 
 #include <memory>
 
@@ -48,6 +50,8 @@ public:
     qint64 bytesDone() const override;
     QStringList restoredPaths() const { return m_restored; }
     const QStringList& problems() const { return m_problems; }
+    // What killed restores into the same folders had left, removed at the start.
+    const temporaries::SweepResult& swept() const { return m_swept; }
 
 private:
     void next();
@@ -60,6 +64,9 @@ private:
     qint64 m_totalBytes = 0;
     qint64 m_bytesBefore = 0;
     std::unique_ptr<FileAssembler> m_current;
+    QSet<QString> m_folders; // where the files go
+    temporaries::SweepResult m_swept;
+    QList<qint64> m_scratchAreas; // registry rows naming m_folders while this runs
     QStringList m_restored;
     QStringList m_problems;
     Failure m_failure = Failure::None;

@@ -1,5 +1,9 @@
 #include "fileio.h"
 
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -52,6 +56,42 @@ int renameNoReplace(const char* from, const char* to)
         return -1;
     }
     return ::rename(from, to);
+}
+
+bool syncFolder(const QString& folder)
+{
+    const int fd =
+        ::open(QFile::encodeName(folder).constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    int rc;
+    do {
+        rc = ::fsync(fd);
+    } while (rc != 0 && errno == EINTR);
+    // Some file systems cannot sync a folder (EINVAL): their entries are as durable as it gets.
+    const bool ok = rc == 0 || errno == EINVAL;
+    const int err = errno;
+    ::close(fd);
+    errno = err;
+    return ok;
+}
+
+bool makeFolders(const QString& folder, bool durable)
+{
+    const QString clean = QDir::cleanPath(QDir(folder).absolutePath());
+    QStringList missing; // deepest first
+    for (QString f = clean; !QFileInfo(f).isDir(); f = QFileInfo(f).absolutePath()) {
+        missing.append(f);
+        if (f == QFileInfo(f).absolutePath())
+            break; // the root itself
+    }
+    for (auto it = missing.crbegin(); it != missing.crend(); ++it) {
+        if (::mkdir(QFile::encodeName(*it).constData(), 0777) != 0 && errno != EEXIST)
+            return false;
+        if (durable && !syncFolder(QFileInfo(*it).absolutePath()))
+            return false;
+    }
+    return true;
 }
 
 } // namespace mf

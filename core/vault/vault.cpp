@@ -239,6 +239,8 @@ std::unique_ptr<Vault> Vault::open(const QString& directory, OpenMode mode, QStr
         return nullptr;
     }
     vault->m_id = r.setting(VaultIdKey);
+    vault->m_flushWrites->store(r.setting(QLatin1String(DurabilitySetting)) !=
+                                QLatin1String("fast"));
     // Every vault has its credential store: the keychain unless the user opted in to plaintext.
     vault->m_credentials =
         vaultcredentials::make(r.setting(vaultcredentials::settingKey()), dir, error);
@@ -274,6 +276,15 @@ bool Vault::setDefaultChunker(const ChunkerParams& params)
     return m_registry->setSetting(ChunkerKey, params.toString());
 }
 
+bool Vault::setFlushWrites(bool flush)
+{
+    if (!m_registry->setSetting(QLatin1String(DurabilitySetting),
+                                flush ? QStringLiteral("flush") : QStringLiteral("fast")))
+        return false;
+    m_flushWrites->store(flush);
+    return true;
+}
+
 Provider* Vault::provider(qint64 id, QString* error)
 {
     const auto it = m_providers.find(id);
@@ -294,7 +305,7 @@ Provider* Vault::provider(qint64 id, QString* error)
 
 ProviderContext Vault::providerContext() const
 {
-    return ProviderContext{m_credentials.get(), m_id, tempDirectory()};
+    return ProviderContext{m_credentials.get(), m_id, tempDirectory(), m_flushWrites};
 }
 
 void Vault::setCredentialStore(std::unique_ptr<CredentialStore> store)

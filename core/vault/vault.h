@@ -8,6 +8,8 @@
 #include <QHash>
 #include <QObject>
 
+#include <atomic>
+
 #include <map>
 #include <memory>
 
@@ -66,6 +68,19 @@ public:
     ChunkerParams defaultChunker();
     bool setDefaultChunker(const ChunkerParams& params);
 
+    // Durability. By default every object a local-folder provider stores and every file a
+    // restore or materialize writes is flushed to the device — its bytes, then the folder entry
+    // that names it — before the registry records it stored or the job reports done. The fast
+    // mode (vault setting "durability" = "fast", or --no-sync for one command) leaves that to
+    // the kernel's write-back: quicker with many small files, but a power cut or a kernel crash
+    // soon after can lose objects the registry lists as stored, or a restored file.
+    static constexpr const char* DurabilitySetting = "durability";
+    bool flushWrites() const { return m_flushWrites->load(); }
+    // The vault's setting (every process that opens the vault later follows it).
+    bool setFlushWrites(bool flush);
+    // This process only (--no-sync, --sync); the setting stays as it is.
+    void overrideFlushWrites(bool flush) { m_flushWrites->store(flush); }
+
     // The adapter of an enabled provider, created on first use; nullptr (and *error) if it
     // cannot be made.
     Provider* provider(qint64 id, QString* error = nullptr);
@@ -87,6 +102,7 @@ private:
     std::unique_ptr<Registry> m_registry;
     ProviderFactory m_factory;
     std::map<qint64, std::unique_ptr<Provider>> m_providers;
+    std::shared_ptr<std::atomic_bool> m_flushWrites = std::make_shared<std::atomic_bool>(true);
 };
 
 } // namespace mf

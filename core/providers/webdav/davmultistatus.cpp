@@ -1,5 +1,6 @@
 #include "davmultistatus.h"
 
+#include <QDateTime>
 #include <QUrl>
 #include <QXmlStreamReader>
 
@@ -27,6 +28,7 @@ struct PropValues
     qint64 contentLength = -1;
     qint64 quotaUsed = -1;
     qint64 quotaAvailable = -1;
+    qint64 lastModified = -1;
 };
 
 qint64 toSize(const QString& text)
@@ -52,6 +54,14 @@ void readProp(QXmlStreamReader& xml, PropValues* values)
             values->quotaUsed = toSize(xml.readElementText());
         } else if (isDav(xml, "quota-available-bytes")) {
             values->quotaAvailable = toSize(xml.readElementText());
+        } else if (isDav(xml, "getlastmodified")) {
+            // RFC 1123, e.g. "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 4918 section 15.7); Qt's
+            // RFC 2822 reader wants the zone as an offset.
+            QString text = xml.readElementText().trimmed();
+            if (text.endsWith(QLatin1String(" GMT")) || text.endsWith(QLatin1String(" UTC")))
+                text = text.chopped(4) + QLatin1String(" +0000");
+            const QDateTime t = QDateTime::fromString(text, Qt::RFC2822Date);
+            values->lastModified = t.isValid() ? t.toSecsSinceEpoch() : -1;
         } else {
             xml.skipCurrentElement();
         }
@@ -90,6 +100,8 @@ void readResponse(QXmlStreamReader& xml, QList<Resource>* resources)
                     r.quotaUsedBytes = values.quotaUsed;
                 if (values.quotaAvailable != -1)
                     r.quotaAvailableBytes = values.quotaAvailable;
+                if (values.lastModified >= 0)
+                    r.lastModifiedSecs = values.lastModified;
             }
         } else {
             xml.skipCurrentElement();

@@ -15,6 +15,7 @@ struct Resource
     qint64 contentLength = -1;
     qint64 quotaUsedBytes = -1;
     qint64 quotaAvailableBytes = -1; // negative values from servers mean unknown/unlimited
+    qint64 lastModifiedSecs = -1;    // getlastmodified, seconds since the epoch (server clock)
 };
 
 // Parses a multistatus body; elements are matched by namespace URI "DAV:" and local name, never

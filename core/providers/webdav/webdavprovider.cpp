@@ -6,9 +6,10 @@
 #include "providers/network/uploadbody.h"
 #include "providers/providerfactory.h"
 #include "providers/providerfields.h"
+#include "util/temporaries.h"
 
 #include <QBuffer>
-#include <QRandomGenerator>
+#include <QDateTime>
 #include <QRegularExpression>
 
 namespace mf {
@@ -257,8 +258,9 @@ ProviderJob* WebDavProvider::put(const QString& cid, std::unique_ptr<QIODevice> 
         }
         const QUrl finalUrl = objectUrl(cid);
         const QString subject = tr("chunk %1").arg(cid);
-        const QString tempName = QStringLiteral("%1.%2").arg(cid).arg(
-            QRandomGenerator::global()->generate64(), 16, 16, QLatin1Char('0'));
+        // Named after this process, so that a sweep can tell a dead one's upload from a live
+        // one's (sweepTemporaries()).
+        const QString tempName = temporaries::uniqueName(cid);
         const QStringList partialDir = m_folder + QStringList{PartialFolder};
         const QUrl tempUrl = fileUrl(partialDir + QStringList{tempName});
         auto* j = &job;
@@ -639,6 +641,75 @@ ProviderJob* WebDavProvider::usage()
                     j->setUsage(u);
                     j->complete(Error::none());
                 });
+    });
+}
+
+ProviderJob* WebDavProvider::sweepTemporaries()
+{
+    return new WebDavJob(this, [this](WebDavJob& job) {
+        WebDavJob* j = &job;
+        const QStringList partialDir = m_folder + QStringList{PartialFolder};
+        const QString whatList = what(tr("Listing"), tr("interrupted uploads"));
+        const QByteArray body =
+            dav::propfindBody({QStringLiteral("resourcetype"), QStringLiteral("getcontentlength"),
+                               QStringLiteral("getlastmodified")});
+        HttpExchange::Request r =
+            withPropfind(request("PROPFIND", collectionUrl(partialDir), whatList), 1, body);
+        r.acceptedStatuses = {404}; // nothing was ever uploaded
+        const QString partialPath = dav::normalizeHref(collectionUrl(partialDir).toString());
+        j->send(std::move(r), [this, j, partialDir, partialPath, whatList](HttpExchange& x) {
+            if (x.error() || x.status() == 404) {
+                j->complete(x.error());
+                return;
+            }
+            QList<dav::Resource> resources;
+            QString error;
+            if (!dav::parseMultistatus(x.body(), &resources, &error)) {
+                j->complete(
+                    Error::make(Error::Kind::Fatal, QStringLiteral("%1: %2").arg(whatList, error)));
+                return;
+            }
+            // Our uploads' names, and "<cid>.<16 hex>" from versions that did not name owners.
+            static const QRegularExpression legacy(
+                QStringLiteral("^bafkrei[a-z2-7]+\\.[0-9a-f]{16}$"));
+            const qint64 now = QDateTime::currentSecsSinceEpoch();
+            auto doomed = std::make_shared<QList<StoredObject>>();
+            for (const dav::Resource& res : std::as_const(resources)) {
+                const QString name = lastSegment(res.path);
+                if (res.collection || res.path == partialPath ||
+                    !name.startsWith(QLatin1String("bafkrei")))
+                    continue;
+                // The server's clock says when it was last written: good enough for an age of a
+                // day, never for telling a reused pid (temporaries::ownerOf) apart.
+                const qint64 age = res.lastModifiedSecs >= 0 ? now - res.lastModifiedSecs : 0;
+                if (temporaries::isAbandoned(temporaries::ownerOf(name, -1, legacy), age))
+                    doomed->append({name, res.contentLength});
+            }
+            // One DELETE after another; each removed upload is reported.
+            auto next = std::make_shared<std::function<void()>>();
+            *next = [this, j, doomed, next, partialDir] {
+                if (doomed->isEmpty()) {
+                    j->complete(Error::none());
+                    return;
+                }
+                const StoredObject o = doomed->takeFirst();
+                HttpExchange::Request del =
+                    request("DELETE", fileUrl(partialDir + QStringList{o.locator}),
+                            what(tr("Deleting"), tr("an interrupted upload")));
+                del.acceptedStatuses = {404}; // another sweep was first
+                j->send(std::move(del), [j, o, next](HttpExchange& d) {
+                    if (d.error()) {
+                        j->complete(d.error());
+                        return;
+                    }
+                    if (d.status() != 404)
+                        j->objects().append(o);
+                    (*next)();
+                });
+            };
+            QObject::connect(j, &ProviderJob::finished, j, [next] { *next = nullptr; });
+            (*next)();
+        });
     });
 }
 

@@ -13,8 +13,9 @@ class WebDavJob;
 
 // Chunk objects on a WebDAV share (Nextcloud, ownCloud, Apache mod_dav, rclone serve webdav,
 // ...): <url>/<folder>/<shard>/<cid>, sharded like the local provider (flatfs next-to-last/2).
-// An object is PUT under a temporary name in <folder>/.partial/ and then MOVEd into place with
-// "Overwrite: F", so a half-uploaded object is never visible under its real name. Collections
+// An object is PUT under a temporary name in <folder>/.partial/ (naming this process) and then
+// MOVEd into place with "Overwrite: F", so a half-uploaded object is never visible under its
+// real name, and one a killed process left is swept later (sweepTemporaries()). Collections
 // are created on demand (MKCOL; 405 means it exists, 409 means create the parent first).
 // Basic authentication; the password comes from the credential store.
 class WebDavProvider final : public NetworkProvider
@@ -51,6 +52,8 @@ public:
     ProviderJob* remove(const QString& locator) override;
     ProviderJob* list() override;
     ProviderJob* usage() override;
+    // Removes uploads in .partial/ that a killed process left (util/temporaries.h).
+    ProviderJob* sweepTemporaries() override;
 
     // Settings in, cleaned settings out: trims, adds the trailing '/', takes the user name from
     // a Nextcloud URL (…/remote.php/dav/files/USER/), refuses user info in the URL.
