@@ -13,6 +13,7 @@
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -22,6 +23,7 @@
 
 #include <csignal>
 #include <functional>
+#include <sys/stat.h>
 
 using namespace mf;
 using namespace mf::test;
@@ -85,6 +87,25 @@ QStringList treeOf(const QString& root)
     while (it.hasNext())
         out.append(QDir(root).relativeFilePath(it.next()));
     out.sort();
+    return out;
+}
+
+// The objects in local providers' folders (not in their .tmp/): path -> inode.
+QHash<QString, quint64> objectsIn(const QStringList& roots)
+{
+    QHash<QString, quint64> out;
+    for (const QString& root : roots) {
+        QDirIterator it(root, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+        while (it.hasNext()) {
+            const QString path = it.next();
+            struct stat st
+            {
+            };
+            if (!path.contains(QLatin1String("/.tmp/")) &&
+                ::stat(QFile::encodeName(path).constData(), &st) == 0)
+                out.insert(path, quint64(st.st_ino));
+        }
+    }
     return out;
 }
 
@@ -205,12 +226,23 @@ void TestLeftoversCli::killedFloatsIntoLocalFolders()
                                    QStringLiteral("--chunker"),    QStringLiteral("cdc"),
                                    QStringLiteral("--chunk-size"), QStringLiteral("1M"),
                                    QStringLiteral("--quiet")};
-    // Each round is killed once it has a temporary of its own (one that was not there before).
+    const QStringList stores = {path(QStringLiteral("vault/local-store")), store2};
+    auto storedBytes = [&] {
+        qint64 sum = 0;
+        for (const QString& object : objectsIn(stores).keys())
+            sum += QFileInfo(object).size();
+        return sum;
+    };
+    // Each round is killed once it has stored something and has a temporary of its own (one that
+    // was not there before: each float first sweeps what the killed ones left).
     int kills = 0;
     for (int round = 0; round < 4; ++round) {
         const QStringList before = names();
+        const qint64 storedAtStart = storedBytes();
         kills += killWhen(floatArgs,
                           [&] {
+                              if (storedBytes() < storedAtStart + 2 * MiB)
+                                  return false;
                               for (const QString& n : names())
                                   if (!before.contains(n))
                                       return true;
@@ -224,9 +256,23 @@ void TestLeftoversCli::killedFloatsIntoLocalFolders()
     QVERIFY2(left > 0, "the kills left no temporary: nothing to check");
     qInfo("%d kills left %d temporaries", kills, left);
 
+    // What the kills stored: the resumed float neither sends it again nor rewrites it.
+    const QHash<QString, quint64> before = objectsIn(stores);
+    qint64 storedBefore = 0;
+    for (const QString& object : before.keys())
+        storedBefore += QFileInfo(object).size();
+    QVERIFY2(storedBefore > 0, "the kills stored nothing: nothing to check");
+
     const Run resumed = run(floatArgs + QStringList{QStringLiteral("--json")});
     QVERIFY2(resumed.code == 0, resumed.describe());
     QCOMPARE(resumed.json().value(QStringLiteral("resumed")).toBool(), true);
+    const qint64 sent = resumed.json().value(QStringLiteral("bytes_sent")).toInteger();
+    QVERIFY2(
+        sent <= 2 * 48 * MiB - storedBefore,
+        qPrintable(QStringLiteral("sent %1, %2 were stored before").arg(sent).arg(storedBefore)));
+    const QHash<QString, quint64> after = objectsIn(stores);
+    for (auto it = before.constBegin(); it != before.constEnd(); ++it)
+        QVERIFY2(after.value(it.key()) == it.value(), qPrintable(it.key()));
     for (const QString& t : tmps)
         QVERIFY2(
             filesIn(t, anything()).isEmpty(),
