@@ -73,6 +73,11 @@ private Q_SLOTS:
                                                     QStringLiteral("x"), false)
                      .kind,
                  Error::Kind::Retryable);
+        // A body sent only once (Request::resendBody false) that Qt wanted to send again.
+        QCOMPARE(HttpExchange::classifyNetworkError(QNetworkReply::ContentReSendError,
+                                                    QStringLiteral("x"), false)
+                     .kind,
+                 Error::Kind::Retryable);
         QCOMPARE(HttpExchange::classifyNetworkError(QNetworkReply::SslHandshakeFailedError,
                                                     QStringLiteral("x"), false)
                      .kind,

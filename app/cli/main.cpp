@@ -3,9 +3,11 @@
 
 #include "command.h"
 #include "interrupt.h"
+#include "providers/gdrive/gdriveauth.h"
 #include "vault/vault.h"
 
 #include <QCoreApplication>
+#include <QProcess>
 #include <QTextStream>
 
 #include <csignal>
@@ -84,6 +86,18 @@ int main(int argc, char* argv[])
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("modelfloat-cli"));
     QCoreApplication::setApplicationVersion(QStringLiteral(MODELFLOAT_VERSION));
+
+    // Signing in to Google Drive (`provider add gdrive`, `provider auth`): the consent page's
+    // address is printed, so it can be opened anywhere on this computer, and given to the
+    // desktop's browser when there is a desktop.
+    mf::gdrive::setConsentPageOpener([](const QUrl& url) {
+        const QString address = url.toString(QUrl::FullyEncoded);
+        QTextStream(stderr) << "Open this address in a browser to sign in to Google Drive:\n  "
+                            << address << "\n";
+        if (!qEnvironmentVariableIsSet("MODELFLOAT_NO_BROWSER") &&
+            (qEnvironmentVariableIsSet("DISPLAY") || qEnvironmentVariableIsSet("WAYLAND_DISPLAY")))
+            QProcess::startDetached(QStringLiteral("xdg-open"), {address});
+    });
 
     QStringList args = QCoreApplication::arguments();
     args.removeFirst();

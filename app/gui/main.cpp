@@ -1,10 +1,12 @@
 // modelfloat: the desktop app.
 #include "appcontroller.h"
 #include "icons.h"
+#include "providers/gdrive/gdriveauth.h"
 #include "settingsdialog.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDesktopServices>
 #include <QDir>
 #include <QFileInfo>
 
@@ -18,6 +20,14 @@ int main(int argc, char** argv)
     // window to its launcher and icon.
     QApplication::setDesktopFileName(QStringLiteral("io.modelfloat.ModelFloat"));
     QApplication::setWindowIcon(mf::ui::icon(QStringLiteral("modelfloat")));
+
+    // Signing in to Google Drive (the Providers page's Sign in…): the consent page opens in the
+    // user's browser, which is sent back to ModelFloat's listener on 127.0.0.1. The sign-in runs
+    // on the engine's thread; the browser is asked for from the GUI thread.
+    mf::gdrive::setConsentPageOpener([&app](const QUrl& url) {
+        QMetaObject::invokeMethod(
+            &app, [url] { QDesktopServices::openUrl(url); }, Qt::QueuedConnection);
+    });
 
     QCommandLineParser parser;
     parser.setApplicationDescription(

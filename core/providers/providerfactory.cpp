@@ -1,5 +1,6 @@
 #include "providerfactory.h"
 
+#include "gdrive/gdriveprovider.h"
 #include "ipfs/ipfsprovider.h"
 #include "localprovider.h"
 #include "mega/megaprovider.h"
@@ -52,6 +53,7 @@ ProviderFactory::ProviderFactory()
     registerWebDavKind(*this);
     registerIpfsKind(*this);
     registerMegaKind(*this);
+    registerGDriveKind(*this);
 }
 
 void ProviderFactory::registerKind(const ProviderKind& kind, Maker maker)

@@ -9,6 +9,47 @@
 
 namespace mf {
 
+namespace {
+
+// A body Qt can read once: it seeks like the body it wraps until the first byte was read, then
+// refuses to go back, so Qt's own resend of the request ends in ContentReSendError.
+class SendOnceBody final : public QIODevice
+{
+public:
+    explicit SendOnceBody(std::unique_ptr<QIODevice> body)
+        : m_body(std::move(body))
+    {
+        QIODevice::open(ReadOnly | Unbuffered);
+        QIODevice::seek(m_body->pos());
+    }
+    bool isSequential() const override { return false; }
+    qint64 size() const override { return m_body->size(); }
+    bool seek(qint64 pos) override
+    {
+        if (m_read || !m_body->seek(pos))
+            return false;
+        return QIODevice::seek(pos);
+    }
+
+protected:
+    qint64 readData(char* data, qint64 maxSize) override
+    {
+        const qint64 n = m_body->read(data, maxSize);
+        if (n > 0)
+            m_read = true;
+        else if (n < 0)
+            setErrorString(m_body->errorString());
+        return n;
+    }
+    qint64 writeData(const char*, qint64) override { return -1; }
+
+private:
+    std::unique_ptr<QIODevice> m_body;
+    bool m_read = false;
+};
+
+} // namespace
+
 HttpExchange::HttpExchange(QNetworkAccessManager* network, Request request, QObject* parent)
     : QObject(parent)
     , m_network(network)
@@ -91,6 +132,8 @@ void HttpExchange::sendAttempt()
             return;
         }
         request.setHeader(QNetworkRequest::ContentLengthHeader, m_request.bodySize);
+        if (!m_request.resendBody)
+            body = std::make_unique<SendOnceBody>(std::move(body));
     }
     // A custom "HEAD" would make Qt wait for the body its Content-Length announces.
     m_reply = m_request.method == "HEAD"
@@ -349,6 +392,11 @@ Error HttpExchange::classifyNetworkError(QNetworkReply::NetworkError code, const
         return Error::make(
             Error::Kind::Retryable,
             tr("%1: the server closed the connection before answering fully").arg(what));
+    case QNetworkReply::ContentReSendError:
+        // Qt wanted to send again a body that is sent only once (Request::resendBody).
+        return Error::make(
+            Error::Kind::Retryable,
+            tr("%1: the connection closed while the request was being sent").arg(what));
     case QNetworkReply::TimeoutError:
     case QNetworkReply::TemporaryNetworkFailureError:
     case QNetworkReply::NetworkSessionFailedError:

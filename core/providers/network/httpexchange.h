@@ -62,6 +62,11 @@ public:
         // What this is, for messages: "Uploading chunk bafk… to “backup bucket”".
         QString what;
         RetryPolicy retry;
+        // false: the body is sent at most once per attempt. Qt's HTTP/1 channel otherwise sends
+        // a request again by itself, whole, when its connection closes before the answer and
+        // the body can be rewound; a protocol that resumes from what the server kept (a Drive
+        // resumable upload) must see that drop as the attempt's failure instead.
+        bool resendBody = true;
         int stallTimeoutMs = 60000;
         // Bytes Qt may buffer ahead of a sink (0: unbounded); set it when using setPaused().
         qint64 readBufferSize = 0;

@@ -141,11 +141,16 @@ void NetworkJob::doAbort()
         complete(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
 }
 
-void NetworkJob::send(HttpExchange::Request request, std::function<void(HttpExchange&)> then)
+void NetworkJob::send(HttpExchange::Request request, std::function<void(HttpExchange&)> then,
+                      Attempts attempts)
 {
     if (request.stallTimeoutMs == HttpExchange::Request{}.stallTimeoutMs)
         request.stallTimeoutMs = m_provider->stallTimeoutMs();
     request.retry = m_provider->retryPolicy();
+    if (attempts == Attempts::Once) {
+        request.retry.maxAttempts = 1;
+        request.resendBody = false;
+    }
     auto* exchange = new HttpExchange(m_provider->network(), std::move(request), this);
     m_exchange = exchange;
     const auto report = [this](qint64 done, qint64 total) {

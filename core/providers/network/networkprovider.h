@@ -87,6 +87,11 @@ class NetworkJob : public ProviderJob
     Q_DISABLE_COPY_MOVE(NetworkJob)
 
 public:
+    // How often send() may put a request on the wire: with the provider's retries, or once
+    // (no retry, and no resend of the body by Qt) for a protocol that resumes by itself from
+    // what the server kept, such as a resumable upload's status query.
+    enum class Attempts { Retried, Once };
+
     ~NetworkJob() override;
 
 protected:
@@ -95,7 +100,8 @@ protected:
     virtual void run() = 0;
     // Sends one exchange; `then` receives it when it ends (not after complete() or abort()).
     // Retry and stall settings default to the provider's.
-    void send(HttpExchange::Request request, std::function<void(HttpExchange&)> then);
+    void send(HttpExchange::Request request, std::function<void(HttpExchange&)> then,
+              Attempts attempts = Attempts::Retried);
     void complete(const Error& error);
     NetworkProvider* provider() const { return m_provider; }
     // For operations made of several exchanges (multipart uploads): the next exchanges' bytes
