@@ -17,6 +17,7 @@
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
+#include <QUrlQuery>
 #include <QtTest>
 
 namespace mf::test {
@@ -69,6 +70,48 @@ public:
     void configure(const QJsonObject& c) { control(QStringLiteral("config"), c); }
     void fault(const QJsonObject& rule) { control(QStringLiteral("fault"), rule); }
     void resetFaults() { control(QStringLiteral("reset-faults")); }
+
+    // The browser at Google's consent page: follows its redirect to the app's loopback listener
+    // and returns the page the app answered with (and its status). `deny`: the user presses
+    // "Cancel" on the consent screen.
+    QByteArray playBrowser(const QUrl& consent, int* status = nullptr, bool deny = false)
+    {
+        QUrl url = consent;
+        if (deny) {
+            QUrlQuery q(url);
+            q.addQueryItem(QStringLiteral("deny"), QStringLiteral("1"));
+            url.setQuery(q);
+        }
+        QNetworkAccessManager nam;
+        QNetworkRequest r(url);
+        r.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
+                       QNetworkRequest::ManualRedirectPolicy);
+        std::unique_ptr<QNetworkReply> reply(nam.get(r));
+        if (!QTest::qWaitFor([&reply] { return reply->isFinished(); }, 10000))
+            return {};
+        const QUrl back = reply->header(QNetworkRequest::LocationHeader).toUrl();
+        if (!back.isValid())
+            return {};
+        std::unique_ptr<QNetworkReply> page(nam.get(QNetworkRequest(back)));
+        if (!QTest::qWaitFor([&page] { return page->isFinished(); }, 10000))
+            return {};
+        if (status)
+            *status = page->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        return page->readAll();
+    }
+
+    // The user removes ModelFloat's access in their Google account: the grant is revoked.
+    bool revoke(const QString& refreshToken)
+    {
+        QNetworkAccessManager nam;
+        QNetworkRequest r(QUrl(baseUrl() + QStringLiteral("/revoke")));
+        r.setHeader(QNetworkRequest::ContentTypeHeader,
+                    QByteArrayLiteral("application/x-www-form-urlencoded"));
+        std::unique_ptr<QNetworkReply> reply(
+            nam.post(r, "token=" + QUrl::toPercentEncoding(refreshToken)));
+        return QTest::qWaitFor([&reply] { return reply->isFinished(); }, 10000) &&
+               reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() == 200;
+    }
 
     // Runs client-check.mjs (Google's Node client against the server); true when it exited 0.
     bool googleClientCheck(QString* output)
@@ -144,17 +187,7 @@ private:
 
     QJsonObject call(const QByteArray& method, const QString& url, const QJsonObject& body)
     {
-        QNetworkAccessManager nam;
-        QNetworkRequest request{QUrl(url)};
-        request.setHeader(QNetworkRequest::ContentTypeHeader,
-                          QByteArrayLiteral("application/json"));
-        QNetworkReply* reply = nam.sendCustomRequest(request, method, QJsonDocument(body).toJson());
-        QSignalSpy done(reply, &QNetworkReply::finished);
-        if (!reply->isFinished())
-            done.wait(10000);
-        const QJsonObject out = QJsonDocument::fromJson(reply->readAll()).object();
-        delete reply;
-        return out;
+        return PeerProcess::jsonCall(method, url, body);
     }
 
     QTemporaryDir m_data;

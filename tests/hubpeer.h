@@ -68,21 +68,10 @@ public:
 private:
     QJsonObject call(const QByteArray& method, const QString& path, const QJsonObject& body)
     {
-        QNetworkRequest request(QUrl(endpoint() + path));
-        request.setHeader(QNetworkRequest::ContentTypeHeader,
-                          QByteArrayLiteral("application/json"));
-        QNetworkReply* reply = m_network.sendCustomRequest(
-            request, method, QJsonDocument(body).toJson(QJsonDocument::Compact));
-        QSignalSpy done(reply, &QNetworkReply::finished);
-        if (!reply->isFinished())
-            done.wait(10000);
-        const QJsonObject result = QJsonDocument::fromJson(reply->readAll()).object();
-        reply->deleteLater();
-        return result;
+        return PeerProcess::jsonCall(method, endpoint() + path, body);
     }
 
     PeerProcess m_process;
-    QNetworkAccessManager m_network;
     quint16 m_port = 0;
 };
 

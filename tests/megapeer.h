@@ -92,17 +92,7 @@ public:
 private:
     QJsonObject call(const QByteArray& method, const QString& path, const QJsonObject& body)
     {
-        QNetworkAccessManager nam;
-        QNetworkRequest request(QUrl(apiUrl() + path));
-        request.setHeader(QNetworkRequest::ContentTypeHeader,
-                          QByteArrayLiteral("application/json"));
-        QNetworkReply* reply = nam.sendCustomRequest(request, method, QJsonDocument(body).toJson());
-        QSignalSpy done(reply, &QNetworkReply::finished);
-        if (!reply->isFinished())
-            done.wait(10000);
-        const QJsonObject out = QJsonDocument::fromJson(reply->readAll()).object();
-        delete reply;
-        return out;
+        return PeerProcess::jsonCall(method, apiUrl() + path, body);
     }
 
     QTemporaryDir m_data;

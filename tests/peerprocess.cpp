@@ -3,6 +3,7 @@
 #include <QCoreApplication>
 #include <QDeadlineTimer>
 #include <QDir>
+#include <QJsonDocument>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QTcpServer>
@@ -11,6 +12,7 @@
 #include <QThread>
 
 #include <csignal>
+#include <memory>
 
 namespace mf::test {
 
@@ -115,6 +117,19 @@ bool PeerProcess::httpAnswers(const QByteArray& method, const QString& url)
     reply->abort();
     delete reply;
     return done && status > 0;
+}
+
+QJsonObject PeerProcess::jsonCall(const QByteArray& method, const QString& url,
+                                  const QJsonObject& body)
+{
+    QNetworkAccessManager network;
+    QNetworkRequest request{QUrl(url)};
+    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    std::unique_ptr<QNetworkReply> reply(network.sendCustomRequest(
+        request, method, QJsonDocument(body).toJson(QJsonDocument::Compact)));
+    if (!QTest::qWaitFor([&reply] { return reply->isFinished(); }, 10000))
+        return {};
+    return QJsonDocument::fromJson(reply->readAll()).object();
 }
 
 } // namespace mf::test

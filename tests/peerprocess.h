@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QJsonObject>
 #include <QProcess>
 #include <QString>
 #include <QStringList>
@@ -45,6 +46,10 @@ public:
     static bool portAccepts(quint16 port);
     // True when an HTTP request (method, URL) gets any HTTP status back.
     static bool httpAnswers(const QByteArray& method, const QString& url);
+    // A test server's control call: `body` sent as JSON, the JSON object it answers (empty when
+    // it does not answer within 10 s).
+    static QJsonObject jsonCall(const QByteArray& method, const QString& url,
+                                const QJsonObject& body = {});
 
 private:
     QProcess m_process;

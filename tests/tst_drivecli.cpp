@@ -93,23 +93,10 @@ CliRun TestDriveCli::signingIn(const QStringList& args, const QByteArray& input,
         if (m.hasMatch())
             consent = QUrl(m.captured(1), QUrl::StrictMode);
     }
-    if (consent.isValid()) {
-        if (deny) {
-            QUrlQuery q(consent);
-            q.addQueryItem(QStringLiteral("deny"), QStringLiteral("1"));
-            consent.setQuery(q);
-        }
-        // The browser: the consent page redirects to the CLI's loopback listener.
-        QNetworkAccessManager nam;
-        QNetworkRequest request(consent);
-        request.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
-                             QNetworkRequest::NoLessSafeRedirectPolicy);
-        std::unique_ptr<QNetworkReply> reply(nam.get(request));
-        QSignalSpy done(reply.get(), &QNetworkReply::finished);
-        if (!reply->isFinished())
-            done.wait(20000);
-    }
-    if (!p.waitForFinished(120000))
+    if (consent.isValid())
+        m_peer.playBrowser(consent, nullptr, deny);
+    // (waitForFinished() is false for a process that already ended while the browser played.)
+    if (p.state() != QProcess::NotRunning && !p.waitForFinished(120000))
         return r;
     r.out = p.readAllStandardOutput();
     r.err += p.readAllStandardError();
@@ -149,14 +136,7 @@ void TestDriveCli::addSignsInAndAuthMendsARevokedGrant()
     const QRegularExpression token(QStringLiteral("\"refreshToken\"\\s*:\\s*\"([^\"]+)\""));
     const QString refresh = token.match(QString::fromUtf8(credentials())).captured(1);
     QVERIFY(!refresh.isEmpty());
-    QNetworkAccessManager nam;
-    QNetworkRequest revoke(QUrl(m_peer.baseUrl() + QStringLiteral("/revoke")));
-    revoke.setHeader(QNetworkRequest::ContentTypeHeader,
-                     QByteArrayLiteral("application/x-www-form-urlencoded"));
-    std::unique_ptr<QNetworkReply> reply(
-        nam.post(revoke, "token=" + QUrl::toPercentEncoding(refresh)));
-    QSignalSpy done(reply.get(), &QNetworkReply::finished);
-    QVERIFY(reply->isFinished() || done.wait(10000));
+    QVERIFY(m_peer.revoke(refresh));
     const CliRun revoked =
         cli({QStringLiteral("provider"), QStringLiteral("test"), QStringLiteral("drive")});
     QCOMPARE(revoked.code, 1);

@@ -45,29 +45,6 @@ QByteArray randomBytes(int size, quint32 seed)
     return b;
 }
 
-// The browser: follows the consent page's redirect to the app's loopback listener and returns
-// the page the app answered with.
-QByteArray playBrowser(const QUrl& consent, int* status = nullptr)
-{
-    QNetworkAccessManager nam;
-    QNetworkRequest r(consent);
-    r.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
-    std::unique_ptr<QNetworkReply> reply(nam.get(r));
-    QSignalSpy done(reply.get(), &QNetworkReply::finished);
-    if (!reply->isFinished() && !done.wait(10000))
-        return {};
-    const QUrl back = reply->header(QNetworkRequest::LocationHeader).toUrl();
-    if (!back.isValid())
-        return {};
-    std::unique_ptr<QNetworkReply> page(nam.get(QNetworkRequest(back)));
-    QSignalSpy loaded(page.get(), &QNetworkReply::finished);
-    if (!page->isFinished() && !loaded.wait(10000))
-        return {};
-    if (status)
-        *status = page->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    return page->readAll();
-}
-
 } // namespace
 
 class TestDriveProvider final : public QObject
@@ -209,7 +186,7 @@ void TestDriveProvider::signInWithTheBrowser()
         QVERIFY(finished.isEmpty());
     }
     int status = 0;
-    const QByteArray page = playBrowser(opened, &status);
+    const QByteArray page = m_peer.playBrowser(opened, &status);
     QCOMPARE(status, 200);
     QVERIFY(page.contains("close this page"));
     QVERIFY(!finished.isEmpty() || finished.wait(20000));
@@ -239,11 +216,7 @@ void TestDriveProvider::signInRefusedOrForged()
         gdrive::SignInJob job(client);
         QSignalSpy finished(&job, &CredentialJob::finished);
         job.start();
-        QUrl denied = opened;
-        QUrlQuery q(denied);
-        q.addQueryItem(QStringLiteral("deny"), QStringLiteral("1"));
-        denied.setQuery(q);
-        playBrowser(denied);
+        m_peer.playBrowser(opened, nullptr, true);
         QVERIFY(!finished.isEmpty() || finished.wait(20000));
         QCOMPARE(job.error().kind, Error::Kind::Authentication);
         QVERIFY(job.secrets().isEmpty());
@@ -255,7 +228,7 @@ void TestDriveProvider::signInRefusedOrForged()
         gdrive::SignInJob job(wrong);
         QSignalSpy finished(&job, &CredentialJob::finished);
         job.start();
-        playBrowser(opened);
+        m_peer.playBrowser(opened);
         QVERIFY(!finished.isEmpty() || finished.wait(20000));
         QCOMPARE(job.error().kind, Error::Kind::Authentication);
         QVERIFY(!job.error().message.contains(QLatin1String("not-the-secret")));
@@ -399,14 +372,7 @@ void TestDriveProvider::revokedGrantAsksToSignInAgain()
         m_peer.control(QStringLiteral("mint")).value(QStringLiteral("refresh_token")).toString();
     auto p = makeProvider(QStringLiteral("Revoked"), refresh);
     QVERIFY(!putChunk(*p, randomBytes(100, 7)).isEmpty());
-    QNetworkAccessManager nam;
-    QNetworkRequest r(QUrl(m_peer.baseUrl() + QStringLiteral("/revoke")));
-    r.setHeader(QNetworkRequest::ContentTypeHeader,
-                QByteArrayLiteral("application/x-www-form-urlencoded"));
-    std::unique_ptr<QNetworkReply> reply(nam.post(r, "token=" + QUrl::toPercentEncoding(refresh)));
-    QSignalSpy done(reply.get(), &QNetworkReply::finished);
-    QVERIFY(reply->isFinished() || done.wait(10000));
-    QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+    QVERIFY(m_peer.revoke(refresh));
 
     Error e;
     putChunk(*p, randomBytes(100, 8), &e);

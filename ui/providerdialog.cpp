@@ -191,7 +191,14 @@ void ProviderDialog::accept()
     const QString quotaText = m_quota->text().trimmed();
     const qint64 quota = quotaText.isEmpty() ? -1 : units::parseBytes(quotaText).value_or(-1);
     m_saving = true;
-    showMessage(tr("Saving…"), false);
+    // Typed secrets of a kind that signs in are exchanged first (MEGA's password, Google's
+    // consent in the browser), which can take the user a while.
+    if (m_form->kind().signIn && !m_form->secrets().isEmpty())
+        showMessage(tr("Signing in… If a sign-in page opened in your browser, allow ModelFloat "
+                       "there; this form goes on when it says you can close the page."),
+                    false);
+    else
+        showMessage(tr("Saving…"), false);
     if (m_existing)
         m_engine->updateProvider(m_existing->id, m_name->text().trimmed(), m_form->settings(),
                                  m_form->secrets(), quota);

@@ -47,8 +47,8 @@ ProvidersPage::ProvidersPage(Engine* engine, QWidget* parent)
     m_remove = bar->addAction(icon(QStringLiteral("remove")), tr("&Remove…"));
     m_test = bar->addAction(icon(QStringLiteral("test")), tr("&Test connection"));
     m_signIn = bar->addAction(icon(QStringLiteral("edit")), tr("&Sign in…"));
-    m_signIn->setToolTip(tr("Sign in to the provider again (after it ended the session or the "
-                            "password changed)"));
+    m_signIn->setToolTip(tr("Sign in to the provider again (after it ended the session, the "
+                            "password changed or its access was removed)"));
     layout->addWidget(bar);
 
     m_list->setAccessibleName(tr("Providers"));

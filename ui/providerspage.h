@@ -49,7 +49,8 @@ private:
     void updateActions();
     void openAddDialog();
     void openEditDialog();
-    // Kinds that sign in (MEGA): the edit dialog, to type the password (and code) again.
+    // Kinds that sign in (MEGA, Google Drive): the edit dialog, to type the password (and code)
+    // or the OAuth client secret again; Drive's sign-in then goes through the browser.
     void openSignInDialog();
     void askRemove();
     void testSelected();
