@@ -12,6 +12,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <unistd.h>
+
 using namespace mf::ui;
 
 namespace {
@@ -49,7 +51,47 @@ private Q_SLOTS:
         const QString a = SingleInstance::serverName(QStringLiteral("/tmp/vault-a"));
         QCOMPARE(SingleInstance::serverName(QStringLiteral("/tmp/vault-a/")), a);
         QVERIFY(a != SingleInstance::serverName(QStringLiteral("/tmp/vault-b")));
-        QVERIFY(!a.contains(QStringLiteral("vault"))); // no path in the socket name
+        // no path of the vault in the socket's name
+        QVERIFY(!QFileInfo(a).fileName().contains(QStringLiteral("vault")));
+    }
+
+    // The socket is in $XDG_RUNTIME_DIR (private, emptied at logout), not in /tmp for anyone to
+    // see and for a killed app to leave behind; without it, in Qt's private fallback.
+    void theSocketLivesInTheRuntimeDirectory()
+    {
+        const QByteArray saved = qgetenv("XDG_RUNTIME_DIR");
+        const auto restore = qScopeGuard([&] {
+            if (saved.isNull())
+                qunsetenv("XDG_RUNTIME_DIR");
+            else
+                qputenv("XDG_RUNTIME_DIR", saved);
+        });
+        QTemporaryDir runtime;
+        QVERIFY(QFile::setPermissions(runtime.path(),
+                                      QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner));
+        qputenv("XDG_RUNTIME_DIR", QFile::encodeName(runtime.path()));
+        const QString vault = runtime.filePath(QStringLiteral("vault"));
+        const QString name = SingleInstance::serverName(vault);
+        QCOMPARE(QFileInfo(name).absolutePath(), QFileInfo(runtime.path()).absoluteFilePath());
+        {
+            SingleInstance instance(vault);
+            QSignalSpy primary(&instance, &SingleInstance::primary);
+            instance.start({});
+            QVERIFY(primary.wait(10000));
+            QVERIFY(QFileInfo(name).exists());
+        }
+        QVERIFY(!QFileInfo::exists(name)); // the server removes its socket when it goes
+
+        qunsetenv("XDG_RUNTIME_DIR");
+        const QString fallback = SingleInstance::serverName(vault);
+        const QFileInfo dir(QFileInfo(fallback).absolutePath());
+        QVERIFY2(dir.absoluteFilePath() != QFileInfo(QDir::tempPath()).absoluteFilePath(),
+                 qPrintable(fallback));
+        QVERIFY(dir.isDir());
+        QCOMPARE(dir.ownerId(), ::getuid());
+        QCOMPARE(dir.permissions() & (QFile::ReadGroup | QFile::WriteGroup | QFile::ExeGroup |
+                                      QFile::ReadOther | QFile::WriteOther | QFile::ExeOther),
+                 QFile::Permissions());
     }
 
     void secondLaunchHandsOverItsFiles()
@@ -84,8 +126,7 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const QString vault = dir.filePath(QStringLiteral("vault"));
         // What a crashed instance leaves: the socket's file, with nobody listening.
-        const QString path =
-            QDir::tempPath() + QLatin1Char('/') + SingleInstance::serverName(vault);
+        const QString path = SingleInstance::serverName(vault);
         {
             QFile f(path);
             QVERIFY(f.open(QIODevice::WriteOnly));
@@ -136,8 +177,14 @@ private Q_SLOTS:
         QCOMPARE(second.exitCode(), 0);
         QCOMPARE(first.state(), QProcess::Running); // the first one goes on, with the file
 
+        // SIGTERM (logout, `kill`) quits like Quit: a normal exit that removes the socket.
+        const QString socket = SingleInstance::serverName(vault);
+        QVERIFY(QFileInfo::exists(socket));
         first.terminate();
         QVERIFY(first.waitForFinished(30000));
+        QCOMPARE(first.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(first.exitCode(), 0);
+        QVERIFY2(!QFileInfo::exists(socket), qPrintable(socket));
     }
 };
 

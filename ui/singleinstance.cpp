@@ -7,6 +7,7 @@
 #include <QJsonObject>
 #include <QLocalServer>
 #include <QLocalSocket>
+#include <QStandardPaths>
 
 #include <unistd.h>
 
@@ -14,7 +15,9 @@ namespace mf::ui {
 
 namespace {
 constexpr qint64 MaxMessageBytes = 1 << 20; // a launch's file list; more is not a launch
-}
+// sockaddr_un holds a path of 107 bytes (and its NUL); "/modelfloat-<24 hex>" takes 36.
+constexpr qsizetype MaxSocketDirLength = 107 - 36;
+} // namespace
 
 SingleInstance::SingleInstance(const QString& vaultDirectory, QObject* parent)
     : QObject(parent)
@@ -28,9 +31,17 @@ QString SingleInstance::serverName(const QString& vaultDirectory)
     // Per user (uid) and vault; hashed, so the name is short and shows no path.
     const QByteArray key = QByteArray::number(qulonglong(::getuid())) + '\0' +
                            QDir::cleanPath(QDir(vaultDirectory).absolutePath()).toUtf8();
-    return QStringLiteral("modelfloat-") +
-           QString::fromLatin1(
-               QCryptographicHash::hash(key, QCryptographicHash::Sha256).toHex().left(24));
+    const QString name =
+        QStringLiteral("modelfloat-") +
+        QString::fromLatin1(
+            QCryptographicHash::hash(key, QCryptographicHash::Sha256).toHex().left(24));
+    // In the user's runtime directory ($XDG_RUNTIME_DIR, private, emptied at logout); where it
+    // is unset or unusable Qt falls back to a private /tmp/runtime-<user>. Only a path too long
+    // for a socket address leaves the name bare (QLocalServer then puts it in /tmp).
+    const QString runtime = QStandardPaths::writableLocation(QStandardPaths::RuntimeLocation);
+    if (runtime.isEmpty() || runtime.toLocal8Bit().size() > MaxSocketDirLength)
+        return name;
+    return runtime + QLatin1Char('/') + name;
 }
 
 void SingleInstance::start(const QStringList& files)

@@ -19,10 +19,12 @@ class SingleInstance final : public QObject
     Q_DISABLE_COPY_MOVE(SingleInstance)
 
 public:
-    // `vaultDirectory` is part of the name, so two vaults may each have their own app.
+    // `vaultDirectory` is part of the name, so two vaults may each have their own app. The
+    // socket lives in $XDG_RUNTIME_DIR; the server removes it when it goes (a quit, SIGTERM).
     explicit SingleInstance(const QString& vaultDirectory, QObject* parent = nullptr);
     ~SingleInstance() override;
 
+    // The socket's path: $XDG_RUNTIME_DIR/modelfloat-<hash of uid and vault>.
     static QString serverName(const QString& vaultDirectory);
     QString serverName() const { return m_name; }
 

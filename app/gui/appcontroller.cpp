@@ -2,6 +2,7 @@
 
 #include "engine/engine.h"
 #include "mainwindow.h"
+#include "quitsignals.h"
 #include "settingsdialog.h"
 #include "singleinstance.h"
 #include "transfersmodel.h"
@@ -11,6 +12,7 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QMessageBox>
+#include <QSessionManager>
 #include <QSettings>
 
 namespace mf::app {
@@ -35,6 +37,16 @@ AppController::~AppController()
 
 void AppController::start()
 {
+    // A signal or the session's end is a Quit: queued work resumes on the next start. Whatever
+    // ends the event loop (quit() or another QCoreApplication::quit()), closing the window then
+    // quits rather than hiding to the tray or asking.
+    m_quitSignals = new QuitSignals(this);
+    connect(m_quitSignals, &QuitSignals::quitRequested, this, &AppController::quit);
+    // After the session manager has asked us to save, it may end us at any moment (and logind
+    // sends SIGTERM): stop now, while the vault can still close cleanly. No dialog: nobody may
+    // be there to answer it.
+    connect(qApp, &QGuiApplication::commitDataRequest, this, [this](QSessionManager&) { quit(); });
+    connect(qApp, &QCoreApplication::aboutToQuit, this, [this] { m_quitting = true; });
     m_instance = new ui::SingleInstance(m_options.vaultDirectory, this);
     connect(m_instance, &ui::SingleInstance::primary, this, &AppController::startPrimary);
     connect(m_instance, &ui::SingleInstance::handedOff, this, [] { QCoreApplication::exit(0); });

@@ -18,6 +18,8 @@ class TrayIcon;
 
 namespace mf::app {
 
+class QuitSignals;
+
 struct LaunchOptions
 {
     QStringList files; // absolute paths to float
@@ -28,7 +30,8 @@ struct LaunchOptions
 // The desktop app's life: one instance per user and vault (a later launch hands its files over
 // and ends), the Engine, the main window and the tray. Closing the window keeps transfers
 // running in the tray (said once); without a tray, closing quits, after asking if work is
-// running (it resumes on the next start).
+// running (it resumes on the next start). SIGTERM, SIGINT, SIGHUP and the end of the desktop
+// session quit the same way as Quit, without asking.
 class AppController final : public QObject
 {
     Q_OBJECT
@@ -43,7 +46,8 @@ public:
     ui::TrayIcon* tray() const { return m_tray; }
     Engine* engine() const { return m_engine.get(); }
 
-    // Closes everything and ends the event loop. Work in progress stays queued in the vault.
+    // Closes everything and ends the event loop. Work in progress stays queued in the vault; the
+    // vault itself, the window and the single-instance socket close when this object goes.
     void quit();
 
 protected:
@@ -57,6 +61,7 @@ private:
     void confirmQuit();
 
     LaunchOptions m_options;
+    QuitSignals* m_quitSignals = nullptr;
     ui::SingleInstance* m_instance = nullptr;
     std::unique_ptr<Engine> m_engine;
     std::unique_ptr<ui::MainWindow> m_window;
