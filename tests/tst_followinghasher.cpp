@@ -66,8 +66,11 @@ public:
     {
         const QByteArray name = QFile::encodeName(m_path);
         fd = ::open(name.constData(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd >= 0 && size > 0 && ::posix_fallocate(fd, 0, size) != 0)
-            ::ftruncate(fd, size);
+        if (fd >= 0 && size > 0 && ::posix_fallocate(fd, 0, size) != 0 &&
+            ::ftruncate(fd, size) != 0) {
+            ::close(fd); // a file of the wrong size is no file to restore into
+            fd = -1;
+        }
         if (direct)
             directFd = DirectReader::openDirect(name);
     }

@@ -10,16 +10,37 @@
 #include <QDir>
 #include <QFileInfo>
 
+#include <memory>
+
+namespace {
+
+// --help and --version only print: they answer on a terminal without a display (over ssh, in
+// a container, and for help2man, which makes the manual page from them at build time).
+bool onlyPrints(int argc, char** argv)
+{
+    for (int i = 1; i < argc; ++i) {
+        const QByteArray arg(argv[i]);
+        if (arg == "--")
+            break;
+        if (arg == "-h" || arg == "-?" || arg == "--help" || arg == "--help-all" || arg == "-v" ||
+            arg == "--version")
+            return true;
+    }
+    return false;
+}
+
+} // namespace
+
 int main(int argc, char** argv)
 {
-    QApplication app(argc, argv);
-    QApplication::setApplicationName(QStringLiteral("ModelFloat"));
-    QApplication::setOrganizationName(QStringLiteral("ModelFloat"));
-    QApplication::setApplicationVersion(QStringLiteral(MODELFLOAT_VERSION));
-    // The desktop entry's id (resources/io.modelfloat.ModelFloat.desktop), so shells match the
-    // window to its launcher and icon.
-    QApplication::setDesktopFileName(QStringLiteral("io.modelfloat.ModelFloat"));
-    QApplication::setWindowIcon(mf::ui::icon(QStringLiteral("modelfloat")));
+    std::unique_ptr<QCoreApplication> app;
+    if (onlyPrints(argc, argv))
+        app = std::make_unique<QCoreApplication>(argc, argv);
+    else
+        app = std::make_unique<QApplication>(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("ModelFloat"));
+    QCoreApplication::setOrganizationName(QStringLiteral("ModelFloat"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(MODELFLOAT_VERSION));
 
     // Signing in to Google Drive (the Providers page's Sign in…): the consent page opens in the
     // user's browser, which is sent back to ModelFloat's listener on 127.0.0.1. The sign-in runs
@@ -44,7 +65,14 @@ int main(int argc, char** argv)
                                                   "in Settings, or $MODELFLOAT_VAULT)."),
                                    QStringLiteral("DIR"));
     parser.addOptions({minimized, vault});
-    parser.process(app);
+    parser.process(*app); // --help and --version print and exit here
+    if (!qobject_cast<QApplication*>(app.get()))
+        return 2; // not reached: process() has printed and exited
+
+    // The desktop entry's id (resources/io.modelfloat.ModelFloat.desktop), so shells match the
+    // window to its launcher and icon.
+    QGuiApplication::setDesktopFileName(QStringLiteral("io.modelfloat.ModelFloat"));
+    QGuiApplication::setWindowIcon(mf::ui::icon(QStringLiteral("modelfloat")));
 
     mf::app::LaunchOptions options;
     options.minimized = parser.isSet(minimized);
@@ -61,5 +89,5 @@ int main(int argc, char** argv)
 
     mf::app::AppController controller(options);
     controller.start();
-    return app.exec();
+    return QCoreApplication::exec();
 }

@@ -1,0 +1,53 @@
+# cmake -DMETAINFO=<metainfo.xml> -DPACKAGE=<name> -DMAINTAINER=<"Name <mail>"> -DOUTPUT=<file.gz>
+#       -P changelog.cmake
+# Writes the Debian changelog (gzipped with -9n, as Debian installs it) from the AppStream release
+# list: one entry per release, its <p> and <li> texts as the items.
+cmake_minimum_required(VERSION 3.22)
+include(${CMAKE_CURRENT_LIST_DIR}/releases.cmake)
+
+# Wraps `text` as a changelog item: "  * " and continuation lines indented to match, at most
+# 79 columns.
+function(mf_changelog_item text out_var)
+    string(REPLACE " " ";" words "${text}")
+    set(result "  *")
+    set(line "  *")
+    foreach(word IN LISTS words)
+        string(LENGTH "${line} ${word}" width)
+        if(width GREATER 79 AND NOT line STREQUAL "    " AND NOT line STREQUAL "  *")
+            string(APPEND result "\n    ${word}")
+            set(line "    ${word}")
+        else()
+            string(APPEND result " ${word}")
+            string(APPEND line " ${word}")
+        endif()
+    endforeach()
+    set(${out_var} "${result}\n" PARENT_SCOPE)
+endfunction()
+
+mf_read_releases("${METAINFO}" release)
+set(text "")
+math(EXPR last "${release_COUNT} - 1")
+foreach(i RANGE ${last})
+    mf_release_epoch("${release_${i}_DATE}" epoch date)
+    string(APPEND text "${PACKAGE} (${release_${i}_VERSION}) unstable; urgency=medium\n\n")
+    set(notes "${release_${i}_NOTES}")
+    if(NOT notes)
+        set(notes "Release ${release_${i}_VERSION}.")
+    endif()
+    foreach(note IN LISTS notes)
+        mf_changelog_item("${note}" item)
+        string(APPEND text "${item}")
+    endforeach()
+    string(APPEND text "\n -- ${MAINTAINER}  ${date}\n")
+    if(NOT i EQUAL last)
+        string(APPEND text "\n")
+    endif()
+endforeach()
+
+get_filename_component(dir "${OUTPUT}" DIRECTORY)
+string(REGEX REPLACE "\\.gz$" "" plain "${OUTPUT}")
+file(WRITE "${plain}" "${text}")
+execute_process(COMMAND gzip -9nc "${plain}" OUTPUT_FILE "${OUTPUT}" RESULT_VARIABLE failed)
+if(failed)
+    message(FATAL_ERROR "gzip failed on ${plain}")
+endif()
