@@ -14,6 +14,7 @@ packages=(
     xvfb xauth trayer x11-utils xdotool libqt6gui6
     rclone curl apache2
     strace
+    dpkg-dev help2man lintian devscripts appstream debootstrap debian-archive-keyring
 )
 
 missing=()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Sets up everything, builds, and runs every test: first the normal build, then the same suite
-# under AddressSanitizer + UndefinedBehaviorSanitizer.
+# Sets up everything, builds, and runs every test: first the normal build, then its Debian
+# package (scripts/package-check.sh), then the same suite under AddressSanitizer +
+# UndefinedBehaviorSanitizer, then the fuzzers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
@@ -16,6 +17,11 @@ preset=default
 echo "== Build ($preset) and test"
 ./scripts/build.sh "$preset"
 ctest --preset "$preset" -j 2
+
+echo "== The Debian package: lintian, then installed and used on a clean Debian 12"
+builddir=build
+[ "$preset" = ci ] && builddir=build-ci
+./scripts/package-check.sh "$builddir"
 
 echo "== Build (asan) and test under ASan + UBSan"
 ./scripts/build.sh asan
