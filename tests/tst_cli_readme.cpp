@@ -193,6 +193,25 @@ const QList<NotRun>& notRunHere()
                         ? QString()
                         : QStringLiteral("installer/CMakeLists.txt does not include CPack");
          }},
+        {QStringLiteral("cmake --preset default && cmake --build build --target package"),
+         QStringLiteral("builds the .deb (scripts/package-check.sh, in the test command, builds "
+                        "it the same way and checks it)"),
+         [] { return presetsExist(QStringLiteral("default")); }},
+        {QStringLiteral("sudo apt-get install ./build/modelfloat_0.1.0_amd64.deb"),
+         QStringLiteral("installs the package system-wide (scripts/package-check.sh installs it "
+                        "into a clean Debian 12 and uses it)"),
+         [] {
+             // The file name CPack gives the package: the project's version, Debian's arch.
+             QFile f(sourceRoot() + QStringLiteral("/CMakeLists.txt"));
+             return f.open(QIODevice::ReadOnly) &&
+                            f.readAll().contains("project(ModelFloat VERSION 0.1.0 ")
+                        ? QString()
+                        : QStringLiteral("the README's package name has another version than "
+                                         "project() in CMakeLists.txt");
+         }},
+        {QStringLiteral("scripts/package-check.sh build"),
+         QStringLiteral("checks the package on a clean Debian 12; the test command runs it"),
+         [] { return executableInTree(QStringLiteral("scripts/package-check.sh")); }},
     };
     return all;
 }
