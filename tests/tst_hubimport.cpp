@@ -54,6 +54,7 @@ class TestHubImport final : public QObject
 private Q_SLOTS:
     void initTestCase();
     void importsChosenVariant();
+    void importObeysDownloadLimit();
     void importedGgufHasFormatMetadata();
     void corruptByteRefused();
     void droppedConnectionResumes();
@@ -176,6 +177,28 @@ void TestHubImport::importsChosenVariant()
     QVERIFY2(again.error.ok(), qPrintable(again.error.message));
     QVERIFY(again.alreadyComplete);
     QCOMPARE(m_hub.requests(QStringLiteral("cdn")), 0);
+}
+
+// The vault's download limit holds the Hub's bytes too: every byte the hub served went through
+// the vault's limiter, which made the import wait (its own accounting; no time is measured).
+void TestHubImport::importObeysDownloadLimit()
+{
+    using Direction = BandwidthLimiter::Direction;
+    TestVault vault(1);
+    QVERIFY(vault.ok());
+    constexpr qint64 Rate = 2 * MiB; // a bucket of 200 KiB
+    const std::shared_ptr<BandwidthLimiter>& limiter = vault.vault->bandwidth();
+    limiter->setLimits(0, Rate);
+    m_hub.reset();
+    const Run run = import(vault, {QStringLiteral("Q4_K_M")});
+    QVERIFY2(run.error.ok(), qPrintable(run.error.message));
+    const qint64 bytes = m_hub.cdnBytes();
+    QCOMPARE(bytes, 3 * MiB + 11);
+    QVERIFY2(limiter->moved(Direction::Download) >= bytes,
+             qPrintable(QStringLiteral("%1 of %2 bytes went through the limiter")
+                            .arg(limiter->moved(Direction::Download))
+                            .arg(bytes)));
+    QVERIFY(limiter->waits(Direction::Download) > 0);
 }
 
 // The header of a GGUF is read as it streams by: the browser shows its quantization.

@@ -119,10 +119,11 @@ SettingsDialog::SettingsDialog(Engine* engine, const Values& current, QWidget* p
         box->setSuffix(tr(" MiB/s"));
         box->setSpecialValueText(tr("No limit"));
     }
-    // Said plainly: the transfer layer cannot pace its requests yet, so the limits are kept for
-    // when it can, and the form does not pretend otherwise.
-    for (QSpinBox* box : {m_upload, m_download})
-        box->setToolTip(tr("Saved, but not enforced yet: transfers run at full speed"));
+    m_upload->setToolTip(tr("The most every transfer together sends to the providers; applies "
+                            "at once, also to transfers that are running"));
+    m_download->setToolTip(tr("The most every transfer together receives from the providers and "
+                              "from Hugging Face; applies at once, also to transfers that are "
+                              "running"));
     m_upload->setValue(int(current.uploadLimit / MiBps));
     m_download->setValue(int(current.downloadLimit / MiBps));
     m_startMinimized->setChecked(current.startMinimized);
@@ -147,9 +148,6 @@ SettingsDialog::SettingsDialog(Engine* engine, const Values& current, QWidget* p
     form->addRow(tr("&Transfers at once:"), m_concurrency);
     form->addRow(tr("&Upload limit:"), m_upload);
     form->addRow(tr("&Download limit:"), m_download);
-    auto* limitNote = new QLabel(tr("Bandwidth limits are saved but not enforced yet."), this);
-    limitNote->setEnabled(false);
-    form->addRow(QString(), limitNote);
     form->addRow(QString(), m_flushWrites);
     form->addRow(QString(), m_startMinimized);
     form->addRow(QString(), m_startAtLogin);

@@ -111,8 +111,7 @@ public:
         p.addOption({QStringLiteral("replicas"),
                      QStringLiteral("Copies of every chunk (default: the vault's setting)."),
                      QStringLiteral("n")});
-        p.addOption({QStringLiteral("limit-rate"),
-                     QStringLiteral("Download at most this many bytes per second, e.g. 20M."),
+        p.addOption({QStringLiteral("limit-rate"), QStringLiteral("The same as --limit-download."),
                      QStringLiteral("rate")});
         addDurabilityOptions(p);
         HubSession::addOptions(p);
@@ -147,7 +146,7 @@ public:
                                                "per second)"));
                 return finish(Usage);
             }
-            request.bandwidthLimit = *rate;
+            m_ctx.setBandwidthLimits(m_ctx.uploadLimit, *rate);
         }
         Vault* vault = openVault();
         if (!vault)

@@ -1,5 +1,6 @@
 #include "command.h"
 
+#include "util/units.h"
 #include "vault/vault.h"
 
 #include <QCoreApplication>
@@ -22,6 +23,7 @@ Vault* Context::openVault(bool create)
     if (vault) {
         if (flushWrites)
             vault->overrideFlushWrites(*flushWrites);
+        vault->bandwidth()->setLimits(uploadLimit, downloadLimit);
         return vault.get();
     }
     switch (failure) {
@@ -51,6 +53,14 @@ Vault* Command::openVault()
     return vault;
 }
 
+void Context::setBandwidthLimits(qint64 upload, qint64 download)
+{
+    uploadLimit = upload;
+    downloadLimit = download;
+    if (vault)
+        vault->bandwidth()->setLimits(uploadLimit, downloadLimit);
+}
+
 void Command::finish(int code)
 {
     if (m_done)
@@ -70,6 +80,14 @@ bool Command::parse(QCommandLineParser& parser, const QStringList& args, const Q
         {QStringLiteral("vault"), QStringLiteral("The vault folder."), QStringLiteral("dir")});
     parser.addOption({QStringLiteral("json"), QStringLiteral("Print the result as JSON.")});
     parser.addOption({QStringLiteral("quiet"), QStringLiteral("No progress line.")});
+    parser.addOption({QStringLiteral("limit-upload"),
+                      QStringLiteral("Send at most this many bytes per second to the providers, "
+                                     "e.g. 20M."),
+                      QStringLiteral("rate")});
+    parser.addOption({QStringLiteral("limit-download"),
+                      QStringLiteral("Receive at most this many bytes per second from the "
+                                     "providers and the Hub, e.g. 20M."),
+                      QStringLiteral("rate")});
     if (!parser.parse(args)) {
         console().error(parser.errorText() +
                         QStringLiteral(" (see “%1 --help”)").arg(args.value(0)));
@@ -103,6 +121,22 @@ bool Command::parse(QCommandLineParser& parser, const QStringList& args, const Q
         if (fast || parser.isSet(QStringLiteral("sync")))
             m_ctx.flushWrites = !fast;
     }
+    qint64 limits[2] = {m_ctx.uploadLimit, m_ctx.downloadLimit};
+    const QString limitOptions[2] = {QStringLiteral("limit-upload"),
+                                     QStringLiteral("limit-download")};
+    for (int i = 0; i < 2; ++i) {
+        if (!parser.isSet(limitOptions[i]))
+            continue;
+        const auto rate = units::parseBytes(parser.value(limitOptions[i]));
+        if (!rate || *rate <= 0) {
+            console().error(QStringLiteral("--%1 takes a rate such as 20M (bytes per second)")
+                                .arg(limitOptions[i]));
+            finish(Usage);
+            return false;
+        }
+        limits[i] = *rate;
+    }
+    m_ctx.setBandwidthLimits(limits[0], limits[1]);
     const int n = int(parser.positionalArguments().size());
     if (n < minPositional || (maxPositional >= 0 && n > maxPositional)) {
         console().error(QStringLiteral("usage: modelfloat-cli %1 (see “%2 --help”)")

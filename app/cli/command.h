@@ -29,6 +29,12 @@ struct Context
     // A vault is created only at the default location ($MODELFLOAT_VAULT, else the data dir)
     // or when `create` (the init command): a mistyped --vault must not start a new vault.
     Vault* openVault(bool create = false);
+    // --limit-upload / --limit-download, bytes per second (0: none); the vault applies them to
+    // every transfer of this run.
+    qint64 uploadLimit = 0;
+    qint64 downloadLimit = 0;
+    // Sets the limits, on the vault too if it is open.
+    void setBandwidthLimits(qint64 upload, qint64 download);
 };
 
 // One subcommand. run() parses its arguments and starts; done() is emitted exactly once, from

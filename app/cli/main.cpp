@@ -35,6 +35,9 @@ QString globalHelp()
         "                on first use; any other must hold one already (see `init`)\n"
         "  --json        print the result as one JSON document\n"
         "  --quiet       no progress line\n"
+        "  --limit-upload RATE, --limit-download RATE\n"
+        "                send to / receive from the providers (and the Hub) at most RATE\n"
+        "                bytes per second, e.g. 20M; every transfer of the command shares it\n"
         "  --help        help for the command\n"
         "\nExit codes:\n"
         "  0 success, 1 a transfer or provider failed, 2 bad arguments, 3 no such model/file/\n"
@@ -54,12 +57,19 @@ QStringList globalOptionsAfterCommand(QStringList args, QString* error)
     QStringList globals;
     while (!args.isEmpty()) {
         const QString a = args.first();
+        const bool takesValue = a == QLatin1String("--vault") ||
+                                a == QLatin1String("--limit-upload") ||
+                                a == QLatin1String("--limit-download");
         if (a == QLatin1String("--json") || a == QLatin1String("--quiet") ||
-            a.startsWith(QLatin1String("--vault="))) {
+            a.startsWith(QLatin1String("--vault=")) ||
+            a.startsWith(QLatin1String("--limit-upload=")) ||
+            a.startsWith(QLatin1String("--limit-download="))) {
             globals << args.takeFirst();
-        } else if (a == QLatin1String("--vault")) {
+        } else if (takesValue) {
             if (args.size() < 2) {
-                *error = QStringLiteral("--vault needs a folder");
+                *error = a == QLatin1String("--vault")
+                             ? QStringLiteral("--vault needs a folder")
+                             : QStringLiteral("%1 needs a rate such as 20M").arg(a);
                 return {};
             }
             globals << args.takeFirst() << args.takeFirst();

@@ -147,6 +147,7 @@ void EngineWorker::open(const QString& directory)
         Q_EMIT opened(error.isEmpty() ? tr("Cannot open the vault in “%1”").arg(directory) : error);
         return;
     }
+    m_vault->bandwidth()->setLimits(m_uploadLimit, m_downloadLimit);
     // Transfers a previous run left queued, paused or (it was killed) running. Finished ones are
     // kept a week (the history a user may still look for), then forgotten.
     Registry& registry = m_vault->registry();
@@ -960,6 +961,9 @@ void EngineWorker::setBandwidthLimits(qint64 uploadBytesPerSecond, qint64 downlo
 {
     m_uploadLimit = qMax<qint64>(0, uploadBytesPerSecond);
     m_downloadLimit = qMax<qint64>(0, downloadBytesPerSecond);
+    // Running transfers follow at once: every adapter asks the vault's limiter for each piece.
+    if (m_vault)
+        m_vault->bandwidth()->setLimits(m_uploadLimit, m_downloadLimit);
 }
 
 } // namespace mf

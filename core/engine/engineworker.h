@@ -57,7 +57,7 @@ public:
     void setReplicationFactor(int replicas);
     void setChunker(const QString& spec);
     void setFlushWrites(bool flush);
-    // Kept for when the transfer layer can pace its reads and writes; not applied yet.
+    // Applied at once to every transfer of the vault (and to a vault opened later).
     void setBandwidthLimits(qint64 uploadBytesPerSecond, qint64 downloadBytesPerSecond);
 
     Vault* vault() const { return m_vault.get(); }

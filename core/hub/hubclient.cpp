@@ -170,6 +170,7 @@ HttpExchange* HubInfoJob::makeExchange(const QUrl& url, const QString& what)
     r.retry = client->settings().retry;
     r.stallTimeoutMs = client->settings().stallTimeoutMs;
     r.maxCollectBytes = 64 * 1024 * 1024; // a tree page of a very large repo
+    r.bandwidth = client->bandwidth();
     auto* exchange = new HttpExchange(client->network(), std::move(r), this);
     m_exchange = exchange;
     return exchange;
@@ -318,6 +319,7 @@ void HubDownloadJob::resolve()
     r.what = what;
     r.retry = client->settings().retry;
     r.stallTimeoutMs = client->settings().stallTimeoutMs;
+    r.bandwidth = client->bandwidth();
     auto* exchange = new HttpExchange(client->network(), std::move(r), this);
     m_exchange = exchange;
     connect(exchange, &HttpExchange::finished, this, [this, exchange, url, what] {
@@ -390,6 +392,7 @@ void HubDownloadJob::fetch()
     r.what = what;
     r.retry = client->settings().retry;
     r.stallTimeoutMs = client->settings().stallTimeoutMs;
+    r.bandwidth = client->bandwidth();
     auto* exchange = new HttpExchange(client->network(), std::move(r), this);
     m_exchange = exchange;
     connect(exchange, &HttpExchange::downloadProgress, this, &HubDownloadJob::progress);

@@ -2,11 +2,14 @@
 
 #include "hubrepo.h"
 #include "hubsettings.h"
+#include "util/bandwidthlimiter.h"
 #include "util/error.h"
 
 #include <QObject>
 #include <QPointer>
 #include <QUrl>
+
+#include <memory>
 
 class QNetworkAccessManager;
 class QNetworkRequest;
@@ -35,6 +38,12 @@ public:
 
     const HubSettings& settings() const { return m_settings; }
     QNetworkAccessManager* network() const { return m_network; }
+    // The vault's bandwidth limits, which every download from the Hub obeys (null: none).
+    void setBandwidth(std::shared_ptr<BandwidthLimiter> limiter)
+    {
+        m_bandwidth = std::move(limiter);
+    }
+    const std::shared_ptr<BandwidthLimiter>& bandwidth() const { return m_bandwidth; }
 
     // A request to a Hub URL: identity encoding, our User-Agent, and the token when `url` is on
     // the Hub's own origin (never elsewhere).
@@ -53,6 +62,7 @@ public:
 private:
     QNetworkAccessManager* m_network;
     HubSettings m_settings;
+    std::shared_ptr<BandwidthLimiter> m_bandwidth;
 };
 
 // Model info at a revision, then the recursive tree at the resolved commit (all pages).

@@ -20,6 +20,9 @@ ImportJob::ImportJob(Vault* vault, HubClient* client, Request request, QObject* 
     if (m_request.modelName.isEmpty())
         m_request.modelName = m_request.repoId;
     m_request.options.leaseOwner = Registry::newLeaseOwner();
+    // The Hub's bytes count against the vault's download limit, as the providers' do.
+    if (m_client && m_vault)
+        m_client->setBandwidth(m_vault->bandwidth());
 }
 
 ImportJob::~ImportJob()
@@ -238,7 +241,6 @@ void ImportJob::startFile(bool fromScratch)
         resume = resumePoint(existing->id, checkpoints);
     auto source = std::make_unique<StreamChunkSource>(
         m_client, m_repo, f, m_request.options.chunker, checkpoints, resume);
-    source->setBandwidthLimit(m_request.bandwidthLimit);
     m_source = source.get();
     m_current = std::make_unique<FileDistributor>(m_vault, m_modelId, std::move(source), f.path,
                                                   m_request.options);

@@ -43,7 +43,6 @@ public:
         QStringList patterns; // globs on repo paths
         QString modelName;    // empty: the repo id
         FileDistributor::Options options;
-        qint64 bandwidthLimit = 0; // bytes per second, 0: none
     };
 
     ImportJob(Vault* vault, HubClient* client, Request request, QObject* parent = nullptr);

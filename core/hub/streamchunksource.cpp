@@ -59,7 +59,6 @@ void StreamChunkSource::start()
         }
     }
     m_current.reserve(int(m_params.avgSize));
-    m_rateClock.start();
     m_lastByte.start();
     m_download = new HubDownloadJob(m_client, m_repo, m_file, m_offset, m_file.size, this, this);
     connect(m_download, &HubDownloadJob::finished, this, &StreamChunkSource::onDownloadFinished);
@@ -119,22 +118,6 @@ bool StreamChunkSource::write(const char* data, qint64 size)
         if (boundary)
             endChunk();
     }
-    if (m_limit > 0) {
-        m_rateBytes += size;
-        const qint64 dueMs = m_rateBytes * 1000 / m_limit;
-        const qint64 elapsed = m_rateClock.elapsed();
-        if (dueMs > elapsed + 20) {
-            m_rateWait = true;
-            QTimer::singleShot(int(dueMs - elapsed), this, [this] {
-                m_rateWait = false;
-                updatePause();
-            });
-        }
-        if (elapsed > 10000) { // a fresh window now and then: the rate follows the limit
-            m_rateClock.restart();
-            m_rateBytes = 0;
-        }
-    }
     updatePause();
     return true;
 }
@@ -192,7 +175,7 @@ void StreamChunkSource::onChunkHashed(const ScannedChunk& chunk, const QByteArra
 void StreamChunkSource::updatePause()
 {
     if (m_download)
-        m_download->setPaused(m_rateWait || m_unacknowledged >= m_maxPending);
+        m_download->setPaused(m_unacknowledged >= m_maxPending);
 }
 
 void StreamChunkSource::acknowledge(const ScannedChunk& chunk, int count)
@@ -225,9 +208,8 @@ std::unique_ptr<QIODevice> StreamChunkSource::openChunk(const ScannedChunk& chun
 
 bool StreamChunkSource::isStalled() const
 {
-    return m_started && !m_finished && m_download && !m_rateWait &&
-           m_unacknowledged < m_maxPending && m_lastByte.isValid() &&
-           m_lastByte.elapsed() > StallAfterMs;
+    return m_started && !m_finished && m_download && m_unacknowledged < m_maxPending &&
+           m_lastByte.isValid() && m_lastByte.elapsed() > StallAfterMs;
 }
 
 void StreamChunkSource::sniff(const char* data, qint64 size, bool ended)

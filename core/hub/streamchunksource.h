@@ -56,9 +56,6 @@ public:
                       const Resume& resume, QObject* parent = nullptr);
     ~StreamChunkSource() override;
 
-    // Bytes per second, 0 for no limit. Before start().
-    void setBandwidthLimit(qint64 bytesPerSecond) { m_limit = bytesPerSecond; }
-
     qint64 expectedSize() const override { return m_file.size; }
     void setMaxPendingChunks(int count) override { m_maxPending = qMax(1, count); }
     void start() override;
@@ -128,10 +125,6 @@ private:
     int m_maxPending = 16;
     int m_unacknowledged = 0;
 
-    qint64 m_limit = 0;
-    QElapsedTimer m_rateClock;
-    qint64 m_rateBytes = 0;
-    bool m_rateWait = false;
     QElapsedTimer m_lastByte;
 
     QByteArray m_fileSha256;

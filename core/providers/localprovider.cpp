@@ -369,6 +369,11 @@ ProviderJob* LocalProvider::put(const QString& cid, std::unique_ptr<QIODevice> s
                                         .arg(size)));
                     filled += n;
                 }
+                if (shared->options.bandwidth &&
+                    !shared->options.bandwidth->acquire(
+                        BandwidthLimiter::Direction::Upload, filled,
+                        [&task, &shared] { return task.cancelled || shared->closing; }))
+                    return fail(cancelledError());
                 if (!writer.write(filled)) {
                     const int err = errno;
                     const auto kind = (err == ENOSPC || err == EDQUOT) ? Error::Kind::QuotaExceeded
@@ -486,6 +491,13 @@ ProviderJob* LocalProvider::get(const QString& locator, ByteSink* sink, qint64 o
                                        "%3")
                             .arg(locator, shared->name,
                                  n < 0 ? errnoText(errno) : QStringLiteral("file shrank")));
+                    break;
+                }
+                if (shared->options.bandwidth &&
+                    !shared->options.bandwidth->acquire(
+                        BandwidthLimiter::Direction::Download, n,
+                        [&task, &shared] { return task.cancelled || shared->closing; })) {
+                    result = cancelledError();
                     break;
                 }
                 if (!sink->write(reader.buffer(), n)) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "provider.h"
+#include "util/bandwidthlimiter.h"
 
 #include <QThreadPool>
 
@@ -30,6 +31,8 @@ public:
         // that to the kernel's write-back.
         std::shared_ptr<const std::atomic_bool> flush;
         int maxThreads = 4;
+        // The vault's limits: writes count as uploads, reads as downloads. Null: none.
+        std::shared_ptr<BandwidthLimiter> bandwidth = nullptr;
     };
 
     LocalProvider(const QString& displayName, const QString& rootPath, const Options& options,

@@ -7,6 +7,7 @@
 
 namespace mf {
 
+class BandwidthLimiter;
 class CredentialStore;
 
 // What an adapter gets from its vault besides its own settings.
@@ -22,6 +23,10 @@ struct ProviderContext
     // The vault's durability (Vault::flushWrites()), read at each write, so that a change
     // applies to adapters already made; null: flush.
     std::shared_ptr<const std::atomic_bool> flushWrites = nullptr;
+    // The vault's upload and download limits, shared by all its providers; null: none. Every
+    // byte an adapter sends or receives goes through it (HttpExchange does it for the network
+    // kinds).
+    std::shared_ptr<BandwidthLimiter> bandwidth = nullptr;
 };
 
 } // namespace mf

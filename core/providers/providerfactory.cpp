@@ -46,6 +46,7 @@ ProviderFactory::ProviderFactory()
                      options.quotaBytes = r.quotaBytes;
                      // Flushing follows the vault (its durability setting), not each provider.
                      options.flush = context.flushWrites;
+                     options.bandwidth = context.bandwidth;
                      return std::unique_ptr<Provider>(new LocalProvider(r.name, path, options));
                  });
     // Network kinds register here, one line each: registerXxxKind(*this);

@@ -305,7 +305,8 @@ Provider* Vault::provider(qint64 id, QString* error)
 
 ProviderContext Vault::providerContext() const
 {
-    return ProviderContext{m_credentials.get(), m_id, tempDirectory(), m_flushWrites};
+    return ProviderContext{m_credentials.get(), m_id, tempDirectory(), m_flushWrites,
+                           m_bandwidth};
 }
 
 void Vault::setCredentialStore(std::unique_ptr<CredentialStore> store)

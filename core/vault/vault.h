@@ -4,6 +4,7 @@
 #include "providers/provider.h"
 #include "providers/providerfactory.h"
 #include "registry/registry.h"
+#include "util/bandwidthlimiter.h"
 
 #include <QHash>
 #include <QObject>
@@ -88,6 +89,10 @@ public:
     void dropProvider(qint64 id);
     QString providerName(qint64 id);
 
+    // The upload and download limits every transfer of this vault obeys (all providers, the
+    // Hub): set them here, at any time.
+    const std::shared_ptr<BandwidthLimiter>& bandwidth() const { return m_bandwidth; }
+
     // Where provider secrets are read and written; null until one is set.
     CredentialStore* credentials() const { return m_credentials.get(); }
     void setCredentialStore(std::unique_ptr<CredentialStore> store);
@@ -99,6 +104,8 @@ private:
     QString m_directory;
     QString m_id;
     std::unique_ptr<CredentialStore> m_credentials;
+    // Shared with the adapters, which may outlive the vault by the jobs still holding them.
+    std::shared_ptr<BandwidthLimiter> m_bandwidth = std::make_shared<BandwidthLimiter>();
     std::unique_ptr<Registry> m_registry;
     ProviderFactory m_factory;
     std::map<qint64, std::unique_ptr<Provider>> m_providers;

@@ -1,6 +1,7 @@
 #include "httpexchange.h"
 
 #include "providers/bytesink.h"
+#include "throttledbody.h"
 
 #include <QDateTime>
 #include <QLocale>
@@ -48,6 +49,9 @@ private:
     bool m_read = false;
 };
 
+// What Qt may read ahead of a throttled download: enough to keep the connection busy at any
+// sensible limit, little enough that the limit holds on the wire.
+constexpr qint64 ThrottledReadBufferBytes = 256 * 1024;
 } // namespace
 
 HttpExchange::HttpExchange(QNetworkAccessManager* network, Request request, QObject* parent)
@@ -57,6 +61,13 @@ HttpExchange::HttpExchange(QNetworkAccessManager* network, Request request, QObj
 {
     m_stallTimer.setSingleShot(true);
     m_retryTimer.setSingleShot(true);
+    m_throttleTimer.setSingleShot(true);
+    connect(&m_throttleTimer, &QTimer::timeout, this, [this] {
+        m_throttled = false;
+        if (m_reply && !m_paused && !m_replyEnded)
+            m_stallTimer.start(m_request.stallTimeoutMs);
+        onReadyRead();
+    });
     connect(&m_stallTimer, &QTimer::timeout, this, [this] {
         m_stalled = true;
         if (m_reply)
@@ -86,8 +97,10 @@ void HttpExchange::abort()
         return;
     m_aborted = true;
     m_retryTimer.stop();
-    if (m_reply)
+    if (m_reply && !m_replyEnded)
         m_reply->abort(); // onReplyFinished() completes with Cancelled
+    else if (m_reply)
+        finishReply(); // ended, its last bytes waiting for the limit: completes with Cancelled
     else
         complete(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
 }
@@ -111,6 +124,9 @@ void HttpExchange::sendAttempt()
     m_headers.clear();
     m_status = 0;
     m_stalled = false;
+    m_throttled = false;
+    m_replyEnded = false;
+    m_throttleTimer.stop();
     m_attemptDelivered = 0;
     QNetworkRequest request = m_request.build(m_attempt);
     // Redirects are the adapter's business only where a protocol uses them (the hub sets
@@ -134,6 +150,8 @@ void HttpExchange::sendAttempt()
         request.setHeader(QNetworkRequest::ContentLengthHeader, m_request.bodySize);
         if (!m_request.resendBody)
             body = std::make_unique<SendOnceBody>(std::move(body));
+        if (m_request.bandwidth && m_request.bodySize > 0)
+            body = std::make_unique<ThrottledBody>(std::move(body), m_request.bandwidth);
     }
     // A custom "HEAD" would make Qt wait for the body its Content-Length announces.
     m_reply = m_request.method == "HEAD"
@@ -146,6 +164,9 @@ void HttpExchange::sendAttempt()
         body.release()->setParent(m_reply);
     if (m_request.readBufferSize > 0)
         m_reply->setReadBufferSize(m_request.readBufferSize);
+    else if (m_request.bandwidth &&
+             m_request.bandwidth->limit(BandwidthLimiter::Direction::Download) > 0)
+        m_reply->setReadBufferSize(ThrottledReadBufferBytes);
     connect(m_reply, &QNetworkReply::readyRead, this, &HttpExchange::onReadyRead);
     connect(m_reply, &QNetworkReply::finished, this, &HttpExchange::onReplyFinished);
     connect(m_reply, &QNetworkReply::uploadProgress, this, [this](qint64 done, qint64 total) {
@@ -153,7 +174,7 @@ void HttpExchange::sendAttempt()
         Q_EMIT uploadProgress(done, total);
     });
     connect(m_reply, &QNetworkReply::downloadProgress, this, [this](qint64 done, qint64 total) {
-        if (!m_paused)
+        if (!m_paused && !m_throttled)
             m_stallTimer.start(m_request.stallTimeoutMs);
         Q_EMIT downloadProgress(done, total);
     });
@@ -168,58 +189,128 @@ void HttpExchange::setPaused(bool paused)
     if (paused) {
         m_stallTimer.stop();
     } else if (m_reply) {
-        m_stallTimer.start(m_request.stallTimeoutMs);
+        if (!m_replyEnded)
+            m_stallTimer.start(m_request.stallTimeoutMs);
         QMetaObject::invokeMethod(this, &HttpExchange::onReadyRead, Qt::QueuedConnection);
+    }
+}
+
+qint64 HttpExchange::allowance(qint64 wanted)
+{
+    if (!m_request.bandwidth || wanted <= 0)
+        return wanted;
+    if (m_draining) {
+        // The reply ends here (no limit, or it failed): what is left is read now, and counted.
+        m_request.bandwidth->charge(BandwidthLimiter::Direction::Download, wanted);
+        return wanted;
+    }
+    int retryMs = BandwidthLimiter::MaxWaitMs;
+    const qint64 granted =
+        m_request.bandwidth->take(BandwidthLimiter::Direction::Download, wanted, &retryMs);
+    if (granted > 0)
+        return granted;
+    // Qt stops reading the socket once this much waits (for most answers; not for all), so TCP
+    // holds the rest back and the limit is kept on the wire too.
+    if (m_reply && !m_replyEnded && m_reply->readBufferSize() == 0)
+        m_reply->setReadBufferSize(ThrottledReadBufferBytes);
+    m_throttled = true;
+    m_stallTimer.stop();
+    if (!m_throttleTimer.isActive())
+        m_throttleTimer.start(retryMs);
+    return 0;
+}
+
+bool HttpExchange::throttlingDownloads() const
+{
+    return m_request.bandwidth &&
+           m_request.bandwidth->limit(BandwidthLimiter::Direction::Download) > 0;
+}
+
+void HttpExchange::failRead(const Error& error)
+{
+    m_sinkFailed = true;
+    m_error = error;
+    if (m_replyEnded) {
+        if (!m_draining) // (finishReply() is reading the rest, and goes on to report m_error)
+            finishReply();
+    } else {
+        m_reply->abort(); // onReplyFinished() reports m_error
     }
 }
 
 void HttpExchange::onReadyRead()
 {
-    if (!m_reply || m_sinkFailed || (m_paused && !m_draining))
+    if (!m_reply || m_sinkFailed || (m_paused && !m_draining) || (m_throttled && !m_draining))
         return;
-    m_stallTimer.start(m_request.stallTimeoutMs);
+    if (!m_replyEnded)
+        m_stallTimer.start(m_request.stallTimeoutMs);
     const int status = m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     const bool success = (status >= 200 && status < 300);
     // Error bodies (and bodies nobody streams) are collected, bounded: an error page must not
     // reach a sink as if it were chunk bytes.
     if (!success || !m_request.sink) {
-        const qint64 room = m_request.maxCollectBytes - m_body.size();
-        const QByteArray data = m_reply->read(qMax<qint64>(0, room) + 1);
-        if (data.size() > room) {
-            m_sinkFailed = true;
-            m_error = Error::make(
-                Error::Kind::Fatal,
-                tr("%1: the server's answer is larger than expected").arg(m_request.what));
-            m_reply->abort();
-            return;
+        for (;;) {
+            const qint64 room = m_request.maxCollectBytes - m_body.size();
+            const qint64 n = allowance(qMin(qMax<qint64>(0, room) + 1, m_reply->bytesAvailable()));
+            if (n <= 0)
+                break;
+            const QByteArray data = m_reply->read(n);
+            if (data.isEmpty())
+                break;
+            if (data.size() > room)
+                return failRead(Error::make(
+                    Error::Kind::Fatal,
+                    tr("%1: the server's answer is larger than expected").arg(m_request.what)));
+            m_body += data;
         }
-        m_body += data;
-        return;
-    }
-    char buffer[64 * 1024];
-    while (!m_paused || m_draining) { // the sink may pause us from inside write()
-        const qint64 n = m_reply->read(buffer, sizeof buffer);
-        if (n <= 0)
-            break;
-        if (!m_request.sink->write(buffer, n)) {
-            m_sinkFailed = true;
-            m_error = Error::make(Error::Kind::Fatal,
-                                  tr("%1: %2").arg(m_request.what, m_request.sink->errorString()));
-            m_reply->abort();
-            return;
+    } else {
+        char buffer[64 * 1024];
+        while (!m_paused || m_draining) { // the sink may pause us from inside write()
+            const qint64 wanted = allowance(qMin<qint64>(sizeof buffer, m_reply->bytesAvailable()));
+            if (wanted <= 0)
+                break;
+            const qint64 n = m_reply->read(buffer, wanted);
+            if (n <= 0)
+                break;
+            if (!m_request.sink->write(buffer, n))
+                return failRead(
+                    Error::make(Error::Kind::Fatal,
+                                tr("%1: %2").arg(m_request.what, m_request.sink->errorString())));
+            m_delivered += n;
+            m_attemptDelivered += n;
         }
-        m_delivered += n;
-        m_attemptDelivered += n;
     }
+    // A reply that ended while its last bytes waited for the limit ends once they are read.
+    if (m_replyEnded && !m_draining && m_reply && m_reply->bytesAvailable() == 0)
+        finishReply();
 }
 
 void HttpExchange::onReplyFinished()
 {
     m_stallTimer.stop();
     QNetworkReply* reply = m_reply.data();
+    if (!reply || m_replyEnded)
+        return;
+    m_replyEnded = true;
+    // Qt may have read the whole answer ahead: under a download limit its bytes are still
+    // handed on at the limit's pace (onReadyRead() ends the reply when they are through).
+    if (!m_sinkFailed && !m_aborted && reply->error() == QNetworkReply::NoError &&
+        throttlingDownloads() && reply->bytesAvailable() > 0) {
+        if (!m_throttled)
+            onReadyRead();
+        return;
+    }
+    finishReply();
+}
+
+void HttpExchange::finishReply()
+{
+    m_throttleTimer.stop();
+    m_throttled = false;
+    QNetworkReply* reply = m_reply.data();
     if (!reply)
         return;
-    if (!m_sinkFailed && reply->error() == QNetworkReply::NoError) {
+    if (!m_sinkFailed && !m_aborted && reply->error() == QNetworkReply::NoError) {
         // Whatever is left (at most the read buffer), even while paused: the reply ends here.
         m_draining = true;
         onReadyRead();

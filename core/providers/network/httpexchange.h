@@ -1,6 +1,7 @@
 #pragma once
 
 #include "transfer/retrypolicy.h"
+#include "util/bandwidthlimiter.h"
 #include "util/error.h"
 
 #include <QByteArray>
@@ -70,6 +71,9 @@ public:
         int stallTimeoutMs = 60000;
         // Bytes Qt may buffer ahead of a sink (0: unbounded); set it when using setPaused().
         qint64 readBufferSize = 0;
+        // The vault's bandwidth limits: the body is sent no faster than its upload limit, the
+        // answer read no faster than its download limit. Null: no limits.
+        std::shared_ptr<BandwidthLimiter> bandwidth;
     };
 
     HttpExchange(QNetworkAccessManager* network, Request request, QObject* parent = nullptr);
@@ -109,7 +113,15 @@ Q_SIGNALS:
 private:
     void sendAttempt();
     void onReadyRead();
+    // How many of the `wanted` bytes waiting in the reply may be read now; 0 when the download
+    // limit says wait (a timer then reads on).
+    qint64 allowance(qint64 wanted);
+    bool throttlingDownloads() const;
+    // Ends the attempt with `error` after a failed read (the sink refused, the body too large).
+    void failRead(const Error& error);
     void onReplyFinished();
+    // Reads what is left and ends the attempt by the reply's outcome.
+    void finishReply();
     void endAttempt(const Error& error);
     void complete(const Error& error);
 
@@ -119,6 +131,7 @@ private:
     QPointer<QNetworkReply> m_reply;
     QTimer m_stallTimer;
     QTimer m_retryTimer;
+    QTimer m_throttleTimer; // reads on when the download limit allows more
     QByteArray m_body;
     QList<QPair<QByteArray, QByteArray>> m_headers;
     Error m_error;
@@ -130,7 +143,9 @@ private:
     bool m_aborted = false;
     bool m_done = false;
     bool m_paused = false;
-    bool m_draining = false; // reading the rest of a finished reply, paused or not
+    bool m_throttled = false;  // waiting for the download limit: the wait is ours, not a stall
+    bool m_replyEnded = false; // Qt is done with the reply; its last bytes may still wait
+    bool m_draining = false;   // reading the rest of a finished reply, paused or not
 };
 
 } // namespace mf

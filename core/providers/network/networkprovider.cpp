@@ -151,6 +151,8 @@ void NetworkJob::send(HttpExchange::Request request, std::function<void(HttpExch
         request.retry.maxAttempts = 1;
         request.resendBody = false;
     }
+    if (!request.bandwidth)
+        request.bandwidth = m_provider->bandwidth();
     auto* exchange = new HttpExchange(m_provider->network(), std::move(request), this);
     m_exchange = exchange;
     const auto report = [this](qint64 done, qint64 total) {

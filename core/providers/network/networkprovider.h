@@ -35,6 +35,8 @@ public:
     void setRetryPolicy(const RetryPolicy& policy) { m_retry = policy; }
     int stallTimeoutMs() const { return m_stallTimeoutMs; }
     void setStallTimeoutMs(int ms) { m_stallTimeoutMs = ms; }
+    // The vault's bandwidth limits, which every exchange of this provider obeys (null: none).
+    const std::shared_ptr<BandwidthLimiter>& bandwidth() const { return m_context.bandwidth; }
 
     // Calls `ready` once the secrets are loaded (at once if they already are), with an
     // Authentication error if they cannot be. Nothing is called if `owner` is gone by then.
