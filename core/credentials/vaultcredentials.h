@@ -26,6 +26,14 @@ inline QString plaintext()
     return QStringLiteral("plaintext");
 }
 
+// The vault setting ("none") that marks a provider never given a secret (a local folder, an
+// IPFS node without authorization, a WebDAV share without a password): its adapter is made
+// without a credential store, so it never asks the keychain, which may not run at all.
+inline QString noSecretsKey(qint64 providerId)
+{
+    return QStringLiteral("provider.%1.secrets").arg(providerId);
+}
+
 // The store for `setting` (empty means keychain) of the vault in `vaultDirectory`; nullptr and
 // *error for an unknown setting.
 std::unique_ptr<CredentialStore> make(const QString& setting, const QString& vaultDirectory,

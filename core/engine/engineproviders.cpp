@@ -11,6 +11,7 @@
 
 #include <QCoreApplication>
 #include <QDir>
+#include <QTimer>
 
 namespace mf {
 
@@ -83,6 +84,7 @@ void EngineWorker::runSetup(ProviderSetup* setup)
             return;
         if (setup->providerId())
             m_vault->dropProvider(setup->providerId());
+        releaseIdleProviders();
         if (!setup->error().ok()) {
             Q_EMIT providerError(setup->error().message);
             return;
@@ -103,9 +105,14 @@ void EngineWorker::testProvider(qint64 id)
     Provider* provider = m_vault->provider(id, &why);
     if (!provider)
         return Q_EMIT providerTested(id, why, -1, -1, -1);
+    // The adapter may be dropped meanwhile (the provider edited or removed): the vault keeps it
+    // until this test ends (releaseIdleProviders()).
     auto* probe = new ProviderProbe(provider, this);
+    ++m_probesRunning;
     connect(probe, &ProviderProbe::finished, this, [this, probe, id] {
         probe->deleteLater();
+        --m_probesRunning;
+        releaseIdleProviders();
         const Error& e = probe->error();
         if (m_vault)
             m_vault->registry().setProviderHealth(id, e.ok() ? QStringLiteral("ok")
@@ -115,6 +122,24 @@ void EngineWorker::testProvider(qint64 id)
         Q_EMIT providersChanged();
     });
     probe->start();
+}
+
+void EngineWorker::releaseIdleProviders()
+{
+    const auto idle = [this] { return m_vault && runningCount() == 0 && m_probesRunning == 0; };
+    if (!idle())
+        return;
+    // After what the finished jobs handed to deleteLater(), if still idle by then. The dropped
+    // adapters (and the stores they held) are the vault's children (Vault::dropProvider()).
+    QTimer::singleShot(0, this, [this, idle] {
+        if (!idle())
+            return;
+        for (Provider* adapter : m_vault->findChildren<Provider*>(Qt::FindDirectChildrenOnly))
+            adapter->deleteLater();
+        for (CredentialStore* store :
+             m_vault->findChildren<CredentialStore*>(Qt::FindDirectChildrenOnly))
+            store->deleteLater();
+    });
 }
 
 void EngineWorker::testProviderSettings(const ProviderRecord& input, const QJsonObject& secrets)

@@ -737,6 +737,7 @@ void EngineWorker::onJobFinished(qint64 id, const QString& error, bool cancelled
     }
     emitStats();
     schedule();
+    releaseIdleProviders();
 }
 
 void EngineWorker::addWarning(qint64 id, const QString& message)

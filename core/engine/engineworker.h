@@ -131,6 +131,10 @@ private:
     QNetworkAccessManager* m_network = nullptr; // for Hub imports; made on first use, here
     bool m_busy = false;
     bool m_shuttingDown = false;
+    int m_probesRunning = 0; // "Test connection"s on the vault's adapters
+    // Frees the adapters that edits and removals dropped (Vault::dropProvider()), once no
+    // transfer and no test can be running on them.
+    void releaseIdleProviders();
 };
 
 } // namespace mf

@@ -1,6 +1,7 @@
 #include "providersetup.h"
 
 #include "credentials/credentialstore.h"
+#include "credentials/vaultcredentials.h"
 #include "providerfields.h"
 #include "util/units.h"
 #include "vault/vault.h"
@@ -228,6 +229,10 @@ void ProviderSetup::addRow()
     if (!id)
         return fail(Failure::Failed, registry.lastError());
     m_id = *id;
+    if (m_spec.secrets.isEmpty() &&
+        !registry.setSetting(vaultcredentials::noSecretsKey(m_id), QStringLiteral("none")))
+        m_warning = QStringLiteral("“%1” will ask the keychain for secrets it does not have: %2")
+                        .arg(m_spec.name, registry.lastError());
     writeSecrets([this](const Error& e) {
         if (e.ok())
             return succeed();
@@ -261,7 +266,8 @@ void ProviderSetup::startUpdate()
 
 void ProviderSetup::updateRow(const ProviderRecord& existing)
 {
-    writeSecrets([this, record = existing](const Error& e) {
+    const bool newSecrets = !m_spec.secrets.isEmpty();
+    writeSecrets([this, record = existing, newSecrets](const Error& e) {
         if (!e.ok())
             return fail(
                 Failure::Failed,
@@ -274,6 +280,9 @@ void ProviderSetup::updateRow(const ProviderRecord& existing)
         r.quotaBytes = m_spec.quotaBytes;
         if (!m_vault.registry().updateProvider(r))
             return fail(Failure::Failed, m_vault.registry().lastError());
+        // Given a secret now: its adapter asks the store from now on.
+        if (newSecrets)
+            m_vault.registry().setSetting(vaultcredentials::noSecretsKey(m_id), QString());
         m_vault.dropProvider(m_id); // the next use makes an adapter with the new settings
         succeed();
     });
@@ -297,9 +306,11 @@ void ProviderSetup::startRemove()
             return fail(Failure::Failed, m_vault.registry().lastError());
         succeed();
     };
-    // A kind without secrets never had any stored: no keychain needed to remove it.
+    // A kind without secrets, or a provider never given one, has none stored: no keychain
+    // needed to remove it.
     const ProviderKind* kind = m_vault.providerFactory().kind(record->kind);
-    if (kind && !kind->hasSecrets())
+    if ((kind && !kind->hasSecrets()) ||
+        m_vault.registry().setting(vaultcredentials::noSecretsKey(m_id)) == QLatin1String("none"))
         return removeRow();
     // A kind whose secrets are all optional (an IPFS node without authorization) may never have
     // stored any: an unreachable keychain then does not keep the provider, it earns a warning.

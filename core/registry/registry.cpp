@@ -234,16 +234,30 @@ bool Registry::setSetting(const QString& key, const QString& value)
 
 std::optional<qint64> Registry::addProvider(const ProviderRecord& r)
 {
-    Query q(this,
-            QStringLiteral("INSERT INTO providers (kind, name, settings, quota_bytes, health, "
-                           "enabled, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"));
-    q.bind(r.kind).bind(r.name).bind(toJson(r.settings)).bind(r.quotaBytes);
-    q.bind(r.health.isEmpty() ? QStringLiteral("unknown") : r.health)
-        .bind(r.enabled)
-        .bind(nowSecs());
-    if (!q.exec())
+    // A new id is above every id ever given, to providers removed since too (SQLite alone would
+    // give the highest one again): secrets are kept under a provider's id, and a new provider
+    // must never find a removed one's. The highest id given is kept in the vault's settings.
+    const QString lastIdKey = QStringLiteral("providers.lastId");
+    qint64 id = 0;
+    const bool ok = transaction([&] {
+        Query last(this, QStringLiteral("SELECT MAX(COALESCE((SELECT MAX(id) FROM providers), 0), "
+                                        "COALESCE((SELECT CAST(value AS INTEGER) FROM "
+                                        "vault_settings WHERE key = ?), 0))"));
+        if (!last.bind(lastIdKey).exec() || !last.q().next())
+            return false;
+        id = last.q().value(0).toLongLong() + 1;
+        Query q(this, QStringLiteral("INSERT INTO providers (id, kind, name, settings, "
+                                     "quota_bytes, health, enabled, created_at) "
+                                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+        q.bind(id).bind(r.kind).bind(r.name).bind(toJson(r.settings)).bind(r.quotaBytes);
+        q.bind(r.health.isEmpty() ? QStringLiteral("unknown") : r.health)
+            .bind(r.enabled)
+            .bind(nowSecs());
+        return q.exec() && setSetting(lastIdKey, QString::number(id));
+    });
+    if (!ok)
         return std::nullopt;
-    return q.lastId();
+    return id;
 }
 
 QList<ProviderRecord> Registry::providers()

@@ -157,8 +157,11 @@ Vault::Vault(const QString& directory)
 
 Vault::~Vault()
 {
-    // Adapters wait for their own workers; destroy them before the registry they may report to.
+    // Adapters wait for their own workers; destroy them before the registry they may report to,
+    // the dropped ones (the vault's children, see dropProvider()) and the stores they held too.
     m_providers.clear();
+    qDeleteAll(findChildren<Provider*>(Qt::FindDirectChildrenOnly));
+    qDeleteAll(findChildren<CredentialStore*>(Qt::FindDirectChildrenOnly));
     m_credentials.reset();
 }
 
@@ -294,9 +297,16 @@ Provider* Vault::provider(qint64 id, QString* error)
     const auto record = m_registry->provider(id);
     if (!record) {
         localError = QStringLiteral("No provider with id %1").arg(id);
-    } else if (auto made = m_factory.create(*record, providerContext(), &localError)) {
-        made->setParent(nullptr);
-        return m_providers.emplace(id, std::move(made)).first->second.get();
+    } else {
+        // A provider never given a secret does not ask the credential store (a keychain that
+        // may not run): no store, no secrets.
+        ProviderContext context = providerContext();
+        if (m_registry->setting(vaultcredentials::noSecretsKey(id)) == QLatin1String("none"))
+            context.credentials = nullptr;
+        if (auto made = m_factory.create(*record, context, &localError)) {
+            made->setParent(nullptr);
+            return m_providers.emplace(id, std::move(made)).first->second.get();
+        }
     }
     if (error)
         *error = localError;
@@ -311,13 +321,26 @@ ProviderContext Vault::providerContext() const
 
 void Vault::setCredentialStore(std::unique_ptr<CredentialStore> store)
 {
-    m_providers.clear(); // adapters hold the old store
+    // Adapters hold the old store: they are made again with the new one. The old ones, and the
+    // old store, stay (as the vault's children) while jobs may still run on them.
+    for (auto& [id, adapter] : m_providers)
+        adapter.release()->setParent(this);
+    m_providers.clear();
+    if (m_credentials)
+        m_credentials.release()->setParent(this);
     m_credentials = std::move(store);
 }
 
 void Vault::dropProvider(qint64 id)
 {
-    m_providers.erase(id);
+    const auto it = m_providers.find(id);
+    if (it == m_providers.end())
+        return;
+    // Not destroyed: jobs may still run on it (a transfer's, a "Test connection"), and a later
+    // pause or cancel acts on them. It stays as the vault's child until the engine, once no
+    // transfer and no test runs, or the vault's end destroys it.
+    it->second.release()->setParent(this);
+    m_providers.erase(it);
 }
 
 QString Vault::providerName(qint64 id)

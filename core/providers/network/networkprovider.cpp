@@ -12,7 +12,8 @@ NetworkProvider::NetworkProvider(const QString& displayName, const ProviderConte
     , m_maxConcurrent(qMax(1, maxConcurrent))
 {
     m_network.setAutoDeleteReplies(false);
-    if (m_secretsKey.isEmpty())
+    // No key, or no store to ask (a provider that was never given a secret): no secrets.
+    if (m_secretsKey.isEmpty() || !m_context.credentials)
         m_secretState = SecretState::Loaded;
 }
 
@@ -38,14 +39,6 @@ void NetworkProvider::whenSecretsLoaded(QObject* owner, std::function<void(const
     m_secretWaiters.push_back({owner, std::move(ready)});
     if (m_secretState == SecretState::Loading)
         return;
-    if (!m_context.credentials) {
-        m_secretState = SecretState::Failed;
-        m_secretError = Error::make(
-            Error::Kind::Authentication,
-            tr("“%1” needs its secret, but no credential store is open").arg(displayName()));
-        onSecretsRead();
-        return;
-    }
     m_secretState = SecretState::Loading;
     m_secretJob = m_context.credentials->read(m_secretsKey);
     connect(m_secretJob, &CredentialJob::finished, this, &NetworkProvider::onSecretsRead);
