@@ -52,6 +52,37 @@ private:
 // What Qt may read ahead of a throttled download: enough to keep the connection busy at any
 // sensible limit, little enough that the limit holds on the wire.
 constexpr qint64 ThrottledReadBufferBytes = 256 * 1024;
+
+// Whether a request holds a secret (an Authorization header, S3's signature included, a cookie,
+// a password in the address).
+bool carriesCredentials(const QNetworkRequest& request)
+{
+    for (const char* header :
+         {"Authorization", "Proxy-Authorization", "Cookie", "X-Amz-Security-Token"})
+        if (request.hasRawHeader(header))
+            return true;
+    return !request.url().userInfo().isEmpty();
+}
+
+// Same scheme, host and port.
+bool sameOrigin(const QUrl& a, const QUrl& b)
+{
+    const auto port = [](const QUrl& u) {
+        return u.port(u.scheme().compare(QLatin1String("https"), Qt::CaseInsensitive) == 0 ? 443
+                                                                                           : 80);
+    };
+    return a.scheme().compare(b.scheme(), Qt::CaseInsensitive) == 0 &&
+           a.host().compare(b.host(), Qt::CaseInsensitive) == 0 && port(a) == port(b);
+}
+
+// "http://host:port", for messages.
+QString origin(const QUrl& url)
+{
+    return url
+        .adjusted(QUrl::RemoveUserInfo | QUrl::RemovePath | QUrl::RemoveQuery |
+                  QUrl::RemoveFragment)
+        .toString();
+}
 } // namespace
 
 HttpExchange::HttpExchange(QNetworkAccessManager* network, Request request, QObject* parent)
@@ -131,10 +162,15 @@ void HttpExchange::sendAttempt()
     QNetworkRequest request = m_request.build(m_attempt);
     // Redirects are the adapter's business only where a protocol uses them (the hub sets
     // ManualRedirectPolicy and follows them itself, so that its Authorization header never
-    // reaches another host); by default only redirects that are not less safe are followed.
-    if (!request.attribute(QNetworkRequest::RedirectPolicyAttribute).isValid())
+    // reaches another host). By default a request that carries credentials follows a redirect
+    // only within its origin: Qt copies every header of a request to the one it redirects to,
+    // Authorization included, whatever the host. Others follow redirects that are not less safe.
+    const bool policySet = request.attribute(QNetworkRequest::RedirectPolicyAttribute).isValid();
+    const bool verifyRedirects = !policySet && carriesCredentials(request);
+    if (!policySet)
         request.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
-                             QNetworkRequest::NoLessSafeRedirectPolicy);
+                             verifyRedirects ? QNetworkRequest::UserVerifiedRedirectPolicy
+                                             : QNetworkRequest::NoLessSafeRedirectPolicy);
     // Qt would send "Mozilla/5.0", which Kubo's RPC rejects as a browser (403) and some servers
     // treat with browser rules.
     if (!request.hasRawHeader("User-Agent"))
@@ -167,6 +203,21 @@ void HttpExchange::sendAttempt()
     else if (m_request.bandwidth &&
              m_request.bandwidth->limit(BandwidthLimiter::Direction::Download) > 0)
         m_reply->setReadBufferSize(ThrottledReadBufferBytes);
+    if (verifyRedirects) {
+        const QUrl from = request.url();
+        connect(m_reply, &QNetworkReply::redirected, this, [this, from](const QUrl& to) {
+            if (sameOrigin(from, to)) {
+                Q_EMIT m_reply->redirectAllowed();
+                return;
+            }
+            failRead(Error::make(
+                Error::Kind::Fatal,
+                tr("%1: the server redirected the request to %2, another server; it is not "
+                   "followed, so that the credentials for %3 go nowhere else")
+                    .arg(m_request.what.isEmpty() ? displayUrl(from) : m_request.what, origin(to),
+                         origin(from))));
+        });
+    }
     connect(m_reply, &QNetworkReply::readyRead, this, &HttpExchange::onReadyRead);
     connect(m_reply, &QNetworkReply::finished, this, &HttpExchange::onReplyFinished);
     connect(m_reply, &QNetworkReply::uploadProgress, this, [this](qint64 done, qint64 total) {
