@@ -75,6 +75,7 @@ private Q_SLOTS:
     void initTestCase();
     void idsAreNeverReused();
     void newProviderNeverSeesRemovedProvidersSecret();
+    void vaultFromBeforeIdsWereKept();
     void providerWithoutSecretNeedsNoKeychain();
     void editingProviderMidTransfer();
     void testConnectionOutlivesEdit();
@@ -155,6 +156,64 @@ void TestProviderLifecycle::newProviderNeverSeesRemovedProvidersSecret()
     QVERIFY(!node.heads().isEmpty());
     QVERIFY2(!node.sawHeader("Authorization"),
              "the new provider sent the removed provider's Authorization header");
+}
+
+// A vault made before the highest id was kept, whose highest provider was removed then, gives
+// that id once more. What is left under it must not reach the new provider: not the removed
+// one's secret (a provider without secrets never reads the store), and not the settings of a
+// provider removed since (its "no secrets" mark would leave a provider that has secrets without
+// them).
+void TestProviderLifecycle::vaultFromBeforeIdsWereKept()
+{
+    TestVault v;
+    QVERIFY(v.ok());
+    v.vault->setCredentialStore(
+        std::make_unique<PlaintextCredentialStore>(v.path(QStringLiteral("credentials.json"))));
+    RecordingServer node([](const QByteArray&) {
+        return httpResponse("200 OK", "Content-Type: application/json\r\n",
+                            R"({"RepoSize":0,"StorageMax":1000000,"NumObjects":0})");
+    });
+    QVERIFY(node.listen());
+    const QJsonObject settings{{QStringLiteral("apiUrl"), node.origin()}};
+    // The highest id given, as such a vault knows it: only from the rows still there.
+    const auto forgetHighestId = [&v] {
+        return v.registry().setSetting(QStringLiteral("providers.lastId"), QStringLiteral("0"));
+    };
+    const qint64 old =
+        addProvider(*v.vault, QStringLiteral("ipfs"), QStringLiteral("old node"), settings,
+                    {{QStringLiteral("authorization"), QStringLiteral("Bearer old-node-token")}});
+    QVERIFY(old > 0);
+    v.vault->dropProvider(old); // forgotten, its secret left behind
+    QVERIFY(v.registry().removeProvider(old));
+    QVERIFY(forgetHighestId());
+
+    const qint64 open =
+        addProvider(*v.vault, QStringLiteral("ipfs"), QStringLiteral("open node"), settings);
+    QCOMPARE(open, old); // the id is given once more
+    Provider* p = v.vault->provider(open);
+    QVERIFY(p);
+    runProviderJob(p->usage()); // its outcome does not matter here: what it sent does
+    QVERIFY(!node.heads().isEmpty());
+    QVERIFY2(!node.sawHeader("Authorization"),
+             "the new provider sent the removed provider's Authorization header");
+
+    // Removed (its mark with it), and the id given again, to a provider with a secret.
+    QVERIFY(removeProvider(*v.vault, open));
+    QVERIFY2(v.registry().setting(vaultcredentials::noSecretsKey(open)).isEmpty(),
+             "a removed provider's setting stays behind");
+    QVERIFY(forgetHighestId());
+    const qint64 secured =
+        addProvider(*v.vault, QStringLiteral("ipfs"), QStringLiteral("secured node"), settings,
+                    {{QStringLiteral("authorization"), QStringLiteral("Bearer secured-token")}});
+    QCOMPARE(secured, old);
+    const qsizetype before = node.heads().size();
+    p = v.vault->provider(secured);
+    QVERIFY(p);
+    runProviderJob(p->usage());
+    QVERIFY(node.heads().size() > before);
+    for (qsizetype i = before; i < node.heads().size(); ++i)
+        QVERIFY2(node.heads().at(i).toLower().contains("authorization: bearer secured-token"),
+                 node.heads().at(i).constData());
 }
 
 // A vault on the default credential store (the keychain), in a process where no keychain can

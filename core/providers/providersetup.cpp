@@ -225,14 +225,18 @@ void ProviderSetup::addRow()
                    ? QStringLiteral("ok")
                    : QStringLiteral("unknown");
     Registry& registry = m_vault.registry();
-    const auto id = registry.addProvider(r);
-    if (!id)
+    // A provider without secrets is marked so with its row (one transaction): it never asks
+    // the credential store, where an entry left under its id by a removed provider may be.
+    std::optional<qint64> id;
+    const bool added = registry.transaction([&] {
+        id = registry.addProvider(r);
+        return id &&
+               (!m_spec.secrets.isEmpty() ||
+                registry.setSetting(vaultcredentials::noSecretsKey(*id), QStringLiteral("none")));
+    });
+    if (!added || !id)
         return fail(Failure::Failed, registry.lastError());
     m_id = *id;
-    if (m_spec.secrets.isEmpty() &&
-        !registry.setSetting(vaultcredentials::noSecretsKey(m_id), QStringLiteral("none")))
-        m_warning = QStringLiteral("“%1” will ask the keychain for secrets it does not have: %2")
-                        .arg(m_spec.name, registry.lastError());
     writeSecrets([this](const Error& e) {
         if (e.ok())
             return succeed();

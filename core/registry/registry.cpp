@@ -253,7 +253,11 @@ std::optional<qint64> Registry::addProvider(const ProviderRecord& r)
         q.bind(r.health.isEmpty() ? QStringLiteral("unknown") : r.health)
             .bind(r.enabled)
             .bind(nowSecs());
-        return q.exec() && setSetting(lastIdKey, QString::number(id));
+        // A vault from before ids were kept may give a removed provider's id once more: what
+        // is still kept under that id (settings) is not the new provider's.
+        Query stale(this, QStringLiteral("DELETE FROM vault_settings WHERE key LIKE ?"));
+        return q.exec() && setSetting(lastIdKey, QString::number(id)) &&
+               stale.bind(QStringLiteral("provider.%1.%").arg(id)).exec();
     });
     if (!ok)
         return std::nullopt;
@@ -310,10 +314,14 @@ bool Registry::addProviderUsage(qint64 id, qint64 deltaBytes)
 
 bool Registry::removeProvider(qint64 id)
 {
+    // Its settings ("provider.<id>.*") go with it.
     return transaction([&] {
         Query placements(this, QStringLiteral("DELETE FROM placements WHERE provider_id = ?"));
+        Query settings(this, QStringLiteral("DELETE FROM vault_settings WHERE key LIKE ?"));
         Query provider(this, QStringLiteral("DELETE FROM providers WHERE id = ?"));
-        return placements.bind(id).exec() && provider.bind(id).exec();
+        return placements.bind(id).exec() &&
+               settings.bind(QStringLiteral("provider.%1.%").arg(id)).exec() &&
+               provider.bind(id).exec();
     });
 }
 
