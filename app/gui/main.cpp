@@ -45,9 +45,9 @@ int main(int argc, char** argv)
     // Signing in to Google Drive (the Providers page's Sign in…): the consent page opens in the
     // user's browser, which is sent back to ModelFloat's listener on 127.0.0.1. The sign-in runs
     // on the engine's thread; the browser is asked for from the GUI thread.
-    mf::gdrive::setConsentPageOpener([&app](const QUrl& url) {
+    mf::gdrive::setConsentPageOpener([context = app.get()](const QUrl& url) {
         QMetaObject::invokeMethod(
-            &app, [url] { QDesktopServices::openUrl(url); }, Qt::QueuedConnection);
+            context, [url] { QDesktopServices::openUrl(url); }, Qt::QueuedConnection);
     });
 
     QCommandLineParser parser;
