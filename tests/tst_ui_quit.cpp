@@ -81,7 +81,9 @@ private:
     void terminateAndCheck(QProcess& app)
     {
         const QString socket = ui::SingleInstance::serverName(m_vault);
-        QVERIFY2(QFileInfo::exists(socket), qPrintable(socket));
+        // The app listens once its window is up, which may come after the engine has resumed.
+        QVERIFY2(QTest::qWaitFor([&] { return QFileInfo::exists(socket); }, 30000),
+                 qPrintable(socket));
         QVERIFY(::kill(pid_t(app.processId()), SIGTERM) == 0);
         // The event loop runs meanwhile: the proxy goes on serving (and stalling) the app.
         QVERIFY(QTest::qWaitFor([&] { return app.state() == QProcess::NotRunning; }, 60000));

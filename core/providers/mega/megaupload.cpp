@@ -188,10 +188,14 @@ ProviderJob* MegaProvider::put(const QString& cid, std::unique_ptr<QIODevice> so
                            (*sendFrom)(0);
                        });
         };
-        QObject::connect(j, &ProviderJob::finished, j, [sendFrom, requestUrl] {
-            *sendFrom = nullptr; // the steps refer to each other: break the cycle
+        // The steps refer to each other: break the cycle when the job ends, or when it is
+        // deleted unfinished (an app quitting mid-upload).
+        const auto release = [sendFrom, requestUrl] {
+            *sendFrom = nullptr;
             *requestUrl = nullptr;
-        });
+        };
+        QObject::connect(j, &ProviderJob::finished, j, release);
+        QObject::connect(j, &QObject::destroyed, j, release);
 
         // 1. Signed in, the folder known; a chunk already there of the same size is stored.
         ensureSession(j, [this, j, up, requestUrl](const Error& e) {

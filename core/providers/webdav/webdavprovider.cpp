@@ -425,11 +425,14 @@ ProviderJob* WebDavProvider::put(const QString& cid, std::unique_ptr<QIODevice> 
                     upload();
             });
         });
-        // The shared functions refer to themselves; break the cycles when the job ends.
-        QObject::connect(j, &ProviderJob::finished, j, [moveIntoPlace, putTemp] {
+        // The shared functions refer to themselves; break the cycles when the job ends, or when
+        // it is deleted unfinished (an app quitting mid-upload).
+        const auto release = [moveIntoPlace, putTemp] {
             *moveIntoPlace = nullptr;
             *putTemp = nullptr;
-        });
+        };
+        QObject::connect(j, &ProviderJob::finished, j, release);
+        QObject::connect(j, &QObject::destroyed, j, release);
     });
 }
 
@@ -577,6 +580,7 @@ ProviderJob* WebDavProvider::list()
             });
         };
         QObject::connect(j, &ProviderJob::finished, j, [next] { *next = nullptr; });
+        QObject::connect(j, &QObject::destroyed, j, [next] { *next = nullptr; });
         HttpExchange::Request r =
             withPropfind(request("PROPFIND", collectionUrl(m_folder), whatList), 1, body);
         r.acceptedStatuses = {404}; // no folder yet: nothing stored
@@ -708,6 +712,7 @@ ProviderJob* WebDavProvider::sweepTemporaries()
                 });
             };
             QObject::connect(j, &ProviderJob::finished, j, [next] { *next = nullptr; });
+            QObject::connect(j, &QObject::destroyed, j, [next] { *next = nullptr; });
             (*next)();
         });
     });
