@@ -989,7 +989,7 @@ void TestCli::corruptReplica()
     const Result info = run(words("info", "twice", "--json"));
     QVERIFY2(info.code == 0, info.describe());
     const QJsonObject i = info.json();
-    QCOMPARE(i.value(QStringLiteral("health")).toString(), QStringLiteral("under-replicated"));
+    QCOMPARE(i.value(QStringLiteral("health")).toString(), QStringLiteral("degraded"));
     QCOMPARE(i.value(QStringLiteral("min_replicas")).toInt(), 1);
     QCOMPARE(i.value(QStringLiteral("under_replicated")).toInt(), 1);
     QCOMPARE(providerChunkSum(i), 2 * i.value(QStringLiteral("unique_chunks")).toInt() - 1);

@@ -245,7 +245,7 @@ void TestRegistry::upgradesAVersionOneVaultKeepingItsData()
         QVERIFY(side.exec(QStringLiteral("DROP TABLE provider_budgets")));
         QVERIFY(side.exec(QStringLiteral("DROP TABLE scratch_areas")));
         QVERIFY(side.exec(QStringLiteral("ALTER TABLE jobs DROP COLUMN owner")));
-        for (const char* column : {"lease_owner", "lease_expires"})
+        for (const char* column : {"lease_owner", "lease_expires", "degraded"})
             QVERIFY(side.exec(QStringLiteral("ALTER TABLE models DROP COLUMN ") +
                               QLatin1String(column)));
         QVERIFY(side.exec(QStringLiteral("UPDATE schema_version SET version = 1")));
@@ -1245,11 +1245,11 @@ void TestRegistry::summaryHealth()
     QCOMPARE(summary(m_m1, 1), QStringLiteral("damaged"));
     QVERIFY(m_r->setPlacementState(m_c, m_p1, PlacementState::Stored));
     QCOMPARE(summary(m_m1, 1), QStringLiteral("healthy"));
-    QCOMPARE(summary(m_m1, 2), QStringLiteral("under-replicated"));
+    QCOMPARE(summary(m_m1, 2), QStringLiteral("degraded"));
     QVERIFY(m_r->setPlacementState(m_b, m_p2, PlacementState::Stored));
     QVERIFY(m_r->recordPlacement(placement(m_c, m_p2, PlacementState::Stored)));
     QCOMPARE(summary(m_m1, 2), QStringLiteral("healthy"));
-    QCOMPARE(summary(m_m1, 3), QStringLiteral("under-replicated"));
+    QCOMPARE(summary(m_m1, 3), QStringLiteral("degraded"));
     // M2: D's only copy is corrupt.
     QCOMPARE(summary(m_m2, 1), QStringLiteral("damaged"));
     QVERIFY(m_r->removePlacement(m_d, m_p2));

@@ -221,7 +221,7 @@ void TestUiBrowser::oneRowUpdates()
     QTRY_VERIFY(allLoaded(model));
     QCOMPARE(
         model.index(0, ModelListModel::ReplicasColumn).data(ModelListModel::HealthRole).toString(),
-        QStringLiteral("under-replicated")); // 1 replica, the vault wants 2
+        QStringLiteral("degraded")); // 1 replica, the vault wants 2
     QCOMPARE(model.index(0, ModelListModel::ProvidersColumn).data().toString(),
              QStringLiteral("local"));
 

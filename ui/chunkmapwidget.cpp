@@ -66,7 +66,7 @@ ChunkMapData ChunkMapData::load(VaultReader& reader, qint64 modelId)
 {
     ChunkMapData d;
     Registry& r = reader.registry();
-    d.wantedReplicas = reader.catalog().replicationFactor();
+    d.wantedReplicas = reader.registry().wantedCopies();
     for (const FileRecord& f : r.files(modelId))
         d.files.append(File{f.path, f.size, r.fileChunks(f.id)});
     d.placements = r.placementsOfModel(modelId);

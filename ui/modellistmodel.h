@@ -36,7 +36,7 @@ public:
         ModelIdRole = Qt::UserRole + 1,
         SortRole,       // the raw value (bytes, counts, time) for sorting
         SearchTextRole, // name, source, format and quantization, for the filter
-        HealthRole,     // "healthy", "under-replicated", "damaged", "incomplete"
+        HealthRole,     // "healthy", "degraded", "damaged", "incomplete"
     };
     static constexpr int PageSize = 100;
 

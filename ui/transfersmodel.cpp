@@ -88,7 +88,7 @@ QVariant TransfersModel::data(const QModelIndex& index, int role) const
     case StateRole:
         return int(t->state);
     case PermilleRole:
-        if (t->state == State::Done)
+        if (t->state == State::Done || t->state == State::Degraded)
             return 1000;
         return t->totalBytes > 0
                    ? int(qBound(qint64(0), t->doneBytes * 1000 / t->totalBytes, qint64(1000)))

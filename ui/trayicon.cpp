@@ -139,6 +139,9 @@ void TrayIcon::onTransferChanged(const TransferInfo& info)
         return;
     if (info.state == State::Done)
         notify(tr("Finished"), info.title, false);
+    else if (info.state == State::Degraded)
+        notify(tr("Finished with fewer copies than wanted"),
+               info.title + QStringLiteral("\n") + info.warnings.value(0), true);
     else if (info.state == State::Failed)
         notify(tr("Failed"), info.title + QStringLiteral("\n") + info.error, true);
 }

@@ -26,7 +26,7 @@ ModelRow VaultReader::row(const ModelRecord& model)
 {
     ModelRow r;
     r.loaded = true;
-    r.wantedReplicas = m_catalog->replicationFactor();
+    r.wantedReplicas = m_registry->wantedCopies();
     r.summary = summarizeModel(*m_registry, model, r.wantedReplicas);
     r.health = r.summary.health(r.wantedReplicas);
     // A model's format is that of its files; the largest one decides when they differ (the

@@ -80,7 +80,7 @@ QJsonArray manifestJson(const QList<FileChunk>& chunks,
 
 int wantedReplicas(Vault* vault)
 {
-    return qMin(vault->replicationFactor(), int(vault->registry().providers().size()));
+    return vault->registry().wantedCopies();
 }
 
 class ListCommand final : public Command
@@ -229,6 +229,7 @@ public:
             {{QStringLiteral("name"), model->name},
              {QStringLiteral("source"), model->source},
              {QStringLiteral("complete"), model->state == ModelRecord::State::Complete},
+             {QStringLiteral("degraded"), model->degraded},
              {QStringLiteral("health"), s.health(wanted)},
              {QStringLiteral("bytes"), s.bytes},
              {QStringLiteral("unique_chunks"), s.uniqueChunks},

@@ -145,6 +145,7 @@ private:
                         {QStringLiteral("bytes_sent"), t.bytesSent},
                         {QStringLiteral("bytes_deduplicated"), t.bytesDeduplicated},
                         {QStringLiteral("under_replicated_chunks"), t.underReplicatedChunks},
+                        {QStringLiteral("degraded"), m_job->degraded()},
                         {QStringLiteral("files_skipped"), m_job->filesSkipped()},
                         {QStringLiteral("seconds"), secs}};
         if (!m_job->error().ok())
@@ -190,9 +191,11 @@ private:
                                 .arg(m_job->modelName()));
             return finish(Success);
         }
-        console().print(QStringLiteral("Floated “%1”%2: %3 in %4 chunks")
+        // Degraded: restorable, but not every chunk has the copies the vault wants.
+        console().print(QStringLiteral("Floated “%1”%2%3: %4 in %5 chunks")
                             .arg(m_job->modelName(),
                                  m_job->resumed() ? QStringLiteral(" (resumed)") : QString(),
+                                 m_job->degraded() ? QStringLiteral(", DEGRADED") : QString(),
                                  units::formatBytes(t.fileSize))
                             .arg(t.chunks));
         console().print(QStringLiteral("  sent %1 (%2 chunks); %3 (%4 chunks) were already stored")

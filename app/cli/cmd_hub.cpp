@@ -195,6 +195,7 @@ private:
                         {QStringLiteral("bytes_downloaded"), m_job->bytesDownloaded()},
                         {QStringLiteral("bytes_resumed"), m_job->bytesResumed()},
                         {QStringLiteral("files_skipped"), m_job->filesSkipped()},
+                        {QStringLiteral("degraded"), m_job->degraded()},
                         {QStringLiteral("seconds"), secs}};
         if (!e.ok())
             doc.insert(QStringLiteral("error"), e.message);
@@ -215,10 +216,11 @@ private:
                                 .arg(m_job->modelName(), m_job->repo().source()));
             return finish(Success);
         }
-        console().print(QStringLiteral("Imported “%1” from %2: %3 in %4 file(s), SHA-256 "
+        console().print(QStringLiteral("Imported “%1”%2 from %3: %4 in %5 file(s), SHA-256 "
                                        "verified")
-                            .arg(m_job->modelName(), m_job->repo().source(),
-                                 units::formatBytes(m_job->totalBytes()))
+                            .arg(m_job->modelName(),
+                                 m_job->degraded() ? QStringLiteral(", DEGRADED") : QString(),
+                                 m_job->repo().source(), units::formatBytes(m_job->totalBytes()))
                             .arg(m_job->files().size()));
         console().print(QStringLiteral("  downloaded %1%2, %3 s, %4")
                             .arg(units::formatBytes(m_job->bytesDownloaded()),

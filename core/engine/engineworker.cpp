@@ -689,6 +689,8 @@ void EngineWorker::onJobFinished(qint64 id, const QString& error, bool cancelled
     Transfer* t = find(id);
     if (!t || !t->job)
         return;
+    const auto* transferJob = qobject_cast<TransferJob*>(t->job);
+    const bool degraded = transferJob && transferJob->degraded();
     t->job->deleteLater();
     t->job = nullptr;
     if (t->bytesDone) {
@@ -719,7 +721,9 @@ void EngineWorker::onJobFinished(qint64 id, const QString& error, bool cancelled
     t->info.bytesPerSecond = 0;
     t->info.etaSeconds = -1;
 
-    if (succeeded)
+    if (succeeded && degraded)
+        setState(*t, TransferInfo::State::Degraded);
+    else if (succeeded)
         setState(*t, TransferInfo::State::Done);
     else if (cancelled && t->stop == Stop::Pause)
         setState(*t, TransferInfo::State::Paused);
@@ -772,6 +776,7 @@ void EngineWorker::persist(Transfer& t)
         return;
     Registry& registry = m_vault->registry();
     t.payload.insert(QStringLiteral("paused"), t.info.state == TransferInfo::State::Paused);
+    t.payload.insert(QStringLiteral("degraded"), t.info.state == TransferInfo::State::Degraded);
     t.payload.insert(QStringLiteral("totalBytes"), t.info.totalBytes);
     if (t.info.modelId)
         t.payload.insert(QStringLiteral("modelId"), t.info.modelId);
@@ -785,6 +790,7 @@ void EngineWorker::persist(Transfer& t)
         registry.setJobState(t.rowId, QStringLiteral("running"));
         break;
     case TransferInfo::State::Done:
+    case TransferInfo::State::Degraded: // finished; the payload says "degraded"
         registry.setJobState(t.rowId, QStringLiteral("done"));
         break;
     case TransferInfo::State::Failed:

@@ -19,6 +19,8 @@ QString TransferInfo::stateName(State state)
         return QCoreApplication::translate("mf::TransferInfo", "Failed");
     case State::Cancelled:
         return QCoreApplication::translate("mf::TransferInfo", "Cancelled");
+    case State::Degraded:
+        return QCoreApplication::translate("mf::TransferInfo", "Degraded");
     }
     return {};
 }

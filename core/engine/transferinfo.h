@@ -12,7 +12,9 @@ namespace mf {
 struct TransferInfo
 {
     enum class Kind { Float, Restore, Verify, Remove, Import, Materialize };
-    enum class State { Queued, Running, Paused, Done, Failed, Cancelled };
+    // Degraded: it succeeded but left a model with fewer copies than wanted (a provider could
+    // not be reached); the warnings say which. Finished, like Done, never shown as Done.
+    enum class State { Queued, Running, Paused, Done, Failed, Cancelled, Degraded };
 
     qint64 id = 0;
     Kind kind = Kind::Float;
@@ -35,7 +37,8 @@ struct TransferInfo
     // Finished one way or another: nothing more will happen unless it is retried.
     bool isFinished() const
     {
-        return state == State::Done || state == State::Failed || state == State::Cancelled;
+        return state == State::Done || state == State::Failed || state == State::Cancelled ||
+               state == State::Degraded;
     }
     static QString stateName(State state);
     static QString kindName(Kind kind);

@@ -221,6 +221,7 @@ void ImportJob::next()
             finish(Error::make(Error::Kind::Fatal, registry.lastError()));
             return;
         }
+        noteDegraded(registry, m_modelId);
         finish(Error::none());
         return;
     }

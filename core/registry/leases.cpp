@@ -167,9 +167,14 @@ bool Registry::completeModel(qint64 modelId, const QString& owner)
     return transaction([&] {
         if (!checkModelLease(modelId, owner))
             return false;
-        Query q(this, QStringLiteral("UPDATE models SET state = 'complete', lease_owner = NULL, "
-                                     "lease_expires = NULL WHERE id = ?"));
-        return q.bind(modelId).exec();
+        // Complete and, in the same step, honest about its copies: a float that could not
+        // reach every provider leaves a degraded model, which repair brings back.
+        const int wanted = wantedCopies();
+        Query q(this,
+                QStringLiteral("UPDATE models SET state = 'complete', degraded = ") +
+                    underReplicatedCondition() +
+                    QStringLiteral(", lease_owner = NULL, lease_expires = NULL WHERE id = ?"));
+        return q.bind(wanted).bind(modelId).exec();
     });
 }
 

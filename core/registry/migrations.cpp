@@ -95,6 +95,25 @@ const QList<QStringList>& steps()
             QStringLiteral("CREATE TABLE scratch_areas (id INTEGER PRIMARY KEY, owner TEXT NOT "
                            "NULL, folder TEXT NOT NULL, created_at INTEGER NOT NULL)"),
         },
+        // 5 -> 6: a model can be complete (every file written, restorable) and degraded: some
+        // chunk has fewer good copies than the vault wants. A float that could not reach every
+        // provider ends so, and so does a model whose copies a scrub found missing or corrupt;
+        // repair clears it (Registry::refreshDegraded()). A column of its own rather than a
+        // third value of `state`: the CHECK on `state` cannot change without rebuilding the
+        // table, and every reader that asks "restorable?" keeps asking state = 'complete'.
+        {
+            QStringLiteral("ALTER TABLE models ADD COLUMN degraded INTEGER NOT NULL DEFAULT 0"),
+            // Models already under-replicated say so from the start (the wanted count as
+            // Registry::wantedCopies() had it then: the replication setting, capped by the
+            // providers there are).
+            QStringLiteral(
+                "UPDATE models SET degraded = 1 WHERE state = 'complete' AND EXISTS (SELECT 1 "
+                "FROM files f JOIN file_chunks fc ON fc.file_id = f.id WHERE f.model_id = "
+                "models.id AND (SELECT COUNT(*) FROM placements p WHERE p.cid = fc.cid AND "
+                "p.state = 'stored') < MIN(MAX(1, COALESCE((SELECT CAST(value AS INTEGER) FROM "
+                "vault_settings WHERE key = 'replication'), 2)), MAX(1, (SELECT COUNT(*) FROM "
+                "providers WHERE enabled = 1))))"),
+        },
     };
     return all;
 }

@@ -18,6 +18,7 @@ ModelRecord modelFromRow(const QSqlQuery& q)
         r.tags.append(t.toString());
     r.state = q.value(5).toString() == QLatin1String("complete") ? ModelRecord::State::Complete
                                                                  : ModelRecord::State::Incomplete;
+    r.degraded = r.state == ModelRecord::State::Complete && q.value(6).toBool();
     return r;
 }
 

@@ -7,8 +7,8 @@ class QSqlQuery;
 namespace mf {
 
 // A models row read from a query whose first columns are, in this order:
-// id, name, source, created_at, tags, state. The registry and the GUI's read-only catalogue
-// connection both read models this way.
+// id, name, source, created_at, tags, state, degraded. The registry and the GUI's read-only
+// catalogue connection both read models this way.
 ModelRecord modelFromRow(const QSqlQuery& query);
 
 } // namespace mf

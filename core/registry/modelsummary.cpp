@@ -12,8 +12,9 @@ QString ModelSummary::health(int wantedReplicas) const
         return QStringLiteral("incomplete");
     if (lost > 0)
         return QStringLiteral("damaged");
-    if (uniqueChunks > 0 && minReplicas < wantedReplicas)
-        return QStringLiteral("under-replicated");
+    // Restorable, but a provider lost now could lose data: repair brings it back.
+    if (model.degraded || (uniqueChunks > 0 && minReplicas < wantedReplicas))
+        return QStringLiteral("degraded");
     return QStringLiteral("healthy");
 }
 

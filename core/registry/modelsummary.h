@@ -26,6 +26,9 @@ struct ModelSummary
     QHash<qint64, int> chunksByProvider;
     QHash<qint64, qint64> bytesByProvider;
 
+    // "incomplete" (a float has not finished), "damaged" (a chunk has no good copy: the model
+    // cannot be rebuilt until one is found), "degraded" (restorable, but some chunk has fewer
+    // copies than wanted), or "healthy".
     QString health(int wantedReplicas) const;
 };
 

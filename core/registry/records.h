@@ -30,6 +30,9 @@ struct ModelRecord
     QDateTime created;
     QStringList tags;
     State state = State::Incomplete;
+    // Complete (restorable) but some chunk has fewer good copies than the vault wants: not
+    // healthy until repaired. Only a complete model is ever degraded.
+    bool degraded = false;
 };
 
 struct FileRecord

@@ -62,7 +62,8 @@ ProviderRecord providerFrom(const QSqlQuery& q)
 const char* const ProviderColumns =
     "SELECT id, kind, name, settings, quota_bytes, used_bytes, health, enabled FROM providers ";
 
-const char* const ModelColumns = "SELECT id, name, source, created_at, tags, state FROM models ";
+const char* const ModelColumns =
+    "SELECT id, name, source, created_at, tags, state, degraded FROM models ";
 
 FileRecord fileFrom(const QSqlQuery& q)
 {

@@ -56,6 +56,36 @@ public:
     std::optional<qint64> createModel(const QString& name, const QString& source,
                                       const QString& owner = processLeaseOwner());
     bool setModelState(qint64 id, ModelRecord::State state);
+
+    // Health (health.cpp). The copies every chunk should have: the vault's replication factor,
+    // capped by the providers that take new copies (a vault with one provider wants one).
+    int wantedCopies();
+    // Recomputes the degraded flag of these models (all models when empty) from their
+    // placements: set when a chunk of a complete file has fewer than wantedCopies() stored
+    // copies, cleared otherwise. One transaction.
+    bool refreshDegraded(const QList<qint64>& modelIds = {});
+    QList<qint64> degradedModels();
+    // Chunks of the model's complete files with fewer than wantedCopies() stored copies.
+    int underReplicatedChunks(qint64 modelId);
+    // The models whose files use any of these chunks.
+    QList<qint64> modelsUsingChunks(const QStringList& cids);
+
+    // Repair's work (repairqueries.cpp): chunks of complete files (of `modelIds`; all models
+    // when empty) with fewer than `wanted` stored copies, after `afterCid` in CID order.
+    struct ChunkToRepair
+    {
+        QString cid;
+        qint64 size = 0;
+        int goodCopies = 0;
+    };
+    QList<ChunkToRepair> chunksToRepair(const QString& afterCid, int limit, int wanted,
+                                        const QList<qint64>& modelIds = {});
+    struct RepairWork
+    {
+        int chunks = 0;
+        qint64 bytes = 0; // to copy: each chunk's size times the copies it lacks
+    };
+    RepairWork repairWork(int wanted, const QList<qint64>& modelIds = {});
     // Deletes the model, its files and manifests. Chunks stay (see orphanChunks()).
     // Refused while another owner holds a live lease on the model (a float writing it).
     bool removeModel(qint64 id, const QString& owner = processLeaseOwner());
@@ -122,7 +152,8 @@ public:
                           bool reopenComplete = false);
     bool renewModelLease(qint64 modelId, const QString& owner);
     void releaseModelLease(qint64 modelId, const QString& owner);
-    // Marks the model complete and ends the lease, if `owner` still holds it.
+    // Marks the model complete (and degraded when a chunk has fewer copies than wanted) and
+    // ends the lease, if `owner` still holds it.
     bool completeModel(qint64 modelId, const QString& owner);
     // The live writer of a model other than `except`, if any ("" when none holds a live lease).
     QString modelWriter(qint64 modelId, const QString& except = {});
@@ -206,6 +237,9 @@ private:
     // they are not) given `adding` more bytes now, and why.
     qint64 uploadBlockedUntil(qint64 providerId, qint64 adding, QString* reason);
     bool countUpload(qint64 providerId, qint64 bytes);
+    // SQL, inside an UPDATE of `models`: whether the row's model has a chunk with fewer stored
+    // copies than its one placeholder (health.cpp).
+    static QString underReplicatedCondition();
     class Query;
 
     QSqlDatabase m_db;

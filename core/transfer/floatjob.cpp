@@ -235,7 +235,7 @@ void FloatJob::checkAlreadyFloated(qint64 modelId)
     // LeakSanitizer reports as a leak).
     m_hashPool = std::make_unique<QThreadPool>();
     m_hashPool->setMaxThreadCount(1);
-    m_hashPool->start([this, want, taken, cancelled] {
+    m_hashPool->start([this, want, taken, cancelled, modelId] {
         bool same = true;
         for (auto it = want.cbegin(); same && it != want.cend(); ++it) {
             const auto digest = Sha256::hashFile(it.key(), cancelled.get());
@@ -247,7 +247,7 @@ void FloatJob::checkAlreadyFloated(qint64 modelId)
         // Queued to this job's thread; dropped if the job is destroyed first.
         QMetaObject::invokeMethod(
             this,
-            [this, same, taken] {
+            [this, same, taken, modelId] {
                 if (m_finished)
                     return; // aborted meanwhile
                 m_checkingExisting = false;
@@ -259,6 +259,8 @@ void FloatJob::checkAlreadyFloated(qint64 modelId)
                     return;
                 }
                 if (same) {
+                    // Nothing to send, but a model still short of copies says so.
+                    noteDegraded(m_vault->registry(), modelId);
                     m_alreadyFloated = true;
                     m_filesSkipped = int(m_files.size());
                     m_bytesBefore = m_totalBytes;
@@ -329,6 +331,7 @@ void FloatJob::next()
         finish(Failure::Transfer, Error::make(Error::Kind::Fatal, registry.lastError()));
         return;
     }
+    noteDegraded(registry, m_modelId);
     finish(Failure::None, Error::none());
 }
 

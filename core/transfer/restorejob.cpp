@@ -166,6 +166,10 @@ void RestoreJob::finish(Failure failure, const Error& error)
     m_error = error;
     if (!m_scratchAreas.isEmpty() && m_vault->registry().removeScratchAreas(m_scratchAreas))
         m_scratchAreas.clear();
+    // Copies it found missing or corrupt on the way leave the model degraded (repair makes them
+    // again); the restore itself used good ones.
+    if (!m_problems.isEmpty() && !m_files.isEmpty())
+        m_vault->registry().refreshDegraded({m_files.first().modelId});
     finishQueued();
 }
 

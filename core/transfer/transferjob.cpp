@@ -1,5 +1,7 @@
 #include "transferjob.h"
 
+#include "registry/registry.h"
+
 namespace mf {
 
 TransferJob::TransferJob(QObject* parent)
@@ -14,6 +16,22 @@ void TransferJob::addWarning(const QString& message)
         return;
     m_warnings.append(message);
     Q_EMIT warning(message);
+}
+
+void TransferJob::noteDegraded(Registry& registry, qint64 modelId)
+{
+    const auto model = registry.model(modelId);
+    if (!model || !model->degraded)
+        return;
+    m_degraded = true;
+    const int wanted = registry.wantedCopies();
+    const int short_ = registry.underReplicatedChunks(modelId);
+    addWarning(tr("“%1” is degraded: %n chunk(s) have fewer than %2 copies. It can be restored; "
+                  "the missing copies are made when the providers can take them (modelfloat-cli "
+                  "repair, or the app in the background)",
+                  nullptr, short_)
+                   .arg(model->name)
+                   .arg(wanted));
 }
 
 void TransferJob::finishQueued()

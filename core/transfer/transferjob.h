@@ -7,6 +7,8 @@
 
 namespace mf {
 
+class Registry;
+
 // What every transfer is (float, restore, verify, remove, import, materialize): started once,
 // abortable at any time (safe twice, and before start), reporting progress and warnings, and
 // ending with exactly one finished(), always delivered from the event loop (never from inside
@@ -33,6 +35,9 @@ public:
     // What the user should know even when it succeeded (a provider skipped, fewer copies than
     // wanted, an object left behind), in the order they happened.
     const QStringList& warnings() const { return m_warnings; }
+    // It succeeded, but left a model with fewer copies than the vault wants (a provider could
+    // not be reached): restorable, not healthy. The queue reports it as such, never as "done".
+    bool degraded() const { return m_degraded; }
 
 Q_SIGNALS:
     void progress();
@@ -46,9 +51,15 @@ protected:
     void addWarning(const QString& message);
     // Emits finished() from the event loop.
     void finishQueued();
+    // After writing model `modelId`: if the registry marks it degraded, says so (a warning with
+    // the number of chunks short of copies) and degraded() becomes true.
+    void noteDegraded(Registry& registry, qint64 modelId);
+    // It ends leaving chunks short of copies (its warnings say why).
+    void markDegraded() { m_degraded = true; }
 
 private:
     QStringList m_warnings;
+    bool m_degraded = false;
 };
 
 } // namespace mf

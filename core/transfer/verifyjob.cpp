@@ -41,10 +41,11 @@ void VerifyJob::start()
             models.append(*m);
         }
     }
-    m_replication = qMin(m_vault->replicationFactor(), int(registry.providers().size()));
+    m_replication = registry.wantedCopies();
     m_report.wanted = m_replication;
     QSet<QString> seen;
     for (const ModelRecord& m : std::as_const(models)) {
+        m_modelIds.append(m.id);
         const auto placements = registry.placementsOfModel(m.id);
         for (const FileRecord& f : registry.files(m.id)) {
             // An unfinished float has recorded chunks it has not placed yet: nothing is lost
@@ -119,6 +120,8 @@ void VerifyJob::startMore()
                           "but one more failure could lose data",
                           nullptr, m_report.underReplicated)
                            .arg(m_replication));
+        // What it found bad makes its models degraded (and what it found good may heal them).
+        m_vault->registry().refreshDegraded(m_modelIds);
         finish(Error::none());
     }
 }

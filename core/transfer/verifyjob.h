@@ -89,6 +89,7 @@ private:
     Vault* m_vault;
     QStringList m_modelNames;
     QList<Check> m_checks;
+    QList<qint64> m_modelIds;
     int m_next = 0;
     std::map<ProviderJob*, std::pair<Check, std::unique_ptr<HashingChunkWriter>>> m_running;
     QHash<QString, int> m_goodByCid;

@@ -1,0 +1,99 @@
+// Registry: how many copies each chunk should have, and which complete models have fewer than
+// that (degraded). One definition for the command line, the GUI, repair and the scheduler.
+
+#include "registry.h"
+#include "registryquery.h"
+
+namespace mf {
+
+namespace {
+
+// Whether the `models` row being updated has a chunk of a complete file with fewer stored
+// copies than the one placeholder says. Pending placements (a put under way) and copies known
+// missing or corrupt are not copies.
+const QLatin1String UnderReplicatedCondition(
+    "EXISTS (SELECT 1 FROM files f JOIN file_chunks fc ON fc.file_id = f.id WHERE f.model_id = "
+    "models.id AND f.state = 'complete' AND (SELECT COUNT(*) FROM placements p WHERE p.cid = "
+    "fc.cid AND p.state = 'stored') < ?)");
+
+} // namespace
+
+int Registry::wantedCopies()
+{
+    const int replication =
+        qMax(1, setting(QStringLiteral("replication"), QStringLiteral("2")).toInt());
+    Query q(this, QStringLiteral("SELECT COUNT(*) FROM providers WHERE enabled = 1"));
+    const int providers = q.exec() && q.q().next() ? q.q().value(0).toInt() : 0;
+    return qMax(1, qMin(replication, providers));
+}
+
+bool Registry::refreshDegraded(const QList<qint64>& modelIds)
+{
+    const int wanted = wantedCopies();
+    return transaction([&] {
+        QList<qint64> ids = modelIds;
+        if (ids.isEmpty()) {
+            Query all(this, QStringLiteral("SELECT id FROM models WHERE state = 'complete'"));
+            if (!all.exec())
+                return false;
+            while (all.q().next())
+                ids.append(all.q().value(0).toLongLong());
+        }
+        Query update(this, QStringLiteral("UPDATE models SET degraded = (state = 'complete' AND ") +
+                               UnderReplicatedCondition + QStringLiteral(") WHERE id = ?"));
+        for (qint64 id : std::as_const(ids))
+            if (!update.bind(wanted).bind(id).exec())
+                return false;
+        return true;
+    });
+}
+
+QList<qint64> Registry::degradedModels()
+{
+    QList<qint64> out;
+    Query q(this, QStringLiteral("SELECT id FROM models WHERE state = 'complete' AND degraded = 1 "
+                                 "ORDER BY id"));
+    if (q.exec())
+        while (q.q().next())
+            out.append(q.q().value(0).toLongLong());
+    return out;
+}
+
+int Registry::underReplicatedChunks(qint64 modelId)
+{
+    Query q(this, QStringLiteral("SELECT COUNT(DISTINCT fc.cid) FROM files f JOIN file_chunks fc "
+                                 "ON fc.file_id = f.id WHERE f.model_id = ? AND f.state = "
+                                 "'complete' AND (SELECT COUNT(*) FROM placements p WHERE p.cid = "
+                                 "fc.cid AND p.state = 'stored') < ?"));
+    q.bind(modelId).bind(wantedCopies());
+    return q.exec() && q.q().next() ? q.q().value(0).toInt() : 0;
+}
+
+QList<qint64> Registry::modelsUsingChunks(const QStringList& cids)
+{
+    QList<qint64> out;
+    if (cids.isEmpty())
+        return out;
+    QSet<qint64> seen;
+    Query q(this, QStringLiteral("SELECT DISTINCT f.model_id FROM file_chunks fc JOIN files f ON "
+                                 "f.id = fc.file_id WHERE fc.cid = ?"));
+    for (const QString& cid : cids) {
+        if (!q.bind(cid).exec())
+            return out;
+        while (q.q().next()) {
+            const qint64 id = q.q().value(0).toLongLong();
+            if (!seen.contains(id)) {
+                seen.insert(id);
+                out.append(id);
+            }
+        }
+    }
+    return out;
+}
+
+QString Registry::underReplicatedCondition()
+{
+    return UnderReplicatedCondition;
+}
+
+} // namespace mf
