@@ -34,6 +34,8 @@ public:
     const FileChunk& chunk() const { return m_chunk; }
     // Replicas found bad during this fetch, for the caller's report.
     const QStringList& problems() const { return m_problems; }
+    // The provider whose copy was read, once it succeeded.
+    qint64 sourceProvider() const { return m_error.ok() && m_finished ? m_currentProvider : 0; }
 
 Q_SIGNALS:
     void progress(qint64 bytes);

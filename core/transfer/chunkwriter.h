@@ -49,6 +49,29 @@ protected:
     bool store(qint64, const char*, qint64) override { return true; }
 };
 
+// Keeps the chunk's bytes in memory: repair reads a chunk from one replica, checks it, and puts
+// those bytes to other providers. A chunk is at most a few tens of MiB (ChunkerParams).
+class MemoryChunkWriter final : public ChunkWriter
+{
+public:
+    void restart() override
+    {
+        ChunkWriter::restart();
+        m_bytes.clear();
+    }
+    const QByteArray& bytes() const { return m_bytes; }
+
+protected:
+    bool store(qint64, const char* data, qint64 size) override
+    {
+        m_bytes.append(data, size);
+        return true;
+    }
+
+private:
+    QByteArray m_bytes;
+};
+
 // Writes the chunk at its offset into a restore's temporary file, so several chunks can be
 // written in parallel. The pages wholly inside the chunk go through `directFd` (O_DIRECT, see
 // DirectWriter); the partial pages at its ends, which it shares with its neighbours, go through

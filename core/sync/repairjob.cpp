@@ -1,0 +1,412 @@
+#include "repairjob.h"
+
+#include "providers/replacejob.h"
+#include "transfer/chunkfetcher.h"
+#include "transfer/chunkwriter.h"
+#include "util/units.h"
+#include "vault/vault.h"
+
+#include <QBuffer>
+#include <QTimer>
+
+#include <algorithm>
+#include <limits>
+
+namespace mf {
+
+namespace {
+constexpr int BatchSize = 256;
+constexpr int DeletionPollMs = 500; // as the distributor: a running deletion ends in seconds
+constexpr int MaxProblems = 200;    // a report, not a log of every chunk of a dead provider
+} // namespace
+
+struct RepairJob::Task
+{
+    Registry::ChunkToRepair chunk;
+    MemoryChunkWriter writer;
+    std::unique_ptr<ChunkFetcher> fetcher;
+    QSet<qint64> holders;             // providers with a good copy
+    QHash<qint64, QString> badCopies; // provider -> locator of a copy known missing or corrupt
+    std::deque<qint64> candidates;    // where to put copies, best first
+    QHash<qint64, int> attempts;
+    ProviderJob* put = nullptr;
+    qint64 putProvider = 0;
+    bool waiting = false; // for a retry or a deletion to end
+};
+
+RepairJob::RepairJob(Vault* vault, Options options, QObject* parent)
+    : TransferJob(parent)
+    , m_vault(vault)
+    , m_options(std::move(options))
+{}
+
+RepairJob::~RepairJob()
+{
+    for (auto& [id, task] : m_tasks) {
+        if (task->put) {
+            task->put->disconnect(this);
+            task->put->abort();
+            task->put->deleteLater();
+            // Its announcement goes with it, or it would hold quota for a put that never ends.
+            m_vault->registry().abandonPlacement(task->chunk.cid, task->putProvider);
+        }
+        if (task->fetcher)
+            task->fetcher->disconnect(this);
+    }
+}
+
+void RepairJob::start()
+{
+    if (m_started || m_finished)
+        return;
+    m_started = true;
+    Registry& registry = m_vault->registry();
+    m_wanted = registry.wantedCopies();
+    for (const ProviderRecord& p : registry.providers()) {
+        if (!p.enabled)
+            continue;
+        m_targets.append(p.id);
+        m_room.insert(p.id, p.quotaBytes < 0 ? -1 : qMax<qint64>(0, p.quotaBytes - p.usedBytes));
+    }
+    const Registry::RepairWork work = registry.repairWork(m_wanted, m_options.modelIds);
+    m_totalBytes = work.bytes;
+    fill();
+}
+
+void RepairJob::abort()
+{
+    if (m_finished || m_aborted)
+        return;
+    m_aborted = true;
+    m_batch.clear();
+    m_exhausted = true;
+    QList<quint64> idle;
+    for (auto& [id, task] : m_tasks) {
+        if (task->put)
+            task->put->abort();
+        else if (task->fetcher)
+            task->fetcher->abort(); // nothing if it ended: its finished() is on its way
+        if (task->waiting)
+            idle.append(id);
+    }
+    for (quint64 id : std::as_const(idle))
+        endTask(id);
+    if (m_tasks.empty())
+        finishAll();
+}
+
+void RepairJob::fill()
+{
+    if (m_finished)
+        return;
+    Registry& registry = m_vault->registry();
+    while (!m_aborted && int(m_tasks.size()) < qMax(1, m_options.parallelChunks) &&
+           (m_tasks.empty() || m_bytesInFlight < m_options.maxBytesInFlight)) {
+        if (m_batch.empty() && !m_exhausted) {
+            const auto next =
+                registry.chunksToRepair(m_lastCid, BatchSize, m_wanted, m_options.modelIds);
+            if (next.isEmpty())
+                m_exhausted = true;
+            m_batch.assign(next.cbegin(), next.cend());
+        }
+        if (m_batch.empty())
+            break;
+        const Registry::ChunkToRepair chunk = m_batch.front();
+        m_batch.pop_front();
+        m_lastCid = chunk.cid;
+        startTask(chunk);
+    }
+    if (m_tasks.empty() && (m_exhausted || m_aborted))
+        finishAll();
+}
+
+void RepairJob::startTask(const Registry::ChunkToRepair& chunk)
+{
+    const QList<Placement> placements = m_vault->registry().placements(chunk.cid);
+    int good = 0;
+    for (const Placement& p : placements)
+        good += p.state == PlacementState::Stored ? 1 : 0;
+    if (good >= m_wanted)
+        return; // repaired meanwhile (a float placed it again)
+    m_report.chunksShort++;
+    const quint64 id = ++m_nextTaskId;
+    auto task = std::make_unique<Task>();
+    task->chunk = chunk;
+    FileChunk fc;
+    fc.cid = chunk.cid;
+    fc.size = chunk.size;
+    // The fetcher checks the bytes against the CID, marks bad replicas and tries the next one.
+    task->fetcher = std::make_unique<ChunkFetcher>(m_vault, fc, placements, &task->writer);
+    connect(task->fetcher.get(), &ChunkFetcher::finished, this, [this, id] { onFetched(id); });
+    m_bytesInFlight += chunk.size;
+    ChunkFetcher* fetcher = task->fetcher.get();
+    m_tasks.emplace(id, std::move(task));
+    fetcher->start();
+}
+
+void RepairJob::onFetched(quint64 taskId)
+{
+    const auto it = m_tasks.find(taskId);
+    if (it == m_tasks.end())
+        return;
+    Task& task = *it->second;
+    const QString& cid = task.chunk.cid;
+    const Error fetchError = task.fetcher->error();
+    for (const QString& p : task.fetcher->problems()) {
+        m_report.badCopies++;
+        problem(p);
+    }
+    task.fetcher.release()->deleteLater();
+    if (m_aborted)
+        return endTask(taskId);
+
+    // What the registry says now: the fetch may have marked copies missing or corrupt.
+    for (const Placement& p : m_vault->registry().placements(cid)) {
+        if (p.state == PlacementState::Stored)
+            task.holders.insert(p.providerId);
+        else if (p.state == PlacementState::Missing || p.state == PlacementState::Corrupt)
+            task.badCopies.insert(p.providerId, p.locator);
+    }
+    if (!fetchError.ok()) {
+        if (task.holders.isEmpty() && fetchError.kind != Error::Kind::Retryable) {
+            m_report.lost++;
+            problem(tr("chunk %1 has no good copy left: the models using it cannot be rebuilt "
+                       "until one is found (%2)")
+                        .arg(cid, fetchError.message));
+        } else {
+            m_report.stillShort++;
+            problem(tr("chunk %1: no copy could be read now (%2)").arg(cid, fetchError.message));
+        }
+        return endTask(taskId);
+    }
+
+    // Where the copies go: providers without a good one, by free room (the most first), like
+    // the distributor places a new chunk.
+    QList<qint64> candidates;
+    for (qint64 id : std::as_const(m_targets))
+        if (!task.holders.contains(id) && !m_excluded.contains(id))
+            candidates.append(id);
+    auto room = [this](qint64 id) {
+        const qint64 r = m_room.value(id, -1);
+        return r < 0 ? std::numeric_limits<qint64>::max() : r;
+    };
+    std::stable_sort(candidates.begin(), candidates.end(),
+                     [&room](qint64 a, qint64 b) { return room(a) > room(b); });
+    task.candidates.assign(candidates.cbegin(), candidates.cend());
+    putNext(taskId);
+}
+
+void RepairJob::putNext(quint64 taskId)
+{
+    const auto it = m_tasks.find(taskId);
+    if (it == m_tasks.end())
+        return;
+    Task& task = *it->second;
+    task.waiting = false;
+    const QString cid = task.chunk.cid;
+    if (m_aborted || m_finished)
+        return endTask(taskId);
+    if (int(task.holders.size()) >= m_wanted) {
+        m_report.chunksRepaired++;
+        return endTask(taskId);
+    }
+    Registry& registry = m_vault->registry();
+    while (!task.candidates.empty()) {
+        const qint64 providerId = task.candidates.front();
+        task.candidates.pop_front();
+        if (m_excluded.contains(providerId))
+            continue;
+        const Registry::PlacementIntent intent = registry.beginPlacement(cid, providerId);
+        if (intent == Registry::PlacementIntent::Busy) {
+            // A deletion of this very object is running: ask again shortly.
+            task.candidates.push_front(providerId);
+            return retryLater(taskId, DeletionPollMs);
+        }
+        if (intent == Registry::PlacementIntent::QuotaFull) {
+            exclude(providerId, tr("Provider “%1” is full: its quota is reached")
+                                    .arg(m_vault->providerName(providerId)));
+            continue;
+        }
+        if (intent == Registry::PlacementIntent::Failed) {
+            finish(Error::make(Error::Kind::Fatal, registry.lastError()));
+            return;
+        }
+        QString why;
+        Provider* provider = m_vault->provider(providerId, &why);
+        if (!provider) {
+            registry.abandonPlacement(cid, providerId);
+            exclude(providerId, why);
+            continue;
+        }
+        auto source = std::make_unique<QBuffer>();
+        source->setData(task.writer.bytes());
+        source->open(QIODevice::ReadOnly);
+        const auto bad = task.badCopies.constFind(providerId);
+        // A copy known to be bad is replaced, never found by the put and counted.
+        ProviderJob* job =
+            bad == task.badCopies.constEnd()
+                ? provider->put(cid, std::move(source), task.chunk.size)
+                : new ReplaceJob(provider, *bad, cid, std::move(source), task.chunk.size);
+        job->setParent(this);
+        task.put = job;
+        task.putProvider = providerId;
+        connect(job, &ProviderJob::finished, this,
+                [this, taskId, providerId, job] { onPut(taskId, providerId, job); });
+        job->start();
+        return;
+    }
+    // Nowhere left to put it.
+    m_report.stillShort++;
+    QStringList reasons;
+    for (auto e = m_excluded.cbegin(); e != m_excluded.cend(); ++e)
+        reasons.append(e.value());
+    problem(tr("chunk %1 keeps %2 of %3 copies: no other provider could take one%4")
+                .arg(cid)
+                .arg(task.holders.size())
+                .arg(m_wanted)
+                .arg(reasons.isEmpty() ? QString()
+                                       : QStringLiteral(" (") + reasons.join(QStringLiteral("; ")) +
+                                             QLatin1Char(')')));
+    endTask(taskId);
+}
+
+void RepairJob::onPut(quint64 taskId, qint64 providerId, ProviderJob* job)
+{
+    job->deleteLater();
+    const auto it = m_tasks.find(taskId);
+    if (it == m_tasks.end())
+        return;
+    Task& task = *it->second;
+    task.put = nullptr;
+    Registry& registry = m_vault->registry();
+    const QString cid = task.chunk.cid;
+    const Error& e = job->error();
+    if (e.ok()) {
+        if (!registry.recordStored(cid, providerId, job->locator(), task.chunk.size)) {
+            // The chunk was collected meanwhile (its last model removed): nothing refers to the
+            // copy just made, so it goes again rather than stay unaccounted for.
+            Provider* provider = m_vault->provider(providerId);
+            if (provider && !job->alreadyStored()) {
+                ProviderJob* undo = provider->remove(job->locator());
+                undo->setParent(this);
+                connect(undo, &ProviderJob::finished, undo, &QObject::deleteLater);
+                undo->start();
+            }
+            return endTask(taskId);
+        }
+        task.holders.insert(providerId);
+        task.badCopies.remove(providerId);
+        m_report.copiesMade++;
+        m_report.bytesCopied += task.chunk.size;
+        m_bytesDone += task.chunk.size;
+        if (m_room.value(providerId, -1) >= 0)
+            m_room[providerId] = qMax<qint64>(0, m_room[providerId] - task.chunk.size);
+        Q_EMIT progress();
+        return putNext(taskId);
+    }
+    registry.abandonPlacement(cid, providerId);
+    if (m_aborted || e.kind == Error::Kind::Cancelled)
+        return endTask(taskId);
+    const int attempts = ++task.attempts[providerId];
+    if (m_options.retry.shouldRetry(e, attempts)) {
+        task.candidates.push_front(providerId);
+        return retryLater(taskId, m_options.retry.delayMs(e, attempts));
+    }
+    const QString name = m_vault->providerName(providerId);
+    if (e.kind != Error::Kind::Retryable && e.kind != Error::Kind::Corrupt)
+        // Full, refusing our credentials, or broken: no more copies go there in this run.
+        exclude(providerId, tr("provider “%1”: %2").arg(name, e.message));
+    else
+        problem(tr("chunk %1 could not be copied to provider “%2”: %3").arg(cid, name, e.message));
+    putNext(taskId);
+}
+
+void RepairJob::retryLater(quint64 taskId, int delayMs)
+{
+    const auto it = m_tasks.find(taskId);
+    if (it == m_tasks.end())
+        return;
+    it->second->waiting = true;
+    QTimer::singleShot(delayMs, this, [this, taskId] {
+        const auto t = m_tasks.find(taskId);
+        if (t != m_tasks.end() && t->second->waiting)
+            putNext(taskId);
+    });
+}
+
+void RepairJob::exclude(qint64 providerId, const QString& why)
+{
+    if (m_excluded.contains(providerId))
+        return;
+    m_excluded.insert(providerId, why);
+    addWarning(tr("%1; repairing onto other providers").arg(why));
+}
+
+void RepairJob::problem(const QString& text)
+{
+    if (m_report.problems.size() < MaxProblems)
+        m_report.problems.append(text);
+}
+
+void RepairJob::endTask(quint64 taskId)
+{
+    const auto it = m_tasks.find(taskId);
+    if (it == m_tasks.end())
+        return;
+    m_bytesInFlight -= it->second->chunk.size;
+    if (it->second->fetcher) {
+        it->second->fetcher->disconnect(this);
+        it->second->fetcher.release()->deleteLater();
+    }
+    m_tasks.erase(it);
+    if (m_finished)
+        return;
+    // Not from inside a provider's or a fetcher's signal: the next chunk starts from the loop.
+    QMetaObject::invokeMethod(this, &RepairJob::fill, Qt::QueuedConnection);
+}
+
+void RepairJob::finishAll()
+{
+    if (m_finished)
+        return;
+    Registry& registry = m_vault->registry();
+    // Models whose chunks got their copies back are healthy again; those where copies were found
+    // bad are degraded. Recomputed from the placements.
+    registry.refreshDegraded(m_options.modelIds);
+    if (m_aborted) {
+        finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
+        return;
+    }
+    if (m_report.lost > 0) {
+        finish(Error::make(Error::Kind::Corrupt,
+                           tr("%n chunk(s) have no good copy left on any provider; the models "
+                              "using them cannot be restored until a copy is found",
+                              nullptr, m_report.lost)));
+        return;
+    }
+    if (m_report.stillShort > 0) {
+        markDegraded();
+        addWarning(tr("%n chunk(s) still have fewer than %1 copies: no provider could take "
+                      "them now; repair runs again later",
+                      nullptr, m_report.stillShort)
+                       .arg(m_wanted));
+    }
+    finish(Error::none());
+}
+
+void RepairJob::finish(const Error& error)
+{
+    if (m_finished)
+        return;
+    m_finished = true;
+    m_error = error;
+    for (auto& [id, task] : m_tasks) {
+        if (task->put)
+            task->put->abort();
+        if (task->fetcher)
+            task->fetcher->abort();
+    }
+    finishQueued();
+}
+
+} // namespace mf

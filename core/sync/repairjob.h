@@ -1,0 +1,106 @@
+#pragma once
+
+#include "registry/registry.h"
+#include "transfer/retrypolicy.h"
+#include "transfer/transferjob.h"
+
+#include <QHash>
+#include <QSet>
+
+#include <deque>
+#include <map>
+#include <memory>
+
+namespace mf {
+
+class Vault;
+
+// Brings every chunk back to the copies the vault wants (Registry::wantedCopies()): a chunk of
+// a complete file with fewer good copies is read from a surviving replica (checked against its
+// CID before it is written anywhere; a bad replica is marked missing or corrupt and the next one
+// is tried, as a restore does) and put on other providers until it has enough. Every put follows
+// the distributor's rules: it is announced first (Registry::beginPlacement: it waits for a
+// deletion of that object under way, honours the provider's quota) and recorded when it is done,
+// a known-bad copy on the target is replaced rather than counted, and a put that fails is
+// retried with backoff and then tried elsewhere. Degraded models whose chunks all have their
+// copies again become healthy.
+//
+// The work is found in the registry, a batch of chunks at a time, so nothing needs saving:
+// interrupted, it is simply run again. Lives on the engine thread; never blocks it.
+class RepairJob final : public TransferJob
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(RepairJob)
+
+public:
+    struct Options
+    {
+        QList<qint64> modelIds; // empty: every model
+        int parallelChunks = 4;
+        qint64 maxBytesInFlight = qint64(64) * 1024 * 1024; // chunks held in memory at once
+        RetryPolicy retry;
+    };
+
+    struct Report
+    {
+        int chunksShort = 0;    // found with fewer copies than wanted
+        int chunksRepaired = 0; // brought back to the wanted copies
+        int copiesMade = 0;
+        qint64 bytesCopied = 0;
+        int badCopies = 0;  // replicas found missing or corrupt on the way
+        int lost = 0;       // chunks with no good copy left anywhere: cannot be rebuilt
+        int stillShort = 0; // left with fewer copies than wanted: nowhere to put them now
+        QStringList problems;
+        bool complete() const { return lost == 0 && stillShort == 0; }
+    };
+
+    RepairJob(Vault* vault, Options options, QObject* parent = nullptr);
+    explicit RepairJob(Vault* vault, QObject* parent = nullptr)
+        : RepairJob(vault, Options(), parent)
+    {}
+    ~RepairJob() override;
+
+    void start() override;
+    void abort() override;
+    const Error& error() const override { return m_error; }
+    qint64 totalBytes() const override { return m_totalBytes; }
+    qint64 bytesDone() const override { return m_bytesDone; }
+    const Report& report() const { return m_report; }
+    int wantedCopies() const { return m_wanted; }
+
+private:
+    struct Task;
+    void fill();
+    void startTask(const Registry::ChunkToRepair& chunk);
+    void onFetched(quint64 taskId);
+    void putNext(quint64 taskId);
+    void onPut(quint64 taskId, qint64 providerId, class ProviderJob* job);
+    void endTask(quint64 taskId);
+    void exclude(qint64 providerId, const QString& why);
+    void retryLater(quint64 taskId, int delayMs);
+    void problem(const QString& text);
+    void finishAll();
+    void finish(const Error& error);
+
+    Vault* m_vault;
+    Options m_options;
+    int m_wanted = 1;
+    QList<qint64> m_targets;           // providers that take new copies
+    QHash<qint64, qint64> m_room;      // bytes each may still take; -1: no quota
+    QHash<qint64, QString> m_excluded; // failed for good in this run, and why
+    std::deque<Registry::ChunkToRepair> m_batch;
+    QString m_lastCid;
+    bool m_exhausted = false;
+    std::map<quint64, std::unique_ptr<Task>> m_tasks;
+    quint64 m_nextTaskId = 0;
+    qint64 m_bytesInFlight = 0;
+    qint64 m_totalBytes = 0;
+    qint64 m_bytesDone = 0;
+    Report m_report;
+    Error m_error;
+    bool m_started = false;
+    bool m_aborted = false;
+    bool m_finished = false;
+};
+
+} // namespace mf
