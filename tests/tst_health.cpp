@@ -131,6 +131,7 @@ void TestHealth::upgradeMarksUnderReplicatedModels()
         QVERIFY(db.open());
         QSqlQuery q(db);
         QVERIFY(q.exec(QStringLiteral("ALTER TABLE models DROP COLUMN degraded")));
+        QVERIFY(q.exec(QStringLiteral("DROP TABLE provider_drains"))); // schema 5
         QVERIFY(q.exec(QStringLiteral("UPDATE schema_version SET version = 3")));
         q.finish();
         db.close();

@@ -245,6 +245,7 @@ void TestRegistry::upgradesAVersionOneVaultKeepingItsData()
         QVERIFY(side.exec(QStringLiteral("DROP TABLE provider_budgets")));
         QVERIFY(side.exec(QStringLiteral("DROP TABLE scratch_areas")));
         QVERIFY(side.exec(QStringLiteral("ALTER TABLE jobs DROP COLUMN owner")));
+        QVERIFY(side.exec(QStringLiteral("DROP TABLE provider_drains"))); // schema 7
         for (const char* column : {"lease_owner", "lease_expires", "degraded"})
             QVERIFY(side.exec(QStringLiteral("ALTER TABLE models DROP COLUMN ") +
                               QLatin1String(column)));

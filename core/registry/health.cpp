@@ -22,7 +22,8 @@ int Registry::wantedCopies()
 {
     const int replication =
         qMax(1, setting(QStringLiteral("replication"), QStringLiteral("2")).toInt());
-    Query q(this, QStringLiteral("SELECT COUNT(*) FROM providers WHERE enabled = 1"));
+    Query q(this, QStringLiteral("SELECT COUNT(*) FROM providers WHERE enabled = 1 AND id NOT IN "
+                                 "(SELECT provider_id FROM provider_drains)"));
     const int providers = q.exec() && q.q().next() ? q.q().value(0).toInt() : 0;
     return qMax(1, qMin(replication, providers));
 }

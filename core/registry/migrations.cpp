@@ -114,6 +114,14 @@ const QList<QStringList>& steps()
                 "vault_settings WHERE key = 'replication'), 2)), MAX(1, (SELECT COUNT(*) FROM "
                 "providers WHERE enabled = 1))))"),
         },
+        // 6 -> 7: providers being drained before they are retired or removed (drains.cpp). A row
+        // here means: no new copies go to it, its copies do not count towards a chunk's wanted
+        // copies, and the drain goes on (after a crash too) until it holds nothing of the vault.
+        {
+            QStringLiteral("CREATE TABLE provider_drains (provider_id INTEGER PRIMARY KEY "
+                           "REFERENCES providers(id) ON DELETE CASCADE, started_at INTEGER NOT "
+                           "NULL, remove_after INTEGER NOT NULL DEFAULT 0)"),
+        },
     };
     return all;
 }

@@ -19,6 +19,9 @@ struct ProviderRecord
     qint64 usedBytes = 0;
     QString health;
     bool enabled = true;
+    bool draining = false; // being emptied (Registry::startDrain): takes no new copies
+    // Where new copies may go: enabled and not being drained.
+    bool takesNewCopies() const { return enabled && !draining; }
 };
 
 struct ModelRecord

@@ -57,10 +57,12 @@ ProviderRecord providerFrom(const QSqlQuery& q)
     r.usedBytes = q.value(5).toLongLong();
     r.health = q.value(6).toString();
     r.enabled = q.value(7).toBool();
+    r.draining = q.value(8).toBool();
     return r;
 }
 const char* const ProviderColumns =
-    "SELECT id, kind, name, settings, quota_bytes, used_bytes, health, enabled FROM providers ";
+    "SELECT id, kind, name, settings, quota_bytes, used_bytes, health, enabled, EXISTS (SELECT 1 "
+    "FROM provider_drains d WHERE d.provider_id = providers.id) FROM providers ";
 
 const char* const ModelColumns =
     "SELECT id, name, source, created_at, tags, state, degraded FROM models ";

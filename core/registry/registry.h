@@ -58,7 +58,8 @@ public:
     bool setModelState(qint64 id, ModelRecord::State state);
 
     // Health (health.cpp). The copies every chunk should have: the vault's replication factor,
-    // capped by the providers that take new copies (a vault with one provider wants one).
+    // capped by the providers that take new copies (a vault with one provider wants one; one
+    // being drained does not count).
     int wantedCopies();
     // Recomputes the degraded flag of these models (all models when empty) from their
     // placements: set when a chunk of a complete file has fewer than wantedCopies() stored
@@ -72,20 +73,58 @@ public:
 
     // Repair's work (repairqueries.cpp): chunks of complete files (of `modelIds`; all models
     // when empty) with fewer than `wanted` stored copies, after `afterCid` in CID order.
+    // Stored copies count only on providers not being drained. With `drainProvider`: instead,
+    // every chunk with a copy (any state) on that provider, used or not.
     struct ChunkToRepair
     {
         QString cid;
         qint64 size = 0;
         int goodCopies = 0;
+        bool used = true; // a file (complete or not) refers to it
     };
     QList<ChunkToRepair> chunksToRepair(const QString& afterCid, int limit, int wanted,
-                                        const QList<qint64>& modelIds = {});
+                                        const QList<qint64>& modelIds = {},
+                                        qint64 drainProvider = 0);
     struct RepairWork
     {
         int chunks = 0;
         qint64 bytes = 0; // to copy: each chunk's size times the copies it lacks
     };
-    RepairWork repairWork(int wanted, const QList<qint64>& modelIds = {});
+    RepairWork repairWork(int wanted, const QList<qint64>& modelIds = {}, qint64 drainProvider = 0);
+
+    // Drains (drains.cpp): a provider being emptied before it is retired or removed.
+    struct DrainStart
+    {
+        enum class Status { Started, Resumed, NotFound, TooFewProviders, Failed };
+        Status status = Status::Failed;
+        int wanted = 0;         // the copies each chunk must keep
+        int otherProviders = 0; // that can hold them
+    };
+    // Marks the provider draining, unless that would leave chunks with fewer copies than the
+    // vault wants (the other providers cannot hold them) and `force` is not set. Resumed when
+    // it is draining already. One transaction.
+    DrainStart startDrain(qint64 providerId, bool force, bool removeAfter);
+    bool stopDrain(qint64 providerId);
+    struct Drain
+    {
+        qint64 providerId = 0;
+        qint64 startedAt = 0;
+        bool removeAfter = false;
+    };
+    QList<Drain> drains();
+    bool isDraining(qint64 providerId);
+    enum class RetireResult { Retired, TooFewCopies, Busy, Gone, Failed };
+    // Turns the provider's copy of `cid` into a pending deletion (as removing a model does),
+    // if the chunk keeps at least `minOtherCopies` stored copies on providers not being drained
+    // (stored copies only; a copy known bad goes regardless). Busy while a put to it is under
+    // way. One transaction, so the count holds for the change it guards.
+    RetireResult retirePlacement(const QString& cid, qint64 providerId, int minOtherCopies);
+    struct ProviderContents
+    {
+        int placements = 0; // copies recorded there, any state
+        int deletions = 0;  // objects still to delete there
+    };
+    ProviderContents providerContents(qint64 providerId);
     // Deletes the model, its files and manifests. Chunks stay (see orphanChunks()).
     // Refused while another owner holds a live lease on the model (a float writing it).
     bool removeModel(qint64 id, const QString& owner = processLeaseOwner());

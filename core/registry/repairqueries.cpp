@@ -24,34 +24,56 @@ QString usedCondition(const QList<qint64>& modelIds)
     return sql + QLatin1Char(')');
 }
 
-const QLatin1String GoodCopies("(SELECT COUNT(*) FROM placements p WHERE p.cid = c.cid AND "
-                               "p.state = 'stored')");
+// Copies that count: stored, on a provider that is not being drained.
+const QLatin1String
+    GoodCopies("(SELECT COUNT(*) FROM placements p WHERE p.cid = c.cid AND p.state = 'stored' AND "
+               "p.provider_id NOT IN (SELECT provider_id FROM provider_drains))");
+const QLatin1String AnyFile("EXISTS (SELECT 1 FROM file_chunks u WHERE u.cid = c.cid)");
+
+// The chunks to look at: short of copies, or (draining) with a copy on that provider.
+QString scope(const QList<qint64>& modelIds, qint64 drainProvider)
+{
+    if (drainProvider > 0)
+        return QStringLiteral("EXISTS (SELECT 1 FROM placements d WHERE d.cid = c.cid AND "
+                              "d.provider_id = %1)")
+            .arg(drainProvider);
+    return QStringLiteral("good < ? AND ") + usedCondition(modelIds);
+}
 
 } // namespace
 
 QList<Registry::ChunkToRepair> Registry::chunksToRepair(const QString& afterCid, int limit,
-                                                        int wanted, const QList<qint64>& modelIds)
+                                                        int wanted, const QList<qint64>& modelIds,
+                                                        qint64 drainProvider)
 {
     QList<ChunkToRepair> out;
     Query q(this, QStringLiteral("SELECT c.cid, c.size, ") + GoodCopies +
-                      QStringLiteral(" AS good FROM chunks c WHERE c.cid > ? AND good < ? AND ") +
-                      usedCondition(modelIds) + QStringLiteral(" ORDER BY c.cid LIMIT ?"));
-    q.bind(afterCid).bind(wanted).bind(limit);
+                      QStringLiteral(" AS good, ") + AnyFile +
+                      QStringLiteral(" FROM chunks c WHERE c.cid > ? AND ") +
+                      scope(modelIds, drainProvider) + QStringLiteral(" ORDER BY c.cid LIMIT ?"));
+    q.bind(afterCid);
+    if (drainProvider <= 0)
+        q.bind(wanted);
+    q.bind(limit);
     if (q.exec())
         while (q.q().next())
-            out.append(
-                {q.q().value(0).toString(), q.q().value(1).toLongLong(), q.q().value(2).toInt()});
+            out.append({q.q().value(0).toString(), q.q().value(1).toLongLong(),
+                        q.q().value(2).toInt(), q.q().value(3).toBool()});
     return out;
 }
 
-Registry::RepairWork Registry::repairWork(int wanted, const QList<qint64>& modelIds)
+Registry::RepairWork Registry::repairWork(int wanted, const QList<qint64>& modelIds,
+                                          qint64 drainProvider)
 {
     RepairWork work;
-    Query q(this, QStringLiteral("SELECT COUNT(*), COALESCE(SUM(c.size * (? - good)), 0) FROM "
-                                 "(SELECT c.cid, c.size, ") +
-                      GoodCopies + QStringLiteral(" AS good FROM chunks c WHERE ") +
-                      usedCondition(modelIds) + QStringLiteral(") c WHERE good < ?"));
+    Query q(this, QStringLiteral("SELECT COUNT(*), COALESCE(SUM(CASE WHEN used AND good < ? THEN "
+                                 "size * (? - good) ELSE 0 END), 0) FROM (SELECT c.cid, c.size, ") +
+                      GoodCopies + QStringLiteral(" AS good, ") + AnyFile +
+                      QStringLiteral(" AS used FROM chunks c WHERE ") +
+                      scope(modelIds, drainProvider) + QStringLiteral(")"));
     q.bind(wanted).bind(wanted);
+    if (drainProvider <= 0)
+        q.bind(wanted);
     if (q.exec() && q.q().next()) {
         work.chunks = q.q().value(0).toInt();
         work.bytes = q.q().value(1).toLongLong();

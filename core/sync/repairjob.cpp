@@ -63,12 +63,15 @@ void RepairJob::start()
     Registry& registry = m_vault->registry();
     m_wanted = registry.wantedCopies();
     for (const ProviderRecord& p : registry.providers()) {
-        if (!p.enabled)
+        if (p.draining)
+            m_draining.insert(p.id);
+        if (!p.takesNewCopies())
             continue;
         m_targets.append(p.id);
         m_room.insert(p.id, p.quotaBytes < 0 ? -1 : qMax<qint64>(0, p.quotaBytes - p.usedBytes));
     }
-    const Registry::RepairWork work = registry.repairWork(m_wanted, m_options.modelIds);
+    const Registry::RepairWork work =
+        registry.repairWork(m_wanted, m_options.modelIds, m_options.drainProvider);
     m_totalBytes = work.bytes;
     fill();
 }
@@ -103,8 +106,8 @@ void RepairJob::fill()
     while (!m_aborted && int(m_tasks.size()) < qMax(1, m_options.parallelChunks) &&
            (m_tasks.empty() || m_bytesInFlight < m_options.maxBytesInFlight)) {
         if (m_batch.empty() && !m_exhausted) {
-            const auto next =
-                registry.chunksToRepair(m_lastCid, BatchSize, m_wanted, m_options.modelIds);
+            const auto next = registry.chunksToRepair(m_lastCid, BatchSize, m_wanted,
+                                                      m_options.modelIds, m_options.drainProvider);
             if (next.isEmpty())
                 m_exhausted = true;
             m_batch.assign(next.cbegin(), next.cend());
@@ -125,7 +128,13 @@ void RepairJob::startTask(const Registry::ChunkToRepair& chunk)
     const QList<Placement> placements = m_vault->registry().placements(chunk.cid);
     int good = 0;
     for (const Placement& p : placements)
-        good += p.state == PlacementState::Stored ? 1 : 0;
+        good += p.state == PlacementState::Stored && !m_draining.contains(p.providerId) ? 1 : 0;
+    if (m_options.drainProvider > 0 && (!chunk.used || good >= m_wanted)) {
+        // Nothing to copy: the drained provider's copy can go (a chunk no file uses needs no
+        // copy at all; collect deletes the others).
+        retire(chunk.cid, chunk.used ? m_wanted : 0);
+        return;
+    }
     if (good >= m_wanted)
         return; // repaired meanwhile (a float placed it again)
     m_report.chunksShort++;
@@ -162,7 +171,7 @@ void RepairJob::onFetched(quint64 taskId)
 
     // What the registry says now: the fetch may have marked copies missing or corrupt.
     for (const Placement& p : m_vault->registry().placements(cid)) {
-        if (p.state == PlacementState::Stored)
+        if (p.state == PlacementState::Stored && !m_draining.contains(p.providerId))
             task.holders.insert(p.providerId);
         else if (p.state == PlacementState::Missing || p.state == PlacementState::Corrupt)
             task.badCopies.insert(p.providerId, p.locator);
@@ -208,6 +217,8 @@ void RepairJob::putNext(quint64 taskId)
         return endTask(taskId);
     if (int(task.holders.size()) >= m_wanted) {
         m_report.chunksRepaired++;
+        if (m_options.drainProvider > 0)
+            retire(cid, m_wanted);
         return endTask(taskId);
     }
     Registry& registry = m_vault->registry();
@@ -340,6 +351,33 @@ void RepairJob::exclude(qint64 providerId, const QString& why)
         return;
     m_excluded.insert(providerId, why);
     addWarning(tr("%1; repairing onto other providers").arg(why));
+}
+
+void RepairJob::retire(const QString& cid, int minOtherCopies)
+{
+    Registry& registry = m_vault->registry();
+    const QString name = m_vault->providerName(m_options.drainProvider);
+    switch (registry.retirePlacement(cid, m_options.drainProvider, minOtherCopies)) {
+    case Registry::RetireResult::Retired:
+        m_report.retired++;
+        return;
+    case Registry::RetireResult::Gone:
+        return;
+    case Registry::RetireResult::TooFewCopies:
+        m_report.stillShort++;
+        problem(tr("chunk %1 stays on “%2”: it has fewer than %3 copies elsewhere")
+                    .arg(cid, name)
+                    .arg(minOtherCopies));
+        return;
+    case Registry::RetireResult::Busy:
+        m_report.stillShort++;
+        problem(
+            tr("chunk %1 stays on “%2” for now: a float is still putting it there").arg(cid, name));
+        return;
+    case Registry::RetireResult::Failed:
+        finish(Error::make(Error::Kind::Fatal, registry.lastError()));
+        return;
+    }
 }
 
 void RepairJob::problem(const QString& text)

@@ -36,6 +36,10 @@ public:
     struct Options
     {
         QList<qint64> modelIds; // empty: every model
+        // Drains this provider instead: every chunk with a copy there gets the wanted copies
+        // elsewhere, then that copy is retired (Registry::retirePlacement: a pending deletion,
+        // which DrainJob carries out). Copies there never count.
+        qint64 drainProvider = 0;
         int parallelChunks = 4;
         qint64 maxBytesInFlight = qint64(64) * 1024 * 1024; // chunks held in memory at once
         RetryPolicy retry;
@@ -50,6 +54,7 @@ public:
         int badCopies = 0;  // replicas found missing or corrupt on the way
         int lost = 0;       // chunks with no good copy left anywhere: cannot be rebuilt
         int stillShort = 0; // left with fewer copies than wanted: nowhere to put them now
+        int retired = 0;    // copies on the drained provider turned into deletions
         QStringList problems;
         bool complete() const { return lost == 0 && stillShort == 0; }
     };
@@ -77,6 +82,8 @@ private:
     void onPut(quint64 taskId, qint64 providerId, class ProviderJob* job);
     void endTask(quint64 taskId);
     void exclude(qint64 providerId, const QString& why);
+    // Drain: the drained provider's copy of `cid` goes, if `minOtherCopies` stay elsewhere.
+    void retire(const QString& cid, int minOtherCopies);
     void retryLater(quint64 taskId, int delayMs);
     void problem(const QString& text);
     void finishAll();
@@ -86,6 +93,7 @@ private:
     Options m_options;
     int m_wanted = 1;
     QList<qint64> m_targets;           // providers that take new copies
+    QSet<qint64> m_draining;           // providers whose copies do not count
     QHash<qint64, qint64> m_room;      // bytes each may still take; -1: no quota
     QHash<qint64, QString> m_excluded; // failed for good in this run, and why
     std::deque<Registry::ChunkToRepair> m_batch;

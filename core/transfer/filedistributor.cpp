@@ -66,7 +66,7 @@ QList<qint64> FileDistributor::usableProviders()
 {
     QList<qint64> ids;
     for (const ProviderRecord& p : m_vault->registry().providers()) {
-        if (!p.enabled)
+        if (!p.takesNewCopies())
             continue;
         if (!m_options.providerIds.isEmpty() && !m_options.providerIds.contains(p.id))
             continue;

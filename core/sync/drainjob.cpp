@@ -1,0 +1,227 @@
+#include "drainjob.h"
+
+#include "providers/providersetup.h"
+#include "repairjob.h"
+#include "vault/vault.h"
+
+namespace mf {
+
+namespace {
+constexpr int ParallelDeletes = 4;
+}
+
+DrainJob::DrainJob(Vault* vault, qint64 providerId, Options options, QObject* parent)
+    : TransferJob(parent)
+    , m_vault(vault)
+    , m_providerId(providerId)
+    , m_options(options)
+{}
+
+DrainJob::~DrainJob()
+{
+    for (ProviderJob* job : findChildren<ProviderJob*>(Qt::FindDirectChildrenOnly)) {
+        job->disconnect(this);
+        job->abort();
+    }
+    if (m_setup)
+        m_setup->disconnect(this);
+}
+
+qint64 DrainJob::totalBytes() const
+{
+    return m_repair ? m_repair->totalBytes() : m_repairTotal;
+}
+
+qint64 DrainJob::bytesDone() const
+{
+    return m_repair ? m_repair->bytesDone() : m_repairDone;
+}
+
+void DrainJob::start()
+{
+    if (m_aborted || m_finished)
+        return;
+    Registry& registry = m_vault->registry();
+    const auto record = registry.provider(m_providerId);
+    if (!record) {
+        finish(Error::make(Error::Kind::NotFound,
+                           tr("There is no provider with id %1").arg(m_providerId)));
+        return;
+    }
+    m_name = record->name;
+    const Registry::DrainStart started =
+        registry.startDrain(m_providerId, m_options.force, m_options.removeAfter);
+    switch (started.status) {
+    case Registry::DrainStart::Status::Started:
+    case Registry::DrainStart::Status::Resumed:
+        break;
+    case Registry::DrainStart::Status::NotFound:
+        finish(Error::make(Error::Kind::NotFound,
+                           tr("There is no provider with id %1").arg(m_providerId)));
+        return;
+    case Registry::DrainStart::Status::TooFewProviders:
+        finish(Error::make(
+            Error::Kind::Fatal,
+            tr("Draining “%1” would leave chunks with fewer copies than the vault wants (%2): "
+               "only %n other provider(s) can hold them. Add a provider, lower the replication "
+               "(modelfloat-cli config replication N), or use --force",
+               nullptr, started.otherProviders)
+                .arg(m_name)
+                .arg(started.wanted)));
+        return;
+    case Registry::DrainStart::Status::Failed:
+        finish(Error::make(Error::Kind::Fatal, registry.lastError()));
+        return;
+    }
+    // Its chunks get their copies elsewhere; each of its copies becomes a deletion once they do.
+    RepairJob::Options options;
+    options.drainProvider = m_providerId;
+    m_repair = std::make_unique<RepairJob>(m_vault, options);
+    connect(m_repair.get(), &RepairJob::progress, this, &DrainJob::progress);
+    connect(m_repair.get(), &RepairJob::warning, this, &DrainJob::addWarning);
+    connect(m_repair.get(), &RepairJob::finished, this, &DrainJob::onRepaired);
+    m_repair->start();
+}
+
+void DrainJob::abort()
+{
+    if (m_finished || m_aborted)
+        return;
+    m_aborted = true;
+    m_next = int(m_toDelete.size());
+    if (m_repair) {
+        m_repair->abort(); // its finished() ends this job
+        return;
+    }
+    const auto deletes = findChildren<ProviderJob*>(Qt::FindDirectChildrenOnly);
+    for (ProviderJob* job : deletes)
+        job->abort();
+    if (m_deleting == 0 && !m_setup)
+        finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
+}
+
+void DrainJob::onRepaired()
+{
+    std::unique_ptr<RepairJob> repair = std::move(m_repair);
+    m_repairTotal = repair->totalBytes();
+    m_repairDone = repair->bytesDone();
+    const RepairJob::Report& r = repair->report();
+    m_report.copiesMade = r.copiesMade;
+    m_report.bytesCopied = r.bytesCopied;
+    m_report.problems = r.problems;
+    const Error e = repair->error();
+    repair.release()->deleteLater();
+    if (m_aborted || e.kind == Error::Kind::Cancelled) {
+        finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
+        return;
+    }
+    if (e.kind == Error::Kind::Fatal) {
+        finish(e);
+        return;
+    }
+    // A chunk with no good copy anywhere (Corrupt) stays where it is; the rest goes on.
+    // Its objects: the copies just retired, and any deletion a removal left there before.
+    for (const PendingDeletion& d : m_vault->registry().pendingDeletions())
+        if (d.providerId == m_providerId)
+            m_toDelete.append(d);
+    deleteNext();
+}
+
+void DrainJob::deleteNext()
+{
+    Registry& registry = m_vault->registry();
+    while (!m_aborted && m_deleting < ParallelDeletes && m_next < m_toDelete.size()) {
+        const PendingDeletion d = m_toDelete.at(m_next++);
+        // Claimed as a removal claims it (docs/coordination.md): a float that places this object
+        // again meanwhile cancels it; another deleter holding it is left to it.
+        if (registry.claimDeletion(d.id, m_owner) != Registry::DeletionClaim::Claimed)
+            continue;
+        QString why;
+        Provider* provider = m_vault->provider(m_providerId, &why);
+        if (!provider) {
+            registry.releaseDeletion(d.id);
+            m_report.problems.append(
+                tr("chunk %1 stays on “%2” for now: %3").arg(d.cid, m_name, why));
+            continue;
+        }
+        ProviderJob* job = provider->remove(d.locator);
+        job->setParent(this);
+        ++m_deleting;
+        connect(job, &ProviderJob::finished, this, [this, job, d] {
+            job->deleteLater();
+            --m_deleting;
+            if (job->error().ok()) {
+                m_vault->registry().forgetDeletion(d.id);
+                ++m_report.objectsDeleted;
+            } else {
+                m_vault->registry().releaseDeletion(d.id);
+                if (job->error().kind != Error::Kind::Cancelled)
+                    m_report.problems.append(tr("chunk %1 stays on “%2” for now: %3")
+                                                 .arg(d.cid, m_name, job->error().message));
+            }
+            Q_EMIT progress();
+            deleteNext();
+        });
+        job->start();
+    }
+    if (m_deleting > 0)
+        return;
+    if (m_aborted) {
+        finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
+        return;
+    }
+    if (m_next >= m_toDelete.size())
+        checkEmpty();
+}
+
+void DrainJob::checkEmpty()
+{
+    Registry& registry = m_vault->registry();
+    const Registry::ProviderContents left = registry.providerContents(m_providerId);
+    m_report.chunksLeft = left.placements;
+    m_report.deletionsLeft = left.deletions;
+    if (left.placements > 0 || left.deletions > 0) {
+        // Still recorded as draining: the next run (or the scheduler) continues.
+        markDegraded();
+        addWarning(tr("“%1” still holds %n chunk(s) of the vault; run the drain again once the "
+                      "providers can be reached",
+                      nullptr, left.placements + left.deletions)
+                       .arg(m_name));
+        finish(Error::none());
+        return;
+    }
+    bool removeAfter = m_options.removeAfter;
+    for (const Registry::Drain& d : registry.drains())
+        if (d.providerId == m_providerId)
+            removeAfter = removeAfter || d.removeAfter;
+    if (!removeAfter) {
+        finish(Error::none()); // drained, and retired: it stays, taking no new copies
+        return;
+    }
+    m_setup = ProviderSetup::remove(*m_vault, m_providerId, false, this);
+    connect(m_setup, &ProviderSetup::finished, this, [this] {
+        ProviderSetup* setup = m_setup;
+        setup->deleteLater();
+        m_vault->dropProvider(m_providerId);
+        if (!setup->warning().isEmpty())
+            addWarning(setup->warning());
+        if (!setup->error().ok()) {
+            finish(setup->error());
+            return;
+        }
+        m_report.removed = true;
+        finish(Error::none());
+    });
+    m_setup->start();
+}
+
+void DrainJob::finish(const Error& error)
+{
+    if (m_finished)
+        return;
+    m_finished = true;
+    m_error = error;
+    finishQueued();
+}
+
+} // namespace mf

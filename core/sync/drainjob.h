@@ -1,0 +1,86 @@
+#pragma once
+
+#include "providers/providerjob.h"
+#include "registry/registry.h"
+#include "transfer/transferjob.h"
+
+#include <QPointer>
+
+#include <memory>
+
+namespace mf {
+
+class ProviderSetup;
+class RepairJob;
+class Vault;
+
+// Empties a provider of the vault before it is retired or removed:
+//  1. marks it draining, in the registry (Registry::startDrain): it takes no new copies, and a
+//     drain interrupted by a crash or kill -9 goes on where it stopped when run again (or by the
+//     scheduler). Refused, unless forced, when the other providers cannot hold the copies the
+//     vault wants (git-annex's numcopies: nothing is taken below N without --force);
+//  2. gives each chunk it holds the wanted copies elsewhere (a RepairJob scoped to it), and
+//     turns its copy into a deletion only once they exist, checked in that same transaction;
+//  3. deletes its objects, each claimed first as a removal claims it;
+//  4. with removeAfter, removes the provider once it holds nothing (ProviderSetup).
+// It ends degraded when chunks stay on the provider (no copy could be read or placed elsewhere
+// now); the drain is still recorded and a later run continues it.
+class DrainJob final : public TransferJob
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(DrainJob)
+
+public:
+    struct Options
+    {
+        bool force = false;       // drain even if chunks then keep fewer copies than wanted
+        bool removeAfter = false; // remove the provider once it is empty
+    };
+
+    struct Report
+    {
+        int copiesMade = 0; // copies of its chunks made on other providers
+        qint64 bytesCopied = 0;
+        int objectsDeleted = 0; // objects deleted from it
+        int chunksLeft = 0;     // copies still on it at the end
+        int deletionsLeft = 0;  // objects it still holds for the vault (deletions not done)
+        bool removed = false;   // the provider was removed
+        QStringList problems;
+    };
+
+    DrainJob(Vault* vault, qint64 providerId, Options options, QObject* parent = nullptr);
+    ~DrainJob() override;
+
+    void start() override;
+    void abort() override;
+    const Error& error() const override { return m_error; }
+    qint64 totalBytes() const override;
+    qint64 bytesDone() const override;
+    const Report& report() const { return m_report; }
+    qint64 providerId() const { return m_providerId; }
+
+private:
+    void onRepaired();
+    void deleteNext();
+    void checkEmpty();
+    void finish(const Error& error);
+
+    Vault* m_vault;
+    qint64 m_providerId;
+    Options m_options;
+    QString m_name;
+    const QString m_owner = Registry::newLeaseOwner(); // of the deletions this job claims
+    std::unique_ptr<RepairJob> m_repair;
+    QList<PendingDeletion> m_toDelete;
+    int m_next = 0;
+    int m_deleting = 0; // deletes running
+    QPointer<ProviderSetup> m_setup;
+    qint64 m_repairTotal = 0;
+    qint64 m_repairDone = 0;
+    Report m_report;
+    Error m_error;
+    bool m_aborted = false;
+    bool m_finished = false;
+};
+
+} // namespace mf
