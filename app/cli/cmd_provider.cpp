@@ -2,7 +2,9 @@
 // test, update, auth (sign in again) and remove. Secrets come from a hidden prompt or
 // --secret-stdin, never argv.
 #include "command.h"
+
 #include "secretinput.h"
+#include "sync/drainjob.h"
 
 #include "credentials/credentialstore.h"
 #include "providers/providerfactory.h"
@@ -44,7 +46,7 @@ QJsonValue isoTime(qint64 ms)
 const QString Syntax = QStringLiteral(
     "provider add KIND NAME [VALUE] [--FIELD VALUE ...] [--secret-stdin] [--quota SIZE] | "
     "update NAME [--FIELD VALUE ...] [--secret-stdin] | auth NAME [--secret-stdin] | kinds | "
-    "list | test NAME | remove NAME [--force]");
+    "list | test NAME | drain NAME [--force] | remove NAME [--force]");
 
 // The first words of `args` (after the command's name) that are not options, skipping the
 // values of the options known to take one: enough to find the action, the kind and the name
@@ -135,16 +137,19 @@ public:
         const QString action = words.value(0);
         QCommandLineParser p;
         p.addPositionalArgument(QStringLiteral("action"),
-                                QStringLiteral("add, update, auth, kinds, list, test or remove."));
+                                QStringLiteral("add, update, auth, kinds, list, test, drain or "
+                                               "remove."));
         p.addPositionalArgument(QStringLiteral("args"),
                                 QStringLiteral("add KIND NAME [VALUE] | update NAME | auth NAME | "
-                                               "test NAME | remove NAME"),
+                                               "test NAME | drain NAME | remove NAME"),
                                 QStringLiteral("[ARGS...]"));
         p.addOption({QStringLiteral("quota"),
                      QStringLiteral("add, update: the most this provider may hold, e.g. 50G."),
                      QStringLiteral("size")});
         p.addOption({QStringLiteral("force"),
-                     QStringLiteral("remove: forget a provider that still holds chunks.")});
+                     QStringLiteral("drain: even if chunks then keep fewer copies than the vault "
+                                    "wants; remove: forget it at once, with the chunks it "
+                                    "holds.")});
         p.addOption({QStringLiteral("secret-stdin"),
                      QStringLiteral("add, update, auth: read the secrets from standard input, "
                                     "as key=value lines, one JSON object, or the single secret's "
@@ -205,6 +210,8 @@ public:
             return auth(vault, a.at(1), p);
         if (action == QLatin1String("test") && a.size() == 2)
             return test(vault, a.at(1));
+        if (action == QLatin1String("drain") && a.size() == 2)
+            return drain(vault, a.at(1), p.isSet(QStringLiteral("force")), false);
         if (action == QLatin1String("remove") && a.size() == 2)
             return remove(vault, a.at(1), p.isSet(QStringLiteral("force")));
         console().error(QStringLiteral("usage: modelfloat-cli %1").arg(Syntax));
@@ -528,6 +535,77 @@ private:
         probe->start();
     }
 
+    void interrupt() override
+    {
+        if (m_drain)
+            m_drain->abort(); // its finished() ends the command; the drain resumes next time
+        else
+            finish(Interrupted);
+    }
+
+    // Copies its chunks elsewhere, then deletes them from it; with removeAfter, removes it once
+    // it holds nothing. Interrupted or killed, the same command goes on where it stopped.
+    void drain(Vault* vault, const QString& name, bool force, bool removeAfter)
+    {
+        const auto record = vault->registry().providerByName(name);
+        if (!record) {
+            console().error(QStringLiteral("There is no provider named “%1”").arg(name));
+            return finish(NotFound);
+        }
+        DrainJob::Options options;
+        options.force = force;
+        options.removeAfter = removeAfter;
+        m_drain = new DrainJob(vault, record->id, options, this);
+        connect(m_drain, &DrainJob::warning, this,
+                [this](const QString& w) { console().warning(w); });
+        connect(m_drain, &DrainJob::finished, this, [this, name, removeAfter] {
+            console().stopProgress();
+            const Error& e = m_drain->error();
+            const DrainJob::Report& r = m_drain->report();
+            if (e.kind == Error::Kind::Cancelled) {
+                console().error(QStringLiteral("Interrupted. Run the same command again to go "
+                                               "on; the copies made are kept."));
+                return finish(Interrupted);
+            }
+            const bool drained = e.ok() && !m_drain->degraded();
+            console().printJson(
+                {{QStringLiteral("ok"), drained},
+                 {QStringLiteral("name"), name},
+                 {QStringLiteral("copies_made"), r.copiesMade},
+                 {QStringLiteral("bytes_copied"), r.bytesCopied},
+                 {QStringLiteral("objects_deleted"), r.objectsDeleted},
+                 {QStringLiteral("chunks_left"), r.chunksLeft + r.deletionsLeft},
+                 {QStringLiteral("removed"), r.removed},
+                 {QStringLiteral("error"), e.message},
+                 {QStringLiteral("problems"), QJsonArray::fromStringList(r.problems)}});
+            if (!e.ok()) {
+                console().error(e.message);
+                return finish(e.kind == Error::Kind::NotFound ? NotFound : Failed);
+            }
+            for (const QString& line : r.problems)
+                console().print(QStringLiteral("PROBLEM  ") + line);
+            console().print(QStringLiteral("Made %1 copies (%2) on other providers; deleted %3 "
+                                           "objects from “%4”")
+                                .arg(r.copiesMade)
+                                .arg(units::formatBytes(r.bytesCopied))
+                                .arg(r.objectsDeleted)
+                                .arg(name));
+            if (!drained)
+                return finish(UnderReplicated);
+            console().print(removeAfter ? QStringLiteral("Removed provider “%1”").arg(name)
+                                        : QStringLiteral("Drained “%1”: it holds nothing of the "
+                                                         "vault and takes no new chunks")
+                                              .arg(name));
+            finish(Success);
+        });
+        console().startProgress([this](qint64& done, qint64& total, QString& label) {
+            done = m_drain->bytesDone();
+            total = m_drain->totalBytes();
+            label.clear();
+        });
+        m_drain->start();
+    }
+
     void remove(Vault* vault, const QString& name, bool force)
     {
         const auto record = vault->registry().providerByName(name);
@@ -535,6 +613,11 @@ private:
             console().error(QStringLiteral("There is no provider named “%1”").arg(name));
             return finish(NotFound);
         }
+        // It holds chunks: they go elsewhere first (refused if that would leave chunks short of
+        // copies), and it is removed once empty. --force forgets it at once.
+        const Registry::ProviderContents held = vault->registry().providerContents(record->id);
+        if (!force && (held.placements > 0 || held.deletions > 0))
+            return drain(vault, name, false, true);
         runSetup(ProviderSetup::remove(*vault, record->id, force, this), [this, name](qint64) {
             console().print(QStringLiteral("Removed provider “%1”").arg(name));
             console().printJson({{QStringLiteral("ok"), true}, {QStringLiteral("name"), name}});
@@ -559,6 +642,7 @@ private:
     }
 
     ProviderFactory m_factory; // the kinds this version knows, for options and help
+    DrainJob* m_drain = nullptr;
     const ProviderKind* m_kind = nullptr;
 };
 

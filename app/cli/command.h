@@ -134,5 +134,6 @@ Command* makeHubCommand(Context&);
 Command* makeMaterializeCommand(Context&);
 Command* makeEvictCommand(Context&);
 Command* makeInspectCommand(Context&);
+Command* makeRepairCommand(Context&);
 
 } // namespace mf::cli

@@ -11,7 +11,8 @@ enum ExitCode : int {
                           // good copy anywhere, restored bytes that do not match
     AlreadyExists = 5,    // model name or destination exists (use --name / --force)
     BadInput = 6,         // a path is missing, unreadable, empty, or changed while read
-    UnderReplicated = 7,  // verify: every chunk has a good copy, but some fewer than wanted
+    UnderReplicated = 7,  // every chunk has a good copy, but some fewer than wanted (verify;
+                          // repair and provider drain could not make them all now)
     VaultUnusable = 8,    // the vault's registry is empty, damaged, unreadable or newer than
                           // this version; it was left untouched
     Interrupted = 130,    // Ctrl-C or SIGTERM; run the same command again to resume
