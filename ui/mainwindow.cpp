@@ -124,6 +124,9 @@ MainWindow::MainWindow(Engine* engine, QWidget* parent)
         m_browser->modelRemoved(id);
         updateEmptyState();
     });
+    // A repair or a drain ended: every loaded row's health is read again.
+    connect(m_engine, &Engine::modelsHealthChanged, this,
+            [this] { m_browser->providersChanged(); });
     connect(m_engine, &Engine::providersChanged, this, [this] {
         m_providers->refresh();
         m_browser->providersChanged();
@@ -230,6 +233,7 @@ void MainWindow::createMenus()
     model->addAction(m_browser->restoreAction());
     model->addAction(m_materialize);
     model->addAction(m_browser->verifyAction());
+    model->addAction(m_browser->repairAction());
     model->addSeparator();
     model->addAction(m_browser->copyCidAction());
     model->addAction(m_browser->copySourceAction());

@@ -99,6 +99,9 @@ ModelBrowser::ModelBrowser(Engine* engine, QWidget* parent)
     m_verify = new QAction(icon(QStringLiteral("verify")), tr("&Verify"), this);
     m_verify->setShortcut(QKeySequence(tr("Ctrl+Shift+V")));
     m_verify->setToolTip(tr("Check that every chunk is still on its providers, intact"));
+    m_repair = new QAction(icon(QStringLiteral("retry")), tr("Re&pair now"), this);
+    m_repair->setToolTip(tr("Make the missing copies of the selected models' chunks now (the "
+                            "app also does it by itself in the background)"));
     m_remove = new QAction(icon(QStringLiteral("remove")), tr("Re&move…"), this);
     m_remove->setShortcut(QKeySequence::Delete);
     m_remove->setToolTip(tr("Remove the selected models from the vault"));
@@ -110,13 +113,15 @@ ModelBrowser::ModelBrowser(Engine* engine, QWidget* parent)
     m_copyCid->setShortcut(QKeySequence::Copy);
     // The shortcuts act while the Models page has the focus: Delete on another page must not
     // remove the model still selected here. Menus and toolbar trigger them from anywhere.
-    for (QAction* a : {m_restore, m_verify, m_remove, m_copyCid, m_copySource, m_showInProviders}) {
+    for (QAction* a :
+         {m_restore, m_verify, m_repair, m_remove, m_copyCid, m_copySource, m_showInProviders}) {
         a->setShortcutContext(Qt::WidgetWithChildrenShortcut);
         addAction(a);
     }
 
     connect(m_restore, &QAction::triggered, this, &ModelBrowser::askRestore);
     connect(m_verify, &QAction::triggered, this, &ModelBrowser::verifySelected);
+    connect(m_repair, &QAction::triggered, this, &ModelBrowser::repairSelected);
     connect(m_remove, &QAction::triggered, this, &ModelBrowser::askRemove);
     connect(m_copyCid, &QAction::triggered, this, &ModelBrowser::copyCids);
     connect(m_copySource, &QAction::triggered, this, &ModelBrowser::copySources);
@@ -195,7 +200,8 @@ void ModelBrowser::selectModel(qint64 modelId)
 void ModelBrowser::updateActions()
 {
     const int n = int(m_view->selectionModel()->selectedRows().size());
-    for (QAction* a : {m_restore, m_verify, m_remove, m_copyCid, m_copySource, m_showInProviders})
+    for (QAction* a :
+         {m_restore, m_verify, m_repair, m_remove, m_copyCid, m_copySource, m_showInProviders})
         a->setEnabled(n > 0 && m_engine);
     for (QAction* a : std::as_const(m_modelActions))
         a->setEnabled(n > 0 && m_engine);
@@ -229,6 +235,7 @@ void ModelBrowser::showContextMenu(const QPoint& pos)
     menu->addAction(m_restore);
     menu->addActions(m_modelActions);
     menu->addAction(m_verify);
+    menu->addAction(m_repair);
     menu->addSeparator();
     menu->addAction(m_copyCid);
     menu->addAction(m_copySource);
@@ -263,6 +270,14 @@ void ModelBrowser::verifySelected()
         return;
     for (qint64 id : selectedModelIds())
         m_engine->verifyModel(id);
+}
+
+void ModelBrowser::repairSelected()
+{
+    if (!m_engine)
+        return;
+    for (qint64 id : selectedModelIds())
+        m_engine->repairModel(id);
 }
 
 void ModelBrowser::askRemove()

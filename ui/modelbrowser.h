@@ -56,6 +56,7 @@ public:
 
     QAction* restoreAction() const { return m_restore; }
     QAction* verifyAction() const { return m_verify; }
+    QAction* repairAction() const { return m_repair; }
     QAction* removeAction() const { return m_remove; }
     QAction* copyCidAction() const { return m_copyCid; }
     QAction* copySourceAction() const { return m_copySource; }
@@ -74,6 +75,7 @@ private:
     void askRestore();
     void askRemove();
     void verifySelected();
+    void repairSelected();
     void copyCids();
     void copySources();
     void showInProviders();
@@ -92,6 +94,7 @@ private:
     QPointer<QMessageBox> m_question; // clears itself when the question closes
     QAction* m_restore;
     QAction* m_verify;
+    QAction* m_repair;
     QAction* m_remove;
     QAction* m_copyCid;
     QAction* m_copySource;

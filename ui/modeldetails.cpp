@@ -151,6 +151,25 @@ void ModelDetails::refresh()
                  row->health)
             .arg(s.minReplicas)
             .arg(row->wantedReplicas);
+    // Health in words: whether it survives losing a provider, and whether it can be rebuilt.
+    if (s.lost > 0)
+        summary += QLatin1Char(' ') +
+                   tr("%1 chunk(s) have no good copy left: it cannot be rebuilt until one is "
+                      "found.")
+                       .arg(s.lost);
+    else if (row->health == QLatin1String("degraded"))
+        summary += QLatin1Char(' ') +
+                   tr("It can be rebuilt; %1 chunk(s) have fewer copies than wanted, and are "
+                      "repaired when the providers can take them (or now: Repair now).")
+                       .arg(s.underReplicated);
+    else if (row->health == QLatin1String("healthy"))
+        summary += QLatin1Char(' ') + tr("It can be rebuilt, and survives the loss of a provider.");
+    summary +=
+        QLatin1Char(' ') +
+        (s.lastVerified.isValid()
+             ? tr("Every copy last read back and checked by %1.")
+                   .arg(QLocale().toString(s.lastVerified.toLocalTime(), QLocale::ShortFormat))
+             : tr("Not every copy has been read back yet."));
     if (!s.model.source.isEmpty())
         summary += QLatin1Char(' ') + tr("Source: %1.").arg(s.model.source);
     if (m_selectedCount > 1)

@@ -283,12 +283,19 @@ QVariant ModelListModel::data(const QModelIndex& index, int role) const
         return display(r, index.column());
     case Qt::ToolTipRole:
         if (index.column() == ReplicasColumn)
-            return tr("%1 unique chunks; %2 under-replicated, %3 without any good copy. "
-                      "The vault wants %4 replicas.")
+            return tr("%1 unique chunks; %2 with fewer copies than wanted, %3 without any good "
+                      "copy (%4). The vault wants %5 copies. Providers: %6. %7")
                 .arg(r.summary.uniqueChunks)
                 .arg(r.summary.underReplicated)
                 .arg(r.summary.lost)
-                .arg(r.wantedReplicas);
+                .arg(r.summary.lost > 0 ? tr("cannot be rebuilt") : tr("can be rebuilt"))
+                .arg(r.wantedReplicas)
+                .arg(r.providers.isEmpty() ? tr("none") : r.providers.join(QLatin1String(", ")))
+                .arg(r.summary.lastVerified.isValid()
+                         ? tr("Every copy checked by %1.")
+                               .arg(QLocale().toString(r.summary.lastVerified.toLocalTime(),
+                                                       QLocale::ShortFormat))
+                         : tr("Not every copy checked yet."));
         if (index.column() == FloatingColumn)
             return tr("%1 unique after deduplication, %2 stored with replicas")
                 .arg(units::formatBytes(r.summary.uniqueBytes), units::formatBytes(r.storedBytes));

@@ -29,6 +29,9 @@ const QString UploadKey = QStringLiteral("transfers/uploadLimit");
 const QString DownloadKey = QStringLiteral("transfers/downloadLimit");
 const QString MinimizedKey = QStringLiteral("tray/startMinimized");
 const QString VaultKey = QStringLiteral("vault/directory");
+const QString SyncPausedKey = QStringLiteral("sync/paused");
+const QString SyncMeteredKey = QStringLiteral("sync/onMeteredNetwork");
+const QString SyncBatteryKey = QStringLiteral("sync/onBattery");
 // The vault's own settings, as core/vault/vault.cpp names them in the registry.
 const QString ReplicationSetting = QStringLiteral("replication");
 const QString ChunkerSetting = QStringLiteral("chunker");
@@ -46,6 +49,9 @@ SettingsDialog::Values SettingsDialog::load(Registry* registry)
     v.startMinimized = s.value(MinimizedKey, false).toBool();
     v.startAtLogin = autostart::isEnabled();
     v.vaultDirectory = s.value(VaultKey).toString();
+    v.syncPaused = s.value(SyncPausedKey, false).toBool();
+    v.syncOnMetered = s.value(SyncMeteredKey, false).toBool();
+    v.syncOnBattery = s.value(SyncBatteryKey, false).toBool();
     v.chunker = ChunkerParams::defaults().toString();
     if (registry) {
         v.replicas = qMax(1, registry->setting(ReplicationSetting, QStringLiteral("2")).toInt());
@@ -62,6 +68,15 @@ void SettingsDialog::applyStored(Engine* engine)
     const Values v = load(nullptr);
     engine->setConcurrency(v.concurrency);
     engine->setBandwidthLimits(v.uploadLimit, v.downloadLimit);
+    engine->setSyncPaused(v.syncPaused);
+    engine->setSyncPolicy(v.syncOnMetered, v.syncOnBattery);
+}
+
+void SettingsDialog::setSyncPaused(Engine* engine, bool paused)
+{
+    QSettings().setValue(SyncPausedKey, paused);
+    if (engine)
+        engine->setSyncPaused(paused);
 }
 
 QString SettingsDialog::storedVaultDirectory()
@@ -82,6 +97,8 @@ SettingsDialog::SettingsDialog(Engine* engine, const Values& current, QWidget* p
     , m_startMinimized(new QCheckBox(tr("Start &minimized to the tray"), this))
     , m_startAtLogin(new QCheckBox(tr("Start at &login"), this))
     , m_flushWrites(new QCheckBox(tr("&Flush to disk before a transfer is done"), this))
+    , m_syncOnMetered(new QCheckBox(tr("Repair and scrub on a &metered network"), this))
+    , m_syncOnBattery(new QCheckBox(tr("Repair and scrub on &battery"), this))
     , m_vault(new QLineEdit(this))
     , m_message(new QLabel(this))
 {
@@ -133,6 +150,11 @@ SettingsDialog::SettingsDialog(Engine* engine, const Values& current, QWidget* p
         tr("Stored chunks and restored files reach the disk before the vault records them or a "
            "restore says done. Off (fast mode): quicker with many small files, but a power cut "
            "soon after can lose chunks and files that were reported done."));
+    m_syncOnMetered->setChecked(current.syncOnMetered);
+    m_syncOnBattery->setChecked(current.syncOnBattery);
+    for (QCheckBox* box : {m_syncOnMetered, m_syncOnBattery})
+        box->setToolTip(tr("Background work that moves many bytes (repair, drains, full scrubs) "
+                           "otherwise waits until it is not"));
     m_vault->setText(QDir::toNativeSeparators(
         current.vaultDirectory.isEmpty() ? Vault::defaultDirectory() : current.vaultDirectory));
     m_vault->setAccessibleName(tr("Vault folder"));
@@ -151,6 +173,8 @@ SettingsDialog::SettingsDialog(Engine* engine, const Values& current, QWidget* p
     form->addRow(QString(), m_flushWrites);
     form->addRow(QString(), m_startMinimized);
     form->addRow(QString(), m_startAtLogin);
+    form->addRow(tr("Background sync:"), m_syncOnMetered);
+    form->addRow(QString(), m_syncOnBattery);
     form->addRow(tr("&Vault folder:"), vaultRow);
 
     m_message->setWordWrap(true);
@@ -178,6 +202,9 @@ SettingsDialog::Values SettingsDialog::values() const
     v.startMinimized = m_startMinimized->isChecked();
     v.startAtLogin = m_startAtLogin->isChecked();
     v.flushWrites = m_flushWrites->isChecked();
+    v.syncPaused = m_initial.syncPaused;
+    v.syncOnMetered = m_syncOnMetered->isChecked();
+    v.syncOnBattery = m_syncOnBattery->isChecked();
     v.vaultDirectory = QDir::fromNativeSeparators(m_vault->text().trimmed());
     return v;
 }
@@ -212,7 +239,12 @@ void SettingsDialog::accept()
     s.setValue(UploadKey, v.uploadLimit);
     s.setValue(DownloadKey, v.downloadLimit);
     s.setValue(MinimizedKey, v.startMinimized);
+    s.setValue(SyncMeteredKey, v.syncOnMetered);
+    s.setValue(SyncBatteryKey, v.syncOnBattery);
     if (m_engine) {
+        if (v.syncOnMetered != m_initial.syncOnMetered ||
+            v.syncOnBattery != m_initial.syncOnBattery)
+            m_engine->setSyncPolicy(v.syncOnMetered, v.syncOnBattery);
         if (v.replicas != m_initial.replicas)
             m_engine->setReplicationFactor(v.replicas);
         if (v.chunker != m_initial.chunker)

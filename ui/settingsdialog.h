@@ -34,6 +34,10 @@ public:
         qint64 downloadLimit = 0;
         bool startMinimized = false;
         bool startAtLogin = false;
+        // Background sync: paused from the tray; heavy work on a metered network or battery.
+        bool syncPaused = false;
+        bool syncOnMetered = false;
+        bool syncOnBattery = false;
         QString vaultDirectory; // empty: the default
     };
 
@@ -42,6 +46,8 @@ public:
     static Values load(Registry* registry);
     // Hands this computer's transfer settings to a newly opened Engine.
     static void applyStored(Engine* engine);
+    // Background sync paused or resumed (the tray's one click): saved, and told to the Engine.
+    static void setSyncPaused(Engine* engine, bool paused);
     // The vault folder to open: --vault, else the setting, else Vault::defaultDirectory().
     static QString storedVaultDirectory();
 
@@ -67,6 +73,8 @@ private:
     QCheckBox* m_startMinimized;
     QCheckBox* m_startAtLogin;
     QCheckBox* m_flushWrites;
+    QCheckBox* m_syncOnMetered;
+    QCheckBox* m_syncOnBattery;
     QLineEdit* m_vault;
     QLabel* m_message;
 };

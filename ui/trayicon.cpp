@@ -2,11 +2,13 @@
 
 #include "engine/engine.h"
 #include "icons.h"
+#include "settingsdialog.h"
 #include "transfersmodel.h"
 #include "util/units.h"
 
 #include <QAction>
 #include <QCoreApplication>
+#include <QLocale>
 #include <QMenu>
 
 namespace mf::ui {
@@ -24,6 +26,10 @@ TrayIcon::TrayIcon(Engine* engine, TransfersModel* transfers, QObject* parent)
     m_menu->addSeparator();
     m_pauseAll = m_menu->addAction(icon(QStringLiteral("pause")), tr("&Pause all"));
     m_resumeAll = m_menu->addAction(icon(QStringLiteral("resume")), tr("&Resume all"));
+    m_pauseSync = m_menu->addAction(tr("Pause &background sync"));
+    m_pauseSync->setCheckable(true);
+    m_pauseSync->setChecked(SettingsDialog::load(nullptr).syncPaused);
+    m_pauseSync->setToolTip(tr("Scrub, repair and drains wait until it is unchecked"));
     m_menu->addSeparator();
     m_quit = m_menu->addAction(tr("&Quit"));
     m_tray->setContextMenu(m_menu);
@@ -34,6 +40,10 @@ TrayIcon::TrayIcon(Engine* engine, TransfersModel* transfers, QObject* parent)
     });
     connect(m_pauseAll, &QAction::triggered, this, [this] { m_engine->pauseAll(); });
     connect(m_resumeAll, &QAction::triggered, this, [this] { m_engine->resumeAll(); });
+    connect(m_pauseSync, &QAction::toggled, this, [this](bool paused) {
+        SettingsDialog::setSyncPaused(m_engine, paused);
+        update();
+    });
     connect(m_quit, &QAction::triggered, this, &TrayIcon::quitRequested);
     connect(m_tray, &QSystemTrayIcon::activated, this,
             [this](QSystemTrayIcon::ActivationReason reason) {
@@ -48,6 +58,12 @@ TrayIcon::TrayIcon(Engine* engine, TransfersModel* transfers, QObject* parent)
         // A transfer with bad input arrives already failed.
         connect(engine, &Engine::transferAdded, this, &TrayIcon::onTransferChanged);
         connect(engine, &Engine::transferChanged, this, &TrayIcon::onTransferChanged);
+        // Core decides what deserves a notification: a repair made copies, or cannot.
+        connect(engine, &Engine::syncNotice, this,
+                [this](const QString& title, const QString& text, bool isProblem) {
+                    notify(title, text, isProblem);
+                });
+        connect(engine, &Engine::syncStatusChanged, this, &TrayIcon::update);
     }
     update();
 }
@@ -105,6 +121,27 @@ QString TrayIcon::toolTip() const
     }
     if (m_unseenError)
         text += QStringLiteral("\n") + tr("A transfer failed: open the window to see why");
+    if (m_engine) {
+        const SyncStatus s = m_engine->syncStatus();
+        QString sync;
+        if (s.paused)
+            sync = tr("Background sync paused");
+        else if (!s.running.isEmpty())
+            sync = tr("Background sync: %1").arg(s.running);
+        else if (!s.deferReason.isEmpty() && s.degradedModels > 0)
+            sync = tr("Repair waits: %1").arg(s.deferReason);
+        if (s.degradedModels > 0)
+            sync += (sync.isEmpty() ? QString() : QStringLiteral(" · ")) +
+                    tr("%n model(s) short of copies", nullptr, s.degradedModels);
+        else if (s.lastRepair.isValid())
+            sync += (sync.isEmpty() ? QString() : QStringLiteral(" · ")) +
+                    tr("last repair %1: %n copy(ies) made", nullptr, s.lastRepairCopies)
+                        .arg(QLocale().toString(s.lastRepair.toLocalTime(), QLocale::ShortFormat));
+        if (!s.problem.isEmpty())
+            sync += QStringLiteral("\n") + tr("Cannot repair now: %1").arg(s.problem);
+        if (!sync.isEmpty())
+            text += QStringLiteral("\n") + sync;
+    }
     return text;
 }
 

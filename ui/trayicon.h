@@ -42,6 +42,8 @@ public:
     QAction* openAction() const { return m_open; }
     QAction* pauseAllAction() const { return m_pauseAll; }
     QAction* resumeAllAction() const { return m_resumeAll; }
+    // Checked: background sync (scrub, repair, drains) is paused.
+    QAction* pauseSyncAction() const { return m_pauseSync; }
     QAction* quitAction() const { return m_quit; }
     // A failed transfer marks the icon until the user has looked (opened the window).
     void acknowledgeErrors();
@@ -65,6 +67,7 @@ private:
     QAction* m_open;
     QAction* m_pauseAll;
     QAction* m_resumeAll;
+    QAction* m_pauseSync;
     QAction* m_quit;
     Status m_status = Status::Idle;
     bool m_unseenError = false;

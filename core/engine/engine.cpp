@@ -39,6 +39,7 @@ Engine::Engine(QObject* parent)
 {
     qRegisterMetaType<mf::TransferInfo>();
     qRegisterMetaType<mf::VaultStats>();
+    qRegisterMetaType<mf::SyncStatus>();
     m_thread.setObjectName(QStringLiteral("engine"));
     m_worker = new EngineWorker(&g_transferIds);
     m_worker->moveToThread(&m_thread);
@@ -54,6 +55,12 @@ Engine::Engine(QObject* parent)
     connect(m_worker, &EngineWorker::providerTested, this, &Engine::providerTested);
     connect(m_worker, &EngineWorker::statsChanged, this, &Engine::statsChanged);
     connect(m_worker, &EngineWorker::busyChanged, this, &Engine::onWorkerBusy);
+    connect(m_worker, &EngineWorker::syncStatusChanged, this, [this](const SyncStatus& s) {
+        m_syncStatus = s;
+        Q_EMIT syncStatusChanged(s);
+    });
+    connect(m_worker, &EngineWorker::syncNotice, this, &Engine::syncNotice);
+    connect(m_worker, &EngineWorker::modelsHealthChanged, this, &Engine::modelsHealthChanged);
     connect(&m_thread, &QThread::started, &m_thread, &yieldToGui, Qt::DirectConnection);
     m_thread.start();
 }
@@ -154,6 +161,33 @@ qint64 Engine::materializeModel(qint64 modelId, const QString& destination,
     post(m_worker,
          [w = m_worker, id, payload] { w->add(id, TransferInfo::Kind::Materialize, payload); });
     return id;
+}
+
+qint64 Engine::repairModel(qint64 modelId)
+{
+    const qint64 id = nextTransferId();
+    const QJsonObject payload{{QStringLiteral("modelId"), modelId}};
+    post(m_worker,
+         [w = m_worker, id, payload] { w->add(id, TransferInfo::Kind::Repair, payload); });
+    return id;
+}
+
+void Engine::setSyncPaused(bool paused)
+{
+    m_syncStatus.paused = paused;
+    post(m_worker, [w = m_worker, paused] { w->setSyncPaused(paused); });
+}
+
+void Engine::setSyncPolicy(bool allowMetered, bool allowBattery)
+{
+    post(m_worker, [w = m_worker, allowMetered, allowBattery] {
+        w->setSyncPolicy(allowMetered, allowBattery);
+    });
+}
+
+void Engine::setSchedulerTick(int ms)
+{
+    post(m_worker, [w = m_worker, ms] { w->setSchedulerTick(ms); });
 }
 
 void Engine::pause(qint64 transferId)

@@ -4,6 +4,7 @@
 #include "hub/materializejob.h"
 #include "providers/providerfactory.h"
 #include "registry/records.h"
+#include "syncstatus.h"
 #include "transferinfo.h"
 
 #include <QJsonObject>
@@ -33,6 +34,9 @@ public:
     qint64 restoreModel(qint64 modelId, const QString& destinationDir, bool overwrite = false);
     qint64 verifyModel(qint64 modelId);
     qint64 removeModel(qint64 modelId);
+    // "Repair now": copies of the model's chunks (0: of every model) made again where they are
+    // short; the scheduler also does it by itself.
+    qint64 repairModel(qint64 modelId);
     // Imports a Hub repo at `commit` (the variants chosen, e.g. "Q4_K_M"; empty: every file)
     // as `modelName` (empty: the repo id). Token and endpoint as for the CLI: $HF_TOKEN or the
     // vault's keychain entry, $HF_ENDPOINT or the vault's hub.endpoint. Pausing keeps what is
@@ -57,7 +61,9 @@ public:
                      qint64 quotaBytes); // -> providersChanged / providerError
     void updateProvider(qint64 id, const QString& name, const QJsonObject& settings,
                         const QJsonObject& secrets /* empty: unchanged */, qint64 quotaBytes);
-    // force: also when it still holds chunks (their replicas there are forgotten).
+    // Drains it first (its chunks copied elsewhere, then deleted from it), then removes it; a
+    // drain that would leave chunks short of copies is refused. force: forget it at once, with
+    // its chunks (their copies there are no longer counted).
     void removeProvider(qint64 id, bool force = false);
     void testProvider(qint64 id); // -> providerTested
     // The form's "Test connection" before saving -> providerTested(0, ...)
@@ -72,6 +78,14 @@ public:
     void setConcurrency(int transfersAtOnce);
     void setBandwidthLimits(qint64 uploadBytesPerSecond,
                             qint64 downloadBytesPerSecond); // 0 = none
+
+    // Background sync: paused (nothing starts, background work stops), and whether heavy work
+    // may run on a metered network or on battery.
+    void setSyncPaused(bool paused);
+    void setSyncPolicy(bool allowMetered, bool allowBattery);
+    // How often the scheduler looks (tests; it looks every 30 s and whenever something changed).
+    void setSchedulerTick(int ms);
+    SyncStatus syncStatus() const { return m_syncStatus; }
 
     const ProviderFactory& providerFactory() const { return m_factory; } // kinds and their fields
 
@@ -95,6 +109,9 @@ Q_SIGNALS:
                         qint64 usedBytes, qint64 availableBytes);
     void statsChanged(const mf::VaultStats& stats);
     void busyChanged(bool busy); // any transfer running
+    void syncStatusChanged(const mf::SyncStatus& status);
+    void syncNotice(const QString& title, const QString& text, bool isProblem);
+    void modelsHealthChanged(); // read every model's health again
 
 private:
     qint64 nextTransferId();
@@ -108,6 +125,7 @@ private:
     QString m_vaultDirectory;
     QHash<qint64, TransferInfo> m_transfers;
     bool m_busy = false;
+    SyncStatus m_syncStatus;
 };
 
 } // namespace mf

@@ -68,6 +68,14 @@ void EngineWorker::removeProvider(qint64 id, bool force)
 {
     if (!m_vault)
         return Q_EMIT providerError(tr("No vault is open"));
+    const Registry::ProviderContents held = m_vault->registry().providerContents(id);
+    if (!force && (held.placements > 0 || held.deletions > 0)) {
+        // Its chunks go elsewhere first: a drain that removes it once it holds nothing, and
+        // refuses when the others cannot hold the copies the vault wants.
+        add(++*m_ids, TransferInfo::Kind::Drain,
+            QJsonObject{{QStringLiteral("providerId"), id}, {QStringLiteral("removeAfter"), true}});
+        return;
+    }
     if (runningCount() > 0)
         return Q_EMIT providerError(
             tr("Pause or finish the running transfers before removing a provider"));
@@ -93,6 +101,11 @@ void EngineWorker::runSetup(ProviderSetup* setup)
             Q_EMIT providerWarning(setup->warning());
         Q_EMIT providersChanged();
         emitStats();
+        // Another provider, or one fewer: the copies every chunk wants may have changed.
+        m_vault->registry().refreshDegraded();
+        Q_EMIT modelsHealthChanged();
+        emitSyncStatus();
+        m_scheduler->poke();
     });
     setup->start();
 }

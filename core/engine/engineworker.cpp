@@ -5,6 +5,7 @@
 #include "hub/hubsettings.h"
 #include "hub/importjob.h"
 #include "hub/materializejob.h"
+#include "sync/powerstate.h"
 #include "transfer/floatjob.h"
 #include "transfer/removejob.h"
 #include "transfer/restorejob.h"
@@ -32,6 +33,10 @@ namespace mf {
 //   {"kind": "verify", "modelId": id}   {"kind": "remove", "modelId": id}
 //   {"kind": "import", "repo": "org/name", "commit": "<sha>", "variants": [...], "model": "..."}
 //   {"kind": "materialize", "modelId": id, "destination": "...", "layout": "plain"|"hf-cache"}
+//   {"kind": "repair", "modelId": id (0 or absent: the whole vault)}
+//   {"kind": "drain", "providerId": id, "force": bool, "removeAfter": bool}
+// (repair and drain also run in the background, started by the scheduler: "background": true,
+//  "task": its key)
 // plus "title", "created" (ms since the epoch), "paused" and "started" (it ran before).
 // Row state "queued" (or "running" after a crash) means: resume on open, or keep paused.
 // "waitUntil" (ms since the epoch): it waits for a paused provider and starts then; a float
@@ -57,6 +62,10 @@ QString kindKey(TransferInfo::Kind kind)
         return QStringLiteral("import");
     case TransferInfo::Kind::Materialize:
         return QStringLiteral("materialize");
+    case TransferInfo::Kind::Repair:
+        return QStringLiteral("repair");
+    case TransferInfo::Kind::Drain:
+        return QStringLiteral("drain");
     }
     return {};
 }
@@ -65,7 +74,8 @@ std::optional<TransferInfo::Kind> kindFromKey(const QString& key)
 {
     for (auto kind :
          {TransferInfo::Kind::Float, TransferInfo::Kind::Restore, TransferInfo::Kind::Verify,
-          TransferInfo::Kind::Remove, TransferInfo::Kind::Import, TransferInfo::Kind::Materialize})
+          TransferInfo::Kind::Remove, TransferInfo::Kind::Import, TransferInfo::Kind::Materialize,
+          TransferInfo::Kind::Repair, TransferInfo::Kind::Drain})
         if (kindKey(kind) == key)
             return kind;
     return std::nullopt;
@@ -126,6 +136,7 @@ EngineWorker::EngineWorker(std::atomic<qint64>* ids, QObject* parent)
     connect(&m_progressTimer, &QTimer::timeout, this, &EngineWorker::emitProgress);
     m_wakeTimer.setSingleShot(true);
     connect(&m_wakeTimer, &QTimer::timeout, this, &EngineWorker::schedule);
+    setUpScheduler();
 }
 
 EngineWorker::~EngineWorker()
@@ -184,6 +195,12 @@ void EngineWorker::open(const QString& directory)
             const qint64 waitUntil = payload.value(QStringLiteral("waitUntil")).toInteger();
             if (waitUntil > 0)
                 t.info.waitingUntil = QDateTime::fromMSecsSinceEpoch(waitUntil);
+            t.info.background = payload.value(QStringLiteral("background")).toBool();
+            if (t.info.background) {
+                // The scheduler starts background work afresh; a leftover row is forgotten.
+                registry.removeJob(rowId);
+                continue;
+            }
             t.payload = payload;
             t.rowId = rowId;
             if (state != QLatin1String("queued"))
@@ -194,6 +211,10 @@ void EngineWorker::open(const QString& directory)
     Q_EMIT opened(QString());
     emitStats();
     schedule();
+    m_power->start();
+    m_scheduler->setRegistry(&registry);
+    m_scheduler->start();
+    emitSyncStatus();
 }
 
 void EngineWorker::shutdown()
@@ -202,6 +223,10 @@ void EngineWorker::shutdown()
         return;
     m_shuttingDown = true;
     m_progressTimer.stop();
+    if (m_scheduler) {
+        m_scheduler->stop();
+        m_scheduler->setRegistry(nullptr);
+    }
     for (auto& [id, t] : m_transfers) {
         if (!t.job)
             continue;
@@ -240,15 +265,19 @@ void EngineWorker::insert(Transfer transfer)
     Q_EMIT transferUpdated(t.info, true);
 }
 
-void EngineWorker::add(qint64 id, TransferInfo::Kind kind, const QJsonObject& request)
+void EngineWorker::add(qint64 id, TransferInfo::Kind kind, const QJsonObject& request,
+                       bool background)
 {
     Transfer t;
     t.info.id = id;
     t.info.kind = kind;
+    t.info.background = background;
     t.info.created = QDateTime::currentDateTime();
     t.payload = request;
     t.payload.insert(QStringLiteral("kind"), kindKey(kind));
     t.payload.insert(QStringLiteral("created"), t.info.created.toMSecsSinceEpoch());
+    if (background)
+        t.payload.insert(QStringLiteral("background"), true);
     t.info.modelId = request.value(QStringLiteral("modelId")).toInteger();
 
     QString error;
@@ -277,6 +306,18 @@ void EngineWorker::add(qint64 id, TransferInfo::Kind kind, const QJsonObject& re
         if (name.trimmed().isEmpty())
             error = tr("The model needs a name");
         t.payload.insert(QStringLiteral("chunker"), m_vault->defaultChunker().toString());
+    } else if (kind == TransferInfo::Kind::Repair && t.info.modelId == 0) {
+        t.info.title = background ? tr("Background repair: every chunk back to its copies")
+                                  : tr("Repair the vault");
+    } else if (kind == TransferInfo::Kind::Drain) {
+        const qint64 providerId = request.value(QStringLiteral("providerId")).toInteger();
+        const auto provider = m_vault->registry().provider(providerId);
+        const QString name = provider ? provider->name : tr("provider %1").arg(providerId);
+        if (!provider)
+            error = tr("There is no provider with id %1 (was it removed?)").arg(providerId);
+        t.info.title = request.value(QStringLiteral("removeAfter")).toBool()
+                           ? tr("Remove provider %1 (its chunks go elsewhere first)").arg(name)
+                           : tr("Drain provider %1").arg(name);
     } else {
         const auto model = m_vault->registry().model(t.info.modelId);
         const QString name = model ? model->name : tr("model %1").arg(t.info.modelId);
@@ -294,6 +335,9 @@ void EngineWorker::add(qint64 id, TransferInfo::Kind kind, const QJsonObject& re
             break;
         case TransferInfo::Kind::Remove:
             t.info.title = tr("Remove %1").arg(name);
+            break;
+        case TransferInfo::Kind::Repair:
+            t.info.title = tr("Repair %1").arg(name);
             break;
         case TransferInfo::Kind::Materialize:
             t.info.title =
@@ -331,15 +375,25 @@ int EngineWorker::runningCount() const
     return n;
 }
 
+int EngineWorker::runningCount(bool background) const
+{
+    int n = 0;
+    for (const auto& [id, t] : m_transfers)
+        n += t.job && t.info.background == background ? 1 : 0;
+    return n;
+}
+
 void EngineWorker::schedule()
 {
     if (!m_vault || m_shuttingDown)
         return;
     const QDateTime now = QDateTime::currentDateTime();
+    // Two lanes: the user's transfers, so many at once; the scheduler's background work, one at
+    // a time beside them (it never makes the user's wait).
     for (auto& [id, t] : m_transfers) {
-        if (runningCount() >= m_concurrency)
-            break;
         if (t.info.state != TransferInfo::State::Queued || t.job)
+            continue;
+        if (runningCount(t.info.background) >= (t.info.background ? 1 : m_concurrency))
             continue;
         if (t.info.waitingUntil.isValid() && t.info.waitingUntil > now)
             continue; // its provider is paused until then
@@ -394,9 +448,17 @@ void EngineWorker::start(Transfer& t)
     case TransferInfo::Kind::Materialize:
         ok = startMaterialize(t, &error);
         break;
+    case TransferInfo::Kind::Repair:
+        ok = startRepair(t, &error);
+        break;
+    case TransferInfo::Kind::Drain:
+        ok = startDrain(t, &error);
+        break;
     }
     if (!ok) {
         setState(t, TransferInfo::State::Failed, error);
+        if (t.info.background && m_scheduler)
+            m_scheduler->transferFinished(t.info.id);
         return;
     }
     t.payload.insert(QStringLiteral("started"), true);
@@ -732,6 +794,8 @@ void EngineWorker::onJobFinished(qint64 id, const QString& error, bool cancelled
     else
         setState(*t, TransferInfo::State::Failed, error);
 
+    if (t->info.background && m_scheduler && t->info.isFinished())
+        m_scheduler->transferFinished(id);
     if (t->info.modelId) {
         if (t->info.kind == TransferInfo::Kind::Remove && succeeded)
             Q_EMIT modelRemoved(t->info.modelId);

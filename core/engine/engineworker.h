@@ -1,6 +1,8 @@
 #pragma once
 
 #include "registry/records.h"
+#include "sync/scheduler.h"
+#include "syncstatus.h"
 #include "transferinfo.h"
 #include "util/progressmeter.h"
 
@@ -17,6 +19,7 @@ class QNetworkAccessManager;
 
 namespace mf {
 
+class PowerState;
 class ProviderSetup;
 class Vault;
 
@@ -39,7 +42,9 @@ public:
     void shutdown();
 
     // payload: what to do, as persisted in the registry's jobs table (see engineworker.cpp).
-    void add(qint64 id, TransferInfo::Kind kind, const QJsonObject& payload);
+    // background: started by the scheduler (a lane of its own, one at a time).
+    void add(qint64 id, TransferInfo::Kind kind, const QJsonObject& payload,
+             bool background = false);
     void pause(qint64 id);
     void resume(qint64 id);
     void cancel(qint64 id);
@@ -60,6 +65,12 @@ public:
     // Applied at once to every transfer of the vault (and to a vault opened later).
     void setBandwidthLimits(qint64 uploadBytesPerSecond, qint64 downloadBytesPerSecond);
 
+    // Background sync (enginesync.cpp).
+    void setSyncPaused(bool paused);
+    void setSyncPolicy(bool allowMetered, bool allowBattery);
+    void setSchedulerTick(int ms);
+    Scheduler* scheduler() const { return m_scheduler; }
+
     Vault* vault() const { return m_vault.get(); }
 
 Q_SIGNALS:
@@ -75,6 +86,11 @@ Q_SIGNALS:
                         qint64 availableBytes);
     void statsChanged(const mf::VaultStats& stats);
     void busyChanged(bool busy);
+    void syncStatusChanged(const mf::SyncStatus& status);
+    // Something the background sync did that the user should hear of (the tray notifies).
+    void syncNotice(const QString& title, const QString& text, bool isProblem);
+    // Models' health may have changed (a repair or drain ended): rows are read again.
+    void modelsHealthChanged();
 
 private:
     enum class Stop { None, Pause, Cancel, Shutdown };
@@ -102,6 +118,16 @@ private:
     bool startImport(Transfer& t, QString* error);
     void runImport(qint64 id, const QString& token);
     bool startMaterialize(Transfer& t, QString* error);
+    bool startRepair(Transfer& t, QString* error);
+    bool startDrain(Transfer& t, QString* error);
+    void setUpScheduler();
+    qint64 launch(const Scheduler::Task& task);
+    void forget(qint64 id); // a finished transfer leaves the list and the registry
+    void resumeBackgroundIfAllowed();
+    void emitSyncStatus();
+    void noteBackgroundResult(const Transfer& t, qint64 copiesMade);
+    qint64 retrySecs();
+    int runningCount(bool background) const;
     // Asks a running job to stop (Pause/Cancel); false for one that cannot be interrupted.
     bool abortJob(Transfer& t, Stop why);
     // The job ended: `error` empty for success; `cancelled` when it stopped on request.
@@ -135,6 +161,11 @@ private:
     // Frees the adapters that edits and removals dropped (Vault::dropProvider()), once no
     // transfer and no test can be running on them.
     void releaseIdleProviders();
+    Scheduler* m_scheduler = nullptr;
+    PowerState* m_power = nullptr;
+    QHash<QString, qint64> m_backgroundByTask; // the last transfer of each scheduler task
+    quint64 m_nextDrain = 0;
+    SyncStatus m_syncStatus;
 };
 
 } // namespace mf

@@ -40,6 +40,10 @@ QString TransferInfo::kindName(Kind kind)
         return QCoreApplication::translate("mf::TransferInfo", "Import");
     case Kind::Materialize:
         return QCoreApplication::translate("mf::TransferInfo", "Materialize");
+    case Kind::Repair:
+        return QCoreApplication::translate("mf::TransferInfo", "Repair");
+    case Kind::Drain:
+        return QCoreApplication::translate("mf::TransferInfo", "Drain");
     }
     return {};
 }

@@ -11,7 +11,7 @@ namespace mf {
 // queued signals, never shared.
 struct TransferInfo
 {
-    enum class Kind { Float, Restore, Verify, Remove, Import, Materialize };
+    enum class Kind { Float, Restore, Verify, Remove, Import, Materialize, Repair, Drain };
     // Degraded: it succeeded but left a model with fewer copies than wanted (a provider could
     // not be reached); the warnings say which. Finished, like Done, never shown as Done.
     enum class State { Queued, Running, Paused, Done, Failed, Cancelled, Degraded };
@@ -33,6 +33,8 @@ struct TransferInfo
     // Queued, waiting for a paused provider (a daily cap, a transfer quota): the queue starts it
     // again at this time by itself. Invalid when it waits for nothing.
     QDateTime waitingUntil;
+    // Started by the scheduler (background sync), not by the user.
+    bool background = false;
 
     // Finished one way or another: nothing more will happen unless it is retried.
     bool isFinished() const

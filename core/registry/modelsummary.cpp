@@ -35,6 +35,7 @@ ModelSummary summarizeModel(Registry& registry, const ModelRecord& model, int wa
     s.uniqueChunks = int(unique.size());
     s.minReplicas = unique.isEmpty() ? 0 : INT_MAX;
     const auto refs = registry.chunkModelCounts(model.id);
+    bool neverVerified = unique.isEmpty();
     for (auto it = unique.cbegin(); it != unique.cend(); ++it) {
         s.uniqueBytes += it.value();
         if (refs.value(it.key()) > 1)
@@ -44,6 +45,10 @@ ModelSummary summarizeModel(Registry& registry, const ModelRecord& model, int wa
             if (p.state != PlacementState::Stored)
                 continue;
             good++;
+            if (!p.verifiedAt.isValid())
+                neverVerified = true;
+            else if (!s.lastVerified.isValid() || p.verifiedAt < s.lastVerified)
+                s.lastVerified = p.verifiedAt;
             s.chunksByProvider[p.providerId]++;
             s.bytesByProvider[p.providerId] += it.value();
         }
@@ -53,6 +58,8 @@ ModelSummary summarizeModel(Registry& registry, const ModelRecord& model, int wa
         else if (good < wantedReplicas)
             s.underReplicated++;
     }
+    if (neverVerified)
+        s.lastVerified = QDateTime();
     return s;
 }
 

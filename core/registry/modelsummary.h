@@ -23,6 +23,9 @@ struct ModelSummary
     int minReplicas = 0;     // good replicas of the worst-off chunk
     int underReplicated = 0; // chunks with fewer good replicas than wanted
     int lost = 0;            // chunks with no good replica
+    // The oldest time a stored copy of it was last read back and checked (verify, a restore,
+    // a scrub); invalid while some copy never was.
+    QDateTime lastVerified;
     QHash<qint64, int> chunksByProvider;
     QHash<qint64, qint64> bytesByProvider;
 

@@ -1,0 +1,245 @@
+// The sync half of EngineWorker: repair and drain transfers, and the scheduler that starts the
+// background ones (repair of degraded models, drains left unfinished, whatever else registers a
+// task), with what the tray shows of it.
+#include "engineworker.h"
+
+#include "sync/drainjob.h"
+#include "sync/powerstate.h"
+#include "sync/repairjob.h"
+#include "sync/scheduler.h"
+#include "vault/vault.h"
+
+#include <QCoreApplication>
+
+namespace mf {
+
+namespace {
+// A background repair or drain that could not finish (a provider still away) is tried again
+// after this long; the vault setting "sync.retry_secs" changes it.
+constexpr qint64 DefaultRetrySecs = 300;
+} // namespace
+
+qint64 EngineWorker::retrySecs()
+{
+    bool ok = false;
+    const qint64 secs =
+        m_vault ? m_vault->registry().setting(QStringLiteral("sync.retry_secs")).toLongLong(&ok)
+                : 0;
+    return ok && secs >= 0 ? secs : DefaultRetrySecs;
+}
+
+void EngineWorker::setUpScheduler()
+{
+    m_power = new PowerState(this);
+    m_scheduler = new Scheduler(this);
+    m_scheduler->setPowerState(m_power);
+    connect(m_scheduler, &Scheduler::stopRequested, this, [this](qint64 id) { pause(id); });
+    connect(m_scheduler, &Scheduler::statusChanged, this, [this] {
+        resumeBackgroundIfAllowed();
+        emitSyncStatus();
+    });
+    m_scheduler->setLauncher([this](const Scheduler::Task& task) { return launch(task); });
+
+    // The tasks, in the order they are looked at. Others (the catalog's publish) are added with
+    // Scheduler::addTask() in the same way: a key, whether it is heavy, when it is due, and a
+    // case in launch().
+    Scheduler::Task drain;
+    drain.key = QStringLiteral("drain");
+    drain.heavy = true;
+    drain.due = [this](qint64 since) {
+        return m_vault && !m_vault->registry().drains().isEmpty() &&
+               (since < 0 || since >= retrySecs());
+    };
+    m_scheduler->addTask(drain);
+    Scheduler::Task repair;
+    repair.key = QStringLiteral("repair");
+    repair.heavy = true;
+    repair.due = [this](qint64 since) {
+        return m_vault && !m_vault->registry().degradedModels().isEmpty() &&
+               (since < 0 || since >= retrySecs());
+    };
+    m_scheduler->addTask(repair);
+}
+
+qint64 EngineWorker::launch(const Scheduler::Task& task)
+{
+    if (!m_vault)
+        return 0;
+    QJsonObject payload;
+    TransferInfo::Kind kind;
+    if (task.key == QLatin1String("repair")) {
+        kind = TransferInfo::Kind::Repair;
+    } else if (task.key == QLatin1String("drain")) {
+        const QList<Registry::Drain> drains = m_vault->registry().drains();
+        if (drains.isEmpty())
+            return 0;
+        // In turn, so one provider that stays away does not hold the others up.
+        const Registry::Drain& d = drains.at(int(m_nextDrain++ % quint64(drains.size())));
+        kind = TransferInfo::Kind::Drain;
+        payload.insert(QStringLiteral("providerId"), d.providerId);
+    } else {
+        return 0;
+    }
+    payload.insert(QStringLiteral("task"), task.key);
+    // The previous run of the same task leaves the list: the latest says how it went.
+    const auto previous = m_backgroundByTask.constFind(task.key);
+    if (previous != m_backgroundByTask.cend())
+        forget(*previous);
+    const qint64 id = ++*m_ids;
+    m_backgroundByTask.insert(task.key, id);
+    add(id, kind, payload, true);
+    return id;
+}
+
+void EngineWorker::forget(qint64 id)
+{
+    const auto it = m_transfers.find(id);
+    if (it == m_transfers.end() || !it->second.info.isFinished() || it->second.job)
+        return;
+    if (m_vault && it->second.rowId)
+        m_vault->registry().removeJob(it->second.rowId);
+    m_transfers.erase(it);
+    Q_EMIT transferRemoved(id);
+}
+
+void EngineWorker::resumeBackgroundIfAllowed()
+{
+    const qint64 id = m_scheduler ? m_scheduler->runningTransfer() : 0;
+    Transfer* t = id ? find(id) : nullptr;
+    if (!t || t->info.state != TransferInfo::State::Paused || m_scheduler->isPaused() ||
+        !m_scheduler->deferReason().isEmpty())
+        return;
+    resume(id);
+}
+
+void EngineWorker::setSyncPaused(bool paused)
+{
+    if (m_scheduler)
+        m_scheduler->setPaused(paused);
+}
+
+void EngineWorker::setSyncPolicy(bool allowMetered, bool allowBattery)
+{
+    if (!m_scheduler)
+        return;
+    m_scheduler->setAllowMetered(allowMetered);
+    m_scheduler->setAllowBattery(allowBattery);
+    resumeBackgroundIfAllowed();
+    emitSyncStatus();
+}
+
+void EngineWorker::setSchedulerTick(int ms)
+{
+    if (m_scheduler)
+        m_scheduler->setTickMs(ms);
+}
+
+void EngineWorker::emitSyncStatus()
+{
+    SyncStatus s = m_syncStatus;
+    if (m_scheduler) {
+        s.paused = m_scheduler->isPaused();
+        s.deferReason = m_scheduler->deferReason();
+        s.running = m_scheduler->runningTask();
+    }
+    if (m_vault) {
+        s.degradedModels = int(m_vault->registry().degradedModels().size());
+        s.drains = int(m_vault->registry().drains().size());
+    }
+    m_syncStatus = s;
+    Q_EMIT syncStatusChanged(s);
+}
+
+// What a background repair or drain did, for the tray: one notice per change, never the same
+// problem again and again while a provider stays away.
+void EngineWorker::noteBackgroundResult(const Transfer& t, qint64 copiesMade)
+{
+    if (!t.info.background)
+        return;
+    QString problem;
+    if (t.info.state == TransferInfo::State::Failed)
+        problem = t.info.error;
+    else if (t.info.state == TransferInfo::State::Degraded)
+        problem = t.info.warnings.value(t.info.warnings.size() - 1);
+    if (copiesMade > 0) {
+        m_syncStatus.lastRepair = QDateTime::currentDateTimeUtc();
+        m_syncStatus.lastRepairCopies = int(copiesMade);
+        Q_EMIT syncNotice(
+            tr("Repaired"),
+            tr("%n missing copy(ies) of chunks were made again", nullptr, int(copiesMade)), false);
+    }
+    if (!problem.isEmpty() && problem != m_syncStatus.problem)
+        Q_EMIT syncNotice(tr("Cannot repair everything now"), problem, true);
+    m_syncStatus.problem = problem;
+    emitSyncStatus();
+}
+
+bool EngineWorker::startRepair(Transfer& t, QString* /*error*/)
+{
+    RepairJob::Options options;
+    if (t.info.modelId)
+        options.modelIds = {t.info.modelId};
+    auto* job = new RepairJob(m_vault.get(), options, this);
+    const qint64 id = t.info.id;
+    t.job = job;
+    t.bytesDone = [job] { return job->bytesDone(); };
+    connect(job, &RepairJob::progress, this, [this, id] {
+        if (Transfer* x = find(id))
+            x->dirty = true;
+    });
+    connect(job, &RepairJob::warning, this,
+            [this, id](const QString& message) { addWarning(id, message); });
+    connect(job, &RepairJob::finished, this, [this, id, job] {
+        const Error& e = job->error();
+        for (const QString& p : job->report().problems.mid(0, 5))
+            addWarning(id, p);
+        const qint64 copies = job->report().copiesMade;
+        onJobFinished(id, e.ok() ? QString() : e.message, e.kind == Error::Kind::Cancelled);
+        if (Transfer* x = find(id))
+            noteBackgroundResult(*x, copies);
+        // Models whose copies came back (or were found lost) show it.
+        for (qint64 model : m_vault->registry().degradedModels())
+            Q_EMIT modelChanged(model);
+        Q_EMIT modelsHealthChanged();
+    });
+    job->start();
+    t.info.totalBytes = job->totalBytes();
+    return true;
+}
+
+bool EngineWorker::startDrain(Transfer& t, QString* error)
+{
+    const qint64 providerId = t.payload.value(QStringLiteral("providerId")).toInteger();
+    if (!m_vault->registry().provider(providerId)) {
+        *error = tr("The provider is no longer in the vault");
+        return false;
+    }
+    DrainJob::Options options;
+    options.force = t.payload.value(QStringLiteral("force")).toBool();
+    options.removeAfter = t.payload.value(QStringLiteral("removeAfter")).toBool();
+    auto* job = new DrainJob(m_vault.get(), providerId, options, this);
+    const qint64 id = t.info.id;
+    t.job = job;
+    t.bytesDone = [job] { return job->bytesDone(); };
+    connect(job, &DrainJob::progress, this, [this, id] {
+        if (Transfer* x = find(id))
+            x->dirty = true;
+    });
+    connect(job, &DrainJob::warning, this,
+            [this, id](const QString& message) { addWarning(id, message); });
+    connect(job, &DrainJob::finished, this, [this, id, job, providerId] {
+        const Error& e = job->error();
+        const qint64 copies = job->report().copiesMade;
+        onJobFinished(id, e.ok() ? QString() : e.message, e.kind == Error::Kind::Cancelled);
+        if (Transfer* x = find(id))
+            noteBackgroundResult(*x, copies);
+        m_vault->dropProvider(providerId);
+        Q_EMIT providersChanged();
+        Q_EMIT modelsHealthChanged();
+        emitStats();
+    });
+    job->start();
+    return true;
+}
+
+} // namespace mf

@@ -1,0 +1,178 @@
+// Background sync against a real S3 server: a provider killed mid-float leaves the model
+// degraded (never "done"); once it is back, the scheduler brings every chunk back to two copies
+// with no user action, and says so. Also: paused, it starts nothing. (About a minute: the
+// float waits out the retries of the dead server before it ends degraded.)
+#include "credentials/plaintextcredentialstore.h"
+#include "credentials/vaultcredentials.h"
+#include "engine/engine.h"
+#include "networkprovidertest.h"
+#include "s3peer.h"
+#include "synctestsupport.h"
+
+#include <QtTest>
+
+using namespace mf;
+using namespace mf::test;
+
+namespace {
+
+bool openEngine(Engine& engine, const QString& dir)
+{
+    QSignalSpy opened(&engine, &Engine::opened);
+    engine.open(dir);
+    if (!opened.wait(JobTimeoutMs))
+        return false;
+    return opened.first().first().toString().isEmpty();
+}
+
+} // namespace
+
+class TestSync : public QObject
+{
+    Q_OBJECT
+
+private:
+    // A vault with its local provider and the S3 server, two copies wanted, small chunks, the
+    // secret in a plaintext store; closed again for the engine. Returns its folder.
+    QString prepareVault(TestVault& v)
+    {
+        v.vault->setDefaultChunker(SmallChunks);
+        v.registry().setSetting(vaultcredentials::settingKey(), vaultcredentials::plaintext());
+        v.registry().setSetting(QStringLiteral("sync.retry_secs"), QStringLiteral("0"));
+        QString error;
+        v.vault->setCredentialStore(
+            vaultcredentials::make(vaultcredentials::plaintext(), v.vault->directory(), &error));
+        ProviderRecord r;
+        r.kind = QStringLiteral("s3");
+        r.name = QStringLiteral("s3");
+        r.settings = m_peer.providerSettings();
+        const qint64 id = v.registry().addProvider(r).value_or(0);
+        if (id <= 0 ||
+            !writeSecrets(
+                *v.vault->credentials(), CredentialStore::providerKey(v.vault->id(), id),
+                {{QStringLiteral("secretAccessKey"), QString::fromLatin1(S3Peer::Secret)}}))
+            return {};
+        v.vault->setReplicationFactor(2);
+        const QString dir = v.vault->directory();
+        v.vault.reset();
+        return dir;
+    }
+
+    S3Peer m_peer;
+
+private Q_SLOTS:
+    void initTestCase() { QVERIFY2(m_peer.start(), qPrintable(m_peer.errorString())); }
+
+    void providerKilledMidFloatIsRepairedWithoutAsking()
+    {
+        TestVault tv;
+        QVERIFY(tv.ok());
+        const QString dir = prepareVault(tv);
+        QVERIFY(!dir.isEmpty());
+        const QString source = tv.path(QStringLiteral("m.bin"));
+        QVERIFY(writePseudoRandomFile(source, 1 * MiB, 31));
+
+        Engine engine;
+        QHash<qint64, TransferInfo> last;
+        connect(&engine, &Engine::transferChanged, this,
+                [&](const TransferInfo& i) { last.insert(i.id, i); });
+        QStringList notices;
+        connect(&engine, &Engine::syncNotice, this,
+                [&](const QString& title, const QString& text, bool) {
+                    notices.append(title + QStringLiteral(": ") + text);
+                });
+        QVERIFY(openEngine(engine, dir));
+        engine.setSchedulerTick(100);
+
+        FloatRequest request;
+        request.paths = {source};
+        request.modelName = QStringLiteral("m");
+        const qint64 floatId = engine.floatFiles(request);
+        // Killed once the float has placed something.
+        QVERIFY(QTest::qWaitFor(
+            [&] { return last.value(floatId).doneBytes > 0 || last.value(floatId).isFinished(); },
+            JobTimeoutMs));
+        QVERIFY(!last.value(floatId).isFinished());
+        m_peer.killServer();
+        QVERIFY(QTest::qWaitFor([&] { return last.value(floatId).isFinished(); }, JobTimeoutMs));
+        QCOMPARE(last.value(floatId).state, TransferInfo::State::Degraded); // never "Done"
+
+        QString error;
+        auto reader = Registry::open(dir + QStringLiteral("/registry.sqlite"), &error);
+        QVERIFY2(reader, qPrintable(error));
+        const auto model = reader->modelByName(QStringLiteral("m"));
+        QVERIFY(model);
+        QCOMPARE(model->state, ModelRecord::State::Complete);
+        QVERIFY(model->degraded);
+        QVERIFY(minCopies(*reader, model->id) < 2);
+
+        // Back: the scheduler repairs, nobody asks.
+        QVERIFY2(m_peer.restartServer(), qPrintable(m_peer.errorString()));
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                const auto m = reader->model(model->id);
+                return m && !m->degraded && minCopies(*reader, model->id) == 2;
+            },
+            JobTimeoutMs));
+        QVERIFY(QTest::qWaitFor(
+            [&] { return notices.join(QLatin1Char('\n')).contains(QStringLiteral("Repaired")); },
+            JobTimeoutMs));
+        // Every copy is where the registry says, with the right bytes: a restore reads them.
+        const QString out = tv.path(QStringLiteral("out"));
+        const qint64 restoreId = engine.restoreModel(model->id, out);
+        QVERIFY(QTest::qWaitFor([&] { return last.value(restoreId).isFinished(); }, JobTimeoutMs));
+        QCOMPARE(last.value(restoreId).state, TransferInfo::State::Done);
+        QCOMPARE(opensslSha256Hex(out + QStringLiteral("/m.bin")), opensslSha256Hex(source));
+    }
+
+    void pausedSyncStartsNothing()
+    {
+        TestVault tv;
+        QVERIFY(tv.ok());
+        const QString dir = prepareVault(tv);
+        QVERIFY(!dir.isEmpty());
+        {
+            // A model with one copy: degraded, work for the scheduler.
+            auto v = Vault::open(dir, nullptr);
+            QVERIFY(v);
+            v->setDefaultChunker(SmallChunks);
+        }
+        const QString source = tv.path(QStringLiteral("p.bin"));
+        QVERIFY(writePseudoRandomFile(source, 512 * KiB, 32));
+        Engine engine;
+        QHash<qint64, TransferInfo> added;
+        connect(&engine, &Engine::transferAdded, this,
+                [&](const TransferInfo& i) { added.insert(i.id, i); });
+        QHash<qint64, TransferInfo> last;
+        connect(&engine, &Engine::transferChanged, this,
+                [&](const TransferInfo& i) { last.insert(i.id, i); });
+        QVERIFY(openEngine(engine, dir));
+        engine.setSyncPaused(true);
+        engine.setSchedulerTick(50);
+        m_peer.killServer();
+        FloatRequest request;
+        request.paths = {source};
+        request.modelName = QStringLiteral("p");
+        const qint64 floatId = engine.floatFiles(request);
+        QVERIFY(QTest::qWaitFor([&] { return last.value(floatId).isFinished(); }, JobTimeoutMs));
+        QCOMPARE(last.value(floatId).state, TransferInfo::State::Degraded);
+        QVERIFY2(m_peer.restartServer(), qPrintable(m_peer.errorString()));
+        QTest::qWait(1000); // twenty looks of the scheduler
+        for (const TransferInfo& i : std::as_const(added))
+            QVERIFY2(!i.background, qPrintable(i.title));
+        QVERIFY(engine.syncStatus().paused);
+        // Resumed: it repairs.
+        engine.setSyncPaused(false);
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                for (const TransferInfo& i : std::as_const(added))
+                    if (i.background && i.kind == TransferInfo::Kind::Repair)
+                        return true;
+                return false;
+            },
+            JobTimeoutMs));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSync)
+#include "tst_sync.moc"
