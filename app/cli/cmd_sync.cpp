@@ -70,9 +70,9 @@ public:
                                 QStringLiteral("[MODEL...]"));
         if (!parse(p, args, QStringLiteral("repair [MODEL...]"), 0, -1))
             return;
-        Vault* vault = m_ctx.openVault();
+        Vault* vault = openVault();
         if (!vault)
-            return finish(Failed);
+            return; // openVault() said why and finished
         RepairJob::Options options;
         for (const QString& name : p.positionalArguments()) {
             const auto model = vault->registry().modelByName(name);
