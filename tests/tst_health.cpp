@@ -138,7 +138,8 @@ void TestHealth::upgradeMarksUnderReplicatedModels()
     }
     QSqlDatabase::removeDatabase(QStringLiteral("s3"));
     QString error;
-    v.vault = Vault::open(v.dir.filePath(QStringLiteral("vault")), &error);
+    v.vault =
+        Vault::open(v.dir.filePath(QStringLiteral("vault")), Vault::OpenMode::Existing, &error);
     QVERIFY2(v.vault, qPrintable(error));
     QVERIFY(v.registry().schemaVersion() >= 4);
     QVERIFY(!v.registry().model(good)->degraded);

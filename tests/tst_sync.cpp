@@ -133,7 +133,7 @@ private Q_SLOTS:
         QVERIFY(!dir.isEmpty());
         {
             // A model with one copy: degraded, work for the scheduler.
-            auto v = Vault::open(dir, nullptr);
+            auto v = Vault::open(dir, Vault::OpenMode::Existing, nullptr);
             QVERIFY(v);
             v->setDefaultChunker(SmallChunks);
         }
