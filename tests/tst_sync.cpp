@@ -70,12 +70,23 @@ private Q_SLOTS:
         const QString dir = prepareVault(tv);
         QVERIFY(!dir.isEmpty());
         const QString source = tv.path(QStringLiteral("m.bin"));
-        QVERIFY(writePseudoRandomFile(source, 1 * MiB, 31));
+        // Big enough that the float still runs when its first bytes are reported (progress comes
+        // every 200 ms); each chunk left then waits out its retries (seconds each).
+        QVERIFY(writePseudoRandomFile(source, 2 * MiB, 31));
 
         Engine engine;
         QHash<qint64, TransferInfo> last;
-        connect(&engine, &Engine::transferChanged, this,
-                [&](const TransferInfo& i) { last.insert(i.id, i); });
+        bool killedMidFloat = false;
+        qint64 floatId = 0;
+        connect(&engine, &Engine::transferChanged, this, [&](const TransferInfo& i) {
+            last.insert(i.id, i);
+            // Killed as soon as the float has placed something (here, not after a poll: a
+            // loaded machine could let it end in between).
+            if (i.id == floatId && !killedMidFloat && i.doneBytes > 0 && !i.isFinished()) {
+                killedMidFloat = true;
+                m_peer.killServer();
+            }
+        });
         QStringList notices;
         connect(&engine, &Engine::syncNotice, this,
                 [&](const QString& title, const QString& text, bool) {
@@ -87,14 +98,13 @@ private Q_SLOTS:
         FloatRequest request;
         request.paths = {source};
         request.modelName = QStringLiteral("m");
-        const qint64 floatId = engine.floatFiles(request);
-        // Killed once the float has placed something.
-        QVERIFY(QTest::qWaitFor(
-            [&] { return last.value(floatId).doneBytes > 0 || last.value(floatId).isFinished(); },
-            JobTimeoutMs));
-        QVERIFY(!last.value(floatId).isFinished());
-        m_peer.killServer();
-        QVERIFY(QTest::qWaitFor([&] { return last.value(floatId).isFinished(); }, JobTimeoutMs));
+        floatId = engine.floatFiles(request);
+        QVERIFY(
+            QTest::qWaitFor([&] { return last.value(floatId).isFinished(); }, 2 * JobTimeoutMs));
+        if (!killedMidFloat) {
+            QVERIFY2(m_peer.restartServer(), qPrintable(m_peer.errorString()));
+            QSKIP("the float ended before its first progress report: nothing to kill mid-float");
+        }
         QCOMPARE(last.value(floatId).state, TransferInfo::State::Degraded); // never "Done"
 
         QString error;

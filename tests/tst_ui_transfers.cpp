@@ -100,7 +100,7 @@ private Q_SLOTS:
     }
 
     // A float that had to skip a broken provider succeeds with fewer copies: the row says so
-    // ("Done · 2 warnings") and its tooltip says what, instead of a plain "Done".
+    // ("Degraded · 2 warnings", never "Done") and its tooltip says what.
     void warningsOfASuccessfulFloatAreShown()
     {
         TestVault tv(1);
@@ -118,13 +118,15 @@ private Q_SLOTS:
         request.modelName = QStringLiteral("Warned");
         request.replicas = 2;
         const qint64 id = engine.floatFiles(request);
-        QVERIFY(QTest::qWaitFor([&] { return stateOf(model, id) == State::Done; }, JobTimeoutMs));
+        QVERIFY(
+            QTest::qWaitFor([&] { return stateOf(model, id) == State::Degraded; }, JobTimeoutMs));
         const QModelIndex state = model.index(model.rowOf(id), TransfersModel::StateColumn);
         const QStringList warnings = state.data(TransfersModel::WarningsRole).toStringList();
         QVERIFY2(!warnings.isEmpty(), "the skipped provider is not reported");
         QVERIFY2(warnings.join(QLatin1Char(' ')).contains(QStringLiteral("extra1")),
                  qPrintable(warnings.join(QLatin1Char('\n'))));
-        QVERIFY2(state.data().toString().contains(QStringLiteral("warning")),
+        QVERIFY2(state.data().toString().contains(QStringLiteral("warning")) &&
+                     state.data().toString().contains(QStringLiteral("Degraded")),
                  qPrintable(state.data().toString()));
         QVERIFY(state.data(Qt::ToolTipRole).toString().contains(QStringLiteral("extra1")));
     }
