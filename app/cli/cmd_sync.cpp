@@ -3,6 +3,7 @@
 #include "command.h"
 
 #include "sync/repairjob.h"
+#include "sync/scrubjob.h"
 #include "util/units.h"
 #include "vault/vault.h"
 
@@ -117,7 +118,126 @@ private:
     }
 };
 
+class ScrubCommand final : public JobCommand<ScrubJob>
+{
+public:
+    using JobCommand::JobCommand;
+    void run(const QStringList& args) override
+    {
+        QCommandLineParser p;
+        p.addOption({QStringLiteral("read"),
+                     QStringLiteral("Read every due copy back and hash it (the full pass), instead "
+                                    "of asking whether it is there with the right size.")});
+        p.addOption({QStringLiteral("all"),
+                     QStringLiteral("Every copy, not only those the schedule says are due.")});
+        p.addOption({QStringLiteral("limit"),
+                     QStringLiteral("Check at most N copies in this run (the next run goes on)."),
+                     QStringLiteral("N")});
+        p.addOption({QStringLiteral("rate"),
+                     QStringLiteral("At most R objects (bytes with --read) per second; 0: no "
+                                    "limit. Default: the vault's scrub.check_rate / "
+                                    "scrub.read_rate."),
+                     QStringLiteral("R")});
+        if (!parse(p, args, QStringLiteral("scrub [--read] [--all] [--limit N] [--rate R]"), 0, 0))
+            return;
+        bool ok = true;
+        const int limit =
+            p.isSet(QStringLiteral("limit")) ? p.value(QStringLiteral("limit")).toInt(&ok) : -1;
+        if (!ok || (p.isSet(QStringLiteral("limit")) && limit < 0)) {
+            console().error(QStringLiteral("--limit takes a number of copies (0 or more)"));
+            return finish(Usage);
+        }
+        const double rate =
+            p.isSet(QStringLiteral("rate")) ? p.value(QStringLiteral("rate")).toDouble(&ok) : -1;
+        if (!ok || (p.isSet(QStringLiteral("rate")) && rate < 0)) {
+            console().error(QStringLiteral("--rate takes a number (0: no limit)"));
+            return finish(Usage);
+        }
+        Vault* vault = openVault();
+        if (!vault)
+            return; // openVault() said why and finished
+        m_vault = vault;
+        ScrubJob::Options options = ScrubJob::scheduled(
+            vault->registry(), p.isSet(QStringLiteral("read")) ? Registry::ScrubPass::Read
+                                                               : Registry::ScrubPass::Check);
+        if (p.isSet(QStringLiteral("all")))
+            options.intervalSecs = 0;
+        options.limit = limit;
+        if (rate >= 0)
+            options.rate = rate;
+        auto* job = new ScrubJob(vault, options, this);
+        connect(job, &ScrubJob::warning, this, [this](const QString& w) { console().warning(w); });
+        connect(job, &ScrubJob::finished, this, &ScrubCommand::onFinished);
+        runJob(job);
+    }
+
+private:
+    void onFinished()
+    {
+        console().stopProgress();
+        const Error& e = m_job->error();
+        if (e.kind == Error::Kind::Cancelled) {
+            console().error(QStringLiteral("Interrupted. Run it again to go on with the copies "
+                                           "not checked yet."));
+            return finish(Interrupted);
+        }
+        const ScrubJob::Report& r = m_job->report();
+        Registry& registry = m_vault->registry();
+        const Registry::ScrubDue left =
+            registry.scrubDue(m_job->options().pass, m_job->dueBefore());
+        QJsonArray degraded;
+        for (qint64 id : registry.degradedModels())
+            if (const auto m = registry.model(id))
+                degraded.append(m->name);
+        const bool read = m_job->options().pass == Registry::ScrubPass::Read;
+        console().printJson(
+            {{QStringLiteral("ok"), e.ok() && r.bad() == 0 && r.unreachable == 0},
+             {QStringLiteral("pass"), read ? QStringLiteral("read") : QStringLiteral("check")},
+             {QStringLiteral("due"), r.due},
+             {QStringLiteral("checked"), r.checked},
+             {QStringLiteral("good"), r.good},
+             {QStringLiteral("missing"), r.missing},
+             {QStringLiteral("corrupt"), r.corrupt},
+             {QStringLiteral("unreachable"), r.unreachable},
+             {QStringLiteral("bytes_read"), r.bytesRead},
+             {QStringLiteral("remaining"), left.placements},
+             {QStringLiteral("degraded_models"), degraded},
+             {QStringLiteral("problems"), QJsonArray::fromStringList(r.problems)},
+             {QStringLiteral("warnings"), QJsonArray::fromStringList(m_job->warnings())}});
+        if (!e.ok()) {
+            console().error(e.message);
+            return finish(Failed);
+        }
+        for (const QString& line : r.problems)
+            console().print(QStringLiteral("PROBLEM  ") + line);
+        console().print(
+            QStringLiteral("%1 copies checked%2: %3 good, %4 missing, %5 corrupt, %6 "
+                           "could not be checked; %7 still due")
+                .arg(r.checked)
+                .arg(read ? QStringLiteral(" (read back, %1)").arg(units::formatBytes(r.bytesRead))
+                          : QString())
+                .arg(r.good)
+                .arg(r.missing)
+                .arg(r.corrupt)
+                .arg(r.unreachable)
+                .arg(left.placements));
+        if (r.bad() > 0) {
+            console().print(QStringLiteral("DEGRADED: run `modelfloat-cli repair` to make the "
+                                           "lost copies again"));
+            return finish(IntegrityProblem);
+        }
+        finish(r.unreachable > 0 ? Failed : Success);
+    }
+
+    Vault* m_vault = nullptr;
+};
+
 } // namespace
+
+Command* makeScrubCommand(Context& c)
+{
+    return new ScrubCommand(c);
+}
 
 Command* makeRepairCommand(Context& c)
 {

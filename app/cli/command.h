@@ -135,5 +135,6 @@ Command* makeMaterializeCommand(Context&);
 Command* makeEvictCommand(Context&);
 Command* makeInspectCommand(Context&);
 Command* makeRepairCommand(Context&);
+Command* makeScrubCommand(Context&);
 
 } // namespace mf::cli

@@ -268,11 +268,19 @@ bool Registry::recordStored(const QString& cid, qint64 providerId, const QString
         const bool counted =
             before.q().next() && before.q().value(0).toString() != QLatin1String("pending");
         before.q().finish();
+        // A new copy is as good as checked when its put succeeds: scrub's passes are due an
+        // interval after stored_at.
         Query store(this, QStringLiteral("INSERT INTO placements (cid, provider_id, locator, "
-                                         "state, verified_at) VALUES (?, ?, ?, 'stored', NULL) "
-                                         "ON CONFLICT (cid, provider_id) DO UPDATE SET locator = "
-                                         "excluded.locator, state = 'stored', verified_at = NULL"));
-        if (!store.bind(cid).bind(providerId).bind(locator).exec())
+                                         "state, verified_at, stored_at) VALUES (?, ?, ?, "
+                                         "'stored', NULL, ?) ON CONFLICT (cid, provider_id) DO "
+                                         "UPDATE SET locator = excluded.locator, state = 'stored', "
+                                         "verified_at = NULL, stored_at = excluded.stored_at, "
+                                         "checked_at = NULL"));
+        if (!store.bind(cid)
+                 .bind(providerId)
+                 .bind(locator)
+                 .bind(QDateTime::currentSecsSinceEpoch())
+                 .exec())
             return false;
         if (counted)
             return true;

@@ -122,6 +122,14 @@ const QList<QStringList>& steps()
                            "REFERENCES providers(id) ON DELETE CASCADE, started_at INTEGER NOT "
                            "NULL, remove_after INTEGER NOT NULL DEFAULT 0)"),
         },
+        // 7 -> 8: when each copy was stored, and when scrub last found it there with the right
+        // size (the cheap pass, scrubqueries.cpp); verified_at stays the time it was last read
+        // back and hashed. A copy is due a pass an interval after the later of its store and that
+        // pass's last look; copies from before this step (NULL) are due at once.
+        {
+            QStringLiteral("ALTER TABLE placements ADD COLUMN stored_at INTEGER"),
+            QStringLiteral("ALTER TABLE placements ADD COLUMN checked_at INTEGER"),
+        },
     };
     return all;
 }

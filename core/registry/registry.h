@@ -92,6 +92,32 @@ public:
     };
     RepairWork repairWork(int wanted, const QList<qint64>& modelIds = {}, qint64 drainProvider = 0);
 
+    // Scrub's work (scrubqueries.cpp). The cheap pass checks that each stored copy is there
+    // with the right size (placements.checked_at), the full pass reads it back and hashes it
+    // (verified_at). A copy is due when neither its pass looked at it nor was it stored since
+    // `dueBefore` (seconds since the epoch); copies on disabled providers wait.
+    enum class ScrubPass { Check, Read };
+    struct ScrubItem
+    {
+        QString cid;
+        qint64 providerId = 0;
+        QString locator;
+        qint64 size = 0;
+    };
+    // Due copies after (afterCid, afterProvider), in (CID, provider) order, at most `limit`.
+    QList<ScrubItem> placementsToScrub(ScrubPass pass, qint64 dueBefore, const QString& afterCid,
+                                       qint64 afterProvider, int limit);
+    struct ScrubDue
+    {
+        int placements = 0;
+        qint64 bytes = 0;
+    };
+    ScrubDue scrubDue(ScrubPass pass, qint64 dueBefore);
+    // What the pass found of a copy still recorded stored: Stored (there, and intact when read),
+    // Missing or Corrupt. Stamps the pass's time (a read also counts as a check). A copy that
+    // changed meanwhile (deleted, replaced, found bad by another reader) is left as it is.
+    bool recordScrub(const QString& cid, qint64 providerId, ScrubPass pass, PlacementState found);
+
     // Drains (drains.cpp): a provider being emptied before it is retired or removed.
     struct DrainStart
     {

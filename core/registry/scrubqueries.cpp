@@ -1,0 +1,77 @@
+// Registry: the copies scrub looks at, in (CID, provider) order a batch at a time (keyset
+// paging), and what it found. A copy's pass time is stamped as it is checked, so a scrub that is
+// stopped anywhere goes on, next time, with the copies it had not reached.
+
+#include "registry.h"
+#include "registryquery.h"
+
+#include <QDateTime>
+
+namespace mf {
+
+namespace {
+
+QLatin1String stampColumn(Registry::ScrubPass pass)
+{
+    return pass == Registry::ScrubPass::Read ? QLatin1String("verified_at")
+                                             : QLatin1String("checked_at");
+}
+
+// Stored copies on enabled providers that the pass has not looked at since the bound time (nor
+// were stored since: a put that succeeded is as good as a look).
+QString dueCondition(Registry::ScrubPass pass)
+{
+    return QStringLiteral("p.state = 'stored' AND COALESCE(p.") + stampColumn(pass) +
+           QStringLiteral(", p.stored_at, 0) < ? AND p.provider_id IN (SELECT id FROM providers "
+                          "WHERE enabled = 1)");
+}
+
+} // namespace
+
+QList<Registry::ScrubItem> Registry::placementsToScrub(ScrubPass pass, qint64 dueBefore,
+                                                       const QString& afterCid,
+                                                       qint64 afterProvider, int limit)
+{
+    QList<ScrubItem> out;
+    Query q(this, QStringLiteral("SELECT p.cid, p.provider_id, p.locator, c.size FROM placements "
+                                 "p JOIN chunks c ON c.cid = p.cid WHERE ") +
+                      dueCondition(pass) +
+                      QStringLiteral(" AND (p.cid > ? OR (p.cid = ? AND p.provider_id > ?)) "
+                                     "ORDER BY p.cid, p.provider_id LIMIT ?"));
+    q.bind(dueBefore).bind(afterCid).bind(afterCid).bind(afterProvider).bind(limit);
+    if (q.exec())
+        while (q.q().next())
+            out.append({q.q().value(0).toString(), q.q().value(1).toLongLong(),
+                        q.q().value(2).toString(), q.q().value(3).toLongLong()});
+    return out;
+}
+
+Registry::ScrubDue Registry::scrubDue(ScrubPass pass, qint64 dueBefore)
+{
+    ScrubDue due;
+    Query q(this, QStringLiteral("SELECT COUNT(*), COALESCE(SUM(c.size), 0) FROM placements p "
+                                 "JOIN chunks c ON c.cid = p.cid WHERE ") +
+                      dueCondition(pass));
+    q.bind(dueBefore);
+    if (q.exec() && q.q().next()) {
+        due.placements = q.q().value(0).toInt();
+        due.bytes = q.q().value(1).toLongLong();
+    }
+    return due;
+}
+
+bool Registry::recordScrub(const QString& cid, qint64 providerId, ScrubPass pass,
+                           PlacementState found)
+{
+    const qint64 now = QDateTime::currentSecsSinceEpoch();
+    QString sql = QStringLiteral("UPDATE placements SET state = ?, checked_at = ?");
+    if (pass == ScrubPass::Read)
+        sql += QStringLiteral(", verified_at = ?");
+    Query q(this, sql + QStringLiteral(" WHERE cid = ? AND provider_id = ? AND state = 'stored'"));
+    q.bind(placementStateName(found)).bind(now);
+    if (pass == ScrubPass::Read)
+        q.bind(now);
+    return q.bind(cid).bind(providerId).exec();
+}
+
+} // namespace mf

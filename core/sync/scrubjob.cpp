@@ -1,0 +1,240 @@
+#include "scrubjob.h"
+
+#include "chunking/cid.h"
+#include "transfer/chunkwriter.h"
+#include "vault/vault.h"
+
+#include <QDateTime>
+
+#include <cmath>
+
+namespace mf {
+
+namespace {
+constexpr int BatchSize = 256;
+constexpr int MaxProblems = 200; // a report, not a log of every chunk of a dead provider
+} // namespace
+
+ScrubJob::Options ScrubJob::scheduled(Registry& registry, Registry::ScrubPass pass)
+{
+    const bool read = pass == Registry::ScrubPass::Read;
+    auto number = [&registry](const char* key, double fallback) {
+        bool ok = false;
+        const double v = registry.setting(QLatin1String(key)).toDouble(&ok);
+        return ok && v >= 0 ? v : fallback;
+    };
+    Options o;
+    o.pass = pass;
+    o.intervalSecs = read ? qint64(number("scrub.read_interval", 30.0 * 86400))
+                          : qint64(number("scrub.check_interval", 86400));
+    o.rate = read ? number("scrub.read_rate", 4.0 * 1024 * 1024) : number("scrub.check_rate", 20);
+    return o;
+}
+
+QStringList ScrubJob::settingKeys()
+{
+    return {QStringLiteral("scrub.check_interval"), QStringLiteral("scrub.read_interval"),
+            QStringLiteral("scrub.check_rate"), QStringLiteral("scrub.read_rate")};
+}
+
+ScrubJob::ScrubJob(Vault* vault, Options options, QObject* parent)
+    : TransferJob(parent)
+    , m_vault(vault)
+    , m_options(options)
+{
+    m_paceTimer.setSingleShot(true);
+    connect(&m_paceTimer, &QTimer::timeout, this, &ScrubJob::startMore);
+}
+
+ScrubJob::~ScrubJob()
+{
+    for (auto& entry : m_running) {
+        entry.first->disconnect(this);
+        delete entry.first; // waits for its worker; the writer goes after it
+    }
+}
+
+void ScrubJob::start()
+{
+    if (m_begun || m_finished)
+        return;
+    m_begun = true;
+    const qint64 now = QDateTime::currentSecsSinceEpoch();
+    // Copies stamped in this run are at `now` or later, never due again in it.
+    m_dueBefore = m_options.intervalSecs > 0 ? now - m_options.intervalSecs + 1 : now + 1;
+    const Registry::ScrubDue due = m_vault->registry().scrubDue(m_options.pass, m_dueBefore);
+    m_report.due = m_options.limit >= 0 ? qMin(m_options.limit, due.placements) : due.placements;
+    // Progress is in objects for the check (no byte moves), in bytes for the read.
+    m_totalBytes = m_options.pass == Registry::ScrubPass::Read ? due.bytes : m_report.due;
+    if (m_options.pass == Registry::ScrubPass::Read && m_options.limit >= 0 && due.placements > 0)
+        m_totalBytes = due.bytes / due.placements * m_report.due;
+    m_clock.start();
+    startMore();
+}
+
+void ScrubJob::abort()
+{
+    if (m_finished || m_aborted)
+        return;
+    m_aborted = true;
+    m_paceTimer.stop();
+    for (auto& entry : m_running)
+        entry.first->abort();
+    if (m_running.empty())
+        finishAll();
+}
+
+qint64 ScrubJob::nextStartMs() const
+{
+    if (m_options.rate <= 0)
+        return 0;
+    return qint64(std::ceil(m_costSoFar / m_options.rate * 1000.0));
+}
+
+void ScrubJob::startMore()
+{
+    if (m_finished)
+        return;
+    Registry& registry = m_vault->registry();
+    while (!m_aborted && int(m_running.size()) < qMax(1, m_options.parallel)) {
+        if (m_options.limit >= 0 && m_started >= m_options.limit)
+            break;
+        if (m_batch.empty() && !m_exhausted) {
+            const auto next = registry.placementsToScrub(m_options.pass, m_dueBefore, m_lastCid,
+                                                         m_lastProvider, BatchSize);
+            if (next.isEmpty())
+                m_exhausted = true;
+            m_batch.assign(next.cbegin(), next.cend());
+        }
+        if (m_batch.empty())
+            break;
+        // The pace: the next copy starts once the ones before it are within the rate.
+        const qint64 wait = nextStartMs() - m_clock.elapsed();
+        if (wait > 0) {
+            if (!m_paceTimer.isActive())
+                m_paceTimer.start(int(qMin<qint64>(wait, 60000)));
+            return;
+        }
+        const Registry::ScrubItem item = m_batch.front();
+        m_batch.pop_front();
+        m_lastCid = item.cid;
+        m_lastProvider = item.providerId;
+        m_started++;
+        m_costSoFar += m_options.pass == Registry::ScrubPass::Read ? double(item.size) : 1.0;
+
+        QString why;
+        Provider* provider = m_vault->provider(item.providerId, &why);
+        if (!provider) {
+            m_report.checked++;
+            m_report.unreachable++;
+            problem(tr("chunk %1: %2").arg(item.cid, why));
+            continue;
+        }
+        Running running;
+        running.item = item;
+        ProviderJob* job = nullptr;
+        if (m_options.pass == Registry::ScrubPass::Read) {
+            running.writer = std::make_unique<HashingChunkWriter>();
+            running.writer->setExpectedSize(item.size);
+            job = provider->get(item.locator, running.writer.get());
+        } else {
+            job = provider->stat(item.locator);
+        }
+        job->setParent(this);
+        connect(job, &ProviderJob::finished, this, [this, job] { onChecked(job); });
+        m_running.emplace(job, std::move(running));
+        job->start();
+    }
+    if (m_running.empty() && !m_paceTimer.isActive())
+        finishAll();
+}
+
+void ScrubJob::onChecked(ProviderJob* job)
+{
+    auto node = m_running.extract(job);
+    job->deleteLater();
+    if (node.empty())
+        return;
+    const Registry::ScrubItem& item = node.mapped().item;
+    HashingChunkWriter* writer = node.mapped().writer.get();
+    const bool read = m_options.pass == Registry::ScrubPass::Read;
+    const Error& e = job->error();
+    m_bytesDone += read ? item.size : 1;
+    if (e.kind == Error::Kind::Cancelled) {
+        startMore();
+        return;
+    }
+    m_report.checked++;
+    const QString name = m_vault->providerName(item.providerId);
+    std::optional<PlacementState> found;
+    if (read && writer && writer->overflowed()) {
+        found = PlacementState::Corrupt;
+    } else if (e.ok()) {
+        bool intact = true;
+        if (read) {
+            m_report.bytesRead += writer->written();
+            intact = writer->written() == item.size && writer->digest() == cid::toSha256(item.cid);
+        } else {
+            // A provider that cannot tell the size (-1) has at least the object.
+            intact = job->objectSize() < 0 || job->objectSize() == item.size;
+        }
+        found = intact ? PlacementState::Stored : PlacementState::Corrupt;
+    } else if (e.kind == Error::Kind::NotFound) {
+        found = PlacementState::Missing;
+    }
+    if (!found) {
+        m_report.unreachable++;
+        problem(tr("chunk %1 on provider “%2”: %3").arg(item.cid, name, e.message));
+    } else {
+        m_vault->registry().recordScrub(item.cid, item.providerId, m_options.pass, *found);
+        if (*found == PlacementState::Stored) {
+            m_report.good++;
+        } else {
+            m_badCids.insert(item.cid);
+            if (*found == PlacementState::Missing) {
+                m_report.missing++;
+                problem(tr("chunk %1 is missing on provider “%2”").arg(item.cid, name));
+            } else {
+                m_report.corrupt++;
+                problem(tr("chunk %1 on provider “%2” is corrupt").arg(item.cid, name));
+            }
+        }
+    }
+    Q_EMIT progress();
+    startMore();
+}
+
+void ScrubJob::problem(const QString& text)
+{
+    if (m_report.problems.size() < MaxProblems)
+        m_report.problems.append(text);
+}
+
+void ScrubJob::finishAll()
+{
+    if (m_finished)
+        return;
+    if (!m_badCids.isEmpty()) {
+        // The models using what was found bad are degraded now: repair's work.
+        Registry& registry = m_vault->registry();
+        registry.refreshDegraded(registry.modelsUsingChunks(m_badCids.values()));
+        addWarning(tr("%n copy(ies) found missing or corrupt; repair makes them again", nullptr,
+                      m_report.bad()));
+    }
+    if (m_report.unreachable > 0)
+        addWarning(tr("%n copy(ies) could not be checked now; they are checked next time", nullptr,
+                      m_report.unreachable));
+    finish(m_aborted ? Error::make(Error::Kind::Cancelled, tr("Cancelled")) : Error::none());
+}
+
+void ScrubJob::finish(const Error& error)
+{
+    if (m_finished)
+        return;
+    m_finished = true;
+    m_paceTimer.stop();
+    m_error = error;
+    finishQueued();
+}
+
+} // namespace mf

@@ -1,0 +1,118 @@
+#pragma once
+
+#include "registry/registry.h"
+#include "transfer/transferjob.h"
+
+#include <QElapsedTimer>
+#include <QSet>
+#include <QTimer>
+
+#include <deque>
+#include <map>
+#include <memory>
+
+namespace mf {
+
+class Vault;
+class ProviderJob;
+class HashingChunkWriter;
+
+// Checks the stored copies a little at a time, so that a copy a provider lost or damaged is found
+// before it is needed (git-annex's incremental fsck, restic's check --read-data-subset). Two
+// passes: Check asks each provider whether the object is there with the right size (cheap: one
+// stat), Read reads it back and hashes it against its CID. A copy is due when its pass has not
+// looked at it for `intervalSecs`; each copy's time is stamped as it is checked, so a scrub
+// stopped anywhere goes on next time where it stopped, and one run after another walks the vault
+// once per interval. Starts are paced to `rate` (objects per second for Check, bytes per second
+// for Read) so it never hogs the network or the disk.
+//
+// What it finds bad is marked missing or corrupt, the models using it become degraded, and
+// repair (the scheduler's, or `modelfloat-cli repair`) makes the copies again. Scrub itself
+// never writes to a provider.
+class ScrubJob final : public TransferJob
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ScrubJob)
+
+public:
+    struct Options
+    {
+        Registry::ScrubPass pass = Registry::ScrubPass::Check;
+        // Copies not looked at by this pass for this long are due; 0: every copy.
+        qint64 intervalSecs = 0;
+        // At most this many copies in this run (-1: all that are due): a slice of the work.
+        int limit = -1;
+        // Check: objects per second; Read: bytes per second. 0: as fast as it goes.
+        double rate = 0;
+        int parallel = 4;
+    };
+
+    struct Report
+    {
+        int due = 0; // copies due when it started
+        int checked = 0;
+        int good = 0;
+        int missing = 0;
+        int corrupt = 0;
+        int unreachable = 0; // the provider could not say: left as it was, due again
+        qint64 bytesRead = 0;
+        QStringList problems;
+        int bad() const { return missing + corrupt; }
+    };
+
+    // The vault's schedule for a pass (settings "scrub.check_interval" and "scrub.read_interval"
+    // in seconds, "scrub.check_rate" in objects and "scrub.read_rate" in bytes per second):
+    // by default every copy is checked daily at 20 objects/s and read back monthly at 4 MiB/s.
+    static Options scheduled(Registry& registry, Registry::ScrubPass pass);
+    static QStringList settingKeys();
+
+    ScrubJob(Vault* vault, Options options, QObject* parent = nullptr);
+    ~ScrubJob() override;
+
+    void start() override;
+    void abort() override;
+    const Error& error() const override { return m_error; }
+    qint64 totalBytes() const override { return m_totalBytes; }
+    qint64 bytesDone() const override { return m_bytesDone; }
+    const Report& report() const { return m_report; }
+    const Options& options() const { return m_options; }
+    // Copies this pass had not looked at since then were due (seconds since the epoch).
+    qint64 dueBefore() const { return m_dueBefore; }
+
+private:
+    struct Running
+    {
+        Registry::ScrubItem item;
+        std::unique_ptr<HashingChunkWriter> writer; // Read only
+    };
+    void startMore();
+    void onChecked(ProviderJob* job);
+    // When the next start is allowed by the rate, in ms from the start; 0 without a rate.
+    qint64 nextStartMs() const;
+    void problem(const QString& text);
+    void finishAll();
+    void finish(const Error& error);
+
+    Vault* m_vault;
+    Options m_options;
+    qint64 m_dueBefore = 0;
+    std::deque<Registry::ScrubItem> m_batch;
+    QString m_lastCid;
+    qint64 m_lastProvider = 0;
+    bool m_exhausted = false;
+    int m_started = 0;      // copies started in this run
+    double m_costSoFar = 0; // objects or bytes started, for the rate
+    QElapsedTimer m_clock;
+    QTimer m_paceTimer;
+    std::map<ProviderJob*, Running> m_running;
+    QSet<QString> m_badCids;
+    qint64 m_totalBytes = 0;
+    qint64 m_bytesDone = 0;
+    Report m_report;
+    Error m_error;
+    bool m_begun = false;
+    bool m_aborted = false;
+    bool m_finished = false;
+};
+
+} // namespace mf
