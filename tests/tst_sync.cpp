@@ -6,6 +6,7 @@
 #include "credentials/vaultcredentials.h"
 #include "engine/engine.h"
 #include "networkprovidertest.h"
+#include "providers/localprovider.h"
 #include "s3peer.h"
 #include "synctestsupport.h"
 
@@ -181,6 +182,77 @@ private Q_SLOTS:
                 return false;
             },
             JobTimeoutMs));
+    }
+
+    void scrubFindsLostCopiesAndTheSchedulerRepairs()
+    {
+        TestVault tv;
+        QVERIFY(tv.ok());
+        const QString dir = prepareVault(tv);
+        QVERIFY(!dir.isEmpty());
+        const QString source = tv.path(QStringLiteral("s.bin"));
+        QVERIFY(writePseudoRandomFile(source, 1 * MiB, 33));
+        Engine engine;
+        QHash<qint64, TransferInfo> added;
+        connect(&engine, &Engine::transferAdded, this,
+                [&](const TransferInfo& i) { added.insert(i.id, i); });
+        QHash<qint64, TransferInfo> last;
+        connect(&engine, &Engine::transferChanged, this,
+                [&](const TransferInfo& i) { last.insert(i.id, i); });
+        QStringList notices;
+        connect(&engine, &Engine::syncNotice, this,
+                [&](const QString& title, const QString& text, bool) {
+                    notices.append(title + QStringLiteral(": ") + text);
+                });
+        QVERIFY(openEngine(engine, dir));
+        engine.setSyncPaused(true); // until the local provider has lost its objects
+        engine.setSchedulerTick(100);
+        FloatRequest request;
+        request.paths = {source};
+        request.modelName = QStringLiteral("s");
+        const qint64 floatId = engine.floatFiles(request);
+        QVERIFY(QTest::qWaitFor([&] { return last.value(floatId).isFinished(); }, JobTimeoutMs));
+        QCOMPARE(last.value(floatId).state, TransferInfo::State::Done);
+
+        // The local provider loses every object of the model behind the vault's back.
+        QString error;
+        auto reader = Registry::open(dir + QStringLiteral("/registry.sqlite"), &error);
+        QVERIFY2(reader, qPrintable(error));
+        const auto model = reader->modelByName(QStringLiteral("s"));
+        QVERIFY(model);
+        qint64 local = 0;
+        QString root;
+        for (const ProviderRecord& p : reader->providers())
+            if (p.kind == QLatin1String("local")) {
+                local = p.id;
+                root = p.settings.value(QStringLiteral("path")).toString();
+            }
+        QVERIFY(local && !root.isEmpty());
+        const QStringList cids = modelChunks(*reader, model->id);
+        for (const QString& cid : cids)
+            QVERIFY(QFile::remove(LocalProvider::objectPath(root, cid)));
+        QVERIFY(!reader->model(model->id)->degraded); // nobody knows yet
+        // Copies are due their check a second after they were stored.
+        QVERIFY(reader->setSetting(QStringLiteral("scrub.check_interval"), QStringLiteral("1")));
+
+        // Sync on: the scheduled scrub finds them, the repair makes them again; nobody asks.
+        engine.setSyncPaused(false);
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                const auto m = reader->model(model->id);
+                return m && !m->degraded && minCopies(*reader, model->id) == 2 &&
+                       notices.join(QLatin1Char('\n')).contains(QStringLiteral("Repaired"));
+            },
+            JobTimeoutMs));
+        QVERIFY2(notices.join(QLatin1Char('\n')).contains(QStringLiteral("Scrub found")),
+                 qPrintable(notices.join(QLatin1Char('\n'))));
+        bool scrubbed = false;
+        for (const TransferInfo& i : std::as_const(added))
+            scrubbed = scrubbed || (i.background && i.kind == TransferInfo::Kind::Scrub);
+        QVERIFY(scrubbed);
+        for (const QString& cid : cids)
+            QVERIFY(QFile::exists(LocalProvider::objectPath(root, cid)));
+        QVERIFY(engine.syncStatus().lastScrub.isValid());
     }
 };
 

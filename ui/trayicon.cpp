@@ -137,6 +137,10 @@ QString TrayIcon::toolTip() const
             sync += (sync.isEmpty() ? QString() : QStringLiteral(" · ")) +
                     tr("last repair %1: %n copy(ies) made", nullptr, s.lastRepairCopies)
                         .arg(QLocale().toString(s.lastRepair.toLocalTime(), QLocale::ShortFormat));
+        if (s.lastScrub.isValid())
+            sync += (sync.isEmpty() ? QString() : QStringLiteral(" · ")) +
+                    tr("copies last checked %1")
+                        .arg(QLocale().toString(s.lastScrub.toLocalTime(), QLocale::ShortFormat));
         if (!s.problem.isEmpty())
             sync += QStringLiteral("\n") + tr("Cannot repair now: %1").arg(s.problem);
         if (!sync.isEmpty())

@@ -7,6 +7,7 @@
 #include "sync/powerstate.h"
 #include "sync/repairjob.h"
 #include "sync/scheduler.h"
+#include "sync/scrubjob.h"
 #include "vault/vault.h"
 
 #include <QCoreApplication>
@@ -59,6 +60,24 @@ void EngineWorker::setUpScheduler()
                (since < 0 || since >= retrySecs());
     };
     m_scheduler->addTask(repair);
+    // Scrub: the copies the schedule says are due (ScrubJob::scheduled: checked daily, read back
+    // monthly by default), at the vault's pace. What it finds bad degrades its models, and the
+    // repair task above makes the copies again. The cheap pass moves almost no bytes.
+    for (const bool read : {false, true}) {
+        Scheduler::Task scrub;
+        scrub.key = read ? QStringLiteral("scrub.read") : QStringLiteral("scrub.check");
+        scrub.heavy = read;
+        scrub.due = [this, read](qint64 since) {
+            if (!m_vault || (since >= 0 && since < retrySecs()))
+                return false;
+            const Registry::ScrubPass pass =
+                read ? Registry::ScrubPass::Read : Registry::ScrubPass::Check;
+            const ScrubJob::Options o = ScrubJob::scheduled(m_vault->registry(), pass);
+            const qint64 dueBefore = QDateTime::currentSecsSinceEpoch() - o.intervalSecs + 1;
+            return m_vault->registry().scrubDue(pass, dueBefore).placements > 0;
+        };
+        m_scheduler->addTask(scrub);
+    }
 }
 
 qint64 EngineWorker::launch(const Scheduler::Task& task)
@@ -69,6 +88,9 @@ qint64 EngineWorker::launch(const Scheduler::Task& task)
     TransferInfo::Kind kind;
     if (task.key == QLatin1String("repair")) {
         kind = TransferInfo::Kind::Repair;
+    } else if (task.key.startsWith(QLatin1String("scrub."))) {
+        kind = TransferInfo::Kind::Scrub;
+        payload.insert(QStringLiteral("read"), task.key == QLatin1String("scrub.read"));
     } else if (task.key == QLatin1String("drain")) {
         const QList<Registry::Drain> drains = m_vault->registry().drains();
         if (drains.isEmpty())
@@ -201,6 +223,46 @@ bool EngineWorker::startRepair(Transfer& t, QString* /*error*/)
         for (qint64 model : m_vault->registry().degradedModels())
             Q_EMIT modelChanged(model);
         Q_EMIT modelsHealthChanged();
+    });
+    job->start();
+    t.info.totalBytes = job->totalBytes();
+    return true;
+}
+
+bool EngineWorker::startScrub(Transfer& t, QString* /*error*/)
+{
+    const bool read = t.payload.value(QStringLiteral("read")).toBool();
+    const ScrubJob::Options options = ScrubJob::scheduled(
+        m_vault->registry(), read ? Registry::ScrubPass::Read : Registry::ScrubPass::Check);
+    auto* job = new ScrubJob(m_vault.get(), options, this);
+    const qint64 id = t.info.id;
+    t.job = job;
+    t.bytesDone = [job] { return job->bytesDone(); };
+    connect(job, &ScrubJob::progress, this, [this, id] {
+        if (Transfer* x = find(id))
+            x->dirty = true;
+    });
+    connect(job, &ScrubJob::warning, this,
+            [this, id](const QString& message) { addWarning(id, message); });
+    connect(job, &ScrubJob::finished, this, [this, id, job] {
+        const Error& e = job->error();
+        const ScrubJob::Report r = job->report();
+        for (const QString& p : r.problems.mid(0, 5))
+            addWarning(id, p);
+        onJobFinished(id, e.ok() ? QString() : e.message, e.kind == Error::Kind::Cancelled);
+        m_syncStatus.lastScrub = QDateTime::currentDateTimeUtc();
+        if (r.bad() > 0) {
+            Q_EMIT syncNotice(
+                tr("Scrub found lost copies"),
+                tr("%n copy(ies) missing or corrupt on a provider; repairing", nullptr, r.bad()),
+                true);
+            for (qint64 model : m_vault->registry().degradedModels())
+                Q_EMIT modelChanged(model);
+            Q_EMIT modelsHealthChanged();
+            if (m_scheduler)
+                m_scheduler->poke(); // the repair task is due now
+        }
+        emitSyncStatus();
     });
     job->start();
     t.info.totalBytes = job->totalBytes();

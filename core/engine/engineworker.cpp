@@ -66,6 +66,8 @@ QString kindKey(TransferInfo::Kind kind)
         return QStringLiteral("repair");
     case TransferInfo::Kind::Drain:
         return QStringLiteral("drain");
+    case TransferInfo::Kind::Scrub:
+        return QStringLiteral("scrub");
     }
     return {};
 }
@@ -75,7 +77,7 @@ std::optional<TransferInfo::Kind> kindFromKey(const QString& key)
     for (auto kind :
          {TransferInfo::Kind::Float, TransferInfo::Kind::Restore, TransferInfo::Kind::Verify,
           TransferInfo::Kind::Remove, TransferInfo::Kind::Import, TransferInfo::Kind::Materialize,
-          TransferInfo::Kind::Repair, TransferInfo::Kind::Drain})
+          TransferInfo::Kind::Repair, TransferInfo::Kind::Drain, TransferInfo::Kind::Scrub})
         if (kindKey(kind) == key)
             return kind;
     return std::nullopt;
@@ -309,6 +311,10 @@ void EngineWorker::add(qint64 id, TransferInfo::Kind kind, const QJsonObject& re
     } else if (kind == TransferInfo::Kind::Repair && t.info.modelId == 0) {
         t.info.title = background ? tr("Background repair: every chunk back to its copies")
                                   : tr("Repair the vault");
+    } else if (kind == TransferInfo::Kind::Scrub) {
+        t.info.title = request.value(QStringLiteral("read")).toBool()
+                           ? tr("Background scrub: reading copies back")
+                           : tr("Background scrub: checking copies are there");
     } else if (kind == TransferInfo::Kind::Drain) {
         const qint64 providerId = request.value(QStringLiteral("providerId")).toInteger();
         const auto provider = m_vault->registry().provider(providerId);
@@ -453,6 +459,9 @@ void EngineWorker::start(Transfer& t)
         break;
     case TransferInfo::Kind::Drain:
         ok = startDrain(t, &error);
+        break;
+    case TransferInfo::Kind::Scrub:
+        ok = startScrub(t, &error);
         break;
     }
     if (!ok) {

@@ -120,6 +120,7 @@ private:
     bool startMaterialize(Transfer& t, QString* error);
     bool startRepair(Transfer& t, QString* error);
     bool startDrain(Transfer& t, QString* error);
+    bool startScrub(Transfer& t, QString* error);
     void setUpScheduler();
     qint64 launch(const Scheduler::Task& task);
     void forget(qint64 id); // a finished transfer leaves the list and the registry

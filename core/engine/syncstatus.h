@@ -17,7 +17,8 @@ struct SyncStatus
     int drains = 0;         // providers being drained
     QDateTime lastRepair;   // when a background repair last made copies
     int lastRepairCopies = 0;
-    QString problem; // what could not be repaired last, empty when nothing
+    QDateTime lastScrub; // when a background scrub last ended
+    QString problem;     // what could not be repaired last, empty when nothing
 };
 
 } // namespace mf

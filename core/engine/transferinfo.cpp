@@ -44,6 +44,8 @@ QString TransferInfo::kindName(Kind kind)
         return QCoreApplication::translate("mf::TransferInfo", "Repair");
     case Kind::Drain:
         return QCoreApplication::translate("mf::TransferInfo", "Drain");
+    case Kind::Scrub:
+        return QCoreApplication::translate("mf::TransferInfo", "Scrub");
     }
     return {};
 }

@@ -11,7 +11,7 @@ namespace mf {
 // queued signals, never shared.
 struct TransferInfo
 {
-    enum class Kind { Float, Restore, Verify, Remove, Import, Materialize, Repair, Drain };
+    enum class Kind { Float, Restore, Verify, Remove, Import, Materialize, Repair, Drain, Scrub };
     // Degraded: it succeeded but left a model with fewer copies than wanted (a provider could
     // not be reached); the warnings say which. Finished, like Done, never shown as Done.
     enum class State { Queued, Running, Paused, Done, Failed, Cancelled, Degraded };
