@@ -131,7 +131,9 @@ void TestHealth::upgradeMarksUnderReplicatedModels()
         QVERIFY(db.open());
         QSqlQuery q(db);
         QVERIFY(q.exec(QStringLiteral("ALTER TABLE models DROP COLUMN degraded")));
-        QVERIFY(q.exec(QStringLiteral("DROP TABLE provider_drains"))); // schema 5
+        QVERIFY(q.exec(QStringLiteral("DROP TABLE provider_drains")));                   // schema 5
+        QVERIFY(q.exec(QStringLiteral("ALTER TABLE placements DROP COLUMN stored_at"))); // 6
+        QVERIFY(q.exec(QStringLiteral("ALTER TABLE placements DROP COLUMN checked_at")));
         QVERIFY(q.exec(QStringLiteral("UPDATE schema_version SET version = 3")));
         q.finish();
         db.close();
