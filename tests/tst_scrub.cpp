@@ -245,7 +245,7 @@ void TestScrub::holdsItsRate()
     // Only the lower bound is asserted (a loaded machine may be slower, never faster).
     TestVault v(1);
     QVERIFY(v.ok());
-    const qint64 id = floatTestFile(v, QStringLiteral("m"), 2 * MiB, 34);
+    const qint64 id = floatTestFile(v, QStringLiteral("m"), 6 * MiB, 34);
     QVERIFY(id);
     ScrubJob::Options options = everything(Registry::ScrubPass::Check);
     options.limit = 30;

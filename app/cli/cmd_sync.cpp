@@ -7,6 +7,7 @@
 #include "util/units.h"
 #include "vault/vault.h"
 
+#include <QDateTime>
 #include <QJsonArray>
 
 namespace mf::cli {
@@ -183,8 +184,10 @@ private:
         }
         const ScrubJob::Report& r = m_job->report();
         Registry& registry = m_vault->registry();
-        const Registry::ScrubDue left =
-            registry.scrubDue(m_job->options().pass, m_job->dueBefore());
+        // Still due by the vault's schedule (a run with --all looked at copies not due yet).
+        const qint64 interval = ScrubJob::scheduled(registry, m_job->options().pass).intervalSecs;
+        const Registry::ScrubDue left = registry.scrubDue(
+            m_job->options().pass, QDateTime::currentSecsSinceEpoch() - interval + 1);
         QJsonArray degraded;
         for (qint64 id : registry.degradedModels())
             if (const auto m = registry.model(id))
