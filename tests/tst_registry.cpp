@@ -246,6 +246,9 @@ void TestRegistry::upgradesAVersionOneVaultKeepingItsData()
         QVERIFY(side.exec(QStringLiteral("DROP TABLE scratch_areas")));
         QVERIFY(side.exec(QStringLiteral("ALTER TABLE jobs DROP COLUMN owner")));
         QVERIFY(side.exec(QStringLiteral("DROP TABLE provider_drains"))); // schema 7
+        for (const char* column : {"stored_at", "checked_at"})            // schema 8
+            QVERIFY(side.exec(QStringLiteral("ALTER TABLE placements DROP COLUMN ") +
+                              QLatin1String(column)));
         for (const char* column : {"lease_owner", "lease_expires", "degraded"})
             QVERIFY(side.exec(QStringLiteral("ALTER TABLE models DROP COLUMN ") +
                               QLatin1String(column)));
