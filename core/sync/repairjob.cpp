@@ -238,6 +238,13 @@ void RepairJob::putNext(quint64 taskId)
                                     .arg(m_vault->providerName(providerId)));
             continue;
         }
+        if (intent == Registry::PlacementIntent::Paused) {
+            // Its budget is spent until later (Registry::pauseProvider): copies go elsewhere,
+            // and the scheduler's next repair tries it again.
+            exclude(providerId, tr("Provider “%1” takes no more copies for now (paused)")
+                                    .arg(m_vault->providerName(providerId)));
+            continue;
+        }
         if (intent == Registry::PlacementIntent::Failed) {
             finish(Error::make(Error::Kind::Fatal, registry.lastError()));
             return;
