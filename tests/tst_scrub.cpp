@@ -28,6 +28,7 @@ private Q_SLOTS:
     void copiesCheckedWithinTheIntervalWait();
     void holdsItsRate();
     void cliScrubThenRepair();
+    void readPassSkipsProvidersPausedForDownloads();
 };
 
 namespace {
@@ -322,6 +323,60 @@ void TestScrub::cliScrubThenRepair()
     const CliRun bad = runWithInput(cli, {QStringLiteral("scrub"), QStringLiteral("--rate"),
                                           QStringLiteral("-1"), QStringLiteral("--vault"), dir});
     QVERIFY2(bad.code == 2, bad.describe());
+}
+
+void TestScrub::readPassSkipsProvidersPausedForDownloads()
+{
+    // A provider that serves no downloads until later (a transfer quota, provider budgets) gets
+    // no read from scrub before then: its copies stay due, and are read once the pause is over.
+    TestVault v(1);
+    QVERIFY(v.ok());
+    const qint64 id = floatTestFile(v, QStringLiteral("m"), 2 * MiB, 36);
+    QVERIFY(id);
+    QVERIFY(ageCopies(v.registry().path()));
+    const QStringList cids = modelChunks(v.registry(), id);
+    const int n = int(cids.size());
+    const qint64 a = v.providerIds().at(0), b = v.providerIds().at(1);
+    QVERIFY(v.registry().pauseProvider(b, BudgetDirection::Download,
+                                       QDateTime::currentMSecsSinceEpoch() + 3600 * 1000,
+                                       QStringLiteral("transfer quota exceeded")));
+    ScrubJob::Options options = everything(Registry::ScrubPass::Read);
+    options.intervalSecs = 3600;
+
+    ScrubJob read(v.vault.get(), options);
+    QVERIFY(run(read));
+    QVERIFY2(read.error().ok(), qPrintable(read.error().message));
+    QCOMPARE(read.report().checked, n);
+    QCOMPARE(read.report().good, n);
+    QCOMPARE(read.report().unreachable, 0);
+    QCOMPARE(read.report().paused, n);
+    QVERIFY(read.warnings().join(QLatin1Char('\n')).contains(v.registry().provider(b)->name));
+    for (const QString& cid : cids)
+        for (const Placement& p : v.registry().placements(cid))
+            QCOMPARE(p.verifiedAt.isValid(), p.providerId == a);
+    // Still due, but not startable now: the scheduler does not start a read for them.
+    const Registry::ScrubDue due =
+        v.registry().scrubDue(Registry::ScrubPass::Read, read.dueBefore());
+    QCOMPARE(due.placements, 0);
+    QCOMPARE(due.paused, n);
+
+    // The cheap pass reads no object: it still asks the paused provider.
+    ScrubJob check(v.vault.get(), everything(Registry::ScrubPass::Check));
+    QVERIFY(run(check));
+    QCOMPARE(check.report().checked, 2 * n);
+    QCOMPARE(check.report().paused, 0);
+
+    // The pause over, the copies it held back are read (and only those: the others were read
+    // within the hour).
+    v.registry().clearProviderPause(b, BudgetDirection::Download);
+    ScrubJob later(v.vault.get(), options);
+    QVERIFY(run(later));
+    QCOMPARE(later.report().checked, n);
+    QCOMPARE(later.report().good, n);
+    QCOMPARE(later.report().paused, 0);
+    for (const QString& cid : cids)
+        for (const Placement& p : v.registry().placements(cid))
+            QVERIFY(p.verifiedAt.isValid());
 }
 
 QTEST_GUILESS_MAIN(TestScrub)

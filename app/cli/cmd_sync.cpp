@@ -202,8 +202,9 @@ private:
              {QStringLiteral("missing"), r.missing},
              {QStringLiteral("corrupt"), r.corrupt},
              {QStringLiteral("unreachable"), r.unreachable},
+             {QStringLiteral("paused"), r.paused},
              {QStringLiteral("bytes_read"), r.bytesRead},
-             {QStringLiteral("remaining"), left.placements},
+             {QStringLiteral("remaining"), left.placements + left.paused},
              {QStringLiteral("degraded_models"), degraded},
              {QStringLiteral("problems"), QJsonArray::fromStringList(r.problems)},
              {QStringLiteral("warnings"), QJsonArray::fromStringList(m_job->warnings())}});
@@ -215,7 +216,7 @@ private:
             console().print(QStringLiteral("PROBLEM  ") + line);
         console().print(
             QStringLiteral("%1 copies checked%2: %3 good, %4 missing, %5 corrupt, %6 "
-                           "could not be checked; %7 still due")
+                           "could not be checked; %7 still due%8")
                 .arg(r.checked)
                 .arg(read ? QStringLiteral(" (read back, %1)").arg(units::formatBytes(r.bytesRead))
                           : QString())
@@ -223,7 +224,10 @@ private:
                 .arg(r.missing)
                 .arg(r.corrupt)
                 .arg(r.unreachable)
-                .arg(left.placements));
+                .arg(left.placements + left.paused)
+                .arg(r.paused > 0
+                         ? QStringLiteral(" (%1 wait for a provider's downloads)").arg(r.paused)
+                         : QString()));
         if (r.bad() > 0) {
             console().print(QStringLiteral("DEGRADED: run `modelfloat-cli repair` to make the "
                                            "lost copies again"));

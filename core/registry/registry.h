@@ -95,7 +95,8 @@ public:
     // Scrub's work (scrubqueries.cpp). The cheap pass checks that each stored copy is there
     // with the right size (placements.checked_at), the full pass reads it back and hashes it
     // (verified_at). A copy is due when neither its pass looked at it nor was it stored since
-    // `dueBefore` (seconds since the epoch); copies on disabled providers wait.
+    // `dueBefore` (seconds since the epoch); copies on disabled providers wait, and so, for the
+    // full pass, do copies on providers paused for downloads (a transfer quota: providerBudget()).
     enum class ScrubPass { Check, Read };
     struct ScrubItem
     {
@@ -109,8 +110,9 @@ public:
                                        qint64 afterProvider, int limit);
     struct ScrubDue
     {
-        int placements = 0;
+        int placements = 0; // due and can be looked at now
         qint64 bytes = 0;
+        int paused = 0; // due, but held back until their provider serves downloads again
     };
     ScrubDue scrubDue(ScrubPass pass, qint64 dueBefore);
     // What the pass found of a copy still recorded stored: Stored (there, and intact when read),

@@ -18,12 +18,29 @@ QLatin1String stampColumn(Registry::ScrubPass pass)
 }
 
 // Stored copies on enabled providers that the pass has not looked at since the bound time (nor
-// were stored since: a put that succeeded is as good as a look).
+// were stored since: a put that succeeded is as good as a look). One bound value: the time.
 QString dueCondition(Registry::ScrubPass pass)
 {
     return QStringLiteral("p.state = 'stored' AND COALESCE(p.") + stampColumn(pass) +
            QStringLiteral(", p.stored_at, 0) < ? AND p.provider_id IN (SELECT id FROM providers "
                           "WHERE enabled = 1)");
+}
+
+// Whether the copy's provider serves no downloads until later (provider budgets: a transfer
+// quota). Only the full pass downloads: the check asks for an object's size and reads none of
+// it. The full pass's binds one value: now, in ms since the epoch (bindPausedBound()).
+QString pausedCondition(Registry::ScrubPass pass)
+{
+    return pass == Registry::ScrubPass::Read
+               ? QStringLiteral("p.provider_id IN (SELECT provider_id FROM provider_budgets "
+                                "WHERE download_paused_until > ?)")
+               : QStringLiteral("0");
+}
+
+template <typename Query> void bindPausedBound(Query& q, Registry::ScrubPass pass)
+{
+    if (pass == Registry::ScrubPass::Read)
+        q.bind(QDateTime::currentMSecsSinceEpoch());
 }
 
 } // namespace
@@ -35,10 +52,12 @@ QList<Registry::ScrubItem> Registry::placementsToScrub(ScrubPass pass, qint64 du
     QList<ScrubItem> out;
     Query q(this, QStringLiteral("SELECT p.cid, p.provider_id, p.locator, c.size FROM placements "
                                  "p JOIN chunks c ON c.cid = p.cid WHERE ") +
-                      dueCondition(pass) +
+                      dueCondition(pass) + QStringLiteral(" AND NOT ") + pausedCondition(pass) +
                       QStringLiteral(" AND (p.cid > ? OR (p.cid = ? AND p.provider_id > ?)) "
                                      "ORDER BY p.cid, p.provider_id LIMIT ?"));
-    q.bind(dueBefore).bind(afterCid).bind(afterCid).bind(afterProvider).bind(limit);
+    q.bind(dueBefore);
+    bindPausedBound(q, pass);
+    q.bind(afterCid).bind(afterCid).bind(afterProvider).bind(limit);
     if (q.exec())
         while (q.q().next())
             out.append({q.q().value(0).toString(), q.q().value(1).toLongLong(),
@@ -49,13 +68,18 @@ QList<Registry::ScrubItem> Registry::placementsToScrub(ScrubPass pass, qint64 du
 Registry::ScrubDue Registry::scrubDue(ScrubPass pass, qint64 dueBefore)
 {
     ScrubDue due;
-    Query q(this, QStringLiteral("SELECT COUNT(*), COALESCE(SUM(c.size), 0) FROM placements p "
-                                 "JOIN chunks c ON c.cid = p.cid WHERE ") +
-                      dueCondition(pass));
+    Query q(this, QStringLiteral("SELECT COALESCE(SUM(1 - held), 0), COALESCE(SUM((1 - held) * "
+                                 "size), 0), COALESCE(SUM(held), 0) FROM (SELECT ") +
+                      pausedCondition(pass) +
+                      QStringLiteral(" AS held, c.size AS size FROM placements p JOIN chunks c ON "
+                                     "c.cid = p.cid WHERE ") +
+                      dueCondition(pass) + QStringLiteral(")"));
+    bindPausedBound(q, pass);
     q.bind(dueBefore);
     if (q.exec() && q.q().next()) {
         due.placements = q.q().value(0).toInt();
         due.bytes = q.q().value(1).toLongLong();
+        due.paused = q.q().value(2).toInt();
     }
     return due;
 }

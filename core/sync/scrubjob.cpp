@@ -119,6 +119,8 @@ void ScrubJob::startMore()
         m_batch.pop_front();
         m_lastCid = item.cid;
         m_lastProvider = item.providerId;
+        if (m_pausedProviders.contains(item.providerId))
+            continue; // its provider paused downloads since the batch was read: it waits
         m_started++;
         m_costSoFar += m_options.pass == Registry::ScrubPass::Read ? double(item.size) : 1.0;
 
@@ -164,8 +166,17 @@ void ScrubJob::onChecked(ProviderJob* job)
         startMore();
         return;
     }
-    m_report.checked++;
     const QString name = m_vault->providerName(item.providerId);
+    if (read && e.isOutOfBudget()) {
+        // "No more downloads until T" (a transfer quota): paused for every process, and this
+        // copy and the provider's others wait for it, due as they were.
+        m_vault->registry().pauseProvider(item.providerId, BudgetDirection::Download,
+                                          e.budgetResetMs, e.message);
+        m_pausedProviders.insert(item.providerId);
+        startMore();
+        return;
+    }
+    m_report.checked++;
     std::optional<PlacementState> found;
     if (read && writer && writer->overflowed()) {
         found = PlacementState::Corrupt;
@@ -224,6 +235,20 @@ void ScrubJob::finishAll()
     if (m_report.unreachable > 0)
         addWarning(tr("%n copy(ies) could not be checked now; they are checked next time", nullptr,
                       m_report.unreachable));
+    if (m_options.pass == Registry::ScrubPass::Read) {
+        Registry& registry = m_vault->registry();
+        m_report.paused = registry.scrubDue(m_options.pass, m_dueBefore).paused;
+        if (m_report.paused > 0) {
+            QStringList names;
+            for (const ProviderRecord& p : registry.providers())
+                if (registry.providerBudget(p.id).downloadPaused())
+                    names.append(p.name);
+            addWarning(tr("%n copy(ies) not read: provider(s) %1 serve no downloads for now; "
+                          "they are read once the pause is over",
+                          nullptr, m_report.paused)
+                           .arg(names.join(QStringLiteral(", "))));
+        }
+    }
     finish(m_aborted ? Error::make(Error::Kind::Cancelled, tr("Cancelled")) : Error::none());
 }
 

@@ -55,6 +55,9 @@ public:
         int missing = 0;
         int corrupt = 0;
         int unreachable = 0; // the provider could not say: left as it was, due again
+        // Due for the full pass but on a provider that serves no downloads for now (a transfer
+        // quota, Registry::providerBudget()): not read, due once the pause is over.
+        int paused = 0;
         qint64 bytesRead = 0;
         QStringList problems;
         int bad() const { return missing + corrupt; }
@@ -106,6 +109,7 @@ private:
     QTimer m_paceTimer;
     std::map<ProviderJob*, Running> m_running;
     QSet<QString> m_badCids;
+    QSet<qint64> m_pausedProviders; // refused downloads in this run: asked no more
     qint64 m_totalBytes = 0;
     qint64 m_bytesDone = 0;
     Report m_report;
