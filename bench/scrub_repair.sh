@@ -81,6 +81,8 @@ timed restore "$cli" restore --vault "$vault" --quiet m --to "$work/out" >/dev/n
 cmp -s "$file" "$work/out/model.bin" || { echo "restore differs!"; exit 1; }
 rm -rf "$work/out"
 
+# A second provider, added only now so that the float put every chunk on S3 alone.
+mf provider add local bench-local "$work/local" >/dev/null
 mf config replication 2 >/dev/null
 timed repair "$cli" repair --vault "$vault" --quiet --json >"$work/repair.json" ||
     { cat "$work/repair.json"; exit 1; }

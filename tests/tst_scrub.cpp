@@ -11,9 +11,12 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QProcess>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QtTest>
+
+#include <csignal>
 
 using namespace mf;
 using namespace mf::test;
@@ -29,6 +32,7 @@ private Q_SLOTS:
     void holdsItsRate();
     void cliScrubThenRepair();
     void readPassSkipsProvidersPausedForDownloads();
+    void cliScrubKilledGoesOnWhereItStopped();
 };
 
 namespace {
@@ -85,6 +89,31 @@ bool ageCopies(const QString& registryPath)
     }
     QSqlDatabase::removeDatabase(QStringLiteral("age"));
     return ok;
+}
+
+// Runs `sql` with `values` bound through a connection of its own, as another process would; the
+// rows it changed, -1 on failure.
+int sideExec(const QString& registryPath, const QString& sql, const QVariantList& values)
+{
+    int changed = -1;
+    {
+        QSqlDatabase db =
+            QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("exec"));
+        db.setDatabaseName(registryPath);
+        if (db.open()) {
+            QSqlQuery q(db);
+            if (q.prepare(sql)) {
+                for (const QVariant& value : values)
+                    q.addBindValue(value);
+                if (q.exec())
+                    changed = q.numRowsAffected();
+            }
+            q.finish();
+            db.close();
+        }
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("exec"));
+    return changed;
 }
 
 } // namespace
@@ -377,6 +406,74 @@ void TestScrub::readPassSkipsProvidersPausedForDownloads()
     for (const QString& cid : cids)
         for (const Placement& p : v.registry().placements(cid))
             QVERIFY(p.verifiedAt.isValid());
+}
+
+void TestScrub::cliScrubKilledGoesOnWhereItStopped()
+{
+    // `scrub --read` killed with SIGKILL halfway: the next run reads the copies the killed one
+    // had not finished, and none of those it had.
+    TestVault v(1);
+    QVERIFY(v.ok());
+    const qint64 id = floatTestFile(v, QStringLiteral("m"), 3 * MiB, 37);
+    QVERIFY(id);
+    QVERIFY(ageCopies(v.registry().path()));
+    const int copies = 2 * int(modelChunks(v.registry(), id).size());
+    const qint64 interval =
+        ScrubJob::scheduled(v.registry(), Registry::ScrubPass::Read).intervalSecs;
+    auto readSoFar = [&] {
+        const qint64 dueBefore = QDateTime::currentSecsSinceEpoch() - interval + 1;
+        return copies - v.registry().scrubDue(Registry::ScrubPass::Read, dueBefore).placements;
+    };
+    QCOMPARE(readSoFar(), 0);
+    const QString dir = v.vault->directory();
+    const QString cli = QStringLiteral(MODELFLOAT_CLI_PATH);
+    // Paced to 2 MiB/s, the 6 MiB of copies take about three seconds.
+    const QStringList args{QStringLiteral("scrub"),   QStringLiteral("--read"),
+                           QStringLiteral("--rate"),  QString::number(2 * MiB),
+                           QStringLiteral("--vault"), dir,
+                           QStringLiteral("--quiet")};
+    bool killedMidway = false;
+    {
+        QProcess p;
+        p.start(cli, args);
+        QVERIFY(p.waitForStarted());
+        while (p.state() == QProcess::Running) {
+            if (readSoFar() >= 3) {
+                ::kill(pid_t(p.processId()), SIGKILL);
+                killedMidway = true;
+                break;
+            }
+            QTest::qWait(2);
+        }
+        p.waitForFinished();
+    }
+    const int finished = readSoFar();
+    if (!killedMidway || finished == copies)
+        QSKIP("the scrub ended before it could be killed halfway; nothing to resume");
+    QVERIFY(finished >= 3 && finished < copies);
+    // What the killed run finished gets a time of its own (still within the interval): a second
+    // read of any of it would stamp it again.
+    const qint64 mark = QDateTime::currentSecsSinceEpoch() - 1000;
+    QCOMPARE(sideExec(v.registry().path(),
+                      QStringLiteral("UPDATE placements SET verified_at = ? WHERE verified_at IS "
+                                     "NOT NULL"),
+                      {mark}),
+             finished);
+
+    const CliRun again =
+        runWithInput(cli, QStringList{QStringLiteral("scrub"), QStringLiteral("--read"),
+                                      QStringLiteral("--vault"), dir, QStringLiteral("--json")});
+    QVERIFY2(again.code == 0, again.describe());
+    const QJsonObject j = QJsonDocument::fromJson(again.out).object();
+    QCOMPARE(j.value(QStringLiteral("checked")).toInt(), copies - finished);
+    QCOMPARE(j.value(QStringLiteral("good")).toInt(), copies - finished);
+    QCOMPARE(j.value(QStringLiteral("remaining")).toInt(), 0);
+    QCOMPARE(sideExec(v.registry().path(),
+                      QStringLiteral("UPDATE placements SET verified_at = verified_at WHERE "
+                                     "verified_at = ?"),
+                      {mark}),
+             finished);
+    QCOMPARE(readSoFar(), copies);
 }
 
 QTEST_GUILESS_MAIN(TestScrub)
