@@ -124,18 +124,19 @@ void TestHealth::upgradeMarksUnderReplicatedModels()
     const QString path = v.registry().path();
     v.vault.reset();
     {
-        // Back to schema 4 as it was released: no degraded column.
+        // Back to schema 5 as it was released: no degraded column.
         QSqlDatabase db =
             QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("s3"));
         db.setDatabaseName(path);
         QVERIFY(db.open());
         QSqlQuery q(db);
         QVERIFY(q.exec(QStringLiteral("ALTER TABLE models DROP COLUMN degraded")));
-        QVERIFY(q.exec(QStringLiteral("DROP TABLE provider_drains")));                   // schema 6
-        QVERIFY(q.exec(QStringLiteral("ALTER TABLE placements DROP COLUMN stored_at"))); // 7
+        QVERIFY(q.exec(QStringLiteral("DROP TABLE provider_drains")));                   // schema 7
+        QVERIFY(q.exec(QStringLiteral("ALTER TABLE placements DROP COLUMN stored_at"))); // 8
         QVERIFY(q.exec(QStringLiteral("ALTER TABLE placements DROP COLUMN checked_at")));
-        // Schema 4 (provider budgets) stays: the vault is as it was before degraded came.
-        QVERIFY(q.exec(QStringLiteral("UPDATE schema_version SET version = 4")));
+        // Schemas 4 and 5 (provider budgets, owned jobs) stay: the vault is as it was before
+        // degraded came.
+        QVERIFY(q.exec(QStringLiteral("UPDATE schema_version SET version = 5")));
         q.finish();
         db.close();
     }
@@ -144,7 +145,7 @@ void TestHealth::upgradeMarksUnderReplicatedModels()
     v.vault =
         Vault::open(v.dir.filePath(QStringLiteral("vault")), Vault::OpenMode::Existing, &error);
     QVERIFY2(v.vault, qPrintable(error));
-    QVERIFY(v.registry().schemaVersion() >= 5);
+    QVERIFY(v.registry().schemaVersion() >= 6);
     QVERIFY(!v.registry().model(good)->degraded);
     QVERIFY(v.registry().model(bad)->degraded);
 }
