@@ -17,11 +17,15 @@
 #   5. replication raised to 2, `modelfloat-cli repair`: every chunk copied from S3 to the
 #      vault's local provider (read, checked against its CID, put), chunks/s and MB/s.
 # Needs GNU time, node with tests/peers installed (scripts/install-peers.sh), awscli and curl.
+# AWS=path/to/aws picks the S3 client (default: Debian's /usr/bin/aws, else the aws on PATH).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for tool in /usr/bin/time /usr/bin/aws node curl; do
-    command -v "$tool" >/dev/null || { echo "needs $tool (see the header of $0)"; exit 1; }
+aws="${AWS:-/usr/bin/aws}"
+[ -x "$aws" ] || aws="$(command -v aws || true)"
+for tool in /usr/bin/time "$aws" node curl; do
+    [ -n "$tool" ] && command -v "$tool" >/dev/null || { echo "needs $tool (see the header of $0)"; exit 1; }
 done
+echo "S3 client: $("$aws" --version 2>&1 | head -1)"
 cli="${CLI:-$PWD/build/app/modelfloat-cli}"
 [ -x "$cli" ] || ./scripts/build.sh default >/dev/null
 chunks="${1:-50000}"
@@ -70,7 +74,7 @@ timed float "$cli" float --vault "$vault" --quiet "$file" --name m --replicas 1 
 
 export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_DEFAULT_REGION=us-east-1 \
     AWS_EC2_METADATA_DISABLED=true AWS_PAGER=
-timed ls /usr/bin/aws --endpoint-url "$endpoint" s3 ls --recursive s3://mf-bench/ >"$work/ls.txt"
+timed ls "$aws" --endpoint-url "$endpoint" s3 ls --recursive s3://mf-bench/ >"$work/ls.txt"
 listed=$(wc -l < "$work/ls.txt")
 
 timed check "$cli" scrub --vault "$vault" --quiet --all --rate 0 --json >"$work/check.json"
