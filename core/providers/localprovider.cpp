@@ -185,9 +185,7 @@ struct LocalProvider::Shared
     bool flushing() const { return !options.flush || options.flush->load(); }
     Error badLocator(const QString& locator) const
     {
-        return Error::make(
-            Error::Kind::NotFound,
-            QStringLiteral("“%1” is not an object name of provider “%2”").arg(locator, name));
+        return Provider::notAnObjectName(locator, name);
     }
 
     // Bytes stored, counted once by walking the folder and then kept up to date by put and

@@ -28,4 +28,11 @@ ProviderJob* Provider::sweepTemporaries()
     return new NothingToSweep(this);
 }
 
+Error Provider::notAnObjectName(const QString& locator, const QString& providerName)
+{
+    return Error::make(
+        Error::Kind::NotFound,
+        tr("“%1” is not an object name of provider “%2”").arg(locator, providerName));
+}
+
 } // namespace mf

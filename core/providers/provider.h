@@ -49,6 +49,10 @@ public:
     // nothing behind finish at once with nothing.
     virtual ProviderJob* sweepTemporaries();
 
+    // The error for a locator that is not one of the provider's object names (a NotFound that
+    // names both), the same from every adapter.
+    static Error notAnObjectName(const QString& locator, const QString& providerName);
+
 protected:
     explicit Provider(const QString& displayName, QObject* parent = nullptr);
 

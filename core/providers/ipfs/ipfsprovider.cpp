@@ -4,6 +4,7 @@
 #include "credentials/credentialstore.h"
 #include "ipfscid.h"
 #include "providers/bytesink.h"
+#include "providers/network/stepsjob.h"
 #include "providers/network/uploadbody.h"
 #include "providers/providerfactory.h"
 #include "providers/providerfields.h"
@@ -124,39 +125,7 @@ private:
     qint64 m_forwarded = 0;
 };
 
-Error badLocator(const QString& locator, const QString& provider)
-{
-    return Error::make(
-        Error::Kind::NotFound,
-        QObject::tr("“%1” is not an object name of provider “%2”").arg(locator, provider));
-}
-
 } // namespace
-
-class IpfsJob final : public NetworkJob
-{
-public:
-    using Steps = std::function<void(IpfsJob&)>;
-    IpfsJob(IpfsProvider* provider, Steps steps)
-        : NetworkJob(provider)
-        , m_steps(std::move(steps))
-    {}
-
-    using NetworkJob::complete;
-    using NetworkJob::send;
-
-    void setLocator(const QString& locator) { m_locator = locator; }
-    void setObjectSize(qint64 size) { m_objectSize = size; }
-    void setAlreadyStored(bool stored) { m_alreadyStored = stored; }
-    void setUsage(const ProviderUsage& usage) { m_usage = usage; }
-    QList<StoredObject>& objects() { return m_objects; }
-
-protected:
-    void run() override { m_steps(*this); }
-
-private:
-    Steps m_steps;
-};
 
 IpfsProvider::IpfsProvider(const QString& displayName, const ProviderContext& context,
                            const QString& secretsKey, const Options& options)
@@ -224,11 +193,6 @@ std::unique_ptr<IpfsProvider> IpfsProvider::create(const QString& displayName,
         new IpfsProvider(displayName, context, secretsKey, options));
 }
 
-QString IpfsProvider::what(const QString& verb, const QString& subject) const
-{
-    return tr("%1 %2 on “%3”").arg(verb, subject, displayName());
-}
-
 QString IpfsProvider::timeoutArg(int ms) const
 {
     return QStringLiteral("%1ms").arg(ms);
@@ -289,7 +253,7 @@ ProviderJob* IpfsProvider::put(const QString& cid, std::unique_ptr<QIODevice> so
         IpfsJob* j = &job;
         const QByteArray ours = ipfscid::decode(cid);
         if (ours.isEmpty() || !cid::isValid(cid)) {
-            j->complete(badLocator(cid, displayName()));
+            j->complete(notAnObjectName(cid));
             return;
         }
         const QString subject = tr("chunk %1").arg(cid);
@@ -433,7 +397,7 @@ ProviderJob* IpfsProvider::get(const QString& locator, ByteSink* sink, qint64 of
         IpfsJob* j = &job;
         const QByteArray bin = ipfscid::decode(locator);
         if (bin.isEmpty()) {
-            j->complete(badLocator(locator, displayName()));
+            j->complete(notAnObjectName(locator));
             return;
         }
         if (length == 0) {
@@ -524,7 +488,7 @@ ProviderJob* IpfsProvider::stat(const QString& locator)
         IpfsJob* j = &job;
         const QByteArray bin = ipfscid::decode(locator);
         if (bin.isEmpty()) {
-            j->complete(badLocator(locator, displayName()));
+            j->complete(notAnObjectName(locator));
             return;
         }
         const bool raw = ipfscid::codec(bin) == ipfscid::CodecRaw;
@@ -554,7 +518,7 @@ ProviderJob* IpfsProvider::remove(const QString& locator)
     return new IpfsJob(this, [this, locator](IpfsJob& job) {
         IpfsJob* j = &job;
         if (ipfscid::decode(locator).isEmpty()) {
-            j->complete(badLocator(locator, displayName()));
+            j->complete(notAnObjectName(locator));
             return;
         }
         // Unpinned data stays until the node collects garbage; that is the node's business.

@@ -7,7 +7,9 @@
 namespace mf {
 
 class ProviderFactory;
-class IpfsJob;
+class IpfsProvider;
+template <class Adapter> class StepsJob;
+using IpfsJob = StepsJob<IpfsProvider>;
 
 // Chunk objects on an IPFS node through its HTTP RPC API (Kubo; js-ipfs serves the same API
 // with a few differences handled here). Every call is a POST (a GET gets 405).
@@ -59,8 +61,6 @@ public:
     ProviderJob* usage() override;
 
 private:
-    friend class IpfsJob;
-
     IpfsProvider(const QString& displayName, const ProviderContext& context,
                  const QString& secretsKey, const Options& options);
 
@@ -69,7 +69,6 @@ private:
                               const QString& what) const;
     HttpExchange::Request gatewayGet(const QString& cid, const QString& what) const;
     QString timeoutArg(int ms) const;
-    QString what(const QString& verb, const QString& subject) const;
 
     QUrl m_api; // ends with "/api/v0/"
     QUrl m_gateway;

@@ -2,8 +2,9 @@
 // boundary below the wanted offset, decryption as the bytes arrive, and for a whole-object read
 // the meta-MAC check (a mismatch is Corrupt). A storage server's 509 (transfer quota) and `g`'s
 // -17 tell how long MEGA refuses downloads.
-#include "megajob.h"
+#include "megaprovider.h"
 #include "megatransfer.h"
+#include "providers/network/stepsjob.h"
 
 namespace mf {
 
@@ -15,9 +16,7 @@ ProviderJob* MegaProvider::get(const QString& locator, ByteSink* sink, qint64 of
         QString handle;
         QByteArray sealed;
         if (!parseLocator(locator, &handle, &sealed))
-            return job.complete(Error::make(
-                Error::Kind::NotFound,
-                tr("“%1” is not an object name of provider “%2”").arg(locator, displayName())));
+            return job.complete(notAnObjectName(locator));
         if (offset < 0)
             return job.complete(Error::make(Error::Kind::Fatal, tr("Negative offset")));
         if (length == 0)
@@ -31,7 +30,8 @@ ProviderJob* MegaProvider::get(const QString& locator, ByteSink* sink, qint64 of
             if (!key)
                 return j->complete(
                     Error::make(Error::Kind::Corrupt, doing + tr(": its key does not open")));
-            j->command(
+            command(
+                j,
                 {{QStringLiteral("a"), QStringLiteral("g")},
                  {QStringLiteral("g"), 1},
                  {QStringLiteral("n"), handle},

@@ -1,7 +1,7 @@
 #include "megaprovider.h"
 
 #include "chunking/cid.h"
-#include "megajob.h"
+#include "providers/network/stepsjob.h"
 
 #include <QJsonArray>
 
@@ -52,9 +52,18 @@ bool MegaProvider::parseLocator(const QString& locator, QString* handle, QByteAr
     return true;
 }
 
-QString MegaProvider::what(const QString& verb, const QString& subject) const
+QString MegaProvider::where() const
 {
-    return tr("%1 %2 on MEGA (“%3”)").arg(verb, subject, displayName());
+    return tr("MEGA (“%1”)").arg(displayName());
+}
+
+void MegaProvider::command(MegaJob* job, const QJsonObject& cmd,
+                           std::function<void(const mega::Reply&)> then)
+{
+    m_api.call(job, cmd, [job, then = std::move(then)](const mega::Reply& r) {
+        if (!job->isFinished())
+            then(r);
+    });
 }
 
 Error MegaProvider::sessionEndedError() const
@@ -285,15 +294,13 @@ ProviderJob* MegaProvider::stat(const QString& locator)
         QString handle;
         QByteArray sealed;
         if (!parseLocator(locator, &handle, &sealed))
-            return job.complete(Error::make(
-                Error::Kind::NotFound,
-                tr("“%1” is not an object name of provider “%2”").arg(locator, displayName())));
+            return job.complete(notAnObjectName(locator));
         MegaJob* j = &job;
         ensureSession(j, [this, j, handle](const Error& e) {
             if (e)
                 return j->complete(e);
-            j->command(
-                {{QStringLiteral("a"), QStringLiteral("g")}, {QStringLiteral("n"), handle}},
+            command(
+                j, {{QStringLiteral("a"), QStringLiteral("g")}, {QStringLiteral("n"), handle}},
                 [this, j, handle](const Reply& r) {
                     if (r.code == -15)
                         return j->complete(sessionEndedError());
@@ -316,24 +323,23 @@ ProviderJob* MegaProvider::remove(const QString& locator)
         QString handle;
         QByteArray sealed;
         if (!parseLocator(locator, &handle, &sealed))
-            return job.complete(Error::make(
-                Error::Kind::NotFound,
-                tr("“%1” is not an object name of provider “%2”").arg(locator, displayName())));
+            return job.complete(notAnObjectName(locator));
         MegaJob* j = &job;
         ensureSession(j, [this, j, handle](const Error& e) {
             if (e)
                 return j->complete(e);
-            j->command({{QStringLiteral("a"), QStringLiteral("d")},
-                        {QStringLiteral("n"), handle},
-                        {QStringLiteral("i"), QString::fromLatin1(requestTag())}},
-                       [this, j, handle](const Reply& r) {
-                           if (r.code == -15)
-                               return j->complete(sessionEndedError());
-                           if (r.error && r.code != -9) // already gone is what we want
-                               return j->complete(r.error);
-                           forgetHandle(handle);
-                           j->complete(Error::none());
-                       });
+            command(j,
+                    {{QStringLiteral("a"), QStringLiteral("d")},
+                     {QStringLiteral("n"), handle},
+                     {QStringLiteral("i"), QString::fromLatin1(requestTag())}},
+                    [this, j, handle](const Reply& r) {
+                        if (r.code == -15)
+                            return j->complete(sessionEndedError());
+                        if (r.error && r.code != -9) // already gone is what we want
+                            return j->complete(r.error);
+                        forgetHandle(handle);
+                        j->complete(Error::none());
+                    });
         });
     });
 }
@@ -363,23 +369,24 @@ ProviderJob* MegaProvider::usage()
         ensureSession(j, [this, j](const Error& e) {
             if (e)
                 return j->complete(e);
-            j->command({{QStringLiteral("a"), QStringLiteral("uq")},
-                        {QStringLiteral("strg"), 1},
-                        {QStringLiteral("xfer"), 1}},
-                       [this, j](const Reply& r) {
-                           if (r.code == -15)
-                               return j->complete(sessionEndedError());
-                           if (r.error)
-                               return j->complete(r.error);
-                           const QJsonObject o = r.value.toObject();
-                           ProviderUsage u;
-                           u.quotaBytes = o.value(QStringLiteral("mstrg")).toInteger(-1);
-                           u.usedBytes = o.value(QStringLiteral("cstrg")).toInteger(-1);
-                           if (u.quotaBytes >= 0 && u.usedBytes >= 0)
-                               u.availableBytes = qMax<qint64>(0, u.quotaBytes - u.usedBytes);
-                           j->setUsage(u);
-                           j->complete(Error::none());
-                       });
+            command(j,
+                    {{QStringLiteral("a"), QStringLiteral("uq")},
+                     {QStringLiteral("strg"), 1},
+                     {QStringLiteral("xfer"), 1}},
+                    [this, j](const Reply& r) {
+                        if (r.code == -15)
+                            return j->complete(sessionEndedError());
+                        if (r.error)
+                            return j->complete(r.error);
+                        const QJsonObject o = r.value.toObject();
+                        ProviderUsage u;
+                        u.quotaBytes = o.value(QStringLiteral("mstrg")).toInteger(-1);
+                        u.usedBytes = o.value(QStringLiteral("cstrg")).toInteger(-1);
+                        if (u.quotaBytes >= 0 && u.usedBytes >= 0)
+                            u.availableBytes = qMax<qint64>(0, u.quotaBytes - u.usedBytes);
+                        j->setUsage(u);
+                        j->complete(Error::none());
+                    });
         });
     });
 }

@@ -11,7 +11,9 @@
 namespace mf {
 
 class ProviderFactory;
-class MegaJob;
+class MegaProvider;
+template <class Adapter> class StepsJob;
+using MegaJob = StepsJob<MegaProvider>;
 
 // Registers the "mega" kind: its fields, its maker, and its sign-in (the password is exchanged
 // for a session before anything is stored).
@@ -68,9 +70,10 @@ public:
     static QString makeLocator(const QString& handle, const QByteArray& sealedKey);
     static bool parseLocator(const QString& locator, QString* handle, QByteArray* sealedKey);
 
-private:
-    friend class MegaJob;
+protected:
+    QString where() const override;
 
+private:
     struct Node
     {
         QString handle;
@@ -78,6 +81,10 @@ private:
         QByteArray sealedKey; // the node key as stored, under the master key
     };
     using Ready = std::function<void(const Error&)>;
+
+    // Sends a command of the API for `job`; `then` gets its reply only while the job still runs.
+    void command(MegaJob* job, const QJsonObject& cmd,
+                 std::function<void(const mega::Reply&)> then);
 
     // The session from the secrets (or a sign-in with the password in them).
     void ensureSession(MegaJob* job, Ready then);
@@ -91,7 +98,6 @@ private:
     std::optional<mega::FileKey> openKey(const QByteArray& sealedKey) const;
     Error sessionEndedError() const;
     Error notSignedInError() const;
-    QString what(const QString& verb, const QString& subject) const;
     void addNode(const QString& cid, const Node& node);
     void forgetHandle(const QString& handle);
 

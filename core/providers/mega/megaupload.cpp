@@ -3,8 +3,9 @@
 // the encrypted attributes {"n": cid}. A storage server's 509 (transfer quota) pauses uploads to
 // MEGA until the time it gives.
 #include "chunking/cid.h"
-#include "megajob.h"
+#include "megaprovider.h"
 #include "megatransfer.h"
+#include "providers/network/stepsjob.h"
 
 #include <QJsonArray>
 #include <QMap>
@@ -84,28 +85,29 @@ ProviderJob* MegaProvider::put(const QString& cid, std::unique_ptr<QIODevice> so
                 {QStringLiteral("a"), QString::fromLatin1(base64urlEncode(encryptAttributes(
                                           up->key.aesKey, {{QStringLiteral("n"), up->cid}})))},
                 {QStringLiteral("k"), QString::fromLatin1(base64urlEncode(sealed))}};
-            j->command({{QStringLiteral("a"), QStringLiteral("p")},
-                        {QStringLiteral("t"), m_folderHandle},
-                        {QStringLiteral("n"), QJsonArray{node}},
-                        {QStringLiteral("i"), QString::fromLatin1(requestTag())}},
-                       [this, j, up, fail, sealed, subject](const Reply& r) {
-                           if (r.error)
-                               return fail(r);
-                           const QJsonArray made =
-                               r.value.toObject().value(QStringLiteral("f")).toArray();
-                           const QString handle =
-                               made.isEmpty()
-                                   ? QString()
-                                   : made.at(0).toObject().value(QStringLiteral("h")).toString();
-                           if (handle.isEmpty())
-                               return j->complete(
-                                   Error::make(Error::Kind::Retryable,
-                                               what(tr("Storing"), subject) +
-                                                   tr(": MEGA's answer has no file node in it")));
-                           addNode(up->cid, Node{handle, up->size, sealed});
-                           j->setLocator(makeLocator(handle, sealed));
-                           j->complete(Error::none());
-                       });
+            command(j,
+                    {{QStringLiteral("a"), QStringLiteral("p")},
+                     {QStringLiteral("t"), m_folderHandle},
+                     {QStringLiteral("n"), QJsonArray{node}},
+                     {QStringLiteral("i"), QString::fromLatin1(requestTag())}},
+                    [this, j, up, fail, sealed, subject](const Reply& r) {
+                        if (r.error)
+                            return fail(r);
+                        const QJsonArray made =
+                            r.value.toObject().value(QStringLiteral("f")).toArray();
+                        const QString handle =
+                            made.isEmpty()
+                                ? QString()
+                                : made.at(0).toObject().value(QStringLiteral("h")).toString();
+                        if (handle.isEmpty())
+                            return j->complete(
+                                Error::make(Error::Kind::Retryable,
+                                            what(tr("Storing"), subject) +
+                                                tr(": MEGA's answer has no file node in it")));
+                        addNode(up->cid, Node{handle, up->size, sealed});
+                        j->setLocator(makeLocator(handle, sealed));
+                        j->complete(Error::none());
+                    });
         };
 
         // 3. POST the chunk, encrypted on the fly, in pieces of whole MAC chunks.
@@ -171,22 +173,22 @@ ProviderJob* MegaProvider::put(const QString& cid, std::unique_ptr<QIODevice> so
         *requestUrl = [this, j, up, sendFrom, fail, subject] {
             up->macs.clear();
             up->key = FileKey::random();
-            j->command({{QStringLiteral("a"), QStringLiteral("u")},
-                        {QStringLiteral("s"), up->size},
-                        {QStringLiteral("ssl"),
-                         m_options.apiUrl.scheme() == QLatin1String("https") ? 2 : 0},
-                        {QStringLiteral("v"), 2}},
-                       [j, up, sendFrom, fail, subject, this](const Reply& r) {
-                           if (r.error)
-                               return fail(r);
-                           up->url = r.value.toObject().value(QStringLiteral("p")).toString();
-                           if (!up->url.startsWith(QLatin1String("http")))
-                               return j->complete(
-                                   Error::make(Error::Kind::Retryable,
-                                               what(tr("Uploading"), subject) +
-                                                   tr(": MEGA gave no upload address")));
-                           (*sendFrom)(0);
-                       });
+            command(j,
+                    {{QStringLiteral("a"), QStringLiteral("u")},
+                     {QStringLiteral("s"), up->size},
+                     {QStringLiteral("ssl"),
+                      m_options.apiUrl.scheme() == QLatin1String("https") ? 2 : 0},
+                     {QStringLiteral("v"), 2}},
+                    [j, up, sendFrom, fail, subject, this](const Reply& r) {
+                        if (r.error)
+                            return fail(r);
+                        up->url = r.value.toObject().value(QStringLiteral("p")).toString();
+                        if (!up->url.startsWith(QLatin1String("http")))
+                            return j->complete(Error::make(
+                                Error::Kind::Retryable, what(tr("Uploading"), subject) +
+                                                            tr(": MEGA gave no upload address")));
+                        (*sendFrom)(0);
+                    });
         };
         // The steps refer to each other: break the cycle when the job ends, or when it is
         // deleted unfinished (an app quitting mid-upload).

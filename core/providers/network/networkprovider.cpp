@@ -23,6 +23,16 @@ NetworkProvider::~NetworkProvider()
         m_secretJob->disconnect(this);
 }
 
+QString NetworkProvider::what(const QString& verb, const QString& subject) const
+{
+    return tr("%1 %2 on %3").arg(verb, subject, where());
+}
+
+QString NetworkProvider::where() const
+{
+    return tr("“%1”").arg(displayName());
+}
+
 void NetworkProvider::whenSecretsLoaded(QObject* owner, std::function<void(const Error&)> ready)
 {
     switch (m_secretState) {

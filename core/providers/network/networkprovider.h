@@ -45,7 +45,19 @@ public:
     void acquireSlot(QObject* owner, std::function<void()> go);
     void releaseSlot();
 
+    // What an operation was doing, for its messages: "Uploading chunk X on “name”". Every
+    // adapter builds its messages with it, so they read alike.
+    QString what(const QString& verb, const QString& subject) const;
+    // A locator this adapter never gave: the shared NotFound.
+    Error notAnObjectName(const QString& locator) const
+    {
+        return Provider::notAnObjectName(locator, displayName());
+    }
+
 protected:
+    // Where the adapter's objects are, as messages name it: the provider's name in quotes.
+    virtual QString where() const;
+
     // `secretsKey` empty: the kind has no secrets (or none were configured).
     NetworkProvider(const QString& displayName, const ProviderContext& context,
                     const QString& secretsKey, int maxConcurrent);

@@ -3,6 +3,7 @@
 #include "chunking/cid.h"
 #include "credentials/credentialstore.h"
 #include "davmultistatus.h"
+#include "providers/network/stepsjob.h"
 #include "providers/network/uploadbody.h"
 #include "providers/providerfactory.h"
 #include "providers/providerfields.h"
@@ -36,41 +37,7 @@ QString lastSegment(const QString& path)
     return path.mid(path.lastIndexOf(QLatin1Char('/')) + 1);
 }
 
-Error badLocator(const QString& locator, const QString& provider)
-{
-    return Error::make(
-        Error::Kind::NotFound,
-        QObject::tr("“%1” is not an object name of provider “%2”").arg(locator, provider));
-}
-
 } // namespace
-
-// One operation: the provider's methods give it the protocol steps as a function of the job.
-class WebDavJob final : public NetworkJob
-{
-public:
-    using Steps = std::function<void(WebDavJob&)>;
-    WebDavJob(WebDavProvider* provider, Steps steps)
-        : NetworkJob(provider)
-        , m_steps(std::move(steps))
-    {}
-
-    using NetworkJob::complete;
-    using NetworkJob::send;
-    WebDavProvider* dav() const { return static_cast<WebDavProvider*>(provider()); }
-
-    void setLocator(const QString& locator) { m_locator = locator; }
-    void setObjectSize(qint64 size) { m_objectSize = size; }
-    void setAlreadyStored(bool stored) { m_alreadyStored = stored; }
-    void setUsage(const ProviderUsage& usage) { m_usage = usage; }
-    QList<StoredObject>& objects() { return m_objects; }
-
-protected:
-    void run() override { m_steps(*this); }
-
-private:
-    Steps m_steps;
-};
 
 WebDavProvider::WebDavProvider(const QString& displayName, const ProviderContext& context,
                                const QString& secretsKey, const Options& options)
@@ -164,11 +131,6 @@ QUrl WebDavProvider::objectUrl(const QString& cid) const
     return fileUrl(objectSegments(cid));
 }
 
-QString WebDavProvider::what(const QString& verb, const QString& subject) const
-{
-    return tr("%1 %2 on “%3”").arg(verb, subject, displayName());
-}
-
 HttpExchange::Request WebDavProvider::request(const QByteArray& method, const QUrl& url,
                                               const QString& what) const
 {
@@ -253,7 +215,7 @@ ProviderJob* WebDavProvider::put(const QString& cid, std::unique_ptr<QIODevice> 
     const qint64 start = src && src->isOpen() ? src->pos() : 0;
     return new WebDavJob(this, [this, cid, src, start, size](WebDavJob& job) {
         if (!cid::isValid(cid)) {
-            job.complete(badLocator(cid, displayName()));
+            job.complete(notAnObjectName(cid));
             return;
         }
         const QUrl finalUrl = objectUrl(cid);
@@ -441,7 +403,7 @@ ProviderJob* WebDavProvider::get(const QString& locator, ByteSink* sink, qint64 
 {
     return new WebDavJob(this, [this, locator, sink, offset, length](WebDavJob& job) {
         if (!cid::isValid(locator)) {
-            job.complete(badLocator(locator, displayName()));
+            job.complete(notAnObjectName(locator));
             return;
         }
         if (length == 0 || offset < 0) {
@@ -480,7 +442,7 @@ ProviderJob* WebDavProvider::stat(const QString& locator)
 {
     return new WebDavJob(this, [this, locator](WebDavJob& job) {
         if (!cid::isValid(locator)) {
-            job.complete(badLocator(locator, displayName()));
+            job.complete(notAnObjectName(locator));
             return;
         }
         WebDavJob* j = &job;
@@ -501,7 +463,7 @@ ProviderJob* WebDavProvider::remove(const QString& locator)
 {
     return new WebDavJob(this, [this, locator](WebDavJob& job) {
         if (!cid::isValid(locator)) {
-            job.complete(badLocator(locator, displayName()));
+            job.complete(notAnObjectName(locator));
             return;
         }
         HttpExchange::Request r = request("DELETE", objectUrl(locator),

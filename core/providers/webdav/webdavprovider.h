@@ -9,7 +9,9 @@
 namespace mf {
 
 class ProviderFactory;
-class WebDavJob;
+class WebDavProvider;
+template <class Adapter> class StepsJob;
+using WebDavJob = StepsJob<WebDavProvider>;
 
 // Chunk objects on a WebDAV share (Nextcloud, ownCloud, Apache mod_dav, rclone serve webdav,
 // ...): <url>/<folder>/<shard>/<cid>, sharded like the local provider (flatfs next-to-last/2).
@@ -60,8 +62,6 @@ public:
     static bool normalize(Options* options, QString* error);
 
 private:
-    friend class WebDavJob;
-
     WebDavProvider(const QString& displayName, const ProviderContext& context,
                    const QString& secretsKey, const Options& options);
 
@@ -75,7 +75,6 @@ private:
                           std::function<void(const Error&)> then, int depth = 0);
     // Best-effort DELETE that outlives the job (a temporary upload that is no longer needed).
     void discard(const QUrl& url);
-    QString what(const QString& verb, const QString& subject) const;
 
     QUrl m_root;          // the account URL, ends with '/'
     QStringList m_folder; // segments below it

@@ -1,0 +1,48 @@
+#pragma once
+
+#include "networkprovider.h"
+
+#include <functional>
+
+namespace mf {
+
+// An operation of a network adapter written as its protocol's steps: the adapter's put(), get(),
+// stat(), ... hand the job a function of the job, which runs once the secrets are loaded and a
+// connection slot is free. The steps are only the protocol (which requests, what an answer
+// means) and the results they record; the policy is the base's, the same for every adapter:
+// retries with backoff and Retry-After, stall timeouts, bandwidth limits, redirects that never
+// carry a secret to another origin (NetworkJob::send() through HttpExchange), the bound on
+// requests at once, abort, and exactly one queued finished() (ProviderJob).
+template <class Adapter> class StepsJob final : public NetworkJob
+{
+    Q_DISABLE_COPY_MOVE(StepsJob)
+
+public:
+    using Steps = std::function<void(StepsJob&)>;
+
+    StepsJob(Adapter* adapter, Steps steps)
+        : NetworkJob(adapter)
+        , m_steps(std::move(steps))
+    {}
+
+    Adapter* adapter() const { return static_cast<Adapter*>(provider()); }
+
+    using NetworkJob::complete;
+    using NetworkJob::send;
+    using NetworkJob::setProgressWindow;
+
+    // The results, by operation (ProviderJob).
+    void setLocator(const QString& locator) { m_locator = locator; }
+    void setObjectSize(qint64 size) { m_objectSize = size; }
+    void setAlreadyStored(bool stored) { m_alreadyStored = stored; }
+    void setUsage(const ProviderUsage& usage) { m_usage = usage; }
+    QList<StoredObject>& objects() { return m_objects; }
+
+protected:
+    void run() override { m_steps(*this); }
+
+private:
+    Steps m_steps;
+};
+
+} // namespace mf
