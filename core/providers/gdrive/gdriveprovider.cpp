@@ -1,6 +1,7 @@
 #include "gdriveprovider.h"
 
 #include "chunking/cid.h"
+#include "providers/network/stepsjob.h"
 #include "providers/network/uploadbody.h"
 
 #include <QBuffer>
@@ -15,51 +16,6 @@
 #include <QUrlQuery>
 
 namespace mf {
-
-namespace gdrive {
-
-// One operation: the provider's methods give it the protocol steps as a function of the job.
-class DriveJob final : public NetworkJob
-{
-public:
-    using Steps = std::function<void(DriveJob&)>;
-    DriveJob(GDriveProvider* provider, Steps steps)
-        : NetworkJob(provider)
-        , m_steps(std::move(steps))
-    {}
-    ~DriveJob() override
-    {
-        for (const auto& release : m_releases)
-            release();
-    }
-
-    using NetworkJob::complete;
-    using NetworkJob::send;
-    using NetworkJob::setProgressWindow;
-
-    void setLocator(const QString& locator) { m_locator = locator; }
-    void setObjectSize(qint64 size) { m_objectSize = size; }
-    void setAlreadyStored(bool stored) { m_alreadyStored = stored; }
-    void setUsage(const ProviderUsage& usage) { m_usage = usage; }
-    QList<StoredObject>& objects() { return m_objects; }
-    // Protocol steps that call each other hold each other (shared std::functions whose closures
-    // capture the others): nothing would free them, so they are emptied when the job goes.
-    template <typename... Fn> void releaseWithJob(const std::shared_ptr<Fn>&... steps)
-    {
-        m_releases.push_back([steps...] { ((*steps = nullptr), ...); });
-    }
-
-protected:
-    void run() override { m_steps(*this); }
-
-private:
-    Steps m_steps;
-    std::vector<std::function<void()>> m_releases;
-};
-
-} // namespace gdrive
-
-using gdrive::DriveJob;
 
 namespace {
 

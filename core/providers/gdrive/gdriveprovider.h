@@ -11,9 +11,9 @@ namespace mf {
 
 class ProviderFactory;
 
-namespace gdrive {
-class DriveJob;
-}
+class GDriveProvider;
+template <class Adapter> class StepsJob;
+using DriveJob = StepsJob<GDriveProvider>;
 
 // Chunk objects in a Google Drive folder (Drive API v3, scope drive.file): one Drive file per
 // chunk, named by its CID, with the CID also in appProperties so a lookup is one exact query.
@@ -67,18 +67,15 @@ public:
     QString sessionFile(const QString& cid) const;
 
 private:
-    friend class gdrive::DriveJob;
-
     gdrive::OAuthClient client() const; // gdrivekind.cpp
     QUrl apiUrl(const QString& path, const QList<QPair<QString, QString>>& query = {}) const;
     // An API request with the access token (refreshed first when due; once more after a 401).
-    void call(gdrive::DriveJob* job, HttpExchange::Request request,
-              std::function<void(HttpExchange&)> then,
+    void call(DriveJob* job, HttpExchange::Request request, std::function<void(HttpExchange&)> then,
               NetworkJob::Attempts attempts = NetworkJob::Attempts::Retried,
               bool mayRefresh = true);
     HttpExchange::Request request(const QByteArray& method, const QUrl& url,
                                   const QString& what) const;
-    void ensureFolder(gdrive::DriveJob* job, std::function<void(const Error&)> then);
+    void ensureFolder(DriveJob* job, std::function<void(const Error&)> then);
     // Calls `go` when a file creation may start (creations are paced).
     void paceCreation(QObject* owner, std::function<void()> go);
     QString what(const QString& verb, const QString& subject) const;

@@ -190,14 +190,7 @@ ProviderJob* MegaProvider::put(const QString& cid, std::unique_ptr<QIODevice> so
                         (*sendFrom)(0);
                     });
         };
-        // The steps refer to each other: break the cycle when the job ends, or when it is
-        // deleted unfinished (an app quitting mid-upload).
-        const auto release = [sendFrom, requestUrl] {
-            *sendFrom = nullptr;
-            *requestUrl = nullptr;
-        };
-        QObject::connect(j, &ProviderJob::finished, j, release);
-        QObject::connect(j, &QObject::destroyed, j, release);
+        j->releaseWithJob(sendFrom, requestUrl);
 
         // 1. Signed in, the folder known; a chunk already there of the same size is stored.
         ensureSession(j, [this, j, up, requestUrl](const Error& e) {

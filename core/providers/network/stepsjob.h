@@ -3,6 +3,8 @@
 #include "networkprovider.h"
 
 #include <functional>
+#include <memory>
+#include <vector>
 
 namespace mf {
 
@@ -24,6 +26,11 @@ public:
         : NetworkJob(adapter)
         , m_steps(std::move(steps))
     {}
+    ~StepsJob() override
+    {
+        for (const auto& release : m_releases)
+            release();
+    }
 
     Adapter* adapter() const { return static_cast<Adapter*>(provider()); }
 
@@ -38,11 +45,20 @@ public:
     void setUsage(const ProviderUsage& usage) { m_usage = usage; }
     QList<StoredObject>& objects() { return m_objects; }
 
+    // Steps that call each other hold each other (shared std::functions whose closures capture
+    // the others), and nothing else would ever free them: they are emptied when the job goes,
+    // finished or not (an app quitting mid-upload deletes its jobs unfinished).
+    template <typename... Fn> void releaseWithJob(const std::shared_ptr<Fn>&... steps)
+    {
+        m_releases.push_back([steps...] { ((*steps = nullptr), ...); });
+    }
+
 protected:
     void run() override { m_steps(*this); }
 
 private:
     Steps m_steps;
+    std::vector<std::function<void()>> m_releases;
 };
 
 } // namespace mf

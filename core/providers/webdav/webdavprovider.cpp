@@ -387,14 +387,7 @@ ProviderJob* WebDavProvider::put(const QString& cid, std::unique_ptr<QIODevice> 
                     upload();
             });
         });
-        // The shared functions refer to themselves; break the cycles when the job ends, or when
-        // it is deleted unfinished (an app quitting mid-upload).
-        const auto release = [moveIntoPlace, putTemp] {
-            *moveIntoPlace = nullptr;
-            *putTemp = nullptr;
-        };
-        QObject::connect(j, &ProviderJob::finished, j, release);
-        QObject::connect(j, &QObject::destroyed, j, release);
+        j->releaseWithJob(moveIntoPlace, putTemp);
     });
 }
 
@@ -541,8 +534,7 @@ ProviderJob* WebDavProvider::list()
                 (*next)();
             });
         };
-        QObject::connect(j, &ProviderJob::finished, j, [next] { *next = nullptr; });
-        QObject::connect(j, &QObject::destroyed, j, [next] { *next = nullptr; });
+        j->releaseWithJob(next);
         HttpExchange::Request r =
             withPropfind(request("PROPFIND", collectionUrl(m_folder), whatList), 1, body);
         r.acceptedStatuses = {404}; // no folder yet: nothing stored
@@ -673,8 +665,7 @@ ProviderJob* WebDavProvider::sweepTemporaries()
                     (*next)();
                 });
             };
-            QObject::connect(j, &ProviderJob::finished, j, [next] { *next = nullptr; });
-            QObject::connect(j, &QObject::destroyed, j, [next] { *next = nullptr; });
+            j->releaseWithJob(next);
             (*next)();
         });
     });
