@@ -3,13 +3,15 @@
 // slice of the file its manifest entry names, and hash to its own name), not against what the
 // distributor says it did: replication and load spreading, dedup across models and within a
 // file, abort and resume, failing providers, empty files, files that change while they are
-// read, and bad input.
+// read (also in ways their size and times do not show), and bad input.
 
 #include "chunking/cid.h"
 #include "providers/localprovider.h"
 #include "testsupport.h"
 #include "testvault.h"
+#include "transfer/filechunksource.h"
 #include "transfer/filedistributor.h"
+#include "transfer/filerangedevice.h"
 #include "transfer/floatjob.h"
 #include "transfer/restorejob.h"
 #include "vault/vault.h"
@@ -170,6 +172,79 @@ bool overwriteAt(const QString& path, qint64 offset, const QByteArray& bytes)
            f.flush();
 }
 
+// A file whose first chunk is rewritten in place between its scan and its first put, in a way
+// the file's size and times do not show. On a real file system that is a rewrite racing the
+// scan: the write sets the times first, the scanner opens the file and hashes half-written
+// bytes, the put reads the finished ones, and every snapshot agrees; no test can replay that
+// on demand. So this source scans the file for real (FileChunkSource), but rewrites the first
+// chunk right before its first put opens it, hands the puts the file's bytes with no snapshot
+// to compare, and, like a stat that cannot see the change, reports none. Only the bytes tell.
+class UnseenRewriteSource final : public ChunkSource
+{
+public:
+    UnseenRewriteSource(const QString& path, const ChunkerParams& params, QByteArray rewrite)
+        : m_path(path)
+        , m_file(path, params)
+        , m_rewrite(std::move(rewrite))
+    {
+        connect(&m_file, &ChunkSource::chunkScanned, this, &ChunkSource::chunkScanned);
+        connect(&m_file, &ChunkSource::progress, this, &ChunkSource::progress);
+        connect(&m_file, &ChunkSource::finished, this, &ChunkSource::finished);
+    }
+
+    qint64 expectedSize() const override { return m_file.expectedSize(); }
+    void setMaxPendingChunks(int count) override { m_file.setMaxPendingChunks(count); }
+    void start() override { m_file.start(); }
+    void abort() override { m_file.abort(); }
+    void acknowledge(const ScannedChunk& chunk, int count) override
+    {
+        m_file.acknowledge(chunk, count);
+    }
+    bool isFinished() const override { return m_file.isFinished(); }
+    QString errorString() const override { return m_file.errorString(); }
+    bool wasCancelled() const override { return m_file.wasCancelled(); }
+    QByteArray fileSha256() const override { return m_file.fileSha256(); }
+    qint64 fileSize() const override { return m_file.fileSize(); }
+    std::unique_ptr<QIODevice> openChunk(const ScannedChunk& chunk, QString* error) override
+    {
+        if (m_rewrittenCid.isEmpty() && chunk.offset == 0 && chunk.size >= m_rewrite.size()) {
+            QFile f(m_path);
+            if (!f.open(QIODevice::ReadWrite) || f.write(m_rewrite) != m_rewrite.size()) {
+                *error = QStringLiteral("the test could not rewrite the file");
+                return nullptr;
+            }
+            m_rewrittenCid = chunk.cid;
+        }
+        auto device =
+            std::make_unique<FileRangeDevice>(m_path, chunk.offset, chunk.size, std::nullopt);
+        if (!device->open(QIODevice::ReadOnly)) {
+            *error = device->errorString();
+            return nullptr;
+        }
+        return device;
+    }
+    QString changedError() const override { return {}; }
+    QString mismatchError(const ScannedChunk& chunk) const override
+    {
+        return m_file.mismatchError(chunk);
+    }
+
+    QString rewrittenCid() const { return m_rewrittenCid; }
+
+private:
+    QString m_path;
+    FileChunkSource m_file;
+    QByteArray m_rewrite;
+    QString m_rewrittenCid;
+};
+
+// What interrupted or failed puts left in a local provider's temporary folder.
+QStringList temporariesIn(const QString& root)
+{
+    return QDir(root + QStringLiteral("/.tmp"))
+        .entryList(QDir::AllEntries | QDir::Hidden | QDir::System | QDir::NoDotAndDotDot);
+}
+
 } // namespace
 
 class TestDistributor final : public QObject
@@ -194,6 +269,7 @@ private Q_SLOTS:
     void emptyFile();
     void fileChangesWhileFloated_data();
     void fileChangesWhileFloated();
+    void rewriteUnseenByStatPublishesNothing();
     void collectFilesErrors_data();
     void collectFilesErrors();
     void modelExists();
@@ -797,6 +873,76 @@ void TestDistributor::fileChangesWhileFloated()
     // Whatever was stored is a real chunk, and known to the registry.
     QVERIFY(allObjectsIntact(v));
     QCOMPARE(objectsOnProviders(v), storedPlacements(v.registry(), *modelId));
+}
+
+void TestDistributor::rewriteUnseenByStatPublishesNothing()
+{
+    TestVault v(2);
+    QVERIFY(v.ok());
+    const QString source = v.path(QStringLiteral("torn.bin"));
+    QVERIFY(test::writePseudoRandomFile(source, 2 * MiB, 21));
+    QFile head(source);
+    QVERIFY(head.open(QIODevice::ReadOnly));
+    const QByteArray original = head.read(64 * KiB);
+    head.close();
+    const auto modelId =
+        v.registry().createModel(QStringLiteral("torn"), QStringLiteral("local:") + source);
+    QVERIFY(modelId);
+
+    FileDistributor::Options options;
+    options.chunker = Small;
+    options.replication = 2;
+    options.maxPendingChunks = 2;
+    // The first 64 KiB always belong to the first chunk.
+    auto owned =
+        std::make_unique<UnseenRewriteSource>(source, Small, test::pseudoRandomBytes(64 * KiB, 22));
+    UnseenRewriteSource* rewriting = owned.get();
+    FileDistributor d(v.vault.get(), *modelId, std::move(owned), QStringLiteral("torn.bin"),
+                      options);
+    QSignalSpy warnings(&d, &FileDistributor::warning);
+    QSignalSpy finished(&d, &FileDistributor::finished);
+    d.start();
+    QVERIFY(finished.wait(Timeout));
+    const QString rewritten = rewriting->rewrittenCid();
+    QVERIFY(!rewritten.isEmpty());
+
+    // The float fails, and it is the file's failure, with the sentence for a changed file.
+    QVERIFY(!d.error().ok());
+    QVERIFY(d.sourceFailed());
+    QVERIFY2(d.error().message.contains(
+                 QStringLiteral("“%1” changed while it was being read").arg(source)),
+             qPrintable(d.error().message));
+    // No provider was blamed for it (excluded, "placing chunks elsewhere").
+    QVERIFY2(warnings.isEmpty(), qPrintable(warnings.value(0).value(0).toString()));
+    const auto file = v.registry().file(*modelId, QStringLiteral("torn.bin"));
+    QVERIFY(file);
+    QCOMPARE(file->state, FileRecord::State::Incomplete);
+
+    // Nothing was published under the rewritten chunk's name, and no object anywhere holds
+    // bytes that do not hash to its name; the registry counts exactly what is stored.
+    QVERIFY(allObjectsIntact(v));
+    QCOMPARE(objectsOnProviders(v), storedPlacements(v.registry(), *modelId));
+    for (const Placement& p : v.registry().placements(rewritten))
+        QVERIFY(p.state != PlacementState::Stored);
+    for (qint64 id : v.providerIds()) {
+        QVERIFY(!objectsIn(v.root(id)).contains(rewritten));
+        QCOMPARE(temporariesIn(v.root(id)), QStringList());
+    }
+
+    // The file as it was scanned, floated again: every chunk is stored and holds its bytes (an
+    // object under the first chunk's name with other bytes would be found and counted, and the
+    // model would say complete and not restore).
+    QVERIFY(overwriteAt(source, 0, original));
+    QFile whole(source);
+    QVERIFY(whole.open(QIODevice::ReadOnly));
+    const QByteArray data = whole.readAll();
+    FileDistributor again(v.vault.get(), *modelId, source, QStringLiteral("torn.bin"), options);
+    QSignalSpy againFinished(&again, &FileDistributor::finished);
+    again.start();
+    QVERIFY(againFinished.wait(Timeout));
+    QVERIFY2(again.error().ok(), qPrintable(again.error().message));
+    QVERIFY(!checkStored(v, *modelId, QStringLiteral("torn.bin"), data, 2).isEmpty());
+    QVERIFY(allObjectsIntact(v));
 }
 
 void TestDistributor::collectFilesErrors_data()

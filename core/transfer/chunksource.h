@@ -13,7 +13,8 @@ namespace mf {
 // (the hub's StreamChunkSource). A source cuts its bytes into chunks and reports them in order
 // through chunkScanned(); the distributor places them and acknowledges each one once it is
 // placed, which is the source's back-pressure (at most maxPendingChunks reported and not yet
-// acknowledged). Until acknowledged, a chunk's bytes can be opened for a put (openChunk).
+// acknowledged). Until acknowledged, a chunk's bytes can be opened for a put (openChunk); the
+// distributor checks them against the chunk's CID as the put reads them (VerifyingChunkDevice).
 class ChunkSource : public QObject
 {
     Q_OBJECT
@@ -43,6 +44,12 @@ public:
     // Empty while the source is still what was read; otherwise why it is not (a file that was
     // written to while it was floated).
     virtual QString changedError() const = 0;
+    // Why a put of `chunk` failed when the bytes openChunk() gave did not hash to its CID: the
+    // source changed after the chunk was scanned, in a way changedError() could not see.
+    virtual QString mismatchError(const ScannedChunk& chunk) const
+    {
+        return tr("The bytes read for chunk %1 do not hash to it").arg(chunk.cid);
+    }
 
 Q_SIGNALS:
     void chunkScanned(const mf::ScannedChunk& chunk);

@@ -39,10 +39,15 @@ QString FileChunkSource::changedError() const
     // registry got at the start: a change before the scanner opened it counts too.
     if (FileSnapshot::ofPath(m_path) != m_scanner.snapshot() ||
         (m_scanner.isFinished() && m_startSnapshot != m_scanner.snapshot()))
-        return tr("“%1” changed while it was being read; float it again once it is no longer "
-                  "being written")
-            .arg(m_path);
+        return changedMessage();
     return {};
+}
+
+QString FileChunkSource::changedMessage() const
+{
+    return tr("“%1” changed while it was being read; float it again once it is no longer being "
+              "written")
+        .arg(m_path);
 }
 
 } // namespace mf

@@ -10,7 +10,8 @@ namespace mf {
 
 // A file on disk as a ChunkSource: a FileScanner reads it, puts read their chunk back from the
 // file (FileRangeDevice), and a file that changes while it is floated is detected through its
-// snapshot.
+// snapshot. A change its snapshot cannot show (a rewrite in place of the same size that races
+// the scan, within one timestamp) is caught by the put's check of the bytes against the CID.
 class FileChunkSource final : public ChunkSource
 {
     Q_OBJECT
@@ -32,8 +33,11 @@ public:
     qint64 fileSize() const override { return m_scanner.fileSize(); }
     std::unique_ptr<QIODevice> openChunk(const ScannedChunk& chunk, QString* error) override;
     QString changedError() const override;
+    QString mismatchError(const ScannedChunk&) const override { return changedMessage(); }
 
 private:
+    QString changedMessage() const;
+
     QString m_path;
     std::optional<FileSnapshot> m_startSnapshot; // before the scanner opened it
     FileScanner m_scanner;

@@ -4,6 +4,7 @@
 #include "formats/headerinspection.h"
 #include "providers/replacejob.h"
 #include "vault/vault.h"
+#include "verifyingchunkdevice.h"
 
 #include <QDateTime>
 #include <QTimer>
@@ -29,6 +30,8 @@ struct FileDistributor::ChunkTask
     bool counted = false; // counted in chunksSent
     bool waiting = false; // in m_ready or waiting for a retry timer
     Error lastError;
+    // Set by a put's device when the bytes it read do not hash to the CID: the source changed.
+    std::shared_ptr<std::atomic_bool> mismatched = std::make_shared<std::atomic_bool>(false);
 };
 
 FileDistributor::FileDistributor(Vault* vault, qint64 modelId, const QString& sourcePath,
@@ -382,7 +385,19 @@ FileDistributor::PutStart FileDistributor::startPut(ChunkTask& task)
             return PutStart::None;
         }
         QString unreadable;
-        std::unique_ptr<QIODevice> source = m_scanner->openChunk(task.chunk, &unreadable);
+        std::unique_ptr<QIODevice> chunkBytes = m_scanner->openChunk(task.chunk, &unreadable);
+        std::unique_ptr<QIODevice> source;
+        if (chunkBytes) {
+            // Whatever the source, the put reads the bytes through a check against the CID, so
+            // that no provider ever holds an object whose bytes do not hash to its name.
+            source = std::make_unique<VerifyingChunkDevice>(
+                std::move(chunkBytes), task.chunk.cid, task.chunk.size,
+                m_scanner->mismatchError(task.chunk), task.mismatched);
+            if (!source->open(QIODevice::ReadOnly)) {
+                unreadable = source->errorString();
+                source.reset();
+            }
+        }
         if (!source) {
             registry.abandonPlacement(task.chunk.cid, providerId);
             failSource(unreadable);
@@ -454,8 +469,10 @@ void FileDistributor::onPutFinished(const QString& cid, qint64 providerId, Provi
         }
     } else {
         // A put that failed because the source changed is the file's failure, not the
-        // provider's.
-        const QString changed = m_scanner->changedError();
+        // provider's: seen by the file's snapshot, or by the put's check of the bytes.
+        QString changed = m_scanner->changedError();
+        if (changed.isEmpty() && task.mismatched->load())
+            changed = m_scanner->mismatchError(task.chunk);
         if (!changed.isEmpty()) {
             failSource(changed);
             return;
