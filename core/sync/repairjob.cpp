@@ -3,6 +3,7 @@
 #include "providers/replacejob.h"
 #include "transfer/chunkfetcher.h"
 #include "transfer/chunkwriter.h"
+#include "transfer/verifyingchunkdevice.h"
 #include "util/units.h"
 #include "vault/vault.h"
 
@@ -32,6 +33,8 @@ struct RepairJob::Task
     ProviderJob* put = nullptr;
     qint64 putProvider = 0;
     bool waiting = false; // for a retry or a deletion to end
+    // Set by a put's device when the bytes it sent would not hash to the CID.
+    std::shared_ptr<std::atomic_bool> mismatched = std::make_shared<std::atomic_bool>(false);
 };
 
 RepairJob::RepairJob(Vault* vault, Options options, QObject* parent)
@@ -256,8 +259,14 @@ void RepairJob::putNext(quint64 taskId)
             exclude(providerId, why);
             continue;
         }
-        auto source = std::make_unique<QBuffer>();
-        source->setData(task.writer.bytes());
+        auto copy = std::make_unique<QBuffer>();
+        copy->setData(task.writer.bytes());
+        copy->open(QIODevice::ReadOnly);
+        // The fetch checked these bytes; the put checks what it sends, as every put does, so a
+        // copy can never publish bytes that do not hash to the chunk's name.
+        auto source = std::make_unique<VerifyingChunkDevice>(
+            std::move(copy), cid, task.chunk.size,
+            tr("The copy of chunk %1 does not hash to it").arg(cid), task.mismatched);
         source->open(QIODevice::ReadOnly);
         const auto bad = task.badCopies.constFind(providerId);
         // A copy known to be bad is replaced, never found by the put and counted.
@@ -325,6 +334,12 @@ void RepairJob::onPut(quint64 taskId, qint64 providerId, ProviderJob* job)
     registry.abandonPlacement(cid, providerId);
     if (m_aborted || e.kind == Error::Kind::Cancelled)
         return endTask(taskId);
+    if (task.mismatched->load()) {
+        // The bytes, not the provider, are at fault: no copy is made of them anywhere.
+        m_report.stillShort++;
+        problem(tr("chunk %1 was not copied: %2").arg(cid, e.message));
+        return endTask(taskId);
+    }
     const int attempts = ++task.attempts[providerId];
     if (m_options.retry.shouldRetry(e, attempts)) {
         task.candidates.push_front(providerId);
