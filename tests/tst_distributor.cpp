@@ -25,6 +25,9 @@
 
 #include <memory>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
 using namespace mf;
 
 namespace {
@@ -170,6 +173,19 @@ bool overwriteAt(const QString& path, qint64 offset, const QByteArray& bytes)
     QFile f(path);
     return f.open(QIODevice::ReadWrite) && f.seek(offset) && f.write(bytes) == bytes.size() &&
            f.flush();
+}
+
+// Moves the file's modification time one second on: a change its snapshot shows however close
+// to the snapshot it happens (within one tick of the clock that stamps it).
+bool moveMtimeOn(const QString& path)
+{
+    const QByteArray name = QFile::encodeName(path);
+    struct stat st;
+    if (::stat(name.constData(), &st) != 0)
+        return false;
+    struct timespec times[2] = {{0, UTIME_OMIT}, st.st_mtim};
+    times[1].tv_sec += 1;
+    return ::utimensat(AT_FDCWD, name.constData(), times, 0) == 0;
 }
 
 // A file whose first chunk is rewritten in place between its scan and its first put, in a way
@@ -849,10 +865,15 @@ void TestDistributor::fileChangesWhileFloated()
         if (changed)
             return;
         changed = true;
-        // The first 64 KiB always belong to the first chunk: rewrite them with other bytes.
+        // The first 64 KiB always belong to the first chunk: rewrite them with other bytes, and
+        // change the time as a writer does, visibly even when the write falls within the tick
+        // of the float's snapshot (the float may take it before or after the change: both are
+        // caught, by the snapshots or, when the scan read the bytes half-written, by the puts'
+        // check of the bytes against their CIDs).
         const bool ok = change == QLatin1String("append")
                             ? appendTo(source, test::pseudoRandomBytes(100 * KiB, 13))
-                            : overwriteAt(source, 0, test::pseudoRandomBytes(64 * KiB, 14));
+                            : overwriteAt(source, 0, test::pseudoRandomBytes(64 * KiB, 14)) &&
+                                  moveMtimeOn(source);
         QVERIFY(ok);
     };
     if (!rightAfterStart)
