@@ -140,6 +140,7 @@ private Q_SLOTS:
     void upgradesAVersionOneVaultKeepingItsData();
 
     void beginFileResetsAnIncompleteFile();
+    void resumedFileKeepsItsChunksFromCollection();
     void beginFileRefusesACompleteFile();
     void appendChunksStoresASharedChunkOnce();
     void appendChunksIsAllOrNothing();
@@ -723,6 +724,76 @@ void TestRegistry::beginFileResetsAnIncompleteFile()
     QCOMPARE(m_r->files(m).size(), 1);
     QVERIFY(m_r->appendChunks(*f, {chunk(0, 0, 25, cidOf("Z"))})); // index 0 is free again
     QVERIFY(m_r->completeFile(*f, QByteArray(64, 'c'), {}));
+}
+
+// A float resuming an unfinished file scans it again from the start. Meanwhile an rm or
+// collect in another process (its own registry connection) runs the orphan query and removes
+// what it finds: the chunks the interrupted scan stored must not be among them, or the resume
+// sends them again. What the new scan does not use any more is an orphan once the file is done.
+void TestRegistry::resumedFileKeepsItsChunksFromCollection()
+{
+    const qint64 p = m_r->addProvider(providerRecord(QStringLiteral("p"))).value_or(0);
+    const qint64 m = m_r->createModel(QStringLiteral("m"), Source).value_or(0);
+    const auto f = m_r->beginFile(m, QStringLiteral("w.bin"), 30, QStringLiteral("fixed:10"));
+    QVERIFY(p > 0 && f);
+    const QStringList scanned{cidOf("A"), cidOf("B"), cidOf("C")};
+    QVERIFY(m_r->appendChunks(*f, {chunk(0, 0, 10, scanned.at(0)), chunk(1, 10, 10, scanned.at(1)),
+                                   chunk(2, 20, 10, scanned.at(2))}));
+    for (const QString& cid : scanned)
+        QVERIFY(m_r->recordPlacement(placement(cid, p, PlacementState::Stored)));
+
+    auto collector = openRegistry(); // the other process's rm or collect
+    QVERIFY(collector);
+    // What RemoveJob does with every orphan; returns the chunks it took.
+    const auto collect = [&collector] {
+        QStringList taken;
+        for (const auto& [cid, size] : collector->orphanChunks()) {
+            Q_UNUSED(size);
+            if (collector->removeChunk(cid))
+                taken << cid;
+        }
+        return taken;
+    };
+    const auto stillStored = [this, &scanned] {
+        for (const QString& cid : scanned)
+            if (m_r->placements(cid).size() != 1)
+                return false;
+        return true;
+    };
+
+    // The float was killed; its resume begins the file again and is scanning.
+    QCOMPARE(m_r->beginFile(m, QStringLiteral("w.bin"), 30, QStringLiteral("fixed:10")).value_or(0),
+             *f);
+    QVERIFY(m_r->fileChunks(*f).isEmpty()); // the manifest is the new scan's
+    QCOMPARE(collect(), QStringList());
+    QVERIFY(collector->pendingDeletions().isEmpty());
+    QVERIFY(stillStored());
+    QVERIFY(m_r->appendChunks(*f, {chunk(0, 0, 10, scanned.at(0))}));
+    QCOMPARE(collect(), QStringList());
+    // Its index is the new scan's alone: a second chunk 0 is refused as before.
+    QVERIFY(!m_r->appendChunks(*f, {chunk(0, 0, 10, scanned.at(1))}));
+
+    // Killed again, and resumed again: the first scan's chunks are still kept, once each.
+    QCOMPARE(m_r->beginFile(m, QStringLiteral("w.bin"), 30, QStringLiteral("fixed:10")).value_or(0),
+             *f);
+    QCOMPARE(collect(), QStringList());
+    QVERIFY(stillStored());
+    Side side(dbPath());
+    QCOMPARE(side.count(QStringLiteral("file_chunks")), qint64(3));
+
+    // The source changed at its end: the last chunk is a new one, and C is no longer used.
+    QVERIFY(m_r->appendChunks(*f, {chunk(0, 0, 10, scanned.at(0)), chunk(1, 10, 10, scanned.at(1)),
+                                   chunk(2, 20, 10, cidOf("D"))}));
+    QCOMPARE(collect(), QStringList());
+    QVERIFY(m_r->completeFile(*f, QByteArray(64, 'c'), {}));
+    const QList<FileChunk> manifest = m_r->fileChunks(*f);
+    QCOMPARE(manifest.size(), 3);
+    QCOMPARE(manifest.at(0).cid, scanned.at(0));
+    QCOMPARE(manifest.at(1).cid, scanned.at(1));
+    QCOMPARE(manifest.at(2).cid, cidOf("D"));
+    QCOMPARE(side.count(QStringLiteral("file_chunks")), qint64(3));
+    QCOMPARE(collect(), QStringList{scanned.at(2)});
+    QCOMPARE(collector->pendingDeletions().size(), 1);
 }
 
 void TestRegistry::beginFileRefusesACompleteFile()

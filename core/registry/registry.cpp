@@ -420,10 +420,28 @@ std::optional<qint64> Registry::beginFile(qint64 modelId, const QString& path, q
                 return fail(QStringLiteral("begin file"),
                             QStringLiteral("“%1” is already complete in this model").arg(path));
             find.q().finish();
-            Query clear(this, QStringLiteral("DELETE FROM file_chunks WHERE file_id = ?"));
+            // The interrupted scan's rows are kept, moved below index 0, where they are no part
+            // of the manifest (fileChunks(), completeFile()) but still refer to their chunks:
+            // cleared, the chunks this file has stored would be orphans until the new scan
+            // reaches them again, and an rm or collect running meanwhile (in any process) would
+            // delete them, to be sent again. Each interruption moves its rows below the ones
+            // kept before; one row per chunk is enough to keep it. completeFile() drops them.
+            Query lowest(this, QStringLiteral("SELECT MIN(COALESCE(MIN(idx), 0), 0) FROM "
+                                              "file_chunks WHERE file_id = ?"));
+            if (!lowest.bind(id).exec() || !lowest.q().next())
+                return false;
+            const qint64 below = lowest.q().value(0).toLongLong() - 1;
+            lowest.q().finish();
+            Query keep(this, QStringLiteral("UPDATE file_chunks SET idx = ? - idx "
+                                            "WHERE file_id = ? AND idx >= 0"));
+            Query once(this, QStringLiteral(
+                                 "DELETE FROM file_chunks WHERE file_id = ? AND EXISTS (SELECT 1 "
+                                 "FROM file_chunks o WHERE o.file_id = ? AND o.cid = "
+                                 "file_chunks.cid AND o.idx > file_chunks.idx)"));
             Query reset(this, QStringLiteral("UPDATE files SET size = ?, chunker = ?, sha256 = '' "
                                              "WHERE id = ?"));
-            if (!clear.bind(id).exec() || !reset.bind(size).bind(chunker).bind(id).exec())
+            if (!keep.bind(below).bind(id).exec() || !once.bind(id).bind(id).exec() ||
+                !reset.bind(size).bind(chunker).bind(id).exec())
                 return false;
             result = id;
             return true;
@@ -497,7 +515,7 @@ bool Registry::completeFile(qint64 fileId, const QByteArray& sha256Hex, const QJ
         // add up are not enough (a gap and an overlap cancel out).
         Query manifest(this, QStringLiteral("SELECT fc.idx, fc.offset, c.size FROM file_chunks fc "
                                             "JOIN chunks c ON c.cid = fc.cid WHERE fc.file_id = ? "
-                                            "ORDER BY fc.idx"));
+                                            "AND fc.idx >= 0 ORDER BY fc.idx"));
         if (!manifest.bind(fileId).exec())
             return false;
         qint64 index = 0;
@@ -520,10 +538,14 @@ bool Registry::completeFile(qint64 fileId, const QByteArray& sha256Hex, const QJ
         if (covered != size)
             return fail(QStringLiteral("complete file"),
                         QStringLiteral("manifest covers %1 of %2 bytes").arg(covered).arg(size));
+        // What interrupted scans kept (beginFile()) has served: the chunks the manifest does
+        // not use are orphans from now on.
+        Query kept(this, QStringLiteral("DELETE FROM file_chunks WHERE file_id = ? AND idx < 0"));
         Query q(this,
                 QStringLiteral("UPDATE files SET sha256 = ?, metadata = ?, state = 'complete' "
                                "WHERE id = ?"));
-        return q.bind(QString::fromLatin1(sha256Hex)).bind(toJson(metadata)).bind(fileId).exec();
+        return kept.bind(fileId).exec() &&
+               q.bind(QString::fromLatin1(sha256Hex)).bind(toJson(metadata)).bind(fileId).exec();
     });
 }
 
@@ -552,7 +574,8 @@ QList<FileChunk> Registry::fileChunks(qint64 fileId)
     QList<FileChunk> out;
     Query q(this,
             QStringLiteral("SELECT fc.idx, fc.offset, c.size, fc.cid FROM file_chunks fc "
-                           "JOIN chunks c ON c.cid = fc.cid WHERE fc.file_id = ? ORDER BY fc.idx"));
+                           "JOIN chunks c ON c.cid = fc.cid WHERE fc.file_id = ? AND fc.idx >= 0 "
+                           "ORDER BY fc.idx"));
     q.bind(fileId);
     if (q.exec())
         while (q.q().next())

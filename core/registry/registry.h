@@ -159,7 +159,9 @@ public:
 
     // Files
     // Creates the file, or resets an existing incomplete one to an empty manifest (the scan that
-    // follows rewrites it). Refuses a complete file.
+    // follows rewrites it). Refuses a complete file. The chunks the interrupted scan recorded
+    // stay referenced (not orphans: a concurrent rm or collect keeps them) until completeFile();
+    // their rows sit below index 0, where no manifest reader looks.
     // Writing a file's manifest requires the model's lease (checked in the same transaction).
     std::optional<qint64> beginFile(qint64 modelId, const QString& path, qint64 size,
                                     const QString& chunker,
