@@ -101,6 +101,7 @@ private Q_SLOTS:
     void removeRefusedWhileTheModelIsWritten();
     void usageCountsEachObjectOnce();
     void restoreOfAModelRemovedMeanwhileEnds();
+    void restoreOfAModelRemovedMidwayIsNotALoss();
     void quotaIsTheVaultsNotTheAdapters();
     void removalStopsOnAbortAndCollectFinishesIt();
 };
@@ -238,6 +239,13 @@ void TestCoordination::removeRefusedWhileTheModelIsWritten()
     QVERIFY(!rm.error().ok());
     QVERIFY2(rm.error().message.contains(QStringLiteral("being floated right now")),
              qPrintable(rm.error().message));
+    // Said plainly (the CLI exits 5 on it, as a second float of the name does).
+    QVERIFY(rm.modelBusy());
+    QVERIFY2(rm.error().message.startsWith(QStringLiteral("“big” is being floated right now by "
+                                                          "process ")),
+             qPrintable(rm.error().message));
+    QVERIFY2(!rm.error().message.contains(QStringLiteral("Registry error")),
+             qPrintable(rm.error().message));
     job.abort();
     QVERIFY(done.size() == 1 || done.wait(JobTimeoutMs));
     // Cancelled: the lease is free at once, so the model can be removed now.
@@ -291,6 +299,51 @@ void TestCoordination::restoreOfAModelRemovedMeanwhileEnds()
     QVERIFY2(assembler.error().message.contains(QStringLiteral("removed")),
              qPrintable(assembler.error().message));
     QCOMPARE(QDir(out).entryList(QDir::Files | QDir::Hidden).size(), 0);
+}
+
+// A restore under way while another process removes the model: the chunks it has not fetched
+// yet are deleted under it. That is no loss (it used to end as one: Integrity, CLI exit 4, with
+// every missing copy reported); it ends NotFound (exit 3), saying the model was removed.
+void TestCoordination::restoreOfAModelRemovedMidwayIsNotALoss()
+{
+    TestVault v;
+    QVERIFY(v.ok());
+    const QString file = v.path(QStringLiteral("a.bin"));
+    QVERIFY(writePseudoRandomFile(file, 2 * MiB + 9, 10));
+    QVERIFY(floatFile(v, file, QStringLiteral("a")));
+    const auto model = v.registry().modelByName(QStringLiteral("a"));
+    QVERIFY(model);
+    const QList<FileChunk> chunks = v.registry().fileChunks(v.registry().files(model->id)[0].id);
+    QVERIFY(chunks.size() >= 2);
+    const qint64 provider = v.providerIds().first();
+
+    RestoreJob::Request request;
+    request.modelName = QStringLiteral("a");
+    request.destinationDir = v.path(QStringLiteral("out"));
+    request.options.parallelFetches = 1; // nothing else is fetched while the first one reports
+    RestoreJob restore(v.vault.get(), request);
+    // After the first chunk, the removal: its rows (the rm's registry step), then the objects
+    // (its deletes), before the restore fetches the next chunk.
+    bool removed = false;
+    bool removedWell = true;
+    connect(&restore, &RestoreJob::progress, &restore, [&] {
+        if (removed || restore.bytesDone() == 0)
+            return;
+        removed = true;
+        removedWell = forgetModelLeavingDeletions(v, QStringLiteral("a"));
+        for (const FileChunk& c : chunks)
+            removedWell = QFile::remove(v.objectPath(provider, c.cid)) && removedWell;
+    });
+    QVERIFY(run(restore));
+    QVERIFY(removed);
+    QVERIFY(removedWell);
+    QCOMPARE(restore.failure(), RestoreJob::Failure::NotFound);
+    QCOMPARE(restore.error().kind, Error::Kind::NotFound);
+    QVERIFY2(restore.error().message.contains(QStringLiteral("“a” was removed while it was being "
+                                                             "restored")),
+             qPrintable(restore.error().message));
+    QVERIFY2(restore.problems().isEmpty(), qPrintable(restore.problems().join(QLatin1Char('\n'))));
+    QCOMPARE(QDir(request.destinationDir).entryList(QDir::Files | QDir::Hidden).size(), 0);
 }
 
 // The quota set for a provider holds whatever the adapter knows of it (only the local and S3

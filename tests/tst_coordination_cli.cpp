@@ -2,6 +2,7 @@
 // lost data or merged models (issue "Nothing lost", items 1 and 2). The randomized crash test
 // (kill -9 at random points of float, restore, rm and collect) is tst_cli_crash.
 
+#include "registry/registry.h"
 #include "testsupport.h"
 
 #include <QDir>
@@ -124,6 +125,7 @@ class TestCoordinationCli final : public QObject
 private Q_SLOTS:
     void removeWhileASharingFloatRuns();
     void floatsOfOneNameInTwoProcesses();
+    void removeOfAModelBeingFloatedIsRefused();
 };
 
 // The tester's case: `rm A` 0-0.4 s after `float B` started, B sharing almost all of A's
@@ -186,6 +188,34 @@ void TestCoordinationCli::floatsOfOneNameInTwoProcesses()
         QByteArray why;
         QVERIFY2(bench.restoresAs(name, r1.code == 0 ? one : two, &why), why.constData());
     }
+}
+
+// `rm` of a model another process is floating: refused with a plain sentence that names the
+// process (it used to read "Registry error (remove model): …" and exit 1), and exit 5, as a
+// float of a name being floated; the model stays. The float is this test: it holds the lease.
+void TestCoordinationCli::removeOfAModelBeingFloatedIsRefused()
+{
+    Bench bench;
+    const Run init = bench.run({QStringLiteral("init"), QStringLiteral("--quiet")});
+    QVERIFY2(init.code == 0, init.describe());
+    QString error;
+    auto registry = Registry::open(bench.path(QStringLiteral("vault/registry.sqlite")), &error);
+    QVERIFY2(registry, qPrintable(error));
+    const auto claim =
+        registry->claimModel(QStringLiteral("m"), QStringLiteral("local:/m"),
+                             Registry::processLeaseOwner() + QStringLiteral("|1"), false);
+    QCOMPARE(claim.status, Registry::ModelClaim::Status::Created);
+
+    const Run rm = bench.run({QStringLiteral("rm"), QStringLiteral("m")});
+    QVERIFY2(rm.code == 5, rm.describe());
+    const QString pid = QString::number(QCoreApplication::applicationPid());
+    QVERIFY2(rm.err.contains(QStringLiteral("“m” is being floated right now by process %1; remove "
+                                            "it when that float is done")
+                                 .arg(pid)
+                                 .toUtf8()),
+             rm.describe());
+    QVERIFY2(!rm.err.contains("Registry error"), rm.describe());
+    QVERIFY(registry->modelByName(QStringLiteral("m")));
 }
 
 QTEST_GUILESS_MAIN(TestCoordinationCli)

@@ -136,7 +136,10 @@ public:
         connect(job, &RemoveJob::finished, this, [this, job, name] {
             if (!job->error().ok()) {
                 console().error(job->error().message);
-                return finish(job->error().kind == Error::Kind::NotFound ? NotFound : Failed);
+                // As a float of a name another process is floating: a conflict, not a failure.
+                return finish(job->modelBusy()                             ? AlreadyExists
+                              : job->error().kind == Error::Kind::NotFound ? NotFound
+                                                                           : Failed);
             }
             for (const QString& w : job->warnings())
                 console().warning(w);

@@ -9,7 +9,8 @@ enum ExitCode : int {
     NotFound = 3,         // no such model, file, provider or vault
     IntegrityProblem = 4, // missing or corrupt data: a replica verify found bad, a chunk with no
                           // good copy anywhere, restored bytes that do not match
-    AlreadyExists = 5,    // model name or destination exists (use --name / --force)
+    AlreadyExists = 5,    // model name or destination exists (use --name / --force), or the
+                          // model is being floated by another process (float, rm)
     BadInput = 6,         // a path is missing, unreadable, empty, or changed while read
     UnderReplicated = 7,  // every chunk has a good copy, but some fewer than wanted (verify;
                           // repair and provider drain could not make them all now)

@@ -42,11 +42,11 @@ QString globalHelp()
         "\nExit codes:\n"
         "  0 success, 1 a transfer or provider failed, 2 bad arguments, 3 no such model/file/\n"
         "  provider/vault, 4 missing or corrupt data found, 5 model or destination already\n"
-        "  exists, 6 a path is missing, unreadable, empty or changed while read, 7 some chunks\n"
-        "  have fewer copies than wanted (none lost; verify, repair, provider drain), 8 the "
-        "vault's registry cannot be used\n"
-        "  (empty, damaged, unreadable or newer; left untouched), 130 interrupted, 141 the\n"
-        "  output's reader went away (`cat … | head`).\n");
+        "  exists, or the model is being floated by another process, 6 a path is missing,\n"
+        "  unreadable, empty or changed while read, 7 some chunks have fewer copies than\n"
+        "  wanted (none lost; verify, repair, provider drain), 8 the vault's registry\n"
+        "  cannot be used (empty, damaged, unreadable or newer; left untouched), 130\n"
+        "  interrupted, 141 the output's reader went away (`cat … | head`).\n");
     return text;
 }
 

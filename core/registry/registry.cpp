@@ -387,17 +387,20 @@ bool Registry::setModelState(qint64 id, ModelRecord::State state)
         .exec();
 }
 
-bool Registry::removeModel(qint64 id, const QString& owner)
+bool Registry::removeModel(qint64 id, const QString& owner, QString* writer)
 {
     // files and file_chunks go by ON DELETE CASCADE, in the statement's own transaction.
     return transaction([&] {
         // A model another job or process is writing right now is not pulled from under it.
-        const QString writer = modelWriter(id, owner);
-        if (!writer.isEmpty())
+        const QString holder = modelWriter(id, owner);
+        if (!holder.isEmpty()) {
+            if (writer)
+                *writer = holder;
             return fail(QStringLiteral("remove model"),
                         QStringLiteral("it is being floated right now (process %1); cancel that "
                                        "float first, or wait for it to end")
-                            .arg(writer));
+                            .arg(holder));
+        }
         Query q(this, QStringLiteral("DELETE FROM models WHERE id = ?"));
         return q.bind(id).exec();
     });

@@ -154,8 +154,10 @@ public:
     };
     ProviderContents providerContents(qint64 providerId);
     // Deletes the model, its files and manifests. Chunks stay (see orphanChunks()).
-    // Refused while another owner holds a live lease on the model (a float writing it).
-    bool removeModel(qint64 id, const QString& owner = processLeaseOwner());
+    // Refused while another owner holds a live lease on the model (a float writing it): then
+    // `writer`, if given, names its process ("1234", or "1234 on host").
+    bool removeModel(qint64 id, const QString& owner = processLeaseOwner(),
+                     QString* writer = nullptr);
 
     // Files
     // Creates the file, or resets an existing incomplete one to an empty manifest (the scan that

@@ -116,8 +116,7 @@ void FileAssembler::start()
     for (const FileChunk& c : std::as_const(m_chunks))
         covered += c.size;
     if (covered != m_file.size) {
-        finish(Error::make(Error::Kind::NotFound,
-                           tr("“%1” was removed while it was being restored").arg(m_file.path)));
+        finishRemoved();
         return;
     }
 
@@ -177,7 +176,12 @@ void FileAssembler::onFetched(ChunkFetcher* fetcher)
         return;
     }
     if (!fetcher->error().ok()) {
-        finish(fetcher->error());
+        // A chunk no replica of which could be read is lost, unless the file is gone: an rm
+        // (in this process or another) deletes its chunks' objects while they are being read.
+        if (fetcher->error().kind != Error::Kind::Cancelled && fileRemoved())
+            finishRemoved();
+        else
+            finish(fetcher->error());
         return;
     }
     const FileChunk& chunk = fetcher->chunk();
@@ -189,6 +193,21 @@ void FileAssembler::onFetched(ChunkFetcher* fetcher)
                                                         : m_chunks.at(m_contiguous).offset);
     Q_EMIT progress();
     fetchMore();
+}
+
+bool FileAssembler::fileRemoved()
+{
+    const auto now = m_vault->registry().file(m_file.modelId, m_file.path);
+    return !now || now->id != m_file.id;
+}
+
+void FileAssembler::finishRemoved()
+{
+    // What the fetchers found missing was deleted with the model: not a damaged replica.
+    m_removed = true;
+    m_problems.clear();
+    finish(Error::make(Error::Kind::NotFound,
+                       tr("“%1” was removed while it was being restored").arg(m_file.path)));
 }
 
 void FileAssembler::onHashed()

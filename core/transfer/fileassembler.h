@@ -53,6 +53,9 @@ public:
     qint64 bytesDone() const { return m_bytesDone; }
     qint64 totalBytes() const { return m_file.size; }
     const QStringList& problems() const { return m_problems; }
+    // The file was removed from the registry (its model by rm, in any process) while this was
+    // restoring it: error() says so, and no chunk it could not fetch is reported lost.
+    bool removedMeanwhile() const { return m_removed; }
     // With publish = false, after success: the verified temporary, now the caller's.
     QString takeTemporary();
     // The pattern (whole name) of the temporaries restores leave in a folder, with or without an
@@ -69,6 +72,8 @@ private:
     void onFetched(ChunkFetcher* fetcher);
     void onHashed();
     void finish(const Error& error);
+    bool fileRemoved();
+    void finishRemoved();
     void settle();
     void cleanUp();
     void closeDirect();
@@ -92,6 +97,7 @@ private:
     bool m_finished = false;
     bool m_settled = false;
     bool m_flush = true; // the vault's durability, read at start
+    bool m_removed = false;
     Error m_error;
     QStringList m_problems;
 };

@@ -27,10 +27,16 @@ void RemoveJob::start()
                                tr("There is no model named “%1”").arg(m_modelName)));
             return;
         }
-        if (!registry.removeModel(model->id, m_owner)) {
-            finish(
-                Error::make(Error::Kind::Fatal,
-                            tr("“%1” was not removed: %2").arg(m_modelName, registry.lastError())));
+        QString writer;
+        if (!registry.removeModel(model->id, m_owner, &writer)) {
+            m_modelBusy = !writer.isEmpty();
+            finish(Error::make(
+                Error::Kind::Fatal,
+                m_modelBusy
+                    ? tr("“%1” is being floated right now by process %2; remove it when "
+                         "that float is done, or after stopping it")
+                          .arg(m_modelName, writer)
+                    : tr("“%1” was not removed: %2").arg(m_modelName, registry.lastError())));
             return;
         }
     }

@@ -32,6 +32,8 @@ public:
     void abort() override;
     const Error& error() const override { return m_error; }
     int chunksFreed() const { return m_chunksFreed; }
+    // Refused: another job or process is floating the model right now (error() names it).
+    bool modelBusy() const { return m_modelBusy; }
     qint64 bytesFreed() const { return m_bytesFreed; }
     // Collect only: leftovers of killed processes removed (TemporarySweep).
     int leftoversRemoved() const { return m_leftovers; }
@@ -54,6 +56,7 @@ private:
     int m_chunksFreed = 0;
     qint64 m_bytesFreed = 0;
     bool m_aborted = false;
+    bool m_modelBusy = false;
     Error m_error;
     bool m_finished = false;
 };

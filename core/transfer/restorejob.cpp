@@ -141,7 +141,16 @@ void RestoreJob::next()
         std::unique_ptr<FileAssembler> done = std::move(m_current);
         m_problems.append(done->problems());
         const Error e = done->error();
+        const bool removed = done->removedMeanwhile();
         done.release()->deleteLater();
+        if (removed) {
+            // An rm, here or in another process: nothing is lost, there is just no model.
+            finish(Failure::NotFound,
+                   Error::make(Error::Kind::NotFound,
+                               tr("Model “%1” was removed while it was being restored")
+                                   .arg(m_request.modelName)));
+            return;
+        }
         if (!e.ok()) {
             const Failure why = e.kind == Error::Kind::Cancelled ? Failure::Cancelled
                                 : e.kind == Error::Kind::Corrupt ? Failure::Integrity
