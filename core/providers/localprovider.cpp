@@ -44,6 +44,9 @@ public:
         bool alreadyStored = false;
         QList<StoredObject> objects;
         ProviderUsage usage;
+        QByteArray data;
+        QList<CatalogObject> catalogObjects;
+        QDateTime serverTime;
         QMutex mutex;
         QWaitCondition doneCondition;
         bool running = false;
@@ -92,6 +95,9 @@ protected:
                     m_alreadyStored = m_task->alreadyStored;
                     m_objects = std::move(m_task->objects);
                     m_usage = m_task->usage;
+                    m_data = std::move(m_task->data);
+                    m_catalogObjects = std::move(m_task->catalogObjects);
+                    m_serverTime = m_task->serverTime;
                     finish(result);
                 },
                 Qt::QueuedConnection);
@@ -582,7 +588,7 @@ ProviderJob* LocalProvider::list()
                 // Only names in their own shard folder count; temporaries live in .tmp.
                 if (objectPath(shared->root, it.fileName()) != it.filePath())
                     continue;
-                task.objects.append({it.fileName(), it.fileInfo().size()});
+                task.objects.append({it.fileName(), it.fileInfo().size(), it.fileName()});
             }
             return Error::none();
         },
@@ -619,8 +625,9 @@ ProviderJob* LocalProvider::sweepTemporaries()
             if (!shared->rootExists())
                 return shared->missingRoot();
             // Only what our puts name: "<cid>.modelfloat-<owner>-XXXXXX", or "<cid>.XXXXXX" from
-            // versions that did not name owners.
-            static const QRegularExpression ours(QStringLiteral("^bafkrei[a-z2-7]+\\..+$"));
+            // versions that did not name owners; catalog objects' "catalog.modelfloat-<owner>-…".
+            static const QRegularExpression ours(
+                QStringLiteral("^(bafkrei[a-z2-7]+|catalog)\\..+$"));
             static const QRegularExpression legacy(
                 QStringLiteral("^bafkrei[a-z2-7]+\\.[A-Za-z0-9]{6}$"));
             const temporaries::SweepResult swept = temporaries::sweepFolder(
@@ -631,6 +638,180 @@ ProviderJob* LocalProvider::sweepTemporaries()
                 return Error::make(Error::Kind::Fatal,
                                    QStringLiteral("Provider “%1”: %2")
                                        .arg(shared->name, swept.errors.join(QLatin1Char(' '))));
+            return Error::none();
+        },
+        this);
+}
+
+QString LocalProvider::locatorFor(const QString& cid, qint64 size) const
+{
+    Q_UNUSED(size);
+    return cid;
+}
+
+namespace {
+
+const QString CatalogFolder = QStringLiteral("catalog");
+
+Error badCatalogName(const QString& name, const QString& provider)
+{
+    return Error::make(
+        Error::Kind::Fatal,
+        QStringLiteral("“%1” is not a catalog object name of provider “%2”").arg(name, provider));
+}
+
+// Makes the folders of `relative` below `base` (which must exist), one level at a time.
+bool ensureFolders(const QString& base, const QString& relative)
+{
+    QString path = base;
+    for (const QString& s : relative.split(QLatin1Char('/'), Qt::SkipEmptyParts)) {
+        path += QLatin1Char('/') + s;
+        if (!ensureFolder(path))
+            return false;
+    }
+    return true;
+}
+
+} // namespace
+
+ProviderJob* LocalProvider::writeCatalogObject(const QString& name, const QByteArray& bytes)
+{
+    auto shared = m_shared;
+    return new LocalJob(
+        &m_pool,
+        [shared, name, bytes](LocalJob::Task& task, LocalJob&) -> Error {
+            if (!isValidCatalogName(name))
+                return badCatalogName(name, shared->name);
+            if (!shared->rootExists())
+                return shared->missingRoot();
+            if (task.cancelled || shared->closing)
+                return cancelledError();
+            const QString finalPath =
+                shared->root + QLatin1Char('/') + CatalogFolder + QLatin1Char('/') + name;
+            const QString folder = QFileInfo(finalPath).absolutePath();
+            const QString tmpDir = shared->root + QLatin1String(TemporaryFolder);
+            if (!ensureFolders(shared->root, CatalogFolder + QLatin1Char('/') +
+                                                 name.section(QLatin1Char('/'), 0, -2)) ||
+                !ensureFolder(tmpDir))
+                return Error::make(Error::Kind::Fatal,
+                                   QStringLiteral("Cannot create folders in “%1” of provider "
+                                                  "“%2”: %3")
+                                       .arg(shared->root, shared->name, errnoText(errno)));
+            QByteArray tmpPath = QFile::encodeName(tmpDir + QLatin1Char('/') +
+                                                   temporaries::prefix(CatalogFolder) +
+                                                   QStringLiteral("XXXXXX"));
+            const int fd = ::mkstemp(tmpPath.data());
+            if (fd < 0)
+                return Error::make(Error::Kind::Fatal,
+                                   QStringLiteral("Cannot write to provider “%1”: %2")
+                                       .arg(shared->name, errnoText(errno)));
+            const bool written = pwriteAll(fd, bytes.constData(), bytes.size(), 0) &&
+                                 (!shared->flushing() || ::fdatasync(fd) == 0);
+            const int err = errno;
+            if (::close(fd) != 0 || !written) {
+                ::unlink(tmpPath.constData());
+                const int e = written ? errno : err;
+                return Error::make(e == ENOSPC || e == EDQUOT ? Error::Kind::QuotaExceeded
+                                                              : Error::Kind::Fatal,
+                                   QStringLiteral("Cannot write to provider “%1”: %2")
+                                       .arg(shared->name, errnoText(e)));
+            }
+            if (::rename(tmpPath.constData(), QFile::encodeName(finalPath).constData()) != 0) {
+                const int e = errno;
+                ::unlink(tmpPath.constData());
+                return Error::make(Error::Kind::Fatal,
+                                   QStringLiteral("Cannot store catalog object %1 in provider "
+                                                  "“%2”: %3")
+                                       .arg(name, shared->name, errnoText(e)));
+            }
+            // Durable like a chunk: the folder entry that names it is flushed too.
+            if (shared->flushing() && !syncFolder(folder))
+                return Error::make(Error::Kind::Fatal,
+                                   QStringLiteral("Cannot flush to provider “%1”: %2")
+                                       .arg(shared->name, errnoText(errno)));
+            task.size = bytes.size();
+            return Error::none();
+        },
+        this);
+}
+
+ProviderJob* LocalProvider::readCatalogObject(const QString& name)
+{
+    auto shared = m_shared;
+    return new LocalJob(
+        &m_pool,
+        [shared, name](LocalJob::Task& task, LocalJob&) -> Error {
+            if (!isValidCatalogName(name))
+                return badCatalogName(name, shared->name);
+            if (!shared->rootExists())
+                return shared->missingRoot();
+            QFile file(shared->root + QLatin1Char('/') + CatalogFolder + QLatin1Char('/') + name);
+            if (!file.open(QIODevice::ReadOnly))
+                return Error::make(file.exists() ? Error::Kind::Fatal : Error::Kind::NotFound,
+                                   QStringLiteral("Catalog object %1 on provider “%2”: %3")
+                                       .arg(name, shared->name, file.errorString()));
+            if (file.size() > MaxCatalogObjectBytes)
+                return Error::make(Error::Kind::Corrupt,
+                                   QStringLiteral("Catalog object %1 on provider “%2” is too "
+                                                  "large (%3 bytes)")
+                                       .arg(name, shared->name)
+                                       .arg(file.size()));
+            task.data = file.readAll();
+            if (file.error() != QFileDevice::NoError)
+                return Error::make(Error::Kind::Fatal,
+                                   QStringLiteral("Cannot read catalog object %1 on provider "
+                                                  "“%2”: %3")
+                                       .arg(name, shared->name, file.errorString()));
+            task.size = task.data.size();
+            return Error::none();
+        },
+        this);
+}
+
+ProviderJob* LocalProvider::listCatalogObjects(const QString& folder)
+{
+    auto shared = m_shared;
+    return new LocalJob(
+        &m_pool,
+        [shared, folder](LocalJob::Task& task, LocalJob&) -> Error {
+            if (!isValidCatalogName(folder))
+                return badCatalogName(folder, shared->name);
+            if (!shared->rootExists())
+                return shared->missingRoot();
+            // The provider's clock is this computer's: an object's mtime and now agree.
+            task.serverTime = QDateTime::currentDateTimeUtc();
+            const QDir dir(shared->root + QLatin1Char('/') + CatalogFolder + QLatin1Char('/') +
+                           folder);
+            const QFileInfoList entries =
+                dir.entryInfoList(QDir::Files | QDir::NoDotAndDotDot, QDir::Name);
+            for (const QFileInfo& info : entries) {
+                if (!isValidCatalogName(info.fileName()))
+                    continue;
+                task.catalogObjects.append({folder + QLatin1Char('/') + info.fileName(),
+                                            info.size(), info.lastModified().toUTC()});
+            }
+            return Error::none();
+        },
+        this);
+}
+
+ProviderJob* LocalProvider::removeCatalogObject(const QString& name)
+{
+    auto shared = m_shared;
+    return new LocalJob(
+        &m_pool,
+        [shared, name](LocalJob::Task&, LocalJob&) -> Error {
+            if (!isValidCatalogName(name))
+                return badCatalogName(name, shared->name);
+            if (!shared->rootExists())
+                return shared->missingRoot();
+            const QByteArray path = QFile::encodeName(shared->root + QLatin1Char('/') +
+                                                      CatalogFolder + QLatin1Char('/') + name);
+            if (::unlink(path.constData()) != 0 && errno != ENOENT)
+                return Error::make(Error::Kind::Fatal,
+                                   QStringLiteral("Cannot remove catalog object %1 from provider "
+                                                  "“%2”: %3")
+                                       .arg(name, shared->name, errnoText(errno)));
             return Error::none();
         },
         this);

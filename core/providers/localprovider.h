@@ -52,6 +52,13 @@ public:
     ProviderJob* list() override;
     ProviderJob* usage() override;
     ProviderJob* sweepTemporaries() override;
+    QString locatorFor(const QString& cid, qint64 size) const override;
+
+    // Catalog objects are files under <root>/catalog/, written to .tmp and renamed into place.
+    ProviderJob* writeCatalogObject(const QString& name, const QByteArray& bytes) override;
+    ProviderJob* readCatalogObject(const QString& name) override;
+    ProviderJob* listCatalogObjects(const QString& folder) override;
+    ProviderJob* removeCatalogObject(const QString& name) override;
 
 private:
     struct Shared;

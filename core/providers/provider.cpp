@@ -1,6 +1,26 @@
 #include "provider.h"
 
+#include <QRegularExpression>
+
 namespace mf {
+
+namespace {
+
+// A job whose result is known at once (nothing to ask the provider): finished() still comes
+// from the event loop, as for every job.
+class ImmediateJob final : public ProviderJob
+{
+public:
+    explicit ImmediateJob(QObject* parent)
+        : ProviderJob(parent)
+    {}
+
+protected:
+    void doStart() override { finish(Error::none()); }
+    void doAbort() override {}
+};
+
+} // namespace
 
 Provider::Provider(const QString& displayName, QObject* parent)
     : QObject(parent)
@@ -33,6 +53,31 @@ Error Provider::notAnObjectName(const QString& locator, const QString& providerN
     return Error::make(
         Error::Kind::NotFound,
         tr("“%1” is not an object name of provider “%2”").arg(locator, providerName));
+}
+
+QString Provider::locatorFor(const QString& cid, qint64 size) const
+{
+    Q_UNUSED(cid);
+    Q_UNUSED(size);
+    return {};
+}
+
+ProviderJob* Provider::findStores()
+{
+    return new ImmediateJob(this);
+}
+
+bool Provider::isValidCatalogName(const QString& name)
+{
+    // Segments of letters, digits, '.', '_' and '-', none empty or starting with '.', so that a
+    // name never climbs out of the catalog root or lands in a temporary folder.
+    static const QRegularExpression segment(QStringLiteral("^[A-Za-z0-9_-][A-Za-z0-9._-]*$"));
+    if (name.isEmpty() || name.size() > 240)
+        return false;
+    for (const QString& s : name.split(QLatin1Char('/')))
+        if (!segment.match(s).hasMatch())
+            return false;
+    return true;
 }
 
 } // namespace mf

@@ -40,7 +40,8 @@ public:
     virtual ProviderJob* stat(const QString& locator) = 0;
     // Removes the object; removing a missing object succeeds.
     virtual ProviderJob* remove(const QString& locator) = 0;
-    // Every object this provider stores for the vault.
+    // Every object this provider stores for the vault (StoredObject::cid set where the object's
+    // name says which chunk it holds).
     virtual ProviderJob* list() = 0;
     virtual ProviderJob* usage() = 0;
     // Removes what interrupted puts of processes that are gone left on the provider (temporary
@@ -48,6 +49,34 @@ public:
     // Never touches a temporary of a process that may still run. Kinds whose puts leave
     // nothing behind finish at once with nothing.
     virtual ProviderJob* sweepTemporaries();
+    // Whether every object list() returns is ModelFloat's, so that one no catalog refers to may
+    // be deleted (false for an IPFS node, which lists every pin on the node).
+    virtual bool listsOnlyOwnObjects() const { return true; }
+    // The locator put() would return for a chunk of `size` bytes when the adapter knows it
+    // without asking the provider; empty when it does not (list() then tells).
+    virtual QString locatorFor(const QString& cid, qint64 size) const;
+
+    // --- Catalog objects (docs/catalog.md, docs/providers.md) ---
+    // Small named objects beside the chunks: manifests, vault states, leases. Names are
+    // '/'-separated relative paths (isValidCatalogName) under the store's catalog root. A reader
+    // never finds a half-written object under its name: the adapter writes under a temporary
+    // name and renames, or uses a write that is atomic on its provider. Writing a name that
+    // exists replaces the object.
+    virtual ProviderJob* writeCatalogObject(const QString& name, const QByteArray& bytes) = 0;
+    // The whole object (data()); Error::Kind::NotFound when there is none.
+    virtual ProviderJob* readCatalogObject(const QString& name) = 0;
+    // The objects directly in `folder` ("states", "locks", "manifests"); none, and success, when
+    // the folder does not exist. serverTime() is set when the provider tells its clock.
+    virtual ProviderJob* listCatalogObjects(const QString& folder) = 0;
+    // Removing a missing object succeeds.
+    virtual ProviderJob* removeCatalogObject(const QString& name) = 0;
+    // Other ModelFloat stores the same account holds (an S3 bucket's other key prefixes with a
+    // catalog), as settings that point this provider at each (stores()). By default: none.
+    virtual ProviderJob* findStores();
+
+    static bool isValidCatalogName(const QString& name);
+    // Catalog objects are read whole into memory; none is larger than this.
+    static constexpr qint64 MaxCatalogObjectBytes = 64LL << 20;
 
     // The error for a locator that is not one of the provider's object names (a NotFound that
     // names both), the same from every adapter.

@@ -2,6 +2,8 @@
 
 #include "util/error.h"
 
+#include <QDateTime>
+#include <QJsonObject>
 #include <QList>
 #include <QObject>
 #include <QString>
@@ -13,6 +15,17 @@ struct StoredObject
 {
     QString locator;
     qint64 size = -1;
+    // The chunk the object holds, when its name says so (an object named by its chunk's CID);
+    // empty when the provider cannot tell (an IPFS DAG root, a cloud drive's file id).
+    QString cid;
+};
+
+// One catalog object (docs/catalog.md) as a provider lists it.
+struct CatalogObject
+{
+    QString name; // below the catalog root: "states/<vault id>.000000000042"
+    qint64 size = -1;
+    QDateTime modified; // by the provider's clock (UTC); invalid when the provider keeps none
 };
 
 // Bytes a provider holds and may hold; -1 where the provider cannot tell.
@@ -43,13 +56,21 @@ public:
     bool isFinished() const { return m_finished; }
     const Error& error() const { return m_error; }
 
-    // Results, by operation: put -> locator; stat -> objectSize; list -> objects; usage -> usage.
+    // Results, by operation: put -> locator; stat -> objectSize; list -> objects; usage -> usage;
+    // readCatalogObject -> data; listCatalogObjects -> catalogObjects and serverTime;
+    // findStores -> stores.
     const QString& locator() const { return m_locator; }
     qint64 objectSize() const { return m_objectSize; }
     const QList<StoredObject>& objects() const { return m_objects; }
     const ProviderUsage& usage() const { return m_usage; }
     // put: the provider already held the object, so no byte was sent.
     bool alreadyStored() const { return m_alreadyStored; }
+    const QByteArray& data() const { return m_data; }
+    const QList<CatalogObject>& catalogObjects() const { return m_catalogObjects; }
+    // The provider's clock when it answered (UTC); invalid when it did not say.
+    const QDateTime& serverTime() const { return m_serverTime; }
+    // Settings that point the provider at another ModelFloat store of the same account.
+    const QList<QJsonObject>& stores() const { return m_stores; }
 
 Q_SIGNALS:
     void progress(qint64 done, qint64 total);
@@ -69,6 +90,10 @@ protected:
     QList<StoredObject> m_objects;
     ProviderUsage m_usage;
     bool m_alreadyStored = false;
+    QByteArray m_data;
+    QList<CatalogObject> m_catalogObjects;
+    QDateTime m_serverTime;
+    QList<QJsonObject> m_stores;
 
 private:
     Error m_error;

@@ -1,4 +1,5 @@
 #include "ipfsprovider.h"
+#include "ipfsjob.h"
 
 #include "chunking/cid.h"
 #include "credentials/credentialstore.h"
@@ -555,7 +556,9 @@ ProviderJob* IpfsProvider::list()
                     const QString locator = ipfscid::toBase32(bin);
                     if (!seen->contains(locator)) {
                         seen->insert(locator);
-                        j->objects().append({locator, -1});
+                        // A raw block is named by its content: a chunk's raw CID is its locator.
+                        j->objects().append(
+                            {locator, -1, codec == ipfscid::CodecRaw ? locator : QString()});
                     }
                 }
             }

@@ -59,6 +59,16 @@ public:
     ProviderJob* remove(const QString& locator) override;
     ProviderJob* list() override;
     ProviderJob* usage() override;
+    // The node lists every pin, ModelFloat's or not.
+    bool listsOnlyOwnObjects() const override { return false; }
+    QString locatorFor(const QString& cid, qint64 size) const override;
+
+    // Catalog objects live in the node's MFS under /modelfloat/catalog/ (ipfscatalog.cpp).
+    ProviderJob* writeCatalogObject(const QString& name, const QByteArray& bytes) override;
+    ProviderJob* readCatalogObject(const QString& name) override;
+    ProviderJob* listCatalogObjects(const QString& folder) override;
+    ProviderJob* removeCatalogObject(const QString& name) override;
+    static QString catalogPath(const QString& name);
 
 private:
     IpfsProvider(const QString& displayName, const ProviderContext& context,

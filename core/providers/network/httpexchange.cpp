@@ -462,15 +462,26 @@ int HttpExchange::parseRetryAfterMs(const QByteArray& value)
     const qint64 seconds = v.toLongLong(&ok);
     if (ok)
         return seconds < 0 ? -1 : int(qMin<qint64>(seconds, 3600) * 1000);
-    // IMF-fixdate, e.g. "Wed, 21 Oct 2015 07:28:00 GMT".
-    const QDateTime when = QLocale::c().toDateTime(QString::fromLatin1(v).chopped(4),
-                                                   QStringLiteral("ddd, dd MMM yyyy HH:mm:ss"));
-    if (!when.isValid())
+    const QDateTime utc = parseHttpDate(v);
+    if (!utc.isValid())
         return -1;
-    QDateTime utc = when;
-    utc.setTimeSpec(Qt::UTC);
     const qint64 ms = QDateTime::currentDateTimeUtc().msecsTo(utc);
     return int(qBound<qint64>(qint64(0), ms, qint64(3600) * 1000));
+}
+
+QDateTime HttpExchange::parseHttpDate(const QByteArray& value)
+{
+    // IMF-fixdate, e.g. "Wed, 21 Oct 2015 07:28:00 GMT" (Qt 6.4's RFC 2822 reading refuses
+    // "GMT").
+    const QString v = QString::fromLatin1(value.trimmed());
+    if (!v.endsWith(QLatin1String(" GMT")))
+        return {};
+    QDateTime when =
+        QLocale::c().toDateTime(v.chopped(4), QStringLiteral("ddd, dd MMM yyyy HH:mm:ss"));
+    if (!when.isValid())
+        return {};
+    when.setTimeSpec(Qt::UTC);
+    return when;
 }
 
 Error HttpExchange::classifyStatus(int status, const QByteArray& reason, const QString& what,

@@ -5,6 +5,7 @@
 #include "util/error.h"
 
 #include <QByteArray>
+#include <QDateTime>
 #include <QIODevice>
 #include <QNetworkReply>
 #include <QNetworkRequest>
@@ -102,6 +103,8 @@ public:
                                       bool stalled);
     // Seconds or an HTTP date; -1 when absent or unreadable.
     static int parseRetryAfterMs(const QByteArray& value);
+    // An HTTP date ("Wed, 21 Oct 2015 07:28:00 GMT") in UTC; invalid when unreadable.
+    static QDateTime parseHttpDate(const QByteArray& value);
     // scheme://host:port/path — never user info or query.
     static QString displayUrl(const QUrl& url);
 

@@ -260,10 +260,13 @@ void S3ListJob::requestPage(const QString& continuationToken)
             return;
         }
         ++m_pages;
-        for (const StoredObject& o : page.objects) {
+        for (StoredObject o : page.objects) {
             m_total += qMax<qint64>(0, o.size);
-            if (!m_usageOnly)
-                m_objects.append(o);
+            if (m_usageOnly)
+                continue;
+            // "<prefix>chunks/<cid>": the key names the chunk.
+            o.cid = o.locator.mid(o.locator.lastIndexOf(QLatin1Char('/')) + 1);
+            m_objects.append(o);
         }
         if (page.truncated) {
             if (page.nextContinuationToken.isEmpty()) {

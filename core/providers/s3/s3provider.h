@@ -59,6 +59,17 @@ public:
     ProviderJob* remove(const QString& locator) override;
     ProviderJob* list() override;
     ProviderJob* usage() override;
+    QString locatorFor(const QString& cid, qint64 size) const override;
+
+    // Catalog objects are objects under "<prefix>catalog/" (s3catalog.cpp).
+    ProviderJob* writeCatalogObject(const QString& name, const QByteArray& bytes) override;
+    ProviderJob* readCatalogObject(const QString& name) override;
+    ProviderJob* listCatalogObjects(const QString& folder) override;
+    ProviderJob* removeCatalogObject(const QString& name) override;
+    // The bucket's key prefixes "modelfloat/<id>/" that hold a catalog ({"prefix": …} each).
+    ProviderJob* findStores() override;
+    // The object key of a catalog object.
+    QString catalogKey(const QString& name) const;
 
     // Keys per ListObjectsV2 page (S3's maximum and default is 1000); tests make it small.
     void setListPageSize(int keys) { m_listPageSize = keys; }

@@ -69,16 +69,23 @@ ListPage parseListObjectsV2(const QByteArray& body)
             page.nextContinuationToken = xml.readElementText();
         } else if (name == QLatin1String("Contents")) {
             StoredObject object;
+            QDateTime modified;
             while (xml.readNextStartElement()) {
                 if (xml.name() == QLatin1String("Key"))
                     object.locator = xml.readElementText();
                 else if (xml.name() == QLatin1String("Size"))
                     object.size = xml.readElementText().trimmed().toLongLong();
+                else if (xml.name() == QLatin1String("LastModified"))
+                    modified =
+                        QDateTime::fromString(xml.readElementText().trimmed(), Qt::ISODateWithMs)
+                            .toUTC();
                 else
                     xml.skipCurrentElement();
             }
-            if (!object.locator.isEmpty())
+            if (!object.locator.isEmpty()) {
                 page.objects.append(object);
+                page.modified.append(modified);
+            }
         } else {
             xml.skipCurrentElement();
         }

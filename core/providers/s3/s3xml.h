@@ -4,6 +4,7 @@
 #include "util/error.h"
 
 #include <QByteArray>
+#include <QDateTime>
 #include <QList>
 #include <QPair>
 #include <QString>
@@ -28,6 +29,7 @@ ErrorDocument parseError(const QByteArray& body);
 struct ListPage
 {
     QList<StoredObject> objects; // locator = the object key
+    QList<QDateTime> modified;   // each object's LastModified (UTC), in the same order
     bool truncated = false;
     QString nextContinuationToken;
     bool valid = false; // the body was a <ListBucketResult>

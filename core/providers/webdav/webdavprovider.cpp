@@ -1,4 +1,5 @@
 #include "webdavprovider.h"
+#include "webdavjob.h"
 
 #include "chunking/cid.h"
 #include "credentials/credentialstore.h"
@@ -467,8 +468,6 @@ ProviderJob* WebDavProvider::remove(const QString& locator)
     });
 }
 
-namespace {
-
 HttpExchange::Request withPropfind(HttpExchange::Request r, int depth, const QByteArray& body)
 {
     auto build = r.build;
@@ -488,8 +487,6 @@ HttpExchange::Request withPropfind(HttpExchange::Request r, int depth, const QBy
     r.bodySize = body.size();
     return r;
 }
-
-} // namespace
 
 ProviderJob* WebDavProvider::list()
 {
@@ -529,7 +526,7 @@ ProviderJob* WebDavProvider::list()
                     if (res.collection || res.path == shardPath || !cid::isValid(name) ||
                         shardOf(name) != shard)
                         continue;
-                    j->objects().append({name, res.contentLength});
+                    j->objects().append({name, res.contentLength, name});
                 }
                 (*next)();
             });
@@ -634,8 +631,10 @@ ProviderJob* WebDavProvider::sweepTemporaries()
             auto doomed = std::make_shared<QList<StoredObject>>();
             for (const dav::Resource& res : std::as_const(resources)) {
                 const QString name = lastSegment(res.path);
+                // Chunks' uploads, and catalog objects' (webdavcatalog.cpp).
                 if (res.collection || res.path == partialPath ||
-                    !name.startsWith(QLatin1String("bafkrei")))
+                    !(name.startsWith(QLatin1String("bafkrei")) ||
+                      name.startsWith(QLatin1String("catalog."))))
                     continue;
                 // The server's clock says when it was last written: good enough for an age of a
                 // day, never for telling a reused pid (temporaries::ownerOf) apart.

@@ -56,6 +56,14 @@ public:
     ProviderJob* usage() override;
     // Removes uploads in .partial/ that a killed process left (util/temporaries.h).
     ProviderJob* sweepTemporaries() override;
+    QString locatorFor(const QString& cid, qint64 size) const override;
+
+    // Catalog objects live in <folder>/catalog/, uploaded to .partial/ and MOVEd into place
+    // (webdavcatalog.cpp).
+    ProviderJob* writeCatalogObject(const QString& name, const QByteArray& bytes) override;
+    ProviderJob* readCatalogObject(const QString& name) override;
+    ProviderJob* listCatalogObjects(const QString& folder) override;
+    ProviderJob* removeCatalogObject(const QString& name) override;
 
     // Settings in, cleaned settings out: trims, adds the trailing '/', takes the user name from
     // a Nextcloud URL (…/remote.php/dav/files/USER/), refuses user info in the URL.
@@ -75,6 +83,10 @@ private:
                           std::function<void(const Error&)> then, int depth = 0);
     // Best-effort DELETE that outlives the job (a temporary upload that is no longer needed).
     void discard(const QUrl& url);
+    QStringList catalogSegments(const QString& name) const;
+    // The steps of writeCatalogObject once the temporary upload is in place.
+    void moveCatalogObject(WebDavJob* job, const QUrl& tempUrl, const QString& name,
+                           const QByteArray& bytes, bool mayCreateFolder);
 
     QUrl m_root;          // the account URL, ends with '/'
     QStringList m_folder; // segments below it

@@ -1,0 +1,216 @@
+// IpfsProvider's catalog objects (docs/catalog.md): files in the node's MFS under
+// /modelfloat/catalog/. MFS is found by path (a new computer needs no CID to start from), and the
+// node's garbage collector keeps whatever the MFS root reaches, so the objects need no pins. A
+// write goes to /modelfloat/catalog/.tmp/ first and is moved into place.
+#include "ipfsjob.h"
+#include "ipfsprovider.h"
+
+#include <QBuffer>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRandomGenerator>
+
+namespace mf {
+
+namespace {
+
+const QString CatalogRoot = QStringLiteral("/modelfloat/catalog");
+
+Error badName(const QString& name, const QString& provider)
+{
+    return Error::make(
+        Error::Kind::Fatal,
+        QObject::tr("“%1” is not a catalog object name of “%2”").arg(name, provider));
+}
+
+// MFS commands answer a missing path with "file does not exist" (Kubo and js-ipfs).
+HttpExchange::Request missingIsNotFound(HttpExchange::Request r)
+{
+    auto classify = r.classify;
+    const QString what = r.what;
+    r.classify = [classify, what](int status, const QByteArray& body, const QNetworkReply& reply) {
+        const QString message =
+            QJsonDocument::fromJson(body).object().value(QStringLiteral("Message")).toString();
+        if (status == 500 && message.contains(QLatin1String("does not exist")))
+            return Error::make(Error::Kind::NotFound,
+                               QObject::tr("%1: the IPFS node said “%2”").arg(what, message));
+        return classify(status, body, reply);
+    };
+    return r;
+}
+
+QString parentOf(const QString& path)
+{
+    return path.left(path.lastIndexOf(QLatin1Char('/')));
+}
+
+} // namespace
+
+QString IpfsProvider::catalogPath(const QString& name)
+{
+    return CatalogRoot + QLatin1Char('/') + name;
+}
+
+QString IpfsProvider::locatorFor(const QString& cid, qint64 size) const
+{
+    // Up to one leaf a chunk is one raw block (block/put, or `add` of a single leaf): its CID.
+    // Above, its locator is the root of a DAG only the node can tell.
+    return size >= 0 && size <= m_options.leafBytes ? cid : QString();
+}
+
+ProviderJob* IpfsProvider::writeCatalogObject(const QString& name, const QByteArray& bytes)
+{
+    return new IpfsJob(this, [this, name, bytes](IpfsJob& job) {
+        IpfsJob* j = &job;
+        if (!isValidCatalogName(name)) {
+            j->complete(badName(name, displayName()));
+            return;
+        }
+        const QString subject = tr("catalog object %1").arg(name);
+        const QString finalPath = catalogPath(name);
+        const QString tempPath = CatalogRoot + QStringLiteral("/.tmp/%1")
+                                                   .arg(QRandomGenerator::global()->generate64(),
+                                                        16, 16, QLatin1Char('0'));
+        const QByteArray boundary =
+            "modelfloat-" + QByteArray::number(QRandomGenerator::global()->generate64(), 16);
+        HttpExchange::Request w = rpc(QStringLiteral("files/write"),
+                                      {{QStringLiteral("arg"), tempPath},
+                                       {QStringLiteral("create"), QStringLiteral("true")},
+                                       {QStringLiteral("parents"), QStringLiteral("true")},
+                                       {QStringLiteral("truncate"), QStringLiteral("true")}},
+                                      what(tr("Writing"), subject));
+        const QByteArray body = "--" + boundary +
+                                "\r\nContent-Disposition: form-data; name=\"file\"; "
+                                "filename=\"catalog\"\r\nContent-Type: "
+                                "application/octet-stream\r\n\r\n" +
+                                bytes + "\r\n--" + boundary + "--\r\n";
+        w.openBody = [body] {
+            auto buffer = std::make_unique<QBuffer>();
+            buffer->setData(body);
+            buffer->open(QIODevice::ReadOnly);
+            return std::unique_ptr<QIODevice>(std::move(buffer));
+        };
+        w.bodySize = body.size();
+        auto build = w.build;
+        w.build = [build, boundary](const HttpExchange::Attempt& a) {
+            QNetworkRequest q = build(a);
+            q.setHeader(QNetworkRequest::ContentTypeHeader,
+                        QByteArray("multipart/form-data; boundary=" + boundary));
+            return q;
+        };
+        j->send(std::move(w), [this, j, subject, tempPath, finalPath](HttpExchange& x) {
+            if (x.error()) {
+                j->complete(x.error());
+                return;
+            }
+            // MFS's mv refuses an existing destination: the folder is made, an older object of
+            // the name removed, then the new one moved in.
+            HttpExchange::Request mkdir = rpc(QStringLiteral("files/mkdir"),
+                                              {{QStringLiteral("arg"), parentOf(finalPath)},
+                                               {QStringLiteral("parents"), QStringLiteral("true")}},
+                                              what(tr("Writing"), subject));
+            j->send(std::move(mkdir), [this, j, subject, tempPath, finalPath](HttpExchange& m) {
+                if (m.error()) {
+                    j->complete(m.error());
+                    return;
+                }
+                HttpExchange::Request rm = missingIsNotFound(
+                    rpc(QStringLiteral("files/rm"), {{QStringLiteral("arg"), finalPath}},
+                        what(tr("Replacing"), subject)));
+                j->send(std::move(rm), [this, j, subject, tempPath, finalPath](HttpExchange& r) {
+                    if (r.error() && r.error().kind != Error::Kind::NotFound) {
+                        j->complete(r.error());
+                        return;
+                    }
+                    HttpExchange::Request mv =
+                        rpc(QStringLiteral("files/mv"),
+                            {{QStringLiteral("arg"), tempPath}, {QStringLiteral("arg"), finalPath}},
+                            what(tr("Publishing"), subject));
+                    j->send(std::move(mv), [j](HttpExchange& v) { j->complete(v.error()); });
+                });
+            });
+        });
+    });
+}
+
+ProviderJob* IpfsProvider::readCatalogObject(const QString& name)
+{
+    return new IpfsJob(this, [this, name](IpfsJob& job) {
+        IpfsJob* j = &job;
+        if (!isValidCatalogName(name)) {
+            j->complete(badName(name, displayName()));
+            return;
+        }
+        HttpExchange::Request r = missingIsNotFound(
+            rpc(QStringLiteral("files/read"), {{QStringLiteral("arg"), catalogPath(name)}},
+                what(tr("Reading"), tr("catalog object %1").arg(name))));
+        r.maxCollectBytes = MaxCatalogObjectBytes;
+        j->send(std::move(r), [j](HttpExchange& x) {
+            if (!x.error())
+                j->setData(x.body());
+            j->complete(x.error());
+        });
+    });
+}
+
+ProviderJob* IpfsProvider::listCatalogObjects(const QString& folder)
+{
+    return new IpfsJob(this, [this, folder](IpfsJob& job) {
+        IpfsJob* j = &job;
+        if (!isValidCatalogName(folder)) {
+            j->complete(badName(folder, displayName()));
+            return;
+        }
+        HttpExchange::Request r =
+            missingIsNotFound(rpc(QStringLiteral("files/ls"),
+                                  {{QStringLiteral("arg"), catalogPath(folder)},
+                                   {QStringLiteral("long"), QStringLiteral("true")}},
+                                  what(tr("Listing"), tr("catalog folder %1").arg(folder))));
+        r.maxCollectBytes = MaxCatalogObjectBytes;
+        j->send(std::move(r), [j, folder](HttpExchange& x) {
+            if (x.error()) {
+                // No folder yet: no objects.
+                j->complete(x.error().kind == Error::Kind::NotFound ? Error::none() : x.error());
+                return;
+            }
+            // MFS keeps no modification times (Kubo only on request), so no clock is reported.
+            const QJsonArray entries = QJsonDocument::fromJson(x.body())
+                                           .object()
+                                           .value(QStringLiteral("Entries"))
+                                           .toArray();
+            for (const QJsonValue& v : entries) {
+                const QJsonObject e = v.toObject();
+                const QString leaf = e.value(QStringLiteral("Name")).toString();
+                if (e.value(QStringLiteral("Type")).toInt() != 0 || !isValidCatalogName(leaf))
+                    continue;
+                const QJsonValue size = e.value(QStringLiteral("Size"));
+                j->catalogObjects().append(
+                    {folder + QLatin1Char('/') + leaf,
+                     size.isString() ? size.toString().toLongLong() : qint64(size.toDouble(-1)),
+                     QDateTime()});
+            }
+            j->complete(Error::none());
+        });
+    });
+}
+
+ProviderJob* IpfsProvider::removeCatalogObject(const QString& name)
+{
+    return new IpfsJob(this, [this, name](IpfsJob& job) {
+        IpfsJob* j = &job;
+        if (!isValidCatalogName(name)) {
+            j->complete(badName(name, displayName()));
+            return;
+        }
+        j->send(missingIsNotFound(rpc(QStringLiteral("files/rm"),
+                                      {{QStringLiteral("arg"), catalogPath(name)}},
+                                      what(tr("Deleting"), tr("catalog object %1").arg(name)))),
+                [j](HttpExchange& x) {
+                    j->complete(x.error().kind == Error::Kind::NotFound ? Error::none()
+                                                                        : x.error());
+                });
+    });
+}
+
+} // namespace mf

@@ -1,0 +1,364 @@
+// The catalog-object part of the Provider contract (docs/providers.md, docs/catalog.md) against
+// every adapter and a real server for each: a local folder, s3rver behind the SigV4-checking
+// proxy, rclone's WebDAV server, Apache's mod_dav, and js-ipfs's MFS. Each case runs once per
+// kind: named objects written whole, read back, listed one folder at a time with the provider's
+// clock, replaced, removed; names that would leave the catalog refused; catalog objects and chunk
+// objects kept apart; the chunk a listed object holds named; locatorFor() agreeing with put().
+
+#include "chunking/cid.h"
+#include "credentials/plaintextcredentialstore.h"
+#include "ipfspeer.h"
+#include "networkprovidertest.h"
+#include "providers/network/networkprovider.h"
+#include "providers/providerfactory.h"
+#include "s3peer.h"
+#include "testsupport.h"
+#include "webdavpeer.h"
+
+#include <QTemporaryDir>
+#include <QUuid>
+#include <QtTest>
+
+using namespace mf;
+using namespace mf::test;
+
+namespace {
+
+RetryPolicy quickRetries()
+{
+    RetryPolicy p;
+    p.maxAttempts = 3;
+    p.baseDelayMs = 20;
+    p.maxDelayMs = 100;
+    return p;
+}
+
+QList<CatalogObject> listCatalog(Provider& p, const QString& folder,
+                                 QDateTime* serverTime = nullptr)
+{
+    QList<CatalogObject> out;
+    runProviderJob(p.listCatalogObjects(folder), [&](ProviderJob& j) {
+        if (!j.error().ok())
+            qWarning("list %s: %s", qPrintable(folder), qPrintable(j.error().message));
+        out = j.catalogObjects();
+        if (serverTime)
+            *serverTime = j.serverTime();
+    });
+    return out;
+}
+
+QStringList names(const QList<CatalogObject>& objects)
+{
+    QStringList out;
+    for (const CatalogObject& o : objects)
+        out.append(o.name);
+    out.sort();
+    return out;
+}
+
+QByteArray readCatalog(Provider& p, const QString& name, Error* error = nullptr)
+{
+    QByteArray data;
+    runProviderJob(p.readCatalogObject(name), [&](ProviderJob& j) {
+        data = j.data();
+        if (error)
+            *error = j.error();
+    });
+    return data;
+}
+
+} // namespace
+
+class TestCatalogObjects final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void roundTrip_data() { kinds(); }
+    void roundTrip();
+    void listsOneFolder_data() { kinds(); }
+    void listsOneFolder();
+    void providerClock_data() { kinds(); }
+    void providerClock();
+    void refusesBadNames_data() { kinds(); }
+    void refusesBadNames();
+    void keptApartFromChunks_data() { kinds(); }
+    void keptApartFromChunks();
+    void s3FindsOtherStores();
+
+private:
+    void kinds();
+    // A provider of `kind` with a store of its own (a folder, a key prefix).
+    std::unique_ptr<Provider> make(const QString& kind, const QString& store = {});
+
+    QTemporaryDir m_dir;
+    S3Peer m_s3;
+    WebDavPeer m_dav;
+    ApacheDavPeer m_apache;
+    IpfsPeer m_ipfs;
+    std::unique_ptr<PlaintextCredentialStore> m_store;
+    const QString m_vaultId = QUuid::createUuid().toString(QUuid::WithoutBraces);
+    int m_nextId = 0;
+};
+
+void TestCatalogObjects::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    QVERIFY2(m_s3.start(), qPrintable(m_s3.errorString()));
+    QVERIFY2(m_dav.start(m_dir.filePath(QStringLiteral("dav"))), qPrintable(m_dav.errorString()));
+    QVERIFY2(m_apache.start(), qPrintable(m_apache.errorString()));
+    QVERIFY2(m_ipfs.start(m_dir.filePath(QStringLiteral("ipfs"))),
+             qPrintable(m_ipfs.errorString() + m_ipfs.output()));
+    m_store = std::make_unique<PlaintextCredentialStore>(
+        m_dir.filePath(QStringLiteral("credentials.json")));
+}
+
+void TestCatalogObjects::kinds()
+{
+    QTest::addColumn<QString>("kind");
+    for (const char* k : {"local", "s3", "webdav", "apache", "ipfs"})
+        QTest::newRow(k) << QString::fromLatin1(k);
+}
+
+std::unique_ptr<Provider> TestCatalogObjects::make(const QString& kind, const QString& store)
+{
+    const QString name = store.isEmpty() ? QStringLiteral("s%1").arg(m_nextId + 1) : store;
+    ProviderRecord r;
+    r.id = ++m_nextId;
+    r.name = kind + QLatin1Char('-') + name;
+    QJsonObject secrets;
+    if (kind == QLatin1String("local")) {
+        r.kind = kind;
+        const QString root = m_dir.filePath(QStringLiteral("local-") + name);
+        QDir().mkpath(root);
+        r.settings.insert(QStringLiteral("path"), root);
+    } else if (kind == QLatin1String("s3")) {
+        r.kind = kind;
+        r.settings = m_s3.providerSettings();
+        r.settings.insert(QStringLiteral("prefix"), QStringLiteral("modelfloat/%1/").arg(name));
+        secrets.insert(QStringLiteral("secretAccessKey"), QString::fromLatin1(S3Peer::Secret));
+    } else if (kind == QLatin1String("webdav") || kind == QLatin1String("apache")) {
+        r.kind = QStringLiteral("webdav");
+        r.settings.insert(QStringLiteral("url"),
+                          kind == QLatin1String("webdav") ? m_dav.url() : m_apache.url());
+        r.settings.insert(QStringLiteral("username"), WebDavPeer::user());
+        r.settings.insert(QStringLiteral("folder"), name);
+        secrets.insert(QStringLiteral("password"), WebDavPeer::password());
+    } else {
+        // One node, one MFS: every IPFS provider of the suite shares the catalog root, so each
+        // case clears what the previous one left.
+        r.kind = QStringLiteral("ipfs");
+        r.settings.insert(QStringLiteral("apiUrl"), m_ipfs.apiUrl());
+    }
+    if (!secrets.isEmpty() &&
+        !writeSecrets(*m_store, CredentialStore::providerKey(m_vaultId, r.id), secrets))
+        return nullptr;
+    ProviderFactory factory;
+    QString error;
+    std::unique_ptr<Provider> p =
+        factory.create(r, ProviderContext{m_store.get(), m_vaultId, m_dir.path()}, &error);
+    if (!p) {
+        qWarning("%s", qPrintable(error));
+        return nullptr;
+    }
+    if (auto* n = qobject_cast<NetworkProvider*>(p.get()))
+        n->setRetryPolicy(quickRetries());
+    if (r.kind == QLatin1String("ipfs")) {
+        for (const char* folder : {"states", "manifests", "locks", "a"})
+            for (const CatalogObject& o : listCatalog(*p, QString::fromLatin1(folder)))
+                runProviderJob(p->removeCatalogObject(o.name));
+    }
+    return p;
+}
+
+void TestCatalogObjects::roundTrip()
+{
+    QFETCH(QString, kind);
+    auto p = make(kind);
+    QVERIFY(p);
+    const QString name = QStringLiteral("states/0f3c-vault.000000000001");
+    // Binary bytes of every value, and a size above the servers' small-body paths.
+    const QByteArray first = pseudoRandomBytes(3 * 1024 * 1024 + 17, 7);
+    QCOMPARE(runProviderJob(p->writeCatalogObject(name, first)).kind, Error::Kind::None);
+    Error e;
+    QCOMPARE(readCatalog(*p, name, &e), first);
+    QVERIFY2(e.ok(), qPrintable(e.message));
+    const QList<CatalogObject> listed = listCatalog(*p, QStringLiteral("states"));
+    QCOMPARE(names(listed), QStringList{name});
+    QCOMPARE(listed.first().size, first.size());
+
+    // Writing the name again replaces the object whole.
+    const QByteArray second("MFCAT 1 state 2 aaaa\n{}");
+    QCOMPARE(runProviderJob(p->writeCatalogObject(name, second)).kind, Error::Kind::None);
+    QCOMPARE(readCatalog(*p, name), second);
+    QCOMPARE(names(listCatalog(*p, QStringLiteral("states"))), QStringList{name});
+
+    // An empty object is an object.
+    const QString empty = QStringLiteral("states/empty");
+    QCOMPARE(runProviderJob(p->writeCatalogObject(empty, QByteArray())).kind, Error::Kind::None);
+    QCOMPARE(readCatalog(*p, empty, &e), QByteArray());
+    QVERIFY2(e.ok(), qPrintable(e.message));
+
+    QCOMPARE(runProviderJob(p->removeCatalogObject(name)).kind, Error::Kind::None);
+    QCOMPARE(runProviderJob(p->removeCatalogObject(empty)).kind, Error::Kind::None);
+    readCatalog(*p, name, &e);
+    QCOMPARE(e.kind, Error::Kind::NotFound);
+    // Removing what is not there succeeds.
+    QCOMPARE(runProviderJob(p->removeCatalogObject(name)).kind, Error::Kind::None);
+    QVERIFY(listCatalog(*p, QStringLiteral("states")).isEmpty());
+    // Reading what never was: NotFound, not another error.
+    readCatalog(*p, QStringLiteral("manifests/never-written"), &e);
+    QCOMPARE(e.kind, Error::Kind::NotFound);
+}
+
+void TestCatalogObjects::listsOneFolder()
+{
+    QFETCH(QString, kind);
+    auto p = make(kind);
+    QVERIFY(p);
+    // A folder that does not exist lists nothing, successfully.
+    QCOMPARE(runProviderJob(p->listCatalogObjects(QStringLiteral("locks"))).kind,
+             Error::Kind::None);
+    QVERIFY(listCatalog(*p, QStringLiteral("locks")).isEmpty());
+
+    const QStringList written{QStringLiteral("a/one"), QStringLiteral("a/two.x"),
+                              QStringLiteral("a/b/deeper"), QStringLiteral("locks/v.1.float.3")};
+    for (const QString& n : written)
+        QCOMPARE(runProviderJob(p->writeCatalogObject(n, n.toUtf8())).kind, Error::Kind::None);
+    // Only the objects directly in the folder, named from the catalog root.
+    QCOMPARE(names(listCatalog(*p, QStringLiteral("a"))),
+             (QStringList{QStringLiteral("a/one"), QStringLiteral("a/two.x")}));
+    QCOMPARE(names(listCatalog(*p, QStringLiteral("a/b"))),
+             QStringList{QStringLiteral("a/b/deeper")});
+    QCOMPARE(names(listCatalog(*p, QStringLiteral("locks"))),
+             QStringList{QStringLiteral("locks/v.1.float.3")});
+    for (const QString& n : written) {
+        QCOMPARE(readCatalog(*p, n), n.toUtf8());
+        QCOMPARE(runProviderJob(p->removeCatalogObject(n)).kind, Error::Kind::None);
+    }
+    QVERIFY(listCatalog(*p, QStringLiteral("a")).isEmpty());
+}
+
+void TestCatalogObjects::providerClock()
+{
+    QFETCH(QString, kind);
+    auto p = make(kind);
+    QVERIFY(p);
+    QCOMPARE(runProviderJob(p->writeCatalogObject(QStringLiteral("locks/x"), "lease")).kind,
+             Error::Kind::None);
+    QDateTime serverNow;
+    const QList<CatalogObject> listed = listCatalog(*p, QStringLiteral("locks"), &serverNow);
+    QCOMPARE(listed.size(), 1);
+    if (kind == QLatin1String("ipfs")) {
+        // MFS keeps no modification times: a reader falls back to the writer's time.
+        QVERIFY(!listed.first().modified.isValid());
+        return;
+    }
+    // The provider's clock and the object's time, both from the provider, agree.
+    QVERIFY(serverNow.isValid());
+    QVERIFY(listed.first().modified.isValid());
+    QCOMPARE(serverNow.timeSpec(), Qt::UTC);
+    const qint64 age = listed.first().modified.secsTo(serverNow);
+    QVERIFY2(age >= -2 && age < 120, qPrintable(QString::number(age)));
+}
+
+void TestCatalogObjects::refusesBadNames()
+{
+    QFETCH(QString, kind);
+    auto p = make(kind);
+    QVERIFY(p);
+    for (const char* bad :
+         {"", "../x", "a/../../x", "/abs", ".tmp/x", "a//b", "a/", "sp ace", "a/.hidden", "ü"}) {
+        const QString name = QString::fromUtf8(bad);
+        QVERIFY2(!Provider::isValidCatalogName(name), bad);
+        const Error w = runProviderJob(p->writeCatalogObject(name, "x"));
+        QVERIFY2(!w.ok(), bad);
+        Error r;
+        readCatalog(*p, name, &r);
+        QVERIFY2(!r.ok(), bad);
+        QVERIFY2(!runProviderJob(p->removeCatalogObject(name)).ok(), bad);
+    }
+    for (const char* good : {"states/v.000000000001", "manifests/bafkreiabc", "a-b_c.d"})
+        QVERIFY2(Provider::isValidCatalogName(QString::fromLatin1(good)), good);
+}
+
+void TestCatalogObjects::keptApartFromChunks()
+{
+    QFETCH(QString, kind);
+    auto p = make(kind);
+    QVERIFY(p);
+    const QByteArray chunk = pseudoRandomBytes(100 * 1024, 3);
+    const QString id = cid::ofData(chunk);
+    QString locator;
+    runProviderJob(p->put(id, sourceOf(chunk), chunk.size()), [&](ProviderJob& j) {
+        QVERIFY2(j.error().ok(), qPrintable(j.error().message));
+        locator = j.locator();
+    });
+    // The locator a put gives, known beforehand.
+    QCOMPARE(p->locatorFor(id, chunk.size()), locator);
+    // A catalog object named like a chunk is not a chunk.
+    const QByteArray other = pseudoRandomBytes(1000, 4);
+    const QString manifest = QStringLiteral("manifests/") + cid::ofData(other);
+    QCOMPARE(runProviderJob(p->writeCatalogObject(manifest, other)).kind, Error::Kind::None);
+
+    bool found = false;
+    runProviderJob(p->list(), [&](ProviderJob& j) {
+        QVERIFY2(j.error().ok(), qPrintable(j.error().message));
+        for (const StoredObject& o : j.objects()) {
+            QVERIFY2(o.cid != cid::ofData(other), qPrintable(o.locator));
+            if (o.locator == locator) {
+                found = true;
+                // The listing names the chunk the object holds.
+                QCOMPARE(o.cid, id);
+            }
+        }
+    });
+    QVERIFY(found);
+    QVERIFY(listCatalog(*p, QStringLiteral("manifests")).size() == 1);
+    QCOMPARE(readCatalog(*p, manifest), other);
+    QCOMPARE(runProviderJob(p->remove(locator)).kind, Error::Kind::None);
+    QCOMPARE(readCatalog(*p, manifest), other);
+    QCOMPARE(runProviderJob(p->removeCatalogObject(manifest)).kind, Error::Kind::None);
+    QCOMPARE(p->listsOnlyOwnObjects(), kind != QLatin1String("ipfs"));
+}
+
+void TestCatalogObjects::s3FindsOtherStores()
+{
+    // Two vaults' stores in one bucket, one with a catalog; a third prefix without.
+    auto a = make(QStringLiteral("s3"), QStringLiteral("store-a"));
+    auto b = make(QStringLiteral("s3"), QStringLiteral("store-b"));
+    auto c = make(QStringLiteral("s3"), QStringLiteral("store-c"));
+    QVERIFY(a && b && c);
+    QCOMPARE(
+        runProviderJob(a->writeCatalogObject(QStringLiteral("states/va.000000000001"), "s")).kind,
+        Error::Kind::None);
+    QCOMPARE(
+        runProviderJob(b->writeCatalogObject(QStringLiteral("states/vb.000000000001"), "s")).kind,
+        Error::Kind::None);
+    const QByteArray chunk = pseudoRandomBytes(1000, 5);
+    QCOMPARE(runProviderJob(c->put(cid::ofData(chunk), sourceOf(chunk), chunk.size())).kind,
+             Error::Kind::None);
+    QList<QJsonObject> stores;
+    runProviderJob(c->findStores(), [&](ProviderJob& j) {
+        QVERIFY2(j.error().ok(), qPrintable(j.error().message));
+        stores = j.stores();
+    });
+    QStringList prefixes;
+    for (const QJsonObject& s : stores)
+        prefixes.append(s.value(QStringLiteral("prefix")).toString());
+    prefixes.sort();
+    QVERIFY2(prefixes.contains(QStringLiteral("modelfloat/store-a/")),
+             qPrintable(prefixes.join(QLatin1Char(','))));
+    QVERIFY(prefixes.contains(QStringLiteral("modelfloat/store-b/")));
+    QVERIFY(!prefixes.contains(QStringLiteral("modelfloat/store-c/")));
+    // Other kinds have no other stores to offer.
+    auto local = make(QStringLiteral("local"));
+    runProviderJob(local->findStores(), [&](ProviderJob& j) {
+        QVERIFY(j.error().ok());
+        QVERIFY(j.stores().isEmpty());
+    });
+}
+
+QTEST_GUILESS_MAIN(TestCatalogObjects)
+#include "tst_catalogobjects.moc"
