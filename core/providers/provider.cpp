@@ -11,13 +11,17 @@ namespace {
 class ImmediateJob final : public ProviderJob
 {
 public:
-    explicit ImmediateJob(QObject* parent)
+    explicit ImmediateJob(QObject* parent, const Error& result = Error::none())
         : ProviderJob(parent)
+        , m_result(result)
     {}
 
 protected:
-    void doStart() override { finish(Error::none()); }
+    void doStart() override { finish(m_result); }
     void doAbort() override {}
+
+private:
+    Error m_result;
 };
 
 } // namespace
@@ -60,6 +64,35 @@ QString Provider::locatorFor(const QString& cid, qint64 size) const
     Q_UNUSED(cid);
     Q_UNUSED(size);
     return {};
+}
+
+ProviderJob* Provider::noCatalog()
+{
+    return new ImmediateJob(
+        this, Error::make(Error::Kind::Fatal,
+                          tr("Provider “%1” (%2) cannot keep the catalog yet; the models it "
+                             "holds are recorded on the other providers")
+                              .arg(displayName(), kind())));
+}
+
+ProviderJob* Provider::writeCatalogObject(const QString&, const QByteArray&)
+{
+    return noCatalog();
+}
+
+ProviderJob* Provider::readCatalogObject(const QString&)
+{
+    return noCatalog();
+}
+
+ProviderJob* Provider::listCatalogObjects(const QString&)
+{
+    return noCatalog();
+}
+
+ProviderJob* Provider::removeCatalogObject(const QString&)
+{
+    return noCatalog();
 }
 
 ProviderJob* Provider::findStores()

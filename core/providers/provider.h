@@ -61,15 +61,17 @@ public:
     // '/'-separated relative paths (isValidCatalogName) under the store's catalog root. A reader
     // never finds a half-written object under its name: the adapter writes under a temporary
     // name and renames, or uses a write that is atomic on its provider. Writing a name that
-    // exists replaces the object.
-    virtual ProviderJob* writeCatalogObject(const QString& name, const QByteArray& bytes) = 0;
+    // exists replaces the object. Every adapter implements these four; the defaults only fail
+    // (with a message saying the kind keeps no catalog yet), so that a kind added before it
+    // implements them builds and works for chunks.
+    virtual ProviderJob* writeCatalogObject(const QString& name, const QByteArray& bytes);
     // The whole object (data()); Error::Kind::NotFound when there is none.
-    virtual ProviderJob* readCatalogObject(const QString& name) = 0;
+    virtual ProviderJob* readCatalogObject(const QString& name);
     // The objects directly in `folder` ("states", "locks", "manifests"); none, and success, when
     // the folder does not exist. serverTime() is set when the provider tells its clock.
-    virtual ProviderJob* listCatalogObjects(const QString& folder) = 0;
+    virtual ProviderJob* listCatalogObjects(const QString& folder);
     // Removing a missing object succeeds.
-    virtual ProviderJob* removeCatalogObject(const QString& name) = 0;
+    virtual ProviderJob* removeCatalogObject(const QString& name);
     // Other ModelFloat stores the same account holds (an S3 bucket's other key prefixes with a
     // catalog), as settings that point this provider at each (stores()). By default: none.
     virtual ProviderJob* findStores();
@@ -86,6 +88,8 @@ protected:
     explicit Provider(const QString& displayName, QObject* parent = nullptr);
 
 private:
+    ProviderJob* noCatalog();
+
     QString m_displayName;
 };
 

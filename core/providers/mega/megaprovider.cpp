@@ -354,8 +354,10 @@ ProviderJob* MegaProvider::list()
             ensureTree(j, true, [this, j](const Error& te) {
                 if (te)
                     return j->complete(te);
+                // The index is by file name, which is the chunk's CID.
                 for (auto it = m_index.cbegin(); it != m_index.cend(); ++it)
-                    j->objects().append({makeLocator(it->handle, it->sealedKey), it->size});
+                    j->objects().append(
+                        {makeLocator(it->handle, it->sealedKey), it->size, it.key()});
                 j->complete(Error::none());
             });
         });
