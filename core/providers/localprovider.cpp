@@ -633,7 +633,7 @@ ProviderJob* LocalProvider::sweepTemporaries()
             const temporaries::SweepResult swept = temporaries::sweepFolder(
                 shared->root + QLatin1String(TemporaryFolder), ours, legacy);
             for (const auto& r : swept.removed)
-                task.objects.append({r.name, r.bytes});
+                task.objects.append({r.name, r.bytes, QString()});
             if (!swept.errors.isEmpty())
                 return Error::make(Error::Kind::Fatal,
                                    QStringLiteral("Provider “%1”: %2")
@@ -697,9 +697,9 @@ ProviderJob* LocalProvider::writeCatalogObject(const QString& name, const QByteA
                                    QStringLiteral("Cannot create folders in “%1” of provider "
                                                   "“%2”: %3")
                                        .arg(shared->root, shared->name, errnoText(errno)));
-            QByteArray tmpPath = QFile::encodeName(tmpDir + QLatin1Char('/') +
-                                                   temporaries::prefix(CatalogFolder) +
-                                                   QStringLiteral("XXXXXX"));
+            QByteArray tmpPath =
+                QFile::encodeName(tmpDir + QLatin1Char('/') + temporaries::prefix(CatalogFolder) +
+                                  QStringLiteral("XXXXXX"));
             const int fd = ::mkstemp(tmpPath.data());
             if (fd < 0)
                 return Error::make(Error::Kind::Fatal,

@@ -712,9 +712,10 @@ ProviderJob* GDriveProvider::list()
                          }
                          const QJsonObject o = QJsonDocument::fromJson(x.body()).object();
                          for (const QJsonValue v : o.value(QStringLiteral("files")).toArray())
-                             j->objects().append(
-                                 {v[QStringLiteral("id")].toString(),
-                                  v[QStringLiteral("size")].toString().toLongLong()});
+                             // A file id names no chunk: cid stays empty (list() cannot tell).
+                             j->objects().append({v[QStringLiteral("id")].toString(),
+                                                  v[QStringLiteral("size")].toString().toLongLong(),
+                                                  QString()});
                          const QString next = o.value(QStringLiteral("nextPageToken")).toString();
                          if (next.isEmpty())
                              j->complete(Error::none());

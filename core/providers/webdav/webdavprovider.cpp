@@ -640,7 +640,7 @@ ProviderJob* WebDavProvider::sweepTemporaries()
                 // day, never for telling a reused pid (temporaries::ownerOf) apart.
                 const qint64 age = res.lastModifiedSecs >= 0 ? now - res.lastModifiedSecs : 0;
                 if (temporaries::isAbandoned(temporaries::ownerOf(name, -1, legacy), age))
-                    doomed->append({name, res.contentLength});
+                    doomed->append({name, res.contentLength, QString()});
             }
             // One DELETE after another; each removed upload is reported.
             auto next = std::make_shared<std::function<void()>>();
