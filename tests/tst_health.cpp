@@ -130,6 +130,18 @@ void TestHealth::upgradeMarksUnderReplicatedModels()
         db.setDatabaseName(path);
         QVERIFY(db.open());
         QSqlQuery q(db);
+        // Schema 9 (the catalog): its triggers, tables and columns.
+        for (const char* trigger :
+             {"models_catalog_dirty", "files_catalog_insert", "files_catalog_update",
+              "files_catalog_delete", "models_catalog_removed"})
+            QVERIFY(q.exec(QStringLiteral("DROP TRIGGER ") + QLatin1String(trigger)));
+        for (const char* table : {"catalog_entries", "catalog_tombstones", "catalog_manifests",
+                                  "catalog_removed", "catalog_vaults", "catalog_published"})
+            QVERIFY(q.exec(QStringLiteral("DROP TABLE ") + QLatin1String(table)));
+        QVERIFY(q.exec(QStringLiteral("DROP INDEX models_by_uid")));
+        for (const char* column : {"uid", "catalog_dirty", "catalog_manifest"})
+            QVERIFY(
+                q.exec(QStringLiteral("ALTER TABLE models DROP COLUMN ") + QLatin1String(column)));
         QVERIFY(q.exec(QStringLiteral("ALTER TABLE models DROP COLUMN degraded")));
         QVERIFY(q.exec(QStringLiteral("DROP TABLE provider_drains")));                   // schema 7
         QVERIFY(q.exec(QStringLiteral("ALTER TABLE placements DROP COLUMN stored_at"))); // 8

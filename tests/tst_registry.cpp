@@ -242,6 +242,18 @@ void TestRegistry::upgradesAVersionOneVaultKeepingItsData()
     m_r.reset();
     {
         Side side(dbPath());
+        // The catalog's step (schema 9): its triggers, tables and columns.
+        for (const char* trigger :
+             {"models_catalog_dirty", "files_catalog_insert", "files_catalog_update",
+              "files_catalog_delete", "models_catalog_removed"})
+            QVERIFY(side.exec(QStringLiteral("DROP TRIGGER ") + QLatin1String(trigger)));
+        for (const char* table : {"catalog_entries", "catalog_tombstones", "catalog_manifests",
+                                  "catalog_removed", "catalog_vaults", "catalog_published"})
+            QVERIFY(side.exec(QStringLiteral("DROP TABLE ") + QLatin1String(table)));
+        QVERIFY(side.exec(QStringLiteral("DROP INDEX models_by_uid")));
+        for (const char* column : {"uid", "catalog_dirty", "catalog_manifest"})
+            QVERIFY(side.exec(QStringLiteral("ALTER TABLE models DROP COLUMN ") +
+                              QLatin1String(column)));
         QVERIFY(side.exec(QStringLiteral("DROP TABLE deletions")));
         QVERIFY(side.exec(QStringLiteral("DROP TABLE provider_budgets")));
         QVERIFY(side.exec(QStringLiteral("DROP TABLE scratch_areas")));

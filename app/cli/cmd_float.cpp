@@ -1,6 +1,7 @@
 #include "command.h"
 
 #include "registry/modelname.h"
+#include "sync/catalogguard.h"
 #include "transfer/floatjob.h"
 #include "util/units.h"
 #include "vault/vault.h"
@@ -88,9 +89,15 @@ public:
         }
 
         auto* job = new FloatJob(vault, request, this);
-        connect(job, &FloatJob::warning, this, [this](const QString& w) { console().warning(w); });
-        connect(job, &FloatJob::finished, this, &FloatCommand::onFinished);
-        runJob(job);
+        // Inside the catalog's rules: a lease on the providers while it runs, the catalog
+        // published when it ends (docs/catalog.md).
+        const QString name = request.modelName.isEmpty() ? FloatJob::defaultModelName(request.paths)
+                                                         : request.modelName;
+        auto* guard = new CatalogGuard(vault, job, QStringLiteral("“%1”").arg(name), this);
+        connect(guard, &TransferJob::warning, this,
+                [this](const QString& w) { console().warning(w); });
+        connect(guard, &TransferJob::finished, this, &FloatCommand::onFinished);
+        runJob(job, guard);
     }
 
 private:

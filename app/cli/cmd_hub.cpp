@@ -3,6 +3,7 @@
 
 #include "command.h"
 #include "secretinput.h"
+#include "sync/catalogguard.h"
 
 #include "credentials/credentialstore.h"
 #include "hub/hubclient.h"
@@ -167,10 +168,16 @@ public:
         request.options.maxPendingChunks = 8;
         m_session.open(vault, console(), p, [this, vault, request](HubClient* client) {
             auto* job = new ImportJob(vault, client, request, this);
-            connect(job, &ImportJob::warning, this,
+            // Inside the catalog's rules, as a float (docs/catalog.md).
+            auto* guard = new CatalogGuard(vault, job,
+                                           QStringLiteral("“%1”").arg(request.modelName.isEmpty()
+                                                                          ? request.repoId
+                                                                          : request.modelName),
+                                           this);
+            connect(guard, &TransferJob::warning, this,
                     [this](const QString& w) { console().warning(w); });
-            connect(job, &ImportJob::finished, this, &ImportCommand::onFinished);
-            runJob(job);
+            connect(guard, &TransferJob::finished, this, &ImportCommand::onFinished);
+            runJob(job, guard);
         });
     }
 

@@ -1,7 +1,7 @@
 // Commands that check or change what is stored: verify, rm, collect.
 #include "command.h"
 
-#include "transfer/removejob.h"
+#include "sync/catalogcollectjob.h"
 #include "transfer/verifyjob.h"
 #include "util/units.h"
 #include "vault/vault.h"
@@ -132,8 +132,10 @@ public:
         if (!vault)
             return;
         const QString name = m_collectOnly ? QString() : p.positionalArguments().at(0);
-        auto* job = new RemoveJob(vault, name, this);
-        connect(job, &RemoveJob::finished, this, [this, job, name] {
+        // Across vaults: the removal is published, and nothing another vault's catalog or a
+        // float in progress anywhere relies on is deleted (docs/catalog.md).
+        auto* job = new CatalogCollectJob(vault, name, this);
+        connect(job, &TransferJob::finished, this, [this, job, name] {
             if (!job->error().ok()) {
                 console().error(job->error().message);
                 // As a float of a name another process is floating: a conflict, not a failure.

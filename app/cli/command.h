@@ -3,6 +3,8 @@
 #include "console.h"
 #include "exitcodes.h"
 
+#include "transfer/transferjob.h"
+
 #include <QCommandLineParser>
 #include <QElapsedTimer>
 #include <QObject>
@@ -82,29 +84,32 @@ public:
 
     void interrupt() override
     {
-        if (m_job)
-            m_job->abort();
+        if (m_runner)
+            m_runner->abort();
         else
             finish(Interrupted);
     }
 
 protected:
-    // Takes `job` (already connected by the caller), draws progress and starts it.
-    void runJob(Job* job)
+    // Takes `job` (already connected by the caller), draws progress and starts it — or starts
+    // `runner`, a job that runs `job` inside it (the catalog's guard around a float).
+    void runJob(Job* job, TransferJob* runner = nullptr)
     {
         m_job = job;
+        m_runner = runner ? runner : job;
         console().startProgress([this](qint64& done, qint64& total, QString& label) {
             done = m_job->bytesDone();
             total = m_job->totalBytes();
             label = progressLabel();
         });
         m_clock.start();
-        m_job->start();
+        m_runner->start();
     }
     virtual QString progressLabel() const { return {}; }
     double elapsedSeconds() const { return qMax<qint64>(1, m_clock.elapsed()) / 1000.0; }
 
     Job* m_job = nullptr;
+    TransferJob* m_runner = nullptr;
     QElapsedTimer m_clock;
 };
 
@@ -136,5 +141,6 @@ Command* makeEvictCommand(Context&);
 Command* makeInspectCommand(Context&);
 Command* makeRepairCommand(Context&);
 Command* makeScrubCommand(Context&);
+Command* makeVaultCommand(Context&);
 
 } // namespace mf::cli

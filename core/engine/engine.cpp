@@ -61,6 +61,8 @@ Engine::Engine(QObject* parent)
     });
     connect(m_worker, &EngineWorker::syncNotice, this, &Engine::syncNotice);
     connect(m_worker, &EngineWorker::modelsHealthChanged, this, &Engine::modelsHealthChanged);
+    connect(m_worker, &EngineWorker::catalogSynced, this, &Engine::catalogSynced);
+    connect(m_worker, &EngineWorker::catalogRecovered, this, &Engine::catalogRecovered);
     connect(&m_thread, &QThread::started, &m_thread, &yieldToGui, Qt::DirectConnection);
     m_thread.start();
 }
@@ -265,6 +267,16 @@ void Engine::testProviderSettings(const QString& kind, const QJsonObject& settin
     r.name = QStringLiteral("test");
     r.settings = settings;
     post(m_worker, [w = m_worker, r, secrets] { w->testProviderSettings(r, secrets); });
+}
+
+void Engine::syncCatalog()
+{
+    post(m_worker, [w = m_worker] { w->syncCatalog(); });
+}
+
+void Engine::recoverCatalog()
+{
+    post(m_worker, [w = m_worker] { w->recoverCatalog(); });
 }
 
 void Engine::setReplicationFactor(int replicas)

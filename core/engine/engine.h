@@ -70,6 +70,13 @@ public:
     void testProviderSettings(const QString& kind, const QJsonObject& settings,
                               const QJsonObject& secrets);
 
+    // The catalog on the providers (docs/catalog.md): publish this vault's changes and take in
+    // what other computers sharing the providers changed (also done when the vault opens)
+    // -> catalogSynced; rebuild models from the catalogs on every provider, e.g. after adding
+    // storage another computer filled -> catalogRecovered.
+    void syncCatalog();
+    void recoverCatalog();
+
     // Vault settings
     void setReplicationFactor(int replicas);
     void setChunker(const QString& chunkerSpec);
@@ -112,6 +119,8 @@ Q_SIGNALS:
     void syncStatusChanged(const mf::SyncStatus& status);
     void syncNotice(const QString& title, const QString& text, bool isProblem);
     void modelsHealthChanged(); // read every model's health again
+    void catalogSynced(const QString& summary, const QString& problems /* empty: none */);
+    void catalogRecovered(const QString& summary, const QString& problems /* empty: none */);
 
 private:
     qint64 nextTransferId();

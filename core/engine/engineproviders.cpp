@@ -139,7 +139,9 @@ void EngineWorker::testProvider(qint64 id)
 
 void EngineWorker::releaseIdleProviders()
 {
-    const auto idle = [this] { return m_vault && runningCount() == 0 && m_probesRunning == 0; };
+    const auto idle = [this] {
+        return m_vault && runningCount() == 0 && m_probesRunning == 0 && m_catalogJobs.isEmpty();
+    };
     if (!idle())
         return;
     // After what the finished jobs handed to deleteLater(), if still idle by then. The dropped

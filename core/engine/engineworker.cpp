@@ -5,9 +5,10 @@
 #include "hub/hubsettings.h"
 #include "hub/importjob.h"
 #include "hub/materializejob.h"
+#include "sync/catalogcollectjob.h"
+#include "sync/catalogguard.h"
 #include "sync/powerstate.h"
 #include "transfer/floatjob.h"
-#include "transfer/removejob.h"
 #include "transfer/restorejob.h"
 #include "transfer/transferjob.h"
 #include "transfer/verifyjob.h"
@@ -217,6 +218,9 @@ void EngineWorker::open(const QString& directory)
     m_scheduler->setRegistry(&registry);
     m_scheduler->start();
     emitSyncStatus();
+    // What other computers sharing the providers changed meanwhile, and what this one has not
+    // published yet (a run that ended before it could).
+    syncCatalog();
 }
 
 void EngineWorker::shutdown()
@@ -229,6 +233,13 @@ void EngineWorker::shutdown()
         m_scheduler->stop();
         m_scheduler->setRegistry(nullptr);
     }
+    for (const QPointer<TransferJob>& job : std::as_const(m_catalogJobs))
+        if (job) {
+            job->disconnect(this);
+            job->abort();
+            delete job;
+        }
+    m_catalogJobs.clear();
     for (auto& [id, t] : m_transfers) {
         if (!t.job)
             continue;
@@ -495,35 +506,49 @@ bool EngineWorker::startFloat(Transfer& t, QString* /*error*/)
         request.options.providerIds.append(v.toInteger());
 
     // An existing name is the job's to judge: the same files again are "nothing to do".
-    Registry& registry = m_vault->registry();
     auto* job = new FloatJob(m_vault.get(), request, this);
+    // Inside the catalog's rules: a lease on the providers while it runs, the catalog published
+    // when it ends (docs/catalog.md).
+    const QString name =
+        request.modelName.isEmpty() ? FloatJob::defaultModelName(request.paths) : request.modelName;
+    auto* guard = new CatalogGuard(m_vault.get(), job, QStringLiteral("“%1”").arg(name), this);
     const qint64 id = t.info.id;
-    t.job = job;
+    t.job = guard;
     t.bytesDone = [job] { return job->bytesDone(); };
     connect(job, &FloatJob::progress, this, [this, id] {
         if (Transfer* x = find(id))
             x->dirty = true;
     });
-    connect(job, &FloatJob::warning, this,
+    connect(guard, &TransferJob::warning, this,
             [this, id](const QString& message) { addWarning(id, message); });
-    connect(job, &FloatJob::finished, this, [this, id, job] {
+    connect(guard, &CatalogGuard::innerStarted, this, [this, id, job, name] {
+        Transfer* x = find(id);
+        if (!x)
+            return;
+        if (const auto model = m_vault->registry().modelByName(name)) {
+            x->info.modelId = model->id;
+            x->payload.insert(QStringLiteral("modelId"), model->id);
+            Q_EMIT modelChanged(model->id);
+        }
+        if (job->totalBytes() > 0) {
+            x->info.totalBytes = job->totalBytes();
+            x->meter.setTotal(x->info.totalBytes);
+        }
+        x->dirty = true;
+    });
+    connect(guard, &TransferJob::finished, this, [this, id, job, guard] {
         if (Transfer* x = find(id)) {
             x->info.sentBytes += job->totals().bytesSent;
             x->payload.insert(QStringLiteral("sentBytes"), x->info.sentBytes);
         }
         const qint64 reset =
             job->error().isOutOfBudget() ? job->error().budgetResetMs : job->budgetResetMs();
-        onJobFinished(id, job->error().message, job->failure() == FloatJob::Failure::Cancelled,
+        onJobFinished(id, guard->error().message,
+                      job->failure() == FloatJob::Failure::Cancelled ||
+                          guard->error().kind == Error::Kind::Cancelled,
                       reset);
     });
-    job->start();
-    if (const auto model = registry.modelByName(request.modelName)) {
-        t.info.modelId = model->id;
-        t.payload.insert(QStringLiteral("modelId"), model->id);
-        Q_EMIT modelChanged(model->id);
-    }
-    if (job->totalBytes() > 0)
-        t.info.totalBytes = job->totalBytes();
+    guard->start();
     return true;
 }
 
@@ -603,13 +628,15 @@ bool EngineWorker::startRemove(Transfer& t, QString* error)
         return false;
     }
     t.payload.insert(QStringLiteral("started"), true);
-    auto* job = new RemoveJob(m_vault.get(), model ? model->name : QString(), this);
+    // Across vaults: the removal is published, and nothing another vault's catalog or a float
+    // in progress anywhere relies on is deleted (docs/catalog.md).
+    auto* job = new CatalogCollectJob(m_vault.get(), model ? model->name : QString(), this);
     const qint64 id = t.info.id;
     t.job = job;
     t.bytesDone = [] { return qint64(0); };
-    connect(job, &RemoveJob::warning, this,
+    connect(job, &TransferJob::warning, this,
             [this, id](const QString& message) { addWarning(id, message); });
-    connect(job, &RemoveJob::finished, this, [this, id, job] {
+    connect(job, &TransferJob::finished, this, [this, id, job] {
         onJobFinished(id, job->error().message, job->error().kind == Error::Kind::Cancelled);
     });
     job->start();
@@ -686,7 +713,13 @@ void EngineWorker::runImport(qint64 id, const QString& token)
     auto* job = new ImportJob(m_vault.get(), client, request, this);
     // The client lives as long as its job (a child, deleted after the job's own destructor).
     client->setParent(job);
-    t->job = job;
+    // Inside the catalog's rules, as a float.
+    auto* guard =
+        new CatalogGuard(m_vault.get(), job,
+                         QStringLiteral("“%1”").arg(
+                             request.modelName.isEmpty() ? request.repoId : request.modelName),
+                         this);
+    t->job = guard;
     t->bytesDone = [job] { return job->bytesDone(); };
     connect(job, &ImportJob::progress, this, [this, id, job] {
         Transfer* x = find(id);
@@ -705,19 +738,19 @@ void EngineWorker::runImport(qint64 id, const QString& token)
             }
         }
     });
-    connect(job, &ImportJob::warning, this,
+    connect(guard, &TransferJob::warning, this,
             [this, id](const QString& message) { addWarning(id, message); });
-    connect(job, &ImportJob::finished, this, [this, id, job] {
+    connect(guard, &TransferJob::finished, this, [this, id, job, guard] {
         if (Transfer* x = find(id)) {
             if (job->totalBytes() > 0)
                 x->info.totalBytes = job->totalBytes();
             if (const auto model = m_vault->registry().modelByName(job->modelName()))
                 x->info.modelId = model->id;
         }
-        const Error& e = job->error();
+        const Error& e = guard->error();
         onJobFinished(id, e.ok() ? QString() : e.message, e.kind == Error::Kind::Cancelled);
     });
-    job->start();
+    guard->start();
 }
 
 bool EngineWorker::startMaterialize(Transfer& t, QString* error)

@@ -8,6 +8,7 @@
 
 #include <QJsonObject>
 #include <QObject>
+#include <QPointer>
 #include <QTimer>
 
 #include <atomic>
@@ -21,6 +22,7 @@ namespace mf {
 
 class PowerState;
 class ProviderSetup;
+class TransferJob;
 class Vault;
 
 // The Engine's half on the engine thread: owns the Vault, runs the transfer queue (a bounded
@@ -70,6 +72,11 @@ public:
     void setSyncPolicy(bool allowMetered, bool allowBattery);
     void setSchedulerTick(int ms);
     Scheduler* scheduler() const { return m_scheduler; }
+    // The catalog on the providers (enginecatalog.cpp): publish this vault's changes and take
+    // in other vaults' (also done once the vault is open); recover models from the catalogs
+    // on every provider (storage another computer filled).
+    void syncCatalog();
+    void recoverCatalog();
 
     Vault* vault() const { return m_vault.get(); }
 
@@ -91,6 +98,8 @@ Q_SIGNALS:
     void syncNotice(const QString& title, const QString& text, bool isProblem);
     // Models' health may have changed (a repair or drain ended): rows are read again.
     void modelsHealthChanged();
+    void catalogSynced(const QString& summary, const QString& error);
+    void catalogRecovered(const QString& summary, const QString& error);
 
 private:
     enum class Stop { None, Pause, Cancel, Shutdown };
@@ -115,6 +124,8 @@ private:
     bool startRestore(Transfer& t, QString* error);
     bool startVerify(Transfer& t, QString* error);
     bool startRemove(Transfer& t, QString* error);
+    // Catalog jobs that are not transfers of their own (enginecatalog.cpp).
+    void runCatalogJob(TransferJob* job, std::function<void()> then);
     bool startImport(Transfer& t, QString* error);
     void runImport(qint64 id, const QString& token);
     bool startMaterialize(Transfer& t, QString* error);
@@ -167,6 +178,7 @@ private:
     QHash<QString, qint64> m_backgroundByTask; // the last transfer of each scheduler task
     quint64 m_nextDrain = 0;
     SyncStatus m_syncStatus;
+    QList<QPointer<TransferJob>> m_catalogJobs; // running sync, publish and recover jobs
 };
 
 } // namespace mf

@@ -130,6 +130,46 @@ const QList<QStringList>& steps()
             QStringLiteral("ALTER TABLE placements ADD COLUMN stored_at INTEGER"),
             QStringLiteral("ALTER TABLE placements ADD COLUMN checked_at INTEGER"),
         },
+        // 8 -> 9: the catalog on the providers (docs/catalog.md, catalogrows.cpp). A model has an
+        // id across vaults (uid) and a counter of changes not yet published, bumped by triggers
+        // so that no code path can change a model unnoticed; the merged entries and tombstones
+        // of every vault; the manifests of this vault's own entries; what each provider holds.
+        {
+            QStringLiteral("ALTER TABLE models ADD COLUMN uid TEXT"),
+            QStringLiteral("ALTER TABLE models ADD COLUMN catalog_dirty INTEGER NOT NULL "
+                           "DEFAULT 1"),
+            QStringLiteral("ALTER TABLE models ADD COLUMN catalog_manifest TEXT"),
+            QStringLiteral("CREATE UNIQUE INDEX models_by_uid ON models (uid)"),
+            QStringLiteral("CREATE TABLE catalog_entries (eid TEXT PRIMARY KEY, uid TEXT NOT "
+                           "NULL, vault TEXT NOT NULL, manifest TEXT NOT NULL, name TEXT NOT "
+                           "NULL, time INTEGER NOT NULL)"),
+            QStringLiteral("CREATE INDEX catalog_entries_by_uid ON catalog_entries (uid)"),
+            QStringLiteral("CREATE INDEX catalog_entries_by_vault ON catalog_entries (vault)"),
+            QStringLiteral("CREATE TABLE catalog_tombstones (eid TEXT NOT NULL, vault TEXT NOT "
+                           "NULL, PRIMARY KEY (eid, vault))"),
+            QStringLiteral("CREATE TABLE catalog_manifests (cid TEXT PRIMARY KEY, bytes BLOB "
+                           "NOT NULL)"),
+            QStringLiteral("CREATE TABLE catalog_removed (uid TEXT PRIMARY KEY)"),
+            QStringLiteral("CREATE TABLE catalog_vaults (vault TEXT PRIMARY KEY, seq INTEGER "
+                           "NOT NULL)"),
+            QStringLiteral("CREATE TABLE catalog_published (provider_id INTEGER PRIMARY KEY "
+                           "REFERENCES providers(id) ON DELETE CASCADE, seq INTEGER NOT NULL)"),
+            QStringLiteral("CREATE TRIGGER models_catalog_dirty AFTER UPDATE OF name, source, "
+                           "tags, state ON models BEGIN UPDATE models SET catalog_dirty = "
+                           "catalog_dirty + 1 WHERE id = NEW.id; END"),
+            QStringLiteral("CREATE TRIGGER files_catalog_insert AFTER INSERT ON files BEGIN "
+                           "UPDATE models SET catalog_dirty = catalog_dirty + 1 WHERE id = "
+                           "NEW.model_id; END"),
+            QStringLiteral("CREATE TRIGGER files_catalog_update AFTER UPDATE ON files BEGIN "
+                           "UPDATE models SET catalog_dirty = catalog_dirty + 1 WHERE id = "
+                           "NEW.model_id; END"),
+            QStringLiteral("CREATE TRIGGER files_catalog_delete AFTER DELETE ON files BEGIN "
+                           "UPDATE models SET catalog_dirty = catalog_dirty + 1 WHERE id = "
+                           "OLD.model_id; END"),
+            QStringLiteral("CREATE TRIGGER models_catalog_removed AFTER DELETE ON models WHEN "
+                           "OLD.uid IS NOT NULL BEGIN INSERT OR IGNORE INTO catalog_removed (uid) "
+                           "VALUES (OLD.uid); END"),
+        },
     };
     return all;
 }

@@ -49,6 +49,16 @@ QString escaped(const QString& name)
     return out;
 }
 
+QString withSuffix(const QString& name, const QString& suffix)
+{
+    qsizetype keep = qMax<qsizetype>(0, qMin(name.size(), MaxLength - suffix.size()));
+    if (keep > 0 && keep < name.size() && name.at(keep).isLowSurrogate())
+        --keep; // the pair goes whole
+    while (keep > 0 && name.at(keep - 1).isSpace())
+        --keep;
+    return name.left(keep) + suffix;
+}
+
 QString problem(const QString& name)
 {
     if (name.isEmpty())

@@ -21,6 +21,11 @@ inline bool isValid(const QString& name)
     return problem(name).isEmpty();
 }
 
+// `name` + `suffix` within MaxLength: a valid name's end is cut where it must be — never inside
+// a surrogate pair, and without leaving spaces before the suffix — so the result is a valid name
+// when `name` was and `suffix` starts with a visible character.
+QString withSuffix(const QString& name, const QString& suffix);
+
 // `name` for a message or a table cell: characters a name may not hold are shown as \u{XXXX}.
 QString escaped(const QString& name);
 

@@ -117,6 +117,17 @@ struct JobRow
     qint64 updatedSecs = 0;
 };
 
+// One published version of a model in a vault's catalog (docs/catalog.md).
+struct CatalogEntry
+{
+    QString eid;      // this version's own id, never reused
+    QString uid;      // the model's id across vaults
+    QString vault;    // the vault whose state holds it
+    QString manifest; // CID of its manifest object
+    QString name;
+    qint64 time = 0; // when it was published, seconds since the epoch (writer's clock)
+};
+
 struct VaultStats
 {
     int models = 0;

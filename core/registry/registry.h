@@ -3,6 +3,7 @@
 #include "records.h"
 
 #include <QHash>
+#include <QSet>
 #include <QSqlDatabase>
 
 #include <memory>
@@ -288,6 +289,87 @@ public:
     // known to be gone: it ran on this host, and no process with its pid has run since
     // `sinceSecs` (-1: unknown). A process of another host is never known to be gone.
     static bool isProcessGone(const QString& owner, qint64 sinceSecs = -1);
+
+    // --- The catalog on the providers (catalogrows.cpp, docs/catalog.md) ---
+    // A complete model with changes not yet published, and its change counter as read.
+    struct CatalogChange
+    {
+        qint64 modelId = 0;
+        qint64 dirty = 0;
+        QString uid;            // empty until first published
+        bool published = false; // some version of it was published (or taken in) before
+    };
+    QList<CatalogChange> catalogChanges();
+    // Models removed here (their uids) whose entries are not tombstoned yet.
+    QStringList catalogRemovals();
+    struct CatalogPublication
+    {
+        CatalogChange change;
+        CatalogEntry entry; // entry.uid: the model's uid (given to it now if it had none)
+        QByteArray manifest;
+    };
+    // Records one publish of `vault` in one transaction: the new entries (each model takes its
+    // uid and is clean unless it changed since it was read), tombstones for the entries they
+    // replace and for every entry of the removed uids, own entries that are tombstoned anywhere
+    // dropped. Bumps and returns the vault's catalog seq; 0 on failure.
+    qint64 recordCatalogPublish(const QString& vault, const QList<CatalogPublication>& published,
+                                const QStringList& removedUids);
+    qint64 catalogSeq();
+    // Moves this vault's seq above one found on a provider (a second writer of the same id).
+    bool raiseCatalogSeq(qint64 above);
+    // This vault's own live entries and the tombstones it wrote: its state.
+    bool catalogOwnState(const QString& vault, QList<CatalogEntry>* entries,
+                         QStringList* tombstones);
+    // The manifest of an own entry; empty when unknown.
+    QByteArray catalogManifest(const QString& cid);
+    qint64 catalogPublishedSeq(qint64 providerId);
+    bool setCatalogPublishedSeq(qint64 providerId, qint64 seq);
+    // The seq of another vault's state merged last (0: none).
+    qint64 catalogVaultSeq(const QString& vault);
+    // Replaces what is known of another vault's state, in one transaction.
+    bool storeCatalogState(const QString& vault, qint64 seq, const QList<CatalogEntry>& entries,
+                           const QStringList& tombstones);
+    // A model whose local row differs from the merged catalog.
+    struct CatalogDifference
+    {
+        QString uid;
+        qint64 modelId = 0;                // 0: no local model yet
+        std::optional<CatalogEntry> shown; // none: no live entry is left (removed elsewhere)
+    };
+    // Every uid whose live entry is not what its local (clean, complete) model holds.
+    QList<CatalogDifference> catalogDifferences();
+    // Creates, or replaces the files of, the model of `entry.uid` from its manifest, complete
+    // and clean, in one transaction. A local model without uid of the same name and the same
+    // files is adopted instead; another model of that name keeps it (the new one is shown as
+    // "name~<uid>"). Refused while the local model has unpublished changes or a live writer.
+    std::optional<qint64>
+    importCatalogModel(const CatalogEntry& entry, const ModelRecord& model,
+                       const QList<QPair<FileRecord, QList<FileChunk>>>& files);
+    // A model some of whose chunks are on no provider any more: the files that use them, and the
+    // model, become incomplete again (a float of the same files resumes it and sends them).
+    bool reopenModelWithLostChunks(qint64 modelId);
+    // Removes a model whose entries were all removed elsewhere, unless it changed here since.
+    bool removeCatalogModel(qint64 modelId);
+    // Objects found on a provider for chunks the registry knows: recorded as stored (not
+    // verified) unless a deletion of the object is being carried out; a queued deletion of it
+    // is forgotten (it is wanted). Returns how many placements were new.
+    int recordFoundPlacements(qint64 providerId, const QList<Placement>& found);
+    // Stored placements on a provider whose locator does not end in the chunk's CID: a listing
+    // of the provider cannot tell which chunk they hold (IPFS DAG roots).
+    QList<Placement> placementsNotNamedByCid(qint64 providerId);
+    // Chunks (CID -> size) with no stored placement on a provider; of the given models only,
+    // or of every model when `modelIds` is empty.
+    QHash<QString, qint64> chunksMissingOn(qint64 providerId, const QList<qint64>& modelIds = {});
+    // Complete models with a chunk that has no stored placement anywhere (cannot be restored).
+    QStringList modelsMissingChunks();
+    // Chunks with no stored placement on any provider.
+    QStringList chunksWithoutPlacement();
+    // Whether any chunk row holds this CID (a model, complete or not, or a pending placement).
+    QSet<QString> knownChunks();
+    // A deletion of an object found on a provider that nothing here refers to (the collection's
+    // sweep); false when the chunk is known or placed there meanwhile.
+    bool queueSweepDeletion(qint64 providerId, const QString& cid, const QString& locator,
+                            qint64 size);
 
     VaultStats stats();
     // Stored bytes per provider id (after dedup, counting stored placements).

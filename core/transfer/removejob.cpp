@@ -48,7 +48,9 @@ void RemoveJob::start()
             m_chunksFreed++;
     }
     // Also the objects an earlier removal could not delete (a provider was offline).
-    m_toDelete = registry.pendingDeletions();
+    for (const PendingDeletion& p : registry.pendingDeletions())
+        if (!m_allowed || m_allowed->contains(p.providerId))
+            m_toDelete.append(p);
     removeNext();
 }
 

@@ -7,6 +7,8 @@
 #include <QObject>
 #include <QSet>
 
+#include <optional>
+
 namespace mf {
 
 class Vault;
@@ -28,6 +30,10 @@ public:
     // modelName empty: only collect chunks that no file refers to.
     RemoveJob(Vault* vault, const QString& modelName, QObject* parent = nullptr);
 
+    // Deletes objects only on these providers; deletions on the others stay queued for a later
+    // run (a collection across vaults leaves a provider alone while another vault floats to it).
+    void setAllowedProviders(const QSet<qint64>& providerIds) { m_allowed = providerIds; }
+
     void start() override;
     void abort() override;
     const Error& error() const override { return m_error; }
@@ -48,6 +54,7 @@ private:
     QString m_modelName;
     const QString m_owner = Registry::newLeaseOwner(); // of the deletions this job claims
     QList<PendingDeletion> m_toDelete;
+    std::optional<QSet<qint64>> m_allowed;
     int m_next = 0;
     int m_running = 0;
     TemporarySweep* m_sweep = nullptr; // child

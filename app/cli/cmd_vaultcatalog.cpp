@@ -1,0 +1,199 @@
+// `modelfloat-cli vault sync | recover`: the catalog on the providers (docs/catalog.md).
+#include "command.h"
+
+#include "sync/catalogpublishjob.h"
+#include "sync/catalogsyncjob.h"
+#include "sync/recoverjob.h"
+#include "util/units.h"
+#include "vault/vault.h"
+
+#include <QJsonArray>
+
+namespace mf::cli {
+
+namespace {
+
+const QString Syntax = QStringLiteral("vault sync | vault recover [--provider NAME ...]");
+
+class VaultCommand final : public Command
+{
+public:
+    using Command::Command;
+
+    void run(const QStringList& args) override
+    {
+        QCommandLineParser p;
+        p.addPositionalArgument(QStringLiteral("action"),
+                                QStringLiteral("sync: publish this vault's catalog and take in "
+                                               "the other vaults'. recover: rebuild the models "
+                                               "from the catalogs on the providers."));
+        p.addOption({QStringLiteral("provider"),
+                     QStringLiteral("recover: only from this provider (repeatable)."),
+                     QStringLiteral("name")});
+        if (!parse(p, args, Syntax, 1, 1))
+            return;
+        const QString action = p.positionalArguments().at(0);
+        if (action != QLatin1String("sync") && action != QLatin1String("recover")) {
+            console().error(QStringLiteral("usage: modelfloat-cli %1").arg(Syntax));
+            return finish(Usage);
+        }
+        Vault* vault = m_ctx.openVault();
+        if (!vault)
+            return finish(Failed);
+        if (action == QLatin1String("sync"))
+            return publishThenPull(vault);
+        QList<qint64> ids;
+        for (const QString& name : p.values(QStringLiteral("provider"))) {
+            const auto provider = vault->registry().providerByName(name);
+            if (!provider) {
+                console().error(
+                    QStringLiteral(
+                        "There is no provider named “%1” (see “modelfloat-cli provider list”)")
+                        .arg(name));
+                return finish(NotFound);
+            }
+            ids.append(provider->id);
+        }
+        recover(vault, ids);
+    }
+
+    void interrupt() override
+    {
+        if (m_job)
+            m_job->abort();
+        else
+            finish(Interrupted);
+    }
+
+private:
+    void start(TransferJob* job)
+    {
+        m_job = job;
+        connect(job, &TransferJob::warning, this,
+                [this](const QString& w) { console().warning(w); });
+        job->start();
+    }
+
+    bool failed(TransferJob* job)
+    {
+        if (job->error().ok())
+            return false;
+        if (job->error().kind == Error::Kind::Cancelled) {
+            finish(Interrupted);
+            return true;
+        }
+        console().error(job->error().message);
+        finish(job->error().kind == Error::Kind::NotFound ? NotFound : Failed);
+        return true;
+    }
+
+    void publishThenPull(Vault* vault)
+    {
+        auto* publish = new CatalogPublishJob(vault, this);
+        connect(publish, &TransferJob::finished, this, [this, vault, publish] {
+            if (failed(publish))
+                return;
+            auto* sync = new CatalogSyncJob(vault, this);
+            connect(sync, &TransferJob::finished, this, [this, publish, sync] {
+                if (failed(sync))
+                    return;
+                const CatalogSyncJob::Report& r = sync->report();
+                console().print(QStringLiteral("Published %1 changed model(s) and %2 removal(s) "
+                                               "to %3 provider(s)")
+                                    .arg(publish->modelsPublished())
+                                    .arg(publish->removalsPublished())
+                                    .arg(publish->providersCurrent().size()));
+                console().print(QStringLiteral("Other vaults: %1; models added %2, changed %3, "
+                                               "removed %4; %5 placements found")
+                                    .arg(r.vaults)
+                                    .arg(r.modelsAdded)
+                                    .arg(r.modelsChanged)
+                                    .arg(r.modelsRemoved)
+                                    .arg(r.placementsFound));
+                for (const QString& u : r.unresolved)
+                    console().warning(u);
+                console().printJson(
+                    {{QStringLiteral("published"), publish->modelsPublished()},
+                     {QStringLiteral("removals"), publish->removalsPublished()},
+                     {QStringLiteral("providers"), int(publish->providersCurrent().size())},
+                     {QStringLiteral("vaults"), r.vaults},
+                     {QStringLiteral("added"), r.modelsAdded},
+                     {QStringLiteral("changed"), r.modelsChanged},
+                     {QStringLiteral("removed"), r.modelsRemoved},
+                     {QStringLiteral("placements_found"), r.placementsFound},
+                     {QStringLiteral("unresolved"), QJsonArray::fromStringList(r.unresolved)}});
+                finish(r.unresolved.isEmpty() ? Success : Failed);
+            });
+            start(sync);
+        });
+        start(publish);
+    }
+
+    void recover(Vault* vault, const QList<qint64>& ids)
+    {
+        auto* job = new RecoverJob(vault, ids, this);
+        connect(job, &TransferJob::finished, this, [this, job] {
+            if (failed(job))
+                return;
+            const RecoverJob::Report& r = job->report();
+            for (const QString& s : r.storesFound)
+                console().print(QStringLiteral("Found: ") + s);
+            for (const QString& n : r.noCatalog)
+                console().print(QStringLiteral("No catalog on provider “%1”").arg(n));
+            console().print(QStringLiteral("Catalogs of %1 vault(s); models added %2, changed %3, "
+                                           "removed %4; %5 placements found")
+                                .arg(r.sync.vaults)
+                                .arg(r.sync.modelsAdded)
+                                .arg(r.sync.modelsChanged)
+                                .arg(r.sync.modelsRemoved)
+                                .arg(r.sync.placementsFound));
+            console().print(QStringLiteral("The vault now holds %1 model(s), %2 file(s), %3 "
+                                           "chunk(s), %4")
+                                .arg(r.models)
+                                .arg(r.files)
+                                .arg(r.chunks)
+                                .arg(units::formatBytes(r.bytes)));
+            for (const QString& u : r.sync.unresolved)
+                console().print(QStringLiteral("NOT RECOVERED  ") + u);
+            if (!r.missingChunks.isEmpty())
+                console().print(QStringLiteral("MISSING  %1 chunk(s) are on none of the "
+                                               "providers; these models cannot be restored "
+                                               "whole: %2")
+                                    .arg(r.missingChunks.size())
+                                    .arg(r.damagedModels.join(QStringLiteral(", "))));
+            const bool whole = r.missingChunks.isEmpty() && r.sync.unresolved.isEmpty();
+            if (whole)
+                console().print(QStringLiteral("OK: every model found is complete"));
+            console().printJson(
+                {{QStringLiteral("ok"), whole},
+                 {QStringLiteral("vaults"), r.sync.vaults},
+                 {QStringLiteral("added"), r.sync.modelsAdded},
+                 {QStringLiteral("changed"), r.sync.modelsChanged},
+                 {QStringLiteral("removed"), r.sync.modelsRemoved},
+                 {QStringLiteral("placements_found"), r.sync.placementsFound},
+                 {QStringLiteral("models"), r.models},
+                 {QStringLiteral("files"), r.files},
+                 {QStringLiteral("chunks"), r.chunks},
+                 {QStringLiteral("bytes"), r.bytes},
+                 {QStringLiteral("stores_found"), QJsonArray::fromStringList(r.storesFound)},
+                 {QStringLiteral("no_catalog"), QJsonArray::fromStringList(r.noCatalog)},
+                 {QStringLiteral("missing_chunks"), int(r.missingChunks.size())},
+                 {QStringLiteral("damaged_models"), QJsonArray::fromStringList(r.damagedModels)},
+                 {QStringLiteral("damaged_objects"), QJsonArray::fromStringList(r.sync.damaged)},
+                 {QStringLiteral("unresolved"), QJsonArray::fromStringList(r.sync.unresolved)}});
+            finish(whole ? Success : IntegrityProblem);
+        });
+        start(job);
+    }
+
+    TransferJob* m_job = nullptr;
+};
+
+} // namespace
+
+Command* makeVaultCommand(Context& c)
+{
+    return new VaultCommand(c);
+}
+
+} // namespace mf::cli

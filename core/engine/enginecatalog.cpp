@@ -1,0 +1,99 @@
+// The catalog half of EngineWorker (docs/catalog.md): publishing this vault's changes, taking
+// in other vaults' models, and recovering models from storage another computer filled. Floats,
+// imports and removals publish through their own jobs (CatalogGuard, CatalogCollectJob).
+#include "engineworker.h"
+
+#include "sync/catalogpublishjob.h"
+#include "sync/catalogsyncjob.h"
+#include "sync/recoverjob.h"
+#include "vault/vault.h"
+
+namespace mf {
+
+void EngineWorker::runCatalogJob(TransferJob* job, std::function<void()> then)
+{
+    m_catalogJobs.append(job);
+    connect(job, &TransferJob::finished, this, [this, job, then = std::move(then)] {
+        m_catalogJobs.removeAll(job);
+        job->deleteLater();
+        if (m_shuttingDown)
+            return;
+        then();
+        // A catalog job uses the adapters too: ones dropped while it ran go now.
+        releaseIdleProviders();
+    });
+    job->start();
+}
+
+void EngineWorker::syncCatalog()
+{
+    if (!m_vault)
+        return;
+    auto* publish = new CatalogPublishJob(m_vault.get(), this);
+    runCatalogJob(publish, [this, publish] {
+        const QString published = publish->modelsPublished() + publish->removalsPublished() > 0
+                                      ? tr("Published %1 changed model(s) and %2 removal(s). ")
+                                            .arg(publish->modelsPublished())
+                                            .arg(publish->removalsPublished())
+                                      : QString();
+        QStringList problems = publish->warnings();
+        if (!publish->error().ok())
+            problems.prepend(publish->error().message);
+        auto* sync = new CatalogSyncJob(m_vault.get(), this);
+        runCatalogJob(sync, [this, sync, published, problems]() mutable {
+            const CatalogSyncJob::Report& r = sync->report();
+            for (const qint64 id : r.changedModels)
+                Q_EMIT modelChanged(id);
+            for (const qint64 id : r.removedModels)
+                Q_EMIT modelRemoved(id);
+            if (!r.changedModels.isEmpty() || !r.removedModels.isEmpty())
+                emitStats();
+            problems += sync->warnings() + r.unresolved;
+            if (!sync->error().ok())
+                problems.prepend(sync->error().message);
+            const QString summary =
+                published + tr("From other computers: %1 model(s) added, %2 changed, %3 removed.")
+                                .arg(r.modelsAdded)
+                                .arg(r.modelsChanged)
+                                .arg(r.modelsRemoved);
+            Q_EMIT catalogSynced(summary, problems.join(QLatin1Char('\n')));
+        });
+    });
+}
+
+void EngineWorker::recoverCatalog()
+{
+    if (!m_vault)
+        return;
+    auto* job = new RecoverJob(m_vault.get(), {}, this);
+    runCatalogJob(job, [this, job] {
+        const RecoverJob::Report& r = job->report();
+        for (const qint64 id : r.sync.changedModels)
+            Q_EMIT modelChanged(id);
+        for (const qint64 id : r.sync.removedModels)
+            Q_EMIT modelRemoved(id);
+        Q_EMIT providersChanged(); // a store found may have changed a provider's settings
+        emitStats();
+        QStringList lines;
+        lines += r.storesFound;
+        lines.append(tr("Found the catalogs of %1 vault(s): %2 model(s) added, %3 changed; %4 "
+                        "copies of chunks found on the providers.")
+                         .arg(r.sync.vaults)
+                         .arg(r.sync.modelsAdded)
+                         .arg(r.sync.modelsChanged)
+                         .arg(r.sync.placementsFound));
+        if (!r.noCatalog.isEmpty())
+            lines.append(tr("No catalog on: %1.").arg(r.noCatalog.join(tr(", "))));
+        QStringList problems = job->warnings() + r.sync.unresolved;
+        if (!r.missingChunks.isEmpty())
+            problems.append(tr("%1 chunk(s) are on none of the providers; these models cannot "
+                               "be restored whole: %2")
+                                .arg(r.missingChunks.size())
+                                .arg(r.damagedModels.join(tr(", "))));
+        if (!job->error().ok())
+            problems.prepend(job->error().message);
+        Q_EMIT catalogRecovered(lines.join(QLatin1Char('\n')), problems.join(QLatin1Char('\n')));
+    });
+}
+
+} // namespace mf

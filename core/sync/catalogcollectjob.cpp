@@ -1,0 +1,232 @@
+#include "catalogcollectjob.h"
+
+#include "cataloglease.h"
+#include "catalogpublishjob.h"
+#include "catalogsyncjob.h"
+#include "transfer/removejob.h"
+#include "vault/vault.h"
+
+#include <memory>
+
+namespace mf {
+
+CatalogCollectJob::CatalogCollectJob(Vault* vault, const QString& modelName, QObject* parent)
+    : TransferJob(parent)
+    , m_vault(vault)
+    , m_modelName(modelName)
+{
+    m_lapseTimer.setInterval(1000);
+    connect(&m_lapseTimer, &QTimer::timeout, this, [this] {
+        // A claim that may have expired on a provider (renewals failing, or this process was
+        // stopped): a float elsewhere may have started; stop deleting.
+        if (m_lease && m_lease->lapsing() && m_remove) {
+            addWarning(tr("The collection stopped: its claim on the providers could not be "
+                          "renewed in time"));
+            m_remove->abort();
+        }
+    });
+}
+
+CatalogCollectJob::~CatalogCollectJob() = default;
+
+int CatalogCollectJob::chunksFreed() const
+{
+    return (m_remove ? m_remove->chunksFreed() : 0) + m_swept;
+}
+
+qint64 CatalogCollectJob::bytesFreed() const
+{
+    return (m_remove ? m_remove->bytesFreed() : 0) + m_sweptBytes;
+}
+
+int CatalogCollectJob::leftoversRemoved() const
+{
+    return m_remove ? m_remove->leftoversRemoved() : 0;
+}
+
+qint64 CatalogCollectJob::leftoverBytesRemoved() const
+{
+    return m_remove ? m_remove->leftoverBytesRemoved() : 0;
+}
+
+void CatalogCollectJob::start()
+{
+    if (m_started || m_finished)
+        return;
+    m_started = true;
+    Registry& registry = m_vault->registry();
+    if (!m_modelName.isEmpty()) {
+        const auto model = registry.modelByName(m_modelName);
+        if (!model) {
+            m_error = Error::make(Error::Kind::NotFound,
+                                  tr("There is no model named “%1”").arg(m_modelName));
+            finish();
+            return;
+        }
+        if (!registry.removeModel(model->id, Registry::newLeaseOwner())) {
+            m_error =
+                Error::make(Error::Kind::Fatal,
+                            tr("“%1” was not removed: %2").arg(m_modelName, registry.lastError()));
+            finish();
+            return;
+        }
+    }
+    publish();
+}
+
+void CatalogCollectJob::publish()
+{
+    // The removal reaches the catalog before anything it freed is deleted.
+    auto* job = new CatalogPublishJob(m_vault, this);
+    m_step = job;
+    connect(job, &TransferJob::warning, this, &CatalogCollectJob::addWarning);
+    connect(job, &TransferJob::finished, this, [this, job] {
+        job->deleteLater();
+        if (m_aborted)
+            return;
+        if (!job->error().ok())
+            addWarning(job->error().message);
+        claim();
+    });
+    job->start();
+}
+
+void CatalogCollectJob::claim()
+{
+    m_lease = new CatalogLease(m_vault, CatalogLease::Kind::Collect,
+                               m_modelName.isEmpty() ? tr("collect") : m_modelName, this);
+    connect(m_lease, &CatalogLease::warning, this, &CatalogCollectJob::addWarning);
+    connect(m_lease, &CatalogLease::released, this, &CatalogCollectJob::finish);
+    connect(m_lease, &CatalogLease::ready, this, [this] {
+        if (m_aborted)
+            return;
+        const QHash<qint64, QStringList>& busy = m_lease->conflicts();
+        for (auto it = busy.begin(); it != busy.end(); ++it) {
+            m_deferred.insert(it.key());
+            const QString why =
+                tr("provider “%1” is left alone this time: %2 may rely on any of "
+                   "its chunks")
+                    .arg(m_vault->providerName(it.key()), it.value().join(tr(", ")));
+            m_deferredWhy.append(why);
+            addWarning(why);
+        }
+        sync();
+    });
+    m_lease->acquire();
+}
+
+void CatalogCollectJob::sync()
+{
+    auto* job = new CatalogSyncJob(m_vault, this);
+    m_step = job;
+    connect(job, &TransferJob::warning, this, &CatalogCollectJob::addWarning);
+    connect(job, &TransferJob::finished, this, [this, job] {
+        job->deleteLater();
+        if (m_aborted)
+            return;
+        m_providers = CatalogProviders::of(m_vault);
+        const QList<qint64> read = job->providersRead();
+        if (!job->inSync()) {
+            // Some vault's catalog is not all here: a chunk this registry does not know may be
+            // one of its models'. Stores shared with other vaults (or that could not be read)
+            // are left alone.
+            const QSet<qint64> shared = job->sharedProviders();
+            for (const CatalogProviders::Entry& p : std::as_const(m_providers.usable)) {
+                if ((shared.contains(p.id) || !read.contains(p.id)) && !m_deferred.contains(p.id)) {
+                    m_deferred.insert(p.id);
+                    const QString why =
+                        tr("provider “%1” is left alone this time: the catalog of every vault "
+                           "sharing it could not be read")
+                            .arg(p.name);
+                    m_deferredWhy.append(why);
+                    addWarning(why);
+                }
+            }
+        }
+        sweep();
+    });
+    job->start();
+}
+
+void CatalogCollectJob::sweep()
+{
+    QList<CatalogProviders::Entry> sweepable;
+    for (const CatalogProviders::Entry& p : std::as_const(m_providers.usable))
+        if (!m_deferred.contains(p.id) && m_lease->held().contains(p.id) &&
+            p.provider->listsOnlyOwnObjects())
+            sweepable.append(p);
+    const QSet<QString> known = m_vault->registry().knownChunks();
+    m_calls.fanOut(
+        sweepable, [](const CatalogProviders::Entry& p) { return p.provider->list(); },
+        [this, known](const CatalogProviders::Entry& p, ProviderJob& job) {
+            if (!job.error().ok()) {
+                addWarning(tr("The chunks on provider “%1” could not be listed: %2")
+                               .arg(p.name, job.error().message));
+                return;
+            }
+            for (const StoredObject& o : job.objects()) {
+                if (o.cid.isEmpty() || known.contains(o.cid))
+                    continue;
+                if (m_vault->registry().queueSweepDeletion(p.id, o.cid, o.locator, o.size)) {
+                    ++m_swept;
+                    m_sweptBytes += qMax<qint64>(0, o.size);
+                }
+            }
+        },
+        [this] { deleteObjects(); });
+}
+
+void CatalogCollectJob::deleteObjects()
+{
+    if (m_lease->lapsing()) {
+        release(Error::make(Error::Kind::Fatal,
+                            tr("Nothing was deleted: the collection's claim on the providers "
+                               "could not be kept up")));
+        return;
+    }
+    QSet<qint64> allowed;
+    for (const qint64 id : m_lease->held())
+        if (!m_deferred.contains(id))
+            allowed.insert(id);
+    m_remove = new RemoveJob(m_vault, QString(), this);
+    m_remove->setAllowedProviders(allowed);
+    m_step = m_remove;
+    connect(m_remove, &TransferJob::warning, this, &CatalogCollectJob::addWarning);
+    connect(m_remove, &TransferJob::finished, this, [this] {
+        m_lapseTimer.stop();
+        release(m_remove->error());
+    });
+    m_lapseTimer.start();
+    m_remove->start();
+}
+
+void CatalogCollectJob::release(const Error& error)
+{
+    if (m_error.ok())
+        m_error = error;
+    if (m_lease)
+        m_lease->release(); // finish() follows released()
+    else
+        finish();
+}
+
+void CatalogCollectJob::abort()
+{
+    if (m_finished || m_aborted)
+        return;
+    m_aborted = true;
+    m_calls.abort();
+    if (m_step)
+        m_step->abort();
+    release(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
+}
+
+void CatalogCollectJob::finish()
+{
+    if (m_finished)
+        return;
+    m_finished = true;
+    finishQueued();
+}
+
+} // namespace mf

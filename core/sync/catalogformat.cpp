@@ -1,0 +1,389 @@
+#include "catalogformat.h"
+
+#include "chunking/cid.h"
+#include "chunking/sha256.h"
+#include "hub/hubrepo.h"
+#include "registry/modelname.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QRandomGenerator>
+#include <QRegularExpression>
+
+namespace mf::catalog {
+
+namespace {
+
+const char* typeName(ObjectType type)
+{
+    switch (type) {
+    case ObjectType::Manifest:
+        return "manifest";
+    case ObjectType::State:
+        return "state";
+    case ObjectType::Lock:
+        return "lock";
+    }
+    return "";
+}
+
+QByteArray compact(const QJsonObject& o)
+{
+    // QJsonObject keeps its keys sorted: the same object always gives the same bytes.
+    return QJsonDocument(o).toJson(QJsonDocument::Compact);
+}
+
+// The body as a JSON object of `format` in a version this reader knows.
+std::optional<QJsonObject> parseBody(const QByteArray& body, const char* format, QString* error)
+{
+    QJsonParseError parse{};
+    const QJsonDocument doc = QJsonDocument::fromJson(body, &parse);
+    if (parse.error != QJsonParseError::NoError || !doc.isObject()) {
+        *error = QStringLiteral("its JSON does not parse (%1)").arg(parse.errorString());
+        return std::nullopt;
+    }
+    const QJsonObject o = doc.object();
+    if (o.value(QStringLiteral("format")).toString() != QLatin1String(format)) {
+        *error = QStringLiteral("it is not a %1").arg(QLatin1String(format));
+        return std::nullopt;
+    }
+    const int version = o.value(QStringLiteral("version")).toInt();
+    if (version != FormatVersion) {
+        *error = version > FormatVersion
+                     ? QStringLiteral("it was written by a newer ModelFloat (%1 version %2)")
+                           .arg(QLatin1String(format))
+                           .arg(version)
+                     : QStringLiteral("its version %1 is unknown").arg(version);
+        return std::nullopt;
+    }
+    return o;
+}
+
+qint64 integer(const QJsonValue& v)
+{
+    return v.isDouble() ? v.toInteger(-1) : -1;
+}
+
+const QRegularExpression& hexId()
+{
+    static const QRegularExpression re(QStringLiteral("^[0-9a-f-]{8,64}$"));
+    return re;
+}
+
+} // namespace
+
+QByteArray seal(ObjectType type, const QByteArray& body)
+{
+    return QByteArray("MFCAT ") + QByteArray::number(EnvelopeVersion) + ' ' + typeName(type) + ' ' +
+           QByteArray::number(body.size()) + ' ' + Sha256::hash(body).toHex() + '\n' + body;
+}
+
+std::optional<QByteArray> unseal(const QByteArray& object, ObjectType expected, QString* error)
+{
+    const qsizetype newline = object.indexOf('\n');
+    if (newline < 0 || newline > 200) {
+        *error = QStringLiteral("it has no catalog header");
+        return std::nullopt;
+    }
+    const QList<QByteArray> header = object.left(newline).split(' ');
+    if (header.size() != 5 || header.at(0) != "MFCAT") {
+        *error = QStringLiteral("it has no catalog header");
+        return std::nullopt;
+    }
+    bool ok = false;
+    const int version = header.at(1).toInt(&ok);
+    if (!ok || version != EnvelopeVersion) {
+        *error =
+            ok && version > EnvelopeVersion
+                ? QStringLiteral("it was written by a newer ModelFloat (envelope %1)").arg(version)
+                : QStringLiteral("its header is not readable");
+        return std::nullopt;
+    }
+    if (header.at(2) != typeName(expected)) {
+        *error =
+            QStringLiteral("it is a %1, not a %2")
+                .arg(QString::fromLatin1(header.at(2).left(20)), QLatin1String(typeName(expected)));
+        return std::nullopt;
+    }
+    const qint64 size = header.at(3).toLongLong(&ok);
+    const QByteArray body = object.mid(newline + 1);
+    if (!ok || size != body.size()) {
+        *error = QStringLiteral("it is %1 bytes long where its header says %2 (truncated or "
+                                "extended)")
+                     .arg(body.size())
+                     .arg(QString::fromLatin1(header.at(3).left(20)));
+        return std::nullopt;
+    }
+    if (Sha256::hash(body).toHex() != header.at(4)) {
+        *error = QStringLiteral("its checksum does not match its contents (altered)");
+        return std::nullopt;
+    }
+    return body;
+}
+
+QByteArray encodeManifest(const Manifest& m)
+{
+    QJsonArray files;
+    for (const ManifestFile& f : m.files) {
+        QJsonArray chunks;
+        for (const FileChunk& c : f.chunks)
+            chunks.append(QJsonArray{c.offset, c.size, c.cid});
+        files.append(QJsonObject{{QStringLiteral("path"), f.file.path},
+                                 {QStringLiteral("size"), f.file.size},
+                                 {QStringLiteral("sha256"), QString::fromLatin1(f.file.sha256)},
+                                 {QStringLiteral("chunker"), f.file.chunker},
+                                 {QStringLiteral("metadata"), f.file.metadata},
+                                 {QStringLiteral("chunks"), chunks}});
+    }
+    const QJsonObject o{
+        {QStringLiteral("format"), QStringLiteral("modelfloat-manifest")},
+        {QStringLiteral("version"), FormatVersion},
+        {QStringLiteral("uid"), m.uid},
+        {QStringLiteral("name"), m.model.name},
+        {QStringLiteral("source"), m.model.source},
+        {QStringLiteral("created"),
+         m.model.created.isValid() ? m.model.created.toSecsSinceEpoch() : qint64(0)},
+        {QStringLiteral("tags"), QJsonArray::fromStringList(m.model.tags)},
+        {QStringLiteral("files"), files},
+    };
+    return seal(ObjectType::Manifest, compact(o));
+}
+
+std::optional<Manifest> decodeManifest(const QByteArray& object, const QString& cid, QString* error)
+{
+    if (!cid.isEmpty() && cid::ofData(object) != cid) {
+        *error = QStringLiteral("its bytes do not match its name (altered or truncated)");
+        return std::nullopt;
+    }
+    const auto body = unseal(object, ObjectType::Manifest, error);
+    if (!body)
+        return std::nullopt;
+    const auto o = parseBody(*body, "modelfloat-manifest", error);
+    if (!o)
+        return std::nullopt;
+    Manifest m;
+    m.uid = o->value(QStringLiteral("uid")).toString();
+    m.model.name = o->value(QStringLiteral("name")).toString();
+    m.model.source = o->value(QStringLiteral("source")).toString();
+    m.model.created =
+        QDateTime::fromSecsSinceEpoch(integer(o->value(QStringLiteral("created"))), Qt::UTC);
+    for (const QJsonValue t : o->value(QStringLiteral("tags")).toArray())
+        m.model.tags.append(t.toString());
+    m.model.state = ModelRecord::State::Complete;
+    if (!hexId().match(m.uid).hasMatch() || m.model.name.trimmed().isEmpty()) {
+        *error = QStringLiteral("it names no model");
+        return std::nullopt;
+    }
+    // The same rule as every name that enters the vault: another vault's catalog is input too.
+    if (const QString why = modelname::problem(m.model.name); !why.isEmpty()) {
+        *error = why;
+        return std::nullopt;
+    }
+    QSet<QString> paths;
+    for (const QJsonValue fv : o->value(QStringLiteral("files")).toArray()) {
+        const QJsonObject f = fv.toObject();
+        ManifestFile mf;
+        mf.file.path = f.value(QStringLiteral("path")).toString();
+        mf.file.size = integer(f.value(QStringLiteral("size")));
+        mf.file.sha256 = f.value(QStringLiteral("sha256")).toString().toLatin1();
+        mf.file.chunker = f.value(QStringLiteral("chunker")).toString();
+        mf.file.metadata = f.value(QStringLiteral("metadata")).toObject();
+        mf.file.state = FileRecord::State::Complete;
+        // A path that could climb out of a restore's folder is refused here already.
+        if (!hubrepo::isSafePath(mf.file.path) || paths.contains(mf.file.path) ||
+            mf.file.size < 0 || mf.file.sha256.size() != 64) {
+            *error = QStringLiteral("a file entry is incomplete (“%1”)").arg(mf.file.path);
+            return std::nullopt;
+        }
+        paths.insert(mf.file.path);
+        // The chunks tile the file: each starts where the previous one ended.
+        qint64 next = 0;
+        int index = 0;
+        for (const QJsonValue cv : f.value(QStringLiteral("chunks")).toArray()) {
+            const QJsonArray c = cv.toArray();
+            FileChunk chunk;
+            chunk.index = index++;
+            chunk.offset = integer(c.at(0));
+            chunk.size = integer(c.at(1));
+            chunk.cid = c.at(2).toString();
+            if (c.size() != 3 || chunk.offset != next || chunk.size <= 0 ||
+                !cid::isValid(chunk.cid)) {
+                *error = QStringLiteral("the chunk list of “%1” is broken at chunk %2")
+                             .arg(mf.file.path)
+                             .arg(chunk.index);
+                return std::nullopt;
+            }
+            next += chunk.size;
+            mf.chunks.append(chunk);
+        }
+        if (next != mf.file.size) {
+            *error = QStringLiteral("the chunks of “%1” cover %2 of its %3 bytes")
+                         .arg(mf.file.path)
+                         .arg(next)
+                         .arg(mf.file.size);
+            return std::nullopt;
+        }
+        m.files.append(mf);
+    }
+    return m;
+}
+
+QByteArray encodeState(const VaultState& s)
+{
+    QJsonArray entries;
+    for (const CatalogEntry& e : s.entries)
+        entries.append(QJsonObject{{QStringLiteral("e"), e.eid},
+                                   {QStringLiteral("u"), e.uid},
+                                   {QStringLiteral("m"), e.manifest},
+                                   {QStringLiteral("n"), e.name},
+                                   {QStringLiteral("t"), e.time}});
+    QJsonObject locators;
+    for (auto it = s.locators.begin(); it != s.locators.end(); ++it)
+        locators.insert(it.key(), it.value());
+    const QJsonObject o{{QStringLiteral("format"), QStringLiteral("modelfloat-state")},
+                        {QStringLiteral("version"), FormatVersion},
+                        {QStringLiteral("vault"), s.vault},
+                        {QStringLiteral("seq"), s.seq},
+                        {QStringLiteral("written"), s.written},
+                        {QStringLiteral("entries"), entries},
+                        {QStringLiteral("tombstones"), QJsonArray::fromStringList(s.tombstones)},
+                        {QStringLiteral("locators"), locators}};
+    return seal(ObjectType::State, compact(o));
+}
+
+std::optional<VaultState> decodeState(const QByteArray& object, QString* error)
+{
+    const auto body = unseal(object, ObjectType::State, error);
+    if (!body)
+        return std::nullopt;
+    const auto o = parseBody(*body, "modelfloat-state", error);
+    if (!o)
+        return std::nullopt;
+    VaultState s;
+    s.vault = o->value(QStringLiteral("vault")).toString();
+    s.seq = integer(o->value(QStringLiteral("seq")));
+    s.written = integer(o->value(QStringLiteral("written")));
+    if (!hexId().match(s.vault).hasMatch() || s.seq < 1) {
+        *error = QStringLiteral("it names no vault");
+        return std::nullopt;
+    }
+    for (const QJsonValue v : o->value(QStringLiteral("entries")).toArray()) {
+        const QJsonObject e = v.toObject();
+        CatalogEntry entry;
+        entry.eid = e.value(QStringLiteral("e")).toString();
+        entry.uid = e.value(QStringLiteral("u")).toString();
+        entry.manifest = e.value(QStringLiteral("m")).toString();
+        entry.name = e.value(QStringLiteral("n")).toString();
+        entry.time = integer(e.value(QStringLiteral("t")));
+        entry.vault = s.vault;
+        if (!hexId().match(entry.eid).hasMatch() || !hexId().match(entry.uid).hasMatch() ||
+            !cid::isValid(entry.manifest) || entry.name.isEmpty()) {
+            *error = QStringLiteral("an entry is incomplete");
+            return std::nullopt;
+        }
+        s.entries.append(entry);
+    }
+    for (const QJsonValue v : o->value(QStringLiteral("tombstones")).toArray())
+        s.tombstones.append(v.toString());
+    const QJsonObject locators = o->value(QStringLiteral("locators")).toObject();
+    for (auto it = locators.begin(); it != locators.end(); ++it)
+        s.locators.insert(it.key(), it.value().toString());
+    return s;
+}
+
+QByteArray encodeLock(const Lock& l)
+{
+    const QJsonObject o{
+        {QStringLiteral("format"), QStringLiteral("modelfloat-lock")},
+        {QStringLiteral("version"), FormatVersion},
+        {QStringLiteral("vault"), l.vault},
+        {QStringLiteral("id"), l.id},
+        {QStringLiteral("kind"),
+         l.kind == Lock::Kind::Float ? QStringLiteral("float") : QStringLiteral("collect")},
+        {QStringLiteral("renewal"), l.renewal},
+        {QStringLiteral("written"), l.written},
+        {QStringLiteral("ttl"), l.ttlSecs},
+        {QStringLiteral("what"), l.what},
+    };
+    return seal(ObjectType::Lock, compact(o));
+}
+
+std::optional<Lock> decodeLock(const QByteArray& object, QString* error)
+{
+    const auto body = unseal(object, ObjectType::Lock, error);
+    if (!body)
+        return std::nullopt;
+    const auto o = parseBody(*body, "modelfloat-lock", error);
+    if (!o)
+        return std::nullopt;
+    Lock l;
+    l.vault = o->value(QStringLiteral("vault")).toString();
+    l.id = o->value(QStringLiteral("id")).toString();
+    l.kind = o->value(QStringLiteral("kind")).toString() == QLatin1String("collect")
+                 ? Lock::Kind::Collect
+                 : Lock::Kind::Float;
+    l.renewal = int(integer(o->value(QStringLiteral("renewal"))));
+    l.written = integer(o->value(QStringLiteral("written")));
+    l.ttlSecs = integer(o->value(QStringLiteral("ttl")));
+    l.what = o->value(QStringLiteral("what")).toString();
+    if (!hexId().match(l.vault).hasMatch() || !hexId().match(l.id).hasMatch() || l.ttlSecs <= 0) {
+        *error = QStringLiteral("it names no lease");
+        return std::nullopt;
+    }
+    return l;
+}
+
+QString manifestName(const QString& cid)
+{
+    return QStringLiteral("manifests/") + cid;
+}
+
+QString stateName(const QString& vault, qint64 seq)
+{
+    return QStringLiteral("states/%1.%2").arg(vault).arg(seq, 12, 10, QLatin1Char('0'));
+}
+
+bool parseStateName(const QString& name, QString* vault, qint64* seq)
+{
+    static const QRegularExpression re(QStringLiteral("^states/([0-9a-f-]{8,64})\\.([0-9]{12})$"));
+    const QRegularExpressionMatch m = re.match(name);
+    if (!m.hasMatch())
+        return false;
+    *vault = m.captured(1);
+    *seq = m.captured(2).toLongLong();
+    return *seq > 0;
+}
+
+QString lockName(const Lock& l)
+{
+    return QStringLiteral("locks/%1.%2.%3.%4")
+        .arg(l.vault, l.id,
+             l.kind == Lock::Kind::Float ? QStringLiteral("float") : QStringLiteral("collect"))
+        .arg(l.renewal);
+}
+
+bool parseLockName(const QString& name, Lock* lock)
+{
+    static const QRegularExpression re(QStringLiteral(
+        "^locks/([0-9a-f-]{8,64})\\.([0-9a-f-]{8,64})\\.(float|collect)\\.([0-9]{1,9})$"));
+    const QRegularExpressionMatch m = re.match(name);
+    if (!m.hasMatch())
+        return false;
+    lock->vault = m.captured(1);
+    lock->id = m.captured(2);
+    lock->kind = m.captured(3) == QLatin1String("float") ? Lock::Kind::Float : Lock::Kind::Collect;
+    lock->renewal = m.captured(4).toInt();
+    return true;
+}
+
+QString newId()
+{
+    quint64 words[2];
+    QRandomGenerator::system()->fillRange(words);
+    return QStringLiteral("%1%2")
+        .arg(words[0], 16, 16, QLatin1Char('0'))
+        .arg(words[1], 16, 16, QLatin1Char('0'));
+}
+
+} // namespace mf::catalog

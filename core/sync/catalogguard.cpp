@@ -1,0 +1,138 @@
+#include "catalogguard.h"
+
+#include "cataloglease.h"
+#include "catalogpublishjob.h"
+#include "catalogsyncjob.h"
+#include "vault/vault.h"
+
+namespace mf {
+
+CatalogGuard::CatalogGuard(Vault* vault, TransferJob* inner, const QString& what, QObject* parent)
+    : TransferJob(parent)
+    , m_vault(vault)
+    , m_inner(inner)
+    , m_lease(new CatalogLease(vault, CatalogLease::Kind::Float, what, this))
+{
+    m_inner->setParent(this);
+    connect(m_inner, &TransferJob::progress, this, &TransferJob::progress);
+    connect(m_inner, &TransferJob::warning, this, &CatalogGuard::addWarning);
+    connect(m_inner, &TransferJob::finished, this, &CatalogGuard::publish);
+    connect(m_lease, &CatalogLease::warning, this, &CatalogGuard::addWarning);
+    connect(m_lease, &CatalogLease::ready, this, &CatalogGuard::onLeaseReady);
+    connect(m_lease, &CatalogLease::released, this, &CatalogGuard::end);
+    m_waitTimer.setSingleShot(true);
+    // Rechecks while another vault collects: often enough for short test leases, seldom enough
+    // for real ones.
+    m_waitTimer.setInterval(int(qBound<qint64>(qint64(500), m_lease->ttlSecs() * 100, qint64(5000))));
+    connect(&m_waitTimer, &QTimer::timeout, m_lease, &CatalogLease::recheck);
+}
+
+CatalogGuard::~CatalogGuard() = default;
+
+const Error& CatalogGuard::error() const
+{
+    return m_innerStarted && !m_aborted ? m_inner->error() : m_error;
+}
+
+void CatalogGuard::start()
+{
+    if (m_started || m_finished)
+        return;
+    m_started = true;
+    m_lease->acquire();
+}
+
+void CatalogGuard::onLeaseReady()
+{
+    if (m_aborted || m_innerStarted)
+        return;
+    if (!m_lease->conflicts().isEmpty()) {
+        if (!m_toldWaiting) {
+            QStringList who;
+            for (const QStringList& c : m_lease->conflicts())
+                who += c;
+            who.removeDuplicates();
+            addWarning(tr("Waiting for %1 to end before floating").arg(who.join(tr(", "))));
+            m_toldWaiting = true;
+        }
+        m_waitTimer.start();
+        return;
+    }
+    sync();
+}
+
+void CatalogGuard::sync()
+{
+    auto* job = new CatalogSyncJob(m_vault, this);
+    m_step = job;
+    connect(job, &TransferJob::warning, this, &CatalogGuard::addWarning);
+    connect(job, &TransferJob::finished, this, [this, job] {
+        job->deleteLater();
+        if (m_aborted)
+            return;
+        if (!job->error().ok())
+            addWarning(
+                tr("The catalog could not be read before floating: %1").arg(job->error().message));
+        runInner();
+    });
+    job->start();
+}
+
+void CatalogGuard::runInner()
+{
+    for (const ModelRecord& m : m_vault->registry().models())
+        m_modelsBefore.insert(m.id);
+    m_innerStarted = true;
+    m_inner->start();
+    Q_EMIT innerStarted();
+}
+
+void CatalogGuard::publish()
+{
+    // Whatever the inner job did (a failed float may still have completed files of a model
+    // another run finishes): the catalog gets what is complete, then the lease goes.
+    auto* job = new CatalogPublishJob(m_vault, this);
+    // Models made while this lease was live: no other vault collected their chunks. A model
+    // that existed before (a resumed float) may have lost some while it had no lease.
+    QSet<qint64> made;
+    for (const ModelRecord& m : m_vault->registry().models())
+        if (!m_modelsBefore.contains(m.id))
+            made.insert(m.id);
+    job->setTrusted(made);
+    m_step = job;
+    connect(job, &TransferJob::warning, this, &CatalogGuard::addWarning);
+    connect(job, &TransferJob::finished, this, [this, job] {
+        job->deleteLater();
+        if (!job->error().ok() && job->error().kind != Error::Kind::Cancelled)
+            addWarning(job->error().message);
+        m_lease->release();
+    });
+    job->start();
+}
+
+void CatalogGuard::abort()
+{
+    if (m_finished || m_aborted)
+        return;
+    if (m_innerStarted) {
+        // The inner job ends with Cancelled; the catalog still gets what it completed.
+        m_inner->abort();
+        return;
+    }
+    m_aborted = true;
+    m_error = Error::make(Error::Kind::Cancelled, tr("Cancelled"));
+    m_waitTimer.stop();
+    if (m_step)
+        m_step->abort();
+    m_lease->release();
+}
+
+void CatalogGuard::end()
+{
+    if (m_finished)
+        return;
+    m_finished = true;
+    finishQueued();
+}
+
+} // namespace mf

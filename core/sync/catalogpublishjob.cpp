@@ -1,0 +1,269 @@
+#include "catalogpublishjob.h"
+
+#include "catalogformat.h"
+#include "chunking/cid.h"
+#include "placementcheck.h"
+#include "vault/vault.h"
+
+#include <QDateTime>
+#include <QUuid>
+
+namespace mf {
+
+CatalogPublishJob::CatalogPublishJob(Vault* vault, QObject* parent)
+    : TransferJob(parent)
+    , m_vault(vault)
+{}
+
+CatalogPublishJob::~CatalogPublishJob() = default;
+
+void CatalogPublishJob::start()
+{
+    if (m_started || m_finished)
+        return;
+    m_started = true;
+    const QList<Registry::CatalogChange> changes = m_vault->registry().catalogChanges();
+    QList<qint64> firstTime;
+    for (const Registry::CatalogChange& c : changes)
+        if (!c.published && !m_trusted.contains(c.modelId))
+            firstTime.append(c.modelId);
+    if (firstTime.isEmpty()) {
+        afterCheck(changes);
+        return;
+    }
+    m_check = new PlacementCheck(m_vault, firstTime, this);
+    m_check->run([this, changes] {
+        Registry& registry = m_vault->registry();
+        QList<Registry::CatalogChange> publishable;
+        for (const Registry::CatalogChange& c : changes) {
+            const auto model = registry.model(c.modelId);
+            const QString name = model ? model->name : QString::number(c.modelId);
+            if (m_check->broken().contains(c.modelId)) {
+                registry.reopenModelWithLostChunks(c.modelId);
+                addWarning(tr("“%1” is not published: some of its chunks are on no provider any "
+                              "more (collected elsewhere after its float stopped); float the "
+                              "same files again to send them")
+                               .arg(name));
+            } else if (m_check->unchecked().contains(c.modelId)) {
+                addWarning(tr("“%1” is published later: its chunks could not be checked on every "
+                              "provider")
+                               .arg(name));
+            } else {
+                publishable.append(c);
+            }
+        }
+        afterCheck(publishable);
+    });
+}
+
+void CatalogPublishJob::afterCheck(const QList<Registry::CatalogChange>& changes)
+{
+    QString why;
+    if (!registryStep(changes, &why)) {
+        finish(Error::make(Error::Kind::Fatal, tr("The catalog was not published: %1").arg(why)));
+        return;
+    }
+    m_seq = m_vault->registry().catalogSeq();
+    m_providers = CatalogProviders::of(m_vault);
+    for (const QString& w : std::as_const(m_providers.unusable))
+        addWarning(tr("The catalog could not be written to provider %1").arg(w));
+    const int enabled = int(m_providers.usable.size() + m_providers.unusable.size());
+    m_wanted = qMin(2, enabled);
+    if (m_seq == 0) {
+        finish(Error::none()); // nothing was ever published: nothing to write
+        return;
+    }
+    QList<CatalogProviders::Entry> behind;
+    for (const CatalogProviders::Entry& p : std::as_const(m_providers.usable)) {
+        if (m_vault->registry().catalogPublishedSeq(p.id) >= m_seq)
+            m_current.append(p.id);
+        else
+            behind.append(p);
+    }
+    m_left = int(behind.size());
+    if (m_left == 0) {
+        providerDone({}, Error::none());
+        return;
+    }
+    for (const CatalogProviders::Entry& p : std::as_const(behind))
+        publishTo(p);
+}
+
+bool CatalogPublishJob::registryStep(const QList<Registry::CatalogChange>& changes, QString* error)
+{
+    Registry& registry = m_vault->registry();
+    const QStringList removals = registry.catalogRemovals();
+    if (changes.isEmpty() && removals.isEmpty())
+        return true;
+    QList<Registry::CatalogPublication> published;
+    const qint64 now = QDateTime::currentSecsSinceEpoch();
+    for (const Registry::CatalogChange& change : changes) {
+        const auto model = registry.model(change.modelId);
+        if (!model)
+            continue; // removed meanwhile
+        catalog::Manifest manifest;
+        manifest.uid =
+            change.uid.isEmpty() ? QUuid::createUuid().toString(QUuid::WithoutBraces) : change.uid;
+        manifest.model = *model;
+        bool whole = true;
+        for (const FileRecord& f : registry.files(change.modelId)) {
+            if (f.state != FileRecord::State::Complete)
+                whole = false;
+            manifest.files.append({f, registry.fileChunks(f.id)});
+        }
+        if (!whole)
+            continue; // being changed (reopened by an import): published once complete again
+        Registry::CatalogPublication p;
+        p.change = change;
+        p.manifest = catalog::encodeManifest(manifest);
+        p.entry.eid = catalog::newId();
+        p.entry.uid = manifest.uid;
+        p.entry.vault = m_vault->id();
+        p.entry.manifest = cid::ofData(p.manifest);
+        p.entry.name = model->name;
+        p.entry.time = now;
+        published.append(p);
+    }
+    if (registry.recordCatalogPublish(m_vault->id(), published, removals) == 0) {
+        *error = registry.lastError();
+        return false;
+    }
+    m_models = int(published.size());
+    m_removals = int(removals.size());
+    return true;
+}
+
+void CatalogPublishJob::publishTo(const CatalogProviders::Entry& p)
+{
+    m_calls.call(p.provider->listCatalogObjects(QStringLiteral("manifests")),
+                 [this, p](ProviderJob& job) {
+                     if (!job.error().ok()) {
+                         providerDone(p, job.error());
+                         return;
+                     }
+                     QSet<QString> there;
+                     for (const CatalogObject& o : job.catalogObjects())
+                         there.insert(o.name);
+                     QList<CatalogEntry> entries;
+                     QStringList tombstones;
+                     m_vault->registry().catalogOwnState(m_vault->id(), &entries, &tombstones);
+                     QStringList missing;
+                     for (const CatalogEntry& e : std::as_const(entries))
+                         if (!there.contains(catalog::manifestName(e.manifest)) &&
+                             !missing.contains(e.manifest))
+                             missing.append(e.manifest);
+                     writeManifests(p, missing);
+                 });
+}
+
+void CatalogPublishJob::writeManifests(const CatalogProviders::Entry& p, QStringList missing)
+{
+    // One at a time per provider (providers run side by side); manifests are small.
+    if (missing.isEmpty()) {
+        writeState(p);
+        return;
+    }
+    const QString cid = missing.takeFirst();
+    const QByteArray bytes = m_vault->registry().catalogManifest(cid);
+    if (bytes.isEmpty()) {
+        providerDone(p, Error::make(Error::Kind::Fatal,
+                                    tr("the manifest %1 is not in the registry").arg(cid)));
+        return;
+    }
+    m_calls.call(p.provider->writeCatalogObject(catalog::manifestName(cid), bytes),
+                 [this, p, missing](ProviderJob& job) {
+                     if (!job.error().ok())
+                         providerDone(p, job.error());
+                     else
+                         writeManifests(p, missing);
+                 });
+}
+
+void CatalogPublishJob::writeState(const CatalogProviders::Entry& p)
+{
+    catalog::VaultState state;
+    state.vault = m_vault->id();
+    state.seq = m_seq;
+    state.written = QDateTime::currentSecsSinceEpoch();
+    m_vault->registry().catalogOwnState(state.vault, &state.entries, &state.tombstones);
+    // Chunks whose object a listing cannot name (IPFS DAG roots): their locators.
+    for (const Placement& placement : m_vault->registry().placementsNotNamedByCid(p.id))
+        state.locators.insert(placement.cid, placement.locator);
+    m_calls.call(p.provider->writeCatalogObject(catalog::stateName(state.vault, state.seq),
+                                                catalog::encodeState(state)),
+                 [this, p](ProviderJob& job) {
+                     if (!job.error().ok()) {
+                         providerDone(p, job.error());
+                         return;
+                     }
+                     m_vault->registry().setCatalogPublishedSeq(p.id, m_seq);
+                     m_current.append(p.id);
+                     pruneStates(p);
+                 });
+}
+
+void CatalogPublishJob::pruneStates(const CatalogProviders::Entry& p)
+{
+    // The previous state stays (a reader that finds the new one damaged falls back to it).
+    m_calls.call(
+        p.provider->listCatalogObjects(QStringLiteral("states")), [this, p](ProviderJob& job) {
+            QStringList old;
+            for (const CatalogObject& o : job.catalogObjects()) {
+                QString vault;
+                qint64 seq = 0;
+                if (catalog::parseStateName(o.name, &vault, &seq) && vault == m_vault->id() &&
+                    seq < m_seq - 1)
+                    old.append(o.name);
+            }
+            if (old.isEmpty()) {
+                providerDone(p, Error::none());
+                return;
+            }
+            auto left = std::make_shared<int>(int(old.size()));
+            for (const QString& name : std::as_const(old))
+                m_calls.call(p.provider->removeCatalogObject(name), [this, p, left](ProviderJob&) {
+                    // An old state left behind is harmless.
+                    if (--*left == 0)
+                        providerDone(p, Error::none());
+                });
+        });
+}
+
+void CatalogPublishJob::providerDone(const CatalogProviders::Entry& p, const Error& error)
+{
+    if (!error.ok())
+        addWarning(tr("The catalog could not be written to provider “%1” (the next publish tries "
+                      "again): %2")
+                       .arg(p.name, error.message));
+    if (m_left > 0 && --m_left > 0)
+        return;
+    if (m_current.size() < m_wanted) {
+        m_short = true;
+        addWarning(tr("The catalog is on %1 of %2 providers; with fewer than two copies it does "
+                      "not survive the loss of a provider")
+                       .arg(m_current.size())
+                       .arg(m_wanted));
+    }
+    finish(Error::none());
+}
+
+void CatalogPublishJob::abort()
+{
+    if (m_finished)
+        return;
+    m_calls.abort();
+    if (m_check)
+        m_check->abort();
+    finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
+}
+
+void CatalogPublishJob::finish(const Error& error)
+{
+    if (m_finished)
+        return;
+    m_finished = true;
+    m_error = error;
+    finishQueued();
+}
+
+} // namespace mf

@@ -1,0 +1,440 @@
+#include "catalogsyncjob.h"
+
+#include "vault/vault.h"
+
+#include <algorithm>
+#include <memory>
+
+namespace mf {
+
+namespace {
+constexpr int MaxStatsPerSync = 256; // more chunks to look for: one listing is cheaper
+constexpr int ParallelStats = 8;
+} // namespace
+
+CatalogSyncJob::CatalogSyncJob(Vault* vault, const Options& options, QObject* parent)
+    : TransferJob(parent)
+    , m_vault(vault)
+    , m_options(options)
+{}
+
+CatalogSyncJob::CatalogSyncJob(Vault* vault, QObject* parent)
+    : CatalogSyncJob(vault, Options(), parent)
+{}
+
+CatalogSyncJob::~CatalogSyncJob() = default;
+
+void CatalogSyncJob::start()
+{
+    if (m_started || m_finished)
+        return;
+    m_started = true;
+    m_providers = CatalogProviders::of(m_vault, m_options.providers);
+    for (const QString& w : std::as_const(m_providers.unusable))
+        addWarning(tr("The catalog could not be read from provider %1").arg(w));
+    listStates();
+}
+
+void CatalogSyncJob::listStates()
+{
+    auto ownBest = std::make_shared<qint64>(0);
+    m_calls.fanOut(
+        m_providers.usable,
+        [](const CatalogProviders::Entry& p) {
+            return p.provider->listCatalogObjects(QStringLiteral("states"));
+        },
+        [this, ownBest](const CatalogProviders::Entry& p, ProviderJob& job) {
+            if (!job.error().ok()) {
+                addWarning(tr("The catalog could not be read from provider “%1”: %2")
+                               .arg(p.name, job.error().message));
+                return;
+            }
+            m_listed.append(p.id);
+            for (const CatalogObject& o : job.catalogObjects()) {
+                QString vault;
+                qint64 seq = 0;
+                if (!catalog::parseStateName(o.name, &vault, &seq))
+                    continue;
+                if (vault == m_vault->id())
+                    *ownBest = qMax(*ownBest, seq);
+                else
+                    m_copies[vault].append({seq, p});
+            }
+        },
+        [this, ownBest] {
+            if (!m_providers.usable.isEmpty() && m_listed.isEmpty()) {
+                finish(Error::make(Error::Kind::Fatal,
+                                   tr("No provider's catalog could be read (see the warnings)")));
+                return;
+            }
+            Registry& registry = m_vault->registry();
+            if (*ownBest > registry.catalogSeq()) {
+                // Another writer under this vault's id (a copied vault folder), or a registry
+                // older than what this vault published: never write below what is there.
+                addWarning(tr("A provider holds this vault's catalog at version %1, newer than "
+                              "this registry's %2: was the vault folder copied to another "
+                              "computer? Recover the copy into a vault of its own.")
+                               .arg(*ownBest)
+                               .arg(registry.catalogSeq()));
+                registry.raiseCatalogSeq(*ownBest);
+            }
+            for (auto it = m_copies.begin(); it != m_copies.end(); ++it) {
+                // Newest first; among equal copies, the providers' order (listings answer in any
+                // order, reads go the same way every run).
+                std::sort(it->begin(), it->end(), [this](const Copy& a, const Copy& b) {
+                    return a.seq != b.seq ? a.seq > b.seq
+                                          : rank(a.provider.id) < rank(b.provider.id);
+                });
+                if (it->first().seq > registry.catalogVaultSeq(it.key()))
+                    m_toRead.append(it.key());
+            }
+            m_toRead.sort();
+            m_report.vaults = int(m_copies.size());
+            readNextState();
+        });
+}
+
+int CatalogSyncJob::rank(qint64 providerId) const
+{
+    for (int i = 0; i < m_providers.usable.size(); ++i)
+        if (m_providers.usable.at(i).id == providerId)
+            return i;
+    return int(m_providers.usable.size());
+}
+
+void CatalogSyncJob::readNextState()
+{
+    if (m_toRead.isEmpty()) {
+        m_differences = m_vault->registry().catalogDifferences();
+        applyNext();
+        return;
+    }
+    const QString vault = m_toRead.takeFirst();
+    const qint64 known = m_vault->registry().catalogVaultSeq(vault);
+    QList<Copy> copies;
+    for (const Copy& c : m_copies.value(vault))
+        if (c.seq > known)
+            copies.append(c);
+    readCopy(vault, copies);
+}
+
+void CatalogSyncJob::readCopy(QString vault, QList<Copy> copies)
+{
+    if (copies.isEmpty()) {
+        m_report.unresolved.append(
+            tr("the catalog of vault %1: no whole copy of its newer state was found").arg(vault));
+        readNextState();
+        return;
+    }
+    const Copy c = copies.takeFirst();
+    const QString name = catalog::stateName(vault, c.seq);
+    m_calls.call(c.provider.provider->readCatalogObject(name), [this, vault, copies, c,
+                                                                name](ProviderJob& job) {
+        if (!job.error().ok()) {
+            if (job.error().kind != Error::Kind::NotFound) // NotFound: pruned since listed
+                addWarning(tr("Reading %1 from provider “%2” failed: %3")
+                               .arg(name, c.provider.name, job.error().message));
+            readCopy(vault, copies);
+            return;
+        }
+        QString why;
+        const auto state = catalog::decodeState(job.data(), &why);
+        if (state && (state->vault != vault || state->seq != c.seq))
+            why = tr("it names another vault or version");
+        if (!state || !why.isEmpty()) {
+            damaged(name, c.provider, why);
+            readCopy(vault, copies);
+            return;
+        }
+        if (!m_vault->registry().storeCatalogState(vault, state->seq, state->entries,
+                                                   state->tombstones)) {
+            finish(Error::make(Error::Kind::Fatal, m_vault->registry().lastError()));
+            return;
+        }
+        ++m_report.statesRead;
+        readNextState();
+    });
+}
+
+void CatalogSyncJob::applyNext()
+{
+    Registry& registry = m_vault->registry();
+    while (!m_differences.isEmpty()) {
+        const Registry::CatalogDifference d = m_differences.takeFirst();
+        if (!d.shown) {
+            const auto model = registry.model(d.modelId);
+            if (registry.removeCatalogModel(d.modelId)) {
+                ++m_report.modelsRemoved;
+                m_report.removedModels.append(d.modelId);
+            } else
+                m_report.unresolved.append(
+                    tr("“%1” was removed on another computer but stays: %2")
+                        .arg(model ? model->name : d.uid, registry.lastError()));
+            continue;
+        }
+        // Manifests are read from any provider: every copy is checked against its name.
+        importEntry(d, m_providers.usable);
+        return;
+    }
+    findPlacements();
+}
+
+void CatalogSyncJob::importEntry(const Registry::CatalogDifference& d,
+                                 QList<CatalogProviders::Entry> from)
+{
+    if (from.isEmpty()) {
+        m_report.unresolved.append(tr("“%1”: its manifest %2 could not be read from any provider")
+                                       .arg(d.shown->name, d.shown->manifest));
+        applyNext();
+        return;
+    }
+    const CatalogProviders::Entry p = from.takeFirst();
+    const QString name = catalog::manifestName(d.shown->manifest);
+    m_calls.call(p.provider->readCatalogObject(name), [this, d, from, p, name](ProviderJob& job) {
+        if (!job.error().ok()) {
+            if (job.error().kind != Error::Kind::NotFound)
+                addWarning(tr("Reading %1 from provider “%2” failed: %3")
+                               .arg(name, p.name, job.error().message));
+            importEntry(d, from);
+            return;
+        }
+        QString why;
+        const auto manifest = catalog::decodeManifest(job.data(), d.shown->manifest, &why);
+        if (manifest && manifest->uid != d.uid)
+            why = tr("it describes another model");
+        if (!manifest || !why.isEmpty()) {
+            damaged(name, p, why);
+            importEntry(d, from);
+            return;
+        }
+        QList<QPair<FileRecord, QList<FileChunk>>> files;
+        for (const catalog::ManifestFile& f : manifest->files)
+            files.append({f.file, f.chunks});
+        Registry& registry = m_vault->registry();
+        const auto id = registry.importCatalogModel(*d.shown, manifest->model, files);
+        if (!id) {
+            m_report.unresolved.append(
+                tr("“%1” could not be taken in: %2").arg(d.shown->name, registry.lastError()));
+        } else {
+            (d.modelId == 0 ? m_report.modelsAdded : m_report.modelsChanged)++;
+            m_touchedModels.append(*id);
+            m_report.changedModels.append(*id);
+        }
+        applyNext();
+    });
+}
+
+void CatalogSyncJob::findPlacements()
+{
+    m_inSync = m_listed.size() == m_providers.usable.size() && m_providers.unusable.isEmpty() &&
+               m_report.unresolved.isEmpty() && m_vault->registry().catalogDifferences().isEmpty();
+    if ((!m_options.fullScan && m_touchedModels.isEmpty()) || m_providers.usable.isEmpty()) {
+        finish(Error::none());
+        return;
+    }
+    m_placementsLeft = int(m_providers.usable.size());
+    for (const CatalogProviders::Entry& p : std::as_const(m_providers.usable))
+        findOn(p);
+}
+
+void CatalogSyncJob::findOn(const CatalogProviders::Entry& p)
+{
+    const QHash<QString, qint64> missing = m_vault->registry().chunksMissingOn(
+        p.id, m_options.fullScan ? QList<qint64>() : m_touchedModels);
+    if (missing.isEmpty()) {
+        placementsDone(p, {}, Error::none());
+        return;
+    }
+    bool named = true;
+    QList<QPair<QString, qint64>> todo;
+    for (auto it = missing.begin(); it != missing.end(); ++it) {
+        if (p.provider->locatorFor(it.key(), it.value()).isEmpty())
+            named = false;
+        todo.append({it.key(), it.value()});
+    }
+    if (named && !m_options.fullScan && todo.size() <= MaxStatsPerSync) {
+        statOn(p, todo, {});
+        return;
+    }
+    if (named) {
+        listOn(p, missing, {});
+        return;
+    }
+    // Objects a listing cannot name (IPFS DAG roots): the vaults' states on this provider say.
+    QStringList states;
+    for (auto it = m_copies.begin(); it != m_copies.end(); ++it)
+        for (const Copy& c : *it)
+            if (c.provider.id == p.id) {
+                states.append(catalog::stateName(it.key(), c.seq));
+                break; // the newest on this provider
+            }
+    readLocators(p, states, missing);
+}
+
+void CatalogSyncJob::readLocators(const CatalogProviders::Entry& p, QStringList states,
+                                  QHash<QString, qint64> missing)
+{
+    auto locators = std::make_shared<QHash<QString, QString>>();
+    auto next = std::make_shared<std::function<void(QStringList)>>();
+    // The function refers to itself weakly; each pending read holds it.
+    std::weak_ptr<std::function<void(QStringList)>> self = next;
+    *next = [this, p, missing, locators, self](QStringList left) {
+        if (left.isEmpty()) {
+            listOn(p, missing, *locators);
+            return;
+        }
+        const QString name = left.takeFirst();
+        m_calls.call(p.provider->readCatalogObject(name), [this, p, name, left, locators,
+                                                           next = self.lock()](ProviderJob& job) {
+            QString why;
+            const auto state =
+                job.error().ok() ? catalog::decodeState(job.data(), &why) : std::nullopt;
+            if (job.error().ok() && !state)
+                damaged(name, p, why);
+            if (state)
+                for (auto it = state->locators.begin(); it != state->locators.end(); ++it)
+                    locators->insert(it.key(), it.value());
+            (*next)(left);
+        });
+    };
+    (*next)(states);
+}
+
+void CatalogSyncJob::listOn(const CatalogProviders::Entry& p, QHash<QString, qint64> missing,
+                            QHash<QString, QString> locators)
+{
+    QHash<QString, QString> byLocator; // locator -> chunk, from the states
+    for (auto it = locators.begin(); it != locators.end(); ++it)
+        if (missing.contains(it.key()))
+            byLocator.insert(it.value(), it.key());
+    m_calls.call(p.provider->list(), [this, p, missing, byLocator](ProviderJob& job) {
+        if (!job.error().ok()) {
+            placementsDone(p, {}, job.error());
+            return;
+        }
+        QList<Placement> found;
+        int wrongSize = 0;
+        for (const StoredObject& o : job.objects()) {
+            QString cid = o.cid;
+            if (cid.isEmpty() || !missing.contains(cid))
+                cid = byLocator.value(o.locator);
+            if (cid.isEmpty() || !missing.contains(cid))
+                continue;
+            if (o.size >= 0 && o.size != missing.value(cid)) {
+                ++wrongSize; // torn or foreign: not a copy of the chunk
+                continue;
+            }
+            Placement placement;
+            placement.cid = cid;
+            placement.providerId = p.id;
+            placement.locator = o.locator;
+            placement.state = PlacementState::Stored;
+            found.append(placement);
+        }
+        if (wrongSize > 0)
+            addWarning(tr("%1 objects on provider “%2” have another size than the chunk they are "
+                          "named after; they are not counted as copies")
+                           .arg(wrongSize)
+                           .arg(p.name));
+        placementsDone(p, found, Error::none());
+    });
+}
+
+void CatalogSyncJob::statOn(const CatalogProviders::Entry& p, QList<QPair<QString, qint64>> todo,
+                            QList<Placement> found)
+{
+    struct Shared
+    {
+        QList<QPair<QString, qint64>> todo;
+        QList<Placement> found;
+        int running = 0;
+        Error error;
+        std::function<void()> pump;
+    };
+    auto shared = std::make_shared<Shared>();
+    shared->todo = std::move(todo);
+    shared->found = std::move(found);
+    // The pump refers to the state weakly; each pending stat holds it.
+    std::weak_ptr<Shared> weak = shared;
+    shared->pump = [this, p, weak] {
+        const std::shared_ptr<Shared> s = weak.lock();
+        while (s->running < ParallelStats && !s->todo.isEmpty()) {
+            const auto [cid, size] = s->todo.takeFirst();
+            const QString locator = p.provider->locatorFor(cid, size);
+            ++s->running;
+            m_calls.call(p.provider->stat(locator), [s, p, cid = cid, size = size,
+                                                     locator](ProviderJob& job) {
+                --s->running;
+                if (job.error().ok() && (job.objectSize() < 0 || job.objectSize() == size)) {
+                    Placement placement;
+                    placement.cid = cid;
+                    placement.providerId = p.id;
+                    placement.locator = locator;
+                    placement.state = PlacementState::Stored;
+                    s->found.append(placement);
+                } else if (!job.error().ok() && job.error().kind != Error::Kind::NotFound) {
+                    s->error = job.error();
+                }
+                s->pump();
+            });
+        }
+        if (s->running == 0 && s->todo.isEmpty())
+            placementsDone(p, s->found, s->error);
+    };
+    shared->pump();
+}
+
+void CatalogSyncJob::placementsDone(const CatalogProviders::Entry& p, const QList<Placement>& found,
+                                    const Error& error)
+{
+    if (!error.ok())
+        addWarning(tr("The chunks on provider “%1” could not all be checked: %2")
+                       .arg(p.name, error.message));
+    if (!found.isEmpty()) {
+        const int added = m_vault->registry().recordFoundPlacements(p.id, found);
+        if (added < 0)
+            addWarning(m_vault->registry().lastError());
+        else
+            m_report.placementsFound += added;
+    }
+    if (--m_placementsLeft == 0)
+        finish(Error::none());
+}
+
+QSet<qint64> CatalogSyncJob::sharedProviders() const
+{
+    QSet<qint64> out;
+    for (const QList<Copy>& copies : m_copies)
+        for (const Copy& c : copies)
+            out.insert(c.provider.id);
+    return out;
+}
+
+void CatalogSyncJob::damaged(const QString& object, const CatalogProviders::Entry& p,
+                             const QString& why)
+{
+    const QString text =
+        tr("The catalog object %1 on provider “%2” is damaged (%3); another copy is used")
+            .arg(object, p.name, why);
+    m_report.damaged.append(text);
+    addWarning(text);
+}
+
+void CatalogSyncJob::abort()
+{
+    if (m_finished)
+        return;
+    m_calls.abort();
+    finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
+}
+
+void CatalogSyncJob::finish(const Error& error)
+{
+    if (m_finished)
+        return;
+    m_finished = true;
+    m_error = error;
+    finishQueued();
+}
+
+} // namespace mf

@@ -1,0 +1,108 @@
+#pragma once
+
+#include "catalogformat.h"
+#include "providercalls.h"
+#include "registry/registry.h"
+#include "transfer/transferjob.h"
+
+#include <QHash>
+#include <QSet>
+
+namespace mf {
+
+class Vault;
+
+// Pulls every other vault's catalog from this vault's providers and applies the merged catalog
+// to the registry (docs/catalog.md, "Pulling"): the latest state of each vault is read (from
+// the first provider whose copy is whole; a damaged copy is reported and another used), models
+// that appeared are created from their manifests, changed ones updated, removed ones removed,
+// and the objects of the new models' chunks are looked for on the providers (stat where the
+// adapter can name them, a listing otherwise) and recorded as placements.
+class CatalogSyncJob final : public TransferJob
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(CatalogSyncJob)
+
+public:
+    struct Options
+    {
+        // Recovery: look for every chunk that lacks a placement, on every provider, by listing.
+        bool fullScan = false;
+        // Only these providers (empty: every enabled one).
+        QList<qint64> providers;
+    };
+    struct Report
+    {
+        int vaults = 0;     // other vaults whose state was found
+        int statesRead = 0; // of those, read now (newer than last time)
+        int modelsAdded = 0;
+        int modelsChanged = 0;
+        int modelsRemoved = 0;
+        int placementsFound = 0;
+        QList<qint64> changedModels; // added or changed here (registry ids)
+        QList<qint64> removedModels;
+        QStringList damaged;    // catalog objects that failed their check, and where
+        QStringList unresolved; // models of the catalog this registry could not take in
+    };
+
+    CatalogSyncJob(Vault* vault, const Options& options, QObject* parent = nullptr);
+    explicit CatalogSyncJob(Vault* vault, QObject* parent = nullptr);
+    ~CatalogSyncJob() override;
+
+    void start() override;
+    void abort() override;
+    const Error& error() const override { return m_error; }
+    const Report& report() const { return m_report; }
+    // Every live entry of the merged catalog is a model here, as published: the registry knows
+    // every chunk any vault's catalog refers to (what a collection's sweep needs).
+    bool inSync() const { return m_inSync; }
+    // Providers whose states could be listed.
+    QList<qint64> providersRead() const { return m_listed; }
+    // Providers holding another vault's catalog: stores this vault shares.
+    QSet<qint64> sharedProviders() const;
+
+private:
+    struct Copy
+    {
+        qint64 seq = 0;
+        CatalogProviders::Entry provider;
+    };
+    // A provider's place in the vault's order of providers.
+    int rank(qint64 providerId) const;
+    void listStates();
+    void readNextState();
+    void readCopy(QString vault, QList<Copy> copies);
+    void applyNext();
+    void importEntry(const Registry::CatalogDifference& d, QList<CatalogProviders::Entry> from);
+    void findPlacements();
+    void findOn(const CatalogProviders::Entry& p);
+    void readLocators(const CatalogProviders::Entry& p, QStringList states,
+                      QHash<QString, qint64> missing);
+    void listOn(const CatalogProviders::Entry& p, QHash<QString, qint64> missing,
+                QHash<QString, QString> locators);
+    void statOn(const CatalogProviders::Entry& p, QList<QPair<QString, qint64>> todo,
+                QList<Placement> found);
+    void placementsDone(const CatalogProviders::Entry& p, const QList<Placement>& found,
+                        const Error& error);
+    void damaged(const QString& object, const CatalogProviders::Entry& p, const QString& why);
+    void finish(const Error& error);
+
+    Vault* m_vault;
+    Options m_options;
+    ProviderCalls m_calls;
+    CatalogProviders m_providers;
+    QList<qint64> m_listed;
+    // Other vaults' states: every copy found, best first.
+    QHash<QString, QList<Copy>> m_copies;
+    QStringList m_toRead;
+    QList<Registry::CatalogDifference> m_differences;
+    QList<qint64> m_touchedModels;
+    int m_placementsLeft = 0;
+    Report m_report;
+    bool m_inSync = false;
+    Error m_error;
+    bool m_started = false;
+    bool m_finished = false;
+};
+
+} // namespace mf

@@ -1,0 +1,622 @@
+// The catalog's format and its registry side (docs/catalog.md), and the catalog jobs between
+// vaults that share local-folder providers: sealed objects that refuse truncation and
+// alteration; manifests that are the same bytes for the same model; the merged catalog as an
+// observed-remove set (changes, removals, concurrent changes, names taken); models published by
+// one vault appearing in another with their placements and restoring bit-exact; damaged
+// objects on one provider replaced by another provider's copy. The same jobs against real S3 and
+// WebDAV servers, the CLI and two "computers" are in tst_recovery.
+
+#include "chunking/cid.h"
+#include "registry/modelname.h"
+#include "sync/catalogformat.h"
+#include "sync/catalogpublishjob.h"
+#include "sync/catalogsyncjob.h"
+#include "testsupport.h"
+#include "testvault.h"
+#include "transfer/floatjob.h"
+#include "transfer/restorejob.h"
+
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace mf;
+using namespace mf::test;
+
+namespace {
+
+// Runs a transfer job to its end.
+bool runJob(TransferJob* job)
+{
+    std::unique_ptr<TransferJob> owned(job);
+    QSignalSpy finished(job, &TransferJob::finished);
+    job->start();
+    if (!finished.wait(JobTimeoutMs)) {
+        qWarning("the job did not finish");
+        return false;
+    }
+    for (const QString& w : job->warnings())
+        qInfo("warning: %s", qPrintable(w));
+    if (!job->error().ok())
+        qWarning("%s", qPrintable(job->error().message));
+    return job->error().ok();
+}
+
+bool floatInto(Vault* vault, const QString& path, const QString& name)
+{
+    FloatJob::Request r;
+    r.paths = {path};
+    r.modelName = name;
+    r.options.chunker = SmallChunks;
+    r.options.replication = vault->replicationFactor();
+    return runJob(new FloatJob(vault, r));
+}
+
+bool restoreOk(Vault* vault, const QString& model, const QString& dir, const QString& file,
+               const QString& original)
+{
+    RestoreJob::Request r;
+    r.modelName = model;
+    r.destinationDir = dir;
+    if (!runJob(new RestoreJob(vault, r)))
+        return false;
+    return opensslSha256Hex(dir + QLatin1Char('/') + file) == opensslSha256Hex(original);
+}
+
+// Gives the vault the local-folder providers at `roots` (shared with other test vaults) instead
+// of its embedded folder, which no other vault sees, and wants a copy of every chunk on two.
+bool useSharedFolders(TestVault& v, const QStringList& roots)
+{
+    for (const QString& root : roots) {
+        QDir().mkpath(root);
+        ProviderRecord rec;
+        rec.kind = QStringLiteral("local");
+        rec.name = QFileInfo(root).fileName();
+        rec.settings.insert(QStringLiteral("path"), root);
+        if (!v.registry().addProvider(rec))
+            return false;
+    }
+    const auto own = v.registry().providerByName(QStringLiteral("local"));
+    if (!own || !v.registry().removeProvider(own->id))
+        return false;
+    v.vault->setReplicationFactor(qMin(2, int(roots.size())));
+    return true;
+}
+
+catalog::Manifest sampleManifest()
+{
+    catalog::Manifest m;
+    m.uid = QStringLiteral("0f1e2d3c-4b5a-4968-8776-655443322110");
+    m.model.name = QStringLiteral("llama");
+    m.model.source = QStringLiteral("hf:org/llama@abc");
+    m.model.created = QDateTime::fromSecsSinceEpoch(1767200000, Qt::UTC);
+    catalog::ManifestFile f;
+    f.file.path = QStringLiteral("a/model.gguf");
+    f.file.size = 30;
+    f.file.sha256 = QByteArray(64, 'a');
+    f.file.chunker = QStringLiteral("cdc:1:2:3");
+    f.file.metadata = QJsonObject{{QStringLiteral("format"), QStringLiteral("gguf")},
+                                  {QStringLiteral("parameters"), 8030261248LL}};
+    f.chunks = {{0, 0, 10, cid::ofData("first")}, {1, 10, 20, cid::ofData("second")}};
+    m.files = {f};
+    return m;
+}
+
+} // namespace
+
+class TestCatalog final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void sealRefusesDamage();
+    void manifestRoundTrip();
+    void manifestRefusesBrokenTiling();
+    void stateAndLockNames();
+    void triggersMarkChanges();
+    void publishAndMerge();
+    void concurrentChangeSurvivesRemoval();
+    void namesTakenElsewhere();
+    void longNamesTakenElsewhere();
+    void adoptsSameModelWithoutUid();
+    void foundPlacementsCancelQueuedDeletions();
+    void twoVaultsShareLocalProviders();
+    void damagedCopyIsReplaced();
+};
+
+void TestCatalog::sealRefusesDamage()
+{
+    const QByteArray body = "{\"format\":\"x\"}";
+    const QByteArray sealed = catalog::seal(catalog::ObjectType::State, body);
+    QString why;
+    QCOMPARE(catalog::unseal(sealed, catalog::ObjectType::State, &why).value_or(QByteArray()),
+             body);
+    // Truncated, extended, altered, another type, a newer envelope, no header at all.
+    QVERIFY(!catalog::unseal(sealed.chopped(1), catalog::ObjectType::State, &why));
+    QVERIFY2(why.contains(QLatin1String("truncated")), qPrintable(why));
+    QVERIFY(!catalog::unseal(sealed + "x", catalog::ObjectType::State, &why));
+    QByteArray altered = sealed;
+    altered[altered.size() - 3] = 'y';
+    QVERIFY(!catalog::unseal(altered, catalog::ObjectType::State, &why));
+    QVERIFY2(why.contains(QLatin1String("checksum")), qPrintable(why));
+    QVERIFY(!catalog::unseal(sealed, catalog::ObjectType::Manifest, &why));
+    QByteArray newer = sealed;
+    newer.replace("MFCAT 1 ", "MFCAT 9 ");
+    QVERIFY(!catalog::unseal(newer, catalog::ObjectType::State, &why));
+    QVERIFY2(why.contains(QLatin1String("newer")), qPrintable(why));
+    QVERIFY(!catalog::unseal(body, catalog::ObjectType::State, &why));
+    QVERIFY(!catalog::unseal(QByteArray(), catalog::ObjectType::State, &why));
+}
+
+void TestCatalog::manifestRoundTrip()
+{
+    const catalog::Manifest m = sampleManifest();
+    const QByteArray a = catalog::encodeManifest(m);
+    // The same model version: the same bytes, so the same CID on every computer.
+    QCOMPARE(catalog::encodeManifest(m), a);
+    QString why;
+    const auto back = catalog::decodeManifest(a, cid::ofData(a), &why);
+    QVERIFY2(back, qPrintable(why));
+    QCOMPARE(back->uid, m.uid);
+    QCOMPARE(back->model.name, m.model.name);
+    QCOMPARE(back->model.source, m.model.source);
+    QCOMPARE(back->model.created, m.model.created);
+    QCOMPARE(back->files.size(), 1);
+    QCOMPARE(back->files[0].file.path, m.files[0].file.path);
+    QCOMPARE(back->files[0].file.metadata, m.files[0].file.metadata);
+    QCOMPARE(back->files[0].chunks.size(), 2);
+    QCOMPARE(back->files[0].chunks[1].offset, 10);
+    QCOMPARE(back->files[0].chunks[1].cid, cid::ofData("second"));
+    // Encoding what was decoded gives the same bytes again.
+    QCOMPARE(catalog::encodeManifest(*back), a);
+    // Checked against its name.
+    QVERIFY(!catalog::decodeManifest(a, cid::ofData("other"), &why));
+}
+
+void TestCatalog::manifestRefusesBrokenTiling()
+{
+    catalog::Manifest m = sampleManifest();
+    m.files[0].chunks[1].offset = 11; // a gap
+    QString why;
+    QVERIFY(!catalog::decodeManifest(catalog::encodeManifest(m), {}, &why));
+    QVERIFY2(why.contains(QLatin1String("broken")), qPrintable(why));
+    m = sampleManifest();
+    m.files[0].file.size = 31; // chunks do not cover the file
+    QVERIFY(!catalog::decodeManifest(catalog::encodeManifest(m), {}, &why));
+    m = sampleManifest();
+    m.files[0].chunks[0].cid = QStringLiteral("not-a-cid");
+    QVERIFY(!catalog::decodeManifest(catalog::encodeManifest(m), {}, &why));
+    // Another vault's catalog is input like any other: a path that climbs out of a restore's
+    // folder, and a name the vault's own rule refuses, are refused.
+    m = sampleManifest();
+    m.files[0].file.path = QStringLiteral("../outside.bin");
+    QVERIFY(!catalog::decodeManifest(catalog::encodeManifest(m), {}, &why));
+    QVERIFY2(why.contains(QLatin1String("../outside.bin")), qPrintable(why));
+    m = sampleManifest();
+    m.model.name = QStringLiteral("two\nlines");
+    QVERIFY(!catalog::decodeManifest(catalog::encodeManifest(m), {}, &why));
+}
+
+void TestCatalog::stateAndLockNames()
+{
+    const QString vault = QStringLiteral("6f0c2a54-0000-4000-8000-00000000abcd");
+    QString v;
+    qint64 seq = 0;
+    QVERIFY(catalog::parseStateName(catalog::stateName(vault, 42), &v, &seq));
+    QCOMPARE(v, vault);
+    QCOMPARE(seq, 42);
+    QVERIFY(!catalog::parseStateName(QStringLiteral("states/x.1"), &v, &seq));
+    catalog::Lock l;
+    l.vault = vault;
+    l.id = catalog::newId();
+    l.kind = catalog::Lock::Kind::Collect;
+    l.renewal = 7;
+    l.ttlSecs = 60;
+    catalog::Lock parsed;
+    QVERIFY(catalog::parseLockName(catalog::lockName(l), &parsed));
+    QCOMPARE(parsed.vault, vault);
+    QCOMPARE(parsed.id, l.id);
+    QCOMPARE(parsed.kind, catalog::Lock::Kind::Collect);
+    QCOMPARE(parsed.renewal, 7);
+    QString why;
+    const auto decoded = catalog::decodeLock(catalog::encodeLock(l), &why);
+    QVERIFY2(decoded, qPrintable(why));
+    QCOMPARE(decoded->ttlSecs, 60);
+
+    catalog::VaultState s;
+    s.vault = vault;
+    s.seq = 3;
+    s.entries = {{catalog::newId(), QStringLiteral("0f1e2d3c-4b5a-4968-8776-655443322110"), vault,
+                  cid::ofData("m"), QStringLiteral("llama"), 5}};
+    s.tombstones = {catalog::newId()};
+    s.locators.insert(cid::ofData("c"), QStringLiteral("bafybeiroot"));
+    const auto back = catalog::decodeState(catalog::encodeState(s), &why);
+    QVERIFY2(back, qPrintable(why));
+    QCOMPARE(back->entries.size(), 1);
+    QCOMPARE(back->entries[0].name, QStringLiteral("llama"));
+    QCOMPARE(back->entries[0].vault, vault);
+    QCOMPARE(back->tombstones, s.tombstones);
+    QCOMPARE(back->locators, s.locators);
+}
+
+void TestCatalog::triggersMarkChanges()
+{
+    TestVault v;
+    QVERIFY(v.ok());
+    const QString src = v.dir.filePath(QStringLiteral("m.bin"));
+    QVERIFY(writePseudoRandomFile(src, 700 * KiB, 1));
+    QVERIFY(floatInto(v.vault.get(), src, QStringLiteral("m")));
+    Registry& r = v.registry();
+    QCOMPARE(r.catalogChanges().size(), 1);
+    QVERIFY(runJob(new CatalogPublishJob(v.vault.get())));
+    QVERIFY(r.catalogChanges().isEmpty());
+    QCOMPARE(r.catalogSeq(), 1);
+    // A change of the model (its state written, as a rename or an import would) is noticed;
+    // renewing its lease is not a change.
+    const qint64 id = r.modelByName(QStringLiteral("m"))->id;
+    r.renewModelLease(id, Registry::processLeaseOwner());
+    QVERIFY(r.catalogChanges().isEmpty());
+    QVERIFY(r.setModelState(id, ModelRecord::State::Complete));
+    QCOMPARE(r.catalogChanges().size(), 1);
+    QVERIFY(runJob(new CatalogPublishJob(v.vault.get())));
+    QCOMPARE(r.catalogSeq(), 2);
+    // The second version replaced the first: one live entry of this vault, one tombstone.
+    QList<CatalogEntry> entries;
+    QStringList tombstones;
+    QVERIFY(r.catalogOwnState(v.vault->id(), &entries, &tombstones));
+    QCOMPARE(entries.size(), 1);
+    QCOMPARE(tombstones.size(), 1);
+    // Removing the model tombstones it.
+    QVERIFY(r.removeModel(id));
+    QCOMPARE(r.catalogRemovals().size(), 1);
+    QVERIFY(runJob(new CatalogPublishJob(v.vault.get())));
+    entries.clear();
+    tombstones.clear();
+    QVERIFY(r.catalogOwnState(v.vault->id(), &entries, &tombstones));
+    QVERIFY(entries.isEmpty());
+    QCOMPARE(tombstones.size(), 2);
+    QVERIFY(r.catalogRemovals().isEmpty());
+}
+
+void TestCatalog::publishAndMerge()
+{
+    // Two vaults on one local provider folder.
+    TestVault a;
+    TestVault b;
+    QVERIFY(a.ok() && b.ok());
+    const QString shared = a.dir.filePath(QStringLiteral("shared"));
+    for (TestVault* v : {&a, &b})
+        QVERIFY(useSharedFolders(*v, {shared}));
+    const QString src = a.dir.filePath(QStringLiteral("x.bin"));
+    QVERIFY(writePseudoRandomFile(src, 900 * KiB, 2));
+    QVERIFY(floatInto(a.vault.get(), src, QStringLiteral("x")));
+    QVERIFY(runJob(new CatalogPublishJob(a.vault.get())));
+
+    auto* sync = new CatalogSyncJob(b.vault.get());
+    QSignalSpy done(sync, &TransferJob::finished);
+    sync->start();
+    QVERIFY(done.wait(JobTimeoutMs));
+    QVERIFY2(sync->error().ok(), qPrintable(sync->error().message));
+    QCOMPARE(sync->report().modelsAdded, 1);
+    QVERIFY(sync->inSync());
+    QVERIFY(sync->report().placementsFound > 0);
+    delete sync;
+    const auto model = b.registry().modelByName(QStringLiteral("x"));
+    QVERIFY(model);
+    QCOMPARE(model->state, ModelRecord::State::Complete);
+    // Taken in clean: B has nothing of its own to publish.
+    QVERIFY(b.registry().catalogChanges().isEmpty());
+    QVERIFY(restoreOk(b.vault.get(), QStringLiteral("x"), b.dir.filePath(QStringLiteral("out")),
+                      QStringLiteral("x.bin"), src));
+    // Syncing again changes nothing.
+    auto* again = new CatalogSyncJob(b.vault.get());
+    QSignalSpy done2(again, &TransferJob::finished);
+    again->start();
+    QVERIFY(done2.wait(JobTimeoutMs));
+    QCOMPARE(again->report().modelsAdded + again->report().modelsChanged, 0);
+    QCOMPARE(again->report().statesRead, 0);
+    delete again;
+
+    // B removes it: A, pulling, removes it too.
+    QVERIFY(b.registry().removeModel(model->id));
+    QVERIFY(runJob(new CatalogPublishJob(b.vault.get())));
+    auto* back = new CatalogSyncJob(a.vault.get());
+    QSignalSpy done3(back, &TransferJob::finished);
+    back->start();
+    QVERIFY(done3.wait(JobTimeoutMs));
+    QCOMPARE(back->report().modelsRemoved, 1);
+    delete back;
+    QVERIFY(!a.registry().modelByName(QStringLiteral("x")));
+}
+
+void TestCatalog::concurrentChangeSurvivesRemoval()
+{
+    // A entry e1; B removes it (tombstone e1) while A changes it (e2): the model stays, changed.
+    TestVault a;
+    QVERIFY(a.ok());
+    Registry& r = a.registry();
+    const QString uid = QStringLiteral("11111111-2222-4333-8444-555555555555");
+    const QString va = QStringLiteral("aaaaaaaa-0000-4000-8000-000000000001");
+    const QString vb = QStringLiteral("bbbbbbbb-0000-4000-8000-000000000002");
+    const CatalogEntry e1{QStringLiteral("e1e1e1e1e1"), uid, va, cid::ofData("m1"),
+                          QStringLiteral("m"),          10};
+    const CatalogEntry e2{QStringLiteral("e2e2e2e2e2"), uid, va, cid::ofData("m2"),
+                          QStringLiteral("m-renamed"),  20};
+    QVERIFY(r.storeCatalogState(va, 1, {e1}, {}));
+    QList<Registry::CatalogDifference> d = r.catalogDifferences();
+    QCOMPARE(d.size(), 1);
+    QCOMPARE(d[0].shown->eid, e1.eid);
+    // B's tombstone of e1 and A's new entry e2 arrive together.
+    QVERIFY(r.storeCatalogState(vb, 1, {}, {e1.eid}));
+    QVERIFY(r.storeCatalogState(va, 2, {e1, e2}, {}));
+    d = r.catalogDifferences();
+    QCOMPARE(d.size(), 1);
+    QCOMPARE(d[0].shown->eid, e2.eid);
+    // Both live (two vaults changed it at once): every reader shows the later one.
+    const CatalogEntry e3{QStringLiteral("e3e3e3e3e3"), uid, vb, cid::ofData("m3"),
+                          QStringLiteral("m-b"),        15};
+    QVERIFY(r.storeCatalogState(vb, 2, {e3}, {e1.eid}));
+    d = r.catalogDifferences();
+    QCOMPARE(d.size(), 1);
+    QCOMPARE(d[0].shown->eid, e2.eid);
+    // Everything tombstoned: nothing is shown.
+    QVERIFY(r.storeCatalogState(vb, 3, {}, {e1.eid, e2.eid, e3.eid}));
+    QVERIFY(r.catalogDifferences().isEmpty());
+}
+
+void TestCatalog::namesTakenElsewhere()
+{
+    TestVault v;
+    QVERIFY(v.ok());
+    Registry& r = v.registry();
+    const QString src = v.dir.filePath(QStringLiteral("n.bin"));
+    QVERIFY(writePseudoRandomFile(src, 300 * KiB, 3));
+    QVERIFY(floatInto(v.vault.get(), src, QStringLiteral("llama")));
+    // Another vault's different model of the same name arrives: it is shown apart.
+    ModelRecord other;
+    other.name = QStringLiteral("llama");
+    other.source = QStringLiteral("elsewhere");
+    FileRecord f;
+    f.path = QStringLiteral("other.bin");
+    f.size = 5;
+    f.sha256 = QByteArray(64, 'b');
+    f.chunker = QStringLiteral("fixed:5");
+    const CatalogEntry e{QStringLiteral("e9e9e9e9e9"),
+                         QStringLiteral("99999999-2222-4333-8444-555555555555"),
+                         QStringLiteral("cccccccc-0000-4000-8000-000000000003"),
+                         cid::ofData("m9"),
+                         QStringLiteral("llama"),
+                         1};
+    const auto id = r.importCatalogModel(e, other, {{f, {{0, 0, 5, cid::ofData("12345")}}}});
+    QVERIFY2(id, qPrintable(r.lastError()));
+    QCOMPARE(r.model(*id)->name, QStringLiteral("llama~99999999"));
+    QVERIFY(r.modelByName(QStringLiteral("llama"))->id != *id);
+    // Taking it in again (the same entry) creates nothing new.
+    const int before = r.stats().models;
+    QCOMPARE(r.importCatalogModel(e, other, {{f, {{0, 0, 5, cid::ofData("12345")}}}}), id);
+    QCOMPARE(r.stats().models, before);
+}
+
+void TestCatalog::longNamesTakenElsewhere()
+{
+    // A name at the length limit, taken here by another model: the "~<uid>" it is shown with
+    // still fits, and is a valid name (nothing cut inside a character or before a space).
+    TestVault v;
+    QVERIFY(v.ok());
+    Registry& r = v.registry();
+    const QString emoji = QString::fromUtf8("\xF0\x9F\xA6\x99"); // one character, two units
+    const QString longName = QString(modelname::MaxLength - 10, QLatin1Char('n')) +
+                             QStringLiteral("ab ") + emoji + emoji + emoji + QStringLiteral("x");
+    QCOMPARE(longName.size(), modelname::MaxLength);
+    QVERIFY(modelname::isValid(longName));
+    const QString src = v.dir.filePath(QStringLiteral("l.bin"));
+    QVERIFY(writePseudoRandomFile(src, 100 * KiB, 8));
+    QVERIFY(floatInto(v.vault.get(), src, longName));
+    FileRecord f;
+    f.path = QStringLiteral("other.bin");
+    f.size = 5;
+    f.sha256 = QByteArray(64, 'b');
+    f.chunker = QStringLiteral("fixed:5");
+    ModelRecord other;
+    other.name = longName;
+    for (const QString& uid : {QStringLiteral("12345678-2222-4333-8444-555555555555"),
+                               QStringLiteral("12345678-aaaa-4333-8444-555555555555")}) {
+        const CatalogEntry e{
+            catalog::newId(),  uid,      QStringLiteral("cccccccc-0000-4000-8000-000000000003"),
+            cid::ofData("ml"), longName, 1};
+        const auto id = r.importCatalogModel(e, other, {{f, {{0, 0, 5, cid::ofData("12345")}}}});
+        QVERIFY2(id, qPrintable(r.lastError()));
+        const QString shown = r.model(*id)->name;
+        QVERIFY2(shown.size() <= modelname::MaxLength, qPrintable(shown));
+        QVERIFY2(modelname::isValid(shown), qPrintable(modelname::problem(shown)));
+        // The first uid's first part; the second's is the same, so all of it.
+        QVERIFY2(shown.endsWith(QLatin1Char('~') +
+                                (uid.startsWith(QLatin1String("12345678-2")) ? uid.left(8) : uid)),
+                 qPrintable(shown));
+        QVERIFY(longName.startsWith(shown.left(shown.lastIndexOf(QLatin1Char('~')))));
+    }
+    QCOMPARE(r.stats().models, 3);
+    // The cut never splits a character nor leaves a space before the suffix.
+    QCOMPARE(modelname::withSuffix(QStringLiteral("ab ") + emoji, QStringLiteral("~x")),
+             QStringLiteral("ab ") + emoji + QStringLiteral("~x"));
+    const QString atLimit =
+        QString(modelname::MaxLength - 3, QLatin1Char('a')) + emoji + QStringLiteral("b");
+    QCOMPARE(modelname::withSuffix(atLimit, QStringLiteral("~x")),
+             QString(modelname::MaxLength - 3, QLatin1Char('a')) + QStringLiteral("~x"));
+    const QString spaced =
+        QString(modelname::MaxLength - 4, QLatin1Char('a')) + QStringLiteral("  bb");
+    QCOMPARE(modelname::withSuffix(spaced, QStringLiteral("~xy")),
+             QString(modelname::MaxLength - 4, QLatin1Char('a')) + QStringLiteral("~xy"));
+}
+
+void TestCatalog::adoptsSameModelWithoutUid()
+{
+    // A vault that floated a model before it had a catalog (or recovers into itself) and finds
+    // the same model in a catalog: one model, not two.
+    TestVault v;
+    QVERIFY(v.ok());
+    Registry& r = v.registry();
+    const QString src = v.dir.filePath(QStringLiteral("s.bin"));
+    QVERIFY(writePseudoRandomFile(src, 300 * KiB, 4));
+    QVERIFY(floatInto(v.vault.get(), src, QStringLiteral("same")));
+    const auto local = r.modelByName(QStringLiteral("same"));
+    QList<QPair<FileRecord, QList<FileChunk>>> files;
+    for (const FileRecord& f : r.files(local->id))
+        files.append({f, r.fileChunks(f.id)});
+    const CatalogEntry e{QStringLiteral("e7e7e7e7e7"),
+                         QStringLiteral("77777777-2222-4333-8444-555555555555"),
+                         QStringLiteral("cccccccc-0000-4000-8000-000000000003"),
+                         cid::ofData("m7"),
+                         QStringLiteral("same"),
+                         1};
+    // The same name and the same files: adopted as that model, not published again.
+    ModelRecord m = *local;
+    const auto id = r.importCatalogModel(e, m, files);
+    QVERIFY2(id, qPrintable(r.lastError()));
+    QCOMPARE(*id, local->id);
+    QCOMPARE(r.stats().models, 1);
+    QVERIFY(r.catalogChanges().isEmpty());
+    // Other files under that name: a model of its own.
+    FileRecord other = files.first().first;
+    other.sha256 = QByteArray(64, 'd');
+    const CatalogEntry e2{QStringLiteral("e8e8e8e8e8"),
+                          QStringLiteral("88888888-2222-4333-8444-555555555555"),
+                          QStringLiteral("cccccccc-0000-4000-8000-000000000003"),
+                          cid::ofData("m8"),
+                          QStringLiteral("same"),
+                          2};
+    const auto id2 = r.importCatalogModel(e2, m, {{other, files.first().second}});
+    QVERIFY2(id2, qPrintable(r.lastError()));
+    QVERIFY(*id2 != local->id);
+    QCOMPARE(r.stats().models, 2);
+}
+
+void TestCatalog::foundPlacementsCancelQueuedDeletions()
+{
+    TestVault v(1);
+    QVERIFY(v.ok());
+    Registry& r = v.registry();
+    const QString src = v.dir.filePath(QStringLiteral("p.bin"));
+    QVERIFY(writePseudoRandomFile(src, 400 * KiB, 5));
+    QVERIFY(floatInto(v.vault.get(), src, QStringLiteral("p")));
+    const auto model = r.modelByName(QStringLiteral("p"));
+    const FileRecord file = r.files(model->id).first();
+    const QList<FileChunk> chunks = r.fileChunks(file.id);
+    const Placement first = r.placements(chunks.first().cid).first();
+    const qint64 used = r.provider(first.providerId)->usedBytes;
+    // The model goes; its chunks' objects are queued for deletion (still counted as used).
+    QVERIFY(r.removeModel(model->id));
+    for (const auto& [c, size] : r.orphanChunks())
+        QVERIFY(r.removeChunk(c));
+    const auto queued = [&] {
+        int n = 0;
+        for (const PendingDeletion& d : r.pendingDeletions())
+            n += d.cid == first.cid && d.providerId == first.providerId;
+        return n;
+    };
+    QCOMPARE(queued(), 1);
+    // An object of a chunk no model here uses is not recorded.
+    QCOMPARE(r.recordFoundPlacements(first.providerId, {first}), 0);
+    // Another vault's model with the same file arrives: the object is wanted again, and found.
+    const CatalogEntry e{QStringLiteral("e5e5e5e5e5"),
+                         QStringLiteral("55555555-2222-4333-8444-555555555555"),
+                         QStringLiteral("cccccccc-0000-4000-8000-000000000003"),
+                         cid::ofData("m5"),
+                         QStringLiteral("p"),
+                         1};
+    ModelRecord m;
+    m.name = QStringLiteral("p");
+    QVERIFY(r.importCatalogModel(e, m, {{file, chunks}}));
+    QCOMPARE(r.recordFoundPlacements(first.providerId, {first}), 1);
+    QCOMPARE(queued(), 0);
+    // Its bytes were never uncounted: the usage is what it was.
+    QCOMPARE(r.provider(first.providerId)->usedBytes, used);
+    // Found again: nothing new.
+    QCOMPARE(r.recordFoundPlacements(first.providerId, {first}), 0);
+}
+
+void TestCatalog::twoVaultsShareLocalProviders()
+{
+    // A publishes, B takes in and restores, B floats a model sharing most chunks (dedup across
+    // vaults: nothing sent), A takes that in and restores it.
+    TestVault a;
+    TestVault b;
+    QVERIFY(a.ok() && b.ok());
+    const QStringList roots{a.dir.filePath(QStringLiteral("one")),
+                            a.dir.filePath(QStringLiteral("two"))};
+    for (TestVault* v : {&a, &b})
+        QVERIFY(useSharedFolders(*v, roots));
+    const QString src = a.dir.filePath(QStringLiteral("base.bin"));
+    QVERIFY(writePseudoRandomFile(src, 1500 * KiB, 6));
+    QVERIFY(floatInto(a.vault.get(), src, QStringLiteral("base")));
+    QVERIFY(runJob(new CatalogPublishJob(a.vault.get())));
+    QVERIFY(runJob(new CatalogSyncJob(b.vault.get())));
+    QVERIFY(restoreOk(b.vault.get(), QStringLiteral("base"), b.dir.filePath(QStringLiteral("o1")),
+                      QStringLiteral("base.bin"), src));
+    // The same bytes under another name on B: every chunk is already stored.
+    FloatJob::Request req;
+    req.paths = {src};
+    req.modelName = QStringLiteral("copy");
+    req.options.chunker = SmallChunks;
+    req.options.replication = 2;
+    auto* job = new FloatJob(b.vault.get(), req);
+    QSignalSpy floated(job, &TransferJob::finished);
+    job->start();
+    QVERIFY(floated.wait(JobTimeoutMs));
+    QVERIFY2(job->error().ok(), qPrintable(job->error().message));
+    QCOMPARE(job->totals().chunksSent, 0);
+    delete job;
+    QVERIFY(runJob(new CatalogPublishJob(b.vault.get())));
+    QVERIFY(runJob(new CatalogSyncJob(a.vault.get())));
+    QVERIFY(restoreOk(a.vault.get(), QStringLiteral("copy"), a.dir.filePath(QStringLiteral("o2")),
+                      QStringLiteral("base.bin"), src));
+}
+
+void TestCatalog::damagedCopyIsReplaced()
+{
+    TestVault a;
+    TestVault b;
+    QVERIFY(a.ok() && b.ok());
+    const QStringList roots{a.dir.filePath(QStringLiteral("d1")),
+                            a.dir.filePath(QStringLiteral("d2"))};
+    for (TestVault* v : {&a, &b})
+        QVERIFY(useSharedFolders(*v, roots));
+    const QString src = a.dir.filePath(QStringLiteral("dmg.bin"));
+    QVERIFY(writePseudoRandomFile(src, 600 * KiB, 7));
+    QVERIFY(floatInto(a.vault.get(), src, QStringLiteral("dmg")));
+    QVERIFY(runJob(new CatalogPublishJob(a.vault.get())));
+    // On the first provider (the one read first), the state is truncated and the manifest
+    // altered by one byte.
+    const QString catalogRoot = roots.first() + QStringLiteral("/catalog/");
+    const QString state =
+        catalogRoot + catalog::stateName(a.vault->id(), a.registry().catalogSeq());
+    QFile s(state);
+    QVERIFY(s.open(QIODevice::ReadWrite));
+    QVERIFY(s.resize(s.size() / 2));
+    s.close();
+    const QStringList manifests =
+        QDir(catalogRoot + QStringLiteral("manifests")).entryList(QDir::Files);
+    QCOMPARE(manifests.size(), 1);
+    QFile m(catalogRoot + QStringLiteral("manifests/") + manifests.first());
+    QVERIFY(m.open(QIODevice::ReadWrite));
+    QByteArray bytes = m.readAll();
+    bytes[bytes.size() - 10] = bytes[bytes.size() - 10] == 'x' ? 'y' : 'x';
+    QVERIFY(m.seek(0));
+    QCOMPARE(m.write(bytes), bytes.size());
+    m.close();
+
+    auto* sync = new CatalogSyncJob(b.vault.get());
+    QSignalSpy done(sync, &TransferJob::finished);
+    sync->start();
+    QVERIFY(done.wait(JobTimeoutMs));
+    QVERIFY2(sync->error().ok(), qPrintable(sync->error().message));
+    // Both damaged objects were noticed, and the second provider's copies used.
+    QCOMPARE(sync->report().damaged.size(), 2);
+    QCOMPARE(sync->report().modelsAdded, 1);
+    delete sync;
+    QVERIFY(restoreOk(b.vault.get(), QStringLiteral("dmg"), b.dir.filePath(QStringLiteral("out")),
+                      QStringLiteral("dmg.bin"), src));
+}
+
+QTEST_GUILESS_MAIN(TestCatalog)
+#include "tst_catalog.moc"

@@ -1,0 +1,524 @@
+// Surviving the loss of the computer (docs/catalog.md), against real servers: s3rver behind the
+// SigV4-checking proxy and rclone's WebDAV server.
+// - The vault folder is deleted; a new vault with only the providers' credentials recovers
+//   every model (modelfloat-cli vault recover), each restores bit-exact, recovering twice
+//   changes nothing; a catalog object truncated or altered on one provider is detected and the
+//   other provider's copy used.
+// - Two vaults ("computers") share the S3 and WebDAV stores: each sees the other's models after
+//   a sync; both float at once; B removes a model and collects while A floats one that shares
+//   its chunks, and A's model restores bit-exact; a float killed on A leaves a lease that
+//   defers B's collection until it expires, after which B's collection frees its chunks.
+
+#include "chunking/cid.h"
+#include "clitestsupport.h"
+#include "credentials/plaintextcredentialstore.h"
+#include "networkprovidertest.h"
+#include "s3peer.h"
+#include "sync/catalogcollectjob.h"
+#include "sync/catalogformat.h"
+#include "sync/catalogguard.h"
+#include "sync/cataloglease.h"
+#include "sync/catalogpublishjob.h"
+#include "sync/catalogsyncjob.h"
+#include "testsupport.h"
+#include "testvault.h"
+#include "transfer/floatjob.h"
+#include "transfer/restorejob.h"
+#include "webdavpeer.h"
+
+#include <QElapsedTimer>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace mf;
+using namespace mf::test;
+
+namespace {
+
+bool runJob(TransferJob* job)
+{
+    std::unique_ptr<TransferJob> owned(job);
+    QSignalSpy finished(job, &TransferJob::finished);
+    job->start();
+    if (!finished.wait(JobTimeoutMs)) {
+        qWarning("the job did not finish");
+        return false;
+    }
+    for (const QString& w : job->warnings())
+        qInfo("warning: %s", qPrintable(w));
+    if (!job->error().ok())
+        qWarning("%s", qPrintable(job->error().message));
+    return job->error().ok();
+}
+
+QJsonObject json(const CliRun& r)
+{
+    return QJsonDocument::fromJson(r.out).object();
+}
+
+} // namespace
+
+class TestRecovery final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void recoverAfterLosingTheVault();
+    void twoComputersShareStorage();
+
+private:
+    CliRun cli(const QString& vault, QStringList args, const QByteArray& input = {});
+    void addCliProviders(const QString& vault, const QString& folder, const QString& prefix);
+
+    // A vault of the test process (a "computer") with only the shared S3 and WebDAV stores.
+    std::unique_ptr<TestVault> computer(const QString& prefix);
+    FloatJob* floatJob(TestVault& v, const QString& path, const QString& name);
+    bool restoresBitExact(TestVault& v, const QString& model, const QString& file,
+                          const QString& original);
+    bool sync(TestVault& v, CatalogSyncJob::Report* report = nullptr);
+
+    QTemporaryDir m_dir;
+    S3Peer m_s3;
+    WebDavPeer m_dav;
+    int m_outputs = 0;
+};
+
+void TestRecovery::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    QVERIFY2(m_s3.start(), qPrintable(m_s3.errorString()));
+    QVERIFY2(m_dav.start(m_dir.filePath(QStringLiteral("dav"))), qPrintable(m_dav.errorString()));
+}
+
+CliRun TestRecovery::cli(const QString& vault, QStringList args, const QByteArray& input)
+{
+    args << QStringLiteral("--vault") << vault;
+    return runWithInput(QStringLiteral(MODELFLOAT_CLI_PATH), args, input);
+}
+
+void TestRecovery::addCliProviders(const QString& vault, const QString& folder,
+                                   const QString& prefix)
+{
+    const CliRun optIn =
+        cli(vault, {QStringLiteral("config"), QStringLiteral("credentials"),
+                    QStringLiteral("plaintext"), QStringLiteral("--i-understand-plaintext")});
+    QVERIFY2(optIn.code == 0, optIn.describe().constData());
+    QStringList s3{QStringLiteral("provider"),
+                   QStringLiteral("add"),
+                   QStringLiteral("s3"),
+                   QStringLiteral("s3"),
+                   QStringLiteral("--endpoint"),
+                   m_s3.endpoint(),
+                   QStringLiteral("--bucket"),
+                   QString::fromLatin1(S3Peer::Bucket),
+                   QStringLiteral("--access-key-id"),
+                   QString::fromLatin1(S3Peer::AccessKey),
+                   QStringLiteral("--addressing"),
+                   QStringLiteral("path"),
+                   QStringLiteral("--secret-stdin")};
+    if (!prefix.isEmpty())
+        s3 << QStringLiteral("--prefix") << prefix;
+    const CliRun addS3 = cli(vault, s3, "secretAccessKey=" + QByteArray(S3Peer::Secret) + "\n");
+    QVERIFY2(addS3.code == 0, addS3.describe().constData());
+    const CliRun addDav = cli(
+        vault,
+        {QStringLiteral("provider"), QStringLiteral("add"), QStringLiteral("webdav"),
+         QStringLiteral("dav"), QStringLiteral("--url"), m_dav.url(), QStringLiteral("--username"),
+         WebDavPeer::user(), QStringLiteral("--folder"), folder, QStringLiteral("--secret-stdin")},
+        "password=" + WebDavPeer::password().toUtf8() + "\n");
+    QVERIFY2(addDav.code == 0, addDav.describe().constData());
+}
+
+void TestRecovery::recoverAfterLosingTheVault()
+{
+    const QString vault = m_dir.filePath(QStringLiteral("laptop"));
+    QCOMPARE(cli(vault, {QStringLiteral("init")}).code, 0);
+    addCliProviders(vault, QStringLiteral("lost"), QString()); // S3 at its default prefix
+    if (QTest::currentTestFailed())
+        return;
+    // Two models that share most of their bytes, and a folder model of two files; every chunk
+    // on S3 and WebDAV.
+    const QString one = m_dir.filePath(QStringLiteral("one.gguf"));
+    const QString two = m_dir.filePath(QStringLiteral("two.gguf"));
+    const QString folder = m_dir.filePath(QStringLiteral("folder-model"));
+    QVERIFY(writePseudoRandomFile(one, 3 * MiB + 17, 21));
+    QFile::copy(one, two);
+    {
+        QFile f(two);
+        QVERIFY(f.open(QIODevice::Append));
+        f.write(pseudoRandomBytes(700 * KiB, 22));
+    }
+    QDir().mkpath(folder + QStringLiteral("/sub"));
+    QVERIFY(writePseudoRandomFile(folder + QStringLiteral("/config.json"), 3000, 23));
+    QVERIFY(writePseudoRandomFile(folder + QStringLiteral("/sub/weights.bin"), 2 * MiB, 24));
+    for (const QString& path : {one, two, folder}) {
+        const CliRun f =
+            cli(vault, {QStringLiteral("float"), path, QStringLiteral("--chunk-size"),
+                        QStringLiteral("256K"), QStringLiteral("--provider"), QStringLiteral("s3"),
+                        QStringLiteral("--provider"), QStringLiteral("dav")});
+        QVERIFY2(f.code == 0, f.describe().constData());
+        QVERIFY2(!f.err.contains("catalog"), f.describe().constData()); // published everywhere
+    }
+
+    // The catalog objects on S3 of the lost vault: its state truncated, one manifest altered.
+    QString vaultId;
+    qint64 seq = 0;
+    {
+        QString error;
+        auto registry = Registry::open(vault + QStringLiteral("/registry.sqlite"), &error);
+        QVERIFY2(registry, qPrintable(error));
+        vaultId = registry->setting(QStringLiteral("vault_id"));
+        seq = registry->catalogSeq();
+    }
+    QVERIFY(seq >= 3);
+    {
+        PlaintextCredentialStore store(m_dir.filePath(QStringLiteral("damage-credentials.json")));
+        QVERIFY(writeSecrets(
+            store, CredentialStore::providerKey(vaultId, 99),
+            {{QStringLiteral("secretAccessKey"), QString::fromLatin1(S3Peer::Secret)}}));
+        ProviderRecord r;
+        r.id = 99;
+        r.kind = QStringLiteral("s3");
+        r.name = QStringLiteral("s3");
+        r.settings = m_s3.providerSettings();
+        ProviderFactory factory;
+        QString error;
+        auto s3 = factory.create(r, ProviderContext{&store, vaultId, m_dir.path()}, &error);
+        QVERIFY2(s3, qPrintable(error));
+        const QString state = catalog::stateName(vaultId, seq);
+        QByteArray bytes;
+        runProviderJob(s3->readCatalogObject(state), [&](ProviderJob& j) { bytes = j.data(); });
+        QVERIFY(bytes.size() > 100);
+        QCOMPARE(runProviderJob(s3->writeCatalogObject(state, bytes.left(bytes.size() - 40))).kind,
+                 Error::Kind::None);
+        QList<CatalogObject> manifests;
+        runProviderJob(s3->listCatalogObjects(QStringLiteral("manifests")),
+                       [&](ProviderJob& j) { manifests = j.catalogObjects(); });
+        QCOMPARE(manifests.size(), 3);
+        runProviderJob(s3->readCatalogObject(manifests.first().name),
+                       [&](ProviderJob& j) { bytes = j.data(); });
+        bytes[bytes.size() / 2] = char(bytes[bytes.size() / 2] ^ 0x20);
+        QCOMPARE(runProviderJob(s3->writeCatalogObject(manifests.first().name, bytes)).kind,
+                 Error::Kind::None);
+    }
+
+    // The computer is lost: nothing of the vault folder is left.
+    QVERIFY(QDir(vault).removeRecursively());
+    QVERIFY(!QFileInfo::exists(vault));
+
+    // A new computer, the same credentials. S3 is added at its default prefix (which names the
+    // new vault): the recovery finds the store the lost vault filled.
+    const QString fresh = m_dir.filePath(QStringLiteral("new-laptop"));
+    QCOMPARE(cli(fresh, {QStringLiteral("init")}).code, 0);
+    addCliProviders(fresh, QStringLiteral("lost"), QString());
+    if (QTest::currentTestFailed())
+        return;
+    const CliRun recovered =
+        cli(fresh, {QStringLiteral("vault"), QStringLiteral("recover"), QStringLiteral("--json")});
+    QVERIFY2(recovered.code == 0, recovered.describe().constData());
+    const QJsonObject report = json(recovered);
+    QCOMPARE(report.value(QStringLiteral("added")).toInt(), 3);
+    QCOMPARE(report.value(QStringLiteral("missing_chunks")).toInt(), 0);
+    QCOMPARE(report.value(QStringLiteral("stores_found")).toArray().size(), 1);
+    // Both damaged objects on S3 were detected by their checksums, WebDAV's copies used.
+    QVERIFY2(report.value(QStringLiteral("damaged_objects")).toArray().size() == 2,
+             recovered.describe().constData());
+    QVERIFY2(recovered.err.contains("damaged"), recovered.describe().constData());
+
+    // Every model restores bit-exact, from S3 and WebDAV only.
+    const QString out = m_dir.filePath(QStringLiteral("restored"));
+    for (const char* model : {"one", "two", "folder-model"}) {
+        const CliRun r =
+            cli(fresh, {QStringLiteral("restore"), QString::fromLatin1(model),
+                        QStringLiteral("--to"), out + QLatin1Char('/') + QLatin1String(model)});
+        QVERIFY2(r.code == 0, r.describe().constData());
+    }
+    QCOMPARE(opensslSha256Hex(out + QStringLiteral("/one/one.gguf")), opensslSha256Hex(one));
+    QCOMPARE(opensslSha256Hex(out + QStringLiteral("/two/two.gguf")), opensslSha256Hex(two));
+    QCOMPARE(opensslSha256Hex(out + QStringLiteral("/folder-model/sub/weights.bin")),
+             opensslSha256Hex(folder + QStringLiteral("/sub/weights.bin")));
+    QCOMPARE(opensslSha256Hex(out + QStringLiteral("/folder-model/config.json")),
+             opensslSha256Hex(folder + QStringLiteral("/config.json")));
+    const CliRun verify = cli(fresh, {QStringLiteral("verify"), QStringLiteral("--all")});
+    QVERIFY2(verify.code == 0, verify.describe().constData());
+
+    // Recovering twice changes nothing.
+    const CliRun listBefore = cli(fresh, {QStringLiteral("list"), QStringLiteral("--json")});
+    const CliRun again =
+        cli(fresh, {QStringLiteral("vault"), QStringLiteral("recover"), QStringLiteral("--json")});
+    QVERIFY2(again.code == 0, again.describe().constData());
+    QCOMPARE(json(again).value(QStringLiteral("added")).toInt(), 0);
+    QCOMPARE(json(again).value(QStringLiteral("changed")).toInt(), 0);
+    QCOMPARE(json(again).value(QStringLiteral("placements_found")).toInt(), 0);
+    QCOMPARE(json(again).value(QStringLiteral("models")).toInt(), 3);
+    const CliRun listAfter = cli(fresh, {QStringLiteral("list"), QStringLiteral("--json")});
+    QCOMPARE(listAfter.out, listBefore.out);
+    // The new vault publishes nothing of its own for models it took in.
+    const CliRun synced =
+        cli(fresh, {QStringLiteral("vault"), QStringLiteral("sync"), QStringLiteral("--json")});
+    QVERIFY2(synced.code == 0, synced.describe().constData());
+    QCOMPARE(json(synced).value(QStringLiteral("published")).toInt(), 0);
+}
+
+std::unique_ptr<TestVault> TestRecovery::computer(const QString& prefix)
+{
+    auto v = std::make_unique<TestVault>();
+    if (!v->ok())
+        return nullptr;
+    v->vault->setCredentialStore(
+        std::make_unique<PlaintextCredentialStore>(v->path(QStringLiteral("credentials.json"))));
+    Registry& r = v->registry();
+    // Only the shared stores: the embedded local folder is this computer's alone.
+    if (!r.removeProvider(r.providerByName(QStringLiteral("local"))->id))
+        return nullptr;
+    ProviderRecord s3;
+    s3.kind = QStringLiteral("s3");
+    s3.name = QStringLiteral("s3");
+    s3.settings = m_s3.providerSettings();
+    s3.settings.insert(QStringLiteral("prefix"), prefix);
+    ProviderRecord dav;
+    dav.kind = QStringLiteral("webdav");
+    dav.name = QStringLiteral("dav");
+    dav.settings = QJsonObject{{QStringLiteral("url"), m_dav.url()},
+                               {QStringLiteral("username"), WebDavPeer::user()},
+                               {QStringLiteral("folder"), prefix}};
+    const auto s3Id = r.addProvider(s3);
+    const auto davId = r.addProvider(dav);
+    if (!s3Id || !davId ||
+        !writeSecrets(*v->vault->credentials(), CredentialStore::providerKey(v->vault->id(), *s3Id),
+                      {{QStringLiteral("secretAccessKey"), QString::fromLatin1(S3Peer::Secret)}}) ||
+        !writeSecrets(*v->vault->credentials(),
+                      CredentialStore::providerKey(v->vault->id(), *davId),
+                      {{QStringLiteral("password"), WebDavPeer::password()}}))
+        return nullptr;
+    v->vault->setReplicationFactor(2);
+    return v;
+}
+
+FloatJob* TestRecovery::floatJob(TestVault& v, const QString& path, const QString& name)
+{
+    FloatJob::Request r;
+    r.paths = {path};
+    r.modelName = name;
+    r.options.chunker = SmallChunks;
+    r.options.replication = 2;
+    return new FloatJob(v.vault.get(), r);
+}
+
+bool TestRecovery::restoresBitExact(TestVault& v, const QString& model, const QString& file,
+                                    const QString& original)
+{
+    RestoreJob::Request r;
+    r.modelName = model;
+    r.destinationDir = v.path(QStringLiteral("out%1").arg(++m_outputs));
+    if (!runJob(new RestoreJob(v.vault.get(), r)))
+        return false;
+    return opensslSha256Hex(r.destinationDir + QLatin1Char('/') + file) ==
+           opensslSha256Hex(original);
+}
+
+bool TestRecovery::sync(TestVault& v, CatalogSyncJob::Report* report)
+{
+    auto* job = new CatalogSyncJob(v.vault.get());
+    QSignalSpy done(job, &TransferJob::finished);
+    job->start();
+    const bool ok = done.wait(JobTimeoutMs) && job->error().ok();
+    if (report)
+        *report = job->report();
+    delete job;
+    return ok;
+}
+
+void TestRecovery::twoComputersShareStorage()
+{
+    const QString prefix = QStringLiteral("shared-") + catalog::newId().left(8);
+    auto a = computer(prefix);
+    auto b = computer(prefix);
+    QVERIFY(a && b);
+
+    // A floats m1; B sees it after a sync and restores it.
+    const QString m1 = m_dir.filePath(QStringLiteral("m1.bin"));
+    QVERIFY(writePseudoRandomFile(m1, 2 * MiB, 31));
+    QVERIFY(runJob(new CatalogGuard(a->vault.get(), floatJob(*a, m1, QStringLiteral("m1")),
+                                    QStringLiteral("m1"))));
+    CatalogSyncJob::Report report;
+    QVERIFY(sync(*b, &report));
+    QCOMPARE(report.modelsAdded, 1);
+    QVERIFY(restoresBitExact(*b, QStringLiteral("m1"), QStringLiteral("m1.bin"), m1));
+
+    // Both float at the same time.
+    const QString m2 = m_dir.filePath(QStringLiteral("m2.bin"));
+    const QString m3 = m_dir.filePath(QStringLiteral("m3.bin"));
+    QVERIFY(writePseudoRandomFile(m2, 1500 * KiB, 32));
+    QVERIFY(writePseudoRandomFile(m3, 1500 * KiB, 33));
+    {
+        auto* ga = new CatalogGuard(a->vault.get(), floatJob(*a, m2, QStringLiteral("m2")),
+                                    QStringLiteral("m2"));
+        auto* gb = new CatalogGuard(b->vault.get(), floatJob(*b, m3, QStringLiteral("m3")),
+                                    QStringLiteral("m3"));
+        QSignalSpy doneA(ga, &TransferJob::finished);
+        QSignalSpy doneB(gb, &TransferJob::finished);
+        ga->start();
+        gb->start();
+        QVERIFY(doneA.size() == 1 || doneA.wait(JobTimeoutMs));
+        QVERIFY(doneB.size() == 1 || doneB.wait(JobTimeoutMs));
+        QVERIFY2(ga->error().ok(), qPrintable(ga->error().message));
+        QVERIFY2(gb->error().ok(), qPrintable(gb->error().message));
+        delete ga;
+        delete gb;
+    }
+    QVERIFY(sync(*a));
+    QVERIFY(sync(*b));
+    QVERIFY(a->registry().modelByName(QStringLiteral("m3")));
+    QVERIFY(b->registry().modelByName(QStringLiteral("m2")));
+    QVERIFY(restoresBitExact(*a, QStringLiteral("m3"), QStringLiteral("m3.bin"), m3));
+    QVERIFY(restoresBitExact(*b, QStringLiteral("m2"), QStringLiteral("m2.bin"), m2));
+
+    // A floats m4, which holds m1's bytes and more, while B removes m1 and collects: A relies on
+    // m1's chunks (it finds them stored and does not send them), so none may go.
+    const QString m4 = m_dir.filePath(QStringLiteral("m4.bin"));
+    QVERIFY(QFile::copy(m1, m4));
+    {
+        QFile f(m4);
+        QVERIFY(f.open(QIODevice::Append));
+        f.write(pseudoRandomBytes(600 * KiB, 34));
+    }
+    {
+        FloatJob* inner = floatJob(*a, m4, QStringLiteral("m4"));
+        auto* ga = new CatalogGuard(a->vault.get(), inner, QStringLiteral("m4"));
+        QSignalSpy started(ga, &CatalogGuard::innerStarted);
+        QSignalSpy doneA(ga, &TransferJob::finished);
+        ga->start();
+        QVERIFY(started.wait(JobTimeoutMs));
+        // A's lease is on both stores and its catalog pulled; its float runs. B removes m1 and
+        // collects now, to its end.
+        auto* collect = new CatalogCollectJob(b->vault.get(), QStringLiteral("m1"));
+        QSignalSpy collected(collect, &TransferJob::finished);
+        collect->start();
+        QVERIFY(collected.wait(JobTimeoutMs));
+        QVERIFY2(collect->error().ok(), qPrintable(collect->error().message));
+        QCOMPARE(collect->deferred().size(), 2); // both stores: A floats to them
+        // B's registry forgets m1's chunks, but no object is deleted: their deletions wait.
+        QCOMPARE(collect->bytesFreed(), 0);
+        delete collect;
+        QVERIFY(doneA.size() == 1 || doneA.wait(JobTimeoutMs));
+        QVERIFY2(ga->error().ok(), qPrintable(ga->error().message));
+        QVERIFY(inner->totals().chunksDeduplicated > 0); // it relied on m1's chunks
+        delete ga;
+    }
+    QVERIFY(restoresBitExact(*a, QStringLiteral("m4"), QStringLiteral("m4.bin"), m4));
+    // With A's float over, B collects again: what only m1 used goes, m4 stays whole.
+    {
+        auto* collect = new CatalogCollectJob(b->vault.get(), QString());
+        QSignalSpy collected(collect, &TransferJob::finished);
+        collect->start();
+        QVERIFY(collected.wait(JobTimeoutMs));
+        QVERIFY2(collect->error().ok(), qPrintable(collect->error().message));
+        QVERIFY(collect->deferred().isEmpty());
+        delete collect;
+    }
+    QVERIFY(sync(*a, &report));
+    QVERIFY(!a->registry().modelByName(QStringLiteral("m1")));
+    QVERIFY(restoresBitExact(*a, QStringLiteral("m4"), QStringLiteral("m4.bin"), m4));
+    QVERIFY(restoresBitExact(*b, QStringLiteral("m4"), QStringLiteral("m4.bin"), m4));
+
+    // A float killed on A: its lease stays on the stores, unrenewed; its chunks are in no
+    // catalog. Leases last 30 s here (long enough for one collection under a loaded machine).
+    constexpr int LeaseSecs = 30;
+    QVERIFY(
+        a->registry().setSetting(QStringLiteral("catalog.lease_secs"), QString::number(LeaseSecs)));
+    const QString m5 = m_dir.filePath(QStringLiteral("m5.bin"));
+    QVERIFY(writePseudoRandomFile(m5, 1200 * KiB, 35));
+    QStringList orphans;
+    {
+        // What a killed float leaves: its chunks sent, nothing published, and its lease on the
+        // stores, never renewed nor removed. (The float runs first and the lease is written
+        // after it, so that the lease's time to live starts now, whatever the machine's load.)
+        FloatJob* inner = floatJob(*a, m5, QStringLiteral("m5"));
+        QSignalSpy innerDone(inner, &TransferJob::finished);
+        inner->start();
+        QVERIFY(innerDone.wait(JobTimeoutMs));
+        QVERIFY(inner->totals().chunksSent > 0);
+        delete inner;
+        const auto model = a->registry().modelByName(QStringLiteral("m5"));
+        QVERIFY(model);
+        orphans = a->registry().placementsOfModel(model->id).keys();
+        auto* lease =
+            new CatalogLease(a->vault.get(), CatalogLease::Kind::Float, QStringLiteral("m5"));
+        QSignalSpy ready(lease, &CatalogLease::ready);
+        lease->acquire();
+        QVERIFY(ready.wait(JobTimeoutMs));
+        QCOMPARE(lease->held().size(), 2);
+        delete lease; // killed: the lease objects stay on the providers
+    }
+    QElapsedTimer sinceLease;
+    sinceLease.start();
+    QVERIFY(!orphans.isEmpty());
+    Provider* bS3 = b->vault->provider(b->registry().providerByName(QStringLiteral("s3"))->id);
+    Provider* bDav = b->vault->provider(b->registry().providerByName(QStringLiteral("dav"))->id);
+    QVERIFY(bS3 && bDav);
+    auto present = [&](Provider* p) {
+        int n = 0;
+        for (const QString& c : std::as_const(orphans))
+            n += runProviderJob(p->stat(p->locatorFor(c, 0))).ok();
+        return n;
+    };
+    QCOMPARE(present(bS3) + present(bDav), 2 * orphans.size());
+    // While the lease lives, B's collection leaves both stores alone.
+    {
+        auto* collect = new CatalogCollectJob(b->vault.get(), QString());
+        QSignalSpy collected(collect, &TransferJob::finished);
+        collect->start();
+        QVERIFY(collected.wait(JobTimeoutMs));
+        QCOMPARE(collect->deferred().size(), 2);
+        delete collect;
+    }
+    QCOMPARE(present(bS3) + present(bDav), 2 * orphans.size());
+    QVERIFY2(sinceLease.elapsed() < LeaseSecs * 1000,
+             "the collection took longer than the lease: the test proves nothing");
+    // Expired (on the servers' clocks): B's collection frees the killed float's chunks.
+    QTest::qWait(int(LeaseSecs * 1000 - sinceLease.elapsed()) + 2500);
+    {
+        auto* collect = new CatalogCollectJob(b->vault.get(), QString());
+        QSignalSpy collected(collect, &TransferJob::finished);
+        collect->start();
+        QVERIFY(collected.wait(JobTimeoutMs));
+        QVERIFY2(collect->error().ok(), qPrintable(collect->error().message));
+        QVERIFY(collect->deferred().isEmpty());
+        QCOMPARE(collect->objectsSwept(), 2 * orphans.size());
+        delete collect;
+    }
+    QCOMPARE(present(bS3) + present(bDav), 0);
+    // And nothing else went.
+    QVERIFY(restoresBitExact(*b, QStringLiteral("m4"), QStringLiteral("m4.bin"), m4));
+    QVERIFY(restoresBitExact(*b, QStringLiteral("m2"), QStringLiteral("m2.bin"), m2));
+    QVERIFY(restoresBitExact(*b, QStringLiteral("m3"), QStringLiteral("m3.bin"), m3));
+
+    // A comes back: its registry still says m5 is complete. Publishing checks first, finds its
+    // chunks gone, and reopens it instead of publishing a model that cannot be restored.
+    {
+        auto* publish = new CatalogPublishJob(a->vault.get());
+        QSignalSpy published(publish, &TransferJob::finished);
+        publish->start();
+        QVERIFY(published.wait(JobTimeoutMs));
+        QVERIFY(publish->error().ok());
+        QCOMPARE(publish->modelsPublished(), 0);
+        QVERIFY2(publish->warnings().join(QLatin1Char('\n')).contains(QLatin1String("m5")),
+                 qPrintable(publish->warnings().join(QLatin1Char('\n'))));
+        delete publish;
+    }
+    QCOMPARE(a->registry().modelByName(QStringLiteral("m5"))->state,
+             ModelRecord::State::Incomplete);
+    // Floating the same file again resumes it and sends what was lost; B then restores it.
+    QVERIFY(runJob(new CatalogGuard(a->vault.get(), floatJob(*a, m5, QStringLiteral("m5")),
+                                    QStringLiteral("m5"))));
+    QVERIFY(restoresBitExact(*a, QStringLiteral("m5"), QStringLiteral("m5.bin"), m5));
+    QVERIFY(sync(*b));
+    QVERIFY(restoresBitExact(*b, QStringLiteral("m5"), QStringLiteral("m5.bin"), m5));
+}
+
+QTEST_GUILESS_MAIN(TestRecovery)
+#include "tst_recovery.moc"
