@@ -135,6 +135,18 @@ MainWindow::MainWindow(Engine* engine, QWidget* parent)
     connect(m_engine, &Engine::providerError, this, [this](const QString& message) {
         statusBar()->showMessage(message, RefusalMessageMs);
     });
+    // The catalog on the providers, synced when the vault opens: said once, and only when there
+    // is something to say (offline, the vault works from this computer's registry).
+    connect(m_engine, &Engine::catalogSynced, this,
+            [this](const QString& summary, const QString& problems) {
+                if (!problems.isEmpty())
+                    statusBar()->showMessage(
+                        tr("The catalog on the providers is not synced (this computer's models "
+                           "stay usable; the next float or sync catches up): %1")
+                            .arg(problems.section(QLatin1Char('\n'), 0, 0)));
+                else if (!summary.isEmpty())
+                    statusBar()->showMessage(summary);
+            });
     connect(m_engine, &Engine::statsChanged, this, [this](const VaultStats& stats) {
         updateStats(stats);
         m_providers->refresh();

@@ -110,6 +110,10 @@ private:
                                     .arg(r.modelsChanged)
                                     .arg(r.modelsRemoved)
                                     .arg(r.placementsFound));
+                if (!r.withoutCatalog.isEmpty())
+                    console().print(QStringLiteral("%1 keeps no catalog: the models it holds are "
+                                                   "recorded on the other providers only")
+                                        .arg(r.withoutCatalog));
                 for (const QString& u : r.unresolved)
                     console().warning(u);
                 console().printJson(

@@ -119,7 +119,9 @@ Q_SIGNALS:
     void syncStatusChanged(const mf::SyncStatus& status);
     void syncNotice(const QString& title, const QString& text, bool isProblem);
     void modelsHealthChanged(); // read every model's health again
-    void catalogSynced(const QString& summary, const QString& problems /* empty: none */);
+    // `summary` empty: nothing changed and nothing to tell; `problems` empty: none (a provider
+    // that cannot be reached is one: the vault keeps working from this computer's registry).
+    void catalogSynced(const QString& summary, const QString& problems);
     void catalogRecovered(const QString& summary, const QString& problems /* empty: none */);
 
 private:

@@ -25,6 +25,13 @@ void EngineWorker::runCatalogJob(TransferJob* job, std::function<void()> then)
     job->start();
 }
 
+QString EngineWorker::withoutCatalogNote(const QString& providers)
+{
+    return tr("%1 keeps no catalog: a new computer finds the models it holds only through the "
+              "catalog on the other providers.")
+        .arg(providers);
+}
+
 void EngineWorker::syncCatalog()
 {
     if (!m_vault)
@@ -51,11 +58,17 @@ void EngineWorker::syncCatalog()
             problems += sync->warnings() + r.unresolved;
             if (!sync->error().ok())
                 problems.prepend(sync->error().message);
-            const QString summary =
-                published + tr("From other computers: %1 model(s) added, %2 changed, %3 removed.")
-                                .arg(r.modelsAdded)
-                                .arg(r.modelsChanged)
-                                .arg(r.modelsRemoved);
+            // Empty when there is nothing to tell.
+            QString summary = published;
+            if (r.modelsAdded + r.modelsChanged + r.modelsRemoved > 0)
+                summary += tr("From other computers: %1 model(s) added, %2 changed, %3 removed.")
+                               .arg(r.modelsAdded)
+                               .arg(r.modelsChanged)
+                               .arg(r.modelsRemoved);
+            // Said once here, not on every float to such a provider.
+            if (!r.withoutCatalog.isEmpty())
+                summary += (summary.isEmpty() ? QString() : QStringLiteral(" ")) +
+                           withoutCatalogNote(r.withoutCatalog);
             Q_EMIT catalogSynced(summary, problems.join(QLatin1Char('\n')));
         });
     });

@@ -126,6 +126,7 @@ private:
     bool startRemove(Transfer& t, QString* error);
     // Catalog jobs that are not transfers of their own (enginecatalog.cpp).
     void runCatalogJob(TransferJob* job, std::function<void()> then);
+    static QString withoutCatalogNote(const QString& providers);
     bool startImport(Transfer& t, QString* error);
     void runImport(qint64 id, const QString& token);
     bool startMaterialize(Transfer& t, QString* error);

@@ -53,6 +53,7 @@ public:
     ProviderJob* usage() override;
     ProviderJob* sweepTemporaries() override;
     QString locatorFor(const QString& cid, qint64 size) const override;
+    bool keepsCatalog() const override { return true; }
 
     // Catalog objects are files under <root>/catalog/, written to .tmp and renamed into place.
     ProviderJob* writeCatalogObject(const QString& name, const QByteArray& bytes) override;

@@ -64,6 +64,9 @@ public:
     // exists replaces the object. Every adapter implements these four; the defaults only fail
     // (with a message saying the kind keeps no catalog yet), so that a kind added before it
     // implements them builds and works for chunks.
+    // Whether this kind implements them (the catalog's jobs leave the others out, and say so
+    // once rather than failing on each).
+    virtual bool keepsCatalog() const { return false; }
     virtual ProviderJob* writeCatalogObject(const QString& name, const QByteArray& bytes);
     // The whole object (data()); Error::Kind::NotFound when there is none.
     virtual ProviderJob* readCatalogObject(const QString& name);

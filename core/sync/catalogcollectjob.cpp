@@ -188,6 +188,18 @@ void CatalogCollectJob::deleteObjects()
     for (const qint64 id : m_lease->held())
         if (!m_deferred.contains(id))
             allowed.insert(id);
+    // Providers that keep no catalog carry no leases either: their deletions are made only when
+    // nothing says another vault may be floating (no provider was left alone).
+    if (m_deferred.isEmpty()) {
+        for (const CatalogProviders::Entry& p : std::as_const(m_providers.withoutCatalog))
+            allowed.insert(p.id);
+    } else if (!m_providers.withoutCatalog.isEmpty()) {
+        const QString why = tr("%1 left alone this time: no lease can be kept there, and another "
+                               "vault may rely on its chunks")
+                                .arg(m_providers.withoutCatalogNames());
+        m_deferredWhy.append(why);
+        addWarning(why);
+    }
     m_remove = new RemoveJob(m_vault, QString(), this);
     m_remove->setAllowedProviders(allowed);
     m_step = m_remove;

@@ -23,7 +23,8 @@ CatalogGuard::CatalogGuard(Vault* vault, TransferJob* inner, const QString& what
     m_waitTimer.setSingleShot(true);
     // Rechecks while another vault collects: often enough for short test leases, seldom enough
     // for real ones.
-    m_waitTimer.setInterval(int(qBound<qint64>(qint64(500), m_lease->ttlSecs() * 100, qint64(5000))));
+    m_waitTimer.setInterval(
+        int(qBound<qint64>(qint64(500), m_lease->ttlSecs() * 100, qint64(5000))));
     connect(&m_waitTimer, &QTimer::timeout, m_lease, &CatalogLease::recheck);
 }
 

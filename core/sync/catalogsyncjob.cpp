@@ -32,6 +32,7 @@ void CatalogSyncJob::start()
     m_providers = CatalogProviders::of(m_vault, m_options.providers);
     for (const QString& w : std::as_const(m_providers.unusable))
         addWarning(tr("The catalog could not be read from provider %1").arg(w));
+    m_report.withoutCatalog = m_providers.withoutCatalogNames();
     listStates();
 }
 
@@ -228,12 +229,14 @@ void CatalogSyncJob::findPlacements()
 {
     m_inSync = m_listed.size() == m_providers.usable.size() && m_providers.unusable.isEmpty() &&
                m_report.unresolved.isEmpty() && m_vault->registry().catalogDifferences().isEmpty();
-    if ((!m_options.fullScan && m_touchedModels.isEmpty()) || m_providers.usable.isEmpty()) {
+    // Chunks are looked for on every provider, those that keep no catalog too.
+    const QList<CatalogProviders::Entry> holders = m_providers.usable + m_providers.withoutCatalog;
+    if ((!m_options.fullScan && m_touchedModels.isEmpty()) || holders.isEmpty()) {
         finish(Error::none());
         return;
     }
-    m_placementsLeft = int(m_providers.usable.size());
-    for (const CatalogProviders::Entry& p : std::as_const(m_providers.usable))
+    m_placementsLeft = int(holders.size());
+    for (const CatalogProviders::Entry& p : holders)
         findOn(p);
 }
 

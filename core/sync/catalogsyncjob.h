@@ -43,6 +43,9 @@ public:
         QList<qint64> removedModels;
         QStringList damaged;    // catalog objects that failed their check, and where
         QStringList unresolved; // models of the catalog this registry could not take in
+        // Providers whose kind keeps no catalog ("“name” (kind), …"; empty: none): their chunks
+        // are looked for, but no vault's catalog is kept there.
+        QString withoutCatalog;
     };
 
     CatalogSyncJob(Vault* vault, const Options& options, QObject* parent = nullptr);

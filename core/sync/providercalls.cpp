@@ -14,11 +14,19 @@ CatalogProviders CatalogProviders::of(Vault* vault, const QList<qint64>& only)
             continue;
         QString why;
         if (Provider* p = vault->provider(r.id, &why))
-            out.usable.append({r.id, r.name, p});
+            (p->keepsCatalog() ? out.usable : out.withoutCatalog).append({r.id, r.name, p});
         else
             out.unusable.append(QStringLiteral("“%1”: %2").arg(r.name, why));
     }
     return out;
+}
+
+QString CatalogProviders::withoutCatalogNames() const
+{
+    QStringList names;
+    for (const Entry& e : withoutCatalog)
+        names.append(QStringLiteral("“%1” (%2)").arg(e.name, e.provider->kind()));
+    return names.join(QStringLiteral(", "));
 }
 
 ProviderCalls::ProviderCalls(QObject* parent)

@@ -24,6 +24,11 @@ struct CatalogProviders
     };
     QList<Entry> usable;
     QStringList unusable;
+    // Providers whose kind keeps no catalog (Provider::keepsCatalog(), e.g. MEGA): they hold
+    // chunks, which a sync looks for there, but no catalog objects nor leases.
+    QList<Entry> withoutCatalog;
+    // "“name” (kind), …" of those, for the one message that says so.
+    QString withoutCatalogNames() const;
 
     static CatalogProviders of(Vault* vault, const QList<qint64>& only = {});
 };

@@ -20,6 +20,8 @@ void RecoverJob::start()
     const CatalogProviders providers = CatalogProviders::of(m_vault, m_only);
     for (const QString& w : providers.unusable)
         addWarning(tr("Provider %1 cannot be used").arg(w));
+    for (const CatalogProviders::Entry& p : providers.withoutCatalog)
+        m_report.noCatalog.append(p.name);
     if (providers.usable.isEmpty()) {
         finish(Error::make(Error::Kind::NotFound,
                            tr("There is no provider to recover from; add the providers that "

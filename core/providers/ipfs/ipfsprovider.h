@@ -62,6 +62,7 @@ public:
     // The node lists every pin, ModelFloat's or not.
     bool listsOnlyOwnObjects() const override { return false; }
     QString locatorFor(const QString& cid, qint64 size) const override;
+    bool keepsCatalog() const override { return true; }
 
     // Catalog objects live in the node's MFS under /modelfloat/catalog/ (ipfscatalog.cpp).
     ProviderJob* writeCatalogObject(const QString& name, const QByteArray& bytes) override;

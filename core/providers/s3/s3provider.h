@@ -60,6 +60,7 @@ public:
     ProviderJob* list() override;
     ProviderJob* usage() override;
     QString locatorFor(const QString& cid, qint64 size) const override;
+    bool keepsCatalog() const override { return true; }
 
     // Catalog objects are objects under "<prefix>catalog/" (s3catalog.cpp).
     ProviderJob* writeCatalogObject(const QString& name, const QByteArray& bytes) override;

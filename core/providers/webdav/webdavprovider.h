@@ -57,6 +57,7 @@ public:
     // Removes uploads in .partial/ that a killed process left (util/temporaries.h).
     ProviderJob* sweepTemporaries() override;
     QString locatorFor(const QString& cid, qint64 size) const override;
+    bool keepsCatalog() const override { return true; }
 
     // Catalog objects live in <folder>/catalog/, uploaded to .partial/ and MOVEd into place
     // (webdavcatalog.cpp).
