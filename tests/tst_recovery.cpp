@@ -520,6 +520,16 @@ void TestRecovery::twoComputersShareStorage()
         return true;
     };
     QTRY_VERIFY_WITH_TIMEOUT(expiredEverywhere(), JobTimeoutMs);
+    // What the collection must say it freed: each orphan chunk once, and the bytes of its
+    // objects on both stores as the stores list them.
+    qint64 orphanBytes = 0;
+    for (Provider* p : {bS3, bDav})
+        QVERIFY(runProviderJob(p->list(), [&](ProviderJob& job) {
+            for (const StoredObject& o : job.objects())
+                if (orphans.contains(o.cid))
+                    orphanBytes += o.size;
+        }));
+    QVERIFY(orphanBytes > 0);
     // Expired: B's collection frees the killed float's chunks.
     {
         auto* collect = new CatalogCollectJob(b->vault.get(), QString());
@@ -529,6 +539,9 @@ void TestRecovery::twoComputersShareStorage()
         QVERIFY2(collect->error().ok(), qPrintable(collect->error().message));
         QVERIFY(collect->deferred().isEmpty());
         QCOMPARE(collect->objectsSwept(), 2 * orphans.size());
+        // Chunks, not objects: one chunk on two stores is one chunk freed.
+        QCOMPARE(collect->chunksFreed(), orphans.size());
+        QCOMPARE(collect->bytesFreed(), orphanBytes);
         delete collect;
     }
     QCOMPARE(present(bS3) + present(bDav), 0);

@@ -31,7 +31,7 @@ CatalogCollectJob::~CatalogCollectJob() = default;
 
 int CatalogCollectJob::chunksFreed() const
 {
-    return (m_remove ? m_remove->chunksFreed() : 0) + m_swept;
+    return (m_remove ? m_remove->chunksFreed() : 0) + int(m_sweptChunks.size());
 }
 
 qint64 CatalogCollectJob::bytesFreed() const
@@ -167,10 +167,10 @@ void CatalogCollectJob::sweep()
             for (const StoredObject& o : job.objects()) {
                 if (o.cid.isEmpty() || known.contains(o.cid))
                     continue;
-                if (m_vault->registry().queueSweepDeletion(p.id, o.cid, o.locator, o.size)) {
-                    ++m_swept;
-                    m_sweptBytes += qMax<qint64>(0, o.size);
-                }
+                // Counted once deleted (deleteObjects()), not now: the deletion may fail, or
+                // be cancelled by a float that places the chunk again.
+                if (m_vault->registry().queueSweepDeletion(p.id, o.cid, o.locator, o.size))
+                    m_sweepQueued.insert({p.id, o.locator}, {o.cid, qMax<qint64>(0, o.size)});
             }
         },
         [this] { deleteObjects(); });
@@ -204,6 +204,15 @@ void CatalogCollectJob::deleteObjects()
     m_remove->setAllowedProviders(allowed);
     m_step = m_remove;
     connect(m_remove, &TransferJob::warning, this, &CatalogCollectJob::addWarning);
+    connect(m_remove, &RemoveJob::objectDeleted, this,
+            [this](qint64 providerId, const QString& locator) {
+                const auto it = m_sweepQueued.constFind({providerId, locator});
+                if (it == m_sweepQueued.constEnd())
+                    return; // one of this registry's deletions: RemoveJob counts it
+                ++m_swept;
+                m_sweptBytes += it->second;
+                m_sweptChunks.insert(it->first);
+            });
     connect(m_remove, &TransferJob::finished, this, [this] {
         m_lapseTimer.stop();
         release(m_remove->error());

@@ -3,6 +3,8 @@
 #include "providercalls.h"
 #include "transfer/transferjob.h"
 
+#include <QHash>
+#include <QPair>
 #include <QPointer>
 #include <QSet>
 #include <QTimer>
@@ -35,12 +37,15 @@ public:
     void abort() override;
     const Error& error() const override { return m_error; }
 
+    // What was freed: the chunks this registry forgot, plus the distinct chunks whose swept
+    // objects were deleted; the bytes of the objects really deleted from the providers (a
+    // deletion left queued for a provider left alone, or that failed, frees nothing yet).
     int chunksFreed() const;
     qint64 bytesFreed() const;
     // Leftovers of killed processes removed (RemoveJob's TemporarySweep).
     int leftoversRemoved() const;
     qint64 leftoverBytesRemoved() const;
-    // Chunk objects no catalog refers to, found by listing the providers.
+    // Chunk objects no catalog refers to, found by listing the providers, and deleted.
     int objectsSwept() const { return m_swept; }
     // Providers left alone this time, and why.
     const QStringList& deferred() const { return m_deferredWhy; }
@@ -64,6 +69,9 @@ private:
     QSet<qint64> m_deferred;
     QStringList m_deferredWhy;
     QTimer m_lapseTimer;
+    // Swept objects queued for deletion: (provider, locator) -> (cid, size as listed).
+    QHash<QPair<qint64, QString>, QPair<QString, qint64>> m_sweepQueued;
+    QSet<QString> m_sweptChunks; // of the swept objects deleted
     int m_swept = 0;
     qint64 m_sweptBytes = 0;
     Error m_error;

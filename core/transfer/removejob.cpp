@@ -111,6 +111,7 @@ void RemoveJob::removeNext()
             if (job->error().ok()) {
                 m_bytesFreed += p.size;
                 m_vault->registry().forgetDeletion(p.id);
+                Q_EMIT objectDeleted(p.providerId, p.locator);
             } else {
                 m_vault->registry().releaseDeletion(p.id);
                 addWarning(

@@ -45,6 +45,11 @@ public:
     int leftoversRemoved() const { return m_leftovers; }
     qint64 leftoverBytesRemoved() const { return m_leftoverBytes; }
 
+Q_SIGNALS:
+    // One object deleted from a provider (its deletion forgotten): a caller that queued
+    // deletions of its own (a collection's sweep) counts what was really freed.
+    void objectDeleted(qint64 providerId, const QString& locator);
+
 private:
     void removeNext();
     void sweepLeftovers();
