@@ -90,6 +90,9 @@ void CatalogGuard::runInner()
 
 void CatalogGuard::publish()
 {
+    // A degraded float stays one through its guard (the engine shows "Degraded", never "Done").
+    if (m_inner->degraded())
+        markDegraded();
     // Whatever the inner job did (a failed float may still have completed files of a model
     // another run finishes): the catalog gets what is complete, then the lease goes.
     auto* job = new CatalogPublishJob(m_vault, this);
