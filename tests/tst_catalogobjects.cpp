@@ -15,6 +15,11 @@
 #include "testsupport.h"
 #include "webdavpeer.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
 #include <QTemporaryDir>
 #include <QUuid>
 #include <QtTest>
@@ -85,12 +90,18 @@ private Q_SLOTS:
     void refusesBadNames();
     void keptApartFromChunks_data() { kinds(); }
     void keptApartFromChunks();
+    void failedWriteLeavesNoTemporary_data() { kinds(); }
+    void failedWriteLeavesNoTemporary();
     void s3FindsOtherStores();
 
 private:
     void kinds();
     // A provider of `kind` with a store of its own (a folder, a key prefix).
     std::unique_ptr<Provider> make(const QString& kind, const QString& store = {});
+    // What is in the temporary area catalog writes of `kind` use (store `store`), looked at
+    // on the server's side; false when this suite cannot look there (S3 writes in one PUT and
+    // has none; Apache's files are its peer's own).
+    bool temporaries(const QString& kind, const QString& store, QStringList* names);
 
     QTemporaryDir m_dir;
     S3Peer m_s3;
@@ -321,6 +332,88 @@ void TestCatalogObjects::keptApartFromChunks()
     QCOMPARE(readCatalog(*p, manifest), other);
     QCOMPARE(runProviderJob(p->removeCatalogObject(manifest)).kind, Error::Kind::None);
     QCOMPARE(p->listsOnlyOwnObjects(), kind != QLatin1String("ipfs"));
+}
+
+bool TestCatalogObjects::temporaries(const QString& kind, const QString& store, QStringList* names)
+{
+    names->clear();
+    const QDir::Filters all = QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot;
+    if (kind == QLatin1String("local")) {
+        *names = QDir(m_dir.filePath(QStringLiteral("local-") + store + QStringLiteral("/.tmp")))
+                     .entryList(all);
+        return true;
+    }
+    if (kind == QLatin1String("webdav")) {
+        *names = QDir(m_dav.root() + QLatin1Char('/') + store + QStringLiteral("/.partial"))
+                     .entryList(all);
+        return true;
+    }
+    if (kind == QLatin1String("ipfs")) {
+        // The node's own answer: MFS /modelfloat/catalog/.tmp, through its RPC API.
+        QNetworkAccessManager network;
+        QNetworkRequest request(
+            QUrl(m_ipfs.apiUrl() + QStringLiteral("/api/v0/files/ls?arg=/modelfloat/catalog/"
+                                                  ".tmp&long=true")));
+        // Not Qt's browser-like User-Agent: the node refuses those (its guard against web pages).
+        request.setHeader(QNetworkRequest::UserAgentHeader, QByteArray("tst_catalogobjects"));
+        std::unique_ptr<QNetworkReply> reply(network.post(request, QByteArray()));
+        QSignalSpy done(reply.get(), &QNetworkReply::finished);
+        if (!done.wait(ProviderJobTimeoutMs))
+            return false;
+        const QByteArray body = reply->readAll();
+        const QJsonObject answer = QJsonDocument::fromJson(body).object();
+        if (reply->error() != QNetworkReply::NoError)
+            // No .tmp folder at all: nothing was ever left there.
+            return answer.value(QStringLiteral("Message"))
+                .toString()
+                .contains(QLatin1String("does not exist"));
+        for (const QJsonValue& e : answer.value(QStringLiteral("Entries")).toArray())
+            names->append(e.toObject().value(QStringLiteral("Name")).toString());
+        return true;
+    }
+    return false;
+}
+
+void TestCatalogObjects::failedWriteLeavesNoTemporary()
+{
+    // Writes that may fail once their temporary exists: an object below one that is a file (no
+    // folder can be made there), and an object where a folder is. Whatever the outcome, no
+    // temporary stays behind, and the name holds either the whole object or nothing new.
+    QFETCH(QString, kind);
+    const QString store = QStringLiteral("failing-") + kind;
+    auto p = make(kind, store);
+    QVERIFY(p);
+    const QByteArray blocker = pseudoRandomBytes(500, 5);
+    const QByteArray inFolder = pseudoRandomBytes(700, 6);
+    QCOMPARE(runProviderJob(p->writeCatalogObject(QStringLiteral("blocker"), blocker)).kind,
+             Error::Kind::None);
+    QCOMPARE(runProviderJob(p->writeCatalogObject(QStringLiteral("folder/y"), inFolder)).kind,
+             Error::Kind::None);
+    const QByteArray attempt = pseudoRandomBytes(2000, 7);
+    for (const QString& name : {QStringLiteral("blocker/x"), QStringLiteral("folder")}) {
+        const Error e = runProviderJob(p->writeCatalogObject(name, attempt));
+        QVERIFY2(e.kind != Error::Kind::Cancelled, qPrintable(e.message));
+        Error read;
+        const QByteArray found = readCatalog(*p, name, &read);
+        if (e.ok())
+            QCOMPARE(found, attempt);
+        else
+            QVERIFY2(!read.ok() || found.isEmpty(),
+                     qPrintable(name + QStringLiteral(": ") + e.message));
+        QStringList left;
+        if (temporaries(kind, store, &left)) {
+            // WebDAV removes its temporary after the job ends (a request of its own).
+            QTRY_VERIFY2_WITH_TIMEOUT(
+                temporaries(kind, store, &left) && left.isEmpty(),
+                qPrintable(name + QStringLiteral(" left ") + left.join(QLatin1Char(' '))),
+                ProviderJobTimeoutMs);
+        }
+        if (e.ok())
+            QCOMPARE(runProviderJob(p->removeCatalogObject(name)).kind, Error::Kind::None);
+    }
+    QCOMPARE(readCatalog(*p, QStringLiteral("blocker")), blocker);
+    for (const QString& name : {QStringLiteral("blocker"), QStringLiteral("folder/y")})
+        QCOMPARE(runProviderJob(p->removeCatalogObject(name)).kind, Error::Kind::None);
 }
 
 void TestCatalogObjects::s3FindsOtherStores()

@@ -99,9 +99,17 @@ ProviderJob* IpfsProvider::writeCatalogObject(const QString& name, const QByteAr
                         QByteArray("multipart/form-data; boundary=" + boundary));
             return q;
         };
-        j->send(std::move(w), [this, j, subject, tempPath, finalPath](HttpExchange& x) {
+        // A write that fails once the temporary may exist removes it before saying so: its name
+        // is random, so nothing else would ever find it again.
+        auto fail = [this, j, tempPath](const Error& error) {
+            j->send(missingIsNotFound(rpc(QStringLiteral("files/rm"),
+                                          {{QStringLiteral("arg"), tempPath}},
+                                          what(tr("Discarding"), tempPath))),
+                    [j, error](HttpExchange&) { j->complete(error); });
+        };
+        j->send(std::move(w), [this, j, subject, tempPath, finalPath, fail](HttpExchange& x) {
             if (x.error()) {
-                j->complete(x.error());
+                fail(x.error());
                 return;
             }
             // MFS's mv refuses an existing destination: the folder is made, an older object of
@@ -110,24 +118,31 @@ ProviderJob* IpfsProvider::writeCatalogObject(const QString& name, const QByteAr
                                               {{QStringLiteral("arg"), parentOf(finalPath)},
                                                {QStringLiteral("parents"), QStringLiteral("true")}},
                                               what(tr("Writing"), subject));
-            j->send(std::move(mkdir), [this, j, subject, tempPath, finalPath](HttpExchange& m) {
+            j->send(std::move(mkdir), [this, j, subject, tempPath, finalPath,
+                                       fail](HttpExchange& m) {
                 if (m.error()) {
-                    j->complete(m.error());
+                    fail(m.error());
                     return;
                 }
                 HttpExchange::Request rm = missingIsNotFound(
                     rpc(QStringLiteral("files/rm"), {{QStringLiteral("arg"), finalPath}},
                         what(tr("Replacing"), subject)));
-                j->send(std::move(rm), [this, j, subject, tempPath, finalPath](HttpExchange& r) {
+                j->send(std::move(rm), [this, j, subject, tempPath, finalPath,
+                                        fail](HttpExchange& r) {
                     if (r.error() && r.error().kind != Error::Kind::NotFound) {
-                        j->complete(r.error());
+                        fail(r.error());
                         return;
                     }
                     HttpExchange::Request mv =
                         rpc(QStringLiteral("files/mv"),
                             {{QStringLiteral("arg"), tempPath}, {QStringLiteral("arg"), finalPath}},
                             what(tr("Publishing"), subject));
-                    j->send(std::move(mv), [j](HttpExchange& v) { j->complete(v.error()); });
+                    j->send(std::move(mv), [j, fail](HttpExchange& v) {
+                        if (v.error())
+                            fail(v.error());
+                        else
+                            j->complete(Error::none());
+                    });
                 });
             });
         });
