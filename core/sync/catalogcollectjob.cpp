@@ -63,10 +63,10 @@ void CatalogCollectJob::start()
             finish();
             return;
         }
-        if (!registry.removeModel(model->id, Registry::newLeaseOwner())) {
-            m_error =
-                Error::make(Error::Kind::Fatal,
-                            tr("“%1” was not removed: %2").arg(m_modelName, registry.lastError()));
+        QString writer;
+        if (!registry.removeModel(model->id, Registry::newLeaseOwner(), &writer)) {
+            m_modelBusy = !writer.isEmpty();
+            m_error = RemoveJob::removalRefused(m_modelName, writer, registry.lastError());
             finish();
             return;
         }

@@ -49,6 +49,8 @@ public:
     int objectsSwept() const { return m_swept; }
     // Providers left alone this time, and why.
     const QStringList& deferred() const { return m_deferredWhy; }
+    // The model was not removed: another process is floating it right now (error() says which).
+    bool modelBusy() const { return m_modelBusy; }
 
 private:
     void publish();
@@ -68,6 +70,7 @@ private:
     RemoveJob* m_remove = nullptr;
     QSet<qint64> m_deferred;
     QStringList m_deferredWhy;
+    bool m_modelBusy = false;
     QTimer m_lapseTimer;
     // Swept objects queued for deletion: (provider, locator) -> (cid, size as listed).
     QHash<QPair<qint64, QString>, QPair<QString, qint64>> m_sweepQueued;

@@ -15,6 +15,17 @@ RemoveJob::RemoveJob(Vault* vault, const QString& modelName, QObject* parent)
     , m_modelName(modelName)
 {}
 
+Error RemoveJob::removalRefused(const QString& modelName, const QString& writer,
+                                const QString& registryError)
+{
+    return Error::make(Error::Kind::Fatal,
+                       writer.isEmpty()
+                           ? tr("“%1” was not removed: %2").arg(modelName, registryError)
+                           : tr("“%1” is being floated right now by process %2; remove it when "
+                                "that float is done, or after stopping it")
+                                 .arg(modelName, writer));
+}
+
 void RemoveJob::start()
 {
     if (m_aborted)
@@ -30,13 +41,7 @@ void RemoveJob::start()
         QString writer;
         if (!registry.removeModel(model->id, m_owner, &writer)) {
             m_modelBusy = !writer.isEmpty();
-            finish(Error::make(
-                Error::Kind::Fatal,
-                m_modelBusy
-                    ? tr("“%1” is being floated right now by process %2; remove it when "
-                         "that float is done, or after stopping it")
-                          .arg(m_modelName, writer)
-                    : tr("“%1” was not removed: %2").arg(m_modelName, registry.lastError())));
+            finish(removalRefused(m_modelName, writer, registry.lastError()));
             return;
         }
     }

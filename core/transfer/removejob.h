@@ -34,6 +34,11 @@ public:
     // run (a collection across vaults leaves a provider alone while another vault floats to it).
     void setAllowedProviders(const QSet<qint64>& providerIds) { m_allowed = providerIds; }
 
+    // Why Registry::removeModel() refused to remove `modelName`: `writer` is the process floating
+    // it (then the error is a conflict the user can wait out), or empty for a registry failure.
+    static Error removalRefused(const QString& modelName, const QString& writer,
+                                const QString& registryError);
+
     void start() override;
     void abort() override;
     const Error& error() const override { return m_error; }

@@ -2,8 +2,8 @@
 // /modelfloat/catalog/. MFS is found by path (a new computer needs no CID to start from), and the
 // node's garbage collector keeps whatever the MFS root reaches, so the objects need no pins. A
 // write goes to /modelfloat/catalog/.tmp/ first and is moved into place.
-#include "ipfsjob.h"
 #include "ipfsprovider.h"
+#include "providers/network/stepsjob.h"
 
 #include <QBuffer>
 #include <QJsonArray>

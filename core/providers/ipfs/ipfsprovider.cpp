@@ -1,5 +1,4 @@
 #include "ipfsprovider.h"
-#include "ipfsjob.h"
 
 #include "chunking/cid.h"
 #include "credentials/credentialstore.h"

@@ -44,6 +44,9 @@ public:
     void setAlreadyStored(bool stored) { m_alreadyStored = stored; }
     void setUsage(const ProviderUsage& usage) { m_usage = usage; }
     QList<StoredObject>& objects() { return m_objects; }
+    void setData(const QByteArray& data) { m_data = data; }
+    QList<CatalogObject>& catalogObjects() { return m_catalogObjects; }
+    void setServerTime(const QDateTime& time) { m_serverTime = time; }
 
     // Steps that call each other hold each other (shared std::functions whose closures capture
     // the others), and nothing else would ever free them: they are emptied when the job goes,

@@ -2,8 +2,8 @@
 // <folder>/.partial/ first and is MOVEd into place (Overwrite: T), so a reader never finds a
 // half-uploaded object under its name.
 #include "davmultistatus.h"
-#include "webdavjob.h"
 #include "webdavprovider.h"
+#include "webdavrequests.h"
 
 #include "util/temporaries.h"
 

@@ -1,5 +1,5 @@
 #include "webdavprovider.h"
-#include "webdavjob.h"
+#include "webdavrequests.h"
 
 #include "chunking/cid.h"
 #include "credentials/credentialstore.h"
