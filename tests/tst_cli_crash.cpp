@@ -7,8 +7,9 @@
 // behind the SigV4-checking proxy, tests/s3peer.h). The proxy logs every request, so what is sent
 // to S3 is counted: a put of a chunk that the registry recorded as stored on S3 before the round
 // began, that no rm of the round may have freed and that no DELETE preceded, is a chunk sent
-// twice. A put starts with a HEAD (the adapter skips the upload when the object is there), so a
-// HEAD of such a chunk counts too: the float set out to send it again, whatever S3 held.
+// twice. Only PUTs count: a HEAD is also how the catalog checks, before it first publishes a
+// model a killed float left, that its recorded copies are still there (PlacementCheck: another
+// vault may have collected them meanwhile), which sends nothing.
 //
 // The random sequence is seeded: the seed is printed first, and MODELFLOAT_CRASH_SEED replays
 // it (the same operations, killed at the same fractions of the kill window, which follows how
@@ -87,7 +88,7 @@ private:
     QStringList registryColumn(const QString& sql);
     // Chunks stored on S3 and used by a model not named in `freed`: a put of one is a resend.
     QSet<QString> protectedChunks(const QStringList& freed);
-    // Every put (HEAD or PUT) of a protected chunk in the proxy's log since the last call, not
+    // Every PUT of a protected chunk in the proxy's log since the last call, not
     // preceded in it by a DELETE of that chunk (which a concurrent rm or collect may have done).
     QStringList resends(const QSet<QString>& protectedCids);
     bool restoresBitExact(const QString& name, QByteArray* why);
@@ -241,7 +242,9 @@ QStringList TestCliCrash::resends(const QSet<QString>& protectedCids)
             deleted.insert(cid);
             continue;
         }
-        if (m.captured(1) == QLatin1String("PUT") && m.captured(3).startsWith(QLatin1Char('2')))
+        if (m.captured(1) != QLatin1String("PUT"))
+            continue;
+        if (m.captured(3).startsWith(QLatin1Char('2')))
             ++m_chunkPuts;
         if (protectedCids.contains(cid) && !deleted.contains(cid))
             out << m.captured(1) + QLatin1Char(' ') + cid;
