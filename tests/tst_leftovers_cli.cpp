@@ -90,7 +90,7 @@ QStringList treeOf(const QString& root)
     return out;
 }
 
-// The objects in local providers' folders (not in their .tmp/): path -> inode.
+// The chunk objects in local providers' folders (not in .tmp/ or catalog/): path -> inode.
 QHash<QString, quint64> objectsIn(const QStringList& roots)
 {
     QHash<QString, quint64> out;
@@ -101,7 +101,10 @@ QHash<QString, quint64> objectsIn(const QStringList& roots)
             struct stat st
             {
             };
+            // Chunk objects only: the catalog's (manifests, vault states, the leases a killed
+            // float leaves) are small, replaceable, and not part of what a float sends.
             if (!path.contains(QLatin1String("/.tmp/")) &&
+                !path.startsWith(root + QLatin1String("/catalog/")) &&
                 ::stat(QFile::encodeName(path).constData(), &st) == 0)
                 out.insert(path, quint64(st.st_ino));
         }
