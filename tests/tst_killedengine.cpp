@@ -54,7 +54,8 @@ int runChild()
     return QCoreApplication::exec();
 }
 
-// The objects in a local provider's folder (not its .tmp/): path -> inode.
+// The chunk objects in a local provider's folder (not in .tmp/, nor the catalog's objects in
+// catalog/, such as the lease a killed float leaves): path -> inode.
 QHash<QString, quint64> objectsIn(const QString& root, qint64* bytes = nullptr)
 {
     QHash<QString, quint64> out;
@@ -63,7 +64,8 @@ QHash<QString, quint64> objectsIn(const QString& root, qint64* bytes = nullptr)
     QDirIterator it(root, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
     while (it.hasNext()) {
         const QString path = it.next();
-        if (path.contains(QLatin1String("/.tmp/")))
+        if (path.contains(QLatin1String("/.tmp/")) ||
+            path.startsWith(root + QLatin1String("/catalog/")))
             continue;
         struct stat st
         {
