@@ -73,6 +73,26 @@ public:
     std::unique_ptr<Vault> vault;
 };
 
+// Gives the vault the local-folder providers at `roots` (shared with other test vaults) instead
+// of its embedded folder, which no other vault sees, and wants a copy of every chunk on two.
+inline bool useSharedFolders(TestVault& v, const QStringList& roots)
+{
+    for (const QString& root : roots) {
+        QDir().mkpath(root);
+        ProviderRecord rec;
+        rec.kind = QStringLiteral("local");
+        rec.name = QFileInfo(root).fileName();
+        rec.settings.insert(QStringLiteral("path"), root);
+        if (!v.registry().addProvider(rec))
+            return false;
+    }
+    const auto own = v.registry().providerByName(QStringLiteral("local"));
+    if (!own || !v.registry().removeProvider(own->id))
+        return false;
+    v.vault->setReplicationFactor(qMin(2, int(roots.size())));
+    return true;
+}
+
 // Starts an engine job and waits for its one finished().
 template <typename Job> bool run(Job& job)
 {

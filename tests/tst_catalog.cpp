@@ -16,9 +16,12 @@
 #include "transfer/floatjob.h"
 #include "transfer/restorejob.h"
 
+#include <QSemaphore>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
+
+#include <thread>
 
 using namespace mf;
 using namespace mf::test;
@@ -63,26 +66,6 @@ bool restoreOk(Vault* vault, const QString& model, const QString& dir, const QSt
     return opensslSha256Hex(dir + QLatin1Char('/') + file) == opensslSha256Hex(original);
 }
 
-// Gives the vault the local-folder providers at `roots` (shared with other test vaults) instead
-// of its embedded folder, which no other vault sees, and wants a copy of every chunk on two.
-bool useSharedFolders(TestVault& v, const QStringList& roots)
-{
-    for (const QString& root : roots) {
-        QDir().mkpath(root);
-        ProviderRecord rec;
-        rec.kind = QStringLiteral("local");
-        rec.name = QFileInfo(root).fileName();
-        rec.settings.insert(QStringLiteral("path"), root);
-        if (!v.registry().addProvider(rec))
-            return false;
-    }
-    const auto own = v.registry().providerByName(QStringLiteral("local"));
-    if (!own || !v.registry().removeProvider(own->id))
-        return false;
-    v.vault->setReplicationFactor(qMin(2, int(roots.size())));
-    return true;
-}
-
 catalog::Manifest sampleManifest()
 {
     catalog::Manifest m;
@@ -116,6 +99,8 @@ private Q_SLOTS:
     void triggersMarkChanges();
     void publishAndMerge();
     void concurrentChangeSurvivesRemoval();
+    void removalDuringPublishStaysRemoved();
+    void removalDuringSyncStaysRemoved();
     void namesTakenElsewhere();
     void longNamesTakenElsewhere();
     void adoptsSameModelWithoutUid();
@@ -362,6 +347,84 @@ void TestCatalog::concurrentChangeSurvivesRemoval()
     // Everything tombstoned: nothing is shown.
     QVERIFY(r.storeCatalogState(vb, 3, {}, {e1.eid, e2.eid, e3.eid}));
     QVERIFY(r.catalogDifferences().isEmpty());
+}
+
+void TestCatalog::removalDuringPublishStaysRemoved()
+{
+    // Another process (here a thread with its own connection) removes a model while this one
+    // publishes it: its transaction has deleted the row but not committed when the publish
+    // reads. A publish that read the model outside its own transaction recorded a live entry
+    // for it after the removal committed, and the next sync brought the model back under the
+    // name "x~<uid>" (tst_cli_crash, seed 3518554883532648047).
+    TestVault a;
+    QVERIFY(a.ok());
+    const QString src = a.dir.filePath(QStringLiteral("x.bin"));
+    QVERIFY(writePseudoRandomFile(src, 300 * KiB, 7));
+    QVERIFY(floatInto(a.vault.get(), src, QStringLiteral("x")));
+    const auto model = a.registry().modelByName(QStringLiteral("x"));
+    QVERIFY(model);
+
+    QSemaphore removing;
+    bool removed = false;
+    std::thread other([&] {
+        QString error;
+        std::unique_ptr<Registry> r = Registry::open(a.registry().path(), &error);
+        if (!r) {
+            removing.release();
+            return;
+        }
+        removed = r->transaction([&] {
+            const bool ok = r->removeModel(model->id);
+            removing.release();
+            // Held long enough for the publish below to read and reach its own write.
+            QThread::msleep(500);
+            return ok;
+        });
+    });
+    removing.acquire();
+    auto* publish = new CatalogPublishJob(a.vault.get());
+    publish->setTrusted({model->id}); // no placement check: the registry step runs at once
+    const bool published = runJob(publish);
+    other.join();
+    QVERIFY(removed);
+    QVERIFY(published);
+    QVERIFY(!a.registry().modelByName(QStringLiteral("x")));
+    QList<CatalogEntry> entries;
+    QStringList tombstones;
+    QVERIFY(a.registry().catalogOwnState(a.vault->id(), &entries, &tombstones));
+    QVERIFY2(entries.isEmpty(), qPrintable(QStringLiteral("a removed model is in the catalog: ") +
+                                           (entries.isEmpty() ? QString() : entries.first().name)));
+    QVERIFY(a.registry().catalogDifferences().isEmpty());
+}
+
+void TestCatalog::removalDuringSyncStaysRemoved()
+{
+    // A sync read another vault's entry of a model; the model is removed here before the sync
+    // takes the entry in. The removal stands (it is published next); the import is refused.
+    TestVault v;
+    QVERIFY(v.ok());
+    Registry& r = v.registry();
+    ModelRecord m;
+    m.name = QStringLiteral("gone");
+    FileRecord f;
+    f.path = QStringLiteral("gone.bin");
+    f.size = 5;
+    f.sha256 = QByteArray(64, 'e');
+    f.chunker = QStringLiteral("fixed:5");
+    const QList<QPair<FileRecord, QList<FileChunk>>> files{{f, {{0, 0, 5, cid::ofData("gone!")}}}};
+    const CatalogEntry e{QStringLiteral("e7e7e7e7e7"),
+                         QStringLiteral("77777777-2222-4333-8444-555555555555"),
+                         QStringLiteral("cccccccc-0000-4000-8000-000000000003"),
+                         cid::ofData("m7"),
+                         QStringLiteral("gone"),
+                         1};
+    const auto id = r.importCatalogModel(e, m, files);
+    QVERIFY2(id, qPrintable(r.lastError()));
+    QVERIFY(r.removeModel(*id));
+    QVERIFY(!r.importCatalogModel(e, m, files));
+    QVERIFY2(r.lastError().contains(QLatin1String("removed here")), qPrintable(r.lastError()));
+    QCOMPARE(r.stats().models, 0);
+    QCOMPARE(r.catalogRemovals(), QStringList{e.uid});
 }
 
 void TestCatalog::namesTakenElsewhere()

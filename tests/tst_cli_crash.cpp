@@ -263,6 +263,18 @@ QString TestCliCrash::integrityProblem()
 
 bool TestCliCrash::restoresBitExact(const QString& name, QByteArray* why)
 {
+    // Only the test's own models may exist: anything else in the registry is a model no
+    // process floated (a resurrected removal, a catalog entry taken in under another name).
+    if (!m_names.contains(name)) {
+        *why =
+            "the registry has a complete model nobody floated under that name: " + name.toUtf8() +
+            " (models: " +
+            registryColumn(QStringLiteral("SELECT name || ':' || state FROM models"))
+                .join(QLatin1Char(' '))
+                .toUtf8() +
+            ")";
+        return false;
+    }
     const QString out = m_box.path(QStringLiteral("out/check-") + name);
     QDir(out).removeRecursively();
     const CliResult r = cli(

@@ -300,6 +300,16 @@ Registry::importCatalogModel(const CatalogEntry& entry, const ModelRecord& model
 {
     qint64 modelId = 0;
     const bool ok = transaction([&] {
+        // Removed here after the sync read the catalog: the removal stands and is published.
+        Query removed(this, QStringLiteral("SELECT 1 FROM catalog_removed WHERE uid = ?"));
+        if (!removed.bind(entry.uid).exec())
+            return false;
+        if (removed.q().next())
+            return fail(QStringLiteral("import model"),
+                        QStringLiteral("“%1” was removed here since; its removal is published "
+                                       "instead")
+                            .arg(modelname::escaped(model.name)));
+        removed.q().finish();
         Query find(this, QStringLiteral("SELECT id, catalog_dirty, name FROM models WHERE uid = "
                                         "?"));
         if (!find.bind(entry.uid).exec())
@@ -407,9 +417,7 @@ Registry::importCatalogModel(const CatalogEntry& entry, const ModelRecord& model
         Query mark(this, QStringLiteral("UPDATE models SET uid = ?, catalog_manifest = ?, "
                                         "catalog_dirty = 0, lease_owner = NULL, lease_expires = "
                                         "NULL WHERE id = ?"));
-        Query notRemoved(this, QStringLiteral("DELETE FROM catalog_removed WHERE uid = ?"));
-        return mark.bind(entry.uid).bind(entry.manifest).bind(modelId).exec() &&
-               notRemoved.bind(entry.uid).exec();
+        return mark.bind(entry.uid).bind(entry.manifest).bind(modelId).exec();
     });
     if (!ok)
         return std::nullopt;

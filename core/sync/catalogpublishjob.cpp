@@ -8,6 +8,8 @@
 #include <QDateTime>
 #include <QUuid>
 
+#include <algorithm>
+
 namespace mf {
 
 CatalogPublishJob::CatalogPublishJob(Vault* vault, QObject* parent)
@@ -89,42 +91,60 @@ void CatalogPublishJob::afterCheck(const QList<Registry::CatalogChange>& changes
         publishTo(p);
 }
 
-bool CatalogPublishJob::registryStep(const QList<Registry::CatalogChange>& changes, QString* error)
+bool CatalogPublishJob::registryStep(const QList<Registry::CatalogChange>& checked, QString* error)
 {
     Registry& registry = m_vault->registry();
-    const QStringList removals = registry.catalogRemovals();
-    if (changes.isEmpty() && removals.isEmpty())
-        return true;
+    // What is published is read in the transaction that records it: read before it, a model
+    // another process removes meanwhile would get a live entry after its removal and come back
+    // at the next sync. Models changed since they were checked are left for the next publish.
     QList<Registry::CatalogPublication> published;
-    const qint64 now = QDateTime::currentSecsSinceEpoch();
-    for (const Registry::CatalogChange& change : changes) {
-        const auto model = registry.model(change.modelId);
-        if (!model)
-            continue; // removed meanwhile
-        catalog::Manifest manifest;
-        manifest.uid =
-            change.uid.isEmpty() ? QUuid::createUuid().toString(QUuid::WithoutBraces) : change.uid;
-        manifest.model = *model;
-        bool whole = true;
-        for (const FileRecord& f : registry.files(change.modelId)) {
-            if (f.state != FileRecord::State::Complete)
-                whole = false;
-            manifest.files.append({f, registry.fileChunks(f.id)});
+    QStringList removals;
+    const bool ok = registry.transaction([&] {
+        published.clear();
+        removals = registry.catalogRemovals();
+        const qint64 now = QDateTime::currentSecsSinceEpoch();
+        for (const Registry::CatalogChange& change : registry.catalogChanges()) {
+            const bool same = std::any_of(
+                checked.cbegin(), checked.cend(), [&](const Registry::CatalogChange& c) {
+                    // A first publication's placements were checked for what the model was
+                    // then; a later one's need no check, only the same model (its uid).
+                    return c.modelId == change.modelId && c.uid == change.uid &&
+                           c.published == change.published &&
+                           (change.published || c.dirty == change.dirty);
+                });
+            if (!same)
+                continue;
+            const auto model = registry.model(change.modelId);
+            if (!model)
+                continue;
+            catalog::Manifest manifest;
+            manifest.uid = change.uid.isEmpty() ? QUuid::createUuid().toString(QUuid::WithoutBraces)
+                                                : change.uid;
+            manifest.model = *model;
+            bool whole = true;
+            for (const FileRecord& f : registry.files(change.modelId)) {
+                if (f.state != FileRecord::State::Complete)
+                    whole = false;
+                manifest.files.append({f, registry.fileChunks(f.id)});
+            }
+            if (!whole)
+                continue; // being changed (reopened by an import): published once complete
+            Registry::CatalogPublication p;
+            p.change = change;
+            p.manifest = catalog::encodeManifest(manifest);
+            p.entry.eid = catalog::newId();
+            p.entry.uid = manifest.uid;
+            p.entry.vault = m_vault->id();
+            p.entry.manifest = cid::ofData(p.manifest);
+            p.entry.name = model->name;
+            p.entry.time = now;
+            published.append(p);
         }
-        if (!whole)
-            continue; // being changed (reopened by an import): published once complete again
-        Registry::CatalogPublication p;
-        p.change = change;
-        p.manifest = catalog::encodeManifest(manifest);
-        p.entry.eid = catalog::newId();
-        p.entry.uid = manifest.uid;
-        p.entry.vault = m_vault->id();
-        p.entry.manifest = cid::ofData(p.manifest);
-        p.entry.name = model->name;
-        p.entry.time = now;
-        published.append(p);
-    }
-    if (registry.recordCatalogPublish(m_vault->id(), published, removals) == 0) {
+        if (published.isEmpty() && removals.isEmpty())
+            return true;
+        return registry.recordCatalogPublish(m_vault->id(), published, removals) != 0;
+    });
+    if (!ok) {
         *error = registry.lastError();
         return false;
     }

@@ -46,7 +46,7 @@ public:
 
 private:
     void afterCheck(const QList<Registry::CatalogChange>& changes);
-    bool registryStep(const QList<Registry::CatalogChange>& changes, QString* error);
+    bool registryStep(const QList<Registry::CatalogChange>& checked, QString* error);
     void publishTo(const CatalogProviders::Entry& p);
     void writeManifests(const CatalogProviders::Entry& p, QStringList missing);
     void writeState(const CatalogProviders::Entry& p);
