@@ -8,6 +8,7 @@
 #include "networkprovidertest.h"
 #include "providers/localprovider.h"
 #include "s3peer.h"
+#include "sync/catalogpublishjob.h"
 #include "synctestsupport.h"
 
 #include <QtTest>
@@ -272,6 +273,52 @@ private Q_SLOTS:
             scrubbed = scrubbed || (i.background && i.kind == TransferInfo::Kind::Scrub);
         QVERIFY(scrubbed);
         QVERIFY(engine.syncStatus().lastScrub.isValid());
+    }
+
+    void anotherComputersModelArrivesWhileOpen()
+    {
+        // Two vaults (two computers) on one shared folder. What B publishes while A's app is
+        // open appears in A without a restart: the scheduler syncs the catalog every
+        // "catalog.sync_secs" (here 1 s), not only when the vault opens.
+        TestVault a;
+        TestVault b;
+        QVERIFY(a.ok() && b.ok());
+        const QString shared = a.path(QStringLiteral("shared"));
+        QVERIFY(useSharedFolders(a, {shared}));
+        QVERIFY(useSharedFolders(b, {shared}));
+        a.registry().setSetting(QStringLiteral("catalog.sync_secs"), QStringLiteral("1"));
+        const QString dir = a.vault->directory();
+        a.vault.reset();
+
+        Engine engine;
+        QSignalSpy synced(&engine, &Engine::catalogSynced);
+        QVERIFY(openEngine(engine, dir));
+        engine.setSchedulerTick(100);
+        // The sync at open is over before B has anything: only a later one can bring it.
+        QVERIFY(QTest::qWaitFor([&] { return !synced.isEmpty(); }, JobTimeoutMs));
+
+        QVERIFY(floatTestFile(b, QStringLiteral("late"), 600 * KiB, 41, 1) > 0);
+        CatalogPublishJob publish(b.vault.get());
+        QVERIFY(run(publish) && publish.error().ok());
+        QCOMPARE(publish.modelsPublished(), 1);
+
+        QString error;
+        auto reader = Registry::open(dir + QStringLiteral("/registry.sqlite"), &error);
+        QVERIFY2(reader, qPrintable(error));
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                const auto m = reader->modelByName(QStringLiteral("late"));
+                return m && m->state == ModelRecord::State::Complete;
+            },
+            JobTimeoutMs));
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                for (const QList<QVariant>& args : std::as_const(synced))
+                    if (args.first().toString().contains(QStringLiteral("1 model(s) added")))
+                        return true;
+                return false;
+            },
+            JobTimeoutMs));
     }
 };
 

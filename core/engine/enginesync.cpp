@@ -18,15 +18,21 @@ namespace {
 // A background repair or drain that could not finish (a provider still away) is tried again
 // after this long; the vault setting "sync.retry_secs" changes it.
 constexpr qint64 DefaultRetrySecs = 300;
+// Other computers' changes to the catalog are taken in (and this one's that could not be
+// published are tried again) this often; the vault setting "catalog.sync_secs" changes it.
+constexpr qint64 DefaultCatalogSyncSecs = 900;
 } // namespace
+
+qint64 EngineWorker::secondsSetting(const QString& key, qint64 fallback)
+{
+    bool ok = false;
+    const qint64 secs = m_vault ? m_vault->registry().setting(key).toLongLong(&ok) : 0;
+    return ok && secs >= 0 ? secs : fallback;
+}
 
 qint64 EngineWorker::retrySecs()
 {
-    bool ok = false;
-    const qint64 secs =
-        m_vault ? m_vault->registry().setting(QStringLiteral("sync.retry_secs")).toLongLong(&ok)
-                : 0;
-    return ok && secs >= 0 ? secs : DefaultRetrySecs;
+    return secondsSetting(QStringLiteral("sync.retry_secs"), DefaultRetrySecs);
 }
 
 void EngineWorker::setUpScheduler()
@@ -41,9 +47,19 @@ void EngineWorker::setUpScheduler()
     });
     m_scheduler->setLauncher([this](const Scheduler::Task& task) { return launch(task); });
 
-    // The tasks, in the order they are looked at. Others (the catalog's publish) are added with
-    // Scheduler::addTask() in the same way: a key, whether it is heavy, when it is due, and a
-    // case in launch().
+    // The tasks, in the order they are looked at. Others are added with Scheduler::addTask() in
+    // the same way: a key, whether it is heavy, when it is due, and a case in launch().
+    //
+    // The catalog first: light, and not a transfer of its own (launch() starts its jobs beside
+    // the transfers and returns 0), so it never holds the tasks below up. At open the engine
+    // syncs already; the first look then finds that sync running and only records the time.
+    Scheduler::Task catalog;
+    catalog.key = QStringLiteral("catalog.sync");
+    catalog.due = [this](qint64 since) {
+        return m_vault && (since < 0 || since >= secondsSetting(QStringLiteral("catalog.sync_secs"),
+                                                                DefaultCatalogSyncSecs));
+    };
+    m_scheduler->addTask(catalog);
     Scheduler::Task drain;
     drain.key = QStringLiteral("drain");
     drain.heavy = true;
@@ -84,6 +100,11 @@ qint64 EngineWorker::launch(const Scheduler::Task& task)
 {
     if (!m_vault)
         return 0;
+    if (task.key == QLatin1String("catalog.sync")) {
+        if (m_catalogJobs.isEmpty())
+            syncCatalog();
+        return 0;
+    }
     QJsonObject payload;
     TransferInfo::Kind kind;
     if (task.key == QLatin1String("repair")) {

@@ -139,6 +139,8 @@ private:
     void resumeBackgroundIfAllowed();
     void emitSyncStatus();
     void noteBackgroundResult(const Transfer& t, qint64 copiesMade);
+    // A vault setting in seconds ("sync.retry_secs"); `fallback` when unset or invalid.
+    qint64 secondsSetting(const QString& key, qint64 fallback);
     qint64 retrySecs();
     int runningCount(bool background) const;
     // Asks a running job to stop (Pause/Cancel); false for one that cannot be interrupted.

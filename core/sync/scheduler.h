@@ -12,7 +12,7 @@ class PowerState;
 class Registry;
 
 // The background sync of the desktop app, on the engine thread: it decides *when* periodic
-// work runs — scrub, repair, drains, and whatever else registers a task (the catalog's publish)
+// work runs — the catalog's sync, scrub, repair, drains, and whatever else registers a task
 // — and hands each run to the engine's queue as a background transfer, one at a time, so it is
 // visible, pausable and persisted like any other transfer. It never runs work itself and never
 // waits: a timer looks every tickMs() (and at once when something changed, poke()) and starts
@@ -30,7 +30,7 @@ class Scheduler final : public QObject
 public:
     struct Task
     {
-        QString key;   // unique: "repair", "drain", "scrub.quick", "scrub.full", "catalog.publish"
+        QString key;   // unique: "catalog.sync", "drain", "repair", "scrub.check", "scrub.read"
         QString title; // shown in the transfer list
         bool heavy = false;
         // Whether it should run now, given the seconds since it last started (-1: never). The
@@ -39,7 +39,8 @@ public:
         std::function<bool(qint64 secondsSinceLastStart)> due;
     };
 
-    // Starts a transfer for the task; its transfer id, or 0 when there was nothing to start.
+    // Starts a transfer for the task; its transfer id, or 0 when there was nothing to start or
+    // what started is light work that is not a transfer (the catalog's sync) and holds nothing up.
     using Launcher = std::function<qint64(const Task& task)>;
     // Seconds since the epoch; injectable for tests.
     using Clock = std::function<qint64()>;
