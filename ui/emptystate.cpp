@@ -56,10 +56,29 @@ EmptyState::EmptyState(QWidget* parent)
     buttons->addStretch();
     layout->addSpacing(12);
     layout->addLayout(buttons);
+
+    // The other way to start: a new computer, with the storage an old one filled.
+    auto* elsewhere = new QLabel(tr("Used ModelFloat on another computer? Connect the storage "
+                                    "it used and its models come back here."),
+                                 this);
+    elsewhere->setWordWrap(true);
+    elsewhere->setAlignment(Qt::AlignCenter);
+    elsewhere->setForegroundRole(QPalette::PlaceholderText);
+    m_connect =
+        new QPushButton(icon(QStringLiteral("providers")), tr("Connect existing storage…"), this);
+    m_connect->setAccessibleName(tr("Connect storage another computer filled"));
+    auto* connectRow = new QHBoxLayout;
+    connectRow->addStretch();
+    connectRow->addWidget(m_connect);
+    connectRow->addStretch();
+    layout->addSpacing(28);
+    layout->addWidget(elsewhere);
+    layout->addLayout(connectRow);
     layout->addStretch(3);
 
     connect(m_files, &QPushButton::clicked, this, &EmptyState::chooseFilesRequested);
     connect(m_folder, &QPushButton::clicked, this, &EmptyState::chooseFolderRequested);
+    connect(m_connect, &QPushButton::clicked, this, &EmptyState::connectStorageRequested);
 }
 
 } // namespace mf::ui

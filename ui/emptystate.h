@@ -15,14 +15,18 @@ class EmptyState final : public QWidget
 public:
     explicit EmptyState(QWidget* parent = nullptr);
     QPushButton* chooseFilesButton() const { return m_files; }
+    QPushButton* connectStorageButton() const { return m_connect; }
 
 Q_SIGNALS:
     void chooseFilesRequested();
     void chooseFolderRequested();
+    // Storage another computer filled: its models come back (the Providers page attaches it).
+    void connectStorageRequested();
 
 private:
     QPushButton* m_files = nullptr;
     QPushButton* m_folder = nullptr;
+    QPushButton* m_connect = nullptr;
 };
 
 } // namespace mf::ui

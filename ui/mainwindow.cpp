@@ -110,6 +110,14 @@ MainWindow::MainWindow(Engine* engine, QWidget* parent)
 
     connect(m_empty, &EmptyState::chooseFilesRequested, this, &MainWindow::chooseFiles);
     connect(m_empty, &EmptyState::chooseFolderRequested, this, &MainWindow::chooseFolder);
+    connect(m_empty, &EmptyState::connectStorageRequested, this, [this] {
+        showPage(ProvidersPageIndex);
+        m_providers->openAttachDialog();
+    });
+    connect(m_providers, &ProvidersPage::storageAttached, this, [this](const QString& name) {
+        statusBar()->showMessage(tr("Looking for the models kept on “%1”…").arg(name));
+    });
+    connect(m_engine, &Engine::catalogRecovered, this, &MainWindow::showRecoveryReport);
     connect(m_browser, &ModelBrowser::showProvidersRequested, this,
             [this](const QStringList& names) {
                 showPage(ProvidersPageIndex);
@@ -135,17 +143,21 @@ MainWindow::MainWindow(Engine* engine, QWidget* parent)
     connect(m_engine, &Engine::providerError, this, [this](const QString& message) {
         statusBar()->showMessage(message, RefusalMessageMs);
     });
-    // The catalog on the providers, synced when the vault opens: said once, and only when there
-    // is something to say (offline, the vault works from this computer's registry).
+    // The catalog on the providers, synced when the vault opens and then every few minutes:
+    // said only when there is something to say, and the same thing once (offline, the vault
+    // works from this computer's registry).
     connect(m_engine, &Engine::catalogSynced, this,
             [this](const QString& summary, const QString& problems) {
-                if (!problems.isEmpty())
-                    statusBar()->showMessage(
-                        tr("The catalog on the providers is not synced (this computer's models "
-                           "stay usable; the next float or sync catches up): %1")
-                            .arg(problems.section(QLatin1Char('\n'), 0, 0)));
-                else if (!summary.isEmpty())
-                    statusBar()->showMessage(summary);
+                const QString message =
+                    !problems.isEmpty()
+                        ? tr("The catalog on the providers is not synced (this computer's models "
+                             "stay usable; the next float or sync catches up): %1")
+                              .arg(problems.section(QLatin1Char('\n'), 0, 0))
+                        : summary;
+                if (message.isEmpty() || message == m_lastCatalogMessage)
+                    return;
+                m_lastCatalogMessage = message;
+                statusBar()->showMessage(message);
             });
     connect(m_engine, &Engine::statsChanged, this, [this](const VaultStats& stats) {
         updateStats(stats);
@@ -261,6 +273,7 @@ void MainWindow::createMenus()
 
     QMenu* providers = menuBar()->addMenu(tr("&Providers"));
     providers->addAction(m_providers->addAction());
+    providers->addAction(m_providers->attachAction());
     providers->addAction(m_providers->editAction());
     providers->addAction(m_providers->testAction());
     providers->addAction(m_providers->removeAction());
@@ -550,6 +563,24 @@ void MainWindow::explainRefusal(const QString& reason)
 {
     m_overlay->showRefuse(reason, true);
     statusBar()->showMessage(reason, RefusalMessageMs);
+}
+
+void MainWindow::showRecoveryReport(const QString& summary, const QString& problems)
+{
+    statusBar()->clearMessage();
+    delete m_recoveryReport; // an older report is replaced, not stacked
+    auto* box = new QMessageBox(
+        problems.isEmpty() ? QMessageBox::Information : QMessageBox::Warning,
+        tr("Storage attached"),
+        problems.isEmpty() ? tr("The models kept on your storage are in this vault now.")
+                           : tr("Not everything kept on your storage could be taken in."),
+        QMessageBox::Ok, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setInformativeText(summary);
+    if (!problems.isEmpty())
+        box->setDetailedText(problems);
+    m_recoveryReport = box;
+    box->open();
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event)

@@ -6,6 +6,7 @@
 #include "registry/records.h"
 
 #include <QMainWindow>
+#include <QMessageBox>
 #include <QPointer>
 
 #include <memory>
@@ -76,6 +77,8 @@ public:
     QAction* materializeAction() const { return m_materialize; }
     HubImportDialog* hubImportDialog() const { return m_hubImportDialog; }
     MaterializeDialog* materializeDialog() const { return m_materializeDialog; }
+    // What attaching storage found (Engine::catalogRecovered), while it is shown.
+    QMessageBox* recoveryReport() const { return m_recoveryReport; }
     QAction* settingsAction() const { return m_settings; }
     QAction* quitAction() const { return m_quit; }
 
@@ -104,6 +107,7 @@ private:
     void openHubImportDialog();
     void openMaterializeDialog();
     void explainRefusal(const QString& reason);
+    void showRecoveryReport(const QString& summary, const QString& problems);
 
     Engine* m_engine;
     std::unique_ptr<VaultReader> m_reader;
@@ -118,6 +122,8 @@ private:
     QPointer<FloatDialog> m_floatDialog; // clears itself when the dialog closes (deletes itself)
     QPointer<HubImportDialog> m_hubImportDialog;
     QPointer<MaterializeDialog> m_materializeDialog;
+    QPointer<QMessageBox> m_recoveryReport;
+    QString m_lastCatalogMessage; // the periodic sync says a thing once, not every time
     // The import dialog's view of the Hub (anonymous or $HF_TOKEN; the import itself runs in
     // the Engine with the vault's token): made on first use for the open vault's endpoint.
     QNetworkAccessManager* m_hubNetwork = nullptr;

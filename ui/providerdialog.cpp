@@ -26,6 +26,10 @@ ProviderDialog::ProviderDialog(Engine* engine, const std::optional<ProviderRecor
     setWindowIcon(icon(QStringLiteral("providers")));
     setMinimumWidth(480);
     auto* layout = new QVBoxLayout(this);
+    m_intro = new QLabel(this);
+    m_intro->setWordWrap(true);
+    m_intro->hide();
+    layout->addWidget(m_intro);
     auto* top = new QFormLayout;
     m_kind = new QComboBox(this);
     m_kind->setAccessibleName(tr("Provider kind"));
@@ -179,6 +183,12 @@ void ProviderDialog::testConnection()
         m_engine->testProvider(m_existing->id);
     else
         m_engine->testProviderSettings(m_form->kind().id, m_form->settings(), m_form->secrets());
+}
+
+void ProviderDialog::setIntro(const QString& text)
+{
+    m_intro->setText(text);
+    m_intro->setVisible(!text.isEmpty());
 }
 
 void ProviderDialog::accept()

@@ -39,6 +39,8 @@ public:
     QLineEdit* nameEdit() const { return m_name; }
     QString message() const;
     QString validate() const;
+    // A line above the form saying what this dialog is for (empty: none).
+    void setIntro(const QString& text);
 
 public Q_SLOTS:
     void accept() override;
@@ -53,6 +55,7 @@ private:
     QStringList m_takenNames;
     QComboBox* m_kind = nullptr;
     QLabel* m_description = nullptr;
+    QLabel* m_intro = nullptr;
     QLineEdit* m_name = nullptr;
     QLineEdit* m_quota = nullptr;
     QVBoxLayout* m_formArea = nullptr;

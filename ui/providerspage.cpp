@@ -43,6 +43,9 @@ ProvidersPage::ProvidersPage(Engine* engine, QWidget* parent)
     bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
     m_add = bar->addAction(icon(QStringLiteral("add")), tr("&Add provider…"));
     m_add->setToolTip(tr("Add a storage provider"));
+    m_attach = bar->addAction(icon(QStringLiteral("add")), tr("A&ttach storage…"));
+    m_attach->setToolTip(tr("Add storage that ModelFloat on another computer filled, and take "
+                            "in the models kept there"));
     m_edit = bar->addAction(icon(QStringLiteral("edit")), tr("&Edit…"));
     m_remove = bar->addAction(icon(QStringLiteral("remove")), tr("&Remove…"));
     m_test = bar->addAction(icon(QStringLiteral("test")), tr("&Test connection"));
@@ -70,6 +73,7 @@ ProvidersPage::ProvidersPage(Engine* engine, QWidget* parent)
     layout->addWidget(m_hint);
 
     connect(m_add, &QAction::triggered, this, &ProvidersPage::openAddDialog);
+    connect(m_attach, &QAction::triggered, this, &ProvidersPage::openAttachDialog);
     connect(m_edit, &QAction::triggered, this, &ProvidersPage::openEditDialog);
     connect(m_remove, &QAction::triggered, this, &ProvidersPage::askRemove);
     connect(m_test, &QAction::triggered, this, &ProvidersPage::testSelected);
@@ -218,6 +222,7 @@ void ProvidersPage::updateActions()
                 signsIn = bool(kind->signIn);
     m_signIn->setEnabled(signsIn);
     m_add->setEnabled(m_reader != nullptr);
+    m_attach->setEnabled(m_reader != nullptr);
 }
 
 void ProvidersPage::showDialog(ProviderDialog* dialog)
@@ -235,6 +240,23 @@ void ProvidersPage::openAddDialog()
     for (const ProviderRecord& p : m_reader->registry().providers())
         names.append(p.name);
     showDialog(new ProviderDialog(m_engine, std::nullopt, names, this));
+}
+
+void ProvidersPage::openAttachDialog()
+{
+    openAddDialog();
+    if (!m_dialog)
+        return;
+    ProviderDialog* dialog = m_dialog;
+    dialog->setWindowTitle(tr("Attach storage"));
+    dialog->setIntro(tr("Enter the storage that ModelFloat used on another computer. Once it is "
+                        "saved, the models kept there are added to this vault; nothing on the "
+                        "storage is changed."));
+    // Accepted once the engine saved the provider (a refused one keeps the dialog open).
+    connect(dialog, &QDialog::accepted, this, [this, dialog] {
+        m_engine->recoverCatalog();
+        Q_EMIT storageAttached(dialog->nameEdit()->text().trimmed());
+    });
 }
 
 void ProvidersPage::openEditDialog()

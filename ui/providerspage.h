@@ -35,14 +35,22 @@ public:
     void refresh();
     // Selects the providers with these names ("Show in providers").
     void highlight(const QStringList& names);
+    // Adds a provider another computer filled, then takes in the models its catalog lists
+    // (Engine::recoverCatalog -> catalogRecovered).
+    void openAttachDialog();
 
     QTreeWidget* list() const { return m_list; }
     QAction* addAction() const { return m_add; }
+    QAction* attachAction() const { return m_attach; }
     QAction* editAction() const { return m_edit; }
     QAction* removeAction() const { return m_remove; }
     QAction* testAction() const { return m_test; }
     QAction* signInAction() const { return m_signIn; }
     ProviderDialog* openDialog() const { return m_dialog; }
+
+Q_SIGNALS:
+    // Attached: the models on it are being looked for.
+    void storageAttached(const QString& providerName);
 
 private:
     qint64 selectedId() const;
@@ -64,6 +72,7 @@ private:
     QTreeWidget* m_list;
     QLabel* m_hint;
     QAction* m_add;
+    QAction* m_attach;
     QAction* m_edit;
     QAction* m_remove;
     QAction* m_test;
