@@ -144,20 +144,25 @@ MainWindow::MainWindow(Engine* engine, QWidget* parent)
         statusBar()->showMessage(message, RefusalMessageMs);
     });
     // The catalog on the providers, synced when the vault opens and then every few minutes:
-    // said only when there is something to say, and the same thing once (offline, the vault
-    // works from this computer's registry).
+    // what other computers changed is said each time it happens; a problem is said once while
+    // it lasts (offline, the vault works from this computer's registry), and again only after
+    // a sync that went well.
     connect(m_engine, &Engine::catalogSynced, this,
             [this](const QString& summary, const QString& problems) {
-                const QString message =
-                    !problems.isEmpty()
-                        ? tr("The catalog on the providers is not synced (this computer's models "
-                             "stay usable; the next float or sync catches up): %1")
-                              .arg(problems.section(QLatin1Char('\n'), 0, 0))
-                        : summary;
-                if (message.isEmpty() || message == m_lastCatalogMessage)
+                if (problems.isEmpty()) {
+                    m_lastCatalogProblem.clear();
+                    if (!summary.isEmpty())
+                        statusBar()->showMessage(summary);
                     return;
-                m_lastCatalogMessage = message;
-                statusBar()->showMessage(message);
+                }
+                const QString problem = problems.section(QLatin1Char('\n'), 0, 0);
+                if (problem == m_lastCatalogProblem)
+                    return;
+                m_lastCatalogProblem = problem;
+                statusBar()->showMessage(
+                    tr("The catalog on the providers is not synced (this computer's models stay "
+                       "usable; the next float or sync catches up): %1")
+                        .arg(problem));
             });
     connect(m_engine, &Engine::statsChanged, this, [this](const VaultStats& stats) {
         updateStats(stats);

@@ -123,7 +123,7 @@ private:
     QPointer<HubImportDialog> m_hubImportDialog;
     QPointer<MaterializeDialog> m_materializeDialog;
     QPointer<QMessageBox> m_recoveryReport;
-    QString m_lastCatalogMessage; // the periodic sync says a thing once, not every time
+    QString m_lastCatalogProblem; // a catalog sync problem is said once while it lasts
     // The import dialog's view of the Hub (anonymous or $HF_TOKEN; the import itself runs in
     // the Engine with the vault's token): made on first use for the open vault's endpoint.
     QNetworkAccessManager* m_hubNetwork = nullptr;

@@ -65,10 +65,14 @@ void EngineWorker::syncCatalog()
                                .arg(r.modelsAdded)
                                .arg(r.modelsChanged)
                                .arg(r.modelsRemoved);
-            // Said once here, not on every float to such a provider.
-            if (!r.withoutCatalog.isEmpty())
-                summary += (summary.isEmpty() ? QString() : QStringLiteral(" ")) +
-                           withoutCatalogNote(r.withoutCatalog);
+            // Said once while the set of such providers stays the same: not on every float to
+            // one, nor on every periodic sync.
+            if (r.withoutCatalog != m_withoutCatalogSaid) {
+                m_withoutCatalogSaid = r.withoutCatalog;
+                if (!r.withoutCatalog.isEmpty())
+                    summary += (summary.isEmpty() ? QString() : QStringLiteral(" ")) +
+                               withoutCatalogNote(r.withoutCatalog);
+            }
             Q_EMIT catalogSynced(summary, problems.join(QLatin1Char('\n')));
         });
     });

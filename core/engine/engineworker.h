@@ -182,6 +182,7 @@ private:
     quint64 m_nextDrain = 0;
     SyncStatus m_syncStatus;
     QList<QPointer<TransferJob>> m_catalogJobs; // running sync, publish and recover jobs
+    QString m_withoutCatalogSaid; // providers keeping no catalog, as last said (said once)
 };
 
 } // namespace mf

@@ -100,7 +100,6 @@ bool CatalogPublishJob::registryStep(const QList<Registry::CatalogChange>& check
     QList<Registry::CatalogPublication> published;
     QStringList removals;
     const bool ok = registry.transaction([&] {
-        published.clear();
         removals = registry.catalogRemovals();
         const qint64 now = QDateTime::currentSecsSinceEpoch();
         for (const Registry::CatalogChange& change : registry.catalogChanges()) {
