@@ -87,12 +87,14 @@ void TestUtil::formatRate_data()
     QTest::newRow("zero") << 0.0 << QStringLiteral("0.0 B/s");
     QTest::newRow("slow") << 5.5 << QStringLiteral("5.5 B/s");
     QTest::newRow("999") << 999.0 << QStringLiteral("999 B/s");
-    QTest::newRow("1 kB/s") << 1000.0 << QStringLiteral("1.0 kB/s");
-    QTest::newRow("312 MB/s") << 312e6 << QStringLiteral("312 MB/s");
-    QTest::newRow("1.5 GB/s") << 1.5e9 << QStringLiteral("1.5 GB/s");
-    QTest::newRow("GB/s is the largest unit") << 5e12 << QStringLiteral("5000 GB/s");
-    QTest::newRow("rounds up into the next unit") << 999.7 << QStringLiteral("1.0 kB/s");
-    QTest::newRow("rounds up to 10") << 9.97e6 << QStringLiteral("10 MB/s");
+    // Binary units, as sizes are (issue: MiB beside MB/s read as two systems).
+    QTest::newRow("1000 B/s is not yet a KiB/s") << 1000.0 << QStringLiteral("1000 B/s");
+    QTest::newRow("1 KiB/s") << 1024.0 << QStringLiteral("1.0 KiB/s");
+    QTest::newRow("312 MiB/s") << 312.0 * 1048576 << QStringLiteral("312 MiB/s");
+    QTest::newRow("1.5 GiB/s") << 1.5 * 1073741824 << QStringLiteral("1.5 GiB/s");
+    QTest::newRow("GiB/s is the largest unit") << 5e12 << QStringLiteral("4657 GiB/s");
+    QTest::newRow("rounds up into the next unit") << 1023.7 << QStringLiteral("1.0 KiB/s");
+    QTest::newRow("rounds up to 10") << 9.97 * 1048576 << QStringLiteral("10 MiB/s");
     // A rate that cannot be known (no time passed, or a meter that went backwards) is shown as
     // nothing rather than "nan B/s", "inf GB/s" or a negative speed.
     QTest::newRow("nan") << std::numeric_limits<double>::quiet_NaN() << QString();

@@ -29,16 +29,18 @@ QString formatBytes(qint64 bytes)
 
 QString formatRate(double bytesPerSecond)
 {
-    static const char* const names[] = {"B/s", "kB/s", "MB/s", "GB/s"};
+    // Binary units, as sizes are: "1.2 GiB of 4.0 GiB · 210 MiB/s" reads as one system (the
+    // limits in the settings are in MiB/s too).
+    static const char* const names[] = {"B/s", "KiB/s", "MiB/s", "GiB/s"};
     // No speed is better than "nan B/s" or a negative one (no time has passed yet, or the
     // caller's count went backwards).
     if (!std::isfinite(bytesPerSecond) || bytesPerSecond < 0)
         return {};
     double value = bytesPerSecond;
     int unit = 0;
-    // Thresholds are those of the printed (rounded) value, so 999.7 shows as "1.0 kB/s".
-    while (value >= 999.5 && unit < 3) {
-        value /= 1000.0;
+    // Thresholds are those of the printed (rounded) value, so 1023.7 B/s shows as "1.0 KiB/s".
+    while (value >= 1023.5 && unit < 3) {
+        value /= 1024.0;
         ++unit;
     }
     return QString::number(value, 'f', value < 9.95 ? 1 : 0) + QLatin1Char(' ') +
