@@ -8,6 +8,7 @@
 #include "hubpeer.h"
 #include "materializedialog.h"
 #include "testsupport.h"
+#include "uitestsupport.h"
 #include "util/units.h"
 
 #include <QDir>
@@ -68,6 +69,7 @@ void TestUiHubImport::listsVariantsWithSizesAndImportsTheChoice()
     settings.endpoint = m_hub.endpoint();
     HubClient client(&network, settings);
     HubImportDialog dialog(&client);
+    QCOMPARE(labelsShowingAmpersand(dialog), QStringList());
     QVERIFY(!dialog.importButton()->isEnabled());
 
     QSignalSpy lookedUp(&dialog, &HubImportDialog::lookedUp);

@@ -4,6 +4,7 @@
 #include "engine/engine.h"
 #include "settingsdialog.h"
 #include "testvault.h"
+#include "uitestsupport.h"
 
 #include <QApplication>
 #include <QCheckBox>
@@ -66,6 +67,7 @@ private Q_SLOTS:
         QVERIFY(opened.wait(JobTimeoutMs));
 
         SettingsDialog dialog(&engine, before);
+        QCOMPARE(labelsShowingAmpersand(dialog), QStringList());
         auto* replicas = dialog.findChildren<QSpinBox*>().at(0);
         replicas->setValue(3);
         auto* chunker = dialog.findChild<QComboBox*>();

@@ -51,7 +51,10 @@ HubImportDialog::HubImportDialog(HubClient* client, QWidget* parent)
     repoRow->addWidget(m_repoEdit, 1);
     repoRow->addWidget(m_lookUp);
     auto* form = new QFormLayout;
-    form->addRow(tr("&Repository:"), repoRow);
+    // A row that is a layout gets no buddy from addRow, and its "&" would show as is.
+    auto* repoLabel = new QLabel(tr("&Repository:"));
+    repoLabel->setBuddy(m_repoEdit);
+    form->addRow(repoLabel, repoRow);
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(form);
     layout->addWidget(m_status);

@@ -175,7 +175,10 @@ SettingsDialog::SettingsDialog(Engine* engine, const Values& current, QWidget* p
     form->addRow(QString(), m_startAtLogin);
     form->addRow(tr("Background sync:"), m_syncOnMetered);
     form->addRow(QString(), m_syncOnBattery);
-    form->addRow(tr("&Vault folder:"), vaultRow);
+    // A row that is a layout gets no buddy from addRow, and its "&" would show as is.
+    auto* vaultLabel = new QLabel(tr("&Vault folder:"));
+    vaultLabel->setBuddy(m_vault);
+    form->addRow(vaultLabel, vaultRow);
 
     m_message->setWordWrap(true);
     m_message->setVisible(false);
