@@ -1,9 +1,13 @@
 // The shared rules of the network adapters that do not need a server: reading Retry-After,
-// classifying statuses and network errors, and never showing a secret in a message.
+// classifying statuses and network errors, giving up on a server nobody answers for, and never
+// showing a secret in a message.
 #include "providers/network/httpexchange.h"
 
 #include <QDateTime>
 #include <QLocale>
+#include <QNetworkAccessManager>
+#include <QSignalSpy>
+#include <QTcpServer>
 #include <QTest>
 #include <QUrl>
 
@@ -82,6 +86,43 @@ private Q_SLOTS:
                                                     QStringLiteral("x"), false)
                      .kind,
                  Error::Kind::Fatal);
+    }
+
+    // A lookup someone waits for (Request::unreachableAttempts) gives up on a server nothing
+    // answers for after that many tries; a transfer keeps its whole retry policy. (The Hub
+    // import dialog said "Looking up…" for over a minute with no network.)
+    void unreachableServerTriedOnlySoOften_data()
+    {
+        QTest::addColumn<int>("unreachableAttempts");
+        QTest::addColumn<int>("attempts");
+        QTest::newRow("a lookup: 2 tries") << 2 << 2;
+        QTest::newRow("a transfer: the policy's 4") << 0 << 4;
+    }
+    void unreachableServerTriedOnlySoOften()
+    {
+        QFETCH(int, unreachableAttempts);
+        QFETCH(int, attempts);
+        quint16 port = 0;
+        {
+            QTcpServer probe; // a port that was free a moment ago: nothing listens there now
+            QVERIFY(probe.listen(QHostAddress::LocalHost));
+            port = probe.serverPort();
+        }
+        QNetworkAccessManager network;
+        HttpExchange::Request r;
+        r.build = [port](const HttpExchange::Attempt&) {
+            return QNetworkRequest(QUrl(QStringLiteral("http://127.0.0.1:%1/x").arg(port)));
+        };
+        r.what = QStringLiteral("Reading x");
+        r.retry = RetryPolicy{4, 10, 20};
+        r.unreachableAttempts = unreachableAttempts;
+        HttpExchange exchange(&network, std::move(r));
+        QSignalSpy finished(&exchange, &HttpExchange::finished);
+        exchange.start();
+        QVERIFY(finished.wait(30000));
+        QCOMPARE(exchange.error().kind, Error::Kind::Retryable);
+        QVERIFY(exchange.unreachable());
+        QCOMPARE(exchange.attempts(), attempts);
     }
 
     void displayUrlHasNoSecrets()

@@ -15,6 +15,7 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QJsonArray>
+#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -68,6 +69,7 @@ private Q_SLOTS:
     void gatedAndPrivateExplained();
     void rateLimitedThenServed();
     void offlineSendsNothing();
+    void unreachableHubSaysOffline();
 
 private:
     HubInfoJob* info(HubClient& client, const QString& repo);
@@ -520,6 +522,28 @@ void TestHub::offlineSendsNothing()
     QVERIFY(job->error().message.contains(QStringLiteral("offline")));
     QCOMPARE(m_hub.requests(QStringLiteral("api")), 0);
     QCOMPARE(m_hub.requests(QStringLiteral("resolve")), 0);
+}
+
+// No route to the Hub: the lookup says "Offline" after two quick tries instead of backing off
+// through its whole retry policy (minutes) while the dialog says "Looking up…".
+void TestHub::unreachableHubSaysOffline()
+{
+    quint16 port = 0;
+    {
+        QTcpServer probe; // free a moment ago: nothing listens there now
+        QVERIFY(probe.listen(QHostAddress::LocalHost));
+        port = probe.serverPort();
+    }
+    QNetworkAccessManager network;
+    HubSettings settings; // the default retry policy: 8 attempts, up to a minute apart
+    settings.endpoint = QStringLiteral("http://127.0.0.1:%1").arg(port);
+    HubClient client(&network, settings);
+    HubInfoJob* job = info(client, QStringLiteral("org/model"));
+    QVERIFY2(job->error().message.startsWith(QStringLiteral("Offline: the Hub at 127.0.0.1 "
+                                                            "cannot be reached.")),
+             qPrintable(job->error().message));
+    QVERIFY2(job->error().message.contains(QStringLiteral("refused")),
+             qPrintable(job->error().message));
 }
 
 QTEST_GUILESS_MAIN(TestHub)

@@ -89,6 +89,15 @@ Error HubClient::offlineError(const QString& what) const
                            .arg(what));
 }
 
+Error HubClient::exchangeError(const HttpExchange& exchange) const
+{
+    if (!exchange.unreachable())
+        return exchange.error();
+    return Error::make(exchange.error().kind,
+                       tr("Offline: the Hub at %1 cannot be reached. %2")
+                           .arg(QUrl(m_settings.endpoint).host(), exchange.error().message));
+}
+
 Error HubClient::classify(int status, const QNetworkReply& reply, const QString& repoId,
                           const QString& what) const
 {
@@ -170,6 +179,8 @@ HttpExchange* HubInfoJob::makeExchange(const QUrl& url, const QString& what)
     r.retry = client->settings().retry;
     r.stallTimeoutMs = client->settings().stallTimeoutMs;
     r.maxCollectBytes = 64 * 1024 * 1024; // a tree page of a very large repo
+    // Someone is waiting for this answer: with no way to the Hub, say so in seconds.
+    r.unreachableAttempts = 2;
     r.bandwidth = client->bandwidth();
     auto* exchange = new HttpExchange(client->network(), std::move(r), this);
     m_exchange = exchange;
@@ -192,7 +203,7 @@ void HubInfoJob::start()
     connect(exchange, &HttpExchange::finished, this, [this, exchange, what] {
         exchange->deleteLater();
         if (!exchange->error().ok()) {
-            complete(exchange->error());
+            complete(m_client->exchangeError(*exchange));
             return;
         }
         QString why;
@@ -222,7 +233,7 @@ void HubInfoJob::fetchTree(const QUrl& url)
     connect(exchange, &HttpExchange::finished, this, [this, exchange, what] {
         exchange->deleteLater();
         if (!exchange->error().ok()) {
-            complete(exchange->error());
+            complete(m_client->exchangeError(*exchange));
             return;
         }
         QString why;
@@ -326,7 +337,7 @@ void HubDownloadJob::resolve()
         exchange->deleteLater();
         m_exchange = nullptr;
         if (!exchange->error().ok()) {
-            complete(exchange->error());
+            complete(m_client->exchangeError(*exchange));
             return;
         }
         // What the Hub says about the file must be what the tree said, at our commit.

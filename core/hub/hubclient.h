@@ -58,6 +58,8 @@ public:
                    const QString& what) const;
     // Offline mode's error, for jobs that must not start.
     Error offlineError(const QString& what) const;
+    // An exchange's error, said as "Offline: …" when the Hub could not be reached at all.
+    Error exchangeError(const HttpExchange& exchange) const;
 
 private:
     QNetworkAccessManager* m_network;

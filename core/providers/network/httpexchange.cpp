@@ -155,6 +155,7 @@ void HttpExchange::sendAttempt()
     m_headers.clear();
     m_status = 0;
     m_stalled = false;
+    m_unreachable = false;
     m_throttled = false;
     m_replyEnded = false;
     m_throttleTimer.stop();
@@ -390,7 +391,14 @@ void HttpExchange::finishReply()
             : m_request.what;
     if (m_status == 0 || (code != QNetworkReply::NoError && m_status < 400 && !m_stalled &&
                           code != QNetworkReply::RemoteHostClosedError)) {
-        endAttempt(classifyNetworkError(code, what, m_stalled));
+        const Error error = classifyNetworkError(code, what, m_stalled);
+        m_unreachable = !m_stalled && isUnreachable(code);
+        if (m_unreachable && m_request.unreachableAttempts > 0 &&
+            m_attempt.number >= m_request.unreachableAttempts) {
+            complete(error);
+            return;
+        }
+        endAttempt(error);
         return;
     }
     if (m_stalled || code == QNetworkReply::RemoteHostClosedError) {
@@ -523,6 +531,20 @@ Error HttpExchange::classifyStatus(int status, const QByteArray& reason, const Q
     default:
         return Error::make(Error::Kind::Fatal,
                            tr("%1: the server refused it (%2)").arg(what, said));
+    }
+}
+
+bool HttpExchange::isUnreachable(QNetworkReply::NetworkError code)
+{
+    switch (code) {
+    case QNetworkReply::ConnectionRefusedError:
+    case QNetworkReply::HostNotFoundError:
+    case QNetworkReply::NetworkSessionFailedError:
+    case QNetworkReply::TemporaryNetworkFailureError:
+    case QNetworkReply::UnknownNetworkError:
+        return true;
+    default:
+        return false;
     }
 }
 

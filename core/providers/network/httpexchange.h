@@ -64,6 +64,11 @@ public:
         // What this is, for messages: "Uploading chunk bafk… to “backup bucket”".
         QString what;
         RetryPolicy retry;
+        // > 0: a server that cannot be reached at all (its name does not resolve, no route, the
+        // connection refused) is tried at most this many times, whatever `retry` allows. An
+        // interactive lookup then says "offline" in seconds instead of backing off for minutes;
+        // a transfer leaves it at 0 and rides out a network that comes back.
+        int unreachableAttempts = 0;
         // false: the body is sent at most once per attempt. Qt's HTTP/1 channel otherwise sends
         // a request again by itself, whole, when its connection closes before the answer and
         // the body can be rewound; a protocol that resumes from what the server kept (a Drive
@@ -95,12 +100,17 @@ public:
     QByteArray header(const QByteArray& name) const;
     qint64 bytesDelivered() const { return m_delivered; }
     int attempts() const { return m_attempt.number; }
+    // The last attempt could not reach the server at all (see Request::unreachableAttempts).
+    bool unreachable() const { return m_unreachable; }
 
     // The generic classification, public so adapters can extend rather than repeat it.
     static Error classifyStatus(int status, const QByteArray& reason, const QString& what,
                                 const QByteArray& retryAfter);
     static Error classifyNetworkError(QNetworkReply::NetworkError code, const QString& what,
                                       bool stalled);
+    // No connection could be made: the name does not resolve, there is no route, or nothing
+    // listens. Not a server that answered badly or dropped a connection it had accepted.
+    static bool isUnreachable(QNetworkReply::NetworkError code);
     // Seconds or an HTTP date; -1 when absent or unreadable.
     static int parseRetryAfterMs(const QByteArray& value);
     // An HTTP date ("Wed, 21 Oct 2015 07:28:00 GMT") in UTC; invalid when unreadable.
@@ -142,6 +152,7 @@ private:
     qint64 m_delivered = 0;
     qint64 m_attemptDelivered = 0;
     bool m_stalled = false;
+    bool m_unreachable = false;
     bool m_sinkFailed = false;
     bool m_aborted = false;
     bool m_done = false;
