@@ -93,9 +93,11 @@ ProviderDialog::ProviderDialog(Engine* engine, const std::optional<ProviderRecor
             m_testing = false;
             m_test->setEnabled(true);
             if (!error.isEmpty()) {
+                m_failedTest = error;
                 showMessage(tr("Connection failed: %1").arg(error), true);
                 return;
             }
+            m_failedTest.clear();
             QString text = tr("Connected in %1 ms.").arg(roundTripMs);
             if (used >= 0)
                 text += QLatin1Char(' ') + tr("%1 used.").arg(units::formatBytes(used));
@@ -128,6 +130,8 @@ void ProviderDialog::setKind(const QString& kindId)
     m_form = new ProviderForm(*kind, m_existing ? m_existing->settings : QJsonObject(),
                               m_existing.has_value(), this);
     connect(m_form, &ProviderForm::changed, m_message, &QLabel::hide);
+    connect(m_form, &ProviderForm::changed, this, [this] { m_failedTest.clear(); });
+    m_failedTest.clear();
     m_formArea->addWidget(m_form);
     if (!m_existing && m_name->text().isEmpty())
         m_name->setPlaceholderText(kind->displayName);
@@ -196,6 +200,28 @@ void ProviderDialog::accept()
     const QString problem = validate();
     if (!problem.isEmpty()) {
         showMessage(problem, true);
+        return;
+    }
+    if (m_saving || m_saveAnyway)
+        return;
+    // A provider that just failed its test is saved only when the user says so: its floats
+    // would otherwise wait on it in silence.
+    if (!m_failedTest.isEmpty()) {
+        m_saveAnyway = new QMessageBox(QMessageBox::Warning, tr("Save a provider that failed?"),
+                                       tr("The connection test failed:\n%1\n\nSave “%2” anyway? "
+                                          "Nothing is stored there until it can be reached.")
+                                           .arg(m_failedTest, m_name->text().trimmed()),
+                                       QMessageBox::Cancel, this);
+        QPushButton* save = m_saveAnyway->addButton(tr("Save anyway"), QMessageBox::AcceptRole);
+        m_saveAnyway->setDefaultButton(QMessageBox::Cancel);
+        m_saveAnyway->setAttribute(Qt::WA_DeleteOnClose);
+        connect(m_saveAnyway, &QMessageBox::finished, this, [this, save] {
+            if (m_saveAnyway && m_saveAnyway->clickedButton() == save) {
+                m_failedTest.clear();
+                QMetaObject::invokeMethod(this, &ProviderDialog::accept, Qt::QueuedConnection);
+            }
+        });
+        m_saveAnyway->open();
         return;
     }
     const QString quotaText = m_quota->text().trimmed();

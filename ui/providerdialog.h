@@ -3,6 +3,8 @@
 #include "registry/records.h"
 
 #include <QDialog>
+#include <QMessageBox>
+#include <QPointer>
 
 #include <optional>
 
@@ -64,6 +66,10 @@ private:
     QLabel* m_message = nullptr;
     bool m_saving = false;
     bool m_testing = false;
+    // Why the last connection test failed, while the settings it tested are unchanged: saving
+    // them then asks first.
+    QString m_failedTest;
+    QPointer<QMessageBox> m_saveAnyway; // that question, while it is open
 };
 
 } // namespace mf::ui

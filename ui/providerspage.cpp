@@ -33,6 +33,7 @@ ProvidersPage::ProvidersPage(Engine* engine, QWidget* parent)
     , m_engine(engine)
     , m_list(new QTreeWidget(this))
     , m_hint(new QLabel(this))
+    , m_details(new QLabel(this))
     , m_countdown(new QTimer(this))
 {
     m_countdown->setInterval(1000);
@@ -66,6 +67,12 @@ ProvidersPage::ProvidersPage(Engine* engine, QWidget* parent)
     m_list->setContextMenuPolicy(Qt::ActionsContextMenu);
     m_list->addActions({m_edit, m_signIn, m_test, m_remove});
     layout->addWidget(m_list, 1);
+    m_details->setWordWrap(true);
+    m_details->setTextFormat(Qt::PlainText);
+    m_details->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_details->setAccessibleName(tr("Provider details"));
+    m_details->setContentsMargins(6, 4, 6, 4);
+    layout->addWidget(m_details);
     m_hint->setWordWrap(true);
     m_hint->setForegroundRole(QPalette::PlaceholderText);
     m_hint->setText(tr("Every chunk is kept on as many providers as the vault's replication "
@@ -79,6 +86,7 @@ ProvidersPage::ProvidersPage(Engine* engine, QWidget* parent)
     connect(m_test, &QAction::triggered, this, &ProvidersPage::testSelected);
     connect(m_signIn, &QAction::triggered, this, &ProvidersPage::openSignInDialog);
     connect(m_list, &QTreeWidget::itemSelectionChanged, this, &ProvidersPage::updateActions);
+    connect(m_list, &QTreeWidget::itemSelectionChanged, this, &ProvidersPage::updateDetails);
     connect(m_list, &QTreeWidget::itemDoubleClicked, this, &ProvidersPage::openEditDialog);
     connect(m_engine, &Engine::providerTested, this,
             [this](qint64 id, const QString& error, qint64 roundTripMs, qint64, qint64) {
@@ -113,7 +121,9 @@ void ProvidersPage::refresh()
         item->setText(NameColumn, p.name);
         const ProviderKind* kind = m_engine->providerFactory().kind(p.kind);
         item->setText(KindColumn, kind ? kind->displayName : p.kind);
-        QString health = p.enabled ? p.health : tr("disabled");
+        QString health = !p.enabled                   ? tr("disabled")
+                         : !p.testFailure().isEmpty() ? tr("test failed: %1").arg(p.testFailure())
+                                                      : p.health;
         if (m_testResults.contains(p.id))
             health = m_testResults.value(p.id);
         // A budget that ran out is a wait, not a failure: say until when, and count down.
@@ -153,6 +163,35 @@ void ProvidersPage::refresh()
     else if (!m_countdown->isActive())
         m_countdown->start();
     updateActions();
+    updateDetails();
+}
+
+void ProvidersPage::updateDetails()
+{
+    const QList<QTreeWidgetItem*> selected = m_list->selectedItems();
+    const auto record = selected.size() == 1 && m_reader
+                            ? m_reader->registry().provider(selectedId())
+                            : std::nullopt;
+    if (!record) {
+        m_details->hide();
+        return;
+    }
+    // Where it stores: the kind's settings as typed (never a secret: those are not in settings).
+    QStringList where;
+    if (const ProviderKind* kind = m_engine->providerFactory().kind(record->kind))
+        for (const ProviderField& f : kind->fields) {
+            const QJsonValue v = record->settings.value(f.key);
+            if (f.isSecret() || f.type == ProviderField::Type::Bool || v.isUndefined() ||
+                v.isNull() || v.toVariant().toString().isEmpty())
+                continue;
+            where.append(tr("%1: %2").arg(f.label, v.toVariant().toString()));
+        }
+    const QString health = selected.first()->text(HealthColumn);
+    m_details->setText(tr("%1 — %2\nHealth: %3")
+                           .arg(record->name,
+                                where.isEmpty() ? tr("no settings") : where.join(tr(" · ")),
+                                health));
+    m_details->show();
 }
 
 QString ProvidersPage::pausedText(qint64 untilMs, const QString& reason)

@@ -40,6 +40,8 @@ public:
     void openAttachDialog();
 
     QTreeWidget* list() const { return m_list; }
+    // The selected provider in full: where it stores, its health and why (a row cuts it off).
+    QLabel* details() const { return m_details; }
     QAction* addAction() const { return m_add; }
     QAction* attachAction() const { return m_attach; }
     QAction* editAction() const { return m_edit; }
@@ -55,6 +57,7 @@ Q_SIGNALS:
 private:
     qint64 selectedId() const;
     void updateActions();
+    void updateDetails();
     void openAddDialog();
     void openEditDialog();
     // Kinds that sign in (MEGA, Google Drive): the edit dialog, to type the password (and code)
@@ -71,6 +74,7 @@ private:
     VaultReader* m_reader = nullptr;
     QTreeWidget* m_list;
     QLabel* m_hint;
+    QLabel* m_details;
     QAction* m_add;
     QAction* m_attach;
     QAction* m_edit;

@@ -512,8 +512,8 @@ private:
         auto* probe = new ProviderProbe(provider, this);
         connect(probe, &ProviderProbe::finished, this, [this, probe, name, vault, id = record->id] {
             const bool ok = probe->error().ok();
-            vault->registry().setProviderHealth(id, ok ? QStringLiteral("ok")
-                                                       : QStringLiteral("error"));
+            vault->registry().setProviderHealth(
+                id, ProviderRecord::healthAfterTest(ok ? QString() : probe->error().message));
             if (!ok) {
                 console().error(
                     QStringLiteral("Provider “%1”: %2").arg(name, probe->error().message));

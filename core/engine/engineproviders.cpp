@@ -128,8 +128,8 @@ void EngineWorker::testProvider(qint64 id)
         releaseIdleProviders();
         const Error& e = probe->error();
         if (m_vault)
-            m_vault->registry().setProviderHealth(id, e.ok() ? QStringLiteral("ok")
-                                                             : QStringLiteral("error"));
+            m_vault->registry().setProviderHealth(
+                id, ProviderRecord::healthAfterTest(e.ok() ? QString() : e.message));
         Q_EMIT providerTested(id, e.message, probe->roundTripMs(), probe->usedBytes(),
                               probe->availableBytes());
         Q_EMIT providersChanged();

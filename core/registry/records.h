@@ -17,11 +17,24 @@ struct ProviderRecord
     QJsonObject settings; // non-secret settings only; secrets live in the OS keychain
     qint64 quotaBytes = -1;
     qint64 usedBytes = 0;
+    // "unknown" until tested, then "ok" or "error: <why the last test failed>" (healthAfterTest).
     QString health;
     bool enabled = true;
     bool draining = false; // being emptied (Registry::startDrain): takes no new copies
     // Where new copies may go: enabled and not being drained.
     bool takesNewCopies() const { return enabled && !draining; }
+    // The health to record after a connection test that failed with `error` (empty: passed).
+    // The cause is kept, so the app shows it after a restart, not just "error".
+    static QString healthAfterTest(const QString& error)
+    {
+        return error.isEmpty() ? QStringLiteral("ok")
+                               : QStringLiteral("error: ") + error.section(QLatin1Char('\n'), 0, 0);
+    }
+    // The cause a failed test recorded; empty when the last test passed or none ran.
+    QString testFailure() const
+    {
+        return health.startsWith(QLatin1String("error: ")) ? health.mid(7) : QString();
+    }
 };
 
 struct ModelRecord
