@@ -1,6 +1,8 @@
 // The transfers page against a real Engine: the item model stays consistent under a live
 // queue, the view's actions pause and resume a real float, and the delegate draws.
+#include "credentials/vaultcredentials.h"
 #include "engine/engine.h"
+#include "networkprovidertest.h"
 #include "testsupport.h"
 #include "testvault.h"
 #include "transfersmodel.h"
@@ -11,6 +13,7 @@
 #include <QApplication>
 #include <QDir>
 #include <QItemSelectionModel>
+#include <QTcpServer>
 #include <QTreeView>
 #include <QtTest>
 
@@ -100,7 +103,7 @@ private Q_SLOTS:
     }
 
     // A float that had to skip a broken provider succeeds with fewer copies: the row says so
-    // ("Degraded · 2 warnings", never "Done") and its tooltip says what.
+    // ("Degraded: <the first warning>", never "Done") and its tooltip says all.
     void warningsOfASuccessfulFloatAreShown()
     {
         TestVault tv(1);
@@ -125,10 +128,83 @@ private Q_SLOTS:
         QVERIFY2(!warnings.isEmpty(), "the skipped provider is not reported");
         QVERIFY2(warnings.join(QLatin1Char(' ')).contains(QStringLiteral("extra1")),
                  qPrintable(warnings.join(QLatin1Char('\n'))));
-        QVERIFY2(state.data().toString().contains(QStringLiteral("warning")) &&
-                     state.data().toString().contains(QStringLiteral("Degraded")),
-                 qPrintable(state.data().toString()));
+        // The first warning itself, in the row (not only "2 warnings" and a tooltip).
+        QVERIFY2(
+            state.data().toString().startsWith(QStringLiteral("Degraded: ")) &&
+                state.data().toString().contains(warnings.first().section(QLatin1Char('\n'), 0, 0)),
+            qPrintable(state.data().toString()));
         QVERIFY(state.data(Qt::ToolTipRole).toString().contains(QStringLiteral("extra1")));
+    }
+
+    // A float to a provider nothing answers for says, while it runs, which provider it retries,
+    // why, and when it tries again (it sat at "Running 0.0 B/s" with no reason), and ends
+    // degraded with the reason in its row.
+    void aRetriedProviderIsSaidInTheRow()
+    {
+        TestVault tv;
+        QVERIFY(tv.ok());
+        tv.vault->setDefaultChunker(SmallChunks);
+        tv.registry().setSetting(vaultcredentials::settingKey(), vaultcredentials::plaintext());
+        QString error;
+        tv.vault->setCredentialStore(
+            vaultcredentials::make(vaultcredentials::plaintext(), tv.vault->directory(), &error));
+        quint16 port = 0;
+        {
+            QTcpServer probe; // free a moment ago: nothing listens there now
+            QVERIFY(probe.listen(QHostAddress::LocalHost));
+            port = probe.serverPort();
+        }
+        ProviderRecord r;
+        r.kind = QStringLiteral("s3");
+        r.name = QStringLiteral("nextcloud");
+        r.settings = QJsonObject{
+            {QStringLiteral("endpoint"), QStringLiteral("http://127.0.0.1:%1").arg(port)},
+            {QStringLiteral("bucket"), QStringLiteral("mf-unreachable")},
+            {QStringLiteral("accessKeyId"), QStringLiteral("k")},
+            {QStringLiteral("region"), QStringLiteral("us-east-1")},
+            {QStringLiteral("addressing"), QStringLiteral("path")}};
+        const qint64 dead = tv.registry().addProvider(r).value_or(0);
+        QVERIFY(dead > 0);
+        QVERIFY(writeSecrets(*tv.vault->credentials(),
+                             CredentialStore::providerKey(tv.vault->id(), dead),
+                             {{QStringLiteral("secretAccessKey"), QStringLiteral("s")}}));
+        tv.vault->setReplicationFactor(2);
+        const QString dir = tv.vault->directory();
+        tv.vault.reset();
+
+        Engine engine;
+        TransfersModel model(&engine);
+        QVERIFY(openEngine(engine, dir));
+        const QString source = tv.path(QStringLiteral("r.bin"));
+        QVERIFY(writePseudoRandomFile(source, 1 * MiB, 37));
+        FloatRequest request;
+        request.paths = {source};
+        request.modelName = QStringLiteral("Retried");
+        request.replicas = 2;
+        const qint64 id = engine.floatFiles(request);
+        QString seen;
+        (void)QTest::qWaitFor(
+            [&] {
+                const int row = model.rowOf(id);
+                if (row < 0)
+                    return false;
+                seen = model.index(row, TransfersModel::StateColumn).data().toString();
+                return stateOf(model, id) != State::Running ||
+                       seen.startsWith(QStringLiteral("Retrying “nextcloud”"));
+            },
+            JobTimeoutMs);
+        QVERIFY2(seen.startsWith(QStringLiteral("Retrying “nextcloud”")), qPrintable(seen));
+        QVERIFY2(seen.contains(QStringLiteral("refused")), qPrintable(seen));
+        QVERIFY2(seen.contains(QStringLiteral("next try in")) ||
+                     seen.contains(QStringLiteral("trying again now")),
+                 qPrintable(seen));
+        QVERIFY(
+            QTest::qWaitFor([&] { return stateOf(model, id) == State::Degraded; }, JobTimeoutMs));
+        const QString end =
+            model.index(model.rowOf(id), TransfersModel::StateColumn).data().toString();
+        QVERIFY2(end.startsWith(QStringLiteral("Degraded: ")) &&
+                     end.contains(QStringLiteral("nextcloud")),
+                 qPrintable(end));
     }
 
     void viewPausesAndResumesARealFloat()

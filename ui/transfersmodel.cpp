@@ -3,6 +3,7 @@
 #include "engine/engine.h"
 #include "util/units.h"
 
+#include <QDateTime>
 #include <QLocale>
 
 namespace mf::ui {
@@ -19,6 +20,19 @@ TransfersModel::TransfersModel(Engine* engine, QObject* parent)
     connect(engine, &Engine::transferAdded, this, &TransfersModel::add);
     connect(engine, &Engine::transferChanged, this, &TransfersModel::change);
     connect(engine, &Engine::transferRemoved, this, &TransfersModel::remove);
+    // A retry's countdown ticks in its row.
+    m_countdown.setInterval(1000);
+    connect(&m_countdown, &QTimer::timeout, this, [this] {
+        bool any = false;
+        for (int row = 0; row < m_rows.size(); ++row)
+            if (m_rows.at(row).state == State::Running && m_rows.at(row).nextTry.isValid()) {
+                any = true;
+                const QModelIndex i = index(row, StateColumn);
+                Q_EMIT dataChanged(i, i, {Qt::DisplayRole, Qt::AccessibleTextRole});
+            }
+        if (!any)
+            m_countdown.stop();
+    });
 }
 
 int TransfersModel::rowCount(const QModelIndex& parent) const
@@ -70,11 +84,26 @@ QString TransfersModel::stateText(const TransferInfo& info)
                                  : info.waitingUntil.toString(QStringLiteral("yyyy-MM-dd HH:mm"));
         return tr("Waiting until %1 for a paused provider").arg(when);
     }
-    // "Done" alone would hide a provider that was skipped or a copy that is missing.
+    // Nothing moves because a provider's work is being retried: say which, why, and when the
+    // next try is, not just "Running 0.0 B/s".
+    if (info.state == State::Running && !info.retrying.isEmpty()) {
+        const qint64 in = QDateTime::currentDateTime().secsTo(info.nextTry);
+        return in > 0 ? tr("Retrying %1 · next try in %2 s").arg(info.retrying).arg(in)
+                      : tr("Retrying %1 · trying again now").arg(info.retrying);
+    }
+    // The reason a transfer failed belongs in its row, not only in a tooltip.
+    if (info.state == State::Failed && !info.error.isEmpty())
+        return tr("%1: %2").arg(TransferInfo::stateName(info.state),
+                                info.error.section(QLatin1Char('\n'), 0, 0));
+    // "Done" alone would hide a provider that was skipped or a copy that is missing: the first
+    // warning is in the row, all of them in the tooltip.
     if (info.warnings.isEmpty())
         return TransferInfo::stateName(info.state);
-    return tr("%1 · %n warning(s)", nullptr, int(info.warnings.size()))
-        .arg(TransferInfo::stateName(info.state));
+    const QString first = tr("%1: %2").arg(TransferInfo::stateName(info.state),
+                                           info.warnings.first().section(QLatin1Char('\n'), 0, 0));
+    return info.warnings.size() == 1
+               ? first
+               : tr("%1 (+%n more)", nullptr, int(info.warnings.size() - 1)).arg(first);
 }
 
 QVariant TransfersModel::data(const QModelIndex& index, int role) const
@@ -157,6 +186,8 @@ void TransfersModel::change(const TransferInfo& info)
     if (row < 0)
         return add(info);
     m_rows[row] = info;
+    if (info.nextTry.isValid() && !m_countdown.isActive())
+        m_countdown.start();
     Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
     Q_EMIT overallChanged();
 }

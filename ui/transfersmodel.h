@@ -3,6 +3,7 @@
 #include "engine/transferinfo.h"
 
 #include <QAbstractTableModel>
+#include <QTimer>
 
 namespace mf {
 class Engine;
@@ -62,6 +63,7 @@ Q_SIGNALS:
 
 private:
     QList<TransferInfo> m_rows; // in id order
+    QTimer m_countdown;         // ticks while a row waits for a retry
 };
 
 } // namespace mf::ui

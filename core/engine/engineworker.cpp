@@ -515,6 +515,7 @@ bool EngineWorker::startFloat(Transfer& t, QString* /*error*/)
     const qint64 id = t.info.id;
     t.job = guard;
     t.bytesDone = [job] { return job->bytesDone(); };
+    t.retryWait = [job] { return job->retryWait(); };
     connect(job, &FloatJob::progress, this, [this, id] {
         if (Transfer* x = find(id))
             x->dirty = true;
@@ -801,6 +802,10 @@ void EngineWorker::onJobFinished(qint64 id, const QString& error, bool cancelled
         t->info.doneBytes = t->bytesDone();
         t->bytesDone = {};
     }
+    // Its job is gone, and whatever it retried with it.
+    t->retryWait = {};
+    t->info.retrying.clear();
+    t->info.nextTry = QDateTime();
     if (!cancelled && waitUntilMs > 0 && t->stop == Stop::None) {
         // A provider it needs is paused (a daily cap, a transfer quota): the rest waits for it
         // and goes on by itself then, instead of ending as failed or short of copies.
@@ -920,10 +925,16 @@ void EngineWorker::emitProgress()
         t.meter.update(done, now);
         const double rate = t.meter.bytesPerSecond();
         const qint64 eta = t.meter.etaSeconds();
+        const RetryWait wait = t.retryWait ? t.retryWait() : RetryWait{};
+        const QDateTime nextTry =
+            wait.isEmpty() ? QDateTime() : QDateTime::fromMSecsSinceEpoch(wait.nextTryMs);
         if (!t.dirty && done == t.info.doneBytes && eta == t.info.etaSeconds &&
-            qFuzzyCompare(rate + 1, t.info.bytesPerSecond + 1))
+            qFuzzyCompare(rate + 1, t.info.bytesPerSecond + 1) && wait.reason == t.info.retrying &&
+            nextTry == t.info.nextTry)
             continue;
         t.dirty = false;
+        t.info.retrying = wait.reason;
+        t.info.nextTry = nextTry;
         t.info.doneBytes = done;
         t.info.bytesPerSecond = rate;
         t.info.etaSeconds = eta;

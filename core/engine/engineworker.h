@@ -3,6 +3,7 @@
 #include "registry/records.h"
 #include "sync/scheduler.h"
 #include "syncstatus.h"
+#include "transfer/retrypolicy.h"
 #include "transferinfo.h"
 #include "util/progressmeter.h"
 
@@ -110,6 +111,7 @@ private:
         qint64 rowId = 0; // in the registry's jobs table; 0 when it could not be stored
         QObject* job = nullptr;
         std::function<qint64()> bytesDone;
+        std::function<RetryWait()> retryWait; // what it waits on (a float's providers retried)
         ProgressMeter meter;
         Stop stop = Stop::None;
         bool dirty = false;

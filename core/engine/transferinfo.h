@@ -33,6 +33,10 @@ struct TransferInfo
     // Queued, waiting for a paused provider (a daily cap, a transfer quota): the queue starts it
     // again at this time by itself. Invalid when it waits for nothing.
     QDateTime waitingUntil;
+    // Running, but a provider's work is being retried after failures: which and why
+    // ("“nextcloud”: … refused the connection"), and when the next try is. Empty: none is.
+    QString retrying;
+    QDateTime nextTry;
     // Started by the scheduler (background sync), not by the user.
     bool background = false;
 

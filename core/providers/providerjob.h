@@ -74,6 +74,9 @@ public:
 
 Q_SIGNALS:
     void progress(qint64 done, qint64 total);
+    // A request failed and is tried again after `delayMs` (network kinds): what a transfer
+    // waiting on it shows meanwhile.
+    void retrying(const QString& reason, int delayMs);
     void finished();
 
 protected:

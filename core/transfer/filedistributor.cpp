@@ -412,6 +412,10 @@ FileDistributor::PutStart FileDistributor::startPut(ChunkTask& task)
         const QString cid = task.chunk.cid;
         connect(job, &ProviderJob::finished, this,
                 [this, cid, providerId, job] { onPutFinished(cid, providerId, job); });
+        connect(job, &ProviderJob::retrying, this,
+                [this, providerId](const QString& reason, int delayMs) {
+                    noteRetrying(providerId, reason, delayMs);
+                });
         m_jobs.insert(job);
         task.inFlight.insert(providerId);
         m_bytesQueued[providerId] += task.chunk.size;
@@ -444,10 +448,12 @@ void FileDistributor::onPutFinished(const QString& cid, qint64 providerId, Provi
     ChunkTask& task = *it->second;
     task.inFlight.remove(providerId);
     const Error& error = job->error();
-    if (!error.ok())
+    if (!error.ok()) {
         m_vault->registry().abandonPlacement(cid, providerId);
-    else
+    } else {
         task.badCopies.remove(providerId);
+        m_retrying.remove(providerId); // it takes puts again
+    }
     if (!m_error.ok()) {
         // The float is ending, but a put that completed all the same stored a good object (its
         // source checked on the last read that the file was unchanged). Record it: otherwise
@@ -496,12 +502,15 @@ void FileDistributor::onPutFinished(const QString& cid, qint64 providerId, Provi
         const QString name = m_vault->providerName(providerId);
         if (m_options.retry.shouldRetry(error, attempts)) {
             task.waiting = true;
-            QTimer::singleShot(m_options.retry.delayMs(error, attempts), this, [this, cid] {
+            const int delay = m_options.retry.delayMs(error, attempts);
+            noteRetrying(providerId, error.message, delay);
+            QTimer::singleShot(delay, this, [this, cid] {
                 m_ready.push_back(cid);
                 schedule();
             });
             return;
         }
+        m_retrying.remove(providerId); // given up on: its warning says so from here
         if (error.kind == Error::Kind::Retryable || error.kind == Error::Kind::Corrupt) {
             task.givenUp.insert(providerId);
         } else {
@@ -535,8 +544,26 @@ bool FileDistributor::recordStored(ChunkTask& task, qint64 providerId, const QSt
     return true;
 }
 
+void FileDistributor::noteRetrying(qint64 providerId, const QString& reason, int delayMs)
+{
+    m_retrying.insert(providerId,
+                      RetryWait{tr("“%1”: %2").arg(m_vault->providerName(providerId), reason),
+                                QDateTime::currentMSecsSinceEpoch() + delayMs});
+    Q_EMIT progress();
+}
+
+RetryWait FileDistributor::retryWait() const
+{
+    RetryWait latest;
+    for (const RetryWait& w : m_retrying)
+        if (latest.isEmpty() || w.nextTryMs > latest.nextTryMs)
+            latest = w;
+    return latest;
+}
+
 void FileDistributor::exclude(qint64 providerId, const Error& why)
 {
+    m_retrying.remove(providerId);
     // Several puts to a broken provider fail together: one warning is enough.
     if (m_excluded.contains(providerId))
         return;

@@ -97,6 +97,8 @@ public:
     // When a provider that this float wanted takes uploads again, if it was paused (a budget,
     // a cap) while chunks were left with fewer copies than wanted or unplaced; -1 otherwise.
     qint64 budgetResetMs() const;
+    // A provider's puts being retried after failures, the latest of them; empty when none is.
+    RetryWait retryWait() const;
 
 Q_SIGNALS:
     void progress(); // stats() changed; throttled by the receiver
@@ -109,6 +111,7 @@ private:
     void countAlreadyPlaced(const ScannedChunk& chunk);
     void onScannerFinished();
     void schedule();
+    void noteRetrying(qint64 providerId, const QString& reason, int delayMs);
     enum class PutStart { Started, Waiting, None };
     static constexpr int DeletionPollMs = 500;
     PutStart startPut(ChunkTask& task);
@@ -145,6 +148,7 @@ private:
     std::map<QString, std::unique_ptr<ChunkTask>> m_tasks; // by CID, while being placed
     std::deque<QString> m_ready;                           // CIDs waiting for a put slot
     QSet<ProviderJob*> m_jobs;
+    QHash<qint64, RetryWait> m_retrying; // providers whose puts are being retried, by id
     QHash<qint64, Error> m_excluded; // providers that failed for good during this float, and why
     QHash<qint64, qint64> m_pausedUntil; // excluded providers that take uploads again then
     QList<FileChunk> m_manifest;         // topUp: the file's recorded chunks

@@ -286,6 +286,11 @@ void FloatJob::abort()
         finish(Failure::Cancelled, Error::make(Error::Kind::Cancelled, tr("Cancelled")));
 }
 
+RetryWait FloatJob::retryWait() const
+{
+    return m_current ? m_current->retryWait() : RetryWait{};
+}
+
 qint64 FloatJob::bytesDone() const
 {
     return m_bytesBefore + (m_current ? m_current->stats().bytesPlaced : 0);

@@ -67,6 +67,7 @@ public:
     bool alreadyFloated() const { return m_alreadyFloated; }
     qint64 totalBytes() const override { return m_totalBytes; }
     qint64 bytesDone() const override;
+    RetryWait retryWait() const override;
     QString currentFile() const;
     // Sums over the files floated so far.
     const FileDistributor::Stats& totals() const { return m_totals; }

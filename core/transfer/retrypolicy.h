@@ -20,4 +20,17 @@ struct RetryPolicy
     int delayMs(const Error& error, int attemptsSoFar) const;
 };
 
+// What a transfer waits on while a provider's work is retried, for the person watching it
+// ("“nextcloud”: … refused the connection", next try at …). Empty: nothing is being retried.
+struct RetryWait
+{
+    QString reason;
+    qint64 nextTryMs = 0; // ms since the epoch
+    bool isEmpty() const { return reason.isEmpty(); }
+    bool operator==(const RetryWait& o) const
+    {
+        return reason == o.reason && nextTryMs == o.nextTryMs;
+    }
+};
+
 } // namespace mf

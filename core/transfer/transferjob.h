@@ -1,5 +1,6 @@
 #pragma once
 
+#include "retrypolicy.h"
 #include "util/error.h"
 
 #include <QObject>
@@ -32,6 +33,8 @@ public:
     // Bytes the transfer moves in all, and has moved; 0 where it has no byte count (a removal).
     virtual qint64 totalBytes() const { return 0; }
     virtual qint64 bytesDone() const { return 0; }
+    // What it waits on while a provider's work is retried; empty when nothing is.
+    virtual RetryWait retryWait() const { return {}; }
     // What the user should know even when it succeeded (a provider skipped, fewer copies than
     // wanted, an object left behind), in the order they happened.
     const QStringList& warnings() const { return m_warnings; }

@@ -441,6 +441,7 @@ void HttpExchange::endAttempt(const Error& error)
         const int delay = m_request.retry.delayMs(error, m_attempt.number);
         ++m_attempt.number;
         m_retryTimer.start(delay);
+        Q_EMIT retrying(error.message, delay);
         return;
     }
     complete(error);

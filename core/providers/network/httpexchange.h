@@ -121,6 +121,8 @@ public:
 Q_SIGNALS:
     void uploadProgress(qint64 done, qint64 total);
     void downloadProgress(qint64 done, qint64 total);
+    // An attempt failed and another follows after `delayMs`; `reason` is the failure's message.
+    void retrying(const QString& reason, int delayMs);
     void finished();
 
 private:

@@ -164,6 +164,7 @@ void NetworkJob::send(HttpExchange::Request request, std::function<void(HttpExch
         else if (done > 0)
             Q_EMIT progress(qMin(m_progressOffset + done, m_progressTotal), m_progressTotal);
     };
+    connect(exchange, &HttpExchange::retrying, this, &ProviderJob::retrying);
     connect(exchange, &HttpExchange::uploadProgress, this, report);
     connect(exchange, &HttpExchange::downloadProgress, this, report);
     connect(exchange, &HttpExchange::finished, this, [this, exchange, then = std::move(then)] {
