@@ -12,6 +12,7 @@
 #include "modelbrowser.h"
 #include "modellistmodel.h"
 #include "providerspage.h"
+#include "restoreconflictprompt.h"
 #include "transfersmodel.h"
 #include "transfersview.h"
 #include "util/units.h"
@@ -69,6 +70,7 @@ MainWindow::MainWindow(Engine* engine, QWidget* parent)
     , m_empty(new EmptyState(this))
     , m_browser(new ModelBrowser(engine, this))
     , m_transfersView(new TransfersView(engine, m_transfersModel, this))
+    , m_restoreConflicts(new RestoreConflictPrompt(engine, this))
     , m_providers(new ProvidersPage(engine, this))
     , m_overlay(nullptr)
     , m_statsLabel(new QLabel(this))

@@ -30,6 +30,7 @@ class EmptyState;
 
 class ModelBrowser;
 class ProvidersPage;
+class RestoreConflictPrompt;
 class TransfersModel;
 class TransfersView;
 class VaultReader;
@@ -65,6 +66,7 @@ public:
     ModelBrowser* browser() const { return m_browser; }
     ProvidersPage* providersPage() const { return m_providers; }
     TransfersView* transfersView() const { return m_transfersView; }
+    RestoreConflictPrompt* restoreConflictPrompt() const { return m_restoreConflicts; }
     DropOverlay* dropOverlay() const { return m_overlay; }
     EmptyState* emptyState() const { return m_empty; }
     FloatDialog* floatDialog() const { return m_floatDialog; }
@@ -117,6 +119,7 @@ private:
     EmptyState* m_empty;
     ModelBrowser* m_browser;
     TransfersView* m_transfersView;
+    RestoreConflictPrompt* m_restoreConflicts; // asks what to do with files already there
     ProvidersPage* m_providers;
     DropOverlay* m_overlay;
     QPointer<FloatDialog> m_floatDialog; // clears itself when the dialog closes (deletes itself)

@@ -259,7 +259,7 @@ void ModelBrowser::askRestore()
         if (dir.isEmpty())
             return;
         for (qint64 id : ids)
-            m_engine->restoreModel(id, dir);
+            m_engine->restoreModel(id, dir, Engine::RestoreConflicts::Ask);
     });
     dialog->open();
 }

@@ -6,6 +6,7 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QDesktopServices>
 #include <QHeaderView>
 #include <QMenu>
 #include <QPainter>
@@ -106,6 +107,11 @@ TransfersView::TransfersView(Engine* engine, TransfersModel* model, QWidget* par
         for (qint64 id : selectedIds(-1))
             m_engine->retry(id);
     });
+    m_openFolder = makeAction(QStringLiteral("folder"), tr("&Open folder"), QKeySequence(), [this] {
+        const QUrl folder = folderToOpen();
+        if (!folder.isEmpty())
+            QDesktopServices::openUrl(folder);
+    });
     m_pauseAll = makeAction(QStringLiteral("pause"), tr("Pause &all"),
                             QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P),
                             [this] { m_engine->pauseAll(); });
@@ -117,10 +123,11 @@ TransfersView::TransfersView(Engine* engine, TransfersModel* model, QWidget* par
     m_pause->setToolTip(tr("Pause the selected transfers; resuming goes on where they stopped"));
     m_cancel->setToolTip(tr("Cancel the selected transfers"));
     m_retry->setToolTip(tr("Try the selected failed or cancelled transfers again"));
+    m_openFolder->setToolTip(tr("Show the restored files in the file manager"));
 
     m_toolBar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
     m_toolBar->setAccessibleName(tr("Transfer actions"));
-    m_toolBar->addActions({m_pause, m_resume, m_cancel, m_retry});
+    m_toolBar->addActions({m_pause, m_resume, m_cancel, m_retry, m_openFolder});
     m_toolBar->addSeparator();
     m_toolBar->addActions({m_pauseAll, m_resumeAll, m_clear});
 
@@ -161,6 +168,7 @@ void TransfersView::updateActions()
     m_resume->setEnabled(canResume);
     m_cancel->setEnabled(canCancel);
     m_retry->setEnabled(canRetry);
+    m_openFolder->setEnabled(!folderToOpen().isEmpty());
     const TransfersModel::Overall o = m_model->overall();
     m_pauseAll->setEnabled(o.running + o.queued > 0);
     m_resumeAll->setEnabled(o.paused > 0);
@@ -168,6 +176,19 @@ void TransfersView::updateActions()
     for (int row = 0; row < m_model->rowCount() && !anyFinished; ++row)
         anyFinished = m_model->transfer(row)->isFinished();
     m_clear->setEnabled(anyFinished);
+}
+
+QUrl TransfersView::folderToOpen() const
+{
+    const QModelIndexList rows = m_view->selectionModel()->selectedRows();
+    if (rows.size() != 1)
+        return {};
+    const TransferInfo* info = m_model->transfer(rows.first().row());
+    // Only once it is done: before, the folder may not exist or hold only a temporary.
+    if (!info || info->kind != TransferInfo::Kind::Restore || info->destination.isEmpty() ||
+        (info->state != State::Done && info->state != State::Degraded))
+        return {};
+    return QUrl::fromLocalFile(info->destination);
 }
 
 void TransfersView::showContextMenu(const QPoint& pos)
@@ -178,6 +199,8 @@ void TransfersView::showContextMenu(const QPoint& pos)
     auto* menu = new QMenu(this);
     menu->setAttribute(Qt::WA_DeleteOnClose);
     menu->addActions({m_pause, m_resume, m_cancel, m_retry});
+    menu->addSeparator();
+    menu->addAction(m_openFolder);
     menu->addSeparator();
     menu->addAction(m_clear);
     menu->popup(m_view->viewport()->mapToGlobal(pos));

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QStyledItemDelegate>
+#include <QUrl>
 #include <QWidget>
 
 class QAction;
@@ -29,7 +30,8 @@ public:
 };
 
 // The transfers page: one row per transfer with its progress bar and state, and the actions
-// pause, resume, cancel and retry for the selected transfers or for all, and clear finished.
+// pause, resume, cancel and retry for the selected transfers or for all, and clear finished;
+// a finished restore's folder opens in the file manager.
 class TransfersView final : public QWidget
 {
     Q_OBJECT
@@ -43,6 +45,9 @@ public:
     QAction* resumeAction() const { return m_resume; }
     QAction* cancelAction() const { return m_cancel; }
     QAction* retryAction() const { return m_retry; }
+    QAction* openFolderAction() const { return m_openFolder; }
+    // The folder "Open folder" opens: the selected finished restore's destination (empty: none).
+    QUrl folderToOpen() const;
     QAction* pauseAllAction() const { return m_pauseAll; }
     QAction* resumeAllAction() const { return m_resumeAll; }
     QAction* clearFinishedAction() const { return m_clear; }
@@ -60,6 +65,7 @@ private:
     QAction* m_resume;
     QAction* m_cancel;
     QAction* m_retry;
+    QAction* m_openFolder;
     QAction* m_pauseAll;
     QAction* m_resumeAll;
     QAction* m_clear;

@@ -45,7 +45,8 @@ public:
         request.modelName = p.positionalArguments().at(0);
         request.filePath = p.positionalArguments().value(1);
         request.destinationDir = p.value(QStringLiteral("to"));
-        request.options.overwrite = p.isSet(QStringLiteral("force"));
+        request.whenExists =
+            p.isSet(QStringLiteral("force")) ? ExistingFile::Replace : ExistingFile::Refuse;
         auto* job = new RestoreJob(vault, request, this);
         connect(job, &RestoreJob::finished, this, &RestoreCommand::onFinished);
         runJob(job);
@@ -64,11 +65,19 @@ private:
             {QStringLiteral("bytes"), m_job->bytesDone()},
             {QStringLiteral("problems"), QJsonArray::fromStringList(m_job->problems())},
             {QStringLiteral("seconds"), secs}};
+        // The job says what exists in plain words; how to choose is this tool's own: --force.
+        const QString error =
+            m_job->failure() == RestoreJob::Failure::DestinationExists
+                ? m_job->error().message + QStringLiteral("; use --force to replace %1")
+                                               .arg(m_job->conflicts().size() == 1
+                                                        ? QStringLiteral("it")
+                                                        : QStringLiteral("them"))
+                : m_job->error().message;
         if (!m_job->error().ok())
-            doc.insert(QStringLiteral("error"), m_job->error().message);
+            doc.insert(QStringLiteral("error"), error);
         console().printJson(doc);
         if (m_job->failure() != RestoreJob::Failure::None)
-            console().error(m_job->error().message);
+            console().error(error);
         switch (m_job->failure()) {
         case RestoreJob::Failure::None:
             for (const QString& path : m_job->restoredPaths())

@@ -47,6 +47,7 @@ Engine::Engine(QObject* parent)
     connect(m_worker, &EngineWorker::opened, this, &Engine::opened);
     connect(m_worker, &EngineWorker::transferUpdated, this, &Engine::onWorkerTransfer);
     connect(m_worker, &EngineWorker::transferRemoved, this, &Engine::onWorkerRemoved);
+    connect(m_worker, &EngineWorker::restoreConflict, this, &Engine::restoreConflict);
     connect(m_worker, &EngineWorker::modelChanged, this, &Engine::modelChanged);
     connect(m_worker, &EngineWorker::modelRemoved, this, &Engine::modelRemoved);
     connect(m_worker, &EngineWorker::providersChanged, this, &Engine::providersChanged);
@@ -107,12 +108,14 @@ qint64 Engine::floatFiles(const FloatRequest& request)
     return id;
 }
 
-qint64 Engine::restoreModel(qint64 modelId, const QString& destinationDir, bool overwrite)
+qint64 Engine::restoreModel(qint64 modelId, const QString& destinationDir,
+                            RestoreConflicts existing)
 {
     const qint64 id = nextTransferId();
     const QJsonObject payload{{QStringLiteral("modelId"), modelId},
                               {QStringLiteral("destination"), destinationDir},
-                              {QStringLiteral("overwrite"), overwrite}};
+                              {QStringLiteral("overwrite"), existing == RestoreConflicts::Replace},
+                              {QStringLiteral("ask"), existing == RestoreConflicts::Ask}};
     post(m_worker,
          [w = m_worker, id, payload] { w->add(id, TransferInfo::Kind::Restore, payload); });
     return id;
@@ -205,6 +208,12 @@ void Engine::resume(qint64 transferId)
 void Engine::cancel(qint64 transferId)
 {
     post(m_worker, [w = m_worker, transferId] { w->cancel(transferId); });
+}
+
+void Engine::answerRestoreConflict(qint64 transferId, const ExistingFileAnswers& answers)
+{
+    post(m_worker,
+         [w = m_worker, transferId, answers] { w->answerRestoreConflict(transferId, answers); });
 }
 
 void Engine::retry(qint64 transferId)

@@ -5,6 +5,7 @@
 #include "providers/providerfactory.h"
 #include "registry/records.h"
 #include "syncstatus.h"
+#include "transfer/existingfile.h"
 #include "transferinfo.h"
 
 #include <QJsonObject>
@@ -31,7 +32,15 @@ public:
     QString vaultDirectory() const { return m_vaultDirectory; }
 
     qint64 floatFiles(const FloatRequest& request); // returns a transfer id
-    qint64 restoreModel(qint64 modelId, const QString& destinationDir, bool overwrite = false);
+    // What a restore does with files already at the destination. Fail: it fails, naming them
+    // (a retry fails the same way: it never replaces more than was asked). Ask: it pauses and
+    // emits restoreConflict(); answerRestoreConflict() resumes it.
+    enum class RestoreConflicts { Fail, Replace, Ask };
+    qint64 restoreModel(qint64 modelId, const QString& destinationDir,
+                        RestoreConflicts existing = RestoreConflicts::Fail);
+    // The answers to restoreConflict(), by path in the model; the restore goes on with them.
+    // Files not answered are asked about again. cancel() is the answer "none of it".
+    void answerRestoreConflict(qint64 transferId, const ExistingFileAnswers& answers);
     qint64 verifyModel(qint64 modelId);
     qint64 removeModel(qint64 modelId);
     // "Repair now": copies of the model's chunks (0: of every model) made again where they are
@@ -106,7 +115,11 @@ Q_SIGNALS:
     void transferAdded(const mf::TransferInfo& info);
     void transferChanged(const mf::TransferInfo& info); // throttled (<= ~5/s per transfer)
     void transferRemoved(qint64 id);                    // after clearFinished
-    void modelChanged(qint64 modelId);                  // added or its state/health changed
+    // A restore started with RestoreConflicts::Ask found `files` (paths in the model) already in
+    // `destinationDir` before writing anything; it is paused until answerRestoreConflict().
+    void restoreConflict(qint64 transferId, const QString& destinationDir,
+                         const QStringList& files);
+    void modelChanged(qint64 modelId); // added or its state/health changed
     void modelRemoved(qint64 modelId);
     void providersChanged();
     void providerError(const QString& message);

@@ -30,7 +30,9 @@ namespace mf {
 //   {"kind": "float", "paths": [...], "model": "...", "replicas": n, "providers": [ids],
 //    "chunker": "..."}                           (chunker fixed at the first start, so a resume
 //                                                 cuts the same chunks)
-//   {"kind": "restore", "modelId": id, "destination": "...", "overwrite": bool}
+//   {"kind": "restore", "modelId": id, "destination": "...", "overwrite": bool, "ask": bool,
+//    "answers": {"path in model": "replace"|"keep-both"|"skip"},
+//    "restored": {"path in model": "where it was written"}}   (files earlier runs finished)
 //   {"kind": "verify", "modelId": id}   {"kind": "remove", "modelId": id}
 //   {"kind": "import", "repo": "org/name", "commit": "<sha>", "variants": [...], "model": "..."}
 //   {"kind": "materialize", "modelId": id, "destination": "...", "layout": "plain"|"hf-cache"}
@@ -199,6 +201,8 @@ void EngineWorker::open(const QString& directory)
             if (waitUntil > 0)
                 t.info.waitingUntil = QDateTime::fromMSecsSinceEpoch(waitUntil);
             t.info.background = payload.value(QStringLiteral("background")).toBool();
+            if (t.info.kind == TransferInfo::Kind::Restore)
+                t.info.destination = payload.value(QStringLiteral("destination")).toString();
             if (t.info.background) {
                 // The scheduler starts background work afresh; a leftover row is forgotten.
                 registry.removeJob(rowId);
@@ -342,6 +346,7 @@ void EngineWorker::add(qint64 id, TransferInfo::Kind kind, const QJsonObject& re
             error = tr("There is no model with id %1 (was it removed?)").arg(t.info.modelId);
         switch (kind) {
         case TransferInfo::Kind::Restore:
+            t.info.destination = request.value(QStringLiteral("destination")).toString();
             t.info.title =
                 tr("Restore %1 to %2")
                     .arg(name, QDir::toNativeSeparators(
@@ -563,22 +568,58 @@ bool EngineWorker::startRestore(Transfer& t, QString* error)
     RestoreJob::Request request;
     request.modelName = model->name;
     request.destinationDir = t.payload.value(QStringLiteral("destination")).toString();
-    // A restore resumed after a pause finds the files its first run completed: they are its own.
-    request.options.overwrite = t.payload.value(QStringLiteral("overwrite")).toBool() ||
-                                t.payload.value(QStringLiteral("started")).toBool();
+    // Exactly what was asked, on every run: a retry or a resume never replaces more. Files an
+    // earlier run finished are its own, and are simply done.
+    request.whenExists = t.payload.value(QStringLiteral("overwrite")).toBool()
+                             ? ExistingFile::Replace
+                             : ExistingFile::Refuse;
+    request.answers =
+        existingFileAnswersFromJson(t.payload.value(QStringLiteral("answers")).toObject());
+    const QJsonObject restored = t.payload.value(QStringLiteral("restored")).toObject();
+    for (auto it = restored.constBegin(); it != restored.constEnd(); ++it)
+        request.restoredBefore.insert(it.key(), it.value().toString());
     auto* job = new RestoreJob(m_vault.get(), request, this);
     const qint64 id = t.info.id;
     t.job = job;
     t.bytesDone = [job] { return job->bytesDone(); };
-    connect(job, &RestoreJob::progress, this, [this, id] {
+    // Each file it finishes is recorded at once, so that a run after a pause, a failure or a
+    // crash knows the file at that name is its own.
+    auto noteRestored = [this, id, job] {
+        Transfer* x = find(id);
+        if (!x)
+            return;
+        QJsonObject files = x->payload.value(QStringLiteral("restored")).toObject();
+        const qsizetype before = files.size();
+        const QHash<QString, QString>& done = job->restoredFiles();
+        for (auto it = done.constBegin(); it != done.constEnd(); ++it)
+            files.insert(it.key(), it.value());
+        if (files.size() == before)
+            return;
+        x->payload.insert(QStringLiteral("restored"), files);
+        persist(*x);
+    };
+    connect(job, &RestoreJob::progress, this, [this, id, noteRestored] {
         if (Transfer* x = find(id))
             x->dirty = true;
+        noteRestored();
     });
-    connect(job, &RestoreJob::finished, this, [this, id, job] {
+    connect(job, &RestoreJob::finished, this, [this, id, job, noteRestored] {
+        noteRestored();
         // Replicas it found bad on the way (and the copy it used instead).
         for (const QString& problem : job->problems())
             addWarning(id, problem);
         const Error& e = job->error();
+        Transfer* x = find(id);
+        if (x && job->failure() == RestoreJob::Failure::DestinationExists &&
+            x->payload.value(QStringLiteral("ask")).toBool() && x->stop == Stop::None) {
+            // Nothing was written: it waits, paused, for the user's answer.
+            x->stop = Stop::Pause;
+            const QString destination = x->payload.value(QStringLiteral("destination")).toString();
+            const QStringList files = job->conflicts();
+            onJobFinished(id, QString(), true);
+            Q_EMIT restoreConflict(id, destination, files);
+            return;
+        }
         onJobFinished(id, e.message, job->failure() == RestoreJob::Failure::Cancelled,
                       e.isOutOfBudget() ? e.budgetResetMs : -1);
     });
@@ -1013,6 +1054,20 @@ void EngineWorker::retry(qint64 id)
             t->rowId = *row;
     }
     t->info.doneBytes = 0;
+    setState(*t, TransferInfo::State::Queued);
+    schedule();
+}
+
+void EngineWorker::answerRestoreConflict(qint64 id, const ExistingFileAnswers& answers)
+{
+    Transfer* t = find(id);
+    if (!t || t->info.kind != TransferInfo::Kind::Restore ||
+        t->info.state != TransferInfo::State::Paused)
+        return;
+    ExistingFileAnswers all =
+        existingFileAnswersFromJson(t->payload.value(QStringLiteral("answers")).toObject());
+    all.insert(answers);
+    t->payload.insert(QStringLiteral("answers"), existingFileAnswersToJson(all));
     setState(*t, TransferInfo::State::Queued);
     schedule();
 }

@@ -3,6 +3,7 @@
 #include "registry/records.h"
 #include "sync/scheduler.h"
 #include "syncstatus.h"
+#include "transfer/existingfile.h"
 #include "transfer/retrypolicy.h"
 #include "transferinfo.h"
 #include "util/progressmeter.h"
@@ -52,6 +53,7 @@ public:
     void resume(qint64 id);
     void cancel(qint64 id);
     void retry(qint64 id);
+    void answerRestoreConflict(qint64 id, const ExistingFileAnswers& answers);
     void pauseAll();
     void resumeAll();
     void clearFinished();
@@ -85,6 +87,7 @@ Q_SIGNALS:
     void opened(const QString& error);
     void transferUpdated(const mf::TransferInfo& info, bool added);
     void transferRemoved(qint64 id);
+    void restoreConflict(qint64 id, const QString& destinationDir, const QStringList& files);
     void modelChanged(qint64 modelId);
     void modelRemoved(qint64 modelId);
     void providersChanged();

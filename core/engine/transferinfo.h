@@ -25,6 +25,7 @@ struct TransferInfo
     double bytesPerSecond = 0; // smoothed
     qint64 etaSeconds = -1;    // -1 unknown
     QString error;             // readable, for Failed
+    QString destination;       // restore: the folder it writes into
     qint64 sentBytes = 0;      // float: bytes sent to providers (all replicas), over all runs
     // What the user should know even when it succeeded: a provider skipped, fewer copies than
     // wanted, an object a removal left behind, a replica a restore found bad.

@@ -72,9 +72,7 @@ void FileAssembler::start()
 {
     const QFileInfo dest(m_destination);
     if (dest.exists() && !m_options.overwrite) {
-        finish(
-            Error::make(Error::Kind::Fatal,
-                        tr("“%1” already exists; use --force to replace it").arg(m_destination)));
+        finish(Error::make(Error::Kind::Fatal, tr("“%1” already exists").arg(m_destination)));
         return;
     }
     if (dest.isDir()) {
@@ -255,7 +253,8 @@ void FileAssembler::onHashed()
         const int err = errno;
         finish(Error::make(
             Error::Kind::Fatal,
-            err == EEXIST ? tr("“%1” already exists; use --force to replace it").arg(m_destination)
+            err == EEXIST ? tr("“%1” appeared while it was being restored; it was left as it is")
+                                .arg(m_destination)
                           : tr("Cannot create “%1”: %2").arg(m_destination, errnoText(err))));
         return;
     }

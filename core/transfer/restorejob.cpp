@@ -64,6 +64,7 @@ void RestoreJob::start()
         return;
     }
     const QDir dir(m_request.destinationDir);
+    QStringList existing; // destinations refused, for the message
     for (const FileRecord& f : std::as_const(m_files)) {
         if (!isSafePathInModel(f.path)) {
             finish(Failure::Integrity,
@@ -81,15 +82,47 @@ void RestoreJob::start()
                                    .arg(f.path, model->name)));
             return;
         }
-        const QString dest = dir.filePath(f.path);
-        if (QFileInfo::exists(dest) && !m_request.options.overwrite) {
-            finish(Failure::DestinationExists,
-                   Error::make(Error::Kind::Fatal,
-                               tr("“%1” already exists; use --force to replace it").arg(dest)));
-            return;
+        const QString before = m_request.restoredBefore.value(f.path);
+        if (!before.isEmpty() && QFileInfo::exists(before)) {
+            // Done by an earlier run of this restore (it was paused or failed later on).
+            m_totalBytes += f.size;
+            m_bytesBefore += f.size;
+            m_restored.append(before);
+            m_restoredFiles.insert(f.path, before);
+            continue;
+        }
+        Target target{f, dir.filePath(f.path), false};
+        if (QFileInfo::exists(target.destination)) {
+            switch (m_request.answers.value(f.path, m_request.whenExists)) {
+            case ExistingFile::Refuse:
+                m_conflicts.append(f.path);
+                existing.append(target.destination);
+                continue;
+            case ExistingFile::Skip:
+                continue;
+            case ExistingFile::Replace:
+                target.replace = true;
+                break;
+            case ExistingFile::KeepBoth:
+                target.destination = keepBothName(target.destination);
+                break;
+            }
         }
         m_totalBytes += f.size;
-        m_folders.insert(QFileInfo(dest).absolutePath());
+        m_folders.insert(QFileInfo(target.destination).absolutePath());
+        m_targets.append(target);
+    }
+    if (!m_conflicts.isEmpty()) {
+        // Plain words: the CLI adds how to choose (--force), the GUI asks.
+        finish(Failure::DestinationExists,
+               Error::make(Error::Kind::Fatal,
+                           existing.size() == 1
+                               ? tr("“%1” already exists").arg(existing.first())
+                               : tr("%1 files already exist in “%2”: %3")
+                                     .arg(existing.size())
+                                     .arg(m_request.destinationDir,
+                                          m_conflicts.join(QStringLiteral(", ")))));
+        return;
     }
     // What restores into these folders left when they were killed goes first (never a running
     // restore's temporaries): a rerun leaves the folder as clean as a first run.
@@ -114,7 +147,7 @@ void RestoreJob::abort()
 
 void RestoreJob::next()
 {
-    if (++m_index >= m_files.size()) {
+    if (++m_index >= m_targets.size()) {
         // Each file was flushed before its rename; the folders holding the new names are synced
         // once each (not once per file), before the restore says done.
         if (m_vault->flushWrites()) {
@@ -131,11 +164,12 @@ void RestoreJob::next()
         finish(Failure::None, Error::none());
         return;
     }
-    const FileRecord& f = m_files.at(m_index);
-    const QString dest = QDir(m_request.destinationDir).filePath(f.path);
+    const Target& target = m_targets.at(m_index);
+    const QString dest = target.destination;
     FileAssembler::Options options = m_request.options;
+    options.overwrite = target.replace;
     options.syncFolder = false; // once per folder, at the end
-    m_current = std::make_unique<FileAssembler>(m_vault, f, dest, options);
+    m_current = std::make_unique<FileAssembler>(m_vault, target.file, dest, options);
     connect(m_current.get(), &FileAssembler::progress, this, &RestoreJob::progress);
     connect(m_current.get(), &FileAssembler::finished, this, [this, dest] {
         std::unique_ptr<FileAssembler> done = std::move(m_current);
@@ -159,7 +193,8 @@ void RestoreJob::next()
             return;
         }
         m_restored.append(dest);
-        m_bytesBefore += m_files.at(m_index).size;
+        m_restoredFiles.insert(m_targets.at(m_index).file.path, dest);
+        m_bytesBefore += m_targets.at(m_index).file.size;
         Q_EMIT progress();
         next();
     });

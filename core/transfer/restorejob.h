@@ -1,5 +1,6 @@
 #pragma once
 
+#include "existingfile.h"
 #include "fileassembler.h"
 #include "transferjob.h"
 #include "util/temporaries.h"
@@ -15,7 +16,9 @@ class Vault;
 
 // Restores a whole model, or one file of it, into a folder: each file through a FileAssembler,
 // so each appears whole and verified or not at all. Every destination is checked before the
-// first byte moves, so "already exists" never leaves half a model behind.
+// first byte moves, so "already exists" never leaves half a model behind. A file already at its
+// destination is refused unless an answer says otherwise (existingfile.h); refused, the job
+// names every such file (conflicts()) so that one question can cover them all.
 class RestoreJob final : public TransferJob
 {
     Q_OBJECT
@@ -27,7 +30,15 @@ public:
         QString modelName;
         QString filePath; // empty: every file of the model
         QString destinationDir;
+        // options.overwrite is not read: each file's answer below decides it.
         FileAssembler::Options options;
+        // For a file already at its destination and not in `answers` (by path in the model).
+        ExistingFile whenExists = ExistingFile::Refuse;
+        ExistingFileAnswers answers;
+        // Files an earlier run of this same restore finished (path in the model -> where it
+        // wrote it): still there, they are done, whatever `answers` say; they are never asked
+        // about, replaced, or given another name again.
+        QHash<QString, QString> restoredBefore;
     };
     enum class Failure {
         None,
@@ -49,6 +60,11 @@ public:
     qint64 totalBytes() const override { return m_totalBytes; }
     qint64 bytesDone() const override;
     QStringList restoredPaths() const { return m_restored; }
+    // Path in the model -> where it is now, for every file restored (this run or before).
+    const QHash<QString, QString>& restoredFiles() const { return m_restoredFiles; }
+    // With Failure::DestinationExists: the files (paths in the model) whose destination exists
+    // and that no answer covered.
+    const QStringList& conflicts() const { return m_conflicts; }
     const QStringList& problems() const { return m_problems; }
     // What killed restores into the same folders had left, removed at the start.
     const temporaries::SweepResult& swept() const { return m_swept; }
@@ -59,7 +75,14 @@ private:
 
     Vault* m_vault;
     Request m_request;
-    QList<FileRecord> m_files;
+    struct Target
+    {
+        FileRecord file;
+        QString destination;
+        bool replace = false;
+    };
+    QList<FileRecord> m_files; // every file asked for
+    QList<Target> m_targets;   // those to write
     int m_index = -1;
     qint64 m_totalBytes = 0;
     qint64 m_bytesBefore = 0;
@@ -68,6 +91,8 @@ private:
     temporaries::SweepResult m_swept;
     QList<qint64> m_scratchAreas; // registry rows naming m_folders while this runs
     QStringList m_restored;
+    QHash<QString, QString> m_restoredFiles;
+    QStringList m_conflicts;
     QStringList m_problems;
     Failure m_failure = Failure::None;
     Error m_error;
