@@ -9,9 +9,11 @@
 #include "hub/hubclient.h"
 #include "hub/hubsettings.h"
 #include "icons.h"
+#include "incompletemodels.h"
 #include "modelbrowser.h"
 #include "modellistmodel.h"
 #include "providerspage.h"
+#include "quitquestion.h"
 #include "restoreconflictprompt.h"
 #include "transfersmodel.h"
 #include "transfersview.h"
@@ -30,6 +32,7 @@
 #include <QMimeData>
 #include <QNetworkAccessManager>
 #include <QProgressBar>
+#include <QPushButton>
 #include <QSettings>
 #include <QStackedWidget>
 #include <QStandardPaths>
@@ -73,6 +76,7 @@ MainWindow::MainWindow(Engine* engine, QWidget* parent)
     , m_restoreConflicts(new RestoreConflictPrompt(engine, this))
     , m_providers(new ProvidersPage(engine, this))
     , m_overlay(nullptr)
+    , m_quitQuestion(new QuitQuestion(engine, this))
     , m_statsLabel(new QLabel(this))
     , m_progress(new QProgressBar(this))
 {
@@ -213,7 +217,8 @@ void MainWindow::createActions()
     m_quit = new QAction(tr("&Quit"), this);
     m_quit->setShortcut(QKeySequence(tr("Ctrl+Q")));
     m_quit->setMenuRole(QAction::QuitRole);
-    connect(m_quit, &QAction::triggered, this, [this] {
+    connect(m_quit, &QAction::triggered, this, &MainWindow::requestQuit);
+    connect(m_quitQuestion, &QuitQuestion::confirmed, this, [this] {
         if (isSignalConnected(QMetaMethod::fromSignal(&MainWindow::quitRequested)))
             Q_EMIT quitRequested();
         else
@@ -465,6 +470,16 @@ void MainWindow::chooseFolder()
     dialog->open();
 }
 
+void MainWindow::requestQuit()
+{
+    m_quitQuestion->ask();
+}
+
+QMessageBox* MainWindow::quitQuestion() const
+{
+    return m_quitQuestion->pending();
+}
+
 void MainWindow::floatPaths(const QStringList& paths)
 {
     if (paths.isEmpty())
@@ -494,6 +509,59 @@ void MainWindow::openFloatDialog(const QStringList& paths)
         showNormal();
     raise();
     activateWindow();
+    if (const auto stopped = incompletemodels::matching(m_reader->registry(), dropped)) {
+        offerResume(*stopped, dropped);
+        return;
+    }
+    showFloatDialog(dropped);
+}
+
+void MainWindow::offerResume(const ModelRecord& model, const DroppedFiles& dropped)
+{
+    if (incompletemodels::isBeingFloated(*m_engine, model.id)) {
+        explainRefusal(tr("“%1” is being floated right now.").arg(model.name));
+        return;
+    }
+    if (m_resumeOffer)
+        return;
+    m_resumeOffer =
+        new QMessageBox(QMessageBox::Question, tr("Resume float"),
+                        tr("“%1” was not floated to the end. Resume it?").arg(model.name),
+                        QMessageBox::NoButton, this);
+    m_resumeOffer->setInformativeText(
+        tr("Chunks already stored are not sent again. Or float it as a new model under "
+           "another name."));
+    QPushButton* resume = m_resumeOffer->addButton(tr("Resume"), QMessageBox::AcceptRole);
+    resume->setIcon(icon(QStringLiteral("resume")));
+    QPushButton* asNew = m_resumeOffer->addButton(tr("Float as new…"), QMessageBox::ActionRole);
+    m_resumeOffer->addButton(QMessageBox::Cancel);
+    m_resumeOffer->setDefaultButton(resume);
+    m_resumeOffer->setAttribute(Qt::WA_DeleteOnClose);
+    m_resumeOffer->setWindowModality(Qt::WindowModal);
+    connect(m_resumeOffer, &QMessageBox::buttonClicked, this,
+            [this, model, dropped, resume, asNew](auto* button) {
+                if (button == asNew) {
+                    // After this question has closed, so that the dialog is the one shown.
+                    QMetaObject::invokeMethod(
+                        this, [this, dropped] { showFloatDialog(dropped); }, Qt::QueuedConnection);
+                    return;
+                }
+                if (button != resume)
+                    return;
+                const QString why = incompletemodels::resume(*m_engine, model, dropped.paths);
+                if (!why.isEmpty())
+                    explainRefusal(why);
+                else
+                    statusBar()->showMessage(tr("Resuming “%1”…").arg(model.name),
+                                             RefusalMessageMs);
+            });
+    m_resumeOffer->open();
+}
+
+void MainWindow::showFloatDialog(const DroppedFiles& dropped)
+{
+    if (!m_reader || m_floatDialog)
+        return;
     VaultReader* reader = m_reader.get();
     m_floatDialog = new FloatDialog(
         dropped, reader->registry().providers(), reader->catalog().replicationFactor(),

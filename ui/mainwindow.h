@@ -30,6 +30,7 @@ class EmptyState;
 
 class ModelBrowser;
 class ProvidersPage;
+class QuitQuestion;
 class RestoreConflictPrompt;
 class TransfersModel;
 class TransfersView;
@@ -81,12 +82,20 @@ public:
     MaterializeDialog* materializeDialog() const { return m_materializeDialog; }
     // What attaching storage found (Engine::catalogRecovered), while it is shown.
     QMessageBox* recoveryReport() const { return m_recoveryReport; }
+    // "Resume the float this drop repeats?", while it is asked.
+    QMessageBox* resumeOffer() const { return m_resumeOffer; }
     QAction* settingsAction() const { return m_settings; }
     QAction* quitAction() const { return m_quit; }
+    // File > Quit, and the tray's: asks first while transfers run, then quitRequested().
+    void requestQuit();
+    // The open "quit while transfers run?" question, if any (tests answer it).
+    QMessageBox* quitQuestion() const;
 
 Q_SIGNALS:
     void settingsRequested(); // File > Settings…: the app shows its settings dialog
-    void quitRequested();     // File > Quit (when connected; otherwise the application quits)
+    // Quit was asked for and, if transfers run, confirmed (when connected; otherwise the
+    // application quits)
+    void quitRequested();
 
 protected:
     void dragEnterEvent(QDragEnterEvent* event) override;
@@ -106,6 +115,10 @@ private:
     void chooseFiles();
     void chooseFolder();
     void openFloatDialog(const QStringList& paths);
+    void showFloatDialog(const DroppedFiles& dropped);
+    // The drop repeats a float that stopped before the end: resume it rather than refuse the
+    // name (or float it as a new model).
+    void offerResume(const ModelRecord& model, const DroppedFiles& dropped);
     void openHubImportDialog();
     void openMaterializeDialog();
     void explainRefusal(const QString& reason);
@@ -126,6 +139,8 @@ private:
     QPointer<HubImportDialog> m_hubImportDialog;
     QPointer<MaterializeDialog> m_materializeDialog;
     QPointer<QMessageBox> m_recoveryReport;
+    QPointer<QMessageBox> m_resumeOffer;
+    QuitQuestion* m_quitQuestion;
     QString m_lastCatalogProblem; // a catalog sync problem is said once while it lasts
     // The import dialog's view of the Hub (anonymous or $HF_TOKEN; the import itself runs in
     // the Engine with the vault's token): made on first use for the open vault's endpoint.

@@ -2,6 +2,7 @@
 
 #include "engine/engine.h"
 #include "icons.h"
+#include "incompletemodels.h"
 #include "modeldetails.h"
 #include "modelfilterproxy.h"
 #include "modellistmodel.h"
@@ -111,6 +112,12 @@ ModelBrowser::ModelBrowser(Engine* engine, QWidget* parent)
     m_showInProviders =
         new QAction(icon(QStringLiteral("providers")), tr("Show in &providers"), this);
     m_copyCid->setShortcut(QKeySequence::Copy);
+    m_resume = new QAction(icon(QStringLiteral("resume")), tr("Resume &float"), this);
+    m_resume->setToolTip(tr("Finish floating the selected unfinished models; chunks already "
+                            "stored are not sent again"));
+    m_discard = new QAction(icon(QStringLiteral("remove")), tr("&Discard…"), this);
+    m_discard->setToolTip(tr("Remove the selected unfinished models and the chunks only they "
+                             "use"));
     // The shortcuts act while the Models page has the focus: Delete on another page must not
     // remove the model still selected here. Menus and toolbar trigger them from anywhere.
     for (QAction* a :
@@ -122,7 +129,21 @@ ModelBrowser::ModelBrowser(Engine* engine, QWidget* parent)
     connect(m_restore, &QAction::triggered, this, &ModelBrowser::askRestore);
     connect(m_verify, &QAction::triggered, this, &ModelBrowser::verifySelected);
     connect(m_repair, &QAction::triggered, this, &ModelBrowser::repairSelected);
-    connect(m_remove, &QAction::triggered, this, &ModelBrowser::askRemove);
+    connect(m_remove, &QAction::triggered, this, [this] { askRemove(); });
+    connect(m_resume, &QAction::triggered, this, &ModelBrowser::resumeSelected);
+    connect(m_discard, &QAction::triggered, this, [this] { askRemove(true); });
+    if (m_engine) {
+        // Whether a selected unfinished model is being floated decides Resume and Discard.
+        connect(m_engine, &Engine::transferAdded, this, &ModelBrowser::updateIncompleteActions);
+        connect(m_engine, &Engine::transferChanged, this, [this](const TransferInfo& t) {
+            if (t.modelId && selectedModelIds().contains(t.modelId))
+                updateIncompleteActions();
+        });
+        connect(m_engine, &Engine::transferRemoved, this, &ModelBrowser::updateIncompleteActions);
+    }
+    // A model's state (complete or not) arrives with its row.
+    connect(m_model, &ModelListModel::rowsLoaded, this, &ModelBrowser::updateIncompleteActions);
+    m_details->setIncompleteActions(m_resume, m_discard);
     connect(m_copyCid, &QAction::triggered, this, &ModelBrowser::copyCids);
     connect(m_copySource, &QAction::triggered, this, &ModelBrowser::copySources);
     connect(m_showInProviders, &QAction::triggered, this, &ModelBrowser::showInProviders);
@@ -205,7 +226,16 @@ void ModelBrowser::updateActions()
         a->setEnabled(n > 0 && m_engine);
     for (QAction* a : std::as_const(m_modelActions))
         a->setEnabled(n > 0 && m_engine);
+    updateIncompleteActions();
     Q_EMIT selectionCountChanged(n);
+}
+
+void ModelBrowser::updateIncompleteActions()
+{
+    const qsizetype n = m_view->selectionModel()->selectedRows().size();
+    const bool stopped = n > 0 && stoppedIncompleteSelection().size() == n;
+    m_resume->setEnabled(stopped);
+    m_discard->setEnabled(stopped);
 }
 
 void ModelBrowser::addModelAction(QAction* action)
@@ -232,6 +262,11 @@ void ModelBrowser::showContextMenu(const QPoint& pos)
         return;
     QMenu* menu = new QMenu(this);
     menu->setAttribute(Qt::WA_DeleteOnClose);
+    if (m_resume->isEnabled()) {
+        menu->addAction(m_resume);
+        menu->addAction(m_discard);
+        menu->addSeparator();
+    }
     menu->addAction(m_restore);
     menu->addActions(m_modelActions);
     menu->addAction(m_verify);
@@ -280,35 +315,77 @@ void ModelBrowser::repairSelected()
         m_engine->repairModel(id);
 }
 
-void ModelBrowser::askRemove()
+void ModelBrowser::askRemove(bool discard)
 {
-    const QList<qint64> ids = selectedModelIds();
+    const QList<qint64> ids = discard ? stoppedIncompleteSelection() : selectedModelIds();
     if (ids.isEmpty() || !m_engine || m_question)
         return;
     QString what;
     if (ids.size() == 1) {
         const int row = m_model->rowOf(ids.first());
         const ModelRow* r = m_model->rowData(row);
-        what = tr("Remove “%1” from the vault?").arg(r ? r->summary.model.name : QString());
+        const QString name = r ? r->summary.model.name : QString();
+        what = discard ? tr("Discard the unfinished “%1”?").arg(name)
+                       : tr("Remove “%1” from the vault?").arg(name);
     } else {
-        what = tr("Remove %1 models from the vault?").arg(ids.size());
+        what = discard ? tr("Discard %1 unfinished models?").arg(ids.size())
+                       : tr("Remove %1 models from the vault?").arg(ids.size());
     }
-    m_question = new QMessageBox(QMessageBox::Warning, tr("Remove models"), what,
-                                 QMessageBox::NoButton, this);
+    m_question =
+        new QMessageBox(QMessageBox::Warning, discard ? tr("Discard models") : tr("Remove models"),
+                        what, QMessageBox::NoButton, this);
     m_question->setAttribute(Qt::WA_DeleteOnClose);
     m_question->setInformativeText(
         tr("Their chunks are deleted from the providers, except chunks other models share. "
            "Files on your disk are not touched."));
-    QPushButton* remove = m_question->addButton(tr("Remove"), QMessageBox::DestructiveRole);
+    QPushButton* remove =
+        m_question->addButton(discard ? tr("Discard") : tr("Remove"), QMessageBox::DestructiveRole);
     remove->setIcon(icon(QStringLiteral("remove")));
     m_question->addButton(QMessageBox::Cancel);
     m_question->setDefaultButton(QMessageBox::Cancel);
     m_question->setWindowModality(Qt::WindowModal);
     connect(m_question, &QMessageBox::buttonClicked, this, [this, ids, remove](auto* button) {
-        if (button == remove)
-            for (qint64 id : ids)
-                m_engine->removeModel(id);
+        if (button != remove)
+            return;
+        for (qint64 id : ids) {
+            // A paused float of it ends first, so that it cannot write the model again.
+            const auto t = incompletemodels::transferOf(*m_engine, id);
+            if (t && t->state == TransferInfo::State::Paused)
+                m_engine->cancel(t->id);
+            m_engine->removeModel(id);
+        }
     });
+    m_question->open();
+}
+
+QList<qint64> ModelBrowser::stoppedIncompleteSelection() const
+{
+    QList<qint64> ids;
+    if (!m_engine)
+        return ids;
+    for (qint64 id : selectedModelIds()) {
+        const ModelRow* r = m_model->rowData(m_model->rowOf(id));
+        if (r && r->summary.model.state == ModelRecord::State::Incomplete &&
+            !incompletemodels::isBeingFloated(*m_engine, id))
+            ids.append(id);
+    }
+    return ids;
+}
+
+void ModelBrowser::resumeSelected()
+{
+    QStringList problems;
+    for (qint64 id : stoppedIncompleteSelection())
+        if (const ModelRow* r = m_model->rowData(m_model->rowOf(id)))
+            if (const QString why = incompletemodels::resume(*m_engine, r->summary.model);
+                !why.isEmpty())
+                problems.append(why);
+    if (problems.isEmpty() || m_question)
+        return;
+    m_question = new QMessageBox(QMessageBox::Information, tr("Resume float"),
+                                 problems.join(QLatin1Char('\n')), QMessageBox::Ok, this);
+    m_question->setAttribute(Qt::WA_DeleteOnClose);
+    m_question->setWindowModality(Qt::WindowModal);
     m_question->open();
 }
 

@@ -61,6 +61,10 @@ public:
     QAction* copyCidAction() const { return m_copyCid; }
     QAction* copySourceAction() const { return m_copySource; }
     QAction* showInProvidersAction() const { return m_showInProviders; }
+    // For models a float left incomplete: go on from the chunks already stored, or remove
+    // the model (as Remove does: chunks other models share stay).
+    QAction* resumeAction() const { return m_resume; }
+    QAction* discardAction() const { return m_discard; }
 
 Q_SIGNALS:
     // "Show in providers": the providers holding chunks of the selection, by name.
@@ -70,10 +74,15 @@ Q_SIGNALS:
 private:
     void applyChanges();
     void updateActions();
+    void updateIncompleteActions();
     void showSelection();
     void showContextMenu(const QPoint& pos);
     void askRestore();
-    void askRemove();
+    // `discard`: the selection is unfinished models (the question says so).
+    void askRemove(bool discard = false);
+    void resumeSelected();
+    // The selected models a float left incomplete and nothing writes now.
+    QList<qint64> stoppedIncompleteSelection() const;
     void verifySelected();
     void repairSelected();
     void copyCids();
@@ -99,6 +108,8 @@ private:
     QAction* m_copyCid;
     QAction* m_copySource;
     QAction* m_showInProviders;
+    QAction* m_resume;
+    QAction* m_discard;
     QList<QAction*> m_modelActions; // added by the window
 };
 

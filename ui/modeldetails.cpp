@@ -12,6 +12,7 @@
 #include <QLabel>
 #include <QLocale>
 #include <QScrollArea>
+#include <QToolButton>
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
@@ -70,6 +71,17 @@ ModelDetails::ModelDetails(QWidget* parent)
     m_summary->setWordWrap(true);
     m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
     layout->addWidget(m_summary);
+    m_incompleteBar = new QWidget(m_content);
+    m_incompleteBar->setAccessibleName(tr("Unfinished model"));
+    auto* incomplete = new QHBoxLayout(m_incompleteBar);
+    incomplete->setContentsMargins(0, 0, 0, 0);
+    auto* why = new QLabel(tr("This model was not floated to the end: resume to finish it from "
+                              "the chunks already stored, or discard it."),
+                           m_incompleteBar);
+    why->setWordWrap(true);
+    incomplete->addWidget(why, 1);
+    m_incompleteBar->hide();
+    layout->addWidget(m_incompleteBar);
 
     // The chunk map first: it is what people look at. Then the format metadata beside the
     // file list.
@@ -104,6 +116,23 @@ ModelDetails::ModelDetails(QWidget* parent)
     outer->addWidget(scroll, 1);
     scroll->hide();
     m_scroll = scroll;
+}
+
+void ModelDetails::setIncompleteActions(QAction* resume, QAction* discard)
+{
+    for (QAction* action : {resume, discard}) {
+        auto* button = new QToolButton(m_incompleteBar);
+        button->setDefaultAction(action);
+        button->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+        m_incompleteBar->layout()->addWidget(button);
+    }
+    m_resume = resume;
+    connect(resume, &QAction::changed, this, &ModelDetails::updateIncompleteBar);
+}
+
+void ModelDetails::updateIncompleteBar()
+{
+    m_incompleteBar->setVisible(m_modelId && m_incomplete && m_resume && m_resume->isEnabled());
 }
 
 void ModelDetails::setReader(VaultReader* reader)
@@ -141,6 +170,8 @@ void ModelDetails::refresh()
 
     const ModelSummary& s = row->summary;
     m_title->setText(s.model.name);
+    m_incomplete = s.model.state == ModelRecord::State::Incomplete;
+    updateIncompleteBar();
     QString summary =
         tr("%1 in %2, %3 unique after deduplication, %4 floating on %5. Health: %6 "
            "(worst chunk has %7 of %8 replicas).")

@@ -2,6 +2,7 @@
 
 #include <QWidget>
 
+class QAction;
 class QLabel;
 class QFormLayout;
 class QTreeWidget;
@@ -27,6 +28,10 @@ public:
     qint64 modelId() const { return m_modelId; }
     // Reads the shown model again (it changed).
     void refresh();
+    // Buttons for a model a float left unfinished, shown with such a model while Resume can
+    // act on it (the browser's actions, which know what the selection allows).
+    void setIncompleteActions(QAction* resume, QAction* discard);
+    QWidget* incompleteBar() const { return m_incompleteBar; }
 
     ChunkMapWidget* chunkMap() const { return m_chunkMap; }
     QTreeWidget* fileList() const { return m_files; }
@@ -39,6 +44,11 @@ private:
     int m_selectedCount = 0;
     QLabel* m_title = nullptr;
     QLabel* m_summary = nullptr;
+    QWidget* m_incompleteBar = nullptr;
+    QAction* m_resume = nullptr;
+    bool m_incomplete = false; // the model shown is unfinished
+    // Shown for an unfinished model that nothing floats now (Resume can act on it).
+    void updateIncompleteBar();
     QWidget* m_metadataBox = nullptr;
     QFormLayout* m_metadata = nullptr;
     QTreeWidget* m_files = nullptr;

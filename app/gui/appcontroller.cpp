@@ -74,7 +74,7 @@ void AppController::startPrimary()
         m_trayTransfers = new ui::TransfersModel(m_engine.get(), this);
         m_tray = new ui::TrayIcon(m_engine.get(), m_trayTransfers);
         connect(m_tray, &ui::TrayIcon::openRequested, this, &AppController::showWindow);
-        connect(m_tray, &ui::TrayIcon::quitRequested, this, &AppController::quit);
+        connect(m_tray, &ui::TrayIcon::quitRequested, this, &AppController::requestQuit);
         m_tray->show();
     }
     m_engine->open(m_options.vaultDirectory);
@@ -141,30 +141,23 @@ bool AppController::eventFilter(QObject* watched, QEvent* event)
     }
     if (m_engine && m_engine->isBusy()) {
         event->ignore();
-        confirmQuit();
+        requestQuit();
         return true;
     }
     QMetaObject::invokeMethod(this, &AppController::quit, Qt::QueuedConnection);
     return false;
 }
 
-void AppController::confirmQuit()
+void AppController::requestQuit()
 {
-    if (m_asking)
+    if (!m_window) {
+        quit();
         return;
-    m_asking = true;
-    auto* box = new QMessageBox(QMessageBox::Question, tr("Quit ModelFloat?"),
-                                tr("Transfers are running. Quit anyway? They are paused now and "
-                                   "resume where they stopped the next time ModelFloat starts."),
-                                QMessageBox::Yes | QMessageBox::No, m_window.get());
-    box->setDefaultButton(QMessageBox::No);
-    box->setAttribute(Qt::WA_DeleteOnClose);
-    connect(box, &QMessageBox::finished, this, [this](int result) {
-        m_asking = false;
-        if (result == QMessageBox::Yes)
-            quit();
-    });
-    box->open();
+    }
+    // The question is asked in the window: from the tray, it comes to the front first.
+    if (m_engine && m_engine->isBusy())
+        showWindow();
+    m_window->requestQuit(); // -> quitRequested -> quit(), once confirmed
 }
 
 void AppController::quit()

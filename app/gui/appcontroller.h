@@ -29,9 +29,9 @@ struct LaunchOptions
 
 // The desktop app's life: one instance per user and vault (a later launch hands its files over
 // and ends), the Engine, the main window and the tray. Closing the window keeps transfers
-// running in the tray (said once); without a tray, closing quits, after asking if work is
-// running (it resumes on the next start). SIGTERM, SIGINT, SIGHUP and the end of the desktop
-// session quit the same way as Quit, without asking.
+// running in the tray (said once); without a tray, closing quits. Quit (the menu, the tray, or
+// closing without a tray) asks first if work is running (it resumes on the next start). SIGTERM,
+// SIGINT, SIGHUP and the end of the desktop session quit the same way as Quit, without asking.
 class AppController final : public QObject
 {
     Q_OBJECT
@@ -58,7 +58,8 @@ private:
     void activate(const QStringList& files);
     void showWindow();
     void showSettings();
-    void confirmQuit();
+    // Quit from the menu or the tray: asks first while transfers run (MainWindow::requestQuit).
+    void requestQuit();
 
     LaunchOptions m_options;
     QuitSignals* m_quitSignals = nullptr;
@@ -68,7 +69,6 @@ private:
     ui::TransfersModel* m_trayTransfers = nullptr;
     ui::TrayIcon* m_tray = nullptr;
     bool m_quitting = false;
-    bool m_asking = false;
 };
 
 } // namespace mf::app

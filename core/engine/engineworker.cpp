@@ -100,6 +100,12 @@ bool mayTakeOver(const JobRow& row)
     return Registry::isProcessGone(row.owner, row.updatedSecs);
 }
 
+// Kinds whose resumed run keeps what the stopped one stored (chunks placed are not sent again).
+bool resumesFromStoredChunks(TransferInfo::Kind kind)
+{
+    return kind == TransferInfo::Kind::Float || kind == TransferInfo::Kind::Import;
+}
+
 qint64 nowMs()
 {
     static QElapsedTimer clock = [] {
@@ -193,6 +199,8 @@ void EngineWorker::open(const QString& directory)
             t.info.title = payload.value(QStringLiteral("title")).toString();
             t.info.modelId = payload.value(QStringLiteral("modelId")).toInteger();
             t.info.totalBytes = payload.value(QStringLiteral("totalBytes")).toInteger();
+            if (resumesFromStoredChunks(*kind))
+                t.info.doneBytes = payload.value(QStringLiteral("doneBytes")).toInteger();
             t.info.sentBytes = payload.value(QStringLiteral("sentBytes")).toInteger();
             t.info.warnings = payload.value(QStringLiteral("warnings")).toVariant().toStringList();
             t.info.created = QDateTime::fromMSecsSinceEpoch(
@@ -248,6 +256,12 @@ void EngineWorker::shutdown()
         if (!t.job)
             continue;
         t.stop = Stop::Shutdown;
+        if (t.bytesDone && m_vault && t.rowId) {
+            // Where it stopped, for the row shown until it runs again after the next open.
+            t.info.doneBytes = t.bytesDone();
+            t.payload.insert(QStringLiteral("doneBytes"), t.info.doneBytes);
+            m_vault->registry().setJobPayload(t.rowId, t.payload);
+        }
         t.job->disconnect(this);
         // Running work stays "queued" in the registry: the next open resumes it.
         abortJob(t, Stop::Shutdown);
@@ -487,6 +501,13 @@ void EngineWorker::start(Transfer& t)
         return;
     }
     t.payload.insert(QStringLiteral("started"), true);
+    if (resumesFromStoredChunks(t.info.kind)) {
+        // A float or import resumed goes on from the chunks it stored: its new job counts from
+        // 0 until it has found them again, but the transfer's progress does not go back.
+        t.bytesDone = [floor = t.info.doneBytes, jobBytes = std::move(t.bytesDone)] {
+            return qMax(floor, jobBytes());
+        };
+    }
     t.meter.setTotal(t.info.totalBytes);
     t.meter.update(t.bytesDone(), nowMs());
     t.info.doneBytes = t.bytesDone();
@@ -930,6 +951,7 @@ void EngineWorker::persist(Transfer& t)
     t.payload.insert(QStringLiteral("paused"), t.info.state == TransferInfo::State::Paused);
     t.payload.insert(QStringLiteral("degraded"), t.info.state == TransferInfo::State::Degraded);
     t.payload.insert(QStringLiteral("totalBytes"), t.info.totalBytes);
+    t.payload.insert(QStringLiteral("doneBytes"), t.info.doneBytes);
     if (t.info.modelId)
         t.payload.insert(QStringLiteral("modelId"), t.info.modelId);
     registry.setJobPayload(t.rowId, t.payload);

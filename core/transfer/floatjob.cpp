@@ -293,7 +293,7 @@ RetryWait FloatJob::retryWait() const
 
 qint64 FloatJob::bytesDone() const
 {
-    return m_bytesBefore + (m_current ? m_current->stats().bytesPlaced : 0);
+    return m_bytesBefore + qMax(m_currentFloor, m_current ? m_current->stats().bytesPlaced : 0);
 }
 
 QString FloatJob::currentFile() const
@@ -324,6 +324,7 @@ void FloatJob::next()
         }
         FileDistributor::Options options = m_request.options;
         options.topUp = existing && existing->state == FileRecord::State::Complete;
+        m_currentFloor = existing && !options.topUp ? storedBytesOfFile(existing->id) : 0;
         m_current = std::make_unique<FileDistributor>(m_vault, m_modelId, f.sourcePath,
                                                       f.pathInModel, options);
         connect(m_current.get(), &FileDistributor::progress, this, &FloatJob::progress);
@@ -346,6 +347,20 @@ bool FloatJob::anyShortChunks(qint64 modelId)
         if (hasShortChunks(f.id))
             return true;
     return false;
+}
+
+qint64 FloatJob::storedBytesOfFile(qint64 fileId)
+{
+    Registry& registry = m_vault->registry();
+    const QHash<QString, QList<Placement>> placements = registry.placementsOfFile(fileId);
+    qint64 bytes = 0;
+    for (const FileChunk& c : registry.fileChunks(fileId)) {
+        const QList<Placement> copies = placements.value(c.cid);
+        if (std::any_of(copies.cbegin(), copies.cend(),
+                        [](const Placement& p) { return p.state == PlacementState::Stored; }))
+            bytes += c.size;
+    }
+    return bytes;
 }
 
 bool FloatJob::hasShortChunks(qint64 fileId)
@@ -385,6 +400,8 @@ void FloatJob::onFileFinished()
     if (reset > 0)
         m_budgetResetMs = m_budgetResetMs < 0 ? reset : qMin(m_budgetResetMs, reset);
     if (!done->error().ok()) {
+        // Stopped (a pause, a cancel): what it placed stays placed and stays counted.
+        m_currentFloor = qMax(m_currentFloor, s.bytesPlaced);
         finish(done->error().kind == Error::Kind::Cancelled ? Failure::Cancelled
                : done->sourceFailed()                       ? Failure::BadInput
                                                             : Failure::Transfer,
@@ -393,6 +410,7 @@ void FloatJob::onFileFinished()
         return;
     }
     m_bytesBefore += m_files.at(m_index).size;
+    m_currentFloor = 0;
     done.release()->deleteLater();
     Q_EMIT progress();
     next();

@@ -83,6 +83,9 @@ private:
     // may use).
     bool hasShortChunks(qint64 fileId);
     bool anyShortChunks(qint64 modelId);
+    // Bytes of the file's recorded chunks that have a stored copy: what an earlier, interrupted
+    // float of it already did.
+    qint64 storedBytesOfFile(qint64 fileId);
     void next();
     void onFileFinished();
     void finish(Failure failure, const Error& error);
@@ -94,6 +97,9 @@ private:
     qint64 m_modelId = 0;
     qint64 m_totalBytes = 0;
     qint64 m_bytesBefore = 0; // of files finished before the current one
+    // Of the current file, done for sure: what an earlier run stored, or what this run placed
+    // before it stopped. Progress never goes below it when a resume re-reads the file.
+    qint64 m_currentFloor = 0;
     bool m_resumed = false;
     bool m_alreadyFloated = false;
     bool m_checkingExisting = false;
