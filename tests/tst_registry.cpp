@@ -1079,8 +1079,8 @@ void TestRegistry::dedupSavingsCountCompleteDataOnly()
     buildVault(*m_r);
     // Floats that have not finished save nothing, whatever their files share.
     QCOMPARE(m_r->stats().dedupSavedBytes(), qint64(0));
-    QVERIFY(m_r->completeModel(m_m1, {}));
-    QVERIFY(m_r->completeModel(m_m2, {}));
+    QVERIFY(m_r->setModelState(m_m1, ModelRecord::State::Complete));
+    QVERIFY(m_r->setModelState(m_m2, ModelRecord::State::Complete));
     // Complete: A is shared and stored (10 saved). C (missing) and D (corrupt) have no stored
     // copy: they count on neither side.
     QCOMPARE(m_r->stats().dedupSavedBytes(), qint64(10));
@@ -1110,7 +1110,7 @@ void TestRegistry::dedupSavingsCountCompleteDataOnly()
         m_r->beginFile(m5, QStringLiteral("gone.bin"), 20, QStringLiteral("fixed")).value_or(0);
     QVERIFY(m_r->appendChunks(f5, {chunk(0, 0, 10, m_c), chunk(1, 10, 10, m_c)}));
     QVERIFY(m_r->completeFile(f5, QByteArray(64, 'e'), {}));
-    QVERIFY(m_r->completeModel(m5, {}));
+    QVERIFY(m_r->setModelState(m5, ModelRecord::State::Complete));
     QCOMPARE(m_r->stats().dedupSavedBytes(), qint64(10));
     // A complete file made only of chunks already stored saves its whole size.
     const qint64 m4 = m_r->createModel(QStringLiteral("m4"), {}).value_or(0);
@@ -1119,7 +1119,7 @@ void TestRegistry::dedupSavingsCountCompleteDataOnly()
     QVERIFY(f4 > 0);
     QVERIFY(m_r->appendChunks(f4, {chunk(0, 0, 10, m_a), chunk(1, 10, 10, m_b)}));
     QVERIFY(m_r->completeFile(f4, QByteArray(64, 'c'), {}));
-    QVERIFY(m_r->completeModel(m4, {}));
+    QVERIFY(m_r->setModelState(m4, ModelRecord::State::Complete));
     QCOMPARE(m_r->stats().dedupSavedBytes(), qint64(30));
 }
 
