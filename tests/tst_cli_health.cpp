@@ -57,6 +57,8 @@ private Q_SLOTS:
     void underReplicatedIsNotOk();
     void lostChunkIsMissingData();
     void unreadableProviderIsNotLoss();
+    void lostChunksAreNotDedupSavings();
+    void freshVaultWantsWhatItsProvidersHold();
 
 private:
     // Floats `name` (1.5 MiB in 256 KiB chunks) with the given extra arguments.
@@ -201,6 +203,56 @@ void TestCliHealth::unreadableProviderIsNotLoss()
     QVERIFY2(again.code == 0, again.describe());
     QCOMPARE(test::opensslSha256Hex(m_box->path(QStringLiteral("out/model.bin"))),
              test::opensslSha256Hex(file));
+}
+
+void TestCliHealth::lostChunksAreNotDedupSavings()
+{
+    const QString file = floatModel(QStringLiteral("model"));
+    QVERIFY(!file.isEmpty());
+    const qint64 size = QFileInfo(file).size();
+    // The same file again: every chunk is kept once for both models.
+    const CliResult again = m_box->run(
+        words({QStringLiteral("float"), file, QStringLiteral("--name"), QStringLiteral("copy"),
+               QStringLiteral("--quiet"), QStringLiteral("--chunk-size"), QStringLiteral("256K")}));
+    QVERIFY2(again.code == 0, again.describe());
+    const auto saved = [this] {
+        const CliResult stats =
+            m_box->run(words({QStringLiteral("stats"), QStringLiteral("--json")}));
+        return stats.code == 0 ? stats.json().value(QStringLiteral("dedup_saved_bytes")).toInteger()
+                               : -1;
+    };
+    QCOMPARE(saved(), size);
+
+    // Every chunk is lost (and known lost once verify has looked): nothing is stored once
+    // instead of twice any more, so nothing is saved.
+    for (const QString& object : chunkObjects(m_box->localStore()))
+        QVERIFY(QFile::remove(object));
+    const CliResult verify = m_box->run(words({QStringLiteral("verify"), QStringLiteral("--all")}));
+    QVERIFY2(verify.code == IntegrityProblem, verify.describe());
+    QCOMPARE(saved(), qint64(0));
+}
+
+void TestCliHealth::freshVaultWantsWhatItsProvidersHold()
+{
+    // A new vault asks for 2 copies but has one provider: 1 copy is what it wants, and every
+    // view says the same.
+    QVERIFY(!floatModel(QStringLiteral("model")).isEmpty());
+    const CliResult stats = m_box->run(words({QStringLiteral("stats"), QStringLiteral("--json")}));
+    QVERIFY2(stats.code == 0, stats.describe());
+    QCOMPARE(stats.json().value(QStringLiteral("replication")).toInt(), 2);
+    QCOMPARE(stats.json().value(QStringLiteral("wanted_copies")).toInt(), 1);
+    const CliResult text = m_box->run(words({QStringLiteral("stats")}));
+    QVERIFY2(text.out.contains("1 wanted"), text.describe());
+    const CliResult list = m_box->run(words({QStringLiteral("list"), QStringLiteral("--json")}));
+    QVERIFY2(list.code == 0, list.describe());
+    const QJsonArray models = list.json().value(QStringLiteral("models")).toArray();
+    QCOMPARE(models.size(), 1);
+    QCOMPARE(models.at(0).toObject().value(QStringLiteral("health")).toString(),
+             QStringLiteral("healthy"));
+    const CliResult info = m_box->run(
+        words({QStringLiteral("info"), QStringLiteral("model"), QStringLiteral("--json")}));
+    QVERIFY2(info.code == 0, info.describe());
+    QCOMPARE(info.json().value(QStringLiteral("health")).toString(), QStringLiteral("healthy"));
 }
 
 QTEST_GUILESS_MAIN(TestCliHealth)

@@ -155,6 +155,7 @@ private Q_SLOTS:
     void placementsOfModelAndChunkModelCounts();
     void statsOnAHandBuiltVault();
     void dedupSavingsCountCompleteDataOnly();
+    void badCopiesCountUntilReplaced();
     void jobs();
 
     void twoInstancesSeeEachOthersCommits();
@@ -1076,7 +1077,12 @@ void TestRegistry::statsOnAHandBuiltVault()
 void TestRegistry::dedupSavingsCountCompleteDataOnly()
 {
     buildVault(*m_r);
-    // Complete: 50 bytes of files in 40 bytes of chunks (A is shared): 10 saved.
+    // Floats that have not finished save nothing, whatever their files share.
+    QCOMPARE(m_r->stats().dedupSavedBytes(), qint64(0));
+    QVERIFY(m_r->setModelState(m_m1, ModelRecord::State::Complete));
+    QVERIFY(m_r->setModelState(m_m2, ModelRecord::State::Complete));
+    // Complete: A is shared and stored (10 saved). C (missing) and D (corrupt) have no stored
+    // copy: they count on neither side.
     QCOMPARE(m_r->stats().dedupSavedBytes(), qint64(10));
     // An unfinished float of a 1 MB file that has chunked 10 bytes so far, sharing A: the
     // 999,990 bytes never chunked were not deduplicated, and its one chunk saves nothing yet.
@@ -1085,13 +1091,27 @@ void TestRegistry::dedupSavingsCountCompleteDataOnly()
         m_r->beginFile(m3, QStringLiteral("big.bin"), 1000000, QStringLiteral("fixed")).value_or(0);
     QVERIFY(f3 > 0);
     QVERIFY(m_r->appendChunks(f3, {chunk(0, 0, 10, m_a)}));
+    // Its other file is complete, but the model is not: still no savings.
+    const qint64 f3b =
+        m_r->beginFile(m3, QStringLiteral("small.bin"), 20, QStringLiteral("fixed")).value_or(0);
+    QVERIFY(m_r->appendChunks(f3b, {chunk(0, 0, 10, m_a), chunk(1, 10, 10, m_b)}));
+    QVERIFY(m_r->completeFile(f3b, QByteArray(64, 'd'), {}));
     const VaultStats s = m_r->stats();
-    QCOMPARE(s.logicalBytes, qint64(1000050));
-    QCOMPARE(s.completeBytes, qint64(50));
-    QCOMPARE(s.completeUniqueBytes, qint64(40));
+    QCOMPARE(s.logicalBytes, qint64(1000070));
+    QCOMPARE(s.referencedBytes, qint64(30));       // A twice, B once
+    QCOMPARE(s.referencedUniqueBytes, qint64(20)); // A, B
     QCOMPARE(s.dedupSavedBytes(), qint64(10));
     // What "dedup saved" used to show: the missing part of the unfinished file.
-    QCOMPARE(s.logicalBytes - s.uniqueBytes, qint64(1000010));
+    QCOMPARE(s.logicalBytes - s.uniqueBytes, qint64(1000030));
+    // A complete model taken in from a catalog whose chunks are stored nowhere here (C twice):
+    // nothing was kept once instead of twice.
+    const qint64 m5 = m_r->createModel(QStringLiteral("m5"), {}).value_or(0);
+    const qint64 f5 =
+        m_r->beginFile(m5, QStringLiteral("gone.bin"), 20, QStringLiteral("fixed")).value_or(0);
+    QVERIFY(m_r->appendChunks(f5, {chunk(0, 0, 10, m_c), chunk(1, 10, 10, m_c)}));
+    QVERIFY(m_r->completeFile(f5, QByteArray(64, 'e'), {}));
+    QVERIFY(m_r->setModelState(m5, ModelRecord::State::Complete));
+    QCOMPARE(m_r->stats().dedupSavedBytes(), qint64(10));
     // A complete file made only of chunks already stored saves its whole size.
     const qint64 m4 = m_r->createModel(QStringLiteral("m4"), {}).value_or(0);
     const qint64 f4 =
@@ -1099,7 +1119,23 @@ void TestRegistry::dedupSavingsCountCompleteDataOnly()
     QVERIFY(f4 > 0);
     QVERIFY(m_r->appendChunks(f4, {chunk(0, 0, 10, m_a), chunk(1, 10, 10, m_b)}));
     QVERIFY(m_r->completeFile(f4, QByteArray(64, 'c'), {}));
+    QVERIFY(m_r->setModelState(m4, ModelRecord::State::Complete));
     QCOMPARE(m_r->stats().dedupSavedBytes(), qint64(30));
+}
+
+void TestRegistry::badCopiesCountUntilReplaced()
+{
+    buildVault(*m_r);
+    QCOMPARE(m_r->wantedCopies(), 2);
+    QCOMPARE(m_r->stats().unhealthyPlacements, 2); // C missing, D corrupt
+    // Repair made C's copies elsewhere (a third provider and the second): the missing copy's
+    // record stays, but it is no longer a problem.
+    const qint64 p3 = m_r->addProvider(providerRecord(QStringLiteral("p3"))).value_or(0);
+    QVERIFY(p3 > 0);
+    QVERIFY(m_r->recordPlacement(placement(m_c, m_p2, PlacementState::Stored)));
+    QCOMPARE(m_r->stats().unhealthyPlacements, 2); // one copy of two wanted
+    QVERIFY(m_r->recordPlacement(placement(m_c, p3, PlacementState::Stored)));
+    QCOMPARE(m_r->stats().unhealthyPlacements, 1); // D only
 }
 
 void TestRegistry::jobs()

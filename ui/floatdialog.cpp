@@ -21,9 +21,19 @@
 namespace mf::ui {
 
 namespace {
-const QLatin1String ReplicasKey("floatDialog/replicas");
-const QLatin1String ProvidersKey("floatDialog/providers"); // names, so ids of a new vault differ
+// The providers the user left out last time, by name (ids of a new vault differ). What was left
+// out is remembered rather than what was chosen, so a provider added since is chosen.
+const QLatin1String UncheckedProvidersKey("floatDialog/uncheckedProviders");
 const char* const ProviderIdName = "providerId";
+const char* const ProviderNameName = "providerName";
+const char* const ProviderBrokenName = "providerBroken";
+
+// Whether the provider's last test or transfer failed: it is offered, but not chosen for the
+// user (a float to it would fail or leave the model short of copies).
+bool isBroken(const ProviderRecord& p)
+{
+    return p.health == QLatin1String("error");
+}
 } // namespace
 
 QString FloatDialog::suggestedName(const QStringList& paths)
@@ -42,7 +52,7 @@ QString FloatDialog::suggestedName(const QStringList& paths)
 }
 
 FloatDialog::FloatDialog(const DroppedFiles& dropped, const QList<ProviderRecord>& providers,
-                         int vaultReplicas, std::function<bool(const QString&)> existingName,
+                         int wantedCopies, std::function<bool(const QString&)> existingName,
                          QWidget* parent)
     : QDialog(parent)
     , m_dropped(dropped)
@@ -72,36 +82,46 @@ FloatDialog::FloatDialog(const DroppedFiles& dropped, const QList<ProviderRecord
     m_name->selectAll();
     form->addRow(tr("Model &name:"), m_name);
 
-    QSettings settings;
     m_replicas = new QSpinBox(this);
     m_replicas->setRange(1, 16);
-    // Never start above what the enabled providers can hold: a new vault has one provider and
-    // replication 2, and a dialog that refuses its own default is a trap.
-    int enabledProviders = 0;
-    for (const ProviderRecord& p : providers)
-        enabledProviders += p.enabled ? 1 : 0;
-    m_replicas->setValue(
-        qBound(1, settings.value(ReplicasKey, vaultReplicas).toInt(), qMax(1, enabledProviders)));
     m_replicas->setAccessibleName(tr("Replicas"));
-    m_replicas->setToolTip(tr("On how many providers every chunk is kept"));
+    m_replicas->setToolTip(tr("On how many providers every chunk is kept. The vault wants %1; "
+                              "fewer leave the model short of copies until it is repaired.")
+                               .arg(counted(wantedCopies, tr("1 copy"), tr("%1 copies"))));
     form->addRow(tr("&Replicas of each chunk:"), m_replicas);
     layout->addLayout(form);
 
+    QSettings settings;
     auto* group = new QGroupBox(tr("Providers"), this);
     auto* groupLayout = new QVBoxLayout(group);
-    const QStringList remembered = settings.value(ProvidersKey).toStringList();
+    const QStringList unchecked = settings.value(UncheckedProvidersKey).toStringList();
+    int checked = 0;
     for (const ProviderRecord& p : providers) {
-        if (!p.enabled)
+        if (!p.takesNewCopies())
             continue;
-        auto* box = new QCheckBox(p.name, group);
+        auto* box = new QCheckBox(group);
         box->setIcon(providerKindIcon(p.kind));
         box->setProperty(ProviderIdName, p.id);
-        box->setChecked(remembered.isEmpty() || remembered.contains(p.name));
+        box->setProperty(ProviderNameName, p.name);
+        box->setProperty(ProviderBrokenName, isBroken(p));
+        if (isBroken(p)) {
+            box->setText(tr("%1 (its last check failed)").arg(p.name));
+            box->setToolTip(tr("Test it on the Providers page; it is not chosen until it works."));
+        } else {
+            box->setText(p.name);
+        }
+        box->setChecked(!isBroken(p) && !unchecked.contains(p.name));
+        checked += box->isChecked() ? 1 : 0;
         groupLayout->addWidget(box);
         m_providerBoxes.append(box);
     }
+
+    // The copies the vault wants (the one figure the model list and the command line measure
+    // health against), never more than the providers chosen: a dialog that refuses its own
+    // default is a trap.
+    m_replicas->setValue(qBound(1, wantedCopies, qMax(1, checked)));
     if (m_providerBoxes.isEmpty())
-        groupLayout->addWidget(new QLabel(tr("No provider is enabled."), group));
+        groupLayout->addWidget(new QLabel(tr("No provider takes new copies."), group));
     layout->addWidget(group);
 
     m_error = new QLabel(this);
@@ -181,13 +201,12 @@ void FloatDialog::accept()
         showError(problem);
         return;
     }
-    QSettings settings;
-    settings.setValue(ReplicasKey, m_replicas->value());
     QStringList names;
+    // A broken provider left unchecked was not the user's choice: once it works, it is chosen.
     for (QCheckBox* box : m_providerBoxes)
-        if (box->isChecked())
-            names.append(box->text());
-    settings.setValue(ProvidersKey, names);
+        if (!box->isChecked() && !box->property(ProviderBrokenName).toBool())
+            names.append(box->property(ProviderNameName).toString());
+    QSettings().setValue(UncheckedProvidersKey, names);
     QDialog::accept();
 }
 

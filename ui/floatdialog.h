@@ -14,9 +14,10 @@ class QSpinBox;
 namespace mf::ui {
 
 // Asks how to float what was dropped: the model's name (from the folder or file name), how many
-// replicas, on which providers. The last choices are remembered (QSettings). Bad input is
-// explained in the dialog and it stays open; accept() only happens with a request the engine
-// can start.
+// replicas (the copies the vault wants: Registry::wantedCopies()), on which providers (every
+// one that takes new copies, except those the user left out last time, remembered in QSettings,
+// and those whose last check failed). Bad input is explained in the dialog and it stays open;
+// accept() only happens with a request the engine can start.
 class FloatDialog final : public QDialog
 {
     Q_OBJECT
@@ -25,7 +26,7 @@ class FloatDialog final : public QDialog
 public:
     // `existingName` says whether a model of that name is already in the vault.
     FloatDialog(const DroppedFiles& dropped, const QList<ProviderRecord>& providers,
-                int vaultReplicas, std::function<bool(const QString&)> existingName,
+                int wantedCopies, std::function<bool(const QString&)> existingName,
                 QWidget* parent = nullptr);
 
     FloatRequest request() const;

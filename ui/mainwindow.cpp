@@ -564,7 +564,7 @@ void MainWindow::showFloatDialog(const DroppedFiles& dropped)
         return;
     VaultReader* reader = m_reader.get();
     m_floatDialog = new FloatDialog(
-        dropped, reader->registry().providers(), reader->catalog().replicationFactor(),
+        dropped, reader->registry().providers(), reader->registry().wantedCopies(),
         [reader](const QString& name) { return reader->registry().modelByName(name).has_value(); },
         this);
     m_floatDialog->setAttribute(Qt::WA_DeleteOnClose);

@@ -269,9 +269,16 @@ public:
                             .arg(units::formatBytes(s.dedupSavedBytes())));
         console().print(QStringLiteral("Stored bytes: %1 across all replicas")
                             .arg(units::formatBytes(s.storedBytes)));
+        // The copies health is measured against (the setting, capped by the providers that
+        // take copies), as `list`, `info` and the app say it; the setting itself beside it.
+        const int wanted = registry.wantedCopies();
         console().print(
-            QStringLiteral("Replication:  %1 wanted; %2 placements, %3 missing or corrupt")
-                .arg(vault->replicationFactor())
+            QStringLiteral("Replication:  %1 wanted%2; %3 placements, %4 missing or corrupt")
+                .arg(wanted)
+                .arg(wanted < vault->replicationFactor()
+                         ? QStringLiteral(" (the vault asks for %1; fewer providers take copies)")
+                               .arg(vault->replicationFactor())
+                         : QString())
                 .arg(s.placements)
                 .arg(s.unhealthyPlacements));
         QJsonArray providers;
@@ -298,6 +305,7 @@ public:
                              {QStringLiteral("placements"), s.placements},
                              {QStringLiteral("unhealthy_placements"), s.unhealthyPlacements},
                              {QStringLiteral("replication"), vault->replicationFactor()},
+                             {QStringLiteral("wanted_copies"), wanted},
                              {QStringLiteral("providers"), providers}});
         finish(Success);
     }

@@ -906,15 +906,32 @@ void EngineWorker::onJobFinished(qint64 id, const QString& error, bool cancelled
     if (t->info.background && m_scheduler && t->info.isFinished())
         m_scheduler->transferFinished(id);
     if (t->info.modelId) {
-        if (t->info.kind == TransferInfo::Kind::Remove && succeeded)
+        if (t->info.kind == TransferInfo::Kind::Remove && succeeded) {
             Q_EMIT modelRemoved(t->info.modelId);
-        else if (t->info.kind != TransferInfo::Kind::Restore &&
-                 t->info.kind != TransferInfo::Kind::Materialize)
+        } else {
+            // A restore or materialize that found a bad copy changed the model's health too.
             Q_EMIT modelChanged(t->info.modelId);
+            modelCopiesChanged(t->info.modelId);
+        }
     }
     emitStats();
     schedule();
     releaseIdleProviders();
+}
+
+void EngineWorker::modelCopiesChanged(qint64 modelId)
+{
+    // The job stored copies of the model's chunks, or found some bad (or good again): every
+    // other model using those chunks is as healthy as they are now, and its row says so.
+    if (!m_vault)
+        return;
+    Registry& registry = m_vault->registry();
+    const QList<qint64> sharing = registry.modelsSharingChunksWith(modelId);
+    if (sharing.isEmpty())
+        return;
+    registry.refreshDegraded(sharing);
+    for (qint64 id : sharing)
+        Q_EMIT modelChanged(id);
 }
 
 void EngineWorker::addWarning(qint64 id, const QString& message)
@@ -1134,7 +1151,14 @@ void EngineWorker::setReplicationFactor(int replicas)
     if (!m_vault)
         return;
     if (replicas < 1 || replicas > 16 || !m_vault->setReplicationFactor(replicas))
-        Q_EMIT providerError(tr("The replication factor must be a number from 1 to 16"));
+        return Q_EMIT providerError(tr("The replication factor must be a number from 1 to 16"));
+    // The copies every chunk wants changed: models short of them (or no longer) say so now,
+    // and repair makes the new copies.
+    m_vault->registry().refreshDegraded();
+    Q_EMIT modelsHealthChanged();
+    emitSyncStatus();
+    if (m_scheduler)
+        m_scheduler->poke();
 }
 
 void EngineWorker::setFlushWrites(bool flush)

@@ -154,6 +154,8 @@ private:
     // `waitUntilMs` > 0: work is left for a provider that is paused until then (a budget): the
     // transfer is queued again for that time instead of ending.
     void onJobFinished(qint64 id, const QString& error, bool cancelled, qint64 waitUntilMs = -1);
+    // A job on this model ended: the models sharing its chunks get their health read again.
+    void modelCopiesChanged(qint64 modelId);
     // Starts queued transfers whose wait for a paused provider is over, and sets the timer for
     // the next.
     void armWakeTimer();

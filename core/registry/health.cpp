@@ -92,6 +92,19 @@ QList<qint64> Registry::modelsUsingChunks(const QStringList& cids)
     return out;
 }
 
+QList<qint64> Registry::modelsSharingChunksWith(qint64 modelId)
+{
+    QList<qint64> out;
+    Query q(this, QStringLiteral("SELECT DISTINCT other.model_id FROM files f JOIN file_chunks fc "
+                                 "ON fc.file_id = f.id JOIN file_chunks ofc ON ofc.cid = fc.cid "
+                                 "JOIN files other ON other.id = ofc.file_id WHERE f.model_id = ? "
+                                 "AND other.model_id != ? ORDER BY other.model_id"));
+    if (q.bind(modelId).bind(modelId).exec())
+        while (q.q().next())
+            out.append(q.q().value(0).toLongLong());
+    return out;
+}
+
 QString Registry::underReplicatedCondition()
 {
     return UnderReplicatedCondition;

@@ -147,15 +147,22 @@ struct VaultStats
     int files = 0;
     qint64 logicalBytes = 0; // sum of file sizes (an incomplete file counts its whole size)
     qint64 uniqueBytes = 0;  // sum of distinct chunk sizes (after dedup)
-    // The same two sums over complete files only: what dedup saves is measured on them, so the
-    // part of an unfinished float that was never chunked is not counted as saved.
-    qint64 completeBytes = 0;
-    qint64 completeUniqueBytes = 0;
-    qint64 dedupSavedBytes() const { return qMax<qint64>(0, completeBytes - completeUniqueBytes); }
+    // What dedup saves is measured on complete models only, and on chunks that have a stored
+    // copy: the chunk bytes their files reference (a chunk used twice counts twice), and the
+    // same chunks counted once. The part of an unfinished float never chunked, and chunks stored
+    // nowhere, are not savings.
+    qint64 referencedBytes = 0;
+    qint64 referencedUniqueBytes = 0;
+    qint64 dedupSavedBytes() const
+    {
+        return qMax<qint64>(0, referencedBytes - referencedUniqueBytes);
+    }
     qint64 storedBytes = 0; // sum over stored placements (after replication)
     int chunks = 0;
     int placements = 0;
-    int unhealthyPlacements = 0; // missing or corrupt
+    // Copies found missing or corrupt whose chunk has not got its wanted copies back: once
+    // repair made them elsewhere, the record of the bad one is no longer a problem.
+    int unhealthyPlacements = 0;
 };
 
 } // namespace mf

@@ -804,6 +804,17 @@ bool Registry::pruneFinishedJobs(qint64 beforeSecs)
     return q.bind(beforeSecs).exec();
 }
 
+namespace {
+// What deduplication is measured on: the references of complete files of complete models to
+// chunks that have a stored copy. An unfinished float, a model taken in from a catalog whose
+// chunks are stored nowhere here, or a chunk lost everywhere saves nothing: only bytes that were
+// kept once instead of twice are savings.
+const QLatin1String DedupReferences(
+    "file_chunks fc JOIN files f ON f.id = fc.file_id JOIN models m ON m.id = f.model_id JOIN "
+    "chunks c ON c.cid = fc.cid WHERE f.state = 'complete' AND m.state = 'complete' AND EXISTS "
+    "(SELECT 1 FROM placements s WHERE s.cid = fc.cid AND s.state = 'stored')");
+} // namespace
+
 VaultStats Registry::stats()
 {
     VaultStats s;
@@ -815,11 +826,14 @@ VaultStats Registry::stats()
                 "(SELECT COALESCE(SUM(c.size), 0) FROM placements p JOIN chunks c ON "
                 "c.cid = p.cid WHERE p.state = 'stored'), (SELECT COUNT(*) FROM chunks), "
                 "(SELECT COUNT(*) FROM placements WHERE locator != ''), (SELECT COUNT(*) FROM "
-                "placements WHERE "
-                "state IN ('missing', 'corrupt')), "
-                "(SELECT COALESCE(SUM(size), 0) FROM files WHERE state = 'complete'), "
-                "(SELECT COALESCE(SUM(size), 0) FROM chunks WHERE cid IN (SELECT fc.cid FROM "
-                "file_chunks fc JOIN files f ON f.id = fc.file_id WHERE f.state = 'complete'))"));
+                "placements b WHERE b.state IN ('missing', 'corrupt') AND (SELECT COUNT(*) FROM "
+                "placements g WHERE g.cid = b.cid AND g.state = 'stored') < ?), "
+                "(SELECT COALESCE(SUM(c.size), 0) FROM ") +
+                DedupReferences +
+                QStringLiteral("), (SELECT COALESCE(SUM(size), 0) FROM chunks "
+                               "WHERE cid IN (SELECT c.cid FROM ") +
+                DedupReferences + QStringLiteral("))"));
+    q.bind(wantedCopies());
     if (q.exec() && q.q().next()) {
         s.models = q.q().value(0).toInt();
         s.files = q.q().value(1).toInt();
@@ -829,8 +843,8 @@ VaultStats Registry::stats()
         s.chunks = q.q().value(5).toInt();
         s.placements = q.q().value(6).toInt();
         s.unhealthyPlacements = q.q().value(7).toInt();
-        s.completeBytes = q.q().value(8).toLongLong();
-        s.completeUniqueBytes = q.q().value(9).toLongLong();
+        s.referencedBytes = q.q().value(8).toLongLong();
+        s.referencedUniqueBytes = q.q().value(9).toLongLong();
     }
     return s;
 }

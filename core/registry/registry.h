@@ -71,6 +71,9 @@ public:
     int underReplicatedChunks(qint64 modelId);
     // The models whose files use any of these chunks.
     QList<qint64> modelsUsingChunks(const QStringList& cids);
+    // The other models whose files use any chunk of this model's files: a copy of a chunk made,
+    // found bad or found again changes their health too.
+    QList<qint64> modelsSharingChunksWith(qint64 modelId);
 
     // Repair's work (repairqueries.cpp): chunks of complete files (of `modelIds`; all models
     // when empty) with fewer than `wanted` stored copies, after `afterCid` in CID order.

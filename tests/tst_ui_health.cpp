@@ -1,0 +1,332 @@
+// What the app says about the health of the models, offscreen on a real Engine and vault: the
+// float dialog offers the copies the vault wants on the providers that work (and one added since
+// the last float), a change of the replication factor reaches the rows, a row follows its chunks
+// when they are found bad and when they are stored again, and "dedup saved" in the status bar
+// counts only chunks that are stored.
+#include "engine/engine.h"
+#include "floatdialog.h"
+#include "mainwindow.h"
+#include "modelbrowser.h"
+#include "modellistmodel.h"
+#include "testsupport.h"
+#include "testvault.h"
+#include "util/units.h"
+
+#include <QCheckBox>
+#include <QSettings>
+#include <QSpinBox>
+#include <QtTest>
+
+using namespace mf;
+using namespace mf::test;
+using namespace mf::ui;
+
+namespace {
+
+ProviderRecord provider(qint64 id, const QString& name, const QString& health = {})
+{
+    ProviderRecord p;
+    p.id = id;
+    p.name = name;
+    p.kind = QStringLiteral("local");
+    p.health = health;
+    return p;
+}
+
+QStringList checkedNames(const FloatDialog& dialog)
+{
+    QStringList out;
+    for (QCheckBox* box : dialog.providerBoxes())
+        if (box->isChecked())
+            out.append(box->text());
+    return out;
+}
+
+} // namespace
+
+class TestUiHealth : public QObject
+{
+    Q_OBJECT
+
+    std::unique_ptr<TestVault> m_tv;
+    std::unique_ptr<Engine> m_engine;
+    std::unique_ptr<MainWindow> m_window;
+    QString m_input;
+
+    // A window on an opened engine whose vault has `extraProviders` more than the embedded one
+    // and asks for `replication` copies. Background sync is paused: nothing repairs behind the
+    // test's back.
+    bool openWindow(int extraProviders, int replication)
+    {
+        m_tv = std::make_unique<TestVault>(extraProviders);
+        if (!m_tv->ok())
+            return false;
+        m_tv->vault->setDefaultChunker(SmallChunks);
+        m_tv->vault->setReplicationFactor(replication);
+        const QString dir = m_tv->vault->directory();
+        m_tv->vault.reset();
+        m_input = m_tv->path(QStringLiteral("in/weights.bin"));
+        QDir().mkpath(QFileInfo(m_input).path());
+        if (!writePseudoRandomFile(m_input, 2 * MiB + 77, 14))
+            return false;
+        m_engine = std::make_unique<Engine>();
+        m_engine->setSyncPaused(true);
+        m_window = std::make_unique<MainWindow>(m_engine.get());
+        m_window->resize(1100, 750);
+        m_window->show();
+        QSignalSpy opened(m_engine.get(), &Engine::opened);
+        m_engine->open(dir);
+        if (!opened.wait(JobTimeoutMs) || !opened.first().first().toString().isEmpty())
+            return false;
+        return QTest::qWaitFor([&] { return m_window->reader() != nullptr; }, JobTimeoutMs);
+    }
+
+    ModelListModel* model() { return m_window->browser()->model(); }
+
+    // The health the row of model `name` shows ("" while it has no loaded row).
+    QString health(const QString& name)
+    {
+        for (int row = 0; row < model()->rowCount(); ++row) {
+            const QModelIndex index = model()->index(row, ModelListModel::NameColumn);
+            if (index.data().toString() == name && model()->rowData(row)->loaded)
+                return index.data(ModelListModel::HealthRole).toString();
+        }
+        return {};
+    }
+    QString replicasText(const QString& name)
+    {
+        for (int row = 0; row < model()->rowCount(); ++row)
+            if (model()->index(row, ModelListModel::NameColumn).data().toString() == name)
+                return model()->index(row, ModelListModel::ReplicasColumn).data().toString();
+        return {};
+    }
+
+    // Floats the input file as `name` and waits for its transfer to end.
+    bool floatModel(const QString& name, int replicas = 0)
+    {
+        FloatRequest r;
+        r.paths = {m_input};
+        r.modelName = name;
+        r.replicas = replicas;
+        QSignalSpy changed(m_engine.get(), &Engine::transferChanged);
+        const qint64 id = m_engine->floatFiles(r);
+        return waitForTransfer(changed, id);
+    }
+    static bool waitForTransfer(QSignalSpy& changed, qint64 id)
+    {
+        return QTest::qWaitFor(
+            [&] {
+                for (const QList<QVariant>& args : std::as_const(changed)) {
+                    const auto info = args.first().value<TransferInfo>();
+                    if (info.id == id && info.isFinished())
+                        return true;
+                }
+                return false;
+            },
+            JobTimeoutMs);
+    }
+    bool verify(qint64 modelId)
+    {
+        QSignalSpy changed(m_engine.get(), &Engine::transferChanged);
+        return waitForTransfer(changed, m_engine->verifyModel(modelId));
+    }
+    bool repair(qint64 modelId)
+    {
+        QSignalSpy changed(m_engine.get(), &Engine::transferChanged);
+        return waitForTransfer(changed, m_engine->repairModel(modelId));
+    }
+    qint64 modelId(const QString& name)
+    {
+        const auto m = m_window->reader()->registry().modelByName(name);
+        return m ? m->id : 0;
+    }
+    // The chunk objects of model `name` on the embedded provider's folder.
+    QStringList chunkObjects(const QString& name)
+    {
+        Registry& r = m_window->reader()->registry();
+        const auto local = r.providerByName(QStringLiteral("local"));
+        QStringList out;
+        for (const FileRecord& f : r.files(modelId(name)))
+            for (const FileChunk& c : r.fileChunks(f.id)) {
+                const QString path = LocalProvider::objectPath(
+                    local->settings.value(QStringLiteral("path")).toString(), c.cid);
+                if (!out.contains(path))
+                    out.append(path);
+            }
+        return out;
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName(QStringLiteral("ModelFloatTests"));
+        QCoreApplication::setApplicationName(QStringLiteral("tst_ui_health"));
+    }
+    void init() { QSettings().clear(); }
+    void cleanup()
+    {
+        m_window.reset();
+        m_engine.reset();
+        m_tv.reset();
+    }
+
+    void floatDialogChoosesTheProvidersThatWork()
+    {
+        QTemporaryDir dir;
+        const QString file = dir.filePath(QStringLiteral("weights.gguf"));
+        QVERIFY(writeFile(file, QByteArray(4096, 'w')));
+        const auto dropped = DroppedFiles::fromPaths({file});
+        // A fresh vault: one provider, so one copy wanted.
+        {
+            FloatDialog first(dropped, {provider(1, QStringLiteral("local"), QStringLiteral("ok"))},
+                              1, {});
+            QCOMPARE(first.replicasBox()->value(), 1);
+            QCOMPARE(checkedNames(first), QStringList{QStringLiteral("local")});
+            first.accept();
+            QCOMPARE(first.result(), int(QDialog::Accepted));
+        }
+        // A second provider since: it is chosen, and the dialog offers the 2 copies the vault
+        // now wants rather than the 1 of the last float.
+        const QList<ProviderRecord> two = {
+            provider(1, QStringLiteral("local"), QStringLiteral("ok")),
+            provider(2, QStringLiteral("nas"), QStringLiteral("unknown"))};
+        {
+            FloatDialog second(dropped, two, 2, {});
+            QCOMPARE(checkedNames(second),
+                     (QStringList{QStringLiteral("local"), QStringLiteral("nas")}));
+            QCOMPARE(second.replicasBox()->value(), 2);
+            QCOMPARE(second.request().providerIds, (QList<qint64>{1, 2}));
+            second.accept();
+            QCOMPARE(second.result(), int(QDialog::Accepted));
+        }
+        // The NAS fails its check: it is shown as such and not chosen, though it was last time.
+        {
+            FloatDialog broken(dropped,
+                               {provider(1, QStringLiteral("local"), QStringLiteral("ok")),
+                                provider(2, QStringLiteral("nas"), QStringLiteral("error"))},
+                               2, {});
+            QCOMPARE(checkedNames(broken), QStringList{QStringLiteral("local")});
+            QVERIFY2(broken.providerBoxes().at(1)->text().contains(QStringLiteral("failed")),
+                     qPrintable(broken.providerBoxes().at(1)->text()));
+            QCOMPARE(broken.replicasBox()->value(), 1); // no more than the providers chosen
+            broken.accept();
+            QCOMPARE(broken.result(), int(QDialog::Accepted));
+        }
+        // It works again: chosen again (leaving it out was not the user's choice).
+        {
+            FloatDialog back(dropped, two, 2, {});
+            QCOMPARE(checkedNames(back),
+                     (QStringList{QStringLiteral("local"), QStringLiteral("nas")}));
+            // What the user leaves out stays left out.
+            back.providerBoxes().at(1)->setChecked(false);
+            back.replicasBox()->setValue(1);
+            back.accept();
+            QCOMPARE(back.result(), int(QDialog::Accepted));
+        }
+        FloatDialog next(dropped, two, 2, {});
+        QCOMPARE(checkedNames(next), QStringList{QStringLiteral("local")});
+        QCOMPARE(next.replicasBox()->value(), 1);
+    }
+
+    void freshVaultIsHealthy()
+    {
+        // As a new vault is made: the embedded provider only, and 2 copies asked for.
+        QVERIFY(openWindow(0, 2));
+        QVERIFY(floatModel(QStringLiteral("one")));
+        QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("one")), QStringLiteral("healthy"),
+                                  JobTimeoutMs);
+        QCOMPARE(replicasText(QStringLiteral("one")), QStringLiteral("1 of 1 · healthy"));
+    }
+
+    void replicationChangeReachesTheRows()
+    {
+        QVERIFY(openWindow(1, 2));
+        // One copy of two wanted: short of copies.
+        QVERIFY(floatModel(QStringLiteral("once"), 1));
+        QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("once")), QStringLiteral("degraded"),
+                                  JobTimeoutMs);
+        // The vault wants one copy now: the model has what it wants.
+        m_engine->setReplicationFactor(1);
+        QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("once")), QStringLiteral("healthy"),
+                                  JobTimeoutMs);
+        QCOMPARE(replicasText(QStringLiteral("once")), QStringLiteral("1 of 1 · healthy"));
+        // And two again: short again.
+        m_engine->setReplicationFactor(2);
+        QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("once")), QStringLiteral("degraded"),
+                                  JobTimeoutMs);
+    }
+
+    void rowFollowsItsChunksAfterRepair()
+    {
+        QVERIFY(openWindow(0, 1));
+        QVERIFY(floatModel(QStringLiteral("a")));
+        QVERIFY(floatModel(QStringLiteral("b"))); // the same chunks
+        QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("a")), QStringLiteral("healthy"),
+                                  JobTimeoutMs);
+        QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("b")), QStringLiteral("healthy"),
+                                  JobTimeoutMs);
+
+        // A chunk's one copy goes away (a disk unmounted, a file moved); verify finds it gone.
+        const QString victim = chunkObjects(QStringLiteral("a")).first();
+        const QString aside = victim + QStringLiteral(".aside");
+        QVERIFY(QFile::rename(victim, aside));
+        QVERIFY(verify(modelId(QStringLiteral("a"))));
+        QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("a")), QStringLiteral("damaged"),
+                                  JobTimeoutMs);
+        // The other model uses that chunk too.
+        QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("b")), QStringLiteral("damaged"),
+                                  JobTimeoutMs);
+        QTRY_VERIFY(m_window->statusText().contains(QStringLiteral("1 bad copy")));
+
+        // It is back, and a repair of the one model finds it: both rows say so, no restart.
+        QVERIFY(QFile::rename(aside, victim));
+        QVERIFY(repair(modelId(QStringLiteral("a"))));
+        QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("a")), QStringLiteral("healthy"),
+                                  JobTimeoutMs);
+        QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("b")), QStringLiteral("healthy"),
+                                  JobTimeoutMs);
+        QTRY_VERIFY(!m_window->statusText().contains(QStringLiteral("bad cop")));
+    }
+
+    void rowFollowsAChunkStoredAgain()
+    {
+        QVERIFY(openWindow(0, 1));
+        QVERIFY(floatModel(QStringLiteral("a")));
+        QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("a")), QStringLiteral("healthy"),
+                                  JobTimeoutMs);
+        QVERIFY(QFile::remove(chunkObjects(QStringLiteral("a")).first()));
+        QVERIFY(verify(modelId(QStringLiteral("a"))));
+        QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("a")), QStringLiteral("damaged"),
+                                  JobTimeoutMs);
+
+        // Floating the same file again stores the lost chunk again: "a" can be rebuilt.
+        QVERIFY(floatModel(QStringLiteral("again")));
+        QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("again")), QStringLiteral("healthy"),
+                                  JobTimeoutMs);
+        QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("a")), QStringLiteral("healthy"),
+                                  JobTimeoutMs);
+    }
+
+    void dedupSavedCountsStoredChunksOnly()
+    {
+        QVERIFY(openWindow(0, 1));
+        QVERIFY(floatModel(QStringLiteral("a")));
+        QVERIFY(floatModel(QStringLiteral("b")));
+        const QString saved =
+            QStringLiteral("dedup saved %1").arg(units::formatBytes(QFileInfo(m_input).size()));
+        QTRY_VERIFY2(m_window->statusText().contains(saved), qPrintable(m_window->statusText()));
+
+        // Every chunk is lost: nothing is kept once instead of twice any more.
+        for (const QString& object : chunkObjects(QStringLiteral("a")))
+            QVERIFY(QFile::remove(object));
+        QVERIFY(verify(modelId(QStringLiteral("a"))));
+        QTRY_VERIFY2(m_window->statusText().contains(QStringLiteral("bad cop")),
+                     qPrintable(m_window->statusText()));
+        QVERIFY2(!m_window->statusText().contains(QStringLiteral("dedup saved")),
+                 qPrintable(m_window->statusText()));
+    }
+};
+
+QTEST_MAIN(TestUiHealth)
+#include "tst_ui_health.moc"
