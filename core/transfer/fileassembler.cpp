@@ -251,11 +251,12 @@ void FileAssembler::onHashed()
     }
     if (rc != 0) {
         const int err = errno;
-        finish(Error::make(
-            Error::Kind::Fatal,
-            err == EEXIST ? tr("“%1” appeared while it was being restored; it was left as it is")
-                                .arg(m_destination)
-                          : tr("Cannot create “%1”: %2").arg(m_destination, errnoText(err))));
+        finish(Error::make(Error::Kind::Fatal,
+                           err == EEXIST
+                               ? tr("“%1” already exists: it appeared while the restore ran, and "
+                                    "was left as it is")
+                                     .arg(m_destination)
+                               : tr("Cannot create “%1”: %2").arg(m_destination, errnoText(err))));
         return;
     }
     m_tempPath.clear();

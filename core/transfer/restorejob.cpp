@@ -93,7 +93,10 @@ void RestoreJob::start()
         }
         Target target{f, dir.filePath(f.path), false};
         if (QFileInfo::exists(target.destination)) {
-            switch (m_request.answers.value(f.path, m_request.whenExists)) {
+            // options.overwrite: what callers from before per-file answers ask for (= Replace).
+            const ExistingFile fallback =
+                m_request.options.overwrite ? ExistingFile::Replace : m_request.whenExists;
+            switch (m_request.answers.value(f.path, fallback)) {
             case ExistingFile::Refuse:
                 m_conflicts.append(f.path);
                 existing.append(target.destination);

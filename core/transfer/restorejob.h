@@ -30,7 +30,7 @@ public:
         QString modelName;
         QString filePath; // empty: every file of the model
         QString destinationDir;
-        // options.overwrite is not read: each file's answer below decides it.
+        // options.overwrite: as whenExists = Replace (each file's own answer still wins).
         FileAssembler::Options options;
         // For a file already at its destination and not in `answers` (by path in the model).
         ExistingFile whenExists = ExistingFile::Refuse;
