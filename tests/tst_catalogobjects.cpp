@@ -13,6 +13,8 @@
 #include "providers/providerfactory.h"
 #include "s3peer.h"
 #include "testsupport.h"
+#include "util/processidentity.h"
+#include "util/temporaries.h"
 #include "webdavpeer.h"
 
 #include <QJsonArray>
@@ -20,6 +22,7 @@
 #include <QJsonObject>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QUuid>
 #include <QtTest>
@@ -93,6 +96,7 @@ private Q_SLOTS:
     void failedWriteLeavesNoTemporary_data() { kinds(); }
     void failedWriteLeavesNoTemporary();
     void s3FindsOtherStores();
+    void ipfsSweepRemovesKilledWrites();
 
 private:
     void kinds();
@@ -102,6 +106,9 @@ private:
     // on the server's side; false when this suite cannot look there (S3 writes in one PUT and
     // has none; Apache's files are its peer's own).
     bool temporaries(const QString& kind, const QString& store, QStringList* names);
+    // POSTs <api>/api/v0/<command> to the suite's IPFS node, `file` (if any) as the multipart
+    // body files/write takes; false when the node answers an error (`answer` holds it).
+    bool ipfsRpc(const QString& command, const QByteArray& file, QJsonObject* answer);
 
     QTemporaryDir m_dir;
     S3Peer m_s3;
@@ -334,6 +341,31 @@ void TestCatalogObjects::keptApartFromChunks()
     QCOMPARE(p->listsOnlyOwnObjects(), kind != QLatin1String("ipfs"));
 }
 
+bool TestCatalogObjects::ipfsRpc(const QString& command, const QByteArray& file,
+                                 QJsonObject* answer)
+{
+    QNetworkAccessManager network;
+    QNetworkRequest request(QUrl(m_ipfs.apiUrl() + QStringLiteral("/api/v0/") + command));
+    // Not Qt's browser-like User-Agent: the node refuses those (its guard against web pages).
+    request.setHeader(QNetworkRequest::UserAgentHeader, QByteArray("tst_catalogobjects"));
+    QByteArray body;
+    if (!file.isNull()) {
+        const QByteArray boundary = "tst-catalogobjects-boundary";
+        request.setHeader(QNetworkRequest::ContentTypeHeader,
+                          QByteArray("multipart/form-data; boundary=" + boundary));
+        body = "--" + boundary +
+               "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f\"\r\n"
+               "Content-Type: application/octet-stream\r\n\r\n" +
+               file + "\r\n--" + boundary + "--\r\n";
+    }
+    std::unique_ptr<QNetworkReply> reply(network.post(request, body));
+    QSignalSpy done(reply.get(), &QNetworkReply::finished);
+    if (!done.wait(ProviderJobTimeoutMs))
+        return false;
+    *answer = QJsonDocument::fromJson(reply->readAll()).object();
+    return reply->error() == QNetworkReply::NoError;
+}
+
 bool TestCatalogObjects::temporaries(const QString& kind, const QString& store, QStringList* names)
 {
     names->clear();
@@ -350,19 +382,9 @@ bool TestCatalogObjects::temporaries(const QString& kind, const QString& store, 
     }
     if (kind == QLatin1String("ipfs")) {
         // The node's own answer: MFS /modelfloat/catalog/.tmp, through its RPC API.
-        QNetworkAccessManager network;
-        QNetworkRequest request(
-            QUrl(m_ipfs.apiUrl() + QStringLiteral("/api/v0/files/ls?arg=/modelfloat/catalog/"
-                                                  ".tmp&long=true")));
-        // Not Qt's browser-like User-Agent: the node refuses those (its guard against web pages).
-        request.setHeader(QNetworkRequest::UserAgentHeader, QByteArray("tst_catalogobjects"));
-        std::unique_ptr<QNetworkReply> reply(network.post(request, QByteArray()));
-        QSignalSpy done(reply.get(), &QNetworkReply::finished);
-        if (!done.wait(ProviderJobTimeoutMs))
-            return false;
-        const QByteArray body = reply->readAll();
-        const QJsonObject answer = QJsonDocument::fromJson(body).object();
-        if (reply->error() != QNetworkReply::NoError)
+        QJsonObject answer;
+        if (!ipfsRpc(QStringLiteral("files/ls?arg=/modelfloat/catalog/.tmp&long=true"), {},
+                     &answer))
             // No .tmp folder at all: nothing was ever left there.
             return answer.value(QStringLiteral("Message"))
                 .toString()
@@ -451,6 +473,62 @@ void TestCatalogObjects::s3FindsOtherStores()
         QVERIFY(j.error().ok());
         QVERIFY(j.stores().isEmpty());
     });
+}
+
+void TestCatalogObjects::ipfsSweepRemovesKilledWrites()
+{
+    // Catalog writes killed between files/write and files/mv leave their temporary in MFS; the
+    // sweep removes those of this host's dead processes and nothing else: not this process's
+    // (a write in flight), not another host's (whose process cannot be checked from here).
+    auto p = make(QStringLiteral("ipfs"), QStringLiteral("sweep"));
+    QVERIFY(p);
+    QStringList left;
+    QVERIFY(temporaries(QStringLiteral("ipfs"), {}, &left));
+    for (const QString& name : std::as_const(left)) {
+        QJsonObject answer;
+        QVERIFY(
+            ipfsRpc(QStringLiteral("files/rm?arg=/modelfloat/catalog/.tmp/") + name, {}, &answer));
+    }
+    QProcess gone; // a process of this host that has ended: its pid names a killed writer
+    gone.start(QStringLiteral("sleep"), {QStringLiteral("0.1")});
+    QVERIFY(gone.waitForStarted());
+    const qint64 deadPid = gone.processId();
+    QVERIFY(gone.waitForFinished());
+    QVERIFY(!processidentity::mayBeRunning(deadPid));
+    const QString killed = QStringLiteral("catalog.modelfloat-%1-%2-0123abcd-00000000000000aa")
+                               .arg(processidentity::hostKey())
+                               .arg(deadPid);
+    const QString mine = temporaries::uniqueName(QStringLiteral("catalog"));
+    const QString otherHostKey = processidentity::hostKey() == QLatin1String("00000001")
+                                     ? QStringLiteral("00000002")
+                                     : QStringLiteral("00000001");
+    const QString otherHost =
+        QStringLiteral("catalog.modelfloat-%1-1-0123abcd-00000000000000bb").arg(otherHostKey);
+    for (const QString& name : {killed, mine, otherHost}) {
+        QJsonObject answer;
+        QVERIFY2(ipfsRpc(QStringLiteral("files/write?arg=/modelfloat/catalog/.tmp/") + name +
+                             QStringLiteral("&create=true&parents=true"),
+                         pseudoRandomBytes(300, 9), &answer),
+                 QJsonDocument(answer).toJson().constData());
+    }
+    QStringList removed;
+    const bool ran = runProviderJob(p->sweepTemporaries(), [&](ProviderJob& j) {
+        QVERIFY2(j.error().ok(), qPrintable(j.error().message));
+        for (const StoredObject& o : j.objects())
+            removed.append(o.locator);
+    });
+    QVERIFY(ran);
+    QCOMPARE(removed, QStringList{killed});
+    QVERIFY(temporaries(QStringLiteral("ipfs"), {}, &left));
+    left.sort();
+    QStringList kept{mine, otherHost};
+    kept.sort();
+    QCOMPARE(left, kept);
+    for (const QString& name : std::as_const(kept)) {
+        QJsonObject answer;
+        QVERIFY(
+            ipfsRpc(QStringLiteral("files/rm?arg=/modelfloat/catalog/.tmp/") + name, {}, &answer));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestCatalogObjects)

@@ -1,9 +1,12 @@
 // IpfsProvider's catalog objects (docs/catalog.md): files in the node's MFS under
 // /modelfloat/catalog/. MFS is found by path (a new computer needs no CID to start from), and the
 // node's garbage collector keeps whatever the MFS root reaches, so the objects need no pins. A
-// write goes to /modelfloat/catalog/.tmp/ first and is moved into place.
+// write goes to /modelfloat/catalog/.tmp/ first, under a name that says which process wrote it
+// (util/temporaries.h), and is moved into place; sweepTemporaries() removes the ones whose
+// process was killed before it could.
 #include "ipfsprovider.h"
 #include "providers/network/stepsjob.h"
+#include "util/temporaries.h"
 
 #include <QBuffer>
 #include <QJsonArray>
@@ -16,6 +19,7 @@ namespace mf {
 namespace {
 
 const QString CatalogRoot = QStringLiteral("/modelfloat/catalog");
+const QString TemporaryFolder = CatalogRoot + QStringLiteral("/.tmp");
 
 Error badName(const QString& name, const QString& provider)
 {
@@ -69,9 +73,8 @@ ProviderJob* IpfsProvider::writeCatalogObject(const QString& name, const QByteAr
         }
         const QString subject = tr("catalog object %1").arg(name);
         const QString finalPath = catalogPath(name);
-        const QString tempPath = CatalogRoot + QStringLiteral("/.tmp/%1")
-                                                   .arg(QRandomGenerator::global()->generate64(),
-                                                        16, 16, QLatin1Char('0'));
+        const QString tempPath =
+            TemporaryFolder + QLatin1Char('/') + temporaries::uniqueName(QStringLiteral("catalog"));
         const QByteArray boundary =
             "modelfloat-" + QByteArray::number(QRandomGenerator::global()->generate64(), 16);
         HttpExchange::Request w = rpc(QStringLiteral("files/write"),
@@ -99,8 +102,8 @@ ProviderJob* IpfsProvider::writeCatalogObject(const QString& name, const QByteAr
                         QByteArray("multipart/form-data; boundary=" + boundary));
             return q;
         };
-        // A write that fails once the temporary may exist removes it before saying so: its name
-        // is random, so nothing else would ever find it again.
+        // A write that fails once the temporary may exist removes it before saying so; one killed
+        // before it could is left to sweepTemporaries().
         auto fail = [this, j, tempPath](const Error& error) {
             j->send(missingIsNotFound(rpc(QStringLiteral("files/rm"),
                                           {{QStringLiteral("arg"), tempPath}},
@@ -225,6 +228,71 @@ ProviderJob* IpfsProvider::removeCatalogObject(const QString& name)
                     j->complete(x.error().kind == Error::Kind::NotFound ? Error::none()
                                                                         : x.error());
                 });
+    });
+}
+
+ProviderJob* IpfsProvider::sweepTemporaries()
+{
+    return new IpfsJob(this, [this](IpfsJob& job) {
+        IpfsJob* j = &job;
+        HttpExchange::Request r =
+            missingIsNotFound(rpc(QStringLiteral("files/ls"),
+                                  {{QStringLiteral("arg"), TemporaryFolder},
+                                   {QStringLiteral("long"), QStringLiteral("true")}},
+                                  what(tr("Listing"), tr("interrupted catalog writes"))));
+        r.maxCollectBytes = MaxCatalogObjectBytes;
+        j->send(std::move(r), [this, j](HttpExchange& x) {
+            if (x.error()) {
+                // No folder yet: no catalog write was ever made here.
+                j->complete(x.error().kind == Error::Kind::NotFound ? Error::none() : x.error());
+                return;
+            }
+            // MFS keeps no modification times, so only a temporary of this host whose process is
+            // gone is taken; another host's (Owner::Unknown, age unknown) is left to its sweep,
+            // and so are the unnamed ones of versions before owners were named.
+            auto doomed = std::make_shared<QList<StoredObject>>();
+            const QJsonArray entries = QJsonDocument::fromJson(x.body())
+                                           .object()
+                                           .value(QStringLiteral("Entries"))
+                                           .toArray();
+            for (const QJsonValue& v : entries) {
+                const QJsonObject e = v.toObject();
+                const QString name = e.value(QStringLiteral("Name")).toString();
+                if (e.value(QStringLiteral("Type")).toInt() != 0 ||
+                    temporaries::ownerOf(name) != temporaries::Owner::Dead)
+                    continue;
+                const QJsonValue size = e.value(QStringLiteral("Size"));
+                doomed->append(
+                    {name,
+                     size.isString() ? size.toString().toLongLong() : qint64(size.toDouble(-1)),
+                     QString()});
+            }
+            // One files/rm after another; each removed temporary is reported.
+            auto next = std::make_shared<std::function<void()>>();
+            *next = [this, j, doomed, next] {
+                if (doomed->isEmpty()) {
+                    j->complete(Error::none());
+                    return;
+                }
+                const StoredObject o = doomed->takeFirst();
+                j->send(
+                    missingIsNotFound(rpc(
+                        QStringLiteral("files/rm"),
+                        {{QStringLiteral("arg"), TemporaryFolder + QLatin1Char('/') + o.locator}},
+                        what(tr("Deleting"), tr("an interrupted catalog write")))),
+                    [j, o, next](HttpExchange& d) {
+                        if (d.error() && d.error().kind != Error::Kind::NotFound) {
+                            j->complete(d.error());
+                            return;
+                        }
+                        if (!d.error()) // NotFound: another sweep was first
+                            j->objects().append(o);
+                        (*next)();
+                    });
+            };
+            j->releaseWithJob(next);
+            (*next)();
+        });
     });
 }
 

@@ -70,6 +70,9 @@ public:
     ProviderJob* listCatalogObjects(const QString& folder) override;
     ProviderJob* removeCatalogObject(const QString& name) override;
     static QString catalogPath(const QString& name);
+    // Removes the catalog temporaries (MFS /modelfloat/catalog/.tmp) of processes of this host
+    // that are gone; chunk writes leave none (block/put and add are whole or nothing).
+    ProviderJob* sweepTemporaries() override;
 
 private:
     IpfsProvider(const QString& displayName, const ProviderContext& context,
