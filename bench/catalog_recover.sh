@@ -6,6 +6,11 @@
 #   bench/catalog_recover.sh [MODELS] [CHUNKS]     default: 100 models, 50000 chunks in all
 #   CLI=path/to/modelfloat-cli bench/catalog_recover.sh
 #   KEEP=1 bench/catalog_recover.sh                keep the work folder for a look
+#   DATA=/var/tmp/mf-recover-data bench/catalog_recover.sh
+#                            keep the filled bucket in DATA/s3data and reuse it on the next run with the
+#                            same MODELS and CHUNKS: the float that fills it takes ~20 min for
+#                            50,000 chunks, so it can run while the machine is busy and the
+#                            measured steps later, on an idle machine
 #
 # Server: s3rver (tests/peers) behind tests/peers/s3-sigv4-proxy.js (every signature and payload
 # hash checked), on free ports of 127.0.0.1. Steps: a vault floats MODELS models of CHUNKS/MODELS
@@ -41,8 +46,17 @@ freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0
 waitfor() { for _ in $(seq 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.2; done; echo "$1 did not answer"; exit 1; }
 
 s3port=$(freeport); proxyport=$(freeport)
-mkdir -p "$work/s3data"
-NODE_OPTIONS=--openssl-legacy-provider "$peers/node_modules/.bin/s3rver" -d "$work/s3data" \
+s3data="${DATA:-$work}/s3data" # a folder of its own: a leftover of a cut-off run is removed
+filled="$s3data/.filled-$models-$chunks"
+to_float="$models"
+if [ -e "$filled" ]; then
+    echo "reusing the bucket filled earlier in $s3data"
+    to_float=0
+else
+    rm -rf "$s3data" # a run cut off part way leaves a bucket of unknown content
+fi
+mkdir -p "$s3data"
+NODE_OPTIONS=--openssl-legacy-provider "$peers/node_modules/.bin/s3rver" -d "$s3data" \
     -a 127.0.0.1 -p "$s3port" --configure-bucket mf-bench --silent >"$work/s3rver.log" 2>&1 &
 pids+=($!)
 (cd "$peers" && exec node s3-sigv4-proxy.js --port "$proxyport" --upstream "$s3port" \
@@ -62,10 +76,12 @@ addS3() {
     "$cli" provider remove local --force --vault "$1" >/dev/null
 }
 old="$work/old-vault"
-"$cli" init --vault "$old" >/dev/null
-addS3 "$old"
-echo "floating $models models of $per_model chunks of 64 KiB each ..."
-for i in $(seq "$models"); do
+if [ "$to_float" -gt 0 ]; then
+    "$cli" init --vault "$old" >/dev/null
+    addS3 "$old"
+    echo "floating $models models of $per_model chunks of 64 KiB each ..."
+fi
+for i in $(seq "$to_float"); do
     # Distinct bytes per model (its own seed), so every chunk is its own object.
     python3 -c "import random,sys; r=random.Random($i); sys.stdout.buffer.write(r.randbytes($per_model*$chunk))" \
         >"$work/model-$i.bin"
@@ -75,6 +91,7 @@ for i in $(seq "$models"); do
     rm -f "$work/model-$i.bin"
 done
 rm -rf "$old" # the computer is lost
+touch "$filled"
 
 fresh="$work/new-vault"
 "$cli" init --vault "$fresh" >/dev/null
