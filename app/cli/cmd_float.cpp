@@ -33,12 +33,7 @@ public:
              QStringLiteral(
                  "Copies of every chunk, on distinct providers (default: the vault's setting)."),
              QStringLiteral("n")});
-        p.addOption({QStringLiteral("chunker"),
-                     QStringLiteral("cdc (content-defined, default) or fixed."),
-                     QStringLiteral("kind")});
-        p.addOption({QStringLiteral("chunk-size"),
-                     QStringLiteral("Average (cdc) or exact (fixed) chunk size, e.g. 8M."),
-                     QStringLiteral("size")});
+        addChunkerOptions(p);
         p.addOption({QStringLiteral("provider"),
                      QStringLiteral("Place chunks only on this provider (repeatable)."),
                      QStringLiteral("name")});
@@ -102,39 +97,6 @@ public:
 
 private:
     QString progressLabel() const override { return m_job->currentFile(); }
-
-    std::optional<ChunkerParams> chunkerFrom(const QCommandLineParser& p,
-                                             const ChunkerParams& fallback)
-    {
-        ChunkerParams params = fallback;
-        const QString kind = p.value(QStringLiteral("chunker"));
-        if (!kind.isEmpty() && kind != QLatin1String("cdc") && kind != QLatin1String("fixed")) {
-            console().error(QStringLiteral("--chunker takes “cdc” or “fixed”, not “%1”").arg(kind));
-            return std::nullopt;
-        }
-        std::optional<qint64> size;
-        if (p.isSet(QStringLiteral("chunk-size"))) {
-            size = units::parseBytes(p.value(QStringLiteral("chunk-size")));
-            if (!size || *size <= 0 || *size > (qint64(1) << 32)) {
-                console().error(QStringLiteral("--chunk-size takes a size such as 8M or 16MiB"));
-                return std::nullopt;
-            }
-        }
-        if (kind == QLatin1String("fixed"))
-            params =
-                ChunkerParams::fixed(quint32(size.value_or(ChunkerParams::defaults().avgSize)));
-        else if (kind == QLatin1String("cdc") || size) {
-            const quint32 avg = quint32(size.value_or(ChunkerParams::defaults().avgSize));
-            params = size ? ChunkerParams::contentDefined(avg / 2, avg, avg * 4)
-                          : ChunkerParams::defaults();
-        }
-        QString why;
-        if (!params.isValid(&why)) {
-            console().error(why);
-            return std::nullopt;
-        }
-        return params;
-    }
 
     void onFinished()
     {

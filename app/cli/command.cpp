@@ -158,6 +158,48 @@ void Command::addDurabilityOptions(QCommandLineParser& parser)
         {QStringLiteral("sync"), QStringLiteral("Flush even if the vault is set to fast mode.")});
 }
 
+void Command::addChunkerOptions(QCommandLineParser& parser)
+{
+    parser.addOption({QStringLiteral("chunker"),
+                      QStringLiteral("cdc (content-defined, default) or fixed."),
+                      QStringLiteral("kind")});
+    parser.addOption({QStringLiteral("chunk-size"),
+                      QStringLiteral("Average (cdc) or exact (fixed) chunk size, e.g. 8M."),
+                      QStringLiteral("size")});
+}
+
+std::optional<ChunkerParams> Command::chunkerFrom(const QCommandLineParser& p,
+                                                  const ChunkerParams& fallback)
+{
+    ChunkerParams params = fallback;
+    const QString kind = p.value(QStringLiteral("chunker"));
+    if (!kind.isEmpty() && kind != QLatin1String("cdc") && kind != QLatin1String("fixed")) {
+        console().error(QStringLiteral("--chunker takes “cdc” or “fixed”, not “%1”").arg(kind));
+        return std::nullopt;
+    }
+    std::optional<qint64> size;
+    if (p.isSet(QStringLiteral("chunk-size"))) {
+        size = units::parseBytes(p.value(QStringLiteral("chunk-size")));
+        if (!size || *size <= 0 || *size > (qint64(1) << 32)) {
+            console().error(QStringLiteral("--chunk-size takes a size such as 8M or 16MiB"));
+            return std::nullopt;
+        }
+    }
+    if (kind == QLatin1String("fixed"))
+        params = ChunkerParams::fixed(quint32(size.value_or(ChunkerParams::defaults().avgSize)));
+    else if (kind == QLatin1String("cdc") || size) {
+        const quint32 avg = quint32(size.value_or(ChunkerParams::defaults().avgSize));
+        params =
+            size ? ChunkerParams::contentDefined(avg / 2, avg, avg * 4) : ChunkerParams::defaults();
+    }
+    QString why;
+    if (!params.isValid(&why)) {
+        console().error(why);
+        return std::nullopt;
+    }
+    return params;
+}
+
 QList<CommandInfo> allCommands()
 {
     return {
@@ -193,6 +235,9 @@ QList<CommandInfo> allCommands()
         {QStringLiteral("scrub"),
          QStringLiteral("Check the copies a bit at a time (existence and size, or --read)"),
          makeScrubCommand},
+        {QStringLiteral("cid"),
+         QStringLiteral("Compute the IPFS CIDs of local files and their model, without floating"),
+         makeCidCommand},
         {QStringLiteral("import"),
          QStringLiteral("Import a model (or chosen variants) from the Hugging Face Hub"),
          makeImportCommand},

@@ -3,6 +3,7 @@
 #include "console.h"
 #include "exitcodes.h"
 
+#include "chunking/chunkerparams.h"
 #include "transfer/transferjob.h"
 
 #include <QCommandLineParser>
@@ -67,6 +68,11 @@ protected:
     Console& console() { return m_ctx.console; }
     // --no-sync (and --sync) for commands that write: call before parse().
     void addDurabilityOptions(QCommandLineParser& parser);
+    // --chunker and --chunk-size (float, cid): call before parse(); chunkerFrom() reads them
+    // after it, `fallback` when neither is given. nullopt once it has said what is wrong.
+    static void addChunkerOptions(QCommandLineParser& parser);
+    std::optional<ChunkerParams> chunkerFrom(const QCommandLineParser& parser,
+                                             const ChunkerParams& fallback);
 
     Context& m_ctx;
 
@@ -139,6 +145,7 @@ Command* makeHubCommand(Context&);
 Command* makeMaterializeCommand(Context&);
 Command* makeEvictCommand(Context&);
 Command* makeInspectCommand(Context&);
+Command* makeCidCommand(Context&);
 Command* makeRepairCommand(Context&);
 Command* makeScrubCommand(Context&);
 Command* makeVaultCommand(Context&);
