@@ -44,6 +44,25 @@ HttpExchange::Request missingIsNotFound(HttpExchange::Request r)
     return r;
 }
 
+// The plain files of a files/ls answer (long=true), with their sizes (numbers, or strings from
+// some nodes).
+QList<StoredObject> filesListed(const QByteArray& answer)
+{
+    QList<StoredObject> out;
+    const QJsonArray entries =
+        QJsonDocument::fromJson(answer).object().value(QStringLiteral("Entries")).toArray();
+    for (const QJsonValue& v : entries) {
+        const QJsonObject e = v.toObject();
+        if (e.value(QStringLiteral("Type")).toInt() != 0)
+            continue;
+        const QJsonValue size = e.value(QStringLiteral("Size"));
+        out.append({e.value(QStringLiteral("Name")).toString(),
+                    size.isString() ? size.toString().toLongLong() : qint64(size.toDouble(-1)),
+                    QString()});
+    }
+    return out;
+}
+
 QString parentOf(const QString& path)
 {
     return path.left(path.lastIndexOf(QLatin1Char('/')));
@@ -193,21 +212,10 @@ ProviderJob* IpfsProvider::listCatalogObjects(const QString& folder)
                 return;
             }
             // MFS keeps no modification times (Kubo only on request), so no clock is reported.
-            const QJsonArray entries = QJsonDocument::fromJson(x.body())
-                                           .object()
-                                           .value(QStringLiteral("Entries"))
-                                           .toArray();
-            for (const QJsonValue& v : entries) {
-                const QJsonObject e = v.toObject();
-                const QString leaf = e.value(QStringLiteral("Name")).toString();
-                if (e.value(QStringLiteral("Type")).toInt() != 0 || !isValidCatalogName(leaf))
-                    continue;
-                const QJsonValue size = e.value(QStringLiteral("Size"));
-                j->catalogObjects().append(
-                    {folder + QLatin1Char('/') + leaf,
-                     size.isString() ? size.toString().toLongLong() : qint64(size.toDouble(-1)),
-                     QDateTime()});
-            }
+            for (const StoredObject& o : filesListed(x.body()))
+                if (isValidCatalogName(o.locator))
+                    j->catalogObjects().append(
+                        {folder + QLatin1Char('/') + o.locator, o.size, QDateTime()});
             j->complete(Error::none());
         });
     });
@@ -251,22 +259,9 @@ ProviderJob* IpfsProvider::sweepTemporaries()
             // gone is taken; another host's (Owner::Unknown, age unknown) is left to its sweep,
             // and so are the unnamed ones of versions before owners were named.
             auto doomed = std::make_shared<QList<StoredObject>>();
-            const QJsonArray entries = QJsonDocument::fromJson(x.body())
-                                           .object()
-                                           .value(QStringLiteral("Entries"))
-                                           .toArray();
-            for (const QJsonValue& v : entries) {
-                const QJsonObject e = v.toObject();
-                const QString name = e.value(QStringLiteral("Name")).toString();
-                if (e.value(QStringLiteral("Type")).toInt() != 0 ||
-                    temporaries::ownerOf(name) != temporaries::Owner::Dead)
-                    continue;
-                const QJsonValue size = e.value(QStringLiteral("Size"));
-                doomed->append(
-                    {name,
-                     size.isString() ? size.toString().toLongLong() : qint64(size.toDouble(-1)),
-                     QString()});
-            }
+            for (const StoredObject& o : filesListed(x.body()))
+                if (temporaries::ownerOf(o.locator) == temporaries::Owner::Dead)
+                    doomed->append(o);
             // One files/rm after another; each removed temporary is reported.
             auto next = std::make_shared<std::function<void()>>();
             *next = [this, j, doomed, next] {
