@@ -1,6 +1,7 @@
 #include "floatdialog.h"
 #include "counted.h"
 
+#include "growtofit.h"
 #include "icons.h"
 #include "registry/modelname.h"
 #include "util/units.h"
@@ -187,6 +188,7 @@ void FloatDialog::showError(const QString& text)
     m_error->setText(text);
     m_error->setAccessibleDescription(text);
     m_error->show();
+    growToFit(this); // the message takes its lines, not the provider list's
 }
 
 QString FloatDialog::errorText() const

@@ -1,6 +1,7 @@
 #include "providerdialog.h"
 
 #include "engine/engine.h"
+#include "growtofit.h"
 #include "icons.h"
 #include "providerform.h"
 #include "util/units.h"
@@ -121,6 +122,9 @@ void ProviderDialog::setKind(const QString& kindId)
 {
     const ProviderKind* kind = m_engine->providerFactory().kind(kindId);
     if (m_form) {
+        // Out of the layout now, so that the new form's room is measured without it.
+        m_formArea->removeWidget(m_form);
+        m_form->hide();
         m_form->deleteLater();
         m_form = nullptr;
     }
@@ -133,9 +137,11 @@ void ProviderDialog::setKind(const QString& kindId)
     connect(m_form, &ProviderForm::changed, this, [this] { m_failedTest.clear(); });
     m_failedTest.clear();
     m_formArea->addWidget(m_form);
+    m_form->show(); // now, not on the next turn of the event loop: growToFit() measures it
     if (!m_existing && m_name->text().isEmpty())
         m_name->setPlaceholderText(kind->displayName);
     m_message->hide();
+    growToFit(this); // a longer description or more fields: room for them
 }
 
 QString ProviderDialog::validate() const
@@ -163,6 +169,7 @@ void ProviderDialog::showMessage(const QString& text, bool problem)
     m_message->setText(text);
     m_message->setAccessibleDescription(text);
     m_message->show();
+    growToFit(this);
 }
 
 QString ProviderDialog::message() const
@@ -193,6 +200,7 @@ void ProviderDialog::setIntro(const QString& text)
 {
     m_intro->setText(text);
     m_intro->setVisible(!text.isEmpty());
+    growToFit(this);
 }
 
 void ProviderDialog::accept()

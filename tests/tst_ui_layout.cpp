@@ -1,0 +1,159 @@
+// Layout and text of the dialogs and panes, offscreen on the real widgets: the float dialog makes
+// room for its message instead of squashing the provider list; the add-provider dialog grows
+// with an introduction and a longer form, keeping a kind's description clear of the Kind box.
+#include "engine/engine.h"
+#include "floatdialog.h"
+#include "providerdialog.h"
+#include "testsupport.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QGroupBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QSettings>
+#include <QtTest>
+
+using namespace mf;
+using namespace mf::test;
+using namespace mf::ui;
+
+namespace {
+
+// Why `w` is not shown whole inside its parent (empty: it is): shorter than it asks to be, or
+// reaching outside the parent's contents.
+QString clipped(const QWidget* w)
+{
+    // Wrapped text needs the height its lines take at its width; anything else its size hint.
+    const int wanted =
+        w->hasHeightForWidth() ? w->heightForWidth(w->width()) : w->sizeHint().height();
+    if (w->height() < wanted)
+        return QStringLiteral("%1 “%2” is %3 px high, needs %4")
+            .arg(QString::fromLatin1(w->metaObject()->className()), w->objectName())
+            .arg(w->height())
+            .arg(wanted);
+    const QWidget* parent = w->parentWidget();
+    if (parent && !parent->contentsRect().contains(w->geometry()))
+        return QStringLiteral("%1 reaches outside its parent")
+            .arg(QString::fromLatin1(w->metaObject()->className()));
+    return {};
+}
+
+// The two widgets overlap on screen.
+bool overlap(const QWidget* a, const QWidget* b)
+{
+    const QRect ra(a->mapToGlobal(QPoint(0, 0)), a->size());
+    const QRect rb(b->mapToGlobal(QPoint(0, 0)), b->size());
+    return ra.intersects(rb);
+}
+
+ProviderRecord provider(qint64 id, const QString& name, const QString& health = {})
+{
+    ProviderRecord p;
+    p.id = id;
+    p.name = name;
+    p.kind = QStringLiteral("local");
+    p.health = health;
+    return p;
+}
+
+} // namespace
+
+class TestUiLayout : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName(QStringLiteral("ModelFloatTests"));
+        QCoreApplication::setApplicationName(QStringLiteral("tst_ui_layout"));
+    }
+    void init() { QSettings().clear(); }
+
+    void floatDialogMakesRoomForItsMessage()
+    {
+        QTemporaryDir dir;
+        const QString file = dir.filePath(QStringLiteral("weights.safetensors"));
+        QVERIFY(writeFile(file, QByteArray(4096, 'w')));
+        const QList<ProviderRecord> providers{
+            provider(1, QStringLiteral("local")), provider(2, QStringLiteral("nas")),
+            provider(3, QStringLiteral("usb-disk")),
+            provider(4, QStringLiteral("nextcloud"), QStringLiteral("error: connection refused"))};
+        const auto taken = [](const QString& n) { return n.startsWith(QLatin1String("taken")); };
+        FloatDialog dialog(DroppedFiles::fromPaths({file}), providers, 2, taken);
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        for (QCheckBox* box : dialog.providerBoxes())
+            QVERIFY2(clipped(box).isEmpty(), qPrintable(clipped(box)));
+
+        // A message long enough to wrap over several lines.
+        dialog.nameEdit()->setText(
+            QStringLiteral("taken Llama 3.1 70B Instruct abliterated with the long chat template "
+                           "fix and a name that goes on"));
+        dialog.accept();
+        QVERIFY(!dialog.errorText().isEmpty());
+        QLabel* message = nullptr;
+        for (QLabel* label : dialog.findChildren<QLabel*>())
+            if (label->accessibleName() == QLatin1String("Problem"))
+                message = label;
+        QVERIFY(message);
+        QTRY_VERIFY(message->isVisible());
+        QTest::qWait(50); // let the layout settle
+        QVERIFY2(clipped(message).isEmpty(), qPrintable(clipped(message)));
+        auto* group = dialog.findChild<QGroupBox*>();
+        QVERIFY(group);
+        QVERIFY2(clipped(group).isEmpty(), qPrintable(clipped(group)));
+        QVERIFY(!overlap(group, message));
+        for (QCheckBox* box : dialog.providerBoxes())
+            QVERIFY2(clipped(box).isEmpty(),
+                     qPrintable(box->text() + QStringLiteral(": ") + clipped(box)));
+        // The message goes with the next edit; the dialog does not stay stretched for nothing.
+        dialog.nameEdit()->setText(QStringLiteral("fresh"));
+        QVERIFY(message->isHidden());
+    }
+
+    void providerDialogGrowsWithItsContent()
+    {
+        Engine engine;
+        ProviderDialog dialog(&engine, std::nullopt, {});
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        // What "Attach storage" does once the dialog is up: an introduction above the form.
+        dialog.setIntro(QStringLiteral("Enter the storage that ModelFloat used on another "
+                                       "computer. Once it is saved, the models kept there are "
+                                       "added to this vault; nothing on the storage is changed."));
+        // The local folder's one-line description first, then WebDAV's longer one.
+        for (const QString& id : {QStringLiteral("local"), QStringLiteral("webdav")}) {
+            const ProviderKind* kind = engine.providerFactory().kind(id);
+            QVERIFY(kind);
+            dialog.kindBox()->setCurrentIndex(dialog.kindBox()->findData(id));
+            QTest::qWait(50); // let the layout settle
+            QLabel* description = nullptr;
+            for (QLabel* label : dialog.findChildren<QLabel*>())
+                if (label->text() == kind->description)
+                    description = label;
+            QVERIFY2(description, qPrintable(id));
+            QVERIFY2(clipped(description).isEmpty(),
+                     qPrintable(id + QLatin1Char(' ') + clipped(description)));
+            QVERIFY2(!overlap(description, dialog.kindBox()), qPrintable(id));
+            QVERIFY2(!overlap(description, dialog.nameEdit()), qPrintable(id));
+            // No field squashed below the height it asks for (Qt's own parts of a spin box or
+            // a combo box aside: they fit their box).
+            for (QWidget* field : dialog.findChildren<QWidget*>()) {
+                if (field->isHidden() || field->objectName().startsWith(QLatin1String("qt_")) ||
+                    (!qobject_cast<QLineEdit*>(field) && !qobject_cast<QComboBox*>(field) &&
+                     !qobject_cast<QLabel*>(field)))
+                    continue;
+                QVERIFY2(field->height() >= field->minimumSizeHint().height() &&
+                             clipped(field).isEmpty(),
+                         qPrintable(id + QLatin1Char(' ') + field->accessibleName() +
+                                    QLatin1Char(' ') + clipped(field)));
+            }
+        }
+    }
+};
+
+QTEST_MAIN(TestUiLayout)
+#include "tst_ui_layout.moc"
