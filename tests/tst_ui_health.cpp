@@ -201,14 +201,20 @@ private Q_SLOTS:
             QCOMPARE(second.result(), int(QDialog::Accepted));
         }
         // The NAS fails its check: it is shown as such and not chosen, though it was last time.
+        // Its health is what a failed test records: "error: " and the cause.
         {
-            FloatDialog broken(dropped,
-                               {provider(1, QStringLiteral("local"), QStringLiteral("ok")),
-                                provider(2, QStringLiteral("nas"), QStringLiteral("error"))},
-                               2, {});
+            FloatDialog broken(
+                dropped,
+                {provider(1, QStringLiteral("local"), QStringLiteral("ok")),
+                 provider(2, QStringLiteral("nas"),
+                          ProviderRecord::healthAfterTest(QStringLiteral("connection refused")))},
+                2, {});
             QCOMPARE(checkedNames(broken), QStringList{QStringLiteral("local")});
             QVERIFY2(broken.providerBoxes().at(1)->text().contains(QStringLiteral("failed")),
                      qPrintable(broken.providerBoxes().at(1)->text()));
+            QVERIFY2(broken.providerBoxes().at(1)->toolTip().contains(
+                         QStringLiteral("connection refused")),
+                     qPrintable(broken.providerBoxes().at(1)->toolTip()));
             QCOMPARE(broken.replicasBox()->value(), 1); // no more than the providers chosen
             broken.accept();
             QCOMPARE(broken.result(), int(QDialog::Accepted));

@@ -30,10 +30,11 @@ const char* const ProviderNameName = "providerName";
 const char* const ProviderBrokenName = "providerBroken";
 
 // Whether the provider's last test or transfer failed: it is offered, but not chosen for the
-// user (a float to it would fail or leave the model short of copies).
+// user (a float to it would fail or leave the model short of copies). A failed test records
+// "error: " and its cause (ProviderRecord::healthAfterTest); an older registry just "error".
 bool isBroken(const ProviderRecord& p)
 {
-    return p.health == QLatin1String("error");
+    return p.health == QLatin1String("error") || !p.testFailure().isEmpty();
 }
 } // namespace
 
@@ -107,7 +108,11 @@ FloatDialog::FloatDialog(const DroppedFiles& dropped, const QList<ProviderRecord
         box->setProperty(ProviderBrokenName, isBroken(p));
         if (isBroken(p)) {
             box->setText(tr("%1 (its last check failed)").arg(p.name));
-            box->setToolTip(tr("Test it on the Providers page; it is not chosen until it works."));
+            const QString cause = p.testFailure();
+            box->setToolTip((cause.isEmpty()
+                                 ? QString()
+                                 : tr("Its last check failed: %1.").arg(cause) + QLatin1Char(' ')) +
+                            tr("Test it on the Providers page; it is not chosen until it works."));
         } else {
             box->setText(p.name);
         }
