@@ -1,10 +1,16 @@
 // Layout and text of the dialogs and panes, offscreen on the real widgets: the float dialog makes
 // room for its message instead of squashing the provider list; the add-provider dialog grows
-// with an introduction and a longer form, keeping a kind's description clear of the Kind box.
+// with an introduction and a longer form, keeping a kind's description clear of the Kind box; a
+// file that only looks like a model says in the details what the command line says, instead of
+// a column of "—".
 #include "engine/engine.h"
 #include "floatdialog.h"
+#include "modeldetails.h"
 #include "providerdialog.h"
 #include "testsupport.h"
+#include "testvault.h"
+#include "transfer/floatjob.h"
+#include "vaultreader.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -152,6 +158,52 @@ private Q_SLOTS:
                                     QLatin1Char(' ') + clipped(field)));
             }
         }
+    }
+
+    void unreadableGgufSaysWhatTheCommandLineSays()
+    {
+        // A file named like a GGUF that is not one: floated as a plain file.
+        TestVault tv;
+        QVERIFY(tv.ok());
+        const QString file = tv.path(QStringLiteral("x.gguf"));
+        QVERIFY(writePseudoRandomFile(file, 64 * KiB, 7));
+        FloatJob::Request request;
+        request.paths = {file};
+        request.modelName = QStringLiteral("x");
+        FloatJob job(tv.vault.get(), request);
+        QVERIFY(run(job));
+        QVERIFY2(job.error().ok(), qPrintable(job.error().message));
+        const auto model = tv.registry().modelByName(QStringLiteral("x"));
+        QVERIFY(model);
+        const QString dir = tv.vault->directory();
+        tv.vault.reset();
+
+        QString error;
+        auto reader = VaultReader::open(dir, &error);
+        QVERIFY2(reader, qPrintable(error));
+        ModelDetails details;
+        details.resize(900, 700);
+        details.setReader(reader.get());
+        details.showModel(model->id);
+        details.show();
+        QStringList shown;
+        for (QLabel* label : details.formatBox()->findChildren<QLabel*>())
+            shown.append(label->text());
+        QVERIFY2(!shown.contains(QStringLiteral("—")), qPrintable(shown.join(QLatin1Char('|'))));
+        QString said;
+        for (const QString& text : std::as_const(shown))
+            if (text.contains(QLatin1String("not a GGUF file")))
+                said = text;
+        QVERIFY2(!said.isEmpty(), qPrintable(shown.join(QLatin1Char('|'))));
+
+        // The command line says the very same words.
+        QString out;
+        QVERIFY2(runProcess(
+                     QStringLiteral(MODELFLOAT_CLI_PATH),
+                     {QStringLiteral("info"), QStringLiteral("x"), QStringLiteral("--vault"), dir},
+                     &out),
+                 qPrintable(out));
+        QVERIFY2(out.contains(said), qPrintable(out + QStringLiteral("\nGUI: ") + said));
     }
 };
 

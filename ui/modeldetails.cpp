@@ -2,6 +2,7 @@
 #include "counted.h"
 
 #include "chunkmapwidget.h"
+#include "formats/formatdescription.h"
 #include "util/units.h"
 #include "vaultreader.h"
 
@@ -230,13 +231,21 @@ void ModelDetails::refresh()
         {QStringLiteral("tensorCount"), tr("Tensors")},
         {QStringLiteral("dtypes"), tr("Data types")},
     };
-    if (meta.isEmpty()) {
-        m_metadata->addRow(tr("Format:"), new QLabel(tr("not recognised — stored as plain "
-                                                        "files"),
-                                                     m_metadataBox));
+    // A file that looked like a model but whose header could not be read says why, in the
+    // words the command line uses (formatdescription.h), not a column of unknowns.
+    const QString problem = formats::formatProblem(meta);
+    if (meta.isEmpty() || !problem.isEmpty()) {
+        auto* value =
+            new QLabel(problem.isEmpty() ? tr("not recognised — stored as plain files") : problem,
+                       m_metadataBox);
+        value->setWordWrap(true);
+        value->setTextFormat(Qt::PlainText); // a file name is not markup
+        value->setTextInteractionFlags(Qt::TextSelectableByMouse);
+        m_metadata->addRow(tr("Format:"), value);
     } else {
         for (const auto& [key, label] : keys) {
             auto* value = new QLabel(metadataText(meta.value(key)), m_metadataBox);
+            value->setTextFormat(Qt::PlainText); // what a file says of itself is not markup
             value->setTextInteractionFlags(Qt::TextSelectableByMouse);
             m_metadata->addRow(label + QLatin1Char(':'), value);
         }

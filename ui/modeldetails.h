@@ -35,6 +35,8 @@ public:
 
     ChunkMapWidget* chunkMap() const { return m_chunkMap; }
     QTreeWidget* fileList() const { return m_files; }
+    // The format metadata rows ("Architecture: llama", or why the header could not be read).
+    QWidget* formatBox() const { return m_metadataBox; }
 
 private:
     void clearMetadata();

@@ -2,7 +2,7 @@
 #include "command.h"
 #include "texttable.h"
 
-#include "formats/parametercount.h"
+#include "formats/formatdescription.h"
 #include "registry/modelname.h"
 #include "registry/modelsummary.h"
 #include "util/units.h"
@@ -20,35 +20,6 @@ constexpr int MaxNameColumn = 48;
 QString pad(const QString& s, int width)
 {
     return s.leftJustified(width);
-}
-
-// "GGUF · llama · 8.03B parameters · Q4_K_M · context 8192 · chat template", from the format
-// metadata stored at float time; empty when nothing is known.
-QString formatLine(const QJsonObject& m)
-{
-    QStringList parts;
-    const QString format = m.value(QLatin1String("format")).toString();
-    if (format == QLatin1String("gguf"))
-        parts.append(QStringLiteral("GGUF"));
-    else if (!format.isEmpty())
-        parts.append(format);
-    if (m.contains(QLatin1String("architecture")))
-        parts.append(m.value(QLatin1String("architecture")).toString());
-    if (m.contains(QLatin1String("parameters")) && m.contains(QLatin1String("tensorCount")))
-        parts.append(QStringLiteral("%1 parameters")
-                         .arg(formats::formatParameterCount(
-                             m.value(QLatin1String("parameters")).toInteger())));
-    if (m.contains(QLatin1String("quantization")))
-        parts.append(m.value(QLatin1String("quantization")).toString());
-    if (m.contains(QLatin1String("contextLength")))
-        parts.append(
-            QStringLiteral("context %1").arg(m.value(QLatin1String("contextLength")).toInteger()));
-    if (m.value(QLatin1String("hasChatTemplate")).toBool())
-        parts.append(QStringLiteral("chat template"));
-    if (m.contains(QLatin1String("formatError")))
-        parts.append(QStringLiteral("unreadable header: ") +
-                     m.value(QLatin1String("formatError")).toString());
-    return parts.join(QStringLiteral(" · "));
 }
 
 // A file's chunks in order, each with every copy the registry knows of: for scripts and other
@@ -209,7 +180,7 @@ public:
                                      f.state == FileRecord::State::Complete
                                          ? QString()
                                          : QStringLiteral("  INCOMPLETE")));
-            const QString format = formatLine(f.metadata);
+            const QString format = formats::describeFormat(f.metadata);
             if (!format.isEmpty())
                 console().print(QStringLiteral("      ") + format);
             files.append(QJsonObject{
