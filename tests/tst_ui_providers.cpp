@@ -1,7 +1,8 @@
 // The Providers page says why a provider is unwell: the cause of a failed connection test shows
 // in its row and, whole, in the details under the list, and is still there after the app starts
 // again (it said just "error"). A provider whose test has just failed is saved only when the
-// user says so (it was saved without a word).
+// user says so (it was saved without a word). Each row says where the provider keeps its objects,
+// how much it can still take, and which way a budget paused it, until when and why.
 #include "engine/engine.h"
 #include "mainwindow.h"
 #include "providerdialog.h"
@@ -33,7 +34,9 @@ QTreeWidgetItem* rowOf(ProvidersPage* page, const QString& name)
     return nullptr;
 }
 
-constexpr int HealthColumn = 3;
+constexpr int WhereColumn = 2;
+constexpr int FreeColumn = 4;
+constexpr int HealthColumn = 5;
 
 // The app on `dir`, opened, its reader ready.
 struct App
@@ -106,6 +109,64 @@ private Q_SLOTS:
         QCOMPARE(row->text(HealthColumn), QStringLiteral("test failed: ") + cause);
         row->setSelected(true);
         QVERIFY2(page->details()->text().contains(cause), qPrintable(page->details()->text()));
+    }
+
+    void whereFreeSpaceAndBudgetPauses()
+    {
+        TestVault tv(1);
+        QVERIFY(tv.ok());
+        const QString dir = tv.vault->directory();
+        const qint64 extra = tv.providerIds().last();
+        const QString root = tv.root(extra);
+        // A daily upload budget on a third provider; "extra1" is paused both ways.
+        ProviderRecord budgeted;
+        budgeted.kind = QStringLiteral("local");
+        budgeted.name = QStringLiteral("budgeted");
+        budgeted.settings = {{QStringLiteral("path"), tv.path(QStringLiteral("store-budgeted"))},
+                             {QStringLiteral("dailyUpload"), 1024.0 * 1024 * 1024}};
+        QVERIFY(QDir().mkpath(tv.path(QStringLiteral("store-budgeted"))));
+        QVERIFY(tv.registry().addProvider(budgeted));
+        const qint64 in2h = QDateTime::currentMSecsSinceEpoch() + 2 * 3600 * 1000;
+        const qint64 in3h = in2h + 3600 * 1000;
+        QVERIFY(tv.registry().pauseProvider(extra, BudgetDirection::Upload, in2h,
+                                            QStringLiteral("its daily upload cap is reached")));
+        QVERIFY(tv.registry().pauseProvider(extra, BudgetDirection::Download, in3h,
+                                            QStringLiteral("its transfer quota is used")));
+        tv.vault.reset();
+
+        App app;
+        QVERIFY(app.open(dir));
+        ProvidersPage* page = app.window.providersPage();
+        QTreeWidgetItem* row = rowOf(page, QStringLiteral("extra1"));
+        QVERIFY(row);
+        QCOMPARE(row->text(WhereColumn), root);
+        // Local folders say how much their disk can take.
+        QTRY_VERIFY_WITH_TIMEOUT(rowOf(page, QStringLiteral("extra1"))
+                                     ->text(FreeColumn)
+                                     .endsWith(QStringLiteral(" free")),
+                                 JobTimeoutMs);
+        row = rowOf(page, QStringLiteral("extra1"));
+        const QString health = row->text(HealthColumn);
+        const auto hhmm = [](qint64 ms) {
+            return QDateTime::fromMSecsSinceEpoch(ms).toString(QStringLiteral("HH:mm"));
+        };
+        const QString upAt =
+            QDateTime::fromMSecsSinceEpoch(in2h).date() == QDate::currentDate()
+                ? hhmm(in2h)
+                : QDateTime::fromMSecsSinceEpoch(in2h).toString(QStringLiteral("yyyy-MM-dd HH:mm"));
+        QVERIFY2(health.contains(QStringLiteral("uploads paused until ") + upAt),
+                 qPrintable(health));
+        QVERIFY2(health.contains(QStringLiteral("its daily upload cap is reached")),
+                 qPrintable(health));
+        QVERIFY2(health.contains(QStringLiteral("downloads paused until")), qPrintable(health));
+        QVERIFY2(health.contains(QStringLiteral("its transfer quota is used")), qPrintable(health));
+
+        // The daily budget is told in the details.
+        row = rowOf(page, QStringLiteral("budgeted"));
+        QVERIFY(row);
+        row->setSelected(true);
+        QVERIFY2(page->details()->text().contains(QStringLiteral("Daily upload budget: 1.0")),
+                 qPrintable(page->details()->text()));
     }
 
     void savingAfterAFailedTestAsksFirst()

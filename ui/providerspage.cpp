@@ -3,6 +3,7 @@
 #include "engine/engine.h"
 #include "icons.h"
 #include "providerdialog.h"
+#include "providers/providerfields.h"
 #include "util/units.h"
 #include "vaultreader.h"
 
@@ -24,8 +25,18 @@
 namespace mf::ui {
 
 namespace {
-enum Column { NameColumn, KindColumn, UsageColumn, HealthColumn, ColumnCount };
+enum Column {
+    NameColumn,
+    KindColumn,
+    WhereColumn,
+    UsageColumn,
+    FreeColumn,
+    HealthColumn,
+    ColumnCount
+};
 constexpr int IdRole = Qt::UserRole + 1;
+// Measurements come in bursts (several providersChanged in a row): one round of questions.
+constexpr int MeasureDelayMs = 500;
 } // namespace
 
 ProvidersPage::ProvidersPage(Engine* engine, QWidget* parent)
@@ -35,7 +46,14 @@ ProvidersPage::ProvidersPage(Engine* engine, QWidget* parent)
     , m_hint(new QLabel(this))
     , m_details(new QLabel(this))
     , m_countdown(new QTimer(this))
+    , m_measureDelay(new QTimer(this))
 {
+    m_measureDelay->setSingleShot(true);
+    m_measureDelay->setInterval(MeasureDelayMs);
+    connect(m_measureDelay, &QTimer::timeout, this, [this] {
+        if (m_reader)
+            m_engine->measureProviders();
+    });
     m_countdown->setInterval(1000);
     connect(m_countdown, &QTimer::timeout, this, &ProvidersPage::updateCountdowns);
     auto* layout = new QVBoxLayout(this);
@@ -58,10 +76,13 @@ ProvidersPage::ProvidersPage(Engine* engine, QWidget* parent)
     m_list->setAccessibleName(tr("Providers"));
     m_list->setRootIsDecorated(false);
     m_list->setColumnCount(ColumnCount);
-    m_list->setHeaderLabels({tr("Provider"), tr("Kind"), tr("Usage"), tr("Health")});
-    m_list->header()->resizeSection(NameColumn, 200);
-    m_list->header()->resizeSection(KindColumn, 160);
-    m_list->header()->resizeSection(UsageColumn, 300);
+    m_list->setHeaderLabels(
+        {tr("Provider"), tr("Kind"), tr("Where"), tr("Usage"), tr("Free"), tr("Health")});
+    m_list->header()->resizeSection(NameColumn, 160);
+    m_list->header()->resizeSection(KindColumn, 130);
+    m_list->header()->resizeSection(WhereColumn, 220);
+    m_list->header()->resizeSection(UsageColumn, 220);
+    m_list->header()->resizeSection(FreeColumn, 110);
     m_list->setIconSize(QSize(24, 24));
     m_list->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_list->setContextMenuPolicy(Qt::ActionsContextMenu);
@@ -96,6 +117,12 @@ ProvidersPage::ProvidersPage(Engine* engine, QWidget* parent)
                                                          : tr("test failed: %1").arg(error));
                 refresh();
             });
+    // What each provider can still take, asked off the GUI thread when the list may have changed.
+    connect(m_engine, &Engine::providerSpace, this, [this](qint64 id, qint64, qint64 available) {
+        m_available.insert(id, available);
+        updateFreeSpace();
+    });
+    connect(m_engine, &Engine::providersChanged, this, [this] { m_measureDelay->start(); });
     updateActions();
 }
 
@@ -103,7 +130,10 @@ void ProvidersPage::setReader(VaultReader* reader)
 {
     m_reader = reader;
     m_testResults.clear();
+    m_available.clear();
     refresh();
+    if (m_reader)
+        m_engine->measureProviders();
 }
 
 void ProvidersPage::refresh()
@@ -121,19 +151,20 @@ void ProvidersPage::refresh()
         item->setText(NameColumn, p.name);
         const ProviderKind* kind = m_engine->providerFactory().kind(p.kind);
         item->setText(KindColumn, kind ? kind->displayName : p.kind);
+        const QString where = kind ? providerfields::whereOf(*kind, p.settings) : QString();
+        item->setText(WhereColumn, where.isEmpty() ? tr("—") : where);
+        item->setToolTip(WhereColumn, item->text(WhereColumn));
         QString health = !p.enabled                   ? tr("disabled")
                          : !p.testFailure().isEmpty() ? tr("test failed: %1").arg(p.testFailure())
                                                       : p.health;
         if (m_testResults.contains(p.id))
             health = m_testResults.value(p.id);
-        // A budget that ran out is a wait, not a failure: say until when, and count down.
+        // A budget that ran out is a wait, not a failure: say which way, until when, and why,
+        // and count down.
         const ProviderBudget budget = m_reader->registry().providerBudget(p.id);
         if (budget.uploadPaused() || budget.downloadPaused()) {
-            const bool up = budget.uploadPaused();
-            Pause pause{up ? budget.uploadPausedUntilMs : budget.downloadPausedUntilMs,
-                        up ? budget.uploadPauseReason : budget.downloadPauseReason};
-            m_pauses.insert(p.id, pause);
-            health = pausedText(pause.untilMs, pause.reason);
+            m_pauses.insert(p.id, budget);
+            health = pausedText(budget);
         } else {
             m_pauses.remove(p.id);
         }
@@ -155,9 +186,11 @@ void ProvidersPage::refresh()
             usage->setFormat(tr("%1 used, no quota").arg(units::formatBytes(used)));
         }
         m_list->setItemWidget(item, UsageColumn, usage);
+        item->setTextAlignment(FreeColumn, Qt::AlignRight | Qt::AlignVCenter);
         if (p.id == selected)
             item->setSelected(true);
     }
+    updateFreeSpace();
     if (m_pauses.isEmpty())
         m_countdown->stop();
     else if (!m_countdown->isActive())
@@ -187,28 +220,79 @@ void ProvidersPage::updateDetails()
             where.append(tr("%1: %2").arg(f.label, v.toVariant().toString()));
         }
     const QString health = selected.first()->text(HealthColumn);
-    m_details->setText(tr("%1 — %2\nHealth: %3")
-                           .arg(record->name,
-                                where.isEmpty() ? tr("no settings") : where.join(tr(" · ")),
-                                health));
+    QString text =
+        tr("%1 — %2\nHealth: %3")
+            .arg(record->name, where.isEmpty() ? tr("no settings") : where.join(tr(" · ")), health);
+    const ProviderBudget budget = m_reader->registry().providerBudget(record->id);
+    if (budget.dailyUploadBytes >= 0)
+        text += QLatin1Char('\n') +
+                (budget.dayEndsMs > 0
+                     ? tr("Daily upload budget: %1, %2 used; the count starts again at %3.")
+                           .arg(units::formatBytes(budget.dailyUploadBytes),
+                                units::formatBytes(budget.uploadedTodayBytes),
+                                timeText(budget.dayEndsMs))
+                     : tr("Daily upload budget: %1, none of it used yet.")
+                           .arg(units::formatBytes(budget.dailyUploadBytes)));
+    m_details->setText(text);
     m_details->show();
 }
 
-QString ProvidersPage::pausedText(qint64 untilMs, const QString& reason)
+QString ProvidersPage::timeText(qint64 ms)
 {
-    const QDateTime until = QDateTime::fromMSecsSinceEpoch(untilMs);
-    const QString when = until.date() == QDate::currentDate()
-                             ? until.toString(QStringLiteral("HH:mm"))
-                             : until.toString(QStringLiteral("yyyy-MM-dd HH:mm"));
-    const qint64 left = qMax<qint64>(0, (untilMs - QDateTime::currentMSecsSinceEpoch()) / 1000);
-    QString in;
-    if (left >= 3600)
-        in = tr("%1 h %2 min").arg(left / 3600).arg((left % 3600) / 60);
-    else if (left >= 60)
-        in = tr("%1 min %2 s").arg(left / 60).arg(left % 60);
-    else
-        in = tr("%1 s").arg(left);
-    return tr("paused until %1 (in %2): %3").arg(when, in, reason);
+    const QDateTime at = QDateTime::fromMSecsSinceEpoch(ms);
+    return at.date() == QDate::currentDate() ? at.toString(QStringLiteral("HH:mm"))
+                                             : at.toString(QStringLiteral("yyyy-MM-dd HH:mm"));
+}
+
+QString ProvidersPage::pausedText(const ProviderBudget& budget)
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const auto one = [now](const QString& what, qint64 untilMs, const QString& reason) {
+        const qint64 left = qMax<qint64>(0, (untilMs - now) / 1000);
+        QString in;
+        if (left >= 3600)
+            in = tr("%1 h %2 min").arg(left / 3600).arg((left % 3600) / 60);
+        else if (left >= 60)
+            in = tr("%1 min %2 s").arg(left / 60).arg(left % 60);
+        else
+            in = tr("%1 s").arg(left);
+        return tr("%1 paused until %2 (in %3): %4").arg(what, timeText(untilMs), in, reason);
+    };
+    QStringList parts;
+    if (budget.uploadPaused() && budget.uploadPausedUntilMs > now)
+        parts.append(one(tr("uploads"), budget.uploadPausedUntilMs, budget.uploadPauseReason));
+    if (budget.downloadPaused() && budget.downloadPausedUntilMs > now)
+        parts.append(
+            one(tr("downloads"), budget.downloadPausedUntilMs, budget.downloadPauseReason));
+    return parts.join(QStringLiteral("; "));
+}
+
+void ProvidersPage::updateFreeSpace()
+{
+    if (!m_reader)
+        return;
+    for (int i = 0; i < m_list->topLevelItemCount(); ++i) {
+        QTreeWidgetItem* item = m_list->topLevelItem(i);
+        const qint64 id = item->data(NameColumn, IdRole).toLongLong();
+        const auto known = m_available.constFind(id);
+        if (known == m_available.constEnd()) {
+            item->setText(FreeColumn, tr("…"));
+            item->setToolTip(FreeColumn, tr("Asking the provider…"));
+        } else if (*known < 0) {
+            item->setText(FreeColumn, tr("—"));
+            item->setToolTip(FreeColumn, tr("The provider does not say how much it can take."));
+        } else {
+            // The quota the user set may be the nearer limit.
+            qint64 free = *known;
+            if (const auto p = m_reader->registry().provider(id); p && p->quotaBytes > 0)
+                free = qMin(free, qMax<qint64>(0, p->quotaBytes - p->usedBytes));
+            item->setText(FreeColumn, tr("%1 free").arg(units::formatBytes(free)));
+            item->setToolTip(FreeColumn,
+                             tr("%1 more can be stored there, as the provider says (and within "
+                                "the quota set here).")
+                                 .arg(units::formatBytes(free)));
+        }
+    }
 }
 
 void ProvidersPage::updateCountdowns()
@@ -220,11 +304,15 @@ void ProvidersPage::updateCountdowns()
         const auto pause = m_pauses.constFind(id);
         if (pause == m_pauses.constEnd())
             continue;
-        if (pause->untilMs <= now) {
-            refresh(); // the pause is over: show the provider as it is now
+        const bool over = (!pause->uploadPaused() || pause->uploadPausedUntilMs <= now) &&
+                          (!pause->downloadPaused() || pause->downloadPausedUntilMs <= now);
+        const bool oneEnded = (pause->uploadPaused() && pause->uploadPausedUntilMs <= now) ||
+                              (pause->downloadPaused() && pause->downloadPausedUntilMs <= now);
+        if (over || oneEnded) {
+            refresh(); // a pause is over: show the provider as it is now
             return;
         }
-        const QString text = pausedText(pause->untilMs, pause->reason);
+        const QString text = pausedText(*pause);
         item->setText(HealthColumn, text);
         item->setToolTip(HealthColumn, text);
     }

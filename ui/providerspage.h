@@ -1,6 +1,7 @@
 #pragma once
 
 #include "providerdialog.h"
+#include "registry/records.h"
 
 #include <QHash>
 #include <QPointer>
@@ -20,8 +21,9 @@ namespace mf::ui {
 
 class VaultReader;
 
-// The Providers page: every provider with its kind's icon, a usage bar against its quota, its
-// health and the result of the last connection test; add, edit, remove (asked first) and test.
+// The Providers page: every provider with its kind's icon, where it keeps its objects (a path or
+// a URL), a usage bar against its quota, the free space it reports, its health, the result of
+// the last connection test and any budget pause; add, edit, remove (asked first) and test.
 class ProvidersPage final : public QWidget
 {
     Q_OBJECT
@@ -66,9 +68,14 @@ private:
     void askRemove();
     void testSelected();
     void showDialog(ProviderDialog* dialog);
-    // "paused until 14:05 (in 1 h 12 min): why", for a provider whose budget ran out.
-    static QString pausedText(qint64 untilMs, const QString& reason);
+    // "uploads paused until 14:05 (in 1 h 12 min): why", for a provider whose budget ran out
+    // (both ways when both are paused).
+    static QString pausedText(const ProviderBudget& budget);
+    // "14:05" today, "2026-11-24 14:05" another day.
+    static QString timeText(qint64 ms);
     void updateCountdowns();
+    // The Free column from the providers' last answers (Engine::providerSpace).
+    void updateFreeSpace();
 
     Engine* m_engine;
     VaultReader* m_reader = nullptr;
@@ -81,15 +88,12 @@ private:
     QAction* m_remove;
     QAction* m_test;
     QAction* m_signIn = nullptr;
-    QPointer<ProviderDialog> m_dialog;    // clears itself when the dialog closes
-    QHash<qint64, QString> m_testResults; // by provider id, until the next refresh of the row
-    struct Pause
-    {
-        qint64 untilMs = 0;
-        QString reason;
-    };
-    QHash<qint64, Pause> m_pauses; // providers paused by a budget, by id
-    QTimer* m_countdown;           // ticks while any provider is paused
+    QPointer<ProviderDialog> m_dialog;      // clears itself when the dialog closes
+    QHash<qint64, QString> m_testResults;   // by provider id, until the next refresh of the row
+    QHash<qint64, ProviderBudget> m_pauses; // providers paused by a budget, by id
+    QTimer* m_countdown;                    // ticks while any provider is paused
+    QHash<qint64, qint64> m_available;      // bytes each provider can still take; -1 unknown
+    QTimer* m_measureDelay;                 // coalesces the questions of a burst of changes
 };
 
 } // namespace mf::ui

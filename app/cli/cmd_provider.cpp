@@ -97,12 +97,8 @@ const ProviderField* positionalField(const ProviderKind& kind)
 // What `provider list` shows as where a provider keeps its objects.
 QString whereOf(const ProviderFactory& factory, const ProviderRecord& r)
 {
-    if (const ProviderKind* kind = factory.kind(r.kind))
-        for (const ProviderField& f : kind->fields)
-            if (f.type == ProviderField::Type::Url || f.type == ProviderField::Type::Path)
-                if (r.settings.contains(f.key))
-                    return r.settings.value(f.key).toVariant().toString();
-    return {};
+    const ProviderKind* kind = factory.kind(r.kind);
+    return kind ? providerfields::whereOf(*kind, r.settings) : QString();
 }
 
 int exitCodeOf(ProviderSetup::Failure f)

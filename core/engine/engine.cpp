@@ -54,6 +54,7 @@ Engine::Engine(QObject* parent)
     connect(m_worker, &EngineWorker::providerError, this, &Engine::providerError);
     connect(m_worker, &EngineWorker::providerWarning, this, &Engine::providerWarning);
     connect(m_worker, &EngineWorker::providerTested, this, &Engine::providerTested);
+    connect(m_worker, &EngineWorker::providerSpace, this, &Engine::providerSpace);
     connect(m_worker, &EngineWorker::statsChanged, this, &Engine::statsChanged);
     connect(m_worker, &EngineWorker::busyChanged, this, &Engine::onWorkerBusy);
     connect(m_worker, &EngineWorker::syncStatusChanged, this, [this](const SyncStatus& s) {
@@ -266,6 +267,11 @@ void Engine::removeProvider(qint64 id, bool force)
 void Engine::testProvider(qint64 id)
 {
     post(m_worker, [w = m_worker, id] { w->testProvider(id); });
+}
+
+void Engine::measureProviders()
+{
+    post(m_worker, [w = m_worker] { w->measureProviders(); });
 }
 
 void Engine::testProviderSettings(const QString& kind, const QJsonObject& settings,

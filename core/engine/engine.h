@@ -75,6 +75,9 @@ public:
     // its chunks (their copies there are no longer counted).
     void removeProvider(qint64 id, bool force = false);
     void testProvider(qint64 id); // -> providerTested
+    // What every enabled provider says it holds and can still take (free space, the rest of an
+    // account's quota) -> providerSpace, once per provider that answers.
+    void measureProviders();
     // The form's "Test connection" before saving -> providerTested(0, ...)
     void testProviderSettings(const QString& kind, const QJsonObject& settings,
                               const QJsonObject& secrets);
@@ -127,6 +130,8 @@ Q_SIGNALS:
     providerWarning(const QString& message); // done, but the user should know (plaintext store)
     void providerTested(qint64 id, const QString& error /* empty: OK */, qint64 roundTripMs,
                         qint64 usedBytes, qint64 availableBytes);
+    // -1: the provider cannot tell (or could not be asked).
+    void providerSpace(qint64 id, qint64 usedBytes, qint64 availableBytes);
     void statsChanged(const mf::VaultStats& stats);
     void busyChanged(bool busy); // any transfer running
     void syncStatusChanged(const mf::SyncStatus& status);

@@ -5,6 +5,7 @@
 #include "credentials/credentialstore.h"
 #include "memorycredentialstore.h"
 #include "providers/providerfields.h"
+#include "providers/providerjob.h"
 #include "providers/providerprobe.h"
 #include "providers/providersetup.h"
 #include "vault/vault.h"
@@ -135,6 +136,31 @@ void EngineWorker::testProvider(qint64 id)
         Q_EMIT providersChanged();
     });
     probe->start();
+}
+
+void EngineWorker::measureProviders()
+{
+    if (!m_vault)
+        return;
+    for (const ProviderRecord& r : m_vault->registry().providers()) {
+        if (!r.enabled)
+            continue;
+        Provider* provider = m_vault->provider(r.id);
+        if (!provider)
+            continue;
+        // Counted with the tests: the adapter stays until its answer came.
+        ProviderJob* job = provider->usage();
+        job->setParent(this);
+        ++m_probesRunning;
+        connect(job, &ProviderJob::finished, this, [this, job, id = r.id] {
+            job->deleteLater();
+            --m_probesRunning;
+            releaseIdleProviders();
+            const ProviderUsage usage = job->error().ok() ? job->usage() : ProviderUsage();
+            Q_EMIT providerSpace(id, usage.usedBytes, usage.availableBytes);
+        });
+        job->start();
+    }
 }
 
 void EngineWorker::releaseIdleProviders()

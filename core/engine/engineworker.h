@@ -64,6 +64,8 @@ public:
     void removeProvider(qint64 id, bool force);
     void testProvider(qint64 id);
     void testProviderSettings(const ProviderRecord& record, const QJsonObject& secrets);
+    // Asks every enabled provider what it holds and how much more it takes -> providerSpace.
+    void measureProviders();
     void setReplicationFactor(int replicas);
     void setChunker(const QString& spec);
     void setFlushWrites(bool flush);
@@ -95,6 +97,7 @@ Q_SIGNALS:
     void providerWarning(const QString& message);
     void providerTested(qint64 id, const QString& error, qint64 roundTripMs, qint64 usedBytes,
                         qint64 availableBytes);
+    void providerSpace(qint64 id, qint64 usedBytes, qint64 availableBytes);
     void statsChanged(const mf::VaultStats& stats);
     void busyChanged(bool busy);
     void syncStatusChanged(const mf::SyncStatus& status);

@@ -172,6 +172,15 @@ QString optionName(const QString& fieldKey)
     return out;
 }
 
+QString whereOf(const ProviderKind& kind, const QJsonObject& settings)
+{
+    for (const ProviderField& f : kind.fields)
+        if (f.type == ProviderField::Type::Url || f.type == ProviderField::Type::Path)
+            if (settings.contains(f.key))
+                return settings.value(f.key).toVariant().toString();
+    return {};
+}
+
 QString valueHint(const ProviderField& field)
 {
     switch (field.type) {

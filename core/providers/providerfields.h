@@ -44,6 +44,11 @@ ProviderField dailyUploadField();
 // a command line; `fallback` when absent or not a number.
 int settingInt(const QJsonObject& settings, const QString& key, int fallback);
 
+// Where a provider keeps its objects, as its settings say: the value of its kind's first Url or
+// Path field ("/mnt/nas/models", "https://cloud.example.com/remote.php/dav/files/me"); empty
+// when it has none (MEGA, Google Drive). `provider list` and the Providers page show it.
+QString whereOf(const ProviderKind& kind, const QJsonObject& settings);
+
 // One word for the field's type in help text: "URL", "SIZE", "yes|no", "a|b|c", ...
 QString valueHint(const ProviderField& field);
 
