@@ -4,6 +4,7 @@
 #include "modellistmodel.h"
 #include "testvault.h"
 #include "vaultreader.h"
+#include "verifiedtext.h"
 
 #include <QAbstractItemModelTester>
 #include <QtTest>
@@ -76,6 +77,7 @@ private Q_SLOTS:
     void filterNarrowsTheList();
     void oneRowUpdates();
     void sumsAreComputedOffTheGuiThread();
+    void lastVerifiedColumnSorts();
 };
 
 void TestUiBrowser::modelTesterOnModelAndProxy()
@@ -281,6 +283,58 @@ void TestUiBrowser::sumsAreComputedOffTheGuiThread()
              QStringLiteral("GGUF"));
     QCOMPARE(model.index(0, ModelListModel::ProvidersColumn).data().toString(),
              QStringLiteral("local"));
+}
+
+// When a model was last checked, in a column of its own that sorts by the time ("never" first).
+void TestUiBrowser::lastVerifiedColumnSorts()
+{
+    // The words, against a fixed "now".
+    const QDateTime now(QDate(2026, 11, 23), QTime(17, 30));
+    QCOMPARE(verifiedText({}, now), QStringLiteral("never"));
+    QCOMPARE(verifiedText(QDateTime(QDate(2026, 11, 23), QTime(14, 5)), now),
+             QStringLiteral("today 14:05"));
+    QCOMPARE(verifiedText(QDateTime(QDate(2026, 11, 22), QTime(9, 12)), now),
+             QStringLiteral("yesterday 09:12"));
+    QCOMPARE(verifiedText(QDateTime(QDate(2026, 11, 20), QTime(23, 59)), now),
+             QStringLiteral("3 days ago"));
+    QCOMPARE(verifiedText(QDateTime(QDate(2026, 3, 1), QTime(8, 0)), now),
+             QStringLiteral("2026-03-01"));
+
+    test::TestVault tv;
+    QVERIFY(tv.ok());
+    const qint64 local = tv.providerIds().value(0);
+    const qint64 checked = addModel(tv.registry(), QStringLiteral("checked"),
+                                    QStringLiteral("gguf"), QStringLiteral("Q4_0"), local);
+    const qint64 unchecked = addModel(tv.registry(), QStringLiteral("unchecked"),
+                                      QStringLiteral("gguf"), QStringLiteral("Q8_0"), local);
+    QVERIFY(checked && unchecked);
+    // Its one copy is read back and found good now.
+    QVERIFY(tv.registry().setPlacementState(QStringLiteral("chunk-checked"), local,
+                                            PlacementState::Stored, true));
+    QString error;
+    auto reader = VaultReader::open(tv.vault->directory(), &error);
+    QVERIFY2(reader, qPrintable(error));
+    ModelListModel model;
+    ModelFilterProxy proxy;
+    proxy.setSourceModel(&model);
+    model.setReader(reader.get());
+    model.fetchMore({});
+    QCOMPARE(model.rowCount(), 2);
+    QTRY_VERIFY(allLoaded(model));
+    QCOMPARE(model.headerData(ModelListModel::VerifiedColumn, Qt::Horizontal).toString(),
+             QStringLiteral("Last verified"));
+    const QString checkedText =
+        model.index(model.rowOf(checked), ModelListModel::VerifiedColumn).data().toString();
+    QVERIFY2(checkedText.startsWith(QStringLiteral("today ")), qPrintable(checkedText));
+    QCOMPARE(model.index(model.rowOf(unchecked), ModelListModel::VerifiedColumn).data().toString(),
+             QStringLiteral("never"));
+
+    proxy.sort(ModelListModel::VerifiedColumn, Qt::AscendingOrder);
+    QCOMPARE(proxy.index(0, ModelListModel::NameColumn).data().toString(),
+             QStringLiteral("unchecked"));
+    proxy.sort(ModelListModel::VerifiedColumn, Qt::DescendingOrder);
+    QCOMPARE(proxy.index(0, ModelListModel::NameColumn).data().toString(),
+             QStringLiteral("checked"));
 }
 
 QTEST_GUILESS_MAIN(TestUiBrowser)

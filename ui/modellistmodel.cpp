@@ -1,11 +1,13 @@
 #include "modellistmodel.h"
 
 #include "util/units.h"
+#include "verifiedtext.h"
 
 #include <QFileInfo>
 #include <QLocale>
 
 #include <algorithm>
+#include <limits>
 
 namespace mf::ui {
 
@@ -245,6 +247,8 @@ QVariant ModelListModel::display(const ModelRow& r, int column) const
         return s.model.source.isEmpty() ? tr("local files") : s.model.source;
     case AddedColumn:
         return QLocale().toString(s.model.created.toLocalTime(), QLocale::ShortFormat);
+    case VerifiedColumn:
+        return verifiedText(s.lastVerified, QDateTime::currentDateTime());
     }
     return {};
 }
@@ -263,6 +267,11 @@ QVariant ModelListModel::sortValue(const ModelRow& r, int column) const
         return s.minReplicas;
     case AddedColumn:
         return s.model.created.toSecsSinceEpoch();
+    case VerifiedColumn:
+        // "never" before the oldest check; a row still being summed after every other.
+        return !r.loaded                  ? std::numeric_limits<qint64>::max()
+               : s.lastVerified.isValid() ? s.lastVerified.toMSecsSinceEpoch()
+                                          : std::numeric_limits<qint64>::min();
     case NameColumn:
     case FormatColumn:
     case QuantizationColumn:
@@ -296,6 +305,14 @@ QVariant ModelListModel::data(const QModelIndex& index, int role) const
                                .arg(QLocale().toString(r.summary.lastVerified.toLocalTime(),
                                                        QLocale::ShortFormat))
                          : tr("Not every copy checked yet."));
+        if (index.column() == VerifiedColumn && r.loaded)
+            return r.summary.lastVerified.isValid()
+                       ? tr("Every copy of its chunks was last read back and checked by %1 "
+                            "(verify, a restore or the background scrub).")
+                             .arg(QLocale().toString(r.summary.lastVerified.toLocalTime(),
+                                                     QLocale::LongFormat))
+                       : tr("Some copy of its chunks has not been read back and checked yet: "
+                            "Verify does it now, the background scrub in time.");
         if (index.column() == FloatingColumn)
             return tr("%1 unique after deduplication, %2 stored with replicas")
                 .arg(units::formatBytes(r.summary.uniqueBytes), units::formatBytes(r.storedBytes));
@@ -347,6 +364,8 @@ QVariant ModelListModel::headerData(int section, Qt::Orientation orientation, in
         return tr("Source");
     case AddedColumn:
         return tr("Added");
+    case VerifiedColumn:
+        return tr("Last verified");
     }
     return {};
 }

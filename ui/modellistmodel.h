@@ -30,6 +30,7 @@ public:
         ProvidersColumn,
         SourceColumn,
         AddedColumn,
+        VerifiedColumn, // when every copy was last read back and checked ("never" until then)
         ColumnCount
     };
     enum Role {
