@@ -1,7 +1,8 @@
 // "Connect existing storage", driven as a person on a new computer would: the empty vault offers
 // it beside floating files; it opens the Providers page's "Attach storage" dialog; once the
 // provider another computer filled is saved, its models are taken in from the catalog there,
-// show in the browser, and restore bit-exact; a report says what was found.
+// show in the browser, and restore bit-exact; a report says what was found. A first run says in
+// plain words what providers and copies are, and with one provider offers to add a second.
 #include "emptystate.h"
 #include "engine/engine.h"
 #include "mainwindow.h"
@@ -17,6 +18,7 @@
 
 #include <QComboBox>
 #include <QDialogButtonBox>
+#include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QPushButton>
@@ -36,6 +38,59 @@ private Q_SLOTS:
         QStandardPaths::setTestModeEnabled(true);
         QCoreApplication::setOrganizationName(QStringLiteral("ModelFloatTests"));
         QCoreApplication::setApplicationName(QStringLiteral("tst_ui_attach"));
+    }
+
+    void firstRunExplainsAndOffersASecondProvider()
+    {
+        TestVault fresh; // the embedded local folder only
+        QVERIFY(fresh.ok());
+        const QString dir = fresh.vault->directory();
+        const QString second = fresh.path(QStringLiteral("usb-disk"));
+        fresh.vault.reset();
+        Engine engine;
+        MainWindow window(&engine);
+        window.resize(1100, 750);
+        window.show();
+        QSignalSpy opened(&engine, &Engine::opened);
+        engine.open(dir);
+        QVERIFY(opened.wait(JobTimeoutMs));
+        QVERIFY(QTest::qWaitFor([&] { return window.reader() != nullptr; }, JobTimeoutMs));
+        QVERIFY(window.isShowingEmptyState());
+        EmptyState* empty = window.emptyState();
+
+        // Plain words for what providers and copies are, with this vault's figures.
+        QLabel* how = empty->howItWorks();
+        QVERIFY(how->isVisible());
+        QVERIFY2(how->text().contains(QStringLiteral("A provider is a place")),
+                 qPrintable(how->text()));
+        QVERIFY2(how->text().contains(QStringLiteral("copies")), qPrintable(how->text()));
+        QVERIFY2(how->text().contains(QStringLiteral("This vault has 1 provider and keeps 1 copy")),
+                 qPrintable(how->text()));
+        // "Connect existing storage" stays.
+        QVERIFY(empty->connectStorageButton()->isVisible());
+
+        // One provider: a second one is offered, in the add-provider dialog.
+        QVERIFY(empty->secondProviderOffer()->isVisible());
+        QTest::mouseClick(empty->addSecondProviderButton(), Qt::LeftButton);
+        ProviderDialog* dialog = window.providersPage()->openDialog();
+        QVERIFY(dialog);
+        QVERIFY(dialog->isVisible());
+        QCOMPARE(dialog->windowTitle(), QStringLiteral("Add a provider"));
+        dialog->kindBox()->setCurrentIndex(dialog->kindBox()->findData(QStringLiteral("local")));
+        dialog->nameEdit()->setText(QStringLiteral("usb-disk"));
+        auto* path = dialog->form()
+                         ->editor(QStringLiteral("path"))
+                         ->findChild<QLineEdit*>(QStringLiteral("pathEdit"));
+        QVERIFY(path);
+        path->setText(second);
+        auto* buttons = dialog->findChild<QDialogButtonBox*>();
+        QVERIFY(buttons);
+        QTest::mouseClick(buttons->button(QDialogButtonBox::Save), Qt::LeftButton);
+
+        // Two providers now: the offer goes, the figures follow.
+        QTRY_VERIFY_WITH_TIMEOUT(!empty->secondProviderOffer()->isVisibleTo(empty), JobTimeoutMs);
+        QVERIFY2(how->text().contains(QStringLiteral("This vault has 2 providers")),
+                 qPrintable(how->text()));
     }
 
     void connectExistingStorageBringsItsModels()

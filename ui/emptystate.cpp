@@ -1,5 +1,6 @@
 #include "emptystate.h"
 
+#include "counted.h"
 #include "icons.h"
 
 #include <QHBoxLayout>
@@ -8,6 +9,26 @@
 #include <QVBoxLayout>
 
 namespace mf::ui {
+
+namespace {
+constexpr int TextWidth = 520; // wrapped text in lines short enough to read at a glance
+
+// A row that centres `w`; wrapped text gets a fixed width and takes the height its lines need
+// (a widget aligned inside a box layout would only get its one-line height).
+QHBoxLayout* centred(QWidget* w)
+{
+    if (auto* label = qobject_cast<QLabel*>(w)) {
+        label->setWordWrap(true);
+        label->setAlignment(Qt::AlignCenter);
+        label->setFixedWidth(TextWidth);
+    }
+    auto* row = new QHBoxLayout;
+    row->addStretch();
+    row->addWidget(w);
+    row->addStretch();
+    return row;
+}
+} // namespace
 
 EmptyState::EmptyState(QWidget* parent)
     : QWidget(parent)
@@ -34,15 +55,8 @@ EmptyState::EmptyState(QWidget* parent)
            "replicas of every chunk on your storage providers and restores them byte for byte "
            "when you need them."),
         this);
-    explanation->setWordWrap(true);
-    explanation->setAlignment(Qt::AlignCenter);
-    explanation->setFixedWidth(520);
     explanation->setForegroundRole(QPalette::PlaceholderText);
-    auto* centred = new QHBoxLayout;
-    centred->addStretch();
-    centred->addWidget(explanation);
-    centred->addStretch();
-    layout->addLayout(centred);
+    layout->addLayout(centred(explanation));
 
     auto* buttons = new QHBoxLayout;
     buttons->addStretch();
@@ -56,6 +70,37 @@ EmptyState::EmptyState(QWidget* parent)
     buttons->addStretch();
     layout->addSpacing(12);
     layout->addLayout(buttons);
+
+    // First run: what providers and copies are, in plain words, and with a single provider the
+    // offer to add a second (one place is one disk that can fail).
+    auto* heading = new QLabel(tr("How it works"), this);
+    QFont bold = heading->font();
+    bold.setBold(true);
+    heading->setFont(bold);
+    heading->setAlignment(Qt::AlignCenter);
+    m_howItWorks = new QLabel(this);
+    m_howItWorks->setAccessibleName(tr("How ModelFloat keeps models"));
+    m_howItWorks->setTextFormat(Qt::PlainText);
+    m_secondOffer = new QWidget(this);
+    m_secondOffer->setAccessibleName(tr("Add a second provider"));
+    auto* offer = new QVBoxLayout(m_secondOffer);
+    offer->setContentsMargins(0, 0, 0, 0);
+    auto* why = new QLabel(tr("With one provider every model is in one place only. Add a second "
+                              "one (another disk, a NAS or a cloud account) and every piece gets "
+                              "a copy there too."),
+                           m_secondOffer);
+    m_addSecond =
+        new QPushButton(icon(QStringLiteral("add")), tr("Add a second provider…"), m_secondOffer);
+    m_addSecond->setAccessibleName(tr("Add a second provider"));
+    offer->addLayout(centred(why));
+    offer->addLayout(centred(m_addSecond));
+    m_secondOffer->hide();
+    layout->addSpacing(24);
+    layout->addWidget(heading);
+    layout->addLayout(centred(m_howItWorks));
+    layout->addSpacing(6);
+    layout->addWidget(m_secondOffer);
+    setProviders(1, 1);
 
     // The other way to start: a new computer, with the storage an old one filled.
     auto* elsewhere = new QLabel(tr("Used ModelFloat on another computer? Connect the storage "
@@ -79,6 +124,21 @@ EmptyState::EmptyState(QWidget* parent)
     connect(m_files, &QPushButton::clicked, this, &EmptyState::chooseFilesRequested);
     connect(m_folder, &QPushButton::clicked, this, &EmptyState::chooseFolderRequested);
     connect(m_connect, &QPushButton::clicked, this, &EmptyState::connectStorageRequested);
+    connect(m_addSecond, &QPushButton::clicked, this, &EmptyState::addProviderRequested);
+}
+
+void EmptyState::setProviders(int providerCount, int wantedCopies)
+{
+    const QString copies = counted(wantedCopies, tr("1 copy"), tr("%1 copies"));
+    const QString providers = counted(providerCount, tr("1 provider"), tr("%1 providers"));
+    m_howItWorks->setText(
+        tr("A provider is a place that keeps your models, such as a folder on this "
+           "computer, a USB disk, a NAS or a cloud account. Every model is cut into pieces, and "
+           "each piece is kept on several providers: those are its copies. If one place breaks, "
+           "the other copies rebuild the model.\n\nThis vault has %1 and keeps %2 of every "
+           "piece.")
+            .arg(providers, copies));
+    m_secondOffer->setVisible(providerCount == 1);
 }
 
 } // namespace mf::ui

@@ -120,6 +120,10 @@ MainWindow::MainWindow(Engine* engine, QWidget* parent)
         showPage(ProvidersPageIndex);
         m_providers->openAttachDialog();
     });
+    connect(m_empty, &EmptyState::addProviderRequested, this, [this] {
+        showPage(ProvidersPageIndex);
+        m_providers->openAddDialog();
+    });
     connect(m_providers, &ProvidersPage::storageAttached, this, [this](const QString& name) {
         statusBar()->showMessage(tr("Looking for the models kept on “%1”…").arg(name));
     });
@@ -143,6 +147,7 @@ MainWindow::MainWindow(Engine* engine, QWidget* parent)
             [this] { m_browser->providersChanged(); });
     connect(m_engine, &Engine::providersChanged, this, [this] {
         m_providers->refresh();
+        updateEmptyState();
         m_browser->providersChanged();
         updateStats(m_lastStats);
     });
@@ -364,6 +369,9 @@ void MainWindow::updateEmptyState()
 {
     const bool empty = !m_reader || m_reader->catalog().modelCount() == 0;
     m_modelsStack->setCurrentWidget(empty ? static_cast<QWidget*>(m_empty) : m_browser);
+    if (empty && m_reader)
+        m_empty->setProviders(int(m_reader->registry().providers().size()),
+                              m_reader->registry().wantedCopies());
 }
 
 void MainWindow::updateStats(const VaultStats& stats)

@@ -40,6 +40,8 @@ public:
     // Adds a provider another computer filled, then takes in the models its catalog lists
     // (Engine::recoverCatalog -> catalogRecovered).
     void openAttachDialog();
+    // The add-provider dialog (also the empty vault's "Add a second provider…").
+    void openAddDialog();
 
     QTreeWidget* list() const { return m_list; }
     // The selected provider in full: where it stores, its health and why (a row cuts it off).
@@ -60,7 +62,6 @@ private:
     qint64 selectedId() const;
     void updateActions();
     void updateDetails();
-    void openAddDialog();
     void openEditDialog();
     // Kinds that sign in (MEGA, Google Drive): the edit dialog, to type the password (and code)
     // or the OAuth client secret again; Drive's sign-in then goes through the browser.
