@@ -80,9 +80,12 @@ ModelBrowser::ModelBrowser(Engine* engine, QWidget* parent)
     m_view->horizontalHeader()->setStretchLastSection(true);
     m_view->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
     m_view->horizontalHeader()->resizeSection(ModelListModel::NameColumn, 220);
-    m_view->horizontalHeader()->resizeSection(ModelListModel::ReplicasColumn, 190);
-    m_view->horizontalHeader()->resizeSection(ModelListModel::ProvidersColumn, 150);
-    m_view->horizontalHeader()->resizeSection(ModelListModel::SourceColumn, 200);
+    m_view->horizontalHeader()->resizeSection(ModelListModel::FormatColumn, 80);
+    m_view->horizontalHeader()->resizeSection(ModelListModel::ReplicasColumn, 160);
+    m_view->horizontalHeader()->resizeSection(ModelListModel::ProvidersColumn, 130);
+    m_view->horizontalHeader()->resizeSection(ModelListModel::SourceColumn, 160);
+    // The date and time whole ("23 Nov 2026 17:55"), then when it was last verified.
+    m_view->horizontalHeader()->resizeSection(ModelListModel::AddedColumn, 150);
     m_view->setContextMenuPolicy(Qt::CustomContextMenu);
     connect(m_view, &QWidget::customContextMenuRequested, this, &ModelBrowser::showContextMenu);
 
