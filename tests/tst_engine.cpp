@@ -417,12 +417,18 @@ private Q_SLOTS:
         engine.resumeAll();
         QVERIFY(log.waitFor(idB, State::Done));
 
-        // Finished transfers are not brought back by the next start.
+        // Finished transfers come back with the next start as history: listed, finished, and
+        // not run again.
         Engine third;
         TransferLog log3(&third);
         QVERIFY(openEngine(third, dir));
         QTest::qWait(100);
-        QVERIFY(log3.last.isEmpty());
+        QCOMPARE(log3.last.size(), 2);
+        for (const TransferInfo& i : std::as_const(log3.last)) {
+            QCOMPARE(i.state, State::Done);
+            QVERIFY(i.fromHistory);
+        }
+        QVERIFY(!third.isBusy());
     }
 
     // Rows left "running" by other processes (issue "Nothing lost", item 5): only those of a

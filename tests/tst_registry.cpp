@@ -1170,6 +1170,22 @@ void TestRegistry::jobs()
     QCOMPARE(side.scalar(QStringLiteral("SELECT COUNT(*) FROM jobs")).toInt(), 2);
     QVERIFY(m_r->removeJob(*j1));
     QCOMPARE(side.scalar(QStringLiteral("SELECT COUNT(*) FROM jobs")).toInt(), 1);
+
+    // The history is bounded in number too: only the newest finished rows stay, and the queued
+    // one whatever the limit.
+    QList<qint64> finished;
+    for (int i = 0; i < 4; ++i) {
+        const auto j = m_r->addJob(QStringLiteral("float"), {});
+        QVERIFY(j &&
+                m_r->setJobState(*j, i % 2 ? QStringLiteral("done") : QStringLiteral("cancelled")));
+        finished.append(*j);
+    }
+    QVERIFY(m_r->pruneFinishedJobs(0, 2));
+    QCOMPARE(side.scalar(QStringLiteral("SELECT COUNT(*) FROM jobs")).toInt(), 3);
+    QCOMPARE(side.scalar(QStringLiteral("SELECT MIN(id) FROM jobs WHERE state != 'queued'"))
+                 .toLongLong(),
+             finished.at(2));
+    QCOMPARE(m_r->jobs(QStringLiteral("restore"), QStringLiteral("queued")).size(), 1);
 }
 
 // ------------------------------------------------------------------ connections, transactions

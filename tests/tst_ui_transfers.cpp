@@ -1,5 +1,6 @@
 // The transfers page against a real Engine: the item model stays consistent under a live
-// queue, the view's actions pause and resume a real float, and the delegate draws.
+// queue, the view's actions pause and resume a real float, and the delegate draws; finished
+// transfers come back after a restart with their figures.
 #include "credentials/vaultcredentials.h"
 #include "engine/engine.h"
 #include "networkprovidertest.h"
@@ -205,6 +206,72 @@ private Q_SLOTS:
         QVERIFY2(end.startsWith(QStringLiteral("Degraded: ")) &&
                      end.contains(QStringLiteral("nextcloud")),
                  qPrintable(end));
+    }
+
+    // Finished transfers stayed only in memory: after a restart the page was empty. Now the
+    // history comes back from the vault with its figures, and "Clear finished" still clears it.
+    void finishedTransfersSurviveARestart()
+    {
+        TestVault tv;
+        QVERIFY(tv.ok());
+        const QString dir = prepareVault(tv);
+        const QString source = tv.path(QStringLiteral("kept.bin"));
+        QVERIFY(writePseudoRandomFile(source, 2 * MiB, 41));
+        qint64 firstActiveMs = 0;
+        {
+            Engine engine;
+            TransfersModel model(&engine);
+            TransfersView view(&engine, &model);
+            view.show();
+            QVERIFY(openEngine(engine, dir));
+            FloatRequest request;
+            request.paths = {source};
+            request.modelName = QStringLiteral("Kept");
+            const qint64 first = engine.floatFiles(request);
+            QVERIFY(QTest::qWaitFor([&] { return stateOf(model, first) == State::Done; },
+                                    JobTimeoutMs));
+            // The same bytes again under another name: nothing new to send.
+            request.modelName = QStringLiteral("Kept again");
+            const qint64 second = engine.floatFiles(request);
+            QVERIFY(QTest::qWaitFor([&] { return stateOf(model, second) == State::Done; },
+                                    JobTimeoutMs));
+            request.paths = {tv.path(QStringLiteral("absent.bin"))};
+            request.modelName = QStringLiteral("Absent");
+            const qint64 failed = engine.floatFiles(request);
+            QVERIFY(QTest::qWaitFor([&] { return stateOf(model, failed) == State::Failed; }));
+            firstActiveMs = model.transfer(model.rowOf(first))->activeMs;
+        } // the window and the engine close
+
+        Engine engine;
+        TransfersModel model(&engine);
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        TransfersView view(&engine, &model);
+        QVERIFY(openEngine(engine, dir));
+        QCOMPARE(model.rowCount(), 3);
+        const TransferInfo* first = model.transfer(0);
+        const TransferInfo* second = model.transfer(1);
+        QVERIFY(first->title.contains(QStringLiteral("Kept")));
+        QCOMPARE(first->state, State::Done);
+        QCOMPARE(first->doneBytes, 2 * MiB);
+        QCOMPARE(first->totalBytes, 2 * MiB);
+        QCOMPARE(first->activeMs, firstActiveMs);
+        QVERIFY(first->started.isValid());
+        QVERIFY(first->finished.isValid());
+        QVERIFY(first->finished >= first->started);
+        QCOMPARE(first->deduplicatedBytes, 0);
+        QCOMPARE(second->state, State::Done);
+        QCOMPARE(second->deduplicatedBytes, 2 * MiB);
+        QCOMPARE(second->sentBytes, 0);
+        const QString figures = model.index(1, TransfersModel::ProgressColumn).data().toString();
+        QVERIFY2(figures.contains(QStringLiteral("2.00 MiB already stored")), qPrintable(figures));
+        const TransferInfo* failed = model.transfer(2);
+        QCOMPARE(failed->state, State::Failed);
+        QVERIFY2(failed->error.contains(QStringLiteral("absent.bin")), qPrintable(failed->error));
+        QCOMPARE(model.overall().running + model.overall().queued, 0); // nothing runs again
+
+        view.clearFinishedAction()->trigger();
+        QVERIFY(QTest::qWaitFor([&] { return model.rowCount() == 0; }));
     }
 
     void viewPausesAndResumesARealFloat()

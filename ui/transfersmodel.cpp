@@ -58,8 +58,27 @@ int TransfersModel::rowOf(qint64 id) const
     return it != m_rows.cend() && it->id == id ? int(it - m_rows.cbegin()) : -1;
 }
 
+QString TransfersModel::historyText(const TransferInfo& info)
+{
+    // What it did: its bytes, how long it ran, at what rate on average, and for a float what
+    // it did not have to send.
+    QStringList parts{units::formatBytes(info.doneBytes)};
+    if (info.activeMs > 0) {
+        parts.append(tr("%1 running").arg(units::formatDuration(info.activeMs / 1000)));
+        const double rate = info.averageBytesPerSecond();
+        if (rate > 0)
+            parts.append(tr("%1 on average").arg(units::formatRate(rate)));
+    }
+    if (info.deduplicatedBytes > 0)
+        parts.append(tr("%1 already stored").arg(units::formatBytes(info.deduplicatedBytes)));
+    return parts.join(QStringLiteral(" · "));
+}
+
 QString TransfersModel::progressText(const TransferInfo& info)
 {
+    // A finished one that did its work; one that failed or was cancelled says how far it got.
+    if (info.state == State::Done || info.state == State::Degraded)
+        return historyText(info);
     QString text = info.totalBytes > 0 ? tr("%1 of %2")
                                              .arg(units::formatBytes(info.doneBytes),
                                                   units::formatBytes(info.totalBytes))

@@ -170,7 +170,8 @@ void TrayIcon::onTransferChanged(const TransferInfo& info)
 {
     const State before = m_lastState.value(info.id, State::Queued);
     m_lastState.insert(info.id, info.state);
-    if (before == info.state || !info.isFinished())
+    // The history an earlier run left was announced then.
+    if (before == info.state || !info.isFinished() || info.fromHistory)
         return;
     if (info.state == State::Failed) {
         m_unseenError = true;

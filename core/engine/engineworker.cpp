@@ -1,5 +1,7 @@
 #include "engineworker.h"
 
+#include "transferrows.h"
+
 #include "credentials/credentialstore.h"
 #include "hub/hubclient.h"
 #include "hub/hubsettings.h"
@@ -12,14 +14,11 @@
 #include "transfer/restorejob.h"
 #include "transfer/transferjob.h"
 #include "transfer/verifyjob.h"
-#include "util/processidentity.h"
-#include "util/temporaries.h"
 #include "vault/vault.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QDir>
-#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QNetworkAccessManager>
 
@@ -40,81 +39,24 @@ namespace mf {
 //   {"kind": "drain", "providerId": id, "force": bool, "removeAfter": bool}
 // (repair and drain also run in the background, started by the scheduler: "background": true,
 //  "task": its key)
-// plus "title", "created" (ms since the epoch), "paused" and "started" (it ran before).
+// plus "title", "created" (ms since the epoch), "paused" and "started" (it ran before), and
+// its history: "startedAt", "finishedAt" (ms since the epoch), "activeMs" (time it ran, over all
+// runs), "error", "doneBytes", "sentBytes", "deduplicatedBytes".
+// Finished rows stay, the history shown after a restart (enginehistory.cpp).
 // Row state "queued" (or "running" after a crash) means: resume on open, or keep paused.
 // "waitUntil" (ms since the epoch): it waits for a paused provider and starts then; a float
 // that waits has "topUp" (its next run makes the copies its complete files lack).
+
+using transferrows::kindFromKey;
+using transferrows::kindKey;
+using transferrows::nowMs;
+using transferrows::resumesFromStoredChunks;
+using transferrows::RowKind;
+
 namespace {
 
-const QString RowKind = QStringLiteral("transfer");
 constexpr int ProgressIntervalMs = 200;        // transferChanged at most 5/s per transfer
 constexpr qint64 ModelSignalIntervalMs = 2000; // a growing model's row, chunk map
-
-QString kindKey(TransferInfo::Kind kind)
-{
-    switch (kind) {
-    case TransferInfo::Kind::Float:
-        return QStringLiteral("float");
-    case TransferInfo::Kind::Restore:
-        return QStringLiteral("restore");
-    case TransferInfo::Kind::Verify:
-        return QStringLiteral("verify");
-    case TransferInfo::Kind::Remove:
-        return QStringLiteral("remove");
-    case TransferInfo::Kind::Import:
-        return QStringLiteral("import");
-    case TransferInfo::Kind::Materialize:
-        return QStringLiteral("materialize");
-    case TransferInfo::Kind::Repair:
-        return QStringLiteral("repair");
-    case TransferInfo::Kind::Drain:
-        return QStringLiteral("drain");
-    case TransferInfo::Kind::Scrub:
-        return QStringLiteral("scrub");
-    }
-    return {};
-}
-
-std::optional<TransferInfo::Kind> kindFromKey(const QString& key)
-{
-    for (auto kind :
-         {TransferInfo::Kind::Float, TransferInfo::Kind::Restore, TransferInfo::Kind::Verify,
-          TransferInfo::Kind::Remove, TransferInfo::Kind::Import, TransferInfo::Kind::Materialize,
-          TransferInfo::Kind::Repair, TransferInfo::Kind::Drain, TransferInfo::Kind::Scrub})
-        if (kindKey(kind) == key)
-            return kind;
-    return std::nullopt;
-}
-
-// Whether this process may take over a queued or running row another process wrote: a row of
-// no process (older vaults, or one a process gave up when it closed), of a process of this host
-// that is gone, or — from another host, whose processes cannot be checked from here — one that
-// nobody has touched for a day.
-bool mayTakeOver(const JobRow& row)
-{
-    if (row.owner.isEmpty() || row.owner == Registry::processLeaseOwner())
-        return true;
-    if (row.owner.section(QLatin1Char('|'), 0, 0) != processidentity::hostName())
-        return QDateTime::currentSecsSinceEpoch() - row.updatedSecs >
-               temporaries::UnknownOwnerAgeSecs;
-    return Registry::isProcessGone(row.owner, row.updatedSecs);
-}
-
-// Kinds whose resumed run keeps what the stopped one stored (chunks placed are not sent again).
-bool resumesFromStoredChunks(TransferInfo::Kind kind)
-{
-    return kind == TransferInfo::Kind::Float || kind == TransferInfo::Kind::Import;
-}
-
-qint64 nowMs()
-{
-    static QElapsedTimer clock = [] {
-        QElapsedTimer c;
-        c.start();
-        return c;
-    }();
-    return clock.elapsed();
-}
 
 QString verifySummary(const VerifyJob::Report& r)
 {
@@ -170,64 +112,12 @@ void EngineWorker::open(const QString& directory)
         return;
     }
     m_vault->bandwidth()->setLimits(m_uploadLimit, m_downloadLimit);
-    // Transfers a previous run left queued, paused or (it was killed) running. Finished ones are
-    // kept a week (the history a user may still look for), then forgotten.
-    Registry& registry = m_vault->registry();
-    constexpr qint64 KeepFinishedSecs = 7 * 24 * 3600;
-    registry.pruneFinishedJobs(QDateTime::currentSecsSinceEpoch() - KeepFinishedSecs);
-    for (const QString& state : {QStringLiteral("queued"), QStringLiteral("running")}) {
-        for (const JobRow& row : registry.jobRows(RowKind, state)) {
-            // Another process's queue (the app and a second one on this vault) is left to it,
-            // unless that process is gone; the row is taken in one statement, so of two
-            // processes opening the vault at once only one resumes it.
-            if (!mayTakeOver(row) || !registry.takeOverJob(row.id, row.owner))
-                continue;
-            const qint64 rowId = row.id;
-            const QJsonObject& payload = row.payload;
-            const auto kind = kindFromKey(payload.value(QStringLiteral("kind")).toString());
-            if (!kind) {
-                registry.setJobState(rowId, QStringLiteral("failed"),
-                                     tr("Unknown kind of transfer"));
-                continue;
-            }
-            Transfer t;
-            t.info.id = ++*m_ids;
-            t.info.kind = *kind;
-            t.info.state = payload.value(QStringLiteral("paused")).toBool()
-                               ? TransferInfo::State::Paused
-                               : TransferInfo::State::Queued;
-            t.info.title = payload.value(QStringLiteral("title")).toString();
-            t.info.modelId = payload.value(QStringLiteral("modelId")).toInteger();
-            t.info.totalBytes = payload.value(QStringLiteral("totalBytes")).toInteger();
-            if (resumesFromStoredChunks(*kind))
-                t.info.doneBytes = payload.value(QStringLiteral("doneBytes")).toInteger();
-            t.info.sentBytes = payload.value(QStringLiteral("sentBytes")).toInteger();
-            t.info.warnings = payload.value(QStringLiteral("warnings")).toVariant().toStringList();
-            t.info.created = QDateTime::fromMSecsSinceEpoch(
-                payload.value(QStringLiteral("created")).toInteger());
-            const qint64 waitUntil = payload.value(QStringLiteral("waitUntil")).toInteger();
-            if (waitUntil > 0)
-                t.info.waitingUntil = QDateTime::fromMSecsSinceEpoch(waitUntil);
-            t.info.background = payload.value(QStringLiteral("background")).toBool();
-            if (t.info.kind == TransferInfo::Kind::Restore)
-                t.info.destination = payload.value(QStringLiteral("destination")).toString();
-            if (t.info.background) {
-                // The scheduler starts background work afresh; a leftover row is forgotten.
-                registry.removeJob(rowId);
-                continue;
-            }
-            t.payload = payload;
-            t.rowId = rowId;
-            if (state != QLatin1String("queued"))
-                registry.setJobState(rowId, QStringLiteral("queued"));
-            insert(std::move(t));
-        }
-    }
+    loadRows();
     Q_EMIT opened(QString());
     emitStats();
     schedule();
     m_power->start();
-    m_scheduler->setRegistry(&registry);
+    m_scheduler->setRegistry(&m_vault->registry());
     m_scheduler->start();
     emitSyncStatus();
     // What other computers sharing the providers changed meanwhile, and what this one has not
@@ -256,6 +146,7 @@ void EngineWorker::shutdown()
         if (!t.job)
             continue;
         t.stop = Stop::Shutdown;
+        endRun(t);
         if (t.bytesDone && m_vault && t.rowId) {
             // Where it stopped, for the row shown until it runs again after the next open.
             t.info.doneBytes = t.bytesDone();
@@ -390,10 +281,16 @@ void EngineWorker::add(qint64 id, TransferInfo::Kind kind, const QJsonObject& re
     t.payload.insert(QStringLiteral("title"), t.info.title);
     t.payload.insert(QStringLiteral("totalBytes"), t.info.totalBytes);
     if (!error.isEmpty()) {
-        // Bad input fails at once with the reason, and is not stored to be retried at start.
+        // Bad input fails at once with the reason; it is stored as failed, in the history, never
+        // to be retried at start.
         t.info.state = TransferInfo::State::Failed;
         t.info.error = error;
         t.info.finished = QDateTime::currentDateTime();
+        if (m_vault)
+            if (const auto row = m_vault->registry().addJob(RowKind, t.payload)) {
+                t.rowId = *row;
+                persist(t);
+            }
         insert(std::move(t));
         return;
     }
@@ -511,6 +408,15 @@ void EngineWorker::start(Transfer& t)
     t.meter.setTotal(t.info.totalBytes);
     t.meter.update(t.bytesDone(), nowMs());
     t.info.doneBytes = t.bytesDone();
+    t.runStartMs = nowMs();
+    t.info.stage = TransferInfo::stageName(t.info.kind);
+    describeFromRegistry(t);
+    if (t.describe)
+        t.describe(t.info);
+    if (!t.info.started.isValid()) {
+        t.info.started = QDateTime::currentDateTime();
+        t.payload.insert(QStringLiteral("startedAt"), t.info.started.toMSecsSinceEpoch());
+    }
     setState(t, TransferInfo::State::Running);
     if (!m_progressTimer.isActive())
         m_progressTimer.start();
@@ -542,6 +448,13 @@ bool EngineWorker::startFloat(Transfer& t, QString* /*error*/)
     t.job = guard;
     t.bytesDone = [job] { return job->bytesDone(); };
     t.retryWait = [job] { return job->retryWait(); };
+    t.describe = [job, retriesBefore = t.info.retries](TransferInfo& info) {
+        const FloatJob::Progress now = job->progressNow();
+        info.chunksDone = now.chunksPlaced;
+        info.retries = retriesBefore + now.retries;
+        if (!now.stage.isEmpty())
+            info.stage = now.stage;
+    };
     connect(job, &FloatJob::progress, this, [this, id] {
         if (Transfer* x = find(id))
             x->dirty = true;
@@ -567,6 +480,11 @@ bool EngineWorker::startFloat(Transfer& t, QString* /*error*/)
         if (Transfer* x = find(id)) {
             x->info.sentBytes += job->totals().bytesSent;
             x->payload.insert(QStringLiteral("sentBytes"), x->info.sentBytes);
+            // Over all its runs, like sentBytes: a resumed run counts what an earlier one
+            // stored as found already there.
+            x->info.deduplicatedBytes = qMin(
+                x->info.totalBytes, x->info.deduplicatedBytes + job->totals().bytesDeduplicated);
+            x->payload.insert(QStringLiteral("deduplicatedBytes"), x->info.deduplicatedBytes);
         }
         const qint64 reset =
             job->error().isOutOfBudget() ? job->error().budgetResetMs : job->budgetResetMs();
@@ -858,8 +776,13 @@ void EngineWorker::onJobFinished(qint64 id, const QString& error, bool cancelled
         return;
     const auto* transferJob = qobject_cast<TransferJob*>(t->job);
     const bool degraded = transferJob && transferJob->degraded();
+    if (t->describe) {
+        t->describe(t->info);
+        t->describe = {};
+    }
     t->job->deleteLater();
     t->job = nullptr;
+    endRun(*t);
     if (t->bytesDone) {
         t->info.doneBytes = t->bytesDone();
         t->bytesDone = {};
@@ -889,8 +812,19 @@ void EngineWorker::onJobFinished(qint64 id, const QString& error, bool cancelled
     const bool succeeded = error.isEmpty() && !cancelled;
     if (succeeded && t->info.kind != TransferInfo::Kind::Remove)
         t->info.doneBytes = t->info.totalBytes;
+    // Done: every chunk it had to handle is handled (a float's total is known only now).
+    if (succeeded && t->info.chunksTotal < 0 && t->info.chunksDone >= 0)
+        t->info.chunksTotal = t->info.chunksDone;
+    else if (succeeded && t->info.chunksTotal >= 0)
+        t->info.chunksDone = t->info.chunksTotal;
+    t->info.stage.clear();
     t->info.bytesPerSecond = 0;
     t->info.etaSeconds = -1;
+    // Where its copies are now (a float: the providers it actually used).
+    if (t->info.modelId && succeeded && t->info.kind != TransferInfo::Kind::Remove)
+        t->info.providers = m_vault->registry().providerNamesOfModel(t->info.modelId);
+    t->payload.insert(QStringLiteral("providerNames"),
+                      QJsonArray::fromStringList(t->info.providers));
 
     if (succeeded && degraded)
         setState(*t, TransferInfo::State::Degraded);
@@ -950,6 +884,8 @@ void EngineWorker::setState(Transfer& t, TransferInfo::State state, const QStrin
 {
     t.info.state = state;
     t.info.error = error;
+    if (state != TransferInfo::State::Running)
+        t.info.stage.clear();
     if (t.info.isFinished())
         t.info.finished = QDateTime::currentDateTime();
     else
@@ -958,39 +894,6 @@ void EngineWorker::setState(Transfer& t, TransferInfo::State state, const QStrin
     t.dirty = false;
     Q_EMIT transferUpdated(t.info, false);
     updateBusy();
-}
-
-void EngineWorker::persist(Transfer& t)
-{
-    if (!m_vault || !t.rowId)
-        return;
-    Registry& registry = m_vault->registry();
-    t.payload.insert(QStringLiteral("paused"), t.info.state == TransferInfo::State::Paused);
-    t.payload.insert(QStringLiteral("degraded"), t.info.state == TransferInfo::State::Degraded);
-    t.payload.insert(QStringLiteral("totalBytes"), t.info.totalBytes);
-    t.payload.insert(QStringLiteral("doneBytes"), t.info.doneBytes);
-    if (t.info.modelId)
-        t.payload.insert(QStringLiteral("modelId"), t.info.modelId);
-    registry.setJobPayload(t.rowId, t.payload);
-    switch (t.info.state) {
-    case TransferInfo::State::Queued:
-    case TransferInfo::State::Paused:
-        registry.setJobState(t.rowId, QStringLiteral("queued"));
-        break;
-    case TransferInfo::State::Running:
-        registry.setJobState(t.rowId, QStringLiteral("running"));
-        break;
-    case TransferInfo::State::Done:
-    case TransferInfo::State::Degraded: // finished; the payload says "degraded"
-        registry.setJobState(t.rowId, QStringLiteral("done"));
-        break;
-    case TransferInfo::State::Failed:
-        registry.setJobState(t.rowId, QStringLiteral("failed"), t.info.error);
-        break;
-    case TransferInfo::State::Cancelled:
-        registry.setJobState(t.rowId, QStringLiteral("cancelled"));
-        break;
-    }
 }
 
 void EngineWorker::emitProgress()
@@ -1005,6 +908,13 @@ void EngineWorker::emitProgress()
         t.meter.update(done, now);
         const double rate = t.meter.bytesPerSecond();
         const qint64 eta = t.meter.etaSeconds();
+        if (t.describe) {
+            const int chunks = t.info.chunksDone, retries = t.info.retries;
+            const QString stage = t.info.stage;
+            t.describe(t.info);
+            t.dirty = t.dirty || chunks != t.info.chunksDone || retries != t.info.retries ||
+                      stage != t.info.stage;
+        }
         const RetryWait wait = t.retryWait ? t.retryWait() : RetryWait{};
         const QDateTime nextTry =
             wait.isEmpty() ? QDateTime() : QDateTime::fromMSecsSinceEpoch(wait.nextTryMs);

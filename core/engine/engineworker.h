@@ -122,7 +122,20 @@ private:
         Stop stop = Stop::None;
         bool dirty = false;
         qint64 lastModelSignalMs = 0;
+        qint64 runStartMs = -1; // nowMs() when its current run started; -1: not running
+        // Fills in what its job knows of chunks, retries and stage (unset: the job says none).
+        std::function<void(TransferInfo&)> describe;
     };
+    // Its details that the registry knows (providers, chunks of its model), read when it starts
+    // and when it ends.
+    void describeFromRegistry(Transfer& t);
+    // Reads back the transfers the registry keeps (enginehistory.cpp): those to resume, and the
+    // finished ones (the history), after pruning old ones.
+    void loadRows();
+    // A transfer read back from its registry row (queued, paused, or finished: the history).
+    static Transfer fromRow(const QJsonObject& payload, bool finished);
+    // Its current run ended: the time it ran is added to its history.
+    static void endRun(Transfer& t);
 
     Transfer* find(qint64 id);
     void insert(Transfer transfer);

@@ -50,4 +50,33 @@ QString TransferInfo::kindName(Kind kind)
     return {};
 }
 
+QString TransferInfo::stageName(Kind kind)
+{
+    switch (kind) {
+    case Kind::Float:
+        return QCoreApplication::translate("mf::TransferInfo", "Reading, hashing and sending");
+    case Kind::Restore:
+        return QCoreApplication::translate("mf::TransferInfo",
+                                           "Fetching chunks, checking them and writing files");
+    case Kind::Verify:
+        return QCoreApplication::translate("mf::TransferInfo",
+                                           "Reading every copy back and checking it");
+    case Kind::Remove:
+        return QCoreApplication::translate("mf::TransferInfo",
+                                           "Deleting the copies no other model uses");
+    case Kind::Import:
+        return QCoreApplication::translate("mf::TransferInfo",
+                                           "Downloading from Hugging Face and sending");
+    case Kind::Materialize:
+        return QCoreApplication::translate("mf::TransferInfo", "Fetching chunks and writing files");
+    case Kind::Repair:
+        return QCoreApplication::translate("mf::TransferInfo", "Making the missing copies");
+    case Kind::Drain:
+        return QCoreApplication::translate("mf::TransferInfo", "Copying chunks to other providers");
+    case Kind::Scrub:
+        return QCoreApplication::translate("mf::TransferInfo", "Checking the copies are there");
+    }
+    return {};
+}
+
 } // namespace mf

@@ -31,6 +31,21 @@ struct TransferInfo
     // wanted, an object a removal left behind, a replica a restore found bad.
     QStringList warnings;
     QDateTime created, finished;
+    // History: when it first ran (invalid: never), how long it ran over all its runs (a pause
+    // or a restart does not count), and for a float the bytes it did not send because they were
+    // already stored (deduplicated).
+    QDateTime started;
+    qint64 activeMs = 0;
+    qint64 deduplicatedBytes = 0;
+    // Details (the Transfers page's panel): the providers it uses, by name (a float: those it
+    // may place copies on, then those holding them; the others: those holding the model's
+    // copies); chunks done of total (-1: not known, such as a float's total before its files
+    // are read); provider requests tried again after failures; what it is doing now, in words
+    // (empty when it is not running).
+    QStringList providers;
+    int chunksDone = -1, chunksTotal = -1;
+    int retries = 0;
+    QString stage;
     // Queued, waiting for a paused provider (a daily cap, a transfer quota): the queue starts it
     // again at this time by itself. Invalid when it waits for nothing.
     QDateTime waitingUntil;
@@ -40,6 +55,9 @@ struct TransferInfo
     QDateTime nextTry;
     // Started by the scheduler (background sync), not by the user.
     bool background = false;
+    // Finished in an earlier run of the app: read back from the vault's history when it
+    // opened (nothing to announce again).
+    bool fromHistory = false;
 
     // Finished one way or another: nothing more will happen unless it is retried.
     bool isFinished() const
@@ -47,8 +65,15 @@ struct TransferInfo
         return state == State::Done || state == State::Failed || state == State::Cancelled ||
                state == State::Degraded;
     }
+    // Over its running time; 0 when it never ran.
+    double averageBytesPerSecond() const
+    {
+        return activeMs > 0 ? double(doneBytes) * 1000.0 / double(activeMs) : 0.0;
+    }
     static QString stateName(State state);
     static QString kindName(Kind kind);
+    // What a running transfer of this kind does, when its job says nothing more precise.
+    static QString stageName(Kind kind);
 };
 
 } // namespace mf

@@ -797,11 +797,19 @@ bool Registry::removeJob(qint64 id)
     return q.bind(id).exec();
 }
 
-bool Registry::pruneFinishedJobs(qint64 beforeSecs)
+bool Registry::pruneFinishedJobs(qint64 beforeSecs, int keepNewest)
 {
     Query q(this, QStringLiteral("DELETE FROM jobs WHERE state IN ('done', 'failed', 'cancelled') "
                                  "AND updated_at < ?"));
-    return q.bind(beforeSecs).exec();
+    if (!q.bind(beforeSecs).exec())
+        return false;
+    if (keepNewest < 0)
+        return true;
+    Query over(this, QStringLiteral(
+                         "DELETE FROM jobs WHERE state IN ('done', 'failed', 'cancelled') AND id "
+                         "NOT IN (SELECT id FROM jobs WHERE state IN ('done', 'failed', "
+                         "'cancelled') ORDER BY updated_at DESC, id DESC LIMIT ?)"));
+    return over.bind(keepNewest).exec();
 }
 
 namespace {

@@ -74,6 +74,11 @@ public:
     // The other models whose files use any chunk of this model's files: a copy of a chunk made,
     // found bad or found again changes their health too.
     QList<qint64> modelsSharingChunksWith(qint64 modelId);
+    // For a transfer's details (transferqueries.cpp): the providers holding stored copies of the
+    // model's chunks, by name, and the chunks its files are made of (a chunk used twice counts
+    // twice, as a restore reads it twice).
+    QStringList providerNamesOfModel(qint64 modelId);
+    int chunkCountOfModel(qint64 modelId);
 
     // Repair's work (repairqueries.cpp): chunks of complete files (of `modelIds`; all models
     // when empty) with fewer than `wanted` stored copies, after `afterCid` in CID order.
@@ -279,8 +284,10 @@ public:
     QList<JobRow> jobRows(const QString& kind, const QString& state);
     // Forgets a job row (a finished transfer the user cleared).
     bool removeJob(qint64 id);
-    // Forgets finished rows (done, failed, cancelled) last changed before `beforeSecs`.
-    bool pruneFinishedJobs(qint64 beforeSecs);
+    // Forgets finished rows (done, failed, cancelled) last changed before `beforeSecs`, and,
+    // when `keepNewest` >= 0, all but the `keepNewest` last changed: the transfer history stays
+    // bounded however busy the vault is.
+    bool pruneFinishedJobs(qint64 beforeSecs, int keepNewest = -1);
 
     // Folders that restores and materializations write temporaries into, recorded while they
     // run (scratchareas.cpp), so that `collect` can sweep what a killed one left there.

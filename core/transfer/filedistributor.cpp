@@ -549,6 +549,7 @@ void FileDistributor::noteRetrying(qint64 providerId, const QString& reason, int
     m_retrying.insert(providerId,
                       RetryWait{tr("“%1”: %2").arg(m_vault->providerName(providerId), reason),
                                 QDateTime::currentMSecsSinceEpoch() + delayMs});
+    m_stats.retries++;
     Q_EMIT progress();
 }
 

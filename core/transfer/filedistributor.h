@@ -70,6 +70,7 @@ public:
         int chunksSent = 0;
         int chunksDeduplicated = 0;
         int underReplicatedChunks = 0;
+        int retries = 0; // puts tried again after a provider failed them
         QByteArray sha256;
     };
 

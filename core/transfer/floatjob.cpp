@@ -296,6 +296,20 @@ qint64 FloatJob::bytesDone() const
     return m_bytesBefore + qMax(m_currentFloor, m_current ? m_current->stats().bytesPlaced : 0);
 }
 
+FloatJob::Progress FloatJob::progressNow() const
+{
+    Progress p;
+    const FileDistributor::Stats* current = m_current ? &m_current->stats() : nullptr;
+    p.chunksPlaced = m_totals.chunksSent + m_totals.chunksDeduplicated +
+                     (current ? current->chunksSent + current->chunksDeduplicated : 0);
+    p.retries = m_totals.retries + (current ? current->retries : 0);
+    if (m_checkingExisting)
+        p.stage = tr("Checking whether these files are already stored");
+    else if (current)
+        p.stage = tr("Reading, hashing and sending “%1”").arg(currentFile());
+    return p;
+}
+
 QString FloatJob::currentFile() const
 {
     return m_index >= 0 && m_index < m_files.size() ? m_files.at(m_index).pathInModel : QString();
@@ -396,6 +410,7 @@ void FloatJob::onFileFinished()
     m_totals.chunksSent += s.chunksSent;
     m_totals.chunksDeduplicated += s.chunksDeduplicated;
     m_totals.underReplicatedChunks += s.underReplicatedChunks;
+    m_totals.retries += s.retries;
     const qint64 reset = done->budgetResetMs();
     if (reset > 0)
         m_budgetResetMs = m_budgetResetMs < 0 ? reset : qMin(m_budgetResetMs, reset);

@@ -69,6 +69,15 @@ public:
     qint64 bytesDone() const override;
     RetryWait retryWait() const override;
     QString currentFile() const;
+    // What it is doing now, for a transfer's details: chunks placed (sent, or found already
+    // stored), puts retried, and the stage in words ("Reading, hashing and sending “x.gguf”").
+    struct Progress
+    {
+        int chunksPlaced = 0;
+        int retries = 0;
+        QString stage;
+    };
+    Progress progressNow() const;
     // Sums over the files floated so far.
     const FileDistributor::Stats& totals() const { return m_totals; }
     int filesSkipped() const { return m_filesSkipped; }
