@@ -4,8 +4,10 @@
 #include "credentials/vaultcredentials.h"
 #include "engine/engine.h"
 #include "networkprovidertest.h"
+#include "speedgraph.h"
 #include "testsupport.h"
 #include "testvault.h"
+#include "transferdetails.h"
 #include "transfersmodel.h"
 #include "transfersview.h"
 
@@ -272,6 +274,136 @@ private Q_SLOTS:
 
         view.clearFinishedAction()->trigger();
         QVERIFY(QTest::qWaitFor([&] { return model.rowCount() == 0; }));
+    }
+
+    // Selecting a transfer shows its details below the list: the providers, chunks done of
+    // total, retries, started and finished times, duration and average rate, and the warnings
+    // and the error in full (they were only in the row's first line and a tooltip).
+    void selectingATransferShowsItsDetails()
+    {
+        TestVault tv(1);
+        QVERIFY(tv.ok());
+        const qint64 broken = tv.providerIds().last();
+        QVERIFY(QDir(tv.root(broken)).removeRecursively());
+        const QString dir = prepareVault(tv);
+        Engine engine;
+        TransfersModel model(&engine);
+        TransfersView view(&engine, &model);
+        view.resize(900, 600);
+        view.show();
+        QVERIFY(openEngine(engine, dir));
+        TransferDetails* details = view.details();
+        QVERIFY(details);
+        QCOMPARE(details->transferId(), 0);
+
+        const QString source = tv.path(QStringLiteral("d.bin"));
+        QVERIFY(writePseudoRandomFile(source, 2 * MiB, 43));
+        FloatRequest request;
+        request.paths = {source};
+        request.modelName = QStringLiteral("Detailed");
+        request.replicas = 2;
+        const qint64 id = engine.floatFiles(request);
+        QVERIFY(
+            QTest::qWaitFor([&] { return stateOf(model, id) == State::Degraded; }, JobTimeoutMs));
+        request.paths = {tv.path(QStringLiteral("nowhere.bin"))};
+        request.modelName = QStringLiteral("Nowhere");
+        const qint64 failed = engine.floatFiles(request);
+        QVERIFY(QTest::qWaitFor([&] { return stateOf(model, failed) == State::Failed; }));
+
+        auto select = [&](qint64 transfer) {
+            view.view()->selectionModel()->select(model.index(model.rowOf(transfer), 0),
+                                                  QItemSelectionModel::ClearAndSelect |
+                                                      QItemSelectionModel::Rows);
+        };
+        select(id);
+        QCOMPARE(details->transferId(), id);
+        const TransferInfo* t = model.transfer(model.rowOf(id));
+        QVERIFY(t->chunksTotal > 0);
+        QCOMPARE(t->chunksDone, t->chunksTotal);
+        QCOMPARE(details->field(QStringLiteral("Chunks")),
+                 QStringLiteral("%1 of %1").arg(t->chunksTotal));
+        // The copies are on the provider that worked; the broken one holds none.
+        QCOMPARE(details->field(QStringLiteral("Providers")), QStringLiteral("local"));
+        QCOMPARE(details->field(QStringLiteral("State")), TransferInfo::stateName(State::Degraded));
+        QVERIFY(!details->field(QStringLiteral("Started")).isEmpty());
+        QVERIFY(!details->field(QStringLiteral("Finished")).isEmpty());
+        QVERIFY(!details->field(QStringLiteral("Ran for")).isEmpty());
+        QVERIFY(details->field(QStringLiteral("Average rate")).endsWith(QStringLiteral("/s")));
+        QVERIFY(!t->warnings.isEmpty());
+        QCOMPARE(details->field(QStringLiteral("Warnings")), t->warnings.join(QLatin1Char('\n')));
+        QVERIFY(details->field(QStringLiteral("Error")).isEmpty());
+        QVERIFY(details->field(QStringLiteral("Doing")).isEmpty()); // it is not running
+
+        select(failed);
+        QCOMPARE(details->transferId(), failed);
+        const QString error = model.transfer(model.rowOf(failed))->error;
+        QVERIFY(error.contains(QStringLiteral("nowhere.bin")));
+        QCOMPARE(details->field(QStringLiteral("Error")), error);
+        QVERIFY(!view.grab().isNull());
+
+        view.view()->selectionModel()->clearSelection();
+        QCOMPARE(details->transferId(), 0);
+        QVERIFY(details->field(QStringLiteral("Error")).isEmpty());
+    }
+
+    // The speed graph: upload and download rates of the running transfers, sampled once a
+    // second, drawn in the palette's colours (a dark theme too), with a summary in words.
+    void theSpeedGraphFollowsTheRates()
+    {
+        TransfersModel model(nullptr);
+        TransfersView view(nullptr, &model);
+        SpeedGraph* graph = view.speedGraph();
+        QVERIFY(graph);
+        QVERIFY(!graph->accessibleName().isEmpty());
+        TransferInfo up;
+        up.id = 1;
+        up.kind = TransferInfo::Kind::Float;
+        up.state = State::Running;
+        up.bytesPerSecond = 2.5 * MiB;
+        model.add(up);
+        TransferInfo down;
+        down.id = 2;
+        down.kind = TransferInfo::Kind::Restore;
+        down.state = State::Paused;
+        down.bytesPerSecond = 5 * MiB; // paused: not moving, whatever it last said
+        model.add(down);
+        const int before = graph->sampleCount();
+        view.sampleSpeed();
+        QCOMPARE(graph->sampleCount(), before + 1);
+        QCOMPARE(graph->summary(), QStringLiteral("Upload 2.5 MiB/s, download 0 B/s"));
+        QCOMPARE(graph->accessibleDescription(), graph->summary());
+        down.state = State::Running;
+        down.bytesPerSecond = 512 * 1024;
+        model.change(down);
+        view.sampleSpeed();
+        QCOMPARE(graph->summary(), QStringLiteral("Upload 2.5 MiB/s, download 512 KiB/s"));
+        for (int i = 0; i < SpeedGraph::Samples + 5; ++i)
+            view.sampleSpeed();
+        QCOMPARE(graph->sampleCount(), SpeedGraph::Samples); // the last few minutes only
+
+        // Drawn on the palette's base, in its colours: a dark palette gives a dark graph with
+        // both lines visible on it.
+        QPalette dark;
+        dark.setColor(QPalette::Base, QColor(0x20, 0x20, 0x20));
+        dark.setColor(QPalette::Text, QColor(0xe0, 0xe0, 0xe0));
+        dark.setColor(QPalette::Highlight, QColor(0x3d, 0xae, 0xe9));
+        dark.setColor(QPalette::Link, QColor(0xf6, 0x74, 0x00));
+        graph->setPalette(dark);
+        graph->resize(400, 100);
+        const QImage image = graph->grab().toImage();
+        QCOMPARE(image.pixelColor(image.width() / 2, image.height() - 8).rgb(),
+                 QColor(0x20, 0x20, 0x20).rgb()); // below the lines: the base
+        auto hasColour = [&image](const QColor& c) {
+            for (int y = 0; y < image.height(); ++y)
+                for (int x = 0; x < image.width(); ++x)
+                    if (image.pixelColor(x, y).rgb() == c.rgb())
+                        return true;
+            return false;
+        };
+        QCOMPARE(graph->uploadColor(), QColor(0x3d, 0xae, 0xe9));
+        QCOMPARE(graph->downloadColor(), QColor(0xf6, 0x74, 0x00));
+        QVERIFY(hasColour(graph->uploadColor()));
+        QVERIFY(hasColour(graph->downloadColor()));
     }
 
     void viewPausesAndResumesARealFloat()

@@ -229,6 +229,22 @@ int TransfersModel::Overall::permille() const
     return int(qBound(qint64(0), doneBytes * 1000 / totalBytes, qint64(1000)));
 }
 
+bool TransfersModel::sends(TransferInfo::Kind kind)
+{
+    using Kind = TransferInfo::Kind;
+    return kind == Kind::Float || kind == Kind::Import || kind == Kind::Repair ||
+           kind == Kind::Drain;
+}
+
+TransfersModel::Rates TransfersModel::rates() const
+{
+    Rates r;
+    for (const TransferInfo& t : m_rows)
+        if (t.state == State::Running && t.bytesPerSecond > 0)
+            (sends(t.kind) ? r.upload : r.download) += t.bytesPerSecond;
+    return r;
+}
+
 TransfersModel::Overall TransfersModel::overall() const
 {
     Overall o;

@@ -49,6 +49,14 @@ public:
         int permille() const;
     };
     Overall overall() const;
+    // The rates of the running transfers now, by direction: floats, imports, repairs and drains
+    // send to providers; restores, verifies, materializations and scrubs read from them.
+    struct Rates
+    {
+        double upload = 0, download = 0;
+    };
+    Rates rates() const;
+    static bool sends(TransferInfo::Kind kind);
     static QString progressText(const TransferInfo& info);
     // A finished transfer's figures: "2.00 MiB · 0:03 running · 682.7 KiB/s on average · 1.00 MiB
     // already stored".

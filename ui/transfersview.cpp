@@ -2,6 +2,8 @@
 
 #include "engine/engine.h"
 #include "icons.h"
+#include "speedgraph.h"
+#include "transferdetails.h"
 #include "transfersmodel.h"
 
 #include <QAction>
@@ -10,6 +12,8 @@
 #include <QHeaderView>
 #include <QMenu>
 #include <QPainter>
+#include <QSplitter>
+#include <QTimer>
 #include <QToolBar>
 #include <QTreeView>
 #include <QVBoxLayout>
@@ -62,6 +66,9 @@ TransfersView::TransfersView(Engine* engine, TransfersModel* model, QWidget* par
     , m_model(model)
     , m_view(new QTreeView(this))
     , m_toolBar(new QToolBar(this))
+    , m_speed(new SpeedGraph(this))
+    , m_details(new TransferDetails(this))
+    , m_splitter(new QSplitter(Qt::Vertical, this))
 {
     setAccessibleName(tr("Transfers"));
     m_view->setModel(model);
@@ -134,13 +141,46 @@ TransfersView::TransfersView(Engine* engine, TransfersModel* model, QWidget* par
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_toolBar);
-    layout->addWidget(m_view);
+    layout->addWidget(m_speed);
+    m_splitter->addWidget(m_view);
+    m_splitter->addWidget(m_details);
+    m_splitter->setStretchFactor(0, 3);
+    m_splitter->setStretchFactor(1, 1);
+    m_splitter->setChildrenCollapsible(false);
+    layout->addWidget(m_splitter, 1);
+
+    // One sample a second of the rates the Engine last reported.
+    auto* sampler = new QTimer(this);
+    sampler->setInterval(1000);
+    connect(sampler, &QTimer::timeout, this, &TransfersView::sampleSpeed);
+    sampler->start();
 
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &TransfersView::updateActions);
     connect(model, &TransfersModel::overallChanged, this, &TransfersView::updateActions);
+    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &TransfersView::updateDetails);
+    connect(model, &QAbstractItemModel::dataChanged, this,
+            [this](const QModelIndex& from, const QModelIndex& to) {
+                const int row = m_model->rowOf(m_details->transferId());
+                if (row >= from.row() && row <= to.row())
+                    updateDetails();
+            });
+    connect(model, &QAbstractItemModel::rowsRemoved, this, &TransfersView::updateDetails);
     connect(m_view, &QWidget::customContextMenuRequested, this, &TransfersView::showContextMenu);
     updateActions();
+}
+
+void TransfersView::sampleSpeed()
+{
+    const TransfersModel::Rates r = m_model->rates();
+    m_speed->addSample(r.upload, r.download);
+}
+
+void TransfersView::updateDetails()
+{
+    const QModelIndexList rows = m_view->selectionModel()->selectedRows();
+    m_details->showTransfer(rows.size() == 1 ? m_model->transfer(rows.first().row()) : nullptr);
 }
 
 QList<qint64> TransfersView::selectedIds(int state) const

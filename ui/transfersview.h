@@ -5,6 +5,7 @@
 #include <QWidget>
 
 class QAction;
+class QSplitter;
 class QTreeView;
 class QToolBar;
 
@@ -14,6 +15,8 @@ class Engine;
 
 namespace mf::ui {
 
+class SpeedGraph;
+class TransferDetails;
 class TransfersModel;
 
 // Draws a transfer's progress as a bar with its bytes, rate and ETA written on it.
@@ -29,9 +32,10 @@ public:
     QSize sizeHint(const QStyleOptionViewItem& option, const QModelIndex& index) const override;
 };
 
-// The transfers page: one row per transfer with its progress bar and state, and the actions
-// pause, resume, cancel and retry for the selected transfers or for all, and clear finished;
-// a finished restore's folder opens in the file manager.
+// The transfers page: a speed graph of the last minutes; one row per transfer with its progress
+// bar and state, and the actions pause, resume, cancel and retry for the selected transfers or
+// for all, and clear finished; a finished restore's folder opens in the file manager; the
+// selected transfer's details below the list.
 class TransfersView final : public QWidget
 {
     Q_OBJECT
@@ -51,16 +55,25 @@ public:
     QAction* pauseAllAction() const { return m_pauseAll; }
     QAction* resumeAllAction() const { return m_resumeAll; }
     QAction* clearFinishedAction() const { return m_clear; }
+    TransferDetails* details() const { return m_details; }
+    SpeedGraph* speedGraph() const { return m_speed; }
+    // Adds the rates of now to the speed graph (a timer does, once a second).
+    void sampleSpeed();
 
 private:
     QList<qint64> selectedIds(int state) const; // state: TransferInfo::State as int
     void updateActions();
     void showContextMenu(const QPoint& pos);
+    // The details panel follows the selected transfer (one selected row, or none).
+    void updateDetails();
 
     Engine* m_engine;
     TransfersModel* m_model;
     QTreeView* m_view;
     QToolBar* m_toolBar;
+    SpeedGraph* m_speed;
+    TransferDetails* m_details;
+    QSplitter* m_splitter;
     QAction* m_pause;
     QAction* m_resume;
     QAction* m_cancel;
