@@ -4,12 +4,15 @@
 #include "credentials/vaultcredentials.h"
 #include "engine/engine.h"
 #include "networkprovidertest.h"
+#include "providers/localprovider.h"
 #include "speedgraph.h"
 #include "testsupport.h"
 #include "testvault.h"
 #include "transferdetails.h"
 #include "transfersmodel.h"
 #include "transfersview.h"
+#include "trayicon.h"
+#include "vault/vault.h"
 
 #include <QAbstractItemModelTester>
 #include <QAction>
@@ -404,6 +407,68 @@ private Q_SLOTS:
         QCOMPARE(graph->downloadColor(), QColor(0xf6, 0x74, 0x00));
         QVERIFY(hasColour(graph->uploadColor()));
         QVERIFY(hasColour(graph->downloadColor()));
+    }
+
+    // A verify's end is announced like a float's: healthy, or what is wrong. The history read
+    // back after a restart is not announced again.
+    void aVerifyIsAnnounced()
+    {
+        TestVault tv;
+        QVERIFY(tv.ok());
+        const QString dir = prepareVault(tv);
+        const QString source = tv.path(QStringLiteral("v.bin"));
+        QVERIFY(writePseudoRandomFile(source, 2 * MiB, 47));
+        {
+            Engine engine;
+            TransfersModel model(&engine);
+            TrayIcon tray(&engine, &model);
+            QSignalSpy messages(&tray, &TrayIcon::messageShown);
+            QVERIFY(openEngine(engine, dir));
+            FloatRequest request;
+            request.paths = {source};
+            request.modelName = QStringLiteral("Checked");
+            const qint64 floated = engine.floatFiles(request);
+            QVERIFY(QTest::qWaitFor([&] { return stateOf(model, floated) == State::Done; },
+                                    JobTimeoutMs));
+            const qint64 modelId = model.transfer(model.rowOf(floated))->modelId;
+            messages.clear();
+
+            const qint64 healthy = engine.verifyModel(modelId);
+            QVERIFY(QTest::qWaitFor([&] { return stateOf(model, healthy) == State::Done; },
+                                    JobTimeoutMs));
+            QCOMPARE(messages.size(), 1);
+            QCOMPARE(messages.last().at(0).toString(), QStringLiteral("Verified: healthy"));
+            QVERIFY(messages.last().at(1).toString().contains(QStringLiteral("Checked")));
+
+            // A copy gone: the verify says so.
+            {
+                auto v = Vault::open(dir, Vault::OpenMode::Existing, nullptr);
+                QVERIFY(v);
+                const auto files = v->registry().files(modelId);
+                const auto chunks = v->registry().fileChunks(files.first().id);
+                const auto placements = v->registry().placements(chunks.first().cid);
+                const auto provider = v->registry().provider(placements.first().providerId);
+                QVERIFY(QFile::remove(LocalProvider::objectPath(
+                    provider->settings.value(QStringLiteral("path")).toString(),
+                    chunks.first().cid)));
+            }
+            const qint64 broken = engine.verifyModel(modelId);
+            QVERIFY(QTest::qWaitFor([&] { return stateOf(model, broken) == State::Failed; },
+                                    JobTimeoutMs));
+            QCOMPARE(messages.size(), 2);
+            QCOMPARE(messages.last().at(0).toString(), QStringLiteral("Verify: not healthy"));
+            QVERIFY2(messages.last().at(1).toString().contains(QStringLiteral("missing")),
+                     qPrintable(messages.last().at(1).toString()));
+        }
+        Engine engine;
+        TransfersModel model(&engine);
+        TrayIcon tray(&engine, &model);
+        QSignalSpy messages(&tray, &TrayIcon::messageShown);
+        QVERIFY(openEngine(engine, dir));
+        // The rows arrive before opened(), and so would any announcement of them.
+        QCOMPARE(model.rowCount(), 3);
+        QVERIFY(messages.isEmpty());
+        QCOMPARE(tray.status(), TrayIcon::Status::Idle); // the old failure is not a new one
     }
 
     void viewPausesAndResumesARealFloat()

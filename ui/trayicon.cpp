@@ -177,6 +177,8 @@ void TrayIcon::onTransferChanged(const TransferInfo& info)
         m_unseenError = true;
         update();
     }
+    if (info.kind == TransferInfo::Kind::Verify)
+        return notifyVerified(info);
     if (info.kind != TransferInfo::Kind::Float && info.kind != TransferInfo::Kind::Restore)
         return;
     if (info.state == State::Done)
@@ -186,6 +188,21 @@ void TrayIcon::onTransferChanged(const TransferInfo& info)
                info.title + QStringLiteral("\n") + info.warnings.value(0), true);
     else if (info.state == State::Failed)
         notify(tr("Failed"), info.title + QStringLiteral("\n") + info.error, true);
+}
+
+void TrayIcon::notifyVerified(const TransferInfo& info)
+{
+    // A verify reads every copy back: its end says whether the model is healthy, and if not,
+    // what is wrong (the engine's summary: how many copies are missing, corrupt or cannot be
+    // reached, and chunks lost).
+    if (info.state == State::Done)
+        notify(tr("Verified: healthy"),
+               tr("%1\nEvery copy was read back and is intact.").arg(info.title), false);
+    else if (info.state == State::Degraded)
+        notify(tr("Verified, with problems"),
+               info.title + QStringLiteral("\n") + info.warnings.join(QLatin1Char('\n')), true);
+    else if (info.state == State::Failed)
+        notify(tr("Verify: not healthy"), info.title + QStringLiteral("\n") + info.error, true);
 }
 
 void TrayIcon::notify(const QString& title, const QString& text, bool isError)

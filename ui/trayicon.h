@@ -18,7 +18,7 @@ class TransfersModel;
 
 // The app's presence in the system tray: an icon for its state (idle, working, error), a
 // tooltip with the overall progress, a menu (Open, Pause all, Resume all, Quit) and a
-// notification when a float or restore finishes or fails.
+// notification when a float, restore or verify finishes or fails.
 class TrayIcon final : public QObject
 {
     Q_OBJECT
@@ -59,6 +59,7 @@ Q_SIGNALS:
 private:
     void update();
     void onTransferChanged(const mf::TransferInfo& info);
+    void notifyVerified(const mf::TransferInfo& info);
 
     Engine* m_engine;
     TransfersModel* m_transfers;
