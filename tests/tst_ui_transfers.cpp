@@ -390,7 +390,7 @@ private Q_SLOTS:
         dark.setColor(QPalette::Base, QColor(0x20, 0x20, 0x20));
         dark.setColor(QPalette::Text, QColor(0xe0, 0xe0, 0xe0));
         dark.setColor(QPalette::Highlight, QColor(0x3d, 0xae, 0xe9));
-        dark.setColor(QPalette::Link, QColor(0xf6, 0x74, 0x00));
+        dark.setColor(QPalette::LinkVisited, QColor(0xf6, 0x74, 0x00));
         graph->setPalette(dark);
         graph->resize(400, 100);
         const QImage image = graph->grab().toImage();

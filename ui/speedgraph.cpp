@@ -50,7 +50,8 @@ QString SpeedGraph::summary() const
 }
 
 // Colours the palette has for emphasis, so that both lines stand out from the Base background
-// in a light and a dark theme alike: the highlight for upload, the link colour for download.
+// in a light and a dark theme alike: the highlight for upload, the visited-link colour for
+// download (the link colour is often a blue much like the highlight).
 QColor SpeedGraph::uploadColor() const
 {
     return palette().color(QPalette::Highlight);
@@ -58,10 +59,10 @@ QColor SpeedGraph::uploadColor() const
 
 QColor SpeedGraph::downloadColor() const
 {
-    QColor c = palette().color(QPalette::Link);
-    // Some styles make the link colour the highlight: keep the lines apart.
+    QColor c = palette().color(QPalette::LinkVisited);
+    // A style may make it the highlight: keep the lines apart.
     if (c == uploadColor())
-        c = palette().color(QPalette::BrightText);
+        c = palette().color(QPalette::Text);
     return c;
 }
 

@@ -5,6 +5,7 @@
 #include <QGridLayout>
 #include <QLabel>
 #include <QLocale>
+#include <QScrollArea>
 #include <QVBoxLayout>
 
 namespace mf::ui {
@@ -21,7 +22,8 @@ QString when(const QDateTime& time)
 TransferDetails::TransferDetails(QWidget* parent)
     : QWidget(parent)
     , m_placeholder(new QLabel(tr("Select a transfer to see its details."), this))
-    , m_content(new QWidget(this))
+    , m_scroll(new QScrollArea(this))
+    , m_content(new QWidget(m_scroll))
     , m_form(new QGridLayout)
     , m_title(new QLabel(m_content))
 {
@@ -47,8 +49,16 @@ TransferDetails::TransferDetails(QWidget* parent)
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_placeholder);
-    layout->addWidget(m_content);
+    m_scroll->setWidget(m_content);
+    m_scroll->setWidgetResizable(true);
+    m_scroll->setFrameShape(QFrame::NoFrame);
+    layout->addWidget(m_scroll);
     showTransfer(nullptr);
+}
+
+QSize TransferDetails::sizeHint() const
+{
+    return {QWidget::sizeHint().width(), fontMetrics().lineSpacing() * 12};
 }
 
 QLabel* TransferDetails::addRow(const QString& name)
@@ -81,14 +91,14 @@ void TransferDetails::setRow(QLabel* value, const QString& text)
 QString TransferDetails::field(const QString& name) const
 {
     const QLabel* value = m_rows.value(name);
-    return value && m_content->isVisibleTo(this) && !value->isHidden() ? value->text() : QString();
+    return value && m_scroll->isVisibleTo(this) && !value->isHidden() ? value->text() : QString();
 }
 
 void TransferDetails::showTransfer(const TransferInfo* info)
 {
     m_id = info ? info->id : 0;
     m_placeholder->setVisible(!info);
-    m_content->setVisible(info != nullptr);
+    m_scroll->setVisible(info != nullptr);
     if (!info)
         return;
     using State = TransferInfo::State;

@@ -6,6 +6,7 @@
 
 class QGridLayout;
 class QLabel;
+class QScrollArea;
 
 namespace mf::ui {
 
@@ -27,6 +28,7 @@ public:
     // "Started", "Finished", "Ran for", "Average rate", "Already stored", "Warnings", "Error"),
     // empty when the row is hidden.
     QString field(const QString& name) const;
+    QSize sizeHint() const override; // room for the usual rows, whatever is shown now
 
 private:
     QLabel* addRow(const QString& name);
@@ -34,6 +36,7 @@ private:
 
     qint64 m_id = 0;
     QLabel* m_placeholder;
+    QScrollArea* m_scroll; // a long error or many warnings scroll, the list keeps its room
     QWidget* m_content;
     QGridLayout* m_form;
     QLabel* m_title;

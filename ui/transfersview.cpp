@@ -146,6 +146,7 @@ TransfersView::TransfersView(Engine* engine, TransfersModel* model, QWidget* par
     m_splitter->addWidget(m_details);
     m_splitter->setStretchFactor(0, 3);
     m_splitter->setStretchFactor(1, 1);
+    m_splitter->setSizes({3 * m_details->sizeHint().height(), m_details->sizeHint().height()});
     m_splitter->setChildrenCollapsible(false);
     layout->addWidget(m_splitter, 1);
 
