@@ -195,7 +195,9 @@ private Q_SLOTS:
                 if (row < 0)
                     return false;
                 seen = model.index(row, TransfersModel::StateColumn).data().toString();
-                return stateOf(model, id) != State::Running ||
+                // Until it ends: a row still queued (the float not started yet) is no answer.
+                const State state = stateOf(model, id);
+                return (state != State::Running && state != State::Queued) ||
                        seen.startsWith(QStringLiteral("Retrying “nextcloud”"));
             },
             JobTimeoutMs);
