@@ -18,7 +18,9 @@
 #include <QAction>
 #include <QApplication>
 #include <QDir>
+#include <QHeaderView>
 #include <QItemSelectionModel>
+#include <QStyle>
 #include <QTcpServer>
 #include <QTreeView>
 #include <QtTest>
@@ -353,6 +355,35 @@ private Q_SLOTS:
 
     // The speed graph: upload and download rates of the running transfers, sampled once a
     // second, drawn in the palette's colours (a dark theme too), with a summary in words.
+    void aLongStateLeavesTheTitleReadable()
+    {
+        // Seen under Xvfb: a Done row whose state carries a long warning took the whole width
+        // (the State column sized itself to its contents) and cut the title to "Float Mist…".
+        TransfersModel model(nullptr);
+        TransfersView view(nullptr, &model);
+        view.resize(1200, 600);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        TransferInfo t;
+        t.id = 1;
+        t.kind = TransferInfo::Kind::Float;
+        t.state = State::Done;
+        t.title = QStringLiteral("Float Mistral-7B-Instruct-v0.3.Q4_K_M");
+        t.warnings = {QStringLiteral("“Mistral-7B-Instruct-v0.3.Q4_K_M.gguf”: not a GGUF file: it "
+                                     "does not start with “GGUF”; floated as a plain file")};
+        QHeaderView* header = view.view()->header();
+        model.add(t);
+        // The header lays its sections out again on a zero timer once the row is in.
+        QCoreApplication::processEvents();
+        QCoreApplication::processEvents();
+        const int wanted = view.view()->fontMetrics().horizontalAdvance(t.title) +
+                           2 * header->style()->pixelMetric(QStyle::PM_HeaderMargin);
+        QVERIFY2(header->sectionSize(TransfersModel::TitleColumn) >= wanted,
+                 qPrintable(QStringLiteral("title column %1 px, its text needs %2")
+                                .arg(header->sectionSize(TransfersModel::TitleColumn))
+                                .arg(wanted)));
+    }
+
     void theSpeedGraphFollowsTheRates()
     {
         TransfersModel model(nullptr);

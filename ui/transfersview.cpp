@@ -81,13 +81,16 @@ TransfersView::TransfersView(Engine* engine, TransfersModel* model, QWidget* par
                                      new TransferProgressDelegate(m_view));
     m_view->setContextMenuPolicy(Qt::CustomContextMenu);
     m_view->setAccessibleName(tr("Transfer list"));
+    // The title keeps a readable width and the state takes what is left, elided: a state that
+    // carries a long warning (shown whole in the details below) must not squeeze the title.
     m_view->header()->setStretchLastSection(false);
-    m_view->header()->setSectionResizeMode(TransfersModel::TitleColumn, QHeaderView::Stretch);
+    m_view->header()->setSectionResizeMode(TransfersModel::TitleColumn, QHeaderView::Interactive);
+    m_view->header()->resizeSection(TransfersModel::TitleColumn,
+                                    m_view->fontMetrics().averageCharWidth() * 40);
     m_view->header()->setSectionResizeMode(TransfersModel::ProgressColumn,
                                            QHeaderView::Interactive);
     m_view->header()->resizeSection(TransfersModel::ProgressColumn, 360);
-    m_view->header()->setSectionResizeMode(TransfersModel::StateColumn,
-                                           QHeaderView::ResizeToContents);
+    m_view->header()->setSectionResizeMode(TransfersModel::StateColumn, QHeaderView::Stretch);
 
     auto makeAction = [this](const QString& iconName, const QString& text,
                              const QKeySequence& shortcut, auto slot) {
