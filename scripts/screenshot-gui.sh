@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
-# Takes the README screenshots of the real desktop app under Xvfb: a vault with two floated
-# models (one chunk lost on a provider and found by verify, so the chunk map shows an
-# under-replicated chunk) and a float in progress, passed on the command line as "Open with"
-# does. Needs xvfb, imagemagick (import), xdotool and python3.
+# Screenshots of the real desktop app under Xvfb with a real window manager (openbox): a vault
+# with two floated models (one chunk lost on a provider and found by verify, so the chunk map
+# shows an under-replicated chunk) and a float in progress, passed on the command line as
+# "Open with" does.
+#   docs/screenshot-main.png, docs/screenshot-transfers.png   the README's (light, 100%)
+#   docs/screenshots/<view>-<light|dark>-<100|200>.png         every page and the main dialogs,
+#       in a light and a dark desktop theme (Qt's GTK platform theme following GTK_THEME, as a
+#       GNOME user's desktop does) at 100% and 200% scale
+# Needs xvfb, openbox, imagemagick (import), xdotool, qt6-gtk-platformtheme,
+# gnome-themes-extra and python3.
 #   scripts/screenshot-gui.sh <build dir> [output dir]    (default output: docs/)
 set -euo pipefail
 BUILD=$(cd "${1:?usage: $0 BUILD_DIR [OUT_DIR]}" && pwd)
@@ -67,19 +73,64 @@ rm -f "$(find "$WORK/usb-disk" -type f -printf "%T@ %p\n" | sort -n | sed -n 12p
 cli verify Llama-3.2-1B-Instruct-Q4_K_M >/dev/null 2>&1 || true
 cli verify Qwen2.5-0.5B-Instruct >/dev/null 2>&1 || true
 
-export DISPLAY=:$((90 + RANDOM % 9))
-Xvfb "$DISPLAY" -screen 0 1400x900x24 -nolisten tcp & XPID=$!
-sleep 1
-"$APP" -geometry 1400x900+0+0 --vault "$VAULT" "$WORK/in/Mistral-7B-Instruct-v0.3.Q4_K_M.gguf" \
-    >"$WORK/app.log" 2>&1 & APID=$!
-sleep 3
-DLG=$(xdotool search --name "Float a model" | head -1)
-xdotool key --window "$DLG" Return   # accept the float dialog: the float starts
-sleep 1.5
-xdotool mousemove 120 143 click 1     # select the first model: its details and chunk map
-sleep 1.5
-import -window root "$OUT/screenshot-main.png"
-xdotool mousemove 146 72 click 1      # the Transfers page
-sleep 1
-import -window root "$OUT/screenshot-transfers.png"
-echo "Wrote $OUT/screenshot-main.png and $OUT/screenshot-transfers.png"
+# Views a variant shows: the three pages, then the dialogs, each closed before the next.
+shoot() { import -window root "$1"; }
+variant() { # theme scale
+    local theme=$1 scale=$2 out="$OUT/screenshots" tag="$1-$2"
+    local w=$((1400 * scale / 100)) h=$((900 * scale / 100))
+    export DISPLAY=:$((90 + RANDOM % 9))
+    Xvfb "$DISPLAY" -screen 0 "${w}x${h}x24" -nolisten tcp & XPID=$!
+    sleep 1
+    openbox >/dev/null 2>&1 & WMPID=$!
+    sleep 1
+    local gtk=Adwaita
+    [ "$theme" = dark ] && gtk=Adwaita:dark
+    # The float dialog of the first variant starts the float the README shows in progress;
+    # the later ones show the same dialog for a small file and cancel it.
+    local open=$WORK/in/Llama-3.2-1B-Instruct-Q4_K_M.gguf
+    [ "$tag" = light-100 ] && open=$WORK/in/Mistral-7B-Instruct-v0.3.Q4_K_M.gguf
+    QT_QPA_PLATFORMTHEME=gtk3 GTK_THEME=$gtk QT_SCALE_FACTOR=$(python3 -c "print($scale/100)") \
+        "$APP" --vault "$VAULT" "$open" >"$WORK/app-$tag.log" 2>&1 & APID=$!
+    sleep 4
+    xdotool search --sync --name "Float a model" windowactivate --sync >/dev/null
+    sleep 0.5
+    shoot "$out/float-dialog-$tag.png"
+    if [ "$tag" = light-100 ]; then xdotool key Return; else xdotool key Escape; fi
+    sleep 1.5
+    local main
+    main=$(xdotool search --onlyvisible --name "ModelFloat" | head -1)
+    xdotool windowmove "$main" 0 0 windowsize "$main" "$w" "$h" windowactivate --sync "$main"
+    sleep 0.5
+    xdotool key ctrl+1 ctrl+f Tab Down # the Models page, its first model selected
+    sleep 1.5
+    shoot "$out/models-$tag.png"
+    [ "$tag" = light-100 ] && cp "$out/models-$tag.png" "$OUT/screenshot-main.png"
+    xdotool key ctrl+2
+    sleep 1
+    shoot "$out/transfers-$tag.png"
+    [ "$tag" = light-100 ] && cp "$out/transfers-$tag.png" "$OUT/screenshot-transfers.png"
+    xdotool key ctrl+3
+    sleep 1
+    shoot "$out/providers-$tag.png"
+    xdotool key ctrl+comma
+    sleep 1.5
+    shoot "$out/settings-$tag.png"
+    xdotool key Escape
+    sleep 0.5
+    xdotool key ctrl+i
+    sleep 1.5
+    shoot "$out/hub-import-$tag.png"
+    xdotool key Escape
+    sleep 0.5
+    kill -TERM "$APID"; wait "$APID" || true
+    kill "$WMPID" "$XPID"; wait "$WMPID" "$XPID" 2>/dev/null || true
+    APID= XPID= WMPID=
+}
+mkdir -p "$OUT/screenshots"
+trap 'kill ${APID:-} ${WMPID:-} ${XPID:-} 2>/dev/null || true; rm -rf "$WORK"' EXIT
+for theme in light dark; do
+    for scale in 100 200; do
+        variant "$theme" "$scale"
+    done
+done
+echo "Wrote $OUT/screenshot-main.png, $OUT/screenshot-transfers.png and $OUT/screenshots/"
