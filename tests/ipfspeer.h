@@ -13,6 +13,9 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QSignalSpy>
 
 #include <memory>
 
@@ -80,6 +83,42 @@ public:
     QString gatewayUrl() const { return QStringLiteral("http://127.0.0.1:%1").arg(m_gatewayPort); }
     QString errorString() const { return m_error; }
     QString output() { return m_process ? m_process->output() : QString(); }
+
+    // POSTs <api>/api/v0/<command> (arguments in the URL) and returns the answer's body; `files`
+    // (each a path and its bytes) go as the multipart parts `ipfs add` and `files/write` take.
+    // *ok tells whether the node answered 2xx; without `ok` a failure is logged.
+    QByteArray rpc(const QString& command, const QList<QPair<QString, QByteArray>>& files = {},
+                   bool* ok = nullptr) const
+    {
+        QNetworkAccessManager network;
+        QNetworkRequest request(QUrl(apiUrl() + QStringLiteral("/api/v0/") + command));
+        // Not Qt's browser-like User-Agent: the node refuses those (its guard against web pages).
+        request.setHeader(QNetworkRequest::UserAgentHeader, QByteArray("modelfloat-tests"));
+        QByteArray payload;
+        if (files.isEmpty()) {
+            request.setHeader(QNetworkRequest::ContentTypeHeader,
+                              QByteArray("application/x-www-form-urlencoded"));
+        } else {
+            const QByteArray boundary = "modelfloat-tests-boundary-7f3a";
+            request.setHeader(QNetworkRequest::ContentTypeHeader,
+                              QByteArray("multipart/form-data; boundary=" + boundary));
+            for (const auto& [path, bytes] : files)
+                payload += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; " +
+                           "filename=\"" + QUrl::toPercentEncoding(path) +
+                           "\"\r\nContent-Type: application/octet-stream\r\n\r\n" + bytes + "\r\n";
+            payload += "--" + boundary + "--\r\n";
+        }
+        std::unique_ptr<QNetworkReply> reply(network.post(request, payload));
+        QSignalSpy done(reply.get(), &QNetworkReply::finished);
+        const bool finished = done.wait(120000);
+        const QByteArray answer = reply->readAll();
+        const bool good = finished && reply->error() == QNetworkReply::NoError;
+        if (ok)
+            *ok = good;
+        else if (!good)
+            qWarning("%s: %s", qPrintable(command), answer.constData());
+        return answer;
+    }
 
 private:
     static QString jsipfs() { return PeerProcess::npmBin(QStringLiteral("jsipfs")); }

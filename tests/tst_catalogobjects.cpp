@@ -20,8 +20,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QNetworkAccessManager>
-#include <QNetworkReply>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QUuid>
@@ -344,26 +342,12 @@ void TestCatalogObjects::keptApartFromChunks()
 bool TestCatalogObjects::ipfsRpc(const QString& command, const QByteArray& file,
                                  QJsonObject* answer)
 {
-    QNetworkAccessManager network;
-    QNetworkRequest request(QUrl(m_ipfs.apiUrl() + QStringLiteral("/api/v0/") + command));
-    // Not Qt's browser-like User-Agent: the node refuses those (its guard against web pages).
-    request.setHeader(QNetworkRequest::UserAgentHeader, QByteArray("tst_catalogobjects"));
-    QByteArray body;
-    if (!file.isNull()) {
-        const QByteArray boundary = "tst-catalogobjects-boundary";
-        request.setHeader(QNetworkRequest::ContentTypeHeader,
-                          QByteArray("multipart/form-data; boundary=" + boundary));
-        body = "--" + boundary +
-               "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"f\"\r\n"
-               "Content-Type: application/octet-stream\r\n\r\n" +
-               file + "\r\n--" + boundary + "--\r\n";
-    }
-    std::unique_ptr<QNetworkReply> reply(network.post(request, body));
-    QSignalSpy done(reply.get(), &QNetworkReply::finished);
-    if (!done.wait(ProviderJobTimeoutMs))
-        return false;
-    *answer = QJsonDocument::fromJson(reply->readAll()).object();
-    return reply->error() == QNetworkReply::NoError;
+    bool ok = false;
+    QList<QPair<QString, QByteArray>> files;
+    if (!file.isNull())
+        files.append({QStringLiteral("f"), file});
+    *answer = QJsonDocument::fromJson(m_ipfs.rpc(command, files, &ok)).object();
+    return ok;
 }
 
 bool TestCatalogObjects::temporaries(const QString& kind, const QString& store, QStringList* names)

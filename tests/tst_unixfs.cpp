@@ -16,8 +16,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QNetworkAccessManager>
-#include <QNetworkReply>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -41,10 +39,6 @@ private Q_SLOTS:
     void cliPrintsTheSameCids();
 
 private:
-    // POSTs <api>/api/v0/<command>; `body` (if not null) as the multipart file part, or
-    // `parts` (path, bytes) as the parts `ipfs add -r` sends.
-    QByteArray rpc(const QString& command, const QByteArray& body = QByteArray(),
-                   bool* ok = nullptr, const QList<QPair<QString, QByteArray>>& parts = {});
     // What `add` with these options answers for `bytes`: the root CID in base32.
     // `pin`: keep the blocks (the node's garbage collector may otherwise take them).
     QString add(const QByteArray& bytes, qint64 leafBytes, bool pin = false);
@@ -52,7 +46,6 @@ private:
 
     QTemporaryDir m_dir;
     IpfsPeer m_ipfs;
-    QNetworkAccessManager m_network;
 };
 
 void TestUnixfs::initTestCase()
@@ -62,49 +55,13 @@ void TestUnixfs::initTestCase()
              qPrintable(m_ipfs.errorString() + m_ipfs.output()));
 }
 
-QByteArray TestUnixfs::rpc(const QString& command, const QByteArray& body, bool* ok,
-                           const QList<QPair<QString, QByteArray>>& parts)
-{
-    QNetworkRequest request(QUrl(m_ipfs.apiUrl() + QStringLiteral("/api/v0/") + command));
-    // Not Qt's browser-like User-Agent: the node refuses those (its guard against web pages).
-    request.setHeader(QNetworkRequest::UserAgentHeader, QByteArray("tst_unixfs"));
-    QList<QPair<QString, QByteArray>> all = parts;
-    if (!body.isNull())
-        all.append({QStringLiteral("f"), body});
-    QByteArray payload;
-    if (all.isEmpty()) // the RPC API takes its arguments in the URL: an empty form
-        request.setHeader(QNetworkRequest::ContentTypeHeader,
-                          QByteArray("application/x-www-form-urlencoded"));
-    else {
-        const QByteArray boundary = "tst-unixfs-boundary-7f3a";
-        request.setHeader(QNetworkRequest::ContentTypeHeader,
-                          QByteArray("multipart/form-data; boundary=" + boundary));
-        for (const auto& [path, bytes] : std::as_const(all)) {
-            payload += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; " +
-                       "filename=\"" + QUrl::toPercentEncoding(path) +
-                       "\"\r\nContent-Type: application/octet-stream\r\n\r\n" + bytes + "\r\n";
-        }
-        payload += "--" + boundary + "--\r\n";
-    }
-    std::unique_ptr<QNetworkReply> reply(m_network.post(request, payload));
-    QSignalSpy done(reply.get(), &QNetworkReply::finished);
-    const bool finished = done.wait(120000);
-    const QByteArray answer = reply->readAll();
-    const bool good = finished && reply->error() == QNetworkReply::NoError;
-    if (ok)
-        *ok = good;
-    else if (!good)
-        qWarning("%s: %s", qPrintable(command), answer.constData());
-    return answer;
-}
-
 QString TestUnixfs::add(const QByteArray& bytes, qint64 leafBytes, bool pin)
 {
     const QByteArray answer =
-        rpc(QStringLiteral("add?cid-version=1&raw-leaves=true&pin=%1&chunker=size-%2")
-                .arg(pin ? QStringLiteral("true") : QStringLiteral("false"))
-                .arg(leafBytes),
-            bytes);
+        m_ipfs.rpc(QStringLiteral("add?cid-version=1&raw-leaves=true&pin=%1&chunker=size-%2")
+                       .arg(pin ? QStringLiteral("true") : QStringLiteral("false"))
+                       .arg(leafBytes),
+                   {{QStringLiteral("f"), bytes}});
     // One JSON object per line; the last names the root.
     const QList<QByteArray> lines = answer.trimmed().split('\n');
     const QJsonObject last = QJsonDocument::fromJson(lines.last()).object();
@@ -114,10 +71,11 @@ QString TestUnixfs::add(const QByteArray& bytes, qint64 leafBytes, bool pin)
 bool TestUnixfs::putBlock(const QByteArray& block, const QString& codec)
 {
     bool ok = false;
-    const QByteArray answer = rpc(QStringLiteral("block/put?cid-codec=%1&format=%1&mhtype=sha2-256"
-                                                 "&mhlen=32&pin=true")
-                                      .arg(codec),
-                                  block, &ok);
+    const QByteArray answer =
+        m_ipfs.rpc(QStringLiteral("block/put?cid-codec=%1&format=%1&mhtype=sha2-256"
+                                  "&mhlen=32&pin=true")
+                       .arg(codec),
+                   {{QStringLiteral("b"), block}}, &ok);
     if (!ok)
         qWarning("block/put: %s", answer.constData());
     return ok;
@@ -223,16 +181,17 @@ void TestUnixfs::nodeReadsFileAndModelThroughOurDag()
         QVERIFY(putBlock(block, QStringLiteral("dag-pb")));
 
     const QString fileCid = unixfs::toText(files.at(0).second.cid);
-    QCOMPARE(rpc(QStringLiteral("cat?arg=") + fileCid), a);
+    QCOMPARE(m_ipfs.rpc(QStringLiteral("cat?arg=") + fileCid), a);
     const QString modelCid = unixfs::toText(model.cid);
-    QCOMPARE(rpc(QStringLiteral("cat?arg=") + modelCid + QStringLiteral("/sub/b.json")), b);
+    QCOMPARE(m_ipfs.rpc(QStringLiteral("cat?arg=") + modelCid + QStringLiteral("/sub/b.json")), b);
     const QJsonObject stat =
-        QJsonDocument::fromJson(rpc(QStringLiteral("files/stat?arg=/ipfs/") + fileCid)).object();
+        QJsonDocument::fromJson(m_ipfs.rpc(QStringLiteral("files/stat?arg=/ipfs/") + fileCid))
+            .object();
     QCOMPARE(stat.value(QStringLiteral("Size")).toDouble(), double(a.size()));
     QCOMPARE(stat.value(QStringLiteral("CumulativeSize")).toDouble(),
              double(files.at(0).second.cumulativeSize));
     const QJsonObject listing =
-        QJsonDocument::fromJson(rpc(QStringLiteral("ls?arg=") + modelCid)).object();
+        QJsonDocument::fromJson(m_ipfs.rpc(QStringLiteral("ls?arg=") + modelCid)).object();
     QStringList names;
     for (const QJsonValue& o : listing.value(QStringLiteral("Objects")).toArray())
         for (const QJsonValue& l : o.toObject().value(QStringLiteral("Links")).toArray())
@@ -258,9 +217,10 @@ void TestUnixfs::modelEqualsAddOfAFolder()
         ours.append({path, unixfs::chunkDag(bytes)});
     }
     bool ok = false;
-    const QByteArray answer = rpc(QStringLiteral("add?cid-version=1&raw-leaves=true&pin=false&"
-                                                 "chunker=size-1048576"),
-                                  QByteArray(), &ok, parts);
+    const QByteArray answer =
+        m_ipfs.rpc(QStringLiteral("add?cid-version=1&raw-leaves=true&pin=false&"
+                                  "chunker=size-1048576"),
+                   parts, &ok);
     QVERIFY2(ok, answer.constData());
     QString theirs;
     for (const QByteArray& line : answer.trimmed().split('\n')) {
