@@ -12,6 +12,8 @@
 #include <QPointer>
 #include <QThreadPool>
 
+#include <openssl/crypto.h>
+
 namespace mf::cli {
 
 namespace {
@@ -58,6 +60,9 @@ public:
                     break;
                 nodes.append(*node);
             }
+            // OpenSSL's per-thread state outlives the hashing in a pool thread that may still be
+            // idle when the process exits; freed here, as every hashing pool task does.
+            OPENSSL_thread_stop();
             QMetaObject::invokeMethod(
                 qApp,
                 [self, list, nodes, failure] {
