@@ -9,11 +9,13 @@
 #include "testsupport.h"
 #include "testvault.h"
 
+#include "chunking/filedag.h"
 #include "hub/hfcachelayout.h"
 #include "hub/hubclient.h"
 #include "hub/importjob.h"
 #include "hub/materializedcache.h"
 #include "hub/materializejob.h"
+#include "registry/filedags.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -54,6 +56,7 @@ class TestHubImport final : public QObject
 private Q_SLOTS:
     void initTestCase();
     void importsChosenVariant();
+    void importedFilesHaveTheirCids();
     void importObeysDownloadLimit();
     void importedGgufHasFormatMetadata();
     void corruptByteRefused();
@@ -76,7 +79,7 @@ private:
         HubRepo repo;
     };
     Run import(TestVault& vault, const QStringList& variants, int stallTimeoutMs = 30000,
-               const QString& name = {});
+               const QString& name = {}, const ChunkerParams& chunker = SmallChunks);
     QByteArray sourceSha(const QString& path)
     {
         return opensslSha256Hex(m_repo + QLatin1Char('/') + path);
@@ -112,7 +115,8 @@ void TestHubImport::initTestCase()
 }
 
 TestHubImport::Run TestHubImport::import(TestVault& vault, const QStringList& variants,
-                                         int stallTimeoutMs, const QString& name)
+                                         int stallTimeoutMs, const QString& name,
+                                         const ChunkerParams& chunker)
 {
     QNetworkAccessManager network;
     HubSettings settings;
@@ -124,7 +128,7 @@ TestHubImport::Run TestHubImport::import(TestVault& vault, const QStringList& va
     request.repoId = QStringLiteral("org/model");
     request.variants = variants;
     request.modelName = name;
-    request.options.chunker = SmallChunks;
+    request.options.chunker = chunker;
     request.options.replication = 2;
     ImportJob job(vault.vault.get(), &client, request);
     Run run;
@@ -177,6 +181,27 @@ void TestHubImport::importsChosenVariant()
     QVERIFY2(again.error.ok(), qPrintable(again.error.message));
     QVERIFY(again.alreadyComplete);
     QCOMPARE(m_hub.requests(QStringLiteral("cdn")), 0);
+}
+
+// An imported file's CID is computed from the downloaded bytes as a float of the same file
+// computes it: chunks of several 1 MiB leaves included.
+void TestHubImport::importedFilesHaveTheirCids()
+{
+    TestVault vault(1);
+    QVERIFY(vault.ok());
+    const ChunkerParams chunker = ChunkerParams::contentDefined(MiB, 2 * MiB, 4 * MiB);
+    const Run run = import(vault, {QStringLiteral("Q8_0")}, 30000, {}, chunker);
+    QVERIFY2(run.error.ok(), qPrintable(run.error.message));
+    const auto model = vault.registry().modelByName(QStringLiteral("org/model"));
+    QVERIFY(model);
+    for (const FileRecord& f : vault.registry().files(model->id)) {
+        QString error;
+        const auto node = fileDagOf(m_repo + QLatin1Char('/') + f.path, chunker, &error);
+        QVERIFY2(node, qPrintable(error));
+        QCOMPARE(f.cid, unixfs::toText(node->cid));
+        QCOMPARE(f.dagSize, qint64(node->cumulativeSize));
+    }
+    QVERIFY(!filedags::modelCid(vault.registry().files(model->id)).isEmpty());
 }
 
 // The vault's download limit holds the Hub's bytes too: every byte the hub served went through
@@ -352,8 +377,13 @@ void TestHubImport::killedCliResumesWithoutRedownloading()
     QVERIFY2(reopened, qPrintable(error));
     const auto model = reopened->registry().modelByName(QStringLiteral("org/model"));
     QVERIFY(model && model->state == ModelRecord::State::Complete);
-    QCOMPARE(reopened->registry().file(model->id, QStringLiteral("big/Model-F16.gguf"))->sha256,
-             sourceSha(QStringLiteral("big/Model-F16.gguf")));
+    const auto big = reopened->registry().file(model->id, QStringLiteral("big/Model-F16.gguf"));
+    QCOMPARE(big->sha256, sourceSha(QStringLiteral("big/Model-F16.gguf")));
+    // So was its CID, from the chunks of both runs.
+    const auto node =
+        fileDagOf(m_repo + QStringLiteral("/big/Model-F16.gguf"), SmallChunks, &error);
+    QVERIFY2(node, qPrintable(error));
+    QCOMPARE(big->cid, unixfs::toText(node->cid));
     // No checkpoint is left behind.
     QVERIFY(QDir(reopened->tempDirectory() + QStringLiteral("/hub-import"))
                 .entryList(QDir::Files)

@@ -204,6 +204,16 @@ void TestRecovery::recoverAfterLosingTheVault()
                  Error::Kind::None);
     }
 
+    // The models' IPFS CIDs (docs/cids.md), which the catalog carries too.
+    QHash<QString, QString> cids;
+    for (const char* model : {"one", "two", "folder-model"})
+        cids.insert(QLatin1String(model),
+                    json(cli(vault, {QStringLiteral("info"), QLatin1String(model),
+                                     QStringLiteral("--json")}))
+                        .value(QStringLiteral("cid"))
+                        .toString());
+    QVERIFY(!cids.value(QStringLiteral("folder-model")).isEmpty());
+
     // The computer is lost: nothing of the vault folder is left.
     QVERIFY(QDir(vault).removeRecursively());
     QVERIFY(!QFileInfo::exists(vault));
@@ -243,6 +253,11 @@ void TestRecovery::recoverAfterLosingTheVault()
              opensslSha256Hex(folder + QStringLiteral("/config.json")));
     const CliRun verify = cli(fresh, {QStringLiteral("verify"), QStringLiteral("--all")});
     QVERIFY2(verify.code == 0, verify.describe().constData());
+    for (auto it = cids.cbegin(); it != cids.cend(); ++it)
+        QCOMPARE(json(cli(fresh, {QStringLiteral("info"), it.key(), QStringLiteral("--json")}))
+                     .value(QStringLiteral("cid"))
+                     .toString(),
+                 it.value());
 
     // Recovering twice changes nothing.
     const CliRun listBefore = cli(fresh, {QStringLiteral("list"), QStringLiteral("--json")});

@@ -266,6 +266,9 @@ void TestRegistry::upgradesAVersionOneVaultKeepingItsData()
         for (const char* column : {"lease_owner", "lease_expires", "degraded"})
             QVERIFY(side.exec(QStringLiteral("ALTER TABLE models DROP COLUMN ") +
                               QLatin1String(column)));
+        for (const char* drop : {"chunks DROP COLUMN dag_cid", "chunks DROP COLUMN dag_size",
+                                 "files DROP COLUMN cid", "files DROP COLUMN dag_size"}) // 10
+            QVERIFY(side.exec(QStringLiteral("ALTER TABLE ") + QLatin1String(drop)));
         QVERIFY(side.exec(QStringLiteral("UPDATE schema_version SET version = 1")));
     }
     m_r = openRegistry();

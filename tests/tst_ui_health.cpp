@@ -2,7 +2,8 @@
 // float dialog offers the copies the vault wants on the providers that work (and one added since
 // the last float), a change of the replication factor reaches the rows, a row follows its chunks
 // when they are found bad and when they are stored again, and "dedup saved" in the status bar
-// counts only chunks that are stored.
+// counts only chunks that are stored; Copy CID copies the model's CID.
+#include "chunking/filedag.h"
 #include "engine/engine.h"
 #include "floatdialog.h"
 #include "mainwindow.h"
@@ -13,8 +14,11 @@
 #include "util/units.h"
 
 #include <QCheckBox>
+#include <QClipboard>
 #include <QSettings>
+#include <QSortFilterProxyModel>
 #include <QSpinBox>
+#include <QTableView>
 #include <QtTest>
 
 using namespace mf;
@@ -331,6 +335,33 @@ private Q_SLOTS:
                      qPrintable(m_window->statusText()));
         QVERIFY2(!m_window->statusText().contains(QStringLiteral("dedup saved")),
                  qPrintable(m_window->statusText()));
+    }
+
+    // Copy CID (Ctrl+C on the Models page) puts the selected model's IPFS CID on the
+    // clipboard: the one its files give (docs/cids.md), as `modelfloat-cli cid` computes it.
+    void copyCidCopiesTheModelsCid()
+    {
+        QVERIFY(openWindow(0, 1));
+        QVERIFY(floatModel(QStringLiteral("shared")));
+        QTRY_VERIFY(model()->rowOf(modelId(QStringLiteral("shared"))) >= 0);
+        ModelBrowser* browser = m_window->browser();
+        const QModelIndex source = model()->index(model()->rowOf(modelId(QStringLiteral("shared"))),
+                                                  ModelListModel::NameColumn);
+        const auto* proxy = qobject_cast<const QSortFilterProxyModel*>(browser->view()->model());
+        QVERIFY(proxy);
+        browser->view()->selectionModel()->select(proxy->mapFromSource(source),
+                                                  QItemSelectionModel::ClearAndSelect |
+                                                      QItemSelectionModel::Rows);
+        QTRY_VERIFY(browser->copyCidAction()->isEnabled());
+        QApplication::clipboard()->clear();
+        browser->copyCidAction()->trigger();
+
+        QString error;
+        const auto file = fileDagOf(m_input, SmallChunks, &error);
+        QVERIFY2(file, qPrintable(error));
+        const unixfs::Node expected =
+            unixfs::modelDag({{QFileInfo(m_input).fileName(), *file}}, &error);
+        QCOMPARE(QApplication::clipboard()->text(), unixfs::toText(expected.cid));
     }
 };
 

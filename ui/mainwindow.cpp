@@ -277,6 +277,7 @@ void MainWindow::createMenus()
     model->addAction(m_browser->repairAction());
     model->addSeparator();
     model->addAction(m_browser->copyCidAction());
+    model->addAction(m_browser->copyChunkCidsAction());
     model->addAction(m_browser->copySourceAction());
     model->addAction(m_browser->showInProvidersAction());
     model->addSeparator();

@@ -6,6 +6,7 @@
 #include "modeldetails.h"
 #include "modelfilterproxy.h"
 #include "modellistmodel.h"
+#include "registry/filedags.h"
 #include "vaultreader.h"
 
 #include <QAction>
@@ -109,8 +110,11 @@ ModelBrowser::ModelBrowser(Engine* engine, QWidget* parent)
     m_remove = new QAction(icon(QStringLiteral("remove")), tr("Re&move…"), this);
     m_remove->setShortcut(QKeySequence::Delete);
     m_remove->setToolTip(tr("Remove the selected models from the vault"));
-    m_copyCid = new QAction(tr("Copy chunk &CIDs"), this);
-    m_copyCid->setToolTip(tr("Copy the content identifiers of the selected models' chunks"));
+    m_copyCid = new QAction(tr("Copy &CID"), this);
+    m_copyCid->setToolTip(tr("Copy the selected models' IPFS CIDs: one identifier per model "
+                             "that anyone can check the files against"));
+    m_copyChunkCids = new QAction(tr("Copy c&hunk CIDs"), this);
+    m_copyChunkCids->setToolTip(tr("Copy the content identifiers of the selected models' chunks"));
     m_copySource = new QAction(tr("Copy &source"), this);
     m_showInProviders =
         new QAction(icon(QStringLiteral("providers")), tr("Show in &providers"), this);
@@ -123,8 +127,8 @@ ModelBrowser::ModelBrowser(Engine* engine, QWidget* parent)
                              "use"));
     // The shortcuts act while the Models page has the focus: Delete on another page must not
     // remove the model still selected here. Menus and toolbar trigger them from anywhere.
-    for (QAction* a :
-         {m_restore, m_verify, m_repair, m_remove, m_copyCid, m_copySource, m_showInProviders}) {
+    for (QAction* a : {m_restore, m_verify, m_repair, m_remove, m_copyCid, m_copyChunkCids,
+                       m_copySource, m_showInProviders}) {
         a->setShortcutContext(Qt::WidgetWithChildrenShortcut);
         addAction(a);
     }
@@ -147,7 +151,8 @@ ModelBrowser::ModelBrowser(Engine* engine, QWidget* parent)
     // A model's state (complete or not) arrives with its row.
     connect(m_model, &ModelListModel::rowsLoaded, this, &ModelBrowser::updateIncompleteActions);
     m_details->setIncompleteActions(m_resume, m_discard);
-    connect(m_copyCid, &QAction::triggered, this, &ModelBrowser::copyCids);
+    connect(m_copyCid, &QAction::triggered, this, &ModelBrowser::copyModelCids);
+    connect(m_copyChunkCids, &QAction::triggered, this, &ModelBrowser::copyChunkCids);
     connect(m_copySource, &QAction::triggered, this, &ModelBrowser::copySources);
     connect(m_showInProviders, &QAction::triggered, this, &ModelBrowser::showInProviders);
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
@@ -224,8 +229,8 @@ void ModelBrowser::selectModel(qint64 modelId)
 void ModelBrowser::updateActions()
 {
     const int n = int(m_view->selectionModel()->selectedRows().size());
-    for (QAction* a :
-         {m_restore, m_verify, m_repair, m_remove, m_copyCid, m_copySource, m_showInProviders})
+    for (QAction* a : {m_restore, m_verify, m_repair, m_remove, m_copyCid, m_copyChunkCids,
+                       m_copySource, m_showInProviders})
         a->setEnabled(n > 0 && m_engine);
     for (QAction* a : std::as_const(m_modelActions))
         a->setEnabled(n > 0 && m_engine);
@@ -276,6 +281,7 @@ void ModelBrowser::showContextMenu(const QPoint& pos)
     menu->addAction(m_repair);
     menu->addSeparator();
     menu->addAction(m_copyCid);
+    menu->addAction(m_copyChunkCids);
     menu->addAction(m_copySource);
     menu->addAction(m_showInProviders);
     menu->addSeparator();
@@ -392,7 +398,20 @@ void ModelBrowser::resumeSelected()
     m_question->open();
 }
 
-void ModelBrowser::copyCids()
+void ModelBrowser::copyModelCids()
+{
+    if (!m_reader)
+        return;
+    // A model floated before the vault kept CIDs has none to copy (`modelfloat-cli cid`
+    // computes it from its files): it adds no line rather than a wrong one.
+    QStringList lines;
+    for (qint64 id : selectedModelIds())
+        if (const QString cid = filedags::modelCid(m_reader->registry().files(id)); !cid.isEmpty())
+            lines.append(cid);
+    QApplication::clipboard()->setText(lines.join(QLatin1Char('\n')));
+}
+
+void ModelBrowser::copyChunkCids()
 {
     if (!m_reader)
         return;

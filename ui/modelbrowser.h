@@ -58,7 +58,8 @@ public:
     QAction* verifyAction() const { return m_verify; }
     QAction* repairAction() const { return m_repair; }
     QAction* removeAction() const { return m_remove; }
-    QAction* copyCidAction() const { return m_copyCid; }
+    QAction* copyCidAction() const { return m_copyCid; } // the models' IPFS CIDs
+    QAction* copyChunkCidsAction() const { return m_copyChunkCids; }
     QAction* copySourceAction() const { return m_copySource; }
     QAction* showInProvidersAction() const { return m_showInProviders; }
     // For models a float left incomplete: go on from the chunks already stored, or remove
@@ -85,7 +86,8 @@ private:
     QList<qint64> stoppedIncompleteSelection() const;
     void verifySelected();
     void repairSelected();
-    void copyCids();
+    void copyModelCids();
+    void copyChunkCids();
     void copySources();
     void showInProviders();
 
@@ -106,6 +108,7 @@ private:
     QAction* m_repair;
     QAction* m_remove;
     QAction* m_copyCid;
+    QAction* m_copyChunkCids;
     QAction* m_copySource;
     QAction* m_showInProviders;
     QAction* m_resume;

@@ -3,6 +3,7 @@
 #include "texttable.h"
 
 #include "formats/formatdescription.h"
+#include "registry/filedags.h"
 #include "registry/modelname.h"
 #include "registry/modelsummary.h"
 #include "util/units.h"
@@ -103,6 +104,15 @@ public:
 
 class InfoCommand final : public Command
 {
+    // A CID, or what to do without one: a file still floating has none yet, and one floated
+    // before the registry kept CIDs has none recorded, but its bytes give it.
+    static QString cidOrWhy(const QString& cid)
+    {
+        return cid.isEmpty() ? QStringLiteral("(not known; `modelfloat-cli cid` computes it "
+                                              "from the files)")
+                             : cid;
+    }
+
 public:
     using Command::Command;
     void run(const QStringList& args) override
@@ -136,6 +146,9 @@ public:
         console().print(QStringLiteral("Size:     %1 in %2 file(s)")
                             .arg(units::formatBytes(s.bytes))
                             .arg(s.files));
+        const QList<FileRecord> fileRecords = registry.files(model->id);
+        const QString modelCid = filedags::modelCid(fileRecords);
+        console().print(QStringLiteral("CID:      %1").arg(cidOrWhy(modelCid)));
         console().print(QStringLiteral("Chunks:   %1 unique of %2 (%3 unique bytes)")
                             .arg(s.uniqueChunks)
                             .arg(s.chunkRefs)
@@ -169,7 +182,7 @@ public:
         for (const ProviderRecord& pr : registry.providers())
             providerNames.insert(pr.id, pr.name);
         console().print(QStringLiteral("\nFiles:"));
-        for (const FileRecord& f : registry.files(model->id)) {
+        for (const FileRecord& f : fileRecords) {
             const QList<FileChunk> manifest = registry.fileChunks(f.id);
             const int chunks = int(manifest.size());
             console().print(QStringLiteral("  %1  %2  %3 chunks  sha256 %4%5")
@@ -180,6 +193,7 @@ public:
                                      f.state == FileRecord::State::Complete
                                          ? QString()
                                          : QStringLiteral("  INCOMPLETE")));
+            console().print(QStringLiteral("      cid %1").arg(cidOrWhy(f.cid)));
             const QString format = formats::describeFormat(f.metadata);
             if (!format.isEmpty())
                 console().print(QStringLiteral("      ") + format);
@@ -187,6 +201,7 @@ public:
                 {QStringLiteral("path"), f.path},
                 {QStringLiteral("size"), f.size},
                 {QStringLiteral("sha256"), QString::fromLatin1(f.sha256)},
+                {QStringLiteral("cid"), f.cid},
                 {QStringLiteral("chunks"), chunks},
                 {QStringLiteral("chunker"), f.chunker},
                 {QStringLiteral("complete"), f.state == FileRecord::State::Complete},
@@ -199,6 +214,7 @@ public:
         console().printJson(
             {{QStringLiteral("name"), model->name},
              {QStringLiteral("source"), model->source},
+             {QStringLiteral("cid"), modelCid},
              {QStringLiteral("complete"), model->state == ModelRecord::State::Complete},
              {QStringLiteral("degraded"), model->degraded},
              {QStringLiteral("health"), s.health(wanted)},

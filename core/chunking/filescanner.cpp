@@ -24,7 +24,7 @@ namespace mf {
 namespace {
 
 constexpr qsizetype ReadBlockSize = 1 << 20;
-// Blocks waiting for the whole-file hash. Enough to absorb jitter between the two threads;
+// Blocks waiting for the hashing thread. Enough to absorb jitter between the two threads;
 // together with the reader's own block this bounds the scanner's memory at ~10 MiB.
 constexpr size_t HashQueueCapacity = 8;
 constexpr auto ProgressInterval = std::chrono::milliseconds(100);
@@ -40,6 +40,23 @@ public:
 
 private:
     int m_fd;
+};
+
+// A chunk that ends in a block, as the reader cut it.
+struct ChunkEnd
+{
+    qsizetype endInBlock = 0; // bytes of the block that belong to it and to chunks before it
+    qint64 offset = 0;
+    qint64 size = 0;
+    QByteArray sha256;
+};
+
+// A block read from the file, for the hashing thread, with the chunks that end in it. The last
+// chunk of a file ends after the last block: it comes in an empty block of its own.
+struct HashItem
+{
+    QByteArray block;
+    std::vector<ChunkEnd> ends;
 };
 
 // What the reader thread hands back to the owner at the end.
@@ -73,7 +90,7 @@ struct FileScanner::Private
     std::condition_variable queueChanged; // a block was queued or taken, or stop
     std::atomic<bool> stop{false};        // set under `mutex`, read anywhere
     int unacknowledged = 0;
-    std::deque<QByteArray> hashQueue;
+    std::deque<HashItem> hashQueue;
     bool hashQueueClosed = false;
     // Blocks the hashing thread is done with, for the reader to fill again: reusing them saves
     // a page fault per 4 KiB that fresh 1 MiB allocations cost.
@@ -102,12 +119,12 @@ struct FileScanner::Private
     Outcome scan();
     Outcome scanOpenFile(int fd, const FileSnapshot& opened);
     bool readBlock(int fd, qint64 wanted, QByteArray* block, QString* error);
-    bool queueForHash(const QByteArray& block);
-    bool deliverChunk(qint64 offset, qint64 size, const QByteArray& sha256);
+    bool queueForHash(HashItem item);
     void postProgress(qint64 done, qint64 total);
 
     // --- hashing thread ------------------------------------------------------------------
-    void hashWholeFile();
+    void hashWholeFileAndLeaves();
+    bool deliverChunk(const ChunkEnd& end, const unixfs::Node& dag);
 
     // --- owner thread --------------------------------------------------------------------
     void onOpened(const FileSnapshot& s) { snapshot = s; }
@@ -276,7 +293,7 @@ Outcome FileScanner::Private::scan()
     QMetaObject::invokeMethod(
         q, [this, s] { onOpened(s); }, Qt::QueuedConnection);
 
-    std::thread hasher([this] { hashWholeFile(); });
+    std::thread hasher([this] { hashWholeFileAndLeaves(); });
     result = scanOpenFile(fd, *opened);
     {
         std::lock_guard<std::mutex> lock(mutex);
@@ -321,10 +338,9 @@ Outcome FileScanner::Private::scanOpenFile(int fd, const FileSnapshot& opened)
             result.error = changed;
             return result;
         }
-        // The whole-file hash starts on this block while we cut and hash chunks in it.
-        if (!queueForHash(block))
-            return cancel();
-
+        // Cut and hash the chunks in this block; the hashing thread then hashes it whole and
+        // in leaves while we read and cut the next one.
+        HashItem item;
         const auto* p = reinterpret_cast<const uchar*>(block.constData());
         qsizetype left = block.size();
         while (left > 0) {
@@ -335,11 +351,14 @@ Outcome FileScanner::Private::scanOpenFile(int fd, const FileSnapshot& opened)
             left -= used;
             position += used;
             if (boundary) {
-                if (!deliverChunk(chunkStart, position - chunkStart, chunkSha.result()))
-                    return cancel();
+                item.ends.push_back(
+                    {block.size() - left, chunkStart, position - chunkStart, chunkSha.result()});
                 chunkStart = position;
             }
         }
+        item.block = std::move(block);
+        if (!queueForHash(std::move(item)))
+            return cancel();
         result.bytesRead = position;
         const auto now = std::chrono::steady_clock::now();
         if (now - lastProgress >= ProgressInterval) {
@@ -347,9 +366,12 @@ Outcome FileScanner::Private::scanOpenFile(int fd, const FileSnapshot& opened)
             postProgress(position, opened.size);
         }
     }
-    if (finder.pendingSize() > 0 &&
-        !deliverChunk(chunkStart, position - chunkStart, chunkSha.result()))
-        return cancel();
+    if (finder.pendingSize() > 0) {
+        HashItem last;
+        last.ends.push_back({0, chunkStart, position - chunkStart, chunkSha.result()});
+        if (!queueForHash(std::move(last)))
+            return cancel();
+    }
 
     // Same size, times, inode and device as when opened, or what we read is not one version.
     QString error;
@@ -395,20 +417,20 @@ bool FileScanner::Private::readBlock(int fd, qint64 wanted, QByteArray* block, Q
     return true;
 }
 
-bool FileScanner::Private::queueForHash(const QByteArray& block)
+bool FileScanner::Private::queueForHash(HashItem item)
 {
     {
         std::unique_lock<std::mutex> lock(mutex);
         queueChanged.wait(lock, [this] { return stop || hashQueue.size() < HashQueueCapacity; });
         if (stop)
             return false;
-        hashQueue.push_back(block);
+        hashQueue.push_back(std::move(item));
     }
     queueChanged.notify_all();
     return true;
 }
 
-bool FileScanner::Private::deliverChunk(qint64 offset, qint64 size, const QByteArray& sha256)
+bool FileScanner::Private::deliverChunk(const ChunkEnd& end, const unixfs::Node& dag)
 {
     {
         std::unique_lock<std::mutex> lock(mutex);
@@ -418,10 +440,11 @@ bool FileScanner::Private::deliverChunk(qint64 offset, qint64 size, const QByteA
         ++unacknowledged;
     }
     ScannedChunk chunk;
-    chunk.offset = offset;
-    chunk.size = size;
-    chunk.sha256 = sha256;
-    chunk.cid = cid::fromSha256(sha256);
+    chunk.offset = end.offset;
+    chunk.size = end.size;
+    chunk.sha256 = end.sha256;
+    chunk.cid = cid::fromSha256(end.sha256);
+    chunk.dag = dag;
     QMetaObject::invokeMethod(
         q, [this, chunk] { onChunk(chunk); }, Qt::QueuedConnection);
     return true;
@@ -433,11 +456,14 @@ void FileScanner::Private::postProgress(qint64 done, qint64 total)
         q, [this, done, total] { onProgress(done, total); }, Qt::QueuedConnection);
 }
 
-void FileScanner::Private::hashWholeFile()
+void FileScanner::Private::hashWholeFileAndLeaves()
 {
+    // Chunks of at most a leaf are their own single leaf: nothing more to hash.
+    const bool chunksHaveLeaves = params.largestChunk() > unixfs::LeafBytes;
     Sha256 sha;
+    unixfs::FileDagBuilder leaves;
     for (;;) {
-        QByteArray block;
+        HashItem item;
         {
             std::unique_lock<std::mutex> lock(mutex);
             queueChanged.wait(lock,
@@ -446,14 +472,28 @@ void FileScanner::Private::hashWholeFile()
                 return;
             if (hashQueue.empty()) // closed and drained
                 break;
-            block = std::move(hashQueue.front());
+            item = std::move(hashQueue.front());
             hashQueue.pop_front();
         }
         queueChanged.notify_all();
-        sha.addData(block);
+        sha.addData(item.block);
+        const auto* bytes = reinterpret_cast<const uchar*>(item.block.constData());
+        qsizetype done = 0;
+        for (const ChunkEnd& end : item.ends) {
+            if (chunksHaveLeaves)
+                leaves.addBytes(bytes + done, end.endInBlock - done);
+            done = end.endInBlock;
+            const unixfs::Node dag = chunksHaveLeaves
+                                         ? leaves.endChunk()
+                                         : unixfs::rawLeaf(end.sha256, quint64(end.size));
+            if (!deliverChunk(end, dag))
+                return;
+        }
+        if (chunksHaveLeaves)
+            leaves.addBytes(bytes + done, item.block.size() - done);
         std::lock_guard<std::mutex> lock(mutex);
-        if (spareBlocks.size() < HashQueueCapacity)
-            spareBlocks.push_back(std::move(block));
+        if (spareBlocks.size() < HashQueueCapacity && !item.block.isEmpty())
+            spareBlocks.push_back(std::move(item.block));
     }
     wholeFileSha = sha.result();
 }

@@ -2,6 +2,7 @@
 
 #include "chunkerparams.h"
 #include "filesnapshot.h"
+#include "unixfs.h"
 
 #include <QByteArray>
 #include <QObject>
@@ -18,11 +19,13 @@ struct ScannedChunk
     qint64 size = 0;
     QByteArray sha256; // 32 bytes
     QString cid;       // cid::fromSha256(sha256)
+    unixfs::Node dag;  // its UnixFS DAG (docs/cids.md): a raw leaf, or 1 MiB leaves under dag-pb
 };
 
-// Reads a file once, on worker threads, cutting it into chunks and hashing every chunk and the
-// whole file (the whole-file hash runs on a second thread, in parallel). Results arrive in the
-// thread that owns the scanner, in file order, through queued signals; the owner never waits.
+// Reads a file once, on worker threads, cutting it into chunks and hashing every chunk, the
+// whole file and the chunks' 1 MiB UnixFS leaves (the last two on a second thread, in parallel).
+// Results arrive in the thread that owns the scanner, in file order, through queued signals; the
+// owner never waits.
 //
 // Back-pressure: at most `maxPendingChunks` chunks are reported and not yet acknowledged; the
 // reading thread sleeps until the owner calls acknowledge(). Memory is a few read blocks,

@@ -220,13 +220,14 @@ void FileDagBuilder::endLeaf()
     m_leaf->size = 0;
 }
 
-void FileDagBuilder::endChunk()
+Node FileDagBuilder::endChunk()
 {
     endLeaf();
     if (m_leaves.isEmpty())
-        return;
+        return {};
     m_chunks.append(balancedFile(m_leaves, m_sink));
     m_leaves.clear();
+    return m_chunks.last();
 }
 
 Node FileDagBuilder::finish()

@@ -80,8 +80,9 @@ public:
 
     // Bytes of the current chunk.
     void addBytes(const uchar* data, qsizetype size);
-    // The current chunk ends here (no-op when it has no bytes).
-    void endChunk();
+    // The current chunk ends here: its DAG's root (invalid, and nothing recorded, when the
+    // chunk has no bytes).
+    Node endChunk();
     // Ends the last chunk; the file's root. The builder is spent.
     Node finish();
 

@@ -122,8 +122,8 @@ bool StreamChunkSource::write(const char* data, qint64 size)
     return true;
 }
 
-// A chunk is cut: its bytes go to the hashing thread (the chunk's SHA-256, its CID, and the
-// whole file's running SHA-256), which hands them back in order to onChunkHashed(). The
+// A chunk is cut: its bytes go to the hashing thread (the chunk's SHA-256, its CID, its UnixFS
+// DAG and the whole file's running SHA-256), which hands them back in order to onChunkHashed(). The
 // engine thread meanwhile receives and cuts the next bytes. The chunk counts as pending from
 // now on, so back-pressure covers chunks being hashed too.
 void StreamChunkSource::endChunk()
@@ -142,6 +142,9 @@ void StreamChunkSource::endChunk()
         chunk.size = bytes.size();
         chunk.sha256 = Sha256::hash(bytes);
         chunk.cid = cid::fromSha256(chunk.sha256);
+        chunk.dag = bytes.size() > unixfs::LeafBytes
+                        ? unixfs::chunkDag(bytes)
+                        : unixfs::rawLeaf(chunk.sha256, quint64(bytes.size()));
         m_fileHash.addData(bytes.constData(), bytes.size()); // only this thread touches it now
         const QByteArray state = saveState ? m_fileHash.saveState() : QByteArray();
         const QByteArray digest = m_fileHash.result();

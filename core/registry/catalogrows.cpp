@@ -396,14 +396,16 @@ Registry::importCatalogModel(const CatalogEntry& entry, const ModelRecord& model
                                         "VALUES (?, ?, ?, ?)"));
         for (const auto& [file, chunks] : files) {
             Query f(this, QStringLiteral("INSERT INTO files (model_id, path, size, sha256, "
-                                         "chunker, metadata, state) VALUES (?, ?, ?, ?, ?, ?, "
-                                         "'complete')"));
+                                         "chunker, metadata, state, cid, dag_size) VALUES (?, ?, "
+                                         "?, ?, ?, ?, 'complete', NULLIF(?, ''), NULLIF(?, 0))"));
             if (!f.bind(modelId)
                      .bind(file.path)
                      .bind(file.size)
                      .bind(QString::fromLatin1(file.sha256))
                      .bind(file.chunker)
                      .bind(toJson(file.metadata))
+                     .bind(file.cid)
+                     .bind(file.dagSize)
                      .exec())
                 return false;
             const qint64 fileId = f.lastId();

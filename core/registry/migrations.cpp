@@ -170,6 +170,16 @@ const QList<QStringList>& steps()
                            "OLD.uid IS NOT NULL BEGIN INSERT OR IGNORE INTO catalog_removed (uid) "
                            "VALUES (OLD.uid); END"),
         },
+        // 9 -> 10: IPFS CIDs of files and models (docs/cids.md, filedags.cpp). A chunk larger
+        // than one 1 MiB leaf records its UnixFS DAG's root, so a file's root can be computed
+        // from its manifest whichever float or import recorded its chunks; a file records its
+        // root once complete. NULL: not known (recorded before this step).
+        {
+            QStringLiteral("ALTER TABLE chunks ADD COLUMN dag_cid TEXT"),
+            QStringLiteral("ALTER TABLE chunks ADD COLUMN dag_size INTEGER"),
+            QStringLiteral("ALTER TABLE files ADD COLUMN cid TEXT"),
+            QStringLiteral("ALTER TABLE files ADD COLUMN dag_size INTEGER"),
+        },
     };
     return all;
 }

@@ -62,6 +62,11 @@ struct FileRecord
     QString chunker;   // ChunkerParams::toString()
     QJsonObject metadata;
     State state = State::Incomplete;
+    // The file's IPFS CID (docs/cids.md) and its DAG's cumulative size (a directory link's
+    // Tsize), set when it completes; empty when a chunk's DAG was not known (floated before the
+    // registry kept CIDs, schema 10).
+    QString cid;
+    qint64 dagSize = 0;
 };
 
 struct FileChunk
@@ -70,6 +75,11 @@ struct FileChunk
     qint64 offset = 0;
     qint64 size = 0;
     QString cid;
+    // The chunk's UnixFS DAG (docs/cids.md) when it is larger than one 1 MiB leaf: its root's
+    // CID and cumulative size. Empty for a chunk of one leaf (its own CID is its DAG) and
+    // where it is not known.
+    QString dagCid = {};
+    qint64 dagSize = 0;
 };
 
 enum class PlacementState { Pending, Stored, Missing, Corrupt };

@@ -1,5 +1,6 @@
 #include "registry.h"
 
+#include "chunking/unixfs.h"
 #include "migrations.h"
 #include "modelname.h"
 #include "modelrow.h"
@@ -79,10 +80,12 @@ FileRecord fileFrom(const QSqlQuery& q)
     r.metadata = fromJson(q.value(6).toString());
     r.state = q.value(7).toString() == QLatin1String("complete") ? FileRecord::State::Complete
                                                                  : FileRecord::State::Incomplete;
+    r.cid = q.value(8).toString();
+    r.dagSize = q.value(9).toLongLong();
     return r;
 }
-const char* const FileColumns =
-    "SELECT id, model_id, path, size, sha256, chunker, metadata, state FROM files ";
+const char* const FileColumns = "SELECT id, model_id, path, size, sha256, chunker, metadata, "
+                                "state, cid, dag_size FROM files ";
 
 Placement placementFrom(const QSqlQuery& q)
 {
@@ -474,12 +477,16 @@ bool Registry::appendChunks(qint64 fileId, const QList<FileChunk>& chunks, const
             return fail(QStringLiteral("append chunks"),
                         QStringLiteral("the file is already complete"));
         file.q().finish();
-        Query chunk(this, QStringLiteral("INSERT OR IGNORE INTO chunks (cid, size) VALUES (?, ?)"));
+        Query chunk(this, QStringLiteral("INSERT OR IGNORE INTO chunks (cid, size, dag_cid, "
+                                         "dag_size) VALUES (?, ?, NULLIF(?, ''), NULLIF(?, 0))"));
         Query known(this, QStringLiteral("SELECT size FROM chunks WHERE cid = ?"));
+        // A chunk recorded before its DAG was computed (by an older version) learns it now.
+        Query learn(this, QStringLiteral("UPDATE chunks SET dag_cid = ?, dag_size = ? WHERE "
+                                         "cid = ? AND dag_cid IS NULL"));
         Query link(this, QStringLiteral("INSERT INTO file_chunks (file_id, idx, offset, cid) "
                                         "VALUES (?, ?, ?, ?)"));
         for (const FileChunk& c : chunks) {
-            if (!chunk.bind(c.cid).bind(c.size).exec())
+            if (!chunk.bind(c.cid).bind(c.size).bind(c.dagCid).bind(c.dagSize).exec())
                 return false;
             if (chunk.affected() == 0) {
                 // Already known. A CID names its bytes, so another size means a bug upstream;
@@ -494,6 +501,8 @@ bool Registry::appendChunks(qint64 fileId, const QList<FileChunk>& chunks, const
                                     .arg(c.cid)
                                     .arg(size)
                                     .arg(c.size));
+                if (!c.dagCid.isEmpty() && !learn.bind(c.dagCid).bind(c.dagSize).bind(c.cid).exec())
+                    return false;
             }
             if (!link.bind(fileId).bind(c.index).bind(c.offset).bind(c.cid).exec())
                 return false;
@@ -541,14 +550,21 @@ bool Registry::completeFile(qint64 fileId, const QByteArray& sha256Hex, const QJ
         if (covered != size)
             return fail(QStringLiteral("complete file"),
                         QStringLiteral("manifest covers %1 of %2 bytes").arg(covered).arg(size));
+        std::optional<unixfs::Node> dag;
+        if (!fileDagFromManifest(fileId, &dag))
+            return false;
         // What interrupted scans kept (beginFile()) has served: the chunks the manifest does
         // not use are orphans from now on.
         Query kept(this, QStringLiteral("DELETE FROM file_chunks WHERE file_id = ? AND idx < 0"));
-        Query q(this,
-                QStringLiteral("UPDATE files SET sha256 = ?, metadata = ?, state = 'complete' "
-                               "WHERE id = ?"));
+        Query q(this, QStringLiteral("UPDATE files SET sha256 = ?, metadata = ?, state = "
+                                     "'complete', cid = ?, dag_size = ? WHERE id = ?"));
         return kept.bind(fileId).exec() &&
-               q.bind(QString::fromLatin1(sha256Hex)).bind(toJson(metadata)).bind(fileId).exec();
+               q.bind(QString::fromLatin1(sha256Hex))
+                   .bind(toJson(metadata))
+                   .bind(dag ? unixfs::toText(dag->cid) : QVariant())
+                   .bind(dag ? QVariant(qint64(dag->cumulativeSize)) : QVariant())
+                   .bind(fileId)
+                   .exec();
     });
 }
 
@@ -576,14 +592,15 @@ QList<FileChunk> Registry::fileChunks(qint64 fileId)
 {
     QList<FileChunk> out;
     Query q(this,
-            QStringLiteral("SELECT fc.idx, fc.offset, c.size, fc.cid FROM file_chunks fc "
-                           "JOIN chunks c ON c.cid = fc.cid WHERE fc.file_id = ? AND fc.idx >= 0 "
-                           "ORDER BY fc.idx"));
+            QStringLiteral("SELECT fc.idx, fc.offset, c.size, fc.cid, c.dag_cid, c.dag_size FROM "
+                           "file_chunks fc JOIN chunks c ON c.cid = fc.cid WHERE fc.file_id = ? "
+                           "AND fc.idx >= 0 ORDER BY fc.idx"));
     q.bind(fileId);
     if (q.exec())
         while (q.q().next())
             out.append({q.q().value(0).toInt(), q.q().value(1).toLongLong(),
-                        q.q().value(2).toLongLong(), q.q().value(3).toString()});
+                        q.q().value(2).toLongLong(), q.q().value(3).toString(),
+                        q.q().value(4).toString(), q.q().value(5).toLongLong()});
     return out;
 }
 

@@ -11,6 +11,10 @@
 
 namespace mf {
 
+namespace unixfs {
+struct Node;
+}
+
 // The vault's index: one SQLite database (WAL, foreign keys on), owned by the thread that opened
 // it. Every other thread that needs the registry opens its own Registry on the same file.
 // Every change that touches several rows runs in one transaction, so a crash never leaves a
@@ -403,6 +407,9 @@ private:
     // SQL, inside an UPDATE of `models`: whether the row's model has a chunk with fewer stored
     // copies than its one placeholder (health.cpp).
     static QString underReplicatedCondition();
+    // Inside a transaction (filedags.cpp): the file's UnixFS DAG from its manifest's chunk DAGs;
+    // *dag stays empty when a chunk's DAG is not known. False on a query error.
+    bool fileDagFromManifest(qint64 fileId, std::optional<unixfs::Node>* dag);
     class Query;
 
     QSqlDatabase m_db;

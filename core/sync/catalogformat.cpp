@@ -2,6 +2,7 @@
 
 #include "chunking/cid.h"
 #include "chunking/sha256.h"
+#include "chunking/unixfs.h"
 #include "hub/hubrepo.h"
 #include "registry/modelname.h"
 
@@ -129,12 +130,19 @@ QByteArray encodeManifest(const Manifest& m)
         QJsonArray chunks;
         for (const FileChunk& c : f.chunks)
             chunks.append(QJsonArray{c.offset, c.size, c.cid});
-        files.append(QJsonObject{{QStringLiteral("path"), f.file.path},
-                                 {QStringLiteral("size"), f.file.size},
-                                 {QStringLiteral("sha256"), QString::fromLatin1(f.file.sha256)},
-                                 {QStringLiteral("chunker"), f.file.chunker},
-                                 {QStringLiteral("metadata"), f.file.metadata},
-                                 {QStringLiteral("chunks"), chunks}});
+        QJsonObject file{{QStringLiteral("path"), f.file.path},
+                         {QStringLiteral("size"), f.file.size},
+                         {QStringLiteral("sha256"), QString::fromLatin1(f.file.sha256)},
+                         {QStringLiteral("chunker"), f.file.chunker},
+                         {QStringLiteral("metadata"), f.file.metadata},
+                         {QStringLiteral("chunks"), chunks}};
+        // The file's IPFS CID (docs/cids.md), so a recovered vault shows and shares it too.
+        // Absent where it is not known; older readers ignore both keys.
+        if (!f.file.cid.isEmpty()) {
+            file.insert(QStringLiteral("cid"), f.file.cid);
+            file.insert(QStringLiteral("dagSize"), f.file.dagSize);
+        }
+        files.append(file);
     }
     const QJsonObject o{
         {QStringLiteral("format"), QStringLiteral("modelfloat-manifest")},
@@ -189,6 +197,13 @@ std::optional<Manifest> decodeManifest(const QByteArray& object, const QString& 
         mf.file.sha256 = f.value(QStringLiteral("sha256")).toString().toLatin1();
         mf.file.chunker = f.value(QStringLiteral("chunker")).toString();
         mf.file.metadata = f.value(QStringLiteral("metadata")).toObject();
+        mf.file.cid = f.value(QStringLiteral("cid")).toString();
+        mf.file.dagSize = integer(f.value(QStringLiteral("dagSize")));
+        if (!mf.file.cid.isEmpty() &&
+            (unixfs::fromText(mf.file.cid).isEmpty() || mf.file.dagSize < mf.file.size)) {
+            *error = QStringLiteral("the CID of “%1” is not one").arg(mf.file.path);
+            return std::nullopt;
+        }
         mf.file.state = FileRecord::State::Complete;
         // A path that could climb out of a restore's folder is refused here already.
         if (!hubrepo::isSafePath(mf.file.path) || paths.contains(mf.file.path) ||

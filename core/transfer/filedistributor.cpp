@@ -1,5 +1,6 @@
 #include "filedistributor.h"
 
+#include "chunking/unixfs.h"
 #include "filechunksource.h"
 #include "formats/headerinspection.h"
 #include "providers/replacejob.h"
@@ -15,6 +16,21 @@
 #include <limits>
 
 namespace mf {
+
+namespace {
+
+// The manifest's row for a scanned chunk. A chunk of one leaf is its own DAG: nothing to add.
+FileChunk manifestEntry(const ScannedChunk& chunk, int index)
+{
+    FileChunk entry{index, chunk.offset, chunk.size, chunk.cid, {}, 0};
+    if (chunk.size > unixfs::LeafBytes && chunk.dag.isValid()) {
+        entry.dagCid = unixfs::toText(chunk.dag.cid);
+        entry.dagSize = qint64(chunk.dag.cumulativeSize);
+    }
+    return entry;
+}
+
+} // namespace
 
 struct FileDistributor::ChunkTask
 {
@@ -211,8 +227,7 @@ void FileDistributor::onChunkScanned(const ScannedChunk& chunk)
                            .arg(m_sourcePath.isEmpty() ? m_pathInModel : m_sourcePath));
             return;
         }
-    } else if (!registry.appendChunks(m_fileId,
-                                      {{m_nextIndex++, chunk.offset, chunk.size, chunk.cid}},
+    } else if (!registry.appendChunks(m_fileId, {manifestEntry(chunk, m_nextIndex++)},
                                       m_options.leaseOwner)) {
         fail(Error::make(Error::Kind::Fatal, registry.lastError()));
         return;
