@@ -130,6 +130,9 @@ void TestHealth::upgradeMarksUnderReplicatedModels()
         db.setDatabaseName(path);
         QVERIFY(db.open());
         QSqlQuery q(db);
+        for (const char* drop : {"chunks DROP COLUMN dag_cid", "chunks DROP COLUMN dag_size",
+                                 "files DROP COLUMN cid", "files DROP COLUMN dag_size"}) // 10
+            QVERIFY(q.exec(QStringLiteral("ALTER TABLE ") + QLatin1String(drop)));
         // Schema 9 (the catalog): its triggers, tables and columns.
         for (const char* trigger :
              {"models_catalog_dirty", "files_catalog_insert", "files_catalog_update",

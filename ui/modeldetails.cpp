@@ -106,7 +106,7 @@ ModelDetails::ModelDetails(QWidget* parent)
     m_files = new QTreeWidget(m_content);
     m_files->setAccessibleName(tr("Files of the model"));
     m_files->setRootIsDecorated(false);
-    m_files->setHeaderLabels({tr("File"), tr("Size"), tr("SHA-256")});
+    m_files->setHeaderLabels({tr("File"), tr("Size"), tr("SHA-256"), tr("CID")});
     m_files->header()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
     m_files->header()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
     m_files->setMinimumHeight(120);
@@ -258,11 +258,17 @@ void ModelDetails::refresh()
         item->setText(1, units::formatBytes(f.size));
         item->setTextAlignment(1, Qt::AlignRight | Qt::AlignVCenter);
         item->setText(2, f.sha256.isEmpty() ? tr("(not complete)") : QString::fromLatin1(f.sha256));
-        item->setToolTip(2, item->text(2));
+        // The IPFS CID (docs/cids.md); none for a file floated before the vault kept them.
+        item->setText(3, !f.cid.isEmpty()                         ? f.cid
+                         : f.state == FileRecord::State::Complete ? tr("(not known)")
+                                                                  : tr("(not complete)"));
         QFont mono = item->font(2);
         mono.setFamily(QStringLiteral("monospace"));
         mono.setStyleHint(QFont::Monospace);
-        item->setFont(2, mono);
+        for (int column : {2, 3}) {
+            item->setToolTip(column, item->text(column));
+            item->setFont(column, mono);
+        }
     }
     m_chunkMap->setData(ChunkMapData::load(*m_reader, m_modelId));
 }
