@@ -3,6 +3,8 @@
 #include <QPointer>
 #include <QTcpSocket>
 
+#include <algorithm>
+#include <limits>
 #include <utility>
 
 namespace mf::test {
@@ -127,6 +129,11 @@ public:
         onClientData();
     }
 
+    // What the proxy's rate limit lets through, when it does.
+    bool connected() const { return m_client->state() == QAbstractSocket::ConnectedState; }
+    void writeOut(const char* data, qint64 size) { m_client->write(data, size); }
+    void closeClient() { m_client->disconnectFromHost(); } // after the bytes are written
+
     void release()
     {
         if (m_client->state() != QAbstractSocket::UnconnectedState)
@@ -229,7 +236,7 @@ private:
             return;
         case Fault::Stall:
             m_proxy->m_stalled.append(this);
-            m_client->write(head.serialize() + body.left(half));
+            m_proxy->send(this, head.serialize() + body.left(half), false);
             return;
         case Fault::WrongContentLength:
             head.set("Content-Length",
@@ -242,11 +249,7 @@ private:
         }
     }
 
-    void sendAndClose(const QByteArray& bytes)
-    {
-        m_client->write(bytes);
-        m_client->disconnectFromHost(); // after the bytes are written
-    }
+    void sendAndClose(const QByteArray& bytes) { m_proxy->send(this, bytes, true); }
 
     void onClientGone()
     {
@@ -307,6 +310,13 @@ FaultProxy::FaultProxy(quint16 upstreamPort, QObject* parent)
     , m_upstreamPort(upstreamPort)
 {
     connect(&m_server, &QTcpServer::newConnection, this, &FaultProxy::onNewConnection);
+    // A few milliseconds between refills: smooth enough at tens of MiB/s, cheap when idle (the
+    // timer runs only while bytes wait).
+    m_pump.setInterval(5);
+    m_pump.setTimerType(Qt::PreciseTimer);
+    connect(&m_pump, &QTimer::timeout, this, &FaultProxy::pump);
+    m_clock.start();
+    m_window.start();
 }
 
 FaultProxy::~FaultProxy() = default;
@@ -360,6 +370,82 @@ void FaultProxy::releaseStalled()
     for (const QPointer<QObject>& e : stalled)
         if (e)
             static_cast<Exchange*>(e.data())->release();
+}
+
+void FaultProxy::setRateLimit(qint64 bytesPerSecond)
+{
+    m_rate = qMax<qint64>(0, bytesPerSecond);
+    // A new window: the bucket starts empty, so what it grants is bounded by rate x time.
+    m_tokens = 0;
+    m_lastRefillNs = m_clock.nsecsElapsed();
+    m_window.restart();
+    m_windowBytes = 0;
+    m_windowGranted = 0;
+    m_windowWaits = 0;
+    pump();
+}
+
+FaultProxy::ThrottleWindow FaultProxy::throttleWindow() const
+{
+    return {m_rate, m_windowBytes, qint64(m_windowGranted), m_window.elapsed(), m_windowWaits};
+}
+
+void FaultProxy::send(Exchange* exchange, const QByteArray& bytes, bool closeAfter)
+{
+    m_outgoing.append({exchange, bytes, 0, closeAfter});
+    pump();
+}
+
+void FaultProxy::pump()
+{
+    if (m_rate > 0) {
+        const qint64 now = m_clock.nsecsElapsed();
+        const double refill = double(m_rate) * double(now - m_lastRefillNs) / 1e9;
+        m_lastRefillNs = now;
+        // At most a tenth of a second's worth saved up (16 KiB at least, so that every waiting
+        // connection's share is a whole byte), so an idle link does not burst.
+        const double capacity = qMax(double(m_rate) / 10, 16.0 * 1024);
+        const double before = m_tokens;
+        m_tokens = qMin(capacity, m_tokens + refill);
+        m_windowGranted += m_tokens - before;
+    }
+    // One pass, the tokens shared evenly among the connections that wait.
+    qint64 budget = m_rate > 0 ? qint64(m_tokens) : std::numeric_limits<qint64>::max();
+    qsizetype waiting = m_outgoing.size();
+    for (qsizetype i = 0; i < m_outgoing.size();) {
+        Outgoing& o = m_outgoing[i];
+        auto* exchange = static_cast<Exchange*>(o.exchange.data());
+        --waiting;
+        if (!exchange || !exchange->connected()) {
+            m_outgoing.removeAt(i);
+            continue;
+        }
+        const qint64 left = o.bytes.size() - o.sent;
+        const qint64 give = m_rate > 0 ? qMin(left, budget / (waiting + 1)) : left;
+        if (give > 0) {
+            exchange->writeOut(o.bytes.constData() + o.sent, give);
+            o.sent += give;
+            budget -= give;
+            m_bytesRelayed += give;
+            m_windowBytes += give;
+            if (m_rate > 0)
+                m_tokens -= double(give);
+        }
+        if (o.sent < o.bytes.size()) {
+            ++i;
+            continue;
+        }
+        if (o.closeAfter)
+            exchange->closeClient();
+        m_outgoing.removeAt(i);
+    }
+    if (m_outgoing.isEmpty()) {
+        m_pump.stop();
+        return;
+    }
+    ++m_windowWaits;
+    if (!m_pump.isActive())
+        m_pump.start();
 }
 
 void FaultProxy::onNewConnection()

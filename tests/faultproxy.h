@@ -1,11 +1,13 @@
 #pragma once
 
 #include <QByteArray>
+#include <QElapsedTimer>
 #include <QList>
 #include <QObject>
 #include <QPointer>
 #include <QString>
 #include <QTcpServer>
+#include <QTimer>
 
 #include <memory>
 
@@ -21,6 +23,10 @@ namespace mf::test {
 // (the proxy answers with "Connection: close"); the upstream response is read whole before it is
 // relayed, so keep test objects small (MiB, not GiB). It runs on the thread that creates it:
 // the test's event loop (QSignalSpy::wait, QTest::qWaitFor) drives it.
+//
+// It can also be a slow link: setRateLimit() caps the bytes per second it relays to its clients
+// (the responses, what a restore reads), all connections together, with a token bucket that
+// refills from the proxy's own clock. The limit may change while transfers run.
 class FaultProxy final : public QObject
 {
     Q_OBJECT
@@ -89,6 +95,27 @@ public:
     // Closes every stalled connection (so a test can end without waiting for client timeouts).
     void releaseStalled();
 
+    // Bytes per second relayed to clients, all connections together; 0: no limit. A change
+    // applies at once, to the bytes still waiting too, and starts a new throttle window.
+    void setRateLimit(qint64 bytesPerSecond);
+    qint64 rateLimit() const { return m_rate; }
+    // Every byte relayed to clients (heads and bodies), since construction.
+    qint64 bytesRelayed() const { return m_bytesRelayed; }
+
+    // The bucket's own account of the current throttle window (since the last setRateLimit()):
+    // what it relayed, how long the window has lasted by the proxy's clock, and how many bytes
+    // the bucket had granted by then. A working limit keeps bytes <= granted, and granted <=
+    // rate x elapsed (the bucket starts empty and holds at most a tenth of a second's worth).
+    struct ThrottleWindow
+    {
+        qint64 rate = 0;
+        qint64 bytes = 0;
+        qint64 granted = 0;
+        qint64 elapsedMs = 0;
+        int waits = 0; // times a connection had bytes to send and no tokens to send them with
+    };
+    ThrottleWindow throttleWindow() const;
+
 private:
     class Exchange;
     friend class Exchange;
@@ -98,6 +125,9 @@ private:
     Rule decide(const QByteArray& method, const QString& path);
     int record(const QByteArray& method, const QString& path, Fault fault);
     void setStatus(int index, int status);
+    // Relays `bytes` to the exchange's client as the rate limit allows, then closes it if asked.
+    void send(Exchange* exchange, const QByteArray& bytes, bool closeAfter);
+    void pump();
 
     QTcpServer m_server;
     quint16 m_upstreamPort;
@@ -109,6 +139,25 @@ private:
     QList<ActiveRule> m_rules;
     QList<Seen> m_seen;
     QList<QPointer<QObject>> m_stalled; // exchanges holding a stalled connection open
+
+    struct Outgoing
+    {
+        QPointer<QObject> exchange; // an Exchange; gone when its connection ended
+        QByteArray bytes;
+        qsizetype sent = 0;
+        bool closeAfter = false;
+    };
+    QList<Outgoing> m_outgoing; // waiting for tokens, in arrival order
+    QTimer m_pump;
+    QElapsedTimer m_clock;
+    qint64 m_rate = 0;
+    double m_tokens = 0;
+    qint64 m_lastRefillNs = 0;
+    QElapsedTimer m_window;
+    qint64 m_windowBytes = 0;
+    double m_windowGranted = 0;
+    int m_windowWaits = 0;
+    qint64 m_bytesRelayed = 0;
 };
 
 } // namespace mf::test
