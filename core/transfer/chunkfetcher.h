@@ -4,8 +4,12 @@
 #include "registry/records.h"
 #include "util/error.h"
 
+#include <QElapsedTimer>
 #include <QObject>
 #include <QPointer>
+#include <QTimer>
+
+#include <memory>
 
 namespace mf {
 
@@ -13,11 +17,16 @@ class Vault;
 class ProviderJob;
 
 // Fetches one chunk from any of its replicas into a ChunkWriter and checks it against its CID.
-// A replica that is missing or whose bytes do not match is marked in the registry (missing,
-// corrupt) and the next replica is tried; the fetch fails only when no replica is good. It fails
-// with Error::Kind::Corrupt when the chunk is known to be lost (every replica was found missing
-// or corrupt, or it has none), and with the last provider error when some replica could not be
-// read (the chunk may still be there).
+// Replicas are tried in the order of their state (stored ones first), and among equals the one
+// whose provider is expected to deliver soonest by the vault's measured speeds comes first
+// (ProviderSpeeds): many fetches together spread across every provider holding copies. When the
+// chosen provider turns out slow and another replica's provider is idle, the chunk is asked of
+// that one too (a hedged request): the first verified copy wins and the other request is
+// aborted. A replica that is missing or whose bytes do not match is marked in the registry
+// (missing, corrupt) and the next replica is tried; the fetch fails only when no replica is good.
+// It fails with Error::Kind::Corrupt when the chunk is known to be lost (every replica was found
+// missing or corrupt, or it has none), and with the last provider error when some replica could not
+// be read (the chunk may still be there).
 class ChunkFetcher final : public QObject
 {
     Q_OBJECT
@@ -42,21 +51,46 @@ Q_SIGNALS:
     void finished();
 
 private:
+    // Milliseconds a fetch runs before a hedged request may be considered; and how often.
+    static constexpr int HedgeAfterMs = 250;
+    static constexpr int HedgeCheckMs = 100;
+
     void tryNext();
+    // The untried replica to ask next, -1 when none is left.
+    int pickNext() const;
     void onJobFinished();
+    // Whether `writer` holds the chunk's verified bytes after `provider`'s job ended with `e`;
+    // if not, the replica's state, the problem and m_lastFailure are recorded.
+    bool judge(qint64 provider, const Error& e, ChunkWriter& writer);
+    void maybeHedge();
+    void onHedgeFinished();
+    // The hedged request won: its bytes go into the real writer, verified there again.
+    void adoptHedge();
     void finish(const Error& error);
 
     Vault* m_vault;
     FileChunk m_chunk;
     QList<Placement> m_placements;
     ChunkWriter* m_writer;
-    int m_next = 0;
+    QList<bool> m_tried;
     QPointer<ProviderJob> m_job;
     qint64 m_currentProvider = 0;
-    qint64 m_pausedUntil = -1; // a replica's provider serves no downloads before then
+    qint64 m_jobDelivered = 0; // bytes the current job delivered, for the speed measures
+    QElapsedTimer m_jobClock;
+    QTimer m_hedgeTimer;
+    // The hedged request, at most one per fetch, into memory (a chunk is a few MiB at most).
+    QPointer<ProviderJob> m_hedgeJob;
+    std::unique_ptr<MemoryChunkWriter> m_hedgeWriter;
+    qint64 m_hedgeProvider = 0;
+    qint64 m_hedgeDelivered = 0;
+    bool m_hedged = false;
+    bool m_hedgeWon = false;       // the primary job is being aborted in its favour
+    bool m_waitingOnHedge = false; // the primary failed while the hedge still runs
+    qint64 m_pausedUntil = -1;     // a replica's provider serves no downloads before then
     bool m_aborted = false;
     bool m_finished = false;
-    bool m_unsure = false; // a replica could not be read: its state is unknown
+    bool m_unsure = false;       // a replica could not be read: its state is unknown
+    bool m_writerFailed = false; // the destination failed: no replica will help
     Error m_error;
     Error m_lastFailure;
     QStringList m_problems;

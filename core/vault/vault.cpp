@@ -2,6 +2,7 @@
 
 #include "credentials/credentialstore.h"
 #include "credentials/vaultcredentials.h"
+#include "transfer/providerspeeds.h"
 #include "util/fileio.h"
 
 #include <QDir>
@@ -153,6 +154,7 @@ bool createRegistry(const QString& dir, QString* error)
 
 Vault::Vault(const QString& directory)
     : m_directory(directory)
+    , m_speeds(std::make_unique<ProviderSpeeds>())
 {}
 
 Vault::~Vault()
@@ -315,8 +317,7 @@ Provider* Vault::provider(qint64 id, QString* error)
 
 ProviderContext Vault::providerContext() const
 {
-    return ProviderContext{m_credentials.get(), m_id, tempDirectory(), m_flushWrites,
-                           m_bandwidth};
+    return ProviderContext{m_credentials.get(), m_id, tempDirectory(), m_flushWrites, m_bandwidth};
 }
 
 void Vault::setCredentialStore(std::unique_ptr<CredentialStore> store)

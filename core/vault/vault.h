@@ -17,6 +17,7 @@
 namespace mf {
 
 class CredentialStore;
+class ProviderSpeeds;
 
 // A vault: a folder holding the registry (registry.sqlite), a temporary area, and — for a new
 // vault — the embedded local-folder provider, so a first run needs no account and no server.
@@ -93,6 +94,10 @@ public:
     // Hub): set them here, at any time.
     const std::shared_ptr<BandwidthLimiter>& bandwidth() const { return m_bandwidth; }
 
+    // How fast each provider delivers right now, measured by this process's fetches: restores
+    // read each chunk from the replica that will deliver it soonest (transfer/chunkfetcher.h).
+    ProviderSpeeds& speeds() { return *m_speeds; }
+
     // Where provider secrets are read and written; null until one is set.
     CredentialStore* credentials() const { return m_credentials.get(); }
     void setCredentialStore(std::unique_ptr<CredentialStore> store);
@@ -109,6 +114,7 @@ private:
     std::unique_ptr<Registry> m_registry;
     ProviderFactory m_factory;
     std::map<qint64, std::unique_ptr<Provider>> m_providers;
+    std::unique_ptr<ProviderSpeeds> m_speeds;
     std::shared_ptr<std::atomic_bool> m_flushWrites = std::make_shared<std::atomic_bool>(true);
 };
 
