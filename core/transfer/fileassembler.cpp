@@ -13,6 +13,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QSet>
 #include <QStorageInfo>
 
 #include <cerrno>
@@ -117,6 +118,16 @@ void FileAssembler::start()
         finishRemoved();
         return;
     }
+    // A provider's link is kept busy by a few requests at once; with copies on several, each
+    // gets as many (at least one in all, or a restore asked for with 0 would wait forever).
+    QSet<qint64> holders;
+    for (const QList<Placement>& replicas : std::as_const(m_placements))
+        for (const Placement& p : replicas)
+            if (p.state == PlacementState::Stored)
+                holders.insert(p.providerId);
+    const int perProvider = qMax(0, m_options.parallelFetches);
+    m_parallel = qBound(1, perProvider * int(qMax<qsizetype>(1, holders.size())),
+                        qMax(MaxParallelFetches, perProvider));
 
     // The temporary file lives beside the destination, so the final rename is atomic.
     m_tempPath = temporaryPattern(dir, dest.fileName());
@@ -149,9 +160,7 @@ void FileAssembler::abort()
 
 void FileAssembler::fetchMore()
 {
-    // At least one, or a restore asked for with 0 would wait forever.
-    while (m_error.ok() && int(m_fetches.size()) < qMax(1, m_options.parallelFetches) &&
-           m_nextChunk < m_chunks.size()) {
+    while (m_error.ok() && int(m_fetches.size()) < m_parallel && m_nextChunk < m_chunks.size()) {
         const FileChunk& chunk = m_chunks.at(m_nextChunk++);
         auto writer = std::make_unique<OffsetChunkWriter>(
             m_fd, m_directFd, chunk.offset, chunk.size, m_destination, m_hasher.get());

@@ -34,6 +34,8 @@ public:
     struct Options
     {
         bool overwrite = false; // replace an existing destination
+        // Chunks in flight for each provider that holds copies of the file (swarming spreads
+        // them by speed), up to MaxParallelFetches in all.
         int parallelFetches = 4;
         // False: the verified (and flushed) temporary is left for the caller to move into
         // place (takeTemporary()), for a destination named after the content.
@@ -42,6 +44,8 @@ public:
         // reports them restored.
         bool syncFolder = true;
     };
+
+    static constexpr int MaxParallelFetches = 16;
 
     FileAssembler(Vault* vault, const FileRecord& file, const QString& destinationPath,
                   const Options& options, QObject* parent = nullptr);
@@ -85,6 +89,7 @@ private:
     QList<FileChunk> m_chunks;
     QHash<QString, QList<Placement>> m_placements;
     int m_nextChunk = 0;
+    int m_parallel = 1;   // chunks in flight at most
     int m_contiguous = 0; // chunks [0, m_contiguous) are written and verified
     QList<bool> m_done;
     std::map<ChunkFetcher*, std::unique_ptr<OffsetChunkWriter>> m_fetches;
