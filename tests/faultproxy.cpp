@@ -417,6 +417,8 @@ void FaultProxy::pump()
         auto* exchange = static_cast<Exchange*>(o.exchange.data());
         --waiting;
         if (!exchange || !exchange->connected()) {
+            if (o.sent < o.bytes.size())
+                ++m_responsesAbandoned;
             m_outgoing.removeAt(i);
             continue;
         }

@@ -101,6 +101,8 @@ public:
     qint64 rateLimit() const { return m_rate; }
     // Every byte relayed to clients (heads and bodies), since construction.
     qint64 bytesRelayed() const { return m_bytesRelayed; }
+    // Responses whose client hung up before they were relayed whole (an aborted request).
+    int responsesAbandoned() const { return m_responsesAbandoned; }
 
     // The bucket's own account of the current throttle window (since the last setRateLimit()):
     // what it relayed, how long the window has lasted by the proxy's clock, and how many bytes
@@ -158,6 +160,7 @@ private:
     double m_windowGranted = 0;
     int m_windowWaits = 0;
     qint64 m_bytesRelayed = 0;
+    int m_responsesAbandoned = 0;
 };
 
 } // namespace mf::test

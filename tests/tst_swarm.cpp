@@ -151,6 +151,9 @@ private Q_SLOTS:
                                 .arg(remaining)
                                 .arg(slow)
                                 .arg(fast)));
+        // What the slow link was still sending when the fast one ran out of other work was asked
+        // of the fast one too (hedged), and the slow requests were aborted, not waited for.
+        QTRY_VERIFY(m_links[0]->responsesAbandoned() > 0);
         checkLinkRespectedItsRate(0);
     }
 
