@@ -22,6 +22,9 @@ echo "== The Debian package: lintian, then installed and used on a clean Debian 
 builddir=build
 [ "$preset" = ci ] && builddir=build-ci
 ./scripts/package-check.sh "$builddir"
+# A CI machine's disk may be nearly full: a clone's builds are thrown away after the run, so each
+# one goes as soon as its stage has passed (a developer's own build folders stay).
+if [ "${CI:-}" = "true" ]; then rm -rf "$builddir"; fi
 
 echo "== Build (asan) and test under ASan + UBSan"
 ./scripts/build.sh asan
@@ -30,6 +33,7 @@ echo "== Build (asan) and test under ASan + UBSan"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0" \
     ctest --preset asan -j 2
+if [ "${CI:-}" = "true" ]; then rm -rf build-asan; fi
 
 echo "== Fuzz the GGUF and safetensors header readers (libFuzzer, 20 s per target)"
 ./scripts/fuzz.sh 20
