@@ -13,6 +13,8 @@
 #include <QJsonArray>
 #include <QProcess>
 #include <QSignalSpy>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QtTest>
 
 #include <csignal>
@@ -487,6 +489,41 @@ private Q_SLOTS:
         QCOMPARE(running.at(1).owner, rows.at(2).second);
         live.kill();
         live.waitForFinished();
+    }
+
+    // Closing the app while a provider's space or test is still being asked for: the asking
+    // jobs hold their adapter and must go before the vault that owns it (a use after free under
+    // ASan, seen when the app quit during a float).
+    void shutdownWhileProvidersAreMeasured()
+    {
+        // A WebDAV server that takes the requests and never answers (no user name: no secret to
+        // read from a keychain).
+        QTcpServer silent;
+        QVERIFY(silent.listen(QHostAddress::LocalHost));
+        QList<QTcpSocket*> held;
+        connect(&silent, &QTcpServer::newConnection, this, [&] {
+            while (QTcpSocket* s = silent.nextPendingConnection())
+                held.append(s);
+        });
+        TestVault tv;
+        QVERIFY(tv.ok());
+        ProviderRecord dav;
+        dav.kind = QStringLiteral("webdav");
+        dav.name = QStringLiteral("silent");
+        dav.settings =
+            QJsonObject{{QStringLiteral("url"),
+                         QStringLiteral("http://127.0.0.1:%1/dav").arg(silent.serverPort())}};
+        const auto davId = tv.vault->registry().addProvider(dav);
+        QVERIFY(davId);
+        const QString dir = prepareVault(tv);
+        {
+            Engine engine;
+            QVERIFY(openEngine(engine, dir));
+            engine.measureProviders();
+            engine.testProvider(*davId);
+            QVERIFY(QTest::qWaitFor([&] { return held.size() >= 2; }, JobTimeoutMs));
+        } // the engine ends with both still waiting
+        qDeleteAll(held);
     }
 
     void providers()

@@ -7,6 +7,8 @@
 #include "hub/hubsettings.h"
 #include "hub/importjob.h"
 #include "hub/materializejob.h"
+#include "providers/providerjob.h"
+#include "providers/providerprobe.h"
 #include "sync/catalogcollectjob.h"
 #include "sync/catalogguard.h"
 #include "sync/powerstate.h"
@@ -168,6 +170,14 @@ void EngineWorker::shutdown()
             if (t.rowId)
                 m_vault->registry().takeOverJob(t.rowId, Registry::processLeaseOwner(), {});
     }
+    // Providers still being measured or tested: each asking job holds its adapter, which the
+    // vault owns, so it goes first.
+    for (ProviderJob* job : findChildren<ProviderJob*>(Qt::FindDirectChildrenOnly)) {
+        job->disconnect(this);
+        job->abort();
+        delete job;
+    }
+    qDeleteAll(findChildren<ProviderProbe*>(Qt::FindDirectChildrenOnly));
     // Jobs hand their provider requests to deleteLater(); those must go before the providers.
     QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
     m_transfers.clear();
