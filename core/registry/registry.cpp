@@ -604,6 +604,15 @@ QList<FileChunk> Registry::fileChunks(qint64 fileId)
     return out;
 }
 
+std::optional<qint64> Registry::chunkSize(const QString& cid)
+{
+    Query q(this, QStringLiteral("SELECT size FROM chunks WHERE cid = ?"));
+    q.bind(cid);
+    if (q.exec() && q.q().next())
+        return q.q().value(0).toLongLong();
+    return std::nullopt;
+}
+
 QList<Placement> Registry::placements(const QString& cid)
 {
     QList<Placement> out;

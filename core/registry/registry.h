@@ -190,6 +190,8 @@ public:
     QList<FileRecord> files(qint64 modelId);
     std::optional<FileRecord> file(qint64 modelId, const QString& path);
     QList<FileChunk> fileChunks(qint64 fileId);
+    // The size of a chunk the vault knows, by CID; none for a CID it does not know.
+    std::optional<qint64> chunkSize(const QString& cid);
 
     // Placements
     QList<Placement> placements(const QString& cid);

@@ -53,6 +53,19 @@ RangeJob::RangeJob(Vault* vault, const FileRecord& file, qint64 begin, qint64 en
     , m_output(output)
 {}
 
+RangeJob::RangeJob(Vault* vault, const FileChunk& chunk, QIODevice* output, QObject* parent)
+    : RangeJob(vault, FileRecord{}, 0, chunk.size, output, parent)
+{
+    m_file.path = chunk.cid;
+    m_file.size = chunk.size;
+    m_file.state = FileRecord::State::Complete;
+    FileChunk whole = chunk;
+    whole.offset = 0;
+    whole.index = 0;
+    m_chunks = {whole};
+    m_oneChunk = true;
+}
+
 RangeJob::~RangeJob()
 {
     m_fetcher.reset(); // its job ends before the writer and the spool go
@@ -82,10 +95,14 @@ void RangeJob::start()
         return;
     }
     Registry& registry = m_vault->registry();
-    for (const FileChunk& c : registry.fileChunks(m_file.id))
-        if (c.offset < m_end && c.offset + c.size > m_begin)
-            m_chunks.append(c);
-    m_placements = registry.placementsOfFile(m_file.id);
+    if (m_oneChunk) {
+        m_placements.insert(m_chunks.first().cid, registry.placements(m_chunks.first().cid));
+    } else {
+        for (const FileChunk& c : registry.fileChunks(m_file.id))
+            if (c.offset < m_end && c.offset + c.size > m_begin)
+                m_chunks.append(c);
+        m_placements = registry.placementsOfFile(m_file.id);
+    }
     for (const FileChunk& c : std::as_const(m_chunks))
         if (isSuspect(m_placements.value(c.cid)))
             m_suspects.append(c);
@@ -156,40 +173,67 @@ void RangeJob::onFetched()
         finish(e);
         return;
     }
-    if (!m_checking && !writeOut(chunk))
+    if (!m_checking) {
+        writeOut(chunk);
         return;
+    }
     Q_EMIT progress();
     next();
 }
 
-bool RangeJob::writeOut(const FileChunk& chunk)
+void RangeJob::writeOut(const FileChunk& chunk)
 {
-    const qint64 from = qMax(m_begin, chunk.offset) - chunk.offset;
-    const qint64 to = qMin(m_end, chunk.offset + chunk.size) - chunk.offset;
-    QByteArray buffer(qMin<qint64>(1 << 20, to - from), Qt::Uninitialized);
-    for (qint64 pos = from; pos < to;) {
+    m_outPos = qMax(m_begin, chunk.offset) - chunk.offset;
+    m_outTo = qMin(m_end, chunk.offset + chunk.size) - chunk.offset;
+    if (m_outBuffer.isEmpty())
+        m_outBuffer.resize(1 << 20);
+    writeMore();
+}
+
+void RangeJob::writeMore()
+{
+    while (m_outPos < m_outTo) {
+        if (m_output->bytesToWrite() > MaxOutputBacklog) {
+            // A slow reader: write more only once it has taken what waits for it.
+            if (!m_drain)
+                m_drain =
+                    connect(m_output, &QIODevice::bytesWritten, this, &RangeJob::onOutputDrained);
+            return;
+        }
         const ssize_t n =
-            ::pread(m_spoolFd, buffer.data(), size_t(qMin<qint64>(buffer.size(), to - pos)), pos);
+            ::pread(m_spoolFd, m_outBuffer.data(),
+                    size_t(qMin<qint64>(m_outBuffer.size(), m_outTo - m_outPos)), m_outPos);
         if (n <= 0) {
             finish(Error::make(
                 Error::Kind::Fatal,
                 tr("Cannot read the temporary copy of a chunk: %1")
                     .arg(n == 0 ? tr("it is shorter than the chunk") : errnoText(errno))));
-            return false;
+            return;
         }
-        if (m_output->write(buffer.constData(), n) != n) {
+        if (m_output->write(m_outBuffer.constData(), n) != n) {
             m_outputFailed = true;
             finish(Error::make(Error::Kind::Fatal,
                                tr("Cannot write the output: %1 (%2 of %3 bytes were written)")
                                    .arg(m_output->errorString())
                                    .arg(m_written)
                                    .arg(m_end - m_begin)));
-            return false;
+            return;
         }
-        pos += n;
+        m_outPos += n;
         m_written += n;
     }
-    return true;
+    Q_EMIT progress();
+    next();
+}
+
+void RangeJob::onOutputDrained()
+{
+    if (!m_finished && m_output->bytesToWrite() > MaxOutputBacklog)
+        return;
+    disconnect(m_drain);
+    m_drain = {};
+    if (!m_finished) // aborted while waiting: abort() finished it, as no fetch was running
+        writeMore();
 }
 
 void RangeJob::finish(const Error& error)

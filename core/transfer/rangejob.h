@@ -31,6 +31,8 @@ class RangeJob final : public TransferJob
 public:
     RangeJob(Vault* vault, const FileRecord& file, qint64 begin, qint64 end, QIODevice* output,
              QObject* parent = nullptr);
+    // All of one chunk by its CID, whatever files it belongs to (the API's /chunks/{cid}).
+    RangeJob(Vault* vault, const FileChunk& chunk, QIODevice* output, QObject* parent = nullptr);
     ~RangeJob() override;
 
     void start() override;
@@ -39,6 +41,9 @@ public:
     qint64 totalBytes() const override { return m_end - m_begin; }
     qint64 bytesDone() const override { return m_written; }
     qint64 bytesWritten() const { return m_written; }
+    // The output may hold at most this many bytes not yet written (a socket's send buffer)
+    // before more are written to it: memory stays bounded however slowly the reader reads.
+    static constexpr qint64 MaxOutputBacklog = qint64(1) << 20;
     // The output refused bytes (a full disk, a closed pipe): error() says why.
     bool outputFailed() const { return m_outputFailed; }
 
@@ -46,7 +51,11 @@ private:
     void next();
     void fetch(const FileChunk& chunk, ChunkWriter* writer);
     void onFetched();
-    bool writeOut(const FileChunk& chunk);
+    void onOutputDrained();
+    // Writes the part of `chunk` in the range from the spool to the output, as fast as the
+    // output takes it; then fetches the next chunk.
+    void writeOut(const FileChunk& chunk);
+    void writeMore();
     void finish(const Error& error);
 
     Vault* m_vault;
@@ -55,6 +64,7 @@ private:
     qint64 m_end;
     QIODevice* m_output;
     QList<FileChunk> m_chunks;
+    bool m_oneChunk = false;     // m_chunks is given (one chunk by CID), not read from the file
     QList<FileChunk> m_suspects; // checked before any output
     QHash<QString, QList<Placement>> m_placements;
     int m_nextSuspect = 0;
@@ -64,6 +74,10 @@ private:
     std::unique_ptr<ChunkWriter> m_writer;
     std::unique_ptr<ChunkFetcher> m_fetcher;
     qint64 m_written = 0;
+    qint64 m_outPos = 0; // the spool's bytes [m_outPos, m_outTo) are still to be written out
+    qint64 m_outTo = 0;
+    QByteArray m_outBuffer;
+    QMetaObject::Connection m_drain; // set while waiting for the output to take its bytes
     bool m_started = false;
     bool m_finished = false;
     bool m_aborted = false;
