@@ -4,6 +4,7 @@
 
 #include "formats/formatdescription.h"
 #include "registry/filedags.h"
+#include "registry/modeljson.h"
 #include "registry/modelname.h"
 #include "registry/modelsummary.h"
 #include "util/units.h"
@@ -21,33 +22,6 @@ constexpr int MaxNameColumn = 48;
 QString pad(const QString& s, int width)
 {
     return s.leftJustified(width);
-}
-
-// A file's chunks in order, each with every copy the registry knows of: for scripts and other
-// tools that check, fetch or repair chunks themselves.
-QJsonArray manifestJson(const QList<FileChunk>& chunks,
-                        const QHash<QString, QList<Placement>>& placements,
-                        const QHash<qint64, QString>& providerNames)
-{
-    QJsonArray out;
-    for (const FileChunk& c : chunks) {
-        QJsonArray copies;
-        for (const Placement& p : placements.value(c.cid))
-            copies.append(QJsonObject{
-                {QStringLiteral("provider"), providerNames.value(p.providerId)},
-                {QStringLiteral("provider_id"), p.providerId},
-                {QStringLiteral("locator"), p.locator},
-                {QStringLiteral("state"), placementStateName(p.state)},
-                {QStringLiteral("verified_at"),
-                 p.verifiedAt.isValid() ? QJsonValue(p.verifiedAt.toUTC().toString(Qt::ISODate))
-                                        : QJsonValue()}});
-        out.append(QJsonObject{{QStringLiteral("index"), c.index},
-                               {QStringLiteral("offset"), c.offset},
-                               {QStringLiteral("size"), c.size},
-                               {QStringLiteral("cid"), c.cid},
-                               {QStringLiteral("placements"), copies}});
-    }
-    return out;
 }
 
 int wantedReplicas(Vault* vault)
@@ -84,15 +58,7 @@ public:
             table.addRow({m.name, QString::number(s.files), units::formatBytes(s.bytes),
                           QString::number(s.minReplicas), s.health(wanted),
                           m.created.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm"))});
-            models.append(
-                QJsonObject{{QStringLiteral("name"), m.name},
-                            {QStringLiteral("files"), s.files},
-                            {QStringLiteral("bytes"), s.bytes},
-                            {QStringLiteral("chunks"), s.uniqueChunks},
-                            {QStringLiteral("min_replicas"), s.minReplicas},
-                            {QStringLiteral("health"), s.health(wanted)},
-                            {QStringLiteral("source"), m.source},
-                            {QStringLiteral("created"), m.created.toString(Qt::ISODate)}});
+            models.append(modelListEntryJson(m, s, wanted));
         }
         if (!all.isEmpty())
             for (const QString& line : table.lines())
@@ -164,7 +130,6 @@ public:
                 .arg(wanted)
                 .arg(s.underReplicated)
                 .arg(s.lost));
-        QJsonArray providers;
         console().print(QStringLiteral("\nPlacements per provider:"));
         for (const ProviderRecord& pr : registry.providers()) {
             const int n = s.chunksByProvider.value(pr.id);
@@ -172,15 +137,7 @@ public:
                                 .arg(pad(pr.name, 20))
                                 .arg(n, 6)
                                 .arg(units::formatBytes(s.bytesByProvider.value(pr.id))));
-            providers.append(
-                QJsonObject{{QStringLiteral("name"), pr.name},
-                            {QStringLiteral("chunks"), n},
-                            {QStringLiteral("bytes"), s.bytesByProvider.value(pr.id)}});
         }
-        QJsonArray files;
-        QHash<qint64, QString> providerNames;
-        for (const ProviderRecord& pr : registry.providers())
-            providerNames.insert(pr.id, pr.name);
         console().print(QStringLiteral("\nFiles:"));
         for (const FileRecord& f : fileRecords) {
             const QList<FileChunk> manifest = registry.fileChunks(f.id);
@@ -197,37 +154,9 @@ public:
             const QString format = formats::describeFormat(f.metadata);
             if (!format.isEmpty())
                 console().print(QStringLiteral("      ") + format);
-            files.append(QJsonObject{
-                {QStringLiteral("path"), f.path},
-                {QStringLiteral("size"), f.size},
-                {QStringLiteral("sha256"), QString::fromLatin1(f.sha256)},
-                {QStringLiteral("cid"), f.cid},
-                {QStringLiteral("chunks"), chunks},
-                {QStringLiteral("chunker"), f.chunker},
-                {QStringLiteral("complete"), f.state == FileRecord::State::Complete},
-                {QStringLiteral("metadata"), f.metadata},
-                {QStringLiteral("manifest"),
-                 console().json
-                     ? manifestJson(manifest, registry.placementsOfFile(f.id), providerNames)
-                     : QJsonArray()}});
         }
-        console().printJson(
-            {{QStringLiteral("name"), model->name},
-             {QStringLiteral("source"), model->source},
-             {QStringLiteral("cid"), modelCid},
-             {QStringLiteral("complete"), model->state == ModelRecord::State::Complete},
-             {QStringLiteral("degraded"), model->degraded},
-             {QStringLiteral("health"), s.health(wanted)},
-             {QStringLiteral("bytes"), s.bytes},
-             {QStringLiteral("unique_chunks"), s.uniqueChunks},
-             {QStringLiteral("chunk_refs"), s.chunkRefs},
-             {QStringLiteral("unique_bytes"), s.uniqueBytes},
-             {QStringLiteral("shared_bytes"), s.sharedBytes},
-             {QStringLiteral("min_replicas"), s.minReplicas},
-             {QStringLiteral("under_replicated"), s.underReplicated},
-             {QStringLiteral("lost"), s.lost},
-             {QStringLiteral("providers"), providers},
-             {QStringLiteral("files"), files}});
+        if (console().json)
+            console().printJson(modelInfoJson(registry, *model, wanted, true));
         finish(Success);
     }
 };
