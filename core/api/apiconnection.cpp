@@ -1,0 +1,252 @@
+#include "apiconnection.h"
+
+#include "apiroute.h"
+#include "byterange.h"
+#include "modelresources.h"
+
+#include "registry/registry.h"
+#include "transfer/rangejob.h"
+#include "vault/vault.h"
+
+#include <QCryptographicHash>
+#include <QTcpSocket>
+#include <QTimer>
+
+namespace mf::api {
+
+namespace {
+// Compares in time that does not depend on where the first difference is.
+bool sameSecret(const QByteArray& a, const QByteArray& b)
+{
+    if (a.size() != b.size())
+        return false;
+    unsigned char diff = 0;
+    for (qsizetype i = 0; i < a.size(); ++i)
+        diff |= static_cast<unsigned char>(a.at(i) ^ b.at(i));
+    return diff == 0;
+}
+} // namespace
+
+ApiConnection::ApiConnection(Vault* vault, QTcpSocket* socket, const Settings& settings,
+                             QObject* parent)
+    : QObject(parent)
+    , m_vault(vault)
+    , m_socket(socket)
+    , m_settings(settings)
+    , m_idle(new QTimer(this))
+{
+    m_socket->setParent(this);
+    m_idle->setSingleShot(true);
+    m_idle->setInterval(m_settings.idleTimeoutMs);
+    connect(m_idle, &QTimer::timeout, this, &ApiConnection::onIdle);
+    connect(m_socket, &QTcpSocket::readyRead, this, &ApiConnection::onReadyRead);
+    connect(m_socket, &QTcpSocket::bytesWritten, m_idle, qOverload<>(&QTimer::start));
+    connect(m_socket, &QTcpSocket::disconnected, this, &ApiConnection::onDisconnected);
+    m_idle->start();
+    onReadyRead(); // bytes may have come with the connection
+}
+
+ApiConnection::~ApiConnection()
+{
+    delete m_job; // before the socket it writes to
+}
+
+void ApiConnection::onReadyRead()
+{
+    if (m_answered) {
+        m_socket->readAll(); // one request per connection: anything more is not read
+        return;
+    }
+    m_idle->start();
+    m_buffer += m_socket->read(HttpRequestHead::MaxHeadBytes + 4 - m_buffer.size());
+    switch (m_head.feed(m_buffer)) {
+    case HttpRequestHead::State::Incomplete:
+        return;
+    case HttpRequestHead::State::TooLarge:
+        return respond(ApiResponse::error(431, tr("The request's header is larger than %1 KiB")
+                                                   .arg(HttpRequestHead::MaxHeadBytes / 1024)));
+    case HttpRequestHead::State::Malformed:
+        return respond(ApiResponse::error(400, tr("The request is not valid HTTP/1.1")));
+    case HttpRequestHead::State::Complete:
+        return handle();
+    }
+}
+
+void ApiConnection::onIdle()
+{
+    if (!m_answered) {
+        respond(ApiResponse::error(
+            408, tr("No complete request came within %1 s").arg(m_settings.idleTimeoutMs / 1000)));
+        return;
+    }
+    // Waiting for the providers (a slow chunk) is not the client's idleness: only a client
+    // that leaves what was sent unread is let go.
+    if (m_job && !m_jobFinished && m_socket->bytesToWrite() == 0) {
+        m_idle->start();
+        return;
+    }
+    if (m_job && !m_jobFinished) {
+        m_job->abort(); // its finished() lets the connection go
+    } else {
+        m_socket->abort();
+        deleteLater();
+    }
+}
+
+void ApiConnection::onDisconnected()
+{
+    m_disconnected = true;
+    if (m_job && !m_jobFinished)
+        m_job->abort(); // its finished() deletes this
+    else
+        deleteLater();
+}
+
+bool ApiConnection::hostAllowed() const
+{
+    // Only the names this server is reached by on this computer: a page that rebinds its own
+    // DNS name to 127.0.0.1 still sends its own name, and is refused.
+    const QByteArray host = m_head.header("host").toLower();
+    const QByteArray port = ':' + QByteArray::number(m_settings.port);
+    return host == "127.0.0.1" + port || host == "localhost" + port;
+}
+
+bool ApiConnection::authorized() const
+{
+    const QByteArray value = m_head.header("authorization");
+    return value.startsWith("Bearer ") && sameSecret(value.mid(7).trimmed(), m_settings.token);
+}
+
+void ApiConnection::handle()
+{
+    if (!m_head.hasHeader("host") || !hostAllowed())
+        return respond(ApiResponse::error(
+            421, tr("This server answers only to Host 127.0.0.1:%1 or localhost:%1")
+                     .arg(m_settings.port)));
+    if (!authorized()) {
+        ApiResponse r = ApiResponse::error(
+            401, tr("A valid token is needed: send “Authorization: Bearer TOKEN” (the token is "
+                    "shown by modelfloat-cli serve --print-token)"));
+        r.addHeader({"WWW-Authenticate", "Bearer"});
+        return respond(r);
+    }
+    const QByteArray method = m_head.method();
+    if (method != "GET" && method != "HEAD") {
+        ApiResponse r = ApiResponse::error(405, tr("Only GET and HEAD are served"));
+        r.addHeader({"Allow", "GET, HEAD"});
+        return respond(r);
+    }
+    m_headOnly = method == "HEAD";
+    const ApiRoute route = ApiRoute::parse(m_head.target());
+    switch (route.kind) {
+    case ApiRoute::Kind::None:
+        return respond(ApiResponse::error(404, tr("There is nothing at this address")));
+    case ApiRoute::Kind::ModelList:
+        return respond(listModels(m_vault, route.query));
+    case ApiRoute::Kind::ModelInfo:
+        return respond(modelInfo(m_vault, route.model));
+    case ApiRoute::Kind::ModelFile:
+        return serveFile(route);
+    case ApiRoute::Kind::Chunk:
+        return serveChunk(route);
+    }
+}
+
+void ApiConnection::respond(const ApiResponse& response)
+{
+    m_answered = true;
+    m_socket->write(response.head());
+    if (!m_headOnly)
+        m_socket->write(response.body);
+    m_socket->disconnectFromHost(); // once the answer is sent
+}
+
+void ApiConnection::serveFile(const ApiRoute& route)
+{
+    Registry& registry = m_vault->registry();
+    const auto model = registry.modelByName(route.model);
+    if (!model)
+        return respond(
+            ApiResponse::error(404, tr("There is no model named “%1”").arg(route.model)));
+    const auto file = registry.file(model->id, route.filePath);
+    if (!file)
+        return respond(ApiResponse::error(
+            404, tr("Model “%1” has no file “%2”").arg(route.model, route.filePath)));
+    if (file->state != FileRecord::State::Complete)
+        return respond(ApiResponse::error(
+            409, tr("“%1” was never completely floated; float it again to finish it")
+                     .arg(route.filePath)));
+    ApiResponse r;
+    const QByteArray etag = '"' + file->sha256 + '"';
+    r.addHeader({"ETag", etag});
+    r.addHeader({"Accept-Ranges", "bytes"});
+    // A Range for another version of the file (If-Range names another ETag) gets it whole.
+    const bool rangeApplies = m_head.hasHeader("range") &&
+                              (!m_head.hasHeader("if-range") || m_head.header("if-range") == etag);
+    const ByteRange range = rangeApplies ? ByteRange::parse(m_head.header("range"), file->size)
+                                         : ByteRange{ByteRange::Kind::Whole, 0, file->size};
+    if (range.kind == ByteRange::Kind::Unsatisfiable) {
+        ApiResponse refused = ApiResponse::error(
+            416,
+            tr("The range is outside “%1”, which has %2 bytes").arg(file->path).arg(file->size));
+        refused.addHeader({"Content-Range", "bytes */" + QByteArray::number(file->size)});
+        return respond(refused);
+    }
+    r.addHeader({"Content-Type", "application/octet-stream"});
+    if (range.kind == ByteRange::Kind::Part) {
+        r.status = 206;
+        r.addHeader({"Content-Range", "bytes " + QByteArray::number(range.begin) + '-' +
+                                          QByteArray::number(range.end - 1) + '/' +
+                                          QByteArray::number(file->size)});
+    }
+    stream(r, &*file, nullptr, range.begin, range.end);
+}
+
+void ApiConnection::serveChunk(const ApiRoute& route)
+{
+    const auto size = m_vault->registry().chunkSize(route.cid);
+    if (!size)
+        return respond(ApiResponse::error(
+            404, tr("This vault has no chunk with the CID “%1”").arg(route.cid)));
+    ApiResponse r;
+    r.addHeader({"ETag", '"' + route.cid.toLatin1() + '"'});
+    r.addHeader({"Content-Type", "application/vnd.ipld.raw"});
+    FileChunk chunk;
+    chunk.cid = route.cid;
+    chunk.size = *size;
+    stream(r, nullptr, &chunk, 0, *size);
+}
+
+void ApiConnection::stream(ApiResponse response, const FileRecord* file, const FileChunk* chunk,
+                           qint64 begin, qint64 end)
+{
+    m_answered = true;
+    m_socket->write(response.head(end - begin));
+    if (m_headOnly || begin == end) {
+        m_socket->disconnectFromHost();
+        return;
+    }
+    m_job = file ? new RangeJob(m_vault, *file, begin, end, m_socket)
+                 : new RangeJob(m_vault, *chunk, m_socket);
+    connect(m_job, &RangeJob::finished, this, &ApiConnection::onStreamFinished);
+    m_job->start();
+}
+
+void ApiConnection::onStreamFinished()
+{
+    m_jobFinished = true;
+    if (m_disconnected) {
+        deleteLater();
+        return;
+    }
+    if (m_job->error().ok()) {
+        m_socket->disconnectFromHost(); // once every byte is sent
+        return;
+    }
+    // Short of Content-Length: the client sees the answer is incomplete, never wrong bytes.
+    qWarning("API: a stream ended early: %s", qUtf8Printable(m_job->error().message));
+    m_socket->abort();
+    deleteLater();
+}
+
+} // namespace mf::api

@@ -1,0 +1,72 @@
+#pragma once
+
+#include "apiresponse.h"
+#include "httprequesthead.h"
+
+#include <QObject>
+
+class QTcpSocket;
+class QTimer;
+
+namespace mf {
+class Vault;
+class RangeJob;
+struct FileChunk;
+struct FileRecord;
+} // namespace mf
+
+namespace mf::api {
+
+struct ApiRoute;
+
+// One client connection: reads one request head, checks it (size, Host, token), answers it, and
+// closes. A JSON answer is written whole; a byte stream is a RangeJob writing to the socket, so
+// each chunk is verified against its CID before any of its bytes are sent and what waits in the
+// send buffer stays bounded. A stream that fails part-way is cut short of its Content-Length,
+// which every client reports as an error: wrong bytes are never sent. Deletes itself when done.
+class ApiConnection final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ApiConnection)
+
+public:
+    struct Settings
+    {
+        QByteArray token;
+        quint16 port = 0;
+        int idleTimeoutMs = 30'000;
+    };
+
+    ApiConnection(Vault* vault, QTcpSocket* socket, const Settings& settings, QObject* parent);
+    ~ApiConnection() override;
+
+private:
+    void onReadyRead();
+    void onIdle();
+    void onDisconnected();
+    void handle();
+    bool hostAllowed() const;
+    bool authorized() const;
+    void respond(const ApiResponse& response);
+    void serveFile(const ApiRoute& route);
+    void serveChunk(const ApiRoute& route);
+    // Answers with `response` (its head, Content-Length `length`) and the bytes [begin, end) of
+    // `file`, or of `chunk` when `file` is null.
+    void stream(ApiResponse response, const FileRecord* file, const FileChunk* chunk, qint64 begin,
+                qint64 end);
+    void onStreamFinished();
+
+    Vault* m_vault;
+    QTcpSocket* m_socket;
+    Settings m_settings;
+    QTimer* m_idle;
+    QByteArray m_buffer;
+    HttpRequestHead m_head;
+    bool m_answered = false;
+    bool m_headOnly = false; // HEAD: the head of the answer, no body
+    RangeJob* m_job = nullptr;
+    bool m_jobFinished = false;
+    bool m_disconnected = false;
+};
+
+} // namespace mf::api

@@ -1,0 +1,67 @@
+#include "apiresponse.h"
+
+#include <QJsonDocument>
+
+namespace mf::api {
+
+QByteArray reasonPhrase(int status)
+{
+    switch (status) {
+    case 200:
+        return "OK";
+    case 206:
+        return "Partial Content";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 408:
+        return "Request Timeout";
+    case 409:
+        return "Conflict";
+    case 416:
+        return "Range Not Satisfiable";
+    case 421:
+        return "Misdirected Request";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    default:
+        return "Status";
+    }
+}
+
+ApiResponse ApiResponse::json(int status, const QJsonObject& document)
+{
+    ApiResponse r;
+    r.status = status;
+    r.addHeader({"Content-Type", "application/json"});
+    r.body = QJsonDocument(document).toJson(QJsonDocument::Compact) + '\n';
+    return r;
+}
+
+ApiResponse ApiResponse::error(int status, const QString& message)
+{
+    return json(status,
+                {{QStringLiteral("error"), QJsonObject{{QStringLiteral("status"), status},
+                                                       {QStringLiteral("message"), message}}}});
+}
+
+QByteArray ApiResponse::head(qint64 contentLength) const
+{
+    QByteArray out = "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status) + "\r\n";
+    for (const auto& h : headers)
+        out += h.first + ": " + h.second + "\r\n";
+    out +=
+        "Content-Length: " + QByteArray::number(contentLength >= 0 ? contentLength : body.size()) +
+        "\r\n";
+    out += "Cache-Control: no-store\r\nConnection: close\r\n\r\n";
+    return out;
+}
+
+} // namespace mf::api

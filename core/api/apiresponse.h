@@ -1,0 +1,32 @@
+#pragma once
+
+#include <QByteArray>
+#include <QJsonObject>
+#include <QList>
+#include <QPair>
+#include <QString>
+
+namespace mf::api {
+
+// One answer's status line, header fields and (small) body, as the JSON endpoints make them.
+// Byte streams write their head with the same serialization and then stream the body.
+struct ApiResponse
+{
+    int status = 200;
+    QList<QPair<QByteArray, QByteArray>> headers;
+    QByteArray body;
+
+    void addHeader(const QPair<QByteArray, QByteArray>& field) { headers.append(field); }
+
+    static ApiResponse json(int status, const QJsonObject& document);
+    // {"error": {"status": 404, "message": "…"}}: the message says what is wrong in plain words.
+    static ApiResponse error(int status, const QString& message);
+
+    // The status line and header fields, Content-Length of `contentLength` (the body's size
+    // unless given), and Connection: close.
+    QByteArray head(qint64 contentLength = -1) const;
+};
+
+QByteArray reasonPhrase(int status);
+
+} // namespace mf::api

@@ -1,0 +1,25 @@
+#pragma once
+
+#include <QByteArray>
+#include <QString>
+#include <QUrlQuery>
+
+namespace mf::api {
+
+// Which endpoint a request target names, with its decoded parts. A model's name is one path
+// segment (percent-encode a '/' in it as %2F); a file's path is the rest of the target. Nothing
+// here touches the file system: a file path is only ever looked up in the registry, and a path
+// with an empty, "." or ".." segment names no endpoint at all.
+struct ApiRoute
+{
+    enum class Kind { None, ModelList, ModelInfo, ModelFile, Chunk };
+    Kind kind = Kind::None;
+    QString model;
+    QString filePath;
+    QString cid;
+    QUrlQuery query;
+
+    static ApiRoute parse(const QByteArray& target);
+};
+
+} // namespace mf::api

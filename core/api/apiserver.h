@@ -1,0 +1,45 @@
+#pragma once
+
+#include <QHostAddress>
+#include <QObject>
+
+class QTcpServer;
+
+namespace mf {
+class Vault;
+}
+
+namespace mf::api {
+
+// The local HTTP API (docs/api.md): a small HTTP/1.1 server on QTcpServer in the thread the
+// vault lives in, so that the byte endpoints run the engine's own jobs (RangeJob) and write to
+// the socket as their output, with the socket's send buffer as the only back-pressure needed.
+// One request per connection (the answer says Connection: close): parallel ranged reads use
+// parallel connections, as download tools do.
+class ApiServer final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ApiServer)
+
+public:
+    // `token`: what "Authorization: Bearer …" must carry (ApiTokenJob makes and keeps it).
+    ApiServer(Vault* vault, const QByteArray& token, QObject* parent = nullptr);
+    ~ApiServer() override;
+
+    // Listens on `address` (127.0.0.1 unless the user chose another) and `port` (0: any free
+    // one). On failure returns false and says why in `error`.
+    bool listen(const QHostAddress& address, quint16 port, QString* error);
+    quint16 port() const;
+    // A connection with nothing received or sent for this long is closed.
+    void setIdleTimeoutMs(int ms) { m_idleTimeoutMs = ms; }
+
+private:
+    void onNewConnection();
+
+    Vault* m_vault;
+    QByteArray m_token;
+    QTcpServer* m_server;
+    int m_idleTimeoutMs = 30'000;
+};
+
+} // namespace mf::api
