@@ -137,6 +137,7 @@ Command* makeInfoCommand(Context&);
 Command* makeStatsCommand(Context&);
 Command* makeRestoreCommand(Context&);
 Command* makeCatCommand(Context&);
+Command* makeServeCommand(Context&);
 Command* makeVerifyCommand(Context&);
 Command* makeRemoveCommand(Context&);
 Command* makeCollectCommand(Context&);

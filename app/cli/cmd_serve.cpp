@@ -1,0 +1,97 @@
+// serve: the local HTTP API (docs/api.md) on this computer, until Ctrl-C.
+#include "command.h"
+
+#include "api/apiserver.h"
+#include "api/apitoken.h"
+#include "credentials/credentialstore.h"
+#include "vault/vault.h"
+
+namespace mf::cli {
+
+namespace {
+
+class ServeCommand final : public Command
+{
+public:
+    using Command::Command;
+
+    void run(const QStringList& args) override
+    {
+        QCommandLineParser p;
+        p.addOption({QStringLiteral("port"),
+                     QStringLiteral("The port on 127.0.0.1 (default 8765; 0 picks a free one)."),
+                     QStringLiteral("N"), QStringLiteral("8765")});
+        p.addOption({QStringLiteral("print-token"),
+                     QStringLiteral("Print the token requests must carry (made on first use), "
+                                    "and exit.")});
+        if (!parse(p, args, QStringLiteral("serve [--port N] [--print-token]"), 0, 0))
+            return;
+        bool ok = false;
+        const uint port = p.value(QStringLiteral("port")).toUInt(&ok);
+        if (!ok || port > 65535) {
+            console().error(QStringLiteral("--port takes a number from 0 to 65535, not “%1”")
+                                .arg(p.value(QStringLiteral("port"))));
+            return finish(Usage);
+        }
+        m_port = quint16(port);
+        m_printToken = p.isSet(QStringLiteral("print-token"));
+        Vault* vault = openVault();
+        if (!vault)
+            return;
+        auto* tokenJob = new api::ApiTokenJob(vault, this);
+        connect(tokenJob, &api::ApiTokenJob::finished, this, [this, tokenJob, vault] {
+            tokenJob->deleteLater();
+            onToken(vault, *tokenJob);
+        });
+        tokenJob->start();
+    }
+
+    void interrupt() override
+    {
+        delete m_server; // stops listening and drops the connections
+        m_server = nullptr;
+        finish(Success);
+    }
+
+private:
+    void onToken(Vault* vault, const api::ApiTokenJob& job)
+    {
+        if (!job.error().ok()) {
+            console().error(QStringLiteral("Cannot get the API's token from %1: %2")
+                                .arg(vault->credentials() ? vault->credentials()->description()
+                                                          : QStringLiteral("the credential store"),
+                                     job.error().message));
+            return finish(Failed);
+        }
+        if (m_printToken) {
+            console().print(QString::fromLatin1(job.token()));
+            console().printJson({{QStringLiteral("token"), QString::fromLatin1(job.token())}});
+            return finish(Success);
+        }
+        m_server = new api::ApiServer(vault, job.token(), this);
+        QString why;
+        if (!m_server->listen(QHostAddress::LocalHost, m_port, &why)) {
+            console().error(why);
+            return finish(Failed);
+        }
+        const QString url = QStringLiteral("http://127.0.0.1:%1/api/v1/").arg(m_server->port());
+        console().print(QStringLiteral("Serving the vault at %1 (Ctrl-C stops)").arg(url));
+        console().print(QStringLiteral("Requests need the header “Authorization: Bearer TOKEN”; "
+                                       "modelfloat-cli serve --print-token shows the token."));
+        console().printJson(
+            {{QStringLiteral("url"), url}, {QStringLiteral("port"), m_server->port()}});
+    }
+
+    quint16 m_port = 0;
+    bool m_printToken = false;
+    api::ApiServer* m_server = nullptr;
+};
+
+} // namespace
+
+Command* makeServeCommand(Context& c)
+{
+    return new ServeCommand(c);
+}
+
+} // namespace mf::cli

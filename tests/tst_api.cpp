@@ -1,0 +1,486 @@
+// The local HTTP API, against the real `modelfloat-cli serve` on a real vault with two local
+// providers, and curl as the client: every endpoint, the token and the Host header checked,
+// paths never leaving the registry, Range edge cases, a bad replica passed over, and a lost
+// chunk ending the answer short, never with wrong bytes.
+
+#include "clisandbox.h"
+#include "testsupport.h"
+
+#include <QCryptographicHash>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QtTest>
+
+#include <memory>
+
+using namespace mf;
+using test::CliResult;
+
+namespace {
+
+constexpr qint64 KiB = 1024;
+constexpr qint64 MiB = 1024 * KiB;
+
+struct ChunkRow
+{
+    qint64 offset = 0;
+    qint64 size = 0;
+    QString cid;
+};
+
+// The manifest of a file, read from the registry with SQLite itself (read-only).
+QList<ChunkRow> manifest(const QString& vault, const QString& path)
+{
+    QList<ChunkRow> rows;
+    const QString name = QStringLiteral("manifest-reader");
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
+        db.setDatabaseName(vault + QStringLiteral("/registry.sqlite"));
+        db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY"));
+        if (db.open()) {
+            QSqlQuery q(db);
+            q.prepare(QStringLiteral("SELECT fc.offset, c.size, fc.cid FROM file_chunks fc "
+                                     "JOIN files f ON f.id = fc.file_id JOIN chunks c ON "
+                                     "c.cid = fc.cid WHERE f.path = ? ORDER BY fc.idx"));
+            q.addBindValue(path);
+            if (q.exec())
+                while (q.next())
+                    rows.append(
+                        {q.value(0).toLongLong(), q.value(1).toLongLong(), q.value(2).toString()});
+        }
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(name);
+    return rows;
+}
+
+QString objectIn(const QString& root, const QString& cid)
+{
+    for (const QString& rel : test::CliSandbox::filesBelow(root))
+        if (rel.endsWith(QLatin1Char('/') + cid) && !rel.startsWith(QLatin1Char('.')))
+            return root + QLatin1Char('/') + rel;
+    return {};
+}
+
+// Flips one byte of a chunk object, keeping its size.
+bool damage(const QString& objectPath)
+{
+    QFile f(objectPath);
+    if (!f.open(QIODevice::ReadWrite) || !f.seek(100))
+        return false;
+    char c = 0;
+    if (!f.getChar(&c) || !f.seek(100))
+        return false;
+    return f.putChar(char(c ^ 0x5a));
+}
+
+// What curl said of one request.
+struct Reply
+{
+    int curlExit = -1;
+    int status = 0;
+    QByteArray head; // the answer's header fields, as received
+    QByteArray body;
+    QByteArray err;
+
+    QByteArray header(const QByteArray& name) const
+    {
+        for (const QByteArray& line : head.split('\n'))
+            if (line.toLower().startsWith(QByteArray(name.toLower() + ':')))
+                return line.mid(name.size() + 1).trimmed();
+        return {};
+    }
+    QJsonObject json() const { return QJsonDocument::fromJson(body).object(); }
+    QByteArray describe() const
+    {
+        return "curl exit " + QByteArray::number(curlExit) + ", status " +
+               QByteArray::number(status) + "\n" + head + body.left(600) + "\n" + err;
+    }
+};
+
+} // namespace
+
+class TestApi : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void cleanupTestCase();
+
+    void tokenIsRequired();
+    void hostIsChecked();
+    void listsAndSearchesModels();
+    void describesAModel();
+    void servesAFileWhole();
+    void servesRanges();
+    void servesAChunk();
+    void pathsNeverLeaveTheRegistry();
+    void badReplicaIsPassedOver();
+    void lostChunkEndsTheAnswerShort();
+
+private:
+    QByteArray floatModel(const QString& name, qint64 size, int seed);
+    // curl against the server: `path` as is (no "../" folding), with the token unless `extra`
+    // says otherwise.
+    Reply get(const QString& path, const QStringList& extra = {}, bool withToken = true);
+    QString url(const QString& path) const
+    {
+        return QStringLiteral("http://127.0.0.1:%1%2").arg(m_port).arg(path);
+    }
+
+    std::unique_ptr<test::CliSandbox> m_box;
+    QProcess m_server;
+    quint16 m_port = 0;
+    QByteArray m_token;
+    QByteArray m_bytes; // model "m", file "m.bin"
+    QByteArray m_other; // model "other", file "other.bin"
+};
+
+QByteArray TestApi::floatModel(const QString& name, qint64 size, int seed)
+{
+    const QByteArray bytes = test::pseudoRandomBytes(size, seed);
+    const QString file = m_box->path(QStringLiteral("input/") + name + QStringLiteral(".bin"));
+    if (!test::writeFile(file, bytes))
+        return {};
+    const CliResult r = m_box->run({QStringLiteral("float"), file, QStringLiteral("--quiet"),
+                                    QStringLiteral("--chunk-size"), QStringLiteral("256K"),
+                                    QStringLiteral("--replicas"), QStringLiteral("2")});
+    if (r.code != 0) {
+        qWarning("%s", r.describe().constData());
+        return {};
+    }
+    return bytes;
+}
+
+void TestApi::initTestCase()
+{
+    m_box = std::make_unique<test::CliSandbox>();
+    QVERIFY(m_box->ok());
+    // The token lives in the credential store; this sandbox has no keychain.
+    const CliResult made = m_box->run({QStringLiteral("init")});
+    QVERIFY2(made.code == 0, made.describe());
+    const CliResult optIn =
+        m_box->run({QStringLiteral("config"), QStringLiteral("credentials"),
+                    QStringLiteral("plaintext"), QStringLiteral("--i-understand-plaintext")});
+    QVERIFY2(optIn.code == 0, optIn.describe());
+    const CliResult add =
+        m_box->run({QStringLiteral("provider"), QStringLiteral("add"), QStringLiteral("local"),
+                    QStringLiteral("second"), m_box->path(QStringLiteral("second"))});
+    QVERIFY2(add.code == 0, add.describe());
+    m_bytes = floatModel(QStringLiteral("m"), 2 * MiB + 11, 77);
+    QVERIFY(!m_bytes.isEmpty());
+    m_other = floatModel(QStringLiteral("other"), 300 * KiB, 78);
+    QVERIFY(!m_other.isEmpty());
+
+    // The token is made on first use and the same ever after.
+    const CliResult token = m_box->run({QStringLiteral("serve"), QStringLiteral("--print-token")});
+    QVERIFY2(token.code == 0, token.describe());
+    m_token = token.out.trimmed();
+    QVERIFY(m_token.size() >= 32);
+    const CliResult again = m_box->run({QStringLiteral("serve"), QStringLiteral("--print-token")});
+    QCOMPARE(again.out.trimmed(), m_token);
+
+    m_server.setProcessEnvironment(m_box->environment());
+    m_server.setWorkingDirectory(m_box->root());
+    m_server.start(test::CliSandbox::cli(),
+                   {QStringLiteral("serve"), QStringLiteral("--port"), QStringLiteral("0")});
+    QVERIFY(m_server.waitForStarted());
+    static const QRegularExpression urlLine(QStringLiteral("http://127\\.0\\.0\\.1:(\\d+)/"));
+    QByteArray said;
+    while (m_port == 0 && m_server.waitForReadyRead(60'000)) {
+        said += m_server.readAllStandardOutput();
+        const auto m = urlLine.match(QString::fromUtf8(said));
+        if (m.hasMatch())
+            m_port = quint16(m.captured(1).toUInt());
+    }
+    QVERIFY2(m_port != 0, QByteArray(said + m_server.readAllStandardError()).constData());
+}
+
+void TestApi::cleanupTestCase()
+{
+    if (m_server.state() != QProcess::NotRunning) {
+        m_server.terminate(); // SIGTERM: as Ctrl-C
+        QVERIFY(m_server.waitForFinished(60'000));
+        QCOMPARE(m_server.exitCode(), 0);
+    }
+    m_box.reset();
+}
+
+Reply TestApi::get(const QString& path, const QStringList& extra, bool withToken)
+{
+    const QString headFile = m_box->path(QStringLiteral("out/head.txt"));
+    const QString bodyFile = m_box->path(QStringLiteral("out/body.bin"));
+    QFile::remove(headFile);
+    QFile::remove(bodyFile);
+    QStringList args{QStringLiteral("-sS"),        QStringLiteral("--path-as-is"),
+                     QStringLiteral("-D"),         headFile,
+                     QStringLiteral("-o"),         bodyFile,
+                     QStringLiteral("-w"),         QStringLiteral("%{http_code}"),
+                     QStringLiteral("--max-time"), QStringLiteral("120")};
+    if (withToken)
+        args << QStringLiteral("-H")
+             << QStringLiteral("Authorization: Bearer ") + QString::fromLatin1(m_token);
+    args << extra << url(path);
+    QProcess curl;
+    curl.start(QStringLiteral("curl"), args);
+    Reply r;
+    if (!curl.waitForFinished(180'000))
+        return r;
+    r.curlExit = curl.exitCode();
+    r.status = curl.readAllStandardOutput().toInt();
+    r.err = curl.readAllStandardError();
+    QFile head(headFile);
+    if (head.open(QIODevice::ReadOnly))
+        r.head = head.readAll();
+    QFile body(bodyFile);
+    if (body.open(QIODevice::ReadOnly))
+        r.body = body.readAll();
+    return r;
+}
+
+void TestApi::tokenIsRequired()
+{
+    const Reply none = get(QStringLiteral("/api/v1/models"), {}, false);
+    QVERIFY2(none.status == 401, none.describe());
+    QCOMPARE(none.header("WWW-Authenticate"), QByteArray("Bearer"));
+    QVERIFY2(none.json()
+                 .value(QStringLiteral("error"))
+                 .toObject()
+                 .value(QStringLiteral("message"))
+                 .toString()
+                 .contains(QStringLiteral("token")),
+             none.describe());
+    QVERIFY(!none.body.contains(m_token));
+    QByteArray wrong = m_token;
+    wrong[0] = wrong[0] == 'A' ? 'B' : 'A';
+    const Reply bad = get(QStringLiteral("/api/v1/models"),
+                          {QStringLiteral("-H"),
+                           QStringLiteral("Authorization: Bearer ") + QString::fromLatin1(wrong)},
+                          false);
+    QVERIFY2(bad.status == 401, bad.describe());
+    const Reply file = get(QStringLiteral("/api/v1/models/m/files/m.bin"), {}, false);
+    QVERIFY2(file.status == 401, file.describe());
+    QVERIFY(!file.body.contains(m_bytes.left(64)));
+    const Reply good = get(QStringLiteral("/api/v1/models"));
+    QVERIFY2(good.status == 200, good.describe());
+}
+
+void TestApi::hostIsChecked()
+{
+    for (const QString& host : {QStringLiteral("evil.example:%1").arg(m_port),
+                                QStringLiteral("127.0.0.1:1"), QStringLiteral("localhost")}) {
+        const Reply r = get(QStringLiteral("/api/v1/models"),
+                            {QStringLiteral("-H"), QStringLiteral("Host: ") + host});
+        QVERIFY2(r.status == 421, QByteArray(host.toUtf8() + "\n" + r.describe()).constData());
+        QVERIFY(r.json().contains(QStringLiteral("error")));
+    }
+    const Reply local =
+        get(QStringLiteral("/api/v1/models"),
+            {QStringLiteral("-H"), QStringLiteral("Host: localhost:%1").arg(m_port)});
+    QVERIFY2(local.status == 200, local.describe());
+    QVERIFY2(local.header("Access-Control-Allow-Origin").isEmpty(), local.describe());
+}
+
+void TestApi::listsAndSearchesModels()
+{
+    const Reply all = get(QStringLiteral("/api/v1/models"));
+    QVERIFY2(all.status == 200, all.describe());
+    QCOMPARE(all.header("Content-Type"), QByteArray("application/json"));
+    QCOMPARE(all.json().value(QStringLiteral("total")).toInt(), 2);
+    QCOMPARE(all.json().value(QStringLiteral("models")).toArray().size(), 2);
+
+    const Reply found = get(QStringLiteral("/api/v1/models?q=OTH"));
+    QVERIFY2(found.status == 200, found.describe());
+    QCOMPARE(found.json().value(QStringLiteral("total")).toInt(), 1);
+    const QJsonObject other =
+        found.json().value(QStringLiteral("models")).toArray().at(0).toObject();
+    QCOMPARE(other.value(QStringLiteral("name")).toString(), QStringLiteral("other"));
+    QCOMPARE(other.value(QStringLiteral("bytes")).toInteger(), m_other.size());
+
+    const Reply page = get(QStringLiteral("/api/v1/models?limit=1&offset=1"));
+    QVERIFY2(page.status == 200, page.describe());
+    QCOMPARE(page.json().value(QStringLiteral("total")).toInt(), 2);
+    QCOMPARE(page.json().value(QStringLiteral("models")).toArray().size(), 1);
+    const Reply past = get(QStringLiteral("/api/v1/models?offset=5"));
+    QCOMPARE(past.json().value(QStringLiteral("models")).toArray().size(), 0);
+
+    for (const QString& bad : {QStringLiteral("limit=0"), QStringLiteral("limit=abc"),
+                               QStringLiteral("offset=-1"), QStringLiteral("limit=100000")}) {
+        const Reply r = get(QStringLiteral("/api/v1/models?") + bad);
+        QVERIFY2(r.status == 400, QByteArray(bad.toUtf8() + "\n" + r.describe()).constData());
+    }
+}
+
+void TestApi::describesAModel()
+{
+    const Reply r = get(QStringLiteral("/api/v1/models/m"));
+    QVERIFY2(r.status == 200, r.describe());
+    const QJsonObject info = r.json();
+    QCOMPARE(info.value(QStringLiteral("name")).toString(), QStringLiteral("m"));
+    QCOMPARE(info.value(QStringLiteral("health")).toString(), QStringLiteral("healthy"));
+    const QJsonObject file = info.value(QStringLiteral("files")).toArray().at(0).toObject();
+    QCOMPARE(file.value(QStringLiteral("path")).toString(), QStringLiteral("m.bin"));
+    QCOMPARE(file.value(QStringLiteral("size")).toInteger(), m_bytes.size());
+    QCOMPARE(file.value(QStringLiteral("sha256")).toString().toLatin1(),
+             QCryptographicHash::hash(m_bytes, QCryptographicHash::Sha256).toHex());
+    const QJsonArray chunks = file.value(QStringLiteral("manifest")).toArray();
+    QVERIFY(chunks.size() >= 4);
+    QCOMPARE(chunks.at(0).toObject().value(QStringLiteral("placements")).toArray().size(), 2);
+    // The same document `info --json` prints.
+    const CliResult cli =
+        m_box->run({QStringLiteral("info"), QStringLiteral("m"), QStringLiteral("--json")});
+    QVERIFY2(cli.code == 0, cli.describe());
+    QCOMPARE(cli.json(), info);
+
+    const Reply missing = get(QStringLiteral("/api/v1/models/nope"));
+    QVERIFY2(missing.status == 404, missing.describe());
+    QVERIFY(missing.json()
+                .value(QStringLiteral("error"))
+                .toObject()
+                .value(QStringLiteral("message"))
+                .toString()
+                .contains(QStringLiteral("nope")));
+    const Reply nothing = get(QStringLiteral("/api/v2/whatever"));
+    QVERIFY2(nothing.status == 404, nothing.describe());
+}
+
+void TestApi::servesAFileWhole()
+{
+    const Reply r = get(QStringLiteral("/api/v1/models/m/files/m.bin"));
+    QVERIFY2(r.status == 200 && r.curlExit == 0, r.describe());
+    QVERIFY(r.body == m_bytes);
+    QCOMPARE(r.header("Content-Length"), QByteArray::number(m_bytes.size()));
+    QCOMPARE(r.header("ETag"),
+             '"' + QCryptographicHash::hash(m_bytes, QCryptographicHash::Sha256).toHex() + '"');
+    QCOMPARE(r.header("Accept-Ranges"), QByteArray("bytes"));
+    const Reply head = get(QStringLiteral("/api/v1/models/m/files/m.bin"), {QStringLiteral("-I")});
+    // curl -I writes the head to its output too: no byte of the file may follow it.
+    QVERIFY2(head.status == 200 && head.curlExit == 0 && !head.body.contains(m_bytes.left(64)),
+             head.describe());
+    QCOMPARE(head.header("Content-Length"), QByteArray::number(m_bytes.size()));
+    const Reply missing = get(QStringLiteral("/api/v1/models/m/files/nope.bin"));
+    QVERIFY2(missing.status == 404, missing.describe());
+}
+
+void TestApi::servesRanges()
+{
+    const qint64 size = m_bytes.size();
+    struct Case
+    {
+        QString range;
+        qint64 begin;
+        qint64 end;
+    };
+    for (const Case& c :
+         {Case{QStringLiteral("bytes=0-0"), 0, 1}, Case{QStringLiteral("bytes=10-20"), 10, 21},
+          Case{QStringLiteral("bytes=-100"), size - 100, size},
+          Case{QStringLiteral("bytes=-99999999"), 0, size},
+          Case{QStringLiteral("bytes=1000000-"), 1000000, size},
+          Case{QStringLiteral("bytes=%1-").arg(size - 1), size - 1, size},
+          Case{QStringLiteral("bytes=5-%1").arg(size * 4), 5, size}}) {
+        const Reply r = get(QStringLiteral("/api/v1/models/m/files/m.bin"),
+                            {QStringLiteral("-H"), QStringLiteral("Range: ") + c.range});
+        const QByteArray what = c.range.toUtf8() + "\n" + r.describe();
+        QVERIFY2(r.status == 206 && r.curlExit == 0, what.constData());
+        QVERIFY2(r.body == m_bytes.mid(c.begin, c.end - c.begin), what.constData());
+        QCOMPARE(r.header("Content-Range"),
+                 QStringLiteral("bytes %1-%2/%3").arg(c.begin).arg(c.end - 1).arg(size).toLatin1());
+    }
+    for (const QString& range : {QStringLiteral("bytes=%1-").arg(size),
+                                 QStringLiteral("bytes=%1-%2").arg(size + 10).arg(size + 20),
+                                 QStringLiteral("bytes=-0")}) {
+        const Reply r = get(QStringLiteral("/api/v1/models/m/files/m.bin"),
+                            {QStringLiteral("-H"), QStringLiteral("Range: ") + range});
+        QVERIFY2(r.status == 416, QByteArray(range.toUtf8() + "\n" + r.describe()).constData());
+        QCOMPARE(r.header("Content-Range"), "bytes */" + QByteArray::number(size));
+    }
+    // What this server does not serve as a range (several ranges, bad syntax) gets it whole.
+    for (const QString& range : {QStringLiteral("bytes=0-1,5-6"), QStringLiteral("bytes=abc"),
+                                 QStringLiteral("items=0-1"), QStringLiteral("bytes=9-3")}) {
+        const Reply r = get(QStringLiteral("/api/v1/models/m/files/m.bin"),
+                            {QStringLiteral("-H"), QStringLiteral("Range: ") + range});
+        QVERIFY2(r.status == 200 && r.body == m_bytes,
+                 QByteArray(range.toUtf8() + "\n" + r.describe()).constData());
+    }
+}
+
+void TestApi::servesAChunk()
+{
+    const QList<ChunkRow> chunks = manifest(m_box->vault(), QStringLiteral("m.bin"));
+    QVERIFY(chunks.size() >= 4);
+    const ChunkRow& c = chunks.at(1);
+    const Reply r = get(QStringLiteral("/api/v1/chunks/") + c.cid);
+    QVERIFY2(r.status == 200 && r.curlExit == 0, r.describe());
+    QVERIFY(r.body == m_bytes.mid(c.offset, c.size));
+    QCOMPARE(r.header("ETag"), '"' + c.cid.toLatin1() + '"');
+    const Reply unknown = get(QStringLiteral("/api/v1/chunks/bafkreinotachunk"));
+    QVERIFY2(unknown.status == 404, unknown.describe());
+}
+
+void TestApi::pathsNeverLeaveTheRegistry()
+{
+    // Files a path joined to a folder could reach: none of their bytes may come back.
+    QVERIFY(test::writeFile(m_box->path(QStringLiteral("secret.txt")), "top secret bytes"));
+    QVERIFY(test::writeFile(m_box->vault() + QStringLiteral("/secret.txt"), "top secret bytes"));
+    for (const QString& path :
+         {QStringLiteral("/api/v1/models/m/files/../../../../secret.txt"),
+          QStringLiteral("/api/v1/models/m/files/..%2f..%2f..%2fsecret.txt"),
+          QStringLiteral("/api/v1/models/m/files/%2e%2e/%2e%2e/secret.txt"),
+          QStringLiteral("/api/v1/models/m/files/./m.bin"),
+          QStringLiteral("/api/v1/models/m/files//etc/passwd"),
+          QStringLiteral("/api/v1/models/m/files/%2fetc%2fpasswd"),
+          QStringLiteral("/api/v1/models/../../secret.txt"),
+          QStringLiteral("/api/v1/../../secret.txt"), QStringLiteral("/secret.txt")}) {
+        const Reply r = get(path);
+        QVERIFY2(r.status == 404, QByteArray(path.toUtf8() + "\n" + r.describe()).constData());
+        QVERIFY2(!r.body.contains("top secret") && !r.body.contains("root:"),
+                 QByteArray(path.toUtf8() + "\n" + r.describe()).constData());
+    }
+}
+
+void TestApi::badReplicaIsPassedOver()
+{
+    // The chunk on the default local provider is damaged; the second provider's copy is good.
+    const QList<ChunkRow> chunks = manifest(m_box->vault(), QStringLiteral("m.bin"));
+    const ChunkRow& bad = chunks.at(2);
+    QVERIFY(damage(objectIn(m_box->localStore(), bad.cid)));
+    const Reply r = get(QStringLiteral("/api/v1/models/m/files/m.bin"));
+    QVERIFY2(r.status == 200 && r.curlExit == 0, r.describe());
+    QVERIFY(r.body == m_bytes);
+    const Reply chunk = get(QStringLiteral("/api/v1/chunks/") + bad.cid);
+    QVERIFY2(chunk.status == 200 && chunk.curlExit == 0, chunk.describe());
+    QVERIFY(chunk.body == m_bytes.mid(bad.offset, bad.size));
+}
+
+void TestApi::lostChunkEndsTheAnswerShort()
+{
+    // Another chunk of "m" has no copy anywhere: the answer stops short of its length (curl
+    // says so) and every byte that came is right.
+    const QList<ChunkRow> chunks = manifest(m_box->vault(), QStringLiteral("m.bin"));
+    const ChunkRow& lost = chunks.at(3);
+    QVERIFY(QFile::remove(objectIn(m_box->localStore(), lost.cid)));
+    QVERIFY(QFile::remove(objectIn(m_box->path(QStringLiteral("second")), lost.cid)));
+    for (int attempt = 0; attempt < 2; ++attempt) { // the second knows it is lost at once
+        const Reply r = get(QStringLiteral("/api/v1/models/m/files/m.bin"));
+        QVERIFY2(r.curlExit != 0, r.describe());
+        QVERIFY2(r.body.size() <= lost.offset, r.describe());
+        QVERIFY2(m_bytes.startsWith(r.body), r.describe());
+    }
+    const Reply chunk = get(QStringLiteral("/api/v1/chunks/") + lost.cid);
+    QVERIFY2(chunk.curlExit != 0 && chunk.body.isEmpty(), chunk.describe());
+    // A range that does not touch it is still served, and the server is still up.
+    const Reply before =
+        get(QStringLiteral("/api/v1/models/m/files/m.bin"),
+            {QStringLiteral("-H"), QStringLiteral("Range: bytes=0-%1").arg(lost.offset - 1)});
+    QVERIFY2(before.status == 206 && before.curlExit == 0, before.describe());
+    QVERIFY(before.body == m_bytes.left(lost.offset));
+}
+
+QTEST_GUILESS_MAIN(TestApi)
+#include "tst_api.moc"
