@@ -115,6 +115,7 @@ private Q_SLOTS:
 
     void tokenIsRequired();
     void hostIsChecked();
+    void badRequestsGetClearAnswers();
     void listsAndSearchesModels();
     void describesAModel();
     void servesAFileWhole();
@@ -285,6 +286,32 @@ void TestApi::hostIsChecked()
             {QStringLiteral("-H"), QStringLiteral("Host: localhost:%1").arg(m_port)});
     QVERIFY2(local.status == 200, local.describe());
     QVERIFY2(local.header("Access-Control-Allow-Origin").isEmpty(), local.describe());
+}
+
+void TestApi::badRequestsGetClearAnswers()
+{
+    // A head past the limit is refused before it is read whole.
+    const Reply big = get(QStringLiteral("/api/v1/models"),
+                          {QStringLiteral("-H"),
+                           QStringLiteral("X-Padding: ") + QString(20 * 1024, QLatin1Char('x'))});
+    QVERIFY2(big.status == 431, big.describe());
+    QVERIFY(big.json().contains(QStringLiteral("error")));
+    // Only reads are served.
+    const Reply post =
+        get(QStringLiteral("/api/v1/models"), {QStringLiteral("-X"), QStringLiteral("DELETE")});
+    QVERIFY2(post.status == 405, post.describe());
+    QCOMPARE(post.header("Allow"), QByteArray("GET, HEAD"));
+    // Not HTTP at all: a 400, and the server goes on.
+    QProcess raw;
+    raw.start(QStringLiteral("curl"),
+              {QStringLiteral("-sS"), QStringLiteral("--max-time"), QStringLiteral("60"),
+               QStringLiteral("-X"), QStringLiteral("GET /x HTTP/1.1\r\nBad"),
+               url(QStringLiteral("/api/v1/models"))});
+    QVERIFY(raw.waitForFinished(90'000));
+    QVERIFY2(raw.readAllStandardOutput().contains("\"status\":400"),
+             raw.readAllStandardError().constData());
+    const Reply after = get(QStringLiteral("/api/v1/models"));
+    QVERIFY2(after.status == 200, after.describe());
 }
 
 void TestApi::listsAndSearchesModels()
