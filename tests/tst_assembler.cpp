@@ -24,6 +24,7 @@
 #include <QScopeGuard>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+#include <QTimer>
 #include <QtTest>
 
 #include <memory>
@@ -114,6 +115,60 @@ RestoreJob::Request restoreRequest(const QString& model, const QString& dir, boo
     return r;
 }
 
+// An output that takes bytes at once but sends them on slowly, as a socket to a slow reader
+// does: what was written waits (bytesToWrite) and 64 KiB of it leaves on a later turn of the
+// event loop, and only after the writer has looked at what waits. A writer that never looks
+// (that does not wait for its output) so floods it, as it would flood a socket.
+class SlowOutput final : public QIODevice
+{
+public:
+    QByteArray sent;
+    qint64 mostWaiting = 0;
+
+    SlowOutput()
+    {
+        m_timer.setInterval(0);
+        QObject::connect(&m_timer, &QTimer::timeout, &m_timer, [this] { drain(); });
+        m_timer.start();
+    }
+    // The rest at once, once the writer is done.
+    void flush()
+    {
+        sent += m_waiting;
+        m_waiting.clear();
+    }
+    qint64 bytesToWrite() const override
+    {
+        m_drainAsked = !m_waiting.isEmpty();
+        return m_waiting.size();
+    }
+    bool isSequential() const override { return true; }
+
+protected:
+    qint64 readData(char*, qint64) override { return -1; }
+    qint64 writeData(const char* data, qint64 size) override
+    {
+        m_waiting.append(data, size);
+        mostWaiting = qMax<qint64>(mostWaiting, m_waiting.size());
+        return size;
+    }
+
+private:
+    void drain()
+    {
+        if (!m_drainAsked || m_waiting.isEmpty())
+            return;
+        m_drainAsked = false;
+        const qsizetype n = qMin<qsizetype>(64 * 1024, m_waiting.size());
+        sent += m_waiting.left(n);
+        m_waiting.remove(0, n);
+        Q_EMIT bytesWritten(n);
+    }
+    QByteArray m_waiting;
+    mutable bool m_drainAsked = false;
+    QTimer m_timer;
+};
+
 } // namespace
 
 class TestAssembler final : public QObject
@@ -139,6 +194,7 @@ private Q_SLOTS:
     void range_data();
     void range();
     void rangeOutsideFile();
+    void rangeWaitsForASlowOutput();
     void verifyHealthy();
     void verifyCountsDamage();
     void removeSharedChunks();
@@ -679,6 +735,32 @@ void TestAssembler::rangeOutsideFile()
                  qPrintable(job.error().message));
         QCOMPARE(qint64(buffer.data().size()), qint64(0));
     }
+}
+
+void TestAssembler::rangeWaitsForASlowOutput()
+{
+    // Memory must not grow with the file however slowly the output (the API's socket) sends:
+    // RangeJob writes more only while the output holds at most MaxOutputBacklog.
+    TestVault v;
+    QVERIFY(v.ok());
+    const QString source = v.path(QStringLiteral("slow.bin"));
+    const qint64 size = 12 * MiB + 5;
+    QVERIFY(test::writePseudoRandomFile(source, size, 35));
+    QVERIFY(floatModel(v, {source}, QStringLiteral("slow"), 1));
+    const auto file = fileOf(v, QStringLiteral("slow"), QStringLiteral("slow.bin"));
+    QVERIFY(file);
+    SlowOutput output;
+    QVERIFY(output.open(QIODevice::WriteOnly));
+    RangeJob job(v.vault.get(), *file, 0, size, &output);
+    QVERIFY(run(job));
+    QVERIFY2(job.error().ok(), qPrintable(job.error().message));
+    // One block of at most 1 MiB may be written on top of a full backlog.
+    QVERIFY2(output.mostWaiting <= RangeJob::MaxOutputBacklog + MiB,
+             QByteArray::number(output.mostWaiting).constData());
+    output.flush();
+    QFile original(source);
+    QVERIFY(original.open(QIODevice::ReadOnly));
+    QVERIFY(output.sent == original.readAll());
 }
 
 void TestAssembler::verifyHealthy()
