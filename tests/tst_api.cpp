@@ -14,6 +14,7 @@
 #include <QRegularExpression>
 #include <QSqlDatabase>
 #include <QSqlQuery>
+#include <QTcpSocket>
 #include <QtTest>
 
 #include <memory>
@@ -32,6 +33,27 @@ struct ChunkRow
     qint64 size = 0;
     QString cid;
 };
+
+// A model floated here made as if imported from the Hub: its source is what an import records.
+bool setSource(const QString& vault, const QString& model, const QString& source)
+{
+    const QString name = QStringLiteral("source-writer");
+    bool ok = false;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
+        db.setDatabaseName(vault + QStringLiteral("/registry.sqlite"));
+        if (db.open()) {
+            QSqlQuery q(db);
+            q.prepare(QStringLiteral("UPDATE models SET source = ? WHERE name = ?"));
+            q.addBindValue(source);
+            q.addBindValue(model);
+            ok = q.exec() && q.numRowsAffected() == 1;
+        }
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(name);
+    return ok;
+}
 
 // The manifest of a file, read from the registry with SQLite itself (read-only).
 QList<ChunkRow> manifest(const QString& vault, const QString& path)
@@ -122,10 +144,16 @@ private Q_SLOTS:
     void servesRanges();
     void servesAChunk();
     void pathsNeverLeaveTheRegistry();
+    void hubClientDownloadsALocalModel();
+    void hubClientDownloadsAnImportedModel();
+    void hubEndpointsAnswerAsTheHub();
     void badReplicaIsPassedOver();
     void lostChunkEndsTheAnswerShort();
 
 private:
+    // The real @huggingface/hub client (tests/peers/hub-client-check.mjs) lists and downloads
+    // every file of `repo` from this server, checking each against its listed SHA-256.
+    QString hubClientCheck(const QString& repo);
     QByteArray floatModel(const QString& name, qint64 size, int seed);
     // curl against the server: `path` as is (no "../" folding), with the token unless `extra`
     // says otherwise.
@@ -184,6 +212,7 @@ void TestApi::initTestCase()
     QVERIFY2(token.code == 0, token.describe());
     m_token = token.out.trimmed();
     QVERIFY(m_token.size() >= 32);
+    QVERIFY2(m_token.startsWith("hf_"), "Hugging Face clients refuse a token without hf_");
     const CliResult again = m_box->run({QStringLiteral("serve"), QStringLiteral("--print-token")});
     QCOMPARE(again.out.trimmed(), m_token);
 
@@ -448,6 +477,104 @@ void TestApi::servesAChunk()
     QCOMPARE(r.header("ETag"), '"' + c.cid.toLatin1() + '"');
     const Reply unknown = get(QStringLiteral("/api/v1/chunks/bafkreinotachunk"));
     QVERIFY2(unknown.status == 404, unknown.describe());
+}
+
+QString TestApi::hubClientCheck(const QString& repo)
+{
+    QString output;
+    test::runProcess(QStringLiteral("node"),
+                     {QStringLiteral(MODELFLOAT_TESTS_SOURCE_DIR "/peers/hub-client-check.mjs"),
+                      url(QString()), repo, QString::fromLatin1(m_token)},
+                     &output);
+    return output;
+}
+
+// HF_ENDPOINT pointed at this server: the Hub's own client finds a local model as
+// "local/<name>" and downloads it, each file checked against its SHA-256.
+void TestApi::hubClientDownloadsALocalModel()
+{
+    const QString output = hubClientCheck(QStringLiteral("local/m"));
+    QVERIFY2(output.contains(QStringLiteral("\"ok\":true")), qPrintable(output));
+    QVERIFY2(output.contains(QStringLiteral("{\"path\":\"m.bin\",\"size\":%1,\"lfs\":true,"
+                                            "\"match\":true}")
+                                 .arg(m_bytes.size())),
+             qPrintable(output));
+    // The commit names what the model holds.
+    const Reply info = get(QStringLiteral("/api/models/local/m"));
+    QVERIFY2(info.status == 200, info.describe());
+    QVERIFY2(output.contains(info.json().value(QStringLiteral("sha")).toString()),
+             qPrintable(output));
+}
+
+// A model imported from the Hub answers to its own repo id, at "main" and at its commit.
+void TestApi::hubClientDownloadsAnImportedModel()
+{
+    const QString commit = QStringLiteral("0123456789abcdef0123456789abcdef01234567");
+    QVERIFY(setSource(m_box->vault(), QStringLiteral("other"),
+                      QStringLiteral("hf:acme/other-model@") + commit));
+    const QString output = hubClientCheck(QStringLiteral("acme/other-model"));
+    QVERIFY2(output.contains(QStringLiteral("\"ok\":true")), qPrintable(output));
+    QVERIFY2(output.contains(QStringLiteral("\"sha\":\"") + commit), qPrintable(output));
+    QVERIFY2(output.contains(QStringLiteral("\"path\":\"other.bin\"")), qPrintable(output));
+
+    const Reply bytes =
+        get(QStringLiteral("/acme/other-model/resolve/") + commit + QStringLiteral("/other.bin"),
+            {QStringLiteral("-r"), QStringLiteral("100-199")});
+    QVERIFY2(bytes.status == 206, bytes.describe());
+    QCOMPARE(bytes.body, m_other.mid(100, 100));
+    QCOMPARE(bytes.header("X-Repo-Commit"), commit.toLatin1());
+    const QByteArray sha = QCryptographicHash::hash(m_other, QCryptographicHash::Sha256).toHex();
+    QCOMPARE(bytes.header("X-Linked-Etag"), '"' + sha + '"');
+    QCOMPARE(bytes.header("X-Linked-Size"), QByteArray::number(m_other.size()));
+}
+
+void TestApi::hubEndpointsAnswerAsTheHub()
+{
+    // Not here: a repo, a revision, a file; each with the Hub's error code.
+    const Reply noRepo = get(QStringLiteral("/api/models/acme/nothing"));
+    QVERIFY2(noRepo.status == 404, noRepo.describe());
+    QCOMPARE(noRepo.header("X-Error-Code"), QByteArray("RepoNotFound"));
+    const Reply noRev = get(QStringLiteral("/local/m/resolve/") + QString(40, QLatin1Char('f')) +
+                            QStringLiteral("/m.bin"));
+    QVERIFY2(noRev.status == 404, noRev.describe());
+    QCOMPARE(noRev.header("X-Error-Code"), QByteArray("RevisionNotFound"));
+    const Reply noFile = get(QStringLiteral("/local/m/resolve/main/nothing.bin"));
+    QVERIFY2(noFile.status == 404, noFile.describe());
+    QCOMPARE(noFile.header("X-Error-Code"), QByteArray("EntryNotFound"));
+    // The token is asked for here too, and paths stay in the registry.
+    const Reply none = get(QStringLiteral("/local/m/resolve/main/m.bin"), {}, false);
+    QVERIFY2(none.status == 401, none.describe());
+    for (const QString& path : {QStringLiteral("/local/m/resolve/main/../m.bin"),
+                                QStringLiteral("/local/m/resolve/main/%2e%2e/m.bin"),
+                                QStringLiteral("/api/models/local/m/tree/main/..")}) {
+        const Reply r = get(path);
+        QVERIFY2(r.status == 404,
+                 qPrintable(path + QLatin1Char(' ') + QString::fromUtf8(r.describe())));
+    }
+    // The tree lists the file as the Hub lists an LFS file; HEAD of resolve sends no body.
+    const Reply tree = get(QStringLiteral("/api/models/local/m/tree/main?recursive=true"));
+    QVERIFY2(tree.status == 200, tree.describe());
+    const QJsonArray entries = QJsonDocument::fromJson(tree.body).array();
+    QCOMPARE(entries.size(), 1);
+    const QJsonObject entry = entries.first().toObject();
+    QCOMPARE(entry.value(QStringLiteral("path")).toString(), QStringLiteral("m.bin"));
+    QCOMPARE(entry.value(QStringLiteral("size")).toInteger(), m_bytes.size());
+    QCOMPARE(
+        entry.value(QStringLiteral("lfs")).toObject().value(QStringLiteral("oid")).toString(),
+        QString::fromLatin1(QCryptographicHash::hash(m_bytes, QCryptographicHash::Sha256).toHex()));
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, m_port);
+    QVERIFY(socket.waitForConnected());
+    socket.write("HEAD /local/m/resolve/main/m.bin HTTP/1.1\r\nHost: 127.0.0.1:" +
+                 QByteArray::number(m_port) + "\r\nAuthorization: Bearer " + m_token + "\r\n\r\n");
+    QByteArray answer;
+    while (socket.state() == QAbstractSocket::ConnectedState && socket.waitForReadyRead(60'000))
+        answer += socket.readAll();
+    answer += socket.readAll();
+    QVERIFY2(answer.startsWith("HTTP/1.1 200 "), answer.constData());
+    const QByteArray length = "\r\nContent-Length: " + QByteArray::number(m_bytes.size()) + "\r\n";
+    QVERIFY2(answer.contains(length), answer.constData());
+    QVERIFY2(answer.endsWith("\r\n\r\n"), "a HEAD answer has no body");
 }
 
 void TestApi::pathsNeverLeaveTheRegistry()

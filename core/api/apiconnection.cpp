@@ -2,6 +2,7 @@
 
 #include "apiroute.h"
 #include "byterange.h"
+#include "hubresources.h"
 #include "modelresources.h"
 
 #include "registry/registry.h"
@@ -149,6 +150,10 @@ void ApiConnection::handle()
         return serveFile(route);
     case ApiRoute::Kind::Chunk:
         return serveChunk(route);
+    case ApiRoute::Kind::HubModelInfo:
+    case ApiRoute::Kind::HubTree:
+    case ApiRoute::Kind::HubResolve:
+        return serveHub(route);
     }
 }
 
@@ -176,20 +181,48 @@ void ApiConnection::serveFile(const ApiRoute& route)
         return respond(ApiResponse::error(
             409, tr("“%1” was never completely floated; float it again to finish it")
                      .arg(route.filePath)));
+    sendFile(*file, ApiResponse());
+}
+
+void ApiConnection::serveHub(const ApiRoute& route)
+{
+    ApiResponse notFound;
+    const auto hub = findHubModel(m_vault->registry(), route.model, route.revision, &notFound);
+    if (!hub)
+        return respond(notFound);
+    if (route.kind == ApiRoute::Kind::HubModelInfo)
+        return respond(hubModelInfo(*hub, route.query));
+    if (route.kind == ApiRoute::Kind::HubTree)
+        return respond(hubTree(*hub, route.filePath, route.query));
+    const auto file = std::find_if(hub->files.cbegin(), hub->files.cend(),
+                                   [&](const FileRecord& f) { return f.path == route.filePath; });
+    if (file == hub->files.cend())
+        return respond(hubError(
+            404, "EntryNotFound",
+            tr("%1 does not exist on “%2”").arg(route.filePath, QString::fromLatin1(hub->commit))));
+    // What the Hub sends for a Git LFS file: the commit, and the file's SHA-256 and size (which
+    // its clients take as the file's identity in their caches).
     ApiResponse r;
-    const QByteArray etag = '"' + file->sha256 + '"';
+    r.addHeader({"X-Repo-Commit", hub->commit});
+    r.addHeader({"X-Linked-Etag", '"' + file->sha256 + '"'});
+    r.addHeader({"X-Linked-Size", QByteArray::number(file->size)});
+    sendFile(*file, r);
+}
+
+void ApiConnection::sendFile(const FileRecord& file, ApiResponse r)
+{
+    const QByteArray etag = '"' + file.sha256 + '"';
     r.addHeader({"ETag", etag});
     r.addHeader({"Accept-Ranges", "bytes"});
     // A Range for another version of the file (If-Range names another ETag) gets it whole.
     const bool rangeApplies = m_head.hasHeader("range") &&
                               (!m_head.hasHeader("if-range") || m_head.header("if-range") == etag);
-    const ByteRange range = rangeApplies ? ByteRange::parse(m_head.header("range"), file->size)
-                                         : ByteRange{ByteRange::Kind::Whole, 0, file->size};
+    const ByteRange range = rangeApplies ? ByteRange::parse(m_head.header("range"), file.size)
+                                         : ByteRange{ByteRange::Kind::Whole, 0, file.size};
     if (range.kind == ByteRange::Kind::Unsatisfiable) {
         ApiResponse refused = ApiResponse::error(
-            416,
-            tr("The range is outside “%1”, which has %2 bytes").arg(file->path).arg(file->size));
-        refused.addHeader({"Content-Range", "bytes */" + QByteArray::number(file->size)});
+            416, tr("The range is outside “%1”, which has %2 bytes").arg(file.path).arg(file.size));
+        refused.addHeader({"Content-Range", "bytes */" + QByteArray::number(file.size)});
         return respond(refused);
     }
     r.addHeader({"Content-Type", "application/octet-stream"});
@@ -197,9 +230,9 @@ void ApiConnection::serveFile(const ApiRoute& route)
         r.status = 206;
         r.addHeader({"Content-Range", "bytes " + QByteArray::number(range.begin) + '-' +
                                           QByteArray::number(range.end - 1) + '/' +
-                                          QByteArray::number(file->size)});
+                                          QByteArray::number(file.size)});
     }
-    stream(r, &*file, nullptr, range.begin, range.end);
+    stream(r, &file, nullptr, range.begin, range.end);
 }
 
 void ApiConnection::serveChunk(const ApiRoute& route)

@@ -49,6 +49,9 @@ private:
     bool authorized() const;
     void respond(const ApiResponse& response);
     void serveFile(const ApiRoute& route);
+    void serveHub(const ApiRoute& route);
+    // The bytes of `file` (whole, or the Range asked for), with `response`'s header fields.
+    void sendFile(const FileRecord& file, ApiResponse response);
     void serveChunk(const ApiRoute& route);
     // Answers with `response` (its head, Content-Length `length`) and the bytes [begin, end) of
     // `file`, or of `chunk` when `file` is null.

@@ -45,6 +45,15 @@ ApiResponse ApiResponse::json(int status, const QJsonObject& document)
     return r;
 }
 
+ApiResponse ApiResponse::jsonArray(int status, const QJsonArray& document)
+{
+    ApiResponse r;
+    r.status = status;
+    r.addHeader({"Content-Type", "application/json"});
+    r.body = QJsonDocument(document).toJson(QJsonDocument::Compact) + '\n';
+    return r;
+}
+
 ApiResponse ApiResponse::error(int status, const QString& message)
 {
     return json(status,

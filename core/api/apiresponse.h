@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QList>
 #include <QPair>
@@ -19,6 +20,7 @@ struct ApiResponse
     void addHeader(const QPair<QByteArray, QByteArray>& field) { headers.append(field); }
 
     static ApiResponse json(int status, const QJsonObject& document);
+    static ApiResponse jsonArray(int status, const QJsonArray& document);
     // {"error": {"status": 404, "message": "…"}}: the message says what is wrong in plain words.
     static ApiResponse error(int status, const QString& message);
 

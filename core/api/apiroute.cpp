@@ -2,7 +2,89 @@
 
 #include <QList>
 
+#include <optional>
+
 namespace mf::api {
+
+namespace {
+
+bool badPart(const QString& part)
+{
+    return part.isEmpty() || part == QLatin1String(".") || part == QLatin1String("..");
+}
+
+// The decoded segments of `path`, or none if any is empty, "." or "..".
+std::optional<QStringList> segmentsOf(const QByteArray& path)
+{
+    QStringList segments;
+    for (const QByteArray& raw : path.split('/')) {
+        const QString segment = QString::fromUtf8(QByteArray::fromPercentEncoding(raw));
+        if (badPart(segment))
+            return std::nullopt;
+        segments.append(segment);
+    }
+    return segments;
+}
+
+// A file path made of `rest`: none if a segment decodes to "../x" or "a/../b" (refused as its
+// plain form is).
+std::optional<QString> filePathOf(const QStringList& rest)
+{
+    const QString path = rest.join(QLatin1Char('/'));
+    for (const QString& part : path.split(QLatin1Char('/')))
+        if (badPart(part))
+            return std::nullopt;
+    return path;
+}
+
+// How many leading segments make the Hub repo id: "org/name", or one segment ("gpt2") when the
+// next is a keyword of the endpoint.
+qsizetype repoIdLength(const QStringList& segments, const QStringList& keywords)
+{
+    if (segments.size() >= 2 && !keywords.contains(segments.at(1)))
+        return 2;
+    return segments.isEmpty() ? 0 : 1;
+}
+
+void parseHubApi(const QStringList& segments, ApiRoute* route)
+{
+    static const QStringList keywords = {QStringLiteral("revision"), QStringLiteral("tree")};
+    const qsizetype n = repoIdLength(segments, keywords);
+    if (n == 0)
+        return;
+    route->model = segments.mid(0, n).join(QLatin1Char('/'));
+    const QStringList rest = segments.mid(n);
+    if (rest.isEmpty()) {
+        route->kind = ApiRoute::Kind::HubModelInfo;
+    } else if (rest.first() == QLatin1String("revision") && rest.size() == 2) {
+        route->kind = ApiRoute::Kind::HubModelInfo;
+        route->revision = rest.at(1);
+    } else if (rest.first() == QLatin1String("tree") && rest.size() >= 2) {
+        const auto folder = filePathOf(rest.mid(2));
+        if (rest.size() > 2 && !folder)
+            return;
+        route->kind = ApiRoute::Kind::HubTree;
+        route->revision = rest.at(1);
+        route->filePath = rest.size() > 2 ? *folder : QString();
+    }
+}
+
+void parseHubResolve(const QStringList& segments, ApiRoute* route)
+{
+    static const QStringList keywords = {QStringLiteral("resolve")};
+    const qsizetype n = repoIdLength(segments, keywords);
+    if (n == 0 || segments.size() < n + 3 || segments.at(n) != QLatin1String("resolve"))
+        return;
+    const auto path = filePathOf(segments.mid(n + 2));
+    if (!path)
+        return;
+    route->kind = ApiRoute::Kind::HubResolve;
+    route->model = segments.mid(0, n).join(QLatin1Char('/'));
+    route->revision = segments.at(n + 1);
+    route->filePath = *path;
+}
+
+} // namespace
 
 ApiRoute ApiRoute::parse(const QByteArray& target)
 {
@@ -12,15 +94,22 @@ ApiRoute ApiRoute::parse(const QByteArray& target)
     if (question >= 0)
         route.query = QUrlQuery(QString::fromUtf8(target.mid(question + 1)));
     static const QByteArray prefix = "/api/v1/";
-    if (!path.startsWith(prefix))
+    static const QByteArray hubPrefix = "/api/models/";
+    if (path.startsWith(hubPrefix)) {
+        if (const auto segments = segmentsOf(path.mid(hubPrefix.size())))
+            parseHubApi(*segments, &route);
         return route;
-    QStringList segments;
-    for (const QByteArray& raw : path.mid(prefix.size()).split('/')) {
-        const QString segment = QString::fromUtf8(QByteArray::fromPercentEncoding(raw));
-        if (segment.isEmpty() || segment == QLatin1String(".") || segment == QLatin1String(".."))
-            return route;
-        segments.append(segment);
     }
+    if (!path.startsWith(prefix)) {
+        if (path.startsWith('/'))
+            if (const auto segments = segmentsOf(path.mid(1)))
+                parseHubResolve(*segments, &route);
+        return route;
+    }
+    const auto parsed = segmentsOf(path.mid(prefix.size()));
+    if (!parsed)
+        return route;
+    const QStringList& segments = *parsed;
     if (segments.first() == QLatin1String("models")) {
         if (segments.size() == 1) {
             route.kind = Kind::ModelList;
@@ -28,14 +117,12 @@ ApiRoute ApiRoute::parse(const QByteArray& target)
             route.kind = Kind::ModelInfo;
             route.model = segments.at(1);
         } else if (segments.size() >= 4 && segments.at(2) == QLatin1String("files")) {
-            const QStringList rest = segments.mid(3);
-            // A segment that decodes to "../x" or "a/../b" is refused as its plain form is.
-            for (const QString& part : rest.join(QLatin1Char('/')).split(QLatin1Char('/')))
-                if (part.isEmpty() || part == QLatin1String(".") || part == QLatin1String(".."))
-                    return route;
+            const auto filePath = filePathOf(segments.mid(3));
+            if (!filePath)
+                return route;
             route.kind = Kind::ModelFile;
             route.model = segments.at(1);
-            route.filePath = rest.join(QLatin1Char('/'));
+            route.filePath = *filePath;
         }
     } else if (segments.first() == QLatin1String("chunks") && segments.size() == 2) {
         route.kind = Kind::Chunk;

@@ -12,10 +12,22 @@ namespace mf::api {
 // with an empty, "." or ".." segment names no endpoint at all.
 struct ApiRoute
 {
-    enum class Kind { None, ModelList, ModelInfo, ModelFile, Chunk };
+    enum class Kind {
+        None,
+        ModelList,
+        ModelInfo,
+        ModelFile,
+        Chunk,
+        // The Hugging Face Hub's download endpoints (hubresources.h): /api/models/{repo}[/revision/
+        // {rev}], /api/models/{repo}/tree/{rev}[/{folder}] and /{repo}/resolve/{rev}/{path}.
+        HubModelInfo,
+        HubTree,
+        HubResolve
+    };
     Kind kind = Kind::None;
-    QString model;
-    QString filePath;
+    QString model; // a model's name, or a Hub repo id ("org/name", "local/name")
+    QString revision;
+    QString filePath; // a file's path in the model; a folder's for HubTree
     QString cid;
     QUrlQuery query;
 

@@ -12,12 +12,14 @@ namespace mf::api {
 namespace {
 const QString TokenField = QStringLiteral("token");
 
+// "hf_" first: Hugging Face clients refuse a token without it, and this one is also theirs
+// (HF_TOKEN) when they read from this server.
 QByteArray newToken()
 {
     QByteArray bytes(32, Qt::Uninitialized);
     QRandomGenerator::system()->fillRange(reinterpret_cast<quint32*>(bytes.data()),
                                           bytes.size() / 4);
-    return bytes.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
+    return "hf_" + bytes.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
 }
 } // namespace
 
