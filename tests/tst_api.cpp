@@ -143,6 +143,7 @@ private Q_SLOTS:
     void servesAFileWhole();
     void servesRanges();
     void servesAChunk();
+    void openApiDocumentMatchesTheServer();
     void pathsNeverLeaveTheRegistry();
     void hubClientDownloadsALocalModel();
     void hubClientDownloadsAnImportedModel();
@@ -477,6 +478,47 @@ void TestApi::servesAChunk()
     QCOMPARE(r.header("ETag"), '"' + c.cid.toLatin1() + '"');
     const Reply unknown = get(QStringLiteral("/api/v1/chunks/bafkreinotachunk"));
     QVERIFY2(unknown.status == 404, unknown.describe());
+
+    // The IPFS trustless gateway's form: a raw block when asked for one, by query or Accept.
+    const Reply raw = get(QStringLiteral("/ipfs/") + c.cid + QStringLiteral("?format=raw"));
+    QVERIFY2(raw.status == 200, raw.describe());
+    QVERIFY(raw.body == m_bytes.mid(c.offset, c.size));
+    QCOMPARE(raw.header("Content-Type"), QByteArray("application/vnd.ipld.raw"));
+    QCOMPARE(raw.header("ETag"), '"' + c.cid.toLatin1() + ".raw\"");
+    const Reply accepted =
+        get(QStringLiteral("/ipfs/") + c.cid,
+            {QStringLiteral("-H"), QStringLiteral("Accept: application/vnd.ipld.raw")});
+    QVERIFY2(accepted.status == 200, accepted.describe());
+    QVERIFY(accepted.body == raw.body);
+    const Reply other = get(QStringLiteral("/ipfs/") + c.cid);
+    QVERIFY2(other.status == 406, other.describe());
+}
+
+// The OpenAPI document describes what the server answers: every path in it, filled in with a
+// real model, file and chunk, is answered 200.
+void TestApi::openApiDocumentMatchesTheServer()
+{
+    const Reply doc = get(QStringLiteral("/api/v1/openapi.json"));
+    QVERIFY2(doc.status == 200, doc.describe());
+    const QJsonObject root = doc.json();
+    QCOMPARE(root.value(QStringLiteral("openapi")).toString(), QStringLiteral("3.0.3"));
+    const QJsonObject paths = root.value(QStringLiteral("paths")).toObject();
+    QVERIFY(paths.size() >= 10);
+    const QString cid = manifest(m_box->vault(), QStringLiteral("m.bin")).first().cid;
+    for (auto it = paths.begin(); it != paths.end(); ++it) {
+        QString path = it.key();
+        path.replace(QStringLiteral("{model}"), QStringLiteral("m"))
+            .replace(QStringLiteral("{path}"), QStringLiteral("m.bin"))
+            .replace(QStringLiteral("{cid}"), cid)
+            .replace(QStringLiteral("{repo}"), QStringLiteral("local/m"))
+            .replace(QStringLiteral("{revision}"), QStringLiteral("main"));
+        if (path.startsWith(QLatin1String("/ipfs/")))
+            path += QStringLiteral("?format=raw");
+        QVERIFY2(!path.contains(QLatin1Char('{')), qPrintable(path));
+        const Reply r = get(path);
+        QVERIFY2(r.status == 200,
+                 qPrintable(path + QLatin1Char(' ') + QString::fromUtf8(r.describe())));
+    }
 }
 
 QString TestApi::hubClientCheck(const QString& repo)

@@ -4,6 +4,7 @@
 #include "byterange.h"
 #include "hubresources.h"
 #include "modelresources.h"
+#include "openapidocument.h"
 
 #include "registry/registry.h"
 #include "transfer/rangejob.h"
@@ -154,6 +155,21 @@ void ApiConnection::handle()
     case ApiRoute::Kind::HubTree:
     case ApiRoute::Kind::HubResolve:
         return serveHub(route);
+    case ApiRoute::Kind::IpfsBlock:
+        // A trustless gateway answers a raw block only when asked for one; the other forms
+        // (CAR, a file's bytes through its DAG) are not served here.
+        if (route.query.queryItemValue(QStringLiteral("format")) != QLatin1String("raw") &&
+            !m_head.header("accept").contains("application/vnd.ipld.raw"))
+            return respond(ApiResponse::error(
+                406, tr("Only raw blocks are served here: ask with ?format=raw or "
+                        "“Accept: application/vnd.ipld.raw”")));
+        return serveChunk(route);
+    case ApiRoute::Kind::OpenApi: {
+        ApiResponse r;
+        r.addHeader({"Content-Type", "application/json"});
+        r.body = openApiDocument();
+        return respond(r);
+    }
     }
 }
 
@@ -242,8 +258,11 @@ void ApiConnection::serveChunk(const ApiRoute& route)
         return respond(ApiResponse::error(
             404, tr("This vault has no chunk with the CID “%1”").arg(route.cid)));
     ApiResponse r;
-    r.addHeader({"ETag", '"' + route.cid.toLatin1() + '"'});
+    // The trustless gateway's ETag names the block and its form.
+    const QByteArray form = route.kind == ApiRoute::Kind::IpfsBlock ? ".raw" : "";
+    r.addHeader({"ETag", '"' + route.cid.toLatin1() + form + '"'});
     r.addHeader({"Content-Type", "application/vnd.ipld.raw"});
+    r.addHeader({"X-Content-Type-Options", "nosniff"});
     FileChunk chunk;
     chunk.cid = route.cid;
     chunk.size = *size;

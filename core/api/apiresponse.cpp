@@ -23,6 +23,8 @@ QByteArray reasonPhrase(int status)
         return "Request Timeout";
     case 409:
         return "Conflict";
+    case 406:
+        return "Not Acceptable";
     case 416:
         return "Range Not Satisfiable";
     case 421:

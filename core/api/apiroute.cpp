@@ -100,6 +100,15 @@ ApiRoute ApiRoute::parse(const QByteArray& target)
             parseHubApi(*segments, &route);
         return route;
     }
+    static const QByteArray ipfsPrefix = "/ipfs/";
+    if (path.startsWith(ipfsPrefix)) {
+        const auto segments = segmentsOf(path.mid(ipfsPrefix.size()));
+        if (segments && segments->size() == 1) {
+            route.kind = Kind::IpfsBlock;
+            route.cid = segments->first();
+        }
+        return route;
+    }
     if (!path.startsWith(prefix)) {
         if (path.startsWith('/'))
             if (const auto segments = segmentsOf(path.mid(1)))
@@ -110,7 +119,9 @@ ApiRoute ApiRoute::parse(const QByteArray& target)
     if (!parsed)
         return route;
     const QStringList& segments = *parsed;
-    if (segments.first() == QLatin1String("models")) {
+    if (segments == QStringList{QStringLiteral("openapi.json")}) {
+        route.kind = Kind::OpenApi;
+    } else if (segments.first() == QLatin1String("models")) {
         if (segments.size() == 1) {
             route.kind = Kind::ModelList;
         } else if (segments.size() == 2) {

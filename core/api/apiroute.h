@@ -22,7 +22,10 @@ struct ApiRoute
         // {rev}], /api/models/{repo}/tree/{rev}[/{folder}] and /{repo}/resolve/{rev}/{path}.
         HubModelInfo,
         HubTree,
-        HubResolve
+        HubResolve,
+        // GET /ipfs/{cid}: a chunk as a raw block, the IPFS trustless gateway's form.
+        IpfsBlock,
+        OpenApi
     };
     Kind kind = Kind::None;
     QString model; // a model's name, or a Hub repo id ("org/name", "local/name")

@@ -1,0 +1,69 @@
+#include "openapidocument.h"
+
+namespace mf::api {
+
+namespace {
+
+// Kept as the JSON it is served as: a reader of this file reads the API's contract directly.
+constexpr char Document[] = R"json({
+  "openapi": "3.0.3",
+  "info": {
+    "title": "ModelFloat local API",
+    "version": "1",
+    "description": "Floating models on this computer: list and describe them, and read their files and chunks, every byte verified against its chunk's CID before it is sent. Bound to 127.0.0.1; every request carries the token that `modelfloat-cli serve --print-token` shows."
+  },
+  "servers": [{"url": "http://127.0.0.1:8765"}],
+  "security": [{"bearer": []}],
+  "components": {
+    "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+    "parameters": {
+      "model": {"name": "model", "in": "path", "required": true, "schema": {"type": "string"}, "description": "The model's name; a '/' in it is sent as %2F."},
+      "path": {"name": "path", "in": "path", "required": true, "schema": {"type": "string"}, "description": "A file's path inside the model ('/'-separated)."},
+      "repo": {"name": "repo", "in": "path", "required": true, "schema": {"type": "string"}, "description": "A Hub repo id: 'org/name' for a model imported from the Hub, 'local/<name>' for any model."},
+      "revision": {"name": "revision", "in": "path", "required": true, "schema": {"type": "string"}, "description": "'main', 'HEAD' or the model's commit."},
+      "range": {"name": "Range", "in": "header", "schema": {"type": "string"}, "description": "One range: bytes=A-B, bytes=A- or bytes=-N."}
+    },
+    "responses": {
+      "error": {"description": "What is wrong, in plain words.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+      "bytes": {"description": "The bytes (206 with Content-Range for a range). ETag is the file's SHA-256. An answer cut short of its Content-Length means no good copy of a chunk could be read: never a wrong byte.", "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}
+    },
+    "schemas": {
+      "Error": {"type": "object", "properties": {"error": {"type": "object", "properties": {"status": {"type": "integer"}, "message": {"type": "string"}}}}},
+      "ModelList": {"type": "object", "properties": {"models": {"type": "array", "items": {"type": "object"}}, "total": {"type": "integer"}, "offset": {"type": "integer"}, "limit": {"type": "integer"}}}
+    }
+  },
+  "paths": {
+    "/api/v1/models": {"get": {"summary": "Models whose name contains q, a page of them", "parameters": [
+      {"name": "q", "in": "query", "schema": {"type": "string"}},
+      {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}},
+      {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}}],
+      "responses": {"200": {"description": "A page of models, as `list --json` gives each", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ModelList"}}}}, "400": {"$ref": "#/components/responses/error"}}}},
+    "/api/v1/models/{model}": {"get": {"summary": "A model as `info --json` describes it: files, formats, health, copies, CIDs", "parameters": [{"$ref": "#/components/parameters/model"}],
+      "responses": {"200": {"description": "The model", "content": {"application/json": {"schema": {"type": "object"}}}}, "404": {"$ref": "#/components/responses/error"}}}},
+    "/api/v1/models/{model}/files/{path}": {"get": {"summary": "A file's bytes, with HTTP Range", "parameters": [{"$ref": "#/components/parameters/model"}, {"$ref": "#/components/parameters/path"}, {"$ref": "#/components/parameters/range"}],
+      "responses": {"200": {"$ref": "#/components/responses/bytes"}, "206": {"$ref": "#/components/responses/bytes"}, "404": {"$ref": "#/components/responses/error"}, "409": {"$ref": "#/components/responses/error"}, "416": {"$ref": "#/components/responses/error"}}}},
+    "/api/v1/chunks/{cid}": {"get": {"summary": "One chunk's bytes, verified against its CID", "parameters": [{"name": "cid", "in": "path", "required": true, "schema": {"type": "string"}}],
+      "responses": {"200": {"description": "The chunk", "content": {"application/vnd.ipld.raw": {"schema": {"type": "string", "format": "binary"}}}}, "404": {"$ref": "#/components/responses/error"}}}},
+    "/ipfs/{cid}": {"get": {"summary": "A chunk as a raw block, in the IPFS trustless gateway's form (?format=raw or Accept: application/vnd.ipld.raw)", "parameters": [{"name": "cid", "in": "path", "required": true, "schema": {"type": "string"}}, {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["raw"]}}],
+      "responses": {"200": {"description": "The block", "content": {"application/vnd.ipld.raw": {"schema": {"type": "string", "format": "binary"}}}}, "404": {"$ref": "#/components/responses/error"}, "406": {"$ref": "#/components/responses/error"}}}},
+    "/api/v1/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.0", "content": {"application/json": {"schema": {"type": "object"}}}}}}},
+    "/api/models/{repo}": {"get": {"summary": "Hugging Face Hub: a model's info (sha, siblings; ?blobs=true adds sizes and LFS oids)", "parameters": [{"$ref": "#/components/parameters/repo"}],
+      "responses": {"200": {"description": "The model's info", "content": {"application/json": {"schema": {"type": "object"}}}}, "404": {"$ref": "#/components/responses/error"}}}},
+    "/api/models/{repo}/revision/{revision}": {"get": {"summary": "Hugging Face Hub: a model's info at a revision", "parameters": [{"$ref": "#/components/parameters/repo"}, {"$ref": "#/components/parameters/revision"}],
+      "responses": {"200": {"description": "The model's info", "content": {"application/json": {"schema": {"type": "object"}}}}, "404": {"$ref": "#/components/responses/error"}}}},
+    "/api/models/{repo}/tree/{revision}": {"get": {"summary": "Hugging Face Hub: the files of a revision, each as a Git LFS file (?recursive=true)", "parameters": [{"$ref": "#/components/parameters/repo"}, {"$ref": "#/components/parameters/revision"}],
+      "responses": {"200": {"description": "The entries, one page", "content": {"application/json": {"schema": {"type": "array", "items": {"type": "object"}}}}}, "404": {"$ref": "#/components/responses/error"}}}},
+    "/{repo}/resolve/{revision}/{path}": {"get": {"summary": "Hugging Face Hub: a file's bytes, with Range, X-Repo-Commit, X-Linked-Etag and X-Linked-Size", "parameters": [{"$ref": "#/components/parameters/repo"}, {"$ref": "#/components/parameters/revision"}, {"$ref": "#/components/parameters/path"}, {"$ref": "#/components/parameters/range"}],
+      "responses": {"200": {"$ref": "#/components/responses/bytes"}, "206": {"$ref": "#/components/responses/bytes"}, "404": {"$ref": "#/components/responses/error"}, "416": {"$ref": "#/components/responses/error"}}}}
+  }
+}
+)json";
+
+} // namespace
+
+QByteArray openApiDocument()
+{
+    return QByteArray::fromRawData(Document, sizeof(Document) - 1);
+}
+
+} // namespace mf::api
