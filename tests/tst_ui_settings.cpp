@@ -1,6 +1,7 @@
 // The settings dialog: vault settings reach the vault through the Engine, this computer's go to
 // QSettings, and "start at login" writes and removes a real XDG autostart entry.
 #include "autostart.h"
+#include "credentials/vaultcredentials.h"
 #include "engine/engine.h"
 #include "settingsdialog.h"
 #include "testvault.h"
@@ -8,11 +9,17 @@
 
 #include <QApplication>
 #include <QCheckBox>
+#include <QClipboard>
 #include <QComboBox>
 #include <QLabel>
 #include <QLineEdit>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QPushButton>
 #include <QSettings>
 #include <QSpinBox>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QtTest>
 
 using namespace mf;
@@ -105,6 +112,71 @@ private Q_SLOTS:
             explained |= label->text().contains(QStringLiteral("absolute"));
         QVERIFY(explained);
         autostart::setEnabled(false);
+    }
+
+    // The local HTTP API: off by default; turned on in Settings it serves while the app runs,
+    // the dialog shows where and copies the token; turned off, nothing listens.
+    void apiServesWhileTheAppRuns()
+    {
+        QVERIFY(!SettingsDialog::load(nullptr).apiEnabled);
+        TestVault tv;
+        QVERIFY(tv.ok());
+        // The token is kept with the providers' secrets; this test machine has no keychain.
+        QVERIFY(tv.registry().setSetting(vaultcredentials::settingKey(),
+                                         vaultcredentials::plaintext()));
+        const QString dir = tv.vault->directory();
+        tv.vault.reset();
+        quint16 port = 0;
+        {
+            QTcpServer probe; // a port free right now
+            QVERIFY(probe.listen(QHostAddress::LocalHost));
+            port = probe.serverPort();
+        }
+
+        Engine engine;
+        QSignalSpy opened(&engine, &Engine::opened);
+        engine.open(dir);
+        QVERIFY(opened.wait(JobTimeoutMs));
+        QSignalSpy changed(&engine, &Engine::apiServerChanged);
+
+        SettingsDialog dialog(&engine, SettingsDialog::load(nullptr));
+        auto* status = dialog.findChild<QLabel*>(QStringLiteral("apiStatus"));
+        QVERIFY(status && status->text().startsWith(QStringLiteral("Off")));
+        dialog.findChild<QCheckBox*>(QStringLiteral("apiEnabled"))->setChecked(true);
+        dialog.findChild<QSpinBox*>(QStringLiteral("apiPort"))->setValue(port);
+        dialog.accept();
+        QCOMPARE(dialog.result(), int(QDialog::Accepted));
+        QVERIFY(
+            QTest::qWaitFor([&] { return !engine.apiServerStatus().url.isEmpty(); }, JobTimeoutMs));
+        const ApiServerStatus serving = engine.apiServerStatus();
+        QVERIFY2(serving.error.isEmpty(), qPrintable(serving.error));
+        QCOMPARE(serving.url, QStringLiteral("http://127.0.0.1:%1").arg(port));
+        QVERIFY(status->text().contains(serving.url));
+        dialog.findChild<QPushButton*>(QStringLiteral("copyApiToken"))->click();
+        QCOMPARE(QGuiApplication::clipboard()->text(), serving.token);
+
+        // A real request with the token is answered; the setting is kept for the next start.
+        QNetworkAccessManager network;
+        QNetworkRequest request(QUrl(serving.url + QStringLiteral("/api/v1/models")));
+        request.setRawHeader("Authorization", "Bearer " + serving.token.toLatin1());
+        QNetworkReply* reply = network.get(request);
+        QSignalSpy done(reply, &QNetworkReply::finished);
+        QVERIFY(done.wait(JobTimeoutMs));
+        QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+        QVERIFY(reply->readAll().contains("\"models\""));
+        delete reply;
+        QVERIFY(SettingsDialog::load(nullptr).apiEnabled);
+
+        // Off: the port is closed.
+        SettingsDialog again(&engine, SettingsDialog::load(nullptr));
+        again.findChild<QCheckBox*>(QStringLiteral("apiEnabled"))->setChecked(false);
+        again.accept();
+        QVERIFY(
+            QTest::qWaitFor([&] { return engine.apiServerStatus().url.isEmpty(); }, JobTimeoutMs));
+        QTcpSocket socket;
+        socket.connectToHost(QHostAddress::LocalHost, port);
+        QVERIFY(!socket.waitForConnected(5000));
+        QSettings().remove(QStringLiteral("api"));
     }
 };
 

@@ -7,11 +7,13 @@
 #include "vault/vault.h"
 
 #include <QCheckBox>
+#include <QClipboard>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDir>
 #include <QFileDialog>
 #include <QFormLayout>
+#include <QGuiApplication>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -32,6 +34,8 @@ const QString VaultKey = QStringLiteral("vault/directory");
 const QString SyncPausedKey = QStringLiteral("sync/paused");
 const QString SyncMeteredKey = QStringLiteral("sync/onMeteredNetwork");
 const QString SyncBatteryKey = QStringLiteral("sync/onBattery");
+const QString ApiEnabledKey = QStringLiteral("api/enabled");
+const QString ApiPortKey = QStringLiteral("api/port");
 // The vault's own settings, as core/vault/vault.cpp names them in the registry.
 const QString ReplicationSetting = QStringLiteral("replication");
 const QString ChunkerSetting = QStringLiteral("chunker");
@@ -52,6 +56,8 @@ SettingsDialog::Values SettingsDialog::load(Registry* registry)
     v.syncPaused = s.value(SyncPausedKey, false).toBool();
     v.syncOnMetered = s.value(SyncMeteredKey, false).toBool();
     v.syncOnBattery = s.value(SyncBatteryKey, false).toBool();
+    v.apiEnabled = s.value(ApiEnabledKey, false).toBool();
+    v.apiPort = qBound(1, s.value(ApiPortKey, 8765).toInt(), 65535);
     v.chunker = ChunkerParams::defaults().toString();
     if (registry) {
         v.replicas = qMax(1, registry->setting(ReplicationSetting, QStringLiteral("2")).toInt());
@@ -70,6 +76,7 @@ void SettingsDialog::applyStored(Engine* engine)
     engine->setBandwidthLimits(v.uploadLimit, v.downloadLimit);
     engine->setSyncPaused(v.syncPaused);
     engine->setSyncPolicy(v.syncOnMetered, v.syncOnBattery);
+    engine->setApiServer(v.apiEnabled, quint16(v.apiPort));
 }
 
 void SettingsDialog::setSyncPaused(Engine* engine, bool paused)
@@ -101,6 +108,10 @@ SettingsDialog::SettingsDialog(Engine* engine, const Values& current, QWidget* p
     , m_syncOnBattery(new QCheckBox(tr("Repair and scrub on &battery"), this))
     , m_vault(new QLineEdit(this))
     , m_message(new QLabel(this))
+    , m_api(new QCheckBox(tr("Serve models over &HTTP to programs on this computer"), this))
+    , m_apiPort(new QSpinBox(this))
+    , m_apiStatus(new QLabel(this))
+    , m_copyToken(new QPushButton(tr("Copy &token"), this))
 {
     setWindowTitle(tr("Settings"));
     setAccessibleName(tr("Settings"));
@@ -164,6 +175,36 @@ SettingsDialog::SettingsDialog(Engine* engine, const Values& current, QWidget* p
     vaultRow->addWidget(m_vault, 1);
     vaultRow->addWidget(browse);
 
+    m_api->setObjectName(QStringLiteral("apiEnabled"));
+    m_api->setChecked(current.apiEnabled);
+    m_api->setToolTip(tr("Other programs on this computer (curl, download tools, Hugging Face "
+                         "libraries with HF_ENDPOINT) read floating models from 127.0.0.1, "
+                         "each byte verified; every request needs the token"));
+    m_apiPort->setObjectName(QStringLiteral("apiPort"));
+    m_apiPort->setRange(1, 65535);
+    m_apiPort->setValue(current.apiPort);
+    m_apiPort->setAccessibleName(tr("HTTP port"));
+    m_apiPort->setEnabled(current.apiEnabled);
+    connect(m_api, &QCheckBox::toggled, m_apiPort, &QSpinBox::setEnabled);
+    m_apiStatus->setObjectName(QStringLiteral("apiStatus"));
+    m_apiStatus->setWordWrap(true);
+    m_apiStatus->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_copyToken->setObjectName(QStringLiteral("copyApiToken"));
+    m_copyToken->setToolTip(tr("Requests carry it as “Authorization: Bearer TOKEN” (Hugging "
+                               "Face tools: HF_TOKEN)"));
+    connect(m_copyToken, &QPushButton::clicked, this,
+            [this] { QGuiApplication::clipboard()->setText(m_apiToken); });
+    auto* apiRow = new QHBoxLayout;
+    apiRow->addWidget(m_apiPort);
+    apiRow->addWidget(m_copyToken);
+    apiRow->addStretch(1);
+    if (m_engine) {
+        showApiStatus(m_engine->apiServerStatus());
+        connect(m_engine, &Engine::apiServerChanged, this, &SettingsDialog::showApiStatus);
+    } else {
+        showApiStatus({});
+    }
+
     auto* form = new QFormLayout;
     form->addRow(tr("&Replication factor:"), m_replicas);
     form->addRow(tr("C&hunker:"), m_chunker);
@@ -179,6 +220,11 @@ SettingsDialog::SettingsDialog(Engine* engine, const Values& current, QWidget* p
     auto* vaultLabel = new QLabel(tr("&Vault folder:"));
     vaultLabel->setBuddy(m_vault);
     form->addRow(vaultLabel, vaultRow);
+    form->addRow(tr("Local API:"), m_api);
+    auto* portLabel = new QLabel(tr("HTTP &port:"));
+    portLabel->setBuddy(m_apiPort);
+    form->addRow(portLabel, apiRow);
+    form->addRow(QString(), m_apiStatus);
 
     m_message->setWordWrap(true);
     m_message->setVisible(false);
@@ -209,7 +255,22 @@ SettingsDialog::Values SettingsDialog::values() const
     v.syncOnMetered = m_syncOnMetered->isChecked();
     v.syncOnBattery = m_syncOnBattery->isChecked();
     v.vaultDirectory = QDir::fromNativeSeparators(m_vault->text().trimmed());
+    v.apiEnabled = m_api->isChecked();
+    v.apiPort = m_apiPort->value();
     return v;
+}
+
+void SettingsDialog::showApiStatus(const ApiServerStatus& status)
+{
+    m_apiToken = status.token;
+    m_copyToken->setEnabled(!status.token.isEmpty());
+    if (!status.url.isEmpty())
+        m_apiStatus->setText(
+            tr("Serving at %1/api/v1/ (Hugging Face tools: HF_ENDPOINT=%1)").arg(status.url));
+    else if (!status.error.isEmpty())
+        m_apiStatus->setText(tr("Not serving: %1").arg(status.error));
+    else
+        m_apiStatus->setText(tr("Off: nothing listens"));
 }
 
 void SettingsDialog::browseVault()
@@ -244,7 +305,11 @@ void SettingsDialog::accept()
     s.setValue(MinimizedKey, v.startMinimized);
     s.setValue(SyncMeteredKey, v.syncOnMetered);
     s.setValue(SyncBatteryKey, v.syncOnBattery);
+    s.setValue(ApiEnabledKey, v.apiEnabled);
+    s.setValue(ApiPortKey, v.apiPort);
     if (m_engine) {
+        if (v.apiEnabled != m_initial.apiEnabled || v.apiPort != m_initial.apiPort)
+            m_engine->setApiServer(v.apiEnabled, quint16(v.apiPort));
         if (v.syncOnMetered != m_initial.syncOnMetered ||
             v.syncOnBattery != m_initial.syncOnBattery)
             m_engine->setSyncPolicy(v.syncOnMetered, v.syncOnBattery);

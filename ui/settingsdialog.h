@@ -7,8 +7,10 @@ class QComboBox;
 class QLineEdit;
 class QSpinBox;
 class QLabel;
+class QPushButton;
 
 namespace mf {
+struct ApiServerStatus;
 class Engine;
 class Registry;
 } // namespace mf
@@ -39,6 +41,9 @@ public:
         bool syncOnMetered = false;
         bool syncOnBattery = false;
         QString vaultDirectory; // empty: the default
+        // The local HTTP API (docs/api.md): off until the user turns it on.
+        bool apiEnabled = false;
+        int apiPort = 8765;
     };
 
     // The current values: this computer's from QSettings, the vault's from `registry` (a
@@ -62,6 +67,7 @@ Q_SIGNALS:
 
 private:
     void browseVault();
+    void showApiStatus(const ApiServerStatus& status);
 
     Engine* m_engine;
     Values m_initial;
@@ -77,6 +83,11 @@ private:
     QCheckBox* m_syncOnBattery;
     QLineEdit* m_vault;
     QLabel* m_message;
+    QCheckBox* m_api;
+    QSpinBox* m_apiPort;
+    QLabel* m_apiStatus;
+    QPushButton* m_copyToken;
+    QString m_apiToken; // the running server's, for "Copy token"
 };
 
 } // namespace mf::ui

@@ -40,6 +40,7 @@ Engine::Engine(QObject* parent)
     qRegisterMetaType<mf::TransferInfo>();
     qRegisterMetaType<mf::VaultStats>();
     qRegisterMetaType<mf::SyncStatus>();
+    qRegisterMetaType<mf::ApiServerStatus>();
     m_thread.setObjectName(QStringLiteral("engine"));
     m_worker = new EngineWorker(&g_transferIds);
     m_worker->moveToThread(&m_thread);
@@ -65,6 +66,10 @@ Engine::Engine(QObject* parent)
     connect(m_worker, &EngineWorker::modelsHealthChanged, this, &Engine::modelsHealthChanged);
     connect(m_worker, &EngineWorker::catalogSynced, this, &Engine::catalogSynced);
     connect(m_worker, &EngineWorker::catalogRecovered, this, &Engine::catalogRecovered);
+    connect(m_worker, &EngineWorker::apiServerChanged, this, [this](const ApiServerStatus& s) {
+        m_apiStatus = s;
+        Q_EMIT apiServerChanged(s);
+    });
     connect(&m_thread, &QThread::started, &m_thread, &yieldToGui, Qt::DirectConnection);
     m_thread.start();
 }
@@ -267,6 +272,11 @@ void Engine::removeProvider(qint64 id, bool force)
 void Engine::testProvider(qint64 id)
 {
     post(m_worker, [w = m_worker, id] { w->testProvider(id); });
+}
+
+void Engine::setApiServer(bool enabled, quint16 port)
+{
+    post(m_worker, [w = m_worker, enabled, port] { w->setApiServer(enabled, port); });
 }
 
 void Engine::measureProviders()

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "apiserverstatus.h"
 #include "floatrequest.h"
 #include "hub/materializejob.h"
 #include "providers/providerfactory.h"
@@ -106,6 +107,11 @@ public:
     void setSchedulerTick(int ms);
     SyncStatus syncStatus() const { return m_syncStatus; }
 
+    // The local HTTP API (docs/api.md), off until the user turns it on: served on
+    // 127.0.0.1:`port` while a vault is open -> apiServerChanged.
+    void setApiServer(bool enabled, quint16 port);
+    ApiServerStatus apiServerStatus() const { return m_apiStatus; }
+
     const ProviderFactory& providerFactory() const { return m_factory; } // kinds and their fields
 
     // The GUI thread's snapshot of every transfer it was told about (kept current from the
@@ -141,6 +147,7 @@ Q_SIGNALS:
     // that cannot be reached is one: the vault keeps working from this computer's registry).
     void catalogSynced(const QString& summary, const QString& problems);
     void catalogRecovered(const QString& summary, const QString& problems /* empty: none */);
+    void apiServerChanged(const mf::ApiServerStatus& status);
 
 private:
     qint64 nextTransferId();
@@ -155,6 +162,7 @@ private:
     QHash<qint64, TransferInfo> m_transfers;
     bool m_busy = false;
     SyncStatus m_syncStatus;
+    ApiServerStatus m_apiStatus;
 };
 
 } // namespace mf

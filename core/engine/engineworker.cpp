@@ -122,6 +122,8 @@ void EngineWorker::open(const QString& directory)
     m_scheduler->setRegistry(&m_vault->registry());
     m_scheduler->start();
     emitSyncStatus();
+    if (m_apiWanted)
+        restartApiServer();
     // What other computers sharing the providers changed meanwhile, and what this one has not
     // published yet (a run that ended before it could).
     syncCatalog();
@@ -133,6 +135,7 @@ void EngineWorker::shutdown()
         return;
     m_shuttingDown = true;
     m_progressTimer.stop();
+    stopApiServer();
     if (m_scheduler) {
         m_scheduler->stop();
         m_scheduler->setRegistry(nullptr);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "apiserverstatus.h"
 #include "registry/records.h"
 #include "sync/scheduler.h"
 #include "syncstatus.h"
@@ -19,6 +20,11 @@
 #include <memory>
 
 class QNetworkAccessManager;
+
+namespace mf::api {
+class ApiServer;
+class ApiTokenJob;
+} // namespace mf::api
 
 namespace mf {
 
@@ -83,6 +89,10 @@ public:
     void syncCatalog();
     void recoverCatalog();
 
+    // The local HTTP API (engineapi.cpp): served on 127.0.0.1:`port` while `enabled` and a vault
+    // is open -> apiServerChanged.
+    void setApiServer(bool enabled, quint16 port);
+
     Vault* vault() const { return m_vault.get(); }
 
 Q_SIGNALS:
@@ -107,6 +117,7 @@ Q_SIGNALS:
     void modelsHealthChanged();
     void catalogSynced(const QString& summary, const QString& error);
     void catalogRecovered(const QString& summary, const QString& error);
+    void apiServerChanged(const mf::ApiServerStatus& status);
 
 private:
     enum class Stop { None, Pause, Cancel, Shutdown };
@@ -206,6 +217,12 @@ private:
     SyncStatus m_syncStatus;
     QList<QPointer<TransferJob>> m_catalogJobs; // running sync, publish and recover jobs
     QString m_withoutCatalogSaid; // providers keeping no catalog, as last said (said once)
+    void restartApiServer();
+    void stopApiServer();
+    bool m_apiWanted = false;
+    quint16 m_apiPort = 0;
+    api::ApiServer* m_api = nullptr;
+    QPointer<api::ApiTokenJob> m_apiToken; // reading or making the token
 };
 
 } // namespace mf
