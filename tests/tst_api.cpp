@@ -7,6 +7,7 @@
 #include "testsupport.h"
 
 #include <QCryptographicHash>
+#include <QDir>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -142,6 +143,7 @@ private Q_SLOTS:
     void describesAModel();
     void servesAFileWhole();
     void servesRanges();
+    void manyConcurrentRangedDownloads(); // before any chunk of "m" is damaged or lost
     void servesAChunk();
     void openApiDocumentMatchesTheServer();
     void pathsNeverLeaveTheRegistry();
@@ -676,6 +678,66 @@ void TestApi::lostChunkEndsTheAnswerShort()
             {QStringLiteral("-H"), QStringLiteral("Range: bytes=0-%1").arg(lost.offset - 1)});
     QVERIFY2(before.status == 206 && before.curlExit == 0, before.describe());
     QVERIFY(before.body == m_bytes.left(lost.offset));
+}
+
+// A bounded load on loopback: rounds of 100 concurrent ranged downloads (one curl running them
+// in parallel), every answer bit-exact, and the server's memory not growing from round to round.
+void TestApi::manyConcurrentRangedDownloads()
+{
+    constexpr int Clients = 100;
+    constexpr int Rounds = 3;
+    const auto residentKiB = [this] {
+        QFile status(QStringLiteral("/proc/%1/status").arg(m_server.processId()));
+        if (!status.open(QIODevice::ReadOnly))
+            return qint64(-1);
+        for (const QByteArray& line : status.readAll().split('\n'))
+            if (line.startsWith("VmRSS:"))
+                return line.mid(6).trimmed().split(' ').first().toLongLong();
+        return qint64(-1);
+    };
+    qint64 afterFirst = 0;
+    for (int round = 0; round < Rounds; ++round) {
+        QByteArray config;
+        QList<QPair<qint64, qint64>> ranges;
+        for (int i = 0; i < Clients; ++i) {
+            const qint64 begin = (qint64(i) * 20011 + round * 7919) % (m_bytes.size() - 1);
+            const qint64 end = qMin<qint64>(m_bytes.size() - 1, begin + 256 * KiB - 1);
+            ranges.append({begin, end});
+            if (i > 0)
+                config += "next\n";
+            config += "url = \"" + url(QStringLiteral("/api/v1/models/m/files/m.bin")).toUtf8() +
+                      "\"\noutput = \"" + m_box->path(QStringLiteral("load/%1").arg(i)).toUtf8() +
+                      "\"\nrange = \"" + QByteArray::number(begin) + '-' + QByteArray::number(end) +
+                      "\"\nheader = \"Authorization: Bearer " + m_token + "\"\nfail\nsilent\n" +
+                      "show-error\n";
+        }
+        QVERIFY(QDir().mkpath(m_box->path(QStringLiteral("load"))));
+        const QString configFile = m_box->path(QStringLiteral("load.curlrc"));
+        QVERIFY(test::writeFile(configFile, config));
+        QString output;
+        QVERIFY2(
+            test::runProcess(QStringLiteral("curl"),
+                             {QStringLiteral("--parallel"), QStringLiteral("--parallel-max"),
+                              QString::number(Clients), QStringLiteral("--config"), configFile},
+                             &output, 300'000),
+            qPrintable(output));
+        for (int i = 0; i < Clients; ++i) {
+            QFile f(m_box->path(QStringLiteral("load/%1").arg(i)));
+            QVERIFY(f.open(QIODevice::ReadOnly));
+            const auto [begin, end] = ranges.at(i);
+            QVERIFY2(f.readAll() == m_bytes.mid(begin, end - begin + 1),
+                     qPrintable(QStringLiteral("download %1 of round %2").arg(i).arg(round)));
+        }
+        const qint64 rss = residentKiB();
+        QVERIFY(rss > 0);
+        if (round == 0)
+            afterFirst = rss;
+        else
+            QVERIFY2(rss - afterFirst < 64 * 1024,
+                     qPrintable(QStringLiteral("the server grew from %1 KiB to %2 KiB")
+                                    .arg(afterFirst)
+                                    .arg(rss)));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestApi)
