@@ -144,6 +144,7 @@ private Q_SLOTS:
     void servesAFileWhole();
     void servesRanges();
     void manyConcurrentRangedDownloads(); // before any chunk of "m" is damaged or lost
+    void removesAModel();
     void servesAChunk();
     void openApiDocumentMatchesTheServer();
     void pathsNeverLeaveTheRegistry();
@@ -330,7 +331,7 @@ void TestApi::badRequestsGetClearAnswers()
     QVERIFY(big.json().contains(QStringLiteral("error")));
     // Only reads are served.
     const Reply post =
-        get(QStringLiteral("/api/v1/models"), {QStringLiteral("-X"), QStringLiteral("DELETE")});
+        get(QStringLiteral("/api/v1/models"), {QStringLiteral("-X"), QStringLiteral("PUT")});
     QVERIFY2(post.status == 405, post.describe());
     QCOMPARE(post.header("Allow"), QByteArray("GET, HEAD"));
     // Not HTTP at all: a 400, and the server goes on.
@@ -678,6 +679,44 @@ void TestApi::lostChunkEndsTheAnswerShort()
             {QStringLiteral("-H"), QStringLiteral("Range: bytes=0-%1").arg(lost.offset - 1)});
     QVERIFY2(before.status == 206 && before.curlExit == 0, before.describe());
     QVERIFY(before.body == m_bytes.left(lost.offset));
+}
+
+// DELETE removes a model as `modelfloat-cli rm` does: its chunks that no other model uses are
+// freed on the providers, and a model it shares chunks with still restores.
+void TestApi::removesAModel()
+{
+    // "gone" begins with the first 1 MiB of "m": cut the same way, its first chunks are m's.
+    const QByteArray shared = m_bytes.left(MiB) + test::pseudoRandomBytes(512 * KiB, 79);
+    const QString file = m_box->path(QStringLiteral("input/gone.bin"));
+    QVERIFY(test::writeFile(file, shared));
+    const CliResult floated = m_box->run({QStringLiteral("float"), file, QStringLiteral("--quiet"),
+                                          QStringLiteral("--chunk-size"), QStringLiteral("256K")});
+    QVERIFY2(floated.code == 0, floated.describe());
+    const QList<ChunkRow> own = manifest(m_box->vault(), QStringLiteral("gone.bin"));
+    QVERIFY(own.size() >= 2);
+    QCOMPARE(own.first().cid, manifest(m_box->vault(), QStringLiteral("m.bin")).first().cid);
+    const QString ownObject = objectIn(m_box->localStore(), own.last().cid);
+    QVERIFY(!ownObject.isEmpty());
+
+    const Reply removed = get(QStringLiteral("/api/v1/models/gone"),
+                              {QStringLiteral("-X"), QStringLiteral("DELETE")});
+    QVERIFY2(removed.status == 200, removed.describe());
+    QCOMPARE(removed.json().value(QStringLiteral("removed")).toString(), QStringLiteral("gone"));
+    QVERIFY(removed.json().value(QStringLiteral("chunksFreed")).toInt() >= 2);
+    QVERIFY(!QFile::exists(ownObject));
+    const Reply again = get(QStringLiteral("/api/v1/models/gone"),
+                            {QStringLiteral("-X"), QStringLiteral("DELETE")});
+    QVERIFY2(again.status == 404, again.describe());
+    const Reply info = get(QStringLiteral("/api/v1/models/gone"));
+    QVERIFY2(info.status == 404, info.describe());
+    // What "m" shared with it is still there.
+    const Reply whole = get(QStringLiteral("/api/v1/models/m/files/m.bin"));
+    QVERIFY2(whole.status == 200 && whole.curlExit == 0, whole.describe());
+    QVERIFY(whole.body == m_bytes);
+    // Removal is only for models.
+    const Reply notHere = get(QStringLiteral("/api/v1/models/m/files/m.bin"),
+                              {QStringLiteral("-X"), QStringLiteral("DELETE")});
+    QVERIFY2(notHere.status == 405, notHere.describe());
 }
 
 // A bounded load on loopback: rounds of 100 concurrent ranged downloads (one curl running them

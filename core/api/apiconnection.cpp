@@ -7,10 +7,12 @@
 #include "openapidocument.h"
 
 #include "registry/registry.h"
+#include "sync/catalogcollectjob.h"
 #include "transfer/rangejob.h"
 #include "vault/vault.h"
 
 #include <QCryptographicHash>
+#include <QJsonArray>
 #include <QTcpSocket>
 #include <QTimer>
 
@@ -81,9 +83,9 @@ void ApiConnection::onIdle()
             408, tr("No complete request came within %1 s").arg(m_settings.idleTimeoutMs / 1000)));
         return;
     }
-    // Waiting for the providers (a slow chunk) is not the client's idleness: only a client
-    // that leaves what was sent unread is let go.
-    if (m_job && !m_jobFinished && m_socket->bytesToWrite() == 0) {
+    // Waiting for the providers (a slow chunk, a removal) is not the client's idleness: only a
+    // client that leaves what was sent unread is let go.
+    if (m_removal || (m_job && !m_jobFinished && m_socket->bytesToWrite() == 0)) {
         m_idle->start();
         return;
     }
@@ -98,6 +100,8 @@ void ApiConnection::onIdle()
 void ApiConnection::onDisconnected()
 {
     m_disconnected = true;
+    if (m_removal)
+        return; // a removal ends on its own (one transaction, then the providers); then this goes
     if (m_job && !m_jobFinished)
         m_job->abort(); // its finished() deletes this
     else
@@ -133,13 +137,20 @@ void ApiConnection::handle()
         return respond(r);
     }
     const QByteArray method = m_head.method();
-    if (method != "GET" && method != "HEAD") {
-        ApiResponse r = ApiResponse::error(405, tr("Only GET and HEAD are served"));
-        r.addHeader({"Allow", "GET, HEAD"});
+    const ApiRoute route = ApiRoute::parse(m_head.target());
+    // Removing a model is the one change made here; everything else is read.
+    const bool removal = method == "DELETE" && route.kind == ApiRoute::Kind::ModelInfo;
+    if (method != "GET" && method != "HEAD" && !removal) {
+        const bool isModel = route.kind == ApiRoute::Kind::ModelInfo;
+        ApiResponse r =
+            ApiResponse::error(405, isModel ? tr("A model is read (GET, HEAD) or removed (DELETE)")
+                                            : tr("Only GET and HEAD are served here"));
+        r.addHeader({"Allow", isModel ? "GET, HEAD, DELETE" : "GET, HEAD"});
         return respond(r);
     }
+    if (removal)
+        return removeModel(route);
     m_headOnly = method == "HEAD";
-    const ApiRoute route = ApiRoute::parse(m_head.target());
     switch (route.kind) {
     case ApiRoute::Kind::None:
         return respond(ApiResponse::error(404, tr("There is nothing at this address")));
@@ -249,6 +260,35 @@ void ApiConnection::sendFile(const FileRecord& file, ApiResponse r)
                                           QByteArray::number(file.size)});
     }
     stream(r, &file, nullptr, range.begin, range.end);
+}
+
+void ApiConnection::removeModel(const ApiRoute& route)
+{
+    m_answered = true;
+    // As `modelfloat-cli rm`: the removal is published to the catalog, and no chunk that another
+    // model, another vault or a float in progress anywhere relies on is deleted.
+    auto* job = new CatalogCollectJob(m_vault, route.model, this);
+    m_removal = job;
+    connect(job, &TransferJob::finished, this, [this, job, name = route.model] {
+        job->deleteLater();
+        m_removal = nullptr;
+        if (m_disconnected) {
+            deleteLater();
+            return;
+        }
+        if (!job->error().ok()) {
+            const int status = job->modelBusy()                             ? 409
+                               : job->error().kind == Error::Kind::NotFound ? 404
+                                                                            : 500;
+            return respond(ApiResponse::error(status, job->error().message));
+        }
+        respond(ApiResponse::json(
+            200, {{QStringLiteral("removed"), name},
+                  {QStringLiteral("chunksFreed"), job->chunksFreed()},
+                  {QStringLiteral("bytesFreed"), job->bytesFreed()},
+                  {QStringLiteral("warnings"), QJsonArray::fromStringList(job->warnings())}}));
+    });
+    job->start();
 }
 
 void ApiConnection::serveChunk(const ApiRoute& route)

@@ -11,6 +11,7 @@ class QTimer;
 namespace mf {
 class Vault;
 class RangeJob;
+class TransferJob;
 struct FileChunk;
 struct FileRecord;
 } // namespace mf
@@ -53,6 +54,7 @@ private:
     // The bytes of `file` (whole, or the Range asked for), with `response`'s header fields.
     void sendFile(const FileRecord& file, ApiResponse response);
     void serveChunk(const ApiRoute& route);
+    void removeModel(const ApiRoute& route);
     // Answers with `response` (its head, Content-Length `length`) and the bytes [begin, end) of
     // `file`, or of `chunk` when `file` is null.
     void stream(ApiResponse response, const FileRecord* file, const FileChunk* chunk, qint64 begin,
@@ -68,6 +70,7 @@ private:
     bool m_answered = false;
     bool m_headOnly = false; // HEAD: the head of the answer, no body
     RangeJob* m_job = nullptr;
+    TransferJob* m_removal = nullptr; // a DELETE running
     bool m_jobFinished = false;
     bool m_disconnected = false;
 };
