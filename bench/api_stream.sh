@@ -4,7 +4,8 @@
 # page cache; then CLIENTS concurrent curls of the whole file. Prints throughput and the
 # server's peak RSS.
 #
-#   bench/api_stream.sh [MiB] [CLIENTS]       default: 2048 MiB, 10 concurrent clients
+#   bench/api_stream.sh [MiB] [CLIENTS] [MODELS]   default: 2048 MiB, 10 concurrent clients,
+#                                                  10000 models for the list latency
 #   CLI=path/to/modelfloat-cli bench/api_stream.sh
 #
 # The vault and its one local-folder provider live in a temporary folder under /var/tmp.
@@ -14,6 +15,7 @@ cli="${CLI:-$PWD/build/app/modelfloat-cli}"
 [ -x "$cli" ] || ./scripts/build.sh default >/dev/null
 mib="${1:-2048}"
 clients="${2:-10}"
+models="${3:-10000}"
 work="$(mktemp -d /var/tmp/modelfloat-apibench.XXXXXX)"
 server=""
 cleanup() {
@@ -59,3 +61,41 @@ wait "${curls[@]}"
 t1=$(now)
 echo "$clients concurrent curls:          $(rate "$((bytes * clients))" "$(echo "$t1 - $t0" | bc)") in all"
 echo "server peak RSS, $clients clients:   $(grep VmHWM /proc/$server/status | awk '{print $2}') KiB"
+
+# GET /api/v1/models with MODELS models: copies of the floated model written straight into the
+# registry, each with chunks of its own (named, not stored: the list reads only the registry),
+# then 200 requests of the first page (100 models) and 200 searches, each timed by curl.
+python3 - "$MODELFLOAT_VAULT/registry.sqlite" "$models" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+n = int(sys.argv[2])
+(mid,) = db.execute("SELECT id FROM models WHERE name = 'model'").fetchone()
+cols = [r[1] for r in db.execute("PRAGMA table_info(models)") if r[1] not in ("id", "name", "uid")]
+fcols = [r[1] for r in db.execute("PRAGMA table_info(files)") if r[1] not in ("id", "model_id")]
+pcols = [r[1] for r in db.execute("PRAGMA table_info(placements)") if r[1] != "cid"]
+files = db.execute(f"SELECT id, {', '.join(fcols)} FROM files WHERE model_id = ?", (mid,)).fetchall()
+with db:
+    for i in range(1, n):
+        new = db.execute(f"INSERT INTO models (name, {', '.join(cols)}) SELECT ?, "
+                         f"{', '.join(cols)} FROM models WHERE id = ?",
+                         (f"model-{i:05d}", mid)).lastrowid
+        for f in files:
+            fid = db.execute(f"INSERT INTO files (model_id, {', '.join(fcols)}) VALUES (?, "
+                             f"{', '.join('?' * len(fcols))})", (new, *f[1:])).lastrowid
+            for idx, offset, cid, size in db.execute(
+                    "SELECT fc.idx, fc.offset, fc.cid, c.size FROM file_chunks fc JOIN chunks c "
+                    "ON c.cid = fc.cid WHERE fc.file_id = ?", (f[0],)).fetchall():
+                copy = f"{cid[:-12]}{i:06d}{idx:06d}"
+                db.execute("INSERT INTO chunks (cid, size) VALUES (?, ?)", (copy, size))
+                db.execute("INSERT INTO file_chunks (file_id, idx, offset, cid) VALUES (?, ?, ?, ?)",
+                           (fid, idx, offset, copy))
+                db.execute(f"INSERT INTO placements (cid, {', '.join(pcols)}) SELECT ?, "
+                           f"{', '.join(pcols)} FROM placements WHERE cid = ?", (copy, cid))
+PY
+latency() { # URL: median and p99 of 200 requests, in ms
+    for _ in $(seq 200); do curl -sS -H "$auth" -o /dev/null -w '%{time_total}\n' "$1"; done |
+        sort -n | awk '{v[NR]=$1} END {printf "median %.1f ms, p99 %.1f ms\n", v[int(NR/2)]*1000, v[int(NR*0.99)]*1000}'
+}
+base="http://127.0.0.1:$port/api/v1/models"
+echo "GET /models, $models models:    $(latency "$base")"
+echo "GET /models?q=model-09, same:   $(latency "$base?q=model-09")"
