@@ -39,18 +39,19 @@ add_modes() {
 add_modes "$cli" ""
 [ -z "${CLI2:-}" ] || add_modes "$CLI2" "other "
 
-# Runs a command once after a sync and prints its wall seconds.
+# Runs a command once after a sync and prints its wall seconds and peak RSS (KiB).
 timed() {
     sync    # earlier steps' write-back is not this step's to pay for
-    /usr/bin/time -f "%e" -o "$work/time.txt" "$@" >/dev/null 2>"$work/stderr.txt" || {
+    /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" >/dev/null 2>"$work/stderr.txt" || {
         cat "$work/stderr.txt" >&2; exit 1; }
     cat "$work/time.txt"
 }
 
-median() { sort -n | awk '{ a[NR] = $0 } END { print a[int((NR + 1) / 2)] }'; }
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+peak() { awk '$2 > m { m = $2 } END { printf "%.1f", m / 1024 }'; }
 
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf "%-7s %-14s %-8s %9s %10s\n" "files" "mode" "step" "wall s" "files/s"
+printf "%-7s %-14s %-8s %9s %10s %9s\n" "files" "mode" "step" "wall s" "files/s" "peak MiB"
 for n in "${counts[@]}"; do
     src="$work/model-$n"
     rm -rf "$src" && mkdir -p "$src"
@@ -74,8 +75,9 @@ for n in "${counts[@]}"; do
         IFS='|' read -r label _ _ <<<"${modes[$i]}"
         for step in float restore; do
             s=$(median < "$work/times-$i-$step")
-            awk -v n="$n" -v m="$label" -v st="$step" -v s="$s" \
-                'BEGIN { printf "%-7s %-14s %-8s %9.2f %10.0f\n", n, m, st, s, n / s }'
+            rss=$(peak < "$work/times-$i-$step")
+            awk -v n="$n" -v m="$label" -v st="$step" -v s="$s" -v r="$rss" \
+                'BEGIN { printf "%-7s %-14s %-8s %9.2f %10.0f %9s\n", n, m, st, s, n / s, r }'
         done
     done
     rm -rf "$src" "$work/vault" "$work/out"

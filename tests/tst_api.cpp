@@ -4,6 +4,7 @@
 // chunk ending the answer short, never with wrong bytes.
 
 #include "clisandbox.h"
+#include "storedchunks.h"
 #include "testsupport.h"
 
 #include <QCryptographicHash>
@@ -28,13 +29,6 @@ namespace {
 constexpr qint64 KiB = 1024;
 constexpr qint64 MiB = 1024 * KiB;
 
-struct ChunkRow
-{
-    qint64 offset = 0;
-    qint64 size = 0;
-    QString cid;
-};
-
 // A model floated here made as if imported from the Hub: its source is what an import records.
 bool setSource(const QString& vault, const QString& model, const QString& source)
 {
@@ -54,52 +48,6 @@ bool setSource(const QString& vault, const QString& model, const QString& source
     }
     QSqlDatabase::removeDatabase(name);
     return ok;
-}
-
-// The manifest of a file, read from the registry with SQLite itself (read-only).
-QList<ChunkRow> manifest(const QString& vault, const QString& path)
-{
-    QList<ChunkRow> rows;
-    const QString name = QStringLiteral("manifest-reader");
-    {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
-        db.setDatabaseName(vault + QStringLiteral("/registry.sqlite"));
-        db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY"));
-        if (db.open()) {
-            QSqlQuery q(db);
-            q.prepare(QStringLiteral("SELECT fc.offset, c.size, fc.cid FROM file_chunks fc "
-                                     "JOIN files f ON f.id = fc.file_id JOIN chunks c ON "
-                                     "c.cid = fc.cid WHERE f.path = ? ORDER BY fc.idx"));
-            q.addBindValue(path);
-            if (q.exec())
-                while (q.next())
-                    rows.append(
-                        {q.value(0).toLongLong(), q.value(1).toLongLong(), q.value(2).toString()});
-        }
-        db.close();
-    }
-    QSqlDatabase::removeDatabase(name);
-    return rows;
-}
-
-QString objectIn(const QString& root, const QString& cid)
-{
-    for (const QString& rel : test::CliSandbox::filesBelow(root))
-        if (rel.endsWith(QLatin1Char('/') + cid) && !rel.startsWith(QLatin1Char('.')))
-            return root + QLatin1Char('/') + rel;
-    return {};
-}
-
-// Flips one byte of a chunk object, keeping its size.
-bool damage(const QString& objectPath)
-{
-    QFile f(objectPath);
-    if (!f.open(QIODevice::ReadWrite) || !f.seek(100))
-        return false;
-    char c = 0;
-    if (!f.getChar(&c) || !f.seek(100))
-        return false;
-    return f.putChar(char(c ^ 0x5a));
 }
 
 // What curl said of one request.
@@ -472,9 +420,10 @@ void TestApi::servesRanges()
 
 void TestApi::servesAChunk()
 {
-    const QList<ChunkRow> chunks = manifest(m_box->vault(), QStringLiteral("m.bin"));
+    const QList<test::ChunkRow> chunks =
+        test::fileManifest(m_box->vault(), QStringLiteral("m.bin"));
     QVERIFY(chunks.size() >= 4);
-    const ChunkRow& c = chunks.at(1);
+    const test::ChunkRow& c = chunks.at(1);
     const Reply r = get(QStringLiteral("/api/v1/chunks/") + c.cid);
     QVERIFY2(r.status == 200 && r.curlExit == 0, r.describe());
     QVERIFY(r.body == m_bytes.mid(c.offset, c.size));
@@ -507,7 +456,7 @@ void TestApi::openApiDocumentMatchesTheServer()
     QCOMPARE(root.value(QStringLiteral("openapi")).toString(), QStringLiteral("3.0.3"));
     const QJsonObject paths = root.value(QStringLiteral("paths")).toObject();
     QVERIFY(paths.size() >= 10);
-    const QString cid = manifest(m_box->vault(), QStringLiteral("m.bin")).first().cid;
+    const QString cid = test::fileManifest(m_box->vault(), QStringLiteral("m.bin")).first().cid;
     for (auto it = paths.begin(); it != paths.end(); ++it) {
         QString path = it.key();
         path.replace(QStringLiteral("{model}"), QStringLiteral("m"))
@@ -646,9 +595,10 @@ void TestApi::pathsNeverLeaveTheRegistry()
 void TestApi::badReplicaIsPassedOver()
 {
     // The chunk on the default local provider is damaged; the second provider's copy is good.
-    const QList<ChunkRow> chunks = manifest(m_box->vault(), QStringLiteral("m.bin"));
-    const ChunkRow& bad = chunks.at(2);
-    QVERIFY(damage(objectIn(m_box->localStore(), bad.cid)));
+    const QList<test::ChunkRow> chunks =
+        test::fileManifest(m_box->vault(), QStringLiteral("m.bin"));
+    const test::ChunkRow& bad = chunks.at(2);
+    QVERIFY(test::flipOneByte(test::chunkObjectBelow(m_box->localStore(), bad.cid)));
     const Reply r = get(QStringLiteral("/api/v1/models/m/files/m.bin"));
     QVERIFY2(r.status == 200 && r.curlExit == 0, r.describe());
     QVERIFY(r.body == m_bytes);
@@ -661,10 +611,11 @@ void TestApi::lostChunkEndsTheAnswerShort()
 {
     // Another chunk of "m" has no copy anywhere: the answer stops short of its length (curl
     // says so) and every byte that came is right.
-    const QList<ChunkRow> chunks = manifest(m_box->vault(), QStringLiteral("m.bin"));
-    const ChunkRow& lost = chunks.at(3);
-    QVERIFY(QFile::remove(objectIn(m_box->localStore(), lost.cid)));
-    QVERIFY(QFile::remove(objectIn(m_box->path(QStringLiteral("second")), lost.cid)));
+    const QList<test::ChunkRow> chunks =
+        test::fileManifest(m_box->vault(), QStringLiteral("m.bin"));
+    const test::ChunkRow& lost = chunks.at(3);
+    QVERIFY(QFile::remove(test::chunkObjectBelow(m_box->localStore(), lost.cid)));
+    QVERIFY(QFile::remove(test::chunkObjectBelow(m_box->path(QStringLiteral("second")), lost.cid)));
     for (int attempt = 0; attempt < 2; ++attempt) { // the second knows it is lost at once
         const Reply r = get(QStringLiteral("/api/v1/models/m/files/m.bin"));
         QVERIFY2(r.curlExit != 0, r.describe());
@@ -692,10 +643,12 @@ void TestApi::removesAModel()
     const CliResult floated = m_box->run({QStringLiteral("float"), file, QStringLiteral("--quiet"),
                                           QStringLiteral("--chunk-size"), QStringLiteral("256K")});
     QVERIFY2(floated.code == 0, floated.describe());
-    const QList<ChunkRow> own = manifest(m_box->vault(), QStringLiteral("gone.bin"));
+    const QList<test::ChunkRow> own =
+        test::fileManifest(m_box->vault(), QStringLiteral("gone.bin"));
     QVERIFY(own.size() >= 2);
-    QCOMPARE(own.first().cid, manifest(m_box->vault(), QStringLiteral("m.bin")).first().cid);
-    const QString ownObject = objectIn(m_box->localStore(), own.last().cid);
+    QCOMPARE(own.first().cid,
+             test::fileManifest(m_box->vault(), QStringLiteral("m.bin")).first().cid);
+    const QString ownObject = test::chunkObjectBelow(m_box->localStore(), own.last().cid);
     QVERIFY(!ownObject.isEmpty());
 
     const Reply removed = get(QStringLiteral("/api/v1/models/gone"),

@@ -4,6 +4,7 @@
 // good copy is reported before any output; and no spool file is ever left in the vault.
 
 #include "clisandbox.h"
+#include "storedchunks.h"
 #include "testsupport.h"
 
 #include <QFile>
@@ -32,59 +33,6 @@ constexpr int Failed = 1;
 constexpr int Usage = 2;
 constexpr int IntegrityProblem = 4;
 constexpr int ReaderWentAway = 141;
-
-struct ChunkRow
-{
-    qint64 offset = 0;
-    qint64 size = 0;
-    QString cid;
-};
-
-// The manifest of a file, read from the registry with SQLite itself (read-only).
-QList<ChunkRow> manifest(const QString& vault, const QString& path)
-{
-    QList<ChunkRow> rows;
-    const QString name = QStringLiteral("manifest-reader");
-    {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
-        db.setDatabaseName(vault + QStringLiteral("/registry.sqlite"));
-        db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY"));
-        if (db.open()) {
-            QSqlQuery q(db);
-            q.prepare(QStringLiteral("SELECT fc.offset, c.size, fc.cid FROM file_chunks fc "
-                                     "JOIN files f ON f.id = fc.file_id JOIN chunks c ON "
-                                     "c.cid = fc.cid WHERE f.path = ? ORDER BY fc.idx"));
-            q.addBindValue(path);
-            if (q.exec())
-                while (q.next())
-                    rows.append(
-                        {q.value(0).toLongLong(), q.value(1).toLongLong(), q.value(2).toString()});
-        }
-        db.close();
-    }
-    QSqlDatabase::removeDatabase(name);
-    return rows;
-}
-
-// Flips one byte of a chunk object, keeping its size.
-bool damage(const QString& objectPath)
-{
-    QFile f(objectPath);
-    if (!f.open(QIODevice::ReadWrite) || !f.seek(100))
-        return false;
-    char c = 0;
-    if (!f.getChar(&c) || !f.seek(100))
-        return false;
-    return f.putChar(char(c ^ 0x5a));
-}
-
-QString objectIn(const QString& root, const QString& cid)
-{
-    for (const QString& rel : test::CliSandbox::filesBelow(root))
-        if (rel.endsWith(QLatin1Char('/') + cid) && !rel.startsWith(QLatin1Char('.')))
-            return root + QLatin1Char('/') + rel;
-    return {};
-}
 
 } // namespace
 
@@ -277,10 +225,11 @@ void TestCliCat::badReplicaIsNeverOutput()
     const QByteArray bytes =
         floatModel(2 * MiB + 11, words({QStringLiteral("--replicas"), QStringLiteral("2")}));
     QVERIFY(!bytes.isEmpty());
-    const QList<ChunkRow> chunks = manifest(m_box->vault(), QStringLiteral("m.bin"));
+    const QList<test::ChunkRow> chunks =
+        test::fileManifest(m_box->vault(), QStringLiteral("m.bin"));
     QVERIFY(chunks.size() >= 4);
-    const ChunkRow& bad = chunks.at(2);
-    QVERIFY(damage(objectIn(m_box->localStore(), bad.cid)));
+    const test::ChunkRow& bad = chunks.at(2);
+    QVERIFY(test::flipOneByte(test::chunkObjectBelow(m_box->localStore(), bad.cid)));
     const CliResult fallback =
         m_box->run(words({QStringLiteral("cat"), QStringLiteral("m"), QStringLiteral("m.bin")}));
     QVERIFY2(fallback.code == 0, fallback.describe());
@@ -289,7 +238,7 @@ void TestCliCat::badReplicaIsNeverOutput()
 
     // Now the other copy is bad too: the bytes before it are delivered (each verified), none of
     // it, and the reason is given.
-    QVERIFY(damage(objectIn(second, bad.cid)));
+    QVERIFY(test::flipOneByte(test::chunkObjectBelow(second, bad.cid)));
     const CliResult lost =
         m_box->run(words({QStringLiteral("cat"), QStringLiteral("m"), QStringLiteral("m.bin")}));
     QVERIFY2(lost.code == IntegrityProblem, lost.describe());

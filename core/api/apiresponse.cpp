@@ -38,22 +38,25 @@ QByteArray reasonPhrase(int status)
     }
 }
 
-ApiResponse ApiResponse::json(int status, const QJsonObject& document)
+namespace {
+ApiResponse jsonAnswer(int status, const QJsonDocument& document)
 {
     ApiResponse r;
     r.status = status;
     r.addHeader({"Content-Type", "application/json"});
-    r.body = QJsonDocument(document).toJson(QJsonDocument::Compact) + '\n';
+    r.body = document.toJson(QJsonDocument::Compact) + '\n';
     return r;
+}
+} // namespace
+
+ApiResponse ApiResponse::json(int status, const QJsonObject& document)
+{
+    return jsonAnswer(status, QJsonDocument(document));
 }
 
 ApiResponse ApiResponse::jsonArray(int status, const QJsonArray& document)
 {
-    ApiResponse r;
-    r.status = status;
-    r.addHeader({"Content-Type", "application/json"});
-    r.body = QJsonDocument(document).toJson(QJsonDocument::Compact) + '\n';
-    return r;
+    return jsonAnswer(status, QJsonDocument(document));
 }
 
 ApiResponse ApiResponse::error(int status, const QString& message)
