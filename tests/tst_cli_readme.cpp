@@ -261,7 +261,8 @@ private:
     test::HubPeer m_hub;
     test::MegaPeer m_mega;
     QTemporaryDir m_peerDir;
-    QByteArray m_gguf; // ~/models/llama-3-8b.Q4_K_M.gguf
+    QByteArray m_gguf;   // ~/models/llama-3-8b.Q4_K_M.gguf
+    QString m_sharedCid; // of a folder on the IPFS node, for `import ipfs://`
 };
 
 QList<TestCliReadme::StandIn> TestCliReadme::standIns() const
@@ -279,6 +280,9 @@ QList<TestCliReadme::StandIn> TestCliReadme::standIns() const
         {QStringLiteral("https://cloud.example.org/remote.php/dav/files/me/"), m_dav.url()},
         {QStringLiteral("--username me"), QStringLiteral("--username ") + test::WebDavPeer::user()},
         {QStringLiteral("http://127.0.0.1:5001"), m_ipfs.apiUrl()},
+        // The model someone shared: a folder added to the node.
+        {QStringLiteral("bafybeieo6ylbbvdd5bkhaazajq2bvvec6lmtbg6h5ngbek7bm3ywkrrjjm"),
+         m_sharedCid},
         // MEGA itself is the default API server; the local one is named.
         {QStringLiteral("me@example.com"),
          QStringLiteral("me@example.com --api-url ") + m_mega.apiUrl()},
@@ -414,6 +418,20 @@ void TestCliReadme::initTestCase()
                  {{QStringLiteral("me@example.com"), QString::fromUtf8(MegaPassword), false, {}}}),
              qPrintable(m_mega.errorString()));
     makeFixtures();
+    bool added = false;
+    const QByteArray answer = m_ipfs.rpc(
+        QStringLiteral("add?cid-version=1&raw-leaves=true&pin=true&wrap-with-directory=true"),
+        {{QStringLiteral("config.json"), QByteArray("{\"shared\": true}\n")},
+         {QStringLiteral("weights.bin"), test::pseudoRandomBytes(200 * 1024, 12)}},
+        &added);
+    QVERIFY2(added, answer.constData());
+    for (const QByteArray& line : answer.split('\n')) {
+        const QJsonObject o = QJsonDocument::fromJson(line).object();
+        if (o.contains(QStringLiteral("Hash")) &&
+            o.value(QStringLiteral("Name")).toString().isEmpty())
+            m_sharedCid = o.value(QStringLiteral("Hash")).toString();
+    }
+    QVERIFY2(!m_sharedCid.isEmpty(), answer.constData());
 }
 
 QStringList TestCliReadme::modelNames() const

@@ -4,6 +4,7 @@
 #include "clitestsupport.h"
 #include "engine/engine.h"
 #include "registry/modelsummary.h"
+#include "schemarewind.h"
 #include "synctestsupport.h"
 #include "transfer/restorejob.h"
 
@@ -130,28 +131,10 @@ void TestHealth::upgradeMarksUnderReplicatedModels()
         db.setDatabaseName(path);
         QVERIFY(db.open());
         QSqlQuery q(db);
-        for (const char* drop : {"chunks DROP COLUMN dag_cid", "chunks DROP COLUMN dag_size",
-                                 "files DROP COLUMN cid", "files DROP COLUMN dag_size"}) // 10
-            QVERIFY(q.exec(QStringLiteral("ALTER TABLE ") + QLatin1String(drop)));
-        // Schema 9 (the catalog): its triggers, tables and columns.
-        for (const char* trigger :
-             {"models_catalog_dirty", "files_catalog_insert", "files_catalog_update",
-              "files_catalog_delete", "models_catalog_removed"})
-            QVERIFY(q.exec(QStringLiteral("DROP TRIGGER ") + QLatin1String(trigger)));
-        for (const char* table : {"catalog_entries", "catalog_tombstones", "catalog_manifests",
-                                  "catalog_removed", "catalog_vaults", "catalog_published"})
-            QVERIFY(q.exec(QStringLiteral("DROP TABLE ") + QLatin1String(table)));
-        QVERIFY(q.exec(QStringLiteral("DROP INDEX models_by_uid")));
-        for (const char* column : {"uid", "catalog_dirty", "catalog_manifest"})
-            QVERIFY(
-                q.exec(QStringLiteral("ALTER TABLE models DROP COLUMN ") + QLatin1String(column)));
-        QVERIFY(q.exec(QStringLiteral("ALTER TABLE models DROP COLUMN degraded")));
-        QVERIFY(q.exec(QStringLiteral("DROP TABLE provider_drains")));                   // schema 7
-        QVERIFY(q.exec(QStringLiteral("ALTER TABLE placements DROP COLUMN stored_at"))); // 8
-        QVERIFY(q.exec(QStringLiteral("ALTER TABLE placements DROP COLUMN checked_at")));
         // Schemas 4 and 5 (provider budgets, owned jobs) stay: the vault is as it was before
         // degraded came.
-        QVERIFY(q.exec(QStringLiteral("UPDATE schema_version SET version = 5")));
+        const QString failed = rewindSchema(q, 5);
+        QVERIFY2(failed.isEmpty(), qPrintable(failed));
         q.finish();
         db.close();
     }

@@ -7,6 +7,7 @@
 #include "registry/migrations.h"
 #include "registry/modelsummary.h"
 #include "registry/registry.h"
+#include "schemarewind.h"
 
 #include <QAtomicInt>
 #include <QFile>
@@ -243,33 +244,8 @@ void TestRegistry::upgradesAVersionOneVaultKeepingItsData()
     m_r.reset();
     {
         Side side(dbPath());
-        // The catalog's step (schema 9): its triggers, tables and columns.
-        for (const char* trigger :
-             {"models_catalog_dirty", "files_catalog_insert", "files_catalog_update",
-              "files_catalog_delete", "models_catalog_removed"})
-            QVERIFY(side.exec(QStringLiteral("DROP TRIGGER ") + QLatin1String(trigger)));
-        for (const char* table : {"catalog_entries", "catalog_tombstones", "catalog_manifests",
-                                  "catalog_removed", "catalog_vaults", "catalog_published"})
-            QVERIFY(side.exec(QStringLiteral("DROP TABLE ") + QLatin1String(table)));
-        QVERIFY(side.exec(QStringLiteral("DROP INDEX models_by_uid")));
-        for (const char* column : {"uid", "catalog_dirty", "catalog_manifest"})
-            QVERIFY(side.exec(QStringLiteral("ALTER TABLE models DROP COLUMN ") +
-                              QLatin1String(column)));
-        QVERIFY(side.exec(QStringLiteral("DROP TABLE deletions")));
-        QVERIFY(side.exec(QStringLiteral("DROP TABLE provider_budgets")));
-        QVERIFY(side.exec(QStringLiteral("DROP TABLE scratch_areas")));
-        QVERIFY(side.exec(QStringLiteral("ALTER TABLE jobs DROP COLUMN owner")));
-        QVERIFY(side.exec(QStringLiteral("DROP TABLE provider_drains"))); // schema 7
-        for (const char* column : {"stored_at", "checked_at"})            // schema 8
-            QVERIFY(side.exec(QStringLiteral("ALTER TABLE placements DROP COLUMN ") +
-                              QLatin1String(column)));
-        for (const char* column : {"lease_owner", "lease_expires", "degraded"})
-            QVERIFY(side.exec(QStringLiteral("ALTER TABLE models DROP COLUMN ") +
-                              QLatin1String(column)));
-        for (const char* drop : {"chunks DROP COLUMN dag_cid", "chunks DROP COLUMN dag_size",
-                                 "files DROP COLUMN cid", "files DROP COLUMN dag_size"}) // 10
-            QVERIFY(side.exec(QStringLiteral("ALTER TABLE ") + QLatin1String(drop)));
-        QVERIFY(side.exec(QStringLiteral("UPDATE schema_version SET version = 1")));
+        for (const QString& sql : test::schemaRewind(1))
+            QVERIFY2(side.exec(sql), qPrintable(sql));
     }
     m_r = openRegistry();
     QVERIFY(m_r);

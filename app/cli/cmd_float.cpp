@@ -57,31 +57,19 @@ public:
         FloatJob::Request request;
         request.paths = p.positionalArguments();
         request.modelName = p.value(QStringLiteral("name"));
-        request.options.replication = vault->replicationFactor();
         request.options.warnIfCapped = p.isSet(QStringLiteral("replicas"));
-        if (p.isSet(QStringLiteral("replicas"))) {
-            bool ok = false;
-            request.options.replication = p.value(QStringLiteral("replicas")).toInt(&ok);
-            if (!ok || request.options.replication < 1 || request.options.replication > 16) {
-                console().error(QStringLiteral("--replicas takes a number from 1 to 16"));
-                return finish(Usage);
-            }
-        }
+        const auto replicas = replicasFrom(p, vault->replicationFactor());
+        if (!replicas)
+            return finish(Usage);
+        request.options.replication = *replicas;
         const auto chunker = chunkerFrom(p, vault->defaultChunker());
         if (!chunker)
             return finish(Usage);
         request.options.chunker = *chunker;
-        for (const QString& name : p.values(QStringLiteral("provider"))) {
-            const auto provider = vault->registry().providerByName(name);
-            if (!provider) {
-                console().error(
-                    QStringLiteral(
-                        "There is no provider named “%1” (see “modelfloat-cli provider list”)")
-                        .arg(name));
-                return finish(NotFound);
-            }
-            request.options.providerIds.append(provider->id);
-        }
+        const auto providers = providersFrom(p, vault);
+        if (!providers)
+            return finish(NotFound);
+        request.options.providerIds = *providers;
 
         auto* job = new FloatJob(vault, request, this);
         // Inside the catalog's rules: a lease on the providers while it runs, the catalog

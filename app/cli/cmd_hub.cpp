@@ -93,6 +93,18 @@ public:
 
     void run(const QStringList& args) override
     {
+        // A model shared by CID is another command's work (cmd_ipfsimport.cpp).
+        const bool fromIpfs = std::any_of(args.begin(), args.end(), [](const QString& a) {
+            return a.startsWith(QLatin1String("ipfs://")) ||
+                   a.startsWith(QLatin1String("--from-ipfs"));
+        });
+        if (fromIpfs) {
+            m_ipfs = makeIpfsImportCommand(m_ctx);
+            m_ipfs->setParent(this);
+            connect(m_ipfs, &Command::done, this, [this](int code) { finish(code); });
+            m_ipfs->run(args);
+            return;
+        }
         QCommandLineParser p;
         p.addPositionalArgument(QStringLiteral("repo"),
                                 QStringLiteral("org/name, hf:org/name@revision or a Hub URL."),
@@ -152,16 +164,11 @@ public:
         Vault* vault = openVault();
         if (!vault)
             return;
-        request.options.replication = vault->replicationFactor();
         request.options.warnIfCapped = p.isSet(QStringLiteral("replicas"));
-        if (p.isSet(QStringLiteral("replicas"))) {
-            bool ok = false;
-            request.options.replication = p.value(QStringLiteral("replicas")).toInt(&ok);
-            if (!ok || request.options.replication < 1 || request.options.replication > 16) {
-                console().error(QStringLiteral("--replicas takes a number from 1 to 16"));
-                return finish(Usage);
-            }
-        }
+        const auto replicas = replicasFrom(p, vault->replicationFactor());
+        if (!replicas)
+            return finish(Usage);
+        request.options.replication = *replicas;
         request.options.chunker = vault->defaultChunker();
         // Chunk bytes wait in memory until placed: this bounds that memory (see
         // StreamChunkSource).
@@ -240,7 +247,16 @@ private:
         finish(Success);
     }
 
+    void interrupt() override
+    {
+        if (m_ipfs)
+            m_ipfs->interrupt();
+        else
+            JobCommand::interrupt();
+    }
+
     HubSession m_session;
+    Command* m_ipfs = nullptr;
 };
 
 class HubCommand final : public Command

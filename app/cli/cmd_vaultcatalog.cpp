@@ -42,19 +42,10 @@ public:
             return finish(Failed);
         if (action == QLatin1String("sync"))
             return publishThenPull(vault);
-        QList<qint64> ids;
-        for (const QString& name : p.values(QStringLiteral("provider"))) {
-            const auto provider = vault->registry().providerByName(name);
-            if (!provider) {
-                console().error(
-                    QStringLiteral(
-                        "There is no provider named “%1” (see “modelfloat-cli provider list”)")
-                        .arg(name));
-                return finish(NotFound);
-            }
-            ids.append(provider->id);
-        }
-        recover(vault, ids);
+        const auto ids = providersFrom(p, vault);
+        if (!ids)
+            return finish(NotFound);
+        recover(vault, *ids);
     }
 
     void interrupt() override

@@ -168,6 +168,36 @@ void Command::addChunkerOptions(QCommandLineParser& parser)
                       QStringLiteral("size")});
 }
 
+std::optional<int> Command::replicasFrom(const QCommandLineParser& p, int fallback)
+{
+    if (!p.isSet(QStringLiteral("replicas")))
+        return fallback;
+    bool ok = false;
+    const int n = p.value(QStringLiteral("replicas")).toInt(&ok);
+    if (!ok || n < 1 || n > 16) {
+        console().error(QStringLiteral("--replicas takes a number from 1 to 16"));
+        return std::nullopt;
+    }
+    return n;
+}
+
+std::optional<QList<qint64>> Command::providersFrom(const QCommandLineParser& p, Vault* vault)
+{
+    QList<qint64> ids;
+    for (const QString& name : p.values(QStringLiteral("provider"))) {
+        const auto provider = vault->registry().providerByName(name);
+        if (!provider) {
+            console().error(
+                QStringLiteral("There is no provider named “%1” (see “modelfloat-cli provider "
+                               "list”)")
+                    .arg(name));
+            return std::nullopt;
+        }
+        ids.append(provider->id);
+    }
+    return ids;
+}
+
 std::optional<ChunkerParams> Command::chunkerFrom(const QCommandLineParser& p,
                                                   const ChunkerParams& fallback)
 {
@@ -242,7 +272,7 @@ QList<CommandInfo> allCommands()
          QStringLiteral("Compute the IPFS CIDs of local files and their model, without floating"),
          makeCidCommand},
         {QStringLiteral("import"),
-         QStringLiteral("Import a model (or chosen variants) from the Hugging Face Hub"),
+         QStringLiteral("Import a model from the Hugging Face Hub, or one shared by its IPFS CID"),
          makeImportCommand},
         {QStringLiteral("hub"),
          QStringLiteral("Hugging Face Hub: login/logout (token), ls and variants of a repo"),

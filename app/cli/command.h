@@ -73,6 +73,12 @@ protected:
     static void addChunkerOptions(QCommandLineParser& parser);
     std::optional<ChunkerParams> chunkerFrom(const QCommandLineParser& parser,
                                              const ChunkerParams& fallback);
+    // --replicas N (when the parser has it), `fallback` when not given; nullopt once it has
+    // said what is wrong.
+    std::optional<int> replicasFrom(const QCommandLineParser& parser, int fallback);
+    // The ids of the providers named by --provider (repeatable); nullopt once it has said which
+    // name has no provider (the command then finishes with NotFound).
+    std::optional<QList<qint64>> providersFrom(const QCommandLineParser& parser, Vault* vault);
 
     Context& m_ctx;
 
@@ -142,6 +148,7 @@ Command* makeVerifyCommand(Context&);
 Command* makeRemoveCommand(Context&);
 Command* makeCollectCommand(Context&);
 Command* makeImportCommand(Context&);
+Command* makeIpfsImportCommand(Context&);
 Command* makeHubCommand(Context&);
 Command* makeMaterializeCommand(Context&);
 Command* makeEvictCommand(Context&);

@@ -47,6 +47,14 @@ protected:
 };
 } // namespace
 
+ProviderJob* Provider::putDag(const QString& root, const QList<DagBlock>&)
+{
+    return new ImmediateJob(
+        this,
+        Error::make(Error::Kind::Fatal, tr("Provider “%1” (%2) keeps no DAGs, so it cannot pin %3")
+                                            .arg(displayName(), kind(), root)));
+}
+
 ProviderJob* Provider::sweepTemporaries()
 {
     return new NothingToSweep(this);

@@ -10,6 +10,13 @@
 
 namespace mf {
 
+// One block of a DAG given to Provider::putDag: its CID (text form) and its bytes.
+struct DagBlock
+{
+    QString cid;
+    QByteArray bytes;
+};
+
 // A place that stores chunk objects: a local folder, an IPFS node, an S3 bucket, a WebDAV
 // share, a cloud drive. Every operation is asynchronous and returns a ProviderJob that the
 // caller starts; adapters never block the thread they run on. Credentials come from the
@@ -75,6 +82,14 @@ public:
     virtual ProviderJob* listCatalogObjects(const QString& folder);
     // Removing a missing object succeeds.
     virtual ProviderJob* removeCatalogObject(const QString& name);
+    // --- DAG roots (docs/cids.md, "On an IPFS node") ---
+    // Whether the provider is a content-addressed store that can also keep a model's own DAG
+    // (an IPFS node): then putDag() stores `blocks` (the file and directory nodes above the
+    // chunks' DAGs) and pins `root` with everything under it, which must all be stored there
+    // already, and remove(root) unpins it again. Kinds that cannot fail putDag().
+    virtual bool storesDags() const { return false; }
+    virtual ProviderJob* putDag(const QString& root, const QList<DagBlock>& blocks);
+
     // Other ModelFloat stores the same account holds (an S3 bucket's other key prefixes with a
     // catalog), as settings that point this provider at each (stores()). By default: none.
     virtual ProviderJob* findStores();

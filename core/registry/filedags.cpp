@@ -41,7 +41,8 @@ QString modelCid(const QList<FileRecord>& files)
 
 } // namespace filedags
 
-bool Registry::fileDagFromManifest(qint64 fileId, std::optional<unixfs::Node>* dag)
+bool Registry::fileDagFromManifest(qint64 fileId, std::optional<unixfs::Node>* dag,
+                                   const unixfs::BlockSink& sink)
 {
     dag->reset();
     Query q(this, QStringLiteral("SELECT c.cid, c.size, c.dag_cid, c.dag_size FROM file_chunks fc "
@@ -65,7 +66,7 @@ bool Registry::fileDagFromManifest(qint64 fileId, std::optional<unixfs::Node>* d
             return true;
         chunks.append({root, quint64(size), quint64(q.q().value(3).toLongLong())});
     }
-    *dag = unixfs::balancedFile(chunks);
+    *dag = unixfs::balancedFile(chunks, sink);
     return true;
 }
 

@@ -180,6 +180,15 @@ const QList<QStringList>& steps()
             QStringLiteral("ALTER TABLE files ADD COLUMN cid TEXT"),
             QStringLiteral("ALTER TABLE files ADD COLUMN dag_size INTEGER"),
         },
+        // 10 -> 11: model roots pinned on IPFS nodes (sync/dagrootsjob.cpp, docs/cids.md), so
+        // that only pins this vault made are ever removed, and each is removed once its model
+        // is gone or no longer whole on the node. `pinned` 0: a pin was being made (a crash
+        // may have come before or after the node made it).
+        {
+            QStringLiteral("CREATE TABLE dag_pins (provider_id INTEGER NOT NULL REFERENCES "
+                           "providers(id) ON DELETE CASCADE, cid TEXT NOT NULL, pinned INTEGER "
+                           "NOT NULL DEFAULT 0, PRIMARY KEY (provider_id, cid))"),
+        },
     };
     return all;
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "chunking/unixfs.h"
 #include "records.h"
 
 #include <QHash>
@@ -10,10 +11,6 @@
 #include <optional>
 
 namespace mf {
-
-namespace unixfs {
-struct Node;
-}
 
 // The vault's index: one SQLite database (WAL, foreign keys on), owned by the thread that opened
 // it. Every other thread that needs the registry opens its own Registry on the same file.
@@ -387,6 +384,21 @@ public:
     bool queueSweepDeletion(qint64 providerId, const QString& cid, const QString& locator,
                             qint64 size);
 
+    // --- Model DAGs on IPFS nodes (dagpins.cpp, docs/cids.md) ---
+    // Complete models whose files all have a CID and whose every chunk is stored on the
+    // provider as its DAG (a chunk of one leaf under its own CID, a larger one under its DAG's
+    // root): the node holds every block under the model's root.
+    QList<qint64> modelsWholeOn(qint64 providerId);
+    // The model's root, its dag-pb blocks above the chunks' DAGs given to `sink` (the files'
+    // upper nodes, then the directories); nullopt when a file's DAG is not known or its
+    // manifest no longer gives its recorded CID.
+    std::optional<unixfs::Node> modelDag(qint64 modelId, const unixfs::BlockSink& sink);
+    // The model roots this vault pinned on the provider, or was pinning (root -> whether the
+    // node confirmed the pin), and recording a pin about to be made, made, or removed.
+    enum class DagPin { Removed, Pinning, Pinned };
+    QHash<QString, bool> dagPins(qint64 providerId);
+    bool setDagPin(qint64 providerId, const QString& cid, DagPin state);
+
     VaultStats stats();
     // Stored bytes per provider id (after dedup, counting stored placements).
     QHash<qint64, qint64> storedBytesByProvider();
@@ -411,7 +423,8 @@ private:
     static QString underReplicatedCondition();
     // Inside a transaction (filedags.cpp): the file's UnixFS DAG from its manifest's chunk DAGs;
     // *dag stays empty when a chunk's DAG is not known. False on a query error.
-    bool fileDagFromManifest(qint64 fileId, std::optional<unixfs::Node>* dag);
+    bool fileDagFromManifest(qint64 fileId, std::optional<unixfs::Node>* dag,
+                             const unixfs::BlockSink& sink = {});
     class Query;
 
     QSqlDatabase m_db;

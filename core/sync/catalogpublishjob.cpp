@@ -2,6 +2,7 @@
 
 #include "catalogformat.h"
 #include "chunking/cid.h"
+#include "dagrootsjob.h"
 #include "placementcheck.h"
 #include "vault/vault.h"
 
@@ -72,7 +73,7 @@ void CatalogPublishJob::afterCheck(const QList<Registry::CatalogChange>& changes
     const int enabled = int(m_providers.usable.size() + m_providers.unusable.size());
     m_wanted = qMin(2, enabled);
     if (m_seq == 0) {
-        finish(Error::none()); // nothing was ever published: nothing to write
+        pinModelRoots(); // nothing was ever published: no catalog to write
         return;
     }
     QList<CatalogProviders::Entry> behind;
@@ -263,7 +264,18 @@ void CatalogPublishJob::providerDone(const CatalogProviders::Entry& p, const Err
                        .arg(m_current.size())
                        .arg(m_wanted));
     }
-    finish(Error::none());
+    pinModelRoots();
+}
+
+void CatalogPublishJob::pinModelRoots()
+{
+    m_roots = new DagRootsJob(m_vault, this);
+    connect(m_roots, &TransferJob::warning, this, &CatalogPublishJob::addWarning);
+    connect(m_roots, &TransferJob::finished, this, [this] {
+        if (m_roots->error().kind != Error::Kind::Cancelled)
+            finish(Error::none());
+    });
+    m_roots->start();
 }
 
 void CatalogPublishJob::abort()
@@ -273,6 +285,8 @@ void CatalogPublishJob::abort()
     m_calls.abort();
     if (m_check)
         m_check->abort();
+    if (m_roots)
+        m_roots->abort();
     finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
 }
 

@@ -16,7 +16,9 @@ class Vault;
 // that does not hold the current seq yet gets the manifests it lacks and the vault's state,
 // side by side. Resumable by running it again: a crash or a provider that failed only leaves
 // that provider behind, and the next run writes it. Succeeds with a warning when fewer
-// providers than wanted (two, or all when there are fewer) hold the state.
+// providers than wanted (two, or all when there are fewer) hold the state. Last, the model roots
+// on IPFS nodes are brought in step (DagRootsJob): publishing is what makes this vault's models
+// findable where their chunks are.
 class CatalogPublishJob final : public TransferJob
 {
     Q_OBJECT
@@ -52,11 +54,13 @@ private:
     void writeState(const CatalogProviders::Entry& p);
     void pruneStates(const CatalogProviders::Entry& p);
     void providerDone(const CatalogProviders::Entry& p, const Error& error);
+    void pinModelRoots();
     void finish(const Error& error);
 
     Vault* m_vault;
     ProviderCalls m_calls;
     class PlacementCheck* m_check = nullptr;
+    class DagRootsJob* m_roots = nullptr;
     QSet<qint64> m_trusted;
     CatalogProviders m_providers;
     int m_wanted = 0;

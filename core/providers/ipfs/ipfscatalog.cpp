@@ -8,11 +8,9 @@
 #include "providers/network/stepsjob.h"
 #include "util/temporaries.h"
 
-#include <QBuffer>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QRandomGenerator>
 
 namespace mf {
 
@@ -94,33 +92,13 @@ ProviderJob* IpfsProvider::writeCatalogObject(const QString& name, const QByteAr
         const QString finalPath = catalogPath(name);
         const QString tempPath =
             TemporaryFolder + QLatin1Char('/') + temporaries::uniqueName(QStringLiteral("catalog"));
-        const QByteArray boundary =
-            "modelfloat-" + QByteArray::number(QRandomGenerator::global()->generate64(), 16);
         HttpExchange::Request w = rpc(QStringLiteral("files/write"),
                                       {{QStringLiteral("arg"), tempPath},
                                        {QStringLiteral("create"), QStringLiteral("true")},
                                        {QStringLiteral("parents"), QStringLiteral("true")},
                                        {QStringLiteral("truncate"), QStringLiteral("true")}},
                                       what(tr("Writing"), subject));
-        const QByteArray body = "--" + boundary +
-                                "\r\nContent-Disposition: form-data; name=\"file\"; "
-                                "filename=\"catalog\"\r\nContent-Type: "
-                                "application/octet-stream\r\n\r\n" +
-                                bytes + "\r\n--" + boundary + "--\r\n";
-        w.openBody = [body] {
-            auto buffer = std::make_unique<QBuffer>();
-            buffer->setData(body);
-            buffer->open(QIODevice::ReadOnly);
-            return std::unique_ptr<QIODevice>(std::move(buffer));
-        };
-        w.bodySize = body.size();
-        auto build = w.build;
-        w.build = [build, boundary](const HttpExchange::Attempt& a) {
-            QNetworkRequest q = build(a);
-            q.setHeader(QNetworkRequest::ContentTypeHeader,
-                        QByteArray("multipart/form-data; boundary=" + boundary));
-            return q;
-        };
+        setFormBody(&w, bytes, "catalog");
         // A write that fails once the temporary may exist removes it before saying so; one killed
         // before it could is left to sweepTemporaries().
         auto fail = [this, j, tempPath](const Error& error) {

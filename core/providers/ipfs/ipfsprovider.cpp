@@ -231,6 +231,31 @@ HttpExchange::Request IpfsProvider::rpc(const QString& command,
     return r;
 }
 
+void IpfsProvider::setFormBody(HttpExchange::Request* r, const QByteArray& bytes,
+                               const QByteArray& filename)
+{
+    const QByteArray boundary =
+        "modelfloat-" + QByteArray::number(QRandomGenerator::global()->generate64(), 16);
+    const QByteArray body = "--" + boundary +
+                            "\r\nContent-Disposition: form-data; name=\"file\"; " + "filename=\"" +
+                            filename + "\"\r\nContent-Type: application/octet-stream\r\n\r\n" +
+                            bytes + "\r\n--" + boundary + "--\r\n";
+    r->openBody = [body] {
+        auto buffer = std::make_unique<QBuffer>();
+        buffer->setData(body);
+        buffer->open(QIODevice::ReadOnly);
+        return std::unique_ptr<QIODevice>(std::move(buffer));
+    };
+    r->bodySize = body.size();
+    auto build = r->build;
+    r->build = [build, boundary](const HttpExchange::Attempt& a) {
+        QNetworkRequest q = build(a);
+        q.setHeader(QNetworkRequest::ContentTypeHeader,
+                    QByteArray("multipart/form-data; boundary=" + boundary));
+        return q;
+    };
+}
+
 HttpExchange::Request IpfsProvider::gatewayGet(const QString& cid, const QString& what) const
 {
     const QUrl url = m_gateway.resolved(QUrl(QStringLiteral("ipfs/") + cid));

@@ -74,6 +74,16 @@ public:
     // that are gone; chunk writes leave none (block/put and add are whole or nothing).
     ProviderJob* sweepTemporaries() override;
 
+    // A model's file and directory nodes go in with block/put, its root is pinned recursively
+    // (ipfsdags.cpp); remove() of the root unpins it.
+    bool storesDags() const override { return true; }
+    ProviderJob* putDag(const QString& root, const QList<DagBlock>& blocks) override;
+    // One block as the node stores it (data()), whatever its codec, asking the node's peers when
+    // it does not hold it: for reading a DAG someone shared. The caller checks it against its
+    // CID. Blocks above MaxBlockBytes are refused (no IPFS implementation makes them).
+    ProviderJob* getBlock(const QString& cid);
+    static constexpr qint64 MaxBlockBytes = 4 << 20;
+
 private:
     IpfsProvider(const QString& displayName, const ProviderContext& context,
                  const QString& secretsKey, const Options& options);
@@ -83,6 +93,18 @@ private:
                               const QString& what) const;
     HttpExchange::Request gatewayGet(const QString& cid, const QString& what) const;
     QString timeoutArg(int ms) const;
+    // Makes `r` send `bytes` as the one file of a multipart/form-data body, as the RPC API's
+    // commands that take data (block/put, files/write) want it.
+    static void setFormBody(HttpExchange::Request* r, const QByteArray& bytes,
+                            const QByteArray& filename);
+    // putDag()'s steps: block `i` of `blocks`, and after the last the pin of `root`.
+    struct DagUpload
+    {
+        QString root;
+        QList<DagBlock> blocks;
+        QString subject;
+    };
+    void putDagBlock(IpfsJob* j, const std::shared_ptr<const DagUpload>& upload, qsizetype i);
 
     QUrl m_api; // ends with "/api/v0/"
     QUrl m_gateway;
