@@ -99,13 +99,15 @@ private Q_SLOTS:
     void hubClientDownloadsALocalModel();
     void hubClientDownloadsAnImportedModel();
     void hubEndpointsAnswerAsTheHub();
+    void hubWithoutTokenAndConnectionCap();
     void badReplicaIsPassedOver();
     void lostChunkEndsTheAnswerShort();
 
 private:
     // The real @huggingface/hub client (tests/peers/hub-client-check.mjs) lists and downloads
     // every file of `repo` from this server, checking each against its listed SHA-256.
-    QString hubClientCheck(const QString& repo);
+    // `token` empty: the client sends none.
+    QString hubClientCheck(const QString& repo, const QByteArray& token);
     QByteArray floatModel(const QString& name, qint64 size, int seed);
     // curl against the server: `path` as is (no "../" folding), with the token unless `extra`
     // says otherwise.
@@ -473,12 +475,12 @@ void TestApi::openApiDocumentMatchesTheServer()
     }
 }
 
-QString TestApi::hubClientCheck(const QString& repo)
+QString TestApi::hubClientCheck(const QString& repo, const QByteArray& token)
 {
     QString output;
     test::runProcess(QStringLiteral("node"),
                      {QStringLiteral(MODELFLOAT_TESTS_SOURCE_DIR "/peers/hub-client-check.mjs"),
-                      url(QString()), repo, QString::fromLatin1(m_token)},
+                      url(QString()), repo, QString::fromLatin1(token)},
                      &output);
     return output;
 }
@@ -487,7 +489,7 @@ QString TestApi::hubClientCheck(const QString& repo)
 // "local/<name>" and downloads it, each file checked against its SHA-256.
 void TestApi::hubClientDownloadsALocalModel()
 {
-    const QString output = hubClientCheck(QStringLiteral("local/m"));
+    const QString output = hubClientCheck(QStringLiteral("local/m"), m_token);
     QVERIFY2(output.contains(QStringLiteral("\"ok\":true")), qPrintable(output));
     QVERIFY2(output.contains(QStringLiteral("{\"path\":\"m.bin\",\"size\":%1,\"lfs\":true,"
                                             "\"match\":true}")
@@ -506,7 +508,7 @@ void TestApi::hubClientDownloadsAnImportedModel()
     const QString commit = QStringLiteral("0123456789abcdef0123456789abcdef01234567");
     QVERIFY(setSource(m_box->vault(), QStringLiteral("other"),
                       QStringLiteral("hf:acme/other-model@") + commit));
-    const QString output = hubClientCheck(QStringLiteral("acme/other-model"));
+    const QString output = hubClientCheck(QStringLiteral("acme/other-model"), m_token);
     QVERIFY2(output.contains(QStringLiteral("\"ok\":true")), qPrintable(output));
     QVERIFY2(output.contains(QStringLiteral("\"sha\":\"") + commit), qPrintable(output));
     QVERIFY2(output.contains(QStringLiteral("\"path\":\"other.bin\"")), qPrintable(output));
@@ -520,6 +522,83 @@ void TestApi::hubClientDownloadsAnImportedModel()
     const QByteArray sha = QCryptographicHash::hash(m_other, QCryptographicHash::Sha256).toHex();
     QCOMPARE(bytes.header("X-Linked-Etag"), '"' + sha + '"');
     QCOMPARE(bytes.header("X-Linked-Size"), QByteArray::number(m_other.size()));
+}
+
+// A second server, started with the Hub's endpoints open and room for two connections: the Hub
+// client downloads without a token while the rest of the API still asks for one; a third
+// connection is told to come back, and is served once one of the two has gone.
+void TestApi::hubWithoutTokenAndConnectionCap()
+{
+    QProcess server;
+    server.setProcessEnvironment(m_box->environment());
+    server.setWorkingDirectory(m_box->root());
+    server.start(test::CliSandbox::cli(),
+                 {QStringLiteral("serve"), QStringLiteral("--port"), QStringLiteral("0"),
+                  QStringLiteral("--hub-without-token"), QStringLiteral("--max-connections"),
+                  QStringLiteral("2")});
+    QVERIFY(server.waitForStarted());
+    static const QRegularExpression urlLine(QStringLiteral("http://127\\.0\\.0\\.1:(\\d+)/"));
+    QByteArray said;
+    quint16 port = 0;
+    while (port == 0 && server.waitForReadyRead(60'000)) {
+        said += server.readAllStandardOutput();
+        const auto m = urlLine.match(QString::fromUtf8(said));
+        if (m.hasMatch())
+            port = quint16(m.captured(1).toUInt());
+    }
+    QVERIFY2(port != 0, said.constData());
+    while (!said.contains("without the token") && server.waitForReadyRead(10'000))
+        said += server.readAllStandardOutput();
+    QVERIFY2(said.contains("without the token"), said.constData());
+    const quint16 mainPort = m_port;
+    m_port = port;
+    auto restore = qScopeGuard([&] {
+        m_port = mainPort;
+        server.terminate();
+        server.waitForFinished(60'000);
+    });
+
+    const QString output = hubClientCheck(QStringLiteral("local/m"), QByteArray());
+    QVERIFY2(output.contains(QStringLiteral("\"ok\":true")), qPrintable(output));
+    const Reply resolve = get(QStringLiteral("/local/m/resolve/main/m.bin"),
+                              {QStringLiteral("-r"), QStringLiteral("0-99")}, false);
+    QVERIFY2(resolve.status == 206, resolve.describe());
+    QCOMPARE(resolve.body, m_bytes.left(100));
+    for (const QString& path :
+         {QStringLiteral("/api/v1/models"), QStringLiteral("/api/v1/models/m/files/m.bin")}) {
+        const Reply closed = get(path, {}, false);
+        QVERIFY2(closed.status == 401, closed.describe());
+    }
+    // Nor does it let a model be removed.
+    const Reply removal = get(QStringLiteral("/api/models/local/m"),
+                              {QStringLiteral("-X"), QStringLiteral("DELETE")}, false);
+    QVERIFY2(removal.status == 401 || removal.status == 405, removal.describe());
+
+    // Two connections held open (nothing sent yet), then a third.
+    QTcpSocket first;
+    QTcpSocket second;
+    for (QTcpSocket* s : {&first, &second}) {
+        s->connectToHost(QHostAddress::LocalHost, port);
+        QVERIFY(s->waitForConnected(10'000));
+    }
+    const Reply busy = get(QStringLiteral("/api/v1/models"));
+    QVERIFY2(busy.status == 503, busy.describe());
+    QCOMPARE(busy.header("Retry-After"), QByteArray("1"));
+    QVERIFY(busy.json().contains(QStringLiteral("error")));
+    // The held ones are still served.
+    first.write("GET /api/models/local/m HTTP/1.1\r\nHost: 127.0.0.1:" + QByteArray::number(port) +
+                "\r\n\r\n");
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            first.waitForReadyRead(100);
+            return first.state() != QAbstractSocket::ConnectedState || first.bytesAvailable() > 0;
+        },
+        30'000));
+    QVERIFY(first.readAll().startsWith("HTTP/1.1 200"));
+    first.close();
+    second.close();
+    QVERIFY(QTest::qWaitFor([&] { return get(QStringLiteral("/api/v1/models")).status == 200; },
+                            30'000));
 }
 
 void TestApi::hubEndpointsAnswerAsTheHub()

@@ -120,24 +120,11 @@ private Q_SLOTS:
     {
         QVERIFY(!SettingsDialog::load(nullptr).apiEnabled);
         TestVault tv;
-        QVERIFY(tv.ok());
-        // The token is kept with the providers' secrets; this test machine has no keychain.
-        QVERIFY(tv.registry().setSetting(vaultcredentials::settingKey(),
-                                         vaultcredentials::plaintext()));
-        const QString dir = tv.vault->directory();
-        tv.vault.reset();
-        quint16 port = 0;
-        {
-            QTcpServer probe; // a port free right now
-            QVERIFY(probe.listen(QHostAddress::LocalHost));
-            port = probe.serverPort();
-        }
-
         Engine engine;
-        QSignalSpy opened(&engine, &Engine::opened);
-        engine.open(dir);
-        QVERIFY(opened.wait(JobTimeoutMs));
-        QSignalSpy changed(&engine, &Engine::apiServerChanged);
+        quint16 port = 0;
+        openEngine(tv, engine, &port);
+        if (QTest::currentTestFailed())
+            return;
 
         SettingsDialog dialog(&engine, SettingsDialog::load(nullptr));
         auto* status = dialog.findChild<QLabel*>(QStringLiteral("apiStatus"));
@@ -177,6 +164,81 @@ private Q_SLOTS:
         socket.connectToHost(QHostAddress::LocalHost, port);
         QVERIFY(!socket.waitForConnected(5000));
         QSettings().remove(QStringLiteral("api"));
+    }
+
+    void hubEndpointsOpenOnlyWhenChosen()
+    {
+        QVERIFY(!SettingsDialog::load(nullptr).apiHubWithoutToken);
+        TestVault tv;
+        Engine engine;
+        quint16 port = 0;
+        openEngine(tv, engine, &port);
+        if (QTest::currentTestFailed())
+            return;
+        SettingsDialog dialog(&engine, SettingsDialog::load(nullptr));
+        auto* open = dialog.findChild<QCheckBox*>(QStringLiteral("apiHubWithoutToken"));
+        QVERIFY(open);
+        QVERIFY2(!open->isEnabled(), "it means nothing while the API is off");
+        dialog.findChild<QCheckBox*>(QStringLiteral("apiEnabled"))->setChecked(true);
+        QVERIFY(open->isEnabled());
+        open->setChecked(true);
+        dialog.findChild<QSpinBox*>(QStringLiteral("apiPort"))->setValue(port);
+        dialog.accept();
+        QVERIFY(QTest::qWaitFor([&] { return engine.apiServerStatus().hubWithoutToken; },
+                                JobTimeoutMs));
+        const QString url = engine.apiServerStatus().url;
+        QVERIFY(dialog.findChild<QLabel*>(QStringLiteral("apiStatus"))
+                    ->text()
+                    .contains(QStringLiteral("no token")));
+        QVERIFY(SettingsDialog::load(nullptr).apiHubWithoutToken);
+
+        // Without a token: the Hub's model info answers (404: no such model, not 401); the
+        // rest of the API still refuses.
+        QNetworkAccessManager network;
+        auto status = [&network](const QString& address) {
+            std::unique_ptr<QNetworkReply> reply(network.get(QNetworkRequest(QUrl(address))));
+            QSignalSpy done(reply.get(), &QNetworkReply::finished);
+            if (!done.wait(JobTimeoutMs))
+                return 0;
+            return reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        };
+        QCOMPARE(status(url + QStringLiteral("/api/models/local/nothing-here")), 404);
+        QCOMPARE(status(url + QStringLiteral("/api/v1/models")), 401);
+
+        // Turned off again: the Hub's endpoints want the token too.
+        SettingsDialog again(&engine, SettingsDialog::load(nullptr));
+        again.findChild<QCheckBox*>(QStringLiteral("apiHubWithoutToken"))->setChecked(false);
+        again.accept();
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                return !engine.apiServerStatus().hubWithoutToken &&
+                       !engine.apiServerStatus().url.isEmpty();
+            },
+            JobTimeoutMs));
+        QCOMPARE(
+            status(engine.apiServerStatus().url + QStringLiteral("/api/models/local/nothing-here")),
+            401);
+        QSettings().remove(QStringLiteral("api"));
+    }
+
+private:
+    // Opens `engine` on `tv`'s vault (its secrets in the vault: this machine has no keychain,
+    // and the API's token is kept with them); `port` is one free right now.
+    static void openEngine(TestVault& tv, Engine& engine, quint16* port)
+    {
+        QVERIFY(tv.ok());
+        QVERIFY(tv.registry().setSetting(vaultcredentials::settingKey(),
+                                         vaultcredentials::plaintext()));
+        const QString dir = tv.vault->directory();
+        tv.vault.reset();
+        {
+            QTcpServer probe;
+            QVERIFY(probe.listen(QHostAddress::LocalHost));
+            *port = probe.serverPort();
+        }
+        QSignalSpy opened(&engine, &Engine::opened);
+        engine.open(dir);
+        QVERIFY(opened.wait(JobTimeoutMs));
     }
 };
 

@@ -36,6 +36,7 @@ const QString SyncMeteredKey = QStringLiteral("sync/onMeteredNetwork");
 const QString SyncBatteryKey = QStringLiteral("sync/onBattery");
 const QString ApiEnabledKey = QStringLiteral("api/enabled");
 const QString ApiPortKey = QStringLiteral("api/port");
+const QString ApiHubOpenKey = QStringLiteral("api/hubWithoutToken");
 // The vault's own settings, as core/vault/vault.cpp names them in the registry.
 const QString ReplicationSetting = QStringLiteral("replication");
 const QString ChunkerSetting = QStringLiteral("chunker");
@@ -58,6 +59,7 @@ SettingsDialog::Values SettingsDialog::load(Registry* registry)
     v.syncOnBattery = s.value(SyncBatteryKey, false).toBool();
     v.apiEnabled = s.value(ApiEnabledKey, false).toBool();
     v.apiPort = qBound(1, s.value(ApiPortKey, 8765).toInt(), 65535);
+    v.apiHubWithoutToken = s.value(ApiHubOpenKey, false).toBool();
     v.chunker = ChunkerParams::defaults().toString();
     if (registry) {
         v.replicas = qMax(1, registry->setting(ReplicationSetting, QStringLiteral("2")).toInt());
@@ -76,7 +78,7 @@ void SettingsDialog::applyStored(Engine* engine)
     engine->setBandwidthLimits(v.uploadLimit, v.downloadLimit);
     engine->setSyncPaused(v.syncPaused);
     engine->setSyncPolicy(v.syncOnMetered, v.syncOnBattery);
-    engine->setApiServer(v.apiEnabled, quint16(v.apiPort));
+    engine->setApiServer(v.apiEnabled, quint16(v.apiPort), v.apiHubWithoutToken);
 }
 
 void SettingsDialog::setSyncPaused(Engine* engine, bool paused)
@@ -110,6 +112,7 @@ SettingsDialog::SettingsDialog(Engine* engine, const Values& current, QWidget* p
     , m_message(new QLabel(this))
     , m_api(new QCheckBox(tr("Serve models over &HTTP to programs on this computer"), this))
     , m_apiPort(new QSpinBox(this))
+    , m_apiHubOpen(new QCheckBox(tr("Hugging Face tools may download &without the token"), this))
     , m_apiStatus(new QLabel(this))
     , m_copyToken(new QPushButton(tr("Copy &token"), this))
 {
@@ -186,6 +189,13 @@ SettingsDialog::SettingsDialog(Engine* engine, const Values& current, QWidget* p
     m_apiPort->setAccessibleName(tr("HTTP port"));
     m_apiPort->setEnabled(current.apiEnabled);
     connect(m_api, &QCheckBox::toggled, m_apiPort, &QSpinBox::setEnabled);
+    m_apiHubOpen->setObjectName(QStringLiteral("apiHubWithoutToken"));
+    m_apiHubOpen->setChecked(current.apiHubWithoutToken);
+    m_apiHubOpen->setEnabled(current.apiEnabled);
+    m_apiHubOpen->setToolTip(tr("Only the read-only Hugging Face endpoints: any program on this "
+                                "computer may then read your models through them without "
+                                "HF_TOKEN. The rest of the API still needs the token."));
+    connect(m_api, &QCheckBox::toggled, m_apiHubOpen, &QCheckBox::setEnabled);
     m_apiStatus->setObjectName(QStringLiteral("apiStatus"));
     m_apiStatus->setWordWrap(true);
     m_apiStatus->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -224,6 +234,7 @@ SettingsDialog::SettingsDialog(Engine* engine, const Values& current, QWidget* p
     auto* portLabel = new QLabel(tr("HTTP &port:"));
     portLabel->setBuddy(m_apiPort);
     form->addRow(portLabel, apiRow);
+    form->addRow(QString(), m_apiHubOpen);
     form->addRow(QString(), m_apiStatus);
 
     m_message->setWordWrap(true);
@@ -257,6 +268,7 @@ SettingsDialog::Values SettingsDialog::values() const
     v.vaultDirectory = QDir::fromNativeSeparators(m_vault->text().trimmed());
     v.apiEnabled = m_api->isChecked();
     v.apiPort = m_apiPort->value();
+    v.apiHubWithoutToken = m_apiHubOpen->isChecked();
     return v;
 }
 
@@ -266,7 +278,11 @@ void SettingsDialog::showApiStatus(const ApiServerStatus& status)
     m_copyToken->setEnabled(!status.token.isEmpty());
     if (!status.url.isEmpty())
         m_apiStatus->setText(
-            tr("Serving at %1/api/v1/ (Hugging Face tools: HF_ENDPOINT=%1)").arg(status.url));
+            status.hubWithoutToken
+                ? tr("Serving at %1/api/v1/ (Hugging Face tools: HF_ENDPOINT=%1, no token "
+                     "needed)")
+                      .arg(status.url)
+                : tr("Serving at %1/api/v1/ (Hugging Face tools: HF_ENDPOINT=%1)").arg(status.url));
     else if (!status.error.isEmpty())
         m_apiStatus->setText(tr("Not serving: %1").arg(status.error));
     else
@@ -307,9 +323,11 @@ void SettingsDialog::accept()
     s.setValue(SyncBatteryKey, v.syncOnBattery);
     s.setValue(ApiEnabledKey, v.apiEnabled);
     s.setValue(ApiPortKey, v.apiPort);
+    s.setValue(ApiHubOpenKey, v.apiHubWithoutToken);
     if (m_engine) {
-        if (v.apiEnabled != m_initial.apiEnabled || v.apiPort != m_initial.apiPort)
-            m_engine->setApiServer(v.apiEnabled, quint16(v.apiPort));
+        if (v.apiEnabled != m_initial.apiEnabled || v.apiPort != m_initial.apiPort ||
+            v.apiHubWithoutToken != m_initial.apiHubWithoutToken)
+            m_engine->setApiServer(v.apiEnabled, quint16(v.apiPort), v.apiHubWithoutToken);
         if (v.syncOnMetered != m_initial.syncOnMetered ||
             v.syncOnBattery != m_initial.syncOnBattery)
             m_engine->setSyncPolicy(v.syncOnMetered, v.syncOnBattery);

@@ -44,6 +44,8 @@ public:
         // The local HTTP API (docs/api.md): off until the user turns it on.
         bool apiEnabled = false;
         int apiPort = 8765;
+        // Its Hugging Face endpoints answer without the token (an explicit choice).
+        bool apiHubWithoutToken = false;
     };
 
     // The current values: this computer's from QSettings, the vault's from `registry` (a
@@ -85,6 +87,7 @@ private:
     QLabel* m_message;
     QCheckBox* m_api;
     QSpinBox* m_apiPort;
+    QCheckBox* m_apiHubOpen;
     QLabel* m_apiStatus;
     QPushButton* m_copyToken;
     QString m_apiToken; // the running server's, for "Copy token"

@@ -21,10 +21,22 @@ public:
         p.addOption({QStringLiteral("port"),
                      QStringLiteral("The port on 127.0.0.1 (default 8765; 0 picks a free one)."),
                      QStringLiteral("N"), QStringLiteral("8765")});
+        p.addOption({QStringLiteral("hub-without-token"),
+                     QStringLiteral("Serve the read-only Hugging Face endpoints without the token "
+                                    "(any program on this computer may then read the models "
+                                    "through them).")});
+        p.addOption({QStringLiteral("max-connections"),
+                     QStringLiteral("Connections served at once; more are answered 503 "
+                                    "(default %1).")
+                         .arg(api::ApiServer::DefaultMaxConnections),
+                     QStringLiteral("N"), QString::number(api::ApiServer::DefaultMaxConnections)});
         p.addOption({QStringLiteral("print-token"),
                      QStringLiteral("Print the token requests must carry (made on first use), "
                                     "and exit.")});
-        if (!parse(p, args, QStringLiteral("serve [--port N] [--print-token]"), 0, 0))
+        if (!parse(p, args,
+                   QStringLiteral("serve [--port N] [--hub-without-token] [--max-connections N] "
+                                  "[--print-token]"),
+                   0, 0))
             return;
         bool ok = false;
         const uint port = p.value(QStringLiteral("port")).toUInt(&ok);
@@ -34,6 +46,15 @@ public:
             return finish(Usage);
         }
         m_port = quint16(port);
+        const int maxConnections = p.value(QStringLiteral("max-connections")).toInt(&ok);
+        if (!ok || maxConnections < 1) {
+            console().error(QStringLiteral("--max-connections takes a number of 1 or more, not "
+                                           "“%1”")
+                                .arg(p.value(QStringLiteral("max-connections"))));
+            return finish(Usage);
+        }
+        m_maxConnections = maxConnections;
+        m_hubWithoutToken = p.isSet(QStringLiteral("hub-without-token"));
         m_printToken = p.isSet(QStringLiteral("print-token"));
         Vault* vault = openVault();
         if (!vault)
@@ -69,6 +90,8 @@ private:
             return finish(Success);
         }
         m_server = new api::ApiServer(vault, job.token(), this);
+        m_server->setHubWithoutToken(m_hubWithoutToken);
+        m_server->setMaxConnections(m_maxConnections);
         QString why;
         if (!m_server->listen(QHostAddress::LocalHost, m_port, &why)) {
             console().error(why);
@@ -78,11 +101,17 @@ private:
         console().print(QStringLiteral("Serving the vault at %1 (Ctrl-C stops)").arg(url));
         console().print(QStringLiteral("Requests need the header “Authorization: Bearer TOKEN”; "
                                        "modelfloat-cli serve --print-token shows the token."));
+        if (m_hubWithoutToken)
+            console().print(QStringLiteral("The Hugging Face endpoints answer without the token: "
+                                           "HF_ENDPOINT=http://127.0.0.1:%1 needs no HF_TOKEN.")
+                                .arg(m_server->port()));
         console().printJson(
             {{QStringLiteral("url"), url}, {QStringLiteral("port"), m_server->port()}});
     }
 
     quint16 m_port = 0;
+    int m_maxConnections = api::ApiServer::DefaultMaxConnections;
+    bool m_hubWithoutToken = false;
     bool m_printToken = false;
     api::ApiServer* m_server = nullptr;
 };

@@ -129,15 +129,20 @@ void ApiConnection::handle()
         return respond(ApiResponse::error(
             421, tr("This server answers only to Host 127.0.0.1:%1 or localhost:%1")
                      .arg(m_settings.port)));
-    if (!authorized()) {
+    const QByteArray method = m_head.method();
+    const ApiRoute route = ApiRoute::parse(m_head.target());
+    // The Hub's download endpoints only read; the user may open them to every program here.
+    const bool open =
+        m_settings.hubWithoutToken && (method == "GET" || method == "HEAD") &&
+        (route.kind == ApiRoute::Kind::HubModelInfo || route.kind == ApiRoute::Kind::HubTree ||
+         route.kind == ApiRoute::Kind::HubResolve);
+    if (!open && !authorized()) {
         ApiResponse r = ApiResponse::error(
             401, tr("A valid token is needed: send “Authorization: Bearer TOKEN” (the token is "
                     "shown by modelfloat-cli serve --print-token)"));
         r.addHeader({"WWW-Authenticate", "Bearer"});
         return respond(r);
     }
-    const QByteArray method = m_head.method();
-    const ApiRoute route = ApiRoute::parse(m_head.target());
     // Removing a model is the one change made here; everything else is read.
     const bool removal = method == "DELETE" && route.kind == ApiRoute::Kind::ModelInfo;
     if (method != "GET" && method != "HEAD" && !removal) {

@@ -36,6 +36,7 @@ public:
         QByteArray token;
         quint16 port = 0;
         int idleTimeoutMs = 30'000;
+        bool hubWithoutToken = false; // ApiServer::setHubWithoutToken()
     };
 
     ApiConnection(Vault* vault, QTcpSocket* socket, const Settings& settings, QObject* parent);

@@ -1,6 +1,7 @@
 #include "apiserver.h"
 
 #include "apiconnection.h"
+#include "apiresponse.h"
 
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -16,7 +17,12 @@ ApiServer::ApiServer(Vault* vault, const QByteArray& token, QObject* parent)
     connect(m_server, &QTcpServer::newConnection, this, &ApiServer::onNewConnection);
 }
 
-ApiServer::~ApiServer() = default;
+ApiServer::~ApiServer()
+{
+    // The connections go with this object (they are its children): they count no more.
+    for (ApiConnection* c : findChildren<ApiConnection*>(Qt::FindDirectChildrenOnly))
+        c->disconnect(this);
+}
 
 bool ApiServer::listen(const QHostAddress& address, quint16 port, QString* error)
 {
@@ -37,12 +43,34 @@ quint16 ApiServer::port() const
 void ApiServer::onNewConnection()
 {
     while (QTcpSocket* socket = m_server->nextPendingConnection()) {
+        if (m_connections >= m_maxConnections) {
+            refuseBusy(socket);
+            continue;
+        }
         ApiConnection::Settings settings;
         settings.token = m_token;
         settings.port = port();
         settings.idleTimeoutMs = m_idleTimeoutMs;
-        new ApiConnection(m_vault, socket, settings, this); // deletes itself when done
+        settings.hubWithoutToken = m_hubWithoutToken;
+        // Deletes itself when done.
+        auto* connection = new ApiConnection(m_vault, socket, settings, this);
+        ++m_connections;
+        connect(connection, &QObject::destroyed, this, [this] { --m_connections; });
     }
+}
+
+void ApiServer::refuseBusy(QTcpSocket* socket)
+{
+    ApiResponse r = ApiResponse::error(
+        503, tr("The server is serving %1 connections, as many as it takes at once; try again "
+                "in a moment")
+                 .arg(m_maxConnections));
+    r.addHeader({"Retry-After", "1"});
+    socket->setParent(this);
+    connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+    socket->write(r.head());
+    socket->write(r.body);
+    socket->disconnectFromHost(); // once the answer is sent
 }
 
 } // namespace mf::api

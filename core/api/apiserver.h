@@ -4,6 +4,7 @@
 #include <QObject>
 
 class QTcpServer;
+class QTcpSocket;
 
 namespace mf {
 class Vault;
@@ -32,14 +33,27 @@ public:
     quint16 port() const;
     // A connection with nothing received or sent for this long is closed.
     void setIdleTimeoutMs(int ms) { m_idleTimeoutMs = ms; }
+    // Serve the read-only Hugging Face endpoints without a token (an explicit setting: anyone
+    // on this computer may then read the models through them). /api/v1 and /ipfs keep asking.
+    void setHubWithoutToken(bool open) { m_hubWithoutToken = open; }
+    // Connections served at once; one more is answered 503 with Retry-After and closed, so a
+    // flood of clients cannot take the memory their buffers would need (about 6 MiB each while
+    // streaming).
+    void setMaxConnections(int count) { m_maxConnections = qMax(1, count); }
+    static constexpr int DefaultMaxConnections = 128;
+    int connections() const { return m_connections; }
 
 private:
     void onNewConnection();
+    void refuseBusy(QTcpSocket* socket);
 
     Vault* m_vault;
     QByteArray m_token;
     QTcpServer* m_server;
     int m_idleTimeoutMs = 30'000;
+    bool m_hubWithoutToken = false;
+    int m_maxConnections = DefaultMaxConnections;
+    int m_connections = 0;
 };
 
 } // namespace mf::api

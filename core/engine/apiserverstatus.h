@@ -12,6 +12,7 @@ struct ApiServerStatus
     QString url;         // the base URL while it serves, e.g. "http://127.0.0.1:8765"; else empty
     QString token;       // what requests must carry; empty until known
     QString error;       // why it does not serve although wanted; empty when it does
+    bool hubWithoutToken = false; // its Hugging Face endpoints answer without the token
 };
 
 } // namespace mf

@@ -274,9 +274,11 @@ void Engine::testProvider(qint64 id)
     post(m_worker, [w = m_worker, id] { w->testProvider(id); });
 }
 
-void Engine::setApiServer(bool enabled, quint16 port)
+void Engine::setApiServer(bool enabled, quint16 port, bool hubWithoutToken)
 {
-    post(m_worker, [w = m_worker, enabled, port] { w->setApiServer(enabled, port); });
+    post(m_worker, [w = m_worker, enabled, port, hubWithoutToken] {
+        w->setApiServer(enabled, port, hubWithoutToken);
+    });
 }
 
 void Engine::measureProviders()

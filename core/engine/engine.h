@@ -109,7 +109,9 @@ public:
 
     // The local HTTP API (docs/api.md), off until the user turns it on: served on
     // 127.0.0.1:`port` while a vault is open -> apiServerChanged.
-    void setApiServer(bool enabled, quint16 port);
+    // `hubWithoutToken`: the read-only Hugging Face endpoints answer requests without the
+    // token (ApiServer::setHubWithoutToken()).
+    void setApiServer(bool enabled, quint16 port, bool hubWithoutToken = false);
     ApiServerStatus apiServerStatus() const { return m_apiStatus; }
 
     const ProviderFactory& providerFactory() const { return m_factory; } // kinds and their fields

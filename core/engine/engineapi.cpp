@@ -9,12 +9,14 @@
 
 namespace mf {
 
-void EngineWorker::setApiServer(bool enabled, quint16 port)
+void EngineWorker::setApiServer(bool enabled, quint16 port, bool hubWithoutToken)
 {
-    if (enabled == m_apiWanted && port == m_apiPort && (m_api || !enabled))
+    if (enabled == m_apiWanted && port == m_apiPort && hubWithoutToken == m_apiHubWithoutToken &&
+        (m_api || !enabled))
         return;
     m_apiWanted = enabled;
     m_apiPort = port;
+    m_apiHubWithoutToken = hubWithoutToken;
     restartApiServer();
 }
 
@@ -50,6 +52,7 @@ void EngineWorker::restartApiServer()
             return;
         }
         auto* server = new api::ApiServer(m_vault.get(), job->token(), this);
+        server->setHubWithoutToken(m_apiHubWithoutToken);
         QString why;
         if (!server->listen(QHostAddress::LocalHost, m_apiPort, &why)) {
             delete server;
@@ -60,6 +63,7 @@ void EngineWorker::restartApiServer()
         m_api = server;
         status.url = QStringLiteral("http://127.0.0.1:%1").arg(server->port());
         status.token = QString::fromLatin1(job->token());
+        status.hubWithoutToken = m_apiHubWithoutToken;
         Q_EMIT apiServerChanged(status);
     });
     job->start();

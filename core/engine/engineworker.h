@@ -91,7 +91,7 @@ public:
 
     // The local HTTP API (engineapi.cpp): served on 127.0.0.1:`port` while `enabled` and a vault
     // is open -> apiServerChanged.
-    void setApiServer(bool enabled, quint16 port);
+    void setApiServer(bool enabled, quint16 port, bool hubWithoutToken);
 
     Vault* vault() const { return m_vault.get(); }
 
@@ -221,6 +221,7 @@ private:
     void stopApiServer();
     bool m_apiWanted = false;
     quint16 m_apiPort = 0;
+    bool m_apiHubWithoutToken = false;
     api::ApiServer* m_api = nullptr;
     QPointer<api::ApiTokenJob> m_apiToken; // reading or making the token
 };
