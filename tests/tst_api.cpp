@@ -100,12 +100,17 @@ private Q_SLOTS:
     void hubClientDownloadsAnImportedModel();
     void hubEndpointsAnswerAsTheHub();
     void hubWithoutTokenAndConnectionCap();
+    void anotherAddressWarnsAndChecksHost();
     void badReplicaIsPassedOver();
     void lostChunkEndsTheAnswerShort();
 
 private:
     // The real @huggingface/hub client (tests/peers/hub-client-check.mjs) lists and downloads
     // every file of `repo` from this server, checking each against its listed SHA-256.
+    // Starts a second `serve --port 0` with `options` in `server`; its port (0 on failure), and
+    // what it printed until `until` appeared (or 10 s passed) in `said`.
+    quint16 startServer(QProcess& server, const QStringList& options, const QByteArray& until,
+                        QByteArray* said);
     // `token` empty: the client sends none.
     QString hubClientCheck(const QString& repo, const QByteArray& token);
     QByteArray floatModel(const QString& name, qint64 size, int seed);
@@ -527,28 +532,40 @@ void TestApi::hubClientDownloadsAnImportedModel()
 // A second server, started with the Hub's endpoints open and room for two connections: the Hub
 // client downloads without a token while the rest of the API still asks for one; a third
 // connection is told to come back, and is served once one of the two has gone.
-void TestApi::hubWithoutTokenAndConnectionCap()
+quint16 TestApi::startServer(QProcess& server, const QStringList& options, const QByteArray& until,
+                             QByteArray* said)
 {
-    QProcess server;
     server.setProcessEnvironment(m_box->environment());
     server.setWorkingDirectory(m_box->root());
-    server.start(test::CliSandbox::cli(),
-                 {QStringLiteral("serve"), QStringLiteral("--port"), QStringLiteral("0"),
-                  QStringLiteral("--hub-without-token"), QStringLiteral("--max-connections"),
-                  QStringLiteral("2")});
-    QVERIFY(server.waitForStarted());
+    server.setProcessChannelMode(QProcess::MergedChannels);
+    server.start(
+        test::CliSandbox::cli(),
+        QStringList{QStringLiteral("serve"), QStringLiteral("--port"), QStringLiteral("0")} +
+            options);
+    if (!server.waitForStarted())
+        return 0;
     static const QRegularExpression urlLine(QStringLiteral("http://127\\.0\\.0\\.1:(\\d+)/"));
-    QByteArray said;
     quint16 port = 0;
     while (port == 0 && server.waitForReadyRead(60'000)) {
-        said += server.readAllStandardOutput();
-        const auto m = urlLine.match(QString::fromUtf8(said));
+        *said += server.readAllStandardOutput();
+        const auto m = urlLine.match(QString::fromUtf8(*said));
         if (m.hasMatch())
             port = quint16(m.captured(1).toUInt());
     }
+    while (port != 0 && !said->contains(until) && server.waitForReadyRead(10'000))
+        *said += server.readAllStandardOutput();
+    return port;
+}
+
+void TestApi::hubWithoutTokenAndConnectionCap()
+{
+    QProcess server;
+    QByteArray said;
+    const quint16 port = startServer(server,
+                                     {QStringLiteral("--hub-without-token"),
+                                      QStringLiteral("--max-connections"), QStringLiteral("2")},
+                                     "without the token", &said);
     QVERIFY2(port != 0, said.constData());
-    while (!said.contains("without the token") && server.waitForReadyRead(10'000))
-        said += server.readAllStandardOutput();
     QVERIFY2(said.contains("without the token"), said.constData());
     const quint16 mainPort = m_port;
     m_port = port;
@@ -599,6 +616,40 @@ void TestApi::hubWithoutTokenAndConnectionCap()
     second.close();
     QVERIFY(QTest::qWaitFor([&] { return get(QStringLiteral("/api/v1/models")).status == 200; },
                             30'000));
+}
+
+// Listening on every address takes an explicit option and says what it opens; the Host check
+// then accepts an IP address (a web page cannot make one its own) and still refuses DNS names.
+void TestApi::anotherAddressWarnsAndChecksHost()
+{
+    const CliResult bad = m_box->run(
+        {QStringLiteral("serve"), QStringLiteral("--address"), QStringLiteral("my-laptop")});
+    QVERIFY2(bad.code != 0 && bad.errText().contains(QStringLiteral("IP address")), bad.describe());
+
+    QProcess server;
+    QByteArray said;
+    const quint16 port = startServer(
+        server, {QStringLiteral("--address"), QStringLiteral("0.0.0.0")}, "travels", &said);
+    QVERIFY2(port != 0, said.constData());
+    QVERIFY2(said.contains("not only on this computer"), said.constData());
+    QVERIFY2(!said.contains(m_token), "the token is never printed");
+    const quint16 mainPort = m_port;
+    m_port = port;
+    auto restore = qScopeGuard([&] {
+        m_port = mainPort;
+        server.terminate();
+        server.waitForFinished(60'000);
+    });
+    const Reply byAddress =
+        get(QStringLiteral("/api/v1/models"),
+            {QStringLiteral("-H"), QStringLiteral("Host: 192.0.2.7:%1").arg(port)});
+    QVERIFY2(byAddress.status == 200, byAddress.describe());
+    const Reply byName =
+        get(QStringLiteral("/api/v1/models"),
+            {QStringLiteral("-H"), QStringLiteral("Host: evil.example:%1").arg(port)});
+    QVERIFY2(byName.status == 421, byName.describe());
+    const Reply noToken = get(QStringLiteral("/api/v1/models"), {}, false);
+    QVERIFY2(noToken.status == 401, noToken.describe());
 }
 
 void TestApi::hubEndpointsAnswerAsTheHub()

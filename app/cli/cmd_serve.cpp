@@ -21,6 +21,11 @@ public:
         p.addOption({QStringLiteral("port"),
                      QStringLiteral("The port on 127.0.0.1 (default 8765; 0 picks a free one)."),
                      QStringLiteral("N"), QStringLiteral("8765")});
+        p.addOption({QStringLiteral("address"),
+                     QStringLiteral("The address to listen on (default 127.0.0.1: this computer "
+                                    "only). Another one lets other computers in, with the "
+                                    "token."),
+                     QStringLiteral("ADDR"), QStringLiteral("127.0.0.1")});
         p.addOption({QStringLiteral("hub-without-token"),
                      QStringLiteral("Serve the read-only Hugging Face endpoints without the token "
                                     "(any program on this computer may then read the models "
@@ -34,8 +39,8 @@ public:
                      QStringLiteral("Print the token requests must carry (made on first use), "
                                     "and exit.")});
         if (!parse(p, args,
-                   QStringLiteral("serve [--port N] [--hub-without-token] [--max-connections N] "
-                                  "[--print-token]"),
+                   QStringLiteral("serve [--port N] [--address ADDR] [--hub-without-token] "
+                                  "[--max-connections N] [--print-token]"),
                    0, 0))
             return;
         bool ok = false;
@@ -46,6 +51,12 @@ public:
             return finish(Usage);
         }
         m_port = quint16(port);
+        if (!m_address.setAddress(p.value(QStringLiteral("address")))) {
+            console().error(QStringLiteral("--address takes an IP address such as 127.0.0.1 or "
+                                           "0.0.0.0, not “%1”")
+                                .arg(p.value(QStringLiteral("address"))));
+            return finish(Usage);
+        }
         const int maxConnections = p.value(QStringLiteral("max-connections")).toInt(&ok);
         if (!ok || maxConnections < 1) {
             console().error(QStringLiteral("--max-connections takes a number of 1 or more, not "
@@ -93,11 +104,25 @@ private:
         m_server->setHubWithoutToken(m_hubWithoutToken);
         m_server->setMaxConnections(m_maxConnections);
         QString why;
-        if (!m_server->listen(QHostAddress::LocalHost, m_port, &why)) {
+        if (!m_server->listen(m_address, m_port, &why)) {
             console().error(why);
             return finish(Failed);
         }
-        const QString url = QStringLiteral("http://127.0.0.1:%1/api/v1/").arg(m_server->port());
+        if (!m_address.isLoopback())
+            console().warning(
+                QStringLiteral("Listening on %1, not only on this computer: anyone who can reach "
+                               "it and has the token can read every model in the vault (and "
+                               "the Hugging Face endpoints without one, if opened). The token "
+                               "travels unencrypted over plain HTTP.")
+                    .arg(m_address.toString()));
+        const QString host = m_address.isLoopback() || m_address == QHostAddress::Any ||
+                                     m_address == QHostAddress::AnyIPv4 ||
+                                     m_address == QHostAddress::AnyIPv6
+                                 ? QStringLiteral("127.0.0.1")
+                             : m_address.protocol() == QAbstractSocket::IPv6Protocol
+                                 ? QLatin1Char('[') + m_address.toString() + QLatin1Char(']')
+                                 : m_address.toString();
+        const QString url = QStringLiteral("http://%1:%2/api/v1/").arg(host).arg(m_server->port());
         console().print(QStringLiteral("Serving the vault at %1 (Ctrl-C stops)").arg(url));
         console().print(QStringLiteral("Requests need the header “Authorization: Bearer TOKEN”; "
                                        "modelfloat-cli serve --print-token shows the token."));
@@ -110,6 +135,7 @@ private:
     }
 
     quint16 m_port = 0;
+    QHostAddress m_address;
     int m_maxConnections = api::ApiServer::DefaultMaxConnections;
     bool m_hubWithoutToken = false;
     bool m_printToken = false;

@@ -110,11 +110,27 @@ void ApiConnection::onDisconnected()
 
 bool ApiConnection::hostAllowed() const
 {
-    // Only the names this server is reached by on this computer: a page that rebinds its own
-    // DNS name to 127.0.0.1 still sends its own name, and is refused.
+    // Only names that no web page can make its own: a page that rebinds its own DNS name to
+    // this server's address still sends that name, and is refused. So: "localhost" and
+    // 127.0.0.1 on this computer, and, when the user chose another address to listen on, that
+    // address (any IP address when it listens on all of them), never a DNS name.
     const QByteArray host = m_head.header("host").toLower();
     const QByteArray port = ':' + QByteArray::number(m_settings.port);
-    return host == "127.0.0.1" + port || host == "localhost" + port;
+    if (!host.endsWith(port))
+        return false;
+    QString name = QString::fromLatin1(host.chopped(port.size()));
+    if (name == QLatin1String("localhost") || name == QLatin1String("127.0.0.1"))
+        return true;
+    if (name.startsWith(QLatin1Char('[')) && name.endsWith(QLatin1Char(']')))
+        name = name.mid(1, name.size() - 2); // [::1]
+    QHostAddress literal;
+    if (!literal.setAddress(name))
+        return false;
+    const QHostAddress& bound = m_settings.address;
+    if (bound == QHostAddress::Any || bound == QHostAddress::AnyIPv4 ||
+        bound == QHostAddress::AnyIPv6)
+        return true;
+    return literal.isEqual(bound, QHostAddress::TolerantConversion);
 }
 
 bool ApiConnection::authorized() const
@@ -127,7 +143,8 @@ void ApiConnection::handle()
 {
     if (!m_head.hasHeader("host") || !hostAllowed())
         return respond(ApiResponse::error(
-            421, tr("This server answers only to Host 127.0.0.1:%1 or localhost:%1")
+            421, tr("This server answers only to Host 127.0.0.1:%1 or localhost:%1 (or the "
+                    "address it listens on)")
                      .arg(m_settings.port)));
     const QByteArray method = m_head.method();
     const ApiRoute route = ApiRoute::parse(m_head.target());

@@ -3,6 +3,7 @@
 #include "apiresponse.h"
 #include "httprequesthead.h"
 
+#include <QHostAddress>
 #include <QObject>
 
 class QTcpSocket;
@@ -35,6 +36,8 @@ public:
     {
         QByteArray token;
         quint16 port = 0;
+        // What the server listens on: 127.0.0.1 unless the user chose another address.
+        QHostAddress address = QHostAddress(QHostAddress::LocalHost);
         int idleTimeoutMs = 30'000;
         bool hubWithoutToken = false; // ApiServer::setHubWithoutToken()
     };

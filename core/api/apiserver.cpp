@@ -50,6 +50,7 @@ void ApiServer::onNewConnection()
         ApiConnection::Settings settings;
         settings.token = m_token;
         settings.port = port();
+        settings.address = m_server->serverAddress();
         settings.idleTimeoutMs = m_idleTimeoutMs;
         settings.hubWithoutToken = m_hubWithoutToken;
         // Deletes itself when done.
