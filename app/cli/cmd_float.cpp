@@ -57,19 +57,8 @@ public:
         FloatJob::Request request;
         request.paths = p.positionalArguments();
         request.modelName = p.value(QStringLiteral("name"));
-        request.options.warnIfCapped = p.isSet(QStringLiteral("replicas"));
-        const auto replicas = replicasFrom(p, vault->replicationFactor());
-        if (!replicas)
-            return finish(Usage);
-        request.options.replication = *replicas;
-        const auto chunker = chunkerFrom(p, vault->defaultChunker());
-        if (!chunker)
-            return finish(Usage);
-        request.options.chunker = *chunker;
-        const auto providers = providersFrom(p, vault);
-        if (!providers)
-            return finish(NotFound);
-        request.options.providerIds = *providers;
+        if (!placementFrom(p, vault, &request.options))
+            return;
 
         auto* job = new FloatJob(vault, request, this);
         // Inside the catalog's rules: a lease on the providers while it runs, the catalog

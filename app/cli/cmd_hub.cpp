@@ -214,17 +214,10 @@ private:
         if (!e.ok())
             doc.insert(QStringLiteral("error"), e.message);
         console().printJson(doc);
-        if (!e.ok()) {
-            if (e.kind == Error::Kind::Cancelled) {
-                console().error(QStringLiteral("Interrupted. Run the same command again to "
-                                               "resume; placed chunks are not downloaded again."));
-                return finish(Interrupted);
-            }
-            console().error(e.message);
-            return finish(e.kind == Error::Kind::NotFound  ? NotFound
-                          : e.kind == Error::Kind::Corrupt ? IntegrityProblem
-                                                           : Failed);
-        }
+        if (!e.ok())
+            return finishFailed(e, QStringLiteral("Interrupted. Run the same command again to "
+                                                  "resume; placed chunks are not downloaded "
+                                                  "again."));
         if (m_job->alreadyComplete()) {
             console().print(QStringLiteral("“%1” is already imported, bit-identical to %2")
                                 .arg(m_job->modelName(), m_job->repo().source()));

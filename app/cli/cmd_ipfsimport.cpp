@@ -84,19 +84,8 @@ public:
             return;
         request.apiUrl = p.isSet(QStringLiteral("from-ipfs")) ? p.value(QStringLiteral("from-ipfs"))
                                                               : defaultNode(vault);
-        request.options.warnIfCapped = p.isSet(QStringLiteral("replicas"));
-        const auto replicas = replicasFrom(p, vault->replicationFactor());
-        if (!replicas)
-            return finish(Usage);
-        request.options.replication = *replicas;
-        const auto chunker = chunkerFrom(p, vault->defaultChunker());
-        if (!chunker)
-            return finish(Usage);
-        request.options.chunker = *chunker;
-        const auto providers = providersFrom(p, vault);
-        if (!providers)
-            return finish(NotFound);
-        request.options.providerIds = *providers;
+        if (!placementFrom(p, vault, &request.options))
+            return;
 
         auto* job = new IpfsImportJob(vault, request, this);
         // Inside the catalog's rules, as a float (docs/catalog.md).
@@ -125,17 +114,9 @@ private:
         if (!e.ok())
             doc.insert(QStringLiteral("error"), e.message);
         console().printJson(doc);
-        if (!e.ok()) {
-            if (e.kind == Error::Kind::Cancelled) {
-                console().error(QStringLiteral("Interrupted. Run the same command again to "
-                                               "resume; placed chunks are not sent again."));
-                return finish(Interrupted);
-            }
-            console().error(e.message);
-            return finish(e.kind == Error::Kind::NotFound  ? NotFound
-                          : e.kind == Error::Kind::Corrupt ? IntegrityProblem
-                                                           : Failed);
-        }
+        if (!e.ok())
+            return finishFailed(e, QStringLiteral("Interrupted. Run the same command again to "
+                                                  "resume; placed chunks are not sent again."));
         console().print(QStringLiteral("Imported “%1”%2: %3 in %4 blocks, each checked against "
                                        "its CID")
                             .arg(m_job->modelName(),

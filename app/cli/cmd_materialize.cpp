@@ -101,11 +101,7 @@ private:
         if (!e.ok()) {
             doc.insert(QStringLiteral("error"), e.message);
             console().printJson(doc);
-            console().error(e.message);
-            return finish(e.kind == Error::Kind::Cancelled  ? Interrupted
-                          : e.kind == Error::Kind::NotFound ? NotFound
-                          : e.kind == Error::Kind::Corrupt  ? IntegrityProblem
-                                                            : Failed);
+            return finishFailed(e, e.message);
         }
         if (m_intoCache) {
             QString why;

@@ -61,6 +61,18 @@ void Context::setBandwidthLimits(qint64 upload, qint64 download)
         vault->bandwidth()->setLimits(uploadLimit, downloadLimit);
 }
 
+void Command::finishFailed(const Error& e, const QString& interrupted)
+{
+    if (e.kind == Error::Kind::Cancelled) {
+        console().error(interrupted);
+        return finish(Interrupted);
+    }
+    console().error(e.message);
+    finish(e.kind == Error::Kind::NotFound  ? NotFound
+           : e.kind == Error::Kind::Corrupt ? IntegrityProblem
+                                            : Failed);
+}
+
 void Command::finish(int code)
 {
     if (m_done)
@@ -179,6 +191,27 @@ std::optional<int> Command::replicasFrom(const QCommandLineParser& p, int fallba
         return std::nullopt;
     }
     return n;
+}
+
+bool Command::placementFrom(const QCommandLineParser& p, Vault* vault,
+                            FileDistributor::Options* options)
+{
+    options->warnIfCapped = p.isSet(QStringLiteral("replicas"));
+    const auto replicas = replicasFrom(p, vault->replicationFactor());
+    const auto chunker = replicas ? chunkerFrom(p, vault->defaultChunker()) : std::nullopt;
+    if (!replicas || !chunker) {
+        finish(Usage);
+        return false;
+    }
+    options->replication = *replicas;
+    options->chunker = *chunker;
+    const auto providers = providersFrom(p, vault);
+    if (!providers) {
+        finish(NotFound);
+        return false;
+    }
+    options->providerIds = *providers;
+    return true;
 }
 
 std::optional<QList<qint64>> Command::providersFrom(const QCommandLineParser& p, Vault* vault)

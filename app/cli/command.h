@@ -4,6 +4,7 @@
 #include "exitcodes.h"
 
 #include "chunking/chunkerparams.h"
+#include "transfer/filedistributor.h"
 #include "transfer/transferjob.h"
 
 #include <QCommandLineParser>
@@ -59,6 +60,9 @@ Q_SIGNALS:
 
 protected:
     void finish(int code);
+    // Says why a job failed and finishes with the exit code its error's kind calls for; a
+    // cancelled one says `interrupted` instead (how to resume).
+    void finishFailed(const Error& error, const QString& interrupted);
     // The vault, opened on first use; nullptr once finish() was called with why it failed.
     Vault* openVault();
     // Sets up `parser` with the options every command takes, parses `args`, handles --help and
@@ -79,6 +83,10 @@ protected:
     // The ids of the providers named by --provider (repeatable); nullopt once it has said which
     // name has no provider (the command then finishes with NotFound).
     std::optional<QList<qint64>> providersFrom(const QCommandLineParser& parser, Vault* vault);
+    // --replicas, --chunker/--chunk-size and --provider (floats and imports that take them) into
+    // `options`; false once it has finished the command with what is wrong.
+    bool placementFrom(const QCommandLineParser& parser, Vault* vault,
+                       FileDistributor::Options* options);
 
     Context& m_ctx;
 

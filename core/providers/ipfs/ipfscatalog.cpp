@@ -98,7 +98,7 @@ ProviderJob* IpfsProvider::writeCatalogObject(const QString& name, const QByteAr
                                        {QStringLiteral("parents"), QStringLiteral("true")},
                                        {QStringLiteral("truncate"), QStringLiteral("true")}},
                                       what(tr("Writing"), subject));
-        setFormBody(&w, bytes, "catalog");
+        setFormBody(&w, "catalog", bytes);
         // A write that fails once the temporary may exist removes it before saying so; one killed
         // before it could is left to sweepTemporaries().
         auto fail = [this, j, tempPath](const Error& error) {

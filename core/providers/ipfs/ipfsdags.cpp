@@ -48,7 +48,7 @@ void IpfsProvider::putDagBlock(IpfsJob* j, const std::shared_ptr<const DagUpload
                                    {QStringLiteral("mhlen"), QStringLiteral("32")},
                                    {QStringLiteral("pin"), QStringLiteral("false")}},
                                   what(tr("Uploading"), upload->subject));
-    setFormBody(&r, block.bytes, "block");
+    setFormBody(&r, "block", block.bytes);
     j->send(std::move(r), [this, j, upload, i](HttpExchange& x) {
         if (x.error()) {
             j->complete(x.error());

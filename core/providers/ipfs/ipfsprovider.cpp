@@ -231,22 +231,17 @@ HttpExchange::Request IpfsProvider::rpc(const QString& command,
     return r;
 }
 
-void IpfsProvider::setFormBody(HttpExchange::Request* r, const QByteArray& bytes,
-                               const QByteArray& filename)
+void IpfsProvider::setFormBody(HttpExchange::Request* r, const QByteArray& filename,
+                               std::shared_ptr<QIODevice> source, qint64 start, qint64 size)
 {
     const QByteArray boundary =
         "modelfloat-" + QByteArray::number(QRandomGenerator::global()->generate64(), 16);
-    const QByteArray body = "--" + boundary +
-                            "\r\nContent-Disposition: form-data; name=\"file\"; " + "filename=\"" +
-                            filename + "\"\r\nContent-Type: application/octet-stream\r\n\r\n" +
-                            bytes + "\r\n--" + boundary + "--\r\n";
-    r->openBody = [body] {
-        auto buffer = std::make_unique<QBuffer>();
-        buffer->setData(body);
-        buffer->open(QIODevice::ReadOnly);
-        return std::unique_ptr<QIODevice>(std::move(buffer));
-    };
-    r->bodySize = body.size();
+    const QByteArray prefix = "--" + boundary +
+                              "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" +
+                              filename + "\"\r\nContent-Type: application/octet-stream\r\n\r\n";
+    const QByteArray suffix = "\r\n--" + boundary + "--\r\n";
+    r->openBody = [=] { return UploadBody::create(source, start, size, prefix, suffix); };
+    r->bodySize = prefix.size() + size + suffix.size();
     auto build = r->build;
     r->build = [build, boundary](const HttpExchange::Attempt& a) {
         QNetworkRequest q = build(a);
@@ -254,6 +249,15 @@ void IpfsProvider::setFormBody(HttpExchange::Request* r, const QByteArray& bytes
                     QByteArray("multipart/form-data; boundary=" + boundary));
         return q;
     };
+}
+
+void IpfsProvider::setFormBody(HttpExchange::Request* r, const QByteArray& filename,
+                               const QByteArray& bytes)
+{
+    auto buffer = std::make_shared<QBuffer>();
+    buffer->setData(bytes);
+    buffer->open(QIODevice::ReadOnly);
+    setFormBody(r, filename, std::move(buffer), 0, bytes.size());
 }
 
 HttpExchange::Request IpfsProvider::gatewayGet(const QString& cid, const QString& what) const
@@ -282,23 +286,8 @@ ProviderJob* IpfsProvider::put(const QString& cid, std::unique_ptr<QIODevice> so
             return;
         }
         const QString subject = tr("chunk %1").arg(cid);
-        const QByteArray boundary =
-            "modelfloat-" + QByteArray::number(QRandomGenerator::global()->generate64(), 16);
-        auto multipart = [boundary, src, start, size](HttpExchange::Request* r) {
-            const QByteArray prefix = "--" + boundary +
-                                      "\r\nContent-Disposition: form-data; name=\"file\"; "
-                                      "filename=\"chunk\"\r\nContent-Type: "
-                                      "application/octet-stream\r\n\r\n";
-            const QByteArray suffix = "\r\n--" + boundary + "--\r\n";
-            r->openBody = [=] { return UploadBody::create(src, start, size, prefix, suffix); };
-            r->bodySize = prefix.size() + size + suffix.size();
-            auto build = r->build;
-            r->build = [build, boundary](const HttpExchange::Attempt& a) {
-                QNetworkRequest q = build(a);
-                q.setHeader(QNetworkRequest::ContentTypeHeader,
-                            QByteArray("multipart/form-data; boundary=" + boundary));
-                return q;
-            };
+        auto multipart = [src, start, size](HttpExchange::Request* r) {
+            setFormBody(r, "chunk", src, start, size);
         };
 
         if (size > m_options.maxBlockPutBytes) {

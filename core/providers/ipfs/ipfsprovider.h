@@ -93,10 +93,13 @@ private:
                               const QString& what) const;
     HttpExchange::Request gatewayGet(const QString& cid, const QString& what) const;
     QString timeoutArg(int ms) const;
-    // Makes `r` send `bytes` as the one file of a multipart/form-data body, as the RPC API's
-    // commands that take data (block/put, files/write) want it.
-    static void setFormBody(HttpExchange::Request* r, const QByteArray& bytes,
-                            const QByteArray& filename);
+    // Makes `r` send `size` bytes of `source` from `start` (or `bytes`) as the one file of a
+    // multipart/form-data body, as the RPC API's commands that take data (add, block/put,
+    // files/write) want it; every attempt reads them again.
+    static void setFormBody(HttpExchange::Request* r, const QByteArray& filename,
+                            std::shared_ptr<QIODevice> source, qint64 start, qint64 size);
+    static void setFormBody(HttpExchange::Request* r, const QByteArray& filename,
+                            const QByteArray& bytes);
     // putDag()'s steps: block `i` of `blocks`, and after the last the pin of `root`.
     struct DagUpload
     {
