@@ -531,6 +531,7 @@ int Registry::recordFoundPlacements(qint64 providerId, const QList<Placement>& f
 QList<Placement> Registry::placementsNotNamedByCid(qint64 providerId)
 {
     QList<Placement> out;
+    // The condition is placements_not_named's (schema 12), so that the index serves it.
     Query q(this, QStringLiteral("SELECT cid, locator FROM placements WHERE provider_id = ? AND "
                                  "state = 'stored' AND locator <> cid AND substr(locator, -1 - "
                                  "length(cid)) <> '/' || cid ORDER BY cid"));

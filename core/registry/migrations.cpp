@@ -189,6 +189,15 @@ const QList<QStringList>& steps()
                            "providers(id) ON DELETE CASCADE, cid TEXT NOT NULL, pinned INTEGER "
                            "NOT NULL DEFAULT 0, PRIMARY KEY (provider_id, cid))"),
         },
+        // 11 -> 12: the placements whose locator does not name their chunk (IPFS DAG roots, Drive
+        // and MEGA ids), which every catalog publish writes into the vault's state
+        // (Registry::placementsNotNamedByCid), found without reading every placement of the
+        // provider: a partial index whose condition is that query's, word for word.
+        {
+            QStringLiteral("CREATE INDEX placements_not_named ON placements (provider_id, cid) "
+                           "WHERE locator <> cid AND substr(locator, -1 - length(cid)) <> '/' "
+                           "|| cid"),
+        },
     };
     return all;
 }
