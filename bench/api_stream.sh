@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): streaming a floated file through the local HTTP API (docs/api.md)
-# with curl, against `modelfloat-cli cat` of the same file and `cat` of the original from the
-# page cache; then CLIENTS concurrent curls of the whole file. Prints throughput and the
-# server's peak RSS.
+# with curl, against `modelfloat-cli restore` and `cat` of the same file and `cat` of the
+# original from the page cache; then CLIENTS concurrent curls of the whole file; then an upload
+# of it (PUT) against `modelfloat-cli float`. Prints throughput, ratios and the server's peak
+# RSS.
 #
 #   bench/api_stream.sh [MiB] [CLIENTS] [MODELS]   default: 2048 MiB, 10 concurrent clients,
 #                                                  10000 models for the list latency
@@ -45,11 +46,19 @@ auth="Authorization: Bearer $token"
 
 cat "$work/model.bin" >/dev/null # into the page cache
 t0=$(now); cat "$work/model.bin" >/dev/null; t1=$(now)
-echo "cat of the original:           $(rate "$bytes" "$(echo "$t1 - $t0" | bc)")"
+cat_s=$(echo "$t1 - $t0" | bc)
+echo "cat of the original:           $(rate "$bytes" "$cat_s")"
+t0=$(now); "$cli" restore model --to "$work/restored" --quiet; t1=$(now)
+restore_s=$(echo "$t1 - $t0" | bc)
+rm -rf "$work/restored"
+echo "modelfloat-cli restore:        $(rate "$bytes" "$restore_s")"
 t0=$(now); "$cli" cat model model.bin >/dev/null; t1=$(now)
 echo "modelfloat-cli cat:            $(rate "$bytes" "$(echo "$t1 - $t0" | bc)")"
 t0=$(now); curl -sS -H "$auth" "$url" -o /dev/null; t1=$(now)
-echo "curl through the API:          $(rate "$bytes" "$(echo "$t1 - $t0" | bc)")"
+api_s=$(echo "$t1 - $t0" | bc)
+echo "curl through the API:          $(rate "$bytes" "$api_s")"
+echo "  time, API / restore:         $(python3 -c "print(f'{$api_s/$restore_s:.2f}')")"
+echo "  time, API / cat:             $(python3 -c "print(f'{$api_s/$cat_s:.2f}')")"
 echo "server peak RSS, 1 client:     $(grep VmHWM /proc/$server/status | awk '{print $2}') KiB"
 t0=$(now)
 curls=()
@@ -61,6 +70,17 @@ wait "${curls[@]}"
 t1=$(now)
 echo "$clients concurrent curls:          $(rate "$((bytes * clients))" "$(echo "$t1 - $t0" | bc)") in all"
 echo "server peak RSS, $clients clients:   $(grep VmHWM /proc/$server/status | awk '{print $2}') KiB"
+
+# The same bytes uploaded as a request body (a new model; its chunks are found stored already,
+# so this is the receive, chunk and hash path), against a float of the file under a new name.
+t0=$(now)
+curl -sS -H "$auth" -T "$work/model.bin" -o /dev/null \
+     "http://127.0.0.1:$port/api/v1/models/uploaded/files/model.bin"
+t1=$(now)
+echo "upload (PUT) of the same bytes: $(rate "$bytes" "$(echo "$t1 - $t0" | bc)")"
+t0=$(now); "$cli" float "$work/model.bin" --name floated-again --quiet --no-sync; t1=$(now)
+echo "modelfloat-cli float, same:    $(rate "$bytes" "$(echo "$t1 - $t0" | bc)")"
+echo "server peak RSS after upload:  $(grep VmHWM /proc/$server/status | awk '{print $2}') KiB"
 
 # GET /api/v1/models with MODELS models: copies of the floated model written straight into the
 # registry, each with chunks of its own (named, not stored: the list reads only the registry),

@@ -4,6 +4,7 @@
 // chunk ending the answer short, never with wrong bytes.
 
 #include "clisandbox.h"
+#include "curlreply.h"
 #include "storedchunks.h"
 #include "testsupport.h"
 
@@ -50,29 +51,7 @@ bool setSource(const QString& vault, const QString& model, const QString& source
     return ok;
 }
 
-// What curl said of one request.
-struct Reply
-{
-    int curlExit = -1;
-    int status = 0;
-    QByteArray head; // the answer's header fields, as received
-    QByteArray body;
-    QByteArray err;
-
-    QByteArray header(const QByteArray& name) const
-    {
-        for (const QByteArray& line : head.split('\n'))
-            if (line.toLower().startsWith(QByteArray(name.toLower() + ':')))
-                return line.mid(name.size() + 1).trimmed();
-        return {};
-    }
-    QJsonObject json() const { return QJsonDocument::fromJson(body).object(); }
-    QByteArray describe() const
-    {
-        return "curl exit " + QByteArray::number(curlExit) + ", status " +
-               QByteArray::number(status) + "\n" + head + body.left(600) + "\n" + err;
-    }
-};
+using Reply = test::CurlReply;
 
 } // namespace
 
@@ -203,34 +182,11 @@ void TestApi::cleanupTestCase()
 
 Reply TestApi::get(const QString& path, const QStringList& extra, bool withToken)
 {
-    const QString headFile = m_box->path(QStringLiteral("out/head.txt"));
-    const QString bodyFile = m_box->path(QStringLiteral("out/body.bin"));
-    QFile::remove(headFile);
-    QFile::remove(bodyFile);
-    QStringList args{QStringLiteral("-sS"),        QStringLiteral("--path-as-is"),
-                     QStringLiteral("-D"),         headFile,
-                     QStringLiteral("-o"),         bodyFile,
-                     QStringLiteral("-w"),         QStringLiteral("%{http_code}"),
-                     QStringLiteral("--max-time"), QStringLiteral("120")};
+    QStringList args;
     if (withToken)
         args << QStringLiteral("-H")
              << QStringLiteral("Authorization: Bearer ") + QString::fromLatin1(m_token);
-    args << extra << url(path);
-    QProcess curl;
-    curl.start(QStringLiteral("curl"), args);
-    Reply r;
-    if (!curl.waitForFinished(180'000))
-        return r;
-    r.curlExit = curl.exitCode();
-    r.status = curl.readAllStandardOutput().toInt();
-    r.err = curl.readAllStandardError();
-    QFile head(headFile);
-    if (head.open(QIODevice::ReadOnly))
-        r.head = head.readAll();
-    QFile body(bodyFile);
-    if (body.open(QIODevice::ReadOnly))
-        r.body = body.readAll();
-    return r;
+    return test::curlRequest(url(path), args + extra, m_box->path(QStringLiteral("out")));
 }
 
 void TestApi::tokenIsRequired()
@@ -464,17 +420,45 @@ void TestApi::openApiDocumentMatchesTheServer()
     const QJsonObject paths = root.value(QStringLiteral("paths")).toObject();
     QVERIFY(paths.size() >= 10);
     const QString cid = test::fileManifest(m_box->vault(), QStringLiteral("m.bin")).first().cid;
+    // A transfer to name: a verification of "m", queued.
+    const Reply verify = get(QStringLiteral("/api/v1/models/m/verify"),
+                             {QStringLiteral("-X"), QStringLiteral("POST")});
+    QVERIFY2(verify.status == 202, verify.describe());
+    const QString transfer =
+        QString::number(verify.json().value(QStringLiteral("transfer")).toInteger());
     for (auto it = paths.begin(); it != paths.end(); ++it) {
         QString path = it.key();
         path.replace(QStringLiteral("{model}"), QStringLiteral("m"))
             .replace(QStringLiteral("{path}"), QStringLiteral("m.bin"))
             .replace(QStringLiteral("{cid}"), cid)
             .replace(QStringLiteral("{repo}"), QStringLiteral("local/m"))
-            .replace(QStringLiteral("{revision}"), QStringLiteral("main"));
+            .replace(QStringLiteral("{revision}"), QStringLiteral("main"))
+            .replace(QStringLiteral("{id}"), transfer)
+            .replace(QStringLiteral("{action}"), QStringLiteral("cancel"));
         if (path.startsWith(QLatin1String("/ipfs/")))
             path += QStringLiteral("?format=raw");
         QVERIFY2(!path.contains(QLatin1Char('{')), qPrintable(path));
-        const Reply r = get(path);
+        const QJsonObject operations = it.value().toObject();
+        // The methods the document lists are those the server takes (a method it does not
+        // take gets 405 and the list in Allow).
+        QStringList documented;
+        for (auto op = operations.begin(); op != operations.end(); ++op)
+            documented << op.key().toUpper();
+        if (documented.contains(QLatin1String("GET")))
+            documented << QStringLiteral("HEAD");
+        const Reply refused = get(path, {QStringLiteral("-X"), QStringLiteral("PATCH")});
+        QVERIFY2(refused.status == 405, qPrintable(path + QString::fromUtf8(refused.describe())));
+        QStringList allowed =
+            QString::fromLatin1(refused.header("Allow")).split(QStringLiteral(", "));
+        allowed.sort();
+        documented.sort();
+        QCOMPARE(allowed, documented);
+        if (!operations.contains(QLatin1String("get")))
+            continue;
+        // Every GET answers; the event stream is asked for its head only (it lasts).
+        const Reply r =
+            get(path, path.endsWith(QLatin1String("/events")) ? QStringList{QStringLiteral("-I")}
+                                                              : QStringList{});
         QVERIFY2(r.status == 200,
                  qPrintable(path + QLatin1Char(' ') + QString::fromUtf8(r.describe())));
     }

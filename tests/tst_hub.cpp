@@ -5,9 +5,9 @@
 #include "hubpeer.h"
 #include "testsupport.h"
 
+#include "chunking/resumablesha256.h"
 #include "chunking/sha256.h"
 #include "hub/hubclient.h"
-#include "hub/resumablesha256.h"
 #include "hub/variants.h"
 #include "providers/bytesink.h"
 

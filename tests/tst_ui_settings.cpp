@@ -221,6 +221,46 @@ private Q_SLOTS:
         QSettings().remove(QStringLiteral("api"));
     }
 
+    // The app listens on 127.0.0.1 until the user types another address; then it says that
+    // other computers can reach it, and a text that is no address is refused with the reason.
+    void listenAddressIsTheUsersChoice()
+    {
+        QCOMPARE(SettingsDialog::load(nullptr).apiAddress, QStringLiteral("127.0.0.1"));
+        TestVault tv;
+        Engine engine;
+        quint16 port = 0;
+        openEngine(tv, engine, &port);
+        if (QTest::currentTestFailed())
+            return;
+        SettingsDialog dialog(&engine, SettingsDialog::load(nullptr));
+        auto* address = dialog.findChild<QLineEdit*>(QStringLiteral("apiAddress"));
+        auto* warning = dialog.findChild<QLabel*>(QStringLiteral("apiAddressWarning"));
+        QVERIFY(address && warning);
+        QVERIFY2(!address->isEnabled(), "it means nothing while the API is off");
+        dialog.findChild<QCheckBox*>(QStringLiteral("apiEnabled"))->setChecked(true);
+        dialog.findChild<QSpinBox*>(QStringLiteral("apiPort"))->setValue(port);
+        QVERIFY(warning->isHidden());
+        address->setText(QStringLiteral("localhost:80"));
+        dialog.accept();
+        const QList<QLabel*> labels = dialog.findChildren<QLabel*>();
+        QVERIFY(std::any_of(labels.cbegin(), labels.cend(), [](const QLabel* l) {
+            return !l->isHidden() && l->text().contains(QStringLiteral("must be an IP address"));
+        }));
+        QCOMPARE(SettingsDialog::load(nullptr).apiAddress, QStringLiteral("127.0.0.1"));
+        address->setText(QStringLiteral("0.0.0.0"));
+        QVERIFY(!warning->isHidden());
+        dialog.accept();
+        QVERIFY(QTest::qWaitFor(
+            [&] { return engine.apiServerStatus().reachableFromOtherComputers; }, JobTimeoutMs));
+        QCOMPARE(SettingsDialog::load(nullptr).apiAddress, QStringLiteral("0.0.0.0"));
+        // Clients on this computer still use 127.0.0.1, which it answers.
+        QCOMPARE(engine.apiServerStatus().url, QStringLiteral("http://127.0.0.1:%1").arg(port));
+        QVERIFY(dialog.findChild<QLabel*>(QStringLiteral("apiStatus"))
+                    ->text()
+                    .contains(QStringLiteral("other computers")));
+        QSettings().remove(QStringLiteral("api"));
+    }
+
 private:
     // Opens `engine` on `tv`'s vault (its secrets in the vault: this machine has no keychain,
     // and the API's token is kept with them); `port` is one free right now.

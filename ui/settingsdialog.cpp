@@ -22,6 +22,8 @@
 #include <QSpinBox>
 #include <QVBoxLayout>
 
+#include <optional>
+
 namespace mf::ui {
 
 namespace {
@@ -37,6 +39,16 @@ const QString SyncBatteryKey = QStringLiteral("sync/onBattery");
 const QString ApiEnabledKey = QStringLiteral("api/enabled");
 const QString ApiPortKey = QStringLiteral("api/port");
 const QString ApiHubOpenKey = QStringLiteral("api/hubWithoutToken");
+const QString ApiAddressKey = QStringLiteral("api/address");
+
+// The listen address the user typed, if it is an IP address.
+std::optional<QHostAddress> listenAddress(const QString& text)
+{
+    QHostAddress address;
+    if (!address.setAddress(text.trimmed()))
+        return std::nullopt;
+    return address;
+}
 // The vault's own settings, as core/vault/vault.cpp names them in the registry.
 const QString ReplicationSetting = QStringLiteral("replication");
 const QString ChunkerSetting = QStringLiteral("chunker");
@@ -60,6 +72,10 @@ SettingsDialog::Values SettingsDialog::load(Registry* registry)
     v.apiEnabled = s.value(ApiEnabledKey, false).toBool();
     v.apiPort = qBound(1, s.value(ApiPortKey, 8765).toInt(), 65535);
     v.apiHubWithoutToken = s.value(ApiHubOpenKey, false).toBool();
+    // An address stored by hand that is none is not listened on: this computer only, then.
+    v.apiAddress = s.value(ApiAddressKey, v.apiAddress).toString();
+    if (!listenAddress(v.apiAddress))
+        v.apiAddress = QStringLiteral("127.0.0.1");
     v.chunker = ChunkerParams::defaults().toString();
     if (registry) {
         v.replicas = qMax(1, registry->setting(ReplicationSetting, QStringLiteral("2")).toInt());
@@ -78,7 +94,8 @@ void SettingsDialog::applyStored(Engine* engine)
     engine->setBandwidthLimits(v.uploadLimit, v.downloadLimit);
     engine->setSyncPaused(v.syncPaused);
     engine->setSyncPolicy(v.syncOnMetered, v.syncOnBattery);
-    engine->setApiServer(v.apiEnabled, quint16(v.apiPort), v.apiHubWithoutToken);
+    engine->setApiServer(v.apiEnabled, quint16(v.apiPort), v.apiHubWithoutToken,
+                         *listenAddress(v.apiAddress));
 }
 
 void SettingsDialog::setSyncPaused(Engine* engine, bool paused)
@@ -112,6 +129,8 @@ SettingsDialog::SettingsDialog(Engine* engine, const Values& current, QWidget* p
     , m_message(new QLabel(this))
     , m_api(new QCheckBox(tr("Serve models over &HTTP to programs on this computer"), this))
     , m_apiPort(new QSpinBox(this))
+    , m_apiAddress(new QLineEdit(this))
+    , m_apiAddressWarning(new QLabel(this))
     , m_apiHubOpen(new QCheckBox(tr("Hugging Face tools may download &without the token"), this))
     , m_apiStatus(new QLabel(this))
     , m_copyToken(new QPushButton(tr("Copy &token"), this))
@@ -189,6 +208,27 @@ SettingsDialog::SettingsDialog(Engine* engine, const Values& current, QWidget* p
     m_apiPort->setAccessibleName(tr("HTTP port"));
     m_apiPort->setEnabled(current.apiEnabled);
     connect(m_api, &QCheckBox::toggled, m_apiPort, &QSpinBox::setEnabled);
+    m_apiAddress->setObjectName(QStringLiteral("apiAddress"));
+    m_apiAddress->setText(current.apiAddress);
+    m_apiAddress->setAccessibleName(tr("Listen address"));
+    m_apiAddress->setEnabled(current.apiEnabled);
+    m_apiAddress->setToolTip(tr("127.0.0.1: programs on this computer only. 0.0.0.0 (or one of "
+                                "this computer's addresses): other computers too, with the "
+                                "token"));
+    connect(m_api, &QCheckBox::toggled, m_apiAddress, &QLineEdit::setEnabled);
+    m_apiAddressWarning->setObjectName(QStringLiteral("apiAddressWarning"));
+    m_apiAddressWarning->setWordWrap(true);
+    m_apiAddressWarning->setText(
+        tr("Other computers can reach the API: anyone who reaches it with the token can read "
+           "and upload models, and plain HTTP carries the token unencrypted. Local folders are "
+           "still read and written only for programs on this computer."));
+    const auto updateWarning = [this] {
+        const auto address = listenAddress(m_apiAddress->text());
+        m_apiAddressWarning->setVisible(m_api->isChecked() && address && !address->isLoopback());
+    };
+    connect(m_apiAddress, &QLineEdit::textChanged, this, updateWarning);
+    connect(m_api, &QCheckBox::toggled, this, updateWarning);
+    updateWarning();
     m_apiHubOpen->setObjectName(QStringLiteral("apiHubWithoutToken"));
     m_apiHubOpen->setChecked(current.apiHubWithoutToken);
     m_apiHubOpen->setEnabled(current.apiEnabled);
@@ -234,6 +274,10 @@ SettingsDialog::SettingsDialog(Engine* engine, const Values& current, QWidget* p
     auto* portLabel = new QLabel(tr("HTTP &port:"));
     portLabel->setBuddy(m_apiPort);
     form->addRow(portLabel, apiRow);
+    auto* addressLabel = new QLabel(tr("Listen on &address:"));
+    addressLabel->setBuddy(m_apiAddress);
+    form->addRow(addressLabel, m_apiAddress);
+    form->addRow(QString(), m_apiAddressWarning);
     form->addRow(QString(), m_apiHubOpen);
     form->addRow(QString(), m_apiStatus);
 
@@ -269,6 +313,7 @@ SettingsDialog::Values SettingsDialog::values() const
     v.apiEnabled = m_api->isChecked();
     v.apiPort = m_apiPort->value();
     v.apiHubWithoutToken = m_apiHubOpen->isChecked();
+    v.apiAddress = m_apiAddress->text().trimmed();
     return v;
 }
 
@@ -278,11 +323,13 @@ void SettingsDialog::showApiStatus(const ApiServerStatus& status)
     m_copyToken->setEnabled(!status.token.isEmpty());
     if (!status.url.isEmpty())
         m_apiStatus->setText(
-            status.hubWithoutToken
-                ? tr("Serving at %1/api/v1/ (Hugging Face tools: HF_ENDPOINT=%1, no token "
-                     "needed)")
-                      .arg(status.url)
-                : tr("Serving at %1/api/v1/ (Hugging Face tools: HF_ENDPOINT=%1)").arg(status.url));
+            (status.hubWithoutToken
+                 ? tr("Serving at %1/api/v1/ (Hugging Face tools: HF_ENDPOINT=%1, no token "
+                      "needed)")
+                       .arg(status.url)
+                 : tr("Serving at %1/api/v1/ (Hugging Face tools: HF_ENDPOINT=%1)")
+                       .arg(status.url)) +
+            (status.reachableFromOtherComputers ? tr(", and to other computers") : QString()));
     else if (!status.error.isEmpty())
         m_apiStatus->setText(tr("Not serving: %1").arg(status.error));
     else
@@ -310,6 +357,11 @@ void SettingsDialog::accept()
     };
     if (v.vaultDirectory.isEmpty() || !QDir::isAbsolutePath(v.vaultDirectory))
         return fail(tr("The vault folder must be an absolute path"));
+    const auto address = listenAddress(v.apiAddress);
+    if (!address)
+        return fail(tr("The API's listen address must be an IP address, such as 127.0.0.1 (this "
+                       "computer only) or 0.0.0.0 (every network), not “%1”")
+                        .arg(v.apiAddress));
     QString why;
     if (v.startAtLogin != m_initial.startAtLogin && !autostart::setEnabled(v.startAtLogin, &why))
         return fail(why);
@@ -324,10 +376,13 @@ void SettingsDialog::accept()
     s.setValue(ApiEnabledKey, v.apiEnabled);
     s.setValue(ApiPortKey, v.apiPort);
     s.setValue(ApiHubOpenKey, v.apiHubWithoutToken);
+    s.setValue(ApiAddressKey, v.apiAddress);
     if (m_engine) {
         if (v.apiEnabled != m_initial.apiEnabled || v.apiPort != m_initial.apiPort ||
-            v.apiHubWithoutToken != m_initial.apiHubWithoutToken)
-            m_engine->setApiServer(v.apiEnabled, quint16(v.apiPort), v.apiHubWithoutToken);
+            v.apiHubWithoutToken != m_initial.apiHubWithoutToken ||
+            v.apiAddress != m_initial.apiAddress)
+            m_engine->setApiServer(v.apiEnabled, quint16(v.apiPort), v.apiHubWithoutToken,
+                                   *address);
         if (v.syncOnMetered != m_initial.syncOnMetered ||
             v.syncOnBattery != m_initial.syncOnBattery)
             m_engine->setSyncPolicy(v.syncOnMetered, v.syncOnBattery);

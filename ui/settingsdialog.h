@@ -46,6 +46,8 @@ public:
         int apiPort = 8765;
         // Its Hugging Face endpoints answer without the token (an explicit choice).
         bool apiHubWithoutToken = false;
+        // What it listens on: 127.0.0.1 (this computer only) unless the user chose another.
+        QString apiAddress = QStringLiteral("127.0.0.1");
     };
 
     // The current values: this computer's from QSettings, the vault's from `registry` (a
@@ -87,6 +89,8 @@ private:
     QLabel* m_message;
     QCheckBox* m_api;
     QSpinBox* m_apiPort;
+    QLineEdit* m_apiAddress;
+    QLabel* m_apiAddressWarning; // shown while the address reaches beyond this computer
     QCheckBox* m_apiHubOpen;
     QLabel* m_apiStatus;
     QPushButton* m_copyToken;

@@ -4,7 +4,10 @@
 #include "api/apiserver.h"
 #include "api/apitoken.h"
 #include "credentials/credentialstore.h"
+#include "engine/engineworker.h"
 #include "vault/vault.h"
+
+#include <atomic>
 
 namespace mf::cli {
 
@@ -14,6 +17,11 @@ class ServeCommand final : public Command
 {
 public:
     using Command::Command;
+    ~ServeCommand() override
+    {
+        delete m_server; // its connections read the vault the queue owns
+        delete m_queue;
+    }
 
     void run(const QStringList& args) override
     {
@@ -82,6 +90,9 @@ public:
     {
         delete m_server; // stops listening and drops the connections
         m_server = nullptr;
+        // Transfers running stay queued in the vault: the next queue that opens it resumes them.
+        delete m_queue;
+        m_queue = nullptr;
         finish(Success);
     }
 
@@ -100,7 +111,12 @@ private:
             console().printJson({{QStringLiteral("token"), QString::fromLatin1(job.token())}});
             return finish(Success);
         }
+        // The vault's transfer queue, as the app runs it: floats, restores and uploads asked
+        // through the API are its transfers, resumed after a restart like the app's.
+        m_queue = new EngineWorker(&m_transferIds, this);
+        m_queue->adopt(std::move(m_ctx.vault));
         m_server = new api::ApiServer(vault, job.token(), this);
+        m_server->setTransferControl(m_queue);
         m_server->setHubWithoutToken(m_hubWithoutToken);
         m_server->setMaxConnections(m_maxConnections);
         QString why;
@@ -108,21 +124,14 @@ private:
             console().error(why);
             return finish(Failed);
         }
-        if (!m_address.isLoopback())
+        if (m_server->reachableFromOtherComputers())
             console().warning(
                 QStringLiteral("Listening on %1, not only on this computer: anyone who can reach "
                                "it and has the token can read every model in the vault (and "
                                "the Hugging Face endpoints without one, if opened). The token "
                                "travels unencrypted over plain HTTP.")
                     .arg(m_address.toString()));
-        const QString host = m_address.isLoopback() || m_address == QHostAddress::Any ||
-                                     m_address == QHostAddress::AnyIPv4 ||
-                                     m_address == QHostAddress::AnyIPv6
-                                 ? QStringLiteral("127.0.0.1")
-                             : m_address.protocol() == QAbstractSocket::IPv6Protocol
-                                 ? QLatin1Char('[') + m_address.toString() + QLatin1Char(']')
-                                 : m_address.toString();
-        const QString url = QStringLiteral("http://%1:%2/api/v1/").arg(host).arg(m_server->port());
+        const QString url = m_server->baseUrl() + QStringLiteral("/api/v1/");
         console().print(QStringLiteral("Serving the vault at %1 (Ctrl-C stops)").arg(url));
         console().print(QStringLiteral("Requests need the header “Authorization: Bearer TOKEN”; "
                                        "modelfloat-cli serve --print-token shows the token."));
@@ -140,6 +149,8 @@ private:
     bool m_hubWithoutToken = false;
     bool m_printToken = false;
     api::ApiServer* m_server = nullptr;
+    EngineWorker* m_queue = nullptr; // owns the vault once serving
+    std::atomic<qint64> m_transferIds{0};
 };
 
 } // namespace

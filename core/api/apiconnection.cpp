@@ -1,10 +1,12 @@
 #include "apiconnection.h"
 
-#include "apiroute.h"
+#include "apieventstream.h"
+#include "apiupload.h"
 #include "byterange.h"
 #include "hubresources.h"
 #include "modelresources.h"
 #include "openapidocument.h"
+#include "transferresources.h"
 
 #include "registry/registry.h"
 #include "sync/catalogcollectjob.h"
@@ -57,6 +59,18 @@ ApiConnection::~ApiConnection()
 
 void ApiConnection::onReadyRead()
 {
+    if (m_upload) {
+        m_idle->start();
+        m_upload->onReadyRead();
+        return;
+    }
+    if (m_bodyLength >= 0 && !m_answered) {
+        m_idle->start();
+        m_body += m_socket->read(m_bodyLength - m_body.size());
+        if (m_body.size() == m_bodyLength)
+            handlePost();
+        return;
+    }
     if (m_answered) {
         m_socket->readAll(); // one request per connection: anything more is not read
         return;
@@ -78,6 +92,17 @@ void ApiConnection::onReadyRead()
 
 void ApiConnection::onIdle()
 {
+    if (m_events) {
+        m_idle->start(); // a stream of events is quiet until something happens
+        return;
+    }
+    if (m_upload) {
+        if (m_upload->waitsOnProviders() || m_disconnected)
+            m_idle->start();
+        else
+            m_socket->abort(); // a client that stopped sending its body: the upload is cut off
+        return;
+    }
     if (!m_answered) {
         respond(ApiResponse::error(
             408, tr("No complete request came within %1 s").arg(m_settings.idleTimeoutMs / 1000)));
@@ -100,6 +125,10 @@ void ApiConnection::onIdle()
 void ApiConnection::onDisconnected()
 {
     m_disconnected = true;
+    if (m_upload) {
+        m_upload->onDisconnected(); // its answer (to no one) lets the connection go
+        return;
+    }
     if (m_removal)
         return; // a removal ends on its own (one transaction, then the providers); then this goes
     if (m_job && !m_jobFinished)
@@ -160,18 +189,56 @@ void ApiConnection::handle()
         r.addHeader({"WWW-Authenticate", "Bearer"});
         return respond(r);
     }
-    // Removing a model is the one change made here; everything else is read.
-    const bool removal = method == "DELETE" && route.kind == ApiRoute::Kind::ModelInfo;
-    if (method != "GET" && method != "HEAD" && !removal) {
-        const bool isModel = route.kind == ApiRoute::Kind::ModelInfo;
-        ApiResponse r =
-            ApiResponse::error(405, isModel ? tr("A model is read (GET, HEAD) or removed (DELETE)")
-                                            : tr("Only GET and HEAD are served here"));
-        r.addHeader({"Allow", isModel ? "GET, HEAD, DELETE" : "GET, HEAD"});
+    // Which methods each endpoint takes: reads everywhere; a model is also removed (DELETE), a
+    // file uploaded (PUT); the transfer queue's actions are POSTs.
+    QByteArray allowed = "GET, HEAD";
+    switch (route.kind) {
+    case ApiRoute::Kind::ModelInfo:
+        allowed = "GET, HEAD, DELETE";
+        break;
+    case ApiRoute::Kind::ModelFile:
+        allowed = "GET, HEAD, PUT";
+        break;
+    case ApiRoute::Kind::TransferAction:
+    case ApiRoute::Kind::Floats:
+    case ApiRoute::Kind::ModelAction:
+        allowed = "POST";
+        break;
+    default:
+        break;
+    }
+    const QList<QByteArray> methods = allowed.split(',');
+    if (std::none_of(methods.cbegin(), methods.cend(),
+                     [&](const QByteArray& m) { return m.trimmed() == method; })) {
+        ApiResponse r = ApiResponse::error(
+            405, tr("This address takes %1, not %2")
+                     .arg(QString::fromLatin1(allowed), QString::fromLatin1(method)));
+        r.addHeader({"Allow", allowed});
         return respond(r);
     }
-    if (removal)
+    m_route = route;
+    if (method == "DELETE")
         return removeModel(route);
+    if (method == "PUT")
+        return startUpload();
+    if (method == "POST") {
+        bool ok = true;
+        m_bodyLength = m_head.hasHeader("content-length")
+                           ? m_head.header("content-length").trimmed().toLongLong(&ok)
+                           : 0;
+        if (m_head.hasHeader("transfer-encoding") || !ok || m_bodyLength < 0)
+            return respond(ApiResponse::error(411, tr("Send the body with a Content-Length")));
+        if (m_bodyLength > MaxJsonBodyBytes)
+            return respond(ApiResponse::error(
+                413,
+                tr("A request's JSON body may have at most %1 KiB").arg(MaxJsonBodyBytes / 1024)));
+        m_body = m_buffer.left(m_bodyLength);
+        m_buffer.clear();
+        m_body += m_socket->read(m_bodyLength - m_body.size());
+        if (m_body.size() == m_bodyLength)
+            handlePost();
+        return; // the rest of the body is on its way
+    }
     m_headOnly = method == "HEAD";
     switch (route.kind) {
     case ApiRoute::Kind::None:
@@ -203,7 +270,88 @@ void ApiConnection::handle()
         r.body = openApiDocument();
         return respond(r);
     }
+    case ApiRoute::Kind::Transfers:
+    case ApiRoute::Kind::Transfer:
+    case ApiRoute::Kind::Events:
+        return serveTransfers();
+    case ApiRoute::Kind::TransferAction:
+    case ApiRoute::Kind::Floats:
+    case ApiRoute::Kind::ModelAction:
+        return; // POST only: answered above
     }
+}
+
+void ApiConnection::serveTransfers()
+{
+    TransferControl* queue = m_settings.transfers;
+    if (!queue)
+        return respond(ApiResponse::error(503, tr("This server runs no transfer queue")));
+    switch (m_route.kind) {
+    case ApiRoute::Kind::Transfers:
+        return respond(listTransfers(queue));
+    case ApiRoute::Kind::Transfer:
+        return respond(transferById(queue, m_route.transferId));
+    default:
+        break;
+    }
+    m_answered = true;
+    m_events = new ApiEventStream(queue, m_socket, this);
+    m_events->start(m_headOnly);
+}
+
+void ApiConnection::handlePost()
+{
+    m_answered = true;
+    TransferControl* queue = m_settings.transfers;
+    if (!queue)
+        return respond(ApiResponse::error(503, tr("This server runs no transfer queue")));
+    // Reading and writing this computer's folders is for programs on this computer only, even
+    // when the server is reachable from others: the token opens the vault, not the disk.
+    const bool localPaths =
+        m_route.kind == ApiRoute::Kind::Floats ||
+        (m_route.kind == ApiRoute::Kind::ModelAction && m_route.action == QLatin1String("restore"));
+    if (localPaths && !m_socket->peerAddress().isLoopback())
+        return respond(ApiResponse::error(
+            403, tr("Floating from this computer's folders and restoring into them is taken only "
+                    "from programs on this computer; upload the bytes instead (PUT)")));
+    switch (m_route.kind) {
+    case ApiRoute::Kind::TransferAction:
+        return respond(controlTransfer(queue, m_route.transferId, m_route.action));
+    case ApiRoute::Kind::Floats:
+        return respond(queueFloat(queue, m_body));
+    case ApiRoute::Kind::ModelAction:
+        return respond(queueModelAction(queue, m_vault, m_route.model, m_route.action, m_body));
+    default:
+        return respond(ApiResponse::error(404, tr("There is nothing at this address")));
+    }
+}
+
+void ApiConnection::startUpload()
+{
+    m_answered = true;
+    if (!m_settings.transfers)
+        return respond(ApiResponse::error(503, tr("This server runs no transfer queue")));
+    bool ok = false;
+    const qint64 length = m_head.header("content-length").trimmed().toLongLong(&ok);
+    if (m_head.hasHeader("transfer-encoding") || !ok || length < 0)
+        return respond(ApiResponse::error(
+            411, tr("Send the file's bytes with a Content-Length (a chunked body is not taken): "
+                    "the size is recorded before the first byte is placed")));
+    m_upload =
+        new ApiUpload(m_vault, m_settings.transfers, m_socket, m_route.model, m_route.filePath,
+                      length, m_head.header("expect").toLower() == "100-continue", m_buffer, this);
+    m_buffer.clear();
+    connect(m_upload, &ApiUpload::answered, this, [this](const ApiResponse& response) {
+        m_upload->deleteLater();
+        m_upload = nullptr;
+        if (m_disconnected) {
+            deleteLater();
+            return;
+        }
+        m_socket->setReadBufferSize(0);
+        respond(response);
+    });
+    m_upload->start();
 }
 
 void ApiConnection::respond(const ApiResponse& response)

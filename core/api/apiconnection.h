@@ -1,6 +1,7 @@
 #pragma once
 
 #include "apiresponse.h"
+#include "apiroute.h"
 #include "httprequesthead.h"
 
 #include <QHostAddress>
@@ -19,7 +20,9 @@ struct FileRecord;
 
 namespace mf::api {
 
-struct ApiRoute;
+class ApiEventStream;
+class ApiUpload;
+class TransferControl;
 
 // One client connection: reads one request head, checks it (size, Host, token), answers it, and
 // closes. A JSON answer is written whole; a byte stream is a RangeJob writing to the socket, so
@@ -40,7 +43,11 @@ public:
         QHostAddress address = QHostAddress(QHostAddress::LocalHost);
         int idleTimeoutMs = 30'000;
         bool hubWithoutToken = false; // ApiServer::setHubWithoutToken()
+        // The transfer queue the transfer endpoints use; none: they answer 503.
+        TransferControl* transfers = nullptr;
     };
+    // The most a JSON request body (a POST) may have.
+    static constexpr qint64 MaxJsonBodyBytes = 64 * 1024;
 
     ApiConnection(Vault* vault, QTcpSocket* socket, const Settings& settings, QObject* parent);
     ~ApiConnection() override;
@@ -50,6 +57,10 @@ private:
     void onIdle();
     void onDisconnected();
     void handle();
+    // The request's body is in m_body: the POST endpoints.
+    void handlePost();
+    void serveTransfers();
+    void startUpload();
     bool hostAllowed() const;
     bool authorized() const;
     void respond(const ApiResponse& response);
@@ -75,6 +86,11 @@ private:
     bool m_headOnly = false; // HEAD: the head of the answer, no body
     RangeJob* m_job = nullptr;
     TransferJob* m_removal = nullptr; // a DELETE running
+    ApiRoute m_route;
+    qint64 m_bodyLength = -1; // a POST's Content-Length once its head is read
+    QByteArray m_body;
+    ApiUpload* m_upload = nullptr;      // a PUT of a file's bytes, until it answers
+    ApiEventStream* m_events = nullptr; // GET /events, until the client goes
     bool m_jobFinished = false;
     bool m_disconnected = false;
 };

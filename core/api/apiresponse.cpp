@@ -33,6 +33,18 @@ QByteArray reasonPhrase(int status)
         return "Request Header Fields Too Large";
     case 500:
         return "Internal Server Error";
+    case 201:
+        return "Created";
+    case 202:
+        return "Accepted";
+    case 403:
+        return "Forbidden";
+    case 411:
+        return "Length Required";
+    case 413:
+        return "Content Too Large";
+    case 503:
+        return "Service Unavailable";
     default:
         return "Status";
     }
@@ -71,9 +83,9 @@ QByteArray ApiResponse::head(qint64 contentLength) const
     QByteArray out = "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status) + "\r\n";
     for (const auto& h : headers)
         out += h.first + ": " + h.second + "\r\n";
-    out +=
-        "Content-Length: " + QByteArray::number(contentLength >= 0 ? contentLength : body.size()) +
-        "\r\n";
+    if (contentLength != NoLength)
+        out += "Content-Length: " +
+               QByteArray::number(contentLength >= 0 ? contentLength : body.size()) + "\r\n";
     out += "Cache-Control: no-store\r\nConnection: close\r\n\r\n";
     return out;
 }

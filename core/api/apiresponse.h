@@ -25,7 +25,9 @@ struct ApiResponse
     static ApiResponse error(int status, const QString& message);
 
     // The status line and header fields, Content-Length of `contentLength` (the body's size
-    // unless given), and Connection: close.
+    // unless given; none for NoLength, a stream that ends when the connection does), and
+    // Connection: close.
+    static constexpr qint64 NoLength = -2;
     QByteArray head(qint64 contentLength = -1) const;
 };
 

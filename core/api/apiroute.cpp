@@ -121,12 +121,30 @@ ApiRoute ApiRoute::parse(const QByteArray& target)
     const QStringList& segments = *parsed;
     if (segments == QStringList{QStringLiteral("openapi.json")}) {
         route.kind = Kind::OpenApi;
+    } else if (segments == QStringList{QStringLiteral("events")}) {
+        route.kind = Kind::Events;
+    } else if (segments == QStringList{QStringLiteral("floats")}) {
+        route.kind = Kind::Floats;
+    } else if (segments.first() == QLatin1String("transfers") && segments.size() <= 3) {
+        bool ok = true;
+        route.transferId = segments.size() > 1 ? segments.at(1).toLongLong(&ok) : 0;
+        if (!ok || (segments.size() > 1 && route.transferId <= 0))
+            return route;
+        route.kind = segments.size() == 1   ? Kind::Transfers
+                     : segments.size() == 2 ? Kind::Transfer
+                                            : Kind::TransferAction;
+        route.action = segments.value(2);
     } else if (segments.first() == QLatin1String("models")) {
         if (segments.size() == 1) {
             route.kind = Kind::ModelList;
         } else if (segments.size() == 2) {
             route.kind = Kind::ModelInfo;
             route.model = segments.at(1);
+        } else if (segments.size() == 3 && (segments.at(2) == QLatin1String("restore") ||
+                                            segments.at(2) == QLatin1String("verify"))) {
+            route.kind = Kind::ModelAction;
+            route.model = segments.at(1);
+            route.action = segments.at(2);
         } else if (segments.size() >= 4 && segments.at(2) == QLatin1String("files")) {
             const auto filePath = filePathOf(segments.mid(3));
             if (!filePath)

@@ -25,13 +25,24 @@ struct ApiRoute
         HubResolve,
         // GET /ipfs/{cid}: a chunk as a raw block, the IPFS trustless gateway's form.
         IpfsBlock,
-        OpenApi
+        OpenApi,
+        // The transfer queue (transferresources.h): GET /transfers, GET /transfers/{id},
+        // POST /transfers/{id}/{action}, GET /events (Server-Sent Events), POST /floats and
+        // POST /models/{model}/{restore|verify}.
+        Transfers,
+        Transfer,
+        TransferAction,
+        Events,
+        Floats,
+        ModelAction
     };
     Kind kind = Kind::None;
     QString model; // a model's name, or a Hub repo id ("org/name", "local/name")
     QString revision;
     QString filePath; // a file's path in the model; a folder's for HubTree
     QString cid;
+    QString action;        // TransferAction, ModelAction
+    qint64 transferId = 0; // Transfer, TransferAction
     QUrlQuery query;
 
     static ApiRoute parse(const QByteArray& target);

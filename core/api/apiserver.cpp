@@ -40,6 +40,23 @@ quint16 ApiServer::port() const
     return m_server->serverPort();
 }
 
+QString ApiServer::baseUrl() const
+{
+    const QHostAddress a = m_server->serverAddress();
+    const QString host = a.isLoopback() || a == QHostAddress::Any || a == QHostAddress::AnyIPv4 ||
+                                 a == QHostAddress::AnyIPv6
+                             ? QStringLiteral("127.0.0.1")
+                         : a.protocol() == QAbstractSocket::IPv6Protocol
+                             ? QLatin1Char('[') + a.toString() + QLatin1Char(']')
+                             : a.toString();
+    return QStringLiteral("http://%1:%2").arg(host).arg(port());
+}
+
+bool ApiServer::reachableFromOtherComputers() const
+{
+    return !m_server->serverAddress().isLoopback();
+}
+
 void ApiServer::onNewConnection()
 {
     while (QTcpSocket* socket = m_server->nextPendingConnection()) {
@@ -53,6 +70,7 @@ void ApiServer::onNewConnection()
         settings.address = m_server->serverAddress();
         settings.idleTimeoutMs = m_idleTimeoutMs;
         settings.hubWithoutToken = m_hubWithoutToken;
+        settings.transfers = m_transfers;
         // Deletes itself when done.
         auto* connection = new ApiConnection(m_vault, socket, settings, this);
         ++m_connections;

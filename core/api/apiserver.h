@@ -12,6 +12,8 @@ class Vault;
 
 namespace mf::api {
 
+class TransferControl;
+
 // The local HTTP API (docs/api.md): a small HTTP/1.1 server on QTcpServer in the thread the
 // vault lives in, so that the byte endpoints run the engine's own jobs (RangeJob) and write to
 // the socket as their output, with the socket's send buffer as the only back-pressure needed.
@@ -31,6 +33,11 @@ public:
     // one). On failure returns false and says why in `error`.
     bool listen(const QHostAddress& address, quint16 port, QString* error);
     quint16 port() const;
+    // Where clients on this computer reach it: "http://127.0.0.1:PORT" (also when it listens on
+    // every address), else the address it listens on ("http://[::1]:PORT").
+    QString baseUrl() const;
+    // It listens on more than this computer's loopback: other computers can reach it.
+    bool reachableFromOtherComputers() const;
     // A connection with nothing received or sent for this long is closed.
     void setIdleTimeoutMs(int ms) { m_idleTimeoutMs = ms; }
     // Serve the read-only Hugging Face endpoints without a token (an explicit setting: anyone
@@ -41,6 +48,9 @@ public:
     // streaming).
     void setMaxConnections(int count) { m_maxConnections = qMax(1, count); }
     static constexpr int DefaultMaxConnections = 128;
+    // The transfer queue behind the transfer endpoints, uploads and events (the engine's);
+    // without one they answer 503.
+    void setTransferControl(TransferControl* queue) { m_transfers = queue; }
     int connections() const { return m_connections; }
 
 private:
@@ -54,6 +64,7 @@ private:
     bool m_hubWithoutToken = false;
     int m_maxConnections = DefaultMaxConnections;
     int m_connections = 0;
+    TransferControl* m_transfers = nullptr;
 };
 
 } // namespace mf::api

@@ -10,7 +10,7 @@ constexpr char Document[] = R"json({
   "info": {
     "title": "ModelFloat local API",
     "version": "1",
-    "description": "Floating models on this computer: list and describe them, and read their files and chunks, every byte verified against its chunk's CID before it is sent. Bound to 127.0.0.1; every request carries the token that `modelfloat-cli serve --print-token` shows."
+    "description": "Floating models on this computer: list and describe them, read their files and chunks (every byte verified against its chunk's CID before it is sent), upload files, and queue and follow floats, restores and verifications. Bound to 127.0.0.1; every request carries the token that `modelfloat-cli serve --print-token` shows."
   },
   "servers": [{"url": "http://127.0.0.1:8765"}],
   "security": [{"bearer": []}],
@@ -29,7 +29,9 @@ constexpr char Document[] = R"json({
     },
     "schemas": {
       "Error": {"type": "object", "properties": {"error": {"type": "object", "properties": {"status": {"type": "integer"}, "message": {"type": "string"}}}}},
-      "ModelList": {"type": "object", "properties": {"models": {"type": "array", "items": {"type": "object"}}, "total": {"type": "integer"}, "offset": {"type": "integer"}, "limit": {"type": "integer"}}}
+      "ModelList": {"type": "object", "properties": {"models": {"type": "array", "items": {"type": "object"}}, "total": {"type": "integer"}, "offset": {"type": "integer"}, "limit": {"type": "integer"}}},
+      "Transfer": {"type": "object", "properties": {"id": {"type": "integer"}, "kind": {"type": "string", "enum": ["float", "restore", "verify", "remove", "import", "materialize", "repair", "drain", "scrub"]}, "state": {"type": "string", "enum": ["queued", "running", "paused", "done", "degraded", "failed", "cancelled"]}, "title": {"type": "string"}, "modelId": {"type": "integer"}, "doneBytes": {"type": "integer"}, "totalBytes": {"type": "integer"}, "bytesPerSecond": {"type": "integer"}, "etaSeconds": {"type": "integer", "description": "-1: unknown"}, "error": {"type": "string"}, "warnings": {"type": "array", "items": {"type": "string"}}, "stage": {"type": "string"}, "background": {"type": "boolean"}}},
+      "Queued": {"type": "object", "properties": {"transfer": {"type": "integer"}, "info": {"$ref": "#/components/schemas/Transfer"}}}
     }
   },
   "paths": {
@@ -43,7 +45,23 @@ constexpr char Document[] = R"json({
       "delete": {"summary": "Remove the model as `modelfloat-cli rm` does: chunks no other model (here or in another vault sharing the providers) uses are freed", "parameters": [{"$ref": "#/components/parameters/model"}],
       "responses": {"200": {"description": "Removed: {removed, chunksFreed, bytesFreed, warnings}", "content": {"application/json": {"schema": {"type": "object"}}}}, "404": {"$ref": "#/components/responses/error"}, "409": {"$ref": "#/components/responses/error"}}}},
     "/api/v1/models/{model}/files/{path}": {"get": {"summary": "A file's bytes, with HTTP Range", "parameters": [{"$ref": "#/components/parameters/model"}, {"$ref": "#/components/parameters/path"}, {"$ref": "#/components/parameters/range"}],
-      "responses": {"200": {"$ref": "#/components/responses/bytes"}, "206": {"$ref": "#/components/responses/bytes"}, "404": {"$ref": "#/components/responses/error"}, "409": {"$ref": "#/components/responses/error"}, "416": {"$ref": "#/components/responses/error"}}}},
+      "responses": {"200": {"$ref": "#/components/responses/bytes"}, "206": {"$ref": "#/components/responses/bytes"}, "404": {"$ref": "#/components/responses/error"}, "409": {"$ref": "#/components/responses/error"}, "416": {"$ref": "#/components/responses/error"}}},
+      "put": {"summary": "Upload: the body (with Content-Length; Expect: 100-continue is answered) floated as a new model of this one file as it arrives, never held whole in memory or on disk. A body cut off leaves nothing: the model it began is removed.", "parameters": [{"$ref": "#/components/parameters/model"}, {"$ref": "#/components/parameters/path"}], "requestBody": {"required": true, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+      "responses": {"201": {"description": "Floated: {transfer, model, path, size, sha256, warnings}", "content": {"application/json": {"schema": {"type": "object"}}}}, "400": {"$ref": "#/components/responses/error"}, "409": {"$ref": "#/components/responses/error"}, "411": {"$ref": "#/components/responses/error"}}}},
+    "/api/v1/models/{model}/restore": {"post": {"summary": "Queue a restore of the model into a folder of this computer ({destination, overwrite}); only from programs on this computer", "parameters": [{"$ref": "#/components/parameters/model"}], "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "properties": {"destination": {"type": "string"}, "overwrite": {"type": "boolean"}}}}}},
+      "responses": {"202": {"description": "Queued", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Queued"}}}}, "400": {"$ref": "#/components/responses/error"}, "403": {"$ref": "#/components/responses/error"}, "404": {"$ref": "#/components/responses/error"}}}},
+    "/api/v1/models/{model}/verify": {"post": {"summary": "Queue a verification of every copy of the model's chunks", "parameters": [{"$ref": "#/components/parameters/model"}],
+      "responses": {"202": {"description": "Queued", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Queued"}}}}, "404": {"$ref": "#/components/responses/error"}}}},
+    "/api/v1/floats": {"post": {"summary": "Queue a float of files or folders of this computer ({paths: [absolute], model, replicas}); only from programs on this computer", "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "properties": {"paths": {"type": "array", "items": {"type": "string"}}, "model": {"type": "string"}, "replicas": {"type": "integer"}}}}}},
+      "responses": {"202": {"description": "Queued", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Queued"}}}}, "400": {"$ref": "#/components/responses/error"}, "403": {"$ref": "#/components/responses/error"}, "413": {"$ref": "#/components/responses/error"}}}},
+    "/api/v1/transfers": {"get": {"summary": "Every transfer of the queue, with progress, rate and ETA",
+      "responses": {"200": {"description": "{transfers: [...]}", "content": {"application/json": {"schema": {"type": "object", "properties": {"transfers": {"type": "array", "items": {"$ref": "#/components/schemas/Transfer"}}}}}}}}}},
+    "/api/v1/transfers/{id}": {"get": {"summary": "One transfer", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+      "responses": {"200": {"description": "The transfer", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Transfer"}}}}, "404": {"$ref": "#/components/responses/error"}}}},
+    "/api/v1/transfers/{id}/{action}": {"post": {"summary": "Pause, resume or cancel a transfer (an upload cannot be paused)", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}, {"name": "action", "in": "path", "required": true, "schema": {"type": "string", "enum": ["pause", "resume", "cancel"]}}],
+      "responses": {"202": {"description": "Asked", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Queued"}}}}, "404": {"$ref": "#/components/responses/error"}, "409": {"$ref": "#/components/responses/error"}}}},
+    "/api/v1/events": {"get": {"summary": "Server-Sent Events: every transfer as it is, then event 'transfer' (its JSON) at each change and 'removed' ({id})",
+      "responses": {"200": {"description": "An event stream that lasts until the client closes it", "content": {"text/event-stream": {"schema": {"type": "string"}}}}}}},
     "/api/v1/chunks/{cid}": {"get": {"summary": "One chunk's bytes, verified against its CID", "parameters": [{"name": "cid", "in": "path", "required": true, "schema": {"type": "string"}}],
       "responses": {"200": {"description": "The chunk", "content": {"application/vnd.ipld.raw": {"schema": {"type": "string", "format": "binary"}}}}, "404": {"$ref": "#/components/responses/error"}}}},
     "/ipfs/{cid}": {"get": {"summary": "A chunk as a raw block, in the IPFS trustless gateway's form (?format=raw or Accept: application/vnd.ipld.raw)", "parameters": [{"name": "cid", "in": "path", "required": true, "schema": {"type": "string"}}, {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["raw"]}}],

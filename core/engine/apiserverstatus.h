@@ -13,6 +13,8 @@ struct ApiServerStatus
     QString token;       // what requests must carry; empty until known
     QString error;       // why it does not serve although wanted; empty when it does
     bool hubWithoutToken = false; // its Hugging Face endpoints answer without the token
+    // It listens beyond this computer (the user chose another address): say so.
+    bool reachableFromOtherComputers = false;
 };
 
 } // namespace mf

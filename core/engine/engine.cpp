@@ -274,10 +274,11 @@ void Engine::testProvider(qint64 id)
     post(m_worker, [w = m_worker, id] { w->testProvider(id); });
 }
 
-void Engine::setApiServer(bool enabled, quint16 port, bool hubWithoutToken)
+void Engine::setApiServer(bool enabled, quint16 port, bool hubWithoutToken,
+                          const QHostAddress& address)
 {
-    post(m_worker, [w = m_worker, enabled, port, hubWithoutToken] {
-        w->setApiServer(enabled, port, hubWithoutToken);
+    post(m_worker, [w = m_worker, enabled, port, hubWithoutToken, address] {
+        w->setApiServer(enabled, port, hubWithoutToken, address);
     });
 }
 

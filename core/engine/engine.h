@@ -9,6 +9,7 @@
 #include "transfer/existingfile.h"
 #include "transferinfo.h"
 
+#include <QHostAddress>
 #include <QJsonObject>
 #include <QObject>
 #include <QThread>
@@ -108,10 +109,11 @@ public:
     SyncStatus syncStatus() const { return m_syncStatus; }
 
     // The local HTTP API (docs/api.md), off until the user turns it on: served on
-    // 127.0.0.1:`port` while a vault is open -> apiServerChanged.
-    // `hubWithoutToken`: the read-only Hugging Face endpoints answer requests without the
-    // token (ApiServer::setHubWithoutToken()).
-    void setApiServer(bool enabled, quint16 port, bool hubWithoutToken = false);
+    // `address`:`port` (127.0.0.1 unless the user chose another) while a vault is open
+    // -> apiServerChanged. `hubWithoutToken`: the read-only Hugging Face endpoints answer
+    // requests without the token (ApiServer::setHubWithoutToken()).
+    void setApiServer(bool enabled, quint16 port, bool hubWithoutToken = false,
+                      const QHostAddress& address = QHostAddress(QHostAddress::LocalHost));
     ApiServerStatus apiServerStatus() const { return m_apiStatus; }
 
     const ProviderFactory& providerFactory() const { return m_factory; } // kinds and their fields

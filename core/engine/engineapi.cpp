@@ -9,14 +9,16 @@
 
 namespace mf {
 
-void EngineWorker::setApiServer(bool enabled, quint16 port, bool hubWithoutToken)
+void EngineWorker::setApiServer(bool enabled, quint16 port, bool hubWithoutToken,
+                                const QHostAddress& address)
 {
     if (enabled == m_apiWanted && port == m_apiPort && hubWithoutToken == m_apiHubWithoutToken &&
-        (m_api || !enabled))
+        address == m_apiAddress && (m_api || !enabled))
         return;
     m_apiWanted = enabled;
     m_apiPort = port;
     m_apiHubWithoutToken = hubWithoutToken;
+    m_apiAddress = address;
     restartApiServer();
 }
 
@@ -53,15 +55,17 @@ void EngineWorker::restartApiServer()
         }
         auto* server = new api::ApiServer(m_vault.get(), job->token(), this);
         server->setHubWithoutToken(m_apiHubWithoutToken);
+        server->setTransferControl(this);
         QString why;
-        if (!server->listen(QHostAddress::LocalHost, m_apiPort, &why)) {
+        if (!server->listen(m_apiAddress, m_apiPort, &why)) {
             delete server;
             status.error = why;
             Q_EMIT apiServerChanged(status);
             return;
         }
         m_api = server;
-        status.url = QStringLiteral("http://127.0.0.1:%1").arg(server->port());
+        status.url = server->baseUrl();
+        status.reachableFromOtherComputers = server->reachableFromOtherComputers();
         status.token = QString::fromLatin1(job->token());
         status.hubWithoutToken = m_apiHubWithoutToken;
         Q_EMIT apiServerChanged(status);

@@ -65,6 +65,11 @@ EngineWorker::EngineWorker(std::atomic<qint64>* ids, QObject* parent)
     connect(&m_progressTimer, &QTimer::timeout, this, &EngineWorker::emitProgress);
     m_wakeTimer.setSingleShot(true);
     connect(&m_wakeTimer, &QTimer::timeout, this, &EngineWorker::schedule);
+    m_transferEvents.setParent(this); // moves to the engine thread with the worker
+    connect(this, &EngineWorker::transferUpdated, &m_transferEvents,
+            &api::TransferEvents::transferUpdated);
+    connect(this, &EngineWorker::transferRemoved, &m_transferEvents,
+            &api::TransferEvents::transferRemoved);
     setUpScheduler();
 }
 
@@ -88,6 +93,21 @@ void EngineWorker::open(const QString& directory)
         return;
     }
     m_vault->bandwidth()->setLimits(m_uploadLimit, m_downloadLimit);
+    startOnVault();
+}
+
+void EngineWorker::adopt(std::unique_ptr<Vault> vault)
+{
+    if (m_vault) {
+        Q_EMIT opened(tr("A vault is already open here (%1)").arg(m_vault->directory()));
+        return;
+    }
+    m_vault = std::move(vault);
+    startOnVault();
+}
+
+void EngineWorker::startOnVault()
+{
     loadRows();
     Q_EMIT opened(QString());
     emitStats();
@@ -384,6 +404,11 @@ void EngineWorker::start(Transfer& t)
             m_scheduler->transferFinished(t.info.id);
         return;
     }
+    began(t);
+}
+
+void EngineWorker::began(Transfer& t)
+{
     t.payload.insert(QStringLiteral("started"), true);
     if (resumesFromStoredChunks(t.info.kind)) {
         // A float or import resumed goes on from the chunks it stored: its new job counts from
@@ -614,9 +639,10 @@ void EngineWorker::pause(qint64 id)
         return;
     if (t->info.state == TransferInfo::State::Queued) {
         setState(*t, TransferInfo::State::Paused);
-    } else if (t->info.state == TransferInfo::State::Running && t->stop == Stop::None) {
+    } else if (t->info.state == TransferInfo::State::Running && t->stop == Stop::None &&
+               !isAdopted(*t)) {
         // Stopping is asynchronous: the job's finished() makes it Paused. A removal cannot be
-        // interrupted halfway and simply runs to its end.
+        // interrupted halfway and simply runs to its end; an upload's bytes cannot wait.
         abortJob(*t, Stop::Pause);
     }
 }
@@ -646,8 +672,9 @@ void EngineWorker::cancel(qint64 id)
 void EngineWorker::retry(qint64 id)
 {
     Transfer* t = find(id);
-    if (!t || (t->info.state != TransferInfo::State::Failed &&
-               t->info.state != TransferInfo::State::Cancelled))
+    if (!t || isAdopted(*t) ||
+        (t->info.state != TransferInfo::State::Failed &&
+         t->info.state != TransferInfo::State::Cancelled))
         return;
     if (!t->rowId && m_vault) {
         // It failed before it was stored (bad input); store it now that it is asked again.

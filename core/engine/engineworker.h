@@ -1,5 +1,6 @@
 #pragma once
 
+#include "api/transfercontrol.h"
 #include "apiserverstatus.h"
 #include "registry/records.h"
 #include "sync/scheduler.h"
@@ -9,6 +10,7 @@
 #include "transferinfo.h"
 #include "util/progressmeter.h"
 
+#include <QHostAddress>
 #include <QJsonObject>
 #include <QObject>
 #include <QPointer>
@@ -36,7 +38,7 @@ class Vault;
 // The Engine's half on the engine thread: owns the Vault, runs the transfer queue (a bounded
 // number at once, in the order they were added) and the provider operations. Everything it
 // reports goes out as signals, which reach the Engine facade queued on the GUI thread.
-class EngineWorker final : public QObject
+class EngineWorker final : public QObject, public api::TransferControl
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(EngineWorker)
@@ -47,6 +49,9 @@ public:
     ~EngineWorker() override;
 
     void open(const QString& directory);
+    // Runs on a vault opened already (modelfloat-cli serve, with the CLI's vault options), with
+    // its bandwidth limits as they are.
+    void adopt(std::unique_ptr<Vault> vault);
     // Stops running work without forgetting it (it resumes on the next open) and closes the
     // vault, on this thread, before the thread ends.
     void shutdown();
@@ -89,11 +94,20 @@ public:
     void syncCatalog();
     void recoverCatalog();
 
-    // The local HTTP API (engineapi.cpp): served on 127.0.0.1:`port` while `enabled` and a vault
+    // The local HTTP API (engineapi.cpp): served on `address`:`port` while `enabled` and a vault
     // is open -> apiServerChanged.
-    void setApiServer(bool enabled, quint16 port, bool hubWithoutToken);
+    void setApiServer(bool enabled, quint16 port, bool hubWithoutToken,
+                      const QHostAddress& address);
 
     Vault* vault() const { return m_vault.get(); }
+
+    // api::TransferControl (enginetransfercontrol.cpp): the API's door to this queue.
+    QList<TransferInfo> transferList() const override;
+    qint64 queueTransfer(TransferInfo::Kind kind, const QJsonObject& request) override;
+    qint64 adoptTransfer(TransferInfo::Kind kind, const QString& title, TransferJob* job,
+                         qint64 modelId) override;
+    bool controlTransfer(qint64 id, Action action, QString* why) override;
+    api::TransferEvents* transferEvents() override { return &m_transferEvents; }
 
 Q_SIGNALS:
     void opened(const QString& error);
@@ -140,6 +154,8 @@ private:
     // Its details that the registry knows (providers, chunks of its model), read when it starts
     // and when it ends.
     void describeFromRegistry(Transfer& t);
+    // The vault is open: its queue, scheduler and API start.
+    void startOnVault();
     // Reads back the transfers the registry keeps (enginehistory.cpp): those to resume, and the
     // finished ones (the history), after pruning old ones.
     void loadRows();
@@ -152,6 +168,11 @@ private:
     void insert(Transfer transfer);
     void schedule();
     void start(Transfer& t);
+    // Its job started: it runs from now on (progress, history, state).
+    void began(Transfer& t);
+    // Started by the API with bytes that come with its request (adoptTransfer()): it cannot be
+    // paused, retried or resumed after a restart.
+    static bool isAdopted(const Transfer& t);
     bool startFloat(Transfer& t, QString* error);
     bool startRestore(Transfer& t, QString* error);
     bool startVerify(Transfer& t, QString* error);
@@ -222,8 +243,10 @@ private:
     bool m_apiWanted = false;
     quint16 m_apiPort = 0;
     bool m_apiHubWithoutToken = false;
+    QHostAddress m_apiAddress{QHostAddress::LocalHost};
     api::ApiServer* m_api = nullptr;
     QPointer<api::ApiTokenJob> m_apiToken; // reading or making the token
+    api::TransferEvents m_transferEvents;  // transferUpdated/-Removed, for the API's streams
 };
 
 } // namespace mf

@@ -1,7 +1,7 @@
 #pragma once
 // How the Engine's transfers are kept in the registry's jobs table (rows of kind RowKind, the
 // payload described in engineworker.cpp): shared by the queue (engineworker.cpp) and the
-// history (enginehistory.cpp). Internal to core/engine.
+// history (enginehistory.cpp), and by the API, which names kinds as the rows do.
 
 #include "registry/records.h"
 #include "transferinfo.h"

@@ -240,8 +240,8 @@ void ImportJob::startFile(bool fromScratch)
     if (!fromScratch && existing && existing->state == FileRecord::State::Incomplete &&
         existing->size == f.size && existing->chunker == m_request.options.chunker.toString())
         resume = resumePoint(existing->id, checkpoints);
-    auto source = std::make_unique<StreamChunkSource>(
-        m_client, m_repo, f, m_request.options.chunker, checkpoints, resume);
+    auto source = std::make_unique<HubFileSource>(m_client, m_repo, f, m_request.options.chunker,
+                                                  checkpoints, resume);
     m_source = source.get();
     m_current = std::make_unique<FileDistributor>(m_vault, m_modelId, std::move(source), f.path,
                                                   m_request.options);

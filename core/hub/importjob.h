@@ -1,7 +1,7 @@
 #pragma once
 
+#include "hubfilesource.h"
 #include "hubrepo.h"
-#include "streamchunksource.h"
 #include "transfer/transferjob.h"
 
 #include "transfer/filedistributor.h"
@@ -89,7 +89,7 @@ private:
     bool m_alreadyComplete = false;
     bool m_retriedFromScratch = false;
     std::unique_ptr<FileDistributor> m_current;
-    StreamChunkSource* m_source = nullptr; // owned by m_current
+    HubFileSource* m_source = nullptr; // owned by m_current
     Error m_error;
     bool m_aborted = false;
     bool m_finished = false;

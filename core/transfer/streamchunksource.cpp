@@ -1,11 +1,10 @@
 #include "streamchunksource.h"
 
-#include "hubclient.h"
-
 #include "chunking/cid.h"
+#include "chunking/sha256.h"
+#include "chunking/unixfs.h"
 
 #include <QBuffer>
-#include <QTimer>
 
 namespace mf {
 
@@ -13,15 +12,12 @@ namespace {
 constexpr qint64 StallAfterMs = 5000; // no byte for this long shows as "stalled"
 }
 
-StreamChunkSource::StreamChunkSource(HubClient* client, const HubRepo& repo, const HubFile& file,
-                                     const ChunkerParams& params, const QString& checkpointPath,
+StreamChunkSource::StreamChunkSource(const QString& name, qint64 size, const ChunkerParams& params,
                                      const Resume& resume, QObject* parent)
     : ChunkSource(parent)
-    , m_client(client)
-    , m_repo(repo)
-    , m_file(file)
+    , m_name(name)
+    , m_size(size)
     , m_params(params)
-    , m_checkpoints(checkpointPath)
     , m_resume(resume)
     , m_finder(params)
 {
@@ -32,8 +28,12 @@ StreamChunkSource::StreamChunkSource(HubClient* client, const HubRepo& repo, con
 
 StreamChunkSource::~StreamChunkSource()
 {
-    delete m_download.data();
     m_hasher.waitForDone(); // at most the chunks in flight, bounded by maxPendingChunks
+}
+
+QString StreamChunkSource::feedName() const
+{
+    return tr("Receiving “%1”").arg(m_name);
 }
 
 void StreamChunkSource::start()
@@ -41,9 +41,7 @@ void StreamChunkSource::start()
     if (m_started)
         return;
     m_started = true;
-    // A resume needs the saved hash state; regular (non-LFS) files are small and verified by
-    // their git sha1 over the whole content, so they always start over.
-    if (!m_resume.placed.isEmpty() && m_file.isLfs() &&
+    if (keepsHashStates() && !m_resume.placed.isEmpty() &&
         m_fileHash.restoreState(m_resume.hashState) &&
         m_fileHash.bytesHashed() == m_resume.placed.last().offset + m_resume.placed.last().size) {
         m_resumedFrom = m_offset = m_fileHash.bytesHashed();
@@ -53,16 +51,16 @@ void StreamChunkSource::start()
     } else {
         m_fileHash.reset();
         m_fileDigest = m_fileHash.result();
-        if (!m_checkpoints.reset()) {
-            finish(tr("Cannot write the import's checkpoint file “%1”").arg(m_checkpoints.path()));
+        QString why;
+        if (!beginFresh(&why)) {
+            finish(why);
             return;
         }
     }
     m_current.reserve(int(m_params.avgSize));
     m_lastByte.start();
-    m_download = new HubDownloadJob(m_client, m_repo, m_file, m_offset, m_file.size, this, this);
-    connect(m_download, &HubDownloadJob::finished, this, &StreamChunkSource::onDownloadFinished);
-    m_download->start();
+    m_feeding = true;
+    startFeed(m_offset);
 }
 
 void StreamChunkSource::abort()
@@ -70,10 +68,15 @@ void StreamChunkSource::abort()
     if (m_finished || m_cancelled)
         return;
     m_cancelled = true;
-    if (m_download)
-        m_download->abort(); // its finished() ends us
+    if (m_feeding)
+        abortFeed(); // its endFeed() ends us
     else
-        finish(tr("Downloading “%1” was cancelled").arg(m_file.path), true);
+        finish(tr("%1 was cancelled").arg(feedName()), true);
+}
+
+void StreamChunkSource::abortFeed()
+{
+    endFeed(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
 }
 
 // Reported from the event loop, in order, so that a receiver may abort us from its slot.
@@ -91,22 +94,19 @@ void StreamChunkSource::report(const ScannedChunk& chunk)
 
 bool StreamChunkSource::write(const char* data, qint64 size)
 {
-    if (m_finished || m_cancelled)
+    if (m_finished || m_cancelled || !m_feeding) {
+        if (m_errorString.isEmpty())
+            m_errorString = tr("%1: bytes came after the stream ended").arg(feedName());
         return false;
-    if (m_offset + size > m_file.size) {
-        m_errorString =
-            tr("the server sent more than the %1 bytes of “%2”").arg(m_file.size).arg(m_file.path);
+    }
+    if (m_offset + size > m_size) {
+        m_errorString = tr("%1: more than its %2 bytes came").arg(feedName()).arg(m_size);
         return false;
     }
     m_lastByte.restart();
     sniff(data, size, false);
+    tap(data, size);
     const auto* p = reinterpret_cast<const uchar*>(data);
-    if (!m_file.isLfs()) {
-        if (m_offset == 0)
-            m_gitHash.addData(
-                QByteArray(QByteArray("blob ") + QByteArray::number(m_file.size) + '\0'));
-        m_gitHash.addData(QByteArrayView(data, size));
-    }
     qint64 left = size;
     while (left > 0) {
         bool boundary = false;
@@ -135,7 +135,7 @@ void StreamChunkSource::endChunk()
     m_finder.reset();
     ++m_unacknowledged;
     ++m_hashing;
-    const bool saveState = m_file.isLfs();
+    const bool saveState = keepsHashStates();
     m_hasher.start([this, bytes, offset, saveState] {
         ScannedChunk chunk;
         chunk.offset = offset;
@@ -169,16 +169,20 @@ void StreamChunkSource::onChunkHashed(const ScannedChunk& chunk, const QByteArra
     // Before the chunk reaches the manifest: a boundary in the manifest has its state saved.
     // (A failed write only costs a later resume some bytes, never correctness.)
     if (!state.isEmpty())
-        m_checkpoints.append(chunk.offset + chunk.size, state);
+        checkpoint(chunk.offset + chunk.size, state);
     Q_EMIT chunkScanned(chunk);
-    if (m_downloadDone && m_hashing == 0)
+    if (m_feedDone && m_hashing == 0)
         verify();
 }
 
 void StreamChunkSource::updatePause()
 {
-    if (m_download)
-        m_download->setPaused(m_unacknowledged >= m_maxPending);
+    const bool paused = m_feeding && isFull();
+    if (paused == m_paused)
+        return;
+    m_paused = paused;
+    pauseFeed(paused);
+    Q_EMIT feedPaused(paused);
 }
 
 void StreamChunkSource::acknowledge(const ScannedChunk& chunk, int count)
@@ -198,9 +202,9 @@ std::unique_ptr<QIODevice> StreamChunkSource::openChunk(const ScannedChunk& chun
     const auto it = m_held.constFind(chunk.cid);
     if (it == m_held.constEnd() || it->bytes.size() != chunk.size) {
         m_resumeBroken = true;
-        *error = tr("Chunk %1 of “%2”, placed before the import was interrupted, is no longer "
-                    "stored on enough providers; the file is downloaded again from its start")
-                     .arg(chunk.cid, m_file.path);
+        *error = tr("Chunk %1 of “%2”, placed before the transfer was interrupted, is no longer "
+                    "stored on enough providers; the file is fetched again from its start")
+                     .arg(chunk.cid, m_name);
         return nullptr;
     }
     auto buffer = std::make_unique<QBuffer>();
@@ -211,8 +215,8 @@ std::unique_ptr<QIODevice> StreamChunkSource::openChunk(const ScannedChunk& chun
 
 bool StreamChunkSource::isStalled() const
 {
-    return m_started && !m_finished && m_download && m_unacknowledged < m_maxPending &&
-           m_lastByte.isValid() && m_lastByte.elapsed() > StallAfterMs;
+    return m_started && !m_finished && m_feeding && !isFull() && m_lastByte.isValid() &&
+           m_lastByte.elapsed() > StallAfterMs;
 }
 
 void StreamChunkSource::sniff(const char* data, qint64 size, bool ended)
@@ -222,7 +226,7 @@ void StreamChunkSource::sniff(const char* data, qint64 size, bool ended)
     if (!m_sniffer) {
         if (m_offset != 0 || ended)
             return; // resumed past the header: its metadata stays unknown
-        m_sniffer.emplace(m_file.path, m_file.size);
+        m_sniffer.emplace(m_name, m_size);
     }
     if (size > 0)
         m_sniffer->feed(data, size);
@@ -239,13 +243,13 @@ void StreamChunkSource::sniff(const char* data, qint64 size, bool ended)
     Q_EMIT metadataReady(metadata);
 }
 
-void StreamChunkSource::onDownloadFinished()
+void StreamChunkSource::endFeed(const Error& error)
 {
-    const Error error = m_download->error();
-    m_download->deleteLater();
-    m_download = nullptr;
+    if (!m_feeding)
+        return;
+    m_feeding = false;
     if (m_cancelled || error.kind == Error::Kind::Cancelled) {
-        finish(tr("Downloading “%1” was cancelled").arg(m_file.path), true);
+        finish(tr("%1 was cancelled").arg(feedName()), true);
         return;
     }
     if (!error.ok()) {
@@ -253,37 +257,22 @@ void StreamChunkSource::onDownloadFinished()
         return;
     }
     sniff(nullptr, 0, true);
-    if (m_offset != m_file.size) {
-        finish(tr("Downloading “%1”: got %2 of %3 bytes")
-                   .arg(m_file.path)
-                   .arg(m_offset)
-                   .arg(m_file.size));
+    if (m_offset != m_size) {
+        finish(tr("%1: got %2 of %3 bytes").arg(feedName()).arg(m_offset).arg(m_size));
         return;
     }
     if (!m_current.isEmpty())
         endChunk();
-    m_downloadDone = true;
+    m_feedDone = true;
     if (m_hashing == 0)
         verify();
 }
 
-// Every byte is hashed: the file is what the Hub said, or it is refused.
+// Every byte is hashed: the file is what was expected, or it is refused.
 void StreamChunkSource::verify()
 {
     m_fileSha256 = m_fileDigest;
-    const QByteArray got = m_file.isLfs() ? m_fileSha256.toHex() : m_gitHash.result().toHex();
-    const QByteArray want = m_file.isLfs() ? m_file.sha256 : m_file.gitOid.toLower();
-    if (got != want) {
-        m_corrupt = true;
-        m_checkpoints.remove(); // the bad bytes are in the placed chunks: never resume on them
-        finish(tr("“%1” of %2 arrived damaged: its %3 is %4, but the Hub lists %5. Nothing was "
-                  "marked complete; import it again.")
-                   .arg(m_file.path, m_repo.id,
-                        m_file.isLfs() ? QStringLiteral("SHA-256") : QStringLiteral("git sha1"),
-                        QString::fromLatin1(got), QString::fromLatin1(want)));
-        return;
-    }
-    finish(QString());
+    finish(verifyStream(m_fileSha256));
 }
 
 void StreamChunkSource::finish(const QString& error, bool cancelled)
@@ -291,6 +280,7 @@ void StreamChunkSource::finish(const QString& error, bool cancelled)
     if (m_finished)
         return;
     m_finished = true;
+    m_feeding = false;
     m_errorString = error;
     m_cancelled = m_cancelled || cancelled;
     // After every chunk already queued.

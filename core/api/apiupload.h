@@ -1,0 +1,78 @@
+#pragma once
+
+#include "apiresponse.h"
+
+#include <QObject>
+#include <QPointer>
+
+class QTcpSocket;
+
+namespace mf {
+class CatalogCollectJob;
+class CatalogGuard;
+class UploadJob;
+class Vault;
+} // namespace mf
+
+namespace mf::api {
+
+class TransferControl;
+
+// PUT /api/v1/models/{model}/files/{path}: the request body floated as a new model of that one
+// file, as the bytes arrive (UploadJob inside the catalog's rules), listed in the transfer queue
+// while it runs. The body is read from the socket only as fast as the providers take it: while
+// the upload's chunks in memory are at their bound, nothing is read, and TCP holds the client.
+// A body that ends early (the client went away, or sent less than its Content-Length) fails the
+// upload, and the model it began is removed as `modelfloat-cli rm` removes one, so nothing of it
+// is left: no model, no file, no chunk only it used. Emits answered() once, with the answer.
+class ApiUpload final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ApiUpload)
+
+public:
+    // `received`: body bytes that came with the request's head.
+    ApiUpload(Vault* vault, TransferControl* queue, QTcpSocket* socket, const QString& model,
+              const QString& path, qint64 length, bool expectsContinue, const QByteArray& received,
+              QObject* parent);
+    ~ApiUpload() override;
+
+    void start();
+    // More of the body is waiting in the socket.
+    void onReadyRead();
+    // The client went away: the body ends here.
+    void onDisconnected();
+    // Waiting for the providers, not for the client (the idle timer lets it be).
+    bool waitsOnProviders() const;
+
+Q_SIGNALS:
+    // The upload ended: `response` is what to answer (the client may be gone).
+    void answered(const mf::api::ApiResponse& response);
+
+private:
+    void onReady();
+    void feed();
+    void endBody();
+    void onFinished();
+    void removeBegunModel(int status, const QString& message);
+
+    Vault* m_vault;
+    TransferControl* m_queue;
+    QTcpSocket* m_socket;
+    QString m_model;
+    QString m_path;
+    qint64 m_length;
+    bool m_expectsContinue;
+    QByteArray m_pending; // body bytes read before the upload could take them
+    qint64 m_given = 0;   // body bytes given to the upload
+    UploadJob* m_job = nullptr;
+    QPointer<CatalogGuard> m_guard; // owned by the queue once adopted
+    CatalogCollectJob* m_cleanup = nullptr;
+    qint64 m_transferId = 0;
+    bool m_ready = false;
+    bool m_bodyEnded = false;
+    bool m_clientGone = false;
+    bool m_answered = false;
+};
+
+} // namespace mf::api

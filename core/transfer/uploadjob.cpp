@@ -1,0 +1,132 @@
+#include "uploadjob.h"
+
+#include "registry/modelname.h"
+#include "vault/vault.h"
+
+namespace mf {
+
+UploadJob::UploadJob(Vault* vault, Request request, QObject* parent)
+    : TransferJob(parent)
+    , m_vault(vault)
+    , m_request(std::move(request))
+{
+    // A writer of its own, even beside another float in this process.
+    m_request.options.leaseOwner = Registry::newLeaseOwner();
+}
+
+UploadJob::~UploadJob()
+{
+    if (m_leased && !m_finished)
+        m_vault->registry().releaseModelLease(m_modelId, m_request.options.leaseOwner);
+}
+
+qint64 UploadJob::bytesDone() const
+{
+    return m_current ? m_current->stats().bytesPlaced : m_stats.bytesPlaced;
+}
+
+RetryWait UploadJob::retryWait() const
+{
+    return m_current ? m_current->retryWait() : RetryWait{};
+}
+
+void UploadJob::start()
+{
+    if (const QString bad = modelname::problem(m_request.modelName); !bad.isEmpty())
+        return finish(Failure::BadName, Error::make(Error::Kind::Fatal, bad));
+    Registry& registry = m_vault->registry();
+    const Registry::ModelClaim claim = registry.claimModel(
+        m_request.modelName, QStringLiteral("api:upload"), m_request.options.leaseOwner, false);
+    const QString taken =
+        tr("A model named “%1” exists already; upload under another name, or remove it first")
+            .arg(m_request.modelName);
+    switch (claim.status) {
+    case Registry::ModelClaim::Status::Failed:
+        return finish(Failure::Transfer, Error::make(Error::Kind::Fatal, registry.lastError()));
+    case Registry::ModelClaim::Status::Complete:
+        return finish(Failure::ModelExists, Error::make(Error::Kind::Fatal, taken));
+    case Registry::ModelClaim::Status::Busy:
+        return finish(
+            Failure::ModelExists,
+            Error::make(Error::Kind::Fatal, tr("“%1” is being floated right now by process %2")
+                                                .arg(m_request.modelName, claim.holderPid)));
+    case Registry::ModelClaim::Status::Created:
+    case Registry::ModelClaim::Status::Resumed:
+        m_modelId = claim.modelId;
+        m_leased = true;
+        break;
+    }
+    // Resumed: an unfinished model of that name, which may only be an earlier upload of this
+    // one file (its stored chunks are found, not sent again); anything else is not ours.
+    for (const FileRecord& f : registry.files(m_modelId)) {
+        if (f.path != m_request.pathInModel) {
+            registry.releaseModelLease(m_modelId, m_request.options.leaseOwner);
+            m_leased = false;
+            return finish(Failure::ModelExists, Error::make(Error::Kind::Fatal, taken));
+        }
+    }
+    m_ownsModel = true;
+    m_leaseTimer.setInterval(Registry::ModelLeaseSecs * 1000 / 3);
+    connect(&m_leaseTimer, &QTimer::timeout, this, [this] {
+        if (!m_vault->registry().renewModelLease(m_modelId, m_request.options.leaseOwner))
+            abort();
+    });
+    m_leaseTimer.start();
+    auto source = std::make_unique<StreamChunkSource>(m_request.pathInModel, m_request.size,
+                                                      m_request.options.chunker);
+    m_source = source.get();
+    m_current = std::make_unique<FileDistributor>(m_vault, m_modelId, std::move(source),
+                                                  m_request.pathInModel, m_request.options);
+    connect(m_source, &StreamChunkSource::metadataReady, m_current.get(),
+            &FileDistributor::setMetadata);
+    connect(m_current.get(), &FileDistributor::progress, this, &UploadJob::progress);
+    connect(m_current.get(), &FileDistributor::warning, this, &UploadJob::addWarning);
+    connect(m_current.get(), &FileDistributor::finished, this, &UploadJob::onFileFinished);
+    m_current->start();
+    if (!m_finished && !m_current->isFinished())
+        Q_EMIT readyForBytes();
+}
+
+void UploadJob::abort()
+{
+    if (m_finished)
+        return;
+    if (m_current && !m_current->isFinished())
+        m_current->abort(); // its finished() ends the job as cancelled
+    else
+        finish(Failure::Cancelled, Error::make(Error::Kind::Cancelled, tr("Cancelled")));
+}
+
+void UploadJob::onFileFinished()
+{
+    std::unique_ptr<FileDistributor> done = std::move(m_current);
+    m_source = nullptr; // went with it
+    m_stats = done->stats();
+    const Error error = done->error();
+    done.release()->deleteLater();
+    if (!error.ok())
+        return finish(error.kind == Error::Kind::Cancelled ? Failure::Cancelled : Failure::Transfer,
+                      error);
+    Registry& registry = m_vault->registry();
+    if (!registry.completeModel(m_modelId, m_request.options.leaseOwner))
+        return finish(Failure::Transfer, Error::make(Error::Kind::Fatal, registry.lastError()));
+    m_sha256 = m_stats.sha256;
+    noteDegraded(registry, m_modelId);
+    finish(Failure::None, Error::none());
+}
+
+void UploadJob::finish(Failure failure, const Error& error)
+{
+    if (m_finished)
+        return;
+    m_finished = true;
+    m_failure = failure;
+    m_error = error;
+    m_leaseTimer.stop();
+    if (m_leased && failure != Failure::None)
+        m_vault->registry().releaseModelLease(m_modelId, m_request.options.leaseOwner);
+    m_leased = false;
+    finishQueued();
+}
+
+} // namespace mf

@@ -1,0 +1,84 @@
+#pragma once
+
+#include "filedistributor.h"
+#include "streamchunksource.h"
+#include "transferjob.h"
+
+#include <QTimer>
+
+#include <memory>
+
+namespace mf {
+
+class Vault;
+
+// Floats one file whose bytes arrive as a stream (the local API's upload: a request body) as a
+// new model of that one file. The bytes go through a StreamChunkSource straight to the
+// providers: never held whole in memory, never staged on disk. Once started (and the model
+// claimed), source() takes the bytes; its feedPaused() says when to stop reading them.
+//
+// The model is complete only when every byte came and every chunk is placed. A stream that
+// ends early fails the job and leaves the model incomplete, never complete: whoever ran it
+// removes it (the API runs the same collection as `rm`, so nothing of it stays).
+class UploadJob final : public TransferJob
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(UploadJob)
+
+public:
+    struct Request
+    {
+        QString modelName;
+        QString pathInModel;
+        qint64 size = 0;
+        FileDistributor::Options options;
+    };
+    // ModelExists: the name is taken (or being floated); nothing was written.
+    enum class Failure { None, BadName, ModelExists, Transfer, Cancelled };
+
+    UploadJob(Vault* vault, Request request, QObject* parent = nullptr);
+    ~UploadJob() override;
+
+    void start() override;
+    void abort() override;
+    const Error& error() const override { return m_error; }
+    Failure failure() const { return m_failure; }
+    qint64 totalBytes() const override { return m_request.size; }
+    qint64 bytesDone() const override;
+    RetryWait retryWait() const override;
+
+    // Where the bytes go, from readyForBytes() until the job finishes; null otherwise.
+    StreamChunkSource* source() const { return m_finished ? nullptr : m_source; }
+    qint64 modelId() const { return m_modelId; }
+    // This job made the model (or resumed one an earlier upload of this file left): a failed
+    // upload's model is its own to remove.
+    bool ownsModel() const { return m_ownsModel; }
+    QByteArray sha256() const { return m_sha256; } // once it succeeded
+    const FileDistributor::Stats* stats() const
+    {
+        return m_current ? &m_current->stats() : nullptr;
+    }
+
+Q_SIGNALS:
+    void readyForBytes();
+
+private:
+    void onFileFinished();
+    void finish(Failure failure, const Error& error);
+
+    Vault* m_vault;
+    Request m_request;
+    qint64 m_modelId = 0;
+    bool m_ownsModel = false;
+    bool m_leased = false;
+    std::unique_ptr<FileDistributor> m_current;
+    StreamChunkSource* m_source = nullptr; // owned by m_current
+    QTimer m_leaseTimer;
+    FileDistributor::Stats m_stats; // of the finished distributor
+    QByteArray m_sha256;
+    Failure m_failure = Failure::None;
+    Error m_error;
+    bool m_finished = false;
+};
+
+} // namespace mf
