@@ -22,6 +22,7 @@ inline QStringList schemaRewind(int version)
     };
     // undo[v]: from schema v back to v - 1.
     QMap<int, QStringList> undo;
+    undo[13] = {QStringLiteral("DROP INDEX placements_pending")};
     undo[12] = {QStringLiteral("DROP INDEX placements_not_named")};
     undo[11] = {QStringLiteral("DROP TABLE dag_pins")};
     undo[10] =

@@ -198,6 +198,14 @@ const QList<QStringList>& steps()
                            "WHERE locator <> cid AND substr(locator, -1 - length(cid)) <> '/' "
                            "|| cid"),
         },
+        // 12 -> 13: the puts under way on a provider (placements 'pending' with no locator yet),
+        // which every put counts against the provider's quota (Registry::beginPlacement), found
+        // without reading every placement of the provider: without it a float's cost per chunk
+        // grew with everything the provider held.
+        {
+            QStringLiteral("CREATE INDEX placements_pending ON placements (provider_id) WHERE "
+                           "state = 'pending' AND locator = ''"),
+        },
     };
     return all;
 }

@@ -120,6 +120,7 @@ QString placementStateName(PlacementState state)
 
 Registry::~Registry()
 {
+    m_statements.clear(); // before the connection they belong to
     m_db.close();
     m_db = QSqlDatabase();
     QSqlDatabase::removeDatabase(m_connectionName);

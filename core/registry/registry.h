@@ -426,6 +426,11 @@ private:
     bool fileDagFromManifest(qint64 fileId, std::optional<unixfs::Node>* dag,
                              const unixfs::BlockSink& sink = {});
     class Query;
+    // Statements prepared once and used again (Query): preparing one costs more than running
+    // it for the small statements a float runs per chunk. One per SQL text, unless it is in use
+    // (a second at once is prepared on its own). Cleared before the connection closes.
+    struct CachedStatement;
+    QHash<QString, std::shared_ptr<CachedStatement>> m_statements;
 
     QSqlDatabase m_db;
     QString m_connectionName;

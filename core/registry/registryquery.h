@@ -8,49 +8,83 @@
 #include <QSqlQuery>
 #include <QVariant>
 
+#include <memory>
+
 namespace mf {
 
-// A prepared statement that records its error in the registry.
+struct Registry::CachedStatement
+{
+    QSqlQuery query;
+    bool inUse = false;
+};
+
+// A prepared statement that records its error in the registry. The registry keeps it prepared
+// for the next Query of the same SQL (values are bound afresh for each exec()); destroying the
+// Query resets it, as destroying a QSqlQuery would, so no read stays open.
 class Registry::Query
 {
 public:
     Query(Registry* r, const QString& sql)
         : m_registry(r)
-        , m_query(r->m_db)
         , m_sql(sql)
     {
-        m_query.setForwardOnly(true);
-        m_ok = m_query.prepare(sql);
+        const auto kept = r->m_statements.constFind(sql);
+        if (kept != r->m_statements.constEnd() && !(*kept)->inUse) {
+            m_cached = *kept;
+            m_cached->inUse = true;
+            m_ok = true;
+            return;
+        }
+        auto made = std::make_shared<CachedStatement>();
+        made->query = QSqlQuery(r->m_db);
+        made->query.setForwardOnly(true);
+        m_ok = made->query.prepare(sql);
         if (!m_ok)
-            r->fail(QStringLiteral("prepare"), m_query.lastError().text());
+            r->fail(QStringLiteral("prepare"), made->query.lastError().text());
+        // Kept for the next Query of this SQL; bounded, since a few statements are built with
+        // as many placeholders as they have values.
+        else if (kept == r->m_statements.constEnd() && r->m_statements.size() < MaxKept)
+            r->m_statements.insert(sql, made);
+        made->inUse = true;
+        m_cached = std::move(made);
     }
+    ~Query()
+    {
+        m_cached->query.finish();
+        m_cached->inUse = false;
+    }
+    Query(const Query&) = delete;
+    Query& operator=(const Query&) = delete;
+
     Query& bind(const QVariant& v)
     {
         // A null QString binds as SQL NULL, which every NOT NULL text column refuses: a model
         // without a source or a job state without an error would fail to save.
         if (v.typeId() == QMetaType::QString && v.toString().isNull())
-            m_query.addBindValue(QStringLiteral(""));
+            m_cached->query.addBindValue(QStringLiteral(""));
         else
-            m_query.addBindValue(v);
+            m_cached->query.addBindValue(v);
         return *this;
     }
     bool exec()
     {
         if (!m_ok)
             return false;
-        if (!m_query.exec())
+        if (!m_cached->query.exec())
             return m_registry->fail(m_sql.section(QLatin1Char(' '), 0, 2),
-                                    m_query.lastError().text());
+                                    m_cached->query.lastError().text());
         return true;
     }
-    QSqlQuery& q() { return m_query; }
-    qint64 lastId() const { return m_query.lastInsertId().toLongLong(); }
-    int affected() const { return m_query.numRowsAffected(); }
+    QSqlQuery& q() { return m_cached->query; }
+    qint64 lastId() const { return m_cached->query.lastInsertId().toLongLong(); }
+    int affected() const { return m_cached->query.numRowsAffected(); }
 
 private:
+    static constexpr qsizetype MaxKept = 256;
+
     Registry* m_registry;
-    QSqlQuery m_query;
     QString m_sql;
+    std::shared_ptr<CachedStatement> m_cached; // shared with the registry's cache, if kept there
     bool m_ok = false;
 };
 
