@@ -43,12 +43,16 @@ public:
                                     "(default %1).")
                          .arg(api::ApiServer::DefaultMaxConnections),
                      QStringLiteral("N"), QString::number(api::ApiServer::DefaultMaxConnections)});
+        p.addOption({QStringLiteral("no-background-sync"),
+                     QStringLiteral("Do not run the vault's background sync (catalog publishing, "
+                                    "scrubs, repairs) beside the API, e.g. when the desktop app "
+                                    "does it on this computer.")});
         p.addOption({QStringLiteral("print-token"),
                      QStringLiteral("Print the token requests must carry (made on first use), "
                                     "and exit.")});
         if (!parse(p, args,
                    QStringLiteral("serve [--port N] [--address ADDR] [--hub-without-token] "
-                                  "[--max-connections N] [--print-token]"),
+                                  "[--max-connections N] [--no-background-sync] [--print-token]"),
                    0, 0))
             return;
         bool ok = false;
@@ -75,6 +79,7 @@ public:
         m_maxConnections = maxConnections;
         m_hubWithoutToken = p.isSet(QStringLiteral("hub-without-token"));
         m_printToken = p.isSet(QStringLiteral("print-token"));
+        m_backgroundSync = !p.isSet(QStringLiteral("no-background-sync"));
         Vault* vault = openVault();
         if (!vault)
             return;
@@ -114,6 +119,7 @@ private:
         // The vault's transfer queue, as the app runs it: floats, restores and uploads asked
         // through the API are its transfers, resumed after a restart like the app's.
         m_queue = new EngineWorker(&m_transferIds, this);
+        m_queue->setSyncPaused(!m_backgroundSync);
         m_queue->adopt(std::move(m_ctx.vault));
         m_server = new api::ApiServer(vault, job.token(), this);
         m_server->setTransferControl(m_queue);
@@ -148,6 +154,7 @@ private:
     int m_maxConnections = api::ApiServer::DefaultMaxConnections;
     bool m_hubWithoutToken = false;
     bool m_printToken = false;
+    bool m_backgroundSync = true;
     api::ApiServer* m_server = nullptr;
     EngineWorker* m_queue = nullptr; // owns the vault once serving
     std::atomic<qint64> m_transferIds{0};

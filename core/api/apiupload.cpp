@@ -50,6 +50,10 @@ void ApiUpload::start()
     request.options.replication = m_vault->replicationFactor();
     request.options.warnIfCapped = false;
     request.options.chunker = m_vault->defaultChunker();
+    // Chunks held in memory while they are placed: as many as the puts in flight, so that an
+    // upload holds at most a few chunks (up to the chunker's maximum each), not the 16 a float
+    // from disk may have scanned ahead (it reads them back from the file instead).
+    request.options.maxPendingChunks = request.options.maxPutsInFlight;
     m_job = new UploadJob(m_vault, request);
     m_guard = new CatalogGuard(m_vault, m_job, QStringLiteral("“%1”").arg(m_model));
     connect(m_job, &UploadJob::readyForBytes, this, &ApiUpload::onReady);
