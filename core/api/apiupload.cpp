@@ -56,7 +56,7 @@ void ApiUpload::start()
     request.options.maxPendingChunks = request.options.maxPutsInFlight;
     m_job = new UploadJob(m_vault, request);
     m_guard = new CatalogGuard(m_vault, m_job, QStringLiteral("“%1”").arg(m_model));
-    connect(m_job, &UploadJob::readyForBytes, this, &ApiUpload::onReady);
+    connect(m_job.data(), &UploadJob::readyForBytes, this, &ApiUpload::onReady);
     connect(m_guard, &TransferJob::finished, this, &ApiUpload::onFinished);
     m_transferId = m_queue->adoptTransfer(TransferInfo::Kind::Float,
                                           tr("Upload %1 (%2)").arg(m_model, m_path), m_guard, 0);

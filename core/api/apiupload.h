@@ -65,8 +65,10 @@ private:
     bool m_expectsContinue;
     QByteArray m_pending; // body bytes read before the upload could take them
     qint64 m_given = 0;   // body bytes given to the upload
-    UploadJob* m_job = nullptr;
-    QPointer<CatalogGuard> m_guard; // owned by the queue once adopted
+    // Both owned by the queue once adopted, which deletes them after they finish: a byte that
+    // comes while the failed upload's model is removed must not reach them.
+    QPointer<UploadJob> m_job;
+    QPointer<CatalogGuard> m_guard;
     CatalogCollectJob* m_cleanup = nullptr;
     qint64 m_transferId = 0;
     bool m_ready = false;
