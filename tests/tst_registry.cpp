@@ -239,10 +239,6 @@ void TestRegistry::buildVault(Registry& r)
 
 // ------------------------------------------------------------------------- schema, migrations
 
-// Every catalog publish asks for each provider's placements whose locator does not name their
-// chunk. In a vault of a million placements, reading them all took half a second a provider;
-// the partial index of schema 12 finds the few there are. The query and the index must keep
-// the same condition, or SQLite reads every placement again: the plan says which it does.
 // Every put counts the puts under way on its provider against the quota
 // (Registry::beginPlacement). Through the index of every placement of the provider, that read
 // them all, once per chunk: a float of many chunks into a big vault slowed down with the square
@@ -273,6 +269,10 @@ void TestRegistry::pendingPutsAreCountedByTheirIndex()
     QVERIFY(m_r);
 }
 
+// Every catalog publish asks for each provider's placements whose locator does not name their
+// chunk. In a vault of a million placements, reading them all took half a second a provider;
+// the partial index of schema 12 finds the few there are. The query and the index must keep
+// the same condition, or SQLite reads every placement again: the plan says which it does.
 void TestRegistry::placementsNotNamedByCidUseTheirIndex()
 {
     buildVault(*m_r);
