@@ -22,6 +22,21 @@ inline QStringList schemaRewind(int version)
     };
     // undo[v]: from schema v back to v - 1.
     QMap<int, QStringList> undo;
+    for (const char* trigger :
+         {"placements_copies_insert", "placements_copies_delete", "placements_copies_lost",
+          "placements_copies_made", "file_chunks_copies_insert", "file_chunks_copies_delete",
+          "files_copies_delete", "file_chunks_fixed", "files_fixed", "chunks_copies_delete",
+          "file_chunks_refs_insert", "file_chunks_refs_delete", "chunks_counts_insert",
+          "chunks_counts_delete", "chunks_fixed", "placements_counts_insert",
+          "placements_counts_delete", "placements_counts_update"})
+        undo[14].append(QStringLiteral("DROP TRIGGER ") + QLatin1String(trigger));
+    for (const char* table : {"model_copies", "vault_counts"})
+        undo[14].append(QStringLiteral("DROP TABLE ") + QLatin1String(table));
+    undo[14].append(QStringLiteral("DROP INDEX chunks_lost"));
+    undo[14].append(QStringLiteral("DROP INDEX placements_bad"));
+    undo[14].append(QStringLiteral("DROP INDEX chunks_orphaned"));
+    undo[14] += dropColumns("chunks", {"copies", "refs"}) +
+                dropColumns("providers", {"stored_chunks", "stored_bytes"});
     undo[13] = {QStringLiteral("DROP INDEX placements_pending")};
     undo[12] = {QStringLiteral("DROP INDEX placements_not_named")};
     undo[11] = {QStringLiteral("DROP TABLE dag_pins")};

@@ -4,6 +4,7 @@
 // two connections and two threads on one file, and the model summary on hand-built vaults.
 
 #include "chunking/cid.h"
+#include "queryplan.h"
 #include "registry/migrations.h"
 #include "registry/modelsummary.h"
 #include "registry/registry.h"
@@ -246,27 +247,11 @@ void TestRegistry::buildVault(Registry& r)
 void TestRegistry::pendingPutsAreCountedByTheirIndex()
 {
     buildVault(*m_r);
-    m_r.reset();
-    {
-        QSqlDatabase db =
-            QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("plan"));
-        db.setDatabaseName(dbPath());
-        QVERIFY(db.open());
-        QSqlQuery plan(db);
-        QVERIFY(plan.exec(QStringLiteral(
-            "EXPLAIN QUERY PLAN SELECT COALESCE(SUM(c.size), 0) FROM placements x JOIN chunks c "
-            "ON c.cid = x.cid WHERE x.provider_id = 1 AND x.state = 'pending' AND x.locator = '' "
-            "AND x.cid != 'x'")));
-        QString described;
-        while (plan.next())
-            described += plan.value(3).toString() + QLatin1Char('\n');
-        plan.finish();
-        db.close();
-        QVERIFY2(described.contains(QStringLiteral("placements_pending")), qPrintable(described));
-    }
-    QSqlDatabase::removeDatabase(QStringLiteral("plan"));
-    m_r = openRegistry();
-    QVERIFY(m_r);
+    const QString plan = test::queryPlan(
+        dbPath(), QStringLiteral("SELECT COALESCE(SUM(c.size), 0) FROM placements x JOIN chunks c "
+                                 "ON c.cid = x.cid WHERE x.provider_id = 1 AND x.state = "
+                                 "'pending' AND x.locator = '' AND x.cid != 'x'"));
+    QVERIFY2(plan.contains(QStringLiteral("placements_pending")), qPrintable(plan));
 }
 
 // Every catalog publish asks for each provider's placements whose locator does not name their
@@ -276,27 +261,12 @@ void TestRegistry::pendingPutsAreCountedByTheirIndex()
 void TestRegistry::placementsNotNamedByCidUseTheirIndex()
 {
     buildVault(*m_r);
-    m_r.reset();
-    {
-        QSqlDatabase db =
-            QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("plan"));
-        db.setDatabaseName(dbPath());
-        QVERIFY(db.open());
-        QSqlQuery plan(db);
-        QVERIFY(plan.exec(QStringLiteral(
-            "EXPLAIN QUERY PLAN SELECT cid, locator FROM placements WHERE provider_id = 1 AND "
-            "state = 'stored' AND locator <> cid AND substr(locator, -1 - length(cid)) <> '/' || "
-            "cid ORDER BY cid")));
-        QString described;
-        while (plan.next())
-            described += plan.value(3).toString() + QLatin1Char('\n');
-        plan.finish();
-        db.close();
-        QVERIFY2(described.contains(QStringLiteral("placements_not_named")), qPrintable(described));
-    }
-    QSqlDatabase::removeDatabase(QStringLiteral("plan"));
-    m_r = openRegistry();
-    QVERIFY(m_r);
+    const QString plan = test::queryPlan(
+        dbPath(),
+        QStringLiteral("SELECT cid, locator FROM placements WHERE provider_id = 1 AND state = "
+                       "'stored' AND locator <> cid AND substr(locator, -1 - length(cid)) <> "
+                       "'/' || cid ORDER BY cid"));
+    QVERIFY2(plan.contains(QStringLiteral("placements_not_named")), qPrintable(plan));
     // And it answers: a locator that names its chunk is left out, one that does not is listed.
     QVERIFY(m_r->placementsNotNamedByCid(m_p1).isEmpty());
     Placement id = placement(m_b, m_p1, PlacementState::Stored);

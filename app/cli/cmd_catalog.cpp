@@ -53,12 +53,13 @@ public:
                          QStringLiteral("REPLICAS"), QStringLiteral("HEALTH"),
                          QStringLiteral("ADDED")},
                         {MaxNameColumn});
-        for (const ModelRecord& m : all) {
-            const ModelSummary s = summarizeModel(vault->registry(), m, wanted);
+        for (const ModelSummary& s : summarizeModels(vault->registry(), all, wanted)) {
+            const ModelRecord& m = s.model;
             table.addRow({m.name, QString::number(s.files), units::formatBytes(s.bytes),
                           QString::number(s.minReplicas), s.health(wanted),
                           m.created.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm"))});
-            models.append(modelListEntryJson(m, s, wanted));
+            if (console().json)
+                models.append(modelListEntryJson(m, s, wanted));
         }
         if (!all.isEmpty())
             for (const QString& line : table.lines())

@@ -9,6 +9,16 @@ namespace mf::cli {
 namespace {
 constexpr int Gap = 2; // spaces between columns
 
+// Terminal columns of one code point: printable ASCII (nearly every cell of a long table) without
+// asking the C library.
+int glyphWidth(char32_t code)
+{
+    if (code >= 0x20 && code < 0x7f)
+        return 1;
+    const int w = ::wcwidth(wchar_t(code));
+    return w < 0 ? 1 : w;
+}
+
 // The code points of `text`, each with the columns it takes.
 QList<QPair<QString, int>> glyphs(const QString& text)
 {
@@ -19,8 +29,7 @@ QList<QPair<QString, int>> glyphs(const QString& text)
         const QString g = text.mid(i, pair ? 2 : 1);
         const char32_t code = pair ? QChar::surrogateToUcs4(text.at(i), text.at(i + 1))
                                    : char32_t(text.at(i).unicode());
-        const int w = ::wcwidth(wchar_t(code));
-        out.append({g, w < 0 ? 1 : w});
+        out.append({g, glyphWidth(code)});
         i += g.size();
     }
     return out;
@@ -39,9 +48,17 @@ void TextTable::addRow(const QStringList& cells)
 
 int TextTable::displayWidth(const QString& text)
 {
+    // Without glyphs(): measuring every cell of a table of 10,000 rows must not allocate.
     int width = 0;
-    for (const auto& g : glyphs(text))
-        width += g.second;
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        char32_t code = text.at(i).unicode();
+        if (text.at(i).isHighSurrogate() && i + 1 < text.size() &&
+            text.at(i + 1).isLowSurrogate()) {
+            code = QChar::surrogateToUcs4(text.at(i), text.at(i + 1));
+            ++i;
+        }
+        width += glyphWidth(code);
+    }
     return width;
 }
 
@@ -49,12 +66,9 @@ QString TextTable::fit(const QString& text, int width)
 {
     // The naming rule's escaping: no control, line-breaking or invisible character gets through.
     const QString shown = modelname::escaped(text);
-    const auto all = glyphs(shown);
-    int total = 0;
-    for (const auto& g : all)
-        total += g.second;
-    if (total <= width || width < 1)
+    if (width < 1 || displayWidth(shown) <= width)
         return shown;
+    const auto all = glyphs(shown);
     // Keep a head and a tail around "…", the tail a little shorter.
     const int room = width - 1;
     const int tailRoom = room / 2;

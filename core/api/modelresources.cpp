@@ -53,9 +53,8 @@ ApiResponse listModels(Vault* vault, const QUrlQuery& query)
         if (search.isEmpty() || m.name.contains(search, Qt::CaseInsensitive))
             matching.append(m);
     QJsonArray models;
-    for (qsizetype i = offset; i < matching.size() && models.size() < limit; ++i)
-        models.append(modelListEntryJson(matching.at(i),
-                                         summarizeModel(registry, matching.at(i), wanted), wanted));
+    for (const ModelSummary& s : summarizeModels(registry, matching.mid(offset, limit), wanted))
+        models.append(modelListEntryJson(s.model, s, wanted));
     return ApiResponse::json(200, {{QStringLiteral("models"), models},
                                    {QStringLiteral("total"), int(matching.size())},
                                    {QStringLiteral("offset"), offset},

@@ -600,17 +600,6 @@ QStringList Registry::chunksWithoutPlacement()
     return out;
 }
 
-QSet<QString> Registry::knownChunks()
-{
-    QSet<QString> out;
-    Query q(this, QStringLiteral("SELECT cid FROM chunks"));
-    if (!q.exec())
-        return out;
-    while (q.q().next())
-        out.insert(q.q().value(0).toString());
-    return out;
-}
-
 bool Registry::queueSweepDeletion(qint64 providerId, const QString& cid, const QString& locator,
                                   qint64 size)
 {

@@ -70,6 +70,43 @@ int Registry::underReplicatedChunks(qint64 modelId)
     return q.exec() && q.q().next() ? q.q().value(0).toInt() : 0;
 }
 
+QHash<qint64, Registry::ModelCounts> Registry::modelCounts(const QList<qint64>& modelIds)
+{
+    QHash<qint64, ModelCounts> out;
+    const QString files =
+        QStringLiteral("SELECT model_id, COUNT(*), COALESCE(SUM(size), 0) FROM files");
+    const QString copies =
+        QStringLiteral("SELECT model_id, copies, chunks FROM model_copies WHERE chunks > 0");
+    auto read = [&](Query& filesQuery, Query& copiesQuery) {
+        if (!filesQuery.exec() || !copiesQuery.exec())
+            return false;
+        while (filesQuery.q().next()) {
+            ModelCounts& c = out[filesQuery.q().value(0).toLongLong()];
+            c.files = filesQuery.q().value(1).toInt();
+            c.bytes = filesQuery.q().value(2).toLongLong();
+        }
+        while (copiesQuery.q().next())
+            out[copiesQuery.q().value(0).toLongLong()].chunksByCopies.insert(
+                copiesQuery.q().value(1).toInt(), copiesQuery.q().value(2).toInt());
+        return true;
+    };
+    if (modelIds.isEmpty()) {
+        Query f(this, files + QStringLiteral(" GROUP BY model_id"));
+        Query c(this, copies);
+        read(f, c);
+        return out;
+    }
+    Query f(this, files + QStringLiteral(" WHERE model_id = ? GROUP BY model_id"));
+    Query c(this, copies + QStringLiteral(" AND model_id = ?"));
+    for (qint64 id : modelIds) {
+        f.bind(id);
+        c.bind(id);
+        if (!read(f, c))
+            break;
+    }
+    return out;
+}
+
 QList<qint64> Registry::modelsUsingChunks(const QStringList& cids)
 {
     QList<qint64> out;

@@ -8,6 +8,33 @@ namespace mf::migrations {
 
 namespace {
 
+// Schema 14's triggers that keep chunks.copies, model_copies and the providers' stored counts in
+// step with the stored placements: when `row` becomes (+1) or stops being (-1) a stored copy.
+// Part of a released step: never edited.
+QString copiesTrigger(const char* name, const char* event, const char* when, const char* row,
+                      int delta)
+{
+    return QStringLiteral(
+               "CREATE TRIGGER %1 %2 ON placements WHEN %3 BEGIN "
+               "UPDATE model_copies SET chunks = chunks - 1 WHERE model_id IN (SELECT f.model_id "
+               "FROM file_chunks fc JOIN files f ON f.id = fc.file_id WHERE fc.cid = %4.cid) AND "
+               "copies = (SELECT copies FROM chunks WHERE cid = %4.cid); "
+               "INSERT INTO model_copies (model_id, copies, chunks) SELECT DISTINCT f.model_id, "
+               "(SELECT copies FROM chunks WHERE cid = %4.cid) + %5, 1 FROM file_chunks fc JOIN "
+               "files f ON f.id = fc.file_id WHERE fc.cid = %4.cid ON CONFLICT (model_id, copies) "
+               "DO UPDATE SET chunks = chunks + 1; "
+               "UPDATE providers SET stored_chunks = stored_chunks + %5, stored_bytes = "
+               "stored_bytes + %5 * (SELECT size FROM chunks WHERE cid = %4.cid) WHERE id = "
+               "%4.provider_id; "
+               "UPDATE vault_counts SET stored_chunk_bytes = stored_chunk_bytes + %5 * "
+               "COALESCE((SELECT size FROM chunks WHERE cid = %4.cid AND copies = %6), 0); "
+               "UPDATE chunks SET copies = copies + %5 WHERE cid = %4.cid; END")
+        .arg(QLatin1String(name), QLatin1String(event), QLatin1String(when), QLatin1String(row))
+        .arg(delta)
+        // The chunk's first stored copy made, or its last one lost.
+        .arg(delta > 0 ? 0 : 1);
+}
+
 // Each entry moves the schema from version i to i + 1. Entries are never edited once
 // released: a change is a new entry.
 const QList<QStringList>& steps()
@@ -205,6 +232,131 @@ const QList<QStringList>& steps()
         {
             QStringLiteral("CREATE INDEX placements_pending ON placements (provider_id) WHERE "
                            "state = 'pending' AND locator = ''"),
+        },
+        // 13 -> 14: what `list`, the API's model list, `stats` and `rm` need, kept up to date as
+        // rows change instead of summed from every chunk and copy at each read (a vault of
+        // 10,000 models, docs/scale.md). `chunks.copies`: the chunk's stored placements;
+        // `chunks.refs`: the manifest rows using it. `model_copies`: for each model, how many of
+        // its distinct chunks (in any manifest row of its files) have each number of stored
+        // copies; its lost chunks, its worst-off chunk and its under-replicated ones follow,
+        // whatever the wanted count. `providers.stored_chunks` and `stored_bytes`: its stored
+        // placements and their chunks' bytes. `vault_counts`, one row: the chunks and their
+        // bytes, the bytes of those with a stored copy, the placements that name an object
+        // (Registry::stats()). Triggers keep them right on every path that writes placements,
+        // manifests, files or chunks, as catalog_dirty is kept; tst_modelcounts compares them
+        // with sums of the rows. Rows of 0 chunks are left in place (readers skip them): a
+        // chunk moving between counts would delete and insert.
+        {
+            QStringLiteral("ALTER TABLE chunks ADD COLUMN copies INTEGER NOT NULL DEFAULT 0"),
+            QStringLiteral("UPDATE chunks SET copies = (SELECT COUNT(*) FROM placements p WHERE "
+                           "p.cid = chunks.cid AND p.state = 'stored')"),
+            QStringLiteral("ALTER TABLE providers ADD COLUMN stored_chunks INTEGER NOT NULL "
+                           "DEFAULT 0"),
+            QStringLiteral("ALTER TABLE providers ADD COLUMN stored_bytes INTEGER NOT NULL "
+                           "DEFAULT 0"),
+            QStringLiteral("UPDATE providers SET stored_chunks = (SELECT COUNT(*) FROM placements "
+                           "p WHERE p.provider_id = providers.id AND p.state = 'stored'), "
+                           "stored_bytes = (SELECT COALESCE(SUM(c.size), 0) FROM placements p "
+                           "JOIN chunks c ON c.cid = p.cid WHERE p.provider_id = providers.id "
+                           "AND p.state = 'stored')"),
+            QStringLiteral("CREATE TABLE vault_counts (id INTEGER PRIMARY KEY CHECK (id = 1), "
+                           "chunks INTEGER NOT NULL, chunk_bytes INTEGER NOT NULL, "
+                           "stored_chunk_bytes INTEGER NOT NULL, placements INTEGER NOT NULL)"),
+            QStringLiteral("INSERT INTO vault_counts (id, chunks, chunk_bytes, stored_chunk_bytes, "
+                           "placements) SELECT 1, (SELECT COUNT(*) FROM chunks), (SELECT "
+                           "COALESCE(SUM(size), 0) FROM chunks), (SELECT COALESCE(SUM(size), 0) "
+                           "FROM chunks WHERE copies > 0), (SELECT COUNT(*) FROM placements "
+                           "WHERE locator <> '')"),
+            QStringLiteral("CREATE TRIGGER chunks_counts_insert AFTER INSERT ON chunks BEGIN "
+                           "UPDATE vault_counts SET chunks = chunks + 1, chunk_bytes = chunk_bytes "
+                           "+ NEW.size; END"),
+            QStringLiteral("CREATE TRIGGER chunks_counts_delete AFTER DELETE ON chunks BEGIN "
+                           "UPDATE vault_counts SET chunks = chunks - 1, chunk_bytes = chunk_bytes "
+                           "- OLD.size; END"),
+            QStringLiteral("CREATE TRIGGER chunks_fixed BEFORE UPDATE OF cid, size ON chunks "
+                           "BEGIN SELECT RAISE(ABORT, 'a chunk keeps its CID and size'); END"),
+            QStringLiteral("CREATE TRIGGER placements_counts_insert AFTER INSERT ON placements "
+                           "WHEN NEW.locator <> '' BEGIN UPDATE vault_counts SET placements = "
+                           "placements + 1; END"),
+            QStringLiteral("CREATE TRIGGER placements_counts_delete AFTER DELETE ON placements "
+                           "WHEN OLD.locator <> '' BEGIN UPDATE vault_counts SET placements = "
+                           "placements - 1; END"),
+            QStringLiteral("CREATE TRIGGER placements_counts_update AFTER UPDATE OF locator ON "
+                           "placements WHEN (OLD.locator <> '') <> (NEW.locator <> '') BEGIN "
+                           "UPDATE vault_counts SET placements = placements + (CASE WHEN "
+                           "NEW.locator <> '' THEN 1 ELSE -1 END); END"),
+            // Chunks no stored copy holds, which the dedup figures of `stats` leave out.
+            QStringLiteral("CREATE INDEX chunks_lost ON chunks (cid) WHERE copies = 0"),
+            QStringLiteral("CREATE TABLE model_copies (model_id INTEGER NOT NULL REFERENCES "
+                           "models(id) ON DELETE CASCADE, copies INTEGER NOT NULL, chunks "
+                           "INTEGER NOT NULL, PRIMARY KEY (model_id, copies)) WITHOUT ROWID"),
+            QStringLiteral("INSERT INTO model_copies (model_id, copies, chunks) SELECT model_id, "
+                           "copies, COUNT(*) FROM (SELECT DISTINCT f.model_id AS model_id, fc.cid "
+                           "AS cid, c.copies AS copies FROM files f JOIN file_chunks fc ON "
+                           "fc.file_id = f.id JOIN chunks c ON c.cid = fc.cid) GROUP BY "
+                           "model_id, copies"),
+            // A stored copy of chunk X made or lost: every model using X moves X from the count
+            // it had to the next one up or down, then X's count follows.
+            copiesTrigger("placements_copies_insert", "AFTER INSERT", "NEW.state = 'stored'", "NEW",
+                          1),
+            copiesTrigger("placements_copies_delete", "AFTER DELETE", "OLD.state = 'stored'", "OLD",
+                          -1),
+            copiesTrigger("placements_copies_lost", "AFTER UPDATE OF state, cid, provider_id",
+                          "OLD.state = 'stored' AND (NEW.state <> 'stored' OR NEW.cid <> OLD.cid "
+                          "OR NEW.provider_id <> OLD.provider_id)",
+                          "OLD", -1),
+            copiesTrigger("placements_copies_made", "AFTER UPDATE OF state, cid, provider_id",
+                          "NEW.state = 'stored' AND (OLD.state <> 'stored' OR NEW.cid <> OLD.cid "
+                          "OR NEW.provider_id <> OLD.provider_id)",
+                          "NEW", 1),
+            // A chunk's placements go before the chunk does, for the same reason as a file's
+            // manifest below: the triggers above need its size.
+            QStringLiteral("CREATE TRIGGER chunks_copies_delete BEFORE DELETE ON chunks BEGIN "
+                           "DELETE FROM placements WHERE cid = OLD.cid; END"),
+            // The copies found missing or corrupt, which `stats` counts: few, found without
+            // reading every placement.
+            QStringLiteral("CREATE INDEX placements_bad ON placements (cid) WHERE state IN "
+                           "('missing', 'corrupt')"),
+            // A manifest row adds its chunk to the model's distinct chunks unless another row of
+            // the model has it already, and takes it away when it was the last such row.
+            QStringLiteral(
+                "CREATE TRIGGER file_chunks_copies_insert AFTER INSERT ON file_chunks WHEN NOT "
+                "EXISTS (SELECT 1 FROM file_chunks o JOIN files f ON f.id = o.file_id WHERE o.cid "
+                "= NEW.cid AND f.model_id = (SELECT model_id FROM files WHERE id = NEW.file_id) "
+                "AND (o.file_id <> NEW.file_id OR o.idx <> NEW.idx)) BEGIN INSERT INTO "
+                "model_copies (model_id, copies, chunks) SELECT model_id, (SELECT copies FROM "
+                "chunks WHERE cid = NEW.cid), 1 FROM files WHERE id = NEW.file_id ON CONFLICT "
+                "(model_id, copies) DO UPDATE SET chunks = chunks + 1; END"),
+            QStringLiteral(
+                "CREATE TRIGGER file_chunks_copies_delete AFTER DELETE ON file_chunks WHEN NOT "
+                "EXISTS (SELECT 1 FROM file_chunks o JOIN files f ON f.id = o.file_id WHERE o.cid "
+                "= OLD.cid AND f.model_id = (SELECT model_id FROM files WHERE id = OLD.file_id)) "
+                "BEGIN UPDATE model_copies SET chunks = chunks - 1 WHERE model_id = (SELECT "
+                "model_id FROM files WHERE id = OLD.file_id) AND copies = (SELECT copies FROM "
+                "chunks WHERE cid = OLD.cid); END"),
+            // How many manifest rows use each chunk: one that none uses is an orphan, found
+            // through its own index (Registry::orphanChunks()) rather than by reading every
+            // chunk of the vault after each rm.
+            QStringLiteral("ALTER TABLE chunks ADD COLUMN refs INTEGER NOT NULL DEFAULT 0"),
+            QStringLiteral("UPDATE chunks SET refs = (SELECT COUNT(*) FROM file_chunks fc WHERE "
+                           "fc.cid = chunks.cid)"),
+            QStringLiteral("CREATE INDEX chunks_orphaned ON chunks (cid) WHERE refs = 0"),
+            QStringLiteral("CREATE TRIGGER file_chunks_refs_insert AFTER INSERT ON file_chunks "
+                           "BEGIN UPDATE chunks SET refs = refs + 1 WHERE cid = NEW.cid; END"),
+            QStringLiteral("CREATE TRIGGER file_chunks_refs_delete AFTER DELETE ON file_chunks "
+                           "BEGIN UPDATE chunks SET refs = refs - 1 WHERE cid = OLD.cid; END"),
+            // A file's manifest goes before the file does: the ON DELETE CASCADE that would
+            // remove it runs once the file's row is gone, when file_chunks_copies_delete could
+            // no longer tell whose chunks they were.
+            QStringLiteral("CREATE TRIGGER files_copies_delete BEFORE DELETE ON files BEGIN "
+                           "DELETE FROM file_chunks WHERE file_id = OLD.id; END"),
+            // Manifest rows only ever change their idx (beginFile()); a row given another chunk
+            // or file would need the triggers above, so it is refused rather than miscounted.
+            QStringLiteral("CREATE TRIGGER file_chunks_fixed BEFORE UPDATE OF cid, file_id ON "
+                           "file_chunks BEGIN SELECT RAISE(ABORT, 'a manifest row keeps its chunk "
+                           "and file'); END"),
+            QStringLiteral("CREATE TRIGGER files_fixed BEFORE UPDATE OF model_id ON files BEGIN "
+                           "SELECT RAISE(ABORT, 'a file stays in its model'); END"),
         },
     };
     return all;

@@ -360,6 +360,16 @@ QList<ModelRecord> Registry::models()
     return out;
 }
 
+QSet<qint64> Registry::modelIds()
+{
+    QSet<qint64> out;
+    Query q(this, QStringLiteral("SELECT id FROM models"));
+    if (q.exec())
+        while (q.q().next())
+            out.insert(q.q().value(0).toLongLong());
+    return out;
+}
+
 std::optional<qint64> Registry::createModel(const QString& name, const QString& source,
                                             const QString& owner)
 {
@@ -709,8 +719,8 @@ QList<QPair<QString, qint64>> Registry::orphanChunks()
 {
     QList<QPair<QString, qint64>> out;
     Query q(this,
-            QStringLiteral("SELECT c.cid, c.size FROM chunks c WHERE NOT EXISTS (SELECT 1 FROM "
-                           "file_chunks fc WHERE fc.cid = c.cid) ORDER BY c.cid"));
+            // chunks.refs and its index: schema 14 (migrations.cpp).
+            QStringLiteral("SELECT cid, size FROM chunks WHERE refs = 0 ORDER BY cid"));
     if (q.exec())
         while (q.q().next())
             out.append({q.q().value(0).toString(), q.q().value(1).toLongLong()});
@@ -837,63 +847,6 @@ bool Registry::pruneFinishedJobs(qint64 beforeSecs, int keepNewest)
                          "NOT IN (SELECT id FROM jobs WHERE state IN ('done', 'failed', "
                          "'cancelled') ORDER BY updated_at DESC, id DESC LIMIT ?)"));
     return over.bind(keepNewest).exec();
-}
-
-namespace {
-// What deduplication is measured on: the references of complete files of complete models to
-// chunks that have a stored copy. An unfinished float, a model taken in from a catalog whose
-// chunks are stored nowhere here, or a chunk lost everywhere saves nothing: only bytes that were
-// kept once instead of twice are savings.
-const QLatin1String DedupReferences(
-    "file_chunks fc JOIN files f ON f.id = fc.file_id JOIN models m ON m.id = f.model_id JOIN "
-    "chunks c ON c.cid = fc.cid WHERE f.state = 'complete' AND m.state = 'complete' AND EXISTS "
-    "(SELECT 1 FROM placements s WHERE s.cid = fc.cid AND s.state = 'stored')");
-} // namespace
-
-VaultStats Registry::stats()
-{
-    VaultStats s;
-    Query q(this,
-            QStringLiteral(
-                "SELECT (SELECT COUNT(*) FROM models), (SELECT COUNT(*) FROM files), "
-                "(SELECT COALESCE(SUM(size), 0) FROM files), "
-                "(SELECT COALESCE(SUM(size), 0) FROM chunks), "
-                "(SELECT COALESCE(SUM(c.size), 0) FROM placements p JOIN chunks c ON "
-                "c.cid = p.cid WHERE p.state = 'stored'), (SELECT COUNT(*) FROM chunks), "
-                "(SELECT COUNT(*) FROM placements WHERE locator != ''), (SELECT COUNT(*) FROM "
-                "placements b WHERE b.state IN ('missing', 'corrupt') AND (SELECT COUNT(*) FROM "
-                "placements g WHERE g.cid = b.cid AND g.state = 'stored') < ?), "
-                "(SELECT COALESCE(SUM(c.size), 0) FROM ") +
-                DedupReferences +
-                QStringLiteral("), (SELECT COALESCE(SUM(size), 0) FROM chunks "
-                               "WHERE cid IN (SELECT c.cid FROM ") +
-                DedupReferences + QStringLiteral("))"));
-    q.bind(wantedCopies());
-    if (q.exec() && q.q().next()) {
-        s.models = q.q().value(0).toInt();
-        s.files = q.q().value(1).toInt();
-        s.logicalBytes = q.q().value(2).toLongLong();
-        s.uniqueBytes = q.q().value(3).toLongLong();
-        s.storedBytes = q.q().value(4).toLongLong();
-        s.chunks = q.q().value(5).toInt();
-        s.placements = q.q().value(6).toInt();
-        s.unhealthyPlacements = q.q().value(7).toInt();
-        s.referencedBytes = q.q().value(8).toLongLong();
-        s.referencedUniqueBytes = q.q().value(9).toLongLong();
-    }
-    return s;
-}
-
-QHash<qint64, qint64> Registry::storedBytesByProvider()
-{
-    QHash<qint64, qint64> out;
-    Query q(this, QStringLiteral("SELECT p.provider_id, COALESCE(SUM(c.size), 0) FROM placements p "
-                                 "JOIN chunks c ON c.cid = p.cid WHERE p.state = 'stored' "
-                                 "GROUP BY p.provider_id"));
-    if (q.exec())
-        while (q.q().next())
-            out.insert(q.q().value(0).toLongLong(), q.q().value(1).toLongLong());
-    return out;
 }
 
 } // namespace mf

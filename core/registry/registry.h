@@ -4,6 +4,7 @@
 #include "records.h"
 
 #include <QHash>
+#include <QMap>
 #include <QSet>
 #include <QSqlDatabase>
 
@@ -54,6 +55,8 @@ public:
     std::optional<ModelRecord> modelByName(const QString& name);
     std::optional<ModelRecord> model(qint64 id);
     QList<ModelRecord> models();
+    // Every model's id, without reading the models (a float notes which ones it made).
+    QSet<qint64> modelIds();
     // A new model, leased to `owner` (claimModel() is what writers use).
     std::optional<qint64> createModel(const QString& name, const QString& source,
                                       const QString& owner = processLeaseOwner());
@@ -70,6 +73,17 @@ public:
     QList<qint64> degradedModels();
     // Chunks of the model's complete files with fewer than wantedCopies() stored copies.
     int underReplicatedChunks(qint64 modelId);
+    // What the registry keeps counted for each model (schema 14, migrations.cpp), read without
+    // touching its chunks: its files and their bytes, and how many of its distinct chunks have
+    // each number of stored copies (only counts with chunks). summarizeModels() reads these.
+    struct ModelCounts
+    {
+        int files = 0;
+        qint64 bytes = 0;
+        QMap<int, int> chunksByCopies; // stored copies -> distinct chunks with that many
+    };
+    // Of these models; of every model when `modelIds` is empty (two reads of small tables).
+    QHash<qint64, ModelCounts> modelCounts(const QList<qint64>& modelIds = {});
     // The models whose files use any of these chunks.
     QList<qint64> modelsUsingChunks(const QStringList& cids);
     // The other models whose files use any chunk of this model's files: a copy of a chunk made,
@@ -377,8 +391,6 @@ public:
     QStringList modelsMissingChunks();
     // Chunks with no stored placement on any provider.
     QStringList chunksWithoutPlacement();
-    // Whether any chunk row holds this CID (a model, complete or not, or a pending placement).
-    QSet<QString> knownChunks();
     // A deletion of an object found on a provider that nothing here refers to (the collection's
     // sweep); false when the chunk is known or placed there meanwhile.
     bool queueSweepDeletion(qint64 providerId, const QString& cid, const QString& locator,

@@ -155,21 +155,23 @@ void CatalogCollectJob::sweep()
         if (!m_deferred.contains(p.id) && m_lease->held().contains(p.id) &&
             p.provider->listsOnlyOwnObjects())
             sweepable.append(p);
-    const QSet<QString> known = m_vault->registry().knownChunks();
     m_calls.fanOut(
         sweepable, [](const CatalogProviders::Entry& p) { return p.provider->list(); },
-        [this, known](const CatalogProviders::Entry& p, ProviderJob& job) {
+        [this](const CatalogProviders::Entry& p, ProviderJob& job) {
             if (!job.error().ok()) {
                 addWarning(tr("The chunks on provider “%1” could not be listed: %2")
                                .arg(p.name, job.error().message));
                 return;
             }
+            // Each object looked up on its own: the work follows what the provider holds, and
+            // the vault's chunks are never all read into memory (a million in a big vault).
+            Registry& registry = m_vault->registry();
             for (const StoredObject& o : job.objects()) {
-                if (o.cid.isEmpty() || known.contains(o.cid))
+                if (o.cid.isEmpty() || registry.chunkSize(o.cid))
                     continue;
                 // Counted once deleted (deleteObjects()), not now: the deletion may fail, or
                 // be cancelled by a float that places the chunk again.
-                if (m_vault->registry().queueSweepDeletion(p.id, o.cid, o.locator, o.size))
+                if (registry.queueSweepDeletion(p.id, o.cid, o.locator, o.size))
                     m_sweepQueued.insert({p.id, o.locator}, {o.cid, qMax<qint64>(0, o.size)});
             }
         },

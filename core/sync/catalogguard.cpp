@@ -81,8 +81,7 @@ void CatalogGuard::sync()
 
 void CatalogGuard::runInner()
 {
-    for (const ModelRecord& m : m_vault->registry().models())
-        m_modelsBefore.insert(m.id);
+    m_modelsBefore = m_vault->registry().modelIds();
     m_innerStarted = true;
     m_inner->start();
     Q_EMIT innerStarted();
@@ -98,10 +97,8 @@ void CatalogGuard::publish()
     auto* job = new CatalogPublishJob(m_vault, this);
     // Models made while this lease was live: no other vault collected their chunks. A model
     // that existed before (a resumed float) may have lost some while it had no lease.
-    QSet<qint64> made;
-    for (const ModelRecord& m : m_vault->registry().models())
-        if (!m_modelsBefore.contains(m.id))
-            made.insert(m.id);
+    QSet<qint64> made = m_vault->registry().modelIds();
+    made.subtract(m_modelsBefore);
     job->setTrusted(made);
     m_step = job;
     connect(job, &TransferJob::warning, this, &CatalogGuard::addWarning);
