@@ -293,9 +293,11 @@ void TestModelCounts::buildVault(QRandomGenerator& random, int models)
             if (random.bounded(4) != 0)
                 QVERIFY(m_r->completeFile(*file, QByteArray(64, 'a'), {}));
         }
-        if (random.bounded(3) != 0 &&
-            std::all_of(m_r->files(*model).cbegin(), m_r->files(*model).cend(),
-                        [](const auto& f) { return f.state == FileRecord::State::Complete; }))
+        const QList<FileRecord> files = m_r->files(*model);
+        const bool allComplete = std::all_of(files.cbegin(), files.cend(), [](const FileRecord& f) {
+            return f.state == FileRecord::State::Complete;
+        });
+        if (random.bounded(3) != 0 && allComplete)
             QVERIFY(m_r->completeModel(*model, Registry::processLeaseOwner()));
     }
     for (const QString& c : std::as_const(m_pool))
