@@ -37,10 +37,11 @@ int main(int argc, char** argv)
         FileScanner scanner(path, params);
         qint64 chunks = 0;
         QElapsedTimer timer;
-        QObject::connect(&scanner, &FileScanner::chunkScanned, &scanner, [&](const ScannedChunk&) {
-            ++chunks;
-            scanner.acknowledge();
-        });
+        QObject::connect(&scanner, &FileScanner::chunkScanned, &scanner,
+                         [&](const ScannedChunk& chunk) {
+                             ++chunks;
+                             scanner.acknowledge(chunk);
+                         });
         QObject::connect(&scanner, &FileScanner::finished, &app, [&] {
             const double seconds = double(timer.nsecsElapsed()) / 1e9;
             if (!scanner.errorString().isEmpty()) {

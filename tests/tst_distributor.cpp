@@ -11,11 +11,11 @@
 #include "testvault.h"
 #include "transfer/filechunksource.h"
 #include "transfer/filedistributor.h"
-#include "transfer/filerangedevice.h"
 #include "transfer/floatjob.h"
 #include "transfer/restorejob.h"
 #include "vault/vault.h"
 
+#include <QBuffer>
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
@@ -188,13 +188,12 @@ bool moveMtimeOn(const QString& path)
     return ::utimensat(AT_FDCWD, name.constData(), times, 0) == 0;
 }
 
-// A file whose first chunk is rewritten in place between its scan and its first put, in a way
-// the file's size and times do not show. On a real file system that is a rewrite racing the
-// scan: the write sets the times first, the scanner opens the file and hashes half-written
-// bytes, the put reads the finished ones, and every snapshot agrees; no test can replay that
-// on demand. So this source scans the file for real (FileChunkSource), but rewrites the first
-// chunk right before its first put opens it, hands the puts the file's bytes with no snapshot
-// to compare, and, like a stat that cannot see the change, reports none. Only the bytes tell.
+// A source that reads its chunks back from the file for the puts (holdsHashedBytes() false, as
+// for any source that does not hold what it hashed), whose file's first chunk is rewritten in
+// place between its scan and its first put in a way the file's size and times do not show. It
+// scans the file for real (FileChunkSource), but rewrites the first chunk right before its first
+// put opens it, hands the puts the file's bytes with no snapshot to compare, and, like a stat
+// that cannot see the change, reports none. Only the bytes tell: the distributor's check.
 class UnseenRewriteSource final : public ChunkSource
 {
 public:
@@ -231,12 +230,14 @@ public:
             }
             m_rewrittenCid = chunk.cid;
         }
-        auto device =
-            std::make_unique<FileRangeDevice>(m_path, chunk.offset, chunk.size, std::nullopt);
-        if (!device->open(QIODevice::ReadOnly)) {
-            *error = device->errorString();
+        QFile file(m_path);
+        if (!file.open(QIODevice::ReadOnly) || !file.seek(chunk.offset)) {
+            *error = file.errorString();
             return nullptr;
         }
+        auto device = std::make_unique<QBuffer>();
+        device->setData(file.read(chunk.size));
+        device->open(QIODevice::ReadOnly);
         return device;
     }
     QString changedError() const override { return {}; }
@@ -286,6 +287,7 @@ private Q_SLOTS:
     void fileChangesWhileFloated_data();
     void fileChangesWhileFloated();
     void rewriteUnseenByStatPublishesNothing();
+    void fileSourceHoldsTheBytesItHashed();
     void collectFilesErrors_data();
     void collectFilesErrors();
     void modelExists();
@@ -868,8 +870,7 @@ void TestDistributor::fileChangesWhileFloated()
         // The first 64 KiB always belong to the first chunk: rewrite them with other bytes, and
         // change the time as a writer does, visibly even when the write falls within the tick
         // of the float's snapshot (the float may take it before or after the change: both are
-        // caught, by the snapshots or, when the scan read the bytes half-written, by the puts'
-        // check of the bytes against their CIDs).
+        // caught by the snapshots, and whatever the scan read, the puts send what it hashed).
         const bool ok = change == QLatin1String("append")
                             ? appendTo(source, test::pseudoRandomBytes(100 * KiB, 13))
                             : overwriteAt(source, 0, test::pseudoRandomBytes(64 * KiB, 14)) &&
@@ -964,6 +965,49 @@ void TestDistributor::rewriteUnseenByStatPublishesNothing()
     QVERIFY2(again.error().ok(), qPrintable(again.error().message));
     QVERIFY(!checkStored(v, *modelId, QStringLiteral("torn.bin"), data, 2).isEmpty());
     QVERIFY(allObjectsIntact(v));
+}
+
+// A file's puts send the bytes the scan read and hashed, held since: the file is not read again
+// (a rewrite after the scan cannot reach a provider) and the distributor does not hash them
+// again. Only the chunks it reported and that are not yet placed are held.
+void TestDistributor::fileSourceHoldsTheBytesItHashed()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("held.bin"));
+    const QByteArray original = test::pseudoRandomBytes(3 * MiB + 77, 31);
+    QVERIFY(test::writeFile(path, original));
+    FileChunkSource source(path, Small);
+    QVERIFY(source.holdsHashedBytes());
+    source.setMaxPendingChunks(1000);
+    QList<ScannedChunk> chunks;
+    connect(&source, &ChunkSource::chunkScanned, this,
+            [&chunks](const ScannedChunk& c) { chunks.append(c); });
+    QSignalSpy finished(&source, &ChunkSource::finished);
+    source.start();
+    QVERIFY(finished.wait(Timeout));
+    QVERIFY2(source.errorString().isEmpty(), qPrintable(source.errorString()));
+    QVERIFY(chunks.size() > 3);
+
+    // Every byte of the file is different now; the chunks' puts still get what was hashed.
+    QVERIFY(test::writeFile(path, test::pseudoRandomBytes(original.size(), 32)));
+    for (const ScannedChunk& c : std::as_const(chunks)) {
+        QString error;
+        const std::unique_ptr<QIODevice> device = source.openChunk(c, &error);
+        QVERIFY2(device, qPrintable(error));
+        const QByteArray bytes = device->readAll();
+        QVERIFY2(bytes == original.mid(c.offset, c.size), qPrintable(c.cid));
+        QCOMPARE(cid::ofData(bytes), c.cid);
+    }
+    // The change itself is still the float's failure to report.
+    QVERIFY(source.changedError().contains(QLatin1String("changed while it was being read")));
+
+    // A chunk whose bytes were let go cannot be opened, and says so.
+    ScannedChunk dropped = chunks.first();
+    dropped.bytes = {};
+    QString error;
+    QVERIFY(!source.openChunk(dropped, &error));
+    QVERIFY2(error.contains(QLatin1String("no longer held")), qPrintable(error));
 }
 
 void TestDistributor::collectFilesErrors_data()

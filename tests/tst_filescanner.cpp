@@ -41,7 +41,7 @@ public:
                 chunkAfterFinished = true;
             chunks.append(c);
             if (m_autoAcknowledge)
-                m_scanner->acknowledge();
+                acknowledgeUpTo(chunks.size());
         });
         connect(scanner, &FileScanner::progress, this, [this](qint64 done, qint64 total) {
             lastProgress = {done, total};
@@ -53,7 +53,14 @@ public:
     void acknowledgeFromNowOn()
     {
         m_autoAcknowledge = true;
-        m_scanner->acknowledge(int(chunks.size()));
+        acknowledgeUpTo(chunks.size());
+    }
+
+    // Acknowledges the reported chunks before `end` that are not yet acknowledged.
+    void acknowledgeUpTo(qsizetype end)
+    {
+        for (; m_acknowledged < end; ++m_acknowledged)
+            m_scanner->acknowledge(chunks.at(m_acknowledged));
     }
 
     QList<ScannedChunk> chunks;
@@ -64,6 +71,7 @@ public:
 private:
     FileScanner* m_scanner;
     bool m_autoAcknowledge;
+    qsizetype m_acknowledged = 0;
 };
 
 // What the chunker, run directly on the bytes, says the chunk sizes are.
@@ -114,6 +122,9 @@ private Q_SLOTS:
     void scansFile_data();
     void scansFile();
     void backPressure();
+    void keptBytesAreTheScannedBytes_data();
+    void keptBytesAreTheScannedBytes();
+    void keptBytesAreBounded();
     void abortWhileWaiting();
     void abortWhileReading();
     void abortBeforeStart();
@@ -224,7 +235,7 @@ void TestFileScanner::backPressure()
     QTest::qWait(300);
     QCOMPARE(rec.chunks.size(), 2);
     QVERIFY(!scanner.isFinished());
-    scanner.acknowledge();
+    rec.acknowledgeUpTo(1);
     QTRY_COMPARE_WITH_TIMEOUT(rec.chunks.size(), 3, Timeout);
     QTest::qWait(100);
     QCOMPARE(rec.chunks.size(), 3);
@@ -235,6 +246,99 @@ void TestFileScanner::backPressure()
     QVERIFY(rec.chunks.size() > 100);
     QCOMPARE(rec.chunks.last().offset + rec.chunks.last().size, 40 * MiB + 333);
     QCOMPARE(scanner.fileSha256().toHex(), test::opensslSha256Hex(path));
+}
+
+void TestFileScanner::keptBytesAreTheScannedBytes_data()
+{
+    QTest::addColumn<QString>("chunker");
+    // Chunks within a read block, across two, and across several (blocks are 1 MiB).
+    QTest::newRow("small") << Small.toString();
+    QTest::newRow("large") << ChunkerParams::contentDefined(1 * MiB, 2 * MiB, 8 * MiB).toString();
+    QTest::newRow("fixed") << ChunkerParams::fixed(1536 * KiB).toString();
+}
+
+// Every chunk's kept bytes are exactly the file's bytes at its place, hash to its CID, and read
+// back the same through the device a put gets, in pieces and after seeks.
+void TestFileScanner::keptBytesAreTheScannedBytes()
+{
+    QFETCH(QString, chunker);
+    const auto params = ChunkerParams::fromString(chunker);
+    QVERIFY(params);
+    const QString path = bigFile();
+    QVERIFY(!path.isEmpty());
+    const QByteArray data = readAll(path);
+    FileScanner scanner(path, *params);
+    scanner.setKeepBytes(16 * MiB);
+    Recorder rec(&scanner);
+    scanner.start();
+    QTRY_VERIFY_WITH_TIMEOUT(scanner.isFinished(), Timeout);
+    QVERIFY2(scanner.errorString().isEmpty(), qPrintable(scanner.errorString()));
+    QVERIFY(rec.chunks.size() > 4);
+    for (const ScannedChunk& c : std::as_const(rec.chunks)) {
+        QCOMPARE(c.bytes.size(), c.size);
+        const QByteArray bytes = c.bytes.toByteArray();
+        QVERIFY2(bytes == data.mid(c.offset, c.size), qPrintable(c.cid));
+        QCOMPARE(QByteArray(Sha256::hash(bytes)), c.sha256);
+
+        const std::unique_ptr<QIODevice> device = c.bytes.open();
+        QVERIFY(device->isOpen());
+        QCOMPARE(device->size(), c.size);
+        QByteArray pieces;
+        while (!device->atEnd())
+            pieces += device->read(300 * KiB + 7); // pieces that straddle the slices
+        QVERIFY(pieces == bytes);
+        const qint64 middle = c.size / 2 + 3;
+        QVERIFY(device->seek(middle));
+        QVERIFY(device->readAll() == bytes.mid(middle));
+        QVERIFY(device->seek(0));
+        QVERIFY(device->read(100) == bytes.left(100));
+    }
+}
+
+// The reader never holds more kept bytes than it was allowed, whatever the count limit, and
+// goes on as they are acknowledged; a chunk larger than the limit still goes, alone.
+void TestFileScanner::keptBytesAreBounded()
+{
+    const QString path = bigFile();
+    QVERIFY(!path.isEmpty());
+    FileScanner scanner(path, Small);
+    scanner.setMaxPendingChunks(1000);
+    const qint64 limit = 3 * MiB;
+    scanner.setKeepBytes(limit);
+    Recorder rec(&scanner, false);
+    scanner.start();
+    QTRY_VERIFY_WITH_TIMEOUT(!rec.chunks.isEmpty(), Timeout);
+    const auto reported = [&rec] {
+        qint64 bytes = 0;
+        for (const ScannedChunk& c : std::as_const(rec.chunks))
+            bytes += c.size;
+        return bytes;
+    };
+    // Give the reader every chance to overrun the limit; it must not.
+    QTest::qWait(300);
+    QVERIFY2(reported() <= limit, qPrintable(QString::number(reported())));
+    QVERIFY(reported() > limit - 1 * MiB); // Small's chunks are at most 1 MiB
+    QVERIFY(!scanner.isFinished());
+    const qsizetype before = rec.chunks.size();
+    rec.acknowledgeUpTo(before);
+    QTRY_VERIFY_WITH_TIMEOUT(rec.chunks.size() > before, Timeout);
+
+    rec.acknowledgeFromNowOn();
+    QTRY_VERIFY_WITH_TIMEOUT(scanner.isFinished(), Timeout);
+    QVERIFY2(scanner.errorString().isEmpty(), qPrintable(scanner.errorString()));
+    QCOMPARE(rec.chunks.last().offset + rec.chunks.last().size, 40 * MiB + 333);
+
+    // A limit below one chunk: one chunk at a time.
+    FileScanner one(path, Small);
+    one.setMaxPendingChunks(1000);
+    one.setKeepBytes(1);
+    Recorder oneRec(&one, false);
+    one.start();
+    QTRY_COMPARE_WITH_TIMEOUT(oneRec.chunks.size(), 1, Timeout);
+    QTest::qWait(200);
+    QCOMPARE(oneRec.chunks.size(), 1);
+    oneRec.acknowledgeUpTo(1);
+    QTRY_COMPARE_WITH_TIMEOUT(oneRec.chunks.size(), 2, Timeout);
 }
 
 void TestFileScanner::abortWhileWaiting()

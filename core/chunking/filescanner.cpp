@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
+#include <utility>
 #include <vector>
 
 namespace mf {
@@ -25,7 +26,8 @@ namespace {
 
 constexpr qsizetype ReadBlockSize = 1 << 20;
 // Blocks waiting for the hashing thread. Enough to absorb jitter between the two threads;
-// together with the reader's own block this bounds the scanner's memory at ~10 MiB.
+// together with the reader's own block this bounds the scanner's own memory at ~10 MiB (the
+// kept bytes of reported chunks, when kept, are bounded apart: maxHeldBytes).
 constexpr size_t HashQueueCapacity = 8;
 constexpr auto ProgressInterval = std::chrono::milliseconds(100);
 
@@ -76,6 +78,7 @@ struct FileScanner::Private
     QString path;
     ChunkerParams params;
     int maxPending = 16;
+    qint64 maxHeldBytes = 0; // 0: chunk bytes are not kept
 
     // Owner-thread state: written only by the owner's thread (directly or in queued calls).
     bool started = false;
@@ -90,6 +93,7 @@ struct FileScanner::Private
     std::condition_variable queueChanged; // a block was queued or taken, or stop
     std::atomic<bool> stop{false};        // set under `mutex`, read anywhere
     int unacknowledged = 0;
+    qint64 heldBytes = 0; // of the unacknowledged chunks, when their bytes are kept
     std::deque<HashItem> hashQueue;
     bool hashQueueClosed = false;
     // Blocks the hashing thread is done with, for the reader to fill again: reusing them saves
@@ -124,7 +128,7 @@ struct FileScanner::Private
 
     // --- hashing thread ------------------------------------------------------------------
     void hashWholeFileAndLeaves();
-    bool deliverChunk(const ChunkEnd& end, const unixfs::Node& dag);
+    bool deliverChunk(const ChunkEnd& end, const unixfs::Node& dag, ChunkBytes bytes);
 
     // --- owner thread --------------------------------------------------------------------
     void onOpened(const FileSnapshot& s) { snapshot = s; }
@@ -178,6 +182,12 @@ void FileScanner::setMaxPendingChunks(int count)
     d->maxPending = qMax(1, count);
 }
 
+void FileScanner::setKeepBytes(qint64 maxHeldBytes)
+{
+    Q_ASSERT(!d->started);
+    d->maxHeldBytes = qMax<qint64>(1, maxHeldBytes);
+}
+
 void FileScanner::start()
 {
     if (d->started)
@@ -212,11 +222,13 @@ void FileScanner::abort()
     d->requestStop();
 }
 
-void FileScanner::acknowledge(int count)
+void FileScanner::acknowledge(const ScannedChunk& chunk, int count)
 {
     {
         std::lock_guard<std::mutex> lock(d->mutex);
         d->unacknowledged = qMax(0, d->unacknowledged - count);
+        if (d->maxHeldBytes > 0)
+            d->heldBytes = qMax<qint64>(0, d->heldBytes - chunk.size * count);
     }
     d->acknowledged.notify_all();
 }
@@ -430,14 +442,24 @@ bool FileScanner::Private::queueForHash(HashItem item)
     return true;
 }
 
-bool FileScanner::Private::deliverChunk(const ChunkEnd& end, const unixfs::Node& dag)
+bool FileScanner::Private::deliverChunk(const ChunkEnd& end, const unixfs::Node& dag,
+                                        ChunkBytes bytes)
 {
     {
         std::unique_lock<std::mutex> lock(mutex);
-        acknowledged.wait(lock, [this] { return stop || unacknowledged < maxPending; });
+        // Room for one more: under both limits, or nothing pending at all (a chunk larger than
+        // the byte limit still goes, alone).
+        const auto room = [this, &end] {
+            if (unacknowledged >= maxPending)
+                return false;
+            return maxHeldBytes == 0 || unacknowledged == 0 || heldBytes + end.size <= maxHeldBytes;
+        };
+        acknowledged.wait(lock, [this, &room] { return stop || room(); });
         if (stop)
             return false;
         ++unacknowledged;
+        if (maxHeldBytes > 0)
+            heldBytes += end.size;
     }
     ScannedChunk chunk;
     chunk.offset = end.offset;
@@ -445,6 +467,7 @@ bool FileScanner::Private::deliverChunk(const ChunkEnd& end, const unixfs::Node&
     chunk.sha256 = end.sha256;
     chunk.cid = cid::fromSha256(end.sha256);
     chunk.dag = dag;
+    chunk.bytes = std::move(bytes);
     QMetaObject::invokeMethod(
         q, [this, chunk] { onChunk(chunk); }, Qt::QueuedConnection);
     return true;
@@ -460,8 +483,10 @@ void FileScanner::Private::hashWholeFileAndLeaves()
 {
     // Chunks of at most a leaf are their own single leaf: nothing more to hash.
     const bool chunksHaveLeaves = params.largestChunk() > unixfs::LeafBytes;
+    const bool keepBytes = maxHeldBytes > 0;
     Sha256 sha;
     unixfs::FileDagBuilder leaves;
+    ChunkBytes current; // the kept bytes of the chunk being cut
     for (;;) {
         HashItem item;
         {
@@ -482,15 +507,22 @@ void FileScanner::Private::hashWholeFileAndLeaves()
         for (const ChunkEnd& end : item.ends) {
             if (chunksHaveLeaves)
                 leaves.addBytes(bytes + done, end.endInBlock - done);
+            if (keepBytes)
+                current.append(item.block, done, end.endInBlock - done);
             done = end.endInBlock;
             const unixfs::Node dag = chunksHaveLeaves
                                          ? leaves.endChunk()
                                          : unixfs::rawLeaf(end.sha256, quint64(end.size));
-            if (!deliverChunk(end, dag))
+            if (!deliverChunk(end, dag, std::exchange(current, {})))
                 return;
         }
         if (chunksHaveLeaves)
             leaves.addBytes(bytes + done, item.block.size() - done);
+        if (keepBytes) {
+            // The block's bytes are the next chunk's now: it is not reused.
+            current.append(item.block, done, item.block.size() - done);
+            continue;
+        }
         std::lock_guard<std::mutex> lock(mutex);
         if (spareBlocks.size() < HashQueueCapacity && !item.block.isEmpty())
             spareBlocks.push_back(std::move(item.block));

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "chunkbytes.h"
 #include "chunkerparams.h"
 #include "filesnapshot.h"
 #include "unixfs.h"
@@ -20,6 +21,9 @@ struct ScannedChunk
     QByteArray sha256; // 32 bytes
     QString cid;       // cid::fromSha256(sha256)
     unixfs::Node dag;  // its UnixFS DAG (docs/cids.md): a raw leaf, or 1 MiB leaves under dag-pb
+    // The bytes that were hashed, when the scanner keeps them (FileScanner::setKeepBytes());
+    // empty otherwise. Whoever holds the chunk holds its bytes: drop it once it is placed.
+    ChunkBytes bytes;
 };
 
 // Reads a file once, on worker threads, cutting it into chunks and hashing every chunk, the
@@ -29,7 +33,8 @@ struct ScannedChunk
 //
 // Back-pressure: at most `maxPendingChunks` chunks are reported and not yet acknowledged; the
 // reading thread sleeps until the owner calls acknowledge(). Memory is a few read blocks,
-// independent of file and chunk size: chunk bytes are never held whole.
+// independent of file and chunk size, unless the scanner keeps the chunks' bytes for the owner
+// (setKeepBytes()): then the reported chunks' bytes too, up to a limit.
 class FileScanner final : public QObject
 {
     Q_OBJECT
@@ -40,11 +45,16 @@ public:
     ~FileScanner() override; // aborts and joins the worker threads
 
     void setMaxPendingChunks(int count); // before start(); default 16
+    // Before start(): every reported chunk carries the bytes that were read and hashed
+    // (ScannedChunk::bytes), so that whoever sends them needs neither to read the file again nor
+    // to hash them again. At most `maxHeldBytes` of reported, unacknowledged chunks are held
+    // (one chunk always, however large): the reader waits for acknowledgements beyond that.
+    void setKeepBytes(qint64 maxHeldBytes);
     void start();
     // Stops reading; finished() follows with an error "cancelled". Safe to call twice.
     void abort();
-    // The owner has dealt with `count` more reported chunks.
-    void acknowledge(int count = 1);
+    // The owner has dealt with `count` reported occurrences of `chunk`.
+    void acknowledge(const ScannedChunk& chunk, int count = 1);
 
     bool isFinished() const;
     // Empty on success; otherwise a sentence naming the file and what went wrong.

@@ -262,8 +262,10 @@ void RepairJob::putNext(quint64 taskId)
         auto copy = std::make_unique<QBuffer>();
         copy->setData(task.writer.bytes());
         copy->open(QIODevice::ReadOnly);
-        // The fetch checked these bytes; the put checks what it sends, as every put does, so a
-        // copy can never publish bytes that do not hash to the chunk's name.
+        // The fetch checked these bytes; the put checks what it sends once more, since they came
+        // from another provider: a copy can never publish bytes that do not hash to the
+        // chunk's name. (A repair is rare and small; a float, which is neither, sends the bytes
+        // it hashed itself unchecked, ChunkSource::holdsHashedBytes().)
         auto source = std::make_unique<VerifyingChunkDevice>(
             std::move(copy), cid, task.chunk.size,
             tr("The copy of chunk %1 does not hash to it").arg(cid), task.mismatched);

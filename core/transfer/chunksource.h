@@ -13,8 +13,9 @@ namespace mf {
 // (the hub's StreamChunkSource). A source cuts its bytes into chunks and reports them in order
 // through chunkScanned(); the distributor places them and acknowledges each one once it is
 // placed, which is the source's back-pressure (at most maxPendingChunks reported and not yet
-// acknowledged). Until acknowledged, a chunk's bytes can be opened for a put (openChunk); the
-// distributor checks them against the chunk's CID as the put reads them (VerifyingChunkDevice).
+// acknowledged). Until acknowledged, a chunk's bytes can be opened for a put (openChunk). Unless
+// the source holds the very bytes it hashed (holdsHashedBytes()), the distributor checks them
+// against the chunk's CID as the put reads them (VerifyingChunkDevice).
 class ChunkSource : public QObject
 {
     Q_OBJECT
@@ -41,6 +42,9 @@ public:
     // The bytes of a reported, not yet acknowledged chunk, opened for reading; nullptr (and
     // *error) when they cannot be read.
     virtual std::unique_ptr<QIODevice> openChunk(const ScannedChunk& chunk, QString* error) = 0;
+    // True when openChunk() gives the bytes the source hashed, held in memory since: they hash
+    // to the chunk's CID by construction, and a put need not hash them again.
+    virtual bool holdsHashedBytes() const { return false; }
     // Empty while the source is still what was read; otherwise why it is not (a file that was
     // written to while it was floated).
     virtual QString changedError() const = 0;

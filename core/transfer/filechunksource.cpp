@@ -1,7 +1,5 @@
 #include "filechunksource.h"
 
-#include "filerangedevice.h"
-
 namespace mf {
 
 FileChunkSource::FileChunkSource(const QString& path, const ChunkerParams& params, QObject* parent)
@@ -10,6 +8,7 @@ FileChunkSource::FileChunkSource(const QString& path, const ChunkerParams& param
     , m_startSnapshot(FileSnapshot::ofPath(path))
     , m_scanner(path, params)
 {
+    m_scanner.setKeepBytes(HeldBytes);
     connect(&m_scanner, &FileScanner::chunkScanned, this, &ChunkSource::chunkScanned);
     connect(&m_scanner, &FileScanner::progress, this, &ChunkSource::progress);
     connect(&m_scanner, &FileScanner::finished, this, &ChunkSource::finished);
@@ -24,13 +23,11 @@ qint64 FileChunkSource::expectedSize() const
 
 std::unique_ptr<QIODevice> FileChunkSource::openChunk(const ScannedChunk& chunk, QString* error)
 {
-    auto device =
-        std::make_unique<FileRangeDevice>(m_path, chunk.offset, chunk.size, m_scanner.snapshot());
-    if (!device->open(QIODevice::ReadOnly)) {
-        *error = device->errorString();
+    if (chunk.bytes.size() != chunk.size) {
+        *error = tr("The bytes of chunk %1 of “%2” are no longer held").arg(chunk.cid, m_path);
         return nullptr;
     }
-    return device;
+    return chunk.bytes.open();
 }
 
 QString FileChunkSource::changedError() const

@@ -402,9 +402,11 @@ FileDistributor::PutStart FileDistributor::startPut(ChunkTask& task)
         QString unreadable;
         std::unique_ptr<QIODevice> chunkBytes = m_scanner->openChunk(task.chunk, &unreadable);
         std::unique_ptr<QIODevice> source;
-        if (chunkBytes) {
-            // Whatever the source, the put reads the bytes through a check against the CID, so
-            // that no provider ever holds an object whose bytes do not hash to its name.
+        if (chunkBytes && m_scanner->holdsHashedBytes()) {
+            source = std::move(chunkBytes);
+        } else if (chunkBytes) {
+            // Bytes read again from somewhere go through a check against the CID, so that no
+            // provider ever holds an object whose bytes do not hash to its name.
             source = std::make_unique<VerifyingChunkDevice>(
                 std::move(chunkBytes), task.chunk.cid, task.chunk.size,
                 m_scanner->mismatchError(task.chunk), task.mismatched);

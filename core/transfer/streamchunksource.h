@@ -63,6 +63,7 @@ public:
     QByteArray fileSha256() const override { return m_fileSha256; }
     qint64 fileSize() const override { return m_offset; }
     std::unique_ptr<QIODevice> openChunk(const ScannedChunk& chunk, QString* error) override;
+    bool holdsHashedBytes() const override { return true; }
     QString changedError() const override { return {}; }
 
     // ByteSink: the stream's bytes, in order. False (and errorString()) for bytes past its size

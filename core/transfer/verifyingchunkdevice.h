@@ -9,10 +9,11 @@
 
 namespace mf {
 
-// What every put of a chunk reads its bytes through: delivers the bytes of `source` unchanged
-// and hashes them as they go, and before it delivers the last of them checks that they hash to
-// the chunk's CID. If they do not (the file was rewritten after it was scanned, in a way its
-// size and times cannot show, or a copy is not what it claims to be), that last read fails
+// What a put reads its bytes through when they were read again rather than held since they
+// were hashed: a repair's copy from another provider, or a ChunkSource that reads its chunks
+// back (ChunkSource::holdsHashedBytes()). Delivers the bytes of `source` unchanged and hashes
+// them as they go, and before it delivers the last of them checks that they hash to the chunk's
+// CID. If they do not (a copy is not what it claims to be, a source changed), that last read fails
 // with `mismatchError` and sets `*mismatched`, so the provider's put fails and publishes
 // nothing: a provider never holds bytes under a CID they do not hash to. The hash costs one
 // SHA-256 pass on the thread that reads the device, which is the put's own.
