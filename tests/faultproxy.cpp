@@ -130,9 +130,16 @@ public:
     }
 
     // What the proxy's rate limit lets through, when it does.
+    ~Exchange() override { answered(); }
+
     bool connected() const { return m_client->state() == QAbstractSocket::ConnectedState; }
     void writeOut(const char* data, qint64 size) { m_client->write(data, size); }
-    void closeClient() { m_client->disconnectFromHost(); } // after the bytes are written
+    void closeClient() // after the bytes are written
+    {
+        // Its whole answer is handed over: the client cannot have it sooner.
+        answered();
+        m_client->disconnectFromHost();
+    }
 
     void release()
     {
@@ -168,6 +175,8 @@ private:
         const QByteArray method = parts.value(0);
         const QString path = QString::fromLatin1(parts.value(1));
         m_rule = m_proxy->decide(method, path);
+        m_answering = true;
+        ++m_proxy->m_answering;
         m_seenIndex = m_proxy->record(method, path, m_rule.fault);
         switch (m_rule.fault) {
         case Fault::Status: {
@@ -186,9 +195,17 @@ private:
         case Fault::Drop:
             m_client->disconnectFromHost();
             return;
+        case Fault::Delay:
+            QTimer::singleShot(m_rule.delayMs, this, &Exchange::forward);
+            return;
         default:
             break;
         }
+        forward();
+    }
+
+    void forward()
+    {
         m_upstream = new QTcpSocket(this);
         connect(m_upstream, &QTcpSocket::connected, this, [this] {
             Head forwarded = m_head;
@@ -251,6 +268,13 @@ private:
 
     void sendAndClose(const QByteArray& bytes) { m_proxy->send(this, bytes, true); }
 
+    void answered()
+    {
+        if (m_answering)
+            --m_proxy->m_answering;
+        m_answering = false;
+    }
+
     void onClientGone()
     {
         if (m_upstream)
@@ -266,6 +290,7 @@ private:
     qsizetype m_bodyStart = -1;
     qint64 m_bodyLength = 0;
     bool m_requestDone = false;
+    bool m_answering = false; // counted in the proxy's requests being answered
     Rule m_rule;
     int m_seenIndex = -1;
     QByteArray m_response;
@@ -475,7 +500,7 @@ FaultProxy::Rule FaultProxy::decide(const QByteArray& method, const QString& pat
 
 int FaultProxy::record(const QByteArray& method, const QString& path, Fault fault)
 {
-    m_seen.append({method, path, fault, 0});
+    m_seen.append({method, path, fault, 0, m_answering});
     return int(m_seen.size()) - 1;
 }
 

@@ -40,6 +40,7 @@ public:
         Stall,              // relay the headers and half the body, then send nothing more
         WrongContentLength, // relay the body under a Content-Length off by `lengthDelta`
         Drop,               // close the connection without answering
+        Delay,              // pass the request upstream after `delayMs` (a slow server)
     };
 
     // Which requests a fault hits: those whose method matches (empty: any) and whose path
@@ -59,6 +60,8 @@ public:
         QByteArray contentType = "text/plain";
         // Fault::WrongContentLength: announced = real + lengthDelta (may be negative)
         qint64 lengthDelta = 1000;
+        // Fault::Delay
+        int delayMs = 1000;
 
         static Rule status503(const QString& path = {}, int times = 1);
         static Rule httpStatus(int code, const QString& path = {}, int times = 1);
@@ -75,6 +78,9 @@ public:
         QString path; // with query
         Fault fault = Fault::None;
         int status = 0; // the status relayed or injected; 0 when none reached the client
+        // Requests being answered when it came whole, itself included: how many a client ran
+        // at once.
+        int atOnce = 1;
     };
 
     explicit FaultProxy(quint16 upstreamPort, QObject* parent = nullptr);
@@ -161,6 +167,7 @@ private:
     int m_windowWaits = 0;
     qint64 m_bytesRelayed = 0;
     int m_responsesAbandoned = 0;
+    int m_answering = 0; // requests come whole whose answer is not all handed over yet
 };
 
 } // namespace mf::test

@@ -385,6 +385,15 @@ void TestDriveProvider::rateLimitIsRetried()
 {
     auto p = makeProvider(QStringLiteral("Rate"));
     QVERIFY(!putChunk(*p, randomBytes(100, 9)).isEmpty()); // the folder exists
+    // A 403 rate limit is Drive asking for fewer requests at once, as a 429 or 503 would.
+    QCOMPARE(p->concurrencyLimit(), ConcurrencyGovernor::Start);
+    m_peer.fault({{QStringLiteral("method"), QStringLiteral("POST")},
+                  {QStringLiteral("path"), QStringLiteral("uploadType=resumable")},
+                  {QStringLiteral("times"), 1},
+                  {QStringLiteral("status"), 403},
+                  {QStringLiteral("reason"), QStringLiteral("userRateLimitExceeded")}});
+    QVERIFY(!putChunk(*p, randomBytes(200, 8)).isEmpty());
+    QCOMPARE(p->concurrencyLimit(), ConcurrencyGovernor::Start / 2);
     // Twice a 403 rate limit, then a 429 and a 503: all retried with backoff.
     m_peer.fault({{QStringLiteral("method"), QStringLiteral("POST")},
                   {QStringLiteral("path"), QStringLiteral("uploadType=resumable")},

@@ -47,7 +47,8 @@ private:
     qint64 m_nextId = 0;
 
     // An S3 adapter that talks to the server through the fault proxy, with quick retries.
-    std::unique_ptr<S3Provider> makeProvider()
+    // `concurrency`: the user's setting, the most requests it may run at once (0: the default).
+    std::unique_ptr<S3Provider> makeProvider(int concurrency = 0)
     {
         ProviderRecord r;
         r.id = ++m_nextId;
@@ -55,6 +56,8 @@ private:
         r.name = ProviderName;
         r.settings = m_peer.providerSettings();
         r.settings.insert(QStringLiteral("endpoint"), m_faults->url());
+        if (concurrency > 0)
+            r.settings.insert(QStringLiteral("concurrency"), concurrency);
         const QString vaultId = QUuid::createUuid().toString(QUuid::WithoutBraces);
         if (!writeSecrets(
                 *m_store, CredentialStore::providerKey(vaultId, r.id),
@@ -174,6 +177,8 @@ private Q_SLOTS:
         QVERIFY2(e.ok(), qPrintable(e.message));
         QCOMPARE(m_faults->count("PUT"), 3);
         checkStored(*p, locator, data);
+        // A server error is not a server asking for fewer requests.
+        QCOMPARE(p->concurrencyLimit(), ConcurrencyGovernor::Start);
     }
 
     void tooManyRequestsOnGetIsRetried()
@@ -191,6 +196,55 @@ private Q_SLOTS:
         QVERIFY2(e.ok(), qPrintable(e.message));
         QVERIFY(back == data);
         QCOMPARE(m_faults->count("GET"), 2);
+        QCOMPARE(p->concurrencyLimit(), ConcurrencyGovernor::Start / 2);
+    }
+
+    // Six puts at once on a provider allowed eight: two run at first (the limit starts low and
+    // grows only as throughput does), and once the server answers SlowDown, one at a time.
+    void slowDownHalvesTheRequestsAtOnce()
+    {
+        auto p = makeProvider(8);
+        QVERIFY(p);
+        QCOMPARE(p->maxConcurrent(), 8);
+        QCOMPARE(p->concurrencyLimit(), ConcurrencyGovernor::Start);
+        Rule rule = Rule::status503(QStringLiteral("/chunks/"));
+        rule.method = "PUT";
+        rule.body = s3Error("SlowDown", "Please reduce your request rate.");
+        rule.contentType = "application/xml";
+        m_faults->addRule(rule);
+        std::vector<std::unique_ptr<ProviderJob>> jobs;
+        QList<QByteArray> data;
+        int finished = 0;
+        for (int i = 0; i < 6; ++i) {
+            data.append(pseudoRandomBytes(64 * KiB, 100 + i));
+            jobs.emplace_back(
+                p->put(cid::ofData(data.last()), sourceOf(data.last()), data.last().size()));
+            connect(jobs.back().get(), &ProviderJob::finished, this, [&finished] { ++finished; });
+        }
+        for (auto& job : jobs)
+            job->start();
+        QTRY_COMPARE_WITH_TIMEOUT(finished, 6, ProviderJobTimeoutMs);
+        for (int i = 0; i < 6; ++i) {
+            QVERIFY2(jobs[i]->error().ok(), qPrintable(jobs[i]->error().message));
+            checkStored(*p, jobs[i]->locator(), data[i]);
+        }
+        QCOMPARE(p->concurrencyLimit(), 1);
+
+        const QList<FaultProxy::Seen>& seen = m_faults->seen();
+        int fault = -1;
+        int overlapsAfter = 0;
+        for (int i = 0; i < seen.size(); ++i) {
+            QVERIFY2(seen[i].atOnce <= ConcurrencyGovernor::Start,
+                     qPrintable(QStringLiteral("%1 requests at once").arg(seen[i].atOnce)));
+            if (seen[i].fault != Fault::None)
+                fault = i;
+            else if (fault >= 0 && seen[i].atOnce > 1)
+                ++overlapsAfter;
+        }
+        QVERIFY(fault >= 0);
+        // Only the put refused, sent again while the other one of that moment still ran.
+        QVERIFY2(overlapsAfter <= 1, qPrintable(QString::number(overlapsAfter)));
+        QCOMPARE(m_faults->count("PUT"), 7);
     }
 
     void persistentSlowDownEndsRetryableWithoutStoring()

@@ -346,6 +346,8 @@ void TestMegaProvider::retriesEagainServerErrorsAndHashcash()
     QJsonObject s = m_peer.stats();
     QCOMPARE(s.value(QStringLiteral("eagainSent")).toInt(), 3);
     QCOMPARE(s.value(QStringLiteral("serverErrorsSent")).toInt(), 1);
+    // EAGAIN is MEGA asking for fewer requests at once.
+    QCOMPARE(p->concurrencyLimit(), ConcurrencyGovernor::Start / 2);
     // The proof-of-work challenge: solved off the thread, the same request sent again.
     m_peer.faults({{QStringLiteral("hashcash"), 230}, {QStringLiteral("hashcashCount"), 1}});
     qint64 size = -1;

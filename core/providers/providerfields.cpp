@@ -207,11 +207,13 @@ QString valueHint(const ProviderField& field)
 ProviderField concurrencyField()
 {
     return {QStringLiteral("concurrency"),
-            QStringLiteral("Requests at once"),
+            QStringLiteral("Most requests at once"),
             ProviderField::Type::Number,
             false,
             QString::number(DefaultConcurrency),
-            QStringLiteral("How many requests run at the same time."),
+            QStringLiteral("The most requests run at the same time. ModelFloat starts with two "
+                           "and runs more while that makes transfers faster, fewer when the "
+                           "server asks to slow down."),
             DefaultConcurrency,
             {}};
 }

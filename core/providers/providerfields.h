@@ -29,9 +29,10 @@ bool checkSecrets(const ProviderKind& kind, const QJsonObject& secrets, bool req
 // "secretAccessKey" -> "secret-access-key": a field's command-line option name.
 QString optionName(const QString& fieldKey);
 
-// The "concurrency" field every network kind offers: how many requests run at once (default
-// DefaultConcurrency).
-constexpr int DefaultConcurrency = 4;
+// The "concurrency" field every network kind offers: the most requests run at once (default
+// DefaultConcurrency); how many do, up to it, follows the measured throughput
+// (ConcurrencyGovernor).
+constexpr int DefaultConcurrency = 8;
 ProviderField concurrencyField();
 
 // The "dailyUpload" field every kind offers (ProviderFactory adds it): at most this many bytes

@@ -28,6 +28,9 @@ struct Error
     // Kind::QuotaExceeded; -1 otherwise. The distributor places elsewhere meanwhile and the queue
     // resumes the provider's work then (docs/providers.md, "Provider budgets").
     qint64 budgetResetMs = -1;
+    // The server said it is overloaded (with Kind::Retryable): the provider runs fewer requests
+    // at once for a while (ConcurrencyGovernor). HTTP 429 and 503 count without it.
+    bool serverBusy = false;
 
     bool ok() const { return kind == Kind::None; }
     explicit operator bool() const { return !ok(); } // true when there is an error
@@ -36,11 +39,11 @@ struct Error
     static Error none() { return {}; }
     static Error make(Kind kind, const QString& message, int retryAfterMs = -1)
     {
-        return Error{kind, message, retryAfterMs, -1};
+        return Error{kind, message, retryAfterMs, -1, false};
     }
     static Error outOfBudget(const QString& message, qint64 resetMs)
     {
-        return Error{Kind::QuotaExceeded, message, -1, resetMs};
+        return Error{Kind::QuotaExceeded, message, -1, resetMs, false};
     }
     static QString kindName(Kind kind);
 };

@@ -127,10 +127,14 @@ Error GDriveProvider::classify(int status, const QByteArray& body, const QString
         return Error::make(Error::Kind::QuotaExceeded,
                            QObject::tr("%1: the Google Drive is full%2").arg(what, said));
     if ((status == 403 || status == 429) && (reason == QLatin1String("userRateLimitExceeded") ||
-                                             reason == QLatin1String("rateLimitExceeded")))
-        return Error::make(Error::Kind::Retryable,
-                           QObject::tr("%1: Google Drive asks to slow down (%2)").arg(what, reason),
-                           HttpExchange::parseRetryAfterMs(retryAfter));
+                                             reason == QLatin1String("rateLimitExceeded"))) {
+        Error e =
+            Error::make(Error::Kind::Retryable,
+                        QObject::tr("%1: Google Drive asks to slow down (%2)").arg(what, reason),
+                        HttpExchange::parseRetryAfterMs(retryAfter));
+        e.serverBusy = true; // a 403, which alone would not say so
+        return e;
+    }
     if (status == 404)
         return Error::make(Error::Kind::NotFound, QObject::tr("%1: not found%2").arg(what, said));
     if (status == 401)

@@ -36,7 +36,7 @@ public:
         QUrl authUrl;  // https://accounts.google.com/o/oauth2/v2/auth
         QUrl tokenUrl; // https://oauth2.googleapis.com/token
         QString clientId;
-        int concurrency = 4;
+        int concurrency = 8;
         double createsPerSecond = 3; // 0: not paced
         int limitWaitSeconds = 3600; // how long uploads pause after Drive's daily cap
         QString sessionDirectory;    // where resumable session addresses are kept

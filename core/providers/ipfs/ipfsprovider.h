@@ -31,7 +31,7 @@ public:
     {
         QString apiUrl;     // "http://127.0.0.1:5001" (with or without /api/v0)
         QString gatewayUrl; // optional read-only gateway for get: "http://127.0.0.1:8080"
-        int concurrency = 4;
+        int concurrency = 8;
         // js-ipfs refuses block/put bodies above 1 MiB including the multipart envelope; Kubo
         // before 0.40 refuses blocks above 1 MiB. Blocks up to this size go through block/put.
         qint64 maxBlockPutBytes = 1024 * 1024 - 4096;

@@ -248,6 +248,8 @@ void Api::onAnswer(std::shared_ptr<Batch> batch, const QByteArray& body, quint64
             return requestDone();
         }
         if (isBackoffCode(requestCode) || requestCode == -18) {
+            if (isBackoffCode(requestCode))
+                Q_EMIT serverBusy();
             retryLater(batch, errorFor(requestCode, m_what));
             return requestDone();
         }
@@ -279,8 +281,10 @@ void Api::onAnswer(std::shared_ptr<Batch> batch, const QByteArray& body, quint64
         }
         deliver(p, code < 0 ? Reply{errorFor(code, m_what), code, v} : Reply{Error::none(), 0, v});
     }
-    if (!again->empty())
+    if (!again->empty()) {
+        Q_EMIT serverBusy();
         retryLater(again, errorFor(-3, m_what));
+    }
     requestDone();
 }
 

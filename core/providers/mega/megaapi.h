@@ -72,6 +72,8 @@ public:
 
 Q_SIGNALS:
     void sessionEnded();
+    // MEGA answered EAGAIN or ERATELIMIT: its provider runs fewer requests at once.
+    void serverBusy();
 
 private:
     struct Pending

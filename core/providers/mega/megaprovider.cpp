@@ -26,6 +26,7 @@ MegaProvider::MegaProvider(const QString& displayName, const ProviderContext& co
     , m_api(network(), options.apiUrl)
 {
     m_api.setWhat(tr("MEGA (“%1”)").arg(displayName));
+    connect(&m_api, &mega::Api::serverBusy, this, &NetworkProvider::noteServerBusy);
 }
 
 MegaProvider::~MegaProvider() = default;

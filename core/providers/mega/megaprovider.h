@@ -47,7 +47,7 @@ public:
         QString email;
         QString folder = QStringLiteral("ModelFloat");
         QUrl apiUrl = QUrl(QStringLiteral("https://g.api.mega.co.nz/"));
-        int concurrency = 4;
+        int concurrency = 8;
         qint64 postBytes = 8 * 1024 * 1024; // upload POSTs carry whole MAC chunks up to this
     };
 

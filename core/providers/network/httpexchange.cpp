@@ -437,6 +437,8 @@ void HttpExchange::finishReply()
 
 void HttpExchange::endAttempt(const Error& error)
 {
+    if (m_status == 429 || m_status == 503 || error.serverBusy)
+        Q_EMIT serverBusy();
     if (m_request.retry.shouldRetry(error, m_attempt.number)) {
         const int delay = m_request.retry.delayMs(error, m_attempt.number);
         ++m_attempt.number;

@@ -123,6 +123,9 @@ Q_SIGNALS:
     void downloadProgress(qint64 done, qint64 total);
     // An attempt failed and another follows after `delayMs`; `reason` is the failure's message.
     void retrying(const QString& reason, int delayMs);
+    // An attempt was answered that the server is overloaded: 429, 503, or what `classify` marks
+    // so (Error::serverBusy, e.g. Drive's rate limits). The provider runs fewer requests at once.
+    void serverBusy();
     void finished();
 
 private:

@@ -9,7 +9,7 @@ NetworkProvider::NetworkProvider(const QString& displayName, const ProviderConte
     : Provider(displayName)
     , m_context(context)
     , m_secretsKey(secretsKey)
-    , m_maxConcurrent(qMax(1, maxConcurrent))
+    , m_governor(maxConcurrent)
 {
     m_network.setAutoDeleteReplies(false);
     // No key, or no store to ask (a provider that was never given a secret): no secrets.
@@ -84,8 +84,8 @@ void NetworkProvider::onSecretsRead()
 
 void NetworkProvider::acquireSlot(QObject* owner, std::function<void()> go)
 {
-    if (m_active < m_maxConcurrent) {
-        ++m_active;
+    if (m_active < m_governor.limit()) {
+        m_governor.setActive(++m_active);
         go();
         return;
     }
@@ -94,13 +94,33 @@ void NetworkProvider::acquireSlot(QObject* owner, std::function<void()> go)
 
 void NetworkProvider::releaseSlot()
 {
-    --m_active;
-    while (!m_waiting.empty() && m_active < m_maxConcurrent) {
+    m_governor.setActive(--m_active);
+    startWaiting();
+}
+
+void NetworkProvider::noteTransferred(qint64 bytes)
+{
+    const int before = m_governor.limit();
+    m_governor.transferred(bytes);
+    // A raised limit starts waiting jobs, from the event loop rather than from inside another
+    // request's progress.
+    if (m_governor.limit() > before && !m_waiting.empty())
+        QMetaObject::invokeMethod(this, &NetworkProvider::startWaiting, Qt::QueuedConnection);
+}
+
+void NetworkProvider::noteServerBusy()
+{
+    m_governor.serverBusy();
+}
+
+void NetworkProvider::startWaiting()
+{
+    while (!m_waiting.empty() && m_active < m_governor.limit()) {
         Waiter w = std::move(m_waiting.front());
         m_waiting.pop_front();
         if (!w.owner)
             continue; // its job was deleted while waiting
-        ++m_active;
+        m_governor.setActive(++m_active);
         w.go();
     }
 }
@@ -165,6 +185,18 @@ void NetworkJob::send(HttpExchange::Request request, std::function<void(HttpExch
             Q_EMIT progress(qMin(m_progressOffset + done, m_progressTotal), m_progressTotal);
     };
     connect(exchange, &HttpExchange::retrying, this, &ProviderJob::retrying);
+    connect(exchange, &HttpExchange::serverBusy, m_provider, &NetworkProvider::noteServerBusy);
+    // The bytes each direction moved so far, for the provider's measure of its throughput (an
+    // attempt that starts over reports from 0 again).
+    const auto moved = [provider = m_provider] {
+        return [provider, last = qint64(0)](qint64 done, qint64) mutable {
+            if (done > last)
+                provider->noteTransferred(done - last);
+            last = done;
+        };
+    };
+    connect(exchange, &HttpExchange::uploadProgress, this, moved());
+    connect(exchange, &HttpExchange::downloadProgress, this, moved());
     connect(exchange, &HttpExchange::uploadProgress, this, report);
     connect(exchange, &HttpExchange::downloadProgress, this, report);
     connect(exchange, &HttpExchange::finished, this, [this, exchange, then = std::move(then)] {

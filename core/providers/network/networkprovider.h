@@ -1,5 +1,6 @@
 #pragma once
 
+#include "concurrencygovernor.h"
 #include "httpexchange.h"
 #include "providers/provider.h"
 #include "providers/providercontext.h"
@@ -17,7 +18,8 @@ class CredentialJob;
 
 // What every QNetworkAccessManager-based adapter shares: its network access manager (on the
 // thread that owns the provider), its secrets loaded once from the credential store before the
-// first request, and a bound on the requests it runs at once (further jobs wait their turn).
+// first request, and a bound on the requests it runs at once (further jobs wait their turn),
+// which adapts to what the link and the server can take (ConcurrencyGovernor).
 class NetworkProvider : public Provider
 {
     Q_OBJECT
@@ -29,7 +31,10 @@ public:
     QNetworkAccessManager* network() { return &m_network; }
     // Valid once secrets were loaded (inside NetworkJob::run()).
     const QJsonObject& secrets() const { return m_secrets; }
-    int maxConcurrent() const { return m_maxConcurrent; }
+    // The user's "concurrency" setting: the most requests ever run at once.
+    int maxConcurrent() const { return m_governor.ceiling(); }
+    // How many may run at once right now.
+    int concurrencyLimit() const { return m_governor.limit(); }
     // The policy adapters give their exchanges; tests shorten it.
     RetryPolicy retryPolicy() const { return m_retry; }
     void setRetryPolicy(const RetryPolicy& policy) { m_retry = policy; }
@@ -41,9 +46,13 @@ public:
     // Calls `ready` once the secrets are loaded (at once if they already are), with an
     // Authentication error if they cannot be. Nothing is called if `owner` is gone by then.
     void whenSecretsLoaded(QObject* owner, std::function<void(const Error&)> ready);
-    // Calls `go` when one of maxConcurrent() slots is free; the owner must releaseSlot() once.
+    // Calls `go` when one of concurrencyLimit() slots is free; the owner must releaseSlot() once.
     void acquireSlot(QObject* owner, std::function<void()> go);
     void releaseSlot();
+    // What the requests report, for the concurrency limit: bytes they moved, and a server
+    // that answered it is overloaded.
+    void noteTransferred(qint64 bytes);
+    void noteServerBusy();
 
     // What an operation was doing, for its messages: "Uploading chunk X on “name”". Every
     // adapter builds its messages with it, so they read alike.
@@ -76,6 +85,8 @@ private:
     enum class SecretState { NotLoaded, Loading, Loaded, Failed };
 
     void onSecretsRead();
+    // Starts waiting jobs while slots are free.
+    void startWaiting();
 
     QNetworkAccessManager m_network;
     ProviderContext m_context;
@@ -85,7 +96,7 @@ private:
     Error m_secretError;
     QPointer<CredentialJob> m_secretJob;
     std::deque<SecretWaiter> m_secretWaiters;
-    int m_maxConcurrent;
+    ConcurrencyGovernor m_governor;
     int m_active = 0;
     std::deque<Waiter> m_waiting;
     RetryPolicy m_retry;

@@ -34,7 +34,7 @@ public:
         QString accessKeyId;
         qint64 multipartThreshold = 64LL << 20; // objects above this go up in parts
         qint64 partSize = 8LL << 20;            // at least 5 MiB (S3's minimum)
-        int concurrency = 4;
+        int concurrency = 8;
         qint64 quotaBytes = -1;    // the provider record's quota
         qint64 knownUsedBytes = 0; // what the registry counts as stored there
 

@@ -31,7 +31,7 @@ public:
         QString url;      // as the user typed or copied it (Nextcloud's forms are fine)
         QString username; // empty: no authentication (or taken from a Nextcloud URL)
         QString folder;   // below the URL; empty: the URL itself
-        int concurrency = 4;
+        int concurrency = 8;
     };
 
     // Checks and normalizes the settings; nullptr and `error` when they are unusable.
