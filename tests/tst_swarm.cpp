@@ -1,8 +1,9 @@
 // Restore swarming (issue 17) against real servers: two s3rver instances, each behind a fault
 // proxy with a rate limit (tests/faultproxy.h), hold a replica of every chunk of a model. A
 // restore reads from both, spreading its chunks by their measured speed; when one link slows to
-// a crawl mid-restore, the restore moves its work to the other and still ends bit-exact. Who
-// served what is counted by the proxies' own byte counters; nothing asserts on time.
+// a crawl mid-restore, the restore moves its work to the other and still ends bit-exact. A float
+// gives most chunks to the provider that keeps up. Who served what is counted by the proxies'
+// own byte counters and the registry; nothing asserts on time.
 
 #include "credentials/credentialstore.h"
 #include "credentials/plaintextcredentialstore.h"
@@ -155,6 +156,35 @@ private Q_SLOTS:
         // of the fast one too (hedged), and the slow requests were aborted, not waited for.
         QTRY_VERIFY(m_links[0]->responsesAbandoned() > 0);
         checkLinkRespectedItsRate(0);
+    }
+
+    // One replica over two providers, one of which answers each upload a second late: the
+    // chunks go mostly to the other, which keeps up, instead of half to each (the slow one
+    // would then hold the float back).
+    void floatPlacesMoreOnTheProviderThatKeepsUp()
+    {
+        FaultProxy::Rule late =
+            FaultProxy::Rule::of(FaultProxy::Fault::Delay, "PUT", QStringLiteral("/chunks/"), -1);
+        late.delayMs = 1000;
+        m_links[0]->addRule(late);
+        const qint64 model = floatTestFile(*m_vault, QStringLiteral("placed"), FileSize, 23, 1);
+        m_links[0]->clearRules();
+        QVERIFY(model > 0);
+        QVERIFY(m_links[0]->faultsInjected() > 0);
+        Registry& r = m_vault->registry();
+        const qint64 slowId = r.providerByName(QStringLiteral("s3-1"))->id;
+        int onSlow = 0;
+        int onFast = 0;
+        for (const QString& cid : modelChunks(r, model)) {
+            const QSet<qint64> held = holders(r, cid);
+            QCOMPARE(held.size(), 1);
+            ++(held.contains(slowId) ? onSlow : onFast);
+        }
+        qInfo("chunks placed: %d on the slow provider, %d on the fast one", onSlow, onFast);
+        QVERIFY2(onFast >= 2 * onSlow,
+                 qPrintable(QStringLiteral("the slow provider got %1 chunks, the fast one %2")
+                                .arg(onSlow)
+                                .arg(onFast)));
     }
 
 private:

@@ -352,16 +352,28 @@ FileDistributor::PutStart FileDistributor::startPut(ChunkTask& task)
         if (!m_excluded.contains(id) && !task.holders.contains(id) && !task.inFlight.contains(id) &&
             !task.givenUp.contains(id))
             candidates.append(id);
-    // By free space (the quota set for it, less what it holds and what this float queued);
-    // among providers without a quota, the one with the fewest bytes queued first, which
-    // spreads the load.
+    // Free space first: a provider with room for the chunk (the quota set for it, less what it
+    // holds and what this float gave it) before one without. Then the provider with the fewest
+    // bytes in puts not ended yet: a faster link ends its puts sooner and so takes more of the
+    // chunks, and a slow one is given new work only as it keeps up, never a share that the
+    // others would wait on. Then the most room, then the fewest bytes given so far.
     auto room = [this](qint64 id) {
         const qint64 quota = m_quotas.value(id, -1);
         return quota < 0 ? std::numeric_limits<qint64>::max() - m_bytesQueued.value(id)
                          : quota - m_usedAtStart.value(id) - m_bytesQueued.value(id);
     };
-    std::stable_sort(candidates.begin(), candidates.end(),
-                     [&room](qint64 a, qint64 b) { return room(a) > room(b); });
+    const qint64 size = task.chunk.size;
+    std::stable_sort(candidates.begin(), candidates.end(), [&](qint64 a, qint64 b) {
+        const bool fitsA = room(a) >= size;
+        const bool fitsB = room(b) >= size;
+        if (fitsA != fitsB)
+            return fitsA;
+        const qint64 busyA = m_bytesInFlight.value(a);
+        const qint64 busyB = m_bytesInFlight.value(b);
+        if (busyA != busyB)
+            return busyA < busyB;
+        return room(a) > room(b);
+    });
     bool deletionRunning = false;
     Registry& registry = m_vault->registry();
     for (qint64 providerId : std::as_const(candidates)) {
@@ -428,7 +440,10 @@ FileDistributor::PutStart FileDistributor::startPut(ChunkTask& task)
         job->setParent(this);
         const QString cid = task.chunk.cid;
         connect(job, &ProviderJob::finished, this,
-                [this, cid, providerId, job] { onPutFinished(cid, providerId, job); });
+                [this, cid, providerId, job, size = task.chunk.size] {
+                    m_bytesInFlight[providerId] -= size;
+                    onPutFinished(cid, providerId, job);
+                });
         connect(job, &ProviderJob::retrying, this,
                 [this, providerId](const QString& reason, int delayMs) {
                     noteRetrying(providerId, reason, delayMs);
@@ -436,6 +451,7 @@ FileDistributor::PutStart FileDistributor::startPut(ChunkTask& task)
         m_jobs.insert(job);
         task.inFlight.insert(providerId);
         m_bytesQueued[providerId] += task.chunk.size;
+        m_bytesInFlight[providerId] += task.chunk.size;
         job->start();
         return PutStart::Started;
     }

@@ -155,7 +155,8 @@ private:
     QList<FileChunk> m_manifest;         // topUp: the file's recorded chunks
     QSet<QString> m_placedCids;          // chunks this float has finished placing
     QList<qint64> m_providers;
-    QHash<qint64, qint64> m_bytesQueued; // per provider, to spread load
+    QHash<qint64, qint64> m_bytesQueued;   // per provider, given to it by this float in all
+    QHash<qint64, qint64> m_bytesInFlight; // per provider, in puts not ended yet
     QJsonObject m_metadata;
     bool m_metadataGiven = false;
     formats::HeaderInspection* m_inspection = nullptr; // while a file's header is being read
