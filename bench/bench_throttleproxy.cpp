@@ -1,8 +1,8 @@
 // A slow link for the benchmarks: the tests' fault proxy (tests/faultproxy.h) in front of a
-// server on 127.0.0.1, relaying its answers at a fixed rate. bench/swarm_restore.sh puts one in
-// front of each S3 server.
+// server on 127.0.0.1, relaying its answers at a fixed rate, and reading the requests at another
+// if given. bench/swarm_restore.sh and bench/swarm_float.sh put one in front of each S3 server.
 //
-//   bench_throttleproxy UPSTREAM_PORT BYTES_PER_SECOND [PORT_FILE]
+//   bench_throttleproxy UPSTREAM_PORT BYTES_PER_SECOND [PORT_FILE [UPLOAD_BYTES_PER_SECOND]]
 //
 // Prints the port it listens on (and writes it to PORT_FILE), then runs until killed; on
 // SIGTERM it prints how many bytes it relayed.
@@ -35,9 +35,11 @@ int main(int argc, char** argv)
     bool rateOk = false;
     const quint16 upstream = args.value(1).toUShort(&portOk);
     const qint64 rate = args.value(2).toLongLong(&rateOk);
-    if (args.size() < 3 || !portOk || !rateOk || rate < 0) {
+    bool uploadOk = true;
+    const qint64 uploadRate = args.size() > 4 ? args.at(4).toLongLong(&uploadOk) : 0;
+    if (args.size() < 3 || !portOk || !rateOk || rate < 0 || !uploadOk || uploadRate < 0) {
         std::fprintf(stderr, "usage: bench_throttleproxy UPSTREAM_PORT BYTES_PER_SECOND "
-                             "[PORT_FILE]\n");
+                             "[PORT_FILE [UPLOAD_BYTES_PER_SECOND]]\n");
         return 2;
     }
     mf::test::FaultProxy proxy(upstream);
@@ -46,6 +48,7 @@ int main(int argc, char** argv)
         return 1;
     }
     proxy.setRateLimit(rate);
+    proxy.setUploadRateLimit(uploadRate);
     // SIGTERM ends the event loop through a socket pair (a handler may only write(2)).
     if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_signalFds) != 0)
         return 1;

@@ -15,51 +15,12 @@
 # Needs GNU time, node with tests/peers installed (scripts/install-peers.sh) and curl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for tool in /usr/bin/time node curl; do
-    command -v "$tool" >/dev/null || { echo "needs $tool (see the header of $0)"; exit 1; }
-done
-build="${BUILD:-$PWD/build}"
-cli="$build/app/modelfloat-cli"
-throttle="$build/bench/bench_throttleproxy"
-[ -x "$cli" ] && [ -x "$throttle" ] || ./scripts/build.sh default >/dev/null
+source bench/s3links.sh
 size_mib="${1:-512}"
 rate_mib="${RATE_MIB:-50}"
-peers="$PWD/tests/peers"
 
-work="$(mktemp -d /var/tmp/modelfloat-swarmbench.XXXXXX)"
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    if [ -n "${KEEP:-}" ]; then echo "kept $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-
-freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-waitfor() { for _ in $(seq 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.2; done; echo "$1 did not answer"; exit 1; }
-
-# One S3 server behind its signature-checking proxy and its slow link; prints the link's URL.
-start_s3() {
-    local name="$1" s3port proxyport
-    s3port=$(freeport); proxyport=$(freeport)
-    mkdir -p "$work/$name-data"
-    NODE_OPTIONS=--openssl-legacy-provider "$peers/node_modules/.bin/s3rver" \
-        -d "$work/$name-data" -a 127.0.0.1 -p "$s3port" --configure-bucket mf-bench --silent \
-        >"$work/$name-s3rver.log" 2>&1 &
-    pids+=($!)
-    (cd "$peers" && exec node s3-sigv4-proxy.js --port "$proxyport" --upstream "$s3port" \
-        --require-signed-payload >"$work/$name-proxy.log" 2>&1) &
-    pids+=($!)
-    waitfor "http://127.0.0.1:$s3port/"
-    waitfor "http://127.0.0.1:$proxyport/"
-    "$throttle" "$proxyport" "$((rate_mib * 1024 * 1024))" "$work/$name.port" \
-        >"$work/$name-link.log" 2>&1 &
-    pids+=($!)
-    for _ in $(seq 100); do [ -s "$work/$name.port" ] && break; sleep 0.1; done
-    [ -s "$work/$name.port" ] || { echo "the $name link did not start"; exit 1; }
-}
-start_s3 a
-start_s3 b
+start_s3 a "$rate_mib"
+start_s3 b "$rate_mib"
 
 file="$work/model.bin"
 head -c "$((size_mib * 1024 * 1024))" /dev/urandom > "$file"

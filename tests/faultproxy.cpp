@@ -124,14 +124,17 @@ public:
         , m_client(client)
     {
         client->setParent(this);
+        // Under an upload limit Qt holds at most this much unread, and TCP the rest.
+        if (proxy->m_up.rate > 0)
+            client->setReadBufferSize(256 * 1024);
         connect(client, &QTcpSocket::readyRead, this, &Exchange::onClientData);
         connect(client, &QTcpSocket::disconnected, this, &Exchange::onClientGone);
         onClientData();
     }
 
-    // What the proxy's rate limit lets through, when it does.
     ~Exchange() override { answered(); }
 
+    // What the proxy's rate limit lets through, when it does.
     bool connected() const { return m_client->state() == QAbstractSocket::ConnectedState; }
     void writeOut(const char* data, qint64 size) { m_client->write(data, size); }
     void closeClient() // after the bytes are written
@@ -140,6 +143,17 @@ public:
         answered();
         m_client->disconnectFromHost();
     }
+
+    // Reads at most `bytes` of the request now (the upload limit's share); how many it read.
+    qint64 readRequest(qint64 bytes)
+    {
+        if (m_requestDone || bytes <= 0)
+            return 0;
+        const QByteArray part = m_client->read(bytes);
+        take(part);
+        return part.size();
+    }
+    bool hasUnreadRequest() const { return !m_requestDone && m_client->bytesAvailable() > 0; }
 
     void release()
     {
@@ -153,7 +167,16 @@ private:
     {
         if (m_requestDone)
             return; // one request per connection
-        m_request += m_client->readAll();
+        if (m_proxy->m_up.rate > 0) {
+            m_proxy->waitForUploadTokens(this);
+            return;
+        }
+        take(m_client->readAll());
+    }
+
+    void take(const QByteArray& bytes)
+    {
+        m_request += bytes;
         if (m_bodyStart < 0) {
             const qsizetype end = m_request.indexOf(HeaderEnd);
             if (end < 0)
@@ -340,8 +363,12 @@ FaultProxy::FaultProxy(quint16 upstreamPort, QObject* parent)
     m_pump.setInterval(5);
     m_pump.setTimerType(Qt::PreciseTimer);
     connect(&m_pump, &QTimer::timeout, this, &FaultProxy::pump);
+    m_uploadPump.setInterval(5);
+    m_uploadPump.setTimerType(Qt::PreciseTimer);
+    connect(&m_uploadPump, &QTimer::timeout, this, &FaultProxy::pumpUploads);
     m_clock.start();
-    m_window.start();
+    m_down.window.start();
+    m_up.window.start();
 }
 
 FaultProxy::~FaultProxy() = default;
@@ -397,22 +424,103 @@ void FaultProxy::releaseStalled()
             static_cast<Exchange*>(e.data())->release();
 }
 
+void FaultProxy::Bucket::reset(qint64 bytesPerSecond, qint64 nowNs)
+{
+    rate = qMax<qint64>(0, bytesPerSecond);
+    // A new window: the bucket starts empty, so what it grants is bounded by rate x time.
+    tokens = 0;
+    lastRefillNs = nowNs;
+    window.restart();
+    windowBytes = 0;
+    windowGranted = 0;
+    windowWaits = 0;
+}
+
+qint64 FaultProxy::Bucket::refill(qint64 nowNs)
+{
+    if (rate <= 0)
+        return std::numeric_limits<qint64>::max();
+    const double earned = double(rate) * double(nowNs - lastRefillNs) / 1e9;
+    lastRefillNs = nowNs;
+    // At most a tenth of a second's worth saved up (16 KiB at least, so that every waiting
+    // connection's share is a whole byte), so an idle link does not burst.
+    const double capacity = qMax(double(rate) / 10, 16.0 * 1024);
+    const double before = tokens;
+    tokens = qMin(capacity, tokens + earned);
+    windowGranted += tokens - before;
+    return qint64(tokens);
+}
+
+void FaultProxy::Bucket::spend(qint64 bytes)
+{
+    windowBytes += bytes;
+    if (rate > 0)
+        tokens -= double(bytes);
+}
+
+FaultProxy::ThrottleWindow FaultProxy::Bucket::account() const
+{
+    return {rate, windowBytes, qint64(windowGranted), window.elapsed(), windowWaits};
+}
+
 void FaultProxy::setRateLimit(qint64 bytesPerSecond)
 {
-    m_rate = qMax<qint64>(0, bytesPerSecond);
-    // A new window: the bucket starts empty, so what it grants is bounded by rate x time.
-    m_tokens = 0;
-    m_lastRefillNs = m_clock.nsecsElapsed();
-    m_window.restart();
-    m_windowBytes = 0;
-    m_windowGranted = 0;
-    m_windowWaits = 0;
+    m_down.reset(bytesPerSecond, m_clock.nsecsElapsed());
     pump();
 }
 
 FaultProxy::ThrottleWindow FaultProxy::throttleWindow() const
 {
-    return {m_rate, m_windowBytes, qint64(m_windowGranted), m_window.elapsed(), m_windowWaits};
+    return m_down.account();
+}
+
+void FaultProxy::setUploadRateLimit(qint64 bytesPerSecond)
+{
+    m_up.reset(bytesPerSecond, m_clock.nsecsElapsed());
+    pumpUploads();
+}
+
+FaultProxy::ThrottleWindow FaultProxy::uploadWindow() const
+{
+    return m_up.account();
+}
+
+void FaultProxy::waitForUploadTokens(QObject* exchange)
+{
+    if (!m_reading.contains(exchange))
+        m_reading.append(exchange);
+    // Read what the tokens allow now, not only on the next tick: a connection's share per tick
+    // is bounded by what Qt holds unread, which would cap the link below its rate.
+    pumpUploads();
+}
+
+void FaultProxy::pumpUploads()
+{
+    qint64 budget = m_up.refill(m_clock.nsecsElapsed());
+    // One pass, the tokens shared evenly among the connections that wait.
+    qsizetype waiting = m_reading.size();
+    for (qsizetype i = 0; i < m_reading.size();) {
+        auto* exchange = static_cast<Exchange*>(m_reading[i].data());
+        --waiting;
+        if (!exchange) {
+            m_reading.removeAt(i);
+            continue;
+        }
+        const qint64 read = exchange->readRequest(budget / (waiting + 1));
+        budget -= read;
+        m_up.spend(read);
+        if (exchange->hasUnreadRequest())
+            ++i;
+        else
+            m_reading.removeAt(i);
+    }
+    if (m_reading.isEmpty()) {
+        m_uploadPump.stop();
+        return;
+    }
+    ++m_up.windowWaits;
+    if (!m_uploadPump.isActive())
+        m_uploadPump.start();
 }
 
 void FaultProxy::send(Exchange* exchange, const QByteArray& bytes, bool closeAfter)
@@ -423,19 +531,9 @@ void FaultProxy::send(Exchange* exchange, const QByteArray& bytes, bool closeAft
 
 void FaultProxy::pump()
 {
-    if (m_rate > 0) {
-        const qint64 now = m_clock.nsecsElapsed();
-        const double refill = double(m_rate) * double(now - m_lastRefillNs) / 1e9;
-        m_lastRefillNs = now;
-        // At most a tenth of a second's worth saved up (16 KiB at least, so that every waiting
-        // connection's share is a whole byte), so an idle link does not burst.
-        const double capacity = qMax(double(m_rate) / 10, 16.0 * 1024);
-        const double before = m_tokens;
-        m_tokens = qMin(capacity, m_tokens + refill);
-        m_windowGranted += m_tokens - before;
-    }
+    const qint64 granted = m_down.refill(m_clock.nsecsElapsed());
     // One pass, the tokens shared evenly among the connections that wait.
-    qint64 budget = m_rate > 0 ? qint64(m_tokens) : std::numeric_limits<qint64>::max();
+    qint64 budget = granted;
     qsizetype waiting = m_outgoing.size();
     for (qsizetype i = 0; i < m_outgoing.size();) {
         Outgoing& o = m_outgoing[i];
@@ -448,15 +546,13 @@ void FaultProxy::pump()
             continue;
         }
         const qint64 left = o.bytes.size() - o.sent;
-        const qint64 give = m_rate > 0 ? qMin(left, budget / (waiting + 1)) : left;
+        const qint64 give = m_down.rate > 0 ? qMin(left, budget / (waiting + 1)) : left;
         if (give > 0) {
             exchange->writeOut(o.bytes.constData() + o.sent, give);
             o.sent += give;
             budget -= give;
             m_bytesRelayed += give;
-            m_windowBytes += give;
-            if (m_rate > 0)
-                m_tokens -= double(give);
+            m_down.spend(give);
         }
         if (o.sent < o.bytes.size()) {
             ++i;
@@ -470,7 +566,7 @@ void FaultProxy::pump()
         m_pump.stop();
         return;
     }
-    ++m_windowWaits;
+    ++m_down.windowWaits;
     if (!m_pump.isActive())
         m_pump.start();
 }

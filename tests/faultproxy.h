@@ -26,7 +26,8 @@ namespace mf::test {
 //
 // It can also be a slow link: setRateLimit() caps the bytes per second it relays to its clients
 // (the responses, what a restore reads), all connections together, with a token bucket that
-// refills from the proxy's own clock. The limit may change while transfers run.
+// refills from the proxy's own clock; setUploadRateLimit() caps what it reads from them (the
+// requests, what a float sends) the same way. The limits may change while transfers run.
 class FaultProxy final : public QObject
 {
     Q_OBJECT
@@ -104,7 +105,10 @@ public:
     // Bytes per second relayed to clients, all connections together; 0: no limit. A change
     // applies at once, to the bytes still waiting too, and starts a new throttle window.
     void setRateLimit(qint64 bytesPerSecond);
-    qint64 rateLimit() const { return m_rate; }
+    qint64 rateLimit() const { return m_down.rate; }
+    // Bytes per second read from clients (the requests, what a float uploads), all connections
+    // together; 0: no limit. The client's TCP connection holds the rest back.
+    void setUploadRateLimit(qint64 bytesPerSecond);
     // Every byte relayed to clients (heads and bodies), since construction.
     qint64 bytesRelayed() const { return m_bytesRelayed; }
     // Responses whose client hung up before they were relayed whole (an aborted request).
@@ -123,6 +127,8 @@ public:
         int waits = 0; // times a connection had bytes to send and no tokens to send them with
     };
     ThrottleWindow throttleWindow() const;
+    // The same account for the upload limit.
+    ThrottleWindow uploadWindow() const;
 
 private:
     class Exchange;
@@ -136,6 +142,10 @@ private:
     // Relays `bytes` to the exchange's client as the rate limit allows, then closes it if asked.
     void send(Exchange* exchange, const QByteArray& bytes, bool closeAfter);
     void pump();
+    // `exchange` has request bytes to read once the upload limit allows.
+    void waitForUploadTokens(QObject* exchange);
+    // Reads what the upload limit allows from the clients waiting for it.
+    void pumpUploads();
 
     QTcpServer m_server;
     quint16 m_upstreamPort;
@@ -156,15 +166,30 @@ private:
         bool closeAfter = false;
     };
     QList<Outgoing> m_outgoing; // waiting for tokens, in arrival order
+    // One direction's token bucket and its current throttle window.
+    struct Bucket
+    {
+        qint64 rate = 0; // bytes per second; 0: no limit
+        double tokens = 0;
+        qint64 lastRefillNs = 0;
+        QElapsedTimer window;
+        qint64 windowBytes = 0;
+        double windowGranted = 0;
+        int windowWaits = 0;
+
+        void reset(qint64 bytesPerSecond, qint64 nowNs);
+        // Adds the tokens earned since the last refill. The bytes that may go now, shared by
+        // every connection waiting (unlimited without a rate).
+        qint64 refill(qint64 nowNs);
+        void spend(qint64 bytes);
+        ThrottleWindow account() const;
+    };
     QTimer m_pump;
     QElapsedTimer m_clock;
-    qint64 m_rate = 0;
-    double m_tokens = 0;
-    qint64 m_lastRefillNs = 0;
-    QElapsedTimer m_window;
-    qint64 m_windowBytes = 0;
-    double m_windowGranted = 0;
-    int m_windowWaits = 0;
+    Bucket m_down;                      // what is relayed to clients
+    Bucket m_up;                        // what is read from clients
+    QList<QPointer<QObject>> m_reading; // exchanges with request bytes waiting for upload tokens
+    QTimer m_uploadPump;
     qint64 m_bytesRelayed = 0;
     int m_responsesAbandoned = 0;
     int m_answering = 0; // requests come whole whose answer is not all handed over yet

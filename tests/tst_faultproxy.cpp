@@ -1,7 +1,7 @@
-// The fault proxy's rate limit (tests/faultproxy.h), which the swarming tests use as a slow
-// link: it relays every byte, never more than its token bucket granted, and a change of rate
-// applies to the bytes already waiting. Assertions use the proxy's own counters, not the time
-// the test took.
+// The fault proxy's rate limits (tests/faultproxy.h), which the swarming tests and benchmarks
+// use as slow links: it relays every byte, never more than its token bucket granted, in either
+// direction, and a change of rate applies to the bytes already waiting. Assertions use the proxy's
+// own counters, not the time the test took.
 
 #include "faultproxy.h"
 #include "testsupport.h"
@@ -123,6 +123,37 @@ private Q_SLOTS:
         QVERIFY(w.bytes >= 3 * body.size());
         QVERIFY(w.waits > 0);
         checkWindowRespectsRate(w);
+    }
+
+    // The upload limit: requests are read from the clients no faster than the rate, all
+    // connections together, and reach the server whole.
+    void uploadLimitHoldsAcrossConnections()
+    {
+        BodyServer upstream("stored");
+        QVERIFY(upstream.listen());
+        FaultProxy proxy(upstream.port());
+        QVERIFY(proxy.listen());
+        constexpr qint64 Rate = 256 * KiB;
+        proxy.setUploadRateLimit(Rate);
+        QList<QNetworkReply*> replies;
+        for (int i = 0; i < 3; ++i) {
+            QNetworkRequest request(QUrl(proxy.url() + QStringLiteral("/object")));
+            request.setHeader(QNetworkRequest::ContentTypeHeader,
+                              QByteArrayLiteral("application/octet-stream"));
+            replies.append(m_network.put(request, pseudoRandomBytes(200 * KiB, 10 + i)));
+        }
+        for (QNetworkReply* r : replies) {
+            QTRY_VERIFY_WITH_TIMEOUT(r->isFinished(), 60000);
+            QCOMPARE(r->error(), QNetworkReply::NoError);
+            QCOMPARE(r->readAll(), QByteArray("stored"));
+            r->deleteLater();
+        }
+        const FaultProxy::ThrottleWindow w = proxy.uploadWindow();
+        QCOMPARE(w.rate, Rate);
+        QVERIFY(w.bytes >= 3 * 200 * KiB); // the bodies and their heads
+        QVERIFY(w.waits > 0);
+        checkWindowRespectsRate(w);
+        QCOMPARE(proxy.throttleWindow().waits, 0); // the answers were not held back
     }
 
     void changeAppliesToWaitingBytes()
