@@ -32,8 +32,8 @@ std::unique_ptr<QIODevice> FileChunkSource::openChunk(const ScannedChunk& chunk,
 
 QString FileChunkSource::changedError() const
 {
-    // The scan and every put read the same, unchanged file, and it is the file whose size the
-    // registry got at the start: a change before the scanner opened it counts too.
+    // The scan read one unchanged file, and it is the file whose size the registry got at the
+    // start: a change before the scanner opened it counts too.
     if (FileSnapshot::ofPath(m_path) != m_scanner.snapshot() ||
         (m_scanner.isFinished() && m_startSnapshot != m_scanner.snapshot()))
         return changedMessage();

@@ -1,22 +1,15 @@
 #include "providerspeeds.h"
 
-#include <QElapsedTimer>
+#include "util/monotonicclock.h"
 
 #include <algorithm>
 #include <limits>
-#include <memory>
 
 namespace mf {
 
 ProviderSpeeds::ProviderSpeeds(Clock clock)
-    : m_clock(std::move(clock))
-{
-    if (!m_clock) {
-        auto timer = std::make_shared<QElapsedTimer>();
-        timer->start();
-        m_clock = [timer] { return timer->elapsed(); };
-    }
-}
+    : m_clock(monotonicClockOr(std::move(clock)))
+{}
 
 void ProviderSpeeds::advance(Link& link, qint64 now, qint64 deliveredBytes)
 {

@@ -1,10 +1,10 @@
 #include "bandwidthlimiter.h"
 
-#include <QElapsedTimer>
+#include "monotonicclock.h"
+
 #include <QThread>
 
 #include <cmath>
-#include <memory>
 
 namespace mf {
 
@@ -17,14 +17,9 @@ constexpr double MaxDebtSeconds = 2.0;
 } // namespace
 
 BandwidthLimiter::BandwidthLimiter(Clock clock, Sleep sleep)
-    : m_clock(std::move(clock))
+    : m_clock(monotonicClockOr(std::move(clock)))
     , m_sleep(std::move(sleep))
 {
-    if (!m_clock) {
-        auto timer = std::make_shared<QElapsedTimer>();
-        timer->start();
-        m_clock = [timer] { return timer->elapsed(); };
-    }
     if (!m_sleep)
         m_sleep = [](int ms) { QThread::msleep(ulong(ms)); };
 }

@@ -1,21 +1,14 @@
 #include "concurrencygovernor.h"
 
-#include <QElapsedTimer>
-
-#include <memory>
+#include "util/monotonicclock.h"
 
 namespace mf {
 
 ConcurrencyGovernor::ConcurrencyGovernor(int ceiling, Clock clock)
-    : m_clock(std::move(clock))
+    : m_clock(monotonicClockOr(std::move(clock)))
     , m_ceiling(qMax(1, ceiling))
     , m_limit(qMin(Start, m_ceiling))
 {
-    if (!m_clock) {
-        auto timer = std::make_shared<QElapsedTimer>();
-        timer->start();
-        m_clock = [timer] { return timer->elapsed(); };
-    }
     m_lastMs = m_clock();
 }
 
