@@ -579,6 +579,8 @@ void TestFollowingHasher::rollbackCutShortReplica()
 }
 
 // The rollback arrives while the thread is hashing a block of the bad chunk, outside the lock.
+// As in a restore, it comes after the bad replica's last offer: a chunk writer offers what it
+// writes and rolls back on the same thread, so no offer of the bad replica follows its rollback.
 void TestFollowingHasher::rollbackWhileBlockInFlight()
 {
     const qint64 chunk = 64 * KiB + 9;
@@ -589,10 +591,14 @@ void TestFollowingHasher::rollbackWhileBlockInFlight()
         QVERIFY(file.ok());
         const QByteArray data = test::pseudoRandomBytes(size, 14);
         const QList<qint64> chunks = evenChunks(size, chunk);
+        std::atomic<bool> junkOffered{false};
         std::atomic<bool> rolledBack{false};
         FollowingHasher hasher(file.fd, file.directFd, size, chunks);
         hasher.setTestHook([&](TestPoint point, qint64 position) {
             if (point == TestPoint::BlockTaken && position == chunk + victim && !rolledBack) {
+                // The block taken stays in flight until the bad replica is all offered.
+                while (!junkOffered)
+                    std::this_thread::yield();
                 hasher.rollback(chunk);
                 rolledBack = true;
             }
@@ -603,6 +609,7 @@ void TestFollowingHasher::rollbackWhileBlockInFlight()
         QVERIFY(file.write(0, data.left(chunk)));
         const QByteArray junk = test::pseudoRandomBytes(chunk, 15);
         offerPieces(hasher, chunk, junk, piece);
+        junkOffered = true;
         QVERIFY(file.write(chunk, junk));
         QTRY_VERIFY_WITH_TIMEOUT(rolledBack.load(), Timeout);
         for (int i = 1; i < 3; ++i) {
