@@ -58,6 +58,22 @@ bool addBareModels(Registry& r, int count)
 
 } // namespace
 
+// Asks for the next page, as a view scrolled to its end does, and waits until it is in: pages
+// are read off the GUI thread. False when there is no page to ask for.
+bool fetchPage(ModelListModel& model)
+{
+    if (!model.canFetchMore({}))
+        return false;
+    model.fetchMore({});
+    return QTest::qWaitFor([&] { return !model.isFetching(); }, 10000);
+}
+
+void fetchAll(ModelListModel& model)
+{
+    while (fetchPage(model)) {
+    }
+}
+
 // Rows arrive with the model record at once and their sums from the loader's thread later.
 bool allLoaded(const ModelListModel& model)
 {
@@ -74,6 +90,8 @@ class TestUiBrowser : public QObject
 private Q_SLOTS:
     void modelTesterOnModelAndProxy();
     void pagesOverTenThousandModels();
+    void pagesAreReadOffTheGuiThread();
+    void aModelAddedWhileAPageIsReadIsListedOnce();
     void filterNarrowsTheList();
     void oneRowUpdates();
     void sumsAreComputedOffTheGuiThread();
@@ -100,8 +118,7 @@ void TestUiBrowser::modelTesterOnModelAndProxy()
     QAbstractItemModelTester proxyTester(&proxy,
                                          QAbstractItemModelTester::FailureReportingMode::QtTest);
     model.setReader(reader.get());
-    while (model.canFetchMore({}))
-        model.fetchMore({});
+    fetchAll(model);
     QCOMPARE(model.rowCount(), 2);
     QTRY_VERIFY(allLoaded(model));
     proxy.sort(ModelListModel::SizeColumn, Qt::DescendingOrder);
@@ -111,8 +128,7 @@ void TestUiBrowser::modelTesterOnModelAndProxy()
     model.removeModel(model.modelId(1));
     QCOMPARE(model.rowCount(), 1);
     model.setSearch(QStringLiteral("mistral"));
-    while (model.canFetchMore({}))
-        model.fetchMore({});
+    fetchAll(model);
     model.setReader(nullptr);
     QCOMPARE(model.rowCount(), 0);
 }
@@ -130,13 +146,11 @@ void TestUiBrowser::pagesOverTenThousandModels()
     ModelListModel model;
     model.setReader(reader.get());
     QCOMPARE(model.rowCount(), 0); // nothing is read before a view asks
-    QVERIFY(model.canFetchMore({}));
-    model.fetchMore({});
+    QVERIFY(fetchPage(model));
     QCOMPARE(model.rowCount(), ModelListModel::PageSize);
     QCOMPARE(model.index(0, ModelListModel::NameColumn).data().toString(),
              QStringLiteral("bulk-00000"));
-    QVERIFY(model.canFetchMore({}));
-    model.fetchMore({});
+    QVERIFY(fetchPage(model));
     QCOMPARE(model.rowCount(), 2 * ModelListModel::PageSize);
     QCOMPARE(model.index(ModelListModel::PageSize, 0).data().toString(),
              QStringLiteral("bulk-%1").arg(ModelListModel::PageSize, 5, 10, QLatin1Char('0')));
@@ -144,7 +158,7 @@ void TestUiBrowser::pagesOverTenThousandModels()
     // A search reaches models that were never loaded, and pages within its results.
     model.setSearch(QStringLiteral("bulk-0999"));
     QCOMPARE(model.rowCount(), 0);
-    model.fetchMore({});
+    QVERIFY(fetchPage(model));
     QCOMPARE(model.rowCount(), 10); // bulk-09990 .. bulk-09999
     QVERIFY(!model.canFetchMore({}));
     QCOMPARE(model.index(9, 0).data().toString(), QStringLiteral("bulk-09999"));
@@ -168,7 +182,7 @@ void TestUiBrowser::filterNarrowsTheList()
     ModelFilterProxy proxy;
     proxy.setSourceModel(&model);
     model.setReader(reader.get());
-    model.fetchMore({});
+    QVERIFY(fetchPage(model));
     QTRY_VERIFY(allLoaded(model));
     QCOMPARE(proxy.rowCount(), 10);
 
@@ -190,15 +204,16 @@ void TestUiBrowser::filterNarrowsTheList()
 
     // The same filter in SQL, for the rows a view has not fetched.
     model.setSearch(QStringLiteral("q4_k"));
-    model.fetchMore({});
+    QVERIFY(fetchPage(model));
     QCOMPARE(model.rowCount(), 3);
     model.setSearch(QStringLiteral("100%")); // LIKE wildcards in the text are literal
-    model.fetchMore({});
+    QVERIFY(fetchPage(model));
     QCOMPARE(model.rowCount(), 0);
 
     // Sorting by a byte column sorts by value, not by text.
     model.setSearch({});
-    model.fetchMore({});
+    QVERIFY(fetchPage(model));
+    QTRY_VERIFY(allLoaded(model));
     proxy.sort(ModelListModel::NameColumn, Qt::DescendingOrder);
     QCOMPARE(proxy.index(0, 0).data().toString(), QStringLiteral("qwen-4"));
 }
@@ -217,7 +232,7 @@ void TestUiBrowser::oneRowUpdates()
     ModelListModel model;
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     model.setReader(reader.get());
-    model.fetchMore({});
+    QVERIFY(fetchPage(model));
     QCOMPARE(model.rowCount(), 1);
     QVERIFY(!model.canFetchMore({}));
     QTRY_VERIFY(allLoaded(model));
@@ -258,6 +273,82 @@ void TestUiBrowser::oneRowUpdates()
     QCOMPARE(resets.size(), 0);
 }
 
+// fetchMore() only asks: the page's query (a search over every model's files, when few match)
+// runs on the loader's thread, and the rows are inserted when it arrives. A page asked before a
+// new search is dropped when it arrives.
+void TestUiBrowser::pagesAreReadOffTheGuiThread()
+{
+    test::TestVault tv;
+    QVERIFY(tv.ok());
+    QVERIFY(addBareModels(tv.registry(), 300));
+    QString error;
+    auto reader = VaultReader::open(tv.vault->directory(), &error);
+    QVERIFY2(reader, qPrintable(error));
+    ModelListModel model; // no model tester here: it asks for pages itself, as a view would
+    model.setReader(reader.get());
+
+    model.fetchMore({});
+    QCOMPARE(model.rowCount(), 0); // asked, not read here
+    QVERIFY(model.isFetching());
+    QVERIFY(!model.canFetchMore({})); // one page at a time
+    model.fetchMore({});              // the view asking again while it waits changes nothing
+    QSignalSpy pages(&model, &ModelListModel::pageLoaded);
+    QVERIFY(pages.wait());
+    QCOMPARE(model.rowCount(), ModelListModel::PageSize);
+    QVERIFY(!model.isFetching());
+    QVERIFY(model.canFetchMore({}));
+
+    // A new search while a page of the old one is on its way: only the new search's rows land.
+    model.fetchMore({});
+    QVERIFY(model.isFetching());
+    model.setSearch(QStringLiteral("bulk-0029"));
+    QVERIFY(!model.isFetching());
+    QCOMPARE(model.rowCount(), 0);
+    QVERIFY(fetchPage(model));
+    QTRY_COMPARE(pages.size(), 2);  // the old page is dropped without a signal
+    QCOMPARE(model.rowCount(), 10); // bulk-00290 .. bulk-00299
+    QCOMPARE(model.index(0, 0).data().toString(), QStringLiteral("bulk-00290"));
+    QVERIFY(!model.canFetchMore({}));
+    QTest::qWait(100); // nothing else arrives
+    QCOMPARE(model.rowCount(), 10);
+}
+
+// The engine adds a model (refreshModel) while the last page is on its way. Whether the page's
+// query ran before the model was written (it is then not in the page, which says it is the
+// last) or after, the model is listed, once.
+void TestUiBrowser::aModelAddedWhileAPageIsReadIsListedOnce()
+{
+    for (const bool pageReadFirst : {true, false}) {
+        test::TestVault tv;
+        QVERIFY(tv.ok());
+        const qint64 local = tv.providerIds().value(0);
+        QVERIFY(addBareModels(tv.registry(), 3));
+        QString error;
+        auto reader = VaultReader::open(tv.vault->directory(), &error);
+        QVERIFY2(reader, qPrintable(error));
+        ModelListModel model;
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setReader(reader.get());
+        model.fetchMore({});
+        if (pageReadFirst) // the loader reads the page; its answer waits in this thread's queue
+            QThread::msleep(300);
+        const qint64 added = addModel(tv.registry(), QStringLiteral("added"),
+                                      QStringLiteral("gguf"), QStringLiteral("Q4_0"), local);
+        QVERIFY(added);
+        QVERIFY(model.isFetching()); // nothing was delivered meanwhile
+        model.refreshModel(added);
+        QTRY_VERIFY(!model.isFetching());
+        QVERIFY(!model.canFetchMore({}));
+        QCOMPARE(model.rowCount(), 4);
+        QCOMPARE(model.rowOf(added), 3);
+        // The row may first be summed between two of addModel()'s writes; the refresh that
+        // follows sums it again.
+        QTRY_COMPARE(model.index(3, ModelListModel::FormatColumn).data().toString(),
+                     QStringLiteral("GGUF"));
+    }
+}
+
 // A page costs the GUI thread one query of model records: the sums over chunks and placements
 // (hundreds of milliseconds for a page of big models) come from the loader's thread.
 void TestUiBrowser::sumsAreComputedOffTheGuiThread()
@@ -272,12 +363,21 @@ void TestUiBrowser::sumsAreComputedOffTheGuiThread()
     QVERIFY2(reader, qPrintable(error));
     ModelListModel model;
     model.setReader(reader.get());
-    model.fetchMore({});
+    // As the page arrives, the row is not summed yet: the name is there, the sums are on their
+    // way (the loader sends them after the page, so they cannot have arrived before it).
+    bool summedWithPage = true;
+    QString nameWithPage;
+    QString formatWithPage;
+    connect(&model, &ModelListModel::pageLoaded, this, [&] {
+        summedWithPage = model.rowData(0)->loaded;
+        nameWithPage = model.index(0, ModelListModel::NameColumn).data().toString();
+        formatWithPage = model.index(0, ModelListModel::FormatColumn).data().toString();
+    });
+    QVERIFY(fetchPage(model));
     QCOMPARE(model.rowCount(), 1);
-    // Not summed yet: the name is there, the sums are on their way.
-    QVERIFY(!model.rowData(0)->loaded);
-    QCOMPARE(model.index(0, ModelListModel::NameColumn).data().toString(), QStringLiteral("llama"));
-    QCOMPARE(model.index(0, ModelListModel::FormatColumn).data().toString(), QStringLiteral("…"));
+    QVERIFY(!summedWithPage);
+    QCOMPARE(nameWithPage, QStringLiteral("llama"));
+    QCOMPARE(formatWithPage, QStringLiteral("…"));
     QTRY_VERIFY(allLoaded(model));
     QCOMPARE(model.index(0, ModelListModel::FormatColumn).data().toString(),
              QStringLiteral("GGUF"));
@@ -318,7 +418,7 @@ void TestUiBrowser::lastVerifiedColumnSorts()
     ModelFilterProxy proxy;
     proxy.setSourceModel(&model);
     model.setReader(reader.get());
-    model.fetchMore({});
+    QVERIFY(fetchPage(model));
     QCOMPARE(model.rowCount(), 2);
     QTRY_VERIFY(allLoaded(model));
     QCOMPARE(model.headerData(ModelListModel::VerifiedColumn, Qt::Horizontal).toString(),

@@ -20,15 +20,17 @@ void ModelFilterProxy::setSearchText(const QString& text)
     invalidateFilter();
 }
 
+void ModelFilterProxy::setSourceModel(QAbstractItemModel* model)
+{
+    m_models = qobject_cast<const ModelListModel*>(model);
+    QSortFilterProxyModel::setSourceModel(model);
+}
+
 bool ModelFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const
 {
-    if (m_text.isEmpty())
+    if (m_text.isEmpty() || !m_models || sourceParent.isValid())
         return true;
-    const QString text = sourceModel()
-                             ->index(sourceRow, 0, sourceParent)
-                             .data(ModelListModel::SearchTextRole)
-                             .toString();
-    return text.contains(m_text, Qt::CaseInsensitive);
+    return m_models->rowContains(sourceRow, m_text);
 }
 
 } // namespace mf::ui

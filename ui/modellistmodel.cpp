@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <utility>
 
 namespace mf::ui {
 
@@ -49,17 +50,10 @@ void ModelListModel::setReader(VaultReader* reader)
     m_loader.reset();
     if (reader) {
         m_loader = std::make_unique<RowLoader>(QFileInfo(reader->registry().path()).absolutePath());
+        connect(m_loader.get(), &RowLoader::pageReady, this, &ModelListModel::onPageReady);
         connect(m_loader.get(), &RowLoader::rowsReady, this, &ModelListModel::onRowsReady);
     }
     reset();
-}
-
-// A row of which only the model record is known; the rest arrives from the loader.
-ModelRow ModelListModel::placeholder(const ModelRecord& model)
-{
-    ModelRow r;
-    r.summary.model = model;
-    return r;
 }
 
 void ModelListModel::onRowsReady(const QList<ModelRow>& rows, const QList<qint64>& gone)
@@ -99,40 +93,53 @@ void ModelListModel::reset()
     // again once they lay out.
     m_resetting = true;
     beginResetModel();
+    if (m_loader)
+        m_loader->dispose(std::exchange(m_rows, {}));
     m_rows.clear();
     m_lastId = 0;
     m_exhausted = m_reader == nullptr;
+    m_pageTicket = 0; // a page on its way belongs to what was shown before
+    m_changedDuringPage.clear();
     endResetModel();
     m_resetting = false;
 }
 
 bool ModelListModel::canFetchMore(const QModelIndex& parent) const
 {
-    return !parent.isValid() && !m_exhausted && !m_resetting;
+    return !parent.isValid() && !m_exhausted && !m_resetting && !isFetching();
 }
 
 void ModelListModel::fetchMore(const QModelIndex& parent)
 {
-    if (parent.isValid() || m_exhausted || m_resetting || !m_reader)
+    if (parent.isValid() || m_exhausted || m_resetting || isFetching() || !m_loader)
         return;
-    const QList<ModelRecord> page = m_reader->catalog().modelPage(m_lastId, PageSize, m_search);
-    if (page.size() < PageSize)
-        m_exhausted = true;
-    if (page.isEmpty())
-        return;
-    QList<ModelRow> rows;
-    QList<qint64> ids;
-    rows.reserve(page.size());
-    for (const ModelRecord& m : page) {
-        rows.append(placeholder(m));
-        ids.append(m.id);
+    m_pageTicket = ++m_lastTicket;
+    m_loader->requestPage(m_pageTicket, m_lastId, PageSize, m_search);
+}
+
+void ModelListModel::onPageReady(quint64 ticket, const QList<ModelRow>& rows, bool last)
+{
+    if (ticket != m_pageTicket)
+        return; // asked before a new search or vault
+    m_pageTicket = 0;
+    m_exhausted = last;
+    // Rows are kept in id order, and a page holds only ids above those asked after; a model
+    // refreshModel() inserted meanwhile is not inserted twice.
+    QList<ModelRow> fresh;
+    fresh.reserve(rows.size());
+    for (const ModelRow& row : rows)
+        if (row.summary.model.id > m_lastId)
+            fresh.append(row);
+    if (!fresh.isEmpty()) {
+        const int first = int(m_rows.size());
+        beginInsertRows({}, first, first + int(fresh.size()) - 1);
+        m_rows.append(fresh);
+        m_lastId = fresh.last().summary.model.id;
+        endInsertRows();
     }
-    const int first = int(m_rows.size());
-    beginInsertRows({}, first, first + int(rows.size()) - 1);
-    m_rows.append(rows);
-    m_lastId = page.last().id;
-    endInsertRows();
-    m_loader->request(ids);
+    for (qint64 id : std::exchange(m_changedDuringPage, {}))
+        refreshModel(id);
+    Q_EMIT pageLoaded();
 }
 
 int ModelListModel::rowOf(qint64 modelId) const
@@ -149,6 +156,10 @@ void ModelListModel::refreshModel(qint64 modelId)
 {
     if (!m_reader)
         return;
+    if (isFetching() && modelId > m_lastId) {
+        m_changedDuringPage.insert(modelId);
+        return;
+    }
     const int existing = rowOf(modelId);
     const bool matches = m_reader->catalog().modelMatches(modelId, m_search);
     if (existing >= 0) {
@@ -171,7 +182,7 @@ void ModelListModel::refreshModel(qint64 modelId)
                          [](const ModelRow& r, qint64 id) { return r.summary.model.id < id; });
     const int position = int(at - m_rows.cbegin());
     beginInsertRows({}, position, position);
-    m_rows.insert(position, placeholder(*model));
+    m_rows.insert(position, ModelRow::pending(*model));
     m_lastId = qMax(m_lastId, modelId);
     endInsertRows();
     m_loader->request({modelId});
@@ -198,6 +209,18 @@ void ModelListModel::refreshAll()
     for (const ModelRow& r : std::as_const(m_rows))
         ids.append(r.summary.model.id);
     m_loader->request(ids);
+}
+
+bool ModelListModel::rowContains(int row, const QString& text) const
+{
+    if (row < 0 || row >= m_rows.size())
+        return false;
+    const ModelRow& r = m_rows.at(row);
+    for (const QString* field :
+         {&r.summary.model.name, &r.summary.model.source, &r.format, &r.quantization})
+        if (field->contains(text, Qt::CaseInsensitive))
+            return true;
+    return false;
 }
 
 qint64 ModelListModel::modelId(int row) const
@@ -330,9 +353,6 @@ QVariant ModelListModel::data(const QModelIndex& index, int role) const
         return r.summary.model.id;
     case SortRole:
         return sortValue(r, index.column());
-    case SearchTextRole:
-        return QStringList{r.summary.model.name, r.summary.model.source, r.format, r.quantization}
-            .join(QLatin1Char('\n'));
     case HealthRole:
         return r.health;
     }

@@ -4,6 +4,7 @@
 #include "vaultreader.h"
 
 #include <QAbstractTableModel>
+#include <QSet>
 
 namespace mf::ui {
 
@@ -11,8 +12,9 @@ namespace mf::ui {
 // (canFetchMore/fetchMore, keyset paging in SQL) so 10,000 models cost what the visible ones
 // cost. A change re-reads one row (refreshModel) and a removal removes one; nothing reloads
 // the whole table except a new search or a new vault. Rows are kept in model id order.
-// A page arrives with what the model records say (name, source, date); the sums over chunks and
-// placements are computed by a RowLoader off the GUI thread and fill the rows when ready.
+// fetchMore() only asks: a RowLoader reads the page off the GUI thread, and its rows are
+// inserted when it arrives, with what the model records say (name, source, date). The sums over
+// chunks and placements follow from the same thread and fill the rows when ready.
 class ModelListModel final : public QAbstractTableModel
 {
     Q_OBJECT
@@ -35,9 +37,8 @@ public:
     };
     enum Role {
         ModelIdRole = Qt::UserRole + 1,
-        SortRole,       // the raw value (bytes, counts, time) for sorting
-        SearchTextRole, // name, source, format and quantization, for the filter
-        HealthRole,     // "healthy", "degraded", "damaged", "incomplete"
+        SortRole,   // the raw value (bytes, counts, time) for sorting
+        HealthRole, // "healthy", "degraded", "damaged", "incomplete"
     };
     static constexpr int PageSize = 100;
 
@@ -56,6 +57,10 @@ public:
     // Every loaded row again (after a provider was renamed or the replication factor changed).
     void refreshAll();
 
+    // Whether the row's name, source, format or quantization contains `text` (any case): the
+    // filter as the user types, over the rows loaded, as setSearch() is over the rest. Read
+    // straight from the row, with nothing built per row: it runs over every row per keystroke.
+    bool rowContains(int row, const QString& text) const;
     qint64 modelId(int row) const;
     int rowOf(qint64 modelId) const; // -1 when not loaded
     const ModelRow* rowData(int row) const;
@@ -67,8 +72,12 @@ public:
                         int role = Qt::DisplayRole) const override;
     bool canFetchMore(const QModelIndex& parent) const override;
     void fetchMore(const QModelIndex& parent) override;
+    // A page asked by fetchMore() has not arrived yet (canFetchMore() is false meanwhile).
+    bool isFetching() const { return m_pageTicket != 0; }
 
 Q_SIGNALS:
+    // A page asked by fetchMore() has arrived, and its rows (if any) are inserted.
+    void pageLoaded();
     // Rows asked of the loader have arrived (for tests and for views that wait on a row).
     void rowsLoaded();
 
@@ -76,8 +85,8 @@ private:
     QVariant display(const ModelRow& row, int column) const;
     QVariant sortValue(const ModelRow& row, int column) const;
     void reset();
+    void onPageReady(quint64 ticket, const QList<ModelRow>& rows, bool last);
     void onRowsReady(const QList<ModelRow>& rows, const QList<qint64>& gone);
-    static ModelRow placeholder(const ModelRecord& model);
 
     VaultReader* m_reader = nullptr;
     std::unique_ptr<RowLoader> m_loader;
@@ -85,6 +94,11 @@ private:
     QList<ModelRow> m_rows; // by model id
     qint64 m_lastId = 0;    // keyset: the highest id fetched so far
     bool m_exhausted = true;
+    quint64 m_pageTicket = 0; // of the page asked and not arrived yet; 0: none
+    quint64 m_lastTicket = 0; // tickets are never reused, so a page of a past search is ignored
+    // Models changed beyond the rows loaded while a page was on its way, which the page may have
+    // been read too early to hold: looked at again once it arrives.
+    QSet<qint64> m_changedDuringPage;
     bool m_resetting = false;
 };
 

@@ -14,8 +14,26 @@ public:
         , m_stop(stop)
     {}
 
+    void loadPage(quint64 ticket, qint64 afterId, int limit, const QString& search)
+    {
+        QList<ModelRow> page;
+        QList<qint64> ids;
+        if (VaultReader* reader = this->reader()) {
+            const QList<ModelRecord> models = reader->catalog().modelPage(afterId, limit, search);
+            for (const ModelRecord& m : models) {
+                page.append(ModelRow::pending(m));
+                ids.append(m.id);
+            }
+        }
+        // A vault that cannot be read has no more pages: the view stops asking.
+        Q_EMIT pageLoaded(ticket, page, page.size() < limit);
+        load(ids);
+    }
+
     void load(const QList<qint64>& ids)
     {
+        if (ids.isEmpty())
+            return;
         QList<ModelRow> rows;
         QList<qint64> gone;
         if (VaultReader* reader = this->reader()) {
@@ -37,6 +55,7 @@ public:
     }
 
 Q_SIGNALS:
+    void pageLoaded(quint64 ticket, const QList<mf::ui::ModelRow>& rows, bool last);
     void loaded(const QList<mf::ui::ModelRow>& rows, const QList<qint64>& gone);
 
 private:
@@ -69,6 +88,7 @@ RowLoader::RowLoader(const QString& vaultDirectory, QObject* parent)
     m_thread.setObjectName(QStringLiteral("modelfloat-rows"));
     m_worker->moveToThread(&m_thread);
     connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+    connect(m_worker, &Worker::pageLoaded, this, &RowLoader::pageReady);
     connect(m_worker, &Worker::loaded, this, &RowLoader::rowsReady);
     m_thread.start(QThread::LowPriority);
 }
@@ -80,11 +100,26 @@ RowLoader::~RowLoader()
     m_thread.wait();
 }
 
+void RowLoader::requestPage(quint64 ticket, qint64 afterId, int limit, const QString& search)
+{
+    QMetaObject::invokeMethod(m_worker, [w = m_worker, ticket, afterId, limit, search] {
+        w->loadPage(ticket, afterId, limit, search);
+    });
+}
+
 void RowLoader::request(const QList<qint64>& modelIds)
 {
     if (modelIds.isEmpty())
         return;
     QMetaObject::invokeMethod(m_worker, [w = m_worker, modelIds] { w->load(modelIds); });
+}
+
+void RowLoader::dispose(QList<ModelRow>&& rows)
+{
+    // Moved, not copied, into the call: the GUI thread keeps no reference, so the last one goes
+    // with the call, on the worker's thread (or wherever the call is dropped, should the thread
+    // have ended).
+    QMetaObject::invokeMethod(m_worker, [gone = std::move(rows)]() mutable { gone.clear(); });
 }
 
 void RowLoader::refreshProviders()

@@ -25,6 +25,14 @@ struct ModelRow
     QString health;         // ModelSummary::health()
     // False while only `summary.model` is known (the rest is being computed off the GUI thread).
     bool loaded = false;
+
+    // A row of which only the model record is known yet.
+    static ModelRow pending(const ModelRecord& model)
+    {
+        ModelRow r;
+        r.summary.model = model;
+        return r;
+    }
 };
 
 // The GUI's read side of a vault: its own Registry connection and a read-only catalogue
