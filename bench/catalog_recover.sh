@@ -33,17 +33,7 @@ per_model=$((chunks / models))
 chunk=65536
 peers="$PWD/tests/peers"
 
-work="$(mktemp -d /var/tmp/modelfloat-recoverbench.XXXXXX)"
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    if [ -n "${KEEP:-}" ]; then echo "kept $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-
-freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-waitfor() { for _ in $(seq 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.2; done; echo "$1 did not answer"; exit 1; }
+source bench/servers.sh
 
 s3port=$(freeport); proxyport=$(freeport)
 s3data="${DATA:-$work}/s3data" # a folder of its own: a leftover of a cut-off run is removed

@@ -25,16 +25,9 @@ cli="${CLI:-$PWD/build/app/modelfloat-cli}"
 size_mib="${1:-1024}"
 peer="$PWD/tests/peers/drive"
 
-work="$(mktemp -d /var/tmp/modelfloat-drivebench.XXXXXX)"
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    if [ -n "${KEEP:-}" ]; then echo "kept $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
+source bench/servers.sh
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(freeport)
 node "$peer/drive-server.js" --port "$port" --data "$work/data" --cert-dir "$work/cert" \
     >"$work/server.log" 2>&1 &
 pids+=($!)

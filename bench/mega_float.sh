@@ -26,16 +26,9 @@ bench="${BENCH:-$(dirname "$cli")/../bench/bench_megacrypto}"
 size_mib="${1:-1024}"
 peer="$PWD/tests/peers/mega"
 
-work="$(mktemp -d /var/tmp/modelfloat-megabench.XXXXXX)"
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    if [ -n "${KEEP:-}" ]; then echo "kept $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
+source bench/servers.sh
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(freeport)
 email=bench@example.com
 export MEGA_PASSWORD="bench password"
 mkdir -p "$work/data"

@@ -13,17 +13,7 @@ throttle="$build/bench/bench_throttleproxy"
 [ -x "$cli" ] && [ -x "$throttle" ] || ./scripts/build.sh default >/dev/null
 peers="$PWD/tests/peers"
 
-work="$(mktemp -d "/var/tmp/modelfloat-$(basename "$0" .sh).XXXXXX")"
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    if [ -n "${KEEP:-}" ]; then echo "kept $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-
-freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-waitfor() { for _ in $(seq 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.2; done; echo "$1 did not answer"; exit 1; }
+source bench/servers.sh
 
 # NAME DOWN_MIB [UP_MIB]: one server and its link (0: no limit); the link's port in $work/NAME.port.
 start_s3() {
