@@ -93,9 +93,9 @@ void ModelListModel::reset()
     // again once they lay out.
     m_resetting = true;
     beginResetModel();
+    QList<ModelRow> gone = std::exchange(m_rows, {});
     if (m_loader)
-        m_loader->dispose(std::exchange(m_rows, {}));
-    m_rows.clear();
+        m_loader->dispose(std::move(gone));
     m_lastId = 0;
     m_exhausted = m_reader == nullptr;
     m_pageTicket = 0; // a page on its way belongs to what was shown before
