@@ -19,8 +19,10 @@
 #include <QSemaphore>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+#include <QUuid>
 #include <QtTest>
 
+#include <atomic>
 #include <thread>
 
 using namespace mf;
@@ -101,6 +103,8 @@ private Q_SLOTS:
     void concurrentChangeSurvivesRemoval();
     void removalDuringPublishStaysRemoved();
     void removalDuringSyncStaysRemoved();
+    void publishBetweenDifferenceAndRemovalKeepsTheModel();
+    void publishDuringDifferencesIsNoRemoval();
     void namesTakenElsewhere();
     void longNamesTakenElsewhere();
     void adoptsSameModelWithoutUid();
@@ -425,6 +429,111 @@ void TestCatalog::removalDuringSyncStaysRemoved()
     QVERIFY2(r.lastError().contains(QLatin1String("removed here")), qPrintable(r.lastError()));
     QCOMPARE(r.stats().models, 0);
     QCOMPARE(r.catalogRemovals(), QStringList{e.uid});
+}
+
+// A sync reads the differences, then removes one by one the models they say were removed
+// elsewhere. A publish in between shows the model again; removing it then lost a model another
+// process had just floated (tst_coordination_cli floatsOfOneNameInTwoProcesses failed in CI:
+// both floats of one name said "Floated", the first one's model was gone).
+void TestCatalog::publishBetweenDifferenceAndRemovalKeepsTheModel()
+{
+    TestVault a;
+    QVERIFY(a.ok());
+    Registry& r = a.registry();
+    const QString src = a.dir.filePath(QStringLiteral("x.bin"));
+    QVERIFY(writePseudoRandomFile(src, 300 * KiB, 11));
+    QVERIFY(floatInto(a.vault.get(), src, QStringLiteral("x")));
+    QVERIFY(runJob(new CatalogPublishJob(a.vault.get())));
+    QList<CatalogEntry> entries;
+    QStringList tombstones;
+    QVERIFY(r.catalogOwnState(a.vault->id(), &entries, &tombstones));
+    QCOMPARE(entries.size(), 1);
+    // Another vault removed it: the difference says so.
+    const QString vb = QStringLiteral("bbbbbbbb-0000-4000-8000-000000000002");
+    QVERIFY(r.storeCatalogState(vb, 1, {}, {entries.first().eid}));
+    const QList<Registry::CatalogDifference> d = r.catalogDifferences();
+    QCOMPARE(d.size(), 1);
+    QVERIFY(!d.first().shown);
+    // Changed and published here before the removal is applied: a live entry shows it again.
+    const auto model = r.modelByName(QStringLiteral("x"));
+    QVERIFY(model);
+    QVERIFY(r.setModelState(model->id, ModelRecord::State::Complete)); // counts as a change
+    QVERIFY(runJob(new CatalogPublishJob(a.vault.get())));
+    QCOMPARE(r.removeCatalogModel(d.first().modelId), Registry::CatalogRemoval::Shown);
+    QVERIFY(r.modelByName(QStringLiteral("x")));
+    QVERIFY(r.catalogDifferences().isEmpty());
+    QVERIFY(restoreOk(a.vault.get(), QStringLiteral("x"), a.dir.filePath(QStringLiteral("out")),
+                      QStringLiteral("x.bin"), src));
+    // Not shown any more (tombstoned again elsewhere): now it goes.
+    entries.clear();
+    QVERIFY(r.catalogOwnState(a.vault->id(), &entries, &tombstones));
+    QCOMPARE(entries.size(), 1);
+    QVERIFY(r.storeCatalogState(vb, 2, {}, {entries.first().eid}));
+    QCOMPARE(r.removeCatalogModel(model->id), Registry::CatalogRemoval::Removed);
+    QVERIFY(!r.modelByName(QStringLiteral("x")));
+}
+
+// The same race inside the differences: another process (here a thread with its own
+// connection) publishes new models while this one reads them. Read as two statements, the
+// entries before a publish committed and the models after it, a model just published was
+// clean, with a uid and no live entry: "removed elsewhere".
+void TestCatalog::publishDuringDifferencesIsNoRemoval()
+{
+    TestVault a;
+    QVERIFY(a.ok());
+    const QString vault = a.vault->id();
+    const QString path = a.registry().path();
+    constexpr int Models = 150;
+    std::atomic<bool> publishing{true};
+    QString publishError;
+    std::thread other([&] {
+        QString error;
+        std::unique_ptr<Registry> r = Registry::open(path, &error);
+        for (int i = 0; r && i < Models && error.isEmpty(); ++i) {
+            const QString owner = Registry::newLeaseOwner();
+            const auto id =
+                r->createModel(QStringLiteral("m%1").arg(i), QStringLiteral("t"), owner);
+            if (!id || !r->completeModel(*id, owner)) {
+                error = r->lastError();
+                break;
+            }
+            QList<Registry::CatalogPublication> published;
+            for (const Registry::CatalogChange& c : r->catalogChanges()) {
+                Registry::CatalogPublication p;
+                p.change = c;
+                p.manifest = QByteArray::number(c.modelId);
+                p.entry = {catalog::newId(),
+                           QUuid::createUuid().toString(QUuid::WithoutBraces),
+                           vault,
+                           cid::ofData(p.manifest),
+                           QStringLiteral("m"),
+                           1};
+                published.append(p);
+            }
+            if (r->recordCatalogPublish(vault, published, {}) == 0)
+                error = r->lastError();
+        }
+        publishError = r ? error : QStringLiteral("cannot open: ") + error;
+        publishing = false;
+    });
+    QStringList removals;
+    int reads = 0;
+    while (publishing) {
+        for (const Registry::CatalogDifference& d : a.registry().catalogDifferences())
+            if (!d.shown)
+                removals.append(d.uid);
+        ++reads;
+    }
+    other.join();
+    QVERIFY2(publishError.isEmpty(), qPrintable(publishError));
+    QVERIFY(reads > 1);
+    QVERIFY2(removals.isEmpty(),
+             qPrintable(QStringLiteral("%1 published models read as removed elsewhere in %2 "
+                                       "reads, the first %3")
+                            .arg(removals.size())
+                            .arg(reads)
+                            .arg(removals.value(0))));
+    QVERIFY(a.registry().catalogDifferences().isEmpty());
 }
 
 void TestCatalog::namesTakenElsewhere()

@@ -246,51 +246,59 @@ bool Registry::storeCatalogState(const QString& vault, qint64 seq,
 
 QList<Registry::CatalogDifference> Registry::catalogDifferences()
 {
+    // One snapshot: the entries and the models are read as of one moment. Read apart, a
+    // publish by another process committing in between (a float of a new model ending there)
+    // showed its model clean, with a uid, and no live entry: "removed elsewhere", and the sync
+    // removed a model that had just been floated.
     QList<CatalogDifference> out;
-    QHash<QString, CatalogEntry> shown;
-    Query live(this, QStringLiteral("SELECT eid, uid, vault, manifest, name, time FROM "
-                                    "catalog_entries e WHERE NOT EXISTS (SELECT 1 FROM "
-                                    "catalog_tombstones t WHERE t.eid = e.eid)"));
-    if (!live.exec())
-        return out;
-    while (live.q().next()) {
-        const CatalogEntry e = entryFrom(live.q());
-        const auto it = shown.find(e.uid);
-        if (it == shown.end() || shownBefore(*it, e))
-            shown.insert(e.uid, e);
-    }
-    live.q().finish();
-    QSet<QString> removedHere;
-    Query removed(this, QStringLiteral("SELECT uid FROM catalog_removed"));
-    if (!removed.exec())
-        return out;
-    while (removed.q().next())
-        removedHere.insert(removed.q().value(0).toString());
-    removed.q().finish();
+    readSnapshot([&] {
+        QHash<QString, CatalogEntry> shown;
+        Query live(this, QStringLiteral("SELECT eid, uid, vault, manifest, name, time FROM "
+                                        "catalog_entries e WHERE NOT EXISTS (SELECT 1 FROM "
+                                        "catalog_tombstones t WHERE t.eid = e.eid)"));
+        if (!live.exec())
+            return false;
+        while (live.q().next()) {
+            const CatalogEntry e = entryFrom(live.q());
+            const auto it = shown.find(e.uid);
+            if (it == shown.end() || shownBefore(*it, e))
+                shown.insert(e.uid, e);
+        }
+        live.q().finish();
+        QSet<QString> removedHere;
+        Query removed(this, QStringLiteral("SELECT uid FROM catalog_removed"));
+        if (!removed.exec())
+            return false;
+        while (removed.q().next())
+            removedHere.insert(removed.q().value(0).toString());
+        removed.q().finish();
 
-    QSet<QString> local;
-    Query models(this, QStringLiteral("SELECT id, uid, catalog_dirty, catalog_manifest, state "
-                                      "FROM models WHERE uid IS NOT NULL"));
-    if (!models.exec())
-        return out;
-    while (models.q().next()) {
-        const qint64 id = models.q().value(0).toLongLong();
-        const QString uid = models.q().value(1).toString();
-        local.insert(uid);
-        // A model with changes of its own here wins: it is published next.
-        const bool clean = models.q().value(2).toLongLong() == 0 &&
-                           models.q().value(4).toString() == QLatin1String("complete");
-        if (!clean)
-            continue;
-        const auto it = shown.constFind(uid);
-        if (it == shown.constEnd())
-            out.append({uid, id, std::nullopt});
-        else if (it->manifest != models.q().value(3).toString())
-            out.append({uid, id, *it});
-    }
-    for (auto it = shown.constBegin(); it != shown.constEnd(); ++it)
-        if (!local.contains(it.key()) && !removedHere.contains(it.key()))
-            out.append({it.key(), 0, *it});
+        QSet<QString> local;
+        Query models(this, QStringLiteral("SELECT id, uid, catalog_dirty, catalog_manifest, "
+                                          "state FROM models WHERE uid IS NOT NULL"));
+        if (!models.exec())
+            return false;
+        while (models.q().next()) {
+            const qint64 id = models.q().value(0).toLongLong();
+            const QString uid = models.q().value(1).toString();
+            local.insert(uid);
+            // A model with changes of its own here wins: it is published next.
+            const bool clean = models.q().value(2).toLongLong() == 0 &&
+                               models.q().value(4).toString() == QLatin1String("complete");
+            if (!clean)
+                continue;
+            const auto it = shown.constFind(uid);
+            if (it == shown.constEnd())
+                out.append({uid, id, std::nullopt});
+            else if (it->manifest != models.q().value(3).toString())
+                out.append({uid, id, *it});
+        }
+        models.q().finish();
+        for (auto it = shown.constBegin(); it != shown.constEnd(); ++it)
+            if (!local.contains(it.key()) && !removedHere.contains(it.key()))
+                out.append({it.key(), 0, *it});
+        return true;
+    });
     return out;
 }
 
@@ -439,9 +447,10 @@ bool Registry::reopenModelWithLostChunks(qint64 modelId)
     });
 }
 
-bool Registry::removeCatalogModel(qint64 modelId)
+Registry::CatalogRemoval Registry::removeCatalogModel(qint64 modelId)
 {
-    return transaction([&] {
+    CatalogRemoval result = CatalogRemoval::Removed;
+    const bool ok = transaction([&] {
         Query find(this, QStringLiteral("SELECT uid, catalog_dirty, name FROM models WHERE id = "
                                         "?"));
         if (!find.bind(modelId).exec())
@@ -456,12 +465,25 @@ bool Registry::removeCatalogModel(qint64 modelId)
                                        "stays, and its change is published")
                             .arg(name));
         find.q().finish();
+        // The difference was read before this transaction: a publish (of this process or
+        // another) may have given the model a live entry since. Shown, it is no removal.
+        Query live(this, QStringLiteral("SELECT 1 FROM catalog_entries e WHERE e.uid = ? AND NOT "
+                                        "EXISTS (SELECT 1 FROM catalog_tombstones t WHERE "
+                                        "t.eid = e.eid) LIMIT 1"));
+        if (!live.bind(uid).exec())
+            return false;
+        if (live.q().next()) {
+            result = CatalogRemoval::Shown;
+            return true;
+        }
+        live.q().finish();
         if (!removeModel(modelId, newLeaseOwner()))
             return false;
         // Removed elsewhere: there is nothing for this vault to tombstone.
         Query forget(this, QStringLiteral("DELETE FROM catalog_removed WHERE uid = ?"));
         return forget.bind(uid).exec();
     });
+    return ok ? result : CatalogRemoval::Failed;
 }
 
 int Registry::recordFoundPlacements(qint64 providerId, const QList<Placement>& found)

@@ -219,6 +219,24 @@ bool Registry::transaction(const std::function<bool()>& work)
     return false;
 }
 
+bool Registry::readSnapshot(const std::function<bool()>& work)
+{
+    if (m_transactionDepth > 0)
+        return work();
+    {
+        // Deferred: the snapshot is taken by the first read and held until the end (WAL mode).
+        // Not counted as a transaction: a write inside would fail at its BEGIN, not be lost.
+        QSqlQuery begin(m_db);
+        if (!begin.exec(QStringLiteral("BEGIN DEFERRED")))
+            return fail(QStringLiteral("begin"), begin.lastError().text());
+    }
+    const bool ok = work();
+    // Nothing was written: ending it either way only lets the snapshot go.
+    if (!m_db.commit())
+        m_db.rollback();
+    return ok;
+}
+
 int Registry::schemaVersion()
 {
     Query q(this, QStringLiteral("SELECT version FROM schema_version"));

@@ -375,8 +375,13 @@ public:
     // A model some of whose chunks are on no provider any more: the files that use them, and the
     // model, become incomplete again (a float of the same files resumes it and sends them).
     bool reopenModelWithLostChunks(qint64 modelId);
-    // Removes a model whose entries were all removed elsewhere, unless it changed here since.
-    bool removeCatalogModel(qint64 modelId);
+    // What removeCatalogModel() did.
+    enum class CatalogRemoval { Removed, Shown, Failed };
+    // Removes a model whose entries were all removed elsewhere, unless it changed here since or
+    // a live entry shows it again (Shown): both are checked in the removal's own transaction,
+    // since the sync that found the difference read it earlier and a publish may have come in
+    // between. Failed: lastError() says why it stays.
+    CatalogRemoval removeCatalogModel(qint64 modelId);
     // Objects found on a provider for chunks the registry knows: recorded as stored (not
     // verified) unless a deletion of the object is being carried out; a queued deletion of it
     // is forgotten (it is wanted). Returns how many placements were new.
@@ -418,6 +423,10 @@ public:
     // Runs `work` in one transaction; commits when it returns true, rolls back otherwise. A
     // nested call joins the outer transaction, and its failure rolls the whole one back.
     bool transaction(const std::function<bool()>& work);
+    // Runs `work`, which only reads, on one snapshot of the registry: what other connections
+    // commit meanwhile is not seen, and, unlike transaction(), no writer is kept waiting.
+    // Inside a transaction it joins it; a write inside a snapshot fails.
+    bool readSnapshot(const std::function<bool()>& work);
 
 private:
     Registry() = default;

@@ -164,10 +164,11 @@ void CatalogSyncJob::applyNext()
         const Registry::CatalogDifference d = m_differences.takeFirst();
         if (!d.shown) {
             const auto model = registry.model(d.modelId);
-            if (registry.removeCatalogModel(d.modelId)) {
+            const Registry::CatalogRemoval removal = registry.removeCatalogModel(d.modelId);
+            if (removal == Registry::CatalogRemoval::Removed) {
                 ++m_report.modelsRemoved;
                 m_report.removedModels.append(d.modelId);
-            } else
+            } else if (removal == Registry::CatalogRemoval::Failed)
                 m_report.unresolved.append(
                     tr("“%1” was removed on another computer but stays: %2")
                         .arg(model ? model->name : d.uid, registry.lastError()));
