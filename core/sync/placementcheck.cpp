@@ -58,7 +58,7 @@ void PlacementCheck::checkProvider(qint64 providerId, QList<Placement> placement
             ++m_forgotten;
     };
     if (placements.size() > MaxStats) {
-        m_calls.call(provider->list(), [placements, forget, cannotAsk, this](ProviderJob& job) {
+        m_calls.call(provider->list(), [placements, cannotAsk, this](ProviderJob& job) {
             if (!job.error().ok()) {
                 cannotAsk();
                 return;
@@ -66,9 +66,23 @@ void PlacementCheck::checkProvider(qint64 providerId, QList<Placement> placement
             QSet<QString> there;
             for (const StoredObject& o : job.objects())
                 there.insert(o.locator);
-            for (const Placement& p : placements)
-                if (!there.contains(p.locator))
-                    forget(p);
+            // One transaction for them all: a provider that lost its objects may leave
+            // hundreds of thousands to forget, and a commit each kept the registry busy for
+            // minutes.
+            Registry& registry = m_vault->registry();
+            int forgotten = 0;
+            const bool ok = registry.transaction([&] {
+                for (const Placement& p : placements) {
+                    if (there.contains(p.locator))
+                        continue;
+                    if (!registry.removePlacement(p.cid, p.providerId))
+                        return false;
+                    ++forgotten;
+                }
+                return true;
+            });
+            if (ok)
+                m_forgotten += forgotten;
             providerDone();
         });
         return;
