@@ -16,6 +16,9 @@ namespace mf {
 namespace {
 
 const QString SeqKey = QStringLiteral("catalog.seq");
+// An entry (aliased e) is live while no vault's tombstone names it.
+const QLatin1String
+    LiveEntry("NOT EXISTS (SELECT 1 FROM catalog_tombstones t WHERE t.eid = e.eid)");
 
 qint64 nowSecs()
 {
@@ -96,8 +99,8 @@ qint64 Registry::recordCatalogPublish(const QString& vault,
         auto tombstoneUid = [&](const QString& uid) {
             Query t(this, QStringLiteral("INSERT OR IGNORE INTO catalog_tombstones (eid, vault) "
                                          "SELECT e.eid, ? FROM catalog_entries e WHERE e.uid = ? "
-                                         "AND NOT EXISTS (SELECT 1 FROM catalog_tombstones t "
-                                         "WHERE t.eid = e.eid)"));
+                                         "AND ") +
+                              LiveEntry);
             return t.bind(vault).bind(uid).exec();
         };
         for (const CatalogPublication& p : published) {
@@ -162,8 +165,8 @@ bool Registry::catalogOwnState(const QString& vault, QList<CatalogEntry>* entrie
                                QStringList* tombstones)
 {
     Query e(this, QStringLiteral("SELECT eid, uid, vault, manifest, name, time FROM "
-                                 "catalog_entries e WHERE vault = ? AND NOT EXISTS (SELECT 1 FROM "
-                                 "catalog_tombstones t WHERE t.eid = e.eid) ORDER BY eid"));
+                                 "catalog_entries e WHERE vault = ? AND ") +
+                      LiveEntry + QStringLiteral(" ORDER BY eid"));
     if (!e.bind(vault).exec())
         return false;
     while (e.q().next())
@@ -254,8 +257,8 @@ QList<Registry::CatalogDifference> Registry::catalogDifferences()
     readSnapshot([&] {
         QHash<QString, CatalogEntry> shown;
         Query live(this, QStringLiteral("SELECT eid, uid, vault, manifest, name, time FROM "
-                                        "catalog_entries e WHERE NOT EXISTS (SELECT 1 FROM "
-                                        "catalog_tombstones t WHERE t.eid = e.eid)"));
+                                        "catalog_entries e WHERE ") +
+                             LiveEntry);
         if (!live.exec())
             return false;
         while (live.q().next()) {
@@ -467,9 +470,8 @@ Registry::CatalogRemoval Registry::removeCatalogModel(qint64 modelId)
         find.q().finish();
         // The difference was read before this transaction: a publish (of this process or
         // another) may have given the model a live entry since. Shown, it is no removal.
-        Query live(this, QStringLiteral("SELECT 1 FROM catalog_entries e WHERE e.uid = ? AND NOT "
-                                        "EXISTS (SELECT 1 FROM catalog_tombstones t WHERE "
-                                        "t.eid = e.eid) LIMIT 1"));
+        Query live(this, QStringLiteral("SELECT 1 FROM catalog_entries e WHERE e.uid = ? AND ") +
+                             LiveEntry + QStringLiteral(" LIMIT 1"));
         if (!live.bind(uid).exec())
             return false;
         if (live.q().next()) {
