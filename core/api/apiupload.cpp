@@ -13,7 +13,8 @@ namespace mf::api {
 
 namespace {
 constexpr qint64 ReadPieceBytes = 1024 * 1024; // what one read takes from the socket
-}
+constexpr int UploadChunksInMemory = 4;
+} // namespace
 
 ApiUpload::ApiUpload(Vault* vault, TransferControl* queue, QTcpSocket* socket, const QString& model,
                      const QString& path, qint64 length, bool expectsContinue,
@@ -50,10 +51,9 @@ void ApiUpload::start()
     request.options.replication = m_vault->replicationFactor();
     request.options.warnIfCapped = false;
     request.options.chunker = m_vault->defaultChunker();
-    // Chunks held in memory while they are placed: as many as the puts in flight, so that an
-    // upload holds at most a few chunks (up to the chunker's maximum each), not the 16 a float
-    // from disk may have scanned ahead (it reads them back from the file instead).
-    request.options.maxPendingChunks = request.options.maxPutsInFlight;
+    // Chunks held in memory while they are placed: a few (up to the chunker's maximum each),
+    // not the 16 a float from disk may have scanned ahead (it reads them back from the file).
+    request.options.maxPendingChunks = UploadChunksInMemory;
     m_job = new UploadJob(m_vault, request);
     m_guard = new CatalogGuard(m_vault, m_job, QStringLiteral("“%1”").arg(m_model));
     connect(m_job.data(), &UploadJob::readyForBytes, this, &ApiUpload::onReady);

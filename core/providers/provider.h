@@ -90,6 +90,10 @@ public:
     virtual bool storesDags() const { return false; }
     virtual ProviderJob* putDag(const QString& root, const QList<DagBlock>& blocks);
 
+    // How many puts a float keeps going to this provider at once: enough to keep it busy, and
+    // no more, so that the chunks a slow provider would only hold in its queue go to the others.
+    virtual int putsAtOnce() const { return 4; }
+
     // Other ModelFloat stores the same account holds (an S3 bucket's other key prefixes with a
     // catalog), as settings that point this provider at each (stores()). By default: none.
     virtual ProviderJob* findStores();

@@ -4,6 +4,7 @@
 #include "filechunksource.h"
 #include "formats/headerinspection.h"
 #include "providers/replacejob.h"
+#include "providerspeeds.h"
 #include "vault/vault.h"
 #include "verifyingchunkdevice.h"
 
@@ -279,10 +280,32 @@ void FileDistributor::onScannerFinished()
     maybeComplete();
 }
 
+bool FileDistributor::isFull(qint64 providerId)
+{
+    const Provider* provider = m_vault->provider(providerId);
+    return m_putsInFlight.value(providerId) >= qMax(1, provider ? provider->putsAtOnce() : 1);
+}
+
+// False when no provider is left at all: the chunks must still be taken up, to fail.
+bool FileDistributor::allProvidersFull()
+{
+    bool any = false;
+    for (qint64 id : std::as_const(m_providers)) {
+        if (m_excluded.contains(id))
+            continue;
+        if (!isFull(id))
+            return false;
+        any = true;
+    }
+    return any;
+}
+
 void FileDistributor::schedule()
 {
-    // At least one put, or a float asked for with 0 would wait forever.
-    while (m_error.ok() && m_jobs.size() < qMax(1, m_options.maxPutsInFlight) && !m_ready.empty()) {
+    // A chunk whose providers are all full waits, keeping its place in line, while the chunks
+    // behind it go to the providers that have room: each provider is kept busy on its own.
+    std::deque<QString> waitingForRoom;
+    while (m_error.ok() && !m_ready.empty() && !allProvidersFull()) {
         const QString cid = m_ready.front();
         m_ready.pop_front();
         const auto it = m_tasks.find(cid);
@@ -295,6 +318,11 @@ void FileDistributor::schedule()
         const PutStart started = startPut(task);
         if (started == PutStart::Waiting)
             continue; // a deletion of this chunk is running; its timer queues it again
+        if (started == PutStart::Full) {
+            task.waiting = true;
+            waitingForRoom.push_back(cid);
+            continue;
+        }
         if (started == PutStart::None) {
             if (!m_error.ok())
                 return; // the source failed
@@ -343,6 +371,7 @@ void FileDistributor::schedule()
             m_ready.push_front(cid);
         }
     }
+    m_ready.insert(m_ready.begin(), waitingForRoom.begin(), waitingForRoom.end());
 }
 
 FileDistributor::PutStart FileDistributor::startPut(ChunkTask& task)
@@ -353,30 +382,38 @@ FileDistributor::PutStart FileDistributor::startPut(ChunkTask& task)
             !task.givenUp.contains(id))
             candidates.append(id);
     // Free space first: a provider with room for the chunk (the quota set for it, less what it
-    // holds and what this float gave it) before one without. Then the provider with the fewest
-    // bytes in puts not ended yet: a faster link ends its puts sooner and so takes more of the
-    // chunks, and a slow one is given new work only as it keeps up, never a share that the
-    // others would wait on. Then the most room, then the fewest bytes given so far.
+    // holds and what this float gave it) before one without. Then the provider that would have
+    // it stored soonest, behind the bytes already given to it, at the speed its puts are
+    // measured to send (Vault::uploadSpeeds()): each provider takes chunks at the pace it
+    // keeps, and a slow one never holds a queue the others would finish sooner, which the
+    // float's end would wait on. Then the most room.
     auto room = [this](qint64 id) {
         const qint64 quota = m_quotas.value(id, -1);
         return quota < 0 ? std::numeric_limits<qint64>::max() - m_bytesQueued.value(id)
                          : quota - m_usedAtStart.value(id) - m_bytesQueued.value(id);
     };
     const qint64 size = task.chunk.size;
+    const ProviderSpeeds& speeds = m_vault->uploadSpeeds();
+    QHash<qint64, double> soonest;
+    for (qint64 id : std::as_const(candidates))
+        soonest.insert(id, speeds.expectedMs(id, size));
     std::stable_sort(candidates.begin(), candidates.end(), [&](qint64 a, qint64 b) {
         const bool fitsA = room(a) >= size;
         const bool fitsB = room(b) >= size;
         if (fitsA != fitsB)
             return fitsA;
-        const qint64 busyA = m_bytesInFlight.value(a);
-        const qint64 busyB = m_bytesInFlight.value(b);
-        if (busyA != busyB)
-            return busyA < busyB;
+        if (soonest.value(a) != soonest.value(b))
+            return soonest.value(a) < soonest.value(b);
         return room(a) > room(b);
     });
     bool deletionRunning = false;
     Registry& registry = m_vault->registry();
     for (qint64 providerId : std::as_const(candidates)) {
+        // The provider that would store it soonest runs as many puts as it takes: the chunk
+        // waits for one of them to end (which schedules) rather than going where it would be
+        // stored later.
+        if (isFull(providerId))
+            return PutStart::Full;
         QString why;
         Provider* provider = m_vault->provider(providerId, &why);
         if (!provider) {
@@ -439,9 +476,26 @@ FileDistributor::PutStart FileDistributor::startPut(ChunkTask& task)
                                                 task.chunk.size);
         job->setParent(this);
         const QString cid = task.chunk.cid;
+        // The bytes the put has sent, for the provider's measured speed (a retry within the
+        // job sends from 0 again: only bytes past those counted are new).
+        auto sent = std::make_shared<qint64>(0);
+        connect(job, &ProviderJob::progress, this, [this, providerId, sent](qint64 done) {
+            if (done > *sent) {
+                m_vault->uploadSpeeds().delivered(providerId, done - *sent);
+                *sent = done;
+            }
+        });
         connect(job, &ProviderJob::finished, this,
-                [this, cid, providerId, job, size = task.chunk.size] {
-                    m_bytesInFlight[providerId] -= size;
+                [this, cid, providerId, job, sent, size = task.chunk.size] {
+                    ProviderSpeeds& upload = m_vault->uploadSpeeds();
+                    const Error& error = job->error();
+                    if (error.ok() && !job->alreadyStored() && *sent < size) {
+                        upload.delivered(providerId, size - *sent);
+                        *sent = size;
+                    }
+                    upload.fetchEnded(providerId, size, *sent,
+                                      !error.ok() && error.kind != Error::Kind::Cancelled);
+                    m_putsInFlight[providerId]--;
                     onPutFinished(cid, providerId, job);
                 });
         connect(job, &ProviderJob::retrying, this,
@@ -449,9 +503,10 @@ FileDistributor::PutStart FileDistributor::startPut(ChunkTask& task)
                     noteRetrying(providerId, reason, delayMs);
                 });
         m_jobs.insert(job);
+        m_putsInFlight[providerId]++;
         task.inFlight.insert(providerId);
         m_bytesQueued[providerId] += task.chunk.size;
-        m_bytesInFlight[providerId] += task.chunk.size;
+        m_vault->uploadSpeeds().fetchStarted(providerId, task.chunk.size);
         job->start();
         return PutStart::Started;
     }
@@ -541,6 +596,7 @@ void FileDistributor::onPutFinished(const QString& cid, qint64 providerId, Provi
                 m_ready.push_back(cid);
                 schedule();
             });
+            schedule(); // its provider has room for another chunk meanwhile
             return;
         }
         m_retrying.remove(providerId); // given up on: its warning says so from here

@@ -28,8 +28,9 @@ class ProviderJob;
 
 // Floats one file into a model: streams it through the chunker (on worker threads), records
 // its manifest as it goes, skips chunks already stored on enough providers (dedup), and places
-// every new chunk on `replication` distinct providers, with bounded work in flight. Every
-// stored placement is written to the registry as it happens, so running the same float again
+// every new chunk on `replication` distinct providers, each provider given as many puts at once
+// as it takes (a slow one never holds up the others), with at most maxPendingChunks in memory.
+// Every stored placement is written to the registry as it happens, so running the same float again
 // after a crash or kill sends no chunk twice. Lives on the engine thread; never blocks it.
 class FileDistributor final : public QObject
 {
@@ -44,7 +45,6 @@ public:
         // single local provider cannot reach: that is the normal first run, not a problem.
         bool warnIfCapped = true;
         ChunkerParams chunker = ChunkerParams::defaults();
-        int maxPutsInFlight = 4;
         int maxPendingChunks = 16; // scanned but not yet placed
         RetryPolicy retry;
         QList<qint64> providerIds; // empty: every enabled provider
@@ -113,7 +113,11 @@ private:
     void onScannerFinished();
     void schedule();
     void noteRetrying(qint64 providerId, const QString& reason, int delayMs);
-    enum class PutStart { Started, Waiting, None };
+    // Started; Waiting for a deletion of the chunk; Full: every provider it could go to runs
+    // as many puts as it takes (Provider::putsAtOnce()); None: no provider is left for it.
+    enum class PutStart { Started, Waiting, Full, None };
+    bool allProvidersFull();
+    bool isFull(qint64 providerId);
     static constexpr int DeletionPollMs = 500;
     PutStart startPut(ChunkTask& task);
     QHash<qint64, qint64> m_quotas;      // by provider, as the float started; -1: none
@@ -155,8 +159,8 @@ private:
     QList<FileChunk> m_manifest;         // topUp: the file's recorded chunks
     QSet<QString> m_placedCids;          // chunks this float has finished placing
     QList<qint64> m_providers;
-    QHash<qint64, qint64> m_bytesQueued;   // per provider, given to it by this float in all
-    QHash<qint64, qint64> m_bytesInFlight; // per provider, in puts not ended yet
+    QHash<qint64, qint64> m_bytesQueued; // per provider, given to it by this float in all
+    QHash<qint64, int> m_putsInFlight;   // per provider
     QJsonObject m_metadata;
     bool m_metadataGiven = false;
     formats::HeaderInspection* m_inspection = nullptr; // while a file's header is being read

@@ -16,7 +16,9 @@ namespace mf {
 // (exponentially weighted moving average, so that it follows a link that slows down or speeds
 // up within a few samples). A provider that stops delivering is seen before its next sample:
 // the open sample's rate counts once it is SampleMs old. Failures make a provider look slower
-// until it delivers again. One instance per vault, used on the vault's thread.
+// until it delivers again. The vault keeps one for fetches and one for puts (Vault::speeds(),
+// uploadSpeeds()): a put is "fetched" to the provider, its sent bytes "delivered". Used on the
+// vault's thread.
 class ProviderSpeeds final
 {
     Q_DISABLE_COPY_MOVE(ProviderSpeeds)

@@ -155,6 +155,7 @@ bool createRegistry(const QString& dir, QString* error)
 Vault::Vault(const QString& directory)
     : m_directory(directory)
     , m_speeds(std::make_unique<ProviderSpeeds>())
+    , m_uploadSpeeds(std::make_unique<ProviderSpeeds>())
 {}
 
 Vault::~Vault()
@@ -313,6 +314,11 @@ Provider* Vault::provider(qint64 id, QString* error)
     if (error)
         *error = localError;
     return nullptr;
+}
+
+void Vault::setUploadSpeeds(std::unique_ptr<ProviderSpeeds> speeds)
+{
+    m_uploadSpeeds = std::move(speeds);
 }
 
 ProviderContext Vault::providerContext() const

@@ -97,6 +97,12 @@ public:
     // How fast each provider delivers right now, measured by this process's fetches: restores
     // read each chunk from the replica that will deliver it soonest (transfer/chunkfetcher.h).
     ProviderSpeeds& speeds() { return *m_speeds; }
+    // The same for sending, measured by this process's puts (a link is often faster one way):
+    // a float gives each chunk to the provider that will have it stored soonest
+    // (transfer/filedistributor.h).
+    ProviderSpeeds& uploadSpeeds() { return *m_uploadSpeeds; }
+    // Tests measure speeds of their own (on a clock they move by hand).
+    void setUploadSpeeds(std::unique_ptr<ProviderSpeeds> speeds);
 
     // Where provider secrets are read and written; null until one is set.
     CredentialStore* credentials() const { return m_credentials.get(); }
@@ -115,6 +121,7 @@ private:
     ProviderFactory m_factory;
     std::map<qint64, std::unique_ptr<Provider>> m_providers;
     std::unique_ptr<ProviderSpeeds> m_speeds;
+    std::unique_ptr<ProviderSpeeds> m_uploadSpeeds;
     std::shared_ptr<std::atomic_bool> m_flushWrites = std::make_shared<std::atomic_bool>(true);
 };
 

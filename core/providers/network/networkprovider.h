@@ -35,6 +35,9 @@ public:
     int maxConcurrent() const { return m_governor.ceiling(); }
     // How many may run at once right now.
     int concurrencyLimit() const { return m_governor.limit(); }
+    // One more than may run: the next put's bytes are ready the moment a request ends, and the
+    // provider is seen saturated, which is when the limit is measured and raised.
+    int putsAtOnce() const override { return concurrencyLimit() + 1; }
     // The policy adapters give their exchanges; tests shorten it.
     RetryPolicy retryPolicy() const { return m_retry; }
     void setRetryPolicy(const RetryPolicy& policy) { m_retry = policy; }
