@@ -130,8 +130,15 @@ qint64 Registry::uploadBlockedUntil(qint64 providerId, qint64 adding, QString* r
         return -1;
     *reason = QStringLiteral("its daily upload budget of %1 is used")
                   .arg(formatBytes(b.dailyUploadBytes));
-    // Nothing counted yet this day (only puts under way): the day starts with the first one.
-    return b.dayEndsMs > 0 ? b.dayEndsMs : nowMs() + BudgetDayMs;
+    if (b.dayEndsMs > 0)
+        return b.dayEndsMs;
+    // Nothing counted yet this day, only puts under way: the day starts now, with them. Left to
+    // start when the first of them is counted, it would end after the pause recorded now, and
+    // the provider would be shown free again while its budget is still used.
+    if (!countUpload(providerId, 0))
+        return nowMs() + BudgetDayMs;
+    const qint64 dayEnds = providerBudget(providerId).dayEndsMs;
+    return dayEnds > 0 ? dayEnds : nowMs() + BudgetDayMs;
 }
 
 bool Registry::countUpload(qint64 providerId, qint64 bytes)
