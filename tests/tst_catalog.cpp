@@ -97,6 +97,7 @@ private Q_SLOTS:
     void sealRefusesDamage();
     void manifestRoundTrip();
     void manifestRefusesBrokenTiling();
+    void manifestWrittenFileByFileIsTheWholeObject();
     void stateAndLockNames();
     void triggersMarkChanges();
     void publishAndMerge();
@@ -160,6 +161,90 @@ void TestCatalog::manifestRoundTrip()
     QCOMPARE(catalog::encodeManifest(*back), a);
     // Checked against its name.
     QVERIFY(!catalog::decodeManifest(a, cid::ofData("other"), &why));
+}
+
+namespace {
+
+// A manifest's body as releases before ManifestWriter encoded it: one QJsonObject of every file,
+// serialized at once. Bytes that differ would give a published model version another CID.
+QByteArray manifestAsOneObject(const catalog::Manifest& m)
+{
+    QJsonArray files;
+    for (const catalog::ManifestFile& f : m.files) {
+        QJsonArray chunks;
+        for (const FileChunk& c : f.chunks)
+            chunks.append(QJsonArray{c.offset, c.size, c.cid});
+        QJsonObject file{{QStringLiteral("path"), f.file.path},
+                         {QStringLiteral("size"), f.file.size},
+                         {QStringLiteral("sha256"), QString::fromLatin1(f.file.sha256)},
+                         {QStringLiteral("chunker"), f.file.chunker},
+                         {QStringLiteral("metadata"), f.file.metadata},
+                         {QStringLiteral("chunks"), chunks}};
+        if (!f.file.cid.isEmpty()) {
+            file.insert(QStringLiteral("cid"), f.file.cid);
+            file.insert(QStringLiteral("dagSize"), f.file.dagSize);
+        }
+        files.append(file);
+    }
+    const QJsonObject o{
+        {QStringLiteral("format"), QStringLiteral("modelfloat-manifest")},
+        {QStringLiteral("version"), catalog::FormatVersion},
+        {QStringLiteral("uid"), m.uid},
+        {QStringLiteral("name"), m.model.name},
+        {QStringLiteral("source"), m.model.source},
+        {QStringLiteral("created"),
+         m.model.created.isValid() ? m.model.created.toSecsSinceEpoch() : qint64(0)},
+        {QStringLiteral("tags"), QJsonArray::fromStringList(m.model.tags)},
+        {QStringLiteral("files"), files},
+    };
+    return QJsonDocument(o).toJson(QJsonDocument::Compact);
+}
+
+} // namespace
+
+void TestCatalog::manifestWrittenFileByFileIsTheWholeObject()
+{
+    // Names, tags and metadata with what JSON escapes, files with and without a CID, nested and
+    // fractional metadata, a file of no chunks, and a model of no files at all.
+    catalog::Manifest m = sampleManifest();
+    m.model.name = QStringLiteral("qwen \u201cfiles\u201d \\ \"q\" \u00e9");
+    m.model.tags = {QStringLiteral("tab\there"), QStringLiteral("files\":[]"), QString()};
+    m.model.source = QStringLiteral("hf:org/m@\u0001");
+    for (int i = 0; i < 40; ++i) {
+        catalog::ManifestFile f = m.files.at(0);
+        f.file.path = QStringLiteral("shards/\u00fcber-%1.safetensors").arg(i);
+        f.file.metadata.insert(QStringLiteral("i"), i);
+        f.file.metadata.insert(QStringLiteral("ratio"), 1.0 / (i + 3));
+        f.file.metadata.insert(QStringLiteral("nested"),
+                               QJsonObject{{QStringLiteral("b"), i % 2 == 0},
+                                           {QStringLiteral("list"),
+                                            QJsonArray{1, QStringLiteral("x"), QJsonValue()}}});
+        if (i % 3 == 0) {
+            f.file.cid = cid::ofData(QByteArray::number(i));
+            f.file.dagSize = 1000 + i;
+        }
+        if (i == 7) {
+            f.file.size = 0;
+            f.chunks.clear();
+        }
+        m.files.append(f);
+    }
+    QString why;
+    QCOMPARE(catalog::unseal(catalog::encodeManifest(m), catalog::ObjectType::Manifest, &why)
+                 .value_or(QByteArray()),
+             manifestAsOneObject(m));
+    catalog::ManifestWriter writer(m.uid, m.model);
+    for (const catalog::ManifestFile& f : std::as_const(m.files))
+        writer.addFile(f.file, f.chunks);
+    QCOMPARE(writer.finish(), catalog::encodeManifest(m));
+    m.files.clear();
+    QCOMPARE(catalog::unseal(catalog::encodeManifest(m), catalog::ObjectType::Manifest, &why)
+                 .value_or(QByteArray()),
+             manifestAsOneObject(m));
+    m.model.created = {};
+    QCOMPARE(catalog::unseal(catalog::encodeManifest(m), catalog::ObjectType::Manifest, &why)
+                 .value_or(QByteArray()),
+             manifestAsOneObject(m));
 }
 
 void TestCatalog::manifestRefusesBrokenTiling()

@@ -12,6 +12,8 @@
 #include <QRandomGenerator>
 #include <QRegularExpression>
 
+#include <utility>
+
 namespace mf::catalog {
 
 namespace {
@@ -123,39 +125,65 @@ std::optional<QByteArray> unseal(const QByteArray& object, ObjectType expected, 
     return body;
 }
 
-QByteArray encodeManifest(const Manifest& m)
+ManifestWriter::ManifestWriter(const QString& uid, const ModelRecord& model)
 {
-    QJsonArray files;
-    for (const ManifestFile& f : m.files) {
-        QJsonArray chunks;
-        for (const FileChunk& c : f.chunks)
-            chunks.append(QJsonArray{c.offset, c.size, c.cid});
-        QJsonObject file{{QStringLiteral("path"), f.file.path},
-                         {QStringLiteral("size"), f.file.size},
-                         {QStringLiteral("sha256"), QString::fromLatin1(f.file.sha256)},
-                         {QStringLiteral("chunker"), f.file.chunker},
-                         {QStringLiteral("metadata"), f.file.metadata},
-                         {QStringLiteral("chunks"), chunks}};
-        // The file's IPFS CID (docs/cids.md), so a recovered vault shows and shares it too.
-        // Absent where it is not known; older readers ignore both keys.
-        if (!f.file.cid.isEmpty()) {
-            file.insert(QStringLiteral("cid"), f.file.cid);
-            file.insert(QStringLiteral("dagSize"), f.file.dagSize);
-        }
-        files.append(file);
-    }
+    // The whole object with no files, cut where they go: QJsonObject writes its keys sorted, so
+    // "files" follows "created" (a number) and its empty array is the first one in the text.
     const QJsonObject o{
         {QStringLiteral("format"), QStringLiteral("modelfloat-manifest")},
         {QStringLiteral("version"), FormatVersion},
-        {QStringLiteral("uid"), m.uid},
-        {QStringLiteral("name"), m.model.name},
-        {QStringLiteral("source"), m.model.source},
+        {QStringLiteral("uid"), uid},
+        {QStringLiteral("name"), model.name},
+        {QStringLiteral("source"), model.source},
         {QStringLiteral("created"),
-         m.model.created.isValid() ? m.model.created.toSecsSinceEpoch() : qint64(0)},
-        {QStringLiteral("tags"), QJsonArray::fromStringList(m.model.tags)},
-        {QStringLiteral("files"), files},
+         model.created.isValid() ? model.created.toSecsSinceEpoch() : qint64(0)},
+        {QStringLiteral("tags"), QJsonArray::fromStringList(model.tags)},
+        {QStringLiteral("files"), QJsonArray()},
     };
-    return seal(ObjectType::Manifest, compact(o));
+    const QByteArray whole = compact(o);
+    const QByteArray files = QByteArrayLiteral("\"files\":[");
+    const qsizetype at = whole.indexOf(QByteArray(files + ']'));
+    Q_ASSERT(at > 0);
+    m_text = whole.left(at + files.size());
+    m_tail = whole.mid(at + files.size());
+}
+
+void ManifestWriter::addFile(const FileRecord& f, const QList<FileChunk>& fileChunks)
+{
+    QJsonArray chunks;
+    for (const FileChunk& c : fileChunks)
+        chunks.append(QJsonArray{c.offset, c.size, c.cid});
+    QJsonObject file{{QStringLiteral("path"), f.path},
+                     {QStringLiteral("size"), f.size},
+                     {QStringLiteral("sha256"), QString::fromLatin1(f.sha256)},
+                     {QStringLiteral("chunker"), f.chunker},
+                     {QStringLiteral("metadata"), f.metadata},
+                     {QStringLiteral("chunks"), chunks}};
+    // The file's IPFS CID (docs/cids.md), so a recovered vault shows and shares it too. Absent
+    // where it is not known; older readers ignore both keys.
+    if (!f.cid.isEmpty()) {
+        file.insert(QStringLiteral("cid"), f.cid);
+        file.insert(QStringLiteral("dagSize"), f.dagSize);
+    }
+    if (!m_firstFile)
+        m_text += ',';
+    m_firstFile = false;
+    m_text += compact(file);
+}
+
+QByteArray ManifestWriter::finish()
+{
+    m_text += m_tail;
+    m_tail.clear();
+    return seal(ObjectType::Manifest, std::exchange(m_text, {}));
+}
+
+QByteArray encodeManifest(const Manifest& m)
+{
+    ManifestWriter writer(m.uid, m.model);
+    for (const ManifestFile& f : m.files)
+        writer.addFile(f.file, f.chunks);
+    return writer.finish();
 }
 
 std::optional<Manifest> decodeManifest(const QByteArray& object, const QString& cid, QString* error)

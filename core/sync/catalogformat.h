@@ -40,6 +40,24 @@ struct Manifest
 };
 // The sealed object; the same manifest always gives the same bytes.
 QByteArray encodeManifest(const Manifest& manifest);
+
+// The same bytes as encodeManifest(), written a file at a time: a model of many files is never
+// held whole as JSON values (for 10,000 small files those were most of a float's peak heap, at
+// the catalog publish that ends it). Only the text written so far is kept.
+class ManifestWriter final
+{
+public:
+    ManifestWriter(const QString& uid, const ModelRecord& model);
+    // In the model's order of files.
+    void addFile(const FileRecord& file, const QList<FileChunk>& chunks);
+    // The sealed object; the writer is spent.
+    QByteArray finish();
+
+private:
+    QByteArray m_text; // up to the files written so far
+    QByteArray m_tail; // what follows the files
+    bool m_firstFile = true;
+};
 // Checks the object against its name's CID too (`cid` empty: no name to check against).
 std::optional<Manifest> decodeManifest(const QByteArray& object, const QString& cid,
                                        QString* error);

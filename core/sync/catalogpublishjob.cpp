@@ -117,23 +117,27 @@ bool CatalogPublishJob::registryStep(const QList<Registry::CatalogChange>& check
             const auto model = registry.model(change.modelId);
             if (!model)
                 continue;
-            catalog::Manifest manifest;
-            manifest.uid = change.uid.isEmpty() ? QUuid::createUuid().toString(QUuid::WithoutBraces)
-                                                : change.uid;
-            manifest.model = *model;
+            const QString uid = change.uid.isEmpty()
+                                    ? QUuid::createUuid().toString(QUuid::WithoutBraces)
+                                    : change.uid;
+            // Written a file at a time: the chunk lists of a model of many files are never all
+            // in memory at once.
+            catalog::ManifestWriter manifest(uid, *model);
             bool whole = true;
             for (const FileRecord& f : registry.files(change.modelId)) {
-                if (f.state != FileRecord::State::Complete)
+                if (f.state != FileRecord::State::Complete) {
                     whole = false;
-                manifest.files.append({f, registry.fileChunks(f.id)});
+                    break;
+                }
+                manifest.addFile(f, registry.fileChunks(f.id));
             }
             if (!whole)
                 continue; // being changed (reopened by an import): published once complete
             Registry::CatalogPublication p;
             p.change = change;
-            p.manifest = catalog::encodeManifest(manifest);
+            p.manifest = manifest.finish();
             p.entry.eid = catalog::newId();
-            p.entry.uid = manifest.uid;
+            p.entry.uid = uid;
             p.entry.vault = m_vault->id();
             p.entry.manifest = cid::ofData(p.manifest);
             p.entry.name = model->name;
