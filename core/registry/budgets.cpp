@@ -135,10 +135,11 @@ qint64 Registry::uploadBlockedUntil(qint64 providerId, qint64 adding, QString* r
     // Nothing counted yet this day, only puts under way: the day starts now, with them. Left to
     // start when the first of them is counted, it would end after the pause recorded now, and
     // the provider would be shown free again while its budget is still used.
-    if (!countUpload(providerId, 0))
-        return nowMs() + BudgetDayMs;
-    const qint64 dayEnds = providerBudget(providerId).dayEndsMs;
-    return dayEnds > 0 ? dayEnds : nowMs() + BudgetDayMs;
+    if (countUpload(providerId, 0)) {
+        if (const qint64 dayEnds = providerBudget(providerId).dayEndsMs; dayEnds > 0)
+            return dayEnds;
+    }
+    return nowMs() + BudgetDayMs;
 }
 
 bool Registry::countUpload(qint64 providerId, qint64 bytes)
