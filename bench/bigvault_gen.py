@@ -6,6 +6,7 @@ without uploading a byte: only the registry is written (bench/bigvault.sh measur
     bench/bigvault_gen.py REGISTRY MODELS CHUNKS_PER_MODEL [CHUNK_BYTES]
 
 Chunk CIDs are real CIDv1 (raw, sha2-256) of made-up digests, so anything that parses them can.
+A local folder names each object by its CID: the registry keeps that as a NULL short_locator.
 """
 import base64
 import hashlib
@@ -43,8 +44,8 @@ with db:
         db.executemany("INSERT INTO file_chunks (file_id, idx, offset, cid) VALUES (?, ?, ?, ?)",
                        [(file_id, i, i * chunk_bytes, c) for i, c in enumerate(cids)])
         db.executemany(
-            "INSERT INTO placements (cid, provider_id, locator, state, stored_at) "
-            "VALUES (?, ?, ?, 'stored', ?)", [(c, p, c, now) for c in cids for p in providers])
+            "INSERT INTO placements (cid, provider_id, short_locator, state, stored_at) "
+            "VALUES (?, ?, NULL, 'stored', ?)", [(c, p, now) for c in cids for p in providers])
     # As if published long ago (the triggers mark a model changed when its rows are written):
     # the next publish has only its own changes to send.
     db.execute("UPDATE models SET catalog_dirty = 0")

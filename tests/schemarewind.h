@@ -22,6 +22,53 @@ inline QStringList schemaRewind(int version)
     };
     // undo[v]: from schema v back to v - 1.
     QMap<int, QStringList> undo;
+    // Step 15's tables rebuilt as schema 14 had them, their indexes made again. Their triggers
+    // went with the tables; undo[14] drops the rest. A test that wants schema 14 itself, triggers
+    // and all, rewinds to 13 and runs migrations::migrateTo(db, 14).
+    auto rebuild = [](const char* table, const char* columns, const char* values,
+                      const char* definition) {
+        const QString t = QLatin1String(table);
+        return QStringList{
+            QStringLiteral("CREATE TABLE %1_14 (%2)").arg(t, QLatin1String(definition)),
+            QStringLiteral("INSERT INTO %1_14 (%2) SELECT %3 FROM %1")
+                .arg(t, QLatin1String(columns), QLatin1String(values)),
+            QStringLiteral("DROP TABLE %1").arg(t),
+            QStringLiteral("ALTER TABLE %1_14 RENAME TO %1").arg(t),
+        };
+    };
+    undo[15] = QStringList{QStringLiteral("PRAGMA legacy_alter_table = ON")} +
+               rebuild("chunks", "cid, size, dag_cid, dag_size, copies, refs",
+                       "cid, size, dag_cid, dag_size, copies, refs",
+                       "cid TEXT PRIMARY KEY, size INTEGER NOT NULL CHECK (size > 0), dag_cid "
+                       "TEXT, dag_size INTEGER, copies INTEGER NOT NULL DEFAULT 0, refs INTEGER "
+                       "NOT NULL DEFAULT 0") +
+               rebuild("file_chunks", "file_id, idx, offset, cid", "file_id, idx, offset, cid",
+                       "file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE, idx "
+                       "INTEGER NOT NULL, offset INTEGER NOT NULL, cid TEXT NOT NULL REFERENCES "
+                       "chunks(cid), PRIMARY KEY (file_id, idx)") +
+               rebuild("placements",
+                       "cid, provider_id, locator, state, verified_at, stored_at, checked_at",
+                       "cid, provider_id, locator, state, verified_at, stored_at, checked_at",
+                       "cid TEXT NOT NULL REFERENCES chunks(cid) ON DELETE CASCADE, provider_id "
+                       "INTEGER NOT NULL REFERENCES providers(id) ON DELETE CASCADE, locator "
+                       "TEXT NOT NULL, state TEXT NOT NULL CHECK (state IN ('pending', 'stored', "
+                       "'missing', 'corrupt')), verified_at INTEGER, stored_at INTEGER, "
+                       "checked_at INTEGER, PRIMARY KEY (cid, provider_id)") +
+               QStringList{
+                   QStringLiteral("CREATE INDEX chunks_lost ON chunks (cid) WHERE copies = 0"),
+                   QStringLiteral("CREATE INDEX chunks_orphaned ON chunks (cid) WHERE refs = 0"),
+                   QStringLiteral("CREATE INDEX file_chunks_by_cid ON file_chunks (cid)"),
+                   QStringLiteral("CREATE INDEX placements_by_provider ON placements "
+                                  "(provider_id)"),
+                   QStringLiteral("CREATE INDEX placements_not_named ON placements (provider_id, "
+                                  "cid) WHERE locator <> cid AND substr(locator, -1 - "
+                                  "length(cid)) <> '/' || cid"),
+                   QStringLiteral("CREATE INDEX placements_pending ON placements (provider_id) "
+                                  "WHERE state = 'pending' AND locator = ''"),
+                   QStringLiteral("CREATE INDEX placements_bad ON placements (cid) WHERE state IN "
+                                  "('missing', 'corrupt')"),
+                   QStringLiteral("PRAGMA legacy_alter_table = OFF"),
+               };
     for (const char* trigger :
          {"placements_copies_insert", "placements_copies_delete", "placements_copies_lost",
           "placements_copies_made", "file_chunks_copies_insert", "file_chunks_copies_delete",
@@ -29,7 +76,7 @@ inline QStringList schemaRewind(int version)
           "file_chunks_refs_insert", "file_chunks_refs_delete", "chunks_counts_insert",
           "chunks_counts_delete", "chunks_fixed", "placements_counts_insert",
           "placements_counts_delete", "placements_counts_update"})
-        undo[14].append(QStringLiteral("DROP TRIGGER ") + QLatin1String(trigger));
+        undo[14].append(QStringLiteral("DROP TRIGGER IF EXISTS ") + QLatin1String(trigger));
     for (const char* table : {"model_copies", "vault_counts"})
         undo[14].append(QStringLiteral("DROP TABLE ") + QLatin1String(table));
     undo[14].append(QStringLiteral("DROP INDEX chunks_lost"));

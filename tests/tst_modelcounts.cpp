@@ -6,6 +6,7 @@
 
 #include "chunking/cid.h"
 #include "queryplan.h"
+#include "registry/migrations.h"
 #include "registry/modelsummary.h"
 #include "registry/registry.h"
 #include "schemarewind.h"
@@ -50,6 +51,20 @@ QString describe(const ModelSummary& s, int wanted)
         .arg(s.health(wanted));
 }
 
+// A locator in one of the forms providers give (the CID, a prefix and the CID, an id of its own),
+// which the registry keeps in as many ways (schema 15).
+QString locatorOf(QRandomGenerator& random, const QString& cid)
+{
+    switch (random.bounded(3)) {
+    case 0:
+        return cid;
+    case 1:
+        return QStringLiteral("vault/chunks/") + cid;
+    default:
+        return QStringLiteral("id-") + QString::number(random.bounded(1000));
+    }
+}
+
 } // namespace
 
 class TestModelCounts final : public QObject
@@ -62,6 +77,7 @@ private slots:
     void countsFollowEveryWriter_data();
     void countsFollowEveryWriter();
     void upgradeCountsAnExistingVault();
+    void upgradeRebuildsTablesKeepingEveryRow();
     void countedRowsKeepWhatTheyCount();
     void fewRowsAreFoundThroughTheirIndexes();
 
@@ -335,8 +351,8 @@ void TestModelCounts::countsFollowEveryWriter()
         case 1:
             what = QStringLiteral("recordPlacement");
             if (m_r->chunkSize(cid))
-                QVERIFY(m_r->recordPlacement(
-                    Placement{cid, provider, cid, PlacementState(random.bounded(4)), {}}));
+                QVERIFY(m_r->recordPlacement(Placement{
+                    cid, provider, locatorOf(random, cid), PlacementState(random.bounded(4)), {}}));
             break;
         case 2:
             what = QStringLiteral("setPlacementState");
@@ -352,7 +368,7 @@ void TestModelCounts::countsFollowEveryWriter()
             if (m_r->chunkSize(cid) &&
                 m_r->beginPlacement(cid, provider) == Registry::PlacementIntent::Go) {
                 if (random.bounded(2) == 1)
-                    QVERIFY(m_r->recordStored(cid, provider, cid, ChunkSize));
+                    QVERIFY(m_r->recordStored(cid, provider, locatorOf(random, cid), ChunkSize));
                 else
                     m_r->abandonPlacement(cid, provider);
             }
@@ -447,8 +463,97 @@ void TestModelCounts::upgradeCountsAnExistingVault()
     QString error;
     m_r = Registry::open(m_path, &error);
     QVERIFY2(m_r, qPrintable(error));
-    QCOMPARE(m_r->schemaVersion(), 14);
+    QCOMPARE(m_r->schemaVersion(), migrations::latestVersion());
     compareWithSums(QStringLiteral("the upgrade"));
+}
+
+// Schema 15 rebuilds chunks, file_chunks and placements and keeps locators short: every row, every
+// count and every locator is as it was at schema 14, and the triggers made again keep counting.
+void TestModelCounts::upgradeRebuildsTablesKeepingEveryRow()
+{
+    QRandomGenerator random(15);
+    buildVault(random, 8);
+    // Copies under a prefix and under ids of their own beside those named by their CID.
+    int n = 0;
+    for (const QString& cid : std::as_const(m_pool)) {
+        if (!m_r->chunkSize(cid))
+            continue;
+        const qint64 provider = m_providers.at(n % m_providers.size());
+        QVERIFY(m_r->recordPlacement(
+            Placement{cid, provider, locatorOf(random, cid), PlacementState(n % 4), {}}));
+        ++n;
+    }
+    QVERIFY(n > 10);
+    const QStringList tables = {
+        QStringLiteral("SELECT cid, provider_id, locator, state, verified_at, stored_at, "
+                       "checked_at FROM placements ORDER BY cid, provider_id"),
+        QStringLiteral(
+            "SELECT cid, size, dag_cid, dag_size, copies, refs FROM chunks ORDER BY cid"),
+        QStringLiteral("SELECT file_id, idx, offset, cid FROM file_chunks ORDER BY file_id, idx"),
+        QStringLiteral("SELECT model_id, copies, chunks FROM model_copies ORDER BY 1, 2"),
+        QStringLiteral("SELECT * FROM vault_counts"),
+        QStringLiteral("SELECT id, stored_chunks, stored_bytes, used_bytes FROM providers"),
+    };
+    auto read = [&](QSqlQuery& q) {
+        QStringList rows;
+        for (const QString& sql : tables) {
+            if (!q.exec(sql))
+                return QStringList{sql + QLatin1Char(' ') + q.lastError().text()};
+            while (q.next()) {
+                QStringList values;
+                for (int i = 0; i < q.record().count(); ++i)
+                    values.append(q.value(i).isNull() ? QStringLiteral("NULL")
+                                                      : q.value(i).toString());
+                rows.append(values.join(QLatin1Char('|')));
+            }
+        }
+        return rows;
+    };
+    m_r.reset();
+    QStringList before; // at schema 14, after its own step counted the vault afresh
+    // Schema 14 as its release made it: rewound to 13, then its own step run again.
+    {
+        QSqlDatabase db =
+            QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("14"));
+        db.setDatabaseName(m_path);
+        QVERIFY(db.open());
+        QSqlQuery q(db);
+        const QString failed = test::rewindSchema(q, 13);
+        QVERIFY2(failed.isEmpty(), qPrintable(failed + QLatin1Char(' ') + q.lastError().text()));
+        QString error;
+        QVERIFY2(migrations::migrateTo(db, 14, &error), qPrintable(error));
+        QVERIFY(q.exec(QStringLiteral("SELECT COUNT(*) FROM placements WHERE locator = cid")) &&
+                q.next());
+        QVERIFY(q.value(0).toInt() > 0); // written out in full, as schema 14 kept them
+        before = read(q);
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("14"));
+    QString error;
+    m_r = Registry::open(m_path, &error);
+    QVERIFY2(m_r, qPrintable(error));
+    QCOMPARE(m_r->schemaVersion(), migrations::latestVersion());
+    QStringList after;
+    QVERIFY(onSideConnection([&](QSqlQuery& q) { after = read(q); }));
+    QCOMPARE(after, before);
+    QVERIFY(onSideConnection([&](QSqlQuery& q) {
+        QVERIFY(q.exec(QStringLiteral("SELECT COUNT(*) FROM placements WHERE short_locator IS "
+                                      "NULL")) &&
+                q.next());
+        QVERIFY(q.value(0).toInt() > 0);
+        QVERIFY(q.exec(QStringLiteral("SELECT COUNT(*) FROM sqlite_schema WHERE name IN "
+                                      "('chunks', 'file_chunks', 'placements') AND sql LIKE "
+                                      "'%WITHOUT ROWID'")) &&
+                q.next());
+        QCOMPARE(q.value(0).toInt(), 3);
+    }));
+    compareWithSums(QStringLiteral("the upgrade"));
+    // The triggers made again count as before: a model removed, chunks forgotten.
+    const QList<ModelRecord> models = m_r->models();
+    QVERIFY(!models.isEmpty());
+    QVERIFY(m_r->removeModel(models.first().id));
+    for (const auto& [cid, size] : m_r->orphanChunks())
+        QVERIFY(m_r->removeChunk(cid));
+    compareWithSums(QStringLiteral("a removal after the upgrade"));
 }
 
 // The triggers count a manifest row's chunk for its file's model, and a chunk's bytes; a row moved
@@ -493,6 +598,11 @@ void TestModelCounts::fewRowsAreFoundThroughTheirIndexes()
         {QStringLiteral("SELECT COUNT(*) FROM placements b JOIN chunks c ON c.cid = b.cid WHERE "
                         "b.state IN ('missing', 'corrupt') AND c.copies < 2"),
          QStringLiteral("placements_bad")},
+        // A provider's copies in any state but stored (Registry::providerContents()): no index
+        // lists all of a provider's placements since schema 15.
+        {QStringLiteral("SELECT COUNT(*) FROM placements WHERE provider_id = 1 AND state <> "
+                        "'stored'"),
+         QStringLiteral("placements_unstored")},
         {QStringLiteral("SELECT COALESCE(SUM(c.size), 0) FROM chunks c CROSS JOIN file_chunks fc "
                         "ON fc.cid = c.cid JOIN files f ON f.id = fc.file_id JOIN models m ON "
                         "m.id = f.model_id WHERE c.copies = 0 AND f.state = 'complete' AND "

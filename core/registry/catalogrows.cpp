@@ -532,12 +532,8 @@ int Registry::recordFoundPlacements(qint64 providerId, const QList<Placement>& f
                     return false;
                 counted = true;
             }
-            Query store(this, QStringLiteral("INSERT INTO placements (cid, provider_id, locator, "
-                                             "state, verified_at) VALUES (?, ?, ?, 'stored', "
-                                             "NULL) ON CONFLICT (cid, provider_id) DO UPDATE SET "
-                                             "locator = excluded.locator, state = 'stored', "
-                                             "verified_at = NULL"));
-            if (!store.bind(p.cid).bind(providerId).bind(p.locator).exec())
+            if (!recordPlacement(
+                    Placement{p.cid, providerId, p.locator, PlacementState::Stored, {}}))
                 return false;
             if (!counted) {
                 Query count(this, QStringLiteral("UPDATE providers SET used_bytes = used_bytes + "

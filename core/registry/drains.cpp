@@ -151,9 +151,13 @@ Registry::RetireResult Registry::retirePlacement(const QString& cid, qint64 prov
 Registry::ProviderContents Registry::providerContents(qint64 providerId)
 {
     ProviderContents c;
-    Query q(this, QStringLiteral("SELECT (SELECT COUNT(*) FROM placements WHERE provider_id = ?), "
-                                 "(SELECT COUNT(*) FROM deletions WHERE provider_id = ?)"));
-    if (q.bind(providerId).bind(providerId).exec() && q.q().next()) {
+    // Its stored copies as counted (schema 14), and the others through their own small index:
+    // no index lists every placement of a provider (migrations.cpp, step 15).
+    Query q(this, QStringLiteral("SELECT (SELECT stored_chunks FROM providers WHERE id = ?) + "
+                                 "(SELECT COUNT(*) FROM placements WHERE provider_id = ? AND "
+                                 "state <> 'stored'), (SELECT COUNT(*) FROM deletions WHERE "
+                                 "provider_id = ?)"));
+    if (q.bind(providerId).bind(providerId).bind(providerId).exec() && q.q().next()) {
         c.placements = q.q().value(0).toInt();
         c.deletions = q.q().value(1).toInt();
     }

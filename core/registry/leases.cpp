@@ -5,6 +5,7 @@
 
 #include "registry.h"
 #include "registryquery.h"
+#include "shortlocator.h"
 #include "util/processidentity.h"
 
 #include <QAtomicInteger>
@@ -247,7 +248,7 @@ Registry::PlacementIntent Registry::beginPlacement(const QString& cid, qint64 pr
             if (!forget.bind(id).exec() || !uncount.bind(size).bind(providerId).exec())
                 return false;
         Query intent(this, QStringLiteral("INSERT OR IGNORE INTO placements (cid, provider_id, "
-                                          "locator, state) VALUES (?, ?, '', 'pending')"));
+                                          "short_locator, state) VALUES (?, ?, '', 'pending')"));
         if (!intent.bind(cid).bind(providerId).exec())
             return false;
         result = PlacementIntent::Go;
@@ -259,6 +260,9 @@ Registry::PlacementIntent Registry::beginPlacement(const QString& cid, qint64 pr
 bool Registry::recordStored(const QString& cid, qint64 providerId, const QString& locator,
                             qint64 size)
 {
+    QVariant kept;
+    if (!shortLocator(cid, locator, &kept))
+        return fail(QStringLiteral("stored"), unkeptLocator(locator));
     return transaction([&] {
         Query before(this, QStringLiteral("SELECT state FROM placements WHERE cid = ? AND "
                                           "provider_id = ?"));
@@ -270,15 +274,16 @@ bool Registry::recordStored(const QString& cid, qint64 providerId, const QString
         before.q().finish();
         // A new copy is as good as checked when its put succeeds: scrub's passes are due an
         // interval after stored_at.
-        Query store(this, QStringLiteral("INSERT INTO placements (cid, provider_id, locator, "
-                                         "state, verified_at, stored_at) VALUES (?, ?, ?, "
-                                         "'stored', NULL, ?) ON CONFLICT (cid, provider_id) DO "
-                                         "UPDATE SET locator = excluded.locator, state = 'stored', "
-                                         "verified_at = NULL, stored_at = excluded.stored_at, "
-                                         "checked_at = NULL"));
+        Query store(this, QStringLiteral("INSERT INTO placements (cid, provider_id, "
+                                         "short_locator, state, verified_at, stored_at) VALUES "
+                                         "(?, ?, ?, 'stored', NULL, ?) ON CONFLICT (cid, "
+                                         "provider_id) DO UPDATE SET short_locator = "
+                                         "excluded.short_locator, state = 'stored', verified_at = "
+                                         "NULL, stored_at = excluded.stored_at, checked_at = "
+                                         "NULL"));
         if (!store.bind(cid)
                  .bind(providerId)
-                 .bind(locator)
+                 .bind(kept)
                  .bind(QDateTime::currentSecsSinceEpoch())
                  .exec())
             return false;

@@ -1,5 +1,6 @@
 #include "migrations.h"
 
+#include <QHash>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QStringList>
@@ -35,6 +36,101 @@ QString copiesTrigger(const char* name, const char* event, const char* when, con
         .arg(delta > 0 ? 0 : 1);
 }
 
+// Schema 14's four triggers on placements, made again by step 15. A stored copy of chunk X made
+// or lost: every model using X moves X from the count it had to the next one up or down, then X's
+// count follows.
+QStringList copiesTriggers()
+{
+    return {
+        copiesTrigger("placements_copies_insert", "AFTER INSERT", "NEW.state = 'stored'", "NEW", 1),
+        copiesTrigger("placements_copies_delete", "AFTER DELETE", "OLD.state = 'stored'", "OLD",
+                      -1),
+        copiesTrigger("placements_copies_lost", "AFTER UPDATE OF state, cid, provider_id",
+                      "OLD.state = 'stored' AND (NEW.state <> 'stored' OR NEW.cid <> OLD.cid "
+                      "OR NEW.provider_id <> OLD.provider_id)",
+                      "OLD", -1),
+        copiesTrigger("placements_copies_made", "AFTER UPDATE OF state, cid, provider_id",
+                      "NEW.state = 'stored' AND (OLD.state <> 'stored' OR NEW.cid <> OLD.cid "
+                      "OR NEW.provider_id <> OLD.provider_id)",
+                      "NEW", 1),
+    };
+}
+
+// Indexes and triggers that step 15 makes again on the tables it rebuilds, word for word as the
+// steps that first made them (dropping a table drops its indexes and triggers).
+QString reused(const char* name)
+{
+    static const QHash<QString, QString> all = {
+        {QStringLiteral("chunks_counts_insert"),
+         QStringLiteral("CREATE TRIGGER chunks_counts_insert AFTER INSERT ON chunks BEGIN "
+                        "UPDATE vault_counts SET chunks = chunks + 1, chunk_bytes = chunk_bytes "
+                        "+ NEW.size; END")},
+        {QStringLiteral("chunks_counts_delete"),
+         QStringLiteral("CREATE TRIGGER chunks_counts_delete AFTER DELETE ON chunks BEGIN "
+                        "UPDATE vault_counts SET chunks = chunks - 1, chunk_bytes = chunk_bytes "
+                        "- OLD.size; END")},
+        {QStringLiteral("chunks_fixed"),
+         QStringLiteral("CREATE TRIGGER chunks_fixed BEFORE UPDATE OF cid, size ON chunks "
+                        "BEGIN SELECT RAISE(ABORT, 'a chunk keeps its CID and size'); END")},
+        {QStringLiteral("placements_counts_insert"),
+         QStringLiteral("CREATE TRIGGER placements_counts_insert AFTER INSERT ON placements "
+                        "WHEN NEW.locator <> '' BEGIN UPDATE vault_counts SET placements = "
+                        "placements + 1; END")},
+        {QStringLiteral("placements_counts_delete"),
+         QStringLiteral("CREATE TRIGGER placements_counts_delete AFTER DELETE ON placements "
+                        "WHEN OLD.locator <> '' BEGIN UPDATE vault_counts SET placements = "
+                        "placements - 1; END")},
+        {QStringLiteral("chunks_copies_delete"),
+         QStringLiteral("CREATE TRIGGER chunks_copies_delete BEFORE DELETE ON chunks BEGIN "
+                        "DELETE FROM placements WHERE cid = OLD.cid; END")},
+        {QStringLiteral("file_chunks_copies_insert"),
+         QStringLiteral(
+             "CREATE TRIGGER file_chunks_copies_insert AFTER INSERT ON file_chunks WHEN NOT "
+             "EXISTS (SELECT 1 FROM file_chunks o JOIN files f ON f.id = o.file_id WHERE o.cid "
+             "= NEW.cid AND f.model_id = (SELECT model_id FROM files WHERE id = NEW.file_id) "
+             "AND (o.file_id <> NEW.file_id OR o.idx <> NEW.idx)) BEGIN INSERT INTO "
+             "model_copies (model_id, copies, chunks) SELECT model_id, (SELECT copies FROM "
+             "chunks WHERE cid = NEW.cid), 1 FROM files WHERE id = NEW.file_id ON CONFLICT "
+             "(model_id, copies) DO UPDATE SET chunks = chunks + 1; END")},
+        {QStringLiteral("file_chunks_copies_delete"),
+         QStringLiteral(
+             "CREATE TRIGGER file_chunks_copies_delete AFTER DELETE ON file_chunks WHEN NOT "
+             "EXISTS (SELECT 1 FROM file_chunks o JOIN files f ON f.id = o.file_id WHERE o.cid "
+             "= OLD.cid AND f.model_id = (SELECT model_id FROM files WHERE id = OLD.file_id)) "
+             "BEGIN UPDATE model_copies SET chunks = chunks - 1 WHERE model_id = (SELECT "
+             "model_id FROM files WHERE id = OLD.file_id) AND copies = (SELECT copies FROM "
+             "chunks WHERE cid = OLD.cid); END")},
+        {QStringLiteral("file_chunks_refs_insert"),
+         QStringLiteral("CREATE TRIGGER file_chunks_refs_insert AFTER INSERT ON file_chunks "
+                        "BEGIN UPDATE chunks SET refs = refs + 1 WHERE cid = NEW.cid; END")},
+        {QStringLiteral("file_chunks_refs_delete"),
+         QStringLiteral("CREATE TRIGGER file_chunks_refs_delete AFTER DELETE ON file_chunks "
+                        "BEGIN UPDATE chunks SET refs = refs - 1 WHERE cid = OLD.cid; END")},
+        {QStringLiteral("file_chunks_fixed"),
+         QStringLiteral("CREATE TRIGGER file_chunks_fixed BEFORE UPDATE OF cid, file_id ON "
+                        "file_chunks BEGIN SELECT RAISE(ABORT, 'a manifest row keeps its chunk "
+                        "and file'); END")},
+        {QStringLiteral("file_chunks_by_cid"),
+         QStringLiteral("CREATE INDEX file_chunks_by_cid ON file_chunks (cid)")},
+        {QStringLiteral("placements_not_named"),
+         QStringLiteral("CREATE INDEX placements_not_named ON placements (provider_id, cid) "
+                        "WHERE locator <> cid AND substr(locator, -1 - length(cid)) <> '/' "
+                        "|| cid")},
+        {QStringLiteral("placements_pending"),
+         QStringLiteral("CREATE INDEX placements_pending ON placements (provider_id) WHERE "
+                        "state = 'pending' AND locator = ''")},
+        {QStringLiteral("chunks_lost"),
+         QStringLiteral("CREATE INDEX chunks_lost ON chunks (cid) WHERE copies = 0")},
+        {QStringLiteral("placements_bad"),
+         QStringLiteral("CREATE INDEX placements_bad ON placements (cid) WHERE state IN "
+                        "('missing', 'corrupt')")},
+        {QStringLiteral("chunks_orphaned"),
+         QStringLiteral("CREATE INDEX chunks_orphaned ON chunks (cid) WHERE refs = 0")},
+    };
+    Q_ASSERT(all.contains(QLatin1String(name)));
+    return all.value(QLatin1String(name));
+}
+
 // Each entry moves the schema from version i to i + 1. Entries are never edited once
 // released: a change is a new entry.
 const QList<QStringList>& steps()
@@ -68,7 +164,7 @@ const QList<QStringList>& steps()
                 "CREATE TABLE file_chunks (file_id INTEGER NOT NULL REFERENCES files(id) "
                 "ON DELETE CASCADE, idx INTEGER NOT NULL, offset INTEGER NOT NULL, "
                 "cid TEXT NOT NULL REFERENCES chunks(cid), PRIMARY KEY (file_id, idx))"),
-            QStringLiteral("CREATE INDEX file_chunks_by_cid ON file_chunks (cid)"),
+            reused("file_chunks_by_cid"),
             QStringLiteral(
                 "CREATE TABLE placements (cid TEXT NOT NULL REFERENCES chunks(cid) ON DELETE "
                 "CASCADE, provider_id INTEGER NOT NULL REFERENCES providers(id) ON DELETE "
@@ -221,17 +317,14 @@ const QList<QStringList>& steps()
         // (Registry::placementsNotNamedByCid), found without reading every placement of the
         // provider: a partial index whose condition is that query's, word for word.
         {
-            QStringLiteral("CREATE INDEX placements_not_named ON placements (provider_id, cid) "
-                           "WHERE locator <> cid AND substr(locator, -1 - length(cid)) <> '/' "
-                           "|| cid"),
+            reused("placements_not_named"),
         },
         // 12 -> 13: the puts under way on a provider (placements 'pending' with no locator yet),
         // which every put counts against the provider's quota (Registry::beginPlacement), found
         // without reading every placement of the provider: without it a float's cost per chunk
         // grew with everything the provider held.
         {
-            QStringLiteral("CREATE INDEX placements_pending ON placements (provider_id) WHERE "
-                           "state = 'pending' AND locator = ''"),
+            reused("placements_pending"),
         },
         // 13 -> 14: what `list`, the API's model list, `stats` and `rm` need, kept up to date as
         // rows change instead of summed from every chunk and copy at each read (a vault of
@@ -246,7 +339,7 @@ const QList<QStringList>& steps()
         // manifests, files or chunks, as catalog_dirty is kept; tst_modelcounts compares them
         // with sums of the rows. Rows of 0 chunks are left in place (readers skip them): a
         // chunk moving between counts would delete and insert.
-        {
+        QStringList{
             QStringLiteral("ALTER TABLE chunks ADD COLUMN copies INTEGER NOT NULL DEFAULT 0"),
             QStringLiteral("UPDATE chunks SET copies = (SELECT COUNT(*) FROM placements p WHERE "
                            "p.cid = chunks.cid AND p.state = 'stored')"),
@@ -267,26 +360,17 @@ const QList<QStringList>& steps()
                            "COALESCE(SUM(size), 0) FROM chunks), (SELECT COALESCE(SUM(size), 0) "
                            "FROM chunks WHERE copies > 0), (SELECT COUNT(*) FROM placements "
                            "WHERE locator <> '')"),
-            QStringLiteral("CREATE TRIGGER chunks_counts_insert AFTER INSERT ON chunks BEGIN "
-                           "UPDATE vault_counts SET chunks = chunks + 1, chunk_bytes = chunk_bytes "
-                           "+ NEW.size; END"),
-            QStringLiteral("CREATE TRIGGER chunks_counts_delete AFTER DELETE ON chunks BEGIN "
-                           "UPDATE vault_counts SET chunks = chunks - 1, chunk_bytes = chunk_bytes "
-                           "- OLD.size; END"),
-            QStringLiteral("CREATE TRIGGER chunks_fixed BEFORE UPDATE OF cid, size ON chunks "
-                           "BEGIN SELECT RAISE(ABORT, 'a chunk keeps its CID and size'); END"),
-            QStringLiteral("CREATE TRIGGER placements_counts_insert AFTER INSERT ON placements "
-                           "WHEN NEW.locator <> '' BEGIN UPDATE vault_counts SET placements = "
-                           "placements + 1; END"),
-            QStringLiteral("CREATE TRIGGER placements_counts_delete AFTER DELETE ON placements "
-                           "WHEN OLD.locator <> '' BEGIN UPDATE vault_counts SET placements = "
-                           "placements - 1; END"),
+            reused("chunks_counts_insert"),
+            reused("chunks_counts_delete"),
+            reused("chunks_fixed"),
+            reused("placements_counts_insert"),
+            reused("placements_counts_delete"),
             QStringLiteral("CREATE TRIGGER placements_counts_update AFTER UPDATE OF locator ON "
                            "placements WHEN (OLD.locator <> '') <> (NEW.locator <> '') BEGIN "
                            "UPDATE vault_counts SET placements = placements + (CASE WHEN "
                            "NEW.locator <> '' THEN 1 ELSE -1 END); END"),
             // Chunks no stored copy holds, which the dedup figures of `stats` leave out.
-            QStringLiteral("CREATE INDEX chunks_lost ON chunks (cid) WHERE copies = 0"),
+            reused("chunks_lost"),
             QStringLiteral("CREATE TABLE model_copies (model_id INTEGER NOT NULL REFERENCES "
                            "models(id) ON DELETE CASCADE, copies INTEGER NOT NULL, chunks "
                            "INTEGER NOT NULL, PRIMARY KEY (model_id, copies)) WITHOUT ROWID"),
@@ -295,69 +379,114 @@ const QList<QStringList>& steps()
                            "AS cid, c.copies AS copies FROM files f JOIN file_chunks fc ON "
                            "fc.file_id = f.id JOIN chunks c ON c.cid = fc.cid) GROUP BY "
                            "model_id, copies"),
-            // A stored copy of chunk X made or lost: every model using X moves X from the count
-            // it had to the next one up or down, then X's count follows.
-            copiesTrigger("placements_copies_insert", "AFTER INSERT", "NEW.state = 'stored'", "NEW",
-                          1),
-            copiesTrigger("placements_copies_delete", "AFTER DELETE", "OLD.state = 'stored'", "OLD",
-                          -1),
-            copiesTrigger("placements_copies_lost", "AFTER UPDATE OF state, cid, provider_id",
-                          "OLD.state = 'stored' AND (NEW.state <> 'stored' OR NEW.cid <> OLD.cid "
-                          "OR NEW.provider_id <> OLD.provider_id)",
-                          "OLD", -1),
-            copiesTrigger("placements_copies_made", "AFTER UPDATE OF state, cid, provider_id",
-                          "NEW.state = 'stored' AND (OLD.state <> 'stored' OR NEW.cid <> OLD.cid "
-                          "OR NEW.provider_id <> OLD.provider_id)",
-                          "NEW", 1),
-            // A chunk's placements go before the chunk does, for the same reason as a file's
-            // manifest below: the triggers above need its size.
-            QStringLiteral("CREATE TRIGGER chunks_copies_delete BEFORE DELETE ON chunks BEGIN "
-                           "DELETE FROM placements WHERE cid = OLD.cid; END"),
-            // The copies found missing or corrupt, which `stats` counts: few, found without
-            // reading every placement.
-            QStringLiteral("CREATE INDEX placements_bad ON placements (cid) WHERE state IN "
-                           "('missing', 'corrupt')"),
-            // A manifest row adds its chunk to the model's distinct chunks unless another row of
-            // the model has it already, and takes it away when it was the last such row.
+        } + copiesTriggers() +
+            QStringList{
+                // A chunk's placements go before the chunk does, for the same reason as a file's
+                // manifest below: the triggers above need its size.
+                reused("chunks_copies_delete"),
+                // The copies found missing or corrupt, which `stats` counts: few, found without
+                // reading every placement.
+                reused("placements_bad"),
+                // A manifest row adds its chunk to the model's distinct chunks unless another row
+                // of the model has it already, and takes it away when it was the last such row.
+                reused("file_chunks_copies_insert"),
+                reused("file_chunks_copies_delete"),
+                // How many manifest rows use each chunk: one that none uses is an orphan, found
+                // through its own index (Registry::orphanChunks()) rather than by reading every
+                // chunk of the vault after each rm.
+                QStringLiteral("ALTER TABLE chunks ADD COLUMN refs INTEGER NOT NULL DEFAULT 0"),
+                QStringLiteral(
+                    "UPDATE chunks SET refs = (SELECT COUNT(*) FROM file_chunks fc WHERE "
+                    "fc.cid = chunks.cid)"),
+                reused("chunks_orphaned"),
+                reused("file_chunks_refs_insert"),
+                reused("file_chunks_refs_delete"),
+                // A file's manifest goes before the file does: the ON DELETE CASCADE that would
+                // remove it runs once the file's row is gone, when file_chunks_copies_delete could
+                // no longer tell whose chunks they were.
+                QStringLiteral("CREATE TRIGGER files_copies_delete BEFORE DELETE ON files BEGIN "
+                               "DELETE FROM file_chunks WHERE file_id = OLD.id; END"),
+                // Manifest rows only ever change their idx (beginFile()); a row given another chunk
+                // or file would need the triggers above, so it is refused rather than miscounted.
+                reused("file_chunks_fixed"),
+                QStringLiteral(
+                    "CREATE TRIGGER files_fixed BEFORE UPDATE OF model_id ON files BEGIN "
+                    "SELECT RAISE(ABORT, 'a file stays in its model'); END"),
+            },
+        // 14 -> 15: a registry under 300 bytes per placement (docs/scale.md): 403 before, most of
+        // it the chunk's 59-character CID written again and again. `chunks`, `file_chunks` and
+        // `placements` become WITHOUT ROWID tables, whose rows live in their primary key's tree,
+        // so the separate index of that key (a copy of every CID) is gone; and a placement no
+        // longer writes its locator out when the CID gives it. `short_locator` NULL: the object is
+        // named by the CID (local folders, WebDAV); ending in '/': by that prefix and the CID
+        // (S3's keys); otherwise the locator itself (IPFS DAG roots, Drive and MEGA ids), '' for
+        // a put not yet ended. `locator` is computed from it, so every reader reads it as before;
+        // no provider names an object with a trailing '/' (registry/shortlocator.h refuses one).
+        // The tables are rebuilt as SQLite's "other kinds of table schema changes" says, with
+        // foreign keys off and without checking other tables' triggers on the rename (migrate());
+        // dropping a table drops its own indexes and triggers, made again here as they were.
+        QStringList{
+            QStringLiteral("CREATE TABLE chunks_15 (cid TEXT PRIMARY KEY, size INTEGER NOT NULL "
+                           "CHECK (size > 0), dag_cid TEXT, dag_size INTEGER, copies INTEGER NOT "
+                           "NULL DEFAULT 0, refs INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID"),
+            QStringLiteral("INSERT INTO chunks_15 (cid, size, dag_cid, dag_size, copies, refs) "
+                           "SELECT cid, size, dag_cid, dag_size, copies, refs FROM chunks"),
+            QStringLiteral("DROP TABLE chunks"),
+            QStringLiteral("ALTER TABLE chunks_15 RENAME TO chunks"),
+            reused("chunks_lost"),
+            reused("chunks_orphaned"),
+            reused("chunks_counts_insert"),
+            reused("chunks_counts_delete"),
+            reused("chunks_fixed"),
+            reused("chunks_copies_delete"),
+            QStringLiteral("CREATE TABLE file_chunks_15 (file_id INTEGER NOT NULL REFERENCES "
+                           "files(id) ON DELETE CASCADE, idx INTEGER NOT NULL, offset INTEGER NOT "
+                           "NULL, cid TEXT NOT NULL REFERENCES chunks(cid), PRIMARY KEY (file_id, "
+                           "idx)) WITHOUT ROWID"),
+            QStringLiteral("INSERT INTO file_chunks_15 (file_id, idx, offset, cid) SELECT file_id, "
+                           "idx, offset, cid FROM file_chunks"),
+            QStringLiteral("DROP TABLE file_chunks"),
+            QStringLiteral("ALTER TABLE file_chunks_15 RENAME TO file_chunks"),
+            reused("file_chunks_by_cid"),
+            reused("file_chunks_copies_insert"),
+            reused("file_chunks_copies_delete"),
+            reused("file_chunks_refs_insert"),
+            reused("file_chunks_refs_delete"),
+            reused("file_chunks_fixed"),
             QStringLiteral(
-                "CREATE TRIGGER file_chunks_copies_insert AFTER INSERT ON file_chunks WHEN NOT "
-                "EXISTS (SELECT 1 FROM file_chunks o JOIN files f ON f.id = o.file_id WHERE o.cid "
-                "= NEW.cid AND f.model_id = (SELECT model_id FROM files WHERE id = NEW.file_id) "
-                "AND (o.file_id <> NEW.file_id OR o.idx <> NEW.idx)) BEGIN INSERT INTO "
-                "model_copies (model_id, copies, chunks) SELECT model_id, (SELECT copies FROM "
-                "chunks WHERE cid = NEW.cid), 1 FROM files WHERE id = NEW.file_id ON CONFLICT "
-                "(model_id, copies) DO UPDATE SET chunks = chunks + 1; END"),
+                "CREATE TABLE placements_15 (cid TEXT NOT NULL REFERENCES chunks(cid) ON DELETE "
+                "CASCADE, provider_id INTEGER NOT NULL REFERENCES providers(id) ON DELETE "
+                "CASCADE, short_locator TEXT, state TEXT NOT NULL CHECK (state IN ('pending', "
+                "'stored', 'missing', 'corrupt')), verified_at INTEGER, stored_at INTEGER, "
+                "checked_at INTEGER, locator TEXT GENERATED ALWAYS AS (CASE WHEN short_locator IS "
+                "NULL THEN cid WHEN substr(short_locator, -1) = '/' THEN short_locator || cid ELSE "
+                "short_locator END) VIRTUAL, PRIMARY KEY (cid, provider_id)) WITHOUT ROWID"),
             QStringLiteral(
-                "CREATE TRIGGER file_chunks_copies_delete AFTER DELETE ON file_chunks WHEN NOT "
-                "EXISTS (SELECT 1 FROM file_chunks o JOIN files f ON f.id = o.file_id WHERE o.cid "
-                "= OLD.cid AND f.model_id = (SELECT model_id FROM files WHERE id = OLD.file_id)) "
-                "BEGIN UPDATE model_copies SET chunks = chunks - 1 WHERE model_id = (SELECT "
-                "model_id FROM files WHERE id = OLD.file_id) AND copies = (SELECT copies FROM "
-                "chunks WHERE cid = OLD.cid); END"),
-            // How many manifest rows use each chunk: one that none uses is an orphan, found
-            // through its own index (Registry::orphanChunks()) rather than by reading every
-            // chunk of the vault after each rm.
-            QStringLiteral("ALTER TABLE chunks ADD COLUMN refs INTEGER NOT NULL DEFAULT 0"),
-            QStringLiteral("UPDATE chunks SET refs = (SELECT COUNT(*) FROM file_chunks fc WHERE "
-                           "fc.cid = chunks.cid)"),
-            QStringLiteral("CREATE INDEX chunks_orphaned ON chunks (cid) WHERE refs = 0"),
-            QStringLiteral("CREATE TRIGGER file_chunks_refs_insert AFTER INSERT ON file_chunks "
-                           "BEGIN UPDATE chunks SET refs = refs + 1 WHERE cid = NEW.cid; END"),
-            QStringLiteral("CREATE TRIGGER file_chunks_refs_delete AFTER DELETE ON file_chunks "
-                           "BEGIN UPDATE chunks SET refs = refs - 1 WHERE cid = OLD.cid; END"),
-            // A file's manifest goes before the file does: the ON DELETE CASCADE that would
-            // remove it runs once the file's row is gone, when file_chunks_copies_delete could
-            // no longer tell whose chunks they were.
-            QStringLiteral("CREATE TRIGGER files_copies_delete BEFORE DELETE ON files BEGIN "
-                           "DELETE FROM file_chunks WHERE file_id = OLD.id; END"),
-            // Manifest rows only ever change their idx (beginFile()); a row given another chunk
-            // or file would need the triggers above, so it is refused rather than miscounted.
-            QStringLiteral("CREATE TRIGGER file_chunks_fixed BEFORE UPDATE OF cid, file_id ON "
-                           "file_chunks BEGIN SELECT RAISE(ABORT, 'a manifest row keeps its chunk "
-                           "and file'); END"),
-            QStringLiteral("CREATE TRIGGER files_fixed BEFORE UPDATE OF model_id ON files BEGIN "
-                           "SELECT RAISE(ABORT, 'a file stays in its model'); END"),
-        },
+                "INSERT INTO placements_15 (cid, provider_id, short_locator, state, verified_at, "
+                "stored_at, checked_at) SELECT cid, provider_id, CASE WHEN locator = cid THEN NULL "
+                "WHEN substr(locator, -1 - length(cid)) = '/' || cid THEN substr(locator, 1, "
+                "length(locator) - length(cid)) ELSE locator END, state, verified_at, stored_at, "
+                "checked_at FROM placements"),
+            QStringLiteral("DROP TABLE placements"),
+            QStringLiteral("ALTER TABLE placements_15 RENAME TO placements"),
+            // CREATE INDEX placements_by_provider is not made again: in a WITHOUT ROWID table an
+            // index holds the row's key, and this one would be another copy of every CID (75
+            // bytes a placement). The readers that went through it follow other ways: a
+            // provider's stored copies are counted (providers.stored_chunks), its other ones are
+            // few (the index below), and its objects are found chunk by chunk through the key.
+            QStringLiteral("CREATE INDEX placements_unstored ON placements (provider_id) WHERE "
+                           "state <> 'stored'"),
+            reused("placements_not_named"),
+            reused("placements_pending"),
+            reused("placements_bad"),
+            reused("placements_counts_insert"),
+            reused("placements_counts_delete"),
+            // As schema 14's, but a locator changes through the column it is computed from.
+            QStringLiteral("CREATE TRIGGER placements_counts_update AFTER UPDATE OF short_locator "
+                           "ON placements WHEN (OLD.locator <> '') <> (NEW.locator <> '') BEGIN "
+                           "UPDATE vault_counts SET placements = placements + (CASE WHEN "
+                           "NEW.locator <> '' THEN 1 ELSE -1 END); END"),
+        } + copiesTriggers(),
     };
     return all;
 }
@@ -411,7 +540,42 @@ int latestVersion()
     return int(steps().size());
 }
 
-bool migrate(QSqlDatabase& db, QString* error, bool requireSchema)
+namespace {
+
+// Step 15 rebuilds tables the way SQLite's "other kinds of table schema changes" asks: with
+// foreign keys off (dropping the old table would otherwise delete, by cascade, every row that
+// refers to it) and without the rename's check of every trigger in the schema (other tables'
+// triggers name the dropped table until the new one takes its name). Both are settings of the
+// connection, changed outside any transaction and put back on every way out. Rows copied with
+// them off keep the references they had, which those foreign keys kept whole until then.
+class RebuildSettings final
+{
+    Q_DISABLE_COPY_MOVE(RebuildSettings)
+
+public:
+    explicit RebuildSettings(QSqlDatabase& db)
+        : m_db(db)
+    {
+        QSqlQuery q(m_db);
+        m_foreignKeys =
+            q.exec(QStringLiteral("PRAGMA foreign_keys")) && q.next() && q.value(0).toInt() == 1;
+        q.exec(QStringLiteral("PRAGMA foreign_keys = OFF"));
+        q.exec(QStringLiteral("PRAGMA legacy_alter_table = ON"));
+    }
+    ~RebuildSettings()
+    {
+        QSqlQuery q(m_db);
+        q.exec(QStringLiteral("PRAGMA legacy_alter_table = OFF"));
+        if (m_foreignKeys)
+            q.exec(QStringLiteral("PRAGMA foreign_keys = ON"));
+    }
+
+private:
+    QSqlDatabase& m_db;
+    bool m_foreignKeys = false;
+};
+
+bool runSteps(QSqlDatabase& db, int wanted, QString* error, bool requireSchema)
 {
     // Look before writing anything: a vault from a newer ModelFloat is left exactly as it is.
     int version = 0;
@@ -426,16 +590,20 @@ bool migrate(QSqlDatabase& db, QString* error, bool requireSchema)
         *error = newerError(version);
         return false;
     }
-    while (version < latestVersion()) {
+    if (version >= wanted)
+        return true;
+    const int from = version;
+    RebuildSettings settings(db);
+    while (version < wanted) {
         // One step per transaction, IMMEDIATE so that the write lock is ours before the version
         // is read again: two processes opening a new vault at once migrate it one after the
         // other, and the second finds nothing left to do.
         if (!exec(db, QStringLiteral("BEGIN IMMEDIATE"), error))
             return false;
         bool ok = readVersion(db, &version, &hasRow, error);
-        if (ok && version >= latestVersion()) {
+        if (ok && version >= wanted) {
             db.rollback();
-            if (version == latestVersion())
+            if (version <= latestVersion())
                 return true;
             *error = newerError(version);
             return false;
@@ -463,7 +631,29 @@ bool migrate(QSqlDatabase& db, QString* error, bool requireSchema)
         }
         version = target;
     }
+    // Step 15's rebuild leaves the old tables' pages free: a vault of 2,000,000 placements would
+    // keep its 768 MiB file and fill the new tables beside it. Compacted once, after the upgrade;
+    // if it cannot be (too little disk, another process reading), the free pages are used again
+    // as the vault grows, so the upgrade stands.
+    constexpr int RebuildStep = 15;
+    if (from < RebuildStep && version >= RebuildStep && from > 0) {
+        QSqlQuery vacuum(db);
+        vacuum.exec(QStringLiteral("VACUUM"));
+    }
     return true;
+}
+
+} // namespace
+
+bool migrate(QSqlDatabase& db, QString* error, bool requireSchema)
+{
+    return runSteps(db, latestVersion(), error, requireSchema);
+}
+
+bool migrateTo(QSqlDatabase& db, int version, QString* error)
+{
+    Q_ASSERT(version <= latestVersion());
+    return runSteps(db, version, error, false);
 }
 
 } // namespace mf::migrations

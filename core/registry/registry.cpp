@@ -5,6 +5,7 @@
 #include "modelname.h"
 #include "modelrow.h"
 #include "registryquery.h"
+#include "shortlocator.h"
 
 #include <QAtomicInteger>
 #include <QDateTime>
@@ -689,12 +690,15 @@ QHash<QString, QList<Placement>> Registry::placementsOfModel(qint64 modelId)
 
 bool Registry::recordPlacement(const Placement& p)
 {
-    Query q(this,
-            QStringLiteral("INSERT INTO placements (cid, provider_id, locator, state, verified_at) "
-                           "VALUES (?, ?, ?, ?, ?) ON CONFLICT (cid, provider_id) DO UPDATE SET "
-                           "locator = excluded.locator, state = excluded.state, "
-                           "verified_at = excluded.verified_at"));
-    q.bind(p.cid).bind(p.providerId).bind(p.locator).bind(placementStateName(p.state));
+    QVariant locator;
+    if (!shortLocator(p.cid, p.locator, &locator))
+        return fail(QStringLiteral("placement"), unkeptLocator(p.locator));
+    Query q(this, QStringLiteral("INSERT INTO placements (cid, provider_id, short_locator, state, "
+                                 "verified_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (cid, "
+                                 "provider_id) DO UPDATE SET short_locator = "
+                                 "excluded.short_locator, state = excluded.state, verified_at = "
+                                 "excluded.verified_at"));
+    q.bind(p.cid).bind(p.providerId).bind(locator).bind(placementStateName(p.state));
     q.bind(p.verifiedAt.isValid() ? QVariant(p.verifiedAt.toSecsSinceEpoch()) : QVariant());
     return q.exec();
 }

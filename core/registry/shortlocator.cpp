@@ -1,0 +1,30 @@
+#include "shortlocator.h"
+
+namespace mf {
+
+bool shortLocator(const QString& cid, const QString& locator, QVariant* kept)
+{
+    if (locator == cid) {
+        *kept = QVariant();
+        return true;
+    }
+    if (locator.endsWith(QLatin1Char('/')))
+        return false;
+    if (!cid.isEmpty() && locator.size() > cid.size() && locator.endsWith(cid) &&
+        locator.at(locator.size() - cid.size() - 1) == QLatin1Char('/')) {
+        *kept = locator.left(locator.size() - cid.size());
+        return true;
+    }
+    // A null QString would be bound as '' anyway (Registry::Query::bind); a pending put's empty
+    // locator stays ''.
+    *kept = locator.isNull() ? QString(QLatin1String("")) : locator;
+    return true;
+}
+
+QString unkeptLocator(const QString& locator)
+{
+    return QStringLiteral("the object name “%1” ends in '/', which a placement cannot keep")
+        .arg(locator);
+}
+
+} // namespace mf
