@@ -423,8 +423,8 @@ const QList<QStringList>& steps()
         // a put not yet ended. `locator` is computed from it, so every reader reads it as before;
         // no provider names an object with a trailing '/' (registry/shortlocator.h refuses one).
         // The tables are rebuilt as SQLite's "other kinds of table schema changes" says, with
-        // foreign keys off and without checking other tables' triggers on the rename (migrate());
-        // dropping a table drops its own indexes and triggers, made again here as they were.
+        // foreign keys off and no check of other tables' triggers on the rename (RebuildSettings).
+        // Dropping a table drops its own indexes and triggers, made again here as they were.
         QStringList{
             QStringLiteral("CREATE TABLE chunks_15 (cid TEXT PRIMARY KEY, size INTEGER NOT NULL "
                            "CHECK (size > 0), dag_cid TEXT, dag_size INTEGER, copies INTEGER NOT "
