@@ -15,9 +15,8 @@ bool shortLocator(const QString& cid, const QString& locator, QVariant* kept)
         *kept = locator.left(locator.size() - cid.size());
         return true;
     }
-    // A null QString would be bound as '' anyway (Registry::Query::bind); a pending put's empty
-    // locator stays ''.
-    *kept = locator.isNull() ? QString(QLatin1String("")) : locator;
+    // A pending put's empty locator stays '' (Registry::Query::bind writes a null one as '').
+    *kept = locator;
     return true;
 }
 
