@@ -7,6 +7,7 @@
 
 #include "chunking/cid.h"
 #include "registry/modelname.h"
+#include "sync/catalogcollectjob.h"
 #include "sync/catalogformat.h"
 #include "sync/catalogpublishjob.h"
 #include "sync/catalogsyncjob.h"
@@ -15,6 +16,7 @@
 #include "transfer/floatjob.h"
 #include "transfer/restorejob.h"
 
+#include <QDirIterator>
 #include <QSemaphore>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -86,6 +88,8 @@ private Q_SLOTS:
     void adoptsSameModelWithoutUid();
     void foundPlacementsCancelQueuedDeletions();
     void twoVaultsShareLocalProviders();
+    void floatAfterAnotherVaultCollectedStoresAgain_data();
+    void floatAfterAnotherVaultCollectedStoresAgain();
     void damagedCopyIsReplaced();
 };
 
@@ -603,6 +607,71 @@ void TestCatalog::twoVaultsShareLocalProviders()
     QVERIFY(runJob(new CatalogSyncJob(a.vault.get())));
     QVERIFY(restoreOk(a.vault.get(), QStringLiteral("copy"), a.dir.filePath(QStringLiteral("o2")),
                       QStringLiteral("base.bin"), src));
+}
+
+void TestCatalog::floatAfterAnotherVaultCollectedStoresAgain_data()
+{
+    QTest::addColumn<bool>("syncFirst");
+    QTest::newRow("without a sync") << false;
+    QTest::newRow("after a sync") << true;
+}
+
+void TestCatalog::floatAfterAnotherVaultCollectedStoresAgain()
+{
+    // Issue 34, item 1: B learns A's model from the catalog; A removes it and collects, which
+    // deletes its chunks everywhere; B then floats a file sharing those chunks. B's registry
+    // still lists copies of them (the removed model's, or orphans kept after a sync): the float
+    // must find them gone and store them again, or B's model says healthy and cannot restore.
+    QFETCH(bool, syncFirst);
+    TestVault a;
+    TestVault b;
+    QVERIFY(a.ok() && b.ok());
+    const QStringList roots{a.dir.filePath(QStringLiteral("one")),
+                            a.dir.filePath(QStringLiteral("two"))};
+    for (TestVault* v : {&a, &b})
+        QVERIFY(useSharedFolders(*v, roots));
+    const QString src = a.dir.filePath(QStringLiteral("m1.bin"));
+    QVERIFY(writePseudoRandomFile(src, 1500 * KiB, 8));
+    QVERIFY(floatInto(a.vault.get(), src, QStringLiteral("m1")));
+    QVERIFY(runJob(new CatalogPublishJob(a.vault.get())));
+    QVERIFY(runJob(new CatalogSyncJob(b.vault.get())));
+    QVERIFY(b.registry().modelByName(QStringLiteral("m1")));
+
+    auto* collect = new CatalogCollectJob(a.vault.get(), QStringLiteral("m1"));
+    QVERIFY(runJob(collect));
+    const auto chunkObjects = [&] {
+        int n = 0;
+        for (const QString& root : roots) {
+            QDirIterator it(root, QDir::Files, QDirIterator::Subdirectories);
+            while (it.hasNext()) {
+                const QString path = it.next(); // chunks, not the catalog's manifests
+                n += !path.contains(QLatin1String("/catalog/")) &&
+                     path.section(QLatin1Char('/'), -1).startsWith(QLatin1String("bafk"));
+            }
+        }
+        return n;
+    };
+    QCOMPARE(chunkObjects(), 0); // the collect deleted every copy
+    if (syncFirst)
+        QVERIFY(runJob(new CatalogSyncJob(b.vault.get())));
+
+    FloatJob::Request req;
+    req.paths = {src};
+    req.modelName = QStringLiteral("m2");
+    req.options.chunker = SmallChunks;
+    req.options.replication = 2;
+    auto* job = new FloatJob(b.vault.get(), req);
+    QSignalSpy floated(job, &TransferJob::finished);
+    job->start();
+    QVERIFY(floated.wait(JobTimeoutMs));
+    QVERIFY2(job->error().ok(), qPrintable(job->error().message));
+    const FileDistributor::Stats totals = job->totals();
+    delete job;
+    QCOMPARE(totals.chunksDeduplicated, 0);
+    QCOMPARE(totals.chunksSent, totals.chunks);
+    QVERIFY(totals.copiesFoundGone > 0);
+    QVERIFY(restoreOk(b.vault.get(), QStringLiteral("m2"), b.dir.filePath(QStringLiteral("out")),
+                      QStringLiteral("m1.bin"), src));
 }
 
 void TestCatalog::damagedCopyIsReplaced()

@@ -155,12 +155,15 @@ void TestCliHealth::lostChunkIsMissingData()
     QVERIFY2(re.code == IntegrityProblem, re.describe());
     QVERIFY2(re.errText().contains(cid), re.describe());
     QVERIFY2(re.errText().contains(QStringLiteral("lost")), re.describe());
+    // Issue 34, item 5: no other replica was there to use.
+    QVERIFY2(!re.errText().contains(QStringLiteral("another replica")), re.describe());
     QCOMPARE(test::CliSandbox::filesBelow(out), QStringList());
 
     const CliResult cat = m_box->run(
         words({QStringLiteral("cat"), QStringLiteral("model"), QStringLiteral("model.bin")}));
     QVERIFY2(cat.code == IntegrityProblem, cat.describe());
     QVERIFY2(cat.errText().contains(cid), cat.describe());
+    QVERIFY2(!cat.errText().contains(QStringLiteral("another replica")), cat.describe());
 
     const CliResult mat = m_box->run(words(
         {QStringLiteral("materialize"), QStringLiteral("model"), QStringLiteral("--to"), out}));

@@ -4,6 +4,7 @@
 // replaced), and degraded models become healthy.
 #include "sync/repairjob.h"
 #include "synctestsupport.h"
+#include "transfer/verifyjob.h"
 
 #include <QSqlDatabase>
 #include <QSqlQuery>
@@ -19,6 +20,8 @@ class TestRepair : public QObject
 private Q_SLOTS:
     void repairsAFloatThatWentShort();
     void replacesCopiesKnownBad();
+    void verifyAgreesAfterACopyMadeElsewhere();
+    void looksBeforeItSaysOk();
     void skipsABadSourceAndReplacesIt();
     void reportsALostChunk();
     void honoursQuota();
@@ -99,6 +102,84 @@ void TestRepair::replacesCopiesKnownBad()
     QCOMPARE(minCopies(v.registry(), id), 2);
     QVERIFY(!v.registry().model(id)->degraded);
     QCOMPARE(checkObjectsMatchCids(v, id), 2 * int(cids.size())); // the bad one was replaced
+}
+
+void TestRepair::verifyAgreesAfterACopyMadeElsewhere()
+{
+    // Issue 34, item 3: verify finds one copy missing and one corrupt on a provider that is
+    // full by then; repair makes the copies on a third provider. The bad copies are forgotten
+    // (the corrupt object queued for deletion), so the next verify says what repair says.
+    TestVault v(1);
+    QVERIFY(v.ok());
+    const qint64 id = floatTestFile(v, QStringLiteral("m"), 2 * MiB, 16);
+    QVERIFY(id);
+    const QStringList cids = modelChunks(v.registry(), id);
+    QVERIFY(cids.size() >= 3);
+    const qint64 a = v.providerIds().at(0);
+    QVERIFY(QFile::remove(v.objectPath(a, cids.at(0))));
+    QVERIFY(flipByte(v.objectPath(a, cids.at(1)), 10));
+    {
+        VerifyJob verify(v.vault.get(), {QStringLiteral("m")});
+        QVERIFY(run(verify));
+        QCOMPARE(verify.report().missing, 1);
+        QCOMPARE(verify.report().corrupt, 1);
+    }
+    ProviderRecord full = *v.registry().provider(a);
+    full.quotaBytes = full.usedBytes;
+    QVERIFY(v.registry().updateProvider(full));
+    const qint64 third = v.addProvider(QStringLiteral("third"));
+
+    RepairJob repair(v.vault.get());
+    QVERIFY(run(repair));
+    QVERIFY2(repair.error().ok(), qPrintable(repair.error().message));
+    QCOMPARE(repair.report().copiesMade, 2);
+    QCOMPARE(repair.report().badCopiesForgotten, 2);
+    QVERIFY(holders(v.registry(), cids.at(0)).contains(third));
+    QVERIFY(holders(v.registry(), cids.at(1)).contains(third));
+    QVERIFY(!v.registry().model(id)->degraded);
+    QCOMPARE(v.registry().pendingDeletions().size(), 2);
+
+    VerifyJob verify(v.vault.get(), {QStringLiteral("m")});
+    QVERIFY(run(verify));
+    QVERIFY2(verify.report().verdict() == VerifyJob::Report::Verdict::Healthy,
+             qPrintable(verify.report().problems.join(QLatin1Char('\n'))));
+    QCOMPARE(verify.report().placementsChecked, 2 * int(cids.size()));
+}
+
+void TestRepair::looksBeforeItSaysOk()
+{
+    // Issue 34, item 2: copies deleted behind the registry's back, one chunk on both providers
+    // and another on one. Trusting the registry, repair finds nothing to do; looking first, it
+    // finds both, makes the copy it can and says the other chunk is lost.
+    TestVault v(1);
+    QVERIFY(v.ok());
+    const qint64 id = floatTestFile(v, QStringLiteral("m"), 2 * MiB, 17);
+    QVERIFY(id);
+    const QStringList cids = modelChunks(v.registry(), id);
+    QVERIFY(cids.size() >= 3);
+    const qint64 a = v.providerIds().at(0), b = v.providerIds().at(1);
+    QVERIFY(QFile::remove(v.objectPath(a, cids.at(0))));
+    QVERIFY(QFile::remove(v.objectPath(b, cids.at(0))));
+    QVERIFY(QFile::remove(v.objectPath(b, cids.at(1))));
+    {
+        RepairJob trusting(v.vault.get());
+        QVERIFY(run(trusting));
+        QCOMPARE(trusting.report().chunksShort, 0);
+        QVERIFY(trusting.report().complete()); // what "Repair now" used to say
+    }
+    RepairJob::Options options;
+    options.checkFirst = true;
+    RepairJob repair(v.vault.get(), options);
+    QVERIFY(run(repair));
+    QCOMPARE(repair.error().kind, Error::Kind::Corrupt);
+    QCOMPARE(repair.report().copiesChecked, 2 * int(cids.size()));
+    QCOMPARE(repair.report().copiesFoundBad, 3);
+    QCOMPARE(repair.report().copiesUnchecked, 0);
+    QCOMPARE(repair.report().lost, 1);
+    QCOMPARE(repair.report().copiesMade, 1);
+    QVERIFY(!repair.report().complete());
+    QCOMPARE(holders(v.registry(), cids.at(1)).size(), 2);
+    QVERIFY(v.registry().model(id)->degraded);
 }
 
 void TestRepair::skipsABadSourceAndReplacesIt()

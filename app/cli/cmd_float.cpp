@@ -91,6 +91,7 @@ private:
                         {QStringLiteral("bytes_sent"), t.bytesSent},
                         {QStringLiteral("bytes_deduplicated"), t.bytesDeduplicated},
                         {QStringLiteral("under_replicated_chunks"), t.underReplicatedChunks},
+                        {QStringLiteral("copies_found_gone"), t.copiesFoundGone},
                         {QStringLiteral("degraded"), m_job->degraded()},
                         {QStringLiteral("files_skipped"), m_job->filesSkipped()},
                         {QStringLiteral("seconds"), secs}};
@@ -149,6 +150,11 @@ private:
                             .arg(t.chunksSent)
                             .arg(units::formatBytes(t.bytesDeduplicated))
                             .arg(t.chunksDeduplicated));
+        if (t.copiesFoundGone > 0)
+            console().print(QStringLiteral("  %1 cop(ies) the registry listed were gone or damaged "
+                                           "on their provider (removed by another computer?) "
+                                           "and were stored again")
+                                .arg(t.copiesFoundGone));
         console().print(QStringLiteral("  %1 s, %2")
                             .arg(secs, 0, 'f', 1)
                             .arg(units::formatRate(t.fileSize / secs)));

@@ -56,8 +56,12 @@ private:
     void onFinished()
     {
         console().stopProgress();
+        // A restore that ended well used another replica for each problem; one that failed may
+        // have had none to use.
+        const bool restored = m_job->failure() == RestoreJob::Failure::None;
         for (const QString& problem : m_job->problems())
-            console().warning(problem + QStringLiteral(" (another replica was used)"));
+            console().warning(restored ? problem + QStringLiteral(" (another replica was used)")
+                                       : problem);
         const double secs = elapsedSeconds();
         QJsonObject doc{
             {QStringLiteral("ok"), m_job->failure() == RestoreJob::Failure::None},

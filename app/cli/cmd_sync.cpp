@@ -25,17 +25,22 @@ QJsonObject repairJson(const RepairJob& job)
             {QStringLiteral("bad_copies"), r.badCopies},
             {QStringLiteral("still_short"), r.stillShort},
             {QStringLiteral("lost"), r.lost},
+            {QStringLiteral("copies_checked"), r.copiesChecked},
+            {QStringLiteral("copies_found_bad"), r.copiesFoundBad},
+            {QStringLiteral("copies_unchecked"), r.copiesUnchecked},
+            {QStringLiteral("bad_copies_forgotten"), r.badCopiesForgotten},
             {QStringLiteral("problems"), QJsonArray::fromStringList(r.problems)},
             {QStringLiteral("warnings"), QJsonArray::fromStringList(job.warnings())}};
 }
 
 // The exit code of a repair that ran: 4 when a chunk has no good copy left, 7 when chunks keep
-// fewer copies than wanted (nowhere to put them now), 0 when every chunk has its copies.
+// fewer copies than wanted (nowhere to put them now) or copies could not be checked, 0 when
+// every chunk has its copies, each one seen on its provider.
 int repairExitCode(const RepairJob& job)
 {
     if (job.report().lost > 0)
         return IntegrityProblem;
-    if (job.report().stillShort > 0)
+    if (job.report().stillShort > 0 || job.report().copiesUnchecked > 0)
         return UnderReplicated;
     return Success;
 }
@@ -45,6 +50,12 @@ void printRepair(Console& console, const RepairJob& job)
     const RepairJob::Report& r = job.report();
     for (const QString& line : r.problems)
         console.print(QStringLiteral("PROBLEM  ") + line);
+    if (r.copiesChecked > 0 || r.copiesUnchecked > 0)
+        console.print(QStringLiteral("Looked at %1 stored copies: %2 gone or damaged, %3 could not "
+                                     "be checked")
+                          .arg(r.copiesChecked)
+                          .arg(r.copiesFoundBad)
+                          .arg(r.copiesUnchecked));
     console.print(QStringLiteral("%1 chunks had fewer than %2 copies: %3 repaired (%4 copies, %5), "
                                  "%6 still short, %7 with no good copy left")
                       .arg(r.chunksShort)
@@ -70,12 +81,16 @@ public:
         p.addPositionalArgument(QStringLiteral("model"),
                                 QStringLiteral("Models to repair (default: the whole vault)."),
                                 QStringLiteral("[MODEL...]"));
-        if (!parse(p, args, QStringLiteral("repair [MODEL...]"), 0, -1))
+        p.addOption({QStringLiteral("trust-registry"),
+                     QStringLiteral("Do not ask the providers for every stored copy first; rely "
+                                    "on what the registry remembers (a scrub's last findings).")});
+        if (!parse(p, args, QStringLiteral("repair [--trust-registry] [MODEL...]"), 0, -1))
             return;
         Vault* vault = openVault();
         if (!vault)
             return; // openVault() said why and finished
         RepairJob::Options options;
+        options.checkFirst = !p.isSet(QStringLiteral("trust-registry"));
         for (const QString& name : p.positionalArguments()) {
             const auto model = vault->registry().modelByName(name);
             if (!model) {

@@ -156,9 +156,17 @@ private:
                                                "whole: %2")
                                     .arg(r.missingChunks.size())
                                     .arg(r.damagedModels.join(QStringLiteral(", "))));
+            if (!r.underReplicatedModels.isEmpty())
+                console().print(QStringLiteral("FEWER COPIES  %1 model(s) have chunks with fewer "
+                                               "copies than the vault wants (run "
+                                               "“modelfloat-cli repair” to make them): %2")
+                                    .arg(r.underReplicatedModels.size())
+                                    .arg(r.underReplicatedModels.join(QStringLiteral(", "))));
             const bool whole = r.missingChunks.isEmpty() && r.sync.unresolved.isEmpty();
-            if (whole)
-                console().print(QStringLiteral("OK: every model found is complete"));
+            const bool healthy = whole && r.underReplicatedModels.isEmpty();
+            if (healthy)
+                console().print(QStringLiteral("OK: every model found is complete, with every "
+                                               "copy the vault wants"));
             console().printJson(
                 {{QStringLiteral("ok"), whole},
                  {QStringLiteral("vaults"), r.sync.vaults},
@@ -174,9 +182,11 @@ private:
                  {QStringLiteral("no_catalog"), QJsonArray::fromStringList(r.noCatalog)},
                  {QStringLiteral("missing_chunks"), int(r.missingChunks.size())},
                  {QStringLiteral("damaged_models"), QJsonArray::fromStringList(r.damagedModels)},
+                 {QStringLiteral("under_replicated_models"),
+                  QJsonArray::fromStringList(r.underReplicatedModels)},
                  {QStringLiteral("damaged_objects"), QJsonArray::fromStringList(r.sync.damaged)},
                  {QStringLiteral("unresolved"), QJsonArray::fromStringList(r.sync.unresolved)}});
-            finish(whole ? Success : IntegrityProblem);
+            finish(!whole ? IntegrityProblem : healthy ? Success : UnderReplicated);
         });
         start(job);
     }

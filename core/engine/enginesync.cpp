@@ -222,6 +222,9 @@ bool EngineWorker::startRepair(Transfer& t, QString* /*error*/)
     RepairJob::Options options;
     if (t.info.modelId)
         options.modelIds = {t.info.modelId};
+    // "Repair now" looks at the copies before it says anything; the scheduler's repair follows
+    // its own scrub.
+    options.checkFirst = !t.info.background;
     auto* job = new RepairJob(m_vault.get(), options, this);
     const qint64 id = t.info.id;
     t.job = job;

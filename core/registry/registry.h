@@ -115,6 +115,11 @@ public:
         qint64 bytes = 0; // to copy: each chunk's size times the copies it lacks
     };
     RepairWork repairWork(int wanted, const QList<qint64>& modelIds = {}, qint64 drainProvider = 0);
+    // Copies known missing or corrupt of chunks (of complete files of these models; empty: all)
+    // that have `wanted` good copies again: each becomes a deletion (as retirePlacement() does)
+    // and is forgotten, so that verify, scrub and repair no longer count a copy that was
+    // replaced elsewhere. One transaction. The number retired, -1 on failure.
+    int retireReplacedCopies(int wanted, const QList<qint64>& modelIds = {});
 
     // Scrub's work (scrubqueries.cpp). The cheap pass checks that each stored copy is there
     // with the right size (placements.checked_at), the full pass reads it back and hashes it

@@ -1,8 +1,11 @@
-// Registry: the chunks repair has to work on. Read-only queries, in CID order a batch at a time
-// (keyset paging), so a vault of half a million chunks is walked with bounded memory.
+// Registry: the chunks repair has to work on, in CID order a batch at a time (keyset paging), so
+// a vault of half a million chunks is walked with bounded memory; and the bad copies a repair
+// made up for, forgotten once it is done.
 
 #include "registry.h"
 #include "registryquery.h"
+
+#include <QDateTime>
 
 namespace mf {
 
@@ -79,6 +82,37 @@ Registry::RepairWork Registry::repairWork(int wanted, const QList<qint64>& model
         work.bytes = q.q().value(1).toLongLong();
     }
     return work;
+}
+
+int Registry::retireReplacedCopies(int wanted, const QList<qint64>& modelIds)
+{
+    // Through placements_bad (the partial index of bad copies), then each chunk's good copies.
+    const QString replaced = QStringLiteral("FROM placements p JOIN chunks c ON c.cid = p.cid "
+                                            "WHERE p.state IN ('missing', 'corrupt') AND "
+                                            "p.locator <> '' AND ") +
+                             GoodCopies + QStringLiteral(" >= ? AND ") + usedCondition(modelIds);
+    int retired = -1;
+    const bool ok = transaction([&] {
+        Query count(this, QStringLiteral("SELECT COUNT(*) ") + replaced);
+        if (!count.bind(wanted).exec() || !count.q().next())
+            return false;
+        retired = count.q().value(0).toInt();
+        count.q().finish();
+        if (retired == 0)
+            return true;
+        // A corrupt object is deleted by the next collect or drain; a missing one's deletion
+        // finds nothing, which counts as done.
+        Query record(this, QStringLiteral("INSERT OR IGNORE INTO deletions (provider_id, locator, "
+                                          "cid, size, created_at) SELECT p.provider_id, "
+                                          "p.locator, p.cid, c.size, ? ") +
+                               replaced);
+        Query drop(this, QStringLiteral("DELETE FROM placements WHERE (cid, provider_id) IN "
+                                        "(SELECT p.cid, p.provider_id ") +
+                             replaced + QLatin1Char(')'));
+        return record.bind(QDateTime::currentSecsSinceEpoch()).bind(wanted).exec() &&
+               drop.bind(wanted).exec();
+    });
+    return ok ? retired : -1;
 }
 
 } // namespace mf

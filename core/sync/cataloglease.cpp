@@ -77,7 +77,6 @@ void CatalogLease::look()
 {
     m_looking = true;
     m_conflicts.clear();
-    const Kind other = m_lock.kind == Kind::Float ? Kind::Collect : Kind::Float;
     auto left = std::make_shared<int>(int(m_providers.usable.size()) + 1);
     auto oneDone = [this, left] {
         if (--*left == 0) {
@@ -87,21 +86,22 @@ void CatalogLease::look()
     };
     for (const CatalogProviders::Entry& p : std::as_const(m_providers.usable)) {
         m_calls.call(p.provider->listCatalogObjects(QStringLiteral("locks")),
-                     [this, p, other, oneDone](ProviderJob& job) {
+                     [this, p, oneDone](ProviderJob& job) {
                          if (!job.error().ok()) {
                              Q_EMIT warning(tr("The leases on provider “%1” could not be read: %2")
                                                 .arg(p.name, job.error().message));
                              oneDone();
                              return;
                          }
-                         QList<QPair<CatalogObject, catalog::Lock>> foreign;
+                         // Every lock but ours is read: the other kind's for conflicts, and
+                         // any that ran out (a process killed while it held it) to remove it.
+                         QList<QPair<CatalogObject, catalog::Lock>> others;
                          for (const CatalogObject& o : job.catalogObjects()) {
                              catalog::Lock l;
-                             if (catalog::parseLockName(o.name, &l) && l.vault != m_lock.vault &&
-                                 l.kind == other)
-                                 foreign.append({o, l});
+                             if (catalog::parseLockName(o.name, &l) && l.id != m_lock.id)
+                                 others.append({o, l});
                          }
-                         judge(p, foreign, job.serverTime(), oneDone);
+                         judge(p, others, job.serverTime(), oneDone);
                      });
     }
     oneDone();
@@ -116,22 +116,39 @@ void CatalogLease::judge(const CatalogProviders::Entry& p,
         return;
     }
     const auto [object, named] = locks.takeFirst();
+    const Kind other = m_lock.kind == Kind::Float ? Kind::Collect : Kind::Float;
+    const bool mayConflict = named.vault != m_lock.vault && named.kind == other;
     m_calls.call(p.provider->readCatalogObject(object.name), [this, p, locks, serverTime, done,
+                                                              mayConflict,
                                                               object = object](ProviderJob& job) {
         QString why;
         const auto lock = job.error().ok() ? catalog::decodeLock(job.data(), &why) : std::nullopt;
         if (lock) {
             // On the provider's clock where it has one; else on ours, with an allowance.
-            const bool live = object.modified.isValid() && serverTime.isValid()
-                                  ? object.modified.addSecs(lock->ttlSecs) > serverTime
-                                  : lock->written + lock->ttlSecs + m_skewSecs >
-                                        QDateTime::currentSecsSinceEpoch();
-            if (live)
+            const bool providerClock = object.modified.isValid() && serverTime.isValid();
+            const bool live = providerClock ? object.modified.addSecs(lock->ttlSecs) > serverTime
+                                            : lock->written + lock->ttlSecs + m_skewSecs >
+                                                  QDateTime::currentSecsSinceEpoch();
+            if (live && mayConflict)
                 m_conflicts[p.id].append(
                     lock->kind == Kind::Float
                         ? tr("a float of %1 by vault %2").arg(lock->what, lock->vault)
                         : tr("a collection by vault %1").arg(lock->vault));
-        } else if (job.error().kind != Error::Kind::NotFound) {
+            // Ran out: its holder is gone (killed, or cut off for longer than its time to live,
+            // and then it stops by itself: lapsing()). Removed, or the locks of every killed
+            // float would pile up for ever. Judged on our clock, the allowance is taken twice.
+            const bool expired = providerClock ? !live
+                                               : lock->written + lock->ttlSecs + 2 * m_skewSecs <=
+                                                     QDateTime::currentSecsSinceEpoch();
+            if (expired) {
+                // Removed before the next is read, so it is gone by the time ready() is said.
+                m_calls.call(p.provider->removeCatalogObject(object.name),
+                             [this, p, locks, serverTime, done](ProviderJob&) {
+                                 judge(p, locks, serverTime, done);
+                             });
+                return;
+            }
+        } else if (job.error().kind != Error::Kind::NotFound && mayConflict) {
             // Unreadable: judged by its time on the provider, with our own time to live.
             if (object.modified.isValid() && serverTime.isValid() &&
                 object.modified.addSecs(m_lock.ttlSecs) > serverTime)

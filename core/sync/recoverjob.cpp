@@ -102,6 +102,17 @@ void RecoverJob::pull()
         m_report.bytes = stats.logicalBytes;
         m_report.missingChunks = registry.chunksWithoutPlacement();
         m_report.damagedModels = registry.modelsMissingChunks();
+        // Health as found on the providers, not as the catalog remembered it.
+        if (!registry.refreshDegraded()) {
+            finish(Error::make(Error::Kind::Fatal, registry.lastError()));
+            return;
+        }
+        for (const qint64 id : registry.degradedModels()) {
+            const auto model = registry.model(id);
+            if (model && !m_report.damagedModels.contains(model->name))
+                m_report.underReplicatedModels.append(model->name);
+        }
+        m_report.underReplicatedModels.sort();
         finish(Error::none());
     });
     m_sync->start();

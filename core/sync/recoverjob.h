@@ -32,6 +32,9 @@ public:
         qint64 bytes = 0;          // sum of file sizes
         QStringList missingChunks; // found on no provider
         QStringList damagedModels; // models that cannot be restored whole
+        // Models that can be restored whole but have chunks with fewer copies than the vault
+        // wants (copies lost with the computer's providers, or never made): repair makes them.
+        QStringList underReplicatedModels;
     };
 
     // `providerIds` empty: every enabled provider.

@@ -1,6 +1,7 @@
 #include "repairjob.h"
 
 #include "providers/replacejob.h"
+#include "scrubjob.h"
 #include "transfer/chunkfetcher.h"
 #include "transfer/chunkwriter.h"
 #include "transfer/verifyingchunkdevice.h"
@@ -12,6 +13,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <utility>
 
 namespace mf {
 
@@ -63,6 +65,46 @@ void RepairJob::start()
     if (m_started || m_finished)
         return;
     m_started = true;
+    if (m_options.checkFirst)
+        look();
+    else
+        begin();
+}
+
+void RepairJob::look()
+{
+    ScrubJob::Options every;
+    every.pass = Registry::ScrubPass::Check;
+    every.intervalSecs = 0; // every copy: one deleted a minute ago must be found
+    m_check = new ScrubJob(m_vault, every, this);
+    connect(m_check, &TransferJob::finished, this, [this] {
+        ScrubJob* check = std::exchange(m_check, nullptr);
+        check->deleteLater();
+        const ScrubJob::Report& r = check->report();
+        m_report.copiesChecked = r.checked;
+        m_report.copiesFoundBad = r.bad();
+        m_report.copiesUnchecked = r.unreachable;
+        for (const QString& p : r.problems)
+            problem(p);
+        if (m_aborted || check->error().kind == Error::Kind::Cancelled) {
+            finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
+            return;
+        }
+        if (!check->error().ok()) {
+            finish(check->error());
+            return;
+        }
+        if (r.unreachable > 0)
+            addWarning(tr("%n stored cop(ies) could not be checked: their provider did not "
+                          "answer. They still count as copies; run repair again once it does",
+                          nullptr, r.unreachable));
+        begin();
+    });
+    m_check->start();
+}
+
+void RepairJob::begin()
+{
     Registry& registry = m_vault->registry();
     m_wanted = registry.wantedCopies();
     for (const ProviderRecord& p : registry.providers()) {
@@ -84,6 +126,10 @@ void RepairJob::abort()
     if (m_finished || m_aborted)
         return;
     m_aborted = true;
+    if (m_check) {
+        m_check->abort(); // its finished() ends this job
+        return;
+    }
     m_batch.clear();
     m_exhausted = true;
     QList<quint64> idle;
@@ -432,6 +478,17 @@ void RepairJob::finishAll()
     if (m_finished)
         return;
     Registry& registry = m_vault->registry();
+    if (!m_aborted && m_options.drainProvider <= 0) {
+        // The bad copies of chunks that have their copies again (made by this run, or before)
+        // are forgotten and their objects deleted later, so that verify and scrub say what
+        // this repair says.
+        const int retired = registry.retireReplacedCopies(m_wanted, m_options.modelIds);
+        if (retired < 0) {
+            finish(Error::make(Error::Kind::Fatal, registry.lastError()));
+            return;
+        }
+        m_report.badCopiesForgotten = retired;
+    }
     // Models whose chunks got their copies back are healthy again; those where copies were found
     // bad are degraded. Recomputed from the placements.
     registry.refreshDegraded(m_options.modelIds);

@@ -40,6 +40,11 @@ public:
         // elsewhere, then that copy is retired (Registry::retirePlacement: a pending deletion,
         // which DrainJob carries out). Copies there never count.
         qint64 drainProvider = 0;
+        // Looks first: every stored copy is asked for (the scrub's check pass, a stat each) and
+        // what is gone or the wrong size is marked, so that the repair relies on what the
+        // providers hold, not on what the registry remembers. What a person starts does this;
+        // the scheduler's repair follows its own scrub instead.
+        bool checkFirst = false;
         int parallelChunks = 4;
         qint64 maxBytesInFlight = qint64(64) * 1024 * 1024; // chunks held in memory at once
         RetryPolicy retry;
@@ -55,8 +60,16 @@ public:
         int lost = 0;       // chunks with no good copy left anywhere: cannot be rebuilt
         int stillShort = 0; // left with fewer copies than wanted: nowhere to put them now
         int retired = 0;    // copies on the drained provider turned into deletions
+        // Copies known missing or corrupt of chunks that have their copies again: forgotten,
+        // their objects queued for deletion (Registry::retireReplacedCopies()).
+        int badCopiesForgotten = 0;
+        // checkFirst: copies asked for, found gone or damaged, and that could not be asked
+        // (their provider did not answer: they still count, and the repair says so).
+        int copiesChecked = 0;
+        int copiesFoundBad = 0;
+        int copiesUnchecked = 0;
         QStringList problems;
-        bool complete() const { return lost == 0 && stillShort == 0; }
+        bool complete() const { return lost == 0 && stillShort == 0 && copiesUnchecked == 0; }
     };
 
     RepairJob(Vault* vault, Options options, QObject* parent = nullptr);
@@ -75,6 +88,8 @@ public:
 
 private:
     struct Task;
+    void look();
+    void begin();
     void fill();
     void startTask(const Registry::ChunkToRepair& chunk);
     void onFetched(quint64 taskId);
@@ -91,6 +106,7 @@ private:
 
     Vault* m_vault;
     Options m_options;
+    class ScrubJob* m_check = nullptr; // checkFirst, while it runs
     int m_wanted = 1;
     QList<qint64> m_targets;           // providers that take new copies
     QSet<qint64> m_draining;           // providers whose copies do not count

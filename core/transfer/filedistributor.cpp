@@ -36,8 +36,11 @@ FileChunk manifestEntry(const ScannedChunk& chunk, int index)
 struct FileDistributor::ChunkTask
 {
     ScannedChunk chunk;
-    int duplicates = 0;    // further occurrences of this chunk in the file, placed with it
-    QSet<qint64> holders;  // providers that store it
+    int duplicates = 0;   // further occurrences of this chunk in the file, placed with it
+    QSet<qint64> holders; // providers that store it
+    // Providers the registry says store it, being asked whether they still do (stat) before
+    // the chunk counts as stored there: the registry remembers, the providers decide.
+    QSet<qint64> confirming;
     QSet<qint64> inFlight; // providers a put is running on
     QSet<qint64> givenUp;  // providers not to try again for this chunk
     // Providers with a copy known to be missing or corrupt, by its locator: a put there must
@@ -249,22 +252,107 @@ void FileDistributor::onChunkScanned(const ScannedChunk& chunk)
     }
     auto task = std::make_unique<ChunkTask>();
     task->chunk = chunk;
+    QHash<qint64, QString> remembered; // stored placements, by provider: their locators
     for (const Placement& p : registry.placements(chunk.cid)) {
         if (!m_providers.contains(p.providerId))
             continue;
         if (p.state == PlacementState::Stored)
-            task->holders.insert(p.providerId);
+            remembered.insert(p.providerId, p.locator);
         else if (p.state == PlacementState::Missing || p.state == PlacementState::Corrupt)
             task->badCopies.insert(p.providerId, p.locator);
     }
-    if (task->holders.size() >= m_replication) {
-        m_placedCids.insert(chunk.cid);
-        countAlreadyPlaced(chunk);
+    ChunkTask& added = *task;
+    m_tasks.emplace(chunk.cid, std::move(task));
+    if (remembered.isEmpty()) {
+        added.waiting = true;
+        m_ready.push_back(chunk.cid);
+        schedule();
         return;
     }
-    task->waiting = true;
-    m_ready.push_back(chunk.cid);
-    m_tasks.emplace(chunk.cid, std::move(task));
+    // A copy the registry remembers may be gone: another computer's collect deletes a chunk
+    // that no catalog names any more, which this registry may still list (a model that computer
+    // removed, an orphan kept for later floats). Counted as stored only once the provider says
+    // it holds the object with the chunk's size; asked now, while this float's lease keeps any
+    // later collect away from the providers it writes to (docs/coordination.md).
+    for (auto it = remembered.constBegin(); it != remembered.constEnd(); ++it)
+        added.confirming.insert(it.key());
+    for (auto it = remembered.constBegin(); it != remembered.constEnd(); ++it)
+        confirmCopy(added, it.key(), it.value());
+}
+
+void FileDistributor::confirmCopy(ChunkTask& task, qint64 providerId, const QString& locator)
+{
+    const QString cid = task.chunk.cid;
+    Provider* provider = m_vault->provider(providerId);
+    if (!provider) {
+        // Answered from the event loop, as a job would be: the task is not ended under the
+        // caller, which asks its other providers next.
+        QTimer::singleShot(0, this,
+                           [this, cid, providerId] { confirmed(cid, providerId, Copy::Unknown); });
+        return;
+    }
+    ProviderJob* job = provider->stat(locator);
+    job->setParent(this);
+    connect(job, &ProviderJob::finished, this,
+            [this, cid, providerId, job, size = task.chunk.size] {
+                m_jobs.remove(job);
+                job->deleteLater();
+                const Error& error = job->error();
+                // A size the provider does not tell (-1) is taken as right, as the scrub's check
+                // does.
+                const qint64 held = job->objectSize();
+                confirmed(cid, providerId,
+                          error.ok() ? (held < 0 || held == size ? Copy::Held : Copy::Damaged)
+                          : error.kind == Error::Kind::NotFound ? Copy::Gone
+                                                                : Copy::Unknown);
+            });
+    m_jobs.insert(job);
+    job->start();
+}
+
+void FileDistributor::confirmed(const QString& cid, qint64 providerId, Copy copy)
+{
+    const auto it = m_tasks.find(cid);
+    if (it == m_tasks.end()) {
+        maybeComplete();
+        return;
+    }
+    ChunkTask& task = *it->second;
+    task.confirming.remove(providerId);
+    if (!m_error.ok()) {
+        maybeComplete();
+        return;
+    }
+    if (copy == Copy::Held) {
+        task.holders.insert(providerId);
+    } else if (copy == Copy::Gone) {
+        // Gone: forgotten, so that the put below stores it again and nothing else counts it.
+        if (!m_vault->registry().removePlacement(cid, providerId)) {
+            fail(Error::make(Error::Kind::Fatal, m_vault->registry().lastError()));
+            return;
+        }
+        m_stats.copiesFoundGone++;
+    } else if (copy == Copy::Damaged) {
+        // There with another size: a damaged object, which a put must replace.
+        const auto placements = m_vault->registry().placements(cid);
+        for (const Placement& p : placements)
+            if (p.providerId == providerId)
+                task.badCopies.insert(providerId, p.locator);
+        m_vault->registry().setPlacementState(cid, providerId, PlacementState::Corrupt);
+        m_stats.copiesFoundGone++;
+    }
+    // Could not be asked (the provider is unusable or failing): not counted here; the puts
+    // decide whether the chunk can go there or elsewhere.
+    if (!task.confirming.isEmpty())
+        return;
+    if (task.holders.size() >= m_replication) {
+        m_stats.bytesDeduplicated += task.chunk.size;
+        m_stats.chunksDeduplicated++;
+        chunkDone(task);
+        return;
+    }
+    task.waiting = true;
+    m_ready.push_back(cid);
     schedule();
 }
 

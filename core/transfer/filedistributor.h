@@ -71,6 +71,9 @@ public:
         int chunksDeduplicated = 0;
         int underReplicatedChunks = 0;
         int retries = 0; // puts tried again after a provider failed them
+        // Copies the registry remembered that their provider no longer holds (another
+        // computer's collect, a lost object) or holds damaged: stored again by this float.
+        int copiesFoundGone = 0;
         QByteArray sha256;
     };
 
@@ -111,6 +114,12 @@ private:
     void onChunkScanned(const ScannedChunk& chunk);
     void countAlreadyPlaced(const ScannedChunk& chunk);
     void onScannerFinished();
+    // Asks the provider whether it still holds a copy the registry remembers.
+    void confirmCopy(ChunkTask& task, qint64 providerId, const QString& locator);
+    // Its answer: there with the chunk's size, gone, there with another size, or not known (the
+    // provider could not be asked).
+    enum class Copy { Held, Gone, Damaged, Unknown };
+    void confirmed(const QString& cid, qint64 providerId, Copy copy);
     void schedule();
     void noteRetrying(qint64 providerId, const QString& reason, int delayMs);
     // Started; Waiting for a deletion of the chunk; Full: every provider it could go to runs

@@ -162,8 +162,9 @@ void RangeJob::onFetched()
     std::unique_ptr<ChunkFetcher> fetcher = std::move(m_fetcher);
     const Error e = fetcher->error();
     const FileChunk chunk = fetcher->chunk();
+    // "Another replica was used" only when one was: with no good copy, the problems are the error.
     for (const QString& problem : fetcher->problems())
-        addWarning(problem + tr(" (another replica was used)"));
+        addWarning(e.ok() ? problem + tr(" (another replica was used)") : problem);
     fetcher.release()->deleteLater();
     if (m_aborted) {
         finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
