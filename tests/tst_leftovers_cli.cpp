@@ -121,6 +121,7 @@ class TestLeftoversCli final : public QObject
 private Q_SLOTS:
     void init();
     void killedFloatsIntoLocalFolders();
+    void killedRepairs();
     void killedRestores();
     void killedMaterializations();
     void killedMaterializationsIntoTheHfCache();
@@ -306,6 +307,50 @@ void TestLeftoversCli::killedFloatsIntoLocalFolders()
 
 // Restores killed while they write: a rerun into the same folder leaves only the model's files;
 // a killed restore that nobody reruns is cleaned by `collect`.
+// Repairs killed while they put copies (issue 34, item 6): the next repair leaves no temporary
+// in the folder they were writing to.
+void TestLeftoversCli::killedRepairs()
+{
+    const QString input = path(QStringLiteral("model.bin"));
+    QVERIFY(writePseudoRandomFile(input, 48 * MiB, 13));
+    const Run floated =
+        run({QStringLiteral("float"), input, QStringLiteral("--name"), QStringLiteral("m"),
+             QStringLiteral("--chunker"), QStringLiteral("cdc"), QStringLiteral("--chunk-size"),
+             QStringLiteral("1M"), QStringLiteral("--quiet")});
+    QVERIFY2(floated.code == 0, floated.describe());
+    // A second folder, and two copies wanted: repair has every chunk to copy there.
+    const QString store2 = path(QStringLiteral("store2"));
+    const Run add = run({QStringLiteral("provider"), QStringLiteral("add"), QStringLiteral("local"),
+                         QStringLiteral("second"), store2});
+    QVERIFY2(add.code == 0, add.describe());
+    const Run replicate =
+        run({QStringLiteral("config"), QStringLiteral("replication"), QStringLiteral("2")});
+    QVERIFY2(replicate.code == 0, replicate.describe());
+    const QString tmp = store2 + QStringLiteral("/.tmp");
+    auto leftovers = [&] { return int(filesIn(tmp, anything()).size()); };
+    // A temporary seen may be renamed into place before the kill lands: kill again, up to a
+    // bound, until a kill has left one.
+    int kills = 0;
+    for (int round = 0; round < 16 && leftovers() == 0; ++round)
+        kills += killWhen({QStringLiteral("repair"), QStringLiteral("--quiet")},
+                          [&] { return leftovers() > 0; })
+                     ? 1
+                     : 0;
+    QVERIFY2(kills > 0, "every repair ended before it could be killed");
+    QVERIFY2(leftovers() > 0, "the kills left no temporary: nothing to check");
+    qInfo("%d kill(s) left %d temporaries", kills, leftovers());
+
+    const Run repaired = run({QStringLiteral("repair"), QStringLiteral("--json")});
+    QVERIFY2(repaired.code == 0, repaired.describe());
+    QVERIFY2(filesIn(tmp, anything()).isEmpty(),
+             qPrintable(filesIn(tmp, anything()).join(QLatin1Char(' '))));
+    const QString out = path(QStringLiteral("out"));
+    QVERIFY(run({QStringLiteral("restore"), QStringLiteral("m"), QStringLiteral("--to"), out,
+                 QStringLiteral("--quiet")})
+                .code == 0);
+    QCOMPARE(opensslSha256Hex(out + QStringLiteral("/model.bin")), opensslSha256Hex(input));
+}
+
 void TestLeftoversCli::killedRestores()
 {
     QDir().mkpath(path(QStringLiteral("in")));

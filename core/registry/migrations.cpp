@@ -1,5 +1,7 @@
 #include "migrations.h"
 
+#include "sqlerror.h"
+
 #include <QHash>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -496,7 +498,7 @@ bool exec(QSqlDatabase& db, const QString& sql, QString* error)
     QSqlQuery q(db);
     if (q.exec(sql))
         return true;
-    *error = q.lastError().text();
+    *error = describeSqlError(q.lastError());
     return false;
 }
 
@@ -509,13 +511,13 @@ bool readVersion(QSqlDatabase& db, int* version, bool* hasRow, QString* error)
     if (!q.exec(QStringLiteral("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND "
                                "name = 'schema_version'")) ||
         !q.next()) {
-        *error = q.lastError().text();
+        *error = describeSqlError(q.lastError());
         return false;
     }
     if (q.value(0).toInt() == 0)
         return true;
     if (!q.exec(QStringLiteral("SELECT version FROM schema_version"))) {
-        *error = q.lastError().text();
+        *error = describeSqlError(q.lastError());
         return false;
     }
     if (q.next()) {
@@ -622,7 +624,7 @@ bool runSteps(QSqlDatabase& db, int wanted, QString* error, bool requireSchema)
         ok = ok && exec(db, bump.arg(target), error);
         if (!ok || !db.commit()) {
             if (ok)
-                *error = db.lastError().text();
+                *error = describeSqlError(db.lastError());
             db.rollback();
             *error = QStringLiteral("Upgrading the vault to schema %1 failed: %2")
                          .arg(target)

@@ -6,6 +6,7 @@
 #include "modelrow.h"
 #include "registryquery.h"
 #include "shortlocator.h"
+#include "sqlerror.h"
 
 #include <QAtomicInteger>
 #include <QDateTime>
@@ -140,15 +141,15 @@ std::unique_ptr<Registry> Registry::open(const QString& path, QString* error, Sc
     r->m_db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(BusyTimeoutMs));
     if (!r->m_db.open()) {
         *error = QStringLiteral("Cannot open the registry “%1”: %2")
-                     .arg(path, r->m_db.lastError().text());
+                     .arg(path, describeSqlError(r->m_db.lastError()));
         return nullptr;
     }
     QSqlQuery q(r->m_db);
     // Per-connection settings first; they change nothing in the file.
     for (const char* pragma : {"PRAGMA foreign_keys=ON", "PRAGMA synchronous=NORMAL"}) {
         if (!q.exec(QLatin1String(pragma))) {
-            *error =
-                QStringLiteral("Cannot open the registry “%1”: %2").arg(path, q.lastError().text());
+            *error = QStringLiteral("Cannot open the registry “%1”: %2")
+                         .arg(path, describeSqlError(q.lastError()));
             return nullptr;
         }
     }
@@ -171,8 +172,8 @@ std::unique_ptr<Registry> Registry::open(const QString& path, QString* error, Sc
     while (!q.exec(QStringLiteral("PRAGMA journal_mode=WAL"))) {
         const bool busy = (q.lastError().nativeErrorCode().toInt() & 0xff) == SqliteBusy;
         if (!busy || waited.elapsed() > BusyTimeoutMs) {
-            *error =
-                QStringLiteral("Cannot open the registry “%1”: %2").arg(path, q.lastError().text());
+            *error = QStringLiteral("Cannot open the registry “%1”: %2")
+                         .arg(path, describeSqlError(q.lastError()));
             return nullptr;
         }
         QThread::msleep(5);

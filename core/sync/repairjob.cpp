@@ -4,6 +4,7 @@
 #include "scrubjob.h"
 #include "transfer/chunkfetcher.h"
 #include "transfer/chunkwriter.h"
+#include "transfer/temporarysweep.h"
 #include "transfer/verifyingchunkdevice.h"
 #include "util/units.h"
 #include "vault/vault.h"
@@ -105,6 +106,16 @@ void RepairJob::look()
 
 void RepairJob::begin()
 {
+    // Beside the repair, as beside a float: what repairs (and floats) killed before left in the
+    // providers' temporary areas. The repair ends after it, so a rerun leaves none behind.
+    m_sweep = new TemporarySweep(m_vault, {}, false, this);
+    connect(m_sweep, &TemporarySweep::finished, this, [this] {
+        for (const QString& w : m_sweep->warnings())
+            addWarning(w);
+        if (m_tasks.empty() && (m_exhausted || m_aborted))
+            finishAll();
+    });
+    m_sweep->start();
     Registry& registry = m_vault->registry();
     m_wanted = registry.wantedCopies();
     for (const ProviderRecord& p : registry.providers()) {
@@ -477,6 +488,11 @@ void RepairJob::finishAll()
 {
     if (m_finished)
         return;
+    if (m_sweep && !m_sweep->isFinished()) {
+        if (m_aborted)
+            m_sweep->abort(); // its finished() comes back here
+        return;
+    }
     Registry& registry = m_vault->registry();
     if (!m_aborted && m_options.drainProvider <= 0) {
         // The bad copies of chunks that have their copies again (made by this run, or before)

@@ -107,6 +107,7 @@ private:
     Vault* m_vault;
     Options m_options;
     class ScrubJob* m_check = nullptr; // checkFirst, while it runs
+    class TemporarySweep* m_sweep = nullptr;
     int m_wanted = 1;
     QList<qint64> m_targets;           // providers that take new copies
     QSet<qint64> m_draining;           // providers whose copies do not count
