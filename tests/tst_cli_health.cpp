@@ -26,10 +26,12 @@ QStringList words(std::initializer_list<QString> parts)
 
 // Exit codes from app/cli/exitcodes.h, as documented in README.md.
 constexpr int Failed = 1;
+constexpr int NotFound = 3;
 constexpr int IntegrityProblem = 4;
 constexpr int UnderReplicated = 7;
 
-// A chunk object of a local provider folder (not the provider's temporaries).
+// The chunk objects of a local provider folder (not the provider's temporaries, nor the
+// catalog's manifests, which are named by CIDs too).
 QStringList chunkObjects(const QString& root)
 {
     QStringList out;
@@ -37,7 +39,7 @@ QStringList chunkObjects(const QString& root)
                          QDirIterator::Subdirectories);
          it.hasNext();) {
         const QString path = it.next();
-        if (!path.contains(QStringLiteral("/.")))
+        if (!path.contains(QStringLiteral("/.")) && !path.contains(QStringLiteral("/catalog/")))
             out << path;
     }
     out.sort();
@@ -56,6 +58,7 @@ private Q_SLOTS:
 
     void underReplicatedIsNotOk();
     void lostChunkIsMissingData();
+    void modelRemovedElsewhereIsNotLoss();
     void unreadableProviderIsNotLoss();
     void lostChunksAreNotDedupSavings();
     void freshVaultWantsWhatItsProvidersHold();
@@ -175,6 +178,47 @@ void TestCliHealth::lostChunkIsMissingData()
     QVERIFY2(verify.code == IntegrityProblem, verify.describe());
     QCOMPARE(verify.json().value(QStringLiteral("status")).toString(), QStringLiteral("damaged"));
     QCOMPARE(verify.json().value(QStringLiteral("lost")).toInt(), 1);
+}
+
+void TestCliHealth::modelRemovedElsewhereIsNotLoss()
+{
+    // Issue 34, item 4: two computers share a folder. B has taken in A's model; A removes it,
+    // which deletes its chunks there. B, not synced since, restores it: the chunks are gone
+    // because the model is, and B says so (exit 3), not that data was lost (exit 4).
+    const QString shared = m_box->path(QStringLiteral("shared"));
+    const QString b = m_box->path(QStringLiteral("vault-b"));
+    const QStringList onB{QStringLiteral("--vault"), b};
+    QCOMPARE(m_box->run(words({QStringLiteral("init")})).code, 0);
+    QCOMPARE(m_box->run(words({QStringLiteral("init")}) + onB).code, 0);
+    for (const QStringList& vault : {QStringList(), onB}) {
+        const CliResult add =
+            m_box->run(words({QStringLiteral("provider"), QStringLiteral("add"),
+                              QStringLiteral("local"), QStringLiteral("shared"), shared}) +
+                       vault);
+        QVERIFY2(add.code == 0, add.describe());
+    }
+    QVERIFY(!floatModel(QStringLiteral("model"),
+                        words({QStringLiteral("--provider"), QStringLiteral("shared")}))
+                 .isEmpty());
+    const CliResult synced =
+        m_box->run(words({QStringLiteral("vault"), QStringLiteral("sync")}) + onB);
+    QVERIFY2(synced.code == 0, synced.describe());
+    const CliResult removed = m_box->run(words({QStringLiteral("rm"), QStringLiteral("model")}));
+    QVERIFY2(removed.code == 0, removed.describe());
+    QVERIFY(chunkObjects(shared).isEmpty());
+
+    const QString out = m_box->path(QStringLiteral("out"));
+    const CliResult re = m_box->run(
+        words({QStringLiteral("restore"), QStringLiteral("model"), QStringLiteral("--to"), out}) +
+        onB);
+    QVERIFY2(re.code == NotFound, re.describe());
+    QVERIFY2(re.errText().contains(QStringLiteral("removed on another computer")), re.describe());
+    QCOMPARE(test::CliSandbox::filesBelow(out), QStringList());
+    // The removal was taken in: B no longer lists the model.
+    const CliResult list =
+        m_box->run(words({QStringLiteral("list"), QStringLiteral("--json")}) + onB);
+    QVERIFY2(list.code == 0 && !list.outText().contains(QStringLiteral("\"model\"")),
+             list.describe());
 }
 
 void TestCliHealth::unreadableProviderIsNotLoss()

@@ -1,6 +1,7 @@
 #include "command.h"
 #include "stdoutdevice.h"
 
+#include "sync/catalogsyncjob.h"
 #include "transfer/rangejob.h"
 #include "transfer/restorejob.h"
 #include "util/units.h"
@@ -47,6 +48,8 @@ public:
         request.destinationDir = p.value(QStringLiteral("to"));
         request.whenExists =
             p.isSet(QStringLiteral("force")) ? ExistingFile::Replace : ExistingFile::Refuse;
+        m_vault = vault;
+        m_modelName = request.modelName;
         auto* job = new RestoreJob(vault, request, this);
         connect(job, &RestoreJob::finished, this, &RestoreCommand::onFinished);
         runJob(job);
@@ -56,6 +59,42 @@ private:
     void onFinished()
     {
         console().stopProgress();
+        // Chunks gone may mean the model is gone: another computer sharing the providers
+        // removed it, and its collection deleted them, before this vault synced. The catalog
+        // says so; then that is what the user is told, not that data was lost.
+        if (m_job->failure() == RestoreJob::Failure::Integrity && !m_catalogChecked) {
+            m_catalogChecked = true;
+            const auto before = m_vault->registry().modelByName(m_modelName);
+            auto* sync = new CatalogSyncJob(m_vault, this);
+            connect(sync, &TransferJob::finished, this, [this, sync, before] {
+                sync->deleteLater();
+                const auto now = m_vault->registry().modelByName(m_modelName);
+                if (sync->error().ok() && before && (!now || now->id != before->id))
+                    return removedElsewhere();
+                report();
+            });
+            sync->start();
+            return;
+        }
+        report();
+    }
+
+    void removedElsewhere()
+    {
+        const QString error =
+            QStringLiteral("“%1” was removed on another computer that shares these providers, "
+                           "and its chunks were freed there; this vault has taken the removal "
+                           "in now (as “modelfloat-cli vault sync” does)")
+                .arg(m_modelName);
+        console().printJson({{QStringLiteral("ok"), false},
+                             {QStringLiteral("removed_elsewhere"), true},
+                             {QStringLiteral("error"), error}});
+        console().error(error);
+        finish(NotFound);
+    }
+
+    void report()
+    {
         // A restore that ended well used another replica for each problem; one that failed may
         // have had none to use.
         const bool restored = m_job->failure() == RestoreJob::Failure::None;
@@ -104,6 +143,10 @@ private:
             return finish(Failed);
         }
     }
+
+    Vault* m_vault = nullptr;
+    QString m_modelName;
+    bool m_catalogChecked = false;
 };
 
 // Reads --range: "A-B" (bytes A to B, inclusive) or "A-" (from A to the end), decimal byte
