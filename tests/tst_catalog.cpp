@@ -91,6 +91,7 @@ private Q_SLOTS:
     void floatAfterAnotherVaultCollectedStoresAgain_data();
     void floatAfterAnotherVaultCollectedStoresAgain();
     void damagedCopyIsReplaced();
+    void strayStateNameIsIgnored();
 };
 
 void TestCatalog::triggersMarkChanges()
@@ -718,6 +719,61 @@ void TestCatalog::damagedCopyIsReplaced()
     delete sync;
     QVERIFY(restoreOk(b.vault.get(), QStringLiteral("dmg"), b.dir.filePath(QStringLiteral("out")),
                       QStringLiteral("dmg.bin"), src));
+}
+
+void TestCatalog::strayStateNameIsIgnored()
+{
+    // Issue 35, item 1: an object named as a state of A far ahead of A's own (a stray file, a
+    // sync tool's copy, a hostile writer) used to raise A's counter by its name alone: A's next
+    // states got 13 digits, which no reader parsed, and the publish pruned A's real ones. Only a
+    // state that is read and whole raises the counter now; names of up to 18 digits parse.
+    TestVault a;
+    TestVault b;
+    QVERIFY(a.ok() && b.ok());
+    const QStringList roots{a.dir.filePath(QStringLiteral("s1")),
+                            a.dir.filePath(QStringLiteral("s2"))};
+    for (TestVault* v : {&a, &b})
+        QVERIFY(useSharedFolders(*v, roots));
+    const QString one = a.dir.filePath(QStringLiteral("one.bin"));
+    QVERIFY(writePseudoRandomFile(one, 400 * KiB, 41));
+    QVERIFY(floatInto(a.vault.get(), one, QStringLiteral("one")));
+    QVERIFY(runJob(new CatalogPublishJob(a.vault.get())));
+    const qint64 published = a.registry().catalogSeq();
+    for (const QString& root : roots)
+        QVERIFY(writeFile(root + QStringLiteral("/catalog/states/") + a.vault->id() +
+                              QStringLiteral(".999999999999"),
+                          "not a state"));
+
+    auto* sync = new CatalogSyncJob(a.vault.get());
+    QSignalSpy synced(sync, &TransferJob::finished);
+    sync->start();
+    QVERIFY(synced.wait(JobTimeoutMs));
+    QVERIFY2(sync->error().ok(), qPrintable(sync->error().message));
+    QVERIFY2(sync->warnings().join(QLatin1Char('\n')).contains(QStringLiteral("ignored")),
+             qPrintable(sync->warnings().join(QLatin1Char('\n'))));
+    delete sync;
+    QCOMPARE(a.registry().catalogSeq(), published);
+
+    // A goes on publishing, and another vault reads every model it has.
+    const QString two = a.dir.filePath(QStringLiteral("two.bin"));
+    QVERIFY(writePseudoRandomFile(two, 300 * KiB, 42));
+    QVERIFY(floatInto(a.vault.get(), two, QStringLiteral("two")));
+    QVERIFY(runJob(new CatalogPublishJob(a.vault.get())));
+    QVERIFY(runJob(new CatalogSyncJob(b.vault.get())));
+    QVERIFY(restoreOk(b.vault.get(), QStringLiteral("one"), b.dir.filePath(QStringLiteral("o1")),
+                      QStringLiteral("one.bin"), one));
+    QVERIFY(restoreOk(b.vault.get(), QStringLiteral("two"), b.dir.filePath(QStringLiteral("o2")),
+                      QStringLiteral("two.bin"), two));
+
+    // A state with more than 12 digits, as a vault that far along writes it, is read.
+    QString vault;
+    qint64 seq = 0;
+    QVERIFY(
+        catalog::parseStateName(catalog::stateName(a.vault->id(), 1234567890123), &vault, &seq));
+    QCOMPARE(seq, qint64(1234567890123));
+    QVERIFY(!catalog::parseStateName(QStringLiteral("states/") + a.vault->id() +
+                                         QStringLiteral(".0001234567890123"),
+                                     &vault, &seq)); // not the name stateName() gives
 }
 
 QTEST_GUILESS_MAIN(TestCatalog)

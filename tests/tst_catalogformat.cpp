@@ -202,6 +202,27 @@ void TestCatalogFormat::manifestRefusesBrokenTiling()
     m = sampleManifest();
     m.model.name = QStringLiteral("two\nlines");
     QVERIFY(!catalog::decodeManifest(catalog::encodeManifest(m), {}, &why));
+    // Issue 35, item 6: sizes that wrap. Four chunks of about 2^62 bytes used to "tile" a file
+    // of 1,024 bytes (their sum wraps to it), and the model was listed healthy.
+    m = sampleManifest();
+    m.files[0].file.size = 1024;
+    m.files[0].chunks.clear();
+    const qint64 quarter = qint64(1) << 62;
+    for (int i = 0; i < 4; ++i)
+        m.files[0].chunks.append({i, qint64(quint64(i) * quint64(quarter)), // wraps, as sent
+                                  i == 3 ? quarter + 1024 : quarter,
+                                  cid::ofData(QByteArray(1, 'a' + i))});
+    QVERIFY(!catalog::decodeManifest(catalog::encodeManifest(m), {}, &why));
+    QVERIFY2(why.contains(QLatin1String("broken")), qPrintable(why));
+    // Issue 35, item 4: a file's SHA-256 becomes a path component and a header: 64 lowercase
+    // hex digits, nothing else.
+    const QByteArrayList bads{QByteArray(64, 'A'), QByteArray(QByteArray(63, 'a') + '\n'),
+                              QByteArray(QByteArray(62, 'a') + "\r\n"), QByteArray(64, 'g')};
+    for (const QByteArray& bad : bads) {
+        m = sampleManifest();
+        m.files[0].file.sha256 = bad;
+        QVERIFY2(!catalog::decodeManifest(catalog::encodeManifest(m), {}, &why), bad.constData());
+    }
 }
 
 void TestCatalogFormat::stateAndLockNames()
@@ -213,6 +234,12 @@ void TestCatalogFormat::stateAndLockNames()
     QCOMPARE(v, vault);
     QCOMPARE(seq, 42);
     QVERIFY(!catalog::parseStateName(QStringLiteral("states/x.1"), &v, &seq));
+    // Issue 35, item 1: every number a qint64 holds is read back (13 digits and more), and only
+    // under the name stateName() gives it.
+    QVERIFY(catalog::parseStateName(catalog::stateName(vault, 1000000000000), &v, &seq));
+    QCOMPARE(seq, 1000000000000);
+    QVERIFY(!catalog::parseStateName(
+        QStringLiteral("states/") + vault + QStringLiteral(".0000000000042"), &v, &seq));
     catalog::Lock l;
     l.vault = vault;
     l.id = catalog::newId();

@@ -81,8 +81,15 @@ ApiResponse ApiResponse::error(int status, const QString& message)
 QByteArray ApiResponse::head(qint64 contentLength) const
 {
     QByteArray out = "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status) + "\r\n";
-    for (const auto& h : headers)
-        out += h.first + ": " + h.second + "\r\n";
+    // A field with a line break or NUL in it would end the head early or add fields of its
+    // own choosing (a value that came from a stored name or hash): it is left out.
+    for (const auto& h : headers) {
+        const auto breaks = [](const QByteArray& b) {
+            return b.contains('\r') || b.contains('\n') || b.contains('\0');
+        };
+        if (!breaks(h.first) && !breaks(h.second))
+            out += h.first + ": " + h.second + "\r\n";
+    }
     if (contentLength != NoLength)
         out += "Content-Length: " +
                QByteArray::number(contentLength >= 0 ? contentLength : body.size()) + "\r\n";

@@ -1,5 +1,7 @@
 #include "hubrepo.h"
 
+#include "util/hex.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -24,12 +26,6 @@ const HubFile* HubRepo::file(const QString& path) const
 namespace hubrepo {
 
 namespace {
-
-bool isHex(const QByteArray& s, int length)
-{
-    static const QRegularExpression hex(QStringLiteral("^[0-9a-f]+$"));
-    return s.size() == length && hex.match(QString::fromLatin1(s)).hasMatch();
-}
 
 bool validRepoId(const QString& id)
 {
@@ -97,7 +93,7 @@ bool parseInfo(const QByteArray& json, HubRepo* repo, QString* error)
     const QJsonObject o = doc.object();
     const QString id = o.value(QStringLiteral("id")).toString();
     const QByteArray sha = o.value(QStringLiteral("sha")).toString().toLatin1();
-    if (!isHex(sha, 40)) {
+    if (!isLowerHex(sha, 40)) {
         *error = QStringLiteral("the Hub's model information has no commit sha");
         return false;
     }
@@ -122,7 +118,7 @@ bool parseInfo(const QByteArray& json, HubRepo* repo, QString* error)
                        .value(QStringLiteral("sha256"))
                        .toString()
                        .toLatin1();
-        if (!isSafePath(f.path) || f.size < 0 || (!f.sha256.isEmpty() && !isHex(f.sha256, 64))) {
+        if (!isSafePath(f.path) || f.size < 0 || (!f.sha256.isEmpty() && !isSha256Hex(f.sha256))) {
             *error = QStringLiteral("the Hub lists a file with an unusable name, size or hash "
                                     "(“%1”)")
                          .arg(f.path);
@@ -155,7 +151,7 @@ bool parseTreePage(const QByteArray& json, QList<HubFile>* files, QString* error
         f.sha256 = lfs.value(QStringLiteral("oid")).toString().toLatin1().toLower();
         if (!lfs.isEmpty() && qint64(lfs.value(QStringLiteral("size")).toDouble(-1)) != f.size)
             f.size = qint64(lfs.value(QStringLiteral("size")).toDouble(-1));
-        if (!isSafePath(f.path) || f.size < 0 || (!lfs.isEmpty() && !isHex(f.sha256, 64))) {
+        if (!isSafePath(f.path) || f.size < 0 || (!lfs.isEmpty() && !isSha256Hex(f.sha256))) {
             *error = QStringLiteral("the Hub lists a file with an unusable name, size or hash "
                                     "(“%1”)")
                          .arg(f.path);

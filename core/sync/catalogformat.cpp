@@ -5,6 +5,7 @@
 #include "chunking/unixfs.h"
 #include "hub/hubrepo.h"
 #include "registry/modelname.h"
+#include "util/hex.h"
 
 #include <QDateTime>
 #include <QJsonArray>
@@ -235,7 +236,7 @@ std::optional<Manifest> decodeManifest(const QByteArray& object, const QString& 
         mf.file.state = FileRecord::State::Complete;
         // A path that could climb out of a restore's folder is refused here already.
         if (!hubrepo::isSafePath(mf.file.path) || paths.contains(mf.file.path) ||
-            mf.file.size < 0 || mf.file.sha256.size() != 64) {
+            mf.file.size < 0 || !isSha256Hex(mf.file.sha256)) {
             *error = QStringLiteral("a file entry is incomplete (“%1”)").arg(mf.file.path);
             return std::nullopt;
         }
@@ -250,8 +251,10 @@ std::optional<Manifest> decodeManifest(const QByteArray& object, const QString& 
             chunk.offset = integer(c.at(0));
             chunk.size = integer(c.at(1));
             chunk.cid = c.at(2).toString();
+            // Each chunk within what is left of the file: sizes from outside never add up past
+            // it, so the sum cannot wrap (four chunks of 2^62 bytes "tiled" 1,024 bytes).
             if (c.size() != 3 || chunk.offset != next || chunk.size <= 0 ||
-                !cid::isValid(chunk.cid)) {
+                chunk.size > mf.file.size - next || !cid::isValid(chunk.cid)) {
                 *error = QStringLiteral("the chunk list of “%1” is broken at chunk %2")
                              .arg(mf.file.path)
                              .arg(chunk.index);
@@ -389,13 +392,21 @@ QString stateName(const QString& vault, qint64 seq)
 
 bool parseStateName(const QString& name, QString* vault, qint64* seq)
 {
-    static const QRegularExpression re(QStringLiteral("^states/([0-9a-f-]{8,64})\\.([0-9]{12})$"));
+    // At least 12 digits, as stateName() writes them, and at most 18, which a qint64 holds: a
+    // vault that has published a trillion states is still read. Only the name stateName()
+    // gives that number counts (no other zero padding), so that reading it back by that name
+    // finds this object.
+    static const QRegularExpression re(
+        QStringLiteral("^states/([0-9a-f-]{8,64})\\.([0-9]{12,18})$"));
     const QRegularExpressionMatch m = re.match(name);
     if (!m.hasMatch())
         return false;
+    const qint64 number = m.captured(2).toLongLong();
+    if (number <= 0 || stateName(m.captured(1), number) != name)
+        return false;
     *vault = m.captured(1);
-    *seq = m.captured(2).toLongLong();
-    return *seq > 0;
+    *seq = number;
+    return true;
 }
 
 QString lockName(const Lock& l)

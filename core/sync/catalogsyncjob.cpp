@@ -38,61 +38,101 @@ void CatalogSyncJob::start()
 
 void CatalogSyncJob::listStates()
 {
-    auto ownBest = std::make_shared<qint64>(0);
     m_calls.fanOut(
         m_providers.usable,
         [](const CatalogProviders::Entry& p) {
             return p.provider->listCatalogObjects(QStringLiteral("states"));
         },
-        [this, ownBest](const CatalogProviders::Entry& p, ProviderJob& job) {
+        [this](const CatalogProviders::Entry& p, ProviderJob& job) {
             if (!job.error().ok()) {
                 addWarning(tr("The catalog could not be read from provider “%1”: %2")
                                .arg(p.name, job.error().message));
                 return;
             }
             m_listed.append(p.id);
+            const qint64 published = m_vault->registry().catalogSeq();
             for (const CatalogObject& o : job.catalogObjects()) {
                 QString vault;
                 qint64 seq = 0;
-                if (!catalog::parseStateName(o.name, &vault, &seq))
+                if (!catalog::parseStateName(o.name, &vault, &seq)) {
+                    if (o.name.startsWith(QLatin1String("states/")))
+                        addWarning(tr("The object %1 on provider “%2” is not named as a catalog "
+                                      "state; it was ignored")
+                                       .arg(o.name, p.name));
                     continue;
-                if (vault == m_vault->id())
-                    *ownBest = qMax(*ownBest, seq);
-                else
+                }
+                if (vault != m_vault->id())
                     m_copies[vault].append({seq, p});
+                else if (seq > published)
+                    m_ownNewer.append({seq, p});
             }
         },
-        [this, ownBest] {
+        [this] {
             if (!m_providers.usable.isEmpty() && m_listed.isEmpty()) {
                 finish(Error::make(Error::Kind::Fatal,
                                    tr("No provider's catalog could be read (see the warnings)")));
                 return;
             }
-            Registry& registry = m_vault->registry();
-            if (*ownBest > registry.catalogSeq()) {
-                // Another writer under this vault's id (a copied vault folder), or a registry
-                // older than what this vault published: never write below what is there.
-                addWarning(tr("A provider holds this vault's catalog at version %1, newer than "
-                              "this registry's %2: was the vault folder copied to another "
-                              "computer? Recover the copy into a vault of its own.")
-                               .arg(*ownBest)
-                               .arg(registry.catalogSeq()));
-                registry.raiseCatalogSeq(*ownBest);
-            }
-            for (auto it = m_copies.begin(); it != m_copies.end(); ++it) {
-                // Newest first; among equal copies, the providers' order (listings answer in any
-                // order, reads go the same way every run).
-                std::sort(it->begin(), it->end(), [this](const Copy& a, const Copy& b) {
-                    return a.seq != b.seq ? a.seq > b.seq
-                                          : rank(a.provider.id) < rank(b.provider.id);
-                });
-                if (it->first().seq > registry.catalogVaultSeq(it.key()))
-                    m_toRead.append(it.key());
-            }
-            m_toRead.sort();
-            m_report.vaults = int(m_copies.size());
-            readNextState();
+            std::sort(m_ownNewer.begin(), m_ownNewer.end(),
+                      [](const Copy& a, const Copy& b) { return a.seq > b.seq; });
+            checkOwnNewer();
         });
+}
+
+void CatalogSyncJob::checkOwnNewer()
+{
+    // A state of this vault newer than the registry's: another writer under this vault's id (a
+    // copied vault folder), or a registry older than what this vault published. Never write
+    // below what is there — but only a state read and found whole raises the counter: a name
+    // alone (a stray file, a sync tool's copy, a hostile writer) would push every later state
+    // out of reach.
+    if (m_ownNewer.isEmpty()) {
+        compareOthers();
+        return;
+    }
+    const Copy c = m_ownNewer.takeFirst();
+    const QString name = catalog::stateName(m_vault->id(), c.seq);
+    m_calls.call(c.provider.provider->readCatalogObject(name), [this, c, name](ProviderJob& job) {
+        if (!job.error().ok()) {
+            checkOwnNewer();
+            return;
+        }
+        QString why;
+        const auto state = catalog::decodeState(job.data(), &why);
+        if (state && (state->vault != m_vault->id() || state->seq != c.seq))
+            why = tr("it names another vault or version");
+        if (!state || !why.isEmpty()) {
+            ignored(name, c.provider, why);
+            checkOwnNewer();
+            return;
+        }
+        Registry& registry = m_vault->registry();
+        addWarning(tr("A provider holds this vault's catalog at version %1, newer than this "
+                      "registry's %2: was the vault folder copied to another computer? Recover "
+                      "the copy into a vault of its own.")
+                       .arg(c.seq)
+                       .arg(registry.catalogSeq()));
+        registry.raiseCatalogSeq(c.seq);
+        m_ownNewer.clear();
+        compareOthers();
+    });
+}
+
+void CatalogSyncJob::compareOthers()
+{
+    Registry& registry = m_vault->registry();
+    for (auto it = m_copies.begin(); it != m_copies.end(); ++it) {
+        // Newest first; among equal copies, the providers' order (listings answer in any order,
+        // reads go the same way every run).
+        std::sort(it->begin(), it->end(), [this](const Copy& a, const Copy& b) {
+            return a.seq != b.seq ? a.seq > b.seq : rank(a.provider.id) < rank(b.provider.id);
+        });
+        if (it->first().seq > registry.catalogVaultSeq(it.key()))
+            m_toRead.append(it.key());
+    }
+    m_toRead.sort();
+    m_report.vaults = int(m_copies.size());
+    readNextState();
 }
 
 int CatalogSyncJob::rank(qint64 providerId) const
@@ -419,6 +459,17 @@ void CatalogSyncJob::damaged(const QString& object, const CatalogProviders::Entr
 {
     const QString text =
         tr("The catalog object %1 on provider “%2” is damaged (%3); another copy is used")
+            .arg(object, p.name, why);
+    m_report.damaged.append(text);
+    addWarning(text);
+}
+
+void CatalogSyncJob::ignored(const QString& object, const CatalogProviders::Entry& p,
+                             const QString& why)
+{
+    const QString text =
+        tr("The catalog object %1 on provider “%2” is not a state of this vault (%3); it was "
+           "ignored")
             .arg(object, p.name, why);
     m_report.damaged.append(text);
     addWarning(text);

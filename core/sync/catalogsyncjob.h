@@ -73,6 +73,8 @@ private:
     // A provider's place in the vault's order of providers.
     int rank(qint64 providerId) const;
     void listStates();
+    void checkOwnNewer();
+    void compareOthers();
     void readNextState();
     void readCopy(QString vault, QList<Copy> copies);
     void applyNext();
@@ -88,6 +90,7 @@ private:
     void placementsDone(const CatalogProviders::Entry& p, const QList<Placement>& found,
                         const Error& error);
     void damaged(const QString& object, const CatalogProviders::Entry& p, const QString& why);
+    void ignored(const QString& object, const CatalogProviders::Entry& p, const QString& why);
     void finish(const Error& error);
 
     Vault* m_vault;
@@ -97,6 +100,8 @@ private:
     QList<qint64> m_listed;
     // Other vaults' states: every copy found, best first.
     QHash<QString, QList<Copy>> m_copies;
+    // This vault's own states newer than its registry, newest first, while they are checked.
+    QList<Copy> m_ownNewer;
     QStringList m_toRead;
     QList<Registry::CatalogDifference> m_differences;
     QList<qint64> m_touchedModels;
