@@ -33,7 +33,7 @@ keep=$((size_mib * 1024 * 1024 * 99 / 100))
 # floats base.bin, then near.bin; prints the second float's figures.
 run() {
     local label="$1" tool="$2" kind="$3" vault="$work/vault-$1"
-    mf() { local cmd="$1"; shift; "$tool" "$cmd" --vault "$vault" --quiet "$@"; }
+    mf() { local cmd="$1"; shift; "$tool" "$cmd" --vault "$vault" --quiet "$@" 2>/dev/null; }
     mf init >/dev/null
     mf config credentials plaintext --i-understand-plaintext >/dev/null
     if [ "$kind" = local ]; then

@@ -42,8 +42,10 @@ for round in $(seq "$rounds"); do
         failed=1
         grep -E '^\s+[0-9]+ - .*\((Failed|Timeout|SEGFAULT|Subprocess aborted|Exception)' "$log" || true
         tail -n 3 "$log"
-        cp "$log" "build-under-load-$preset-round$round.log"
-        echo "   (whole output: build-under-load-$preset-round$round.log)"
+        # Kept in a build folder, which git ignores.
+        mkdir -p build-under-load
+        cp "$log" "build-under-load/$preset-round$round.log"
+        echo "   (whole output: build-under-load/$preset-round$round.log)"
     fi
     rm -f "$log"
 done

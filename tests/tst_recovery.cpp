@@ -173,20 +173,21 @@ void TestRecovery::recoverAfterLosingTheVault()
         seq = registry->catalogSeq();
     }
     QVERIFY(seq >= 3);
+    // The lost vault's S3 store, reached as the test's own client: to damage it below.
+    PlaintextCredentialStore store(m_dir.filePath(QStringLiteral("damage-credentials.json")));
+    QVERIFY(
+        writeSecrets(store, CredentialStore::providerKey(vaultId, 99),
+                     {{QStringLiteral("secretAccessKey"), QString::fromLatin1(S3Peer::Secret)}}));
+    ProviderRecord lostS3;
+    lostS3.id = 99;
+    lostS3.kind = QStringLiteral("s3");
+    lostS3.name = QStringLiteral("s3");
+    lostS3.settings = m_s3.providerSettings();
+    QString error;
+    const auto s3 =
+        ProviderFactory().create(lostS3, ProviderContext{&store, vaultId, m_dir.path()}, &error);
+    QVERIFY2(s3, qPrintable(error));
     {
-        PlaintextCredentialStore store(m_dir.filePath(QStringLiteral("damage-credentials.json")));
-        QVERIFY(writeSecrets(
-            store, CredentialStore::providerKey(vaultId, 99),
-            {{QStringLiteral("secretAccessKey"), QString::fromLatin1(S3Peer::Secret)}}));
-        ProviderRecord r;
-        r.id = 99;
-        r.kind = QStringLiteral("s3");
-        r.name = QStringLiteral("s3");
-        r.settings = m_s3.providerSettings();
-        ProviderFactory factory;
-        QString error;
-        auto s3 = factory.create(r, ProviderContext{&store, vaultId, m_dir.path()}, &error);
-        QVERIFY2(s3, qPrintable(error));
         const QString state = catalog::stateName(vaultId, seq);
         QByteArray bytes;
         runProviderJob(s3->readCatalogObject(state), [&](ProviderJob& j) { bytes = j.data(); });
@@ -281,16 +282,6 @@ void TestRecovery::recoverAfterLosingTheVault()
     // model whole, but does not call that "OK": it names the model with fewer copies than
     // wanted and exits 7 (under-replicated), as verify would.
     {
-        PlaintextCredentialStore store(m_dir.filePath(QStringLiteral("damage-credentials.json")));
-        ProviderRecord r;
-        r.id = 99;
-        r.kind = QStringLiteral("s3");
-        r.name = QStringLiteral("s3");
-        r.settings = m_s3.providerSettings();
-        ProviderFactory factory;
-        QString error;
-        auto s3 = factory.create(r, ProviderContext{&store, vaultId, m_dir.path()}, &error);
-        QVERIFY2(s3, qPrintable(error));
         QList<StoredObject> objects;
         QVERIFY(runProviderJob(s3->list(), [&](ProviderJob& j) { objects = j.objects(); }));
         QVERIFY(!objects.isEmpty());

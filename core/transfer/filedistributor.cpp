@@ -273,7 +273,8 @@ void FileDistributor::onChunkScanned(const ScannedChunk& chunk)
     // that no catalog names any more, which this registry may still list (a model that computer
     // removed, an orphan kept for later floats). Counted as stored only once the provider says
     // it holds the object with the chunk's size; asked now, while this float's lease keeps any
-    // later collect away from the providers it writes to (docs/coordination.md).
+    // later collect away from the providers it writes to (docs/catalog.md, "Leases and
+    // collection claims").
     for (auto it = remembered.constBegin(); it != remembered.constEnd(); ++it)
         added.confirming.insert(it.key());
     for (auto it = remembered.constBegin(); it != remembered.constEnd(); ++it)
