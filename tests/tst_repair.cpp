@@ -335,13 +335,22 @@ void TestRepair::onlyTheModelsAsked()
     const qint64 a = floatTestFile(v, QStringLiteral("a"), 512 * KiB, 17, 1);
     const qint64 b = floatTestFile(v, QStringLiteral("b"), 512 * KiB, 18, 1);
     QVERIFY(a && b);
+    const QStringList aChunks = modelChunks(v.registry(), a);
+    const QStringList bChunks = modelChunks(v.registry(), b);
+    const qint64 first = v.providerIds().at(0);
     v.addProvider(QStringLiteral("second"));
     QVERIFY(v.vault->setReplicationFactor(2));
+    // A copy of a's deleted: the look before repairing b is about b's copies only (it used to
+    // check every copy in the vault, and found this one).
+    QVERIFY(QFile::remove(v.objectPath(first, aChunks.at(0))));
     RepairJob::Options options;
     options.modelIds = {b};
+    options.checkFirst = true;
     RepairJob repair(v.vault.get(), options);
     QVERIFY(run(repair));
     QVERIFY2(repair.error().ok(), qPrintable(repair.error().message));
+    QCOMPARE(repair.report().copiesChecked, int(bChunks.size()));
+    QCOMPARE(repair.report().copiesFoundBad, 0);
     QCOMPARE(minCopies(v.registry(), a), 1);
     QCOMPARE(minCopies(v.registry(), b), 2);
 }

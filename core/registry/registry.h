@@ -134,16 +134,18 @@ public:
         QString locator;
         qint64 size = 0;
     };
-    // Due copies after (afterCid, afterProvider), in (CID, provider) order, at most `limit`.
+    // Due copies after (afterCid, afterProvider), in (CID, provider) order, at most `limit`;
+    // with modelIds, only copies of chunks those models use.
     QList<ScrubItem> placementsToScrub(ScrubPass pass, qint64 dueBefore, const QString& afterCid,
-                                       qint64 afterProvider, int limit);
+                                       qint64 afterProvider, int limit,
+                                       const QList<qint64>& modelIds = {});
     struct ScrubDue
     {
         int placements = 0; // due and can be looked at now
         qint64 bytes = 0;
         int paused = 0; // due, but held back until their provider serves downloads again
     };
-    ScrubDue scrubDue(ScrubPass pass, qint64 dueBefore);
+    ScrubDue scrubDue(ScrubPass pass, qint64 dueBefore, const QList<qint64>& modelIds = {});
     // What the pass found of a copy still recorded stored: Stored (there, and intact when read),
     // Missing or Corrupt. Stamps the pass's time (a read also counts as a check). A copy that
     // changed meanwhile (deleted, replaced, found bad by another reader) is left as it is.

@@ -88,4 +88,15 @@ private:
     bool m_ok = false;
 };
 
+// "1,2,3": ids for an IN (...) list. Integers: nothing to escape; a different list is a
+// different statement, so keep these lists to what a user named (a few models).
+inline QString sqlIdList(const QList<qint64>& ids)
+{
+    QStringList out;
+    out.reserve(ids.size());
+    for (qint64 id : ids)
+        out.append(QString::number(id));
+    return out.join(QLatin1Char(','));
+}
+
 } // namespace mf

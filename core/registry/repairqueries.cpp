@@ -17,13 +17,8 @@ QString usedCondition(const QList<qint64>& modelIds)
 {
     QString sql = QStringLiteral("EXISTS (SELECT 1 FROM file_chunks fc JOIN files f ON f.id = "
                                  "fc.file_id WHERE fc.cid = c.cid AND f.state = 'complete'");
-    if (!modelIds.isEmpty()) {
-        QStringList ids;
-        for (qint64 id : modelIds)
-            ids.append(QString::number(id)); // integers: nothing to escape
-        sql +=
-            QStringLiteral(" AND f.model_id IN (") + ids.join(QLatin1Char(',')) + QLatin1Char(')');
-    }
+    if (!modelIds.isEmpty())
+        sql += QStringLiteral(" AND f.model_id IN (") + sqlIdList(modelIds) + QLatin1Char(')');
     return sql + QLatin1Char(')');
 }
 

@@ -19,11 +19,18 @@ QLatin1String stampColumn(Registry::ScrubPass pass)
 
 // Stored copies on enabled providers that the pass has not looked at since the bound time (nor
 // were stored since: a put that succeeded is as good as a look). One bound value: the time.
-QString dueCondition(Registry::ScrubPass pass)
+// Only the copies of chunks the given models use, if any are given (a repair of one model looks
+// at that model's copies).
+QString dueCondition(Registry::ScrubPass pass, const QList<qint64>& modelIds)
 {
-    return QStringLiteral("p.state = 'stored' AND COALESCE(p.") + stampColumn(pass) +
-           QStringLiteral(", p.stored_at, 0) < ? AND p.provider_id IN (SELECT id FROM providers "
-                          "WHERE enabled = 1)");
+    QString sql = QStringLiteral("p.state = 'stored' AND COALESCE(p.") + stampColumn(pass) +
+                  QStringLiteral(", p.stored_at, 0) < ? AND p.provider_id IN (SELECT id FROM "
+                                 "providers WHERE enabled = 1)");
+    if (!modelIds.isEmpty())
+        sql += QStringLiteral(" AND EXISTS (SELECT 1 FROM file_chunks fc JOIN files f ON f.id = "
+                              "fc.file_id WHERE fc.cid = p.cid AND f.model_id IN (") +
+               sqlIdList(modelIds) + QStringLiteral("))");
+    return sql;
 }
 
 // Whether the copy's provider serves no downloads until later (provider budgets: a transfer
@@ -47,12 +54,14 @@ template <typename Query> void bindPausedBound(Query& q, Registry::ScrubPass pas
 
 QList<Registry::ScrubItem> Registry::placementsToScrub(ScrubPass pass, qint64 dueBefore,
                                                        const QString& afterCid,
-                                                       qint64 afterProvider, int limit)
+                                                       qint64 afterProvider, int limit,
+                                                       const QList<qint64>& modelIds)
 {
     QList<ScrubItem> out;
     Query q(this, QStringLiteral("SELECT p.cid, p.provider_id, p.locator, c.size FROM placements "
                                  "p JOIN chunks c ON c.cid = p.cid WHERE ") +
-                      dueCondition(pass) + QStringLiteral(" AND NOT ") + pausedCondition(pass) +
+                      dueCondition(pass, modelIds) + QStringLiteral(" AND NOT ") +
+                      pausedCondition(pass) +
                       QStringLiteral(" AND (p.cid > ? OR (p.cid = ? AND p.provider_id > ?)) "
                                      "ORDER BY p.cid, p.provider_id LIMIT ?"));
     q.bind(dueBefore);
@@ -65,7 +74,8 @@ QList<Registry::ScrubItem> Registry::placementsToScrub(ScrubPass pass, qint64 du
     return out;
 }
 
-Registry::ScrubDue Registry::scrubDue(ScrubPass pass, qint64 dueBefore)
+Registry::ScrubDue Registry::scrubDue(ScrubPass pass, qint64 dueBefore,
+                                      const QList<qint64>& modelIds)
 {
     ScrubDue due;
     Query q(this, QStringLiteral("SELECT COALESCE(SUM(1 - held), 0), COALESCE(SUM((1 - held) * "
@@ -73,7 +83,7 @@ Registry::ScrubDue Registry::scrubDue(ScrubPass pass, qint64 dueBefore)
                       pausedCondition(pass) +
                       QStringLiteral(" AS held, c.size AS size FROM placements p JOIN chunks c ON "
                                      "c.cid = p.cid WHERE ") +
-                      dueCondition(pass) + QStringLiteral(")"));
+                      dueCondition(pass, modelIds) + QStringLiteral(")"));
     bindPausedBound(q, pass);
     q.bind(dueBefore);
     if (q.exec() && q.q().next()) {

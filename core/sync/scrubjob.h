@@ -45,6 +45,8 @@ public:
         // Check: objects per second; Read: bytes per second. 0: as fast as it goes.
         double rate = 0;
         int parallel = 4;
+        // Only the copies of chunks these models use (empty: every copy).
+        QList<qint64> modelIds;
     };
 
     struct Report
