@@ -182,15 +182,15 @@ void TestCliHealth::lostChunkIsMissingData()
 
 void TestCliHealth::modelRemovedElsewhereIsNotLoss()
 {
-    // Issue 34, item 4: two computers share a folder. B has taken in A's model; A removes it,
-    // which deletes its chunks there. B, not synced since, restores it: the chunks are gone
-    // because the model is, and B says so (exit 3), not that data was lost (exit 4).
+    // Issue 34, item 4: computers share a folder. B and C have taken in A's model; A removes
+    // it, which deletes its chunks there. B restores it and C verifies it, neither synced
+    // since: the chunks are gone because the model is, and they say so, naming the vault that
+    // removed it and when (exit 3), not that data was lost (exit 4).
     const QString shared = m_box->path(QStringLiteral("shared"));
-    const QString b = m_box->path(QStringLiteral("vault-b"));
-    const QStringList onB{QStringLiteral("--vault"), b};
-    QCOMPARE(m_box->run(words({QStringLiteral("init")})).code, 0);
-    QCOMPARE(m_box->run(words({QStringLiteral("init")}) + onB).code, 0);
-    for (const QStringList& vault : {QStringList(), onB}) {
+    const QStringList onB{QStringLiteral("--vault"), m_box->path(QStringLiteral("vault-b"))};
+    const QStringList onC{QStringLiteral("--vault"), m_box->path(QStringLiteral("vault-c"))};
+    for (const QStringList& vault : {QStringList(), onB, onC}) {
+        QCOMPARE(m_box->run(words({QStringLiteral("init")}) + vault).code, 0);
         const CliResult add =
             m_box->run(words({QStringLiteral("provider"), QStringLiteral("add"),
                               QStringLiteral("local"), QStringLiteral("shared"), shared}) +

@@ -28,15 +28,21 @@ public:
             console().error(QStringLiteral("verify takes model names or --all"));
             return finish(Usage);
         }
-        Vault* vault = openVault();
-        if (!vault)
+        m_vault = openVault();
+        if (!m_vault)
             return;
-        auto* job = new VerifyJob(vault, p.positionalArguments(), this);
+        verify(p.positionalArguments());
+    }
+
+private:
+    void verify(const QStringList& models)
+    {
+        m_models = models;
+        auto* job = new VerifyJob(m_vault, models, this);
         connect(job, &VerifyJob::finished, this, &VerifyCommand::onFinished);
         runJob(job);
     }
 
-private:
     void onFinished()
     {
         console().stopProgress();
@@ -46,6 +52,40 @@ private:
             console().error(m_job->error().message);
             return finish(m_job->error().kind == Error::Kind::NotFound ? NotFound : Failed);
         }
+        const VerifyJob::Report& r = m_job->report();
+        // Chunks with no copy left: the model may have been removed elsewhere (see
+        // checkRemovedElsewhere()). Those removed are said so; the others are verified again.
+        if (r.lost > 0 && !m_catalogChecked) {
+            m_catalogChecked = true;
+            const QStringList names = m_models.isEmpty() ? modelNames() : m_models;
+            checkRemovedElsewhere(m_vault, names, [this](const auto& removals) {
+                if (removals.isEmpty())
+                    return report();
+                QStringList rest = m_models;
+                for (const auto& removal : removals)
+                    rest.removeAll(removal.name);
+                if (!m_models.isEmpty() && rest.isEmpty())
+                    return finishRemovedElsewhere(removals);
+                for (const auto& removal : removals)
+                    console().warning(CatalogSyncJob::describe(removal));
+                m_job->deleteLater();
+                verify(rest);
+            });
+            return;
+        }
+        report();
+    }
+
+    QStringList modelNames()
+    {
+        QStringList names;
+        for (const ModelRecord& m : m_vault->registry().models())
+            names.append(m.name);
+        return names;
+    }
+
+    void report()
+    {
         const VerifyJob::Report& r = m_job->report();
         for (const QString& line : r.problems)
             console().print(QStringLiteral("PROBLEM  ") + line);
@@ -109,6 +149,10 @@ private:
                              {QStringLiteral("problems"), QJsonArray::fromStringList(r.problems)}});
         finish(code);
     }
+
+    Vault* m_vault = nullptr;
+    QStringList m_models; // as asked (empty: --all)
+    bool m_catalogChecked = false;
 };
 
 class RemoveCommand final : public Command

@@ -1,7 +1,6 @@
 #include "command.h"
 #include "stdoutdevice.h"
 
-#include "sync/catalogsyncjob.h"
 #include "transfer/rangejob.h"
 #include "transfer/restorejob.h"
 #include "util/units.h"
@@ -59,38 +58,16 @@ private:
     void onFinished()
     {
         console().stopProgress();
-        // Chunks gone may mean the model is gone: another computer sharing the providers
-        // removed it, and its collection deleted them, before this vault synced. The catalog
-        // says so; then that is what the user is told, not that data was lost.
         if (m_job->failure() == RestoreJob::Failure::Integrity && !m_catalogChecked) {
             m_catalogChecked = true;
-            const auto before = m_vault->registry().modelByName(m_modelName);
-            auto* sync = new CatalogSyncJob(m_vault, this);
-            connect(sync, &TransferJob::finished, this, [this, sync, before] {
-                sync->deleteLater();
-                const auto now = m_vault->registry().modelByName(m_modelName);
-                if (sync->error().ok() && before && (!now || now->id != before->id))
-                    return removedElsewhere();
+            checkRemovedElsewhere(m_vault, {m_modelName}, [this](const auto& removals) {
+                if (!removals.isEmpty())
+                    return finishRemovedElsewhere(removals);
                 report();
             });
-            sync->start();
             return;
         }
         report();
-    }
-
-    void removedElsewhere()
-    {
-        const QString error =
-            QStringLiteral("“%1” was removed on another computer that shares these providers, "
-                           "and its chunks were freed there; this vault has taken the removal "
-                           "in now (as “modelfloat-cli vault sync” does)")
-                .arg(m_modelName);
-        console().printJson({{QStringLiteral("ok"), false},
-                             {QStringLiteral("removed_elsewhere"), true},
-                             {QStringLiteral("error"), error}});
-        console().error(error);
-        finish(NotFound);
     }
 
     void report()

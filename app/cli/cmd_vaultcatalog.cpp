@@ -85,7 +85,7 @@ private:
             if (failed(publish))
                 return;
             auto* sync = new CatalogSyncJob(vault, this);
-            connect(sync, &TransferJob::finished, this, [this, publish, sync] {
+            connect(sync, &TransferJob::finished, this, [this, vault, publish, sync] {
                 if (failed(sync))
                     return;
                 const CatalogSyncJob::Report& r = sync->report();
@@ -101,6 +101,11 @@ private:
                                     .arg(r.modelsChanged)
                                     .arg(r.modelsRemoved)
                                     .arg(r.placementsFound));
+                for (const auto& removal : r.removals)
+                    console().print(CatalogSyncJob::describe(removal));
+                // How other computers name this one when they say it removed something.
+                console().print(
+                    QStringLiteral("This vault is %1 in the catalog").arg(vault->id().left(8)));
                 if (!r.withoutCatalog.isEmpty())
                     console().print(QStringLiteral("%1 keeps no catalog: the models it holds are "
                                                    "recorded on the other providers only")
@@ -108,7 +113,8 @@ private:
                 for (const QString& u : r.unresolved)
                     console().warning(u);
                 console().printJson(
-                    {{QStringLiteral("published"), publish->modelsPublished()},
+                    {{QStringLiteral("vault_id"), vault->id()},
+                     {QStringLiteral("published"), publish->modelsPublished()},
                      {QStringLiteral("removals"), publish->removalsPublished()},
                      {QStringLiteral("providers"), int(publish->providersCurrent().size())},
                      {QStringLiteral("vaults"), r.vaults},

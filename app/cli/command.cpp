@@ -5,6 +5,8 @@
 
 #include <QCoreApplication>
 #include <QDir>
+#include <QJsonArray>
+#include <QJsonObject>
 
 namespace mf::cli {
 
@@ -191,6 +193,23 @@ std::optional<int> Command::replicasFrom(const QCommandLineParser& p, int fallba
         return std::nullopt;
     }
     return n;
+}
+
+void Command::finishRemovedElsewhere(const QList<CatalogSyncJob::Report::Removal>& removals)
+{
+    QJsonArray models;
+    QStringList messages;
+    for (const auto& r : removals) {
+        messages.append(CatalogSyncJob::describe(r));
+        console().error(messages.last());
+        models.append(QJsonObject{{QStringLiteral("model"), r.name},
+                                  {QStringLiteral("by_vault"), r.vault},
+                                  {QStringLiteral("state_written"), r.stateWritten}});
+    }
+    console().printJson({{QStringLiteral("ok"), false},
+                         {QStringLiteral("removed_elsewhere"), models},
+                         {QStringLiteral("error"), messages.join(QLatin1Char('\n'))}});
+    finish(NotFound);
 }
 
 bool Command::placementFrom(const QCommandLineParser& p, Vault* vault,

@@ -4,6 +4,7 @@
 #include "exitcodes.h"
 
 #include "chunking/chunkerparams.h"
+#include "sync/catalogsyncjob.h"
 #include "transfer/filedistributor.h"
 #include "transfer/transferjob.h"
 
@@ -83,6 +84,9 @@ protected:
     // The ids of the providers named by --provider (repeatable); nullopt once it has said which
     // name has no provider (the command then finishes with NotFound).
     std::optional<QList<qint64>> providersFrom(const QCommandLineParser& parser, Vault* vault);
+    // Says each model another computer removed (CatalogSyncJob::describe()), also as JSON
+    // ("removed_elsewhere"), and finishes with NotFound.
+    void finishRemovedElsewhere(const QList<CatalogSyncJob::Report::Removal>& removals);
     // --replicas, --chunker/--chunk-size and --provider (floats and imports that take them) into
     // `options`; false once it has finished the command with what is wrong.
     bool placementFrom(const QCommandLineParser& parser, Vault* vault,
@@ -126,6 +130,31 @@ protected:
         m_runner->start();
     }
     virtual QString progressLabel() const { return {}; }
+
+    // Chunks found gone may mean their model is gone: another computer sharing the providers
+    // removed it, and its collection freed them, before this vault synced. Pulls the catalog
+    // (Ctrl-C stops it) and calls `then` with the removals among `models` (empty: none of them
+    // was removed, or the catalog could not be read; it is data that is missing after all).
+    void
+    checkRemovedElsewhere(Vault* vault, const QStringList& models,
+                          std::function<void(const QList<CatalogSyncJob::Report::Removal>&)> then)
+    {
+        auto* sync = new CatalogSyncJob(vault, this);
+        m_runner = sync;
+        connect(sync, &TransferJob::finished, this, [this, sync, models, then] {
+            sync->deleteLater();
+            m_runner = m_job;
+            if (sync->error().kind == Error::Kind::Cancelled)
+                return finish(Interrupted);
+            QList<CatalogSyncJob::Report::Removal> named;
+            if (sync->error().ok())
+                for (const auto& r : sync->report().removals)
+                    if (models.contains(r.name))
+                        named.append(r);
+            then(named);
+        });
+        sync->start();
+    }
     double elapsedSeconds() const { return qMax<qint64>(1, m_clock.elapsed()) / 1000.0; }
 
     Job* m_job = nullptr;

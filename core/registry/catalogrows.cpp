@@ -212,6 +212,14 @@ qint64 Registry::catalogVaultSeq(const QString& vault)
     return q.q().value(0).toLongLong();
 }
 
+QString Registry::catalogEntryUid(const QString& eid)
+{
+    Query q(this, QStringLiteral("SELECT uid FROM catalog_entries WHERE eid = ?"));
+    if (!q.bind(eid).exec() || !q.q().next())
+        return {};
+    return q.q().value(0).toString();
+}
+
 bool Registry::storeCatalogState(const QString& vault, qint64 seq,
                                  const QList<CatalogEntry>& entries, const QStringList& tombstones)
 {

@@ -360,6 +360,8 @@ public:
     bool setCatalogPublishedSeq(qint64 providerId, qint64 seq);
     // The seq of another vault's state merged last (0: none).
     qint64 catalogVaultSeq(const QString& vault);
+    // The model uid of a merged catalog entry (empty: no such entry).
+    QString catalogEntryUid(const QString& eid);
     // Replaces what is known of another vault's state, in one transaction.
     bool storeCatalogState(const QString& vault, qint64 seq, const QList<CatalogEntry>& entries,
                            const QStringList& tombstones);

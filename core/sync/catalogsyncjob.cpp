@@ -2,6 +2,8 @@
 
 #include "vault/vault.h"
 
+#include <QDateTime>
+
 #include <algorithm>
 #include <memory>
 
@@ -187,6 +189,7 @@ void CatalogSyncJob::readCopy(QString vault, QList<Copy> copies)
             readCopy(vault, copies);
             return;
         }
+        noteRemovals(*state);
         if (!m_vault->registry().storeCatalogState(vault, state->seq, state->entries,
                                                    state->tombstones)) {
             finish(Error::make(Error::Kind::Fatal, m_vault->registry().lastError()));
@@ -195,6 +198,30 @@ void CatalogSyncJob::readCopy(QString vault, QList<Copy> copies)
         ++m_report.statesRead;
         readNextState();
     });
+}
+
+// Before a newer state of another vault replaces what is known of it: the models it removes
+// since (an entry of its own it no longer lists, a tombstone it adds), so that a removal can say
+// who made it and when.
+void CatalogSyncJob::noteRemovals(const catalog::VaultState& state)
+{
+    Registry& registry = m_vault->registry();
+    QList<CatalogEntry> before;
+    QStringList tombstonesBefore;
+    if (!registry.catalogOwnState(state.vault, &before, &tombstonesBefore))
+        return; // only for what is said about a removal
+    QSet<QString> listed;
+    for (const CatalogEntry& e : state.entries)
+        listed.insert(e.uid);
+    const QPair<QString, qint64> by{state.vault, state.written};
+    for (const CatalogEntry& e : std::as_const(before))
+        if (!listed.contains(e.uid))
+            m_removedBy.insert(e.uid, by);
+    const QSet<QString> known(tombstonesBefore.cbegin(), tombstonesBefore.cend());
+    for (const QString& eid : state.tombstones)
+        if (!known.contains(eid))
+            if (const QString uid = registry.catalogEntryUid(eid); !uid.isEmpty())
+                m_removedBy.insert(uid, by);
 }
 
 void CatalogSyncJob::applyNext()
@@ -208,6 +235,9 @@ void CatalogSyncJob::applyNext()
             if (removal == Registry::CatalogRemoval::Removed) {
                 ++m_report.modelsRemoved;
                 m_report.removedModels.append(d.modelId);
+                const auto by = m_removedBy.value(d.uid);
+                m_report.removals.append(
+                    {d.modelId, model ? model->name : d.uid, by.first, by.second});
             } else if (removal == Registry::CatalogRemoval::Failed)
                 m_report.unresolved.append(
                     tr("“%1” was removed on another computer but stays: %2")
@@ -219,6 +249,22 @@ void CatalogSyncJob::applyNext()
         return;
     }
     findPlacements();
+}
+
+QString CatalogSyncJob::describe(const Report::Removal& removal)
+{
+    QString who = tr("another computer");
+    if (!removal.vault.isEmpty()) {
+        const QString vault = removal.vault.left(8); // a UUID: its first group tells them apart
+        who = removal.stateWritten > 0
+                  ? tr("another computer (vault %1, in its catalog of %2)")
+                        .arg(vault, QDateTime::fromSecsSinceEpoch(removal.stateWritten, Qt::UTC)
+                                        .toString(QStringLiteral("yyyy-MM-dd HH:mm 'UTC'")))
+                  : tr("another computer (vault %1)").arg(vault);
+    }
+    return tr("“%1” was removed on %2 that shares these providers, and its chunks were freed "
+              "there; this vault has taken the removal in")
+        .arg(removal.name, who);
 }
 
 void CatalogSyncJob::importEntry(const Registry::CatalogDifference& d,

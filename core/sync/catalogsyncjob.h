@@ -41,6 +41,15 @@ public:
         int placementsFound = 0;
         QList<qint64> changedModels; // added or changed here (registry ids)
         QList<qint64> removedModels;
+        // Of each model removed here: who removed it, as far as the catalog tells.
+        struct Removal
+        {
+            qint64 modelId = 0;
+            QString name;
+            QString vault;           // the vault whose tombstone removed it (empty: unknown)
+            qint64 stateWritten = 0; // when that vault wrote the state that says so (0: unknown)
+        };
+        QList<Removal> removals;
         QStringList damaged;    // catalog objects that failed their check, and where
         QStringList unresolved; // models of the catalog this registry could not take in
         // Providers whose kind keeps no catalog ("“name” (kind), …"; empty: none): their chunks
@@ -56,6 +65,9 @@ public:
     void abort() override;
     const Error& error() const override { return m_error; }
     const Report& report() const { return m_report; }
+    // For people: "“m” was removed on another computer (vault 1a2b3c4d, in its catalog of
+    // 2026-11-25 21:19 UTC) that shares these providers…".
+    static QString describe(const Report::Removal& removal);
     // Every live entry of the merged catalog is a model here, as published: the registry knows
     // every chunk any vault's catalog refers to (what a collection's sweep needs).
     bool inSync() const { return m_inSync; }
@@ -77,6 +89,7 @@ private:
     void compareOthers();
     void readNextState();
     void readCopy(QString vault, QList<Copy> copies);
+    void noteRemovals(const catalog::VaultState& state);
     void applyNext();
     void importEntry(const Registry::CatalogDifference& d, QList<CatalogProviders::Entry> from);
     void findPlacements();
@@ -107,6 +120,8 @@ private:
     QList<qint64> m_touchedModels;
     int m_placementsLeft = 0;
     Report m_report;
+    // Model uid -> the vault whose newer state read in this run removes it, and that state's time.
+    QHash<QString, QPair<QString, qint64>> m_removedBy;
     bool m_inSync = false;
     Error m_error;
     bool m_started = false;
