@@ -36,6 +36,7 @@ inline QStringList schemaRewind(int version)
             QStringLiteral("ALTER TABLE %1_14 RENAME TO %1").arg(t),
         };
     };
+    undo[16] = dropColumns("providers", {"unreachable_since"});
     undo[15] = QStringList{QStringLiteral("PRAGMA legacy_alter_table = ON")} +
                rebuild("chunks", "cid, size, dag_cid, dag_size, copies, refs",
                        "cid, size, dag_cid, dag_size, copies, refs",

@@ -60,6 +60,7 @@ private Q_SLOTS:
     void lostChunkIsMissingData();
     void modelRemovedElsewhereIsNotLoss();
     void unreadableProviderIsNotLoss();
+    void silentProviderIsLostAfterItsTime();
     void lostChunksAreNotDedupSavings();
     void freshVaultWantsWhatItsProvidersHold();
 
@@ -250,6 +251,83 @@ void TestCliHealth::unreadableProviderIsNotLoss()
     QVERIFY2(again.code == 0, again.describe());
     QCOMPARE(test::opensslSha256Hex(m_box->path(QStringLiteral("out/model.bin"))),
              test::opensslSha256Hex(file));
+}
+
+void TestCliHealth::silentProviderIsLostAfterItsTime()
+{
+    // Issue 34, item 2: a provider's folder is gone for good. Within the vault's
+    // unreachable-after its copies still count (nothing is known lost; repair says it could not
+    // check them); past it, they count as lost: `list` says so, health is degraded and repair
+    // makes the copies elsewhere. "OK: every chunk has its 2 copies" was said before, for ever.
+    const QString second = m_box->path(QStringLiteral("second"));
+    const CliResult add =
+        m_box->run(words({QStringLiteral("provider"), QStringLiteral("add"),
+                          QStringLiteral("local"), QStringLiteral("second"), second}));
+    QVERIFY2(add.code == 0, add.describe());
+    const QString file = floatModel(QStringLiteral("model"));
+    QVERIFY(!file.isEmpty());
+    QVERIFY(QDir(second).removeRecursively());
+
+    const CliResult early = m_box->run(words({QStringLiteral("repair")}));
+    QVERIFY2(early.code != 0, early.describe());
+    QVERIFY2(
+        QString(early.outText() + early.errText()).contains(QStringLiteral("could not be checked")),
+        early.describe());
+    const CliResult listed = m_box->run(words({QStringLiteral("list"), QStringLiteral("--json")}));
+    QVERIFY2(listed.code == 0, listed.describe());
+    QJsonArray silent = listed.json().value(QStringLiteral("unreachable_providers")).toArray();
+    QCOMPARE(silent.size(), 1);
+    QCOMPARE(silent.at(0).toObject().value(QStringLiteral("provider")).toString(),
+             QStringLiteral("second"));
+    QCOMPARE(silent.at(0).toObject().value(QStringLiteral("lost")).toBool(), false);
+
+    // Past its time (0 hours here): lost, and with no other provider the model is degraded.
+    const CliResult set = m_box->run(words(
+        {QStringLiteral("config"), QStringLiteral("unreachable-after"), QStringLiteral("0")}));
+    QVERIFY2(set.code == 0, set.describe());
+    const CliResult stuck = m_box->run(words({QStringLiteral("repair")}));
+    QVERIFY2(stuck.code == UnderReplicated, stuck.describe());
+    QVERIFY2(QString(stuck.outText() + stuck.errText())
+                 .contains(QStringLiteral("has not answered since")),
+             stuck.describe());
+    const CliResult degraded = m_box->run(words({QStringLiteral("list")}));
+    QVERIFY2(degraded.outText().contains(QStringLiteral("degraded")) &&
+                 degraded.outText().contains(QStringLiteral("count as lost")),
+             degraded.describe());
+
+    // A third provider: repair makes the copies there, and the model restores without the
+    // second one.
+    const CliResult third = m_box->run(
+        words({QStringLiteral("provider"), QStringLiteral("add"), QStringLiteral("local"),
+               QStringLiteral("third"), m_box->path(QStringLiteral("third"))}));
+    QVERIFY2(third.code == 0, third.describe());
+    const CliResult repaired = m_box->run(words({QStringLiteral("repair")}));
+    QVERIFY2(repaired.code == 0, repaired.describe());
+    QCOMPARE(chunkObjects(m_box->path(QStringLiteral("third"))).size(),
+             chunkObjects(m_box->localStore()).size());
+    const CliResult healthy = m_box->run(words({QStringLiteral("list"), QStringLiteral("--json")}));
+    QCOMPARE(healthy.json()
+                 .value(QStringLiteral("models"))
+                 .toArray()
+                 .at(0)
+                 .toObject()
+                 .value(QStringLiteral("health"))
+                 .toString(),
+             QStringLiteral("healthy"));
+    const CliResult re =
+        m_box->run(words({QStringLiteral("restore"), QStringLiteral("model"),
+                          QStringLiteral("--to"), m_box->path(QStringLiteral("out"))}));
+    QVERIFY2(re.code == 0, re.describe());
+    QCOMPARE(test::opensslSha256Hex(m_box->path(QStringLiteral("out/model.bin"))),
+             test::opensslSha256Hex(file));
+
+    // It comes back: the next check hears it, and it is no longer listed as silent.
+    QVERIFY(QDir().mkpath(second));
+    const CliResult scrub = m_box->run(words({QStringLiteral("scrub")}));
+    QVERIFY2(scrub.code == 0, scrub.describe());
+    const CliResult back = m_box->run(words({QStringLiteral("list"), QStringLiteral("--json")}));
+    silent = back.json().value(QStringLiteral("unreachable_providers")).toArray();
+    QVERIFY2(silent.isEmpty(), back.describe());
 }
 
 void TestCliHealth::lostChunksAreNotDedupSavings()

@@ -111,6 +111,29 @@ private Q_SLOTS:
         QVERIFY2(page->details()->text().contains(cause), qPrintable(page->details()->text()));
     }
 
+    void silentProviderSaysSince()
+    {
+        // Issue 34, item 2: a provider a check could not reach says since when, and, past the
+        // vault's unreachable-after (a day; 0 here the second time), that its copies count as
+        // lost.
+        for (const qint64 after : {qint64(86400), qint64(0)}) {
+            TestVault tv(1);
+            QVERIFY(tv.ok());
+            const QString dir = tv.vault->directory();
+            const qint64 extra = tv.providerIds().last();
+            QVERIFY(tv.registry().recordProviderAnswer(extra, false));
+            QVERIFY(tv.registry().setUnreachableAfterSecs(after));
+            tv.vault.reset();
+            App app;
+            QVERIFY(app.open(dir));
+            QTreeWidgetItem* row = rowOf(app.window.providersPage(), QStringLiteral("extra1"));
+            QVERIFY(row);
+            const QString health = row->text(HealthColumn);
+            QVERIFY2(health.startsWith(QStringLiteral("unreachable since ")), qPrintable(health));
+            QCOMPARE(health.contains(QStringLiteral("count as lost")), after == 0);
+        }
+    }
+
     void whereFreeSpaceAndBudgetPauses()
     {
         TestVault tv(1);

@@ -12,6 +12,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLocale>
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
@@ -159,6 +160,14 @@ void ProvidersPage::refresh()
                                                       : p.health;
         if (m_testResults.contains(p.id))
             health = m_testResults.value(p.id);
+        // Silent since a check could not reach it: for how long, and whether its copies count.
+        if (p.enabled && p.unreachableSince > 0 && !m_testResults.contains(p.id)) {
+            const QString since = QLocale().toString(
+                QDateTime::fromSecsSinceEpoch(p.unreachableSince), QLocale::ShortFormat);
+            health = m_reader->registry().providerLost(p)
+                         ? tr("unreachable since %1: its copies count as lost").arg(since)
+                         : tr("unreachable since %1").arg(since);
+        }
         // A budget that ran out is a wait, not a failure: say which way, until when, and why,
         // and count down.
         const ProviderBudget budget = m_reader->registry().providerBudget(p.id);

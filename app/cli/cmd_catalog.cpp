@@ -10,6 +10,7 @@
 #include "util/units.h"
 #include "vault/vault.h"
 
+#include <QDateTime>
 #include <QJsonArray>
 
 namespace mf::cli {
@@ -64,7 +65,31 @@ public:
         if (!all.isEmpty())
             for (const QString& line : table.lines())
                 console().print(line);
-        console().printJson({{QStringLiteral("models"), models}});
+        // A provider that stopped answering: whose copies the health above still counts, or
+        // (past the vault's unreachable-after) counts as lost once checked.
+        QJsonArray silent;
+        Registry& registry = vault->registry();
+        for (const ProviderRecord& provider : registry.providers()) {
+            if (provider.unreachableSince <= 0 || !provider.enabled)
+                continue;
+            const bool lost = registry.providerLost(provider);
+            const QString since = QDateTime::fromSecsSinceEpoch(provider.unreachableSince)
+                                      .toString(QStringLiteral("yyyy-MM-dd HH:mm"));
+            console().print(
+                lost ? QStringLiteral("Provider “%1” unreachable since %2: the copies it holds "
+                                      "count as lost (“modelfloat-cli repair” makes them "
+                                      "elsewhere)")
+                           .arg(provider.name, since)
+                     : QStringLiteral("Provider “%1” unreachable since %2: its copies still "
+                                      "count; after %3 h of silence they count as lost")
+                           .arg(provider.name, since)
+                           .arg(double(registry.unreachableAfterSecs()) / 3600));
+            silent.append(QJsonObject{{QStringLiteral("provider"), provider.name},
+                                      {QStringLiteral("since"), provider.unreachableSince},
+                                      {QStringLiteral("lost"), lost}});
+        }
+        console().printJson({{QStringLiteral("models"), models},
+                             {QStringLiteral("unreachable_providers"), silent}});
         finish(Success);
     }
 };

@@ -37,7 +37,8 @@ public:
     {
         QCommandLineParser p;
         p.addPositionalArgument(QStringLiteral("key"),
-                                QStringLiteral("replication, chunker, durability or credentials."),
+                                QStringLiteral("replication, chunker, durability, "
+                                               "unreachable-after or credentials."),
                                 QStringLiteral("[KEY"));
         p.addPositionalArgument(QStringLiteral("value"), QStringLiteral("New value."),
                                 QStringLiteral("[VALUE]]"));
@@ -46,7 +47,8 @@ public:
                                     "stored unencrypted in a 0600 file in the vault folder.")});
         if (!parse(p, args,
                    QStringLiteral("config [replication N | chunker SPEC | durability flush|fast | "
-                                  "credentials keychain|plaintext [--i-understand-plaintext]]"),
+                                  "unreachable-after HOURS | credentials keychain|plaintext "
+                                  "[--i-understand-plaintext]]"),
                    0, 2))
             return;
         Vault* vault = openVault();
@@ -79,13 +81,25 @@ public:
                     console().error(vault->registry().lastError());
                     return finish(Failed);
                 }
+            } else if (a[0] == QLatin1String("unreachable-after")) {
+                bool ok = false;
+                const double hours = a[1].toDouble(&ok);
+                if (!ok || hours < 0 || hours > 24 * 366) {
+                    console().error(QStringLiteral("unreachable-after takes a number of hours "
+                                                   "(0 to 8784; 24 by default)"));
+                    return finish(Usage);
+                }
+                if (!vault->registry().setUnreachableAfterSecs(qint64(hours * 3600))) {
+                    console().error(vault->registry().lastError());
+                    return finish(Failed);
+                }
             } else if (a[0] == QLatin1String("credentials")) {
                 return setCredentials(vault, a[1],
                                       p.isSet(QStringLiteral("i-understand-plaintext")));
             } else {
                 console().error(
-                    QStringLiteral("Unknown setting “%1”: use replication, chunker, durability or "
-                                   "credentials")
+                    QStringLiteral("Unknown setting “%1”: use replication, chunker, durability, "
+                                   "unreachable-after or credentials")
                         .arg(a[0]));
                 return finish(Usage);
             }
@@ -120,11 +134,16 @@ private:
         console().print(QStringLiteral("chunker      %1").arg(vault->defaultChunker().toString()));
         console().print(QStringLiteral("durability   %1").arg(durability(vault)));
         console().print(QStringLiteral("credentials  %1").arg(credentialsSetting(vault)));
+        const qint64 after = vault->registry().unreachableAfterSecs();
+        console().print(QStringLiteral("unreachable-after %1 h (then a silent provider's copies "
+                                       "count as lost)")
+                            .arg(double(after) / 3600));
         console().printJson({{QStringLiteral("vault"), vault->directory()},
                              {QStringLiteral("replication"), vault->replicationFactor()},
                              {QStringLiteral("chunker"), vault->defaultChunker().toString()},
                              {QStringLiteral("durability"), durability(vault)},
-                             {QStringLiteral("credentials"), credentialsSetting(vault)}});
+                             {QStringLiteral("credentials"), credentialsSetting(vault)},
+                             {QStringLiteral("unreachable_after_secs"), after}});
     }
 
     // Switches the vault's credential store, moving the secrets of its providers along, so

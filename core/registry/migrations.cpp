@@ -489,6 +489,12 @@ const QList<QStringList>& steps()
                            "UPDATE vault_counts SET placements = placements + (CASE WHEN "
                            "NEW.locator <> '' THEN 1 ELSE -1 END); END"),
         } + copiesTriggers(),
+        // 15 -> 16: since when a provider has not answered (NULL: it answered when last asked).
+        // One silent for longer than the setting health.unreachable_after has its copies
+        // counted as lost by the next check (reachability.cpp).
+        {
+            QStringLiteral("ALTER TABLE providers ADD COLUMN unreachable_since INTEGER"),
+        },
     };
     return all;
 }

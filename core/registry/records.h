@@ -21,6 +21,9 @@ struct ProviderRecord
     QString health;
     bool enabled = true;
     bool draining = false; // being emptied (Registry::startDrain): takes no new copies
+    // Seconds since the epoch since which it has not answered a check (0: it answered when last
+    // asked). Registry::providerLost() says when that is too long.
+    qint64 unreachableSince = 0;
     // Where new copies may go: enabled and not being drained.
     bool takesNewCopies() const { return enabled && !draining; }
     // The health to record after a connection test that failed with `error` (empty: passed).

@@ -61,11 +61,13 @@ ProviderRecord providerFrom(const QSqlQuery& q)
     r.health = q.value(6).toString();
     r.enabled = q.value(7).toBool();
     r.draining = q.value(8).toBool();
+    r.unreachableSince = q.value(9).toLongLong();
     return r;
 }
 const char* const ProviderColumns =
     "SELECT id, kind, name, settings, quota_bytes, used_bytes, health, enabled, EXISTS (SELECT 1 "
-    "FROM provider_drains d WHERE d.provider_id = providers.id) FROM providers ";
+    "FROM provider_drains d WHERE d.provider_id = providers.id), unreachable_since FROM "
+    "providers ";
 
 const char* const ModelColumns =
     "SELECT id, name, source, created_at, tags, state, degraded FROM models ";
@@ -322,7 +324,9 @@ std::optional<ProviderRecord> Registry::providerByName(const QString& name)
 bool Registry::setProviderHealth(qint64 id, const QString& health)
 {
     Query q(this, QStringLiteral("UPDATE providers SET health = ? WHERE id = ?"));
-    return q.bind(health).bind(id).exec();
+    // A test that passed is an answer (reachability.cpp).
+    return q.bind(health).bind(id).exec() &&
+           (health != ProviderRecord::healthAfterTest({}) || recordProviderAnswer(id, true));
 }
 
 bool Registry::updateProvider(const ProviderRecord& r)

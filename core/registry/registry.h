@@ -62,6 +62,18 @@ public:
                                       const QString& owner = processLeaseOwner());
     bool setModelState(qint64 id, ModelRecord::State state);
 
+    // Whether providers answer (reachability.cpp). A check of a copy that got any answer
+    // (there, gone, damaged) clears the provider's unreachable_since; one that got none sets it
+    // unless it is set. False on a registry error.
+    bool recordProviderAnswer(qint64 providerId, bool answered);
+    // How long a provider may stay silent before the copies it holds count as lost: the
+    // setting health.unreachable_after, in seconds (default a day).
+    qint64 unreachableAfterSecs();
+    bool setUnreachableAfterSecs(qint64 secs);
+    // Silent for longer than that: the next check counts its copies missing, so that repair
+    // makes them elsewhere, and it takes no new copies.
+    bool providerLost(const ProviderRecord& provider);
+
     // Health (health.cpp). The copies every chunk should have: the vault's replication factor,
     // capped by the providers that take new copies (a vault with one provider wants one; one
     // being drained does not count).
@@ -86,6 +98,9 @@ public:
     QHash<qint64, ModelCounts> modelCounts(const QList<qint64>& modelIds = {});
     // The models whose files use any of these chunks.
     QList<qint64> modelsUsingChunks(const QStringList& cids);
+    // The models a complete file of which uses a chunk with no stored copy known here (taken
+    // in from the catalog by a sync that was stopped before it found the copies, or lost).
+    QList<qint64> modelsWithUncopiedChunks();
     // The other models whose files use any chunk of this model's files: a copy of a chunk made,
     // found bad or found again changes their health too.
     QList<qint64> modelsSharingChunksWith(qint64 modelId);
@@ -360,6 +375,9 @@ public:
     bool setCatalogPublishedSeq(qint64 providerId, qint64 seq);
     // The seq of another vault's state merged last (0: none).
     qint64 catalogVaultSeq(const QString& vault);
+    // The models importCatalogModel() created since this was last called (a sync that was
+    // killed left its count here), set back to 0.
+    int takeCatalogModelsAdded();
     // The model uid of a merged catalog entry (empty: no such entry).
     QString catalogEntryUid(const QString& eid);
     // Replaces what is known of another vault's state, in one transaction.

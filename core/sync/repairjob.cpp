@@ -88,6 +88,8 @@ void RepairJob::look()
         m_report.copiesUnchecked = r.unreachable;
         for (const QString& p : r.problems)
             problem(p);
+        for (const QString& w : r.lostProviders)
+            addWarning(w);
         if (m_aborted || check->error().kind == Error::Kind::Cancelled) {
             finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
             return;
@@ -122,8 +124,8 @@ void RepairJob::begin()
     for (const ProviderRecord& p : registry.providers()) {
         if (p.draining)
             m_draining.insert(p.id);
-        if (!p.takesNewCopies())
-            continue;
+        if (!p.takesNewCopies() || registry.providerLost(p))
+            continue; // (a lost provider's copies count as missing; new ones go elsewhere)
         m_targets.append(p.id);
         m_room.insert(p.id, p.quotaBytes < 0 ? -1 : qMax<qint64>(0, p.quotaBytes - p.usedBytes));
     }

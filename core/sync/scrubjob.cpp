@@ -1,6 +1,7 @@
 #include "scrubjob.h"
 
 #include "chunking/cid.h"
+#include "providers/providerprobe.h"
 #include "transfer/chunkwriter.h"
 #include "vault/vault.h"
 
@@ -130,8 +131,12 @@ void ScrubJob::startMore()
         Provider* provider = m_vault->provider(item.providerId, &why);
         if (!provider) {
             m_report.checked++;
-            m_report.unreachable++;
-            problem(tr("chunk %1: %2").arg(item.cid, why));
+            if (silentTooLong(item.providerId))
+                countLost(item);
+            else {
+                m_report.unreachable++;
+                problem(tr("chunk %1: %2").arg(item.cid, why));
+            }
             continue;
         }
         Running running;
@@ -195,10 +200,13 @@ void ScrubJob::onChecked(ProviderJob* job)
     } else if (e.kind == Error::Kind::NotFound) {
         found = PlacementState::Missing;
     }
-    if (!found) {
+    if (!found && silentTooLong(item.providerId)) {
+        countLost(item);
+    } else if (!found) {
         m_report.unreachable++;
         problem(tr("chunk %1 on provider “%2”: %3").arg(item.cid, name, e.message));
     } else {
+        answered(item.providerId);
         m_vault->registry().recordScrub(item.cid, item.providerId, m_options.pass, *found);
         if (*found == PlacementState::Stored) {
             m_report.good++;
@@ -217,16 +225,91 @@ void ScrubJob::onChecked(ProviderJob* job)
     startMore();
 }
 
+void ScrubJob::answered(qint64 providerId)
+{
+    if (!m_answered.contains(providerId)) {
+        m_answered.insert(providerId);
+        m_vault->registry().recordProviderAnswer(providerId, true);
+    }
+}
+
+bool ScrubJob::silentTooLong(qint64 providerId)
+{
+    const auto known = m_silent.constFind(providerId);
+    if (known != m_silent.cend())
+        return *known;
+    Registry& registry = m_vault->registry();
+    // One answer in this run (another copy) and it is not silent: a passing failure.
+    bool lost = false;
+    if (!m_answered.contains(providerId)) {
+        registry.recordProviderAnswer(providerId, false);
+        const auto record = registry.provider(providerId);
+        lost = record && registry.providerLost(*record);
+        if (lost) {
+            m_report.lostProviders.append(
+                tr("Provider “%1” has not answered since %2: the copies it holds count as lost, "
+                   "and repair makes them elsewhere")
+                    .arg(record->name,
+                         QDateTime::fromSecsSinceEpoch(record->unreachableSince, Qt::UTC)
+                             .toString(QStringLiteral("yyyy-MM-dd HH:mm 'UTC'"))));
+            addWarning(m_report.lostProviders.last());
+        }
+    }
+    m_silent.insert(providerId, lost);
+    return lost;
+}
+
+// A copy on a provider lost to silence: missing, as far as health and repair go.
+void ScrubJob::countLost(const Registry::ScrubItem& item)
+{
+    m_vault->registry().recordScrub(item.cid, item.providerId, m_options.pass,
+                                    PlacementState::Missing);
+    m_badCids.insert(item.cid);
+    m_report.missing++;
+    m_report.lostWithProvider++;
+    problem(tr("chunk %1 counts as lost: provider “%2” has not answered for too long")
+                .arg(item.cid, m_vault->providerName(item.providerId)));
+}
+
 void ScrubJob::problem(const QString& text)
 {
     if (m_report.problems.size() < MaxProblems)
         m_report.problems.append(text);
 }
 
+// Providers recorded silent that this run did not ask (their copies are gone or were counted
+// lost, so no check reaches them): a connection test each, so that one that is back is heard.
+void ScrubJob::probeSilentProviders()
+{
+    m_probed = true;
+    for (const ProviderRecord& p : m_vault->registry().providers()) {
+        if (!p.enabled || p.unreachableSince <= 0 || m_answered.contains(p.id) ||
+            m_silent.contains(p.id))
+            continue;
+        Provider* provider = m_vault->provider(p.id);
+        if (!provider)
+            continue;
+        auto* probe = new ProviderProbe(provider, this);
+        ++m_probes;
+        connect(probe, &ProviderProbe::finished, this, [this, probe, id = p.id] {
+            probe->deleteLater();
+            if (probe->error().ok())
+                m_vault->registry().setProviderHealth(id, ProviderRecord::healthAfterTest({}));
+            if (--m_probes == 0)
+                finishAll();
+        });
+        probe->start();
+    }
+    if (m_probes == 0)
+        finishAll();
+}
+
 void ScrubJob::finishAll()
 {
-    if (m_finished)
+    if (m_finished || m_probes > 0)
         return;
+    if (!m_probed && !m_aborted && m_options.modelIds.isEmpty())
+        return probeSilentProviders();
     if (!m_badCids.isEmpty()) {
         // The models using what was found bad are degraded now: repair's work.
         Registry& registry = m_vault->registry();

@@ -4,6 +4,7 @@
 #include "transfer/transferjob.h"
 
 #include <QElapsedTimer>
+#include <QHash>
 #include <QSet>
 #include <QTimer>
 
@@ -57,6 +58,10 @@ public:
         int missing = 0;
         int corrupt = 0;
         int unreachable = 0; // the provider could not say: left as it was, due again
+        // Of the missing: on a provider silent for longer than the vault allows
+        // (Registry::providerLost()), counted missing without an answer.
+        int lostWithProvider = 0;
+        QStringList lostProviders; // what is said of each such provider
         // Due for the full pass but on a provider that serves no downloads for now (a transfer
         // quota, Registry::providerBudget()): not read, due once the pause is over.
         int paused = 0;
@@ -95,6 +100,12 @@ private:
     // When the next start is allowed by the rate, in ms from the start; 0 without a rate.
     qint64 nextStartMs() const;
     void problem(const QString& text);
+    // A copy whose provider did not answer: records the silence, and says whether the provider
+    // has been silent so long that its copies count as lost.
+    bool silentTooLong(qint64 providerId);
+    void answered(qint64 providerId);
+    void countLost(const Registry::ScrubItem& item);
+    void probeSilentProviders();
     void finishAll();
     void finish(const Error& error);
 
@@ -112,6 +123,10 @@ private:
     std::map<ProviderJob*, Running> m_running;
     QSet<QString> m_badCids;
     QSet<qint64> m_pausedProviders; // refused downloads in this run: asked no more
+    QSet<qint64> m_answered;        // recorded as answering in this run
+    QHash<qint64, bool> m_silent;   // recorded as silent in this run: lost or not
+    bool m_probed = false;          // probeSilentProviders() ran
+    int m_probes = 0;               // its tests under way
     qint64 m_totalBytes = 0;
     qint64 m_bytesDone = 0;
     Report m_report;
