@@ -92,6 +92,7 @@ private Q_SLOTS:
     void floatAfterAnotherVaultCollectedStoresAgain();
     void damagedCopyIsReplaced();
     void strayStateNameIsIgnored();
+    void stoppedSyncIsFinishedByTheNext();
 };
 
 void TestCatalog::triggersMarkChanges()
@@ -719,6 +720,51 @@ void TestCatalog::damagedCopyIsReplaced()
     delete sync;
     QVERIFY(restoreOk(b.vault.get(), QStringLiteral("dmg"), b.dir.filePath(QStringLiteral("out")),
                       QStringLiteral("dmg.bin"), src));
+}
+
+void TestCatalog::stoppedSyncIsFinishedByTheNext()
+{
+    // Issue 34, item 7: a sync stopped (killed, here aborted) after it took in one model of A's
+    // three, before it looked for their copies. The next sync says all three were added, and
+    // finds the copies of the one the stopped sync took in too, so it restores.
+    TestVault a;
+    TestVault b;
+    QVERIFY(a.ok() && b.ok());
+    const QStringList roots{a.dir.filePath(QStringLiteral("one")),
+                            a.dir.filePath(QStringLiteral("two"))};
+    for (TestVault* v : {&a, &b})
+        QVERIFY(useSharedFolders(*v, roots));
+    QStringList sources;
+    for (int i = 0; i < 3; ++i) {
+        sources.append(a.dir.filePath(QStringLiteral("m%1.bin").arg(i)));
+        QVERIFY(writePseudoRandomFile(sources.last(), 300 * KiB, 40 + i));
+        QVERIFY(floatInto(a.vault.get(), sources.last(), QStringLiteral("m%1").arg(i)));
+    }
+    QVERIFY(runJob(new CatalogPublishJob(a.vault.get())));
+
+    {
+        CatalogSyncJob stopped(b.vault.get());
+        QSignalSpy finished(&stopped, &TransferJob::finished);
+        connect(&stopped, &TransferJob::progress, &stopped, [&stopped] { stopped.abort(); });
+        stopped.start();
+        QVERIFY(finished.wait(JobTimeoutMs));
+        QCOMPARE(stopped.error().kind, Error::Kind::Cancelled);
+    }
+    QCOMPARE(b.registry().models().size(), 1);
+    QCOMPARE(b.registry().modelsWithUncopiedChunks().size(), 1);
+
+    auto* sync = new CatalogSyncJob(b.vault.get());
+    QSignalSpy finished(sync, &TransferJob::finished);
+    sync->start();
+    QVERIFY(finished.wait(JobTimeoutMs));
+    QVERIFY2(sync->error().ok(), qPrintable(sync->error().message));
+    QCOMPARE(sync->report().modelsAdded, 3);
+    delete sync;
+    QVERIFY(b.registry().modelsWithUncopiedChunks().isEmpty());
+    for (int i = 0; i < 3; ++i)
+        QVERIFY(restoreOk(b.vault.get(), QStringLiteral("m%1").arg(i),
+                          b.dir.filePath(QStringLiteral("out%1").arg(i)),
+                          QStringLiteral("m%1.bin").arg(i), sources.at(i)));
 }
 
 void TestCatalog::strayStateNameIsIgnored()

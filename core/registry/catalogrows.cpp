@@ -16,6 +16,9 @@ namespace mf {
 namespace {
 
 const QString SeqKey = QStringLiteral("catalog.seq");
+// Models taken in from other vaults' catalogs that no finished sync has reported yet.
+const QLatin1String AddedUnreportedKey("catalog.added_unreported");
+
 // An entry (aliased e) is live while no vault's tombstone names it.
 const QLatin1String
     LiveEntry("NOT EXISTS (SELECT 1 FROM catalog_tombstones t WHERE t.eid = e.eid)");
@@ -212,6 +215,16 @@ qint64 Registry::catalogVaultSeq(const QString& vault)
     return q.q().value(0).toLongLong();
 }
 
+int Registry::takeCatalogModelsAdded()
+{
+    int added = 0;
+    transaction([&] {
+        added = setting(AddedUnreportedKey).toInt();
+        return added == 0 || setSetting(AddedUnreportedKey, QStringLiteral("0"));
+    });
+    return added;
+}
+
 QString Registry::catalogEntryUid(const QString& eid)
 {
     Query q(this, QStringLiteral("SELECT uid FROM catalog_entries WHERE eid = ?"));
@@ -349,6 +362,12 @@ Registry::importCatalogModel(const CatalogEntry& entry, const ModelRecord& model
                     QStringLiteral("“%1” is being written by process %2").arg(currentName, writer));
         }
         find.q().finish();
+        // A model new to this vault is counted in the same transaction, so that a sync killed
+        // after it still has it reported by the next one (takeCatalogModelsAdded()).
+        if (modelId == 0 &&
+            !setSetting(AddedUnreportedKey,
+                        QString::number(setting(AddedUnreportedKey).toLongLong() + 1)))
+            return false;
         if (modelId == 0) {
             // A model floated here before it had a uid, with the same files: the same model.
             Query same(this, QStringLiteral("SELECT id FROM models WHERE name = ? AND uid IS NULL "

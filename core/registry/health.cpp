@@ -107,6 +107,20 @@ QHash<qint64, Registry::ModelCounts> Registry::modelCounts(const QList<qint64>& 
     return out;
 }
 
+QList<qint64> Registry::modelsWithUncopiedChunks()
+{
+    QList<qint64> out;
+    // Through the index of chunks with no stored copy (chunks_lost): few, CROSS JOIN keeps
+    // that order.
+    Query q(this, QStringLiteral("SELECT DISTINCT f.model_id FROM chunks c CROSS JOIN file_chunks "
+                                 "fc ON fc.cid = c.cid JOIN files f ON f.id = fc.file_id WHERE "
+                                 "c.copies = 0 AND f.state = 'complete' ORDER BY f.model_id"));
+    if (q.exec())
+        while (q.q().next())
+            out.append(q.q().value(0).toLongLong());
+    return out;
+}
+
 QList<qint64> Registry::modelsUsingChunks(const QStringList& cids)
 {
     QList<qint64> out;

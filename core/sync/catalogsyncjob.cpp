@@ -307,6 +307,7 @@ void CatalogSyncJob::importEntry(const Registry::CatalogDifference& d,
             (d.modelId == 0 ? m_report.modelsAdded : m_report.modelsChanged)++;
             m_touchedModels.append(*id);
             m_report.changedModels.append(*id);
+            Q_EMIT progress();
         }
         applyNext();
     });
@@ -316,6 +317,11 @@ void CatalogSyncJob::findPlacements()
 {
     m_inSync = m_listed.size() == m_providers.usable.size() && m_providers.unusable.isEmpty() &&
                m_report.unresolved.isEmpty() && m_vault->registry().catalogDifferences().isEmpty();
+    // Models taken in by a sync that was stopped before it found their copies (and models
+    // whose copies are all gone, which may be found again): looked for as if taken in now.
+    for (const qint64 id : m_vault->registry().modelsWithUncopiedChunks())
+        if (!m_touchedModels.contains(id))
+            m_touchedModels.append(id);
     // Chunks are looked for on every provider, those that keep no catalog too.
     const QList<CatalogProviders::Entry> holders = m_providers.usable + m_providers.withoutCatalog;
     if ((!m_options.fullScan && m_touchedModels.isEmpty()) || holders.isEmpty()) {
@@ -535,6 +541,11 @@ void CatalogSyncJob::finish(const Error& error)
         return;
     m_finished = true;
     m_error = error;
+    // The models added count those a stopped sync took in and did not report (kept by the
+    // registry with each model taken in).
+    if (error.ok())
+        m_report.modelsAdded =
+            qMax(m_report.modelsAdded, m_vault->registry().takeCatalogModelsAdded());
     finishQueued();
 }
 
