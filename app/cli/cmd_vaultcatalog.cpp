@@ -103,6 +103,11 @@ private:
                                     .arg(r.placementsFound));
                 for (const auto& removal : r.removals)
                     console().print(CatalogSyncJob::describe(removal));
+                if (r.orphanCopiesForgotten > 0)
+                    console().print(QStringLiteral("%1 cop(ies) of unused chunks were gone "
+                                                   "(collected by another vault) and are "
+                                                   "forgotten")
+                                        .arg(r.orphanCopiesForgotten));
                 // How other computers name this one when they say it removed something.
                 console().print(
                     QStringLiteral("This vault is %1 in the catalog").arg(vault->id().left(8)));
@@ -122,6 +127,7 @@ private:
                      {QStringLiteral("changed"), r.modelsChanged},
                      {QStringLiteral("removed"), r.modelsRemoved},
                      {QStringLiteral("placements_found"), r.placementsFound},
+                     {QStringLiteral("orphan_copies_forgotten"), r.orphanCopiesForgotten},
                      {QStringLiteral("unresolved"), QJsonArray::fromStringList(r.unresolved)}});
                 finish(r.unresolved.isEmpty() ? Success : Failed);
             });

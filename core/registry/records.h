@@ -40,6 +40,15 @@ struct ProviderRecord
     }
 };
 
+// Which copies a scrub looks at (Registry::placementsToScrub()): of chunks these models use
+// (empty: all), or of orphans only (chunks no file uses: kept for later floats, and maybe
+// collected by another vault).
+struct ScrubScope
+{
+    QList<qint64> modelIds;
+    bool orphansOnly = false;
+};
+
 struct ModelRecord
 {
     enum class State { Incomplete, Complete };

@@ -149,22 +149,25 @@ public:
         QString locator;
         qint64 size = 0;
     };
-    // Due copies after (afterCid, afterProvider), in (CID, provider) order, at most `limit`;
-    // with modelIds, only copies of chunks those models use.
+    using ScrubScope = mf::ScrubScope;
+    // Due copies after (afterCid, afterProvider), in (CID, provider) order, at most `limit`.
     QList<ScrubItem> placementsToScrub(ScrubPass pass, qint64 dueBefore, const QString& afterCid,
                                        qint64 afterProvider, int limit,
-                                       const QList<qint64>& modelIds = {});
+                                       const ScrubScope& scope = {});
     struct ScrubDue
     {
         int placements = 0; // due and can be looked at now
         qint64 bytes = 0;
         int paused = 0; // due, but held back until their provider serves downloads again
     };
-    ScrubDue scrubDue(ScrubPass pass, qint64 dueBefore, const QList<qint64>& modelIds = {});
+    ScrubDue scrubDue(ScrubPass pass, qint64 dueBefore, const ScrubScope& scope = {});
     // What the pass found of a copy still recorded stored: Stored (there, and intact when read),
     // Missing or Corrupt. Stamps the pass's time (a read also counts as a check). A copy that
     // changed meanwhile (deleted, replaced, found bad by another reader) is left as it is.
     bool recordScrub(const QString& cid, qint64 providerId, ScrubPass pass, PlacementState found);
+    // Forgets the copies of orphan chunks that a check found missing (another vault's collect
+    // deleted them): they are no copies, and no model counts on them. How many.
+    int forgetMissingOrphanCopies();
 
     // Drains (drains.cpp): a provider being emptied before it is retired or removed.
     struct DrainStart

@@ -19,17 +19,19 @@ QLatin1String stampColumn(Registry::ScrubPass pass)
 
 // Stored copies on enabled providers that the pass has not looked at since the bound time (nor
 // were stored since: a put that succeeded is as good as a look). One bound value: the time.
-// Only the copies of chunks the given models use, if any are given (a repair of one model looks
-// at that model's copies).
-QString dueCondition(Registry::ScrubPass pass, const QList<qint64>& modelIds)
+// Only the copies the scope takes: of chunks the given models use (a repair of one model looks
+// at that model's copies), or of orphans.
+QString dueCondition(Registry::ScrubPass pass, const Registry::ScrubScope& scope)
 {
     QString sql = QStringLiteral("p.state = 'stored' AND COALESCE(p.") + stampColumn(pass) +
                   QStringLiteral(", p.stored_at, 0) < ? AND p.provider_id IN (SELECT id FROM "
                                  "providers WHERE enabled = 1)");
-    if (!modelIds.isEmpty())
+    if (!scope.modelIds.isEmpty())
         sql += QStringLiteral(" AND EXISTS (SELECT 1 FROM file_chunks fc JOIN files f ON f.id = "
                               "fc.file_id WHERE fc.cid = p.cid AND f.model_id IN (") +
-               sqlIdList(modelIds) + QStringLiteral("))");
+               sqlIdList(scope.modelIds) + QStringLiteral("))");
+    if (scope.orphansOnly) // through the index of orphans (chunks_orphaned)
+        sql += QStringLiteral(" AND p.cid IN (SELECT cid FROM chunks WHERE refs = 0)");
     return sql;
 }
 
@@ -55,12 +57,12 @@ template <typename Query> void bindPausedBound(Query& q, Registry::ScrubPass pas
 QList<Registry::ScrubItem> Registry::placementsToScrub(ScrubPass pass, qint64 dueBefore,
                                                        const QString& afterCid,
                                                        qint64 afterProvider, int limit,
-                                                       const QList<qint64>& modelIds)
+                                                       const ScrubScope& scope)
 {
     QList<ScrubItem> out;
     Query q(this, QStringLiteral("SELECT p.cid, p.provider_id, p.locator, c.size FROM placements "
                                  "p JOIN chunks c ON c.cid = p.cid WHERE ") +
-                      dueCondition(pass, modelIds) + QStringLiteral(" AND NOT ") +
+                      dueCondition(pass, scope) + QStringLiteral(" AND NOT ") +
                       pausedCondition(pass) +
                       QStringLiteral(" AND (p.cid > ? OR (p.cid = ? AND p.provider_id > ?)) "
                                      "ORDER BY p.cid, p.provider_id LIMIT ?"));
@@ -74,8 +76,7 @@ QList<Registry::ScrubItem> Registry::placementsToScrub(ScrubPass pass, qint64 du
     return out;
 }
 
-Registry::ScrubDue Registry::scrubDue(ScrubPass pass, qint64 dueBefore,
-                                      const QList<qint64>& modelIds)
+Registry::ScrubDue Registry::scrubDue(ScrubPass pass, qint64 dueBefore, const ScrubScope& scope)
 {
     ScrubDue due;
     Query q(this, QStringLiteral("SELECT COALESCE(SUM(1 - held), 0), COALESCE(SUM((1 - held) * "
@@ -83,7 +84,7 @@ Registry::ScrubDue Registry::scrubDue(ScrubPass pass, qint64 dueBefore,
                       pausedCondition(pass) +
                       QStringLiteral(" AS held, c.size AS size FROM placements p JOIN chunks c ON "
                                      "c.cid = p.cid WHERE ") +
-                      dueCondition(pass, modelIds) + QStringLiteral(")"));
+                      dueCondition(pass, scope) + QStringLiteral(")"));
     bindPausedBound(q, pass);
     q.bind(dueBefore);
     if (q.exec() && q.q().next()) {
@@ -106,6 +107,13 @@ bool Registry::recordScrub(const QString& cid, qint64 providerId, ScrubPass pass
     if (pass == ScrubPass::Read)
         q.bind(now);
     return q.bind(cid).bind(providerId).exec();
+}
+
+int Registry::forgetMissingOrphanCopies()
+{
+    Query q(this, QStringLiteral("DELETE FROM placements WHERE state = 'missing' AND cid IN "
+                                 "(SELECT cid FROM chunks WHERE refs = 0)"));
+    return q.exec() ? q.affected() : -1;
 }
 
 } // namespace mf

@@ -1,17 +1,20 @@
 #include "catalogsyncjob.h"
 
+#include "scrubjob.h"
 #include "vault/vault.h"
 
 #include <QDateTime>
 
 #include <algorithm>
 #include <memory>
+#include <utility>
 
 namespace mf {
 
 namespace {
 constexpr int MaxStatsPerSync = 256; // more chunks to look for: one listing is cheaper
 constexpr int ParallelStats = 8;
+constexpr int OrphanChecksPerSync = 2048;
 } // namespace
 
 CatalogSyncJob::CatalogSyncJob(Vault* vault, const Options& options, QObject* parent)
@@ -325,7 +328,7 @@ void CatalogSyncJob::findPlacements()
     // Chunks are looked for on every provider, those that keep no catalog too.
     const QList<CatalogProviders::Entry> holders = m_providers.usable + m_providers.withoutCatalog;
     if ((!m_options.fullScan && m_touchedModels.isEmpty()) || holders.isEmpty()) {
-        finish(Error::none());
+        checkOrphans();
         return;
     }
     m_placementsLeft = int(holders.size());
@@ -494,7 +497,37 @@ void CatalogSyncJob::placementsDone(const CatalogProviders::Entry& p, const QLis
             m_report.placementsFound += added;
     }
     if (--m_placementsLeft == 0)
+        checkOrphans();
+}
+
+// Copies of orphans (chunks no model here uses) are kept for later floats, and another vault's
+// collect may have deleted them since: those not checked for an hour are asked for (a stat or
+// HEAD each, at most OrphanChecksPerSync), and the ones found missing are forgotten. So a collect
+// elsewhere reaches this registry at its next sync, not only when a float would count them.
+void CatalogSyncJob::checkOrphans()
+{
+    ScrubJob::Options o;
+    o.pass = Registry::ScrubPass::Check;
+    o.intervalSecs = 3600;
+    o.limit = OrphanChecksPerSync;
+    o.scope.orphansOnly = true;
+    m_orphanCheck = new ScrubJob(m_vault, o, this);
+    connect(m_orphanCheck, &TransferJob::finished, this, [this] {
+        ScrubJob* check = std::exchange(m_orphanCheck, nullptr);
+        check->deleteLater();
+        if (!check->error().ok()) {
+            finish(check->error());
+            return;
+        }
+        const int forgotten = m_vault->registry().forgetMissingOrphanCopies();
+        if (forgotten < 0) {
+            finish(Error::make(Error::Kind::Fatal, m_vault->registry().lastError()));
+            return;
+        }
+        m_report.orphanCopiesForgotten = forgotten;
         finish(Error::none());
+    });
+    m_orphanCheck->start();
 }
 
 QSet<qint64> CatalogSyncJob::sharedProviders() const
@@ -532,6 +565,8 @@ void CatalogSyncJob::abort()
     if (m_finished)
         return;
     m_calls.abort();
+    if (m_orphanCheck)
+        m_orphanCheck->abort(); // its finished() comes after ours: finish() ignores it
     finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
 }
 

@@ -39,6 +39,8 @@ public:
         int modelsChanged = 0;
         int modelsRemoved = 0;
         int placementsFound = 0;
+        // Copies of orphan chunks found gone (another vault collected them) and forgotten.
+        int orphanCopiesForgotten = 0;
         QList<qint64> changedModels; // added or changed here (registry ids)
         QList<qint64> removedModels;
         // Of each model removed here: who removed it, as far as the catalog tells.
@@ -93,6 +95,7 @@ private:
     void applyNext();
     void importEntry(const Registry::CatalogDifference& d, QList<CatalogProviders::Entry> from);
     void findPlacements();
+    void checkOrphans();
     void findOn(const CatalogProviders::Entry& p);
     void readLocators(const CatalogProviders::Entry& p, QStringList states,
                       QHash<QString, qint64> missing);
@@ -120,6 +123,7 @@ private:
     QList<qint64> m_touchedModels;
     int m_placementsLeft = 0;
     Report m_report;
+    class ScrubJob* m_orphanCheck = nullptr; // checkOrphans(), while it runs
     // Model uid -> the vault whose newer state read in this run removes it, and that state's time.
     QHash<QString, QPair<QString, qint64>> m_removedBy;
     bool m_inSync = false;

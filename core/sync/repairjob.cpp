@@ -76,8 +76,8 @@ void RepairJob::look()
 {
     ScrubJob::Options every;
     every.pass = Registry::ScrubPass::Check;
-    every.intervalSecs = 0;              // every copy: one deleted a minute ago must be found
-    every.modelIds = m_options.modelIds; // of the models asked for (all if none)
+    every.intervalSecs = 0;                    // every copy: one deleted a minute ago must be found
+    every.scope.modelIds = m_options.modelIds; // of the models asked for (all if none)
     m_check = new ScrubJob(m_vault, every, this);
     connect(m_check, &TransferJob::finished, this, [this] {
         ScrubJob* check = std::exchange(m_check, nullptr);

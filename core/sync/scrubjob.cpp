@@ -64,7 +64,7 @@ void ScrubJob::start()
     // Copies stamped in this run are at `now` or later, never due again in it.
     m_dueBefore = m_options.intervalSecs > 0 ? now - m_options.intervalSecs + 1 : now + 1;
     const Registry::ScrubDue due =
-        m_vault->registry().scrubDue(m_options.pass, m_dueBefore, m_options.modelIds);
+        m_vault->registry().scrubDue(m_options.pass, m_dueBefore, m_options.scope);
     m_report.due = m_options.limit >= 0 ? qMin(m_options.limit, due.placements) : due.placements;
     // Progress is in objects for the check (no byte moves), in bytes for the read.
     m_totalBytes = m_options.pass == Registry::ScrubPass::Read ? due.bytes : m_report.due;
@@ -102,9 +102,8 @@ void ScrubJob::startMore()
         if (m_options.limit >= 0 && m_started >= m_options.limit)
             break;
         if (m_batch.empty() && !m_exhausted) {
-            const auto next =
-                registry.placementsToScrub(m_options.pass, m_dueBefore, m_lastCid, m_lastProvider,
-                                           BatchSize, m_options.modelIds);
+            const auto next = registry.placementsToScrub(
+                m_options.pass, m_dueBefore, m_lastCid, m_lastProvider, BatchSize, m_options.scope);
             if (next.isEmpty())
                 m_exhausted = true;
             m_batch.assign(next.cbegin(), next.cend());
@@ -308,7 +307,8 @@ void ScrubJob::finishAll()
 {
     if (m_finished || m_probes > 0)
         return;
-    if (!m_probed && !m_aborted && m_options.modelIds.isEmpty())
+    if (!m_probed && !m_aborted && m_options.scope.modelIds.isEmpty() &&
+        !m_options.scope.orphansOnly)
         return probeSilentProviders();
     if (!m_badCids.isEmpty()) {
         // The models using what was found bad are degraded now: repair's work.
@@ -322,7 +322,7 @@ void ScrubJob::finishAll()
                       m_report.unreachable));
     if (m_options.pass == Registry::ScrubPass::Read) {
         Registry& registry = m_vault->registry();
-        m_report.paused = registry.scrubDue(m_options.pass, m_dueBefore, m_options.modelIds).paused;
+        m_report.paused = registry.scrubDue(m_options.pass, m_dueBefore, m_options.scope).paused;
         if (m_report.paused > 0) {
             QStringList names;
             for (const ProviderRecord& p : registry.providers())

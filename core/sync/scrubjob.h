@@ -46,8 +46,8 @@ public:
         // Check: objects per second; Read: bytes per second. 0: as fast as it goes.
         double rate = 0;
         int parallel = 4;
-        // Only the copies of chunks these models use (empty: every copy).
-        QList<qint64> modelIds;
+        // Which copies (by default: every copy).
+        Registry::ScrubScope scope;
     };
 
     struct Report
