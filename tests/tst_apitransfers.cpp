@@ -291,8 +291,22 @@ void TestApiTransfers::uploadRefusals()
         call(QStringLiteral("PUT"), QStringLiteral("/api/v1/models/t/files/../../etc/x"), {},
              {QStringLiteral("--data-binary"), QLatin1Char('@') + file});
     QVERIFY2(traversal.status == 404 || traversal.status == 405, traversal.describe());
+    // Paths the catalog would refuse in the manifest (issue 35, item 6): a NUL, a backslash, a
+    // newline, bytes that are not UTF-8, a 4,000-character name. Each is refused before
+    // anything is recorded.
+    const QStringList badPaths{QStringLiteral("a%00b.bin"), QStringLiteral("a%5Cb.bin"),
+                               QStringLiteral("a%0Ab.bin"), QStringLiteral("a%FF%FEb.bin"),
+                               QString(4000, QLatin1Char('x'))};
+    for (const QString& path : badPaths) {
+        const CurlReply bad =
+            call(QStringLiteral("PUT"), QStringLiteral("/api/v1/models/badpath/files/") + path, {},
+                 {QStringLiteral("--data-binary"), QLatin1Char('@') + file});
+        QVERIFY2(bad.status == 400 || bad.status == 414, bad.describe());
+    }
     const CliResult list = m_box->run({QStringLiteral("list"), QStringLiteral("--json")});
-    QVERIFY2(!list.out.contains("chunked") && !list.out.contains("\"t\""), list.out.constData());
+    QVERIFY2(!list.out.contains("chunked") && !list.out.contains("\"t\"") &&
+                 !list.out.contains("badpath"),
+             list.out.constData());
 }
 
 void TestApiTransfers::floatRestoreAndVerifyAreTransfers()

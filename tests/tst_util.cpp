@@ -1,6 +1,7 @@
 // Units, progress maths and the retry policy: pure functions, so every case is exact. The
 // progress meter is driven with explicit timestamps, so nothing here depends on the wall clock.
 
+#include "registry/modelpath.h"
 #include "transfer/retrypolicy.h"
 #include "util/progressmeter.h"
 #include "util/units.h"
@@ -44,6 +45,9 @@ private Q_SLOTS:
     void retryAfterHonoured();
     void retryJitterWithinBounds();
     void retryOddInputsStaySane();
+
+    void modelPathRule_data();
+    void modelPathRule();
 };
 
 // ---------------------------------------------------------------------------------------- units
@@ -497,4 +501,47 @@ void TestUtil::retryOddInputsStaySane()
 }
 
 QTEST_GUILESS_MAIN(TestUtil)
+// ---------------------------------------------------------------------------- model paths
+
+void TestUtil::modelPathRule_data()
+{
+    QTest::addColumn<QString>("path");
+    QTest::addColumn<bool>("valid");
+    QTest::newRow("file") << QStringLiteral("model.gguf") << true;
+    QTest::newRow("nested") << QStringLiteral("a/b/model-00001-of-00002.gguf") << true;
+    QTest::newRow("unicode") << QStringLiteral("Modèle/モデル.bin") << true;
+    QTest::newRow("empty") << QString() << false;
+    QTest::newRow("absolute") << QStringLiteral("/etc/passwd") << false;
+    QTest::newRow("dotdot") << QStringLiteral("a/../../b") << false;
+    QTest::newRow("dot") << QStringLiteral("./a") << false;
+    QTest::newRow("empty component") << QStringLiteral("a//b") << false;
+    QTest::newRow("trailing slash") << QStringLiteral("a/") << false;
+    QTest::newRow("backslash") << QStringLiteral("a\\b") << false;
+    QTest::newRow("nul") << QStringLiteral("a") + QChar(0) + QStringLiteral("b") << false;
+    QTest::newRow("newline") << QStringLiteral("a\nb") << false;
+    QTest::newRow("undecodable") << QString::fromUtf8("a\xff\xfe") << false;
+    QTest::newRow("rtl override") << QStringLiteral("a") + QChar(0x202e) + QStringLiteral("b")
+                                  << false;
+    QTest::newRow("255-byte component") << QString(255, QLatin1Char('x')) << true;
+    QTest::newRow("256-byte component") << QString(256, QLatin1Char('x')) << false;
+    QTest::newRow("128 two-byte characters") << QString(128, QChar(0xe9)) << false;
+    QTest::newRow("1024 characters")
+        << QString(QString(200, QLatin1Char('x')) + QLatin1Char('/')).repeated(6).left(1024)
+        << true;
+    QTest::newRow("1025 characters")
+        << QString(QString(200, QLatin1Char('x')) + QLatin1Char('/')).repeated(6).left(1025)
+        << false;
+}
+
+void TestUtil::modelPathRule()
+{
+    QFETCH(QString, path);
+    QFETCH(bool, valid);
+    const QString problem = modelpath::problem(path);
+    QVERIFY2(problem.isEmpty() == valid, qPrintable(problem));
+    // The message prints safely: no control or line-break character of the path in it.
+    for (const QChar c : problem)
+        QVERIFY(c.category() != QChar::Other_Control && c != QLatin1Char('\n'));
+}
+
 #include "tst_util.moc"

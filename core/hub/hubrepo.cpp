@@ -1,5 +1,6 @@
 #include "hubrepo.h"
 
+#include "registry/modelpath.h"
 #include "util/hex.h"
 
 #include <QJsonArray>
@@ -118,7 +119,8 @@ bool parseInfo(const QByteArray& json, HubRepo* repo, QString* error)
                        .value(QStringLiteral("sha256"))
                        .toString()
                        .toLatin1();
-        if (!isSafePath(f.path) || f.size < 0 || (!f.sha256.isEmpty() && !isSha256Hex(f.sha256))) {
+        if (!modelpath::isValid(f.path) || f.size < 0 ||
+            (!f.sha256.isEmpty() && !isSha256Hex(f.sha256))) {
             *error = QStringLiteral("the Hub lists a file with an unusable name, size or hash "
                                     "(“%1”)")
                          .arg(f.path);
@@ -151,7 +153,8 @@ bool parseTreePage(const QByteArray& json, QList<HubFile>* files, QString* error
         f.sha256 = lfs.value(QStringLiteral("oid")).toString().toLatin1().toLower();
         if (!lfs.isEmpty() && qint64(lfs.value(QStringLiteral("size")).toDouble(-1)) != f.size)
             f.size = qint64(lfs.value(QStringLiteral("size")).toDouble(-1));
-        if (!isSafePath(f.path) || f.size < 0 || (!lfs.isEmpty() && !isSha256Hex(f.sha256))) {
+        if (!modelpath::isValid(f.path) || f.size < 0 ||
+            (!lfs.isEmpty() && !isSha256Hex(f.sha256))) {
             *error = QStringLiteral("the Hub lists a file with an unusable name, size or hash "
                                     "(“%1”)")
                          .arg(f.path);
@@ -168,17 +171,6 @@ QString nextLink(const QByteArray& linkHeader)
     static const QRegularExpression re(QStringLiteral("<([^>]*)>\\s*;\\s*rel=\"?next\"?"));
     const auto m = re.match(QString::fromLatin1(linkHeader));
     return m.hasMatch() ? m.captured(1) : QString();
-}
-
-bool isSafePath(const QString& path)
-{
-    if (path.isEmpty() || path.startsWith(QLatin1Char('/')) || path.contains(QLatin1Char('\\')) ||
-        path.contains(QChar(0)))
-        return false;
-    for (const QString& seg : path.split(QLatin1Char('/')))
-        if (seg.isEmpty() || seg == QLatin1String(".") || seg == QLatin1String(".."))
-            return false;
-    return true;
 }
 
 } // namespace hubrepo

@@ -48,9 +48,5 @@ bool parseTreePage(const QByteArray& json, QList<HubFile>* files, QString* error
 // The "next" target of a Link header, or an empty string.
 QString nextLink(const QByteArray& linkHeader);
 
-// A repo file path is safe to write under a folder: relative, no "..", no empty or "."
-// segments, no backslashes or NULs.
-bool isSafePath(const QString& path);
-
 } // namespace hubrepo
 } // namespace mf

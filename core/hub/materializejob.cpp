@@ -4,6 +4,7 @@
 #include "hubrepo.h"
 #include "variants.h"
 
+#include "registry/modelpath.h"
 #include "util/fileio.h"
 #include "vault/vault.h"
 
@@ -59,7 +60,7 @@ void MaterializeJob::start()
             }
             m_files = registry.files(model->id);
             for (const FileRecord& f : std::as_const(m_files)) {
-                if (!hubrepo::isSafePath(f.path)) {
+                if (!modelpath::isValid(f.path)) {
                     finish(Error::make(Error::Kind::Fatal,
                                        tr("“%1” has a file path that is not safe to write: “%2”")
                                            .arg(m_request.modelName, f.path)));

@@ -3,8 +3,8 @@
 #include "chunking/cid.h"
 #include "chunking/sha256.h"
 #include "chunking/unixfs.h"
-#include "hub/hubrepo.h"
 #include "registry/modelname.h"
+#include "registry/modelpath.h"
 #include "util/hex.h"
 
 #include <QDateTime>
@@ -235,8 +235,8 @@ std::optional<Manifest> decodeManifest(const QByteArray& object, const QString& 
         }
         mf.file.state = FileRecord::State::Complete;
         // A path that could climb out of a restore's folder is refused here already.
-        if (!hubrepo::isSafePath(mf.file.path) || paths.contains(mf.file.path) ||
-            mf.file.size < 0 || !isSha256Hex(mf.file.sha256)) {
+        if (!modelpath::isValid(mf.file.path) || paths.contains(mf.file.path) || mf.file.size < 0 ||
+            !isSha256Hex(mf.file.sha256)) {
             *error = QStringLiteral("a file entry is incomplete (“%1”)").arg(mf.file.path);
             return std::nullopt;
         }

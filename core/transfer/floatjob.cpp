@@ -2,6 +2,7 @@
 
 #include "chunking/sha256.h"
 #include "registry/modelname.h"
+#include "registry/modelpath.h"
 #include "temporarysweep.h"
 #include "vault/vault.h"
 
@@ -54,6 +55,12 @@ std::optional<QList<FloatJob::SourceFile>> FloatJob::collectFiles(const QStringL
     auto add = [&](const QFileInfo& info, const QString& pathInModel) {
         if (!info.isReadable()) {
             *error = tr("“%1” cannot be read (permission denied)").arg(info.filePath());
+            return false;
+        }
+        // What the catalog would refuse in this model's manifest (modelpath.h).
+        if (const QString bad = modelpath::problem(pathInModel); !bad.isEmpty()) {
+            *error =
+                tr("%1 (%2); rename it, or float the files around it").arg(bad, info.filePath());
             return false;
         }
         if (seen.contains(pathInModel)) {

@@ -1,6 +1,7 @@
 #include "uploadjob.h"
 
 #include "registry/modelname.h"
+#include "registry/modelpath.h"
 #include "vault/vault.h"
 
 namespace mf {
@@ -33,6 +34,10 @@ RetryWait UploadJob::retryWait() const
 void UploadJob::start()
 {
     if (const QString bad = modelname::problem(m_request.modelName); !bad.isEmpty())
+        return finish(Failure::BadName, Error::make(Error::Kind::Fatal, bad));
+    // The path rule the catalog holds every other vault's manifests to: a path it refuses there
+    // would make this model damaged for them.
+    if (const QString bad = modelpath::problem(m_request.pathInModel); !bad.isEmpty())
         return finish(Failure::BadName, Error::make(Error::Kind::Fatal, bad));
     Registry& registry = m_vault->registry();
     const Registry::ModelClaim claim = registry.claimModel(

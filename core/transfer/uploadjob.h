@@ -34,7 +34,7 @@ public:
         FileDistributor::Options options;
     };
     // ModelExists: the name is taken (or being floated); nothing was written.
-    enum class Failure { None, BadName, ModelExists, Transfer, Cancelled };
+    enum class Failure { None, BadName, ModelExists, Transfer, Cancelled }; // BadName: or path
 
     UploadJob(Vault* vault, Request request, QObject* parent = nullptr);
     ~UploadJob() override;
