@@ -59,8 +59,7 @@ std::optional<QList<FloatJob::SourceFile>> FloatJob::collectFiles(const QStringL
         }
         // What the catalog would refuse in this model's manifest (modelpath.h).
         if (const QString bad = modelpath::problem(pathInModel); !bad.isEmpty()) {
-            *error =
-                tr("%1 (%2); rename it, or float the files around it").arg(bad, info.filePath());
+            *error = tr("%1; rename the file, or float the files around it").arg(bad);
             return false;
         }
         if (seen.contains(pathInModel)) {
