@@ -58,6 +58,16 @@ bool floatInto(Vault* vault, const QString& path, const QString& name)
     return runJob(new FloatJob(vault, r));
 }
 
+// Two vaults, as two computers, with the same two local folders (under a's directory, named
+// `first` and `second`) as their providers: the folders, or none if that failed.
+QStringList shareTwoFolders(TestVault& a, TestVault& b, const QString& first, const QString& second)
+{
+    const QStringList roots{a.dir.filePath(first), a.dir.filePath(second)};
+    if (!a.ok() || !b.ok() || !useSharedFolders(a, roots) || !useSharedFolders(b, roots))
+        return {};
+    return roots;
+}
+
 bool restoreOk(Vault* vault, const QString& model, const QString& dir, const QString& file,
                const QString& original)
 {
@@ -580,11 +590,8 @@ void TestCatalog::twoVaultsShareLocalProviders()
     // vaults: nothing sent), A takes that in and restores it.
     TestVault a;
     TestVault b;
-    QVERIFY(a.ok() && b.ok());
-    const QStringList roots{a.dir.filePath(QStringLiteral("one")),
-                            a.dir.filePath(QStringLiteral("two"))};
-    for (TestVault* v : {&a, &b})
-        QVERIFY(useSharedFolders(*v, roots));
+    const QStringList roots = shareTwoFolders(a, b, QStringLiteral("one"), QStringLiteral("two"));
+    QVERIFY(!roots.isEmpty());
     const QString src = a.dir.filePath(QStringLiteral("base.bin"));
     QVERIFY(writePseudoRandomFile(src, 1500 * KiB, 6));
     QVERIFY(floatInto(a.vault.get(), src, QStringLiteral("base")));
@@ -627,11 +634,8 @@ void TestCatalog::floatAfterAnotherVaultCollectedStoresAgain()
     QFETCH(bool, syncFirst);
     TestVault a;
     TestVault b;
-    QVERIFY(a.ok() && b.ok());
-    const QStringList roots{a.dir.filePath(QStringLiteral("one")),
-                            a.dir.filePath(QStringLiteral("two"))};
-    for (TestVault* v : {&a, &b})
-        QVERIFY(useSharedFolders(*v, roots));
+    const QStringList roots = shareTwoFolders(a, b, QStringLiteral("one"), QStringLiteral("two"));
+    QVERIFY(!roots.isEmpty());
     const QString src = a.dir.filePath(QStringLiteral("m1.bin"));
     QVERIFY(writePseudoRandomFile(src, 1500 * KiB, 8));
     QVERIFY(floatInto(a.vault.get(), src, QStringLiteral("m1")));
@@ -704,11 +708,8 @@ void TestCatalog::damagedCopyIsReplaced()
 {
     TestVault a;
     TestVault b;
-    QVERIFY(a.ok() && b.ok());
-    const QStringList roots{a.dir.filePath(QStringLiteral("d1")),
-                            a.dir.filePath(QStringLiteral("d2"))};
-    for (TestVault* v : {&a, &b})
-        QVERIFY(useSharedFolders(*v, roots));
+    const QStringList roots = shareTwoFolders(a, b, QStringLiteral("d1"), QStringLiteral("d2"));
+    QVERIFY(!roots.isEmpty());
     const QString src = a.dir.filePath(QStringLiteral("dmg.bin"));
     QVERIFY(writePseudoRandomFile(src, 600 * KiB, 7));
     QVERIFY(floatInto(a.vault.get(), src, QStringLiteral("dmg")));
@@ -753,11 +754,8 @@ void TestCatalog::stoppedSyncIsFinishedByTheNext()
     // finds the copies of the one the stopped sync took in too, so it restores.
     TestVault a;
     TestVault b;
-    QVERIFY(a.ok() && b.ok());
-    const QStringList roots{a.dir.filePath(QStringLiteral("one")),
-                            a.dir.filePath(QStringLiteral("two"))};
-    for (TestVault* v : {&a, &b})
-        QVERIFY(useSharedFolders(*v, roots));
+    const QStringList roots = shareTwoFolders(a, b, QStringLiteral("one"), QStringLiteral("two"));
+    QVERIFY(!roots.isEmpty());
     QStringList sources;
     for (int i = 0; i < 3; ++i) {
         sources.append(a.dir.filePath(QStringLiteral("m%1.bin").arg(i)));
@@ -799,11 +797,8 @@ void TestCatalog::strayStateNameIsIgnored()
     // state that is read and whole raises the counter now; names of up to 18 digits parse.
     TestVault a;
     TestVault b;
-    QVERIFY(a.ok() && b.ok());
-    const QStringList roots{a.dir.filePath(QStringLiteral("s1")),
-                            a.dir.filePath(QStringLiteral("s2"))};
-    for (TestVault* v : {&a, &b})
-        QVERIFY(useSharedFolders(*v, roots));
+    const QStringList roots = shareTwoFolders(a, b, QStringLiteral("s1"), QStringLiteral("s2"));
+    QVERIFY(!roots.isEmpty());
     const QString one = a.dir.filePath(QStringLiteral("one.bin"));
     QVERIFY(writePseudoRandomFile(one, 400 * KiB, 41));
     QVERIFY(floatInto(a.vault.get(), one, QStringLiteral("one")));
