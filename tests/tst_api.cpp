@@ -81,6 +81,7 @@ private Q_SLOTS:
     void hubClientDownloadsAnImportedModel();
     void hubEndpointsAnswerAsTheHub();
     void hubWithoutTokenAndConnectionCap();
+    void requestDeadlineBoundsASlowClient();
     void anotherAddressWarnsAndChecksHost();
     void badReplicaIsPassedOver();
     void lostChunkEndsTheAnswerShort();
@@ -517,7 +518,8 @@ void TestApi::hubClientDownloadsAnImportedModel()
 
 // A second server, started with the Hub's endpoints open and room for two connections: the Hub
 // client downloads without a token while the rest of the API still asks for one; a third
-// connection is told to come back, and is served once one of the two has gone.
+// connection takes the slot of one still sending its request, and is told to come back when
+// both are serving, until one of them has gone.
 quint16 TestApi::startServer(QProcess& server, const QStringList& options, const QByteArray& until,
                              QByteArray* said)
 {
@@ -577,31 +579,86 @@ void TestApi::hubWithoutTokenAndConnectionCap()
                               {QStringLiteral("-X"), QStringLiteral("DELETE")}, false);
     QVERIFY2(removal.status == 401 || removal.status == 405, removal.describe());
 
-    // Two connections held open (nothing sent yet), then a third.
+    // Two connections that have sent nothing yet, then a third: the oldest of the two is closed
+    // for it (503), so clients that trickle their requests cannot hold every slot.
+    const QByteArray host = "Host: 127.0.0.1:" + QByteArray::number(port) + "\r\n";
+    const auto answer = [](QTcpSocket& s) {
+        // (A socket that ends with nothing read gives an empty answer: the caller's check fails.)
+        [[maybe_unused]] const bool came = QTest::qWaitFor(
+            [&] {
+                s.waitForReadyRead(100);
+                return s.state() != QAbstractSocket::ConnectedState || s.bytesAvailable() >= 12;
+            },
+            30'000);
+        return s.readAll();
+    };
     QTcpSocket first;
     QTcpSocket second;
     for (QTcpSocket* s : {&first, &second}) {
         s->connectToHost(QHostAddress::LocalHost, port);
         QVERIFY(s->waitForConnected(10'000));
     }
+    QTest::qWait(200); // both accepted, in that order
+    const Reply served = get(QStringLiteral("/api/v1/models"));
+    QVERIFY2(served.status == 200, served.describe());
+    QVERIFY(answer(first).startsWith("HTTP/1.1 503"));
+    second.write("GET /api/models/local/m HTTP/1.1\r\n" + host + "\r\n");
+    QVERIFY(answer(second).startsWith("HTTP/1.1 200"));
+
+    // Two event streams hold both slots (their requests are whole): a third is answered 503.
+    QTcpSocket streamA;
+    QTcpSocket streamB;
+    for (QTcpSocket* s : {&streamA, &streamB}) {
+        s->connectToHost(QHostAddress::LocalHost, port);
+        QVERIFY(s->waitForConnected(10'000));
+        s->write("GET /api/v1/events HTTP/1.1\r\n" + host + "Authorization: Bearer " + m_token +
+                 "\r\n\r\n");
+        QVERIFY(answer(*s).startsWith("HTTP/1.1 200"));
+    }
     const Reply busy = get(QStringLiteral("/api/v1/models"));
     QVERIFY2(busy.status == 503, busy.describe());
     QCOMPARE(busy.header("Retry-After"), QByteArray("1"));
     QVERIFY(busy.json().contains(QStringLiteral("error")));
-    // The held ones are still served.
-    first.write("GET /api/models/local/m HTTP/1.1\r\nHost: 127.0.0.1:" + QByteArray::number(port) +
-                "\r\n\r\n");
-    QVERIFY(QTest::qWaitFor(
-        [&] {
-            first.waitForReadyRead(100);
-            return first.state() != QAbstractSocket::ConnectedState || first.bytesAvailable() > 0;
-        },
-        30'000));
-    QVERIFY(first.readAll().startsWith("HTTP/1.1 200"));
-    first.close();
-    second.close();
+    streamA.close();
+    streamB.close();
     QVERIFY(QTest::qWaitFor([&] { return get(QStringLiteral("/api/v1/models")).status == 200; },
                             30'000));
+}
+
+// A client that sends its request a byte at a time is answered 408 once the request deadline
+// has passed, though each byte came well within the idle timeout (issue 35, item 6: 128 such
+// clients held every slot for as long as they went on).
+void TestApi::requestDeadlineBoundsASlowClient()
+{
+    QProcess server;
+    QByteArray said;
+    const quint16 port =
+        startServer(server, {QStringLiteral("--request-deadline"), QStringLiteral("1")}, "", &said);
+    QVERIFY2(port != 0, said.constData());
+    auto stop = qScopeGuard([&] {
+        server.terminate();
+        server.waitForFinished(60'000);
+    });
+    QTcpSocket slow;
+    slow.connectToHost(QHostAddress::LocalHost, port);
+    QVERIFY(slow.waitForConnected(10'000));
+    const QByteArray request =
+        "GET /api/v1/models HTTP/1.1\r\nHost: 127.0.0.1:" + QByteArray::number(port) +
+        "\r\nX-Padding: " + QByteArray(400, 'x') + "\r\n\r\n";
+    QByteArray got;
+    qsizetype sent = 0;
+    // A byte every 50 ms: the request would take over 20 s; the idle timer (30 s) never fires.
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            if (slow.state() == QAbstractSocket::ConnectedState && sent < request.size())
+                slow.write(request.mid(sent++, 1));
+            slow.waitForReadyRead(50);
+            got += slow.readAll();
+            return got.contains("\r\n\r\n") || slow.state() != QAbstractSocket::ConnectedState;
+        },
+        15'000));
+    QVERIFY2(got.startsWith("HTTP/1.1 408"), got.constData());
+    QVERIFY(sent < request.size());
 }
 
 // Listening on every address takes an explicit option and says what it opens; the Host check

@@ -43,6 +43,10 @@ public:
                                     "(default %1).")
                          .arg(api::ApiServer::DefaultMaxConnections),
                      QStringLiteral("N"), QString::number(api::ApiServer::DefaultMaxConnections)});
+        p.addOption({QStringLiteral("request-deadline"),
+                     QStringLiteral("Seconds a client has to send its whole request, however "
+                                    "slowly its bytes come (default 20); 408 after that."),
+                     QStringLiteral("S"), QStringLiteral("20")});
         p.addOption({QStringLiteral("no-background-sync"),
                      QStringLiteral("Do not run the vault's background sync (catalog publishing, "
                                     "scrubs, repairs) beside the API, e.g. when the desktop app "
@@ -52,7 +56,8 @@ public:
                                     "and exit.")});
         if (!parse(p, args,
                    QStringLiteral("serve [--port N] [--address ADDR] [--hub-without-token] "
-                                  "[--max-connections N] [--no-background-sync] [--print-token]"),
+                                  "[--max-connections N] [--request-deadline S] "
+                                  "[--no-background-sync] [--print-token]"),
                    0, 0))
             return;
         bool ok = false;
@@ -77,6 +82,14 @@ public:
             return finish(Usage);
         }
         m_maxConnections = maxConnections;
+        const double deadline = p.value(QStringLiteral("request-deadline")).toDouble(&ok);
+        if (!ok || deadline < 0.1 || deadline > 3600) {
+            console().error(QStringLiteral("--request-deadline takes seconds from 0.1 to 3600, "
+                                           "not “%1”")
+                                .arg(p.value(QStringLiteral("request-deadline"))));
+            return finish(Usage);
+        }
+        m_requestDeadlineMs = int(deadline * 1000);
         m_hubWithoutToken = p.isSet(QStringLiteral("hub-without-token"));
         m_printToken = p.isSet(QStringLiteral("print-token"));
         m_backgroundSync = !p.isSet(QStringLiteral("no-background-sync"));
@@ -125,6 +138,7 @@ private:
         m_server->setTransferControl(m_queue);
         m_server->setHubWithoutToken(m_hubWithoutToken);
         m_server->setMaxConnections(m_maxConnections);
+        m_server->setRequestDeadlineMs(m_requestDeadlineMs);
         QString why;
         if (!m_server->listen(m_address, m_port, &why)) {
             console().error(why);
@@ -152,6 +166,7 @@ private:
     quint16 m_port = 0;
     QHostAddress m_address;
     int m_maxConnections = api::ApiServer::DefaultMaxConnections;
+    int m_requestDeadlineMs = 20'000;
     bool m_hubWithoutToken = false;
     bool m_printToken = false;
     bool m_backgroundSync = true;

@@ -40,6 +40,7 @@ ApiConnection::ApiConnection(Vault* vault, QTcpSocket* socket, const Settings& s
     , m_socket(socket)
     , m_settings(settings)
     , m_idle(new QTimer(this))
+    , m_deadline(new QTimer(this))
 {
     m_socket->setParent(this);
     m_idle->setSingleShot(true);
@@ -49,6 +50,9 @@ ApiConnection::ApiConnection(Vault* vault, QTcpSocket* socket, const Settings& s
     connect(m_socket, &QTcpSocket::bytesWritten, m_idle, qOverload<>(&QTimer::start));
     connect(m_socket, &QTcpSocket::disconnected, this, &ApiConnection::onDisconnected);
     m_idle->start();
+    m_deadline->setSingleShot(true);
+    connect(m_deadline, &QTimer::timeout, this, &ApiConnection::onDeadline);
+    m_deadline->start(m_settings.requestDeadlineMs);
     onReadyRead(); // bytes may have come with the connection
 }
 
@@ -86,8 +90,29 @@ void ApiConnection::onReadyRead()
     case HttpRequestHead::State::Malformed:
         return respond(ApiResponse::error(400, tr("The request is not valid HTTP/1.1")));
     case HttpRequestHead::State::Complete:
+        m_headDone = true;
         return handle();
     }
+}
+
+void ApiConnection::onDeadline()
+{
+    // Answered, or an upload or event stream under way (their bodies have no deadline; the
+    // idle timer watches them): nothing to do.
+    if (!sendingRequest())
+        return;
+    respond(ApiResponse::error(408, tr("The request did not come whole within %1 s")
+                                        .arg(m_settings.requestDeadlineMs / 1000.0)));
+}
+
+void ApiConnection::evict()
+{
+    if (!sendingRequest())
+        return;
+    ApiResponse r = ApiResponse::error(
+        503, tr("The server needed this connection for another one; send the request again"));
+    r.addHeader({"Retry-After", "1"});
+    respond(r);
 }
 
 void ApiConnection::onIdle()

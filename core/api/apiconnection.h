@@ -42,6 +42,10 @@ public:
         // What the server listens on: 127.0.0.1 unless the user chose another address.
         QHostAddress address = QHostAddress(QHostAddress::LocalHost);
         int idleTimeoutMs = 30'000;
+        // The whole request head (and a JSON body) must have come within this long of the
+        // connection, however slowly its bytes trickle in: the idle timer restarts with each
+        // byte, this does not (docs/api.md).
+        int requestDeadlineMs = 20'000;
         bool hubWithoutToken = false; // ApiServer::setHubWithoutToken()
         // The transfer queue the transfer endpoints use; none: they answer 503.
         TransferControl* transfers = nullptr;
@@ -52,9 +56,19 @@ public:
     ApiConnection(Vault* vault, QTcpSocket* socket, const Settings& settings, QObject* parent);
     ~ApiConnection() override;
 
+    // Still sending its request (nothing is known of it yet, not even whether it carries the
+    // token): the server may close it to make room for another connection.
+    bool sendingRequest() const
+    {
+        return !m_answered && !m_upload && !m_events &&
+               (!m_headDone || (m_bodyLength >= 0 && m_body.size() < m_bodyLength));
+    }
+    void evict(); // closed with 503, for another connection
+
 private:
     void onReadyRead();
     void onIdle();
+    void onDeadline();
     void onDisconnected();
     void handle();
     // The request's body is in m_body: the POST endpoints.
@@ -80,8 +94,10 @@ private:
     QTcpSocket* m_socket;
     Settings m_settings;
     QTimer* m_idle;
+    QTimer* m_deadline; // the request's (Settings::requestDeadlineMs)
     QByteArray m_buffer;
     HttpRequestHead m_head;
+    bool m_headDone = false; // the request's head is read whole
     bool m_answered = false;
     bool m_headOnly = false; // HEAD: the head of the answer, no body
     RangeJob* m_job = nullptr;

@@ -60,20 +60,30 @@ bool ApiServer::reachableFromOtherComputers() const
 void ApiServer::onNewConnection()
 {
     while (QTcpSocket* socket = m_server->nextPendingConnection()) {
+        m_open.removeAll(nullptr);
         if (m_connections >= m_maxConnections) {
-            refuseBusy(socket);
-            continue;
+            const auto slow = std::find_if(m_open.cbegin(), m_open.cend(),
+                                           [](const auto& c) { return c->sendingRequest(); });
+            if (slow == m_open.cend()) {
+                refuseBusy(socket);
+                continue;
+            }
+            ApiConnection* evicted = *slow;
+            m_open.removeAll(evicted);
+            evicted->evict(); // its slot is free once it is gone; this one takes it now
         }
         ApiConnection::Settings settings;
         settings.token = m_token;
         settings.port = port();
         settings.address = m_server->serverAddress();
         settings.idleTimeoutMs = m_idleTimeoutMs;
+        settings.requestDeadlineMs = m_requestDeadlineMs;
         settings.hubWithoutToken = m_hubWithoutToken;
         settings.transfers = m_transfers;
         // Deletes itself when done.
         auto* connection = new ApiConnection(m_vault, socket, settings, this);
         ++m_connections;
+        m_open.append(connection);
         connect(connection, &QObject::destroyed, this, [this] { --m_connections; });
     }
 }

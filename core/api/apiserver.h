@@ -1,7 +1,9 @@
 #pragma once
 
 #include <QHostAddress>
+#include <QList>
 #include <QObject>
+#include <QPointer>
 
 class QTcpServer;
 class QTcpSocket;
@@ -12,6 +14,7 @@ class Vault;
 
 namespace mf::api {
 
+class ApiConnection;
 class TransferControl;
 
 // The local HTTP API (docs/api.md): a small HTTP/1.1 server on QTcpServer in the thread the
@@ -40,12 +43,15 @@ public:
     bool reachableFromOtherComputers() const;
     // A connection with nothing received or sent for this long is closed.
     void setIdleTimeoutMs(int ms) { m_idleTimeoutMs = ms; }
+    // How long a connection has to send its whole request (ApiConnection::Settings).
+    void setRequestDeadlineMs(int ms) { m_requestDeadlineMs = qMax(1, ms); }
     // Serve the read-only Hugging Face endpoints without a token (an explicit setting: anyone
     // on this computer may then read the models through them). /api/v1 and /ipfs keep asking.
     void setHubWithoutToken(bool open) { m_hubWithoutToken = open; }
     // Connections served at once; one more is answered 503 with Retry-After and closed, so a
     // flood of clients cannot take the memory their buffers would need (about 6 MiB each while
-    // streaming).
+    // streaming) — unless a connection is still sending its request: the oldest of those is
+    // closed for it, so clients that trickle their requests cannot hold every slot.
     void setMaxConnections(int count) { m_maxConnections = qMax(1, count); }
     static constexpr int DefaultMaxConnections = 128;
     // The transfer queue behind the transfer endpoints, uploads and events (the engine's);
@@ -61,6 +67,8 @@ private:
     QByteArray m_token;
     QTcpServer* m_server;
     int m_idleTimeoutMs = 30'000;
+    int m_requestDeadlineMs = 20'000;
+    QList<QPointer<ApiConnection>> m_open; // oldest first
     bool m_hubWithoutToken = false;
     int m_maxConnections = DefaultMaxConnections;
     int m_connections = 0;
