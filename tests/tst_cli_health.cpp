@@ -320,6 +320,18 @@ void TestCliHealth::silentProviderIsLostAfterItsTime()
     QVERIFY2(re.code == 0, re.describe());
     QCOMPARE(test::opensslSha256Hex(m_box->path(QStringLiteral("out/model.bin"))),
              test::opensslSha256Hex(file));
+    // A new float places nothing on the lost provider: it says so, and tries no put there.
+    const QString next = m_box->path(QStringLiteral("input/next.bin"));
+    QVERIFY(test::writePseudoRandomFile(next, 600 * 1024, 77));
+    const CliResult floated = m_box->run(words({QStringLiteral("float"), next}));
+    QVERIFY2(floated.code == 0, floated.describe());
+    QVERIFY2(floated.errText().contains(QStringLiteral("“second” has not answered for too long")),
+             floated.describe());
+    // (The catalog still tries it, as it tries every provider, and says so.)
+    for (const QString& line : floated.errText().split(QLatin1Char('\n')))
+        QVERIFY2(!(line.contains(QStringLiteral("“second”")) &&
+                   line.contains(QStringLiteral("chunk"), Qt::CaseInsensitive)),
+                 qPrintable(line));
 
     // It comes back: the next check hears it, and it is no longer listed as silent.
     QVERIFY(QDir().mkpath(second));

@@ -162,8 +162,9 @@ StreamChunkSource::Resume ImportJob::resumePoint(qint64 fileId, const QString& c
     Registry& registry = m_vault->registry();
     QList<qint64> usable;
     for (const ProviderRecord& p : registry.providers())
-        if (p.takesNewCopies() && (m_request.options.providerIds.isEmpty() ||
-                                   m_request.options.providerIds.contains(p.id)))
+        if (p.takesNewCopies() && (m_request.options.providerIds.isEmpty()
+                                       ? !registry.providerLost(p)
+                                       : m_request.options.providerIds.contains(p.id)))
             usable.append(p.id);
     const int replication =
         qBound(1, m_request.options.replication, int(qMax(1, int(usable.size()))));

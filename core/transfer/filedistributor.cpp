@@ -88,11 +88,20 @@ FileDistributor::~FileDistributor()
 QList<qint64> FileDistributor::usableProviders()
 {
     QList<qint64> ids;
-    for (const ProviderRecord& p : m_vault->registry().providers()) {
+    Registry& registry = m_vault->registry();
+    for (const ProviderRecord& p : registry.providers()) {
         if (!p.takesNewCopies())
             continue;
         if (!m_options.providerIds.isEmpty() && !m_options.providerIds.contains(p.id))
             continue;
+        // Silent for longer than the vault allows: its copies count as lost, so none is placed
+        // there (unless it was named for this float).
+        if (m_options.providerIds.isEmpty() && registry.providerLost(p)) {
+            Q_EMIT warning(tr("Provider “%1” has not answered for too long: no copies are placed "
+                              "there")
+                               .arg(p.name));
+            continue;
+        }
         ids.append(p.id);
         m_quotas.insert(p.id, p.quotaBytes);
         m_usedAtStart.insert(p.id, p.usedBytes);
