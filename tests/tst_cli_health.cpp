@@ -61,6 +61,7 @@ private Q_SLOTS:
     void modelRemovedElsewhereIsNotLoss();
     void unreadableProviderIsNotLoss();
     void silentProviderIsLostAfterItsTime();
+    void returningProviderCountsAgain();
     void lostChunksAreNotDedupSavings();
     void freshVaultWantsWhatItsProvidersHold();
 
@@ -340,6 +341,89 @@ void TestCliHealth::silentProviderIsLostAfterItsTime()
     const CliResult back = m_box->run(words({QStringLiteral("list"), QStringLiteral("--json")}));
     silent = back.json().value(QStringLiteral("unreachable_providers")).toArray();
     QVERIFY2(silent.isEmpty(), back.describe());
+}
+
+void TestCliHealth::returningProviderCountsAgain()
+{
+    // Issue 34, item 2: a provider silent past its time has its copies counted lost; then it
+    // answers again, its objects all there. The next check hears it (a connection test: no due
+    // copy is on it any more), asks it again for the copies recorded missing and finds them:
+    // they count again, the model is healthy, and verify agrees. Before, they stayed "missing"
+    // for ever (the next repair made copies that were not needed).
+    const QString second = m_box->path(QStringLiteral("second"));
+    const CliResult add =
+        m_box->run(words({QStringLiteral("provider"), QStringLiteral("add"),
+                          QStringLiteral("local"), QStringLiteral("second"), second}));
+    QVERIFY2(add.code == 0, add.describe());
+    QVERIFY(!floatModel(QStringLiteral("model")).isEmpty());
+    const int copies = int(chunkObjects(second).size());
+    QVERIFY(copies >= 3);
+    const auto health = [this] {
+        const CliResult list =
+            m_box->run(words({QStringLiteral("list"), QStringLiteral("--json")}));
+        return list.json()
+            .value(QStringLiteral("models"))
+            .toArray()
+            .at(0)
+            .toObject()
+            .value(QStringLiteral("health"))
+            .toString();
+    };
+    QCOMPARE(health(), QStringLiteral("healthy"));
+
+    const CliResult set = m_box->run(words(
+        {QStringLiteral("config"), QStringLiteral("unreachable-after"), QStringLiteral("0")}));
+    QVERIFY2(set.code == 0, set.describe());
+    QVERIFY(QDir().rename(second, second + QStringLiteral("-away")));
+    const CliResult lost = m_box->run(words({QStringLiteral("scrub"), QStringLiteral("--all")}));
+    QVERIFY2(
+        QString(lost.outText() + lost.errText()).contains(QStringLiteral("has not answered since")),
+        lost.describe());
+    QCOMPARE(health(), QStringLiteral("degraded"));
+
+    // Back, every object as it was.
+    QVERIFY(QDir().rename(second + QStringLiteral("-away"), second));
+    const CliResult back = m_box->run(words({QStringLiteral("scrub"), QStringLiteral("--all")}));
+    QVERIFY2(back.code == 0, back.describe());
+    QCOMPARE(health(), QStringLiteral("healthy"));
+    QVERIFY2(QString(back.outText() + back.errText()).contains(QStringLiteral("count again")),
+             back.describe());
+    const CliResult verify = m_box->run(words({QStringLiteral("verify"), QStringLiteral("--all")}));
+    QVERIFY2(verify.code == 0, verify.describe());
+    // Repair has nothing to make: no extra copy anywhere.
+    const CliResult repair =
+        m_box->run(words({QStringLiteral("repair"), QStringLiteral("--json")}));
+    QVERIFY2(repair.code == 0, repair.describe());
+    QCOMPARE(chunkObjects(second).size(), copies);
+    QCOMPARE(chunkObjects(m_box->localStore()).size(), copies);
+
+    // Silent again, and this time its copies are made on a third provider meanwhile: repair
+    // forgets the lost ones and queues their objects' deletion. When it is back, the next
+    // collect deletes them (extra copies), and no check counts them again.
+    QVERIFY(QDir().rename(second, second + QStringLiteral("-away")));
+    const CliResult lostAgain =
+        m_box->run(words({QStringLiteral("scrub"), QStringLiteral("--all")}));
+    QVERIFY2(QString(lostAgain.outText() + lostAgain.errText())
+                 .contains(QStringLiteral("has not answered since")),
+             lostAgain.describe());
+    QCOMPARE(health(), QStringLiteral("degraded"));
+    const QString third = m_box->path(QStringLiteral("third"));
+    const CliResult addThird =
+        m_box->run(words({QStringLiteral("provider"), QStringLiteral("add"),
+                          QStringLiteral("local"), QStringLiteral("third"), third}));
+    QVERIFY2(addThird.code == 0, addThird.describe());
+    const CliResult replaced = m_box->run(words({QStringLiteral("repair")}));
+    QVERIFY2(replaced.code == 0, replaced.describe());
+    QCOMPARE(chunkObjects(third).size(), copies);
+    QVERIFY(QDir().rename(second + QStringLiteral("-away"), second));
+    const CliResult collected = m_box->run(words({QStringLiteral("collect")}));
+    QVERIFY2(collected.code == 0, collected.describe());
+    QVERIFY2(chunkObjects(second).isEmpty(), collected.describe());
+    const CliResult quiet = m_box->run(words({QStringLiteral("scrub"), QStringLiteral("--all")}));
+    QVERIFY2(quiet.code == 0 && !quiet.outText().contains(QStringLiteral("count again")) &&
+                 !quiet.errText().contains(QStringLiteral("count again")),
+             quiet.describe());
+    QCOMPARE(health(), QStringLiteral("healthy"));
 }
 
 void TestCliHealth::lostChunksAreNotDedupSavings()

@@ -168,6 +168,13 @@ public:
     // Forgets the copies of orphan chunks that a check found missing (another vault's collect
     // deleted them): they are no copies, and no model counts on them. How many.
     int forgetMissingOrphanCopies();
+    // A provider that answers again after its copies were counted lost (reachability.cpp): the
+    // copies on it recorded missing, after `afterCid` in CID order, at most `limit`, which a check
+    // asks again; and what that found of one (Stored or Corrupt; a copy no longer recorded
+    // missing is left as it is).
+    QList<ScrubItem> missingCopiesOn(qint64 providerId, const QString& afterCid, int limit);
+    bool recordFoundAgain(const QString& cid, qint64 providerId, ScrubPass pass,
+                          PlacementState found);
 
     // Drains (drains.cpp): a provider being emptied before it is retired or removed.
     struct DrainStart

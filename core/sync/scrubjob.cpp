@@ -70,6 +70,9 @@ void ScrubJob::start()
     m_totalBytes = m_options.pass == Registry::ScrubPass::Read ? due.bytes : m_report.due;
     if (m_options.pass == Registry::ScrubPass::Read && m_options.limit >= 0 && due.placements > 0)
         m_totalBytes = due.bytes / due.placements * m_report.due;
+    for (const ProviderRecord& p : m_vault->registry().providers())
+        if (p.unreachableSince > 0)
+            m_wereSilent.insert(p.id);
     m_clock.start();
     startMore();
 }
@@ -108,7 +111,8 @@ void ScrubJob::startMore()
                 m_exhausted = true;
             m_batch.assign(next.cbegin(), next.cend());
         }
-        if (m_batch.empty())
+        const bool again = m_batch.empty() && m_exhausted && !m_again.empty();
+        if (m_batch.empty() && !again)
             break;
         // The pace: the next copy starts once the ones before it are within the rate.
         const qint64 wait = nextStartMs() - m_clock.elapsed();
@@ -117,17 +121,23 @@ void ScrubJob::startMore()
                 m_paceTimer.start(int(qMin<qint64>(wait, 60000)));
             return;
         }
-        const Registry::ScrubItem item = m_batch.front();
-        m_batch.pop_front();
-        m_lastCid = item.cid;
-        m_lastProvider = item.providerId;
+        std::deque<Registry::ScrubItem>& from = again ? m_again : m_batch;
+        const Registry::ScrubItem item = from.front();
+        from.pop_front();
+        if (!again) {
+            m_lastCid = item.cid;
+            m_lastProvider = item.providerId;
+        }
         if (m_pausedProviders.contains(item.providerId))
             continue; // its provider paused downloads since the batch was read: it waits
-        m_started++;
+        if (!again)
+            m_started++;
         m_costSoFar += m_options.pass == Registry::ScrubPass::Read ? double(item.size) : 1.0;
 
         QString why;
         Provider* provider = m_vault->provider(item.providerId, &why);
+        if (!provider && again)
+            continue; // recorded missing it was, and so it stays
         if (!provider) {
             m_report.checked++;
             if (silentTooLong(item.providerId))
@@ -140,6 +150,7 @@ void ScrubJob::startMore()
         }
         Running running;
         running.item = item;
+        running.again = again;
         ProviderJob* job = nullptr;
         if (m_options.pass == Registry::ScrubPass::Read) {
             running.writer = std::make_unique<HashingChunkWriter>();
@@ -165,6 +176,7 @@ void ScrubJob::onChecked(ProviderJob* job)
         return;
     const Registry::ScrubItem& item = node.mapped().item;
     HashingChunkWriter* writer = node.mapped().writer.get();
+    const bool again = node.mapped().again;
     const bool read = m_options.pass == Registry::ScrubPass::Read;
     const Error& e = job->error();
     m_bytesDone += read ? item.size : 1;
@@ -182,7 +194,8 @@ void ScrubJob::onChecked(ProviderJob* job)
         startMore();
         return;
     }
-    m_report.checked++;
+    if (!again)
+        m_report.checked++;
     std::optional<PlacementState> found;
     if (read && writer && writer->overflowed()) {
         found = PlacementState::Corrupt;
@@ -199,7 +212,24 @@ void ScrubJob::onChecked(ProviderJob* job)
     } else if (e.kind == Error::Kind::NotFound) {
         found = PlacementState::Missing;
     }
-    if (!found && silentTooLong(item.providerId)) {
+    if (again) {
+        // A copy recorded missing, on a provider heard again: found there, it counts again (a
+        // damaged one is recorded so, for repair to replace); not found, it stays missing.
+        if (found && *found != PlacementState::Missing &&
+            m_vault->registry().recordFoundAgain(item.cid, item.providerId, m_options.pass,
+                                                 *found)) {
+            m_foundAgainCids.insert(item.cid);
+            if (*found == PlacementState::Stored)
+                m_report.foundAgain++;
+            else
+                m_report.corrupt++;
+            // Counted lost earlier in this run: it is not missing after all.
+            if (m_countedLost.remove({item.cid, item.providerId})) {
+                m_report.missing--;
+                m_report.lostWithProvider--;
+            }
+        }
+    } else if (!found && silentTooLong(item.providerId)) {
         countLost(item);
     } else if (!found) {
         m_report.unreachable++;
@@ -229,6 +259,12 @@ void ScrubJob::answered(qint64 providerId)
     if (!m_answered.contains(providerId)) {
         m_answered.insert(providerId);
         m_vault->registry().recordProviderAnswer(providerId, true);
+        // Silent before (this run may have counted some of its copies lost already): heard
+        // now, its copies recorded missing are asked again, and its later silences in this run
+        // are passing failures, not loss.
+        if (m_wereSilent.contains(providerId) || m_silent.value(providerId))
+            m_heardAgain.insert(providerId);
+        m_silent.insert(providerId, false);
     }
 }
 
@@ -264,6 +300,7 @@ void ScrubJob::countLost(const Registry::ScrubItem& item)
     m_vault->registry().recordScrub(item.cid, item.providerId, m_options.pass,
                                     PlacementState::Missing);
     m_badCids.insert(item.cid);
+    m_countedLost.insert({item.cid, item.providerId});
     m_report.missing++;
     m_report.lostWithProvider++;
     problem(tr("chunk %1 counts as lost: provider “%2” has not answered for too long")
@@ -292,8 +329,10 @@ void ScrubJob::probeSilentProviders()
         ++m_probes;
         connect(probe, &ProviderProbe::finished, this, [this, probe, id = p.id] {
             probe->deleteLater();
-            if (probe->error().ok())
+            if (probe->error().ok()) {
                 m_vault->registry().setProviderHealth(id, ProviderRecord::healthAfterTest({}));
+                m_heardAgain.insert(id);
+            }
             if (--m_probes == 0)
                 finishAll();
         });
@@ -303,6 +342,23 @@ void ScrubJob::probeSilentProviders()
         finishAll();
 }
 
+bool ScrubJob::askAgain()
+{
+    m_askedAgain = true;
+    Registry& registry = m_vault->registry();
+    for (const qint64 id : std::as_const(m_heardAgain)) {
+        QString after;
+        for (;;) {
+            const auto next = registry.missingCopiesOn(id, after, BatchSize);
+            m_again.insert(m_again.end(), next.cbegin(), next.cend());
+            if (next.size() < BatchSize)
+                break;
+            after = next.last().cid;
+        }
+    }
+    return !m_again.empty();
+}
+
 void ScrubJob::finishAll()
 {
     if (m_finished || m_probes > 0)
@@ -310,6 +366,16 @@ void ScrubJob::finishAll()
     if (!m_probed && !m_aborted && m_options.scope.modelIds.isEmpty() &&
         !m_options.scope.orphansOnly)
         return probeSilentProviders();
+    if (!m_askedAgain && !m_aborted && askAgain())
+        return startMore();
+    if (!m_foundAgainCids.isEmpty()) {
+        Registry& registry = m_vault->registry();
+        registry.refreshDegraded(registry.modelsUsingChunks(m_foundAgainCids.values()));
+        if (m_report.foundAgain > 0)
+            addWarning(tr("%n copy(ies) on providers that answer again were found there and "
+                          "count again",
+                          nullptr, m_report.foundAgain));
+    }
     if (!m_badCids.isEmpty()) {
         // The models using what was found bad are degraded now: repair's work.
         Registry& registry = m_vault->registry();

@@ -62,6 +62,9 @@ public:
         // (Registry::providerLost()), counted missing without an answer.
         int lostWithProvider = 0;
         QStringList lostProviders; // what is said of each such provider
+        // Copies recorded missing on a provider that answered again in this run (counted lost
+        // while it was silent), asked again and found there: they count again.
+        int foundAgain = 0;
         // Due for the full pass but on a provider that serves no downloads for now (a transfer
         // quota, Registry::providerBudget()): not read, due once the pause is over.
         int paused = 0;
@@ -94,6 +97,7 @@ private:
     {
         Registry::ScrubItem item;
         std::unique_ptr<HashingChunkWriter> writer; // Read only
+        bool again = false; // a copy recorded missing, asked again (askAgain())
     };
     void startMore();
     void onChecked(ProviderJob* job);
@@ -106,6 +110,9 @@ private:
     void answered(qint64 providerId);
     void countLost(const Registry::ScrubItem& item);
     void probeSilentProviders();
+    // The providers heard again in this run after a silence: their copies recorded missing are
+    // asked again (after the due copies), and those found count again. False when none.
+    bool askAgain();
     void finishAll();
     void finish(const Error& error);
 
@@ -122,11 +129,17 @@ private:
     QTimer m_paceTimer;
     std::map<ProviderJob*, Running> m_running;
     QSet<QString> m_badCids;
-    QSet<qint64> m_pausedProviders; // refused downloads in this run: asked no more
-    QSet<qint64> m_answered;        // recorded as answering in this run
-    QHash<qint64, bool> m_silent;   // recorded as silent in this run: lost or not
-    bool m_probed = false;          // probeSilentProviders() ran
-    int m_probes = 0;               // its tests under way
+    QSet<qint64> m_pausedProviders;          // refused downloads in this run: asked no more
+    QSet<qint64> m_answered;                 // recorded as answering in this run
+    QHash<qint64, bool> m_silent;            // recorded as silent in this run: lost or not
+    QSet<qint64> m_wereSilent;               // recorded silent when the run began
+    QSet<qint64> m_heardAgain;               // of them, or of m_silent, answered in this run
+    std::deque<Registry::ScrubItem> m_again; // copies recorded missing, to ask again
+    bool m_askedAgain = false;               // askAgain() ran
+    QSet<QString> m_foundAgainCids;
+    QSet<QPair<QString, qint64>> m_countedLost; // copies (CID, provider) countLost() marked
+    bool m_probed = false;                      // probeSilentProviders() ran
+    int m_probes = 0;                           // its tests under way
     qint64 m_totalBytes = 0;
     qint64 m_bytesDone = 0;
     Report m_report;
