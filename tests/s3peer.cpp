@@ -48,7 +48,10 @@ bool S3Peer::start()
              QStringLiteral("--port"), QString::number(m_proxyPort), QStringLiteral("--upstream"),
              QString::number(m_serverPort), QStringLiteral("--access-key"),
              QString::fromLatin1(AccessKey), QStringLiteral("--secret"),
-             QString::fromLatin1(Secret), QStringLiteral("--require-signed-payload")},
+             QString::fromLatin1(Secret), QStringLiteral("--extra-key"),
+             QString::fromLatin1(OtherAccessKey) + QLatin1Char(':') +
+                 QString::fromLatin1(OtherSecret),
+             QStringLiteral("--require-signed-payload")},
             [this] { return m_proxy.output().contains(QLatin1String("listening")); }, 30000, {},
             PeerProcess::nodeModules() + QStringLiteral("/.."))) {
         m_error = m_proxy.errorString();

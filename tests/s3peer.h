@@ -11,13 +11,17 @@ namespace mf::test {
 // A real S3 server for tests: s3rver (which checks no signature) in a temporary folder, behind
 // tests/peers/s3-sigv4-proxy.js, which checks every request's SigV4 signature with the AWS SDK's
 // signer and every body against its x-amz-content-sha256 (and refuses UNSIGNED-PAYLOAD). Both
-// on free ports of 127.0.0.1; the adapter talks to the proxy.
+// on free ports of 127.0.0.1; the adapter talks to the proxy. The proxy takes a second key pair
+// too (OtherAccessKey), for a test whose log must tell two clients apart: each logged line ends
+// with " key=<access key id>".
 class S3Peer final
 {
 public:
     static constexpr const char* AccessKey = "S3RVER";
     static constexpr const char* Secret = "S3RVER";
     static constexpr const char* Bucket = "mf-test";
+    static constexpr const char* OtherAccessKey = "S3RVER-OTHER";
+    static constexpr const char* OtherSecret = "S3RVER-OTHER-SECRET";
 
     S3Peer();
     ~S3Peer();

@@ -6,11 +6,16 @@
 // A request that passes is forwarded to s3rver unchanged; one that fails gets S3's error XML.
 //
 //   node s3-sigv4-proxy.js --port P --upstream U [--access-key K --secret S --region R]
-//                          [--require-signed-payload]
+//                          [--extra-key K2:S2 ...] [--require-signed-payload]
 //
-// One line per request on stdout ("sigv4-proxy: PUT /bucket/key -> 200" or "-> 403
-// SignatureDoesNotMatch"), so tests can count what reached the server. "listening" is printed
-// once the port accepts connections.
+// --extra-key adds another key pair that may sign (one per client whose requests a test wants
+// to tell apart); its requests reach s3rver under the first key, whose account holds the data
+// (s3rver knows one account, and checks only that a V4 request names a key id it knows).
+//
+// One line per request on stdout ("sigv4-proxy: PUT /bucket/key -> 200 key=K" or "-> 403
+// SignatureDoesNotMatch key=K"; no "key=" when the request names no key), so tests can count
+// what reached the server and who sent it. "listening" is printed once the port accepts
+// connections.
 'use strict';
 
 const http = require('http');
@@ -30,14 +35,31 @@ const region = option('region', 'us-east-1');
 const requireSignedPayload = process.argv.includes('--require-signed-payload');
 const emptySha256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
-const signer = new SignatureV4({
-  credentials: { accessKeyId: accessKey, secretAccessKey: secret },
-  region,
-  service: 's3',
-  sha256: Hash.bind(null, 'sha256'),
-  uriEscapePath: false, // S3 encodes the path once: the client's encoded path is canonical
-  applyChecksum: false,
+// Every key pair that may sign: the first, then each --extra-key ID:SECRET.
+const secrets = new Map([[accessKey, secret]]);
+process.argv.forEach((arg, i) => {
+  if (arg !== '--extra-key' || i + 1 >= process.argv.length) return;
+  const pair = process.argv[i + 1];
+  const colon = pair.indexOf(':');
+  if (colon > 0) secrets.set(pair.slice(0, colon), pair.slice(colon + 1));
 });
+
+function signerFor(keyId) {
+  return new SignatureV4({
+    credentials: { accessKeyId: keyId, secretAccessKey: secrets.get(keyId) },
+    region,
+    service: 's3',
+    sha256: Hash.bind(null, 'sha256'),
+    uriEscapePath: false, // S3 encodes the path once: the client's encoded path is canonical
+    applyChecksum: false,
+  });
+}
+
+// " key=K" for the log line of a request that names key K.
+function keySuffix(req) {
+  const auth = parseAuthorization(req.headers.authorization);
+  return auth ? ` key=${auth.accessKey}` : '';
+}
 
 function xmlEscape(text) {
   return String(text).replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -49,7 +71,7 @@ function reject(req, res, status, code, message) {
     `<RequestId>sigv4-proxy</RequestId></Error>`;
   res.writeHead(status, { 'Content-Type': 'application/xml', 'Content-Length': Buffer.byteLength(body) });
   res.end(req.method === 'HEAD' ? undefined : body);
-  console.log(`sigv4-proxy: ${req.method} ${req.url} -> ${status} ${code}`);
+  console.log(`sigv4-proxy: ${req.method} ${req.url} -> ${status} ${code}${keySuffix(req)}`);
 }
 
 // Query parameters decoded the way S3 reads them ('+' is a plus, not a space).
@@ -82,7 +104,7 @@ function amzDateToDate(value) {
 async function check(req, body) {
   const auth = parseAuthorization(req.headers.authorization);
   if (!auth) return [403, 'AccessDenied', 'The request carries no AWS4-HMAC-SHA256 Authorization header'];
-  if (auth.accessKey !== accessKey)
+  if (!secrets.has(auth.accessKey))
     return [403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.'];
   const date = amzDateToDate(req.headers['x-amz-date']);
   if (!date) return [403, 'AccessDenied', 'x-amz-date is missing or malformed'];
@@ -100,7 +122,7 @@ async function check(req, body) {
     if (value === undefined) return [403, 'SignatureDoesNotMatch', `Signed header ${name} is missing`];
     headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
-  const signed = await signer.sign({
+  const signed = await signerFor(auth.accessKey).sign({
     method: req.method,
     protocol: 'http:',
     hostname: (req.headers.host || '').split(':')[0],
@@ -137,15 +159,20 @@ const server = http.createServer((req, res) => {
       reject(req, res, ...failure);
       return;
     }
+    const who = keySuffix(req);
+    const headers = { ...req.headers };
+    // s3rver's one account: an extra key's request goes on under the first key's id.
+    if (headers.authorization)
+      headers.authorization = headers.authorization.replace(/Credential=[^/,\s]+\//, `Credential=${accessKey}/`);
     const upstream = http.request({
-      host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers: req.headers,
+      host: '127.0.0.1', port: upstreamPort, method: req.method, path: req.url, headers,
     }, (up) => {
       res.writeHead(up.statusCode, up.headers);
       up.pipe(res);
-      console.log(`sigv4-proxy: ${req.method} ${req.url} -> ${up.statusCode}`);
+      console.log(`sigv4-proxy: ${req.method} ${req.url} -> ${up.statusCode}${who}`);
     });
     upstream.on('error', (e) => {
-      console.log(`sigv4-proxy: ${req.method} ${req.url} -> upstream error ${e.code}`);
+      console.log(`sigv4-proxy: ${req.method} ${req.url} -> upstream error ${e.code}${who}`);
       res.destroy();
     });
     upstream.end(body);
