@@ -2,15 +2,20 @@
 // float dialog offers the copies the vault wants on the providers that work (and one added since
 // the last float), a change of the replication factor reaches the rows, a row follows its chunks
 // when they are found bad and when they are stored again, and "dedup saved" in the status bar
-// counts only chunks that are stored; Copy CID copies the model's CID.
+// counts only chunks that are stored; Copy CID copies the model's CID; a Restore or Verify that
+// finds a model's chunks gone because another computer removed it says so, not "lost".
 #include "chunking/filedag.h"
 #include "engine/engine.h"
 #include "floatdialog.h"
 #include "mainwindow.h"
 #include "modelbrowser.h"
 #include "modellistmodel.h"
+#include "sync/catalogcollectjob.h"
+#include "sync/catalogpublishjob.h"
+#include "sync/catalogsyncjob.h"
 #include "testsupport.h"
 #include "testvault.h"
+#include "transfer/floatjob.h"
 #include "util/units.h"
 
 #include <QCheckBox>
@@ -362,6 +367,84 @@ private Q_SLOTS:
         const unixfs::Node expected =
             unixfs::modelDag({{QFileInfo(m_input).fileName(), *file}}, &error);
         QCOMPARE(QApplication::clipboard()->text(), unixfs::toText(expected.cid));
+    }
+
+    void removedElsewhereIsSaid()
+    {
+        // Issue 34, item 4, in the app: computers A and B share two folders; B has taken in
+        // A's models "r" and "v"; A removes one, which frees its chunks there. B's Restore (of
+        // "r") and Verify (of "v", after A removed it too) find the chunks gone, pull the
+        // catalog on the engine's thread, and end saying the model was removed on another
+        // computer, naming the vault, instead of "lost".
+        TestVault a;
+        auto b = std::make_unique<TestVault>();
+        QVERIFY(a.ok() && b->ok());
+        const QStringList roots{a.path(QStringLiteral("one")), a.path(QStringLiteral("two"))};
+        QVERIFY(useSharedFolders(a, roots) && useSharedFolders(*b, roots));
+        for (const char* name : {"r", "v"}) {
+            const QString src = a.path(QLatin1String(name) + QStringLiteral(".bin"));
+            QVERIFY(writePseudoRandomFile(src, 700 * 1024, qHash(QLatin1String(name))));
+            FloatJob::Request req;
+            req.paths = {src};
+            req.modelName = QLatin1String(name);
+            req.options.chunker = SmallChunks;
+            req.options.replication = 2;
+            FloatJob job(a.vault.get(), req);
+            QVERIFY(run(job) && job.error().ok());
+        }
+        {
+            CatalogPublishJob publish(a.vault.get());
+            QVERIFY(run(publish) && publish.error().ok());
+            CatalogSyncJob sync(b->vault.get());
+            QVERIFY(run(sync) && sync.error().ok());
+        }
+        const auto r = b->registry().modelByName(QStringLiteral("r"));
+        const auto v = b->registry().modelByName(QStringLiteral("v"));
+        QVERIFY(r && v);
+        const QString dir = b->vault->directory();
+        b->vault.reset();
+        const auto removeOnA = [&a](const QString& name) {
+            CatalogCollectJob job(a.vault.get(), name);
+            return run(job) && job.error().ok();
+        };
+        QVERIFY(removeOnA(QStringLiteral("r")));
+        const QString vaultA = a.vault->id().left(8);
+
+        m_engine = std::make_unique<Engine>();
+        m_engine->setSyncPaused(true);
+        QSignalSpy opened(m_engine.get(), &Engine::opened);
+        m_engine->open(dir);
+        QVERIFY(opened.wait(JobTimeoutMs));
+        QCOMPARE(opened.first().first().toString(), QString());
+
+        const auto ended = [this](qint64 id) {
+            QSignalSpy changed(m_engine.get(), &Engine::transferChanged);
+            TransferInfo last;
+            (void)QTest::qWaitFor(
+                [&] {
+                    for (const QList<QVariant>& args : std::as_const(changed)) {
+                        const auto info = args.first().value<TransferInfo>();
+                        if (info.id == id && info.isFinished())
+                            last = info;
+                    }
+                    return last.id == id;
+                },
+                JobTimeoutMs);
+            return last;
+        };
+        const QString out = b->path(QStringLiteral("out"));
+        const TransferInfo restored = ended(m_engine->restoreModel(r->id, out));
+        QCOMPARE(restored.state, TransferInfo::State::Failed);
+        QVERIFY2(restored.error.contains(QStringLiteral("“r” was removed on another computer")) &&
+                     restored.error.contains(vaultA) &&
+                     !restored.error.contains(QStringLiteral("lost")),
+                 qPrintable(restored.error));
+
+        QVERIFY(removeOnA(QStringLiteral("v")));
+        const TransferInfo verified = ended(m_engine->verifyModel(v->id));
+        QVERIFY2(verified.error.contains(QStringLiteral("“v” was removed on another computer")) &&
+                     !verified.error.contains(QStringLiteral("lost")),
+                 qPrintable(verified.error));
     }
 };
 

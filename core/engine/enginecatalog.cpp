@@ -51,10 +51,9 @@ void EngineWorker::syncCatalog()
             const CatalogSyncJob::Report& r = sync->report();
             for (const qint64 id : r.changedModels)
                 Q_EMIT modelChanged(id);
-            for (const qint64 id : r.removedModels)
-                Q_EMIT modelRemoved(id);
-            if (!r.changedModels.isEmpty() || !r.removedModels.isEmpty())
+            if (!r.changedModels.isEmpty() && r.removedModels.isEmpty())
                 emitStats();
+            noteRemovalsTaken(r);
             problems += sync->warnings() + r.unresolved;
             if (!sync->error().ok())
                 problems.prepend(sync->error().message);

@@ -9,6 +9,7 @@
 #include "hub/materializejob.h"
 #include "sync/catalogcollectjob.h"
 #include "sync/catalogguard.h"
+#include "sync/catalogsyncjob.h"
 #include "transfer/floatjob.h"
 #include "transfer/restorejob.h"
 #include "transfer/transferjob.h"
@@ -166,26 +167,30 @@ bool EngineWorker::startRestore(Transfer& t, QString* error)
             x->dirty = true;
         noteRestored();
     });
-    connect(job, &RestoreJob::finished, this, [this, id, job, noteRestored] {
-        noteRestored();
-        // Replicas it found bad on the way (and the copy it used instead).
-        for (const QString& problem : job->problems())
-            addWarning(id, problem);
-        const Error& e = job->error();
-        Transfer* x = find(id);
-        if (x && job->failure() == RestoreJob::Failure::DestinationExists &&
-            x->payload.value(QStringLiteral("ask")).toBool() && x->stop == Stop::None) {
-            // Nothing was written: it waits, paused, for the user's answer.
-            x->stop = Stop::Pause;
-            const QString destination = x->payload.value(QStringLiteral("destination")).toString();
-            const QStringList files = job->conflicts();
-            onJobFinished(id, QString(), true);
-            Q_EMIT restoreConflict(id, destination, files);
-            return;
-        }
-        onJobFinished(id, e.message, job->failure() == RestoreJob::Failure::Cancelled,
-                      e.isOutOfBudget() ? e.budgetResetMs : -1);
-    });
+    connect(job, &RestoreJob::finished, this,
+            [this, id, job, noteRestored, name = request.modelName] {
+                noteRestored();
+                // Replicas it found bad on the way (and the copy it used instead).
+                for (const QString& problem : job->problems())
+                    addWarning(id, problem);
+                const Error& e = job->error();
+                Transfer* x = find(id);
+                if (x && job->failure() == RestoreJob::Failure::DestinationExists &&
+                    x->payload.value(QStringLiteral("ask")).toBool() && x->stop == Stop::None) {
+                    // Nothing was written: it waits, paused, for the user's answer.
+                    x->stop = Stop::Pause;
+                    const QString destination =
+                        x->payload.value(QStringLiteral("destination")).toString();
+                    const QStringList files = job->conflicts();
+                    onJobFinished(id, QString(), true);
+                    Q_EMIT restoreConflict(id, destination, files);
+                    return;
+                }
+                if (job->failure() == RestoreJob::Failure::Integrity)
+                    return finishUnlessRemovedElsewhere(id, name, e.message);
+                onJobFinished(id, e.message, job->failure() == RestoreJob::Failure::Cancelled,
+                              e.isOutOfBudget() ? e.budgetResetMs : -1);
+            });
     job->start();
     if (job->totalBytes() > 0)
         t.info.totalBytes = job->totalBytes();
@@ -209,10 +214,12 @@ bool EngineWorker::startVerify(Transfer& t, QString* error)
     });
     connect(job, &VerifyJob::warning, this,
             [this, id](const QString& message) { addWarning(id, message); });
-    connect(job, &VerifyJob::finished, this, [this, id, job] {
+    connect(job, &VerifyJob::finished, this, [this, id, job, name = model->name] {
         const Error& e = job->error();
         if (!e.ok())
             onJobFinished(id, e.message, e.kind == Error::Kind::Cancelled);
+        else if (job->report().lost > 0)
+            finishUnlessRemovedElsewhere(id, name, verifySummary(job->report()));
         else
             onJobFinished(id, job->report().healthy() ? QString() : verifySummary(job->report()),
                           false);
@@ -221,6 +228,44 @@ bool EngineWorker::startVerify(Transfer& t, QString* error)
     if (job->totalBytes() > 0)
         t.info.totalBytes = job->totalBytes();
     return true;
+}
+
+void EngineWorker::finishUnlessRemovedElsewhere(qint64 id, const QString& modelName,
+                                                const QString& otherwise)
+{
+    // A sync under way (the one at open, the scheduler's) may take the removal in first: its
+    // report says so once it ends.
+    if (!m_catalogJobs.isEmpty() && m_catalogJobs.last()) {
+        connect(
+            m_catalogJobs.last(), &TransferJob::finished, this,
+            [this, id, modelName, otherwise] {
+                finishUnlessRemovedElsewhere(id, modelName, otherwise);
+            },
+            Qt::QueuedConnection);
+        return;
+    }
+    const auto said = [this, id, modelName, otherwise] {
+        const auto it = m_removalsTaken.constFind(modelName);
+        onJobFinished(id, it != m_removalsTaken.cend() ? CatalogSyncJob::describe(*it) : otherwise,
+                      false);
+    };
+    if (m_removalsTaken.contains(modelName))
+        return said();
+    auto* sync = new CatalogSyncJob(m_vault.get(), this);
+    runCatalogJob(sync, [this, sync, said] {
+        noteRemovalsTaken(sync->report());
+        said();
+    });
+}
+
+void EngineWorker::noteRemovalsTaken(const CatalogSyncJob::Report& report)
+{
+    for (const CatalogSyncJob::Report::Removal& r : report.removals)
+        m_removalsTaken.insert(r.name, r);
+    for (const qint64 removed : report.removedModels)
+        Q_EMIT modelRemoved(removed);
+    if (!report.removedModels.isEmpty())
+        emitStats();
 }
 
 bool EngineWorker::startRemove(Transfer& t, QString* error)

@@ -3,6 +3,7 @@
 #include "api/transfercontrol.h"
 #include "apiserverstatus.h"
 #include "registry/records.h"
+#include "sync/catalogsyncjob.h"
 #include "sync/scheduler.h"
 #include "syncstatus.h"
 #include "transfer/existingfile.h"
@@ -176,6 +177,14 @@ private:
     bool startFloat(Transfer& t, QString* error);
     bool startRestore(Transfer& t, QString* error);
     bool startVerify(Transfer& t, QString* error);
+    // Chunks found gone may mean the model is gone: another computer sharing the providers
+    // removed it and freed them before this vault synced (the CLI's checkRemovedElsewhere()).
+    // Pulls the catalog, then ends transfer `id` with what it says of `modelName` ("… was
+    // removed on another computer (vault …)"), or with `otherwise` when it was not removed.
+    void finishUnlessRemovedElsewhere(qint64 id, const QString& modelName,
+                                      const QString& otherwise);
+    // Keeps what a sync says other computers removed, and tells the rows.
+    void noteRemovalsTaken(const CatalogSyncJob::Report& report);
     bool startRemove(Transfer& t, QString* error);
     // Catalog jobs that are not transfers of their own (enginecatalog.cpp).
     void runCatalogJob(TransferJob* job, std::function<void()> then);
@@ -237,6 +246,9 @@ private:
     quint64 m_nextDrain = 0;
     SyncStatus m_syncStatus;
     QList<QPointer<TransferJob>> m_catalogJobs; // running sync, publish and recover jobs
+    // Removals by other computers that this worker's syncs took in, by model name: what a
+    // restore or verify that finds the chunks gone says (finishUnlessRemovedElsewhere()).
+    QHash<QString, CatalogSyncJob::Report::Removal> m_removalsTaken;
     QString m_withoutCatalogSaid; // providers keeping no catalog, as last said (said once)
     void restartApiServer();
     void stopApiServer();
