@@ -22,6 +22,8 @@
 #include <QJsonArray>
 #include <QNetworkAccessManager>
 
+#include <optional>
+
 namespace mf {
 
 namespace {
@@ -244,12 +246,19 @@ void EngineWorker::finishUnlessRemovedElsewhere(qint64 id, const QString& modelN
             Qt::QueuedConnection);
         return;
     }
-    const auto said = [this, id, modelName, otherwise] {
+    // A removal taken in counts only while no model of that name is here again (one floated
+    // since under the same name is another model).
+    const auto removed = [this, modelName] {
         const auto it = m_removalsTaken.constFind(modelName);
-        onJobFinished(id, it != m_removalsTaken.cend() ? CatalogSyncJob::describe(*it) : otherwise,
-                      false);
+        return it != m_removalsTaken.cend() && !m_vault->registry().modelByName(modelName)
+                   ? std::optional<CatalogSyncJob::Report::Removal>(*it)
+                   : std::nullopt;
     };
-    if (m_removalsTaken.contains(modelName))
+    const auto said = [this, id, otherwise, removed] {
+        const auto r = removed();
+        onJobFinished(id, r ? CatalogSyncJob::describe(*r) : otherwise, false);
+    };
+    if (removed())
         return said();
     auto* sync = new CatalogSyncJob(m_vault.get(), this);
     runCatalogJob(sync, [this, sync, said] {
