@@ -58,7 +58,8 @@ QString IpfsImportJob::defaultModelName(const QString& cid)
 
 qint64 IpfsImportJob::totalBytes() const
 {
-    return m_float ? m_float->totalBytes() : 0;
+    // While the DAG is read: what its root declares (checked against the limits already).
+    return m_float ? m_float->totalBytes() : m_fetch ? qint64(m_fetch->declaredBytes()) : 0;
 }
 
 qint64 IpfsImportJob::bytesDone() const
