@@ -83,6 +83,8 @@ private Q_SLOTS:
     void initTestCase();
     void roundTrip_data() { kinds(); }
     void roundTrip();
+    void oversizedManifestIsRefused_data() { kinds(); }
+    void oversizedManifestIsRefused();
     void listsOneFolder_data() { kinds(); }
     void listsOneFolder();
     void providerClock_data() { kinds(); }
@@ -226,6 +228,34 @@ void TestCatalogObjects::roundTrip()
     // Reading what never was: NotFound, not another error.
     readCatalog(*p, QStringLiteral("manifests/never-written"), &e);
     QCOMPARE(e.kind, Error::Kind::NotFound);
+}
+
+void TestCatalogObjects::oversizedManifestIsRefused()
+{
+    // Issue 35, item 6: a manifest one byte past the limit is refused as damaged (Corrupt),
+    // by its announced size where the server tells it, else once the read passes the limit; a
+    // state of that size (another limit) reads.
+    QFETCH(QString, kind);
+    auto p = make(kind);
+    QVERIFY(p);
+    const QByteArray bytes = pseudoRandomBytes(Provider::MaxManifestBytes + 1, 8);
+    const QString manifest = QStringLiteral("manifests/bafkreioversized");
+    const QString state = QStringLiteral("states/0f3c-vault.000000000002");
+    QCOMPARE(runProviderJob(p->writeCatalogObject(manifest, bytes)).kind, Error::Kind::None);
+    QCOMPARE(runProviderJob(p->writeCatalogObject(state, bytes)).kind, Error::Kind::None);
+    Error e;
+    QVERIFY(readCatalog(*p, manifest, &e).isEmpty());
+    QCOMPARE(e.kind, Error::Kind::Corrupt);
+    qInfo("%s", qPrintable(e.message)); // by its announced size, or where the read passed it
+    QVERIFY2(
+        e.message.contains(QStringLiteral("%1 bytes it may be").arg(Provider::MaxManifestBytes)) ||
+            e.message.contains(
+                QStringLiteral("more than the %1 it may be").arg(Provider::MaxManifestBytes)),
+        qPrintable(e.message));
+    QCOMPARE(readCatalog(*p, state, &e).size(), bytes.size());
+    QVERIFY2(e.ok(), qPrintable(e.message));
+    QCOMPARE(runProviderJob(p->removeCatalogObject(manifest)).kind, Error::Kind::None);
+    QCOMPARE(runProviderJob(p->removeCatalogObject(state)).kind, Error::Kind::None);
 }
 
 void TestCatalogObjects::listsOneFolder()

@@ -4,7 +4,11 @@
 // `files/stat`); removing the model unpins it; a pin lost between a float and its record is
 // made again by the next sync. Another vault imports the model by its CID alone, bit-exact and
 // with the same CID, and refuses a block the node serves altered (through the fault proxy).
+// A few crafted blocks that claim terabytes or millions of files, a part bigger than its parent
+// declared, or a folder of too many entries are refused, and leave nothing behind.
 
+#include "chunking/sha256.h"
+#include "chunking/unixfs.h"
 #include "clisandbox.h"
 #include "faultproxy.h"
 #include "ipfspeer.h"
@@ -36,8 +40,20 @@ private Q_SLOTS:
     void anotherVaultImportsByCid();
     void anAlteredBlockIsRefused();
     void importsWhatIpfsAddMade();
+    void aClaimOfMillionsOfFilesStopsAtTheLimit();
+    void aClaimOfTerabytesIsRefusedBeforeWriting();
+    void aPartBiggerThanDeclaredIsRefused();
+    void aFolderOfTooManyEntriesIsRefused();
 
 private:
+    // Puts a crafted block on the node; false if it refused it.
+    bool putBlock(const QByteArray& block, bool raw);
+    unixfs::BlockSink putter(bool* ok);
+    // Imports `cid` into a new vault with `extra` arguments and checks that it fails with
+    // `expected` in its message, leaving no model and nothing in the vault's temporary area;
+    // the import's --json. `config`: a `config` command run in the vault first.
+    QJsonObject expectRefused(const QString& cid, const QStringList& extra, const QString& expected,
+                              const QStringList& config = {});
     // Floats input/<name> (a 3 MiB + 17 file: one chunk of three leaves, and a small one in a
     // folder) to the node; the model's `info --json`.
     QJsonObject floatModel(const QString& name, quint64 seed);
@@ -330,6 +346,165 @@ void TestIpfsShare::importsWhatIpfsAddMade()
     QVERIFY2(restored.code == 0, restored.describe().constData());
     QCOMPARE(fileBytes(other.path(QStringLiteral("out/weights.bin"))), big);
     QCOMPARE(fileBytes(other.path(QStringLiteral("out/tokenizer.txt"))), small);
+}
+
+bool TestIpfsShare::putBlock(const QByteArray& block, bool raw)
+{
+    const QString codec = raw ? QStringLiteral("raw") : QStringLiteral("dag-pb");
+    bool ok = false;
+    m_ipfs.rpc(
+        QStringLiteral("block/put?cid-codec=%1&format=%1&mhtype=sha2-256&pin=true").arg(codec),
+        {{QStringLiteral("block"), block}}, &ok);
+    return ok;
+}
+
+unixfs::BlockSink TestIpfsShare::putter(bool* ok)
+{
+    *ok = true;
+    return [this, ok](const unixfs::Node&, const QByteArray& block) {
+        *ok = putBlock(block, false) && *ok;
+    };
+}
+
+QJsonObject TestIpfsShare::expectRefused(const QString& cid, const QStringList& extra,
+                                         const QString& expected, const QStringList& config)
+{
+    CliSandbox other;
+    if (!other.ok())
+        return {};
+    if (!config.isEmpty()) {
+        const CliResult set = other.run(QStringList{QStringLiteral("config")} + config);
+        if (set.code != 0) {
+            qWarning("config: %s", set.describe().constData());
+            return {};
+        }
+    }
+    const CliResult imported = other.run(
+        QStringList{QStringLiteral("import"), cid, QStringLiteral("--from-ipfs"), m_ipfs.apiUrl(),
+                    QStringLiteral("--name"), QStringLiteral("crafted"), QStringLiteral("--json")} +
+        extra);
+    if (imported.code == 0 || !imported.errText().contains(expected)) {
+        qWarning("expected a refusal naming “%s”: %s", qPrintable(expected),
+                 imported.describe().constData());
+        return {};
+    }
+    const CliResult list = other.run({QStringLiteral("list"), QStringLiteral("--json")});
+    if (list.code != 0 || list.outText().contains(QLatin1String("crafted"))) {
+        qWarning("a model was left: %s", list.describe().constData());
+        return {};
+    }
+    const QStringList left = CliSandbox::filesBelow(other.vault() + QStringLiteral("/tmp"));
+    if (!left.isEmpty()) {
+        qWarning("left in tmp: %s", qPrintable(left.join(QLatin1Char(' '))));
+        return {};
+    }
+    return imported.json();
+}
+
+void TestIpfsShare::aClaimOfMillionsOfFilesStopsAtTheLimit()
+{
+    // Four blocks: a one-byte leaf, a folder of 4,096 links to it, and a folder of 4,096 links
+    // to that folder: 16.7 million files. The import stops when the next folder would pass
+    // the files it takes (here 10,000, to keep the test short), before reading that folder's
+    // entries; the default is 100,000.
+    QVERIFY(putBlock("x", true));
+    const unixfs::Node leaf = unixfs::rawLeaf(Sha256::hash("x"), 1);
+    bool ok = false;
+    const unixfs::BlockSink sink = putter(&ok);
+    QList<unixfs::Entry> files;
+    for (int i = 0; i < 4096; ++i)
+        files.append({QStringLiteral("f%1").arg(i, 4, 10, QLatin1Char('0')), leaf});
+    const unixfs::Node inner = unixfs::directory(files, sink);
+    QList<unixfs::Entry> folders;
+    for (int i = 0; i < 4096; ++i)
+        folders.append({QStringLiteral("d%1").arg(i, 4, 10, QLatin1Char('0')), inner});
+    const unixfs::Node root = unixfs::directory(folders, sink);
+    QVERIFY(ok);
+    const QJsonObject json = expectRefused(unixfs::toText(root.cid),
+                                           {QStringLiteral("--max-files"), QStringLiteral("10000")},
+                                           QStringLiteral("more than 10000 files and folders"));
+    QVERIFY(!json.isEmpty());
+    QVERIFY2(json.value(QStringLiteral("bytes_read")).toInteger() <= 10000,
+             QJsonDocument(json).toJson().constData());
+}
+
+void TestIpfsShare::aClaimOfTerabytesIsRefusedBeforeWriting()
+{
+    // One leaf of a million bytes (js-ipfs takes no bigger block) and four file nodes of 174,
+    // 174, 174 and 3 links to the one below: a file that says it has 15.8 TB. Refused before a byte
+    // is written: past the import limit (1 TiB by default), and with the limit raised, past the
+    // free space of the disk.
+    const QByteArray bytes = pseudoRandomBytes(1000 * 1000, 35);
+    QVERIFY(putBlock(bytes, true));
+    bool ok = false;
+    const unixfs::BlockSink sink = putter(&ok);
+    unixfs::Node node = unixfs::rawLeaf(Sha256::hash(bytes), quint64(bytes.size()));
+    for (const int links : {174, 174, 174, 3})
+        node = unixfs::balancedFile(QList<unixfs::Node>(links, node), sink);
+    QVERIFY(ok);
+    QCOMPARE(node.fileSize, quint64(3) * 174 * 174 * 174 * 1000 * 1000);
+    const QString cid = unixfs::toText(node.cid);
+    QJsonObject json =
+        expectRefused(cid, {}, QStringLiteral("more than the 1.00 TiB an import takes"));
+    QVERIFY(!json.isEmpty());
+    QCOMPARE(json.value(QStringLiteral("bytes_read")).toInteger(), 0);
+    json = expectRefused(cid, {QStringLiteral("--max-size"), QStringLiteral("20T")},
+                         QStringLiteral("Not enough free space"));
+    QVERIFY(!json.isEmpty());
+    QCOMPARE(json.value(QStringLiteral("bytes_read")).toInteger(), 0);
+    // The vault's setting raises it the same way.
+    json = expectRefused(cid, {}, QStringLiteral("Not enough free space"),
+                         {QStringLiteral("import-limit"), QStringLiteral("20T")});
+    QVERIFY(!json.isEmpty());
+}
+
+void TestIpfsShare::aPartBiggerThanDeclaredIsRefused()
+{
+    // A file node that says its two parts have 300 and 700 bytes, over leaves of 700 and 300:
+    // the total is right, each part is not.
+    const QByteArray a = pseudoRandomBytes(700, 36);
+    const QByteArray b = pseudoRandomBytes(300, 37);
+    QVERIFY(putBlock(a, true));
+    QVERIFY(putBlock(b, true));
+    bool ok = false;
+    const unixfs::BlockSink sink = putter(&ok);
+    const unixfs::Node swapped = unixfs::balancedFile(
+        {unixfs::rawLeaf(Sha256::hash(a), 300), unixfs::rawLeaf(Sha256::hash(b), 700)}, sink);
+    QVERIFY(ok);
+    QCOMPARE(swapped.fileSize, quint64(1000));
+    QVERIFY(!expectRefused(unixfs::toText(swapped.cid), {},
+                           QStringLiteral("has 700 bytes where its parent declares 300"))
+                 .isEmpty());
+
+    // A leaf of a million bytes under a file that says 1,010 bytes, in a folder: stopped before the
+    // leaf is written.
+    const QByteArray big = pseudoRandomBytes(1000 * 1000, 38);
+    QVERIFY(putBlock(big, true));
+    const unixfs::Node lying = unixfs::balancedFile(
+        {unixfs::rawLeaf(Sha256::hash(big), 1000), unixfs::rawLeaf(Sha256::hash(b), 10)}, sink);
+    const unixfs::Node folder = unixfs::directory({{QStringLiteral("weights.bin"), lying}}, sink);
+    QVERIFY(ok);
+    const QJsonObject json = expectRefused(unixfs::toText(folder.cid), {},
+                                           QStringLiteral("where its parent declares 1000"));
+    QVERIFY(!json.isEmpty());
+    QCOMPARE(json.value(QStringLiteral("bytes_read")).toInteger(), 0);
+}
+
+void TestIpfsShare::aFolderOfTooManyEntriesIsRefused()
+{
+    // 10,001 entries in one folder block (10,000 are read), refused before any is.
+    QVERIFY(putBlock("y", true));
+    const unixfs::Node leaf = unixfs::rawLeaf(Sha256::hash("y"), 1);
+    bool ok = false;
+    QList<unixfs::Entry> files;
+    for (int i = 0; i < 10001; ++i)
+        files.append({QStringLiteral("f%1").arg(i, 5, 10, QLatin1Char('0')), leaf});
+    const unixfs::Node root = unixfs::directory(files, putter(&ok));
+    QVERIFY(ok);
+    const QJsonObject json = expectRefused(
+        unixfs::toText(root.cid), {}, QStringLiteral("has 10001 entries, more than the 10000"));
+    QVERIFY(!json.isEmpty());
+    QCOMPARE(json.value(QStringLiteral("bytes_read")).toInteger(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestIpfsShare)

@@ -50,6 +50,13 @@ public:
         p.addOption({QStringLiteral("replicas"),
                      QStringLiteral("Copies of every chunk (default: the vault's setting)."),
                      QStringLiteral("n")});
+        p.addOption({QStringLiteral("max-size"),
+                     QStringLiteral("The most bytes the shared DAG may declare and bring (default: "
+                                    "the vault's import-limit, 1T unless set)."),
+                     QStringLiteral("size")});
+        p.addOption({QStringLiteral("max-files"),
+                     QStringLiteral("The most files and folders it may hold (default: 100000)."),
+                     QStringLiteral("n")});
         addChunkerOptions(p);
         p.addOption({QStringLiteral("provider"),
                      QStringLiteral("Place chunks only on this provider (repeatable)."),
@@ -57,7 +64,7 @@ public:
         addDurabilityOptions(p);
         if (!parse(p, args,
                    QStringLiteral("import ipfs://CID [--from-ipfs URL] [--name NAME] "
-                                  "[--chunker cdc|fixed]"),
+                                  "[--max-size SIZE] [--max-files N] [--chunker cdc|fixed]"),
                    1, 1))
             return;
         IpfsImportJob::Request request;
@@ -78,6 +85,23 @@ public:
                 console().error(bad);
                 return finish(Usage);
             }
+        }
+        if (p.isSet(QStringLiteral("max-size"))) {
+            const auto bytes = units::parseBytes(p.value(QStringLiteral("max-size")));
+            if (!bytes || *bytes <= 0) {
+                console().error(QStringLiteral("--max-size takes a size such as 2T or 500G"));
+                return finish(Usage);
+            }
+            request.limits.maxBytes = quint64(*bytes);
+        }
+        if (p.isSet(QStringLiteral("max-files"))) {
+            bool ok = false;
+            const qint64 n = p.value(QStringLiteral("max-files")).toLongLong(&ok);
+            if (!ok || n < 1) {
+                console().error(QStringLiteral("--max-files takes a number of at least 1"));
+                return finish(Usage);
+            }
+            request.limits.maxEntries = n;
         }
         Vault* vault = openVault();
         if (!vault)

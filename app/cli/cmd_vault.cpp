@@ -4,6 +4,8 @@
 #include "credentials/credentialmove.h"
 #include "credentials/credentialstore.h"
 #include "credentials/vaultcredentials.h"
+#include "share/ipfsimportjob.h"
+#include "util/units.h"
 #include "vault/vault.h"
 
 namespace mf::cli {
@@ -93,13 +95,24 @@ public:
                     console().error(vault->registry().lastError());
                     return finish(Failed);
                 }
+            } else if (a[0] == QLatin1String("import-limit")) {
+                const auto bytes = units::parseBytes(a[1]);
+                if (!bytes || *bytes <= 0) {
+                    console().error(QStringLiteral("import-limit takes a size such as 2T or 500G "
+                                                   "(1T by default)"));
+                    return finish(Usage);
+                }
+                if (!IpfsImportJob::setImportLimit(vault, quint64(*bytes))) {
+                    console().error(vault->registry().lastError());
+                    return finish(Failed);
+                }
             } else if (a[0] == QLatin1String("credentials")) {
                 return setCredentials(vault, a[1],
                                       p.isSet(QStringLiteral("i-understand-plaintext")));
             } else {
                 console().error(
                     QStringLiteral("Unknown setting “%1”: use replication, chunker, durability, "
-                                   "unreachable-after or credentials")
+                                   "unreachable-after, import-limit or credentials")
                         .arg(a[0]));
                 return finish(Usage);
             }
@@ -138,12 +151,16 @@ private:
         console().print(QStringLiteral("unreachable-after %1 h (then a silent provider's copies "
                                        "count as lost)")
                             .arg(double(after) / 3600));
+        const quint64 importLimit = IpfsImportJob::importLimit(vault);
+        console().print(QStringLiteral("import-limit %1 (the most an import by CID may bring)")
+                            .arg(units::formatBytes(qint64(importLimit))));
         console().printJson({{QStringLiteral("vault"), vault->directory()},
                              {QStringLiteral("replication"), vault->replicationFactor()},
                              {QStringLiteral("chunker"), vault->defaultChunker().toString()},
                              {QStringLiteral("durability"), durability(vault)},
                              {QStringLiteral("credentials"), credentialsSetting(vault)},
-                             {QStringLiteral("unreachable_after_secs"), after}});
+                             {QStringLiteral("unreachable_after_secs"), after},
+                             {QStringLiteral("import_limit_bytes"), qint64(importLimit)}});
     }
 
     // Switches the vault's credential store, moving the secrets of its providers along, so

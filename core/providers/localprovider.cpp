@@ -750,13 +750,21 @@ ProviderJob* LocalProvider::readCatalogObject(const QString& name)
                 return Error::make(file.exists() ? Error::Kind::Fatal : Error::Kind::NotFound,
                                    QStringLiteral("Catalog object %1 on provider “%2”: %3")
                                        .arg(name, shared->name, file.errorString()));
-            if (file.size() > MaxCatalogObjectBytes)
+            if (file.size() > catalogObjectLimit(name))
                 return Error::make(Error::Kind::Corrupt,
-                                   QStringLiteral("Catalog object %1 on provider “%2” is too "
-                                                  "large (%3 bytes)")
+                                   QStringLiteral("Catalog object %1 on provider “%2” is %3 "
+                                                  "bytes, more than the %4 it may be")
                                        .arg(name, shared->name)
-                                       .arg(file.size()));
-            task.data = file.readAll();
+                                       .arg(file.size())
+                                       .arg(catalogObjectLimit(name)));
+            // Never more than the limit, even if the file grew since its size was looked at.
+            task.data = file.read(catalogObjectLimit(name) + 1);
+            if (task.data.size() > catalogObjectLimit(name))
+                return Error::make(Error::Kind::Corrupt,
+                                   QStringLiteral("Catalog object %1 on provider “%2” is more "
+                                                  "than the %3 bytes it may be")
+                                       .arg(name, shared->name)
+                                       .arg(catalogObjectLimit(name)));
             if (file.error() != QFileDevice::NoError)
                 return Error::make(Error::Kind::Fatal,
                                    QStringLiteral("Cannot read catalog object %1 on provider "

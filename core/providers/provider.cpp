@@ -108,6 +108,11 @@ ProviderJob* Provider::findStores()
     return new ImmediateJob(this);
 }
 
+qint64 Provider::catalogObjectLimit(const QString& name)
+{
+    return name.startsWith(QLatin1String("manifests/")) ? MaxManifestBytes : MaxCatalogObjectBytes;
+}
+
 bool Provider::isValidCatalogName(const QString& name)
 {
     // Segments of letters, digits, '.', '_' and '-', none empty or starting with '.', so that a

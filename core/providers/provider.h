@@ -99,8 +99,13 @@ public:
     virtual ProviderJob* findStores();
 
     static bool isValidCatalogName(const QString& name);
-    // Catalog objects are read whole into memory; none is larger than this.
+    // Catalog objects are read whole into memory; none is larger than this, and no manifest
+    // larger than MaxManifestBytes (docs/catalog.md, "Limits"): a bigger one is refused before
+    // it is read where the provider tells its size, and its read stops past the limit anyway.
     static constexpr qint64 MaxCatalogObjectBytes = 64LL << 20;
+    static constexpr qint64 MaxManifestBytes = 32LL << 20;
+    // The limit for the catalog object `name` ("manifests/…", "states/…").
+    static qint64 catalogObjectLimit(const QString& name);
 
     // The error for a locator that is not one of the provider's object names (a NotFound that
     // names both), the same from every adapter.

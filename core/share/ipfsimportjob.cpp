@@ -3,7 +3,6 @@
 #include "providers/ipfs/ipfscid.h"
 #include "providers/ipfs/ipfsprovider.h"
 #include "registry/filedags.h"
-#include "shareddagfetch.h"
 #include "util/temporaries.h"
 #include "vault/vault.h"
 
@@ -38,6 +37,20 @@ IpfsImportJob::~IpfsImportJob()
         QDir(m_folder).removeRecursively();
 }
 
+quint64 IpfsImportJob::importLimit(Vault* vault)
+{
+    bool ok = false;
+    const quint64 bytes =
+        vault->registry().setting(QLatin1String(ImportLimitSetting)).toULongLong(&ok);
+    return ok && bytes > 0 ? bytes : SharedDagLimits::DefaultMaxBytes;
+}
+
+bool IpfsImportJob::setImportLimit(Vault* vault, quint64 bytes)
+{
+    return vault->registry().setSetting(QLatin1String(ImportLimitSetting),
+                                        bytes > 0 ? QString::number(bytes) : QString());
+}
+
 QString IpfsImportJob::defaultModelName(const QString& cid)
 {
     return QStringLiteral("ipfs-") + cid.right(8);
@@ -45,7 +58,8 @@ QString IpfsImportJob::defaultModelName(const QString& cid)
 
 qint64 IpfsImportJob::totalBytes() const
 {
-    return m_float ? m_float->totalBytes() : 0;
+    // While the DAG is read: what its root declares (checked against the limits already).
+    return m_float ? m_float->totalBytes() : m_fetch ? qint64(m_fetch->declaredBytes()) : 0;
 }
 
 qint64 IpfsImportJob::bytesDone() const
@@ -107,7 +121,11 @@ void IpfsImportJob::start()
                            tr("The folder “%1” could not be made for the import").arg(folder)));
         return;
     }
-    m_fetch = new SharedDagFetch(m_node.get(), m_requestedCid, m_folder, m_request.modelName);
+    SharedDagLimits limits = m_request.limits;
+    if (limits.maxBytes == 0)
+        limits.maxBytes = importLimit(m_vault);
+    m_fetch =
+        new SharedDagFetch(m_node.get(), m_requestedCid, m_folder, m_request.modelName, limits);
     connect(m_fetch, &SharedDagFetch::progress, this, &TransferJob::progress);
     connect(m_fetch, &SharedDagFetch::finished, this, &IpfsImportJob::onFetched);
     m_fetch->start();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "shareddagfetch.h"
 #include "transfer/floatjob.h"
 #include "transfer/transferjob.h"
 
@@ -21,6 +22,7 @@ class Vault;
 // not match its CID, or any failure while reading, leaves no model and no temporary folder (a
 // failure while floating leaves what a failed float leaves: running the import again resumes
 // it); one killed midway leaves a folder named for its process, which the next import removes.
+// What the DAG may declare and deliver is bounded (SharedDagLimits, docs/cids.md "Limits").
 class IpfsImportJob final : public TransferJob
 {
     Q_OBJECT
@@ -33,6 +35,8 @@ public:
         QString apiUrl; // the node's RPC API, "http://127.0.0.1:5001"
         QString modelName;
         FileDistributor::Options options;
+        // How far the DAG may expand; maxBytes 0: the vault's import-limit setting.
+        SharedDagLimits limits{0};
     };
 
     IpfsImportJob(Vault* vault, Request request, QObject* parent = nullptr);
@@ -56,6 +60,11 @@ public:
     int blocksRead() const;
     // "ipfs-" and the CID's last 8 characters: a model name when none is given.
     static QString defaultModelName(const QString& cid);
+    // The vault's import-limit setting (bytes an import by CID may declare and write), or
+    // SharedDagLimits::DefaultMaxBytes; setImportLimit(0) goes back to the default.
+    static constexpr const char* ImportLimitSetting = "import_limit";
+    static quint64 importLimit(Vault* vault);
+    static bool setImportLimit(Vault* vault, quint64 bytes);
 
 private:
     void sweepAbandonedFolders();

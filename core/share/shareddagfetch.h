@@ -14,6 +14,19 @@ namespace mf {
 class IpfsProvider;
 class ProviderJob;
 
+// How far a shared DAG may expand (docs/cids.md, "Limits"): a DAG is a few blocks that can name
+// terabytes or millions of files, so what it declares is checked before a byte is written, and
+// what it delivers is counted against that as it comes.
+struct SharedDagLimits
+{
+    static constexpr quint64 DefaultMaxBytes = quint64(1) << 40; // 1 TiB
+    static constexpr qint64 DefaultMaxEntries = 100000;
+    static constexpr int DefaultMaxFanOut = 10000;
+    quint64 maxBytes = DefaultMaxBytes;    // the declared total, and what is written
+    qint64 maxEntries = DefaultMaxEntries; // files and folders together
+    int maxFanOut = DefaultMaxFanOut;      // entries of one folder
+};
+
 // Reads what a CID someone shared names — a UnixFS directory (a model) or file — from an IPFS
 // node, block by block, into a folder: each block is checked against its CID before a byte of
 // it is used (unixfs::blockMatchesCid), so a node that serves altered bytes is caught at the
@@ -30,7 +43,8 @@ class SharedDagFetch final : public QObject
 public:
     // `folder` exists and is empty; a file root is written as `folder`/`fileName`.
     SharedDagFetch(IpfsProvider* node, const QString& rootCid, const QString& folder,
-                   const QString& fileName, QObject* parent = nullptr);
+                   const QString& fileName, const SharedDagLimits& limits,
+                   QObject* parent = nullptr);
     ~SharedDagFetch() override;
 
     void start();
@@ -40,33 +54,41 @@ public:
     bool rootIsDirectory() const { return m_rootIsDirectory; }
     qint64 bytesWritten() const { return m_bytesWritten; }
     int blocksRead() const { return m_blocksRead; }
+    // What the root declares (0 until it is read, or when its links do not say).
+    quint64 declaredBytes() const { return m_declared; }
 
 Q_SIGNALS:
     void progress();
     void finished(); // once, queued
 
 private:
-    // What a block found on the stack is: a directory entry or file root at `path`, a part of
-    // the file being written, or the end of that file (its expected length in `size`).
+    // What a block found on the stack is: a directory entry or file root at `path` (`size`:
+    // its link's Tsize, the most its file bytes can be; 0 when not said), a part of the file
+    // being written (`size`: the bytes its parent declares below it; 0 when not said), or the
+    // end of that file (its expected length in `size`). `depth`: parts above it in its file.
     struct Step
     {
         enum class Kind { Entry, Part, EndOfFile } kind = Kind::Entry;
         QByteArray cid;
         QString path;
         quint64 size = 0;
+        int depth = 0;
     };
     void next();
     void onBlock(const Step& step, ProviderJob& job);
     bool handleEntry(const Step& step, const QByteArray& block);
     bool handlePart(const Step& step, const QByteArray& block);
     // Pushes a File node's parts (and writes its inline data).
-    bool expandFile(const unixfs::NodeRead& node, const QString& cid);
-    bool openFile(const QString& path);
+    bool expandFile(const unixfs::NodeRead& node, const QString& cid, int depth);
+    // The root's declared size against the limit and the free space.
+    bool checkDeclared(quint64 declared, bool known);
+    bool openFile(const QString& path, quint64 declared);
     bool append(QByteArrayView bytes);
     void fail(const QString& message, Error::Kind kind = Error::Kind::Fatal);
     void finish(const Error& error);
 
     IpfsProvider* m_node;
+    SharedDagLimits m_limits;
     QString m_root;
     QString m_folder;
     QString m_fileName;
@@ -74,6 +96,10 @@ private:
     QFile m_file;
     QString m_filePath;
     qint64 m_fileWritten = 0;
+    quint64 m_fileDeclared = 0;
+    quint64 m_declared = 0;
+    quint64 m_bound = 0; // the most bytes this import may write: the declared total or the limit
+    qint64 m_entries = 0;
     QPointer<ProviderJob> m_job;
     qint64 m_bytesWritten = 0;
     int m_blocksRead = 0;

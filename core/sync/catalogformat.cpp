@@ -3,6 +3,7 @@
 #include "chunking/cid.h"
 #include "chunking/sha256.h"
 #include "chunking/unixfs.h"
+#include "providers/provider.h"
 #include "registry/modelname.h"
 #include "registry/modelpath.h"
 #include "util/hex.h"
@@ -189,6 +190,12 @@ QByteArray encodeManifest(const Manifest& m)
 
 std::optional<Manifest> decodeManifest(const QByteArray& object, const QString& cid, QString* error)
 {
+    if (object.size() > Provider::MaxManifestBytes) {
+        *error = QStringLiteral("it is %1 bytes, more than the %2 a manifest may be")
+                     .arg(object.size())
+                     .arg(Provider::MaxManifestBytes);
+        return std::nullopt;
+    }
     if (!cid.isEmpty() && cid::ofData(object) != cid) {
         *error = QStringLiteral("its bytes do not match its name (altered or truncated)");
         return std::nullopt;
@@ -215,6 +222,16 @@ std::optional<Manifest> decodeManifest(const QByteArray& object, const QString& 
     // The same rule as every name that enters the vault: another vault's catalog is input too.
     if (const QString why = modelname::problem(m.model.name); !why.isEmpty()) {
         *error = why;
+        return std::nullopt;
+    }
+    // Counted before any is looked at: a manifest may not make a sync take in more.
+    qint64 chunkCount = 0;
+    for (const QJsonValue fv : o->value(QStringLiteral("files")).toArray())
+        chunkCount += fv.toObject().value(QStringLiteral("chunks")).toArray().size();
+    if (chunkCount > MaxManifestChunks) {
+        *error = QStringLiteral("it lists %1 chunks, more than the %2 a manifest may hold")
+                     .arg(chunkCount)
+                     .arg(MaxManifestChunks);
         return std::nullopt;
     }
     QSet<QString> paths;

@@ -58,6 +58,9 @@ private:
     QByteArray m_tail; // what follows the files
     bool m_firstFile = true;
 };
+// The most chunks a manifest may list (docs/catalog.md, "Limits"; its size limit is
+// Provider::MaxManifestBytes): more is refused like damage, before a chunk is looked at.
+constexpr qint64 MaxManifestChunks = qint64(1) << 18;
 // Checks the object against its name's CID too (`cid` empty: no name to check against).
 std::optional<Manifest> decodeManifest(const QByteArray& object, const QString& cid,
                                        QString* error);

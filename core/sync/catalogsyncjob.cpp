@@ -283,7 +283,10 @@ void CatalogSyncJob::importEntry(const Registry::CatalogDifference& d,
     const QString name = catalog::manifestName(d.shown->manifest);
     m_calls.call(p.provider->readCatalogObject(name), [this, d, from, p, name](ProviderJob& job) {
         if (!job.error().ok()) {
-            if (job.error().kind != Error::Kind::NotFound)
+            // Too large (refused by its size, or its read stopped at the limit): damaged.
+            if (job.error().kind == Error::Kind::Corrupt)
+                damaged(name, p, job.error().message);
+            else if (job.error().kind != Error::Kind::NotFound)
                 addWarning(tr("Reading %1 from provider “%2” failed: %3")
                                .arg(name, p.name, job.error().message));
             importEntry(d, from);

@@ -160,7 +160,7 @@ ProviderJob* IpfsProvider::readCatalogObject(const QString& name)
         HttpExchange::Request r = missingIsNotFound(
             rpc(QStringLiteral("files/read"), {{QStringLiteral("arg"), catalogPath(name)}},
                 what(tr("Reading"), tr("catalog object %1").arg(name))));
-        r.maxCollectBytes = MaxCatalogObjectBytes;
+        r.maxCollectBytes = catalogObjectLimit(name);
         j->send(std::move(r), [j](HttpExchange& x) {
             if (!x.error())
                 j->setData(x.body());

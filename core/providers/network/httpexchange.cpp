@@ -301,6 +301,15 @@ void HttpExchange::onReadyRead()
     // Error bodies (and bodies nobody streams) are collected, bounded: an error page must not
     // reach a sink as if it were chunk bytes.
     if (!success || !m_request.sink) {
+        // A body the server announces larger than the limit is refused before it is read.
+        const QVariant announced = m_reply->header(QNetworkRequest::ContentLengthHeader);
+        if (success && announced.isValid() && announced.toLongLong() > m_request.maxCollectBytes)
+            return failRead(Error::make(Error::Kind::Corrupt,
+                                        tr("%1: the server announces %2 bytes, more than the %3 "
+                                           "it may be")
+                                            .arg(m_request.what)
+                                            .arg(announced.toLongLong())
+                                            .arg(m_request.maxCollectBytes)));
         for (;;) {
             const qint64 room = m_request.maxCollectBytes - m_body.size();
             const qint64 n = allowance(qMin(qMax<qint64>(0, room) + 1, m_reply->bytesAvailable()));
@@ -310,9 +319,11 @@ void HttpExchange::onReadyRead()
             if (data.isEmpty())
                 break;
             if (data.size() > room)
-                return failRead(Error::make(
-                    Error::Kind::Fatal,
-                    tr("%1: the server's answer is larger than expected").arg(m_request.what)));
+                return failRead(
+                    Error::make(success ? Error::Kind::Corrupt : Error::Kind::Fatal,
+                                tr("%1: the server's answer is more than the %2 bytes it may be")
+                                    .arg(m_request.what)
+                                    .arg(m_request.maxCollectBytes)));
             m_body += data;
         }
     } else {

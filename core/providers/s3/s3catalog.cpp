@@ -74,7 +74,7 @@ private:
     {
         HttpExchange::Request r = request("GET", s3()->catalogKey(m_name), {},
                                           what(tr("Reading catalog object %1").arg(m_name)));
-        r.maxCollectBytes = Provider::MaxCatalogObjectBytes;
+        r.maxCollectBytes = Provider::catalogObjectLimit(m_name);
         send(std::move(r), [this](HttpExchange& x) {
             if (!x.error())
                 m_data = x.body();

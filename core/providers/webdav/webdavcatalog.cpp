@@ -174,7 +174,7 @@ ProviderJob* WebDavProvider::readCatalogObject(const QString& name)
             q.setRawHeader("Accept-Encoding", "identity");
             return q;
         };
-        r.maxCollectBytes = MaxCatalogObjectBytes;
+        r.maxCollectBytes = catalogObjectLimit(name);
         j->send(std::move(r), [j](HttpExchange& x) {
             if (!x.error())
                 j->setData(x.body());
