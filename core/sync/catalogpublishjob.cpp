@@ -62,8 +62,12 @@ void CatalogPublishJob::start()
     const QList<Registry::CatalogChange> changes = registry.catalogChanges();
     // Models whose float's publish failed before (the lease it kept may have run out since,
     // and another vault collected): every chunk checked again, published before or not.
-    const QSet<qint64> models = registry.modelIds();
-    m_recheck = toRecheck(m_vault) & models;
+    // One made incomplete by an earlier check waits in the set until a float completes it.
+    for (const qint64 id : toRecheck(m_vault)) {
+        const auto model = registry.model(id);
+        if (model && model->state == ModelRecord::State::Complete)
+            m_recheck.insert(id);
+    }
     QSet<qint64> toCheck = m_recheck;
     for (const Registry::CatalogChange& c : changes)
         if (!c.published && !m_trusted.contains(c.modelId))
@@ -99,8 +103,7 @@ void CatalogPublishJob::start()
         }
         // Rechecked models this vault's registry published already (their state did not reach
         // the providers): one that lost chunks everywhere is reopened, as above, and its next
-        // float sends them again; a copy lost on one provider only is forgotten, and repair
-        // makes it again.
+        // float sends them again; a copy lost on one provider only is forgotten.
         for (const qint64 id : std::as_const(m_recheck)) {
             if (changed.contains(id) || !m_check->broken().contains(id))
                 continue;
