@@ -36,6 +36,11 @@ inline QStringList schemaRewind(int version)
             QStringLiteral("ALTER TABLE %1_14 RENAME TO %1").arg(t),
         };
     };
+    undo[17] = QStringList{QStringLiteral("DROP TRIGGER chunks_known_again"),
+                           QStringLiteral("DROP TRIGGER chunks_referenced_again"),
+                           QStringLiteral("DROP TRIGGER chunks_forgotten"),
+                           QStringLiteral("DROP TRIGGER deletions_done"),
+                           QStringLiteral("DROP TABLE chunk_unreferenced")};
     undo[16] = dropColumns("providers", {"unreachable_since"});
     undo[15] = QStringList{QStringLiteral("PRAGMA legacy_alter_table = ON")} +
                rebuild("chunks", "cid, size, dag_cid, dag_size, copies, refs",

@@ -139,6 +139,10 @@ void TestApi::initTestCase()
         m_box->run({QStringLiteral("config"), QStringLiteral("credentials"),
                     QStringLiteral("plaintext"), QStringLiteral("--i-understand-plaintext")});
     QVERIFY2(optIn.code == 0, optIn.describe());
+    // A removal frees its chunks at once (the grace period is tst_catalogcollect's).
+    const CliResult noGrace = m_box->run({QStringLiteral("config"), QStringLiteral("collect-grace"),
+                                          QStringLiteral("0"), QStringLiteral("--expert")});
+    QVERIFY2(noGrace.code == 0, noGrace.describe());
     const CliResult add =
         m_box->run({QStringLiteral("provider"), QStringLiteral("add"), QStringLiteral("local"),
                     QStringLiteral("second"), m_box->path(QStringLiteral("second"))});

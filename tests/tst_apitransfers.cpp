@@ -95,6 +95,10 @@ void TestApiTransfers::initTestCase()
           QStringList{QStringLiteral("provider"), QStringLiteral("add"), QStringLiteral("local"),
                       QStringLiteral("second"), secondStore()},
           QStringList{QStringLiteral("config"), QStringLiteral("replication"), QStringLiteral("2")},
+          // A cut-off upload's chunks are freed at once (the grace period before an unused
+          // chunk may go is tst_catalogcollect's).
+          QStringList{QStringLiteral("config"), QStringLiteral("collect-grace"),
+                      QStringLiteral("0"), QStringLiteral("--expert")},
           // Small chunks: a few MiB make many, so a body cut off has placed some.
           QStringList{QStringLiteral("config"), QStringLiteral("chunker"),
                       QStringLiteral("fastcdc:min=65536,avg=262144,max=1048576")}}) {

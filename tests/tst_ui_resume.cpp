@@ -6,6 +6,7 @@
 #include "modelbrowser.h"
 #include "modeldetails.h"
 #include "modellistmodel.h"
+#include "sync/catalogcollectjob.h"
 #include "testsupport.h"
 #include "testvault.h"
 #include "transfersmodel.h"
@@ -35,6 +36,8 @@ constexpr qint64 FileBytes = 12 * qint64(MiB);
 QString prepareVault(TestVault& tv)
 {
     tv.vault->setDefaultChunker(SmallChunks);
+    // Discard frees the chunks at once (the grace period is tst_catalogcollect's).
+    tv.registry().setSetting(CatalogCollectJob::GraceSetting, QStringLiteral("0"));
     const QString dir = tv.vault->directory();
     tv.vault.reset();
     return dir;

@@ -6,6 +6,7 @@
 #include "util/units.h"
 #include "vault/vault.h"
 
+#include <QDateTime>
 #include <QJsonArray>
 
 namespace mf::cli {
@@ -194,6 +195,17 @@ public:
             console().print(QStringLiteral("Freed %1 chunks (%2 across providers)")
                                 .arg(job->chunksFreed())
                                 .arg(units::formatBytes(job->bytesFreed())));
+            // Said even when nothing was freed: the user who expected space back learns when.
+            const QString freeAfter =
+                job->freeAfter() > 0
+                    ? QDateTime::fromSecsSinceEpoch(job->freeAfter(), Qt::UTC).toString(Qt::ISODate)
+                    : QString();
+            if (job->chunksWaiting() > 0)
+                console().print(QStringLiteral("%1 chunks (%2) become free after %3 (the grace "
+                                               "period another computer has to publish them: "
+                                               "collect again then)")
+                                    .arg(job->chunksWaiting())
+                                    .arg(units::formatBytes(job->bytesWaiting()), freeAfter));
             if (job->leftoversRemoved() > 0)
                 console().print(QStringLiteral("Removed %1 leftovers of interrupted transfers (%2)")
                                     .arg(job->leftoversRemoved())
@@ -203,6 +215,9 @@ public:
                  {QStringLiteral("model"), name},
                  {QStringLiteral("chunks_freed"), job->chunksFreed()},
                  {QStringLiteral("bytes_freed"), job->bytesFreed()},
+                 {QStringLiteral("chunks_waiting"), job->chunksWaiting()},
+                 {QStringLiteral("bytes_waiting"), job->bytesWaiting()},
+                 {QStringLiteral("free_after"), freeAfter},
                  {QStringLiteral("leftovers_removed"), job->leftoversRemoved()},
                  {QStringLiteral("leftover_bytes_removed"), job->leftoverBytesRemoved()},
                  {QStringLiteral("warnings"), QJsonArray::fromStringList(job->warnings())}});

@@ -5,6 +5,7 @@
 #include "credentials/credentialstore.h"
 #include "credentials/vaultcredentials.h"
 #include "share/ipfsimportjob.h"
+#include "sync/catalogcollectjob.h"
 #include "util/units.h"
 #include "vault/vault.h"
 
@@ -40,17 +41,22 @@ public:
         QCommandLineParser p;
         p.addPositionalArgument(QStringLiteral("key"),
                                 QStringLiteral("replication, chunker, durability, "
-                                               "unreachable-after or credentials."),
+                                               "unreachable-after, import-limit, collect-grace "
+                                               "or credentials."),
                                 QStringLiteral("[KEY"));
         p.addPositionalArgument(QStringLiteral("value"), QStringLiteral("New value."),
                                 QStringLiteral("[VALUE]]"));
         p.addOption({QStringLiteral("i-understand-plaintext"),
                      QStringLiteral("credentials plaintext: confirm that provider secrets may be "
                                     "stored unencrypted in a 0600 file in the vault folder.")});
+        p.addOption({QStringLiteral("expert"),
+                     QStringLiteral("collect-grace: allow less than two catalog sync intervals "
+                                    "(0 for a vault whose stores no other computer uses).")});
         if (!parse(p, args,
                    QStringLiteral("config [replication N | chunker SPEC | durability flush|fast | "
-                                  "unreachable-after HOURS | credentials keychain|plaintext "
-                                  "[--i-understand-plaintext]]"),
+                                  "unreachable-after HOURS | import-limit SIZE | "
+                                  "collect-grace HOURS [--expert] | "
+                                  "credentials keychain|plaintext [--i-understand-plaintext]]"),
                    0, 2))
             return;
         Vault* vault = openVault();
@@ -106,13 +112,16 @@ public:
                     console().error(vault->registry().lastError());
                     return finish(Failed);
                 }
+            } else if (a[0] == QLatin1String("collect-grace")) {
+                if (!setCollectGrace(vault, a[1], p.isSet(QStringLiteral("expert"))))
+                    return;
             } else if (a[0] == QLatin1String("credentials")) {
                 return setCredentials(vault, a[1],
                                       p.isSet(QStringLiteral("i-understand-plaintext")));
             } else {
                 console().error(
                     QStringLiteral("Unknown setting “%1”: use replication, chunker, durability, "
-                                   "unreachable-after, import-limit or credentials")
+                                   "unreachable-after, import-limit, collect-grace or credentials")
                         .arg(a[0]));
                 return finish(Usage);
             }
@@ -125,6 +134,37 @@ public:
     }
 
 private:
+    // The collector's grace period (docs/coordination.md, "Collecting across vaults").
+    bool setCollectGrace(Vault* vault, const QString& value, bool expert)
+    {
+        bool ok = false;
+        const double hours = value.toDouble(&ok);
+        const qint64 floor = CatalogCollectJob::minGraceSecs(vault);
+        if (!ok || hours < 0 || hours > 24 * 366) {
+            console().error(QStringLiteral("collect-grace takes a number of hours (24 by "
+                                           "default)"));
+            finish(Usage);
+            return false;
+        }
+        const qint64 secs = qint64(hours * 3600);
+        if (secs < floor && !expert) {
+            console().error(
+                QStringLiteral("collect-grace must be at least %1 h, two catalog sync intervals: "
+                               "a shorter one may delete the chunks of a model another computer "
+                               "floated and has not published yet. Add --expert if no other "
+                               "computer uses these stores.")
+                    .arg(double(floor) / 3600));
+            finish(Usage);
+            return false;
+        }
+        if (!vault->registry().setSetting(CatalogCollectJob::GraceSetting, QString::number(secs))) {
+            console().error(vault->registry().lastError());
+            finish(Failed);
+            return false;
+        }
+        return true;
+    }
+
     static QString credentialsSetting(Vault* vault)
     {
         const QString v = vault->registry().setting(vaultcredentials::settingKey());
@@ -154,13 +194,18 @@ private:
         const quint64 importLimit = IpfsImportJob::importLimit(vault);
         console().print(QStringLiteral("import-limit %1 (the most an import by CID may bring)")
                             .arg(units::formatBytes(qint64(importLimit))));
+        const qint64 grace = CatalogCollectJob::graceSecs(vault);
+        console().print(QStringLiteral("collect-grace %1 h (an unreferenced chunk is deleted "
+                                       "only after this long)")
+                            .arg(double(grace) / 3600));
         console().printJson({{QStringLiteral("vault"), vault->directory()},
                              {QStringLiteral("replication"), vault->replicationFactor()},
                              {QStringLiteral("chunker"), vault->defaultChunker().toString()},
                              {QStringLiteral("durability"), durability(vault)},
                              {QStringLiteral("credentials"), credentialsSetting(vault)},
                              {QStringLiteral("unreachable_after_secs"), after},
-                             {QStringLiteral("import_limit_bytes"), qint64(importLimit)}});
+                             {QStringLiteral("import_limit_bytes"), qint64(importLimit)},
+                             {QStringLiteral("collect_grace_secs"), grace}});
     }
 
     // Switches the vault's credential store, moving the secrets of its providers along, so

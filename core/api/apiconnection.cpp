@@ -481,6 +481,9 @@ void ApiConnection::removeModel(const ApiRoute& route)
             200, {{QStringLiteral("removed"), name},
                   {QStringLiteral("chunksFreed"), job->chunksFreed()},
                   {QStringLiteral("bytesFreed"), job->bytesFreed()},
+                  {QStringLiteral("chunksWaiting"), job->chunksWaiting()},
+                  {QStringLiteral("bytesWaiting"), job->bytesWaiting()},
+                  {QStringLiteral("freeAfter"), job->freeAfter()},
                   {QStringLiteral("warnings"), QJsonArray::fromStringList(job->warnings())}}));
     });
     job->start();

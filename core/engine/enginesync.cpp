@@ -3,6 +3,7 @@
 // task), with what the tray shows of it.
 #include "engineworker.h"
 
+#include "sync/catalogcollectjob.h"
 #include "sync/drainjob.h"
 #include "sync/powerstate.h"
 #include "sync/repairjob.h"
@@ -20,7 +21,8 @@ namespace {
 constexpr qint64 DefaultRetrySecs = 300;
 // Other computers' changes to the catalog are taken in (and this one's that could not be
 // published are tried again) this often; the vault setting "catalog.sync_secs" changes it.
-constexpr qint64 DefaultCatalogSyncSecs = 900;
+// The collector's grace period is never less than two of these (CatalogCollectJob).
+constexpr qint64 DefaultCatalogSyncSecs = CatalogCollectJob::DefaultSyncSecs;
 } // namespace
 
 qint64 EngineWorker::secondsSetting(const QString& key, qint64 fallback)

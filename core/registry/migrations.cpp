@@ -495,6 +495,25 @@ const QList<QStringList>& steps()
         {
             QStringLiteral("ALTER TABLE providers ADD COLUMN unreachable_since INTEGER"),
         },
+        // 16 -> 17: since when this vault has seen a chunk unreferenced (docs/coordination.md,
+        // "Collecting across vaults"): a chunk the registry holds with no file using it, or an
+        // object a provider lists that no catalog names. The collector stamps it the first
+        // time it sees it so and deletes it only once the grace period has passed since. Known,
+        // used again, forgotten or deleted, the stamp goes (the triggers): an old stamp must
+        // never make a chunk that comes back later deletable at once.
+        {
+            QStringLiteral("CREATE TABLE chunk_unreferenced (cid TEXT PRIMARY KEY, since INTEGER "
+                           "NOT NULL) WITHOUT ROWID"),
+            QStringLiteral("CREATE TRIGGER chunks_known_again AFTER INSERT ON chunks BEGIN "
+                           "DELETE FROM chunk_unreferenced WHERE cid = NEW.cid; END"),
+            QStringLiteral("CREATE TRIGGER chunks_referenced_again AFTER UPDATE OF refs ON chunks "
+                           "WHEN NEW.refs > 0 AND OLD.refs = 0 BEGIN DELETE FROM "
+                           "chunk_unreferenced WHERE cid = NEW.cid; END"),
+            QStringLiteral("CREATE TRIGGER chunks_forgotten AFTER DELETE ON chunks BEGIN "
+                           "DELETE FROM chunk_unreferenced WHERE cid = OLD.cid; END"),
+            QStringLiteral("CREATE TRIGGER deletions_done AFTER DELETE ON deletions BEGIN "
+                           "DELETE FROM chunk_unreferenced WHERE cid = OLD.cid; END"),
+        },
     };
     return all;
 }

@@ -433,6 +433,14 @@ public:
     QStringList modelsMissingChunks();
     // Chunks with no stored placement on any provider.
     QStringList chunksWithoutPlacement();
+    // Since when this vault has seen `cid` unreferenced (unreferenced.cpp): a chunk the registry
+    // holds that no file uses, or an object a provider lists that no catalog names. The first
+    // call stamps `now`; the stamp goes once the chunk is known or used again. None on error.
+    std::optional<qint64> unreferencedSince(const QString& cid, qint64 now);
+    // After a sweep that listed every provider: the stamps of objects no provider lists any more
+    // (another vault deleted them) go, so that if one comes back its period starts over. How
+    // many; -1 on error.
+    int forgetUnreferencedExcept(const QSet<QString>& seen);
     // A deletion of an object found on a provider that nothing here refers to (the collection's
     // sweep); false when the chunk is known or placed there meanwhile.
     bool queueSweepDeletion(qint64 providerId, const QString& cid, const QString& locator,

@@ -6,14 +6,33 @@
 #include "transfer/removejob.h"
 #include "vault/vault.h"
 
+#include <QDateTime>
+
 #include <memory>
 
 namespace mf {
+
+const QString CatalogCollectJob::GraceSetting = QStringLiteral("catalog.grace_secs");
+
+qint64 CatalogCollectJob::syncSecs(Vault* vault)
+{
+    bool ok = false;
+    const qint64 v = vault->registry().setting(QStringLiteral("catalog.sync_secs")).toLongLong(&ok);
+    return ok && v >= 0 ? v : DefaultSyncSecs;
+}
+
+qint64 CatalogCollectJob::graceSecs(Vault* vault)
+{
+    bool ok = false;
+    const qint64 v = vault->registry().setting(GraceSetting).toLongLong(&ok);
+    return ok && v >= 0 ? v : qMax(DefaultGraceSecs, minGraceSecs(vault));
+}
 
 CatalogCollectJob::CatalogCollectJob(Vault* vault, const QString& modelName, QObject* parent)
     : TransferJob(parent)
     , m_vault(vault)
     , m_modelName(modelName)
+    , m_clock([] { return QDateTime::currentSecsSinceEpoch(); })
 {
     m_lapseTimer.setInterval(1000);
     connect(&m_lapseTimer, &QTimer::timeout, this, [this] {
@@ -39,6 +58,21 @@ qint64 CatalogCollectJob::bytesFreed() const
     return (m_remove ? m_remove->bytesFreed() : 0) + m_sweptBytes;
 }
 
+int CatalogCollectJob::chunksWaiting() const
+{
+    return (m_remove ? m_remove->chunksWaiting() : 0) + int(m_waitingChunks.size());
+}
+
+qint64 CatalogCollectJob::bytesWaiting() const
+{
+    return (m_remove ? m_remove->bytesWaiting() : 0) + m_waitingBytes;
+}
+
+qint64 CatalogCollectJob::freeAfter() const
+{
+    return qMax(m_remove ? m_remove->freeAfter() : 0, m_freeAfter);
+}
+
 int CatalogCollectJob::leftoversRemoved() const
 {
     return m_remove ? m_remove->leftoversRemoved() : 0;
@@ -54,6 +88,7 @@ void CatalogCollectJob::start()
     if (m_started || m_finished)
         return;
     m_started = true;
+    m_graceSecs = graceSecs(m_vault);
     Registry& registry = m_vault->registry();
     if (!m_modelName.isEmpty()) {
         const auto model = registry.modelByName(m_modelName);
@@ -151,31 +186,54 @@ void CatalogCollectJob::sync()
 void CatalogCollectJob::sweep()
 {
     QList<CatalogProviders::Entry> sweepable;
-    for (const CatalogProviders::Entry& p : std::as_const(m_providers.usable))
-        if (!m_deferred.contains(p.id) && m_lease->held().contains(p.id) &&
-            p.provider->listsOnlyOwnObjects())
+    m_sweptEverywhere = m_providers.unusable.isEmpty();
+    for (const CatalogProviders::Entry& p : std::as_const(m_providers.usable)) {
+        if (!p.provider->listsOnlyOwnObjects())
+            continue;
+        if (!m_deferred.contains(p.id) && m_lease->held().contains(p.id))
             sweepable.append(p);
+        else
+            m_sweptEverywhere = false;
+    }
     m_calls.fanOut(
         sweepable, [](const CatalogProviders::Entry& p) { return p.provider->list(); },
         [this](const CatalogProviders::Entry& p, ProviderJob& job) {
             if (!job.error().ok()) {
                 addWarning(tr("The chunks on provider “%1” could not be listed: %2")
                                .arg(p.name, job.error().message));
+                m_sweptEverywhere = false;
                 return;
             }
             // Each object looked up on its own: the work follows what the provider holds, and
             // the vault's chunks are never all read into memory (a million in a big vault).
             Registry& registry = m_vault->registry();
+            const qint64 now = m_graceSecs > 0 ? m_clock() : 0;
             for (const StoredObject& o : job.objects()) {
                 if (o.cid.isEmpty() || registry.chunkSize(o.cid))
                     continue;
+                if (m_graceSecs > 0) {
+                    // A float elsewhere whose publish has not reached us yet may name it: it
+                    // waits out the grace period, counted from when this vault first saw it.
+                    m_seenUnknown.insert(o.cid);
+                    const std::optional<qint64> since = registry.unreferencedSince(o.cid, now);
+                    if (!since || now - *since < m_graceSecs) {
+                        m_waitingChunks.insert(o.cid);
+                        m_waitingBytes += qMax<qint64>(0, o.size);
+                        m_freeAfter = qMax(m_freeAfter, since.value_or(now) + m_graceSecs);
+                        continue;
+                    }
+                }
                 // Counted once deleted (deleteObjects()), not now: the deletion may fail, or
                 // be cancelled by a float that places the chunk again.
                 if (registry.queueSweepDeletion(p.id, o.cid, o.locator, o.size))
                     m_sweepQueued.insert({p.id, o.locator}, {o.cid, qMax<qint64>(0, o.size)});
             }
         },
-        [this] { deleteObjects(); });
+        [this] {
+            if (m_graceSecs > 0 && m_sweptEverywhere)
+                m_vault->registry().forgetUnreferencedExcept(m_seenUnknown);
+            deleteObjects();
+        });
 }
 
 void CatalogCollectJob::deleteObjects()
@@ -204,6 +262,7 @@ void CatalogCollectJob::deleteObjects()
     }
     m_remove = new RemoveJob(m_vault, QString(), this);
     m_remove->setAllowedProviders(allowed);
+    m_remove->setGrace(m_graceSecs, m_clock);
     m_step = m_remove;
     connect(m_remove, &TransferJob::warning, this, &CatalogCollectJob::addWarning);
     connect(m_remove, &RemoveJob::objectDeleted, this,

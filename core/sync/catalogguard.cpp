@@ -100,15 +100,50 @@ void CatalogGuard::publish()
     QSet<qint64> made = m_vault->registry().modelIds();
     made.subtract(m_modelsBefore);
     job->setTrusted(made);
+    // What this publish is to carry: if it does not get there, these are checked again.
+    QSet<qint64> carried = made;
+    for (const Registry::CatalogChange& c : m_vault->registry().catalogChanges())
+        carried.insert(c.modelId);
     m_step = job;
     connect(job, &TransferJob::warning, this, &CatalogGuard::addWarning);
-    connect(job, &TransferJob::finished, this, [this, job] {
+    connect(job, &TransferJob::finished, this, [this, job, made, carried] {
         job->deleteLater();
         if (!job->error().ok() && job->error().kind != Error::Kind::Cancelled)
             addWarning(job->error().message);
-        m_lease->release();
+        if (published(*job, made)) {
+            m_lease->release();
+            return;
+        }
+        // Released now, the lease would let another vault's collection delete chunks that only
+        // this vault's unpublished catalog names (a laptop that went offline before its publish
+        // reached the providers). It stays and runs out by itself; the next publish (`vault
+        // sync`, the app's catalog sync, the next float) tries again and, since it cannot tell
+        // how long the lease outlived it, checks every chunk of these models first.
+        CatalogPublishJob::addToRecheck(m_vault, carried);
+        m_publishFailed = true;
+        addWarning(tr("The catalog could not be published: the float's lease stays on the "
+                      "providers, and the next sync publishes it"));
+        m_lease->keep();
     });
     job->start();
+}
+
+bool CatalogGuard::published(const CatalogPublishJob& job, const QSet<qint64>& made) const
+{
+    if (!job.error().ok())
+        return false;
+    if (job.seq() == 0)
+        return true; // nothing was ever published: nothing to carry
+    // Every provider the lease holds has the state, and nothing this job made is left out.
+    Registry& registry = m_vault->registry();
+    const QList<qint64> current = job.providersCurrent();
+    for (const qint64 id : m_lease->held())
+        if (!current.contains(id))
+            return false;
+    for (const Registry::CatalogChange& c : registry.catalogChanges())
+        if (made.contains(c.modelId))
+            return false;
+    return true;
 }
 
 void CatalogGuard::abort()

@@ -18,7 +18,8 @@ class Vault;
 // another vault collects, and a pull of the catalog (so that a model removed elsewhere does not
 // count as stored here); after it ends, this vault's catalog is published and only then the
 // lease removed. A provider that cannot be reached for the catalog is a warning, not a failure:
-// the job runs anyway and the next publish catches up.
+// the job runs anyway and the next publish catches up. A publish that did not reach every
+// provider the lease holds keeps the lease there (it is not removed, and runs out by itself).
 class CatalogGuard final : public TransferJob
 {
     Q_OBJECT
@@ -36,6 +37,9 @@ public:
     qint64 totalBytes() const override { return m_inner->totalBytes(); }
     qint64 bytesDone() const override { return m_inner->bytesDone(); }
     TransferJob* inner() const { return m_inner; }
+    // The publish after the inner job did not reach every provider the lease holds: the lease
+    // was kept there (it runs out by itself) and the next publish retries.
+    bool publishFailed() const { return m_publishFailed; }
 
 Q_SIGNALS:
     // The inner job was started (the catalog steps before it are done).
@@ -47,6 +51,7 @@ private:
     void runInner();
     void publish();
     void end();
+    bool published(const CatalogPublishJob& job, const QSet<qint64>& made) const;
 
     Vault* m_vault;
     TransferJob* m_inner;
@@ -60,6 +65,7 @@ private:
     bool m_aborted = false;
     bool m_finished = false;
     bool m_toldWaiting = false;
+    bool m_publishFailed = false;
 };
 
 } // namespace mf

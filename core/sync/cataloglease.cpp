@@ -196,6 +196,16 @@ bool CatalogLease::lapsing() const
     return false;
 }
 
+void CatalogLease::keep()
+{
+    if (m_released)
+        return;
+    m_released = true;
+    m_renewTimer.stop();
+    m_calls.abort();
+    QMetaObject::invokeMethod(this, &CatalogLease::released, Qt::QueuedConnection);
+}
+
 void CatalogLease::release()
 {
     if (m_released)

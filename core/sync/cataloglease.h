@@ -36,6 +36,10 @@ public:
     void recheck();
     // Removes the lock objects (fire and forget); released() follows.
     void release();
+    // Stops renewing and leaves the lock objects where they are, to run out by their time to
+    // live: the work's publish did not reach the providers, and until it does its lease is what
+    // keeps other vaults' collections off its chunks (docs/coordination.md). released() follows.
+    void keep();
 
     // Per provider: other vaults' live locks of the other kind, for people.
     const QHash<qint64, QStringList>& conflicts() const { return m_conflicts; }

@@ -20,40 +20,98 @@ CatalogPublishJob::CatalogPublishJob(Vault* vault, QObject* parent)
 
 CatalogPublishJob::~CatalogPublishJob() = default;
 
+namespace {
+const QString RecheckSetting = QStringLiteral("catalog.recheck");
+
+void storeRecheck(Vault* vault, const QSet<qint64>& ids)
+{
+    QStringList out;
+    for (const qint64 id : ids)
+        out.append(QString::number(id));
+    out.sort();
+    vault->registry().setSetting(RecheckSetting, out.join(QLatin1Char(',')));
+}
+} // namespace
+
+QSet<qint64> CatalogPublishJob::toRecheck(Vault* vault)
+{
+    QSet<qint64> ids;
+    const QString v = vault->registry().setting(RecheckSetting);
+    for (const QString& part : v.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        bool ok = false;
+        const qint64 id = part.toLongLong(&ok);
+        if (ok)
+            ids.insert(id);
+    }
+    return ids;
+}
+
+void CatalogPublishJob::addToRecheck(Vault* vault, const QSet<qint64>& modelIds)
+{
+    if (modelIds.isEmpty())
+        return;
+    storeRecheck(vault, toRecheck(vault) | modelIds);
+}
+
 void CatalogPublishJob::start()
 {
     if (m_started || m_finished)
         return;
     m_started = true;
-    const QList<Registry::CatalogChange> changes = m_vault->registry().catalogChanges();
-    QList<qint64> firstTime;
+    Registry& registry = m_vault->registry();
+    const QList<Registry::CatalogChange> changes = registry.catalogChanges();
+    // Models whose float's publish failed before (the lease it kept may have run out since,
+    // and another vault collected): every chunk checked again, published before or not.
+    // One made incomplete by an earlier check waits in the set until a float completes it.
+    for (const qint64 id : toRecheck(m_vault)) {
+        const auto model = registry.model(id);
+        if (model && model->state == ModelRecord::State::Complete)
+            m_recheck.insert(id);
+    }
+    QSet<qint64> toCheck = m_recheck;
     for (const Registry::CatalogChange& c : changes)
         if (!c.published && !m_trusted.contains(c.modelId))
-            firstTime.append(c.modelId);
-    if (firstTime.isEmpty()) {
+            toCheck.insert(c.modelId);
+    if (toCheck.isEmpty()) {
         afterCheck(changes);
         return;
     }
-    m_check = new PlacementCheck(m_vault, firstTime, this);
+    m_check = new PlacementCheck(m_vault, QList<qint64>(toCheck.cbegin(), toCheck.cend()), this);
     m_check->run([this, changes] {
-        Registry& registry = m_vault->registry();
+        Registry& r = m_vault->registry();
+        const auto nameOf = [&r](qint64 id) {
+            const auto model = r.model(id);
+            return model ? model->name : QString::number(id);
+        };
+        QSet<qint64> changed;
         QList<Registry::CatalogChange> publishable;
         for (const Registry::CatalogChange& c : changes) {
-            const auto model = registry.model(c.modelId);
-            const QString name = model ? model->name : QString::number(c.modelId);
+            changed.insert(c.modelId);
             if (m_check->broken().contains(c.modelId)) {
-                registry.reopenModelWithLostChunks(c.modelId);
+                r.reopenModelWithLostChunks(c.modelId);
                 addWarning(tr("“%1” is not published: some of its chunks are on no provider any "
                               "more (collected elsewhere after its float stopped); float the "
                               "same files again to send them")
-                               .arg(name));
+                               .arg(nameOf(c.modelId)));
             } else if (m_check->unchecked().contains(c.modelId)) {
                 addWarning(tr("“%1” is published later: its chunks could not be checked on every "
                               "provider")
-                               .arg(name));
+                               .arg(nameOf(c.modelId)));
             } else {
                 publishable.append(c);
             }
+        }
+        // Rechecked models this vault's registry published already (their state did not reach
+        // the providers): one that lost chunks everywhere is reopened, as above, and its next
+        // float sends them again; a copy lost on one provider only is forgotten.
+        for (const qint64 id : std::as_const(m_recheck)) {
+            if (changed.contains(id) || !m_check->broken().contains(id))
+                continue;
+            r.reopenModelWithLostChunks(id);
+            addWarning(tr("“%1” is incomplete again: some of its chunks are on no provider any "
+                          "more (collected elsewhere while its publish waited); float the same "
+                          "files again to send them")
+                           .arg(nameOf(id)));
         }
         afterCheck(publishable);
     });
@@ -261,6 +319,15 @@ void CatalogPublishJob::providerDone(const CatalogProviders::Entry& p, const Err
                        .arg(p.name, error.message));
     if (m_left > 0 && --m_left > 0)
         return;
+    // Rechecked models leave the set once checked whole and their state is on every provider.
+    if (m_check && !m_recheck.isEmpty() && m_providers.unusable.isEmpty() &&
+        m_current.size() == m_providers.usable.size()) {
+        QSet<qint64> done = m_recheck;
+        done.subtract(m_check->broken());
+        done.subtract(m_check->unchecked());
+        const QSet<qint64> left = toRecheck(m_vault) - done;
+        storeRecheck(m_vault, left);
+    }
     if (m_current.size() < m_wanted) {
         m_short = true;
         addWarning(tr("The catalog is on %1 of %2 providers; with fewer than two copies it does "

@@ -33,6 +33,11 @@ public:
     // model with chunks on no provider is not published but reopened. These models are not
     // checked: a float created them under a lease that is still live (CatalogGuard).
     void setTrusted(const QSet<qint64>& modelIds) { m_trusted = modelIds; }
+    // Models whose float's publish failed (CatalogGuard kept the lease and it may have run out
+    // since): the next publish checks their chunks too, trusted or not, even if some version of
+    // them was published before; once published they leave the set (setting catalog.recheck).
+    static void addToRecheck(Vault* vault, const QSet<qint64>& modelIds);
+    static QSet<qint64> toRecheck(Vault* vault);
 
     void start() override;
     void abort() override;
@@ -62,6 +67,7 @@ private:
     class PlacementCheck* m_check = nullptr;
     class DagRootsJob* m_roots = nullptr;
     QSet<qint64> m_trusted;
+    QSet<qint64> m_recheck; // models checked again because their float's publish failed
     CatalogProviders m_providers;
     int m_wanted = 0;
     int m_left = 0;

@@ -47,8 +47,19 @@ void RemoveJob::start()
     }
     // Forget every chunk nothing refers to any more; the registry keeps where its copies were
     // (pending deletions) until the providers have deleted them.
+    const qint64 now = m_graceSecs > 0 ? m_clock() : 0;
     for (const auto& [cid, size] : registry.orphanChunks()) {
-        Q_UNUSED(size);
+        if (m_graceSecs > 0) {
+            // Another vault may be about to publish a model that uses it (a float whose publish
+            // has not reached the providers yet): it waits out the grace period first.
+            const std::optional<qint64> since = registry.unreferencedSince(cid, now);
+            if (!since || now - *since < m_graceSecs) {
+                m_chunksWaiting++;
+                m_bytesWaiting += size;
+                m_freeAfter = qMax(m_freeAfter, since.value_or(now) + m_graceSecs);
+                continue;
+            }
+        }
         if (registry.removeChunk(cid)) // fails if a concurrent float uses it again: keep it
             m_chunksFreed++;
     }

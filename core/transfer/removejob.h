@@ -7,6 +7,7 @@
 #include <QObject>
 #include <QSet>
 
+#include <functional>
 #include <optional>
 
 namespace mf {
@@ -34,6 +35,15 @@ public:
     // run (a collection across vaults leaves a provider alone while another vault floats to it).
     void setAllowedProviders(const QSet<qint64>& providerIds) { m_allowed = providerIds; }
 
+    // Collect only: a chunk no file refers to is forgotten (and its objects queued for deletion)
+    // only once this vault has seen it unreferenced for `secs` on `clock` (seconds since the
+    // epoch); until then it waits (chunksWaiting()). 0, the default: at once.
+    void setGrace(qint64 secs, std::function<qint64()> clock)
+    {
+        m_graceSecs = secs;
+        m_clock = std::move(clock);
+    }
+
     // Why Registry::removeModel() refused to remove `modelName`: `writer` is the process floating
     // it (then the error is a conflict the user can wait out), or empty for a registry failure.
     static Error removalRefused(const QString& modelName, const QString& writer,
@@ -43,6 +53,11 @@ public:
     void abort() override;
     const Error& error() const override { return m_error; }
     int chunksFreed() const { return m_chunksFreed; }
+    // Chunks no file refers to that wait for their grace period, their bytes, and when the last
+    // of them may be freed (seconds since the epoch; 0 when none waits).
+    int chunksWaiting() const { return m_chunksWaiting; }
+    qint64 bytesWaiting() const { return m_bytesWaiting; }
+    qint64 freeAfter() const { return m_freeAfter; }
     // Refused: another job or process is floating the model right now (error() names it).
     bool modelBusy() const { return m_modelBusy; }
     qint64 bytesFreed() const { return m_bytesFreed; }
@@ -70,6 +85,11 @@ private:
     TemporarySweep* m_sweep = nullptr; // child
     int m_leftovers = 0;
     qint64 m_leftoverBytes = 0;
+    qint64 m_graceSecs = 0;
+    std::function<qint64()> m_clock;
+    int m_chunksWaiting = 0;
+    qint64 m_bytesWaiting = 0;
+    qint64 m_freeAfter = 0;
     int m_chunksFreed = 0;
     qint64 m_bytesFreed = 0;
     bool m_aborted = false;
