@@ -12,6 +12,7 @@
 #include "sync/catalogformat.h"
 #include "sync/catalogpublishjob.h"
 #include "sync/catalogsyncjob.h"
+#include "catalogtestsupport.h"
 #include "testsupport.h"
 #include "testvault.h"
 #include "transfer/floatjob.h"
@@ -29,58 +30,6 @@
 
 using namespace mf;
 using namespace mf::test;
-
-namespace {
-
-// Runs a transfer job to its end.
-bool runJob(TransferJob* job)
-{
-    std::unique_ptr<TransferJob> owned(job);
-    QSignalSpy finished(job, &TransferJob::finished);
-    job->start();
-    if (!finished.wait(JobTimeoutMs)) {
-        qWarning("the job did not finish");
-        return false;
-    }
-    for (const QString& w : job->warnings())
-        qInfo("warning: %s", qPrintable(w));
-    if (!job->error().ok())
-        qWarning("%s", qPrintable(job->error().message));
-    return job->error().ok();
-}
-
-bool floatInto(Vault* vault, const QString& path, const QString& name)
-{
-    FloatJob::Request r;
-    r.paths = {path};
-    r.modelName = name;
-    r.options.chunker = SmallChunks;
-    r.options.replication = vault->replicationFactor();
-    return runJob(new FloatJob(vault, r));
-}
-
-// Two vaults, as two computers, with the same two local folders (under a's directory, named
-// `first` and `second`) as their providers: the folders, or none if that failed.
-QStringList shareTwoFolders(TestVault& a, TestVault& b, const QString& first, const QString& second)
-{
-    const QStringList roots{a.dir.filePath(first), a.dir.filePath(second)};
-    if (!a.ok() || !b.ok() || !useSharedFolders(a, roots) || !useSharedFolders(b, roots))
-        return {};
-    return roots;
-}
-
-bool restoreOk(Vault* vault, const QString& model, const QString& dir, const QString& file,
-               const QString& original)
-{
-    RestoreJob::Request r;
-    r.modelName = model;
-    r.destinationDir = dir;
-    if (!runJob(new RestoreJob(vault, r)))
-        return false;
-    return opensslSha256Hex(dir + QLatin1Char('/') + file) == opensslSha256Hex(original);
-}
-
-} // namespace
 
 class TestCatalog final : public QObject
 {
@@ -155,6 +104,7 @@ void TestCatalog::publishAndMerge()
     const QString shared = a.dir.filePath(QStringLiteral("shared"));
     for (TestVault* v : {&a, &b})
         QVERIFY(useSharedFolders(*v, {shared}));
+    QVERIFY(shareCatalogKey(a.vault.get(), b.vault.get()));
     const QString src = a.dir.filePath(QStringLiteral("x.bin"));
     QVERIFY(writePseudoRandomFile(src, 900 * KiB, 2));
     QVERIFY(floatInto(a.vault.get(), src, QStringLiteral("x")));

@@ -253,8 +253,10 @@ void TestCatalogFormat::stateAndLockNames()
     QCOMPARE(parsed.kind, catalog::Lock::Kind::Collect);
     QCOMPARE(parsed.renewal, 7);
     QString why;
-    const auto decoded = catalog::decodeLock(catalog::encodeLock(l), &why);
+    const CatalogKey key = CatalogKey::generate();
+    const auto decoded = catalog::decodeLock(catalog::encodeLock(l, key), &key, &why);
     QVERIFY2(decoded, qPrintable(why));
+    QCOMPARE(decoded->signedBy.signature, catalog::Signature::Valid);
     QCOMPARE(decoded->ttlSecs, 60);
 
     catalog::VaultState s;
@@ -264,8 +266,9 @@ void TestCatalogFormat::stateAndLockNames()
                   cid::ofData("m"), QStringLiteral("llama"), 5}};
     s.tombstones = {catalog::newId()};
     s.locators.insert(cid::ofData("c"), QStringLiteral("bafybeiroot"));
-    const auto back = catalog::decodeState(catalog::encodeState(s), &why);
+    const auto back = catalog::decodeState(catalog::encodeState(s, key), &key, &why);
     QVERIFY2(back, qPrintable(why));
+    QCOMPARE(back->signedBy.signature, catalog::Signature::Valid);
     QCOMPARE(back->entries.size(), 1);
     QCOMPARE(back->entries[0].name, QStringLiteral("llama"));
     QCOMPARE(back->entries[0].vault, vault);

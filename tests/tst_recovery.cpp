@@ -545,14 +545,15 @@ void TestRecovery::twoComputersShareStorage()
         std::optional<catalog::Lock> lock;
         QVERIFY(runProviderJob(p->readCatalogObject(locks.first().name), [&](ProviderJob& job) {
             QString why;
-            lock = catalog::decodeLock(job.data(), &why);
+            lock = catalog::decodeLock(job.data(), a->vault->catalogKey(), &why);
         }));
         QVERIFY(lock);
         QCOMPARE(lock->ttlSecs, qint64(3600));
         lock->ttlSecs = ShortTtlSecs;
-        QVERIFY(
-            runProviderJob(p->writeCatalogObject(locks.first().name, catalog::encodeLock(*lock)))
-                .ok());
+        QVERIFY(runProviderJob(
+                    p->writeCatalogObject(locks.first().name,
+                                          catalog::encodeLock(*lock, *a->vault->catalogKey())))
+                    .ok());
     }
     auto expiredEverywhere = [&] {
         for (Provider* p : {bS3, bDav}) {

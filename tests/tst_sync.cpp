@@ -286,6 +286,7 @@ private Q_SLOTS:
         const QString shared = a.path(QStringLiteral("shared"));
         QVERIFY(useSharedFolders(a, {shared}));
         QVERIFY(useSharedFolders(b, {shared}));
+        QVERIFY(shareCatalogKey(a.vault.get(), b.vault.get()));
         a.registry().setSetting(QStringLiteral("catalog.sync_secs"), QStringLiteral("1"));
         const QString dir = a.vault->directory();
         a.vault.reset();

@@ -3,6 +3,7 @@
 #include "autostart.h"
 #include "chunking/chunkerparams.h"
 #include "engine/engine.h"
+#include "recoverykeybox.h"
 #include "registry/registry.h"
 #include "vault/vault.h"
 
@@ -280,6 +281,7 @@ SettingsDialog::SettingsDialog(Engine* engine, const Values& current, QWidget* p
     form->addRow(QString(), m_apiAddressWarning);
     form->addRow(QString(), m_apiHubOpen);
     form->addRow(QString(), m_apiStatus);
+    form->addRow(tr("Recovery key:"), new RecoveryKeyBox(m_engine, this));
 
     m_message->setWordWrap(true);
     m_message->setVisible(false);

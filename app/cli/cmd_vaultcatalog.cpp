@@ -1,6 +1,9 @@
-// `modelfloat-cli vault sync | recover`: the catalog on the providers (docs/catalog.md).
+// `modelfloat-cli vault sync | recover | key show | key import`: the catalog on the providers
+// and the key that signs it (docs/catalog.md).
 #include "command.h"
+#include "secretinput.h"
 
+#include "sync/catalogkeyloader.h"
 #include "sync/catalogpublishjob.h"
 #include "sync/catalogsyncjob.h"
 #include "sync/recoverjob.h"
@@ -13,7 +16,8 @@ namespace mf::cli {
 
 namespace {
 
-const QString Syntax = QStringLiteral("vault sync | vault recover [--provider NAME ...]");
+const QString Syntax = QStringLiteral(
+    "vault sync | vault recover [--provider NAME ...] | vault key show | vault key import");
 
 class VaultCommand final : public Command
 {
@@ -26,13 +30,22 @@ public:
         p.addPositionalArgument(QStringLiteral("action"),
                                 QStringLiteral("sync: publish this vault's catalog and take in "
                                                "the other vaults'. recover: rebuild the models "
-                                               "from the catalogs on the providers."));
+                                               "from the catalogs on the providers. key show: "
+                                               "the recovery key another computer needs. key "
+                                               "import: take a recovery key (from standard "
+                                               "input)."));
         p.addOption({QStringLiteral("provider"),
                      QStringLiteral("recover: only from this provider (repeatable)."),
                      QStringLiteral("name")});
-        if (!parse(p, args, Syntax, 1, 1))
+        if (!parse(p, args, Syntax, 1, 2))
             return;
-        const QString action = p.positionalArguments().at(0);
+        const QString action = p.positionalArguments().join(QLatin1Char(' '));
+        if (action == QLatin1String("key show") || action == QLatin1String("key import")) {
+            Vault* vault = m_ctx.openVault();
+            if (!vault)
+                return finish(Failed);
+            return action == QLatin1String("key show") ? showKey(vault) : importKey(vault);
+        }
         if (action != QLatin1String("sync") && action != QLatin1String("recover")) {
             console().error(QStringLiteral("usage: modelfloat-cli %1").arg(Syntax));
             return finish(Usage);
@@ -134,6 +147,58 @@ private:
             start(sync);
         });
         start(publish);
+    }
+
+    void showKey(Vault* vault)
+    {
+        // The key this vault signs with; a vault that has none yet gets it now (as its next
+        // sync would), unless the store is signed by another computer's key.
+        CatalogKeyLoader::withKey(vault, this, [this, vault](const Error& error) {
+            if (!error.ok()) {
+                console().error(error.message);
+                return finish(Failed);
+            }
+            const CatalogKey* key = vault->catalogKey();
+            console().print(key->recoveryText());
+            console().print(QStringLiteral(
+                "This recovery key lets another computer of yours use the models this vault "
+                "keeps on its providers, and recover them if this computer is lost. Keep it "
+                "where you keep passwords; anyone who has it and can write to your storage can "
+                "change what your computers believe is stored there. On the other computer: "
+                "modelfloat-cli vault key import"));
+            console().printJson({{QStringLiteral("recovery_key"), key->recoveryText()},
+                                 {QStringLiteral("key_id"), QString::fromLatin1(key->id())}});
+            finish(Success);
+        });
+    }
+
+    void importKey(Vault* vault)
+    {
+        // One line is all a recovery key takes: more is not read.
+        const QByteArray input = secretinput::readLine(
+            QStringLiteral("Recovery key (shown on your other computer by Settings › Recovery "
+                           "key, or `modelfloat-cli vault key show`): "),
+            4096);
+        QString why;
+        const auto key = CatalogKey::fromRecoveryText(QString::fromUtf8(input), &why);
+        if (!key) {
+            console().error(why);
+            return finish(Usage);
+        }
+        CatalogKeyLoader::importKey(vault, *key, this, [this, vault](const Error& error) {
+            if (!error.ok()) {
+                console().error(error.message);
+                return finish(Failed);
+            }
+            const QString id = QString::fromLatin1(vault->catalogKey()->id());
+            console().print(QStringLiteral("This vault now signs and checks its catalog with key "
+                                           "%1. Run `modelfloat-cli vault sync` (or `vault "
+                                           "recover` on a new vault) to take in the models of "
+                                           "your other computers.")
+                                .arg(id));
+            console().printJson({{QStringLiteral("key_id"), id}});
+            finish(Success);
+        });
     }
 
     void recover(Vault* vault, const QList<qint64>& ids)

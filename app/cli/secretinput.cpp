@@ -5,6 +5,7 @@
 #include <QJsonDocument>
 
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <termios.h>
 #include <unistd.h>
@@ -88,6 +89,19 @@ QByteArray readAllStdin()
     while ((n = std::fread(buffer, 1, sizeof buffer, stdin)) > 0)
         data.append(buffer, qsizetype(n));
     return data;
+}
+
+QByteArray readLine(const QString& promptText, int maxBytes)
+{
+    if (stdinIsTerminal()) {
+        std::fputs(promptText.toLocal8Bit().constData(), stderr);
+        std::fflush(stderr);
+    }
+    QByteArray line(maxBytes + 1, '\0');
+    if (!std::fgets(line.data(), maxBytes + 1, stdin))
+        return {};
+    line.truncate(qsizetype(std::strlen(line.constData())));
+    return line.trimmed();
 }
 
 QJsonObject parse(const ProviderKind& kind, const QByteArray& input, QString* error)

@@ -25,6 +25,10 @@ QJsonObject parse(const ProviderKind& kind, const QByteArray& input, QString* er
 // Reads standard input to its end (for --secret-stdin).
 QByteArray readAllStdin();
 
+// One line of standard input, at most `maxBytes` of it; on a terminal, after `promptText` (on
+// stderr). What a person pastes (a recovery key), echoed as typed.
+QByteArray readLine(const QString& promptText, int maxBytes);
+
 // Asks for each secret field on the terminal with echo off (prompts on stderr). Optional
 // fields may be left empty and are then omitted; a required one left empty is an error.
 QJsonObject prompt(const ProviderKind& kind, QString* error);

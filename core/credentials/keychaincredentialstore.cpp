@@ -1,5 +1,6 @@
 #include "keychaincredentialstore.h"
 
+#include <QCoreApplication>
 #include <QJsonDocument>
 #include <QPointer>
 
@@ -92,44 +93,70 @@ private:
         return Error::make(Error::Kind::Fatal, KeychainCredentialStore::noServiceMessage(reason));
     }
 
+    // What a QtKeychain job ended with, read on the thread that ran it.
+    struct Outcome
+    {
+        QKeychain::Error code = QKeychain::NoError;
+        QString detail;
+        QString text; // a read's data
+    };
+
     void runKeychain()
     {
         const QString service = KeychainCredentialStore::serviceName();
-        QKeychain::Job* job = nullptr;
-        switch (m_op) {
-        case Operation::Read:
-            job = new QKeychain::ReadPasswordJob(service);
-            break;
-        case Operation::Write: {
-            auto* w = new QKeychain::WritePasswordJob(service);
-            w->setTextData(
-                QString::fromUtf8(QJsonDocument(m_input).toJson(QJsonDocument::Compact)));
-            job = w;
-            break;
-        }
-        case Operation::Remove:
-            job = new QKeychain::DeletePasswordJob(service);
-            break;
-        }
+        const Operation op = m_op;
+        const QString key = m_key;
+        const QByteArray input = QJsonDocument(m_input).toJson(QJsonDocument::Compact);
         m_input = {}; // the secret need not stay in this job's memory
-        // QtKeychain's libsecret backend hands its job's raw pointer to libsecret's callback:
-        // deleting the job before that callback would be a use after free. So the QtKeychain
-        // job has no parent and deletes itself once finished, even when this job is gone by
-        // then (the connection dies with this job).
-        job->setAutoDelete(true);
-        job->setInsecureFallback(false);
-        job->setKey(m_key);
-        connect(job, &QKeychain::Job::finished, this, [this, job] { onKeychainFinished(job); });
-        job->start();
+        // QtKeychain runs on the application's main thread, whatever thread asks: its libsecret
+        // backend answers through GLib on the thread that first used it, so a job started on a
+        // later thread (a second engine in one process) would never hear back. The outcome
+        // comes back here by a queued call, and not at all once this job is gone.
+        QPointer<KeychainJob> self(this);
+        QObject* app = QCoreApplication::instance();
+        QMetaObject::invokeMethod(app, [service, op, key, input, self, app] {
+            QKeychain::Job* job = nullptr;
+            switch (op) {
+            case Operation::Read:
+                job = new QKeychain::ReadPasswordJob(service);
+                break;
+            case Operation::Write: {
+                auto* w = new QKeychain::WritePasswordJob(service);
+                w->setTextData(QString::fromUtf8(input));
+                job = w;
+                break;
+            }
+            case Operation::Remove:
+                job = new QKeychain::DeletePasswordJob(service);
+                break;
+            }
+            // The libsecret backend hands its job's raw pointer to libsecret's callback:
+            // deleting the job before that callback would be a use after free. So the job has
+            // no parent and deletes itself once finished.
+            job->setAutoDelete(true);
+            job->setInsecureFallback(false);
+            job->setKey(key);
+            QObject::connect(job, &QKeychain::Job::finished, app, [job, op, self] {
+                Outcome o{job->error(), job->errorString(), {}};
+                if (op == Operation::Read && o.code == QKeychain::NoError)
+                    o.text = static_cast<QKeychain::ReadPasswordJob*>(job)->textData();
+                if (self)
+                    QMetaObject::invokeMethod(self.data(), [self, o] {
+                        if (self)
+                            self->onKeychainFinished(o);
+                    });
+            });
+            job->start();
+        });
     }
 
-    void onKeychainFinished(QKeychain::Job* job)
+    void onKeychainFinished(const Outcome& outcome)
     {
-        const QKeychain::Error code = job->error();
-        const QString detail = job->errorString();
+        const QKeychain::Error code = outcome.code;
+        const QString& detail = outcome.detail;
         if (code == QKeychain::NoError) {
             if (m_op == Operation::Read) {
-                const QString text = static_cast<QKeychain::ReadPasswordJob*>(job)->textData();
+                const QString& text = outcome.text;
                 const QJsonDocument doc = QJsonDocument::fromJson(text.toUtf8());
                 if (!doc.isObject()) {
                     finish(Error::make(Error::Kind::Fatal,

@@ -66,6 +66,8 @@ Engine::Engine(QObject* parent)
     connect(m_worker, &EngineWorker::modelsHealthChanged, this, &Engine::modelsHealthChanged);
     connect(m_worker, &EngineWorker::catalogSynced, this, &Engine::catalogSynced);
     connect(m_worker, &EngineWorker::catalogRecovered, this, &Engine::catalogRecovered);
+    connect(m_worker, &EngineWorker::catalogKeyShown, this, &Engine::catalogKeyShown);
+    connect(m_worker, &EngineWorker::catalogKeyImported, this, &Engine::catalogKeyImported);
     connect(m_worker, &EngineWorker::apiServerChanged, this, [this](const ApiServerStatus& s) {
         m_apiStatus = s;
         Q_EMIT apiServerChanged(s);
@@ -305,6 +307,16 @@ void Engine::syncCatalog()
 void Engine::recoverCatalog()
 {
     post(m_worker, [w = m_worker] { w->recoverCatalog(); });
+}
+
+void Engine::showCatalogKey()
+{
+    post(m_worker, [w = m_worker] { w->showCatalogKey(); });
+}
+
+void Engine::importCatalogKey(const QString& recoveryText)
+{
+    post(m_worker, [w = m_worker, recoveryText] { w->importCatalogKey(recoveryText); });
 }
 
 void Engine::setReplicationFactor(int replicas)

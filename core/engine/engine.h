@@ -90,6 +90,11 @@ public:
     // storage another computer filled -> catalogRecovered.
     void syncCatalog();
     void recoverCatalog();
+    // The key that signs the catalog (docs/catalog.md, "Who may write"): its recovery text
+    // for another computer -> catalogKeyShown; a recovery key another computer showed, made
+    // this vault's -> catalogKeyImported.
+    void showCatalogKey();
+    void importCatalogKey(const QString& recoveryText);
 
     // Vault settings
     void setReplicationFactor(int replicas);
@@ -151,6 +156,8 @@ Q_SIGNALS:
     // that cannot be reached is one: the vault keeps working from this computer's registry).
     void catalogSynced(const QString& summary, const QString& problems);
     void catalogRecovered(const QString& summary, const QString& problems /* empty: none */);
+    void catalogKeyShown(const QString& recoveryText, const QString& error /* empty: OK */);
+    void catalogKeyImported(const QString& error /* empty: OK */);
     void apiServerChanged(const mf::ApiServerStatus& status);
 
 private:

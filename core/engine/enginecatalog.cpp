@@ -3,6 +3,7 @@
 // imports and removals publish through their own jobs (CatalogGuard, CatalogCollectJob).
 #include "engineworker.h"
 
+#include "sync/catalogkeyloader.h"
 #include "sync/catalogpublishjob.h"
 #include "sync/catalogsyncjob.h"
 #include "sync/recoverjob.h"
@@ -109,6 +110,37 @@ void EngineWorker::recoverCatalog()
         if (!job->error().ok())
             problems.prepend(job->error().message);
         Q_EMIT catalogRecovered(lines.join(QLatin1Char('\n')), problems.join(QLatin1Char('\n')));
+    });
+}
+
+void EngineWorker::showCatalogKey()
+{
+    if (!m_vault) {
+        Q_EMIT catalogKeyShown({}, tr("No vault is open"));
+        return;
+    }
+    CatalogKeyLoader::withKey(m_vault.get(), this, [this](const Error& error) {
+        if (!error.ok() || !m_vault || !m_vault->catalogKey())
+            Q_EMIT catalogKeyShown({}, error.ok() ? tr("No vault is open") : error.message);
+        else
+            Q_EMIT catalogKeyShown(m_vault->catalogKey()->recoveryText(), {});
+    });
+}
+
+void EngineWorker::importCatalogKey(const QString& recoveryText)
+{
+    QString why;
+    const auto key = CatalogKey::fromRecoveryText(recoveryText, &why);
+    if (!key || !m_vault) {
+        Q_EMIT catalogKeyImported(key ? tr("No vault is open") : why);
+        return;
+    }
+    CatalogKeyLoader::importKey(m_vault.get(), *key, this, [this](const Error& error) {
+        Q_EMIT catalogKeyImported(error.ok() ? QString() : error.message);
+        // What this computer could not read before (another computer's signed catalog) is
+        // read now; its own state is signed again under this key.
+        if (error.ok())
+            syncCatalog();
     });
 }
 

@@ -94,6 +94,8 @@ public:
     // on every provider (storage another computer filled).
     void syncCatalog();
     void recoverCatalog();
+    void showCatalogKey();
+    void importCatalogKey(const QString& recoveryText);
 
     // The local HTTP API (engineapi.cpp): served on `address`:`port` while `enabled` and a vault
     // is open -> apiServerChanged.
@@ -132,6 +134,8 @@ Q_SIGNALS:
     void modelsHealthChanged();
     void catalogSynced(const QString& summary, const QString& error);
     void catalogRecovered(const QString& summary, const QString& error);
+    void catalogKeyShown(const QString& recoveryText, const QString& error);
+    void catalogKeyImported(const QString& error);
     void apiServerChanged(const mf::ApiServerStatus& status);
 
 private:

@@ -1,5 +1,7 @@
 #include "catalogformat.h"
 
+#include "credentials/catalogkey.h"
+
 #include "chunking/cid.h"
 #include "chunking/sha256.h"
 #include "chunking/unixfs.h"
@@ -78,31 +80,46 @@ const QRegularExpression& hexId()
 
 } // namespace
 
-QByteArray seal(ObjectType type, const QByteArray& body)
+QByteArray seal(ObjectType type, const QByteArray& body, const CatalogKey* key)
 {
-    return QByteArray("MFCAT ") + QByteArray::number(EnvelopeVersion) + ' ' + typeName(type) + ' ' +
-           QByteArray::number(body.size()) + ' ' + Sha256::hash(body).toHex() + '\n' + body;
+    QByteArray header = QByteArray("MFCAT ") +
+                        QByteArray::number(key ? SignedEnvelopeVersion : EnvelopeVersion) + ' ' +
+                        typeName(type) + ' ' + QByteArray::number(body.size()) + ' ' +
+                        Sha256::hash(body).toHex();
+    if (key) {
+        header += ' ' + key->id();
+        header += ' ' + key->mac(header);
+    }
+    return header + '\n' + body;
 }
 
-std::optional<QByteArray> unseal(const QByteArray& object, ObjectType expected, QString* error)
+std::optional<QByteArray> unseal(const QByteArray& object, ObjectType expected, QString* error,
+                                 const CatalogKey* key, SignedBy* signedBy)
 {
     const qsizetype newline = object.indexOf('\n');
-    if (newline < 0 || newline > 200) {
+    if (newline < 0 || newline > 300) {
         *error = QStringLiteral("it has no catalog header");
         return std::nullopt;
     }
-    const QList<QByteArray> header = object.left(newline).split(' ');
-    if (header.size() != 5 || header.at(0) != "MFCAT") {
+    const QByteArray line = object.left(newline);
+    const QList<QByteArray> header = line.split(' ');
+    if (header.size() < 5 || header.at(0) != "MFCAT") {
         *error = QStringLiteral("it has no catalog header");
         return std::nullopt;
     }
     bool ok = false;
     const int version = header.at(1).toInt(&ok);
-    if (!ok || version != EnvelopeVersion) {
+    if (!ok || (version != EnvelopeVersion && version != SignedEnvelopeVersion)) {
         *error =
-            ok && version > EnvelopeVersion
+            ok && version > SignedEnvelopeVersion
                 ? QStringLiteral("it was written by a newer ModelFloat (envelope %1)").arg(version)
                 : QStringLiteral("its header is not readable");
+        return std::nullopt;
+    }
+    const bool isSigned = version == SignedEnvelopeVersion;
+    if (header.size() != (isSigned ? 7 : 5) ||
+        (isSigned && (!isLowerHex(header.at(5), 16) || !isSha256Hex(header.at(6))))) {
+        *error = QStringLiteral("its header is not readable");
         return std::nullopt;
     }
     if (header.at(2) != typeName(expected)) {
@@ -124,7 +141,41 @@ std::optional<QByteArray> unseal(const QByteArray& object, ObjectType expected, 
         *error = QStringLiteral("its checksum does not match its contents (altered)");
         return std::nullopt;
     }
+    if (signedBy) {
+        *signedBy = {};
+        if (isSigned) {
+            signedBy->keyId = header.at(5);
+            if (!key || key->id() != header.at(5))
+                signedBy->signature = Signature::OtherKey;
+            else
+                signedBy->signature = key->verify(line.left(line.lastIndexOf(' ')), header.at(6))
+                                          ? Signature::Valid
+                                          : Signature::Invalid;
+        }
+    }
     return body;
+}
+
+bool trusted(const SignedBy& signedBy, bool readsUnsigned)
+{
+    return signedBy.signature == Signature::Valid ||
+           (signedBy.signature == Signature::None && readsUnsigned);
+}
+
+QString untrustedReason(const SignedBy& signedBy)
+{
+    switch (signedBy.signature) {
+    case Signature::None:
+        return QStringLiteral("it is not signed");
+    case Signature::OtherKey:
+        return QStringLiteral("it is signed with a key your computers do not use (key %1)")
+            .arg(QString::fromLatin1(signedBy.keyId));
+    case Signature::Invalid:
+        return QStringLiteral("its signature does not match: forged or altered");
+    case Signature::Valid:
+        break;
+    }
+    return {};
 }
 
 ManifestWriter::ManifestWriter(const QString& uid, const ModelRecord& model)
@@ -292,7 +343,7 @@ std::optional<Manifest> decodeManifest(const QByteArray& object, const QString& 
     return m;
 }
 
-QByteArray encodeState(const VaultState& s)
+QByteArray encodeState(const VaultState& s, const CatalogKey& key)
 {
     QJsonArray entries;
     for (const CatalogEntry& e : s.entries)
@@ -312,18 +363,21 @@ QByteArray encodeState(const VaultState& s)
                         {QStringLiteral("entries"), entries},
                         {QStringLiteral("tombstones"), QJsonArray::fromStringList(s.tombstones)},
                         {QStringLiteral("locators"), locators}};
-    return seal(ObjectType::State, compact(o));
+    return seal(ObjectType::State, compact(o), &key);
 }
 
-std::optional<VaultState> decodeState(const QByteArray& object, QString* error)
+std::optional<VaultState> decodeState(const QByteArray& object, const CatalogKey* key,
+                                      QString* error)
 {
-    const auto body = unseal(object, ObjectType::State, error);
+    SignedBy signedBy;
+    const auto body = unseal(object, ObjectType::State, error, key, &signedBy);
     if (!body)
         return std::nullopt;
     const auto o = parseBody(*body, "modelfloat-state", error);
     if (!o)
         return std::nullopt;
     VaultState s;
+    s.signedBy = signedBy;
     s.vault = o->value(QStringLiteral("vault")).toString();
     s.seq = integer(o->value(QStringLiteral("seq")));
     s.written = integer(o->value(QStringLiteral("written")));
@@ -355,7 +409,7 @@ std::optional<VaultState> decodeState(const QByteArray& object, QString* error)
     return s;
 }
 
-QByteArray encodeLock(const Lock& l)
+QByteArray encodeLock(const Lock& l, const CatalogKey& key)
 {
     const QJsonObject o{
         {QStringLiteral("format"), QStringLiteral("modelfloat-lock")},
@@ -369,18 +423,20 @@ QByteArray encodeLock(const Lock& l)
         {QStringLiteral("ttl"), l.ttlSecs},
         {QStringLiteral("what"), l.what},
     };
-    return seal(ObjectType::Lock, compact(o));
+    return seal(ObjectType::Lock, compact(o), &key);
 }
 
-std::optional<Lock> decodeLock(const QByteArray& object, QString* error)
+std::optional<Lock> decodeLock(const QByteArray& object, const CatalogKey* key, QString* error)
 {
-    const auto body = unseal(object, ObjectType::Lock, error);
+    SignedBy signedBy;
+    const auto body = unseal(object, ObjectType::Lock, error, key, &signedBy);
     if (!body)
         return std::nullopt;
     const auto o = parseBody(*body, "modelfloat-lock", error);
     if (!o)
         return std::nullopt;
     Lock l;
+    l.signedBy = signedBy;
     l.vault = o->value(QStringLiteral("vault")).toString();
     l.id = o->value(QStringLiteral("id")).toString();
     l.kind = o->value(QStringLiteral("kind")).toString() == QLatin1String("collect")

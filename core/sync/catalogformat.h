@@ -1,5 +1,6 @@
 #pragma once
 
+#include "credentials/catalogkey.h"
 #include "registry/records.h"
 
 #include <QByteArray>
@@ -15,16 +16,40 @@
 // model version's manifest, a vault's state, a lease or collection claim, and their names.
 namespace mf::catalog {
 
-constexpr int EnvelopeVersion = 1;
+constexpr int EnvelopeVersion = 1;       // unsigned: manifests, and what older versions wrote
+constexpr int SignedEnvelopeVersion = 2; // states and leases, under the catalog key
 constexpr int FormatVersion = 1;
 
 enum class ObjectType { Manifest, State, Lock };
 
-// "MFCAT 1 <type> <size> <sha256 hex>\n" + body.
-QByteArray seal(ObjectType type, const QByteArray& body);
+// Who wrote an object, as far as its envelope tells (docs/catalog.md, "Who may write").
+enum class Signature {
+    None,     // an unsigned envelope (a manifest, or a state or lease of an older version)
+    Valid,    // signed with the reader's catalog key
+    OtherKey, // signed with a key the reader does not hold (or the reader holds none)
+    Invalid,  // it names the reader's key, but the MAC does not match: forged or altered
+};
+struct SignedBy
+{
+    Signature signature = Signature::None;
+    QByteArray keyId; // of a signed envelope
+};
+
+// Whether a reader may act on an object: signed with its key; or unsigned while it still
+// adopts a store older versions wrote (CatalogKeyLoader::readsUnsignedSetting()).
+bool trusted(const SignedBy& signedBy, bool readsUnsigned);
+// Why an object is not trusted, for the report: "it is not signed", ...
+QString untrustedReason(const SignedBy& signedBy);
+
+// Unsigned: "MFCAT 1 <type> <size> <sha256 hex>\n" + body. Signed (with `key`):
+// "MFCAT 2 <type> <size> <sha256 hex> <key id> <mac>\n" + body, the MAC over everything before
+// it on that line (the SHA-256 covers the body).
+QByteArray seal(ObjectType type, const QByteArray& body, const CatalogKey* key = nullptr);
 // The body of a sealed object, after checking its header, length, checksum and type; nullopt
-// and *error (naming what is wrong) otherwise.
-std::optional<QByteArray> unseal(const QByteArray& object, ObjectType expected, QString* error);
+// and *error (naming what is wrong) otherwise. Either envelope; *signedBy says which, checked
+// against `key` (which may be null: a signed envelope is then OtherKey).
+std::optional<QByteArray> unseal(const QByteArray& object, ObjectType expected, QString* error,
+                                 const CatalogKey* key = nullptr, SignedBy* signedBy = nullptr);
 
 // --- Manifest ---
 struct ManifestFile
@@ -74,9 +99,12 @@ struct VaultState
     QList<CatalogEntry> entries;
     QStringList tombstones;
     QHash<QString, QString> locators; // chunk CID -> locator, on the provider holding this copy
+    SignedBy signedBy;                // read: what its envelope says of its writer
 };
-QByteArray encodeState(const VaultState& state);
-std::optional<VaultState> decodeState(const QByteArray& object, QString* error);
+// Signed with `key`.
+QByteArray encodeState(const VaultState& state, const CatalogKey& key);
+std::optional<VaultState> decodeState(const QByteArray& object, const CatalogKey* key,
+                                      QString* error);
 
 // --- Leases and collection claims ---
 struct Lock
@@ -88,10 +116,12 @@ struct Lock
     int renewal = 0;    // n in the name: each renewal writes n + 1, then removes n
     qint64 written = 0; // seconds since the epoch, by the writer's clock
     qint64 ttlSecs = 0;
-    QString what; // for people: the model being floated
+    QString what;      // for people: the model being floated
+    SignedBy signedBy; // read: what its envelope says of its writer
 };
-QByteArray encodeLock(const Lock& lock);
-std::optional<Lock> decodeLock(const QByteArray& object, QString* error);
+// Signed with `key`.
+QByteArray encodeLock(const Lock& lock, const CatalogKey& key);
+std::optional<Lock> decodeLock(const QByteArray& object, const CatalogKey* key, QString* error);
 
 // --- Names ---
 QString manifestName(const QString& cid);

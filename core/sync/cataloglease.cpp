@@ -1,5 +1,6 @@
 #include "cataloglease.h"
 
+#include "catalogkeyloader.h"
 #include "vault/vault.h"
 
 #include <memory>
@@ -43,6 +44,23 @@ CatalogLease::~CatalogLease() = default;
 
 void CatalogLease::acquire()
 {
+    // A lease is signed like every catalog object; without the key none is written (the
+    // float's publish says why) and the others' are still looked at.
+    CatalogKeyLoader::withKey(m_vault, this, [this](const Error& error) {
+        if (m_released)
+            return;
+        if (error.ok()) {
+            write();
+            return;
+        }
+        Q_EMIT warning(tr("No lease was written: %1").arg(error.message));
+        m_providers = CatalogProviders::of(m_vault);
+        look();
+    });
+}
+
+void CatalogLease::write()
+{
     m_providers = CatalogProviders::of(m_vault);
     for (const QString& w : std::as_const(m_providers.unusable))
         Q_EMIT warning(tr("No lease could be written to provider %1").arg(w));
@@ -50,8 +68,8 @@ void CatalogLease::acquire()
     m_calls.fanOut(
         m_providers.usable,
         [this](const CatalogProviders::Entry& p) {
-            return p.provider->writeCatalogObject(catalog::lockName(m_lock),
-                                                  catalog::encodeLock(m_lock));
+            return p.provider->writeCatalogObject(
+                catalog::lockName(m_lock), catalog::encodeLock(m_lock, *m_vault->catalogKey()));
         },
         [this](const CatalogProviders::Entry& p, ProviderJob& job) {
             if (job.error().ok()) {
@@ -122,14 +140,21 @@ void CatalogLease::judge(const CatalogProviders::Entry& p,
                                                               mayConflict,
                                                               object = object](ProviderJob& job) {
         QString why;
-        const auto lock = job.error().ok() ? catalog::decodeLock(job.data(), &why) : std::nullopt;
+        const auto lock = job.error().ok()
+                              ? catalog::decodeLock(job.data(), m_vault->catalogKey(), &why)
+                              : std::nullopt;
+        // A float's lease only ever keeps chunks, so one is honoured whoever wrote it (an older
+        // version's float too); a collection's claim makes floats wait, so only a signed one
+        // counts: a stranger's file must not stop this vault's work.
+        const bool counts = lock && (lock->kind == Kind::Float ||
+                                     catalog::trusted(lock->signedBy, /*readsUnsigned=*/false));
         if (lock) {
             // On the provider's clock where it has one; else on ours, with an allowance.
             const bool providerClock = object.modified.isValid() && serverTime.isValid();
             const bool live = providerClock ? object.modified.addSecs(lock->ttlSecs) > serverTime
                                             : lock->written + lock->ttlSecs + m_skewSecs >
                                                   QDateTime::currentSecsSinceEpoch();
-            if (live && mayConflict)
+            if (live && mayConflict && counts)
                 m_conflicts[p.id].append(
                     lock->kind == Kind::Float
                         ? tr("a float of %1 by vault %2").arg(lock->what, lock->vault)
@@ -170,20 +195,21 @@ void CatalogLease::renew()
     for (const CatalogProviders::Entry& p : std::as_const(m_providers.usable)) {
         if (!m_held.contains(p.id))
             continue;
-        m_calls.call(p.provider->writeCatalogObject(catalog::lockName(renewed),
-                                                    catalog::encodeLock(renewed)),
-                     [this, p, renewed](ProviderJob& job) {
-                         if (!job.error().ok() || m_released)
-                             return; // tried again at the next renewal
-                         const int previous = m_held.value(p.id);
-                         m_held.insert(p.id, renewed.renewal);
-                         m_lastRenewed.insert(p.id, QDateTime::currentDateTimeUtc());
-                         catalog::Lock old = renewed;
-                         old.renewal = previous;
-                         if (previous != renewed.renewal)
-                             m_calls.call(p.provider->removeCatalogObject(catalog::lockName(old)),
-                                          [](ProviderJob&) {});
-                     });
+        m_calls.call(
+            p.provider->writeCatalogObject(catalog::lockName(renewed),
+                                           catalog::encodeLock(renewed, *m_vault->catalogKey())),
+            [this, p, renewed](ProviderJob& job) {
+                if (!job.error().ok() || m_released)
+                    return; // tried again at the next renewal
+                const int previous = m_held.value(p.id);
+                m_held.insert(p.id, renewed.renewal);
+                m_lastRenewed.insert(p.id, QDateTime::currentDateTimeUtc());
+                catalog::Lock old = renewed;
+                old.renewal = previous;
+                if (previous != renewed.renewal)
+                    m_calls.call(p.provider->removeCatalogObject(catalog::lockName(old)),
+                                 [](ProviderJob&) {});
+            });
     }
 }
 

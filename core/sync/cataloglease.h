@@ -60,6 +60,7 @@ Q_SIGNALS:
     void warning(const QString& message);
 
 private:
+    void write();
     void look();
     void judge(const CatalogProviders::Entry& p, QList<QPair<CatalogObject, catalog::Lock>> locks,
                QDateTime serverTime, std::function<void()> done);

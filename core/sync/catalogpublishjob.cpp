@@ -1,6 +1,7 @@
 #include "catalogpublishjob.h"
 
 #include "catalogformat.h"
+#include "catalogkeyloader.h"
 #include "chunking/cid.h"
 #include "dagrootsjob.h"
 #include "placementcheck.h"
@@ -12,6 +13,11 @@
 #include <algorithm>
 
 namespace mf {
+
+namespace {
+// The id of the key that signed the newest state this vault published.
+const QString SignedWithSetting = QStringLiteral("catalog.signed_with");
+} // namespace
 
 CatalogPublishJob::CatalogPublishJob(Vault* vault, QObject* parent)
     : TransferJob(parent)
@@ -58,6 +64,20 @@ void CatalogPublishJob::start()
     if (m_started || m_finished)
         return;
     m_started = true;
+    // Every state is signed: nothing is written before the vault holds its key.
+    CatalogKeyLoader::withKey(m_vault, this, [this](const Error& error) {
+        if (m_finished)
+            return;
+        if (!error.ok())
+            finish(Error::make(error.kind,
+                               tr("The catalog was not published: %1").arg(error.message)));
+        else
+            checkFirstTime();
+    });
+}
+
+void CatalogPublishJob::checkFirstTime()
+{
     Registry& registry = m_vault->registry();
     const QList<Registry::CatalogChange> changes = registry.catalogChanges();
     // Models whose float's publish failed before (the lease it kept may have run out since,
@@ -119,12 +139,24 @@ void CatalogPublishJob::start()
 
 void CatalogPublishJob::afterCheck(const QList<Registry::CatalogChange>& changes)
 {
+    Registry& registry = m_vault->registry();
+    const qint64 before = registry.catalogSeq();
     QString why;
     if (!registryStep(changes, &why)) {
         finish(Error::make(Error::Kind::Fatal, tr("The catalog was not published: %1").arg(why)));
         return;
     }
-    m_seq = m_vault->registry().catalogSeq();
+    // A state signed with another key, or with none (written before catalogs were signed, or
+    // before a recovery key was imported), is written again under this key as a new version,
+    // even with nothing else to publish: other computers act only on states they can check.
+    const QString keyId = QString::fromLatin1(m_vault->catalogKey()->id());
+    if (before > 0 && registry.catalogSeq() == before &&
+        registry.setting(SignedWithSetting) != keyId && !registry.raiseCatalogSeq(before)) {
+        finish(Error::make(Error::Kind::Fatal,
+                           tr("The catalog was not published: %1").arg(registry.lastError())));
+        return;
+    }
+    m_seq = registry.catalogSeq();
     m_providers = CatalogProviders::of(m_vault);
     for (const QString& w : std::as_const(m_providers.unusable))
         addWarning(tr("The catalog could not be written to provider %1").arg(w));
@@ -271,17 +303,20 @@ void CatalogPublishJob::writeState(const CatalogProviders::Entry& p)
     // Chunks whose object a listing cannot name (IPFS DAG roots): their locators.
     for (const Placement& placement : m_vault->registry().placementsNotNamedByCid(p.id))
         state.locators.insert(placement.cid, placement.locator);
-    m_calls.call(p.provider->writeCatalogObject(catalog::stateName(state.vault, state.seq),
-                                                catalog::encodeState(state)),
-                 [this, p](ProviderJob& job) {
-                     if (!job.error().ok()) {
-                         providerDone(p, job.error());
-                         return;
-                     }
-                     m_vault->registry().setCatalogPublishedSeq(p.id, m_seq);
-                     m_current.append(p.id);
-                     pruneStates(p);
-                 });
+    m_calls.call(
+        p.provider->writeCatalogObject(catalog::stateName(state.vault, state.seq),
+                                       catalog::encodeState(state, *m_vault->catalogKey())),
+        [this, p](ProviderJob& job) {
+            if (!job.error().ok()) {
+                providerDone(p, job.error());
+                return;
+            }
+            m_vault->registry().setSetting(SignedWithSetting,
+                                           QString::fromLatin1(m_vault->catalogKey()->id()));
+            m_vault->registry().setCatalogPublishedSeq(p.id, m_seq);
+            m_current.append(p.id);
+            pruneStates(p);
+        });
 }
 
 void CatalogPublishJob::pruneStates(const CatalogProviders::Entry& p)

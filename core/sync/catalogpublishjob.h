@@ -52,6 +52,7 @@ public:
     qint64 seq() const { return m_seq; }
 
 private:
+    void checkFirstTime();
     void afterCheck(const QList<Registry::CatalogChange>& changes);
     bool registryStep(const QList<Registry::CatalogChange>& checked, QString* error);
     void publishTo(const CatalogProviders::Entry& p);

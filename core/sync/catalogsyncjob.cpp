@@ -1,5 +1,6 @@
 #include "catalogsyncjob.h"
 
+#include "catalogkeyloader.h"
 #include "scrubjob.h"
 #include "vault/vault.h"
 
@@ -15,6 +16,9 @@ namespace {
 constexpr int MaxStatsPerSync = 256; // more chunks to look for: one listing is cheaper
 constexpr int ParallelStats = 8;
 constexpr int OrphanChecksPerSync = 2048;
+// The objects found untrusted and said so, "<provider>\t<name>" a line, the newest kept.
+const QString UntrustedSaidSetting = QStringLiteral("catalog.untrusted_said");
+constexpr int MaxUntrustedRemembered = 500;
 } // namespace
 
 CatalogSyncJob::CatalogSyncJob(Vault* vault, const Options& options, QObject* parent)
@@ -34,6 +38,22 @@ void CatalogSyncJob::start()
     if (m_started || m_finished)
         return;
     m_started = true;
+    // Only states signed with the vault's key are acted upon: none is read before it is here.
+    CatalogKeyLoader::withKey(m_vault, this, [this](const Error& error) {
+        if (m_finished)
+            return;
+        if (!error.ok()) {
+            finish(error);
+            return;
+        }
+        m_readsUnsigned = m_vault->registry().setting(CatalogKeyLoader::readsUnsignedSetting()) ==
+                          QLatin1String("1");
+        listProviders();
+    });
+}
+
+void CatalogSyncJob::listProviders()
+{
     m_providers = CatalogProviders::of(m_vault, m_options.providers);
     for (const QString& w : std::as_const(m_providers.unusable))
         addWarning(tr("The catalog could not be read from provider %1").arg(w));
@@ -103,11 +123,16 @@ void CatalogSyncJob::checkOwnNewer()
             return;
         }
         QString why;
-        const auto state = catalog::decodeState(job.data(), &why);
+        const auto state = catalog::decodeState(job.data(), m_vault->catalogKey(), &why);
         if (state && (state->vault != m_vault->id() || state->seq != c.seq))
             why = tr("it names another vault or version");
         if (!state || !why.isEmpty()) {
             ignored(name, c.provider, why);
+            checkOwnNewer();
+            return;
+        }
+        if (!catalog::trusted(state->signedBy, m_readsUnsigned)) {
+            untrusted(name, c.provider, state->signedBy);
             checkOwnNewer();
             return;
         }
@@ -167,8 +192,12 @@ void CatalogSyncJob::readNextState()
 void CatalogSyncJob::readCopy(QString vault, QList<Copy> copies)
 {
     if (copies.isEmpty()) {
-        m_report.unresolved.append(
-            tr("the catalog of vault %1: no whole copy of its newer state was found").arg(vault));
+        // Newer states that are all a stranger's (said as such) leave what is known as it is:
+        // nothing trustworthy is newer.
+        if (!m_untrustedVaults.contains(vault))
+            m_report.unresolved.append(
+                tr("the catalog of vault %1: no whole copy of its newer state was found")
+                    .arg(vault));
         readNextState();
         return;
     }
@@ -184,11 +213,19 @@ void CatalogSyncJob::readCopy(QString vault, QList<Copy> copies)
             return;
         }
         QString why;
-        const auto state = catalog::decodeState(job.data(), &why);
+        const auto state = catalog::decodeState(job.data(), m_vault->catalogKey(), &why);
         if (state && (state->vault != vault || state->seq != c.seq))
             why = tr("it names another vault or version");
         if (!state || !why.isEmpty()) {
             damaged(name, c.provider, why);
+            readCopy(vault, copies);
+            return;
+        }
+        // Not written with this vault's key: never obeyed (no removal, no model added), and an
+        // older copy that is may still be read.
+        if (!catalog::trusted(state->signedBy, m_readsUnsigned)) {
+            untrusted(name, c.provider, state->signedBy);
+            m_untrustedVaults.insert(vault);
             readCopy(vault, copies);
             return;
         }
@@ -389,11 +426,14 @@ void CatalogSyncJob::readLocators(const CatalogProviders::Entry& p, QStringList 
         m_calls.call(p.provider->readCatalogObject(name), [this, p, name, left, locators,
                                                            next = self.lock()](ProviderJob& job) {
             QString why;
-            const auto state =
-                job.error().ok() ? catalog::decodeState(job.data(), &why) : std::nullopt;
+            const auto state = job.error().ok()
+                                   ? catalog::decodeState(job.data(), m_vault->catalogKey(), &why)
+                                   : std::nullopt;
             if (job.error().ok() && !state)
                 damaged(name, p, why);
-            if (state)
+            if (state && !catalog::trusted(state->signedBy, m_readsUnsigned))
+                untrusted(name, p, state->signedBy);
+            else if (state)
                 for (auto it = state->locators.begin(); it != state->locators.end(); ++it)
                     locators->insert(it.key(), it.value());
             (*next)(left);
@@ -563,6 +603,30 @@ void CatalogSyncJob::ignored(const QString& object, const CatalogProviders::Entr
     addWarning(text);
 }
 
+void CatalogSyncJob::untrusted(const QString& object, const CatalogProviders::Entry& p,
+                               const catalog::SignedBy& signedBy)
+{
+    // Said once per object: a stranger's file stays where it is, and every later sync passes it
+    // by in silence.
+    Registry& registry = m_vault->registry();
+    const QString said = p.name + QLatin1Char('\t') + object;
+    QStringList reported =
+        registry.setting(UntrustedSaidSetting).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    if (reported.contains(said))
+        return;
+    reported.append(said);
+    while (reported.size() > MaxUntrustedRemembered)
+        reported.removeFirst();
+    registry.setSetting(UntrustedSaidSetting, reported.join(QLatin1Char('\n')));
+    const QString text =
+        tr("The catalog object %1 in store “%2” was not written by your computers (%3); it was "
+           "ignored. If another computer of yours still runs an older ModelFloat, update it and "
+           "import this vault's recovery key there.")
+            .arg(object, p.name, catalog::untrustedReason(signedBy));
+    m_report.untrusted.append(text);
+    addWarning(text);
+}
+
 void CatalogSyncJob::abort()
 {
     if (m_finished)
@@ -584,6 +648,10 @@ void CatalogSyncJob::finish(const Error& error)
     if (error.ok())
         m_report.modelsAdded =
             qMax(m_report.modelsAdded, m_vault->registry().takeCatalogModelsAdded());
+    // The first whole sync with a new key took in what older versions wrote: from now on only
+    // signed states count (this vault's next publish signs its own).
+    if (error.ok() && m_readsUnsigned && !m_listed.isEmpty())
+        m_vault->registry().setSetting(CatalogKeyLoader::readsUnsignedSetting(), QString());
     finishQueued();
 }
 

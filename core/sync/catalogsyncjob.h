@@ -52,7 +52,9 @@ public:
             qint64 stateWritten = 0; // when that vault wrote the state that says so (0: unknown)
         };
         QList<Removal> removals;
-        QStringList damaged;    // catalog objects that failed their check, and where
+        QStringList damaged; // catalog objects that failed their check, and where
+        // Catalog objects not written with this vault's key, said the first time they are seen.
+        QStringList untrusted;
         QStringList unresolved; // models of the catalog this registry could not take in
         // Providers whose kind keeps no catalog ("“name” (kind), …"; empty: none): their chunks
         // are looked for, but no vault's catalog is kept there.
@@ -86,6 +88,7 @@ private:
     };
     // A provider's place in the vault's order of providers.
     int rank(qint64 providerId) const;
+    void listProviders();
     void listStates();
     void checkOwnNewer();
     void compareOthers();
@@ -107,6 +110,8 @@ private:
                         const Error& error);
     void damaged(const QString& object, const CatalogProviders::Entry& p, const QString& why);
     void ignored(const QString& object, const CatalogProviders::Entry& p, const QString& why);
+    void untrusted(const QString& object, const CatalogProviders::Entry& p,
+                   const catalog::SignedBy& signedBy);
     void finish(const Error& error);
 
     Vault* m_vault;
@@ -127,6 +132,8 @@ private:
     // Model uid -> the vault whose newer state read in this run removes it, and that state's time.
     QHash<QString, QPair<QString, qint64>> m_removedBy;
     bool m_inSync = false;
+    bool m_readsUnsigned = false;    // CatalogKeyLoader::readsUnsignedSetting()
+    QSet<QString> m_untrustedVaults; // vaults with a newer state not written with our key
     Error m_error;
     bool m_started = false;
     bool m_finished = false;

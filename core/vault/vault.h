@@ -1,6 +1,7 @@
 #pragma once
 
 #include "chunking/chunkerparams.h"
+#include "credentials/catalogkey.h"
 #include "providers/provider.h"
 #include "providers/providerfactory.h"
 #include "registry/registry.h"
@@ -13,6 +14,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 
 namespace mf {
 
@@ -109,12 +111,18 @@ public:
     void setCredentialStore(std::unique_ptr<CredentialStore> store);
     ProviderContext providerContext() const;
 
+    // The key that signs and checks this vault's catalog objects, once a catalog job loaded
+    // it from the credential store (sync/catalogkeyloader.h); null before.
+    const CatalogKey* catalogKey() const { return m_catalogKey ? &*m_catalogKey : nullptr; }
+    void setCatalogKey(const CatalogKey& key) { m_catalogKey = key; }
+
 private:
     explicit Vault(const QString& directory);
 
     QString m_directory;
     QString m_id;
     std::unique_ptr<CredentialStore> m_credentials;
+    std::optional<CatalogKey> m_catalogKey;
     // Shared with the adapters, which may outlive the vault by the jobs still holding them.
     std::shared_ptr<BandwidthLimiter> m_bandwidth = std::make_shared<BandwidthLimiter>();
     std::unique_ptr<Registry> m_registry;
