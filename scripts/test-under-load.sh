@@ -36,7 +36,7 @@ failed=0
 for round in $(seq "$rounds"); do
     echo "== Round $round of $rounds ($preset, under load)"
     log=$(mktemp)
-    if ctest --preset "$preset" -j 2 >"$log" 2>&1; then
+    if ./scripts/with-keyring.sh ctest --preset "$preset" -j 2 >"$log" 2>&1; then
         tail -n 3 "$log"
     else
         failed=1

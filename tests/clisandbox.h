@@ -68,6 +68,22 @@ public:
         return env;
     }
 
+    // Gives the vault `to` names (arguments such as --vault DIR; empty: the default one) the
+    // catalog key of the vault `from` names: what `vault key show` there and `vault key
+    // import` here do for a user's second computer. The import's result.
+    CliResult shareCatalogKey(const QStringList& from, const QStringList& to) const
+    {
+        const CliResult shown = run(QStringList{QStringLiteral("vault"), QStringLiteral("key"),
+                                                QStringLiteral("show"), QStringLiteral("--json")} +
+                                    from);
+        if (shown.code != 0)
+            return shown;
+        return run(
+            QStringList{QStringLiteral("vault"), QStringLiteral("key"), QStringLiteral("import")} +
+                to,
+            shown.json().value(QStringLiteral("recovery_key")).toString().toUtf8());
+    }
+
     // Runs modelfloat-cli with `args` (on the default vault unless they say --vault).
     CliResult run(const QStringList& args, const QByteArray& input = {}) const
     {

@@ -4,13 +4,11 @@
 // into a TestVault, counting a chunk's good copies, damaging objects on local providers.
 
 #include "chunking/cid.h"
-#include "sync/catalogkeyloader.h"
 #include "testsupport.h"
 #include "testvault.h"
 #include "transfer/floatjob.h"
 
 #include <QFile>
-#include <QtTest>
 
 namespace mf::test {
 
@@ -114,31 +112,6 @@ inline int checkObjectsMatchCids(TestVault& v, qint64 modelId)
         }
     }
     return checked;
-}
-
-// What a user does for a second computer on the same store: `vault key show` on the first,
-// `vault key import` on the second. `from` gets its key first if it has none yet.
-inline bool shareCatalogKey(Vault* from, Vault* to)
-{
-    QObject context;
-    bool done = false;
-    Error error;
-    const auto then = [&](const Error& e) {
-        error = e;
-        done = true;
-    };
-    CatalogKeyLoader::withKey(from, &context, then);
-    if (!QTest::qWaitFor([&] { return done; }, 30000) || !error.ok()) {
-        qWarning("no catalog key: %s", qPrintable(error.message));
-        return false;
-    }
-    done = false;
-    CatalogKeyLoader::importKey(to, *from->catalogKey(), &context, then);
-    if (!QTest::qWaitFor([&] { return done; }, 30000) || !error.ok()) {
-        qWarning("catalog key not imported: %s", qPrintable(error.message));
-        return false;
-    }
-    return true;
 }
 
 } // namespace mf::test

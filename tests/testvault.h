@@ -1,6 +1,7 @@
 #pragma once
 
 #include "providers/localprovider.h"
+#include "sync/catalogkeyloader.h"
 #include "vault/vault.h"
 
 #include <QDir>
@@ -102,6 +103,31 @@ template <typename Job> bool run(Job& job)
         return false;
     QTest::qWait(0); // a second finished() would be queued by now
     return finished.size() == 1;
+}
+
+// What a user does for a second computer on the same store: `vault key show` on the first,
+// `vault key import` on the second. `from` gets its key first if it has none yet.
+inline bool shareCatalogKey(Vault* from, Vault* to)
+{
+    QObject context;
+    bool done = false;
+    Error error;
+    const auto then = [&](const Error& e) {
+        error = e;
+        done = true;
+    };
+    CatalogKeyLoader::withKey(from, &context, then);
+    if (!QTest::qWaitFor([&] { return done; }, 30000) || !error.ok()) {
+        qWarning("no catalog key: %s", qPrintable(error.message));
+        return false;
+    }
+    done = false;
+    CatalogKeyLoader::importKey(to, *from->catalogKey(), &context, then);
+    if (!QTest::qWaitFor([&] { return done; }, 30000) || !error.ok()) {
+        qWarning("catalog key not imported: %s", qPrintable(error.message));
+        return false;
+    }
+    return true;
 }
 
 } // namespace mf::test

@@ -5,6 +5,7 @@
 // objects on one provider replaced by another provider's copy. The same jobs against real S3 and
 // WebDAV servers, the CLI and two "computers" are in tst_recovery.
 
+#include "catalogtestsupport.h"
 #include "chunking/cid.h"
 #include "providers/provider.h"
 #include "registry/modelname.h"
@@ -12,7 +13,6 @@
 #include "sync/catalogformat.h"
 #include "sync/catalogpublishjob.h"
 #include "sync/catalogsyncjob.h"
-#include "catalogtestsupport.h"
 #include "testsupport.h"
 #include "testvault.h"
 #include "transfer/floatjob.h"
@@ -824,9 +824,10 @@ QByteArray manyChunkManifest(const QString& uid, const QString& name, qint64 chu
 }
 
 // Writes `manifest` as `manifestCid` and a state of a new vault that lists it, into each of
-// `roots`.
+// `roots`, signed with `key`: a vault of the user's own that went wrong, for the limits hold
+// whoever wrote the object.
 bool publishForged(const QStringList& roots, const QString& uid, const QString& name,
-                   const QString& manifestCid, const QByteArray& manifest)
+                   const QString& manifestCid, const QByteArray& manifest, const CatalogKey& key)
 {
     const QString vault = QUuid::createUuid().toString(QUuid::WithoutBraces);
     catalog::VaultState state;
@@ -846,7 +847,8 @@ bool publishForged(const QStringList& roots, const QString& uid, const QString& 
         QDir().mkpath(catalogRoot + QStringLiteral("manifests"));
         QDir().mkpath(catalogRoot + QStringLiteral("states"));
         if (!writeFile(catalogRoot + catalog::manifestName(e.manifest), manifest) ||
-            !writeFile(catalogRoot + catalog::stateName(vault, 1), catalog::encodeState(state)))
+            !writeFile(catalogRoot + catalog::stateName(vault, 1),
+                       catalog::encodeState(state, key)))
             return false;
     }
     return true;
@@ -876,11 +878,13 @@ void TestCatalog::hugeManifestsAreRefused()
                               : catalog::MaxManifestChunks + 1;
     const QString uid = catalog::newId();
     QByteArray many = manyChunkManifest(uid, QStringLiteral("many"), chunks);
-    QVERIFY(publishForged(roots, uid, QStringLiteral("many"), cid::ofData(many), many));
+    QVERIFY(publishForged(roots, uid, QStringLiteral("many"), cid::ofData(many), many,
+                          *b.vault->catalogKey()));
     many.clear();
     // One byte past the limit (a sparse file: its size is all that is looked at).
     const QString large = cid::ofData("large");
-    QVERIFY(publishForged(roots, catalog::newId(), QStringLiteral("large"), large, {}));
+    QVERIFY(publishForged(roots, catalog::newId(), QStringLiteral("large"), large, {},
+                          *b.vault->catalogKey()));
     for (const QString& root : roots) {
         QFile f(root + QStringLiteral("/catalog/") + catalog::manifestName(large));
         QVERIFY(f.open(QIODevice::ReadWrite) && f.resize(Provider::MaxManifestBytes + 1));

@@ -229,6 +229,7 @@ void TestCatalogCollect::publishThatFailedKeepsTheLease()
     const QStringList roots{a.dir.filePath(QStringLiteral("one")),
                             a.dir.filePath(QStringLiteral("two"))};
     QVERIFY(useSharedFolders(a, roots) && useSharedFolders(b, roots));
+    QVERIFY(shareCatalogKey(a.vault.get(), b.vault.get()));
     const QString src = a.dir.filePath(QStringLiteral("x.bin"));
     QVERIFY(writePseudoRandomFile(src, 900 * KiB, 5));
 
@@ -271,6 +272,7 @@ void TestCatalogCollect::laptopOfflineBeforePublishKeepsItsModel()
     const QStringList roots{a.dir.filePath(QStringLiteral("one")),
                             a.dir.filePath(QStringLiteral("two"))};
     QVERIFY(useSharedFolders(a, roots) && useSharedFolders(b, roots));
+    QVERIFY(shareCatalogKey(a.vault.get(), b.vault.get()));
     // The desktop has a model of its own, published: the stores are shared.
     const QString mine = b.dir.filePath(QStringLiteral("mine.bin"));
     QVERIFY(writePseudoRandomFile(mine, 300 * KiB, 11));

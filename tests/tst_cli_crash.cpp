@@ -249,7 +249,19 @@ void TestCliCrash::initTestCase()
         // ten minutes, one kill would stop the rounds.
         QVERIFY(setRegistrySetting(side, QStringLiteral("catalog.lease_secs"),
                                    QString::number(LeaseSecs)));
+        // Deletions happen in the rounds (with no grace period, which would keep every chunk
+        // for a day): the races with them are what the rounds look for.
+        r = cli(side, {QStringLiteral("config"), QStringLiteral("collect-grace"),
+                       QStringLiteral("0"), QStringLiteral("--expert")});
+        QVERIFY2(r.code == 0, r.describe().constData());
     }
+    // Two computers of one user: B gets A's recovery key, as `vault key import` gives it.
+    CliResult key = cli(0, {QStringLiteral("vault"), QStringLiteral("key"), QStringLiteral("show"),
+                            QStringLiteral("--json")});
+    QVERIFY2(key.code == 0, key.describe().constData());
+    key = cli(1, {QStringLiteral("vault"), QStringLiteral("key"), QStringLiteral("import")},
+              key.json().value(QStringLiteral("recovery_key")).toString().toUtf8());
+    QVERIFY2(key.code == 0, key.describe().constData());
     QVERIFY2(addS3(0, {}, &why), why.constData());
     // B shares A's two stores: A's local store (B's own, empty, is removed) and A's prefix on S3.
     const QStringList id = registryColumn(

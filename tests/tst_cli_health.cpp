@@ -199,6 +199,10 @@ void TestCliHealth::modelRemovedElsewhereIsNotLoss()
                        vault);
         QVERIFY2(add.code == 0, add.describe());
     }
+    for (const QStringList& vault : {onB, onC}) {
+        const CliResult key = m_box->shareCatalogKey({}, vault);
+        QVERIFY2(key.code == 0, key.describe());
+    }
     // A's removal deletes the chunks at once (the grace period is tst_catalogcollect's).
     QCOMPARE(m_box
                  ->run(words({QStringLiteral("config"), QStringLiteral("collect-grace"),

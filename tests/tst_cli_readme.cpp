@@ -20,6 +20,7 @@
 // small transfers: well under two minutes.
 
 #include "clisandbox.h"
+#include "credentials/catalogkey.h"
 #include "ggufwriter.h"
 #include "hubpeer.h"
 #include "ipfspeer.h"
@@ -326,6 +327,16 @@ QList<TestCliReadme::Special> TestCliReadme::specials() const
          {},
          {test::WebDavPeer::password().toUtf8()},
          {}},
+        // The recovery key another computer showed (here: one of a computer the sandbox never
+        // had; the vault then signs its catalog with it).
+        {QStringLiteral("modelfloat-cli vault key import"),
+         CatalogKey::generate().recoveryText().toUtf8(),
+         {},
+         [](const CliResult& r) {
+             return r.outText().contains(QStringLiteral("now signs and checks its catalog"))
+                        ? QString()
+                        : QStringLiteral("it does not say the key is taken");
+         }},
         // The password, then Enter at the optional two-factor code (the account has none).
         {QStringLiteral("modelfloat-cli provider add mega cloud me@example.com"),
          {},

@@ -10,6 +10,7 @@
 #include "chunking/sha256.h"
 #include "chunking/unixfs.h"
 #include "clisandbox.h"
+#include "credentials/catalogkey.h"
 #include "faultproxy.h"
 #include "ipfspeer.h"
 #include "providers/ipfs/ipfscid.h"
@@ -64,6 +65,7 @@ private:
 
     QTemporaryDir m_dir;
     IpfsPeer m_ipfs;
+    QByteArray m_recoveryKey; // the one user's, every test's vault takes it
     std::unique_ptr<CliSandbox> m_box;
 };
 
@@ -77,6 +79,7 @@ QByteArray fileBytes(const QString& path)
 
 void TestIpfsShare::initTestCase()
 {
+    m_recoveryKey = CatalogKey::generate().recoveryText().toUtf8();
     QVERIFY(m_dir.isValid());
     QVERIFY2(m_ipfs.start(m_dir.filePath(QStringLiteral("ipfs"))),
              qPrintable(m_ipfs.errorString() + m_ipfs.output()));
@@ -90,6 +93,11 @@ void TestIpfsShare::init()
         m_box->run({QStringLiteral("provider"), QStringLiteral("add"), QStringLiteral("ipfs"),
                     QStringLiteral("node"), QStringLiteral("--api-url"), m_ipfs.apiUrl()});
     QVERIFY2(add.code == 0, add.describe().constData());
+    // Every test's vault is a computer of one user: the node keeps the catalogs of the
+    // earlier ones, which a vault with a key of its own would not act on.
+    const CliResult key = m_box->run(
+        {QStringLiteral("vault"), QStringLiteral("key"), QStringLiteral("import")}, m_recoveryKey);
+    QVERIFY2(key.code == 0, key.describe().constData());
 }
 
 void TestIpfsShare::cleanup()

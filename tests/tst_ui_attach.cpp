@@ -104,6 +104,9 @@ private Q_SLOTS:
         CatalogPublishJob publish(old.vault.get());
         QVERIFY(run(publish) && publish.error().ok());
         const QString source = old.path(QStringLiteral("from-old.bin"));
+        // Its recovery key, as its Settings › Recovery key shows it.
+        QVERIFY(old.vault->catalogKey());
+        const QString recoveryKey = old.vault->catalogKey()->recoveryText();
         old.vault.reset(); // the old computer is gone; its storage stays
 
         // The new computer: an empty vault in the app.
@@ -140,6 +143,9 @@ private Q_SLOTS:
         auto* path = pathRow->findChild<QLineEdit*>(QStringLiteral("pathEdit"));
         QVERIFY(path);
         path->setText(storage);
+        auto* keyEdit = dialog->findChild<QLineEdit*>(QStringLiteral("attachRecoveryKey"));
+        QVERIFY(keyEdit);
+        keyEdit->setText(recoveryKey);
         QSignalSpy recovered(&engine, &Engine::catalogRecovered);
         auto* buttons = dialog->findChild<QDialogButtonBox*>();
         QVERIFY(buttons);

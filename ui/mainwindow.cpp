@@ -128,6 +128,11 @@ MainWindow::MainWindow(Engine* engine, QWidget* parent)
         statusBar()->showMessage(tr("Looking for the models kept on “%1”…").arg(name));
     });
     connect(m_engine, &Engine::catalogRecovered, this, &MainWindow::showRecoveryReport);
+    connect(m_providers, &ProvidersPage::recoveryKeyRefused, this, [this](const QString& why) {
+        showRecoveryReport(tr("The storage is saved; run Attach again with the recovery key, or "
+                              "enter it in Settings › Recovery key."),
+                           tr("The recovery key was not taken: %1").arg(why));
+    });
     connect(m_browser, &ModelBrowser::showProvidersRequested, this,
             [this](const QStringList& names) {
                 showPage(ProvidersPageIndex);

@@ -61,6 +61,8 @@ ProviderDialog::ProviderDialog(Engine* engine, const std::optional<ProviderRecor
 
     m_formArea = new QVBoxLayout;
     layout->addLayout(m_formArea);
+    m_extra = new QFormLayout;
+    layout->addLayout(m_extra);
 
     m_message = new QLabel(this);
     m_message->setWordWrap(true);
@@ -194,6 +196,11 @@ void ProviderDialog::testConnection()
         m_engine->testProvider(m_existing->id);
     else
         m_engine->testProviderSettings(m_form->kind().id, m_form->settings(), m_form->secrets());
+}
+
+void ProviderDialog::addRow(const QString& label, QWidget* field)
+{
+    m_extra->addRow(label, field);
 }
 
 void ProviderDialog::setIntro(const QString& text)

@@ -12,6 +12,7 @@ class QComboBox;
 class QLabel;
 class QLineEdit;
 class QPushButton;
+class QFormLayout;
 class QVBoxLayout;
 
 namespace mf {
@@ -43,6 +44,8 @@ public:
     QString validate() const;
     // A line above the form saying what this dialog is for (empty: none).
     void setIntro(const QString& text);
+    // A row below the provider's own fields (the attach dialog's recovery key).
+    void addRow(const QString& label, QWidget* field);
 
 public Q_SLOTS:
     void accept() override;
@@ -61,6 +64,7 @@ private:
     QLineEdit* m_name = nullptr;
     QLineEdit* m_quota = nullptr;
     QVBoxLayout* m_formArea = nullptr;
+    QFormLayout* m_extra = nullptr;
     ProviderForm* m_form = nullptr;
     QPushButton* m_test = nullptr;
     QLabel* m_message = nullptr;

@@ -385,13 +385,35 @@ void ProvidersPage::openAttachDialog()
         return;
     ProviderDialog* dialog = m_dialog;
     dialog->setWindowTitle(tr("Attach storage"));
-    dialog->setIntro(tr("Enter the storage that ModelFloat used on another computer. Once it is "
+    dialog->setIntro(tr("Enter the storage that ModelFloat used on another computer, and that "
+                        "computer's recovery key (its Settings › Recovery key). Once it is "
                         "saved, the models kept there are added to this vault; nothing on the "
                         "storage is changed."));
+    auto* recoveryKey = new QLineEdit(dialog);
+    recoveryKey->setObjectName(QStringLiteral("attachRecoveryKey"));
+    recoveryKey->setAccessibleName(tr("Recovery key of the other computer"));
+    recoveryKey->setPlaceholderText(tr("MFK1-… (not needed if this computer has it already)"));
+    dialog->addRow(tr("&Recovery key:"), recoveryKey);
     // Accepted once the engine saved the provider (a refused one keeps the dialog open).
-    connect(dialog, &QDialog::accepted, this, [this, dialog] {
-        m_engine->recoverCatalog();
-        Q_EMIT storageAttached(dialog->nameEdit()->text().trimmed());
+    connect(dialog, &QDialog::accepted, this, [this, dialog, recoveryKey] {
+        const QString name = dialog->nameEdit()->text().trimmed();
+        const QString key = recoveryKey->text().trimmed();
+        if (key.isEmpty()) {
+            m_engine->recoverCatalog();
+        } else {
+            // The key first: without it, nothing another computer signed is taken in. A key
+            // refused is said where the recovery's report would be.
+            auto* once = new QObject(this);
+            connect(m_engine, &Engine::catalogKeyImported, once, [this, once](const QString& e) {
+                once->deleteLater();
+                if (e.isEmpty())
+                    m_engine->recoverCatalog();
+                else
+                    Q_EMIT recoveryKeyRefused(e);
+            });
+            m_engine->importCatalogKey(key);
+        }
+        Q_EMIT storageAttached(name);
     });
 }
 

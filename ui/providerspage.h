@@ -57,6 +57,8 @@ public:
 Q_SIGNALS:
     // Attached: the models on it are being looked for.
     void storageAttached(const QString& providerName);
+    // The recovery key given with it was refused (a typo, or the keychain said no): why.
+    void recoveryKeyRefused(const QString& why);
 
 private:
     qint64 selectedId() const;

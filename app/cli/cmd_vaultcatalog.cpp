@@ -17,7 +17,8 @@ namespace mf::cli {
 namespace {
 
 const QString Syntax = QStringLiteral(
-    "vault sync | vault recover [--provider NAME ...] | vault key show | vault key import");
+    "vault sync | vault recover [--provider NAME ...] | vault key show | vault key import | "
+    "vault key new");
 
 class VaultCommand final : public Command
 {
@@ -33,18 +34,24 @@ public:
                                                "from the catalogs on the providers. key show: "
                                                "the recovery key another computer needs. key "
                                                "import: take a recovery key (from standard "
-                                               "input)."));
+                                               "input). key new: a new key, when the old one "
+                                               "is lost everywhere."));
         p.addOption({QStringLiteral("provider"),
                      QStringLiteral("recover: only from this provider (repeatable)."),
                      QStringLiteral("name")});
         if (!parse(p, args, Syntax, 1, 2))
             return;
         const QString action = p.positionalArguments().join(QLatin1Char(' '));
-        if (action == QLatin1String("key show") || action == QLatin1String("key import")) {
+        if (action == QLatin1String("key show") || action == QLatin1String("key import") ||
+            action == QLatin1String("key new")) {
             Vault* vault = m_ctx.openVault();
             if (!vault)
                 return finish(Failed);
-            return action == QLatin1String("key show") ? showKey(vault) : importKey(vault);
+            if (action == QLatin1String("key show"))
+                return showKey(vault);
+            if (action == QLatin1String("key new"))
+                return useKey(vault, CatalogKey::generate());
+            return importKey(vault);
         }
         if (action != QLatin1String("sync") && action != QLatin1String("recover")) {
             console().error(QStringLiteral("usage: modelfloat-cli %1").arg(Syntax));
@@ -185,7 +192,12 @@ private:
             console().error(why);
             return finish(Usage);
         }
-        CatalogKeyLoader::importKey(vault, *key, this, [this, vault](const Error& error) {
+        useKey(vault, *key);
+    }
+
+    void useKey(Vault* vault, const CatalogKey& key)
+    {
+        CatalogKeyLoader::importKey(vault, key, this, [this, vault](const Error& error) {
             if (!error.ok()) {
                 console().error(error.message);
                 return finish(Failed);

@@ -114,7 +114,7 @@ void CatalogKeyLoader::lookForSignedStates()
         [](const CatalogProviders::Entry& p) {
             return p.provider->listCatalogObjects(QStringLiteral("states"));
         },
-        [newest](const CatalogProviders::Entry& p, ProviderJob& job) {
+        [newest, ownId = m_vault->id()](const CatalogProviders::Entry& p, ProviderJob& job) {
             if (!job.error().ok())
                 return; // a provider that cannot be listed tells nothing either way
             QHash<QString, qint64> seqOf;
@@ -124,6 +124,9 @@ void CatalogKeyLoader::lookForSignedStates()
                 if (catalog::parseStateName(o.name, &vault, &seq) && seq > seqOf.value(vault))
                     seqOf.insert(vault, seq);
             }
+            // This vault's own states tell nothing of another computer: signed with a key the
+            // keychain lost, they are signed again under the new one.
+            seqOf.remove(ownId);
             for (auto it = seqOf.cbegin(); it != seqOf.cend(); ++it)
                 newest->append({p, catalog::stateName(it.key(), it.value())});
         },

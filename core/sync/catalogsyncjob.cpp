@@ -620,8 +620,9 @@ void CatalogSyncJob::untrusted(const QString& object, const CatalogProviders::En
     registry.setSetting(UntrustedSaidSetting, reported.join(QLatin1Char('\n')));
     const QString text =
         tr("The catalog object %1 in store “%2” was not written by your computers (%3); it was "
-           "ignored. If another computer of yours still runs an older ModelFloat, update it and "
-           "import this vault's recovery key there.")
+           "ignored. If it is another computer of yours, both need the same recovery key "
+           "(Settings › Recovery key, or `modelfloat-cli vault key show` there and `vault key "
+           "import` here); one still on an older ModelFloat needs updating first.")
             .arg(object, p.name, catalog::untrustedReason(signedBy));
     m_report.untrusted.append(text);
     addWarning(text);
