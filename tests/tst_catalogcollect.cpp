@@ -5,6 +5,7 @@
 // publishes it; a laptop that floats, goes offline before publishing and comes back after
 // another vault's collect ends with its model complete and restorable.
 
+#include "catalogtestsupport.h"
 #include "sync/catalogcollectjob.h"
 #include "sync/catalogguard.h"
 #include "sync/catalogpublishjob.h"
@@ -26,23 +27,6 @@ using namespace mf::test;
 
 namespace {
 
-// Runs a transfer job to its end (and deletes it).
-bool runJob(TransferJob* job)
-{
-    std::unique_ptr<TransferJob> owned(job);
-    QSignalSpy finished(job, &TransferJob::finished);
-    job->start();
-    if (!finished.wait(JobTimeoutMs)) {
-        qWarning("the job did not finish");
-        return false;
-    }
-    for (const QString& w : job->warnings())
-        qInfo("warning: %s", qPrintable(w));
-    if (!job->error().ok())
-        qWarning("%s", qPrintable(job->error().message));
-    return job->error().ok();
-}
-
 FloatJob* makeFloat(Vault* vault, const QString& path, const QString& name)
 {
     FloatJob::Request r;
@@ -51,17 +35,6 @@ FloatJob* makeFloat(Vault* vault, const QString& path, const QString& name)
     r.options.chunker = SmallChunks;
     r.options.replication = vault->replicationFactor();
     return new FloatJob(vault, r);
-}
-
-bool restoreOk(Vault* vault, const QString& model, const QString& dir, const QString& file,
-               const QString& original)
-{
-    RestoreJob::Request r;
-    r.modelName = model;
-    r.destinationDir = dir;
-    if (!runJob(new RestoreJob(vault, r)))
-        return false;
-    return opensslSha256Hex(dir + QLatin1Char('/') + file) == opensslSha256Hex(original);
 }
 
 // Chunk objects (not catalog objects) under the folders.
