@@ -6,7 +6,6 @@
 
 #include <QTimer>
 
-#include <memory>
 
 namespace mf {
 
@@ -108,13 +107,13 @@ void CatalogKeyLoader::lookForSignedStates()
     // The newest state of each vault on each provider tells whether the store is signed: one
     // object per vault (a handful), read only when this vault has no key yet.
     const CatalogProviders providers = CatalogProviders::of(m_vault);
-    auto newest = std::make_shared<QList<QPair<CatalogProviders::Entry, QString>>>();
+    m_newest.clear();
     m_calls.fanOut(
         providers.usable,
         [](const CatalogProviders::Entry& p) {
             return p.provider->listCatalogObjects(QStringLiteral("states"));
         },
-        [newest, ownId = m_vault->id()](const CatalogProviders::Entry& p, ProviderJob& job) {
+        [this](const CatalogProviders::Entry& p, ProviderJob& job) {
             if (!job.error().ok())
                 return; // a provider that cannot be listed tells nothing either way
             QHash<QString, qint64> seqOf;
@@ -126,33 +125,30 @@ void CatalogKeyLoader::lookForSignedStates()
             }
             // This vault's own states tell nothing of another computer: signed with a key the
             // keychain lost, they are signed again under the new one.
-            seqOf.remove(ownId);
+            seqOf.remove(m_vault->id());
             for (auto it = seqOf.cbegin(); it != seqOf.cend(); ++it)
-                newest->append({p, catalog::stateName(it.key(), it.value())});
+                m_newest.append({p, catalog::stateName(it.key(), it.value())});
         },
-        [this, newest] {
-            auto readNext = std::make_shared<std::function<void()>>();
-            *readNext = [this, newest, readNext] {
-                if (newest->isEmpty() || !m_foreignKey.isEmpty()) {
-                    makeKey();
-                    return;
-                }
-                const auto [p, name] = newest->takeFirst();
-                m_calls.call(
-                    p.provider->readCatalogObject(name), [this, readNext](ProviderJob& job) {
-                        QString why;
-                        const auto state = job.error().ok()
-                                               ? catalog::decodeState(job.data(), nullptr, &why)
-                                               : std::nullopt;
-                        if (state && state->signedBy.signature == catalog::Signature::OtherKey)
-                            m_foreignKey = state->signedBy.keyId;
-                        if (state && state->signedBy.signature == catalog::Signature::None)
-                            m_sawUnsigned = true;
-                        (*readNext)();
-                    });
-            };
-            (*readNext)();
-        });
+        [this] { readNewest(); });
+}
+
+void CatalogKeyLoader::readNewest()
+{
+    if (m_newest.isEmpty() || !m_foreignKey.isEmpty()) {
+        makeKey();
+        return;
+    }
+    const auto [p, name] = m_newest.takeFirst();
+    m_calls.call(p.provider->readCatalogObject(name), [this](ProviderJob& job) {
+        QString why;
+        const auto state =
+            job.error().ok() ? catalog::decodeState(job.data(), nullptr, &why) : std::nullopt;
+        if (state && state->signedBy.signature == catalog::Signature::OtherKey)
+            m_foreignKey = state->signedBy.keyId;
+        if (state && state->signedBy.signature == catalog::Signature::None)
+            m_sawUnsigned = true;
+        readNewest();
+    });
 }
 
 void CatalogKeyLoader::makeKey()

@@ -46,6 +46,7 @@ private:
     explicit CatalogKeyLoader(Vault* vault);
     void load();
     void lookForSignedStates();
+    void readNewest();
     void makeKey();
     void done(const Error& error);
 
@@ -58,7 +59,9 @@ private:
     ProviderCalls m_calls;
     QList<Waiter> m_waiters;
     bool m_loading = false;
-    QByteArray m_foreignKey; // the key id of a signed state found on the providers
+    // The newest state of each other vault, per provider, still to read.
+    QList<QPair<CatalogProviders::Entry, QString>> m_newest;
+    QByteArray m_foreignKey;    // the key id of a signed state found on the providers
     bool m_sawUnsigned = false; // a state older versions wrote: the store is adopted
 };
 
