@@ -1,6 +1,7 @@
 // The settings dialog: vault settings reach the vault through the Engine, this computer's go to
 // QSettings, and "start at login" writes and removes a real XDG autostart entry.
 #include "autostart.h"
+#include "credentials/catalogkey.h"
 #include "credentials/vaultcredentials.h"
 #include "engine/engine.h"
 #include "settingsdialog.h"
@@ -11,6 +12,7 @@
 #include <QCheckBox>
 #include <QClipboard>
 #include <QComboBox>
+#include <QGuiApplication>
 #include <QLabel>
 #include <QLineEdit>
 #include <QNetworkAccessManager>
@@ -264,6 +266,54 @@ private Q_SLOTS:
 private:
     // Opens `engine` on `tv`'s vault (its secrets in the vault: this machine has no keychain,
     // and the API's token is kept with them); `port` is one free right now.
+    // Settings › Recovery key: Show gives the key the CLI shows (and Copy puts it on the
+    // clipboard); a mistyped key from another computer is refused with why, a good one is
+    // taken and the catalog then signs with it.
+    void recoveryKeyShownAndTaken()
+    {
+        TestVault tv;
+        Engine engine;
+        quint16 port = 0;
+        openEngine(tv, engine, &port);
+        if (QTest::currentTestFailed())
+            return;
+        SettingsDialog dialog(&engine, SettingsDialog::load(nullptr));
+        auto* key = dialog.findChild<QLineEdit*>(QStringLiteral("recoveryKey"));
+        auto* show = dialog.findChild<QPushButton*>(QStringLiteral("showRecoveryKey"));
+        auto* copy = dialog.findChild<QPushButton*>(QStringLiteral("copyRecoveryKey"));
+        auto* status = dialog.findChild<QLabel*>(QStringLiteral("recoveryKeyStatus"));
+        QVERIFY(key && show && copy && status);
+        QVERIFY(key->text().isEmpty() && !copy->isEnabled()); // hidden until asked for
+        QTest::mouseClick(show, Qt::LeftButton);
+        QVERIFY(QTest::qWaitFor([&] { return !key->text().isEmpty(); }, JobTimeoutMs));
+        QString why;
+        QVERIFY2(CatalogKey::fromRecoveryText(key->text(), &why), qPrintable(why));
+        QTest::mouseClick(copy, Qt::LeftButton);
+        QCOMPARE(QGuiApplication::clipboard()->text(), key->text());
+
+        auto* useOther = dialog.findChild<QPushButton*>(QStringLiteral("useOtherRecoveryKey"));
+        auto* input = dialog.findChild<QLineEdit*>(QStringLiteral("otherRecoveryKey"));
+        auto* useThis = dialog.findChild<QPushButton*>(QStringLiteral("useThisRecoveryKey"));
+        QVERIFY(useOther && input && useThis);
+        QTest::mouseClick(useOther, Qt::LeftButton);
+        QVERIFY(input->isVisibleTo(&dialog));
+        const QString other = CatalogKey::generate().recoveryText();
+        QString typo = other;
+        typo[7] = typo[7] == QLatin1Char('A') ? QLatin1Char('B') : QLatin1Char('A');
+        QSignalSpy imported(&engine, &Engine::catalogKeyImported);
+        input->setText(typo);
+        QTest::mouseClick(useThis, Qt::LeftButton);
+        QVERIFY(imported.wait(JobTimeoutMs));
+        QVERIFY2(status->text().contains(QStringLiteral("typo")), qPrintable(status->text()));
+        input->setText(other);
+        QTest::mouseClick(useThis, Qt::LeftButton);
+        QVERIFY(imported.wait(JobTimeoutMs));
+        QVERIFY2(imported.last().at(0).toString().isEmpty(),
+                 qPrintable(imported.last().at(0).toString()));
+        QTest::mouseClick(show, Qt::LeftButton);
+        QVERIFY(QTest::qWaitFor([&] { return key->text() == other; }, JobTimeoutMs));
+    }
+
     static void openEngine(TestVault& tv, Engine& engine, quint16* port)
     {
         QVERIFY(tv.ok());

@@ -6,7 +6,6 @@
 
 #include <QTimer>
 
-
 namespace mf {
 
 CatalogKeyLoader::CatalogKeyLoader(Vault* vault)
