@@ -1,13 +1,17 @@
 // The catalog-object part of the Provider contract (docs/providers.md, docs/catalog.md) against
 // every adapter and a real server for each: a local folder, s3rver behind the SigV4-checking
-// proxy, rclone's WebDAV server, Apache's mod_dav, and js-ipfs's MFS. Each case runs once per
-// kind: named objects written whole, read back, listed one folder at a time with the provider's
-// clock, replaced, removed; names that would leave the catalog refused; catalog objects and chunk
-// objects kept apart; the chunk a listed object holds named; locatorFor() agreeing with put().
+// proxy, rclone's WebDAV server, Apache's mod_dav, js-ipfs's MFS, and the Google Drive and MEGA
+// test servers (checked against their own clients in tst_driveprovider and tst_megaprovider). Each
+// case runs once per kind: named objects written whole, read back, listed one folder at a time with
+// the provider's clock, replaced, removed; names that would leave the catalog refused; catalog
+// objects and chunk objects kept apart; the chunk a listed object holds named; locatorFor()
+// agreeing with put().
 
 #include "chunking/cid.h"
 #include "credentials/plaintextcredentialstore.h"
+#include "drivepeer.h"
 #include "ipfspeer.h"
+#include "megapeer.h"
 #include "networkprovidertest.h"
 #include "providers/network/networkprovider.h"
 #include "providers/providerfactory.h"
@@ -115,6 +119,10 @@ private:
     WebDavPeer m_dav;
     ApacheDavPeer m_apache;
     IpfsPeer m_ipfs;
+    DrivePeer m_drive;
+    MegaPeer m_mega;
+    const MegaPeer::Account m_megaAccount{
+        QStringLiteral("catalog@example.com"), QStringLiteral("catalog-password"), false, {}};
     std::unique_ptr<PlaintextCredentialStore> m_store;
     const QString m_vaultId = QUuid::createUuid().toString(QUuid::WithoutBraces);
     int m_nextId = 0;
@@ -128,6 +136,8 @@ void TestCatalogObjects::initTestCase()
     QVERIFY2(m_apache.start(), qPrintable(m_apache.errorString()));
     QVERIFY2(m_ipfs.start(m_dir.filePath(QStringLiteral("ipfs"))),
              qPrintable(m_ipfs.errorString() + m_ipfs.output()));
+    QVERIFY2(m_drive.start(), qPrintable(m_drive.errorString()));
+    QVERIFY2(m_mega.start({m_megaAccount}), qPrintable(m_mega.errorString()));
     m_store = std::make_unique<PlaintextCredentialStore>(
         m_dir.filePath(QStringLiteral("credentials.json")));
 }
@@ -135,7 +145,7 @@ void TestCatalogObjects::initTestCase()
 void TestCatalogObjects::kinds()
 {
     QTest::addColumn<QString>("kind");
-    for (const char* k : {"local", "s3", "webdav", "apache", "ipfs"})
+    for (const char* k : {"local", "s3", "webdav", "apache", "ipfs", "gdrive", "mega"})
         QTest::newRow(k) << QString::fromLatin1(k);
 }
 
@@ -163,6 +173,28 @@ std::unique_ptr<Provider> TestCatalogObjects::make(const QString& kind, const QS
         r.settings.insert(QStringLiteral("username"), WebDavPeer::user());
         r.settings.insert(QStringLiteral("folder"), name);
         secrets.insert(QStringLiteral("password"), WebDavPeer::password());
+    } else if (kind == QLatin1String("gdrive")) {
+        // Each store a folder of its own in one Drive.
+        r.kind = kind;
+        r.settings = {
+            {QStringLiteral("clientId"), DrivePeer::clientId()},
+            {QStringLiteral("folder"), name},
+            {QStringLiteral("apiUrl"), QString(m_drive.baseUrl() + QLatin1Char('/'))},
+            {QStringLiteral("tokenUrl"), QString(m_drive.baseUrl() + QStringLiteral("/token"))},
+            {QStringLiteral("authUrl"),
+             QString(m_drive.baseUrl() + QStringLiteral("/o/oauth2/v2/auth"))},
+            {QStringLiteral("createsPerSecond"), 0}};
+        secrets = {{QStringLiteral("clientSecret"), DrivePeer::clientSecret()},
+                   {QStringLiteral("refreshToken"), m_drive.control(QStringLiteral("mint"))
+                                                        .value(QStringLiteral("refresh_token"))
+                                                        .toString()}};
+    } else if (kind == QLatin1String("mega")) {
+        // Each store a folder of its own in one account; the adapter signs in with the password.
+        r.kind = kind;
+        r.settings = {{QStringLiteral("email"), m_megaAccount.email},
+                      {QStringLiteral("folder"), name},
+                      {QStringLiteral("apiUrl"), m_mega.apiUrl()}};
+        secrets = {{QStringLiteral("password"), m_megaAccount.password}};
     } else {
         // One node, one MFS: every IPFS provider of the suite shares the catalog root, so each
         // case clears what the previous one left.
@@ -341,8 +373,12 @@ void TestCatalogObjects::keptApartFromChunks()
         QVERIFY2(j.error().ok(), qPrintable(j.error().message));
         locator = j.locator();
     });
-    // The locator a put gives, known beforehand.
-    QCOMPARE(p->locatorFor(id, chunk.size()), locator);
+    // The locator a put gives, known beforehand where the adapter names its objects (a Drive
+    // file id and a MEGA node handle are the provider's to choose).
+    if (kind == QLatin1String("gdrive") || kind == QLatin1String("mega"))
+        QVERIFY(p->locatorFor(id, chunk.size()).isEmpty());
+    else
+        QCOMPARE(p->locatorFor(id, chunk.size()), locator);
     // A catalog object named like a chunk is not a chunk.
     const QByteArray other = pseudoRandomBytes(1000, 4);
     const QString manifest = QStringLiteral("manifests/") + cid::ofData(other);
@@ -421,8 +457,9 @@ void TestCatalogObjects::failedWriteLeavesNoTemporary()
     QVERIFY(p);
     const QByteArray blocker = pseudoRandomBytes(500, 5);
     const QByteArray inFolder = pseudoRandomBytes(700, 6);
-    QCOMPARE(runProviderJob(p->writeCatalogObject(QStringLiteral("blocker"), blocker)).kind,
-             Error::Kind::None);
+    const Error wroteBlocker =
+        runProviderJob(p->writeCatalogObject(QStringLiteral("blocker"), blocker));
+    QVERIFY2(wroteBlocker.ok(), qPrintable(wroteBlocker.message));
     QCOMPARE(runProviderJob(p->writeCatalogObject(QStringLiteral("folder/y"), inFolder)).kind,
              Error::Kind::None);
     const QByteArray attempt = pseudoRandomBytes(2000, 7);

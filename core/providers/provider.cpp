@@ -113,6 +113,14 @@ qint64 Provider::catalogObjectLimit(const QString& name)
     return name.startsWith(QLatin1String("manifests/")) ? MaxManifestBytes : MaxCatalogObjectBytes;
 }
 
+Error Provider::catalogObjectTooLarge(const QString& what, const QString& name, qint64 size)
+{
+    return Error::make(Error::Kind::Corrupt, tr("%1: %2 bytes, more than the %3 it may be")
+                                                 .arg(what)
+                                                 .arg(size)
+                                                 .arg(catalogObjectLimit(name)));
+}
+
 bool Provider::isValidCatalogName(const QString& name)
 {
     // Segments of letters, digits, '.', '_' and '-', none empty or starting with '.', so that a

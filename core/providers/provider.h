@@ -106,6 +106,9 @@ public:
     static constexpr qint64 MaxManifestBytes = 32LL << 20;
     // The limit for the catalog object `name` ("manifests/…", "states/…").
     static qint64 catalogObjectLimit(const QString& name);
+    // The Corrupt error for the catalog object `name` that a provider says is `size` bytes,
+    // past its limit; `what` says what was being done ("Reading catalog object X on “p”").
+    static Error catalogObjectTooLarge(const QString& what, const QString& name, qint64 size);
 
     // The error for a locator that is not one of the provider's object names (a NotFound that
     // names both), the same from every adapter.

@@ -29,14 +29,6 @@ bool isFileId(const QString& locator)
     return re.match(locator).hasMatch();
 }
 
-// A value inside a Drive query's single quotes.
-QString quoted(QString value)
-{
-    value.replace(QLatin1Char('\\'), QStringLiteral("\\\\"));
-    value.replace(QLatin1Char('\''), QStringLiteral("\\'"));
-    return QLatin1Char('\'') + value + QLatin1Char('\'');
-}
-
 Error badLocator(const QString& locator, const QString& provider)
 {
     return Error::make(
@@ -75,6 +67,13 @@ GDriveProvider::GDriveProvider(const QString& displayName, const ProviderContext
 {}
 
 GDriveProvider::~GDriveProvider() = default;
+
+QString GDriveProvider::quoted(QString value)
+{
+    value.replace(QLatin1Char('\\'), QStringLiteral("\\\\"));
+    value.replace(QLatin1Char('\''), QStringLiteral("\\'"));
+    return QLatin1Char('\'') + value + QLatin1Char('\'');
+}
 
 QString GDriveProvider::what(const QString& verb, const QString& subject) const
 {
@@ -703,7 +702,8 @@ ProviderJob* GDriveProvider::list()
                     {QStringLiteral("q"),
                      QStringLiteral("%1 in parents and trashed = false").arg(quoted(m_folderId))},
                     {QStringLiteral("pageSize"), QStringLiteral("1000")},
-                    {QStringLiteral("fields"), QStringLiteral("nextPageToken,files(id,size)")}};
+                    {QStringLiteral("fields"),
+                     QStringLiteral("nextPageToken,files(id,size,appProperties)")}};
                 if (!token.isEmpty())
                     query.append({QStringLiteral("pageToken"), token});
                 call(j,
@@ -715,11 +715,17 @@ ProviderJob* GDriveProvider::list()
                              return;
                          }
                          const QJsonObject o = QJsonDocument::fromJson(x.body()).object();
-                         for (const QJsonValue v : o.value(QStringLiteral("files")).toArray())
-                             // A file id names no chunk: cid stays empty (list() cannot tell).
+                         for (const QJsonValue v : o.value(QStringLiteral("files")).toArray()) {
+                             const QJsonObject tags = v[QStringLiteral("appProperties")].toObject();
+                             // The catalog's files are not chunks.
+                             if (isCatalogFile(tags))
+                                 continue;
+                             // The chunk a file holds is in its appProperties (put() tags it).
+                             const QString cid = tags.value(QStringLiteral("cid")).toString();
                              j->objects().append({v[QStringLiteral("id")].toString(),
                                                   v[QStringLiteral("size")].toString().toLongLong(),
-                                                  QString()});
+                                                  cid::isValid(cid) ? cid : QString()});
+                         }
                          const QString next = o.value(QStringLiteral("nextPageToken")).toString();
                          if (next.isEmpty())
                              j->complete(Error::none());

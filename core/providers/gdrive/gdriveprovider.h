@@ -60,6 +60,18 @@ public:
     ProviderJob* list() override;
     ProviderJob* usage() override;
 
+    // Catalog objects (gdrivecatalog.cpp): files in the folder tagged with their catalog name.
+    bool keepsCatalog() const override { return true; }
+    ProviderJob* writeCatalogObject(const QString& name, const QByteArray& bytes) override;
+    ProviderJob* readCatalogObject(const QString& name) override;
+    ProviderJob* listCatalogObjects(const QString& folder) override;
+    ProviderJob* removeCatalogObject(const QString& name) override;
+    // Whether a file with these appProperties is a catalog object (never listed as a chunk).
+    static bool isCatalogFile(const QJsonObject& appProperties);
+
+    // A value inside a Drive query's single quotes, escaped.
+    static QString quoted(QString value);
+
     // Drive's error body ({"error":{"code","message","errors":[{"reason"}]}}) as an Error.
     static Error classify(int status, const QByteArray& body, const QString& what,
                           int limitWaitSeconds, const QByteArray& retryAfter);
@@ -67,6 +79,8 @@ public:
     QString sessionFile(const QString& cid) const;
 
 private:
+    friend class GDriveCatalogSteps;
+
     gdrive::OAuthClient client() const; // gdrivekind.cpp
     QUrl apiUrl(const QString& path, const QList<QPair<QString, QString>>& query = {}) const;
     // An API request with the access token (refreshed first when due; once more after a 401).

@@ -266,6 +266,7 @@ void Api::onAnswer(std::shared_ptr<Batch> batch, const QByteArray& body, quint64
         return requestDone();
     }
     auto again = std::make_shared<Batch>();
+    const QDateTime serverTime = HttpExchange::parseHttpDate(x.header("Date"));
     for (qsizetype i = 0; i < results.size(); ++i) {
         Pending& p = (*batch)[size_t(i)];
         const QJsonValue v = results.at(i);
@@ -275,11 +276,12 @@ void Api::onAnswer(std::shared_ptr<Batch> batch, const QByteArray& body, quint64
             continue;
         }
         if (code == -15) {
-            deliver(p, {errorFor(-15, m_what), -15, {}});
+            deliver(p, {errorFor(-15, m_what), -15, {}, {}});
             endSession();
             continue;
         }
-        deliver(p, code < 0 ? Reply{errorFor(code, m_what), code, v} : Reply{Error::none(), 0, v});
+        deliver(p, code < 0 ? Reply{errorFor(code, m_what), code, v, serverTime}
+                            : Reply{Error::none(), 0, v, serverTime});
     }
     if (!again->empty()) {
         Q_EMIT serverBusy();
@@ -336,7 +338,7 @@ void Api::retryLater(std::shared_ptr<Batch> batch, const Error& why)
     for (Pending& p : *batch) {
         ++p.attempts;
         if (!m_retry.shouldRetry(why, p.attempts)) {
-            deliver(p, {why, -3, {}});
+            deliver(p, {why, -3, {}, {}});
             continue;
         }
         delay = qMax(delay, m_retry.delayMs(why, p.attempts));
@@ -363,7 +365,7 @@ void Api::deliver(Pending& p, const Reply& r)
 void Api::failAll(Batch& batch, const Error& e, int code)
 {
     for (Pending& p : batch)
-        deliver(p, {e, code, {}});
+        deliver(p, {e, code, {}, {}});
 }
 
 void Api::endSession()

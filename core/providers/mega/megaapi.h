@@ -3,6 +3,7 @@
 #include "transfer/retrypolicy.h"
 #include "util/error.h"
 
+#include <QDateTime>
 #include <QJsonObject>
 #include <QJsonValue>
 #include <QObject>
@@ -30,6 +31,7 @@ struct Reply
     Error error;
     int code = 0;
     QJsonValue value;
+    QDateTime serverTime; // MEGA's clock when it answered (the HTTP Date); invalid if unsaid
 };
 
 // MEGA's command channel, one per session: POST <api>/cs?id=<seq>&sid=<sid> with a JSON array of

@@ -206,8 +206,10 @@ void MegaProvider::onTree(const Reply& r)
     if (folder.isEmpty())
         return createFolder(root);
     m_folderHandle = folder;
+    m_treeTime = r.serverTime;
     m_index.clear();
     m_cidOf.clear();
+    m_catalog.clear();
     for (const QJsonValue& v : nodes) {
         const QJsonObject n = v.toObject();
         if (n.value(QStringLiteral("t")).toInt() != 0 ||
@@ -224,8 +226,13 @@ void MegaProvider::onTree(const Reply& r)
             key->aesKey, base64urlDecode(n.value(QStringLiteral("a")).toString().toLatin1())
                              .value_or(QByteArray()));
         const QString name = attrs ? attrs->value(QStringLiteral("n")).toString() : QString();
-        if (cid::isValid(name))
+        node.ts = n.value(QStringLiteral("ts")).toInteger();
+        if (attrs && attrs->value(QLatin1String(CatalogAttribute)).toInt() == 1) {
+            if (isValidCatalogName(name))
+                m_catalog.insert(name, node);
+        } else if (cid::isValid(name)) {
             addNode(name, node);
+        }
     }
     treeDone(Error::none());
 }
@@ -259,6 +266,7 @@ void MegaProvider::createFolder(const QString& root)
                                tr(": MEGA's answer has no folder in it")));
                    m_index.clear();
                    m_cidOf.clear();
+                   m_catalog.clear();
                    treeDone(Error::none());
                });
 }

@@ -67,6 +67,13 @@ public:
     ProviderJob* list() override;
     ProviderJob* usage() override;
 
+    // Catalog objects (megacatalog.cpp): files in the folder named by their catalog name.
+    bool keepsCatalog() const override { return true; }
+    ProviderJob* writeCatalogObject(const QString& name, const QByteArray& bytes) override;
+    ProviderJob* readCatalogObject(const QString& name) override;
+    ProviderJob* listCatalogObjects(const QString& folder) override;
+    ProviderJob* removeCatalogObject(const QString& name) override;
+
     static QString makeLocator(const QString& handle, const QByteArray& sealedKey);
     static bool parseLocator(const QString& locator, QString* handle, QByteArray* sealedKey);
 
@@ -74,13 +81,27 @@ protected:
     QString where() const override;
 
 private:
+    friend class MegaCatalogSteps;
+
     struct Node
     {
         QString handle;
         qint64 size = -1;
         QByteArray sealedKey; // the node key as stored, under the master key
+        qint64 ts = 0;        // when MEGA made the node (seconds since the epoch, MEGA's clock)
     };
     using Ready = std::function<void(const Error&)>;
+
+    // Uploads `size` bytes of `source` (at its position) as a new file named `name` in the
+    // folder, with `attributes` besides its name; `stored` gets the new node's handle and sealed
+    // key. Errors complete the job.
+    void uploadFile(MegaJob* job, const QString& name, const QJsonObject& attributes,
+                    std::shared_ptr<QIODevice> source, qint64 size,
+                    std::function<void(const QString&, const QByteArray&)> stored);
+    // Writes bytes [offset, offset + length) of a file node to `sink`, decrypted (a whole file's
+    // MAC checked); `done` gets the outcome.
+    void downloadNode(MegaJob* job, const QString& handle, const QByteArray& sealedKey,
+                      ByteSink* sink, qint64 offset, qint64 length, Ready done);
 
     // Sends a command of the API for `job`; `then` gets its reply only while the job still runs.
     void command(MegaJob* job, const QJsonObject& cmd,
@@ -114,6 +135,13 @@ private:
     std::vector<std::pair<QPointer<QObject>, Ready>> m_treeWaiters;
     QHash<QString, Node> m_index;    // CID -> node in the folder
     QHash<QString, QString> m_cidOf; // node handle -> CID
+    // The attribute that marks a file of the folder as a catalog object (MEGA keeps attributes
+    // it does not know; its clients show the file by its name).
+    static constexpr const char* CatalogAttribute = "mfCatalog";
+    // Catalog name -> its file nodes in the folder (names are not unique on MEGA: a write
+    // deletes the older ones, a reader takes the newest).
+    QMultiHash<QString, Node> m_catalog;
+    QDateTime m_treeTime; // MEGA's clock when the tree was read
 };
 
 } // namespace mf

@@ -1,7 +1,8 @@
 // MegaProvider::put: `u` for an upload URL, the chunk encrypted as it is sent in POSTs of whole
 // MAC chunks, the completion token from the last POST, then `p` with the sealed node key and
-// the encrypted attributes {"n": cid}. A storage server's 509 (transfer quota) pauses uploads to
-// MEGA until the time it gives.
+// the encrypted attributes {"n": cid}. The catalog's writes (megacatalog.cpp) upload the same
+// way under their catalog name (uploadFile()). A storage server's 509 (transfer quota) pauses
+// uploads to MEGA until the time it gives.
 #include "chunking/cid.h"
 #include "megaprovider.h"
 #include "megatransfer.h"
@@ -19,7 +20,9 @@ namespace {
 // The state of one upload, shared by the steps of a put.
 struct Upload
 {
-    QString cid;
+    QString name;           // the node's name: a chunk's CID, or a catalog object's name
+    QJsonObject attributes; // the node's attributes besides its name
+    std::function<void(const QString& handle, const QByteArray& sealedKey)> stored;
     std::shared_ptr<QIODevice> source;
     qint64 sourceStart = 0;
     qint64 size = 0;
@@ -54,161 +57,173 @@ int errorCodeOf(const QByteArray& body)
 
 ProviderJob* MegaProvider::put(const QString& cid, std::unique_ptr<QIODevice> source, qint64 size)
 {
-    auto up = std::make_shared<Upload>();
-    up->cid = cid;
-    up->source = std::shared_ptr<QIODevice>(std::move(source));
-    up->sourceStart = up->source && up->source->isOpen() ? up->source->pos() : 0;
-    up->size = size;
-    return new MegaJob(this, [this, up](MegaJob& job) {
-        if (!cid::isValid(up->cid))
+    auto shared = std::shared_ptr<QIODevice>(std::move(source));
+    return new MegaJob(this, [this, cid, shared, size](MegaJob& job) {
+        if (!cid::isValid(cid))
             return job.complete(Error::make(
                 Error::Kind::NotFound,
-                tr("“%1” is not a chunk name for provider “%2”").arg(up->cid, displayName())));
+                tr("“%1” is not a chunk name for provider “%2”").arg(cid, displayName())));
         MegaJob* j = &job;
-        const QString subject = tr("chunk %1").arg(up->cid);
-        const auto fail = [this, j](const Reply& r) {
-            j->complete(r.code == -15 ? sessionEndedError() : r.error);
-        };
-
-        // 4. The node: sealed key and attributes under the folder.
-        const auto createNode = [this, j, up, fail, subject] {
-            up->key.metaMac = FileCipher::condenseMacs(up->key.aesKey, [&] {
-                QList<QByteArray> all;
-                for (const QList<QByteArray>& m : std::as_const(up->macs))
-                    all += m;
-                return all;
-            }());
-            const QByteArray sealed = ecbEncrypt(m_session.masterKey, packFileKey(up->key));
-            const QJsonObject node{
-                {QStringLiteral("h"), QString::fromLatin1(base64urlEncode(up->token))},
-                {QStringLiteral("t"), 0},
-                {QStringLiteral("a"), QString::fromLatin1(base64urlEncode(encryptAttributes(
-                                          up->key.aesKey, {{QStringLiteral("n"), up->cid}})))},
-                {QStringLiteral("k"), QString::fromLatin1(base64urlEncode(sealed))}};
-            command(j,
-                    {{QStringLiteral("a"), QStringLiteral("p")},
-                     {QStringLiteral("t"), m_folderHandle},
-                     {QStringLiteral("n"), QJsonArray{node}},
-                     {QStringLiteral("i"), QString::fromLatin1(requestTag())}},
-                    [this, j, up, fail, sealed, subject](const Reply& r) {
-                        if (r.error)
-                            return fail(r);
-                        const QJsonArray made =
-                            r.value.toObject().value(QStringLiteral("f")).toArray();
-                        const QString handle =
-                            made.isEmpty()
-                                ? QString()
-                                : made.at(0).toObject().value(QStringLiteral("h")).toString();
-                        if (handle.isEmpty())
-                            return j->complete(
-                                Error::make(Error::Kind::Retryable,
-                                            what(tr("Storing"), subject) +
-                                                tr(": MEGA's answer has no file node in it")));
-                        addNode(up->cid, Node{handle, up->size, sealed});
-                        j->setLocator(makeLocator(handle, sealed));
-                        j->complete(Error::none());
-                    });
-        };
-
-        // 3. POST the chunk, encrypted on the fly, in pieces of whole MAC chunks.
-        auto sendFrom = std::make_shared<std::function<void(qint64)>>();
-        auto requestUrl = std::make_shared<std::function<void()>>();
-        *sendFrom = [this, j, up, sendFrom, requestUrl, createNode, subject](qint64 from) {
-            const qint64 to = up->size == 0 ? 0 : postEnd(from, up->size, m_options.postBytes);
-            HttpExchange::Request r;
-            r.method = "POST";
-            r.what = what(tr("Uploading"), subject);
-            const QUrl url(up->url + QLatin1Char('/') + QString::number(from));
-            r.build = [url](const HttpExchange::Attempt&) {
-                QNetworkRequest q(url);
-                q.setHeader(QNetworkRequest::ContentTypeHeader,
-                            QByteArrayLiteral("application/octet-stream"));
-                return q;
-            };
-            r.openBody = [up, from, to] {
-                return EncryptingBody::create(
-                    up->source, up->sourceStart, up->key, from, to,
-                    [up](qint64 at, const QList<QByteArray>& macs) { up->macs.insert(at, macs); });
-            };
-            r.bodySize = to - from;
-            r.classify = [what = r.what](int status, const QByteArray&,
-                                         const QNetworkReply& reply) {
-                return storageServerQuota(status, reply, what, tr("uploads to MEGA"));
-            };
-            r.maxCollectBytes = 4096;
-            j->setProgressWindow(from, up->size);
-            j->send(std::move(r), [this, j, up, sendFrom, requestUrl, createNode, subject, from,
-                                   to](HttpExchange& x) {
-                if (x.error())
-                    return j->complete(x.error());
-                const int code = errorCodeOf(x.body());
-                if (code == -8 || code == -5) {
-                    // The upload URL expired (or the upload failed): the whole file again,
-                    // with a new URL, a bounded number of times.
-                    if (++up->restarts > 2)
-                        return j->complete(Api::errorFor(code, what(tr("Uploading"), subject)));
-                    return (*requestUrl)();
-                }
-                if (code < 0)
-                    return j->complete(Api::errorFor(code, what(tr("Uploading"), subject)));
-                if (to < up->size) {
-                    if (!x.body().isEmpty())
-                        return j->complete(Error::make(Error::Kind::Fatal,
-                                                       what(tr("Uploading"), subject) +
-                                                           tr(": MEGA finished the upload early")));
-                    return (*sendFrom)(to);
-                }
-                // With v:2 the token is 36 raw bytes (MEGA SDK UPLOADTOKENLEN).
-                if (x.body().size() != 36)
-                    return j->complete(
-                        Error::make(Error::Kind::Retryable,
-                                    what(tr("Uploading"), subject) +
-                                        tr(": MEGA's storage server sent no completion token")));
-                up->token = x.body();
-                createNode();
-            });
-        };
-
-        // 2. An upload URL for this size.
-        *requestUrl = [this, j, up, sendFrom, fail, subject] {
-            up->macs.clear();
-            up->key = FileKey::random();
-            command(j,
-                    {{QStringLiteral("a"), QStringLiteral("u")},
-                     {QStringLiteral("s"), up->size},
-                     {QStringLiteral("ssl"),
-                      m_options.apiUrl.scheme() == QLatin1String("https") ? 2 : 0},
-                     {QStringLiteral("v"), 2}},
-                    [j, up, sendFrom, fail, subject, this](const Reply& r) {
-                        if (r.error)
-                            return fail(r);
-                        up->url = r.value.toObject().value(QStringLiteral("p")).toString();
-                        if (!up->url.startsWith(QLatin1String("http")))
-                            return j->complete(Error::make(
-                                Error::Kind::Retryable, what(tr("Uploading"), subject) +
-                                                            tr(": MEGA gave no upload address")));
-                        (*sendFrom)(0);
-                    });
-        };
-        j->releaseWithJob(sendFrom, requestUrl);
-
-        // 1. Signed in, the folder known; a chunk already there of the same size is stored.
-        ensureSession(j, [this, j, up, requestUrl](const Error& e) {
+        // Signed in, the folder known; a chunk already there of the same size is stored.
+        ensureSession(j, [this, j, cid, shared, size](const Error& e) {
             if (e)
                 return j->complete(e);
-            ensureTree(j, false, [this, j, up, requestUrl](const Error& te) {
+            ensureTree(j, false, [this, j, cid, shared, size](const Error& te) {
                 if (te)
                     return j->complete(te);
-                const auto it = m_index.constFind(up->cid);
-                if (it != m_index.cend() && it->size == up->size) {
+                const auto it = m_index.constFind(cid);
+                if (it != m_index.cend() && it->size == size) {
                     j->setLocator(makeLocator(it->handle, it->sealedKey));
                     j->setAlreadyStored(true);
                     return j->complete(Error::none());
                 }
-                (*requestUrl)();
+                uploadFile(j, cid, {}, shared, size,
+                           [this, j, cid, size](const QString& handle, const QByteArray& sealed) {
+                               addNode(cid, Node{handle, size, sealed});
+                               j->setLocator(makeLocator(handle, sealed));
+                               j->complete(Error::none());
+                           });
             });
         });
     });
+}
+
+void MegaProvider::uploadFile(MegaJob* j, const QString& name, const QJsonObject& attributes,
+                              std::shared_ptr<QIODevice> source, qint64 size,
+                              std::function<void(const QString&, const QByteArray&)> stored)
+{
+    auto up = std::make_shared<Upload>();
+    up->name = name;
+    up->attributes = attributes;
+    up->attributes.insert(QStringLiteral("n"), name);
+    up->stored = std::move(stored);
+    up->source = std::move(source);
+    up->sourceStart = up->source && up->source->isOpen() ? up->source->pos() : 0;
+    up->size = size;
+    const QString subject = cid::isValid(up->name) ? tr("chunk %1").arg(up->name)
+                                                   : tr("catalog object %1").arg(up->name);
+    const auto fail = [this, j](const Reply& r) {
+        j->complete(r.code == -15 ? sessionEndedError() : r.error);
+    };
+
+    // 4. The node: sealed key and attributes under the folder.
+    const auto createNode = [this, j, up, fail, subject] {
+        up->key.metaMac = FileCipher::condenseMacs(up->key.aesKey, [&] {
+            QList<QByteArray> all;
+            for (const QList<QByteArray>& m : std::as_const(up->macs))
+                all += m;
+            return all;
+        }());
+        const QByteArray sealed = ecbEncrypt(m_session.masterKey, packFileKey(up->key));
+        const QJsonObject node{
+            {QStringLiteral("h"), QString::fromLatin1(base64urlEncode(up->token))},
+            {QStringLiteral("t"), 0},
+            {QStringLiteral("a"), QString::fromLatin1(base64urlEncode(
+                                      encryptAttributes(up->key.aesKey, up->attributes)))},
+            {QStringLiteral("k"), QString::fromLatin1(base64urlEncode(sealed))}};
+        command(
+            j,
+            {{QStringLiteral("a"), QStringLiteral("p")},
+             {QStringLiteral("t"), m_folderHandle},
+             {QStringLiteral("n"), QJsonArray{node}},
+             {QStringLiteral("i"), QString::fromLatin1(requestTag())}},
+            [this, j, up, fail, sealed, subject](const Reply& r) {
+                if (r.error)
+                    return fail(r);
+                const QJsonArray made = r.value.toObject().value(QStringLiteral("f")).toArray();
+                const QString handle =
+                    made.isEmpty() ? QString()
+                                   : made.at(0).toObject().value(QStringLiteral("h")).toString();
+                if (handle.isEmpty())
+                    return j->complete(Error::make(
+                        Error::Kind::Retryable, what(tr("Storing"), subject) +
+                                                    tr(": MEGA's answer has no file node in it")));
+                up->stored(handle, sealed);
+            });
+    };
+
+    // 3. POST the chunk, encrypted on the fly, in pieces of whole MAC chunks.
+    auto sendFrom = std::make_shared<std::function<void(qint64)>>();
+    auto requestUrl = std::make_shared<std::function<void()>>();
+    *sendFrom = [this, j, up, sendFrom, requestUrl, createNode, subject](qint64 from) {
+        const qint64 to = up->size == 0 ? 0 : postEnd(from, up->size, m_options.postBytes);
+        HttpExchange::Request r;
+        r.method = "POST";
+        r.what = what(tr("Uploading"), subject);
+        const QUrl url(up->url + QLatin1Char('/') + QString::number(from));
+        r.build = [url](const HttpExchange::Attempt&) {
+            QNetworkRequest q(url);
+            q.setHeader(QNetworkRequest::ContentTypeHeader,
+                        QByteArrayLiteral("application/octet-stream"));
+            return q;
+        };
+        r.openBody = [up, from, to] {
+            return EncryptingBody::create(
+                up->source, up->sourceStart, up->key, from, to,
+                [up](qint64 at, const QList<QByteArray>& macs) { up->macs.insert(at, macs); });
+        };
+        r.bodySize = to - from;
+        r.classify = [what = r.what](int status, const QByteArray&, const QNetworkReply& reply) {
+            return storageServerQuota(status, reply, what, tr("uploads to MEGA"));
+        };
+        r.maxCollectBytes = 4096;
+        j->setProgressWindow(from, up->size);
+        j->send(std::move(r), [this, j, up, sendFrom, requestUrl, createNode, subject, from,
+                               to](HttpExchange& x) {
+            if (x.error())
+                return j->complete(x.error());
+            const int code = errorCodeOf(x.body());
+            if (code == -8 || code == -5) {
+                // The upload URL expired (or the upload failed): the whole file again,
+                // with a new URL, a bounded number of times.
+                if (++up->restarts > 2)
+                    return j->complete(Api::errorFor(code, what(tr("Uploading"), subject)));
+                return (*requestUrl)();
+            }
+            if (code < 0)
+                return j->complete(Api::errorFor(code, what(tr("Uploading"), subject)));
+            if (to < up->size) {
+                if (!x.body().isEmpty())
+                    return j->complete(Error::make(Error::Kind::Fatal,
+                                                   what(tr("Uploading"), subject) +
+                                                       tr(": MEGA finished the upload early")));
+                return (*sendFrom)(to);
+            }
+            // With v:2 the token is 36 raw bytes (MEGA SDK UPLOADTOKENLEN).
+            if (x.body().size() != 36)
+                return j->complete(
+                    Error::make(Error::Kind::Retryable,
+                                what(tr("Uploading"), subject) +
+                                    tr(": MEGA's storage server sent no completion token")));
+            up->token = x.body();
+            createNode();
+        });
+    };
+
+    // 2. An upload URL for this size.
+    *requestUrl = [this, j, up, sendFrom, fail, subject] {
+        up->macs.clear();
+        up->key = FileKey::random();
+        command(
+            j,
+            {{QStringLiteral("a"), QStringLiteral("u")},
+             {QStringLiteral("s"), up->size},
+             {QStringLiteral("ssl"), m_options.apiUrl.scheme() == QLatin1String("https") ? 2 : 0},
+             {QStringLiteral("v"), 2}},
+            [j, up, sendFrom, fail, subject, this](const Reply& r) {
+                if (r.error)
+                    return fail(r);
+                up->url = r.value.toObject().value(QStringLiteral("p")).toString();
+                if (!up->url.startsWith(QLatin1String("http")))
+                    return j->complete(Error::make(Error::Kind::Retryable,
+                                                   what(tr("Uploading"), subject) +
+                                                       tr(": MEGA gave no upload address")));
+                (*sendFrom)(0);
+            });
+    };
+    j->releaseWithJob(sendFrom, requestUrl);
+
+    (*requestUrl)();
 }
 
 } // namespace mf

@@ -207,7 +207,7 @@ function deleteTree(h) {
 }
 
 // ---- commands --------------------------------------------------------------------------------
-function command(cmd, account, baseUrl) {
+function command(cmd, account, baseUrl, sid) {
   switch (cmd.a) {
   case 'us0': {
     const a = accounts.get(String(cmd.user || '').toLowerCase());
@@ -235,7 +235,12 @@ function command(cmd, account, baseUrl) {
              k: e64(ecb(account.masterKey, account.masterKey, true)), privk: account.privk,
              since: 1700000000 };
   case 'sml':
-    for (const [sid, a] of sessions) if (a === account) sessions.delete(sid);
+    // Logout ends this session; with ko:1, every other session of the account instead.
+    if (cmd.ko) {
+      for (const [other, a] of sessions) if (a === account && other !== sid) sessions.delete(other);
+    } else {
+      sessions.delete(sid);
+    }
     return 0;
   case 'f': {
     stats.fCalls++;
@@ -362,7 +367,7 @@ function handleCommands(req, res, url) {
     const baseUrl = `http://${req.headers.host}`;
     const out = cmds.map((c) => {
       stats.commands[c.a] = (stats.commands[c.a] || 0) + 1;
-      try { return command(c, account, baseUrl); } catch (e) { console.error(e); return -1; }
+      try { return command(c, account, baseUrl, sid); } catch (e) { console.error(e); return -1; }
     });
     send(res, 200, out, { 'Content-Type': 'application/json' });
   });
