@@ -217,8 +217,8 @@ void TestAssembler::restoresBitExact()
     QCOMPARE(job.failure(), RestoreJob::Failure::None);
     QCOMPARE(job.restoredPaths(), QStringList{QDir(out).filePath(QStringLiteral("big.gguf"))});
     QVERIFY(job.problems().isEmpty());
-    QCOMPARE(job.totalBytes(), qint64(5 * MiB + 777));
-    QCOMPARE(job.bytesDone(), job.totalBytes());
+    QCOMPARE(job.progressNow().totalBytes, qint64(5 * MiB + 777));
+    QCOMPARE(job.progressNow().bytesDone, job.progressNow().totalBytes);
     QCOMPARE(test::opensslSha256Hex(job.restoredPaths().first()), test::opensslSha256Hex(source));
     QCOMPARE(entriesOf(out), QStringList{QStringLiteral("big.gguf")});
     // Every replica that was read is now marked verified.
@@ -785,8 +785,8 @@ void TestAssembler::verifyHealthy()
     QCOMPARE(r.underReplicated, 0);
     QCOMPARE(r.lost, 0);
     QVERIFY(r.problems.isEmpty());
-    QCOMPARE(job.bytesDone(), job.totalBytes());
-    QCOMPARE(job.totalBytes(), 2 * qint64(3 * MiB));
+    QCOMPARE(job.progressNow().bytesDone, job.progressNow().totalBytes);
+    QCOMPARE(job.progressNow().totalBytes, 2 * qint64(3 * MiB));
 
     VerifyJob unknown(v.vault.get(), {QStringLiteral("nope")});
     QVERIFY(run(unknown));

@@ -327,7 +327,7 @@ void TestCoordination::restoreOfAModelRemovedMidwayIsNotALoss()
     bool removed = false;
     bool removedWell = true;
     connect(&restore, &RestoreJob::progress, &restore, [&] {
-        if (removed || restore.bytesDone() == 0)
+        if (removed || restore.progressNow().bytesDone == 0)
             return;
         removed = true;
         removedWell = forgetModelLeavingDeletions(v, QStringLiteral("a"));

@@ -329,7 +329,7 @@ void TestDistributor::floatsAndTiles()
     QCOMPARE(s.bytesSent, qint64(data.size()));
     QCOMPARE(s.bytesPlaced, qint64(data.size()));
     QCOMPARE(s.underReplicatedChunks, 0);
-    QCOMPARE(job.bytesDone(), qint64(data.size()));
+    QCOMPARE(job.progressNow().bytesDone, qint64(data.size()));
     // Nothing but the chunks was stored.
     QCOMPARE(objectsOnProviders(v), storedPlacements(v.registry(), model->id));
     QCOMPARE(v.registry().stats().chunks, int(chunks.size()));
@@ -350,7 +350,7 @@ void TestDistributor::floatsFolder()
     QVERIFY(run(job));
     QCOMPARE(job.failure(), FloatJob::Failure::None);
     QCOMPARE(job.modelName(), QStringLiteral("folder"));
-    QCOMPARE(job.totalBytes(), qint64(a.size() + b.size()));
+    QCOMPARE(job.progressNow().totalBytes, qint64(a.size() + b.size()));
     const auto model = v.registry().modelByName(QStringLiteral("folder"));
     QVERIFY(model);
     const QList<FileRecord> files = v.registry().files(model->id);

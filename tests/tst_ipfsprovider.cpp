@@ -455,7 +455,7 @@ void TestIpfsProvider::nodeKilledMidFloatResumes()
         QSignalSpy finished(&f, &FloatJob::finished);
         bool killed = false;
         connect(&f, &FloatJob::progress, &f, [&] {
-            if (!killed && f.bytesDone() > 2 * MiB) {
+            if (!killed && f.progressNow().bytesDone > 2 * MiB) {
                 killed = true;
                 m_peer.kill();
             }

@@ -64,7 +64,7 @@ void TestRepair::repairsAFloatThatWentShort()
     QCOMPARE(repair.report().chunksShort, chunks);
     QCOMPARE(repair.report().chunksRepaired, chunks);
     QCOMPARE(repair.report().copiesMade, chunks);
-    QCOMPARE(repair.totalBytes(), repair.bytesDone());
+    QCOMPARE(repair.progressNow().totalBytes, repair.progressNow().bytesDone);
     QVERIFY(!progress.isEmpty());
     QCOMPARE(minCopies(v.registry(), id), 2);
     QVERIFY(!v.registry().model(id)->degraded);
@@ -74,7 +74,7 @@ void TestRepair::repairsAFloatThatWentShort()
     RepairJob again(v.vault.get());
     QVERIFY(run(again));
     QCOMPARE(again.report().chunksShort, 0);
-    QCOMPARE(again.totalBytes(), 0);
+    QCOMPARE(again.progressNow().totalBytes, 0);
 }
 
 void TestRepair::replacesCopiesKnownBad()

@@ -133,10 +133,10 @@ private Q_SLOTS:
         QSignalSpy finished(job.get(), &RestoreJob::finished);
         job->start();
         // A quarter in, the first link slows to a crawl.
-        QTRY_VERIFY_WITH_TIMEOUT(job->bytesDone() >= FileSize / 4 || !finished.isEmpty(),
-                                 JobTimeoutMs);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            job->progressNow().bytesDone >= FileSize / 4 || !finished.isEmpty(), JobTimeoutMs);
         QVERIFY2(finished.isEmpty(), "the restore ended before the link slowed down");
-        const qint64 remaining = FileSize - job->bytesDone();
+        const qint64 remaining = FileSize - job->progressNow().bytesDone;
         m_links[0]->setRateLimit(CrawlRate);
         const qint64 before[2] = {m_links[0]->bytesRelayed(), m_links[1]->bytesRelayed()};
         QVERIFY(finished.wait(JobTimeoutMs));

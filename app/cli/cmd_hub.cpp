@@ -205,7 +205,7 @@ private:
                         {QStringLiteral("source"),
                          m_job->repo().commit.isEmpty() ? QString() : m_job->repo().source()},
                         {QStringLiteral("files"), filesJson(m_job->files())},
-                        {QStringLiteral("bytes"), m_job->totalBytes()},
+                        {QStringLiteral("bytes"), m_job->progressNow().totalBytes},
                         {QStringLiteral("bytes_downloaded"), m_job->bytesDownloaded()},
                         {QStringLiteral("bytes_resumed"), m_job->bytesResumed()},
                         {QStringLiteral("files_skipped"), m_job->filesSkipped()},
@@ -227,7 +227,8 @@ private:
                                        "verified")
                             .arg(m_job->modelName(),
                                  m_job->degraded() ? QStringLiteral(", DEGRADED") : QString(),
-                                 m_job->repo().source(), units::formatBytes(m_job->totalBytes()))
+                                 m_job->repo().source(),
+                                 units::formatBytes(m_job->progressNow().totalBytes))
                             .arg(m_job->files().size()));
         console().print(QStringLiteral("  downloaded %1%2, %3 s, %4")
                             .arg(units::formatBytes(m_job->bytesDownloaded()),

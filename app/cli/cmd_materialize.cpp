@@ -96,7 +96,7 @@ private:
         const Error& e = m_job->error();
         QJsonObject doc{{QStringLiteral("ok"), e.ok()},
                         {QStringLiteral("path"), m_job->modelPath()},
-                        {QStringLiteral("bytes"), m_job->totalBytes()},
+                        {QStringLiteral("bytes"), m_job->progressNow().totalBytes},
                         {QStringLiteral("files_reused"), m_job->filesReused()}};
         if (!e.ok()) {
             doc.insert(QStringLiteral("error"), e.message);
@@ -108,7 +108,7 @@ private:
             const QString folder =
                 m_job->repoFolder().mid(m_job->repoFolder().lastIndexOf(QLatin1Char('/')) + 1);
             QStringList evicted;
-            if (!m_cache->record(m_modelName, folder, m_job->totalBytes(), &why) ||
+            if (!m_cache->record(m_modelName, folder, m_job->progressNow().totalBytes, &why) ||
                 (evicted = m_cache->evictToFit(m_cap, m_modelName, &why), !why.isEmpty())) {
                 console().error(why);
                 return finish(Failed);
@@ -120,8 +120,9 @@ private:
                                     .arg(model, units::formatBytes(m_cap)));
         }
         console().printJson(doc);
-        console().print(QStringLiteral("Materialized %1 at %2")
-                            .arg(units::formatBytes(m_job->totalBytes()), m_job->modelPath()));
+        console().print(
+            QStringLiteral("Materialized %1 at %2")
+                .arg(units::formatBytes(m_job->progressNow().totalBytes), m_job->modelPath()));
         finish(Success);
     }
 

@@ -595,8 +595,9 @@ private:
             finish(Success);
         });
         console().startProgress([this](qint64& done, qint64& total, QString& label) {
-            done = m_drain->bytesDone();
-            total = m_drain->totalBytes();
+            const TransferProgress now = m_drain->progressNow();
+            done = now.bytesDone;
+            total = now.totalBytes;
             label.clear();
         });
         m_drain->start();

@@ -82,7 +82,7 @@ private:
         QJsonObject doc{
             {QStringLiteral("ok"), m_job->failure() == RestoreJob::Failure::None},
             {QStringLiteral("files"), QJsonArray::fromStringList(m_job->restoredPaths())},
-            {QStringLiteral("bytes"), m_job->bytesDone()},
+            {QStringLiteral("bytes"), m_job->progressNow().bytesDone},
             {QStringLiteral("problems"), QJsonArray::fromStringList(m_job->problems())},
             {QStringLiteral("seconds"), secs}};
         // The job says what exists in plain words; how to choose is this tool's own: --force.
@@ -103,9 +103,9 @@ private:
             for (const QString& path : m_job->restoredPaths())
                 console().print(QStringLiteral("Restored %1").arg(path));
             console().print(QStringLiteral("  %1 verified in %2 s, %3")
-                                .arg(units::formatBytes(m_job->bytesDone()))
+                                .arg(units::formatBytes(m_job->progressNow().bytesDone))
                                 .arg(secs, 0, 'f', 1)
-                                .arg(units::formatRate(m_job->bytesDone() / secs)));
+                                .arg(units::formatRate(m_job->progressNow().bytesDone / secs)));
             return finish(Success);
         case RestoreJob::Failure::NotFound:
         case RestoreJob::Failure::Incomplete:

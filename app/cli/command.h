@@ -122,8 +122,9 @@ protected:
         m_job = job;
         m_runner = runner ? runner : job;
         console().startProgress([this](qint64& done, qint64& total, QString& label) {
-            done = m_job->bytesDone();
-            total = m_job->totalBytes();
+            const TransferProgress now = m_job->progressNow();
+            done = now.bytesDone;
+            total = now.totalBytes;
             label = progressLabel();
         });
         m_clock.start();

@@ -73,11 +73,11 @@ bool EngineWorker::startFloat(Transfer& t, QString* /*error*/)
     auto* guard = new CatalogGuard(m_vault.get(), job, QStringLiteral("“%1”").arg(name), this);
     const qint64 id = t.info.id;
     t.job = guard;
-    t.bytesDone = [job] { return job->bytesDone(); };
-    t.retryWait = [job] { return job->retryWait(); };
+    t.bytesDone = [job] { return job->progressNow().bytesDone; };
+    t.retryWait = [job] { return job->progressNow().retryWait; };
     t.describe = [job, retriesBefore = t.info.retries](TransferInfo& info) {
-        const FloatJob::Progress now = job->progressNow();
-        info.chunksDone = now.chunksPlaced;
+        const TransferProgress now = job->progressNow();
+        info.chunksDone = now.chunksDone;
         info.retries = retriesBefore + now.retries;
         if (!now.stage.isEmpty())
             info.stage = now.stage;
@@ -97,8 +97,8 @@ bool EngineWorker::startFloat(Transfer& t, QString* /*error*/)
             x->payload.insert(QStringLiteral("modelId"), model->id);
             Q_EMIT modelChanged(model->id);
         }
-        if (job->totalBytes() > 0) {
-            x->info.totalBytes = job->totalBytes();
+        if (job->progressNow().totalBytes > 0) {
+            x->info.totalBytes = job->progressNow().totalBytes;
             x->meter.setTotal(x->info.totalBytes);
         }
         x->dirty = true;
@@ -147,7 +147,7 @@ bool EngineWorker::startRestore(Transfer& t, QString* error)
     auto* job = new RestoreJob(m_vault.get(), request, this);
     const qint64 id = t.info.id;
     t.job = job;
-    t.bytesDone = [job] { return job->bytesDone(); };
+    t.bytesDone = [job] { return job->progressNow().bytesDone; };
     // Each file it finishes is recorded at once, so that a run after a pause, a failure or a
     // crash knows the file at that name is its own.
     auto noteRestored = [this, id, job] {
@@ -194,8 +194,8 @@ bool EngineWorker::startRestore(Transfer& t, QString* error)
                               e.isOutOfBudget() ? e.budgetResetMs : -1);
             });
     job->start();
-    if (job->totalBytes() > 0)
-        t.info.totalBytes = job->totalBytes();
+    if (job->progressNow().totalBytes > 0)
+        t.info.totalBytes = job->progressNow().totalBytes;
     return true;
 }
 
@@ -209,7 +209,7 @@ bool EngineWorker::startVerify(Transfer& t, QString* error)
     auto* job = new VerifyJob(m_vault.get(), {model->name}, this);
     const qint64 id = t.info.id;
     t.job = job;
-    t.bytesDone = [job] { return job->bytesDone(); };
+    t.bytesDone = [job] { return job->progressNow().bytesDone; };
     connect(job, &VerifyJob::progress, this, [this, id] {
         if (Transfer* x = find(id))
             x->dirty = true;
@@ -227,8 +227,8 @@ bool EngineWorker::startVerify(Transfer& t, QString* error)
                           false);
     });
     job->start();
-    if (job->totalBytes() > 0)
-        t.info.totalBytes = job->totalBytes();
+    if (job->progressNow().totalBytes > 0)
+        t.info.totalBytes = job->progressNow().totalBytes;
     return true;
 }
 
@@ -368,14 +368,15 @@ void EngineWorker::runImport(qint64 id, const QString& token)
                              request.modelName.isEmpty() ? request.repoId : request.modelName),
                          this);
     t->job = guard;
-    t->bytesDone = [job] { return job->bytesDone(); };
+    t->bytesDone = [job] { return job->progressNow().bytesDone; };
     connect(job, &ImportJob::progress, this, [this, id, job] {
         Transfer* x = find(id);
         if (!x)
             return;
         x->dirty = true;
-        if (job->totalBytes() > 0 && job->totalBytes() != x->info.totalBytes) {
-            x->info.totalBytes = job->totalBytes();
+        if (job->progressNow().totalBytes > 0 &&
+            job->progressNow().totalBytes != x->info.totalBytes) {
+            x->info.totalBytes = job->progressNow().totalBytes;
             x->meter.setTotal(x->info.totalBytes);
         }
         if (!x->info.modelId) {
@@ -390,8 +391,8 @@ void EngineWorker::runImport(qint64 id, const QString& token)
             [this, id](const QString& message) { addWarning(id, message); });
     connect(guard, &TransferJob::finished, this, [this, id, job, guard] {
         if (Transfer* x = find(id)) {
-            if (job->totalBytes() > 0)
-                x->info.totalBytes = job->totalBytes();
+            if (job->progressNow().totalBytes > 0)
+                x->info.totalBytes = job->progressNow().totalBytes;
             if (const auto model = m_vault->registry().modelByName(job->modelName()))
                 x->info.modelId = model->id;
         }
@@ -420,7 +421,7 @@ bool EngineWorker::startMaterialize(Transfer& t, QString* error)
     auto* job = new MaterializeJob(m_vault.get(), request, this);
     const qint64 id = t.info.id;
     t.job = job;
-    t.bytesDone = [job] { return job->bytesDone(); };
+    t.bytesDone = [job] { return job->progressNow().bytesDone; };
     connect(job, &MaterializeJob::progress, this, [this, id] {
         if (Transfer* x = find(id))
             x->dirty = true;
@@ -430,8 +431,8 @@ bool EngineWorker::startMaterialize(Transfer& t, QString* error)
         onJobFinished(id, e.ok() ? QString() : e.message, e.kind == Error::Kind::Cancelled);
     });
     job->start();
-    if (job->totalBytes() > 0)
-        t.info.totalBytes = job->totalBytes();
+    if (job->progressNow().totalBytes > 0)
+        t.info.totalBytes = job->progressNow().totalBytes;
     return true;
 }
 

@@ -230,7 +230,7 @@ bool EngineWorker::startRepair(Transfer& t, QString* /*error*/)
     auto* job = new RepairJob(m_vault.get(), options, this);
     const qint64 id = t.info.id;
     t.job = job;
-    t.bytesDone = [job] { return job->bytesDone(); };
+    t.bytesDone = [job] { return job->progressNow().bytesDone; };
     connect(job, &RepairJob::progress, this, [this, id] {
         if (Transfer* x = find(id))
             x->dirty = true;
@@ -251,7 +251,7 @@ bool EngineWorker::startRepair(Transfer& t, QString* /*error*/)
         Q_EMIT modelsHealthChanged();
     });
     job->start();
-    t.info.totalBytes = job->totalBytes();
+    t.info.totalBytes = job->progressNow().totalBytes;
     return true;
 }
 
@@ -263,7 +263,7 @@ bool EngineWorker::startScrub(Transfer& t, QString* /*error*/)
     auto* job = new ScrubJob(m_vault.get(), options, this);
     const qint64 id = t.info.id;
     t.job = job;
-    t.bytesDone = [job] { return job->bytesDone(); };
+    t.bytesDone = [job] { return job->progressNow().bytesDone; };
     connect(job, &ScrubJob::progress, this, [this, id] {
         if (Transfer* x = find(id))
             x->dirty = true;
@@ -291,7 +291,7 @@ bool EngineWorker::startScrub(Transfer& t, QString* /*error*/)
         emitSyncStatus();
     });
     job->start();
-    t.info.totalBytes = job->totalBytes();
+    t.info.totalBytes = job->progressNow().totalBytes;
     return true;
 }
 
@@ -308,7 +308,7 @@ bool EngineWorker::startDrain(Transfer& t, QString* error)
     auto* job = new DrainJob(m_vault.get(), providerId, options, this);
     const qint64 id = t.info.id;
     t.job = job;
-    t.bytesDone = [job] { return job->bytesDone(); };
+    t.bytesDone = [job] { return job->progressNow().bytesDone; };
     connect(job, &DrainJob::progress, this, [this, id] {
         if (Transfer* x = find(id))
             x->dirty = true;

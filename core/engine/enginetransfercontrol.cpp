@@ -37,13 +37,13 @@ qint64 EngineWorker::adoptTransfer(TransferInfo::Kind kind, const QString& title
     t.info.title = title;
     t.info.modelId = modelId;
     t.info.created = QDateTime::currentDateTime();
-    t.info.totalBytes = job->totalBytes();
+    t.info.totalBytes = job->progressNow().totalBytes;
     // Not stored in the registry (rowId 0): the bytes came with a request and are gone after it.
     t.payload = {{QStringLiteral("adopted"), true}, {QStringLiteral("title"), title}};
     job->setParent(this);
     t.job = job;
-    t.bytesDone = [job] { return job->bytesDone(); };
-    t.retryWait = [job] { return job->retryWait(); };
+    t.bytesDone = [job] { return job->progressNow().bytesDone; };
+    t.retryWait = [job] { return job->progressNow().retryWait; };
     connect(job, &TransferJob::warning, this,
             [this, id](const QString& message) { addWarning(id, message); });
     connect(job, &TransferJob::finished, this, [this, id, job] {

@@ -30,9 +30,12 @@ ImportJob::~ImportJob()
     delete m_info.data();
 }
 
-qint64 ImportJob::bytesDone() const
+TransferProgress ImportJob::progressNow() const
 {
-    return m_bytesBefore + (m_current ? m_current->stats().bytesPlaced : 0);
+    TransferProgress p;
+    p.totalBytes = m_totalBytes;
+    p.bytesDone = m_bytesBefore + (m_current ? m_current->stats().bytesPlaced : 0);
+    return p;
 }
 
 qint64 ImportJob::bytesDownloaded() const
@@ -50,7 +53,7 @@ bool ImportJob::isStalled() const
     return m_source && m_source->isStalled();
 }
 
-void ImportJob::start()
+void ImportJob::doStart()
 {
     if (const QString bad = modelname::problem(m_request.modelName); !bad.isEmpty()) {
         finish(Error::make(Error::Kind::Fatal, bad));
@@ -61,19 +64,14 @@ void ImportJob::start()
     m_info->start();
 }
 
-void ImportJob::abort()
+void ImportJob::doAbort()
 {
-    if (m_finished || m_aborted)
-        return;
-    m_aborted = true;
     if (m_info)
         m_info->abort();
     else if (m_current)
         m_current->abort(); // its finished() ends us
     else
-        QMetaObject::invokeMethod(
-            this, [this] { finish(Error::make(Error::Kind::Cancelled, tr("Cancelled"))); },
-            Qt::QueuedConnection);
+        finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
 }
 
 void ImportJob::onInfo()
@@ -198,7 +196,7 @@ void ImportJob::next()
 {
     m_current.reset();
     m_source = nullptr;
-    if (m_aborted) {
+    if (isAborting()) {
         finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
         return;
     }
@@ -268,7 +266,7 @@ void ImportJob::onFileFinished()
         next();
         return;
     }
-    if (broken && !m_aborted && !m_retriedFromScratch) {
+    if (broken && !isAborting() && !m_retriedFromScratch) {
         m_retriedFromScratch = true;
         addWarning(error.message);
         m_current.release()->deleteLater();
@@ -276,24 +274,19 @@ void ImportJob::onFileFinished()
         startFile(true);
         return;
     }
-    finish(error.kind == Error::Kind::Cancelled || m_aborted
+    finish(error.kind == Error::Kind::Cancelled || isAborting()
                ? Error::make(Error::Kind::Cancelled, tr("Cancelled"))
                : error);
 }
 
-void ImportJob::finish(const Error& error)
+void ImportJob::ending(Error& error)
 {
-    if (m_finished)
-        return;
-    m_finished = true;
-    m_error = error;
     m_leaseTimer.stop();
     if (m_sweep)
         m_sweep->abort(); // what is left of it, the next float or collect does
     if (m_leased && !error.ok())
         m_vault->registry().releaseModelLease(m_modelId, m_request.options.leaseOwner);
     m_leased = false;
-    finishQueued(); // never from inside start() or abort()
 }
 
 } // namespace mf

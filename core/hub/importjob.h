@@ -48,15 +48,11 @@ public:
     ImportJob(Vault* vault, HubClient* client, Request request, QObject* parent = nullptr);
     ~ImportJob() override;
 
-    void start() override;
-    void abort() override;
-    const Error& error() const override { return m_error; }
-
     const HubRepo& repo() const { return m_repo; }
     const QList<HubFile>& files() const { return m_files; }
     QString modelName() const { return m_request.modelName; }
-    qint64 totalBytes() const override { return m_totalBytes; }
-    qint64 bytesDone() const override; // placed (or found placed)
+    // Bytes: of the files, and placed (or found placed).
+    TransferProgress progressNow() const override;
     qint64 bytesDownloaded() const;
     qint64 bytesResumed() const { return m_bytesResumed; } // not downloaded again
     QString currentFile() const;
@@ -71,7 +67,9 @@ private:
     void onFileFinished();
     StreamChunkSource::Resume resumePoint(qint64 fileId, const QString& checkpointPath);
     QString checkpointPath(const HubFile& file) const;
-    void finish(const Error& error);
+    void doStart() override;
+    void doAbort() override;
+    void ending(Error& error) override;
 
     Vault* m_vault;
     HubClient* m_client;
@@ -90,9 +88,6 @@ private:
     bool m_retriedFromScratch = false;
     std::unique_ptr<FileDistributor> m_current;
     HubFileSource* m_source = nullptr; // owned by m_current
-    Error m_error;
-    bool m_aborted = false;
-    bool m_finished = false;
     QTimer m_leaseTimer;
     TemporarySweep* m_sweep = nullptr; // child
     bool m_leased = false;             // this job holds the model's lease

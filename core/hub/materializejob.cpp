@@ -33,100 +33,91 @@ MaterializeJob::~MaterializeJob()
         m_vault->registry().removeScratchAreas(m_scratchAreas);
 }
 
-qint64 MaterializeJob::bytesDone() const
+TransferProgress MaterializeJob::progressNow() const
 {
-    return m_bytesBefore + (m_current ? m_current->bytesDone() : 0);
+    TransferProgress p;
+    p.totalBytes = m_totalBytes;
+    p.bytesDone = m_bytesBefore + (m_current ? m_current->bytesDone() : 0);
+    return p;
 }
 
-void MaterializeJob::start()
+void MaterializeJob::doStart()
 {
-    QMetaObject::invokeMethod(
-        this,
-        [this] {
-            Registry& registry = m_vault->registry();
-            const auto model = registry.modelByName(m_request.modelName);
-            if (!model) {
-                finish(Error::make(Error::Kind::NotFound,
-                                   tr("There is no model named “%1” (see “modelfloat-cli list”)")
-                                       .arg(m_request.modelName)));
-                return;
-            }
-            if (model->state != ModelRecord::State::Complete) {
-                finish(Error::make(Error::Kind::Fatal,
-                                   tr("“%1” is not completely floated yet; finish its float or "
-                                      "import first")
-                                       .arg(m_request.modelName)));
-                return;
-            }
-            m_files = registry.files(model->id);
-            for (const FileRecord& f : std::as_const(m_files)) {
-                if (!modelpath::isValid(f.path)) {
-                    finish(Error::make(Error::Kind::Fatal,
-                                       tr("“%1” has a file path that is not safe to write: “%2”")
-                                           .arg(m_request.modelName, f.path)));
-                    return;
-                }
-                m_totalBytes += f.size;
-            }
-            const QString root = QDir(m_request.destination).absolutePath();
-            if (m_request.layout == Layout::HfCache) {
-                if (!hfcache::parseSource(model->source, &m_repoId, &m_commit)) {
-                    finish(Error::make(
-                        Error::Kind::Fatal,
-                        tr("“%1” was not imported from the Hugging Face Hub (its source is "
-                           "“%2”), so it has no commit for the cache layout; use the plain "
-                           "layout")
-                            .arg(m_request.modelName, model->source)));
-                    return;
-                }
-                m_repoFolder = root + QLatin1Char('/') + hfcache::repoFolderName(m_repoId);
-                m_modelPath = m_repoFolder + QStringLiteral("/snapshots/") + m_commit;
-                const QString blobs = m_repoFolder + QStringLiteral("/blobs");
-                if (!makeFolders(blobs, m_vault->flushWrites())) {
-                    finish(Error::make(
-                        Error::Kind::Fatal,
-                        tr("Cannot create the folder “%1”: %2").arg(blobs, errnoText(errno))));
-                    return;
-                }
-                // Blobs are assembled in blobs/ and renamed to their ETag when verified.
-                m_folders.insert(blobs);
-            } else {
-                m_modelPath = root;
-                // Every destination is checked first: "exists" never leaves half a model.
-                for (const FileRecord& f : std::as_const(m_files)) {
-                    const QString target = root + QLatin1Char('/') + f.path;
-                    if (!m_request.overwrite && QFileInfo::exists(target)) {
-                        finish(Error::make(
-                            Error::Kind::Fatal,
-                            tr("“%1” already exists; choose another folder or pass --force")
-                                .arg(target)));
-                        return;
-                    }
-                    m_folders.insert(QFileInfo(target).absolutePath());
-                }
-            }
-            // What materializations killed in these folders left goes first (never a running
-            // one's temporaries), so a rerun leaves them as clean as a first run.
-            for (const QString& folder : std::as_const(m_folders))
-                m_swept += temporaries::sweepFolder(folder, leftoverNames(), legacyLeftoverNames());
-            // Recorded until the job ends, for `collect` to sweep if it is killed.
-            m_scratchAreas = registry.addScratchAreas(m_folders.values());
-            next();
-        },
-        Qt::QueuedConnection);
-}
-
-void MaterializeJob::abort()
-{
-    if (m_finished || m_aborted)
+    Registry& registry = m_vault->registry();
+    const auto model = registry.modelByName(m_request.modelName);
+    if (!model) {
+        finish(Error::make(Error::Kind::NotFound,
+                           tr("There is no model named “%1” (see “modelfloat-cli list”)")
+                               .arg(m_request.modelName)));
         return;
-    m_aborted = true;
+    }
+    if (model->state != ModelRecord::State::Complete) {
+        finish(Error::make(Error::Kind::Fatal,
+                           tr("“%1” is not completely floated yet; finish its float or "
+                              "import first")
+                               .arg(m_request.modelName)));
+        return;
+    }
+    m_files = registry.files(model->id);
+    for (const FileRecord& f : std::as_const(m_files)) {
+        if (!modelpath::isValid(f.path)) {
+            finish(Error::make(Error::Kind::Fatal,
+                               tr("“%1” has a file path that is not safe to write: “%2”")
+                                   .arg(m_request.modelName, f.path)));
+            return;
+        }
+        m_totalBytes += f.size;
+    }
+    const QString root = QDir(m_request.destination).absolutePath();
+    if (m_request.layout == Layout::HfCache) {
+        if (!hfcache::parseSource(model->source, &m_repoId, &m_commit)) {
+            finish(Error::make(Error::Kind::Fatal,
+                               tr("“%1” was not imported from the Hugging Face Hub (its source is "
+                                  "“%2”), so it has no commit for the cache layout; use the plain "
+                                  "layout")
+                                   .arg(m_request.modelName, model->source)));
+            return;
+        }
+        m_repoFolder = root + QLatin1Char('/') + hfcache::repoFolderName(m_repoId);
+        m_modelPath = m_repoFolder + QStringLiteral("/snapshots/") + m_commit;
+        const QString blobs = m_repoFolder + QStringLiteral("/blobs");
+        if (!makeFolders(blobs, m_vault->flushWrites())) {
+            finish(
+                Error::make(Error::Kind::Fatal,
+                            tr("Cannot create the folder “%1”: %2").arg(blobs, errnoText(errno))));
+            return;
+        }
+        // Blobs are assembled in blobs/ and renamed to their ETag when verified.
+        m_folders.insert(blobs);
+    } else {
+        m_modelPath = root;
+        // Every destination is checked first: "exists" never leaves half a model.
+        for (const FileRecord& f : std::as_const(m_files)) {
+            const QString target = root + QLatin1Char('/') + f.path;
+            if (!m_request.overwrite && QFileInfo::exists(target)) {
+                finish(Error::make(
+                    Error::Kind::Fatal,
+                    tr("“%1” already exists; choose another folder or pass --force").arg(target)));
+                return;
+            }
+            m_folders.insert(QFileInfo(target).absolutePath());
+        }
+    }
+    // What materializations killed in these folders left goes first (never a running
+    // one's temporaries), so a rerun leaves them as clean as a first run.
+    for (const QString& folder : std::as_const(m_folders))
+        m_swept += temporaries::sweepFolder(folder, leftoverNames(), legacyLeftoverNames());
+    // Recorded until the job ends, for `collect` to sweep if it is killed.
+    m_scratchAreas = registry.addScratchAreas(m_folders.values());
+    next();
+}
+
+void MaterializeJob::doAbort()
+{
     if (m_current)
-        m_current->abort();
+        m_current->abort(); // its finished() ends the job
     else
-        QMetaObject::invokeMethod(
-            this, [this] { finish(Error::make(Error::Kind::Cancelled, tr("Cancelled"))); },
-            Qt::QueuedConnection);
+        finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
 }
 
 QString MaterializeJob::blobName(const FileRecord& f) const
@@ -139,7 +130,7 @@ void MaterializeJob::next()
     if (m_current) {
         m_current.release()->deleteLater();
     }
-    if (m_aborted) {
+    if (isAborting()) {
         finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
         return;
     }
@@ -260,7 +251,7 @@ void MaterializeJob::onFileDone()
     const Error error = m_current->error();
     const FileRecord f = m_files.at(m_index);
     if (!error.ok()) {
-        finish(m_aborted ? Error::make(Error::Kind::Cancelled, tr("Cancelled")) : error);
+        finish(isAborting() ? Error::make(Error::Kind::Cancelled, tr("Cancelled")) : error);
         return;
     }
     m_bytesBefore += f.size;
@@ -275,15 +266,10 @@ void MaterializeJob::onFileDone()
     next();
 }
 
-void MaterializeJob::finish(const Error& error)
+void MaterializeJob::ending(Error& /*error*/)
 {
-    if (m_finished)
-        return;
-    m_finished = true;
-    m_error = error;
     if (!m_scratchAreas.isEmpty() && m_vault->registry().removeScratchAreas(m_scratchAreas))
         m_scratchAreas.clear();
-    finishQueued();
 }
 
 } // namespace mf

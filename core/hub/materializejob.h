@@ -44,11 +44,7 @@ public:
     MaterializeJob(Vault* vault, Request request, QObject* parent = nullptr);
     ~MaterializeJob() override;
 
-    void start() override;
-    void abort() override;
-    const Error& error() const override { return m_error; }
-    qint64 totalBytes() const override { return m_totalBytes; }
-    qint64 bytesDone() const override;
+    TransferProgress progressNow() const override;
     // Where the model is: the plain folder, or snapshots/<commit> in the cache.
     QString modelPath() const { return m_modelPath; }
     // HfCache: models--org--name under the destination.
@@ -67,7 +63,9 @@ private:
     bool placeInCache(const FileRecord& file, const QString& assembled, QString* error);
     bool linkInSnapshot(const FileRecord& file, const QString& etag, QString* error);
     QString blobName(const FileRecord& file) const;
-    void finish(const Error& error);
+    void doStart() override;
+    void doAbort() override;
+    void ending(Error& error) override;
 
     Vault* m_vault;
     Request m_request;
@@ -85,9 +83,6 @@ private:
     QSet<QString> m_folders; // written to: synced at the end, swept at the start
     temporaries::SweepResult m_swept;
     QList<qint64> m_scratchAreas; // registry rows naming m_folders while this runs
-    Error m_error;
-    bool m_aborted = false;
-    bool m_finished = false;
 };
 
 } // namespace mf

@@ -56,15 +56,15 @@ QString IpfsImportJob::defaultModelName(const QString& cid)
     return QStringLiteral("ipfs-") + cid.right(8);
 }
 
-qint64 IpfsImportJob::totalBytes() const
+TransferProgress IpfsImportJob::progressNow() const
 {
+    if (m_float)
+        return m_float->progressNow();
+    TransferProgress p;
     // While the DAG is read: what its root declares (checked against the limits already).
-    return m_float ? m_float->totalBytes() : m_fetch ? qint64(m_fetch->declaredBytes()) : 0;
-}
-
-qint64 IpfsImportJob::bytesDone() const
-{
-    return m_float ? m_float->bytesDone() : bytesRead();
+    p.totalBytes = m_fetch ? qint64(m_fetch->declaredBytes()) : 0;
+    p.bytesDone = bytesRead();
+    return p;
 }
 
 qint64 IpfsImportJob::bytesRead() const
@@ -90,11 +90,8 @@ void IpfsImportJob::sweepAbandonedFolders()
     }
 }
 
-void IpfsImportJob::start()
+void IpfsImportJob::doStart()
 {
-    if (m_started || m_finished)
-        return;
-    m_started = true;
     m_requestedCid = ipfscid::normalize(m_request.cid);
     if (m_requestedCid.isEmpty()) {
         finish(Error::make(Error::Kind::NotFound,
@@ -133,7 +130,7 @@ void IpfsImportJob::start()
 
 void IpfsImportJob::onFetched()
 {
-    if (m_finished)
+    if (isFinished())
         return;
     if (!m_fetch->error().ok()) {
         finish(m_fetch->error());
@@ -175,11 +172,8 @@ void IpfsImportJob::onFloated()
     finish(Error::none());
 }
 
-void IpfsImportJob::abort()
+void IpfsImportJob::doAbort()
 {
-    if (m_finished || m_aborted)
-        return;
-    m_aborted = true;
     if (m_float) {
         m_float->abort(); // its finished() ends this job, Cancelled
         return;
@@ -190,18 +184,13 @@ void IpfsImportJob::abort()
         finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
 }
 
-void IpfsImportJob::finish(const Error& error)
+void IpfsImportJob::ending(Error& /*error*/)
 {
-    if (m_finished)
-        return;
-    m_finished = true;
-    m_error = error;
     // The bytes are in the vault now, or not wanted: the folder goes either way.
     if (!m_folder.isEmpty()) {
         QDir(m_folder).removeRecursively();
         m_folder.clear();
     }
-    finishQueued();
 }
 
 } // namespace mf

@@ -42,11 +42,7 @@ public:
     IpfsImportJob(Vault* vault, Request request, QObject* parent = nullptr);
     ~IpfsImportJob() override;
 
-    void start() override;
-    void abort() override;
-    const Error& error() const override { return m_error; }
-    qint64 totalBytes() const override;
-    qint64 bytesDone() const override;
+    TransferProgress progressNow() const override;
 
     // The model's name in the vault (the request's, or one made from the CID).
     QString modelName() const { return m_request.modelName; }
@@ -70,7 +66,9 @@ private:
     void sweepAbandonedFolders();
     void onFetched();
     void onFloated();
-    void finish(const Error& error);
+    void doStart() override;
+    void doAbort() override;
+    void ending(Error& error) override;
 
     Vault* m_vault;
     Request m_request;
@@ -80,10 +78,6 @@ private:
     SharedDagFetch* m_fetch = nullptr;
     FloatJob* m_float = nullptr;
     QString m_vaultCid;
-    bool m_aborted = false;
-    bool m_started = false;
-    bool m_finished = false;
-    Error m_error;
 };
 
 } // namespace mf

@@ -83,26 +83,21 @@ qint64 CatalogCollectJob::leftoverBytesRemoved() const
     return m_remove ? m_remove->leftoverBytesRemoved() : 0;
 }
 
-void CatalogCollectJob::start()
+void CatalogCollectJob::doStart()
 {
-    if (m_started || m_finished)
-        return;
-    m_started = true;
     m_graceSecs = graceSecs(m_vault);
     Registry& registry = m_vault->registry();
     if (!m_modelName.isEmpty()) {
         const auto model = registry.modelByName(m_modelName);
         if (!model) {
-            m_error = Error::make(Error::Kind::NotFound,
-                                  tr("There is no model named “%1”").arg(m_modelName));
-            finish();
+            finish(Error::make(Error::Kind::NotFound,
+                               tr("There is no model named “%1”").arg(m_modelName)));
             return;
         }
         QString writer;
         if (!registry.removeModel(model->id, Registry::newLeaseOwner(), &writer)) {
             m_modelBusy = !writer.isEmpty();
-            m_error = RemoveJob::removalRefused(m_modelName, writer, registry.lastError());
-            finish();
+            finish(RemoveJob::removalRefused(m_modelName, writer, registry.lastError()));
             return;
         }
     }
@@ -117,7 +112,7 @@ void CatalogCollectJob::publish()
     connect(job, &TransferJob::warning, this, &CatalogCollectJob::addWarning);
     connect(job, &TransferJob::finished, this, [this, job] {
         job->deleteLater();
-        if (m_aborted)
+        if (isAborting())
             return;
         if (!job->error().ok())
             addWarning(job->error().message);
@@ -131,9 +126,9 @@ void CatalogCollectJob::claim()
     m_lease = new CatalogLease(m_vault, CatalogLease::Kind::Collect,
                                m_modelName.isEmpty() ? tr("collect") : m_modelName, this);
     connect(m_lease, &CatalogLease::warning, this, &CatalogCollectJob::addWarning);
-    connect(m_lease, &CatalogLease::released, this, &CatalogCollectJob::finish);
+    connect(m_lease, &CatalogLease::released, this, &CatalogCollectJob::end);
     connect(m_lease, &CatalogLease::ready, this, [this] {
-        if (m_aborted)
+        if (isAborting())
             return;
         const QHash<qint64, QStringList>& busy = m_lease->conflicts();
         for (auto it = busy.begin(); it != busy.end(); ++it) {
@@ -157,7 +152,7 @@ void CatalogCollectJob::sync()
     connect(job, &TransferJob::warning, this, &CatalogCollectJob::addWarning);
     connect(job, &TransferJob::finished, this, [this, job] {
         job->deleteLater();
-        if (m_aborted)
+        if (isAborting())
             return;
         m_providers = CatalogProviders::of(m_vault);
         const QList<qint64> read = job->providersRead();
@@ -284,31 +279,25 @@ void CatalogCollectJob::deleteObjects()
 
 void CatalogCollectJob::release(const Error& error)
 {
-    if (m_error.ok())
-        m_error = error;
+    if (m_firstError.ok())
+        m_firstError = error;
     if (m_lease)
-        m_lease->release(); // finish() follows released()
+        m_lease->release(); // end() follows released()
     else
-        finish();
+        end();
 }
 
-void CatalogCollectJob::abort()
+void CatalogCollectJob::doAbort()
 {
-    if (m_finished || m_aborted)
-        return;
-    m_aborted = true;
     m_calls.abort();
     if (m_step)
         m_step->abort();
     release(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
 }
 
-void CatalogCollectJob::finish()
+void CatalogCollectJob::end()
 {
-    if (m_finished)
-        return;
-    m_finished = true;
-    finishQueued();
+    finish(m_firstError);
 }
 
 } // namespace mf

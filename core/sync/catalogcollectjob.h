@@ -56,10 +56,6 @@ public:
     static qint64 minGraceSecs(Vault* vault) { return 2 * syncSecs(vault); }
     static const QString GraceSetting;
 
-    void start() override;
-    void abort() override;
-    const Error& error() const override { return m_error; }
-
     // What was freed: the chunks this registry forgot, plus the distinct chunks whose swept
     // objects were deleted; the bytes of the objects really deleted from the providers (a
     // deletion left queued for a provider left alone, or that failed, frees nothing yet).
@@ -87,8 +83,11 @@ private:
     void sync();
     void sweep();
     void deleteObjects();
+    void doStart() override;
+    void doAbort() override;
+    // Ends the job with the first error it met, once its lease is released.
     void release(const Error& error);
-    void finish();
+    void end();
 
     Vault* m_vault;
     QString m_modelName;
@@ -113,10 +112,7 @@ private:
     qint64 m_freeAfter = 0;
     int m_swept = 0;
     qint64 m_sweptBytes = 0;
-    Error m_error;
-    bool m_started = false;
-    bool m_aborted = false;
-    bool m_finished = false;
+    Error m_firstError; // what it ends with once the lease is released
 };
 
 } // namespace mf

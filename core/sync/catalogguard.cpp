@@ -30,22 +30,14 @@ CatalogGuard::CatalogGuard(Vault* vault, TransferJob* inner, const QString& what
 
 CatalogGuard::~CatalogGuard() = default;
 
-const Error& CatalogGuard::error() const
+void CatalogGuard::doStart()
 {
-    return m_innerStarted && !m_aborted ? m_inner->error() : m_error;
-}
-
-void CatalogGuard::start()
-{
-    if (m_started || m_finished)
-        return;
-    m_started = true;
     m_lease->acquire();
 }
 
 void CatalogGuard::onLeaseReady()
 {
-    if (m_aborted || m_innerStarted)
+    if (isAborting() || m_innerStarted)
         return;
     if (!m_lease->conflicts().isEmpty()) {
         if (!m_toldWaiting) {
@@ -69,7 +61,7 @@ void CatalogGuard::sync()
     connect(job, &TransferJob::warning, this, &CatalogGuard::addWarning);
     connect(job, &TransferJob::finished, this, [this, job] {
         job->deleteLater();
-        if (m_aborted)
+        if (isAborting())
             return;
         if (!job->error().ok())
             addWarning(
@@ -146,17 +138,13 @@ bool CatalogGuard::published(const CatalogPublishJob& job, const QSet<qint64>& m
     return true;
 }
 
-void CatalogGuard::abort()
+void CatalogGuard::doAbort()
 {
-    if (m_finished || m_aborted)
-        return;
     if (m_innerStarted) {
         // The inner job ends with Cancelled; the catalog still gets what it completed.
         m_inner->abort();
         return;
     }
-    m_aborted = true;
-    m_error = Error::make(Error::Kind::Cancelled, tr("Cancelled"));
     m_waitTimer.stop();
     if (m_step)
         m_step->abort();
@@ -165,10 +153,11 @@ void CatalogGuard::abort()
 
 void CatalogGuard::end()
 {
-    if (m_finished)
-        return;
-    m_finished = true;
-    finishQueued();
+    // The inner job's end once it ran (it never starts after an abort); before, the guard's own.
+    if (m_innerStarted)
+        finish(m_inner->error());
+    else
+        finish(isAborting() ? Error::make(Error::Kind::Cancelled, tr("Cancelled")) : Error::none());
 }
 
 } // namespace mf

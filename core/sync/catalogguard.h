@@ -30,12 +30,7 @@ public:
     CatalogGuard(Vault* vault, TransferJob* inner, const QString& what, QObject* parent = nullptr);
     ~CatalogGuard() override;
 
-    void start() override;
-    void abort() override;
-    // The inner job's error once it ran; the guard's own before (cancelled while waiting).
-    const Error& error() const override;
-    qint64 totalBytes() const override { return m_inner->totalBytes(); }
-    qint64 bytesDone() const override { return m_inner->bytesDone(); }
+    TransferProgress progressNow() const override { return m_inner->progressNow(); }
     TransferJob* inner() const { return m_inner; }
     // The publish after the inner job did not reach every provider the lease holds: the lease
     // was kept there (it runs out by itself) and the next publish retries.
@@ -46,6 +41,8 @@ Q_SIGNALS:
     void innerStarted();
 
 private:
+    void doStart() override;
+    void doAbort() override;
     void onLeaseReady();
     void sync();
     void runInner();
@@ -59,11 +56,7 @@ private:
     QPointer<TransferJob> m_step; // the catalog job running now
     QTimer m_waitTimer;
     QSet<qint64> m_modelsBefore; // the models there were when the inner job started
-    Error m_error;
-    bool m_started = false;
     bool m_innerStarted = false;
-    bool m_aborted = false;
-    bool m_finished = false;
     bool m_toldWaiting = false;
     bool m_publishFailed = false;
 };

@@ -59,14 +59,11 @@ void CatalogPublishJob::addToRecheck(Vault* vault, const QSet<qint64>& modelIds)
     storeRecheck(vault, toRecheck(vault) | modelIds);
 }
 
-void CatalogPublishJob::start()
+void CatalogPublishJob::doStart()
 {
-    if (m_started || m_finished)
-        return;
-    m_started = true;
     // Every state is signed: nothing is written before the vault holds its key.
     CatalogKeyLoader::withKey(m_vault, this, [this](const Error& error) {
-        if (m_finished)
+        if (isFinished())
             return;
         if (!error.ok())
             finish(Error::make(error.kind,
@@ -384,25 +381,14 @@ void CatalogPublishJob::pinModelRoots()
     m_roots->start();
 }
 
-void CatalogPublishJob::abort()
+void CatalogPublishJob::doAbort()
 {
-    if (m_finished)
-        return;
     m_calls.abort();
     if (m_check)
         m_check->abort();
     if (m_roots)
         m_roots->abort();
     finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
-}
-
-void CatalogPublishJob::finish(const Error& error)
-{
-    if (m_finished)
-        return;
-    m_finished = true;
-    m_error = error;
-    finishQueued();
 }
 
 } // namespace mf

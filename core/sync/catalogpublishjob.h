@@ -39,10 +39,6 @@ public:
     static void addToRecheck(Vault* vault, const QSet<qint64>& modelIds);
     static QSet<qint64> toRecheck(Vault* vault);
 
-    void start() override;
-    void abort() override;
-    const Error& error() const override { return m_error; }
-
     int modelsPublished() const { return m_models; }
     int removalsPublished() const { return m_removals; }
     // Providers that hold the current state (written now, or before).
@@ -61,7 +57,8 @@ private:
     void pruneStates(const CatalogProviders::Entry& p);
     void providerDone(const CatalogProviders::Entry& p, const Error& error);
     void pinModelRoots();
-    void finish(const Error& error);
+    void doStart() override;
+    void doAbort() override;
 
     Vault* m_vault;
     ProviderCalls m_calls;
@@ -77,9 +74,6 @@ private:
     int m_removals = 0;
     QList<qint64> m_current;
     bool m_short = false;
-    Error m_error;
-    bool m_finished = false;
-    bool m_started = false;
 };
 
 } // namespace mf

@@ -33,14 +33,11 @@ CatalogSyncJob::CatalogSyncJob(Vault* vault, QObject* parent)
 
 CatalogSyncJob::~CatalogSyncJob() = default;
 
-void CatalogSyncJob::start()
+void CatalogSyncJob::doStart()
 {
-    if (m_started || m_finished)
-        return;
-    m_started = true;
     // Only states signed with the vault's key are acted upon: none is read before it is here.
     CatalogKeyLoader::withKey(m_vault, this, [this](const Error& error) {
-        if (m_finished)
+        if (isFinished())
             return;
         if (!error.ok()) {
             finish(error);
@@ -628,22 +625,16 @@ void CatalogSyncJob::untrusted(const QString& object, const CatalogProviders::En
     addWarning(text);
 }
 
-void CatalogSyncJob::abort()
+void CatalogSyncJob::doAbort()
 {
-    if (m_finished)
-        return;
     m_calls.abort();
     if (m_orphanCheck)
         m_orphanCheck->abort(); // its finished() comes after ours: finish() ignores it
     finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
 }
 
-void CatalogSyncJob::finish(const Error& error)
+void CatalogSyncJob::ending(Error& error)
 {
-    if (m_finished)
-        return;
-    m_finished = true;
-    m_error = error;
     // The models added count those a stopped sync took in and did not report (kept by the
     // registry with each model taken in).
     if (error.ok())
@@ -653,7 +644,6 @@ void CatalogSyncJob::finish(const Error& error)
     // signed states count (this vault's next publish signs its own).
     if (error.ok() && m_readsUnsigned && !m_listed.isEmpty())
         m_vault->registry().setSetting(CatalogKeyLoader::readsUnsignedSetting(), QString());
-    finishQueued();
 }
 
 } // namespace mf

@@ -65,9 +65,6 @@ public:
     explicit CatalogSyncJob(Vault* vault, QObject* parent = nullptr);
     ~CatalogSyncJob() override;
 
-    void start() override;
-    void abort() override;
-    const Error& error() const override { return m_error; }
     const Report& report() const { return m_report; }
     // For people: "“m” was removed on another computer (vault 1a2b3c4d, in its catalog of
     // 2026-11-25 21:19 UTC) that shares these providers…".
@@ -112,7 +109,9 @@ private:
     void ignored(const QString& object, const CatalogProviders::Entry& p, const QString& why);
     void untrusted(const QString& object, const CatalogProviders::Entry& p,
                    const catalog::SignedBy& signedBy);
-    void finish(const Error& error);
+    void doStart() override;
+    void doAbort() override;
+    void ending(Error& error) override;
 
     Vault* m_vault;
     Options m_options;
@@ -134,9 +133,6 @@ private:
     bool m_inSync = false;
     bool m_readsUnsigned = false;    // CatalogKeyLoader::readsUnsignedSetting()
     QSet<QString> m_untrustedVaults; // vaults with a newer state not written with our key
-    Error m_error;
-    bool m_started = false;
-    bool m_finished = false;
 };
 
 } // namespace mf

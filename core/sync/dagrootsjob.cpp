@@ -20,11 +20,8 @@ DagRootsJob::DagRootsJob(Vault* vault, QObject* parent)
 
 DagRootsJob::~DagRootsJob() = default;
 
-void DagRootsJob::start()
+void DagRootsJob::doStart()
 {
-    if (m_started || m_finished)
-        return;
-    m_started = true;
     const CatalogProviders providers = CatalogProviders::of(m_vault);
     Registry& registry = m_vault->registry();
     QList<std::shared_ptr<Plan>> plans;
@@ -126,21 +123,10 @@ void DagRootsJob::providerDone()
         finish(Error::none());
 }
 
-void DagRootsJob::abort()
+void DagRootsJob::doAbort()
 {
-    if (m_finished)
-        return;
     m_calls.abort();
     finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
-}
-
-void DagRootsJob::finish(const Error& error)
-{
-    if (m_finished)
-        return;
-    m_finished = true;
-    m_error = error;
-    finishQueued();
 }
 
 } // namespace mf

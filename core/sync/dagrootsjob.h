@@ -26,10 +26,6 @@ public:
     explicit DagRootsJob(Vault* vault, QObject* parent = nullptr);
     ~DagRootsJob() override;
 
-    void start() override;
-    void abort() override;
-    const Error& error() const override { return m_error; }
-
     int rootsPinned() const { return m_pinned; }
     int rootsUnpinned() const { return m_unpinned; }
 
@@ -37,16 +33,14 @@ private:
     struct Plan;
     void step(const std::shared_ptr<Plan>& plan);
     void providerDone();
-    void finish(const Error& error);
+    void doStart() override;
+    void doAbort() override;
 
     Vault* m_vault;
     ProviderCalls m_calls;
     int m_left = 0;
     int m_pinned = 0;
     int m_unpinned = 0;
-    Error m_error;
-    bool m_started = false;
-    bool m_finished = false;
 };
 
 } // namespace mf

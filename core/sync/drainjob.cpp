@@ -27,20 +27,18 @@ DrainJob::~DrainJob()
         m_setup->disconnect(this);
 }
 
-qint64 DrainJob::totalBytes() const
+TransferProgress DrainJob::progressNow() const
 {
-    return m_repair ? m_repair->totalBytes() : m_repairTotal;
+    if (m_repair)
+        return m_repair->progressNow();
+    TransferProgress p;
+    p.totalBytes = m_repairTotal;
+    p.bytesDone = m_repairDone;
+    return p;
 }
 
-qint64 DrainJob::bytesDone() const
+void DrainJob::doStart()
 {
-    return m_repair ? m_repair->bytesDone() : m_repairDone;
-}
-
-void DrainJob::start()
-{
-    if (m_aborted || m_finished)
-        return;
     Registry& registry = m_vault->registry();
     const auto record = registry.provider(m_providerId);
     if (!record) {
@@ -83,11 +81,8 @@ void DrainJob::start()
     m_repair->start();
 }
 
-void DrainJob::abort()
+void DrainJob::doAbort()
 {
-    if (m_finished || m_aborted)
-        return;
-    m_aborted = true;
     m_next = int(m_toDelete.size());
     if (m_repair) {
         m_repair->abort(); // its finished() ends this job
@@ -103,15 +98,16 @@ void DrainJob::abort()
 void DrainJob::onRepaired()
 {
     std::unique_ptr<RepairJob> repair = std::move(m_repair);
-    m_repairTotal = repair->totalBytes();
-    m_repairDone = repair->bytesDone();
+    const TransferProgress last = repair->progressNow();
+    m_repairTotal = last.totalBytes;
+    m_repairDone = last.bytesDone;
     const RepairJob::Report& r = repair->report();
     m_report.copiesMade = r.copiesMade;
     m_report.bytesCopied = r.bytesCopied;
     m_report.problems = r.problems;
     const Error e = repair->error();
     repair.release()->deleteLater();
-    if (m_aborted || e.kind == Error::Kind::Cancelled) {
+    if (isAborting() || e.kind == Error::Kind::Cancelled) {
         finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
         return;
     }
@@ -130,7 +126,7 @@ void DrainJob::onRepaired()
 void DrainJob::deleteNext()
 {
     Registry& registry = m_vault->registry();
-    while (!m_aborted && m_deleting < ParallelDeletes && m_next < m_toDelete.size()) {
+    while (!isAborting() && m_deleting < ParallelDeletes && m_next < m_toDelete.size()) {
         const PendingDeletion d = m_toDelete.at(m_next++);
         // Claimed as a removal claims it (docs/coordination.md): a float that places this object
         // again meanwhile cancels it; another deleter holding it is left to it.
@@ -166,7 +162,7 @@ void DrainJob::deleteNext()
     }
     if (m_deleting > 0)
         return;
-    if (m_aborted) {
+    if (isAborting()) {
         finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
         return;
     }
@@ -213,15 +209,6 @@ void DrainJob::checkEmpty()
         finish(Error::none());
     });
     m_setup->start();
-}
-
-void DrainJob::finish(const Error& error)
-{
-    if (m_finished)
-        return;
-    m_finished = true;
-    m_error = error;
-    finishQueued();
 }
 
 } // namespace mf

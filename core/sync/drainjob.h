@@ -51,11 +51,7 @@ public:
     DrainJob(Vault* vault, qint64 providerId, Options options, QObject* parent = nullptr);
     ~DrainJob() override;
 
-    void start() override;
-    void abort() override;
-    const Error& error() const override { return m_error; }
-    qint64 totalBytes() const override;
-    qint64 bytesDone() const override;
+    TransferProgress progressNow() const override;
     const Report& report() const { return m_report; }
     qint64 providerId() const { return m_providerId; }
 
@@ -63,7 +59,8 @@ private:
     void onRepaired();
     void deleteNext();
     void checkEmpty();
-    void finish(const Error& error);
+    void doStart() override;
+    void doAbort() override;
 
     Vault* m_vault;
     qint64 m_providerId;
@@ -78,9 +75,6 @@ private:
     qint64 m_repairTotal = 0;
     qint64 m_repairDone = 0;
     Report m_report;
-    Error m_error;
-    bool m_aborted = false;
-    bool m_finished = false;
 };
 
 } // namespace mf

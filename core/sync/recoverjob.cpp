@@ -12,11 +12,8 @@ RecoverJob::RecoverJob(Vault* vault, const QList<qint64>& providerIds, QObject* 
 
 RecoverJob::~RecoverJob() = default;
 
-void RecoverJob::start()
+void RecoverJob::doStart()
 {
-    if (m_started || m_finished)
-        return;
-    m_started = true;
     const CatalogProviders providers = CatalogProviders::of(m_vault, m_only);
     for (const QString& w : providers.unusable)
         addWarning(tr("Provider %1 cannot be used").arg(w));
@@ -118,23 +115,12 @@ void RecoverJob::pull()
     m_sync->start();
 }
 
-void RecoverJob::abort()
+void RecoverJob::doAbort()
 {
-    if (m_finished)
-        return;
     m_calls.abort();
     if (m_sync)
         m_sync->abort();
     finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
-}
-
-void RecoverJob::finish(const Error& error)
-{
-    if (m_finished)
-        return;
-    m_finished = true;
-    m_error = error;
-    finishQueued();
 }
 
 } // namespace mf

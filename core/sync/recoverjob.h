@@ -41,24 +41,19 @@ public:
     RecoverJob(Vault* vault, const QList<qint64>& providerIds, QObject* parent = nullptr);
     ~RecoverJob() override;
 
-    void start() override;
-    void abort() override;
-    const Error& error() const override { return m_error; }
     const Report& report() const { return m_report; }
 
 private:
     void findStores(QList<CatalogProviders::Entry> left);
     void pull();
-    void finish(const Error& error);
+    void doStart() override;
+    void doAbort() override;
 
     Vault* m_vault;
     QList<qint64> m_only;
     ProviderCalls m_calls;
     QPointer<CatalogSyncJob> m_sync;
     Report m_report;
-    Error m_error;
-    bool m_started = false;
-    bool m_finished = false;
 };
 
 } // namespace mf

@@ -61,11 +61,8 @@ RepairJob::~RepairJob()
     }
 }
 
-void RepairJob::start()
+void RepairJob::doStart()
 {
-    if (m_started || m_finished)
-        return;
-    m_started = true;
     if (m_options.checkFirst)
         look();
     else
@@ -90,7 +87,7 @@ void RepairJob::look()
             problem(p);
         for (const QString& w : r.lostProviders)
             addWarning(w);
-        if (m_aborted || check->error().kind == Error::Kind::Cancelled) {
+        if (isAborting() || check->error().kind == Error::Kind::Cancelled) {
             finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
             return;
         }
@@ -115,7 +112,7 @@ void RepairJob::begin()
     connect(m_sweep, &TemporarySweep::finished, this, [this] {
         for (const QString& w : m_sweep->warnings())
             addWarning(w);
-        if (m_tasks.empty() && (m_exhausted || m_aborted))
+        if (m_tasks.empty() && (m_exhausted || isAborting()))
             finishAll();
     });
     m_sweep->start();
@@ -135,11 +132,8 @@ void RepairJob::begin()
     fill();
 }
 
-void RepairJob::abort()
+void RepairJob::doAbort()
 {
-    if (m_finished || m_aborted)
-        return;
-    m_aborted = true;
     if (m_check) {
         m_check->abort(); // its finished() ends this job
         return;
@@ -163,10 +157,10 @@ void RepairJob::abort()
 
 void RepairJob::fill()
 {
-    if (m_finished)
+    if (isFinished())
         return;
     Registry& registry = m_vault->registry();
-    while (!m_aborted && int(m_tasks.size()) < qMax(1, m_options.parallelChunks) &&
+    while (!isAborting() && int(m_tasks.size()) < qMax(1, m_options.parallelChunks) &&
            (m_tasks.empty() || m_bytesInFlight < m_options.maxBytesInFlight)) {
         if (m_batch.empty() && !m_exhausted) {
             const auto next = registry.chunksToRepair(m_lastCid, BatchSize, m_wanted,
@@ -182,7 +176,7 @@ void RepairJob::fill()
         m_lastCid = chunk.cid;
         startTask(chunk);
     }
-    if (m_tasks.empty() && (m_exhausted || m_aborted))
+    if (m_tasks.empty() && (m_exhausted || isAborting()))
         finishAll();
 }
 
@@ -229,7 +223,7 @@ void RepairJob::onFetched(quint64 taskId)
         problem(p);
     }
     task.fetcher.release()->deleteLater();
-    if (m_aborted)
+    if (isAborting())
         return endTask(taskId);
 
     // What the registry says now: the fetch may have marked copies missing or corrupt.
@@ -276,7 +270,7 @@ void RepairJob::putNext(quint64 taskId)
     Task& task = *it->second;
     task.waiting = false;
     const QString cid = task.chunk.cid;
-    if (m_aborted || m_finished)
+    if (isAborting() || isFinished())
         return endTask(taskId);
     if (int(task.holders.size()) >= m_wanted) {
         m_report.chunksRepaired++;
@@ -394,7 +388,7 @@ void RepairJob::onPut(quint64 taskId, qint64 providerId, ProviderJob* job)
         return putNext(taskId);
     }
     registry.abandonPlacement(cid, providerId);
-    if (m_aborted || e.kind == Error::Kind::Cancelled)
+    if (isAborting() || e.kind == Error::Kind::Cancelled)
         return endTask(taskId);
     if (task.mismatched->load()) {
         // The bytes, not the provider, are at fault: no copy is made of them anywhere.
@@ -481,7 +475,7 @@ void RepairJob::endTask(quint64 taskId)
         it->second->fetcher.release()->deleteLater();
     }
     m_tasks.erase(it);
-    if (m_finished)
+    if (isFinished())
         return;
     // Not from inside a provider's or a fetcher's signal: the next chunk starts from the loop.
     QMetaObject::invokeMethod(this, &RepairJob::fill, Qt::QueuedConnection);
@@ -489,15 +483,15 @@ void RepairJob::endTask(quint64 taskId)
 
 void RepairJob::finishAll()
 {
-    if (m_finished)
+    if (isFinished())
         return;
     if (m_sweep && !m_sweep->isFinished()) {
-        if (m_aborted)
+        if (isAborting())
             m_sweep->abort(); // its finished() comes back here
         return;
     }
     Registry& registry = m_vault->registry();
-    if (!m_aborted && m_options.drainProvider <= 0) {
+    if (!isAborting() && m_options.drainProvider <= 0) {
         // The bad copies of chunks that have their copies again (made by this run, or before)
         // are forgotten and their objects deleted later, so that verify and scrub say what
         // this repair says.
@@ -511,7 +505,7 @@ void RepairJob::finishAll()
     // Models whose chunks got their copies back are healthy again; those where copies were found
     // bad are degraded. Recomputed from the placements.
     registry.refreshDegraded(m_options.modelIds);
-    if (m_aborted) {
+    if (isAborting()) {
         finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
         return;
     }
@@ -532,19 +526,22 @@ void RepairJob::finishAll()
     finish(Error::none());
 }
 
-void RepairJob::finish(const Error& error)
+void RepairJob::ending(Error& /*error*/)
 {
-    if (m_finished)
-        return;
-    m_finished = true;
-    m_error = error;
     for (auto& [id, task] : m_tasks) {
         if (task->put)
             task->put->abort();
         if (task->fetcher)
             task->fetcher->abort();
     }
-    finishQueued();
+}
+
+TransferProgress RepairJob::progressNow() const
+{
+    TransferProgress p;
+    p.totalBytes = m_totalBytes;
+    p.bytesDone = m_bytesDone;
+    return p;
 }
 
 } // namespace mf

@@ -78,11 +78,7 @@ public:
     {}
     ~RepairJob() override;
 
-    void start() override;
-    void abort() override;
-    const Error& error() const override { return m_error; }
-    qint64 totalBytes() const override { return m_totalBytes; }
-    qint64 bytesDone() const override { return m_bytesDone; }
+    TransferProgress progressNow() const override;
     const Report& report() const { return m_report; }
     int wantedCopies() const { return m_wanted; }
 
@@ -102,7 +98,9 @@ private:
     void retryLater(quint64 taskId, int delayMs);
     void problem(const QString& text);
     void finishAll();
-    void finish(const Error& error);
+    void doStart() override;
+    void doAbort() override;
+    void ending(Error& error) override;
 
     Vault* m_vault;
     Options m_options;
@@ -122,10 +120,6 @@ private:
     qint64 m_totalBytes = 0;
     qint64 m_bytesDone = 0;
     Report m_report;
-    Error m_error;
-    bool m_started = false;
-    bool m_aborted = false;
-    bool m_finished = false;
 };
 
 } // namespace mf

@@ -55,11 +55,8 @@ ScrubJob::~ScrubJob()
     }
 }
 
-void ScrubJob::start()
+void ScrubJob::doStart()
 {
-    if (m_begun || m_finished)
-        return;
-    m_begun = true;
     const qint64 now = QDateTime::currentSecsSinceEpoch();
     // Copies stamped in this run are at `now` or later, never due again in it.
     m_dueBefore = m_options.intervalSecs > 0 ? now - m_options.intervalSecs + 1 : now + 1;
@@ -77,11 +74,8 @@ void ScrubJob::start()
     startMore();
 }
 
-void ScrubJob::abort()
+void ScrubJob::doAbort()
 {
-    if (m_finished || m_aborted)
-        return;
-    m_aborted = true;
     m_paceTimer.stop();
     for (auto& entry : m_running)
         entry.first->abort();
@@ -98,10 +92,10 @@ qint64 ScrubJob::nextStartMs() const
 
 void ScrubJob::startMore()
 {
-    if (m_finished)
+    if (isFinished())
         return;
     Registry& registry = m_vault->registry();
-    while (!m_aborted && int(m_running.size()) < qMax(1, m_options.parallel)) {
+    while (!isAborting() && int(m_running.size()) < qMax(1, m_options.parallel)) {
         if (m_options.limit >= 0 && m_started >= m_options.limit)
             break;
         if (m_batch.empty() && !m_exhausted) {
@@ -361,12 +355,12 @@ bool ScrubJob::askAgain()
 
 void ScrubJob::finishAll()
 {
-    if (m_finished || m_probes > 0)
+    if (isFinished() || m_probes > 0)
         return;
-    if (!m_probed && !m_aborted && m_options.scope.modelIds.isEmpty() &&
+    if (!m_probed && !isAborting() && m_options.scope.modelIds.isEmpty() &&
         !m_options.scope.orphansOnly)
         return probeSilentProviders();
-    if (!m_askedAgain && !m_aborted && askAgain())
+    if (!m_askedAgain && !isAborting() && askAgain())
         return startMore();
     if (!m_foundAgainCids.isEmpty()) {
         Registry& registry = m_vault->registry();
@@ -400,17 +394,20 @@ void ScrubJob::finishAll()
                            .arg(names.join(QStringLiteral(", "))));
         }
     }
-    finish(m_aborted ? Error::make(Error::Kind::Cancelled, tr("Cancelled")) : Error::none());
+    finish(isAborting() ? Error::make(Error::Kind::Cancelled, tr("Cancelled")) : Error::none());
 }
 
-void ScrubJob::finish(const Error& error)
+void ScrubJob::ending(Error& /*error*/)
 {
-    if (m_finished)
-        return;
-    m_finished = true;
     m_paceTimer.stop();
-    m_error = error;
-    finishQueued();
+}
+
+TransferProgress ScrubJob::progressNow() const
+{
+    TransferProgress p;
+    p.totalBytes = m_totalBytes;
+    p.bytesDone = m_bytesDone;
+    return p;
 }
 
 } // namespace mf

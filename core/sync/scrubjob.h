@@ -82,11 +82,7 @@ public:
     ScrubJob(Vault* vault, Options options, QObject* parent = nullptr);
     ~ScrubJob() override;
 
-    void start() override;
-    void abort() override;
-    const Error& error() const override { return m_error; }
-    qint64 totalBytes() const override { return m_totalBytes; }
-    qint64 bytesDone() const override { return m_bytesDone; }
+    TransferProgress progressNow() const override;
     const Report& report() const { return m_report; }
     const Options& options() const { return m_options; }
     // Copies this pass had not looked at since then were due (seconds since the epoch).
@@ -114,7 +110,9 @@ private:
     // asked again (after the due copies), and those found count again. False when none.
     bool askAgain();
     void finishAll();
-    void finish(const Error& error);
+    void doStart() override;
+    void doAbort() override;
+    void ending(Error& error) override;
 
     Vault* m_vault;
     Options m_options;
@@ -143,10 +141,6 @@ private:
     qint64 m_totalBytes = 0;
     qint64 m_bytesDone = 0;
     Report m_report;
-    Error m_error;
-    bool m_begun = false;
-    bool m_aborted = false;
-    bool m_finished = false;
 };
 
 } // namespace mf

@@ -34,7 +34,7 @@ FloatJob::~FloatJob()
         m_hashPool->waitForDone(); // a block of file at most: it checks the flag per block
     }
     // Destroyed mid-float (the app quitting): the model is free for a resume at once.
-    if (m_leased && !m_finished)
+    if (m_leased && !isFinished())
         m_vault->registry().releaseModelLease(m_modelId, m_request.options.leaseOwner);
 }
 
@@ -119,7 +119,7 @@ std::optional<QList<FloatJob::SourceFile>> FloatJob::collectFiles(const QStringL
     return files;
 }
 
-void FloatJob::start()
+void FloatJob::doStart()
 {
     m_files.clear();
     m_totalBytes = 0;
@@ -254,7 +254,7 @@ void FloatJob::checkAlreadyFloated(qint64 modelId)
         QMetaObject::invokeMethod(
             this,
             [this, same, taken, modelId] {
-                if (m_finished)
+                if (isFinished())
                     return; // aborted meanwhile
                 m_checkingExisting = false;
                 if (same && !m_request.topUp && anyShortChunks(m_modelId)) {
@@ -279,10 +279,8 @@ void FloatJob::checkAlreadyFloated(qint64 modelId)
     });
 }
 
-void FloatJob::abort()
+void FloatJob::doAbort()
 {
-    if (m_finished)
-        return;
     if (m_current)
         m_current->abort(); // its finished() ends the job as cancelled
     else if (m_checkingExisting) {
@@ -292,27 +290,21 @@ void FloatJob::abort()
         finish(Failure::Cancelled, Error::make(Error::Kind::Cancelled, tr("Cancelled")));
 }
 
-RetryWait FloatJob::retryWait() const
+TransferProgress FloatJob::progressNow() const
 {
-    return m_current ? m_current->retryWait() : RetryWait{};
-}
-
-qint64 FloatJob::bytesDone() const
-{
-    return m_bytesBefore + qMax(m_currentFloor, m_current ? m_current->stats().bytesPlaced : 0);
-}
-
-FloatJob::Progress FloatJob::progressNow() const
-{
-    Progress p;
+    TransferProgress p;
     const FileDistributor::Stats* current = m_current ? &m_current->stats() : nullptr;
-    p.chunksPlaced = m_totals.chunksSent + m_totals.chunksDeduplicated +
-                     (current ? current->chunksSent + current->chunksDeduplicated : 0);
+    p.totalBytes = m_totalBytes;
+    p.bytesDone = m_bytesBefore + qMax(m_currentFloor, current ? current->bytesPlaced : 0);
+    p.chunksDone = m_totals.chunksSent + m_totals.chunksDeduplicated +
+                   (current ? current->chunksSent + current->chunksDeduplicated : 0);
     p.retries = m_totals.retries + (current ? current->retries : 0);
     if (m_checkingExisting)
         p.stage = tr("Checking whether these files are already stored");
     else if (current)
         p.stage = tr("Reading, hashing and sending “%1”").arg(currentFile());
+    if (m_current)
+        p.retryWait = m_current->retryWait();
     return p;
 }
 
@@ -341,6 +333,11 @@ void FloatJob::next()
                 m_bytesBefore += f.size;
                 continue;
             }
+        }
+        if (isAborting()) {
+            // Aborted as the file before ended well: nothing new is begun.
+            finish(Failure::Cancelled, Error::make(Error::Kind::Cancelled, tr("Cancelled")));
+            return;
         }
         FileDistributor::Options options = m_request.options;
         options.topUp = existing && existing->state == FileRecord::State::Complete;
@@ -440,25 +437,26 @@ void FloatJob::onFileFinished()
 
 void FloatJob::finish(Failure failure, const Error& error)
 {
-    if (m_finished)
-        return;
-    m_finished = true;
-    m_failure = failure;
-    m_error = error;
+    if (!isFinished())
+        m_failure = failure;
+    TransferJob::finish(error);
+}
+
+void FloatJob::ending(Error& error)
+{
     m_leaseTimer.stop();
     if (m_sweep)
         m_sweep->abort(); // what is left of it, the next float or collect does
     if (m_lostLease) {
         m_failure = Failure::Transfer;
-        m_error = Error::make(Error::Kind::Fatal,
-                              tr("Another process took over “%1” while this float was stalled; "
-                                 "it goes on there")
-                                  .arg(m_request.modelName));
-    } else if (m_leased && failure != Failure::None) {
+        error = Error::make(Error::Kind::Fatal,
+                            tr("Another process took over “%1” while this float was stalled; "
+                               "it goes on there")
+                                .arg(m_request.modelName));
+    } else if (m_leased && m_failure != Failure::None) {
         // Free at once for a resume, instead of when the lease would have expired.
         m_vault->registry().releaseModelLease(m_modelId, m_request.options.leaseOwner);
     }
-    finishQueued();
 }
 
 } // namespace mf

@@ -56,28 +56,16 @@ public:
     static std::optional<QList<SourceFile>> collectFiles(const QStringList& paths, QString* error);
     static QString defaultModelName(const QStringList& paths);
 
-    void start() override;
-    void abort() override;
-
     Failure failure() const { return m_failure; }
-    const Error& error() const override { return m_error; }
     QString modelName() const { return m_request.modelName; }
     bool resumed() const { return m_resumed; }
     // The model already held exactly these files: nothing was done.
     bool alreadyFloated() const { return m_alreadyFloated; }
-    qint64 totalBytes() const override { return m_totalBytes; }
-    qint64 bytesDone() const override;
-    RetryWait retryWait() const override;
     QString currentFile() const;
-    // What it is doing now, for a transfer's details: chunks placed (sent, or found already
-    // stored), puts retried, and the stage in words ("Reading, hashing and sending “x.gguf”").
-    struct Progress
-    {
-        int chunksPlaced = 0;
-        int retries = 0;
-        QString stage;
-    };
-    Progress progressNow() const;
+    // Bytes of the files and placed; chunks placed (sent, or found already stored), with no
+    // total (chunked as read); puts retried; the stage in words ("Reading, hashing and sending
+    // “x.gguf”"); what a provider's retried put waits on.
+    TransferProgress progressNow() const override;
     // Sums over the files floated so far.
     const FileDistributor::Stats& totals() const { return m_totals; }
     int filesSkipped() const { return m_filesSkipped; }
@@ -97,7 +85,11 @@ private:
     qint64 storedBytesOfFile(qint64 fileId);
     void next();
     void onFileFinished();
+    void doStart() override;
+    void doAbort() override;
+    // finish(), recording why (the first end counts, as for the error).
     void finish(Failure failure, const Error& error);
+    void ending(Error& error) override;
 
     Vault* m_vault;
     Request m_request;
@@ -119,8 +111,6 @@ private:
     std::unique_ptr<FileDistributor> m_current;
     FileDistributor::Stats m_totals;
     Failure m_failure = Failure::None;
-    Error m_error;
-    bool m_finished = false;
     QTimer m_leaseTimer;
     TemporarySweep* m_sweep = nullptr; // child
     bool m_leased = false;             // this job holds the model's lease

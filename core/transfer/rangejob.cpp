@@ -74,11 +74,8 @@ RangeJob::~RangeJob()
         ::close(m_spoolFd);
 }
 
-void RangeJob::start()
+void RangeJob::doStart()
 {
-    if (m_started || m_finished)
-        return;
-    m_started = true;
     if (m_begin < 0 || m_end > m_file.size || m_begin > m_end) {
         finish(Error::make(Error::Kind::Fatal,
                            tr("The range %1–%2 is outside “%3”, which has %4 bytes")
@@ -118,11 +115,8 @@ void RangeJob::start()
     next();
 }
 
-void RangeJob::abort()
+void RangeJob::doAbort()
 {
-    if (m_finished || m_aborted)
-        return;
-    m_aborted = true;
     if (m_fetcher)
         m_fetcher->abort(); // its finished() ends the job
     else
@@ -166,7 +160,7 @@ void RangeJob::onFetched()
     for (const QString& problem : fetcher->problems())
         addWarning(e.ok() ? problem + tr(" (another replica was used)") : problem);
     fetcher.release()->deleteLater();
-    if (m_aborted) {
+    if (isAborting()) {
         finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
         return;
     }
@@ -229,21 +223,20 @@ void RangeJob::writeMore()
 
 void RangeJob::onOutputDrained()
 {
-    if (!m_finished && m_output->bytesToWrite() > MaxOutputBacklog)
+    if (!isFinished() && m_output->bytesToWrite() > MaxOutputBacklog)
         return;
     disconnect(m_drain);
     m_drain = {};
-    if (!m_finished) // aborted while waiting: abort() finished it, as no fetch was running
+    if (!isFinished()) // aborted while waiting: abort() finished it, as no fetch was running
         writeMore();
 }
 
-void RangeJob::finish(const Error& error)
+TransferProgress RangeJob::progressNow() const
 {
-    if (m_finished)
-        return;
-    m_finished = true;
-    m_error = error;
-    finishQueued();
+    TransferProgress p;
+    p.totalBytes = m_end - m_begin;
+    p.bytesDone = m_written;
+    return p;
 }
 
 } // namespace mf

@@ -35,11 +35,7 @@ public:
     RangeJob(Vault* vault, const FileChunk& chunk, QIODevice* output, QObject* parent = nullptr);
     ~RangeJob() override;
 
-    void start() override;
-    void abort() override;
-    const Error& error() const override { return m_error; }
-    qint64 totalBytes() const override { return m_end - m_begin; }
-    qint64 bytesDone() const override { return m_written; }
+    TransferProgress progressNow() const override;
     qint64 bytesWritten() const { return m_written; }
     // The output may hold at most this many bytes not yet written (a socket's send buffer)
     // before more are written to it: memory stays bounded however slowly the reader reads.
@@ -56,7 +52,8 @@ private:
     // output takes it; then fetches the next chunk.
     void writeOut(const FileChunk& chunk);
     void writeMore();
-    void finish(const Error& error);
+    void doStart() override;
+    void doAbort() override;
 
     Vault* m_vault;
     FileRecord m_file;
@@ -78,11 +75,7 @@ private:
     qint64 m_outTo = 0;
     QByteArray m_outBuffer;
     QMetaObject::Connection m_drain; // set while waiting for the output to take its bytes
-    bool m_started = false;
-    bool m_finished = false;
-    bool m_aborted = false;
     bool m_outputFailed = false;
-    Error m_error;
 };
 
 } // namespace mf

@@ -26,10 +26,8 @@ Error RemoveJob::removalRefused(const QString& modelName, const QString& writer,
                                  .arg(modelName, writer));
 }
 
-void RemoveJob::start()
+void RemoveJob::doStart()
 {
-    if (m_aborted)
-        return; // abort() before start() ended it already
     Registry& registry = m_vault->registry();
     if (!m_modelName.isEmpty()) {
         const auto model = registry.modelByName(m_modelName);
@@ -70,13 +68,10 @@ void RemoveJob::start()
     removeNext();
 }
 
-void RemoveJob::abort()
+void RemoveJob::doAbort()
 {
     // The registry step is done or not begun; deletions not yet made stay recorded, and the next
     // rm or collect makes them. Running deletes are stopped; their claims are released.
-    if (m_finished || m_aborted)
-        return;
-    m_aborted = true;
     m_next = int(m_toDelete.size());
     for (ProviderJob* job : findChildren<ProviderJob*>(Qt::FindDirectChildrenOnly))
         job->abort();
@@ -88,7 +83,7 @@ void RemoveJob::abort()
 
 void RemoveJob::removeNext()
 {
-    if (m_aborted) {
+    if (isAborting()) {
         if (m_running == 0)
             finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
         return;
@@ -145,8 +140,8 @@ void RemoveJob::removeNext()
 
 void RemoveJob::sweepLeftovers()
 {
-    if (!m_modelName.isEmpty() || m_aborted) {
-        finish(m_aborted ? Error::make(Error::Kind::Cancelled, tr("Cancelled")) : Error::none());
+    if (!m_modelName.isEmpty() || isAborting()) {
+        finish(isAborting() ? Error::make(Error::Kind::Cancelled, tr("Cancelled")) : Error::none());
         return;
     }
     if (m_sweep)
@@ -157,18 +152,9 @@ void RemoveJob::sweepLeftovers()
         m_leftoverBytes = m_sweep->removedBytes();
         for (const QString& w : m_sweep->warnings())
             addWarning(w);
-        finish(m_aborted ? Error::make(Error::Kind::Cancelled, tr("Cancelled")) : Error::none());
+        finish(isAborting() ? Error::make(Error::Kind::Cancelled, tr("Cancelled")) : Error::none());
     });
     m_sweep->start();
-}
-
-void RemoveJob::finish(const Error& error)
-{
-    if (m_finished)
-        return;
-    m_finished = true;
-    m_error = error;
-    finishQueued();
 }
 
 } // namespace mf

@@ -49,9 +49,6 @@ public:
     static Error removalRefused(const QString& modelName, const QString& writer,
                                 const QString& registryError);
 
-    void start() override;
-    void abort() override;
-    const Error& error() const override { return m_error; }
     int chunksFreed() const { return m_chunksFreed; }
     // Chunks no file refers to that wait for their grace period, their bytes, and when the last
     // of them may be freed (seconds since the epoch; 0 when none waits).
@@ -73,7 +70,8 @@ Q_SIGNALS:
 private:
     void removeNext();
     void sweepLeftovers();
-    void finish(const Error& error);
+    void doStart() override;
+    void doAbort() override;
 
     Vault* m_vault;
     QString m_modelName;
@@ -92,10 +90,7 @@ private:
     qint64 m_freeAfter = 0;
     int m_chunksFreed = 0;
     qint64 m_bytesFreed = 0;
-    bool m_aborted = false;
     bool m_modelBusy = false;
-    Error m_error;
-    bool m_finished = false;
 };
 
 } // namespace mf

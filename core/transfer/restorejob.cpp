@@ -35,12 +35,15 @@ RestoreJob::~RestoreJob()
         m_vault->registry().removeScratchAreas(m_scratchAreas);
 }
 
-qint64 RestoreJob::bytesDone() const
+TransferProgress RestoreJob::progressNow() const
 {
-    return m_bytesBefore + (m_current ? m_current->bytesDone() : 0);
+    TransferProgress p;
+    p.totalBytes = m_totalBytes;
+    p.bytesDone = m_bytesBefore + (m_current ? m_current->bytesDone() : 0);
+    return p;
 }
 
-void RestoreJob::start()
+void RestoreJob::doStart()
 {
     Registry& registry = m_vault->registry();
     const auto model = registry.modelByName(m_request.modelName);
@@ -138,10 +141,8 @@ void RestoreJob::start()
     next();
 }
 
-void RestoreJob::abort()
+void RestoreJob::doAbort()
 {
-    if (m_finished)
-        return;
     if (m_current)
         m_current->abort();
     else
@@ -165,6 +166,11 @@ void RestoreJob::next()
             }
         }
         finish(Failure::None, Error::none());
+        return;
+    }
+    if (isAborting()) {
+        // Aborted as the file before ended well: nothing new is begun.
+        finish(Failure::Cancelled, Error::make(Error::Kind::Cancelled, tr("Cancelled")));
         return;
     }
     const Target& target = m_targets.at(m_index);
@@ -206,18 +212,19 @@ void RestoreJob::next()
 
 void RestoreJob::finish(Failure failure, const Error& error)
 {
-    if (m_finished)
-        return;
-    m_finished = true;
-    m_failure = failure;
-    m_error = error;
+    if (!isFinished())
+        m_failure = failure;
+    TransferJob::finish(error);
+}
+
+void RestoreJob::ending(Error& /*error*/)
+{
     if (!m_scratchAreas.isEmpty() && m_vault->registry().removeScratchAreas(m_scratchAreas))
         m_scratchAreas.clear();
     // Copies it found missing or corrupt on the way leave the model degraded (repair makes them
     // again); the restore itself used good ones.
     if (!m_problems.isEmpty() && !m_files.isEmpty())
         m_vault->registry().refreshDegraded({m_files.first().modelId});
-    finishQueued();
 }
 
 } // namespace mf

@@ -53,12 +53,8 @@ public:
     RestoreJob(Vault* vault, Request request, QObject* parent = nullptr);
     ~RestoreJob() override;
 
-    void start() override;
-    void abort() override;
     Failure failure() const { return m_failure; }
-    const Error& error() const override { return m_error; }
-    qint64 totalBytes() const override { return m_totalBytes; }
-    qint64 bytesDone() const override;
+    TransferProgress progressNow() const override;
     QStringList restoredPaths() const { return m_restored; }
     // Path in the model -> where it is now, for every file restored (this run or before).
     const QHash<QString, QString>& restoredFiles() const { return m_restoredFiles; }
@@ -71,7 +67,11 @@ public:
 
 private:
     void next();
+    void doStart() override;
+    void doAbort() override;
+    // finish(), recording why (the first end counts, as for the error).
     void finish(Failure failure, const Error& error);
+    void ending(Error& error) override;
 
     Vault* m_vault;
     Request m_request;
@@ -95,8 +95,6 @@ private:
     QStringList m_conflicts;
     QStringList m_problems;
     Failure m_failure = Failure::None;
-    Error m_error;
-    bool m_finished = false;
 };
 
 } // namespace mf

@@ -34,8 +34,38 @@ void TransferJob::noteDegraded(Registry& registry, qint64 modelId)
                    .arg(wanted));
 }
 
-void TransferJob::finishQueued()
+void TransferJob::start()
 {
+    // A second start would run the work again, concurrently, into the same results.
+    if (m_started)
+        return;
+    m_started = true;
+    if (m_finished) // aborted before it started
+        return;
+    doStart();
+}
+
+void TransferJob::abort()
+{
+    if (m_finished || m_abortRequested)
+        return;
+    m_abortRequested = true;
+    if (!m_started) {
+        finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
+        return;
+    }
+    doAbort();
+}
+
+void TransferJob::finish(Error error)
+{
+    if (m_finished)
+        return;
+    m_finished = true;
+    ending(error);
+    m_error = std::move(error);
+    // Queued, so finished() never fires inside start()/abort() or an inner job's handler: the
+    // caller may connect after start() and abort from any slot, even one of finished().
     QMetaObject::invokeMethod(this, &TransferJob::finished, Qt::QueuedConnection);
 }
 

@@ -17,21 +17,21 @@ UploadJob::UploadJob(Vault* vault, Request request, QObject* parent)
 
 UploadJob::~UploadJob()
 {
-    if (m_leased && !m_finished)
+    if (m_leased && !isFinished())
         m_vault->registry().releaseModelLease(m_modelId, m_request.options.leaseOwner);
 }
 
-qint64 UploadJob::bytesDone() const
+TransferProgress UploadJob::progressNow() const
 {
-    return m_current ? m_current->stats().bytesPlaced : m_stats.bytesPlaced;
+    TransferProgress p;
+    p.totalBytes = m_request.size;
+    p.bytesDone = m_current ? m_current->stats().bytesPlaced : m_stats.bytesPlaced;
+    if (m_current)
+        p.retryWait = m_current->retryWait();
+    return p;
 }
 
-RetryWait UploadJob::retryWait() const
-{
-    return m_current ? m_current->retryWait() : RetryWait{};
-}
-
-void UploadJob::start()
+void UploadJob::doStart()
 {
     if (const QString bad = modelname::problem(m_request.modelName); !bad.isEmpty())
         return finish(Failure::BadName, Error::make(Error::Kind::Fatal, bad));
@@ -88,14 +88,12 @@ void UploadJob::start()
     connect(m_current.get(), &FileDistributor::warning, this, &UploadJob::addWarning);
     connect(m_current.get(), &FileDistributor::finished, this, &UploadJob::onFileFinished);
     m_current->start();
-    if (!m_finished && !m_current->isFinished())
+    if (!isFinished() && !m_current->isFinished())
         Q_EMIT readyForBytes();
 }
 
-void UploadJob::abort()
+void UploadJob::doAbort()
 {
-    if (m_finished)
-        return;
     if (m_current && !m_current->isFinished())
         m_current->abort(); // its finished() ends the job as cancelled
     else
@@ -122,16 +120,17 @@ void UploadJob::onFileFinished()
 
 void UploadJob::finish(Failure failure, const Error& error)
 {
-    if (m_finished)
-        return;
-    m_finished = true;
-    m_failure = failure;
-    m_error = error;
+    if (!isFinished())
+        m_failure = failure;
+    TransferJob::finish(error);
+}
+
+void UploadJob::ending(Error& /*error*/)
+{
     m_leaseTimer.stop();
-    if (m_leased && failure != Failure::None)
+    if (m_leased && m_failure != Failure::None)
         m_vault->registry().releaseModelLease(m_modelId, m_request.options.leaseOwner);
     m_leased = false;
-    finishQueued();
 }
 
 } // namespace mf

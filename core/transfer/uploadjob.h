@@ -39,16 +39,11 @@ public:
     UploadJob(Vault* vault, Request request, QObject* parent = nullptr);
     ~UploadJob() override;
 
-    void start() override;
-    void abort() override;
-    const Error& error() const override { return m_error; }
     Failure failure() const { return m_failure; }
-    qint64 totalBytes() const override { return m_request.size; }
-    qint64 bytesDone() const override;
-    RetryWait retryWait() const override;
+    TransferProgress progressNow() const override;
 
     // Where the bytes go, from readyForBytes() until the job finishes; null otherwise.
-    StreamChunkSource* source() const { return m_finished ? nullptr : m_source; }
+    StreamChunkSource* source() const { return isFinished() ? nullptr : m_source; }
     qint64 modelId() const { return m_modelId; }
     // This job made the model (or resumed one an earlier upload of this file left): a failed
     // upload's model is its own to remove.
@@ -64,7 +59,11 @@ Q_SIGNALS:
 
 private:
     void onFileFinished();
+    void doStart() override;
+    void doAbort() override;
+    // finish(), recording why (the first end counts, as for the error).
     void finish(Failure failure, const Error& error);
+    void ending(Error& error) override;
 
     Vault* m_vault;
     Request m_request;
@@ -77,8 +76,6 @@ private:
     FileDistributor::Stats m_stats; // of the finished distributor
     QByteArray m_sha256;
     Failure m_failure = Failure::None;
-    Error m_error;
-    bool m_finished = false;
 };
 
 } // namespace mf

@@ -24,7 +24,7 @@ VerifyJob::~VerifyJob()
     }
 }
 
-void VerifyJob::start()
+void VerifyJob::doStart()
 {
     Registry& registry = m_vault->registry();
     QList<ModelRecord> models;
@@ -69,11 +69,8 @@ void VerifyJob::start()
     startMore();
 }
 
-void VerifyJob::abort()
+void VerifyJob::doAbort()
 {
-    if (m_finished || m_aborted)
-        return;
-    m_aborted = true;
     for (auto& entry : m_running)
         entry.first->abort();
     if (m_running.empty())
@@ -82,7 +79,7 @@ void VerifyJob::abort()
 
 void VerifyJob::startMore()
 {
-    while (!m_aborted && int(m_running.size()) < ParallelChecks && m_next < m_checks.size()) {
+    while (!isAborting() && int(m_running.size()) < ParallelChecks && m_next < m_checks.size()) {
         const Check check = m_checks.at(m_next++);
         QString why;
         Provider* provider = m_vault->provider(check.placement.providerId, &why);
@@ -101,7 +98,7 @@ void VerifyJob::startMore()
         job->start();
     }
     if (m_running.empty()) {
-        if (m_aborted) {
+        if (isAborting()) {
             finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
             return;
         }
@@ -165,13 +162,12 @@ void VerifyJob::onChecked(ProviderJob* job)
     startMore();
 }
 
-void VerifyJob::finish(const Error& error)
+TransferProgress VerifyJob::progressNow() const
 {
-    if (m_finished)
-        return;
-    m_finished = true;
-    m_error = error;
-    finishQueued();
+    TransferProgress p;
+    p.totalBytes = m_totalBytes;
+    p.bytesDone = m_bytesDone;
+    return p;
 }
 
 } // namespace mf

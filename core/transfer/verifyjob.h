@@ -69,12 +69,8 @@ public:
     VerifyJob(Vault* vault, const QStringList& modelNames, QObject* parent = nullptr);
     ~VerifyJob() override;
 
-    void start() override;
-    void abort() override;
-    const Error& error() const override { return m_error; }
     const Report& report() const { return m_report; }
-    qint64 totalBytes() const override { return m_totalBytes; }
-    qint64 bytesDone() const override { return m_bytesDone; }
+    TransferProgress progressNow() const override;
 
 private:
     struct Check
@@ -84,7 +80,8 @@ private:
     };
     void startMore();
     void onChecked(ProviderJob* job);
-    void finish(const Error& error);
+    void doStart() override;
+    void doAbort() override;
 
     Vault* m_vault;
     QStringList m_modelNames;
@@ -99,9 +96,6 @@ private:
     qint64 m_totalBytes = 0;
     qint64 m_bytesDone = 0;
     Report m_report;
-    Error m_error;
-    bool m_finished = false;
-    bool m_aborted = false;
 };
 
 } // namespace mf
