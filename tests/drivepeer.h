@@ -14,6 +14,7 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -98,6 +99,27 @@ public:
         if (status)
             *status = page->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         return page->readAll();
+    }
+
+    // Plays the browser for a signing-in modelfloat-cli `p` (`provider add gdrive`, `provider
+    // auth`): waits for the consent address it prints on its standard error, collected into
+    // `err`, and answers it (refusing it when `deny`). False when no address came.
+    bool answerConsent(QProcess& p, QByteArray* err, bool deny = false)
+    {
+        static const QRegularExpression address(
+            QStringLiteral("(http://127\\.0\\.0\\.1:\\d+/o/oauth2/v2/auth\\?\\S+)"));
+        QUrl consent;
+        for (int i = 0; i < 600 && !consent.isValid() && p.state() == QProcess::Running; ++i) {
+            p.waitForReadyRead(100);
+            *err += p.readAllStandardError();
+            const QRegularExpressionMatch m = address.match(QString::fromUtf8(*err));
+            if (m.hasMatch())
+                consent = QUrl(m.captured(1), QUrl::StrictMode);
+        }
+        if (!consent.isValid())
+            return false;
+        playBrowser(consent, nullptr, deny);
+        return true;
     }
 
     // The user removes ModelFloat's access in their Google account: the grant is revoked.

@@ -11,7 +11,6 @@
 
 #include <QDir>
 #include <QJsonArray>
-#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -82,18 +81,7 @@ CliRun TestCloudRecovery::addDrive(const QString& vault)
         return r;
     p.write("clientSecret=" + DrivePeer::clientSecret().toUtf8() + "\n");
     p.closeWriteChannel();
-    static const QRegularExpression address(
-        QStringLiteral("(http://127\\.0\\.0\\.1:\\d+/o/oauth2/v2/auth\\?\\S+)"));
-    QUrl consent;
-    for (int i = 0; i < 600 && !consent.isValid() && p.state() == QProcess::Running; ++i) {
-        p.waitForReadyRead(100);
-        r.err += p.readAllStandardError();
-        const QRegularExpressionMatch m = address.match(QString::fromUtf8(r.err));
-        if (m.hasMatch())
-            consent = QUrl(m.captured(1), QUrl::StrictMode);
-    }
-    if (consent.isValid())
-        m_drive.playBrowser(consent);
+    m_drive.answerConsent(p, &r.err);
     if (p.state() != QProcess::NotRunning && !p.waitForFinished(120000))
         return r;
     r.out = p.readAllStandardOutput();

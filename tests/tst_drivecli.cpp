@@ -83,18 +83,7 @@ CliRun TestDriveCli::signingIn(const QStringList& args, const QByteArray& input,
         return r;
     p.write(input);
     p.closeWriteChannel();
-    static const QRegularExpression address(QStringLiteral("(http://127\\.0\\.0\\.1:\\d+/o/oauth2/"
-                                                           "v2/auth\\?\\S+)"));
-    QUrl consent;
-    for (int i = 0; i < 600 && !consent.isValid() && p.state() == QProcess::Running; ++i) {
-        p.waitForReadyRead(100);
-        r.err += p.readAllStandardError();
-        const QRegularExpressionMatch m = address.match(QString::fromUtf8(r.err));
-        if (m.hasMatch())
-            consent = QUrl(m.captured(1), QUrl::StrictMode);
-    }
-    if (consent.isValid())
-        m_peer.playBrowser(consent, nullptr, deny);
+    m_peer.answerConsent(p, &r.err, deny);
     // (waitForFinished() is false for a process that already ended while the browser played.)
     if (p.state() != QProcess::NotRunning && !p.waitForFinished(120000))
         return r;

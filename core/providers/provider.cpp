@@ -121,6 +121,12 @@ Error Provider::catalogObjectTooLarge(const QString& what, const QString& name, 
                                                  .arg(catalogObjectLimit(name)));
 }
 
+QString Provider::catalogFolderOf(const QString& name)
+{
+    const qsizetype slash = name.lastIndexOf(QLatin1Char('/'));
+    return slash < 0 ? QString() : name.left(slash);
+}
+
 bool Provider::isValidCatalogName(const QString& name)
 {
     // Segments of letters, digits, '.', '_' and '-', none empty or starting with '.', so that a

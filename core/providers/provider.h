@@ -99,6 +99,8 @@ public:
     virtual ProviderJob* findStores();
 
     static bool isValidCatalogName(const QString& name);
+    // The folder a catalog name is in ("states" of "states/<id>.000000000042"; empty for none).
+    static QString catalogFolderOf(const QString& name);
     // Catalog objects are read whole into memory; none is larger than this, and no manifest
     // larger than MaxManifestBytes (docs/catalog.md, "Limits"): a bigger one is refused before
     // it is read where the provider tells its size, and its read stops past the limit anyway.

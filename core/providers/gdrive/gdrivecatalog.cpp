@@ -21,12 +21,6 @@ namespace {
 const QString NameProperty = QStringLiteral("mfCatalog");
 const QString FolderProperty = QStringLiteral("mfCatalogFolder");
 
-QString folderOf(const QString& name)
-{
-    const qsizetype slash = name.lastIndexOf(QLatin1Char('/'));
-    return slash < 0 ? QString() : name.left(slash);
-}
-
 // One file of a catalog name, as files.list describes it.
 struct DriveCatalogFile
 {
@@ -149,7 +143,7 @@ private:
         QSet<QString> seen;
         for (const DriveCatalogFile& f : std::as_const(m_files)) {
             // Only the objects right in the folder, each name once (its newest file).
-            if (folderOf(f.name) != m_name || seen.contains(f.name))
+            if (Provider::catalogFolderOf(f.name) != m_name || seen.contains(f.name))
                 continue;
             seen.insert(f.name);
             m_job->catalogObjects().append({f.name, f.size, f.modified});
@@ -194,11 +188,12 @@ private:
                 "mf-" + QUuid::createUuid().toString(QUuid::Id128).toLatin1();
             const QByteArray meta =
                 QJsonDocument(
-                    QJsonObject{{QStringLiteral("name"), self->m_name},
-                                {QStringLiteral("parents"), QJsonArray{drive->m_folderId}},
-                                {QStringLiteral("appProperties"),
-                                 QJsonObject{{NameProperty, self->m_name},
-                                             {FolderProperty, folderOf(self->m_name)}}}})
+                    QJsonObject{
+                        {QStringLiteral("name"), self->m_name},
+                        {QStringLiteral("parents"), QJsonArray{drive->m_folderId}},
+                        {QStringLiteral("appProperties"),
+                         QJsonObject{{NameProperty, self->m_name},
+                                     {FolderProperty, Provider::catalogFolderOf(self->m_name)}}}})
                     .toJson(QJsonDocument::Compact);
             const QByteArray body =
                 "--" + boundary + "\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n" +

@@ -44,12 +44,6 @@ private:
     QByteArray m_bytes;
 };
 
-QString folderOf(const QString& name)
-{
-    const qsizetype slash = name.lastIndexOf(QLatin1Char('/'));
-    return slash < 0 ? QString() : name.left(slash);
-}
-
 } // namespace
 
 // The steps of one catalog operation, run by a MegaJob (which holds them).
@@ -120,7 +114,7 @@ private:
     void listed()
     {
         for (const QString& name : m_mega->m_catalog.uniqueKeys()) {
-            if (folderOf(name) != m_name)
+            if (Provider::catalogFolderOf(name) != m_name)
                 continue;
             const Node n = *newest(name);
             m_job->catalogObjects().append(
