@@ -261,7 +261,7 @@ void FloatJob::checkAlreadyFloated(qint64 modelId)
                     // The same bytes again, but copies are missing (a provider was paused):
                     // making them is what this float has left to do.
                     m_request.topUp = true;
-                    start();
+                    doStart(); // the same job again, as a top-up (start() runs a job once)
                     return;
                 }
                 if (same) {
