@@ -9,8 +9,8 @@
 #include "credentials/vaultcredentials.h"
 #include "peerprocess.h"
 #include "providers/providerfields.h"
-#include "providers/providersetup.h"
 #include "testsupport.h"
+#include "vault/providersetup.h"
 #include "vault/vault.h"
 
 #include <QDirIterator>

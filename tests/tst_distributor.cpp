@@ -12,8 +12,8 @@
 #include "transfer/filechunksource.h"
 #include "transfer/filedistributor.h"
 #include "transfer/floatjob.h"
-#include "transfer/providerspeeds.h"
 #include "transfer/restorejob.h"
+#include "vault/providerspeeds.h"
 #include "vault/vault.h"
 
 #include <QBuffer>

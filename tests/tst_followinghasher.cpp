@@ -6,8 +6,8 @@
 // test depends on one interleaving, and left to chance in the randomized stress test.
 
 #include "testsupport.h"
-#include "transfer/chunkwriter.h"
 #include "transfer/followinghasher.h"
+#include "transfer/offsetchunkwriter.h"
 #include "util/directreader.h"
 #include "util/directwriter.h"
 

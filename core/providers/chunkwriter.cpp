@@ -1,12 +1,4 @@
 #include "chunkwriter.h"
-#include "util/fileio.h"
-
-#include "followinghasher.h"
-
-#include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <unistd.h>
 
 namespace mf {
 
@@ -31,82 +23,6 @@ void ChunkWriter::restart()
     m_written = 0;
     m_overflowed = false;
     m_error.clear();
-}
-
-OffsetChunkWriter::OffsetChunkWriter(int fd, int directFd, qint64 fileOffset, qint64 chunkSize,
-                                     QString fileName, FollowingHasher* hasher)
-    : m_fd(fd)
-    , m_directFd(directFd)
-    , m_fileOffset(fileOffset)
-    , m_chunkSize(chunkSize)
-    , m_fileName(std::move(fileName))
-    , m_hasher(hasher)
-{
-    // It knows its chunk's size, so it refuses by itself what runs over it: the bytes would land
-    // on the next chunk, which another writer may be writing (its head page through the page
-    // cache, or its middle direct), or past the end of the file. The fetcher sets the same size.
-    setExpectedSize(chunkSize);
-}
-
-OffsetChunkWriter::~OffsetChunkWriter() = default;
-
-void OffsetChunkWriter::restart()
-{
-    ChunkWriter::restart();
-    m_middle.reset();
-    m_staged = 0;
-    if (m_hasher)
-        m_hasher->rollback(m_fileOffset);
-}
-
-bool OffsetChunkWriter::fail()
-{
-    m_error = QStringLiteral("Cannot write “%1”: %2").arg(m_fileName, errnoText(errno));
-    return false;
-}
-
-bool OffsetChunkWriter::store(qint64 position, const char* data, qint64 size)
-{
-    constexpr qint64 A = DirectWriter::Alignment;
-    const qint64 chunkEnd = m_fileOffset + m_chunkSize;
-    const qint64 middleBegin = qMin(chunkEnd, (m_fileOffset + A - 1) / A * A);
-    const qint64 middleEnd = qMax(middleBegin, chunkEnd / A * A);
-    if (position < 0 || size < 0 || position + size > m_chunkSize) {
-        // Only if someone lifted the limit set in the constructor: still never past the chunk.
-        m_error = QStringLiteral("Cannot write “%1”: more bytes than its chunk (%2)")
-                      .arg(m_fileName)
-                      .arg(m_chunkSize);
-        return false;
-    }
-    qint64 at = m_fileOffset + position;
-    if (m_hasher)
-        m_hasher->offer(at, data, size);
-    while (size > 0) {
-        if (at < middleBegin || at >= middleEnd) {
-            // A partial page shared with a neighbour: through the page cache.
-            const qint64 n = at < middleBegin ? qMin(size, middleBegin - at) : size;
-            if (!pwriteAll(m_fd, data, n, at))
-                return fail();
-            data += n;
-            size -= n;
-            at += n;
-            continue;
-        }
-        if (!m_middle)
-            m_middle = std::make_unique<DirectWriter>(m_fd, m_directFd, middleBegin);
-        const qint64 n = std::min({size, DirectWriter::BlockSize - m_staged, middleEnd - at});
-        memcpy(m_middle->buffer() + m_staged, data, size_t(n));
-        m_staged += n;
-        data += n;
-        size -= n;
-        at += n;
-        if (m_staged == DirectWriter::BlockSize || at == middleEnd) {
-            if (!m_middle->write(m_staged))
-                return fail();
-            m_staged = 0;
-        }
-    }
-    return true;
 }
 
 } // namespace mf
