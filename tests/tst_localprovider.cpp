@@ -1,7 +1,7 @@
 // LocalProvider against the Provider contract, checked on the disk itself: round trips and
 // ranges, the sharded layout, atomic publication (a source that fails, a process killed
-// mid-write), concurrent puts, quotas, a vanished folder, hostile locators, abort and
-// destruction at awkward moments, plus ProviderProbe and ProviderFactory on top of it.
+// mid-write), concurrent puts, quotas, a vanished folder and hostile locators. The jobs'
+// lifecycle, ProviderProbe and ProviderFactory are tst_localproviderjobs'.
 //
 // The binary doubles as its own helper process: `tst_localprovider --child-put ROOT CID` starts
 // an endless slow put and waits to be killed.

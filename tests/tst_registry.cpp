@@ -1,7 +1,8 @@
 // The registry against its contract: schema and migrations (checked through a second, plain
-// SQLite connection to the same file, so the registry is not its own witness), cascades,
-// manifests that must tile their file, transactions that leave nothing behind when they fail,
-// two connections and two threads on one file, and the model summary on hand-built vaults.
+// SQLite connection to the same file, so the registry is not its own witness), settings and
+// providers, transactions that leave nothing behind when they fail, and two connections and two
+// threads on one file. Models and files are tst_registryfiles', placements, jobs and the model
+// summary tst_registryplacements'.
 
 #include "registrytestsupport.h"
 
