@@ -2,8 +2,9 @@
 // offers (provisional copies of what the chunk writers write), the verified prefix read back
 // from the file (rollbacks of chunks whose replica turned out bad are
 // tst_followinghasherrollback's). Every digest is checked against the `openssl` command run on
-// the finished file, an oracle that shares no code with the hasher. Races with the hashing thread are replayed exactly through its test hook where a
-// test depends on one interleaving, and left to chance in the randomized stress test.
+// the finished file, an oracle that shares no code with the hasher. Races with the hashing
+// thread are replayed exactly through its test hook where a test depends on one interleaving,
+// and left to chance in the randomized stress test.
 
 #include "followinghashertestsupport.h"
 
