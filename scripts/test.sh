@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# Sets up everything, builds, and runs every test: first the normal build, then its Debian
-# package (scripts/package-check.sh), then the same suite under AddressSanitizer +
-# UndefinedBehaviorSanitizer, then the fuzzers.
+# Checks the code's shape (scripts/check-structure.py), sets up everything, builds, and runs every
+# test: first the normal build, then its Debian package (scripts/package-check.sh), then the same
+# suite under AddressSanitizer + UndefinedBehaviorSanitizer, then the fuzzers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# The code's shape first, in a second: includes point down the layers, no file over 800 lines
+# (docs/architecture.md).
+echo "== Structure: layers and file lengths"
+./scripts/check-structure.py
+
 ./scripts/install-deps.sh
 ./scripts/install-peers.sh
 

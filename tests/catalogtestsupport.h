@@ -1,8 +1,8 @@
 #pragma once
 
 // Helpers of the suites that run the catalog jobs between vaults sharing local folders
-// (tst_catalog, tst_catalogtrust): running a job, floating a file, two "computers" on one
-// store, and a bit-exact restore.
+// (tst_catalog, tst_catalogvaults, tst_catalogtrust): running a job, floating a file, two
+// "computers" on one store, and a bit-exact restore.
 
 #include "synctestsupport.h"
 #include "testsupport.h"

@@ -5,7 +5,7 @@
 // that starts over, and one that delivers more than its chunk.
 
 #include "testsupport.h"
-#include "transfer/chunkwriter.h"
+#include "transfer/offsetchunkwriter.h"
 #include "util/directreader.h"
 #include "util/directwriter.h"
 

@@ -15,9 +15,9 @@
 #include "providers/mega/megaprovider.h"
 #include "providers/mega/megatransfer.h"
 #include "providers/providerfactory.h"
-#include "providers/providersetup.h"
 #include "testsupport.h"
 #include "testvault.h"
+#include "vault/providersetup.h"
 
 #include <QDateTime>
 #include <QFile>

@@ -9,12 +9,12 @@
 #include "engine/engine.h"
 #include "ipfspeer.h"
 #include "networkprovidertest.h"
-#include "providers/providersetup.h"
 #include "recordingserver.h"
 #include "testsupport.h"
 #include "testvault.h"
 #include "transfer/floatjob.h"
 #include "transfer/restorejob.h"
+#include "vault/providersetup.h"
 #include "webdavpeer.h"
 
 #include <QSignalSpy>

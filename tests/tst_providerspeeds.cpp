@@ -1,7 +1,7 @@
-// ProviderSpeeds (core/transfer/providerspeeds.h), the measures restore swarming chooses
+// ProviderSpeeds (core/vault/providerspeeds.h), the measures restore swarming chooses
 // replicas by, on a clock the test moves by hand.
 
-#include "transfer/providerspeeds.h"
+#include "vault/providerspeeds.h"
 
 #include <QtTest>
 

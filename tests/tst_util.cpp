@@ -1,8 +1,8 @@
 // Units, progress maths and the retry policy: pure functions, so every case is exact. The
 // progress meter is driven with explicit timestamps, so nothing here depends on the wall clock.
 
+#include "providers/retrypolicy.h"
 #include "registry/modelpath.h"
-#include "transfer/retrypolicy.h"
 #include "util/progressmeter.h"
 #include "util/units.h"
 

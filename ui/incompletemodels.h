@@ -1,7 +1,7 @@
 #pragma once
 
-#include "engine/transferinfo.h"
 #include "registry/records.h"
+#include "transfer/transferinfo.h"
 
 #include <QStringList>
 

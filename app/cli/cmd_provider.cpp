@@ -10,8 +10,8 @@
 #include "providers/providerfactory.h"
 #include "providers/providerfields.h"
 #include "providers/providerprobe.h"
-#include "providers/providersetup.h"
 #include "util/units.h"
+#include "vault/providersetup.h"
 #include "vault/vault.h"
 
 #include <QDateTime>

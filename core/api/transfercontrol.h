@@ -1,6 +1,6 @@
 #pragma once
 
-#include "engine/transferinfo.h"
+#include "transfer/transferinfo.h"
 
 #include <QJsonObject>
 #include <QList>

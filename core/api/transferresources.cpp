@@ -1,7 +1,7 @@
 #include "transferresources.h"
 
-#include "engine/transferrows.h"
 #include "registry/registry.h"
+#include "transfer/transferrows.h"
 #include "vault/vault.h"
 
 #include <QCoreApplication>

@@ -7,7 +7,7 @@
 #include "registry/records.h"
 #include "syncstatus.h"
 #include "transfer/existingfile.h"
-#include "transferinfo.h"
+#include "transfer/transferinfo.h"
 
 #include <QHostAddress>
 #include <QJsonObject>

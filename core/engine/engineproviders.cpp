@@ -7,7 +7,7 @@
 #include "providers/providerfields.h"
 #include "providers/providerjob.h"
 #include "providers/providerprobe.h"
-#include "providers/providersetup.h"
+#include "vault/providersetup.h"
 #include "vault/vault.h"
 
 #include <QCoreApplication>

@@ -1,6 +1,6 @@
 #include "engineworker.h"
 
-#include "transferrows.h"
+#include "transfer/transferrows.h"
 
 #include "credentials/credentialstore.h"
 #include "providers/providerjob.h"

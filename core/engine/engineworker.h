@@ -2,13 +2,13 @@
 
 #include "api/transfercontrol.h"
 #include "apiserverstatus.h"
+#include "providers/retrypolicy.h"
 #include "registry/records.h"
 #include "sync/catalogsyncjob.h"
 #include "sync/scheduler.h"
 #include "syncstatus.h"
 #include "transfer/existingfile.h"
-#include "transfer/retrypolicy.h"
-#include "transferinfo.h"
+#include "transfer/transferinfo.h"
 #include "util/progressmeter.h"
 
 #include <QHostAddress>

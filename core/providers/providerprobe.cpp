@@ -2,8 +2,8 @@
 
 #include "chunking/cid.h"
 #include "chunking/sha256.h"
+#include "chunkwriter.h"
 #include "provider.h"
-#include "transfer/chunkwriter.h"
 
 #include <QBuffer>
 #include <QDateTime>

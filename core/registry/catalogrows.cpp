@@ -13,6 +13,9 @@
 
 namespace mf {
 
+using registrycolumns::nowSecs;
+using registrycolumns::toJson;
+
 namespace {
 
 const QString SeqKey = QStringLiteral("catalog.seq");
@@ -22,16 +25,6 @@ const QLatin1String AddedUnreportedKey("catalog.added_unreported");
 // An entry (aliased e) is live while no vault's tombstone names it.
 const QLatin1String
     LiveEntry("NOT EXISTS (SELECT 1 FROM catalog_tombstones t WHERE t.eid = e.eid)");
-
-qint64 nowSecs()
-{
-    return QDateTime::currentSecsSinceEpoch();
-}
-
-QString toJson(const QJsonObject& o)
-{
-    return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact));
-}
 
 CatalogEntry entryFrom(const QSqlQuery& q)
 {

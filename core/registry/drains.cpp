@@ -10,12 +10,7 @@
 
 namespace mf {
 
-namespace {
-qint64 nowSecs()
-{
-    return QDateTime::currentSecsSinceEpoch();
-}
-} // namespace
+using registrycolumns::nowSecs;
 
 Registry::DrainStart Registry::startDrain(qint64 providerId, bool force, bool removeAfter)
 {

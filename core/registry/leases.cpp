@@ -13,12 +13,9 @@
 
 namespace mf {
 
-namespace {
+using registrycolumns::nowSecs;
 
-qint64 nowSecs()
-{
-    return QDateTime::currentSecsSinceEpoch();
-}
+namespace {
 
 // An owner reads "host|pid|nonce|serial". The nonce tells a later process that got the same pid
 // from the one that wrote the lease.

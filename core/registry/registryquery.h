@@ -4,6 +4,9 @@
 
 #include "registry.h"
 
+#include <QDateTime>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QVariant>
@@ -87,6 +90,23 @@ private:
     std::shared_ptr<CachedStatement> m_cached; // shared with the registry's cache, if kept there
     bool m_ok = false;
 };
+
+// Values as the registry's columns keep them: times in seconds since the epoch, JSON objects as
+// compact text.
+namespace registrycolumns {
+inline qint64 nowSecs()
+{
+    return QDateTime::currentSecsSinceEpoch();
+}
+inline QString toJson(const QJsonObject& o)
+{
+    return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact));
+}
+inline QJsonObject fromJson(const QString& s)
+{
+    return QJsonDocument::fromJson(s.toUtf8()).object();
+}
+} // namespace registrycolumns
 
 // "1,2,3": ids for an IN (...) list. Integers: nothing to escape; a different list is a
 // different statement, so keep these lists to what a user named (a few models).

@@ -1,7 +1,7 @@
 #include "drainjob.h"
 
-#include "providers/providersetup.h"
 #include "repairjob.h"
+#include "vault/providersetup.h"
 #include "vault/vault.h"
 
 namespace mf {

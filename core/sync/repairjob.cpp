@@ -1,9 +1,9 @@
 #include "repairjob.h"
 
+#include "providers/chunkwriter.h"
 #include "providers/replacejob.h"
 #include "scrubjob.h"
 #include "transfer/chunkfetcher.h"
-#include "transfer/chunkwriter.h"
 #include "transfer/temporarysweep.h"
 #include "transfer/verifyingchunkdevice.h"
 #include "util/units.h"

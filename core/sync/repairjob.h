@@ -1,7 +1,7 @@
 #pragma once
 
+#include "providers/retrypolicy.h"
 #include "registry/registry.h"
-#include "transfer/retrypolicy.h"
 #include "transfer/transferjob.h"
 
 #include <QHash>

@@ -1,8 +1,8 @@
 #include "scrubjob.h"
 
 #include "chunking/cid.h"
+#include "providers/chunkwriter.h"
 #include "providers/providerprobe.h"
-#include "transfer/chunkwriter.h"
 #include "vault/vault.h"
 
 #include <QDateTime>

@@ -1,7 +1,7 @@
 #include "chunkfetcher.h"
 
 #include "chunking/cid.h"
-#include "providerspeeds.h"
+#include "vault/providerspeeds.h"
 #include "vault/vault.h"
 
 #include <QDateTime>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "chunkwriter.h"
+#include "providers/chunkwriter.h"
 #include "registry/records.h"
 #include "util/error.h"
 

@@ -2,8 +2,8 @@
 #include "util/fileio.h"
 
 #include "chunkfetcher.h"
-#include "chunkwriter.h"
 #include "followinghasher.h"
+#include "offsetchunkwriter.h"
 #include "util/directreader.h"
 #include "util/directwriter.h"
 #include "util/temporaries.h"

@@ -4,7 +4,7 @@
 #include "filechunksource.h"
 #include "formats/headerinspection.h"
 #include "providers/replacejob.h"
-#include "providerspeeds.h"
+#include "vault/providerspeeds.h"
 #include "vault/vault.h"
 #include "verifyingchunkdevice.h"
 

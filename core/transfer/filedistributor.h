@@ -3,8 +3,8 @@
 #include "chunking/chunkerparams.h"
 #include "chunking/filescanner.h"
 #include "chunksource.h"
+#include "providers/retrypolicy.h"
 #include "registry/registry.h"
-#include "retrypolicy.h"
 #include "util/error.h"
 
 #include <QHash>

@@ -2,7 +2,7 @@
 #include "util/fileio.h"
 
 #include "chunkfetcher.h"
-#include "chunkwriter.h"
+#include "offsetchunkwriter.h"
 #include "vault/vault.h"
 
 #include <QFile>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "retrypolicy.h"
+#include "providers/retrypolicy.h"
 #include "util/error.h"
 
 #include <QObject>

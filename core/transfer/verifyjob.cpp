@@ -1,7 +1,7 @@
 #include "verifyjob.h"
 
 #include "chunking/cid.h"
-#include "chunkwriter.h"
+#include "providers/chunkwriter.h"
 #include "vault/vault.h"
 
 namespace mf {

@@ -2,7 +2,7 @@
 
 #include "credentials/credentialstore.h"
 #include "credentials/vaultcredentials.h"
-#include "transfer/providerspeeds.h"
+#include "providerspeeds.h"
 #include "util/fileio.h"
 
 #include <QDir>

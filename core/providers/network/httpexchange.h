@@ -1,6 +1,6 @@
 #pragma once
 
-#include "transfer/retrypolicy.h"
+#include "providers/retrypolicy.h"
 #include "util/bandwidthlimiter.h"
 #include "util/error.h"
 

@@ -2,9 +2,9 @@
 
 #include "credentials/credentialstore.h"
 #include "credentials/vaultcredentials.h"
-#include "providerfields.h"
+#include "providers/providerfields.h"
 #include "util/units.h"
-#include "vault/vault.h"
+#include "vault.h"
 
 #include <QDir>
 #include <QFileInfo>

@@ -1,0 +1,267 @@
+// The local API's Hugging Face-compatible routes against the real `modelfloat-cli serve`: the
+// real @huggingface/hub client downloading a local and an imported model, the endpoints
+// answering as the Hub does, and the server's limits (no token, the connection cap, a slow
+// client's deadline, another listening address).
+
+#include "apitestsupport.h"
+
+#include <QtTest>
+
+using namespace mf;
+using namespace mf::test;
+
+class TestApiHub final : public ApiTestBase
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase() { ApiTestBase::initTestCase(); }
+    void cleanupTestCase() { ApiTestBase::cleanupTestCase(); }
+    void hubClientDownloadsALocalModel();
+    void hubClientDownloadsAnImportedModel();
+    void hubEndpointsAnswerAsTheHub();
+    void hubWithoutTokenAndConnectionCap();
+    void requestDeadlineBoundsASlowClient();
+    void anotherAddressWarnsAndChecksHost();
+};
+
+// HF_ENDPOINT pointed at this server: the Hub's own client finds a local model as
+// "local/<name>" and downloads it, each file checked against its SHA-256.
+void TestApiHub::hubClientDownloadsALocalModel()
+{
+    const QString output = hubClientCheck(QStringLiteral("local/m"), m_token);
+    QVERIFY2(output.contains(QStringLiteral("\"ok\":true")), qPrintable(output));
+    QVERIFY2(output.contains(QStringLiteral("{\"path\":\"m.bin\",\"size\":%1,\"lfs\":true,"
+                                            "\"match\":true}")
+                                 .arg(m_bytes.size())),
+             qPrintable(output));
+    // The commit names what the model holds.
+    const Reply info = get(QStringLiteral("/api/models/local/m"));
+    QVERIFY2(info.status == 200, info.describe());
+    QVERIFY2(output.contains(info.json().value(QStringLiteral("sha")).toString()),
+             qPrintable(output));
+}
+
+// A model imported from the Hub answers to its own repo id, at "main" and at its commit.
+void TestApiHub::hubClientDownloadsAnImportedModel()
+{
+    const QString commit = QStringLiteral("0123456789abcdef0123456789abcdef01234567");
+    QVERIFY(setSource(m_box->vault(), QStringLiteral("other"),
+                      QStringLiteral("hf:acme/other-model@") + commit));
+    const QString output = hubClientCheck(QStringLiteral("acme/other-model"), m_token);
+    QVERIFY2(output.contains(QStringLiteral("\"ok\":true")), qPrintable(output));
+    QVERIFY2(output.contains(QStringLiteral("\"sha\":\"") + commit), qPrintable(output));
+    QVERIFY2(output.contains(QStringLiteral("\"path\":\"other.bin\"")), qPrintable(output));
+
+    const Reply bytes =
+        get(QStringLiteral("/acme/other-model/resolve/") + commit + QStringLiteral("/other.bin"),
+            {QStringLiteral("-r"), QStringLiteral("100-199")});
+    QVERIFY2(bytes.status == 206, bytes.describe());
+    QCOMPARE(bytes.body, m_other.mid(100, 100));
+    QCOMPARE(bytes.header("X-Repo-Commit"), commit.toLatin1());
+    const QByteArray sha = QCryptographicHash::hash(m_other, QCryptographicHash::Sha256).toHex();
+    QCOMPARE(bytes.header("X-Linked-Etag"), '"' + sha + '"');
+    QCOMPARE(bytes.header("X-Linked-Size"), QByteArray::number(m_other.size()));
+}
+
+void TestApiHub::hubWithoutTokenAndConnectionCap()
+{
+    QProcess server;
+    QByteArray said;
+    const quint16 port = startServer(server,
+                                     {QStringLiteral("--hub-without-token"),
+                                      QStringLiteral("--max-connections"), QStringLiteral("2")},
+                                     "without the token", &said);
+    QVERIFY2(port != 0, said.constData());
+    QVERIFY2(said.contains("without the token"), said.constData());
+    const quint16 mainPort = m_port;
+    m_port = port;
+    auto restore = qScopeGuard([&] {
+        m_port = mainPort;
+        server.terminate();
+        server.waitForFinished(60'000);
+    });
+
+    const QString output = hubClientCheck(QStringLiteral("local/m"), QByteArray());
+    QVERIFY2(output.contains(QStringLiteral("\"ok\":true")), qPrintable(output));
+    const Reply resolve = get(QStringLiteral("/local/m/resolve/main/m.bin"),
+                              {QStringLiteral("-r"), QStringLiteral("0-99")}, false);
+    QVERIFY2(resolve.status == 206, resolve.describe());
+    QCOMPARE(resolve.body, m_bytes.left(100));
+    for (const QString& path :
+         {QStringLiteral("/api/v1/models"), QStringLiteral("/api/v1/models/m/files/m.bin")}) {
+        const Reply closed = get(path, {}, false);
+        QVERIFY2(closed.status == 401, closed.describe());
+    }
+    // Nor does it let a model be removed.
+    const Reply removal = get(QStringLiteral("/api/models/local/m"),
+                              {QStringLiteral("-X"), QStringLiteral("DELETE")}, false);
+    QVERIFY2(removal.status == 401 || removal.status == 405, removal.describe());
+
+    // Two connections that have sent nothing yet, then a third: the oldest of the two is closed
+    // for it (503), so clients that trickle their requests cannot hold every slot.
+    const QByteArray host = "Host: 127.0.0.1:" + QByteArray::number(port) + "\r\n";
+    const auto answer = [](QTcpSocket& s) {
+        // (A socket that ends with nothing read gives an empty answer: the caller's check fails.)
+        [[maybe_unused]] const bool came = QTest::qWaitFor(
+            [&] {
+                s.waitForReadyRead(100);
+                return s.state() != QAbstractSocket::ConnectedState || s.bytesAvailable() >= 12;
+            },
+            30'000);
+        return s.readAll();
+    };
+    QTcpSocket first;
+    QTcpSocket second;
+    for (QTcpSocket* s : {&first, &second}) {
+        s->connectToHost(QHostAddress::LocalHost, port);
+        QVERIFY(s->waitForConnected(10'000));
+    }
+    QTest::qWait(200); // both accepted, in that order
+    const Reply served = get(QStringLiteral("/api/v1/models"));
+    QVERIFY2(served.status == 200, served.describe());
+    QVERIFY(answer(first).startsWith("HTTP/1.1 503"));
+    second.write("GET /api/models/local/m HTTP/1.1\r\n" + host + "\r\n");
+    QVERIFY(answer(second).startsWith("HTTP/1.1 200"));
+
+    // Two event streams hold both slots (their requests are whole): a third is answered 503.
+    QTcpSocket streamA;
+    QTcpSocket streamB;
+    for (QTcpSocket* s : {&streamA, &streamB}) {
+        s->connectToHost(QHostAddress::LocalHost, port);
+        QVERIFY(s->waitForConnected(10'000));
+        s->write("GET /api/v1/events HTTP/1.1\r\n" + host + "Authorization: Bearer " + m_token +
+                 "\r\n\r\n");
+        QVERIFY(answer(*s).startsWith("HTTP/1.1 200"));
+    }
+    const Reply busy = get(QStringLiteral("/api/v1/models"));
+    QVERIFY2(busy.status == 503, busy.describe());
+    QCOMPARE(busy.header("Retry-After"), QByteArray("1"));
+    QVERIFY(busy.json().contains(QStringLiteral("error")));
+    streamA.close();
+    streamB.close();
+    QVERIFY(QTest::qWaitFor([&] { return get(QStringLiteral("/api/v1/models")).status == 200; },
+                            30'000));
+}
+
+// A client that sends its request a byte at a time is answered 408 once the request deadline
+// has passed, though each byte came well within the idle timeout (issue 35, item 6: 128 such
+// clients held every slot for as long as they went on).
+void TestApiHub::requestDeadlineBoundsASlowClient()
+{
+    QProcess server;
+    QByteArray said;
+    const quint16 port =
+        startServer(server, {QStringLiteral("--request-deadline"), QStringLiteral("1")}, "", &said);
+    QVERIFY2(port != 0, said.constData());
+    auto stop = qScopeGuard([&] {
+        server.terminate();
+        server.waitForFinished(60'000);
+    });
+    QTcpSocket slow;
+    slow.connectToHost(QHostAddress::LocalHost, port);
+    QVERIFY(slow.waitForConnected(10'000));
+    const QByteArray request =
+        "GET /api/v1/models HTTP/1.1\r\nHost: 127.0.0.1:" + QByteArray::number(port) +
+        "\r\nX-Padding: " + QByteArray(400, 'x') + "\r\n\r\n";
+    QByteArray got;
+    qsizetype sent = 0;
+    // A byte every 50 ms: the request would take over 20 s; the idle timer (30 s) never fires.
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            if (slow.state() == QAbstractSocket::ConnectedState && sent < request.size())
+                slow.write(request.mid(sent++, 1));
+            slow.waitForReadyRead(50);
+            got += slow.readAll();
+            return got.contains("\r\n\r\n") || slow.state() != QAbstractSocket::ConnectedState;
+        },
+        15'000));
+    QVERIFY2(got.startsWith("HTTP/1.1 408"), got.constData());
+    QVERIFY(sent < request.size());
+}
+
+// Listening on every address takes an explicit option and says what it opens; the Host check
+// then accepts an IP address (a web page cannot make one its own) and still refuses DNS names.
+void TestApiHub::anotherAddressWarnsAndChecksHost()
+{
+    const CliResult bad = m_box->run(
+        {QStringLiteral("serve"), QStringLiteral("--address"), QStringLiteral("my-laptop")});
+    QVERIFY2(bad.code != 0 && bad.errText().contains(QStringLiteral("IP address")), bad.describe());
+
+    QProcess server;
+    QByteArray said;
+    const quint16 port = startServer(
+        server, {QStringLiteral("--address"), QStringLiteral("0.0.0.0")}, "travels", &said);
+    QVERIFY2(port != 0, said.constData());
+    QVERIFY2(said.contains("not only on this computer"), said.constData());
+    QVERIFY2(!said.contains(m_token), "the token is never printed");
+    const quint16 mainPort = m_port;
+    m_port = port;
+    auto restore = qScopeGuard([&] {
+        m_port = mainPort;
+        server.terminate();
+        server.waitForFinished(60'000);
+    });
+    const Reply byAddress =
+        get(QStringLiteral("/api/v1/models"),
+            {QStringLiteral("-H"), QStringLiteral("Host: 192.0.2.7:%1").arg(port)});
+    QVERIFY2(byAddress.status == 200, byAddress.describe());
+    const Reply byName =
+        get(QStringLiteral("/api/v1/models"),
+            {QStringLiteral("-H"), QStringLiteral("Host: evil.example:%1").arg(port)});
+    QVERIFY2(byName.status == 421, byName.describe());
+    const Reply noToken = get(QStringLiteral("/api/v1/models"), {}, false);
+    QVERIFY2(noToken.status == 401, noToken.describe());
+}
+
+void TestApiHub::hubEndpointsAnswerAsTheHub()
+{
+    // Not here: a repo, a revision, a file; each with the Hub's error code.
+    const Reply noRepo = get(QStringLiteral("/api/models/acme/nothing"));
+    QVERIFY2(noRepo.status == 404, noRepo.describe());
+    QCOMPARE(noRepo.header("X-Error-Code"), QByteArray("RepoNotFound"));
+    const Reply noRev = get(QStringLiteral("/local/m/resolve/") + QString(40, QLatin1Char('f')) +
+                            QStringLiteral("/m.bin"));
+    QVERIFY2(noRev.status == 404, noRev.describe());
+    QCOMPARE(noRev.header("X-Error-Code"), QByteArray("RevisionNotFound"));
+    const Reply noFile = get(QStringLiteral("/local/m/resolve/main/nothing.bin"));
+    QVERIFY2(noFile.status == 404, noFile.describe());
+    QCOMPARE(noFile.header("X-Error-Code"), QByteArray("EntryNotFound"));
+    // The token is asked for here too, and paths stay in the registry.
+    const Reply none = get(QStringLiteral("/local/m/resolve/main/m.bin"), {}, false);
+    QVERIFY2(none.status == 401, none.describe());
+    for (const QString& path : {QStringLiteral("/local/m/resolve/main/../m.bin"),
+                                QStringLiteral("/local/m/resolve/main/%2e%2e/m.bin"),
+                                QStringLiteral("/api/models/local/m/tree/main/..")}) {
+        const Reply r = get(path);
+        QVERIFY2(r.status == 404,
+                 qPrintable(path + QLatin1Char(' ') + QString::fromUtf8(r.describe())));
+    }
+    // The tree lists the file as the Hub lists an LFS file; HEAD of resolve sends no body.
+    const Reply tree = get(QStringLiteral("/api/models/local/m/tree/main?recursive=true"));
+    QVERIFY2(tree.status == 200, tree.describe());
+    const QJsonArray entries = QJsonDocument::fromJson(tree.body).array();
+    QCOMPARE(entries.size(), 1);
+    const QJsonObject entry = entries.first().toObject();
+    QCOMPARE(entry.value(QStringLiteral("path")).toString(), QStringLiteral("m.bin"));
+    QCOMPARE(entry.value(QStringLiteral("size")).toInteger(), m_bytes.size());
+    QCOMPARE(
+        entry.value(QStringLiteral("lfs")).toObject().value(QStringLiteral("oid")).toString(),
+        QString::fromLatin1(QCryptographicHash::hash(m_bytes, QCryptographicHash::Sha256).toHex()));
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, m_port);
+    QVERIFY(socket.waitForConnected());
+    socket.write("HEAD /local/m/resolve/main/m.bin HTTP/1.1\r\nHost: 127.0.0.1:" +
+                 QByteArray::number(m_port) + "\r\nAuthorization: Bearer " + m_token + "\r\n\r\n");
+    QByteArray answer;
+    while (socket.state() == QAbstractSocket::ConnectedState && socket.waitForReadyRead(60'000))
+        answer += socket.readAll();
+    answer += socket.readAll();
+    QVERIFY2(answer.startsWith("HTTP/1.1 200 "), answer.constData());
+    const QByteArray length = "\r\nContent-Length: " + QByteArray::number(m_bytes.size()) + "\r\n";
+    QVERIFY2(answer.contains(length), answer.constData());
+    QVERIFY2(answer.endsWith("\r\n\r\n"), "a HEAD answer has no body");
+}
+
+QTEST_GUILESS_MAIN(TestApiHub)
+#include "tst_apihub.moc"
