@@ -527,7 +527,6 @@ void EngineWorker::onJobFinished(qint64 id, const QString& error, bool cancelled
     }
     emitStats();
     schedule();
-    releaseIdleProviders();
 }
 
 void EngineWorker::modelCopiesChanged(qint64 modelId)
