@@ -375,7 +375,7 @@ qint64 addIpfs(TestVault& v, const QString& api)
     r.name = QStringLiteral("ipfs");
     r.settings.insert(QStringLiteral("apiUrl"), api);
     const qint64 id = v.registry().addProvider(r).value_or(0);
-    auto* p = id ? qobject_cast<NetworkProvider*>(v.vault->provider(id)) : nullptr;
+    auto* p = id ? qobject_cast<NetworkProvider*>(v.vault->provider(id).get()) : nullptr;
     if (!p)
         return 0;
     p->setRetryPolicy(quickRetries());

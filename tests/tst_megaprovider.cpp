@@ -523,7 +523,7 @@ void TestMegaProvider::setupNeverStoresThePassword()
                            .toObject()
                            .value(QStringLiteral("us"))
                            .toInt();
-    Provider* p = v.vault->provider(setup->providerId());
+    Provider* p = v.vault->provider(setup->providerId()).get();
     QVERIFY(p);
     const QByteArray data = pseudoRandomBytes(10000, 30);
     QString locator;

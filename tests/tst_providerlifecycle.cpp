@@ -150,7 +150,7 @@ void TestProviderLifecycle::newProviderNeverSeesRemovedProvidersSecret()
         addProvider(*v.vault, QStringLiteral("ipfs"), QStringLiteral("new node"), settings);
     QVERIFY(fresh > 0);
     QVERIFY(fresh != old);
-    Provider* p = v.vault->provider(fresh);
+    Provider* p = v.vault->provider(fresh).get();
     QVERIFY(p);
     runProviderJob(p->usage()); // its outcome does not matter here: what it sent does
     QVERIFY(!node.heads().isEmpty());
@@ -190,7 +190,7 @@ void TestProviderLifecycle::vaultFromBeforeIdsWereKept()
     const qint64 open =
         addProvider(*v.vault, QStringLiteral("ipfs"), QStringLiteral("open node"), settings);
     QCOMPARE(open, old); // the id is given once more
-    Provider* p = v.vault->provider(open);
+    Provider* p = v.vault->provider(open).get();
     QVERIFY(p);
     runProviderJob(p->usage()); // its outcome does not matter here: what it sent does
     QVERIFY(!node.heads().isEmpty());
@@ -207,7 +207,7 @@ void TestProviderLifecycle::vaultFromBeforeIdsWereKept()
                     {{QStringLiteral("authorization"), QStringLiteral("Bearer secured-token")}});
     QCOMPARE(secured, old);
     const qsizetype before = node.heads().size();
-    p = v.vault->provider(secured);
+    p = v.vault->provider(secured).get();
     QVERIFY(p);
     runProviderJob(p->usage());
     QVERIFY(node.heads().size() > before);

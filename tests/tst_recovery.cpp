@@ -529,8 +529,10 @@ void TestRecovery::twoComputersShareStorage()
         delete lease; // killed: the lease objects stay on the providers
     }
     QVERIFY(!orphans.isEmpty());
-    Provider* bS3 = b->vault->provider(b->registry().providerByName(QStringLiteral("s3"))->id);
-    Provider* bDav = b->vault->provider(b->registry().providerByName(QStringLiteral("dav"))->id);
+    Provider* bS3 =
+        b->vault->provider(b->registry().providerByName(QStringLiteral("s3"))->id).get();
+    Provider* bDav =
+        b->vault->provider(b->registry().providerByName(QStringLiteral("dav"))->id).get();
     QVERIFY(bS3 && bDav);
     auto present = [&](Provider* p) {
         int n = 0;

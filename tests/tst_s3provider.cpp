@@ -622,7 +622,7 @@ private:
                 {{QStringLiteral("secretAccessKey"), QString::fromLatin1(S3Peer::Secret)}}))
             return 0;
         QString error;
-        auto* p = qobject_cast<S3Provider*>(v.vault->provider(id, &error));
+        auto* p = qobject_cast<S3Provider*>(v.vault->provider(id, &error).get());
         if (!p) {
             qWarning("%s", qPrintable(error));
             return 0;

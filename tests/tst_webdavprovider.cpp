@@ -507,7 +507,7 @@ qint64 addWebDav(TestVault& v, const QString& url, const QString& folder)
     if (!id || !writeSecrets(*s, CredentialStore::providerKey(v.vault->id(), id),
                              {{QStringLiteral("password"), WebDavPeer::password()}}))
         return 0;
-    auto* p = qobject_cast<NetworkProvider*>(v.vault->provider(id));
+    auto* p = qobject_cast<NetworkProvider*>(v.vault->provider(id).get());
     if (!p)
         return 0;
     p->setRetryPolicy(quickRetries());

@@ -500,12 +500,12 @@ private:
             return finish(NotFound);
         }
         QString why;
-        Provider* provider = vault->provider(record->id, &why);
+        const std::shared_ptr<Provider> provider = vault->provider(record->id, &why);
         if (!provider) {
             console().error(why);
             return finish(Failed);
         }
-        auto* probe = new ProviderProbe(provider, this);
+        auto* probe = new ProviderProbe(provider.get(), this);
         connect(probe, &ProviderProbe::finished, this, [this, probe, name, vault, id = record->id] {
             const bool ok = probe->error().ok();
             vault->registry().setProviderHealth(

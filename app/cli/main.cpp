@@ -146,6 +146,9 @@ int main(int argc, char* argv[])
         command, [command, args] { command->run(args); }, Qt::QueuedConnection);
     const int code = app.exec();
     delete command;
+    // Jobs handed to deleteLater() in the loop's last turn go before the vault: they hold leases
+    // on its adapters (docs/providers.md, "Who owns an adapter"), which go with the last of them.
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
     context.vault.reset();
     return code;
 }

@@ -20,8 +20,6 @@ void EngineWorker::runCatalogJob(TransferJob* job, std::function<void()> then)
         if (m_shuttingDown)
             return;
         then();
-        // A catalog job uses the adapters too: ones dropped while it ran go now.
-        releaseIdleProviders();
     });
     job->start();
 }

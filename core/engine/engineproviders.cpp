@@ -91,9 +91,10 @@ void EngineWorker::runSetup(ProviderSetup* setup)
         setup->deleteLater();
         if (!m_vault)
             return;
+        // Only the vault's lease: what still runs on the old adapter (a transfer, a stream of
+        // the local API, a test) holds its own, and the adapter goes when the last ends.
         if (setup->providerId())
             m_vault->dropProvider(setup->providerId());
-        releaseIdleProviders();
         if (!setup->error().ok()) {
             Q_EMIT providerError(setup->error().message);
             return;
@@ -116,17 +117,13 @@ void EngineWorker::testProvider(qint64 id)
     if (!m_vault)
         return Q_EMIT providerTested(id, tr("No vault is open"), -1, -1, -1);
     QString why;
-    Provider* provider = m_vault->provider(id, &why);
+    const std::shared_ptr<Provider> provider = m_vault->provider(id, &why);
     if (!provider)
         return Q_EMIT providerTested(id, why, -1, -1, -1);
-    // The adapter may be dropped meanwhile (the provider edited or removed): the vault keeps it
-    // until this test ends (releaseIdleProviders()).
-    auto* probe = new ProviderProbe(provider, this);
-    ++m_probesRunning;
+    // The probe holds its lease: the provider may be edited or removed meanwhile.
+    auto* probe = new ProviderProbe(provider.get(), this);
     connect(probe, &ProviderProbe::finished, this, [this, probe, id] {
         probe->deleteLater();
-        --m_probesRunning;
-        releaseIdleProviders();
         const Error& e = probe->error();
         if (m_vault)
             m_vault->registry().setProviderHealth(
@@ -145,42 +142,19 @@ void EngineWorker::measureProviders()
     for (const ProviderRecord& r : m_vault->registry().providers()) {
         if (!r.enabled)
             continue;
-        Provider* provider = m_vault->provider(r.id);
+        const std::shared_ptr<Provider> provider = m_vault->provider(r.id);
         if (!provider)
             continue;
-        // Counted with the tests: the adapter stays until its answer came.
+        // The job holds its adapter until its answer came (ProviderJob).
         ProviderJob* job = provider->usage();
         job->setParent(this);
-        ++m_probesRunning;
         connect(job, &ProviderJob::finished, this, [this, job, id = r.id] {
             job->deleteLater();
-            --m_probesRunning;
-            releaseIdleProviders();
             const ProviderUsage usage = job->error().ok() ? job->usage() : ProviderUsage();
             Q_EMIT providerSpace(id, usage.usedBytes, usage.availableBytes);
         });
         job->start();
     }
-}
-
-void EngineWorker::releaseIdleProviders()
-{
-    const auto idle = [this] {
-        return m_vault && runningCount() == 0 && m_probesRunning == 0 && m_catalogJobs.isEmpty();
-    };
-    if (!idle())
-        return;
-    // After what the finished jobs handed to deleteLater(), if still idle by then. The dropped
-    // adapters (and the stores they held) are the vault's children (Vault::dropProvider()).
-    QTimer::singleShot(0, this, [this, idle] {
-        if (!idle())
-            return;
-        for (Provider* adapter : m_vault->findChildren<Provider*>(Qt::FindDirectChildrenOnly))
-            adapter->deleteLater();
-        for (CredentialStore* store :
-             m_vault->findChildren<CredentialStore*>(Qt::FindDirectChildrenOnly))
-            store->deleteLater();
-    });
 }
 
 void EngineWorker::testProviderSettings(const ProviderRecord& input, const QJsonObject& secrets)
@@ -198,25 +172,20 @@ void EngineWorker::testProviderSettings(const ProviderRecord& input, const QJson
         return Q_EMIT providerTested(0, invalid.message, -1, -1, -1);
     if (QString why = preparePaths(*kind, r.settings); !why.isEmpty())
         return Q_EMIT providerTested(0, why, -1, -1, -1);
-    // The form's secrets reach the adapter through a store that lives as long as the test.
-    auto* store = new MemoryCredentialStore(this);
+    // The form's secrets reach the adapter through a store the adapter holds; the probe holds
+    // the adapter, so both live as long as the test.
+    auto store = std::make_shared<MemoryCredentialStore>();
     r.id = 0;
     store->insert(CredentialStore::providerKey(m_vault->id(), r.id), secrets);
     ProviderContext context = m_vault->providerContext();
-    context.credentials = store;
+    context.credentials = store.get();
+    context.credentialsOwner = store;
     QString why;
-    std::unique_ptr<Provider> provider = m_vault->providerFactory().create(r, context, &why);
-    if (!provider) {
-        delete store;
+    const std::shared_ptr<Provider> provider =
+        Provider::share(m_vault->providerFactory().create(r, context, &why));
+    if (!provider)
         return Q_EMIT providerTested(0, why, -1, -1, -1);
-    }
-    Provider* raw = provider.release();
-    auto* probe = new ProviderProbe(raw, this);
-    // The probe goes first; the adapter and the secrets after it.
-    connect(probe, &QObject::destroyed, this, [raw, store] {
-        delete raw;
-        delete store;
-    });
+    auto* probe = new ProviderProbe(provider.get(), this);
     connect(probe, &ProviderProbe::finished, this, [this, probe] {
         probe->deleteLater();
         Q_EMIT providerTested(0, probe->error().message, probe->roundTripMs(), probe->usedBytes(),

@@ -167,15 +167,16 @@ void EngineWorker::shutdown()
             if (t.rowId)
                 m_vault->registry().takeOverJob(t.rowId, Registry::processLeaseOwner(), {});
     }
-    // Providers still being measured or tested: each asking job holds its adapter, which the
-    // vault owns, so it goes first.
+    // Providers still being measured or tested: each asking job holds a lease on its adapter, so
+    // it goes first, and the vault's end then deletes the adapters no one else holds.
     for (ProviderJob* job : findChildren<ProviderJob*>(Qt::FindDirectChildrenOnly)) {
         job->disconnect(this);
         job->abort();
         delete job;
     }
     qDeleteAll(findChildren<ProviderProbe*>(Qt::FindDirectChildrenOnly));
-    // Jobs hand their provider requests to deleteLater(); those must go before the providers.
+    // Jobs hand their provider requests to deleteLater(); those (and their leases) must go
+    // before the vault.
     QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
     m_transfers.clear();
     m_vault.reset();
@@ -527,7 +528,6 @@ void EngineWorker::onJobFinished(qint64 id, const QString& error, bool cancelled
     }
     emitStats();
     schedule();
-    releaseIdleProviders();
 }
 
 void EngineWorker::modelCopiesChanged(qint64 modelId)

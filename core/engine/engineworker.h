@@ -240,10 +240,6 @@ private:
     QNetworkAccessManager* m_network = nullptr; // for Hub imports; made on first use, here
     bool m_busy = false;
     bool m_shuttingDown = false;
-    int m_probesRunning = 0; // "Test connection"s on the vault's adapters
-    // Frees the adapters that edits and removals dropped (Vault::dropProvider()), once no
-    // transfer and no test can be running on them.
-    void releaseIdleProviders();
     Scheduler* m_scheduler = nullptr;
     PowerState* m_power = nullptr;
     QHash<QString, qint64> m_backgroundByTask; // the last transfer of each scheduler task

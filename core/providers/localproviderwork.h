@@ -49,8 +49,8 @@ public:
     };
     using Work = std::function<Error(Task&, LocalJob&)>;
 
-    LocalJob(QThreadPool* pool, Work work, QObject* parent)
-        : ProviderJob(parent)
+    LocalJob(QThreadPool* pool, Work work, Provider* adapter)
+        : ProviderJob(adapter)
         , m_pool(pool)
         , m_work(std::move(work))
     {}

@@ -11,8 +11,8 @@ namespace {
 class ImmediateJob final : public ProviderJob
 {
 public:
-    explicit ImmediateJob(QObject* parent, const Error& result = Error::none())
-        : ProviderJob(parent)
+    explicit ImmediateJob(Provider* adapter, const Error& result = Error::none())
+        : ProviderJob(adapter)
         , m_result(result)
     {}
 
@@ -34,11 +34,43 @@ Provider::Provider(const QString& displayName, QObject* parent)
 Provider::~Provider() = default;
 
 namespace {
+// The deleter of a shared adapter: later from the event loop, or at once for releaseNow().
+struct AdapterRelease
+{
+    bool now = false;
+    void operator()(Provider* adapter) const
+    {
+        if (now)
+            delete adapter;
+        else
+            adapter->deleteLater();
+    }
+};
+} // namespace
+
+std::shared_ptr<Provider> Provider::share(std::unique_ptr<Provider> adapter)
+{
+    if (!adapter)
+        return nullptr;
+    // Owned by the references alone: a QObject parent would delete it under its users.
+    adapter->setParent(nullptr);
+    return std::shared_ptr<Provider>(adapter.release(), AdapterRelease{});
+}
+
+void Provider::releaseNow(std::shared_ptr<Provider>& adapter)
+{
+    if (adapter.use_count() == 1)
+        if (auto* release = std::get_deleter<AdapterRelease>(adapter))
+            release->now = true;
+    adapter.reset();
+}
+
+namespace {
 class NothingToSweep final : public ProviderJob
 {
 public:
-    explicit NothingToSweep(QObject* parent)
-        : ProviderJob(parent)
+    explicit NothingToSweep(Provider* adapter)
+        : ProviderJob(adapter)
     {}
 
 protected:

@@ -21,13 +21,30 @@ struct DagBlock
 // share, a cloud drive. Every operation is asynchronous and returns a ProviderJob that the
 // caller starts; adapters never block the thread they run on. Credentials come from the
 // credential store, never from settings, and never appear in messages.
-class Provider : public QObject
+//
+// Who owns an adapter (docs/providers.md, "Who owns an adapter"): everyone who uses it. The
+// vault's adapters are shared (share(), Vault::provider()): the vault holds one reference, and
+// every job, reader or stream that calls the adapter holds another for as long as it does; each
+// job an adapter makes holds one too (ProviderJob). Editing or removing the provider only drops
+// the vault's reference, so the adapter goes when its last user lets go.
+class Provider : public QObject, public std::enable_shared_from_this<Provider>
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(Provider)
 
 public:
     ~Provider() override;
+
+    // Puts a new adapter under shared ownership. The last holder to let go deletes it from the
+    // event loop of the adapter's thread (deleteLater()), never from inside a call or a signal
+    // of the adapter itself, which may be on the stack when a job's end drops a lease.
+    static std::shared_ptr<Provider> share(std::unique_ptr<Provider> adapter);
+    // Drops `adapter`, deleting it at once when no one else holds it: for an owner that ends
+    // where no event loop may run again (a vault closing). Others' leases are left as they are.
+    static void releaseNow(std::shared_ptr<Provider>& adapter);
+    // Another reference to this adapter when it is shared; null when one owner holds it alone
+    // (a test's std::unique_ptr), who then keeps it alive longer than the jobs it made.
+    std::shared_ptr<Provider> lease() { return weak_from_this().lock(); }
 
     // "local", "ipfs", "s3", "webdav", "gdrive", "mega".
     virtual QString kind() const = 0;

@@ -27,6 +27,10 @@ struct ProviderContext
     // byte an adapter sends or receives goes through it (HttpExchange does it for the network
     // kinds).
     std::shared_ptr<BandwidthLimiter> bandwidth = nullptr;
+    // Keeps `credentials` for as long as the adapter lives, since an adapter is leased and may
+    // outlive the store being the vault's (Vault::setCredentialStore()) or the vault; null when
+    // whoever made the adapter keeps the store alive longer itself (a test).
+    std::shared_ptr<CredentialStore> credentialsOwner = nullptr;
 };
 
 } // namespace mf

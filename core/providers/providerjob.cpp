@@ -1,5 +1,7 @@
 #include "providerjob.h"
 
+#include "provider.h"
+
 #include <QDebug>
 
 namespace mf {
@@ -8,6 +10,12 @@ ProviderJob::ProviderJob(QObject* parent)
     : QObject(parent)
 {}
 
+ProviderJob::ProviderJob(Provider* adapter)
+    : QObject(adapter)
+    , m_adapter(adapter ? adapter->lease() : nullptr)
+{}
+
+// The lease goes last (members after the body): a subclass's destructor still used the adapter.
 ProviderJob::~ProviderJob() = default;
 
 void ProviderJob::start()

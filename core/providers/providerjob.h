@@ -8,7 +8,11 @@
 #include <QObject>
 #include <QString>
 
+#include <memory>
+
 namespace mf {
+
+class Provider;
 
 // One object as a provider lists it.
 struct StoredObject
@@ -81,6 +85,10 @@ Q_SIGNALS:
 
 protected:
     explicit ProviderJob(QObject* parent = nullptr);
+    // A job an adapter makes: the adapter's child, holding a lease on it (Provider::lease())
+    // for as long as the job exists, so that the adapter and what it holds (its network access
+    // manager, connection slots, secrets) outlive every job it made, whoever else lets go.
+    explicit ProviderJob(Provider* adapter);
 
     virtual void doStart() = 0;
     // Stop as soon as possible and call finish() (any Error; it is reported as Cancelled).
@@ -99,6 +107,7 @@ protected:
     QList<QJsonObject> m_stores;
 
 private:
+    std::shared_ptr<Provider> m_adapter; // null for an adapter one owner holds alone
     Error m_error;
     bool m_started = false;
     bool m_abortRequested = false;

@@ -14,6 +14,7 @@ namespace mf {
 ProviderProbe::ProviderProbe(Provider* provider, QObject* parent)
     : QObject(parent)
     , m_provider(provider)
+    , m_lease(provider->lease())
 {
     m_payload.resize(64 * 1024);
     QRandomGenerator::global()->fillRange(reinterpret_cast<quint32*>(m_payload.data()),

@@ -22,6 +22,8 @@ class ProviderProbe final : public QObject
     Q_DISABLE_COPY_MOVE(ProviderProbe)
 
 public:
+    // Holds a lease on `provider` when it is shared (Provider::lease(), every adapter of a
+    // vault); an adapter one owner holds alone must outlive the probe.
     explicit ProviderProbe(Provider* provider, QObject* parent = nullptr);
     ~ProviderProbe() override;
 
@@ -39,6 +41,7 @@ private:
     void fail(const QString& stepName, const Error& error);
 
     Provider* m_provider;
+    std::shared_ptr<Provider> m_lease;
     QByteArray m_payload;
     QString m_cid;
     QString m_locator;

@@ -6,10 +6,11 @@
 
 namespace mf {
 
-ReplaceJob::ReplaceJob(Provider* provider, const QString& oldLocator, const QString& cid,
-                       std::unique_ptr<QIODevice> source, qint64 size, QObject* parent)
+ReplaceJob::ReplaceJob(std::shared_ptr<Provider> provider, const QString& oldLocator,
+                       const QString& cid, std::unique_ptr<QIODevice> source, qint64 size,
+                       QObject* parent)
     : ProviderJob(parent)
-    , m_provider(provider)
+    , m_provider(std::move(provider))
     , m_oldLocator(oldLocator)
     , m_cid(cid)
     , m_source(std::move(source))
@@ -27,10 +28,6 @@ ReplaceJob::~ReplaceJob()
 
 void ReplaceJob::doStart()
 {
-    if (!m_provider) {
-        finish(Error::make(Error::Kind::Fatal, tr("The provider was removed")));
-        return;
-    }
     m_step = m_provider->remove(m_oldLocator);
     m_step->setParent(this);
     connect(m_step, &ProviderJob::finished, this, &ReplaceJob::onRemoved);
@@ -53,10 +50,6 @@ void ReplaceJob::onRemoved()
     // still be there, and a put would take it for the chunk.
     if (!removed->error().ok()) {
         finish(removed->error());
-        return;
-    }
-    if (!m_provider) {
-        finish(Error::make(Error::Kind::Fatal, tr("The provider was removed")));
         return;
     }
     m_step = m_provider->put(m_cid, std::move(m_source), m_size);

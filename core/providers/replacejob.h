@@ -3,7 +3,6 @@
 #include "providerjob.h"
 
 #include <QIODevice>
-#include <QPointer>
 
 #include <memory>
 
@@ -20,7 +19,8 @@ class ReplaceJob final : public ProviderJob
     Q_DISABLE_COPY_MOVE(ReplaceJob)
 
 public:
-    ReplaceJob(Provider* provider, const QString& oldLocator, const QString& cid,
+    // Holds its lease on `provider` until it goes.
+    ReplaceJob(std::shared_ptr<Provider> provider, const QString& oldLocator, const QString& cid,
                std::unique_ptr<QIODevice> source, qint64 size, QObject* parent = nullptr);
     ~ReplaceJob() override;
 
@@ -30,7 +30,7 @@ private:
     void onRemoved();
     void onPut();
 
-    QPointer<Provider> m_provider;
+    std::shared_ptr<Provider> m_provider;
     QString m_oldLocator;
     QString m_cid;
     std::unique_ptr<QIODevice> m_source;

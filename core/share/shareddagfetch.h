@@ -87,6 +87,8 @@ private:
     void fail(const QString& message, Error::Kind kind = Error::Kind::Fatal);
     void finish(const Error& error);
 
+    // Not leased: the node is the IpfsImportJob's own adapter (not a vault's), which deletes
+    // this fetch before it.
     IpfsProvider* m_node;
     SharedDagLimits m_limits;
     QString m_root;

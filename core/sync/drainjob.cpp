@@ -133,7 +133,7 @@ void DrainJob::deleteNext()
         if (registry.claimDeletion(d.id, m_owner) != Registry::DeletionClaim::Claimed)
             continue;
         QString why;
-        Provider* provider = m_vault->provider(m_providerId, &why);
+        const std::shared_ptr<Provider> provider = m_vault->provider(m_providerId, &why);
         if (!provider) {
             registry.releaseDeletion(d.id);
             m_report.problems.append(

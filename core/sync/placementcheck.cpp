@@ -43,7 +43,7 @@ void PlacementCheck::run(std::function<void()> done)
 
 void PlacementCheck::checkProvider(qint64 providerId, QList<Placement> placements)
 {
-    Provider* provider = m_vault->provider(providerId);
+    const std::shared_ptr<Provider> provider = m_vault->provider(providerId);
     auto cannotAsk = [this, placements] {
         for (const Placement& p : placements)
             m_unchecked += m_modelsOfChunk.value(p.cid);

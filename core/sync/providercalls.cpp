@@ -13,7 +13,7 @@ CatalogProviders CatalogProviders::of(Vault* vault, const QList<qint64>& only)
         if (!r.enabled || (!only.isEmpty() && !only.contains(r.id)))
             continue;
         QString why;
-        if (Provider* p = vault->provider(r.id, &why))
+        if (std::shared_ptr<Provider> p = vault->provider(r.id, &why))
             (p->keepsCatalog() ? out.usable : out.withoutCatalog).append({r.id, r.name, p});
         else
             out.unusable.append(QStringLiteral("“%1”: %2").arg(r.name, why));

@@ -20,7 +20,7 @@ struct CatalogProviders
     {
         qint64 id = 0;
         QString name;
-        Provider* provider = nullptr;
+        std::shared_ptr<Provider> provider; // held as long as the entry is
     };
     QList<Entry> usable;
     QStringList unusable;

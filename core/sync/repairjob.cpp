@@ -307,7 +307,7 @@ void RepairJob::putNext(quint64 taskId)
             return;
         }
         QString why;
-        Provider* provider = m_vault->provider(providerId, &why);
+        const std::shared_ptr<Provider> provider = m_vault->provider(providerId, &why);
         if (!provider) {
             registry.abandonPlacement(cid, providerId);
             exclude(providerId, why);
@@ -368,7 +368,7 @@ void RepairJob::onPut(quint64 taskId, qint64 providerId, ProviderJob* job)
         if (!registry.recordStored(cid, providerId, job->locator(), task.chunk.size)) {
             // The chunk was collected meanwhile (its last model removed): nothing refers to the
             // copy just made, so it goes again rather than stay unaccounted for.
-            Provider* provider = m_vault->provider(providerId);
+            const std::shared_ptr<Provider> provider = m_vault->provider(providerId);
             if (provider && !job->alreadyStored()) {
                 ProviderJob* undo = provider->remove(job->locator());
                 undo->setParent(this);

@@ -129,7 +129,7 @@ void ScrubJob::startMore()
         m_costSoFar += m_options.pass == Registry::ScrubPass::Read ? double(item.size) : 1.0;
 
         QString why;
-        Provider* provider = m_vault->provider(item.providerId, &why);
+        const std::shared_ptr<Provider> provider = m_vault->provider(item.providerId, &why);
         if (!provider && again)
             continue; // recorded missing it was, and so it stays
         if (!provider) {
@@ -316,10 +316,10 @@ void ScrubJob::probeSilentProviders()
         if (!p.enabled || p.unreachableSince <= 0 || m_answered.contains(p.id) ||
             m_silent.contains(p.id))
             continue;
-        Provider* provider = m_vault->provider(p.id);
+        const std::shared_ptr<Provider> provider = m_vault->provider(p.id);
         if (!provider)
             continue;
-        auto* probe = new ProviderProbe(provider, this);
+        auto* probe = new ProviderProbe(provider.get(), this);
         ++m_probes;
         connect(probe, &ProviderProbe::finished, this, [this, probe, id = p.id] {
             probe->deleteLater();

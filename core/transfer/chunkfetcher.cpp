@@ -122,7 +122,7 @@ void ChunkFetcher::tryNext()
         m_tried[next] = true;
         const Placement& p = m_placements.at(next);
         QString why;
-        Provider* provider = m_vault->provider(p.providerId, &why);
+        const std::shared_ptr<Provider> provider = m_vault->provider(p.providerId, &why);
         if (!provider) {
             m_lastFailure = Error::make(Error::Kind::Fatal, why);
             m_unsure = true;
@@ -284,7 +284,7 @@ void ChunkFetcher::maybeHedge()
     m_tried[best] = true;
     m_hedged = true;
     m_hedgeTimer.stop();
-    Provider* provider = m_vault->provider(p.providerId);
+    const std::shared_ptr<Provider> provider = m_vault->provider(p.providerId);
     if (!provider)
         return;
     m_hedgeProvider = p.providerId;

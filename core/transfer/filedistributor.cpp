@@ -293,7 +293,7 @@ void FileDistributor::onChunkScanned(const ScannedChunk& chunk)
 void FileDistributor::confirmCopy(ChunkTask& task, qint64 providerId, const QString& locator)
 {
     const QString cid = task.chunk.cid;
-    Provider* provider = m_vault->provider(providerId);
+    const std::shared_ptr<Provider> provider = m_vault->provider(providerId);
     if (!provider) {
         // Answered from the event loop, as a job would be: the task is not ended under the
         // caller, which asks its other providers next.
@@ -380,7 +380,7 @@ void FileDistributor::onScannerFinished()
 
 bool FileDistributor::isFull(qint64 providerId)
 {
-    const Provider* provider = m_vault->provider(providerId);
+    const std::shared_ptr<Provider> provider = m_vault->provider(providerId);
     return m_putsInFlight.value(providerId) >= qMax(1, provider ? provider->putsAtOnce() : 1);
 }
 
@@ -513,7 +513,7 @@ FileDistributor::PutStart FileDistributor::startPut(ChunkTask& task)
         if (isFull(providerId))
             return PutStart::Full;
         QString why;
-        Provider* provider = m_vault->provider(providerId, &why);
+        const std::shared_ptr<Provider> provider = m_vault->provider(providerId, &why);
         if (!provider) {
             task.lastError = Error::make(Error::Kind::Fatal, why);
             exclude(providerId, task.lastError);

@@ -106,7 +106,7 @@ void RemoveJob::removeNext()
             continue;
         }
         QString why;
-        Provider* provider = m_vault->provider(p.providerId, &why);
+        const std::shared_ptr<Provider> provider = m_vault->provider(p.providerId, &why);
         if (!provider) {
             m_vault->registry().releaseDeletion(p.id);
             addWarning(tr("Chunk %1 stays on provider “%2” for now: %3")

@@ -34,7 +34,7 @@ void TemporarySweep::start()
         if (!record.enabled || (!m_providerIds.isEmpty() && !m_providerIds.contains(record.id)))
             continue;
         QString why;
-        Provider* provider = m_vault->provider(record.id, &why);
+        const std::shared_ptr<Provider> provider = m_vault->provider(record.id, &why);
         if (!provider)
             continue; // its put fails too, and says why
         ProviderJob* job = provider->sweepTemporaries();

@@ -82,7 +82,8 @@ void VerifyJob::startMore()
     while (!isAborting() && int(m_running.size()) < ParallelChecks && m_next < m_checks.size()) {
         const Check check = m_checks.at(m_next++);
         QString why;
-        Provider* provider = m_vault->provider(check.placement.providerId, &why);
+        const std::shared_ptr<Provider> provider =
+            m_vault->provider(check.placement.providerId, &why);
         if (!provider) {
             m_report.placementsChecked++;
             m_report.unreachable++;

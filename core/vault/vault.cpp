@@ -160,11 +160,13 @@ Vault::Vault(const QString& directory)
 
 Vault::~Vault()
 {
-    // Adapters wait for their own workers; destroy them before the registry they may report to,
-    // the dropped ones (the vault's children, see dropProvider()) and the stores they held too.
+    // Adapters wait for their own workers; those only the vault holds go now, before the
+    // registry, as no event loop may run after the vault (a command ending). An adapter a job
+    // still holds goes with that job's lease, and keeps its credential store until then.
+    for (auto& [id, adapter] : m_providers)
+        Provider::releaseNow(adapter);
     m_providers.clear();
-    qDeleteAll(findChildren<Provider*>(Qt::FindDirectChildrenOnly));
-    qDeleteAll(findChildren<CredentialStore*>(Qt::FindDirectChildrenOnly));
+    m_retiredCredentials.clear();
     m_credentials.reset();
 }
 
@@ -291,11 +293,11 @@ bool Vault::setFlushWrites(bool flush)
     return true;
 }
 
-Provider* Vault::provider(qint64 id, QString* error)
+std::shared_ptr<Provider> Vault::provider(qint64 id, QString* error)
 {
     const auto it = m_providers.find(id);
     if (it != m_providers.end())
-        return it->second.get();
+        return it->second;
     QString localError;
     const auto record = m_registry->provider(id);
     if (!record) {
@@ -304,12 +306,12 @@ Provider* Vault::provider(qint64 id, QString* error)
         // A provider never given a secret does not ask the credential store (a keychain that
         // may not run): no store, no secrets.
         ProviderContext context = providerContext();
-        if (m_registry->setting(vaultcredentials::noSecretsKey(id)) == QLatin1String("none"))
+        if (m_registry->setting(vaultcredentials::noSecretsKey(id)) == QLatin1String("none")) {
             context.credentials = nullptr;
-        if (auto made = m_factory.create(*record, context, &localError)) {
-            made->setParent(nullptr);
-            return m_providers.emplace(id, std::move(made)).first->second.get();
+            context.credentialsOwner = nullptr;
         }
+        if (auto made = m_factory.create(*record, context, &localError))
+            return m_providers.emplace(id, Provider::share(std::move(made))).first->second;
     }
     if (error)
         *error = localError;
@@ -323,31 +325,25 @@ void Vault::setUploadSpeeds(std::unique_ptr<ProviderSpeeds> speeds)
 
 ProviderContext Vault::providerContext() const
 {
-    return ProviderContext{m_credentials.get(), m_id, tempDirectory(), m_flushWrites, m_bandwidth};
+    return ProviderContext{m_credentials.get(), m_id,        tempDirectory(),
+                           m_flushWrites,       m_bandwidth, m_credentials};
 }
 
 void Vault::setCredentialStore(std::unique_ptr<CredentialStore> store)
 {
-    // Adapters hold the old store: they are made again with the new one. The old ones, and the
-    // old store, stay (as the vault's children) while jobs may still run on them.
-    for (auto& [id, adapter] : m_providers)
-        adapter.release()->setParent(this);
+    // Adapters hold the old store: they are made again with the new one. The old ones keep it
+    // while jobs still run on them.
     m_providers.clear();
     if (m_credentials)
-        m_credentials.release()->setParent(this);
+        m_retiredCredentials.push_back(std::move(m_credentials));
     m_credentials = std::move(store);
 }
 
 void Vault::dropProvider(qint64 id)
 {
-    const auto it = m_providers.find(id);
-    if (it == m_providers.end())
-        return;
-    // Not destroyed: jobs may still run on it (a transfer's, a "Test connection"), and a later
-    // pause or cancel acts on them. It stays as the vault's child until the engine, once no
-    // transfer and no test runs, or the vault's end destroys it.
-    it->second.release()->setParent(this);
-    m_providers.erase(it);
+    // Only the vault's lease: what runs on the adapter (a transfer, a stream of the local API, a
+    // "Test connection", a pause or cancel acting on them later) holds its own.
+    m_providers.erase(id);
 }
 
 QString Vault::providerName(qint64 id)

@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <vector>
 
 namespace mf {
 
@@ -85,10 +86,13 @@ public:
     // This process only (--no-sync, --sync); the setting stays as it is.
     void overrideFlushWrites(bool flush) { m_flushWrites->store(flush); }
 
-    // The adapter of an enabled provider, created on first use; nullptr (and *error) if it
-    // cannot be made.
-    Provider* provider(qint64 id, QString* error = nullptr);
-    // Forget a cached adapter (after the provider's settings changed or it was removed).
+    // A lease on the adapter of an enabled provider, made on first use; null (and *error) if it
+    // cannot be made. Hold it for as long as you call the adapter (a member of the job, reader
+    // or stream; a local for a synchronous use): the adapter lives until its last lease goes.
+    std::shared_ptr<Provider> provider(qint64 id, QString* error = nullptr);
+    // Forgets the vault's own lease on an adapter (after the provider's settings changed or it
+    // was removed): the next provider(id) makes a new one, while whatever still runs on the old
+    // one (a transfer, a stream of the local API, a "Test connection") keeps it until it ends.
     void dropProvider(qint64 id);
     QString providerName(qint64 id);
 
@@ -108,6 +112,7 @@ public:
 
     // Where provider secrets are read and written; null until one is set.
     CredentialStore* credentials() const { return m_credentials.get(); }
+    // Replaces the store; adapters made before keep the old one for as long as they live.
     void setCredentialStore(std::unique_ptr<CredentialStore> store);
     ProviderContext providerContext() const;
 
@@ -121,13 +126,17 @@ private:
 
     QString m_directory;
     QString m_id;
-    std::unique_ptr<CredentialStore> m_credentials;
+    // Shared with the adapters made while it was the vault's store (ProviderContext).
+    std::shared_ptr<CredentialStore> m_credentials;
+    // Stores replaced by setCredentialStore(): kept to the vault's end, as other jobs than the
+    // adapters' (the API token, the catalog key) may still run on them.
+    std::vector<std::shared_ptr<CredentialStore>> m_retiredCredentials;
     std::optional<CatalogKey> m_catalogKey;
     // Shared with the adapters, which may outlive the vault by the jobs still holding them.
     std::shared_ptr<BandwidthLimiter> m_bandwidth = std::make_shared<BandwidthLimiter>();
     std::unique_ptr<Registry> m_registry;
     ProviderFactory m_factory;
-    std::map<qint64, std::unique_ptr<Provider>> m_providers;
+    std::map<qint64, std::shared_ptr<Provider>> m_providers; // the vault's own leases
     std::unique_ptr<ProviderSpeeds> m_speeds;
     std::unique_ptr<ProviderSpeeds> m_uploadSpeeds;
     std::shared_ptr<std::atomic_bool> m_flushWrites = std::make_shared<std::atomic_bool>(true);

@@ -144,6 +144,7 @@ private:
     void doStart() final;
     void doAbort() final;
 
+    // Valid for the job's whole life: the base holds a lease on the adapter (ProviderJob).
     NetworkProvider* m_provider;
     QPointer<HttpExchange> m_exchange;
     bool m_hasSlot = false;
