@@ -10,7 +10,7 @@
 #include "webdavpeer.h"
 
 #include "credentials/vaultcredentials.h"
-#include "providers/providersetup.h"
+#include "vault/providersetup.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
