@@ -10,6 +10,10 @@
 # figure for the first size: re-floating the file with 1 KiB inserted at offset 100. Float and
 # restore flush what they write (the default); where the build has --no-sync, they are measured
 # in that fast mode too ("float-f", "restore-f").
+# Restore is also paired with what the disk allows: `cat` of the vault's objects into one file
+# plus `sync` ("cat+sync"), both from a cold page cache, taking turns in the same run, and the
+# line after the table gives restore's time over that one. Dropping the cache needs root;
+# without it the pair is measured warm and says so. bench/compare_builds.sh pairs two builds.
 # The vault and files live in $BENCH_DIR (default: a new folder under /var/tmp, on disk).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,7 +44,36 @@ measure() {
     sort -n "$work/times.txt" | awk '{ a[NR] = $0 } END { print a[int((NR + 1) / 2)] }'
 }
 
+# Empties the page cache (root only), so that a step reads from the disk as a first read would.
+cold=false
+if [ -w /proc/sys/vm/drop_caches ]; then cold=true; fi
+drop_caches() {
+    sync
+    if $cold; then echo 3 > /proc/sys/vm/drop_caches; fi
+}
+
+# Restore and `cat` of its objects + `sync`, taking turns (A, B, A, B, ...) from a cold cache;
+# prints the medians "restore_s restore_kib cat_s".
+measure_restore_pair() {
+    local vault="$1" out="$2" objects="$3"
+    : > "$work/rtimes.txt"; : > "$work/ctimes.txt"
+    for _ in $(seq "$runs"); do
+        rm -rf "$out"; drop_caches
+        /usr/bin/time -f "%e %M" -o "$work/time.txt" "$cli" restore m --vault "$vault" --to "$out" \
+            --quiet >/dev/null 2>"$work/stderr.txt" || { cat "$work/stderr.txt"; exit 1; }
+        cat "$work/time.txt" >> "$work/rtimes.txt"
+        rm -f "$work/cat.bin"; drop_caches
+        /usr/bin/time -f "%e 0" -o "$work/time.txt" \
+            sh -c "xargs -0 cat < '$objects' > '$work/cat.bin' && sync"
+        cat "$work/time.txt" >> "$work/ctimes.txt"
+    done
+    rm -f "$work/cat.bin"
+    local median='{ a[NR] = $0 } END { print a[int((NR + 1) / 2)] }'
+    echo "$(sort -n "$work/rtimes.txt" | awk "$median") $(sort -n "$work/ctimes.txt" | awk "$median" | cut -d' ' -f1)"
+}
+
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+$cold || echo "not root: the page cache cannot be dropped; restore and cat+sync run warm"
 printf "%-8s %-9s %9s %10s %12s %10s\n" "size" "step" "wall s" "MB/s" "peak RSS" "x sha256"
 for gib in "${sizes[@]}"; do
     file="$work/model-${gib}g.bin"
@@ -55,9 +88,12 @@ for gib in "${sizes[@]}"; do
     read -r copy_s _ <<<"$(measure "rm -f '$work/copy.bin'" sh -c "cp '$file' '$work/copy.bin' && sync")"
     rm -f "$work/copy.bin"
     read -r float_s float_kib <<<"$(measure "rm -rf '$vault' && '$cli' init --vault '$vault' >/dev/null" "$cli" float "$file" --vault "$vault" --name m --quiet)"
-    read -r rest_s rest_kib <<<"$(measure "rm -rf '$out'" "$cli" restore m --vault "$vault" --to "$out" --quiet)"
+    # The model's objects (its chunks), as the local-folder provider keeps them.
+    find "$vault" -path '*/.tmp' -prune -o -type f -name 'bafkrei*' -print0 > "$work/objects.txt"
+    read -r rest_s rest_kib cat_s <<<"$(measure_restore_pair "$vault" "$out" "$work/objects.txt")"
     cmp -s "$file" "$out/model-${gib}g.bin" || { echo "restore differs!"; exit 1; }
-    rows=("sha256 $hash_s 0" "cp+sync $copy_s 0" "float $float_s $float_kib" "restore $rest_s $rest_kib")
+    rows=("sha256 $hash_s 0" "cp+sync $copy_s 0" "float $float_s $float_kib" "restore $rest_s $rest_kib"
+          "cat+sync $cat_s 0")
     if [ -n "$fast" ]; then
         read -r ffloat_s ffloat_kib <<<"$(measure "rm -rf '$vault' && '$cli' init --vault '$vault' >/dev/null" "$cli" float "$file" --vault "$vault" --name m --quiet $fast)"
         read -r frest_s frest_kib <<<"$(measure "rm -rf '$out'" "$cli" restore m --vault "$vault" --to "$out" --quiet $fast)"
@@ -69,6 +105,8 @@ for gib in "${sizes[@]}"; do
         awk -v g="${gib}GiB" -v st="$step" -v s="$s" -v b="$bytes" -v k="$kib" -v h="$hash_s" \
             'BEGIN { printf "%-8s %-9s %9.2f %10.0f %9.1f MiB %9.2fx\n", g, st, s, b / s / 1e6, k / 1024, s / h }'
     done
+    awk -v r="$rest_s" -v c="$cat_s" -v w="$($cold && echo cold || echo warm)" \
+        'BEGIN { printf "restore over cat+sync of its objects (%s cache, same run): %.2fx\n", w, r / c }'
     rm -rf "$out"
 
     if [ "$gib" = "${sizes[0]}" ]; then

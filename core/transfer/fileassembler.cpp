@@ -147,6 +147,7 @@ void FileAssembler::start()
         offsets.append(c.offset);
     m_hasher = std::make_unique<FollowingHasher>(m_fd, m_directReadFd, m_file.size, offsets);
     connect(m_hasher.get(), &FollowingHasher::finished, this, &FileAssembler::onHashed);
+    connect(m_hasher.get(), &FollowingHasher::advanced, this, &FileAssembler::fetchMore);
     m_hasher->start();
     fetchMore();
 }
@@ -161,7 +162,15 @@ void FileAssembler::abort()
 void FileAssembler::fetchMore()
 {
     while (m_error.ok() && int(m_fetches.size()) < m_parallel && m_nextChunk < m_chunks.size()) {
-        const FileChunk& chunk = m_chunks.at(m_nextChunk++);
+        const FileChunk& chunk = m_chunks.at(m_nextChunk);
+        // No further ahead of the whole-file hash than the copies it keeps waiting: an offer
+        // that does not fit is read back from the disk, and a hash that fell behind then read
+        // back nearly the whole file (1.8 of 2 GiB), a third more disk traffic. One fetch always
+        // runs, however large its chunk; the hash passing a chunk start calls this again.
+        if (!m_fetches.empty() &&
+            chunk.offset + chunk.size - m_hasher->hashedTo() > FollowingHasher::MaxOfferedBytes)
+            break;
+        ++m_nextChunk;
         auto writer = std::make_unique<OffsetChunkWriter>(
             m_fd, m_directFd, chunk.offset, chunk.size, m_destination, m_hasher.get());
         auto* fetcher =

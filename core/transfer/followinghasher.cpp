@@ -137,8 +137,11 @@ void FollowingHasher::run()
     };
     auto advance = [&](qint64 n) {
         pos += n;
-        if (atBoundary(pos) || pos == m_size)
+        m_hashedTo.store(pos, std::memory_order_relaxed);
+        if (atBoundary(pos) || pos == m_size) {
             checkpoints.insert_or_assign(pos, hash.clone());
+            QMetaObject::invokeMethod(this, &FollowingHasher::advanced, Qt::QueuedConnection);
+        }
     };
     checkpoints.insert_or_assign(0, hash.clone());
 
@@ -165,6 +168,7 @@ void FollowingHasher::run()
                 const auto it = checkpoints.lower_bound(m_rollbackTo);
                 if (it != checkpoints.end() && it->first < pos) {
                     pos = it->first;
+                    m_hashedTo.store(pos, std::memory_order_relaxed);
                     hash = it->second.clone();
                     checkpoints.erase(checkpoints.upper_bound(pos), checkpoints.end());
                 }

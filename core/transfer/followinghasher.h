@@ -54,6 +54,11 @@ public:
     // of it, and undo what of it was hashed.
     void rollback(qint64 chunkOffset);
 
+    // From any thread: where the hash stands (every byte before it is hashed, provisionally for
+    // unverified chunks). A restore fetches no further ahead than MaxOfferedBytes past it, so
+    // that every offer fits and nothing is read back from the disk.
+    qint64 hashedTo() const { return m_hashedTo.load(std::memory_order_relaxed); }
+
     QByteArray digest() const { return m_digest; }
     QString errorString() const { return m_error; }
     qint64 bytesReadBack() const { return m_bytesReadBack; } // for tests and benchmarks
@@ -70,6 +75,7 @@ public:
 
 Q_SIGNALS:
     void finished(); // digest() or errorString() is set
+    void advanced(); // hashedTo() passed a chunk start; queued, in the owner's thread
 
 private:
     struct Block
@@ -98,6 +104,7 @@ private:
     qint64 m_rollbackTo = -1;
     // Also read without the lock, to leave a long read-back early.
     std::atomic<bool> m_stop{false};
+    std::atomic<qint64> m_hashedTo{0};
     // Results:
     qint64 m_bytesReadBack = 0;
     QByteArray m_digest;

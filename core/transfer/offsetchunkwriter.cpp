@@ -10,6 +10,14 @@
 
 namespace mf {
 
+namespace {
+// What a chunk's middle is written in. ext4 takes the file's lock exclusively for a direct write
+// that allocates blocks, so the chunks a restore writes in parallel take turns on the one file:
+// fewer, larger writes wait less. 4 MiB is the largest request the virtio disk takes whole
+// (max_sectors_kb); with 1 MiB writes a cold 1 GiB restore took ~15% longer.
+constexpr qint64 StagingBytes = 4 << 20;
+} // namespace
+
 OffsetChunkWriter::OffsetChunkWriter(int fd, int directFd, qint64 fileOffset, qint64 chunkSize,
                                      QString fileName, FollowingHasher* hasher)
     : m_fd(fd)
@@ -70,14 +78,14 @@ bool OffsetChunkWriter::store(qint64 position, const char* data, qint64 size)
             continue;
         }
         if (!m_middle)
-            m_middle = std::make_unique<DirectWriter>(m_fd, m_directFd, middleBegin);
-        const qint64 n = std::min({size, DirectWriter::BlockSize - m_staged, middleEnd - at});
+            m_middle = std::make_unique<DirectWriter>(m_fd, m_directFd, middleBegin, StagingBytes);
+        const qint64 n = std::min({size, m_middle->blockSize() - m_staged, middleEnd - at});
         memcpy(m_middle->buffer() + m_staged, data, size_t(n));
         m_staged += n;
         data += n;
         size -= n;
         at += n;
-        if (m_staged == DirectWriter::BlockSize || at == middleEnd) {
+        if (m_staged == m_middle->blockSize() || at == middleEnd) {
             if (!m_middle->write(m_staged))
                 return fail();
             m_staged = 0;

@@ -12,13 +12,15 @@ int DirectWriter::openDirect(const QByteArray& path)
     return ::open(path.constData(), O_WRONLY | O_DIRECT | O_CLOEXEC);
 }
 
-DirectWriter::DirectWriter(int bufferedFd, int directFd, qint64 startOffset)
+DirectWriter::DirectWriter(int bufferedFd, int directFd, qint64 startOffset, qint64 blockSize)
     : m_bufferedFd(bufferedFd)
     , m_directFd(directFd)
     , m_position(startOffset)
+    , m_blockSize(blockSize)
 {
+    Q_ASSERT(blockSize > 0 && blockSize % Alignment == 0);
     void* p = nullptr;
-    if (::posix_memalign(&p, size_t(Alignment), size_t(BlockSize)) == 0)
+    if (::posix_memalign(&p, size_t(Alignment), size_t(blockSize)) == 0)
         m_buffer.reset(static_cast<char*>(p));
     Q_CHECK_PTR(m_buffer.get());
 }

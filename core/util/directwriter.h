@@ -23,13 +23,14 @@ public:
     static int openDirect(const QByteArray& path);
 
     // `bufferedFd` takes what cannot go direct; `directFd` (-1: none) was opened with O_DIRECT
-    // on the same file.
-    DirectWriter(int bufferedFd, int directFd, qint64 startOffset);
+    // on the same file. `blockSize` (a multiple of Alignment) is the staging buffer's size.
+    DirectWriter(int bufferedFd, int directFd, qint64 startOffset, qint64 blockSize = BlockSize);
     ~DirectWriter();
     Q_DISABLE_COPY_MOVE(DirectWriter)
 
-    // The staging buffer (BlockSize bytes, aligned): fill it, then write().
+    // The staging buffer (blockSize() bytes, aligned): fill it, then write().
     char* buffer() const { return m_buffer.get(); }
+    qint64 blockSize() const { return m_blockSize; }
     // Writes `size` bytes from buffer() at the current position. Returns false with errno set.
     bool write(qint64 size);
     qint64 position() const { return m_position; }
@@ -42,6 +43,7 @@ private:
     int m_bufferedFd;
     int m_directFd;
     qint64 m_position;
+    qint64 m_blockSize;
     std::unique_ptr<char, FreeDeleter> m_buffer;
 };
 
