@@ -1,0 +1,35 @@
+#pragma once
+
+// What FileDistributor knows of one chunk while it places it: shared by filedistributor.cpp
+// (scanning, confirming copies, completing) and filedistributor_puts.cpp (choosing providers,
+// putting, retrying, pausing).
+
+#include "filedistributor.h"
+
+#include <atomic>
+#include <memory>
+
+namespace mf {
+
+struct FileDistributor::ChunkTask
+{
+    ScannedChunk chunk;
+    int duplicates = 0;   // further occurrences of this chunk in the file, placed with it
+    QSet<qint64> holders; // providers that store it
+    // Providers the registry says store it, being asked whether they still do (stat) before
+    // the chunk counts as stored there: the registry remembers, the providers decide.
+    QSet<qint64> confirming;
+    QSet<qint64> inFlight; // providers a put is running on
+    QSet<qint64> givenUp;  // providers not to try again for this chunk
+    // Providers with a copy known to be missing or corrupt, by its locator: a put there must
+    // replace it, or it would find the bad object and count it as stored.
+    QHash<qint64, QString> badCopies;
+    QHash<qint64, int> attempts;
+    bool counted = false; // counted in chunksSent
+    bool waiting = false; // in m_ready or waiting for a retry timer
+    Error lastError;
+    // Set by a put's device when the bytes it read do not hash to the CID: the source changed.
+    std::shared_ptr<std::atomic_bool> mismatched = std::make_shared<std::atomic_bool>(false);
+};
+
+} // namespace mf
