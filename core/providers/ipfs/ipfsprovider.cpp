@@ -426,11 +426,9 @@ ProviderJob* IpfsProvider::get(const QString& locator, ByteSink* sink, qint64 of
             auto build = r.build;
             r.build = [build, offset, length](const HttpExchange::Attempt& a) {
                 QNetworkRequest q = build(a);
-                const qint64 from = offset + a.bytesDelivered;
-                if (from > 0 || length > 0) {
-                    const QByteArray to = length > 0 ? QByteArray::number(offset + length - 1) : "";
-                    q.setRawHeader("Range", "bytes=" + QByteArray::number(from) + '-' + to);
-                }
+                const QByteArray range = HttpExchange::resumedRange(offset, length, a);
+                if (!range.isEmpty())
+                    q.setRawHeader("Range", range);
                 return q;
             };
             const bool ranged = offset > 0 || length > 0;

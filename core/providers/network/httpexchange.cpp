@@ -469,6 +469,15 @@ void HttpExchange::complete(const Error& error)
     QMetaObject::invokeMethod(this, &HttpExchange::finished, Qt::QueuedConnection);
 }
 
+QByteArray HttpExchange::resumedRange(qint64 offset, qint64 length, const Attempt& attempt)
+{
+    const qint64 from = offset + attempt.bytesDelivered;
+    if (from <= 0 && length <= 0)
+        return {};
+    const QByteArray to = length > 0 ? QByteArray::number(offset + length - 1) : QByteArray();
+    return "bytes=" + QByteArray::number(from) + '-' + to;
+}
+
 QString HttpExchange::displayUrl(const QUrl& url)
 {
     return url.adjusted(QUrl::RemoveUserInfo | QUrl::RemoveQuery | QUrl::RemoveFragment)

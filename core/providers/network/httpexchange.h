@@ -103,6 +103,13 @@ public:
     // The last attempt could not reach the server at all (see Request::unreachableAttempts).
     bool unreachable() const { return m_unreachable; }
 
+    // The Range header value of a ranged read's attempt: bytes [offset, offset + length) of the
+    // object (length -1: to its end) less the `attempt.bytesDelivered` bytes the sink already
+    // has, so that a dropped connection resumes where it broke and nothing reaches the sink
+    // twice; empty when the attempt asks for the whole object. Every adapter that reads with
+    // HTTP ranges builds its attempts with it: the resume is decided here, once.
+    static QByteArray resumedRange(qint64 offset, qint64 length, const Attempt& attempt);
+
     // The generic classification, public so adapters can extend rather than repeat it.
     static Error classifyStatus(int status, const QByteArray& reason, const QString& what,
                                 const QByteArray& retryAfter);

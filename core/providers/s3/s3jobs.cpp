@@ -98,14 +98,10 @@ void S3GetJob::run()
     auto ranged = std::make_shared<bool>(false); // whether the last attempt asked for a range
     r.build = [p, key, offset, length, ranged](const HttpExchange::Attempt& a) {
         s3::SigV4Signer::Pairs headers;
-        const qint64 first = offset + a.bytesDelivered;
-        *ranged = first > 0 || length >= 0;
-        if (*ranged) {
-            QByteArray range = "bytes=" + QByteArray::number(first) + '-';
-            if (length >= 0)
-                range += QByteArray::number(offset + length - 1);
+        const QByteArray range = HttpExchange::resumedRange(offset, length, a);
+        *ranged = !range.isEmpty();
+        if (*ranged)
             headers.append({"range", range});
-        }
         return p->signedRequest("GET", key, {}, headers, s3::SigV4Signer::EmptyPayloadSha256);
     };
     send(std::move(r), [this, ranged](HttpExchange& x) {
