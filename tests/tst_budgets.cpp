@@ -105,7 +105,7 @@ public:
         , m_resetMs(resetMs)
     {}
     QString kind() const override { return QStringLiteral("capped"); }
-    ProviderJob* put(const QString&, std::unique_ptr<QIODevice>, qint64) override
+    ProviderJob* save(const QString&, std::unique_ptr<QIODevice>, qint64) override
     {
         return new RefusedPut(m_resetMs);
     }

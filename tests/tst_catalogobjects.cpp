@@ -8,18 +8,10 @@
 // agreeing with put().
 
 #include "chunking/cid.h"
-#include "credentials/plaintextcredentialstore.h"
-#include "drivepeer.h"
-#include "ipfspeer.h"
-#include "megapeer.h"
-#include "networkprovidertest.h"
-#include "providers/network/networkprovider.h"
-#include "providers/providerfactory.h"
-#include "s3peer.h"
+#include "everykind.h"
 #include "testsupport.h"
 #include "util/processidentity.h"
 #include "util/temporaries.h"
-#include "webdavpeer.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -33,15 +25,6 @@ using namespace mf;
 using namespace mf::test;
 
 namespace {
-
-RetryPolicy quickRetries()
-{
-    RetryPolicy p;
-    p.maxAttempts = 3;
-    p.baseDelayMs = 20;
-    p.maxDelayMs = 100;
-    return p;
-}
 
 QList<CatalogObject> listCatalog(Provider& p, const QString& folder,
                                  QDateTime* serverTime = nullptr)
@@ -114,107 +97,26 @@ private:
     // body files/write takes; false when the node answers an error (`answer` holds it).
     bool ipfsRpc(const QString& command, const QByteArray& file, QJsonObject* answer);
 
-    QTemporaryDir m_dir;
-    S3Peer m_s3;
-    WebDavPeer m_dav;
-    ApacheDavPeer m_apache;
-    IpfsPeer m_ipfs;
-    DrivePeer m_drive;
-    MegaPeer m_mega;
-    const MegaPeer::Account m_megaAccount{
-        QStringLiteral("catalog@example.com"), QStringLiteral("catalog-password"), false, {}};
-    std::unique_ptr<PlaintextCredentialStore> m_store;
-    const QString m_vaultId = QUuid::createUuid().toString(QUuid::WithoutBraces);
-    int m_nextId = 0;
+    EveryKind m_kinds;
 };
 
 void TestCatalogObjects::initTestCase()
 {
-    QVERIFY(m_dir.isValid());
-    QVERIFY2(m_s3.start(), qPrintable(m_s3.errorString()));
-    QVERIFY2(m_dav.start(m_dir.filePath(QStringLiteral("dav"))), qPrintable(m_dav.errorString()));
-    QVERIFY2(m_apache.start(), qPrintable(m_apache.errorString()));
-    QVERIFY2(m_ipfs.start(m_dir.filePath(QStringLiteral("ipfs"))),
-             qPrintable(m_ipfs.errorString() + m_ipfs.output()));
-    QVERIFY2(m_drive.start(), qPrintable(m_drive.errorString()));
-    QVERIFY2(m_mega.start({m_megaAccount}), qPrintable(m_mega.errorString()));
-    m_store = std::make_unique<PlaintextCredentialStore>(
-        m_dir.filePath(QStringLiteral("credentials.json")));
+    QString error;
+    QVERIFY2(m_kinds.start(&error), qPrintable(error));
 }
 
 void TestCatalogObjects::kinds()
 {
-    QTest::addColumn<QString>("kind");
-    for (const char* k : {"local", "s3", "webdav", "apache", "ipfs", "gdrive", "mega"})
-        QTest::newRow(k) << QString::fromLatin1(k);
+    EveryKind::addRows();
 }
 
 std::unique_ptr<Provider> TestCatalogObjects::make(const QString& kind, const QString& store)
 {
-    const QString name = store.isEmpty() ? QStringLiteral("s%1").arg(m_nextId + 1) : store;
-    ProviderRecord r;
-    r.id = ++m_nextId;
-    r.name = kind + QLatin1Char('-') + name;
-    QJsonObject secrets;
-    if (kind == QLatin1String("local")) {
-        r.kind = kind;
-        const QString root = m_dir.filePath(QStringLiteral("local-") + name);
-        QDir().mkpath(root);
-        r.settings.insert(QStringLiteral("path"), root);
-    } else if (kind == QLatin1String("s3")) {
-        r.kind = kind;
-        r.settings = m_s3.providerSettings();
-        r.settings.insert(QStringLiteral("prefix"), QStringLiteral("modelfloat/%1/").arg(name));
-        secrets.insert(QStringLiteral("secretAccessKey"), QString::fromLatin1(S3Peer::Secret));
-    } else if (kind == QLatin1String("webdav") || kind == QLatin1String("apache")) {
-        r.kind = QStringLiteral("webdav");
-        r.settings.insert(QStringLiteral("url"),
-                          kind == QLatin1String("webdav") ? m_dav.url() : m_apache.url());
-        r.settings.insert(QStringLiteral("username"), WebDavPeer::user());
-        r.settings.insert(QStringLiteral("folder"), name);
-        secrets.insert(QStringLiteral("password"), WebDavPeer::password());
-    } else if (kind == QLatin1String("gdrive")) {
-        // Each store a folder of its own in one Drive.
-        r.kind = kind;
-        r.settings = {
-            {QStringLiteral("clientId"), DrivePeer::clientId()},
-            {QStringLiteral("folder"), name},
-            {QStringLiteral("apiUrl"), QString(m_drive.baseUrl() + QLatin1Char('/'))},
-            {QStringLiteral("tokenUrl"), QString(m_drive.baseUrl() + QStringLiteral("/token"))},
-            {QStringLiteral("authUrl"),
-             QString(m_drive.baseUrl() + QStringLiteral("/o/oauth2/v2/auth"))},
-            {QStringLiteral("createsPerSecond"), 0}};
-        secrets = {{QStringLiteral("clientSecret"), DrivePeer::clientSecret()},
-                   {QStringLiteral("refreshToken"), m_drive.control(QStringLiteral("mint"))
-                                                        .value(QStringLiteral("refresh_token"))
-                                                        .toString()}};
-    } else if (kind == QLatin1String("mega")) {
-        // Each store a folder of its own in one account; the adapter signs in with the password.
-        r.kind = kind;
-        r.settings = {{QStringLiteral("email"), m_megaAccount.email},
-                      {QStringLiteral("folder"), name},
-                      {QStringLiteral("apiUrl"), m_mega.apiUrl()}};
-        secrets = {{QStringLiteral("password"), m_megaAccount.password}};
-    } else {
-        // One node, one MFS: every IPFS provider of the suite shares the catalog root, so each
-        // case clears what the previous one left.
-        r.kind = QStringLiteral("ipfs");
-        r.settings.insert(QStringLiteral("apiUrl"), m_ipfs.apiUrl());
-    }
-    if (!secrets.isEmpty() &&
-        !writeSecrets(*m_store, CredentialStore::providerKey(m_vaultId, r.id), secrets))
-        return nullptr;
-    ProviderFactory factory;
-    QString error;
-    std::unique_ptr<Provider> p =
-        factory.create(r, ProviderContext{m_store.get(), m_vaultId, m_dir.path()}, &error);
-    if (!p) {
-        qWarning("%s", qPrintable(error));
-        return nullptr;
-    }
-    if (auto* n = qobject_cast<NetworkProvider*>(p.get()))
-        n->setRetryPolicy(quickRetries());
-    if (r.kind == QLatin1String("ipfs")) {
+    std::unique_ptr<Provider> p = m_kinds.make(kind, store);
+    // One node, one MFS: every IPFS provider of the suite shares the catalog root, so each case
+    // clears what the previous one left.
+    if (p && p->kind() == QLatin1String("ipfs")) {
         for (const char* folder : {"states", "manifests", "locks", "a"})
             for (const CatalogObject& o : listCatalog(*p, QString::fromLatin1(folder)))
                 runProviderJob(p->removeCatalogObject(o.name));
@@ -412,7 +314,7 @@ bool TestCatalogObjects::ipfsRpc(const QString& command, const QByteArray& file,
     QList<QPair<QString, QByteArray>> files;
     if (!file.isNull())
         files.append({QStringLiteral("f"), file});
-    *answer = QJsonDocument::fromJson(m_ipfs.rpc(command, files, &ok)).object();
+    *answer = QJsonDocument::fromJson(m_kinds.ipfs.rpc(command, files, &ok)).object();
     return ok;
 }
 
@@ -421,12 +323,12 @@ bool TestCatalogObjects::temporaries(const QString& kind, const QString& store, 
     names->clear();
     const QDir::Filters all = QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot;
     if (kind == QLatin1String("local")) {
-        *names = QDir(m_dir.filePath(QStringLiteral("local-") + store + QStringLiteral("/.tmp")))
+        *names = QDir(m_kinds.filePath(QStringLiteral("local-") + store + QStringLiteral("/.tmp")))
                      .entryList(all);
         return true;
     }
     if (kind == QLatin1String("webdav")) {
-        *names = QDir(m_dav.root() + QLatin1Char('/') + store + QStringLiteral("/.partial"))
+        *names = QDir(m_kinds.dav.root() + QLatin1Char('/') + store + QStringLiteral("/.partial"))
                      .entryList(all);
         return true;
     }

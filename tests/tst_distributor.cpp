@@ -30,6 +30,7 @@ private Q_SLOTS:
     void resumeWithOtherPaths();
     void providerWithMissingFolder();
     void providerOverQuota();
+    void quotaHoldsUnderConcurrentPuts();
     void allProvidersFail();
     void emptyFile();
 };
@@ -539,8 +540,34 @@ void TestDistributor::providerOverQuota()
             ++underReplicated;
     }
     QVERIFY(underReplicated > 0);
+    QVERIFY2(onSmall <= 300 * KiB, qPrintable(QString::number(onSmall)));
     QCOMPARE(job.totals().underReplicatedChunks, underReplicated);
     QCOMPARE(objectsOnProviders(v), storedPlacements(v.registry(), model->id));
+    QVERIFY(allObjectsIntact(v));
+}
+
+void TestDistributor::quotaHoldsUnderConcurrentPuts()
+{
+    // The quota is judged once, where a placement is chosen (Registry::beginPlacement), counting
+    // the puts under way: 32 chunks for a provider with room for 8, several puts to it at once
+    // (Provider::putsAtOnce()), and it never holds more than its quota.
+    constexpr qint64 Chunk = 64 * KiB;
+    TestVault v;
+    QVERIFY(v.ok());
+    const qint64 limited = v.addProvider(QStringLiteral("limited"), 8 * Chunk);
+    QVERIFY(limited > 0);
+    const QString source = v.path(QStringLiteral("c.bin"));
+    QVERIFY(test::writePseudoRandomFile(source, 32 * Chunk, 12));
+    FloatJob job(v.vault.get(),
+                 floatRequest({source}, QStringLiteral("c"), 2, ChunkerParams::fixed(Chunk)));
+    QVERIFY(run(job));
+    QVERIFY2(job.error().ok(), qPrintable(job.error().message));
+    qint64 onDisk = 0;
+    for (const PlacementKey& k : objectsOnProviders(v))
+        if (k.second == limited)
+            onDisk += Chunk;
+    QVERIFY2(onDisk > 0 && onDisk <= 8 * Chunk, qPrintable(QString::number(onDisk)));
+    QCOMPARE(job.totals().underReplicatedChunks, 32 - int(onDisk / Chunk));
     QVERIFY(allObjectsIntact(v));
 }
 

@@ -293,21 +293,6 @@ private Q_SLOTS:
         QCOMPARE(usage.availableBytes, 10 * MiB - total);
     }
 
-    void fullQuotaRefusesPut()
-    {
-        auto p = makeProvider({}, 150 * KiB);
-        QVERIFY(p);
-        QVERIFY(put(*p, pseudoRandomBytes(100 * KiB, 3)).ok());
-        m_peer.clearLog();
-        const Error e = put(*p, pseudoRandomBytes(100 * KiB, 4));
-        QCOMPARE(e.kind, Error::Kind::QuotaExceeded);
-        QVERIFY2(e.message.contains(ProviderName) && e.message.contains(QLatin1String("full")),
-                 qPrintable(e.message));
-        QCOMPARE(m_peer.countRequests(QStringLiteral("PUT ")), 0);
-        // A small one still fits.
-        QVERIFY(put(*p, pseudoRandomBytes(40 * KiB, 5)).ok());
-    }
-
     void multipartAboveTheThreshold()
     {
         auto p = makeProvider({{QStringLiteral("multipartThreshold"), QStringLiteral("5M")}});

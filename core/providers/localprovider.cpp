@@ -108,7 +108,37 @@ QString LocalProvider::objectPath(const QString& root, const QString& cid)
     return root + QLatin1Char('/') + shard + QLatin1Char('/') + cid;
 }
 
-ProviderJob* LocalProvider::put(const QString& cid, std::unique_ptr<QIODevice> source, qint64 size)
+ProviderJob* LocalProvider::findStored(const QString& cid, qint64 size)
+{
+    auto shared = m_shared;
+    return new LocalJob(
+        &m_pool,
+        [shared, cid, size](LocalJob::Task& task, LocalJob&) -> Error {
+            if (!cid::isValid(cid))
+                return shared->badLocator(cid);
+            if (!shared->rootExists())
+                return shared->missingRoot();
+            const QString path = objectPath(shared->root, cid);
+            const QFileInfo info(path);
+            if (!info.isFile())
+                return Error::make(
+                    Error::Kind::NotFound,
+                    QStringLiteral("Chunk %1 is not on provider “%2”").arg(cid, shared->name));
+            task.locator = cid;
+            task.size = info.size();
+            // The chunk (same name, same size). It may have been written in fast mode, or by a
+            // process that died before flushing it: flushed now (cheap when it already is),
+            // since the registry is about to count on it.
+            if (task.size == size && shared->flushing() && !syncExisting(path, info.absolutePath()))
+                return Error::make(Error::Kind::Fatal,
+                                   QStringLiteral("Cannot flush to provider “%1”: %2")
+                                       .arg(shared->name, errnoText(errno)));
+            return Error::none();
+        },
+        this);
+}
+
+ProviderJob* LocalProvider::save(const QString& cid, std::unique_ptr<QIODevice> source, qint64 size)
 {
     auto shared = m_shared;
     std::shared_ptr<QIODevice> src(std::move(source));
@@ -131,29 +161,6 @@ ProviderJob* LocalProvider::put(const QString& cid, std::unique_ptr<QIODevice> s
                                    QStringLiteral("Cannot flush to provider “%1”: %2")
                                        .arg(shared->name, errnoText(err)));
             };
-            QFileInfo existing(finalPath);
-            if (existing.exists() && existing.size() == size) {
-                // Content-addressed: same name, same bytes. It may have been written in fast
-                // mode, or by a process that died before flushing it: flushed now (cheap when
-                // it already is), since the registry is about to count on it.
-                if (shared->flushing() && !syncExisting(finalPath, shardDir))
-                    return flushFailed(errno);
-                task.alreadyStored = true;
-                return Error::none();
-            }
-
-            if (!shared->reserve(size))
-                return Error::make(Error::Kind::QuotaExceeded,
-                                   QStringLiteral("Provider “%1” is at its quota of %2 bytes")
-                                       .arg(shared->name)
-                                       .arg(shared->options.quotaBytes));
-            struct Reservation
-            {
-                LocalProvider::Shared& shared;
-                qint64 size;
-                ~Reservation() { shared.release(size); }
-            } reservation{*shared, size};
-
             const QString tmpDir = shared->root + QLatin1String(TemporaryFolder);
             bool newShard = false;
             if (!ensureFolder(shardDir, &newShard) || !ensureFolder(tmpDir))

@@ -44,7 +44,9 @@ public:
     // Where the object of `cid` lives under `root`.
     static QString objectPath(const QString& root, const QString& cid);
 
-    ProviderJob* put(const QString& cid, std::unique_ptr<QIODevice> source, qint64 size) override;
+    // The object of `cid` and its size; one of the chunk's size is flushed first (fast mode).
+    ProviderJob* findStored(const QString& cid, qint64 size) override;
+    ProviderJob* save(const QString& cid, std::unique_ptr<QIODevice> source, qint64 size) override;
     ProviderJob* get(const QString& locator, ByteSink* sink, qint64 offset = 0,
                      qint64 length = -1) override;
     ProviderJob* stat(const QString& locator) override;

@@ -152,7 +152,8 @@ struct LocalProvider::Shared
     }
 
     // Bytes stored, counted once by walking the folder and then kept up to date by put and
-    // remove, so a quota check does not walk thousands of files for every chunk.
+    // remove, so that usage() does not walk thousands of files each time. (The quota is judged
+    // where placements are chosen, Registry::beginPlacement, not here.)
     qint64 usedBytes()
     {
         QMutexLocker lock(&usedMutex);
@@ -164,25 +165,8 @@ struct LocalProvider::Shared
         if (used >= 0)
             used += delta;
     }
-    // Sets `size` bytes of the quota aside for a put in progress, so that puts running at the
-    // same time cannot all pass the check and together overshoot it.
-    bool reserve(qint64 size)
-    {
-        QMutexLocker lock(&usedMutex);
-        if (options.quotaBytes >= 0 && usedLocked() + reserved + size > options.quotaBytes)
-            return false;
-        reserved += size;
-        return true;
-    }
-    void release(qint64 size)
-    {
-        QMutexLocker lock(&usedMutex);
-        reserved -= size;
-    }
-
     QMutex usedMutex;
     qint64 used = -1;
-    qint64 reserved = 0;
     // Set when the provider is destroyed: running work stops instead of being waited for.
     std::atomic_bool closing{false};
 

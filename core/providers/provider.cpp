@@ -1,6 +1,10 @@
 #include "provider.h"
 
+#include "putjob.h"
+
 #include <QRegularExpression>
+
+#include <utility>
 
 namespace mf {
 
@@ -97,6 +101,69 @@ Error Provider::notAnObjectName(const QString& locator, const QString& providerN
     return Error::make(
         Error::Kind::NotFound,
         tr("“%1” is not an object name of provider “%2”").arg(locator, providerName));
+}
+
+namespace {
+
+// findStored() of a kind that names its objects itself: a stat of that name, whose locator it is.
+class StatOfName final : public ProviderJob
+{
+public:
+    StatOfName(Provider* adapter, const QString& locator)
+        : ProviderJob(adapter)
+        , m_adapter(adapter)
+    {
+        m_locator = locator;
+    }
+    ~StatOfName() override
+    {
+        if (m_stat) {
+            m_stat->disconnect(this);
+            m_stat->abort();
+            m_stat->deleteLater();
+        }
+    }
+
+protected:
+    void doStart() override
+    {
+        m_stat = m_adapter->stat(m_locator);
+        m_stat->setParent(this);
+        connect(m_stat, &ProviderJob::retrying, this, &ProviderJob::retrying);
+        connect(m_stat, &ProviderJob::finished, this, [this] {
+            ProviderJob* stat = std::exchange(m_stat, nullptr);
+            stat->deleteLater();
+            m_objectSize = stat->objectSize();
+            finish(stat->error());
+        });
+        m_stat->start();
+    }
+    void doAbort() override
+    {
+        if (m_stat)
+            m_stat->abort();
+        else
+            finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
+    }
+
+private:
+    Provider* m_adapter;
+    ProviderJob* m_stat = nullptr;
+};
+
+} // namespace
+
+ProviderJob* Provider::put(const QString& cid, std::unique_ptr<QIODevice> source, qint64 size)
+{
+    return new PutJob(this, cid, std::move(source), size);
+}
+
+ProviderJob* Provider::findStored(const QString& cid, qint64 size)
+{
+    const QString locator = locatorFor(cid, size);
+    if (locator.isEmpty())
+        return new ImmediateJob(this, Error::make(Error::Kind::NotFound, {}));
+    return new StatOfName(this, locator);
 }
 
 QString Provider::locatorFor(const QString& cid, qint64 size) const

@@ -53,9 +53,20 @@ public:
 
     // Stores the `size` bytes read from `source` (opened, positioned at the chunk's first byte)
     // as the object for chunk `cid`; the job owns the source. The result is the locator: the
-    // provider's own name for the object. Storing an object that already exists succeeds.
-    virtual ProviderJob* put(const QString& cid, std::unique_ptr<QIODevice> source,
-                             qint64 size) = 0;
+    // provider's own name for the object. Storing an object that already exists succeeds and
+    // sends nothing (alreadyStored()). The same for every kind (PutJob): findStored(), a torn
+    // object of another size removed, then save().
+    ProviderJob* put(const QString& cid, std::unique_ptr<QIODevice> source, qint64 size);
+    // The protocol steps put() is made of (callers use put()):
+    // The object the provider holds for chunk `cid`, as locator() and objectSize(); NotFound
+    // when there is none. By default stat(locatorFor(cid, size)) where the adapter names its
+    // objects itself, and NotFound where it does not. A kind with a native answer of its own
+    // overrides it (a Drive query by CID, MEGA's node map, IPFS's pins); one that can tell only
+    // an object of the right size reports only such one.
+    virtual ProviderJob* findStored(const QString& cid, qint64 size);
+    // Writes the chunk's bytes as its object, whatever is there (put() has looked).
+    virtual ProviderJob* save(const QString& cid, std::unique_ptr<QIODevice> source,
+                              qint64 size) = 0;
     // Writes bytes [offset, offset + length) of the object to `sink` (length -1: to the end).
     // The sink must outlive the job.
     virtual ProviderJob* get(const QString& locator, ByteSink* sink, qint64 offset = 0,

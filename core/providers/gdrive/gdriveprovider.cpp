@@ -341,7 +341,8 @@ struct Upload
 
 } // namespace
 
-ProviderJob* GDriveProvider::put(const QString& cid, std::unique_ptr<QIODevice> source, qint64 size)
+ProviderJob* GDriveProvider::save(const QString& cid, std::unique_ptr<QIODevice> source,
+                                  qint64 size)
 {
     auto up = std::make_shared<Upload>();
     up->cid = cid;
@@ -550,15 +551,36 @@ ProviderJob* GDriveProvider::put(const QString& cid, std::unique_ptr<QIODevice> 
         };
 
         ensureFolder(j, [=](const Error& e) {
+            if (e)
+                j->complete(e);
+            else
+                resumeOrStart();
+        });
+    });
+}
+
+// Already there (another process, an earlier run): a query by CID, never a listing. Only a file
+// of the chunk's size and SHA-256 is reported; torn ones stay until collected.
+ProviderJob* GDriveProvider::findStored(const QString& cid, qint64 size)
+{
+    return new DriveJob(this, [this, cid, size](DriveJob& job) {
+        DriveJob* j = &job;
+        if (!cid::isValid(cid)) {
+            j->complete(Error::make(Error::Kind::NotFound, {}));
+            return;
+        }
+        const QString subject = tr("chunk %1").arg(cid);
+        const QString expectedSha = QString::fromLatin1(cid::toSha256(cid).toHex());
+        const QString session = sessionFile(cid);
+        ensureFolder(j, [=](const Error& e) {
             if (e) {
                 j->complete(e);
                 return;
             }
-            // Already there (another process, an earlier run): a query by CID, never a listing.
             const QString q =
                 QStringLiteral("%1 in parents and appProperties has { key='cid' and value=%2 } "
                                "and trashed = false")
-                    .arg(quoted(m_folderId), quoted(up->cid));
+                    .arg(quoted(m_folderId), quoted(cid));
             call(j,
                  request("GET",
                          apiUrl(QStringLiteral("drive/v3/files"),
@@ -578,18 +600,18 @@ ProviderJob* GDriveProvider::put(const QString& cid, std::unique_ptr<QIODevice> 
                      for (const QJsonValue v : files) {
                          const QJsonObject f = v.toObject();
                          const QString sha = f.value(QStringLiteral("sha256Checksum")).toString();
-                         if (f.value(QStringLiteral("size")).toString().toLongLong() == up->size &&
+                         if (f.value(QStringLiteral("size")).toString().toLongLong() == size &&
                              (sha.isEmpty() || sha == expectedSha)) {
-                             if (!up->sessionFile.isEmpty())
-                                 QFile::remove(up->sessionFile);
+                             // An upload a killed process finished: its session is done.
+                             if (!session.isEmpty())
+                                 QFile::remove(session);
                              j->setLocator(f.value(QStringLiteral("id")).toString());
-                             j->setAlreadyStored(true);
+                             j->setObjectSize(size);
                              j->complete(Error::none());
                              return;
                          }
                      }
-                     // None, or only torn ones (those stay until collected): upload.
-                     resumeOrStart();
+                     j->complete(Error::make(Error::Kind::NotFound, {}));
                  });
         });
     });

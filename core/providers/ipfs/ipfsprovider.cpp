@@ -274,7 +274,52 @@ HttpExchange::Request IpfsProvider::gatewayGet(const QString& cid, const QString
     return r;
 }
 
-ProviderJob* IpfsProvider::put(const QString& cid, std::unique_ptr<QIODevice> source, qint64 size)
+// A block pinned (directly or recursively) is stored. Larger chunks are not looked for: their
+// root CID is only known after an import, and adding one again is deduplicated by the node.
+ProviderJob* IpfsProvider::findStored(const QString& cid, qint64 size)
+{
+    return new IpfsJob(this, [this, cid, size](IpfsJob& job) {
+        IpfsJob* j = &job;
+        const QByteArray ours = ipfscid::decode(cid);
+        if (ours.isEmpty() || !cid::isValid(cid) || size > m_options.maxBlockPutBytes) {
+            j->complete(Error::make(Error::Kind::NotFound, {}));
+            return;
+        }
+        const QString subject = tr("chunk %1").arg(cid);
+        HttpExchange::Request check =
+            rpc(QStringLiteral("pin/ls"),
+                {{QStringLiteral("arg"), cid},
+                 {QStringLiteral("type"), QStringLiteral("all")},
+                 {QStringLiteral("timeout"), timeoutArg(m_options.lookupTimeoutMs)}},
+                what(tr("Checking"), subject));
+        j->send(std::move(check), [j, cid, ours, size](HttpExchange& x) {
+            if (x.error() && x.error().kind != Error::Kind::NotFound) {
+                j->complete(x.error());
+                return;
+            }
+            if (!x.error()) {
+                const QJsonObject keys = QJsonDocument::fromJson(x.body())
+                                             .object()
+                                             .value(QStringLiteral("Keys"))
+                                             .toObject();
+                for (auto it = keys.begin(); it != keys.end(); ++it) {
+                    const QString type =
+                        it.value().toObject().value(QStringLiteral("Type")).toString();
+                    if (ipfscid::decode(it.key()) == ours && type != QLatin1String("indirect")) {
+                        // Named by the hash of its bytes: the chunk itself.
+                        j->setLocator(cid);
+                        j->setObjectSize(size);
+                        j->complete(Error::none());
+                        return;
+                    }
+                }
+            }
+            j->complete(Error::make(Error::Kind::NotFound, {}));
+        });
+    });
+}
+
+ProviderJob* IpfsProvider::save(const QString& cid, std::unique_ptr<QIODevice> source, qint64 size)
 {
     std::shared_ptr<QIODevice> src(std::move(source));
     const qint64 start = src && src->isOpen() ? src->pos() : 0;
@@ -333,7 +378,6 @@ ProviderJob* IpfsProvider::put(const QString& cid, std::unique_ptr<QIODevice> so
             return;
         }
 
-        // A block: pinned already means stored already.
         auto putBlock = [this, j, cid, ours, subject, multipart] {
             // cid-codec is Kubo's parameter (>= 0.13), format the older one js-ipfs reads;
             // Kubo accepts both together when both say raw.
@@ -373,35 +417,7 @@ ProviderJob* IpfsProvider::put(const QString& cid, std::unique_ptr<QIODevice> so
                 });
             });
         };
-        HttpExchange::Request check =
-            rpc(QStringLiteral("pin/ls"),
-                {{QStringLiteral("arg"), cid},
-                 {QStringLiteral("type"), QStringLiteral("all")},
-                 {QStringLiteral("timeout"), timeoutArg(m_options.lookupTimeoutMs)}},
-                what(tr("Checking"), subject));
-        j->send(std::move(check), [j, cid, ours, putBlock](HttpExchange& x) {
-            if (x.error() && x.error().kind != Error::Kind::NotFound) {
-                j->complete(x.error());
-                return;
-            }
-            if (!x.error()) {
-                const QJsonObject keys = QJsonDocument::fromJson(x.body())
-                                             .object()
-                                             .value(QStringLiteral("Keys"))
-                                             .toObject();
-                for (auto it = keys.begin(); it != keys.end(); ++it) {
-                    const QString type =
-                        it.value().toObject().value(QStringLiteral("Type")).toString();
-                    if (ipfscid::decode(it.key()) == ours && type != QLatin1String("indirect")) {
-                        j->setLocator(cid);
-                        j->setAlreadyStored(true);
-                        j->complete(Error::none());
-                        return;
-                    }
-                }
-            }
-            putBlock();
-        });
+        putBlock();
     });
 }
 

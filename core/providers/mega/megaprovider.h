@@ -59,7 +59,8 @@ public:
     const Options& options() const { return m_options; }
     mega::Api* api() { return &m_api; }
 
-    ProviderJob* put(const QString& cid, std::unique_ptr<QIODevice> source, qint64 size) override;
+    ProviderJob* findStored(const QString& cid, qint64 size) override;
+    ProviderJob* save(const QString& cid, std::unique_ptr<QIODevice> source, qint64 size) override;
     ProviderJob* get(const QString& locator, ByteSink* sink, qint64 offset = 0,
                      qint64 length = -1) override;
     ProviderJob* stat(const QString& locator) override;

@@ -55,7 +55,32 @@ int errorCodeOf(const QByteArray& body)
 
 } // namespace
 
-ProviderJob* MegaProvider::put(const QString& cid, std::unique_ptr<QIODevice> source, qint64 size)
+// A chunk the folder holds with its size (the node map, read once per adapter and kept current
+// by this adapter's own puts and removes).
+ProviderJob* MegaProvider::findStored(const QString& cid, qint64 size)
+{
+    return new MegaJob(this, [this, cid, size](MegaJob& job) {
+        if (!cid::isValid(cid))
+            return job.complete(Error::make(Error::Kind::NotFound, {}));
+        MegaJob* j = &job;
+        ensureSession(j, [this, j, cid, size](const Error& e) {
+            if (e)
+                return j->complete(e);
+            ensureTree(j, false, [this, j, cid, size](const Error& te) {
+                if (te)
+                    return j->complete(te);
+                const auto it = m_index.constFind(cid);
+                if (it == m_index.cend() || it->size != size)
+                    return j->complete(Error::make(Error::Kind::NotFound, {}));
+                j->setLocator(makeLocator(it->handle, it->sealedKey));
+                j->setObjectSize(size);
+                j->complete(Error::none());
+            });
+        });
+    });
+}
+
+ProviderJob* MegaProvider::save(const QString& cid, std::unique_ptr<QIODevice> source, qint64 size)
 {
     auto shared = std::shared_ptr<QIODevice>(std::move(source));
     return new MegaJob(this, [this, cid, shared, size](MegaJob& job) {
@@ -64,19 +89,13 @@ ProviderJob* MegaProvider::put(const QString& cid, std::unique_ptr<QIODevice> so
                 Error::Kind::NotFound,
                 tr("“%1” is not a chunk name for provider “%2”").arg(cid, displayName())));
         MegaJob* j = &job;
-        // Signed in, the folder known; a chunk already there of the same size is stored.
+        // Signed in, the folder known (the node map is kept current).
         ensureSession(j, [this, j, cid, shared, size](const Error& e) {
             if (e)
                 return j->complete(e);
             ensureTree(j, false, [this, j, cid, shared, size](const Error& te) {
                 if (te)
                     return j->complete(te);
-                const auto it = m_index.constFind(cid);
-                if (it != m_index.cend() && it->size == size) {
-                    j->setLocator(makeLocator(it->handle, it->sealedKey));
-                    j->setAlreadyStored(true);
-                    return j->complete(Error::none());
-                }
                 uploadFile(j, cid, {}, shared, size,
                            [this, j, cid, size](const QString& handle, const QByteArray& sealed) {
                                addNode(cid, Node{handle, size, sealed});

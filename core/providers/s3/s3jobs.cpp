@@ -164,17 +164,7 @@ void S3ObjectJob::run()
         });
         return;
     }
-    // With a quota to keep, learn the object's size first so the bytes it frees are counted.
-    if (s3()->settings().quotaBytes >= 0) {
-        head([this](qint64 size) {
-            if (size < 0)
-                complete(Error::none()); // already gone
-            else
-                deleteObject(size);
-        });
-        return;
-    }
-    deleteObject(0);
+    deleteObject();
 }
 
 void S3ObjectJob::head(std::function<void(qint64 size)> then)
@@ -202,19 +192,11 @@ void S3ObjectJob::head(std::function<void(qint64 size)> then)
     });
 }
 
-void S3ObjectJob::deleteObject(qint64 size)
+void S3ObjectJob::deleteObject()
 {
     HttpExchange::Request r = request("DELETE", m_key, {}, what(tr("Removing %1").arg(m_key)));
     r.acceptedStatuses = {404}; // removing what is not there succeeds
-    send(std::move(r), [this, size](HttpExchange& x) {
-        if (x.error()) {
-            complete(x.error());
-            return;
-        }
-        if (x.status() != 404)
-            s3()->addUsed(-size);
-        complete(Error::none());
-    });
+    send(std::move(r), [this](HttpExchange& x) { complete(x.error()); });
 }
 
 // --- ListObjectsV2 ---
@@ -276,7 +258,6 @@ void S3ListJob::requestPage(const QString& continuationToken)
             return;
         }
         S3Provider* p = s3();
-        p->setUsed(m_total);
         m_usage.usedBytes = m_total;
         m_usage.quotaBytes = p->settings().quotaBytes;
         m_usage.availableBytes =

@@ -42,8 +42,8 @@ protected:
     QString what(const QString& action) const;
 };
 
-// PutObject of a chunk (HeadObject first: an object already there is not sent again), or a
-// multipart upload above the provider's threshold.
+// PutObject of a chunk, or a multipart upload above the provider's threshold (Provider::put()
+// has looked for the object first).
 class S3PutJob final : public S3Job
 {
     Q_OBJECT
@@ -56,7 +56,6 @@ public:
 
 private:
     void run() override;
-    void checkExisting();
     void putWhole();
     void startMultipart();
     void readPart();
@@ -72,7 +71,6 @@ private:
     qint64 m_start = 0;
     qint64 m_size;
     QByteArray m_sha256Hex;
-    bool m_reserved = false;
     // Multipart state.
     QString m_uploadId;
     QList<QPair<int, QByteArray>> m_parts; // number, ETag
@@ -118,7 +116,7 @@ public:
 private:
     void run() override;
     void head(std::function<void(qint64 size)> then);
-    void deleteObject(qint64 size);
+    void deleteObject();
 
     Operation m_operation;
     QString m_key;

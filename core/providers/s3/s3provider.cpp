@@ -106,7 +106,6 @@ std::optional<S3Provider::Settings> S3Provider::Settings::fromRecord(const Provi
         out.concurrency = n;
     }
     out.quotaBytes = record.quotaBytes;
-    out.knownUsedBytes = record.usedBytes;
     return out;
 }
 
@@ -114,7 +113,6 @@ S3Provider::S3Provider(const QString& displayName, const Settings& settings,
                        const ProviderContext& context, const QString& secretsKey)
     : NetworkProvider(displayName, context, secretsKey, settings.concurrency)
     , m_settings(settings)
-    , m_used(qMax<qint64>(0, settings.knownUsedBytes))
 {}
 
 S3Provider::~S3Provider() = default;
@@ -124,7 +122,7 @@ QString S3Provider::keyFor(const QString& cid) const
     return m_settings.prefix + QStringLiteral("chunks/") + cid;
 }
 
-ProviderJob* S3Provider::put(const QString& cid, std::unique_ptr<QIODevice> source, qint64 size)
+ProviderJob* S3Provider::save(const QString& cid, std::unique_ptr<QIODevice> source, qint64 size)
 {
     return new S3PutJob(this, cid, std::move(source), size);
 }
@@ -152,14 +150,6 @@ ProviderJob* S3Provider::list()
 ProviderJob* S3Provider::usage()
 {
     return new S3ListJob(this, true);
-}
-
-bool S3Provider::reserve(qint64 bytes)
-{
-    if (m_settings.quotaBytes >= 0 && m_used + m_reserved + bytes > m_settings.quotaBytes)
-        return false;
-    m_reserved += bytes;
-    return true;
 }
 
 QNetworkRequest S3Provider::signedRequest(const QByteArray& method, const QString& key,

@@ -35,8 +35,7 @@ public:
         qint64 multipartThreshold = 64LL << 20; // objects above this go up in parts
         qint64 partSize = 8LL << 20;            // at least 5 MiB (S3's minimum)
         int concurrency = 8;
-        qint64 quotaBytes = -1;    // the provider record's quota
-        qint64 knownUsedBytes = 0; // what the registry counts as stored there
+        qint64 quotaBytes = -1; // the provider record's quota
 
         // Reads a provider record's settings; nullopt (and *error) when they are unusable.
         static std::optional<Settings> fromRecord(const ProviderRecord& record,
@@ -52,7 +51,7 @@ public:
     // The object key of a chunk.
     QString keyFor(const QString& cid) const;
 
-    ProviderJob* put(const QString& cid, std::unique_ptr<QIODevice> source, qint64 size) override;
+    ProviderJob* save(const QString& cid, std::unique_ptr<QIODevice> source, qint64 size) override;
     ProviderJob* get(const QString& locator, ByteSink* sink, qint64 offset = 0,
                      qint64 length = -1) override;
     ProviderJob* stat(const QString& locator) override;
@@ -83,12 +82,6 @@ public:
                                   const s3::SigV4Signer::Pairs& query,
                                   const s3::SigV4Signer::Pairs& headers,
                                   const QByteArray& payloadSha256Hex) const;
-    // Quota bookkeeping: reserve before a put, then commit (stored) or release (failed).
-    bool reserve(qint64 bytes);
-    void release(qint64 bytes) { m_reserved -= bytes; }
-    void addUsed(qint64 bytes) { m_used = qMax<qint64>(0, m_used + bytes); }
-    void setUsed(qint64 bytes) { m_used = bytes; }
-    qint64 usedBytes() const { return m_used; }
     // Ends an unfinished multipart upload so its parts stop taking space; not awaited (the job
     // that started it may be gone), its outcome only logged.
     void abortMultipartUpload(const QString& key, const QString& uploadId);
@@ -96,8 +89,6 @@ public:
 private:
     Settings m_settings;
     int m_listPageSize = 1000;
-    qint64 m_used = 0;
-    qint64 m_reserved = 0;
 };
 
 } // namespace mf

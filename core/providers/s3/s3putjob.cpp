@@ -49,8 +49,6 @@ S3PutJob::~S3PutJob()
     }
     if (!m_provider)
         return;
-    if (m_reserved)
-        m_provider->release(m_size);
     // Failed or cancelled half-way: the parts sent so far must not stay billed in the bucket.
     if (!m_uploadId.isEmpty() && !m_multipartDone)
         m_provider->abortMultipartUpload(m_key, m_uploadId);
@@ -69,42 +67,10 @@ void S3PutJob::run()
                                                  .arg(what(tr("Uploading chunk %1").arg(m_cid)))));
         return;
     }
-    if (!s3()->reserve(m_size)) {
-        const S3Provider::Settings& s = s3()->settings();
-        fail(Error::make(Error::Kind::QuotaExceeded,
-                         tr("“%1” is full: %2 of its quota of %3 are used")
-                             .arg(s3()->displayName(), units::formatBytes(s3()->usedBytes()),
-                                  units::formatBytes(s.quotaBytes))));
-        return;
-    }
-    m_reserved = true;
-    checkExisting();
-}
-
-void S3PutJob::checkExisting()
-{
-    HttpExchange::Request r =
-        request("HEAD", m_key, {}, what(tr("Checking whether chunk %1 is stored").arg(m_cid)));
-    r.acceptedStatuses = {404};
-    send(std::move(r), [this](HttpExchange& x) {
-        if (x.error()) {
-            fail(x.error());
-            return;
-        }
-        bool ok = false;
-        const qint64 size = x.header("Content-Length").toLongLong(&ok);
-        // Content-addressed: an object of the right size under this key holds these bytes (the
-        // server checked their SHA-256 when they were stored).
-        if (x.status() != 404 && ok && size == m_size) {
-            m_alreadyStored = true;
-            stored();
-            return;
-        }
-        if (m_size > s3()->settings().multipartThreshold)
-            startMultipart();
-        else
-            putWhole();
-    });
+    if (m_size > s3()->settings().multipartThreshold)
+        startMultipart();
+    else
+        putWhole();
 }
 
 void S3PutJob::putWhole()
@@ -270,20 +236,12 @@ void S3PutJob::completeMultipart(int attempt)
 
 void S3PutJob::stored()
 {
-    S3Provider* p = s3();
-    p->release(m_size);
-    m_reserved = false;
-    p->addUsed(m_size);
     m_locator = m_key;
     complete(Error::none());
 }
 
 void S3PutJob::fail(const Error& error)
 {
-    if (m_reserved) {
-        s3()->release(m_size);
-        m_reserved = false;
-    }
     complete(error);
 }
 

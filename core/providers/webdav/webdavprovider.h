@@ -47,7 +47,8 @@ public:
     // The object URL of a chunk (exposed for tests and messages).
     QUrl objectUrl(const QString& cid) const;
 
-    ProviderJob* put(const QString& cid, std::unique_ptr<QIODevice> source, qint64 size) override;
+    // PUT to .partial/, MKCOL the shard, MOVE into place (webdavput.cpp).
+    ProviderJob* save(const QString& cid, std::unique_ptr<QIODevice> source, qint64 size) override;
     ProviderJob* get(const QString& locator, ByteSink* sink, qint64 offset = 0,
                      qint64 length = -1) override;
     ProviderJob* stat(const QString& locator) override;
@@ -71,6 +72,8 @@ public:
     static bool normalize(Options* options, QString* error);
 
 private:
+    friend class WebDavSaveSteps;
+
     WebDavProvider(const QString& displayName, const ProviderContext& context,
                    const QString& secretsKey, const Options& options);
 
