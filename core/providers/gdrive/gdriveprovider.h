@@ -52,6 +52,7 @@ public:
     const Options& options() const { return m_options; }
     gdrive::TokenSource& tokens() { return m_tokens; }
 
+    // A query by CID; a resumable session kept on disk (gdriveupload.cpp).
     ProviderJob* findStored(const QString& cid, qint64 size) override;
     ProviderJob* save(const QString& cid, std::unique_ptr<QIODevice> source, qint64 size) override;
     ProviderJob* get(const QString& locator, ByteSink* sink, qint64 offset = 0,
@@ -81,6 +82,7 @@ public:
 
 private:
     friend class GDriveCatalogSteps;
+    friend class GDriveSaveSteps;
 
     gdrive::OAuthClient client() const; // gdrivekind.cpp
     QUrl apiUrl(const QString& path, const QList<QPair<QString, QString>>& query = {}) const;

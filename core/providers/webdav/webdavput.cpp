@@ -21,7 +21,7 @@ public:
         , m_source(std::move(source))
         , m_start(m_source && m_source->isOpen() ? m_source->pos() : 0)
         , m_size(size)
-        , m_subject(QObject::tr("chunk %1").arg(cid))
+        , m_subject(WebDavProvider::tr("chunk %1").arg(cid))
         , m_partialDir(dav->m_folder + QStringList{QStringLiteral(".partial")})
         , m_shardDir(dav->objectSegments(cid).mid(0, dav->m_folder.size() + 1))
         , m_tempUrl(dav->fileUrl(m_partialDir + QStringList{temporaries::uniqueName(cid)}))
@@ -54,7 +54,7 @@ private:
     HttpExchange::Request upload(const QUrl& url) const
     {
         HttpExchange::Request r =
-            m_dav->request("PUT", url, m_dav->what(QObject::tr("Uploading"), m_subject));
+            m_dav->request("PUT", url, m_dav->what(WebDavProvider::tr("Uploading"), m_subject));
         r.openBody = [src = m_source, start = m_start, size = m_size] {
             return UploadBody::create(src, start, size);
         };
@@ -82,8 +82,8 @@ private:
         if (!mayCreateFolder)
             return m_job->complete(
                 Error::make(Error::Kind::Fatal,
-                            QObject::tr("%1: the server refused the upload folder (HTTP %2)")
-                                .arg(m_dav->what(QObject::tr("Uploading"), m_subject))
+                            WebDavProvider::tr("%1: the server refused the upload folder (HTTP %2)")
+                                .arg(m_dav->what(WebDavProvider::tr("Uploading"), m_subject))
                                 .arg(status)));
         m_dav->m_knownCollections.remove(m_partialDir.join(QLatin1Char('/')));
         auto self = shared_from_this();
@@ -110,8 +110,8 @@ private:
     // 4. MOVE the whole upload into place; 412: someone stored it meanwhile (the same bytes).
     void moveIntoPlace(bool mayCreateShard)
     {
-        HttpExchange::Request r =
-            m_dav->request("MOVE", m_tempUrl, m_dav->what(QObject::tr("Publishing"), m_subject));
+        HttpExchange::Request r = m_dav->request(
+            "MOVE", m_tempUrl, m_dav->what(WebDavProvider::tr("Publishing"), m_subject));
         const QByteArray destination = m_finalUrl.toEncoded();
         auto build = r.build;
         r.build = [build, destination](const HttpExchange::Attempt& a) {
@@ -143,12 +143,12 @@ private:
         }
         if (status == 403)
             return discardAndFail(HttpExchange::classifyStatus(
-                403, "Forbidden", m_dav->what(QObject::tr("Publishing"), m_subject), {}));
+                403, "Forbidden", m_dav->what(WebDavProvider::tr("Publishing"), m_subject), {}));
         if (parentMissing)
             return discardAndFail(Error::make(
                 Error::Kind::Fatal,
-                QObject::tr("%1: the server could not move the upload into place (HTTP %2)")
-                    .arg(m_dav->what(QObject::tr("Publishing"), m_subject))
+                WebDavProvider::tr("%1: the server could not move the upload into place (HTTP %2)")
+                    .arg(m_dav->what(WebDavProvider::tr("Publishing"), m_subject))
                     .arg(status)));
         if (status == 412)
             m_dav->discard(m_tempUrl);
