@@ -83,6 +83,7 @@ protected:
 
 private:
     friend class MegaCatalogSteps;
+    friend class MegaUploadSteps;
 
     struct Node
     {

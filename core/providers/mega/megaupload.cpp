@@ -17,22 +17,6 @@ using namespace mega;
 
 namespace {
 
-// The state of one upload, shared by the steps of a put.
-struct Upload
-{
-    QString name;           // the node's name: a chunk's CID, or a catalog object's name
-    QJsonObject attributes; // the node's attributes besides its name
-    std::function<void(const QString& handle, const QByteArray& sealedKey)> stored;
-    std::shared_ptr<QIODevice> source;
-    qint64 sourceStart = 0;
-    qint64 size = 0;
-    QString url;
-    FileKey key;
-    QMap<qint64, QList<QByteArray>> macs; // POST offset -> its chunk MACs
-    QByteArray token;
-    int restarts = 0;
-};
-
 // The end of the POST that starts at `from`: whole MAC chunks up to `limit` bytes (at least one),
 // or the end of the file.
 qint64 postEnd(qint64 from, qint64 size, qint64 limit)
@@ -107,142 +91,189 @@ ProviderJob* MegaProvider::save(const QString& cid, std::unique_ptr<QIODevice> s
     });
 }
 
-void MegaProvider::uploadFile(MegaJob* j, const QString& name, const QJsonObject& attributes,
-                              std::shared_ptr<QIODevice> source, qint64 size,
-                              std::function<void(const QString&, const QByteArray&)> stored)
+// The steps of one upload, each a method, run for a MegaJob (which holds them through the
+// callbacks of the step under way).
+class MegaUploadSteps : public std::enable_shared_from_this<MegaUploadSteps>
 {
-    auto up = std::make_shared<Upload>();
-    up->name = name;
-    up->attributes = attributes;
-    up->attributes.insert(QStringLiteral("n"), name);
-    up->stored = std::move(stored);
-    up->source = std::move(source);
-    up->sourceStart = up->source && up->source->isOpen() ? up->source->pos() : 0;
-    up->size = size;
-    const QString subject = cid::isValid(up->name) ? tr("chunk %1").arg(up->name)
-                                                   : tr("catalog object %1").arg(up->name);
-    const auto fail = [this, j](const Reply& r) {
-        j->complete(r.code == -15 ? sessionEndedError() : r.error);
-    };
+public:
+    using Stored = std::function<void(const QString& handle, const QByteArray& sealedKey)>;
 
-    // 4. The node: sealed key and attributes under the folder.
-    const auto createNode = [this, j, up, fail, subject] {
-        up->key.metaMac = FileCipher::condenseMacs(up->key.aesKey, [&] {
-            QList<QByteArray> all;
-            for (const QList<QByteArray>& m : std::as_const(up->macs))
-                all += m;
-            return all;
-        }());
-        const QByteArray sealed = ecbEncrypt(m_session.masterKey, packFileKey(up->key));
-        const QJsonObject node{
-            {QStringLiteral("h"), QString::fromLatin1(base64urlEncode(up->token))},
-            {QStringLiteral("t"), 0},
-            {QStringLiteral("a"), QString::fromLatin1(base64urlEncode(
-                                      encryptAttributes(up->key.aesKey, up->attributes)))},
-            {QStringLiteral("k"), QString::fromLatin1(base64urlEncode(sealed))}};
-        command(
-            j,
-            {{QStringLiteral("a"), QStringLiteral("p")},
-             {QStringLiteral("t"), m_folderHandle},
-             {QStringLiteral("n"), QJsonArray{node}},
-             {QStringLiteral("i"), QString::fromLatin1(requestTag())}},
-            [this, j, up, fail, sealed, subject](const Reply& r) {
-                if (r.error)
-                    return fail(r);
-                const QJsonArray made = r.value.toObject().value(QStringLiteral("f")).toArray();
-                const QString handle =
-                    made.isEmpty() ? QString()
-                                   : made.at(0).toObject().value(QStringLiteral("h")).toString();
-                if (handle.isEmpty())
-                    return j->complete(Error::make(
-                        Error::Kind::Retryable, what(tr("Storing"), subject) +
-                                                    tr(": MEGA's answer has no file node in it")));
-                up->stored(handle, sealed);
-            });
-    };
+    MegaUploadSteps(MegaProvider* mega, MegaJob* job, const QString& name,
+                    const QJsonObject& attributes, std::shared_ptr<QIODevice> source, qint64 size,
+                    Stored stored)
+        : m_mega(mega)
+        , m_job(job)
+        , m_name(name)
+        , m_attributes(attributes)
+        , m_stored(std::move(stored))
+        , m_source(std::move(source))
+        , m_sourceStart(m_source && m_source->isOpen() ? m_source->pos() : 0)
+        , m_size(size)
+        , m_subject(cid::isValid(name) ? MegaProvider::tr("chunk %1").arg(name)
+                                       : MegaProvider::tr("catalog object %1").arg(name))
+    {
+        m_attributes.insert(QStringLiteral("n"), name);
+    }
 
-    // 3. POST the chunk, encrypted on the fly, in pieces of whole MAC chunks.
-    auto sendFrom = std::make_shared<std::function<void(qint64)>>();
-    auto requestUrl = std::make_shared<std::function<void()>>();
-    *sendFrom = [this, j, up, sendFrom, requestUrl, createNode, subject](qint64 from) {
-        const qint64 to = up->size == 0 ? 0 : postEnd(from, up->size, m_options.postBytes);
+    // 1. An upload URL for this size, and a fresh file key (again after a restart).
+    void requestUrl()
+    {
+        m_macs.clear();
+        m_key = FileKey::random();
+        auto self = shared_from_this();
+        m_mega->command(m_job,
+                        {{QStringLiteral("a"), QStringLiteral("u")},
+                         {QStringLiteral("s"), m_size},
+                         {QStringLiteral("ssl"),
+                          m_mega->m_options.apiUrl.scheme() == QLatin1String("https") ? 2 : 0},
+                         {QStringLiteral("v"), 2}},
+                        [self](const Reply& r) { self->urlGiven(r); });
+    }
+
+private:
+    QString uploading() const { return m_mega->what(MegaProvider::tr("Uploading"), m_subject); }
+
+    void fail(const Reply& r)
+    {
+        m_job->complete(r.code == -15 ? m_mega->sessionEndedError() : r.error);
+    }
+
+    void urlGiven(const Reply& r)
+    {
+        if (r.error)
+            return fail(r);
+        m_url = r.value.toObject().value(QStringLiteral("p")).toString();
+        if (!m_url.startsWith(QLatin1String("http")))
+            return m_job->complete(
+                Error::make(Error::Kind::Retryable,
+                            uploading() + MegaProvider::tr(": MEGA gave no upload address")));
+        sendFrom(0);
+    }
+
+    // 2. POST the chunk, encrypted on the fly, in pieces of whole MAC chunks.
+    void sendFrom(qint64 from)
+    {
+        const qint64 to = m_size == 0 ? 0 : postEnd(from, m_size, m_mega->m_options.postBytes);
         HttpExchange::Request r;
         r.method = "POST";
-        r.what = what(tr("Uploading"), subject);
-        const QUrl url(up->url + QLatin1Char('/') + QString::number(from));
+        r.what = uploading();
+        const QUrl url(m_url + QLatin1Char('/') + QString::number(from));
         r.build = [url](const HttpExchange::Attempt&) {
             QNetworkRequest q(url);
             q.setHeader(QNetworkRequest::ContentTypeHeader,
                         QByteArrayLiteral("application/octet-stream"));
             return q;
         };
-        r.openBody = [up, from, to] {
-            return EncryptingBody::create(
-                up->source, up->sourceStart, up->key, from, to,
-                [up](qint64 at, const QList<QByteArray>& macs) { up->macs.insert(at, macs); });
+        // A retried POST re-encrypts the same range and gets the same MACs.
+        auto self = shared_from_this();
+        r.openBody = [self, from, to] {
+            return EncryptingBody::create(self->m_source, self->m_sourceStart, self->m_key, from,
+                                          to, [self](qint64 at, const QList<QByteArray>& macs) {
+                                              self->m_macs.insert(at, macs);
+                                          });
         };
         r.bodySize = to - from;
         r.classify = [what = r.what](int status, const QByteArray&, const QNetworkReply& reply) {
-            return storageServerQuota(status, reply, what, tr("uploads to MEGA"));
+            return storageServerQuota(status, reply, what, MegaProvider::tr("uploads to MEGA"));
         };
         r.maxCollectBytes = 4096;
-        j->setProgressWindow(from, up->size);
-        j->send(std::move(r), [this, j, up, sendFrom, requestUrl, createNode, subject, from,
-                               to](HttpExchange& x) {
-            if (x.error())
-                return j->complete(x.error());
-            const int code = errorCodeOf(x.body());
-            if (code == -8 || code == -5) {
-                // The upload URL expired (or the upload failed): the whole file again,
-                // with a new URL, a bounded number of times.
-                if (++up->restarts > 2)
-                    return j->complete(Api::errorFor(code, what(tr("Uploading"), subject)));
-                return (*requestUrl)();
-            }
-            if (code < 0)
-                return j->complete(Api::errorFor(code, what(tr("Uploading"), subject)));
-            if (to < up->size) {
-                if (!x.body().isEmpty())
-                    return j->complete(Error::make(Error::Kind::Fatal,
-                                                   what(tr("Uploading"), subject) +
-                                                       tr(": MEGA finished the upload early")));
-                return (*sendFrom)(to);
-            }
-            // With v:2 the token is 36 raw bytes (MEGA SDK UPLOADTOKENLEN).
-            if (x.body().size() != 36)
-                return j->complete(
-                    Error::make(Error::Kind::Retryable,
-                                what(tr("Uploading"), subject) +
-                                    tr(": MEGA's storage server sent no completion token")));
-            up->token = x.body();
-            createNode();
-        });
-    };
+        m_job->setProgressWindow(from, m_size);
+        m_job->send(std::move(r), [self, to](HttpExchange& x) { self->sent(x, to); });
+    }
 
-    // 2. An upload URL for this size.
-    *requestUrl = [this, j, up, sendFrom, fail, subject] {
-        up->macs.clear();
-        up->key = FileKey::random();
-        command(
-            j,
-            {{QStringLiteral("a"), QStringLiteral("u")},
-             {QStringLiteral("s"), up->size},
-             {QStringLiteral("ssl"), m_options.apiUrl.scheme() == QLatin1String("https") ? 2 : 0},
-             {QStringLiteral("v"), 2}},
-            [j, up, sendFrom, fail, subject, this](const Reply& r) {
-                if (r.error)
-                    return fail(r);
-                up->url = r.value.toObject().value(QStringLiteral("p")).toString();
-                if (!up->url.startsWith(QLatin1String("http")))
-                    return j->complete(Error::make(Error::Kind::Retryable,
-                                                   what(tr("Uploading"), subject) +
-                                                       tr(": MEGA gave no upload address")));
-                (*sendFrom)(0);
-            });
-    };
-    j->releaseWithJob(sendFrom, requestUrl);
+    void sent(HttpExchange& x, qint64 to)
+    {
+        if (x.error())
+            return m_job->complete(x.error());
+        const int code = errorCodeOf(x.body());
+        if (code == -8 || code == -5) {
+            // The upload URL expired (or the upload failed): the whole file again, with a new
+            // URL, a bounded number of times.
+            if (++m_restarts > 2)
+                return m_job->complete(Api::errorFor(code, uploading()));
+            return requestUrl();
+        }
+        if (code < 0)
+            return m_job->complete(Api::errorFor(code, uploading()));
+        if (to < m_size) {
+            if (!x.body().isEmpty())
+                return m_job->complete(Error::make(
+                    Error::Kind::Fatal,
+                    uploading() + MegaProvider::tr(": MEGA finished the upload early")));
+            return sendFrom(to);
+        }
+        // With v:2 the token is 36 raw bytes (MEGA SDK UPLOADTOKENLEN).
+        if (x.body().size() != 36)
+            return m_job->complete(Error::make(
+                Error::Kind::Retryable,
+                uploading() +
+                    MegaProvider::tr(": MEGA's storage server sent no completion token")));
+        m_token = x.body();
+        createNode();
+    }
 
-    (*requestUrl)();
+    // 3. The node: sealed key and attributes under the folder.
+    void createNode()
+    {
+        QList<QByteArray> all;
+        for (const QList<QByteArray>& m : std::as_const(m_macs))
+            all += m;
+        m_key.metaMac = FileCipher::condenseMacs(m_key.aesKey, all);
+        const QByteArray sealed = ecbEncrypt(m_mega->m_session.masterKey, packFileKey(m_key));
+        const QJsonObject node{
+            {QStringLiteral("h"), QString::fromLatin1(base64urlEncode(m_token))},
+            {QStringLiteral("t"), 0},
+            {QStringLiteral("a"),
+             QString::fromLatin1(base64urlEncode(encryptAttributes(m_key.aesKey, m_attributes)))},
+            {QStringLiteral("k"), QString::fromLatin1(base64urlEncode(sealed))}};
+        auto self = shared_from_this();
+        m_mega->command(m_job,
+                        {{QStringLiteral("a"), QStringLiteral("p")},
+                         {QStringLiteral("t"), m_mega->m_folderHandle},
+                         {QStringLiteral("n"), QJsonArray{node}},
+                         {QStringLiteral("i"), QString::fromLatin1(requestTag())}},
+                        [self, sealed](const Reply& r) { self->nodeCreated(r, sealed); });
+    }
+
+    void nodeCreated(const Reply& r, const QByteArray& sealed)
+    {
+        if (r.error)
+            return fail(r);
+        const QJsonArray made = r.value.toObject().value(QStringLiteral("f")).toArray();
+        const QString handle = made.isEmpty()
+                                   ? QString()
+                                   : made.at(0).toObject().value(QStringLiteral("h")).toString();
+        if (handle.isEmpty())
+            return m_job->complete(
+                Error::make(Error::Kind::Retryable,
+                            m_mega->what(MegaProvider::tr("Storing"), m_subject) +
+                                MegaProvider::tr(": MEGA's answer has no file node in it")));
+        m_stored(handle, sealed);
+    }
+
+    MegaProvider* m_mega; // alive while the job is: the job holds a lease on it
+    MegaJob* m_job;
+    const QString m_name;     // the node's name: a chunk's CID, or a catalog object's name
+    QJsonObject m_attributes; // the node's attributes, its name among them
+    const Stored m_stored;
+    const std::shared_ptr<QIODevice> m_source;
+    const qint64 m_sourceStart;
+    const qint64 m_size;
+    const QString m_subject;
+    QString m_url;
+    FileKey m_key;
+    QMap<qint64, QList<QByteArray>> m_macs; // POST offset -> its chunk MACs
+    QByteArray m_token;
+    int m_restarts = 0;
+};
+
+void MegaProvider::uploadFile(MegaJob* j, const QString& name, const QJsonObject& attributes,
+                              std::shared_ptr<QIODevice> source, qint64 size,
+                              std::function<void(const QString&, const QByteArray&)> stored)
+{
+    std::make_shared<MegaUploadSteps>(this, j, name, attributes, std::move(source), size,
+                                      std::move(stored))
+        ->requestUrl();
 }
 
 } // namespace mf
