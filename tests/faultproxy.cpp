@@ -233,6 +233,8 @@ private:
         connect(m_upstream, &QTcpSocket::connected, this, [this] {
             Head forwarded = m_head;
             forwarded.set("Connection", "close");
+            if (m_rule.fault == Fault::IgnoreRange)
+                forwarded.remove("Range");
             m_upstream->write(forwarded.serialize());
             m_upstream->write(m_request.constData() + m_bodyStart, m_bodyLength);
         });

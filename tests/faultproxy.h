@@ -42,6 +42,7 @@ public:
         WrongContentLength, // relay the body under a Content-Length off by `lengthDelta`
         Drop,               // close the connection without answering
         Delay,              // pass the request upstream after `delayMs` (a slow server)
+        IgnoreRange,        // pass the request upstream without its Range (a 200, whole)
     };
 
     // Which requests a fault hits: those whose method matches (empty: any) and whose path

@@ -103,6 +103,7 @@ private Q_SLOTS:
     void wrongPasswordIsOneRequest();
     void retriesServerFaults();
     void resumesInterruptedDownload();
+    void resumeAnsweredWholeIsRefused();
     void hostileLocators();
     void factoryMakesIt();
     void floatAndRestoreEndToEnd();
@@ -451,6 +452,29 @@ void TestWebDavProvider::resumesInterruptedDownload()
     QVERIFY(runProviderJob(p->get(cid, &sink, 1000, 300000)).ok());
     QCOMPARE(sink.bytes(), data.mid(1000, 300000));
     QCOMPARE(proxy.count("GET"), 2); // the second asked only for what was missing
+}
+
+void TestWebDavProvider::resumeAnsweredWholeIsRefused()
+{
+    // The connection drops half-way; the resumed request asks for the rest and the server
+    // answers with the whole object (200): those bytes would follow the half the sink holds, a
+    // copy that does not match its chunk. The get fails instead, nothing written twice.
+    FaultProxy proxy(m_peer.port());
+    QVERIFY(proxy.listen());
+    auto p = makeProvider(proxy.url(), QStringLiteral("whole"), WebDavPeer::password());
+    QVERIFY(p);
+    const QByteArray data = pseudoRandomBytes(512 * 1024, 8);
+    const QString cid = cid::ofData(data);
+    QVERIFY(runProviderJob(p->put(cid, sourceOf(data), data.size())).ok());
+    // The first GET is cut (the first rule), the second answered whole (the next one).
+    proxy.addRule(FaultProxy::Rule::of(FaultProxy::Fault::TruncatedBody, "GET"));
+    proxy.addRule(FaultProxy::Rule::of(FaultProxy::Fault::IgnoreRange, "GET"));
+    BufferSink sink;
+    const Error e = runProviderJob(p->get(cid, &sink));
+    QCOMPARE(e.kind, Error::Kind::Fatal);
+    QVERIFY2(e.message.contains(QStringLiteral("ignored the byte range")), qPrintable(e.message));
+    QVERIFY(sink.bytes().size() < data.size());
+    QCOMPARE(sink.bytes(), data.left(sink.bytes().size()));
 }
 
 void TestWebDavProvider::hostileLocators()

@@ -447,14 +447,8 @@ ProviderJob* IpfsProvider::get(const QString& locator, ByteSink* sink, qint64 of
                     q.setRawHeader("Range", range);
                 return q;
             };
-            const bool ranged = offset > 0 || length > 0;
-            j->send(std::move(r), [j, ranged](HttpExchange& x) {
-                if (!x.error() && ranged && x.status() == 200 && x.attempts() == 1)
-                    j->complete(Error::make(Error::Kind::Fatal,
-                                            tr("The IPFS gateway ignored the byte range")));
-                else
-                    j->complete(x.error());
-            });
+            // A gateway that ignores the range fails the exchange (HttpExchange).
+            j->send(std::move(r), [j](HttpExchange& x) { j->complete(x.error()); });
             return;
         }
         if (ipfscid::codec(bin) == ipfscid::CodecRaw) {

@@ -161,6 +161,7 @@ void HttpExchange::sendAttempt()
     m_throttleTimer.stop();
     m_attemptDelivered = 0;
     QNetworkRequest request = m_request.build(m_attempt);
+    m_askedRange = request.hasRawHeader("Range");
     // Redirects are the adapter's business only where a protocol uses them (the hub sets
     // ManualRedirectPolicy and follows them itself, so that its Authorization header never
     // reaches another host). By default a request that carries credentials follows a redirect
@@ -327,6 +328,13 @@ void HttpExchange::onReadyRead()
             m_body += data;
         }
     } else {
+        // A range was asked for (a part, or the rest after a dropped connection) and the whole
+        // object comes: not one of its bytes may reach the sink, which holds the bytes before
+        // the range already (or wants only the range). One check for every adapter.
+        if (status == 200 && m_askedRange)
+            return failRead(Error::make(
+                Error::Kind::Fatal, tr("%1: the server ignored the byte range asked for (HTTP 200)")
+                                        .arg(m_request.what)));
         char buffer[64 * 1024];
         while (!m_paused || m_draining) { // the sink may pause us from inside write()
             const qint64 wanted = allowance(qMin<qint64>(sizeof buffer, m_reply->bytesAvailable()));

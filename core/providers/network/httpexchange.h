@@ -163,6 +163,7 @@ private:
     int m_status = 0;
     qint64 m_delivered = 0;
     qint64 m_attemptDelivered = 0;
+    bool m_askedRange = false; // the attempt's request has a Range header
     bool m_stalled = false;
     bool m_unreachable = false;
     bool m_sinkFailed = false;

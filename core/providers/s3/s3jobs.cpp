@@ -94,30 +94,22 @@ void S3GetJob::run()
     const qint64 offset = m_offset;
     const qint64 length = m_length;
     // Every attempt asks for the bytes the sink does not have yet, so a broken connection
-    // resumes where it stopped instead of sending the object again.
-    auto ranged = std::make_shared<bool>(false); // whether the last attempt asked for a range
-    r.build = [p, key, offset, length, ranged](const HttpExchange::Attempt& a) {
+    // resumes where it stopped instead of sending the object again; a server that ignores the
+    // range fails the exchange (HttpExchange).
+    r.build = [p, key, offset, length](const HttpExchange::Attempt& a) {
         s3::SigV4Signer::Pairs headers;
         const QByteArray range = HttpExchange::resumedRange(offset, length, a);
-        *ranged = !range.isEmpty();
-        if (*ranged)
+        if (!range.isEmpty())
             headers.append({"range", range});
         return p->signedRequest("GET", key, {}, headers, s3::SigV4Signer::EmptyPayloadSha256);
     };
-    send(std::move(r), [this, ranged](HttpExchange& x) {
+    send(std::move(r), [this](HttpExchange& x) {
         // A resumed attempt that starts at the object's end (the connection broke after the
         // last byte): nothing was missing.
         const bool endReached = x.status() == 416 && x.bytesDelivered() > 0 &&
                                 (m_length < 0 || x.bytesDelivered() == m_length);
         if (x.error() && !endReached) {
             complete(x.error());
-            return;
-        }
-        if (*ranged && x.status() != 206 && !endReached) {
-            complete(Error::make(Error::Kind::Corrupt,
-                                 tr("%1: the server ignored the byte range asked for (HTTP %2)")
-                                     .arg(what(tr("Downloading %1").arg(m_key)))
-                                     .arg(x.status())));
             return;
         }
         if (m_length >= 0 && x.bytesDelivered() != m_length) {

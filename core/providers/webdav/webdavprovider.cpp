@@ -236,15 +236,9 @@ ProviderJob* WebDavProvider::get(const QString& locator, ByteSink* sink, qint64 
                 q.setRawHeader("Range", range);
             return q;
         };
-        const bool ranged = offset > 0 || length > 0;
+        // A server that ignores the range fails the exchange (HttpExchange).
         WebDavJob* j = &job;
-        j->send(std::move(r), [j, ranged](HttpExchange& x) {
-            if (!x.error() && ranged && x.status() == 200 && x.attempts() == 1)
-                j->complete(Error::make(Error::Kind::Fatal,
-                                        tr("The WebDAV server ignored the byte range asked for")));
-            else
-                j->complete(x.error());
-        });
+        j->send(std::move(r), [j](HttpExchange& x) { j->complete(x.error()); });
     });
 }
 
