@@ -449,7 +449,6 @@ void TestIpfsProvider::nodeKilledMidFloatResumes()
     fr.options.chunker = ChunkerParams::contentDefined(64 * KiB, 256 * KiB, 512 * KiB);
     fr.options.replication = 1;
     fr.options.providerIds = {ipfs};
-    fr.options.retry = quickRetries();
     {
         FloatJob f(v.vault.get(), fr);
         QSignalSpy finished(&f, &FloatJob::finished);

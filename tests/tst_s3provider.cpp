@@ -475,7 +475,6 @@ private Q_SLOTS:
         r.options.replication = 1;
         r.options.providerIds = {s3Id};
         r.options.chunker = SmallChunks;
-        r.options.retry = quickRetries();
         FloatJob job(v.vault.get(), r);
         QSignalSpy finished(&job, &FloatJob::finished);
         job.start();
@@ -519,7 +518,6 @@ private Q_SLOTS:
         r.options.replication = 1;
         r.options.providerIds = {s3Id, otherId};
         r.options.chunker = SmallChunks;
-        r.options.retry = quickRetries();
         FloatJob job(v.vault.get(), r);
         QSignalSpy finished(&job, &FloatJob::finished);
         job.start();

@@ -108,6 +108,7 @@ private Q_SLOTS:
     void factoryMakesIt();
     void floatAndRestoreEndToEnd();
     void serverKilledMidFloatResumes();
+    void failingPutIsRetriedAtOneLevel();
     void apacheRfcStatuses();
 
 private:
@@ -540,6 +541,34 @@ qint64 addWebDav(TestVault& v, const QString& url, const QString& folder)
 
 } // namespace
 
+void TestWebDavProvider::failingPutIsRetriedAtOneLevel()
+{
+    // Every upload answered 503: the put's request is tried as often as the provider's
+    // RetryPolicy says, and the float does not put the chunk there again on top of that (it
+    // did, up to four times: sixteen uploads of one chunk).
+    FaultProxy proxy(m_peer.port());
+    QVERIFY(proxy.listen());
+    TestVault v;
+    QVERIFY(v.ok());
+    const qint64 dav = addWebDav(v, proxy.url(), QStringLiteral("once"));
+    QVERIFY(dav);
+    FaultProxy::Rule refuse = FaultProxy::Rule::httpStatus(503, QStringLiteral("/.partial/"), -1);
+    refuse.method = "PUT";
+    proxy.addRule(refuse);
+    const QString source = v.path(QStringLiteral("one.bin"));
+    QVERIFY(writePseudoRandomFile(source, 100 * 1024, 12)); // one chunk
+    FloatJob::Request fr;
+    fr.paths = {source};
+    fr.modelName = QStringLiteral("once");
+    fr.options.chunker = SmallChunks;
+    fr.options.replication = 1;
+    fr.options.providerIds = {dav};
+    FloatJob f(v.vault.get(), fr);
+    QVERIFY(run(f));
+    QCOMPARE(f.failure(), FloatJob::Failure::Transfer);
+    QCOMPARE(proxy.count("PUT"), quickRetries().maxAttempts);
+}
+
 void TestWebDavProvider::floatAndRestoreEndToEnd()
 {
     TestVault v;
@@ -594,7 +623,6 @@ void TestWebDavProvider::serverKilledMidFloatResumes()
     fr.options.chunker = SmallChunks;
     fr.options.replication = 1;
     fr.options.providerIds = {dav};
-    fr.options.retry = quickRetries();
     const QString objects = peer.root() + QStringLiteral("/k");
     auto storedObjects = [&] {
         int n = 0;

@@ -32,10 +32,9 @@ struct RepairJob::Task
     QSet<qint64> holders;             // providers with a good copy
     QHash<qint64, QString> badCopies; // provider -> locator of a copy known missing or corrupt
     std::deque<qint64> candidates;    // where to put copies, best first
-    QHash<qint64, int> attempts;
     ProviderJob* put = nullptr;
     qint64 putProvider = 0;
-    bool waiting = false; // for a retry or a deletion to end
+    bool waiting = false; // for a deletion to end
     // Set by a put's device when the bytes it sent would not hash to the CID.
     std::shared_ptr<std::atomic_bool> mismatched = std::make_shared<std::atomic_bool>(false);
 };
@@ -396,11 +395,8 @@ void RepairJob::onPut(quint64 taskId, qint64 providerId, ProviderJob* job)
         problem(tr("chunk %1 was not copied: %2").arg(cid, e.message));
         return endTask(taskId);
     }
-    const int attempts = ++task.attempts[providerId];
-    if (m_options.retry.shouldRetry(e, attempts)) {
-        task.candidates.push_front(providerId);
-        return retryLater(taskId, m_options.retry.delayMs(e, attempts));
-    }
+    // Retries live where a request fails (the adapter's RetryPolicy): a put that still failed
+    // is not sent there again; the copy goes to the next candidate.
     const QString name = m_vault->providerName(providerId);
     if (e.kind != Error::Kind::Retryable && e.kind != Error::Kind::Corrupt)
         // Full, refusing our credentials, or broken: no more copies go there in this run.

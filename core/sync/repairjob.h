@@ -21,8 +21,8 @@ class Vault;
 // is tried, as a restore does) and put on other providers until it has enough. Every put follows
 // the distributor's rules: it is announced first (Registry::beginPlacement: it waits for a
 // deletion of that object under way, honours the provider's quota) and recorded when it is done,
-// a known-bad copy on the target is replaced rather than counted, and a put that fails is
-// retried with backoff and then tried elsewhere. Degraded models whose chunks all have their
+// a known-bad copy on the target is replaced rather than counted, and a put that fails (after
+// the adapter's own retries) is tried elsewhere. Degraded models whose chunks all have their
 // copies again become healthy.
 //
 // The work is found in the registry, a batch of chunks at a time, so nothing needs saving:
@@ -47,7 +47,6 @@ public:
         bool checkFirst = false;
         int parallelChunks = 4;
         qint64 maxBytesInFlight = qint64(64) * 1024 * 1024; // chunks held in memory at once
-        RetryPolicy retry;
     };
 
     struct Report

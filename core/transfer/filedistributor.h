@@ -46,7 +46,6 @@ public:
         bool warnIfCapped = true;
         ChunkerParams chunker = ChunkerParams::defaults();
         int maxPendingChunks = 16; // scanned but not yet placed
-        RetryPolicy retry;
         QList<qint64> providerIds; // empty: every enabled provider
         // Who writes the model: the manifest is written only while this owner holds the
         // model's lease (Registry::claimModel()).
@@ -70,7 +69,7 @@ public:
         int chunksSent = 0;
         int chunksDeduplicated = 0;
         int underReplicatedChunks = 0;
-        int retries = 0; // puts tried again after a provider failed them
+        int retries = 0; // requests of puts tried again (the adapters' retries)
         // Copies the registry remembered that their provider no longer holds (another
         // computer's collect, a lost object) or holds damaged: stored again by this float.
         int copiesFoundGone = 0;

@@ -324,21 +324,12 @@ void FileDistributor::onPutFinished(const QString& cid, qint64 providerId, Provi
             schedule();
             return;
         }
-        const int attempts = ++task.attempts[providerId];
+        // Retries live in one place, where a request fails (the adapter's RetryPolicy, which
+        // the put's retrying() reported): a put that still failed is not sent there again.
         const QString name = m_vault->providerName(providerId);
-        if (m_options.retry.shouldRetry(error, attempts)) {
-            task.waiting = true;
-            const int delay = m_options.retry.delayMs(error, attempts);
-            noteRetrying(providerId, error.message, delay);
-            QTimer::singleShot(delay, this, [this, cid] {
-                m_ready.push_back(cid);
-                schedule();
-            });
-            schedule(); // its provider has room for another chunk meanwhile
-            return;
-        }
         m_retrying.remove(providerId); // given up on: its warning says so from here
         if (error.kind == Error::Kind::Retryable || error.kind == Error::Kind::Corrupt) {
+            // Only this chunk: the next one may well go through (a connection dropped once).
             task.givenUp.insert(providerId);
         } else {
             // Full, refusing our credentials, or broken: no more chunks go there this float.

@@ -24,7 +24,6 @@ struct FileDistributor::ChunkTask
     // Providers with a copy known to be missing or corrupt, by its locator: a put there must
     // replace it, or it would find the bad object and count it as stored.
     QHash<qint64, QString> badCopies;
-    QHash<qint64, int> attempts;
     bool counted = false; // counted in chunksSent
     bool waiting = false; // in m_ready or waiting for a retry timer
     Error lastError;
