@@ -59,6 +59,7 @@ private Q_SLOTS:
     void roundTripRangesAndLookup();
     void listsInPagesAndUsage();
     void droppedUploadResumesMidChunk();
+    void droppedDownloadResumesFromTheCut();
     void killedUploadResumesTheSameSession();
     void expiredTokenIsRefreshed();
     void revokedGrantAsksToSignInAgain();
@@ -317,6 +318,26 @@ void TestDriveProvider::droppedUploadResumesMidChunk()
     QCOMPARE(runProviderJob(p->get(id, &back)).kind, Error::Kind::None);
     QVERIFY(back.bytes() == data);
     QVERIFY(QDir(m_dir.filePath(QStringLiteral("sessions/Dropped"))).isEmpty());
+    m_peer.resetFaults();
+}
+
+void TestDriveProvider::droppedDownloadResumesFromTheCut()
+{
+    // The connection drops after 300000 bytes of the file: the get asks for the rest only, and
+    // every byte of the file crosses the wire once (HttpExchange's resume, for every kind).
+    auto p = makeProvider(QStringLiteral("Cut"));
+    const QByteArray data = randomBytes(700 * 1024 + 11, 4);
+    const QString id = putChunk(*p, data);
+    QVERIFY(!id.isEmpty());
+    m_peer.fault({{QStringLiteral("dropAfterBytes"), 300000},
+                  {QStringLiteral("method"), QStringLiteral("GET")},
+                  {QStringLiteral("path"), QStringLiteral("alt=media")}});
+    const int before = m_peer.stats().value(QStringLiteral("mediaBytes")).toInt();
+    BufferSink back;
+    QCOMPARE(runProviderJob(p->get(id, &back)).kind, Error::Kind::None);
+    QVERIFY(back.bytes() == data);
+    QCOMPARE(m_peer.stats().value(QStringLiteral("mediaCuts")).toInt(), 1);
+    QCOMPARE(m_peer.stats().value(QStringLiteral("mediaBytes")).toInt() - before, data.size());
     m_peer.resetFaults();
 }
 

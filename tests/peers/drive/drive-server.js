@@ -131,6 +131,8 @@ const notFound = (res, id) => apiError(res, 404, 'notFound', `File not found: ${
 // Faults: {method?, path? (substring), skip?, times? (-1 all), status, reason, message,
 //          dropAfterBytes? (resumable upload PUTs: close the connection after n body bytes),
 //          stallAfterBytes? (resumable upload PUTs: stop reading after n body bytes, never answer)}
+//          (dropAfterBytes on a download, GET alt=media: close the connection after n bytes of
+//          the file; stats.mediaBytes counts the file bytes downloads sent, mediaCuts the cuts)
 
 function takeFault(req, url, drop) {
   for (const f of faults) {
@@ -650,8 +652,18 @@ function getFile(req, res, url, token, id) {
     }
   }
   headers['Content-Length'] = size === 0 ? 0 : end - start + 1;
+  const cut = takeFault(req, url, true);
   res.writeHead(status, headers);
   if (size === 0 || req.method === 'HEAD') return res.end();
+  if (cut && cut.dropAfterBytes > 0 && cut.dropAfterBytes < end - start + 1) {
+    stats.mediaBytes = (stats.mediaBytes || 0) + cut.dropAfterBytes;
+    stats.mediaCuts = (stats.mediaCuts || 0) + 1;
+    const part = fs.createReadStream(blob, { start, end: start + cut.dropAfterBytes - 1 });
+    part.on('data', (d) => res.write(d));
+    part.on('end', () => res.socket.destroy());
+    return;
+  }
+  stats.mediaBytes = (stats.mediaBytes || 0) + (end - start + 1);
   fs.createReadStream(blob, { start, end }).pipe(res);
 }
 

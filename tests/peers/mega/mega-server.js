@@ -17,7 +17,8 @@
 //
 // Test controls (no authentication):
 //   GET  /_stats  -> {commands:{name:count}, requests, eagainSent, hashcashSolved,
-//                     idsDecreasing, uploadBytes, downloadBytes, downloads509, drops, fCalls}
+//                     idsDecreasing, uploadBytes, downloadBytes, downloads509, drops, fCalls,
+//                     downloadsCut}
 //   POST /_reset  -> clears counters and faults (not the accounts or files)
 //   POST /_faults  JSON body, any of:
 //     {"eagain": n}                 the next n command requests answer -3 (bare or [-3], alternately)
@@ -31,6 +32,9 @@
 //                                   have passed
 //     {"dropUploadAfter": b, "drops": n}  the next n upload POSTs lose their connection after b
 //                                   body bytes
+//     {"dropDownloadAfter": b, "downloadDrops": n}  the next n downloads longer than b bytes lose
+//                                   their connection after b bytes (downloadBytes counts the
+//                                   bytes sent, downloadsCut the cuts)
 //     {"revokeSessions": true}      every session ends (-15 from then on)
 //     {"corrupt": "<handle>", "offset": o}  flips the stored ciphertext byte at o
 'use strict';
@@ -179,10 +183,10 @@ const lastIds = new Map(); // sid -> highest sequence number seen
 function reset() {
   stats = { commands: {}, requests: 0, eagainSent: 0, hashcashSolved: 0, idsDecreasing: 0,
             uploadBytes: 0, downloadBytes: 0, downloads509: 0, uploads509: 0, drops: 0, fCalls: 0,
-            uploadPosts: 0, serverErrorsSent: 0 };
+            uploadPosts: 0, serverErrorsSent: 0, downloadsCut: 0 };
   faults = { eagain: 0, serverErrors: 0, hashcash: 0, hashcashCount: 0, transferQuota: -1,
              quotaWait: 0, quotaBytes: 0, gOverquota: 0, uploadQuotaUntil: 0, dropUploadAfter: -1,
-             drops: 0 };
+             drops: 0, dropDownloadAfter: -1, downloadDrops: 0 };
   pendingHashcash.clear();
 }
 const pendingHashcash = new Map(); // token -> easiness
@@ -463,8 +467,18 @@ function handleDownload(req, res, token, range) {
       faults.quotaBytes += length;
     }
   }
-  stats.downloadBytes += length;
   res.writeHead(200, { 'Content-Length': length, 'Content-Type': 'application/octet-stream' });
+  if (faults.downloadDrops > 0 && faults.dropDownloadAfter > 0 && length > faults.dropDownloadAfter) {
+    faults.downloadDrops--;
+    const cut = faults.dropDownloadAfter;
+    stats.downloadBytes += cut;
+    stats.downloadsCut++;
+    const part = fs.createReadStream(node.file, { start, end: start + cut - 1 });
+    part.on('data', (d) => res.write(d));
+    part.on('end', () => res.socket.destroy());
+    return;
+  }
+  stats.downloadBytes += length;
   if (length === 0) return res.end();
   fs.createReadStream(node.file, { start, end }).pipe(res);
 }
