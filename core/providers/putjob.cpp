@@ -26,6 +26,9 @@ PutJob::~PutJob()
 
 void PutJob::doStart()
 {
+    // No size, no chunk to compare with: nothing is looked for (or removed); the save refuses it.
+    if (m_size < 0)
+        return save();
     lookUp();
 }
 
