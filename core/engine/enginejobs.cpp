@@ -49,28 +49,18 @@ QString verifySummary(const VerifyJob::Report& r)
 
 } // namespace
 
-bool EngineWorker::startFloat(Transfer& t, QString* /*error*/)
+bool EngineWorker::startFloat(Transfer& t, QString* error)
 {
-    const QJsonObject& p = t.payload;
-    FloatJob::Request request;
-    request.paths = p.value(QStringLiteral("paths")).toVariant().toStringList();
-    request.modelName = p.value(QStringLiteral("model")).toString();
-    const int replicas = p.value(QStringLiteral("replicas")).toInt();
-    request.options.replication = replicas > 0 ? replicas : m_vault->replicationFactor();
-    request.options.warnIfCapped = replicas > 0;
-    request.topUp = p.value(QStringLiteral("topUp")).toBool();
-    const auto chunker = ChunkerParams::fromString(p.value(QStringLiteral("chunker")).toString());
-    request.options.chunker = chunker ? *chunker : m_vault->defaultChunker();
-    for (const QJsonValue v : p.value(QStringLiteral("providers")).toArray())
-        request.options.providerIds.append(v.toInteger());
-
-    // An existing name is the job's to judge: the same files again are "nothing to do".
-    auto* job = new FloatJob(m_vault.get(), request, this);
-    // Inside the catalog's rules: a lease on the providers while it runs, the catalog published
-    // when it ends (docs/catalog.md).
+    const MadeJob made = makeJob(t.request, *m_vault, jobContext(t));
+    if (!made.job) {
+        *error = made.error;
+        return false;
+    }
+    auto* guard = qobject_cast<CatalogGuard*>(made.job);
+    auto* job = qobject_cast<FloatJob*>(made.work);
+    const FloatRequest& request = std::get<FloatRequest>(t.request);
     const QString name =
         request.modelName.isEmpty() ? FloatJob::defaultModelName(request.paths) : request.modelName;
-    auto* guard = new CatalogGuard(m_vault.get(), job, QStringLiteral("“%1”").arg(name), this);
     const qint64 id = t.info.id;
     t.job = guard;
     t.bytesDone = [job] { return job->progressNow().bytesDone; };
@@ -94,7 +84,6 @@ bool EngineWorker::startFloat(Transfer& t, QString* /*error*/)
             return;
         if (const auto model = m_vault->registry().modelByName(name)) {
             x->info.modelId = model->id;
-            x->payload.insert(QStringLiteral("modelId"), model->id);
             Q_EMIT modelChanged(model->id);
         }
         if (job->progressNow().totalBytes > 0) {
@@ -106,12 +95,10 @@ bool EngineWorker::startFloat(Transfer& t, QString* /*error*/)
     connect(guard, &TransferJob::finished, this, [this, id, job, guard] {
         if (Transfer* x = find(id)) {
             x->info.sentBytes += job->totals().bytesSent;
-            x->payload.insert(QStringLiteral("sentBytes"), x->info.sentBytes);
             // Over all its runs, like sentBytes: a resumed run counts what an earlier one
             // stored as found already there.
             x->info.deduplicatedBytes = qMin(
                 x->info.totalBytes, x->info.deduplicatedBytes + job->totals().bytesDeduplicated);
-            x->payload.insert(QStringLiteral("deduplicatedBytes"), x->info.deduplicatedBytes);
         }
         const qint64 reset =
             job->error().isOutOfBudget() ? job->error().budgetResetMs : job->budgetResetMs();
@@ -126,25 +113,14 @@ bool EngineWorker::startFloat(Transfer& t, QString* /*error*/)
 
 bool EngineWorker::startRestore(Transfer& t, QString* error)
 {
-    const auto model = m_vault->registry().model(t.info.modelId);
-    if (!model) {
-        *error = tr("The model is no longer in the vault");
+    const MadeJob made = makeJob(t.request, *m_vault, jobContext(t));
+    if (!made.job) {
+        *error = made.error;
         return false;
     }
-    RestoreJob::Request request;
-    request.modelName = model->name;
-    request.destinationDir = t.payload.value(QStringLiteral("destination")).toString();
-    // Exactly what was asked, on every run: a retry or a resume never replaces more. Files an
-    // earlier run finished are its own, and are simply done.
-    request.whenExists = t.payload.value(QStringLiteral("overwrite")).toBool()
-                             ? ExistingFile::Replace
-                             : ExistingFile::Refuse;
-    request.answers =
-        existingFileAnswersFromJson(t.payload.value(QStringLiteral("answers")).toObject());
-    const QJsonObject restored = t.payload.value(QStringLiteral("restored")).toObject();
-    for (auto it = restored.constBegin(); it != restored.constEnd(); ++it)
-        request.restoredBefore.insert(it.key(), it.value().toString());
-    auto* job = new RestoreJob(m_vault.get(), request, this);
+    auto* job = qobject_cast<RestoreJob*>(made.work);
+    // makeJob() found it: it names the model by id.
+    const QString modelName = m_vault->registry().model(t.info.modelId)->name;
     const qint64 id = t.info.id;
     t.job = job;
     t.bytesDone = [job] { return job->progressNow().bytesDone; };
@@ -152,16 +128,13 @@ bool EngineWorker::startRestore(Transfer& t, QString* error)
     // crash knows the file at that name is its own.
     auto noteRestored = [this, id, job] {
         Transfer* x = find(id);
-        if (!x)
+        auto* restore = x ? std::get_if<RestoreRequest>(&x->request) : nullptr;
+        if (!restore)
             return;
-        QJsonObject files = x->payload.value(QStringLiteral("restored")).toObject();
-        const qsizetype before = files.size();
-        const QHash<QString, QString>& done = job->restoredFiles();
-        for (auto it = done.constBegin(); it != done.constEnd(); ++it)
-            files.insert(it.key(), it.value());
-        if (files.size() == before)
+        const qsizetype before = restore->restored.size();
+        restore->restored.insert(job->restoredFiles());
+        if (restore->restored.size() == before)
             return;
-        x->payload.insert(QStringLiteral("restored"), files);
         persist(*x);
     };
     connect(job, &RestoreJob::progress, this, [this, id, noteRestored] {
@@ -169,30 +142,29 @@ bool EngineWorker::startRestore(Transfer& t, QString* error)
             x->dirty = true;
         noteRestored();
     });
-    connect(job, &RestoreJob::finished, this,
-            [this, id, job, noteRestored, name = request.modelName] {
-                noteRestored();
-                // Replicas it found bad on the way (and the copy it used instead).
-                for (const QString& problem : job->problems())
-                    addWarning(id, problem);
-                const Error& e = job->error();
-                Transfer* x = find(id);
-                if (x && job->failure() == RestoreJob::Failure::DestinationExists &&
-                    x->payload.value(QStringLiteral("ask")).toBool() && x->stop == Stop::None) {
-                    // Nothing was written: it waits, paused, for the user's answer.
-                    x->stop = Stop::Pause;
-                    const QString destination =
-                        x->payload.value(QStringLiteral("destination")).toString();
-                    const QStringList files = job->conflicts();
-                    onJobFinished(id, QString(), true);
-                    Q_EMIT restoreConflict(id, destination, files);
-                    return;
-                }
-                if (job->failure() == RestoreJob::Failure::Integrity)
-                    return finishUnlessRemovedElsewhere(id, name, e.message);
-                onJobFinished(id, e.message, job->failure() == RestoreJob::Failure::Cancelled,
-                              e.isOutOfBudget() ? e.budgetResetMs : -1);
-            });
+    connect(job, &RestoreJob::finished, this, [this, id, job, noteRestored, name = modelName] {
+        noteRestored();
+        // Replicas it found bad on the way (and the copy it used instead).
+        for (const QString& problem : job->problems())
+            addWarning(id, problem);
+        const Error& e = job->error();
+        Transfer* x = find(id);
+        const auto* restore = x ? std::get_if<RestoreRequest>(&x->request) : nullptr;
+        if (restore && job->failure() == RestoreJob::Failure::DestinationExists && restore->ask &&
+            x->stop == Stop::None) {
+            // Nothing was written: it waits, paused, for the user's answer.
+            x->stop = Stop::Pause;
+            const QString destination = restore->destination;
+            const QStringList files = job->conflicts();
+            onJobFinished(id, QString(), true);
+            Q_EMIT restoreConflict(id, destination, files);
+            return;
+        }
+        if (job->failure() == RestoreJob::Failure::Integrity)
+            return finishUnlessRemovedElsewhere(id, name, e.message);
+        onJobFinished(id, e.message, job->failure() == RestoreJob::Failure::Cancelled,
+                      e.isOutOfBudget() ? e.budgetResetMs : -1);
+    });
     job->start();
     if (job->progressNow().totalBytes > 0)
         t.info.totalBytes = job->progressNow().totalBytes;
@@ -201,12 +173,13 @@ bool EngineWorker::startRestore(Transfer& t, QString* error)
 
 bool EngineWorker::startVerify(Transfer& t, QString* error)
 {
-    const auto model = m_vault->registry().model(t.info.modelId);
-    if (!model) {
-        *error = tr("The model is no longer in the vault");
+    const MadeJob made = makeJob(t.request, *m_vault, jobContext(t));
+    if (!made.job) {
+        *error = made.error;
         return false;
     }
-    auto* job = new VerifyJob(m_vault.get(), {model->name}, this);
+    auto* job = qobject_cast<VerifyJob*>(made.work);
+    const QString modelName = m_vault->registry().model(t.info.modelId)->name;
     const qint64 id = t.info.id;
     t.job = job;
     t.bytesDone = [job] { return job->progressNow().bytesDone; };
@@ -216,7 +189,7 @@ bool EngineWorker::startVerify(Transfer& t, QString* error)
     });
     connect(job, &VerifyJob::warning, this,
             [this, id](const QString& message) { addWarning(id, message); });
-    connect(job, &VerifyJob::finished, this, [this, id, job, name = model->name] {
+    connect(job, &VerifyJob::finished, this, [this, id, job, name = modelName] {
         const Error& e = job->error();
         if (!e.ok())
             onJobFinished(id, e.message, e.kind == Error::Kind::Cancelled);
@@ -279,17 +252,13 @@ void EngineWorker::noteRemovalsTaken(const CatalogSyncJob::Report& report)
 
 bool EngineWorker::startRemove(Transfer& t, QString* error)
 {
-    const auto model = m_vault->registry().model(t.info.modelId);
-    // A removal paused after its registry step goes on with the deletions it left.
-    const bool resumed = t.payload.value(QStringLiteral("started")).toBool();
-    if (!model && !resumed) {
-        *error = tr("The model is no longer in the vault");
+    const MadeJob made = makeJob(t.request, *m_vault, jobContext(t));
+    if (!made.job) {
+        *error = made.error;
         return false;
     }
-    t.payload.insert(QStringLiteral("started"), true);
-    // Across vaults: the removal is published, and nothing another vault's catalog or a float
-    // in progress anywhere relies on is deleted (docs/catalog.md).
-    auto* job = new CatalogCollectJob(m_vault.get(), model ? model->name : QString(), this);
+    t.started = true;
+    TransferJob* job = made.job;
     const qint64 id = t.info.id;
     t.job = job;
     t.bytesDone = [] { return qint64(0); };
@@ -342,31 +311,14 @@ void EngineWorker::runImport(qint64 id, const QString& token)
         onJobFinished(id, QString(), true);
         return;
     }
-    const QJsonObject& p = t->payload;
-    ImportJob::Request request;
-    request.repoId = p.value(QStringLiteral("repo")).toString();
-    request.revision = p.value(QStringLiteral("commit")).toString();
-    request.variants = p.value(QStringLiteral("variants")).toVariant().toStringList();
-    request.modelName = p.value(QStringLiteral("model")).toString();
-    request.options.replication = m_vault->replicationFactor();
-    const auto chunker = ChunkerParams::fromString(p.value(QStringLiteral("chunker")).toString());
-    request.options.chunker = chunker ? *chunker : m_vault->defaultChunker();
-    request.options.maxPendingChunks = 8; // as the CLI: bounded memory while streaming
-
     if (!m_network)
         m_network = new QNetworkAccessManager(this);
-    HubSettings settings = HubSettings::forVault(m_vault->registry());
-    settings.token = token;
-    auto* client = new HubClient(m_network, settings);
-    auto* job = new ImportJob(m_vault.get(), client, request, this);
-    // The client lives as long as its job (a child, deleted after the job's own destructor).
-    client->setParent(job);
-    // Inside the catalog's rules, as a float.
-    auto* guard =
-        new CatalogGuard(m_vault.get(), job,
-                         QStringLiteral("“%1”").arg(
-                             request.modelName.isEmpty() ? request.repoId : request.modelName),
-                         this);
+    JobContext context = jobContext(*t);
+    context.network = m_network;
+    context.hubToken = token;
+    const MadeJob made = makeJob(t->request, *m_vault, context);
+    auto* guard = qobject_cast<CatalogGuard*>(made.job);
+    auto* job = qobject_cast<ImportJob*>(made.work);
     t->job = guard;
     t->bytesDone = [job] { return job->progressNow().bytesDone; };
     connect(job, &ImportJob::progress, this, [this, id, job] {
@@ -382,7 +334,6 @@ void EngineWorker::runImport(qint64 id, const QString& token)
         if (!x->info.modelId) {
             if (const auto model = m_vault->registry().modelByName(job->modelName())) {
                 x->info.modelId = model->id;
-                x->payload.insert(QStringLiteral("modelId"), model->id);
                 Q_EMIT modelChanged(model->id);
             }
         }
@@ -404,21 +355,12 @@ void EngineWorker::runImport(qint64 id, const QString& token)
 
 bool EngineWorker::startMaterialize(Transfer& t, QString* error)
 {
-    const auto model = m_vault->registry().model(t.info.modelId);
-    if (!model) {
-        *error = tr("The model is no longer in the vault");
+    const MadeJob made = makeJob(t.request, *m_vault, jobContext(t));
+    if (!made.job) {
+        *error = made.error;
         return false;
     }
-    MaterializeJob::Request request;
-    request.modelName = model->name;
-    request.destination = t.payload.value(QStringLiteral("destination")).toString();
-    request.layout =
-        t.payload.value(QStringLiteral("layout")).toString() == QLatin1String("hf-cache")
-            ? MaterializeJob::Layout::HfCache
-            : MaterializeJob::Layout::Plain;
-    // Resumed after a pause, a plain materialize finds the files its first run wrote.
-    request.overwrite = t.payload.value(QStringLiteral("started")).toBool();
-    auto* job = new MaterializeJob(m_vault.get(), request, this);
+    auto* job = qobject_cast<MaterializeJob*>(made.work);
     const qint64 id = t.info.id;
     t.job = job;
     t.bytesDone = [job] { return job->progressNow().bytesDone; };

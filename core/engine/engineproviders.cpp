@@ -73,8 +73,10 @@ void EngineWorker::removeProvider(qint64 id, bool force)
     if (!force && (held.placements > 0 || held.deletions > 0)) {
         // Its chunks go elsewhere first: a drain that removes it once it holds nothing, and
         // refuses when the others cannot hold the copies the vault wants.
-        add(++*m_ids, TransferInfo::Kind::Drain,
-            QJsonObject{{QStringLiteral("providerId"), id}, {QStringLiteral("removeAfter"), true}});
+        DrainRequest drain;
+        drain.providerId = id;
+        drain.removeAfter = true;
+        add(++*m_ids, drain);
         return;
     }
     if (runningCount() > 0)

@@ -107,32 +107,30 @@ qint64 EngineWorker::launch(const Scheduler::Task& task)
             syncCatalog();
         return 0;
     }
-    QJsonObject payload;
-    TransferInfo::Kind kind;
+    TransferRequest request;
     if (task.key == QLatin1String("repair")) {
-        kind = TransferInfo::Kind::Repair;
+        request = RepairRequest{0};
     } else if (task.key.startsWith(QLatin1String("scrub."))) {
-        kind = TransferInfo::Kind::Scrub;
-        payload.insert(QStringLiteral("read"), task.key == QLatin1String("scrub.read"));
+        request = ScrubRequest{task.key == QLatin1String("scrub.read")};
     } else if (task.key == QLatin1String("drain")) {
         const QList<Registry::Drain> drains = m_vault->registry().drains();
         if (drains.isEmpty())
             return 0;
         // In turn, so one provider that stays away does not hold the others up.
         const Registry::Drain& d = drains.at(int(m_nextDrain++ % quint64(drains.size())));
-        kind = TransferInfo::Kind::Drain;
-        payload.insert(QStringLiteral("providerId"), d.providerId);
+        DrainRequest drain;
+        drain.providerId = d.providerId;
+        request = drain;
     } else {
         return 0;
     }
-    payload.insert(QStringLiteral("task"), task.key);
     // The previous run of the same task leaves the list: the latest says how it went.
     const auto previous = m_backgroundByTask.constFind(task.key);
     if (previous != m_backgroundByTask.cend())
         forget(*previous);
     const qint64 id = ++*m_ids;
     m_backgroundByTask.insert(task.key, id);
-    add(id, kind, payload, true);
+    add(id, std::move(request), true, task.key);
     return id;
 }
 
@@ -219,15 +217,14 @@ void EngineWorker::noteBackgroundResult(const Transfer& t, qint64 copiesMade)
     emitSyncStatus();
 }
 
-bool EngineWorker::startRepair(Transfer& t, QString* /*error*/)
+bool EngineWorker::startRepair(Transfer& t, QString* error)
 {
-    RepairJob::Options options;
-    if (t.info.modelId)
-        options.modelIds = {t.info.modelId};
-    // "Repair now" looks at the copies before it says anything; the scheduler's repair follows
-    // its own scrub.
-    options.checkFirst = !t.info.background;
-    auto* job = new RepairJob(m_vault.get(), options, this);
+    const MadeJob made = makeJob(t.request, *m_vault, jobContext(t));
+    if (!made.job) {
+        *error = made.error;
+        return false;
+    }
+    auto* job = qobject_cast<RepairJob*>(made.work);
     const qint64 id = t.info.id;
     t.job = job;
     t.bytesDone = [job] { return job->progressNow().bytesDone; };
@@ -255,12 +252,14 @@ bool EngineWorker::startRepair(Transfer& t, QString* /*error*/)
     return true;
 }
 
-bool EngineWorker::startScrub(Transfer& t, QString* /*error*/)
+bool EngineWorker::startScrub(Transfer& t, QString* error)
 {
-    const bool read = t.payload.value(QStringLiteral("read")).toBool();
-    const ScrubJob::Options options = ScrubJob::scheduled(
-        m_vault->registry(), read ? Registry::ScrubPass::Read : Registry::ScrubPass::Check);
-    auto* job = new ScrubJob(m_vault.get(), options, this);
+    const MadeJob made = makeJob(t.request, *m_vault, jobContext(t));
+    if (!made.job) {
+        *error = made.error;
+        return false;
+    }
+    auto* job = qobject_cast<ScrubJob*>(made.work);
     const qint64 id = t.info.id;
     t.job = job;
     t.bytesDone = [job] { return job->progressNow().bytesDone; };
@@ -297,15 +296,13 @@ bool EngineWorker::startScrub(Transfer& t, QString* /*error*/)
 
 bool EngineWorker::startDrain(Transfer& t, QString* error)
 {
-    const qint64 providerId = t.payload.value(QStringLiteral("providerId")).toInteger();
-    if (!m_vault->registry().provider(providerId)) {
-        *error = tr("The provider is no longer in the vault");
+    const MadeJob made = makeJob(t.request, *m_vault, jobContext(t));
+    if (!made.job) {
+        *error = made.error;
         return false;
     }
-    DrainJob::Options options;
-    options.force = t.payload.value(QStringLiteral("force")).toBool();
-    options.removeAfter = t.payload.value(QStringLiteral("removeAfter")).toBool();
-    auto* job = new DrainJob(m_vault.get(), providerId, options, this);
+    auto* job = qobject_cast<DrainJob*>(made.work);
+    const qint64 providerId = job->providerId();
     const qint64 id = t.info.id;
     t.job = job;
     t.bytesDone = [job] { return job->progressNow().bytesDone; };

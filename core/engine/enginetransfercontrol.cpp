@@ -15,16 +15,16 @@ QList<TransferInfo> EngineWorker::transferList() const
     return list;
 }
 
-qint64 EngineWorker::queueTransfer(TransferInfo::Kind kind, const QJsonObject& request)
+qint64 EngineWorker::queueTransfer(const TransferRequest& request)
 {
     const qint64 id = ++*m_ids;
-    add(id, kind, request);
+    add(id, request);
     return id;
 }
 
 bool EngineWorker::isAdopted(const Transfer& t)
 {
-    return t.payload.value(QStringLiteral("adopted")).toBool();
+    return t.adopted;
 }
 
 qint64 EngineWorker::adoptTransfer(TransferInfo::Kind kind, const QString& title, TransferJob* job,
@@ -39,7 +39,7 @@ qint64 EngineWorker::adoptTransfer(TransferInfo::Kind kind, const QString& title
     t.info.created = QDateTime::currentDateTime();
     t.info.totalBytes = job->progressNow().totalBytes;
     // Not stored in the registry (rowId 0): the bytes came with a request and are gone after it.
-    t.payload = {{QStringLiteral("adopted"), true}, {QStringLiteral("title"), title}};
+    t.adopted = true;
     job->setParent(this);
     t.job = job;
     t.bytesDone = [job] { return job->progressNow().bytesDone; };

@@ -8,42 +8,29 @@
 #include "sync/catalogcollectjob.h"
 #include "sync/catalogguard.h"
 #include "sync/powerstate.h"
-#include "transfer/floatjob.h"
 #include "transfer/transferjob.h"
 #include "vault/vault.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
-#include <QDir>
 #include <QJsonArray>
 
 namespace mf {
 
-// A transfer is persisted as one row of the registry's jobs table of kind "transfer", whose
-// payload says what to do:
-//   {"kind": "float", "paths": [...], "model": "...", "replicas": n, "providers": [ids],
-//    "chunker": "..."}                           (chunker fixed at the first start, so a resume
-//                                                 cuts the same chunks)
-//   {"kind": "restore", "modelId": id, "destination": "...", "overwrite": bool, "ask": bool,
-//    "answers": {"path in model": "replace"|"keep-both"|"skip"},
-//    "restored": {"path in model": "where it was written"}}   (files earlier runs finished)
-//   {"kind": "verify", "modelId": id}   {"kind": "remove", "modelId": id}
-//   {"kind": "import", "repo": "org/name", "commit": "<sha>", "variants": [...], "model": "..."}
-//   {"kind": "materialize", "modelId": id, "destination": "...", "layout": "plain"|"hf-cache"}
-//   {"kind": "repair", "modelId": id (0 or absent: the whole vault)}
-//   {"kind": "drain", "providerId": id, "force": bool, "removeAfter": bool}
-// (repair and drain also run in the background, started by the scheduler: "background": true,
-//  "task": its key)
-// plus "title", "created" (ms since the epoch), "paused" and "started" (it ran before), and
-// its history: "startedAt", "finishedAt" (ms since the epoch), "activeMs" (time it ran, over all
-// runs), "error", "doneBytes", "sentBytes", "deduplicatedBytes".
+// A transfer is persisted as one row of the registry's jobs table of kind "transfer". Its payload
+// is its request's keys (core/requests: "paths", "model", ... for a float; "modelId",
+// "destination", ... for a restore) and the queue's record of it (rowJson(), enginehistory.cpp):
+// "kind", "title", "created" (ms since the epoch), "background" and "task" (the scheduler
+// started it), "paused", "started" (it ran before), "degraded", and its history: "startedAt",
+// "finishedAt" (ms since the epoch), "activeMs" (time it ran, over all runs), "error",
+// "doneBytes", "sentBytes", "deduplicatedBytes", "chunksDone", "chunksTotal", "retries",
+// "warnings", "providerNames". The key names are those of every earlier version, so a vault's
+// queue resumes across an upgrade.
 // Finished rows stay, the history shown after a restart (enginehistory.cpp).
 // Row state "queued" (or "running" after a crash) means: resume on open, or keep paused.
 // "waitUntil" (ms since the epoch): it waits for a paused provider and starts then; a float
 // that waits has "topUp" (its next run makes the copies its complete files lack).
 
-using transferrows::kindFromKey;
-using transferrows::kindKey;
 using transferrows::nowMs;
 using transferrows::resumesFromStoredChunks;
 using transferrows::RowKind;
@@ -149,8 +136,7 @@ void EngineWorker::shutdown()
         if (t.bytesDone && m_vault && t.rowId) {
             // Where it stopped, for the row shown until it runs again after the next open.
             t.info.doneBytes = t.bytesDone();
-            t.payload.insert(QStringLiteral("doneBytes"), t.info.doneBytes);
-            m_vault->registry().setJobPayload(t.rowId, t.payload);
+            m_vault->registry().setJobPayload(t.rowId, rowJson(t));
         }
         t.job->disconnect(this);
         // Running work stays "queued" in the registry: the next open resumes it.
@@ -195,99 +181,24 @@ void EngineWorker::insert(Transfer transfer)
     Q_EMIT transferUpdated(t.info, true);
 }
 
-void EngineWorker::add(qint64 id, TransferInfo::Kind kind, const QJsonObject& request,
-                       bool background)
+void EngineWorker::add(qint64 id, TransferRequest request, bool background, const QString& task)
 {
     Transfer t;
     t.info.id = id;
-    t.info.kind = kind;
+    t.info.kind = kindOf(request);
     t.info.background = background;
     t.info.created = QDateTime::currentDateTime();
-    t.payload = request;
-    t.payload.insert(QStringLiteral("kind"), kindKey(kind));
-    t.payload.insert(QStringLiteral("created"), t.info.created.toMSecsSinceEpoch());
-    if (background)
-        t.payload.insert(QStringLiteral("background"), true);
-    t.info.modelId = request.value(QStringLiteral("modelId")).toInteger();
+    t.task = task;
+    t.info.modelId = modelIdOf(request);
 
     QString error;
     if (!m_vault) {
         error = tr("No vault is open");
-    } else if (kind == TransferInfo::Kind::Import) {
-        const QString repo = request.value(QStringLiteral("repo")).toString();
-        const QString name = request.value(QStringLiteral("model")).toString();
-        t.info.title = tr("Import %1 from Hugging Face").arg(name.isEmpty() ? repo : name);
-        t.info.totalBytes = request.value(QStringLiteral("totalBytes")).toInteger();
-        if (repo.count(QLatin1Char('/')) != 1 || repo.startsWith(QLatin1Char('/')) ||
-            repo.endsWith(QLatin1Char('/')))
-            error = tr("“%1” is not a Hugging Face repo id (org/name)").arg(repo);
-        t.payload.insert(QStringLiteral("chunker"), m_vault->defaultChunker().toString());
-    } else if (kind == TransferInfo::Kind::Float) {
-        const QStringList paths = request.value(QStringLiteral("paths")).toVariant().toStringList();
-        const QString name = request.value(QStringLiteral("model")).toString();
-        t.info.title = tr("Float %1").arg(name);
-        if (const auto files = FloatJob::collectFiles(paths, &error)) {
-            for (const auto& f : *files)
-                t.info.totalBytes += f.size;
-            t.info.title = files->size() == 1
-                               ? tr("Float %1 (1 file)").arg(name)
-                               : tr("Float %1 (%2 files)").arg(name).arg(files->size());
-        }
-        if (name.trimmed().isEmpty())
-            error = tr("The model needs a name");
-        t.payload.insert(QStringLiteral("chunker"), m_vault->defaultChunker().toString());
-    } else if (kind == TransferInfo::Kind::Repair && t.info.modelId == 0) {
-        t.info.title = background ? tr("Background repair: every chunk back to its copies")
-                                  : tr("Repair the vault");
-    } else if (kind == TransferInfo::Kind::Scrub) {
-        t.info.title = request.value(QStringLiteral("read")).toBool()
-                           ? tr("Background scrub: reading copies back")
-                           : tr("Background scrub: checking copies are there");
-    } else if (kind == TransferInfo::Kind::Drain) {
-        const qint64 providerId = request.value(QStringLiteral("providerId")).toInteger();
-        const auto provider = m_vault->registry().provider(providerId);
-        const QString name = provider ? provider->name : tr("provider %1").arg(providerId);
-        if (!provider)
-            error = tr("There is no provider with id %1 (was it removed?)").arg(providerId);
-        t.info.title = request.value(QStringLiteral("removeAfter")).toBool()
-                           ? tr("Remove provider %1 (its chunks go elsewhere first)").arg(name)
-                           : tr("Drain provider %1").arg(name);
     } else {
-        const auto model = m_vault->registry().model(t.info.modelId);
-        const QString name = model ? model->name : tr("model %1").arg(t.info.modelId);
-        if (!model)
-            error = tr("There is no model with id %1 (was it removed?)").arg(t.info.modelId);
-        switch (kind) {
-        case TransferInfo::Kind::Restore:
-            t.info.destination = request.value(QStringLiteral("destination")).toString();
-            t.info.title =
-                tr("Restore %1 to %2")
-                    .arg(name, QDir::toNativeSeparators(
-                                   request.value(QStringLiteral("destination")).toString()));
-            break;
-        case TransferInfo::Kind::Verify:
-            t.info.title = tr("Verify %1").arg(name);
-            break;
-        case TransferInfo::Kind::Remove:
-            t.info.title = tr("Remove %1").arg(name);
-            break;
-        case TransferInfo::Kind::Repair:
-            t.info.title = tr("Repair %1").arg(name);
-            break;
-        case TransferInfo::Kind::Materialize:
-            t.info.title =
-                tr("Materialize %1 to %2")
-                    .arg(name, QDir::toNativeSeparators(
-                                   request.value(QStringLiteral("destination")).toString()));
-            if (request.value(QStringLiteral("destination")).toString().isEmpty())
-                error = tr("Choose a folder to materialize the model into");
-            break;
-        default:
-            error = tr("This kind of transfer is not supported yet");
-        }
+        error = validate(request, *m_vault, &t.info);
+        settle(request, *m_vault);
     }
-    t.payload.insert(QStringLiteral("title"), t.info.title);
-    t.payload.insert(QStringLiteral("totalBytes"), t.info.totalBytes);
+    t.request = std::move(request);
     if (!error.isEmpty()) {
         // Bad input fails at once with the reason; it is stored as failed, in the history, never
         // to be retried at start.
@@ -295,14 +206,14 @@ void EngineWorker::add(qint64 id, TransferInfo::Kind kind, const QJsonObject& re
         t.info.error = error;
         t.info.finished = QDateTime::currentDateTime();
         if (m_vault)
-            if (const auto row = m_vault->registry().addJob(RowKind, t.payload)) {
+            if (const auto row = m_vault->registry().addJob(RowKind, rowJson(t))) {
                 t.rowId = *row;
                 persist(t);
             }
         insert(std::move(t));
         return;
     }
-    if (const auto row = m_vault->registry().addJob(RowKind, t.payload))
+    if (const auto row = m_vault->registry().addJob(RowKind, rowJson(t)))
         t.rowId = *row;
     insert(std::move(t));
     schedule();
@@ -339,7 +250,6 @@ void EngineWorker::schedule()
         if (t.info.waitingUntil.isValid() && t.info.waitingUntil > now)
             continue; // its provider is paused until then
         t.info.waitingUntil = QDateTime();
-        t.payload.remove(QStringLiteral("waitUntil"));
         start(t);
     }
     armWakeTimer();
@@ -410,7 +320,7 @@ void EngineWorker::start(Transfer& t)
 
 void EngineWorker::began(Transfer& t)
 {
-    t.payload.insert(QStringLiteral("started"), true);
+    t.started = true;
     if (resumesFromStoredChunks(t.info.kind)) {
         // A float or import resumed goes on from the chunks it stored: its new job counts from
         // 0 until it has found them again, but the transfer's progress does not go back.
@@ -426,10 +336,8 @@ void EngineWorker::began(Transfer& t)
     describeFromRegistry(t);
     if (t.describe)
         t.describe(t.info);
-    if (!t.info.started.isValid()) {
+    if (!t.info.started.isValid())
         t.info.started = QDateTime::currentDateTime();
-        t.payload.insert(QStringLiteral("startedAt"), t.info.started.toMSecsSinceEpoch());
-    }
     setState(t, TransferInfo::State::Running);
     if (!m_progressTimer.isActive())
         m_progressTimer.start();
@@ -473,9 +381,8 @@ void EngineWorker::onJobFinished(qint64 id, const QString& error, bool cancelled
         // A provider it needs is paused (a daily cap, a transfer quota): the rest waits for it
         // and goes on by itself then, instead of ending as failed or short of copies.
         t->info.waitingUntil = QDateTime::fromMSecsSinceEpoch(waitUntilMs);
-        t->payload.insert(QStringLiteral("waitUntil"), waitUntilMs);
-        if (t->info.kind == TransferInfo::Kind::Float)
-            t->payload.insert(QStringLiteral("topUp"), true);
+        if (auto* f = std::get_if<FloatRequest>(&t->request))
+            f->topUp = true;
         if (!error.isEmpty())
             addWarning(id, error);
         t->info.bytesPerSecond = 0;
@@ -501,8 +408,6 @@ void EngineWorker::onJobFinished(qint64 id, const QString& error, bool cancelled
     // Where its copies are now (a float: the providers it actually used).
     if (t->info.modelId && succeeded && t->info.kind != TransferInfo::Kind::Remove)
         t->info.providers = m_vault->registry().providerNamesOfModel(t->info.modelId);
-    t->payload.insert(QStringLiteral("providerNames"),
-                      QJsonArray::fromStringList(t->info.providers));
 
     if (succeeded && degraded)
         setState(*t, TransferInfo::State::Degraded);
@@ -553,7 +458,6 @@ void EngineWorker::addWarning(qint64 id, const QString& message)
     if (!t || t->info.warnings.contains(message) || t->info.warnings.size() >= MaxWarnings)
         return;
     t->info.warnings.append(message);
-    t->payload.insert(QStringLiteral("warnings"), QJsonArray::fromStringList(t->info.warnings));
     t->dirty = true;
 }
 
@@ -678,7 +582,7 @@ void EngineWorker::retry(qint64 id)
         return;
     if (!t->rowId && m_vault) {
         // It failed before it was stored (bad input); store it now that it is asked again.
-        if (const auto row = m_vault->registry().addJob(RowKind, t->payload))
+        if (const auto row = m_vault->registry().addJob(RowKind, rowJson(*t)))
             t->rowId = *row;
     }
     t->info.doneBytes = 0;
@@ -689,13 +593,10 @@ void EngineWorker::retry(qint64 id)
 void EngineWorker::answerRestoreConflict(qint64 id, const ExistingFileAnswers& answers)
 {
     Transfer* t = find(id);
-    if (!t || t->info.kind != TransferInfo::Kind::Restore ||
-        t->info.state != TransferInfo::State::Paused)
+    auto* restore = t ? std::get_if<RestoreRequest>(&t->request) : nullptr;
+    if (!restore || t->info.state != TransferInfo::State::Paused)
         return;
-    ExistingFileAnswers all =
-        existingFileAnswersFromJson(t->payload.value(QStringLiteral("answers")).toObject());
-    all.insert(answers);
-    t->payload.insert(QStringLiteral("answers"), existingFileAnswersToJson(all));
+    restore->answers.insert(answers);
     setState(*t, TransferInfo::State::Queued);
     schedule();
 }

@@ -4,6 +4,7 @@
 #include "apiserverstatus.h"
 #include "providers/retrypolicy.h"
 #include "registry/records.h"
+#include "requests/transferrequest.h"
 #include "sync/catalogsyncjob.h"
 #include "sync/scheduler.h"
 #include "syncstatus.h"
@@ -57,10 +58,11 @@ public:
     // vault, on this thread, before the thread ends.
     void shutdown();
 
-    // payload: what to do, as persisted in the registry's jobs table (see engineworker.cpp).
-    // background: started by the scheduler (a lane of its own, one at a time).
-    void add(qint64 id, TransferInfo::Kind kind, const QJsonObject& payload,
-             bool background = false);
+    // Queues `request` as transfer `id`; bad input shows as a transfer failed at once, with the
+    // reason. background: started by the scheduler (a lane of its own, one at a time), for its
+    // task `task`.
+    void add(qint64 id, TransferRequest request, bool background = false,
+             const QString& task = QString());
     void pause(qint64 id);
     void resume(qint64 id);
     void cancel(qint64 id);
@@ -106,7 +108,7 @@ public:
 
     // api::TransferControl (enginetransfercontrol.cpp): the API's door to this queue.
     QList<TransferInfo> transferList() const override;
-    qint64 queueTransfer(TransferInfo::Kind kind, const QJsonObject& request) override;
+    qint64 queueTransfer(const TransferRequest& request) override;
     qint64 adoptTransfer(TransferInfo::Kind kind, const QString& title, TransferJob* job,
                          qint64 modelId) override;
     bool controlTransfer(qint64 id, Action action, QString* why) override;
@@ -143,8 +145,11 @@ private:
     struct Transfer
     {
         TransferInfo info;
-        QJsonObject payload;
-        qint64 rowId = 0; // in the registry's jobs table; 0 when it could not be stored
+        TransferRequest request; // what to do; its per-run notes too (a restore's answers)
+        bool started = false;    // it ran before (a resumed removal or materialize knows)
+        bool adopted = false;    // the API's upload (adoptTransfer()): never stored
+        QString task;            // the scheduler's task that started it
+        qint64 rowId = 0;        // in the registry's jobs table; 0 when it could not be stored
         QObject* job = nullptr;
         std::function<qint64()> bytesDone;
         std::function<RetryWait()> retryWait; // what it waits on (a float's providers retried)
@@ -164,8 +169,13 @@ private:
     // Reads back the transfers the registry keeps (enginehistory.cpp): those to resume, and the
     // finished ones (the history), after pruning old ones.
     void loadRows();
-    // A transfer read back from its registry row (queued, paused, or finished: the history).
-    static Transfer fromRow(const QJsonObject& payload, bool finished);
+    // A transfer read back from its registry row (queued, paused, or finished: the history);
+    // nothing when the row's kind is not known.
+    static std::optional<Transfer> fromRow(const QJsonObject& payload, bool finished);
+    // Its registry row's payload: the request's keys and the record's (enginehistory.cpp).
+    static QJsonObject rowJson(const Transfer& t);
+    // What makeJob() needs besides the request.
+    JobContext jobContext(const Transfer& t);
     // Its current run ended: the time it ran is added to its history.
     static void endRun(Transfer& t);
 
