@@ -1,10 +1,11 @@
 #include "engineworker.h"
 
+#include "apihost.h"
+#include "provideradmin.h"
+
 #include "transfer/transferrows.h"
 
 #include "credentials/credentialstore.h"
-#include "providers/providerjob.h"
-#include "providers/providerprobe.h"
 #include "sync/catalogcollectjob.h"
 #include "sync/catalogguard.h"
 #include "sync/powerstate.h"
@@ -58,6 +59,25 @@ EngineWorker::EngineWorker(std::atomic<qint64>* ids, QObject* parent)
     connect(this, &EngineWorker::transferRemoved, &m_transferEvents,
             &api::TransferEvents::transferRemoved);
     setUpScheduler();
+    m_apiHost = new ApiHost(this, this);
+    connect(m_apiHost, &ApiHost::changed, this, &EngineWorker::apiServerChanged);
+    m_providerAdmin = new ProviderAdmin([this](TransferRequest r) { add(++*m_ids, std::move(r)); },
+                                        [this] { return runningCount() > 0; }, this);
+    auto* admin = m_providerAdmin;
+    connect(admin, &ProviderAdmin::providersChanged, this, &EngineWorker::providersChanged);
+    connect(admin, &ProviderAdmin::providerError, this, &EngineWorker::providerError);
+    connect(admin, &ProviderAdmin::providerWarning, this, &EngineWorker::providerWarning);
+    connect(admin, &ProviderAdmin::providerTested, this, &EngineWorker::providerTested);
+    connect(admin, &ProviderAdmin::providerSpace, this, &EngineWorker::providerSpace);
+    connect(admin, &ProviderAdmin::setupApplied, this, [this] {
+        emitStats();
+        // Another provider, or one fewer: the copies every chunk wants may have changed.
+        if (m_vault)
+            m_vault->registry().refreshDegraded();
+        Q_EMIT modelsHealthChanged();
+        emitSyncStatus();
+        m_scheduler->poke();
+    });
 }
 
 EngineWorker::~EngineWorker()
@@ -103,8 +123,8 @@ void EngineWorker::startOnVault()
     m_scheduler->setRegistry(&m_vault->registry());
     m_scheduler->start();
     emitSyncStatus();
-    if (m_apiWanted)
-        restartApiServer();
+    m_providerAdmin->start(m_vault.get());
+    m_apiHost->start(m_vault.get());
     // What other computers sharing the providers changed meanwhile, and what this one has not
     // published yet (a run that ended before it could).
     syncCatalog();
@@ -116,7 +136,7 @@ void EngineWorker::shutdown()
         return;
     m_shuttingDown = true;
     m_progressTimer.stop();
-    stopApiServer();
+    m_apiHost->close();
     if (m_scheduler) {
         m_scheduler->stop();
         m_scheduler->setRegistry(nullptr);
@@ -153,14 +173,7 @@ void EngineWorker::shutdown()
             if (t.rowId)
                 m_vault->registry().takeOverJob(t.rowId, Registry::processLeaseOwner(), {});
     }
-    // Providers still being measured or tested: each asking job holds a lease on its adapter, so
-    // it goes first, and the vault's end then deletes the adapters no one else holds.
-    for (ProviderJob* job : findChildren<ProviderJob*>(Qt::FindDirectChildrenOnly)) {
-        job->disconnect(this);
-        job->abort();
-        delete job;
-    }
-    qDeleteAll(findChildren<ProviderProbe*>(Qt::FindDirectChildrenOnly));
+    m_providerAdmin->close();
     // Jobs hand their provider requests to deleteLater(); those (and their leases) must go
     // before the vault.
     QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
@@ -671,6 +684,42 @@ void EngineWorker::setChunker(const QString& spec)
 } // namespace mf
 
 namespace mf {
+
+void EngineWorker::addProvider(const ProviderRecord& record, const QJsonObject& secrets)
+{
+    m_providerAdmin->addProvider(record, secrets);
+}
+
+void EngineWorker::updateProvider(const ProviderRecord& record, const QJsonObject& secrets)
+{
+    m_providerAdmin->updateProvider(record, secrets);
+}
+
+void EngineWorker::removeProvider(qint64 id, bool force)
+{
+    m_providerAdmin->removeProvider(id, force);
+}
+
+void EngineWorker::testProvider(qint64 id)
+{
+    m_providerAdmin->testProvider(id);
+}
+
+void EngineWorker::testProviderSettings(const ProviderRecord& record, const QJsonObject& secrets)
+{
+    m_providerAdmin->testProviderSettings(record, secrets);
+}
+
+void EngineWorker::measureProviders()
+{
+    m_providerAdmin->measureProviders();
+}
+
+void EngineWorker::setApiServer(bool enabled, quint16 port, bool hubWithoutToken,
+                                const QHostAddress& address)
+{
+    m_apiHost->set(enabled, port, hubWithoutToken, address);
+}
 
 void EngineWorker::setBandwidthLimits(qint64 uploadBytesPerSecond, qint64 downloadBytesPerSecond)
 {

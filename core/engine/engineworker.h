@@ -25,15 +25,11 @@
 
 class QNetworkAccessManager;
 
-namespace mf::api {
-class ApiServer;
-class ApiTokenJob;
-} // namespace mf::api
-
 namespace mf {
 
+class ApiHost;
+class ProviderAdmin;
 class PowerState;
-class ProviderSetup;
 class TransferJob;
 class Vault;
 
@@ -99,7 +95,7 @@ public:
     void showCatalogKey();
     void importCatalogKey(const QString& recoveryText);
 
-    // The local HTTP API (engineapi.cpp): served on `address`:`port` while `enabled` and a vault
+    // The local HTTP API (ApiHost): served on `address`:`port` while `enabled` and a vault
     // is open -> apiServerChanged.
     void setApiServer(bool enabled, quint16 port, bool hubWithoutToken,
                       const QHostAddress& address);
@@ -236,7 +232,6 @@ private:
     void emitProgress();
     void emitStats();
     void updateBusy();
-    void runSetup(ProviderSetup* setup);
     int runningCount() const;
 
     std::atomic<qint64>* m_ids;
@@ -260,15 +255,9 @@ private:
     // restore or verify that finds the chunks gone says (finishUnlessRemovedElsewhere()).
     QHash<QString, CatalogSyncJob::Report::Removal> m_removalsTaken;
     QString m_withoutCatalogSaid; // providers keeping no catalog, as last said (said once)
-    void restartApiServer();
-    void stopApiServer();
-    bool m_apiWanted = false;
-    quint16 m_apiPort = 0;
-    bool m_apiHubWithoutToken = false;
-    QHostAddress m_apiAddress{QHostAddress::LocalHost};
-    api::ApiServer* m_api = nullptr;
-    QPointer<api::ApiTokenJob> m_apiToken; // reading or making the token
-    api::TransferEvents m_transferEvents;  // transferUpdated/-Removed, for the API's streams
+    ApiHost* m_apiHost = nullptr; // the local HTTP API
+    ProviderAdmin* m_providerAdmin = nullptr; // add, edit, remove, test providers
+    api::TransferEvents m_transferEvents;     // transferUpdated/-Removed, for the API's streams
 };
 
 } // namespace mf
