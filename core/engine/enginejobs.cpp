@@ -2,6 +2,8 @@
 // materialize): the rest of the worker schedules, persists and reports them (engineworker.cpp).
 #include "engineworker.h"
 
+#include "syncservice.h"
+
 #include "credentials/credentialstore.h"
 #include "hub/hubclient.h"
 #include "hub/hubsettings.h"
@@ -208,46 +210,9 @@ bool EngineWorker::startVerify(Transfer& t, QString* error)
 void EngineWorker::finishUnlessRemovedElsewhere(qint64 id, const QString& modelName,
                                                 const QString& otherwise)
 {
-    // A sync under way (the one at open, the scheduler's) may take the removal in first: its
-    // report says so once it ends.
-    if (!m_catalogJobs.isEmpty() && m_catalogJobs.last()) {
-        connect(
-            m_catalogJobs.last(), &TransferJob::finished, this,
-            [this, id, modelName, otherwise] {
-                finishUnlessRemovedElsewhere(id, modelName, otherwise);
-            },
-            Qt::QueuedConnection);
-        return;
-    }
-    // A removal taken in counts only while no model of that name is here again (one floated
-    // since under the same name is another model).
-    const auto removed = [this, modelName] {
-        const auto it = m_removalsTaken.constFind(modelName);
-        return it != m_removalsTaken.cend() && !m_vault->registry().modelByName(modelName)
-                   ? std::optional<CatalogSyncJob::Report::Removal>(*it)
-                   : std::nullopt;
-    };
-    const auto said = [this, id, otherwise, removed] {
-        const auto r = removed();
-        onJobFinished(id, r ? CatalogSyncJob::describe(*r) : otherwise, false);
-    };
-    if (removed())
-        return said();
-    auto* sync = new CatalogSyncJob(m_vault.get(), this);
-    runCatalogJob(sync, [this, sync, said] {
-        noteRemovalsTaken(sync->report());
-        said();
+    m_sync->checkRemovedElsewhere(modelName, [this, id, otherwise](const QString& removed) {
+        onJobFinished(id, removed.isEmpty() ? otherwise : removed, false);
     });
-}
-
-void EngineWorker::noteRemovalsTaken(const CatalogSyncJob::Report& report)
-{
-    for (const CatalogSyncJob::Report::Removal& r : report.removals)
-        m_removalsTaken.insert(r.name, r);
-    for (const qint64 removed : report.removedModels)
-        Q_EMIT modelRemoved(removed);
-    if (!report.removedModels.isEmpty())
-        emitStats();
 }
 
 bool EngineWorker::startRemove(Transfer& t, QString* error)

@@ -2,6 +2,7 @@
 
 #include "apihost.h"
 #include "provideradmin.h"
+#include "syncservice.h"
 
 #include "transfer/transferrows.h"
 
@@ -58,7 +59,31 @@ EngineWorker::EngineWorker(std::atomic<qint64>* ids, QObject* parent)
             &api::TransferEvents::transferUpdated);
     connect(this, &EngineWorker::transferRemoved, &m_transferEvents,
             &api::TransferEvents::transferRemoved);
-    setUpScheduler();
+    SyncService::Queue queue;
+    queue.launch = [this](TransferRequest request, const QString& task) {
+        const qint64 id = ++*m_ids;
+        add(id, std::move(request), true, task);
+        return id;
+    };
+    queue.forget = [this](qint64 id) { forget(id); };
+    queue.pause = [this](qint64 id) { pause(id); };
+    queue.resume = [this](qint64 id) { resume(id); };
+    queue.isPaused = [this](qint64 id) {
+        const Transfer* t = find(id);
+        return t && t->info.state == TransferInfo::State::Paused;
+    };
+    m_sync = new SyncService(std::move(queue), this);
+    connect(m_sync, &SyncService::statusChanged, this, &EngineWorker::syncStatusChanged);
+    connect(m_sync, &SyncService::notice, this, &EngineWorker::syncNotice);
+    connect(m_sync, &SyncService::catalogSynced, this, &EngineWorker::catalogSynced);
+    connect(m_sync, &SyncService::catalogRecovered, this, &EngineWorker::catalogRecovered);
+    connect(m_sync, &SyncService::catalogKeyShown, this, &EngineWorker::catalogKeyShown);
+    connect(m_sync, &SyncService::catalogKeyImported, this, &EngineWorker::catalogKeyImported);
+    connect(m_sync, &SyncService::modelChanged, this, &EngineWorker::modelChanged);
+    connect(m_sync, &SyncService::modelRemoved, this, &EngineWorker::modelRemoved);
+    connect(m_sync, &SyncService::modelsHealthChanged, this, &EngineWorker::modelsHealthChanged);
+    connect(m_sync, &SyncService::providersChanged, this, &EngineWorker::providersChanged);
+    connect(m_sync, &SyncService::statsChanged, this, &EngineWorker::emitStats);
     m_apiHost = new ApiHost(this, this);
     connect(m_apiHost, &ApiHost::changed, this, &EngineWorker::apiServerChanged);
     m_providerAdmin = new ProviderAdmin([this](TransferRequest r) { add(++*m_ids, std::move(r)); },
@@ -75,8 +100,8 @@ EngineWorker::EngineWorker(std::atomic<qint64>* ids, QObject* parent)
         if (m_vault)
             m_vault->registry().refreshDegraded();
         Q_EMIT modelsHealthChanged();
-        emitSyncStatus();
-        m_scheduler->poke();
+        m_sync->emitStatus();
+        m_sync->scheduler()->poke();
     });
 }
 
@@ -119,15 +144,12 @@ void EngineWorker::startOnVault()
     Q_EMIT opened(QString());
     emitStats();
     schedule();
-    m_power->start();
-    m_scheduler->setRegistry(&m_vault->registry());
-    m_scheduler->start();
-    emitSyncStatus();
+    m_sync->start(m_vault.get());
     m_providerAdmin->start(m_vault.get());
     m_apiHost->start(m_vault.get());
     // What other computers sharing the providers changed meanwhile, and what this one has not
     // published yet (a run that ended before it could).
-    syncCatalog();
+    m_sync->syncCatalog();
 }
 
 void EngineWorker::shutdown()
@@ -137,17 +159,7 @@ void EngineWorker::shutdown()
     m_shuttingDown = true;
     m_progressTimer.stop();
     m_apiHost->close();
-    if (m_scheduler) {
-        m_scheduler->stop();
-        m_scheduler->setRegistry(nullptr);
-    }
-    for (const QPointer<TransferJob>& job : std::as_const(m_catalogJobs))
-        if (job) {
-            job->disconnect(this);
-            job->abort();
-            delete job;
-        }
-    m_catalogJobs.clear();
+    m_sync->close();
     for (auto& [id, t] : m_transfers) {
         if (!t.job)
             continue;
@@ -324,8 +336,8 @@ void EngineWorker::start(Transfer& t)
     }
     if (!ok) {
         setState(t, TransferInfo::State::Failed, error);
-        if (t.info.background && m_scheduler)
-            m_scheduler->transferFinished(t.info.id);
+        if (t.info.background)
+            m_sync->scheduler()->transferFinished(t.info.id);
         return;
     }
     began(t);
@@ -433,8 +445,8 @@ void EngineWorker::onJobFinished(qint64 id, const QString& error, bool cancelled
     else
         setState(*t, TransferInfo::State::Failed, error);
 
-    if (t->info.background && m_scheduler && t->info.isFinished())
-        m_scheduler->transferFinished(id);
+    if (t->info.background && t->info.isFinished())
+        m_sync->scheduler()->transferFinished(id);
     if (t->info.modelId) {
         if (t->info.kind == TransferInfo::Kind::Remove && succeeded) {
             Q_EMIT modelRemoved(t->info.modelId);
@@ -659,9 +671,8 @@ void EngineWorker::setReplicationFactor(int replicas)
     // and repair makes the new copies.
     m_vault->registry().refreshDegraded();
     Q_EMIT modelsHealthChanged();
-    emitSyncStatus();
-    if (m_scheduler)
-        m_scheduler->poke();
+    m_sync->emitStatus();
+    m_sync->scheduler()->poke();
 }
 
 void EngineWorker::setFlushWrites(bool flush)
@@ -684,6 +695,52 @@ void EngineWorker::setChunker(const QString& spec)
 } // namespace mf
 
 namespace mf {
+
+void EngineWorker::forget(qint64 id)
+{
+    const auto it = m_transfers.find(id);
+    if (it == m_transfers.end() || !it->second.info.isFinished() || it->second.job)
+        return;
+    if (m_vault && it->second.rowId)
+        m_vault->registry().removeJob(it->second.rowId);
+    m_transfers.erase(it);
+    Q_EMIT transferRemoved(id);
+}
+
+void EngineWorker::setSyncPaused(bool paused)
+{
+    m_sync->setPaused(paused);
+}
+
+void EngineWorker::setSyncPolicy(bool allowMetered, bool allowBattery)
+{
+    m_sync->setPolicy(allowMetered, allowBattery);
+}
+
+void EngineWorker::setSchedulerTick(int ms)
+{
+    m_sync->setTick(ms);
+}
+
+void EngineWorker::syncCatalog()
+{
+    m_sync->syncCatalog();
+}
+
+void EngineWorker::recoverCatalog()
+{
+    m_sync->recoverCatalog();
+}
+
+void EngineWorker::showCatalogKey()
+{
+    m_sync->showCatalogKey();
+}
+
+void EngineWorker::importCatalogKey(const QString& recoveryText)
+{
+    m_sync->importCatalogKey(recoveryText);
+}
 
 void EngineWorker::addProvider(const ProviderRecord& record, const QJsonObject& secrets)
 {

@@ -5,8 +5,6 @@
 #include "providers/retrypolicy.h"
 #include "registry/records.h"
 #include "requests/transferrequest.h"
-#include "sync/catalogsyncjob.h"
-#include "sync/scheduler.h"
 #include "syncstatus.h"
 #include "transfer/existingfile.h"
 #include "transfer/transferinfo.h"
@@ -29,7 +27,7 @@ namespace mf {
 
 class ApiHost;
 class ProviderAdmin;
-class PowerState;
+class SyncService;
 class TransferJob;
 class Vault;
 
@@ -82,12 +80,11 @@ public:
     // Applied at once to every transfer of the vault (and to a vault opened later).
     void setBandwidthLimits(qint64 uploadBytesPerSecond, qint64 downloadBytesPerSecond);
 
-    // Background sync (enginesync.cpp).
+    // Background sync and the catalog (SyncService).
     void setSyncPaused(bool paused);
     void setSyncPolicy(bool allowMetered, bool allowBattery);
     void setSchedulerTick(int ms);
-    Scheduler* scheduler() const { return m_scheduler; }
-    // The catalog on the providers (enginecatalog.cpp): publish this vault's changes and take
+    // The catalog on the providers: publish this vault's changes and take
     // in other vaults' (also done once the vault is open); recover models from the catalogs
     // on every provider (storage another computer filled).
     void syncCatalog();
@@ -193,27 +190,14 @@ private:
     // removed on another computer (vault …)"), or with `otherwise` when it was not removed.
     void finishUnlessRemovedElsewhere(qint64 id, const QString& modelName,
                                       const QString& otherwise);
-    // Keeps what a sync says other computers removed, and tells the rows.
-    void noteRemovalsTaken(const CatalogSyncJob::Report& report);
     bool startRemove(Transfer& t, QString* error);
-    // Catalog jobs that are not transfers of their own (enginecatalog.cpp).
-    void runCatalogJob(TransferJob* job, std::function<void()> then);
-    static QString withoutCatalogNote(const QString& providers);
     bool startImport(Transfer& t, QString* error);
     void runImport(qint64 id, const QString& token);
     bool startMaterialize(Transfer& t, QString* error);
     bool startRepair(Transfer& t, QString* error);
     bool startDrain(Transfer& t, QString* error);
     bool startScrub(Transfer& t, QString* error);
-    void setUpScheduler();
-    qint64 launch(const Scheduler::Task& task);
     void forget(qint64 id); // a finished transfer leaves the list and the registry
-    void resumeBackgroundIfAllowed();
-    void emitSyncStatus();
-    void noteBackgroundResult(const Transfer& t, qint64 copiesMade);
-    // A vault setting in seconds ("sync.retry_secs"); `fallback` when unset or invalid.
-    qint64 secondsSetting(const QString& key, qint64 fallback);
-    qint64 retrySecs();
     int runningCount(bool background) const;
     // Asks a running job to stop (Pause/Cancel); false for one that cannot be interrupted.
     bool abortJob(Transfer& t, Stop why);
@@ -245,17 +229,8 @@ private:
     QNetworkAccessManager* m_network = nullptr; // for Hub imports; made on first use, here
     bool m_busy = false;
     bool m_shuttingDown = false;
-    Scheduler* m_scheduler = nullptr;
-    PowerState* m_power = nullptr;
-    QHash<QString, qint64> m_backgroundByTask; // the last transfer of each scheduler task
-    quint64 m_nextDrain = 0;
-    SyncStatus m_syncStatus;
-    QList<QPointer<TransferJob>> m_catalogJobs; // running sync, publish and recover jobs
-    // Removals by other computers that this worker's syncs took in, by model name: what a
-    // restore or verify that finds the chunks gone says (finishUnlessRemovedElsewhere()).
-    QHash<QString, CatalogSyncJob::Report::Removal> m_removalsTaken;
-    QString m_withoutCatalogSaid; // providers keeping no catalog, as last said (said once)
-    ApiHost* m_apiHost = nullptr; // the local HTTP API
+    SyncService* m_sync = nullptr;            // the scheduler and the catalog
+    ApiHost* m_apiHost = nullptr;             // the local HTTP API
     ProviderAdmin* m_providerAdmin = nullptr; // add, edit, remove, test providers
     api::TransferEvents m_transferEvents;     // transferUpdated/-Removed, for the API's streams
 };
