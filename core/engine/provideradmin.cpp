@@ -48,11 +48,11 @@ QString preparePaths(const ProviderKind& kind, const QJsonObject& settings)
         if (path.isEmpty())
             continue;
         if (!QDir::isAbsolutePath(path))
-            return QCoreApplication::translate("mf::EngineWorker",
+            return QCoreApplication::translate("mf::ProviderAdmin",
                                                "“%1” must be an absolute folder path")
                 .arg(f.label);
         if (!QDir().mkpath(path))
-            return QCoreApplication::translate("mf::EngineWorker", "Cannot create the folder “%1”")
+            return QCoreApplication::translate("mf::ProviderAdmin", "Cannot create the folder “%1”")
                 .arg(QDir::toNativeSeparators(path));
     }
     return {};

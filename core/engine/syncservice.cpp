@@ -1,7 +1,7 @@
 // The scheduler half of SyncService: the background tasks (repair of degraded models, drains
 // left unfinished, scrubs, the periodic catalog sync, whatever else registers a task) and what the
-// tray shows of them. The transfers they start run in the engine's queue (enginesync.cpp says
-// how a repair, drain or scrub runs there).
+// tray shows of them. The transfers they start run in the engine's queue (transferqueue_sync.cpp
+// says how a repair, drain or scrub runs there).
 #include "syncservice.h"
 
 #include "sync/catalogcollectjob.h"

@@ -1,8 +1,8 @@
-// The history half of EngineWorker: transfers kept in the registry's jobs table are read back
+// The history half of TransferQueue: transfers kept in the registry's jobs table are read back
 // when the vault opens (those to resume, and the finished ones: the history the Transfers page
 // shows after a restart), with their figures (running time, rate, bytes already stored) and
 // details (providers, chunks, retries); finished rows are pruned to a bound.
-#include "engineworker.h"
+#include "transferqueue.h"
 
 #include "transfer/transferrows.h"
 #include "vault/vault.h"
@@ -25,7 +25,7 @@ constexpr qint64 KeepFinishedSecs = 30 * 24 * 3600;
 constexpr int KeepFinishedRows = 500;
 } // namespace
 
-void EngineWorker::loadRows()
+void TransferQueue::loadRows()
 {
     // Transfers a previous run left queued, paused or (it was killed) running, and the history
     // of finished ones (done, degraded, failed, cancelled) within its limits, in the order they
@@ -82,7 +82,7 @@ void EngineWorker::loadRows()
     }
 }
 
-void EngineWorker::describeFromRegistry(Transfer& t)
+void TransferQueue::describeFromRegistry(Transfer& t)
 {
     if (!m_vault)
         return;
@@ -105,8 +105,8 @@ void EngineWorker::describeFromRegistry(Transfer& t)
     }
 }
 
-std::optional<EngineWorker::Transfer> EngineWorker::fromRow(const QJsonObject& payload,
-                                                            bool finished)
+std::optional<TransferQueue::Transfer> TransferQueue::fromRow(const QJsonObject& payload,
+                                                              bool finished)
 {
     auto time = [&payload](const char* key) {
         const qint64 ms = payload.value(QLatin1String(key)).toInteger();
@@ -152,7 +152,7 @@ std::optional<EngineWorker::Transfer> EngineWorker::fromRow(const QJsonObject& p
     return t;
 }
 
-QJsonObject EngineWorker::rowJson(const Transfer& t)
+QJsonObject TransferQueue::rowJson(const Transfer& t)
 {
     QJsonObject p = toJson(t.request);
     p.insert(QStringLiteral("kind"), kindKey(t.info.kind));
@@ -193,7 +193,7 @@ QJsonObject EngineWorker::rowJson(const Transfer& t)
     return p;
 }
 
-JobContext EngineWorker::jobContext(const Transfer& t)
+JobContext TransferQueue::jobContext(const Transfer& t)
 {
     JobContext context;
     context.parent = this;
@@ -202,7 +202,7 @@ JobContext EngineWorker::jobContext(const Transfer& t)
     return context;
 }
 
-void EngineWorker::endRun(Transfer& t)
+void TransferQueue::endRun(Transfer& t)
 {
     if (t.runStartMs < 0)
         return;
@@ -210,7 +210,7 @@ void EngineWorker::endRun(Transfer& t)
     t.runStartMs = -1;
 }
 
-void EngineWorker::persist(Transfer& t)
+void TransferQueue::persist(Transfer& t)
 {
     if (!m_vault || !t.rowId)
         return;

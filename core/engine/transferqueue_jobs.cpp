@@ -1,6 +1,6 @@
 // How each kind of transfer starts its job (float, restore, verify, remove, Hugging Face import,
-// materialize): the rest of the worker schedules, persists and reports them (engineworker.cpp).
-#include "engineworker.h"
+// materialize): the rest of the queue schedules, persists and reports them (transferqueue.cpp).
+#include "transferqueue.h"
 
 #include "syncservice.h"
 
@@ -34,24 +34,24 @@ QString verifySummary(const VerifyJob::Report& r)
 {
     QStringList parts;
     if (r.missing)
-        parts << QCoreApplication::translate("mf::EngineWorker", "%n replica(s) missing", nullptr,
+        parts << QCoreApplication::translate("mf::TransferQueue", "%n replica(s) missing", nullptr,
                                              r.missing);
     if (r.corrupt)
-        parts << QCoreApplication::translate("mf::EngineWorker", "%n replica(s) corrupt", nullptr,
+        parts << QCoreApplication::translate("mf::TransferQueue", "%n replica(s) corrupt", nullptr,
                                              r.corrupt);
     if (r.unreachable)
         parts << QCoreApplication::translate(
-            "mf::EngineWorker", "%n replica(s) on unreachable providers", nullptr, r.unreachable);
+            "mf::TransferQueue", "%n replica(s) on unreachable providers", nullptr, r.unreachable);
     if (r.lost)
         parts << QCoreApplication::translate(
-            "mf::EngineWorker", "%n chunk(s) lost (no good copy left)", nullptr, r.lost);
-    return QCoreApplication::translate("mf::EngineWorker", "Verify found problems: %1")
+            "mf::TransferQueue", "%n chunk(s) lost (no good copy left)", nullptr, r.lost);
+    return QCoreApplication::translate("mf::TransferQueue", "Verify found problems: %1")
         .arg(parts.join(QStringLiteral(", ")));
 }
 
 } // namespace
 
-bool EngineWorker::startFloat(Transfer& t, QString* error)
+bool TransferQueue::startFloat(Transfer& t, QString* error)
 {
     const MadeJob made = makeJob(t.request, *m_vault, jobContext(t));
     if (!made.job) {
@@ -113,7 +113,7 @@ bool EngineWorker::startFloat(Transfer& t, QString* error)
     return true;
 }
 
-bool EngineWorker::startRestore(Transfer& t, QString* error)
+bool TransferQueue::startRestore(Transfer& t, QString* error)
 {
     const MadeJob made = makeJob(t.request, *m_vault, jobContext(t));
     if (!made.job) {
@@ -173,7 +173,7 @@ bool EngineWorker::startRestore(Transfer& t, QString* error)
     return true;
 }
 
-bool EngineWorker::startVerify(Transfer& t, QString* error)
+bool TransferQueue::startVerify(Transfer& t, QString* error)
 {
     const MadeJob made = makeJob(t.request, *m_vault, jobContext(t));
     if (!made.job) {
@@ -207,15 +207,15 @@ bool EngineWorker::startVerify(Transfer& t, QString* error)
     return true;
 }
 
-void EngineWorker::finishUnlessRemovedElsewhere(qint64 id, const QString& modelName,
-                                                const QString& otherwise)
+void TransferQueue::finishUnlessRemovedElsewhere(qint64 id, const QString& modelName,
+                                                 const QString& otherwise)
 {
     m_sync->checkRemovedElsewhere(modelName, [this, id, otherwise](const QString& removed) {
         onJobFinished(id, removed.isEmpty() ? otherwise : removed, false);
     });
 }
 
-bool EngineWorker::startRemove(Transfer& t, QString* error)
+bool TransferQueue::startRemove(Transfer& t, QString* error)
 {
     const MadeJob made = makeJob(t.request, *m_vault, jobContext(t));
     if (!made.job) {
@@ -236,7 +236,7 @@ bool EngineWorker::startRemove(Transfer& t, QString* error)
     return true;
 }
 
-bool EngineWorker::startImport(Transfer& t, QString* /*error*/)
+bool TransferQueue::startImport(Transfer& t, QString* /*error*/)
 {
     // The token comes from $HF_TOKEN or the vault's keychain entry (as for the CLI); reading
     // the keychain is asynchronous, so the import itself starts in runImport.
@@ -263,10 +263,10 @@ bool EngineWorker::startImport(Transfer& t, QString* /*error*/)
     return true;
 }
 
-void EngineWorker::runImport(qint64 id, const QString& token)
+void TransferQueue::runImport(qint64 id, const QString& token)
 {
     Transfer* t = find(id);
-    if (!t || !t->job || m_shuttingDown)
+    if (!t || !t->job || m_closing)
         return;
     t->job->deleteLater();
     t->job = nullptr;
@@ -318,7 +318,7 @@ void EngineWorker::runImport(qint64 id, const QString& token)
     guard->start();
 }
 
-bool EngineWorker::startMaterialize(Transfer& t, QString* error)
+bool TransferQueue::startMaterialize(Transfer& t, QString* error)
 {
     const MadeJob made = makeJob(t.request, *m_vault, jobContext(t));
     if (!made.job) {

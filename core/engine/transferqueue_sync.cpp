@@ -1,6 +1,6 @@
 // How the background sync's kinds of transfer run in the queue: repair, drain and scrub (the
 // scheduler that starts them in the background is SyncService's).
-#include "engineworker.h"
+#include "transferqueue.h"
 
 #include "sync/drainjob.h"
 #include "sync/repairjob.h"
@@ -10,7 +10,7 @@
 
 namespace mf {
 
-bool EngineWorker::startRepair(Transfer& t, QString* error)
+bool TransferQueue::startRepair(Transfer& t, QString* error)
 {
     const MadeJob made = makeJob(t.request, *m_vault, jobContext(t));
     if (!made.job) {
@@ -45,7 +45,7 @@ bool EngineWorker::startRepair(Transfer& t, QString* error)
     return true;
 }
 
-bool EngineWorker::startScrub(Transfer& t, QString* error)
+bool TransferQueue::startScrub(Transfer& t, QString* error)
 {
     const MadeJob made = makeJob(t.request, *m_vault, jobContext(t));
     if (!made.job) {
@@ -75,7 +75,7 @@ bool EngineWorker::startScrub(Transfer& t, QString* error)
     return true;
 }
 
-bool EngineWorker::startDrain(Transfer& t, QString* error)
+bool TransferQueue::startDrain(Transfer& t, QString* error)
 {
     const MadeJob made = makeJob(t.request, *m_vault, jobContext(t));
     if (!made.job) {
