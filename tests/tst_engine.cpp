@@ -433,6 +433,112 @@ private Q_SLOTS:
         QVERIFY(!third.isBusy());
     }
 
+    // Rows a vault's queue kept before requests were typed (core/requests) read back into the
+    // typed requests and resume: the keys are the same, including a restore's stored answers
+    // and a float's fixed chunker and byte counts (issue 36).
+    void rowsInTheStoredFormatResume()
+    {
+        TestVault tv(1);
+        QVERIFY(tv.ok());
+        const QString dir = prepareVault(tv);
+        const QString first = tv.path(QStringLiteral("a.bin"));
+        const QString second = tv.path(QStringLiteral("second/b.bin"));
+        QDir().mkpath(QFileInfo(second).path());
+        QVERIFY(writePseudoRandomFile(first, 2 * MiB, 21));
+        QVERIFY(writePseudoRandomFile(second, MiB, 22));
+        qint64 modelId = 0;
+        {
+            Engine engine;
+            TransferLog log(&engine);
+            QVERIFY(openEngine(engine, dir));
+            FloatRequest request;
+            request.paths = {first};
+            request.modelName = QStringLiteral("Old");
+            const qint64 id = engine.floatFiles(request);
+            QVERIFY(log.waitFor(id, State::Done));
+            modelId = log[id].modelId;
+        }
+        // A file already where the restore writes: only the stored answer lets it replace it.
+        const QString destination = tv.path(QStringLiteral("out"));
+        QDir().mkpath(destination);
+        QVERIFY(writePseudoRandomFile(destination + QStringLiteral("/a.bin"), 1000, 23));
+        const QString chunker = SmallChunks.toString();
+        qint64 restoreRow = 0, floatRow = 0;
+        {
+            auto v = Vault::open(dir, Vault::OpenMode::Existing, nullptr);
+            QVERIFY(v);
+            const QJsonObject restore{
+                {QStringLiteral("kind"), QStringLiteral("restore")},
+                {QStringLiteral("modelId"), modelId},
+                {QStringLiteral("destination"), destination},
+                {QStringLiteral("overwrite"), false},
+                {QStringLiteral("ask"), true},
+                {QStringLiteral("answers"),
+                 QJsonObject{{QStringLiteral("a.bin"), QStringLiteral("replace")}}},
+                {QStringLiteral("title"), QStringLiteral("Stored restore")},
+                {QStringLiteral("created"), QDateTime::currentMSecsSinceEpoch()},
+                {QStringLiteral("started"), true}};
+            const QJsonObject floatRowPayload{
+                {QStringLiteral("kind"), QStringLiteral("float")},
+                {QStringLiteral("paths"), QJsonArray{QFileInfo(second).path()}},
+                {QStringLiteral("model"), QStringLiteral("Second")},
+                {QStringLiteral("replicas"), 0},
+                {QStringLiteral("providers"), QJsonArray()},
+                {QStringLiteral("chunker"), chunker},
+                {QStringLiteral("title"), QStringLiteral("Stored float")},
+                {QStringLiteral("sentBytes"), 7},
+                {QStringLiteral("started"), true}};
+            restoreRow = v->registry().addJob(QStringLiteral("transfer"), restore).value_or(0);
+            floatRow =
+                v->registry().addJob(QStringLiteral("transfer"), floatRowPayload).value_or(0);
+            QVERIFY(restoreRow && floatRow);
+        }
+
+        Engine engine;
+        TransferLog log(&engine);
+        QVERIFY(openEngine(engine, dir));
+        auto idOf = [&](const QString& title) {
+            for (const TransferInfo& i : std::as_const(log.last))
+                if (i.title == title)
+                    return i.id;
+            return qint64(0);
+        };
+        QVERIFY(QTest::qWaitFor([&] {
+            return idOf(QStringLiteral("Stored restore")) && idOf(QStringLiteral("Stored float"));
+        }));
+        const qint64 restoreId = idOf(QStringLiteral("Stored restore"));
+        const qint64 floatId = idOf(QStringLiteral("Stored float"));
+        QVERIFY(log.waitFor(restoreId, State::Done));
+        QVERIFY(log.waitFor(floatId, State::Done));
+        QCOMPARE(log[restoreId].destination, destination);
+        QCOMPARE(readFile(destination + QStringLiteral("/a.bin")), readFile(first));
+        QVERIFY(log[floatId].modelId > 0 && log[floatId].modelId != modelId);
+        // What the stored row said it had sent, and this run's bytes on top: two copies of its
+        // MiB, on the vault's two providers.
+        QCOMPARE(log[floatId].sentBytes, 7 + 2 * MiB);
+
+        auto v = Vault::open(dir, Vault::OpenMode::Existing, nullptr);
+        QVERIFY(v);
+        int checked = 0;
+        for (const JobRow& row :
+             v->registry().jobRows(QStringLiteral("transfer"), QStringLiteral("done"))) {
+            if (row.id == restoreRow) {
+                QCOMPARE(row.payload.value(QStringLiteral("answers")).toObject(),
+                         (QJsonObject{{QStringLiteral("a.bin"), QStringLiteral("replace")}}));
+                QCOMPARE(row.payload.value(QStringLiteral("destination")).toString(), destination);
+                QCOMPARE(row.payload.value(QStringLiteral("ask")).toBool(), true);
+                ++checked;
+            } else if (row.id == floatRow) {
+                QCOMPARE(row.payload.value(QStringLiteral("chunker")).toString(), chunker);
+                QCOMPARE(row.payload.value(QStringLiteral("model")).toString(),
+                         QStringLiteral("Second"));
+                QCOMPARE(row.payload.value(QStringLiteral("sentBytes")).toInteger(), 7 + 2 * MiB);
+                ++checked;
+            }
+        }
+        QCOMPARE(checked, 2);
+    }
+
     // Rows left "running" by other processes (issue "Nothing lost", item 5): only those of a
     // process that is gone (here: one killed with SIGKILL) are taken over and resumed; a live
     // process's rows, and another host's recent ones, are left to them.

@@ -1,8 +1,8 @@
 #pragma once
 
 #include "droppedfiles.h"
-#include "engine/floatrequest.h"
 #include "registry/records.h"
+#include "requests/floatrequest.h"
 
 #include <QDialog>
 

@@ -1,7 +1,7 @@
 #include "command.h"
 
 #include "registry/modelname.h"
-#include "sync/catalogguard.h"
+#include "requests/floatrequest.h"
 #include "transfer/floatjob.h"
 #include "util/units.h"
 #include "vault/vault.h"
@@ -54,18 +54,22 @@ public:
         if (!vault)
             return;
 
-        FloatJob::Request request;
+        // The request the app's queue runs, made into the same job inside the same catalog
+        // guard (docs/catalog.md).
+        FloatRequest request;
         request.paths = p.positionalArguments();
         request.modelName = p.value(QStringLiteral("name"));
-        if (!placementFrom(p, vault, &request.options))
+        FileDistributor::Options placement;
+        if (!placementFrom(p, vault, &placement))
             return;
-
-        auto* job = new FloatJob(vault, request, this);
-        // Inside the catalog's rules: a lease on the providers while it runs, the catalog
-        // published when it ends (docs/catalog.md).
-        const QString name = request.modelName.isEmpty() ? FloatJob::defaultModelName(request.paths)
-                                                         : request.modelName;
-        auto* guard = new CatalogGuard(vault, job, QStringLiteral("“%1”").arg(name), this);
+        request.replicas = p.isSet(QStringLiteral("replicas")) ? placement.replication : 0;
+        request.providerIds = placement.providerIds;
+        request.chunker = placement.chunker.toString();
+        JobContext context;
+        context.parent = this;
+        const MadeJob made = request.makeJob(*vault, context);
+        auto* job = qobject_cast<FloatJob*>(made.work);
+        TransferJob* guard = made.job;
         connect(guard, &TransferJob::warning, this,
                 [this](const QString& w) { console().warning(w); });
         connect(guard, &TransferJob::finished, this, &FloatCommand::onFinished);

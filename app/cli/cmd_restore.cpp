@@ -1,6 +1,7 @@
 #include "command.h"
 #include "stdoutdevice.h"
 
+#include "requests/restorerequest.h"
 #include "transfer/rangejob.h"
 #include "transfer/restorejob.h"
 #include "util/units.h"
@@ -41,15 +42,17 @@ public:
         Vault* vault = openVault();
         if (!vault)
             return;
-        RestoreJob::Request request;
+        // The request the app's queue runs (by name here), made into the same job.
+        RestoreRequest request;
         request.modelName = p.positionalArguments().at(0);
         request.filePath = p.positionalArguments().value(1);
-        request.destinationDir = p.value(QStringLiteral("to"));
-        request.whenExists =
-            p.isSet(QStringLiteral("force")) ? ExistingFile::Replace : ExistingFile::Refuse;
+        request.destination = p.value(QStringLiteral("to"));
+        request.overwrite = p.isSet(QStringLiteral("force"));
         m_vault = vault;
         m_modelName = request.modelName;
-        auto* job = new RestoreJob(vault, request, this);
+        JobContext context;
+        context.parent = this;
+        auto* job = qobject_cast<RestoreJob*>(request.makeJob(*vault, context).work);
         connect(job, &RestoreJob::finished, this, &RestoreCommand::onFinished);
         runJob(job);
     }

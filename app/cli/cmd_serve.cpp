@@ -135,7 +135,7 @@ private:
         m_queue->setSyncPaused(!m_backgroundSync);
         m_queue->adopt(std::move(m_ctx.vault));
         m_server = new api::ApiServer(vault, job.token(), this);
-        m_server->setTransferControl(m_queue);
+        m_server->setTransferControl(m_queue->transferControl());
         m_server->setHubWithoutToken(m_hubWithoutToken);
         m_server->setMaxConnections(m_maxConnections);
         m_server->setRequestDeadlineMs(m_requestDeadlineMs);

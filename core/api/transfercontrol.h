@@ -1,5 +1,6 @@
 #pragma once
 
+#include "requests/transferrequest.h"
 #include "transfer/transferinfo.h"
 
 #include <QJsonObject>
@@ -37,10 +38,9 @@ public:
     virtual ~TransferControl() = default;
 
     virtual QList<TransferInfo> transferList() const = 0;
-    // Queues a transfer as the app's Engine does (`request`: the same payload, e.g. {"paths",
-    // "model"} for a float, {"modelId", "destination"} for a restore); its id. Bad input shows
-    // as a transfer that failed at once, with the reason.
-    virtual qint64 queueTransfer(TransferInfo::Kind kind, const QJsonObject& request) = 0;
+    // Queues a transfer as the app's Engine does (the same typed request); its id. Bad input
+    // shows as a transfer that failed at once, with the reason.
+    virtual qint64 queueTransfer(const TransferRequest& request) = 0;
     // A job already running that the API started (an upload, whose bytes come with its
     // request): listed and cancellable with the others, never persisted (its bytes cannot be
     // read again). The queue owns the job from now on. Its id.

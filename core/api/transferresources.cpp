@@ -133,12 +133,12 @@ ApiResponse queueFloat(TransferControl* queue, const QByteArray& body)
         if (!p.isString() || !QDir::isAbsolutePath(p.toString()))
             return ApiResponse::error(400, tr("Every path must be absolute: the server's working "
                                               "folder is not the client's"));
-    const QJsonObject payload{
-        {QStringLiteral("paths"), paths},
-        {QStringLiteral("model"), model},
-        {QStringLiteral("replicas"), request->value(QStringLiteral("replicas")).toInt()},
-        {QStringLiteral("providers"), QJsonArray()}};
-    return queued(queue, queue->queueTransfer(TransferInfo::Kind::Float, payload));
+    FloatRequest floatRequest;
+    for (const QJsonValue& p : paths)
+        floatRequest.paths.append(p.toString());
+    floatRequest.modelName = model;
+    floatRequest.replicas = request->value(QStringLiteral("replicas")).toInt();
+    return queued(queue, queue->queueTransfer(floatRequest));
 }
 
 ApiResponse queueModelAction(TransferControl* queue, Vault* vault, const QString& model,
@@ -148,8 +148,7 @@ ApiResponse queueModelAction(TransferControl* queue, Vault* vault, const QString
     if (!record)
         return ApiResponse::error(404, tr("There is no model named “%1”").arg(model));
     if (action == QLatin1String("verify"))
-        return queued(queue, queue->queueTransfer(TransferInfo::Kind::Verify,
-                                                  {{QStringLiteral("modelId"), record->id}}));
+        return queued(queue, queue->queueTransfer(VerifyRequest{record->id}));
     ApiResponse bad;
     const auto request = bodyObject(body, &bad);
     if (!request)
@@ -160,13 +159,11 @@ ApiResponse queueModelAction(TransferControl* queue, Vault* vault, const QString
                                           "write into: {\"destination\": \"/abs/folder\"}"));
     // As the app's default: files already there make it fail, naming them; nothing is replaced
     // unless asked with "overwrite": true.
-    return queued(queue,
-                  queue->queueTransfer(TransferInfo::Kind::Restore,
-                                       {{QStringLiteral("modelId"), record->id},
-                                        {QStringLiteral("destination"), destination},
-                                        {QStringLiteral("overwrite"),
-                                         request->value(QStringLiteral("overwrite")).toBool()},
-                                        {QStringLiteral("ask"), false}}));
+    RestoreRequest restore;
+    restore.modelId = record->id;
+    restore.destination = destination;
+    restore.overwrite = request->value(QStringLiteral("overwrite")).toBool();
+    return queued(queue, queue->queueTransfer(restore));
 }
 
 QByteArray serverSentEvent(const QByteArray& name, const QJsonObject& data)

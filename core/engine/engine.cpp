@@ -2,8 +2,6 @@
 
 #include "engineworker.h"
 
-#include <QJsonArray>
-
 #ifdef Q_OS_LINUX
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -102,87 +100,70 @@ qint64 Engine::nextTransferId()
     return ++g_transferIds;
 }
 
-qint64 Engine::floatFiles(const FloatRequest& request)
+qint64 Engine::queue(TransferRequest request)
 {
     const qint64 id = nextTransferId();
-    QJsonArray providers;
-    for (qint64 p : request.providerIds)
-        providers.append(p);
-    const QJsonObject payload{{QStringLiteral("paths"), QJsonArray::fromStringList(request.paths)},
-                              {QStringLiteral("model"), request.modelName.trimmed()},
-                              {QStringLiteral("replicas"), request.replicas},
-                              {QStringLiteral("providers"), providers}};
-    post(m_worker, [w = m_worker, id, payload] { w->add(id, TransferInfo::Kind::Float, payload); });
+    // A value: it crosses to the engine thread as it is.
+    post(m_worker, [w = m_worker, id, request = std::move(request)]() mutable {
+        w->add(id, std::move(request));
+    });
     return id;
+}
+
+qint64 Engine::floatFiles(const FloatRequest& request)
+{
+    FloatRequest r = request;
+    r.modelName = r.modelName.trimmed();
+    return queue(std::move(r));
 }
 
 qint64 Engine::restoreModel(qint64 modelId, const QString& destinationDir,
                             RestoreConflicts existing)
 {
-    const qint64 id = nextTransferId();
-    const QJsonObject payload{{QStringLiteral("modelId"), modelId},
-                              {QStringLiteral("destination"), destinationDir},
-                              {QStringLiteral("overwrite"), existing == RestoreConflicts::Replace},
-                              {QStringLiteral("ask"), existing == RestoreConflicts::Ask}};
-    post(m_worker,
-         [w = m_worker, id, payload] { w->add(id, TransferInfo::Kind::Restore, payload); });
-    return id;
+    RestoreRequest r;
+    r.modelId = modelId;
+    r.destination = destinationDir;
+    r.overwrite = existing == RestoreConflicts::Replace;
+    r.ask = existing == RestoreConflicts::Ask;
+    return queue(std::move(r));
 }
 
 qint64 Engine::verifyModel(qint64 modelId)
 {
-    const qint64 id = nextTransferId();
-    const QJsonObject payload{{QStringLiteral("modelId"), modelId}};
-    post(m_worker,
-         [w = m_worker, id, payload] { w->add(id, TransferInfo::Kind::Verify, payload); });
-    return id;
+    return queue(VerifyRequest{modelId});
 }
 
 qint64 Engine::removeModel(qint64 modelId)
 {
-    const qint64 id = nextTransferId();
-    const QJsonObject payload{{QStringLiteral("modelId"), modelId}};
-    post(m_worker,
-         [w = m_worker, id, payload] { w->add(id, TransferInfo::Kind::Remove, payload); });
-    return id;
+    return queue(RemoveRequest{modelId});
 }
 
 qint64 Engine::importFromHub(const QString& repoId, const QString& commit,
                              const QStringList& variants, const QString& modelName,
                              qint64 expectedBytes)
 {
-    const qint64 id = nextTransferId();
-    const QJsonObject payload{{QStringLiteral("repo"), repoId.trimmed()},
-                              {QStringLiteral("commit"), commit},
-                              {QStringLiteral("variants"), QJsonArray::fromStringList(variants)},
-                              {QStringLiteral("model"), modelName.trimmed()},
-                              {QStringLiteral("totalBytes"), expectedBytes}};
-    post(m_worker,
-         [w = m_worker, id, payload] { w->add(id, TransferInfo::Kind::Import, payload); });
-    return id;
+    ImportRequest r;
+    r.repoId = repoId.trimmed();
+    r.commit = commit;
+    r.variants = variants;
+    r.modelName = modelName.trimmed();
+    r.expectedBytes = expectedBytes;
+    return queue(std::move(r));
 }
 
 qint64 Engine::materializeModel(qint64 modelId, const QString& destination,
                                 MaterializeJob::Layout layout)
 {
-    const qint64 id = nextTransferId();
-    const QJsonObject payload{{QStringLiteral("modelId"), modelId},
-                              {QStringLiteral("destination"), destination},
-                              {QStringLiteral("layout"), layout == MaterializeJob::Layout::HfCache
-                                                             ? QStringLiteral("hf-cache")
-                                                             : QStringLiteral("plain")}};
-    post(m_worker,
-         [w = m_worker, id, payload] { w->add(id, TransferInfo::Kind::Materialize, payload); });
-    return id;
+    MaterializeRequest r;
+    r.modelId = modelId;
+    r.destination = destination;
+    r.hfCache = layout == MaterializeJob::Layout::HfCache;
+    return queue(std::move(r));
 }
 
 qint64 Engine::repairModel(qint64 modelId)
 {
-    const qint64 id = nextTransferId();
-    const QJsonObject payload{{QStringLiteral("modelId"), modelId}};
-    post(m_worker,
-         [w = m_worker, id, payload] { w->add(id, TransferInfo::Kind::Repair, payload); });
-    return id;
+    return queue(RepairRequest{modelId});
 }
 
 void Engine::setSyncPaused(bool paused)

@@ -1,10 +1,10 @@
 #pragma once
 
 #include "apiserverstatus.h"
-#include "floatrequest.h"
 #include "hub/materializejob.h"
 #include "providers/providerfactory.h"
 #include "registry/records.h"
+#include "requests/transferrequest.h"
 #include "syncstatus.h"
 #include "transfer/existingfile.h"
 #include "transfer/transferinfo.h"
@@ -162,6 +162,7 @@ Q_SIGNALS:
 
 private:
     qint64 nextTransferId();
+    qint64 queue(TransferRequest request); // posts it to the worker; its transfer id
     void onWorkerTransfer(const mf::TransferInfo& info, bool added);
     void onWorkerRemoved(qint64 id);
     void onWorkerBusy(bool busy);

@@ -1,76 +1,78 @@
+// The composition root of the engine thread: the vault and the parts that work on it.
 #include "engineworker.h"
 
-#include "transfer/transferrows.h"
-
-#include "credentials/credentialstore.h"
-#include "providers/providerjob.h"
-#include "providers/providerprobe.h"
-#include "sync/catalogcollectjob.h"
-#include "sync/catalogguard.h"
-#include "sync/powerstate.h"
-#include "transfer/floatjob.h"
-#include "transfer/transferjob.h"
+#include "apihost.h"
+#include "provideradmin.h"
+#include "syncservice.h"
+#include "transferqueue.h"
 #include "vault/vault.h"
 
 #include <QCoreApplication>
-#include <QDateTime>
-#include <QDir>
-#include <QJsonArray>
 
 namespace mf {
-
-// A transfer is persisted as one row of the registry's jobs table of kind "transfer", whose
-// payload says what to do:
-//   {"kind": "float", "paths": [...], "model": "...", "replicas": n, "providers": [ids],
-//    "chunker": "..."}                           (chunker fixed at the first start, so a resume
-//                                                 cuts the same chunks)
-//   {"kind": "restore", "modelId": id, "destination": "...", "overwrite": bool, "ask": bool,
-//    "answers": {"path in model": "replace"|"keep-both"|"skip"},
-//    "restored": {"path in model": "where it was written"}}   (files earlier runs finished)
-//   {"kind": "verify", "modelId": id}   {"kind": "remove", "modelId": id}
-//   {"kind": "import", "repo": "org/name", "commit": "<sha>", "variants": [...], "model": "..."}
-//   {"kind": "materialize", "modelId": id, "destination": "...", "layout": "plain"|"hf-cache"}
-//   {"kind": "repair", "modelId": id (0 or absent: the whole vault)}
-//   {"kind": "drain", "providerId": id, "force": bool, "removeAfter": bool}
-// (repair and drain also run in the background, started by the scheduler: "background": true,
-//  "task": its key)
-// plus "title", "created" (ms since the epoch), "paused" and "started" (it ran before), and
-// its history: "startedAt", "finishedAt" (ms since the epoch), "activeMs" (time it ran, over all
-// runs), "error", "doneBytes", "sentBytes", "deduplicatedBytes".
-// Finished rows stay, the history shown after a restart (enginehistory.cpp).
-// Row state "queued" (or "running" after a crash) means: resume on open, or keep paused.
-// "waitUntil" (ms since the epoch): it waits for a paused provider and starts then; a float
-// that waits has "topUp" (its next run makes the copies its complete files lack).
-
-using transferrows::kindFromKey;
-using transferrows::kindKey;
-using transferrows::nowMs;
-using transferrows::resumesFromStoredChunks;
-using transferrows::RowKind;
-
-namespace {
-
-constexpr int ProgressIntervalMs = 200;        // transferChanged at most 5/s per transfer
-constexpr qint64 ModelSignalIntervalMs = 2000; // a growing model's row, chunk map
-
-} // namespace
 
 EngineWorker::EngineWorker(std::atomic<qint64>* ids, QObject* parent)
     : QObject(parent)
     , m_ids(ids)
-    , m_progressTimer(this)
-    , m_wakeTimer(this) // a child, so it moves to the engine thread with the worker
 {
-    m_progressTimer.setInterval(ProgressIntervalMs);
-    connect(&m_progressTimer, &QTimer::timeout, this, &EngineWorker::emitProgress);
-    m_wakeTimer.setSingleShot(true);
-    connect(&m_wakeTimer, &QTimer::timeout, this, &EngineWorker::schedule);
-    m_transferEvents.setParent(this); // moves to the engine thread with the worker
-    connect(this, &EngineWorker::transferUpdated, &m_transferEvents,
-            &api::TransferEvents::transferUpdated);
-    connect(this, &EngineWorker::transferRemoved, &m_transferEvents,
-            &api::TransferEvents::transferRemoved);
-    setUpScheduler();
+    // Its parts are its children, so they move to the engine thread with it.
+    m_queue = new TransferQueue(ids, this);
+    TransferQueue* q = m_queue;
+    connect(q, &TransferQueue::transferUpdated, this, &EngineWorker::transferUpdated);
+    connect(q, &TransferQueue::transferRemoved, this, &EngineWorker::transferRemoved);
+    connect(q, &TransferQueue::restoreConflict, this, &EngineWorker::restoreConflict);
+    connect(q, &TransferQueue::modelChanged, this, &EngineWorker::modelChanged);
+    connect(q, &TransferQueue::modelRemoved, this, &EngineWorker::modelRemoved);
+    connect(q, &TransferQueue::providersChanged, this, &EngineWorker::providersChanged);
+    connect(q, &TransferQueue::statsChanged, this, &EngineWorker::statsChanged);
+    connect(q, &TransferQueue::busyChanged, this, &EngineWorker::busyChanged);
+    connect(q, &TransferQueue::modelsHealthChanged, this, &EngineWorker::modelsHealthChanged);
+
+    SyncService::Queue queue;
+    queue.launch = [this](TransferRequest request, const QString& task) {
+        const qint64 id = ++*m_ids;
+        m_queue->add(id, std::move(request), true, task);
+        return id;
+    };
+    queue.forget = [this](qint64 id) { m_queue->forget(id); };
+    queue.pause = [this](qint64 id) { m_queue->pause(id); };
+    queue.resume = [this](qint64 id) { m_queue->resume(id); };
+    queue.isPaused = [this](qint64 id) { return m_queue->isPaused(id); };
+    m_sync = new SyncService(std::move(queue), this);
+    m_queue->setSync(m_sync);
+    connect(m_sync, &SyncService::statusChanged, this, &EngineWorker::syncStatusChanged);
+    connect(m_sync, &SyncService::notice, this, &EngineWorker::syncNotice);
+    connect(m_sync, &SyncService::catalogSynced, this, &EngineWorker::catalogSynced);
+    connect(m_sync, &SyncService::catalogRecovered, this, &EngineWorker::catalogRecovered);
+    connect(m_sync, &SyncService::catalogKeyShown, this, &EngineWorker::catalogKeyShown);
+    connect(m_sync, &SyncService::catalogKeyImported, this, &EngineWorker::catalogKeyImported);
+    connect(m_sync, &SyncService::modelChanged, this, &EngineWorker::modelChanged);
+    connect(m_sync, &SyncService::modelRemoved, this, &EngineWorker::modelRemoved);
+    connect(m_sync, &SyncService::modelsHealthChanged, this, &EngineWorker::modelsHealthChanged);
+    connect(m_sync, &SyncService::providersChanged, this, &EngineWorker::providersChanged);
+    connect(m_sync, &SyncService::statsChanged, m_queue, &TransferQueue::emitStats);
+
+    m_apiHost = new ApiHost(m_queue, this);
+    connect(m_apiHost, &ApiHost::changed, this, &EngineWorker::apiServerChanged);
+
+    m_providerAdmin =
+        new ProviderAdmin([this](TransferRequest r) { m_queue->add(++*m_ids, std::move(r)); },
+                          [this] { return m_queue->runningCount() > 0; }, this);
+    auto* admin = m_providerAdmin;
+    connect(admin, &ProviderAdmin::providersChanged, this, &EngineWorker::providersChanged);
+    connect(admin, &ProviderAdmin::providerError, this, &EngineWorker::providerError);
+    connect(admin, &ProviderAdmin::providerWarning, this, &EngineWorker::providerWarning);
+    connect(admin, &ProviderAdmin::providerTested, this, &EngineWorker::providerTested);
+    connect(admin, &ProviderAdmin::providerSpace, this, &EngineWorker::providerSpace);
+    connect(admin, &ProviderAdmin::setupApplied, this, [this] {
+        m_queue->emitStats();
+        // Another provider, or one fewer: the copies every chunk wants may have changed.
+        if (m_vault)
+            m_vault->registry().refreshDegraded();
+        Q_EMIT modelsHealthChanged();
+        m_sync->emitStatus();
+        m_sync->scheduler()->poke();
+    });
 }
 
 EngineWorker::~EngineWorker()
@@ -108,19 +110,16 @@ void EngineWorker::adopt(std::unique_ptr<Vault> vault)
 
 void EngineWorker::startOnVault()
 {
-    loadRows();
+    m_queue->open(m_vault.get());
     Q_EMIT opened(QString());
-    emitStats();
-    schedule();
-    m_power->start();
-    m_scheduler->setRegistry(&m_vault->registry());
-    m_scheduler->start();
-    emitSyncStatus();
-    if (m_apiWanted)
-        restartApiServer();
+    m_queue->emitStats();
+    m_queue->schedule();
+    m_sync->start(m_vault.get());
+    m_providerAdmin->start(m_vault.get());
+    m_apiHost->start(m_vault.get());
     // What other computers sharing the providers changed meanwhile, and what this one has not
     // published yet (a run that ended before it could).
-    syncCatalog();
+    m_sync->syncCatalog();
 }
 
 void EngineWorker::shutdown()
@@ -128,611 +127,70 @@ void EngineWorker::shutdown()
     if (m_shuttingDown)
         return;
     m_shuttingDown = true;
-    m_progressTimer.stop();
-    stopApiServer();
-    if (m_scheduler) {
-        m_scheduler->stop();
-        m_scheduler->setRegistry(nullptr);
-    }
-    for (const QPointer<TransferJob>& job : std::as_const(m_catalogJobs))
-        if (job) {
-            job->disconnect(this);
-            job->abort();
-            delete job;
-        }
-    m_catalogJobs.clear();
-    for (auto& [id, t] : m_transfers) {
-        if (!t.job)
-            continue;
-        t.stop = Stop::Shutdown;
-        endRun(t);
-        if (t.bytesDone && m_vault && t.rowId) {
-            // Where it stopped, for the row shown until it runs again after the next open.
-            t.info.doneBytes = t.bytesDone();
-            t.payload.insert(QStringLiteral("doneBytes"), t.info.doneBytes);
-            m_vault->registry().setJobPayload(t.rowId, t.payload);
-        }
-        t.job->disconnect(this);
-        // Running work stays "queued" in the registry: the next open resumes it.
-        abortJob(t, Stop::Shutdown);
-        delete t.job;
-        t.job = nullptr;
-        if (m_vault && t.rowId)
-            m_vault->registry().setJobState(t.rowId, QStringLiteral("queued"));
-    }
-    // Our rows are free for the next process that opens the vault, at once (this process may
-    // still be ending when it does).
-    if (m_vault) {
-        for (auto& [id, t] : m_transfers)
-            if (t.rowId)
-                m_vault->registry().takeOverJob(t.rowId, Registry::processLeaseOwner(), {});
-    }
-    // Providers still being measured or tested: each asking job holds a lease on its adapter, so
-    // it goes first, and the vault's end then deletes the adapters no one else holds.
-    for (ProviderJob* job : findChildren<ProviderJob*>(Qt::FindDirectChildrenOnly)) {
-        job->disconnect(this);
-        job->abort();
-        delete job;
-    }
-    qDeleteAll(findChildren<ProviderProbe*>(Qt::FindDirectChildrenOnly));
+    m_apiHost->close();
+    m_sync->close();
+    m_queue->close();
+    m_providerAdmin->close();
     // Jobs hand their provider requests to deleteLater(); those (and their leases) must go
     // before the vault.
     QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
-    m_transfers.clear();
+    m_queue->clear();
     m_vault.reset();
 }
 
-EngineWorker::Transfer* EngineWorker::find(qint64 id)
+void EngineWorker::add(qint64 id, TransferRequest request)
 {
-    const auto it = m_transfers.find(id);
-    return it == m_transfers.end() ? nullptr : &it->second;
-}
-
-void EngineWorker::insert(Transfer transfer)
-{
-    const qint64 id = transfer.info.id;
-    auto& t = m_transfers.emplace(id, std::move(transfer)).first->second;
-    Q_EMIT transferUpdated(t.info, true);
-}
-
-void EngineWorker::add(qint64 id, TransferInfo::Kind kind, const QJsonObject& request,
-                       bool background)
-{
-    Transfer t;
-    t.info.id = id;
-    t.info.kind = kind;
-    t.info.background = background;
-    t.info.created = QDateTime::currentDateTime();
-    t.payload = request;
-    t.payload.insert(QStringLiteral("kind"), kindKey(kind));
-    t.payload.insert(QStringLiteral("created"), t.info.created.toMSecsSinceEpoch());
-    if (background)
-        t.payload.insert(QStringLiteral("background"), true);
-    t.info.modelId = request.value(QStringLiteral("modelId")).toInteger();
-
-    QString error;
-    if (!m_vault) {
-        error = tr("No vault is open");
-    } else if (kind == TransferInfo::Kind::Import) {
-        const QString repo = request.value(QStringLiteral("repo")).toString();
-        const QString name = request.value(QStringLiteral("model")).toString();
-        t.info.title = tr("Import %1 from Hugging Face").arg(name.isEmpty() ? repo : name);
-        t.info.totalBytes = request.value(QStringLiteral("totalBytes")).toInteger();
-        if (repo.count(QLatin1Char('/')) != 1 || repo.startsWith(QLatin1Char('/')) ||
-            repo.endsWith(QLatin1Char('/')))
-            error = tr("“%1” is not a Hugging Face repo id (org/name)").arg(repo);
-        t.payload.insert(QStringLiteral("chunker"), m_vault->defaultChunker().toString());
-    } else if (kind == TransferInfo::Kind::Float) {
-        const QStringList paths = request.value(QStringLiteral("paths")).toVariant().toStringList();
-        const QString name = request.value(QStringLiteral("model")).toString();
-        t.info.title = tr("Float %1").arg(name);
-        if (const auto files = FloatJob::collectFiles(paths, &error)) {
-            for (const auto& f : *files)
-                t.info.totalBytes += f.size;
-            t.info.title = files->size() == 1
-                               ? tr("Float %1 (1 file)").arg(name)
-                               : tr("Float %1 (%2 files)").arg(name).arg(files->size());
-        }
-        if (name.trimmed().isEmpty())
-            error = tr("The model needs a name");
-        t.payload.insert(QStringLiteral("chunker"), m_vault->defaultChunker().toString());
-    } else if (kind == TransferInfo::Kind::Repair && t.info.modelId == 0) {
-        t.info.title = background ? tr("Background repair: every chunk back to its copies")
-                                  : tr("Repair the vault");
-    } else if (kind == TransferInfo::Kind::Scrub) {
-        t.info.title = request.value(QStringLiteral("read")).toBool()
-                           ? tr("Background scrub: reading copies back")
-                           : tr("Background scrub: checking copies are there");
-    } else if (kind == TransferInfo::Kind::Drain) {
-        const qint64 providerId = request.value(QStringLiteral("providerId")).toInteger();
-        const auto provider = m_vault->registry().provider(providerId);
-        const QString name = provider ? provider->name : tr("provider %1").arg(providerId);
-        if (!provider)
-            error = tr("There is no provider with id %1 (was it removed?)").arg(providerId);
-        t.info.title = request.value(QStringLiteral("removeAfter")).toBool()
-                           ? tr("Remove provider %1 (its chunks go elsewhere first)").arg(name)
-                           : tr("Drain provider %1").arg(name);
-    } else {
-        const auto model = m_vault->registry().model(t.info.modelId);
-        const QString name = model ? model->name : tr("model %1").arg(t.info.modelId);
-        if (!model)
-            error = tr("There is no model with id %1 (was it removed?)").arg(t.info.modelId);
-        switch (kind) {
-        case TransferInfo::Kind::Restore:
-            t.info.destination = request.value(QStringLiteral("destination")).toString();
-            t.info.title =
-                tr("Restore %1 to %2")
-                    .arg(name, QDir::toNativeSeparators(
-                                   request.value(QStringLiteral("destination")).toString()));
-            break;
-        case TransferInfo::Kind::Verify:
-            t.info.title = tr("Verify %1").arg(name);
-            break;
-        case TransferInfo::Kind::Remove:
-            t.info.title = tr("Remove %1").arg(name);
-            break;
-        case TransferInfo::Kind::Repair:
-            t.info.title = tr("Repair %1").arg(name);
-            break;
-        case TransferInfo::Kind::Materialize:
-            t.info.title =
-                tr("Materialize %1 to %2")
-                    .arg(name, QDir::toNativeSeparators(
-                                   request.value(QStringLiteral("destination")).toString()));
-            if (request.value(QStringLiteral("destination")).toString().isEmpty())
-                error = tr("Choose a folder to materialize the model into");
-            break;
-        default:
-            error = tr("This kind of transfer is not supported yet");
-        }
-    }
-    t.payload.insert(QStringLiteral("title"), t.info.title);
-    t.payload.insert(QStringLiteral("totalBytes"), t.info.totalBytes);
-    if (!error.isEmpty()) {
-        // Bad input fails at once with the reason; it is stored as failed, in the history, never
-        // to be retried at start.
-        t.info.state = TransferInfo::State::Failed;
-        t.info.error = error;
-        t.info.finished = QDateTime::currentDateTime();
-        if (m_vault)
-            if (const auto row = m_vault->registry().addJob(RowKind, t.payload)) {
-                t.rowId = *row;
-                persist(t);
-            }
-        insert(std::move(t));
-        return;
-    }
-    if (const auto row = m_vault->registry().addJob(RowKind, t.payload))
-        t.rowId = *row;
-    insert(std::move(t));
-    schedule();
-}
-
-int EngineWorker::runningCount() const
-{
-    int n = 0;
-    for (const auto& [id, t] : m_transfers)
-        n += t.job ? 1 : 0;
-    return n;
-}
-
-int EngineWorker::runningCount(bool background) const
-{
-    int n = 0;
-    for (const auto& [id, t] : m_transfers)
-        n += t.job && t.info.background == background ? 1 : 0;
-    return n;
-}
-
-void EngineWorker::schedule()
-{
-    if (!m_vault || m_shuttingDown)
-        return;
-    const QDateTime now = QDateTime::currentDateTime();
-    // Two lanes: the user's transfers, so many at once; the scheduler's background work, one at
-    // a time beside them (it never makes the user's wait).
-    for (auto& [id, t] : m_transfers) {
-        if (t.info.state != TransferInfo::State::Queued || t.job)
-            continue;
-        if (runningCount(t.info.background) >= (t.info.background ? 1 : m_concurrency))
-            continue;
-        if (t.info.waitingUntil.isValid() && t.info.waitingUntil > now)
-            continue; // its provider is paused until then
-        t.info.waitingUntil = QDateTime();
-        t.payload.remove(QStringLiteral("waitUntil"));
-        start(t);
-    }
-    armWakeTimer();
-    updateBusy();
-}
-
-void EngineWorker::armWakeTimer()
-{
-    QDateTime next;
-    for (const auto& [id, t] : m_transfers)
-        if (t.info.state == TransferInfo::State::Queued && !t.job &&
-            t.info.waitingUntil.isValid() && (!next.isValid() || t.info.waitingUntil < next))
-            next = t.info.waitingUntil;
-    if (!next.isValid()) {
-        m_wakeTimer.stop();
-        return;
-    }
-    // A little after the time, so the provider's pause has surely ended; bounded, since a
-    // QTimer's interval is an int and the clock may be changed meanwhile.
-    const qint64 ms = QDateTime::currentDateTime().msecsTo(next) + 1000;
-    m_wakeTimer.start(int(qBound<qint64>(0, ms, qint64(3600) * 1000)));
-}
-
-void EngineWorker::start(Transfer& t)
-{
-    t.stop = Stop::None;
-    t.meter = ProgressMeter();
-    t.info.error.clear();
-    QString error;
-    bool ok = false;
-    switch (t.info.kind) {
-    case TransferInfo::Kind::Float:
-        ok = startFloat(t, &error);
-        break;
-    case TransferInfo::Kind::Restore:
-        ok = startRestore(t, &error);
-        break;
-    case TransferInfo::Kind::Verify:
-        ok = startVerify(t, &error);
-        break;
-    case TransferInfo::Kind::Remove:
-        ok = startRemove(t, &error);
-        break;
-    case TransferInfo::Kind::Import:
-        ok = startImport(t, &error);
-        break;
-    case TransferInfo::Kind::Materialize:
-        ok = startMaterialize(t, &error);
-        break;
-    case TransferInfo::Kind::Repair:
-        ok = startRepair(t, &error);
-        break;
-    case TransferInfo::Kind::Drain:
-        ok = startDrain(t, &error);
-        break;
-    case TransferInfo::Kind::Scrub:
-        ok = startScrub(t, &error);
-        break;
-    }
-    if (!ok) {
-        setState(t, TransferInfo::State::Failed, error);
-        if (t.info.background && m_scheduler)
-            m_scheduler->transferFinished(t.info.id);
-        return;
-    }
-    began(t);
-}
-
-void EngineWorker::began(Transfer& t)
-{
-    t.payload.insert(QStringLiteral("started"), true);
-    if (resumesFromStoredChunks(t.info.kind)) {
-        // A float or import resumed goes on from the chunks it stored: its new job counts from
-        // 0 until it has found them again, but the transfer's progress does not go back.
-        t.bytesDone = [floor = t.info.doneBytes, jobBytes = std::move(t.bytesDone)] {
-            return qMax(floor, jobBytes());
-        };
-    }
-    t.meter.setTotal(t.info.totalBytes);
-    t.meter.update(t.bytesDone(), nowMs());
-    t.info.doneBytes = t.bytesDone();
-    t.runStartMs = nowMs();
-    t.info.stage = TransferInfo::stageName(t.info.kind);
-    describeFromRegistry(t);
-    if (t.describe)
-        t.describe(t.info);
-    if (!t.info.started.isValid()) {
-        t.info.started = QDateTime::currentDateTime();
-        t.payload.insert(QStringLiteral("startedAt"), t.info.started.toMSecsSinceEpoch());
-    }
-    setState(t, TransferInfo::State::Running);
-    if (!m_progressTimer.isActive())
-        m_progressTimer.start();
-}
-
-bool EngineWorker::abortJob(Transfer& t, Stop why)
-{
-    if (auto* job = qobject_cast<TransferJob*>(t.job))
-        t.stop = why, job->abort();
-    else if (qobject_cast<CredentialJob*>(t.job))
-        t.stop = why; // an import still reading the Hub token: it stops once the read ends
-    else
-        return false;
-    return true;
-}
-
-void EngineWorker::onJobFinished(qint64 id, const QString& error, bool cancelled,
-                                 qint64 waitUntilMs)
-{
-    Transfer* t = find(id);
-    if (!t || !t->job)
-        return;
-    const auto* transferJob = qobject_cast<TransferJob*>(t->job);
-    const bool degraded = transferJob && transferJob->degraded();
-    if (t->describe) {
-        t->describe(t->info);
-        t->describe = {};
-    }
-    t->job->deleteLater();
-    t->job = nullptr;
-    endRun(*t);
-    if (t->bytesDone) {
-        t->info.doneBytes = t->bytesDone();
-        t->bytesDone = {};
-    }
-    // Its job is gone, and whatever it retried with it.
-    t->retryWait = {};
-    t->info.retrying.clear();
-    t->info.nextTry = QDateTime();
-    if (!cancelled && waitUntilMs > 0 && t->stop == Stop::None) {
-        // A provider it needs is paused (a daily cap, a transfer quota): the rest waits for it
-        // and goes on by itself then, instead of ending as failed or short of copies.
-        t->info.waitingUntil = QDateTime::fromMSecsSinceEpoch(waitUntilMs);
-        t->payload.insert(QStringLiteral("waitUntil"), waitUntilMs);
-        if (t->info.kind == TransferInfo::Kind::Float)
-            t->payload.insert(QStringLiteral("topUp"), true);
-        if (!error.isEmpty())
-            addWarning(id, error);
-        t->info.bytesPerSecond = 0;
-        t->info.etaSeconds = -1;
-        setState(*t, TransferInfo::State::Queued);
-        if (t->info.modelId)
-            Q_EMIT modelChanged(t->info.modelId);
-        emitStats();
-        schedule();
-        return;
-    }
-    const bool succeeded = error.isEmpty() && !cancelled;
-    if (succeeded && t->info.kind != TransferInfo::Kind::Remove)
-        t->info.doneBytes = t->info.totalBytes;
-    // Done: every chunk it had to handle is handled (a float's total is known only now).
-    if (succeeded && t->info.chunksTotal < 0 && t->info.chunksDone >= 0)
-        t->info.chunksTotal = t->info.chunksDone;
-    else if (succeeded && t->info.chunksTotal >= 0)
-        t->info.chunksDone = t->info.chunksTotal;
-    t->info.stage.clear();
-    t->info.bytesPerSecond = 0;
-    t->info.etaSeconds = -1;
-    // Where its copies are now (a float: the providers it actually used).
-    if (t->info.modelId && succeeded && t->info.kind != TransferInfo::Kind::Remove)
-        t->info.providers = m_vault->registry().providerNamesOfModel(t->info.modelId);
-    t->payload.insert(QStringLiteral("providerNames"),
-                      QJsonArray::fromStringList(t->info.providers));
-
-    if (succeeded && degraded)
-        setState(*t, TransferInfo::State::Degraded);
-    else if (succeeded)
-        setState(*t, TransferInfo::State::Done);
-    else if (cancelled && t->stop == Stop::Pause)
-        setState(*t, TransferInfo::State::Paused);
-    else if (cancelled)
-        setState(*t, TransferInfo::State::Cancelled);
-    else
-        setState(*t, TransferInfo::State::Failed, error);
-
-    if (t->info.background && m_scheduler && t->info.isFinished())
-        m_scheduler->transferFinished(id);
-    if (t->info.modelId) {
-        if (t->info.kind == TransferInfo::Kind::Remove && succeeded) {
-            Q_EMIT modelRemoved(t->info.modelId);
-        } else {
-            // A restore or materialize that found a bad copy changed the model's health too.
-            Q_EMIT modelChanged(t->info.modelId);
-            modelCopiesChanged(t->info.modelId);
-        }
-    }
-    emitStats();
-    schedule();
-}
-
-void EngineWorker::modelCopiesChanged(qint64 modelId)
-{
-    // The job stored copies of the model's chunks, or found some bad (or good again): every
-    // other model using those chunks is as healthy as they are now, and its row says so.
-    if (!m_vault)
-        return;
-    Registry& registry = m_vault->registry();
-    const QList<qint64> sharing = registry.modelsSharingChunksWith(modelId);
-    if (sharing.isEmpty())
-        return;
-    registry.refreshDegraded(sharing);
-    for (qint64 id : sharing)
-        Q_EMIT modelChanged(id);
-}
-
-void EngineWorker::addWarning(qint64 id, const QString& message)
-{
-    Transfer* t = find(id);
-    // A bounded list: a provider failing for every chunk says so once, not ten thousand times.
-    constexpr int MaxWarnings = 20;
-    if (!t || t->info.warnings.contains(message) || t->info.warnings.size() >= MaxWarnings)
-        return;
-    t->info.warnings.append(message);
-    t->payload.insert(QStringLiteral("warnings"), QJsonArray::fromStringList(t->info.warnings));
-    t->dirty = true;
-}
-
-void EngineWorker::setState(Transfer& t, TransferInfo::State state, const QString& error)
-{
-    t.info.state = state;
-    t.info.error = error;
-    if (state != TransferInfo::State::Running)
-        t.info.stage.clear();
-    if (t.info.isFinished())
-        t.info.finished = QDateTime::currentDateTime();
-    else
-        t.info.finished = QDateTime();
-    persist(t);
-    t.dirty = false;
-    Q_EMIT transferUpdated(t.info, false);
-    updateBusy();
-}
-
-void EngineWorker::emitProgress()
-{
-    const qint64 now = nowMs();
-    bool anyRunning = false;
-    for (auto& [id, t] : m_transfers) {
-        if (!t.job || !t.bytesDone)
-            continue;
-        anyRunning = true;
-        const qint64 done = t.bytesDone();
-        t.meter.update(done, now);
-        const double rate = t.meter.bytesPerSecond();
-        const qint64 eta = t.meter.etaSeconds();
-        if (t.describe) {
-            const int chunks = t.info.chunksDone, retries = t.info.retries;
-            const QString stage = t.info.stage;
-            t.describe(t.info);
-            t.dirty = t.dirty || chunks != t.info.chunksDone || retries != t.info.retries ||
-                      stage != t.info.stage;
-        }
-        const RetryWait wait = t.retryWait ? t.retryWait() : RetryWait{};
-        const QDateTime nextTry =
-            wait.isEmpty() ? QDateTime() : QDateTime::fromMSecsSinceEpoch(wait.nextTryMs);
-        if (!t.dirty && done == t.info.doneBytes && eta == t.info.etaSeconds &&
-            qFuzzyCompare(rate + 1, t.info.bytesPerSecond + 1) && wait.reason == t.info.retrying &&
-            nextTry == t.info.nextTry)
-            continue;
-        t.dirty = false;
-        t.info.retrying = wait.reason;
-        t.info.nextTry = nextTry;
-        t.info.doneBytes = done;
-        t.info.bytesPerSecond = rate;
-        t.info.etaSeconds = eta;
-        Q_EMIT transferUpdated(t.info, false);
-        if ((t.info.kind == TransferInfo::Kind::Float ||
-             t.info.kind == TransferInfo::Kind::Import) &&
-            t.info.modelId && now - t.lastModelSignalMs >= ModelSignalIntervalMs) {
-            t.lastModelSignalMs = now;
-            Q_EMIT modelChanged(t.info.modelId);
-        }
-    }
-    if (!anyRunning)
-        m_progressTimer.stop();
-}
-
-void EngineWorker::emitStats()
-{
-    if (m_vault)
-        Q_EMIT statsChanged(m_vault->registry().stats());
-}
-
-void EngineWorker::updateBusy()
-{
-    const bool busy = runningCount() > 0;
-    if (busy == m_busy)
-        return;
-    m_busy = busy;
-    Q_EMIT busyChanged(busy);
+    m_queue->add(id, std::move(request));
 }
 
 void EngineWorker::pause(qint64 id)
 {
-    Transfer* t = find(id);
-    if (!t)
-        return;
-    if (t->info.state == TransferInfo::State::Queued) {
-        setState(*t, TransferInfo::State::Paused);
-    } else if (t->info.state == TransferInfo::State::Running && t->stop == Stop::None &&
-               !isAdopted(*t)) {
-        // Stopping is asynchronous: the job's finished() makes it Paused. A removal cannot be
-        // interrupted halfway and simply runs to its end; an upload's bytes cannot wait.
-        abortJob(*t, Stop::Pause);
-    }
+    m_queue->pause(id);
 }
 
 void EngineWorker::resume(qint64 id)
 {
-    Transfer* t = find(id);
-    if (!t || t->info.state != TransferInfo::State::Paused)
-        return;
-    setState(*t, TransferInfo::State::Queued);
-    schedule();
+    m_queue->resume(id);
 }
 
 void EngineWorker::cancel(qint64 id)
 {
-    Transfer* t = find(id);
-    if (!t)
-        return;
-    if (t->info.state == TransferInfo::State::Queued ||
-        t->info.state == TransferInfo::State::Paused) {
-        setState(*t, TransferInfo::State::Cancelled);
-    } else if (t->info.state == TransferInfo::State::Running) {
-        abortJob(*t, Stop::Cancel);
-    }
+    m_queue->cancel(id);
 }
 
 void EngineWorker::retry(qint64 id)
 {
-    Transfer* t = find(id);
-    if (!t || isAdopted(*t) ||
-        (t->info.state != TransferInfo::State::Failed &&
-         t->info.state != TransferInfo::State::Cancelled))
-        return;
-    if (!t->rowId && m_vault) {
-        // It failed before it was stored (bad input); store it now that it is asked again.
-        if (const auto row = m_vault->registry().addJob(RowKind, t->payload))
-            t->rowId = *row;
-    }
-    t->info.doneBytes = 0;
-    setState(*t, TransferInfo::State::Queued);
-    schedule();
+    m_queue->retry(id);
 }
 
 void EngineWorker::answerRestoreConflict(qint64 id, const ExistingFileAnswers& answers)
 {
-    Transfer* t = find(id);
-    if (!t || t->info.kind != TransferInfo::Kind::Restore ||
-        t->info.state != TransferInfo::State::Paused)
-        return;
-    ExistingFileAnswers all =
-        existingFileAnswersFromJson(t->payload.value(QStringLiteral("answers")).toObject());
-    all.insert(answers);
-    t->payload.insert(QStringLiteral("answers"), existingFileAnswersToJson(all));
-    setState(*t, TransferInfo::State::Queued);
-    schedule();
+    m_queue->answerRestoreConflict(id, answers);
 }
 
 void EngineWorker::pauseAll()
 {
-    for (auto& [id, t] : m_transfers)
-        pause(id);
+    m_queue->pauseAll();
 }
 
 void EngineWorker::resumeAll()
 {
-    for (auto& [id, t] : m_transfers)
-        if (t.info.state == TransferInfo::State::Paused)
-            setState(t, TransferInfo::State::Queued);
-    schedule();
+    m_queue->resumeAll();
 }
 
 void EngineWorker::clearFinished()
 {
-    for (auto it = m_transfers.begin(); it != m_transfers.end();) {
-        if (it->second.info.isFinished() && !it->second.job) {
-            const qint64 id = it->first;
-            if (m_vault && it->second.rowId)
-                m_vault->registry().removeJob(it->second.rowId);
-            it = m_transfers.erase(it);
-            Q_EMIT transferRemoved(id);
-        } else {
-            ++it;
-        }
-    }
+    m_queue->clearFinished();
 }
 
 void EngineWorker::setConcurrency(int transfersAtOnce)
 {
-    m_concurrency = qBound(1, transfersAtOnce, 16);
-    schedule();
+    m_queue->setConcurrency(transfersAtOnce);
+}
+
+api::TransferControl* EngineWorker::transferControl() const
+{
+    return m_queue;
 }
 
 void EngineWorker::setReplicationFactor(int replicas)
@@ -745,9 +203,8 @@ void EngineWorker::setReplicationFactor(int replicas)
     // and repair makes the new copies.
     m_vault->registry().refreshDegraded();
     Q_EMIT modelsHealthChanged();
-    emitSyncStatus();
-    if (m_scheduler)
-        m_scheduler->poke();
+    m_sync->emitStatus();
+    m_sync->scheduler()->poke();
 }
 
 void EngineWorker::setFlushWrites(bool flush)
@@ -767,9 +224,76 @@ void EngineWorker::setChunker(const QString& spec)
         Q_EMIT providerError(tr("Chunker “%1” is not valid: %2").arg(spec, why));
 }
 
-} // namespace mf
+void EngineWorker::setSyncPaused(bool paused)
+{
+    m_sync->setPaused(paused);
+}
 
-namespace mf {
+void EngineWorker::setSyncPolicy(bool allowMetered, bool allowBattery)
+{
+    m_sync->setPolicy(allowMetered, allowBattery);
+}
+
+void EngineWorker::setSchedulerTick(int ms)
+{
+    m_sync->setTick(ms);
+}
+
+void EngineWorker::syncCatalog()
+{
+    m_sync->syncCatalog();
+}
+
+void EngineWorker::recoverCatalog()
+{
+    m_sync->recoverCatalog();
+}
+
+void EngineWorker::showCatalogKey()
+{
+    m_sync->showCatalogKey();
+}
+
+void EngineWorker::importCatalogKey(const QString& recoveryText)
+{
+    m_sync->importCatalogKey(recoveryText);
+}
+
+void EngineWorker::addProvider(const ProviderRecord& record, const QJsonObject& secrets)
+{
+    m_providerAdmin->addProvider(record, secrets);
+}
+
+void EngineWorker::updateProvider(const ProviderRecord& record, const QJsonObject& secrets)
+{
+    m_providerAdmin->updateProvider(record, secrets);
+}
+
+void EngineWorker::removeProvider(qint64 id, bool force)
+{
+    m_providerAdmin->removeProvider(id, force);
+}
+
+void EngineWorker::testProvider(qint64 id)
+{
+    m_providerAdmin->testProvider(id);
+}
+
+void EngineWorker::testProviderSettings(const ProviderRecord& record, const QJsonObject& secrets)
+{
+    m_providerAdmin->testProviderSettings(record, secrets);
+}
+
+void EngineWorker::measureProviders()
+{
+    m_providerAdmin->measureProviders();
+}
+
+void EngineWorker::setApiServer(bool enabled, quint16 port, bool hubWithoutToken,
+                                const QHostAddress& address)
+{
+    m_apiHost->set(enabled, port, hubWithoutToken, address);
+}
 
 void EngineWorker::setBandwidthLimits(qint64 uploadBytesPerSecond, qint64 downloadBytesPerSecond)
 {

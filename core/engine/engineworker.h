@@ -1,45 +1,36 @@
 #pragma once
 
-#include "api/transfercontrol.h"
 #include "apiserverstatus.h"
-#include "providers/retrypolicy.h"
 #include "registry/records.h"
-#include "sync/catalogsyncjob.h"
-#include "sync/scheduler.h"
+#include "requests/transferrequest.h"
 #include "syncstatus.h"
 #include "transfer/existingfile.h"
 #include "transfer/transferinfo.h"
-#include "util/progressmeter.h"
 
 #include <QHostAddress>
 #include <QJsonObject>
 #include <QObject>
-#include <QPointer>
-#include <QTimer>
 
 #include <atomic>
-#include <functional>
-#include <map>
 #include <memory>
 
-class QNetworkAccessManager;
-
 namespace mf::api {
-class ApiServer;
-class ApiTokenJob;
-} // namespace mf::api
+class TransferControl;
+}
 
 namespace mf {
 
-class PowerState;
-class ProviderSetup;
-class TransferJob;
+class ApiHost;
+class ProviderAdmin;
+class SyncService;
+class TransferQueue;
 class Vault;
 
-// The Engine's half on the engine thread: owns the Vault, runs the transfer queue (a bounded
-// number at once, in the order they were added) and the provider operations. Everything it
-// reports goes out as signals, which reach the Engine facade queued on the GUI thread.
-class EngineWorker final : public QObject, public api::TransferControl
+// The Engine's half on the engine thread, and its composition root: it owns the Vault and the
+// parts that work on it — the TransferQueue, ProviderAdmin, SyncService (the scheduler and the
+// catalog) and ApiHost (the local HTTP API) — wires them to each other, and relays what they
+// report as its signals, which reach the Engine facade queued on the GUI thread.
+class EngineWorker final : public QObject
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(EngineWorker)
@@ -57,10 +48,8 @@ public:
     // vault, on this thread, before the thread ends.
     void shutdown();
 
-    // payload: what to do, as persisted in the registry's jobs table (see engineworker.cpp).
-    // background: started by the scheduler (a lane of its own, one at a time).
-    void add(qint64 id, TransferInfo::Kind kind, const QJsonObject& payload,
-             bool background = false);
+    // The transfer queue (TransferQueue).
+    void add(qint64 id, TransferRequest request);
     void pause(qint64 id);
     void resume(qint64 id);
     void cancel(qint64 id);
@@ -70,7 +59,10 @@ public:
     void resumeAll();
     void clearFinished();
     void setConcurrency(int transfersAtOnce);
+    // The API's door to the queue (modelfloat-cli serve gives it to its server).
+    api::TransferControl* transferControl() const;
 
+    // Providers (ProviderAdmin).
     void addProvider(const ProviderRecord& record, const QJsonObject& secrets);
     void updateProvider(const ProviderRecord& record, const QJsonObject& secrets);
     void removeProvider(qint64 id, bool force);
@@ -78,39 +70,32 @@ public:
     void testProviderSettings(const ProviderRecord& record, const QJsonObject& secrets);
     // Asks every enabled provider what it holds and how much more it takes -> providerSpace.
     void measureProviders();
+
+    // Vault settings.
     void setReplicationFactor(int replicas);
     void setChunker(const QString& spec);
     void setFlushWrites(bool flush);
     // Applied at once to every transfer of the vault (and to a vault opened later).
     void setBandwidthLimits(qint64 uploadBytesPerSecond, qint64 downloadBytesPerSecond);
 
-    // Background sync (enginesync.cpp).
+    // Background sync and the catalog (SyncService).
     void setSyncPaused(bool paused);
     void setSyncPolicy(bool allowMetered, bool allowBattery);
     void setSchedulerTick(int ms);
-    Scheduler* scheduler() const { return m_scheduler; }
-    // The catalog on the providers (enginecatalog.cpp): publish this vault's changes and take
-    // in other vaults' (also done once the vault is open); recover models from the catalogs
-    // on every provider (storage another computer filled).
+    // The catalog on the providers: publish this vault's changes and take in other vaults'
+    // (also done once the vault is open); recover models from the catalogs on every provider
+    // (storage another computer filled).
     void syncCatalog();
     void recoverCatalog();
     void showCatalogKey();
     void importCatalogKey(const QString& recoveryText);
 
-    // The local HTTP API (engineapi.cpp): served on `address`:`port` while `enabled` and a vault
+    // The local HTTP API (ApiHost): served on `address`:`port` while `enabled` and a vault
     // is open -> apiServerChanged.
     void setApiServer(bool enabled, quint16 port, bool hubWithoutToken,
                       const QHostAddress& address);
 
     Vault* vault() const { return m_vault.get(); }
-
-    // api::TransferControl (enginetransfercontrol.cpp): the API's door to this queue.
-    QList<TransferInfo> transferList() const override;
-    qint64 queueTransfer(TransferInfo::Kind kind, const QJsonObject& request) override;
-    qint64 adoptTransfer(TransferInfo::Kind kind, const QString& title, TransferJob* job,
-                         qint64 modelId) override;
-    bool controlTransfer(qint64 id, Action action, QString* why) override;
-    api::TransferEvents* transferEvents() override { return &m_transferEvents; }
 
 Q_SIGNALS:
     void opened(const QString& error);
@@ -139,126 +124,18 @@ Q_SIGNALS:
     void apiServerChanged(const mf::ApiServerStatus& status);
 
 private:
-    enum class Stop { None, Pause, Cancel, Shutdown };
-    struct Transfer
-    {
-        TransferInfo info;
-        QJsonObject payload;
-        qint64 rowId = 0; // in the registry's jobs table; 0 when it could not be stored
-        QObject* job = nullptr;
-        std::function<qint64()> bytesDone;
-        std::function<RetryWait()> retryWait; // what it waits on (a float's providers retried)
-        ProgressMeter meter;
-        Stop stop = Stop::None;
-        bool dirty = false;
-        qint64 lastModelSignalMs = 0;
-        qint64 runStartMs = -1; // nowMs() when its current run started; -1: not running
-        // Fills in what its job knows of chunks, retries and stage (unset: the job says none).
-        std::function<void(TransferInfo&)> describe;
-    };
-    // Its details that the registry knows (providers, chunks of its model), read when it starts
-    // and when it ends.
-    void describeFromRegistry(Transfer& t);
     // The vault is open: its queue, scheduler and API start.
     void startOnVault();
-    // Reads back the transfers the registry keeps (enginehistory.cpp): those to resume, and the
-    // finished ones (the history), after pruning old ones.
-    void loadRows();
-    // A transfer read back from its registry row (queued, paused, or finished: the history).
-    static Transfer fromRow(const QJsonObject& payload, bool finished);
-    // Its current run ended: the time it ran is added to its history.
-    static void endRun(Transfer& t);
-
-    Transfer* find(qint64 id);
-    void insert(Transfer transfer);
-    void schedule();
-    void start(Transfer& t);
-    // Its job started: it runs from now on (progress, history, state).
-    void began(Transfer& t);
-    // Started by the API with bytes that come with its request (adoptTransfer()): it cannot be
-    // paused, retried or resumed after a restart.
-    static bool isAdopted(const Transfer& t);
-    bool startFloat(Transfer& t, QString* error);
-    bool startRestore(Transfer& t, QString* error);
-    bool startVerify(Transfer& t, QString* error);
-    // Chunks found gone may mean the model is gone: another computer sharing the providers
-    // removed it and freed them before this vault synced (the CLI's checkRemovedElsewhere()).
-    // Pulls the catalog, then ends transfer `id` with what it says of `modelName` ("… was
-    // removed on another computer (vault …)"), or with `otherwise` when it was not removed.
-    void finishUnlessRemovedElsewhere(qint64 id, const QString& modelName,
-                                      const QString& otherwise);
-    // Keeps what a sync says other computers removed, and tells the rows.
-    void noteRemovalsTaken(const CatalogSyncJob::Report& report);
-    bool startRemove(Transfer& t, QString* error);
-    // Catalog jobs that are not transfers of their own (enginecatalog.cpp).
-    void runCatalogJob(TransferJob* job, std::function<void()> then);
-    static QString withoutCatalogNote(const QString& providers);
-    bool startImport(Transfer& t, QString* error);
-    void runImport(qint64 id, const QString& token);
-    bool startMaterialize(Transfer& t, QString* error);
-    bool startRepair(Transfer& t, QString* error);
-    bool startDrain(Transfer& t, QString* error);
-    bool startScrub(Transfer& t, QString* error);
-    void setUpScheduler();
-    qint64 launch(const Scheduler::Task& task);
-    void forget(qint64 id); // a finished transfer leaves the list and the registry
-    void resumeBackgroundIfAllowed();
-    void emitSyncStatus();
-    void noteBackgroundResult(const Transfer& t, qint64 copiesMade);
-    // A vault setting in seconds ("sync.retry_secs"); `fallback` when unset or invalid.
-    qint64 secondsSetting(const QString& key, qint64 fallback);
-    qint64 retrySecs();
-    int runningCount(bool background) const;
-    // Asks a running job to stop (Pause/Cancel); false for one that cannot be interrupted.
-    bool abortJob(Transfer& t, Stop why);
-    // The job ended: `error` empty for success; `cancelled` when it stopped on request.
-    // `waitUntilMs` > 0: work is left for a provider that is paused until then (a budget): the
-    // transfer is queued again for that time instead of ending.
-    void onJobFinished(qint64 id, const QString& error, bool cancelled, qint64 waitUntilMs = -1);
-    // A job on this model ended: the models sharing its chunks get their health read again.
-    void modelCopiesChanged(qint64 modelId);
-    // Starts queued transfers whose wait for a paused provider is over, and sets the timer for
-    // the next.
-    void armWakeTimer();
-    void addWarning(qint64 id, const QString& message);
-    void setState(Transfer& t, TransferInfo::State state, const QString& error = {});
-    void persist(Transfer& t);
-    void emitProgress();
-    void emitStats();
-    void updateBusy();
-    void runSetup(ProviderSetup* setup);
-    int runningCount() const;
 
     std::atomic<qint64>* m_ids;
     std::unique_ptr<Vault> m_vault;
-    std::map<qint64, Transfer> m_transfers; // by id: the queue order
-    int m_concurrency = 2;
     qint64 m_uploadLimit = 0; // bytes per second, 0: none
     qint64 m_downloadLimit = 0;
-    QTimer m_progressTimer;                     // throttles transferChanged
-    QTimer m_wakeTimer;                         // the next transfer waiting for a provider
-    QNetworkAccessManager* m_network = nullptr; // for Hub imports; made on first use, here
-    bool m_busy = false;
     bool m_shuttingDown = false;
-    Scheduler* m_scheduler = nullptr;
-    PowerState* m_power = nullptr;
-    QHash<QString, qint64> m_backgroundByTask; // the last transfer of each scheduler task
-    quint64 m_nextDrain = 0;
-    SyncStatus m_syncStatus;
-    QList<QPointer<TransferJob>> m_catalogJobs; // running sync, publish and recover jobs
-    // Removals by other computers that this worker's syncs took in, by model name: what a
-    // restore or verify that finds the chunks gone says (finishUnlessRemovedElsewhere()).
-    QHash<QString, CatalogSyncJob::Report::Removal> m_removalsTaken;
-    QString m_withoutCatalogSaid; // providers keeping no catalog, as last said (said once)
-    void restartApiServer();
-    void stopApiServer();
-    bool m_apiWanted = false;
-    quint16 m_apiPort = 0;
-    bool m_apiHubWithoutToken = false;
-    QHostAddress m_apiAddress{QHostAddress::LocalHost};
-    api::ApiServer* m_api = nullptr;
-    QPointer<api::ApiTokenJob> m_apiToken; // reading or making the token
-    api::TransferEvents m_transferEvents;  // transferUpdated/-Removed, for the API's streams
+    TransferQueue* m_queue = nullptr;         // the transfers
+    SyncService* m_sync = nullptr;            // the scheduler and the catalog
+    ApiHost* m_apiHost = nullptr;             // the local HTTP API
+    ProviderAdmin* m_providerAdmin = nullptr; // add, edit, remove, test providers
 };
 
 } // namespace mf

@@ -1,8 +1,8 @@
 #pragma once
 // How the Engine's transfers are kept in the registry's jobs table (rows of kind RowKind, the
-// payload described in core/engine/engineworker.cpp): shared by the queue (engineworker.cpp)
-// and the history (enginehistory.cpp), and by the API, which names kinds as the rows do. Here,
-// below both, so that the API needs nothing of the engine.
+// payload described in core/engine/transferqueue.cpp): shared by the queue (transferqueue.cpp)
+// and the history (transferqueue_history.cpp), and by the API, which names kinds as the rows do.
+// Here, below both, so that the API needs nothing of the engine.
 
 #include "registry/records.h"
 #include "transferinfo.h"

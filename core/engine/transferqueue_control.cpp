@@ -1,12 +1,12 @@
 // The API's door to the transfer queue (api::TransferControl): the transfers it lists, starts,
 // pauses, resumes and cancels are the queue's own, as the app's Transfers page shows them.
-#include "engineworker.h"
+#include "transferqueue.h"
 
 #include "transfer/transferjob.h"
 
 namespace mf {
 
-QList<TransferInfo> EngineWorker::transferList() const
+QList<TransferInfo> TransferQueue::transferList() const
 {
     QList<TransferInfo> list;
     list.reserve(qsizetype(m_transfers.size()));
@@ -15,20 +15,20 @@ QList<TransferInfo> EngineWorker::transferList() const
     return list;
 }
 
-qint64 EngineWorker::queueTransfer(TransferInfo::Kind kind, const QJsonObject& request)
+qint64 TransferQueue::queueTransfer(const TransferRequest& request)
 {
     const qint64 id = ++*m_ids;
-    add(id, kind, request);
+    add(id, request);
     return id;
 }
 
-bool EngineWorker::isAdopted(const Transfer& t)
+bool TransferQueue::isAdopted(const Transfer& t)
 {
-    return t.payload.value(QStringLiteral("adopted")).toBool();
+    return t.adopted;
 }
 
-qint64 EngineWorker::adoptTransfer(TransferInfo::Kind kind, const QString& title, TransferJob* job,
-                                   qint64 modelId)
+qint64 TransferQueue::adoptTransfer(TransferInfo::Kind kind, const QString& title, TransferJob* job,
+                                    qint64 modelId)
 {
     const qint64 id = ++*m_ids;
     Transfer t;
@@ -39,7 +39,7 @@ qint64 EngineWorker::adoptTransfer(TransferInfo::Kind kind, const QString& title
     t.info.created = QDateTime::currentDateTime();
     t.info.totalBytes = job->progressNow().totalBytes;
     // Not stored in the registry (rowId 0): the bytes came with a request and are gone after it.
-    t.payload = {{QStringLiteral("adopted"), true}, {QStringLiteral("title"), title}};
+    t.adopted = true;
     job->setParent(this);
     t.job = job;
     t.bytesDone = [job] { return job->progressNow().bytesDone; };
@@ -54,7 +54,7 @@ qint64 EngineWorker::adoptTransfer(TransferInfo::Kind kind, const QString& title
     return id;
 }
 
-bool EngineWorker::controlTransfer(qint64 id, Action action, QString* why)
+bool TransferQueue::controlTransfer(qint64 id, Action action, QString* why)
 {
     Transfer* t = find(id);
     if (!t) {

@@ -1,8 +1,8 @@
-// The history half of EngineWorker: transfers kept in the registry's jobs table are read back
+// The history half of TransferQueue: transfers kept in the registry's jobs table are read back
 // when the vault opens (those to resume, and the finished ones: the history the Transfers page
 // shows after a restart), with their figures (running time, rate, bytes already stored) and
 // details (providers, chunks, retries); finished rows are pruned to a bound.
-#include "engineworker.h"
+#include "transferqueue.h"
 
 #include "transfer/transferrows.h"
 #include "vault/vault.h"
@@ -13,6 +13,7 @@
 namespace mf {
 
 using transferrows::kindFromKey;
+using transferrows::kindKey;
 using transferrows::mayTakeOver;
 using transferrows::nowMs;
 using transferrows::resumesFromStoredChunks;
@@ -24,7 +25,7 @@ constexpr qint64 KeepFinishedSecs = 30 * 24 * 3600;
 constexpr int KeepFinishedRows = 500;
 } // namespace
 
-void EngineWorker::loadRows()
+void TransferQueue::loadRows()
 {
     // Transfers a previous run left queued, paused or (it was killed) running, and the history
     // of finished ones (done, degraded, failed, cancelled) within its limits, in the order they
@@ -49,14 +50,14 @@ void EngineWorker::loadRows()
         if (!finished && (!mayTakeOver(row) || !registry.takeOverJob(row.id, row.owner)))
             continue;
         const qint64 rowId = row.id;
-        const auto kind = kindFromKey(row.payload.value(QStringLiteral("kind")).toString());
-        if (!kind) {
+        std::optional<Transfer> read = fromRow(row.payload, finished);
+        if (!read) {
             if (!finished)
                 registry.setJobState(rowId, QStringLiteral("failed"),
                                      tr("Unknown kind of transfer"));
             continue;
         }
-        Transfer t = fromRow(row.payload, finished);
+        Transfer& t = *read;
         if (t.info.background) {
             // The scheduler starts background work afresh; a leftover row is forgotten.
             registry.removeJob(rowId);
@@ -81,7 +82,7 @@ void EngineWorker::loadRows()
     }
 }
 
-void EngineWorker::describeFromRegistry(Transfer& t)
+void TransferQueue::describeFromRegistry(Transfer& t)
 {
     if (!m_vault)
         return;
@@ -90,9 +91,8 @@ void EngineWorker::describeFromRegistry(Transfer& t)
         t.info.kind == TransferInfo::Kind::Float || t.info.kind == TransferInfo::Kind::Import;
     if (floats && !t.info.isFinished()) {
         // Where it may place copies: the providers it was given, or every one taking copies.
-        QList<qint64> ids;
-        for (const QJsonValue v : t.payload.value(QStringLiteral("providers")).toArray())
-            ids.append(v.toInteger());
+        const auto* f = std::get_if<FloatRequest>(&t.request);
+        const QList<qint64> ids = f ? f->providerIds : QList<qint64>();
         t.info.providers.clear();
         for (const ProviderRecord& p : registry.providers())
             if (ids.isEmpty() ? p.takesNewCopies() : ids.contains(p.id))
@@ -103,18 +103,22 @@ void EngineWorker::describeFromRegistry(Transfer& t)
         if (!floats)
             t.info.chunksTotal = registry.chunkCountOfModel(t.info.modelId);
     }
-    t.payload.insert(QStringLiteral("providerNames"), QJsonArray::fromStringList(t.info.providers));
 }
 
-EngineWorker::Transfer EngineWorker::fromRow(const QJsonObject& payload, bool finished)
+std::optional<TransferQueue::Transfer> TransferQueue::fromRow(const QJsonObject& payload,
+                                                              bool finished)
 {
     auto time = [&payload](const char* key) {
         const qint64 ms = payload.value(QLatin1String(key)).toInteger();
         return ms > 0 ? QDateTime::fromMSecsSinceEpoch(ms) : QDateTime();
     };
+    const auto kind = kindFromKey(payload.value(QStringLiteral("kind")).toString());
+    std::optional<TransferRequest> request = kind ? requestFromJson(*kind, payload) : std::nullopt;
+    if (!request)
+        return std::nullopt;
     Transfer t;
-    t.info.kind = kindFromKey(payload.value(QStringLiteral("kind")).toString())
-                      .value_or(TransferInfo::Kind::Float);
+    t.request = std::move(*request);
+    t.info.kind = *kind;
     t.info.state = payload.value(QStringLiteral("paused")).toBool() ? TransferInfo::State::Paused
                                                                     : TransferInfo::State::Queued;
     t.info.title = payload.value(QStringLiteral("title")).toString();
@@ -141,43 +145,77 @@ EngineWorker::Transfer EngineWorker::fromRow(const QJsonObject& payload, bool fi
         t.info.waitingUntil = time("waitUntil");
     }
     t.info.background = payload.value(QStringLiteral("background")).toBool();
-    if (t.info.kind == TransferInfo::Kind::Restore)
-        t.info.destination = payload.value(QStringLiteral("destination")).toString();
-    t.payload = payload;
+    if (const auto* restore = std::get_if<RestoreRequest>(&t.request))
+        t.info.destination = restore->destination;
+    t.started = payload.value(QStringLiteral("started")).toBool();
+    t.task = payload.value(QStringLiteral("task")).toString();
     return t;
 }
 
-void EngineWorker::endRun(Transfer& t)
+QJsonObject TransferQueue::rowJson(const Transfer& t)
+{
+    QJsonObject p = toJson(t.request);
+    p.insert(QStringLiteral("kind"), kindKey(t.info.kind));
+    p.insert(QStringLiteral("title"), t.info.title);
+    if (t.info.created.isValid())
+        p.insert(QStringLiteral("created"), t.info.created.toMSecsSinceEpoch());
+    if (t.info.background)
+        p.insert(QStringLiteral("background"), true);
+    if (!t.task.isEmpty())
+        p.insert(QStringLiteral("task"), t.task);
+    if (t.started)
+        p.insert(QStringLiteral("started"), true);
+    p.insert(QStringLiteral("paused"), t.info.state == TransferInfo::State::Paused);
+    p.insert(QStringLiteral("degraded"), t.info.state == TransferInfo::State::Degraded);
+    p.insert(QStringLiteral("totalBytes"), t.info.totalBytes);
+    p.insert(QStringLiteral("doneBytes"), t.info.doneBytes);
+    if (t.info.modelId)
+        p.insert(QStringLiteral("modelId"), t.info.modelId);
+    if (t.info.sentBytes)
+        p.insert(QStringLiteral("sentBytes"), t.info.sentBytes);
+    if (t.info.deduplicatedBytes)
+        p.insert(QStringLiteral("deduplicatedBytes"), t.info.deduplicatedBytes);
+    // Its history, shown after a restart as it was.
+    p.insert(QStringLiteral("activeMs"), t.info.activeMs);
+    p.insert(QStringLiteral("error"), t.info.error);
+    p.insert(QStringLiteral("chunksDone"), t.info.chunksDone);
+    p.insert(QStringLiteral("chunksTotal"), t.info.chunksTotal);
+    p.insert(QStringLiteral("retries"), t.info.retries);
+    if (!t.info.warnings.isEmpty())
+        p.insert(QStringLiteral("warnings"), QJsonArray::fromStringList(t.info.warnings));
+    p.insert(QStringLiteral("providerNames"), QJsonArray::fromStringList(t.info.providers));
+    if (t.info.started.isValid())
+        p.insert(QStringLiteral("startedAt"), t.info.started.toMSecsSinceEpoch());
+    if (t.info.finished.isValid())
+        p.insert(QStringLiteral("finishedAt"), t.info.finished.toMSecsSinceEpoch());
+    if (t.info.waitingUntil.isValid() && !t.info.isFinished())
+        p.insert(QStringLiteral("waitUntil"), t.info.waitingUntil.toMSecsSinceEpoch());
+    return p;
+}
+
+JobContext TransferQueue::jobContext(const Transfer& t)
+{
+    JobContext context;
+    context.parent = this;
+    context.resumed = t.started;
+    context.background = t.info.background;
+    return context;
+}
+
+void TransferQueue::endRun(Transfer& t)
 {
     if (t.runStartMs < 0)
         return;
     t.info.activeMs += qMax<qint64>(0, nowMs() - t.runStartMs);
     t.runStartMs = -1;
-    t.payload.insert(QStringLiteral("activeMs"), t.info.activeMs);
 }
 
-void EngineWorker::persist(Transfer& t)
+void TransferQueue::persist(Transfer& t)
 {
     if (!m_vault || !t.rowId)
         return;
     Registry& registry = m_vault->registry();
-    t.payload.insert(QStringLiteral("paused"), t.info.state == TransferInfo::State::Paused);
-    t.payload.insert(QStringLiteral("degraded"), t.info.state == TransferInfo::State::Degraded);
-    t.payload.insert(QStringLiteral("totalBytes"), t.info.totalBytes);
-    t.payload.insert(QStringLiteral("doneBytes"), t.info.doneBytes);
-    if (t.info.modelId)
-        t.payload.insert(QStringLiteral("modelId"), t.info.modelId);
-    // Its history, shown after a restart as it was.
-    t.payload.insert(QStringLiteral("activeMs"), t.info.activeMs);
-    t.payload.insert(QStringLiteral("error"), t.info.error);
-    t.payload.insert(QStringLiteral("chunksDone"), t.info.chunksDone);
-    t.payload.insert(QStringLiteral("chunksTotal"), t.info.chunksTotal);
-    t.payload.insert(QStringLiteral("retries"), t.info.retries);
-    if (t.info.finished.isValid())
-        t.payload.insert(QStringLiteral("finishedAt"), t.info.finished.toMSecsSinceEpoch());
-    else
-        t.payload.remove(QStringLiteral("finishedAt"));
-    registry.setJobPayload(t.rowId, t.payload);
+    registry.setJobPayload(t.rowId, rowJson(t));
     switch (t.info.state) {
     case TransferInfo::State::Queued:
     case TransferInfo::State::Paused:

@@ -1,41 +1,44 @@
-// The catalog half of EngineWorker (docs/catalog.md): publishing this vault's changes, taking
+// The catalog half of SyncService (docs/catalog.md): publishing this vault's changes, taking
 // in other vaults' models, and recovering models from storage another computer filled. Floats,
 // imports and removals publish through their own jobs (CatalogGuard, CatalogCollectJob).
-#include "engineworker.h"
+#include "syncservice.h"
 
 #include "sync/catalogkeyloader.h"
 #include "sync/catalogpublishjob.h"
 #include "sync/catalogsyncjob.h"
 #include "sync/recoverjob.h"
+#include "transfer/transferjob.h"
 #include "vault/vault.h"
+
+#include <optional>
 
 namespace mf {
 
-void EngineWorker::runCatalogJob(TransferJob* job, std::function<void()> then)
+void SyncService::runCatalogJob(TransferJob* job, std::function<void()> then)
 {
     m_catalogJobs.append(job);
     connect(job, &TransferJob::finished, this, [this, job, then = std::move(then)] {
         m_catalogJobs.removeAll(job);
         job->deleteLater();
-        if (m_shuttingDown)
+        if (m_closed)
             return;
         then();
     });
     job->start();
 }
 
-QString EngineWorker::withoutCatalogNote(const QString& providers)
+QString SyncService::withoutCatalogNote(const QString& providers)
 {
     return tr("%1 keeps no catalog: a new computer finds the models it holds only through the "
               "catalog on the other providers.")
         .arg(providers);
 }
 
-void EngineWorker::syncCatalog()
+void SyncService::syncCatalog()
 {
     if (!m_vault)
         return;
-    auto* publish = new CatalogPublishJob(m_vault.get(), this);
+    auto* publish = new CatalogPublishJob(m_vault, this);
     runCatalogJob(publish, [this, publish] {
         const QString published = publish->modelsPublished() + publish->removalsPublished() > 0
                                       ? tr("Published %1 changed model(s) and %2 removal(s). ")
@@ -45,13 +48,13 @@ void EngineWorker::syncCatalog()
         QStringList problems = publish->warnings();
         if (!publish->error().ok())
             problems.prepend(publish->error().message);
-        auto* sync = new CatalogSyncJob(m_vault.get(), this);
+        auto* sync = new CatalogSyncJob(m_vault, this);
         runCatalogJob(sync, [this, sync, published, problems]() mutable {
             const CatalogSyncJob::Report& r = sync->report();
             for (const qint64 id : r.changedModels)
                 Q_EMIT modelChanged(id);
             if (!r.changedModels.isEmpty() && r.removedModels.isEmpty())
-                emitStats();
+                Q_EMIT statsChanged();
             noteRemovalsTaken(r);
             problems += sync->warnings() + r.unresolved;
             if (!sync->error().ok())
@@ -76,11 +79,11 @@ void EngineWorker::syncCatalog()
     });
 }
 
-void EngineWorker::recoverCatalog()
+void SyncService::recoverCatalog()
 {
     if (!m_vault)
         return;
-    auto* job = new RecoverJob(m_vault.get(), {}, this);
+    auto* job = new RecoverJob(m_vault, {}, this);
     runCatalogJob(job, [this, job] {
         const RecoverJob::Report& r = job->report();
         for (const qint64 id : r.sync.changedModels)
@@ -88,7 +91,7 @@ void EngineWorker::recoverCatalog()
         for (const qint64 id : r.sync.removedModels)
             Q_EMIT modelRemoved(id);
         Q_EMIT providersChanged(); // a store found may have changed a provider's settings
-        emitStats();
+        Q_EMIT statsChanged();
         QStringList lines;
         lines += r.storesFound;
         lines.append(tr("Found the catalogs of %1 vault(s): %2 model(s) added, %3 changed; %4 "
@@ -111,13 +114,13 @@ void EngineWorker::recoverCatalog()
     });
 }
 
-void EngineWorker::showCatalogKey()
+void SyncService::showCatalogKey()
 {
     if (!m_vault) {
         Q_EMIT catalogKeyShown({}, tr("No vault is open"));
         return;
     }
-    CatalogKeyLoader::withKey(m_vault.get(), this, [this](const Error& error) {
+    CatalogKeyLoader::withKey(m_vault, this, [this](const Error& error) {
         if (!error.ok() || !m_vault || !m_vault->catalogKey())
             Q_EMIT catalogKeyShown({}, error.ok() ? tr("No vault is open") : error.message);
         else
@@ -125,7 +128,7 @@ void EngineWorker::showCatalogKey()
     });
 }
 
-void EngineWorker::importCatalogKey(const QString& recoveryText)
+void SyncService::importCatalogKey(const QString& recoveryText)
 {
     QString why;
     const auto key = CatalogKey::fromRecoveryText(recoveryText, &why);
@@ -133,13 +136,56 @@ void EngineWorker::importCatalogKey(const QString& recoveryText)
         Q_EMIT catalogKeyImported(key ? tr("No vault is open") : why);
         return;
     }
-    CatalogKeyLoader::importKey(m_vault.get(), *key, this, [this](const Error& error) {
+    CatalogKeyLoader::importKey(m_vault, *key, this, [this](const Error& error) {
         Q_EMIT catalogKeyImported(error.ok() ? QString() : error.message);
         // What this computer could not read before (another computer's signed catalog) is
         // read now; its own state is signed again under this key.
         if (error.ok())
             syncCatalog();
     });
+}
+
+void SyncService::checkRemovedElsewhere(const QString& modelName,
+                                        std::function<void(const QString& removed)> then)
+{
+    // A sync under way (the one at open, the scheduler's) may take the removal in first: its
+    // report says so once it ends.
+    if (!m_catalogJobs.isEmpty() && m_catalogJobs.last()) {
+        connect(
+            m_catalogJobs.last(), &TransferJob::finished, this,
+            [this, modelName, then] { checkRemovedElsewhere(modelName, then); },
+            Qt::QueuedConnection);
+        return;
+    }
+    // A removal taken in counts only while no model of that name is here again (one floated
+    // since under the same name is another model).
+    const auto removed = [this, modelName] {
+        const auto it = m_removalsTaken.constFind(modelName);
+        return it != m_removalsTaken.cend() && !m_vault->registry().modelByName(modelName)
+                   ? std::optional<CatalogSyncJob::Report::Removal>(*it)
+                   : std::nullopt;
+    };
+    const auto said = [then, removed] {
+        const auto r = removed();
+        then(r ? CatalogSyncJob::describe(*r) : QString());
+    };
+    if (removed())
+        return said();
+    auto* sync = new CatalogSyncJob(m_vault, this);
+    runCatalogJob(sync, [this, sync, said] {
+        noteRemovalsTaken(sync->report());
+        said();
+    });
+}
+
+void SyncService::noteRemovalsTaken(const CatalogSyncJob::Report& report)
+{
+    for (const CatalogSyncJob::Report::Removal& r : report.removals)
+        m_removalsTaken.insert(r.name, r);
+    for (const qint64 removed : report.removedModels)
+        Q_EMIT modelRemoved(removed);
+    if (!report.removedModels.isEmpty())
+        Q_EMIT statsChanged();
 }
 
 } // namespace mf

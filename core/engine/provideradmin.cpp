@@ -1,6 +1,4 @@
-// The provider half of EngineWorker: add, edit, remove (through ProviderSetup) and test
-// providers. Settings go to the registry; secrets only ever to the vault's credential store.
-#include "engineworker.h"
+#include "provideradmin.h"
 
 #include "credentials/credentialstore.h"
 #include "memorycredentialstore.h"
@@ -16,6 +14,28 @@
 
 namespace mf {
 
+ProviderAdmin::ProviderAdmin(std::function<void(TransferRequest)> queue,
+                             std::function<bool()> transfersRunning, QObject* parent)
+    : QObject(parent)
+    , m_queue(std::move(queue))
+    , m_transfersRunning(std::move(transfersRunning))
+{}
+
+ProviderAdmin::~ProviderAdmin() = default;
+
+void ProviderAdmin::close()
+{
+    // Providers still being measured or tested: each asking job holds a lease on its adapter, so
+    // it goes first, and the vault's end then deletes the adapters no one else holds.
+    for (ProviderJob* job : findChildren<ProviderJob*>(Qt::FindDirectChildrenOnly)) {
+        job->disconnect(this);
+        job->abort();
+        delete job;
+    }
+    qDeleteAll(findChildren<ProviderProbe*>(Qt::FindDirectChildrenOnly));
+    m_vault = nullptr;
+}
+
 namespace {
 
 // Local folders named in Path fields are created, as the command-line tool does.
@@ -28,11 +48,11 @@ QString preparePaths(const ProviderKind& kind, const QJsonObject& settings)
         if (path.isEmpty())
             continue;
         if (!QDir::isAbsolutePath(path))
-            return QCoreApplication::translate("mf::EngineWorker",
+            return QCoreApplication::translate("mf::ProviderAdmin",
                                                "“%1” must be an absolute folder path")
                 .arg(f.label);
         if (!QDir().mkpath(path))
-            return QCoreApplication::translate("mf::EngineWorker", "Cannot create the folder “%1”")
+            return QCoreApplication::translate("mf::ProviderAdmin", "Cannot create the folder “%1”")
                 .arg(QDir::toNativeSeparators(path));
     }
     return {};
@@ -40,7 +60,7 @@ QString preparePaths(const ProviderKind& kind, const QJsonObject& settings)
 
 } // namespace
 
-void EngineWorker::addProvider(const ProviderRecord& input, const QJsonObject& secrets)
+void ProviderAdmin::addProvider(const ProviderRecord& input, const QJsonObject& secrets)
 {
     if (!m_vault)
         return Q_EMIT providerError(tr("No vault is open"));
@@ -53,7 +73,7 @@ void EngineWorker::addProvider(const ProviderRecord& input, const QJsonObject& s
     runSetup(ProviderSetup::add(*m_vault, spec, this));
 }
 
-void EngineWorker::updateProvider(const ProviderRecord& input, const QJsonObject& secrets)
+void ProviderAdmin::updateProvider(const ProviderRecord& input, const QJsonObject& secrets)
 {
     if (!m_vault)
         return Q_EMIT providerError(tr("No vault is open"));
@@ -65,7 +85,7 @@ void EngineWorker::updateProvider(const ProviderRecord& input, const QJsonObject
     runSetup(ProviderSetup::update(*m_vault, input.id, spec, this));
 }
 
-void EngineWorker::removeProvider(qint64 id, bool force)
+void ProviderAdmin::removeProvider(qint64 id, bool force)
 {
     if (!m_vault)
         return Q_EMIT providerError(tr("No vault is open"));
@@ -73,11 +93,13 @@ void EngineWorker::removeProvider(qint64 id, bool force)
     if (!force && (held.placements > 0 || held.deletions > 0)) {
         // Its chunks go elsewhere first: a drain that removes it once it holds nothing, and
         // refuses when the others cannot hold the copies the vault wants.
-        add(++*m_ids, TransferInfo::Kind::Drain,
-            QJsonObject{{QStringLiteral("providerId"), id}, {QStringLiteral("removeAfter"), true}});
+        DrainRequest drain;
+        drain.providerId = id;
+        drain.removeAfter = true;
+        m_queue(drain);
         return;
     }
-    if (runningCount() > 0)
+    if (m_transfersRunning())
         return Q_EMIT providerError(
             tr("Pause or finish the running transfers before removing a provider"));
     runSetup(ProviderSetup::remove(*m_vault, id, force, this));
@@ -85,7 +107,7 @@ void EngineWorker::removeProvider(qint64 id, bool force)
 
 // ProviderSetup keeps the registry row and the secrets in the keychain consistent; the Engine
 // only reports its outcome and forgets the cached adapter.
-void EngineWorker::runSetup(ProviderSetup* setup)
+void ProviderAdmin::runSetup(ProviderSetup* setup)
 {
     connect(setup, &ProviderSetup::finished, this, [this, setup] {
         setup->deleteLater();
@@ -102,17 +124,12 @@ void EngineWorker::runSetup(ProviderSetup* setup)
         if (!setup->warning().isEmpty())
             Q_EMIT providerWarning(setup->warning());
         Q_EMIT providersChanged();
-        emitStats();
-        // Another provider, or one fewer: the copies every chunk wants may have changed.
-        m_vault->registry().refreshDegraded();
-        Q_EMIT modelsHealthChanged();
-        emitSyncStatus();
-        m_scheduler->poke();
+        Q_EMIT setupApplied();
     });
     setup->start();
 }
 
-void EngineWorker::testProvider(qint64 id)
+void ProviderAdmin::testProvider(qint64 id)
 {
     if (!m_vault)
         return Q_EMIT providerTested(id, tr("No vault is open"), -1, -1, -1);
@@ -135,7 +152,7 @@ void EngineWorker::testProvider(qint64 id)
     probe->start();
 }
 
-void EngineWorker::measureProviders()
+void ProviderAdmin::measureProviders()
 {
     if (!m_vault)
         return;
@@ -157,7 +174,7 @@ void EngineWorker::measureProviders()
     }
 }
 
-void EngineWorker::testProviderSettings(const ProviderRecord& input, const QJsonObject& secrets)
+void ProviderAdmin::testProviderSettings(const ProviderRecord& input, const QJsonObject& secrets)
 {
     if (!m_vault)
         return Q_EMIT providerTested(0, tr("No vault is open"), -1, -1, -1);

@@ -1,0 +1,256 @@
+// The scheduler half of SyncService: the background tasks (repair of degraded models, drains
+// left unfinished, scrubs, the periodic catalog sync, whatever else registers a task) and what the
+// tray shows of them. The transfers they start run in the engine's queue (transferqueue_sync.cpp
+// says how a repair, drain or scrub runs there).
+#include "syncservice.h"
+
+#include "sync/catalogcollectjob.h"
+#include "sync/powerstate.h"
+#include "sync/scrubjob.h"
+#include "transfer/transferjob.h"
+#include "vault/vault.h"
+
+#include <QDateTime>
+
+namespace mf {
+
+SyncService::SyncService(Queue queue, QObject* parent)
+    : QObject(parent)
+    , m_queue(std::move(queue))
+{
+    setUpScheduler();
+}
+
+SyncService::~SyncService() = default;
+
+void SyncService::start(Vault* vault)
+{
+    m_vault = vault;
+    m_closed = false;
+    m_power->start();
+    m_scheduler->setRegistry(&m_vault->registry());
+    m_scheduler->start();
+    emitStatus();
+}
+
+void SyncService::close()
+{
+    m_closed = true;
+    m_scheduler->stop();
+    m_scheduler->setRegistry(nullptr);
+    for (const QPointer<TransferJob>& job : std::as_const(m_catalogJobs))
+        if (job) {
+            job->disconnect(this);
+            job->abort();
+            delete job;
+        }
+    m_catalogJobs.clear();
+    m_vault = nullptr;
+}
+
+void SyncService::noteScrub(int bad)
+{
+    m_status.lastScrub = QDateTime::currentDateTimeUtc();
+    if (bad > 0) {
+        Q_EMIT notice(tr("Scrub found lost copies"),
+                      tr("%n copy(ies) missing or corrupt on a provider; repairing", nullptr, bad),
+                      true);
+        if (m_vault)
+            for (qint64 model : m_vault->registry().degradedModels())
+                Q_EMIT modelChanged(model);
+        Q_EMIT modelsHealthChanged();
+        m_scheduler->poke(); // the repair task is due now
+    }
+    emitStatus();
+}
+
+namespace {
+// A background repair or drain that could not finish (a provider still away) is tried again
+// after this long; the vault setting "sync.retry_secs" changes it.
+constexpr qint64 DefaultRetrySecs = 300;
+// Other computers' changes to the catalog are taken in (and this one's that could not be
+// published are tried again) this often; the vault setting "catalog.sync_secs" changes it.
+// The collector's grace period is never less than two of these (CatalogCollectJob).
+constexpr qint64 DefaultCatalogSyncSecs = CatalogCollectJob::DefaultSyncSecs;
+} // namespace
+
+qint64 SyncService::secondsSetting(const QString& key, qint64 fallback)
+{
+    bool ok = false;
+    const qint64 secs = m_vault ? m_vault->registry().setting(key).toLongLong(&ok) : 0;
+    return ok && secs >= 0 ? secs : fallback;
+}
+
+qint64 SyncService::retrySecs()
+{
+    return secondsSetting(QStringLiteral("sync.retry_secs"), DefaultRetrySecs);
+}
+
+void SyncService::setUpScheduler()
+{
+    m_power = new PowerState(this);
+    m_scheduler = new Scheduler(this);
+    m_scheduler->setPowerState(m_power);
+    connect(m_scheduler, &Scheduler::stopRequested, this, [this](qint64 id) { m_queue.pause(id); });
+    connect(m_scheduler, &Scheduler::statusChanged, this, [this] {
+        resumeBackgroundIfAllowed();
+        emitStatus();
+    });
+    m_scheduler->setLauncher([this](const Scheduler::Task& task) { return launch(task); });
+
+    // The tasks, in the order they are looked at. Others are added with Scheduler::addTask() in
+    // the same way: a key, whether it is heavy, when it is due, and a case in launch().
+    //
+    // The catalog first: light, and not a transfer of its own (launch() starts its jobs beside
+    // the transfers and returns 0), so it never holds the tasks below up. At open the engine
+    // syncs already; the first look then finds that sync running and only records the time.
+    Scheduler::Task catalog;
+    catalog.key = QStringLiteral("catalog.sync");
+    catalog.due = [this](qint64 since) {
+        return m_vault && (since < 0 || since >= secondsSetting(QStringLiteral("catalog.sync_secs"),
+                                                                DefaultCatalogSyncSecs));
+    };
+    m_scheduler->addTask(catalog);
+    Scheduler::Task drain;
+    drain.key = QStringLiteral("drain");
+    drain.heavy = true;
+    drain.due = [this](qint64 since) {
+        return m_vault && !m_vault->registry().drains().isEmpty() &&
+               (since < 0 || since >= retrySecs());
+    };
+    m_scheduler->addTask(drain);
+    Scheduler::Task repair;
+    repair.key = QStringLiteral("repair");
+    repair.heavy = true;
+    repair.due = [this](qint64 since) {
+        return m_vault && !m_vault->registry().degradedModels().isEmpty() &&
+               (since < 0 || since >= retrySecs());
+    };
+    m_scheduler->addTask(repair);
+    // Scrub: the copies the schedule says are due (ScrubJob::scheduled: checked daily, read back
+    // monthly by default), at the vault's pace. What it finds bad degrades its models, and the
+    // repair task above makes the copies again. The cheap pass moves almost no bytes.
+    for (const bool read : {false, true}) {
+        Scheduler::Task scrub;
+        scrub.key = read ? QStringLiteral("scrub.read") : QStringLiteral("scrub.check");
+        scrub.heavy = read;
+        scrub.due = [this, read](qint64 since) {
+            if (!m_vault || (since >= 0 && since < retrySecs()))
+                return false;
+            const Registry::ScrubPass pass =
+                read ? Registry::ScrubPass::Read : Registry::ScrubPass::Check;
+            const ScrubJob::Options o = ScrubJob::scheduled(m_vault->registry(), pass);
+            const qint64 dueBefore = QDateTime::currentSecsSinceEpoch() - o.intervalSecs + 1;
+            return m_vault->registry().scrubDue(pass, dueBefore).placements > 0;
+        };
+        m_scheduler->addTask(scrub);
+    }
+}
+
+qint64 SyncService::launch(const Scheduler::Task& task)
+{
+    if (!m_vault)
+        return 0;
+    if (task.key == QLatin1String("catalog.sync")) {
+        if (m_catalogJobs.isEmpty())
+            syncCatalog();
+        return 0;
+    }
+    TransferRequest request;
+    if (task.key == QLatin1String("repair")) {
+        request = RepairRequest{0};
+    } else if (task.key.startsWith(QLatin1String("scrub."))) {
+        request = ScrubRequest{task.key == QLatin1String("scrub.read")};
+    } else if (task.key == QLatin1String("drain")) {
+        const QList<Registry::Drain> drains = m_vault->registry().drains();
+        if (drains.isEmpty())
+            return 0;
+        // In turn, so one provider that stays away does not hold the others up.
+        const Registry::Drain& d = drains.at(int(m_nextDrain++ % quint64(drains.size())));
+        DrainRequest drain;
+        drain.providerId = d.providerId;
+        request = drain;
+    } else {
+        return 0;
+    }
+    // The previous run of the same task leaves the list: the latest says how it went.
+    const auto previous = m_backgroundByTask.constFind(task.key);
+    if (previous != m_backgroundByTask.cend())
+        m_queue.forget(*previous);
+    const qint64 id = m_queue.launch(std::move(request), task.key);
+    m_backgroundByTask.insert(task.key, id);
+    return id;
+}
+
+void SyncService::resumeBackgroundIfAllowed()
+{
+    const qint64 id = m_scheduler ? m_scheduler->runningTransfer() : 0;
+    if (!id || !m_queue.isPaused(id) || m_scheduler->isPaused() ||
+        !m_scheduler->deferReason().isEmpty())
+        return;
+    m_queue.resume(id);
+}
+
+void SyncService::setPaused(bool paused)
+{
+    if (m_scheduler)
+        m_scheduler->setPaused(paused);
+}
+
+void SyncService::setPolicy(bool allowMetered, bool allowBattery)
+{
+    if (!m_scheduler)
+        return;
+    m_scheduler->setAllowMetered(allowMetered);
+    m_scheduler->setAllowBattery(allowBattery);
+    resumeBackgroundIfAllowed();
+    emitStatus();
+}
+
+void SyncService::setTick(int ms)
+{
+    if (m_scheduler)
+        m_scheduler->setTickMs(ms);
+}
+
+void SyncService::emitStatus()
+{
+    SyncStatus s = m_status;
+    if (m_scheduler) {
+        s.paused = m_scheduler->isPaused();
+        s.deferReason = m_scheduler->deferReason();
+        s.running = m_scheduler->runningTask();
+    }
+    if (m_vault) {
+        s.degradedModels = int(m_vault->registry().degradedModels().size());
+        s.drains = int(m_vault->registry().drains().size());
+    }
+    m_status = s;
+    Q_EMIT statusChanged(s);
+}
+
+// What a background repair or drain did, for the tray: one notice per change, never the same
+// problem again and again while a provider stays away.
+void SyncService::noteBackgroundResult(const TransferInfo& info, qint64 copiesMade)
+{
+    if (!info.background)
+        return;
+    QString problem;
+    if (info.state == TransferInfo::State::Failed)
+        problem = info.error;
+    else if (info.state == TransferInfo::State::Degraded)
+        problem = info.warnings.value(info.warnings.size() - 1);
+    if (copiesMade > 0) {
+        m_status.lastRepair = QDateTime::currentDateTimeUtc();
+        m_status.lastRepairCopies = int(copiesMade);
+        Q_EMIT notice(
+            tr("Repaired"),
+            tr("%n missing copy(ies) of chunks were made again", nullptr, int(copiesMade)), false);
+    }
+    if (!problem.isEmpty() && problem != m_status.problem)
+        Q_EMIT notice(tr("Cannot repair everything now"), problem, true);
+    m_status.problem = problem;
+    emitStatus();
+}
+
+} // namespace mf

@@ -1,0 +1,55 @@
+#pragma once
+// The requests of the background sync, which the user may also ask for (repair now, remove a
+// provider): repair, drain and scrub.
+
+#include "requestcontext.h"
+#include "transfer/transferinfo.h"
+
+#include <QJsonObject>
+#include <QString>
+
+namespace mf {
+
+class Vault;
+
+// Make again the copies a model's chunks (modelId 0: every model's) are short of. Stored:
+// "modelId".
+struct RepairRequest
+{
+    static constexpr TransferInfo::Kind Kind = TransferInfo::Kind::Repair;
+    qint64 modelId = 0;
+
+    QString validate(Vault& vault, TransferInfo* shown) const;
+    MadeJob makeJob(Vault& vault, const JobContext& context) const;
+    QJsonObject toJson() const;
+    static RepairRequest fromJson(const QJsonObject& json);
+};
+
+// Move a provider's copies elsewhere (and remove it after). Stored: "providerId", "force",
+// "removeAfter".
+struct DrainRequest
+{
+    static constexpr TransferInfo::Kind Kind = TransferInfo::Kind::Drain;
+    qint64 providerId = 0;
+    bool force = false;
+    bool removeAfter = false;
+
+    QString validate(Vault& vault, TransferInfo* shown) const;
+    MadeJob makeJob(Vault& vault, const JobContext& context) const;
+    QJsonObject toJson() const;
+    static DrainRequest fromJson(const QJsonObject& json);
+};
+
+// Check (or read back) the copies the scrub schedule says are due. Stored: "read".
+struct ScrubRequest
+{
+    static constexpr TransferInfo::Kind Kind = TransferInfo::Kind::Scrub;
+    bool read = false;
+
+    QString validate(Vault& vault, TransferInfo* shown) const;
+    MadeJob makeJob(Vault& vault, const JobContext& context) const;
+    QJsonObject toJson() const;
+    static ScrubRequest fromJson(const QJsonObject& json);
+};
+
+} // namespace mf
