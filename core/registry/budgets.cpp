@@ -1,4 +1,4 @@
-// Registry: provider budgets. A provider can answer "no more until T" (Google Drive's daily
+// ProviderRows: provider budgets. A provider can answer "no more until T" (Google Drive's daily
 // upload cap, MEGA's transfer quota) and the user can give any provider a daily upload budget
 // (its setting "dailyUpload"). Both are kept here, in the registry every process on the vault
 // shares, so that a float in the CLI and the app's queue see the same pause.
@@ -51,8 +51,8 @@ QString formatBytes(qint64 bytes)
 
 } // namespace
 
-bool Registry::pauseProvider(qint64 id, BudgetDirection direction, qint64 untilMs,
-                             const QString& reason)
+bool ProviderRows::pauseProvider(qint64 id, BudgetDirection direction, qint64 untilMs,
+                                 const QString& reason)
 {
     Query q(this, QStringLiteral("INSERT INTO provider_budgets (provider_id, %1, %2) VALUES "
                                  "(?, ?, ?) ON CONFLICT (provider_id) DO UPDATE SET %1 = "
@@ -62,7 +62,7 @@ bool Registry::pauseProvider(qint64 id, BudgetDirection direction, qint64 untilM
     return q.bind(id).bind(untilMs).bind(reason).exec();
 }
 
-void Registry::clearProviderPause(qint64 id, BudgetDirection direction)
+void ProviderRows::clearProviderPause(qint64 id, BudgetDirection direction)
 {
     Query q(this, QStringLiteral("UPDATE provider_budgets SET %1 = NULL, %2 = '' WHERE "
                                  "provider_id = ?")
@@ -71,7 +71,7 @@ void Registry::clearProviderPause(qint64 id, BudgetDirection direction)
     q.bind(id).exec();
 }
 
-ProviderBudget Registry::providerBudget(qint64 id)
+ProviderBudget ProviderRows::providerBudget(qint64 id)
 {
     ProviderBudget b;
     const qint64 now = nowMs();
@@ -107,7 +107,7 @@ ProviderBudget Registry::providerBudget(qint64 id)
     return b;
 }
 
-qint64 Registry::uploadBlockedUntil(qint64 providerId, qint64 adding, QString* reason)
+qint64 ProviderRows::uploadBlockedUntil(qint64 providerId, qint64 adding, QString* reason)
 {
     const ProviderBudget b = providerBudget(providerId);
     if (b.uploadPaused()) {
@@ -142,7 +142,7 @@ qint64 Registry::uploadBlockedUntil(qint64 providerId, qint64 adding, QString* r
     return nowMs() + BudgetDayMs;
 }
 
-bool Registry::countUpload(qint64 providerId, qint64 bytes)
+bool ProviderRows::countUpload(qint64 providerId, qint64 bytes)
 {
     const qint64 now = nowMs();
     // A day starts with its first upload and lasts BudgetDayMs; then the count starts again.

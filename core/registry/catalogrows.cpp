@@ -1,4 +1,4 @@
-// Registry: the catalog on the providers (docs/catalog.md). The merged entries and tombstones
+// CatalogRows: the catalog on the providers (docs/catalog.md). The merged entries and tombstones
 // of every vault, this vault's own state and what each provider holds of it, and the models
 // that the merged catalog creates, changes or removes here. Every change that touches several
 // rows is one transaction.
@@ -58,7 +58,7 @@ QStringList fileKeys(const QList<QPair<FileRecord, QList<FileChunk>>>& files)
 
 } // namespace
 
-QList<Registry::CatalogChange> Registry::catalogChanges()
+QList<CatalogRows::CatalogChange> CatalogRows::catalogChanges()
 {
     QList<CatalogChange> out;
     Query q(this, QStringLiteral("SELECT id, catalog_dirty, uid, catalog_manifest IS NOT NULL "
@@ -72,7 +72,7 @@ QList<Registry::CatalogChange> Registry::catalogChanges()
     return out;
 }
 
-QStringList Registry::catalogRemovals()
+QStringList CatalogRows::catalogRemovals()
 {
     QStringList out;
     // A uid that has a model again (the merged catalog brought it back) is not removed.
@@ -85,9 +85,9 @@ QStringList Registry::catalogRemovals()
     return out;
 }
 
-qint64 Registry::recordCatalogPublish(const QString& vault,
-                                      const QList<CatalogPublication>& published,
-                                      const QStringList& removedUids)
+qint64 CatalogRows::recordCatalogPublish(const QString& vault,
+                                         const QList<CatalogPublication>& published,
+                                         const QStringList& removedUids)
 {
     qint64 seq = 0;
     const bool ok = transaction([&] {
@@ -141,24 +141,26 @@ qint64 Registry::recordCatalogPublish(const QString& vault,
         if (!drop.bind(vault).exec() || !unused.bind(vault).exec())
             return false;
         seq = catalogSeq() + 1;
-        return setSetting(SeqKey, QString::number(seq));
+        return m_registry.settings().setSetting(SeqKey, QString::number(seq));
     });
     return ok ? seq : 0;
 }
 
-qint64 Registry::catalogSeq()
+qint64 CatalogRows::catalogSeq()
 {
-    return setting(SeqKey, QStringLiteral("0")).toLongLong();
+    return m_registry.settings().setting(SeqKey, QStringLiteral("0")).toLongLong();
 }
 
-bool Registry::raiseCatalogSeq(qint64 above)
+bool CatalogRows::raiseCatalogSeq(qint64 above)
 {
-    return transaction(
-        [&] { return catalogSeq() > above || setSetting(SeqKey, QString::number(above + 1)); });
+    return transaction([&] {
+        return catalogSeq() > above ||
+               m_registry.settings().setSetting(SeqKey, QString::number(above + 1));
+    });
 }
 
-bool Registry::catalogOwnState(const QString& vault, QList<CatalogEntry>* entries,
-                               QStringList* tombstones)
+bool CatalogRows::catalogOwnState(const QString& vault, QList<CatalogEntry>* entries,
+                                  QStringList* tombstones)
 {
     Query e(this, QStringLiteral("SELECT eid, uid, vault, manifest, name, time FROM "
                                  "catalog_entries e WHERE vault = ? AND ") +
@@ -176,7 +178,7 @@ bool Registry::catalogOwnState(const QString& vault, QList<CatalogEntry>* entrie
     return true;
 }
 
-QByteArray Registry::catalogManifest(const QString& cid)
+QByteArray CatalogRows::catalogManifest(const QString& cid)
 {
     Query q(this, QStringLiteral("SELECT bytes FROM catalog_manifests WHERE cid = ?"));
     if (!q.bind(cid).exec() || !q.q().next())
@@ -184,7 +186,7 @@ QByteArray Registry::catalogManifest(const QString& cid)
     return q.q().value(0).toByteArray();
 }
 
-qint64 Registry::catalogPublishedSeq(qint64 providerId)
+qint64 CatalogRows::catalogPublishedSeq(qint64 providerId)
 {
     Query q(this, QStringLiteral("SELECT seq FROM catalog_published WHERE provider_id = ?"));
     if (!q.bind(providerId).exec() || !q.q().next())
@@ -192,7 +194,7 @@ qint64 Registry::catalogPublishedSeq(qint64 providerId)
     return q.q().value(0).toLongLong();
 }
 
-bool Registry::setCatalogPublishedSeq(qint64 providerId, qint64 seq)
+bool CatalogRows::setCatalogPublishedSeq(qint64 providerId, qint64 seq)
 {
     Query q(this,
             QStringLiteral("INSERT INTO catalog_published (provider_id, seq) VALUES (?, ?) "
@@ -200,7 +202,7 @@ bool Registry::setCatalogPublishedSeq(qint64 providerId, qint64 seq)
     return q.bind(providerId).bind(seq).exec();
 }
 
-qint64 Registry::catalogVaultSeq(const QString& vault)
+qint64 CatalogRows::catalogVaultSeq(const QString& vault)
 {
     Query q(this, QStringLiteral("SELECT seq FROM catalog_vaults WHERE vault = ?"));
     if (!q.bind(vault).exec() || !q.q().next())
@@ -208,17 +210,18 @@ qint64 Registry::catalogVaultSeq(const QString& vault)
     return q.q().value(0).toLongLong();
 }
 
-int Registry::takeCatalogModelsAdded()
+int CatalogRows::takeCatalogModelsAdded()
 {
     int added = 0;
     transaction([&] {
-        added = setting(AddedUnreportedKey).toInt();
-        return added == 0 || setSetting(AddedUnreportedKey, QStringLiteral("0"));
+        added = m_registry.settings().setting(AddedUnreportedKey).toInt();
+        return added == 0 ||
+               m_registry.settings().setSetting(AddedUnreportedKey, QStringLiteral("0"));
     });
     return added;
 }
 
-QString Registry::catalogEntryUid(const QString& eid)
+QString CatalogRows::catalogEntryUid(const QString& eid)
 {
     Query q(this, QStringLiteral("SELECT uid FROM catalog_entries WHERE eid = ?"));
     if (!q.bind(eid).exec() || !q.q().next())
@@ -226,8 +229,9 @@ QString Registry::catalogEntryUid(const QString& eid)
     return q.q().value(0).toString();
 }
 
-bool Registry::storeCatalogState(const QString& vault, qint64 seq,
-                                 const QList<CatalogEntry>& entries, const QStringList& tombstones)
+bool CatalogRows::storeCatalogState(const QString& vault, qint64 seq,
+                                    const QList<CatalogEntry>& entries,
+                                    const QStringList& tombstones)
 {
     return transaction([&] {
         Query clearEntries(this, QStringLiteral("DELETE FROM catalog_entries WHERE vault = ?"));
@@ -261,14 +265,14 @@ bool Registry::storeCatalogState(const QString& vault, qint64 seq,
     });
 }
 
-QList<Registry::CatalogDifference> Registry::catalogDifferences()
+QList<CatalogRows::CatalogDifference> CatalogRows::catalogDifferences()
 {
     // One snapshot: the entries and the models are read as of one moment. Read apart, a
     // publish by another process committing in between (a float of a new model ending there)
     // showed its model clean, with a uid, and no live entry: "removed elsewhere", and the sync
     // removed a model that had just been floated.
     QList<CatalogDifference> out;
-    readSnapshot([&] {
+    m_db.readSnapshot([&] {
         QHash<QString, CatalogEntry> shown;
         Query live(this, QStringLiteral("SELECT eid, uid, vault, manifest, name, time FROM "
                                         "catalog_entries e WHERE ") +
@@ -320,8 +324,8 @@ QList<Registry::CatalogDifference> Registry::catalogDifferences()
 }
 
 std::optional<qint64>
-Registry::importCatalogModel(const CatalogEntry& entry, const ModelRecord& model,
-                             const QList<QPair<FileRecord, QList<FileChunk>>>& files)
+CatalogRows::importCatalogModel(const CatalogEntry& entry, const ModelRecord& model,
+                                const QList<QPair<FileRecord, QList<FileChunk>>>& files)
 {
     qint64 modelId = 0;
     const bool ok = transaction([&] {
@@ -348,7 +352,7 @@ Registry::importCatalogModel(const CatalogEntry& entry, const ModelRecord& model
                             QStringLiteral("“%1” was changed here since; its change is published "
                                            "instead")
                                 .arg(currentName));
-            const QString writer = modelWriter(modelId);
+            const QString writer = m_registry.modelRows().modelWriter(modelId);
             if (!writer.isEmpty())
                 return fail(
                     QStringLiteral("import model"),
@@ -358,8 +362,10 @@ Registry::importCatalogModel(const CatalogEntry& entry, const ModelRecord& model
         // A model new to this vault is counted in the same transaction, so that a sync killed
         // after it still has it reported by the next one (takeCatalogModelsAdded()).
         if (modelId == 0 &&
-            !setSetting(AddedUnreportedKey,
-                        QString::number(setting(AddedUnreportedKey).toLongLong() + 1)))
+            !m_registry.settings().setSetting(
+                AddedUnreportedKey,
+                QString::number(m_registry.settings().setting(AddedUnreportedKey).toLongLong() +
+                                1)))
             return false;
         if (modelId == 0) {
             // A model floated here before it had a uid, with the same files: the same model.
@@ -371,7 +377,7 @@ Registry::importCatalogModel(const CatalogEntry& entry, const ModelRecord& model
                 const qint64 candidate = same.q().value(0).toLongLong();
                 same.q().finish();
                 QList<QPair<FileRecord, QList<FileChunk>>> have;
-                for (const FileRecord& f : this->files(candidate))
+                for (const FileRecord& f : m_registry.modelRows().files(candidate))
                     have.append({f, {}});
                 if (fileKeys(have) == fileKeys(files)) {
                     modelId = candidate;
@@ -457,7 +463,7 @@ Registry::importCatalogModel(const CatalogEntry& entry, const ModelRecord& model
     return modelId;
 }
 
-bool Registry::reopenModelWithLostChunks(qint64 modelId)
+bool CatalogRows::reopenModelWithLostChunks(qint64 modelId)
 {
     return transaction([&] {
         Query files(this, QStringLiteral("UPDATE files SET state = 'incomplete' WHERE model_id = ? "
@@ -470,7 +476,7 @@ bool Registry::reopenModelWithLostChunks(qint64 modelId)
     });
 }
 
-Registry::CatalogRemoval Registry::removeCatalogModel(qint64 modelId)
+CatalogRows::CatalogRemoval CatalogRows::removeCatalogModel(qint64 modelId)
 {
     CatalogRemoval result = CatalogRemoval::Removed;
     const bool ok = transaction([&] {
@@ -499,172 +505,13 @@ Registry::CatalogRemoval Registry::removeCatalogModel(qint64 modelId)
             return true;
         }
         live.q().finish();
-        if (!removeModel(modelId, newLeaseOwner()))
+        if (!m_registry.modelRows().removeModel(modelId, leaseowner::newLeaseOwner()))
             return false;
         // Removed elsewhere: there is nothing for this vault to tombstone.
         Query forget(this, QStringLiteral("DELETE FROM catalog_removed WHERE uid = ?"));
         return forget.bind(uid).exec();
     });
     return ok ? result : CatalogRemoval::Failed;
-}
-
-int Registry::recordFoundPlacements(qint64 providerId, const QList<Placement>& found)
-{
-    int added = 0;
-    const bool ok = transaction([&] {
-        for (const Placement& p : found) {
-            Query chunk(this, QStringLiteral("SELECT size FROM chunks WHERE cid = ?"));
-            if (!chunk.bind(p.cid).exec())
-                return false;
-            if (!chunk.q().next())
-                continue; // no model here uses it
-            const qint64 size = chunk.q().value(0).toLongLong();
-            chunk.q().finish();
-            Query placed(this, QStringLiteral("SELECT state FROM placements WHERE cid = ? AND "
-                                              "provider_id = ?"));
-            if (!placed.bind(p.cid).bind(providerId).exec())
-                return false;
-            if (placed.q().next() && placed.q().value(0).toString() == QLatin1String("stored"))
-                continue;
-            placed.q().finish();
-            // A deletion of this object being carried out: it may be gone in a moment. One only
-            // queued is forgotten (the object is wanted), and its bytes, still counted, stay.
-            Query deleting(this, QStringLiteral("SELECT id, claimed_until FROM deletions WHERE "
-                                                "provider_id = ? AND cid = ?"));
-            if (!deleting.bind(providerId).bind(p.cid).exec())
-                return false;
-            bool counted = false;
-            bool busy = false;
-            QList<qint64> queued;
-            while (deleting.q().next()) {
-                if (!deleting.q().value(1).isNull() &&
-                    deleting.q().value(1).toLongLong() >= nowSecs())
-                    busy = true;
-                else
-                    queued.append(deleting.q().value(0).toLongLong());
-            }
-            deleting.q().finish();
-            if (busy)
-                continue;
-            for (const qint64 id : queued) {
-                Query forget(this, QStringLiteral("DELETE FROM deletions WHERE id = ?"));
-                if (!forget.bind(id).exec())
-                    return false;
-                counted = true;
-            }
-            if (!recordPlacement(
-                    Placement{p.cid, providerId, p.locator, PlacementState::Stored, {}}))
-                return false;
-            if (!counted) {
-                Query count(this, QStringLiteral("UPDATE providers SET used_bytes = used_bytes + "
-                                                 "? WHERE id = ?"));
-                if (!count.bind(size).bind(providerId).exec())
-                    return false;
-            }
-            ++added;
-        }
-        return true;
-    });
-    return ok ? added : -1;
-}
-
-QList<Placement> Registry::placementsNotNamedByCid(qint64 providerId)
-{
-    QList<Placement> out;
-    // The condition is placements_not_named's (schema 12), so that the index serves it.
-    Query q(this, QStringLiteral("SELECT cid, locator FROM placements WHERE provider_id = ? AND "
-                                 "state = 'stored' AND locator <> cid AND substr(locator, -1 - "
-                                 "length(cid)) <> '/' || cid ORDER BY cid"));
-    if (!q.bind(providerId).exec())
-        return out;
-    while (q.q().next()) {
-        Placement p;
-        p.cid = q.q().value(0).toString();
-        p.providerId = providerId;
-        p.locator = q.q().value(1).toString();
-        p.state = PlacementState::Stored;
-        out.append(p);
-    }
-    return out;
-}
-
-QHash<QString, qint64> Registry::chunksMissingOn(qint64 providerId, const QList<qint64>& modelIds)
-{
-    QHash<QString, qint64> out;
-    QString sql = QStringLiteral("SELECT DISTINCT c.cid, c.size FROM chunks c ");
-    if (!modelIds.isEmpty()) {
-        QStringList marks;
-        for (int i = 0; i < modelIds.size(); ++i)
-            marks.append(QStringLiteral("?"));
-        sql += QStringLiteral("JOIN file_chunks fc ON fc.cid = c.cid JOIN files f ON f.id = "
-                              "fc.file_id WHERE f.model_id IN (%1) AND ")
-                   .arg(marks.join(QLatin1Char(',')));
-    } else {
-        sql += QStringLiteral("WHERE ");
-    }
-    sql += QStringLiteral("NOT EXISTS (SELECT 1 FROM placements p WHERE p.cid = c.cid AND "
-                          "p.provider_id = ? AND p.state = 'stored')");
-    Query q(this, sql);
-    for (const qint64 id : modelIds)
-        q.bind(id);
-    if (!q.bind(providerId).exec())
-        return out;
-    while (q.q().next())
-        out.insert(q.q().value(0).toString(), q.q().value(1).toLongLong());
-    return out;
-}
-
-QStringList Registry::modelsMissingChunks()
-{
-    QStringList out;
-    Query q(this, QStringLiteral("SELECT DISTINCT m.name FROM models m JOIN files f ON f.model_id "
-                                 "= m.id JOIN file_chunks fc ON fc.file_id = f.id WHERE m.state = "
-                                 "'complete' AND NOT EXISTS (SELECT 1 FROM placements p WHERE "
-                                 "p.cid = fc.cid AND p.state = 'stored') ORDER BY m.name"));
-    if (!q.exec())
-        return out;
-    while (q.q().next())
-        out.append(q.q().value(0).toString());
-    return out;
-}
-
-QStringList Registry::chunksWithoutPlacement()
-{
-    QStringList out;
-    Query q(this, QStringLiteral("SELECT cid FROM chunks c WHERE NOT EXISTS (SELECT 1 FROM "
-                                 "placements p WHERE p.cid = c.cid AND p.state = 'stored')"));
-    if (!q.exec())
-        return out;
-    while (q.q().next())
-        out.append(q.q().value(0).toString());
-    return out;
-}
-
-bool Registry::queueSweepDeletion(qint64 providerId, const QString& cid, const QString& locator,
-                                  qint64 size)
-{
-    Q_UNUSED(size);
-    bool queued = false;
-    const bool ok = transaction([&] {
-        Query known(this, QStringLiteral("SELECT (SELECT COUNT(*) FROM chunks WHERE cid = ?) + "
-                                         "(SELECT COUNT(*) FROM placements WHERE cid = ? AND "
-                                         "provider_id = ?)"));
-        if (!known.bind(cid).bind(cid).bind(providerId).exec() || !known.q().next())
-            return false;
-        if (known.q().value(0).toInt() > 0)
-            return true;
-        known.q().finish();
-        // Size 0: the object was never counted in this vault's usage of the provider, so
-        // deleting it must not take bytes off it.
-        Query add(this,
-                  QStringLiteral("INSERT OR IGNORE INTO deletions (provider_id, locator, cid, "
-                                 "size, created_at) VALUES (?, ?, ?, 0, ?)"));
-        if (!add.bind(providerId).bind(locator).bind(cid).bind(nowSecs()).exec())
-            return false;
-        queued = true;
-        return true;
-    });
-    return ok && queued;
 }
 
 } // namespace mf

@@ -1,11 +1,12 @@
 // Model DAGs on IPFS nodes (docs/cids.md, "On an IPFS node"): which models a node holds whole,
 // their DAGs' upper blocks, and the model roots this vault pinned (sync/dagrootsjob.cpp).
 #include "filedags.h"
+#include "registry.h"
 #include "registryquery.h"
 
 namespace mf {
 
-QList<qint64> Registry::modelsWholeOn(qint64 providerId)
+QList<qint64> ModelRows::modelsWholeOn(qint64 providerId)
 {
     // A chunk of up to one leaf is one raw block, its own CID; a larger one is the DAG of its
     // leaves, stored under its root (IpfsProvider::put()). A placement under another locator
@@ -27,7 +28,7 @@ QList<qint64> Registry::modelsWholeOn(qint64 providerId)
     return ids;
 }
 
-std::optional<unixfs::Node> Registry::modelDag(qint64 modelId, const unixfs::BlockSink& sink)
+std::optional<unixfs::Node> ModelRows::modelDag(qint64 modelId, const unixfs::BlockSink& sink)
 {
     const QList<FileRecord> records = files(modelId);
     for (const FileRecord& f : records) {
@@ -47,7 +48,7 @@ std::optional<unixfs::Node> Registry::modelDag(qint64 modelId, const unixfs::Blo
     return filedags::modelNode(records, sink);
 }
 
-QHash<QString, bool> Registry::dagPins(qint64 providerId)
+QHash<QString, bool> ModelRows::dagPins(qint64 providerId)
 {
     Query q(this, QStringLiteral("SELECT cid, pinned FROM dag_pins WHERE provider_id = ?"));
     QHash<QString, bool> out;
@@ -58,7 +59,7 @@ QHash<QString, bool> Registry::dagPins(qint64 providerId)
     return out;
 }
 
-bool Registry::setDagPin(qint64 providerId, const QString& cid, DagPin state)
+bool ModelRows::setDagPin(qint64 providerId, const QString& cid, DagPin state)
 {
     if (state == DagPin::Removed) {
         Query q(this, QStringLiteral("DELETE FROM dag_pins WHERE provider_id = ? AND cid = ?"));

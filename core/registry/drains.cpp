@@ -1,4 +1,4 @@
-// Registry: providers being drained (emptied before they are retired or removed). A drained
+// ProviderRows: providers being drained (emptied before they are retired or removed). A drained
 // provider takes no new copies, its copies count for nothing towards a chunk's wanted copies,
 // and each copy leaves it only once the chunk has those copies elsewhere, checked in the same
 // transaction that turns the copy into a deletion.
@@ -12,7 +12,7 @@ namespace mf {
 
 using registrycolumns::nowSecs;
 
-Registry::DrainStart Registry::startDrain(qint64 providerId, bool force, bool removeAfter)
+ProviderRows::DrainStart ProviderRows::startDrain(qint64 providerId, bool force, bool removeAfter)
 {
     DrainStart result;
     const bool ok = transaction([&] {
@@ -43,7 +43,9 @@ Registry::DrainStart Registry::startDrain(qint64 providerId, bool force, bool re
         // The copies the vault wants now, and what is left to hold them without this provider:
         // a drain must not lower what every chunk keeps (git-annex's numcopies) unless forced.
         const int replication =
-            qMax(1, setting(QStringLiteral("replication"), QStringLiteral("2")).toInt());
+            qMax(1, m_registry.settings()
+                        .setting(QStringLiteral("replication"), QStringLiteral("2"))
+                        .toInt());
         Query others(this, QStringLiteral("SELECT COUNT(*) FROM providers WHERE enabled = 1 AND "
                                           "id != ? AND id NOT IN (SELECT provider_id FROM "
                                           "provider_drains)"));
@@ -68,13 +70,13 @@ Registry::DrainStart Registry::startDrain(qint64 providerId, bool force, bool re
     return result;
 }
 
-bool Registry::stopDrain(qint64 providerId)
+bool ProviderRows::stopDrain(qint64 providerId)
 {
     Query q(this, QStringLiteral("DELETE FROM provider_drains WHERE provider_id = ?"));
     return q.bind(providerId).exec();
 }
 
-QList<Registry::Drain> Registry::drains()
+QList<ProviderRows::Drain> ProviderRows::drains()
 {
     QList<Drain> out;
     Query q(this, QStringLiteral("SELECT provider_id, started_at, remove_after FROM "
@@ -86,64 +88,13 @@ QList<Registry::Drain> Registry::drains()
     return out;
 }
 
-bool Registry::isDraining(qint64 providerId)
+bool ProviderRows::isDraining(qint64 providerId)
 {
     Query q(this, QStringLiteral("SELECT 1 FROM provider_drains WHERE provider_id = ?"));
     return q.bind(providerId).exec() && q.q().next();
 }
 
-Registry::RetireResult Registry::retirePlacement(const QString& cid, qint64 providerId,
-                                                 int minOtherCopies)
-{
-    RetireResult result = RetireResult::Failed;
-    const bool ok = transaction([&] {
-        Query copy(this, QStringLiteral("SELECT p.locator, p.state, c.size FROM placements p JOIN "
-                                        "chunks c ON c.cid = p.cid WHERE p.cid = ? AND "
-                                        "p.provider_id = ?"));
-        if (!copy.bind(cid).bind(providerId).exec())
-            return false;
-        if (!copy.q().next()) {
-            result = RetireResult::Gone;
-            return true;
-        }
-        const QString locator = copy.q().value(0).toString();
-        const bool stored = copy.q().value(1).toString() == QLatin1String("stored");
-        const qint64 size = copy.q().value(2).toLongLong();
-        copy.q().finish();
-        if (locator.isEmpty()) {
-            result = RetireResult::Busy; // a put is under way there (begun before the drain)
-            return true;
-        }
-        if (stored) {
-            // Counted now, in the transaction that drops the copy: the other copies are stored
-            // on providers that stay.
-            Query others(this, QStringLiteral("SELECT COUNT(*) FROM placements WHERE cid = ? AND "
-                                              "provider_id != ? AND state = 'stored' AND "
-                                              "provider_id NOT IN (SELECT provider_id FROM "
-                                              "provider_drains)"));
-            if (!others.bind(cid).bind(providerId).exec() || !others.q().next())
-                return false;
-            if (others.q().value(0).toInt() < minOtherCopies) {
-                result = RetireResult::TooFewCopies;
-                return true;
-            }
-        }
-        // As a removal does: the object becomes a deletion (its bytes stay counted in the
-        // provider's usage until it is deleted), and the copy is forgotten.
-        Query record(this, QStringLiteral("INSERT OR IGNORE INTO deletions (provider_id, locator, "
-                                          "cid, size, created_at) VALUES (?, ?, ?, ?, ?)"));
-        Query drop(this,
-                   QStringLiteral("DELETE FROM placements WHERE cid = ? AND provider_id = ?"));
-        if (!record.bind(providerId).bind(locator).bind(cid).bind(size).bind(nowSecs()).exec() ||
-            !drop.bind(cid).bind(providerId).exec())
-            return false;
-        result = RetireResult::Retired;
-        return true;
-    });
-    return ok ? result : RetireResult::Failed;
-}
-
-Registry::ProviderContents Registry::providerContents(qint64 providerId)
+ProviderRows::ProviderContents ProviderRows::providerContents(qint64 providerId)
 {
     ProviderContents c;
     // Its stored copies as counted (schema 14), and the others through their own small index:

@@ -1,5 +1,6 @@
 #include "filedags.h"
 
+#include "registry.h"
 #include "registryquery.h"
 
 namespace mf {
@@ -41,8 +42,8 @@ QString modelCid(const QList<FileRecord>& files)
 
 } // namespace filedags
 
-bool Registry::fileDagFromManifest(qint64 fileId, std::optional<unixfs::Node>* dag,
-                                   const unixfs::BlockSink& sink)
+bool ModelRows::fileDagFromManifest(qint64 fileId, std::optional<unixfs::Node>* dag,
+                                    const unixfs::BlockSink& sink)
 {
     dag->reset();
     Query q(this, QStringLiteral("SELECT c.cid, c.size, c.dag_cid, c.dag_size FROM file_chunks fc "

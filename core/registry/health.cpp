@@ -1,4 +1,4 @@
-// Registry: how many copies each chunk should have, and which complete models have fewer than
+// HealthRows: how many copies each chunk should have, and which complete models have fewer than
 // that (degraded). One definition for the command line, the GUI, repair and the scheduler.
 
 #include "registry.h"
@@ -18,17 +18,18 @@ const QLatin1String UnderReplicatedCondition(
 
 } // namespace
 
-int Registry::wantedCopies()
+int HealthRows::wantedCopies()
 {
-    const int replication =
-        qMax(1, setting(QStringLiteral("replication"), QStringLiteral("2")).toInt());
+    const int replication = qMax(
+        1,
+        m_registry.settings().setting(QStringLiteral("replication"), QStringLiteral("2")).toInt());
     Query q(this, QStringLiteral("SELECT COUNT(*) FROM providers WHERE enabled = 1 AND id NOT IN "
                                  "(SELECT provider_id FROM provider_drains)"));
     const int providers = q.exec() && q.q().next() ? q.q().value(0).toInt() : 0;
     return qMax(1, qMin(replication, providers));
 }
 
-bool Registry::refreshDegraded(const QList<qint64>& modelIds)
+bool HealthRows::refreshDegraded(const QList<qint64>& modelIds)
 {
     const int wanted = wantedCopies();
     return transaction([&] {
@@ -49,7 +50,7 @@ bool Registry::refreshDegraded(const QList<qint64>& modelIds)
     });
 }
 
-QList<qint64> Registry::degradedModels()
+QList<qint64> HealthRows::degradedModels()
 {
     QList<qint64> out;
     Query q(this, QStringLiteral("SELECT id FROM models WHERE state = 'complete' AND degraded = 1 "
@@ -60,7 +61,7 @@ QList<qint64> Registry::degradedModels()
     return out;
 }
 
-int Registry::underReplicatedChunks(qint64 modelId)
+int HealthRows::underReplicatedChunks(qint64 modelId)
 {
     Query q(this, QStringLiteral("SELECT COUNT(DISTINCT fc.cid) FROM files f JOIN file_chunks fc "
                                  "ON fc.file_id = f.id WHERE f.model_id = ? AND f.state = "
@@ -70,7 +71,7 @@ int Registry::underReplicatedChunks(qint64 modelId)
     return q.exec() && q.q().next() ? q.q().value(0).toInt() : 0;
 }
 
-QHash<qint64, Registry::ModelCounts> Registry::modelCounts(const QList<qint64>& modelIds)
+QHash<qint64, HealthRows::ModelCounts> HealthRows::modelCounts(const QList<qint64>& modelIds)
 {
     QHash<qint64, ModelCounts> out;
     const QString files =
@@ -107,7 +108,7 @@ QHash<qint64, Registry::ModelCounts> Registry::modelCounts(const QList<qint64>& 
     return out;
 }
 
-QList<qint64> Registry::modelsWithUncopiedChunks()
+QList<qint64> HealthRows::modelsWithUncopiedChunks()
 {
     QList<qint64> out;
     // Through the index of chunks with no stored copy (chunks_lost): few, CROSS JOIN keeps
@@ -121,7 +122,7 @@ QList<qint64> Registry::modelsWithUncopiedChunks()
     return out;
 }
 
-QList<qint64> Registry::modelsUsingChunks(const QStringList& cids)
+QList<qint64> HealthRows::modelsUsingChunks(const QStringList& cids)
 {
     QList<qint64> out;
     if (cids.isEmpty())
@@ -143,7 +144,7 @@ QList<qint64> Registry::modelsUsingChunks(const QStringList& cids)
     return out;
 }
 
-QList<qint64> Registry::modelsSharingChunksWith(qint64 modelId)
+QList<qint64> HealthRows::modelsSharingChunksWith(qint64 modelId)
 {
     QList<qint64> out;
     Query q(this, QStringLiteral("SELECT DISTINCT other.model_id FROM files f JOIN file_chunks fc "
@@ -156,7 +157,7 @@ QList<qint64> Registry::modelsSharingChunksWith(qint64 modelId)
     return out;
 }
 
-QString Registry::underReplicatedCondition()
+QString HealthRows::underReplicatedCondition()
 {
     return UnderReplicatedCondition;
 }

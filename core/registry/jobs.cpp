@@ -1,4 +1,4 @@
-// Registry: the jobs table, the durable queue of transfers (payloads as JSON, owned by one
+// QueueRows: the jobs table, the durable queue of transfers (payloads as JSON, owned by one
 // process at a time).
 #include "registry.h"
 #include "registryquery.h"
@@ -9,8 +9,8 @@ using registrycolumns::fromJson;
 using registrycolumns::nowSecs;
 using registrycolumns::toJson;
 
-std::optional<qint64> Registry::addJob(const QString& kind, const QJsonObject& payload,
-                                       const QString& owner)
+std::optional<qint64> QueueRows::addJob(const QString& kind, const QJsonObject& payload,
+                                        const QString& owner)
 {
     Query q(this, QStringLiteral("INSERT INTO jobs (kind, state, payload, created_at, updated_at, "
                                  "owner) VALUES (?, 'queued', ?, ?, ?, ?)"));
@@ -20,14 +20,14 @@ std::optional<qint64> Registry::addJob(const QString& kind, const QJsonObject& p
     return q.lastId();
 }
 
-bool Registry::takeOverJob(qint64 id, const QString& expectedOwner, const QString& owner)
+bool QueueRows::takeOverJob(qint64 id, const QString& expectedOwner, const QString& owner)
 {
     Query q(this, QStringLiteral("UPDATE jobs SET owner = ?, updated_at = ? WHERE id = ? AND "
                                  "COALESCE(owner, '') = ?"));
     return q.bind(owner).bind(nowSecs()).bind(id).bind(expectedOwner).exec() && q.affected() == 1;
 }
 
-QList<JobRow> Registry::jobRows(const QString& kind, const QString& state)
+QList<JobRow> QueueRows::jobRows(const QString& kind, const QString& state)
 {
     QList<JobRow> out;
     Query q(this, QStringLiteral("SELECT id, payload, COALESCE(owner, ''), updated_at FROM jobs "
@@ -40,20 +40,20 @@ QList<JobRow> Registry::jobRows(const QString& kind, const QString& state)
     return out;
 }
 
-bool Registry::setJobState(qint64 id, const QString& state, const QString& error)
+bool QueueRows::setJobState(qint64 id, const QString& state, const QString& error)
 {
     Query q(this,
             QStringLiteral("UPDATE jobs SET state = ?, error = ?, updated_at = ? WHERE id = ?"));
     return q.bind(state).bind(error).bind(nowSecs()).bind(id).exec();
 }
 
-bool Registry::setJobPayload(qint64 id, const QJsonObject& payload)
+bool QueueRows::setJobPayload(qint64 id, const QJsonObject& payload)
 {
     Query q(this, QStringLiteral("UPDATE jobs SET payload = ?, updated_at = ? WHERE id = ?"));
     return q.bind(toJson(payload)).bind(nowSecs()).bind(id).exec();
 }
 
-QList<QPair<qint64, QJsonObject>> Registry::jobs(const QString& kind, const QString& state)
+QList<QPair<qint64, QJsonObject>> QueueRows::jobs(const QString& kind, const QString& state)
 {
     QList<QPair<qint64, QJsonObject>> out;
     Query q(this, QStringLiteral(
@@ -65,13 +65,13 @@ QList<QPair<qint64, QJsonObject>> Registry::jobs(const QString& kind, const QStr
     return out;
 }
 
-bool Registry::removeJob(qint64 id)
+bool QueueRows::removeJob(qint64 id)
 {
     Query q(this, QStringLiteral("DELETE FROM jobs WHERE id = ?"));
     return q.bind(id).exec();
 }
 
-bool Registry::pruneFinishedJobs(qint64 beforeSecs, int keepNewest)
+bool QueueRows::pruneFinishedJobs(qint64 beforeSecs, int keepNewest)
 {
     Query q(this, QStringLiteral("DELETE FROM jobs WHERE state IN ('done', 'failed', 'cancelled') "
                                  "AND updated_at < ?"));

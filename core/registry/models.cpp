@@ -1,4 +1,4 @@
-// Registry: models and their files, with each file's manifest (its ordered chunks) as a float
+// ModelRows: models and their files, with each file's manifest (its ordered chunks) as a float
 // writes it.
 #include "chunking/unixfs.h"
 #include "modelname.h"
@@ -38,7 +38,7 @@ const char* const FileColumns = "SELECT id, model_id, path, size, sha256, chunke
 
 } // namespace
 
-std::optional<ModelRecord> Registry::modelByName(const QString& name)
+std::optional<ModelRecord> ModelRows::modelByName(const QString& name)
 {
     Query q(this, QLatin1String(ModelColumns) + QStringLiteral("WHERE name = ?"));
     q.bind(name);
@@ -47,7 +47,7 @@ std::optional<ModelRecord> Registry::modelByName(const QString& name)
     return std::nullopt;
 }
 
-std::optional<ModelRecord> Registry::model(qint64 id)
+std::optional<ModelRecord> ModelRows::model(qint64 id)
 {
     Query q(this, QLatin1String(ModelColumns) + QStringLiteral("WHERE id = ?"));
     q.bind(id);
@@ -56,7 +56,7 @@ std::optional<ModelRecord> Registry::model(qint64 id)
     return std::nullopt;
 }
 
-QList<ModelRecord> Registry::models()
+QList<ModelRecord> ModelRows::models()
 {
     QList<ModelRecord> out;
     Query q(this, QLatin1String(ModelColumns) + QStringLiteral("ORDER BY name"));
@@ -66,7 +66,7 @@ QList<ModelRecord> Registry::models()
     return out;
 }
 
-QSet<qint64> Registry::modelIds()
+QSet<qint64> ModelRows::modelIds()
 {
     QSet<qint64> out;
     Query q(this, QStringLiteral("SELECT id FROM models"));
@@ -76,13 +76,13 @@ QSet<qint64> Registry::modelIds()
     return out;
 }
 
-std::optional<qint64> Registry::createModel(const QString& name, const QString& source,
-                                            const QString& owner)
+std::optional<qint64> ModelRows::createModel(const QString& name, const QString& source,
+                                             const QString& owner)
 {
     // The last guard: whichever way a name comes in (a float, an import, a catalog from another
     // vault), a model that breaks the naming rules is not made.
     if (const QString bad = modelname::problem(name); !bad.isEmpty()) {
-        m_lastError = bad;
+        m_db.setLastError(bad);
         return std::nullopt;
     }
     Query q(this, QStringLiteral("INSERT INTO models (name, source, created_at, lease_owner, "
@@ -97,7 +97,7 @@ std::optional<qint64> Registry::createModel(const QString& name, const QString& 
     return q.lastId();
 }
 
-bool Registry::setModelState(qint64 id, ModelRecord::State state)
+bool ModelRows::setModelState(qint64 id, ModelRecord::State state)
 {
     Query q(this, QStringLiteral("UPDATE models SET state = ? WHERE id = ?"));
     return q
@@ -107,7 +107,7 @@ bool Registry::setModelState(qint64 id, ModelRecord::State state)
         .exec();
 }
 
-bool Registry::removeModel(qint64 id, const QString& owner, QString* writer)
+bool ModelRows::removeModel(qint64 id, const QString& owner, QString* writer)
 {
     // files and file_chunks go by ON DELETE CASCADE, in the statement's own transaction.
     return transaction([&] {
@@ -126,8 +126,8 @@ bool Registry::removeModel(qint64 id, const QString& owner, QString* writer)
     });
 }
 
-std::optional<qint64> Registry::beginFile(qint64 modelId, const QString& path, qint64 size,
-                                          const QString& chunker, const QString& owner)
+std::optional<qint64> ModelRows::beginFile(qint64 modelId, const QString& path, qint64 size,
+                                           const QString& chunker, const QString& owner)
 {
     std::optional<qint64> result;
     const bool ok = transaction([&] {
@@ -179,7 +179,7 @@ std::optional<qint64> Registry::beginFile(qint64 modelId, const QString& path, q
     return ok ? result : std::nullopt;
 }
 
-bool Registry::appendChunks(qint64 fileId, const QList<FileChunk>& chunks, const QString& owner)
+bool ModelRows::appendChunks(qint64 fileId, const QList<FileChunk>& chunks, const QString& owner)
 {
     return transaction([&] {
         if (!checkFileLease(fileId, owner))
@@ -228,8 +228,8 @@ bool Registry::appendChunks(qint64 fileId, const QList<FileChunk>& chunks, const
     });
 }
 
-bool Registry::completeFile(qint64 fileId, const QByteArray& sha256Hex, const QJsonObject& metadata,
-                            const QString& owner)
+bool ModelRows::completeFile(qint64 fileId, const QByteArray& sha256Hex,
+                             const QJsonObject& metadata, const QString& owner)
 {
     return transaction([&] {
         if (!checkFileLease(fileId, owner))
@@ -285,7 +285,7 @@ bool Registry::completeFile(qint64 fileId, const QByteArray& sha256Hex, const QJ
     });
 }
 
-QList<FileRecord> Registry::files(qint64 modelId)
+QList<FileRecord> ModelRows::files(qint64 modelId)
 {
     QList<FileRecord> out;
     Query q(this, QLatin1String(FileColumns) + QStringLiteral("WHERE model_id = ? ORDER BY path"));
@@ -296,7 +296,7 @@ QList<FileRecord> Registry::files(qint64 modelId)
     return out;
 }
 
-std::optional<FileRecord> Registry::file(qint64 modelId, const QString& path)
+std::optional<FileRecord> ModelRows::file(qint64 modelId, const QString& path)
 {
     Query q(this, QLatin1String(FileColumns) + QStringLiteral("WHERE model_id = ? AND path = ?"));
     q.bind(modelId).bind(path);
@@ -305,7 +305,7 @@ std::optional<FileRecord> Registry::file(qint64 modelId, const QString& path)
     return std::nullopt;
 }
 
-QList<FileChunk> Registry::fileChunks(qint64 fileId)
+QList<FileChunk> ModelRows::fileChunks(qint64 fileId)
 {
     QList<FileChunk> out;
     Query q(this,

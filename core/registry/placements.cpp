@@ -1,4 +1,4 @@
-// Registry: chunks and where their copies are (placements), and the deletions still owed to
+// PlacementRows: chunks and where their copies are (placements), and the deletions still owed to
 // providers.
 #include "registry.h"
 #include "registryquery.h"
@@ -54,7 +54,7 @@ QString placementStateName(PlacementState state)
     return {};
 }
 
-std::optional<qint64> Registry::chunkSize(const QString& cid)
+std::optional<qint64> PlacementRows::chunkSize(const QString& cid)
 {
     Query q(this, QStringLiteral("SELECT size FROM chunks WHERE cid = ?"));
     q.bind(cid);
@@ -63,7 +63,7 @@ std::optional<qint64> Registry::chunkSize(const QString& cid)
     return std::nullopt;
 }
 
-QList<Placement> Registry::placements(const QString& cid)
+QList<Placement> PlacementRows::placements(const QString& cid)
 {
     QList<Placement> out;
     Query q(this, QStringLiteral("SELECT cid, provider_id, locator, state, verified_at FROM "
@@ -76,7 +76,7 @@ QList<Placement> Registry::placements(const QString& cid)
     return out;
 }
 
-QHash<QString, QList<Placement>> Registry::placementsOfFile(qint64 fileId)
+QHash<QString, QList<Placement>> PlacementRows::placementsOfFile(qint64 fileId)
 {
     QHash<QString, QList<Placement>> out;
     Query q(this, QStringLiteral("SELECT p.cid, p.provider_id, p.locator, p.state, p.verified_at "
@@ -91,7 +91,7 @@ QHash<QString, QList<Placement>> Registry::placementsOfFile(qint64 fileId)
         }
     return out;
 }
-QHash<QString, QList<Placement>> Registry::placementsOfModel(qint64 modelId)
+QHash<QString, QList<Placement>> PlacementRows::placementsOfModel(qint64 modelId)
 {
     QHash<QString, QList<Placement>> out;
     Query q(this, QStringLiteral(
@@ -108,7 +108,7 @@ QHash<QString, QList<Placement>> Registry::placementsOfModel(qint64 modelId)
     return out;
 }
 
-bool Registry::recordPlacement(const Placement& p)
+bool PlacementRows::recordPlacement(const Placement& p)
 {
     QVariant locator;
     if (!shortLocator(p.cid, p.locator, &locator))
@@ -123,8 +123,8 @@ bool Registry::recordPlacement(const Placement& p)
     return q.exec();
 }
 
-bool Registry::setPlacementState(const QString& cid, qint64 providerId, PlacementState state,
-                                 bool verifiedNow)
+bool PlacementRows::setPlacementState(const QString& cid, qint64 providerId, PlacementState state,
+                                      bool verifiedNow)
 {
     Query q(this, verifiedNow ? QStringLiteral("UPDATE placements SET state = ?, verified_at = ? "
                                                "WHERE cid = ? AND provider_id = ?")
@@ -136,13 +136,13 @@ bool Registry::setPlacementState(const QString& cid, qint64 providerId, Placemen
     return q.bind(cid).bind(providerId).exec();
 }
 
-bool Registry::removePlacement(const QString& cid, qint64 providerId)
+bool PlacementRows::removePlacement(const QString& cid, qint64 providerId)
 {
     Query q(this, QStringLiteral("DELETE FROM placements WHERE cid = ? AND provider_id = ?"));
     return q.bind(cid).bind(providerId).exec();
 }
 
-QHash<QString, int> Registry::chunkModelCounts(qint64 modelId)
+QHash<QString, int> PlacementRows::chunkModelCounts(qint64 modelId)
 {
     QHash<QString, int> out;
     Query q(this,
@@ -157,7 +157,7 @@ QHash<QString, int> Registry::chunkModelCounts(qint64 modelId)
     return out;
 }
 
-QList<QPair<QString, qint64>> Registry::orphanChunks()
+QList<QPair<QString, qint64>> PlacementRows::orphanChunks()
 {
     QList<QPair<QString, qint64>> out;
     Query q(this,
@@ -169,7 +169,7 @@ QList<QPair<QString, qint64>> Registry::orphanChunks()
     return out;
 }
 
-bool Registry::removeChunk(const QString& cid)
+bool PlacementRows::removeChunk(const QString& cid)
 {
     return transaction([&] {
         // Re-check inside the transaction: a float may have referenced it again meanwhile.
@@ -189,7 +189,7 @@ bool Registry::removeChunk(const QString& cid)
     });
 }
 
-QList<PendingDeletion> Registry::pendingDeletions()
+QList<PendingDeletion> PlacementRows::pendingDeletions()
 {
     QList<PendingDeletion> out;
     Query q(this, QStringLiteral("SELECT id, provider_id, locator, cid, size FROM deletions "
@@ -202,7 +202,7 @@ QList<PendingDeletion> Registry::pendingDeletions()
     return out;
 }
 
-bool Registry::forgetDeletion(qint64 id)
+bool PlacementRows::forgetDeletion(qint64 id)
 {
     // The object's bytes leave the provider's usage in the same transaction.
     return transaction([&] {

@@ -1,4 +1,4 @@
-// Registry: the providers table (kind, name, settings, quota and usage, health). Their secrets
+// ProviderRows: the providers table (kind, name, settings, quota and usage, health). Their secrets
 // are never here: they live in the credential store.
 #include "registry.h"
 #include "registryquery.h"
@@ -33,7 +33,7 @@ const char* const ProviderColumns =
 
 } // namespace
 
-std::optional<qint64> Registry::addProvider(const ProviderRecord& r)
+std::optional<qint64> ProviderRows::addProvider(const ProviderRecord& r)
 {
     // A new id is above every id ever given, to providers removed since too (SQLite alone would
     // give the highest one again): secrets are kept under a provider's id, and a new provider
@@ -57,7 +57,7 @@ std::optional<qint64> Registry::addProvider(const ProviderRecord& r)
         // A vault from before ids were kept may give a removed provider's id once more: what
         // is still kept under that id (settings) is not the new provider's.
         Query stale(this, QStringLiteral("DELETE FROM vault_settings WHERE key LIKE ?"));
-        return q.exec() && setSetting(lastIdKey, QString::number(id)) &&
+        return q.exec() && m_registry.settings().setSetting(lastIdKey, QString::number(id)) &&
                stale.bind(QStringLiteral("provider.%1.%").arg(id)).exec();
     });
     if (!ok)
@@ -65,7 +65,7 @@ std::optional<qint64> Registry::addProvider(const ProviderRecord& r)
     return id;
 }
 
-QList<ProviderRecord> Registry::providers()
+QList<ProviderRecord> ProviderRows::providers()
 {
     QList<ProviderRecord> out;
     Query q(this, QLatin1String(ProviderColumns) + QStringLiteral("ORDER BY id"));
@@ -75,7 +75,7 @@ QList<ProviderRecord> Registry::providers()
     return out;
 }
 
-std::optional<ProviderRecord> Registry::provider(qint64 id)
+std::optional<ProviderRecord> ProviderRows::provider(qint64 id)
 {
     Query q(this, QLatin1String(ProviderColumns) + QStringLiteral("WHERE id = ?"));
     q.bind(id);
@@ -84,7 +84,7 @@ std::optional<ProviderRecord> Registry::provider(qint64 id)
     return std::nullopt;
 }
 
-std::optional<ProviderRecord> Registry::providerByName(const QString& name)
+std::optional<ProviderRecord> ProviderRows::providerByName(const QString& name)
 {
     Query q(this, QLatin1String(ProviderColumns) + QStringLiteral("WHERE name = ?"));
     q.bind(name);
@@ -93,7 +93,7 @@ std::optional<ProviderRecord> Registry::providerByName(const QString& name)
     return std::nullopt;
 }
 
-bool Registry::setProviderHealth(qint64 id, const QString& health)
+bool ProviderRows::setProviderHealth(qint64 id, const QString& health)
 {
     Query q(this, QStringLiteral("UPDATE providers SET health = ? WHERE id = ?"));
     // A test that passed is an answer (reachability.cpp).
@@ -101,21 +101,21 @@ bool Registry::setProviderHealth(qint64 id, const QString& health)
            (health != ProviderRecord::healthAfterTest({}) || recordProviderAnswer(id, true));
 }
 
-bool Registry::updateProvider(const ProviderRecord& r)
+bool ProviderRows::updateProvider(const ProviderRecord& r)
 {
     Query q(this, QStringLiteral(
                       "UPDATE providers SET name = ?, settings = ?, quota_bytes = ? WHERE id = ?"));
     return q.bind(r.name).bind(toJson(r.settings)).bind(r.quotaBytes).bind(r.id).exec();
 }
 
-bool Registry::addProviderUsage(qint64 id, qint64 deltaBytes)
+bool ProviderRows::addProviderUsage(qint64 id, qint64 deltaBytes)
 {
     Query q(this, QStringLiteral(
                       "UPDATE providers SET used_bytes = MAX(0, used_bytes + ?) WHERE id = ?"));
     return q.bind(deltaBytes).bind(id).exec();
 }
 
-bool Registry::removeProvider(qint64 id)
+bool ProviderRows::removeProvider(qint64 id)
 {
     // Its settings ("provider.<id>.*") go with it.
     return transaction([&] {

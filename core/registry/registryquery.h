@@ -1,8 +1,10 @@
 #pragma once
 
-// Registry's prepared-statement wrapper, shared by the files that implement Registry.
+// The registry's prepared-statement wrapper, shared by the files that implement the registry's
+// classes of rows.
 
-#include "registry.h"
+#include "registryconnection.h"
+#include "registryrows.h"
 
 #include <QDateTime>
 #include <QJsonDocument>
@@ -15,22 +17,27 @@
 
 namespace mf {
 
-struct Registry::CachedStatement
+struct RegistryConnection::CachedStatement
 {
     QSqlQuery query;
     bool inUse = false;
 };
 
-// A prepared statement that records its error in the registry. The registry keeps it prepared
-// for the next Query of the same SQL (values are bound afresh for each exec()); destroying the
-// Query resets it, as destroying a QSqlQuery would, so no read stays open.
-class Registry::Query
+// A prepared statement that records its error on the registry's connection. The connection
+// keeps it prepared for the next Query of the same SQL (values are bound afresh for each
+// exec()); destroying the Query resets it, as destroying a QSqlQuery would, so no read stays
+// open. Made by a class of rows (`Query q(this, sql)`) or on the connection itself.
+class RegistryQuery
 {
 public:
-    Query(Registry* r, const QString& sql)
-        : m_registry(r)
+    RegistryQuery(RegistryRows* rows, const QString& sql)
+        : RegistryQuery(rows->m_db, sql)
+    {}
+    RegistryQuery(RegistryConnection& connection, const QString& sql)
+        : m_registry(&connection)
         , m_sql(sql)
     {
+        RegistryConnection* r = &connection;
         const auto kept = r->m_statements.constFind(sql);
         if (kept != r->m_statements.constEnd() && !(*kept)->inUse) {
             m_cached = *kept;
@@ -38,7 +45,7 @@ public:
             m_ok = true;
             return;
         }
-        auto made = std::make_shared<CachedStatement>();
+        auto made = std::make_shared<RegistryConnection::CachedStatement>();
         made->query = QSqlQuery(r->m_db);
         made->query.setForwardOnly(true);
         m_ok = made->query.prepare(sql);
@@ -51,15 +58,15 @@ public:
         made->inUse = true;
         m_cached = std::move(made);
     }
-    ~Query()
+    ~RegistryQuery()
     {
         m_cached->query.finish();
         m_cached->inUse = false;
     }
-    Query(const Query&) = delete;
-    Query& operator=(const Query&) = delete;
+    RegistryQuery(const RegistryQuery&) = delete;
+    RegistryQuery& operator=(const RegistryQuery&) = delete;
 
-    Query& bind(const QVariant& v)
+    RegistryQuery& bind(const QVariant& v)
     {
         // A null QString binds as SQL NULL, which every NOT NULL text column refuses: a model
         // without a source or a job state without an error would fail to save.
@@ -85,11 +92,15 @@ public:
 private:
     static constexpr qsizetype MaxKept = 256;
 
-    Registry* m_registry;
+    RegistryConnection* m_registry;
     QString m_sql;
-    std::shared_ptr<CachedStatement> m_cached; // shared with the registry's cache, if kept there
+    // Shared with the connection's cache, if kept there.
+    std::shared_ptr<RegistryConnection::CachedStatement> m_cached;
     bool m_ok = false;
 };
+
+// The name the rows' files use.
+using Query = RegistryQuery;
 
 // Values as the registry's columns keep them: times in seconds since the epoch, JSON objects as
 // compact text.

@@ -1,4 +1,4 @@
-// Registry: the chunks repair has to work on, in CID order a batch at a time (keyset paging), so
+// ScrubRows: the chunks repair has to work on, in CID order a batch at a time (keyset paging), so
 // a vault of half a million chunks is walked with bounded memory; and the bad copies a repair
 // made up for, forgotten once it is done.
 
@@ -40,9 +40,9 @@ QString scope(const QList<qint64>& modelIds, qint64 drainProvider)
 
 } // namespace
 
-QList<Registry::ChunkToRepair> Registry::chunksToRepair(const QString& afterCid, int limit,
-                                                        int wanted, const QList<qint64>& modelIds,
-                                                        qint64 drainProvider)
+QList<ScrubRows::ChunkToRepair> ScrubRows::chunksToRepair(const QString& afterCid, int limit,
+                                                          int wanted, const QList<qint64>& modelIds,
+                                                          qint64 drainProvider)
 {
     QList<ChunkToRepair> out;
     Query q(this, QStringLiteral("SELECT c.cid, c.size, ") + GoodCopies +
@@ -60,8 +60,8 @@ QList<Registry::ChunkToRepair> Registry::chunksToRepair(const QString& afterCid,
     return out;
 }
 
-Registry::RepairWork Registry::repairWork(int wanted, const QList<qint64>& modelIds,
-                                          qint64 drainProvider)
+ScrubRows::RepairWork ScrubRows::repairWork(int wanted, const QList<qint64>& modelIds,
+                                            qint64 drainProvider)
 {
     RepairWork work;
     Query q(this, QStringLiteral("SELECT COUNT(*), COALESCE(SUM(CASE WHEN used AND good < ? THEN "
@@ -79,7 +79,7 @@ Registry::RepairWork Registry::repairWork(int wanted, const QList<qint64>& model
     return work;
 }
 
-int Registry::retireReplacedCopies(int wanted, const QList<qint64>& modelIds)
+int ScrubRows::retireReplacedCopies(int wanted, const QList<qint64>& modelIds)
 {
     // Through placements_bad (the partial index of bad copies), then each chunk's good copies.
     const QString replaced = QStringLiteral("FROM placements p JOIN chunks c ON c.cid = p.cid "

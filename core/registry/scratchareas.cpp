@@ -1,17 +1,16 @@
-// Registry: the folders restores and materializations write temporaries into, recorded while
-// they run, and who is gone. A killed restore leaves a hidden temporary beside its destination
+// QueueRows: the folders restores and materializations write temporaries into, recorded while
+// they run. A killed restore leaves a hidden temporary beside its destination
 // (FileAssembler); the row says where to look for it, and the row's owner whether its process
 // is gone (util/temporaries.h says how the temporary itself is told apart from a live one's).
 
 #include "registry.h"
 #include "registryquery.h"
-#include "util/processidentity.h"
 
 #include <QDateTime>
 
 namespace mf {
 
-QList<qint64> Registry::addScratchAreas(const QStringList& folders, const QString& owner)
+QList<qint64> QueueRows::addScratchAreas(const QStringList& folders, const QString& owner)
 {
     QList<qint64> ids;
     const bool ok = transaction([&] {
@@ -27,7 +26,7 @@ QList<qint64> Registry::addScratchAreas(const QStringList& folders, const QStrin
     return ok ? ids : QList<qint64>();
 }
 
-bool Registry::removeScratchAreas(const QList<qint64>& ids)
+bool QueueRows::removeScratchAreas(const QList<qint64>& ids)
 {
     return transaction([&] {
         for (const qint64 id : ids) {
@@ -39,7 +38,7 @@ bool Registry::removeScratchAreas(const QList<qint64>& ids)
     });
 }
 
-QList<ScratchArea> Registry::scratchAreas()
+QList<ScratchArea> QueueRows::scratchAreas()
 {
     QList<ScratchArea> out;
     Query q(this, QStringLiteral("SELECT id, owner, folder, created_at FROM scratch_areas "
@@ -49,20 +48,6 @@ QList<ScratchArea> Registry::scratchAreas()
             out.append({q.q().value(0).toLongLong(), q.q().value(1).toString(),
                         q.q().value(2).toString(), q.q().value(3).toLongLong()});
     return out;
-}
-
-bool Registry::isProcessGone(const QString& owner, qint64 sinceSecs)
-{
-    // "host|pid|nonce[|serial]"
-    const QStringList parts = owner.split(QLatin1Char('|'));
-    if (parts.size() < 3)
-        return false;
-    if (parts.at(0) != processidentity::hostName())
-        return false;
-    const qint64 pid = parts.at(1).toLongLong();
-    if (pid == processidentity::pid() && parts.at(2) == processidentity::nonce())
-        return false; // this process
-    return !processidentity::mayBeRunning(pid, sinceSecs);
 }
 
 } // namespace mf

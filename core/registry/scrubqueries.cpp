@@ -1,4 +1,4 @@
-// Registry: the copies scrub looks at, in (CID, provider) order a batch at a time (keyset
+// ScrubRows: the copies scrub looks at, in (CID, provider) order a batch at a time (keyset
 // paging), and what it found. A copy's pass time is stamped as it is checked, so a scrub that is
 // stopped anywhere goes on, next time, with the copies it had not reached.
 
@@ -11,17 +11,17 @@ namespace mf {
 
 namespace {
 
-QLatin1String stampColumn(Registry::ScrubPass pass)
+QLatin1String stampColumn(ScrubRows::ScrubPass pass)
 {
-    return pass == Registry::ScrubPass::Read ? QLatin1String("verified_at")
-                                             : QLatin1String("checked_at");
+    return pass == ScrubRows::ScrubPass::Read ? QLatin1String("verified_at")
+                                              : QLatin1String("checked_at");
 }
 
 // Stored copies on enabled providers that the pass has not looked at since the bound time (nor
 // were stored since: a put that succeeded is as good as a look). One bound value: the time.
 // Only the copies the scope takes: of chunks the given models use (a repair of one model looks
 // at that model's copies), or of orphans.
-QString dueCondition(Registry::ScrubPass pass, const Registry::ScrubScope& scope)
+QString dueCondition(ScrubRows::ScrubPass pass, const ScrubRows::ScrubScope& scope)
 {
     QString sql = QStringLiteral("p.state = 'stored' AND COALESCE(p.") + stampColumn(pass) +
                   QStringLiteral(", p.stored_at, 0) < ? AND p.provider_id IN (SELECT id FROM "
@@ -38,26 +38,26 @@ QString dueCondition(Registry::ScrubPass pass, const Registry::ScrubScope& scope
 // Whether the copy's provider serves no downloads until later (provider budgets: a transfer
 // quota). Only the full pass downloads: the check asks for an object's size and reads none of
 // it. The full pass's binds one value: now, in ms since the epoch (bindPausedBound()).
-QString pausedCondition(Registry::ScrubPass pass)
+QString pausedCondition(ScrubRows::ScrubPass pass)
 {
-    return pass == Registry::ScrubPass::Read
+    return pass == ScrubRows::ScrubPass::Read
                ? QStringLiteral("p.provider_id IN (SELECT provider_id FROM provider_budgets "
                                 "WHERE download_paused_until > ?)")
                : QStringLiteral("0");
 }
 
-template <typename Query> void bindPausedBound(Query& q, Registry::ScrubPass pass)
+template <typename Query> void bindPausedBound(Query& q, ScrubRows::ScrubPass pass)
 {
-    if (pass == Registry::ScrubPass::Read)
+    if (pass == ScrubRows::ScrubPass::Read)
         q.bind(QDateTime::currentMSecsSinceEpoch());
 }
 
 } // namespace
 
-QList<Registry::ScrubItem> Registry::placementsToScrub(ScrubPass pass, qint64 dueBefore,
-                                                       const QString& afterCid,
-                                                       qint64 afterProvider, int limit,
-                                                       const ScrubScope& scope)
+QList<ScrubRows::ScrubItem> ScrubRows::placementsToScrub(ScrubPass pass, qint64 dueBefore,
+                                                         const QString& afterCid,
+                                                         qint64 afterProvider, int limit,
+                                                         const ScrubScope& scope)
 {
     QList<ScrubItem> out;
     Query q(this, QStringLiteral("SELECT p.cid, p.provider_id, p.locator, c.size FROM placements "
@@ -76,7 +76,7 @@ QList<Registry::ScrubItem> Registry::placementsToScrub(ScrubPass pass, qint64 du
     return out;
 }
 
-Registry::ScrubDue Registry::scrubDue(ScrubPass pass, qint64 dueBefore, const ScrubScope& scope)
+ScrubRows::ScrubDue ScrubRows::scrubDue(ScrubPass pass, qint64 dueBefore, const ScrubScope& scope)
 {
     ScrubDue due;
     Query q(this, QStringLiteral("SELECT COALESCE(SUM(1 - held), 0), COALESCE(SUM((1 - held) * "
@@ -95,8 +95,8 @@ Registry::ScrubDue Registry::scrubDue(ScrubPass pass, qint64 dueBefore, const Sc
     return due;
 }
 
-bool Registry::recordScrub(const QString& cid, qint64 providerId, ScrubPass pass,
-                           PlacementState found)
+bool ScrubRows::recordScrub(const QString& cid, qint64 providerId, ScrubPass pass,
+                            PlacementState found)
 {
     const qint64 now = QDateTime::currentSecsSinceEpoch();
     QString sql = QStringLiteral("UPDATE placements SET state = ?, checked_at = ?");
@@ -109,7 +109,7 @@ bool Registry::recordScrub(const QString& cid, qint64 providerId, ScrubPass pass
     return q.bind(cid).bind(providerId).exec();
 }
 
-int Registry::forgetMissingOrphanCopies()
+int ScrubRows::forgetMissingOrphanCopies()
 {
     Query q(this, QStringLiteral("DELETE FROM placements WHERE state = 'missing' AND cid IN "
                                  "(SELECT cid FROM chunks WHERE refs = 0)"));

@@ -15,7 +15,7 @@ bool shortLocator(const QString& cid, const QString& locator, QVariant* kept)
         *kept = locator.left(locator.size() - cid.size());
         return true;
     }
-    // A pending put's empty locator stays '' (Registry::Query::bind writes a null one as '').
+    // A pending put's empty locator stays '' (RegistryQuery::bind writes a null one as '').
     *kept = locator;
     return true;
 }

@@ -5,7 +5,7 @@
 
 namespace mf {
 
-QStringList Registry::providerNamesOfModel(qint64 modelId)
+QStringList ModelRows::providerNamesOfModel(qint64 modelId)
 {
     QStringList out;
     Query q(this, QStringLiteral("SELECT pr.name FROM providers pr WHERE pr.id IN (SELECT "
@@ -18,7 +18,7 @@ QStringList Registry::providerNamesOfModel(qint64 modelId)
     return out;
 }
 
-int Registry::chunkCountOfModel(qint64 modelId)
+int ModelRows::chunkCountOfModel(qint64 modelId)
 {
     Query q(this, QStringLiteral("SELECT COUNT(*) FROM files f JOIN file_chunks fc ON fc.file_id "
                                  "= f.id WHERE f.model_id = ?"));

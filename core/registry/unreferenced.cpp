@@ -1,4 +1,4 @@
-// Registry: since when this vault has seen a chunk unreferenced, for the collector's grace
+// PlacementRows: since when this vault has seen a chunk unreferenced, for the collector's grace
 // period (docs/coordination.md, "Collecting across vaults"). The stamp is made by the collector
 // the first time it finds the chunk so; the triggers of schema 17 take it away as soon as the
 // chunk is known or used again (migrations.cpp), so a later orphaning starts a new period.
@@ -8,7 +8,7 @@
 
 namespace mf {
 
-std::optional<qint64> Registry::unreferencedSince(const QString& cid, qint64 now)
+std::optional<qint64> PlacementRows::unreferencedSince(const QString& cid, qint64 now)
 {
     std::optional<qint64> since;
     const bool ok = transaction([&] {
@@ -25,7 +25,7 @@ std::optional<qint64> Registry::unreferencedSince(const QString& cid, qint64 now
     return ok ? since : std::nullopt;
 }
 
-int Registry::forgetUnreferencedExcept(const QSet<QString>& seen)
+int PlacementRows::forgetUnreferencedExcept(const QSet<QString>& seen)
 {
     int forgotten = 0;
     const bool ok = transaction([&] {

@@ -1,4 +1,4 @@
-// Registry: the vault's totals for `stats` and the providers view, read from the counts schema
+// HealthRows: the vault's totals for `stats` and the providers view, read from the counts schema
 // 14's triggers keep (migrations.cpp) and from the few rows that are not counted, so that they
 // take as long in a vault of a million chunks as in an empty one.
 
@@ -37,7 +37,7 @@ const QLatin1String ReferencedUniqueBytes(
     "o.cid = c.cid AND f.state = 'complete' AND m.state = 'complete'))");
 } // namespace
 
-VaultStats Registry::stats()
+VaultStats HealthRows::stats()
 {
     VaultStats s;
     Query q(this,
@@ -65,7 +65,7 @@ VaultStats Registry::stats()
     return s;
 }
 
-QHash<qint64, qint64> Registry::storedBytesByProvider()
+QHash<qint64, qint64> HealthRows::storedBytesByProvider()
 {
     QHash<qint64, qint64> out;
     Query q(this, QStringLiteral("SELECT id, stored_bytes FROM providers WHERE stored_chunks > 0"));

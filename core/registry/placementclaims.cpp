@@ -1,192 +1,20 @@
-// Registry: coordination between the processes and jobs that share one vault. Every check is
+// PlacementRows: the claims that keep a put and a delete of one object apart. Every check is
 // made in the same IMMEDIATE transaction as the change it guards, so SQLite's write lock orders
 // them: no interleaving of floats, removals and collections in any number of processes can
-// record a placement of an object that a deletion then removes, or merge two writers' files.
-
+// record a placement of an object that a deletion then removes.
+#include "leaseowner.h"
+#include "providerrows.h"
 #include "registry.h"
 #include "registryquery.h"
 #include "shortlocator.h"
-#include "util/processidentity.h"
 
-#include <QAtomicInteger>
 #include <QDateTime>
 
 namespace mf {
 
 using registrycolumns::nowSecs;
 
-namespace {
-
-// An owner reads "host|pid|nonce|serial". The nonce tells a later process that got the same pid
-// from the one that wrote the lease.
-struct Owner
-{
-    QString host;
-    qint64 pid = 0;
-    QString process; // host|pid|nonce
-};
-
-Owner parseOwner(const QString& owner)
-{
-    const QStringList parts = owner.split(QLatin1Char('|'));
-    Owner o;
-    if (parts.size() >= 3) {
-        o.host = parts.at(0);
-        o.pid = parts.at(1).toLongLong();
-        o.process = parts.mid(0, 3).join(QLatin1Char('|'));
-    }
-    return o;
-}
-
-// A lease (or claim) counts while it is unexpired and its process may still be running: on this
-// host a dead pid frees it at once, so a float killed a moment ago can be resumed right away.
-bool leaseLive(const QString& owner, const QVariant& until)
-{
-    if (owner.isEmpty() || until.isNull() || until.toLongLong() < nowSecs())
-        return false;
-    const Owner o = parseOwner(owner);
-    if (o.process == parseOwner(Registry::processLeaseOwner()).process)
-        return true; // another job of this very process
-    if (o.host == processidentity::hostName() && !processidentity::mayBeRunning(o.pid))
-        return false;
-    return true;
-}
-
-QString describeHolder(const QString& owner)
-{
-    const Owner o = parseOwner(owner);
-    if (o.host == processidentity::hostName())
-        return QString::number(o.pid);
-    return QStringLiteral("%1 on %2").arg(o.pid).arg(o.host);
-}
-
-} // namespace
-
-QString Registry::processLeaseOwner()
-{
-    static const QString owner = QStringLiteral("%1|%2|%3")
-                                     .arg(processidentity::hostName())
-                                     .arg(processidentity::pid())
-                                     .arg(processidentity::nonce());
-    return owner;
-}
-
-QString Registry::newLeaseOwner()
-{
-    static QAtomicInteger<quint64> serial;
-    return processLeaseOwner() + QLatin1Char('|') +
-           QString::number(serial.fetchAndAddRelaxed(1) + 1);
-}
-
-bool Registry::checkModelLease(qint64 modelId, const QString& owner)
-{
-    Query q(this, QStringLiteral("SELECT lease_owner FROM models WHERE id = ?"));
-    if (!q.bind(modelId).exec())
-        return false;
-    if (!q.q().next())
-        return fail(QStringLiteral("write model"), QStringLiteral("the model no longer exists"));
-    if (q.q().value(0).toString() != owner)
-        return fail(QStringLiteral("write model"),
-                    QStringLiteral("another process has taken this model over"));
-    return true;
-}
-
-bool Registry::checkFileLease(qint64 fileId, const QString& owner)
-{
-    Query q(this, QStringLiteral("SELECT model_id FROM files WHERE id = ?"));
-    if (!q.bind(fileId).exec())
-        return false;
-    if (!q.q().next())
-        return fail(QStringLiteral("write file"), QStringLiteral("no such file"));
-    const qint64 modelId = q.q().value(0).toLongLong();
-    q.q().finish();
-    return checkModelLease(modelId, owner);
-}
-
-Registry::ModelClaim Registry::claimModel(const QString& name, const QString& source,
-                                          const QString& owner, bool reopenComplete)
-{
-    ModelClaim claim;
-    const bool ok = transaction([&] {
-        Query find(this, QStringLiteral("SELECT id, state, source, lease_owner, lease_expires "
-                                        "FROM models WHERE name = ?"));
-        if (!find.bind(name).exec())
-            return false;
-        if (!find.q().next()) {
-            find.q().finish();
-            const auto id = createModel(name, source, owner);
-            if (!id)
-                return false;
-            claim.status = ModelClaim::Status::Created;
-            claim.modelId = *id;
-            return true;
-        }
-        claim.modelId = find.q().value(0).toLongLong();
-        claim.source = find.q().value(2).toString();
-        if (find.q().value(1).toString() == QLatin1String("complete") && !reopenComplete) {
-            claim.status = ModelClaim::Status::Complete;
-            return true;
-        }
-        const QString holder = find.q().value(3).toString();
-        if (holder != owner && leaseLive(holder, find.q().value(4))) {
-            claim.status = ModelClaim::Status::Busy;
-            claim.holderPid = describeHolder(holder);
-            return true;
-        }
-        find.q().finish();
-        Query take(this, QStringLiteral("UPDATE models SET lease_owner = ?, lease_expires = ? "
-                                        "WHERE id = ?"));
-        if (!take.bind(owner).bind(nowSecs() + ModelLeaseSecs).bind(claim.modelId).exec())
-            return false;
-        claim.status = ModelClaim::Status::Resumed;
-        return true;
-    });
-    if (!ok)
-        claim.status = ModelClaim::Status::Failed;
-    return claim;
-}
-
-bool Registry::renewModelLease(qint64 modelId, const QString& owner)
-{
-    Query q(this, QStringLiteral("UPDATE models SET lease_expires = ? WHERE id = ? AND "
-                                 "lease_owner = ?"));
-    return q.bind(nowSecs() + ModelLeaseSecs).bind(modelId).bind(owner).exec() && q.affected() == 1;
-}
-
-void Registry::releaseModelLease(qint64 modelId, const QString& owner)
-{
-    Query q(this, QStringLiteral("UPDATE models SET lease_owner = NULL, lease_expires = NULL "
-                                 "WHERE id = ? AND lease_owner = ?"));
-    q.bind(modelId).bind(owner).exec();
-}
-
-bool Registry::completeModel(qint64 modelId, const QString& owner)
-{
-    return transaction([&] {
-        if (!checkModelLease(modelId, owner))
-            return false;
-        // Complete and, in the same step, honest about its copies: a float that could not
-        // reach every provider leaves a degraded model, which repair brings back.
-        const int wanted = wantedCopies();
-        Query q(this,
-                QStringLiteral("UPDATE models SET state = 'complete', degraded = ") +
-                    underReplicatedCondition() +
-                    QStringLiteral(", lease_owner = NULL, lease_expires = NULL WHERE id = ?"));
-        return q.bind(wanted).bind(modelId).exec();
-    });
-}
-
-QString Registry::modelWriter(qint64 modelId, const QString& except)
-{
-    Query q(this, QStringLiteral("SELECT lease_owner, lease_expires FROM models WHERE id = ?"));
-    if (!q.bind(modelId).exec() || !q.q().next())
-        return {};
-    const QString holder = q.q().value(0).toString();
-    return holder != except && leaseLive(holder, q.q().value(1)) ? describeHolder(holder)
-                                                                 : QString();
-}
-
-Registry::PlacementIntent Registry::beginPlacement(const QString& cid, qint64 providerId)
+PlacementRows::PlacementIntent PlacementRows::beginPlacement(const QString& cid, qint64 providerId)
 {
     PlacementIntent result = PlacementIntent::Failed;
     const bool ok = transaction([&] {
@@ -196,7 +24,7 @@ Registry::PlacementIntent Registry::beginPlacement(const QString& cid, qint64 pr
             return false;
         QList<QPair<qint64, qint64>> queued; // id, size
         while (pending.q().next()) {
-            if (leaseLive(pending.q().value(2).toString(), pending.q().value(3))) {
+            if (leaseowner::isLive(pending.q().value(2).toString(), pending.q().value(3))) {
                 result = PlacementIntent::Busy;
                 return true;
             }
@@ -228,10 +56,12 @@ Registry::PlacementIntent Registry::beginPlacement(const QString& cid, qint64 pr
         room.q().finish();
         // Paused (a cap the provider reported, or the user's daily budget used up).
         QString why;
-        const qint64 blockedUntil = uploadBlockedUntil(providerId, chunkSize, &why);
+        const qint64 blockedUntil =
+            m_registry.providerRows().uploadBlockedUntil(providerId, chunkSize, &why);
         if (blockedUntil > 0) {
             // Recorded, so every process (and `provider list`) sees the pause, not only us.
-            if (!pauseProvider(providerId, BudgetDirection::Upload, blockedUntil, why))
+            if (!m_registry.providerRows().pauseProvider(providerId, BudgetDirection::Upload,
+                                                         blockedUntil, why))
                 return false;
             result = PlacementIntent::Paused;
             return true;
@@ -254,8 +84,8 @@ Registry::PlacementIntent Registry::beginPlacement(const QString& cid, qint64 pr
     return ok ? result : PlacementIntent::Failed;
 }
 
-bool Registry::recordStored(const QString& cid, qint64 providerId, const QString& locator,
-                            qint64 size)
+bool PlacementRows::recordStored(const QString& cid, qint64 providerId, const QString& locator,
+                                 qint64 size)
 {
     QVariant kept;
     if (!shortLocator(cid, locator, &kept))
@@ -288,11 +118,12 @@ bool Registry::recordStored(const QString& cid, qint64 providerId, const QString
             return true;
         Query count(this, QStringLiteral("UPDATE providers SET used_bytes = used_bytes + ? "
                                          "WHERE id = ?"));
-        return count.bind(size).bind(providerId).exec() && countUpload(providerId, size);
+        return count.bind(size).bind(providerId).exec() &&
+               m_registry.providerRows().countUpload(providerId, size);
     });
 }
 
-Registry::DeletionClaim Registry::claimDeletion(qint64 id, const QString& owner)
+PlacementRows::DeletionClaim PlacementRows::claimDeletion(qint64 id, const QString& owner)
 {
     DeletionClaim result = DeletionClaim::Failed;
     const bool ok = transaction([&] {
@@ -308,7 +139,7 @@ Registry::DeletionClaim Registry::claimDeletion(qint64 id, const QString& owner)
         const qint64 providerId = row.q().value(1).toLongLong();
         const QString holder = row.q().value(2).toString();
         const qint64 size = row.q().value(4).toLongLong();
-        if (holder != owner && leaseLive(holder, row.q().value(3))) {
+        if (holder != owner && leaseowner::isLive(holder, row.q().value(3))) {
             result = DeletionClaim::Busy;
             return true;
         }
@@ -341,14 +172,14 @@ Registry::DeletionClaim Registry::claimDeletion(qint64 id, const QString& owner)
     return ok ? result : DeletionClaim::Failed;
 }
 
-void Registry::abandonPlacement(const QString& cid, qint64 providerId)
+void PlacementRows::abandonPlacement(const QString& cid, qint64 providerId)
 {
     Query q(this, QStringLiteral("DELETE FROM placements WHERE cid = ? AND provider_id = ? AND "
                                  "state = 'pending' AND locator = ''"));
     q.bind(cid).bind(providerId).exec();
 }
 
-void Registry::releaseDeletion(qint64 id)
+void PlacementRows::releaseDeletion(qint64 id)
 {
     Query q(this, QStringLiteral("UPDATE deletions SET claimed_by = NULL, claimed_until = NULL "
                                  "WHERE id = ?"));
