@@ -49,17 +49,18 @@ bool seed(const QString& vaultDir, int models, int chunks)
         return false;
     }
     Registry& r = vault->registry();
-    const qint64 provider = r.providers().value(0).id;
+    const qint64 provider = r.providerRows().providers().value(0).id;
     constexpr qint64 ChunkSize = 8 << 20;
     for (int m = 0; m < models; ++m) {
         const bool ok = r.transaction([&] {
-            const auto id =
-                r.createModel(QStringLiteral("bench-model-%1").arg(m, 5, 10, QLatin1Char('0')),
-                              QStringLiteral("hf:bench/model-%1@main").arg(m));
+            const auto id = r.modelRows().createModel(
+                QStringLiteral("bench-model-%1").arg(m, 5, 10, QLatin1Char('0')),
+                QStringLiteral("hf:bench/model-%1@main").arg(m));
             if (!id)
                 return false;
-            const auto file = r.beginFile(*id, QStringLiteral("model.gguf"), ChunkSize * chunks,
-                                          QStringLiteral("cdc:5M:8M:32M"));
+            const auto file =
+                r.modelRows().beginFile(*id, QStringLiteral("model.gguf"), ChunkSize * chunks,
+                                        QStringLiteral("cdc:5M:8M:32M"));
             if (!file)
                 return false;
             QList<FileChunk> list;
@@ -67,15 +68,15 @@ bool seed(const QString& vaultDir, int models, int chunks)
                 const QByteArray key = QByteArray::number(m) + '/' + QByteArray::number(c);
                 list.append({c, ChunkSize * c, ChunkSize, cid::fromSha256(Sha256::hash(key))});
             }
-            if (!r.appendChunks(*file, list))
+            if (!r.modelRows().appendChunks(*file, list))
                 return false;
             for (const FileChunk& c : std::as_const(list))
-                if (!r.recordStored(c.cid, provider, c.cid, c.size))
+                if (!r.placementRows().recordStored(c.cid, provider, c.cid, c.size))
                     return false;
             const QJsonObject metadata{{QStringLiteral("format"), QStringLiteral("gguf")},
                                        {QStringLiteral("quantization"), QStringLiteral("Q4_K_M")}};
-            return r.completeFile(*file, QByteArray(64, 'a'), metadata) &&
-                   r.completeModel(*id, Registry::processLeaseOwner());
+            return r.modelRows().completeFile(*file, QByteArray(64, 'a'), metadata) &&
+                   r.modelRows().completeModel(*id, leaseowner::processLeaseOwner());
         });
         if (!ok) {
             std::fprintf(stderr, "seed: %s\n", qPrintable(r.lastError()));

@@ -52,20 +52,20 @@ inline bool floatModel(TestVault& v, const QStringList& paths, const QString& na
 
 inline std::optional<FileRecord> fileOf(TestVault& v, const QString& model, const QString& path)
 {
-    const auto m = v.registry().modelByName(model);
-    return m ? v.registry().file(m->id, path) : std::nullopt;
+    const auto m = v.registry().modelRows().modelByName(model);
+    return m ? v.registry().modelRows().file(m->id, path) : std::nullopt;
 }
 
 inline QList<FileChunk> chunksOf(TestVault& v, const QString& model, const QString& path)
 {
     const auto f = fileOf(v, model, path);
-    return f ? v.registry().fileChunks(f->id) : QList<FileChunk>();
+    return f ? v.registry().modelRows().fileChunks(f->id) : QList<FileChunk>();
 }
 
 // The state of a chunk's placement on a provider, by name ("none" without one).
 inline QString stateOf(TestVault& v, const QString& cid, qint64 providerId)
 {
-    for (const Placement& p : v.registry().placements(cid))
+    for (const Placement& p : v.registry().placementRows().placements(cid))
         if (p.providerId == providerId)
             return placementStateName(p.state);
     return QStringLiteral("none");

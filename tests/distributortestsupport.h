@@ -67,7 +67,7 @@ inline QSet<PlacementKey> objectsOnProviders(TestVault& v)
 inline QSet<PlacementKey> storedPlacements(Registry& r, qint64 modelId)
 {
     QSet<PlacementKey> out;
-    const auto all = r.placementsOfModel(modelId);
+    const auto all = r.placementRows().placementsOfModel(modelId);
     for (auto it = all.cbegin(); it != all.cend(); ++it)
         for (const Placement& p : it.value())
             if (p.state == PlacementState::Stored)
@@ -93,12 +93,12 @@ inline QList<FileChunk> checkStored(TestVault& v, qint64 modelId, const QString&
                                     const QByteArray& data, int replicas)
 {
     Registry& r = v.registry();
-    const auto file = r.file(modelId, path);
+    const auto file = r.modelRows().file(modelId, path);
     if (!file) {
         QTest::qFail("no file record", __FILE__, __LINE__);
         return {};
     }
-    const QList<FileChunk> chunks = r.fileChunks(file->id);
+    const QList<FileChunk> chunks = r.modelRows().fileChunks(file->id);
     qint64 offset = 0;
     for (int i = 0; i < chunks.size(); ++i) {
         const FileChunk& c = chunks.at(i);
@@ -110,7 +110,7 @@ inline QList<FileChunk> checkStored(TestVault& v, qint64 modelId, const QString&
         }
         offset += c.size;
         QSet<qint64> providers;
-        for (const Placement& p : r.placements(c.cid)) {
+        for (const Placement& p : r.placementRows().placements(c.cid)) {
             if (p.state != PlacementState::Stored)
                 continue;
             providers.insert(p.providerId);

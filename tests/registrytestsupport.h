@@ -160,26 +160,30 @@ inline void RegistryTestBase::buildVault(Registry& r)
     m_b = cidOf("B");
     m_c = cidOf("C");
     m_d = cidOf("D");
-    m_p1 = r.addProvider(providerRecord(QStringLiteral("p1"))).value_or(0);
-    m_p2 = r.addProvider(providerRecord(QStringLiteral("p2"))).value_or(0);
+    m_p1 = r.providerRows().addProvider(providerRecord(QStringLiteral("p1"))).value_or(0);
+    m_p2 = r.providerRows().addProvider(providerRecord(QStringLiteral("p2"))).value_or(0);
     QVERIFY(m_p1 > 0 && m_p2 > 0);
-    m_m1 = r.createModel(QStringLiteral("m1"), QStringLiteral("hf://m1")).value_or(0);
-    m_m2 = r.createModel(QStringLiteral("m2"), QStringLiteral("hf://m2")).value_or(0);
+    m_m1 = r.modelRows().createModel(QStringLiteral("m1"), QStringLiteral("hf://m1")).value_or(0);
+    m_m2 = r.modelRows().createModel(QStringLiteral("m2"), QStringLiteral("hf://m2")).value_or(0);
     QVERIFY(m_m1 > 0 && m_m2 > 0);
-    m_f1 = r.beginFile(m_m1, QStringLiteral("w.bin"), 30, QStringLiteral("fixed")).value_or(0);
-    m_f2 = r.beginFile(m_m2, QStringLiteral("w.bin"), 20, QStringLiteral("fixed")).value_or(0);
+    m_f1 = r.modelRows()
+               .beginFile(m_m1, QStringLiteral("w.bin"), 30, QStringLiteral("fixed"))
+               .value_or(0);
+    m_f2 = r.modelRows()
+               .beginFile(m_m2, QStringLiteral("w.bin"), 20, QStringLiteral("fixed"))
+               .value_or(0);
     QVERIFY(m_f1 > 0 && m_f2 > 0);
-    QVERIFY(
-        r.appendChunks(m_f1, {chunk(0, 0, 10, m_a), chunk(1, 10, 10, m_b), chunk(2, 20, 10, m_c)}));
-    QVERIFY(r.appendChunks(m_f2, {chunk(0, 0, 10, m_a), chunk(1, 10, 10, m_d)}));
-    QVERIFY(r.completeFile(m_f1, QByteArray(64, 'a'), {}));
-    QVERIFY(r.completeFile(m_f2, QByteArray(64, 'b'), {}));
-    QVERIFY(r.recordPlacement(placement(m_a, m_p1, PlacementState::Stored)));
-    QVERIFY(r.recordPlacement(placement(m_a, m_p2, PlacementState::Stored)));
-    QVERIFY(r.recordPlacement(placement(m_b, m_p1, PlacementState::Stored)));
-    QVERIFY(r.recordPlacement(placement(m_b, m_p2, PlacementState::Pending)));
-    QVERIFY(r.recordPlacement(placement(m_c, m_p1, PlacementState::Missing)));
-    QVERIFY(r.recordPlacement(placement(m_d, m_p2, PlacementState::Corrupt)));
+    QVERIFY(r.modelRows().appendChunks(
+        m_f1, {chunk(0, 0, 10, m_a), chunk(1, 10, 10, m_b), chunk(2, 20, 10, m_c)}));
+    QVERIFY(r.modelRows().appendChunks(m_f2, {chunk(0, 0, 10, m_a), chunk(1, 10, 10, m_d)}));
+    QVERIFY(r.modelRows().completeFile(m_f1, QByteArray(64, 'a'), {}));
+    QVERIFY(r.modelRows().completeFile(m_f2, QByteArray(64, 'b'), {}));
+    QVERIFY(r.placementRows().recordPlacement(placement(m_a, m_p1, PlacementState::Stored)));
+    QVERIFY(r.placementRows().recordPlacement(placement(m_a, m_p2, PlacementState::Stored)));
+    QVERIFY(r.placementRows().recordPlacement(placement(m_b, m_p1, PlacementState::Stored)));
+    QVERIFY(r.placementRows().recordPlacement(placement(m_b, m_p2, PlacementState::Pending)));
+    QVERIFY(r.placementRows().recordPlacement(placement(m_c, m_p1, PlacementState::Missing)));
+    QVERIFY(r.placementRows().recordPlacement(placement(m_d, m_p2, PlacementState::Corrupt)));
 }
 
 } // namespace mf::test

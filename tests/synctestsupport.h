@@ -37,7 +37,7 @@ inline qint64 floatTestFile(TestVault& v, const QString& name, qint64 size, quin
     }
     if (degraded)
         *degraded = job.degraded();
-    const auto model = v.registry().modelByName(name);
+    const auto model = v.registry().modelRows().modelByName(name);
     return model ? model->id : 0;
 }
 
@@ -45,8 +45,8 @@ inline qint64 floatTestFile(TestVault& v, const QString& name, qint64 size, quin
 inline QStringList modelChunks(Registry& r, qint64 modelId)
 {
     QStringList cids;
-    for (const FileRecord& f : r.files(modelId))
-        for (const FileChunk& c : r.fileChunks(f.id))
+    for (const FileRecord& f : r.modelRows().files(modelId))
+        for (const FileChunk& c : r.modelRows().fileChunks(f.id))
             if (!cids.contains(c.cid))
                 cids.append(c.cid);
     return cids;
@@ -56,7 +56,7 @@ inline QStringList modelChunks(Registry& r, qint64 modelId)
 inline QSet<qint64> holders(Registry& r, const QString& cid)
 {
     QSet<qint64> out;
-    for (const Placement& p : r.placements(cid))
+    for (const Placement& p : r.placementRows().placements(cid))
         if (p.state == PlacementState::Stored)
             out.insert(p.providerId);
     return out;
@@ -99,7 +99,7 @@ inline int checkObjectsMatchCids(TestVault& v, qint64 modelId)
 {
     int checked = 0;
     for (const QString& cid : modelChunks(v.registry(), modelId)) {
-        for (const Placement& p : v.registry().placements(cid)) {
+        for (const Placement& p : v.registry().placementRows().placements(cid)) {
             if (p.state != PlacementState::Stored)
                 continue;
             const QByteArray bytes = readAll(v.objectPath(p.providerId, cid));

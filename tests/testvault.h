@@ -50,18 +50,18 @@ public:
         r.name = name;
         r.settings.insert(QStringLiteral("path"), root);
         r.quotaBytes = quotaBytes;
-        return registry().addProvider(r).value_or(0);
+        return registry().providerRows().addProvider(r).value_or(0);
     }
     QList<qint64> providerIds()
     {
         QList<qint64> ids;
-        for (const ProviderRecord& p : registry().providers())
+        for (const ProviderRecord& p : registry().providerRows().providers())
             ids.append(p.id);
         return ids;
     }
     QString root(qint64 providerId)
     {
-        const auto p = registry().provider(providerId);
+        const auto p = registry().providerRows().provider(providerId);
         return p ? p->settings.value(QStringLiteral("path")).toString() : QString();
     }
     QString objectPath(qint64 providerId, const QString& cid)
@@ -84,11 +84,11 @@ inline bool useSharedFolders(TestVault& v, const QStringList& roots)
         rec.kind = QStringLiteral("local");
         rec.name = QFileInfo(root).fileName();
         rec.settings.insert(QStringLiteral("path"), root);
-        if (!v.registry().addProvider(rec))
+        if (!v.registry().providerRows().addProvider(rec))
             return false;
     }
-    const auto own = v.registry().providerByName(QStringLiteral("local"));
-    if (!own || !v.registry().removeProvider(own->id))
+    const auto own = v.registry().providerRows().providerByName(QStringLiteral("local"));
+    if (!own || !v.registry().providerRows().removeProvider(own->id))
         return false;
     v.vault->setReplicationFactor(qMin(2, int(roots.size())));
     return true;

@@ -56,7 +56,7 @@ void TestAssembler::restoresBitExact()
     // Every replica that was read is now marked verified.
     for (const FileChunk& c : chunksOf(v, QStringLiteral("big"), QStringLiteral("big.gguf"))) {
         bool verified = false;
-        for (const Placement& p : v.registry().placements(c.cid))
+        for (const Placement& p : v.registry().placementRows().placements(c.cid))
             verified = verified || p.verifiedAt.isValid();
         QVERIFY(verified);
     }
@@ -158,7 +158,7 @@ void TestAssembler::failsOverToOtherReplica()
     for (const FileChunk& c : chunks)
         if (c.index % 3 == 2)
             QCOMPARE(stateOf(v, c.cid, a), Stored);
-    QCOMPARE(v.registry().stats().unhealthyPlacements, found);
+    QCOMPARE(v.registry().healthRows().stats().unhealthyPlacements, found);
 }
 
 void TestAssembler::oversizedDamagedReplica()
@@ -369,16 +369,16 @@ void TestAssembler::unsafePathInRegistry()
     QVERIFY(v.ok());
     Registry& r = v.registry();
     const QByteArray bytes = test::pseudoRandomBytes(1000, 43);
-    const auto model = r.createModel(QStringLiteral("evil"), QStringLiteral("test"));
+    const auto model = r.modelRows().createModel(QStringLiteral("evil"), QStringLiteral("test"));
     QVERIFY(model);
-    const auto file =
-        r.beginFile(*model, QStringLiteral("../escaped.bin"), bytes.size(), Small.toString());
+    const auto file = r.modelRows().beginFile(*model, QStringLiteral("../escaped.bin"),
+                                              bytes.size(), Small.toString());
     QVERIFY(file);
-    QVERIFY(r.appendChunks(*file, {{0, 0, bytes.size(), cid::ofData(bytes)}}));
+    QVERIFY(r.modelRows().appendChunks(*file, {{0, 0, bytes.size(), cid::ofData(bytes)}}));
     QVERIFY(test::writeFile(v.path(QStringLiteral("escaped-source.bin")), bytes));
-    QVERIFY(r.completeFile(
+    QVERIFY(r.modelRows().completeFile(
         *file, test::opensslSha256Hex(v.path(QStringLiteral("escaped-source.bin"))), {}));
-    QVERIFY(r.setModelState(*model, ModelRecord::State::Complete));
+    QVERIFY(r.modelRows().setModelState(*model, ModelRecord::State::Complete));
 
     const QString out = v.path(QStringLiteral("out/inner"));
     RestoreJob job(v.vault.get(), restoreRequest(QStringLiteral("evil"), out));

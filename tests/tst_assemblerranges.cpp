@@ -45,7 +45,7 @@ void TestAssemblerRanges::range()
     QVERIFY(floatModel(v, {source}, QStringLiteral("r"), 2));
     const auto file = fileOf(v, QStringLiteral("r"), QStringLiteral("r.bin"));
     QVERIFY(file);
-    const QList<FileChunk> chunks = v.registry().fileChunks(file->id);
+    const QList<FileChunk> chunks = v.registry().modelRows().fileChunks(file->id);
     QVERIFY(chunks.size() >= 5);
     if (damaged)
         for (const FileChunk& c : chunks)

@@ -35,11 +35,11 @@ FloatJob::Request floatRequest(const QString& path, const QString& name, int rep
 
 bool setDailyUpload(Registry& r, qint64 id, qint64 bytes)
 {
-    auto p = r.provider(id);
+    auto p = r.providerRows().provider(id);
     if (!p)
         return false;
     p->settings.insert(QStringLiteral("dailyUpload"), bytes);
-    return r.updateProvider(*p);
+    return r.providerRows().updateProvider(*p);
 }
 
 // Writes to the registry as another process would (its own connection): the day of a budget
@@ -60,9 +60,11 @@ bool ageBudgetDay(const QString& vaultDir, qint64 providerId, qint64 usedBytes, 
                 "day_bytes = excluded.day_bytes, upload_paused_until = CASE WHEN "
                 "upload_paused_until IS NULL THEN NULL ELSE excluded.day_start + ? END"));
             q.addBindValue(providerId);
-            q.addBindValue(QDateTime::currentMSecsSinceEpoch() - Registry::BudgetDayMs + endsInMs);
+            q.addBindValue(QDateTime::currentMSecsSinceEpoch() - ProviderRows::BudgetDayMs +
+                           endsInMs);
             q.addBindValue(usedBytes);
-            q.addBindValue(Registry::BudgetDayMs); // the pause the budget made ends with its day
+            q.addBindValue(
+                ProviderRows::BudgetDayMs); // the pause the budget made ends with its day
             ok = q.exec();
         }
         db.close();
@@ -76,7 +78,7 @@ QHash<qint64, int> copiesPerProvider(Registry& r, qint64 modelId, int* minCopies
 {
     QHash<qint64, int> out;
     *minCopies = INT_MAX;
-    const auto all = r.placementsOfModel(modelId);
+    const auto all = r.placementRows().placementsOfModel(modelId);
     for (auto it = all.cbegin(); it != all.cend(); ++it) {
         int copies = 0;
         for (const Placement& p : it.value())
@@ -91,7 +93,7 @@ QHash<qint64, int> copiesPerProvider(Registry& r, qint64 modelId, int* minCopies
 
 qint64 storedBytes(Registry& r, qint64 providerId)
 {
-    return r.storedBytesByProvider().value(providerId);
+    return r.healthRows().storedBytesByProvider().value(providerId);
 }
 
 // A local folder whose uploads the provider refuses with "no more until T", as Drive does
@@ -165,7 +167,8 @@ private Q_SLOTS:
         QCOMPARE(job.failure(), FloatJob::Failure::None);
         int minCopies = 0;
         const auto copies = copiesPerProvider(
-            v.registry(), v.registry().modelByName(QStringLiteral("b"))->id, &minCopies);
+            v.registry(), v.registry().modelRows().modelByName(QStringLiteral("b"))->id,
+            &minCopies);
         QCOMPARE(minCopies, 2);
         QCOMPARE(job.totals().underReplicatedChunks, 0);
         QVERIFY(copies.value(budgeted) > 0);
@@ -173,20 +176,21 @@ private Q_SLOTS:
                  qPrintable(QString::number(storedBytes(v.registry(), budgeted))));
         QCOMPARE(job.budgetResetMs(), -1); // nothing waits: the others took every copy
 
-        const ProviderBudget b = v.registry().providerBudget(budgeted);
+        const ProviderBudget b = v.registry().providerRows().providerBudget(budgeted);
         QVERIFY(b.uploadPaused());
         QCOMPARE(b.dailyUploadBytes, 512 * KiB);
         QCOMPARE(b.uploadedTodayBytes, storedBytes(v.registry(), budgeted));
         QCOMPARE(b.uploadPausedUntilMs, b.dayEndsMs);
         const qint64 dayLeft = b.dayEndsMs - QDateTime::currentMSecsSinceEpoch();
-        QVERIFY(dayLeft > Registry::BudgetDayMs - 600000 && dayLeft <= Registry::BudgetDayMs);
+        QVERIFY(dayLeft > ProviderRows::BudgetDayMs - 600000 &&
+                dayLeft <= ProviderRows::BudgetDayMs);
         QVERIFY(b.uploadPauseReason.contains(QStringLiteral("daily upload budget")));
         bool warned = false;
         for (const QVariantList& w : warnings)
             warned |= w.first().toString().contains(QStringLiteral("takes no uploads until"));
         QVERIFY(warned);
         // The other providers are not paused.
-        QVERIFY(!v.registry().providerBudget(ids.at(0)).uploadPaused());
+        QVERIFY(!v.registry().providerRows().providerBudget(ids.at(0)).uploadPaused());
     }
 
     // Too few other providers: the chunks wait for the paused one (fewer copies now), the float
@@ -205,7 +209,7 @@ private Q_SLOTS:
             QVERIFY(run(job));
             QCOMPARE(job.failure(), FloatJob::Failure::None);
             QVERIFY(job.totals().underReplicatedChunks > 0);
-            const ProviderBudget b = v.registry().providerBudget(budgeted);
+            const ProviderBudget b = v.registry().providerRows().providerBudget(budgeted);
             QVERIFY(b.uploadPaused());
             QCOMPARE(job.budgetResetMs(), b.uploadPausedUntilMs);
         }
@@ -223,7 +227,7 @@ private Q_SLOTS:
         int days = 1;
         for (;;) {
             QVERIFY(ageBudgetDay(v.vault->directory(), budgeted, 512 * KiB, -1000));
-            QVERIFY(!v.registry().providerBudget(budgeted).uploadPaused());
+            QVERIFY(!v.registry().providerRows().providerBudget(budgeted).uploadPaused());
             FloatJob job(v.vault.get(), floatRequest(source, QStringLiteral("w"), 2));
             QVERIFY(run(job));
             QCOMPARE(job.failure(), FloatJob::Failure::None);
@@ -242,7 +246,8 @@ private Q_SLOTS:
         }
         QVERIFY(days >= 3);
         int minCopies = 0;
-        copiesPerProvider(v.registry(), v.registry().modelByName(QStringLiteral("w"))->id,
+        copiesPerProvider(v.registry(),
+                          v.registry().modelRows().modelByName(QStringLiteral("w"))->id,
                           &minCopies);
         QCOMPARE(minCopies, 2);
         // And once every copy is there, the same float is "nothing to do" again.
@@ -271,7 +276,7 @@ private Q_SLOTS:
         capped.name = QStringLiteral("capped");
         capped.settings.insert(QStringLiteral("path"), v.path(QStringLiteral("store-capped")));
         QDir().mkpath(v.path(QStringLiteral("store-capped")));
-        const qint64 cappedId = v.registry().addProvider(capped).value_or(0);
+        const qint64 cappedId = v.registry().providerRows().addProvider(capped).value_or(0);
         QVERIFY(cappedId > 0);
         const QString source = v.path(QStringLiteral("model.bin"));
         QVERIFY(writePseudoRandomFile(source, 2 * MiB, 9));
@@ -282,23 +287,24 @@ private Q_SLOTS:
         QVERIFY(run(job));
         QCOMPARE(job.failure(), FloatJob::Failure::None);
         QCOMPARE(job.budgetResetMs(), resetMs);
-        const ProviderBudget b = v.registry().providerBudget(cappedId);
+        const ProviderBudget b = v.registry().providerRows().providerBudget(cappedId);
         QCOMPARE(b.uploadPausedUntilMs, resetMs);
         QVERIFY(b.uploadPauseReason.contains(QStringLiteral("daily upload limit")));
         QVERIFY(!b.downloadPaused());
-        QCOMPARE(v.registry().beginPlacement(QStringLiteral("x"), cappedId),
-                 Registry::PlacementIntent::Paused);
+        QCOMPARE(v.registry().placementRows().beginPlacement(QStringLiteral("x"), cappedId),
+                 PlacementRows::PlacementIntent::Paused);
         int minCopies = 0;
         const auto copies = copiesPerProvider(
-            v.registry(), v.registry().modelByName(QStringLiteral("c"))->id, &minCopies);
+            v.registry(), v.registry().modelRows().modelByName(QStringLiteral("c"))->id,
+            &minCopies);
         QCOMPARE(minCopies, 3);
         QCOMPARE(copies.value(cappedId), 0);
 
         // A pause whose time has passed is no pause.
-        QVERIFY(v.registry().pauseProvider(cappedId, BudgetDirection::Download,
-                                           QDateTime::currentMSecsSinceEpoch() - 1,
-                                           QStringLiteral("over")));
-        QVERIFY(!v.registry().providerBudget(cappedId).downloadPaused());
+        QVERIFY(v.registry().providerRows().pauseProvider(cappedId, BudgetDirection::Download,
+                                                          QDateTime::currentMSecsSinceEpoch() - 1,
+                                                          QStringLiteral("over")));
+        QVERIFY(!v.registry().providerRows().providerBudget(cappedId).downloadPaused());
 
         // `provider list` (another process) reads the same pause.
         const QString dir = v.vault->directory();
@@ -384,7 +390,8 @@ private Q_SLOTS:
         auto vault = Vault::open(dir, Vault::OpenMode::Existing, &error);
         QVERIFY2(vault, qPrintable(error));
         int minCopies = 0;
-        copiesPerProvider(vault->registry(), vault->registry().modelByName(QStringLiteral("q"))->id,
+        copiesPerProvider(vault->registry(),
+                          vault->registry().modelRows().modelByName(QStringLiteral("q"))->id,
                           &minCopies);
         QCOMPARE(minCopies, 2);
     }

@@ -57,35 +57,35 @@ void TestCatalog::triggersMarkChanges()
     QVERIFY(writePseudoRandomFile(src, 700 * KiB, 1));
     QVERIFY(floatInto(v.vault.get(), src, QStringLiteral("m")));
     Registry& r = v.registry();
-    QCOMPARE(r.catalogChanges().size(), 1);
+    QCOMPARE(r.catalogRows().catalogChanges().size(), 1);
     QVERIFY(runJob(new CatalogPublishJob(v.vault.get())));
-    QVERIFY(r.catalogChanges().isEmpty());
-    QCOMPARE(r.catalogSeq(), 1);
+    QVERIFY(r.catalogRows().catalogChanges().isEmpty());
+    QCOMPARE(r.catalogRows().catalogSeq(), 1);
     // A change of the model (its state written, as a rename or an import would) is noticed;
     // renewing its lease is not a change.
-    const qint64 id = r.modelByName(QStringLiteral("m"))->id;
-    r.renewModelLease(id, Registry::processLeaseOwner());
-    QVERIFY(r.catalogChanges().isEmpty());
-    QVERIFY(r.setModelState(id, ModelRecord::State::Complete));
-    QCOMPARE(r.catalogChanges().size(), 1);
+    const qint64 id = r.modelRows().modelByName(QStringLiteral("m"))->id;
+    r.modelRows().renewModelLease(id, leaseowner::processLeaseOwner());
+    QVERIFY(r.catalogRows().catalogChanges().isEmpty());
+    QVERIFY(r.modelRows().setModelState(id, ModelRecord::State::Complete));
+    QCOMPARE(r.catalogRows().catalogChanges().size(), 1);
     QVERIFY(runJob(new CatalogPublishJob(v.vault.get())));
-    QCOMPARE(r.catalogSeq(), 2);
+    QCOMPARE(r.catalogRows().catalogSeq(), 2);
     // The second version replaced the first: one live entry of this vault, one tombstone.
     QList<CatalogEntry> entries;
     QStringList tombstones;
-    QVERIFY(r.catalogOwnState(v.vault->id(), &entries, &tombstones));
+    QVERIFY(r.catalogRows().catalogOwnState(v.vault->id(), &entries, &tombstones));
     QCOMPARE(entries.size(), 1);
     QCOMPARE(tombstones.size(), 1);
     // Removing the model tombstones it.
-    QVERIFY(r.removeModel(id));
-    QCOMPARE(r.catalogRemovals().size(), 1);
+    QVERIFY(r.modelRows().removeModel(id));
+    QCOMPARE(r.catalogRows().catalogRemovals().size(), 1);
     QVERIFY(runJob(new CatalogPublishJob(v.vault.get())));
     entries.clear();
     tombstones.clear();
-    QVERIFY(r.catalogOwnState(v.vault->id(), &entries, &tombstones));
+    QVERIFY(r.catalogRows().catalogOwnState(v.vault->id(), &entries, &tombstones));
     QVERIFY(entries.isEmpty());
     QCOMPARE(tombstones.size(), 2);
-    QVERIFY(r.catalogRemovals().isEmpty());
+    QVERIFY(r.catalogRows().catalogRemovals().isEmpty());
 }
 
 void TestCatalog::publishAndMerge()
@@ -112,11 +112,11 @@ void TestCatalog::publishAndMerge()
     QVERIFY(sync->inSync());
     QVERIFY(sync->report().placementsFound > 0);
     delete sync;
-    const auto model = b.registry().modelByName(QStringLiteral("x"));
+    const auto model = b.registry().modelRows().modelByName(QStringLiteral("x"));
     QVERIFY(model);
     QCOMPARE(model->state, ModelRecord::State::Complete);
     // Taken in clean: B has nothing of its own to publish.
-    QVERIFY(b.registry().catalogChanges().isEmpty());
+    QVERIFY(b.registry().catalogRows().catalogChanges().isEmpty());
     QVERIFY(restoreOk(b.vault.get(), QStringLiteral("x"), b.dir.filePath(QStringLiteral("out")),
                       QStringLiteral("x.bin"), src));
     // Syncing again changes nothing.
@@ -129,7 +129,7 @@ void TestCatalog::publishAndMerge()
     delete again;
 
     // B removes it: A, pulling, removes it too.
-    QVERIFY(b.registry().removeModel(model->id));
+    QVERIFY(b.registry().modelRows().removeModel(model->id));
     QVERIFY(runJob(new CatalogPublishJob(b.vault.get())));
     auto* back = new CatalogSyncJob(a.vault.get());
     QSignalSpy done3(back, &TransferJob::finished);
@@ -137,7 +137,7 @@ void TestCatalog::publishAndMerge()
     QVERIFY(done3.wait(JobTimeoutMs));
     QCOMPARE(back->report().modelsRemoved, 1);
     delete back;
-    QVERIFY(!a.registry().modelByName(QStringLiteral("x")));
+    QVERIFY(!a.registry().modelRows().modelByName(QStringLiteral("x")));
 }
 
 void TestCatalog::concurrentChangeSurvivesRemoval()
@@ -153,26 +153,26 @@ void TestCatalog::concurrentChangeSurvivesRemoval()
                           QStringLiteral("m"),          10};
     const CatalogEntry e2{QStringLiteral("e2e2e2e2e2"), uid, va, cid::ofData("m2"),
                           QStringLiteral("m-renamed"),  20};
-    QVERIFY(r.storeCatalogState(va, 1, {e1}, {}));
-    QList<Registry::CatalogDifference> d = r.catalogDifferences();
+    QVERIFY(r.catalogRows().storeCatalogState(va, 1, {e1}, {}));
+    QList<CatalogRows::CatalogDifference> d = r.catalogRows().catalogDifferences();
     QCOMPARE(d.size(), 1);
     QCOMPARE(d[0].shown->eid, e1.eid);
     // B's tombstone of e1 and A's new entry e2 arrive together.
-    QVERIFY(r.storeCatalogState(vb, 1, {}, {e1.eid}));
-    QVERIFY(r.storeCatalogState(va, 2, {e1, e2}, {}));
-    d = r.catalogDifferences();
+    QVERIFY(r.catalogRows().storeCatalogState(vb, 1, {}, {e1.eid}));
+    QVERIFY(r.catalogRows().storeCatalogState(va, 2, {e1, e2}, {}));
+    d = r.catalogRows().catalogDifferences();
     QCOMPARE(d.size(), 1);
     QCOMPARE(d[0].shown->eid, e2.eid);
     // Both live (two vaults changed it at once): every reader shows the later one.
     const CatalogEntry e3{QStringLiteral("e3e3e3e3e3"), uid, vb, cid::ofData("m3"),
                           QStringLiteral("m-b"),        15};
-    QVERIFY(r.storeCatalogState(vb, 2, {e3}, {e1.eid}));
-    d = r.catalogDifferences();
+    QVERIFY(r.catalogRows().storeCatalogState(vb, 2, {e3}, {e1.eid}));
+    d = r.catalogRows().catalogDifferences();
     QCOMPARE(d.size(), 1);
     QCOMPARE(d[0].shown->eid, e2.eid);
     // Everything tombstoned: nothing is shown.
-    QVERIFY(r.storeCatalogState(vb, 3, {}, {e1.eid, e2.eid, e3.eid}));
-    QVERIFY(r.catalogDifferences().isEmpty());
+    QVERIFY(r.catalogRows().storeCatalogState(vb, 3, {}, {e1.eid, e2.eid, e3.eid}));
+    QVERIFY(r.catalogRows().catalogDifferences().isEmpty());
 }
 
 void TestCatalog::removalDuringPublishStaysRemoved()
@@ -187,7 +187,7 @@ void TestCatalog::removalDuringPublishStaysRemoved()
     const QString src = a.dir.filePath(QStringLiteral("x.bin"));
     QVERIFY(writePseudoRandomFile(src, 300 * KiB, 7));
     QVERIFY(floatInto(a.vault.get(), src, QStringLiteral("x")));
-    const auto model = a.registry().modelByName(QStringLiteral("x"));
+    const auto model = a.registry().modelRows().modelByName(QStringLiteral("x"));
     QVERIFY(model);
 
     QSemaphore removing;
@@ -200,7 +200,7 @@ void TestCatalog::removalDuringPublishStaysRemoved()
             return;
         }
         removed = r->transaction([&] {
-            const bool ok = r->removeModel(model->id);
+            const bool ok = r->modelRows().removeModel(model->id);
             removing.release();
             // Held long enough for the publish below to read and reach its own write.
             QThread::msleep(500);
@@ -214,13 +214,13 @@ void TestCatalog::removalDuringPublishStaysRemoved()
     other.join();
     QVERIFY(removed);
     QVERIFY(published);
-    QVERIFY(!a.registry().modelByName(QStringLiteral("x")));
+    QVERIFY(!a.registry().modelRows().modelByName(QStringLiteral("x")));
     QList<CatalogEntry> entries;
     QStringList tombstones;
-    QVERIFY(a.registry().catalogOwnState(a.vault->id(), &entries, &tombstones));
+    QVERIFY(a.registry().catalogRows().catalogOwnState(a.vault->id(), &entries, &tombstones));
     QVERIFY2(entries.isEmpty(), qPrintable(QStringLiteral("a removed model is in the catalog: ") +
                                            (entries.isEmpty() ? QString() : entries.first().name)));
-    QVERIFY(a.registry().catalogDifferences().isEmpty());
+    QVERIFY(a.registry().catalogRows().catalogDifferences().isEmpty());
 }
 
 void TestCatalog::removalDuringSyncStaysRemoved()
@@ -244,13 +244,13 @@ void TestCatalog::removalDuringSyncStaysRemoved()
                          cid::ofData("m7"),
                          QStringLiteral("gone"),
                          1};
-    const auto id = r.importCatalogModel(e, m, files);
+    const auto id = r.catalogRows().importCatalogModel(e, m, files);
     QVERIFY2(id, qPrintable(r.lastError()));
-    QVERIFY(r.removeModel(*id));
-    QVERIFY(!r.importCatalogModel(e, m, files));
+    QVERIFY(r.modelRows().removeModel(*id));
+    QVERIFY(!r.catalogRows().importCatalogModel(e, m, files));
     QVERIFY2(r.lastError().contains(QLatin1String("removed here")), qPrintable(r.lastError()));
-    QCOMPARE(r.stats().models, 0);
-    QCOMPARE(r.catalogRemovals(), QStringList{e.uid});
+    QCOMPARE(r.healthRows().stats().models, 0);
+    QCOMPARE(r.catalogRows().catalogRemovals(), QStringList{e.uid});
 }
 
 // A sync reads the differences, then removes one by one the models they say were removed
@@ -268,31 +268,33 @@ void TestCatalog::publishBetweenDifferenceAndRemovalKeepsTheModel()
     QVERIFY(runJob(new CatalogPublishJob(a.vault.get())));
     QList<CatalogEntry> entries;
     QStringList tombstones;
-    QVERIFY(r.catalogOwnState(a.vault->id(), &entries, &tombstones));
+    QVERIFY(r.catalogRows().catalogOwnState(a.vault->id(), &entries, &tombstones));
     QCOMPARE(entries.size(), 1);
     // Another vault removed it: the difference says so.
     const QString vb = QStringLiteral("bbbbbbbb-0000-4000-8000-000000000002");
-    QVERIFY(r.storeCatalogState(vb, 1, {}, {entries.first().eid}));
-    const QList<Registry::CatalogDifference> d = r.catalogDifferences();
+    QVERIFY(r.catalogRows().storeCatalogState(vb, 1, {}, {entries.first().eid}));
+    const QList<CatalogRows::CatalogDifference> d = r.catalogRows().catalogDifferences();
     QCOMPARE(d.size(), 1);
     QVERIFY(!d.first().shown);
     // Changed and published here before the removal is applied: a live entry shows it again.
-    const auto model = r.modelByName(QStringLiteral("x"));
+    const auto model = r.modelRows().modelByName(QStringLiteral("x"));
     QVERIFY(model);
-    QVERIFY(r.setModelState(model->id, ModelRecord::State::Complete)); // counts as a change
+    QVERIFY(
+        r.modelRows().setModelState(model->id, ModelRecord::State::Complete)); // counts as a change
     QVERIFY(runJob(new CatalogPublishJob(a.vault.get())));
-    QCOMPARE(r.removeCatalogModel(d.first().modelId), Registry::CatalogRemoval::Shown);
-    QVERIFY(r.modelByName(QStringLiteral("x")));
-    QVERIFY(r.catalogDifferences().isEmpty());
+    QCOMPARE(r.catalogRows().removeCatalogModel(d.first().modelId),
+             CatalogRows::CatalogRemoval::Shown);
+    QVERIFY(r.modelRows().modelByName(QStringLiteral("x")));
+    QVERIFY(r.catalogRows().catalogDifferences().isEmpty());
     QVERIFY(restoreOk(a.vault.get(), QStringLiteral("x"), a.dir.filePath(QStringLiteral("out")),
                       QStringLiteral("x.bin"), src));
     // Not shown any more (tombstoned again elsewhere): now it goes.
     entries.clear();
-    QVERIFY(r.catalogOwnState(a.vault->id(), &entries, &tombstones));
+    QVERIFY(r.catalogRows().catalogOwnState(a.vault->id(), &entries, &tombstones));
     QCOMPARE(entries.size(), 1);
-    QVERIFY(r.storeCatalogState(vb, 2, {}, {entries.first().eid}));
-    QCOMPARE(r.removeCatalogModel(model->id), Registry::CatalogRemoval::Removed);
-    QVERIFY(!r.modelByName(QStringLiteral("x")));
+    QVERIFY(r.catalogRows().storeCatalogState(vb, 2, {}, {entries.first().eid}));
+    QCOMPARE(r.catalogRows().removeCatalogModel(model->id), CatalogRows::CatalogRemoval::Removed);
+    QVERIFY(!r.modelRows().modelByName(QStringLiteral("x")));
 }
 
 // The same race inside the differences: another process (here a thread with its own
@@ -312,16 +314,16 @@ void TestCatalog::publishDuringDifferencesIsNoRemoval()
         QString error;
         std::unique_ptr<Registry> r = Registry::open(path, &error);
         for (int i = 0; r && i < Models && error.isEmpty(); ++i) {
-            const QString owner = Registry::newLeaseOwner();
-            const auto id =
-                r->createModel(QStringLiteral("m%1").arg(i), QStringLiteral("t"), owner);
-            if (!id || !r->completeModel(*id, owner)) {
+            const QString owner = leaseowner::newLeaseOwner();
+            const auto id = r->modelRows().createModel(QStringLiteral("m%1").arg(i),
+                                                       QStringLiteral("t"), owner);
+            if (!id || !r->modelRows().completeModel(*id, owner)) {
                 error = r->lastError();
                 break;
             }
-            QList<Registry::CatalogPublication> published;
-            for (const Registry::CatalogChange& c : r->catalogChanges()) {
-                Registry::CatalogPublication p;
+            QList<CatalogRows::CatalogPublication> published;
+            for (const CatalogRows::CatalogChange& c : r->catalogRows().catalogChanges()) {
+                CatalogRows::CatalogPublication p;
                 p.change = c;
                 p.manifest = QByteArray::number(c.modelId);
                 p.entry = {catalog::newId(),
@@ -332,7 +334,7 @@ void TestCatalog::publishDuringDifferencesIsNoRemoval()
                            1};
                 published.append(p);
             }
-            if (r->recordCatalogPublish(vault, published, {}) == 0)
+            if (r->catalogRows().recordCatalogPublish(vault, published, {}) == 0)
                 error = r->lastError();
         }
         publishError = r ? error : QStringLiteral("cannot open: ") + error;
@@ -341,7 +343,8 @@ void TestCatalog::publishDuringDifferencesIsNoRemoval()
     QStringList removals;
     int reads = 0;
     while (publishing) {
-        for (const Registry::CatalogDifference& d : a.registry().catalogDifferences())
+        for (const CatalogRows::CatalogDifference& d :
+             a.registry().catalogRows().catalogDifferences())
             if (!d.shown)
                 removals.append(d.uid);
         ++reads;
@@ -355,7 +358,7 @@ void TestCatalog::publishDuringDifferencesIsNoRemoval()
                             .arg(removals.size())
                             .arg(reads)
                             .arg(removals.value(0))));
-    QVERIFY(a.registry().catalogDifferences().isEmpty());
+    QVERIFY(a.registry().catalogRows().catalogDifferences().isEmpty());
 }
 
 void TestCatalog::namesTakenElsewhere()
@@ -381,14 +384,16 @@ void TestCatalog::namesTakenElsewhere()
                          cid::ofData("m9"),
                          QStringLiteral("llama"),
                          1};
-    const auto id = r.importCatalogModel(e, other, {{f, {{0, 0, 5, cid::ofData("12345")}}}});
+    const auto id =
+        r.catalogRows().importCatalogModel(e, other, {{f, {{0, 0, 5, cid::ofData("12345")}}}});
     QVERIFY2(id, qPrintable(r.lastError()));
-    QCOMPARE(r.model(*id)->name, QStringLiteral("llama~99999999"));
-    QVERIFY(r.modelByName(QStringLiteral("llama"))->id != *id);
+    QCOMPARE(r.modelRows().model(*id)->name, QStringLiteral("llama~99999999"));
+    QVERIFY(r.modelRows().modelByName(QStringLiteral("llama"))->id != *id);
     // Taking it in again (the same entry) creates nothing new.
-    const int before = r.stats().models;
-    QCOMPARE(r.importCatalogModel(e, other, {{f, {{0, 0, 5, cid::ofData("12345")}}}}), id);
-    QCOMPARE(r.stats().models, before);
+    const int before = r.healthRows().stats().models;
+    QCOMPARE(r.catalogRows().importCatalogModel(e, other, {{f, {{0, 0, 5, cid::ofData("12345")}}}}),
+             id);
+    QCOMPARE(r.healthRows().stats().models, before);
 }
 
 void TestCatalog::longNamesTakenElsewhere()
@@ -418,9 +423,10 @@ void TestCatalog::longNamesTakenElsewhere()
         const CatalogEntry e{
             catalog::newId(),  uid,      QStringLiteral("cccccccc-0000-4000-8000-000000000003"),
             cid::ofData("ml"), longName, 1};
-        const auto id = r.importCatalogModel(e, other, {{f, {{0, 0, 5, cid::ofData("12345")}}}});
+        const auto id =
+            r.catalogRows().importCatalogModel(e, other, {{f, {{0, 0, 5, cid::ofData("12345")}}}});
         QVERIFY2(id, qPrintable(r.lastError()));
-        const QString shown = r.model(*id)->name;
+        const QString shown = r.modelRows().model(*id)->name;
         QVERIFY2(shown.size() <= modelname::MaxLength, qPrintable(shown));
         QVERIFY2(modelname::isValid(shown), qPrintable(modelname::problem(shown)));
         // The first uid's first part; the second's is the same, so all of it.
@@ -429,7 +435,7 @@ void TestCatalog::longNamesTakenElsewhere()
                  qPrintable(shown));
         QVERIFY(longName.startsWith(shown.left(shown.lastIndexOf(QLatin1Char('~')))));
     }
-    QCOMPARE(r.stats().models, 3);
+    QCOMPARE(r.healthRows().stats().models, 3);
     // The cut never splits a character nor leaves a space before the suffix.
     QCOMPARE(modelname::withSuffix(QStringLiteral("ab ") + emoji, QStringLiteral("~x")),
              QStringLiteral("ab ") + emoji + QStringLiteral("~x"));
@@ -453,10 +459,10 @@ void TestCatalog::adoptsSameModelWithoutUid()
     const QString src = v.dir.filePath(QStringLiteral("s.bin"));
     QVERIFY(writePseudoRandomFile(src, 300 * KiB, 4));
     QVERIFY(floatInto(v.vault.get(), src, QStringLiteral("same")));
-    const auto local = r.modelByName(QStringLiteral("same"));
+    const auto local = r.modelRows().modelByName(QStringLiteral("same"));
     QList<QPair<FileRecord, QList<FileChunk>>> files;
-    for (const FileRecord& f : r.files(local->id))
-        files.append({f, r.fileChunks(f.id)});
+    for (const FileRecord& f : r.modelRows().files(local->id))
+        files.append({f, r.modelRows().fileChunks(f.id)});
     const CatalogEntry e{QStringLiteral("e7e7e7e7e7"),
                          QStringLiteral("77777777-2222-4333-8444-555555555555"),
                          QStringLiteral("cccccccc-0000-4000-8000-000000000003"),
@@ -465,11 +471,11 @@ void TestCatalog::adoptsSameModelWithoutUid()
                          1};
     // The same name and the same files: adopted as that model, not published again.
     ModelRecord m = *local;
-    const auto id = r.importCatalogModel(e, m, files);
+    const auto id = r.catalogRows().importCatalogModel(e, m, files);
     QVERIFY2(id, qPrintable(r.lastError()));
     QCOMPARE(*id, local->id);
-    QCOMPARE(r.stats().models, 1);
-    QVERIFY(r.catalogChanges().isEmpty());
+    QCOMPARE(r.healthRows().stats().models, 1);
+    QVERIFY(r.catalogRows().catalogChanges().isEmpty());
     // Other files under that name: a model of its own.
     FileRecord other = files.first().first;
     other.sha256 = QByteArray(64, 'd');
@@ -479,10 +485,10 @@ void TestCatalog::adoptsSameModelWithoutUid()
                           cid::ofData("m8"),
                           QStringLiteral("same"),
                           2};
-    const auto id2 = r.importCatalogModel(e2, m, {{other, files.first().second}});
+    const auto id2 = r.catalogRows().importCatalogModel(e2, m, {{other, files.first().second}});
     QVERIFY2(id2, qPrintable(r.lastError()));
     QVERIFY(*id2 != local->id);
-    QCOMPARE(r.stats().models, 2);
+    QCOMPARE(r.healthRows().stats().models, 2);
 }
 
 void TestCatalog::foundPlacementsCancelQueuedDeletions()
@@ -493,24 +499,24 @@ void TestCatalog::foundPlacementsCancelQueuedDeletions()
     const QString src = v.dir.filePath(QStringLiteral("p.bin"));
     QVERIFY(writePseudoRandomFile(src, 400 * KiB, 5));
     QVERIFY(floatInto(v.vault.get(), src, QStringLiteral("p")));
-    const auto model = r.modelByName(QStringLiteral("p"));
-    const FileRecord file = r.files(model->id).first();
-    const QList<FileChunk> chunks = r.fileChunks(file.id);
-    const Placement first = r.placements(chunks.first().cid).first();
-    const qint64 used = r.provider(first.providerId)->usedBytes;
+    const auto model = r.modelRows().modelByName(QStringLiteral("p"));
+    const FileRecord file = r.modelRows().files(model->id).first();
+    const QList<FileChunk> chunks = r.modelRows().fileChunks(file.id);
+    const Placement first = r.placementRows().placements(chunks.first().cid).first();
+    const qint64 used = r.providerRows().provider(first.providerId)->usedBytes;
     // The model goes; its chunks' objects are queued for deletion (still counted as used).
-    QVERIFY(r.removeModel(model->id));
-    for (const auto& [c, size] : r.orphanChunks())
-        QVERIFY(r.removeChunk(c));
+    QVERIFY(r.modelRows().removeModel(model->id));
+    for (const auto& [c, size] : r.placementRows().orphanChunks())
+        QVERIFY(r.placementRows().removeChunk(c));
     const auto queued = [&] {
         int n = 0;
-        for (const PendingDeletion& d : r.pendingDeletions())
+        for (const PendingDeletion& d : r.placementRows().pendingDeletions())
             n += d.cid == first.cid && d.providerId == first.providerId;
         return n;
     };
     QCOMPARE(queued(), 1);
     // An object of a chunk no model here uses is not recorded.
-    QCOMPARE(r.recordFoundPlacements(first.providerId, {first}), 0);
+    QCOMPARE(r.placementRows().recordFoundPlacements(first.providerId, {first}), 0);
     // Another vault's model with the same file arrives: the object is wanted again, and found.
     const CatalogEntry e{QStringLiteral("e5e5e5e5e5"),
                          QStringLiteral("55555555-2222-4333-8444-555555555555"),
@@ -520,13 +526,13 @@ void TestCatalog::foundPlacementsCancelQueuedDeletions()
                          1};
     ModelRecord m;
     m.name = QStringLiteral("p");
-    QVERIFY(r.importCatalogModel(e, m, {{file, chunks}}));
-    QCOMPARE(r.recordFoundPlacements(first.providerId, {first}), 1);
+    QVERIFY(r.catalogRows().importCatalogModel(e, m, {{file, chunks}}));
+    QCOMPARE(r.placementRows().recordFoundPlacements(first.providerId, {first}), 1);
     QCOMPARE(queued(), 0);
     // Its bytes were never uncounted: the usage is what it was.
-    QCOMPARE(r.provider(first.providerId)->usedBytes, used);
+    QCOMPARE(r.providerRows().provider(first.providerId)->usedBytes, used);
     // Found again: nothing new.
-    QCOMPARE(r.recordFoundPlacements(first.providerId, {first}), 0);
+    QCOMPARE(r.placementRows().recordFoundPlacements(first.providerId, {first}), 0);
 }
 
 QTEST_GUILESS_MAIN(TestCatalog)

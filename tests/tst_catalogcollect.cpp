@@ -120,7 +120,7 @@ std::unique_ptr<CatalogCollectJob> collectAt(TestVault& v, qint64 now,
 
 bool knowsModel(TestVault& v, const QString& name)
 {
-    return v.registry().modelByName(name).has_value();
+    return v.registry().modelRows().modelByName(name).has_value();
 }
 
 constexpr qint64 T0 = 2000000000; // a hand-moved clock's start (seconds since the epoch)
@@ -147,8 +147,12 @@ void TestCatalogCollect::unreferencedChunkWaitsForTheGracePeriod()
     const QString src = v.dir.filePath(QStringLiteral("m.bin"));
     QVERIFY(writePseudoRandomFile(src, 1200 * KiB, 3));
     QVERIFY(runJob(makeFloat(v.vault.get(), src, QStringLiteral("m1"))));
-    const QStringList roots{
-        v.registry().providers().first().settings.value(QStringLiteral("path")).toString()};
+    const QStringList roots{v.registry()
+                                .providerRows()
+                                .providers()
+                                .first()
+                                .settings.value(QStringLiteral("path"))
+                                .toString()};
     const int objects = chunkObjects(roots);
     QVERIFY(objects > 0);
     const qint64 grace = CatalogCollectJob::DefaultGraceSecs;
@@ -291,7 +295,7 @@ void TestCatalogCollect::laptopOfflineBeforePublishKeepsItsModel()
     QVERIFY(runJob(publish));
     if (backAfterTheGrace) {
         // Gone everywhere: the laptop no longer calls the model complete.
-        const auto x = a.registry().modelByName(QStringLiteral("x"));
+        const auto x = a.registry().modelRows().modelByName(QStringLiteral("x"));
         QVERIFY(x);
         QVERIFY(x->state != ModelRecord::State::Complete);
         // The next float of the same files sends what is gone, and publishes.
@@ -310,7 +314,7 @@ void TestCatalogCollect::laptopOfflineBeforePublishKeepsItsModel()
     QCOMPARE(later->chunksWaiting(), 0);
     QVERIFY(knowsModel(b, QStringLiteral("x")));
     QCOMPARE(chunkObjects(roots), desktopObjects + laptopObjects);
-    const auto x = a.registry().modelByName(QStringLiteral("x"));
+    const auto x = a.registry().modelRows().modelByName(QStringLiteral("x"));
     QVERIFY(x && x->state == ModelRecord::State::Complete);
     QVERIFY(restoreOk(a.vault.get(), QStringLiteral("x"), a.dir.filePath(QStringLiteral("out")),
                       QStringLiteral("x.bin"), src));

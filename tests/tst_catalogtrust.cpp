@@ -110,10 +110,10 @@ void TestCatalogTrust::forgedRemovalIsIgnored()
     bool ok = false;
     syncOk(b, &ok);
     QVERIFY(ok);
-    QVERIFY(b.registry().modelByName(QStringLiteral("kept")));
+    QVERIFY(b.registry().modelRows().modelByName(QStringLiteral("kept")));
 
     const QString aId = a.vault->id();
-    const qint64 seq = a.registry().catalogSeq();
+    const qint64 seq = a.registry().catalogRows().catalogSeq();
     QString why;
     const auto real = catalog::decodeState(readAll(statePath(roots.first(), aId, seq)),
                                            a.vault->catalogKey(), &why);
@@ -138,7 +138,7 @@ void TestCatalogTrust::forgedRemovalIsIgnored()
         QVERIFY2(said.contains(catalog::stateName(aId, forged.seq)) &&
                      said.contains(QStringLiteral("not written by your computers")),
                  qPrintable(said));
-    QVERIFY(b.registry().modelByName(QStringLiteral("kept")));
+    QVERIFY(b.registry().modelRows().modelByName(QStringLiteral("kept")));
 
     // Said once: the next sync passes it by in silence, and obeys it no more than before.
     const CatalogSyncJob::Report again = syncOk(b, &ok);
@@ -155,7 +155,7 @@ void TestCatalogTrust::forgedRemovalIsIgnored()
     // A is not fooled by a state under its own name either: its counter stays.
     syncOk(a, &ok);
     QVERIFY(ok);
-    QCOMPARE(a.registry().catalogSeq(), seq);
+    QCOMPARE(a.registry().catalogRows().catalogSeq(), seq);
 }
 
 void TestCatalogTrust::forgedVaultAddsNoModel()
@@ -199,8 +199,8 @@ void TestCatalogTrust::forgedVaultAddsNoModel()
     const CatalogSyncJob::Report r = syncOk(b, &ok);
     QVERIFY(ok);
     QCOMPARE(r.modelsAdded, 1); // "real", from A
-    QVERIFY(b.registry().modelByName(QStringLiteral("real")));
-    QVERIFY(!b.registry().modelByName(QStringLiteral("planted")));
+    QVERIFY(b.registry().modelRows().modelByName(QStringLiteral("real")));
+    QVERIFY(!b.registry().modelRows().modelByName(QStringLiteral("planted")));
     QCOMPARE(r.untrusted.size(), roots.size());
 }
 
@@ -220,7 +220,7 @@ void TestCatalogTrust::unsignedStoreIsAdoptedOnce()
     QVERIFY(floatInto(a.vault.get(), one, QStringLiteral("one")));
     QVERIFY(runJob(new CatalogPublishJob(a.vault.get())));
     const QString aId = a.vault->id();
-    const qint64 seq = a.registry().catalogSeq();
+    const qint64 seq = a.registry().catalogRows().catalogSeq();
     QString why;
     const auto state = catalog::decodeState(readAll(statePath(roots.first(), aId, seq)),
                                             a.vault->catalogKey(), &why);
@@ -249,7 +249,7 @@ void TestCatalogTrust::unsignedStoreIsAdoptedOnce()
     QVERIFY(ok);
     QCOMPARE(second.modelsRemoved, 0);
     QCOMPARE(second.untrusted.size(), roots.size());
-    QVERIFY(b.registry().modelByName(QStringLiteral("one")));
+    QVERIFY(b.registry().modelRows().modelByName(QStringLiteral("one")));
 
     // B's own state is signed with its key.
     const QString two = b.dir.filePath(QStringLiteral("two.bin"));
@@ -257,7 +257,7 @@ void TestCatalogTrust::unsignedStoreIsAdoptedOnce()
     QVERIFY(floatInto(b.vault.get(), two, QStringLiteral("two")));
     QVERIFY(runJob(new CatalogPublishJob(b.vault.get())));
     const auto own = catalog::decodeState(
-        readAll(statePath(roots.first(), b.vault->id(), b.registry().catalogSeq())),
+        readAll(statePath(roots.first(), b.vault->id(), b.registry().catalogRows().catalogSeq())),
         b.vault->catalogKey(), &why);
     QVERIFY2(own, qPrintable(why));
     QCOMPARE(own->signedBy.signature, catalog::Signature::Valid);
@@ -277,7 +277,7 @@ void TestCatalogTrust::importedKeySignsOwnStateAgain()
     QVERIFY(writePseudoRandomFile(src, 300 * KiB, 56));
     QVERIFY(floatInto(b.vault.get(), src, QStringLiteral("from-b")));
     QVERIFY(runJob(new CatalogPublishJob(b.vault.get())));
-    const qint64 before = b.registry().catalogSeq();
+    const qint64 before = b.registry().catalogRows().catalogSeq();
     QVERIFY(before > 0);
     // A's first sync: B's state is signed with a key A does not hold; A makes no key of its
     // own over it, and says what to do.
@@ -295,7 +295,7 @@ void TestCatalogTrust::importedKeySignsOwnStateAgain()
     bool ok = false;
     syncOk(a, &ok);
     QVERIFY(ok);
-    QVERIFY(a.registry().modelByName(QStringLiteral("from-b")));
+    QVERIFY(a.registry().modelRows().modelByName(QStringLiteral("from-b")));
 
     // Now B takes a new key (as if it imported another computer's): its state is re-signed.
     const CatalogKey other = CatalogKey::generate();
@@ -308,7 +308,7 @@ void TestCatalogTrust::importedKeySignsOwnStateAgain()
     });
     QVERIFY(QTest::qWaitFor([&] { return done; }, 30000) && error.ok());
     QVERIFY(runJob(new CatalogPublishJob(b.vault.get())));
-    QCOMPARE(b.registry().catalogSeq(), before + 1);
+    QCOMPARE(b.registry().catalogRows().catalogSeq(), before + 1);
     QString why;
     const auto resigned = catalog::decodeState(
         readAll(statePath(roots.first(), b.vault->id(), before + 1)), b.vault->catalogKey(), &why);

@@ -100,22 +100,23 @@ void TestCatalogVaults::floatAfterAnotherVaultCollectedStoresAgain()
     QVERIFY(floatInto(a.vault.get(), src, QStringLiteral("m1")));
     QVERIFY(runJob(new CatalogPublishJob(a.vault.get())));
     QVERIFY(runJob(new CatalogSyncJob(b.vault.get())));
-    const auto m1 = b.registry().modelByName(QStringLiteral("m1"));
+    const auto m1 = b.registry().modelRows().modelByName(QStringLiteral("m1"));
     QVERIFY(m1);
     QStringList m1Chunks;
-    for (const FileRecord& f : b.registry().files(m1->id))
-        for (const FileChunk& c : b.registry().fileChunks(f.id))
+    for (const FileRecord& f : b.registry().modelRows().files(m1->id))
+        for (const FileChunk& c : b.registry().modelRows().fileChunks(f.id))
             m1Chunks.append(c.cid);
     const auto copiesInB = [&] {
         int n = 0;
         for (const QString& cid : std::as_const(m1Chunks))
-            n += int(b.registry().placements(cid).size());
+            n += int(b.registry().placementRows().placements(cid).size());
         return n;
     };
     QVERIFY(copiesInB() > 0);
 
     // Freed at once (the grace period before a chunk may go is tst_catalogcollect's).
-    QVERIFY(a.registry().setSetting(CatalogCollectJob::GraceSetting, QStringLiteral("0")));
+    QVERIFY(
+        a.registry().settings().setSetting(CatalogCollectJob::GraceSetting, QStringLiteral("0")));
     auto* collect = new CatalogCollectJob(a.vault.get(), QStringLiteral("m1"));
     QVERIFY(runJob(collect));
     const auto chunkObjects = [&] {
@@ -179,7 +180,7 @@ void TestCatalogVaults::damagedCopyIsReplaced()
     // altered by one byte.
     const QString catalogRoot = roots.first() + QStringLiteral("/catalog/");
     const QString state =
-        catalogRoot + catalog::stateName(a.vault->id(), a.registry().catalogSeq());
+        catalogRoot + catalog::stateName(a.vault->id(), a.registry().catalogRows().catalogSeq());
     QFile s(state);
     QVERIFY(s.open(QIODevice::ReadWrite));
     QVERIFY(s.resize(s.size() / 2));
@@ -233,8 +234,8 @@ void TestCatalogVaults::stoppedSyncIsFinishedByTheNext()
         QVERIFY(finished.wait(JobTimeoutMs));
         QCOMPARE(stopped.error().kind, Error::Kind::Cancelled);
     }
-    QCOMPARE(b.registry().models().size(), 1);
-    QCOMPARE(b.registry().modelsWithUncopiedChunks().size(), 1);
+    QCOMPARE(b.registry().modelRows().models().size(), 1);
+    QCOMPARE(b.registry().healthRows().modelsWithUncopiedChunks().size(), 1);
 
     auto* sync = new CatalogSyncJob(b.vault.get());
     QSignalSpy finished(sync, &TransferJob::finished);
@@ -243,7 +244,7 @@ void TestCatalogVaults::stoppedSyncIsFinishedByTheNext()
     QVERIFY2(sync->error().ok(), qPrintable(sync->error().message));
     QCOMPARE(sync->report().modelsAdded, 3);
     delete sync;
-    QVERIFY(b.registry().modelsWithUncopiedChunks().isEmpty());
+    QVERIFY(b.registry().healthRows().modelsWithUncopiedChunks().isEmpty());
     for (int i = 0; i < 3; ++i)
         QVERIFY(restoreOk(b.vault.get(), QStringLiteral("m%1").arg(i),
                           b.dir.filePath(QStringLiteral("out%1").arg(i)),
@@ -264,7 +265,7 @@ void TestCatalogVaults::strayStateNameIsIgnored()
     QVERIFY(writePseudoRandomFile(one, 400 * KiB, 41));
     QVERIFY(floatInto(a.vault.get(), one, QStringLiteral("one")));
     QVERIFY(runJob(new CatalogPublishJob(a.vault.get())));
-    const qint64 published = a.registry().catalogSeq();
+    const qint64 published = a.registry().catalogRows().catalogSeq();
     for (const QString& root : roots)
         QVERIFY(writeFile(root + QStringLiteral("/catalog/states/") + a.vault->id() +
                               QStringLiteral(".999999999999"),
@@ -278,7 +279,7 @@ void TestCatalogVaults::strayStateNameIsIgnored()
     QVERIFY2(sync->warnings().join(QLatin1Char('\n')).contains(QStringLiteral("ignored")),
              qPrintable(sync->warnings().join(QLatin1Char('\n'))));
     delete sync;
-    QCOMPARE(a.registry().catalogSeq(), published);
+    QCOMPARE(a.registry().catalogRows().catalogSeq(), published);
 
     // A goes on publishing, and another vault reads every model it has.
     const QString two = a.dir.filePath(QStringLiteral("two.bin"));
@@ -420,8 +421,8 @@ void TestCatalogVaults::hugeManifestsAreRefused()
         damaged.count(
             QStringLiteral("bytes, more than the %1 it may be").arg(Provider::MaxManifestBytes)),
         2);
-    QVERIFY(!b.registry().modelByName(QStringLiteral("many")));
-    QVERIFY(!b.registry().modelByName(QStringLiteral("large")));
+    QVERIFY(!b.registry().modelRows().modelByName(QStringLiteral("many")));
+    QVERIFY(!b.registry().modelRows().modelByName(QStringLiteral("large")));
     QVERIFY(restoreOk(b.vault.get(), QStringLiteral("one"), b.dir.filePath(QStringLiteral("out")),
                       QStringLiteral("one.bin"), one));
 }

@@ -615,7 +615,7 @@ void TestCliCrash::randomKillsLoseNothing()
         }
         qInfo("%s: %s", qPrintable(m_context), qPrintable(done.join(QStringLiteral(", "))));
         // A resumed float's chunks are protected too: its interrupted scan's manifest keeps
-        // them from a concurrent rm or collect (Registry::beginFile).
+        // them from a concurrent rm or collect (ModelRows::beginFile).
         bool sending[2] = {false, false};
         for (const Actor& a : actors)
             sending[a.side] = sending[a.side] || !a.floated.isEmpty();

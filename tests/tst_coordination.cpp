@@ -65,12 +65,12 @@ bool restoresBitExact(TestVault& v, const QString& name, const QString& original
 bool forgetModelLeavingDeletions(TestVault& v, const QString& name)
 {
     Registry& r = v.registry();
-    const auto model = r.modelByName(name);
-    if (!model || !r.removeModel(model->id))
+    const auto model = r.modelRows().modelByName(name);
+    if (!model || !r.modelRows().removeModel(model->id))
         return false;
-    for (const auto& [cid, size] : r.orphanChunks()) {
+    for (const auto& [cid, size] : r.placementRows().orphanChunks()) {
         Q_UNUSED(size);
-        if (!r.removeChunk(cid))
+        if (!r.placementRows().removeChunk(cid))
             return false;
     }
     return true;
@@ -79,10 +79,10 @@ bool forgetModelLeavingDeletions(TestVault& v, const QString& name)
 QList<QString> chunkCids(TestVault& v, const QString& name)
 {
     QList<QString> cids;
-    const auto model = v.registry().modelByName(name);
+    const auto model = v.registry().modelRows().modelByName(name);
     if (model)
-        for (const FileRecord& f : v.registry().files(model->id))
-            for (const FileChunk& c : v.registry().fileChunks(f.id))
+        for (const FileRecord& f : v.registry().modelRows().files(model->id))
+            for (const FileChunk& c : v.registry().modelRows().fileChunks(f.id))
                 cids.append(c.cid);
     return cids;
 }
@@ -117,14 +117,14 @@ void TestCoordination::queuedDeletionIsCancelledByARefloat()
     QVERIFY(writePseudoRandomFile(file, 3 * MiB + 17, 1));
     QVERIFY(floatFile(v, file, QStringLiteral("a")));
     QVERIFY(forgetModelLeavingDeletions(v, QStringLiteral("a")));
-    QVERIFY(!v.registry().pendingDeletions().isEmpty());
+    QVERIFY(!v.registry().placementRows().pendingDeletions().isEmpty());
 
     QVERIFY(floatFile(v, file, QStringLiteral("b")));
     RemoveJob collect(v.vault.get(), QString());
     QVERIFY(run(collect));
     QVERIFY2(collect.error().ok(), qPrintable(collect.error().message));
     QCOMPARE(collect.chunksFreed(), 0);
-    QVERIFY(v.registry().pendingDeletions().isEmpty());
+    QVERIFY(v.registry().placementRows().pendingDeletions().isEmpty());
     QVERIFY(restoresBitExact(v, QStringLiteral("b"), file));
 }
 
@@ -139,11 +139,12 @@ void TestCoordination::floatWaitsForADeletionUnderWay()
     QVERIFY(floatFile(v, file, QStringLiteral("a")));
     const qint64 provider = v.providerIds().first();
     QVERIFY(forgetModelLeavingDeletions(v, QStringLiteral("a")));
-    const QList<PendingDeletion> pending = v.registry().pendingDeletions();
+    const QList<PendingDeletion> pending = v.registry().placementRows().pendingDeletions();
     QVERIFY(!pending.isEmpty());
-    const QString deleter = Registry::newLeaseOwner();
+    const QString deleter = leaseowner::newLeaseOwner();
     for (const PendingDeletion& d : pending)
-        QCOMPARE(v.registry().claimDeletion(d.id, deleter), Registry::DeletionClaim::Claimed);
+        QCOMPARE(v.registry().placementRows().claimDeletion(d.id, deleter),
+                 PlacementRows::DeletionClaim::Claimed);
 
     FloatJob b(v.vault.get(), floatRequest(file, QStringLiteral("b")));
     QSignalSpy finished(&b, &FloatJob::finished);
@@ -153,7 +154,7 @@ void TestCoordination::floatWaitsForADeletionUnderWay()
     // The deleter carries out its deletes now, then forgets them.
     for (const PendingDeletion& d : pending) {
         QVERIFY(QFile::remove(v.objectPath(provider, d.cid)));
-        QVERIFY(v.registry().forgetDeletion(d.id));
+        QVERIFY(v.registry().placementRows().forgetDeletion(d.id));
     }
     QVERIFY(finished.size() == 1 || finished.wait(JobTimeoutMs));
     QVERIFY2(b.failure() == FloatJob::Failure::None, qPrintable(b.error().message));
@@ -180,10 +181,10 @@ void TestCoordination::corruptCopyIsReplacedNotCounted()
     f.close();
     VerifyJob verify(v.vault.get(), {QStringLiteral("a")});
     QVERIFY(run(verify));
-    QCOMPARE(v.registry().placements(cid).first().state, PlacementState::Corrupt);
+    QCOMPARE(v.registry().placementRows().placements(cid).first().state, PlacementState::Corrupt);
 
     QVERIFY(floatFile(v, file, QStringLiteral("b")));
-    const Placement after = v.registry().placements(cid).first();
+    const Placement after = v.registry().placementRows().placements(cid).first();
     QCOMPARE(after.state, PlacementState::Stored);
     QVERIFY2(!after.verifiedAt.isValid(), "a put reads nothing back: not verified");
     QFile rewritten(object);
@@ -264,18 +265,18 @@ void TestCoordination::usageCountsEachObjectOnce()
     QVERIFY(writePseudoRandomFile(file, 2 * MiB + 1, 6));
     QVERIFY(floatFile(v, file, QStringLiteral("a")));
     const qint64 provider = v.providerIds().first();
-    const qint64 used = v.registry().provider(provider)->usedBytes;
+    const qint64 used = v.registry().providerRows().provider(provider)->usedBytes;
     QCOMPARE(used, QFileInfo(file).size());
     QVERIFY(floatFile(v, file, QStringLiteral("b")));
-    QCOMPARE(v.registry().provider(provider)->usedBytes, used);
+    QCOMPARE(v.registry().providerRows().provider(provider)->usedBytes, used);
     // A queued deletion cancelled by a re-float leaves the object counted once, too.
     QVERIFY(forgetModelLeavingDeletions(v, QStringLiteral("a")));
     QVERIFY(forgetModelLeavingDeletions(v, QStringLiteral("b")));
     QVERIFY(floatFile(v, file, QStringLiteral("c")));
-    QCOMPARE(v.registry().provider(provider)->usedBytes, used);
+    QCOMPARE(v.registry().providerRows().provider(provider)->usedBytes, used);
     RemoveJob rm(v.vault.get(), QStringLiteral("c"));
     QVERIFY(run(rm));
-    QCOMPARE(v.registry().provider(provider)->usedBytes, 0);
+    QCOMPARE(v.registry().providerRows().provider(provider)->usedBytes, 0);
 }
 
 // A restore that looked the file up just before another process removed the model: it used to
@@ -287,10 +288,10 @@ void TestCoordination::restoreOfAModelRemovedMeanwhileEnds()
     const QString file = v.path(QStringLiteral("a.bin"));
     QVERIFY(writePseudoRandomFile(file, 1 * MiB + 3, 7));
     QVERIFY(floatFile(v, file, QStringLiteral("a")));
-    const auto model = v.registry().modelByName(QStringLiteral("a"));
+    const auto model = v.registry().modelRows().modelByName(QStringLiteral("a"));
     QVERIFY(model);
-    const FileRecord record = v.registry().files(model->id).first();
-    QVERIFY(v.registry().removeModel(model->id));
+    const FileRecord record = v.registry().modelRows().files(model->id).first();
+    QVERIFY(v.registry().modelRows().removeModel(model->id));
 
     const QString out = v.path(QStringLiteral("out"));
     FileAssembler assembler(v.vault.get(), record, out + QStringLiteral("/a.bin"), {});
@@ -311,9 +312,10 @@ void TestCoordination::restoreOfAModelRemovedMidwayIsNotALoss()
     const QString file = v.path(QStringLiteral("a.bin"));
     QVERIFY(writePseudoRandomFile(file, 2 * MiB + 9, 10));
     QVERIFY(floatFile(v, file, QStringLiteral("a")));
-    const auto model = v.registry().modelByName(QStringLiteral("a"));
+    const auto model = v.registry().modelRows().modelByName(QStringLiteral("a"));
     QVERIFY(model);
-    const QList<FileChunk> chunks = v.registry().fileChunks(v.registry().files(model->id)[0].id);
+    const QList<FileChunk> chunks =
+        v.registry().modelRows().fileChunks(v.registry().modelRows().files(model->id)[0].id);
     QVERIFY(chunks.size() >= 2);
     const qint64 provider = v.providerIds().first();
 
@@ -357,11 +359,11 @@ void TestCoordination::quotaIsTheVaultsNotTheAdapters()
     QVERIFY(writePseudoRandomFile(small, 1 * MiB, 8));
     QVERIFY(floatFile(v, small, QStringLiteral("small"))); // the adapter exists now, quota-less
     const qint64 provider = v.providerIds().first();
-    auto record = v.registry().provider(provider);
+    auto record = v.registry().providerRows().provider(provider);
     QVERIFY(record);
     const qint64 quota = record->usedBytes + 2 * MiB;
     record->quotaBytes = quota;
-    QVERIFY(v.registry().updateProvider(*record));
+    QVERIFY(v.registry().providerRows().updateProvider(*record));
 
     const QString big = v.path(QStringLiteral("big.bin"));
     QVERIFY(writePseudoRandomFile(big, 5 * MiB, 9));
@@ -370,7 +372,7 @@ void TestCoordination::quotaIsTheVaultsNotTheAdapters()
     QCOMPARE(job.failure(), FloatJob::Failure::Transfer);
     QCOMPARE(job.error().kind, Error::Kind::QuotaExceeded);
     QVERIFY2(job.error().message.contains(QStringLiteral("full")), qPrintable(job.error().message));
-    QVERIFY(v.registry().provider(provider)->usedBytes <= quota);
+    QVERIFY(v.registry().providerRows().provider(provider)->usedBytes <= quota);
     qint64 onDisk = 0;
     for (QDirIterator it(v.root(provider), QDir::Files, QDirIterator::Subdirectories);
          it.hasNext();)
@@ -397,14 +399,14 @@ void TestCoordination::removalStopsOnAbortAndCollectFinishesIt()
     QTest::qWait(0);
     QCOMPARE(finished.size(), 1);
     QCOMPARE(rm.error().kind, Error::Kind::Cancelled);
-    QVERIFY(!v.registry().modelByName(QStringLiteral("a")));
-    QVERIFY(!v.registry().pendingDeletions().isEmpty());
+    QVERIFY(!v.registry().modelRows().modelByName(QStringLiteral("a")));
+    QVERIFY(!v.registry().placementRows().pendingDeletions().isEmpty());
 
     RemoveJob collect(v.vault.get(), QString());
     QVERIFY(run(collect));
     QVERIFY2(collect.error().ok(), qPrintable(collect.error().message));
-    QVERIFY(v.registry().pendingDeletions().isEmpty());
-    QCOMPARE(v.registry().provider(provider)->usedBytes, 0);
+    QVERIFY(v.registry().placementRows().pendingDeletions().isEmpty());
+    QCOMPARE(v.registry().providerRows().provider(provider)->usedBytes, 0);
     int objects = 0;
     for (QDirIterator it(v.root(provider), QDir::Files, QDirIterator::Subdirectories); it.hasNext();
          it.next())

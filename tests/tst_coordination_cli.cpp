@@ -206,10 +206,10 @@ void TestCoordinationCli::removeOfAModelBeingFloatedIsRefused()
     QString error;
     auto registry = Registry::open(bench.path(QStringLiteral("vault/registry.sqlite")), &error);
     QVERIFY2(registry, qPrintable(error));
-    const auto claim =
-        registry->claimModel(QStringLiteral("m"), QStringLiteral("local:/m"),
-                             Registry::processLeaseOwner() + QStringLiteral("|1"), false);
-    QCOMPARE(claim.status, Registry::ModelClaim::Status::Created);
+    const auto claim = registry->modelRows().claimModel(
+        QStringLiteral("m"), QStringLiteral("local:/m"),
+        leaseowner::processLeaseOwner() + QStringLiteral("|1"), false);
+    QCOMPARE(claim.status, ModelRows::ModelClaim::Status::Created);
 
     const Run rm = bench.run({QStringLiteral("rm"), QStringLiteral("m")});
     QVERIFY2(rm.code == 5, rm.describe());
@@ -220,7 +220,7 @@ void TestCoordinationCli::removeOfAModelBeingFloatedIsRefused()
                                  .toUtf8()),
              rm.describe());
     QVERIFY2(!rm.err.contains("Registry error"), rm.describe());
-    QVERIFY(registry->modelByName(QStringLiteral("m")));
+    QVERIFY(registry->modelRows().modelByName(QStringLiteral("m")));
 }
 
 QTEST_GUILESS_MAIN(TestCoordinationCli)

@@ -240,8 +240,8 @@ void TestCredentials::vaultUsesKeychainUnlessOptedIn()
         QVERIFY2(vault, qPrintable(error));
         QVERIFY(dynamic_cast<KeychainCredentialStore*>(vault->credentials()));
         QVERIFY(vault->credentials()->warning().isEmpty());
-        QVERIFY(vault->registry().setSetting(vaultcredentials::settingKey(),
-                                             vaultcredentials::plaintext()));
+        QVERIFY(vault->registry().settings().setSetting(vaultcredentials::settingKey(),
+                                                        vaultcredentials::plaintext()));
     }
     {
         auto vault = Vault::open(dir, Vault::OpenMode::CreateIfMissing, &error);
@@ -249,8 +249,8 @@ void TestCredentials::vaultUsesKeychainUnlessOptedIn()
         auto* plain = dynamic_cast<PlaintextCredentialStore*>(vault->credentials());
         QVERIFY(plain);
         QCOMPARE(plain->filePath(), dir + QStringLiteral("/credentials.json"));
-        QVERIFY(vault->registry().setSetting(vaultcredentials::settingKey(),
-                                             QStringLiteral("sticky-note")));
+        QVERIFY(vault->registry().settings().setSetting(vaultcredentials::settingKey(),
+                                                        QStringLiteral("sticky-note")));
     }
     QVERIFY(!Vault::open(dir, Vault::OpenMode::CreateIfMissing, &error));
     QVERIFY2(error.contains(QStringLiteral("sticky-note")), qPrintable(error));

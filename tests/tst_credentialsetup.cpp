@@ -47,7 +47,7 @@ void TestCredentialSetup::setupAddsAndRemovesSecretsInKeychain()
     QVERIFY(id > 0);
     const QString key = CredentialStore::providerKey(vault->id(), id);
     QCOMPARE(QJsonDocument::fromJson(secretToolLookup(key)).object(), spec.secrets);
-    const auto row = vault->registry().provider(id);
+    const auto row = vault->registry().providerRows().provider(id);
     QVERIFY(row);
     QCOMPARE(row->settings.value(QStringLiteral("user")).toString(), QStringLiteral("bob"));
     QVERIFY(!row->settings.contains(QStringLiteral("password")));
@@ -60,7 +60,7 @@ void TestCredentialSetup::setupAddsAndRemovesSecretsInKeychain()
     // Removing the provider removes its secrets.
     std::unique_ptr<ProviderSetup> remove(runSetup(ProviderSetup::remove(*vault, id, false)));
     QVERIFY2(remove->error().ok(), qPrintable(remove->error().message));
-    QVERIFY(!vault->registry().provider(id));
+    QVERIFY(!vault->registry().providerRows().provider(id));
     QVERIFY(secretToolLookup(key).isEmpty());
     QVERIFY(!registryBytes(dir).contains(secret.toUtf8()));
 }
@@ -76,7 +76,7 @@ void TestCredentialSetup::setupRollsBackWhenSecretWriteFails()
     QVERIFY(test::writeFile(m_dir.filePath(QStringLiteral("not-a-folder")), "x"));
     vault->setCredentialStore(std::make_unique<PlaintextCredentialStore>(
         m_dir.filePath(QStringLiteral("not-a-folder/credentials.json"))));
-    const int before = int(vault->registry().providers().size());
+    const int before = int(vault->registry().providerRows().providers().size());
 
     ProviderSpec spec;
     spec.kind = QStringLiteral("vaulttest");
@@ -88,8 +88,8 @@ void TestCredentialSetup::setupRollsBackWhenSecretWriteFails()
     QVERIFY2(add->error().message.contains(QStringLiteral("was not added")),
              qPrintable(add->error().message));
     QVERIFY(!add->error().message.contains(QStringLiteral("rollback-secret")));
-    QCOMPARE(int(vault->registry().providers().size()), before);
-    QVERIFY(!vault->registry().providerByName(QStringLiteral("doomed")));
+    QCOMPARE(int(vault->registry().providerRows().providers().size()), before);
+    QVERIFY(!vault->registry().providerRows().providerByName(QStringLiteral("doomed")));
 
     // Invalid input writes nothing at all.
     spec.secrets = {};
@@ -97,7 +97,7 @@ void TestCredentialSetup::setupRollsBackWhenSecretWriteFails()
     QCOMPARE(noSecret->failure(), ProviderSetup::Failure::Invalid);
     QVERIFY2(noSecret->error().message.contains(QStringLiteral("Password")),
              qPrintable(noSecret->error().message));
-    QCOMPARE(int(vault->registry().providers().size()), before);
+    QCOMPARE(int(vault->registry().providerRows().providers().size()), before);
 }
 
 void TestCredentialSetup::setupUpdateKeepsOrReplacesSecrets()
@@ -121,7 +121,11 @@ void TestCredentialSetup::setupUpdateKeepsOrReplacesSecrets()
     spec.secrets = {};
     std::unique_ptr<ProviderSetup> keep(runSetup(ProviderSetup::update(*vault, id, spec)));
     QVERIFY2(keep->error().ok(), qPrintable(keep->error().message));
-    QCOMPARE(vault->registry().provider(id)->settings.value(QStringLiteral("url")).toString(),
+    QCOMPARE(vault->registry()
+                 .providerRows()
+                 .provider(id)
+                 ->settings.value(QStringLiteral("url"))
+                 .toString(),
              QStringLiteral("https://b.example.org"));
     QCOMPARE(QJsonDocument::fromJson(secretToolLookup(key)).object(),
              (QJsonObject{{QStringLiteral("password"), QStringLiteral("first-pw")}}));
@@ -161,14 +165,14 @@ void TestCredentialSetup::setupRemoveKeepsProviderWhenSecretsStay()
     QCOMPARE(refused->failure(), ProviderSetup::Failure::Failed);
     QVERIFY2(refused->error().message.contains(QStringLiteral("provider is kept")),
              qPrintable(refused->error().message));
-    QVERIFY(vault->registry().provider(id));
+    QVERIFY(vault->registry().providerRows().provider(id));
 
     // --force forgets it and says what was left behind.
     std::unique_ptr<ProviderSetup> forced(runSetup(ProviderSetup::remove(*vault, id, true)));
     QVERIFY2(forced->error().ok(), qPrintable(forced->error().message));
     QVERIFY2(forced->warning().contains(QStringLiteral("could not be removed")),
              qPrintable(forced->warning()));
-    QVERIFY(!vault->registry().provider(id));
+    QVERIFY(!vault->registry().providerRows().provider(id));
 
     KeychainCredentialStore keychain;
     QVERIFY(!secretToolLookup(key).isEmpty());

@@ -49,10 +49,10 @@ void TestDistributor::floatsAndTiles()
     QVERIFY2(job.error().ok(), qPrintable(job.error().message));
     QVERIFY(!job.resumed());
 
-    const auto model = v.registry().modelByName(QStringLiteral("m"));
+    const auto model = v.registry().modelRows().modelByName(QStringLiteral("m"));
     QVERIFY(model);
     QCOMPARE(model->state, ModelRecord::State::Complete);
-    const auto file = v.registry().file(model->id, QStringLiteral("model.bin"));
+    const auto file = v.registry().modelRows().file(model->id, QStringLiteral("model.bin"));
     QVERIFY(file);
     QCOMPARE(file->state, FileRecord::State::Complete);
     QCOMPARE(file->size, qint64(data.size()));
@@ -73,7 +73,7 @@ void TestDistributor::floatsAndTiles()
     QCOMPARE(job.progressNow().bytesDone, qint64(data.size()));
     // Nothing but the chunks was stored.
     QCOMPARE(objectsOnProviders(v), storedPlacements(v.registry(), model->id));
-    QCOMPARE(v.registry().stats().chunks, int(chunks.size()));
+    QCOMPARE(v.registry().healthRows().stats().chunks, int(chunks.size()));
 }
 
 void TestDistributor::floatsFolder()
@@ -92,9 +92,9 @@ void TestDistributor::floatsFolder()
     QCOMPARE(job.failure(), FloatJob::Failure::None);
     QCOMPARE(job.modelName(), QStringLiteral("folder"));
     QCOMPARE(job.progressNow().totalBytes, qint64(a.size() + b.size()));
-    const auto model = v.registry().modelByName(QStringLiteral("folder"));
+    const auto model = v.registry().modelRows().modelByName(QStringLiteral("folder"));
     QVERIFY(model);
-    const QList<FileRecord> files = v.registry().files(model->id);
+    const QList<FileRecord> files = v.registry().modelRows().files(model->id);
     QCOMPARE(files.size(), 2);
     QCOMPARE(files.at(0).path, QStringLiteral("a.json"));
     QCOMPARE(files.at(1).path, QStringLiteral("sub/b.bin"));
@@ -116,7 +116,7 @@ void TestDistributor::replicatesOnDistinctProviders()
     QVERIFY(run(job));
     QCOMPARE(job.failure(), FloatJob::Failure::None);
     QCOMPARE(warnings.size(), 0);
-    const auto model = v.registry().modelByName(QStringLiteral("r"));
+    const auto model = v.registry().modelRows().modelByName(QStringLiteral("r"));
     QVERIFY(model);
     const QList<FileChunk> chunks = checkStored(v, model->id, QStringLiteral("r.bin"), data, 2);
     QVERIFY(!QTest::currentTestFailed());
@@ -125,11 +125,11 @@ void TestDistributor::replicatesOnDistinctProviders()
     QCOMPARE(objectsOnProviders(v), storedPlacements(v.registry(), model->id));
 
     // Every provider got a share of the load, and none more than 2/3 of it (evenly: 1/3 each).
-    const QHash<qint64, qint64> perProvider = v.registry().storedBytesByProvider();
+    const QHash<qint64, qint64> perProvider = v.registry().healthRows().storedBytesByProvider();
     for (qint64 id : v.providerIds()) {
         QVERIFY2(perProvider.value(id) > 0, qPrintable(QStringLiteral("provider %1").arg(id)));
         QVERIFY(perProvider.value(id) < 2 * qint64(data.size()) * 2 / 3);
-        QCOMPARE(v.registry().provider(id)->usedBytes, perProvider.value(id));
+        QCOMPARE(v.registry().providerRows().provider(id)->usedBytes, perProvider.value(id));
     }
 }
 
@@ -165,11 +165,11 @@ void TestDistributor::chunksWaitForTheProviderThatStoresThemSoonest()
                                              ChunkerParams::fixed(256 * KiB)));
     QVERIFY(run(job));
     QCOMPARE(job.failure(), FloatJob::Failure::None);
-    const auto model = v.registry().modelByName(QStringLiteral("soon"));
+    const auto model = v.registry().modelRows().modelByName(QStringLiteral("soon"));
     QVERIFY(model);
     const QList<FileChunk> chunks = checkStored(v, model->id, QStringLiteral("soon.bin"), data, 2);
     QCOMPARE(chunks.size(), 32);
-    const QHash<qint64, qint64> perProvider = v.registry().storedBytesByProvider();
+    const QHash<qint64, qint64> perProvider = v.registry().healthRows().storedBytesByProvider();
     QCOMPARE(perProvider.value(slow), 0);
     QCOMPARE(perProvider.value(ids.at(0)), qint64(data.size()));
     QCOMPARE(perProvider.value(ids.at(1)), qint64(data.size()));
@@ -190,7 +190,7 @@ void TestDistributor::replicationCappedByProviders()
     QVERIFY(warnings.size() >= 1);
     QVERIFY2(warnings.first().first().toString().contains(QStringLiteral("2 provider")),
              qPrintable(warnings.first().first().toString()));
-    const auto model = v.registry().modelByName(QStringLiteral("c"));
+    const auto model = v.registry().modelRows().modelByName(QStringLiteral("c"));
     QVERIFY(model);
     checkStored(v, model->id, QStringLiteral("c.bin"), data, 2);
     // Capped, not under-replicated: the float did all it could.
@@ -207,7 +207,7 @@ void TestDistributor::dedupAcrossModels()
     FloatJob one(v.vault.get(), floatRequest({first}, QStringLiteral("one"), 2));
     QVERIFY(run(one));
     QCOMPARE(one.failure(), FloatJob::Failure::None);
-    const VaultStats before = v.registry().stats();
+    const VaultStats before = v.registry().healthRows().stats();
     const QSet<PlacementKey> objectsBefore = objectsOnProviders(v);
 
     // The same bytes under another file name and model name.
@@ -224,14 +224,14 @@ void TestDistributor::dedupAcrossModels()
     QCOMPARE(s.bytesDeduplicated, qint64(data.size()));
     QCOMPARE(s.bytesPlaced, qint64(data.size()));
 
-    const VaultStats after = v.registry().stats();
+    const VaultStats after = v.registry().healthRows().stats();
     QCOMPARE(after.chunks, before.chunks);
     QCOMPARE(after.placements, before.placements);
     QCOMPARE(after.uniqueBytes, before.uniqueBytes);
     QCOMPARE(after.models, 2);
     QCOMPARE(after.logicalBytes, 2 * qint64(data.size()));
     QCOMPARE(objectsOnProviders(v), objectsBefore);
-    const auto model = v.registry().modelByName(QStringLiteral("two"));
+    const auto model = v.registry().modelRows().modelByName(QStringLiteral("two"));
     QVERIFY(model);
     QCOMPARE(model->state, ModelRecord::State::Complete);
     checkStored(v, model->id, QStringLiteral("two.bin"), data, 2);
@@ -252,12 +252,12 @@ void TestDistributor::objectsOnDiskButNotRecordedAreNotSent()
     QVERIFY(one.totals().bytesSent > 0);
     const QSet<PlacementKey> objectsBefore = objectsOnProviders(v);
     // The registry forgets every placement, as if each record had been lost.
-    const auto model = v.registry().modelByName(QStringLiteral("one"));
+    const auto model = v.registry().modelRows().modelByName(QStringLiteral("one"));
     QVERIFY(model);
-    const auto placements = v.registry().placementsOfModel(model->id);
+    const auto placements = v.registry().placementRows().placementsOfModel(model->id);
     for (auto it = placements.cbegin(); it != placements.cend(); ++it)
         for (const Placement& p : it.value())
-            QVERIFY(v.registry().removePlacement(p.cid, p.providerId));
+            QVERIFY(v.registry().placementRows().removePlacement(p.cid, p.providerId));
 
     FloatJob two(v.vault.get(), floatRequest({source}, QStringLiteral("two"), 2));
     QVERIFY(run(two));
@@ -265,7 +265,7 @@ void TestDistributor::objectsOnDiskButNotRecordedAreNotSent()
     QCOMPARE(two.totals().bytesSent, qint64(0));
     QCOMPARE(two.totals().chunksSent, 0);
     QCOMPARE(objectsOnProviders(v), objectsBefore);
-    const auto second = v.registry().modelByName(QStringLiteral("two"));
+    const auto second = v.registry().modelRows().modelByName(QStringLiteral("two"));
     QVERIFY(second);
     checkStored(v, second->id, QStringLiteral("m.bin"), data, 2); // recorded again
 }
@@ -285,7 +285,7 @@ void TestDistributor::dedupWithinFile()
                  floatRequest({source}, QStringLiteral("repeat"), 2, ChunkerParams::fixed(MiB)));
     QVERIFY(run(job));
     QCOMPARE(job.failure(), FloatJob::Failure::None);
-    const auto model = v.registry().modelByName(QStringLiteral("repeat"));
+    const auto model = v.registry().modelRows().modelByName(QStringLiteral("repeat"));
     QVERIFY(model);
     const QList<FileChunk> chunks =
         checkStored(v, model->id, QStringLiteral("repeat.bin"), data, 2);
@@ -293,8 +293,8 @@ void TestDistributor::dedupWithinFile()
     for (const FileChunk& c : chunks)
         QCOMPARE(c.cid, chunks.first().cid);
 
-    QCOMPARE(v.registry().stats().chunks, 1);
-    QCOMPARE(v.registry().stats().placements, 2);
+    QCOMPARE(v.registry().healthRows().stats().chunks, 1);
+    QCOMPARE(v.registry().healthRows().stats().placements, 2);
     for (qint64 id : v.providerIds())
         QCOMPARE(objectsIn(v.root(id)).size(), 1);
     const auto& s = job.totals();
@@ -320,7 +320,7 @@ void TestDistributor::abortAndResume()
     FloatJob first(v.vault.get(), floatRequest({source}, QStringLiteral("resume"), 2));
     bool aborted = false;
     connect(&first, &FloatJob::progress, this, [&] {
-        if (!aborted && v.registry().stats().placements >= AbortAfter) {
+        if (!aborted && v.registry().healthRows().stats().placements >= AbortAfter) {
             aborted = true;
             first.abort();
         }
@@ -329,7 +329,7 @@ void TestDistributor::abortAndResume()
     QVERIFY(aborted);
     QCOMPARE(first.failure(), FloatJob::Failure::Cancelled);
     QCOMPARE(first.error().kind, Error::Kind::Cancelled);
-    auto model = v.registry().modelByName(QStringLiteral("resume"));
+    auto model = v.registry().modelRows().modelByName(QStringLiteral("resume"));
     QVERIFY(model);
     QCOMPARE(model->state, ModelRecord::State::Incomplete);
 
@@ -337,7 +337,7 @@ void TestDistributor::abortAndResume()
     // completed around the abort is recorded, not left behind unknown.
     const QSet<PlacementKey> before = storedPlacements(v.registry(), model->id);
     QCOMPARE(objectsOnProviders(v), before);
-    QCOMPARE(v.registry().stats().placements, int(before.size()));
+    QCOMPARE(v.registry().healthRows().stats().placements, int(before.size()));
     QVERIFY(before.size() >= AbortAfter);
     QVERIFY(allObjectsIntact(v));
 
@@ -345,7 +345,7 @@ void TestDistributor::abortAndResume()
     QVERIFY(run(second));
     QCOMPARE(second.failure(), FloatJob::Failure::None);
     QVERIFY(second.resumed());
-    model = v.registry().modelByName(QStringLiteral("resume"));
+    model = v.registry().modelRows().modelByName(QStringLiteral("resume"));
     QCOMPARE(model->state, ModelRecord::State::Complete);
     const QList<FileChunk> chunks =
         checkStored(v, model->id, QStringLiteral("resume.bin"), data, 2);
@@ -396,7 +396,7 @@ void TestDistributor::destroyWhileFloating()
                                           floatRequest({source}, QStringLiteral("gone"), 2));
     bool destroyed = false;
     connect(job.get(), &FloatJob::progress, this, [&] {
-        if (v.registry().stats().placements < 4)
+        if (v.registry().healthRows().stats().placements < 4)
             return;
         // Not from inside the job's own signal: on the next turn of the event loop.
         QMetaObject::invokeMethod(
@@ -411,7 +411,7 @@ void TestDistributor::destroyWhileFloating()
     });
     job->start();
     QTRY_VERIFY_WITH_TIMEOUT(destroyed, Timeout);
-    auto model = v.registry().modelByName(QStringLiteral("gone"));
+    auto model = v.registry().modelRows().modelByName(QStringLiteral("gone"));
     QVERIFY(model);
     QCOMPARE(model->state, ModelRecord::State::Incomplete);
     QVERIFY(allObjectsIntact(v));
@@ -421,7 +421,7 @@ void TestDistributor::destroyWhileFloating()
     QCOMPARE(again.failure(), FloatJob::Failure::None);
     QVERIFY(again.resumed());
     QVERIFY(again.totals().bytesSent < 2 * 6 * qint64(MiB));
-    model = v.registry().modelByName(QStringLiteral("gone"));
+    model = v.registry().modelRows().modelByName(QStringLiteral("gone"));
     QCOMPARE(model->state, ModelRecord::State::Complete);
     QFile f(source);
     QVERIFY(f.open(QIODevice::ReadOnly));
@@ -448,23 +448,25 @@ void TestDistributor::resumeWithOtherPaths()
     });
     QVERIFY(run(first));
     QCOMPARE(first.failure(), FloatJob::Failure::Cancelled);
-    const auto model = v.registry().modelByName(QStringLiteral("xy"));
+    const auto model = v.registry().modelRows().modelByName(QStringLiteral("xy"));
     QVERIFY(model);
-    QVERIFY(v.registry().file(model->id, QStringLiteral("x.bin")));
+    QVERIFY(v.registry().modelRows().file(model->id, QStringLiteral("x.bin")));
 
     FloatJob other(v.vault.get(), floatRequest({y}, QStringLiteral("xy"), 1));
     QVERIFY(run(other));
     QCOMPARE(other.failure(), FloatJob::Failure::BadInput);
     QVERIFY2(other.error().message.contains(QStringLiteral("x.bin")),
              qPrintable(other.error().message));
-    QCOMPARE(v.registry().modelByName(QStringLiteral("xy"))->state, ModelRecord::State::Incomplete);
+    QCOMPARE(v.registry().modelRows().modelByName(QStringLiteral("xy"))->state,
+             ModelRecord::State::Incomplete);
 
     FloatJob same(v.vault.get(), floatRequest({x, y}, QStringLiteral("xy"), 1));
     QVERIFY(run(same));
     QCOMPARE(same.failure(), FloatJob::Failure::None);
     QVERIFY(same.resumed());
-    QCOMPARE(v.registry().modelByName(QStringLiteral("xy"))->state, ModelRecord::State::Complete);
-    for (const FileRecord& f : v.registry().files(model->id))
+    QCOMPARE(v.registry().modelRows().modelByName(QStringLiteral("xy"))->state,
+             ModelRecord::State::Complete);
+    for (const FileRecord& f : v.registry().modelRows().files(model->id))
         QCOMPARE(f.state, FileRecord::State::Complete);
 }
 
@@ -486,12 +488,12 @@ void TestDistributor::providerWithMissingFolder()
     QVERIFY(warnings.size() >= 1);
     QVERIFY2(warnings.first().first().toString().contains(QStringLiteral("extra1")),
              qPrintable(warnings.first().first().toString()));
-    const auto model = v.registry().modelByName(QStringLiteral("p"));
+    const auto model = v.registry().modelRows().modelByName(QStringLiteral("p"));
     QVERIFY(model);
     const QList<FileChunk> chunks = checkStored(v, model->id, QStringLiteral("p.bin"), data, 2);
     QVERIFY(!QTest::currentTestFailed());
     for (const FileChunk& c : chunks)
-        for (const Placement& p : v.registry().placements(c.cid))
+        for (const Placement& p : v.registry().placementRows().placements(c.cid))
             QVERIFY(p.providerId != broken);
     QCOMPARE(job.totals().underReplicatedChunks, 0);
 }
@@ -521,16 +523,16 @@ void TestDistributor::providerOverQuota()
     QVERIFY2(texts.join(QLatin1Char('\n')).contains(QStringLiteral("fewer than 2 replicas")),
              qPrintable(texts.join(QLatin1Char('\n'))));
 
-    const auto model = v.registry().modelByName(QStringLiteral("q"));
+    const auto model = v.registry().modelRows().modelByName(QStringLiteral("q"));
     QVERIFY(model);
     QCOMPARE(model->state, ModelRecord::State::Complete);
-    const auto file = v.registry().file(model->id, QStringLiteral("q.bin"));
+    const auto file = v.registry().modelRows().file(model->id, QStringLiteral("q.bin"));
     int underReplicated = 0;
     qint64 onSmall = 0;
     const qint64 local = v.providerIds().first();
-    for (const FileChunk& c : v.registry().fileChunks(file->id)) {
+    for (const FileChunk& c : v.registry().modelRows().fileChunks(file->id)) {
         QSet<qint64> holders;
-        for (const Placement& p : v.registry().placements(c.cid))
+        for (const Placement& p : v.registry().placementRows().placements(c.cid))
             if (p.state == PlacementState::Stored)
                 holders.insert(p.providerId);
         QVERIFY(holders.contains(local));
@@ -548,9 +550,9 @@ void TestDistributor::providerOverQuota()
 
 void TestDistributor::quotaHoldsUnderConcurrentPuts()
 {
-    // The quota is judged once, where a placement is chosen (Registry::beginPlacement), counting
-    // the puts under way: 32 chunks for a provider with room for 8, several puts to it at once
-    // (Provider::putsAtOnce()), and it never holds more than its quota.
+    // The quota is judged once, where a placement is chosen (PlacementRows::beginPlacement),
+    // counting the puts under way: 32 chunks for a provider with room for 8, several puts to it at
+    // once (Provider::putsAtOnce()), and it never holds more than its quota.
     constexpr qint64 Chunk = 64 * KiB;
     TestVault v;
     QVERIFY(v.ok());
@@ -588,10 +590,10 @@ void TestDistributor::allProvidersFail()
     // The last provider error says why.
     QVERIFY2(job.error().message.contains(QStringLiteral("does not exist")),
              qPrintable(job.error().message));
-    const auto model = v.registry().modelByName(QStringLiteral("f"));
+    const auto model = v.registry().modelRows().modelByName(QStringLiteral("f"));
     QVERIFY(model);
     QCOMPARE(model->state, ModelRecord::State::Incomplete);
-    QCOMPARE(v.registry().stats().placements, 0);
+    QCOMPARE(v.registry().healthRows().stats().placements, 0);
 }
 
 void TestDistributor::emptyFile()
@@ -605,15 +607,15 @@ void TestDistributor::emptyFile()
     QCOMPARE(job.failure(), FloatJob::Failure::None);
     QCOMPARE(job.totals().chunks, 0);
     QCOMPARE(job.totals().bytesSent, qint64(0));
-    const auto model = v.registry().modelByName(QStringLiteral("e"));
+    const auto model = v.registry().modelRows().modelByName(QStringLiteral("e"));
     QVERIFY(model);
     QCOMPARE(model->state, ModelRecord::State::Complete);
-    const auto file = v.registry().file(model->id, QStringLiteral("empty.txt"));
+    const auto file = v.registry().modelRows().file(model->id, QStringLiteral("empty.txt"));
     QVERIFY(file);
     QCOMPARE(file->size, qint64(0));
     QCOMPARE(file->state, FileRecord::State::Complete);
     QCOMPARE(file->sha256, test::opensslSha256Hex(source));
-    QVERIFY(v.registry().fileChunks(file->id).isEmpty());
+    QVERIFY(v.registry().modelRows().fileChunks(file->id).isEmpty());
 
     RestoreJob::Request rr;
     rr.modelName = QStringLiteral("e");

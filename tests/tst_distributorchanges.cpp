@@ -41,8 +41,8 @@ void TestDistributorChanges::fileChangesWhileFloated()
     QVERIFY(v.ok());
     const QString source = v.path(QStringLiteral("moving.bin"));
     QVERIFY(test::writePseudoRandomFile(source, 6 * MiB, 12));
-    const auto modelId =
-        v.registry().createModel(QStringLiteral("moving"), QStringLiteral("local:") + source);
+    const auto modelId = v.registry().modelRows().createModel(QStringLiteral("moving"),
+                                                              QStringLiteral("local:") + source);
     QVERIFY(modelId);
 
     FileDistributor::Options options;
@@ -77,7 +77,7 @@ void TestDistributorChanges::fileChangesWhileFloated()
     QVERIFY(d.sourceFailed());
     QVERIFY2(d.error().message.contains(QStringLiteral("changed while it was being read")),
              qPrintable(d.error().message));
-    const auto file = v.registry().file(*modelId, QStringLiteral("moving.bin"));
+    const auto file = v.registry().modelRows().file(*modelId, QStringLiteral("moving.bin"));
     QVERIFY(file);
     QCOMPARE(file->state, FileRecord::State::Incomplete);
     // Whatever was stored is a real chunk, and known to the registry.
@@ -95,8 +95,8 @@ void TestDistributorChanges::rewriteUnseenByStatPublishesNothing()
     QVERIFY(head.open(QIODevice::ReadOnly));
     const QByteArray original = head.read(64 * KiB);
     head.close();
-    const auto modelId =
-        v.registry().createModel(QStringLiteral("torn"), QStringLiteral("local:") + source);
+    const auto modelId = v.registry().modelRows().createModel(QStringLiteral("torn"),
+                                                              QStringLiteral("local:") + source);
     QVERIFY(modelId);
 
     FileDistributor::Options options;
@@ -124,7 +124,7 @@ void TestDistributorChanges::rewriteUnseenByStatPublishesNothing()
              qPrintable(d.error().message));
     // No provider was blamed for it (excluded, "placing chunks elsewhere").
     QVERIFY2(warnings.isEmpty(), qPrintable(warnings.value(0).value(0).toString()));
-    const auto file = v.registry().file(*modelId, QStringLiteral("torn.bin"));
+    const auto file = v.registry().modelRows().file(*modelId, QStringLiteral("torn.bin"));
     QVERIFY(file);
     QCOMPARE(file->state, FileRecord::State::Incomplete);
 
@@ -132,7 +132,7 @@ void TestDistributorChanges::rewriteUnseenByStatPublishesNothing()
     // bytes that do not hash to its name; the registry counts exactly what is stored.
     QVERIFY(allObjectsIntact(v));
     QCOMPARE(objectsOnProviders(v), storedPlacements(v.registry(), *modelId));
-    for (const Placement& p : v.registry().placements(rewritten))
+    for (const Placement& p : v.registry().placementRows().placements(rewritten))
         QVERIFY(p.state != PlacementState::Stored);
     for (qint64 id : v.providerIds()) {
         QVERIFY(!objectsIn(v.root(id)).contains(rewritten));
@@ -244,7 +244,7 @@ void TestDistributorChanges::collectFilesErrors()
     QVERIFY(run(job));
     QCOMPARE(job.failure(), FloatJob::Failure::BadInput);
     QVERIFY2(job.error().message.contains(message), qPrintable(job.error().message));
-    QVERIFY(!v.registry().modelByName(QStringLiteral("bad")));
+    QVERIFY(!v.registry().modelRows().modelByName(QStringLiteral("bad")));
 }
 
 void TestDistributorChanges::modelExists()
@@ -256,7 +256,7 @@ void TestDistributorChanges::modelExists()
     FloatJob one(v.vault.get(), floatRequest({source}, QStringLiteral("x"), 1));
     QVERIFY(run(one));
     QCOMPARE(one.failure(), FloatJob::Failure::None);
-    const VaultStats before = v.registry().stats();
+    const VaultStats before = v.registry().healthRows().stats();
 
     // The same bytes again: nothing to do, and a success.
     FloatJob same(v.vault.get(), floatRequest({source}, QStringLiteral("x"), 1));
@@ -273,7 +273,7 @@ void TestDistributorChanges::modelExists()
     QVERIFY2(again.error().message.contains(QStringLiteral("already exists")),
              qPrintable(again.error().message));
     QVERIFY(!again.resumed());
-    const VaultStats after = v.registry().stats();
+    const VaultStats after = v.registry().healthRows().stats();
     QCOMPARE(after.models, before.models);
     QCOMPARE(after.files, before.files);
     QCOMPARE(after.placements, before.placements);

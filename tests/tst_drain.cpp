@@ -52,7 +52,7 @@ void TestDrain::drainsAProvider()
     const qint64 b = floatTestFile(v, QStringLiteral("b"), 2 * MiB, 22);
     QVERIFY(a && b);
     const qint64 victim = v.providerIds().at(1);
-    QVERIFY(v.registry().providerContents(victim).placements > 0);
+    QVERIFY(v.registry().providerRows().providerContents(victim).placements > 0);
 
     DrainJob drain(v.vault.get(), victim, {});
     QVERIFY(run(drain));
@@ -62,20 +62,20 @@ void TestDrain::drainsAProvider()
     QVERIFY(drain.report().objectsDeleted > 0);
     QVERIFY(!drain.report().removed);
     // Nothing of the vault is left there, and every chunk keeps two copies elsewhere.
-    QCOMPARE(v.registry().providerContents(victim).placements, 0);
-    QCOMPARE(v.registry().providerContents(victim).deletions, 0);
+    QCOMPARE(v.registry().providerRows().providerContents(victim).placements, 0);
+    QCOMPARE(v.registry().providerRows().providerContents(victim).deletions, 0);
     QCOMPARE(objectsIn(v.root(victim)), 0);
     for (qint64 id : {a, b}) {
         QCOMPARE(minCopies(v.registry(), id), 2);
         for (const QString& cid : modelChunks(v.registry(), id))
             QVERIFY(!holders(v.registry(), cid).contains(victim));
         QVERIFY(checkObjectsMatchCids(v, id) > 0);
-        QVERIFY(!v.registry().model(id)->degraded);
+        QVERIFY(!v.registry().modelRows().model(id)->degraded);
     }
     // It stays, retired: draining, taking no new copies, not counted.
-    QVERIFY(v.registry().isDraining(victim));
-    QVERIFY(!v.registry().provider(victim)->takesNewCopies());
-    QCOMPARE(v.registry().wantedCopies(), 2);
+    QVERIFY(v.registry().providerRows().isDraining(victim));
+    QVERIFY(!v.registry().providerRows().provider(victim)->takesNewCopies());
+    QCOMPARE(v.registry().healthRows().wantedCopies(), 2);
 }
 
 void TestDrain::refusesToTakeChunksBelowN()
@@ -90,7 +90,7 @@ void TestDrain::refusesToTakeChunksBelowN()
     QCOMPARE(drain.error().kind, Error::Kind::Fatal);
     QVERIFY2(drain.error().message.contains(QStringLiteral("--force")),
              qPrintable(drain.error().message));
-    QVERIFY(!v.registry().isDraining(victim));
+    QVERIFY(!v.registry().providerRows().isDraining(victim));
     QCOMPARE(minCopies(v.registry(), id), 2);
     QCOMPARE(objectsIn(v.root(victim)), int(modelChunks(v.registry(), id).size()));
 }
@@ -109,7 +109,7 @@ void TestDrain::forcedDrainKeepsOneCopy()
     QVERIFY2(drain.error().ok(), qPrintable(drain.error().message));
     QCOMPARE(objectsIn(v.root(victim)), 0);
     QCOMPARE(minCopies(v.registry(), id), 1); // fewer, as forced, but never none
-    QCOMPARE(v.registry().wantedCopies(), 1);
+    QCOMPARE(v.registry().healthRows().wantedCopies(), 1);
 }
 
 void TestDrain::removeAfterDrain()
@@ -125,7 +125,7 @@ void TestDrain::removeAfterDrain()
     QVERIFY(run(drain));
     QVERIFY2(drain.error().ok(), qPrintable(drain.error().message));
     QVERIFY(drain.report().removed);
-    QVERIFY(!v.registry().provider(victim));
+    QVERIFY(!v.registry().providerRows().provider(victim));
     QCOMPARE(minCopies(v.registry(), id), 2);
     QCOMPARE(checkObjectsMatchCids(v, id), 2 * int(modelChunks(v.registry(), id).size()));
 }
@@ -140,7 +140,7 @@ void TestDrain::noNewCopiesGoToADrainedProvider()
     QVERIFY2(drain.error().ok(), qPrintable(drain.error().message));
     const qint64 id = floatTestFile(v, QStringLiteral("later"), 1 * MiB, 26);
     QVERIFY(id);
-    QCOMPARE(v.registry().providerContents(victim).placements, 0);
+    QCOMPARE(v.registry().providerRows().providerContents(victim).placements, 0);
     QCOMPARE(minCopies(v.registry(), id), 2);
 }
 
@@ -157,13 +157,13 @@ void TestDrain::cliDrainResumesAfterKill()
     qint64 victim = 0;
     int before = 0;
     for (const qint64 provider : v.providerIds()) {
-        const int held = v.registry().providerContents(provider).placements;
+        const int held = v.registry().providerRows().providerContents(provider).placements;
         if (held > before) {
             victim = provider;
             before = held;
         }
     }
-    const QString name = v.registry().provider(victim)->name;
+    const QString name = v.registry().providerRows().provider(victim)->name;
     QVERIFY(before > 100);
     const QString dir = v.vault->directory();
     const QString cli = QStringLiteral(MODELFLOAT_CLI_PATH);
@@ -178,7 +178,7 @@ void TestDrain::cliDrainResumesAfterKill()
         p.start(cli, args);
         QVERIFY(p.waitForStarted());
         while (p.state() == QProcess::Running) {
-            const int left = v.registry().providerContents(victim).placements;
+            const int left = v.registry().providerRows().providerContents(victim).placements;
             if (left < before && left > before / 4) {
                 ::kill(pid_t(p.processId()), SIGKILL);
                 killedMidway = true;
@@ -187,12 +187,12 @@ void TestDrain::cliDrainResumesAfterKill()
             QTest::qWait(2);
         }
         p.waitForFinished();
-        if (!killedMidway && v.registry().providerContents(victim).placements == 0)
+        if (!killedMidway && v.registry().providerRows().providerContents(victim).placements == 0)
             QSKIP("the drain ended before it could be killed halfway; nothing to resume");
     }
     QVERIFY(killedMidway);
-    QVERIFY(v.registry().isDraining(victim)); // recorded: it goes on
-    const int left = v.registry().providerContents(victim).placements;
+    QVERIFY(v.registry().providerRows().isDraining(victim)); // recorded: it goes on
+    const int left = v.registry().providerRows().providerContents(victim).placements;
     QVERIFY(left > 0 && left < before);
 
     const CliRun again = runWithInput(cli, args + QStringList{QStringLiteral("--json")});
@@ -201,8 +201,8 @@ void TestDrain::cliDrainResumesAfterKill()
     QVERIFY(j.value(QStringLiteral("ok")).toBool());
     // It went on: what the first run had already moved was not copied again.
     QVERIFY2(j.value(QStringLiteral("copies_made")).toInt() <= left, again.describe());
-    QCOMPARE(v.registry().providerContents(victim).placements, 0);
-    QCOMPARE(v.registry().providerContents(victim).deletions, 0);
+    QCOMPARE(v.registry().providerRows().providerContents(victim).placements, 0);
+    QCOMPARE(v.registry().providerRows().providerContents(victim).deletions, 0);
     QCOMPARE(objectsIn(v.root(victim)), 0);
     QCOMPARE(minCopies(v.registry(), id), 2);
     QCOMPARE(checkObjectsMatchCids(v, id), 2 * int(modelChunks(v.registry(), id).size()));

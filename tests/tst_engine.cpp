@@ -141,10 +141,11 @@ private Q_SLOTS:
         {
             auto v = Vault::open(dir, Vault::OpenMode::CreateIfMissing, nullptr);
             QVERIFY(v);
-            const auto files = v->registry().files(modelId);
-            const auto chunks = v->registry().fileChunks(files.first().id);
-            const auto placements = v->registry().placements(chunks.first().cid);
-            const auto provider = v->registry().provider(placements.first().providerId);
+            const auto files = v->registry().modelRows().files(modelId);
+            const auto chunks = v->registry().modelRows().fileChunks(files.first().id);
+            const auto placements = v->registry().placementRows().placements(chunks.first().cid);
+            const auto provider =
+                v->registry().providerRows().provider(placements.first().providerId);
             const QString object = LocalProvider::objectPath(
                 provider->settings.value(QStringLiteral("path")).toString(), chunks.first().cid);
             QVERIFY(QFile::remove(object));
@@ -172,7 +173,10 @@ private Q_SLOTS:
                 return false;
             for (const char* state : {"done", "failed", "cancelled", "queued", "running"})
                 for (const char* kind : {"transfer", "float"})
-                    if (!v->registry().jobs(QLatin1String(kind), QLatin1String(state)).isEmpty())
+                    if (!v->registry()
+                             .queueRows()
+                             .jobs(QLatin1String(kind), QLatin1String(state))
+                             .isEmpty())
                         return false;
             return true;
         }));
@@ -193,8 +197,8 @@ private Q_SLOTS:
 
         TestVault tv;
         QVERIFY(tv.ok());
-        tv.vault->registry().setSetting(QString::fromLatin1(HubSettings::EndpointSetting),
-                                        hub.endpoint());
+        tv.vault->registry().settings().setSetting(
+            QString::fromLatin1(HubSettings::EndpointSetting), hub.endpoint());
         const QString dir = prepareVault(tv);
         qputenv("HF_TOKEN", HubPeer::token().toUtf8());
         Engine engine;
@@ -488,9 +492,12 @@ private Q_SLOTS:
                 {QStringLiteral("title"), QStringLiteral("Stored float")},
                 {QStringLiteral("sentBytes"), 7},
                 {QStringLiteral("started"), true}};
-            restoreRow = v->registry().addJob(QStringLiteral("transfer"), restore).value_or(0);
-            floatRow =
-                v->registry().addJob(QStringLiteral("transfer"), floatRowPayload).value_or(0);
+            restoreRow =
+                v->registry().queueRows().addJob(QStringLiteral("transfer"), restore).value_or(0);
+            floatRow = v->registry()
+                           .queueRows()
+                           .addJob(QStringLiteral("transfer"), floatRowPayload)
+                           .value_or(0);
             QVERIFY(restoreRow && floatRow);
         }
 
@@ -520,8 +527,8 @@ private Q_SLOTS:
         auto v = Vault::open(dir, Vault::OpenMode::Existing, nullptr);
         QVERIFY(v);
         int checked = 0;
-        for (const JobRow& row :
-             v->registry().jobRows(QStringLiteral("transfer"), QStringLiteral("done"))) {
+        for (const JobRow& row : v->registry().queueRows().jobRows(QStringLiteral("transfer"),
+                                                                   QStringLiteral("done"))) {
             if (row.id == restoreRow) {
                 QCOMPARE(row.payload.value(QStringLiteral("answers")).toObject(),
                          (QJsonObject{{QStringLiteral("a.bin"), QStringLiteral("replace")}}));
@@ -569,9 +576,10 @@ private Q_SLOTS:
                                       {QStringLiteral("model"), name},
                                       {QStringLiteral("title"), name},
                                       {QStringLiteral("started"), true}};
-            const auto id = tv.registry().addJob(QStringLiteral("transfer"), payload, owner);
+            const auto id =
+                tv.registry().queueRows().addJob(QStringLiteral("transfer"), payload, owner);
             QVERIFY(id);
-            QVERIFY(tv.registry().setJobState(*id, QStringLiteral("running")));
+            QVERIFY(tv.registry().queueRows().setJobState(*id, QStringLiteral("running")));
         }
         const QString dir = prepareVault(tv);
 
@@ -586,8 +594,8 @@ private Q_SLOTS:
         QCOMPARE(log[id].title, QStringLiteral("Dead"));
         auto v = Vault::open(dir, Vault::OpenMode::Existing, nullptr);
         QVERIFY(v);
-        const QList<JobRow> running =
-            v->registry().jobRows(QStringLiteral("transfer"), QStringLiteral("running"));
+        const QList<JobRow> running = v->registry().queueRows().jobRows(QStringLiteral("transfer"),
+                                                                        QStringLiteral("running"));
         QCOMPARE(running.size(), 2);
         QCOMPARE(running.at(0).payload.value(QStringLiteral("model")).toString(),
                  QStringLiteral("Live"));
@@ -619,7 +627,7 @@ private Q_SLOTS:
         dav.settings =
             QJsonObject{{QStringLiteral("url"),
                          QStringLiteral("http://127.0.0.1:%1/dav").arg(silent.serverPort())}};
-        const auto davId = tv.vault->registry().addProvider(dav);
+        const auto davId = tv.vault->registry().providerRows().addProvider(dav);
         QVERIFY(davId);
         const QString dir = prepareVault(tv);
         {
@@ -666,7 +674,7 @@ private Q_SLOTS:
         qint64 id = 0;
         {
             auto v = Vault::open(dir, Vault::OpenMode::CreateIfMissing, nullptr);
-            id = v->registry().providerByName(QStringLiteral("second"))->id;
+            id = v->registry().providerRows().providerByName(QStringLiteral("second"))->id;
         }
         tested.clear();
         engine.testProvider(id);
@@ -680,14 +688,14 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitFor(
             [&] {
                 auto v = Vault::open(dir, Vault::OpenMode::CreateIfMissing, nullptr);
-                const auto r = v ? v->registry().provider(id) : std::nullopt;
+                const auto r = v ? v->registry().providerRows().provider(id) : std::nullopt;
                 return r && r->name == QLatin1String("renamed");
             },
             JobTimeoutMs));
         QVERIFY(QTest::qWaitFor([&] { return !changed.isEmpty(); }, JobTimeoutMs));
         {
             auto v = Vault::open(dir, Vault::OpenMode::CreateIfMissing, nullptr);
-            const auto r = v->registry().provider(id);
+            const auto r = v->registry().providerRows().provider(id);
             QCOMPARE(r->name, QStringLiteral("renamed"));
             QCOMPARE(r->quotaBytes, 5 * qint64(MiB));
         }
@@ -696,7 +704,7 @@ private Q_SLOTS:
         QVERIFY(changed.wait(JobTimeoutMs));
         {
             auto v = Vault::open(dir, Vault::OpenMode::CreateIfMissing, nullptr);
-            QVERIFY(!v->registry().provider(id));
+            QVERIFY(!v->registry().providerRows().provider(id));
         }
     }
 };

@@ -653,10 +653,10 @@ void TestFormats::floatStoresFormatMetadata()
     QSignalSpy warnings(&job, &FloatJob::warning);
     QVERIFY(run(job));
     QVERIFY2(job.error().ok(), qPrintable(job.error().message));
-    const auto model = tv.registry().modelByName(QStringLiteral("tiny"));
+    const auto model = tv.registry().modelRows().modelByName(QStringLiteral("tiny"));
     QVERIFY(model);
     QHash<QString, QJsonObject> metadata;
-    for (const FileRecord& f : tv.registry().files(model->id))
+    for (const FileRecord& f : tv.registry().modelRows().files(model->id))
         metadata.insert(f.path, f.metadata);
     QCOMPARE(metadata.size(), 3);
     const QJsonObject gguf = metadata.value(QStringLiteral("tiny-Q4_K_M.gguf"));

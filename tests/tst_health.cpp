@@ -33,13 +33,14 @@ void TestHealth::wantedCopiesIsCappedByProviders()
     TestVault v;
     QVERIFY(v.ok());
     QVERIFY(v.vault->setReplicationFactor(2));
-    QCOMPARE(v.registry().wantedCopies(), 1); // one provider: one copy is all there can be
+    QCOMPARE(v.registry().healthRows().wantedCopies(),
+             1); // one provider: one copy is all there can be
     v.addProvider(QStringLiteral("second"));
-    QCOMPARE(v.registry().wantedCopies(), 2);
+    QCOMPARE(v.registry().healthRows().wantedCopies(), 2);
     v.addProvider(QStringLiteral("third"));
-    QCOMPARE(v.registry().wantedCopies(), 2);
+    QCOMPARE(v.registry().healthRows().wantedCopies(), 2);
     QVERIFY(v.vault->setReplicationFactor(3));
-    QCOMPARE(v.registry().wantedCopies(), 3);
+    QCOMPARE(v.registry().healthRows().wantedCopies(), 3);
 }
 
 void TestHealth::floatShortOfAProviderIsDegraded()
@@ -59,13 +60,13 @@ void TestHealth::floatShortOfAProviderIsDegraded()
     QVERIFY2(all.contains(QStringLiteral("“short” is degraded")), qPrintable(all));
     QVERIFY2(all.contains(QStringLiteral("fewer than 2 copies")), qPrintable(all));
 
-    const auto model = v.registry().modelByName(QStringLiteral("short"));
+    const auto model = v.registry().modelRows().modelByName(QStringLiteral("short"));
     QVERIFY(model);
     QCOMPARE(model->state, ModelRecord::State::Complete); // restorable...
     QVERIFY(model->degraded);                             // ...not healthy
-    QCOMPARE(v.registry().degradedModels(), QList<qint64>{model->id});
-    QVERIFY(v.registry().underReplicatedChunks(model->id) > 0);
-    const int wanted = v.registry().wantedCopies();
+    QCOMPARE(v.registry().healthRows().degradedModels(), QList<qint64>{model->id});
+    QVERIFY(v.registry().healthRows().underReplicatedChunks(model->id) > 0);
+    const int wanted = v.registry().healthRows().wantedCopies();
     QCOMPARE(summarizeModel(v.registry(), *model, wanted).health(wanted),
              QStringLiteral("degraded"));
 
@@ -87,30 +88,32 @@ void TestHealth::degradedFollowsPlacements()
     const qint64 id = floatTestFile(v, QStringLiteral("m"), 1 * MiB, 7, 2, &degraded);
     QVERIFY(id);
     QVERIFY(!degraded);
-    QVERIFY(!v.registry().model(id)->degraded);
+    QVERIFY(!v.registry().modelRows().model(id)->degraded);
 
     // A copy found missing (as verify or a scrub would mark it) degrades the model...
     const QString cid = modelChunks(v.registry(), id).first();
     const qint64 provider = v.providerIds().at(1);
-    QVERIFY(v.registry().setPlacementState(cid, provider, PlacementState::Missing, true));
-    QVERIFY(v.registry().refreshDegraded({id}));
-    QVERIFY(v.registry().model(id)->degraded);
-    QCOMPARE(v.registry().underReplicatedChunks(id), 1);
-    QCOMPARE(v.registry().modelsUsingChunks({cid}), QList<qint64>{id});
+    QVERIFY(v.registry().placementRows().setPlacementState(cid, provider, PlacementState::Missing,
+                                                           true));
+    QVERIFY(v.registry().healthRows().refreshDegraded({id}));
+    QVERIFY(v.registry().modelRows().model(id)->degraded);
+    QCOMPARE(v.registry().healthRows().underReplicatedChunks(id), 1);
+    QCOMPARE(v.registry().healthRows().modelsUsingChunks({cid}), QList<qint64>{id});
     // ...and a good copy again heals it (the refresh of all models sees it too).
-    QVERIFY(v.registry().setPlacementState(cid, provider, PlacementState::Stored, true));
-    QVERIFY(v.registry().refreshDegraded());
-    QVERIFY(!v.registry().model(id)->degraded);
-    QVERIFY(v.registry().degradedModels().isEmpty());
+    QVERIFY(v.registry().placementRows().setPlacementState(cid, provider, PlacementState::Stored,
+                                                           true));
+    QVERIFY(v.registry().healthRows().refreshDegraded());
+    QVERIFY(!v.registry().modelRows().model(id)->degraded);
+    QVERIFY(v.registry().healthRows().degradedModels().isEmpty());
 
     // Wanting more copies than there are makes it degraded; wanting fewer, healthy.
     v.addProvider(QStringLiteral("third"));
     QVERIFY(v.vault->setReplicationFactor(3));
-    QVERIFY(v.registry().refreshDegraded());
-    QVERIFY(v.registry().model(id)->degraded);
+    QVERIFY(v.registry().healthRows().refreshDegraded());
+    QVERIFY(v.registry().modelRows().model(id)->degraded);
     QVERIFY(v.vault->setReplicationFactor(2));
-    QVERIFY(v.registry().refreshDegraded());
-    QVERIFY(!v.registry().model(id)->degraded);
+    QVERIFY(v.registry().healthRows().refreshDegraded());
+    QVERIFY(!v.registry().modelRows().model(id)->degraded);
 }
 
 void TestHealth::upgradeMarksUnderReplicatedModels()
@@ -121,7 +124,8 @@ void TestHealth::upgradeMarksUnderReplicatedModels()
     const qint64 bad = floatTestFile(v, QStringLiteral("bad"), 512 * KiB, 2);
     QVERIFY(good && bad);
     const QString cid = modelChunks(v.registry(), bad).first();
-    QVERIFY(v.registry().setPlacementState(cid, v.providerIds().at(0), PlacementState::Corrupt));
+    QVERIFY(v.registry().placementRows().setPlacementState(cid, v.providerIds().at(0),
+                                                           PlacementState::Corrupt));
     const QString path = v.registry().path();
     v.vault.reset();
     {
@@ -144,8 +148,8 @@ void TestHealth::upgradeMarksUnderReplicatedModels()
         Vault::open(v.dir.filePath(QStringLiteral("vault")), Vault::OpenMode::Existing, &error);
     QVERIFY2(v.vault, qPrintable(error));
     QVERIFY(v.registry().schemaVersion() >= 6);
-    QVERIFY(!v.registry().model(good)->degraded);
-    QVERIFY(v.registry().model(bad)->degraded);
+    QVERIFY(!v.registry().modelRows().model(good)->degraded);
+    QVERIFY(v.registry().modelRows().model(bad)->degraded);
 }
 
 void TestHealth::engineReportsADegradedFloat()

@@ -160,19 +160,19 @@ void TestHubImport::importsChosenVariant()
     // Only the chosen variant crossed the wire, each byte once.
     QCOMPARE(m_hub.cdnBytes(), 2 * MiB + MiB + MiB / 2);
 
-    const auto model = vault.registry().modelByName(QStringLiteral("org/model"));
+    const auto model = vault.registry().modelRows().modelByName(QStringLiteral("org/model"));
     QVERIFY(model);
     QCOMPARE(model->state, ModelRecord::State::Complete);
     QCOMPARE(model->source, run.repo.source());
     QVERIFY(model->source.startsWith(QStringLiteral("hf:org/model@")));
     for (const QString& path : std::as_const(paths)) {
-        const auto f = vault.registry().file(model->id, path);
+        const auto f = vault.registry().modelRows().file(model->id, path);
         QVERIFY(f);
         QCOMPARE(f->state, FileRecord::State::Complete);
         QCOMPARE(f->sha256, sourceSha(path));
         // Every chunk is on both providers.
-        for (const FileChunk& c : vault.registry().fileChunks(f->id))
-            QCOMPARE(vault.registry().placements(c.cid).size(), 2);
+        for (const FileChunk& c : vault.registry().modelRows().fileChunks(f->id))
+            QCOMPARE(vault.registry().placementRows().placements(c.cid).size(), 2);
     }
 
     // Again: nothing to do, nothing downloaded.
@@ -192,16 +192,16 @@ void TestHubImport::importedFilesHaveTheirCids()
     const ChunkerParams chunker = ChunkerParams::contentDefined(MiB, 2 * MiB, 4 * MiB);
     const Run run = import(vault, {QStringLiteral("Q8_0")}, 30000, {}, chunker);
     QVERIFY2(run.error.ok(), qPrintable(run.error.message));
-    const auto model = vault.registry().modelByName(QStringLiteral("org/model"));
+    const auto model = vault.registry().modelRows().modelByName(QStringLiteral("org/model"));
     QVERIFY(model);
-    for (const FileRecord& f : vault.registry().files(model->id)) {
+    for (const FileRecord& f : vault.registry().modelRows().files(model->id)) {
         QString error;
         const auto node = fileDagOf(m_repo + QLatin1Char('/') + f.path, chunker, &error);
         QVERIFY2(node, qPrintable(error));
         QCOMPARE(f.cid, unixfs::toText(node->cid));
         QCOMPARE(f.dagSize, qint64(node->cumulativeSize));
     }
-    QVERIFY(!filedags::modelCid(vault.registry().files(model->id)).isEmpty());
+    QVERIFY(!filedags::modelCid(vault.registry().modelRows().files(model->id)).isEmpty());
 }
 
 // The vault's download limit holds the Hub's bytes too: every byte the hub served went through
@@ -242,9 +242,10 @@ void TestHubImport::importedGgufHasFormatMetadata()
     ImportJob job(vault.vault.get(), &client, request);
     QVERIFY(mf::test::run(job));
     QVERIFY2(job.error().ok(), qPrintable(job.error().message));
-    const auto model = vault.registry().modelByName(QStringLiteral("org/real"));
+    const auto model = vault.registry().modelRows().modelByName(QStringLiteral("org/real"));
     QVERIFY(model);
-    const auto file = vault.registry().file(model->id, QStringLiteral("Tiny-Q4_K_M.gguf"));
+    const auto file =
+        vault.registry().modelRows().file(model->id, QStringLiteral("Tiny-Q4_K_M.gguf"));
     QVERIFY(file);
     QCOMPARE(file->metadata.value(QLatin1String("format")).toString(), QStringLiteral("gguf"));
     QCOMPARE(file->metadata.value(QLatin1String("quantization")).toString(),
@@ -265,10 +266,11 @@ void TestHubImport::corruptByteRefused()
                  bad.error.message.contains(QStringLiteral("arrived damaged")) &&
                  bad.error.message.contains(QStringLiteral("Nothing was marked complete")),
              qPrintable(bad.error.message));
-    const auto model = vault.registry().modelByName(QStringLiteral("org/model"));
+    const auto model = vault.registry().modelRows().modelByName(QStringLiteral("org/model"));
     QVERIFY(model);
     QCOMPARE(model->state, ModelRecord::State::Incomplete);
-    const auto file = vault.registry().file(model->id, QStringLiteral("Model-Q4_K_M.gguf"));
+    const auto file =
+        vault.registry().modelRows().file(model->id, QStringLiteral("Model-Q4_K_M.gguf"));
     QVERIFY(file);
     QCOMPARE(file->state, FileRecord::State::Incomplete);
     QVERIFY(file->sha256.isEmpty());
@@ -281,8 +283,9 @@ void TestHubImport::corruptByteRefused()
     const auto r = ranges(m_hub.stats());
     QVERIFY(!r.isEmpty());
     QCOMPARE(r.first().first, 0);
-    QCOMPARE(vault.registry().file(model->id, QStringLiteral("Model-Q4_K_M.gguf"))->sha256,
-             sourceSha(QStringLiteral("Model-Q4_K_M.gguf")));
+    QCOMPARE(
+        vault.registry().modelRows().file(model->id, QStringLiteral("Model-Q4_K_M.gguf"))->sha256,
+        sourceSha(QStringLiteral("Model-Q4_K_M.gguf")));
 }
 
 void TestHubImport::droppedConnectionResumes()
@@ -387,9 +390,10 @@ void TestHubImport::killedCliResumesWithoutRedownloading()
     QString error;
     auto reopened = Vault::open(vaultDir, Vault::OpenMode::Existing, &error);
     QVERIFY2(reopened, qPrintable(error));
-    const auto model = reopened->registry().modelByName(QStringLiteral("org/model"));
+    const auto model = reopened->registry().modelRows().modelByName(QStringLiteral("org/model"));
     QVERIFY(model && model->state == ModelRecord::State::Complete);
-    const auto big = reopened->registry().file(model->id, QStringLiteral("big/Model-F16.gguf"));
+    const auto big =
+        reopened->registry().modelRows().file(model->id, QStringLiteral("big/Model-F16.gguf"));
     QCOMPARE(big->sha256, sourceSha(QStringLiteral("big/Model-F16.gguf")));
     // So was its CID, from the chunks of both runs.
     const auto node =

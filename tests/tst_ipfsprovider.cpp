@@ -374,7 +374,7 @@ qint64 addIpfs(TestVault& v, const QString& api)
     r.kind = QStringLiteral("ipfs");
     r.name = QStringLiteral("ipfs");
     r.settings.insert(QStringLiteral("apiUrl"), api);
-    const qint64 id = v.registry().addProvider(r).value_or(0);
+    const qint64 id = v.registry().providerRows().addProvider(r).value_or(0);
     auto* p = id ? qobject_cast<NetworkProvider*>(v.vault->provider(id).get()) : nullptr;
     if (!p)
         return 0;
@@ -401,13 +401,13 @@ void TestIpfsProvider::floatAndRestoreFromIpfsOnly()
     FloatJob f(v.vault.get(), fr);
     QVERIFY(run(f));
     QVERIFY2(f.failure() == FloatJob::Failure::None, qPrintable(f.error().message));
-    const auto file = v.registry().file(v.registry().modelByName(QStringLiteral("m"))->id,
-                                        QStringLiteral("model.bin"));
+    const auto file = v.registry().modelRows().file(
+        v.registry().modelRows().modelByName(QStringLiteral("m"))->id, QStringLiteral("model.bin"));
     QVERIFY(file);
     int asBlock = 0, asDag = 0;
     const qint64 leaf = IpfsProvider::Options().leafBytes;
-    for (const FileChunk& c : v.registry().fileChunks(file->id)) {
-        const QList<Placement> placements = v.registry().placements(c.cid);
+    for (const FileChunk& c : v.registry().modelRows().fileChunks(file->id)) {
+        const QList<Placement> placements = v.registry().placementRows().placements(c.cid);
         QCOMPARE(placements.size(), 1);
         QCOMPARE(placements.first().providerId, ipfs);
         if (c.size <= leaf) {

@@ -167,8 +167,8 @@ void TestKilledEngine::killedFloatIsTakenOverAndFinished()
     {
         auto v = Vault::open(dir, Vault::OpenMode::Existing, nullptr);
         QVERIFY(v);
-        const QList<JobRow> running =
-            v->registry().jobRows(QStringLiteral("transfer"), QStringLiteral("running"));
+        const QList<JobRow> running = v->registry().queueRows().jobRows(QStringLiteral("transfer"),
+                                                                        QStringLiteral("running"));
         QCOMPARE(running.size(), 1);
         QCOMPARE(running.first().owner.section(QLatin1Char('|'), 1, 1).toLongLong(), childPid);
     }
@@ -227,10 +227,13 @@ void TestKilledEngine::killedFloatIsTakenOverAndFinished()
     // No row is left "running", and the killed float's row says done.
     auto v = Vault::open(dir, Vault::OpenMode::Existing, nullptr);
     QVERIFY(v);
-    QVERIFY(v->registry().jobRows(QStringLiteral("transfer"), QStringLiteral("running")).isEmpty());
+    QVERIFY(v->registry()
+                .queueRows()
+                .jobRows(QStringLiteral("transfer"), QStringLiteral("running"))
+                .isEmpty());
     bool floatDone = false;
     for (const JobRow& row :
-         v->registry().jobRows(QStringLiteral("transfer"), QStringLiteral("done")))
+         v->registry().queueRows().jobRows(QStringLiteral("transfer"), QStringLiteral("done")))
         floatDone = floatDone || row.payload.value(QStringLiteral("model")).toString() == ModelName;
     QVERIFY(floatDone);
 }

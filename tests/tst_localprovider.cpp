@@ -403,7 +403,7 @@ void TestLocalProvider::usageCountsObjectsOnly()
 void TestLocalProvider::usageReportsTheQuota()
 {
     // The folder reports its quota; whether a chunk may go there is judged where placements are
-    // chosen, counting the puts under way in every process (Registry::beginPlacement:
+    // chosen, counting the puts under way in every process (PlacementRows::beginPlacement:
     // tst_distributor's providerOverQuota and quotaHoldsUnderConcurrentPuts), not here again.
     auto p = makeProvider({3 * MiB, nullptr, 4});
     const QByteArray a = test::pseudoRandomBytes(2 * MiB, 10), c = test::pseudoRandomBytes(MiB, 12);

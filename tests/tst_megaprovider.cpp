@@ -523,7 +523,7 @@ void TestMegaProvider::setupNeverStoresThePassword()
         QCOMPARE(setup->failure(), ProviderSetup::Failure::SignIn);
         QVERIFY2(setup->error().message.contains(QLatin1String("did not accept")),
                  qPrintable(setup->error().message));
-        QVERIFY(!v.registry().providerByName(QStringLiteral("cloud")));
+        QVERIFY(!v.registry().providerRows().providerByName(QStringLiteral("cloud")));
     }
     spec.secrets = {{QStringLiteral("password"), Alice.password}};
     std::unique_ptr<ProviderSetup> setup(ProviderSetup::add(*v.vault, spec));

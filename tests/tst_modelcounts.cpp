@@ -96,7 +96,7 @@ private:
     // The chunks some manifest row uses, those below index 0 included (an interrupted scan's,
     // which keep their chunks from collection: beginFile()).
     QSet<QString> chunksInManifests();
-    // Registry::stats()'s unique bytes, chunks, placements, unhealthy placements, referenced
+    // HealthRows::stats()'s unique bytes, chunks, placements, unhealthy placements, referenced
     // bytes, the same counted once, and stored bytes, each summed over every row it covers.
     QList<qint64> sumStats(int wanted);
     // The values of one row of SQL, through a connection of its own.
@@ -124,7 +124,8 @@ void TestModelCounts::init()
     m_providers.clear();
     m_models = 0;
     for (const char* name : {"p1", "p2", "p3"})
-        m_providers.append(m_r->addProvider(providerRecord(QLatin1String(name))).value_or(0));
+        m_providers.append(
+            m_r->providerRows().addProvider(providerRecord(QLatin1String(name))).value_or(0));
     QVERIFY(!m_providers.contains(0));
 }
 
@@ -222,20 +223,21 @@ void TestModelCounts::compareWithSums(const QString& step)
     qint64 summedTotal = 0;
     for (qint64 p : std::as_const(m_providers))
         for (const QString& c : std::as_const(m_pool))
-            for (const Placement& placement : m_r->placements(c))
+            for (const Placement& placement : m_r->placementRows().placements(c))
                 if (placement.providerId == p && placement.state == PlacementState::Stored) {
-                    summedBytes[p] += *m_r->chunkSize(c);
-                    summedTotal += *m_r->chunkSize(c);
+                    summedBytes[p] += *m_r->placementRows().chunkSize(c);
+                    summedTotal += *m_r->placementRows().chunkSize(c);
                 }
-    if (m_r->storedBytesByProvider() != summedBytes || m_r->stats().storedBytes != summedTotal)
+    if (m_r->healthRows().storedBytesByProvider() != summedBytes ||
+        m_r->healthRows().stats().storedBytes != summedTotal)
         QFAIL(qPrintable(QStringLiteral("after %1, the providers' stored bytes are wrong: kept "
                                         "%2 in all, summed %3")
                              .arg(step)
-                             .arg(m_r->stats().storedBytes)
+                             .arg(m_r->healthRows().stats().storedBytes)
                              .arg(summedTotal)));
     // `stats`, against its definitions summed over every row (as it was read before schema 14).
-    const VaultStats stats = m_r->stats();
-    const QList<qint64> summedStats = sumStats(m_r->wantedCopies());
+    const VaultStats stats = m_r->healthRows().stats();
+    const QList<qint64> summedStats = sumStats(m_r->healthRows().wantedCopies());
     const QList<qint64> keptStats = {stats.uniqueBytes,     stats.chunks,
                                      stats.placements,      stats.unhealthyPlacements,
                                      stats.referencedBytes, stats.referencedUniqueBytes,
@@ -254,10 +256,10 @@ void TestModelCounts::compareWithSums(const QString& step)
     const QSet<QString> used = chunksInManifests();
     QStringList summedOrphans;
     for (const QString& c : std::as_const(m_pool))
-        if (m_r->chunkSize(c) && !used.contains(c))
+        if (m_r->placementRows().chunkSize(c) && !used.contains(c))
             summedOrphans.append(c);
     QStringList keptOrphans;
-    for (const auto& orphan : m_r->orphanChunks())
+    for (const auto& orphan : m_r->placementRows().orphanChunks())
         keptOrphans.append(orphan.first);
     summedOrphans.sort();
     keptOrphans.sort();
@@ -266,8 +268,8 @@ void TestModelCounts::compareWithSums(const QString& step)
                              .arg(step, keptOrphans.join(QLatin1Char(' ')),
                                   summedOrphans.join(QLatin1Char(' ')))));
 
-    const int wanted = m_r->wantedCopies();
-    const QList<ModelRecord> models = m_r->models();
+    const int wanted = m_r->healthRows().wantedCopies();
+    const QList<ModelRecord> models = m_r->modelRows().models();
     const QList<ModelSummary> kept = summarizeModels(*m_r, models, wanted);
     QCOMPARE(kept.size(), models.size());
     for (qsizetype i = 0; i < models.size(); ++i) {
@@ -295,31 +297,32 @@ void TestModelCounts::compareWithSums(const QString& step)
 void TestModelCounts::buildVault(QRandomGenerator& random, int models)
 {
     for (int m = 0; m < models; ++m) {
-        const auto model = m_r->createModel(QStringLiteral("m%1").arg(m_models++), QString());
+        const auto model =
+            m_r->modelRows().createModel(QStringLiteral("m%1").arg(m_models++), QString());
         QVERIFY(model);
         for (int f = 0; f < 1 + random.bounded(3); ++f) {
             const int chunks = random.bounded(5); // an empty file too
-            const auto file = m_r->beginFile(*model, QStringLiteral("f%1").arg(f),
-                                             chunks * ChunkSize, QStringLiteral("fixed"));
+            const auto file = m_r->modelRows().beginFile(
+                *model, QStringLiteral("f%1").arg(f), chunks * ChunkSize, QStringLiteral("fixed"));
             QVERIFY(file);
             QList<FileChunk> manifest;
             for (int c = 0; c < chunks; ++c)
                 manifest.append(FileChunk{c, c * ChunkSize, ChunkSize, randomCid(random)});
-            QVERIFY(m_r->appendChunks(*file, manifest));
+            QVERIFY(m_r->modelRows().appendChunks(*file, manifest));
             if (random.bounded(4) != 0)
-                QVERIFY(m_r->completeFile(*file, QByteArray(64, 'a'), {}));
+                QVERIFY(m_r->modelRows().completeFile(*file, QByteArray(64, 'a'), {}));
         }
-        const QList<FileRecord> files = m_r->files(*model);
+        const QList<FileRecord> files = m_r->modelRows().files(*model);
         const bool allComplete = std::all_of(files.cbegin(), files.cend(), [](const FileRecord& f) {
             return f.state == FileRecord::State::Complete;
         });
         if (random.bounded(3) != 0 && allComplete)
-            QVERIFY(m_r->completeModel(*model, Registry::processLeaseOwner()));
+            QVERIFY(m_r->modelRows().completeModel(*model, leaseowner::processLeaseOwner()));
     }
     for (const QString& c : std::as_const(m_pool))
         for (qint64 p : std::as_const(m_providers))
-            if (m_r->chunkSize(c) && random.bounded(3) != 0)
-                QVERIFY(m_r->recordPlacement(
+            if (m_r->placementRows().chunkSize(c) && random.bounded(3) != 0)
+                QVERIFY(m_r->placementRows().recordPlacement(
                     Placement{c, p, c, PlacementState(random.bounded(4)), {}}));
 }
 
@@ -344,95 +347,100 @@ void TestModelCounts::countsFollowEveryWriter()
     for (int step = 0; step < 150; ++step) {
         const QString cid = randomCid(random);
         const qint64 provider = m_providers.at(random.bounded(int(m_providers.size())));
-        const QList<ModelRecord> models = m_r->models();
+        const QList<ModelRecord> models = m_r->modelRows().models();
         QString what;
         switch (random.bounded(10)) {
         case 0:
         case 1:
             what = QStringLiteral("recordPlacement");
-            if (m_r->chunkSize(cid))
-                QVERIFY(m_r->recordPlacement(Placement{
+            if (m_r->placementRows().chunkSize(cid))
+                QVERIFY(m_r->placementRows().recordPlacement(Placement{
                     cid, provider, locatorOf(random, cid), PlacementState(random.bounded(4)), {}}));
             break;
         case 2:
             what = QStringLiteral("setPlacementState");
-            m_r->setPlacementState(cid, provider, PlacementState(random.bounded(4)),
-                                   random.bounded(2) == 1);
+            m_r->placementRows().setPlacementState(cid, provider, PlacementState(random.bounded(4)),
+                                                   random.bounded(2) == 1);
             break;
         case 3:
             what = QStringLiteral("removePlacement");
-            QVERIFY(m_r->removePlacement(cid, provider));
+            QVERIFY(m_r->placementRows().removePlacement(cid, provider));
             break;
         case 4:
             what = QStringLiteral("beginPlacement and recordStored or abandonPlacement");
-            if (m_r->chunkSize(cid) &&
-                m_r->beginPlacement(cid, provider) == Registry::PlacementIntent::Go) {
+            if (m_r->placementRows().chunkSize(cid) &&
+                m_r->placementRows().beginPlacement(cid, provider) ==
+                    PlacementRows::PlacementIntent::Go) {
                 if (random.bounded(2) == 1)
-                    QVERIFY(m_r->recordStored(cid, provider, locatorOf(random, cid), ChunkSize));
+                    QVERIFY(m_r->placementRows().recordStored(cid, provider, locatorOf(random, cid),
+                                                              ChunkSize));
                 else
-                    m_r->abandonPlacement(cid, provider);
+                    m_r->placementRows().abandonPlacement(cid, provider);
             }
             break;
         case 5:
             what = QStringLiteral("recordScrub");
-            m_r->recordScrub(cid, provider,
-                             random.bounded(2) ? Registry::ScrubPass::Read
-                                               : Registry::ScrubPass::Check,
-                             PlacementState(1 + random.bounded(3)));
+            m_r->scrubRows().recordScrub(cid, provider,
+                                         random.bounded(2) ? ScrubRows::ScrubPass::Read
+                                                           : ScrubRows::ScrubPass::Check,
+                                         PlacementState(1 + random.bounded(3)));
             break;
         case 6:
             what = QStringLiteral("removeModel");
             if (!models.isEmpty())
-                QVERIFY(m_r->removeModel(models.at(random.bounded(int(models.size()))).id));
+                QVERIFY(
+                    m_r->modelRows().removeModel(models.at(random.bounded(int(models.size()))).id));
             break;
         case 7: {
             what = QStringLiteral("a new model, or an incomplete file floated again");
             buildVault(random, 1);
             for (const ModelRecord& m : models)
-                for (const FileRecord& f : m_r->files(m.id))
+                for (const FileRecord& f : m_r->modelRows().files(m.id))
                     if (f.state == FileRecord::State::Incomplete &&
-                        m_r->claimModel(m.name, m.source, Registry::processLeaseOwner()).status ==
-                            Registry::ModelClaim::Status::Resumed) {
-                        const auto again =
-                            m_r->beginFile(m.id, f.path, 2 * ChunkSize, QStringLiteral("fixed"));
+                        m_r->modelRows()
+                                .claimModel(m.name, m.source, leaseowner::processLeaseOwner())
+                                .status == ModelRows::ModelClaim::Status::Resumed) {
+                        const auto again = m_r->modelRows().beginFile(m.id, f.path, 2 * ChunkSize,
+                                                                      QStringLiteral("fixed"));
                         QVERIFY(again);
-                        QVERIFY(m_r->appendChunks(
+                        QVERIFY(m_r->modelRows().appendChunks(
                             *again, {FileChunk{0, 0, ChunkSize, cid},
                                      FileChunk{1, ChunkSize, ChunkSize, randomCid(random)}}));
                         if (random.bounded(2) == 1)
-                            QVERIFY(m_r->completeFile(*again, QByteArray(64, 'b'), {}));
+                            QVERIFY(m_r->modelRows().completeFile(*again, QByteArray(64, 'b'), {}));
                         break;
                     }
             break;
         }
         case 8:
             what = QStringLiteral("removeChunk of the orphans");
-            for (const auto& orphan : m_r->orphanChunks())
-                QVERIFY(m_r->removeChunk(orphan.first));
+            for (const auto& orphan : m_r->placementRows().orphanChunks())
+                QVERIFY(m_r->placementRows().removeChunk(orphan.first));
             break;
         case 9:
             if (random.bounded(3) == 0) {
                 // As a catalog import replaces a model's files (catalogrows.cpp).
                 what = QStringLiteral("a file deleted");
                 const QList<FileRecord> files =
-                    models.isEmpty() ? QList<FileRecord>()
-                                     : m_r->files(models.at(random.bounded(int(models.size()))).id);
+                    models.isEmpty()
+                        ? QList<FileRecord>()
+                        : m_r->modelRows().files(models.at(random.bounded(int(models.size()))).id);
                 if (!files.isEmpty())
                     QVERIFY(deleteFile(files.at(random.bounded(int(files.size()))).id));
                 break;
             }
             what = QStringLiteral("removeProvider and a new one");
             if (random.bounded(4) == 0) {
-                QVERIFY(m_r->removeProvider(provider));
+                QVERIFY(m_r->providerRows().removeProvider(provider));
                 m_providers.removeOne(provider);
-                const auto added =
-                    m_r->addProvider(providerRecord(QStringLiteral("p%1").arg(providerNumber++)));
+                const auto added = m_r->providerRows().addProvider(
+                    providerRecord(QStringLiteral("p%1").arg(providerNumber++)));
                 QVERIFY(added);
                 m_providers.append(*added);
             } else {
                 what = QStringLiteral("reopenModelWithLostChunks");
                 if (!models.isEmpty())
-                    QVERIFY(m_r->reopenModelWithLostChunks(
+                    QVERIFY(m_r->catalogRows().reopenModelWithLostChunks(
                         models.at(random.bounded(int(models.size()))).id));
             }
             break;
@@ -476,10 +484,10 @@ void TestModelCounts::upgradeRebuildsTablesKeepingEveryRow()
     // Copies under a prefix and under ids of their own beside those named by their CID.
     int n = 0;
     for (const QString& cid : std::as_const(m_pool)) {
-        if (!m_r->chunkSize(cid))
+        if (!m_r->placementRows().chunkSize(cid))
             continue;
         const qint64 provider = m_providers.at(n % m_providers.size());
-        QVERIFY(m_r->recordPlacement(
+        QVERIFY(m_r->placementRows().recordPlacement(
             Placement{cid, provider, locatorOf(random, cid), PlacementState(n % 4), {}}));
         ++n;
     }
@@ -548,11 +556,11 @@ void TestModelCounts::upgradeRebuildsTablesKeepingEveryRow()
     }));
     compareWithSums(QStringLiteral("the upgrade"));
     // The triggers made again count as before: a model removed, chunks forgotten.
-    const QList<ModelRecord> models = m_r->models();
+    const QList<ModelRecord> models = m_r->modelRows().models();
     QVERIFY(!models.isEmpty());
-    QVERIFY(m_r->removeModel(models.first().id));
-    for (const auto& [cid, size] : m_r->orphanChunks())
-        QVERIFY(m_r->removeChunk(cid));
+    QVERIFY(m_r->modelRows().removeModel(models.first().id));
+    for (const auto& [cid, size] : m_r->placementRows().orphanChunks())
+        QVERIFY(m_r->placementRows().removeChunk(cid));
     compareWithSums(QStringLiteral("a removal after the upgrade"));
 }
 
@@ -598,7 +606,7 @@ void TestModelCounts::fewRowsAreFoundThroughTheirIndexes()
         {QStringLiteral("SELECT COUNT(*) FROM placements b JOIN chunks c ON c.cid = b.cid WHERE "
                         "b.state IN ('missing', 'corrupt') AND c.copies < 2"),
          QStringLiteral("placements_bad")},
-        // A provider's copies in any state but stored (Registry::providerContents()): no index
+        // A provider's copies in any state but stored (ProviderRows::providerContents()): no index
         // lists all of a provider's placements since schema 15.
         {QStringLiteral("SELECT COUNT(*) FROM placements WHERE provider_id = 1 AND state <> "
                         "'stored'"),

@@ -36,15 +36,15 @@ qint64 floatChunks(TestVault& v, const QString& name, int chunks, quint64 seed)
         qWarning("Float failed: %s", qPrintable(job.error().message));
         return 0;
     }
-    const auto model = v.registry().modelByName(name);
+    const auto model = v.registry().modelRows().modelByName(name);
     return model ? model->id : 0;
 }
 
 QStringList chunksOf(TestVault& v, qint64 modelId)
 {
     QStringList cids;
-    for (const FileRecord& f : v.registry().files(modelId))
-        for (const FileChunk& c : v.registry().fileChunks(f.id))
+    for (const FileRecord& f : v.registry().modelRows().files(modelId))
+        for (const FileChunk& c : v.registry().modelRows().fileChunks(f.id))
             cids.append(c.cid);
     return cids;
 }
@@ -52,7 +52,8 @@ QStringList chunksOf(TestVault& v, qint64 modelId)
 int storedPlacements(TestVault& v, qint64 modelId)
 {
     int stored = 0;
-    const QHash<QString, QList<Placement>> all = v.registry().placementsOfModel(modelId);
+    const QHash<QString, QList<Placement>> all =
+        v.registry().placementRows().placementsOfModel(modelId);
     for (const QList<Placement>& copies : all)
         for (const Placement& p : copies)
             stored += p.state == PlacementState::Stored ? 1 : 0;
@@ -104,7 +105,7 @@ void TestPlacementCheck::forgetsWhatIsGone()
     QVERIFY(check.unchecked().isEmpty());
     QCOMPARE(storedPlacements(v, model), chunks - int(gone.size()));
     for (const QString& cid : gone)
-        QVERIFY(v.registry().placements(cid).isEmpty());
+        QVERIFY(v.registry().placementRows().placements(cid).isEmpty());
     QCOMPARE(storedPlacements(v, kept), 3);
 }
 

@@ -124,7 +124,8 @@ void TestProviderLease::editWhileApiStreamsAndDeletes()
     TestVault v;
     QVERIFY(v.ok());
     // Secrets in the vault's own file, so that the test needs no keychain for them.
-    v.registry().setSetting(vaultcredentials::settingKey(), vaultcredentials::plaintext());
+    v.registry().settings().setSetting(vaultcredentials::settingKey(),
+                                       vaultcredentials::plaintext());
     const QString dir = v.vault->directory();
     v.vault.reset();
     QString error;

@@ -144,7 +144,7 @@ void TestProviderLifecycle::newProviderNeverSeesRemovedProvidersSecret()
     QVERIFY(old > 0);
     // Forgotten, its secret left behind.
     v.vault->dropProvider(old);
-    QVERIFY(v.registry().removeProvider(old));
+    QVERIFY(v.registry().providerRows().removeProvider(old));
 
     const qint64 fresh =
         addProvider(*v.vault, QStringLiteral("ipfs"), QStringLiteral("new node"), settings);
@@ -177,14 +177,15 @@ void TestProviderLifecycle::vaultFromBeforeIdsWereKept()
     const QJsonObject settings{{QStringLiteral("apiUrl"), node.origin()}};
     // The highest id given, as such a vault knows it: only from the rows still there.
     const auto forgetHighestId = [&v] {
-        return v.registry().setSetting(QStringLiteral("providers.lastId"), QStringLiteral("0"));
+        return v.registry().settings().setSetting(QStringLiteral("providers.lastId"),
+                                                  QStringLiteral("0"));
     };
     const qint64 old =
         addProvider(*v.vault, QStringLiteral("ipfs"), QStringLiteral("old node"), settings,
                     {{QStringLiteral("authorization"), QStringLiteral("Bearer old-node-token")}});
     QVERIFY(old > 0);
     v.vault->dropProvider(old); // forgotten, its secret left behind
-    QVERIFY(v.registry().removeProvider(old));
+    QVERIFY(v.registry().providerRows().removeProvider(old));
     QVERIFY(forgetHighestId());
 
     const qint64 open =
@@ -199,7 +200,7 @@ void TestProviderLifecycle::vaultFromBeforeIdsWereKept()
 
     // Removed (its mark with it), and the id given again, to a provider with a secret.
     QVERIFY(removeProvider(*v.vault, open));
-    QVERIFY2(v.registry().setting(vaultcredentials::noSecretsKey(open)).isEmpty(),
+    QVERIFY2(v.registry().settings().setting(vaultcredentials::noSecretsKey(open)).isEmpty(),
              "a removed provider's setting stays behind");
     QVERIFY(forgetHighestId());
     const qint64 secured =
@@ -270,7 +271,8 @@ bool makeDavVault(DavVault& d, const WebDavPeer& peer)
 {
     if (!d.v.ok())
         return false;
-    d.v.registry().setSetting(vaultcredentials::settingKey(), vaultcredentials::plaintext());
+    d.v.registry().settings().setSetting(vaultcredentials::settingKey(),
+                                         vaultcredentials::plaintext());
     d.dir = d.v.vault->directory();
     d.v.vault.reset();
     QString error;

@@ -169,8 +169,8 @@ void TestRecovery::recoverAfterLosingTheVault()
         QString error;
         auto registry = Registry::open(vault + QStringLiteral("/registry.sqlite"), &error);
         QVERIFY2(registry, qPrintable(error));
-        vaultId = registry->setting(QStringLiteral("vault_id"));
-        seq = registry->catalogSeq();
+        vaultId = registry->settings().setting(QStringLiteral("vault_id"));
+        seq = registry->catalogRows().catalogSeq();
     }
     QVERIFY(seq >= 3);
     // The lost vault's S3 store, reached as the test's own client: to damage it below.
@@ -344,7 +344,8 @@ std::unique_ptr<TestVault> TestRecovery::computer(const QString& prefix)
         std::make_unique<PlaintextCredentialStore>(v->path(QStringLiteral("credentials.json"))));
     Registry& r = v->registry();
     // Only the shared stores: the embedded local folder is this computer's alone.
-    if (!r.removeProvider(r.providerByName(QStringLiteral("local"))->id))
+    if (!r.providerRows().removeProvider(
+            r.providerRows().providerByName(QStringLiteral("local"))->id))
         return nullptr;
     ProviderRecord s3;
     s3.kind = QStringLiteral("s3");
@@ -357,8 +358,8 @@ std::unique_ptr<TestVault> TestRecovery::computer(const QString& prefix)
     dav.settings = QJsonObject{{QStringLiteral("url"), m_dav.url()},
                                {QStringLiteral("username"), WebDavPeer::user()},
                                {QStringLiteral("folder"), prefix}};
-    const auto s3Id = r.addProvider(s3);
-    const auto davId = r.addProvider(dav);
+    const auto s3Id = r.providerRows().addProvider(s3);
+    const auto davId = r.providerRows().addProvider(dav);
     if (!s3Id || !davId ||
         !writeSecrets(*v->vault->credentials(), CredentialStore::providerKey(v->vault->id(), *s3Id),
                       {{QStringLiteral("secretAccessKey"), QString::fromLatin1(S3Peer::Secret)}}) ||
@@ -413,7 +414,8 @@ void TestRecovery::twoComputersShareStorage()
     QVERIFY(shareCatalogKey(a->vault.get(), b->vault.get()));
     // This test is about leases: B's collections free at once what they may (the grace period
     // before a chunk may go is tst_catalogcollect's).
-    QVERIFY(b->registry().setSetting(CatalogCollectJob::GraceSetting, QStringLiteral("0")));
+    QVERIFY(
+        b->registry().settings().setSetting(CatalogCollectJob::GraceSetting, QStringLiteral("0")));
 
     // A floats m1; B sees it after a sync and restores it.
     const QString m1 = m_dir.filePath(QStringLiteral("m1.bin"));
@@ -448,8 +450,8 @@ void TestRecovery::twoComputersShareStorage()
     }
     QVERIFY(sync(*a));
     QVERIFY(sync(*b));
-    QVERIFY(a->registry().modelByName(QStringLiteral("m3")));
-    QVERIFY(b->registry().modelByName(QStringLiteral("m2")));
+    QVERIFY(a->registry().modelRows().modelByName(QStringLiteral("m3")));
+    QVERIFY(b->registry().modelRows().modelByName(QStringLiteral("m2")));
     QVERIFY(restoresBitExact(*a, QStringLiteral("m3"), QStringLiteral("m3.bin"), m3));
     QVERIFY(restoresBitExact(*b, QStringLiteral("m2"), QStringLiteral("m2.bin"), m2));
 
@@ -497,14 +499,15 @@ void TestRecovery::twoComputersShareStorage()
         delete collect;
     }
     QVERIFY(sync(*a, &report));
-    QVERIFY(!a->registry().modelByName(QStringLiteral("m1")));
+    QVERIFY(!a->registry().modelRows().modelByName(QStringLiteral("m1")));
     QVERIFY(restoresBitExact(*a, QStringLiteral("m4"), QStringLiteral("m4.bin"), m4));
     QVERIFY(restoresBitExact(*b, QStringLiteral("m4"), QStringLiteral("m4.bin"), m4));
 
     // A float killed on A: its lease stays on the stores, unrenewed; its chunks are in no
     // catalog. Its time to live is an hour, so that B's first collection finds it live however
     // slow the machine; then the lease is made to run out (below) without waiting an hour.
-    QVERIFY(a->registry().setSetting(QStringLiteral("catalog.lease_secs"), QStringLiteral("3600")));
+    QVERIFY(a->registry().settings().setSetting(QStringLiteral("catalog.lease_secs"),
+                                                QStringLiteral("3600")));
     const QString m5 = m_dir.filePath(QStringLiteral("m5.bin"));
     QVERIFY(writePseudoRandomFile(m5, 1200 * KiB, 35));
     QStringList orphans;
@@ -517,9 +520,9 @@ void TestRecovery::twoComputersShareStorage()
         QVERIFY(innerDone.wait(JobTimeoutMs));
         QVERIFY(inner->totals().chunksSent > 0);
         delete inner;
-        const auto model = a->registry().modelByName(QStringLiteral("m5"));
+        const auto model = a->registry().modelRows().modelByName(QStringLiteral("m5"));
         QVERIFY(model);
-        orphans = a->registry().placementsOfModel(model->id).keys();
+        orphans = a->registry().placementRows().placementsOfModel(model->id).keys();
         auto* lease =
             new CatalogLease(a->vault.get(), CatalogLease::Kind::Float, QStringLiteral("m5"));
         QSignalSpy ready(lease, &CatalogLease::ready);
@@ -530,9 +533,11 @@ void TestRecovery::twoComputersShareStorage()
     }
     QVERIFY(!orphans.isEmpty());
     Provider* bS3 =
-        b->vault->provider(b->registry().providerByName(QStringLiteral("s3"))->id).get();
+        b->vault->provider(b->registry().providerRows().providerByName(QStringLiteral("s3"))->id)
+            .get();
     Provider* bDav =
-        b->vault->provider(b->registry().providerByName(QStringLiteral("dav"))->id).get();
+        b->vault->provider(b->registry().providerRows().providerByName(QStringLiteral("dav"))->id)
+            .get();
     QVERIFY(bS3 && bDav);
     auto present = [&](Provider* p) {
         int n = 0;
@@ -651,7 +656,7 @@ void TestRecovery::twoComputersShareStorage()
                  qPrintable(publish->warnings().join(QLatin1Char('\n'))));
         delete publish;
     }
-    QCOMPARE(a->registry().modelByName(QStringLiteral("m5"))->state,
+    QCOMPARE(a->registry().modelRows().modelByName(QStringLiteral("m5"))->state,
              ModelRecord::State::Incomplete);
     // Floating the same file again resumes it and sends what was lost; B then restores it.
     QVERIFY(runJob(new CatalogGuard(a->vault.get(), floatJob(*a, m5, QStringLiteral("m5")),

@@ -46,7 +46,7 @@ private Q_SLOTS:
 // ------------------------------------------------------------------------- schema, migrations
 
 // Every put counts the puts under way on its provider against the quota
-// (Registry::beginPlacement). Through the index of every placement of the provider, that read
+// (PlacementRows::beginPlacement). Through the index of every placement of the provider, that read
 // them all, once per chunk: a float of many chunks into a big vault slowed down with the square
 // of its size. Schema 13's partial index holds only the pending ones; the plan says it is used.
 void TestRegistry::pendingPutsAreCountedByTheirIndex()
@@ -73,11 +73,11 @@ void TestRegistry::placementsNotNamedByCidUseTheirIndex()
                        "'/' || cid ORDER BY cid"));
     QVERIFY2(plan.contains(QStringLiteral("placements_not_named")), qPrintable(plan));
     // And it answers: a locator that names its chunk is left out, one that does not is listed.
-    QVERIFY(m_r->placementsNotNamedByCid(m_p1).isEmpty());
+    QVERIFY(m_r->placementRows().placementsNotNamedByCid(m_p1).isEmpty());
     Placement id = placement(m_b, m_p1, PlacementState::Stored);
     id.locator = QStringLiteral("1a2B3cDriveFileId");
-    QVERIFY(m_r->recordPlacement(id));
-    const QList<Placement> unnamed = m_r->placementsNotNamedByCid(m_p1);
+    QVERIFY(m_r->placementRows().recordPlacement(id));
+    const QList<Placement> unnamed = m_r->placementRows().placementsNotNamedByCid(m_p1);
     QCOMPARE(unnamed.size(), 1);
     QCOMPARE(unnamed.first().cid, m_b);
     QCOMPARE(unnamed.first().locator, id.locator);
@@ -96,12 +96,12 @@ void TestRegistry::upgradesAVersionOneVaultKeepingItsData()
     m_r = openRegistry();
     QVERIFY(m_r);
     QCOMPARE(m_r->schemaVersion(), migrations::latestVersion());
-    QCOMPARE(m_r->models().size(), 2);
-    QCOMPARE(m_r->placements(m_a).size(), 2);
-    QVERIFY(m_r->pendingDeletions().isEmpty()); // the new table exists and works
-    QVERIFY(m_r->removeModel(m_m1));
-    QVERIFY(m_r->removeChunk(m_b));
-    QCOMPARE(m_r->pendingDeletions().size(), 2);
+    QCOMPARE(m_r->modelRows().models().size(), 2);
+    QCOMPARE(m_r->placementRows().placements(m_a).size(), 2);
+    QVERIFY(m_r->placementRows().pendingDeletions().isEmpty()); // the new table exists and works
+    QVERIFY(m_r->modelRows().removeModel(m_m1));
+    QVERIFY(m_r->placementRows().removeChunk(m_b));
+    QCOMPARE(m_r->placementRows().pendingDeletions().size(), 2);
 }
 
 void TestRegistry::freshRegistryIsAtLatestSchemaInWalMode()
@@ -130,32 +130,35 @@ void TestRegistry::foreignKeysAreEnforced()
     // foreign_keys is a per-connection setting, so a second connection cannot see it; what the
     // registry's own connection enforces shows in what it refuses.
     const QString a = cidOf("A");
-    QVERIFY(!m_r->appendChunks(4711, {chunk(0, 0, 10, a)}));
+    QVERIFY(!m_r->modelRows().appendChunks(4711, {chunk(0, 0, 10, a)}));
     QVERIFY(!m_r->lastError().isEmpty());
     Side side(dbPath());
     QCOMPARE(side.count(QStringLiteral("chunks")), qint64(0));
     QCOMPARE(side.count(QStringLiteral("file_chunks")), qint64(0));
 
-    const qint64 p = m_r->addProvider(providerRecord(QStringLiteral("p"))).value_or(0);
+    const qint64 p =
+        m_r->providerRows().addProvider(providerRecord(QStringLiteral("p"))).value_or(0);
     QVERIFY(p > 0);
-    QVERIFY(!m_r->recordPlacement(placement(a, p, PlacementState::Stored))); // unknown chunk
+    QVERIFY(!m_r->placementRows().recordPlacement(
+        placement(a, p, PlacementState::Stored))); // unknown chunk
     QCOMPARE(side.count(QStringLiteral("placements")), qint64(0));
 
-    const qint64 m = m_r->createModel(QStringLiteral("m"), Source).value_or(0);
+    const qint64 m = m_r->modelRows().createModel(QStringLiteral("m"), Source).value_or(0);
     const qint64 f =
-        m_r->beginFile(m, QStringLiteral("x"), 10, QStringLiteral("fixed")).value_or(0);
+        m_r->modelRows().beginFile(m, QStringLiteral("x"), 10, QStringLiteral("fixed")).value_or(0);
     QVERIFY(f > 0);
-    QVERIFY(m_r->appendChunks(f, {chunk(0, 0, 10, a)}));
-    QVERIFY(!m_r->recordPlacement(placement(a, p + 100, PlacementState::Stored))); // no provider
-    QVERIFY(m_r->recordPlacement(placement(a, p, PlacementState::Stored)));
+    QVERIFY(m_r->modelRows().appendChunks(f, {chunk(0, 0, 10, a)}));
+    QVERIFY(!m_r->placementRows().recordPlacement(
+        placement(a, p + 100, PlacementState::Stored))); // no provider
+    QVERIFY(m_r->placementRows().recordPlacement(placement(a, p, PlacementState::Stored)));
     QCOMPARE(side.count(QStringLiteral("placements")), qint64(1));
 }
 
 void TestRegistry::reopenKeepsDataWithoutRerunningMigrations()
 {
-    QVERIFY(m_r->setSetting(QStringLiteral("replication"), QStringLiteral("3")));
-    QVERIFY(m_r->addProvider(providerRecord(QStringLiteral("disk"))));
-    QVERIFY(m_r->createModel(QStringLiteral("llama"), QStringLiteral("hf://llama")));
+    QVERIFY(m_r->settings().setSetting(QStringLiteral("replication"), QStringLiteral("3")));
+    QVERIFY(m_r->providerRows().addProvider(providerRecord(QStringLiteral("disk"))));
+    QVERIFY(m_r->modelRows().createModel(QStringLiteral("llama"), QStringLiteral("hf://llama")));
     m_r.reset();
 
     qint64 cookie = -1;
@@ -169,10 +172,10 @@ void TestRegistry::reopenKeepsDataWithoutRerunningMigrations()
     m_r = openRegistry();
     QVERIFY(m_r);
     QCOMPARE(m_r->schemaVersion(), migrations::latestVersion());
-    QCOMPARE(m_r->setting(QStringLiteral("replication")), QStringLiteral("3"));
-    QCOMPARE(m_r->providers().size(), 1);
-    QCOMPARE(m_r->providers().first().name, QStringLiteral("disk"));
-    QVERIFY(m_r->modelByName(QStringLiteral("llama")));
+    QCOMPARE(m_r->settings().setting(QStringLiteral("replication")), QStringLiteral("3"));
+    QCOMPARE(m_r->providerRows().providers().size(), 1);
+    QCOMPARE(m_r->providerRows().providers().first().name, QStringLiteral("disk"));
+    QVERIFY(m_r->modelRows().modelByName(QStringLiteral("llama")));
     Side side(dbPath());
     QCOMPARE(side.scalar(QStringLiteral("PRAGMA schema_version")).toLongLong(), cookie);
     QCOMPARE(side.count(QStringLiteral("schema_version")), qint64(1));
@@ -180,7 +183,7 @@ void TestRegistry::reopenKeepsDataWithoutRerunningMigrations()
 
 void TestRegistry::newerSchemaIsRefusedAndLeftUntouched()
 {
-    QVERIFY(m_r->addProvider(providerRecord(QStringLiteral("disk"))));
+    QVERIFY(m_r->providerRows().addProvider(providerRecord(QStringLiteral("disk"))));
     m_r.reset();
     const int newer = migrations::latestVersion() + 1;
     {
@@ -245,7 +248,7 @@ void TestRegistry::migratesAnEmptyFileFromVersionZero()
     auto r = openRegistry(path);
     QVERIFY(r);
     QCOMPARE(r->schemaVersion(), migrations::latestVersion());
-    QVERIFY(r->addProvider(providerRecord(QStringLiteral("disk"))));
+    QVERIFY(r->providerRows().addProvider(providerRecord(QStringLiteral("disk"))));
     Side side(path);
     QCOMPARE(side.count(QStringLiteral("schema_version")), qint64(1));
     QCOMPARE(side.count(QStringLiteral("providers")), qint64(1));
@@ -347,60 +350,63 @@ void TestRegistry::emptyStringsAreStored()
 {
     // A null QString binds as SQL NULL; every text column is NOT NULL. Leaving out a model's
     // source, a job's error or a setting's value must still store an empty text.
-    const auto m = m_r->createModel(QStringLiteral("no source"), QString());
+    const auto m = m_r->modelRows().createModel(QStringLiteral("no source"), QString());
     QVERIFY2(m, qPrintable(m_r->lastError()));
-    QCOMPARE(m_r->model(*m)->source, QStringLiteral(""));
-    const auto f = m_r->beginFile(*m, QStringLiteral("w"), 0, QString());
+    QCOMPARE(m_r->modelRows().model(*m)->source, QStringLiteral(""));
+    const auto f = m_r->modelRows().beginFile(*m, QStringLiteral("w"), 0, QString());
     QVERIFY2(f, qPrintable(m_r->lastError()));
-    QVERIFY2(m_r->completeFile(*f, QByteArray(), {}), qPrintable(m_r->lastError()));
-    QVERIFY(m_r->setSetting(QStringLiteral("cleared"), QString()));
-    QCOMPARE(m_r->setting(QStringLiteral("cleared"), QStringLiteral("fallback")),
+    QVERIFY2(m_r->modelRows().completeFile(*f, QByteArray(), {}), qPrintable(m_r->lastError()));
+    QVERIFY(m_r->settings().setSetting(QStringLiteral("cleared"), QString()));
+    QCOMPARE(m_r->settings().setting(QStringLiteral("cleared"), QStringLiteral("fallback")),
              QStringLiteral(""));
-    const auto j = m_r->addJob(QStringLiteral("float"), {});
+    const auto j = m_r->queueRows().addJob(QStringLiteral("float"), {});
     QVERIFY(j);
-    QVERIFY2(m_r->setJobState(*j, QStringLiteral("running")), qPrintable(m_r->lastError()));
-    QCOMPARE(m_r->jobs(QStringLiteral("float"), QStringLiteral("running")).size(), 1);
+    QVERIFY2(m_r->queueRows().setJobState(*j, QStringLiteral("running")),
+             qPrintable(m_r->lastError()));
+    QCOMPARE(m_r->queueRows().jobs(QStringLiteral("float"), QStringLiteral("running")).size(), 1);
     ProviderRecord bare;
     bare.kind = QStringLiteral("local");
     bare.name = QStringLiteral("bare");
-    QVERIFY2(m_r->addProvider(bare), qPrintable(m_r->lastError()));
+    QVERIFY2(m_r->providerRows().addProvider(bare), qPrintable(m_r->lastError()));
 }
 
 void TestRegistry::settings()
 {
-    QCOMPARE(m_r->setting(QStringLiteral("missing")), QString());
-    QCOMPARE(m_r->setting(QStringLiteral("missing"), QStringLiteral("dflt")),
+    QCOMPARE(m_r->settings().setting(QStringLiteral("missing")), QString());
+    QCOMPARE(m_r->settings().setting(QStringLiteral("missing"), QStringLiteral("dflt")),
              QStringLiteral("dflt"));
-    QVERIFY(m_r->setSetting(QStringLiteral("k"), QStringLiteral("v1")));
-    QCOMPARE(m_r->setting(QStringLiteral("k"), QStringLiteral("dflt")), QStringLiteral("v1"));
-    QVERIFY(m_r->setSetting(QStringLiteral("k"), QStringLiteral("v2")));
-    QCOMPARE(m_r->setting(QStringLiteral("k")), QStringLiteral("v2"));
-    QVERIFY(m_r->setSetting(QStringLiteral("unicode ✓"), QStringLiteral("ä '\" ; DROP")));
-    QCOMPARE(m_r->setting(QStringLiteral("unicode ✓")), QStringLiteral("ä '\" ; DROP"));
+    QVERIFY(m_r->settings().setSetting(QStringLiteral("k"), QStringLiteral("v1")));
+    QCOMPARE(m_r->settings().setting(QStringLiteral("k"), QStringLiteral("dflt")),
+             QStringLiteral("v1"));
+    QVERIFY(m_r->settings().setSetting(QStringLiteral("k"), QStringLiteral("v2")));
+    QCOMPARE(m_r->settings().setting(QStringLiteral("k")), QStringLiteral("v2"));
+    QVERIFY(
+        m_r->settings().setSetting(QStringLiteral("unicode ✓"), QStringLiteral("ä '\" ; DROP")));
+    QCOMPARE(m_r->settings().setting(QStringLiteral("unicode ✓")), QStringLiteral("ä '\" ; DROP"));
     Side side(dbPath());
     QCOMPARE(side.count(QStringLiteral("vault_settings")), qint64(2));
 }
 
 void TestRegistry::providers()
 {
-    QVERIFY(m_r->providers().isEmpty());
+    QVERIFY(m_r->providerRows().providers().isEmpty());
     ProviderRecord a = providerRecord(QStringLiteral("laptop disk"));
     a.settings.insert(QStringLiteral("sync"), true);
     a.quotaBytes = 12345;
     a.enabled = false;
-    const auto idA = m_r->addProvider(a);
+    const auto idA = m_r->providerRows().addProvider(a);
     QVERIFY(idA);
     ProviderRecord b = providerRecord(QStringLiteral("ipfs node"), QStringLiteral("ipfs"));
     b.health = QStringLiteral("ok");
-    const auto idB = m_r->addProvider(b);
+    const auto idB = m_r->providerRows().addProvider(b);
     QVERIFY(idB);
     QVERIFY(*idA != *idB);
 
-    const auto list = m_r->providers();
+    const auto list = m_r->providerRows().providers();
     QCOMPARE(list.size(), 2);
     QCOMPARE(list.at(0).id, *idA);
     QCOMPARE(list.at(1).id, *idB);
-    const auto gotA = m_r->providerByName(QStringLiteral("laptop disk"));
+    const auto gotA = m_r->providerRows().providerByName(QStringLiteral("laptop disk"));
     QVERIFY(gotA);
     QCOMPARE(gotA->id, *idA);
     QCOMPARE(gotA->kind, QStringLiteral("local"));
@@ -409,31 +415,32 @@ void TestRegistry::providers()
     QCOMPARE(gotA->usedBytes, qint64(0));
     QCOMPARE(gotA->health, QStringLiteral("unknown"));
     QCOMPARE(gotA->enabled, false);
-    const auto gotB = m_r->provider(*idB);
+    const auto gotB = m_r->providerRows().provider(*idB);
     QVERIFY(gotB);
     QCOMPARE(gotB->name, QStringLiteral("ipfs node"));
     QCOMPARE(gotB->health, QStringLiteral("ok"));
     QCOMPARE(gotB->enabled, true);
-    QVERIFY(!m_r->providerByName(QStringLiteral("LAPTOP DISK")));
-    QVERIFY(!m_r->provider(*idB + 1000));
+    QVERIFY(!m_r->providerRows().providerByName(QStringLiteral("LAPTOP DISK")));
+    QVERIFY(!m_r->providerRows().provider(*idB + 1000));
 
-    QVERIFY(m_r->setProviderHealth(*idA, QStringLiteral("unreachable")));
-    QCOMPARE(m_r->provider(*idA)->health, QStringLiteral("unreachable"));
-    QVERIFY(m_r->addProviderUsage(*idA, 1000));
-    QVERIFY(m_r->addProviderUsage(*idA, -300));
-    QCOMPARE(m_r->provider(*idA)->usedBytes, qint64(700));
-    QVERIFY(m_r->addProviderUsage(*idA, -5000)); // never below zero
-    QCOMPARE(m_r->provider(*idA)->usedBytes, qint64(0));
+    QVERIFY(m_r->providerRows().setProviderHealth(*idA, QStringLiteral("unreachable")));
+    QCOMPARE(m_r->providerRows().provider(*idA)->health, QStringLiteral("unreachable"));
+    QVERIFY(m_r->providerRows().addProviderUsage(*idA, 1000));
+    QVERIFY(m_r->providerRows().addProviderUsage(*idA, -300));
+    QCOMPARE(m_r->providerRows().provider(*idA)->usedBytes, qint64(700));
+    QVERIFY(m_r->providerRows().addProviderUsage(*idA, -5000)); // never below zero
+    QCOMPARE(m_r->providerRows().provider(*idA)->usedBytes, qint64(0));
 }
 
 void TestRegistry::duplicateProviderNameIsRefused()
 {
-    QVERIFY(m_r->addProvider(providerRecord(QStringLiteral("disk"))));
+    QVERIFY(m_r->providerRows().addProvider(providerRecord(QStringLiteral("disk"))));
     QVERIFY(m_r->lastError().isEmpty());
-    QVERIFY(!m_r->addProvider(providerRecord(QStringLiteral("disk"), QStringLiteral("s3"))));
+    QVERIFY(!m_r->providerRows().addProvider(
+        providerRecord(QStringLiteral("disk"), QStringLiteral("s3"))));
     QVERIFY(!m_r->lastError().isEmpty());
-    QCOMPARE(m_r->providers().size(), 1);
-    QCOMPARE(m_r->providers().first().kind, QStringLiteral("local"));
+    QCOMPARE(m_r->providerRows().providers().size(), 1);
+    QCOMPARE(m_r->providerRows().providers().first().kind, QStringLiteral("local"));
 }
 
 void TestRegistry::removeProviderCascadesPlacements()
@@ -441,17 +448,17 @@ void TestRegistry::removeProviderCascadesPlacements()
     buildVault(*m_r);
     Side side(dbPath());
     QCOMPARE(side.count(QStringLiteral("placements")), qint64(6));
-    QVERIFY(m_r->removeProvider(m_p1));
-    QVERIFY(!m_r->provider(m_p1));
-    QCOMPARE(m_r->providers().size(), 1);
+    QVERIFY(m_r->providerRows().removeProvider(m_p1));
+    QVERIFY(!m_r->providerRows().provider(m_p1));
+    QCOMPARE(m_r->providerRows().providers().size(), 1);
     QCOMPARE(side.count(QStringLiteral("placements")), qint64(3));
     QCOMPARE(
         side.scalar(
                 QStringLiteral("SELECT COUNT(*) FROM placements WHERE provider_id = %1").arg(m_p1))
             .toInt(),
         0);
-    QCOMPARE(m_r->placements(m_a).size(), 1);
-    QCOMPARE(m_r->placements(m_a).first().providerId, m_p2);
+    QCOMPARE(m_r->placementRows().placements(m_a).size(), 1);
+    QCOMPARE(m_r->placementRows().placements(m_a).first().providerId, m_p2);
     // Chunks and manifests are not the provider's to take.
     QCOMPARE(side.count(QStringLiteral("chunks")), qint64(4));
     QCOMPARE(side.count(QStringLiteral("file_chunks")), qint64(5));
@@ -463,18 +470,18 @@ void TestRegistry::twoInstancesSeeEachOthersCommits()
 {
     auto other = openRegistry();
     QVERIFY(other);
-    QVERIFY(m_r->addProvider(providerRecord(QStringLiteral("from-one"))));
-    QVERIFY(other->providerByName(QStringLiteral("from-one")));
-    QVERIFY(other->setSetting(QStringLiteral("k"), QStringLiteral("from-two")));
-    QCOMPARE(m_r->setting(QStringLiteral("k")), QStringLiteral("from-two"));
+    QVERIFY(m_r->providerRows().addProvider(providerRecord(QStringLiteral("from-one"))));
+    QVERIFY(other->providerRows().providerByName(QStringLiteral("from-one")));
+    QVERIFY(other->settings().setSetting(QStringLiteral("k"), QStringLiteral("from-two")));
+    QCOMPARE(m_r->settings().setting(QStringLiteral("k")), QStringLiteral("from-two"));
     // Uncommitted work is not visible until it commits.
     const bool ok = m_r->transaction([&] {
-        if (!m_r->createModel(QStringLiteral("pending"), Source))
+        if (!m_r->modelRows().createModel(QStringLiteral("pending"), Source))
             return false;
-        return !other->modelByName(QStringLiteral("pending")).has_value();
+        return !other->modelRows().modelByName(QStringLiteral("pending")).has_value();
     });
     QVERIFY(ok);
-    QVERIFY(other->modelByName(QStringLiteral("pending")));
+    QVERIFY(other->modelRows().modelByName(QStringLiteral("pending")));
 }
 
 void TestRegistry::nestedTransactionFailureRollsBackEverything()
@@ -483,58 +490,65 @@ void TestRegistry::nestedTransactionFailureRollsBackEverything()
     // be undone on its own once joined, so the whole transaction must roll back.
     bool innerResult = true;
     const bool outer = m_r->transaction([&] {
-        if (!m_r->addProvider(providerRecord(QStringLiteral("outer"))))
+        if (!m_r->providerRows().addProvider(providerRecord(QStringLiteral("outer"))))
             return false;
         innerResult = m_r->transaction([&] {
-            return m_r->addProvider(providerRecord(QStringLiteral("inner"))).has_value() &&
+            return m_r->providerRows()
+                       .addProvider(providerRecord(QStringLiteral("inner")))
+                       .has_value() &&
                    false; // the inner work fails after writing
         });
         return true;
     });
     QVERIFY(!innerResult);
     QVERIFY(!outer);
-    QVERIFY(m_r->providers().isEmpty());
+    QVERIFY(m_r->providerRows().providers().isEmpty());
     Side side(dbPath());
     QCOMPARE(side.count(QStringLiteral("providers")), qint64(0));
 
     // Propagated failure: same outcome.
     QVERIFY(!m_r->transaction([&] {
-        return m_r->addProvider(providerRecord(QStringLiteral("outer"))).has_value() &&
+        return m_r->providerRows()
+                   .addProvider(providerRecord(QStringLiteral("outer")))
+                   .has_value() &&
                m_r->transaction([&] { return false; });
     }));
     QCOMPARE(side.count(QStringLiteral("providers")), qint64(0));
 
     // And the registry is back to normal afterwards.
     QVERIFY(m_r->transaction([&] {
-        return m_r->addProvider(providerRecord(QStringLiteral("a"))).has_value() &&
+        return m_r->providerRows().addProvider(providerRecord(QStringLiteral("a"))).has_value() &&
                m_r->transaction([&] {
-                   return m_r->addProvider(providerRecord(QStringLiteral("b"))).has_value();
+                   return m_r->providerRows()
+                       .addProvider(providerRecord(QStringLiteral("b")))
+                       .has_value();
                });
     }));
     QCOMPARE(side.count(QStringLiteral("providers")), qint64(2));
-    QVERIFY(m_r->addProvider(providerRecord(QStringLiteral("c"))));
+    QVERIFY(m_r->providerRows().addProvider(providerRecord(QStringLiteral("c"))));
     QCOMPARE(side.count(QStringLiteral("providers")), qint64(3));
 }
 
 void TestRegistry::nestedRegistryCallFailureRollsBackEverything()
 {
-    const qint64 m = m_r->createModel(QStringLiteral("m"), Source).value_or(0);
-    const qint64 f = m_r->beginFile(m, QStringLiteral("w"), 20, QStringLiteral("x")).value_or(0);
+    const qint64 m = m_r->modelRows().createModel(QStringLiteral("m"), Source).value_or(0);
+    const qint64 f =
+        m_r->modelRows().beginFile(m, QStringLiteral("w"), 20, QStringLiteral("x")).value_or(0);
     QVERIFY(f > 0);
     Side side(dbPath());
     // appendChunks runs its own (now nested) transaction and fails on the duplicate index.
     bool appended = true;
     const bool outer = m_r->transaction([&] {
-        m_r->setSetting(QStringLiteral("marker"), QStringLiteral("1"));
-        appended =
-            m_r->appendChunks(f, {chunk(0, 0, 10, cidOf("A")), chunk(0, 10, 10, cidOf("B"))});
+        m_r->settings().setSetting(QStringLiteral("marker"), QStringLiteral("1"));
+        appended = m_r->modelRows().appendChunks(
+            f, {chunk(0, 0, 10, cidOf("A")), chunk(0, 10, 10, cidOf("B"))});
         return true;
     });
     QVERIFY(!appended);
     QVERIFY(!outer);
     QCOMPARE(side.count(QStringLiteral("chunks")), qint64(0));
     QCOMPARE(side.count(QStringLiteral("file_chunks")), qint64(0));
-    QCOMPARE(m_r->setting(QStringLiteral("marker")), QString());
+    QCOMPARE(m_r->settings().setting(QStringLiteral("marker")), QString());
 }
 
 namespace {
@@ -578,7 +592,7 @@ void TestRegistry::concurrentReadThenWriteTransactions()
     constexpr int Threads = 3, Files = 120;
     auto work = [](int t) {
         return [t](Registry& r, QString* error) {
-            const auto m = r.createModel(QStringLiteral("model-%1").arg(t), Source);
+            const auto m = r.modelRows().createModel(QStringLiteral("model-%1").arg(t), Source);
             if (!m) {
                 *error = r.lastError();
                 return false;
@@ -586,10 +600,10 @@ void TestRegistry::concurrentReadThenWriteTransactions()
             for (int i = 0; i < Files; ++i) {
                 const QString cidText =
                     cid::ofData(QByteArray(QByteArray::number(t) + '/' + QByteArray::number(i)));
-                const auto f =
-                    r.beginFile(*m, QStringLiteral("f%1").arg(i), 10, QStringLiteral("x"));
-                if (!f || !r.appendChunks(*f, {chunk(0, 0, 10, cidText)}) ||
-                    !r.completeFile(*f, QByteArray(64, 'a'), {})) {
+                const auto f = r.modelRows().beginFile(*m, QStringLiteral("f%1").arg(i), 10,
+                                                       QStringLiteral("x"));
+                if (!f || !r.modelRows().appendChunks(*f, {chunk(0, 0, 10, cidText)}) ||
+                    !r.modelRows().completeFile(*f, QByteArray(64, 'a'), {})) {
                     *error = QStringLiteral("file %1: %2").arg(i).arg(r.lastError());
                     return false;
                 }
@@ -606,7 +620,7 @@ void TestRegistry::concurrentReadThenWriteTransactions()
         QVERIFY(t->wait());
         QVERIFY2(t->ok(), qPrintable(t->error()));
     }
-    QCOMPARE(m_r->stats().files, Threads * Files);
+    QCOMPARE(m_r->healthRows().stats().files, Threads * Files);
 }
 
 void TestRegistry::concurrentFirstOpen()

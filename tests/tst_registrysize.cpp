@@ -63,13 +63,14 @@ void TestRegistrySize::init()
     QString error;
     m_r = Registry::open(m_path, &error);
     QVERIFY2(m_r, qPrintable(error));
-    m_p1 = m_r->addProvider(providerRecord(QStringLiteral("p1"))).value_or(0);
-    m_p2 = m_r->addProvider(providerRecord(QStringLiteral("p2"))).value_or(0);
+    m_p1 = m_r->providerRows().addProvider(providerRecord(QStringLiteral("p1"))).value_or(0);
+    m_p2 = m_r->providerRows().addProvider(providerRecord(QStringLiteral("p2"))).value_or(0);
     QVERIFY(m_p1 > 0 && m_p2 > 0);
-    const auto model = m_r->createModel(QStringLiteral("m"), QString());
+    const auto model = m_r->modelRows().createModel(QStringLiteral("m"), QString());
     QVERIFY(model);
-    m_file =
-        m_r->beginFile(*model, QStringLiteral("w.bin"), 0, QStringLiteral("fixed")).value_or(0);
+    m_file = m_r->modelRows()
+                 .beginFile(*model, QStringLiteral("w.bin"), 0, QStringLiteral("fixed"))
+                 .value_or(0);
     QVERIFY(m_file > 0);
 }
 
@@ -115,16 +116,18 @@ void TestRegistrySize::placementsTakeUnder300Bytes()
         QList<FileChunk> manifest;
         for (int i = first; i < first + Batch; ++i)
             manifest.append(FileChunk{i, qint64(i) << 20, 1 << 20, cidOf(i)});
-        QVERIFY(m_r->appendChunks(m_file, manifest));
+        QVERIFY(m_r->modelRows().appendChunks(m_file, manifest));
     }
     for (int i = 0; i < Chunks; ++i) {
         const QString cid = cidOf(i);
-        QVERIFY(m_r->beginPlacement(cid, m_p1) == Registry::PlacementIntent::Go);
-        QVERIFY(m_r->recordStored(cid, m_p1, cid, 1 << 20));
-        QVERIFY(m_r->beginPlacement(cid, m_p2) == Registry::PlacementIntent::Go);
-        QVERIFY(m_r->recordStored(cid, m_p2, cid, 1 << 20));
+        QVERIFY(m_r->placementRows().beginPlacement(cid, m_p1) ==
+                PlacementRows::PlacementIntent::Go);
+        QVERIFY(m_r->placementRows().recordStored(cid, m_p1, cid, 1 << 20));
+        QVERIFY(m_r->placementRows().beginPlacement(cid, m_p2) ==
+                PlacementRows::PlacementIntent::Go);
+        QVERIFY(m_r->placementRows().recordStored(cid, m_p2, cid, 1 << 20));
     }
-    QCOMPARE(m_r->placements(cidOf(Chunks / 2)).size(), 2);
+    QCOMPARE(m_r->placementRows().placements(cidOf(Chunks / 2)).size(), 2);
     m_r.reset();
     qint64 bytes = 0;
     {
@@ -171,13 +174,14 @@ void TestRegistrySize::locatorsReadBackAsWritten()
     QFETCH(QString, locator);
     QFETCH(QVariant, kept);
     const QString cid = cidOf(1);
-    QVERIFY(m_r->appendChunks(m_file, {FileChunk{0, 0, 10, cid}}));
+    QVERIFY(m_r->modelRows().appendChunks(m_file, {FileChunk{0, 0, 10, cid}}));
     // Each writer: a float's put, a record from a scrub or repair, and a catalog's adoption.
-    QVERIFY(m_r->beginPlacement(cid, m_p1) == Registry::PlacementIntent::Go);
-    QCOMPARE(m_r->placements(cid).size(), 0); // a put under way names no object yet
-    QVERIFY(m_r->recordStored(cid, m_p1, locator, 10));
-    QVERIFY(m_r->recordPlacement(Placement{cid, m_p2, locator, PlacementState::Missing, {}}));
-    const QList<Placement> read = m_r->placements(cid);
+    QVERIFY(m_r->placementRows().beginPlacement(cid, m_p1) == PlacementRows::PlacementIntent::Go);
+    QCOMPARE(m_r->placementRows().placements(cid).size(), 0); // a put under way names no object yet
+    QVERIFY(m_r->placementRows().recordStored(cid, m_p1, locator, 10));
+    QVERIFY(m_r->placementRows().recordPlacement(
+        Placement{cid, m_p2, locator, PlacementState::Missing, {}}));
+    const QList<Placement> read = m_r->placementRows().placements(cid);
     QCOMPARE(read.size(), 2);
     for (const Placement& p : read)
         QCOMPARE(p.locator, locator);
@@ -187,7 +191,7 @@ void TestRegistrySize::locatorsReadBackAsWritten()
         if (kept.isValid())
             QCOMPARE(row.toString(), kept.toString());
     }
-    QCOMPARE(m_r->stats().placements, 2);
+    QCOMPARE(m_r->healthRows().stats().placements, 2);
 }
 
 // A locator ending in '/' would read back with the CID after it: another object's name. None of
@@ -195,15 +199,15 @@ void TestRegistrySize::locatorsReadBackAsWritten()
 void TestRegistrySize::locatorEndingInSlashIsRefused()
 {
     const QString cid = cidOf(1);
-    QVERIFY(m_r->appendChunks(m_file, {FileChunk{0, 0, 10, cid}}));
-    QVERIFY(m_r->beginPlacement(cid, m_p1) == Registry::PlacementIntent::Go);
-    QVERIFY(!m_r->recordStored(cid, m_p1, QStringLiteral("chunks/"), 10));
+    QVERIFY(m_r->modelRows().appendChunks(m_file, {FileChunk{0, 0, 10, cid}}));
+    QVERIFY(m_r->placementRows().beginPlacement(cid, m_p1) == PlacementRows::PlacementIntent::Go);
+    QVERIFY(!m_r->placementRows().recordStored(cid, m_p1, QStringLiteral("chunks/"), 10));
     QVERIFY2(m_r->lastError().contains(QStringLiteral("“chunks/” ends in '/'")),
              qPrintable(m_r->lastError()));
-    QVERIFY(!m_r->recordPlacement(
+    QVERIFY(!m_r->placementRows().recordPlacement(
         Placement{cid, m_p2, QStringLiteral("chunks/"), PlacementState::Stored, {}}));
-    QCOMPARE(m_r->placements(cid).size(), 0);
-    QCOMPARE(m_r->stats().placements, 0);
+    QCOMPARE(m_r->placementRows().placements(cid).size(), 0);
+    QCOMPARE(m_r->healthRows().stats().placements, 0);
 }
 
 QTEST_GUILESS_MAIN(TestRegistrySize)

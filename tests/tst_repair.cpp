@@ -51,7 +51,7 @@ void TestRepair::repairsAFloatThatWentShort()
         QVERIFY2(repair.error().ok(), qPrintable(repair.error().message));
         QVERIFY(repair.degraded());
         QCOMPARE(repair.report().stillShort, chunks);
-        QVERIFY(v.registry().model(id)->degraded);
+        QVERIFY(v.registry().modelRows().model(id)->degraded);
     }
 
     QVERIFY(QDir().mkpath(root)); // back
@@ -67,7 +67,7 @@ void TestRepair::repairsAFloatThatWentShort()
     QCOMPARE(repair.progressNow().totalBytes, repair.progressNow().bytesDone);
     QVERIFY(!progress.isEmpty());
     QCOMPARE(minCopies(v.registry(), id), 2);
-    QVERIFY(!v.registry().model(id)->degraded);
+    QVERIFY(!v.registry().modelRows().model(id)->degraded);
     QCOMPARE(checkObjectsMatchCids(v, id), 2 * chunks);
 
     // Nothing left to do.
@@ -88,11 +88,13 @@ void TestRepair::replacesCopiesKnownBad()
     const qint64 a = v.providerIds().at(0), b = v.providerIds().at(1);
     // One copy deleted, one damaged, as a scrub would have found and marked them.
     QVERIFY(QFile::remove(v.objectPath(a, cids.at(0))));
-    QVERIFY(v.registry().setPlacementState(cids.at(0), a, PlacementState::Missing, true));
+    QVERIFY(v.registry().placementRows().setPlacementState(cids.at(0), a, PlacementState::Missing,
+                                                           true));
     QVERIFY(flipByte(v.objectPath(b, cids.at(1)), 10));
-    QVERIFY(v.registry().setPlacementState(cids.at(1), b, PlacementState::Corrupt, true));
-    QVERIFY(v.registry().refreshDegraded());
-    QVERIFY(v.registry().model(id)->degraded);
+    QVERIFY(v.registry().placementRows().setPlacementState(cids.at(1), b, PlacementState::Corrupt,
+                                                           true));
+    QVERIFY(v.registry().healthRows().refreshDegraded());
+    QVERIFY(v.registry().modelRows().model(id)->degraded);
 
     RepairJob repair(v.vault.get());
     QVERIFY(run(repair));
@@ -100,7 +102,7 @@ void TestRepair::replacesCopiesKnownBad()
     QCOMPARE(repair.report().chunksRepaired, 2);
     QCOMPARE(repair.report().copiesMade, 2);
     QCOMPARE(minCopies(v.registry(), id), 2);
-    QVERIFY(!v.registry().model(id)->degraded);
+    QVERIFY(!v.registry().modelRows().model(id)->degraded);
     QCOMPARE(checkObjectsMatchCids(v, id), 2 * int(cids.size())); // the bad one was replaced
 }
 
@@ -124,9 +126,9 @@ void TestRepair::verifyAgreesAfterACopyMadeElsewhere()
         QCOMPARE(verify.report().missing, 1);
         QCOMPARE(verify.report().corrupt, 1);
     }
-    ProviderRecord full = *v.registry().provider(a);
+    ProviderRecord full = *v.registry().providerRows().provider(a);
     full.quotaBytes = full.usedBytes;
-    QVERIFY(v.registry().updateProvider(full));
+    QVERIFY(v.registry().providerRows().updateProvider(full));
     const qint64 third = v.addProvider(QStringLiteral("third"));
 
     RepairJob repair(v.vault.get());
@@ -136,8 +138,8 @@ void TestRepair::verifyAgreesAfterACopyMadeElsewhere()
     QCOMPARE(repair.report().badCopiesForgotten, 2);
     QVERIFY(holders(v.registry(), cids.at(0)).contains(third));
     QVERIFY(holders(v.registry(), cids.at(1)).contains(third));
-    QVERIFY(!v.registry().model(id)->degraded);
-    QCOMPARE(v.registry().pendingDeletions().size(), 2);
+    QVERIFY(!v.registry().modelRows().model(id)->degraded);
+    QCOMPARE(v.registry().placementRows().pendingDeletions().size(), 2);
 
     VerifyJob verify(v.vault.get(), {QStringLiteral("m")});
     QVERIFY(run(verify));
@@ -179,7 +181,7 @@ void TestRepair::looksBeforeItSaysOk()
     QCOMPARE(repair.report().copiesMade, 1);
     QVERIFY(!repair.report().complete());
     QCOMPARE(holders(v.registry(), cids.at(1)).size(), 2);
-    QVERIFY(v.registry().model(id)->degraded);
+    QVERIFY(v.registry().modelRows().model(id)->degraded);
 }
 
 void TestRepair::skipsABadSourceAndReplacesIt()
@@ -194,7 +196,7 @@ void TestRepair::skipsABadSourceAndReplacesIt()
     QVERIFY(v.vault->setReplicationFactor(3));
     const QStringList cids = modelChunks(v.registry(), id);
     const QString victim = cids.first();
-    QList<Placement> ps = v.registry().placements(victim);
+    QList<Placement> ps = v.registry().placementRows().placements(victim);
     QCOMPARE(ps.size(), 2);
     const qint64 first = ps.first().providerId; // lowest id: tried first
     QVERIFY(flipByte(v.objectPath(first, victim), 100));
@@ -208,7 +210,7 @@ void TestRepair::skipsABadSourceAndReplacesIt()
     QCOMPARE(minCopies(v.registry(), id), 3);
     QCOMPARE(holders(v.registry(), victim).size(), 3);
     QCOMPARE(checkObjectsMatchCids(v, id), 3 * int(cids.size()));
-    QVERIFY(!v.registry().model(id)->degraded);
+    QVERIFY(!v.registry().modelRows().model(id)->degraded);
 }
 
 void TestRepair::reportsALostChunk()
@@ -220,7 +222,8 @@ void TestRepair::reportsALostChunk()
     const QString lost = modelChunks(v.registry(), id).first();
     for (qint64 p : v.providerIds())
         QVERIFY(QFile::remove(v.objectPath(p, lost)));
-    QVERIFY(v.registry().setPlacementState(lost, v.providerIds().at(0), PlacementState::Missing));
+    QVERIFY(v.registry().placementRows().setPlacementState(lost, v.providerIds().at(0),
+                                                           PlacementState::Missing));
 
     RepairJob repair(v.vault.get());
     QVERIFY(run(repair));
@@ -229,7 +232,7 @@ void TestRepair::reportsALostChunk()
     QVERIFY(repair.report().problems.join(QLatin1Char('\n')).contains(lost));
     // Both copies are known missing now; the model says it cannot be restored.
     QVERIFY(holders(v.registry(), lost).isEmpty());
-    QVERIFY(v.registry().model(id)->degraded);
+    QVERIFY(v.registry().modelRows().model(id)->degraded);
 }
 
 void TestRepair::honoursQuota()
@@ -240,8 +243,8 @@ void TestRepair::honoursQuota()
     QVERIFY(id);
     const qint64 small = v.addProvider(QStringLiteral("small"), 400 * KiB);
     QVERIFY(v.vault->setReplicationFactor(2));
-    QVERIFY(v.registry().refreshDegraded());
-    QVERIFY(v.registry().model(id)->degraded);
+    QVERIFY(v.registry().healthRows().refreshDegraded());
+    QVERIFY(v.registry().modelRows().model(id)->degraded);
 
     RepairJob repair(v.vault.get());
     QVERIFY(run(repair));
@@ -254,15 +257,15 @@ void TestRepair::honoursQuota()
     qint64 onSmall = 0;
     for (const QString& cid : modelChunks(v.registry(), id))
         if (holders(v.registry(), cid).contains(small))
-            for (const FileRecord& f : v.registry().files(id))
-                for (const FileChunk& c : v.registry().fileChunks(f.id))
+            for (const FileRecord& f : v.registry().modelRows().files(id))
+                for (const FileChunk& c : v.registry().modelRows().fileChunks(f.id))
                     if (c.cid == cid) {
                         onSmall += c.size;
                         break;
                     }
     QVERIFY(onSmall > 0);
     QVERIFY(onSmall <= 400 * KiB);
-    QVERIFY(v.registry().model(id)->degraded);
+    QVERIFY(v.registry().modelRows().model(id)->degraded);
 }
 
 void TestRepair::waitsForADeletionUnderWay()
@@ -290,7 +293,7 @@ void TestRepair::waitsForADeletionUnderWay()
         q.addBindValue(target);
         q.addBindValue(cid);
         q.addBindValue(cid);
-        q.addBindValue(Registry::newLeaseOwner()); // this process: live
+        q.addBindValue(leaseowner::newLeaseOwner()); // this process: live
         q.addBindValue(QDateTime::currentSecsSinceEpoch() + 300);
         QVERIFY(q.exec());
         q.finish();
@@ -314,9 +317,10 @@ void TestRepair::waitsForADeletionUnderWay()
         poll.stop();
         othersPlaced = placed;
         placedWhileClaimed = holders(v.registry(), cid).contains(target);
-        const auto pending = v.registry().pendingDeletions();
+        const auto pending = v.registry().placementRows().pendingDeletions();
         QCOMPARE(pending.size(), 1);
-        QVERIFY(v.registry().forgetDeletion(pending.first().id)); // the deletion is done
+        QVERIFY(v.registry().placementRows().forgetDeletion(
+            pending.first().id)); // the deletion is done
     });
     poll.start();
     repair.start();

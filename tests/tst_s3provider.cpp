@@ -438,10 +438,10 @@ private Q_SLOTS:
         QVERIFY(floatFile(v, source, QStringLiteral("m")));
 
         // Every chunk has a stored placement on S3, and the object is there.
-        const auto model = v.registry().modelByName(QStringLiteral("m"));
+        const auto model = v.registry().modelRows().modelByName(QStringLiteral("m"));
         QVERIFY(model);
         int onS3 = 0;
-        for (const auto& placements : v.registry().placementsOfModel(model->id))
+        for (const auto& placements : v.registry().placementRows().placementsOfModel(model->id))
             for (const Placement& pl : placements)
                 if (pl.providerId == s3Id && pl.state == PlacementState::Stored) {
                     ++onS3;
@@ -554,9 +554,9 @@ private Q_SLOTS:
         // Placement follows free space, so the small S3 provider is the last choice; whatever
         // it got stays within its quota.
         qint64 onS3 = 0;
-        const auto model = v.registry().modelByName(QStringLiteral("q"));
+        const auto model = v.registry().modelRows().modelByName(QStringLiteral("q"));
         QVERIFY(model);
-        const auto chunks = v.registry().placementsOfModel(model->id);
+        const auto chunks = v.registry().placementRows().placementsOfModel(model->id);
         for (const auto& placements : chunks)
             for (const Placement& pl : placements)
                 if (pl.providerId == s3Id && pl.state == PlacementState::Stored) {
@@ -573,10 +573,10 @@ private:
     QSet<QString> checkStoredPlacements(TestVault& v, qint64 s3Id, const QString& modelName)
     {
         QSet<QString> stored;
-        const auto model = v.registry().modelByName(modelName);
+        const auto model = v.registry().modelRows().modelByName(modelName);
         if (!model)
             return stored;
-        for (const auto& placements : v.registry().placementsOfModel(model->id))
+        for (const auto& placements : v.registry().placementRows().placementsOfModel(model->id))
             for (const Placement& pl : placements)
                 if (pl.providerId == s3Id && pl.state == PlacementState::Stored) {
                     qint64 size = 0;
@@ -598,7 +598,7 @@ private:
         r.name = ProviderName;
         r.settings = m_peer.providerSettings();
         r.quotaBytes = quota;
-        const qint64 id = v.registry().addProvider(r).value_or(0);
+        const qint64 id = v.registry().providerRows().addProvider(r).value_or(0);
         if (id <= 0 ||
             !writeSecrets(
                 *v.vault->credentials(), CredentialStore::providerKey(v.vault->id(), id),

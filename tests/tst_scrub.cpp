@@ -37,7 +37,7 @@ private Q_SLOTS:
 
 namespace {
 
-ScrubJob::Options everything(Registry::ScrubPass pass)
+ScrubJob::Options everything(ScrubRows::ScrubPass pass)
 {
     ScrubJob::Options o;
     o.pass = pass;
@@ -140,10 +140,10 @@ void TestScrub::findsEveryLossAndRepairBringsBackTwoCopies()
         }
     }
     QVERIFY(!flipped.isEmpty() && !deleted.isEmpty());
-    QVERIFY(!v.registry().model(id)->degraded);
+    QVERIFY(!v.registry().modelRows().model(id)->degraded);
 
     // The cheap pass: what is gone. A flipped byte keeps the size; that is the full pass's.
-    ScrubJob check(v.vault.get(), everything(Registry::ScrubPass::Check));
+    ScrubJob check(v.vault.get(), everything(ScrubRows::ScrubPass::Check));
     QVERIFY(run(check));
     QVERIFY2(check.error().ok(), qPrintable(check.error().message));
     QCOMPARE(check.report().checked, 2 * int(cids.size()));
@@ -152,11 +152,11 @@ void TestScrub::findsEveryLossAndRepairBringsBackTwoCopies()
     QCOMPARE(check.report().unreachable, 0);
     for (const QString& cid : std::as_const(deleted))
         QVERIFY(!holders(v.registry(), cid).contains(b));
-    QVERIFY(v.registry().model(id)->degraded);
+    QVERIFY(v.registry().modelRows().model(id)->degraded);
     QVERIFY(!check.warnings().isEmpty());
 
     // The full pass: what reads back wrong (the missing ones are no longer stored copies).
-    ScrubJob read(v.vault.get(), everything(Registry::ScrubPass::Read));
+    ScrubJob read(v.vault.get(), everything(ScrubRows::ScrubPass::Read));
     QVERIFY(run(read));
     QVERIFY2(read.error().ok(), qPrintable(read.error().message));
     QCOMPARE(read.report().checked, 2 * int(cids.size()) - int(deleted.size()));
@@ -168,7 +168,7 @@ void TestScrub::findsEveryLossAndRepairBringsBackTwoCopies()
     }
     // Every good copy is stamped verified now.
     for (const QString& cid : cids)
-        for (const Placement& p : v.registry().placements(cid))
+        for (const Placement& p : v.registry().placementRows().placements(cid))
             if (p.state == PlacementState::Stored)
                 QVERIFY(p.verifiedAt.isValid());
 
@@ -178,11 +178,11 @@ void TestScrub::findsEveryLossAndRepairBringsBackTwoCopies()
     QVERIFY2(repair.error().ok(), qPrintable(repair.error().message));
     QCOMPARE(repair.report().copiesMade, int(flipped.size() + deleted.size()));
     QCOMPARE(minCopies(v.registry(), id), 2);
-    QVERIFY(!v.registry().model(id)->degraded);
+    QVERIFY(!v.registry().modelRows().model(id)->degraded);
     QCOMPARE(checkObjectsMatchCids(v, id), 2 * int(cids.size()));
 
     // A new full pass finds nothing more.
-    ScrubJob again(v.vault.get(), everything(Registry::ScrubPass::Read));
+    ScrubJob again(v.vault.get(), everything(ScrubRows::ScrubPass::Read));
     QVERIFY(run(again));
     QCOMPARE(again.report().checked, 2 * int(cids.size()));
     QCOMPARE(again.report().good, 2 * int(cids.size()));
@@ -196,12 +196,13 @@ void TestScrub::resumesWhereItStopped()
     QVERIFY(id);
     // Just stored, no copy is due an hourly check; an hour later, every one is.
     QCOMPARE(v.registry()
-                 .scrubDue(Registry::ScrubPass::Check, QDateTime::currentSecsSinceEpoch() - 3599)
+                 .scrubRows()
+                 .scrubDue(ScrubRows::ScrubPass::Check, QDateTime::currentSecsSinceEpoch() - 3599)
                  .placements,
              0);
     QVERIFY(ageCopies(v.registry().path()));
     const int copies = 2 * int(modelChunks(v.registry(), id).size());
-    ScrubJob::Options options = everything(Registry::ScrubPass::Check);
+    ScrubJob::Options options = everything(ScrubRows::ScrubPass::Check);
     options.intervalSecs = 3600; // what the first run checked is not due for an hour
     options.parallel = 1;
 
@@ -229,7 +230,11 @@ void TestScrub::resumesWhereItStopped()
     ScrubJob third(v.vault.get(), options);
     QVERIFY(run(third));
     QCOMPARE(third.report().checked, 0);
-    QCOMPARE(v.registry().scrubDue(Registry::ScrubPass::Check, third.dueBefore()).placements, 0);
+    QCOMPARE(v.registry()
+                 .scrubRows()
+                 .scrubDue(ScrubRows::ScrubPass::Check, third.dueBefore())
+                 .placements,
+             0);
 }
 
 void TestScrub::copiesCheckedWithinTheIntervalWait()
@@ -240,7 +245,7 @@ void TestScrub::copiesCheckedWithinTheIntervalWait()
     QVERIFY(id);
     QVERIFY(ageCopies(v.registry().path()));
     const QStringList cids = modelChunks(v.registry(), id);
-    ScrubJob::Options options = everything(Registry::ScrubPass::Check);
+    ScrubJob::Options options = everything(ScrubRows::ScrubPass::Check);
     options.intervalSecs = 86400;
     {
         ScrubJob all(v.vault.get(), options);
@@ -255,9 +260,10 @@ void TestScrub::copiesCheckedWithinTheIntervalWait()
     QVERIFY(run(one));
     QCOMPARE(one.report().checked, 1);
     QCOMPARE(one.report().good, 1);
-    options.pass = Registry::ScrubPass::Read;
+    options.pass = ScrubRows::ScrubPass::Read;
     QCOMPARE(v.registry()
-                 .scrubDue(Registry::ScrubPass::Read, QDateTime::currentSecsSinceEpoch())
+                 .scrubRows()
+                 .scrubDue(ScrubRows::ScrubPass::Read, QDateTime::currentSecsSinceEpoch())
                  .placements,
              2 * int(cids.size()));
     // A limited run is a slice: the next one goes on.
@@ -265,8 +271,9 @@ void TestScrub::copiesCheckedWithinTheIntervalWait()
     ScrubJob slice(v.vault.get(), options);
     QVERIFY(run(slice));
     QCOMPARE(slice.report().checked, 5);
-    QCOMPARE(v.registry().scrubDue(Registry::ScrubPass::Read, slice.dueBefore()).placements,
-             2 * int(cids.size()) - 5);
+    QCOMPARE(
+        v.registry().scrubRows().scrubDue(ScrubRows::ScrubPass::Read, slice.dueBefore()).placements,
+        2 * int(cids.size()) - 5);
 }
 
 void TestScrub::holdsItsRate()
@@ -277,7 +284,7 @@ void TestScrub::holdsItsRate()
     QVERIFY(v.ok());
     const qint64 id = floatTestFile(v, QStringLiteral("m"), 6 * MiB, 34);
     QVERIFY(id);
-    ScrubJob::Options options = everything(Registry::ScrubPass::Check);
+    ScrubJob::Options options = everything(ScrubRows::ScrubPass::Check);
     options.limit = 30;
     options.rate = 40;
     QVERIFY(2 * modelChunks(v.registry(), id).size() >= 30);
@@ -366,10 +373,10 @@ void TestScrub::readPassSkipsProvidersPausedForDownloads()
     const QStringList cids = modelChunks(v.registry(), id);
     const int n = int(cids.size());
     const qint64 a = v.providerIds().at(0), b = v.providerIds().at(1);
-    QVERIFY(v.registry().pauseProvider(b, BudgetDirection::Download,
-                                       QDateTime::currentMSecsSinceEpoch() + 3600 * 1000,
-                                       QStringLiteral("transfer quota exceeded")));
-    ScrubJob::Options options = everything(Registry::ScrubPass::Read);
+    QVERIFY(v.registry().providerRows().pauseProvider(
+        b, BudgetDirection::Download, QDateTime::currentMSecsSinceEpoch() + 3600 * 1000,
+        QStringLiteral("transfer quota exceeded")));
+    ScrubJob::Options options = everything(ScrubRows::ScrubPass::Read);
     options.intervalSecs = 3600;
 
     ScrubJob read(v.vault.get(), options);
@@ -379,32 +386,34 @@ void TestScrub::readPassSkipsProvidersPausedForDownloads()
     QCOMPARE(read.report().good, n);
     QCOMPARE(read.report().unreachable, 0);
     QCOMPARE(read.report().paused, n);
-    QVERIFY(read.warnings().join(QLatin1Char('\n')).contains(v.registry().provider(b)->name));
+    QVERIFY(read.warnings()
+                .join(QLatin1Char('\n'))
+                .contains(v.registry().providerRows().provider(b)->name));
     for (const QString& cid : cids)
-        for (const Placement& p : v.registry().placements(cid))
+        for (const Placement& p : v.registry().placementRows().placements(cid))
             QCOMPARE(p.verifiedAt.isValid(), p.providerId == a);
     // Still due, but not startable now: the scheduler does not start a read for them.
-    const Registry::ScrubDue due =
-        v.registry().scrubDue(Registry::ScrubPass::Read, read.dueBefore());
+    const ScrubRows::ScrubDue due =
+        v.registry().scrubRows().scrubDue(ScrubRows::ScrubPass::Read, read.dueBefore());
     QCOMPARE(due.placements, 0);
     QCOMPARE(due.paused, n);
 
     // The cheap pass reads no object: it still asks the paused provider.
-    ScrubJob check(v.vault.get(), everything(Registry::ScrubPass::Check));
+    ScrubJob check(v.vault.get(), everything(ScrubRows::ScrubPass::Check));
     QVERIFY(run(check));
     QCOMPARE(check.report().checked, 2 * n);
     QCOMPARE(check.report().paused, 0);
 
     // The pause over, the copies it held back are read (and only those: the others were read
     // within the hour).
-    v.registry().clearProviderPause(b, BudgetDirection::Download);
+    v.registry().providerRows().clearProviderPause(b, BudgetDirection::Download);
     ScrubJob later(v.vault.get(), options);
     QVERIFY(run(later));
     QCOMPARE(later.report().checked, n);
     QCOMPARE(later.report().good, n);
     QCOMPARE(later.report().paused, 0);
     for (const QString& cid : cids)
-        for (const Placement& p : v.registry().placements(cid))
+        for (const Placement& p : v.registry().placementRows().placements(cid))
             QVERIFY(p.verifiedAt.isValid());
 }
 
@@ -419,10 +428,11 @@ void TestScrub::cliScrubKilledGoesOnWhereItStopped()
     QVERIFY(ageCopies(v.registry().path()));
     const int copies = 2 * int(modelChunks(v.registry(), id).size());
     const qint64 interval =
-        ScrubJob::scheduled(v.registry(), Registry::ScrubPass::Read).intervalSecs;
+        ScrubJob::scheduled(v.registry(), ScrubRows::ScrubPass::Read).intervalSecs;
     auto readSoFar = [&] {
         const qint64 dueBefore = QDateTime::currentSecsSinceEpoch() - interval + 1;
-        return copies - v.registry().scrubDue(Registry::ScrubPass::Read, dueBefore).placements;
+        return copies -
+               v.registry().scrubRows().scrubDue(ScrubRows::ScrubPass::Read, dueBefore).placements;
     };
     QCOMPARE(readSoFar(), 0);
     const QString dir = v.vault->directory();

@@ -47,7 +47,8 @@ private:
         vault.setCredentialStore(std::make_unique<PlaintextCredentialStore>(
             m_vault->path(QStringLiteral("credentials.json"))));
         Registry& r = vault.registry();
-        if (!r.removeProvider(r.providerByName(QStringLiteral("local"))->id))
+        if (!r.providerRows().removeProvider(
+                r.providerRows().providerByName(QStringLiteral("local"))->id))
             return false;
         for (int i = 0; i < 2; ++i) {
             ProviderRecord s3;
@@ -55,7 +56,7 @@ private:
             s3.name = QStringLiteral("s3-%1").arg(i + 1);
             s3.settings = m_s3[i].providerSettings();
             s3.settings.insert(QStringLiteral("endpoint"), m_links[i]->url());
-            const auto id = r.addProvider(s3);
+            const auto id = r.providerRows().addProvider(s3);
             if (!id ||
                 !writeSecrets(
                     *vault.credentials(), CredentialStore::providerKey(vault.id(), *id),
@@ -95,9 +96,10 @@ private Q_SLOTS:
         // Floated at full speed (the limit is on what the servers send back).
         QVERIFY(floatTestFile(*m_vault, QStringLiteral("model"), FileSize, 17) > 0);
         m_source = m_vault->path(QStringLiteral("model.bin"));
-        QCOMPARE(minCopies(m_vault->registry(),
-                           m_vault->registry().modelByName(QStringLiteral("model"))->id),
-                 2);
+        QCOMPARE(
+            minCopies(m_vault->registry(),
+                      m_vault->registry().modelRows().modelByName(QStringLiteral("model"))->id),
+            2);
     }
 
     void init()
@@ -172,7 +174,7 @@ private Q_SLOTS:
         QVERIFY(model > 0);
         QVERIFY(m_links[0]->faultsInjected() > 0);
         Registry& r = m_vault->registry();
-        const qint64 slowId = r.providerByName(QStringLiteral("s3-1"))->id;
+        const qint64 slowId = r.providerRows().providerByName(QStringLiteral("s3-1"))->id;
         int onSlow = 0;
         int onFast = 0;
         for (const QString& cid : modelChunks(r, model)) {

@@ -39,8 +39,9 @@ private:
     QString prepareVault(TestVault& v)
     {
         v.vault->setDefaultChunker(SmallChunks);
-        v.registry().setSetting(vaultcredentials::settingKey(), vaultcredentials::plaintext());
-        v.registry().setSetting(QStringLiteral("sync.retry_secs"), QStringLiteral("0"));
+        v.registry().settings().setSetting(vaultcredentials::settingKey(),
+                                           vaultcredentials::plaintext());
+        v.registry().settings().setSetting(QStringLiteral("sync.retry_secs"), QStringLiteral("0"));
         QString error;
         v.vault->setCredentialStore(
             vaultcredentials::make(vaultcredentials::plaintext(), v.vault->directory(), &error));
@@ -48,7 +49,7 @@ private:
         r.kind = QStringLiteral("s3");
         r.name = QStringLiteral("s3");
         r.settings = m_peer.providerSettings();
-        const qint64 id = v.registry().addProvider(r).value_or(0);
+        const qint64 id = v.registry().providerRows().addProvider(r).value_or(0);
         if (id <= 0 ||
             !writeSecrets(
                 *v.vault->credentials(), CredentialStore::providerKey(v.vault->id(), id),
@@ -112,7 +113,7 @@ private Q_SLOTS:
         QString error;
         auto reader = Registry::open(dir + QStringLiteral("/registry.sqlite"), &error);
         QVERIFY2(reader, qPrintable(error));
-        const auto model = reader->modelByName(QStringLiteral("m"));
+        const auto model = reader->modelRows().modelByName(QStringLiteral("m"));
         QVERIFY(model);
         QCOMPARE(model->state, ModelRecord::State::Complete);
         QVERIFY(model->degraded);
@@ -132,7 +133,7 @@ private Q_SLOTS:
         };
         QVERIFY2(QTest::qWaitFor(
                      [&] {
-                         const auto m = reader->model(model->id);
+                         const auto m = reader->modelRows().model(model->id);
                          return m && !m->degraded && minCopies(*reader, model->id) == 2;
                      },
                      JobTimeoutMs),
@@ -230,11 +231,11 @@ private Q_SLOTS:
         QString error;
         auto reader = Registry::open(dir + QStringLiteral("/registry.sqlite"), &error);
         QVERIFY2(reader, qPrintable(error));
-        const auto model = reader->modelByName(QStringLiteral("s"));
+        const auto model = reader->modelRows().modelByName(QStringLiteral("s"));
         QVERIFY(model);
         qint64 local = 0;
         QString root;
-        for (const ProviderRecord& p : reader->providers())
+        for (const ProviderRecord& p : reader->providerRows().providers())
             if (p.kind == QLatin1String("local")) {
                 local = p.id;
                 root = p.settings.value(QStringLiteral("path")).toString();
@@ -243,9 +244,10 @@ private Q_SLOTS:
         const QStringList cids = modelChunks(*reader, model->id);
         for (const QString& cid : cids)
             QVERIFY(QFile::remove(LocalProvider::objectPath(root, cid)));
-        QVERIFY(!reader->model(model->id)->degraded); // nobody knows yet
+        QVERIFY(!reader->modelRows().model(model->id)->degraded); // nobody knows yet
         // Copies are due their check a second after they were stored.
-        QVERIFY(reader->setSetting(QStringLiteral("scrub.check_interval"), QStringLiteral("1")));
+        QVERIFY(reader->settings().setSetting(QStringLiteral("scrub.check_interval"),
+                                              QStringLiteral("1")));
 
         // Sync on: the scheduled scrub finds them, the repair makes them again; nobody asks.
         // Copies stored in the second the scrub runs are not due yet and are found by a later
@@ -260,7 +262,7 @@ private Q_SLOTS:
         };
         QVERIFY(QTest::qWaitFor(
             [&] {
-                const auto m = reader->model(model->id);
+                const auto m = reader->modelRows().model(model->id);
                 return m && !m->degraded && minCopies(*reader, model->id) == 2 &&
                        notices.join(QLatin1Char('\n')).contains(QStringLiteral("Repaired")) &&
                        allBack();
@@ -287,7 +289,8 @@ private Q_SLOTS:
         QVERIFY(useSharedFolders(a, {shared}));
         QVERIFY(useSharedFolders(b, {shared}));
         QVERIFY(shareCatalogKey(a.vault.get(), b.vault.get()));
-        a.registry().setSetting(QStringLiteral("catalog.sync_secs"), QStringLiteral("1"));
+        a.registry().settings().setSetting(QStringLiteral("catalog.sync_secs"),
+                                           QStringLiteral("1"));
         const QString dir = a.vault->directory();
         a.vault.reset();
 
@@ -308,7 +311,7 @@ private Q_SLOTS:
         QVERIFY2(reader, qPrintable(error));
         QVERIFY(QTest::qWaitFor(
             [&] {
-                const auto m = reader->modelByName(QStringLiteral("late"));
+                const auto m = reader->modelRows().modelByName(QStringLiteral("late"));
                 return m && m->state == ModelRecord::State::Complete;
             },
             JobTimeoutMs));

@@ -322,17 +322,17 @@ void TestTemporaries::processGoneOfOwners()
     const qint64 deadPid = killed.pid();
     killed.kill();
     const QString host = processidentity::hostName();
-    QVERIFY(!Registry::isProcessGone(Registry::processLeaseOwner()));
-    QVERIFY(!Registry::isProcessGone(Registry::newLeaseOwner()));
-    QVERIFY(!Registry::isProcessGone(QStringLiteral("%1|%2|abc").arg(host).arg(running.pid())));
-    QVERIFY(Registry::isProcessGone(QStringLiteral("%1|%2|abc").arg(host).arg(deadPid)));
-    QVERIFY(Registry::isProcessGone(QStringLiteral("%1|%2|abc|7").arg(host).arg(deadPid)));
+    QVERIFY(!leaseowner::isProcessGone(leaseowner::processLeaseOwner()));
+    QVERIFY(!leaseowner::isProcessGone(leaseowner::newLeaseOwner()));
+    QVERIFY(!leaseowner::isProcessGone(QStringLiteral("%1|%2|abc").arg(host).arg(running.pid())));
+    QVERIFY(leaseowner::isProcessGone(QStringLiteral("%1|%2|abc").arg(host).arg(deadPid)));
+    QVERIFY(leaseowner::isProcessGone(QStringLiteral("%1|%2|abc|7").arg(host).arg(deadPid)));
     // Another host's processes are never known to be gone; an unreadable owner neither.
-    QVERIFY(!Registry::isProcessGone(QStringLiteral("elsewhere.invalid|%1|abc").arg(deadPid)));
-    QVERIFY(!Registry::isProcessGone(QString()));
+    QVERIFY(!leaseowner::isProcessGone(QStringLiteral("elsewhere.invalid|%1|abc").arg(deadPid)));
+    QVERIFY(!leaseowner::isProcessGone(QString()));
     // The pid runs, but started after the row was written: reused, so the writer is gone.
-    QVERIFY(Registry::isProcessGone(QStringLiteral("%1|%2|abc").arg(host).arg(running.pid()),
-                                    QDateTime::currentSecsSinceEpoch() - 3600));
+    QVERIFY(leaseowner::isProcessGone(QStringLiteral("%1|%2|abc").arg(host).arg(running.pid()),
+                                      QDateTime::currentSecsSinceEpoch() - 3600));
 }
 
 void TestTemporaries::jobRowsNameTheirProcess()
@@ -340,22 +340,25 @@ void TestTemporaries::jobRowsNameTheirProcess()
     test::TestVault v;
     QVERIFY(v.ok());
     Registry& r = v.registry();
-    const auto mine = r.addJob(QStringLiteral("transfer"), {});
+    const auto mine = r.queueRows().addJob(QStringLiteral("transfer"), {});
     QVERIFY(mine);
-    const auto theirs = r.addJob(QStringLiteral("transfer"), {}, QStringLiteral("h|1|n"));
+    const auto theirs =
+        r.queueRows().addJob(QStringLiteral("transfer"), {}, QStringLiteral("h|1|n"));
     QVERIFY(theirs);
-    const QList<JobRow> rows = r.jobRows(QStringLiteral("transfer"), QStringLiteral("queued"));
+    const QList<JobRow> rows =
+        r.queueRows().jobRows(QStringLiteral("transfer"), QStringLiteral("queued"));
     QCOMPARE(rows.size(), 2);
-    QCOMPARE(rows.at(0).owner, Registry::processLeaseOwner());
+    QCOMPARE(rows.at(0).owner, leaseowner::processLeaseOwner());
     QCOMPARE(rows.at(1).owner, QStringLiteral("h|1|n"));
     // Taken over only from the owner it was read with: of two processes, one gets it.
-    QVERIFY(r.takeOverJob(*theirs, QStringLiteral("h|1|n"), QStringLiteral("a|2|x")));
-    QVERIFY(!r.takeOverJob(*theirs, QStringLiteral("h|1|n"), QStringLiteral("b|3|y")));
-    QCOMPARE(r.jobRows(QStringLiteral("transfer"), QStringLiteral("queued")).at(1).owner,
-             QStringLiteral("a|2|x"));
+    QVERIFY(r.queueRows().takeOverJob(*theirs, QStringLiteral("h|1|n"), QStringLiteral("a|2|x")));
+    QVERIFY(!r.queueRows().takeOverJob(*theirs, QStringLiteral("h|1|n"), QStringLiteral("b|3|y")));
+    QCOMPARE(
+        r.queueRows().jobRows(QStringLiteral("transfer"), QStringLiteral("queued")).at(1).owner,
+        QStringLiteral("a|2|x"));
     // Given up (owner ''), then taken by anyone who read it so.
-    QVERIFY(r.takeOverJob(*mine, Registry::processLeaseOwner(), QString()));
-    QVERIFY(r.takeOverJob(*mine, QString(), QStringLiteral("c|4|z")));
+    QVERIFY(r.queueRows().takeOverJob(*mine, leaseowner::processLeaseOwner(), QString()));
+    QVERIFY(r.queueRows().takeOverJob(*mine, QString(), QStringLiteral("c|4|z")));
 }
 
 QTEST_GUILESS_MAIN(TestTemporaries)

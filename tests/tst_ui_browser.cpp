@@ -20,27 +20,28 @@ qint64 addModel(Registry& r, const QString& name, const QString& format,
                 const QString& quantization, qint64 providerId)
 {
     const auto modelId =
-        r.createModel(name, QStringLiteral("hf:org/") + name + QStringLiteral("@abc"));
+        r.modelRows().createModel(name, QStringLiteral("hf:org/") + name + QStringLiteral("@abc"));
     if (!modelId)
         return 0;
-    const auto fileId =
-        r.beginFile(*modelId, name + QStringLiteral(".") + format, 100, QStringLiteral("fixed:64"));
+    const auto fileId = r.modelRows().beginFile(*modelId, name + QStringLiteral(".") + format, 100,
+                                                QStringLiteral("fixed:64"));
     if (!fileId)
         return 0;
     const QString cid = QStringLiteral("chunk-") + name;
-    if (!r.appendChunks(*fileId, {FileChunk{0, 0, 100, cid}}))
+    if (!r.modelRows().appendChunks(*fileId, {FileChunk{0, 0, 100, cid}}))
         return 0;
     QJsonObject meta{{QStringLiteral("format"), format},
                      {QStringLiteral("quantization"), quantization},
                      {QStringLiteral("parameters"), 8000000000.0}};
-    if (!r.completeFile(*fileId, QByteArray(64, 'a'), meta))
+    if (!r.modelRows().completeFile(*fileId, QByteArray(64, 'a'), meta))
         return 0;
     Placement p;
     p.cid = cid;
     p.providerId = providerId;
     p.locator = cid;
     p.state = PlacementState::Stored;
-    if (!r.recordPlacement(p) || !r.setModelState(*modelId, ModelRecord::State::Complete))
+    if (!r.placementRows().recordPlacement(p) ||
+        !r.modelRows().setModelState(*modelId, ModelRecord::State::Complete))
         return 0;
     return *modelId;
 }
@@ -50,7 +51,8 @@ bool addBareModels(Registry& r, int count)
 {
     return r.transaction([&] {
         for (int i = 0; i < count; ++i)
-            if (!r.createModel(QStringLiteral("bulk-%1").arg(i, 5, 10, QLatin1Char('0')), {}))
+            if (!r.modelRows().createModel(
+                    QStringLiteral("bulk-%1").arg(i, 5, 10, QLatin1Char('0')), {}))
                 return false;
         return true;
     });
@@ -257,8 +259,8 @@ void TestUiBrowser::oneRowUpdates()
     // A change in health re-reads that row only.
     changes.clear();
     QSignalSpy loaded(&model, &ModelListModel::rowsLoaded);
-    QVERIFY(tv.registry().setPlacementState(QStringLiteral("chunk-first"), local,
-                                            PlacementState::Corrupt));
+    QVERIFY(tv.registry().placementRows().setPlacementState(QStringLiteral("chunk-first"), local,
+                                                            PlacementState::Corrupt));
     model.refreshModel(first);
     QVERIFY(loaded.wait());
     QCOMPARE(changes.size(), 1);
@@ -266,7 +268,7 @@ void TestUiBrowser::oneRowUpdates()
     QCOMPARE(model.index(0, 0).data(ModelListModel::HealthRole).toString(),
              QStringLiteral("damaged"));
 
-    QVERIFY(tv.registry().removeModel(first));
+    QVERIFY(tv.registry().modelRows().removeModel(first));
     model.removeModel(first);
     QCOMPARE(model.rowCount(), 1);
     QCOMPARE(model.modelId(0), second);
@@ -409,8 +411,8 @@ void TestUiBrowser::lastVerifiedColumnSorts()
                                       QStringLiteral("gguf"), QStringLiteral("Q8_0"), local);
     QVERIFY(checked && unchecked);
     // Its one copy is read back and found good now.
-    QVERIFY(tv.registry().setPlacementState(QStringLiteral("chunk-checked"), local,
-                                            PlacementState::Stored, true));
+    QVERIFY(tv.registry().placementRows().setPlacementState(QStringLiteral("chunk-checked"), local,
+                                                            PlacementState::Stored, true));
     QString error;
     auto reader = VaultReader::open(tv.vault->directory(), &error);
     QVERIFY2(reader, qPrintable(error));

@@ -167,7 +167,7 @@ private Q_SLOTS:
             },
             TimeoutMs));
         qint64 id = 0;
-        for (const ProviderRecord& p : window.reader()->registry().providers())
+        for (const ProviderRecord& p : window.reader()->registry().providerRows().providers())
             if (p.name == QLatin1String("drive"))
                 id = p.id;
         QVERIFY(id > 0);

@@ -146,17 +146,17 @@ class TestUiHealth : public QObject
     }
     qint64 modelId(const QString& name)
     {
-        const auto m = m_window->reader()->registry().modelByName(name);
+        const auto m = m_window->reader()->registry().modelRows().modelByName(name);
         return m ? m->id : 0;
     }
     // The chunk objects of model `name` on the embedded provider's folder.
     QStringList chunkObjects(const QString& name)
     {
         Registry& r = m_window->reader()->registry();
-        const auto local = r.providerByName(QStringLiteral("local"));
+        const auto local = r.providerRows().providerByName(QStringLiteral("local"));
         QStringList out;
-        for (const FileRecord& f : r.files(modelId(name)))
-            for (const FileChunk& c : r.fileChunks(f.id)) {
+        for (const FileRecord& f : r.modelRows().files(modelId(name)))
+            for (const FileChunk& c : r.modelRows().fileChunks(f.id)) {
                 const QString path = LocalProvider::objectPath(
                     local->settings.value(QStringLiteral("path")).toString(), c.cid);
                 if (!out.contains(path))
@@ -383,7 +383,8 @@ private Q_SLOTS:
         QVERIFY(useSharedFolders(a, roots) && useSharedFolders(*b, roots));
         QVERIFY(shareCatalogKey(a.vault.get(), b->vault.get()));
         // A's removals free the chunks at once (the grace period is tst_catalogcollect's).
-        QVERIFY(a.registry().setSetting(CatalogCollectJob::GraceSetting, QStringLiteral("0")));
+        QVERIFY(a.registry().settings().setSetting(CatalogCollectJob::GraceSetting,
+                                                   QStringLiteral("0")));
         for (const char* name : {"r", "v"}) {
             const QString src = a.path(QLatin1String(name) + QStringLiteral(".bin"));
             QVERIFY(writePseudoRandomFile(src, 700 * 1024, qHash(QLatin1String(name))));
@@ -401,8 +402,8 @@ private Q_SLOTS:
             CatalogSyncJob sync(b->vault.get());
             QVERIFY(run(sync) && sync.error().ok());
         }
-        const auto r = b->registry().modelByName(QStringLiteral("r"));
-        const auto v = b->registry().modelByName(QStringLiteral("v"));
+        const auto r = b->registry().modelRows().modelByName(QStringLiteral("r"));
+        const auto v = b->registry().modelRows().modelByName(QStringLiteral("v"));
         QVERIFY(r && v);
         const QString dir = b->vault->directory();
         b->vault.reset();

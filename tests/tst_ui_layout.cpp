@@ -173,7 +173,7 @@ private Q_SLOTS:
         FloatJob job(tv.vault.get(), request);
         QVERIFY(run(job));
         QVERIFY2(job.error().ok(), qPrintable(job.error().message));
-        const auto model = tv.registry().modelByName(QStringLiteral("x"));
+        const auto model = tv.registry().modelRows().modelByName(QStringLiteral("x"));
         QVERIFY(model);
         const QString dir = tv.vault->directory();
         tv.vault.reset();

@@ -257,7 +257,8 @@ private Q_SLOTS:
         // The empty state follows the model count, which the window reads off its own thread
         // after the rows went: on a busy machine a little later (issue 42).
         QTRY_VERIFY_WITH_TIMEOUT(m_window->isShowingEmptyState(), JobTimeoutMs);
-        QVERIFY(!m_window->reader()->registry().modelByName(QStringLiteral("to-remove")));
+        QVERIFY(
+            !m_window->reader()->registry().modelRows().modelByName(QStringLiteral("to-remove")));
     }
 
     // Model > Materialize… writes the selected model into a folder; File > Import from Hugging

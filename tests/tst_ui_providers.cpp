@@ -121,8 +121,8 @@ private Q_SLOTS:
             QVERIFY(tv.ok());
             const QString dir = tv.vault->directory();
             const qint64 extra = tv.providerIds().last();
-            QVERIFY(tv.registry().recordProviderAnswer(extra, false));
-            QVERIFY(tv.registry().setUnreachableAfterSecs(after));
+            QVERIFY(tv.registry().providerRows().recordProviderAnswer(extra, false));
+            QVERIFY(tv.registry().providerRows().setUnreachableAfterSecs(after));
             tv.vault.reset();
             App app;
             QVERIFY(app.open(dir));
@@ -148,13 +148,14 @@ private Q_SLOTS:
         budgeted.settings = {{QStringLiteral("path"), tv.path(QStringLiteral("store-budgeted"))},
                              {QStringLiteral("dailyUpload"), 1024.0 * 1024 * 1024}};
         QVERIFY(QDir().mkpath(tv.path(QStringLiteral("store-budgeted"))));
-        QVERIFY(tv.registry().addProvider(budgeted));
+        QVERIFY(tv.registry().providerRows().addProvider(budgeted));
         const qint64 in2h = QDateTime::currentMSecsSinceEpoch() + 2 * 3600 * 1000;
         const qint64 in3h = in2h + 3600 * 1000;
-        QVERIFY(tv.registry().pauseProvider(extra, BudgetDirection::Upload, in2h,
-                                            QStringLiteral("its daily upload cap is reached")));
-        QVERIFY(tv.registry().pauseProvider(extra, BudgetDirection::Download, in3h,
-                                            QStringLiteral("its transfer quota is used")));
+        QVERIFY(tv.registry().providerRows().pauseProvider(
+            extra, BudgetDirection::Upload, in2h,
+            QStringLiteral("its daily upload cap is reached")));
+        QVERIFY(tv.registry().providerRows().pauseProvider(
+            extra, BudgetDirection::Download, in3h, QStringLiteral("its transfer quota is used")));
         tv.vault.reset();
 
         App app;

@@ -196,8 +196,8 @@ private Q_SLOTS:
             const auto registry =
                 Registry::open(m_vault + QStringLiteral("/registry.sqlite"), &error);
             QVERIFY2(registry, qPrintable(error));
-            QCOMPARE(registry->jobs(JobKind, QStringLiteral("queued")).size(), 1);
-            QCOMPARE(registry->modelByName(QStringLiteral("m"))->state,
+            QCOMPARE(registry->queueRows().jobs(JobKind, QStringLiteral("queued")).size(), 1);
+            QCOMPARE(registry->modelRows().modelByName(QStringLiteral("m"))->state,
                      ModelRecord::State::Incomplete);
         }
 
@@ -215,8 +215,9 @@ private Q_SLOTS:
                              QString error;
                              const auto registry = Registry::open(
                                  m_vault + QStringLiteral("/registry.sqlite"), &error);
-                             const auto m = registry ? registry->modelByName(QStringLiteral("m"))
-                                                     : std::nullopt;
+                             const auto m =
+                                 registry ? registry->modelRows().modelByName(QStringLiteral("m"))
+                                          : std::nullopt;
                              return m && m->state == ModelRecord::State::Complete;
                          },
                          JobTimeoutMs),

@@ -37,7 +37,7 @@ QString prepareVault(TestVault& tv)
 {
     tv.vault->setDefaultChunker(SmallChunks);
     // Discard frees the chunks at once (the grace period is tst_catalogcollect's).
-    tv.registry().setSetting(CatalogCollectJob::GraceSetting, QStringLiteral("0"));
+    tv.registry().settings().setSetting(CatalogCollectJob::GraceSetting, QStringLiteral("0"));
     const QString dir = tv.vault->directory();
     tv.vault.reset();
     return dir;
@@ -136,7 +136,7 @@ class TestUiResume : public QObject
         m_engine->cancel(id);
         if (!waitForState(*m_engine, id, State::Cancelled))
             return 0;
-        const auto model = m_window->reader()->registry().modelByName(name);
+        const auto model = m_window->reader()->registry().modelRows().modelByName(name);
         return model && model->state == ModelRecord::State::Incomplete ? model->id : 0;
     }
 
@@ -144,7 +144,7 @@ class TestUiResume : public QObject
     {
         return QTest::qWaitFor(
             [&] {
-                const auto m = m_window->reader()->registry().modelByName(name);
+                const auto m = m_window->reader()->registry().modelRows().modelByName(name);
                 return m && m->state == ModelRecord::State::Complete;
             },
             JobTimeoutMs);
@@ -283,13 +283,13 @@ private Q_SLOTS:
         QVERIFY(modelId);
         Registry& registry = m_window->reader()->registry();
         QSet<QString> cids;
-        for (const FileRecord& f : registry.files(modelId))
-            for (const FileChunk& c : registry.fileChunks(f.id))
+        for (const FileRecord& f : registry.modelRows().files(modelId))
+            for (const FileChunk& c : registry.modelRows().fileChunks(f.id))
                 cids.insert(c.cid);
         QVERIFY(!cids.isEmpty());
         // The vault is the Engine's now: the providers' folders are read through the window.
         QStringList objects;
-        for (const ProviderRecord& p : registry.providers())
+        for (const ProviderRecord& p : registry.providerRows().providers())
             for (const QString& cid : std::as_const(cids))
                 objects.append(LocalProvider::objectPath(
                     p.settings.value(QStringLiteral("path")).toString(), cid));
@@ -309,7 +309,7 @@ private Q_SLOTS:
         QAbstractButton* discard = buttonOfRole(question, QMessageBox::DestructiveRole);
         QVERIFY(discard);
         discard->click();
-        QTRY_VERIFY_WITH_TIMEOUT(!registry.modelByName(name), JobTimeoutMs);
+        QTRY_VERIFY_WITH_TIMEOUT(!registry.modelRows().modelByName(name), JobTimeoutMs);
         QTRY_VERIFY_WITH_TIMEOUT(std::none_of(objects.cbegin(), objects.cend(),
                                               [](const QString& o) { return QFile::exists(o); }),
                                  JobTimeoutMs);
@@ -345,8 +345,8 @@ private Q_SLOTS:
         QVERIFY(resume);
         resume->click();
         QVERIFY(waitForCompleteModel(name));
-        const auto model = m_window->reader()->registry().modelByName(name);
-        const QList<FileRecord> files = m_window->reader()->registry().files(model->id);
+        const auto model = m_window->reader()->registry().modelRows().modelByName(name);
+        const QList<FileRecord> files = m_window->reader()->registry().modelRows().files(model->id);
         QCOMPARE(files.size(), 1);
         QCOMPARE(files.first().sha256, opensslSha256Hex(file));
     }

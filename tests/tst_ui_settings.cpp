@@ -317,8 +317,8 @@ private:
     static void openEngine(TestVault& tv, Engine& engine, quint16* port)
     {
         QVERIFY(tv.ok());
-        QVERIFY(tv.registry().setSetting(vaultcredentials::settingKey(),
-                                         vaultcredentials::plaintext()));
+        QVERIFY(tv.registry().settings().setSetting(vaultcredentials::settingKey(),
+                                                    vaultcredentials::plaintext()));
         const QString dir = tv.vault->directory();
         tv.vault.reset();
         {

@@ -152,7 +152,8 @@ private Q_SLOTS:
         TestVault tv;
         QVERIFY(tv.ok());
         tv.vault->setDefaultChunker(SmallChunks);
-        tv.registry().setSetting(vaultcredentials::settingKey(), vaultcredentials::plaintext());
+        tv.registry().settings().setSetting(vaultcredentials::settingKey(),
+                                            vaultcredentials::plaintext());
         QString error;
         tv.vault->setCredentialStore(
             vaultcredentials::make(vaultcredentials::plaintext(), tv.vault->directory(), &error));
@@ -171,7 +172,7 @@ private Q_SLOTS:
             {QStringLiteral("accessKeyId"), QStringLiteral("k")},
             {QStringLiteral("region"), QStringLiteral("us-east-1")},
             {QStringLiteral("addressing"), QStringLiteral("path")}};
-        const qint64 dead = tv.registry().addProvider(r).value_or(0);
+        const qint64 dead = tv.registry().providerRows().addProvider(r).value_or(0);
         QVERIFY(dead > 0);
         QVERIFY(writeSecrets(*tv.vault->credentials(),
                              CredentialStore::providerKey(tv.vault->id(), dead),
@@ -477,10 +478,12 @@ private Q_SLOTS:
             {
                 auto v = Vault::open(dir, Vault::OpenMode::Existing, nullptr);
                 QVERIFY(v);
-                const auto files = v->registry().files(modelId);
-                const auto chunks = v->registry().fileChunks(files.first().id);
-                const auto placements = v->registry().placements(chunks.first().cid);
-                const auto provider = v->registry().provider(placements.first().providerId);
+                const auto files = v->registry().modelRows().files(modelId);
+                const auto chunks = v->registry().modelRows().fileChunks(files.first().id);
+                const auto placements =
+                    v->registry().placementRows().placements(chunks.first().cid);
+                const auto provider =
+                    v->registry().providerRows().provider(placements.first().providerId);
                 QVERIFY(QFile::remove(LocalProvider::objectPath(
                     provider->settings.value(QStringLiteral("path")).toString(),
                     chunks.first().cid)));

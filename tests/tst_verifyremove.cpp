@@ -89,7 +89,7 @@ void TestVerifyRemove::verifyCountsDamage()
     QCOMPARE(stateOf(v, chunks.at(4).cid, b), Corrupt);
     QCOMPARE(stateOf(v, chunks.at(0).cid, b), Stored);
     QCOMPARE(stateOf(v, chunks.at(2).cid, a), Stored);
-    QCOMPARE(v.registry().stats().unhealthyPlacements, 5);
+    QCOMPARE(v.registry().healthRows().stats().unhealthyPlacements, 5);
 
     // Lose one chunk entirely: both replicas gone.
     QVERIFY(QFile::remove(v.objectPath(a, chunks.at(5).cid)));
@@ -155,8 +155,8 @@ void TestVerifyRemove::removeSharedChunks()
     QVERIFY(removeA.warnings().isEmpty());
     QCOMPARE(removeA.chunksFreed(), int(onlyA.size()));
     QCOMPARE(removeA.bytesFreed(), 2 * onlyABytes);
-    QVERIFY(!v.registry().modelByName(QStringLiteral("A")));
-    QCOMPARE(v.registry().stats().chunks, int(cidsB.size()));
+    QVERIFY(!v.registry().modelRows().modelByName(QStringLiteral("A")));
+    QCOMPARE(v.registry().healthRows().stats().chunks, int(cidsB.size()));
     for (qint64 id : ids) {
         for (const QString& cid : std::as_const(onlyA))
             QVERIFY(!QFileInfo::exists(v.objectPath(id, cid)));
@@ -175,14 +175,14 @@ void TestVerifyRemove::removeSharedChunks()
     QVERIFY(run(removeB));
     QVERIFY2(removeB.error().ok(), qPrintable(removeB.error().message));
     QCOMPARE(removeB.chunksFreed(), int(cidsB.size()));
-    const VaultStats s = v.registry().stats();
+    const VaultStats s = v.registry().healthRows().stats();
     QCOMPARE(s.models, 0);
     QCOMPARE(s.chunks, 0);
     QCOMPARE(s.placements, 0);
     for (qint64 id : ids) {
         QVERIFY2(objectsIn(v.root(id)).isEmpty(),
                  qPrintable(objectsIn(v.root(id)).join(QLatin1Char(' '))));
-        QCOMPARE(v.registry().provider(id)->usedBytes, qint64(0));
+        QCOMPARE(v.registry().providerRows().provider(id)->usedBytes, qint64(0));
     }
 
     RemoveJob again(v.vault.get(), QStringLiteral("B"));
@@ -211,8 +211,8 @@ void TestVerifyRemove::removeWhileProviderOffline()
     QVERIFY2(remove.error().ok(), qPrintable(remove.error().message));
     QCOMPARE(remove.warnings().size(), objects); // one per object left behind, said so
     QVERIFY(remove.warnings().first().contains(QStringLiteral("tries again")));
-    QCOMPARE(v.registry().stats().chunks, 0);
-    QCOMPARE(v.registry().pendingDeletions().size(), objects);
+    QCOMPARE(v.registry().healthRows().stats().chunks, 0);
+    QCOMPARE(v.registry().placementRows().pendingDeletions().size(), objects);
     QVERIFY(objectsIn(v.root(ids.at(0))).isEmpty());
 
     QVERIFY(QDir().rename(offline + QStringLiteral(".away"), offline));
@@ -222,7 +222,7 @@ void TestVerifyRemove::removeWhileProviderOffline()
     QVERIFY(collect.warnings().isEmpty());
     QCOMPARE(collect.chunksFreed(), 0); // the chunks were already forgotten
     QVERIFY(collect.bytesFreed() > 0);
-    QVERIFY(v.registry().pendingDeletions().isEmpty());
+    QVERIFY(v.registry().placementRows().pendingDeletions().isEmpty());
     QVERIFY(objectsIn(offline).isEmpty());
 }
 

@@ -528,7 +528,7 @@ qint64 addWebDav(TestVault& v, const QString& url, const QString& folder)
     r.settings.insert(QStringLiteral("url"), url);
     r.settings.insert(QStringLiteral("username"), WebDavPeer::user());
     r.settings.insert(QStringLiteral("folder"), folder);
-    const qint64 id = v.registry().addProvider(r).value_or(0);
+    const qint64 id = v.registry().providerRows().addProvider(r).value_or(0);
     if (!id || !writeSecrets(*s, CredentialStore::providerKey(v.vault->id(), id),
                              {{QStringLiteral("password"), WebDavPeer::password()}}))
         return 0;
@@ -589,10 +589,10 @@ void TestWebDavProvider::floatAndRestoreEndToEnd()
     QVERIFY(f.totals().chunks > 3);
     QCOMPARE(f.totals().chunksSent, f.totals().chunks);
     // Every chunk is on the WebDAV server under its CID.
-    const auto file = v.registry().file(v.registry().modelByName(QStringLiteral("m"))->id,
-                                        QStringLiteral("model.bin"));
+    const auto file = v.registry().modelRows().file(
+        v.registry().modelRows().modelByName(QStringLiteral("m"))->id, QStringLiteral("model.bin"));
     QVERIFY(file);
-    for (const FileChunk& c : v.registry().fileChunks(file->id)) {
+    for (const FileChunk& c : v.registry().modelRows().fileChunks(file->id)) {
         const QString path = m_peer.root() + QStringLiteral("/e2e/") +
                              c.cid.mid(c.cid.size() - 3, 2) + QLatin1Char('/') + c.cid;
         QCOMPARE(QFileInfo(path).size(), c.size);

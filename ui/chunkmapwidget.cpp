@@ -66,11 +66,11 @@ ChunkMapData ChunkMapData::load(VaultReader& reader, qint64 modelId)
 {
     ChunkMapData d;
     Registry& r = reader.registry();
-    d.wantedReplicas = reader.registry().wantedCopies();
-    for (const FileRecord& f : r.files(modelId))
-        d.files.append(File{f.path, f.size, r.fileChunks(f.id)});
-    d.placements = r.placementsOfModel(modelId);
-    for (const ProviderRecord& p : r.providers())
+    d.wantedReplicas = reader.registry().healthRows().wantedCopies();
+    for (const FileRecord& f : r.modelRows().files(modelId))
+        d.files.append(File{f.path, f.size, r.modelRows().fileChunks(f.id)});
+    d.placements = r.placementRows().placementsOfModel(modelId);
+    for (const ProviderRecord& p : r.providerRows().providers())
         d.providerNames.insert(p.id, p.name);
     return d;
 }

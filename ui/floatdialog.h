@@ -14,7 +14,7 @@ class QSpinBox;
 namespace mf::ui {
 
 // Asks how to float what was dropped: the model's name (from the folder or file name), how many
-// replicas (the copies the vault wants: Registry::wantedCopies()), on which providers (every
+// replicas (the copies the vault wants: HealthRows::wantedCopies()), on which providers (every
 // one that takes new copies, except those the user left out last time, remembered in QSettings,
 // and those whose last check failed). Bad input is explained in the dialog and it stays open;
 // accept() only happens with a request the engine can start.

@@ -104,7 +104,7 @@ std::optional<ModelRecord> matching(Registry& registry, const DroppedFiles& drop
     for (const FloatJob::SourceFile& f : *files)
         sizes.insert(f.pathInModel, f.size);
     std::optional<ModelRecord> byName;
-    for (const ModelRecord& m : registry.models()) {
+    for (const ModelRecord& m : registry.modelRows().models()) {
         if (m.state != ModelRecord::State::Incomplete)
             continue;
         if (localSource(m) == source)
@@ -113,7 +113,7 @@ std::optional<ModelRecord> matching(Registry& registry, const DroppedFiles& drop
             continue;
         // The files the stopped float recorded are files of the drop, of the same sizes.
         bool same = true;
-        for (const FileRecord& f : registry.files(m.id))
+        for (const FileRecord& f : registry.modelRows().files(m.id))
             same = same && sizes.value(f.path, -1) == f.size;
         if (same)
             byName = m;

@@ -356,7 +356,7 @@ void MainWindow::openReader()
     }
     m_browser->setReader(m_reader.get());
     m_providers->setReader(m_reader.get());
-    VaultStats stats = m_reader->registry().stats();
+    VaultStats stats = m_reader->registry().healthRows().stats();
     updateStats(stats);
     updateEmptyState();
     if (!m_pendingPaths.isEmpty()) {
@@ -376,8 +376,8 @@ void MainWindow::updateEmptyState()
     const bool empty = !m_reader || m_reader->catalog().modelCount() == 0;
     m_modelsStack->setCurrentWidget(empty ? static_cast<QWidget*>(m_empty) : m_browser);
     if (empty && m_reader)
-        m_empty->setProviders(int(m_reader->registry().providers().size()),
-                              m_reader->registry().wantedCopies());
+        m_empty->setProviders(int(m_reader->registry().providerRows().providers().size()),
+                              m_reader->registry().healthRows().wantedCopies());
 }
 
 void MainWindow::updateStats(const VaultStats& stats)
@@ -395,8 +395,8 @@ void MainWindow::updateStats(const VaultStats& stats)
     if (saved > 0)
         parts.append(tr("dedup saved %1").arg(units::formatBytes(saved)));
     QStringList usage;
-    const QHash<qint64, qint64> stored = m_reader->registry().storedBytesByProvider();
-    for (const ProviderRecord& p : m_reader->registry().providers()) {
+    const QHash<qint64, qint64> stored = m_reader->registry().healthRows().storedBytesByProvider();
+    for (const ProviderRecord& p : m_reader->registry().providerRows().providers()) {
         const qint64 used = qMax(p.usedBytes, stored.value(p.id));
         usage.append(p.quotaBytes > 0 ? tr("%1 %2/%3")
                                             .arg(p.name, units::formatBytes(used),
@@ -578,8 +578,11 @@ void MainWindow::showFloatDialog(const DroppedFiles& dropped)
         return;
     VaultReader* reader = m_reader.get();
     m_floatDialog = new FloatDialog(
-        dropped, reader->registry().providers(), reader->registry().wantedCopies(),
-        [reader](const QString& name) { return reader->registry().modelByName(name).has_value(); },
+        dropped, reader->registry().providerRows().providers(),
+        reader->registry().healthRows().wantedCopies(),
+        [reader](const QString& name) {
+            return reader->registry().modelRows().modelByName(name).has_value();
+        },
         this);
     m_floatDialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(m_floatDialog, &QDialog::accepted, this, [this] {
@@ -631,7 +634,7 @@ void MainWindow::openMaterializeDialog()
         return;
     }
     const qint64 modelId = ids.first();
-    const auto model = m_reader->registry().model(modelId);
+    const auto model = m_reader->registry().modelRows().model(modelId);
     if (!model)
         return;
     m_materializeDialog = new MaterializeDialog(model->name, model->source, this);

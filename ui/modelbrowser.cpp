@@ -406,7 +406,8 @@ void ModelBrowser::copyModelCids()
     // computes it from its files): it adds no line rather than a wrong one.
     QStringList lines;
     for (qint64 id : selectedModelIds())
-        if (const QString cid = filedags::modelCid(m_reader->registry().files(id)); !cid.isEmpty())
+        if (const QString cid = filedags::modelCid(m_reader->registry().modelRows().files(id));
+            !cid.isEmpty())
             lines.append(cid);
     QApplication::clipboard()->setText(lines.join(QLatin1Char('\n')));
 }
@@ -418,8 +419,8 @@ void ModelBrowser::copyChunkCids()
     QStringList lines;
     QSet<QString> seen;
     for (qint64 id : selectedModelIds())
-        for (const FileRecord& f : m_reader->registry().files(id))
-            for (const FileChunk& c : m_reader->registry().fileChunks(f.id))
+        for (const FileRecord& f : m_reader->registry().modelRows().files(id))
+            for (const FileChunk& c : m_reader->registry().modelRows().fileChunks(f.id))
                 if (!seen.contains(c.cid)) {
                     seen.insert(c.cid);
                     lines.append(c.cid);

@@ -211,7 +211,7 @@ void ModelDetails::refresh()
     m_summary->setText(summary);
 
     clearMetadata();
-    const QList<FileRecord> files = m_reader->registry().files(m_modelId);
+    const QList<FileRecord> files = m_reader->registry().modelRows().files(m_modelId);
     // The format metadata of the largest file that has any (the weights).
     QJsonObject meta;
     qint64 largest = -1;

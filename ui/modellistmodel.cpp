@@ -174,7 +174,7 @@ void ModelListModel::refreshModel(qint64 modelId)
     // (or any, once everything is loaded) is inserted in id order.
     if (!matches || (!m_exhausted && modelId > m_lastId))
         return;
-    const auto model = m_reader->registry().model(modelId);
+    const auto model = m_reader->registry().modelRows().model(modelId);
     if (!model)
         return;
     const auto at =

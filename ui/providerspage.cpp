@@ -144,8 +144,8 @@ void ProvidersPage::refresh()
     if (!m_reader)
         return;
     m_reader->refreshProviders();
-    const QHash<qint64, qint64> stored = m_reader->registry().storedBytesByProvider();
-    for (const ProviderRecord& p : m_reader->registry().providers()) {
+    const QHash<qint64, qint64> stored = m_reader->registry().healthRows().storedBytesByProvider();
+    for (const ProviderRecord& p : m_reader->registry().providerRows().providers()) {
         auto* item = new QTreeWidgetItem(m_list);
         item->setData(NameColumn, IdRole, p.id);
         item->setIcon(NameColumn, providerKindIcon(p.kind));
@@ -164,13 +164,13 @@ void ProvidersPage::refresh()
         if (p.enabled && p.unreachableSince > 0 && !m_testResults.contains(p.id)) {
             const QString since = QLocale().toString(
                 QDateTime::fromSecsSinceEpoch(p.unreachableSince), QLocale::ShortFormat);
-            health = m_reader->registry().providerLost(p)
+            health = m_reader->registry().providerRows().providerLost(p)
                          ? tr("unreachable since %1: its copies count as lost").arg(since)
                          : tr("unreachable since %1").arg(since);
         }
         // A budget that ran out is a wait, not a failure: say which way, until when, and why,
         // and count down.
-        const ProviderBudget budget = m_reader->registry().providerBudget(p.id);
+        const ProviderBudget budget = m_reader->registry().providerRows().providerBudget(p.id);
         if (budget.uploadPaused() || budget.downloadPaused()) {
             m_pauses.insert(p.id, budget);
             health = pausedText(budget);
@@ -212,7 +212,7 @@ void ProvidersPage::updateDetails()
 {
     const QList<QTreeWidgetItem*> selected = m_list->selectedItems();
     const auto record = selected.size() == 1 && m_reader
-                            ? m_reader->registry().provider(selectedId())
+                            ? m_reader->registry().providerRows().provider(selectedId())
                             : std::nullopt;
     if (!record) {
         m_details->hide();
@@ -232,7 +232,7 @@ void ProvidersPage::updateDetails()
     QString text =
         tr("%1 — %2\nHealth: %3")
             .arg(record->name, where.isEmpty() ? tr("no settings") : where.join(tr(" · ")), health);
-    const ProviderBudget budget = m_reader->registry().providerBudget(record->id);
+    const ProviderBudget budget = m_reader->registry().providerRows().providerBudget(record->id);
     if (budget.dailyUploadBytes >= 0)
         text += QLatin1Char('\n') +
                 (budget.dayEndsMs > 0
@@ -293,7 +293,8 @@ void ProvidersPage::updateFreeSpace()
         } else {
             // The quota the user set may be the nearer limit.
             qint64 free = *known;
-            if (const auto p = m_reader->registry().provider(id); p && p->quotaBytes > 0)
+            if (const auto p = m_reader->registry().providerRows().provider(id);
+                p && p->quotaBytes > 0)
                 free = qMin(free, qMax<qint64>(0, p->quotaBytes - p->usedBytes));
             item->setText(FreeColumn, tr("%1 free").arg(units::formatBytes(free)));
             item->setToolTip(FreeColumn,
@@ -353,7 +354,7 @@ void ProvidersPage::updateActions()
     m_test->setEnabled(!m_list->selectedItems().isEmpty());
     bool signsIn = false;
     if (one && m_reader)
-        if (const auto record = m_reader->registry().provider(selectedId()))
+        if (const auto record = m_reader->registry().providerRows().provider(selectedId()))
             if (const ProviderKind* kind = m_engine->providerFactory().kind(record->kind))
                 signsIn = bool(kind->signIn);
     m_signIn->setEnabled(signsIn);
@@ -373,7 +374,7 @@ void ProvidersPage::openAddDialog()
     if (!m_reader)
         return;
     QStringList names;
-    for (const ProviderRecord& p : m_reader->registry().providers())
+    for (const ProviderRecord& p : m_reader->registry().providerRows().providers())
         names.append(p.name);
     showDialog(new ProviderDialog(m_engine, std::nullopt, names, this));
 }
@@ -422,11 +423,11 @@ void ProvidersPage::openEditDialog()
     const qint64 id = selectedId();
     if (!m_reader || !id)
         return;
-    const auto record = m_reader->registry().provider(id);
+    const auto record = m_reader->registry().providerRows().provider(id);
     if (!record)
         return;
     QStringList names;
-    for (const ProviderRecord& p : m_reader->registry().providers())
+    for (const ProviderRecord& p : m_reader->registry().providerRows().providers())
         names.append(p.name);
     showDialog(new ProviderDialog(m_engine, record, names, this));
 }
@@ -443,7 +444,7 @@ void ProvidersPage::askRemove()
     const qint64 id = selectedId();
     if (!m_reader || !id)
         return;
-    const auto record = m_reader->registry().provider(id);
+    const auto record = m_reader->registry().providerRows().provider(id);
     if (!record)
         return;
     auto* box = new QMessageBox(QMessageBox::Warning, tr("Remove provider"),

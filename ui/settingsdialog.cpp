@@ -79,11 +79,13 @@ SettingsDialog::Values SettingsDialog::load(Registry* registry)
         v.apiAddress = QStringLiteral("127.0.0.1");
     v.chunker = ChunkerParams::defaults().toString();
     if (registry) {
-        v.replicas = qMax(1, registry->setting(ReplicationSetting, QStringLiteral("2")).toInt());
-        if (const auto params = ChunkerParams::fromString(registry->setting(ChunkerSetting)))
+        v.replicas =
+            qMax(1, registry->settings().setting(ReplicationSetting, QStringLiteral("2")).toInt());
+        if (const auto params =
+                ChunkerParams::fromString(registry->settings().setting(ChunkerSetting)))
             v.chunker = params->toString();
-        v.flushWrites =
-            registry->setting(QLatin1String(Vault::DurabilitySetting)) != QLatin1String("fast");
+        v.flushWrites = registry->settings().setting(QLatin1String(Vault::DurabilitySetting)) !=
+                        QLatin1String("fast");
     }
     return v;
 }

@@ -26,14 +26,14 @@ ModelRow VaultReader::row(const ModelRecord& model)
 {
     ModelRow r;
     r.loaded = true;
-    r.wantedReplicas = m_registry->wantedCopies();
+    r.wantedReplicas = m_registry->healthRows().wantedCopies();
     r.summary = summarizeModel(*m_registry, model, r.wantedReplicas);
     r.health = r.summary.health(r.wantedReplicas);
     // A model's format is that of its files; the largest one decides when they differ (the
     // weights, not a tokenizer.json beside them).
     qint64 largest = -1;
     qint64 parameters = 0;
-    for (const FileRecord& f : m_registry->files(model.id)) {
+    for (const FileRecord& f : m_registry->modelRows().files(model.id)) {
         const QString format = f.metadata.value(QLatin1String("format")).toString();
         if (!format.isEmpty() && f.size > largest) {
             largest = f.size;
@@ -58,7 +58,7 @@ ModelRow VaultReader::row(const ModelRecord& model)
 
 std::optional<ModelRow> VaultReader::row(qint64 modelId)
 {
-    const auto model = m_registry->model(modelId);
+    const auto model = m_registry->modelRows().model(modelId);
     if (!model)
         return std::nullopt;
     return row(*model);
@@ -75,7 +75,7 @@ QString VaultReader::providerName(qint64 id)
 void VaultReader::refreshProviders()
 {
     m_providerNames.clear();
-    for (const ProviderRecord& p : m_registry->providers())
+    for (const ProviderRecord& p : m_registry->providerRows().providers())
         m_providerNames.insert(p.id, p.name);
 }
 

@@ -27,7 +27,7 @@ QString pad(const QString& s, int width)
 
 int wantedReplicas(Vault* vault)
 {
-    return vault->registry().wantedCopies();
+    return vault->registry().healthRows().wantedCopies();
 }
 
 class ListCommand final : public Command
@@ -44,7 +44,7 @@ public:
             return;
         const int wanted = wantedReplicas(vault);
         QJsonArray models;
-        const auto all = vault->registry().models();
+        const auto all = vault->registry().modelRows().models();
         if (all.isEmpty())
             console().print(QStringLiteral(
                 "The vault is empty. Float a model with: modelfloat-cli float PATH"));
@@ -69,10 +69,10 @@ public:
         // (past the vault's unreachable-after) counts as lost once checked.
         QJsonArray silent;
         Registry& registry = vault->registry();
-        for (const ProviderRecord& provider : registry.providers()) {
+        for (const ProviderRecord& provider : registry.providerRows().providers()) {
             if (provider.unreachableSince <= 0 || !provider.enabled)
                 continue;
-            const bool lost = registry.providerLost(provider);
+            const bool lost = registry.providerRows().providerLost(provider);
             const QString since = QDateTime::fromSecsSinceEpoch(provider.unreachableSince)
                                       .toString(QStringLiteral("yyyy-MM-dd HH:mm"));
             console().print(
@@ -83,7 +83,7 @@ public:
                      : QStringLiteral("Provider “%1” unreachable since %2: its copies still "
                                       "count; after %3 h of silence they count as lost")
                            .arg(provider.name, since)
-                           .arg(double(registry.unreachableAfterSecs()) / 3600));
+                           .arg(double(registry.providerRows().unreachableAfterSecs()) / 3600));
             silent.append(QJsonObject{{QStringLiteral("provider"), provider.name},
                                       {QStringLiteral("since"), provider.unreachableSince},
                                       {QStringLiteral("lost"), lost}});
@@ -117,7 +117,7 @@ public:
         if (!vault)
             return;
         Registry& registry = vault->registry();
-        const auto model = registry.modelByName(p.positionalArguments().at(0));
+        const auto model = registry.modelRows().modelByName(p.positionalArguments().at(0));
         if (!model) {
             console().error(
                 QStringLiteral("There is no model named “%1”").arg(p.positionalArguments().at(0)));
@@ -138,7 +138,7 @@ public:
         console().print(QStringLiteral("Size:     %1 in %2 file(s)")
                             .arg(units::formatBytes(s.bytes))
                             .arg(s.files));
-        const QList<FileRecord> fileRecords = registry.files(model->id);
+        const QList<FileRecord> fileRecords = registry.modelRows().files(model->id);
         const QString modelCid = filedags::modelCid(fileRecords);
         console().print(QStringLiteral("CID:      %1").arg(cidOrWhy(modelCid)));
         console().print(QStringLiteral("Chunks:   %1 unique of %2 (%3 unique bytes)")
@@ -157,7 +157,7 @@ public:
                 .arg(s.underReplicated)
                 .arg(s.lost));
         console().print(QStringLiteral("\nPlacements per provider:"));
-        for (const ProviderRecord& pr : registry.providers()) {
+        for (const ProviderRecord& pr : registry.providerRows().providers()) {
             const int n = s.chunksByProvider.value(pr.id);
             console().print(QStringLiteral("  %1 %2 chunks, %3")
                                 .arg(pad(pr.name, 20))
@@ -166,7 +166,7 @@ public:
         }
         console().print(QStringLiteral("\nFiles:"));
         for (const FileRecord& f : fileRecords) {
-            const QList<FileChunk> manifest = registry.fileChunks(f.id);
+            const QList<FileChunk> manifest = registry.modelRows().fileChunks(f.id);
             const int chunks = int(manifest.size());
             console().print(QStringLiteral("  %1  %2  %3 chunks  sha256 %4%5")
                                 .arg(pad(f.path, 30), units::formatBytes(f.size).rightJustified(10))
@@ -200,8 +200,8 @@ public:
         if (!vault)
             return;
         Registry& registry = vault->registry();
-        const VaultStats s = registry.stats();
-        const auto byProvider = registry.storedBytesByProvider();
+        const VaultStats s = registry.healthRows().stats();
+        const auto byProvider = registry.healthRows().storedBytesByProvider();
         console().print(QStringLiteral("Vault:        %1").arg(vault->directory()));
         console().print(QStringLiteral("Models:       %1 (%2 files)").arg(s.models).arg(s.files));
         console().print(QStringLiteral("Model bytes:  %1").arg(units::formatBytes(s.logicalBytes)));
@@ -213,7 +213,7 @@ public:
                             .arg(units::formatBytes(s.storedBytes)));
         // The copies health is measured against (the setting, capped by the providers that
         // take copies), as `list`, `info` and the app say it; the setting itself beside it.
-        const int wanted = registry.wantedCopies();
+        const int wanted = registry.healthRows().wantedCopies();
         console().print(
             QStringLiteral("Replication:  %1 wanted%2; %3 placements, %4 missing or corrupt")
                 .arg(wanted)
@@ -224,7 +224,7 @@ public:
                 .arg(s.placements)
                 .arg(s.unhealthyPlacements));
         QJsonArray providers;
-        for (const ProviderRecord& pr : registry.providers()) {
+        for (const ProviderRecord& pr : registry.providerRows().providers()) {
             const qint64 stored = byProvider.value(pr.id);
             console().print(QStringLiteral("  %1 %2 %3%4")
                                 .arg(pad(pr.name, 20), pad(pr.kind, 8), units::formatBytes(stored),

@@ -20,7 +20,7 @@ namespace {
 // usual address on this computer.
 QString defaultNode(Vault* vault)
 {
-    for (const ProviderRecord& p : vault->registry().providers())
+    for (const ProviderRecord& p : vault->registry().providerRows().providers())
         if (p.kind == QLatin1String("ipfs") && p.enabled) {
             const QString url = p.settings.value(QStringLiteral("apiUrl")).toString();
             if (!url.isEmpty())

@@ -80,7 +80,7 @@ private:
     QStringList modelNames()
     {
         QStringList names;
-        for (const ModelRecord& m : m_vault->registry().models())
+        for (const ModelRecord& m : m_vault->registry().modelRows().models())
             names.append(m.name);
         return names;
     }

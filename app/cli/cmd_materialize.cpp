@@ -21,7 +21,8 @@ qint64 cacheCap(Vault* vault, const QCommandLineParser& p, bool* ok)
     *ok = true;
     QString text = p.value(QStringLiteral("cache-max"));
     if (text.isEmpty())
-        text = vault->registry().setting(QString::fromLatin1(MaterializedCache::CapSetting));
+        text = vault->registry().settings().setting(
+            QString::fromLatin1(MaterializedCache::CapSetting));
     if (text.isEmpty())
         return MaterializedCache::DefaultCap;
     const auto bytes = units::parseBytes(text);

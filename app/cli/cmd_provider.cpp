@@ -160,7 +160,7 @@ public:
                    words.size() == 2) {
             m_ctx.vaultDir = vaultOption(args, m_ctx.vaultDir);
             if (Vault* vault = m_ctx.openVault())
-                if (const auto r = vault->registry().providerByName(words.at(1)))
+                if (const auto r = vault->registry().providerRows().providerByName(words.at(1)))
                     m_kind = m_factory.kind(r->kind);
         }
         if (m_kind) {
@@ -289,10 +289,10 @@ private:
 
     void list(Vault* vault)
     {
-        const auto stored = vault->registry().storedBytesByProvider();
+        const auto stored = vault->registry().healthRows().storedBytesByProvider();
         QJsonArray out;
-        for (const ProviderRecord& r : vault->registry().providers()) {
-            const ProviderBudget b = vault->registry().providerBudget(r.id);
+        for (const ProviderRecord& r : vault->registry().providerRows().providers()) {
+            const ProviderBudget b = vault->registry().providerRows().providerBudget(r.id);
             console().print(
                 QStringLiteral("%1  %2  %3  %4%5")
                     .arg(r.name.leftJustified(16), r.kind.leftJustified(7),
@@ -419,14 +419,14 @@ private:
         }
         if (!quotaOption(p, &spec.quotaBytes))
             return;
-        if (vault->registry().providerByName(spec.name)) {
+        if (vault->registry().providerRows().providerByName(spec.name)) {
             console().error(QStringLiteral("A provider named “%1” already exists").arg(spec.name));
             return finish(AlreadyExists);
         }
         if (!readSecrets(p, true, &spec.secrets))
             return;
         runSetup(ProviderSetup::add(*vault, spec, this), [this, vault, spec](qint64 id) {
-            const auto r = vault->registry().provider(id);
+            const auto r = vault->registry().providerRows().provider(id);
             const QString where = r ? whereOf(m_factory, *r) : QString();
             console().print(QStringLiteral("Added provider “%1” (%2)%3")
                                 .arg(spec.name, spec.kind,
@@ -439,7 +439,7 @@ private:
 
     void update(Vault* vault, const QString& name, const QCommandLineParser& p)
     {
-        const auto record = vault->registry().providerByName(name);
+        const auto record = vault->registry().providerRows().providerByName(name);
         if (!record || !m_kind) {
             console().error(QStringLiteral("There is no provider named “%1”").arg(name));
             return finish(NotFound);
@@ -463,7 +463,7 @@ private:
     // secrets are asked for, exchanged by its sign-in, and only the result is stored.
     void auth(Vault* vault, const QString& name, const QCommandLineParser& p)
     {
-        const auto record = vault->registry().providerByName(name);
+        const auto record = vault->registry().providerRows().providerByName(name);
         if (!record || !m_kind) {
             console().error(QStringLiteral("There is no provider named “%1”").arg(name));
             return finish(NotFound);
@@ -494,7 +494,7 @@ private:
 
     void test(Vault* vault, const QString& name)
     {
-        const auto record = vault->registry().providerByName(name);
+        const auto record = vault->registry().providerRows().providerByName(name);
         if (!record) {
             console().error(QStringLiteral("There is no provider named “%1”").arg(name));
             return finish(NotFound);
@@ -508,7 +508,7 @@ private:
         auto* probe = new ProviderProbe(provider.get(), this);
         connect(probe, &ProviderProbe::finished, this, [this, probe, name, vault, id = record->id] {
             const bool ok = probe->error().ok();
-            vault->registry().setProviderHealth(
+            vault->registry().providerRows().setProviderHealth(
                 id, ProviderRecord::healthAfterTest(ok ? QString() : probe->error().message));
             if (!ok) {
                 console().error(
@@ -543,7 +543,7 @@ private:
     // it holds nothing. Interrupted or killed, the same command goes on where it stopped.
     void drain(Vault* vault, const QString& name, bool force, bool removeAfter)
     {
-        const auto record = vault->registry().providerByName(name);
+        const auto record = vault->registry().providerRows().providerByName(name);
         if (!record) {
             console().error(QStringLiteral("There is no provider named “%1”").arg(name));
             return finish(NotFound);
@@ -605,14 +605,15 @@ private:
 
     void remove(Vault* vault, const QString& name, bool force)
     {
-        const auto record = vault->registry().providerByName(name);
+        const auto record = vault->registry().providerRows().providerByName(name);
         if (!record) {
             console().error(QStringLiteral("There is no provider named “%1”").arg(name));
             return finish(NotFound);
         }
         // It holds chunks: they go elsewhere first (refused if that would leave chunks short of
         // copies), and it is removed once empty. --force forgets it at once.
-        const Registry::ProviderContents held = vault->registry().providerContents(record->id);
+        const ProviderRows::ProviderContents held =
+            vault->registry().providerRows().providerContents(record->id);
         if (!force && (held.placements > 0 || held.deletions > 0))
             return drain(vault, name, false, true);
         runSetup(ProviderSetup::remove(*vault, record->id, force, this), [this, name](qint64) {

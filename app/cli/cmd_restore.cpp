@@ -187,12 +187,12 @@ public:
             return;
         const QString modelName = p.positionalArguments().at(0);
         const QString filePath = p.positionalArguments().at(1);
-        const auto model = vault->registry().modelByName(modelName);
+        const auto model = vault->registry().modelRows().modelByName(modelName);
         if (!model) {
             console().error(QStringLiteral("There is no model named “%1”").arg(modelName));
             return finish(NotFound);
         }
-        const auto file = vault->registry().file(model->id, filePath);
+        const auto file = vault->registry().modelRows().file(model->id, filePath);
         if (!file) {
             console().error(QStringLiteral("Model “%1” has no file “%2”").arg(modelName, filePath));
             return finish(NotFound);

@@ -92,7 +92,7 @@ public:
         RepairJob::Options options;
         options.checkFirst = !p.isSet(QStringLiteral("trust-registry"));
         for (const QString& name : p.positionalArguments()) {
-            const auto model = vault->registry().modelByName(name);
+            const auto model = vault->registry().modelRows().modelByName(name);
             if (!model) {
                 console().error(QStringLiteral("There is no model named “%1”").arg(name));
                 return finish(NotFound);
@@ -174,8 +174,8 @@ public:
             return; // openVault() said why and finished
         m_vault = vault;
         ScrubJob::Options options = ScrubJob::scheduled(
-            vault->registry(), p.isSet(QStringLiteral("read")) ? Registry::ScrubPass::Read
-                                                               : Registry::ScrubPass::Check);
+            vault->registry(), p.isSet(QStringLiteral("read")) ? ScrubRows::ScrubPass::Read
+                                                               : ScrubRows::ScrubPass::Check);
         if (p.isSet(QStringLiteral("all")))
             options.intervalSecs = 0;
         options.limit = limit;
@@ -201,13 +201,13 @@ private:
         Registry& registry = m_vault->registry();
         // Still due by the vault's schedule (a run with --all looked at copies not due yet).
         const qint64 interval = ScrubJob::scheduled(registry, m_job->options().pass).intervalSecs;
-        const Registry::ScrubDue left = registry.scrubDue(
+        const ScrubRows::ScrubDue left = registry.scrubRows().scrubDue(
             m_job->options().pass, QDateTime::currentSecsSinceEpoch() - interval + 1);
         QJsonArray degraded;
-        for (qint64 id : registry.degradedModels())
-            if (const auto m = registry.model(id))
+        for (qint64 id : registry.healthRows().degradedModels())
+            if (const auto m = registry.modelRows().model(id))
                 degraded.append(m->name);
-        const bool read = m_job->options().pass == Registry::ScrubPass::Read;
+        const bool read = m_job->options().pass == ScrubRows::ScrubPass::Read;
         console().printJson(
             {{QStringLiteral("ok"), e.ok() && r.bad() == 0 && r.unreachable == 0},
              {QStringLiteral("pass"), read ? QStringLiteral("read") : QStringLiteral("check")},

@@ -97,7 +97,8 @@ public:
                                                    "(0 to 8784; 24 by default)"));
                     return finish(Usage);
                 }
-                if (!vault->registry().setUnreachableAfterSecs(qint64(hours * 3600))) {
+                if (!vault->registry().providerRows().setUnreachableAfterSecs(
+                        qint64(hours * 3600))) {
                     console().error(vault->registry().lastError());
                     return finish(Failed);
                 }
@@ -157,7 +158,8 @@ private:
             finish(Usage);
             return false;
         }
-        if (!vault->registry().setSetting(CatalogCollectJob::GraceSetting, QString::number(secs))) {
+        if (!vault->registry().settings().setSetting(CatalogCollectJob::GraceSetting,
+                                                     QString::number(secs))) {
             console().error(vault->registry().lastError());
             finish(Failed);
             return false;
@@ -167,14 +169,14 @@ private:
 
     static QString credentialsSetting(Vault* vault)
     {
-        const QString v = vault->registry().setting(vaultcredentials::settingKey());
+        const QString v = vault->registry().settings().setting(vaultcredentials::settingKey());
         return v.isEmpty() ? vaultcredentials::keychain() : v;
     }
 
     // The setting, not this command's --sync/--no-sync.
     static QString durability(Vault* vault)
     {
-        return vault->registry().setting(QLatin1String(Vault::DurabilitySetting)) ==
+        return vault->registry().settings().setting(QLatin1String(Vault::DurabilitySetting)) ==
                        QLatin1String("fast")
                    ? QStringLiteral("fast")
                    : QStringLiteral("flush");
@@ -187,7 +189,7 @@ private:
         console().print(QStringLiteral("chunker      %1").arg(vault->defaultChunker().toString()));
         console().print(QStringLiteral("durability   %1").arg(durability(vault)));
         console().print(QStringLiteral("credentials  %1").arg(credentialsSetting(vault)));
-        const qint64 after = vault->registry().unreachableAfterSecs();
+        const qint64 after = vault->registry().providerRows().unreachableAfterSecs();
         console().print(QStringLiteral("unreachable-after %1 h (then a silent provider's copies "
                                        "count as lost)")
                             .arg(double(after) / 3600));
@@ -231,7 +233,7 @@ private:
         std::unique_ptr<CredentialStore> next =
             vaultcredentials::make(value, vault->directory(), &why);
         QStringList keys;
-        for (const ProviderRecord& r : vault->registry().providers()) {
+        for (const ProviderRecord& r : vault->registry().providerRows().providers()) {
             const ProviderKind* kind = vault->providerFactory().kind(r.kind);
             if (!kind || kind->hasSecrets())
                 keys << CredentialStore::providerKey(vault->id(), r.id);
@@ -246,7 +248,7 @@ private:
                                     .arg(move->error().message));
                 return finish(Failed);
             }
-            if (!vault->registry().setSetting(vaultcredentials::settingKey(), value)) {
+            if (!vault->registry().settings().setSetting(vaultcredentials::settingKey(), value)) {
                 console().error(vault->registry().lastError());
                 return finish(Failed);
             }

@@ -237,7 +237,7 @@ std::optional<QList<qint64>> Command::providersFrom(const QCommandLineParser& p,
 {
     QList<qint64> ids;
     for (const QString& name : p.values(QStringLiteral("provider"))) {
-        const auto provider = vault->registry().providerByName(name);
+        const auto provider = vault->registry().providerRows().providerByName(name);
         if (!provider) {
             console().error(
                 QStringLiteral("There is no provider named “%1” (see “modelfloat-cli provider "

@@ -391,11 +391,11 @@ void ApiConnection::respond(const ApiResponse& response)
 void ApiConnection::serveFile(const ApiRoute& route)
 {
     Registry& registry = m_vault->registry();
-    const auto model = registry.modelByName(route.model);
+    const auto model = registry.modelRows().modelByName(route.model);
     if (!model)
         return respond(
             ApiResponse::error(404, tr("There is no model named “%1”").arg(route.model)));
-    const auto file = registry.file(model->id, route.filePath);
+    const auto file = registry.modelRows().file(model->id, route.filePath);
     if (!file)
         return respond(ApiResponse::error(
             404, tr("Model “%1” has no file “%2”").arg(route.model, route.filePath)));
@@ -491,7 +491,7 @@ void ApiConnection::removeModel(const ApiRoute& route)
 
 void ApiConnection::serveChunk(const ApiRoute& route)
 {
-    const auto size = m_vault->registry().chunkSize(route.cid);
+    const auto size = m_vault->registry().placementRows().chunkSize(route.cid);
     if (!size)
         return respond(ApiResponse::error(
             404, tr("This vault has no chunk with the CID “%1”").arg(route.cid)));

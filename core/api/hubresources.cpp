@@ -56,7 +56,7 @@ QByteArray localCommit(const QList<FileRecord>& files)
 QList<FileRecord> completeFiles(Registry& registry, qint64 modelId)
 {
     QList<FileRecord> files;
-    for (const FileRecord& f : registry.files(modelId))
+    for (const FileRecord& f : registry.modelRows().files(modelId))
         if (f.state == FileRecord::State::Complete)
             files.append(f);
     std::sort(files.begin(), files.end(),
@@ -89,7 +89,7 @@ std::optional<HubModel> findHubModel(Registry& registry, const QString& repoId,
     hub.repoId = repoId;
     bool found = false;
     if (repoId.startsWith(LocalPrefix)) {
-        const auto model = registry.modelByName(repoId.mid(LocalPrefix.size()));
+        const auto model = registry.modelRows().modelByName(repoId.mid(LocalPrefix.size()));
         if (model && model->state == ModelRecord::State::Complete) {
             hub.model = *model;
             hub.files = completeFiles(registry, model->id);
@@ -100,7 +100,7 @@ std::optional<HubModel> findHubModel(Registry& registry, const QString& repoId,
         // Imports of this repo, newest first ("hf:org/name@commit"); "main" is the newest.
         const QString source = QStringLiteral("hf:") + repoId + QLatin1Char('@');
         QList<ModelRecord> imports;
-        for (const ModelRecord& m : registry.models())
+        for (const ModelRecord& m : registry.modelRows().models())
             if (m.state == ModelRecord::State::Complete && m.source.startsWith(source))
                 imports.append(m);
         std::sort(imports.begin(), imports.end(), [](const ModelRecord& a, const ModelRecord& b) {

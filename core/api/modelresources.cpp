@@ -47,9 +47,9 @@ ApiResponse listModels(Vault* vault, const QUrlQuery& query)
         return ApiResponse::error(400, tr("offset must be a whole number, 0 or more"));
     const QString search = query.queryItemValue(QStringLiteral("q"), QUrl::FullyDecoded);
     Registry& registry = vault->registry();
-    const int wanted = registry.wantedCopies();
+    const int wanted = registry.healthRows().wantedCopies();
     QList<ModelRecord> matching;
-    for (const ModelRecord& m : registry.models())
+    for (const ModelRecord& m : registry.modelRows().models())
         if (search.isEmpty() || m.name.contains(search, Qt::CaseInsensitive))
             matching.append(m);
     QJsonArray models;
@@ -64,10 +64,11 @@ ApiResponse listModels(Vault* vault, const QUrlQuery& query)
 ApiResponse modelInfo(Vault* vault, const QString& name)
 {
     Registry& registry = vault->registry();
-    const auto model = registry.modelByName(name);
+    const auto model = registry.modelRows().modelByName(name);
     if (!model)
         return ApiResponse::error(404, tr("There is no model named “%1”").arg(name));
-    return ApiResponse::json(200, modelInfoJson(registry, *model, registry.wantedCopies(), true));
+    return ApiResponse::json(
+        200, modelInfoJson(registry, *model, registry.healthRows().wantedCopies(), true));
 }
 
 } // namespace mf::api

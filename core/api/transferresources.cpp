@@ -144,7 +144,7 @@ ApiResponse queueFloat(TransferControl* queue, const QByteArray& body)
 ApiResponse queueModelAction(TransferControl* queue, Vault* vault, const QString& model,
                              const QString& action, const QByteArray& body)
 {
-    const auto record = vault->registry().modelByName(model);
+    const auto record = vault->registry().modelRows().modelByName(model);
     if (!record)
         return ApiResponse::error(404, tr("There is no model named “%1”").arg(model));
     if (action == QLatin1String("verify"))

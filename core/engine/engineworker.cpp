@@ -68,7 +68,7 @@ EngineWorker::EngineWorker(std::atomic<qint64>* ids, QObject* parent)
         m_queue->emitStats();
         // Another provider, or one fewer: the copies every chunk wants may have changed.
         if (m_vault)
-            m_vault->registry().refreshDegraded();
+            m_vault->registry().healthRows().refreshDegraded();
         Q_EMIT modelsHealthChanged();
         m_sync->emitStatus();
         m_sync->scheduler()->poke();
@@ -201,7 +201,7 @@ void EngineWorker::setReplicationFactor(int replicas)
         return Q_EMIT providerError(tr("The replication factor must be a number from 1 to 16"));
     // The copies every chunk wants changed: models short of them (or no longer) say so now,
     // and repair makes the new copies.
-    m_vault->registry().refreshDegraded();
+    m_vault->registry().healthRows().refreshDegraded();
     Q_EMIT modelsHealthChanged();
     m_sync->emitStatus();
     m_sync->scheduler()->poke();

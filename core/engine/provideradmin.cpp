@@ -89,7 +89,8 @@ void ProviderAdmin::removeProvider(qint64 id, bool force)
 {
     if (!m_vault)
         return Q_EMIT providerError(tr("No vault is open"));
-    const Registry::ProviderContents held = m_vault->registry().providerContents(id);
+    const ProviderRows::ProviderContents held =
+        m_vault->registry().providerRows().providerContents(id);
     if (!force && (held.placements > 0 || held.deletions > 0)) {
         // Its chunks go elsewhere first: a drain that removes it once it holds nothing, and
         // refuses when the others cannot hold the copies the vault wants.
@@ -143,7 +144,7 @@ void ProviderAdmin::testProvider(qint64 id)
         probe->deleteLater();
         const Error& e = probe->error();
         if (m_vault)
-            m_vault->registry().setProviderHealth(
+            m_vault->registry().providerRows().setProviderHealth(
                 id, ProviderRecord::healthAfterTest(e.ok() ? QString() : e.message));
         Q_EMIT providerTested(id, e.message, probe->roundTripMs(), probe->usedBytes(),
                               probe->availableBytes());
@@ -156,7 +157,7 @@ void ProviderAdmin::measureProviders()
 {
     if (!m_vault)
         return;
-    for (const ProviderRecord& r : m_vault->registry().providers()) {
+    for (const ProviderRecord& r : m_vault->registry().providerRows().providers()) {
         if (!r.enabled)
             continue;
         const std::shared_ptr<Provider> provider = m_vault->provider(r.id);

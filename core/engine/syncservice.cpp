@@ -56,7 +56,7 @@ void SyncService::noteScrub(int bad)
                       tr("%n copy(ies) missing or corrupt on a provider; repairing", nullptr, bad),
                       true);
         if (m_vault)
-            for (qint64 model : m_vault->registry().degradedModels())
+            for (qint64 model : m_vault->registry().healthRows().degradedModels())
                 Q_EMIT modelChanged(model);
         Q_EMIT modelsHealthChanged();
         m_scheduler->poke(); // the repair task is due now
@@ -77,7 +77,7 @@ constexpr qint64 DefaultCatalogSyncSecs = CatalogCollectJob::DefaultSyncSecs;
 qint64 SyncService::secondsSetting(const QString& key, qint64 fallback)
 {
     bool ok = false;
-    const qint64 secs = m_vault ? m_vault->registry().setting(key).toLongLong(&ok) : 0;
+    const qint64 secs = m_vault ? m_vault->registry().settings().setting(key).toLongLong(&ok) : 0;
     return ok && secs >= 0 ? secs : fallback;
 }
 
@@ -115,7 +115,7 @@ void SyncService::setUpScheduler()
     drain.key = QStringLiteral("drain");
     drain.heavy = true;
     drain.due = [this](qint64 since) {
-        return m_vault && !m_vault->registry().drains().isEmpty() &&
+        return m_vault && !m_vault->registry().providerRows().drains().isEmpty() &&
                (since < 0 || since >= retrySecs());
     };
     m_scheduler->addTask(drain);
@@ -123,7 +123,7 @@ void SyncService::setUpScheduler()
     repair.key = QStringLiteral("repair");
     repair.heavy = true;
     repair.due = [this](qint64 since) {
-        return m_vault && !m_vault->registry().degradedModels().isEmpty() &&
+        return m_vault && !m_vault->registry().healthRows().degradedModels().isEmpty() &&
                (since < 0 || since >= retrySecs());
     };
     m_scheduler->addTask(repair);
@@ -137,11 +137,11 @@ void SyncService::setUpScheduler()
         scrub.due = [this, read](qint64 since) {
             if (!m_vault || (since >= 0 && since < retrySecs()))
                 return false;
-            const Registry::ScrubPass pass =
-                read ? Registry::ScrubPass::Read : Registry::ScrubPass::Check;
+            const ScrubRows::ScrubPass pass =
+                read ? ScrubRows::ScrubPass::Read : ScrubRows::ScrubPass::Check;
             const ScrubJob::Options o = ScrubJob::scheduled(m_vault->registry(), pass);
             const qint64 dueBefore = QDateTime::currentSecsSinceEpoch() - o.intervalSecs + 1;
-            return m_vault->registry().scrubDue(pass, dueBefore).placements > 0;
+            return m_vault->registry().scrubRows().scrubDue(pass, dueBefore).placements > 0;
         };
         m_scheduler->addTask(scrub);
     }
@@ -162,11 +162,11 @@ qint64 SyncService::launch(const Scheduler::Task& task)
     } else if (task.key.startsWith(QLatin1String("scrub."))) {
         request = ScrubRequest{task.key == QLatin1String("scrub.read")};
     } else if (task.key == QLatin1String("drain")) {
-        const QList<Registry::Drain> drains = m_vault->registry().drains();
+        const QList<ProviderRows::Drain> drains = m_vault->registry().providerRows().drains();
         if (drains.isEmpty())
             return 0;
         // In turn, so one provider that stays away does not hold the others up.
-        const Registry::Drain& d = drains.at(int(m_nextDrain++ % quint64(drains.size())));
+        const ProviderRows::Drain& d = drains.at(int(m_nextDrain++ % quint64(drains.size())));
         DrainRequest drain;
         drain.providerId = d.providerId;
         request = drain;
@@ -222,8 +222,8 @@ void SyncService::emitStatus()
         s.running = m_scheduler->runningTask();
     }
     if (m_vault) {
-        s.degradedModels = int(m_vault->registry().degradedModels().size());
-        s.drains = int(m_vault->registry().drains().size());
+        s.degradedModels = int(m_vault->registry().healthRows().degradedModels().size());
+        s.drains = int(m_vault->registry().providerRows().drains().size());
     }
     m_status = s;
     Q_EMIT statusChanged(s);

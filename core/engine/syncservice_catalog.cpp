@@ -161,7 +161,8 @@ void SyncService::checkRemovedElsewhere(const QString& modelName,
     // since under the same name is another model).
     const auto removed = [this, modelName] {
         const auto it = m_removalsTaken.constFind(modelName);
-        return it != m_removalsTaken.cend() && !m_vault->registry().modelByName(modelName)
+        return it != m_removalsTaken.cend() &&
+                       !m_vault->registry().modelRows().modelByName(modelName)
                    ? std::optional<CatalogSyncJob::Report::Removal>(*it)
                    : std::nullopt;
     };

@@ -80,7 +80,7 @@ void TransferQueue::close()
         if (t.bytesDone && m_vault && t.rowId) {
             // Where it stopped, for the row shown until it runs again after the next open.
             t.info.doneBytes = t.bytesDone();
-            m_vault->registry().setJobPayload(t.rowId, rowJson(t));
+            m_vault->registry().queueRows().setJobPayload(t.rowId, rowJson(t));
         }
         t.job->disconnect(this);
         // Running work stays "queued" in the registry: the next open resumes it.
@@ -88,14 +88,15 @@ void TransferQueue::close()
         delete t.job;
         t.job = nullptr;
         if (m_vault && t.rowId)
-            m_vault->registry().setJobState(t.rowId, QStringLiteral("queued"));
+            m_vault->registry().queueRows().setJobState(t.rowId, QStringLiteral("queued"));
     }
     // Our rows are free for the next process that opens the vault, at once (this process may
     // still be ending when it does).
     if (m_vault) {
         for (auto& [id, t] : m_transfers)
             if (t.rowId)
-                m_vault->registry().takeOverJob(t.rowId, Registry::processLeaseOwner(), {});
+                m_vault->registry().queueRows().takeOverJob(t.rowId,
+                                                            leaseowner::processLeaseOwner(), {});
     }
 }
 
@@ -117,7 +118,7 @@ void TransferQueue::forget(qint64 id)
     if (it == m_transfers.end() || !it->second.info.isFinished() || it->second.job)
         return;
     if (m_vault && it->second.rowId)
-        m_vault->registry().removeJob(it->second.rowId);
+        m_vault->registry().queueRows().removeJob(it->second.rowId);
     m_transfers.erase(it);
     Q_EMIT transferRemoved(id);
 }
@@ -160,14 +161,14 @@ void TransferQueue::add(qint64 id, TransferRequest request, bool background, con
         t.info.error = error;
         t.info.finished = QDateTime::currentDateTime();
         if (m_vault)
-            if (const auto row = m_vault->registry().addJob(RowKind, rowJson(t))) {
+            if (const auto row = m_vault->registry().queueRows().addJob(RowKind, rowJson(t))) {
                 t.rowId = *row;
                 persist(t);
             }
         insert(std::move(t));
         return;
     }
-    if (const auto row = m_vault->registry().addJob(RowKind, rowJson(t)))
+    if (const auto row = m_vault->registry().queueRows().addJob(RowKind, rowJson(t)))
         t.rowId = *row;
     insert(std::move(t));
     schedule();
@@ -361,7 +362,7 @@ void TransferQueue::onJobFinished(qint64 id, const QString& error, bool cancelle
     t->info.etaSeconds = -1;
     // Where its copies are now (a float: the providers it actually used).
     if (t->info.modelId && succeeded && t->info.kind != TransferInfo::Kind::Remove)
-        t->info.providers = m_vault->registry().providerNamesOfModel(t->info.modelId);
+        t->info.providers = m_vault->registry().modelRows().providerNamesOfModel(t->info.modelId);
 
     if (succeeded && degraded)
         setState(*t, TransferInfo::State::Degraded);
@@ -396,10 +397,10 @@ void TransferQueue::modelCopiesChanged(qint64 modelId)
     if (!m_vault)
         return;
     Registry& registry = m_vault->registry();
-    const QList<qint64> sharing = registry.modelsSharingChunksWith(modelId);
+    const QList<qint64> sharing = registry.healthRows().modelsSharingChunksWith(modelId);
     if (sharing.isEmpty())
         return;
-    registry.refreshDegraded(sharing);
+    registry.healthRows().refreshDegraded(sharing);
     for (qint64 id : sharing)
         Q_EMIT modelChanged(id);
 }
@@ -478,7 +479,7 @@ void TransferQueue::emitProgress()
 void TransferQueue::emitStats()
 {
     if (m_vault)
-        Q_EMIT statsChanged(m_vault->registry().stats());
+        Q_EMIT statsChanged(m_vault->registry().healthRows().stats());
 }
 
 void TransferQueue::updateBusy()
@@ -536,7 +537,7 @@ void TransferQueue::retry(qint64 id)
         return;
     if (!t->rowId && m_vault) {
         // It failed before it was stored (bad input); store it now that it is asked again.
-        if (const auto row = m_vault->registry().addJob(RowKind, rowJson(*t)))
+        if (const auto row = m_vault->registry().queueRows().addJob(RowKind, rowJson(*t)))
             t->rowId = *row;
     }
     t->info.doneBytes = 0;
@@ -575,7 +576,7 @@ void TransferQueue::clearFinished()
         if (it->second.info.isFinished() && !it->second.job) {
             const qint64 id = it->first;
             if (m_vault && it->second.rowId)
-                m_vault->registry().removeJob(it->second.rowId);
+                m_vault->registry().queueRows().removeJob(it->second.rowId);
             it = m_transfers.erase(it);
             Q_EMIT transferRemoved(id);
         } else {

@@ -31,13 +31,13 @@ void TransferQueue::loadRows()
     // of finished ones (done, degraded, failed, cancelled) within its limits, in the order they
     // were added.
     Registry& registry = m_vault->registry();
-    registry.pruneFinishedJobs(QDateTime::currentSecsSinceEpoch() - KeepFinishedSecs,
-                               KeepFinishedRows);
+    registry.queueRows().pruneFinishedJobs(QDateTime::currentSecsSinceEpoch() - KeepFinishedSecs,
+                                           KeepFinishedRows);
     QList<QPair<JobRow, QString>> rows;
     for (const QString& state :
          {QStringLiteral("queued"), QStringLiteral("running"), QStringLiteral("done"),
           QStringLiteral("failed"), QStringLiteral("cancelled")})
-        for (const JobRow& row : registry.jobRows(RowKind, state))
+        for (const JobRow& row : registry.queueRows().jobRows(RowKind, state))
             rows.append({row, state});
     std::sort(rows.begin(), rows.end(),
               [](const auto& a, const auto& b) { return a.first.id < b.first.id; });
@@ -47,20 +47,21 @@ void TransferQueue::loadRows()
         // unless that process is gone; the row is taken in one statement, so of two processes
         // opening the vault at once only one resumes it. Finished rows are history: shown, and
         // left to whoever clears them.
-        if (!finished && (!mayTakeOver(row) || !registry.takeOverJob(row.id, row.owner)))
+        if (!finished &&
+            (!mayTakeOver(row) || !registry.queueRows().takeOverJob(row.id, row.owner)))
             continue;
         const qint64 rowId = row.id;
         std::optional<Transfer> read = fromRow(row.payload, finished);
         if (!read) {
             if (!finished)
-                registry.setJobState(rowId, QStringLiteral("failed"),
-                                     tr("Unknown kind of transfer"));
+                registry.queueRows().setJobState(rowId, QStringLiteral("failed"),
+                                                 tr("Unknown kind of transfer"));
             continue;
         }
         Transfer& t = *read;
         if (t.info.background) {
             // The scheduler starts background work afresh; a leftover row is forgotten.
-            registry.removeJob(rowId);
+            registry.queueRows().removeJob(rowId);
             continue;
         }
         t.info.id = ++*m_ids;
@@ -77,7 +78,7 @@ void TransferQueue::loadRows()
         }
         t.rowId = rowId;
         if (state == QLatin1String("running"))
-            registry.setJobState(rowId, QStringLiteral("queued"));
+            registry.queueRows().setJobState(rowId, QStringLiteral("queued"));
         insert(std::move(t));
     }
 }
@@ -94,14 +95,14 @@ void TransferQueue::describeFromRegistry(Transfer& t)
         const auto* f = std::get_if<FloatRequest>(&t.request);
         const QList<qint64> ids = f ? f->providerIds : QList<qint64>();
         t.info.providers.clear();
-        for (const ProviderRecord& p : registry.providers())
+        for (const ProviderRecord& p : registry.providerRows().providers())
             if (ids.isEmpty() ? p.takesNewCopies() : ids.contains(p.id))
                 t.info.providers.append(p.name);
     } else if (t.info.modelId && !(t.info.kind == TransferInfo::Kind::Remove &&
                                    t.info.state == TransferInfo::State::Done)) {
-        t.info.providers = registry.providerNamesOfModel(t.info.modelId);
+        t.info.providers = registry.modelRows().providerNamesOfModel(t.info.modelId);
         if (!floats)
-            t.info.chunksTotal = registry.chunkCountOfModel(t.info.modelId);
+            t.info.chunksTotal = registry.modelRows().chunkCountOfModel(t.info.modelId);
     }
 }
 
@@ -215,24 +216,24 @@ void TransferQueue::persist(Transfer& t)
     if (!m_vault || !t.rowId)
         return;
     Registry& registry = m_vault->registry();
-    registry.setJobPayload(t.rowId, rowJson(t));
+    registry.queueRows().setJobPayload(t.rowId, rowJson(t));
     switch (t.info.state) {
     case TransferInfo::State::Queued:
     case TransferInfo::State::Paused:
-        registry.setJobState(t.rowId, QStringLiteral("queued"));
+        registry.queueRows().setJobState(t.rowId, QStringLiteral("queued"));
         break;
     case TransferInfo::State::Running:
-        registry.setJobState(t.rowId, QStringLiteral("running"));
+        registry.queueRows().setJobState(t.rowId, QStringLiteral("running"));
         break;
     case TransferInfo::State::Done:
     case TransferInfo::State::Degraded: // finished; the payload says "degraded"
-        registry.setJobState(t.rowId, QStringLiteral("done"));
+        registry.queueRows().setJobState(t.rowId, QStringLiteral("done"));
         break;
     case TransferInfo::State::Failed:
-        registry.setJobState(t.rowId, QStringLiteral("failed"), t.info.error);
+        registry.queueRows().setJobState(t.rowId, QStringLiteral("failed"), t.info.error);
         break;
     case TransferInfo::State::Cancelled:
-        registry.setJobState(t.rowId, QStringLiteral("cancelled"));
+        registry.queueRows().setJobState(t.rowId, QStringLiteral("cancelled"));
         break;
     }
 }

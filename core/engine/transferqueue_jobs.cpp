@@ -84,7 +84,7 @@ bool TransferQueue::startFloat(Transfer& t, QString* error)
         Transfer* x = find(id);
         if (!x)
             return;
-        if (const auto model = m_vault->registry().modelByName(name)) {
+        if (const auto model = m_vault->registry().modelRows().modelByName(name)) {
             x->info.modelId = model->id;
             Q_EMIT modelChanged(model->id);
         }
@@ -122,7 +122,7 @@ bool TransferQueue::startRestore(Transfer& t, QString* error)
     }
     auto* job = qobject_cast<RestoreJob*>(made.work);
     // makeJob() found it: it names the model by id.
-    const QString modelName = m_vault->registry().model(t.info.modelId)->name;
+    const QString modelName = m_vault->registry().modelRows().model(t.info.modelId)->name;
     const qint64 id = t.info.id;
     t.job = job;
     t.bytesDone = [job] { return job->progressNow().bytesDone; };
@@ -181,7 +181,7 @@ bool TransferQueue::startVerify(Transfer& t, QString* error)
         return false;
     }
     auto* job = qobject_cast<VerifyJob*>(made.work);
-    const QString modelName = m_vault->registry().model(t.info.modelId)->name;
+    const QString modelName = m_vault->registry().modelRows().model(t.info.modelId)->name;
     const qint64 id = t.info.id;
     t.job = job;
     t.bytesDone = [job] { return job->progressNow().bytesDone; };
@@ -297,7 +297,7 @@ void TransferQueue::runImport(qint64 id, const QString& token)
             x->meter.setTotal(x->info.totalBytes);
         }
         if (!x->info.modelId) {
-            if (const auto model = m_vault->registry().modelByName(job->modelName())) {
+            if (const auto model = m_vault->registry().modelRows().modelByName(job->modelName())) {
                 x->info.modelId = model->id;
                 Q_EMIT modelChanged(model->id);
             }
@@ -309,7 +309,7 @@ void TransferQueue::runImport(qint64 id, const QString& token)
         if (Transfer* x = find(id)) {
             if (job->progressNow().totalBytes > 0)
                 x->info.totalBytes = job->progressNow().totalBytes;
-            if (const auto model = m_vault->registry().modelByName(job->modelName()))
+            if (const auto model = m_vault->registry().modelRows().modelByName(job->modelName()))
                 x->info.modelId = model->id;
         }
         const Error& e = guard->error();

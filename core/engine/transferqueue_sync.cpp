@@ -36,7 +36,7 @@ bool TransferQueue::startRepair(Transfer& t, QString* error)
         if (Transfer* x = find(id))
             m_sync->noteBackgroundResult(x->info, copies);
         // Models whose copies came back (or were found lost) show it.
-        for (qint64 model : m_vault->registry().degradedModels())
+        for (qint64 model : m_vault->registry().healthRows().degradedModels())
             Q_EMIT modelChanged(model);
         Q_EMIT modelsHealthChanged();
     });

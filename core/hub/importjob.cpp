@@ -19,7 +19,7 @@ ImportJob::ImportJob(Vault* vault, HubClient* client, Request request, QObject* 
 {
     if (m_request.modelName.isEmpty())
         m_request.modelName = m_request.repoId;
-    m_request.options.leaseOwner = Registry::newLeaseOwner();
+    m_request.options.leaseOwner = leaseowner::newLeaseOwner();
     // The Hub's bytes count against the vault's download limit, as the providers' do.
     if (m_client && m_vault)
         m_client->setBandwidth(m_vault->bandwidth());
@@ -100,26 +100,26 @@ void ImportJob::onInfo()
     // A complete model of the same repository is reopened: the import adds the variants it
     // does not have yet.
     const QString owner = m_request.options.leaseOwner;
-    const Registry::ModelClaim claim =
-        registry.claimModel(m_request.modelName, m_repo.source(), owner, true);
+    const ModelRows::ModelClaim claim =
+        registry.modelRows().claimModel(m_request.modelName, m_repo.source(), owner, true);
     switch (claim.status) {
-    case Registry::ModelClaim::Status::Failed:
+    case ModelRows::ModelClaim::Status::Failed:
         finish(Error::make(Error::Kind::Fatal, registry.lastError()));
         return;
-    case Registry::ModelClaim::Status::Busy:
+    case ModelRows::ModelClaim::Status::Busy:
         finish(Error::make(Error::Kind::Fatal,
                            tr("“%1” is being written right now by process %2; wait for it to "
                               "finish, or stop it and run this import again to resume it")
                                .arg(m_request.modelName, claim.holderPid)));
         return;
-    case Registry::ModelClaim::Status::Complete: // not returned when reopening
-    case Registry::ModelClaim::Status::Created:
-    case Registry::ModelClaim::Status::Resumed:
+    case ModelRows::ModelClaim::Status::Complete: // not returned when reopening
+    case ModelRows::ModelClaim::Status::Created:
+    case ModelRows::ModelClaim::Status::Resumed:
         break;
     }
     m_modelId = claim.modelId;
-    if (claim.status != Registry::ModelClaim::Status::Created && claim.source != m_repo.source()) {
-        registry.releaseModelLease(m_modelId, owner);
+    if (claim.status != ModelRows::ModelClaim::Status::Created && claim.source != m_repo.source()) {
+        registry.modelRows().releaseModelLease(m_modelId, owner);
         finish(Error::make(Error::Kind::Fatal,
                            tr("A model named “%1” already exists, from %2; give this import "
                               "another name with --name")
@@ -128,9 +128,10 @@ void ImportJob::onInfo()
         return;
     }
     m_leased = true;
-    m_leaseTimer.setInterval(Registry::ModelLeaseSecs * 1000 / 3);
+    m_leaseTimer.setInterval(ModelRows::ModelLeaseSecs * 1000 / 3);
     connect(&m_leaseTimer, &QTimer::timeout, this, [this] {
-        if (m_vault->registry().renewModelLease(m_modelId, m_request.options.leaseOwner))
+        if (m_vault->registry().modelRows().renewModelLease(m_modelId,
+                                                            m_request.options.leaseOwner))
             return;
         m_leased = false;
         abort(); // taken over after this process stalled: it goes on there
@@ -159,20 +160,20 @@ StreamChunkSource::Resume ImportJob::resumePoint(qint64 fileId, const QString& c
         return resume;
     Registry& registry = m_vault->registry();
     QList<qint64> usable;
-    for (const ProviderRecord& p : registry.providers())
+    for (const ProviderRecord& p : registry.providerRows().providers())
         if (p.takesNewCopies() && (m_request.options.providerIds.isEmpty()
-                                       ? !registry.providerLost(p)
+                                       ? !registry.providerRows().providerLost(p)
                                        : m_request.options.providerIds.contains(p.id)))
             usable.append(p.id);
     const int replication =
         qBound(1, m_request.options.replication, int(qMax(1, int(usable.size()))));
     QList<ScannedChunk> prefix;
     qint64 end = 0;
-    for (const FileChunk& c : registry.fileChunks(fileId)) {
+    for (const FileChunk& c : registry.modelRows().fileChunks(fileId)) {
         if (c.offset != end)
             break;
         int stored = 0;
-        for (const Placement& p : registry.placements(c.cid))
+        for (const Placement& p : registry.placementRows().placements(c.cid))
             if (p.state == PlacementState::Stored && usable.contains(p.providerId))
                 ++stored;
         if (stored < replication)
@@ -205,7 +206,7 @@ void ImportJob::next()
     Registry& registry = m_vault->registry();
     while (m_index < m_files.size()) {
         const HubFile& f = m_files.at(m_index);
-        const auto existing = registry.file(m_modelId, f.path);
+        const auto existing = registry.modelRows().file(m_modelId, f.path);
         const bool done = existing && existing->state == FileRecord::State::Complete &&
                           existing->size == f.size && (!f.isLfs() || existing->sha256 == f.sha256);
         if (!done)
@@ -216,7 +217,7 @@ void ImportJob::next()
     }
     if (m_index >= m_files.size()) {
         m_alreadyComplete = m_filesSkipped == m_files.size();
-        if (!registry.completeModel(m_modelId, m_request.options.leaseOwner)) {
+        if (!registry.modelRows().completeModel(m_modelId, m_request.options.leaseOwner)) {
             finish(Error::make(Error::Kind::Fatal, registry.lastError()));
             return;
         }
@@ -232,10 +233,10 @@ void ImportJob::startFile(bool fromScratch)
     const HubFile& f = m_files.at(m_index);
     Registry& registry = m_vault->registry();
     // A file being (re)imported makes the model incomplete until it is done.
-    registry.setModelState(m_modelId, ModelRecord::State::Incomplete);
+    registry.modelRows().setModelState(m_modelId, ModelRecord::State::Incomplete);
     const QString checkpoints = checkpointPath(f);
     StreamChunkSource::Resume resume;
-    const auto existing = registry.file(m_modelId, f.path);
+    const auto existing = registry.modelRows().file(m_modelId, f.path);
     if (!fromScratch && existing && existing->state == FileRecord::State::Incomplete &&
         existing->size == f.size && existing->chunker == m_request.options.chunker.toString())
         resume = resumePoint(existing->id, checkpoints);
@@ -285,7 +286,7 @@ void ImportJob::ending(Error& error)
     if (m_sweep)
         m_sweep->abort(); // what is left of it, the next float or collect does
     if (m_leased && !error.ok())
-        m_vault->registry().releaseModelLease(m_modelId, m_request.options.leaseOwner);
+        m_vault->registry().modelRows().releaseModelLease(m_modelId, m_request.options.leaseOwner);
     m_leased = false;
 }
 

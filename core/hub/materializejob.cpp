@@ -30,7 +30,7 @@ MaterializeJob::~MaterializeJob()
 {
     m_current.reset(); // removes its temporary
     if (!m_scratchAreas.isEmpty())
-        m_vault->registry().removeScratchAreas(m_scratchAreas);
+        m_vault->registry().queueRows().removeScratchAreas(m_scratchAreas);
 }
 
 TransferProgress MaterializeJob::progressNow() const
@@ -44,7 +44,7 @@ TransferProgress MaterializeJob::progressNow() const
 void MaterializeJob::doStart()
 {
     Registry& registry = m_vault->registry();
-    const auto model = registry.modelByName(m_request.modelName);
+    const auto model = registry.modelRows().modelByName(m_request.modelName);
     if (!model) {
         finish(Error::make(Error::Kind::NotFound,
                            tr("There is no model named “%1” (see “modelfloat-cli list”)")
@@ -58,7 +58,7 @@ void MaterializeJob::doStart()
                                .arg(m_request.modelName)));
         return;
     }
-    m_files = registry.files(model->id);
+    m_files = registry.modelRows().files(model->id);
     for (const FileRecord& f : std::as_const(m_files)) {
         if (!modelpath::isValid(f.path)) {
             finish(Error::make(Error::Kind::Fatal,
@@ -108,7 +108,7 @@ void MaterializeJob::doStart()
     for (const QString& folder : std::as_const(m_folders))
         m_swept += temporaries::sweepFolder(folder, leftoverNames(), legacyLeftoverNames());
     // Recorded until the job ends, for `collect` to sweep if it is killed.
-    m_scratchAreas = registry.addScratchAreas(m_folders.values());
+    m_scratchAreas = registry.queueRows().addScratchAreas(m_folders.values());
     next();
 }
 
@@ -268,7 +268,8 @@ void MaterializeJob::onFileDone()
 
 void MaterializeJob::ending(Error& /*error*/)
 {
-    if (!m_scratchAreas.isEmpty() && m_vault->registry().removeScratchAreas(m_scratchAreas))
+    if (!m_scratchAreas.isEmpty() &&
+        m_vault->registry().queueRows().removeScratchAreas(m_scratchAreas))
         m_scratchAreas.clear();
 }
 

@@ -153,7 +153,7 @@ struct LocalProvider::Shared
 
     // Bytes stored, counted once by walking the folder and then kept up to date by put and
     // remove, so that usage() does not walk thousands of files each time. (The quota is judged
-    // where placements are chosen, Registry::beginPlacement, not here.)
+    // where placements are chosen, PlacementRows::beginPlacement, not here.)
     qint64 usedBytes()
     {
         QMutexLocker lock(&usedMutex);

@@ -37,7 +37,7 @@ ProviderField concurrencyField();
 
 // The "dailyUpload" field every kind offers (ProviderFactory adds it): at most this many bytes
 // uploaded per day, counted by the registry, which pauses the provider's uploads until the day
-// ends when it is used (Registry::providerBudget()).
+// ends when it is used (ProviderRows::providerBudget()).
 inline const QString DailyUploadKey = QStringLiteral("dailyUpload");
 ProviderField dailyUploadField();
 

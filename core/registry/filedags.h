@@ -7,7 +7,7 @@
 
 // Files and models as IPFS DAGs (docs/cids.md), from what the registry records: a complete file
 // keeps its DAG's root (FileRecord::cid, dagSize), computed from its chunks' DAGs when it
-// completed (Registry::completeFile); a model's DAG is the directory of its files, cheap enough
+// completed (ModelRows::completeFile); a model's DAG is the directory of its files, cheap enough
 // to build whenever it is asked for.
 namespace mf::filedags {
 

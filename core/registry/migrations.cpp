@@ -223,13 +223,13 @@ const QList<QStringList>& steps()
         // 5 -> 6: a model can be complete (every file written, restorable) and degraded: some
         // chunk has fewer good copies than the vault wants. A float that could not reach every
         // provider ends so, and so does a model whose copies a scrub found missing or corrupt;
-        // repair clears it (Registry::refreshDegraded()). A column of its own rather than a
+        // repair clears it (HealthRows::refreshDegraded()). A column of its own rather than a
         // third value of `state`: the CHECK on `state` cannot change without rebuilding the
         // table, and every reader that asks "restorable?" keeps asking state = 'complete'.
         {
             QStringLiteral("ALTER TABLE models ADD COLUMN degraded INTEGER NOT NULL DEFAULT 0"),
             // Models already under-replicated say so from the start (the wanted count as
-            // Registry::wantedCopies() had it then: the replication setting, capped by the
+            // HealthRows::wantedCopies() had it then: the replication setting, capped by the
             // providers there are).
             QStringLiteral(
                 "UPDATE models SET degraded = 1 WHERE state = 'complete' AND EXISTS (SELECT 1 "
@@ -316,13 +316,14 @@ const QList<QStringList>& steps()
         },
         // 11 -> 12: the placements whose locator does not name their chunk (IPFS DAG roots, Drive
         // and MEGA ids), which every catalog publish writes into the vault's state
-        // (Registry::placementsNotNamedByCid), found without reading every placement of the
+        // (PlacementRows::placementsNotNamedByCid), found without reading every placement of the
         // provider: a partial index whose condition is that query's, word for word.
         {
             reused("placements_not_named"),
         },
         // 12 -> 13: the puts under way on a provider (placements 'pending' with no locator yet),
-        // which every put counts against the provider's quota (Registry::beginPlacement), found
+        // which every put counts against the provider's quota (PlacementRows::beginPlacement),
+        // found
         // without reading every placement of the provider: without it a float's cost per chunk
         // grew with everything the provider held.
         {
@@ -337,7 +338,7 @@ const QList<QStringList>& steps()
         // whatever the wanted count. `providers.stored_chunks` and `stored_bytes`: its stored
         // placements and their chunks' bytes. `vault_counts`, one row: the chunks and their
         // bytes, the bytes of those with a stored copy, the placements that name an object
-        // (Registry::stats()). Triggers keep them right on every path that writes placements,
+        // (HealthRows::stats()). Triggers keep them right on every path that writes placements,
         // manifests, files or chunks, as catalog_dirty is kept; tst_modelcounts compares them
         // with sums of the rows. Rows of 0 chunks are left in place (readers skip them): a
         // chunk moving between counts would delete and insert.
@@ -394,7 +395,8 @@ const QList<QStringList>& steps()
                 reused("file_chunks_copies_insert"),
                 reused("file_chunks_copies_delete"),
                 // How many manifest rows use each chunk: one that none uses is an orphan, found
-                // through its own index (Registry::orphanChunks()) rather than by reading every
+                // through its own index (PlacementRows::orphanChunks()) rather than by reading
+                // every
                 // chunk of the vault after each rm.
                 QStringLiteral("ALTER TABLE chunks ADD COLUMN refs INTEGER NOT NULL DEFAULT 0"),
                 QStringLiteral(

@@ -49,16 +49,16 @@ QJsonObject modelInfoJson(Registry& registry, const ModelRecord& model, int want
     const ModelSummary s = summarizeModel(registry, model, wanted);
     QJsonArray providers;
     QHash<qint64, QString> providerNames;
-    for (const ProviderRecord& pr : registry.providers()) {
+    for (const ProviderRecord& pr : registry.providerRows().providers()) {
         providerNames.insert(pr.id, pr.name);
         providers.append(QJsonObject{{QStringLiteral("name"), pr.name},
                                      {QStringLiteral("chunks"), s.chunksByProvider.value(pr.id)},
                                      {QStringLiteral("bytes"), s.bytesByProvider.value(pr.id)}});
     }
     QJsonArray files;
-    const QList<FileRecord> fileRecords = registry.files(model.id);
+    const QList<FileRecord> fileRecords = registry.modelRows().files(model.id);
     for (const FileRecord& f : fileRecords) {
-        const QList<FileChunk> manifest = registry.fileChunks(f.id);
+        const QList<FileChunk> manifest = registry.modelRows().fileChunks(f.id);
         files.append(QJsonObject{
             {QStringLiteral("path"), f.path},
             {QStringLiteral("size"), f.size},
@@ -69,7 +69,8 @@ QJsonObject modelInfoJson(Registry& registry, const ModelRecord& model, int want
             {QStringLiteral("complete"), f.state == FileRecord::State::Complete},
             {QStringLiteral("metadata"), f.metadata},
             {QStringLiteral("manifest"),
-             withManifests ? manifestJson(manifest, registry.placementsOfFile(f.id), providerNames)
+             withManifests ? manifestJson(manifest, registry.placementRows().placementsOfFile(f.id),
+                                          providerNames)
                            : QJsonArray()}});
     }
     return {{QStringLiteral("name"), model.name},

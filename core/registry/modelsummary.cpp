@@ -22,19 +22,19 @@ ModelSummary summarizeModel(Registry& registry, const ModelRecord& model, int wa
 {
     ModelSummary s;
     s.model = model;
-    const auto placements = registry.placementsOfModel(model.id);
+    const auto placements = registry.placementRows().placementsOfModel(model.id);
     QHash<QString, qint64> unique;
-    for (const FileRecord& f : registry.files(model.id)) {
+    for (const FileRecord& f : registry.modelRows().files(model.id)) {
         s.files++;
         s.bytes += f.size;
-        for (const FileChunk& c : registry.fileChunks(f.id)) {
+        for (const FileChunk& c : registry.modelRows().fileChunks(f.id)) {
             s.chunkRefs++;
             unique.insert(c.cid, c.size);
         }
     }
     s.uniqueChunks = int(unique.size());
     s.minReplicas = unique.isEmpty() ? 0 : INT_MAX;
-    const auto refs = registry.chunkModelCounts(model.id);
+    const auto refs = registry.placementRows().chunkModelCounts(model.id);
     bool neverVerified = unique.isEmpty();
     for (auto it = unique.cbegin(); it != unique.cend(); ++it) {
         s.uniqueBytes += it.value();
@@ -75,13 +75,13 @@ QList<ModelSummary> summarizeModels(Registry& registry, const QList<ModelRecord>
             ids.append(m.id);
     if (models.isEmpty())
         return {};
-    const auto counts = registry.modelCounts(ids);
+    const auto counts = registry.healthRows().modelCounts(ids);
     QList<ModelSummary> out;
     out.reserve(models.size());
     for (const ModelRecord& m : models) {
         ModelSummary s;
         s.model = m;
-        const Registry::ModelCounts c = counts.value(m.id);
+        const HealthRows::ModelCounts c = counts.value(m.id);
         s.files = c.files;
         s.bytes = c.bytes;
         // As summarizeModel() counts them: the worst-off chunk's copies, and 0 without chunks.

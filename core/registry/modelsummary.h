@@ -39,10 +39,10 @@ struct ModelSummary
 ModelSummary summarizeModel(Registry& registry, const ModelRecord& model, int wantedReplicas);
 
 // What a list of models shows (files, bytes, uniqueChunks, minReplicas, underReplicated, lost,
-// and so health()), read from the counts the registry keeps (Registry::modelCounts()): as fast
+// and so health()), read from the counts the registry keeps (HealthRows::modelCounts()): as fast
 // in a vault of a million chunks as in an empty one. The other fields stay empty. In the order
 // of `models`. An incomplete model being floated again also counts the chunks its interrupted
-// scan kept (Registry::beginFile()) until its file completes; its health is "incomplete" either
+// scan kept (ModelRows::beginFile()) until its file completes; its health is "incomplete" either
 // way.
 QList<ModelSummary> summarizeModels(Registry& registry, const QList<ModelRecord>& models,
                                     int wantedReplicas);

@@ -20,9 +20,9 @@ struct ProviderRecord
     // "unknown" until tested, then "ok" or "error: <why the last test failed>" (healthAfterTest).
     QString health;
     bool enabled = true;
-    bool draining = false; // being emptied (Registry::startDrain): takes no new copies
+    bool draining = false; // being emptied (ProviderRows::startDrain): takes no new copies
     // Seconds since the epoch since which it has not answered a check (0: it answered when last
-    // asked). Registry::providerLost() says when that is too long.
+    // asked). ProviderRows::providerLost() says when that is too long.
     qint64 unreachableSince = 0;
     // Where new copies may go: enabled and not being drained.
     bool takesNewCopies() const { return enabled && !draining; }
@@ -40,7 +40,7 @@ struct ProviderRecord
     }
 };
 
-// Which copies a scrub looks at (Registry::placementsToScrub()): of chunks these models use
+// Which copies a scrub looks at (ScrubRows::placementsToScrub()): of chunks these models use
 // (empty: all), or of orphans only (chunks no file uses: kept for later floats, and maybe
 // collected by another vault).
 struct ScrubScope
@@ -106,7 +106,7 @@ struct Placement
     QDateTime verifiedAt;
 };
 
-// Where a provider stands with its budgets (Registry::providerBudget()). Pauses are only those
+// Where a provider stands with its budgets (ProviderRows::providerBudget()). Pauses are only those
 // still running: a pause whose time has passed reads as -1.
 struct ProviderBudget
 {
@@ -138,7 +138,7 @@ struct PendingDeletion
 struct ScratchArea
 {
     qint64 id = 0;
-    QString owner; // Registry::processLeaseOwner() of the writing process
+    QString owner; // leaseowner::processLeaseOwner() of the writing process
     QString folder;
     qint64 createdSecs = 0;
 };
@@ -148,7 +148,7 @@ struct JobRow
 {
     qint64 id = 0;
     QJsonObject payload;
-    QString owner; // the process that runs or queued it (Registry::processLeaseOwner())
+    QString owner; // the process that runs or queued it (leaseowner::processLeaseOwner())
     qint64 updatedSecs = 0;
 };
 

@@ -25,7 +25,7 @@ namespace {
 QString validateOnModel(Vault& vault, qint64 modelId, TransferInfo* shown,
                         const std::function<QString(const QString&)>& title)
 {
-    const auto model = vault.registry().model(modelId);
+    const auto model = vault.registry().modelRows().model(modelId);
     shown->title = title(model ? model->name : tr("model %1").arg(modelId));
     return model ? QString() : tr("There is no model with id %1 (was it removed?)").arg(modelId);
 }

@@ -20,7 +20,8 @@ inline QString tr(const char* text, int n = -1)
 inline std::optional<ModelRecord> modelOf(Vault& vault, qint64 modelId,
                                           const QString& modelName = {})
 {
-    return modelId ? vault.registry().model(modelId) : vault.registry().modelByName(modelName);
+    return modelId ? vault.registry().modelRows().model(modelId)
+                   : vault.registry().modelRows().modelByName(modelName);
 }
 
 } // namespace mf::requestsupport

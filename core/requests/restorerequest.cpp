@@ -28,7 +28,7 @@ MadeJob RestoreRequest::makeJob(Vault& vault, const JobContext& context) const
     // By name (the CLI), the job itself says a missing model is not there ("not found").
     request.modelName = modelName;
     if (modelId) {
-        const auto model = vault.registry().model(modelId);
+        const auto model = vault.registry().modelRows().model(modelId);
         if (!model)
             return {nullptr, nullptr, tr("The model is no longer in the vault")};
         request.modelName = model->name;

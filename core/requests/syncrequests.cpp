@@ -17,7 +17,7 @@ QString RepairRequest::validate(Vault& vault, TransferInfo* shown) const
                                          : tr("Repair the vault");
         return QString();
     }
-    const auto model = vault.registry().model(modelId);
+    const auto model = vault.registry().modelRows().model(modelId);
     shown->title = tr("Repair %1").arg(model ? model->name : tr("model %1").arg(modelId));
     return model ? QString() : tr("There is no model with id %1 (was it removed?)").arg(modelId);
 }
@@ -46,7 +46,7 @@ RepairRequest RepairRequest::fromJson(const QJsonObject& json)
 
 QString DrainRequest::validate(Vault& vault, TransferInfo* shown) const
 {
-    const auto provider = vault.registry().provider(providerId);
+    const auto provider = vault.registry().providerRows().provider(providerId);
     const QString name = provider ? provider->name : tr("provider %1").arg(providerId);
     shown->title = removeAfter ? tr("Remove provider %1 (its chunks go elsewhere first)").arg(name)
                                : tr("Drain provider %1").arg(name);
@@ -56,7 +56,7 @@ QString DrainRequest::validate(Vault& vault, TransferInfo* shown) const
 
 MadeJob DrainRequest::makeJob(Vault& vault, const JobContext& context) const
 {
-    if (!vault.registry().provider(providerId))
+    if (!vault.registry().providerRows().provider(providerId))
         return {nullptr, nullptr, tr("The provider is no longer in the vault")};
     DrainJob::Options options;
     options.force = force;
@@ -91,7 +91,7 @@ QString ScrubRequest::validate(Vault& /*vault*/, TransferInfo* shown) const
 MadeJob ScrubRequest::makeJob(Vault& vault, const JobContext& context) const
 {
     const ScrubJob::Options options = ScrubJob::scheduled(
-        vault.registry(), read ? Registry::ScrubPass::Read : Registry::ScrubPass::Check);
+        vault.registry(), read ? ScrubRows::ScrubPass::Read : ScrubRows::ScrubPass::Check);
     auto* job = new ScrubJob(&vault, options, context.parent);
     return {job, job, QString()};
 }

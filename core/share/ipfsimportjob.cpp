@@ -41,14 +41,14 @@ quint64 IpfsImportJob::importLimit(Vault* vault)
 {
     bool ok = false;
     const quint64 bytes =
-        vault->registry().setting(QLatin1String(ImportLimitSetting)).toULongLong(&ok);
+        vault->registry().settings().setting(QLatin1String(ImportLimitSetting)).toULongLong(&ok);
     return ok && bytes > 0 ? bytes : SharedDagLimits::DefaultMaxBytes;
 }
 
 bool IpfsImportJob::setImportLimit(Vault* vault, quint64 bytes)
 {
-    return vault->registry().setSetting(QLatin1String(ImportLimitSetting),
-                                        bytes > 0 ? QString::number(bytes) : QString());
+    return vault->registry().settings().setSetting(QLatin1String(ImportLimitSetting),
+                                                   bytes > 0 ? QString::number(bytes) : QString());
 }
 
 QString IpfsImportJob::defaultModelName(const QString& cid)
@@ -158,8 +158,8 @@ void IpfsImportJob::onFloated()
         return;
     }
     Registry& registry = m_vault->registry();
-    if (const auto model = registry.modelByName(m_request.modelName)) {
-        const QList<FileRecord> files = registry.files(model->id);
+    if (const auto model = registry.modelRows().modelByName(m_request.modelName)) {
+        const QList<FileRecord> files = registry.modelRows().files(model->id);
         m_vaultCid = m_fetch->rootIsDirectory() ? filedags::modelCid(files)
                      : files.size() == 1        ? files.first().cid
                                                 : QString();

@@ -17,14 +17,15 @@ const QString CatalogCollectJob::GraceSetting = QStringLiteral("catalog.grace_se
 qint64 CatalogCollectJob::syncSecs(Vault* vault)
 {
     bool ok = false;
-    const qint64 v = vault->registry().setting(QStringLiteral("catalog.sync_secs")).toLongLong(&ok);
+    const qint64 v =
+        vault->registry().settings().setting(QStringLiteral("catalog.sync_secs")).toLongLong(&ok);
     return ok && v >= 0 ? v : DefaultSyncSecs;
 }
 
 qint64 CatalogCollectJob::graceSecs(Vault* vault)
 {
     bool ok = false;
-    const qint64 v = vault->registry().setting(GraceSetting).toLongLong(&ok);
+    const qint64 v = vault->registry().settings().setting(GraceSetting).toLongLong(&ok);
     return ok && v >= 0 ? v : qMax(DefaultGraceSecs, minGraceSecs(vault));
 }
 
@@ -88,14 +89,14 @@ void CatalogCollectJob::doStart()
     m_graceSecs = graceSecs(m_vault);
     Registry& registry = m_vault->registry();
     if (!m_modelName.isEmpty()) {
-        const auto model = registry.modelByName(m_modelName);
+        const auto model = registry.modelRows().modelByName(m_modelName);
         if (!model) {
             finish(Error::make(Error::Kind::NotFound,
                                tr("There is no model named “%1”").arg(m_modelName)));
             return;
         }
         QString writer;
-        if (!registry.removeModel(model->id, Registry::newLeaseOwner(), &writer)) {
+        if (!registry.modelRows().removeModel(model->id, leaseowner::newLeaseOwner(), &writer)) {
             m_modelBusy = !writer.isEmpty();
             finish(RemoveJob::removalRefused(m_modelName, writer, registry.lastError()));
             return;
@@ -204,13 +205,14 @@ void CatalogCollectJob::sweep()
             Registry& registry = m_vault->registry();
             const qint64 now = m_graceSecs > 0 ? m_clock() : 0;
             for (const StoredObject& o : job.objects()) {
-                if (o.cid.isEmpty() || registry.chunkSize(o.cid))
+                if (o.cid.isEmpty() || registry.placementRows().chunkSize(o.cid))
                     continue;
                 if (m_graceSecs > 0) {
                     // A float elsewhere whose publish has not reached us yet may name it: it
                     // waits out the grace period, counted from when this vault first saw it.
                     m_seenUnknown.insert(o.cid);
-                    const std::optional<qint64> since = registry.unreferencedSince(o.cid, now);
+                    const std::optional<qint64> since =
+                        registry.placementRows().unreferencedSince(o.cid, now);
                     if (!since || now - *since < m_graceSecs) {
                         m_waitingChunks.insert(o.cid);
                         m_waitingBytes += qMax<qint64>(0, o.size);
@@ -220,13 +222,13 @@ void CatalogCollectJob::sweep()
                 }
                 // Counted once deleted (deleteObjects()), not now: the deletion may fail, or
                 // be cancelled by a float that places the chunk again.
-                if (registry.queueSweepDeletion(p.id, o.cid, o.locator, o.size))
+                if (registry.placementRows().queueSweepDeletion(p.id, o.cid, o.locator, o.size))
                     m_sweepQueued.insert({p.id, o.locator}, {o.cid, qMax<qint64>(0, o.size)});
             }
         },
         [this] {
             if (m_graceSecs > 0 && m_sweptEverywhere)
-                m_vault->registry().forgetUnreferencedExcept(m_seenUnknown);
+                m_vault->registry().placementRows().forgetUnreferencedExcept(m_seenUnknown);
             deleteObjects();
         });
 }

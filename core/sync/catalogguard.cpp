@@ -73,7 +73,7 @@ void CatalogGuard::sync()
 
 void CatalogGuard::runInner()
 {
-    m_modelsBefore = m_vault->registry().modelIds();
+    m_modelsBefore = m_vault->registry().modelRows().modelIds();
     m_innerStarted = true;
     m_inner->start();
     Q_EMIT innerStarted();
@@ -89,12 +89,12 @@ void CatalogGuard::publish()
     auto* job = new CatalogPublishJob(m_vault, this);
     // Models made while this lease was live: no other vault collected their chunks. A model
     // that existed before (a resumed float) may have lost some while it had no lease.
-    QSet<qint64> made = m_vault->registry().modelIds();
+    QSet<qint64> made = m_vault->registry().modelRows().modelIds();
     made.subtract(m_modelsBefore);
     job->setTrusted(made);
     // What this publish is to carry: if it does not get there, these are checked again.
     QSet<qint64> carried = made;
-    for (const Registry::CatalogChange& c : m_vault->registry().catalogChanges())
+    for (const CatalogRows::CatalogChange& c : m_vault->registry().catalogRows().catalogChanges())
         carried.insert(c.modelId);
     m_step = job;
     connect(job, &TransferJob::warning, this, &CatalogGuard::addWarning);
@@ -132,7 +132,7 @@ bool CatalogGuard::published(const CatalogPublishJob& job, const QSet<qint64>& m
     for (const qint64 id : m_lease->held())
         if (!current.contains(id))
             return false;
-    for (const Registry::CatalogChange& c : registry.catalogChanges())
+    for (const CatalogRows::CatalogChange& c : registry.catalogRows().catalogChanges())
         if (made.contains(c.modelId))
             return false;
     return true;

@@ -56,7 +56,7 @@ void CatalogKeyLoader::importKey(Vault* vault, const CatalogKey& key, QObject* c
                 }
                 vault->setCatalogKey(key);
                 // The key came from a computer that signs this store already.
-                vault->registry().setSetting(readsUnsignedSetting(), QString());
+                vault->registry().settings().setSetting(readsUnsignedSetting(), QString());
                 then(Error::none());
             });
     job->start();
@@ -176,8 +176,8 @@ void CatalogKeyLoader::makeKey()
         // A store older versions wrote is taken in once more, unsigned, by the first sync:
         // then this vault signs it (its next state) and reads unsigned states no more. A store
         // with no unsigned state has nothing to adopt: none is ever read.
-        m_vault->registry().setSetting(readsUnsignedSetting(),
-                                       m_sawUnsigned ? QStringLiteral("1") : QString());
+        m_vault->registry().settings().setSetting(readsUnsignedSetting(),
+                                                  m_sawUnsigned ? QStringLiteral("1") : QString());
         m_vault->setCatalogKey(key);
         done(Error::none());
     });

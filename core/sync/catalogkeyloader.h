@@ -36,7 +36,7 @@ public:
     static void importKey(Vault* vault, const CatalogKey& key, QObject* context,
                           std::function<void(const Error&)> then);
 
-    // Registry settings the catalog's trust keeps (Registry::setting()).
+    // Registry settings the catalog's trust keeps (SettingsRows::setting()).
     // "1" while this vault still takes in unsigned states, as older versions wrote them: from
     // the key made for a vault that had none, on a store holding such states, until its first
     // sync ends (the adoption of a store older versions wrote); never after an imported key.

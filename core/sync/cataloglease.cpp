@@ -16,13 +16,13 @@ constexpr qint64 DefaultSkewSecs = 600;
 
 qint64 CatalogLease::leaseSecs(Vault* vault)
 {
-    const qint64 v = vault->registry().setting(LeaseSecsKey).toLongLong();
+    const qint64 v = vault->registry().settings().setting(LeaseSecsKey).toLongLong();
     return v > 0 ? v : DefaultLeaseSecs;
 }
 
 qint64 CatalogLease::skewSecs(Vault* vault)
 {
-    const QString v = vault->registry().setting(SkewSecsKey);
+    const QString v = vault->registry().settings().setting(SkewSecsKey);
     return v.isEmpty() ? DefaultSkewSecs : qMax<qint64>(0, v.toLongLong());
 }
 

@@ -35,14 +35,14 @@ void storeRecheck(Vault* vault, const QSet<qint64>& ids)
     for (const qint64 id : ids)
         out.append(QString::number(id));
     out.sort();
-    vault->registry().setSetting(RecheckSetting, out.join(QLatin1Char(',')));
+    vault->registry().settings().setSetting(RecheckSetting, out.join(QLatin1Char(',')));
 }
 } // namespace
 
 QSet<qint64> CatalogPublishJob::toRecheck(Vault* vault)
 {
     QSet<qint64> ids;
-    const QString v = vault->registry().setting(RecheckSetting);
+    const QString v = vault->registry().settings().setting(RecheckSetting);
     for (const QString& part : v.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
         bool ok = false;
         const qint64 id = part.toLongLong(&ok);
@@ -76,17 +76,17 @@ void CatalogPublishJob::doStart()
 void CatalogPublishJob::checkFirstTime()
 {
     Registry& registry = m_vault->registry();
-    const QList<Registry::CatalogChange> changes = registry.catalogChanges();
+    const QList<CatalogRows::CatalogChange> changes = registry.catalogRows().catalogChanges();
     // Models whose float's publish failed before (the lease it kept may have run out since,
     // and another vault collected): every chunk checked again, published before or not.
     // One made incomplete by an earlier check waits in the set until a float completes it.
     for (const qint64 id : toRecheck(m_vault)) {
-        const auto model = registry.model(id);
+        const auto model = registry.modelRows().model(id);
         if (model && model->state == ModelRecord::State::Complete)
             m_recheck.insert(id);
     }
     QSet<qint64> toCheck = m_recheck;
-    for (const Registry::CatalogChange& c : changes)
+    for (const CatalogRows::CatalogChange& c : changes)
         if (!c.published && !m_trusted.contains(c.modelId))
             toCheck.insert(c.modelId);
     if (toCheck.isEmpty()) {
@@ -97,15 +97,15 @@ void CatalogPublishJob::checkFirstTime()
     m_check->run([this, changes] {
         Registry& r = m_vault->registry();
         const auto nameOf = [&r](qint64 id) {
-            const auto model = r.model(id);
+            const auto model = r.modelRows().model(id);
             return model ? model->name : QString::number(id);
         };
         QSet<qint64> changed;
-        QList<Registry::CatalogChange> publishable;
-        for (const Registry::CatalogChange& c : changes) {
+        QList<CatalogRows::CatalogChange> publishable;
+        for (const CatalogRows::CatalogChange& c : changes) {
             changed.insert(c.modelId);
             if (m_check->broken().contains(c.modelId)) {
-                r.reopenModelWithLostChunks(c.modelId);
+                r.catalogRows().reopenModelWithLostChunks(c.modelId);
                 addWarning(tr("“%1” is not published: some of its chunks are on no provider any "
                               "more (collected elsewhere after its float stopped); float the "
                               "same files again to send them")
@@ -124,7 +124,7 @@ void CatalogPublishJob::checkFirstTime()
         for (const qint64 id : std::as_const(m_recheck)) {
             if (changed.contains(id) || !m_check->broken().contains(id))
                 continue;
-            r.reopenModelWithLostChunks(id);
+            r.catalogRows().reopenModelWithLostChunks(id);
             addWarning(tr("“%1” is incomplete again: some of its chunks are on no provider any "
                           "more (collected elsewhere while its publish waited); float the same "
                           "files again to send them")
@@ -134,10 +134,10 @@ void CatalogPublishJob::checkFirstTime()
     });
 }
 
-void CatalogPublishJob::afterCheck(const QList<Registry::CatalogChange>& changes)
+void CatalogPublishJob::afterCheck(const QList<CatalogRows::CatalogChange>& changes)
 {
     Registry& registry = m_vault->registry();
-    const qint64 before = registry.catalogSeq();
+    const qint64 before = registry.catalogRows().catalogSeq();
     QString why;
     if (!registryStep(changes, &why)) {
         finish(Error::make(Error::Kind::Fatal, tr("The catalog was not published: %1").arg(why)));
@@ -147,13 +147,14 @@ void CatalogPublishJob::afterCheck(const QList<Registry::CatalogChange>& changes
     // before a recovery key was imported), is written again under this key as a new version,
     // even with nothing else to publish: other computers act only on states they can check.
     const QString keyId = QString::fromLatin1(m_vault->catalogKey()->id());
-    if (before > 0 && registry.catalogSeq() == before &&
-        registry.setting(SignedWithSetting) != keyId && !registry.raiseCatalogSeq(before)) {
+    if (before > 0 && registry.catalogRows().catalogSeq() == before &&
+        registry.settings().setting(SignedWithSetting) != keyId &&
+        !registry.catalogRows().raiseCatalogSeq(before)) {
         finish(Error::make(Error::Kind::Fatal,
                            tr("The catalog was not published: %1").arg(registry.lastError())));
         return;
     }
-    m_seq = registry.catalogSeq();
+    m_seq = registry.catalogRows().catalogSeq();
     m_providers = CatalogProviders::of(m_vault);
     for (const QString& w : std::as_const(m_providers.unusable))
         addWarning(tr("The catalog could not be written to provider %1").arg(w));
@@ -165,7 +166,7 @@ void CatalogPublishJob::afterCheck(const QList<Registry::CatalogChange>& changes
     }
     QList<CatalogProviders::Entry> behind;
     for (const CatalogProviders::Entry& p : std::as_const(m_providers.usable)) {
-        if (m_vault->registry().catalogPublishedSeq(p.id) >= m_seq)
+        if (m_vault->registry().catalogRows().catalogPublishedSeq(p.id) >= m_seq)
             m_current.append(p.id);
         else
             behind.append(p);
@@ -179,20 +180,21 @@ void CatalogPublishJob::afterCheck(const QList<Registry::CatalogChange>& changes
         publishTo(p);
 }
 
-bool CatalogPublishJob::registryStep(const QList<Registry::CatalogChange>& checked, QString* error)
+bool CatalogPublishJob::registryStep(const QList<CatalogRows::CatalogChange>& checked,
+                                     QString* error)
 {
     Registry& registry = m_vault->registry();
     // What is published is read in the transaction that records it: read before it, a model
     // another process removes meanwhile would get a live entry after its removal and come back
     // at the next sync. Models changed since they were checked are left for the next publish.
-    QList<Registry::CatalogPublication> published;
+    QList<CatalogRows::CatalogPublication> published;
     QStringList removals;
     const bool ok = registry.transaction([&] {
-        removals = registry.catalogRemovals();
+        removals = registry.catalogRows().catalogRemovals();
         const qint64 now = QDateTime::currentSecsSinceEpoch();
-        for (const Registry::CatalogChange& change : registry.catalogChanges()) {
+        for (const CatalogRows::CatalogChange& change : registry.catalogRows().catalogChanges()) {
             const bool same = std::any_of(
-                checked.cbegin(), checked.cend(), [&](const Registry::CatalogChange& c) {
+                checked.cbegin(), checked.cend(), [&](const CatalogRows::CatalogChange& c) {
                     // A first publication's placements were checked for what the model was
                     // then; a later one's need no check, only the same model (its uid).
                     return c.modelId == change.modelId && c.uid == change.uid &&
@@ -201,7 +203,7 @@ bool CatalogPublishJob::registryStep(const QList<Registry::CatalogChange>& check
                 });
             if (!same)
                 continue;
-            const auto model = registry.model(change.modelId);
+            const auto model = registry.modelRows().model(change.modelId);
             if (!model)
                 continue;
             const QString uid = change.uid.isEmpty()
@@ -211,16 +213,16 @@ bool CatalogPublishJob::registryStep(const QList<Registry::CatalogChange>& check
             // in memory at once.
             catalog::ManifestWriter manifest(uid, *model);
             bool whole = true;
-            for (const FileRecord& f : registry.files(change.modelId)) {
+            for (const FileRecord& f : registry.modelRows().files(change.modelId)) {
                 if (f.state != FileRecord::State::Complete) {
                     whole = false;
                     break;
                 }
-                manifest.addFile(f, registry.fileChunks(f.id));
+                manifest.addFile(f, registry.modelRows().fileChunks(f.id));
             }
             if (!whole)
                 continue; // being changed (reopened by an import): published once complete
-            Registry::CatalogPublication p;
+            CatalogRows::CatalogPublication p;
             p.change = change;
             p.manifest = manifest.finish();
             p.entry.eid = catalog::newId();
@@ -233,7 +235,7 @@ bool CatalogPublishJob::registryStep(const QList<Registry::CatalogChange>& check
         }
         if (published.isEmpty() && removals.isEmpty())
             return true;
-        return registry.recordCatalogPublish(m_vault->id(), published, removals) != 0;
+        return registry.catalogRows().recordCatalogPublish(m_vault->id(), published, removals) != 0;
     });
     if (!ok) {
         *error = registry.lastError();
@@ -246,25 +248,25 @@ bool CatalogPublishJob::registryStep(const QList<Registry::CatalogChange>& check
 
 void CatalogPublishJob::publishTo(const CatalogProviders::Entry& p)
 {
-    m_calls.call(p.provider->listCatalogObjects(QStringLiteral("manifests")),
-                 [this, p](ProviderJob& job) {
-                     if (!job.error().ok()) {
-                         providerDone(p, job.error());
-                         return;
-                     }
-                     QSet<QString> there;
-                     for (const CatalogObject& o : job.catalogObjects())
-                         there.insert(o.name);
-                     QList<CatalogEntry> entries;
-                     QStringList tombstones;
-                     m_vault->registry().catalogOwnState(m_vault->id(), &entries, &tombstones);
-                     QStringList missing;
-                     for (const CatalogEntry& e : std::as_const(entries))
-                         if (!there.contains(catalog::manifestName(e.manifest)) &&
-                             !missing.contains(e.manifest))
-                             missing.append(e.manifest);
-                     writeManifests(p, missing);
-                 });
+    m_calls.call(
+        p.provider->listCatalogObjects(QStringLiteral("manifests")), [this, p](ProviderJob& job) {
+            if (!job.error().ok()) {
+                providerDone(p, job.error());
+                return;
+            }
+            QSet<QString> there;
+            for (const CatalogObject& o : job.catalogObjects())
+                there.insert(o.name);
+            QList<CatalogEntry> entries;
+            QStringList tombstones;
+            m_vault->registry().catalogRows().catalogOwnState(m_vault->id(), &entries, &tombstones);
+            QStringList missing;
+            for (const CatalogEntry& e : std::as_const(entries))
+                if (!there.contains(catalog::manifestName(e.manifest)) &&
+                    !missing.contains(e.manifest))
+                    missing.append(e.manifest);
+            writeManifests(p, missing);
+        });
 }
 
 void CatalogPublishJob::writeManifests(const CatalogProviders::Entry& p, QStringList missing)
@@ -275,7 +277,7 @@ void CatalogPublishJob::writeManifests(const CatalogProviders::Entry& p, QString
         return;
     }
     const QString cid = missing.takeFirst();
-    const QByteArray bytes = m_vault->registry().catalogManifest(cid);
+    const QByteArray bytes = m_vault->registry().catalogRows().catalogManifest(cid);
     if (bytes.isEmpty()) {
         providerDone(p, Error::make(Error::Kind::Fatal,
                                     tr("the manifest %1 is not in the registry").arg(cid)));
@@ -296,9 +298,11 @@ void CatalogPublishJob::writeState(const CatalogProviders::Entry& p)
     state.vault = m_vault->id();
     state.seq = m_seq;
     state.written = QDateTime::currentSecsSinceEpoch();
-    m_vault->registry().catalogOwnState(state.vault, &state.entries, &state.tombstones);
+    m_vault->registry().catalogRows().catalogOwnState(state.vault, &state.entries,
+                                                      &state.tombstones);
     // Chunks whose object a listing cannot name (IPFS DAG roots): their locators.
-    for (const Placement& placement : m_vault->registry().placementsNotNamedByCid(p.id))
+    for (const Placement& placement :
+         m_vault->registry().placementRows().placementsNotNamedByCid(p.id))
         state.locators.insert(placement.cid, placement.locator);
     m_calls.call(
         p.provider->writeCatalogObject(catalog::stateName(state.vault, state.seq),
@@ -308,9 +312,9 @@ void CatalogPublishJob::writeState(const CatalogProviders::Entry& p)
                 providerDone(p, job.error());
                 return;
             }
-            m_vault->registry().setSetting(SignedWithSetting,
-                                           QString::fromLatin1(m_vault->catalogKey()->id()));
-            m_vault->registry().setCatalogPublishedSeq(p.id, m_seq);
+            m_vault->registry().settings().setSetting(
+                SignedWithSetting, QString::fromLatin1(m_vault->catalogKey()->id()));
+            m_vault->registry().catalogRows().setCatalogPublishedSeq(p.id, m_seq);
             m_current.append(p.id);
             pruneStates(p);
         });

@@ -49,8 +49,8 @@ public:
 
 private:
     void checkFirstTime();
-    void afterCheck(const QList<Registry::CatalogChange>& changes);
-    bool registryStep(const QList<Registry::CatalogChange>& checked, QString* error);
+    void afterCheck(const QList<CatalogRows::CatalogChange>& changes);
+    bool registryStep(const QList<CatalogRows::CatalogChange>& checked, QString* error);
     void publishTo(const CatalogProviders::Entry& p);
     void writeManifests(const CatalogProviders::Entry& p, QStringList missing);
     void writeState(const CatalogProviders::Entry& p);

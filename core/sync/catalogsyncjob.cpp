@@ -43,8 +43,8 @@ void CatalogSyncJob::doStart()
             finish(error);
             return;
         }
-        m_readsUnsigned = m_vault->registry().setting(CatalogKeyLoader::readsUnsignedSetting()) ==
-                          QLatin1String("1");
+        m_readsUnsigned = m_vault->registry().settings().setting(
+                              CatalogKeyLoader::readsUnsignedSetting()) == QLatin1String("1");
         listProviders();
     });
 }
@@ -72,7 +72,7 @@ void CatalogSyncJob::listStates()
                 return;
             }
             m_listed.append(p.id);
-            const qint64 published = m_vault->registry().catalogSeq();
+            const qint64 published = m_vault->registry().catalogRows().catalogSeq();
             for (const CatalogObject& o : job.catalogObjects()) {
                 QString vault;
                 qint64 seq = 0;
@@ -138,8 +138,8 @@ void CatalogSyncJob::checkOwnNewer()
                       "registry's %2: was the vault folder copied to another computer? Recover "
                       "the copy into a vault of its own.")
                        .arg(c.seq)
-                       .arg(registry.catalogSeq()));
-        registry.raiseCatalogSeq(c.seq);
+                       .arg(registry.catalogRows().catalogSeq()));
+        registry.catalogRows().raiseCatalogSeq(c.seq);
         m_ownNewer.clear();
         compareOthers();
     });
@@ -154,7 +154,7 @@ void CatalogSyncJob::compareOthers()
         std::sort(it->begin(), it->end(), [this](const Copy& a, const Copy& b) {
             return a.seq != b.seq ? a.seq > b.seq : rank(a.provider.id) < rank(b.provider.id);
         });
-        if (it->first().seq > registry.catalogVaultSeq(it.key()))
+        if (it->first().seq > registry.catalogRows().catalogVaultSeq(it.key()))
             m_toRead.append(it.key());
     }
     m_toRead.sort();
@@ -173,12 +173,12 @@ int CatalogSyncJob::rank(qint64 providerId) const
 void CatalogSyncJob::readNextState()
 {
     if (m_toRead.isEmpty()) {
-        m_differences = m_vault->registry().catalogDifferences();
+        m_differences = m_vault->registry().catalogRows().catalogDifferences();
         applyNext();
         return;
     }
     const QString vault = m_toRead.takeFirst();
-    const qint64 known = m_vault->registry().catalogVaultSeq(vault);
+    const qint64 known = m_vault->registry().catalogRows().catalogVaultSeq(vault);
     QList<Copy> copies;
     for (const Copy& c : m_copies.value(vault))
         if (c.seq > known)
@@ -227,8 +227,8 @@ void CatalogSyncJob::readCopy(QString vault, QList<Copy> copies)
             return;
         }
         noteRemovals(*state);
-        if (!m_vault->registry().storeCatalogState(vault, state->seq, state->entries,
-                                                   state->tombstones)) {
+        if (!m_vault->registry().catalogRows().storeCatalogState(vault, state->seq, state->entries,
+                                                                 state->tombstones)) {
             finish(Error::make(Error::Kind::Fatal, m_vault->registry().lastError()));
             return;
         }
@@ -245,7 +245,7 @@ void CatalogSyncJob::noteRemovals(const catalog::VaultState& state)
     Registry& registry = m_vault->registry();
     QList<CatalogEntry> before;
     QStringList tombstonesBefore;
-    if (!registry.catalogOwnState(state.vault, &before, &tombstonesBefore))
+    if (!registry.catalogRows().catalogOwnState(state.vault, &before, &tombstonesBefore))
         return; // only for what is said about a removal
     QSet<QString> listed;
     for (const CatalogEntry& e : state.entries)
@@ -257,7 +257,7 @@ void CatalogSyncJob::noteRemovals(const catalog::VaultState& state)
     const QSet<QString> known(tombstonesBefore.cbegin(), tombstonesBefore.cend());
     for (const QString& eid : state.tombstones)
         if (!known.contains(eid))
-            if (const QString uid = registry.catalogEntryUid(eid); !uid.isEmpty())
+            if (const QString uid = registry.catalogRows().catalogEntryUid(eid); !uid.isEmpty())
                 m_removedBy.insert(uid, by);
 }
 
@@ -265,17 +265,18 @@ void CatalogSyncJob::applyNext()
 {
     Registry& registry = m_vault->registry();
     while (!m_differences.isEmpty()) {
-        const Registry::CatalogDifference d = m_differences.takeFirst();
+        const CatalogRows::CatalogDifference d = m_differences.takeFirst();
         if (!d.shown) {
-            const auto model = registry.model(d.modelId);
-            const Registry::CatalogRemoval removal = registry.removeCatalogModel(d.modelId);
-            if (removal == Registry::CatalogRemoval::Removed) {
+            const auto model = registry.modelRows().model(d.modelId);
+            const CatalogRows::CatalogRemoval removal =
+                registry.catalogRows().removeCatalogModel(d.modelId);
+            if (removal == CatalogRows::CatalogRemoval::Removed) {
                 ++m_report.modelsRemoved;
                 m_report.removedModels.append(d.modelId);
                 const auto by = m_removedBy.value(d.uid);
                 m_report.removals.append(
                     {d.modelId, model ? model->name : d.uid, by.first, by.second});
-            } else if (removal == Registry::CatalogRemoval::Failed)
+            } else if (removal == CatalogRows::CatalogRemoval::Failed)
                 m_report.unresolved.append(
                     tr("“%1” was removed on another computer but stays: %2")
                         .arg(model ? model->name : d.uid, registry.lastError()));
@@ -304,7 +305,7 @@ QString CatalogSyncJob::describe(const Report::Removal& removal)
         .arg(removal.name, who);
 }
 
-void CatalogSyncJob::importEntry(const Registry::CatalogDifference& d,
+void CatalogSyncJob::importEntry(const CatalogRows::CatalogDifference& d,
                                  QList<CatalogProviders::Entry> from)
 {
     if (from.isEmpty()) {
@@ -339,7 +340,7 @@ void CatalogSyncJob::importEntry(const Registry::CatalogDifference& d,
         for (const catalog::ManifestFile& f : manifest->files)
             files.append({f.file, f.chunks});
         Registry& registry = m_vault->registry();
-        const auto id = registry.importCatalogModel(*d.shown, manifest->model, files);
+        const auto id = registry.catalogRows().importCatalogModel(*d.shown, manifest->model, files);
         if (!id) {
             m_report.unresolved.append(
                 tr("“%1” could not be taken in: %2").arg(d.shown->name, registry.lastError()));
@@ -356,10 +357,11 @@ void CatalogSyncJob::importEntry(const Registry::CatalogDifference& d,
 void CatalogSyncJob::findPlacements()
 {
     m_inSync = m_listed.size() == m_providers.usable.size() && m_providers.unusable.isEmpty() &&
-               m_report.unresolved.isEmpty() && m_vault->registry().catalogDifferences().isEmpty();
+               m_report.unresolved.isEmpty() &&
+               m_vault->registry().catalogRows().catalogDifferences().isEmpty();
     // Models taken in by a sync that was stopped before it found their copies (and models
     // whose copies are all gone, which may be found again): looked for as if taken in now.
-    for (const qint64 id : m_vault->registry().modelsWithUncopiedChunks())
+    for (const qint64 id : m_vault->registry().healthRows().modelsWithUncopiedChunks())
         if (!m_touchedModels.contains(id))
             m_touchedModels.append(id);
     // Chunks are looked for on every provider, those that keep no catalog too.
@@ -375,7 +377,7 @@ void CatalogSyncJob::findPlacements()
 
 void CatalogSyncJob::findOn(const CatalogProviders::Entry& p)
 {
-    const QHash<QString, qint64> missing = m_vault->registry().chunksMissingOn(
+    const QHash<QString, qint64> missing = m_vault->registry().placementRows().chunksMissingOn(
         p.id, m_options.fullScan ? QList<qint64>() : m_touchedModels);
     if (missing.isEmpty()) {
         placementsDone(p, {}, Error::none());
@@ -530,7 +532,7 @@ void CatalogSyncJob::placementsDone(const CatalogProviders::Entry& p, const QLis
         addWarning(tr("The chunks on provider “%1” could not all be checked: %2")
                        .arg(p.name, error.message));
     if (!found.isEmpty()) {
-        const int added = m_vault->registry().recordFoundPlacements(p.id, found);
+        const int added = m_vault->registry().placementRows().recordFoundPlacements(p.id, found);
         if (added < 0)
             addWarning(m_vault->registry().lastError());
         else
@@ -547,7 +549,7 @@ void CatalogSyncJob::placementsDone(const CatalogProviders::Entry& p, const QLis
 void CatalogSyncJob::checkOrphans()
 {
     ScrubJob::Options o;
-    o.pass = Registry::ScrubPass::Check;
+    o.pass = ScrubRows::ScrubPass::Check;
     o.intervalSecs = 3600;
     o.limit = OrphanChecksPerSync;
     o.scope.orphansOnly = true;
@@ -559,7 +561,7 @@ void CatalogSyncJob::checkOrphans()
             finish(check->error());
             return;
         }
-        const int forgotten = m_vault->registry().forgetMissingOrphanCopies();
+        const int forgotten = m_vault->registry().scrubRows().forgetMissingOrphanCopies();
         if (forgotten < 0) {
             finish(Error::make(Error::Kind::Fatal, m_vault->registry().lastError()));
             return;
@@ -607,14 +609,15 @@ void CatalogSyncJob::untrusted(const QString& object, const CatalogProviders::En
     // by in silence.
     Registry& registry = m_vault->registry();
     const QString said = p.name + QLatin1Char('\t') + object;
-    QStringList reported =
-        registry.setting(UntrustedSaidSetting).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QStringList reported = registry.settings()
+                               .setting(UntrustedSaidSetting)
+                               .split(QLatin1Char('\n'), Qt::SkipEmptyParts);
     if (reported.contains(said))
         return;
     reported.append(said);
     while (reported.size() > MaxUntrustedRemembered)
         reported.removeFirst();
-    registry.setSetting(UntrustedSaidSetting, reported.join(QLatin1Char('\n')));
+    registry.settings().setSetting(UntrustedSaidSetting, reported.join(QLatin1Char('\n')));
     const QString text =
         tr("The catalog object %1 in store “%2” was not written by your computers (%3); it was "
            "ignored. If it is another computer of yours, both need the same recovery key "
@@ -639,11 +642,12 @@ void CatalogSyncJob::ending(Error& error)
     // registry with each model taken in).
     if (error.ok())
         m_report.modelsAdded =
-            qMax(m_report.modelsAdded, m_vault->registry().takeCatalogModelsAdded());
+            qMax(m_report.modelsAdded, m_vault->registry().catalogRows().takeCatalogModelsAdded());
     // The first whole sync with a new key took in what older versions wrote: from now on only
     // signed states count (this vault's next publish signs its own).
     if (error.ok() && m_readsUnsigned && !m_listed.isEmpty())
-        m_vault->registry().setSetting(CatalogKeyLoader::readsUnsignedSetting(), QString());
+        m_vault->registry().settings().setSetting(CatalogKeyLoader::readsUnsignedSetting(),
+                                                  QString());
 }
 
 } // namespace mf

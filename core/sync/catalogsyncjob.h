@@ -93,7 +93,7 @@ private:
     void readCopy(QString vault, QList<Copy> copies);
     void noteRemovals(const catalog::VaultState& state);
     void applyNext();
-    void importEntry(const Registry::CatalogDifference& d, QList<CatalogProviders::Entry> from);
+    void importEntry(const CatalogRows::CatalogDifference& d, QList<CatalogProviders::Entry> from);
     void findPlacements();
     void checkOrphans();
     void findOn(const CatalogProviders::Entry& p);
@@ -123,7 +123,7 @@ private:
     // This vault's own states newer than its registry, newest first, while they are checked.
     QList<Copy> m_ownNewer;
     QStringList m_toRead;
-    QList<Registry::CatalogDifference> m_differences;
+    QList<CatalogRows::CatalogDifference> m_differences;
     QList<qint64> m_touchedModels;
     int m_placementsLeft = 0;
     Report m_report;

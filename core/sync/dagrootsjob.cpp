@@ -32,10 +32,10 @@ void DagRootsJob::doStart()
         plan->provider = p;
         QSet<QString> wanted;
         // Root -> confirmed; an unconfirmed one was being pinned when a run stopped.
-        const QHash<QString, bool> pinned = registry.dagPins(p.id);
-        for (const qint64 modelId : registry.modelsWholeOn(p.id)) {
+        const QHash<QString, bool> pinned = registry.modelRows().dagPins(p.id);
+        for (const qint64 modelId : registry.modelRows().modelsWholeOn(p.id)) {
             QList<DagBlock> blocks;
-            const auto root = registry.modelDag(
+            const auto root = registry.modelRows().modelDag(
                 modelId, [&blocks](const unixfs::Node& node, const QByteArray& block) {
                     blocks.append({unixfs::toText(node.cid), block});
                 });
@@ -81,7 +81,7 @@ void DagRootsJob::step(const std::shared_ptr<Plan>& plan)
                     providerDone();
                     return;
                 }
-                m_vault->registry().setDagPin(id, cid, Registry::DagPin::Removed);
+                m_vault->registry().modelRows().setDagPin(id, cid, ModelRows::DagPin::Removed);
                 ++m_unpinned;
                 step(plan);
             });
@@ -94,7 +94,7 @@ void DagRootsJob::step(const std::shared_ptr<Plan>& plan)
     const auto [cid, blocks] = plan->toPin.takeFirst();
     // Recorded before the pin is made and confirmed after, so a crash at any point leaves a row
     // that the next run pins again or unpins: never a pin of ours that nothing records.
-    if (!registry.setDagPin(id, cid, Registry::DagPin::Pinning)) {
+    if (!registry.modelRows().setDagPin(id, cid, ModelRows::DagPin::Pinning)) {
         addWarning(
             tr("Model root %1 was not pinned on “%2”: %3").arg(cid, name, registry.lastError()));
         providerDone();
@@ -111,7 +111,7 @@ void DagRootsJob::step(const std::shared_ptr<Plan>& plan)
                          providerDone();
                          return;
                      }
-                     m_vault->registry().setDagPin(id, cid, Registry::DagPin::Pinned);
+                     m_vault->registry().modelRows().setDagPin(id, cid, ModelRows::DagPin::Pinned);
                      ++m_pinned;
                      step(plan);
                  });

@@ -11,7 +11,7 @@ class Vault;
 // IPFS node"): a complete model whose every chunk a node holds gets its file and directory
 // nodes put there and its root pinned, so that `ipfs get <model CID>` and `ipfs cat <file CID>`
 // work on that node; a root this vault pinned whose model is gone, or no longer whole there, is
-// unpinned. Pins made are recorded (Registry::dagPins), so a pin another program made is never
+// unpinned. Pins made are recorded (ModelRows::dagPins), so a pin another program made is never
 // removed, and the node keeps a chunk two models share while either is pinned. Safe to run
 // again at any point (putting a block or pinning twice changes nothing, unpinning what is not
 // pinned succeeds): a crash between a float and its pin is mended by the next run. The catalog's

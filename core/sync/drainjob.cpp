@@ -40,24 +40,24 @@ TransferProgress DrainJob::progressNow() const
 void DrainJob::doStart()
 {
     Registry& registry = m_vault->registry();
-    const auto record = registry.provider(m_providerId);
+    const auto record = registry.providerRows().provider(m_providerId);
     if (!record) {
         finish(Error::make(Error::Kind::NotFound,
                            tr("There is no provider with id %1").arg(m_providerId)));
         return;
     }
     m_name = record->name;
-    const Registry::DrainStart started =
-        registry.startDrain(m_providerId, m_options.force, m_options.removeAfter);
+    const ProviderRows::DrainStart started =
+        registry.providerRows().startDrain(m_providerId, m_options.force, m_options.removeAfter);
     switch (started.status) {
-    case Registry::DrainStart::Status::Started:
-    case Registry::DrainStart::Status::Resumed:
+    case ProviderRows::DrainStart::Status::Started:
+    case ProviderRows::DrainStart::Status::Resumed:
         break;
-    case Registry::DrainStart::Status::NotFound:
+    case ProviderRows::DrainStart::Status::NotFound:
         finish(Error::make(Error::Kind::NotFound,
                            tr("There is no provider with id %1").arg(m_providerId)));
         return;
-    case Registry::DrainStart::Status::TooFewProviders:
+    case ProviderRows::DrainStart::Status::TooFewProviders:
         finish(Error::make(
             Error::Kind::Fatal,
             tr("Draining “%1” would leave chunks with fewer copies than the vault wants (%2): "
@@ -67,7 +67,7 @@ void DrainJob::doStart()
                 .arg(m_name)
                 .arg(started.wanted)));
         return;
-    case Registry::DrainStart::Status::Failed:
+    case ProviderRows::DrainStart::Status::Failed:
         finish(Error::make(Error::Kind::Fatal, registry.lastError()));
         return;
     }
@@ -117,7 +117,7 @@ void DrainJob::onRepaired()
     }
     // A chunk with no good copy anywhere (Corrupt) stays where it is; the rest goes on.
     // Its objects: the copies just retired, and any deletion a removal left there before.
-    for (const PendingDeletion& d : m_vault->registry().pendingDeletions())
+    for (const PendingDeletion& d : m_vault->registry().placementRows().pendingDeletions())
         if (d.providerId == m_providerId)
             m_toDelete.append(d);
     deleteNext();
@@ -130,12 +130,13 @@ void DrainJob::deleteNext()
         const PendingDeletion d = m_toDelete.at(m_next++);
         // Claimed as a removal claims it (docs/coordination.md): a float that places this object
         // again meanwhile cancels it; another deleter holding it is left to it.
-        if (registry.claimDeletion(d.id, m_owner) != Registry::DeletionClaim::Claimed)
+        if (registry.placementRows().claimDeletion(d.id, m_owner) !=
+            PlacementRows::DeletionClaim::Claimed)
             continue;
         QString why;
         const std::shared_ptr<Provider> provider = m_vault->provider(m_providerId, &why);
         if (!provider) {
-            registry.releaseDeletion(d.id);
+            registry.placementRows().releaseDeletion(d.id);
             m_report.problems.append(
                 tr("chunk %1 stays on “%2” for now: %3").arg(d.cid, m_name, why));
             continue;
@@ -147,10 +148,10 @@ void DrainJob::deleteNext()
             job->deleteLater();
             --m_deleting;
             if (job->error().ok()) {
-                m_vault->registry().forgetDeletion(d.id);
+                m_vault->registry().placementRows().forgetDeletion(d.id);
                 ++m_report.objectsDeleted;
             } else {
-                m_vault->registry().releaseDeletion(d.id);
+                m_vault->registry().placementRows().releaseDeletion(d.id);
                 if (job->error().kind != Error::Kind::Cancelled)
                     m_report.problems.append(tr("chunk %1 stays on “%2” for now: %3")
                                                  .arg(d.cid, m_name, job->error().message));
@@ -173,7 +174,8 @@ void DrainJob::deleteNext()
 void DrainJob::checkEmpty()
 {
     Registry& registry = m_vault->registry();
-    const Registry::ProviderContents left = registry.providerContents(m_providerId);
+    const ProviderRows::ProviderContents left =
+        registry.providerRows().providerContents(m_providerId);
     m_report.chunksLeft = left.placements;
     m_report.deletionsLeft = left.deletions;
     if (left.placements > 0 || left.deletions > 0) {
@@ -187,7 +189,7 @@ void DrainJob::checkEmpty()
         return;
     }
     bool removeAfter = m_options.removeAfter;
-    for (const Registry::Drain& d : registry.drains())
+    for (const ProviderRows::Drain& d : registry.providerRows().drains())
         if (d.providerId == m_providerId)
             removeAfter = removeAfter || d.removeAfter;
     if (!removeAfter) {

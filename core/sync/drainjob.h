@@ -15,7 +15,7 @@ class RepairJob;
 class Vault;
 
 // Empties a provider of the vault before it is retired or removed:
-//  1. marks it draining, in the registry (Registry::startDrain): it takes no new copies, and a
+//  1. marks it draining, in the registry (ProviderRows::startDrain): it takes no new copies, and a
 //     drain interrupted by a crash or kill -9 goes on where it stopped when run again (or by the
 //     scheduler). Refused, unless forced, when the other providers cannot hold the copies the
 //     vault wants (git-annex's numcopies: nothing is taken below N without --force);
@@ -66,7 +66,7 @@ private:
     qint64 m_providerId;
     Options m_options;
     QString m_name;
-    const QString m_owner = Registry::newLeaseOwner(); // of the deletions this job claims
+    const QString m_owner = leaseowner::newLeaseOwner(); // of the deletions this job claims
     std::unique_ptr<RepairJob> m_repair;
     QList<PendingDeletion> m_toDelete;
     int m_next = 0;

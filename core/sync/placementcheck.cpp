@@ -24,7 +24,8 @@ void PlacementCheck::run(std::function<void()> done)
     QHash<qint64, QList<Placement>> byProvider;
     QSet<QString> seen;
     for (const qint64 modelId : std::as_const(m_models)) {
-        const QHash<QString, QList<Placement>> placements = registry.placementsOfModel(modelId);
+        const QHash<QString, QList<Placement>> placements =
+            registry.placementRows().placementsOfModel(modelId);
         for (auto it = placements.begin(); it != placements.end(); ++it) {
             m_modelsOfChunk[it.key()].insert(modelId);
             if (seen.contains(it.key()))
@@ -54,7 +55,7 @@ void PlacementCheck::checkProvider(qint64 providerId, QList<Placement> placement
         return;
     }
     auto forget = [this](const Placement& p) {
-        if (m_vault->registry().removePlacement(p.cid, p.providerId))
+        if (m_vault->registry().placementRows().removePlacement(p.cid, p.providerId))
             ++m_forgotten;
     };
     if (placements.size() > MaxStats) {
@@ -75,7 +76,7 @@ void PlacementCheck::checkProvider(qint64 providerId, QList<Placement> placement
                 for (const Placement& p : placements) {
                     if (there.contains(p.locator))
                         continue;
-                    if (!registry.removePlacement(p.cid, p.providerId))
+                    if (!registry.placementRows().removePlacement(p.cid, p.providerId))
                         return false;
                     ++forgotten;
                 }
@@ -126,7 +127,7 @@ void PlacementCheck::providerDone()
     if (--m_left > 0)
         return;
     Registry& registry = m_vault->registry();
-    const QStringList lost = registry.chunksWithoutPlacement();
+    const QStringList lost = registry.placementRows().chunksWithoutPlacement();
     for (const QString& cid : lost)
         m_broken += m_modelsOfChunk.value(cid);
     if (m_done)

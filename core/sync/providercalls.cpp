@@ -9,7 +9,7 @@ namespace mf {
 CatalogProviders CatalogProviders::of(Vault* vault, const QList<qint64>& only)
 {
     CatalogProviders out;
-    for (const ProviderRecord& r : vault->registry().providers()) {
+    for (const ProviderRecord& r : vault->registry().providerRows().providers()) {
         if (!r.enabled || (!only.isEmpty() && !only.contains(r.id)))
             continue;
         QString why;

@@ -46,11 +46,11 @@ void RecoverJob::findStores(QList<CatalogProviders::Entry> left)
         m_calls.call(p.provider->findStores(), [this, p, left](ProviderJob& found) {
             const QList<QJsonObject> stores = found.stores();
             if (stores.size() == 1) {
-                auto record = m_vault->registry().provider(p.id);
+                auto record = m_vault->registry().providerRows().provider(p.id);
                 if (record) {
                     for (auto it = stores.first().begin(); it != stores.first().end(); ++it)
                         record->settings.insert(it.key(), it.value());
-                    if (m_vault->registry().updateProvider(*record)) {
+                    if (m_vault->registry().providerRows().updateProvider(*record)) {
                         m_vault->dropProvider(p.id);
                         const QString where = QStringList(stores.first().keys()).join(tr(", "));
                         m_report.storesFound.append(
@@ -92,20 +92,20 @@ void RecoverJob::pull()
             return;
         }
         Registry& registry = m_vault->registry();
-        const VaultStats stats = registry.stats();
+        const VaultStats stats = registry.healthRows().stats();
         m_report.models = stats.models;
         m_report.files = stats.files;
         m_report.chunks = stats.chunks;
         m_report.bytes = stats.logicalBytes;
-        m_report.missingChunks = registry.chunksWithoutPlacement();
-        m_report.damagedModels = registry.modelsMissingChunks();
+        m_report.missingChunks = registry.placementRows().chunksWithoutPlacement();
+        m_report.damagedModels = registry.placementRows().modelsMissingChunks();
         // Health as found on the providers, not as the catalog remembered it.
-        if (!registry.refreshDegraded()) {
+        if (!registry.healthRows().refreshDegraded()) {
             finish(Error::make(Error::Kind::Fatal, registry.lastError()));
             return;
         }
-        for (const qint64 id : registry.degradedModels()) {
-            const auto model = registry.model(id);
+        for (const qint64 id : registry.healthRows().degradedModels()) {
+            const auto model = registry.modelRows().model(id);
             if (model && !m_report.damagedModels.contains(model->name))
                 m_report.underReplicatedModels.append(model->name);
         }

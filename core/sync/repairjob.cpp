@@ -26,7 +26,7 @@ constexpr int MaxProblems = 200;    // a report, not a log of every chunk of a d
 
 struct RepairJob::Task
 {
-    Registry::ChunkToRepair chunk;
+    ScrubRows::ChunkToRepair chunk;
     MemoryChunkWriter writer;
     std::unique_ptr<ChunkFetcher> fetcher;
     QSet<qint64> holders;             // providers with a good copy
@@ -53,7 +53,8 @@ RepairJob::~RepairJob()
             task->put->abort();
             task->put->deleteLater();
             // Its announcement goes with it, or it would hold quota for a put that never ends.
-            m_vault->registry().abandonPlacement(task->chunk.cid, task->putProvider);
+            m_vault->registry().placementRows().abandonPlacement(task->chunk.cid,
+                                                                 task->putProvider);
         }
         if (task->fetcher)
             task->fetcher->disconnect(this);
@@ -71,7 +72,7 @@ void RepairJob::doStart()
 void RepairJob::look()
 {
     ScrubJob::Options every;
-    every.pass = Registry::ScrubPass::Check;
+    every.pass = ScrubRows::ScrubPass::Check;
     every.intervalSecs = 0;                    // every copy: one deleted a minute ago must be found
     every.scope.modelIds = m_options.modelIds; // of the models asked for (all if none)
     m_check = new ScrubJob(m_vault, every, this);
@@ -116,17 +117,17 @@ void RepairJob::begin()
     });
     m_sweep->start();
     Registry& registry = m_vault->registry();
-    m_wanted = registry.wantedCopies();
-    for (const ProviderRecord& p : registry.providers()) {
+    m_wanted = registry.healthRows().wantedCopies();
+    for (const ProviderRecord& p : registry.providerRows().providers()) {
         if (p.draining)
             m_draining.insert(p.id);
-        if (!p.takesNewCopies() || registry.providerLost(p))
+        if (!p.takesNewCopies() || registry.providerRows().providerLost(p))
             continue; // (a lost provider's copies count as missing; new ones go elsewhere)
         m_targets.append(p.id);
         m_room.insert(p.id, p.quotaBytes < 0 ? -1 : qMax<qint64>(0, p.quotaBytes - p.usedBytes));
     }
-    const Registry::RepairWork work =
-        registry.repairWork(m_wanted, m_options.modelIds, m_options.drainProvider);
+    const ScrubRows::RepairWork work =
+        registry.scrubRows().repairWork(m_wanted, m_options.modelIds, m_options.drainProvider);
     m_totalBytes = work.bytes;
     fill();
 }
@@ -162,15 +163,15 @@ void RepairJob::fill()
     while (!isAborting() && int(m_tasks.size()) < qMax(1, m_options.parallelChunks) &&
            (m_tasks.empty() || m_bytesInFlight < m_options.maxBytesInFlight)) {
         if (m_batch.empty() && !m_exhausted) {
-            const auto next = registry.chunksToRepair(m_lastCid, BatchSize, m_wanted,
-                                                      m_options.modelIds, m_options.drainProvider);
+            const auto next = registry.scrubRows().chunksToRepair(
+                m_lastCid, BatchSize, m_wanted, m_options.modelIds, m_options.drainProvider);
             if (next.isEmpty())
                 m_exhausted = true;
             m_batch.assign(next.cbegin(), next.cend());
         }
         if (m_batch.empty())
             break;
-        const Registry::ChunkToRepair chunk = m_batch.front();
+        const ScrubRows::ChunkToRepair chunk = m_batch.front();
         m_batch.pop_front();
         m_lastCid = chunk.cid;
         startTask(chunk);
@@ -179,9 +180,9 @@ void RepairJob::fill()
         finishAll();
 }
 
-void RepairJob::startTask(const Registry::ChunkToRepair& chunk)
+void RepairJob::startTask(const ScrubRows::ChunkToRepair& chunk)
 {
-    const QList<Placement> placements = m_vault->registry().placements(chunk.cid);
+    const QList<Placement> placements = m_vault->registry().placementRows().placements(chunk.cid);
     int good = 0;
     for (const Placement& p : placements)
         good += p.state == PlacementState::Stored && !m_draining.contains(p.providerId) ? 1 : 0;
@@ -226,7 +227,7 @@ void RepairJob::onFetched(quint64 taskId)
         return endTask(taskId);
 
     // What the registry says now: the fetch may have marked copies missing or corrupt.
-    for (const Placement& p : m_vault->registry().placements(cid)) {
+    for (const Placement& p : m_vault->registry().placementRows().placements(cid)) {
         if (p.state == PlacementState::Stored && !m_draining.contains(p.providerId))
             task.holders.insert(p.providerId);
         else if (p.state == PlacementState::Missing || p.state == PlacementState::Corrupt)
@@ -283,32 +284,33 @@ void RepairJob::putNext(quint64 taskId)
         task.candidates.pop_front();
         if (m_excluded.contains(providerId))
             continue;
-        const Registry::PlacementIntent intent = registry.beginPlacement(cid, providerId);
-        if (intent == Registry::PlacementIntent::Busy) {
+        const PlacementRows::PlacementIntent intent =
+            registry.placementRows().beginPlacement(cid, providerId);
+        if (intent == PlacementRows::PlacementIntent::Busy) {
             // A deletion of this very object is running: ask again shortly.
             task.candidates.push_front(providerId);
             return retryLater(taskId, DeletionPollMs);
         }
-        if (intent == Registry::PlacementIntent::QuotaFull) {
+        if (intent == PlacementRows::PlacementIntent::QuotaFull) {
             exclude(providerId, tr("Provider “%1” is full: its quota is reached")
                                     .arg(m_vault->providerName(providerId)));
             continue;
         }
-        if (intent == Registry::PlacementIntent::Paused) {
-            // Its budget is spent until later (Registry::pauseProvider): copies go elsewhere,
+        if (intent == PlacementRows::PlacementIntent::Paused) {
+            // Its budget is spent until later (ProviderRows::pauseProvider): copies go elsewhere,
             // and the scheduler's next repair tries it again.
             exclude(providerId, tr("Provider “%1” takes no more copies for now (paused)")
                                     .arg(m_vault->providerName(providerId)));
             continue;
         }
-        if (intent == Registry::PlacementIntent::Failed) {
+        if (intent == PlacementRows::PlacementIntent::Failed) {
             finish(Error::make(Error::Kind::Fatal, registry.lastError()));
             return;
         }
         QString why;
         const std::shared_ptr<Provider> provider = m_vault->provider(providerId, &why);
         if (!provider) {
-            registry.abandonPlacement(cid, providerId);
+            registry.placementRows().abandonPlacement(cid, providerId);
             exclude(providerId, why);
             continue;
         }
@@ -364,7 +366,8 @@ void RepairJob::onPut(quint64 taskId, qint64 providerId, ProviderJob* job)
     const QString cid = task.chunk.cid;
     const Error& e = job->error();
     if (e.ok()) {
-        if (!registry.recordStored(cid, providerId, job->locator(), task.chunk.size)) {
+        if (!registry.placementRows().recordStored(cid, providerId, job->locator(),
+                                                   task.chunk.size)) {
             // The chunk was collected meanwhile (its last model removed): nothing refers to the
             // copy just made, so it goes again rather than stay unaccounted for.
             const std::shared_ptr<Provider> provider = m_vault->provider(providerId);
@@ -386,7 +389,7 @@ void RepairJob::onPut(quint64 taskId, qint64 providerId, ProviderJob* job)
         Q_EMIT progress();
         return putNext(taskId);
     }
-    registry.abandonPlacement(cid, providerId);
+    registry.placementRows().abandonPlacement(cid, providerId);
     if (isAborting() || e.kind == Error::Kind::Cancelled)
         return endTask(taskId);
     if (task.mismatched->load()) {
@@ -431,24 +434,25 @@ void RepairJob::retire(const QString& cid, int minOtherCopies)
 {
     Registry& registry = m_vault->registry();
     const QString name = m_vault->providerName(m_options.drainProvider);
-    switch (registry.retirePlacement(cid, m_options.drainProvider, minOtherCopies)) {
-    case Registry::RetireResult::Retired:
+    switch (
+        registry.placementRows().retirePlacement(cid, m_options.drainProvider, minOtherCopies)) {
+    case PlacementRows::RetireResult::Retired:
         m_report.retired++;
         return;
-    case Registry::RetireResult::Gone:
+    case PlacementRows::RetireResult::Gone:
         return;
-    case Registry::RetireResult::TooFewCopies:
+    case PlacementRows::RetireResult::TooFewCopies:
         m_report.stillShort++;
         problem(tr("chunk %1 stays on “%2”: it has fewer than %3 copies elsewhere")
                     .arg(cid, name)
                     .arg(minOtherCopies));
         return;
-    case Registry::RetireResult::Busy:
+    case PlacementRows::RetireResult::Busy:
         m_report.stillShort++;
         problem(
             tr("chunk %1 stays on “%2” for now: a float is still putting it there").arg(cid, name));
         return;
-    case Registry::RetireResult::Failed:
+    case PlacementRows::RetireResult::Failed:
         finish(Error::make(Error::Kind::Fatal, registry.lastError()));
         return;
     }
@@ -491,7 +495,7 @@ void RepairJob::finishAll()
         // The bad copies of chunks that have their copies again (made by this run, or before)
         // are forgotten and their objects deleted later, so that verify and scrub say what
         // this repair says.
-        const int retired = registry.retireReplacedCopies(m_wanted, m_options.modelIds);
+        const int retired = registry.scrubRows().retireReplacedCopies(m_wanted, m_options.modelIds);
         if (retired < 0) {
             finish(Error::make(Error::Kind::Fatal, registry.lastError()));
             return;
@@ -500,7 +504,7 @@ void RepairJob::finishAll()
     }
     // Models whose chunks got their copies back are healthy again; those where copies were found
     // bad are degraded. Recomputed from the placements.
-    registry.refreshDegraded(m_options.modelIds);
+    registry.healthRows().refreshDegraded(m_options.modelIds);
     if (isAborting()) {
         finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
         return;

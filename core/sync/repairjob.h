@@ -15,11 +15,11 @@ namespace mf {
 
 class Vault;
 
-// Brings every chunk back to the copies the vault wants (Registry::wantedCopies()): a chunk of
+// Brings every chunk back to the copies the vault wants (HealthRows::wantedCopies()): a chunk of
 // a complete file with fewer good copies is read from a surviving replica (checked against its
 // CID before it is written anywhere; a bad replica is marked missing or corrupt and the next one
 // is tried, as a restore does) and put on other providers until it has enough. Every put follows
-// the distributor's rules: it is announced first (Registry::beginPlacement: it waits for a
+// the distributor's rules: it is announced first (PlacementRows::beginPlacement: it waits for a
 // deletion of that object under way, honours the provider's quota) and recorded when it is done,
 // a known-bad copy on the target is replaced rather than counted, and a put that fails (after
 // the adapter's own retries) is tried elsewhere. Degraded models whose chunks all have their
@@ -37,7 +37,7 @@ public:
     {
         QList<qint64> modelIds; // empty: every model
         // Drains this provider instead: every chunk with a copy there gets the wanted copies
-        // elsewhere, then that copy is retired (Registry::retirePlacement: a pending deletion,
+        // elsewhere, then that copy is retired (PlacementRows::retirePlacement: a pending deletion,
         // which DrainJob carries out). Copies there never count.
         qint64 drainProvider = 0;
         // Looks first: every stored copy is asked for (the scrub's check pass, a stat each) and
@@ -60,7 +60,7 @@ public:
         int stillShort = 0; // left with fewer copies than wanted: nowhere to put them now
         int retired = 0;    // copies on the drained provider turned into deletions
         // Copies known missing or corrupt of chunks that have their copies again: forgotten,
-        // their objects queued for deletion (Registry::retireReplacedCopies()).
+        // their objects queued for deletion (ScrubRows::retireReplacedCopies()).
         int badCopiesForgotten = 0;
         // checkFirst: copies asked for, found gone or damaged, and that could not be asked
         // (their provider did not answer: they still count, and the repair says so).
@@ -86,7 +86,7 @@ private:
     void look();
     void begin();
     void fill();
-    void startTask(const Registry::ChunkToRepair& chunk);
+    void startTask(const ScrubRows::ChunkToRepair& chunk);
     void onFetched(quint64 taskId);
     void putNext(quint64 taskId);
     void onPut(quint64 taskId, qint64 providerId, class ProviderJob* job);
@@ -110,7 +110,7 @@ private:
     QSet<qint64> m_draining;           // providers whose copies do not count
     QHash<qint64, qint64> m_room;      // bytes each may still take; -1: no quota
     QHash<qint64, QString> m_excluded; // failed for good in this run, and why
-    std::deque<Registry::ChunkToRepair> m_batch;
+    std::deque<ScrubRows::ChunkToRepair> m_batch;
     QString m_lastCid;
     bool m_exhausted = false;
     std::map<quint64, std::unique_ptr<Task>> m_tasks;

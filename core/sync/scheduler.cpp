@@ -144,14 +144,14 @@ qint64 Scheduler::lastStart(const QString& key) const
     if (!m_registry)
         return -1;
     bool ok = false;
-    const qint64 last = m_registry->setting(lastKey(key)).toLongLong(&ok);
+    const qint64 last = m_registry->settings().setting(lastKey(key)).toLongLong(&ok);
     return ok ? last : -1;
 }
 
 void Scheduler::recordStart(const QString& key)
 {
     if (m_registry)
-        m_registry->setSetting(lastKey(key), QString::number(m_clock()));
+        m_registry->settings().setSetting(lastKey(key), QString::number(m_clock()));
 }
 
 void Scheduler::tick()

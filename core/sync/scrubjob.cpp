@@ -16,12 +16,12 @@ constexpr int BatchSize = 256;
 constexpr int MaxProblems = 200; // a report, not a log of every chunk of a dead provider
 } // namespace
 
-ScrubJob::Options ScrubJob::scheduled(Registry& registry, Registry::ScrubPass pass)
+ScrubJob::Options ScrubJob::scheduled(Registry& registry, ScrubRows::ScrubPass pass)
 {
-    const bool read = pass == Registry::ScrubPass::Read;
+    const bool read = pass == ScrubRows::ScrubPass::Read;
     auto number = [&registry](const char* key, double fallback) {
         bool ok = false;
-        const double v = registry.setting(QLatin1String(key)).toDouble(&ok);
+        const double v = registry.settings().setting(QLatin1String(key)).toDouble(&ok);
         return ok && v >= 0 ? v : fallback;
     };
     Options o;
@@ -60,14 +60,14 @@ void ScrubJob::doStart()
     const qint64 now = QDateTime::currentSecsSinceEpoch();
     // Copies stamped in this run are at `now` or later, never due again in it.
     m_dueBefore = m_options.intervalSecs > 0 ? now - m_options.intervalSecs + 1 : now + 1;
-    const Registry::ScrubDue due =
-        m_vault->registry().scrubDue(m_options.pass, m_dueBefore, m_options.scope);
+    const ScrubRows::ScrubDue due =
+        m_vault->registry().scrubRows().scrubDue(m_options.pass, m_dueBefore, m_options.scope);
     m_report.due = m_options.limit >= 0 ? qMin(m_options.limit, due.placements) : due.placements;
     // Progress is in objects for the check (no byte moves), in bytes for the read.
-    m_totalBytes = m_options.pass == Registry::ScrubPass::Read ? due.bytes : m_report.due;
-    if (m_options.pass == Registry::ScrubPass::Read && m_options.limit >= 0 && due.placements > 0)
+    m_totalBytes = m_options.pass == ScrubRows::ScrubPass::Read ? due.bytes : m_report.due;
+    if (m_options.pass == ScrubRows::ScrubPass::Read && m_options.limit >= 0 && due.placements > 0)
         m_totalBytes = due.bytes / due.placements * m_report.due;
-    for (const ProviderRecord& p : m_vault->registry().providers())
+    for (const ProviderRecord& p : m_vault->registry().providerRows().providers())
         if (p.unreachableSince > 0)
             m_wereSilent.insert(p.id);
     m_clock.start();
@@ -99,7 +99,7 @@ void ScrubJob::startMore()
         if (m_options.limit >= 0 && m_started >= m_options.limit)
             break;
         if (m_batch.empty() && !m_exhausted) {
-            const auto next = registry.placementsToScrub(
+            const auto next = registry.scrubRows().placementsToScrub(
                 m_options.pass, m_dueBefore, m_lastCid, m_lastProvider, BatchSize, m_options.scope);
             if (next.isEmpty())
                 m_exhausted = true;
@@ -115,8 +115,8 @@ void ScrubJob::startMore()
                 m_paceTimer.start(int(qMin<qint64>(wait, 60000)));
             return;
         }
-        std::deque<Registry::ScrubItem>& from = again ? m_again : m_batch;
-        const Registry::ScrubItem item = from.front();
+        std::deque<ScrubRows::ScrubItem>& from = again ? m_again : m_batch;
+        const ScrubRows::ScrubItem item = from.front();
         from.pop_front();
         if (!again) {
             m_lastCid = item.cid;
@@ -126,7 +126,7 @@ void ScrubJob::startMore()
             continue; // its provider paused downloads since the batch was read: it waits
         if (!again)
             m_started++;
-        m_costSoFar += m_options.pass == Registry::ScrubPass::Read ? double(item.size) : 1.0;
+        m_costSoFar += m_options.pass == ScrubRows::ScrubPass::Read ? double(item.size) : 1.0;
 
         QString why;
         const std::shared_ptr<Provider> provider = m_vault->provider(item.providerId, &why);
@@ -146,7 +146,7 @@ void ScrubJob::startMore()
         running.item = item;
         running.again = again;
         ProviderJob* job = nullptr;
-        if (m_options.pass == Registry::ScrubPass::Read) {
+        if (m_options.pass == ScrubRows::ScrubPass::Read) {
             running.writer = std::make_unique<HashingChunkWriter>();
             running.writer->setExpectedSize(item.size);
             job = provider->get(item.locator, running.writer.get());
@@ -168,10 +168,10 @@ void ScrubJob::onChecked(ProviderJob* job)
     job->deleteLater();
     if (node.empty())
         return;
-    const Registry::ScrubItem& item = node.mapped().item;
+    const ScrubRows::ScrubItem& item = node.mapped().item;
     HashingChunkWriter* writer = node.mapped().writer.get();
     const bool again = node.mapped().again;
-    const bool read = m_options.pass == Registry::ScrubPass::Read;
+    const bool read = m_options.pass == ScrubRows::ScrubPass::Read;
     const Error& e = job->error();
     m_bytesDone += read ? item.size : 1;
     if (e.kind == Error::Kind::Cancelled) {
@@ -182,8 +182,8 @@ void ScrubJob::onChecked(ProviderJob* job)
     if (read && e.isOutOfBudget()) {
         // "No more downloads until T" (a transfer quota): paused for every process, and this
         // copy and the provider's others wait for it, due as they were.
-        m_vault->registry().pauseProvider(item.providerId, BudgetDirection::Download,
-                                          e.budgetResetMs, e.message);
+        m_vault->registry().providerRows().pauseProvider(item.providerId, BudgetDirection::Download,
+                                                         e.budgetResetMs, e.message);
         m_pausedProviders.insert(item.providerId);
         startMore();
         return;
@@ -210,8 +210,8 @@ void ScrubJob::onChecked(ProviderJob* job)
         // A copy recorded missing, on a provider heard again: found there, it counts again (a
         // damaged one is recorded so, for repair to replace); not found, it stays missing.
         if (found && *found != PlacementState::Missing &&
-            m_vault->registry().recordFoundAgain(item.cid, item.providerId, m_options.pass,
-                                                 *found)) {
+            m_vault->registry().scrubRows().recordFoundAgain(item.cid, item.providerId,
+                                                             m_options.pass, *found)) {
             m_foundAgainCids.insert(item.cid);
             if (*found == PlacementState::Stored)
                 m_report.foundAgain++;
@@ -230,7 +230,8 @@ void ScrubJob::onChecked(ProviderJob* job)
         problem(tr("chunk %1 on provider “%2”: %3").arg(item.cid, name, e.message));
     } else {
         answered(item.providerId);
-        m_vault->registry().recordScrub(item.cid, item.providerId, m_options.pass, *found);
+        m_vault->registry().scrubRows().recordScrub(item.cid, item.providerId, m_options.pass,
+                                                    *found);
         if (*found == PlacementState::Stored) {
             m_report.good++;
         } else {
@@ -252,7 +253,7 @@ void ScrubJob::answered(qint64 providerId)
 {
     if (!m_answered.contains(providerId)) {
         m_answered.insert(providerId);
-        m_vault->registry().recordProviderAnswer(providerId, true);
+        m_vault->registry().providerRows().recordProviderAnswer(providerId, true);
         // Silent before (this run may have counted some of its copies lost already): heard
         // now, its copies recorded missing are asked again, and its later silences in this run
         // are passing failures, not loss.
@@ -271,9 +272,9 @@ bool ScrubJob::silentTooLong(qint64 providerId)
     // One answer in this run (another copy) and it is not silent: a passing failure.
     bool lost = false;
     if (!m_answered.contains(providerId)) {
-        registry.recordProviderAnswer(providerId, false);
-        const auto record = registry.provider(providerId);
-        lost = record && registry.providerLost(*record);
+        registry.providerRows().recordProviderAnswer(providerId, false);
+        const auto record = registry.providerRows().provider(providerId);
+        lost = record && registry.providerRows().providerLost(*record);
         if (lost) {
             m_report.lostProviders.append(
                 tr("Provider “%1” has not answered since %2: the copies it holds count as lost, "
@@ -289,10 +290,10 @@ bool ScrubJob::silentTooLong(qint64 providerId)
 }
 
 // A copy on a provider lost to silence: missing, as far as health and repair go.
-void ScrubJob::countLost(const Registry::ScrubItem& item)
+void ScrubJob::countLost(const ScrubRows::ScrubItem& item)
 {
-    m_vault->registry().recordScrub(item.cid, item.providerId, m_options.pass,
-                                    PlacementState::Missing);
+    m_vault->registry().scrubRows().recordScrub(item.cid, item.providerId, m_options.pass,
+                                                PlacementState::Missing);
     m_badCids.insert(item.cid);
     m_countedLost.insert({item.cid, item.providerId});
     m_report.missing++;
@@ -312,7 +313,7 @@ void ScrubJob::problem(const QString& text)
 void ScrubJob::probeSilentProviders()
 {
     m_probed = true;
-    for (const ProviderRecord& p : m_vault->registry().providers()) {
+    for (const ProviderRecord& p : m_vault->registry().providerRows().providers()) {
         if (!p.enabled || p.unreachableSince <= 0 || m_answered.contains(p.id) ||
             m_silent.contains(p.id))
             continue;
@@ -324,7 +325,8 @@ void ScrubJob::probeSilentProviders()
         connect(probe, &ProviderProbe::finished, this, [this, probe, id = p.id] {
             probe->deleteLater();
             if (probe->error().ok()) {
-                m_vault->registry().setProviderHealth(id, ProviderRecord::healthAfterTest({}));
+                m_vault->registry().providerRows().setProviderHealth(
+                    id, ProviderRecord::healthAfterTest({}));
                 m_heardAgain.insert(id);
             }
             if (--m_probes == 0)
@@ -343,7 +345,7 @@ bool ScrubJob::askAgain()
     for (const qint64 id : std::as_const(m_heardAgain)) {
         QString after;
         for (;;) {
-            const auto next = registry.missingCopiesOn(id, after, BatchSize);
+            const auto next = registry.scrubRows().missingCopiesOn(id, after, BatchSize);
             m_again.insert(m_again.end(), next.cbegin(), next.cend());
             if (next.size() < BatchSize)
                 break;
@@ -364,7 +366,8 @@ void ScrubJob::finishAll()
         return startMore();
     if (!m_foundAgainCids.isEmpty()) {
         Registry& registry = m_vault->registry();
-        registry.refreshDegraded(registry.modelsUsingChunks(m_foundAgainCids.values()));
+        registry.healthRows().refreshDegraded(
+            registry.healthRows().modelsUsingChunks(m_foundAgainCids.values()));
         if (m_report.foundAgain > 0)
             addWarning(tr("%n copy(ies) on providers that answer again were found there and "
                           "count again",
@@ -373,20 +376,22 @@ void ScrubJob::finishAll()
     if (!m_badCids.isEmpty()) {
         // The models using what was found bad are degraded now: repair's work.
         Registry& registry = m_vault->registry();
-        registry.refreshDegraded(registry.modelsUsingChunks(m_badCids.values()));
+        registry.healthRows().refreshDegraded(
+            registry.healthRows().modelsUsingChunks(m_badCids.values()));
         addWarning(tr("%n copy(ies) found missing or corrupt; repair makes them again", nullptr,
                       m_report.bad()));
     }
     if (m_report.unreachable > 0)
         addWarning(tr("%n copy(ies) could not be checked now; they are checked next time", nullptr,
                       m_report.unreachable));
-    if (m_options.pass == Registry::ScrubPass::Read) {
+    if (m_options.pass == ScrubRows::ScrubPass::Read) {
         Registry& registry = m_vault->registry();
-        m_report.paused = registry.scrubDue(m_options.pass, m_dueBefore, m_options.scope).paused;
+        m_report.paused =
+            registry.scrubRows().scrubDue(m_options.pass, m_dueBefore, m_options.scope).paused;
         if (m_report.paused > 0) {
             QStringList names;
-            for (const ProviderRecord& p : registry.providers())
-                if (registry.providerBudget(p.id).downloadPaused())
+            for (const ProviderRecord& p : registry.providerRows().providers())
+                if (registry.providerRows().providerBudget(p.id).downloadPaused())
                     names.append(p.name);
             addWarning(tr("%n copy(ies) not read: provider(s) %1 serve no downloads for now; "
                           "they are read once the pause is over",

@@ -38,7 +38,7 @@ class ScrubJob final : public TransferJob
 public:
     struct Options
     {
-        Registry::ScrubPass pass = Registry::ScrubPass::Check;
+        ScrubRows::ScrubPass pass = ScrubRows::ScrubPass::Check;
         // Copies not looked at by this pass for this long are due; 0: every copy.
         qint64 intervalSecs = 0;
         // At most this many copies in this run (-1: all that are due): a slice of the work.
@@ -47,7 +47,7 @@ public:
         double rate = 0;
         int parallel = 4;
         // Which copies (by default: every copy).
-        Registry::ScrubScope scope;
+        ScrubRows::ScrubScope scope;
     };
 
     struct Report
@@ -59,14 +59,14 @@ public:
         int corrupt = 0;
         int unreachable = 0; // the provider could not say: left as it was, due again
         // Of the missing: on a provider silent for longer than the vault allows
-        // (Registry::providerLost()), counted missing without an answer.
+        // (ProviderRows::providerLost()), counted missing without an answer.
         int lostWithProvider = 0;
         QStringList lostProviders; // what is said of each such provider
         // Copies recorded missing on a provider that answered again in this run (counted lost
         // while it was silent), asked again and found there: they count again.
         int foundAgain = 0;
         // Due for the full pass but on a provider that serves no downloads for now (a transfer
-        // quota, Registry::providerBudget()): not read, due once the pause is over.
+        // quota, ProviderRows::providerBudget()): not read, due once the pause is over.
         int paused = 0;
         qint64 bytesRead = 0;
         QStringList problems;
@@ -76,7 +76,7 @@ public:
     // The vault's schedule for a pass (settings "scrub.check_interval" and "scrub.read_interval"
     // in seconds, "scrub.check_rate" in objects and "scrub.read_rate" in bytes per second):
     // by default every copy is checked daily at 20 objects/s and read back monthly at 4 MiB/s.
-    static Options scheduled(Registry& registry, Registry::ScrubPass pass);
+    static Options scheduled(Registry& registry, ScrubRows::ScrubPass pass);
     static QStringList settingKeys();
 
     ScrubJob(Vault* vault, Options options, QObject* parent = nullptr);
@@ -91,7 +91,7 @@ public:
 private:
     struct Running
     {
-        Registry::ScrubItem item;
+        ScrubRows::ScrubItem item;
         std::unique_ptr<HashingChunkWriter> writer; // Read only
         bool again = false; // a copy recorded missing, asked again (askAgain())
     };
@@ -104,7 +104,7 @@ private:
     // has been silent so long that its copies count as lost.
     bool silentTooLong(qint64 providerId);
     void answered(qint64 providerId);
-    void countLost(const Registry::ScrubItem& item);
+    void countLost(const ScrubRows::ScrubItem& item);
     void probeSilentProviders();
     // The providers heard again in this run after a silence: their copies recorded missing are
     // asked again (after the due copies), and those found count again. False when none.
@@ -117,7 +117,7 @@ private:
     Vault* m_vault;
     Options m_options;
     qint64 m_dueBefore = 0;
-    std::deque<Registry::ScrubItem> m_batch;
+    std::deque<ScrubRows::ScrubItem> m_batch;
     QString m_lastCid;
     qint64 m_lastProvider = 0;
     bool m_exhausted = false;
@@ -127,13 +127,13 @@ private:
     QTimer m_paceTimer;
     std::map<ProviderJob*, Running> m_running;
     QSet<QString> m_badCids;
-    QSet<qint64> m_pausedProviders;          // refused downloads in this run: asked no more
-    QSet<qint64> m_answered;                 // recorded as answering in this run
-    QHash<qint64, bool> m_silent;            // recorded as silent in this run: lost or not
-    QSet<qint64> m_wereSilent;               // recorded silent when the run began
-    QSet<qint64> m_heardAgain;               // of them, or of m_silent, answered in this run
-    std::deque<Registry::ScrubItem> m_again; // copies recorded missing, to ask again
-    bool m_askedAgain = false;               // askAgain() ran
+    QSet<qint64> m_pausedProviders;           // refused downloads in this run: asked no more
+    QSet<qint64> m_answered;                  // recorded as answering in this run
+    QHash<qint64, bool> m_silent;             // recorded as silent in this run: lost or not
+    QSet<qint64> m_wereSilent;                // recorded silent when the run began
+    QSet<qint64> m_heardAgain;                // of them, or of m_silent, answered in this run
+    std::deque<ScrubRows::ScrubItem> m_again; // copies recorded missing, to ask again
+    bool m_askedAgain = false;                // askAgain() ran
     QSet<QString> m_foundAgainCids;
     QSet<QPair<QString, qint64>> m_countedLost; // copies (CID, provider) countLost() marked
     bool m_probed = false;                      // probeSilentProviders() ran

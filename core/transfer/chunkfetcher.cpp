@@ -68,7 +68,8 @@ void ChunkFetcher::start()
     // Replicas on providers paused for downloads (a transfer quota) come last: other replicas
     // serve meanwhile, and the paused provider gets no request before its time.
     for (qsizetype i = 0; i < m_placements.size();) {
-        const ProviderBudget b = m_vault->registry().providerBudget(m_placements.at(i).providerId);
+        const ProviderBudget b =
+            m_vault->registry().providerRows().providerBudget(m_placements.at(i).providerId);
         if (b.downloadPaused()) {
             m_pausedUntil = m_pausedUntil < 0 ? b.downloadPausedUntilMs
                                               : qMin(m_pausedUntil, b.downloadPausedUntilMs);
@@ -187,23 +188,27 @@ bool ChunkFetcher::judge(qint64 provider, const Error& e, ChunkWriter& writer)
     if (e.ok() || writer.overflowed()) {
         if (e.ok() && writer.written() == m_chunk.size &&
             writer.digest() == cid::toSha256(m_chunk.cid)) {
-            registry.setPlacementState(m_chunk.cid, provider, PlacementState::Stored, true);
+            registry.placementRows().setPlacementState(m_chunk.cid, provider,
+                                                       PlacementState::Stored, true);
             return true;
         }
         m_lastFailure = Error::make(
             Error::Kind::Corrupt, tr("the copy on provider “%1” does not match its CID").arg(name));
-        registry.setPlacementState(m_chunk.cid, provider, PlacementState::Corrupt, true);
+        registry.placementRows().setPlacementState(m_chunk.cid, provider, PlacementState::Corrupt,
+                                                   true);
         m_problems.append(tr("chunk %1 on provider “%2” is corrupt").arg(m_chunk.cid, name));
         return false;
     }
     m_lastFailure = e;
     if (e.isOutOfBudget()) {
         // "No more downloads until T" (a transfer quota): paused for every process.
-        registry.pauseProvider(provider, BudgetDirection::Download, e.budgetResetMs, e.message);
+        registry.providerRows().pauseProvider(provider, BudgetDirection::Download, e.budgetResetMs,
+                                              e.message);
         m_pausedUntil = m_pausedUntil < 0 ? e.budgetResetMs : qMin(m_pausedUntil, e.budgetResetMs);
         m_problems.append(tr("provider “%1” serves no downloads for now: %2").arg(name, e.message));
     } else if (e.kind == Error::Kind::NotFound) {
-        registry.setPlacementState(m_chunk.cid, provider, PlacementState::Missing, true);
+        registry.placementRows().setPlacementState(m_chunk.cid, provider, PlacementState::Missing,
+                                                   true);
         m_problems.append(tr("chunk %1 is missing on provider “%2”").arg(m_chunk.cid, name));
     } else if (e.kind == Error::Kind::Fatal && !writer.errorString().isEmpty()) {
         // The destination failed (disk full): another replica will not help.

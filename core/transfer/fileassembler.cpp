@@ -107,8 +107,9 @@ void FileAssembler::start()
         return;
     }
     Registry& registry = m_vault->registry();
-    m_chunks = registry.fileChunks(m_file.id);
-    m_placements = registry.placementsOfFile(m_file.id); // not the model's: linear in files
+    m_chunks = registry.modelRows().fileChunks(m_file.id);
+    m_placements =
+        registry.placementRows().placementsOfFile(m_file.id); // not the model's: linear in files
     // Removed by another process since the file was looked up: its manifest is gone (or going),
     // and a restore of it would wait for chunks nobody will fetch.
     qint64 covered = 0;
@@ -213,7 +214,7 @@ void FileAssembler::onFetched(ChunkFetcher* fetcher)
 
 bool FileAssembler::fileRemoved()
 {
-    const auto now = m_vault->registry().file(m_file.modelId, m_file.path);
+    const auto now = m_vault->registry().modelRows().file(m_file.modelId, m_file.path);
     return !now || now->id != m_file.id;
 }
 

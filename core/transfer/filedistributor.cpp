@@ -60,14 +60,14 @@ QList<qint64> FileDistributor::usableProviders()
 {
     QList<qint64> ids;
     Registry& registry = m_vault->registry();
-    for (const ProviderRecord& p : registry.providers()) {
+    for (const ProviderRecord& p : registry.providerRows().providers()) {
         if (!p.takesNewCopies())
             continue;
         if (!m_options.providerIds.isEmpty() && !m_options.providerIds.contains(p.id))
             continue;
         // Silent for longer than the vault allows: its copies count as lost, so none is placed
         // there (unless it was named for this float).
-        if (m_options.providerIds.isEmpty() && registry.providerLost(p)) {
+        if (m_options.providerIds.isEmpty() && registry.providerRows().providerLost(p)) {
             Q_EMIT warning(tr("Provider “%1” has not answered for too long: no copies are placed "
                               "there")
                                .arg(p.name));
@@ -101,7 +101,7 @@ void FileDistributor::start()
 
     m_stats.fileSize = m_scanner->expectedSize();
     if (m_options.topUp) {
-        const auto file = m_vault->registry().file(m_modelId, m_pathInModel);
+        const auto file = m_vault->registry().modelRows().file(m_modelId, m_pathInModel);
         if (!file || file->state != FileRecord::State::Complete) {
             finishBeforeScanning(
                 Error::make(Error::Kind::Fatal,
@@ -109,12 +109,12 @@ void FileDistributor::start()
             return;
         }
         m_fileId = file->id;
-        m_manifest = m_vault->registry().fileChunks(m_fileId);
+        m_manifest = m_vault->registry().modelRows().fileChunks(m_fileId);
         m_metadataGiven = true; // recorded already
     } else {
-        const auto fileId =
-            m_vault->registry().beginFile(m_modelId, m_pathInModel, m_stats.fileSize,
-                                          m_options.chunker.toString(), m_options.leaseOwner);
+        const auto fileId = m_vault->registry().modelRows().beginFile(
+            m_modelId, m_pathInModel, m_stats.fileSize, m_options.chunker.toString(),
+            m_options.leaseOwner);
         if (!fileId) {
             finishBeforeScanning(Error::make(Error::Kind::Fatal, m_vault->registry().lastError()));
             return;
@@ -211,8 +211,8 @@ void FileDistributor::onChunkScanned(const ScannedChunk& chunk)
                            .arg(m_sourcePath.isEmpty() ? m_pathInModel : m_sourcePath));
             return;
         }
-    } else if (!registry.appendChunks(m_fileId, {manifestEntry(chunk, m_nextIndex++)},
-                                      m_options.leaseOwner)) {
+    } else if (!registry.modelRows().appendChunks(m_fileId, {manifestEntry(chunk, m_nextIndex++)},
+                                                  m_options.leaseOwner)) {
         fail(Error::make(Error::Kind::Fatal, registry.lastError()));
         return;
     }
@@ -233,7 +233,7 @@ void FileDistributor::onChunkScanned(const ScannedChunk& chunk)
     auto task = std::make_unique<ChunkTask>();
     task->chunk = chunk;
     QHash<qint64, QString> remembered; // stored placements, by provider: their locators
-    for (const Placement& p : registry.placements(chunk.cid)) {
+    for (const Placement& p : registry.placementRows().placements(chunk.cid)) {
         if (!m_providers.contains(p.providerId))
             continue;
         if (p.state == PlacementState::Stored)
@@ -308,18 +308,19 @@ void FileDistributor::confirmed(const QString& cid, qint64 providerId, Copy copy
         task.holders.insert(providerId);
     } else if (copy == Copy::Gone) {
         // Gone: forgotten, so that the put below stores it again and nothing else counts it.
-        if (!m_vault->registry().removePlacement(cid, providerId)) {
+        if (!m_vault->registry().placementRows().removePlacement(cid, providerId)) {
             fail(Error::make(Error::Kind::Fatal, m_vault->registry().lastError()));
             return;
         }
         m_stats.copiesFoundGone++;
     } else if (copy == Copy::Damaged) {
         // There with another size: a damaged object, which a put must replace.
-        const auto placements = m_vault->registry().placements(cid);
+        const auto placements = m_vault->registry().placementRows().placements(cid);
         for (const Placement& p : placements)
             if (p.providerId == providerId)
                 task.badCopies.insert(providerId, p.locator);
-        m_vault->registry().setPlacementState(cid, providerId, PlacementState::Corrupt);
+        m_vault->registry().placementRows().setPlacementState(cid, providerId,
+                                                              PlacementState::Corrupt);
         m_stats.copiesFoundGone++;
     }
     // Could not be asked (the provider is unusable or failing): not counted here; the puts
@@ -399,8 +400,8 @@ void FileDistributor::maybeComplete()
         QMetaObject::invokeMethod(this, &FileDistributor::finished, Qt::QueuedConnection);
         return;
     }
-    if (!registry.completeFile(m_fileId, m_stats.sha256.toHex(), m_metadata,
-                               m_options.leaseOwner)) {
+    if (!registry.modelRows().completeFile(m_fileId, m_stats.sha256.toHex(), m_metadata,
+                                           m_options.leaseOwner)) {
         fail(Error::make(Error::Kind::Fatal, registry.lastError()));
         return;
     }

@@ -48,8 +48,8 @@ public:
         int maxPendingChunks = 16; // scanned but not yet placed
         QList<qint64> providerIds; // empty: every enabled provider
         // Who writes the model: the manifest is written only while this owner holds the
-        // model's lease (Registry::claimModel()).
-        QString leaseOwner = Registry::processLeaseOwner();
+        // model's lease (ModelRows::claimModel()).
+        QString leaseOwner = leaseowner::processLeaseOwner();
         // The file is complete already: its manifest is not written again but checked against
         // the source, and only the copies its chunks lack are made (a provider's paused work
         // resumed by the queue). A source that no longer matches fails.

@@ -162,19 +162,19 @@ FileDistributor::PutStart FileDistributor::startPut(ChunkTask& task)
         // Recorded before the put, in the registry every process shares: a removal that is
         // deleting this object right now must end first (or the put would count the object
         // that is about to vanish); one queued is cancelled, since the chunk is wanted again.
-        const Registry::PlacementIntent intent =
-            registry.beginPlacement(task.chunk.cid, providerId);
-        if (intent == Registry::PlacementIntent::Busy) {
+        const PlacementRows::PlacementIntent intent =
+            registry.placementRows().beginPlacement(task.chunk.cid, providerId);
+        if (intent == PlacementRows::PlacementIntent::Busy) {
             deletionRunning = true;
             continue;
         }
-        if (intent == Registry::PlacementIntent::Paused) {
-            const ProviderBudget budget = registry.providerBudget(providerId);
+        if (intent == PlacementRows::PlacementIntent::Paused) {
+            const ProviderBudget budget = registry.providerRows().providerBudget(providerId);
             pauseProvider(providerId, budget.uploadPausedUntilMs, budget.uploadPauseReason);
             task.lastError = m_excluded.value(providerId);
             continue;
         }
-        if (intent == Registry::PlacementIntent::QuotaFull) {
+        if (intent == PlacementRows::PlacementIntent::QuotaFull) {
             task.lastError = Error::make(Error::Kind::QuotaExceeded,
                                          tr("Provider “%1” is full: its quota is %2")
                                              .arg(m_vault->providerName(providerId),
@@ -182,7 +182,7 @@ FileDistributor::PutStart FileDistributor::startPut(ChunkTask& task)
             exclude(providerId, task.lastError);
             continue;
         }
-        if (intent == Registry::PlacementIntent::Failed) {
+        if (intent == PlacementRows::PlacementIntent::Failed) {
             fail(Error::make(Error::Kind::Fatal, registry.lastError()));
             return PutStart::None;
         }
@@ -203,7 +203,7 @@ FileDistributor::PutStart FileDistributor::startPut(ChunkTask& task)
             }
         }
         if (!source) {
-            registry.abandonPlacement(task.chunk.cid, providerId);
+            registry.placementRows().abandonPlacement(task.chunk.cid, providerId);
             failSource(unreadable);
             return PutStart::None;
         }
@@ -275,7 +275,7 @@ void FileDistributor::onPutFinished(const QString& cid, qint64 providerId, Provi
     task.inFlight.remove(providerId);
     const Error& error = job->error();
     if (!error.ok()) {
-        m_vault->registry().abandonPlacement(cid, providerId);
+        m_vault->registry().placementRows().abandonPlacement(cid, providerId);
     } else {
         task.badCopies.remove(providerId);
         m_retrying.remove(providerId); // it takes puts again
@@ -313,8 +313,8 @@ void FileDistributor::onPutFinished(const QString& cid, qint64 providerId, Provi
         if (error.isOutOfBudget()) {
             // "No more until T": every process on the vault sees the pause, and this float
             // places its chunks elsewhere meanwhile.
-            m_vault->registry().pauseProvider(providerId, BudgetDirection::Upload,
-                                              error.budgetResetMs, error.message);
+            m_vault->registry().providerRows().pauseProvider(providerId, BudgetDirection::Upload,
+                                                             error.budgetResetMs, error.message);
             pauseProvider(providerId, error.budgetResetMs, error.message);
             task.lastError = m_excluded.value(providerId, error);
             if (!task.waiting) {
@@ -348,7 +348,8 @@ bool FileDistributor::recordStored(ChunkTask& task, qint64 providerId, const QSt
                                    bool alreadyStored)
 {
     // Stored, not verified: nothing was read back (a scrub or verify sets that time).
-    if (!m_vault->registry().recordStored(task.chunk.cid, providerId, locator, task.chunk.size))
+    if (!m_vault->registry().placementRows().recordStored(task.chunk.cid, providerId, locator,
+                                                          task.chunk.size))
         return false;
     task.holders.insert(providerId);
     // An object the provider already had (put before a crash, not yet recorded) cost nothing.
@@ -393,7 +394,7 @@ void FileDistributor::exclude(qint64 providerId, const Error& why)
 void FileDistributor::pauseProvider(qint64 providerId, qint64 untilMs, const QString& reason)
 {
     if (untilMs <= 0)
-        untilMs = QDateTime::currentMSecsSinceEpoch() + Registry::BudgetDayMs;
+        untilMs = QDateTime::currentMSecsSinceEpoch() + ProviderRows::BudgetDayMs;
     m_pausedUntil.insert(providerId, untilMs);
     const QDateTime until = QDateTime::fromMSecsSinceEpoch(untilMs);
     const QString when = until.date() == QDate::currentDate()

@@ -24,7 +24,7 @@ FloatJob::FloatJob(Vault* vault, Request request, QObject* parent)
     , m_request(std::move(request))
 {
     // Each float is a writer of its own, even beside another float in this process.
-    m_request.options.leaseOwner = Registry::newLeaseOwner();
+    m_request.options.leaseOwner = leaseowner::newLeaseOwner();
 }
 
 FloatJob::~FloatJob()
@@ -35,7 +35,7 @@ FloatJob::~FloatJob()
     }
     // Destroyed mid-float (the app quitting): the model is free for a resume at once.
     if (m_leased && !isFinished())
-        m_vault->registry().releaseModelLease(m_modelId, m_request.options.leaseOwner);
+        m_vault->registry().modelRows().releaseModelLease(m_modelId, m_request.options.leaseOwner);
 }
 
 QString FloatJob::defaultModelName(const QStringList& paths)
@@ -151,28 +151,28 @@ void FloatJob::doStart()
     Registry& registry = m_vault->registry();
     // Claimed in one transaction: of two floats of one name (in this process or another) one
     // writes, and the other is told who does instead of merging its files into the model.
-    const Registry::ModelClaim claim = registry.claimModel(
+    const ModelRows::ModelClaim claim = registry.modelRows().claimModel(
         m_request.modelName, m_request.source, m_request.options.leaseOwner, m_request.topUp);
     switch (claim.status) {
-    case Registry::ModelClaim::Status::Failed:
+    case ModelRows::ModelClaim::Status::Failed:
         finish(Failure::Transfer, Error::make(Error::Kind::Fatal, registry.lastError()));
         return;
-    case Registry::ModelClaim::Status::Complete:
+    case ModelRows::ModelClaim::Status::Complete:
         m_modelId = claim.modelId;
         checkAlreadyFloated(claim.modelId);
         return;
-    case Registry::ModelClaim::Status::Busy:
+    case ModelRows::ModelClaim::Status::Busy:
         finish(Failure::ModelExists,
                Error::make(Error::Kind::Fatal,
                            tr("“%1” is being floated right now by process %2; wait for it to "
                               "finish, or stop it and run this float again to resume it")
                                .arg(m_request.modelName, claim.holderPid)));
         return;
-    case Registry::ModelClaim::Status::Created:
+    case ModelRows::ModelClaim::Status::Created:
         m_modelId = claim.modelId;
         m_leased = true;
         break;
-    case Registry::ModelClaim::Status::Resumed: {
+    case ModelRows::ModelClaim::Status::Resumed: {
         m_modelId = claim.modelId;
         m_leased = true;
         m_resumed = true;
@@ -181,7 +181,7 @@ void FloatJob::doStart()
         QSet<QString> now;
         for (const SourceFile& f : std::as_const(m_files))
             now.insert(f.pathInModel);
-        for (const FileRecord& f : registry.files(m_modelId)) {
+        for (const FileRecord& f : registry.modelRows().files(m_modelId)) {
             if (f.state != FileRecord::State::Complete && !now.contains(f.path)) {
                 finish(Failure::BadInput,
                        Error::make(Error::Kind::Fatal,
@@ -197,9 +197,10 @@ void FloatJob::doStart()
     }
     // Renewed while the float runs; a float that cannot renew it (taken over after this process
     // stalled for longer than the lease) stops instead of writing beside the new writer.
-    m_leaseTimer.setInterval(Registry::ModelLeaseSecs * 1000 / 3);
+    m_leaseTimer.setInterval(ModelRows::ModelLeaseSecs * 1000 / 3);
     connect(&m_leaseTimer, &QTimer::timeout, this, [this] {
-        if (m_vault->registry().renewModelLease(m_modelId, m_request.options.leaseOwner))
+        if (m_vault->registry().modelRows().renewModelLease(m_modelId,
+                                                            m_request.options.leaseOwner))
             return;
         m_leased = false;
         m_lostLease = true;
@@ -221,7 +222,7 @@ void FloatJob::checkAlreadyFloated(qint64 modelId)
                               .arg(m_request.modelName);
     QHash<QString, QByteArray> want; // source path -> recorded SHA-256
     QHash<QString, FileRecord> recorded;
-    for (const FileRecord& f : m_vault->registry().files(modelId))
+    for (const FileRecord& f : m_vault->registry().modelRows().files(modelId))
         recorded.insert(f.path, f);
     for (const SourceFile& f : std::as_const(m_files)) {
         const auto r = recorded.constFind(f.pathInModel);
@@ -318,7 +319,7 @@ void FloatJob::next()
     Registry& registry = m_vault->registry();
     while (++m_index < m_files.size()) {
         const SourceFile& f = m_files.at(m_index);
-        const auto existing = registry.file(m_modelId, f.pathInModel);
+        const auto existing = registry.modelRows().file(m_modelId, f.pathInModel);
         if (existing && existing->state == FileRecord::State::Complete) {
             if (existing->size != f.size) {
                 finish(Failure::BadInput,
@@ -350,7 +351,7 @@ void FloatJob::next()
         m_current->start();
         return;
     }
-    if (!registry.completeModel(m_modelId, m_request.options.leaseOwner)) {
+    if (!registry.modelRows().completeModel(m_modelId, m_request.options.leaseOwner)) {
         finish(Failure::Transfer, Error::make(Error::Kind::Fatal, registry.lastError()));
         return;
     }
@@ -360,7 +361,7 @@ void FloatJob::next()
 
 bool FloatJob::anyShortChunks(qint64 modelId)
 {
-    for (const FileRecord& f : m_vault->registry().files(modelId))
+    for (const FileRecord& f : m_vault->registry().modelRows().files(modelId))
         if (hasShortChunks(f.id))
             return true;
     return false;
@@ -369,9 +370,10 @@ bool FloatJob::anyShortChunks(qint64 modelId)
 qint64 FloatJob::storedBytesOfFile(qint64 fileId)
 {
     Registry& registry = m_vault->registry();
-    const QHash<QString, QList<Placement>> placements = registry.placementsOfFile(fileId);
+    const QHash<QString, QList<Placement>> placements =
+        registry.placementRows().placementsOfFile(fileId);
     qint64 bytes = 0;
-    for (const FileChunk& c : registry.fileChunks(fileId)) {
+    for (const FileChunk& c : registry.modelRows().fileChunks(fileId)) {
         const QList<Placement> copies = placements.value(c.cid);
         if (std::any_of(copies.cbegin(), copies.cend(),
                         [](const Placement& p) { return p.state == PlacementState::Stored; }))
@@ -384,13 +386,14 @@ bool FloatJob::hasShortChunks(qint64 fileId)
 {
     Registry& registry = m_vault->registry();
     QSet<qint64> usable;
-    for (const ProviderRecord& p : registry.providers())
+    for (const ProviderRecord& p : registry.providerRows().providers())
         if (p.enabled && (m_request.options.providerIds.isEmpty() ||
                           m_request.options.providerIds.contains(p.id)))
             usable.insert(p.id);
     const int wanted = qMin(m_request.options.replication, int(usable.size()));
-    const QHash<QString, QList<Placement>> placements = registry.placementsOfFile(fileId);
-    for (const FileChunk& c : registry.fileChunks(fileId)) {
+    const QHash<QString, QList<Placement>> placements =
+        registry.placementRows().placementsOfFile(fileId);
+    for (const FileChunk& c : registry.modelRows().fileChunks(fileId)) {
         int copies = 0;
         for (const Placement& p : placements.value(c.cid))
             copies += p.state == PlacementState::Stored && usable.contains(p.providerId) ? 1 : 0;
@@ -455,7 +458,7 @@ void FloatJob::ending(Error& error)
                                 .arg(m_request.modelName));
     } else if (m_leased && m_failure != Failure::None) {
         // Free at once for a resume, instead of when the lease would have expired.
-        m_vault->registry().releaseModelLease(m_modelId, m_request.options.leaseOwner);
+        m_vault->registry().modelRows().releaseModelLease(m_modelId, m_request.options.leaseOwner);
     }
 }
 

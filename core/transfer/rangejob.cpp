@@ -93,12 +93,13 @@ void RangeJob::doStart()
     }
     Registry& registry = m_vault->registry();
     if (m_oneChunk) {
-        m_placements.insert(m_chunks.first().cid, registry.placements(m_chunks.first().cid));
+        m_placements.insert(m_chunks.first().cid,
+                            registry.placementRows().placements(m_chunks.first().cid));
     } else {
-        for (const FileChunk& c : registry.fileChunks(m_file.id))
+        for (const FileChunk& c : registry.modelRows().fileChunks(m_file.id))
             if (c.offset < m_end && c.offset + c.size > m_begin)
                 m_chunks.append(c);
-        m_placements = registry.placementsOfFile(m_file.id);
+        m_placements = registry.placementRows().placementsOfFile(m_file.id);
     }
     for (const FileChunk& c : std::as_const(m_chunks))
         if (isSuspect(m_placements.value(c.cid)))

@@ -30,14 +30,14 @@ void RemoveJob::doStart()
 {
     Registry& registry = m_vault->registry();
     if (!m_modelName.isEmpty()) {
-        const auto model = registry.modelByName(m_modelName);
+        const auto model = registry.modelRows().modelByName(m_modelName);
         if (!model) {
             finish(Error::make(Error::Kind::NotFound,
                                tr("There is no model named “%1”").arg(m_modelName)));
             return;
         }
         QString writer;
-        if (!registry.removeModel(model->id, m_owner, &writer)) {
+        if (!registry.modelRows().removeModel(model->id, m_owner, &writer)) {
             m_modelBusy = !writer.isEmpty();
             finish(removalRefused(m_modelName, writer, registry.lastError()));
             return;
@@ -46,11 +46,12 @@ void RemoveJob::doStart()
     // Forget every chunk nothing refers to any more; the registry keeps where its copies were
     // (pending deletions) until the providers have deleted them.
     const qint64 now = m_graceSecs > 0 ? m_clock() : 0;
-    for (const auto& [cid, size] : registry.orphanChunks()) {
+    for (const auto& [cid, size] : registry.placementRows().orphanChunks()) {
         if (m_graceSecs > 0) {
             // Another vault may be about to publish a model that uses it (a float whose publish
             // has not reached the providers yet): it waits out the grace period first.
-            const std::optional<qint64> since = registry.unreferencedSince(cid, now);
+            const std::optional<qint64> since =
+                registry.placementRows().unreferencedSince(cid, now);
             if (!since || now - *since < m_graceSecs) {
                 m_chunksWaiting++;
                 m_bytesWaiting += size;
@@ -58,11 +59,12 @@ void RemoveJob::doStart()
                 continue;
             }
         }
-        if (registry.removeChunk(cid)) // fails if a concurrent float uses it again: keep it
+        if (registry.placementRows().removeChunk(
+                cid)) // fails if a concurrent float uses it again: keep it
             m_chunksFreed++;
     }
     // Also the objects an earlier removal could not delete (a provider was offline).
-    for (const PendingDeletion& p : registry.pendingDeletions())
+    for (const PendingDeletion& p : registry.placementRows().pendingDeletions())
         if (!m_allowed || m_allowed->contains(p.providerId))
             m_toDelete.append(p);
     removeNext();
@@ -92,14 +94,14 @@ void RemoveJob::removeNext()
         const PendingDeletion p = m_toDelete.at(m_next++);
         // Claimed in the registry first: a float that places this chunk again, in this process
         // or another, either cancels the deletion before the claim or waits until it is done.
-        switch (m_vault->registry().claimDeletion(p.id, m_owner)) {
-        case Registry::DeletionClaim::Claimed:
+        switch (m_vault->registry().placementRows().claimDeletion(p.id, m_owner)) {
+        case PlacementRows::DeletionClaim::Claimed:
             break;
-        case Registry::DeletionClaim::Cancelled:
+        case PlacementRows::DeletionClaim::Cancelled:
             continue; // wanted again, or done by another removal
-        case Registry::DeletionClaim::Busy:
+        case PlacementRows::DeletionClaim::Busy:
             continue; // another removal is deleting it right now
-        case Registry::DeletionClaim::Failed:
+        case PlacementRows::DeletionClaim::Failed:
             addWarning(tr("Chunk %1 stays on provider “%2” for now: %3")
                            .arg(p.cid, m_vault->providerName(p.providerId),
                                 m_vault->registry().lastError()));
@@ -108,7 +110,7 @@ void RemoveJob::removeNext()
         QString why;
         const std::shared_ptr<Provider> provider = m_vault->provider(p.providerId, &why);
         if (!provider) {
-            m_vault->registry().releaseDeletion(p.id);
+            m_vault->registry().placementRows().releaseDeletion(p.id);
             addWarning(tr("Chunk %1 stays on provider “%2” for now: %3")
                            .arg(p.cid, m_vault->providerName(p.providerId), why));
             continue;
@@ -121,10 +123,10 @@ void RemoveJob::removeNext()
             m_running--;
             if (job->error().ok()) {
                 m_bytesFreed += p.size;
-                m_vault->registry().forgetDeletion(p.id);
+                m_vault->registry().placementRows().forgetDeletion(p.id);
                 Q_EMIT objectDeleted(p.providerId, p.locator);
             } else {
-                m_vault->registry().releaseDeletion(p.id);
+                m_vault->registry().placementRows().releaseDeletion(p.id);
                 addWarning(
                     tr("Chunk %1 stays on provider “%2” for now (the next rm or collect tries "
                        "again): %3")

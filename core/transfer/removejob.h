@@ -44,7 +44,7 @@ public:
         m_clock = std::move(clock);
     }
 
-    // Why Registry::removeModel() refused to remove `modelName`: `writer` is the process floating
+    // Why ModelRows::removeModel() refused to remove `modelName`: `writer` is the process floating
     // it (then the error is a conflict the user can wait out), or empty for a registry failure.
     static Error removalRefused(const QString& modelName, const QString& writer,
                                 const QString& registryError);
@@ -75,7 +75,7 @@ private:
 
     Vault* m_vault;
     QString m_modelName;
-    const QString m_owner = Registry::newLeaseOwner(); // of the deletions this job claims
+    const QString m_owner = leaseowner::newLeaseOwner(); // of the deletions this job claims
     QList<PendingDeletion> m_toDelete;
     std::optional<QSet<qint64>> m_allowed;
     int m_next = 0;

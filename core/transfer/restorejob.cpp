@@ -32,7 +32,7 @@ RestoreJob::~RestoreJob()
 {
     m_current.reset(); // removes its temporary
     if (!m_scratchAreas.isEmpty())
-        m_vault->registry().removeScratchAreas(m_scratchAreas);
+        m_vault->registry().queueRows().removeScratchAreas(m_scratchAreas);
 }
 
 TransferProgress RestoreJob::progressNow() const
@@ -46,14 +46,14 @@ TransferProgress RestoreJob::progressNow() const
 void RestoreJob::doStart()
 {
     Registry& registry = m_vault->registry();
-    const auto model = registry.modelByName(m_request.modelName);
+    const auto model = registry.modelRows().modelByName(m_request.modelName);
     if (!model) {
         finish(Failure::NotFound,
                Error::make(Error::Kind::NotFound,
                            tr("There is no model named “%1”").arg(m_request.modelName)));
         return;
     }
-    const QList<FileRecord> all = registry.files(model->id);
+    const QList<FileRecord> all = registry.modelRows().files(model->id);
     for (const FileRecord& f : all)
         if (m_request.filePath.isEmpty() || f.path == m_request.filePath)
             m_files.append(f);
@@ -137,7 +137,7 @@ void RestoreJob::doStart()
                                             FileAssembler::legacyTemporaryNames());
     // And where this one writes is recorded until it ends, for `collect` to sweep if it is
     // killed (and nobody restores into these folders again).
-    m_scratchAreas = registry.addScratchAreas(m_folders.values());
+    m_scratchAreas = registry.queueRows().addScratchAreas(m_folders.values());
     next();
 }
 
@@ -219,12 +219,13 @@ void RestoreJob::finish(Failure failure, const Error& error)
 
 void RestoreJob::ending(Error& /*error*/)
 {
-    if (!m_scratchAreas.isEmpty() && m_vault->registry().removeScratchAreas(m_scratchAreas))
+    if (!m_scratchAreas.isEmpty() &&
+        m_vault->registry().queueRows().removeScratchAreas(m_scratchAreas))
         m_scratchAreas.clear();
     // Copies it found missing or corrupt on the way leave the model degraded (repair makes them
     // again); the restore itself used good ones.
     if (!m_problems.isEmpty() && !m_files.isEmpty())
-        m_vault->registry().refreshDegraded({m_files.first().modelId});
+        m_vault->registry().healthRows().refreshDegraded({m_files.first().modelId});
 }
 
 } // namespace mf

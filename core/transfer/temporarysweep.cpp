@@ -30,7 +30,7 @@ void TemporarySweep::start()
     m_started = true;
     if (m_scratchAreas)
         sweepScratchAreas();
-    for (const ProviderRecord& record : m_vault->registry().providers()) {
+    for (const ProviderRecord& record : m_vault->registry().providerRows().providers()) {
         if (!record.enabled || (!m_providerIds.isEmpty() && !m_providerIds.contains(record.id)))
             continue;
         QString why;
@@ -59,16 +59,16 @@ void TemporarySweep::sweepScratchAreas()
 {
     Registry& registry = m_vault->registry();
     QList<qint64> done;
-    for (const ScratchArea& area : registry.scratchAreas()) {
+    for (const ScratchArea& area : registry.queueRows().scratchAreas()) {
         // Only this host's folders, and only once their writer is gone; what a running restore
         // writes there is its own, and a sweep never removes it anyway.
-        if (!Registry::isProcessGone(area.owner, area.createdSecs))
+        if (!leaseowner::isProcessGone(area.owner, area.createdSecs))
             continue;
         m_result += temporaries::sweepFolder(area.folder, FileAssembler::temporaryNames(),
                                              FileAssembler::legacyTemporaryNames());
         done.append(area.id);
     }
-    registry.removeScratchAreas(done);
+    registry.queueRows().removeScratchAreas(done);
 }
 
 void TemporarySweep::onProviderSwept(ProviderJob* job, const QString& providerName)

@@ -20,12 +20,12 @@ void TransferJob::addWarning(const QString& message)
 
 void TransferJob::noteDegraded(Registry& registry, qint64 modelId)
 {
-    const auto model = registry.model(modelId);
+    const auto model = registry.modelRows().model(modelId);
     if (!model || !model->degraded)
         return;
     m_degraded = true;
-    const int wanted = registry.wantedCopies();
-    const int short_ = registry.underReplicatedChunks(modelId);
+    const int wanted = registry.healthRows().wantedCopies();
+    const int short_ = registry.healthRows().underReplicatedChunks(modelId);
     addWarning(tr("“%1” is degraded: %n chunk(s) have fewer than %2 copies. It can be restored; "
                   "the missing copies are made when the providers can take them (modelfloat-cli "
                   "repair, or the app in the background)",

@@ -54,12 +54,12 @@ std::optional<TransferInfo::Kind> kindFromKey(const QString& key)
 // one that nobody has touched for a day.
 bool mayTakeOver(const JobRow& row)
 {
-    if (row.owner.isEmpty() || row.owner == Registry::processLeaseOwner())
+    if (row.owner.isEmpty() || row.owner == leaseowner::processLeaseOwner())
         return true;
     if (row.owner.section(QLatin1Char('|'), 0, 0) != processidentity::hostName())
         return QDateTime::currentSecsSinceEpoch() - row.updatedSecs >
                temporaries::UnknownOwnerAgeSecs;
-    return Registry::isProcessGone(row.owner, row.updatedSecs);
+    return leaseowner::isProcessGone(row.owner, row.updatedSecs);
 }
 
 bool resumesFromStoredChunks(TransferInfo::Kind kind)

@@ -12,13 +12,13 @@ UploadJob::UploadJob(Vault* vault, Request request, QObject* parent)
     , m_request(std::move(request))
 {
     // A writer of its own, even beside another float in this process.
-    m_request.options.leaseOwner = Registry::newLeaseOwner();
+    m_request.options.leaseOwner = leaseowner::newLeaseOwner();
 }
 
 UploadJob::~UploadJob()
 {
     if (m_leased && !isFinished())
-        m_vault->registry().releaseModelLease(m_modelId, m_request.options.leaseOwner);
+        m_vault->registry().modelRows().releaseModelLease(m_modelId, m_request.options.leaseOwner);
 }
 
 TransferProgress UploadJob::progressNow() const
@@ -40,40 +40,41 @@ void UploadJob::doStart()
     if (const QString bad = modelpath::problem(m_request.pathInModel); !bad.isEmpty())
         return finish(Failure::BadName, Error::make(Error::Kind::Fatal, bad));
     Registry& registry = m_vault->registry();
-    const Registry::ModelClaim claim = registry.claimModel(
+    const ModelRows::ModelClaim claim = registry.modelRows().claimModel(
         m_request.modelName, QStringLiteral("api:upload"), m_request.options.leaseOwner, false);
     const QString taken =
         tr("A model named “%1” exists already; upload under another name, or remove it first")
             .arg(m_request.modelName);
     switch (claim.status) {
-    case Registry::ModelClaim::Status::Failed:
+    case ModelRows::ModelClaim::Status::Failed:
         return finish(Failure::Transfer, Error::make(Error::Kind::Fatal, registry.lastError()));
-    case Registry::ModelClaim::Status::Complete:
+    case ModelRows::ModelClaim::Status::Complete:
         return finish(Failure::ModelExists, Error::make(Error::Kind::Fatal, taken));
-    case Registry::ModelClaim::Status::Busy:
+    case ModelRows::ModelClaim::Status::Busy:
         return finish(
             Failure::ModelExists,
             Error::make(Error::Kind::Fatal, tr("“%1” is being floated right now by process %2")
                                                 .arg(m_request.modelName, claim.holderPid)));
-    case Registry::ModelClaim::Status::Created:
-    case Registry::ModelClaim::Status::Resumed:
+    case ModelRows::ModelClaim::Status::Created:
+    case ModelRows::ModelClaim::Status::Resumed:
         m_modelId = claim.modelId;
         m_leased = true;
         break;
     }
     // Resumed: an unfinished model of that name, which may only be an earlier upload of this
     // one file (its stored chunks are found, not sent again); anything else is not ours.
-    for (const FileRecord& f : registry.files(m_modelId)) {
+    for (const FileRecord& f : registry.modelRows().files(m_modelId)) {
         if (f.path != m_request.pathInModel) {
-            registry.releaseModelLease(m_modelId, m_request.options.leaseOwner);
+            registry.modelRows().releaseModelLease(m_modelId, m_request.options.leaseOwner);
             m_leased = false;
             return finish(Failure::ModelExists, Error::make(Error::Kind::Fatal, taken));
         }
     }
     m_ownsModel = true;
-    m_leaseTimer.setInterval(Registry::ModelLeaseSecs * 1000 / 3);
+    m_leaseTimer.setInterval(ModelRows::ModelLeaseSecs * 1000 / 3);
     connect(&m_leaseTimer, &QTimer::timeout, this, [this] {
-        if (!m_vault->registry().renewModelLease(m_modelId, m_request.options.leaseOwner))
+        if (!m_vault->registry().modelRows().renewModelLease(m_modelId,
+                                                             m_request.options.leaseOwner))
             abort();
     });
     m_leaseTimer.start();
@@ -111,7 +112,7 @@ void UploadJob::onFileFinished()
         return finish(error.kind == Error::Kind::Cancelled ? Failure::Cancelled : Failure::Transfer,
                       error);
     Registry& registry = m_vault->registry();
-    if (!registry.completeModel(m_modelId, m_request.options.leaseOwner))
+    if (!registry.modelRows().completeModel(m_modelId, m_request.options.leaseOwner))
         return finish(Failure::Transfer, Error::make(Error::Kind::Fatal, registry.lastError()));
     m_sha256 = m_stats.sha256;
     noteDegraded(registry, m_modelId);
@@ -129,7 +130,7 @@ void UploadJob::ending(Error& /*error*/)
 {
     m_leaseTimer.stop();
     if (m_leased && m_failure != Failure::None)
-        m_vault->registry().releaseModelLease(m_modelId, m_request.options.leaseOwner);
+        m_vault->registry().modelRows().releaseModelLease(m_modelId, m_request.options.leaseOwner);
     m_leased = false;
 }
 

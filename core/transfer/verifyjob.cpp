@@ -29,10 +29,10 @@ void VerifyJob::doStart()
     Registry& registry = m_vault->registry();
     QList<ModelRecord> models;
     if (m_modelNames.isEmpty()) {
-        models = registry.models();
+        models = registry.modelRows().models();
     } else {
         for (const QString& name : std::as_const(m_modelNames)) {
-            const auto m = registry.modelByName(name);
+            const auto m = registry.modelRows().modelByName(name);
             if (!m) {
                 finish(Error::make(Error::Kind::NotFound,
                                    tr("There is no model named “%1”").arg(name)));
@@ -41,18 +41,18 @@ void VerifyJob::doStart()
             models.append(*m);
         }
     }
-    m_replication = registry.wantedCopies();
+    m_replication = registry.healthRows().wantedCopies();
     m_report.wanted = m_replication;
     QSet<QString> seen;
     for (const ModelRecord& m : std::as_const(models)) {
         m_modelIds.append(m.id);
-        const auto placements = registry.placementsOfModel(m.id);
-        for (const FileRecord& f : registry.files(m.id)) {
+        const auto placements = registry.placementRows().placementsOfModel(m.id);
+        for (const FileRecord& f : registry.modelRows().files(m.id)) {
             // An unfinished float has recorded chunks it has not placed yet: nothing is lost
             // there, and the float's resume places them.
             if (f.state != FileRecord::State::Complete)
                 continue;
-            for (const FileChunk& c : registry.fileChunks(f.id)) {
+            for (const FileChunk& c : registry.modelRows().fileChunks(f.id)) {
                 if (seen.contains(c.cid))
                     continue;
                 seen.insert(c.cid);
@@ -119,7 +119,7 @@ void VerifyJob::startMore()
                           nullptr, m_report.underReplicated)
                            .arg(m_replication));
         // What it found bad makes its models degraded (and what it found good may heal them).
-        m_vault->registry().refreshDegraded(m_modelIds);
+        m_vault->registry().healthRows().refreshDegraded(m_modelIds);
         finish(Error::none());
     }
 }
@@ -143,16 +143,19 @@ void VerifyJob::onChecked(ProviderJob* job)
         if (writer.written() == check.size && writer.digest() == cid::toSha256(p.cid)) {
             m_report.good++;
             m_goodByCid[p.cid]++;
-            registry.setPlacementState(p.cid, p.providerId, PlacementState::Stored, true);
+            registry.placementRows().setPlacementState(p.cid, p.providerId, PlacementState::Stored,
+                                                       true);
         } else {
             m_report.corrupt++;
             m_report.problems.append(tr("chunk %1 on provider “%2” is corrupt").arg(p.cid, name));
-            registry.setPlacementState(p.cid, p.providerId, PlacementState::Corrupt, true);
+            registry.placementRows().setPlacementState(p.cid, p.providerId, PlacementState::Corrupt,
+                                                       true);
         }
     } else if (job->error().kind == Error::Kind::NotFound) {
         m_report.missing++;
         m_report.problems.append(tr("chunk %1 is missing on provider “%2”").arg(p.cid, name));
-        registry.setPlacementState(p.cid, p.providerId, PlacementState::Missing, true);
+        registry.placementRows().setPlacementState(p.cid, p.providerId, PlacementState::Missing,
+                                                   true);
     } else {
         m_report.unreachable++;
         m_unsureCids.insert(p.cid);

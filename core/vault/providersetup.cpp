@@ -106,7 +106,7 @@ bool ProviderSetup::validate(const QString& kindId, bool secretsRequired)
         fail(Failure::Invalid, QStringLiteral("The provider needs a name"));
         return false;
     }
-    const auto other = m_vault.registry().providerByName(m_spec.name);
+    const auto other = m_vault.registry().providerRows().providerByName(m_spec.name);
     if (other && other->id != m_id) {
         fail(Failure::NameTaken,
              QStringLiteral("A provider named “%1” already exists").arg(m_spec.name));
@@ -229,10 +229,10 @@ void ProviderSetup::addRow()
     // the credential store, where an entry left under its id by a removed provider may be.
     std::optional<qint64> id;
     const bool added = registry.transaction([&] {
-        id = registry.addProvider(r);
-        return id &&
-               (!m_spec.secrets.isEmpty() ||
-                registry.setSetting(vaultcredentials::noSecretsKey(*id), QStringLiteral("none")));
+        id = registry.providerRows().addProvider(r);
+        return id && (!m_spec.secrets.isEmpty() ||
+                      registry.settings().setSetting(vaultcredentials::noSecretsKey(*id),
+                                                     QStringLiteral("none")));
     });
     if (!added || !id)
         return fail(Failure::Failed, registry.lastError());
@@ -243,7 +243,7 @@ void ProviderSetup::addRow()
         // No provider without its secrets: take the row back.
         const QString name = m_spec.name;
         m_vault.dropProvider(m_id);
-        if (!m_vault.registry().removeProvider(m_id))
+        if (!m_vault.registry().providerRows().removeProvider(m_id))
             return fail(Failure::Failed,
                         QStringLiteral("Cannot keep the secrets of “%1” in %2: %3. Removing the "
                                        "half-added provider failed too (%4); remove it with "
@@ -260,7 +260,7 @@ void ProviderSetup::addRow()
 
 void ProviderSetup::startUpdate()
 {
-    const auto existing = m_vault.registry().provider(m_id);
+    const auto existing = m_vault.registry().providerRows().provider(m_id);
     if (!existing)
         return fail(Failure::NotFound, QStringLiteral("There is no provider with id %1").arg(m_id));
     if (!validate(existing->kind, false))
@@ -282,11 +282,12 @@ void ProviderSetup::updateRow(const ProviderRecord& existing)
         r.name = m_spec.name;
         r.settings = m_settings;
         r.quotaBytes = m_spec.quotaBytes;
-        if (!m_vault.registry().updateProvider(r))
+        if (!m_vault.registry().providerRows().updateProvider(r))
             return fail(Failure::Failed, m_vault.registry().lastError());
         // Given a secret now: its adapter asks the store from now on.
         if (newSecrets)
-            m_vault.registry().setSetting(vaultcredentials::noSecretsKey(m_id), QString());
+            m_vault.registry().settings().setSetting(vaultcredentials::noSecretsKey(m_id),
+                                                     QString());
         m_vault.dropProvider(m_id); // the next use makes an adapter with the new settings
         succeed();
     });
@@ -294,10 +295,10 @@ void ProviderSetup::updateRow(const ProviderRecord& existing)
 
 void ProviderSetup::startRemove()
 {
-    const auto record = m_vault.registry().provider(m_id);
+    const auto record = m_vault.registry().providerRows().provider(m_id);
     if (!record)
         return fail(Failure::NotFound, QStringLiteral("There is no provider with id %1").arg(m_id));
-    const qint64 stored = m_vault.registry().storedBytesByProvider().value(m_id);
+    const qint64 stored = m_vault.registry().healthRows().storedBytesByProvider().value(m_id);
     if (stored > 0 && !m_force)
         return fail(Failure::HoldsChunks,
                     QStringLiteral("Provider “%1” still holds %2 of chunks; chunks with no "
@@ -306,7 +307,7 @@ void ProviderSetup::startRemove()
                         .arg(record->name, units::formatBytes(stored)));
     m_vault.dropProvider(m_id);
     const auto removeRow = [this] {
-        if (!m_vault.registry().removeProvider(m_id))
+        if (!m_vault.registry().providerRows().removeProvider(m_id))
             return fail(Failure::Failed, m_vault.registry().lastError());
         succeed();
     };
@@ -314,7 +315,8 @@ void ProviderSetup::startRemove()
     // needed to remove it.
     const ProviderKind* kind = m_vault.providerFactory().kind(record->kind);
     if ((kind && !kind->hasSecrets()) ||
-        m_vault.registry().setting(vaultcredentials::noSecretsKey(m_id)) == QLatin1String("none"))
+        m_vault.registry().settings().setting(vaultcredentials::noSecretsKey(m_id)) ==
+            QLatin1String("none"))
         return removeRow();
     // A kind whose secrets are all optional (an IPFS node without authorization) may never have
     // stored any: an unreachable keychain then does not keep the provider, it earns a warning.

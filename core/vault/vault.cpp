@@ -81,20 +81,21 @@ bool holdsLostVault(const QString& dir)
 bool initialize(Registry& r, const QString& dir, QString* error)
 {
     const bool ok = r.transaction([&] {
-        if (r.providers().isEmpty()) {
+        if (r.providerRows().providers().isEmpty()) {
             ProviderRecord local;
             local.kind = QStringLiteral("local");
             local.name = QStringLiteral("local");
             local.settings.insert(QStringLiteral("path"), localStoreOf(dir));
             local.health = QStringLiteral("ok");
-            if (!r.addProvider(local))
+            if (!r.providerRows().addProvider(local))
                 return false;
         }
-        return r.setSetting(ReplicationKey, QStringLiteral("2")) &&
-               r.setSetting(ChunkerKey, ChunkerParams::defaults().toString()) &&
-               (!r.setting(VaultIdKey).isEmpty() ||
-                r.setSetting(VaultIdKey, QUuid::createUuid().toString(QUuid::WithoutBraces))) &&
-               r.setSetting(InitializedKey, QStringLiteral("1"));
+        return r.settings().setSetting(ReplicationKey, QStringLiteral("2")) &&
+               r.settings().setSetting(ChunkerKey, ChunkerParams::defaults().toString()) &&
+               (!r.settings().setting(VaultIdKey).isEmpty() ||
+                r.settings().setSetting(VaultIdKey,
+                                        QUuid::createUuid().toString(QUuid::WithoutBraces))) &&
+               r.settings().setSetting(InitializedKey, QStringLiteral("1"));
     });
     if (!ok)
         *error = QStringLiteral("Cannot initialize the vault “%1”: %2").arg(dir, r.lastError());
@@ -239,19 +240,19 @@ std::unique_ptr<Vault> Vault::open(const QString& directory, OpenMode mode, QStr
     Registry& r = *vault->m_registry;
     // Vaults whose creation was not yet one step (and was interrupted) are finished now; vaults
     // made before ids existed get theirs.
-    if (r.setting(InitializedKey).isEmpty() && !initialize(r, dir, error))
+    if (r.settings().setting(InitializedKey).isEmpty() && !initialize(r, dir, error))
         return nullptr;
-    if (r.setting(VaultIdKey).isEmpty() &&
-        !r.setSetting(VaultIdKey, QUuid::createUuid().toString(QUuid::WithoutBraces))) {
+    if (r.settings().setting(VaultIdKey).isEmpty() &&
+        !r.settings().setSetting(VaultIdKey, QUuid::createUuid().toString(QUuid::WithoutBraces))) {
         *error = QStringLiteral("Cannot initialize the vault “%1”: %2").arg(dir, r.lastError());
         return nullptr;
     }
-    vault->m_id = r.setting(VaultIdKey);
-    vault->m_flushWrites->store(r.setting(QLatin1String(DurabilitySetting)) !=
+    vault->m_id = r.settings().setting(VaultIdKey);
+    vault->m_flushWrites->store(r.settings().setting(QLatin1String(DurabilitySetting)) !=
                                 QLatin1String("fast"));
     // Every vault has its credential store: the keychain unless the user opted in to plaintext.
     vault->m_credentials =
-        vaultcredentials::make(r.setting(vaultcredentials::settingKey()), dir, error);
+        vaultcredentials::make(r.settings().setting(vaultcredentials::settingKey()), dir, error);
     if (!vault->m_credentials)
         return nullptr;
     why = OpenFailure::None;
@@ -265,29 +266,30 @@ QString Vault::tempDirectory() const
 
 int Vault::replicationFactor()
 {
-    return qMax(1, m_registry->setting(ReplicationKey, QStringLiteral("2")).toInt());
+    return qMax(1, m_registry->settings().setting(ReplicationKey, QStringLiteral("2")).toInt());
 }
 
 bool Vault::setReplicationFactor(int replicas)
 {
-    return m_registry->setSetting(ReplicationKey, QString::number(replicas));
+    return m_registry->settings().setSetting(ReplicationKey, QString::number(replicas));
 }
 
 ChunkerParams Vault::defaultChunker()
 {
-    const auto params = ChunkerParams::fromString(m_registry->setting(ChunkerKey));
+    const auto params = ChunkerParams::fromString(m_registry->settings().setting(ChunkerKey));
     return params ? *params : ChunkerParams::defaults();
 }
 
 bool Vault::setDefaultChunker(const ChunkerParams& params)
 {
-    return m_registry->setSetting(ChunkerKey, params.toString());
+    return m_registry->settings().setSetting(ChunkerKey, params.toString());
 }
 
 bool Vault::setFlushWrites(bool flush)
 {
-    if (!m_registry->setSetting(QLatin1String(DurabilitySetting),
-                                flush ? QStringLiteral("flush") : QStringLiteral("fast")))
+    if (!m_registry->settings().setSetting(QLatin1String(DurabilitySetting),
+                                           flush ? QStringLiteral("flush")
+                                                 : QStringLiteral("fast")))
         return false;
     m_flushWrites->store(flush);
     return true;
@@ -299,14 +301,15 @@ std::shared_ptr<Provider> Vault::provider(qint64 id, QString* error)
     if (it != m_providers.end())
         return it->second;
     QString localError;
-    const auto record = m_registry->provider(id);
+    const auto record = m_registry->providerRows().provider(id);
     if (!record) {
         localError = QStringLiteral("No provider with id %1").arg(id);
     } else {
         // A provider never given a secret does not ask the credential store (a keychain that
         // may not run): no store, no secrets.
         ProviderContext context = providerContext();
-        if (m_registry->setting(vaultcredentials::noSecretsKey(id)) == QLatin1String("none")) {
+        if (m_registry->settings().setting(vaultcredentials::noSecretsKey(id)) ==
+            QLatin1String("none")) {
             context.credentials = nullptr;
             context.credentialsOwner = nullptr;
         }
@@ -348,7 +351,7 @@ void Vault::dropProvider(qint64 id)
 
 QString Vault::providerName(qint64 id)
 {
-    const auto r = m_registry->provider(id);
+    const auto r = m_registry->providerRows().provider(id);
     return r ? r->name : QStringLiteral("#%1").arg(id);
 }
 
