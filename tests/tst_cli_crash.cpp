@@ -67,7 +67,10 @@ namespace {
 
 constexpr qint64 MiB = 1024 * 1024;
 constexpr int DefaultSeconds = 90;
-constexpr int ProcessTimeoutMs = 300000;
+// A process still running after this long is hung, which is a defect of its own: the round
+// stops it and fails naming it, well before QtTest's 300 s watchdog would end the whole test
+// without saying which command hung.
+constexpr int ProcessTimeoutMs = 120000;
 constexpr int LeaseSecs = 6;
 
 // For failure messages: each model's state and its copies per provider.
@@ -312,6 +315,8 @@ void TestCliCrash::runRound(std::vector<Actor>& actors)
         }
         for (Actor& a : actors) {
             if (a.phase == phase && a.process->state() != QProcess::NotRunning) {
+                a.what += QStringLiteral(" (hung: still running after %1 s)")
+                              .arg(ProcessTimeoutMs / 1000);
                 a.process->kill();
                 a.process->waitForFinished();
             }

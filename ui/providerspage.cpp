@@ -402,17 +402,16 @@ void ProvidersPage::openAttachDialog()
         if (key.isEmpty()) {
             m_engine->recoverCatalog();
         } else {
-            // The key first: without it, nothing another computer signed is taken in. A key
-            // refused is said where the recovery's report would be.
+            // The key first: without it, nothing another computer signed is taken in; the
+            // engine recovers once it is taken. A key refused is said where the recovery's
+            // report would be.
             auto* once = new QObject(this);
             connect(m_engine, &Engine::catalogKeyImported, once, [this, once](const QString& e) {
                 once->deleteLater();
-                if (e.isEmpty())
-                    m_engine->recoverCatalog();
-                else
+                if (!e.isEmpty())
                     Q_EMIT recoveryKeyRefused(e);
             });
-            m_engine->importCatalogKey(key);
+            m_engine->importCatalogKeyAndRecover(key);
         }
         Q_EMIT storageAttached(name);
     });

@@ -297,7 +297,12 @@ void Engine::showCatalogKey()
 
 void Engine::importCatalogKey(const QString& recoveryText)
 {
-    post(m_worker, [w = m_worker, recoveryText] { w->importCatalogKey(recoveryText); });
+    post(m_worker, [w = m_worker, recoveryText] { w->importCatalogKey(recoveryText, false); });
+}
+
+void Engine::importCatalogKeyAndRecover(const QString& recoveryText)
+{
+    post(m_worker, [w = m_worker, recoveryText] { w->importCatalogKey(recoveryText, true); });
 }
 
 void Engine::setReplicationFactor(int replicas)

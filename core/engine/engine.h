@@ -95,6 +95,10 @@ public:
     // this vault's -> catalogKeyImported.
     void showCatalogKey();
     void importCatalogKey(const QString& recoveryText);
+    // Attaching another computer's storage: its recovery key made this vault's, then the
+    // catalogs recovered (-> catalogKeyImported, and when it was taken, catalogRecovered,
+    // whose report counts the models the storage brought).
+    void importCatalogKeyAndRecover(const QString& recoveryText);
 
     // Vault settings
     void setReplicationFactor(int replicas);

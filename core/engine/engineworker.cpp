@@ -254,9 +254,10 @@ void EngineWorker::showCatalogKey()
     m_sync->showCatalogKey();
 }
 
-void EngineWorker::importCatalogKey(const QString& recoveryText)
+void EngineWorker::importCatalogKey(const QString& recoveryText, bool recoverAfter)
 {
-    m_sync->importCatalogKey(recoveryText);
+    m_sync->importCatalogKey(recoveryText, recoverAfter ? SyncService::AfterKeyImport::Recover
+                                                        : SyncService::AfterKeyImport::Sync);
 }
 
 void EngineWorker::addProvider(const ProviderRecord& record, const QJsonObject& secrets)

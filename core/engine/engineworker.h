@@ -88,7 +88,7 @@ public:
     void syncCatalog();
     void recoverCatalog();
     void showCatalogKey();
-    void importCatalogKey(const QString& recoveryText);
+    void importCatalogKey(const QString& recoveryText, bool recoverAfter);
 
     // The local HTTP API (ApiHost): served on `address`:`port` while `enabled` and a vault
     // is open -> apiServerChanged.

@@ -60,7 +60,10 @@ public:
     void syncCatalog();
     void recoverCatalog();
     void showCatalogKey();
-    void importCatalogKey(const QString& recoveryText);
+    // What runs once the key is this vault's: a sync (Settings › Recovery key), or a recovery
+    // (attaching another computer's storage), whose report then counts the models it brought.
+    enum class AfterKeyImport { Sync, Recover };
+    void importCatalogKey(const QString& recoveryText, AfterKeyImport then);
     // Chunks found gone may mean the model is gone: another computer sharing the providers
     // removed it and freed them before this vault synced (the CLI's checkRemovedElsewhere()).
     // Pulls the catalog if need be, then calls `then` with what it says of `modelName` ("… was

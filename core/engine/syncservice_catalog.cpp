@@ -128,7 +128,7 @@ void SyncService::showCatalogKey()
     });
 }
 
-void SyncService::importCatalogKey(const QString& recoveryText)
+void SyncService::importCatalogKey(const QString& recoveryText, AfterKeyImport then)
 {
     QString why;
     const auto key = CatalogKey::fromRecoveryText(recoveryText, &why);
@@ -136,11 +136,17 @@ void SyncService::importCatalogKey(const QString& recoveryText)
         Q_EMIT catalogKeyImported(key ? tr("No vault is open") : why);
         return;
     }
-    CatalogKeyLoader::importKey(m_vault, *key, this, [this](const Error& error) {
+    CatalogKeyLoader::importKey(m_vault, *key, this, [this, then](const Error& error) {
         Q_EMIT catalogKeyImported(error.ok() ? QString() : error.message);
+        if (!error.ok())
+            return;
         // What this computer could not read before (another computer's signed catalog) is
-        // read now; its own state is signed again under this key.
-        if (error.ok())
+        // read now; its own state is signed again under this key. One job does it: a sync
+        // started beside the recovery would take the models in first, and the recovery's
+        // report would then say it added none.
+        if (then == AfterKeyImport::Recover)
+            recoverCatalog();
+        else
             syncCatalog();
     });
 }
