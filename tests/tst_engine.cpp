@@ -4,6 +4,7 @@
 #include "ggufwriter.h"
 #include "hub/hubsettings.h"
 #include "hubpeer.h"
+#include "requests/transferrequest.h"
 #include "testsupport.h"
 #include "testvault.h"
 
@@ -435,6 +436,36 @@ private Q_SLOTS:
             QVERIFY(i.fromHistory);
         }
         QVERIFY(!third.isBusy());
+    }
+
+    // An import keeps the CLI's --include globs and --replicas in the queue's row, so the CLI
+    // and the app run the same request; a row written before those keys reads back as "every
+    // file, the vault's copies" and is written back without them.
+    void importRequestKeepsItsFiltersInItsRow()
+    {
+        ImportRequest request;
+        request.repoId = QStringLiteral("org/model");
+        request.commit = QStringLiteral("main");
+        request.patterns = {QStringLiteral("*.gguf"), QStringLiteral("config.json")};
+        request.replicas = 3;
+        const auto back = requestFromJson(TransferInfo::Kind::Import, toJson(request));
+        QVERIFY(back);
+        const auto* import = std::get_if<ImportRequest>(&*back);
+        QVERIFY(import);
+        QCOMPARE(import->patterns, request.patterns);
+        QCOMPARE(import->replicas, 3);
+
+        const QJsonObject oldRow{{QStringLiteral("repo"), QStringLiteral("org/model")},
+                                 {QStringLiteral("commit"), QStringLiteral("abc")},
+                                 {QStringLiteral("variants"), QJsonArray()},
+                                 {QStringLiteral("model"), QString()},
+                                 {QStringLiteral("totalBytes"), 5}};
+        const auto old = requestFromJson(TransferInfo::Kind::Import, oldRow);
+        QVERIFY(old);
+        const auto& oldImport = std::get<ImportRequest>(*old);
+        QVERIFY(oldImport.patterns.isEmpty());
+        QCOMPARE(oldImport.replicas, 0);
+        QCOMPARE(toJson(*old), oldRow);
     }
 
     // Rows a vault's queue kept before requests were typed (core/requests) read back into the

@@ -3,13 +3,13 @@
 
 #include "command.h"
 #include "secretinput.h"
-#include "sync/catalogguard.h"
 
 #include "credentials/credentialstore.h"
 #include "hub/hubclient.h"
 #include "hub/importjob.h"
 #include "hub/variants.h"
 #include "registry/modelname.h"
+#include "requests/modelrequests.h"
 #include "util/units.h"
 #include "vault/vault.h"
 
@@ -135,13 +135,15 @@ public:
             return;
         QString revision;
         QString why;
-        ImportJob::Request request;
+        // The request the app's queue runs, made into the same job inside the same catalog
+        // guard (docs/catalog.md); only the Hub client is this command's (--endpoint, ...).
+        ImportRequest request;
         request.repoId = hubrepo::parseRepoId(p.positionalArguments().first(), &revision, &why);
         if (request.repoId.isEmpty()) {
             console().error(why);
             return finish(Usage);
         }
-        request.revision =
+        request.commit =
             p.isSet(QStringLiteral("revision")) ? p.value(QStringLiteral("revision")) : revision;
         request.variants = p.values(QStringLiteral("variant"));
         request.patterns = p.values(QStringLiteral("include"));
@@ -164,23 +166,22 @@ public:
         Vault* vault = openVault();
         if (!vault)
             return;
-        request.options.warnIfCapped = p.isSet(QStringLiteral("replicas"));
         const auto replicas = replicasFrom(p, vault->replicationFactor());
         if (!replicas)
             return finish(Usage);
-        request.options.replication = *replicas;
-        request.options.chunker = vault->defaultChunker();
-        // Chunk bytes wait in memory until placed: this bounds that memory (see
-        // StreamChunkSource).
-        request.options.maxPendingChunks = 8;
+        request.replicas = p.isSet(QStringLiteral("replicas")) ? *replicas : 0;
+        TransferInfo shown;
+        if (const QString bad = request.validate(*vault, &shown); !bad.isEmpty()) {
+            console().error(bad);
+            return finish(Usage);
+        }
         m_session.open(vault, console(), p, [this, vault, request](HubClient* client) {
-            auto* job = new ImportJob(vault, client, request, this);
-            // Inside the catalog's rules, as a float (docs/catalog.md).
-            auto* guard = new CatalogGuard(vault, job,
-                                           QStringLiteral("“%1”").arg(request.modelName.isEmpty()
-                                                                          ? request.repoId
-                                                                          : request.modelName),
-                                           this);
+            JobContext context;
+            context.parent = this;
+            context.hubClient = client;
+            const MadeJob made = request.makeJob(*vault, context);
+            auto* job = qobject_cast<ImportJob*>(made.work);
+            TransferJob* guard = made.job;
             connect(guard, &TransferJob::warning, this,
                     [this](const QString& w) { console().warning(w); });
             connect(guard, &TransferJob::finished, this, &ImportCommand::onFinished);

@@ -146,18 +146,26 @@ MadeJob ImportRequest::makeJob(Vault& vault, const JobContext& context) const
     request.repoId = repoId;
     request.revision = commit;
     request.variants = variants;
+    request.patterns = patterns;
     request.modelName = modelName;
-    request.options.replication = vault.replicationFactor();
+    request.options.replication = replicas > 0 ? replicas : vault.replicationFactor();
+    request.options.warnIfCapped = replicas > 0;
     const auto params = ChunkerParams::fromString(chunker);
     request.options.chunker = params ? *params : vault.defaultChunker();
-    request.options.maxPendingChunks = 8; // as the CLI: bounded memory while streaming
+    // Chunk bytes wait in memory until placed: this bounds that memory (StreamChunkSource).
+    request.options.maxPendingChunks = 8;
 
-    HubSettings settings = HubSettings::forVault(vault.registry());
-    settings.token = context.hubToken;
-    auto* client = new HubClient(context.network, settings);
+    HubClient* client = context.hubClient;
+    if (!client) {
+        HubSettings settings = HubSettings::forVault(vault.registry());
+        settings.token = context.hubToken;
+        client = new HubClient(context.network, settings);
+    }
     auto* job = new ImportJob(&vault, client, request, context.parent);
-    // The client lives as long as its job (a child, deleted after the job's own destructor).
-    client->setParent(job);
+    // A client made here lives as long as its job (a child, deleted after the job's own
+    // destructor).
+    if (!context.hubClient)
+        client->setParent(job);
     // Inside the catalog's rules, as a float.
     auto* guard =
         new CatalogGuard(&vault, job,
@@ -176,6 +184,10 @@ QJsonObject ImportRequest::toJson() const
                      {QStringLiteral("totalBytes"), expectedBytes}};
     if (!chunker.isEmpty())
         json.insert(QStringLiteral("chunker"), chunker);
+    if (!patterns.isEmpty())
+        json.insert(QStringLiteral("patterns"), QJsonArray::fromStringList(patterns));
+    if (replicas > 0)
+        json.insert(QStringLiteral("replicas"), replicas);
     return json;
 }
 
@@ -188,6 +200,8 @@ ImportRequest ImportRequest::fromJson(const QJsonObject& json)
     r.modelName = json.value(QStringLiteral("model")).toString();
     r.expectedBytes = json.value(QStringLiteral("totalBytes")).toInteger();
     r.chunker = json.value(QStringLiteral("chunker")).toString();
+    r.patterns = json.value(QStringLiteral("patterns")).toVariant().toStringList();
+    r.replicas = json.value(QStringLiteral("replicas")).toInt();
     return r;
 }
 

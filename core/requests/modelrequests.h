@@ -53,19 +53,22 @@ struct MaterializeRequest
 };
 
 // Import a Hub repo as a model, inside a CatalogGuard as a float. Stored: "repo", "commit",
-// "variants", "model", "chunker", and the bytes expected as "totalBytes".
+// "variants", "model", "chunker", the bytes expected as "totalBytes", and where set "patterns"
+// and "replicas".
 struct ImportRequest
 {
     static constexpr TransferInfo::Kind Kind = TransferInfo::Kind::Import;
     QString repoId; // org/name
     QString commit;
-    QStringList variants; // empty: every file
+    QStringList variants; // empty: every file (or those `patterns` match)
+    QStringList patterns; // globs on repo paths
     QString modelName;    // empty: the repo id
+    int replicas = 0;     // copies of every chunk; 0: the vault's setting
     qint64 expectedBytes = 0;
     QString chunker; // fixed when it is queued; empty: the vault's default
 
     QString validate(Vault& vault, TransferInfo* shown) const;
-    // Needs context.network (and context.hubToken for a gated repo).
+    // Needs context.hubClient, or context.network (and context.hubToken for a gated repo).
     MadeJob makeJob(Vault& vault, const JobContext& context) const;
     QJsonObject toJson() const;
     static ImportRequest fromJson(const QJsonObject& json);

@@ -7,6 +7,7 @@ class QObject;
 
 namespace mf {
 
+class HubClient;
 class TransferJob;
 
 // What a request's makeJob() needs besides the vault and its own fields: where the job runs,
@@ -21,6 +22,10 @@ struct JobContext
     bool background = false;
     QNetworkAccessManager* network = nullptr; // Hugging Face imports
     QString hubToken;                         // Hugging Face imports; empty: anonymous
+    // Hugging Face imports: a client the caller set up itself (the CLI's --endpoint, --offline,
+    // HF_TOKEN), kept by the caller while the job runs; null: one made from the vault's
+    // settings, `network` and `hubToken`.
+    HubClient* hubClient = nullptr;
 };
 
 // What makeJob() made: `job` is what runs and is started (a CatalogGuard around the work for
