@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <random>
@@ -129,6 +130,8 @@ class TestDirectIo final : public QObject
 private Q_SLOTS:
     void writerStream_data();
     void writerStream();
+    void writerFromCallersMemory_data();
+    void writerFromCallersMemory();
     void writerReportsFailure();
     void reader_data();
     void reader();
@@ -184,6 +187,43 @@ void TestDirectIo::writerStream()
     QByteArray expected = background;
     expected.replace(start, stream.size(), stream);
     QCOMPARE(contents(file.path), expected);
+}
+
+// Bytes handed over from memory the writer does not own: straight from it when it is aligned,
+// through the staging buffer when it is not, and the same bytes either way.
+void TestDirectIo::writerFromCallersMemory_data()
+{
+    QTest::addColumn<qint64>("misalignment");
+    QTest::newRow("aligned") << qint64(0);
+    QTest::newRow("unaligned") << qint64(13);
+}
+
+void TestDirectIo::writerFromCallersMemory()
+{
+    QFETCH(qint64, misalignment);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const qint64 size = 3 * DirectWriter::BlockSize + 5 * Page + 77;
+    const QByteArray stream = test::pseudoRandomBytes(size, 3);
+    void* raw = nullptr;
+    QCOMPARE(::posix_memalign(&raw, size_t(Page), size_t(size + Page)), 0);
+    const std::unique_ptr<char, decltype(&std::free)> memory(static_cast<char*>(raw), &std::free);
+    char* from = memory.get() + misalignment;
+    memcpy(from, stream.constData(), size_t(size));
+    TestFile file(dir.filePath(QStringLiteral("m.bin")), QByteArray(), true);
+    QVERIFY(file.fd >= 0);
+    QVERIFY2(file.directWriteFd >= 0, "this file system (ext4 expected) refuses O_DIRECT");
+    {
+        DirectWriter writer(file.fd, file.directWriteFd, 0);
+        // Whole leaves, then the unaligned rest, as a chunk's pieces come.
+        for (qint64 done = 0; done < size;) {
+            const qint64 n = qMin(DirectWriter::BlockSize, size - done);
+            QVERIFY(writer.write(from + done, n));
+            done += n;
+        }
+        QCOMPARE(writer.position(), size);
+    }
+    QCOMPARE(contents(file.path), stream);
 }
 
 // A write the descriptor refuses (not with EINVAL, which means "go buffered") fails with errno.

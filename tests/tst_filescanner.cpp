@@ -14,6 +14,7 @@
 #include <QtTest>
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <thread>
 #include <unistd.h>
@@ -292,6 +293,22 @@ void TestFileScanner::keptBytesAreTheScannedBytes()
         QVERIFY(device->readAll() == bytes.mid(middle));
         QVERIFY(device->seek(0));
         QVERIFY(device->read(100) == bytes.left(100));
+
+        // A writer can take the pieces instead of copying them out (the local provider's
+        // direct writes do): every piece starts on an aligned address and is a whole 1 MiB
+        // leaf, but the chunk's last. Only a device nothing was read from hands them out.
+        QVERIFY(ChunkBytes::behind(device.get()) == nullptr);
+        const std::unique_ptr<QIODevice> fresh = c.bytes.open();
+        const ChunkBytes* behind = ChunkBytes::behind(fresh.get());
+        QVERIFY(behind);
+        QCOMPARE(behind->size(), c.size);
+        const auto& parts = behind->pieces();
+        for (size_t i = 0; i < parts.size(); ++i) {
+            QCOMPARE(quintptr(parts[i].data) % 4096, quintptr(0));
+            QCOMPARE(parts[i].start, qint64(i) * unixfs::LeafBytes);
+            if (i + 1 < parts.size())
+                QCOMPARE(qint64(parts[i].size), unixfs::LeafBytes);
+        }
     }
 }
 

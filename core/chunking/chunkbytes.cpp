@@ -15,23 +15,24 @@ public:
 
     bool isSequential() const override { return false; }
     qint64 size() const override { return m_bytes.m_size; }
+    const ChunkBytes& bytes() const { return m_bytes; }
 
 protected:
     qint64 readData(char* data, qint64 maxSize) override
     {
-        const auto& slices = m_bytes.m_slices;
+        const auto& pieces = m_bytes.m_pieces;
         qint64 pos = QIODevice::pos();
         if (pos >= m_bytes.m_size)
             return 0;
-        // The slice holding `pos`: the last one that starts at or before it.
+        // The piece holding `pos`: the last one that starts at or before it.
         auto it =
-            std::upper_bound(slices.begin(), slices.end(), pos,
-                             [](qint64 p, const ChunkBytes::Slice& s) { return p < s.start; });
+            std::upper_bound(pieces.begin(), pieces.end(), pos,
+                             [](qint64 p, const ChunkBytes::Piece& s) { return p < s.start; });
         qint64 done = 0;
-        for (--it; it != slices.end() && done < maxSize; ++it) {
+        for (--it; it != pieces.end() && done < maxSize; ++it) {
             const qint64 into = pos - it->start;
             const qint64 n = qMin<qint64>(it->size - into, maxSize - done);
-            std::memcpy(data + done, it->block.constData() + it->from + into, size_t(n));
+            std::memcpy(data + done, it->data + into, size_t(n));
             done += n;
             pos += n;
         }
@@ -47,7 +48,16 @@ void ChunkBytes::append(const QByteArray& block, qsizetype from, qsizetype size)
 {
     if (size <= 0)
         return;
-    m_slices.push_back({block, from, size, m_size});
+    auto owner = std::make_shared<const QByteArray>(block);
+    const char* data = owner->constData() + from;
+    append(std::move(owner), data, size);
+}
+
+void ChunkBytes::append(std::shared_ptr<const void> owner, const char* data, qsizetype size)
+{
+    if (size <= 0)
+        return;
+    m_pieces.push_back({std::move(owner), data, size, m_size});
     m_size += size;
 }
 
@@ -58,11 +68,18 @@ std::unique_ptr<QIODevice> ChunkBytes::open() const
     return device;
 }
 
+const ChunkBytes* ChunkBytes::behind(const QIODevice* device)
+{
+    const auto* ours = dynamic_cast<const ChunkBytesDevice*>(device);
+    return ours && ours->pos() == 0 && ours->bytesAvailable() == ours->size() ? &ours->bytes()
+                                                                              : nullptr;
+}
+
 QByteArray ChunkBytes::toByteArray() const
 {
     QByteArray all(qsizetype(m_size), Qt::Uninitialized);
-    for (const Slice& s : m_slices)
-        std::memcpy(all.data() + s.start, s.block.constData() + s.from, size_t(s.size));
+    for (const Piece& s : m_pieces)
+        std::memcpy(all.data() + s.start, s.data, size_t(s.size));
     return all;
 }
 

@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <fcntl.h>
 #include <mutex>
@@ -24,11 +26,19 @@ namespace mf {
 
 namespace {
 
-constexpr qsizetype ReadBlockSize = 1 << 20;
-// Blocks waiting for the hashing thread. Enough to absorb jitter between the two threads;
-// together with the reader's own block this bounds the scanner's own memory at ~10 MiB (the
-// kept bytes of reported chunks, when kept, are bounded apart: maxHeldBytes).
+// The reader's unit of memory: one UnixFS leaf (docs/cids.md), aligned for direct I/O. Every
+// chunk starts at the start of a segment (the bytes after a cut move to a new one), so a chunk's
+// leaves are exactly its segments and its object can be written to disk straight from them.
+constexpr qsizetype SegmentBytes = qsizetype(unixfs::LeafBytes);
+constexpr size_t SegmentAlignment = 4096;
+static_assert(SegmentBytes % qsizetype(SegmentAlignment) == 0);
+// Items waiting for each hashing thread. Enough to absorb jitter between the threads; together
+// with the reader's own segment this bounds the scanner's own memory at ~20 MiB (the kept bytes
+// of reported chunks, when kept, are bounded apart: maxHeldBytes).
 constexpr size_t HashQueueCapacity = 8;
+// Segments kept for reuse once nothing holds them: a fresh 1 MiB allocation costs a page fault
+// per 4 KiB when it is first filled.
+constexpr size_t SpareSegments = 16;
 constexpr auto ProgressInterval = std::chrono::milliseconds(100);
 
 class FdCloser final
@@ -44,21 +54,83 @@ private:
     int m_fd;
 };
 
-// A chunk that ends in a block, as the reader cut it.
+using Segment = std::shared_ptr<char>;
+
+// Hands out segments and takes them back when the last holder (a hashing thread, a chunk's
+// kept bytes) lets go, even after the scanner is gone.
+class SegmentPool final : public std::enable_shared_from_this<SegmentPool>
+{
+public:
+    SegmentPool() = default;
+    ~SegmentPool()
+    {
+        for (char* p : m_spare)
+            std::free(p);
+    }
+    Q_DISABLE_COPY_MOVE(SegmentPool)
+
+    Segment take()
+    {
+        char* p = nullptr;
+        {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            if (!m_spare.empty()) {
+                p = m_spare.back();
+                m_spare.pop_back();
+            }
+        }
+        if (!p)
+            p = static_cast<char*>(std::aligned_alloc(SegmentAlignment, size_t(SegmentBytes)));
+        Q_CHECK_PTR(p);
+        return Segment(p, [pool = weak_from_this()](char* segment) {
+            if (const auto alive = pool.lock())
+                alive->giveBack(segment);
+            else
+                std::free(segment);
+        });
+    }
+
+private:
+    void giveBack(char* segment)
+    {
+        {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            if (m_spare.size() < SpareSegments) {
+                m_spare.push_back(segment);
+                return;
+            }
+        }
+        std::free(segment);
+    }
+
+    std::mutex m_mutex;
+    std::vector<char*> m_spare;
+};
+
+// A chunk as the reader cut it.
 struct ChunkEnd
 {
-    qsizetype endInBlock = 0; // bytes of the block that belong to it and to chunks before it
     qint64 offset = 0;
     qint64 size = 0;
     QByteArray sha256;
 };
 
-// A block read from the file, for the hashing thread, with the chunks that end in it. The last
-// chunk of a file ends after the last block: it comes in an empty block of its own.
-struct HashItem
+// Bytes read from the file, in file order, for the whole-file hash.
+struct ReadItem
 {
-    QByteArray block;
-    std::vector<ChunkEnd> ends;
+    Segment segment;
+    const char* data = nullptr;
+    qsizetype size = 0;
+};
+
+// One leaf of a chunk: the first `size` bytes of `segment`; the chunk's last leaf carries how
+// the chunk ended.
+struct LeafItem
+{
+    Segment segment;
+    qsizetype size = 0;
+    bool endsChunk = false;
+    ChunkEnd end;
 };
 
 // What the reader thread hands back to the owner at the end.
@@ -93,13 +165,12 @@ struct FileScanner::Private
     std::condition_variable queueChanged; // a block was queued or taken, or stop
     std::atomic<bool> stop{false};        // set under `mutex`, read anywhere
     int unacknowledged = 0;
-    qint64 heldBytes = 0; // of the unacknowledged chunks, when their bytes are kept
-    std::deque<HashItem> hashQueue;
-    bool hashQueueClosed = false;
-    // Blocks the hashing thread is done with, for the reader to fill again: reusing them saves
-    // a page fault per 4 KiB that fresh 1 MiB allocations cost.
-    std::vector<QByteArray> spareBlocks;
-    QByteArray wholeFileSha; // written by the hashing thread before it ends
+    qint64 heldBytes = 0;           // of the unacknowledged chunks, when their bytes are kept
+    std::deque<ReadItem> readQueue; // for the whole-file hash
+    std::deque<LeafItem> leafQueue; // for the leaves' hashes and the chunks' delivery
+    bool queuesClosed = false;
+    QByteArray wholeFileSha; // written by the whole-file hashing thread before it ends
+    std::shared_ptr<SegmentPool> segments = std::make_shared<SegmentPool>();
 
     std::thread reader;
 
@@ -122,12 +193,14 @@ struct FileScanner::Private
     void run();
     Outcome scan();
     Outcome scanOpenFile(int fd, const FileSnapshot& opened);
-    bool readBlock(int fd, qint64 wanted, QByteArray* block, QString* error);
-    bool queueForHash(HashItem item);
+    qsizetype readInto(int fd, char* into, qsizetype wanted, QString* error);
+    template <typename Item> bool queue(std::deque<Item>& to, Item item);
     void postProgress(qint64 done, qint64 total);
 
-    // --- hashing thread ------------------------------------------------------------------
-    void hashWholeFileAndLeaves();
+    // --- hashing threads -----------------------------------------------------------------
+    template <typename Item> bool takeNext(std::deque<Item>& from, Item* item);
+    void hashWholeFile();
+    void hashLeavesAndDeliver();
     bool deliverChunk(const ChunkEnd& end, const unixfs::Node& dag, ChunkBytes bytes);
 
     // --- owner thread --------------------------------------------------------------------
@@ -305,14 +378,19 @@ Outcome FileScanner::Private::scan()
     QMetaObject::invokeMethod(
         q, [this, s] { onOpened(s); }, Qt::QueuedConnection);
 
-    std::thread hasher([this] { hashWholeFileAndLeaves(); });
+    // Three SHA-256 passes (chunks, leaves, whole file) on three threads, so that two cores share
+    // them evenly: the reader cuts and hashes the chunks, one thread the whole file, one the
+    // leaves (and it reports the chunks).
+    std::thread wholeHasher([this] { hashWholeFile(); });
+    std::thread leafHasher([this] { hashLeavesAndDeliver(); });
     result = scanOpenFile(fd, *opened);
     {
         std::lock_guard<std::mutex> lock(mutex);
-        hashQueueClosed = true;
+        queuesClosed = true;
     }
     queueChanged.notify_all();
-    hasher.join();
+    wholeHasher.join();
+    leafHasher.join();
     if (result.error.isEmpty() && !result.cancelled)
         result.fileSha256 = wholeFileSha;
     return result;
@@ -332,58 +410,80 @@ Outcome FileScanner::Private::scanOpenFile(int fd, const FileSnapshot& opened)
 
     ChunkBoundaryFinder finder(params);
     Sha256 chunkSha;
-    qint64 position = 0;
+    qint64 readTo = 0;    // file bytes read
+    qint64 scannedTo = 0; // file bytes fed to the chunker
     qint64 chunkStart = 0;
+    Segment segment = segments->take();
+    qsizetype filled = 0;  // bytes of `segment` read (or carried over from the last one)
+    qsizetype scanned = 0; // of them, fed to the chunker
     auto lastProgress = std::chrono::steady_clock::now();
     postProgress(0, opened.size);
 
-    while (position < opened.size) {
+    for (;;) {
+        // Cut and hash the chunks in what was read; the hashing threads hash the same bytes as
+        // leaves and as the whole file while we read and cut the next.
+        while (scanned < filled) {
+            bool boundary = false;
+            const auto* p = reinterpret_cast<const uchar*>(segment.get()) + scanned;
+            const qsizetype used = finder.feed(p, filled - scanned, &boundary);
+            chunkSha.addData(p, used);
+            scanned += used;
+            scannedTo += used;
+            if (!boundary)
+                continue;
+            if (!queue(leafQueue,
+                       LeafItem{segment,
+                                scanned,
+                                true,
+                                {chunkStart, scannedTo - chunkStart, chunkSha.result()}}))
+                return cancel();
+            chunkStart = scannedTo;
+            // The next chunk starts a segment of its own (see SegmentBytes): a copy of at most
+            // one segment per chunk, against one of every byte when its object is written.
+            Segment next = segments->take();
+            std::memcpy(next.get(), segment.get() + scanned, size_t(filled - scanned));
+            filled -= scanned;
+            scanned = 0;
+            segment = std::move(next);
+        }
+        if (filled == SegmentBytes) { // a whole leaf of a chunk that goes on
+            if (!queue(leafQueue, LeafItem{segment, filled, false, {}}))
+                return cancel();
+            segment = segments->take();
+            filled = scanned = 0;
+        }
+        if (readTo == opened.size)
+            break;
         if (stop)
             return cancel();
-        QByteArray block;
         QString error;
-        if (!readBlock(fd, qMin<qint64>(ReadBlockSize, opened.size - position), &block, &error)) {
+        const qsizetype got =
+            readInto(fd, segment.get() + filled,
+                     qsizetype(qMin<qint64>(SegmentBytes - filled, opened.size - readTo)), &error);
+        if (got < 0) {
             result.error = error;
             return result;
         }
-        if (block.isEmpty()) { // end of file before the size fstat() gave: truncated
+        if (got == 0) { // end of file before the size fstat() gave: truncated
             result.error = changed;
             return result;
         }
-        // Cut and hash the chunks in this block; the hashing thread then hashes it whole and
-        // in leaves while we read and cut the next one.
-        HashItem item;
-        const auto* p = reinterpret_cast<const uchar*>(block.constData());
-        qsizetype left = block.size();
-        while (left > 0) {
-            bool boundary = false;
-            const qsizetype used = finder.feed(p, left, &boundary);
-            chunkSha.addData(p, used);
-            p += used;
-            left -= used;
-            position += used;
-            if (boundary) {
-                item.ends.push_back(
-                    {block.size() - left, chunkStart, position - chunkStart, chunkSha.result()});
-                chunkStart = position;
-            }
-        }
-        item.block = std::move(block);
-        if (!queueForHash(std::move(item)))
+        if (!queue(readQueue, ReadItem{segment, segment.get() + filled, got}))
             return cancel();
-        result.bytesRead = position;
+        filled += got;
+        readTo += got;
+        result.bytesRead = readTo;
         const auto now = std::chrono::steady_clock::now();
         if (now - lastProgress >= ProgressInterval) {
             lastProgress = now;
-            postProgress(position, opened.size);
+            postProgress(readTo, opened.size);
         }
     }
-    if (finder.pendingSize() > 0) {
-        HashItem last;
-        last.ends.push_back({0, chunkStart, position - chunkStart, chunkSha.result()});
-        if (!queueForHash(std::move(last)))
-            return cancel();
-    }
+    if (finder.pendingSize() > 0 &&
+        !queue(leafQueue,
+               LeafItem{
+                   segment, filled, true, {chunkStart, scannedTo - chunkStart, chunkSha.result()}}))
+        return cancel();
 
     // Same size, times, inode and device as when opened, or what we read is not one version.
     QString error;
@@ -396,47 +496,50 @@ Outcome FileScanner::Private::scanOpenFile(int fd, const FileSnapshot& opened)
         result.error = changed;
         return result;
     }
-    postProgress(position, opened.size);
+    postProgress(readTo, opened.size);
     return result;
 }
 
-bool FileScanner::Private::readBlock(int fd, qint64 wanted, QByteArray* block, QString* error)
+qsizetype FileScanner::Private::readInto(int fd, char* into, qsizetype wanted, QString* error)
 {
-    {
-        std::lock_guard<std::mutex> lock(mutex);
-        if (!spareBlocks.empty()) {
-            *block = std::move(spareBlocks.back());
-            spareBlocks.pop_back();
-        }
-    }
-    // A spare block is no longer shared: the hashing thread let go of it, and the reader's own
-    // copy of the previous block is gone. So resizing and writing do not detach (copy) it.
-    block->resize(qsizetype(wanted));
-    qint64 filled = 0;
+    qsizetype filled = 0;
     while (filled < wanted) {
-        const ssize_t got = ::read(fd, block->data() + filled, size_t(wanted - filled));
+        const ssize_t got = ::read(fd, into + filled, size_t(wanted - filled));
         if (got < 0) {
             if (errno == EINTR)
                 continue;
             *error = QStringLiteral("“%1” could not be read: %2").arg(path, qt_error_string(errno));
-            return false;
+            return -1;
         }
         if (got == 0)
             break;
         filled += got;
     }
-    block->truncate(qsizetype(filled));
-    return true;
+    return filled;
 }
 
-bool FileScanner::Private::queueForHash(HashItem item)
+template <typename Item> bool FileScanner::Private::queue(std::deque<Item>& to, Item item)
 {
     {
         std::unique_lock<std::mutex> lock(mutex);
-        queueChanged.wait(lock, [this] { return stop || hashQueue.size() < HashQueueCapacity; });
+        queueChanged.wait(lock, [this, &to] { return stop || to.size() < HashQueueCapacity; });
         if (stop)
             return false;
-        hashQueue.push_back(std::move(item));
+        to.push_back(std::move(item));
+    }
+    queueChanged.notify_all();
+    return true;
+}
+
+template <typename Item> bool FileScanner::Private::takeNext(std::deque<Item>& from, Item* item)
+{
+    {
+        std::unique_lock<std::mutex> lock(mutex);
+        queueChanged.wait(lock, [this, &from] { return stop || queuesClosed || !from.empty(); });
+        if (stop || from.empty()) // stopped, or closed and drained
+            return false;
+        *item = std::move(from.front());
+        from.pop_front();
     }
     queueChanged.notify_all();
     return true;
@@ -479,55 +582,40 @@ void FileScanner::Private::postProgress(qint64 done, qint64 total)
         q, [this, done, total] { onProgress(done, total); }, Qt::QueuedConnection);
 }
 
-void FileScanner::Private::hashWholeFileAndLeaves()
+void FileScanner::Private::hashWholeFile()
+{
+    Sha256 sha;
+    ReadItem item;
+    while (takeNext(readQueue, &item)) {
+        sha.addData(item.data, item.size);
+        item = {};
+    }
+    if (!stop)
+        wholeFileSha = sha.result();
+}
+
+void FileScanner::Private::hashLeavesAndDeliver()
 {
     // Chunks of at most a leaf are their own single leaf: nothing more to hash.
     const bool chunksHaveLeaves = params.largestChunk() > unixfs::LeafBytes;
     const bool keepBytes = maxHeldBytes > 0;
-    Sha256 sha;
     unixfs::FileDagBuilder leaves;
     ChunkBytes current; // the kept bytes of the chunk being cut
-    for (;;) {
-        HashItem item;
-        {
-            std::unique_lock<std::mutex> lock(mutex);
-            queueChanged.wait(lock,
-                              [this] { return stop || hashQueueClosed || !hashQueue.empty(); });
-            if (stop)
-                return;
-            if (hashQueue.empty()) // closed and drained
-                break;
-            item = std::move(hashQueue.front());
-            hashQueue.pop_front();
-        }
-        queueChanged.notify_all();
-        sha.addData(item.block);
-        const auto* bytes = reinterpret_cast<const uchar*>(item.block.constData());
-        qsizetype done = 0;
-        for (const ChunkEnd& end : item.ends) {
-            if (chunksHaveLeaves)
-                leaves.addBytes(bytes + done, end.endInBlock - done);
-            if (keepBytes)
-                current.append(item.block, done, end.endInBlock - done);
-            done = end.endInBlock;
+    LeafItem item;
+    while (takeNext(leafQueue, &item)) {
+        if (chunksHaveLeaves)
+            leaves.addBytes(reinterpret_cast<const uchar*>(item.segment.get()), item.size);
+        if (keepBytes)
+            current.append(item.segment, item.segment.get(), item.size);
+        if (item.endsChunk) {
             const unixfs::Node dag = chunksHaveLeaves
                                          ? leaves.endChunk()
-                                         : unixfs::rawLeaf(end.sha256, quint64(end.size));
-            if (!deliverChunk(end, dag, std::exchange(current, {})))
+                                         : unixfs::rawLeaf(item.end.sha256, quint64(item.end.size));
+            if (!deliverChunk(item.end, dag, std::exchange(current, {})))
                 return;
         }
-        if (chunksHaveLeaves)
-            leaves.addBytes(bytes + done, item.block.size() - done);
-        if (keepBytes) {
-            // The block's bytes are the next chunk's now: it is not reused.
-            current.append(item.block, done, item.block.size() - done);
-            continue;
-        }
-        std::lock_guard<std::mutex> lock(mutex);
-        if (spareBlocks.size() < HashQueueCapacity && !item.block.isEmpty())
-            spareBlocks.push_back(std::move(item.block));
+        item = {};
     }
-    wholeFileSha = sha.result();
 }
 
 } // namespace mf

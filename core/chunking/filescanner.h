@@ -27,12 +27,14 @@ struct ScannedChunk
 };
 
 // Reads a file once, on worker threads, cutting it into chunks and hashing every chunk, the
-// whole file and the chunks' 1 MiB UnixFS leaves (the last two on a second thread, in parallel).
+// whole file and the chunks' 1 MiB UnixFS leaves (three SHA-256 passes, on three threads).
+// Every chunk's bytes start on an aligned, 1 MiB segment of their own, so that a writer can send
+// them to disk without copying them (ChunkBytes::behind()).
 // Results arrive in the thread that owns the scanner, in file order, through queued signals; the
 // owner never waits.
 //
 // Back-pressure: at most `maxPendingChunks` chunks are reported and not yet acknowledged; the
-// reading thread sleeps until the owner calls acknowledge(). Memory is a few read blocks,
+// reading thread sleeps until the owner calls acknowledge(). Memory is a few segments,
 // independent of file and chunk size, unless the scanner keeps the chunks' bytes for the owner
 // (setKeepBytes()): then the reported chunks' bytes too, up to a limit.
 class FileScanner final : public QObject

@@ -2,6 +2,7 @@
 #include "localproviderwork.h"
 #include "util/fileio.h"
 
+#include "chunking/chunkbytes.h"
 #include "chunking/cid.h"
 #include "util/directreader.h"
 #include "util/directwriter.h"
@@ -190,9 +191,42 @@ ProviderJob* LocalProvider::save(const QString& cid, std::unique_ptr<QIODevice> 
             DirectWriter writer(fd, directFd, 0);
             qint64 done = 0;
             qint64 nextProgress = ProgressIntervalBytes;
-            while (done < size) {
+            // Sends `n` bytes at `data` (null: the writer's staging buffer, just filled).
+            auto send = [&](const char* data, qint64 n) -> Error {
                 if (task.cancelled || shared->closing)
-                    return fail(cancelledError());
+                    return cancelledError();
+                if (shared->options.bandwidth &&
+                    !shared->options.bandwidth->acquire(
+                        BandwidthLimiter::Direction::Upload, n,
+                        [&task, &shared] { return task.cancelled || shared->closing; }))
+                    return cancelledError();
+                if (!(data ? writer.write(data, n) : writer.write(n))) {
+                    const int err = errno;
+                    const auto kind = (err == ENOSPC || err == EDQUOT) ? Error::Kind::QuotaExceeded
+                                                                       : Error::Kind::Fatal;
+                    return Error::make(kind, QStringLiteral("Cannot write to provider “%1”: %2")
+                                                 .arg(shared->name, errnoText(err)));
+                }
+                done += n;
+                if (done >= nextProgress) {
+                    job.reportProgress(done, size);
+                    nextProgress = done + ProgressIntervalBytes;
+                }
+                return Error::none();
+            };
+            if (const ChunkBytes* bytes = ChunkBytes::behind(src.get());
+                bytes && bytes->size() == size) {
+                // The scanner's own memory, aligned: written as it is, not copied first.
+                for (const ChunkBytes::Piece& piece : bytes->pieces()) {
+                    for (qint64 at = 0; at < piece.size;) {
+                        const qint64 n = qMin<qint64>(DirectWriter::BlockSize, piece.size - at);
+                        if (Error e = send(piece.data + at, n); !e.ok())
+                            return fail(e);
+                        at += n;
+                    }
+                }
+            }
+            while (done < size) {
                 // Fill whole blocks, so that every write but the last is aligned for O_DIRECT.
                 const qint64 want = qMin(DirectWriter::BlockSize, size - done);
                 qint64 filled = 0;
@@ -210,24 +244,8 @@ ProviderJob* LocalProvider::save(const QString& cid, std::unique_ptr<QIODevice> 
                                         .arg(size)));
                     filled += n;
                 }
-                if (shared->options.bandwidth &&
-                    !shared->options.bandwidth->acquire(
-                        BandwidthLimiter::Direction::Upload, filled,
-                        [&task, &shared] { return task.cancelled || shared->closing; }))
-                    return fail(cancelledError());
-                if (!writer.write(filled)) {
-                    const int err = errno;
-                    const auto kind = (err == ENOSPC || err == EDQUOT) ? Error::Kind::QuotaExceeded
-                                                                       : Error::Kind::Fatal;
-                    return fail(Error::make(kind, QStringLiteral("Cannot write to provider "
-                                                                 "“%1”: %2")
-                                                      .arg(shared->name, errnoText(err))));
-                }
-                done += filled;
-                if (done >= nextProgress) {
-                    job.reportProgress(done, size);
-                    nextProgress = done + ProgressIntervalBytes;
-                }
+                if (Error e = send(nullptr, filled); !e.ok())
+                    return fail(e);
             }
             // The bytes first, so that the name the rename gives never points at lost data.
             if (shared->flushing() && ::fdatasync(fd) != 0)

@@ -2,6 +2,7 @@
 #include "util/fileio.h"
 
 #include <cerrno>
+#include <cstring>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -29,10 +30,29 @@ DirectWriter::~DirectWriter() = default;
 
 bool DirectWriter::write(qint64 size)
 {
+    return writeFrom(m_buffer.get(), size);
+}
+
+bool DirectWriter::write(const char* data, qint64 size)
+{
+    if (reinterpret_cast<quintptr>(data) % Alignment == 0)
+        return writeFrom(data, size);
+    for (qint64 done = 0; done < size;) {
+        const qint64 n = qMin(m_blockSize, size - done);
+        std::memcpy(m_buffer.get(), data + done, size_t(n));
+        if (!writeFrom(m_buffer.get(), n))
+            return false;
+        done += n;
+    }
+    return true;
+}
+
+bool DirectWriter::writeFrom(const char* data, qint64 size)
+{
     qint64 direct = 0;
     if (m_directFd >= 0 && m_position % Alignment == 0)
         direct = size - size % Alignment;
-    if (direct > 0 && !pwriteAll(m_directFd, m_buffer.get(), direct, m_position)) {
+    if (direct > 0 && !pwriteAll(m_directFd, data, direct, m_position)) {
         if (errno != EINVAL)
             return false;
         // Accepted at open, refused for this write: write through the page cache from now on.
@@ -40,7 +60,7 @@ bool DirectWriter::write(qint64 size)
         direct = 0;
     }
     if (direct < size &&
-        !pwriteAll(m_bufferedFd, m_buffer.get() + direct, size - direct, m_position + direct))
+        !pwriteAll(m_bufferedFd, data + direct, size - direct, m_position + direct))
         return false;
     m_position += size;
     return true;

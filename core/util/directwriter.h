@@ -33,9 +33,14 @@ public:
     qint64 blockSize() const { return m_blockSize; }
     // Writes `size` bytes from buffer() at the current position. Returns false with errno set.
     bool write(qint64 size);
+    // Writes `size` bytes from `data` at the current position: straight from `data` when it is
+    // aligned (no copy), else through the staging buffer. Returns false with errno set.
+    bool write(const char* data, qint64 size);
     qint64 position() const { return m_position; }
 
 private:
+    bool writeFrom(const char* data, qint64 size);
+
     struct FreeDeleter
     {
         void operator()(char* p) const { std::free(p); }
