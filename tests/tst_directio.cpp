@@ -132,6 +132,7 @@ private Q_SLOTS:
     void writerStream();
     void writerFromCallersMemory_data();
     void writerFromCallersMemory();
+    void writerReusesStagingBuffers();
     void writerReportsFailure();
     void reader_data();
     void reader();
@@ -224,6 +225,28 @@ void TestDirectIo::writerFromCallersMemory()
         QCOMPARE(writer.position(), size);
     }
     QCOMPARE(contents(file.path), stream);
+}
+
+// A writer's staging buffer goes back to a pool when it ends, and the next writer of the same
+// size gets it: a restore makes one writer per chunk, and fresh memory costs page faults.
+void TestDirectIo::writerReusesStagingBuffers()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    TestFile file(dir.filePath(QStringLiteral("p.bin")), QByteArray(), true);
+    QVERIFY(file.fd >= 0);
+    constexpr qint64 Size = 3 * DirectWriter::BlockSize; // a size no other test uses
+    char* first = nullptr;
+    {
+        DirectWriter writer(file.fd, file.directWriteFd, 0, Size);
+        first = writer.buffer();
+        QVERIFY(first);
+        QCOMPARE(writer.buffer(), first);
+    }
+    DirectWriter next(file.fd, file.directWriteFd, 0, Size);
+    QCOMPARE(next.buffer(), first);
+    DirectWriter alongside(file.fd, file.directWriteFd, 0, Size);
+    QVERIFY(alongside.buffer() != first);
 }
 
 // A write the descriptor refuses (not with EINVAL, which means "go buffered") fails with errno.

@@ -62,10 +62,10 @@ void FollowingHasher::offer(qint64 offset, const char* data, qint64 size)
         // to the chunk starting over.
         while (size > 0) {
             const qint64 n = qMin(size, nextBoundary(offset) - offset);
-            auto [it, inserted] = m_offered.try_emplace(offset, QByteArray(data, n));
+            auto [it, inserted] = m_offered.try_emplace(offset, copyIntoBlockLocked(data, n));
             if (!inserted) { // cannot happen within one attempt; the newest bytes win
                 m_queuedBytes -= it->second.size();
-                it->second = QByteArray(data, n);
+                it->second = copyIntoBlockLocked(data, n);
             }
             m_queuedBytes += n;
             offset += n;
@@ -117,6 +117,21 @@ qint64 FollowingHasher::readableLocked() const
     // Stay on page boundaries until the end, so that every read-back can go direct.
     constexpr qint64 A = DirectReader::Alignment;
     return m_available >= m_size ? m_size : m_available / A * A;
+}
+
+QByteArray FollowingHasher::copyIntoBlockLocked(const char* data, qint64 size)
+{
+    // A spare no more than twice as large: the bound on waiting bytes counts sizes, not spares.
+    for (auto it = m_spareBlocks.begin(); it != m_spareBlocks.end(); ++it) {
+        if (it->capacity() >= size && it->capacity() <= 2 * size) {
+            QByteArray block = std::move(*it);
+            m_spareBlocks.erase(it);
+            block.resize(qsizetype(size));
+            std::memcpy(block.data(), data, size_t(size));
+            return block;
+        }
+    }
+    return QByteArray(data, qsizetype(size));
 }
 
 qint64 FollowingHasher::nextBoundary(qint64 position) const
@@ -216,6 +231,8 @@ void FollowingHasher::run()
                 break;
         }
         std::lock_guard<std::mutex> lock(m_mutex);
+        if (block.offset >= 0 && block.bytes.isDetached() && m_spareBlocks.size() < MaxSpareBlocks)
+            m_spareBlocks.push_back(std::move(block.bytes));
         // While a rollback waits, `pos` is about to move back: leave the blocks alone until then.
         if (m_rollbackTo < 0) {
             m_position = pos;

@@ -29,7 +29,7 @@ public:
     Q_DISABLE_COPY_MOVE(DirectWriter)
 
     // The staging buffer (blockSize() bytes, aligned): fill it, then write().
-    char* buffer() const { return m_buffer.get(); }
+    char* buffer();
     qint64 blockSize() const { return m_blockSize; }
     // Writes `size` bytes from buffer() at the current position. Returns false with errno set.
     bool write(qint64 size);
@@ -41,15 +41,11 @@ public:
 private:
     bool writeFrom(const char* data, qint64 size);
 
-    struct FreeDeleter
-    {
-        void operator()(char* p) const { std::free(p); }
-    };
     int m_bufferedFd;
     int m_directFd;
     qint64 m_position;
     qint64 m_blockSize;
-    std::unique_ptr<char, FreeDeleter> m_buffer;
+    char* m_buffer = nullptr; // from a pool of spare buffers, given back by the destructor
 };
 
 } // namespace mf
