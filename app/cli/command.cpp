@@ -323,6 +323,10 @@ QList<CommandInfo> allCommands()
         {QStringLiteral("cid"),
          QStringLiteral("Compute the IPFS CIDs of local files and their model, without floating"),
          makeCidCommand},
+        {QStringLiteral("scan"),
+         QStringLiteral("List the models Ollama, LM Studio, the Hugging Face cache and llama.cpp "
+                        "keep, and their duplicate copies"),
+         makeScanCommand},
         {QStringLiteral("import"),
          QStringLiteral("Import a model from the Hugging Face Hub, or one shared by its IPFS CID"),
          makeImportCommand},

@@ -192,6 +192,7 @@ Command* makeMaterializeCommand(Context&);
 Command* makeEvictCommand(Context&);
 Command* makeInspectCommand(Context&);
 Command* makeCidCommand(Context&);
+Command* makeScanCommand(Context&);
 Command* makeRepairCommand(Context&);
 Command* makeScrubCommand(Context&);
 Command* makeVaultCommand(Context&);
