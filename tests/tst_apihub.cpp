@@ -26,6 +26,9 @@ private Q_SLOTS:
     void anotherAddressWarnsAndChecksHost();
     void hubClientCachesWhatMaterializeWrites();
     void everyRouteOfTheHubClients();
+    void llamaCppAnswersFromTheStore();
+    void llamaCppHfReadsFromTheStore();
+    void oldTokenIsReplacedByOneEveryClientSends();
 
 private:
     // Model "tiny", as if imported from the Hub as acme/tiny at TinyCommit: config.json (plain
@@ -475,6 +478,130 @@ void TestApiHub::everyRouteOfTheHubClients()
     QVERIFY2(notJson.status == 400, notJson.describe());
     const Reply byGet = get(QStringLiteral("/api/models/acme/tiny/paths-info/main"));
     QVERIFY2(byGet.status == 405, byGet.describe());
+}
+
+namespace {
+// tests/peers/llama-check.mjs: llama.cpp (node-llama-cpp's prebuilt binary) loads `model` (a
+// file, or an hf: URI fetched through MODEL_ENDPOINT) and answers a prompt. Its JSON line.
+QString llamaCheck(const QStringList& arguments, const QProcessEnvironment& environment)
+{
+    QProcess node;
+    node.setProcessEnvironment(environment);
+    node.setProcessChannelMode(QProcess::MergedChannels);
+    node.start(QStringLiteral("node"),
+               QStringList{QStringLiteral(MODELFLOAT_TESTS_SOURCE_DIR "/peers/llama-check.mjs")} +
+                   arguments);
+    if (!node.waitForFinished(300'000))
+        node.kill();
+    return QString::fromUtf8(node.readAll());
+}
+} // namespace
+
+// llama.cpp itself loads the tiny llama model and answers a prompt: from the Hugging Face cache
+// `materialize --layout hf` wrote, and fetched through the local API as its Hub endpoint
+// (MODEL_ENDPOINT, the variable llama.cpp's -hf reads), by node-llama-cpp's resolver.
+void TestApiHub::llamaCppAnswersFromTheStore()
+{
+    QVERIFY(floatTiny());
+    const QString cache = m_box->path(QStringLiteral("hf-llama"));
+    const CliResult made =
+        m_box->run({QStringLiteral("materialize"), QStringLiteral("tiny"), QStringLiteral("--to"),
+                    cache, QStringLiteral("--layout"), QStringLiteral("hf")});
+    QVERIFY2(made.code == 0, made.describe());
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("HOME"), m_box->path(QStringLiteral("home")));
+    const QString fromCache =
+        llamaCheck({cache + QStringLiteral("/models--acme--tiny/snapshots/") +
+                    QLatin1String(TinyCommit) + QStringLiteral("/weights/tiny.gguf")},
+                   env);
+    QVERIFY2(fromCache.contains(QStringLiteral("\"ok\":true")), qPrintable(fromCache));
+    QVERIFY2(fromCache.contains(QStringLiteral("\"architecture\":\"llama\"")),
+             qPrintable(fromCache));
+
+    env.insert(QStringLiteral("MODEL_ENDPOINT"), url(QString()));
+    env.insert(QStringLiteral("HF_TOKEN"), QString::fromLatin1(m_token));
+    const QString downloads = m_box->path(QStringLiteral("llama-downloads"));
+    const QString fromApi =
+        llamaCheck({QStringLiteral("hf:acme/tiny/weights/tiny.gguf"), downloads}, env);
+    QVERIFY2(fromApi.contains(QStringLiteral("\"ok\":true")), qPrintable(fromApi));
+    // What it downloaded is the model's bytes.
+    const QString path = QJsonDocument::fromJson(fromApi.toUtf8().trimmed().split('\n').last())
+                             .object()
+                             .value(QStringLiteral("path"))
+                             .toString();
+    QVERIFY2(path.startsWith(downloads), qPrintable(fromApi));
+    QFile got(path);
+    QVERIFY(got.open(QIODevice::ReadOnly));
+    QVERIFY(got.readAll() == m_gguf);
+}
+
+// llama.cpp's own -hf code (tests/peers/llama-hf/hf-pull: the calls `llama-cli -hf` makes, in the
+// prebuilt library node-llama-cpp ships) with MODEL_ENDPOINT pointed at the local API: refs, the
+// tree of that commit, then the GGUF by resolve/, into its Hugging Face cache, where llama.cpp
+// loads it and answers. It writes what `materialize --layout hf` writes (issue 38: refs was 404,
+// so llama.cpp found no model; and the token, made of base64, was dropped by llama.cpp as
+// invalid three times in four).
+void TestApiHub::llamaCppHfReadsFromTheStore()
+{
+    QVERIFY(floatTiny());
+    const QString pull =
+        QStringLiteral(MODELFLOAT_TESTS_SOURCE_DIR "/peers/node_modules/.modelfloat-bin/hf-pull");
+    QVERIFY2(QFileInfo(pull).isExecutable(), "run scripts/install-peers.sh: it builds hf-pull");
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    const QString cache = m_box->path(QStringLiteral("llama-cache"));
+    env.insert(QStringLiteral("HOME"), m_box->path(QStringLiteral("home")));
+    env.insert(QStringLiteral("LLAMA_CACHE"), cache);
+    env.insert(QStringLiteral("MODEL_ENDPOINT"), url(QString()));
+    env.insert(QStringLiteral("HF_TOKEN"), QString::fromLatin1(m_token));
+    QProcess hf;
+    hf.setProcessEnvironment(env);
+    hf.start(pull, {QStringLiteral("acme/tiny")});
+    QVERIFY(hf.waitForFinished(120'000));
+    const QByteArray said = hf.readAllStandardOutput() + hf.readAllStandardError();
+    QVERIFY2(hf.exitCode() == 0, said.constData());
+    const QString path = QString::fromUtf8(said.trimmed().split('\n').last());
+    const QString snapshot = QStringLiteral("models--acme--tiny/snapshots/") +
+                             QLatin1String(TinyCommit) + QStringLiteral("/weights/tiny.gguf");
+    QCOMPARE(path, cache + QLatin1Char('/') + snapshot);
+    QFile got(path);
+    QVERIFY(got.open(QIODevice::ReadOnly));
+    QVERIFY(got.readAll() == m_gguf);
+    // The blob is named by its SHA-256 (the LFS oid of the tree), as materialize names it, and
+    // refs/main holds the commit.
+    const QByteArray sha = QCryptographicHash::hash(m_gguf, QCryptographicHash::Sha256).toHex();
+    QCOMPARE(
+        QFileInfo(path).canonicalFilePath(),
+        QFileInfo(cache + QStringLiteral("/models--acme--tiny/blobs/") + QString::fromLatin1(sha))
+            .canonicalFilePath());
+    QFile ref(cache + QStringLiteral("/models--acme--tiny/refs/main"));
+    QVERIFY(ref.open(QIODevice::ReadOnly));
+    QCOMPARE(ref.readAll().trimmed(), QByteArray(TinyCommit));
+    const QString answer = llamaCheck({path}, env);
+    QVERIFY2(answer.contains(QStringLiteral("\"ok\":true")), qPrintable(answer));
+}
+
+// A token an older version made (base64: "-" and "_" after "hf_", which llama.cpp refuses to
+// send) is replaced once by one every client sends, and kept.
+void TestApiHub::oldTokenIsReplacedByOneEveryClientSends()
+{
+    static const QRegularExpression everyClient(QStringLiteral("^hf_[A-Za-z0-9]{34,253}$"));
+    QVERIFY2(everyClient.match(QString::fromLatin1(m_token)).hasMatch(), m_token.constData());
+    const QString store = m_box->vault() + QStringLiteral("/credentials.json");
+    QFile file(store);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QByteArray json = file.readAll();
+    file.close();
+    const QByteArray old = "hf_RtCY3djClsGF4ow1pcjDFAf038x-RPsOhiNn_zVWPvQ";
+    QVERIFY(json.contains(m_token));
+    json.replace(m_token, old);
+    QVERIFY(test::writeFile(store, json));
+    const CliResult made = m_box->run({QStringLiteral("serve"), QStringLiteral("--print-token")});
+    QVERIFY2(made.code == 0, made.describe());
+    const QByteArray fresh = made.out.trimmed();
+    QVERIFY2(fresh != old && everyClient.match(QString::fromLatin1(fresh)).hasMatch(),
+             fresh.constData());
+    const CliResult again = m_box->run({QStringLiteral("serve"), QStringLiteral("--print-token")});
+    QCOMPARE(again.out.trimmed(), fresh);
 }
 
 QTEST_GUILESS_MAIN(TestApiHub)
