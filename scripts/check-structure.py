@@ -46,7 +46,9 @@ def layer_of(path, layers):
 
 
 def source_files(top):
-    for folder, _, files in os.walk(os.path.join(Root, top)):
+    for folder, folders, files in os.walk(os.path.join(Root, top)):
+        # The npm test peers' packages (tests/peers/node_modules) are other projects' code.
+        folders[:] = [f for f in folders if f != "node_modules"]
         for name in sorted(files):
             if name.endswith(SourceSuffixes):
                 yield os.path.relpath(os.path.join(folder, name), Root)

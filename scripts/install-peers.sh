@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the npm test peers (js-ipfs, s3rver, the AWS SigV4 signer, the Hugging Face client
-# libraries, and the clients of each provider's own folder) from their committed lockfiles:
+# libraries, node-llama-cpp's prebuilt llama.cpp, and the clients of each provider's own folder)
+# from their committed lockfiles:
 # tests/peers/package-lock.json and one tests/peers/<name>/package-lock.json per further set,
 # each into its own node_modules. A set whose tree already matches its lockfile is skipped.
 set -euo pipefail
@@ -27,6 +28,8 @@ install_set() {
 }
 
 install_set .
+# llama.cpp's own -hf code, from node-llama-cpp's prebuilt library (tests/peers/llama-hf).
+./llama-hf/build.sh
 for lock in */package-lock.json; do
     [ -e "$lock" ] || continue
     case "$lock" in node_modules/*) continue ;; esac

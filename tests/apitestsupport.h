@@ -65,8 +65,10 @@ protected:
     // what it printed until `until` appeared (or 10 s passed) in `said`.
     quint16 startServer(QProcess& server, const QStringList& options, const QByteArray& until,
                         QByteArray* said);
-    // `token` empty: the client sends none.
-    QString hubClientCheck(const QString& repo, const QByteArray& token);
+    // `token` empty: the client sends none. With `cacheDir`, it also downloads every file into
+    // that Hugging Face cache with downloadFileToCacheDir at "main".
+    QString hubClientCheck(const QString& repo, const QByteArray& token,
+                           const QString& cacheDir = QString());
     QByteArray floatModel(const QString& name, qint64 size, int seed);
     // curl against the server: `path` as is (no "../" folding), with the token unless `extra`
     // says otherwise.
@@ -168,13 +170,15 @@ inline Reply ApiTestBase::get(const QString& path, const QStringList& extra, boo
     return test::curlRequest(url(path), args + extra, m_box->path(QStringLiteral("out")));
 }
 
-inline QString ApiTestBase::hubClientCheck(const QString& repo, const QByteArray& token)
+inline QString ApiTestBase::hubClientCheck(const QString& repo, const QByteArray& token,
+                                           const QString& cacheDir)
 {
     QString output;
-    test::runProcess(QStringLiteral("node"),
-                     {QStringLiteral(MODELFLOAT_TESTS_SOURCE_DIR "/peers/hub-client-check.mjs"),
-                      url(QString()), repo, QString::fromLatin1(token)},
-                     &output);
+    QStringList args{QStringLiteral(MODELFLOAT_TESTS_SOURCE_DIR "/peers/hub-client-check.mjs"),
+                     url(QString()), repo, QString::fromLatin1(token)};
+    if (!cacheDir.isEmpty())
+        args << cacheDir;
+    test::runProcess(QStringLiteral("node"), args, &output);
     return output;
 }
 

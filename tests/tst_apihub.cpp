@@ -5,6 +5,7 @@
 
 #include "apitestsupport.h"
 
+#include <QDirIterator>
 #include <QtTest>
 
 using namespace mf;
@@ -23,7 +24,74 @@ private Q_SLOTS:
     void hubWithoutTokenAndConnectionCap();
     void requestDeadlineBoundsASlowClient();
     void anotherAddressWarnsAndChecksHost();
+    void hubClientCachesWhatMaterializeWrites();
+    void everyRouteOfTheHubClients();
+    void llamaCppAnswersFromTheStore();
+    void llamaCppHfReadsFromTheStore();
+    void oldTokenIsReplacedByOneEveryClientSends();
+
+private:
+    // Model "tiny", as if imported from the Hub as acme/tiny at TinyCommit: config.json (plain
+    // git on the Hub) and weights/tiny.gguf (LFS), floated once.
+    bool floatTiny();
+    static constexpr const char* TinyCommit = "89abcdef0123456789abcdef0123456789abcdef";
+    QByteArray m_config;
+    QByteArray m_gguf;
 };
+
+namespace {
+// What a Hugging Face cache holds for a repo: every blob by name, and every snapshot path with
+// the blob it resolves to, sorted (links may be relative or absolute: only where they lead).
+QStringList cacheEntries(const QString& repoFolder)
+{
+    QStringList out;
+    const QDir root(repoFolder);
+    QDirIterator it(repoFolder + QStringLiteral("/snapshots"),
+                    QDir::Files | QDir::System | QDir::NoDotAndDotDot,
+                    QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        it.next();
+        out << root.relativeFilePath(it.filePath()) + QStringLiteral(" -> ") +
+                   root.relativeFilePath(it.fileInfo().canonicalFilePath());
+    }
+    for (const QString& blob : QDir(repoFolder + QStringLiteral("/blobs")).entryList(QDir::Files))
+        out << QStringLiteral("blobs/") + blob;
+    out.sort();
+    return out;
+}
+} // namespace
+
+bool TestApiHub::floatTiny()
+{
+    if (!m_gguf.isEmpty())
+        return true;
+    const QString folder = m_box->path(QStringLiteral("input/tiny"));
+    m_config = "{\"architectures\": [\"LlamaForCausalLM\"], \"model_type\": \"llama\"}\n";
+    QString made;
+    if (!QDir().mkpath(folder + QStringLiteral("/weights")) ||
+        !test::writeFile(folder + QStringLiteral("/config.json"), m_config) ||
+        !runProcess(QStringLiteral("node"),
+                    {QStringLiteral(MODELFLOAT_TESTS_SOURCE_DIR "/peers/tiny-llama-gguf.mjs"),
+                     folder + QStringLiteral("/weights/tiny.gguf")},
+                    &made)) {
+        qWarning("%s", qPrintable(made));
+        return false;
+    }
+    QFile gguf(folder + QStringLiteral("/weights/tiny.gguf"));
+    if (!gguf.open(QIODevice::ReadOnly))
+        return false;
+    const CliResult floated = m_box->run({QStringLiteral("float"), folder, QStringLiteral("--name"),
+                                          QStringLiteral("tiny"), QStringLiteral("--quiet"),
+                                          QStringLiteral("--replicas"), QStringLiteral("2")});
+    if (floated.code != 0 ||
+        !setSource(m_box->vault(), QStringLiteral("tiny"),
+                   QStringLiteral("hf:acme/tiny@") + QLatin1String(TinyCommit))) {
+        qWarning("%s", floated.describe().constData());
+        return false;
+    }
+    m_gguf = gguf.readAll();
+    return true;
+}
 
 // HF_ENDPOINT pointed at this server: the Hub's own client finds a local model as
 // "local/<name>" and downloads it, each file checked against its SHA-256.
@@ -261,6 +329,279 @@ void TestApiHub::hubEndpointsAnswerAsTheHub()
     const QByteArray length = "\r\nContent-Length: " + QByteArray::number(m_bytes.size()) + "\r\n";
     QVERIFY2(answer.contains(length), answer.constData());
     QVERIFY2(answer.endsWith("\r\n\r\n"), "a HEAD answer has no body");
+}
+
+// @huggingface/hub's fileExists, pathsInfo and downloadFileToCacheDir at "main" against the local
+// API (issue 38: fileExists always said false, no raw/ route; pathsInfo got 405; so the cache
+// download failed), and what it caches is what `materialize --layout hf` writes: the same blob
+// names (SHA-256 for the weights, the git blob id for config.json) and snapshot paths.
+void TestApiHub::hubClientCachesWhatMaterializeWrites()
+{
+    QVERIFY(floatTiny());
+    const QString clientCache = m_box->path(QStringLiteral("hf-client"));
+    const QString output = hubClientCheck(QStringLiteral("acme/tiny"), m_token, clientCache);
+    QVERIFY2(output.contains(QStringLiteral("\"ok\":true")), qPrintable(output));
+    QVERIFY2(output.contains(QStringLiteral("\"path\":\"config.json\",\"size\":%1,\"lfs\":false,"
+                                            "\"match\":true")
+                                 .arg(m_config.size())),
+             qPrintable(output));
+    QVERIFY2(output.contains(QStringLiteral("\"path\":\"weights/tiny.gguf\",\"size\":%1,"
+                                            "\"lfs\":true,\"match\":true")
+                                 .arg(m_gguf.size())),
+             qPrintable(output));
+
+    const QString materialized = m_box->path(QStringLiteral("hf-materialized"));
+    const CliResult made =
+        m_box->run({QStringLiteral("materialize"), QStringLiteral("tiny"), QStringLiteral("--to"),
+                    materialized, QStringLiteral("--layout"), QStringLiteral("hf")});
+    QVERIFY2(made.code == 0, made.describe());
+    const QStringList written = cacheEntries(materialized + QStringLiteral("/models--acme--tiny"));
+    QCOMPARE(written.size(), 4); // two blobs, two snapshot links
+    QCOMPARE(cacheEntries(clientCache + QStringLiteral("/models--acme--tiny")), written);
+    const QString gitId = QString::fromLatin1(
+        QCryptographicHash::hash(
+            QByteArray("blob " + QByteArray::number(m_config.size()) + '\0' + m_config),
+            QCryptographicHash::Sha1)
+            .toHex());
+    QVERIFY2(written.contains(QStringLiteral("blobs/") + gitId),
+             qPrintable(written.join(QLatin1Char(' '))));
+}
+
+// The routes llama.cpp's -hf and the Hub's clients use, answered as the Hub answers them.
+void TestApiHub::everyRouteOfTheHubClients()
+{
+    QVERIFY(floatTiny());
+    const QString commit = QLatin1String(TinyCommit);
+    // refs: "main" is the model's commit.
+    const Reply refs = get(QStringLiteral("/api/models/acme/tiny/refs"));
+    QVERIFY2(refs.status == 200, refs.describe());
+    const QJsonObject main =
+        refs.json().value(QStringLiteral("branches")).toArray().first().toObject();
+    QCOMPARE(main.value(QStringLiteral("name")).toString(), QStringLiteral("main"));
+    QCOMPARE(main.value(QStringLiteral("targetCommit")).toString(), commit);
+    QCOMPARE(get(QStringLiteral("/api/models/acme/nothing/refs")).header("X-Error-Code"),
+             QByteArray("RepoNotFound"));
+
+    // A small file is served by git: its ETag is its git blob id, with no X-Linked-*.
+    const QByteArray gitId =
+        QCryptographicHash::hash(
+            QByteArray("blob " + QByteArray::number(m_config.size()) + '\0' + m_config),
+            QCryptographicHash::Sha1)
+            .toHex();
+    const Reply config = get(QStringLiteral("/acme/tiny/resolve/main/config.json"));
+    QVERIFY2(config.status == 200, config.describe());
+    QCOMPARE(config.body, m_config);
+    QCOMPARE(config.header("ETag"), '"' + gitId + '"');
+    QCOMPARE(config.header("X-Repo-Commit"), commit.toLatin1());
+    QVERIFY(config.header("X-Linked-Etag").isEmpty());
+    // A weight file is in LFS: its SHA-256 and size, and a range of its bytes.
+    const QByteArray sha = QCryptographicHash::hash(m_gguf, QCryptographicHash::Sha256).toHex();
+    const Reply weights =
+        get(QStringLiteral("/acme/tiny/resolve/") + commit + QStringLiteral("/weights/tiny.gguf"),
+            {QStringLiteral("-r"), QStringLiteral("0-3")});
+    QVERIFY2(weights.status == 206, weights.describe());
+    QCOMPARE(weights.body, QByteArray("GGUF"));
+    QCOMPARE(weights.header("X-Linked-Etag"), '"' + sha + '"');
+    QCOMPARE(weights.header("X-Linked-Size"), QByteArray::number(m_gguf.size()));
+
+    // raw/: what git holds, a small file's bytes and an LFS file's pointer; 404 for nothing.
+    const Reply rawConfig = get(QStringLiteral("/acme/tiny/raw/main/config.json"));
+    QVERIFY2(rawConfig.status == 200 && rawConfig.body == m_config, rawConfig.describe());
+    const Reply pointer = get(QStringLiteral("/acme/tiny/raw/main/weights/tiny.gguf"));
+    QVERIFY2(pointer.status == 200, pointer.describe());
+    QCOMPARE(pointer.body, "version https://git-lfs.github.com/spec/v1\noid sha256:" + sha +
+                               "\nsize " + QByteArray::number(m_gguf.size()) + '\n');
+    const Reply noRaw =
+        get(QStringLiteral("/acme/tiny/raw/main/nothing.txt"), {QStringLiteral("-I")});
+    QVERIFY2(noRaw.status == 404, noRaw.describe());
+
+    // The tree, a page at a time: each page links to the next, as the Hub pages it.
+    QStringList paths;
+    QString next = QStringLiteral("/api/models/acme/tiny/tree/main?recursive=true&limit=2");
+    for (int page = 0; !next.isEmpty() && page < 5; ++page) {
+        const Reply r = get(next);
+        QVERIFY2(r.status == 200, r.describe());
+        for (const QJsonValue& e : QJsonDocument::fromJson(r.body).array())
+            paths << e.toObject().value(QStringLiteral("path")).toString();
+        const QByteArray link = r.header("Link");
+        next.clear();
+        if (!link.isEmpty()) {
+            QVERIFY2(link.endsWith(">; rel=\"next\""), link.constData());
+            next =
+                QString::fromLatin1(link.mid(1, link.indexOf('>') - 1)).mid(url(QString()).size());
+        }
+    }
+    QCOMPARE(paths, (QStringList{QStringLiteral("config.json"), QStringLiteral("weights"),
+                                 QStringLiteral("weights/tiny.gguf")}));
+    const Reply badCursor =
+        get(QStringLiteral("/api/models/acme/tiny/tree/main?cursor=bm90IGEgbnVtYmVy"));
+    QVERIFY2(badCursor.status == 400, badCursor.describe());
+
+    // paths-info: JSON (@huggingface/hub) or a form (the Python client); only what exists.
+    const Reply asJson = get(
+        QStringLiteral("/api/models/acme/tiny/paths-info/main"),
+        {QStringLiteral("-H"), QStringLiteral("Content-Type: application/json"),
+         QStringLiteral("--data-binary"),
+         QStringLiteral(R"({"paths": ["config.json", "weights", "nothing"], "expand": true})")});
+    QVERIFY2(asJson.status == 200, asJson.describe());
+    const QJsonArray infos = QJsonDocument::fromJson(asJson.body).array();
+    QCOMPARE(infos.size(), 2);
+    QCOMPARE(infos.at(0).toObject().value(QStringLiteral("oid")).toString(),
+             QString::fromLatin1(gitId));
+    QCOMPARE(infos.at(0)
+                 .toObject()
+                 .value(QStringLiteral("lastCommit"))
+                 .toObject()
+                 .value(QStringLiteral("id"))
+                 .toString(),
+             commit);
+    QCOMPARE(infos.at(1).toObject().value(QStringLiteral("type")).toString(),
+             QStringLiteral("directory"));
+    const Reply asForm = get(
+        QStringLiteral("/api/models/acme/tiny/paths-info/") + commit,
+        {QStringLiteral("--data"), QStringLiteral("paths=weights%2Ftiny.gguf&paths=config.json")});
+    QVERIFY2(asForm.status == 200, asForm.describe());
+    const QJsonArray formInfos = QJsonDocument::fromJson(asForm.body).array();
+    QCOMPARE(formInfos.size(), 2);
+    QCOMPARE(formInfos.at(0)
+                 .toObject()
+                 .value(QStringLiteral("lfs"))
+                 .toObject()
+                 .value(QStringLiteral("oid"))
+                 .toString(),
+             QString::fromLatin1(sha));
+    QVERIFY(!formInfos.at(0).toObject().contains(QStringLiteral("lastCommit")));
+    const Reply notJson =
+        get(QStringLiteral("/api/models/acme/tiny/paths-info/main"),
+            {QStringLiteral("-H"), QStringLiteral("Content-Type: application/json"),
+             QStringLiteral("--data"), QStringLiteral("{\"paths\": [1]}")});
+    QVERIFY2(notJson.status == 400, notJson.describe());
+    const Reply byGet = get(QStringLiteral("/api/models/acme/tiny/paths-info/main"));
+    QVERIFY2(byGet.status == 405, byGet.describe());
+}
+
+namespace {
+// tests/peers/llama-check.mjs: llama.cpp (node-llama-cpp's prebuilt binary) loads `model` (a
+// file, or an hf: URI fetched through MODEL_ENDPOINT) and answers a prompt. Its JSON line.
+QString llamaCheck(const QStringList& arguments, const QProcessEnvironment& environment)
+{
+    QProcess node;
+    node.setProcessEnvironment(environment);
+    node.setProcessChannelMode(QProcess::MergedChannels);
+    node.start(QStringLiteral("node"),
+               QStringList{QStringLiteral(MODELFLOAT_TESTS_SOURCE_DIR "/peers/llama-check.mjs")} +
+                   arguments);
+    if (!node.waitForFinished(300'000))
+        node.kill();
+    return QString::fromUtf8(node.readAll());
+}
+} // namespace
+
+// llama.cpp itself loads the tiny llama model and answers a prompt: from the Hugging Face cache
+// `materialize --layout hf` wrote, and fetched through the local API as its Hub endpoint
+// (MODEL_ENDPOINT, the variable llama.cpp's -hf reads), by node-llama-cpp's resolver.
+void TestApiHub::llamaCppAnswersFromTheStore()
+{
+    QVERIFY(floatTiny());
+    const QString cache = m_box->path(QStringLiteral("hf-llama"));
+    const CliResult made =
+        m_box->run({QStringLiteral("materialize"), QStringLiteral("tiny"), QStringLiteral("--to"),
+                    cache, QStringLiteral("--layout"), QStringLiteral("hf")});
+    QVERIFY2(made.code == 0, made.describe());
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("HOME"), m_box->path(QStringLiteral("home")));
+    const QString fromCache =
+        llamaCheck({cache + QStringLiteral("/models--acme--tiny/snapshots/") +
+                    QLatin1String(TinyCommit) + QStringLiteral("/weights/tiny.gguf")},
+                   env);
+    QVERIFY2(fromCache.contains(QStringLiteral("\"ok\":true")), qPrintable(fromCache));
+    QVERIFY2(fromCache.contains(QStringLiteral("\"architecture\":\"llama\"")),
+             qPrintable(fromCache));
+
+    env.insert(QStringLiteral("MODEL_ENDPOINT"), url(QString()));
+    env.insert(QStringLiteral("HF_TOKEN"), QString::fromLatin1(m_token));
+    const QString downloads = m_box->path(QStringLiteral("llama-downloads"));
+    const QString fromApi =
+        llamaCheck({QStringLiteral("hf:acme/tiny/weights/tiny.gguf"), downloads}, env);
+    QVERIFY2(fromApi.contains(QStringLiteral("\"ok\":true")), qPrintable(fromApi));
+    // What it downloaded is the model's bytes.
+    const QString path = QJsonDocument::fromJson(fromApi.toUtf8().trimmed().split('\n').last())
+                             .object()
+                             .value(QStringLiteral("path"))
+                             .toString();
+    QVERIFY2(path.startsWith(downloads), qPrintable(fromApi));
+    QFile got(path);
+    QVERIFY(got.open(QIODevice::ReadOnly));
+    QVERIFY(got.readAll() == m_gguf);
+}
+
+// llama.cpp's own -hf code (tests/peers/llama-hf/hf-pull: the calls `llama-cli -hf` makes, in the
+// prebuilt library node-llama-cpp ships) with MODEL_ENDPOINT pointed at the local API: refs, the
+// tree of that commit, then the GGUF by resolve/, into its Hugging Face cache, where llama.cpp
+// loads it and answers. It writes what `materialize --layout hf` writes (issue 38: refs was 404,
+// so llama.cpp found no model; and the token, made of base64, was dropped by llama.cpp as
+// invalid three times in four).
+void TestApiHub::llamaCppHfReadsFromTheStore()
+{
+    QVERIFY(floatTiny());
+    const QString pull =
+        QStringLiteral(MODELFLOAT_TESTS_SOURCE_DIR "/peers/node_modules/.modelfloat-bin/hf-pull");
+    QVERIFY2(QFileInfo(pull).isExecutable(), "run scripts/install-peers.sh: it builds hf-pull");
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    const QString cache = m_box->path(QStringLiteral("llama-cache"));
+    env.insert(QStringLiteral("HOME"), m_box->path(QStringLiteral("home")));
+    env.insert(QStringLiteral("LLAMA_CACHE"), cache);
+    env.insert(QStringLiteral("MODEL_ENDPOINT"), url(QString()));
+    env.insert(QStringLiteral("HF_TOKEN"), QString::fromLatin1(m_token));
+    QProcess hf;
+    hf.setProcessEnvironment(env);
+    hf.start(pull, {QStringLiteral("acme/tiny")});
+    QVERIFY(hf.waitForFinished(120'000));
+    const QByteArray said = hf.readAllStandardOutput() + hf.readAllStandardError();
+    QVERIFY2(hf.exitCode() == 0, said.constData());
+    const QString path = QString::fromUtf8(said.trimmed().split('\n').last());
+    const QString snapshot = QStringLiteral("models--acme--tiny/snapshots/") +
+                             QLatin1String(TinyCommit) + QStringLiteral("/weights/tiny.gguf");
+    QCOMPARE(path, cache + QLatin1Char('/') + snapshot);
+    QFile got(path);
+    QVERIFY(got.open(QIODevice::ReadOnly));
+    QVERIFY(got.readAll() == m_gguf);
+    // The blob is named by its SHA-256 (the LFS oid of the tree), as materialize names it, and
+    // refs/main holds the commit.
+    const QByteArray sha = QCryptographicHash::hash(m_gguf, QCryptographicHash::Sha256).toHex();
+    QCOMPARE(
+        QFileInfo(path).canonicalFilePath(),
+        QFileInfo(cache + QStringLiteral("/models--acme--tiny/blobs/") + QString::fromLatin1(sha))
+            .canonicalFilePath());
+    QFile ref(cache + QStringLiteral("/models--acme--tiny/refs/main"));
+    QVERIFY(ref.open(QIODevice::ReadOnly));
+    QCOMPARE(ref.readAll().trimmed(), QByteArray(TinyCommit));
+    const QString answer = llamaCheck({path}, env);
+    QVERIFY2(answer.contains(QStringLiteral("\"ok\":true")), qPrintable(answer));
+}
+
+// A token an older version made (base64: "-" and "_" after "hf_", which llama.cpp refuses to
+// send) is replaced once by one every client sends, and kept.
+void TestApiHub::oldTokenIsReplacedByOneEveryClientSends()
+{
+    static const QRegularExpression everyClient(QStringLiteral("^hf_[A-Za-z0-9]{34,253}$"));
+    QVERIFY2(everyClient.match(QString::fromLatin1(m_token)).hasMatch(), m_token.constData());
+    const QString store = m_box->vault() + QStringLiteral("/credentials.json");
+    QFile file(store);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QByteArray json = file.readAll();
+    file.close();
+    const QByteArray old = "hf_RtCY3djClsGF4ow1pcjDFAf038x-RPsOhiNn_zVWPvQ";
+    QVERIFY(json.contains(m_token));
+    json.replace(m_token, old);
+    QVERIFY(test::writeFile(store, json));
+    const CliResult made = m_box->run({QStringLiteral("serve"), QStringLiteral("--print-token")});
+    QVERIFY2(made.code == 0, made.describe());
+    const QByteArray fresh = made.out.trimmed();
+    QVERIFY2(fresh != old && everyClient.match(QString::fromLatin1(fresh)).hasMatch(),
+             fresh.constData());
+    const CliResult again = m_box->run({QStringLiteral("serve"), QStringLiteral("--print-token")});
+    QCOMPARE(again.out.trimmed(), fresh);
 }
 
 QTEST_GUILESS_MAIN(TestApiHub)

@@ -3,11 +3,13 @@
 #include "apieventstream.h"
 #include "apiupload.h"
 #include "byterange.h"
+#include "hubblobids.h"
 #include "hubresources.h"
 #include "modelresources.h"
 #include "openapidocument.h"
 #include "transferresources.h"
 
+#include "hub/hfcachelayout.h"
 #include "registry/registry.h"
 #include "sync/catalogcollectjob.h"
 #include "transfer/rangejob.h"
@@ -135,7 +137,7 @@ void ApiConnection::onIdle()
     }
     // Waiting for the providers (a slow chunk, a removal) is not the client's idleness: only a
     // client that leaves what was sent unread is let go.
-    if (m_removal || (m_job && !m_jobFinished && m_socket->bytesToWrite() == 0)) {
+    if (m_removal || m_blobJob || (m_job && !m_jobFinished && m_socket->bytesToWrite() == 0)) {
         m_idle->start();
         return;
     }
@@ -156,6 +158,10 @@ void ApiConnection::onDisconnected()
     }
     if (m_removal)
         return; // a removal ends on its own (one transaction, then the providers); then this goes
+    if (m_blobJob) {
+        m_blobJob->abort(); // its finished() lets the connection go
+        return;
+    }
     if (m_job && !m_jobFinished)
         m_job->abort(); // its finished() deletes this
     else
@@ -203,10 +209,14 @@ void ApiConnection::handle()
     const QByteArray method = m_head.method();
     const ApiRoute route = ApiRoute::parse(m_head.target());
     // The Hub's download endpoints only read; the user may open them to every program here.
-    const bool open =
-        m_settings.hubWithoutToken && (method == "GET" || method == "HEAD") &&
-        (route.kind == ApiRoute::Kind::HubModelInfo || route.kind == ApiRoute::Kind::HubTree ||
-         route.kind == ApiRoute::Kind::HubResolve);
+    // (paths-info is a POST that only reads.)
+    const bool hubRead =
+        route.kind == ApiRoute::Kind::HubModelInfo || route.kind == ApiRoute::Kind::HubTree ||
+        route.kind == ApiRoute::Kind::HubResolve || route.kind == ApiRoute::Kind::HubRefs ||
+        route.kind == ApiRoute::Kind::HubRaw;
+    const bool open = m_settings.hubWithoutToken &&
+                      (((method == "GET" || method == "HEAD") && hubRead) ||
+                       (method == "POST" && route.kind == ApiRoute::Kind::HubPathsInfo));
     if (!open && !authorized()) {
         ApiResponse r = ApiResponse::error(
             401, tr("A valid token is needed: send “Authorization: Bearer TOKEN” (the token is "
@@ -227,6 +237,7 @@ void ApiConnection::handle()
     case ApiRoute::Kind::TransferAction:
     case ApiRoute::Kind::Floats:
     case ApiRoute::Kind::ModelAction:
+    case ApiRoute::Kind::HubPathsInfo:
         allowed = "POST";
         break;
     default:
@@ -279,6 +290,8 @@ void ApiConnection::handle()
     case ApiRoute::Kind::HubModelInfo:
     case ApiRoute::Kind::HubTree:
     case ApiRoute::Kind::HubResolve:
+    case ApiRoute::Kind::HubRefs:
+    case ApiRoute::Kind::HubRaw:
         return serveHub(route);
     case ApiRoute::Kind::IpfsBlock:
         // A trustless gateway answers a raw block only when asked for one; the other forms
@@ -302,6 +315,7 @@ void ApiConnection::handle()
     case ApiRoute::Kind::TransferAction:
     case ApiRoute::Kind::Floats:
     case ApiRoute::Kind::ModelAction:
+    case ApiRoute::Kind::HubPathsInfo:
         return; // POST only: answered above
     }
 }
@@ -327,6 +341,8 @@ void ApiConnection::serveTransfers()
 void ApiConnection::handlePost()
 {
     m_answered = true;
+    if (m_route.kind == ApiRoute::Kind::HubPathsInfo)
+        return serveHub(m_route);
     TransferControl* queue = m_settings.transfers;
     if (!queue)
         return respond(ApiResponse::error(503, tr("This server runs no transfer queue")));
@@ -403,37 +419,103 @@ void ApiConnection::serveFile(const ApiRoute& route)
         return respond(ApiResponse::error(
             409, tr("“%1” was never completely floated; float it again to finish it")
                      .arg(route.filePath)));
-    sendFile(*file, ApiResponse());
+    sendFile(*file, ApiResponse(), '"' + file->sha256 + '"');
 }
 
 void ApiConnection::serveHub(const ApiRoute& route)
 {
+    m_answered = true;
     ApiResponse notFound;
     const auto hub = findHubModel(m_vault->registry(), route.model, route.revision, &notFound);
     if (!hub)
         return respond(notFound);
-    if (route.kind == ApiRoute::Kind::HubModelInfo)
-        return respond(hubModelInfo(*hub, route.query));
-    if (route.kind == ApiRoute::Kind::HubTree)
-        return respond(hubTree(*hub, route.filePath, route.query));
-    const auto file = std::find_if(hub->files.cbegin(), hub->files.cend(),
-                                   [&](const FileRecord& f) { return f.path == route.filePath; });
-    if (file == hub->files.cend())
-        return respond(hubError(
-            404, "EntryNotFound",
-            tr("%1 does not exist on “%2”").arg(route.filePath, QString::fromLatin1(hub->commit))));
-    // What the Hub sends for a Git LFS file: the commit, and the file's SHA-256 and size (which
-    // its clients take as the file's identity in their caches).
+    if (route.kind == ApiRoute::Kind::HubRefs)
+        return respond(hubRefs(*hub));
+    if (route.kind == ApiRoute::Kind::HubModelInfo &&
+        route.query.queryItemValue(QStringLiteral("blobs")) != QLatin1String("true"))
+        return respond(hubModelInfo(*hub, route.query, *m_settings.blobIds));
+    const FileRecord* file = nullptr;
+    if (route.kind == ApiRoute::Kind::HubResolve || route.kind == ApiRoute::Kind::HubRaw) {
+        const auto found =
+            std::find_if(hub->files.cbegin(), hub->files.cend(),
+                         [&](const FileRecord& f) { return f.path == route.filePath; });
+        if (found == hub->files.cend())
+            return respond(hubError(404, "EntryNotFound",
+                                    tr("%1 does not exist on “%2”")
+                                        .arg(route.filePath, QString::fromLatin1(hub->commit))));
+        file = &*found;
+    }
+    // Files outside LFS are named by their git blob id, computed from their bytes the first
+    // time they are asked for; the answer waits for it.
+    const QList<FileRecord> missing =
+        m_settings.blobIds->missing(file ? QList<FileRecord>{*file} : hub->files);
+    if (!missing.isEmpty()) {
+        if (m_blobIdsTried)
+            return respond(ApiResponse::error(500, tr("The files' ids could not be computed")));
+        m_blobIdsTried = true;
+        m_blobJob = new HubBlobIdJob(m_vault, m_settings.blobIds, missing, this);
+        connect(m_blobJob, &HubBlobIdJob::finished, this, [this] {
+            const QString why = m_blobJob->error();
+            m_blobJob->deleteLater();
+            m_blobJob = nullptr;
+            if (m_disconnected) {
+                deleteLater();
+                return;
+            }
+            if (!why.isEmpty())
+                return respond(ApiResponse::error(
+                    503, tr("A file of this model cannot be read now: %1").arg(why)));
+            serveHub(m_route);
+        });
+        m_blobJob->start();
+        return;
+    }
+    switch (route.kind) {
+    case ApiRoute::Kind::HubModelInfo:
+        return respond(hubModelInfo(*hub, route.query, *m_settings.blobIds));
+    case ApiRoute::Kind::HubTree: {
+        // The next page's address is this one's: the Host header was checked (hostAllowed()).
+        const QByteArray target = m_head.target();
+        const qsizetype question = target.indexOf('?');
+        return respond(hubTree(*hub, route.filePath, route.query, *m_settings.blobIds,
+                               "http://" + m_head.header("host") +
+                                   (question < 0 ? target : target.left(question))));
+    }
+    case ApiRoute::Kind::HubPathsInfo:
+        return respond(
+            hubPathsInfo(*hub, m_body, m_head.header("content-type"), *m_settings.blobIds));
+    case ApiRoute::Kind::HubRaw:
+        return serveRaw(*file, hub->commit);
+    default:
+        break;
+    }
+    // What the Hub sends: the commit; for a Git LFS file also its SHA-256 and size (which its
+    // clients take as the file's identity in their caches), for any other its git blob id.
     ApiResponse r;
     r.addHeader({"X-Repo-Commit", hub->commit});
-    r.addHeader({"X-Linked-Etag", '"' + file->sha256 + '"'});
-    r.addHeader({"X-Linked-Size", QByteArray::number(file->size)});
-    sendFile(*file, r);
+    const QByteArray etag = '"' + hubEtag(*file, *m_settings.blobIds) + '"';
+    if (hfcache::storedInLfs(file->path, file->size)) {
+        r.addHeader({"X-Linked-Etag", etag});
+        r.addHeader({"X-Linked-Size", QByteArray::number(file->size)});
+    }
+    sendFile(*file, r, etag);
 }
 
-void ApiConnection::sendFile(const FileRecord& file, ApiResponse r)
+void ApiConnection::serveRaw(const FileRecord& file, const QByteArray& commit)
 {
-    const QByteArray etag = '"' + file.sha256 + '"';
+    ApiResponse r;
+    r.addHeader({"X-Repo-Commit", commit});
+    // Git holds a small file's bytes, and only the pointer of a file in LFS: raw/ answers that.
+    if (!hfcache::storedInLfs(file.path, file.size))
+        return sendFile(file, r, '"' + hubEtag(file, *m_settings.blobIds) + '"');
+    r.body = lfsPointer(file);
+    r.addHeader({"ETag", '"' + gitBlobId(r.body) + '"'});
+    r.addHeader({"Content-Type", "text/plain; charset=utf-8"});
+    respond(r);
+}
+
+void ApiConnection::sendFile(const FileRecord& file, ApiResponse r, const QByteArray& etag)
+{
     r.addHeader({"ETag", etag});
     r.addHeader({"Accept-Ranges", "bytes"});
     // A Range for another version of the file (If-Range names another ETag) gets it whole.

@@ -22,6 +22,8 @@ namespace mf::api {
 
 class ApiEventStream;
 class ApiUpload;
+class HubBlobIds;
+class HubBlobIdJob;
 class TransferControl;
 
 // One client connection: reads one request head, checks it (size, Host, token), answers it, and
@@ -49,6 +51,8 @@ public:
         bool hubWithoutToken = false; // ApiServer::setHubWithoutToken()
         // The transfer queue the transfer endpoints use; none: they answer 503.
         TransferControl* transfers = nullptr;
+        // The git blob ids the Hub's routes have computed (the server's, for its lifetime).
+        HubBlobIds* blobIds = nullptr;
     };
     // The most a JSON request body (a POST) may have.
     static constexpr qint64 MaxJsonBodyBytes = 64 * 1024;
@@ -80,8 +84,11 @@ private:
     void respond(const ApiResponse& response);
     void serveFile(const ApiRoute& route);
     void serveHub(const ApiRoute& route);
-    // The bytes of `file` (whole, or the Range asked for), with `response`'s header fields.
-    void sendFile(const FileRecord& file, ApiResponse response);
+    // /raw/: what git holds for `file` (an LFS file's pointer, any other's bytes).
+    void serveRaw(const FileRecord& file, const QByteArray& commit);
+    // The bytes of `file` (whole, or the Range asked for), with `response`'s header fields;
+    // `etag` quoted is its ETag (and what If-Range must name).
+    void sendFile(const FileRecord& file, ApiResponse response, const QByteArray& etag);
     void serveChunk(const ApiRoute& route);
     void removeModel(const ApiRoute& route);
     // Answers with `response` (its head, Content-Length `length`) and the bytes [begin, end) of
@@ -101,7 +108,9 @@ private:
     bool m_answered = false;
     bool m_headOnly = false; // HEAD: the head of the answer, no body
     RangeJob* m_job = nullptr;
-    TransferJob* m_removal = nullptr; // a DELETE running
+    TransferJob* m_removal = nullptr;  // a DELETE running
+    HubBlobIdJob* m_blobJob = nullptr; // computing git blob ids before a Hub answer
+    bool m_blobIdsTried = false;
     ApiRoute m_route;
     qint64 m_bodyLength = -1; // a POST's Content-Length once its head is read
     QByteArray m_body;

@@ -48,7 +48,8 @@ qsizetype repoIdLength(const QStringList& segments, const QStringList& keywords)
 
 void parseHubApi(const QStringList& segments, ApiRoute* route)
 {
-    static const QStringList keywords = {QStringLiteral("revision"), QStringLiteral("tree")};
+    static const QStringList keywords = {QStringLiteral("revision"), QStringLiteral("tree"),
+                                         QStringLiteral("refs"), QStringLiteral("paths-info")};
     const qsizetype n = repoIdLength(segments, keywords);
     if (n == 0)
         return;
@@ -58,6 +59,11 @@ void parseHubApi(const QStringList& segments, ApiRoute* route)
         route->kind = ApiRoute::Kind::HubModelInfo;
     } else if (rest.first() == QLatin1String("revision") && rest.size() == 2) {
         route->kind = ApiRoute::Kind::HubModelInfo;
+        route->revision = rest.at(1);
+    } else if (rest == QStringList{QStringLiteral("refs")}) {
+        route->kind = ApiRoute::Kind::HubRefs;
+    } else if (rest.first() == QLatin1String("paths-info") && rest.size() == 2) {
+        route->kind = ApiRoute::Kind::HubPathsInfo;
         route->revision = rest.at(1);
     } else if (rest.first() == QLatin1String("tree") && rest.size() >= 2) {
         const auto folder = filePathOf(rest.mid(2));
@@ -71,14 +77,15 @@ void parseHubApi(const QStringList& segments, ApiRoute* route)
 
 void parseHubResolve(const QStringList& segments, ApiRoute* route)
 {
-    static const QStringList keywords = {QStringLiteral("resolve")};
+    static const QStringList keywords = {QStringLiteral("resolve"), QStringLiteral("raw")};
     const qsizetype n = repoIdLength(segments, keywords);
-    if (n == 0 || segments.size() < n + 3 || segments.at(n) != QLatin1String("resolve"))
+    if (n == 0 || segments.size() < n + 3 || !keywords.contains(segments.at(n)))
         return;
     const auto path = filePathOf(segments.mid(n + 2));
     if (!path)
         return;
-    route->kind = ApiRoute::Kind::HubResolve;
+    route->kind = segments.at(n) == QLatin1String("raw") ? ApiRoute::Kind::HubRaw
+                                                         : ApiRoute::Kind::HubResolve;
     route->model = segments.mid(0, n).join(QLatin1Char('/'));
     route->revision = segments.at(n + 1);
     route->filePath = *path;

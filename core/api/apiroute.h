@@ -19,10 +19,15 @@ struct ApiRoute
         ModelFile,
         Chunk,
         // The Hugging Face Hub's download endpoints (hubresources.h): /api/models/{repo}[/revision/
-        // {rev}], /api/models/{repo}/tree/{rev}[/{folder}] and /{repo}/resolve/{rev}/{path}.
+        // {rev}], /api/models/{repo}/tree/{rev}[/{folder}] and /{repo}/resolve/{rev}/{path};
+        // /api/models/{repo}/refs, POST /api/models/{repo}/paths-info/{rev} and
+        // /{repo}/raw/{rev}/{path} (what git holds: an LFS file's pointer).
         HubModelInfo,
         HubTree,
         HubResolve,
+        HubRefs,
+        HubPathsInfo,
+        HubRaw,
         // GET /ipfs/{cid}: a chunk as a raw block, the IPFS trustless gateway's form.
         IpfsBlock,
         OpenApi,

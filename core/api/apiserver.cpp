@@ -80,6 +80,7 @@ void ApiServer::onNewConnection()
         settings.requestDeadlineMs = m_requestDeadlineMs;
         settings.hubWithoutToken = m_hubWithoutToken;
         settings.transfers = m_transfers;
+        settings.blobIds = &m_blobIds;
         // Deletes itself when done.
         auto* connection = new ApiConnection(m_vault, socket, settings, this);
         ++m_connections;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "hubblobids.h"
+
 #include <QHostAddress>
 #include <QList>
 #include <QObject>
@@ -73,6 +75,7 @@ private:
     int m_maxConnections = DefaultMaxConnections;
     int m_connections = 0;
     TransferControl* m_transfers = nullptr;
+    HubBlobIds m_blobIds; // what the connections computed, for the next ones
 };
 
 } // namespace mf::api

@@ -1,11 +1,13 @@
 #include "hubresources.h"
 
+#include "hub/hfcachelayout.h"
 #include "registry/registry.h"
 
 #include <QCoreApplication>
 #include <QCryptographicHash>
 #include <QDateTime>
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QSet>
 
 #include <algorithm>
@@ -19,20 +21,6 @@ const QString LocalPrefix = QStringLiteral("local/");
 QString tr(const char* text)
 {
     return QCoreApplication::translate("mf::api", text);
-}
-
-// The Git LFS pointer file the Hub keeps in git for a large file: its git blob id is the
-// entry's "oid", and its size the "pointerSize".
-QByteArray lfsPointer(const FileRecord& f)
-{
-    return "version https://git-lfs.github.com/spec/v1\noid sha256:" + f.sha256 + "\nsize " +
-           QByteArray::number(f.size) + '\n';
-}
-
-QByteArray gitBlobId(const QByteArray& content)
-{
-    const QByteArray object = "blob " + QByteArray::number(content.size()) + '\0' + content;
-    return QCryptographicHash::hash(object, QCryptographicHash::Sha1).toHex();
 }
 
 QJsonObject lfsJson(const FileRecord& f, const char* oidKey)
@@ -70,7 +58,59 @@ bool isHead(const QString& revision)
            revision == QLatin1String("HEAD");
 }
 
+// One entry of a tree or paths-info answer for a file, as the Hub gives it.
+QJsonObject fileEntry(const HubModel& hub, const FileRecord& f, const HubBlobIds& ids, bool expand)
+{
+    const bool lfs = hfcache::storedInLfs(f.path, f.size);
+    QJsonObject e{{QStringLiteral("type"), QStringLiteral("file")},
+                  {QStringLiteral("oid"),
+                   QString::fromLatin1(lfs ? gitBlobId(lfsPointer(f)) : ids.find(f.sha256))},
+                  {QStringLiteral("size"), f.size},
+                  {QStringLiteral("path"), f.path}};
+    if (lfs)
+        e.insert(QStringLiteral("lfs"), lfsJson(f, "oid"));
+    if (expand) // One commit made every file of a model: it is each file's last.
+        e.insert(QStringLiteral("lastCommit"),
+                 QJsonObject{{QStringLiteral("id"), QString::fromLatin1(hub.commit)},
+                             {QStringLiteral("title"), QStringLiteral("Floated with ModelFloat")},
+                             {QStringLiteral("date"),
+                              hub.model.created.toUTC().toString(Qt::ISODateWithMs)}});
+    return e;
+}
+
+QJsonObject folderEntry(const QString& path)
+{
+    return {{QStringLiteral("type"), QStringLiteral("directory")},
+            {QStringLiteral("oid"), QString(40, QLatin1Char('0'))},
+            {QStringLiteral("size"), 0},
+            {QStringLiteral("path"), path}};
+}
+
+bool isTrue(const QUrlQuery& query, const QString& name)
+{
+    return query.queryItemValue(name) == QLatin1String("true");
+}
+
 } // namespace
+
+QByteArray lfsPointer(const FileRecord& f)
+{
+    // The pointer file Git LFS keeps in git for a large file: its git blob id is the entry's
+    // "oid", and its size the "pointerSize".
+    return "version https://git-lfs.github.com/spec/v1\noid sha256:" + f.sha256 + "\nsize " +
+           QByteArray::number(f.size) + '\n';
+}
+
+QByteArray gitBlobId(const QByteArray& content)
+{
+    const QByteArray object = "blob " + QByteArray::number(content.size()) + '\0' + content;
+    return QCryptographicHash::hash(object, QCryptographicHash::Sha1).toHex();
+}
+
+QByteArray hubEtag(const FileRecord& file, const HubBlobIds& ids)
+{
+    return hfcache::storedInLfs(file.path, file.size) ? file.sha256 : ids.find(file.sha256);
+}
 
 ApiResponse hubError(int status, const QByteArray& code, const QString& message)
 {
@@ -135,16 +175,18 @@ std::optional<HubModel> findHubModel(Registry& registry, const QString& repoId,
     return hub;
 }
 
-ApiResponse hubModelInfo(const HubModel& hub, const QUrlQuery& query)
+ApiResponse hubModelInfo(const HubModel& hub, const QUrlQuery& query, const HubBlobIds& ids)
 {
-    const bool blobs = query.queryItemValue(QStringLiteral("blobs")) == QLatin1String("true");
+    const bool blobs = isTrue(query, QStringLiteral("blobs"));
     QJsonArray siblings;
     for (const FileRecord& f : hub.files) {
         QJsonObject s{{QStringLiteral("rfilename"), f.path}};
         if (blobs) {
             s.insert(QStringLiteral("size"), f.size);
-            s.insert(QStringLiteral("blobId"), QString::fromLatin1(gitBlobId(lfsPointer(f))));
-            s.insert(QStringLiteral("lfs"), lfsJson(f, "sha256"));
+            const QJsonObject entry = fileEntry(hub, f, ids, false);
+            s.insert(QStringLiteral("blobId"), entry.value(QStringLiteral("oid")));
+            if (entry.contains(QStringLiteral("lfs")))
+                s.insert(QStringLiteral("lfs"), lfsJson(f, "sha256"));
         }
         siblings.append(s);
     }
@@ -165,10 +207,30 @@ ApiResponse hubModelInfo(const HubModel& hub, const QUrlQuery& query)
                                    {QStringLiteral("siblings"), siblings}});
 }
 
-ApiResponse hubTree(const HubModel& hub, const QString& folder, const QUrlQuery& query)
+ApiResponse hubTree(const HubModel& hub, const QString& folder, const QUrlQuery& query,
+                    const HubBlobIds& ids, const QByteArray& pageUrl)
 {
-    const bool recursive =
-        query.queryItemValue(QStringLiteral("recursive")) == QLatin1String("true");
+    const bool recursive = isTrue(query, QStringLiteral("recursive"));
+    const bool expand = isTrue(query, QStringLiteral("expand"));
+    int limit = HubTreePage;
+    if (query.hasQueryItem(QStringLiteral("limit"))) {
+        bool ok = false;
+        limit = query.queryItemValue(QStringLiteral("limit")).toInt(&ok);
+        if (!ok || limit < 1 || limit > HubTreePage)
+            return hubError(400, {},
+                            tr("limit must be a whole number from 1 to %1").arg(HubTreePage));
+    }
+    // The cursor is where the page starts, as this server wrote it in the Link it sent.
+    qsizetype from = 0;
+    if (query.hasQueryItem(QStringLiteral("cursor"))) {
+        const QByteArray cursor = QByteArray::fromBase64(
+            query.queryItemValue(QStringLiteral("cursor")).toLatin1(),
+            QByteArray::Base64UrlEncoding | QByteArray::AbortOnBase64DecodingErrors);
+        bool ok = false;
+        from = cursor.size() <= 12 ? cursor.toLongLong(&ok) : -1;
+        if (!ok || from < 0)
+            return hubError(400, {}, tr("This cursor was not made by this server"));
+    }
     const QString prefix = folder.isEmpty() ? QString() : folder + QLatin1Char('/');
     QJsonArray entries;
     QSet<QString> folders;
@@ -185,24 +247,93 @@ ApiResponse hubTree(const HubModel& hub, const QString& folder, const QUrlQuery&
             if (folders.contains(path))
                 continue;
             folders.insert(path);
-            entries.append(QJsonObject{{QStringLiteral("type"), QStringLiteral("directory")},
-                                       {QStringLiteral("oid"), QString(40, QLatin1Char('0'))},
-                                       {QStringLiteral("size"), 0},
-                                       {QStringLiteral("path"), path}});
+            entries.append(folderEntry(path));
         }
         if (parts.size() > 1 && !recursive)
             continue;
-        entries.append(
-            QJsonObject{{QStringLiteral("type"), QStringLiteral("file")},
-                        {QStringLiteral("oid"), QString::fromLatin1(gitBlobId(lfsPointer(f)))},
-                        {QStringLiteral("size"), f.size},
-                        {QStringLiteral("path"), f.path},
-                        {QStringLiteral("lfs"), lfsJson(f, "oid")}});
+        entries.append(fileEntry(hub, f, ids, expand));
     }
     if (!folder.isEmpty() && !any)
         return hubError(
             404, "EntryNotFound",
             tr("%1 does not exist on “%2”").arg(folder, QString::fromLatin1(hub.commit)));
+    if (from > entries.size())
+        return hubError(400, {}, tr("This cursor was not made by this server"));
+    QJsonArray page;
+    for (qsizetype i = from; i < entries.size() && i < from + limit; ++i)
+        page.append(entries.at(i));
+    ApiResponse r = ApiResponse::jsonArray(200, page);
+    if (from + limit < entries.size()) {
+        QUrlQuery next = query;
+        next.removeAllQueryItems(QStringLiteral("cursor"));
+        next.addQueryItem(QStringLiteral("cursor"),
+                          QString::fromLatin1(QByteArray::number(from + limit)
+                                                  .toBase64(QByteArray::Base64UrlEncoding |
+                                                            QByteArray::OmitTrailingEquals)));
+        r.addHeader({"Link", '<' + pageUrl + '?' + next.toString(QUrl::FullyEncoded).toUtf8() +
+                                 ">; rel=\"next\""});
+    }
+    return r;
+}
+
+ApiResponse hubRefs(const HubModel& hub)
+{
+    const QJsonObject main{{QStringLiteral("name"), QStringLiteral("main")},
+                           {QStringLiteral("ref"), QStringLiteral("refs/heads/main")},
+                           {QStringLiteral("targetCommit"), QString::fromLatin1(hub.commit)}};
+    return ApiResponse::json(200, {{QStringLiteral("branches"), QJsonArray{main}},
+                                   {QStringLiteral("converts"), QJsonArray{}},
+                                   {QStringLiteral("tags"), QJsonArray{}}});
+}
+
+ApiResponse hubPathsInfo(const HubModel& hub, const QByteArray& body, const QByteArray& contentType,
+                         const HubBlobIds& ids)
+{
+    QStringList paths;
+    bool expand = false;
+    if (contentType.trimmed().toLower().startsWith("application/json")) {
+        QJsonParseError parsed;
+        const QJsonDocument doc = QJsonDocument::fromJson(body, &parsed);
+        const QJsonValue list = doc.object().value(QStringLiteral("paths"));
+        if (parsed.error != QJsonParseError::NoError || !doc.isObject() || !list.isArray())
+            return hubError(400, {}, tr("Send {\"paths\": [\"file\", ...]} as JSON"));
+        for (const QJsonValue& p : list.toArray()) {
+            if (!p.isString())
+                return hubError(400, {}, tr("Every path in “paths” must be a string"));
+            paths.append(p.toString());
+        }
+        expand = doc.object().value(QStringLiteral("expand")).toBool();
+    } else {
+        // A form (application/x-www-form-urlencoded), as the Python client sends it: a '+' is a
+        // space there.
+        QByteArray form = body;
+        form.replace('+', "%20");
+        const QUrlQuery query(QString::fromUtf8(form));
+        paths = query.allQueryItemValues(QStringLiteral("paths"), QUrl::FullyDecoded);
+        expand = isTrue(query, QStringLiteral("expand"));
+    }
+    if (paths.size() > HubMaxPathsInfo)
+        return hubError(400, {}, tr("Ask for at most %1 paths at once").arg(HubMaxPathsInfo));
+    // Each path asked for, once, in the order asked; a path that names nothing is left out.
+    QJsonArray entries;
+    QSet<QString> seen;
+    for (const QString& asked : std::as_const(paths)) {
+        const QString path = asked.endsWith(QLatin1Char('/')) ? asked.chopped(1) : asked;
+        if (path.isEmpty() || seen.contains(path))
+            continue;
+        seen.insert(path);
+        const QString inside = path + QLatin1Char('/');
+        for (const FileRecord& f : hub.files) {
+            if (f.path == path) {
+                entries.append(fileEntry(hub, f, ids, expand));
+                break;
+            }
+            if (f.path.startsWith(inside)) {
+                entries.append(folderEntry(path));
+                break;
+            }
+        }
+    }
     return ApiResponse::jsonArray(200, entries);
 }
 

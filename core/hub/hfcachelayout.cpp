@@ -1,5 +1,7 @@
 #include "hfcachelayout.h"
 
+#include "variants.h"
+
 #include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
@@ -12,6 +14,11 @@
 #include <unistd.h>
 
 namespace mf::hfcache {
+
+bool storedInLfs(const QString& path, qint64 size)
+{
+    return variants::isWeightFile(path) || size > MaxGitFileBytes;
+}
 
 QString repoFolderName(const QString& repoId)
 {

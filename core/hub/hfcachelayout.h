@@ -23,6 +23,14 @@ bool writeRef(const QString& repoFolder, const QString& ref, const QString& comm
 // Creates (or replaces) the snapshot symlink of `path` to the blob.
 bool linkSnapshot(const QString& repoFolder, const QString& commit, const QString& path,
                   const QString& etag, QString* error);
+// Whether the Hub keeps `path` in Git LFS, so that its ETag (and a cache's blob name) is the
+// SHA-256 of its content rather than its git blob sha1: weight files by their extension (the
+// patterns of the .gitattributes the Hub gives every new repo) and any file over 10 MiB (the
+// Hub refuses a larger file in plain git). One rule for materialize and the local API, so what
+// a client caches from the API is what `materialize --layout hf` writes.
+bool storedInLfs(const QString& path, qint64 size);
+// The most a file outside LFS may have (storedInLfs()).
+constexpr qint64 MaxGitFileBytes = 10 * 1024 * 1024;
 // The git blob sha1 of a file ("blob <size>\0" + content), hex; empty when unreadable.
 QByteArray gitBlobSha1(const QString& filePath);
 

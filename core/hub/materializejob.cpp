@@ -2,7 +2,6 @@
 
 #include "hfcachelayout.h"
 #include "hubrepo.h"
-#include "variants.h"
 
 #include "registry/modelpath.h"
 #include "util/fileio.h"
@@ -15,10 +14,6 @@
 #include <cstdio>
 
 namespace mf {
-
-namespace {
-constexpr qint64 LfsThreshold = 10 * 1024 * 1024;
-}
 
 MaterializeJob::MaterializeJob(Vault* vault, Request request, QObject* parent)
     : TransferJob(parent)
@@ -142,7 +137,7 @@ void MaterializeJob::next()
             break;
         }
         // A blob already in the cache (this model at another commit, or an earlier run).
-        const bool lfs = variants::isWeightFile(f.path) || f.size > LfsThreshold;
+        const bool lfs = hfcache::storedInLfs(f.path, f.size);
         if (lfs) {
             const QString blob = m_repoFolder + QStringLiteral("/blobs/") + blobName(f);
             if (QFileInfo(blob).size() == f.size && QFileInfo(blob).isFile()) {
@@ -200,7 +195,7 @@ void MaterializeJob::next()
 
 bool MaterializeJob::placeInCache(const FileRecord& f, const QString& assembled, QString* error)
 {
-    const bool lfs = variants::isWeightFile(f.path) || f.size > LfsThreshold;
+    const bool lfs = hfcache::storedInLfs(f.path, f.size);
     const QString etag = lfs ? blobName(f) : QString::fromLatin1(hfcache::gitBlobSha1(assembled));
     if (etag.isEmpty()) {
         *error = tr("Cannot read back “%1”").arg(assembled);
