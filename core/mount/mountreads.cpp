@@ -229,10 +229,9 @@ qint64 MountReads::read(File& file, char* buffer, qint64 size, qint64 offset)
     bool sequential = false;
     {
         std::lock_guard lock(file.mutex);
-        sequential = offset == file.nextSequential || offset == 0;
+        sequential = offset == 0 || (file.nextSequential >= 0 &&
+                                     qAbs(offset - file.nextSequential) <= SequentialSlack);
         file.nextSequential = end;
-        if (!sequential)
-            file.readAheadTo = -1;
     }
     if (!missing.empty()) {
         c->fds.assign(missing.size(), -1);
@@ -285,10 +284,13 @@ void MountReads::readAhead(File& file, int lastChunk)
     {
         std::lock_guard lock(file.mutex);
         const int to = qMin(lastChunk + ReadAheadChunks, int(file.chunks.size()) - 1);
-        for (int i = qMax(lastChunk, file.readAheadTo) + 1; i <= to; ++i)
+        // Chunks asked for by an earlier read of this run are not asked for again; after a
+        // jump elsewhere, the run starts over.
+        const bool sameRun = file.readAheadTo >= lastChunk && file.readAheadTo <= to;
+        for (int i = (sameRun ? file.readAheadTo : lastChunk) + 1; i <= to; ++i)
             if (!m_cache->contains(file.chunks[size_t(i)].cid))
                 ahead.push_back(file.chunks[size_t(i)]);
-        file.readAheadTo = qMax(file.readAheadTo, to);
+        file.readAheadTo = to;
     }
     if (ahead.empty())
         return;

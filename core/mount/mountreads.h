@@ -35,9 +35,14 @@ class MountReads final : public QObject
     Q_DISABLE_COPY_MOVE(MountReads)
 
 public:
-    static constexpr int ReadAheadChunks = 4;
+    // As many chunks ahead as a restore has in flight from two providers (4 each).
+    static constexpr int ReadAheadChunks = 8;
     // Loads for the read-ahead in flight at once; what a reader waits for is never held back.
-    static constexpr int MaxReadAheadLoads = 4;
+    static constexpr int MaxReadAheadLoads = 8;
+    // A read that starts this close to where the last one ended continues a sequential read:
+    // the kernel's read-ahead sends several requests at once, which FUSE threads answer in any
+    // order.
+    static constexpr qint64 SequentialSlack = qint64(4) << 20;
 
     // A file open through the mount: its chunks, and descriptors on the chunks it read lately.
     struct File;
