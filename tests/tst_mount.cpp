@@ -109,6 +109,7 @@ private Q_SLOTS:
     void mmapReadsMatch();
     void cacheStaysUnderItsCap();
     void killedMountIsCleanedUpByTheNext();
+    void interruptEndsItWithAFileOpen();
     void modelsComeAndGoWithoutRemounting();
     void unmountOfAnythingElseIsRefused();
 
@@ -383,6 +384,25 @@ void TestMount::killedMountIsCleanedUpByTheNext()
     QCOMPARE(error, 0);
     QCOMPARE(again.size(), m_bytes.size());
     QVERIFY(again == m_bytes);
+}
+
+void TestMount::interruptEndsItWithAFileOpen()
+{
+    // A program holds a file open there (a runtime that mapped a model): Ctrl-C (SIGTERM here)
+    // still ends the mount at once, and that program's next read fails rather than hang.
+    QVERIFY(startMount());
+    const int fd = ::open(QFile::encodeName(file()).constData(), O_RDONLY | O_CLOEXEC);
+    QVERIFY(fd >= 0);
+    QByteArray block(int(4 * KiB), Qt::Uninitialized);
+    QCOMPARE(::pread(fd, block.data(), size_t(block.size()), 0), ssize_t(block.size()));
+    ::kill(pid_t(m_mount->processId()), SIGTERM);
+    const bool ended = m_mount->waitForFinished(30000);
+    const ssize_t after = ::pread(fd, block.data(), size_t(block.size()), 20 * MiB);
+    ::close(fd);
+    QVERIFY2(ended, "the mount waited for the open file");
+    QCOMPARE(m_mount->exitCode(), 0);
+    QCOMPARE(after, ssize_t(-1));
+    QVERIFY(!FuseMount::isModelFloatMount(m_dir));
 }
 
 void TestMount::modelsComeAndGoWithoutRemounting()

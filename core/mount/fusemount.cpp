@@ -240,22 +240,34 @@ FuseMount::~FuseMount()
     unmount();
 }
 
-bool FuseMount::isModelFloatMount(const QString& directory)
+namespace {
+// The device ("0:53") of the ModelFloat mount at `directory`, empty when it is none. With
+// several stacked there, the last (the one on top).
+QByteArray mountDevice(const QString& directory)
 {
     const QString wanted = canonical(directory);
     QFile info(QStringLiteral("/proc/self/mountinfo"));
     if (!info.open(QIODevice::ReadOnly))
-        return false;
-    // "36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - fuse.modelfloat modelfloat rw,..."
+        return {};
+    QByteArray device;
+    // "36 35 0:53 / /home/me/floating ro,nosuid,nodev - fuse.modelfloat modelfloat ro,..."
     for (const QByteArray& line : info.readAll().split('\n')) {
         const QList<QByteArray> fields = line.split(' ');
         const int dash = int(fields.indexOf("-"));
         if (fields.size() < 5 || dash < 0 || dash + 1 >= fields.size())
             continue;
-        if (fields.at(dash + 1) == FileSystemType && unescapeMountPath(fields.at(4)) == wanted)
-            return true;
+        if (fields.at(dash + 1) == FuseMount::FileSystemType &&
+            unescapeMountPath(fields.at(4)) == wanted)
+            device = fields.at(2);
     }
-    return false;
+    return device;
+}
+
+} // namespace
+
+bool FuseMount::isModelFloatMount(const QString& directory)
+{
+    return !mountDevice(directory).isEmpty();
 }
 
 bool FuseMount::unmountDirectory(const QString& directory, QString* error)
@@ -337,15 +349,22 @@ void FuseMount::unmount()
     // No FUSE thread may wait on the engine from now on: this thread is about to wait on them.
     m_reads->stop();
     fuse_exit(m_fuse);
-    // Detached here, before libfuse's own unmount, which closes the session's descriptor: the
-    // kernel ends the connection, which wakes the loop's threads (ENODEV) so that they end. A
-    // file still open in another program keeps the connection, answered with EIO, until it is
-    // closed.
+    // The loop's threads notice the exit only when a request wakes them: one is sent (a statfs,
+    // which the kernel always passes to the file system), from a thread of its own so that this
+    // one never waits on the mount; the first thread it wakes ends the loop. Only then is the
+    // folder detached (lazily: a program may still hold a file there, whose reads fail from now
+    // on), before libfuse's own unmount, which closes the session's descriptor and so ends the
+    // connection.
+    if (m_loop.joinable()) {
+        std::thread([path = QFile::encodeName(m_directory)] {
+            struct statvfs st;
+            ::statvfs(path.constData(), &st);
+        }).detach();
+        m_loop.join();
+    }
     QString why;
     if (isModelFloatMount(m_directory) && !detach(m_directory, true, &why))
         qWarning("%s", qUtf8Printable(why));
-    if (m_loop.joinable())
-        m_loop.join();
     fuse_unmount(m_fuse);
     fuse_destroy(m_fuse);
     m_fuse = nullptr;
