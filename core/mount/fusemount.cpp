@@ -200,6 +200,13 @@ bool detach(const QString& directory, bool lazy, QString* error)
     if (::umount2(native.constData(), lazy ? MNT_DETACH : 0) == 0)
         return true;
     const int umountErrno = errno;
+    if (umountErrno == EBUSY) {
+        *error = QStringLiteral("Cannot unmount “%1”: a program still uses a file or folder "
+                                "there; close it, or stop the mount itself (Ctrl-C), which ends "
+                                "such reads")
+                     .arg(directory);
+        return false;
+    }
     if (umountErrno != EPERM) {
         *error = QStringLiteral("Cannot unmount “%1”: %2")
                      .arg(directory, QString::fromLocal8Bit(std::strerror(umountErrno)));
