@@ -111,12 +111,12 @@ bool ChunkCache::makeRoomLocked(qint64 more)
         for (auto it = m_entries.cbegin(); it != m_entries.cend(); ++it)
             if (it->lastUse < oldest->lastUse)
                 oldest = it;
-        removeLocked(oldest.key());
+        removeLocked(oldest.key()); // a copy: the entry, and its key, go
     }
     return m_cached + m_reserved + more <= m_cap;
 }
 
-void ChunkCache::removeLocked(const QString& cid)
+void ChunkCache::removeLocked(QString cid)
 {
     const auto it = m_entries.find(cid);
     if (it == m_entries.end())

@@ -60,7 +60,8 @@ private:
     void scanLocked();
     // Evicts least recently used chunks until `more` bytes fit under the cap.
     bool makeRoomLocked(qint64 more);
-    void removeLocked(const QString& cid);
+    // By value: callers pass the key of the entry it erases.
+    void removeLocked(QString cid);
     QString pathOf(const QString& cid) const;
 
     const QString m_directory;
