@@ -25,12 +25,6 @@ MountReads* readsOf()
     return static_cast<MountReads*>(fuse_get_context()->private_data);
 }
 
-// A FUSE handle: the open file, shared with the reads running on it.
-struct Handle
-{
-    std::shared_ptr<MountReads::File> file;
-};
-
 void fillStat(const MountTree::Node& node, struct stat* st)
 {
     std::memset(st, 0, sizeof *st);
@@ -106,24 +100,24 @@ int onOpen(const char* path, struct fuse_file_info* fi)
     if (node->directory)
         return -EISDIR;
     int error = 0;
-    auto file = readsOf()->open(node->fileId, node->size, &error);
+    MountReads::File* file = readsOf()->open(node->fileId, node->size, &error);
     if (!file)
         return -error;
-    fi->fh = reinterpret_cast<uint64_t>(new Handle{std::move(file)});
+    fi->fh = reinterpret_cast<uint64_t>(file);
     fi->keep_cache = 1;
     return 0;
 }
 
 int onRead(const char*, char* buffer, size_t size, off_t offset, struct fuse_file_info* fi)
 {
-    auto* handle = reinterpret_cast<Handle*>(fi->fh);
-    const qint64 n = readsOf()->read(*handle->file, buffer, qint64(size), qint64(offset));
+    auto* file = reinterpret_cast<MountReads::File*>(fi->fh);
+    const qint64 n = readsOf()->read(*file, buffer, qint64(size), qint64(offset));
     return int(n);
 }
 
 int onRelease(const char*, struct fuse_file_info* fi)
 {
-    delete reinterpret_cast<Handle*>(fi->fh);
+    readsOf()->close(reinterpret_cast<MountReads::File*>(fi->fh));
     return 0;
 }
 
@@ -319,6 +313,7 @@ bool FuseMount::mount(const QString& directory, QString* error)
                           "ro,default_permissions,fsname=modelfloat,subtype=modelfloat"};
     struct fuse_args args = FUSE_ARGS_INIT(3, const_cast<char**>(argv));
     m_fuse = fuse_new(&args, &operations(), sizeof(fuse_operations), m_reads);
+    fuse_opt_free_args(&args); // what fuse_new() added to them
     if (!m_fuse) {
         *error = QStringLiteral("Cannot start the FUSE file system (see the message above)");
         return false;
@@ -358,10 +353,9 @@ void FuseMount::unmount()
     fuse_exit(m_fuse);
     // The loop's threads notice the exit only when a request wakes them: one is sent (a statfs,
     // which the kernel always passes to the file system), from a thread of its own so that this
-    // one never waits on the mount; the first thread it wakes ends the loop. Only then is the
-    // folder detached (lazily: a program may still hold a file there, whose reads fail from now
-    // on), before libfuse's own unmount, which closes the session's descriptor and so ends the
-    // connection.
+    // one never waits on the mount; the first thread it wakes ends the loop. Only then does
+    // libfuse unmount the folder, lazily (a program may still hold a file there, whose reads fail
+    // from now on), and close the session's descriptor, which ends the connection.
     if (m_loop.joinable()) {
         std::thread([path = QFile::encodeName(m_directory)] {
             struct statvfs st;
@@ -369,10 +363,8 @@ void FuseMount::unmount()
         }).detach();
         m_loop.join();
     }
-    QString why;
-    if (isModelFloatMount(m_directory) && !detach(m_directory, true, &why))
-        qWarning("%s", qUtf8Printable(why));
-    fuse_unmount(m_fuse);
+    fuse_unmount(m_fuse); // nothing to do when it was unmounted from outside
+
     fuse_destroy(m_fuse);
     m_fuse = nullptr;
 }

@@ -158,7 +158,7 @@ void MountReads::refresh()
     });
 }
 
-std::shared_ptr<MountReads::File> MountReads::open(qint64 fileId, qint64 size, int* error)
+MountReads::File* MountReads::open(qint64 fileId, qint64 size, int* error)
 {
     auto c = std::make_shared<Call>();
     if (!call(c, [this, fileId](const std::shared_ptr<Call>& me) {
@@ -183,10 +183,24 @@ std::shared_ptr<MountReads::File> MountReads::open(qint64 fileId, qint64 size, i
         *error = c->chunks.empty() ? ENOENT : EIO;
         return nullptr;
     }
-    auto file = std::make_shared<File>();
+    auto file = std::make_unique<File>();
     file->size = size;
     file->chunks = std::move(c->chunks);
-    return file;
+    File* handle = file.get();
+    std::lock_guard lock(m_mutex);
+    m_open.emplace(handle, std::move(file));
+    return handle;
+}
+
+void MountReads::close(File* file)
+{
+    std::unique_ptr<File> closed;
+    std::lock_guard lock(m_mutex);
+    const auto it = m_open.find(file);
+    if (it == m_open.end())
+        return;
+    closed = std::move(it->second); // freed after the lock, with its descriptors
+    m_open.erase(it);
 }
 
 qint64 MountReads::read(File& file, char* buffer, qint64 size, qint64 offset)

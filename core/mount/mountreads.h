@@ -56,7 +56,11 @@ public:
     // process appears or goes) and waits for it.
     void refresh();
     // FUSE thread: opens the file `fileId` of `size` bytes; null and *error (an errno) if not.
-    std::shared_ptr<File> open(qint64 fileId, qint64 size, int* error);
+    // It stays open until close(), or until this object goes (a mount ended while a program
+    // still held the file: it never sees a release).
+    File* open(qint64 fileId, qint64 size, int* error);
+    // FUSE thread: the kernel released the file (no read of it runs any more).
+    void close(File* file);
     // FUSE thread: reads up to `size` bytes at `offset` into `buffer`; the count, or -errno.
     qint64 read(File& file, char* buffer, qint64 size, qint64 offset);
 
@@ -93,9 +97,10 @@ private:
 
     Vault* m_vault;
     ChunkCache* m_cache;
-    mutable std::mutex m_mutex; // m_tree, m_calls, m_stopped
+    mutable std::mutex m_mutex; // m_tree, m_calls, m_open, m_stopped
     std::shared_ptr<const MountTree> m_tree;
     std::set<std::shared_ptr<Call>> m_calls;
+    std::unordered_map<File*, std::unique_ptr<File>> m_open;
     bool m_stopped = false;
     std::unordered_map<QString, Pending> m_loads; // engine thread only
     int m_readAheadLoads = 0;                     // engine thread only
