@@ -416,6 +416,11 @@ void TestMount::modelsComeAndGoWithoutRemounting()
                 .contains(QStringLiteral("org")));
     int error = 0;
     QVERIFY(readAllOf(m_dir + QStringLiteral("/org/other/m.bin"), &error) == other);
+    // A program keeps the old file open (its pages in the kernel's cache) throughout.
+    const int held =
+        ::open(QFile::encodeName(m_dir + QStringLiteral("/org/other/m.bin")).constData(),
+               O_RDONLY | O_CLOEXEC);
+    QVERIFY(held >= 0);
     const CliResult rm = m_box->run(words({QStringLiteral("rm"), QStringLiteral("org/other")}));
     QVERIFY2(rm.code == 0, rm.describe());
     QVERIFY(!QDir(m_dir)
@@ -424,6 +429,17 @@ void TestMount::modelsComeAndGoWithoutRemounting()
     QVERIFY(
         QTest::qWaitFor([&] { return !QFileInfo::exists(m_dir + QStringLiteral("/org")); }, 10000));
     QVERIFY(QFileInfo::exists(file()));
+    // Floated again under the same name, with other bytes of the same size: the same path reads
+    // the new file, not pages the kernel kept of the old one.
+    const QByteArray again = floatModel(QStringLiteral("org/other"), other.size(), 41);
+    QVERIFY(!again.isEmpty() && again != other);
+    QVERIFY(QDir(m_dir)
+                .entryList(QDir::AllEntries | QDir::NoDotAndDotDot)
+                .contains(QStringLiteral("org")));
+    const QByteArray read = readAllOf(m_dir + QStringLiteral("/org/other/m.bin"), &error);
+    ::close(held);
+    QCOMPARE(error, 0);
+    QVERIFY2(read == again, read == other ? "the old file's bytes" : "other bytes");
 }
 
 void TestMount::unmountOfAnythingElseIsRefused()

@@ -30,9 +30,10 @@ void fillStat(const MountTree::Node& node, struct stat* st)
     std::memset(st, 0, sizeof *st);
     st->st_uid = ::getuid();
     st->st_gid = ::getgid();
-    st->st_mtim.tv_sec = node.mtime;
-    st->st_ctim.tv_sec = node.mtime;
-    st->st_atim.tv_sec = node.mtime;
+    st->st_mtim.tv_sec = time_t(node.mtimeMs / 1000);
+    st->st_mtim.tv_nsec = long(node.mtimeMs % 1000) * 1000000;
+    st->st_ctim = st->st_mtim;
+    st->st_atim = st->st_mtim;
     if (node.directory) {
         st->st_mode = S_IFDIR | 0555;
         st->st_nlink = 2;
@@ -47,9 +48,11 @@ void fillStat(const MountTree::Node& node, struct stat* st)
 
 void* onInit(struct fuse_conn_info* conn, struct fuse_config* cfg)
 {
-    // A path's contents never change: the kernel may keep its pages across opens. Names come
-    // and go with models, so they are looked up again after a second, and a missing name at once.
-    cfg->kernel_cache = 1;
+    // The kernel keeps a file's pages across opens while its size and time stay the same
+    // (auto_cache): a file's bytes never change, but a model removed and floated again under the
+    // same name is another file at the same path, with another time. Names come and go with
+    // models, so they are looked up again after a second, and a missing name at once.
+    cfg->auto_cache = 1;
     cfg->entry_timeout = 1;
     cfg->attr_timeout = 1;
     cfg->negative_timeout = 0;
@@ -103,8 +106,7 @@ int onOpen(const char* path, struct fuse_file_info* fi)
     MountReads::File* file = readsOf()->open(node->fileId, node->size, &error);
     if (!file)
         return -error;
-    fi->fh = reinterpret_cast<uint64_t>(file);
-    fi->keep_cache = 1;
+    fi->fh = reinterpret_cast<uint64_t>(file); // keep_cache: auto_cache decides
     return 0;
 }
 

@@ -44,7 +44,7 @@ const MountTree::Node* MountTree::find(const std::string& path) const
     return it == m_nodes.end() ? nullptr : &it->second;
 }
 
-bool MountTree::addDirectory(const std::string& path, qint64 mtime)
+bool MountTree::addDirectory(const std::string& path, qint64 mtimeMs)
 {
     if (path == "/")
         return true;
@@ -52,10 +52,10 @@ bool MountTree::addDirectory(const std::string& path, qint64 mtime)
     if (it != m_nodes.end())
         return it->second.directory;
     const std::string parent = parentOf(path);
-    if (!addDirectory(parent, mtime))
+    if (!addDirectory(parent, mtimeMs))
         return false;
     Node dir;
-    dir.mtime = mtime;
+    dir.mtimeMs = mtimeMs;
     m_nodes.emplace(path, std::move(dir));
     m_nodes[parent].children.push_back(path.substr(path.rfind('/') + 1));
     return true;
@@ -66,7 +66,7 @@ bool MountTree::addFile(const std::string& path, const Node& file)
     if (m_nodes.count(path) != 0)
         return false;
     const std::string parent = parentOf(path);
-    if (!addDirectory(parent, file.mtime))
+    if (!addDirectory(parent, file.mtimeMs))
         return false;
     m_nodes.emplace(path, file);
     m_nodes[parent].children.push_back(path.substr(path.rfind('/') + 1));
@@ -89,7 +89,7 @@ std::shared_ptr<const MountTree> MountTree::build(Registry& registry)
         const std::vector<std::string> modelPath = segments(model.name);
         if (modelPath.empty())
             continue;
-        const qint64 mtime = model.created.toSecsSinceEpoch();
+        const qint64 mtimeMs = model.created.toMSecsSinceEpoch();
         for (const FileRecord& f : files) {
             if (f.state != FileRecord::State::Complete)
                 continue;
@@ -100,7 +100,7 @@ std::shared_ptr<const MountTree> MountTree::build(Registry& registry)
             Node file;
             file.directory = false;
             file.size = f.size;
-            file.mtime = mtime;
+            file.mtimeMs = mtimeMs;
             file.fileId = f.id;
             tree->addFile(join(path), file);
         }

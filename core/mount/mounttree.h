@@ -26,7 +26,9 @@ public:
     {
         bool directory = true;
         qint64 size = 0;
-        qint64 mtime = 0; // seconds since the epoch
+        // Milliseconds since the epoch: a model removed and floated again under its name has
+        // another time, so that the kernel drops the pages it kept of the old file.
+        qint64 mtimeMs = 0;
         qint64 fileId = 0;
         std::vector<std::string> children; // names, a directory's only
     };
@@ -42,7 +44,7 @@ public:
 
 private:
     // Adds a directory (and its parents) or a file; false when something else is in the way.
-    bool addDirectory(const std::string& path, qint64 mtime);
+    bool addDirectory(const std::string& path, qint64 mtimeMs);
     bool addFile(const std::string& path, const Node& file);
 
     std::unordered_map<std::string, Node> m_nodes;
