@@ -137,6 +137,13 @@ QString executableInTree(const QString& relative)
                                           : relative + QStringLiteral(" is not an executable file");
 }
 
+QString fileInTree(const QString& relative)
+{
+    return QFileInfo(sourceRoot() + QLatin1Char('/') + relative).isFile()
+               ? QString()
+               : relative + QStringLiteral(" is not a file");
+}
+
 // The CMake presets the README names exist, as configure, build and test presets.
 QString presetsExist(const QString& preset)
 {
@@ -210,6 +217,13 @@ const QList<NotRun>& notRunHere()
                         : QStringLiteral("the README's package name has another version than "
                                          "project() in CMakeLists.txt");
          }},
+        {QStringLiteral("modelfloat-cli mount ~/floating"),
+         QStringLiteral("runs until it is unmounted, and needs FUSE; tst_mount mounts, reads "
+                        "and unmounts with the real command"),
+         [] { return fileInTree(QStringLiteral("tests/tst_mount.cpp")); }},
+        {QStringLiteral("modelfloat-cli unmount ~/floating"),
+         QStringLiteral("ends the mount above; tst_mount runs it on a mount of its own"),
+         [] { return fileInTree(QStringLiteral("tests/tst_mount.cpp")); }},
         {QStringLiteral("scripts/package-check.sh build"),
          QStringLiteral("checks the package on a clean Debian 12; the test command runs it"),
          [] { return executableInTree(QStringLiteral("scripts/package-check.sh")); }},

@@ -7,6 +7,7 @@
 #include "share/ipfsimportjob.h"
 #include "sync/catalogcollectjob.h"
 #include "util/units.h"
+#include "vault/chunkcache.h"
 #include "vault/vault.h"
 
 namespace mf::cli {
@@ -41,8 +42,8 @@ public:
         QCommandLineParser p;
         p.addPositionalArgument(QStringLiteral("key"),
                                 QStringLiteral("replication, chunker, durability, "
-                                               "unreachable-after, import-limit, collect-grace "
-                                               "or credentials."),
+                                               "unreachable-after, import-limit, collect-grace, "
+                                               "read-cache or credentials."),
                                 QStringLiteral("[KEY"));
         p.addPositionalArgument(QStringLiteral("value"), QStringLiteral("New value."),
                                 QStringLiteral("[VALUE]]"));
@@ -54,7 +55,7 @@ public:
                                     "(0 for a vault whose stores no other computer uses).")});
         if (!parse(p, args,
                    QStringLiteral("config [replication N | chunker SPEC | durability flush|fast | "
-                                  "unreachable-after HOURS | import-limit SIZE | "
+                                  "unreachable-after HOURS | import-limit SIZE | read-cache SIZE | "
                                   "collect-grace HOURS [--expert] | "
                                   "credentials keychain|plaintext [--i-understand-plaintext]]"),
                    0, 2))
@@ -113,6 +114,19 @@ public:
                     console().error(vault->registry().lastError());
                     return finish(Failed);
                 }
+            } else if (a[0] == QLatin1String("read-cache")) {
+                const auto bytes = units::parseBytes(a[1]);
+                if (!bytes || *bytes < 0) {
+                    console().error(QStringLiteral("read-cache takes a size such as 4G or 500M "
+                                                   "(0: keep no chunks; 4G by default)"));
+                    return finish(Usage);
+                }
+                if (!vault->registry().settings().setSetting(QLatin1String(ChunkCache::CapSetting),
+                                                             QString::number(*bytes))) {
+                    console().error(vault->registry().lastError());
+                    return finish(Failed);
+                }
+                vault->chunkCache().setCapBytes(*bytes);
             } else if (a[0] == QLatin1String("collect-grace")) {
                 if (!setCollectGrace(vault, a[1], p.isSet(QStringLiteral("expert"))))
                     return;
@@ -122,7 +136,8 @@ public:
             } else {
                 console().error(
                     QStringLiteral("Unknown setting “%1”: use replication, chunker, durability, "
-                                   "unreachable-after, import-limit, collect-grace or credentials")
+                                   "unreachable-after, import-limit, collect-grace, read-cache or "
+                                   "credentials")
                         .arg(a[0]));
                 return finish(Usage);
             }
@@ -200,6 +215,9 @@ private:
         console().print(QStringLiteral("collect-grace %1 h (an unreferenced chunk is deleted "
                                        "only after this long)")
                             .arg(double(grace) / 3600));
+        const qint64 readCache = vault->chunkCache().capBytes();
+        console().print(QStringLiteral("read-cache   %1 (chunks read lately, kept in %2)")
+                            .arg(units::formatBytes(readCache), vault->chunkCache().directory()));
         console().printJson({{QStringLiteral("vault"), vault->directory()},
                              {QStringLiteral("replication"), vault->replicationFactor()},
                              {QStringLiteral("chunker"), vault->defaultChunker().toString()},
@@ -207,7 +225,8 @@ private:
                              {QStringLiteral("credentials"), credentialsSetting(vault)},
                              {QStringLiteral("unreachable_after_secs"), after},
                              {QStringLiteral("import_limit_bytes"), qint64(importLimit)},
-                             {QStringLiteral("collect_grace_secs"), grace}});
+                             {QStringLiteral("collect_grace_secs"), grace},
+                             {QStringLiteral("read_cache_bytes"), readCache}});
     }
 
     // Switches the vault's credential store, moving the secrets of its providers along, so

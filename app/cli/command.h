@@ -182,6 +182,8 @@ Command* makeStatsCommand(Context&);
 Command* makeRestoreCommand(Context&);
 Command* makeCatCommand(Context&);
 Command* makeServeCommand(Context&);
+Command* makeMountCommand(Context&);
+Command* makeUnmountCommand(Context&);
 Command* makeVerifyCommand(Context&);
 Command* makeRemoveCommand(Context&);
 Command* makeCollectCommand(Context&);

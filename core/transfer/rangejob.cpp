@@ -1,38 +1,18 @@
 #include "rangejob.h"
 #include "util/fileio.h"
 
-#include "chunkfetcher.h"
-#include "offsetchunkwriter.h"
+#include "chunkload.h"
 #include "vault/vault.h"
 
-#include <QFile>
 #include <QIODevice>
 
 #include <algorithm>
 #include <cerrno>
-#include <fcntl.h>
 #include <unistd.h>
 
 namespace mf {
 
 namespace {
-// A file with no name in `dir`: O_TMPFILE where the file system has it, else a named one that is
-// unlinked at once. Either way no crash or kill can leave it behind.
-int openAnonymousFile(const QString& dir)
-{
-    const QByteArray native = QFile::encodeName(dir);
-#ifdef O_TMPFILE
-    const int fd = ::open(native.constData(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-    if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
-        return fd;
-#endif
-    QByteArray pattern = native + "/range-XXXXXX";
-    const int named = ::mkstemp(pattern.data());
-    if (named >= 0)
-        ::unlink(pattern.constData());
-    return named;
-}
-
 // A chunk whose replicas are all known to be bad (or that has none) may well fail: it is read
 // before any byte is written, so that the reason comes first.
 bool isSuspect(const QList<Placement>& placements)
@@ -68,10 +48,9 @@ RangeJob::RangeJob(Vault* vault, const FileChunk& chunk, QIODevice* output, QObj
 
 RangeJob::~RangeJob()
 {
-    m_fetcher.reset(); // its job ends before the writer and the spool go
-    m_writer.reset();
-    if (m_spoolFd >= 0)
-        ::close(m_spoolFd);
+    m_load.reset();
+    if (m_chunkFd >= 0)
+        ::close(m_chunkFd);
 }
 
 void RangeJob::doStart()
@@ -104,22 +83,13 @@ void RangeJob::doStart()
     for (const FileChunk& c : std::as_const(m_chunks))
         if (isSuspect(m_placements.value(c.cid)))
             m_suspects.append(c);
-    if (!m_chunks.isEmpty()) {
-        m_spoolFd = openAnonymousFile(m_vault->tempDirectory());
-        if (m_spoolFd < 0) {
-            finish(Error::make(Error::Kind::Fatal,
-                               tr("Cannot create a temporary file in “%1”: %2")
-                                   .arg(m_vault->tempDirectory(), errnoText(errno))));
-            return;
-        }
-    }
     next();
 }
 
 void RangeJob::doAbort()
 {
-    if (m_fetcher)
-        m_fetcher->abort(); // its finished() ends the job
+    if (m_load)
+        m_load->abort(); // its finished() ends the job
     else
         finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
 }
@@ -127,40 +97,37 @@ void RangeJob::doAbort()
 void RangeJob::next()
 {
     if (m_nextSuspect < m_suspects.size()) {
-        m_checking = true;
-        fetch(m_suspects.at(m_nextSuspect++), new HashingChunkWriter);
+        m_checking = true; // and, if it is good, cached for when its turn comes
+        fetch(m_suspects.at(m_nextSuspect++));
         return;
     }
     if (m_next < m_chunks.size()) {
         m_checking = false;
-        const FileChunk& chunk = m_chunks.at(m_next++);
-        // The spool is read back at once: keep it in the page cache (no direct descriptor).
-        fetch(chunk, new OffsetChunkWriter(m_spoolFd, -1, 0, chunk.size,
-                                           tr("the temporary copy of a chunk")));
+        fetch(m_chunks.at(m_next++));
         return;
     }
     finish(Error::none());
 }
 
-void RangeJob::fetch(const FileChunk& chunk, ChunkWriter* writer)
+void RangeJob::fetch(const FileChunk& chunk)
 {
-    m_fetcher.reset();
-    m_writer.reset(writer);
-    m_fetcher = std::make_unique<ChunkFetcher>(m_vault, chunk, m_placements.value(chunk.cid),
-                                               m_writer.get());
-    connect(m_fetcher.get(), &ChunkFetcher::finished, this, &RangeJob::onFetched);
-    m_fetcher->start();
+    m_load = std::make_unique<ChunkLoad>(m_vault, chunk, m_placements.value(chunk.cid));
+    connect(m_load.get(), &ChunkLoad::finished, this, &RangeJob::onFetched);
+    m_load->start();
 }
 
 void RangeJob::onFetched()
 {
-    std::unique_ptr<ChunkFetcher> fetcher = std::move(m_fetcher);
-    const Error e = fetcher->error();
-    const FileChunk chunk = fetcher->chunk();
+    std::unique_ptr<ChunkLoad> load = std::move(m_load);
+    const Error e = load->error();
+    const FileChunk chunk = load->chunk();
     // "Another replica was used" only when one was: with no good copy, the problems are the error.
-    for (const QString& problem : fetcher->problems())
+    for (const QString& problem : load->problems())
         addWarning(e.ok() ? problem + tr(" (another replica was used)") : problem);
-    fetcher.release()->deleteLater();
+    if (m_chunkFd >= 0)
+        ::close(m_chunkFd);
+    m_chunkFd = load->takeDescriptor();
+    load.release()->deleteLater();
     if (isAborting()) {
         finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
         return;
@@ -197,12 +164,12 @@ void RangeJob::writeMore()
             return;
         }
         const ssize_t n =
-            ::pread(m_spoolFd, m_outBuffer.data(),
+            ::pread(m_chunkFd, m_outBuffer.data(),
                     size_t(qMin<qint64>(m_outBuffer.size(), m_outTo - m_outPos)), m_outPos);
         if (n <= 0) {
             finish(Error::make(
                 Error::Kind::Fatal,
-                tr("Cannot read the temporary copy of a chunk: %1")
+                tr("Cannot read the verified copy of a chunk: %1")
                     .arg(n == 0 ? tr("it is shorter than the chunk") : errnoText(errno))));
             return;
         }

@@ -10,14 +10,13 @@ class QIODevice;
 namespace mf {
 
 class Vault;
-class ChunkFetcher;
-class ChunkWriter;
+class ChunkLoad;
 
-// Writes bytes [begin, end) of one file of the vault to a device (a terminal, a pipe) in order.
-// Each chunk is fetched into a spool file and verified against its CID (another replica is tried
-// when one is missing or corrupt) before any of its bytes are written out, so only verified bytes
-// leave. The spool is an anonymous file in the vault's temporary folder: it has no name, so
-// nothing is left behind however the process ends.
+// Writes bytes [begin, end) of one file of the vault to a device (a terminal, a pipe, the local
+// API's socket) in order. Each chunk is read by a ChunkLoad — from the chunk cache, or fetched
+// into it and verified against its CID (another replica is tried when one is missing or
+// corrupt) — before any of its bytes are written out, so only verified bytes leave. It is the
+// read path the mount uses too (mount/mountreads.h): one way to read a floating model.
 //
 // What can be known before the first byte is: a chunk with no replica at all, or whose every
 // replica is already marked missing or corrupt, is read (and checked) first, so that a range that
@@ -45,11 +44,11 @@ public:
 
 private:
     void next();
-    void fetch(const FileChunk& chunk, ChunkWriter* writer);
+    void fetch(const FileChunk& chunk);
     void onFetched();
     void onOutputDrained();
-    // Writes the part of `chunk` in the range from the spool to the output, as fast as the
-    // output takes it; then fetches the next chunk.
+    // Writes the part of `chunk` in the range from its verified copy to the output, as fast as
+    // the output takes it; then fetches the next chunk.
     void writeOut(const FileChunk& chunk);
     void writeMore();
     void doStart() override;
@@ -67,11 +66,10 @@ private:
     int m_nextSuspect = 0;
     int m_next = 0;
     bool m_checking = false; // the current fetch checks a suspect
-    int m_spoolFd = -1;
-    std::unique_ptr<ChunkWriter> m_writer;
-    std::unique_ptr<ChunkFetcher> m_fetcher;
+    int m_chunkFd = -1;      // the verified chunk being written out
+    std::unique_ptr<ChunkLoad> m_load;
     qint64 m_written = 0;
-    qint64 m_outPos = 0; // the spool's bytes [m_outPos, m_outTo) are still to be written out
+    qint64 m_outPos = 0; // the chunk's bytes [m_outPos, m_outTo) are still to be written out
     qint64 m_outTo = 0;
     QByteArray m_outBuffer;
     QMetaObject::Connection m_drain; // set while waiting for the output to take its bytes

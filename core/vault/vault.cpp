@@ -1,5 +1,6 @@
 #include "vault.h"
 
+#include "chunkcache.h"
 #include "credentials/credentialstore.h"
 #include "credentials/vaultcredentials.h"
 #include "providerspeeds.h"
@@ -257,6 +258,18 @@ std::unique_ptr<Vault> Vault::open(const QString& directory, OpenMode mode, QStr
         return nullptr;
     why = OpenFailure::None;
     return vault;
+}
+
+ChunkCache& Vault::chunkCache()
+{
+    if (!m_chunkCache) {
+        bool ok = false;
+        const qint64 cap =
+            m_registry->settings().setting(QLatin1String(ChunkCache::CapSetting)).toLongLong(&ok);
+        m_chunkCache = std::make_unique<ChunkCache>(m_directory + QStringLiteral("/chunk-cache"),
+                                                    ok && cap >= 0 ? cap : ChunkCache::DefaultCap);
+    }
+    return *m_chunkCache;
 }
 
 QString Vault::tempDirectory() const

@@ -19,6 +19,7 @@
 
 namespace mf {
 
+class ChunkCache;
 class CredentialStore;
 class ProviderSpeeds;
 
@@ -110,6 +111,11 @@ public:
     // Tests measure speeds of their own (on a clock they move by hand).
     void setUploadSpeeds(std::unique_ptr<ProviderSpeeds> speeds);
 
+    // The chunks this computer read lately (vault/chunkcache.h), in <vault>/chunk-cache, capped by
+    // the setting ChunkCache::CapSetting; made on first use, so a vault never read from has none.
+    // Thread-safe, unlike the rest of the vault.
+    ChunkCache& chunkCache();
+
     // Where provider secrets are read and written; null until one is set.
     CredentialStore* credentials() const { return m_credentials.get(); }
     // Replaces the store; adapters made before keep the old one for as long as they live.
@@ -139,6 +145,7 @@ private:
     std::map<qint64, std::shared_ptr<Provider>> m_providers; // the vault's own leases
     std::unique_ptr<ProviderSpeeds> m_speeds;
     std::unique_ptr<ProviderSpeeds> m_uploadSpeeds;
+    std::unique_ptr<ChunkCache> m_chunkCache;
     std::shared_ptr<std::atomic_bool> m_flushWrites = std::make_shared<std::atomic_bool>(true);
 };
 

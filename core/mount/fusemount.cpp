@@ -1,0 +1,374 @@
+#define FUSE_USE_VERSION 312
+#include "fusemount.h"
+
+#include "mountreads.h"
+
+#include <QFile>
+#include <QProcess>
+#include <QStringList>
+
+#include <fuse.h>
+
+#include <cerrno>
+#include <cstring>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+namespace mf {
+
+namespace {
+
+MountReads* readsOf()
+{
+    return static_cast<MountReads*>(fuse_get_context()->private_data);
+}
+
+void fillStat(const MountTree::Node& node, struct stat* st)
+{
+    std::memset(st, 0, sizeof *st);
+    st->st_uid = ::getuid();
+    st->st_gid = ::getgid();
+    st->st_mtim.tv_sec = time_t(node.mtimeMs / 1000);
+    st->st_mtim.tv_nsec = long(node.mtimeMs % 1000) * 1000000;
+    st->st_ctim = st->st_mtim;
+    st->st_atim = st->st_mtim;
+    if (node.directory) {
+        st->st_mode = S_IFDIR | 0555;
+        st->st_nlink = 2;
+    } else {
+        st->st_mode = S_IFREG | 0444;
+        st->st_nlink = 1;
+        st->st_size = node.size;
+        st->st_blocks = (node.size + 511) / 512;
+    }
+    st->st_blksize = 128 * 1024;
+}
+
+void* onInit(struct fuse_conn_info* conn, struct fuse_config* cfg)
+{
+    // The kernel keeps a file's pages across opens while its size and time stay the same
+    // (auto_cache): a file's bytes never change, but a model removed and floated again under the
+    // same name is another file at the same path, with another time. Names come and go with
+    // models, so they are looked up again after a second, and a missing name at once.
+    cfg->auto_cache = 1;
+    cfg->entry_timeout = 1;
+    cfg->attr_timeout = 1;
+    cfg->negative_timeout = 0;
+    cfg->use_ino = 0;
+    conn->max_readahead = 1 << 20;
+    return fuse_get_context()->private_data;
+}
+
+int onGetattr(const char* path, struct stat* st, struct fuse_file_info*)
+{
+    const auto tree = readsOf()->tree();
+    const MountTree::Node* node = tree->find(path);
+    if (!node)
+        return -ENOENT;
+    fillStat(*node, st);
+    return 0;
+}
+
+int onReaddir(const char* path, void* buffer, fuse_fill_dir_t fill, off_t, struct fuse_file_info*,
+              enum fuse_readdir_flags)
+{
+    // Listing the top folder looks at the registry again: a model floated or removed by any
+    // process since shows.
+    if (std::strcmp(path, "/") == 0)
+        readsOf()->refresh();
+    const auto tree = readsOf()->tree();
+    const MountTree::Node* node = tree->find(path);
+    if (!node)
+        return -ENOENT;
+    if (!node->directory)
+        return -ENOTDIR;
+    fill(buffer, ".", nullptr, 0, fuse_fill_dir_flags(0));
+    fill(buffer, "..", nullptr, 0, fuse_fill_dir_flags(0));
+    for (const std::string& name : node->children)
+        if (fill(buffer, name.c_str(), nullptr, 0, fuse_fill_dir_flags(0)) != 0)
+            break;
+    return 0;
+}
+
+int onOpen(const char* path, struct fuse_file_info* fi)
+{
+    if ((fi->flags & O_ACCMODE) != O_RDONLY)
+        return -EROFS;
+    const auto tree = readsOf()->tree();
+    const MountTree::Node* node = tree->find(path);
+    if (!node)
+        return -ENOENT;
+    if (node->directory)
+        return -EISDIR;
+    int error = 0;
+    MountReads::File* file = readsOf()->open(node->fileId, node->size, &error);
+    if (!file)
+        return -error;
+    fi->fh = reinterpret_cast<uint64_t>(file); // keep_cache: auto_cache decides
+    return 0;
+}
+
+int onRead(const char*, char* buffer, size_t size, off_t offset, struct fuse_file_info* fi)
+{
+    auto* file = reinterpret_cast<MountReads::File*>(fi->fh);
+    const qint64 n = readsOf()->read(*file, buffer, qint64(size), qint64(offset));
+    return int(n);
+}
+
+int onRelease(const char*, struct fuse_file_info* fi)
+{
+    readsOf()->close(reinterpret_cast<MountReads::File*>(fi->fh));
+    return 0;
+}
+
+int onStatfs(const char*, struct statvfs* st)
+{
+    std::memset(st, 0, sizeof *st);
+    st->f_bsize = 4096;
+    st->f_frsize = 4096;
+    st->f_namemax = 255;
+    return 0;
+}
+
+const fuse_operations& operations()
+{
+    static const fuse_operations ops = [] {
+        fuse_operations o{};
+        o.init = onInit;
+        o.getattr = onGetattr;
+        o.readdir = onReaddir;
+        o.open = onOpen;
+        o.read = onRead;
+        o.release = onRelease;
+        o.statfs = onStatfs;
+        return o;
+    }();
+    return ops;
+}
+
+// /proc/self/mountinfo writes a space, tab, newline or backslash of a path as \ooo.
+QString unescapeMountPath(const QByteArray& field)
+{
+    QByteArray out;
+    for (int i = 0; i < field.size(); ++i) {
+        if (field[i] == '\\' && i + 3 < field.size()) {
+            bool ok = false;
+            const int c = field.mid(i + 1, 3).toInt(&ok, 8);
+            if (ok) {
+                out += char(c);
+                i += 3;
+                continue;
+            }
+        }
+        out += field[i];
+    }
+    return QFile::decodeName(out);
+}
+
+QString canonical(const QString& directory)
+{
+    // Not QFileInfo::canonicalFilePath(): it stats the folder, which hangs or fails on a mount
+    // whose process is gone. realpath() of the parent, then the name.
+    const QByteArray native = QFile::encodeName(directory);
+    QByteArray copy = native;
+    while (copy.size() > 1 && copy.endsWith('/'))
+        copy.chop(1);
+    const int slash = copy.lastIndexOf('/');
+    const QByteArray parent = slash < 0    ? QByteArray(".")
+                              : slash == 0 ? QByteArray("/")
+                                           : copy.left(slash);
+    const QByteArray name = copy.mid(slash + 1);
+    char resolved[PATH_MAX];
+    if (!::realpath(parent.constData(), resolved))
+        return directory;
+    QByteArray full(resolved);
+    if (!full.endsWith('/'))
+        full += '/';
+    return QFile::decodeName(full + name);
+}
+
+// Detaches the mount at `directory`: umount2 as root, else fusermount3 (setuid), lazily.
+bool detach(const QString& directory, bool lazy, QString* error)
+{
+    const QByteArray native = QFile::encodeName(directory);
+    if (::umount2(native.constData(), lazy ? MNT_DETACH : 0) == 0)
+        return true;
+    const int umountErrno = errno;
+    if (umountErrno == EBUSY) {
+        *error = QStringLiteral("Cannot unmount “%1”: a program still uses a file or folder "
+                                "there; close it, or stop the mount itself (Ctrl-C), which ends "
+                                "such reads")
+                     .arg(directory);
+        return false;
+    }
+    if (umountErrno != EPERM) {
+        *error = QStringLiteral("Cannot unmount “%1”: %2")
+                     .arg(directory, QString::fromLocal8Bit(std::strerror(umountErrno)));
+        return false;
+    }
+    QProcess fusermount;
+    fusermount.start(QStringLiteral("fusermount3"),
+                     lazy ? QStringList{QStringLiteral("-u"), QStringLiteral("-z"), directory}
+                          : QStringList{QStringLiteral("-u"), directory});
+    if (!fusermount.waitForFinished(30000) || fusermount.exitStatus() != QProcess::NormalExit ||
+        fusermount.exitCode() != 0) {
+        *error = QStringLiteral("Cannot unmount “%1”: fusermount3 said: %2")
+                     .arg(directory,
+                          QString::fromLocal8Bit(fusermount.readAllStandardError()).trimmed());
+        return false;
+    }
+    return true;
+}
+
+// Whether the mount at `directory` lost its process: the kernel answers ENOTCONN. Asked with
+// statfs, which always goes to the file system: a stat may be answered from the attributes the
+// kernel still keeps for a second.
+bool isStale(const QString& directory)
+{
+    struct statvfs st;
+    return ::statvfs(QFile::encodeName(directory).constData(), &st) != 0 && errno == ENOTCONN;
+}
+
+} // namespace
+
+FuseMount::FuseMount(MountReads* reads, QObject* parent)
+    : QObject(parent)
+    , m_reads(reads)
+{}
+
+FuseMount::~FuseMount()
+{
+    unmount();
+}
+
+namespace {
+// The device ("0:53") of the ModelFloat mount at `directory`, empty when it is none. With
+// several stacked there, the last (the one on top).
+QByteArray mountDevice(const QString& directory)
+{
+    const QString wanted = canonical(directory);
+    QFile info(QStringLiteral("/proc/self/mountinfo"));
+    if (!info.open(QIODevice::ReadOnly))
+        return {};
+    QByteArray device;
+    // "36 35 0:53 / /home/me/floating ro,nosuid,nodev - fuse.modelfloat modelfloat ro,..."
+    for (const QByteArray& line : info.readAll().split('\n')) {
+        const QList<QByteArray> fields = line.split(' ');
+        const int dash = int(fields.indexOf("-"));
+        if (fields.size() < 5 || dash < 0 || dash + 1 >= fields.size())
+            continue;
+        if (fields.at(dash + 1) == FuseMount::FileSystemType &&
+            unescapeMountPath(fields.at(4)) == wanted)
+            device = fields.at(2);
+    }
+    return device;
+}
+
+} // namespace
+
+bool FuseMount::isModelFloatMount(const QString& directory)
+{
+    return !mountDevice(directory).isEmpty();
+}
+
+bool FuseMount::unmountDirectory(const QString& directory, QString* error)
+{
+    if (!isModelFloatMount(directory)) {
+        *error = QStringLiteral("“%1” is not a ModelFloat mount").arg(directory);
+        return false;
+    }
+    return detach(directory, isStale(directory), error);
+}
+
+bool FuseMount::mount(const QString& directory, QString* error)
+{
+    if (m_fuse) {
+        *error = QStringLiteral("Already mounted at “%1”").arg(m_directory);
+        return false;
+    }
+    if (isModelFloatMount(directory)) {
+        // A killed mount leaves the folder mounted with no one answering: clear it. A live one
+        // belongs to another process.
+        if (!isStale(directory)) {
+            *error = QStringLiteral("“%1” is mounted by another ModelFloat process already; "
+                                    "`modelfloat-cli unmount %1` ends it")
+                         .arg(directory);
+            return false;
+        }
+        if (!detach(directory, true, error))
+            return false;
+    }
+    struct stat st;
+    if (::stat(QFile::encodeName(directory).constData(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+        *error = QStringLiteral("“%1” is not a folder").arg(directory);
+        return false;
+    }
+    if (::access("/dev/fuse", R_OK | W_OK) != 0) {
+        *error = QStringLiteral("FUSE is not available here (/dev/fuse: %1); install fuse3 and "
+                                "load the fuse module")
+                     .arg(QString::fromLocal8Bit(std::strerror(errno)));
+        return false;
+    }
+    const char* argv[] = {"modelfloat", "-o",
+                          "ro,default_permissions,fsname=modelfloat,subtype=modelfloat"};
+    struct fuse_args args = FUSE_ARGS_INIT(3, const_cast<char**>(argv));
+    m_fuse = fuse_new(&args, &operations(), sizeof(fuse_operations), m_reads);
+    fuse_opt_free_args(&args); // what fuse_new() added to them
+    if (!m_fuse) {
+        *error = QStringLiteral("Cannot start the FUSE file system (see the message above)");
+        return false;
+    }
+    if (fuse_mount(m_fuse, QFile::encodeName(directory).constData()) != 0) {
+        fuse_destroy(m_fuse);
+        m_fuse = nullptr;
+        *error = QStringLiteral("Cannot mount at “%1” (see the message above)").arg(directory);
+        return false;
+    }
+    m_directory = directory;
+    struct fuse* f = m_fuse;
+    m_loop = std::thread([this, f] {
+        struct fuse_loop_config* config = fuse_loop_cfg_create();
+        fuse_loop_cfg_set_max_threads(config, 16);
+        fuse_loop_mt(f, config);
+        fuse_loop_cfg_destroy(config);
+        QMetaObject::invokeMethod(this, &FuseMount::onLoopEnded, Qt::QueuedConnection);
+    });
+    return true;
+}
+
+void FuseMount::onLoopEnded()
+{
+    if (!m_fuse)
+        return; // unmount() ended it
+    unmount();
+    Q_EMIT ended();
+}
+
+void FuseMount::unmount()
+{
+    if (!m_fuse)
+        return;
+    // No FUSE thread may wait on the engine from now on: this thread is about to wait on them.
+    m_reads->stop();
+    fuse_exit(m_fuse);
+    // The loop's threads notice the exit only when a request wakes them: one is sent (a statfs,
+    // which the kernel always passes to the file system), from a thread of its own so that this
+    // one never waits on the mount; the first thread it wakes ends the loop. Only then does
+    // libfuse unmount the folder, lazily (a program may still hold a file there, whose reads fail
+    // from now on), and close the session's descriptor, which ends the connection.
+    if (m_loop.joinable()) {
+        std::thread([path = QFile::encodeName(m_directory)] {
+            struct statvfs st;
+            ::statvfs(path.constData(), &st);
+        }).detach();
+        m_loop.join();
+    }
+    fuse_unmount(m_fuse); // nothing to do when it was unmounted from outside
+
+    fuse_destroy(m_fuse);
+    m_fuse = nullptr;
+}
+
+} // namespace mf

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <QObject>
+#include <QString>
+
+#include <thread>
+
+struct fuse;
+
+namespace mf {
+
+class MountReads;
+
+// The vault, read-only, as a FUSE 3 file system at a folder: the only code that links libfuse3.
+// It uses libfuse's high-level (path) API: the tree is a handful of folders and files addressed by
+// path (MountTree), which that API resolves for us, and every read is a request a FUSE thread
+// answers by waiting on MountReads, which the multi-threaded loop allows many of at once; the
+// low-level API's inodes and asynchronous replies would buy nothing here.
+//
+// The loop runs on its own threads (fuse_loop_mt); this object and MountReads stay on the engine
+// thread. Mounted "ro": the kernel answers every write, create, rename or removal with EROFS
+// before it reaches us. Contents never change under a path (a file is its chunks), so the kernel
+// keeps pages cached across opens (kernel_cache) and mmap works as on any file.
+class FuseMount final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(FuseMount)
+
+public:
+    explicit FuseMount(MountReads* reads, QObject* parent = nullptr);
+    ~FuseMount() override; // unmounts
+
+    // Mounts at `directory` (which must exist). A mount there that a killed process left (its
+    // connection gone) is cleared first; a live one is an error.
+    bool mount(const QString& directory, QString* error);
+    // Ends the mount: waits are ended (EIO), the folder is unmounted, the loop's threads end.
+    void unmount();
+    bool isMounted() const { return m_fuse != nullptr; }
+
+    // Whether `directory` is a ModelFloat mount now (live or left by a killed process).
+    static bool isModelFloatMount(const QString& directory);
+    // Unmounts the ModelFloat mount at `directory` (the `unmount` command): a live one normally,
+    // one whose process was killed lazily. False and *error if it is not one or cannot be.
+    static bool unmountDirectory(const QString& directory, QString* error);
+    static constexpr const char* FileSystemType = "fuse.modelfloat";
+
+Q_SIGNALS:
+    // The loop ended because the folder was unmounted from outside (`unmount`, fusermount3 -u).
+    void ended();
+
+private:
+    void onLoopEnded();
+
+    MountReads* m_reads;
+    struct fuse* m_fuse = nullptr;
+    std::thread m_loop;
+    QString m_directory;
+};
+
+} // namespace mf
