@@ -82,7 +82,7 @@ ModelBrowser::ModelBrowser(Engine* engine, QWidget* parent)
     m_view->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
     m_view->horizontalHeader()->resizeSection(ModelListModel::NameColumn, 220);
     m_view->horizontalHeader()->resizeSection(ModelListModel::FormatColumn, 80);
-    m_view->horizontalHeader()->resizeSection(ModelListModel::ReplicasColumn, 160);
+    m_view->horizontalHeader()->resizeSection(ModelListModel::ReplicasColumn, 250);
     m_view->horizontalHeader()->resizeSection(ModelListModel::ProvidersColumn, 130);
     m_view->horizontalHeader()->resizeSection(ModelListModel::SourceColumn, 160);
     // The date and time whole ("23 Nov 2026 17:55"), then when it was last verified.
