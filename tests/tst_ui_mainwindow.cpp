@@ -261,6 +261,43 @@ private Q_SLOTS:
             !m_window->reader()->registry().modelRows().modelByName(QStringLiteral("to-remove")));
     }
 
+    void keyboardFindThenTabSelectsTheRow()
+    {
+        // Issue 37, item 6: Ctrl+F, then Tab into the list: the row there was focused but not
+        // selected, so Delete (and Ctrl+R) silently did nothing.
+        QVERIFY(openWindow());
+        const QString file = m_tv->path(QStringLiteral("keys.bin"));
+        QVERIFY(writePseudoRandomFile(file, MiB, 5));
+        QVERIFY(floatAndWait(file, QStringLiteral("by-keyboard")));
+        ModelBrowser* browser = m_window->browser();
+        QApplication::setActiveWindow(m_window.get());
+        QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+        auto findThenTab = [&] {
+            QTest::keyClick(m_window->windowHandle(), Qt::Key_F, Qt::ControlModifier);
+            QVERIFY(QTest::qWaitFor([&] { return browser->searchBox()->hasFocus(); }));
+            QTest::keyClick(m_window->windowHandle(), Qt::Key_Tab);
+            QVERIFY(QTest::qWaitFor([&] { return browser->view()->hasFocus(); }));
+        };
+        // A selection a person made stays as it is.
+        browser->selectModel(browser->model()->modelId(0));
+        findThenTab();
+        QCOMPARE(browser->selectedModelIds().size(), 1);
+
+        // None: the row the keyboard lands on is selected, and the actions act on it.
+        browser->view()->clearSelection();
+        QCOMPARE(browser->selectedModelIds().size(), 0);
+        findThenTab();
+        QCOMPARE(browser->selectedModelIds().size(), 1);
+        QVERIFY(browser->removeAction()->isEnabled());
+        QVERIFY(browser->restoreAction()->isEnabled());
+        QTest::keyClick(browser->view(), Qt::Key_Delete);
+        QMessageBox* question = browser->pendingQuestion();
+        QVERIFY(question);
+        QVERIFY(question->text().contains(QStringLiteral("by-keyboard")));
+        question->button(QMessageBox::Cancel)->click();
+        QTRY_VERIFY(!browser->pendingQuestion());
+    }
+
     // Model > Materialize… writes the selected model into a folder; File > Import from Hugging
     // Face… opens its dialog (window-modal, never exec()).
     void materializeAndImportMenus()
