@@ -13,6 +13,7 @@
 #include "modeldetails.h"
 #include "modellistmodel.h"
 #include "providerform.h"
+#include "providers/localprovider.h"
 #include "providerspage.h"
 #include "registry/modelname.h"
 #include "testsupport.h"
@@ -259,6 +260,51 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(m_window->isShowingEmptyState(), JobTimeoutMs);
         QVERIFY(
             !m_window->reader()->registry().modelRows().modelByName(QStringLiteral("to-remove")));
+    }
+
+    void dropOfADamagedModelsFilesOffersRepair()
+    {
+        // Issue 37, item 2: a chunk lost on both providers; the person drops the original
+        // folder again. Not "already in the vault, choose another name": an offer to repair
+        // the model from it, which heals it.
+        QVERIFY(openWindow());
+        const QString folder = m_tv->path(QStringLiteral("in/damaged-model"));
+        QVERIFY(QDir().mkpath(folder));
+        QVERIFY(writePseudoRandomFile(folder + QStringLiteral("/weights.bin"), 2 * MiB + 5, 8));
+        QVERIFY(writePseudoRandomFile(folder + QStringLiteral("/config.json"), 300, 9));
+        QVERIFY(floatAndWait(folder, QStringLiteral("damaged-model")));
+        Registry& registry = m_window->reader()->registry();
+        const auto model = registry.modelRows().modelByName(QStringLiteral("damaged-model"));
+        QVERIFY(model);
+        QString cid;
+        for (const FileRecord& f : registry.modelRows().files(model->id))
+            if (f.path.endsWith(QLatin1String("weights.bin")))
+                cid = registry.modelRows().fileChunks(f.id).at(1).cid;
+        QVERIFY(!cid.isEmpty());
+        QStringList objects;
+        for (const ProviderRecord& p : registry.providerRows().providers())
+            objects.append(LocalProvider::objectPath(
+                p.settings.value(QStringLiteral("path")).toString(), cid));
+        QCOMPARE(objects.size(), 2);
+        for (const QString& o : std::as_const(objects))
+            QVERIFY(QFile::remove(o));
+        m_engine->repairModel(model->id); // looks, finds it lost
+        QTRY_COMPARE_WITH_TIMEOUT(health(*m_window, 0), QStringLiteral("damaged"), JobTimeoutMs);
+
+        drop(m_window.get(), {QUrl::fromLocalFile(folder)});
+        QVERIFY(!m_window->floatDialog());
+        QMessageBox* offer = m_window->repairOffer();
+        QVERIFY(offer);
+        QVERIFY(offer->text().contains(QStringLiteral("damaged-model")));
+        QAbstractButton* use = nullptr;
+        for (QAbstractButton* b : offer->buttons())
+            if (b->text() == QStringLiteral("Use these files to repair it"))
+                use = b;
+        QVERIFY(use);
+        use->click();
+        QTRY_COMPARE_WITH_TIMEOUT(health(*m_window, 0), QStringLiteral("healthy"), JobTimeoutMs);
+        for (const QString& o : std::as_const(objects))
+            QVERIFY(QFile::exists(o));
     }
 
     void keyboardFindThenTabSelectsTheRow()
