@@ -24,6 +24,7 @@ private Q_SLOTS:
     void verifyAgreesAfterACopyMadeElsewhere();
     void looksBeforeItSaysOk();
     void healthSaysWhenItWasLookedAt();
+    void fromFilesRefusesAnUnfinishedModel();
     void skipsABadSourceAndReplacesIt();
     void reportsALostChunk();
     void honoursQuota();
@@ -220,6 +221,39 @@ void TestRepair::healthSaysWhenItWasLookedAt()
     QVERIFY2(repair.error().ok(), qPrintable(repair.error().message));
     QCOMPARE(repair.report().copiesMade, 1);
     QVERIFY(lastChecked().toSecsSinceEpoch() >= fresh.toSecsSinceEpoch());
+}
+
+void TestRepair::fromFilesRefusesAnUnfinishedModel()
+{
+    // Repair from the files at hand mends complete models; an unfinished one is its float's
+    // to finish, and the error says so. It said nothing of the kind: "no complete file to
+    // compare with" here, and "Done", having healed nothing, when the files were complete
+    // (seen in the app).
+    TestVault v(1);
+    QVERIFY(v.ok());
+    const QString source = v.path(QStringLiteral("unfinished.bin"));
+    QVERIFY(test::writePseudoRandomFile(source, 3 * MiB, 41));
+    FloatJob first(v.vault.get(), floatRequestFor(source, QStringLiteral("unfinished")));
+    bool aborted = false;
+    connect(&first, &FloatJob::progress, this, [&] {
+        if (!aborted && v.registry().healthRows().stats().placements >= 2) {
+            aborted = true;
+            first.abort();
+        }
+    });
+    QVERIFY(run(first));
+    QVERIFY(aborted);
+    const auto model = v.registry().modelRows().modelByName(QStringLiteral("unfinished"));
+    QVERIFY(model);
+    QCOMPARE(model->state, ModelRecord::State::Incomplete);
+    RepairJob::Options options;
+    options.modelIds = {model->id};
+    options.fromPaths = {source};
+    RepairJob repair(v.vault.get(), options);
+    QVERIFY(run(repair));
+    QVERIFY(!repair.error().ok());
+    QVERIFY2(repair.error().message.contains(QStringLiteral("not floated to the end")),
+             qPrintable(repair.error().message));
 }
 
 void TestRepair::skipsABadSourceAndReplacesIt()

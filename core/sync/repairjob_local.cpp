@@ -20,6 +20,20 @@ void RepairJob::matchLocalFiles()
     if (models.isEmpty())
         for (const ModelRecord& m : registry.modelRows().models())
             models.append(m.id);
+    for (qint64 modelId : std::as_const(models)) {
+        // Repair mends complete models; one a float left unfinished is finished by its float,
+        // which reads the same files (and would have found nothing to do here: "Done", healed
+        // nothing).
+        const auto model = registry.modelRows().model(modelId);
+        if (model && model->state != ModelRecord::State::Complete) {
+            finish(Error::make(Error::Kind::Fatal,
+                               tr("“%1” was not floated to the end: resume its float with these "
+                                  "files instead (float them again under the same name, or "
+                                  "Resume float in the app)")
+                                   .arg(model->name)));
+            return;
+        }
+    }
     QList<localsources::WantedFile> wanted;
     for (qint64 modelId : std::as_const(models))
         for (const FileRecord& f : registry.modelRows().files(modelId))
