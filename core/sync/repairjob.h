@@ -134,9 +134,9 @@ private:
 
     Vault* m_vault;
     Options m_options;
-    class ScrubJob* m_check = nullptr;         // checkFirst, while it runs
-    QHash<QString, LocalChunk> m_localChunks;  // fromPaths: CID -> where it is at hand
-    std::unique_ptr<QThreadPool> m_pool; // fromPaths: hashes files, reads chunks
+    class ScrubJob* m_check = nullptr;        // checkFirst, while it runs
+    QHash<QString, LocalChunk> m_localChunks; // fromPaths: CID -> where it is at hand
+    std::unique_ptr<QThreadPool> m_pool;      // fromPaths: hashes files, reads chunks
     std::shared_ptr<std::atomic_bool> m_poolCancelled = std::make_shared<std::atomic_bool>(false);
     bool m_matching = false;
     class TemporarySweep* m_sweep = nullptr;
