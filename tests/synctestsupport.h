@@ -9,6 +9,8 @@
 #include "transfer/floatjob.h"
 
 #include <QFile>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 
 namespace mf::test {
 
@@ -112,6 +114,29 @@ inline int checkObjectsMatchCids(TestVault& v, qint64 modelId)
         }
     }
     return checked;
+}
+
+// Makes every copy in the registry at `registryPath` look last stored and checked at `when`
+// (seconds since the epoch), never read back: through a connection of its own, as another
+// process would.
+inline bool stampCopiesSeenAt(const QString& registryPath, qint64 when)
+{
+    bool ok = false;
+    {
+        QSqlDatabase db =
+            QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("stamp"));
+        db.setDatabaseName(registryPath);
+        if (db.open()) {
+            QSqlQuery q(db);
+            ok = q.prepare(QStringLiteral("UPDATE placements SET stored_at = ?, checked_at = ?, "
+                                          "verified_at = NULL")) &&
+                 (q.addBindValue(when), q.addBindValue(when), q.exec());
+            q.finish();
+            db.close();
+        }
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("stamp"));
+    return ok;
 }
 
 } // namespace mf::test

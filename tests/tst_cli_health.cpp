@@ -6,6 +6,7 @@
 #include "clisandbox.h"
 #include "testsupport.h"
 
+#include <QDir>
 #include <QDirIterator>
 #include <QFile>
 #include <QFileInfo>
@@ -28,6 +29,8 @@ QStringList words(std::initializer_list<QString> parts)
 constexpr int Failed = 1;
 constexpr int NotFound = 3;
 constexpr int IntegrityProblem = 4;
+constexpr int Usage = 2;
+constexpr int BadInput = 6;
 constexpr int UnderReplicated = 7;
 
 // The chunk objects of a local provider folder (not the provider's temporaries, nor the
@@ -58,6 +61,7 @@ private Q_SLOTS:
 
     void underReplicatedIsNotOk();
     void lostChunkIsMissingData();
+    void repairFromTheFilesAtHand();
     void modelRemovedElsewhereIsNotLoss();
     void unreadableProviderIsNotLoss();
     void silentProviderIsLostAfterItsTime();
@@ -180,6 +184,64 @@ void TestCliHealth::lostChunkIsMissingData()
     QVERIFY2(verify.code == IntegrityProblem, verify.describe());
     QCOMPARE(verify.json().value(QStringLiteral("status")).toString(), QStringLiteral("damaged"));
     QCOMPARE(verify.json().value(QStringLiteral("lost")).toInt(), 1);
+}
+
+void TestCliHealth::repairFromTheFilesAtHand()
+{
+    // Issue 37, item 2: a chunk no provider has any more, and the person still has the file.
+    // `repair MODEL --from PATH` finds it among other files (size and name first, then
+    // SHA-256), reads the lost chunk from it, and the model is whole again.
+    const QString file = floatModel(QStringLiteral("model"));
+    QVERIFY(!file.isEmpty());
+    const QStringList objects = chunkObjects(m_box->localStore());
+    QVERIFY(objects.size() >= 3);
+    const QString victim = objects.at(1);
+    QVERIFY(QFile::remove(victim));
+
+    // Bad input first, each said in words and changing nothing.
+    const CliResult noModel =
+        m_box->run(words({QStringLiteral("repair"), QStringLiteral("--from"), file}));
+    QVERIFY2(noModel.code == Usage, noModel.describe());
+    QVERIFY2(noModel.errText().contains(QStringLiteral("Name the model")), noModel.describe());
+    const CliResult nowhere =
+        m_box->run(words({QStringLiteral("repair"), QStringLiteral("model"),
+                          QStringLiteral("--from"), m_box->path(QStringLiteral("not-there"))}));
+    QVERIFY2(nowhere.code == BadInput, nowhere.describe());
+    QVERIFY2(nowhere.errText().contains(QStringLiteral("no file or folder")), nowhere.describe());
+    // Same size and name, other bytes: the hash says no.
+    const QString decoys = m_box->path(QStringLiteral("decoys"));
+    QVERIFY(QDir().mkpath(decoys));
+    QVERIFY(test::writePseudoRandomFile(decoys + QStringLiteral("/model.bin"),
+                                        QFileInfo(file).size(), 99));
+    QVERIFY(test::writePseudoRandomFile(decoys + QStringLiteral("/other.bin"), 1000, 98));
+    const CliResult wrong = m_box->run(words(
+        {QStringLiteral("repair"), QStringLiteral("model"), QStringLiteral("--from"), decoys}));
+    QVERIFY2(wrong.code == BadInput, wrong.describe());
+    QVERIFY2(wrong.errText().contains(QStringLiteral("None of the 2 file(s)")), wrong.describe());
+    QVERIFY(!QFile::exists(victim));
+
+    // The real file, renamed, among the decoys in a folder of its own.
+    const QString kept = m_box->path(QStringLiteral("kept"));
+    QVERIFY(QDir().mkpath(kept + QStringLiteral("/sub")));
+    QVERIFY(QFile::copy(file, kept + QStringLiteral("/sub/renamed.bin")));
+    QVERIFY(
+        QFile::copy(decoys + QStringLiteral("/model.bin"), kept + QStringLiteral("/model.bin")));
+    const CliResult healed =
+        m_box->run(words({QStringLiteral("repair"), QStringLiteral("model"),
+                          QStringLiteral("--from"), kept, QStringLiteral("--json")}));
+    QVERIFY2(healed.code == 0, healed.describe());
+    QCOMPARE(healed.json().value(QStringLiteral("files_matched")).toInt(), 1);
+    QVERIFY(healed.json().value(QStringLiteral("chunks_from_files")).toInt() >= 1);
+    QCOMPARE(healed.json().value(QStringLiteral("lost")).toInt(), 0);
+    QVERIFY(QFile::exists(victim));
+    const CliResult verify = m_box->run(
+        words({QStringLiteral("verify"), QStringLiteral("model"), QStringLiteral("--json")}));
+    QVERIFY2(verify.code == 0, verify.describe());
+    QCOMPARE(verify.json().value(QStringLiteral("status")).toString(), QStringLiteral("healthy"));
+    // And `info` says how fresh that health is.
+    const CliResult info = m_box->run(words({QStringLiteral("info"), QStringLiteral("model")}));
+    QVERIFY2(info.code == 0, info.describe());
+    QVERIFY2(info.out.contains("Checked:  "), info.describe());
 }
 
 void TestCliHealth::modelRemovedElsewhereIsNotLoss()

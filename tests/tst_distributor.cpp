@@ -342,9 +342,15 @@ void TestDistributor::abortAndResume()
     QVERIFY(allObjectsIntact(v));
 
     FloatJob second(v.vault.get(), floatRequest({source}, QStringLiteral("resume"), 2));
+    // Issue 37, item 5: while it reads again what the first run stored, it says so.
+    QStringList stages;
+    connect(&second, &FloatJob::progress, this, [&] { stages.append(second.progressNow().stage); });
     QVERIFY(run(second));
     QCOMPARE(second.failure(), FloatJob::Failure::None);
     QVERIFY(second.resumed());
+    QVERIFY2(!stages.filter(QStringLiteral("Checking what is already stored of “resume.bin”… "))
+                  .isEmpty(),
+             qPrintable(stages.join(QLatin1Char('\n'))));
     model = v.registry().modelRows().modelByName(QStringLiteral("resume"));
     QCOMPARE(model->state, ModelRecord::State::Complete);
     const QList<FileChunk> chunks =

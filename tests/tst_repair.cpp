@@ -2,6 +2,7 @@
 // replica (checked against its CID first) to other providers until they have the copies the
 // vault wants, following the distributor's rules (quota, deletions under way, bad copies
 // replaced), and degraded models become healthy.
+#include "registry/modelsummary.h"
 #include "sync/repairjob.h"
 #include "synctestsupport.h"
 #include "transfer/verifyjob.h"
@@ -22,6 +23,8 @@ private Q_SLOTS:
     void replacesCopiesKnownBad();
     void verifyAgreesAfterACopyMadeElsewhere();
     void looksBeforeItSaysOk();
+    void healthSaysWhenItWasLookedAt();
+    void fromFilesRefusesAnUnfinishedModel();
     void skipsABadSourceAndReplacesIt();
     void reportsALostChunk();
     void honoursQuota();
@@ -182,6 +185,75 @@ void TestRepair::looksBeforeItSaysOk()
     QVERIFY(!repair.report().complete());
     QCOMPARE(holders(v.registry(), cids.at(1)).size(), 2);
     QVERIFY(v.registry().modelRows().model(id)->degraded);
+}
+
+void TestRepair::healthSaysWhenItWasLookedAt()
+{
+    // Issue 37, item 1: a model's health says how fresh it is, the oldest time one of its copies
+    // was last known there or not. A repair that trusts the registry leaves it as it was; one
+    // that looks first makes it now, and so does the copy it makes.
+    TestVault v(1);
+    QVERIFY(v.ok());
+    const qint64 id = floatTestFile(v, QStringLiteral("m"), 2 * MiB, 21);
+    QVERIFY(id);
+    const int wanted = v.registry().healthRows().wantedCopies();
+    const QDateTime fresh =
+        summarizeModel(v.registry(), *v.registry().modelRows().model(id), wanted).lastChecked;
+    QVERIFY(fresh.isValid()); // every copy was stored by the float: known there then
+    const qint64 longAgo = 1'700'000'000;
+    QVERIFY(stampCopiesSeenAt(v.vault->directory() + QStringLiteral("/registry.sqlite"), longAgo));
+    auto lastChecked = [&] {
+        return summarizeModel(v.registry(), *v.registry().modelRows().model(id), wanted)
+            .lastChecked;
+    };
+    QCOMPARE(lastChecked().toSecsSinceEpoch(), longAgo);
+    const QStringList cids = modelChunks(v.registry(), id);
+    QVERIFY(QFile::remove(v.objectPath(v.providerIds().at(1), cids.at(0))));
+    {
+        RepairJob trusting(v.vault.get());
+        QVERIFY(run(trusting));
+        QCOMPARE(lastChecked().toSecsSinceEpoch(), longAgo); // it did not look
+    }
+    RepairJob::Options options;
+    options.checkFirst = true;
+    RepairJob repair(v.vault.get(), options);
+    QVERIFY(run(repair));
+    QVERIFY2(repair.error().ok(), qPrintable(repair.error().message));
+    QCOMPARE(repair.report().copiesMade, 1);
+    QVERIFY(lastChecked().toSecsSinceEpoch() >= fresh.toSecsSinceEpoch());
+}
+
+void TestRepair::fromFilesRefusesAnUnfinishedModel()
+{
+    // Repair from the files at hand mends complete models; an unfinished one is its float's
+    // to finish, and the error says so. It said nothing of the kind: "no complete file to
+    // compare with" here, and "Done", having healed nothing, when the files were complete
+    // (seen in the app).
+    TestVault v(1);
+    QVERIFY(v.ok());
+    const QString source = v.path(QStringLiteral("unfinished.bin"));
+    QVERIFY(test::writePseudoRandomFile(source, 3 * MiB, 41));
+    FloatJob first(v.vault.get(), floatRequestFor(source, QStringLiteral("unfinished")));
+    bool aborted = false;
+    connect(&first, &FloatJob::progress, this, [&] {
+        if (!aborted && v.registry().healthRows().stats().placements >= 2) {
+            aborted = true;
+            first.abort();
+        }
+    });
+    QVERIFY(run(first));
+    QVERIFY(aborted);
+    const auto model = v.registry().modelRows().modelByName(QStringLiteral("unfinished"));
+    QVERIFY(model);
+    QCOMPARE(model->state, ModelRecord::State::Incomplete);
+    RepairJob::Options options;
+    options.modelIds = {model->id};
+    options.fromPaths = {source};
+    RepairJob repair(v.vault.get(), options);
+    QVERIFY(run(repair));
+    QVERIFY(!repair.error().ok());
+    QVERIFY2(repair.error().message.contains(QStringLiteral("not floated to the end")),
+             qPrintable(repair.error().message));
 }
 
 void TestRepair::skipsABadSourceAndReplacesIt()

@@ -27,6 +27,7 @@ class TestScrub : public QObject
 
 private Q_SLOTS:
     void findsEveryLossAndRepairBringsBackTwoCopies();
+    void progressCountsBytesNotCopies();
     void resumesWhereItStopped();
     void copiesCheckedWithinTheIntervalWait();
     void holdsItsRate();
@@ -186,6 +187,29 @@ void TestScrub::findsEveryLossAndRepairBringsBackTwoCopies()
     QVERIFY(run(again));
     QCOMPARE(again.report().checked, 2 * int(cids.size()));
     QCOMPARE(again.report().good, 2 * int(cids.size()));
+}
+
+void TestScrub::progressCountsBytesNotCopies()
+{
+    // Issue 37, item 4: the check pass counted each copy as a byte ("363 B of 393 B · 20 B/s"
+    // in the row and the graph). Both passes count the bytes of the copies they look at, and
+    // the copies beside them.
+    TestVault v(1);
+    QVERIFY(v.ok());
+    const qint64 id = floatTestFile(v, QStringLiteral("m"), 3 * MiB, 37);
+    QVERIFY(id);
+    const int copies = 2 * int(modelChunks(v.registry(), id).size());
+    for (const ScrubRows::ScrubPass pass :
+         {ScrubRows::ScrubPass::Check, ScrubRows::ScrubPass::Read}) {
+        ScrubJob scrub(v.vault.get(), everything(pass));
+        QVERIFY(run(scrub));
+        QVERIFY2(scrub.error().ok(), qPrintable(scrub.error().message));
+        const TransferProgress p = scrub.progressNow();
+        QCOMPARE(p.totalBytes, 2 * 3 * MiB); // random bytes: no chunk repeats
+        QCOMPARE(p.bytesDone, p.totalBytes);
+        QCOMPARE(p.chunksTotal, copies);
+        QCOMPARE(p.chunksDone, copies);
+    }
 }
 
 void TestScrub::resumesWhereItStopped()

@@ -13,6 +13,7 @@
 #include "modeldetails.h"
 #include "modellistmodel.h"
 #include "providerform.h"
+#include "providers/localprovider.h"
 #include "providerspage.h"
 #include "registry/modelname.h"
 #include "testsupport.h"
@@ -259,6 +260,88 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(m_window->isShowingEmptyState(), JobTimeoutMs);
         QVERIFY(
             !m_window->reader()->registry().modelRows().modelByName(QStringLiteral("to-remove")));
+    }
+
+    void dropOfADamagedModelsFilesOffersRepair()
+    {
+        // Issue 37, item 2: a chunk lost on both providers; the person drops the original
+        // folder again. Not "already in the vault, choose another name": an offer to repair
+        // the model from it, which heals it.
+        QVERIFY(openWindow());
+        const QString folder = m_tv->path(QStringLiteral("in/damaged-model"));
+        QVERIFY(QDir().mkpath(folder));
+        QVERIFY(writePseudoRandomFile(folder + QStringLiteral("/weights.bin"), 2 * MiB + 5, 8));
+        QVERIFY(writePseudoRandomFile(folder + QStringLiteral("/config.json"), 300, 9));
+        QVERIFY(floatAndWait(folder, QStringLiteral("damaged-model")));
+        Registry& registry = m_window->reader()->registry();
+        const auto model = registry.modelRows().modelByName(QStringLiteral("damaged-model"));
+        QVERIFY(model);
+        QString cid;
+        for (const FileRecord& f : registry.modelRows().files(model->id))
+            if (f.path.endsWith(QLatin1String("weights.bin")))
+                cid = registry.modelRows().fileChunks(f.id).at(1).cid;
+        QVERIFY(!cid.isEmpty());
+        QStringList objects;
+        for (const ProviderRecord& p : registry.providerRows().providers())
+            objects.append(LocalProvider::objectPath(
+                p.settings.value(QStringLiteral("path")).toString(), cid));
+        QCOMPARE(objects.size(), 2);
+        for (const QString& o : std::as_const(objects))
+            QVERIFY(QFile::remove(o));
+        m_engine->repairModel(model->id); // looks, finds it lost
+        QTRY_COMPARE_WITH_TIMEOUT(health(*m_window, 0), QStringLiteral("damaged"), JobTimeoutMs);
+
+        drop(m_window.get(), {QUrl::fromLocalFile(folder)});
+        QVERIFY(!m_window->floatDialog());
+        QMessageBox* offer = m_window->repairOffer();
+        QVERIFY(offer);
+        QVERIFY(offer->text().contains(QStringLiteral("damaged-model")));
+        QAbstractButton* use = nullptr;
+        for (QAbstractButton* b : offer->buttons())
+            if (b->text() == QStringLiteral("Use these files to repair it"))
+                use = b;
+        QVERIFY(use);
+        use->click();
+        QTRY_COMPARE_WITH_TIMEOUT(health(*m_window, 0), QStringLiteral("healthy"), JobTimeoutMs);
+        for (const QString& o : std::as_const(objects))
+            QVERIFY(QFile::exists(o));
+    }
+
+    void keyboardFindThenTabSelectsTheRow()
+    {
+        // Issue 37, item 6: Ctrl+F, then Tab into the list: the row there was focused but not
+        // selected, so Delete (and Ctrl+R) silently did nothing.
+        QVERIFY(openWindow());
+        const QString file = m_tv->path(QStringLiteral("keys.bin"));
+        QVERIFY(writePseudoRandomFile(file, MiB, 5));
+        QVERIFY(floatAndWait(file, QStringLiteral("by-keyboard")));
+        ModelBrowser* browser = m_window->browser();
+        QApplication::setActiveWindow(m_window.get());
+        QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+        auto findThenTab = [&] {
+            QTest::keyClick(m_window->windowHandle(), Qt::Key_F, Qt::ControlModifier);
+            QVERIFY(QTest::qWaitFor([&] { return browser->searchBox()->hasFocus(); }));
+            QTest::keyClick(m_window->windowHandle(), Qt::Key_Tab);
+            QVERIFY(QTest::qWaitFor([&] { return browser->view()->hasFocus(); }));
+        };
+        // A selection a person made stays as it is.
+        browser->selectModel(browser->model()->modelId(0));
+        findThenTab();
+        QCOMPARE(browser->selectedModelIds().size(), 1);
+
+        // None: the row the keyboard lands on is selected, and the actions act on it.
+        browser->view()->clearSelection();
+        QCOMPARE(browser->selectedModelIds().size(), 0);
+        findThenTab();
+        QCOMPARE(browser->selectedModelIds().size(), 1);
+        QVERIFY(browser->removeAction()->isEnabled());
+        QVERIFY(browser->restoreAction()->isEnabled());
+        QTest::keyClick(browser->view(), Qt::Key_Delete);
+        QMessageBox* question = browser->pendingQuestion();
+        QVERIFY(question);
+        QVERIFY(question->text().contains(QStringLiteral("by-keyboard")));
+        question->button(QMessageBox::Cancel)->click();
+        QTRY_VERIFY(!browser->pendingQuestion());
     }
 
     // Model > Materialize… writes the selected model into a folder; File > Import from Hugging

@@ -3,6 +3,7 @@
 // there clicks the icon and its menu with xdotool, as a person would.
 #include "engine/engine.h"
 #include "peerprocess.h"
+#include "registry/registry.h"
 #include "testsupport.h"
 #include "testvault.h"
 #include "transfersmodel.h"
@@ -168,6 +169,73 @@ private Q_SLOTS:
 
         tray.quitAction()->trigger();
         QCOMPARE(quit.size(), 1);
+    }
+
+    void redGoesWhenTheProblemDoes()
+    {
+        // Issue 37, item 3: the icon said "A transfer failed" until a restart, even after a
+        // repair and a clean verify. It goes when the problem does.
+        TestVault tv; // the embedded provider only: one copy of every chunk
+        QVERIFY(tv.ok());
+        tv.vault->setDefaultChunker(SmallChunks);
+        const QString dir = tv.vault->directory();
+        const QString root = tv.root(tv.providerIds().first());
+        tv.vault.reset();
+        Engine engine;
+        engine.setSyncPaused(true); // nothing repairs behind the test's back
+        TransfersModel model(&engine);
+        TrayIcon tray(&engine, &model);
+        QVERIFY(openEngine(engine, dir));
+        auto finish = [&](qint64 id, State wanted) {
+            return QTest::qWaitFor(
+                       [&] {
+                           const State s = stateOf(model, id);
+                           return s == State::Done || s == State::Failed || s == State::Degraded ||
+                                  s == State::Cancelled;
+                       },
+                       JobTimeoutMs) &&
+                   stateOf(model, id) == wanted;
+        };
+
+        const QString input = tv.path(QStringLiteral("in.bin"));
+        QVERIFY(writePseudoRandomFile(input, 2 * MiB, 23));
+        FloatRequest request;
+        request.paths = {input};
+        request.modelName = QStringLiteral("m");
+        const qint64 floated = engine.floatFiles(request);
+        QVERIFY(finish(floated, State::Done));
+        const qint64 modelId = model.transfer(model.rowOf(floated))->modelId;
+        QVERIFY(modelId > 0);
+
+        // A chunk's one copy is moved away: verify fails, the icon turns red.
+        QString error;
+        auto registry = Registry::open(dir + QStringLiteral("/registry.sqlite"), &error);
+        QVERIFY2(registry, qPrintable(error));
+        const QList<FileRecord> files = registry->modelRows().files(modelId);
+        QVERIFY(!files.isEmpty());
+        const QString victim = LocalProvider::objectPath(
+            root, registry->modelRows().fileChunks(files.first().id).first().cid);
+        registry.reset();
+        QVERIFY(QFile::rename(victim, victim + QStringLiteral(".aside")));
+        QVERIFY(finish(engine.verifyModel(modelId), State::Failed));
+        QVERIFY(QTest::qWaitFor([&] { return tray.status() == TrayIcon::Status::Error; }));
+
+        // It is back; a repair of the model finds every copy: the problem is gone, so is the red.
+        QVERIFY(QFile::rename(victim + QStringLiteral(".aside"), victim));
+        QVERIFY(finish(engine.repairModel(modelId), State::Done));
+        QVERIFY2(QTest::qWaitFor([&] { return tray.status() == TrayIcon::Status::Idle; }),
+                 qPrintable(tray.toolTip()));
+        QVERIFY(!tray.toolTip().contains(QStringLiteral("failed")));
+
+        // A float of a file that is not there fails; once it is removed from the list, the
+        // icon has nothing left to point at.
+        request.paths = {tv.path(QStringLiteral("missing.bin"))};
+        request.modelName = QStringLiteral("missing");
+        QVERIFY(finish(engine.floatFiles(request), State::Failed));
+        QVERIFY(QTest::qWaitFor([&] { return tray.status() == TrayIcon::Status::Error; }));
+        engine.clearFinished();
+        QVERIFY2(QTest::qWaitFor([&] { return tray.status() == TrayIcon::Status::Idle; }),
+                 qPrintable(tray.toolTip()));
     }
 };
 

@@ -24,6 +24,8 @@ private Q_SLOTS:
     void formatRate();
     void formatDuration_data();
     void formatDuration();
+    void formatAge_data();
+    void formatAge();
     void parseBytes_data();
     void parseBytes();
     void parseBytesRejects_data();
@@ -133,6 +135,29 @@ void TestUtil::formatDuration()
     QFETCH(qint64, seconds);
     QFETCH(QString, text);
     QCOMPARE(units::formatDuration(seconds), text);
+}
+
+void TestUtil::formatAge_data()
+{
+    QTest::addColumn<qint64>("secondsAgo");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("now") << qint64(0) << QStringLiteral("just now");
+    QTest::newRow("ahead") << qint64(-90) << QStringLiteral("just now"); // a clock behind
+    QTest::newRow("59 s") << qint64(59) << QStringLiteral("just now");
+    QTest::newRow("3 min") << qint64(3 * 60 + 20) << QStringLiteral("3 min ago");
+    QTest::newRow("59 min") << qint64(3599) << QStringLiteral("59 min ago");
+    QTest::newRow("5 h") << qint64(5 * 3600 + 100) << QStringLiteral("5 h ago");
+    QTest::newRow("47 h") << qint64(47 * 3600) << QStringLiteral("47 h ago");
+    QTest::newRow("3 days") << qint64(3 * 86400 + 5) << QStringLiteral("3 days ago");
+}
+
+void TestUtil::formatAge()
+{
+    QFETCH(qint64, secondsAgo);
+    QFETCH(QString, expected);
+    const QDateTime now = QDateTime::fromSecsSinceEpoch(1'800'000'000, Qt::UTC);
+    QCOMPARE(units::formatAge(now.addSecs(-secondsAgo), now), expected);
+    QCOMPARE(units::formatAge(QDateTime(), now), QStringLiteral("never"));
 }
 
 void TestUtil::parseBytes_data()

@@ -1,6 +1,7 @@
 #include "mainwindow.h"
 #include "counted.h"
 
+#include "damagedmodels.h"
 #include "dropoverlay.h"
 #include "droppedfiles.h"
 #include "emptystate.h"
@@ -527,7 +528,46 @@ void MainWindow::openFloatDialog(const QStringList& paths)
         offerResume(*stopped, dropped);
         return;
     }
+    if (const auto damaged = damagedmodels::matching(m_reader->registry(), dropped)) {
+        offerRepair(*damaged, dropped);
+        return;
+    }
     showFloatDialog(dropped);
+}
+
+void MainWindow::offerRepair(const ModelRecord& model, const DroppedFiles& dropped)
+{
+    // Not "already in the vault, choose another name": these look like the files of a model
+    // short of copies, and its lost chunks can be read from them.
+    if (m_repairOffer)
+        return;
+    m_repairOffer = new QMessageBox(
+        QMessageBox::Question, tr("Repair from these files"),
+        tr("“%1” is in the vault but short of copies, and these look like its files.")
+            .arg(model.name),
+        QMessageBox::NoButton, this);
+    m_repairOffer->setInformativeText(
+        tr("Their SHA-256 is compared with the model's first; only matching files are read. "
+           "Or float them as a new model under another name."));
+    QPushButton* repair =
+        m_repairOffer->addButton(tr("Use these files to repair it"), QMessageBox::AcceptRole);
+    QPushButton* asNew = m_repairOffer->addButton(tr("Float as new…"), QMessageBox::ActionRole);
+    m_repairOffer->addButton(QMessageBox::Cancel);
+    m_repairOffer->setDefaultButton(repair);
+    m_repairOffer->setAttribute(Qt::WA_DeleteOnClose);
+    m_repairOffer->setWindowModality(Qt::WindowModal);
+    connect(m_repairOffer, &QMessageBox::buttonClicked, this,
+            [this, model, dropped, repair, asNew](auto* button) {
+                if (button == asNew)
+                    QMetaObject::invokeMethod(
+                        this, [this, dropped] { showFloatDialog(dropped); }, Qt::QueuedConnection);
+                if (button != repair)
+                    return;
+                m_engine->repairModelFrom(model.id, dropped.paths);
+                statusBar()->showMessage(tr("Repairing “%1” from the files…").arg(model.name),
+                                         RefusalMessageMs);
+            });
+    m_repairOffer->open();
 }
 
 void MainWindow::offerResume(const ModelRecord& model, const DroppedFiles& dropped)

@@ -84,6 +84,8 @@ public:
     QMessageBox* recoveryReport() const { return m_recoveryReport; }
     // "Resume the float this drop repeats?", while it is asked.
     QMessageBox* resumeOffer() const { return m_resumeOffer; }
+    // The offer to repair a model short of copies from the files dropped (they look like its).
+    QMessageBox* repairOffer() const { return m_repairOffer; }
     QAction* settingsAction() const { return m_settings; }
     QAction* quitAction() const { return m_quit; }
     // File > Quit, and the tray's: asks first while transfers run, then quitRequested().
@@ -119,6 +121,7 @@ private:
     // The drop repeats a float that stopped before the end: resume it rather than refuse the
     // name (or float it as a new model).
     void offerResume(const ModelRecord& model, const DroppedFiles& dropped);
+    void offerRepair(const ModelRecord& model, const DroppedFiles& dropped);
     void openHubImportDialog();
     void openMaterializeDialog();
     void explainRefusal(const QString& reason);
@@ -140,6 +143,7 @@ private:
     QPointer<MaterializeDialog> m_materializeDialog;
     QPointer<QMessageBox> m_recoveryReport;
     QPointer<QMessageBox> m_resumeOffer;
+    QPointer<QMessageBox> m_repairOffer;
     QuitQuestion* m_quitQuestion;
     QString m_lastCatalogProblem; // a catalog sync problem is said once while it lasts
     // The import dialog's view of the Hub (anonymous or $HF_TOKEN; the import itself runs in

@@ -13,6 +13,7 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QFileDialog>
+#include <QFocusEvent>
 #include <QHeaderView>
 #include <QLineEdit>
 #include <QMenu>
@@ -82,11 +83,15 @@ ModelBrowser::ModelBrowser(Engine* engine, QWidget* parent)
     m_view->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
     m_view->horizontalHeader()->resizeSection(ModelListModel::NameColumn, 220);
     m_view->horizontalHeader()->resizeSection(ModelListModel::FormatColumn, 80);
-    m_view->horizontalHeader()->resizeSection(ModelListModel::ReplicasColumn, 160);
+    m_view->horizontalHeader()->resizeSection(ModelListModel::ReplicasColumn, 250);
     m_view->horizontalHeader()->resizeSection(ModelListModel::ProvidersColumn, 130);
     m_view->horizontalHeader()->resizeSection(ModelListModel::SourceColumn, 160);
     // The date and time whole ("23 Nov 2026 17:55"), then when it was last verified.
     m_view->horizontalHeader()->resizeSection(ModelListModel::AddedColumn, 150);
+    // Reached by the keyboard (Tab from the search box), the list selects the row it focuses:
+    // the model actions act on the selection, and a focused row that is not selected left
+    // Delete and Ctrl+R doing nothing.
+    m_view->installEventFilter(this);
     m_view->setContextMenuPolicy(Qt::CustomContextMenu);
     connect(m_view, &QWidget::customContextMenuRequested, this, &ModelBrowser::showContextMenu);
 
@@ -210,6 +215,25 @@ QList<qint64> ModelBrowser::selectedModelIds() const
     for (const QModelIndex& i : m_view->selectionModel()->selectedRows())
         ids.append(i.data(ModelListModel::ModelIdRole).toLongLong());
     return ids;
+}
+
+bool ModelBrowser::eventFilter(QObject* watched, QEvent* event)
+{
+    if (watched == m_view && event->type() == QEvent::FocusIn) {
+        const auto reason = static_cast<QFocusEvent*>(event)->reason();
+        // Only a move by the keyboard: a click selects by itself (and a click on empty space
+        // clears the selection on purpose).
+        if ((reason == Qt::TabFocusReason || reason == Qt::BacktabFocusReason ||
+             reason == Qt::ShortcutFocusReason) &&
+            !m_view->selectionModel()->hasSelection() && m_proxy->rowCount() > 0) {
+            QModelIndex current = m_view->currentIndex();
+            if (!current.isValid())
+                current = m_proxy->index(0, ModelListModel::NameColumn);
+            m_view->selectionModel()->setCurrentIndex(current, QItemSelectionModel::ClearAndSelect |
+                                                                   QItemSelectionModel::Rows);
+        }
+    }
+    return QWidget::eventFilter(watched, event);
 }
 
 void ModelBrowser::selectModel(qint64 modelId)

@@ -72,6 +72,9 @@ Q_SIGNALS:
     void showProvidersRequested(const QStringList& providerNames);
     void selectionCountChanged(int count);
 
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
 private:
     void applyChanges();
     void updateActions();

@@ -3,6 +3,7 @@
 
 #include "chunkmapwidget.h"
 #include "formats/formatdescription.h"
+#include "modellistmodel.h"
 #include "util/units.h"
 #include "vaultreader.h"
 
@@ -142,6 +143,11 @@ void ModelDetails::setReader(VaultReader* reader)
     showModel(0);
 }
 
+QString ModelDetails::summaryText() const
+{
+    return m_summary->text();
+}
+
 void ModelDetails::clearMetadata()
 {
     while (m_metadata->rowCount() > 0)
@@ -196,6 +202,9 @@ void ModelDetails::refresh()
                        .arg(s.underReplicated);
     else if (row->health == QLatin1String("healthy"))
         summary += QLatin1Char(' ') + tr("It can be rebuilt, and survives the loss of a provider.");
+    // How fresh that is: the copies were last looked at then (repair looks first; so does the
+    // background scrub, in time).
+    summary += QLatin1Char(' ') + tr("Health %1.").arg(ModelListModel::checkedText(s.lastChecked));
     summary +=
         QLatin1Char(' ') +
         (s.lastVerified.isValid()

@@ -37,6 +37,8 @@ public:
     QTreeWidget* fileList() const { return m_files; }
     // The format metadata rows ("Architecture: llama", or why the header could not be read).
     QWidget* formatBox() const { return m_metadataBox; }
+    // The summary in words (health, how fresh it is, the source).
+    QString summaryText() const;
 
 private:
     void clearMetadata();

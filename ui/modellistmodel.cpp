@@ -263,7 +263,11 @@ QVariant ModelListModel::display(const ModelRow& r, int column) const
     case FloatingColumn:
         return units::formatBytes(r.storedBytes);
     case ReplicasColumn:
-        return tr("%1 of %2 · %3").arg(s.minReplicas).arg(r.wantedReplicas).arg(r.health);
+        // The health, and how fresh it is: what a check found an hour ago may be gone now.
+        return tr("%1 of %2 · %3 · %4")
+            .arg(s.minReplicas)
+            .arg(r.wantedReplicas)
+            .arg(r.health, checkedText(s.lastChecked));
     case ProvidersColumn:
         return r.providers.isEmpty() ? Unknown : r.providers.join(QLatin1String(", "));
     case SourceColumn:
@@ -274,6 +278,14 @@ QVariant ModelListModel::display(const ModelRow& r, int column) const
         return verifiedText(s.lastVerified, QDateTime::currentDateTime());
     }
     return {};
+}
+
+QString ModelListModel::checkedText(const QDateTime& lastChecked)
+{
+    return lastChecked.isValid()
+               ? tr("checked %1")
+                     .arg(units::formatAge(lastChecked, QDateTime::currentDateTimeUtc()))
+               : tr("not checked yet");
 }
 
 QVariant ModelListModel::sortValue(const ModelRow& r, int column) const

@@ -4,6 +4,7 @@
 #include "vaultreader.h"
 
 #include <QAbstractTableModel>
+#include <QDateTime>
 #include <QSet>
 
 namespace mf::ui {
@@ -74,6 +75,9 @@ public:
     void fetchMore(const QModelIndex& parent) override;
     // A page asked by fetchMore() has not arrived yet (canFetchMore() is false meanwhile).
     bool isFetching() const { return m_pageTicket != 0; }
+    // How fresh a model's health is, as its row and its details say: "checked 3 min ago", or
+    // "not checked yet" when some copy was only heard of (from the catalog), never looked at.
+    static QString checkedText(const QDateTime& lastChecked);
 
 Q_SIGNALS:
     // A page asked by fetchMore() has arrived, and its rows (if any) are inserted.

@@ -58,6 +58,10 @@ TrayIcon::TrayIcon(Engine* engine, TransfersModel* transfers, QObject* parent)
         // A transfer with bad input arrives already failed.
         connect(engine, &Engine::transferAdded, this, &TrayIcon::onTransferChanged);
         connect(engine, &Engine::transferChanged, this, &TrayIcon::onTransferChanged);
+        connect(engine, &Engine::transferRemoved, this, [this](qint64 id) {
+            m_lastState.remove(id);
+            forgetFailure(id);
+        });
         // Core decides what deserves a notification: a repair made copies, or cannot.
         connect(engine, &Engine::syncNotice, this,
                 [this](const QString& title, const QString& text, bool isProblem) {
@@ -90,8 +94,14 @@ bool TrayIcon::isVisible() const
 
 void TrayIcon::acknowledgeErrors()
 {
-    m_unseenError = false;
+    m_unseenFailures.clear();
     update();
+}
+
+void TrayIcon::forgetFailure(qint64 transferId)
+{
+    if (m_unseenFailures.remove(transferId))
+        update();
 }
 
 QString TrayIcon::toolTip() const
@@ -119,7 +129,7 @@ QString TrayIcon::toolTip() const
         if (o.bytesPerSecond > 0)
             text += QStringLiteral(" · ") + units::formatRate(o.bytesPerSecond);
     }
-    if (m_unseenError)
+    if (!m_unseenFailures.isEmpty())
         text += QStringLiteral("\n") + tr("A transfer failed: open the window to see why");
     if (m_engine) {
         const SyncStatus s = m_engine->syncStatus();
@@ -152,9 +162,9 @@ QString TrayIcon::toolTip() const
 void TrayIcon::update()
 {
     const TransfersModel::Overall o = m_transfers->overall();
-    const Status status = m_unseenError ? Status::Error
-                          : o.running   ? Status::Working
-                                        : Status::Idle;
+    const Status status = !m_unseenFailures.isEmpty() ? Status::Error
+                          : o.running                 ? Status::Working
+                                                      : Status::Idle;
     if (status != m_status || m_tray->icon().isNull()) {
         m_status = status;
         m_tray->setIcon(icon(status == Status::Error     ? QStringLiteral("tray-error")
@@ -170,12 +180,32 @@ void TrayIcon::onTransferChanged(const TransferInfo& info)
 {
     const State before = m_lastState.value(info.id, State::Queued);
     m_lastState.insert(info.id, info.state);
+    // A failed transfer tried again is no longer a failure to point at (if it fails again, it
+    // says so again).
+    if (!info.isFinished())
+        forgetFailure(info.id);
     // The history an earlier run left was announced then.
     if (before == info.state || !info.isFinished() || info.fromHistory)
         return;
     if (info.state == State::Failed) {
-        m_unseenError = true;
+        m_unseenFailures.insert(info.id, info.modelId);
         update();
+    } else if (info.state == State::Done && (info.kind == TransferInfo::Kind::Repair ||
+                                             info.kind == TransferInfo::Kind::Verify)) {
+        // The problem is gone: a repair or verify of the model (a repair of the whole vault,
+        // for every model) found it whole. Failures of other models still stand.
+        const bool wholeVault = info.kind == TransferInfo::Kind::Repair && info.modelId == 0;
+        bool forgotten = false;
+        for (auto it = m_unseenFailures.begin(); it != m_unseenFailures.end();) {
+            if (wholeVault || (it.value() != 0 && it.value() == info.modelId)) {
+                it = m_unseenFailures.erase(it);
+                forgotten = true;
+            } else {
+                ++it;
+            }
+        }
+        if (forgotten)
+            update();
     }
     if (info.kind == TransferInfo::Kind::Verify)
         return notifyVerified(info);

@@ -45,7 +45,9 @@ public:
     // Checked: background sync (scrub, repair, drains) is paused.
     QAction* pauseSyncAction() const { return m_pauseSync; }
     QAction* quitAction() const { return m_quit; }
-    // A failed transfer marks the icon until the user has looked (opened the window).
+    // A failed transfer marks the icon until the user has looked (opened the window), or until
+    // the problem is gone: the transfer retried or removed, or a later repair or verify of the
+    // same model (of the vault, for one of no model) succeeded.
     void acknowledgeErrors();
 
     // Shows a notification (also emitted as messageShown, which tests and logs can follow).
@@ -71,7 +73,9 @@ private:
     QAction* m_pauseSync;
     QAction* m_quit;
     Status m_status = Status::Idle;
-    bool m_unseenError = false;
+    void forgetFailure(qint64 transferId);
+    // The failures not seen yet: transfer id -> the model it was about (0: none, or the vault).
+    QHash<qint64, qint64> m_unseenFailures;
     QHash<qint64, TransferInfo::State> m_lastState; // to notify once per finish
 };
 

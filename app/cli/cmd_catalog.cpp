@@ -135,6 +135,14 @@ public:
                                      ? QStringLiteral("complete")
                                      : QStringLiteral("incomplete: float it again to finish"),
                                  s.health(wanted)));
+        // How fresh that health is: what a look found an hour ago may be gone now.
+        console().print(
+            QStringLiteral("Checked:  %1")
+                .arg(s.lastChecked.isValid()
+                         ? units::formatAge(s.lastChecked, QDateTime::currentDateTimeUtc()) +
+                               QStringLiteral(" (every copy last looked at; `modelfloat-cli "
+                                              "repair` looks again)")
+                         : QStringLiteral("not every copy yet (`modelfloat-cli repair` looks)")));
         console().print(QStringLiteral("Size:     %1 in %2 file(s)")
                             .arg(units::formatBytes(s.bytes))
                             .arg(s.files));

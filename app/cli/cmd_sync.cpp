@@ -8,6 +8,7 @@
 #include "vault/vault.h"
 
 #include <QDateTime>
+#include <QFileInfo>
 #include <QJsonArray>
 
 namespace mf::cli {
@@ -29,6 +30,8 @@ QJsonObject repairJson(const RepairJob& job)
             {QStringLiteral("copies_found_bad"), r.copiesFoundBad},
             {QStringLiteral("copies_unchecked"), r.copiesUnchecked},
             {QStringLiteral("bad_copies_forgotten"), r.badCopiesForgotten},
+            {QStringLiteral("files_matched"), r.filesMatched},
+            {QStringLiteral("chunks_from_files"), r.chunksFromFiles},
             {QStringLiteral("problems"), QJsonArray::fromStringList(r.problems)},
             {QStringLiteral("warnings"), QJsonArray::fromStringList(job.warnings())}};
 }
@@ -50,6 +53,12 @@ void printRepair(Console& console, const RepairJob& job)
     const RepairJob::Report& r = job.report();
     for (const QString& line : r.problems)
         console.print(QStringLiteral("PROBLEM  ") + line);
+    if (!job.options().fromPaths.isEmpty())
+        console.print(QStringLiteral("%1 of the model's %2 files found at hand (same size, same "
+                                     "SHA-256); %3 chunks read from them")
+                          .arg(r.filesMatched)
+                          .arg(r.filesWanted)
+                          .arg(r.chunksFromFiles));
     if (r.copiesChecked > 0 || r.copiesUnchecked > 0)
         console.print(QStringLiteral("Looked at %1 stored copies: %2 gone or damaged, %3 could not "
                                      "be checked")
@@ -84,12 +93,33 @@ public:
         p.addOption({QStringLiteral("trust-registry"),
                      QStringLiteral("Do not ask the providers for every stored copy first; rely "
                                     "on what the registry remembers (a scrub's last findings).")});
-        if (!parse(p, args, QStringLiteral("repair [--trust-registry] [MODEL...]"), 0, -1))
+        p.addOption({QStringLiteral("from"),
+                     QStringLiteral("Files or folders you still have: those that match the "
+                                    "model's files (size and name, then SHA-256) give its "
+                                    "chunks, even ones no provider has left. Repeatable."),
+                     QStringLiteral("PATH")});
+        if (!parse(p, args, QStringLiteral("repair [--trust-registry] [--from PATH] [MODEL...]"), 0,
+                   -1))
             return;
+        RepairJob::Options options;
+        options.fromPaths = p.values(QStringLiteral("from"));
+        if (!options.fromPaths.isEmpty() && p.positionalArguments().isEmpty()) {
+            console().error(QStringLiteral("Name the model to repair from “%1”: modelfloat-cli "
+                                           "repair MODEL --from PATH")
+                                .arg(options.fromPaths.first()));
+            return finish(Usage);
+        }
+        for (QString& path : options.fromPaths) {
+            if (!QFileInfo::exists(path)) {
+                console().error(
+                    QStringLiteral("There is no file or folder at “%1” to repair from").arg(path));
+                return finish(BadInput);
+            }
+            path = QFileInfo(path).absoluteFilePath();
+        }
         Vault* vault = openVault();
         if (!vault)
             return; // openVault() said why and finished
-        RepairJob::Options options;
         options.checkFirst = !p.isSet(QStringLiteral("trust-registry"));
         for (const QString& name : p.positionalArguments()) {
             const auto model = vault->registry().modelRows().modelByName(name);
@@ -122,7 +152,10 @@ private:
         console().printJson(doc);
         if (!e.ok() && e.kind != Error::Kind::Corrupt) {
             console().error(e.message);
-            return finish(Failed);
+            // Files at hand of which none is the model's: the input, not a provider, is at fault.
+            const bool nothingAtHand =
+                !m_job->options().fromPaths.isEmpty() && m_job->report().filesMatched == 0;
+            return finish(nothingAtHand ? BadInput : Failed);
         }
         printRepair(console(), *m_job);
         if (!e.ok())

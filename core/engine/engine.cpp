@@ -166,6 +166,14 @@ qint64 Engine::repairModel(qint64 modelId)
     return queue(RepairRequest{modelId});
 }
 
+qint64 Engine::repairModelFrom(qint64 modelId, const QStringList& paths)
+{
+    RepairRequest r;
+    r.modelId = modelId;
+    r.fromPaths = paths;
+    return queue(std::move(r));
+}
+
 void Engine::setSyncPaused(bool paused)
 {
     m_syncStatus.paused = paused;

@@ -48,6 +48,9 @@ public:
     // "Repair now": copies of the model's chunks (0: of every model) made again where they are
     // short; the scheduler also does it by itself.
     qint64 repairModel(qint64 modelId);
+    // The same, reading the chunks from files the person still has wherever they match the
+    // model's files (by size and name, then SHA-256): heals even chunks no provider has left.
+    qint64 repairModelFrom(qint64 modelId, const QStringList& paths);
     // Imports a Hub repo at `commit` (the variants chosen, e.g. "Q4_K_M"; empty: every file)
     // as `modelName` (empty: the repo id). Token and endpoint as for the CLI: $HF_TOKEN or the
     // vault's keychain entry, $HF_ENDPOINT or the vault's hub.endpoint. Pausing keeps what is

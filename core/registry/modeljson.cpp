@@ -87,6 +87,10 @@ QJsonObject modelInfoJson(Registry& registry, const ModelRecord& model, int want
             {QStringLiteral("min_replicas"), s.minReplicas},
             {QStringLiteral("under_replicated"), s.underReplicated},
             {QStringLiteral("lost"), s.lost},
+            // How fresh the health is: when the copies were last looked at (null: some never).
+            {QStringLiteral("checked_at"),
+             s.lastChecked.isValid() ? QJsonValue(s.lastChecked.toUTC().toString(Qt::ISODate))
+                                     : QJsonValue()},
             {QStringLiteral("providers"), providers},
             {QStringLiteral("files"), files}};
 }

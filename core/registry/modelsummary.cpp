@@ -36,12 +36,20 @@ ModelSummary summarizeModel(Registry& registry, const ModelRecord& model, int wa
     s.minReplicas = unique.isEmpty() ? 0 : INT_MAX;
     const auto refs = registry.placementRows().chunkModelCounts(model.id);
     bool neverVerified = unique.isEmpty();
+    bool neverChecked = unique.isEmpty();
     for (auto it = unique.cbegin(); it != unique.cend(); ++it) {
         s.uniqueBytes += it.value();
         if (refs.value(it.key()) > 1)
             s.sharedBytes += it.value();
         int good = 0;
         for (const Placement& p : placements.value(it.key())) {
+            // A copy found missing or damaged was looked at too: the health says so already.
+            if (p.state != PlacementState::Pending) {
+                if (!p.lastSeen.isValid())
+                    neverChecked = true;
+                else if (!s.lastChecked.isValid() || p.lastSeen < s.lastChecked)
+                    s.lastChecked = p.lastSeen;
+            }
             if (p.state != PlacementState::Stored)
                 continue;
             good++;
@@ -60,6 +68,8 @@ ModelSummary summarizeModel(Registry& registry, const ModelRecord& model, int wa
     }
     if (neverVerified)
         s.lastVerified = QDateTime();
+    if (neverChecked)
+        s.lastChecked = QDateTime();
     return s;
 }
 

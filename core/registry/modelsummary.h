@@ -26,6 +26,10 @@ struct ModelSummary
     // The oldest time a stored copy of it was last read back and checked (verify, a restore,
     // a scrub); invalid while some copy never was.
     QDateTime lastVerified;
+    // How fresh the health above is: the oldest time a copy of it was last known to be there or
+    // not (stored by a float or a repair, checked by repair's look or the scrub, read back);
+    // invalid while some copy never was. Only summarizeModel() fills it.
+    QDateTime lastChecked;
     QHash<qint64, int> chunksByProvider;
     QHash<qint64, qint64> bytesByProvider;
 

@@ -87,6 +87,8 @@ QHash<QString, QList<Placement>> PlacementRows::placementsOfFile(qint64 fileId)
     if (q.exec())
         while (q.q().next()) {
             Placement p = placementFrom(q.q());
+            if (const qint64 seen = q.q().value(5).toLongLong(); seen > 0)
+                p.lastSeen = QDateTime::fromSecsSinceEpoch(seen, Qt::UTC);
             out[p.cid].append(p);
         }
     return out;
@@ -94,15 +96,18 @@ QHash<QString, QList<Placement>> PlacementRows::placementsOfFile(qint64 fileId)
 QHash<QString, QList<Placement>> PlacementRows::placementsOfModel(qint64 modelId)
 {
     QHash<QString, QList<Placement>> out;
-    Query q(this, QStringLiteral(
-                      "SELECT p.cid, p.provider_id, p.locator, p.state, p.verified_at FROM "
-                      "placements p WHERE p.cid IN (SELECT fc.cid FROM file_chunks fc JOIN files f "
-                      "ON f.id = fc.file_id WHERE f.model_id = ?) AND p.locator != '' "
-                      "ORDER BY p.cid, p.provider_id"));
+    Query q(this, QStringLiteral("SELECT p.cid, p.provider_id, p.locator, p.state, p.verified_at, "
+                                 "MAX(COALESCE(p.stored_at, 0), COALESCE(p.checked_at, 0), "
+                                 "COALESCE(p.verified_at, 0)) FROM placements p WHERE p.cid IN "
+                                 "(SELECT fc.cid FROM file_chunks fc JOIN files f "
+                                 "ON f.id = fc.file_id WHERE f.model_id = ?) AND p.locator != '' "
+                                 "ORDER BY p.cid, p.provider_id"));
     q.bind(modelId);
     if (q.exec())
         while (q.q().next()) {
             Placement p = placementFrom(q.q());
+            if (const qint64 seen = q.q().value(5).toLongLong(); seen > 0)
+                p.lastSeen = QDateTime::fromSecsSinceEpoch(seen, Qt::UTC);
             out[p.cid].append(p);
         }
     return out;

@@ -104,6 +104,10 @@ struct Placement
     QString locator;
     PlacementState state = PlacementState::Pending;
     QDateTime verifiedAt;
+    // The last time this copy was known to be there or not: stored, checked (a stat) or read
+    // back, whichever is latest. Read only by PlacementRows::placementsOfModel(); invalid when
+    // never (and elsewhere).
+    QDateTime lastSeen = {};
 };
 
 // Where a provider stands with its budgets (ProviderRows::providerBudget()). Pauses are only those

@@ -6,20 +6,32 @@
 #include "sync/scrubjob.h"
 #include "vault/vault.h"
 
+#include <QFileInfo>
+#include <QJsonArray>
+
 namespace mf {
 
 using requestsupport::tr;
 
 QString RepairRequest::validate(Vault& vault, TransferInfo* shown) const
 {
+    if (modelId == 0 && !fromPaths.isEmpty())
+        return tr("Name the model to repair from the files at hand");
     if (modelId == 0) {
         shown->title = shown->background ? tr("Background repair: every chunk back to its copies")
                                          : tr("Repair the vault");
         return QString();
     }
     const auto model = vault.registry().modelRows().model(modelId);
-    shown->title = tr("Repair %1").arg(model ? model->name : tr("model %1").arg(modelId));
-    return model ? QString() : tr("There is no model with id %1 (was it removed?)").arg(modelId);
+    const QString name = model ? model->name : tr("model %1").arg(modelId);
+    shown->title = fromPaths.isEmpty() ? tr("Repair %1").arg(name)
+                                       : tr("Repair %1 from the files at hand").arg(name);
+    if (!model)
+        return tr("There is no model with id %1 (was it removed?)").arg(modelId);
+    for (const QString& path : fromPaths)
+        if (!QFileInfo::exists(path))
+            return tr("There is no file or folder at “%1” to repair %2 from").arg(path, name);
+    return QString();
 }
 
 MadeJob RepairRequest::makeJob(Vault& vault, const JobContext& context) const
@@ -30,18 +42,26 @@ MadeJob RepairRequest::makeJob(Vault& vault, const JobContext& context) const
     // "Repair now" looks at the copies before it says anything; the scheduler's repair follows
     // its own scrub.
     options.checkFirst = !context.background;
+    options.fromPaths = fromPaths;
     auto* job = new RepairJob(&vault, options, context.parent);
     return {job, job, QString()};
 }
 
 QJsonObject RepairRequest::toJson() const
 {
-    return {{QStringLiteral("modelId"), modelId}};
+    QJsonObject json{{QStringLiteral("modelId"), modelId}};
+    if (!fromPaths.isEmpty())
+        json.insert(QStringLiteral("fromPaths"), QJsonArray::fromStringList(fromPaths));
+    return json;
 }
 
 RepairRequest RepairRequest::fromJson(const QJsonObject& json)
 {
-    return {json.value(QStringLiteral("modelId")).toInteger()};
+    RepairRequest r;
+    r.modelId = json.value(QStringLiteral("modelId")).toInteger();
+    for (const QJsonValue& p : json.value(QStringLiteral("fromPaths")).toArray())
+        r.fromPaths.append(p.toString());
+    return r;
 }
 
 QString DrainRequest::validate(Vault& vault, TransferInfo* shown) const

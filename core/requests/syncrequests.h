@@ -7,17 +7,20 @@
 
 #include <QJsonObject>
 #include <QString>
+#include <QStringList>
 
 namespace mf {
 
 class Vault;
 
-// Make again the copies a model's chunks (modelId 0: every model's) are short of. Stored:
-// "modelId".
+// Make again the copies a model's chunks (modelId 0: every model's) are short of, reading them
+// from the files at `fromPaths` where those match the model's files (RepairJob::Options). Stored:
+// "modelId", "fromPaths".
 struct RepairRequest
 {
     static constexpr TransferInfo::Kind Kind = TransferInfo::Kind::Repair;
     qint64 modelId = 0;
+    QStringList fromPaths = {};
 
     QString validate(Vault& vault, TransferInfo* shown) const;
     MadeJob makeJob(Vault& vault, const JobContext& context) const;

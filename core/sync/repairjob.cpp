@@ -1,4 +1,5 @@
 #include "repairjob.h"
+#include "repairjobtask.h"
 
 #include "providers/chunkwriter.h"
 #include "providers/replacejob.h"
@@ -10,6 +11,7 @@
 #include "vault/vault.h"
 
 #include <QBuffer>
+#include <QThreadPool>
 #include <QTimer>
 
 #include <algorithm>
@@ -24,21 +26,6 @@ constexpr int DeletionPollMs = 500; // as the distributor: a running deletion en
 constexpr int MaxProblems = 200;    // a report, not a log of every chunk of a dead provider
 } // namespace
 
-struct RepairJob::Task
-{
-    ScrubRows::ChunkToRepair chunk;
-    MemoryChunkWriter writer;
-    std::unique_ptr<ChunkFetcher> fetcher;
-    QSet<qint64> holders;             // providers with a good copy
-    QHash<qint64, QString> badCopies; // provider -> locator of a copy known missing or corrupt
-    std::deque<qint64> candidates;    // where to put copies, best first
-    ProviderJob* put = nullptr;
-    qint64 putProvider = 0;
-    bool waiting = false; // for a deletion to end
-    // Set by a put's device when the bytes it sent would not hash to the CID.
-    std::shared_ptr<std::atomic_bool> mismatched = std::make_shared<std::atomic_bool>(false);
-};
-
 RepairJob::RepairJob(Vault* vault, Options options, QObject* parent)
     : TransferJob(parent)
     , m_vault(vault)
@@ -47,6 +34,10 @@ RepairJob::RepairJob(Vault* vault, Options options, QObject* parent)
 
 RepairJob::~RepairJob()
 {
+    if (m_pool) {
+        *m_poolCancelled = true;
+        m_pool->waitForDone(); // a block of a file at most: hashing checks the flag per block
+    }
     for (auto& [id, task] : m_tasks) {
         if (task->put) {
             task->put->disconnect(this);
@@ -63,7 +54,9 @@ RepairJob::~RepairJob()
 
 void RepairJob::doStart()
 {
-    if (m_options.checkFirst)
+    if (!m_options.fromPaths.isEmpty())
+        matchLocalFiles(); // then look (if asked) and begin
+    else if (m_options.checkFirst)
         look();
     else
         begin();
@@ -134,6 +127,11 @@ void RepairJob::begin()
 
 void RepairJob::doAbort()
 {
+    if (m_matching) {
+        *m_poolCancelled = true;
+        finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
+        return;
+    }
     if (m_check) {
         m_check->abort(); // its finished() ends this job
         return;
@@ -198,16 +196,28 @@ void RepairJob::startTask(const ScrubRows::ChunkToRepair& chunk)
     const quint64 id = ++m_nextTaskId;
     auto task = std::make_unique<Task>();
     task->chunk = chunk;
-    FileChunk fc;
-    fc.cid = chunk.cid;
-    fc.size = chunk.size;
-    // The fetcher checks the bytes against the CID, marks bad replicas and tries the next one.
-    task->fetcher = std::make_unique<ChunkFetcher>(m_vault, fc, placements, &task->writer);
-    connect(task->fetcher.get(), &ChunkFetcher::finished, this, [this, id] { onFetched(id); });
     m_bytesInFlight += chunk.size;
-    ChunkFetcher* fetcher = task->fetcher.get();
     m_tasks.emplace(id, std::move(task));
-    fetcher->start();
+    // A file at hand has it: read from there, even when no provider has a copy left.
+    const auto local = m_localChunks.constFind(chunk.cid);
+    if (local != m_localChunks.constEnd())
+        readLocal(id, *local);
+    else
+        fetch(id);
+}
+
+void RepairJob::fetch(quint64 taskId)
+{
+    Task& task = *m_tasks.at(taskId);
+    FileChunk fc;
+    fc.cid = task.chunk.cid;
+    fc.size = task.chunk.size;
+    // The fetcher checks the bytes against the CID, marks bad replicas and tries the next one.
+    task.fetcher = std::make_unique<ChunkFetcher>(
+        m_vault, fc, m_vault->registry().placementRows().placements(fc.cid), &task.writer);
+    connect(task.fetcher.get(), &ChunkFetcher::finished, this,
+            [this, taskId] { onFetched(taskId); });
+    task.fetcher->start();
 }
 
 void RepairJob::onFetched(quint64 taskId)
@@ -227,12 +237,7 @@ void RepairJob::onFetched(quint64 taskId)
         return endTask(taskId);
 
     // What the registry says now: the fetch may have marked copies missing or corrupt.
-    for (const Placement& p : m_vault->registry().placementRows().placements(cid)) {
-        if (p.state == PlacementState::Stored && !m_draining.contains(p.providerId))
-            task.holders.insert(p.providerId);
-        else if (p.state == PlacementState::Missing || p.state == PlacementState::Corrupt)
-            task.badCopies.insert(p.providerId, p.locator);
-    }
+    collectHolders(taskId);
     if (!fetchError.ok()) {
         if (task.holders.isEmpty() && fetchError.kind != Error::Kind::Retryable) {
             m_report.lost++;
@@ -245,7 +250,25 @@ void RepairJob::onFetched(quint64 taskId)
         }
         return endTask(taskId);
     }
+    placeCopies(taskId);
+}
 
+void RepairJob::collectHolders(quint64 taskId)
+{
+    Task& task = *m_tasks.at(taskId);
+    task.holders.clear();
+    task.badCopies.clear();
+    for (const Placement& p : m_vault->registry().placementRows().placements(task.chunk.cid)) {
+        if (p.state == PlacementState::Stored && !m_draining.contains(p.providerId))
+            task.holders.insert(p.providerId);
+        else if (p.state == PlacementState::Missing || p.state == PlacementState::Corrupt)
+            task.badCopies.insert(p.providerId, p.locator);
+    }
+}
+
+void RepairJob::placeCopies(quint64 taskId)
+{
+    Task& task = *m_tasks.at(taskId);
     // Where the copies go: providers without a good one, by free room (the most first), like
     // the distributor places a new chunk.
     QList<qint64> candidates;
@@ -315,7 +338,7 @@ void RepairJob::putNext(quint64 taskId)
             continue;
         }
         auto copy = std::make_unique<QBuffer>();
-        copy->setData(task.writer.bytes());
+        copy->setData(task.bytes());
         copy->open(QIODevice::ReadOnly);
         // The fetch checked these bytes; the put checks what it sends once more, since they came
         // from another provider: a copy can never publish bytes that do not hash to the
@@ -538,6 +561,17 @@ void RepairJob::ending(Error& /*error*/)
 
 TransferProgress RepairJob::progressNow() const
 {
+    if (m_matching) {
+        TransferProgress matching;
+        matching.stage = tr("Comparing the files at hand with the model's (size, then SHA-256)");
+        return matching;
+    }
+    if (m_check) {
+        // Looking first: what it has looked at so far, not "0 B" as if nothing happened.
+        TransferProgress looking = m_check->progressNow();
+        looking.stage = tr("Checking that the stored copies are there");
+        return looking;
+    }
     TransferProgress p;
     p.totalBytes = m_totalBytes;
     p.bytesDone = m_bytesDone;

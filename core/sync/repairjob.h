@@ -1,5 +1,6 @@
 #pragma once
 
+#include "localsources.h"
 #include "providers/retrypolicy.h"
 #include "registry/registry.h"
 #include "transfer/transferjob.h"
@@ -7,9 +8,13 @@
 #include <QHash>
 #include <QSet>
 
+#include <atomic>
+
 #include <deque>
 #include <map>
 #include <memory>
+
+class QThreadPool;
 
 namespace mf {
 
@@ -45,6 +50,12 @@ public:
         // providers hold, not on what the registry remembers. What a person starts does this;
         // the scheduler's repair follows its own scrub instead.
         bool checkFirst = false;
+        // Files the person still has (files or folders): those that match a file of the
+        // models asked for (size and name first, then the SHA-256 the registry recorded) give
+        // the chunks of that file, read from them rather than from a provider, so that even a
+        // chunk with no copy left anywhere is made again (localsources.h). Nothing matching
+        // is an error that says so.
+        QStringList fromPaths;
         int parallelChunks = 4;
         qint64 maxBytesInFlight = qint64(64) * 1024 * 1024; // chunks held in memory at once
     };
@@ -67,6 +78,10 @@ public:
         int copiesChecked = 0;
         int copiesFoundBad = 0;
         int copiesUnchecked = 0;
+        // fromPaths: the model files found among them, and the chunks read from them.
+        int filesMatched = 0;
+        int filesWanted = 0;
+        int chunksFromFiles = 0;
         QStringList problems;
         bool complete() const { return lost == 0 && stillShort == 0 && copiesUnchecked == 0; }
     };
@@ -79,15 +94,31 @@ public:
 
     TransferProgress progressNow() const override;
     const Report& report() const { return m_report; }
+    const Options& options() const { return m_options; }
     int wantedCopies() const { return m_wanted; }
 
 private:
     struct Task;
+    struct LocalChunk
+    {
+        QString path;
+        qint64 offset = 0;
+    };
+    // repairjob_local.cpp: the files at hand.
+    void matchLocalFiles();
+    void onLocalFilesMatched(const localsources::Matches& matches);
+    void readLocal(quint64 taskId, const LocalChunk& local);
+    void onLocalRead(quint64 taskId, const QByteArray& bytes);
+    void fetch(quint64 taskId);
     void look();
     void begin();
     void fill();
     void startTask(const ScrubRows::ChunkToRepair& chunk);
     void onFetched(quint64 taskId);
+    // What the registry says now of the task's chunk: who holds a good copy, who a bad one.
+    void collectHolders(quint64 taskId);
+    // Where the copies go, then the first put.
+    void placeCopies(quint64 taskId);
     void putNext(quint64 taskId);
     void onPut(quint64 taskId, qint64 providerId, class ProviderJob* job);
     void endTask(quint64 taskId);
@@ -103,7 +134,11 @@ private:
 
     Vault* m_vault;
     Options m_options;
-    class ScrubJob* m_check = nullptr; // checkFirst, while it runs
+    class ScrubJob* m_check = nullptr;        // checkFirst, while it runs
+    QHash<QString, LocalChunk> m_localChunks; // fromPaths: CID -> where it is at hand
+    std::unique_ptr<QThreadPool> m_pool;      // fromPaths: hashes files, reads chunks
+    std::shared_ptr<std::atomic_bool> m_poolCancelled = std::make_shared<std::atomic_bool>(false);
+    bool m_matching = false;
     class TemporarySweep* m_sweep = nullptr;
     int m_wanted = 1;
     QList<qint64> m_targets;           // providers that take new copies

@@ -140,6 +140,7 @@ private:
     int m_probes = 0;                           // its tests under way
     qint64 m_totalBytes = 0;
     qint64 m_bytesDone = 0;
+    int m_copiesDone = 0;
     Report m_report;
 };
 

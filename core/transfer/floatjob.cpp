@@ -4,6 +4,7 @@
 #include "registry/modelname.h"
 #include "registry/modelpath.h"
 #include "temporarysweep.h"
+#include "util/units.h"
 #include "vault/vault.h"
 
 #include <QDir>
@@ -302,6 +303,12 @@ TransferProgress FloatJob::progressNow() const
     p.retries = m_totals.retries + (current ? current->retries : 0);
     if (m_checkingExisting)
         p.stage = tr("Checking whether these files are already stored");
+    else if (current && current->bytesScanned < m_currentFloor)
+        // A resume reads again what an earlier run stored before it sends anything new (for
+        // seconds on a large file): said, so that it is not taken for silence or a restart.
+        p.stage = tr("Checking what is already stored of “%1”… %2 of %3")
+                      .arg(currentFile(), units::formatBytes(current->bytesScanned),
+                           units::formatBytes(m_currentFloor));
     else if (current)
         p.stage = tr("Reading, hashing and sending “%1”").arg(currentFile());
     if (m_current)

@@ -58,6 +58,20 @@ QString formatDuration(qint64 seconds)
     return QStringLiteral("%1:%2").arg(m).arg(ss);
 }
 
+QString formatAge(const QDateTime& when, const QDateTime& now)
+{
+    if (!when.isValid())
+        return QStringLiteral("never");
+    const qint64 secs = when.secsTo(now);
+    if (secs < 60)
+        return QStringLiteral("just now");
+    if (secs < 3600)
+        return QStringLiteral("%1 min ago").arg(secs / 60);
+    if (secs < 2 * 86400)
+        return QStringLiteral("%1 h ago").arg(secs / 3600);
+    return QStringLiteral("%1 days ago").arg(secs / 86400);
+}
+
 std::optional<qint64> parseBytes(const QString& text)
 {
     // The "i" of "MiB" only after a unit letter: "8iB" is a typo, not 8 bytes.

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QDateTime>
 #include <QString>
 
 #include <optional>
@@ -13,6 +14,9 @@ QString formatBytes(qint64 bytes);
 QString formatRate(double bytesPerSecond);
 // "1:02:03" or "4:05"; empty when seconds < 0 (unknown).
 QString formatDuration(qint64 seconds);
+// How long ago `when` was, seen at `now`: "just now", "3 min ago", "5 h ago", "2 days ago";
+// "never" when `when` is invalid. A time after `now` (a clock behind) reads "just now".
+QString formatAge(const QDateTime& when, const QDateTime& now);
 // Parses "4096", "8M", "8MiB", "1.5G", "2 GiB" (binary multiples). nullopt when malformed.
 std::optional<qint64> parseBytes(const QString& text);
 
