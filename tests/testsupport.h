@@ -19,6 +19,9 @@ bool writePseudoRandomFile(const QString& path, qint64 size, quint64 seed);
 // are all the same zero chunk, stored once.
 bool writeSparseFile(const QString& path, qint64 size);
 
+// Bytes of the files directly in `dir`, hidden ones (a fetch in flight) too.
+qint64 bytesBelow(const QString& dir);
+
 // The lower-case hex SHA-256 of a file, computed by the `openssl` command: an oracle that
 // shares no code with the project.
 QByteArray opensslSha256Hex(const QString& path);

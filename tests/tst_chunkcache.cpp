@@ -32,17 +32,6 @@ Chunk makeChunk(qint64 size, quint64 seed)
     return c;
 }
 
-qint64 bytesBelow(const QString& dir)
-{
-    qint64 total = 0;
-    QDirIterator it(dir, QDir::Files | QDir::Hidden | QDir::System);
-    while (it.hasNext()) {
-        it.next();
-        total += it.fileInfo().size();
-    }
-    return total;
-}
-
 // Fetches `c` into the cache as ChunkLoad does: reserve, write, adopt.
 bool put(ChunkCache& cache, const Chunk& c)
 {
@@ -87,7 +76,7 @@ void TestChunkCache::neverOverItsCap()
     for (quint64 i = 0; i < 20; ++i) {
         QVERIFY(put(cache, makeChunk(30000, i)));
         QVERIFY(cache.usedBytes() <= 100000);
-        QVERIFY(bytesBelow(dir.path()) <= 100000);
+        QVERIFY(test::bytesBelow(dir.path()) <= 100000);
     }
     // Reserved room counts: three fetches in flight fill it, a fourth finds none, and nothing
     // cached is left to evict for it.
@@ -102,7 +91,7 @@ void TestChunkCache::neverOverItsCap()
         cache.release(temps[i], 30000);
     }
     QCOMPARE(cache.usedBytes(), qint64(0));
-    QCOMPARE(bytesBelow(dir.path()), qint64(0));
+    QCOMPARE(test::bytesBelow(dir.path()), qint64(0));
 }
 
 void TestChunkCache::leastRecentlyUsedGoesFirst()
@@ -121,7 +110,7 @@ void TestChunkCache::leastRecentlyUsedGoesFirst()
     // A lower cap evicts at once.
     cache.setCapBytes(1000);
     QVERIFY(cache.usedBytes() <= 1000);
-    QVERIFY(bytesBelow(dir.path()) <= 1000);
+    QVERIFY(test::bytesBelow(dir.path()) <= 1000);
 }
 
 void TestChunkCache::leftFilesAreCheckedBeforeUse()

@@ -52,18 +52,6 @@ QString fuseMissing()
     return {};
 }
 
-// Bytes of every file below `dir`, hidden ones (fetches in flight) too.
-qint64 bytesBelow(const QString& dir)
-{
-    qint64 total = 0;
-    QDirIterator it(dir, QDir::Files | QDir::Hidden | QDir::System);
-    while (it.hasNext()) {
-        it.next();
-        total += it.fileInfo().size();
-    }
-    return total;
-}
-
 QByteArray readAllOf(const QString& path, int* error)
 {
     *error = 0;
@@ -112,6 +100,7 @@ private Q_SLOTS:
     void interruptEndsItWithAFileOpen();
     void modelsComeAndGoWithoutRemounting();
     void unmountOfAnythingElseIsRefused();
+    void llamaCppAnswersFromTheMount();
 
 private:
     // Floats `size` pseudo-random bytes as model `name` (file "m.bin"), a copy of each chunk on
@@ -359,7 +348,7 @@ void TestMount::cacheStaysUnderItsCap()
         if (n == 0)
             break;
         got.append(block.constData(), n);
-        peak = qMax(peak, bytesBelow(cacheDir));
+        peak = qMax(peak, test::bytesBelow(cacheDir));
         QVERIFY2(peak <= cap, qPrintable(QString::number(peak)));
     }
     ::close(fd);
@@ -457,4 +446,34 @@ void TestMount::unmountOfAnythingElseIsRefused()
 }
 
 QTEST_GUILESS_MAIN(TestMount)
+// llama.cpp itself (node-llama-cpp's prebuilt binary, tests/peers/llama-check.mjs) maps a tiny
+// generated llama model from the mount and answers a prompt: a floating model used where people
+// run models, with no restore.
+void TestMount::llamaCppAnswersFromTheMount()
+{
+    const QString folder = m_box->path(QStringLiteral("input/tiny"));
+    QVERIFY(QDir().mkpath(folder));
+    const test::CliRun made = test::runWithInput(
+        QStringLiteral("node"),
+        {QStringLiteral(MODELFLOAT_TESTS_SOURCE_DIR "/peers/tiny-llama-gguf.mjs"),
+         folder + QStringLiteral("/tiny.gguf")});
+    QVERIFY2(made.code == 0, made.describe());
+    const CliResult floated = m_box->run(
+        words({QStringLiteral("float"), folder, QStringLiteral("--name"), QStringLiteral("tiny"),
+               QStringLiteral("--quiet"), QStringLiteral("--replicas"), QStringLiteral("2"),
+               QStringLiteral("--chunk-size"), QStringLiteral("256K")}));
+    QVERIFY2(floated.code == 0, floated.describe());
+    QVERIFY(startMount());
+    const QString model = m_dir + QStringLiteral("/tiny/tiny.gguf");
+    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(model), 30000);
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("HOME"), m_box->path(QStringLiteral("home")));
+    const test::CliRun answer = test::runWithInput(
+        QStringLiteral("node"),
+        {QStringLiteral(MODELFLOAT_TESTS_SOURCE_DIR "/peers/llama-check.mjs"), model}, {}, env);
+    QVERIFY2(answer.code == 0, answer.describe());
+    QVERIFY2(answer.all().contains("\"ok\":true"), answer.describe());
+    QVERIFY2(answer.all().contains("\"architecture\":\"llama\""), answer.describe());
+}
+
 #include "tst_mount.moc"
