@@ -3,6 +3,7 @@
 
 #include "providers/retrypolicy.h"
 #include "registry/modelpath.h"
+#include "util/alignedbuffers.h"
 #include "util/progressmeter.h"
 #include "util/units.h"
 
@@ -47,6 +48,8 @@ private Q_SLOTS:
     void retryAfterHonoured();
     void retryJitterWithinBounds();
     void retryOddInputsStaySane();
+
+    void alignedBuffersAreReusedWithinABound();
 
     void modelPathRule_data();
     void modelPathRule();
@@ -523,6 +526,42 @@ void TestUtil::retryOddInputsStaySane()
     const int bigAfter =
         policy.delayMs(Error::make(Error::Kind::Retryable, QStringLiteral("429"), INT_MAX), 1);
     QCOMPARE(bigAfter, INT_MAX);
+}
+
+// A buffer given back goes to the next taker of its size, aligned for direct I/O; a shared one goes
+// back when its last holder lets go; and what the pool keeps stays within its bound however much
+// is given back.
+void TestUtil::alignedBuffersAreReusedWithinABound()
+{
+    namespace ab = mf::alignedbuffers;
+    constexpr qint64 Size = 5 * ab::Alignment; // a size no other user takes
+    char* first = ab::take(Size);
+    QCOMPARE(reinterpret_cast<quintptr>(first) % ab::Alignment, quintptr(0));
+    ab::give(first, Size);
+    char* again = ab::take(Size);
+    QCOMPARE(again, first);
+    {
+        ab::Shared shared = ab::takeShared(Size);
+        QVERIFY(shared.get() != first);
+        ab::Shared alsoHeld = shared;
+        shared.reset();
+        ab::give(again, Size);
+    }
+    // Both went back: the newest first.
+    char* a = ab::take(Size);
+    char* b = ab::take(Size);
+    QVERIFY(a == first || b == first);
+    ab::give(a, Size);
+    ab::give(b, Size);
+
+    constexpr qint64 Big = 1 << 20;
+    QList<char*> many;
+    for (qint64 taken = 0; taken < 2 * ab::SpareBytes; taken += Big)
+        many.append(ab::take(Big));
+    for (char* p : std::as_const(many))
+        ab::give(p, Big);
+    QVERIFY(ab::spareBytes() <= ab::SpareBytes);
+    QVERIFY(ab::spareBytes() >= ab::SpareBytes - Big);
 }
 
 QTEST_GUILESS_MAIN(TestUtil)

@@ -3,6 +3,7 @@
 #include "chunkboundaryfinder.h"
 #include "cid.h"
 #include "sha256.h"
+#include "util/alignedbuffers.h"
 
 #include <QFile>
 #include <QMetaObject>
@@ -11,7 +12,6 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
-#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <fcntl.h>
@@ -30,15 +30,19 @@ namespace {
 // chunk starts at the start of a segment (the bytes after a cut move to a new one), so a chunk's
 // leaves are exactly its segments and its object can be written to disk straight from them.
 constexpr qsizetype SegmentBytes = qsizetype(unixfs::LeafBytes);
-constexpr size_t SegmentAlignment = 4096;
-static_assert(SegmentBytes % qsizetype(SegmentAlignment) == 0);
+static_assert(SegmentBytes % alignedbuffers::Alignment == 0);
+
+// The memory a chunk's kept bytes hold: whole segments, since each chunk starts a segment of its
+// own (a chunk of 1.1 MiB holds two).
+qint64 segmentBytesOf(qint64 chunkSize)
+{
+    return (chunkSize + SegmentBytes - 1) / SegmentBytes * SegmentBytes;
+}
+
 // Items waiting for each hashing thread. Enough to absorb jitter between the threads; together
 // with the reader's own segment this bounds the scanner's own memory at ~20 MiB (the kept bytes
 // of reported chunks, when kept, are bounded apart: maxHeldBytes).
 constexpr size_t HashQueueCapacity = 8;
-// Segments kept for reuse once nothing holds them: a fresh 1 MiB allocation costs a page fault
-// per 4 KiB when it is first filled.
-constexpr size_t SpareSegments = 16;
 constexpr auto ProgressInterval = std::chrono::milliseconds(100);
 
 class FdCloser final
@@ -54,58 +58,9 @@ private:
     int m_fd;
 };
 
-using Segment = std::shared_ptr<char>;
-
-// Hands out segments and takes them back when the last holder (a hashing thread, a chunk's
-// kept bytes) lets go, even after the scanner is gone.
-class SegmentPool final : public std::enable_shared_from_this<SegmentPool>
-{
-public:
-    SegmentPool() = default;
-    ~SegmentPool()
-    {
-        for (char* p : m_spare)
-            std::free(p);
-    }
-    Q_DISABLE_COPY_MOVE(SegmentPool)
-
-    Segment take()
-    {
-        char* p = nullptr;
-        {
-            std::lock_guard<std::mutex> lock(m_mutex);
-            if (!m_spare.empty()) {
-                p = m_spare.back();
-                m_spare.pop_back();
-            }
-        }
-        if (!p)
-            p = static_cast<char*>(std::aligned_alloc(SegmentAlignment, size_t(SegmentBytes)));
-        Q_CHECK_PTR(p);
-        return Segment(p, [pool = weak_from_this()](char* segment) {
-            if (const auto alive = pool.lock())
-                alive->giveBack(segment);
-            else
-                std::free(segment);
-        });
-    }
-
-private:
-    void giveBack(char* segment)
-    {
-        {
-            std::lock_guard<std::mutex> lock(m_mutex);
-            if (m_spare.size() < SpareSegments) {
-                m_spare.push_back(segment);
-                return;
-            }
-        }
-        std::free(segment);
-    }
-
-    std::mutex m_mutex;
-    std::vector<char*> m_spare;
-};
+// Segments come from the process's pool of aligned buffers and go back to it when the last
+// holder (a hashing thread, a chunk's kept bytes) lets go, even after the scanner is gone.
+using Segment = alignedbuffers::Shared;
 
 // A chunk as the reader cut it.
 struct ChunkEnd
@@ -165,7 +120,7 @@ struct FileScanner::Private
     std::condition_variable queueChanged; // a block was queued or taken, or stop
     std::atomic<bool> stop{false};        // set under `mutex`, read anywhere
     int unacknowledged = 0;
-    qint64 heldBytes = 0;           // of the unacknowledged chunks, when their bytes are kept
+    qint64 heldBytes = 0; // segments held by unacknowledged chunks, when their bytes are kept
     std::deque<ReadItem> readQueue; // for the whole-file hash
     std::deque<LeafItem> leafQueue; // for the leaves' hashes and the chunks' delivery
     bool queuesClosed = false;
@@ -177,7 +132,6 @@ struct FileScanner::Private
     Sha256 wholeSha;
     unixfs::FileDagBuilder leaves;
     ChunkBytes currentChunk; // the kept bytes of the chunk being cut
-    std::shared_ptr<SegmentPool> segments = std::make_shared<SegmentPool>();
 
     std::thread reader;
 
@@ -311,7 +265,7 @@ void FileScanner::acknowledge(const ScannedChunk& chunk, int count)
         std::lock_guard<std::mutex> lock(d->mutex);
         d->unacknowledged = qMax(0, d->unacknowledged - count);
         if (d->maxHeldBytes > 0)
-            d->heldBytes = qMax<qint64>(0, d->heldBytes - chunk.size * count);
+            d->heldBytes = qMax<qint64>(0, d->heldBytes - segmentBytesOf(chunk.size) * count);
     }
     d->acknowledged.notify_all();
 }
@@ -432,7 +386,7 @@ Outcome FileScanner::Private::scanOpenFile(int fd, const FileSnapshot& opened)
     qint64 readTo = 0;    // file bytes read
     qint64 scannedTo = 0; // file bytes fed to the chunker
     qint64 chunkStart = 0;
-    Segment segment = segments->take();
+    Segment segment = alignedbuffers::takeShared(SegmentBytes);
     qsizetype filled = 0;  // bytes of `segment` read (or carried over from the last one)
     qsizetype scanned = 0; // of them, fed to the chunker
     auto lastProgress = std::chrono::steady_clock::now();
@@ -458,7 +412,7 @@ Outcome FileScanner::Private::scanOpenFile(int fd, const FileSnapshot& opened)
             chunkStart = scannedTo;
             // The next chunk starts a segment of its own (see SegmentBytes): a copy of at most
             // one segment per chunk, against one of every byte when its object is written.
-            Segment next = segments->take();
+            Segment next = alignedbuffers::takeShared(SegmentBytes);
             std::memcpy(next.get(), segment.get() + scanned, size_t(filled - scanned));
             filled -= scanned;
             scanned = 0;
@@ -467,7 +421,7 @@ Outcome FileScanner::Private::scanOpenFile(int fd, const FileSnapshot& opened)
         if (filled == SegmentBytes) { // a whole leaf of a chunk that goes on
             if (!queueLeaf(LeafItem{segment, filled, false, {}}))
                 return cancel();
-            segment = segments->take();
+            segment = alignedbuffers::takeShared(SegmentBytes);
             filled = scanned = 0;
         }
         if (readTo == opened.size)
@@ -585,14 +539,15 @@ bool FileScanner::Private::deliverChunk(const ChunkEnd& end, const unixfs::Node&
         const auto room = [this, &end] {
             if (unacknowledged >= maxPending)
                 return false;
-            return maxHeldBytes == 0 || unacknowledged == 0 || heldBytes + end.size <= maxHeldBytes;
+            return maxHeldBytes == 0 || unacknowledged == 0 ||
+                   heldBytes + segmentBytesOf(end.size) <= maxHeldBytes;
         };
         acknowledged.wait(lock, [this, &room] { return stop || room(); });
         if (stop)
             return false;
         ++unacknowledged;
         if (maxHeldBytes > 0)
-            heldBytes += end.size;
+            heldBytes += segmentBytesOf(end.size);
     }
     ScannedChunk chunk;
     chunk.offset = end.offset;

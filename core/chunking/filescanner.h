@@ -49,8 +49,9 @@ public:
     void setMaxPendingChunks(int count); // before start(); default 16
     // Before start(): every reported chunk carries the bytes that were read and hashed
     // (ScannedChunk::bytes), so that whoever sends them needs neither to read the file again nor
-    // to hash them again. At most `maxHeldBytes` of reported, unacknowledged chunks are held
-    // (one chunk always, however large): the reader waits for acknowledgements beyond that.
+    // to hash them again. At most `maxHeldBytes` of memory (whole 1 MiB segments, not just the
+    // chunks' sizes) are held by reported, unacknowledged chunks (one chunk always, however
+    // large): the reader waits for acknowledgements beyond that.
     void setKeepBytes(qint64 maxHeldBytes);
     void start();
     // Stops reading; finished() follows with an error "cancelled". Safe to call twice.

@@ -1,13 +1,11 @@
 #include "directwriter.h"
+#include "util/alignedbuffers.h"
 #include "util/fileio.h"
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
-#include <mutex>
 #include <unistd.h>
-#include <vector>
 
 namespace mf {
 
@@ -15,68 +13,6 @@ int DirectWriter::openDirect(const QByteArray& path)
 {
     return ::open(path.constData(), O_WRONLY | O_DIRECT | O_CLOEXEC);
 }
-
-namespace {
-
-// Staging buffers are up to a few MiB, and a restore makes one for every chunk it writes: handing
-// them back and out again spares the page faults and zeroing of fresh memory on every chunk
-// (perf of a cold restore: 5% of its CPU). At most SpareBytes stay allocated while unused.
-class StagingPool final
-{
-public:
-    static StagingPool& instance()
-    {
-        // Never destroyed: a writer may still give its buffer back while the process exits.
-        static auto* pool = new StagingPool;
-        return *pool;
-    }
-
-    char* take(qint64 size)
-    {
-        {
-            std::lock_guard<std::mutex> lock(m_mutex);
-            for (auto it = m_spare.begin(); it != m_spare.end(); ++it) {
-                if (it->size == size) {
-                    char* p = it->data;
-                    m_spareBytes -= size;
-                    m_spare.erase(it);
-                    return p;
-                }
-            }
-        }
-        void* p = nullptr;
-        if (::posix_memalign(&p, size_t(DirectWriter::Alignment), size_t(size)) != 0)
-            p = nullptr;
-        Q_CHECK_PTR(p);
-        return static_cast<char*>(p);
-    }
-
-    void give(char* data, qint64 size)
-    {
-        {
-            std::lock_guard<std::mutex> lock(m_mutex);
-            if (m_spareBytes + size <= SpareBytes) {
-                m_spare.push_back({data, size});
-                m_spareBytes += size;
-                return;
-            }
-        }
-        std::free(data);
-    }
-
-private:
-    static constexpr qint64 SpareBytes = 16 << 20;
-    struct Spare
-    {
-        char* data;
-        qint64 size;
-    };
-    std::mutex m_mutex;
-    std::vector<Spare> m_spare;
-    qint64 m_spareBytes = 0;
-};
-
-} // namespace
 
 DirectWriter::DirectWriter(int bufferedFd, int directFd, qint64 startOffset, qint64 blockSize)
     : m_bufferedFd(bufferedFd)
@@ -90,14 +26,15 @@ DirectWriter::DirectWriter(int bufferedFd, int directFd, qint64 startOffset, qin
 DirectWriter::~DirectWriter()
 {
     if (m_buffer)
-        StagingPool::instance().give(m_buffer, m_blockSize);
+        alignedbuffers::give(m_buffer, m_blockSize);
 }
 
 char* DirectWriter::buffer()
 {
-    // Taken when first needed: a writer given aligned memory (write(data, size)) needs none.
+    // Taken when first needed: a writer given aligned memory (write(data, size)) needs none. From
+    // the process's pool: a restore makes a writer per chunk.
     if (!m_buffer)
-        m_buffer = StagingPool::instance().take(m_blockSize);
+        m_buffer = alignedbuffers::take(m_blockSize);
     return m_buffer;
 }
 

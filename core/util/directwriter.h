@@ -1,5 +1,7 @@
 #pragma once
 
+#include "util/alignedbuffers.h"
+
 #include <QByteArray>
 
 #include <cstdlib>
@@ -16,7 +18,7 @@ namespace mf {
 class DirectWriter final
 {
 public:
-    static constexpr qint64 Alignment = 4096;
+    static constexpr qint64 Alignment = alignedbuffers::Alignment;
     static constexpr qint64 BlockSize = 1 << 20;
 
     // Opens `path` again for direct writing; -1 where the file system does not support it.
