@@ -5,6 +5,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QHash>
+#include <QSet>
 
 #include <algorithm>
 
@@ -120,7 +121,7 @@ Census takeCensus(const QList<StoreRoot>& roots, bool verify, const std::atomic_
     std::stable_partition(entries.begin(), entries.end(), [](const Entry& e) {
         return !e.copy.claimed.isEmpty() || !e.read.isEmpty();
     });
-    QHash<Identity, bool> counted;
+    QSet<Identity> counted;
     for (const Entry& e : std::as_const(entries)) {
         CensusModel& m = modelFor(e);
         Place place;
@@ -133,7 +134,7 @@ Census takeCensus(const QList<StoreRoot>& roots, bool verify, const std::atomic_
             place.intact = false; // not even the model's size
         place.sharesDisk = counted.contains(e.identity);
         if (!place.sharesDisk) {
-            counted.insert(e.identity, true);
+            counted.insert(e.identity);
             census.bytesOnDisk += e.copy.size;
             const bool firstOfModel = std::none_of(m.places.cbegin(), m.places.cend(),
                                                    [](const Place& p) { return !p.sharesDisk; });

@@ -383,12 +383,13 @@ Outcome FileScanner::Private::scanOpenFile(int fd, const FileSnapshot& opened)
 
     ChunkBoundaryFinder finder(params);
     Sha256 chunkSha;
-    qint64 readTo = 0;    // file bytes read
-    qint64 scannedTo = 0; // file bytes fed to the chunker
+    qint64 readTo = 0; // file bytes read
     qint64 chunkStart = 0;
     Segment segment = alignedbuffers::takeShared(SegmentBytes);
     qsizetype filled = 0;  // bytes of `segment` read (or carried over from the last one)
     qsizetype scanned = 0; // of them, fed to the chunker
+    // File bytes fed to the chunker: what was read, less what waits in the segment.
+    const auto scannedTo = [&] { return readTo - (filled - scanned); };
     auto lastProgress = std::chrono::steady_clock::now();
     postProgress(0, opened.size);
 
@@ -401,15 +402,14 @@ Outcome FileScanner::Private::scanOpenFile(int fd, const FileSnapshot& opened)
             const qsizetype used = finder.feed(p, filled - scanned, &boundary);
             chunkSha.addData(p, used);
             scanned += used;
-            scannedTo += used;
             if (!boundary)
                 continue;
             if (!queueLeaf(LeafItem{segment,
                                     scanned,
                                     true,
-                                    {chunkStart, scannedTo - chunkStart, chunkSha.result()}}))
+                                    {chunkStart, scannedTo() - chunkStart, chunkSha.result()}}))
                 return cancel();
-            chunkStart = scannedTo;
+            chunkStart = scannedTo();
             // The next chunk starts a segment of its own (see SegmentBytes): a copy of at most
             // one segment per chunk, against one of every byte when its object is written.
             Segment next = alignedbuffers::takeShared(SegmentBytes);
@@ -453,7 +453,7 @@ Outcome FileScanner::Private::scanOpenFile(int fd, const FileSnapshot& opened)
     }
     if (finder.pendingSize() > 0 &&
         !queueLeaf(LeafItem{
-            segment, filled, true, {chunkStart, scannedTo - chunkStart, chunkSha.result()}}))
+            segment, filled, true, {chunkStart, scannedTo() - chunkStart, chunkSha.result()}}))
         return cancel();
 
     // Same size, times, inode and device as when opened, or what we read is not one version.
