@@ -14,6 +14,7 @@ packages=(
     qt6-svg-dev libqt6svg6
     xvfb xauth trayer x11-utils xdotool libqt6gui6
     rclone curl apache2
+    skopeo
     strace
     dpkg-dev help2man lintian devscripts appstream debootstrap debian-archive-keyring
 )

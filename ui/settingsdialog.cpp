@@ -134,7 +134,8 @@ SettingsDialog::SettingsDialog(Engine* engine, const Values& current, QWidget* p
     , m_apiPort(new QSpinBox(this))
     , m_apiAddress(new QLineEdit(this))
     , m_apiAddressWarning(new QLabel(this))
-    , m_apiHubOpen(new QCheckBox(tr("Hugging Face tools may download &without the token"), this))
+    , m_apiHubOpen(
+          new QCheckBox(tr("Hugging Face tools and Ollama may download &without the token"), this))
     , m_apiStatus(new QLabel(this))
     , m_copyToken(new QPushButton(tr("Copy &token"), this))
 {

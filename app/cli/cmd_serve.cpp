@@ -35,9 +35,10 @@ public:
                                     "token."),
                      QStringLiteral("ADDR"), QStringLiteral("127.0.0.1")});
         p.addOption({QStringLiteral("hub-without-token"),
-                     QStringLiteral("Serve the read-only Hugging Face endpoints without the token "
-                                    "(any program on this computer may then read the models "
-                                    "through them).")});
+                     QStringLiteral("Serve the read-only Hugging Face and registry endpoints "
+                                    "(what Hugging Face tools and ollama pull read) without the "
+                                    "token: any program that reaches the server may then read "
+                                    "the models through them.")});
         p.addOption({QStringLiteral("max-connections"),
                      QStringLiteral("Connections served at once; more are answered 503 "
                                     "(default %1).")
@@ -156,9 +157,11 @@ private:
         console().print(QStringLiteral("Requests need the header “Authorization: Bearer TOKEN”; "
                                        "modelfloat-cli serve --print-token shows the token."));
         if (m_hubWithoutToken)
-            console().print(QStringLiteral("The Hugging Face endpoints answer without the token: "
-                                           "HF_ENDPOINT=http://127.0.0.1:%1 needs no HF_TOKEN.")
-                                .arg(m_server->port()));
+            console().print(
+                QStringLiteral("The Hugging Face and registry endpoints answer without the "
+                               "token: HF_ENDPOINT=http://127.0.0.1:%1 needs no "
+                               "HF_TOKEN, and ollama pull works.")
+                    .arg(m_server->port()));
         console().printJson(
             {{QStringLiteral("url"), url}, {QStringLiteral("port"), m_server->port()}});
     }

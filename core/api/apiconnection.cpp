@@ -7,6 +7,7 @@
 #include "hubresources.h"
 #include "modelresources.h"
 #include "openapidocument.h"
+#include "registryresources.h"
 #include "transferresources.h"
 
 #include "hub/hfcachelayout.h"
@@ -196,7 +197,15 @@ bool ApiConnection::hostAllowed() const
 bool ApiConnection::authorized() const
 {
     const QByteArray value = m_head.header("authorization");
-    return value.startsWith("Bearer ") && sameSecret(value.mid(7).trimmed(), m_settings.token);
+    if (value.startsWith("Bearer "))
+        return sameSecret(value.mid(7).trimmed(), m_settings.token);
+    // Registry clients (skopeo --src-creds, podman login) send the token as a password.
+    if (value.startsWith("Basic ")) {
+        const QByteArray pair = QByteArray::fromBase64(value.mid(6).trimmed());
+        const qsizetype colon = pair.indexOf(':');
+        return colon >= 0 && sameSecret(pair.mid(colon + 1), m_settings.token);
+    }
+    return false;
 }
 
 void ApiConnection::handle()
@@ -214,9 +223,25 @@ void ApiConnection::handle()
         route.kind == ApiRoute::Kind::HubModelInfo || route.kind == ApiRoute::Kind::HubTree ||
         route.kind == ApiRoute::Kind::HubResolve || route.kind == ApiRoute::Kind::HubRefs ||
         route.kind == ApiRoute::Kind::HubRaw;
+    // So do the registry's, which `ollama pull` uses (it sends no token of ours).
+    const bool registryRead = route.kind == ApiRoute::Kind::RegistryBase ||
+                              route.kind == ApiRoute::Kind::RegistryManifest ||
+                              route.kind == ApiRoute::Kind::RegistryBlob ||
+                              route.kind == ApiRoute::Kind::RegistryTags;
     const bool open = m_settings.hubWithoutToken &&
-                      (((method == "GET" || method == "HEAD") && hubRead) ||
+                      (((method == "GET" || method == "HEAD") && (hubRead || registryRead)) ||
                        (method == "POST" && route.kind == ApiRoute::Kind::HubPathsInfo));
+    if (!open && !authorized() && (registryRead || route.kind == ApiRoute::Kind::RegistryToken)) {
+        // The registry's challenge: the token as a bearer token, or from the token service
+        // (the realm) for the token as a password.
+        ApiResponse r = registryError(
+            401, "UNAUTHORIZED",
+            tr("A valid token is needed: the token shown by modelfloat-cli serve --print-token, "
+               "as a bearer token or as the password"));
+        r.addHeader({"WWW-Authenticate", "Bearer realm=\"http://" + m_head.header("host") +
+                                             "/v2/token\",service=\"modelfloat\""});
+        return respond(r);
+    }
     if (!open && !authorized()) {
         ApiResponse r = ApiResponse::error(
             401, tr("A valid token is needed: send “Authorization: Bearer TOKEN” (the token is "
@@ -293,6 +318,16 @@ void ApiConnection::handle()
     case ApiRoute::Kind::HubRefs:
     case ApiRoute::Kind::HubRaw:
         return serveHub(route);
+    case ApiRoute::Kind::RegistryBase:
+        return respond(registryBase());
+    case ApiRoute::Kind::RegistryToken:
+        return respond(ApiResponse::json(
+            200, {{QStringLiteral("token"), QString::fromLatin1(m_settings.token)},
+                  {QStringLiteral("access_token"), QString::fromLatin1(m_settings.token)}}));
+    case ApiRoute::Kind::RegistryManifest:
+    case ApiRoute::Kind::RegistryBlob:
+    case ApiRoute::Kind::RegistryTags:
+        return serveRegistry(route);
     case ApiRoute::Kind::IpfsBlock:
         // A trustless gateway answers a raw block only when asked for one; the other forms
         // (CAR, a file's bytes through its DAG) are not served here.
@@ -499,6 +534,24 @@ void ApiConnection::serveHub(const ApiRoute& route)
         r.addHeader({"X-Linked-Size", QByteArray::number(file->size)});
     }
     sendFile(*file, r, etag);
+}
+
+void ApiConnection::serveRegistry(const ApiRoute& route)
+{
+    const QList<RegistryImage> images = registryImages(m_vault->registry(), route.model);
+    if (images.isEmpty())
+        return respond(registryError(
+            404, "NAME_UNKNOWN",
+            tr("No complete floating model with a GGUF file is named “%1”").arg(route.model)));
+    if (route.kind == ApiRoute::Kind::RegistryTags)
+        return respond(registryTags(route.model, images));
+    if (route.kind == ApiRoute::Kind::RegistryManifest)
+        return respond(registryManifest(images, route.revision, m_head.header("accept")));
+    std::optional<FileRecord> file;
+    const ApiResponse r = registryBlob(images, route.revision, &file);
+    if (!file)
+        return respond(r);
+    sendFile(*file, r, '"' + route.revision.toLatin1() + '"');
 }
 
 void ApiConnection::serveRaw(const FileRecord& file, const QByteArray& commit)

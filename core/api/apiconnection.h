@@ -84,6 +84,7 @@ private:
     void respond(const ApiResponse& response);
     void serveFile(const ApiRoute& route);
     void serveHub(const ApiRoute& route);
+    void serveRegistry(const ApiRoute& route);
     // /raw/: what git holds for `file` (an LFS file's pointer, any other's bytes).
     void serveRaw(const FileRecord& file, const QByteArray& commit);
     // The bytes of `file` (whole, or the Range asked for), with `response`'s header fields;

@@ -91,6 +91,42 @@ void parseHubResolve(const QStringList& segments, ApiRoute* route)
     route->filePath = *path;
 }
 
+// /v2/ and /v2/{name}/manifests/{reference}, /v2/{name}/blobs/{digest}, /v2/{name}/tags/list,
+// where a name is one or more segments. Anything else under /v2/ is left to the Hub's resolve/
+// (a repo whose organization is called "v2").
+bool parseRegistry(const QByteArray& path, ApiRoute* route)
+{
+    static const QByteArray prefix = "/v2/";
+    if (path == "/v2" || path == prefix) {
+        route->kind = ApiRoute::Kind::RegistryBase;
+        return true;
+    }
+    if (path == "/v2/token") {
+        route->kind = ApiRoute::Kind::RegistryToken;
+        return true;
+    }
+    if (!path.startsWith(prefix))
+        return false;
+    const auto segments = segmentsOf(path.mid(prefix.size()));
+    if (!segments || segments->size() < 3)
+        return false;
+    const qsizetype n = segments->size();
+    const QString& keyword = segments->at(n - 2);
+    if (segments->mid(n - 2) == QStringList{QStringLiteral("tags"), QStringLiteral("list")}) {
+        route->kind = ApiRoute::Kind::RegistryTags;
+    } else if (keyword == QLatin1String("manifests")) {
+        route->kind = ApiRoute::Kind::RegistryManifest;
+    } else if (keyword == QLatin1String("blobs")) {
+        route->kind = ApiRoute::Kind::RegistryBlob;
+    } else {
+        return false;
+    }
+    route->model = segments->mid(0, n - 2).join(QLatin1Char('/'));
+    if (route->kind != ApiRoute::Kind::RegistryTags)
+        route->revision = segments->last();
+    return true;
+}
+
 } // namespace
 
 ApiRoute ApiRoute::parse(const QByteArray& target)
@@ -116,6 +152,8 @@ ApiRoute ApiRoute::parse(const QByteArray& target)
         }
         return route;
     }
+    if (parseRegistry(path, &route))
+        return route;
     if (!path.startsWith(prefix)) {
         if (path.startsWith('/'))
             if (const auto segments = segmentsOf(path.mid(1)))

@@ -30,6 +30,16 @@ struct ApiRoute
         HubRaw,
         // GET /ipfs/{cid}: a chunk as a raw block, the IPFS trustless gateway's form.
         IpfsBlock,
+        // The container registry's read endpoints (registryresources.h): /v2/,
+        // /v2/{name}/manifests/{reference}, /v2/{name}/blobs/{digest}, /v2/{name}/tags/list.
+        // `model` holds the repository name, `revision` the reference or digest.
+        RegistryBase,
+        RegistryManifest,
+        RegistryBlob,
+        RegistryTags,
+        // GET /v2/token: the bearer token, to a client that sent it as a password (the registry
+        // protocol's token service: the realm of the 401's challenge).
+        RegistryToken,
         OpenApi,
         // The transfer queue (transferresources.h): GET /transfers, GET /transfers/{id},
         // POST /transfers/{id}/{action}, GET /events (Server-Sent Events), POST /floats and

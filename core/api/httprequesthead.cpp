@@ -19,6 +19,11 @@ bool isToken(const QByteArray& s)
 
 HttpRequestHead::State HttpRequestHead::feed(QByteArray& buffer)
 {
+    // A request starts with its method, a token. Anything else (a TLS ClientHello begins with
+    // 0x16: a client trying https first, as registry clients do) is not HTTP: refused at once
+    // rather than waited on until the request's deadline.
+    if (!buffer.isEmpty() && !isToken(buffer.left(1)))
+        return State::Malformed;
     const qsizetype end = buffer.indexOf("\r\n\r\n");
     if (end < 0)
         return buffer.size() > MaxHeadBytes ? State::TooLarge : State::Incomplete;
