@@ -155,7 +155,9 @@ bool placeOllama(const QString& root, const MaterializedModel& model, const QStr
     // Ollama names a blob by its SHA-256 and checks it on pull: one already there under this
     // name holds these bytes, and is Ollama's own (it stays, and is not ours to remove).
     const QString modelBlob = blobs + QStringLiteral("sha256-") + QString::fromLatin1(gguf.sha256);
-    if (!QFileInfo::exists(modelBlob) && !placement->share(blobOf(model, gguf), modelBlob, error))
+    if (QFileInfo::exists(modelBlob))
+        use->method = QStringLiteral("Ollama's own copy");
+    else if (!placement->share(blobOf(model, gguf), modelBlob, error))
         return false;
     const QString arch = gguf.metadata.value(QStringLiteral("architecture")).toString();
     const QJsonObject config{
@@ -218,7 +220,15 @@ bool placeHfCache(const QString& root, const MaterializedModel& model, Placement
     for (const auto& f : model.files) {
         const QString blob = blobOf(model, f);
         const QString etag = QFileInfo(blob).fileName();
-        if (!placement->share(blob, repo + QStringLiteral("/blobs/") + etag, error) ||
+        const QString target = repo + QStringLiteral("/blobs/") + etag;
+        // A blob is named by its content's hash (huggingface_hub checks it on download): one
+        // already there with the same size is the cache's own copy of these bytes, and stays.
+        const QFileInfo there(target);
+        const bool theirs =
+            there.exists() && there.size() == f.size && !(identityOf(target) == identityOf(blob));
+        if (theirs && use->method.isEmpty())
+            use->method = QStringLiteral("the cache's own copy");
+        if ((!theirs && !placement->share(blob, target, error)) ||
             !placement->symlink(repo + QStringLiteral("/snapshots/") + model.commit +
                                     QLatin1Char('/') + f.path,
                                 hfcache::blobLinkTarget(f.path, etag), error))
