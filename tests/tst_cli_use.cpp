@@ -3,6 +3,7 @@
 // copy, said with its cost, across file systems); what the apps' own readers make of it (scan,
 // @huggingface/hub's cache scanner, llama.cpp itself); and taking it out again, which removes
 // only what `use` wrote.
+#include "apitestsupport.h"
 #include "clisandbox.h"
 #include "testsupport.h"
 
@@ -12,6 +13,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSet>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QtTest>
 
 #include <sys/stat.h>
@@ -253,6 +256,56 @@ private slots:
             use({QStringLiteral("--remove"), QStringLiteral("--in"), QStringLiteral("lmstudio")});
         QVERIFY2(removed.code == 0 && removed.errText().contains(lms), removed.describe());
         QVERIFY(QFileInfo::exists(lms));
+    }
+
+    // A model imported from the Hub keeps its repo's name: LM Studio's publisher/repo folder.
+    void hubModelKeepsItsRepoName()
+    {
+        const QString commit = QStringLiteral("0123456789abcdef0123456789abcdef01234567");
+        const CliResult floated =
+            m_box->run({QStringLiteral("float"), m_gguf, QStringLiteral("--name"),
+                        QStringLiteral("acme-tiny"), QStringLiteral("--quiet")});
+        QVERIFY2(floated.code == 0, floated.describe());
+        QVERIFY(setSource(m_box->vault(), QStringLiteral("acme-tiny"),
+                          QStringLiteral("hf:acme/tiny@") + commit));
+        const QStringList in{QStringLiteral("use"), QStringLiteral("acme-tiny"),
+                             QStringLiteral("--in"), QStringLiteral("lmstudio")};
+        const CliResult r = m_box->runIn(environment(), in);
+        QVERIFY2(r.code == 0, r.describe());
+        const QString placed = lmStudio() + QStringLiteral("/acme/tiny/tiny.gguf");
+        QCOMPARE(statOf(placed).st_ino,
+                 statOf(m_box->vault() + QStringLiteral("/materialized/models--acme--tiny/blobs/") +
+                        m_hex)
+                     .st_ino);
+        const CliResult out =
+            m_box->runIn(environment(), in + QStringList{QStringLiteral("--remove")});
+        QVERIFY2(out.code == 0, out.describe());
+        QCOMPARE(appFiles(), QStringList());
+    }
+
+    void incompleteModelIsRefused()
+    {
+        const CliResult floated =
+            m_box->run({QStringLiteral("float"), m_gguf, QStringLiteral("--name"),
+                        QStringLiteral("half"), QStringLiteral("--quiet")});
+        QVERIFY2(floated.code == 0, floated.describe());
+        {
+            QSqlDatabase db =
+                QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("unfinish"));
+            db.setDatabaseName(m_box->vault() + QStringLiteral("/registry.sqlite"));
+            QVERIFY(db.open());
+            QSqlQuery q(db);
+            QVERIFY(q.exec(
+                QStringLiteral("UPDATE models SET state = 'incomplete' WHERE name = 'half'")));
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("unfinish"));
+        const CliResult r =
+            m_box->runIn(environment(), {QStringLiteral("use"), QStringLiteral("half"),
+                                         QStringLiteral("--in"), QStringLiteral("ollama")});
+        QVERIFY2(r.code != 0 && r.errText().contains(QLatin1String("not completely floated")),
+                 r.describe());
+        QCOMPARE(appFiles(), QStringList());
     }
 
     void badRequestsAreRefusedClearly()
