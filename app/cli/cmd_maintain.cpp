@@ -2,7 +2,6 @@
 #include "command.h"
 
 #include "hub/appuses.h"
-#include "hub/materializedcache.h"
 #include "sync/catalogcollectjob.h"
 #include "transfer/verifyjob.h"
 #include "util/units.h"
@@ -185,15 +184,11 @@ public:
         const QString name = m_collectOnly ? QString() : p.positionalArguments().at(0);
         // An app whose store shares the model's materialized copy would keep a model the vault
         // no longer has: said first, and done only when asked for.
-        const QStringList apps =
-            name.isEmpty()
-                ? QStringList()
-                : AppUses(MaterializedCache::defaultRoot(vault->directory())).appsUsing(name);
-        if (!apps.isEmpty() && !p.isSet(QStringLiteral("force"))) {
-            console().error(QStringLiteral("“%1” is in use by %2; take it out first with "
-                                           "“modelfloat-cli use %1 --remove --in APP”, or pass "
-                                           "--force to remove it from the vault anyway")
-                                .arg(name, apps.join(QStringLiteral(", "))));
+        const QString inUse =
+            name.isEmpty() ? QString() : AppUses::ofVault(vault->directory()).removalRefusal(name);
+        if (!inUse.isEmpty() && !p.isSet(QStringLiteral("force"))) {
+            console().error(inUse + QStringLiteral(", or pass --force to remove it from the vault "
+                                                   "anyway"));
             return finish(AlreadyExists);
         }
         // Across vaults: the removal is published, and nothing another vault's catalog or a

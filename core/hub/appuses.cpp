@@ -1,5 +1,7 @@
 #include "appuses.h"
 
+#include "materializedcache.h"
+
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
@@ -54,6 +56,21 @@ QList<AppUses::Use> AppUses::all() const
             result.append(use);
     }
     return result;
+}
+
+AppUses AppUses::ofVault(const QString& vaultDirectory)
+{
+    return AppUses(MaterializedCache::defaultRoot(vaultDirectory));
+}
+
+QString AppUses::removalRefusal(const QString& model) const
+{
+    const QStringList apps = appsUsing(model);
+    if (apps.isEmpty())
+        return {};
+    return QStringLiteral("“%1” is in use by %2, which share its materialized copy; take it out "
+                          "of them first (“modelfloat-cli use %1 --remove --in APP”)")
+        .arg(model, apps.join(QStringLiteral(", ")));
 }
 
 QList<AppUses::Use> AppUses::of(const QString& model) const

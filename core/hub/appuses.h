@@ -39,10 +39,16 @@ public:
         : m_root(cacheRoot)
     {}
 
+    // The record of the materialized cache of the vault in `vaultDirectory`.
+    static AppUses ofVault(const QString& vaultDirectory);
+
     QList<Use> all() const;
     QList<Use> of(const QString& model) const;
     // "Ollama, LM Studio": the apps using `model`; empty when none does.
     QStringList appsUsing(const QString& model) const;
+    // Empty when no app uses `model`; else the sentence that refuses to remove it from the vault
+    // (the GUI, the API and `rm` say the same).
+    QString removalRefusal(const QString& model) const;
     // Adds (or replaces) the use of `use.model` by `use.app`.
     bool add(const Use& use, QString* error);
     // Forgets the use of `model` by `app` (after its files were taken out).
