@@ -244,6 +244,25 @@ private slots:
             apps(QStringLiteral("ollama/manifests/registry.ollama.ai/library/tiny-mf/q8"))));
     }
 
+    // A blob already in Ollama under the model's SHA-256 is Ollama's own copy of these bytes:
+    // used as it is, not claimed, and left when the model is taken out.
+    void appsOwnBlobIsKept()
+    {
+        const QString blob = apps(QStringLiteral("ollama/blobs/sha256-")) + m_hex;
+        QVERIFY(QDir().mkpath(QFileInfo(blob).path()));
+        QVERIFY(QFile::copy(m_gguf, blob));
+        const CliResult r = use({QStringLiteral("--in"), QStringLiteral("ollama")});
+        QVERIFY2(r.code == 0, r.describe());
+        QCOMPARE(r.json().value(QStringLiteral("method")).toString(),
+                 QStringLiteral("Ollama's own copy"));
+        QCOMPARE(r.json().value(QStringLiteral("bytes_saved")).toInteger(), 0);
+        QVERIFY(statOf(blob).st_ino != statOf(cachedBlob()).st_ino);
+        const CliResult out =
+            use({QStringLiteral("--remove"), QStringLiteral("--in"), QStringLiteral("ollama")});
+        QVERIFY2(out.code == 0, out.describe());
+        QCOMPARE(appFiles(), QStringList{QStringLiteral("apps/ollama/blobs/sha256-") + m_hex});
+    }
+
     // --remove takes out only files that are still what `use` wrote.
     void removeLeavesWhatTheUserReplaced()
     {
