@@ -5,6 +5,7 @@
 // tst_apihub's.
 
 #include "apitestsupport.h"
+#include "hub/appuses.h"
 
 #include <QtTest>
 
@@ -392,6 +393,20 @@ void TestApi::removesAModel()
              test::fileManifest(m_box->vault(), QStringLiteral("m.bin")).first().cid);
     const QString ownObject = test::chunkObjectBelow(m_box->localStore(), own.last().cid);
     QVERIFY(!ownObject.isEmpty());
+
+    // While an app uses it (`modelfloat-cli use`) it stays: 409, naming the app.
+    AppUses::Use use;
+    use.model = QStringLiteral("gone");
+    use.app = QStringLiteral("lmstudio");
+    use.appName = QStringLiteral("LM Studio");
+    QString why;
+    QVERIFY2(AppUses::ofVault(m_box->vault()).add(use, &why), qPrintable(why));
+    const Reply refused = get(QStringLiteral("/api/v1/models/gone"),
+                              {QStringLiteral("-X"), QStringLiteral("DELETE")});
+    QVERIFY2(refused.status == 409 && refused.body.contains("in use by LM Studio"),
+             refused.describe());
+    QVERIFY(QFile::exists(ownObject));
+    QVERIFY(AppUses::ofVault(m_box->vault()).forget(use.model, use.app, &why));
 
     const Reply removed = get(QStringLiteral("/api/v1/models/gone"),
                               {QStringLiteral("-X"), QStringLiteral("DELETE")});

@@ -2,6 +2,7 @@
 // result by queued signal, the vault and jobs on the engine's own thread.
 #include "engine/engine.h"
 #include "ggufwriter.h"
+#include "hub/appuses.h"
 #include "hub/hubsettings.h"
 #include "hubpeer.h"
 #include "requests/transferrequest.h"
@@ -276,6 +277,21 @@ private Q_SLOTS:
         QVERIFY(log.waitFor(twice, State::Failed));
         QVERIFY2(log[twice].error.contains(QStringLiteral("already exists")),
                  qPrintable(log[twice].error));
+
+        // A model an app uses (`modelfloat-cli use`) is not removed; the app is named.
+        AppUses::Use use;
+        use.model = QStringLiteral("Later");
+        use.app = QStringLiteral("ollama");
+        use.appName = QStringLiteral("Ollama");
+        QString why;
+        QVERIFY2(AppUses::ofVault(dir).add(use, &why), qPrintable(why));
+        const qint64 inUse = engine.removeModel(log[id].modelId);
+        QVERIFY(log.waitFor(inUse, State::Failed));
+        QVERIFY2(log[inUse].error.contains(QStringLiteral("in use by Ollama")),
+                 qPrintable(log[inUse].error));
+        QVERIFY(AppUses::ofVault(dir).forget(use.model, use.app, &why));
+        const qint64 removed = engine.removeModel(log[id].modelId);
+        QVERIFY(log.waitFor(removed, State::Done));
 
         // Nothing of an unknown model.
         const qint64 nothing = engine.verifyModel(4242);

@@ -1,6 +1,7 @@
 // Commands that check or change what is stored: verify, rm, collect.
 #include "command.h"
 
+#include "hub/appuses.h"
 #include "sync/catalogcollectjob.h"
 #include "transfer/verifyjob.h"
 #include "util/units.h"
@@ -166,17 +167,30 @@ public:
     void run(const QStringList& args) override
     {
         QCommandLineParser p;
-        if (!m_collectOnly)
+        if (!m_collectOnly) {
             p.addPositionalArgument(QStringLiteral("model"),
                                     QStringLiteral("The model to remove."));
+            p.addOption({QStringLiteral("force"),
+                         QStringLiteral("Remove it even though apps use it (`use`): their "
+                                        "copies stay, no longer tracked.")});
+        }
         const bool ok = m_collectOnly ? parse(p, args, QStringLiteral("collect"), 0, 0)
-                                      : parse(p, args, QStringLiteral("rm MODEL"), 1, 1);
+                                      : parse(p, args, QStringLiteral("rm MODEL [--force]"), 1, 1);
         if (!ok)
             return;
         Vault* vault = openVault();
         if (!vault)
             return;
         const QString name = m_collectOnly ? QString() : p.positionalArguments().at(0);
+        // An app whose store shares the model's materialized copy would keep a model the vault
+        // no longer has: said first, and done only when asked for.
+        const QString inUse =
+            name.isEmpty() ? QString() : AppUses::ofVault(vault->directory()).removalRefusal(name);
+        if (!inUse.isEmpty() && !p.isSet(QStringLiteral("force"))) {
+            console().error(inUse + QStringLiteral(", or pass --force to remove it from the vault "
+                                                   "anyway"));
+            return finish(AlreadyExists);
+        }
         // Across vaults: the removal is published, and nothing another vault's catalog or a
         // float in progress anywhere relies on is deleted (docs/catalog.md).
         auto* job = new CatalogCollectJob(vault, name, this);

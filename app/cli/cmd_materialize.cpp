@@ -1,15 +1,22 @@
 // `materialize MODEL [--to DIR]`: a model written back where runtimes load it (a plain folder,
 // or the Hugging Face cache layout); without --to, into the local materialized cache, which is
 // kept under its size cap by evicting the least recently used models. `evict` removes models
-// from that cache.
+// from that cache. `use MODEL --in APP` materializes a model into that cache once and registers
+// the one copy in an app's store (appstores/appuse.h).
 
 #include "command.h"
 
+#include "texttable.h"
+
+#include "appstores/appuse.h"
+#include "hub/appuses.h"
+#include "hub/hfcachelayout.h"
 #include "hub/materializedcache.h"
 #include "hub/materializejob.h"
 #include "util/units.h"
 #include "vault/vault.h"
 
+#include <QDir>
 #include <QJsonArray>
 
 namespace mf::cli {
@@ -28,6 +35,24 @@ qint64 cacheCap(Vault* vault, const QCommandLineParser& p, bool* ok)
     const auto bytes = units::parseBytes(text);
     *ok = bytes && *bytes >= 0;
     return bytes.value_or(0);
+}
+
+// After a materialization into the cache: the model's entry, then the cache kept under its
+// cap. False (said on the console) when the cache index cannot be written.
+bool recordInCache(Console& console, MaterializedCache& cache, const QString& model,
+                   const MaterializeJob& job, qint64 cap, QStringList* evicted)
+{
+    QString why;
+    const QString folder = job.repoFolder().mid(job.repoFolder().lastIndexOf(QLatin1Char('/')) + 1);
+    if (!cache.record(model, folder, job.progressNow().totalBytes, &why) ||
+        (*evicted = cache.evictToFit(cap, model, &why), !why.isEmpty())) {
+        console.error(why);
+        return false;
+    }
+    for (const QString& gone : std::as_const(*evicted))
+        console.print(QStringLiteral("Evicted “%1” from the cache (least recently used; cap %2)")
+                          .arg(gone, units::formatBytes(cap)));
+    return true;
 }
 
 class MaterializeCommand final : public JobCommand<MaterializeJob>
@@ -105,20 +130,10 @@ private:
             return finishFailed(e, e.message);
         }
         if (m_intoCache) {
-            QString why;
-            const QString folder =
-                m_job->repoFolder().mid(m_job->repoFolder().lastIndexOf(QLatin1Char('/')) + 1);
             QStringList evicted;
-            if (!m_cache->record(m_modelName, folder, m_job->progressNow().totalBytes, &why) ||
-                (evicted = m_cache->evictToFit(m_cap, m_modelName, &why), !why.isEmpty())) {
-                console().error(why);
+            if (!recordInCache(console(), *m_cache, m_modelName, *m_job, m_cap, &evicted))
                 return finish(Failed);
-            }
             doc.insert(QStringLiteral("evicted"), QJsonArray::fromStringList(evicted));
-            for (const QString& model : std::as_const(evicted))
-                console().print(QStringLiteral("Evicted “%1” from the cache (least recently "
-                                               "used; cap %2)")
-                                    .arg(model, units::formatBytes(m_cap)));
         }
         console().printJson(doc);
         console().print(
@@ -131,6 +146,234 @@ private:
     qint64 m_cap = 0;
     bool m_intoCache = false;
     QString m_modelName;
+};
+
+// `use MODEL --in APP [--as NAME:TAG] [--root DIR]`: the model materialized once into the cache
+// and registered in the app's store, sharing that copy; `use MODEL --remove --in APP` takes it
+// out again; `use MODEL` lists the apps it is in and the disk that saved.
+class UseCommand final : public JobCommand<MaterializeJob>
+{
+public:
+    using JobCommand::JobCommand;
+
+    void run(const QStringList& args) override
+    {
+        QCommandLineParser p;
+        p.addPositionalArgument(QStringLiteral("model"), QStringLiteral("The model's name."),
+                                QStringLiteral("MODEL"));
+        p.addOption({QStringLiteral("in"),
+                     QStringLiteral("The app: ollama, lmstudio, hf-cache or llama.cpp."),
+                     QStringLiteral("app")});
+        p.addOption({QStringLiteral("as"),
+                     QStringLiteral("Ollama: the name to run it as (default: the model's name, "
+                                    "tag latest)."),
+                     QStringLiteral("name:tag")});
+        p.addOption({QStringLiteral("root"),
+                     QStringLiteral("The app's model folder (default: the one the app reads, "
+                                    "from its environment variables or your home)."),
+                     QStringLiteral("dir")});
+        p.addOption(
+            {QStringLiteral("remove"), QStringLiteral("Take the model out of the app again.")});
+        p.addOption({QStringLiteral("cache-max"),
+                     QStringLiteral("Size cap of the materialized cache (as for materialize)."),
+                     QStringLiteral("size")});
+        if (!parse(p, args,
+                   QStringLiteral("use MODEL [--in APP [--as NAME:TAG] [--root DIR] [--remove]]"),
+                   1, 1))
+            return;
+        m_modelName = p.positionalArguments().first();
+        const QString key = p.value(QStringLiteral("in"));
+        if (key.isEmpty() && p.isSet(QStringLiteral("remove"))) {
+            console().error(QStringLiteral("Say which app to take the model out of: --in APP"));
+            return finish(Usage);
+        }
+        const auto app = appstores::appFromKey(key);
+        if (!key.isEmpty() && !app) {
+            console().error(QStringLiteral("Unknown app “%1”: use ollama, lmstudio, hf-cache or "
+                                           "llama.cpp")
+                                .arg(key));
+            return finish(Usage);
+        }
+        if (p.isSet(QStringLiteral("as")) && app != appstores::App::Ollama) {
+            console().error(QStringLiteral("--as names the model in Ollama; the other apps name "
+                                           "it by its repo and file"));
+            return finish(Usage);
+        }
+        Vault* vault = openVault();
+        if (!vault)
+            return;
+        m_cache =
+            std::make_unique<MaterializedCache>(MaterializedCache::defaultRoot(vault->directory()));
+        m_uses = std::make_unique<AppUses>(m_cache->root());
+        if (!app)
+            return list();
+        m_app = *app;
+        if (p.isSet(QStringLiteral("remove")))
+            return remove();
+        for (const AppUses::Use& use : m_uses->of(m_modelName))
+            if (use.app == key) {
+                console().print(QStringLiteral("“%1” is already in %2 as %3")
+                                    .arg(m_modelName, use.appName, use.label));
+                console().printJson(useJson(use));
+                return finish(Success);
+            }
+        bool ok = false;
+        m_cap = cacheCap(vault, p, &ok);
+        if (!ok) {
+            console().error(QStringLiteral("--cache-max takes a size such as 200G"));
+            return finish(Usage);
+        }
+        m_root = p.value(QStringLiteral("root"));
+        if (m_root.isEmpty())
+            m_root = appstores::defaultStoreRoot(m_app, QProcessEnvironment::systemEnvironment(),
+                                                 QDir::homePath());
+        m_ollamaName = p.value(QStringLiteral("as"));
+        MaterializeJob::Request request;
+        request.modelName = m_modelName;
+        request.destination = m_cache->root();
+        request.layout = MaterializeJob::Layout::HfCache;
+        request.localRepoId = localRepoId();
+        m_vault = vault;
+        auto* job = new MaterializeJob(vault, request, this);
+        connect(job, &MaterializeJob::finished, this, &UseCommand::onMaterialized);
+        runJob(job);
+    }
+
+private:
+    // A model not from the Hub, as a repo of its own: "modelfloat/<name>" ("/" in the name
+    // becomes "--", as the cache's folder names do).
+    QString localRepoId() const
+    {
+        QString name = m_modelName;
+        return QStringLiteral("modelfloat/") + name.replace(QLatin1Char('/'), QStringLiteral("--"));
+    }
+
+    static QJsonObject useJson(const AppUses::Use& use)
+    {
+        QJsonArray files;
+        for (const AppUses::File& f : use.files)
+            files.append(f.path);
+        return {
+            {QStringLiteral("model"), use.model},   {QStringLiteral("app"), use.app},
+            {QStringLiteral("label"), use.label},   {QStringLiteral("root"), use.root},
+            {QStringLiteral("method"), use.method}, {QStringLiteral("bytes_saved"), use.bytesSaved},
+            {QStringLiteral("files"), files}};
+    }
+
+    void list()
+    {
+        const QList<AppUses::Use> uses = m_uses->of(m_modelName);
+        QJsonArray items;
+        qint64 saved = 0;
+        TextTable table({QStringLiteral("APP"), QStringLiteral("AS"), QStringLiteral("HOW"),
+                         QStringLiteral("SAVED"), QStringLiteral("FOLDER")});
+        for (const AppUses::Use& use : uses) {
+            items.append(useJson(use));
+            saved += use.bytesSaved;
+            table.addRow(
+                {use.appName, use.label, use.method, units::formatBytes(use.bytesSaved), use.root});
+        }
+        if (uses.isEmpty()) {
+            console().print(QStringLiteral("“%1” is not in use by any app (add it with "
+                                           "“modelfloat-cli use %1 --in APP”)")
+                                .arg(m_modelName));
+        } else {
+            for (const QString& line : table.lines())
+                console().print(line);
+            console().print(
+                QStringLiteral("Sharing one copy saved %1 of disk").arg(units::formatBytes(saved)));
+        }
+        console().printJson({{QStringLiteral("model"), m_modelName},
+                             {QStringLiteral("uses"), items},
+                             {QStringLiteral("bytes_saved"), saved}});
+        finish(Success);
+    }
+
+    void remove()
+    {
+        for (const AppUses::Use& use : m_uses->of(m_modelName)) {
+            if (use.app != appstores::appKey(m_app))
+                continue;
+            QStringList warnings;
+            appstores::takeOut(use, &warnings);
+            for (const QString& w : std::as_const(warnings))
+                console().warning(w);
+            QString why;
+            if (!m_uses->forget(m_modelName, use.app, &why)) {
+                console().error(why);
+                return finish(Failed);
+            }
+            console().print(QStringLiteral("Took “%1” out of %2").arg(m_modelName, use.appName));
+            console().printJson(
+                {{QStringLiteral("ok"), true},
+                 {QStringLiteral("removed"), useJson(use)},
+                 {QStringLiteral("warnings"), QJsonArray::fromStringList(warnings)}});
+            return finish(Success);
+        }
+        console().error(QStringLiteral("“%1” is not in use by %2 (see “modelfloat-cli use %1”)")
+                            .arg(m_modelName, appstores::appName(m_app)));
+        finish(NotFound);
+    }
+
+    void onMaterialized()
+    {
+        console().stopProgress();
+        const Error& e = m_job->error();
+        if (!e.ok())
+            return finishFailed(e, e.message);
+        QStringList evicted;
+        if (!recordInCache(console(), *m_cache, m_modelName, *m_job, m_cap, &evicted))
+            return finish(Failed);
+        Registry& registry = m_vault->registry();
+        const auto model = registry.modelRows().modelByName(m_modelName);
+        if (!model) {
+            console().error(QStringLiteral("“%1” was removed meanwhile").arg(m_modelName));
+            return finish(NotFound);
+        }
+        appstores::MaterializedModel materialized;
+        materialized.model = m_modelName;
+        if (!hfcache::parseSource(model->source, &materialized.repoId, &materialized.commit))
+            materialized.repoId = localRepoId();
+        materialized.repoFolder = m_job->repoFolder();
+        materialized.commit = m_job->modelPath().section(QLatin1Char('/'), -1);
+        for (const FileRecord& f : registry.modelRows().files(model->id))
+            materialized.files.append({f.path, f.size, f.sha256, f.metadata});
+        AppUses::Use use;
+        QStringList warnings;
+        QString why;
+        if (!appstores::placeModel(m_app, m_root, materialized, m_ollamaName, &use, &warnings,
+                                   &why)) {
+            console().error(why);
+            return finish(why.contains(QLatin1String("already exists")) ? AlreadyExists : Failed);
+        }
+        for (const QString& w : std::as_const(warnings))
+            console().warning(w);
+        if (!m_uses->add(use, &why)) {
+            QStringList ignored;
+            appstores::takeOut(use, &ignored);
+            console().error(why);
+            return finish(Failed);
+        }
+        console().print(QStringLiteral("%1 now has “%2” as %3 (%4 of the materialized copy, "
+                                       "%5 not copied)")
+                            .arg(use.appName, m_modelName, use.label, use.method,
+                                 units::formatBytes(use.bytesSaved)));
+        QJsonObject doc = useJson(use);
+        doc.insert(QStringLiteral("ok"), true);
+        doc.insert(QStringLiteral("warnings"), QJsonArray::fromStringList(warnings));
+        doc.insert(QStringLiteral("evicted"), QJsonArray::fromStringList(evicted));
+        console().printJson(doc);
+        finish(Success);
+    }
+
+    Vault* m_vault = nullptr;
+    std::unique_ptr<MaterializedCache> m_cache;
+    std::unique_ptr<AppUses> m_uses;
+    appstores::App m_app = appstores::App::Ollama;
+    QString m_modelName;
+    QString m_root;
+    QString m_ollamaName;
+    qint64 m_cap = 0;
 };
 
 class EvictCommand final : public Command
@@ -179,6 +422,11 @@ public:
 Command* makeMaterializeCommand(Context& c)
 {
     return new MaterializeCommand(c);
+}
+
+Command* makeUseCommand(Context& c)
+{
+    return new UseCommand(c);
 }
 
 Command* makeEvictCommand(Context& c)

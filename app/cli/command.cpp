@@ -343,6 +343,10 @@ QList<CommandInfo> allCommands()
          makeMaterializeCommand},
         {QStringLiteral("evict"), QStringLiteral("Remove models from the local materialized cache"),
          makeEvictCommand},
+        {QStringLiteral("use"),
+         QStringLiteral("Put a model in Ollama, LM Studio, the Hugging Face cache or llama.cpp, "
+                        "all sharing one copy"),
+         makeUseCommand},
         {QStringLiteral("inspect"),
          QStringLiteral("Show what a model file is (GGUF, safetensors) from its header"),
          makeInspectCommand},

@@ -192,6 +192,7 @@ Command* makeIpfsImportCommand(Context&);
 Command* makeHubCommand(Context&);
 Command* makeMaterializeCommand(Context&);
 Command* makeEvictCommand(Context&);
+Command* makeUseCommand(Context&);
 Command* makeInspectCommand(Context&);
 Command* makeCidCommand(Context&);
 Command* makeScanCommand(Context&);

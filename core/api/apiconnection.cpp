@@ -10,6 +10,7 @@
 #include "registryresources.h"
 #include "transferresources.h"
 
+#include "hub/appuses.h"
 #include "hub/hfcachelayout.h"
 #include "registry/registry.h"
 #include "sync/catalogcollectjob.h"
@@ -595,8 +596,12 @@ void ApiConnection::sendFile(const FileRecord& file, ApiResponse r, const QByteA
 void ApiConnection::removeModel(const ApiRoute& route)
 {
     m_answered = true;
-    // As `modelfloat-cli rm`: the removal is published to the catalog, and no chunk that another
-    // model, another vault or a float in progress anywhere relies on is deleted.
+    // As `modelfloat-cli rm`: a model an app uses stays; the removal is published to the
+    // catalog, and no chunk that another model, another vault or a float in progress anywhere
+    // relies on is deleted.
+    if (const QString inUse = AppUses::ofVault(m_vault->directory()).removalRefusal(route.model);
+        !inUse.isEmpty())
+        return respond(ApiResponse::error(409, inUse));
     auto* job = new CatalogCollectJob(m_vault, route.model, this);
     m_removal = job;
     connect(job, &TransferJob::finished, this, [this, job, name = route.model] {

@@ -1,5 +1,7 @@
 #include "materializedcache.h"
 
+#include "appuses.h"
+
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
@@ -96,10 +98,12 @@ QStringList MaterializedCache::evictToFit(qint64 capBytes, const QString& keepMo
     for (const Entry& e : std::as_const(list))
         total += e.bytes;
     QStringList evicted;
+    const AppUses uses(m_root);
     for (const Entry& e : std::as_const(list)) {
         if (total <= capBytes)
             break;
-        if (e.model == keepModel)
+        // An app's store links to a model in use: it stays (it costs no second copy there).
+        if (e.model == keepModel || !uses.appsUsing(e.model).isEmpty())
             continue;
         if (!evict(e.model, error))
             return evicted;
@@ -111,6 +115,12 @@ QStringList MaterializedCache::evictToFit(qint64 capBytes, const QString& keepMo
 
 bool MaterializedCache::evict(const QString& model, QString* error)
 {
+    if (const QStringList apps = AppUses(m_root).appsUsing(model); !apps.isEmpty()) {
+        *error = QStringLiteral("“%1” is in use by %2; take it out first with "
+                                "“modelfloat-cli use %1 --remove --in APP”")
+                     .arg(model, apps.join(QStringLiteral(", ")));
+        return false;
+    }
     QList<Entry> list = entries();
     const auto it =
         std::find_if(list.begin(), list.end(), [&](const Entry& e) { return e.model == model; });

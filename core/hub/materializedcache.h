@@ -36,10 +36,11 @@ public:
     qint64 totalBytes() const;
     // The model is (again) in the cache: now is its last use.
     bool record(const QString& model, const QString& folder, qint64 bytes, QString* error);
-    // Evicts least recently used models (never `keepModel`) until the total fits `capBytes`.
-    // Returns the evicted model names.
+    // Evicts least recently used models (never `keepModel`, never one an app uses: AppUses) until
+    // the total fits `capBytes`. Returns the evicted model names.
     QStringList evictToFit(qint64 capBytes, const QString& keepModel, QString* error);
-    // Removes one model's folder and entry; false (and *error) when it is not in the cache.
+    // Removes one model's folder and entry; false (and *error) when it is not in the cache or
+    // an app uses it.
     bool evict(const QString& model, QString* error);
 
 private:

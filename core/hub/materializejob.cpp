@@ -7,6 +7,7 @@
 #include "util/fileio.h"
 #include "vault/vault.h"
 
+#include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -65,7 +66,17 @@ void MaterializeJob::doStart()
     }
     const QString root = QDir(m_request.destination).absolutePath();
     if (m_request.layout == Layout::HfCache) {
-        if (!hfcache::parseSource(model->source, &m_repoId, &m_commit)) {
+        if (!hfcache::parseSource(model->source, &m_repoId, &m_commit) &&
+            !m_request.localRepoId.isEmpty()) {
+            // Not from the Hub: a repo of our own, at a "commit" that names the model's content
+            // (its files' paths and digests), so the same content always lands in one snapshot.
+            QCryptographicHash content(QCryptographicHash::Sha1);
+            for (const FileRecord& f : std::as_const(m_files))
+                content.addData(QByteArray(f.path.toUtf8() + '\0' + f.sha256 + '\n'));
+            m_repoId = m_request.localRepoId;
+            m_commit = QString::fromLatin1(content.result().toHex());
+        }
+        if (m_repoId.isEmpty()) {
             finish(Error::make(Error::Kind::Fatal,
                                tr("“%1” was not imported from the Hugging Face Hub (its source is "
                                   "“%2”), so it has no commit for the cache layout; use the plain "

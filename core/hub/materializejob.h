@@ -39,6 +39,9 @@ public:
         QString destination;
         Layout layout = Layout::Plain;
         bool overwrite = false; // plain layout: replace existing files
+        // HfCache, for a model not imported from the Hub: the repo ("org/name") to write it as,
+        // at a commit named by its content. Empty: such a model is refused.
+        QString localRepoId = {};
     };
 
     MaterializeJob(Vault* vault, Request request, QObject* parent = nullptr);

@@ -1,5 +1,6 @@
 #include "modelrequests.h"
 
+#include "hub/appuses.h"
 #include "hub/hubclient.h"
 #include "hub/hubsettings.h"
 #include "hub/importjob.h"
@@ -64,8 +65,13 @@ VerifyRequest VerifyRequest::fromJson(const QJsonObject& json)
 
 QString RemoveRequest::validate(Vault& vault, TransferInfo* shown) const
 {
-    return validateOnModel(vault, modelId, shown,
-                           [](const QString& name) { return tr("Remove %1").arg(name); });
+    const QString error = validateOnModel(
+        vault, modelId, shown, [](const QString& name) { return tr("Remove %1").arg(name); });
+    if (!error.isEmpty())
+        return error;
+    // As `modelfloat-cli rm`: a model an app uses (`use`) stays until it is taken out.
+    const auto model = vault.registry().modelRows().model(modelId);
+    return model ? AppUses::ofVault(vault.directory()).removalRefusal(model->name) : QString();
 }
 
 MadeJob RemoveRequest::makeJob(Vault& vault, const JobContext& context) const
