@@ -119,6 +119,7 @@ class SlowOutput final : public QIODevice
 public:
     QByteArray sent;
     qint64 mostWaiting = 0;
+    bool stalled = false; // takes nothing while set, as a reader that stopped reading
 
     SlowOutput()
     {
@@ -151,7 +152,7 @@ protected:
 private:
     void drain()
     {
-        if (!m_drainAsked || m_waiting.isEmpty())
+        if (stalled || !m_drainAsked || m_waiting.isEmpty())
             return;
         m_drainAsked = false;
         const qsizetype n = qMin<qsizetype>(64 * 1024, m_waiting.size());

@@ -88,25 +88,46 @@ void RangeJob::doStart()
 
 void RangeJob::doAbort()
 {
-    if (m_load)
-        m_load->abort(); // its finished() ends the job
-    else
+    bool running = false;
+    if (m_load) {
+        m_load->abort();
+        running = true;
+    }
+    for (Ahead& a : m_ahead) {
+        if (!a.done) {
+            a.load->abort();
+            running = true;
+        }
+    }
+    // A running load's finished() ends the job; with none (waiting for the output to drain,
+    // or between steps), it ends here.
+    if (!running)
         finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
+}
+
+void RangeJob::ending(Error& error)
+{
+    Q_UNUSED(error)
+    for (Ahead& a : m_ahead)
+        if (!a.done)
+            a.load->abort();
 }
 
 void RangeJob::next()
 {
     if (m_nextSuspect < m_suspects.size()) {
-        m_checking = true; // and, if it is good, cached for when its turn comes
+        // Checked, and if it is good cached for when its turn comes.
         fetch(m_suspects.at(m_nextSuspect++));
         return;
     }
-    if (m_next < m_chunks.size()) {
-        m_checking = false;
-        fetch(m_chunks.at(m_next++));
+    loadAhead();
+    if (m_ahead.empty()) {
+        finish(Error::none());
         return;
     }
-    finish(Error::none());
+    if (m_ahead.front().done)
+        writeOutFirst();
+    // else its finished() writes it out
 }
 
 void RangeJob::fetch(const FileChunk& chunk)
@@ -120,13 +141,8 @@ void RangeJob::onFetched()
 {
     std::unique_ptr<ChunkLoad> load = std::move(m_load);
     const Error e = load->error();
-    const FileChunk chunk = load->chunk();
-    // "Another replica was used" only when one was: with no good copy, the problems are the error.
     for (const QString& problem : load->problems())
         addWarning(e.ok() ? problem + tr(" (another replica was used)") : problem);
-    if (m_chunkFd >= 0)
-        ::close(m_chunkFd);
-    m_chunkFd = load->takeDescriptor();
     load.release()->deleteLater();
     if (isAborting()) {
         finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
@@ -136,16 +152,61 @@ void RangeJob::onFetched()
         finish(e);
         return;
     }
-    if (!m_checking) {
-        writeOut(chunk);
-        return;
-    }
     Q_EMIT progress();
     next();
 }
 
+void RangeJob::loadAhead()
+{
+    while (int(m_ahead.size()) < ReadAheadChunks && m_nextToLoad < m_chunks.size()) {
+        const FileChunk& chunk = m_chunks.at(m_nextToLoad++);
+        auto load = std::make_unique<ChunkLoad>(m_vault, chunk, m_placements.value(chunk.cid));
+        ChunkLoad* started = load.get();
+        connect(started, &ChunkLoad::finished, this, [this, started] { onAheadFinished(started); });
+        m_ahead.push_back({std::move(load), false});
+        started->start(); // its finished() is queued
+    }
+}
+
+void RangeJob::onAheadFinished(ChunkLoad* load)
+{
+    for (Ahead& a : m_ahead)
+        if (a.load.get() == load)
+            a.done = true;
+    if (isFinished())
+        return;
+    if (isAborting()) {
+        finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
+        return;
+    }
+    if (!m_writing && !m_ahead.empty() && m_ahead.front().load.get() == load)
+        writeOutFirst();
+}
+
+void RangeJob::writeOutFirst()
+{
+    Ahead first = std::move(m_ahead.front());
+    m_ahead.pop_front();
+    const Error e = first.load->error();
+    const FileChunk chunk = first.load->chunk();
+    // "Another replica was used" only when one was: with no good copy, the problems are the error.
+    for (const QString& problem : first.load->problems())
+        addWarning(e.ok() ? problem + tr(" (another replica was used)") : problem);
+    if (m_chunkFd >= 0)
+        ::close(m_chunkFd);
+    m_chunkFd = first.load->takeDescriptor();
+    first.load.release()->deleteLater();
+    if (!e.ok()) {
+        finish(e);
+        return;
+    }
+    loadAhead(); // the freed place goes to the next chunk while this one goes out
+    writeOut(chunk);
+}
+
 void RangeJob::writeOut(const FileChunk& chunk)
 {
+    m_writing = true;
     m_outPos = qMax(m_begin, chunk.offset) - chunk.offset;
     m_outTo = qMin(m_end, chunk.offset + chunk.size) - chunk.offset;
     if (m_outBuffer.isEmpty())
@@ -185,6 +246,7 @@ void RangeJob::writeMore()
         m_outPos += n;
         m_written += n;
     }
+    m_writing = false;
     Q_EMIT progress();
     next();
 }
