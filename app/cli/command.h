@@ -197,6 +197,8 @@ Command* makeCidCommand(Context&);
 Command* makeScanCommand(Context&);
 Command* makeRepairCommand(Context&);
 Command* makeScrubCommand(Context&);
+Command* makeOffloadCommand(Context&);
+Command* makePinCommand(Context&);
 Command* makeVaultCommand(Context&);
 
 } // namespace mf::cli
