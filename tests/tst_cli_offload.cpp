@@ -184,6 +184,19 @@ void TestCliOffload::refusesWithoutAnotherCopyUntilRepaired()
     QCOMPARE(entry.value(QStringLiteral("here")).toString(), QStringLiteral("floating only"));
     QCOMPARE(entry.value(QStringLiteral("offload_frees_bytes")).toInteger(), 0);
 
+    // The registry counts what is stored: two copies of each chunk, none of them here.
+    const CliResult stats = m_box->run(words({QStringLiteral("stats"), QStringLiteral("--json")}));
+    QVERIFY2(stats.code == 0, stats.describe());
+    QCOMPARE(stats.json().value(QStringLiteral("placements")).toInt(), 10);
+    QCOMPARE(stats.json().value(QStringLiteral("unhealthy_placements")).toInt(), 0);
+    for (const QJsonValue& v : stats.json().value(QStringLiteral("providers")).toArray()) {
+        const QJsonObject provider = v.toObject();
+        QCOMPARE(provider.value(QStringLiteral("stored_bytes")).toInteger(),
+                 provider.value(QStringLiteral("name")).toString() == QLatin1String("local")
+                     ? 0
+                     : 1024 * 1024 + 7);
+    }
+
     // Still whole, and restored bit-exact from the other providers.
     const CliResult verify = m_box->run(
         words({QStringLiteral("verify"), QStringLiteral("alpha"), QStringLiteral("--json")}));
