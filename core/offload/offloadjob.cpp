@@ -136,7 +136,7 @@ void OffloadJob::onChecked()
         finish(Error::make(Error::Kind::Fatal, registry.lastError()));
         return;
     }
-    m_keep = thiscomputer::pinnedChunks(*m_vault, m_modelName);
+    m_keep = thiscomputer::pinnedChunks(m_vault->registry(), m_modelName);
     RepairJob::Options options;
     options.modelIds = {m_modelId};
     options.drainProvider = m_localId;

@@ -15,8 +15,13 @@ QString localStoreOf(const QString& vaultDirectory)
 
 std::optional<qint64> embeddedProviderId(Vault& vault)
 {
-    const QString own = QDir::cleanPath(localStoreOf(vault.directory()));
-    for (const ProviderRecord& p : vault.registry().providerRows().providers())
+    return embeddedProviderId(vault.registry(), vault.directory());
+}
+
+std::optional<qint64> embeddedProviderId(Registry& registry, const QString& vaultDirectory)
+{
+    const QString own = QDir::cleanPath(localStoreOf(vaultDirectory));
+    for (const ProviderRecord& p : registry.providerRows().providers())
         if (p.kind == QLatin1String("local") &&
             QDir::cleanPath(p.settings.value(QStringLiteral("path")).toString()) == own)
             return p.id;
@@ -67,10 +72,9 @@ QString LocalState::whereText() const
     return QStringLiteral("floating only");
 }
 
-QSet<QString> pinnedChunks(Vault& vault, const QString& exceptModel)
+QSet<QString> pinnedChunks(Registry& registry, const QString& exceptModel)
 {
     QSet<QString> cids;
-    Registry& registry = vault.registry();
     for (const QString& name : pinnedModels(registry)) {
         if (name == exceptModel)
             continue;
@@ -83,18 +87,22 @@ QSet<QString> pinnedChunks(Vault& vault, const QString& exceptModel)
 
 LocalState localState(Vault& vault, qint64 modelId)
 {
+    return localState(vault.registry(), vault.directory(), modelId);
+}
+
+LocalState localState(Registry& registry, const QString& vaultDirectory, qint64 modelId)
+{
     LocalState state;
-    Registry& registry = vault.registry();
     const auto model = registry.modelRows().model(modelId);
     if (model)
         state.pinned = isPinned(registry, model->name);
-    const auto local = embeddedProviderId(vault);
+    const auto local = embeddedProviderId(registry, vaultDirectory);
     const QHash<QString, QList<Placement>> chunks =
         registry.placementRows().placementsOfModel(modelId);
     state.chunks = int(chunks.size());
     if (!local)
         return state;
-    const QSet<QString> kept = model ? pinnedChunks(vault, model->name) : QSet<QString>();
+    const QSet<QString> kept = model ? pinnedChunks(registry, model->name) : QSet<QString>();
     for (auto it = chunks.cbegin(); it != chunks.cend(); ++it) {
         for (const Placement& p : it.value()) {
             if (p.providerId != *local || p.state != PlacementState::Stored)

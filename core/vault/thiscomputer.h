@@ -23,6 +23,7 @@ QString localStoreOf(const QString& vaultDirectory);
 
 // The id of the vault's embedded provider: kind "local", its path that folder. None when the
 // vault has none (it was removed, or the vault was made without one).
+std::optional<qint64> embeddedProviderId(Registry& registry, const QString& vaultDirectory);
 std::optional<qint64> embeddedProviderId(Vault& vault);
 
 // The models kept on this computer (vault setting PinnedSetting: a JSON array of names).
@@ -50,10 +51,11 @@ struct LocalState
     QString whereText() const;
 };
 // For a model by id; all zero when the vault has no embedded provider.
+LocalState localState(Registry& registry, const QString& vaultDirectory, qint64 modelId);
 LocalState localState(Vault& vault, qint64 modelId);
 
 // The chunks the pinned models other than `exceptModel` use: they stay on this computer.
-QSet<QString> pinnedChunks(Vault& vault, const QString& exceptModel = {});
+QSet<QString> pinnedChunks(Registry& registry, const QString& exceptModel = {});
 
 } // namespace thiscomputer
 } // namespace mf
