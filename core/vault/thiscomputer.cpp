@@ -117,4 +117,11 @@ LocalState localState(Registry& registry, const QString& vaultDirectory, qint64 
     return state;
 }
 
+bool diskSpaceIsLow(qint64 freeBytes, qint64 totalBytes)
+{
+    if (freeBytes < 0 || totalBytes <= 0)
+        return false; // not known: say nothing
+    return freeBytes < qMin(LowDiskBytes, totalBytes / 20);
+}
+
 } // namespace mf::thiscomputer

@@ -57,5 +57,11 @@ LocalState localState(Vault& vault, qint64 modelId);
 // The chunks the pinned models other than `exceptModel` use: they stay on this computer.
 QSet<QString> pinnedChunks(Registry& registry, const QString& exceptModel = {});
 
+// Whether the disk that holds the vault is running out: less free than 10 GiB or 5% of it,
+// whichever is smaller (a large disk warns at 10 GiB, a small one at its last 5%). The tray
+// says so once, offering to free up space (SyncService).
+constexpr qint64 LowDiskBytes = qint64(10) << 30;
+bool diskSpaceIsLow(qint64 freeBytes, qint64 totalBytes);
+
 } // namespace thiscomputer
 } // namespace mf
