@@ -10,8 +10,10 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
+#include <QProcess>
 #include <QtTest>
 
+#include <csignal>
 #include <memory>
 
 using namespace mf;
@@ -60,6 +62,7 @@ private Q_SLOTS:
     void refusesWithoutAnotherCopyUntilRepaired();
     void pinBringsTheCopiesBack();
     void chunksOfAPinnedModelStay();
+    void killedOffloadGoesOnWhenRunAgain();
     void unknownModelIsNotFound();
 
 private:
@@ -291,6 +294,48 @@ void TestCliOffload::chunksOfAPinnedModelStay()
     const CliResult verify = m_box->run(
         words({QStringLiteral("verify"), QStringLiteral("--all"), QStringLiteral("--json")}));
     QVERIFY2(verify.code == 0, verify.describe());
+}
+
+void TestCliOffload::killedOffloadGoesOnWhenRunAgain()
+{
+    // kill -9 while copies are being made elsewhere: the copies here of the chunks that already
+    // have theirs elsewhere are recorded deletions, the rest are still copies; the next
+    // offload carries out the one and finishes the other, and nothing is lost.
+    QVERIFY(addProviders());
+    const QString file = m_box->path(QStringLiteral("input/big.bin"));
+    QVERIFY(test::writePseudoRandomFile(file, 32 * 1024 * 1024 + 3, 77));
+    QVERIFY(!floatModel(QStringLiteral("big"),
+                        words({QStringLiteral("--provider"), QStringLiteral("local"),
+                               QStringLiteral("--provider"), QStringLiteral("second")}),
+                        QStringLiteral("big"))
+                 .isEmpty());
+    QCOMPARE(chunkObjects(m_box->localStore()).size(), 129);
+
+    QProcess offload;
+    offload.setProcessEnvironment(m_box->environment());
+    offload.setWorkingDirectory(m_box->root());
+    offload.start(test::CliSandbox::cli(),
+                  words({QStringLiteral("offload"), QStringLiteral("big")}));
+    QVERIFY(offload.waitForStarted());
+    const QString third = m_box->path(QStringLiteral("third"));
+    QVERIFY(QTest::qWaitFor(
+        [&] { return chunkObjects(third).size() >= 40 || offload.state() == QProcess::NotRunning; },
+        60000));
+    ::kill(pid_t(offload.processId()), SIGKILL);
+    offload.waitForFinished();
+
+    const CliResult again = m_box->run(
+        words({QStringLiteral("offload"), QStringLiteral("big"), QStringLiteral("--json")}));
+    QVERIFY2(again.code == 0, again.describe());
+    QCOMPARE(chunkObjects(m_box->localStore()), QStringList());
+    QCOMPARE(chunkObjects(m_box->path(QStringLiteral("second"))).size(), 129);
+    QCOMPARE(chunkObjects(third).size(), 129);
+    const CliResult verify = m_box->run(
+        words({QStringLiteral("verify"), QStringLiteral("big"), QStringLiteral("--json")}));
+    QVERIFY2(verify.code == 0, verify.describe());
+    QCOMPARE(verify.json().value(QStringLiteral("status")).toString(), QStringLiteral("healthy"));
+    const CliResult stats = m_box->run(words({QStringLiteral("stats"), QStringLiteral("--json")}));
+    QCOMPARE(stats.json().value(QStringLiteral("placements")).toInt(), 2 * 129);
 }
 
 void TestCliOffload::unknownModelIsNotFound()
