@@ -1,18 +1,14 @@
 #include "offloadjob.h"
 
 #include "hub/materializedcache.h"
-#include "providers/providerjob.h"
 #include "sync/repairjob.h"
 #include "sync/scrubjob.h"
+#include "transfer/deletionrun.h"
 #include "vault/chunkcache.h"
 #include "vault/thiscomputer.h"
 #include "vault/vault.h"
 
 namespace mf {
-
-namespace {
-constexpr int ParallelDeletes = 4;
-}
 
 OffloadJob::OffloadJob(Vault* vault, const QString& modelName, QObject* parent)
     : TransferJob(parent)
@@ -22,10 +18,8 @@ OffloadJob::OffloadJob(Vault* vault, const QString& modelName, QObject* parent)
 
 OffloadJob::~OffloadJob()
 {
-    for (ProviderJob* job : findChildren<ProviderJob*>(Qt::FindDirectChildrenOnly)) {
-        job->disconnect(this);
-        job->abort();
-    }
+    if (m_deletions)
+        m_deletions->disconnect(this);
 }
 
 TransferProgress OffloadJob::progressNow() const
@@ -67,18 +61,14 @@ void OffloadJob::doStart()
 
 void OffloadJob::doAbort()
 {
-    m_next = int(m_toDelete.size());
-    if (m_check) {
-        m_check->abort(); // its finished() ends this job
-        return;
-    }
-    if (m_repair) {
+    // Whatever runs ends this job by its finished().
+    if (m_check)
+        m_check->abort();
+    else if (m_repair)
         m_repair->abort();
-        return;
-    }
-    for (ProviderJob* job : findChildren<ProviderJob*>(Qt::FindDirectChildrenOnly))
-        job->abort();
-    if (m_deleting == 0)
+    else if (m_deletions)
+        m_deletions->abort();
+    else
         finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
 }
 
@@ -164,59 +154,34 @@ void OffloadJob::onRepaired()
         return;
     }
     // The copies just retired here, and any an earlier offload or removal left to delete.
+    QList<PendingDeletion> here;
     for (const PendingDeletion& d : m_vault->registry().placementRows().pendingDeletions())
         if (d.providerId == m_localId)
-            m_toDelete.append(d);
-    deleteNext();
+            here.append(d);
+    m_deletions = new DeletionRun(m_vault, here, this);
+    connect(m_deletions, &DeletionRun::objectDeleted, this, [this](const PendingDeletion& d) {
+        m_report.copiesRemoved++;
+        m_report.bytesFreed += d.size;
+        Q_EMIT progress();
+    });
+    connect(m_deletions, &DeletionRun::objectKept, this,
+            [this](const PendingDeletion& d, const QString& why) {
+                m_report.problems.append(
+                    tr("chunk %1 stays on this computer for now: %2").arg(d.cid, why));
+            });
+    connect(m_deletions, &DeletionRun::finished, this, &OffloadJob::onDeleted);
+    m_deletions->start();
 }
 
-void OffloadJob::deleteNext()
+void OffloadJob::onDeleted()
 {
-    Registry& registry = m_vault->registry();
-    while (!isAborting() && m_deleting < ParallelDeletes && m_next < m_toDelete.size()) {
-        const PendingDeletion d = m_toDelete.at(m_next++);
-        // Claimed as a removal claims it (docs/coordination.md): a float or a pin that places
-        // this object again meanwhile cancels it.
-        if (registry.placementRows().claimDeletion(d.id, m_owner) !=
-            PlacementRows::DeletionClaim::Claimed)
-            continue;
-        QString why;
-        const std::shared_ptr<Provider> provider = m_vault->provider(m_localId, &why);
-        if (!provider) {
-            registry.placementRows().releaseDeletion(d.id);
-            m_report.problems.append(
-                tr("chunk %1 stays on this computer for now: %2").arg(d.cid, why));
-            continue;
-        }
-        ProviderJob* job = provider->remove(d.locator);
-        job->setParent(this);
-        ++m_deleting;
-        connect(job, &ProviderJob::finished, this, [this, job, d] {
-            job->deleteLater();
-            --m_deleting;
-            if (job->error().ok()) {
-                m_vault->registry().placementRows().forgetDeletion(d.id);
-                m_report.copiesRemoved++;
-                m_report.bytesFreed += d.size;
-            } else {
-                m_vault->registry().placementRows().releaseDeletion(d.id);
-                if (job->error().kind != Error::Kind::Cancelled)
-                    m_report.problems.append(tr("chunk %1 stays on this computer for now: %2")
-                                                 .arg(d.cid, job->error().message));
-            }
-            Q_EMIT progress();
-            deleteNext();
-        });
-        job->start();
-    }
-    if (m_deleting > 0)
-        return;
+    m_deletions->deleteLater();
+    m_deletions = nullptr;
     if (isAborting()) {
         finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
         return;
     }
-    if (m_next >= m_toDelete.size())
-        dropCaches();
+    dropCaches();
 }
 
 void OffloadJob::dropCaches()

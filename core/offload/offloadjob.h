@@ -9,6 +9,7 @@
 
 namespace mf {
 
+class DeletionRun;
 class RepairJob;
 class ScrubJob;
 class Vault;
@@ -58,7 +59,7 @@ public:
 private:
     void onChecked();
     void onRepaired();
-    void deleteNext();
+    void onDeleted();
     void dropCaches();
     void doStart() override;
     void doAbort() override;
@@ -67,13 +68,10 @@ private:
     QString m_modelName;
     qint64 m_modelId = 0;
     qint64 m_localId = 0;
-    const QString m_owner = leaseowner::newLeaseOwner(); // of the deletions this job claims
     std::unique_ptr<ScrubJob> m_check;
     std::unique_ptr<RepairJob> m_repair;
     QSet<QString> m_keep; // chunks of pinned models
-    QList<PendingDeletion> m_toDelete;
-    int m_next = 0;
-    int m_deleting = 0;
+    DeletionRun* m_deletions = nullptr;
     Report m_report;
 };
 
