@@ -100,6 +100,8 @@ private Q_SLOTS:
     void interruptEndsItWithAFileOpen();
     void modelsComeAndGoWithoutRemounting();
     void unmountOfAnythingElseIsRefused();
+    void detachEndsBySignal();
+    void offloadedModelReadsThroughTheMount();
     void llamaCppAnswersFromTheMount();
 
 private:
@@ -443,6 +445,50 @@ void TestMount::unmountOfAnythingElseIsRefused()
     QVERIFY(m_mount->waitForFinished(30000));
     QCOMPARE(m_mount->exitCode(), 0);
     QVERIFY(!FuseMount::isModelFloatMount(m_dir));
+}
+
+// The unmount the app can call from its GUI thread (issue 39): MountDetach runs fusermount3
+// (when not root) without waiting on it, and says by finished() when the mount is gone; the
+// thread's event loop keeps running meanwhile.
+void TestMount::detachEndsBySignal()
+{
+    QVERIFY(startMount());
+    MountDetach detach(m_dir);
+    QSignalSpy ended(&detach, &MountDetach::finished);
+    detach.start();
+    QCOMPARE(ended.count(), 0); // never from inside start()
+    QVERIFY(ended.wait(30000));
+    QCOMPARE(ended.count(), 1);
+    QVERIFY2(detach.ok(), qPrintable(detach.error()));
+    // The mount's process ends (it may have while this thread waited: no waitForFinished()).
+    QTRY_VERIFY_WITH_TIMEOUT(m_mount->state() == QProcess::NotRunning, 30000);
+    QCOMPARE(m_mount->exitCode(), 0);
+    QVERIFY(!FuseMount::isModelFloatMount(m_dir));
+
+    MountDetach again(m_dir);
+    QSignalSpy endedAgain(&again, &MountDetach::finished);
+    again.start();
+    QVERIFY(endedAgain.wait(30000));
+    QVERIFY(again.notAMount());
+    QVERIFY(again.error().contains(QStringLiteral("not a ModelFloat mount")));
+}
+
+// A model offloaded from this computer (its copies here gone, two elsewhere) still reads
+// through the mount, bit-exact.
+void TestMount::offloadedModelReadsThroughTheMount()
+{
+    const CliResult add = m_box->run(
+        words({QStringLiteral("provider"), QStringLiteral("add"), QStringLiteral("local"),
+               QStringLiteral("third"), m_box->path(QStringLiteral("third"))}));
+    QVERIFY2(add.code == 0, add.describe());
+    const CliResult offload = m_box->run(words({QStringLiteral("offload"), QStringLiteral("m")}));
+    QVERIFY2(offload.code == 0, offload.describe());
+    for (const test::ChunkRow& chunk : test::fileManifest(m_box->vault(), QStringLiteral("m.bin")))
+        QCOMPARE(test::chunkObjectBelow(m_box->localStore(), chunk.cid), QString());
+    QVERIFY(startMount());
+    int error = 0;
+    QVERIFY(readAllOf(file(), &error) == m_bytes);
+    QCOMPARE(error, 0);
 }
 
 QTEST_GUILESS_MAIN(TestMount)

@@ -18,6 +18,7 @@
 #include "registry/modelname.h"
 #include "testsupport.h"
 #include "testvault.h"
+#include "util/units.h"
 #include "vaultreader.h"
 
 #include <QAbstractButton>
@@ -77,9 +78,9 @@ class TestUiMainWindow : public QObject
     std::unique_ptr<MainWindow> m_window;
 
     // A window on an opened engine, made before open() as the app does.
-    bool openWindow()
+    bool openWindow(int extraProviders = 1)
     {
-        m_tv = std::make_unique<TestVault>(1);
+        m_tv = std::make_unique<TestVault>(extraProviders);
         if (!m_tv->ok())
             return false;
         const QString dir = prepareVault(*m_tv);
@@ -260,6 +261,59 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(m_window->isShowingEmptyState(), JobTimeoutMs);
         QVERIFY(
             !m_window->reader()->registry().modelRows().modelByName(QStringLiteral("to-remove")));
+    }
+
+    void freeUpSpaceThenKeepOnThisComputer()
+    {
+        // Issue 39: the browser says which models are on this computer; "Free up space" asks
+        // first, saying what it frees, then runs as a transfer of the engine (never on this
+        // thread), and "Keep on this computer" brings the copies back.
+        QVERIFY(openWindow(2));
+        const QString file = m_tv->path(QStringLiteral("here.bin"));
+        QVERIFY(writePseudoRandomFile(file, MiB, 11));
+        QVERIFY(floatAndWait(file, QStringLiteral("here")));
+        ModelBrowser* browser = m_window->browser();
+        ModelListModel* model = browser->model();
+        const auto hereOf = [&] {
+            return model->index(model->rowOf(model->modelId(0)), ModelListModel::HereColumn)
+                .data()
+                .toString();
+        };
+        QCOMPARE(model->headerData(ModelListModel::HereColumn, Qt::Horizontal).toString(),
+                 QStringLiteral("On this computer"));
+        browser->selectModel(model->modelId(0));
+
+        // Kept here first: every chunk comes to this computer, whichever providers the float
+        // chose.
+        QVERIFY(browser->pinAction()->isEnabled());
+        browser->pinAction()->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(hereOf(), QStringLiteral("Yes · kept"), JobTimeoutMs);
+        const ModelRow* row = model->rowData(0);
+        QVERIFY(row && row->here.bytesFreeable >= MiB);
+        const QString frees = units::formatBytes(row->here.bytesFreeable);
+
+        browser->offloadAction()->trigger();
+        QMessageBox* question = browser->pendingQuestion();
+        QVERIFY(question);
+        QVERIFY2(question->informativeText().contains(frees),
+                 qPrintable(question->informativeText()));
+        QVERIFY(question->informativeText().contains(QStringLiteral("stay available")));
+        // Cancel changes nothing.
+        question->button(QMessageBox::Cancel)->click();
+        QTRY_VERIFY(!browser->pendingQuestion());
+        QCOMPARE(hereOf(), QStringLiteral("Yes · kept"));
+
+        browser->offloadAction()->trigger();
+        question = browser->pendingQuestion();
+        QVERIFY(question);
+        QAbstractButton* accept = nullptr;
+        for (QAbstractButton* b : question->buttons())
+            if (question->buttonRole(b) == QMessageBox::AcceptRole)
+                accept = b;
+        QVERIFY(accept);
+        accept->click();
+        QTRY_COMPARE_WITH_TIMEOUT(hereOf(), QStringLiteral("Floating only"), JobTimeoutMs);
+        QCOMPARE(health(*m_window, 0), QStringLiteral("healthy"));
     }
 
     void dropOfADamagedModelsFilesOffersRepair()

@@ -282,6 +282,9 @@ void MainWindow::createMenus()
     model->addAction(m_browser->verifyAction());
     model->addAction(m_browser->repairAction());
     model->addSeparator();
+    model->addAction(m_browser->offloadAction());
+    model->addAction(m_browser->pinAction());
+    model->addSeparator();
     model->addAction(m_browser->copyCidAction());
     model->addAction(m_browser->copyChunkCidsAction());
     model->addAction(m_browser->copySourceAction());

@@ -7,6 +7,7 @@
 #include "modelfilterproxy.h"
 #include "modellistmodel.h"
 #include "registry/filedags.h"
+#include "util/units.h"
 #include "vaultreader.h"
 
 #include <QAction>
@@ -115,6 +116,12 @@ ModelBrowser::ModelBrowser(Engine* engine, QWidget* parent)
     m_remove = new QAction(icon(QStringLiteral("remove")), tr("Re&move…"), this);
     m_remove->setShortcut(QKeySequence::Delete);
     m_remove->setToolTip(tr("Remove the selected models from the vault"));
+    m_offload = new QAction(tr("&Free up space…"), this);
+    m_offload->setToolTip(tr("Remove the selected models' copies from this computer; they stay "
+                             "available from the providers"));
+    m_pin = new QAction(tr("&Keep on this computer"), this);
+    m_pin->setToolTip(tr("Bring the selected models' copies back to this computer and keep them "
+                         "here"));
     m_copyCid = new QAction(tr("Copy &CID"), this);
     m_copyCid->setToolTip(tr("Copy the selected models' IPFS CIDs: one identifier per model "
                              "that anyone can check the files against"));
@@ -140,6 +147,8 @@ ModelBrowser::ModelBrowser(Engine* engine, QWidget* parent)
 
     connect(m_restore, &QAction::triggered, this, &ModelBrowser::askRestore);
     connect(m_verify, &QAction::triggered, this, &ModelBrowser::verifySelected);
+    connect(m_offload, &QAction::triggered, this, &ModelBrowser::askOffload);
+    connect(m_pin, &QAction::triggered, this, &ModelBrowser::pinSelected);
     connect(m_repair, &QAction::triggered, this, &ModelBrowser::repairSelected);
     connect(m_remove, &QAction::triggered, this, [this] { askRemove(); });
     connect(m_resume, &QAction::triggered, this, &ModelBrowser::resumeSelected);
@@ -253,8 +262,8 @@ void ModelBrowser::selectModel(qint64 modelId)
 void ModelBrowser::updateActions()
 {
     const int n = int(m_view->selectionModel()->selectedRows().size());
-    for (QAction* a : {m_restore, m_verify, m_repair, m_remove, m_copyCid, m_copyChunkCids,
-                       m_copySource, m_showInProviders})
+    for (QAction* a : {m_restore, m_verify, m_repair, m_remove, m_offload, m_pin, m_copyCid,
+                       m_copyChunkCids, m_copySource, m_showInProviders})
         a->setEnabled(n > 0 && m_engine);
     for (QAction* a : std::as_const(m_modelActions))
         a->setEnabled(n > 0 && m_engine);
@@ -303,6 +312,9 @@ void ModelBrowser::showContextMenu(const QPoint& pos)
     menu->addActions(m_modelActions);
     menu->addAction(m_verify);
     menu->addAction(m_repair);
+    menu->addSeparator();
+    menu->addAction(m_offload);
+    menu->addAction(m_pin);
     menu->addSeparator();
     menu->addAction(m_copyCid);
     menu->addAction(m_copyChunkCids);
@@ -389,6 +401,50 @@ void ModelBrowser::askRemove(bool discard)
         }
     });
     m_question->open();
+}
+
+void ModelBrowser::askOffload()
+{
+    const QList<qint64> ids = selectedModelIds();
+    if (ids.isEmpty() || !m_engine || m_question)
+        return;
+    qint64 frees = 0;
+    QString name;
+    for (qint64 id : ids)
+        if (const ModelRow* r = m_model->rowData(m_model->rowOf(id))) {
+            frees += r->here.bytesFreeable;
+            name = r->summary.model.name;
+        }
+    const QString what =
+        ids.size() == 1 ? tr("Free up the space “%1” takes on this computer?").arg(name)
+                        : tr("Free up the space %1 models take on this computer?").arg(ids.size());
+    m_question = new QMessageBox(QMessageBox::Question, tr("Free up space"), what,
+                                 QMessageBox::NoButton, this);
+    m_question->setAttribute(Qt::WA_DeleteOnClose);
+    m_question->setInformativeText(
+        tr("This frees %1 on this computer. The models stay available from the providers: they "
+           "can still be read, mounted and restored. Their copies here go only once the copies "
+           "the vault wants are on the providers; chunks of models kept on this computer stay.")
+            .arg(units::formatBytes(frees)));
+    QPushButton* offload = m_question->addButton(tr("Free up space"), QMessageBox::AcceptRole);
+    m_question->addButton(QMessageBox::Cancel);
+    m_question->setDefaultButton(QMessageBox::Cancel);
+    m_question->setWindowModality(Qt::WindowModal);
+    connect(m_question, &QMessageBox::buttonClicked, this, [this, ids, offload](auto* button) {
+        if (button != offload)
+            return;
+        for (qint64 id : ids)
+            m_engine->offloadModel(id);
+    });
+    m_question->open();
+}
+
+void ModelBrowser::pinSelected()
+{
+    if (!m_engine)
+        return;
+    for (qint64 id : selectedModelIds())
+        m_engine->pinModel(id);
 }
 
 QList<qint64> ModelBrowser::stoppedIncompleteSelection() const

@@ -58,6 +58,9 @@ public:
     QAction* verifyAction() const { return m_verify; }
     QAction* repairAction() const { return m_repair; }
     QAction* removeAction() const { return m_remove; }
+    // "Free up space…" (with a question) and "Keep on this computer" (core/offload).
+    QAction* offloadAction() const { return m_offload; }
+    QAction* pinAction() const { return m_pin; }
     QAction* copyCidAction() const { return m_copyCid; } // the models' IPFS CIDs
     QAction* copyChunkCidsAction() const { return m_copyChunkCids; }
     QAction* copySourceAction() const { return m_copySource; }
@@ -84,6 +87,8 @@ private:
     void askRestore();
     // `discard`: the selection is unfinished models (the question says so).
     void askRemove(bool discard = false);
+    void askOffload();
+    void pinSelected();
     void resumeSelected();
     // The selected models a float left incomplete and nothing writes now.
     QList<qint64> stoppedIncompleteSelection() const;
@@ -110,6 +115,8 @@ private:
     QAction* m_verify;
     QAction* m_repair;
     QAction* m_remove;
+    QAction* m_offload;
+    QAction* m_pin;
     QAction* m_copyCid;
     QAction* m_copyChunkCids;
     QAction* m_copySource;

@@ -276,8 +276,27 @@ QVariant ModelListModel::display(const ModelRow& r, int column) const
         return QLocale().toString(s.model.created.toLocalTime(), QLocale::ShortFormat);
     case VerifiedColumn:
         return verifiedText(s.lastVerified, QDateTime::currentDateTime());
+    case HereColumn:
+        return hereText(r.here);
     }
     return {};
+}
+
+QString ModelListModel::hereText(const thiscomputer::LocalState& here)
+{
+    QString text;
+    switch (here.where()) {
+    case thiscomputer::LocalState::Where::OnThisComputer:
+        text = tr("Yes");
+        break;
+    case thiscomputer::LocalState::Where::Partly:
+        text = tr("Partly");
+        break;
+    case thiscomputer::LocalState::Where::FloatingOnly:
+        text = tr("Floating only");
+        break;
+    }
+    return here.pinned ? tr("%1 · kept").arg(text) : text;
 }
 
 QString ModelListModel::checkedText(const QDateTime& lastChecked)
@@ -307,6 +326,8 @@ QVariant ModelListModel::sortValue(const ModelRow& r, int column) const
         return !r.loaded                  ? std::numeric_limits<qint64>::max()
                : s.lastVerified.isValid() ? s.lastVerified.toMSecsSinceEpoch()
                                           : std::numeric_limits<qint64>::min();
+    case HereColumn:
+        return r.here.bytesHere;
     case NameColumn:
     case FormatColumn:
     case QuantizationColumn:
@@ -348,6 +369,14 @@ QVariant ModelListModel::data(const QModelIndex& index, int role) const
                                                      QLocale::LongFormat))
                        : tr("Some copy of its chunks has not been read back and checked yet: "
                             "Verify does it now, the background scrub in time.");
+        if (index.column() == HereColumn && r.loaded)
+            return r.here.bytesFreeable > 0
+                       ? tr("%1 of it is on this computer; Free up space removes %2 and keeps "
+                            "it available from the providers.")
+                             .arg(units::formatBytes(r.here.bytesHere),
+                                  units::formatBytes(r.here.bytesFreeable))
+                       : tr("%1 of it is on this computer.")
+                             .arg(units::formatBytes(r.here.bytesHere));
         if (index.column() == FloatingColumn)
             return tr("%1 unique after deduplication, %2 stored with replicas")
                 .arg(units::formatBytes(r.summary.uniqueBytes), units::formatBytes(r.storedBytes));
@@ -398,6 +427,8 @@ QVariant ModelListModel::headerData(int section, Qt::Orientation orientation, in
         return tr("Added");
     case VerifiedColumn:
         return tr("Last verified");
+    case HereColumn:
+        return tr("On this computer");
     }
     return {};
 }

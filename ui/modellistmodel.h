@@ -34,6 +34,7 @@ public:
         SourceColumn,
         AddedColumn,
         VerifiedColumn, // when every copy was last read back and checked ("never" until then)
+        HereColumn,     // on this computer, partly, or floating only (thiscomputer::LocalState)
         ColumnCount
     };
     enum Role {
@@ -78,6 +79,8 @@ public:
     // How fresh a model's health is, as its row and its details say: "checked 3 min ago", or
     // "not checked yet" when some copy was only heard of (from the catalog), never looked at.
     static QString checkedText(const QDateTime& lastChecked);
+    // "Yes", "Partly", "Floating only", with " · kept" when the model is pinned.
+    static QString hereText(const thiscomputer::LocalState& here);
 
 Q_SIGNALS:
     // A page asked by fetchMore() has arrived, and its rows (if any) are inserted.

@@ -232,8 +232,9 @@ int TransfersModel::Overall::permille() const
 bool TransfersModel::sends(TransferInfo::Kind kind)
 {
     using Kind = TransferInfo::Kind;
+    // (An offload makes the copies elsewhere it needs before removing those here.)
     return kind == Kind::Float || kind == Kind::Import || kind == Kind::Repair ||
-           kind == Kind::Drain;
+           kind == Kind::Drain || kind == Kind::Offload;
 }
 
 TransfersModel::Rates TransfersModel::rates() const

@@ -10,6 +10,7 @@ std::unique_ptr<VaultReader> VaultReader::open(const QString& vaultDirectory, QS
 {
     const QString path = QDir(vaultDirectory).filePath(QStringLiteral("registry.sqlite"));
     std::unique_ptr<VaultReader> r(new VaultReader);
+    r->m_directory = vaultDirectory;
     r->m_registry = Registry::open(path, error);
     if (!r->m_registry)
         return nullptr;
@@ -53,6 +54,7 @@ ModelRow VaultReader::row(const ModelRecord& model)
         r.providers.append(providerName(it.key()));
     }
     std::sort(r.providers.begin(), r.providers.end());
+    r.here = thiscomputer::localState(*m_registry, m_directory, model.id);
     return r;
 }
 

@@ -3,6 +3,7 @@
 #include "registry/catalogqueries.h"
 #include "registry/modelsummary.h"
 #include "registry/registry.h"
+#include "vault/thiscomputer.h"
 
 #include <QHash>
 
@@ -23,6 +24,8 @@ struct ModelRow
     qint64 storedBytes = 0; // bytes on providers, all replicas counted
     QStringList providers;  // names of the providers holding chunks of it
     QString health;         // ModelSummary::health()
+    // Its copies on this computer's own disk, and what "Free up space" frees.
+    thiscomputer::LocalState here;
     // False while only `summary.model` is known (the rest is being computed off the GUI thread).
     bool loaded = false;
 
@@ -59,6 +62,7 @@ public:
 private:
     VaultReader() = default;
 
+    QString m_directory;
     std::unique_ptr<Registry> m_registry;
     std::unique_ptr<CatalogQueries> m_catalog;
     QHash<qint64, QString> m_providerNames;

@@ -8,6 +8,7 @@
 #include "registry/modelname.h"
 #include "registry/modelsummary.h"
 #include "util/units.h"
+#include "vault/thiscomputer.h"
 #include "vault/vault.h"
 
 #include <QDateTime>
@@ -52,15 +53,26 @@ public:
         // every name whole).
         TextTable table({QStringLiteral("NAME"), QStringLiteral("FILES"), QStringLiteral("SIZE"),
                          QStringLiteral("REPLICAS"), QStringLiteral("HEALTH"),
-                         QStringLiteral("ADDED")},
+                         QStringLiteral("HERE"), QStringLiteral("FREES"), QStringLiteral("ADDED")},
                         {MaxNameColumn});
         for (const ModelSummary& s : summarizeModels(vault->registry(), all, wanted)) {
             const ModelRecord& m = s.model;
+            // On this computer's own disk or not, and what `offload` would free there.
+            const thiscomputer::LocalState here = thiscomputer::localState(*vault, m.id);
+            const QString where =
+                here.pinned ? here.whereText() + QStringLiteral(" (kept)") : here.whereText();
             table.addRow({m.name, QString::number(s.files), units::formatBytes(s.bytes),
-                          QString::number(s.minReplicas), s.health(wanted),
+                          QString::number(s.minReplicas), s.health(wanted), where,
+                          units::formatBytes(here.bytesFreeable),
                           m.created.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm"))});
-            if (console().json)
-                models.append(modelListEntryJson(m, s, wanted));
+            if (console().json) {
+                QJsonObject entry = modelListEntryJson(m, s, wanted);
+                entry.insert(QStringLiteral("here"), here.whereText());
+                entry.insert(QStringLiteral("pinned"), here.pinned);
+                entry.insert(QStringLiteral("bytes_here"), here.bytesHere);
+                entry.insert(QStringLiteral("offload_frees_bytes"), here.bytesFreeable);
+                models.append(entry);
+            }
         }
         if (!all.isEmpty())
             for (const QString& line : table.lines())

@@ -89,12 +89,16 @@ public:
             return;
         const QString dir =
             QDir::cleanPath(QDir::current().absoluteFilePath(p.positionalArguments().at(0)));
-        QString why;
-        if (!FuseMount::unmountDirectory(dir, &why)) {
-            console().error(why);
-            return finish(FuseMount::isModelFloatMount(dir) ? Failed : NotFound);
-        }
-        finish(Success);
+        auto* detach = new MountDetach(dir, this);
+        connect(detach, &MountDetach::finished, this, [this, detach] {
+            detach->deleteLater();
+            if (!detach->ok()) {
+                console().error(detach->error());
+                return finish(detach->notAMount() ? NotFound : Failed);
+            }
+            finish(Success);
+        });
+        detach->start();
     }
 };
 

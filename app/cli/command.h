@@ -198,6 +198,8 @@ Command* makeCidCommand(Context&);
 Command* makeScanCommand(Context&);
 Command* makeRepairCommand(Context&);
 Command* makeScrubCommand(Context&);
+Command* makeOffloadCommand(Context&);
+Command* makePinCommand(Context&);
 Command* makeVaultCommand(Context&);
 
 } // namespace mf::cli

@@ -138,6 +138,16 @@ qint64 Engine::removeModel(qint64 modelId)
     return queue(RemoveRequest{modelId});
 }
 
+qint64 Engine::offloadModel(qint64 modelId)
+{
+    return queue(OffloadRequest{modelId});
+}
+
+qint64 Engine::pinModel(qint64 modelId)
+{
+    return queue(PinRequest{modelId});
+}
+
 qint64 Engine::importFromHub(const QString& repoId, const QString& commit,
                              const QStringList& variants, const QString& modelName,
                              qint64 expectedBytes)

@@ -45,6 +45,10 @@ public:
     void answerRestoreConflict(qint64 transferId, const ExistingFileAnswers& answers);
     qint64 verifyModel(qint64 modelId);
     qint64 removeModel(qint64 modelId);
+    // Free this computer of a model whose copies are safe on the providers, or keep it here
+    // (core/offload).
+    qint64 offloadModel(qint64 modelId);
+    qint64 pinModel(qint64 modelId);
     // "Repair now": copies of the model's chunks (0: of every model) made again where they are
     // short; the scheduler also does it by itself.
     qint64 repairModel(qint64 modelId);

@@ -8,17 +8,23 @@
 #include "sync/powerstate.h"
 #include "sync/scrubjob.h"
 #include "transfer/transferjob.h"
+#include "util/units.h"
+#include "vault/thiscomputer.h"
 #include "vault/vault.h"
 
 #include <QDateTime>
+#include <QStorageInfo>
 
 namespace mf {
 
 SyncService::SyncService(Queue queue, QObject* parent)
     : QObject(parent)
     , m_queue(std::move(queue))
+    , m_diskCheck(new QTimer(this))
 {
     setUpScheduler();
+    m_diskCheck->setInterval(10 * 60 * 1000);
+    connect(m_diskCheck, &QTimer::timeout, this, &SyncService::checkDiskSpace);
 }
 
 SyncService::~SyncService() = default;
@@ -31,11 +37,32 @@ void SyncService::start(Vault* vault)
     m_scheduler->setRegistry(&m_vault->registry());
     m_scheduler->start();
     emitStatus();
+    m_diskLowSaid = false;
+    m_diskCheck->start();
+    checkDiskSpace();
+}
+
+void SyncService::checkDiskSpace()
+{
+    if (!m_vault)
+        return;
+    // On the engine thread: a statvfs, never on the GUI's.
+    const QStorageInfo disk(m_vault->directory());
+    const bool low = disk.isValid() && disk.isReady() &&
+                     thiscomputer::diskSpaceIsLow(disk.bytesAvailable(), disk.bytesTotal());
+    if (low && !m_diskLowSaid)
+        Q_EMIT notice(tr("Low disk space"),
+                      tr("The disk that holds the vault has %1 free. To free up space, choose "
+                         "Free up space… on a model: it stays available from the providers.")
+                          .arg(units::formatBytes(disk.bytesAvailable())),
+                      true);
+    m_diskLowSaid = low;
 }
 
 void SyncService::close()
 {
     m_closed = true;
+    m_diskCheck->stop();
     m_scheduler->stop();
     m_scheduler->setRegistry(nullptr);
     for (const QPointer<TransferJob>& job : std::as_const(m_catalogJobs))

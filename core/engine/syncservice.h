@@ -8,6 +8,7 @@
 #include <QHash>
 #include <QObject>
 #include <QPointer>
+#include <QTimer>
 
 #include <functional>
 
@@ -86,6 +87,9 @@ Q_SIGNALS:
 
 private:
     void setUpScheduler();
+    // The disk that holds the vault: a notice when it runs low (thiscomputer::diskSpaceIsLow),
+    // once until it has room again.
+    void checkDiskSpace();
     qint64 launch(const Scheduler::Task& task);
     void resumeBackgroundIfAllowed();
     // A vault setting in seconds ("sync.retry_secs"); `fallback` when unset or invalid.
@@ -110,6 +114,8 @@ private:
     // restore or verify that finds the chunks gone says (checkRemovedElsewhere()).
     QHash<QString, CatalogSyncJob::Report::Removal> m_removalsTaken;
     QString m_withoutCatalogSaid; // providers keeping no catalog, as last said (said once)
+    QTimer* m_diskCheck = nullptr;
+    bool m_diskLowSaid = false;
 };
 
 } // namespace mf

@@ -263,6 +263,10 @@ void TransferQueue::start(Transfer& t)
     case TransferInfo::Kind::Scrub:
         ok = startScrub(t, &error);
         break;
+    case TransferInfo::Kind::Offload:
+    case TransferInfo::Kind::Pin:
+        ok = startLocalCopies(t, &error);
+        break;
     }
     if (!ok) {
         setState(t, TransferInfo::State::Failed, error);

@@ -152,6 +152,8 @@ private:
     bool startRepair(Transfer& t, QString* error);
     bool startDrain(Transfer& t, QString* error);
     bool startScrub(Transfer& t, QString* error);
+    // Offload and pin: a model's copies on this computer (core/offload).
+    bool startLocalCopies(Transfer& t, QString* error);
     int runningCount(bool background) const;
     // Asks a running job to stop (Pause/Cancel); false for one that cannot be interrupted.
     bool abortJob(Transfer& t, Stop why);

@@ -236,6 +236,33 @@ bool TransferQueue::startRemove(Transfer& t, QString* error)
     return true;
 }
 
+bool TransferQueue::startLocalCopies(Transfer& t, QString* error)
+{
+    const MadeJob made = makeJob(t.request, *m_vault, jobContext(t));
+    if (!made.job) {
+        *error = made.error;
+        return false;
+    }
+    TransferJob* job = made.job;
+    const qint64 id = t.info.id;
+    t.job = job;
+    t.bytesDone = [job] { return job->progressNow().bytesDone; };
+    connect(job, &TransferJob::progress, this, [this, id] {
+        if (Transfer* x = find(id))
+            x->dirty = true;
+    });
+    connect(job, &TransferJob::warning, this,
+            [this, id](const QString& message) { addWarning(id, message); });
+    connect(job, &TransferJob::finished, this, [this, id, job] {
+        onJobFinished(id, job->error().message, job->error().kind == Error::Kind::Cancelled);
+        // The browser shows where each model is; chunks are shared, so others may have moved
+        // too: every row is read again.
+        Q_EMIT modelsHealthChanged();
+    });
+    job->start();
+    return true;
+}
+
 bool TransferQueue::startImport(Transfer& t, QString* /*error*/)
 {
     // The token comes from $HF_TOKEN or the vault's keychain entry (as for the CLI); reading

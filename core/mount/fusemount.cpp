@@ -189,37 +189,65 @@ QString canonical(const QString& directory)
     return QFile::decodeName(full + name);
 }
 
-// Detaches the mount at `directory`: umount2 as root, else fusermount3 (setuid), lazily.
-bool detach(const QString& directory, bool lazy, QString* error)
+// The first step of detaching the mount at `directory`: umount2, which only root may call.
+enum class Umount { Done, Failed, NotRoot };
+Umount umountAsRoot(const QString& directory, bool lazy, QString* error)
 {
     const QByteArray native = QFile::encodeName(directory);
     if (::umount2(native.constData(), lazy ? MNT_DETACH : 0) == 0)
-        return true;
+        return Umount::Done;
     const int umountErrno = errno;
     if (umountErrno == EBUSY) {
         *error = QStringLiteral("Cannot unmount “%1”: a program still uses a file or folder "
                                 "there; close it, or stop the mount itself (Ctrl-C), which ends "
                                 "such reads")
                      .arg(directory);
-        return false;
+        return Umount::Failed;
     }
     if (umountErrno != EPERM) {
         *error = QStringLiteral("Cannot unmount “%1”: %2")
                      .arg(directory, QString::fromLocal8Bit(std::strerror(umountErrno)));
+        return Umount::Failed;
+    }
+    return Umount::NotRoot;
+}
+
+// Otherwise fusermount3 (setuid) does it: its arguments, and what its end means.
+QStringList fusermountArguments(const QString& directory, bool lazy)
+{
+    return lazy ? QStringList{QStringLiteral("-u"), QStringLiteral("-z"), directory}
+                : QStringList{QStringLiteral("-u"), directory};
+}
+
+bool fusermountSucceeded(QProcess& fusermount, const QString& directory, QString* error)
+{
+    if (fusermount.error() == QProcess::FailedToStart) {
+        *error = QStringLiteral("Cannot unmount “%1”: fusermount3 cannot be run (%2); install "
+                                "fuse3")
+                     .arg(directory, fusermount.errorString());
         return false;
     }
-    QProcess fusermount;
-    fusermount.start(QStringLiteral("fusermount3"),
-                     lazy ? QStringList{QStringLiteral("-u"), QStringLiteral("-z"), directory}
-                          : QStringList{QStringLiteral("-u"), directory});
-    if (!fusermount.waitForFinished(30000) || fusermount.exitStatus() != QProcess::NormalExit ||
-        fusermount.exitCode() != 0) {
+    if (fusermount.exitStatus() != QProcess::NormalExit || fusermount.exitCode() != 0) {
         *error = QStringLiteral("Cannot unmount “%1”: fusermount3 said: %2")
                      .arg(directory,
                           QString::fromLocal8Bit(fusermount.readAllStandardError()).trimmed());
         return false;
     }
     return true;
+}
+
+// Clears a mount a killed process left, lazily, before mounting there again. It waits for
+// fusermount3, which a lazy detach never keeps long; MountDetach is the unmount that does not
+// wait.
+bool detachStale(const QString& directory, QString* error)
+{
+    const Umount first = umountAsRoot(directory, true, error);
+    if (first != Umount::NotRoot)
+        return first == Umount::Done;
+    QProcess fusermount;
+    fusermount.start(QStringLiteral("fusermount3"), fusermountArguments(directory, true));
+    fusermount.waitForFinished(30000);
+    return fusermountSucceeded(fusermount, directory, error);
 }
 
 // Whether the mount at `directory` lost its process: the kernel answers ENOTCONN. Asked with
@@ -273,13 +301,64 @@ bool FuseMount::isModelFloatMount(const QString& directory)
     return !mountDevice(directory).isEmpty();
 }
 
-bool FuseMount::unmountDirectory(const QString& directory, QString* error)
+MountDetach::MountDetach(const QString& directory, QObject* parent)
+    : QObject(parent)
+    , m_directory(directory)
+{}
+
+MountDetach::~MountDetach()
 {
-    if (!isModelFloatMount(directory)) {
-        *error = QStringLiteral("“%1” is not a ModelFloat mount").arg(directory);
-        return false;
+    if (m_process) {
+        // fusermount3 finishes on its own; only its report is no longer wanted.
+        m_process->disconnect(this);
+        m_process->setParent(nullptr);
+        connect(m_process, &QProcess::finished, m_process, &QObject::deleteLater);
     }
-    return detach(directory, isStale(directory), error);
+}
+
+void MountDetach::start()
+{
+    if (m_started)
+        return;
+    m_started = true;
+    QString why;
+    if (!FuseMount::isModelFloatMount(m_directory)) {
+        m_notAMount = true;
+        return end(QStringLiteral("“%1” is not a ModelFloat mount").arg(m_directory));
+    }
+    const bool lazy = isStale(m_directory);
+    switch (umountAsRoot(m_directory, lazy, &why)) {
+    case Umount::Done:
+        return end({});
+    case Umount::Failed:
+        return end(why);
+    case Umount::NotRoot:
+        break;
+    }
+    m_process = new QProcess(this);
+    connect(m_process, &QProcess::finished, this, [this] {
+        QString error;
+        fusermountSucceeded(*m_process, m_directory, &error);
+        m_process->deleteLater();
+        m_process = nullptr;
+        end(error);
+    });
+    connect(m_process, &QProcess::errorOccurred, this, [this](QProcess::ProcessError e) {
+        if (e != QProcess::FailedToStart)
+            return; // finished() follows
+        QString error;
+        fusermountSucceeded(*m_process, m_directory, &error);
+        m_process->deleteLater();
+        m_process = nullptr;
+        end(error);
+    });
+    m_process->start(QStringLiteral("fusermount3"), fusermountArguments(m_directory, lazy));
+}
+
+void MountDetach::end(const QString& error)
+{
+    m_error = error;
+    QMetaObject::invokeMethod(this, &MountDetach::finished, Qt::QueuedConnection);
 }
 
 bool FuseMount::mount(const QString& directory, QString* error)
@@ -297,7 +376,7 @@ bool FuseMount::mount(const QString& directory, QString* error)
                          .arg(directory);
             return false;
         }
-        if (!detach(directory, true, error))
+        if (!detachStale(directory, error))
             return false;
     }
     struct stat st;

@@ -5,6 +5,7 @@
 
 #include <thread>
 
+class QProcess;
 struct fuse;
 
 namespace mf {
@@ -39,9 +40,6 @@ public:
 
     // Whether `directory` is a ModelFloat mount now (live or left by a killed process).
     static bool isModelFloatMount(const QString& directory);
-    // Unmounts the ModelFloat mount at `directory` (the `unmount` command): a live one normally,
-    // one whose process was killed lazily. False and *error if it is not one or cannot be.
-    static bool unmountDirectory(const QString& directory, QString* error);
     static constexpr const char* FileSystemType = "fuse.modelfloat";
 
 Q_SIGNALS:
@@ -55,6 +53,39 @@ private:
     struct fuse* m_fuse = nullptr;
     std::thread m_loop;
     QString m_directory;
+};
+
+// Unmounts the ModelFloat mount at a folder (the `unmount` command; the app's thread): a live
+// one normally, one whose process was killed lazily. It never blocks its thread: as root,
+// umount2 answers at once; otherwise fusermount3 (setuid) runs and its end is awaited by
+// signal. Ends with exactly one finished(), queued, never inside start().
+class MountDetach final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(MountDetach)
+
+public:
+    explicit MountDetach(const QString& directory, QObject* parent = nullptr);
+    ~MountDetach() override;
+
+    void start();
+    bool ok() const { return m_error.isEmpty(); }
+    // Why it failed (empty when it succeeded).
+    const QString& error() const { return m_error; }
+    // The folder held no ModelFloat mount (nothing was done).
+    bool notAMount() const { return m_notAMount; }
+
+Q_SIGNALS:
+    void finished();
+
+private:
+    void end(const QString& error);
+
+    QString m_directory;
+    QProcess* m_process = nullptr;
+    QString m_error;
+    bool m_notAMount = false;
+    bool m_started = false;
 };
 
 } // namespace mf

@@ -31,10 +31,14 @@ const QLatin1String AnyFile("EXISTS (SELECT 1 FROM file_chunks u WHERE u.cid = c
 // The chunks to look at: short of copies, or (draining) with a copy on that provider.
 QString scope(const QList<qint64>& modelIds, qint64 drainProvider)
 {
-    if (drainProvider > 0)
-        return QStringLiteral("EXISTS (SELECT 1 FROM placements d WHERE d.cid = c.cid AND "
-                              "d.provider_id = %1)")
-            .arg(drainProvider);
+    if (drainProvider > 0) {
+        const QString there = QStringLiteral("EXISTS (SELECT 1 FROM placements d WHERE d.cid = "
+                                             "c.cid AND d.provider_id = %1)")
+                                  .arg(drainProvider);
+        // Models named: only their chunks leave it (an offload), the rest of it stays.
+        return modelIds.isEmpty() ? there
+                                  : there + QStringLiteral(" AND ") + usedCondition(modelIds);
+    }
     return QStringLiteral("good < ? AND ") + usedCondition(modelIds);
 }
 

@@ -18,7 +18,9 @@ qint64 modelIdOf(const TransferRequest& request)
             using R = std::decay_t<decltype(r)>;
             if constexpr (std::is_same_v<R, RestoreRequest> || std::is_same_v<R, VerifyRequest> ||
                           std::is_same_v<R, RemoveRequest> ||
-                          std::is_same_v<R, MaterializeRequest> || std::is_same_v<R, RepairRequest>)
+                          std::is_same_v<R, MaterializeRequest> ||
+                          std::is_same_v<R, RepairRequest> || std::is_same_v<R, OffloadRequest> ||
+                          std::is_same_v<R, PinRequest>)
                 return r.modelId;
             else
                 return 0;

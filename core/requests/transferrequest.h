@@ -9,6 +9,7 @@
 // transfer/transferrows.cpp, and how the queue wires its job's signals (core/engine).
 
 #include "floatrequest.h"
+#include "localcopyrequests.h"
 #include "modelrequests.h"
 #include "restorerequest.h"
 #include "syncrequests.h"
@@ -20,9 +21,9 @@
 
 namespace mf {
 
-using TransferRequest =
-    std::variant<FloatRequest, RestoreRequest, VerifyRequest, RemoveRequest, ImportRequest,
-                 MaterializeRequest, RepairRequest, DrainRequest, ScrubRequest>;
+using TransferRequest = std::variant<FloatRequest, RestoreRequest, VerifyRequest, RemoveRequest,
+                                     ImportRequest, MaterializeRequest, RepairRequest, DrainRequest,
+                                     ScrubRequest, OffloadRequest, PinRequest>;
 
 TransferInfo::Kind kindOf(const TransferRequest& request);
 // The model it is about; 0: none named (a float or import, whose model is made by its run; a

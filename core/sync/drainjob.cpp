@@ -1,14 +1,11 @@
 #include "drainjob.h"
 
 #include "repairjob.h"
+#include "transfer/deletionrun.h"
 #include "vault/providersetup.h"
 #include "vault/vault.h"
 
 namespace mf {
-
-namespace {
-constexpr int ParallelDeletes = 4;
-}
 
 DrainJob::DrainJob(Vault* vault, qint64 providerId, Options options, QObject* parent)
     : TransferJob(parent)
@@ -19,10 +16,8 @@ DrainJob::DrainJob(Vault* vault, qint64 providerId, Options options, QObject* pa
 
 DrainJob::~DrainJob()
 {
-    for (ProviderJob* job : findChildren<ProviderJob*>(Qt::FindDirectChildrenOnly)) {
-        job->disconnect(this);
-        job->abort();
-    }
+    if (m_deletions)
+        m_deletions->disconnect(this);
     if (m_setup)
         m_setup->disconnect(this);
 }
@@ -83,15 +78,12 @@ void DrainJob::doStart()
 
 void DrainJob::doAbort()
 {
-    m_next = int(m_toDelete.size());
-    if (m_repair) {
-        m_repair->abort(); // its finished() ends this job
-        return;
-    }
-    const auto deletes = findChildren<ProviderJob*>(Qt::FindDirectChildrenOnly);
-    for (ProviderJob* job : deletes)
-        job->abort();
-    if (m_deleting == 0 && !m_setup)
+    // Whatever runs ends this job by its finished().
+    if (m_repair)
+        m_repair->abort();
+    else if (m_deletions)
+        m_deletions->abort();
+    else if (!m_setup)
         finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
 }
 
@@ -117,58 +109,33 @@ void DrainJob::onRepaired()
     }
     // A chunk with no good copy anywhere (Corrupt) stays where it is; the rest goes on.
     // Its objects: the copies just retired, and any deletion a removal left there before.
+    QList<PendingDeletion> there;
     for (const PendingDeletion& d : m_vault->registry().placementRows().pendingDeletions())
         if (d.providerId == m_providerId)
-            m_toDelete.append(d);
-    deleteNext();
+            there.append(d);
+    m_deletions = new DeletionRun(m_vault, there, this);
+    connect(m_deletions, &DeletionRun::objectDeleted, this, [this] {
+        ++m_report.objectsDeleted;
+        Q_EMIT progress();
+    });
+    connect(m_deletions, &DeletionRun::objectKept, this,
+            [this](const PendingDeletion& d, const QString& why) {
+                m_report.problems.append(
+                    tr("chunk %1 stays on “%2” for now: %3").arg(d.cid, m_name, why));
+            });
+    connect(m_deletions, &DeletionRun::finished, this, &DrainJob::onDeleted);
+    m_deletions->start();
 }
 
-void DrainJob::deleteNext()
+void DrainJob::onDeleted()
 {
-    Registry& registry = m_vault->registry();
-    while (!isAborting() && m_deleting < ParallelDeletes && m_next < m_toDelete.size()) {
-        const PendingDeletion d = m_toDelete.at(m_next++);
-        // Claimed as a removal claims it (docs/coordination.md): a float that places this object
-        // again meanwhile cancels it; another deleter holding it is left to it.
-        if (registry.placementRows().claimDeletion(d.id, m_owner) !=
-            PlacementRows::DeletionClaim::Claimed)
-            continue;
-        QString why;
-        const std::shared_ptr<Provider> provider = m_vault->provider(m_providerId, &why);
-        if (!provider) {
-            registry.placementRows().releaseDeletion(d.id);
-            m_report.problems.append(
-                tr("chunk %1 stays on “%2” for now: %3").arg(d.cid, m_name, why));
-            continue;
-        }
-        ProviderJob* job = provider->remove(d.locator);
-        job->setParent(this);
-        ++m_deleting;
-        connect(job, &ProviderJob::finished, this, [this, job, d] {
-            job->deleteLater();
-            --m_deleting;
-            if (job->error().ok()) {
-                m_vault->registry().placementRows().forgetDeletion(d.id);
-                ++m_report.objectsDeleted;
-            } else {
-                m_vault->registry().placementRows().releaseDeletion(d.id);
-                if (job->error().kind != Error::Kind::Cancelled)
-                    m_report.problems.append(tr("chunk %1 stays on “%2” for now: %3")
-                                                 .arg(d.cid, m_name, job->error().message));
-            }
-            Q_EMIT progress();
-            deleteNext();
-        });
-        job->start();
-    }
-    if (m_deleting > 0)
-        return;
+    m_deletions->deleteLater();
+    m_deletions = nullptr;
     if (isAborting()) {
         finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
         return;
     }
-    if (m_next >= m_toDelete.size())
-        checkEmpty();
+    checkEmpty();
 }
 
 void DrainJob::checkEmpty()

@@ -10,6 +10,7 @@
 
 namespace mf {
 
+class DeletionRun;
 class ProviderSetup;
 class RepairJob;
 class Vault;
@@ -57,7 +58,7 @@ public:
 
 private:
     void onRepaired();
-    void deleteNext();
+    void onDeleted();
     void checkEmpty();
     void doStart() override;
     void doAbort() override;
@@ -66,11 +67,8 @@ private:
     qint64 m_providerId;
     Options m_options;
     QString m_name;
-    const QString m_owner = leaseowner::newLeaseOwner(); // of the deletions this job claims
     std::unique_ptr<RepairJob> m_repair;
-    QList<PendingDeletion> m_toDelete;
-    int m_next = 0;
-    int m_deleting = 0; // deletes running
+    DeletionRun* m_deletions = nullptr; // its objects, once the repair retired its copies
     QPointer<ProviderSetup> m_setup;
     qint64 m_repairTotal = 0;
     qint64 m_repairDone = 0;

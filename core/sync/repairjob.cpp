@@ -111,10 +111,13 @@ void RepairJob::begin()
     m_sweep->start();
     Registry& registry = m_vault->registry();
     m_wanted = registry.healthRows().wantedCopies();
+    if (m_options.drainProvider > 0)
+        m_draining.insert(m_options.drainProvider);
     for (const ProviderRecord& p : registry.providerRows().providers()) {
         if (p.draining)
             m_draining.insert(p.id);
-        if (!p.takesNewCopies() || registry.providerRows().providerLost(p))
+        if (p.id == m_options.drainProvider || !p.takesNewCopies() ||
+            registry.providerRows().providerLost(p))
             continue; // (a lost provider's copies count as missing; new ones go elsewhere)
         m_targets.append(p.id);
         m_room.insert(p.id, p.quotaBytes < 0 ? -1 : qMax<qint64>(0, p.quotaBytes - p.usedBytes));
@@ -180,6 +183,8 @@ void RepairJob::fill()
 
 void RepairJob::startTask(const ScrubRows::ChunkToRepair& chunk)
 {
+    if (m_options.drainProvider > 0 && m_options.keepOnDrained.contains(chunk.cid))
+        return; // stays where it is: another model still wants it there
     const QList<Placement> placements = m_vault->registry().placementRows().placements(chunk.cid);
     int good = 0;
     for (const Placement& p : placements)

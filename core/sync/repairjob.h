@@ -45,6 +45,11 @@ public:
         // elsewhere, then that copy is retired (PlacementRows::retirePlacement: a pending deletion,
         // which DrainJob carries out). Copies there never count.
         qint64 drainProvider = 0;
+        // With drainProvider and modelIds: only these models' chunks leave it (an offload of
+        // a model from this computer), and not the chunks listed here, which stay there
+        // (a model kept on this computer uses them too). The provider itself need not be
+        // marked draining: its copies never count, and it takes no copies in this run.
+        QSet<QString> keepOnDrained;
         // Looks first: every stored copy is asked for (the scrub's check pass, a stat each) and
         // what is gone or the wrong size is marked, so that the repair relies on what the
         // providers hold, not on what the registry remembers. What a person starts does this;

@@ -46,6 +46,10 @@ QString TransferInfo::kindName(Kind kind)
         return QCoreApplication::translate("mf::TransferInfo", "Drain");
     case Kind::Scrub:
         return QCoreApplication::translate("mf::TransferInfo", "Scrub");
+    case Kind::Offload:
+        return QCoreApplication::translate("mf::TransferInfo", "Free up space");
+    case Kind::Pin:
+        return QCoreApplication::translate("mf::TransferInfo", "Keep on this computer");
     }
     return {};
 }
@@ -75,6 +79,13 @@ QString TransferInfo::stageName(Kind kind)
         return QCoreApplication::translate("mf::TransferInfo", "Copying chunks to other providers");
     case Kind::Scrub:
         return QCoreApplication::translate("mf::TransferInfo", "Checking the copies are there");
+    case Kind::Offload:
+        return QCoreApplication::translate("mf::TransferInfo",
+                                           "Making sure the copies elsewhere are there, then "
+                                           "removing the ones on this computer");
+    case Kind::Pin:
+        return QCoreApplication::translate("mf::TransferInfo",
+                                           "Bringing the chunks back to this computer");
     }
     return {};
 }

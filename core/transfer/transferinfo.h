@@ -11,7 +11,19 @@ namespace mf {
 // queued signals, never shared.
 struct TransferInfo
 {
-    enum class Kind { Float, Restore, Verify, Remove, Import, Materialize, Repair, Drain, Scrub };
+    enum class Kind {
+        Float,
+        Restore,
+        Verify,
+        Remove,
+        Import,
+        Materialize,
+        Repair,
+        Drain,
+        Scrub,
+        Offload, // free this computer of a model (core/offload)
+        Pin,     // keep a model on this computer
+    };
     // Degraded: it succeeded but left a model with fewer copies than wanted (a provider could
     // not be reached); the warnings say which. Finished, like Done, never shown as Done.
     enum class State { Queued, Running, Paused, Done, Failed, Cancelled, Degraded };

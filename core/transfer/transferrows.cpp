@@ -34,6 +34,10 @@ QString kindKey(TransferInfo::Kind kind)
         return QStringLiteral("drain");
     case TransferInfo::Kind::Scrub:
         return QStringLiteral("scrub");
+    case TransferInfo::Kind::Offload:
+        return QStringLiteral("offload");
+    case TransferInfo::Kind::Pin:
+        return QStringLiteral("pin");
     }
     return {};
 }
@@ -43,7 +47,8 @@ std::optional<TransferInfo::Kind> kindFromKey(const QString& key)
     for (auto kind :
          {TransferInfo::Kind::Float, TransferInfo::Kind::Restore, TransferInfo::Kind::Verify,
           TransferInfo::Kind::Remove, TransferInfo::Kind::Import, TransferInfo::Kind::Materialize,
-          TransferInfo::Kind::Repair, TransferInfo::Kind::Drain, TransferInfo::Kind::Scrub})
+          TransferInfo::Kind::Repair, TransferInfo::Kind::Drain, TransferInfo::Kind::Scrub,
+          TransferInfo::Kind::Offload, TransferInfo::Kind::Pin})
         if (kindKey(kind) == key)
             return kind;
     return std::nullopt;

@@ -76,6 +76,18 @@ bool ChunkCache::contains(const QString& cid) const
     return m_entries.contains(cid);
 }
 
+qint64 ChunkCache::remove(const QString& cid)
+{
+    std::lock_guard lock(m_mutex);
+    scanLocked();
+    const auto it = m_entries.find(cid);
+    if (it == m_entries.end())
+        return 0;
+    const qint64 size = it->size;
+    removeLocked(cid);
+    return size;
+}
+
 QString ChunkCache::pathOf(const QString& cid) const
 {
     return m_directory + QLatin1Char('/') + cid;

@@ -34,6 +34,9 @@ public:
     // Bytes held: cached chunks and the room reserved for fetches in flight.
     qint64 usedBytes() const;
     bool contains(const QString& cid) const;
+    // Drops `cid` from the cache (an offload frees this computer of a model); the bytes it
+    // held, 0 when it was not cached. A reader holding its descriptor keeps reading it.
+    qint64 remove(const QString& cid);
 
     // A read-only descriptor (the caller closes it) on the verified bytes of `cid`, which has
     // `size` bytes, and the chunk becomes the most recently used; -1 when it is not cached.

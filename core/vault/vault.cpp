@@ -4,6 +4,7 @@
 #include "credentials/credentialstore.h"
 #include "credentials/vaultcredentials.h"
 #include "providerspeeds.h"
+#include "thiscomputer.h"
 #include "util/fileio.h"
 
 #include <QDir>
@@ -27,10 +28,7 @@ const QString ChunkerKey = QStringLiteral("chunker");
 const QString VaultIdKey = QStringLiteral("vault_id");
 const QString InitializedKey = QStringLiteral("initialized");
 
-QString localStoreOf(const QString& dir)
-{
-    return dir + QStringLiteral("/local-store");
-}
+using thiscomputer::localStoreOf;
 
 // What is wrong with a registry file that exists, judged from the file alone (it is only read);
 // empty when it looks like an SQLite database.

@@ -1,0 +1,37 @@
+#pragma once
+// The requests on a model's copies on this computer (core/offload): free up space, keep here.
+
+#include "requestcontext.h"
+#include "transfer/transferinfo.h"
+
+#include <QJsonObject>
+
+namespace mf {
+
+class Vault;
+
+// Free this computer of a model whose copies are safe elsewhere (OffloadJob). Stored: "modelId".
+struct OffloadRequest
+{
+    static constexpr TransferInfo::Kind Kind = TransferInfo::Kind::Offload;
+    qint64 modelId = 0;
+
+    QString validate(Vault& vault, TransferInfo* shown) const;
+    MadeJob makeJob(Vault& vault, const JobContext& context) const;
+    QJsonObject toJson() const;
+    static OffloadRequest fromJson(const QJsonObject& json);
+};
+
+// Keep a model on this computer (PinJob). Stored: "modelId".
+struct PinRequest
+{
+    static constexpr TransferInfo::Kind Kind = TransferInfo::Kind::Pin;
+    qint64 modelId = 0;
+
+    QString validate(Vault& vault, TransferInfo* shown) const;
+    MadeJob makeJob(Vault& vault, const JobContext& context) const;
+    QJsonObject toJson() const;
+    static PinRequest fromJson(const QJsonObject& json);
+};
+
+} // namespace mf
