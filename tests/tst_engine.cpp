@@ -484,6 +484,32 @@ private Q_SLOTS:
         QCOMPARE(toJson(*old), oldRow);
     }
 
+    // A float of another app's model (`float --from`) keeps its source, its files' names in the
+    // model and the digests to check in the queue's row; a plain float's row has none of them.
+    void floatRequestKeepsWhereItCameFromInItsRow()
+    {
+        FloatRequest request;
+        request.paths = {QStringLiteral("/models/blobs/sha256-ab")};
+        request.modelName = QStringLiteral("llama-latest");
+        request.source = QStringLiteral("ollama:registry.ollama.ai/library/llama:latest");
+        request.names = {QStringLiteral("llama-latest.gguf")};
+        request.expectedSha256.insert(QStringLiteral("llama-latest.gguf"), QByteArray(64, 'a'));
+        const auto back = requestFromJson(TransferInfo::Kind::Float, toJson(request));
+        QVERIFY(back);
+        const auto* f = std::get_if<FloatRequest>(&*back);
+        QVERIFY(f);
+        QCOMPARE(f->source, request.source);
+        QCOMPARE(f->names, request.names);
+        QCOMPARE(f->expectedSha256, request.expectedSha256);
+
+        FloatRequest plain;
+        plain.paths = {QStringLiteral("/models/x.gguf")};
+        plain.modelName = QStringLiteral("x");
+        const QJsonObject row = toJson(TransferRequest(plain));
+        for (const char* key : {"source", "names", "expectedSha256"})
+            QVERIFY2(!row.contains(QLatin1String(key)), key);
+    }
+
     // Rows a vault's queue kept before requests were typed (core/requests) read back into the
     // typed requests and resume: the keys are the same, including a restore's stored answers
     // and a float's fixed chunker and byte counts (issue 36).

@@ -1,5 +1,6 @@
 #include "command.h"
 
+#include "appstores/appsource.h"
 #include "registry/modelname.h"
 #include "requests/floatrequest.h"
 #include "transfer/floatjob.h"
@@ -7,6 +8,7 @@
 #include "vault/vault.h"
 
 #include <QDateTime>
+#include <QDir>
 #include <QElapsedTimer>
 #include <QJsonArray>
 
@@ -37,12 +39,41 @@ public:
         p.addOption({QStringLiteral("provider"),
                      QStringLiteral("Place chunks only on this provider (repeatable)."),
                      QStringLiteral("name")});
+        p.addOption({QStringLiteral("from"),
+                     QStringLiteral("A model another app keeps, instead of PATH: "
+                                    "ollama:NAME[:TAG], hf-cache:ORG/NAME[@REF] or "
+                                    "lmstudio:PUBLISHER/REPO[/FILE]. Its bytes are checked "
+                                    "against the digest the app named them by as they are read."),
+                     QStringLiteral("app:model")});
+        p.addOption({QStringLiteral("from-root"),
+                     QStringLiteral("With --from: the app's model folder (default: where the app "
+                                    "keeps them, from its environment variables or your home)."),
+                     QStringLiteral("dir")});
         addDurabilityOptions(p);
-        if (!parse(
-                p, args,
-                QStringLiteral("float PATH... [--name NAME] [--replicas N] [--chunker cdc|fixed]"),
-                1, -1))
+        if (!parse(p, args,
+                   QStringLiteral("float PATH... | --from APP:MODEL [--name NAME] [--replicas N] "
+                                  "[--chunker cdc|fixed]"),
+                   0, -1))
             return;
+        const bool fromApp = p.isSet(QStringLiteral("from"));
+        if (fromApp == !p.positionalArguments().isEmpty()) {
+            console().error(fromApp
+                                ? QStringLiteral("Give either files to float or --from, not both")
+                                : QStringLiteral("Name the files or folders to float (or a "
+                                                 "model of another app with --from)"));
+            return finish(Usage);
+        }
+        std::optional<appstores::AppSource> app;
+        if (fromApp) {
+            QString why;
+            app = appstores::resolveAppSource(
+                p.value(QStringLiteral("from")), QProcessEnvironment::systemEnvironment(),
+                QDir::homePath(), p.value(QStringLiteral("from-root")), &why);
+            if (!app) {
+                console().error(why);
+                return finish(NotFound);
+            }
+        }
         if (p.isSet(QStringLiteral("name"))) {
             if (const QString bad = modelname::problem(p.value(QStringLiteral("name")));
                 !bad.isEmpty()) {
@@ -59,6 +90,14 @@ public:
         FloatRequest request;
         request.paths = p.positionalArguments();
         request.modelName = p.value(QStringLiteral("name"));
+        if (app) {
+            request.paths = app->paths;
+            request.names = app->names;
+            request.expectedSha256 = app->expectedSha256;
+            request.source = app->source;
+            if (request.modelName.isEmpty())
+                request.modelName = app->suggestedName;
+        }
         FileDistributor::Options placement;
         if (!placementFrom(p, vault, &placement))
             return;

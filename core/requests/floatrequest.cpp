@@ -15,7 +15,7 @@ QString FloatRequest::validate(Vault& /*vault*/, TransferInfo* shown) const
 {
     QString error;
     shown->title = tr("Float %1").arg(modelName);
-    if (const auto files = FloatJob::collectFiles(paths, &error)) {
+    if (const auto files = FloatJob::collectFiles(paths, &error, names)) {
         for (const auto& f : *files)
             shown->totalBytes += f.size;
         shown->title = files->size() == 1
@@ -35,6 +35,9 @@ MadeJob FloatRequest::makeJob(Vault& vault, const JobContext& context) const
     request.options.replication = replicas > 0 ? replicas : vault.replicationFactor();
     request.options.warnIfCapped = replicas > 0;
     request.topUp = topUp;
+    request.source = source;
+    request.names = names;
+    request.expectedSha256 = expectedSha256;
     const auto params = ChunkerParams::fromString(chunker);
     request.options.chunker = params ? *params : vault.defaultChunker();
     request.options.providerIds = providerIds;
@@ -60,6 +63,16 @@ QJsonObject FloatRequest::toJson() const
         json.insert(QStringLiteral("chunker"), chunker);
     if (topUp)
         json.insert(QStringLiteral("topUp"), true);
+    if (!source.isEmpty())
+        json.insert(QStringLiteral("source"), source);
+    if (!names.isEmpty())
+        json.insert(QStringLiteral("names"), QJsonArray::fromStringList(names));
+    if (!expectedSha256.isEmpty()) {
+        QJsonObject expected;
+        for (auto it = expectedSha256.cbegin(); it != expectedSha256.cend(); ++it)
+            expected.insert(it.key(), QString::fromLatin1(it.value()));
+        json.insert(QStringLiteral("expectedSha256"), expected);
+    }
     return json;
 }
 
@@ -73,6 +86,11 @@ FloatRequest FloatRequest::fromJson(const QJsonObject& json)
         r.providerIds.append(v.toInteger());
     r.chunker = json.value(QStringLiteral("chunker")).toString();
     r.topUp = json.value(QStringLiteral("topUp")).toBool();
+    r.source = json.value(QStringLiteral("source")).toString();
+    r.names = json.value(QStringLiteral("names")).toVariant().toStringList();
+    const QJsonObject expected = json.value(QStringLiteral("expectedSha256")).toObject();
+    for (auto it = expected.begin(); it != expected.end(); ++it)
+        r.expectedSha256.insert(it.key(), it.value().toString().toLatin1());
     return r;
 }
 

@@ -3,6 +3,7 @@
 #include "requestcontext.h"
 #include "transfer/transferinfo.h"
 
+#include <QHash>
 #include <QJsonObject>
 #include <QList>
 #include <QString>
@@ -28,6 +29,13 @@ struct FloatRequest
     QString chunker;
     // Also make the copies its complete files lack: set when it waits for a paused provider.
     bool topUp = false;
+    // A model another app keeps (`float --from`): what the model records as its source
+    // ("ollama:registry.ollama.ai/library/NAME:TAG", "hf:REPO@COMMIT"; empty: the first path),
+    // each file path's name in the model (FloatJob::Request::names) and the SHA-256 its app
+    // named each file's bytes by. Stored under their own keys only when set.
+    QString source;
+    QStringList names;
+    QHash<QString, QByteArray> expectedSha256;
 
     // What the queue shows before it runs (title, total bytes) and the reason it cannot run
     // (empty: it can).

@@ -400,6 +400,11 @@ void FileDistributor::maybeComplete()
         QMetaObject::invokeMethod(this, &FileDistributor::finished, Qt::QueuedConnection);
         return;
     }
+    if (!m_options.expectedSha256.isEmpty() && m_stats.sha256.toHex() != m_options.expectedSha256) {
+        failSource(
+            damagedCopyMessage(m_pathInModel, m_stats.sha256.toHex(), m_options.expectedSha256));
+        return;
+    }
     if (!registry.modelRows().completeFile(m_fileId, m_stats.sha256.toHex(), m_metadata,
                                            m_options.leaseOwner)) {
         fail(Error::make(Error::Kind::Fatal, registry.lastError()));
@@ -407,6 +412,15 @@ void FileDistributor::maybeComplete()
     }
     m_finished = true;
     QMetaObject::invokeMethod(this, &FileDistributor::finished, Qt::QueuedConnection);
+}
+
+QString FileDistributor::damagedCopyMessage(const QString& pathInModel, const QByteArray& actual,
+                                            const QByteArray& expected)
+{
+    return tr("The copy of “%1” is damaged: its bytes hash to %2, not to %3, the digest the app "
+              "that keeps it named them by. It was not kept as complete; get it again in that app "
+              "and float it again")
+        .arg(pathInModel, QString::fromLatin1(actual), QString::fromLatin1(expected));
 }
 
 } // namespace mf

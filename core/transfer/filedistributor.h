@@ -54,7 +54,13 @@ public:
         // the source, and only the copies its chunks lack are made (a provider's paused work
         // resumed by the queue). A source that no longer matches fails.
         bool topUp = false;
+        // The SHA-256 (hex) the file's bytes must have (another app's copy, named by its
+        // digest); empty: none. Otherwise the file is not completed and the source fails.
+        QByteArray expectedSha256;
     };
+    // What a float says of a file whose bytes do not hash to what its app named them by.
+    static QString damagedCopyMessage(const QString& pathInModel, const QByteArray& actual,
+                                      const QByteArray& expected);
 
     struct Stats
     {

@@ -48,8 +48,8 @@ QString FloatJob::defaultModelName(const QStringList& paths)
     return info.isDir() ? QDir(info.absoluteFilePath()).dirName() : info.completeBaseName();
 }
 
-std::optional<QList<FloatJob::SourceFile>> FloatJob::collectFiles(const QStringList& paths,
-                                                                  QString* error)
+std::optional<QList<FloatJob::SourceFile>>
+FloatJob::collectFiles(const QStringList& paths, QString* error, const QStringList& names)
 {
     QList<SourceFile> files;
     QSet<QString> seen;
@@ -76,14 +76,16 @@ std::optional<QList<FloatJob::SourceFile>> FloatJob::collectFiles(const QStringL
         *error = tr("Nothing to float: name at least one file or folder");
         return std::nullopt;
     }
-    for (const QString& path : paths) {
+    for (qsizetype i = 0; i < paths.size(); ++i) {
+        const QString& path = paths.at(i);
         const QFileInfo info(path);
         if (!info.exists()) {
             *error = tr("“%1” does not exist").arg(path);
             return std::nullopt;
         }
         if (info.isFile()) {
-            if (!add(info, info.fileName()))
+            const QString name = names.value(i);
+            if (!add(info, name.isEmpty() ? info.fileName() : name))
                 return std::nullopt;
             continue;
         }
@@ -137,7 +139,7 @@ void FloatJob::doStart()
         return;
     }
     QString why;
-    const auto files = collectFiles(m_request.paths, &why);
+    const auto files = collectFiles(m_request.paths, &why, m_request.names);
     if (!files) {
         finish(Failure::BadInput, Error::make(Error::Kind::Fatal, why));
         return;
@@ -336,6 +338,8 @@ void FloatJob::next()
                                        .arg(f.pathInModel, m_request.modelName)));
                 return;
             }
+            if (!hasExpectedBytes(*existing))
+                return;
             if (!m_request.topUp || !hasShortChunks(existing->id)) {
                 m_filesSkipped++;
                 m_bytesBefore += f.size;
@@ -349,6 +353,7 @@ void FloatJob::next()
         }
         FileDistributor::Options options = m_request.options;
         options.topUp = existing && existing->state == FileRecord::State::Complete;
+        options.expectedSha256 = m_request.expectedSha256.value(f.pathInModel);
         m_currentFloor = existing && !options.topUp ? storedBytesOfFile(existing->id) : 0;
         m_current = std::make_unique<FileDistributor>(m_vault, m_modelId, f.sourcePath,
                                                       f.pathInModel, options);
@@ -443,6 +448,18 @@ void FloatJob::onFileFinished()
     done.release()->deleteLater();
     Q_EMIT progress();
     next();
+}
+
+bool FloatJob::hasExpectedBytes(const FileRecord& file)
+{
+    // A file completed before (floated without the digest to check): checked now.
+    const QByteArray expected = m_request.expectedSha256.value(file.path);
+    if (expected.isEmpty() || file.sha256 == expected)
+        return true;
+    finish(Failure::BadInput,
+           Error::make(Error::Kind::Fatal,
+                       FileDistributor::damagedCopyMessage(file.path, file.sha256, expected)));
+    return false;
 }
 
 void FloatJob::finish(Failure failure, const Error& error)

@@ -3,6 +3,7 @@
 #include "filedistributor.h"
 #include "transferjob.h"
 
+#include <QHash>
 #include <QObject>
 #include <QThreadPool>
 #include <QTimer>
@@ -34,6 +35,13 @@ public:
         // Also make the copies that the chunks of complete files lack (the model may be
         // complete): what the queue runs when a paused provider takes uploads again.
         bool topUp = false;
+        // For each path that is a file, its path in the model (empty, or none: its name). A
+        // file another app keeps under a name of its own (Ollama's blobs/sha256-<hex>).
+        QStringList names;
+        // By path in the model: the SHA-256 (hex) a file's bytes must have, as the app that kept
+        // it named them (FileDistributor::Options::expectedSha256). A file whose bytes hash
+        // otherwise fails the float, and is never kept as complete.
+        QHash<QString, QByteArray> expectedSha256;
     };
 
     struct SourceFile
@@ -53,7 +61,8 @@ public:
     // The files the paths name, each with its path inside the model. Fails with a specific
     // message for a missing or unreadable path, a folder with no files, or two files that would
     // have the same path in the model.
-    static std::optional<QList<SourceFile>> collectFiles(const QStringList& paths, QString* error);
+    static std::optional<QList<SourceFile>> collectFiles(const QStringList& paths, QString* error,
+                                                         const QStringList& names = {});
     static QString defaultModelName(const QStringList& paths);
 
     Failure failure() const { return m_failure; }
@@ -85,6 +94,8 @@ private:
     qint64 storedBytesOfFile(qint64 fileId);
     void next();
     void onFileFinished();
+    // Whether `file` (complete) has the bytes the request expects of it; if not, the job fails.
+    bool hasExpectedBytes(const FileRecord& file);
     void doStart() override;
     void doAbort() override;
     // finish(), recording why (the first end counts, as for the error).
