@@ -2,6 +2,7 @@
 
 #include "clisandbox.h"
 
+#include <QDirIterator>
 #include <QFile>
 #include <QSqlDatabase>
 #include <QSqlQuery>
@@ -39,6 +40,20 @@ QString chunkObjectBelow(const QString& root, const QString& cid)
         if (rel.endsWith(QLatin1Char('/') + cid) && !rel.startsWith(QLatin1Char('.')))
             return root + QLatin1Char('/') + rel;
     return {};
+}
+
+QStringList chunkObjects(const QString& root)
+{
+    QStringList out;
+    for (QDirIterator it(root, {QStringLiteral("bafkrei*")}, QDir::Files,
+                         QDirIterator::Subdirectories);
+         it.hasNext();) {
+        const QString path = it.next();
+        if (!path.contains(QStringLiteral("/.")) && !path.contains(QStringLiteral("/catalog/")))
+            out << path;
+    }
+    out.sort();
+    return out;
 }
 
 bool flipOneByte(const QString& objectPath)

@@ -21,6 +21,10 @@ QList<ChunkRow> fileManifest(const QString& vault, const QString& path);
 // The object of chunk `cid` below a local-folder provider's `root`; empty when there is none.
 QString chunkObjectBelow(const QString& root, const QString& cid);
 
+// Every chunk object below a local-folder provider's `root` (not its temporaries, nor the
+// catalog's manifests, which are named by CIDs too), sorted.
+QStringList chunkObjects(const QString& root);
+
 // Flips one byte of a chunk object, keeping its size.
 bool flipOneByte(const QString& objectPath);
 

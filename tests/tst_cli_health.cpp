@@ -4,6 +4,7 @@
 // materialize; a provider that cannot be read is a failure (exit 1), not proof of loss.
 
 #include "clisandbox.h"
+#include "storedchunks.h"
 #include "testsupport.h"
 
 #include <QDir>
@@ -16,6 +17,7 @@
 #include <memory>
 
 using namespace mf;
+using test::chunkObjects;
 using test::CliResult;
 
 namespace {
@@ -32,22 +34,6 @@ constexpr int IntegrityProblem = 4;
 constexpr int Usage = 2;
 constexpr int BadInput = 6;
 constexpr int UnderReplicated = 7;
-
-// The chunk objects of a local provider folder (not the provider's temporaries, nor the
-// catalog's manifests, which are named by CIDs too).
-QStringList chunkObjects(const QString& root)
-{
-    QStringList out;
-    for (QDirIterator it(root, {QStringLiteral("bafkrei*")}, QDir::Files,
-                         QDirIterator::Subdirectories);
-         it.hasNext();) {
-        const QString path = it.next();
-        if (!path.contains(QStringLiteral("/.")) && !path.contains(QStringLiteral("/catalog/")))
-            out << path;
-    }
-    out.sort();
-    return out;
-}
 
 } // namespace
 

@@ -3,6 +3,7 @@
 // kept here (pinned) is brought back and keeps the chunks it shares with others.
 
 #include "clisandbox.h"
+#include "storedchunks.h"
 #include "synctestsupport.h"
 #include "testsupport.h"
 
@@ -17,6 +18,7 @@
 #include <memory>
 
 using namespace mf;
+using test::chunkObjects;
 using test::CliResult;
 
 namespace {
@@ -27,21 +29,6 @@ QStringList words(std::initializer_list<QString> parts)
 }
 
 constexpr int Failed = 1;
-
-// The chunk objects of a local provider folder (not temporaries nor catalog manifests).
-QStringList chunkObjects(const QString& root)
-{
-    QStringList out;
-    for (QDirIterator it(root, {QStringLiteral("bafkrei*")}, QDir::Files,
-                         QDirIterator::Subdirectories);
-         it.hasNext();) {
-        const QString path = it.next();
-        if (!path.contains(QStringLiteral("/.")) && !path.contains(QStringLiteral("/catalog/")))
-            out << path;
-    }
-    out.sort();
-    return out;
-}
 
 QByteArray readAll(const QString& path)
 {
