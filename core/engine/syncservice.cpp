@@ -160,7 +160,10 @@ qint64 SyncService::launch(const Scheduler::Task& task)
     if (task.key == QLatin1String("repair")) {
         request = RepairRequest{0};
     } else if (task.key.startsWith(QLatin1String("scrub."))) {
-        request = ScrubRequest{task.key == QLatin1String("scrub.read")};
+        const bool read = task.key == QLatin1String("scrub.read");
+        request = ScrubRequest{read, !read && m_checkEveryCopy};
+        if (!read)
+            m_checkEveryCopy = false;
     } else if (task.key == QLatin1String("drain")) {
         const QList<ProviderRows::Drain> drains = m_vault->registry().providerRows().drains();
         if (drains.isEmpty())
@@ -213,6 +216,39 @@ void SyncService::setTick(int ms)
         m_scheduler->setTickMs(ms);
 }
 
+void SyncService::checkNow()
+{
+    if (!m_scheduler)
+        return;
+    m_checkEveryCopy = true;
+    m_scheduler->runNow(QStringLiteral("scrub.check"));
+    emitStatus();
+}
+
+// The scheduler looks for copies due a check every retrySecs() at the most; once every copy was
+// checked, the next are due one interval after that run.
+QDateTime SyncService::nextCheck()
+{
+    if (!m_vault || !m_scheduler)
+        return {};
+    Registry& registry = m_vault->registry();
+    const ScrubJob::Options o = ScrubJob::scheduled(registry, ScrubRows::ScrubPass::Check);
+    const qint64 now = QDateTime::currentSecsSinceEpoch();
+    const qint64 last = m_scheduler->lastStart(QStringLiteral("scrub.check"));
+    const bool dueNow =
+        m_checkEveryCopy || registry.scrubRows()
+                                    .scrubDue(ScrubRows::ScrubPass::Check, now - o.intervalSecs + 1)
+                                    .placements > 0;
+    qint64 next = 0;
+    if (dueNow)
+        next = m_checkEveryCopy || last < 0 ? now : qMax(now, last + retrySecs());
+    else if (last >= 0)
+        next = qMax(now, last + o.intervalSecs);
+    else
+        return {}; // no copies to check
+    return QDateTime::fromSecsSinceEpoch(next, Qt::UTC);
+}
+
 void SyncService::emitStatus()
 {
     SyncStatus s = m_status;
@@ -224,6 +260,7 @@ void SyncService::emitStatus()
     if (m_vault) {
         s.degradedModels = int(m_vault->registry().healthRows().degradedModels().size());
         s.drains = int(m_vault->registry().providerRows().drains().size());
+        s.nextCheck = nextCheck();
     }
     m_status = s;
     Q_EMIT statusChanged(s);

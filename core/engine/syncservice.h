@@ -51,6 +51,9 @@ public:
     void setPaused(bool paused);
     void setPolicy(bool allowMetered, bool allowBattery);
     void setTick(int ms);
+    // "Check everything now": the check of every copy starts at once (within the pause and
+    // power rules), whether or not the schedule says it is due.
+    void checkNow();
     void emitStatus();
     // What a background repair or drain did, for the tray.
     void noteBackgroundResult(const TransferInfo& info, qint64 copiesMade);
@@ -91,6 +94,7 @@ private:
     // A vault setting in seconds ("sync.retry_secs"); `fallback` when unset or invalid.
     qint64 secondsSetting(const QString& key, qint64 fallback);
     qint64 retrySecs();
+    QDateTime nextCheck();
     // Catalog jobs that are not transfers of their own (syncservice_catalog.cpp).
     void runCatalogJob(TransferJob* job, std::function<void()> then);
     static QString withoutCatalogNote(const QString& providers);
@@ -104,6 +108,7 @@ private:
     PowerState* m_power = nullptr;
     QHash<QString, qint64> m_backgroundByTask; // the last transfer of each scheduler task
     quint64 m_nextDrain = 0;
+    bool m_checkEveryCopy = false; // the next scrub.check is checkNow()'s
     SyncStatus m_status;
     QList<QPointer<TransferJob>> m_catalogJobs; // running sync, publish and recover jobs
     // Removals by other computers that this service's syncs took in, by model name: what a
