@@ -53,6 +53,8 @@ EngineWorker::EngineWorker(std::atomic<qint64>* ids, QObject* parent)
     connect(m_sync, &SyncService::modelsHealthChanged, this, &EngineWorker::modelsHealthChanged);
     connect(m_sync, &SyncService::providersChanged, this, &EngineWorker::providersChanged);
     connect(m_sync, &SyncService::statsChanged, m_queue, &TransferQueue::emitStats);
+    connect(q, &TransferQueue::modelChanged, m_sync, &SyncService::modelsChanged);
+    connect(q, &TransferQueue::modelRemoved, m_sync, &SyncService::modelsChanged);
 
     // Watched folders float as the user's own floats do, shown in Transfers; like the other
     // background work they wait while sync is paused, on battery or on a metered network.

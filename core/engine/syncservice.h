@@ -55,6 +55,9 @@ public:
     // power rules), whether or not the schedule says it is due.
     void checkNow();
     void emitStatus();
+    // Models were added or removed: what the status says of them (the next check) is told again,
+    // once for a burst of changes.
+    void modelsChanged();
     // What a background repair or drain did, for the tray.
     void noteBackgroundResult(const TransferInfo& info, qint64 copiesMade);
     // A scrub ended; `bad` copies were missing or corrupt.
@@ -109,6 +112,9 @@ private:
     QHash<QString, qint64> m_backgroundByTask; // the last transfer of each scheduler task
     quint64 m_nextDrain = 0;
     bool m_checkEveryCopy = false; // the next scrub.check is checkNow()'s
+    bool m_statusQueued = false;
+    QDateTime m_nextCheck; // nextCheck() as last worked out
+    bool m_nextCheckStale = true;
     SyncStatus m_status;
     QList<QPointer<TransferJob>> m_catalogJobs; // running sync, publish and recover jobs
     // Removals by other computers that this service's syncs took in, by model name: what a

@@ -37,6 +37,8 @@ QHash<QString, qint64> filesOf(const watchscan::Unit& unit)
 FolderWatcher::FolderWatcher(Hooks hooks, QObject* parent)
     : QObject(parent)
     , m_hooks(std::move(hooks))
+    , m_rescan(this) // children: they move to the engine thread with the watcher
+    , m_lookTimer(this)
     , m_pool(std::make_unique<QThreadPool>())
     , m_cancelled(std::make_shared<std::atomic_bool>(false))
 {
