@@ -63,6 +63,7 @@ private Q_SLOTS:
     void growingFileWaits();
     void partialDownloadNeverFloats();
     void waitsWhileBackgroundWorkMayNot();
+    void hubCacheModelsAreNamedByRepo();
     void floatsOnceKeepsRemovedAndVersionsChanged();
 };
 
@@ -205,6 +206,30 @@ void TestWatch::waitsWhileBackgroundWorkMayNot()
     w.allowed = true;
     w.watcher.retryDeferred();
     QVERIFY(QTest::qWaitFor([&w] { return w.requests.size() == 1; }, JobTimeoutMs));
+}
+
+// A model in a Hugging Face cache floats as "org/name", not as its snapshot's commit.
+void TestWatch::hubCacheModelsAreNamedByRepo()
+{
+    TestVault v;
+    QVERIFY(v.ok());
+    const QString hub = v.path(QStringLiteral("hub"));
+    const QString snapshot = hub + QStringLiteral("/models--org--repo/snapshots/0123abcd");
+    QVERIFY(QDir().mkpath(snapshot));
+    QVERIFY(writeFile(snapshot + QStringLiteral("/model.safetensors"), "s"));
+    QVERIFY(writeFile(snapshot + QStringLiteral("/config.json"), "{}"));
+    const QString gguf = hub + QStringLiteral("/models--org--quant/snapshots/4567");
+    QVERIFY(QDir().mkpath(gguf));
+    QVERIFY(writeFile(gguf + QStringLiteral("/m.Q4_K_M.gguf"), "g"));
+    QVERIFY(watchlist::add(v.registry(), v.vault->directory(), hub).ok());
+    RecordingWatcher w(v.vault.get());
+    QVERIFY(QTest::qWaitFor([&w] { return w.requests.size() == 2; }, JobTimeoutMs));
+    QStringList names;
+    for (const FloatRequest& r : std::as_const(w.requests))
+        names.append(r.modelName);
+    names.sort();
+    QCOMPARE(names,
+             (QStringList{QStringLiteral("org/quant/m.Q4_K_M"), QStringLiteral("org/repo")}));
 }
 
 // Through the engine's real queue: floated once, a removed file stays in the vault, a changed

@@ -32,6 +32,27 @@ QHash<QString, qint64> filesOf(const watchscan::Unit& unit)
     return out;
 }
 
+// The name a model of a watched folder floats as: what a float of it is named by default
+// (FloatJob::defaultModelName), except that a model in a Hugging Face cache
+// (models--org--name/snapshots/<commit>/...) is "org/name", as an import names it, and not its
+// commit.
+QString baseName(const watchscan::Unit& unit)
+{
+    const QStringList parts = QDir::fromNativeSeparators(unit.path).split(QLatin1Char('/'));
+    const int snapshots = int(parts.lastIndexOf(QStringLiteral("snapshots")));
+    if (snapshots > 0 && snapshots + 1 < parts.size() &&
+        parts.at(snapshots - 1).startsWith(QLatin1String("models--"))) {
+        const QString repo =
+            parts.at(snapshots - 1).mid(8).replace(QLatin1String("--"), QLatin1String("/"));
+        const QString name =
+            unit.isFolder ? repo
+                          : repo + QLatin1Char('/') + FloatJob::defaultModelName({unit.path});
+        if (modelname::isValid(name))
+            return name;
+    }
+    return FloatJob::defaultModelName({unit.path});
+}
+
 } // namespace
 
 FolderWatcher::FolderWatcher(Hooks hooks, QObject* parent)
@@ -215,7 +236,7 @@ void FolderWatcher::consider(const watchscan::Unit& unit)
         m_deferred = true;
         return;
     }
-    const QString base = FloatJob::defaultModelName({unit.path});
+    const QString base = baseName(unit);
     const QString name = floated != m_floated.cend() ? floated->model : base;
     ModelRows& models = m_vault->registry().modelRows();
     const std::optional<ModelRecord> existing = models.modelByName(name);
@@ -274,7 +295,7 @@ void FolderWatcher::checkHashes(const watchscan::Unit& unit, const QString& mode
                 if (same)
                     remember(unit, model);
                 else
-                    queue(unit, newVersionName(FloatJob::defaultModelName({unit.path})));
+                    queue(unit, newVersionName(baseName(unit)));
             },
             Qt::QueuedConnection);
     });
