@@ -4,6 +4,7 @@
 #include "chunking/chunkerparams.h"
 #include "engine/engine.h"
 #include "recoverykeybox.h"
+#include "watchedfoldersbox.h"
 #include "registry/registry.h"
 #include "vault/vault.h"
 
@@ -284,6 +285,7 @@ SettingsDialog::SettingsDialog(Engine* engine, const Values& current, QWidget* p
     form->addRow(QString(), m_apiHubOpen);
     form->addRow(QString(), m_apiStatus);
     form->addRow(tr("Recovery key:"), new RecoveryKeyBox(m_engine, this));
+    form->addRow(tr("Watched folders:"), new WatchedFoldersBox(m_engine, this));
 
     m_message->setWordWrap(true);
     m_message->setVisible(false);
