@@ -1,5 +1,6 @@
-// Settings › Watched folders: the usual places models are kept are offered when they exist, and
-// checking a row or adding a folder changes the vault's list (the same the CLI reads).
+// Settings › Watched folders: the usual places models are kept are offered when they exist,
+// checking a row or adding a folder changes the vault's list (the same the CLI reads), and the
+// app's engine floats what is dropped into a watched folder.
 #include "engine/engine.h"
 #include "testsupport.h"
 #include "testvault.h"
@@ -73,6 +74,19 @@ void TestUiWatchedFolders::checkingWatches()
         QVERIFY(QTest::qWaitFor([&] { return engine.watchedFolders().isEmpty(); }, JobTimeoutMs));
         box.addFolder(models);
         QVERIFY(QTest::qWaitFor([&] { return !engine.watchedFolders().isEmpty(); }, JobTimeoutMs));
+
+        // While the app is open, a model dropped into the folder floats, shown in Transfers.
+        engine.setWatchStableMs(200);
+        QVERIFY(writePseudoRandomFile(models + QStringLiteral("/dropped.gguf"), 64 * 1024, 9));
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                for (const TransferInfo& t : engine.transfers())
+                    if (t.kind == TransferInfo::Kind::Float &&
+                        t.title.contains(QStringLiteral("dropped")))
+                        return t.state == TransferInfo::State::Done;
+                return false;
+            },
+            JobTimeoutMs));
     }
     // The vault keeps it: what the CLI reads.
     QString error;

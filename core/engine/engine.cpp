@@ -1,6 +1,7 @@
 #include "engine.h"
 
 #include "engineworker.h"
+#include "watch/folderwatcher.h"
 
 #ifdef Q_OS_LINUX
 #include <sys/resource.h>
@@ -210,6 +211,11 @@ void Engine::addWatchedFolder(const QString& path)
 void Engine::removeWatchedFolder(const QString& path)
 {
     post(m_worker, [w = m_worker, path] { w->removeWatchedFolder(path); });
+}
+
+void Engine::setWatchStableMs(int ms)
+{
+    post(m_worker, [w = m_worker, ms] { w->folderWatcher()->setStableMs(ms); });
 }
 
 void Engine::pause(qint64 transferId)

@@ -128,6 +128,8 @@ public:
     void addWatchedFolder(const QString& path);
     void removeWatchedFolder(const QString& path);
     QStringList watchedFolders() const { return m_watchedFolders; }
+    // How long a model must stay unchanged before it floats (tests; FolderWatcher::stableMs()).
+    void setWatchStableMs(int ms);
 
     // The local HTTP API (docs/api.md), off until the user turns it on: served on
     // `address`:`port` (127.0.0.1 unless the user chose another) while a vault is open
