@@ -3,6 +3,7 @@
 // folder stays in the vault; the list is the vault's.
 #include "engine/engineworker.h"
 #include "registry/registry.h"
+#include "registry/settingsrows.h"
 #include "testsupport.h"
 #include "testvault.h"
 #include "vault/vault.h"
@@ -65,6 +66,7 @@ private Q_SLOTS:
     void waitsWhileBackgroundWorkMayNot();
     void hubCacheModelsAreNamedByRepo();
     void floatsOnceKeepsRemovedAndVersionsChanged();
+    void floatedBeforeIsKnownByItsBytes();
 };
 
 // The list lives in the vault: kept across a reopen; what cannot be watched is refused, saying
@@ -294,6 +296,58 @@ void TestWatch::floatsOnceKeepsRemovedAndVersionsChanged()
         QVERIFY(worker.vault()->registry().modelRows().modelByName(QStringLiteral("tiny (2)")));
         QCOMPARE(queued.size(), 1);
     });
+}
+
+// A model floated by hand before its folder was watched is known by its bytes (same name, files
+// and sizes, then SHA-256) and not floated again; the same file changed without changing size is
+// told apart by its bytes too, and floats as a new version.
+void TestWatch::floatedBeforeIsKnownByItsBytes()
+{
+    QTemporaryDir dir;
+    const QString models = dir.filePath(QStringLiteral("models"));
+    QVERIFY(QDir().mkpath(models));
+    const QString file = models + QStringLiteral("/byhand.gguf");
+    QVERIFY(writePseudoRandomFile(file, 100 * 1024, 7));
+    std::atomic<qint64> ids{0};
+    EngineWorker worker(&ids);
+    worker.folderWatcher()->setStableMs(StableMs);
+    QSignalSpy opened(&worker, &EngineWorker::opened);
+    worker.open(dir.filePath(QStringLiteral("vault")));
+    QVERIFY(opened.size() == 1 || opened.wait(JobTimeoutMs));
+    ModelRows& vaultModels = worker.vault()->registry().modelRows();
+    auto complete = [&](const QString& name) {
+        return QTest::qWaitFor(
+            [&] {
+                const auto m = vaultModels.modelByName(name);
+                return m && m->state == ModelRecord::State::Complete;
+            },
+            JobTimeoutMs);
+    };
+    FloatRequest byHand;
+    byHand.paths = {file};
+    byHand.modelName = QStringLiteral("byhand");
+    worker.add(++ids, byHand);
+    QVERIFY(complete(QStringLiteral("byhand")));
+
+    QSignalSpy queued(worker.folderWatcher(), &FolderWatcher::floatQueued);
+    worker.addWatchedFolder(models);
+    // Known once the watcher keeps it as floated.
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            return worker.vault()
+                ->registry()
+                .settings()
+                .setting(QStringLiteral("watched_floats"))
+                .contains(QStringLiteral("byhand"));
+        },
+        JobTimeoutMs));
+    QCOMPARE(queued.size(), 0);
+
+    // Other bytes, the same size.
+    QVERIFY(writePseudoRandomFile(file, 100 * 1024, 8));
+    QVERIFY(complete(QStringLiteral("byhand (2)")));
+    QCOMPARE(queued.size(), 1);
+    worker.shutdown();
 }
 
 QTEST_GUILESS_MAIN(TestWatch)
