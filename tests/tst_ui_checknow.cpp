@@ -3,6 +3,7 @@
 // check runs next.
 #include "engine/engine.h"
 #include "modelbrowser.h"
+#include "nextcheck.h"
 #include "testsupport.h"
 #include "testvault.h"
 #include "transfersmodel.h"
@@ -56,7 +57,32 @@ class TestUiCheckNow final : public QObject
 
 private Q_SLOTS:
     void startsACheckOfEveryCopy();
+    void saysWhenTheNextCheckIs();
 };
+
+// The words for the next check, for a fixed "now".
+void TestUiCheckNow::saysWhenTheNextCheckIs()
+{
+    const QDateTime now = QDateTime(QDate(2026, 11, 26), QTime(12, 0), Qt::LocalTime);
+    SyncStatus s;
+    QCOMPARE(nextCheckText(s, now), QStringLiteral("Nothing to check yet"));
+    s.nextCheck = now.addSecs(10);
+    QCOMPARE(nextCheckText(s, now), QStringLiteral("Next check in a moment"));
+    s.nextCheck = now.addSecs(5 * 60 + 10);
+    QCOMPARE(nextCheckText(s, now), QStringLiteral("Next check in 5 min"));
+    s.nextCheck = now.addSecs(2 * 3600 + 100);
+    QCOMPARE(nextCheckText(s, now), QStringLiteral("Next check in 2 h"));
+    s.nextCheck = now.addSecs(7 * 3600);
+    QCOMPARE(nextCheckText(s, now), QStringLiteral("Next check at ") +
+                                        QLocale().toString(QTime(19, 0), QLocale::ShortFormat));
+    s.deferReason = QStringLiteral("on battery");
+    QVERIFY(nextCheckText(s, now).endsWith(QStringLiteral("(waits: on battery)")));
+    s.paused = true;
+    QCOMPARE(nextCheckText(s, now), QStringLiteral("Background sync is paused"));
+    s.paused = false;
+    s.running = QStringLiteral("scrub.check");
+    QCOMPARE(nextCheckText(s, now), QStringLiteral("Checking copies now"));
+}
 
 void TestUiCheckNow::startsACheckOfEveryCopy()
 {
