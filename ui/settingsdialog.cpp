@@ -4,9 +4,9 @@
 #include "chunking/chunkerparams.h"
 #include "engine/engine.h"
 #include "recoverykeybox.h"
-#include "watchedfoldersbox.h"
 #include "registry/registry.h"
 #include "vault/vault.h"
+#include "watchedfoldersbox.h"
 
 #include <QCheckBox>
 #include <QClipboard>
