@@ -224,6 +224,10 @@ const QList<NotRun>& notRunHere()
         {QStringLiteral("modelfloat-cli unmount ~/floating"),
          QStringLiteral("ends the mount above; tst_mount runs it on a mount of its own"),
          [] { return fileInTree(QStringLiteral("tests/tst_mount.cpp")); }},
+        {QStringLiteral("modelfloat-cli watch run"),
+         QStringLiteral("runs until Ctrl-C; tst_cli_watch runs it, drops a model into the "
+                        "watched folder and stops it with SIGTERM"),
+         [] { return fileInTree(QStringLiteral("tests/tst_cli_watch.cpp")); }},
         {QStringLiteral("scripts/package-check.sh build"),
          QStringLiteral("checks the package on a clean Debian 12; the test command runs it"),
          [] { return executableInTree(QStringLiteral("scripts/package-check.sh")); }},

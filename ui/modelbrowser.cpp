@@ -6,6 +6,7 @@
 #include "modeldetails.h"
 #include "modelfilterproxy.h"
 #include "modellistmodel.h"
+#include "nextcheck.h"
 #include "registry/filedags.h"
 #include "util/units.h"
 #include "vaultreader.h"
@@ -15,7 +16,9 @@
 #include <QClipboard>
 #include <QFileDialog>
 #include <QFocusEvent>
+#include <QHBoxLayout>
 #include <QHeaderView>
+#include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
 #include <QMessageBox>
@@ -57,7 +60,33 @@ ModelBrowser::ModelBrowser(Engine* engine, QWidget* parent)
     m_search->setPlaceholderText(tr("Search by name, source, format or quantization"));
     m_search->setClearButtonEnabled(true);
     m_search->setAccessibleName(tr("Search models"));
-    layout->addWidget(m_search);
+    // The search, and beside it the background check of the copies: when it runs next, and
+    // running it at once.
+    auto* top = new QHBoxLayout;
+    top->addWidget(m_search, 1);
+    m_nextCheck = new QLabel(this);
+    top->addWidget(m_nextCheck);
+    m_checkNow = new QPushButton(checkNowText(), this);
+    m_checkNow->setToolTip(tr("Check at once that every copy of every chunk is there"));
+    top->addWidget(m_checkNow);
+    layout->addLayout(top);
+    if (m_engine) {
+        connect(m_checkNow, &QPushButton::clicked, m_engine, &Engine::checkNow);
+        auto showNextCheck = [this] {
+            const SyncStatus s = m_engine->syncStatus();
+            m_nextCheck->setText(nextCheckText(s, QDateTime::currentDateTimeUtc()));
+            m_checkNow->setEnabled(!s.paused);
+        };
+        connect(m_engine, &Engine::syncStatusChanged, this, showNextCheck);
+        // "in 5 min" goes stale by itself.
+        auto* minute = new QTimer(this);
+        minute->setInterval(60'000);
+        connect(minute, &QTimer::timeout, this, showNextCheck);
+        minute->start();
+        showNextCheck();
+    } else {
+        m_checkNow->setEnabled(false);
+    }
     m_changeDelay->setSingleShot(true);
     m_changeDelay->setInterval(ChangeDelayMs);
     connect(m_changeDelay, &QTimer::timeout, this, &ModelBrowser::applyChanges);

@@ -6,7 +6,9 @@
 #include <QWidget>
 
 class QAction;
+class QLabel;
 class QLineEdit;
+class QPushButton;
 class QSplitter;
 class QTableView;
 class QTimer;
@@ -50,6 +52,8 @@ public:
     ModelFilterProxy* proxy() const { return m_proxy; }
     QTableView* view() const { return m_view; }
     QLineEdit* searchBox() const { return m_search; }
+    QPushButton* checkNowButton() const { return m_checkNow; }
+    QLabel* nextCheckLabel() const { return m_nextCheck; }
     ModelDetails* details() const { return m_details; }
     // The open "remove?" question, if any (tests answer it).
     QMessageBox* pendingQuestion() const { return m_question; }
@@ -104,6 +108,8 @@ private:
     ModelListModel* m_model;
     ModelFilterProxy* m_proxy;
     QLineEdit* m_search;
+    QPushButton* m_checkNow = nullptr; // "Check everything now"
+    QLabel* m_nextCheck = nullptr;     // when the background check runs next
     QTimer* m_searchDelay;
     QTimer* m_changeDelay;
     QSet<qint64> m_changed; // models to read again when m_changeDelay fires

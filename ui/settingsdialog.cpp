@@ -6,6 +6,7 @@
 #include "recoverykeybox.h"
 #include "registry/registry.h"
 #include "vault/vault.h"
+#include "watchedfoldersbox.h"
 
 #include <QCheckBox>
 #include <QClipboard>
@@ -285,6 +286,7 @@ SettingsDialog::SettingsDialog(Engine* engine, const Values& current, QWidget* p
     form->addRow(QString(), m_apiHubOpen);
     form->addRow(QString(), m_apiStatus);
     form->addRow(tr("Recovery key:"), new RecoveryKeyBox(m_engine, this));
+    form->addRow(tr("Watched folders:"), new WatchedFoldersBox(m_engine, this));
 
     m_message->setWordWrap(true);
     m_message->setVisible(false);

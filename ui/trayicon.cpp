@@ -2,6 +2,7 @@
 
 #include "engine/engine.h"
 #include "icons.h"
+#include "nextcheck.h"
 #include "settingsdialog.h"
 #include "transfersmodel.h"
 #include "util/units.h"
@@ -30,6 +31,10 @@ TrayIcon::TrayIcon(Engine* engine, TransfersModel* transfers, QObject* parent)
     m_pauseSync->setCheckable(true);
     m_pauseSync->setChecked(SettingsDialog::load(nullptr).syncPaused);
     m_pauseSync->setToolTip(tr("Scrub, repair and drains wait until it is unchecked"));
+    m_checkNow = m_menu->addAction(checkNowText());
+    m_checkNow->setToolTip(tr("Check at once that every copy of every chunk is there"));
+    m_nextCheck = m_menu->addAction(QString());
+    m_nextCheck->setEnabled(false);
     m_menu->addSeparator();
     m_quit = m_menu->addAction(tr("&Quit"));
     m_tray->setContextMenu(m_menu);
@@ -43,6 +48,10 @@ TrayIcon::TrayIcon(Engine* engine, TransfersModel* transfers, QObject* parent)
     connect(m_pauseSync, &QAction::toggled, this, [this](bool paused) {
         SettingsDialog::setSyncPaused(m_engine, paused);
         update();
+    });
+    connect(m_checkNow, &QAction::triggered, this, [this] {
+        if (m_engine)
+            m_engine->checkNow();
     });
     connect(m_quit, &QAction::triggered, this, &TrayIcon::quitRequested);
     connect(m_tray, &QSystemTrayIcon::activated, this,
@@ -174,6 +183,9 @@ void TrayIcon::update()
     m_tray->setToolTip(toolTip());
     m_pauseAll->setEnabled(o.running + o.queued > 0);
     m_resumeAll->setEnabled(o.paused > 0);
+    const SyncStatus sync = m_engine ? m_engine->syncStatus() : SyncStatus();
+    m_checkNow->setEnabled(m_engine && !sync.paused);
+    m_nextCheck->setText(nextCheckText(sync, QDateTime::currentDateTimeUtc()));
 }
 
 void TrayIcon::onTransferChanged(const TransferInfo& info)

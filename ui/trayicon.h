@@ -44,6 +44,8 @@ public:
     QAction* resumeAllAction() const { return m_resumeAll; }
     // Checked: background sync (scrub, repair, drains) is paused.
     QAction* pauseSyncAction() const { return m_pauseSync; }
+    QAction* checkNowAction() const { return m_checkNow; }
+    QAction* nextCheckAction() const { return m_nextCheck; } // says when; not clickable
     QAction* quitAction() const { return m_quit; }
     // A failed transfer marks the icon until the user has looked (opened the window), or until
     // the problem is gone: the transfer retried or removed, or a later repair or verify of the
@@ -71,6 +73,8 @@ private:
     QAction* m_pauseAll;
     QAction* m_resumeAll;
     QAction* m_pauseSync;
+    QAction* m_checkNow;
+    QAction* m_nextCheck;
     QAction* m_quit;
     Status m_status = Status::Idle;
     void forgetFailure(qint64 transferId);

@@ -308,6 +308,10 @@ QList<CommandInfo> allCommands()
         {QStringLiteral("serve"),
          QStringLiteral("Serve the vault's models over a local HTTP API until Ctrl-C"),
          makeServeCommand},
+        {QStringLiteral("watch"),
+         QStringLiteral("Watch folders: their new and changed models float by themselves (add, "
+                        "list, remove, run)"),
+         makeWatchCommand},
         {QStringLiteral("mount"),
          QStringLiteral("Show the vault's models as a read-only folder, read on demand (FUSE)"),
          makeMountCommand},

@@ -182,6 +182,7 @@ Command* makeStatsCommand(Context&);
 Command* makeRestoreCommand(Context&);
 Command* makeCatCommand(Context&);
 Command* makeServeCommand(Context&);
+Command* makeWatchCommand(Context&);
 Command* makeMountCommand(Context&);
 Command* makeUnmountCommand(Context&);
 Command* makeVerifyCommand(Context&);

@@ -1,6 +1,7 @@
 #include "engine.h"
 
 #include "engineworker.h"
+#include "watch/folderwatcher.h"
 
 #ifdef Q_OS_LINUX
 #include <sys/resource.h>
@@ -66,6 +67,11 @@ Engine::Engine(QObject* parent)
     connect(m_worker, &EngineWorker::catalogRecovered, this, &Engine::catalogRecovered);
     connect(m_worker, &EngineWorker::catalogKeyShown, this, &Engine::catalogKeyShown);
     connect(m_worker, &EngineWorker::catalogKeyImported, this, &Engine::catalogKeyImported);
+    connect(m_worker, &EngineWorker::watchedFoldersChanged, this,
+            [this](const QStringList& folders, const QString& error) {
+                m_watchedFolders = folders;
+                Q_EMIT watchedFoldersChanged(folders, error);
+            });
     connect(m_worker, &EngineWorker::apiServerChanged, this, [this](const ApiServerStatus& s) {
         m_apiStatus = s;
         Q_EMIT apiServerChanged(s);
@@ -200,6 +206,26 @@ void Engine::setSyncPolicy(bool allowMetered, bool allowBattery)
 void Engine::setSchedulerTick(int ms)
 {
     post(m_worker, [w = m_worker, ms] { w->setSchedulerTick(ms); });
+}
+
+void Engine::checkNow()
+{
+    post(m_worker, [w = m_worker] { w->checkNow(); });
+}
+
+void Engine::addWatchedFolder(const QString& path)
+{
+    post(m_worker, [w = m_worker, path] { w->addWatchedFolder(path); });
+}
+
+void Engine::removeWatchedFolder(const QString& path)
+{
+    post(m_worker, [w = m_worker, path] { w->removeWatchedFolder(path); });
+}
+
+void Engine::setWatchStableMs(int ms)
+{
+    post(m_worker, [w = m_worker, ms] { w->folderWatcher()->setStableMs(ms); });
 }
 
 void Engine::pause(qint64 transferId)

@@ -123,6 +123,17 @@ public:
     // How often the scheduler looks (tests; it looks every 30 s and whenever something changed).
     void setSchedulerTick(int ms);
     SyncStatus syncStatus() const { return m_syncStatus; }
+    // "Check everything now": every copy of every chunk checked at once (a background transfer,
+    // within the pause and power rules) -> syncStatusChanged, transferAdded.
+    void checkNow();
+
+    // Folders whose new and changed models float by themselves while the vault is open
+    // (docs/watch.md) -> watchedFoldersChanged (with why a change was refused).
+    void addWatchedFolder(const QString& path);
+    void removeWatchedFolder(const QString& path);
+    QStringList watchedFolders() const { return m_watchedFolders; }
+    // How long a model must stay unchanged before it floats (tests; FolderWatcher::stableMs()).
+    void setWatchStableMs(int ms);
 
     // The local HTTP API (docs/api.md), off until the user turns it on: served on
     // `address`:`port` (127.0.0.1 unless the user chose another) while a vault is open
@@ -170,6 +181,7 @@ Q_SIGNALS:
     void catalogKeyShown(const QString& recoveryText, const QString& error /* empty: OK */);
     void catalogKeyImported(const QString& error /* empty: OK */);
     void apiServerChanged(const mf::ApiServerStatus& status);
+    void watchedFoldersChanged(const QStringList& folders, const QString& error /* empty: OK */);
 
 private:
     qint64 nextTransferId();
@@ -186,6 +198,7 @@ private:
     bool m_busy = false;
     SyncStatus m_syncStatus;
     ApiServerStatus m_apiStatus;
+    QStringList m_watchedFolders;
 };
 
 } // namespace mf

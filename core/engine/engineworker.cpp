@@ -6,6 +6,8 @@
 #include "syncservice.h"
 #include "transferqueue.h"
 #include "vault/vault.h"
+#include "watch/folderwatcher.h"
+#include "watch/watchlist.h"
 
 #include <QCoreApplication>
 
@@ -51,6 +53,24 @@ EngineWorker::EngineWorker(std::atomic<qint64>* ids, QObject* parent)
     connect(m_sync, &SyncService::modelsHealthChanged, this, &EngineWorker::modelsHealthChanged);
     connect(m_sync, &SyncService::providersChanged, this, &EngineWorker::providersChanged);
     connect(m_sync, &SyncService::statsChanged, m_queue, &TransferQueue::emitStats);
+    connect(q, &TransferQueue::modelChanged, m_sync, &SyncService::modelsChanged);
+    connect(q, &TransferQueue::modelRemoved, m_sync, &SyncService::modelsChanged);
+
+    // Watched folders float as the user's own floats do, shown in Transfers; like the other
+    // background work they wait while sync is paused, on battery or on a metered network.
+    FolderWatcher::Hooks hooks;
+    hooks.queueFloat = [this](FloatRequest request) {
+        const qint64 id = ++*m_ids;
+        m_queue->add(id, std::move(request));
+        return id;
+    };
+    hooks.mayFloat = [this] {
+        const Scheduler* s = m_sync->scheduler();
+        return !s->isPaused() && s->deferReason().isEmpty();
+    };
+    m_watcher = new FolderWatcher(std::move(hooks), this);
+    connect(m_sync->scheduler(), &Scheduler::statusChanged, m_watcher,
+            &FolderWatcher::retryDeferred);
 
     m_apiHost = new ApiHost(m_queue, this);
     connect(m_apiHost, &ApiHost::changed, this, &EngineWorker::apiServerChanged);
@@ -117,6 +137,8 @@ void EngineWorker::startOnVault()
     m_sync->start(m_vault.get());
     m_providerAdmin->start(m_vault.get());
     m_apiHost->start(m_vault.get());
+    m_watcher->start(m_vault.get());
+    emitWatchedFolders(QString());
     // What other computers sharing the providers changed meanwhile, and what this one has not
     // published yet (a run that ended before it could).
     m_sync->syncCatalog();
@@ -128,6 +150,7 @@ void EngineWorker::shutdown()
         return;
     m_shuttingDown = true;
     m_apiHost->close();
+    m_watcher->close();
     m_sync->close();
     m_queue->close();
     m_providerAdmin->close();
@@ -303,6 +326,42 @@ void EngineWorker::setBandwidthLimits(qint64 uploadBytesPerSecond, qint64 downlo
     // Running transfers follow at once: every adapter asks the vault's limiter for each piece.
     if (m_vault)
         m_vault->bandwidth()->setLimits(m_uploadLimit, m_downloadLimit);
+}
+
+} // namespace mf
+
+namespace mf {
+
+void EngineWorker::checkNow()
+{
+    m_sync->checkNow();
+}
+
+void EngineWorker::addWatchedFolder(const QString& path)
+{
+    if (!m_vault)
+        return;
+    const watchlist::Change change =
+        watchlist::add(m_vault->registry(), m_vault->directory(), path);
+    if (change.ok())
+        m_watcher->reload();
+    emitWatchedFolders(change.error);
+}
+
+void EngineWorker::removeWatchedFolder(const QString& path)
+{
+    if (!m_vault)
+        return;
+    const watchlist::Change change = watchlist::remove(m_vault->registry(), path);
+    if (change.ok())
+        m_watcher->reload();
+    emitWatchedFolders(change.error);
+}
+
+void EngineWorker::emitWatchedFolders(const QString& error)
+{
+    Q_EMIT watchedFoldersChanged(m_vault ? watchlist::folders(m_vault->registry()) : QStringList(),
+                                 error);
 }
 
 } // namespace mf

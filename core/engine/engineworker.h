@@ -21,6 +21,7 @@ class TransferControl;
 namespace mf {
 
 class ApiHost;
+class FolderWatcher;
 class ProviderAdmin;
 class SyncService;
 class TransferQueue;
@@ -82,6 +83,13 @@ public:
     void setSyncPaused(bool paused);
     void setSyncPolicy(bool allowMetered, bool allowBattery);
     void setSchedulerTick(int ms);
+    // "Check everything now" (SyncService::checkNow()).
+    void checkNow();
+    // Watched folders (FolderWatcher, docs/watch.md): the list kept in the vault
+    // -> watchedFoldersChanged.
+    void addWatchedFolder(const QString& path);
+    void removeWatchedFolder(const QString& path);
+    FolderWatcher* folderWatcher() const { return m_watcher; }
     // The catalog on the providers: publish this vault's changes and take in other vaults'
     // (also done once the vault is open); recover models from the catalogs on every provider
     // (storage another computer filled).
@@ -122,8 +130,11 @@ Q_SIGNALS:
     void catalogKeyShown(const QString& recoveryText, const QString& error);
     void catalogKeyImported(const QString& error);
     void apiServerChanged(const mf::ApiServerStatus& status);
+    // The watched folders as kept in the vault; `error`: why the last change was refused.
+    void watchedFoldersChanged(const QStringList& folders, const QString& error);
 
 private:
+    void emitWatchedFolders(const QString& error);
     // The vault is open: its queue, scheduler and API start.
     void startOnVault();
 
@@ -136,6 +147,7 @@ private:
     SyncService* m_sync = nullptr;            // the scheduler and the catalog
     ApiHost* m_apiHost = nullptr;             // the local HTTP API
     ProviderAdmin* m_providerAdmin = nullptr; // add, edit, remove, test providers
+    FolderWatcher* m_watcher = nullptr;       // floats what appears in watched folders
 };
 
 } // namespace mf

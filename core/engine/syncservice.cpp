@@ -33,6 +33,7 @@ void SyncService::start(Vault* vault)
 {
     m_vault = vault;
     m_closed = false;
+    m_nextCheckStale = true;
     m_power->start();
     m_scheduler->setRegistry(&m_vault->registry());
     m_scheduler->start();
@@ -78,6 +79,7 @@ void SyncService::close()
 void SyncService::noteScrub(int bad)
 {
     m_status.lastScrub = QDateTime::currentDateTimeUtc();
+    m_nextCheckStale = true;
     if (bad > 0) {
         Q_EMIT notice(tr("Scrub found lost copies"),
                       tr("%n copy(ies) missing or corrupt on a provider; repairing", nullptr, bad),
@@ -187,7 +189,12 @@ qint64 SyncService::launch(const Scheduler::Task& task)
     if (task.key == QLatin1String("repair")) {
         request = RepairRequest{0};
     } else if (task.key.startsWith(QLatin1String("scrub."))) {
-        request = ScrubRequest{task.key == QLatin1String("scrub.read")};
+        const bool read = task.key == QLatin1String("scrub.read");
+        request = ScrubRequest{read, !read && m_checkEveryCopy};
+        if (!read) {
+            m_checkEveryCopy = false;
+            m_nextCheckStale = true;
+        }
     } else if (task.key == QLatin1String("drain")) {
         const QList<ProviderRows::Drain> drains = m_vault->registry().providerRows().drains();
         if (drains.isEmpty())
@@ -240,6 +247,70 @@ void SyncService::setTick(int ms)
         m_scheduler->setTickMs(ms);
 }
 
+void SyncService::modelsChanged()
+{
+    m_nextCheckStale = true;
+    if (m_statusQueued)
+        return;
+    m_statusQueued = true;
+    QMetaObject::invokeMethod(
+        this,
+        [this] {
+            m_statusQueued = false;
+            if (m_vault)
+                emitStatus();
+        },
+        Qt::QueuedConnection);
+}
+
+void SyncService::checkNow()
+{
+    if (!m_scheduler)
+        return;
+    m_checkEveryCopy = true;
+    m_nextCheckStale = true;
+    m_scheduler->runNow(QStringLiteral("scrub.check"));
+    emitStatus();
+}
+
+// When the scheduler next starts a check of the copies: at its next look when copies are due now
+// (it looks for them every retrySecs() at the most), else when the first copy falls due (a copy
+// is due one interval after it was last checked or stored). Found by asking the registry which
+// copies are due at times to come, halving the span: a dozen counts, asked again only when it
+// may have changed (models added or removed, a check ended) or once that time has passed.
+QDateTime SyncService::nextCheck()
+{
+    if (!m_vault || !m_scheduler)
+        return {};
+    const qint64 now = QDateTime::currentSecsSinceEpoch();
+    if (!m_nextCheckStale && (!m_nextCheck.isValid() || m_nextCheck.toSecsSinceEpoch() > now))
+        return m_nextCheck;
+    m_nextCheckStale = false;
+    ScrubRows& scrub = m_vault->registry().scrubRows();
+    const qint64 interval =
+        ScrubJob::scheduled(m_vault->registry(), ScrubRows::ScrubPass::Check).intervalSecs;
+    // Copies due at `t`: neither checked nor stored since t - interval.
+    auto dueAt = [&](qint64 t) {
+        return scrub.scrubDue(ScrubRows::ScrubPass::Check, t - interval + 1).placements > 0;
+    };
+    const qint64 last = m_scheduler->lastStart(QStringLiteral("scrub.check"));
+    if (m_checkEveryCopy || dueAt(now)) {
+        const qint64 next = m_checkEveryCopy || last < 0 ? now : qMax(now, last + retrySecs());
+        m_nextCheck = QDateTime::fromSecsSinceEpoch(next, Qt::UTC);
+    } else if (!dueAt(now + interval + 1)) {
+        m_nextCheck = QDateTime(); // no copies to check
+    } else {
+        qint64 notYet = now;
+        qint64 due = now + interval + 1;
+        while (due - notYet > 60) {
+            const qint64 mid = notYet + (due - notYet) / 2;
+            (dueAt(mid) ? due : notYet) = mid;
+        }
+        m_nextCheck = QDateTime::fromSecsSinceEpoch(due, Qt::UTC);
+    }
+    return m_nextCheck;
+}
+
 void SyncService::emitStatus()
 {
     SyncStatus s = m_status;
@@ -251,6 +322,7 @@ void SyncService::emitStatus()
     if (m_vault) {
         s.degradedModels = int(m_vault->registry().healthRows().degradedModels().size());
         s.drains = int(m_vault->registry().providerRows().drains().size());
+        s.nextCheck = nextCheck();
     }
     m_status = s;
     Q_EMIT statusChanged(s);

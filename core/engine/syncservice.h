@@ -52,7 +52,13 @@ public:
     void setPaused(bool paused);
     void setPolicy(bool allowMetered, bool allowBattery);
     void setTick(int ms);
+    // "Check everything now": the check of every copy starts at once (within the pause and
+    // power rules), whether or not the schedule says it is due.
+    void checkNow();
     void emitStatus();
+    // Models were added or removed: what the status says of them (the next check) is told again,
+    // once for a burst of changes.
+    void modelsChanged();
     // What a background repair or drain did, for the tray.
     void noteBackgroundResult(const TransferInfo& info, qint64 copiesMade);
     // A scrub ended; `bad` copies were missing or corrupt.
@@ -95,6 +101,7 @@ private:
     // A vault setting in seconds ("sync.retry_secs"); `fallback` when unset or invalid.
     qint64 secondsSetting(const QString& key, qint64 fallback);
     qint64 retrySecs();
+    QDateTime nextCheck();
     // Catalog jobs that are not transfers of their own (syncservice_catalog.cpp).
     void runCatalogJob(TransferJob* job, std::function<void()> then);
     static QString withoutCatalogNote(const QString& providers);
@@ -108,6 +115,10 @@ private:
     PowerState* m_power = nullptr;
     QHash<QString, qint64> m_backgroundByTask; // the last transfer of each scheduler task
     quint64 m_nextDrain = 0;
+    bool m_checkEveryCopy = false; // the next scrub.check is checkNow()'s
+    bool m_statusQueued = false;
+    QDateTime m_nextCheck; // nextCheck() as last worked out
+    bool m_nextCheckStale = true;
     SyncStatus m_status;
     QList<QPointer<TransferJob>> m_catalogJobs; // running sync, publish and recover jobs
     // Removals by other computers that this service's syncs took in, by model name: what a

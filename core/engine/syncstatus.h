@@ -18,7 +18,10 @@ struct SyncStatus
     QDateTime lastRepair;   // when a background repair last made copies
     int lastRepairCopies = 0;
     QDateTime lastScrub; // when a background scrub last ended
-    QString problem;     // what could not be repaired last, empty when nothing
+    // When the background check of the copies (scrub) runs next, as far as the schedule says;
+    // invalid: nothing to check (no copies yet).
+    QDateTime nextCheck;
+    QString problem; // what could not be repaired last, empty when nothing
 };
 
 } // namespace mf

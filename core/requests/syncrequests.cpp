@@ -103,27 +103,33 @@ DrainRequest DrainRequest::fromJson(const QJsonObject& json)
 
 QString ScrubRequest::validate(Vault& /*vault*/, TransferInfo* shown) const
 {
-    shown->title = read ? tr("Background scrub: reading copies back")
-                        : tr("Background scrub: checking copies are there");
+    if (everyCopy)
+        shown->title = read ? tr("Reading every copy back") : tr("Checking every copy is there");
+    else
+        shown->title = read ? tr("Background scrub: reading copies back")
+                            : tr("Background scrub: checking copies are there");
     return QString();
 }
 
 MadeJob ScrubRequest::makeJob(Vault& vault, const JobContext& context) const
 {
-    const ScrubJob::Options options = ScrubJob::scheduled(
+    ScrubJob::Options options = ScrubJob::scheduled(
         vault.registry(), read ? ScrubRows::ScrubPass::Read : ScrubRows::ScrubPass::Check);
+    if (everyCopy)
+        options.intervalSecs = 0; // every copy is due
     auto* job = new ScrubJob(&vault, options, context.parent);
     return {job, job, QString()};
 }
 
 QJsonObject ScrubRequest::toJson() const
 {
-    return {{QStringLiteral("read"), read}};
+    return {{QStringLiteral("read"), read}, {QStringLiteral("every"), everyCopy}};
 }
 
 ScrubRequest ScrubRequest::fromJson(const QJsonObject& json)
 {
-    return {json.value(QStringLiteral("read")).toBool()};
+    return {json.value(QStringLiteral("read")).toBool(),
+            json.value(QStringLiteral("every")).toBool()};
 }
 
 } // namespace mf

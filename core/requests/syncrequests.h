@@ -43,11 +43,13 @@ struct DrainRequest
     static DrainRequest fromJson(const QJsonObject& json);
 };
 
-// Check (or read back) the copies the scrub schedule says are due. Stored: "read".
+// Check (or read back) the copies the scrub schedule says are due, or every copy ("Check
+// everything now"). Stored: "read", "every".
 struct ScrubRequest
 {
     static constexpr TransferInfo::Kind Kind = TransferInfo::Kind::Scrub;
     bool read = false;
+    bool everyCopy = false; // every copy, due or not
 
     QString validate(Vault& vault, TransferInfo* shown) const;
     MadeJob makeJob(Vault& vault, const JobContext& context) const;

@@ -129,6 +129,13 @@ void Scheduler::poke()
         Qt::QueuedConnection);
 }
 
+void Scheduler::runNow(const QString& key)
+{
+    if (!m_runNow.contains(key))
+        m_runNow.append(key);
+    poke();
+}
+
 void Scheduler::transferFinished(qint64 transferId)
 {
     if (transferId == 0 || transferId != m_running)
@@ -164,8 +171,10 @@ void Scheduler::tick()
             continue;
         const qint64 last = lastStart(task.key);
         const qint64 since = last < 0 ? -1 : qMax<qint64>(0, now - last);
-        if (task.due && !task.due(since))
+        const bool asked = m_runNow.contains(task.key);
+        if (!asked && task.due && !task.due(since))
             continue;
+        m_runNow.removeAll(task.key);
         recordStart(task.key);
         const qint64 id = m_launcher(task);
         if (id == 0)

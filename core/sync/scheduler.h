@@ -72,6 +72,11 @@ public:
 
     // Something changed (a provider came back, a model degraded): look again soon.
     void poke();
+    // Runs the task `key` at the next look whether or not it is due ("Check everything now"),
+    // still one background transfer at a time and within the pause and power rules.
+    void runNow(const QString& key);
+    // When the task `key` last started, in seconds since the epoch; -1: never (or no registry).
+    qint64 lastStart(const QString& key) const;
     // The engine: the transfer the scheduler started has finished (or was removed).
     void transferFinished(qint64 transferId);
     qint64 runningTransfer() const { return m_running; }
@@ -86,7 +91,6 @@ Q_SIGNALS:
 
 private:
     void tick();
-    qint64 lastStart(const QString& key) const;
     void recordStart(const QString& key);
     bool heavyAllowed() const;
 
@@ -103,6 +107,7 @@ private:
     bool m_tickQueued = false;
     qint64 m_running = 0; // the background transfer started last, while it runs
     QString m_runningKey;
+    QStringList m_runNow; // tasks asked to run at once
     bool m_runningHeavy = false;
 };
 
