@@ -219,8 +219,8 @@ void TestCliFloatFrom::badSpecsAreClear()
          "has no model files of “acme/none”"},
         {{QStringLiteral("--from"), QStringLiteral("ollama:src"), m_box->path(QStringLiteral("x"))},
          Usage,
-         "not both"},
-        {{}, Usage, "Name the files"},
+         "usage: modelfloat-cli float"},
+        {{}, Usage, "usage: modelfloat-cli float"},
     };
     for (const auto& c : cases) {
         const CliResult r = run(QStringList{QStringLiteral("float")} + c.args);

@@ -12,6 +12,8 @@
 #include <QElapsedTimer>
 #include <QJsonArray>
 
+#include <algorithm>
+
 namespace mf::cli {
 
 namespace {
@@ -50,19 +52,15 @@ public:
                                     "keeps them, from its environment variables or your home)."),
                      QStringLiteral("dir")});
         addDurabilityOptions(p);
+        // Files, or --from and no files: the usage line otherwise, as for any other misuse.
+        const bool fromApp = std::any_of(args.cbegin(), args.cend(), [](const QString& a) {
+            return a == QLatin1String("--from") || a.startsWith(QLatin1String("--from="));
+        });
         if (!parse(p, args,
                    QStringLiteral("float PATH... | --from APP:MODEL [--name NAME] [--replicas N] "
                                   "[--chunker cdc|fixed]"),
-                   0, -1))
+                   fromApp ? 0 : 1, fromApp ? 0 : -1))
             return;
-        const bool fromApp = p.isSet(QStringLiteral("from"));
-        if (fromApp == !p.positionalArguments().isEmpty()) {
-            console().error(fromApp
-                                ? QStringLiteral("Give either files to float or --from, not both")
-                                : QStringLiteral("Name the files or folders to float (or a "
-                                                 "model of another app with --from)"));
-            return finish(Usage);
-        }
         std::optional<appstores::AppSource> app;
         if (fromApp) {
             QString why;
