@@ -12,6 +12,15 @@ QString tr(const char* text, int n = -1)
 }
 } // namespace
 
+QString clockTime(const QTime& time)
+{
+    // The locale's short time, to the minute: some locales' short form (C's) carries seconds,
+    // which a time hours away does not need.
+    QString format = QLocale().timeFormat(QLocale::ShortFormat);
+    format.remove(QStringLiteral(":ss"));
+    return QLocale().toString(time, format);
+}
+
 QString checkNowText()
 {
     return tr("Check everything now");
@@ -33,9 +42,11 @@ QString nextCheckText(const SyncStatus& status, const QDateTime& now)
         when = tr("Next check in %n h", int(secs / 3600));
     else {
         const QDateTime local = status.nextCheck.toLocalTime();
-        const QString time = QLocale().toString(local.time(), QLocale::ShortFormat);
-        when = local.date() == now.toLocalTime().date()
-                   ? tr("Next check at %1").arg(time)
+        const QDate today = now.toLocalTime().date();
+        const QString time = clockTime(local.time());
+        when = local.date() == today ? tr("Next check at %1").arg(time)
+               : local.date() == today.addDays(1)
+                   ? tr("Next check tomorrow at %1").arg(time)
                    : tr("Next check %1 at %2")
                          .arg(QLocale().toString(local.date(), QLocale::ShortFormat), time);
     }

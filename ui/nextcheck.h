@@ -3,6 +3,7 @@
 #include "engine/syncstatus.h"
 
 #include <QString>
+#include <QTime>
 
 namespace mf::ui {
 
@@ -10,5 +11,7 @@ namespace mf::ui {
 // the Models page say it: "Next check at 15:40", "Next check in 2 h", ...
 QString checkNowText();
 QString nextCheckText(const SyncStatus& status, const QDateTime& now);
+// `time` in the locale's short form, to the minute ("16:00", "4:00 PM").
+QString clockTime(const QTime& time);
 
 } // namespace mf::ui
