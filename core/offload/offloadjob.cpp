@@ -154,11 +154,7 @@ void OffloadJob::onRepaired()
         return;
     }
     // The copies just retired here, and any an earlier offload or removal left to delete.
-    QList<PendingDeletion> here;
-    for (const PendingDeletion& d : m_vault->registry().placementRows().pendingDeletions())
-        if (d.providerId == m_localId)
-            here.append(d);
-    m_deletions = new DeletionRun(m_vault, here, this);
+    m_deletions = new DeletionRun(m_vault, m_localId, this);
     connect(m_deletions, &DeletionRun::objectDeleted, this, [this](const PendingDeletion& d) {
         m_report.copiesRemoved++;
         m_report.bytesFreed += d.size;

@@ -109,11 +109,7 @@ void DrainJob::onRepaired()
     }
     // A chunk with no good copy anywhere (Corrupt) stays where it is; the rest goes on.
     // Its objects: the copies just retired, and any deletion a removal left there before.
-    QList<PendingDeletion> there;
-    for (const PendingDeletion& d : m_vault->registry().placementRows().pendingDeletions())
-        if (d.providerId == m_providerId)
-            there.append(d);
-    m_deletions = new DeletionRun(m_vault, there, this);
+    m_deletions = new DeletionRun(m_vault, m_providerId, this);
     connect(m_deletions, &DeletionRun::objectDeleted, this, [this] {
         ++m_report.objectsDeleted;
         Q_EMIT progress();

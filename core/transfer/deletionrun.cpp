@@ -9,11 +9,14 @@ namespace {
 constexpr int ParallelDeletes = 4;
 }
 
-DeletionRun::DeletionRun(Vault* vault, QList<PendingDeletion> deletions, QObject* parent)
+DeletionRun::DeletionRun(Vault* vault, qint64 providerId, QObject* parent)
     : QObject(parent)
     , m_vault(vault)
-    , m_deletions(std::move(deletions))
-{}
+{
+    for (const PendingDeletion& d : m_vault->registry().placementRows().pendingDeletions())
+        if (d.providerId == providerId)
+            m_deletions.append(d);
+}
 
 DeletionRun::~DeletionRun()
 {

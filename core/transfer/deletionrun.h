@@ -19,7 +19,9 @@ class DeletionRun final : public QObject
     Q_DISABLE_COPY_MOVE(DeletionRun)
 
 public:
-    DeletionRun(Vault* vault, QList<PendingDeletion> deletions, QObject* parent = nullptr);
+    // Every deletion pending on provider `providerId` when it is made: the copies just retired
+    // there, and any an earlier removal, drain or offload could not delete yet.
+    DeletionRun(Vault* vault, qint64 providerId, QObject* parent = nullptr);
     ~DeletionRun() override;
 
     void start();
