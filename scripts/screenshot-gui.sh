@@ -7,7 +7,7 @@
 #   docs/screenshots/<view>-<light|dark>-<100|200>.png         every page and the main dialogs,
 #       in a light and a dark desktop theme (Qt's GTK platform theme following GTK_THEME, as a
 #       GNOME user's desktop does) at 100% and 200% scale
-# Needs xvfb, openbox, imagemagick (import), xdotool, qt6-gtk-platformtheme,
+# Needs xvfb, openbox, imagemagick (import), xdotool, x11-utils (xprop, xdpyinfo), qt6-gtk-platformtheme,
 # gnome-themes-extra and python3.
 #   scripts/screenshot-gui.sh <build dir> [output dir]    (default output: docs/)
 set -euo pipefail
@@ -80,9 +80,14 @@ variant() { # theme scale
     local w=$((1400 * scale / 100)) h=$((900 * scale / 100))
     export DISPLAY=:$((90 + RANDOM % 9))
     Xvfb "$DISPLAY" -screen 0 "${w}x${h}x24" -nolisten tcp & XPID=$!
-    sleep 1
+    for _ in $(seq 50); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
     openbox >/dev/null 2>&1 & WMPID=$!
-    sleep 1
+    # xdotool's windowactivate needs the window manager's _NET_ACTIVE_WINDOW: wait until
+    # openbox has announced itself, not a fixed second (it took longer on a busy machine).
+    for _ in $(seq 100); do
+        xprop -root _NET_SUPPORTING_WM_CHECK 2>/dev/null | grep -q 'window id' && break
+        sleep 0.1
+    done
     local gtk=Adwaita
     [ "$theme" = dark ] && gtk=Adwaita:dark
     # The float dialog of the first variant starts the float the README shows in progress;

@@ -2,11 +2,16 @@
 // room for its message instead of squashing the provider list; the add-provider dialog grows
 // with an introduction and a longer form, keeping a kind's description clear of the Kind box; a
 // file that only looks like a model says in the details what the command line says, instead of
-// a column of "—".
+// a column of "—". The main window opens whole on its screen, its column headers show their
+// whole titles, and the speed graph's legend can be read on a dark theme.
 #include "engine/engine.h"
 #include "floatdialog.h"
+#include "mainwindow.h"
+#include "modelbrowser.h"
 #include "modeldetails.h"
 #include "providerdialog.h"
+#include "readablecolor.h"
+#include "speedgraph.h"
 #include "testsupport.h"
 #include "testvault.h"
 #include "transfer/floatjob.h"
@@ -15,9 +20,12 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QGroupBox>
+#include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QScreen>
 #include <QSettings>
+#include <QTableView>
 #include <QtTest>
 
 using namespace mf;
@@ -204,6 +212,84 @@ private Q_SLOTS:
                      &out),
                  qPrintable(out));
         QVERIFY2(out.contains(said), qPrintable(out + QStringLiteral("\nGUI: ") + said));
+    }
+
+    // The offscreen screen is 800×600: smaller than the window's default size, as a laptop's
+    // 1920×1080 screen at 200 % is (960×540 to Qt).
+    void mainWindowOpensWithinItsScreen()
+    {
+        Engine engine;
+        MainWindow window(&engine);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        const QRect area = window.screen()->availableGeometry();
+        QVERIFY2(area.contains(window.frameGeometry()),
+                 qPrintable(QStringLiteral("%1×%2 at %3,%4 on a %5×%6 screen")
+                                .arg(window.frameGeometry().width())
+                                .arg(window.frameGeometry().height())
+                                .arg(window.frameGeometry().x())
+                                .arg(window.frameGeometry().y())
+                                .arg(area.width())
+                                .arg(area.height())));
+    }
+
+    void savedGeometryLargerThanTheScreenIsKeptOnIt()
+    {
+        QByteArray saved;
+        {
+            QWidget large;
+            const QRect area = large.screen()->availableGeometry();
+            large.setGeometry(area.x() + 200, area.y() + 150, area.width() * 2, area.height() * 2);
+            saved = large.saveGeometry();
+        }
+        QSettings().setValue(QStringLiteral("mainWindow/geometry"), saved);
+        Engine engine;
+        MainWindow window(&engine);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(window.screen()->availableGeometry().contains(window.frameGeometry()));
+    }
+
+    void columnHeadersShowTheirWholeTitle()
+    {
+        Engine engine;
+        MainWindow window(&engine);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QHeaderView* header = window.browser()->view()->horizontalHeader();
+        for (int column = 0; column < header->count(); ++column) {
+            const QString title = header->model()->headerData(column, Qt::Horizontal).toString();
+            QVERIFY2(header->sectionSize(column) >= header->sectionSizeHint(column),
+                     qPrintable(QStringLiteral("“%1” is %2 px wide, needs %3")
+                                    .arg(title)
+                                    .arg(header->sectionSize(column))
+                                    .arg(header->sectionSizeHint(column))));
+        }
+    }
+
+    // Adwaita-dark's colours: a deep blue selection meant under white text, on dark grey.
+    void speedGraphLegendIsReadableOnADarkTheme()
+    {
+        SpeedGraph graph;
+        QPalette dark = graph.palette();
+        dark.setColor(QPalette::Base, QColor(0x2d, 0x2d, 0x2d));
+        dark.setColor(QPalette::Text, QColor(0xee, 0xee, 0xec));
+        dark.setColor(QPalette::Highlight, QColor(0x15, 0x53, 0x9e));
+        dark.setColor(QPalette::LinkVisited, QColor(0x1b, 0x6a, 0xcb));
+        dark.setColor(QPalette::PlaceholderText, QColor(0x55, 0x55, 0x55));
+        graph.setPalette(dark);
+        const QColor base = dark.color(QPalette::Base);
+        QVERIFY2(contrastRatio(graph.uploadColor(), base) >= TextContrast,
+                 qPrintable(graph.uploadColor().name()));
+        QVERIFY2(contrastRatio(graph.downloadColor(), base) >= TextContrast,
+                 qPrintable(graph.downloadColor().name()));
+        QVERIFY(graph.uploadColor() != graph.downloadColor());
+        // A light theme's colours that already stand out are kept as they are.
+        QPalette light = graph.palette();
+        light.setColor(QPalette::Base, Qt::white);
+        light.setColor(QPalette::Highlight, QColor(0x30, 0x8c, 0xc6).darker(150));
+        graph.setPalette(light);
+        QCOMPARE(graph.uploadColor(), QColor(0x30, 0x8c, 0xc6).darker(150));
     }
 };
 

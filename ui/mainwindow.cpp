@@ -11,6 +11,7 @@
 #include "hub/hubsettings.h"
 #include "icons.h"
 #include "incompletemodels.h"
+#include "keeponscreen.h"
 #include "modelbrowser.h"
 #include "modellistmodel.h"
 #include "providerspage.h"
@@ -188,8 +189,9 @@ MainWindow::MainWindow(Engine* engine, QWidget* parent)
     connect(m_transfersModel, &TransfersModel::overallChanged, this, &MainWindow::updateProgress);
 
     QSettings settings;
-    if (!restoreGeometry(settings.value(GeometryKey).toByteArray()))
-        resize(1200, 780);
+    // A saved size, else a roomy default: either kept on the screen the window opens on.
+    const bool restored = restoreGeometry(settings.value(GeometryKey).toByteArray());
+    keepOnScreen(this, restored ? size() : QSize(1200, 780));
     restoreState(settings.value(StateKey).toByteArray());
     updateEmptyState();
     updateProgress();

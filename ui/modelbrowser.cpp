@@ -118,6 +118,12 @@ ModelBrowser::ModelBrowser(Engine* engine, QWidget* parent)
     m_view->horizontalHeader()->resizeSection(ModelListModel::SourceColumn, 160);
     // The date and time whole ("23 Nov 2026 17:55"), then when it was last verified.
     m_view->horizontalHeader()->resizeSection(ModelListModel::AddedColumn, 150);
+    // No header shorter than its title ("Quantizatio", "ize on disk" were seen): the widths
+    // above are for the values, the title's own width depends on the font and the language.
+    QHeaderView* header = m_view->horizontalHeader();
+    for (int column = 0; column < header->count(); ++column)
+        header->resizeSection(column,
+                              qMax(header->sectionSize(column), header->sectionSizeHint(column)));
     // Reached by the keyboard (Tab from the search box), the list selects the row it focuses:
     // the model actions act on the selection, and a focused row that is not selected left
     // Delete and Ctrl+R doing nothing.

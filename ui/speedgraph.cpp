@@ -1,5 +1,6 @@
 #include "speedgraph.h"
 
+#include "readablecolor.h"
 #include "util/units.h"
 
 #include <QEvent>
@@ -51,19 +52,23 @@ QString SpeedGraph::summary() const
 
 // Colours the palette has for emphasis, so that both lines stand out from the Base background
 // in a light and a dark theme alike: the highlight for upload, the visited-link colour for
-// download (the link colour is often a blue much like the highlight).
+// download (the link colour is often a blue much like the highlight). Each is made readable on
+// the Base colour: a dark theme's highlight is a deep blue meant under white text, and the
+// legend written in it on dark grey could not be read.
 QColor SpeedGraph::uploadColor() const
 {
-    return palette().color(QPalette::Highlight);
+    const QPalette& pal = palette();
+    return readableOn(pal.color(QPalette::Highlight), pal.color(QPalette::Base), TextContrast);
 }
 
 QColor SpeedGraph::downloadColor() const
 {
-    QColor c = palette().color(QPalette::LinkVisited);
+    const QPalette& pal = palette();
+    QColor c = pal.color(QPalette::LinkVisited);
     // A style may make it the highlight: keep the lines apart.
-    if (c == uploadColor())
-        c = palette().color(QPalette::Text);
-    return c;
+    if (c == pal.color(QPalette::Highlight))
+        c = pal.color(QPalette::Text);
+    return readableOn(c, pal.color(QPalette::Base), TextContrast);
 }
 
 QSize SpeedGraph::sizeHint() const
@@ -112,7 +117,8 @@ void SpeedGraph::paintEvent(QPaintEvent* /*event*/)
                                : qMax(*std::max_element(m_upload.cbegin(), m_upload.cend()),
                                       *std::max_element(m_download.cbegin(), m_download.cend()));
     const double top = qMax(1.0, highest);
-    p.setPen(pal.color(QPalette::PlaceholderText));
+    p.setPen(
+        readableOn(pal.color(QPalette::PlaceholderText), pal.color(QPalette::Base), TextContrast));
     p.drawText(text, Qt::AlignRight | Qt::AlignTop, rateText(highest));
     const QRectF plot = frame.adjusted(4, line + 6, -4, -4);
     if (plot.height() < 4 || m_upload.isEmpty())
