@@ -3,7 +3,8 @@
 // with an introduction and a longer form, keeping a kind's description clear of the Kind box; a
 // file that only looks like a model says in the details what the command line says, instead of
 // a column of "—". The main window opens whole on its screen, its column headers show their
-// whole titles, and the speed graph's legend can be read on a dark theme.
+// whole titles, the speed graph's legend can be read on a dark theme, and a search that finds
+// nothing says so.
 #include "engine/engine.h"
 #include "floatdialog.h"
 #include "mainwindow.h"
@@ -290,6 +291,27 @@ private Q_SLOTS:
         light.setColor(QPalette::Highlight, QColor(0x30, 0x8c, 0xc6).darker(150));
         graph.setPalette(light);
         QCOMPARE(graph.uploadColor(), QColor(0x30, 0x8c, 0xc6).darker(150));
+    }
+
+    // A search that finds nothing says so in the list, and the words go with the search.
+    void searchWithNoMatchesSaysSo()
+    {
+        ModelBrowser browser(nullptr);
+        browser.resize(900, 600);
+        browser.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&browser));
+        QLabel* note = nullptr;
+        for (QLabel* label : browser.view()->viewport()->findChildren<QLabel*>())
+            if (label->accessibleName() == QLatin1String("No matches"))
+                note = label;
+        QVERIFY(note);
+        QVERIFY(!note->isVisible());
+        browser.searchBox()->setText(QStringLiteral("llama 70b"));
+        QTRY_VERIFY(note->isVisible());
+        QVERIFY2(note->text().contains(QStringLiteral("“llama 70b”")), qPrintable(note->text()));
+        QVERIFY(browser.view()->viewport()->rect().contains(note->geometry()));
+        browser.searchBox()->clear();
+        QVERIFY(!note->isVisible());
     }
 };
 

@@ -1,7 +1,8 @@
 // A restore that meets files already at its destination, driven through the widgets against a
 // real Engine: Retry never replaces what the first attempt refused to; the question offers
 // Replace, Keep both and Skip (with "the same for the others") in plain words, and each answer
-// does exactly what it says, byte for byte; a finished restore's row opens its folder.
+// does exactly what it says, byte for byte; a finished restore's row opens its folder, or shows
+// its path with a Copy button where no file manager answers.
 #include "engine/engine.h"
 #include "restoreconflictprompt.h"
 #include "testsupport.h"
@@ -11,6 +12,7 @@
 
 #include <QAction>
 #include <QCheckBox>
+#include <QClipboard>
 #include <QDir>
 #include <QItemSelectionModel>
 #include <QMessageBox>
@@ -311,6 +313,20 @@ private Q_SLOTS:
         f.select(id);
         QVERIFY(f.view.openFolderAction()->isEnabled());
         QCOMPARE(f.view.folderToOpen(), QUrl::fromLocalFile(out));
+        // With no file manager (none answers on the offscreen platform) the path is shown, with
+        // a button that copies it.
+        QVERIFY(!f.view.folderNote());
+        f.view.openFolderAction()->trigger();
+        QVERIFY(f.view.folderNote());
+        QCOMPARE(f.view.folderNote()->informativeText(), QDir::toNativeSeparators(out));
+        QAbstractButton* copy = nullptr;
+        for (QAbstractButton* b : f.view.folderNote()->buttons())
+            if (b->text().contains(QLatin1String("Copy path")))
+                copy = b;
+        QVERIFY(copy);
+        copy->click();
+        QCOMPARE(QGuiApplication::clipboard()->text(), QDir::toNativeSeparators(out));
+        QTRY_VERIFY(!f.view.folderNote());
 
         // A failed restore has nothing to show.
         const qint64 failed = f.engine.restoreModel(f.modelId, out);

@@ -257,6 +257,10 @@ private Q_SLOTS:
         QTRY_VERIFY(browser->resumeAction()->isEnabled());
         QVERIFY(browser->discardAction()->isEnabled());
         QTRY_VERIFY(browser->details()->incompleteBar()->isVisibleTo(m_window.get()));
+        // Its chunks not stored yet are not "lost": they come with Resume.
+        const QString summary = browser->details()->summaryText();
+        QVERIFY2(summary.contains(QLatin1String("not stored yet")), qPrintable(summary));
+        QVERIFY2(!summary.contains(QLatin1String("no good copy")), qPrintable(summary));
 
         m_engine->setBandwidthLimits(0, 0);
         browser->resumeAction()->trigger();

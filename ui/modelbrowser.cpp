@@ -7,6 +7,7 @@
 #include "modelfilterproxy.h"
 #include "modellistmodel.h"
 #include "nextcheck.h"
+#include "nomatchesnote.h"
 #include "registry/filedags.h"
 #include "util/units.h"
 #include "vaultreader.h"
@@ -100,6 +101,7 @@ ModelBrowser::ModelBrowser(Engine* engine, QWidget* parent)
             [this] { m_model->setSearch(m_search->text()); });
 
     m_view->setModel(m_proxy);
+    new NoMatchesNote(m_view, m_search);
     m_view->setAccessibleName(tr("Models"));
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);

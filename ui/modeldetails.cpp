@@ -190,7 +190,14 @@ void ModelDetails::refresh()
             .arg(s.minReplicas)
             .arg(row->wantedReplicas);
     // Health in words: whether it survives losing a provider, and whether it can be rebuilt.
-    if (s.lost > 0)
+    // An unfinished float's chunks that were never stored are not lost: they come when it is
+    // resumed (or from the files, as "Use these files to repair it" does).
+    if (s.lost > 0 && m_incomplete)
+        summary += QLatin1Char(' ') +
+                   tr("%1 chunk(s) are not stored yet: the float did not finish. Resume it to "
+                      "store them.")
+                       .arg(s.lost);
+    else if (s.lost > 0)
         summary += QLatin1Char(' ') +
                    tr("%1 chunk(s) have no good copy left: it cannot be rebuilt until one is "
                       "found.")

@@ -8,10 +8,14 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QClipboard>
 #include <QDesktopServices>
+#include <QDir>
 #include <QHeaderView>
 #include <QMenu>
+#include <QMessageBox>
 #include <QPainter>
+#include <QPushButton>
 #include <QSplitter>
 #include <QTimer>
 #include <QToolBar>
@@ -119,8 +123,8 @@ TransfersView::TransfersView(Engine* engine, TransfersModel* model, QWidget* par
     });
     m_openFolder = makeAction(QStringLiteral("folder"), tr("&Open folder"), QKeySequence(), [this] {
         const QUrl folder = folderToOpen();
-        if (!folder.isEmpty())
-            QDesktopServices::openUrl(folder);
+        if (!folder.isEmpty() && !QDesktopServices::openUrl(folder))
+            showFolderPath(folder.toLocalFile());
     });
     m_pauseAll = makeAction(QStringLiteral("pause"), tr("Pause &all"),
                             QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P),
@@ -220,6 +224,25 @@ void TransfersView::updateActions()
     for (int row = 0; row < m_model->rowCount() && !anyFinished; ++row)
         anyFinished = m_model->transfer(row)->isFinished();
     m_clear->setEnabled(anyFinished);
+}
+
+// Where no file manager opens the folder (none installed, or none registered for folders), the
+// path in words with a button that copies it, not a click that silently does nothing.
+void TransfersView::showFolderPath(const QString& path)
+{
+    if (m_folderNote)
+        m_folderNote->close();
+    auto* box = new QMessageBox(QMessageBox::Information, tr("Open folder"),
+                                tr("No file manager opened the folder. The files are in:"),
+                                QMessageBox::Close, this);
+    box->setInformativeText(QDir::toNativeSeparators(path));
+    box->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    QPushButton* copy = box->addButton(tr("&Copy path"), QMessageBox::ActionRole);
+    connect(copy, &QPushButton::clicked, this,
+            [path] { QGuiApplication::clipboard()->setText(QDir::toNativeSeparators(path)); });
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    m_folderNote = box;
+    box->open();
 }
 
 QUrl TransfersView::folderToOpen() const

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <QMessageBox>
+#include <QPointer>
 #include <QStyledItemDelegate>
 #include <QUrl>
 #include <QWidget>
@@ -52,6 +54,8 @@ public:
     QAction* openFolderAction() const { return m_openFolder; }
     // The folder "Open folder" opens: the selected finished restore's destination (empty: none).
     QUrl folderToOpen() const;
+    // What "Open folder" shows when no file manager opened the folder (null: nothing shown).
+    QMessageBox* folderNote() const { return m_folderNote; }
     QAction* pauseAllAction() const { return m_pauseAll; }
     QAction* resumeAllAction() const { return m_resumeAll; }
     QAction* clearFinishedAction() const { return m_clear; }
@@ -66,6 +70,7 @@ private:
     void showContextMenu(const QPoint& pos);
     // The details panel follows the selected transfer (one selected row, or none).
     void updateDetails();
+    void showFolderPath(const QString& path);
 
     Engine* m_engine;
     TransfersModel* m_model;
@@ -82,6 +87,7 @@ private:
     QAction* m_pauseAll;
     QAction* m_resumeAll;
     QAction* m_clear;
+    QPointer<QMessageBox> m_folderNote;
 };
 
 } // namespace mf::ui
