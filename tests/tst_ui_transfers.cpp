@@ -14,12 +14,14 @@
 #include "trayicon.h"
 #include "vault/vault.h"
 
+#include <QAbstractButton>
 #include <QAbstractItemModelTester>
 #include <QAction>
 #include <QApplication>
 #include <QDir>
 #include <QHeaderView>
 #include <QItemSelectionModel>
+#include <QMessageBox>
 #include <QStyle>
 #include <QTcpServer>
 #include <QTreeView>
@@ -505,6 +507,56 @@ private Q_SLOTS:
         QCOMPARE(model.rowCount(), 3);
         QVERIFY(messages.isEmpty());
         QCOMPARE(tray.status(), TrayIcon::Status::Idle); // the old failure is not a new one
+    }
+
+    // Cancel (the Delete key) of a big float asks first and names what is stored; "Keep going"
+    // leaves it running, "Cancel it" cancels it.
+    void cancelOfABigFloatAsksFirst()
+    {
+        TestVault tv(1);
+        QVERIFY(tv.ok());
+        const QString dir = prepareVault(tv);
+        const QString source = tv.path(QStringLiteral("big.bin"));
+        QVERIFY(writePseudoRandomFile(source, 96 * qint64(MiB), 8));
+
+        Engine engine;
+        TransfersModel model(&engine);
+        TransfersView view(&engine, &model);
+        view.resize(900, 300);
+        view.show();
+        QVERIFY(openEngine(engine, dir));
+        engine.setBandwidthLimits(2 * MiB, 0); // still running when the question is answered
+
+        FloatRequest request;
+        request.paths = {source};
+        request.modelName = QStringLiteral("Big");
+        const qint64 id = engine.floatFiles(request);
+        QVERIFY(QTest::qWaitFor([&] { return stateOf(model, id) == State::Running; }));
+        view.view()->selectionModel()->select(model.index(model.rowOf(id), 0),
+                                              QItemSelectionModel::ClearAndSelect |
+                                                  QItemSelectionModel::Rows);
+        view.cancelAction()->trigger();
+        QVERIFY(view.cancelQuestion());
+        QVERIFY2(view.cancelQuestion()->informativeText().contains(QLatin1String("96.0 MiB")),
+                 qPrintable(view.cancelQuestion()->informativeText()));
+        auto button = [&](const QString& text) -> QAbstractButton* {
+            for (QAbstractButton* b : view.cancelQuestion()->buttons())
+                if (b->text().remove(QLatin1Char('&')) == text)
+                    return b;
+            return nullptr;
+        };
+        QVERIFY(button(QStringLiteral("Keep going")));
+        button(QStringLiteral("Keep going"))->click();
+        QTRY_VERIFY(!view.cancelQuestion());
+        QTest::qWait(200); // a cancel would have reached the queue by now
+        QCOMPARE(stateOf(model, id), State::Running);
+
+        view.cancelAction()->trigger();
+        QVERIFY(view.cancelQuestion());
+        QVERIFY(button(QStringLiteral("Cancel it")));
+        button(QStringLiteral("Cancel it"))->click();
+        QVERIFY(
+            QTest::qWaitFor([&] { return stateOf(model, id) == State::Cancelled; }, JobTimeoutMs));
     }
 
     void viewPausesAndResumesARealFloat()

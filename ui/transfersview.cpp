@@ -5,6 +5,7 @@
 #include "speedgraph.h"
 #include "transferdetails.h"
 #include "transfersmodel.h"
+#include "util/units.h"
 
 #include <QAction>
 #include <QApplication>
@@ -113,10 +114,8 @@ TransfersView::TransfersView(Engine* engine, TransfersModel* model, QWidget* par
         for (qint64 id : selectedIds(int(State::Paused)))
             m_engine->resume(id);
     });
-    m_cancel = makeAction(QStringLiteral("cancel"), tr("&Cancel"), QKeySequence::Delete, [this] {
-        for (qint64 id : selectedIds(-1))
-            m_engine->cancel(id);
-    });
+    m_cancel = makeAction(QStringLiteral("cancel"), tr("&Cancel"), QKeySequence::Delete,
+                          [this] { cancelSelected(); });
     m_retry = makeAction(QStringLiteral("retry"), tr("Re&try"), QKeySequence(Qt::Key_T), [this] {
         for (qint64 id : selectedIds(-1))
             m_engine->retry(id);
@@ -224,6 +223,54 @@ void TransfersView::updateActions()
     for (int row = 0; row < m_model->rowCount() && !anyFinished; ++row)
         anyFinished = m_model->transfer(row)->isFinished();
     m_clear->setEnabled(anyFinished);
+}
+
+// A float this big took a while to store what it stored: a Delete key pressed by mistake must
+// not end it without a word. Smaller transfers are cancelled at once, as before.
+constexpr qint64 AskBeforeCancellingBytes = 64 * qint64(1024 * 1024);
+
+void TransfersView::cancelSelected()
+{
+    const QList<qint64> ids = selectedIds(-1);
+    QStringList big;
+    qint64 stored = 0, total = 0;
+    for (qint64 id : ids) {
+        const TransferInfo* t = m_model->transfer(m_model->rowOf(id));
+        if (t && !t->isFinished() &&
+            (t->kind == TransferInfo::Kind::Float || t->kind == TransferInfo::Kind::Import) &&
+            qMax(t->totalBytes, t->doneBytes) >= AskBeforeCancellingBytes) {
+            big.append(t->title);
+            stored += t->doneBytes;
+            total += qMax(t->totalBytes, t->doneBytes);
+        }
+    }
+    if (big.isEmpty()) {
+        for (qint64 id : ids)
+            m_engine->cancel(id);
+        return;
+    }
+    if (m_cancelQuestion)
+        m_cancelQuestion->close();
+    auto* box = new QMessageBox(QMessageBox::Question, tr("Cancel"),
+                                big.size() == 1 ? tr("Cancel “%1”?").arg(big.first())
+                                                : tr("Cancel %1 floats?").arg(big.size()),
+                                QMessageBox::NoButton, this);
+    box->setInformativeText(
+        tr("%1 of %2 is stored. The unfinished model stays on the Models page: Resume finishes "
+           "it without sending again what is stored, Discard removes it.")
+            .arg(units::formatBytes(stored), units::formatBytes(total)));
+    QPushButton* cancel = box->addButton(tr("&Cancel it"), QMessageBox::DestructiveRole);
+    QPushButton* keep = box->addButton(tr("&Keep going"), QMessageBox::RejectRole);
+    box->setDefaultButton(keep);
+    box->setEscapeButton(keep);
+    connect(box, &QMessageBox::buttonClicked, this, [this, ids, cancel](QAbstractButton* b) {
+        if (b == cancel)
+            for (qint64 id : ids)
+                m_engine->cancel(id);
+    });
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    m_cancelQuestion = box;
+    box->open();
 }
 
 // Where no file manager opens the folder (none installed, or none registered for folders), the

@@ -56,6 +56,8 @@ public:
     QUrl folderToOpen() const;
     // What "Open folder" shows when no file manager opened the folder (null: nothing shown).
     QMessageBox* folderNote() const { return m_folderNote; }
+    // The question Cancel asks before ending a big float (null: none open).
+    QMessageBox* cancelQuestion() const { return m_cancelQuestion; }
     QAction* pauseAllAction() const { return m_pauseAll; }
     QAction* resumeAllAction() const { return m_resumeAll; }
     QAction* clearFinishedAction() const { return m_clear; }
@@ -71,6 +73,7 @@ private:
     // The details panel follows the selected transfer (one selected row, or none).
     void updateDetails();
     void showFolderPath(const QString& path);
+    void cancelSelected();
 
     Engine* m_engine;
     TransfersModel* m_model;
@@ -88,6 +91,7 @@ private:
     QAction* m_resumeAll;
     QAction* m_clear;
     QPointer<QMessageBox> m_folderNote;
+    QPointer<QMessageBox> m_cancelQuestion;
 };
 
 } // namespace mf::ui
