@@ -26,6 +26,7 @@
 #include <QLineEdit>
 #include <QScreen>
 #include <QSettings>
+#include <QSpinBox>
 #include <QTableView>
 #include <QtTest>
 
@@ -311,6 +312,30 @@ private Q_SLOTS:
         QVERIFY2(note->text().contains(QStringLiteral("“llama 70b”")), qPrintable(note->text()));
         QVERIFY(browser.view()->viewport()->rect().contains(note->geometry()));
         browser.searchBox()->clear();
+        QVERIFY(!note->isVisible());
+    }
+
+    // With one working provider of two, the dialog offers 1 copy and says what that means.
+    void floatDialogSaysWhenItOffersFewerCopies()
+    {
+        QTemporaryDir dir;
+        const QString file = dir.filePath(QStringLiteral("weights.safetensors"));
+        QVERIFY(writeFile(file, QByteArray(4096, 'w')));
+        const QList<ProviderRecord> providers{
+            provider(1, QStringLiteral("local")),
+            provider(2, QStringLiteral("nextcloud"), QStringLiteral("error: connection refused"))};
+        FloatDialog dialog(DroppedFiles::fromPaths({file}), providers, 2,
+                           [](const QString&) { return false; });
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        QCOMPARE(dialog.replicasBox()->value(), 1);
+        QLabel* note = dialog.copiesNote();
+        QVERIFY(note && note->isVisible());
+        QVERIFY2(note->text().contains(QLatin1String("wants 2 copies")), qPrintable(note->text()));
+        QVERIFY2(note->text().contains(QLatin1String("repair")), qPrintable(note->text()));
+        QTest::qWait(50); // let the layout settle
+        QVERIFY2(clipped(note).isEmpty(), qPrintable(clipped(note)));
+        dialog.replicasBox()->setValue(2);
         QVERIFY(!note->isVisible());
     }
 };

@@ -126,6 +126,25 @@ FloatDialog::FloatDialog(const DroppedFiles& dropped, const QList<ProviderRecord
     // health against), never more than the providers chosen: a dialog that refuses its own
     // default is a trap.
     m_replicas->setValue(qBound(1, wantedCopies, qMax(1, checked)));
+    // Fewer copies than the vault wants (a provider is down, or unchecked) are said in words,
+    // with what happens to the missing ones: not a spin box that quietly shows 1.
+    m_copiesNote = new QLabel(this);
+    m_copiesNote->setWordWrap(true);
+    m_copiesNote->setAccessibleName(tr("Copies"));
+    auto showCopiesNote = [this, wantedCopies](int copies) {
+        m_copiesNote->setText(
+            tr("The vault wants %1. With %2, the model shows as degraded until more providers "
+               "can take copies; the background repair then makes the missing ones by itself.")
+                .arg(counted(wantedCopies, tr("1 copy"), tr("%1 copies")),
+                     counted(copies, tr("1 copy"), tr("%1 copies"))));
+        m_copiesNote->setVisible(copies < wantedCopies);
+    };
+    showCopiesNote(m_replicas->value());
+    connect(m_replicas, &QSpinBox::valueChanged, this, [this, showCopiesNote](int copies) {
+        showCopiesNote(copies);
+        growToFit(this);
+    });
+    form->addRow(QString(), m_copiesNote);
     if (m_providerBoxes.isEmpty())
         groupLayout->addWidget(new QLabel(tr("No provider takes new copies."), group));
     layout->addWidget(group);

@@ -36,6 +36,8 @@ public:
 
     QLineEdit* nameEdit() const { return m_name; }
     QSpinBox* replicasBox() const { return m_replicas; }
+    // Says what fewer copies than the vault wants mean (hidden when there are enough).
+    QLabel* copiesNote() const { return m_copiesNote; }
     QList<QCheckBox*> providerBoxes() const { return m_providerBoxes; }
 
     static QString suggestedName(const QStringList& paths);
@@ -52,6 +54,7 @@ private:
     QSpinBox* m_replicas = nullptr;
     QList<QCheckBox*> m_providerBoxes;
     QLabel* m_error = nullptr;
+    QLabel* m_copiesNote = nullptr;
 };
 
 } // namespace mf::ui
