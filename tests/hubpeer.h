@@ -24,6 +24,8 @@ public:
         QString folder;
         bool gated = false;
         bool isPrivate = false;
+        qint64 downloads = 0; // what the model search reports
+        qint64 likes = 0;
     };
 
     // Token the server accepts; Token + "_granted" has also been granted access to gated repos.
@@ -46,6 +48,9 @@ public:
                 args << QStringLiteral("--gated") << r.id;
             if (r.isPrivate)
                 args << QStringLiteral("--private") << r.id;
+            if (r.downloads || r.likes)
+                args << QStringLiteral("--popularity")
+                     << QStringLiteral("%1=%2:%3").arg(r.id).arg(r.downloads).arg(r.likes);
         }
         const QString node = QStandardPaths::findExecutable(QStringLiteral("node"));
         const quint16 port = m_port;

@@ -1,11 +1,12 @@
 // The "Import from Hugging Face" and "Materialize…" dialogs. The import dialog looks a repo up
 // on the local hub server (tests/peers/hub-server.js, itself checked with @huggingface/hub)
 // and lists its variants with their sizes; accepting hands over the choice pinned to the
-// listed commit.
+// listed commit. Words in the box search the Hub as you type; offline says so at once.
 #include "ggufwriter.h"
 #include "hub/hubclient.h"
 #include "hubimportdialog.h"
 #include "hubpeer.h"
+#include "hubsearchlist.h"
 #include "materializedialog.h"
 #include "testsupport.h"
 #include "uitestsupport.h"
@@ -32,6 +33,8 @@ private Q_SLOTS:
     void initTestCase();
     void listsVariantsWithSizesAndImportsTheChoice();
     void explainsBadInputAndMissingRepos();
+    void searchesTheHubAsYouTypeThenLooksUpTheChoice();
+    void searchOfflineSaysSoAtOnce();
     void materializeOffersTheCacheOnlyForHubModels();
 
 private:
@@ -59,7 +62,13 @@ void TestUiHubImport::initTestCase()
     m_q4Size = gguf.size();
     m_q2Size = gguf.size() + 1000;
     m_smallSize = config.size() + readme.size();
-    QVERIFY2(m_hub.start({{QStringLiteral("org/tiny"), repo}}), qPrintable(m_hub.errorString()));
+    HubPeer::Repo tiny{QStringLiteral("org/tiny"), repo};
+    tiny.downloads = 500;
+    tiny.likes = 3;
+    HubPeer::Repo chat{QStringLiteral("big/tiny-chat"), repo};
+    chat.downloads = 12000;
+    chat.likes = 250;
+    QVERIFY2(m_hub.start({tiny, chat}), qPrintable(m_hub.errorString()));
 }
 
 void TestUiHubImport::listsVariantsWithSizesAndImportsTheChoice()
@@ -137,6 +146,60 @@ void TestUiHubImport::explainsBadInputAndMissingRepos()
              qPrintable(dialog.statusText()));
     QCOMPARE(dialog.variantList()->topLevelItemCount(), 0);
     QVERIFY(!dialog.importButton()->isEnabled());
+}
+
+// Words in the box search the Hub once typing pauses: the models most downloaded first, with
+// their likes and quantizations; choosing one looks it up and lists its variants.
+void TestUiHubImport::searchesTheHubAsYouTypeThenLooksUpTheChoice()
+{
+    QNetworkAccessManager network;
+    HubSettings settings;
+    settings.endpoint = m_hub.endpoint();
+    HubClient client(&network, settings);
+    HubImportDialog dialog(&client);
+    dialog.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+    HubSearchList* results = dialog.searchResults();
+    QVERIFY(!results->isVisible());
+    QSignalSpy searched(results, &HubSearchList::searched);
+    QTest::keyClicks(dialog.repoEdit(), QStringLiteral("tiny"));
+    QVERIFY(searched.wait(30000));
+    QCOMPARE(searched.size(), 1); // one search for the word, not one per key
+    QVERIFY(results->isVisible());
+    QCOMPARE(results->topLevelItemCount(), 2);
+    QCOMPARE(results->topLevelItem(0)->text(0), QStringLiteral("big/tiny-chat"));
+    QCOMPARE(results->topLevelItem(0)->text(1), QLocale().toString(12000));
+    QCOMPARE(results->topLevelItem(0)->text(2), QLocale().toString(250));
+    QVERIFY2(results->topLevelItem(0)->text(3).contains(QLatin1String("Q4_K_M")),
+             qPrintable(results->topLevelItem(0)->text(3)));
+    QCOMPARE(results->topLevelItem(1)->text(0), QStringLiteral("org/tiny"));
+    QVERIFY2(dialog.statusText().contains(QLatin1String("2 models")),
+             qPrintable(dialog.statusText()));
+
+    QSignalSpy lookedUp(&dialog, &HubImportDialog::lookedUp);
+    Q_EMIT results->itemActivated(results->topLevelItem(1), 0);
+    QVERIFY(lookedUp.wait(30000));
+    QCOMPARE(dialog.repoEdit()->text(), QStringLiteral("org/tiny"));
+    QCOMPARE(dialog.variantList()->topLevelItemCount(), 3);
+    QTest::qWait(600); // longer than the typing pause: choosing did not search again
+    QCOMPARE(searched.size(), 1);
+}
+
+void TestUiHubImport::searchOfflineSaysSoAtOnce()
+{
+    QNetworkAccessManager network;
+    HubSettings settings;
+    settings.endpoint = m_hub.endpoint();
+    settings.offline = true;
+    HubClient client(&network, settings);
+    HubImportDialog dialog(&client);
+    dialog.repoEdit()->setText(QStringLiteral("llama"));
+    QSignalSpy searched(dialog.searchResults(), &HubSearchList::searched);
+    QTest::mouseClick(dialog.lookUpButton(), Qt::LeftButton); // "Search", without waiting
+    QVERIFY(searched.wait(5000));
+    QVERIFY2(dialog.statusText().startsWith(QLatin1String("Offline")),
+             qPrintable(dialog.statusText()));
+    QCOMPARE(dialog.searchResults()->topLevelItemCount(), 0);
 }
 
 void TestUiHubImport::materializeOffersTheCacheOnlyForHubModels()

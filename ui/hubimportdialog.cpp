@@ -1,6 +1,7 @@
 #include "hubimportdialog.h"
 
 #include "hub/hubclient.h"
+#include "hubsearchlist.h"
 #include "registry/modelname.h"
 #include "util/units.h"
 
@@ -11,6 +12,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QTimer>
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
@@ -19,6 +21,16 @@ namespace mf::ui {
 namespace {
 enum Column { NameColumn, FormatColumn, FilesColumn, SizeColumn };
 constexpr int VariantIndexRole = Qt::UserRole + 1;
+// Typing searches the Hub once it pauses this long: a request per word, not per key.
+constexpr int SearchDelayMs = 400;
+
+// What the box holds names a repo to look up ("org/name", "hf:org/name@rev", a URL) rather than
+// words to search for.
+bool namesARepo(const QString& text)
+{
+    const QString t = text.trimmed();
+    return t.contains(QLatin1Char('/')) || t.startsWith(QLatin1String("hf:"));
+}
 } // namespace
 
 HubImportDialog::HubImportDialog(HubClient* client, QWidget* parent)
@@ -27,13 +39,15 @@ HubImportDialog::HubImportDialog(HubClient* client, QWidget* parent)
     , m_repoEdit(new QLineEdit(this))
     , m_lookUp(new QPushButton(tr("&Look up"), this))
     , m_status(new QLabel(this))
+    , m_results(new HubSearchList(client, this))
+    , m_searchDelay(new QTimer(this))
     , m_variants(new QTreeWidget(this))
     , m_nameEdit(new QLineEdit(this))
     , m_buttons(new QDialogButtonBox(QDialogButtonBox::Cancel, this))
     , m_import(m_buttons->addButton(tr("&Import"), QDialogButtonBox::AcceptRole))
 {
     setWindowTitle(tr("Import from Hugging Face"));
-    m_repoEdit->setPlaceholderText(tr("org/name, or paste the model's URL"));
+    m_repoEdit->setPlaceholderText(tr("Search by name, or org/name, or paste the model's URL"));
     m_repoEdit->setAccessibleName(tr("Repository"));
     m_repoEdit->setClearButtonEnabled(true);
     m_status->setWordWrap(true);
@@ -58,6 +72,8 @@ HubImportDialog::HubImportDialog(HubClient* client, QWidget* parent)
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(form);
     layout->addWidget(m_status);
+    layout->addWidget(m_results, 1);
+    m_results->hide(); // until a search
     layout->addWidget(m_variants, 1);
     auto* nameForm = new QFormLayout;
     nameForm->addRow(tr("Model &name:"), m_nameEdit);
@@ -65,8 +81,26 @@ HubImportDialog::HubImportDialog(HubClient* client, QWidget* parent)
     layout->addWidget(m_buttons);
     resize(640, 480);
 
-    connect(m_lookUp, &QPushButton::clicked, this, &HubImportDialog::lookUp);
-    connect(m_repoEdit, &QLineEdit::returnPressed, this, &HubImportDialog::lookUp);
+    connect(m_lookUp, &QPushButton::clicked, this, &HubImportDialog::lookUpOrSearch);
+    connect(m_repoEdit, &QLineEdit::returnPressed, this, &HubImportDialog::lookUpOrSearch);
+    m_searchDelay->setSingleShot(true);
+    m_searchDelay->setInterval(SearchDelayMs);
+    connect(m_searchDelay, &QTimer::timeout, this, &HubImportDialog::search);
+    connect(m_repoEdit, &QLineEdit::textChanged, this, [this](const QString& text) {
+        const bool repo = namesARepo(text);
+        m_lookUp->setText(repo || text.trimmed().isEmpty() ? tr("&Look up") : tr("&Search"));
+        if (!repo && text.trimmed().size() >= 2)
+            m_searchDelay->start();
+        else
+            m_searchDelay->stop();
+    });
+    connect(m_results, &HubSearchList::status, this, &HubImportDialog::setStatus);
+    connect(m_results, &HubSearchList::chosen, this, [this](const QString& repoId) {
+        const QSignalBlocker blocker(m_repoEdit); // a repo to look up, not words to search for
+        m_repoEdit->setText(repoId);
+        m_lookUp->setText(tr("&Look up"));
+        lookUp();
+    });
     connect(m_variants, &QTreeWidget::itemChanged, this, &HubImportDialog::updateImportButton);
     connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     connect(m_buttons, &QDialogButtonBox::accepted, this, [this] {
@@ -95,6 +129,24 @@ void HubImportDialog::setStatus(const QString& text, bool error)
 {
     m_status->setText(text);
     m_status->setStyleSheet(error ? QStringLiteral("color: #b3261e;") : QString());
+}
+
+void HubImportDialog::lookUpOrSearch()
+{
+    if (namesARepo(m_repoEdit->text()))
+        lookUp();
+    else
+        search();
+}
+
+void HubImportDialog::search()
+{
+    m_searchDelay->stop();
+    const QString query = m_repoEdit->text().trimmed();
+    if (query.isEmpty())
+        return;
+    m_results->show();
+    m_results->search(query);
 }
 
 void HubImportDialog::lookUp()

@@ -10,6 +10,7 @@ class QDialogButtonBox;
 class QLabel;
 class QLineEdit;
 class QPushButton;
+class QTimer;
 class QTreeWidget;
 
 namespace mf {
@@ -19,7 +20,10 @@ class HubInfoJob;
 
 namespace mf::ui {
 
-// "Import from Hugging Face": a repo id or a pasted URL, then the repo's variants (GGUF
+class HubSearchList;
+
+// "Import from Hugging Face": a name to search the Hub for (as you type), a repo id or a pasted
+// URL, then the repo's variants (GGUF
 // quantizations, safetensors shard sets) with their sizes, then the choice. Looking the repo up
 // is an asynchronous HubInfoJob on the given client (nothing blocks); the import itself is not
 // run here: accepting emits importRequested() with what an ImportJob needs, pinned to the commit
@@ -46,6 +50,7 @@ public:
     QPushButton* lookUpButton() const { return m_lookUp; }
     QPushButton* importButton() const { return m_import; }
     QTreeWidget* variantList() const { return m_variants; }
+    HubSearchList* searchResults() const { return m_results; }
     QLineEdit* nameEdit() const { return m_nameEdit; }
     QString statusText() const;
     const QList<HubVariant>& variants() const { return m_variantsFound; }
@@ -53,6 +58,9 @@ public:
 
     // Looks up the repo typed in the box.
     void lookUp();
+    // Looks up what the box holds when it names a repo (org/name, hf:…, a URL), else searches
+    // the Hub for it.
+    void lookUpOrSearch();
 
 Q_SIGNALS:
     void importRequested(const mf::ui::HubImportDialog::Choice& choice);
@@ -62,11 +70,14 @@ private:
     void onInfo();
     void updateImportButton();
     void setStatus(const QString& text, bool error);
+    void search();
 
     HubClient* m_client;
     QLineEdit* m_repoEdit;
     QPushButton* m_lookUp;
     QLabel* m_status;
+    HubSearchList* m_results;
+    QTimer* m_searchDelay;
     QTreeWidget* m_variants;
     QLineEdit* m_nameEdit;
     QDialogButtonBox* m_buttons;

@@ -81,6 +81,28 @@ QString HubClient::webUrl(const QString& repoId) const
     return m_settings.endpoint + QLatin1Char('/') + repoId;
 }
 
+HttpExchange* HubClient::jsonExchange(const QUrl& url, const QString& what, const QString& repoId,
+                                      qint64 maxBytes, QObject* parent)
+{
+    HttpExchange::Request r;
+    r.build = [this, url](const HttpExchange::Attempt&) {
+        QNetworkRequest q = request(url);
+        q.setRawHeader("Accept", "application/json");
+        return q;
+    };
+    r.classify = [this, repoId, what](int status, const QByteArray&, const QNetworkReply& reply) {
+        return classify(status, reply, repoId, what);
+    };
+    r.what = what;
+    r.retry = m_settings.retry;
+    r.stallTimeoutMs = m_settings.stallTimeoutMs;
+    r.maxCollectBytes = maxBytes;
+    // Someone is waiting for this answer: with no way to the Hub, say so in seconds.
+    r.unreachableAttempts = 2;
+    r.bandwidth = m_bandwidth;
+    return new HttpExchange(m_network, std::move(r), parent);
+}
+
 Error HubClient::offlineError(const QString& what) const
 {
     return Error::make(Error::Kind::Fatal,
@@ -164,25 +186,8 @@ HubInfoJob::~HubInfoJob()
 
 HttpExchange* HubInfoJob::makeExchange(const QUrl& url, const QString& what)
 {
-    HttpExchange::Request r;
-    HubClient* client = m_client;
-    const QString repoId = m_repo.id;
-    r.build = [client, url](const HttpExchange::Attempt&) {
-        QNetworkRequest q = client->request(url);
-        q.setRawHeader("Accept", "application/json");
-        return q;
-    };
-    r.classify = [client, repoId, what](int status, const QByteArray&, const QNetworkReply& reply) {
-        return client->classify(status, reply, repoId, what);
-    };
-    r.what = what;
-    r.retry = client->settings().retry;
-    r.stallTimeoutMs = client->settings().stallTimeoutMs;
-    r.maxCollectBytes = 64 * 1024 * 1024; // a tree page of a very large repo
-    // Someone is waiting for this answer: with no way to the Hub, say so in seconds.
-    r.unreachableAttempts = 2;
-    r.bandwidth = client->bandwidth();
-    auto* exchange = new HttpExchange(client->network(), std::move(r), this);
+    // A tree page of a very large repo is several MiB.
+    HttpExchange* exchange = m_client->jsonExchange(url, what, m_repo.id, 64 * 1024 * 1024, this);
     m_exchange = exchange;
     return exchange;
 }

@@ -56,6 +56,12 @@ public:
     // Hub-specific reading of an error answer (X-Error-Code / X-Error-Message).
     Error classify(int status, const QNetworkReply& reply, const QString& repoId,
                    const QString& what) const;
+    // A GET of a JSON answer from the Hub's API for someone waiting on it (a dialog, a
+    // command): our request with Accept: application/json, errors classified for `repoId`
+    // (empty: none), at most `maxBytes` collected, and an unreachable Hub said in seconds. The
+    // exchange belongs to `parent`; start() it.
+    HttpExchange* jsonExchange(const QUrl& url, const QString& what, const QString& repoId,
+                               qint64 maxBytes, QObject* parent);
     // Offline mode's error, for jobs that must not start.
     Error offlineError(const QString& what) const;
     // An exchange's error, said as "Offline: …" when the Hub could not be reached at all.

@@ -5,6 +5,7 @@
 //
 //   node hub-server.js --port P --cdn-port C --repo org/name=/path/to/folder [--repo ...]
 //                      [--gated org/name] [--private org/name] [--token hf_good]
+//                      [--popularity org/name=DOWNLOADS:LIKES]
 //
 // Valid tokens: the --token value, and the same with "_granted" appended, which alone has
 // been granted access to gated repos.
@@ -14,7 +15,10 @@
 // the others are regular git blobs (oid = git blob sha1). The commit of a repo is a sha1 of
 // its file list, so it changes when the files do.
 //
-// API: GET /api/models/{repo}[/revision/{rev}] (info, siblings with blobs=true or
+// API: GET /api/models?search=&author=&sort=downloads|likes&direction=-1&limit=&expand=
+// (the model search: id substring, case-insensitive; siblings with expand=siblings or
+// full=true; private repos only for a valid token; pages with a Link header),
+// GET /api/models/{repo}[/revision/{rev}] (info, siblings with blobs=true or
 // expand=siblings), GET /api/models/{repo}/tree/{rev}[/{path}]?recursive=, POST paths-info,
 // HEAD/GET /{repo}/resolve/{rev}/{path} (LFS: 302 to the CDN port, a different origin;
 // regular files: 200 here), GET /cdn/{oid} on the CDN port (Range supported).
@@ -38,7 +42,8 @@ const path = require('path');
 const crypto = require('crypto');
 
 const args = process.argv.slice(2);
-const opt = { port: 0, cdnPort: 0, repos: {}, gated: new Set(), private: new Set(), token: 'hf_good' };
+const opt = { port: 0, cdnPort: 0, repos: {}, gated: new Set(), private: new Set(), token: 'hf_good',
+              popularity: {} };
 for (let i = 0; i < args.length; ++i) {
   const a = args[i];
   const v = args[i + 1];
@@ -48,6 +53,11 @@ for (let i = 0; i < args.length; ++i) {
   else if (a === '--gated') { opt.gated.add(v); ++i; }
   else if (a === '--private') { opt.private.add(v); ++i; }
   else if (a === '--token') { opt.token = v; ++i; }
+  else if (a === '--popularity') {
+    const [id, counts] = v.split('=');
+    const [downloads, likes] = counts.split(':').map(Number);
+    opt.popularity[id] = { downloads, likes }; ++i;
+  }
   else { console.error('unknown argument ' + a); process.exit(2); }
 }
 
@@ -191,6 +201,11 @@ function handleApi(req, res) {
     req.on('end', () => { Object.assign(faults, JSON.parse(body || '{}')); send(res, 200, faults); });
     return;
   }
+  if (parts[0] === 'api' && parts[1] === 'models' && parts.length === 2) {
+    ++stats.requests.api;
+    if (injectedFailure(res)) return;
+    return listModels(req, res, url);
+  }
   if (parts[0] === 'api' && parts[1] === 'models') {
     ++stats.requests.api;
     if (injectedFailure(res)) return;
@@ -281,6 +296,43 @@ function handleApi(req, res) {
     return serveFile(req, res, f, { ...common, ETag: `"${f.sha1}"` }, false);
   }
   return hubError(res, 404, null, 'Not Found');
+}
+
+// GET /api/models: the search, as the Hub answers it (an array of model entries).
+function listModels(req, res, url) {
+  const q = url.searchParams;
+  const query = (q.get('search') || '').toLowerCase();
+  const author = q.get('author');
+  const expand = new Set(q.getAll('expand'));
+  const full = q.get('full') === 'true';
+  const auth = req.headers.authorization || '';
+  const validToken = auth === `Bearer ${opt.token}` || auth === `Bearer ${opt.token}_granted`;
+  const sortKey = q.get('sort') === 'likes' ? 'likes' : 'downloads';
+  const direction = q.get('direction') === '1' ? 1 : -1;
+  const limit = Math.max(1, Math.min(Number(q.get('limit') || 1000), 1000));
+  const found = Object.keys(opt.repos)
+    .filter((id) => id.toLowerCase().includes(query))
+    .filter((id) => !author || id.split('/')[0] === author)
+    .filter((id) => !opt.private.has(id) || validToken)
+    .map((id) => {
+      const repo = repoFiles(id);
+      const pop = opt.popularity[id] || { downloads: 0, likes: 0 };
+      const entry = { _id: 'id' + repo.commit.slice(0, 8), id, likes: pop.likes, downloads: pop.downloads,
+                      private: opt.private.has(id), gated: opt.gated.has(id) ? 'manual' : false,
+                      pipeline_tag: 'text-generation', lastModified: '2026-01-01T00:00:00.000Z' };
+      if (full || expand.has('siblings')) entry.siblings = repo.files.map((f) => ({ rfilename: f.rel }));
+      return entry;
+    })
+    .sort((x, y) => direction * (x[sortKey] - y[sortKey]) || (x.id < y.id ? -1 : 1));
+  const cursor = Number(q.get('cursor') || 0);
+  const page = found.slice(cursor, cursor + limit);
+  const headers = {};
+  if (cursor + limit < found.length) {
+    const next = new URL(url.toString());
+    next.searchParams.set('cursor', String(cursor + limit));
+    headers.Link = `<http://${req.headers.host}${next.pathname}${next.search}>; rel="next"`;
+  }
+  return send(res, 200, page, headers);
 }
 
 // --- CDN port: the signed blob URLs the resolve endpoint redirects to ---------------------
