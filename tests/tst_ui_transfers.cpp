@@ -559,6 +559,75 @@ private Q_SLOTS:
             QTest::qWaitFor([&] { return stateOf(model, id) == State::Cancelled; }, JobTimeoutMs));
     }
 
+    // A float of a folder shows each file as a child row with its own progress, under a model
+    // that stays consistent while the rows come and change.
+    void floatOfSeveralFilesShowsEachFile()
+    {
+        TestVault tv(1);
+        QVERIFY(tv.ok());
+        const QString dir = prepareVault(tv);
+        const QString folder = tv.path(QStringLiteral("model"));
+        QVERIFY(QDir().mkpath(folder));
+        const QStringList names{QStringLiteral("a.safetensors"), QStringLiteral("b.safetensors"),
+                                QStringLiteral("config.json")};
+        QVERIFY(writePseudoRandomFile(folder + QStringLiteral("/a.safetensors"), 6 * MiB, 1));
+        QVERIFY(writePseudoRandomFile(folder + QStringLiteral("/b.safetensors"), 6 * MiB, 2));
+        QVERIFY(writeFile(folder + QStringLiteral("/config.json"), "{}"));
+
+        Engine engine;
+        TransfersModel model(&engine);
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        TransfersView view(&engine, &model);
+        view.resize(900, 300);
+        view.show();
+        QVERIFY(openEngine(engine, dir));
+        engine.setBandwidthLimits(4 * MiB, 0); // slow enough to see the first file stored alone
+
+        FloatRequest request;
+        request.paths = {folder};
+        request.modelName = QStringLiteral("Folder");
+        const qint64 id = engine.floatFiles(request);
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                const int row = model.rowOf(id);
+                return row >= 0 && model.rowCount(model.index(row, 0)) == 3;
+            },
+            JobTimeoutMs));
+        const QModelIndex parent = model.index(model.rowOf(id), 0);
+        QStringList shown;
+        for (int i = 0; i < 3; ++i)
+            shown.append(model.index(i, TransfersModel::TitleColumn, parent).data().toString());
+        shown.sort();
+        QCOMPARE(shown, names);
+        // Selecting a file's row selects its transfer for the details and the actions.
+        view.view()->selectionModel()->select(model.index(1, 0, parent),
+                                              QItemSelectionModel::ClearAndSelect |
+                                                  QItemSelectionModel::Rows);
+        QCOMPARE(view.details()->transferId(), id);
+        QVERIFY(view.pauseAction()->isEnabled());
+        // One file is stored while another waits: each row has its own progress.
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                const QModelIndex p = model.index(model.rowOf(id), 0);
+                QList<int> permille;
+                for (int i = 0; i < model.rowCount(p); ++i)
+                    permille.append(
+                        model.index(i, 0, p).data(TransfersModel::PermilleRole).toInt());
+                return permille.contains(1000) && permille.contains(0);
+            },
+            JobTimeoutMs));
+        engine.setBandwidthLimits(0, 0);
+        QVERIFY(QTest::qWaitFor([&] { return stateOf(model, id) == State::Done; }, JobTimeoutMs));
+        const QModelIndex done = model.index(model.rowOf(id), 0);
+        QCOMPARE(model.rowCount(done), 3);
+        for (int i = 0; i < 3; ++i) {
+            QCOMPARE(model.index(i, 0, done).data(TransfersModel::PermilleRole).toInt(), 1000);
+            QCOMPARE(model.index(i, TransfersModel::StateColumn, done).data().toString(),
+                     QStringLiteral("Stored"));
+        }
+    }
+
     void viewPausesAndResumesARealFloat()
     {
         TestVault tv(1);

@@ -11,7 +11,7 @@ namespace mf::ui {
 using State = TransferInfo::State;
 
 TransfersModel::TransfersModel(Engine* engine, QObject* parent)
-    : QAbstractTableModel(parent)
+    : QAbstractItemModel(parent)
 {
     if (!engine)
         return;
@@ -35,14 +35,51 @@ TransfersModel::TransfersModel(Engine* engine, QObject* parent)
     });
 }
 
-int TransfersModel::rowCount(const QModelIndex& parent) const
+// A top-level row's internal id is 0; a file's row carries its transfer's id, by which its
+// parent is found again however the rows above it moved.
+QModelIndex TransfersModel::index(int row, int column, const QModelIndex& parent) const
 {
-    return parent.isValid() ? 0 : int(m_rows.size());
+    if (row < 0 || column < 0 || column >= ColumnCount)
+        return {};
+    if (!parent.isValid())
+        return row < m_rows.size() ? createIndex(row, column, quintptr(0)) : QModelIndex();
+    if (parent.internalId() != 0 || parent.column() != 0)
+        return {};
+    const TransferInfo* t = transfer(parent.row());
+    if (!t || row >= t->files.size())
+        return {};
+    return createIndex(row, column, quintptr(t->id));
 }
 
-int TransfersModel::columnCount(const QModelIndex& parent) const
+QModelIndex TransfersModel::parent(const QModelIndex& child) const
 {
-    return parent.isValid() ? 0 : ColumnCount;
+    if (!child.isValid() || child.internalId() == 0)
+        return {};
+    const int row = rowOf(qint64(child.internalId()));
+    return row < 0 ? QModelIndex() : createIndex(row, 0, quintptr(0));
+}
+
+int TransfersModel::rowCount(const QModelIndex& parent) const
+{
+    if (!parent.isValid())
+        return int(m_rows.size());
+    if (parent.internalId() != 0 || parent.column() != 0)
+        return 0;
+    const TransferInfo* t = transfer(parent.row());
+    return t ? int(t->files.size()) : 0;
+}
+
+int TransfersModel::columnCount(const QModelIndex& /*parent*/) const
+{
+    return ColumnCount;
+}
+
+const TransferInfo* TransfersModel::transferAt(const QModelIndex& index) const
+{
+    if (!index.isValid())
+        return nullptr;
+    return index.internalId() == 0 ? transfer(index.row())
+                                   : transfer(rowOf(qint64(index.internalId())));
 }
 
 const TransferInfo* TransfersModel::transfer(int row) const
@@ -125,11 +162,50 @@ QString TransfersModel::stateText(const TransferInfo& info)
                : tr("%1 (+%n more)", nullptr, int(info.warnings.size() - 1)).arg(first);
 }
 
+QVariant TransfersModel::fileData(const TransferInfo& t, const TransferFileProgress& f, int column,
+                                  int role) const
+{
+    const bool stored = t.state == State::Done || t.state == State::Degraded ||
+                        (f.totalBytes > 0 && f.doneBytes >= f.totalBytes);
+    const QString progress = tr("%1 of %2")
+                                 .arg(units::formatBytes(stored ? f.totalBytes : f.doneBytes),
+                                      units::formatBytes(f.totalBytes));
+    const QString state = stored                      ? tr("Stored")
+                          : f.doneBytes == 0          ? tr("Waiting")
+                          : t.state == State::Running ? tr("Storing")
+                                                      : TransferInfo::stateName(t.state);
+    switch (role) {
+    case TransferIdRole:
+        return t.id; // what a file's row is selected for acts on its transfer
+    case StateRole:
+        return int(t.state);
+    case PermilleRole:
+        if (stored)
+            return 1000;
+        return f.totalBytes > 0
+                   ? int(qBound(qint64(0), f.doneBytes * 1000 / f.totalBytes, qint64(1000)))
+                   : -1;
+    case ProgressTextRole:
+        return progress;
+    case Qt::DisplayRole:
+        return column == TitleColumn ? f.path : column == ProgressColumn ? progress : state;
+    case Qt::ToolTipRole:
+        return f.path;
+    case Qt::AccessibleTextRole:
+        return tr("%1: %2, %3").arg(f.path, state, progress);
+    }
+    return {};
+}
+
 QVariant TransfersModel::data(const QModelIndex& index, int role) const
 {
-    const TransferInfo* t = index.isValid() ? transfer(index.row()) : nullptr;
+    const TransferInfo* t = transferAt(index);
     if (!t)
         return {};
+    if (index.internalId() != 0)
+        return index.row() < t->files.size()
+                   ? fileData(*t, t->files.at(index.row()), index.column(), role)
+                   : QVariant();
     switch (role) {
     case TransferIdRole:
         return t->id;
@@ -204,7 +280,25 @@ void TransfersModel::change(const TransferInfo& info)
     const int row = rowOf(info.id);
     if (row < 0)
         return add(info);
-    m_rows[row] = info;
+    // The files' rows: the same ones updated in place, else replaced (a float lists its files
+    // once it has read the folder, and a finished one keeps them).
+    const QModelIndex parentIndex = index(row, 0);
+    const qsizetype before = m_rows.at(row).files.size(), after = info.files.size();
+    if (before != after && before > 0) {
+        beginRemoveRows(parentIndex, 0, int(before - 1));
+        m_rows[row].files.clear();
+        endRemoveRows();
+    }
+    if (before != after && after > 0) {
+        beginInsertRows(parentIndex, 0, int(after - 1));
+        m_rows[row] = info;
+        endInsertRows();
+    } else {
+        m_rows[row] = info;
+        if (after > 0)
+            Q_EMIT dataChanged(index(0, 0, parentIndex),
+                               index(int(after - 1), ColumnCount - 1, parentIndex));
+    }
     if (info.nextTry.isValid() && !m_countdown.isActive())
         m_countdown.start();
     Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));

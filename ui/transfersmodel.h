@@ -2,7 +2,7 @@
 
 #include "transfer/transferinfo.h"
 
-#include <QAbstractTableModel>
+#include <QAbstractItemModel>
 #include <QTimer>
 
 namespace mf {
@@ -11,9 +11,10 @@ class Engine;
 
 namespace mf::ui {
 
-// The Engine's transfers as a table, newest last, kept current from the Engine's signals one
-// row at a time (transferChanged repaints one row, never resets the model).
-class TransfersModel final : public QAbstractTableModel
+// The Engine's transfers, newest last, kept current from the Engine's signals one row at a time
+// (transferChanged repaints one row, never resets the model). A float of several files has a
+// child row per file with its own progress.
+class TransfersModel final : public QAbstractItemModel
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(TransfersModel)
@@ -30,13 +31,18 @@ public:
 
     explicit TransfersModel(Engine* engine, QObject* parent = nullptr);
 
+    QModelIndex index(int row, int column, const QModelIndex& parent = {}) const override;
+    QModelIndex parent(const QModelIndex& child) const override;
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation,
                         int role = Qt::DisplayRole) const override;
 
+    // The transfer of a top-level row.
     const TransferInfo* transfer(int row) const;
+    // The transfer a row shows: its own, or its parent's for a file's row (null: none).
+    const TransferInfo* transferAt(const QModelIndex& index) const;
     int rowOf(qint64 id) const;
 
     // The whole queue's progress, for the title, status bar and tray: bytes done of bytes to
@@ -73,6 +79,9 @@ Q_SIGNALS:
     void overallChanged();
 
 private:
+    QVariant fileData(const TransferInfo& t, const TransferFileProgress& f, int column,
+                      int role) const;
+
     QList<TransferInfo> m_rows; // in id order
     QTimer m_countdown;         // ticks while a row waits for a retry
 };

@@ -77,7 +77,7 @@ TransfersView::TransfersView(Engine* engine, TransfersModel* model, QWidget* par
 {
     setAccessibleName(tr("Transfers"));
     m_view->setModel(model);
-    m_view->setRootIsDecorated(false);
+    m_view->setRootIsDecorated(true); // a float of several files opens to a row per file
     m_view->setUniformRowHeights(true);
     m_view->setAlternatingRowColors(true);
     m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
@@ -169,6 +169,8 @@ TransfersView::TransfersView(Engine* engine, TransfersModel* model, QWidget* par
             &TransfersView::updateDetails);
     connect(model, &QAbstractItemModel::dataChanged, this,
             [this](const QModelIndex& from, const QModelIndex& to) {
+                if (from.parent().isValid())
+                    return; // a file's row: its transfer's row changes with it
                 const int row = m_model->rowOf(m_details->transferId());
                 if (row >= from.row() && row <= to.row())
                     updateDetails();
@@ -187,7 +189,7 @@ void TransfersView::sampleSpeed()
 void TransfersView::updateDetails()
 {
     const QModelIndexList rows = m_view->selectionModel()->selectedRows();
-    m_details->showTransfer(rows.size() == 1 ? m_model->transfer(rows.first().row()) : nullptr);
+    m_details->showTransfer(rows.size() == 1 ? m_model->transferAt(rows.first()) : nullptr);
 }
 
 QList<qint64> TransfersView::selectedIds(int state) const
@@ -196,7 +198,10 @@ QList<qint64> TransfersView::selectedIds(int state) const
     for (const QModelIndex& index : m_view->selectionModel()->selectedRows()) {
         if (state >= 0 && index.data(TransfersModel::StateRole).toInt() != state)
             continue;
-        ids.append(index.data(TransfersModel::TransferIdRole).toLongLong());
+        // A file's row stands for its transfer, which is listed once.
+        const qint64 id = index.data(TransfersModel::TransferIdRole).toLongLong();
+        if (!ids.contains(id))
+            ids.append(id);
     }
     return ids;
 }
@@ -297,7 +302,7 @@ QUrl TransfersView::folderToOpen() const
     const QModelIndexList rows = m_view->selectionModel()->selectedRows();
     if (rows.size() != 1)
         return {};
-    const TransferInfo* info = m_model->transfer(rows.first().row());
+    const TransferInfo* info = m_model->transferAt(rows.first());
     // Only once it is done: before, the folder may not exist or hold only a temporary.
     if (!info || info->kind != TransferInfo::Kind::Restore || info->destination.isEmpty() ||
         (info->state != State::Done && info->state != State::Degraded))

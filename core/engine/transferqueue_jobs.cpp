@@ -73,6 +73,7 @@ bool TransferQueue::startFloat(Transfer& t, QString* error)
         info.retries = retriesBefore + now.retries;
         if (!now.stage.isEmpty())
             info.stage = now.stage;
+        info.files = now.files;
     };
     connect(job, &FloatJob::progress, this, [this, id] {
         if (Transfer* x = find(id))

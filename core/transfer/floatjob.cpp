@@ -315,6 +315,20 @@ TransferProgress FloatJob::progressNow() const
         p.stage = tr("Reading, hashing and sending “%1”").arg(currentFile());
     if (m_current)
         p.retryWait = m_current->retryWait();
+    // Each file's progress, for a list that shows them: those before the current one are
+    // stored (or were already), the current one as far as its distributor got.
+    if (m_files.size() > 1 && m_files.size() <= MaxListedFiles) {
+        p.files.reserve(m_files.size());
+        for (qsizetype i = 0; i < m_files.size(); ++i) {
+            const SourceFile& f = m_files.at(i);
+            qint64 done = 0;
+            if (i < m_index)
+                done = f.size;
+            else if (i == m_index)
+                done = qMin(f.size, qMax(m_currentFloor, current ? current->bytesPlaced : 0));
+            p.files.append({f.pathInModel, done, f.size});
+        }
+    }
     return p;
 }
 

@@ -75,6 +75,9 @@ public:
     // total (chunked as read); puts retried; the stage in words ("Reading, hashing and sending
     // “x.gguf”"); what a provider's retried put waits on.
     TransferProgress progressNow() const override;
+    // Up to this many files, progressNow() lists each one's progress; a float of more (a
+    // folder of thousands) says only which file is at work.
+    static constexpr int MaxListedFiles = 256;
     // Sums over the files floated so far.
     const FileDistributor::Stats& totals() const { return m_totals; }
     int filesSkipped() const { return m_filesSkipped; }

@@ -7,6 +7,17 @@
 
 namespace mf {
 
+// One file of a transfer of several (a float of a folder): how far it is.
+struct TransferFileProgress
+{
+    QString path; // in the model
+    qint64 doneBytes = 0, totalBytes = 0;
+    bool operator==(const TransferFileProgress& o) const
+    {
+        return path == o.path && doneBytes == o.doneBytes && totalBytes == o.totalBytes;
+    }
+};
+
 // What the GUI shows of one transfer of the Engine's queue: a value copied to the GUI thread in
 // queued signals, never shared.
 struct TransferInfo
@@ -58,6 +69,9 @@ struct TransferInfo
     int chunksDone = -1, chunksTotal = -1;
     int retries = 0;
     QString stage;
+    // A float of several files: each file's progress, in the order they are floated (empty:
+    // one file, or more than a list can show; the stage names the file at work).
+    QList<TransferFileProgress> files;
     // Queued, waiting for a paused provider (a daily cap, a transfer quota): the queue starts it
     // again at this time by itself. Invalid when it waits for nothing.
     QDateTime waitingUntil;

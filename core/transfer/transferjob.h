@@ -1,6 +1,7 @@
 #pragma once
 
 #include "providers/retrypolicy.h"
+#include "transferinfo.h"
 #include "util/error.h"
 
 #include <QObject>
@@ -28,6 +29,8 @@ struct TransferProgress
     QString stage;
     // What it waits on while a provider's work is retried; empty when nothing is.
     RetryWait retryWait;
+    // A transfer of several files: each one's progress (see TransferInfo::files).
+    QList<TransferFileProgress> files;
 };
 
 // What every transfer is (float, restore, verify, remove, import, materialize, scrub, repair,
