@@ -36,6 +36,7 @@ class TestCliFloatFrom final : public QObject
 private Q_SLOTS:
     void initTestCase();
     void fromOllama();
+    void ollamaTemplateAndParamsGoBackWithTheModel();
     void fromHfCache();
     void fromLmStudio();
     void damagedCopyIsNeverCompleted();
@@ -124,6 +125,76 @@ void TestCliFloatFrom::fromOllama()
              QStringLiteral("--from-root"), root(QStringLiteral("ollama")),
              QStringLiteral("--name"), QStringLiteral("again"), QStringLiteral("--quiet")});
     QVERIFY2(again.code == 0, again.describe());
+}
+
+// A model Ollama runs with a chat template and parameters: both are floated with it (checked
+// against their digests), and `use --in ollama` gives them back as its layers.
+void TestCliFloatFrom::ollamaTemplateAndParamsGoBackWithTheModel()
+{
+    const QString ollama = root(QStringLiteral("ollama"));
+    const QString manifests = ollama + QStringLiteral("/manifests/registry.ollama.ai/library/");
+    const QJsonObject src =
+        QJsonDocument::fromJson(readAll(manifests + QStringLiteral("src/latest"))).object();
+    const QJsonObject model = src.value(QStringLiteral("layers")).toArray().first().toObject();
+    const QByteArray templ = "{{ .System }}\n{{ .Prompt }}";
+    const QByteArray params = R"({"stop":["<|eot_id|>"],"temperature":0.6})";
+    auto blob = [&](const QByteArray& bytes) -> QString {
+        const QByteArray hex = QCryptographicHash::hash(bytes, QCryptographicHash::Sha256).toHex();
+        test::writeFile(ollama + QStringLiteral("/blobs/sha256-") + QString::fromLatin1(hex),
+                        bytes);
+        return QStringLiteral("sha256:") + QString::fromLatin1(hex);
+    };
+    const QString templDigest = blob(templ), paramsDigest = blob(params);
+    QJsonObject manifest = src;
+    manifest.insert(
+        QStringLiteral("layers"),
+        QJsonArray{model,
+                   QJsonObject{{QStringLiteral("mediaType"),
+                                QStringLiteral("application/vnd.ollama.image.template")},
+                               {QStringLiteral("digest"), templDigest},
+                               {QStringLiteral("size"), templ.size()}},
+                   QJsonObject{{QStringLiteral("mediaType"),
+                                QStringLiteral("application/vnd.ollama.image.params")},
+                               {QStringLiteral("digest"), paramsDigest},
+                               {QStringLiteral("size"), params.size()}}});
+    QVERIFY(QDir().mkpath(manifests + QStringLiteral("chat")));
+    QVERIFY(
+        test::writeFile(manifests + QStringLiteral("chat/7b"), QJsonDocument(manifest).toJson()));
+
+    const CliResult r =
+        run({QStringLiteral("float"), QStringLiteral("--from"), QStringLiteral("ollama:chat:7b"),
+             QStringLiteral("--from-root"), ollama, QStringLiteral("--quiet")});
+    QVERIFY2(r.code == 0, r.describe());
+    const auto files = restored(QStringLiteral("chat-7b"));
+    QStringList names = files.keys();
+    names.sort();
+    QCOMPARE(names, (QStringList{QStringLiteral("chat-7b.gguf"), QStringLiteral("ollama/params"),
+                                 QStringLiteral("ollama/template")}));
+    QVERIFY(files.value(QStringLiteral("ollama/template")) == templ);
+    QVERIFY(files.value(QStringLiteral("ollama/params")) == params);
+
+    // Given back to another Ollama store: the same layers, blobs named by their digests.
+    const QString other = m_box->path(QStringLiteral("apps/ollama-other"));
+    const CliResult used =
+        run({QStringLiteral("use"), QStringLiteral("chat-7b"), QStringLiteral("--in"),
+             QStringLiteral("ollama"), QStringLiteral("--root"), other, QStringLiteral("--as"),
+             QStringLiteral("chat:7b"), QStringLiteral("--quiet")});
+    QVERIFY2(used.code == 0, used.describe());
+    const QJsonObject back =
+        QJsonDocument::fromJson(
+            readAll(other + QStringLiteral("/manifests/registry.ollama.ai/library/chat/7b")))
+            .object();
+    QHash<QString, QString> digests;
+    for (const QJsonValue& v : back.value(QStringLiteral("layers")).toArray())
+        digests.insert(v[QLatin1String("mediaType")].toString(),
+                       v[QLatin1String("digest")].toString());
+    QCOMPARE(digests.value(QStringLiteral("application/vnd.ollama.image.template")), templDigest);
+    QCOMPARE(digests.value(QStringLiteral("application/vnd.ollama.image.params")), paramsDigest);
+    QCOMPARE(digests.value(QStringLiteral("application/vnd.ollama.image.model")),
+             model.value(QStringLiteral("digest")).toString());
+    const QString blobs = other + QStringLiteral("/blobs/sha256-");
+    QVERIFY(readAll(blobs + templDigest.mid(7)) == templ);
+    QVERIFY(readAll(blobs + paramsDigest.mid(7)) == params);
 }
 
 // A snapshot of the Hugging Face cache, every file of it, recorded as a Hub import of that

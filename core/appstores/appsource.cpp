@@ -5,6 +5,13 @@
 
 namespace mf::appstores {
 
+namespace {} // namespace
+
+QString ollamaLayerPath(const QString& layer)
+{
+    return QStringLiteral("ollama/") + layer;
+}
+
 namespace {
 
 QString originValue(const FoundCopy& copy, const QString& key)
@@ -63,6 +70,25 @@ std::optional<AppSource> fromOllama(const QString& what, const QList<FoundCopy>&
     s.paths = {copy.path};
     s.names = {file};
     s.expectedSha256.insert(file, copy.claimed);
+    // The chat template and parameters Ollama runs the model with come along, so that `use
+    // --in ollama` gives it back as it was (each a small blob named by its SHA-256, checked as
+    // the float reads it).
+    const QString blobs = QFileInfo(copy.path).path();
+    for (const QString& layer : {QStringLiteral("template"), QStringLiteral("params")}) {
+        const QString hex = originValue(copy, layer);
+        if (hex.isEmpty())
+            continue;
+        const QString blob = blobs + QStringLiteral("/sha256-") + hex;
+        if (!QFileInfo(blob).isFile()) {
+            *error = QStringLiteral("Ollama's model “%1” names a %2 blob that is missing: %3")
+                         .arg(label, layer, blob);
+            return std::nullopt;
+        }
+        const QString inModel = ollamaLayerPath(layer);
+        s.paths.append(blob);
+        s.names.append(inModel);
+        s.expectedSha256.insert(inModel, hex.toLatin1());
+    }
     s.source = QStringLiteral("ollama:") + originValue(copy, QStringLiteral("model")) +
                QLatin1Char(':') + tag;
     s.suggestedName = base + QLatin1Char('-') + tag;

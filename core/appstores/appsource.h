@@ -24,9 +24,14 @@ struct AppSource
     QString suggestedName; // the model's name when none is given
 };
 
+// Where a model floated from Ollama keeps the layers Ollama runs it with besides the GGUF:
+// "ollama/template" and "ollama/params" (`layer` is "template" or "params").
+QString ollamaLayerPath(const QString& layer);
+
 // `spec` is one of:
 //  - "ollama:NAME[:TAG]" (NAME as `ollama list` shows it, "llama3.2" or "me/model"; TAG
-//    "latest" when left out): the model's GGUF, named "<name>-<tag>.gguf";
+//    "latest" when left out): the model's GGUF, named "<name>-<tag>.gguf", and its template
+//    and parameters layers when it has them (ollamaLayerPath());
 //  - "hf-cache:ORG/NAME[@REF]" (REF a branch or a commit; "main" when left out): every file of
 //    that snapshot, recorded as imported from the Hub ("hf:ORG/NAME@COMMIT");
 //  - "lmstudio:PUBLISHER/REPO[/FILE]": that folder's model files, or one of them.

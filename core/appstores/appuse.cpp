@@ -1,5 +1,7 @@
 #include "appuse.h"
 
+#include "appsource.h"
+
 #include "chunking/sha256.h"
 #include "formats/parametercount.h"
 #include "hub/hfcachelayout.h"
@@ -159,6 +161,32 @@ bool placeOllama(const QString& root, const MaterializedModel& model, const QStr
         use->method = QStringLiteral("Ollama's own copy");
     else if (!placement->share(blobOf(model, gguf), modelBlob, error))
         return false;
+    // The template and parameters a model floated from Ollama had go back as its layers, each
+    // a blob named by its SHA-256 (ollamaLayerPath()).
+    QJsonArray layers{QJsonObject{
+        {QStringLiteral("mediaType"), QStringLiteral("application/vnd.ollama.image.model")},
+        {QStringLiteral("digest"), modelDigest},
+        {QStringLiteral("size"), gguf.size}}};
+    QJsonArray diffIds{modelDigest};
+    for (const auto& [layer, mediaType] :
+         {std::pair{QStringLiteral("template"),
+                    QStringLiteral("application/vnd.ollama.image.template")},
+          std::pair{QStringLiteral("params"),
+                    QStringLiteral("application/vnd.ollama.image.params")}}) {
+        for (const auto& f : model.files) {
+            if (f.path != ollamaLayerPath(layer))
+                continue;
+            const QString hex = QString::fromLatin1(f.sha256);
+            const QString blob = blobs + QStringLiteral("sha256-") + hex;
+            if (!QFileInfo::exists(blob) && !placement->share(blobOf(model, f), blob, error))
+                return false;
+            const QString digest = QStringLiteral("sha256:") + hex;
+            layers.append(QJsonObject{{QStringLiteral("mediaType"), mediaType},
+                                      {QStringLiteral("digest"), digest},
+                                      {QStringLiteral("size"), f.size}});
+            diffIds.append(digest);
+        }
+    }
     const QString arch = gguf.metadata.value(QStringLiteral("architecture")).toString();
     const QJsonObject config{
         {QStringLiteral("model_format"), QStringLiteral("gguf")},
@@ -170,9 +198,8 @@ bool placeOllama(const QString& root, const MaterializedModel& model, const QStr
         {QStringLiteral("file_type"), gguf.metadata.value(QStringLiteral("quantization"))},
         {QStringLiteral("architecture"), QStringLiteral("amd64")},
         {QStringLiteral("os"), QStringLiteral("linux")},
-        {QStringLiteral("rootfs"),
-         QJsonObject{{QStringLiteral("type"), QStringLiteral("layers")},
-                     {QStringLiteral("diff_ids"), QJsonArray{modelDigest}}}}};
+        {QStringLiteral("rootfs"), QJsonObject{{QStringLiteral("type"), QStringLiteral("layers")},
+                                               {QStringLiteral("diff_ids"), diffIds}}}};
     const QByteArray configBytes = QJsonDocument(config).toJson(QJsonDocument::Compact);
     const QString configHex = QString::fromLatin1(Sha256::hash(configBytes).toHex());
     if (!placement->write(blobs + QStringLiteral("sha256-") + configHex, configBytes, error))
@@ -186,11 +213,7 @@ bool placeOllama(const QString& root, const MaterializedModel& model, const QStr
                       QStringLiteral("application/vnd.docker.container.image.v1+json")},
                      {QStringLiteral("digest"), QString(QStringLiteral("sha256:") + configHex)},
                      {QStringLiteral("size"), configBytes.size()}}},
-        {QStringLiteral("layers"),
-         QJsonArray{QJsonObject{
-             {QStringLiteral("mediaType"), QStringLiteral("application/vnd.ollama.image.model")},
-             {QStringLiteral("digest"), modelDigest},
-             {QStringLiteral("size"), gguf.size}}}}};
+        {QStringLiteral("layers"), layers}};
     return placement->write(root + QStringLiteral("/manifests/registry.ollama.ai/library/") + base +
                                 QLatin1Char('/') + tag,
                             QJsonDocument(manifest).toJson(QJsonDocument::Compact), error);
@@ -201,6 +224,8 @@ bool placeLmStudio(const QString& root, const MaterializedModel& model, Placemen
 {
     use->label = model.repoId;
     for (const auto& f : model.files) {
+        if (f.path.startsWith(ollamaLayerPath({}))) // Ollama's own layers mean nothing here
+            continue;
         const QString inStore = model.repoId + QLatin1Char('/') + f.path;
         if (const QString why = modelpath::problem(inStore); !why.isEmpty()) {
             *error = QStringLiteral("Cannot place “%1” in LM Studio: %2").arg(model.model, why);
@@ -218,6 +243,8 @@ bool placeHfCache(const QString& root, const MaterializedModel& model, Placement
     use->label = model.repoId + QLatin1Char('@') + model.commit.left(8);
     const QString repo = root + QLatin1Char('/') + hfcache::repoFolderName(model.repoId);
     for (const auto& f : model.files) {
+        if (f.path.startsWith(ollamaLayerPath({}))) // Ollama's own layers mean nothing here
+            continue;
         const QString blob = blobOf(model, f);
         const QString etag = QFileInfo(blob).fileName();
         const QString target = repo + QStringLiteral("/blobs/") + etag;
