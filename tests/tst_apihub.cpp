@@ -533,6 +533,22 @@ void TestApiHub::llamaCppAnswersFromTheStore()
     QFile got(path);
     QVERIFY(got.open(QIODevice::ReadOnly));
     QVERIFY(got.readAll() == m_gguf);
+
+    // By tag, as "hf:ORG/NAME:QUANT": the Hub's manifest route as it answers llama.cpp names the
+    // GGUF file, which is then fetched by resolve/.
+    const QString byTag = m_box->path(QStringLiteral("llama-by-tag"));
+    const QString fromTag = llamaCheck({QStringLiteral("hf:acme/tiny:latest"), byTag}, env);
+    QVERIFY2(fromTag.contains(QStringLiteral("\"ok\":true")), qPrintable(fromTag));
+    const QString tagged = QJsonDocument::fromJson(fromTag.toUtf8().trimmed().split('\n').last())
+                               .object()
+                               .value(QStringLiteral("path"))
+                               .toString();
+    QFile gotByTag(tagged);
+    QVERIFY2(gotByTag.open(QIODevice::ReadOnly), qPrintable(fromTag));
+    QVERIFY(gotByTag.readAll() == m_gguf);
+    // A tag the model does not have is a clear 404 to the client.
+    const QString missing = llamaCheck({QStringLiteral("hf:acme/tiny:Q2_K"), byTag}, env);
+    QVERIFY2(missing.contains(QStringLiteral("Cannot get quantization")), qPrintable(missing));
 }
 
 // llama.cpp's own -hf code (tests/peers/llama-hf/hf-pull: the calls `llama-cli -hf` makes, in the

@@ -547,7 +547,9 @@ void ApiConnection::serveRegistry(const ApiRoute& route)
     if (route.kind == ApiRoute::Kind::RegistryTags)
         return respond(registryTags(route.model, images));
     if (route.kind == ApiRoute::Kind::RegistryManifest)
-        return respond(registryManifest(images, route.revision, m_head.header("accept")));
+        return respond(isLlamaCppAgent(m_head.header("user-agent"))
+                           ? llamaCppManifest(images, route.revision)
+                           : registryManifest(images, route.revision, m_head.header("accept")));
     std::optional<FileRecord> file;
     const ApiResponse r = registryBlob(images, route.revision, &file);
     if (!file)

@@ -223,6 +223,31 @@ ApiResponse registryManifest(const QList<RegistryImage>& images, const QString& 
                              .arg(reference, tags.join(QStringLiteral(", "))));
 }
 
+bool isLlamaCppAgent(const QByteArray& userAgent)
+{
+    return userAgent.startsWith("llama-cpp");
+}
+
+ApiResponse llamaCppManifest(const QList<RegistryImage>& images, const QString& reference)
+{
+    for (const RegistryImage& image : images) {
+        if (image.tag.compare(reference, Qt::CaseInsensitive) != 0)
+            continue;
+        const QJsonObject file{
+            {QStringLiteral("rfilename"), image.gguf.path},
+            {QStringLiteral("size"), image.gguf.size},
+            {QStringLiteral("lfs"),
+             QJsonObject{{QStringLiteral("sha256"), QString::fromLatin1(image.gguf.sha256)},
+                         {QStringLiteral("size"), image.gguf.size}}}};
+        return ApiResponse::json(200, QJsonObject{{QStringLiteral("ggufFile"), file}});
+    }
+    QStringList tags;
+    for (const RegistryImage& image : images)
+        tags.append(image.tag);
+    return ApiResponse::error(404, tr("This model has no GGUF file tagged “%1”; its tags are: %2")
+                                       .arg(reference, tags.join(QStringLiteral(", "))));
+}
+
 ApiResponse registryTags(const QString& repository, const QList<RegistryImage>& images)
 {
     QJsonArray tags;

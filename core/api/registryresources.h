@@ -57,6 +57,12 @@ ApiResponse registryBase();
 // GET|HEAD /v2/{name}/manifests/{reference}: a tag, or a digest of one of the forms.
 ApiResponse registryManifest(const QList<RegistryImage>& images, const QString& reference,
                              const QByteArray& accept);
+// The same route as the Hub answers llama.cpp (User-Agent "llama-cpp", which `-hf ORG/NAME:QUANT`
+// and node-llama-cpp's "hf:ORG/NAME:QUANT" send): {"ggufFile": {"rfilename", "size", "lfs"}},
+// the file the tag names, which the client then fetches by the Hub's resolve route.
+ApiResponse llamaCppManifest(const QList<RegistryImage>& images, const QString& reference);
+// Whether a request's User-Agent is llama.cpp's (or a client speaking for it).
+bool isLlamaCppAgent(const QByteArray& userAgent);
 // GET /v2/{name}/tags/list.
 ApiResponse registryTags(const QString& repository, const QList<RegistryImage>& images);
 // The blob `digest` names among `images`: a GGUF file (*file set, to be streamed) or a config
