@@ -1,7 +1,7 @@
 // `modelfloat-cli config redundancy` and the space figures of `stats`: a vault's redundancy is
 // "copies N" or "shards K+M"; shards are refused, with the reason and nothing changed, when the
 // vault has fewer providers than a chunk has shards; a float under a shards scheme says that it
-// places copies for now.
+// places copies for now; `stats` gives what fits under each scheme.
 #include "clisandbox.h"
 #include "testsupport.h"
 
@@ -17,6 +17,7 @@ namespace {
 
 constexpr int Failed = 1;
 constexpr int Usage = 2;
+constexpr qint64 GiB = qint64(1) << 30;
 
 } // namespace
 
@@ -34,6 +35,7 @@ private Q_SLOTS:
     void badSpellingsAreRefused();
     void copiesSetTheReplication();
     void floatSaysItPlacesCopies();
+    void statsGivesWhatFits();
 
 private:
     CliResult run(const QStringList& args) const { return m_box->run(args); }
@@ -192,6 +194,34 @@ void TestCliRedundancy::floatSaysItPlacesCopies()
              floated.describe().constData());
     const CliResult info = run({QStringLiteral("stats"), QStringLiteral("--json")});
     QCOMPARE(info.json().value(QStringLiteral("placements")).toInt(), 2);
+}
+
+void TestCliRedundancy::statsGivesWhatFits()
+{
+    addTheIssueProviders();
+    const CliResult r = run({QStringLiteral("stats"), QStringLiteral("--json")});
+    QVERIFY2(r.code == 0, r.describe().constData());
+    QCOMPARE(r.json().value(QStringLiteral("redundancy")).toString(), QStringLiteral("copies 2"));
+    QHash<QString, qint64> fits;
+    const QJsonArray schemes = r.json().value(QStringLiteral("schemes")).toArray();
+    QVERIFY(!schemes.isEmpty());
+    QCOMPARE(schemes.first().toObject().value(QStringLiteral("scheme")).toString(),
+             QStringLiteral("copies 2"));
+    QVERIFY(schemes.first().toObject().value(QStringLiteral("current")).toBool());
+    for (const auto& v : schemes) {
+        const QJsonObject o = v.toObject();
+        fits.insert(o.value(QStringLiteral("scheme")).toString(),
+                    o.value(QStringLiteral("fits_bytes")).toInteger());
+    }
+    QCOMPARE(fits.value(QStringLiteral("copies 2")), 65 * GiB / 2);
+    QCOMPARE(fits.value(QStringLiteral("shards 3+2")), 30 * GiB);
+    QCOMPARE(fits.value(QStringLiteral("shards 4+1")), 40 * GiB);
+    QCOMPARE(fits.value(QStringLiteral("shards 4+2")), 0);
+    const CliResult text = run({QStringLiteral("stats")});
+    QVERIFY2(text.out.contains("free space of 5 providers with a quota"),
+             text.describe().constData());
+    QVERIFY2(text.out.contains("but needs 6 providers and the vault has 5"),
+             text.describe().constData());
 }
 
 QTEST_GUILESS_MAIN(TestCliRedundancy)
