@@ -224,14 +224,6 @@ bool Command::placementFrom(const QCommandLineParser& p, Vault* vault,
     }
     options->replication = *replicas;
     options->chunker = *chunker;
-    // The vault may already ask for shards; until floats place them, say what happens instead
-    // rather than let the setting look obeyed (docs/erasure.md).
-    const RedundancyScheme scheme = vault->redundancy();
-    if (scheme.isShards())
-        console().warning(QStringLiteral("the vault's redundancy is %1, but floats do not place "
-                                         "shards yet: this one places %2 copies of each chunk.")
-                              .arg(scheme.toString())
-                              .arg(*replicas));
     const auto providers = providersFrom(p, vault);
     if (!providers) {
         finish(NotFound);
