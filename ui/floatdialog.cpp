@@ -1,6 +1,7 @@
 #include "floatdialog.h"
 #include "counted.h"
 
+#include "chunking/redundancyscheme.h"
 #include "growtofit.h"
 #include "icons.h"
 #include "registry/modelname.h"
@@ -91,6 +92,10 @@ FloatDialog::FloatDialog(const DroppedFiles& dropped, const QList<ProviderRecord
                               "fewer leave the model short of copies until it is repaired.")
                                .arg(counted(wantedCopies, tr("1 copy"), tr("%1 copies"))));
     form->addRow(tr("&Replicas of each chunk:"), m_replicas);
+    m_cost = new QLabel(this);
+    m_cost->setWordWrap(true);
+    m_cost->setAccessibleName(tr("What it costs"));
+    form->addRow(QString(), m_cost);
     layout->addLayout(form);
 
     QSettings settings;
@@ -148,6 +153,25 @@ FloatDialog::FloatDialog(const DroppedFiles& dropped, const QList<ProviderRecord
     // The message goes as soon as the input changes.
     connect(m_name, &QLineEdit::textChanged, m_error, &QLabel::hide);
     connect(m_replicas, &QSpinBox::valueChanged, m_error, &QLabel::hide);
+    connect(m_replicas, &QSpinBox::valueChanged, this, &FloatDialog::updateCost);
+    for (QCheckBox* box : std::as_const(m_providerBoxes))
+        connect(box, &QCheckBox::toggled, this, &FloatDialog::updateCost);
+    updateCost();
+}
+
+QString FloatDialog::costText() const
+{
+    return m_cost->text();
+}
+
+void FloatDialog::updateCost()
+{
+    int chosen = 0;
+    for (QCheckBox* box : std::as_const(m_providerBoxes))
+        chosen += box->isChecked() ? 1 : 0;
+    // The same words as `modelfloat-cli config redundancy`; "your providers" are those chosen.
+    m_cost->setText(RedundancyScheme::makeCopies(m_replicas->value()).describe(chosen) +
+                    QLatin1Char('.'));
 }
 
 FloatRequest FloatDialog::request() const
