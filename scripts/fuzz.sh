@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets in fuzz/ (the GGUF and safetensors header readers and the
-# streaming HeaderSniffer) with clang++-14 and -fsanitize=fuzzer,address,undefined, makes the seed
+# Builds the libFuzzer targets in fuzz/ (the GGUF and safetensors header readers, the
+# streaming HeaderSniffer, and the erasure-code shard decoder) with clang++-14 and -fsanitize=fuzzer,address,undefined, makes the seed
 # corpus with the tests' own GGUF/safetensors writer, and runs each target for SECONDS seconds
 # (default 20). Any crash, sanitizer report, leak, single allocation over 64 MiB or RSS over
 # 2 GiB fails the script; the input that did it is left in $BUILD/artifacts. See docs/fuzzing.md.
-#   scripts/fuzz.sh [SECONDS] [TARGET...]      (targets: gguf safetensors sniffer)
+#   scripts/fuzz.sh [SECONDS] [TARGET...]      (targets: gguf safetensors sniffer shards)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-20}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(gguf safetensors sniffer)
+[ ${#targets[@]} -eq 0 ] && targets=(gguf safetensors sniffer shards)
 build="${FUZZ_BUILD_DIR:-build-fuzz}"
 cxx="${FUZZ_CXX:-clang++-14}"
 mkdir -p "$build/obj" "$build/artifacts"
@@ -34,15 +34,38 @@ for src in core/formats/*.cpp; do
     objects+=("$obj")
 done
 
+# The shard codec and what it needs of core/chunking (CIDs on OpenSSL's SHA-256, ISA-L).
+shard_objects=()
+for src in core/chunking/{chunkerparams,cid,sha256,shardcodec,redundancyscheme}.cpp; do
+    obj="$build/obj/$(basename "${src%.cpp}").o"
+    if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ -n "$(find core/chunking -name '*.h' -newer "$obj")" ]; then
+        "$cxx" "${common[@]}" "${sanitize[@]}" -fsanitize=fuzzer-no-link -c "$src" -o "$obj"
+    fi
+    shard_objects+=("$obj")
+done
+
 # The seed corpus, written by the tests' writer (tests/ggufwriter.h).
 "$cxx" "${common[@]}" fuzz/make_seeds.cpp -o "$build/make_seeds" "${qt_libs[@]}"
 "$build/make_seeds" "$build/seeds"
+# Shard seeds: 4+2, 6+3 and 10+4 chunks with shards dropped, relabelled and flipped, and schemes.
+mkdir -p "$build/seeds/shards"
+printf '\x05\x03\xe9\x03\x00\x01\x00\x02' >"$build/seeds/shards/4+2-two-lost"
+printf '\x07\x04\x00\x10\x00\x00\x02\x05\x00\x07' >"$build/seeds/shards/6+3-flipped"
+printf '\x0b\x05\x01\x00\x04\x02\x01\x81\x06\x80' >"$build/seeds/shards/10+4-relabelled"
+printf 'shards 4+2' >"$build/seeds/shards/scheme-shards"
+printf 'copies 2' >"$build/seeds/shards/scheme-copies"
 
 status=0
 for t in "${targets[@]}"; do
-    "$cxx" "${common[@]}" "${sanitize[@]}" -fsanitize=fuzzer "fuzz/fuzz_$t.cpp" "${objects[@]}" \
-        -o "$build/fuzz_$t" "${qt_libs[@]}"
+    if [ "$t" = shards ]; then
+        "$cxx" "${common[@]}" "${sanitize[@]}" -fsanitize=fuzzer "fuzz/fuzz_$t.cpp" \
+            "${shard_objects[@]}" -o "$build/fuzz_$t" "${qt_libs[@]}" -lcrypto -lisal
+    else
+        "$cxx" "${common[@]}" "${sanitize[@]}" -fsanitize=fuzzer "fuzz/fuzz_$t.cpp" "${objects[@]}" \
+            -o "$build/fuzz_$t" "${qt_libs[@]}"
+    fi
     case "$t" in
+        shards) seeds="$build/seeds/shards"; dict=fuzz/shards.dict ;;
         safetensors) seeds="$build/seeds/safetensors"; dict=fuzz/safetensors.dict ;;
         sniffer) seeds="$build/seeds"; dict=fuzz/gguf.dict ;;
         *) seeds="$build/seeds/gguf"; dict=fuzz/gguf.dict ;;

@@ -8,6 +8,7 @@ packages=(
     qt6-base-dev qt6-base-dev-tools libqt6sql6-sqlite
     libssl-dev openssl nlohmann-json3-dev
     libfuse3-dev fuse3
+    libisal-dev
     util-linux
     clang-14 libclang-rt-14-dev
     qtkeychain-qt6-dev libsecret-1-0 gnome-keyring libsecret-tools dbus-daemon dbus-bin

@@ -11,6 +11,15 @@
 # gnome-themes-extra and python3.
 #   scripts/screenshot-gui.sh <build dir> [output dir]    (default output: docs/)
 set -euo pipefail
+# The vault keeps its catalog key in the keychain: run in a session that has one.
+[ "${MODELFLOAT_KEYRING_RUNNING:-}" = 1 ] || exec "$(dirname "$0")/with-keyring.sh" "$0" "$@"
+for tool in Xvfb openbox import xdotool xprop xdpyinfo; do
+    command -v "$tool" >/dev/null || {
+        echo "$0 needs $tool: apt-get install xvfb openbox imagemagick xdotool x11-utils" \
+            "qt6-gtk-platformtheme gnome-themes-extra" >&2
+        exit 1
+    }
+done
 BUILD=$(cd "${1:?usage: $0 BUILD_DIR [OUT_DIR]}" && pwd)
 OUT=$(cd "${2:-$(dirname "$0")/../docs}" && pwd)
 APP=$BUILD/app/modelfloat

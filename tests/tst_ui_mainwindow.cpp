@@ -450,6 +450,13 @@ private Q_SLOTS:
         FloatDialog dialog(DroppedFiles::fromPaths({file}), providers, 2, taken);
         dialog.show();
         QCOMPARE(dialog.nameEdit()->text(), QStringLiteral("weights"));
+        // What the choice costs and survives, in plain words, following the choice.
+        QCOMPARE(dialog.costText(),
+                 QStringLiteral("2× the model's size, survives losing any 1 of your 2 providers."));
+        dialog.replicasBox()->setValue(1);
+        QCOMPARE(dialog.costText(),
+                 QStringLiteral("1× the model's size, does not survive losing a provider."));
+        dialog.replicasBox()->setValue(2);
 
         const auto refused = [&](const QString& expected) {
             dialog.accept();

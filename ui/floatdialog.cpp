@@ -1,6 +1,7 @@
 #include "floatdialog.h"
 #include "counted.h"
 
+#include "chunking/redundancyscheme.h"
 #include "growtofit.h"
 #include "icons.h"
 #include "registry/modelname.h"
@@ -91,6 +92,10 @@ FloatDialog::FloatDialog(const DroppedFiles& dropped, const QList<ProviderRecord
                               "fewer leave the model short of copies until it is repaired.")
                                .arg(counted(wantedCopies, tr("1 copy"), tr("%1 copies"))));
     form->addRow(tr("&Replicas of each chunk:"), m_replicas);
+    m_cost = new QLabel(this);
+    m_cost->setWordWrap(true);
+    m_cost->setAccessibleName(tr("What it costs"));
+    form->addRow(QString(), m_cost);
     layout->addLayout(form);
 
     QSettings settings;
@@ -126,25 +131,7 @@ FloatDialog::FloatDialog(const DroppedFiles& dropped, const QList<ProviderRecord
     // health against), never more than the providers chosen: a dialog that refuses its own
     // default is a trap.
     m_replicas->setValue(qBound(1, wantedCopies, qMax(1, checked)));
-    // Fewer copies than the vault wants (a provider is down, or unchecked) are said in words,
-    // with what happens to the missing ones: not a spin box that quietly shows 1.
-    m_copiesNote = new QLabel(this);
-    m_copiesNote->setWordWrap(true);
-    m_copiesNote->setAccessibleName(tr("Copies"));
-    auto showCopiesNote = [this, wantedCopies](int copies) {
-        m_copiesNote->setText(
-            tr("The vault wants %1. With %2, the model shows as degraded until more providers "
-               "can take copies; the background repair then makes the missing ones by itself.")
-                .arg(counted(wantedCopies, tr("1 copy"), tr("%1 copies")),
-                     counted(copies, tr("1 copy"), tr("%1 copies"))));
-        m_copiesNote->setVisible(copies < wantedCopies);
-    };
-    showCopiesNote(m_replicas->value());
-    connect(m_replicas, &QSpinBox::valueChanged, this, [this, showCopiesNote](int copies) {
-        showCopiesNote(copies);
-        growToFit(this);
-    });
-    form->addRow(QString(), m_copiesNote);
+    m_wantedCopies = wantedCopies;
     if (m_providerBoxes.isEmpty())
         groupLayout->addWidget(new QLabel(tr("No provider takes new copies."), group));
     layout->addWidget(group);
@@ -167,6 +154,37 @@ FloatDialog::FloatDialog(const DroppedFiles& dropped, const QList<ProviderRecord
     // The message goes as soon as the input changes.
     connect(m_name, &QLineEdit::textChanged, m_error, &QLabel::hide);
     connect(m_replicas, &QSpinBox::valueChanged, m_error, &QLabel::hide);
+    connect(m_replicas, &QSpinBox::valueChanged, this, &FloatDialog::updateCost);
+    for (QCheckBox* box : std::as_const(m_providerBoxes))
+        connect(box, &QCheckBox::toggled, this, &FloatDialog::updateCost);
+    updateCost();
+}
+
+QString FloatDialog::costText() const
+{
+    return m_cost->text();
+}
+
+void FloatDialog::updateCost()
+{
+    int chosen = 0;
+    for (QCheckBox* box : std::as_const(m_providerBoxes))
+        chosen += box->isChecked() ? 1 : 0;
+    // The same words as `modelfloat-cli config redundancy`; "your providers" are those chosen.
+    const int copies = m_replicas->value();
+    QString text = RedundancyScheme::makeCopies(copies).describe(chosen) + QLatin1Char('.');
+    // Fewer copies than the vault wants (a provider is down, or unchecked) are said in words,
+    // with what happens to the missing ones: not a spin box that quietly shows 1.
+    if (copies < m_wantedCopies)
+        text += QLatin1Char(' ') +
+                tr("The vault wants %1. With %2, the model shows as degraded until more "
+                   "providers can take copies; the background repair then makes the missing "
+                   "ones by itself.")
+                    .arg(counted(m_wantedCopies, tr("1 copy"), tr("%1 copies")),
+                         counted(copies, tr("1 copy"), tr("%1 copies")));
+    m_cost->setText(text);
+    if (isVisible())
+        growToFit(this); // the sentence takes its lines, not the provider list's
 }
 
 FloatRequest FloatDialog::request() const

@@ -36,8 +36,8 @@ public:
 
     QLineEdit* nameEdit() const { return m_name; }
     QSpinBox* replicasBox() const { return m_replicas; }
-    // Says what fewer copies than the vault wants mean (hidden when there are enough).
-    QLabel* copiesNote() const { return m_copiesNote; }
+    // What the replicas chosen cost and survive, in plain words (RedundancyScheme::describe).
+    QString costText() const;
     QList<QCheckBox*> providerBoxes() const { return m_providerBoxes; }
 
     static QString suggestedName(const QStringList& paths);
@@ -47,14 +47,16 @@ public Q_SLOTS:
 
 private:
     void showError(const QString& text);
+    void updateCost();
 
     DroppedFiles m_dropped;
     std::function<bool(const QString&)> m_existingName;
     QLineEdit* m_name = nullptr;
     QSpinBox* m_replicas = nullptr;
     QList<QCheckBox*> m_providerBoxes;
+    QLabel* m_cost = nullptr;
     QLabel* m_error = nullptr;
-    QLabel* m_copiesNote = nullptr;
+    int m_wantedCopies = 1;
 };
 
 } // namespace mf::ui

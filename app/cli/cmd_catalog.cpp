@@ -2,6 +2,8 @@
 #include "command.h"
 #include "texttable.h"
 
+#include "chunking/redundancycapacity.h"
+
 #include "formats/formatdescription.h"
 #include "registry/filedags.h"
 #include "registry/modeljson.h"
@@ -211,6 +213,63 @@ class StatsCommand final : public Command
 {
 public:
     using Command::Command;
+
+    // What the vault's models take and how much more fits in the providers' free space, under
+    // the vault's redundancy and the usual alternatives (chunking/redundancycapacity.h). Free
+    // space is known for providers with a quota; the others are left out, and said so.
+    QJsonArray printSchemes(Vault* vault, const VaultStats& s,
+                            const QHash<qint64, qint64>& byProvider)
+    {
+        std::vector<qint64> free;
+        int providers = 0;
+        int noQuota = 0;
+        for (const ProviderRecord& pr : vault->registry().providerRows().providers()) {
+            if (!pr.takesNewCopies())
+                continue;
+            ++providers;
+            if (pr.quotaBytes < 0)
+                ++noQuota;
+            else
+                free.push_back(qMax<qint64>(0, pr.quotaBytes - byProvider.value(pr.id)));
+        }
+        const RedundancyScheme current = vault->redundancy();
+        std::vector<RedundancyScheme> schemes{current};
+        for (const auto& other :
+             {RedundancyScheme::makeCopies(2), RedundancyScheme::makeCopies(3),
+              RedundancyScheme::makeShards(2, 1), RedundancyScheme::makeShards(3, 1),
+              RedundancyScheme::makeShards(3, 2), RedundancyScheme::makeShards(4, 1),
+              RedundancyScheme::makeShards(4, 2), RedundancyScheme::makeShards(6, 3),
+              RedundancyScheme::makeShards(10, 4)}) {
+            if (other != current)
+                schemes.push_back(other);
+        }
+        console().print(QStringLiteral("Redundancy:   %1 (%2)")
+                            .arg(current.toString(), current.describe(providers)));
+        console().print(QStringLiteral("Models take, and more fit in the free space of %1 "
+                                       "providers with a quota%2:")
+                            .arg(free.size())
+                            .arg(noQuota > 0
+                                     ? QStringLiteral(" (%1 without one left out)").arg(noQuota)
+                                     : QString()));
+        QJsonArray out;
+        for (const auto& scheme : schemes) {
+            const qint64 takes = qint64(double(s.uniqueBytes) * scheme.storageFactor());
+            const qint64 fits = modelBytesThatFit(free, scheme);
+            console().print(
+                QStringLiteral("  %1 %2  takes %3  %4 more fit   %5")
+                    .arg(pad(scheme.toString(), 12),
+                         scheme == current ? QStringLiteral("(now)") : QStringLiteral("     "),
+                         units::formatBytes(takes).rightJustified(10),
+                         units::formatBytes(fits).rightJustified(10), scheme.describe(providers)));
+            out.append(QJsonObject{{QStringLiteral("scheme"), scheme.toString()},
+                                   {QStringLiteral("current"), scheme == current},
+                                   {QStringLiteral("stored_bytes"), takes},
+                                   {QStringLiteral("fits_bytes"), fits},
+                                   {QStringLiteral("description"), scheme.describe(providers)}});
+        }
+        return out;
+    }
+
     void run(const QStringList& args) override
     {
         QCommandLineParser p;
@@ -256,7 +315,10 @@ public:
                                          {QStringLiteral("stored_bytes"), stored},
                                          {QStringLiteral("quota_bytes"), pr.quotaBytes}});
         }
+        const QJsonArray fits = printSchemes(vault, s, byProvider);
         console().printJson({{QStringLiteral("vault"), vault->directory()},
+                             {QStringLiteral("redundancy"), vault->redundancy().toString()},
+                             {QStringLiteral("schemes"), fits},
                              {QStringLiteral("models"), s.models},
                              {QStringLiteral("files"), s.files},
                              {QStringLiteral("logical_bytes"), s.logicalBytes},

@@ -41,7 +41,7 @@ public:
     {
         QCommandLineParser p;
         p.addPositionalArgument(QStringLiteral("key"),
-                                QStringLiteral("replication, chunker, durability, "
+                                QStringLiteral("redundancy, replication, chunker, durability, "
                                                "unreachable-after, import-limit, collect-grace, "
                                                "read-cache or credentials."),
                                 QStringLiteral("[KEY"));
@@ -54,16 +54,23 @@ public:
                      QStringLiteral("collect-grace: allow less than two catalog sync intervals "
                                     "(0 for a vault whose stores no other computer uses).")});
         if (!parse(p, args,
-                   QStringLiteral("config [replication N | chunker SPEC | durability flush|fast | "
+                   QStringLiteral("config [redundancy [copies N | shards K+M] | replication N | "
+                                  "chunker SPEC | durability flush|fast | "
                                   "unreachable-after HOURS | import-limit SIZE | read-cache SIZE | "
                                   "collect-grace HOURS [--expert] | "
                                   "credentials keychain|plaintext [--i-understand-plaintext]]"),
-                   0, 2))
+                   0, 3))
             return;
         Vault* vault = openVault();
         if (!vault)
             return;
         const QStringList a = p.positionalArguments();
+        if (!a.isEmpty() && a[0] == QLatin1String("redundancy"))
+            return redundancy(vault, a.mid(1).join(QLatin1Char(' ')));
+        if (a.size() == 3) {
+            console().error(QStringLiteral("config %1 takes one value").arg(a[0]));
+            return finish(Usage);
+        }
         if (a.size() == 2) {
             if (a[0] == QLatin1String("replication")) {
                 bool ok = false;
@@ -135,7 +142,8 @@ public:
                                       p.isSet(QStringLiteral("i-understand-plaintext")));
             } else {
                 console().error(
-                    QStringLiteral("Unknown setting “%1”: use replication, chunker, durability, "
+                    QStringLiteral("Unknown setting “%1”: use redundancy, replication, chunker, "
+                                   "durability, "
                                    "unreachable-after, import-limit, collect-grace, read-cache or "
                                    "credentials")
                         .arg(a[0]));
@@ -150,6 +158,53 @@ public:
     }
 
 private:
+    // `config redundancy [SCHEME]`: shows the scheme, or sets it when the providers can hold it.
+    void redundancy(Vault* vault, const QString& text)
+    {
+        int providers = 0;
+        for (const ProviderRecord& pr : vault->registry().providerRows().providers())
+            providers += pr.takesNewCopies() ? 1 : 0;
+        if (!text.isEmpty()) {
+            QString why;
+            const auto scheme = RedundancyScheme::parse(text, &why);
+            if (!scheme) {
+                console().error(why);
+                return finish(Usage);
+            }
+            // Two shards of one chunk never share a provider: with fewer providers than K+M the
+            // scheme cannot be kept at all. Copies are capped by the providers, as before.
+            if (scheme->isShards() && providers < scheme->providersNeeded()) {
+                console().error(
+                    QStringLiteral("%1 needs %2 providers that take new copies, one for each "
+                                   "shard of a chunk, and this vault has %3: add providers or "
+                                   "choose fewer shards.")
+                        .arg(scheme->toString())
+                        .arg(scheme->providersNeeded())
+                        .arg(providers));
+                return finish(Failed);
+            }
+            if (!vault->setRedundancy(*scheme)) {
+                console().error(vault->registry().lastError());
+                return finish(Failed);
+            }
+        }
+        const RedundancyScheme scheme = vault->redundancy();
+        console().print(QStringLiteral("redundancy   %1: %2")
+                            .arg(scheme.toString(), scheme.describe(providers)));
+        if (scheme.isShards())
+            console().print(QStringLiteral("Floats place %1 copies of each chunk for now: placing "
+                                           "shards comes next (docs/erasure.md).")
+                                .arg(vault->replicationFactor()));
+        console().printJson({{QStringLiteral("redundancy"), scheme.toString()},
+                             {QStringLiteral("description"), scheme.describe(providers)},
+                             {QStringLiteral("providers"), providers},
+                             {QStringLiteral("providers_needed"), scheme.providersNeeded()},
+                             {QStringLiteral("storage_factor"), scheme.storageFactor()},
+                             {QStringLiteral("losses_survived"), scheme.lossesSurvived()},
+                             {QStringLiteral("replication"), vault->replicationFactor()}});
+        finish(Success);
+    }
+
     // The collector's grace period (docs/coordination.md, "Collecting across vaults").
     bool setCollectGrace(Vault* vault, const QString& value, bool expert)
     {
@@ -200,6 +255,7 @@ private:
     void show(Vault* vault)
     {
         console().print(QStringLiteral("vault        %1").arg(vault->directory()));
+        console().print(QStringLiteral("redundancy   %1").arg(vault->redundancy().toString()));
         console().print(QStringLiteral("replication  %1").arg(vault->replicationFactor()));
         console().print(QStringLiteral("chunker      %1").arg(vault->defaultChunker().toString()));
         console().print(QStringLiteral("durability   %1").arg(durability(vault)));
@@ -219,6 +275,7 @@ private:
         console().print(QStringLiteral("read-cache   %1 (chunks read lately, kept in %2)")
                             .arg(units::formatBytes(readCache), vault->chunkCache().directory()));
         console().printJson({{QStringLiteral("vault"), vault->directory()},
+                             {QStringLiteral("redundancy"), vault->redundancy().toString()},
                              {QStringLiteral("replication"), vault->replicationFactor()},
                              {QStringLiteral("chunker"), vault->defaultChunker().toString()},
                              {QStringLiteral("durability"), durability(vault)},

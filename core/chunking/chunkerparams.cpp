@@ -11,7 +11,8 @@ constexpr quint32 MiB = 1024 * KiB;
 // Below 64 KiB a 70 GB model becomes over a million objects; above 64 MiB a single chunk is
 // more than a provider request should carry (and more than a retry should have to resend).
 constexpr quint32 SmallestChunk = 64 * KiB;
-constexpr quint32 LargestChunk = 64 * MiB;
+constexpr quint32 LargestChunk = ChunkerParams::LargestChunkSize;
+static_assert(LargestChunk == 64 * MiB);
 
 const QLatin1String FastCdcPrefix("fastcdc:");
 const QLatin1String FixedPrefix("fixed:");

@@ -12,6 +12,9 @@ struct ChunkerParams
 {
     enum class Kind { ContentDefined, Fixed };
 
+    // No chunk is ever larger (a bound for anything that holds a chunk whole, as shards do).
+    static constexpr quint32 LargestChunkSize = 64 * 1024 * 1024;
+
     Kind kind = Kind::ContentDefined;
     quint32 minSize = 0; // content-defined only
     quint32 avgSize = 0; // content-defined: target average; fixed: the chunk size

@@ -98,6 +98,14 @@ void FileDistributor::start()
                           nullptr, int(m_providers.size()))
                            .arg(m_replication)
                            .arg(m_options.replication));
+    // The vault may already ask for shards (docs/erasure.md); until the distributor places them,
+    // every float, import and upload says what it does instead, wherever it was started from.
+    const RedundancyScheme scheme = m_vault->redundancy();
+    if (scheme.isShards())
+        Q_EMIT warning(tr("the vault's redundancy is %1, but floats do not place shards yet: "
+                          "this one places %n copies of each chunk.",
+                          nullptr, m_replication)
+                           .arg(scheme.toString()));
 
     m_stats.fileSize = m_scanner->expectedSize();
     if (m_options.topUp) {

@@ -285,6 +285,24 @@ bool Vault::setReplicationFactor(int replicas)
     return m_registry->settings().setSetting(ReplicationKey, QString::number(replicas));
 }
 
+RedundancyScheme Vault::redundancy()
+{
+    const auto scheme =
+        RedundancyScheme::parse(m_registry->settings().setting(QLatin1String(RedundancySetting)));
+    if (scheme && scheme->isShards())
+        return *scheme;
+    return RedundancyScheme::makeCopies(replicationFactor());
+}
+
+bool Vault::setRedundancy(const RedundancyScheme& scheme)
+{
+    Registry& r = *m_registry;
+    return r.transaction([&] {
+        return r.settings().setSetting(QLatin1String(RedundancySetting), scheme.toString()) &&
+               (scheme.isShards() || setReplicationFactor(scheme.copies));
+    });
+}
+
 ChunkerParams Vault::defaultChunker()
 {
     const auto params = ChunkerParams::fromString(m_registry->settings().setting(ChunkerKey));

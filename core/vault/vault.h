@@ -1,6 +1,7 @@
 #pragma once
 
 #include "chunking/chunkerparams.h"
+#include "chunking/redundancyscheme.h"
 #include "credentials/catalogkey.h"
 #include "providers/provider.h"
 #include "providers/providerfactory.h"
@@ -71,6 +72,14 @@ public:
 
     int replicationFactor();
     bool setReplicationFactor(int replicas);
+    // The vault's redundancy scheme (docs/erasure.md). "copies N" is the replication setting
+    // above; "shards K+M" is kept in the setting RedundancySetting, and copies stay what a float
+    // places until floats place shards: while the scheme is shards, a float places
+    // replicationFactor() copies and says so.
+    static constexpr const char* RedundancySetting = "redundancy";
+    RedundancyScheme redundancy();
+    // Copies set the replication factor too; both settings change in one transaction.
+    bool setRedundancy(const RedundancyScheme& scheme);
     ChunkerParams defaultChunker();
     bool setDefaultChunker(const ChunkerParams& params);
 
