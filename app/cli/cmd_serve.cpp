@@ -55,10 +55,13 @@ public:
         p.addOption({QStringLiteral("print-token"),
                      QStringLiteral("Print the token requests must carry (made on first use), "
                                     "and exit.")});
+        p.addOption({QStringLiteral("logout-all"),
+                     QStringLiteral("End every web page session (of this and any running "
+                                    "server on the vault), and exit.")});
         if (!parse(p, args,
                    QStringLiteral("serve [--port N] [--address ADDR] [--hub-without-token] "
                                   "[--max-connections N] [--request-deadline S] "
-                                  "[--no-background-sync] [--print-token]"),
+                                  "[--no-background-sync] [--print-token] [--logout-all]"),
                    0, 0))
             return;
         bool ok = false;
@@ -97,6 +100,16 @@ public:
         Vault* vault = openVault();
         if (!vault)
             return;
+        if (p.isSet(QStringLiteral("logout-all"))) {
+            QString why;
+            if (!api::WebSessions::endAllSessions(vault->directory(), &why)) {
+                console().error(why);
+                return finish(Failed);
+            }
+            console().print(QStringLiteral("Every web page session has ended: browsers sign in "
+                                           "again with a new link."));
+            return finish(Success);
+        }
         auto* tokenJob = new api::ApiTokenJob(vault, this);
         connect(tokenJob, &api::ApiTokenJob::finished, this, [this, tokenJob, vault] {
             tokenJob->deleteLater();
@@ -156,14 +169,21 @@ private:
         console().print(QStringLiteral("Serving the vault at %1 (Ctrl-C stops)").arg(url));
         console().print(QStringLiteral("Requests need the header “Authorization: Bearer TOKEN”; "
                                        "modelfloat-cli serve --print-token shows the token."));
+        // A person's way in: the token is never typed into a browser.
+        const QString link = m_server->newSignInLink();
+        console().print(QStringLiteral("The web page: open %1 to sign a browser in (once, within "
+                                       "%2 minutes).")
+                            .arg(link)
+                            .arg(api::WebSessions::DefaultCodeLifetimeSeconds / 60));
         if (m_hubWithoutToken)
             console().print(
                 QStringLiteral("The Hugging Face and registry endpoints answer without the "
                                "token: HF_ENDPOINT=http://127.0.0.1:%1 needs no "
                                "HF_TOKEN, and ollama pull works.")
                     .arg(m_server->port()));
-        console().printJson(
-            {{QStringLiteral("url"), url}, {QStringLiteral("port"), m_server->port()}});
+        console().printJson({{QStringLiteral("url"), url},
+                             {QStringLiteral("port"), m_server->port()},
+                             {QStringLiteral("signInLink"), link}});
     }
 
     quint16 m_port = 0;

@@ -2,6 +2,9 @@
 
 #include "apiconnection.h"
 #include "apiresponse.h"
+#include "webresources.h"
+
+#include "vault/vault.h"
 
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -13,6 +16,7 @@ ApiServer::ApiServer(Vault* vault, const QByteArray& token, QObject* parent)
     , m_vault(vault)
     , m_token(token)
     , m_server(new QTcpServer(this))
+    , m_sessions(vault->directory())
 {
     connect(m_server, &QTcpServer::newConnection, this, &ApiServer::onNewConnection);
 }
@@ -81,12 +85,19 @@ void ApiServer::onNewConnection()
         settings.hubWithoutToken = m_hubWithoutToken;
         settings.transfers = m_transfers;
         settings.blobIds = &m_blobIds;
+        settings.sessions = &m_sessions;
+        settings.baseUrl = baseUrl();
         // Deletes itself when done.
         auto* connection = new ApiConnection(m_vault, socket, settings, this);
         ++m_connections;
         m_open.append(connection);
         connect(connection, &QObject::destroyed, this, [this] { --m_connections; });
     }
+}
+
+QString ApiServer::newSignInLink(int lifetimeSeconds)
+{
+    return signInLink(baseUrl(), m_sessions.newCode(lifetimeSeconds));
 }
 
 void ApiServer::refuseBusy(QTcpSocket* socket)

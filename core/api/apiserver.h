@@ -1,6 +1,7 @@
 #pragma once
 
 #include "hubblobids.h"
+#include "websessions.h"
 
 #include <QHostAddress>
 #include <QList>
@@ -60,6 +61,11 @@ public:
     // without one they answer 503.
     void setTransferControl(TransferControl* queue) { m_transfers = queue; }
     int connections() const { return m_connections; }
+    // A one-time link that signs a browser in to the web page (webresources.h), good once within
+    // `lifetimeSeconds`: what `serve` prints and the app's Local API setting can show.
+    QString newSignInLink(int lifetimeSeconds = WebSessions::DefaultCodeLifetimeSeconds);
+    // Ends every web session (and those of any other server on this vault).
+    bool endWebSessions(QString* error) { return m_sessions.endAll(error); }
 
 private:
     void onNewConnection();
@@ -76,6 +82,7 @@ private:
     int m_connections = 0;
     TransferControl* m_transfers = nullptr;
     HubBlobIds m_blobIds; // what the connections computed, for the next ones
+    WebSessions m_sessions;
 };
 
 } // namespace mf::api

@@ -1,0 +1,117 @@
+// The model list: every model is fetched in pages of a thousand (the first page shows as soon as
+// it comes), then searched, filtered and sorted here as the person types; only one page of rows
+// is in the document at a time, so ten thousand models do not stall the page.
+import { api } from './api.js';
+import { el, formatBytes, formatDate } from './dom.js';
+
+const PageRows = 50;
+const FetchBatch = 1000;
+const columns = [
+  { key: 'name', label: 'Name' },
+  { key: 'source', label: 'Source' },
+  { key: 'health', label: 'Health' },
+  { key: 'files', label: 'Files', num: true },
+  { key: 'bytes', label: 'Size', num: true, show: formatBytes },
+  { key: 'min_replicas', label: 'Copies', num: true },
+  { key: 'created', label: 'Floated', show: formatDate },
+];
+
+const state = { models: [], total: 0, query: '', health: '', sort: 'name', descending: false, page: 0 };
+let loading = null;
+
+async function loadAll(onBatch) {
+  state.models = [];
+  for (let offset = 0; ; offset += FetchBatch) {
+    const batch = await api(`/models?limit=${FetchBatch}&offset=${offset}`);
+    state.models.push(...batch.models);
+    state.total = batch.total;
+    onBatch();
+    if (batch.models.length < FetchBatch || state.models.length >= batch.total) break;
+  }
+}
+
+function visible() {
+  const q = state.query.trim().toLowerCase();
+  const rows = state.models.filter((m) =>
+    (!q || m.name.toLowerCase().includes(q) || (m.source || '').toLowerCase().includes(q)) &&
+    (!state.health || m.health === state.health));
+  const key = state.sort;
+  const sign = state.descending ? -1 : 1;
+  rows.sort((a, b) => {
+    const x = a[key], y = b[key];
+    const order = typeof x === 'number' && typeof y === 'number' ? x - y
+      : String(x ?? '').localeCompare(String(y ?? ''), undefined, { numeric: true, sensitivity: 'base' });
+    return sign * order || a.name.localeCompare(b.name);
+  });
+  return rows;
+}
+
+function row(m) {
+  return el('tr', {}, columns.map((c) => {
+    const value = c.show ? c.show(m[c.key]) : m[c.key];
+    if (c.key === 'name')
+      return el('td', { 'data-label': c.label },
+        el('a', { href: '#/model/' + encodeURIComponent(m.name) }, m.name));
+    if (c.key === 'health')
+      return el('td', { 'data-label': c.label, class: 'health-' + m.health }, m.health);
+    return el('td', { 'data-label': c.label, class: c.num ? 'num' : null }, value ?? '');
+  }));
+}
+
+export function showModels(main) {
+  const search = el('input', { type: 'search', id: 'search', autocomplete: 'off',
+    placeholder: 'Name or source', value: state.query });
+  const health = el('select', { id: 'health-filter' },
+    ['', 'healthy', 'degraded', 'damaged', 'incomplete'].map((h) =>
+      el('option', { value: h, selected: h === state.health }, h || 'Any')));
+  const sortBy = el('select', { id: 'sort-by' },
+    columns.map((c) => el('option', { value: c.key, selected: c.key === state.sort }, c.label)));
+  const count = el('p', { class: 'status', role: 'status', 'aria-live': 'polite', id: 'count' });
+  const body = el('tbody');
+  const headRow = el('tr');
+  const pager = el('nav', { class: 'pager', 'aria-label': 'Pages' });
+  const table = el('table', { 'aria-describedby': 'count' },
+    el('caption', { class: 'skip' }, 'Floating models'), el('thead', {}, headRow), body);
+
+  function render() {
+    const rows = visible();
+    const pages = Math.max(1, Math.ceil(rows.length / PageRows));
+    state.page = Math.min(state.page, pages - 1);
+    const loaded = state.models.length < state.total ? ` (loaded ${state.models.length} of ${state.total})` : '';
+    count.textContent = `${rows.length} of ${state.total} models${loaded}`;
+    headRow.replaceChildren(...columns.map((c) => {
+      const sorted = state.sort === c.key;
+      return el('th', { scope: 'col', class: c.num ? 'num' : null,
+        'aria-sort': sorted ? (state.descending ? 'descending' : 'ascending') : 'none' },
+      el('button', { type: 'button', onclick: () => {
+        state.descending = sorted ? !state.descending : false;
+        state.sort = c.key;
+        sortBy.value = c.key;
+        render();
+      } }, c.label + (sorted ? (state.descending ? ' ▼' : ' ▲') : '')));
+    }));
+    body.replaceChildren(...rows.slice(state.page * PageRows, (state.page + 1) * PageRows).map(row));
+    const go = (page) => () => { state.page = page; render(); };
+    pager.replaceChildren(
+      el('button', { type: 'button', disabled: state.page === 0, onclick: go(state.page - 1) }, 'Previous'),
+      el('span', {}, `Page ${state.page + 1} of ${pages}`),
+      el('button', { type: 'button', disabled: state.page >= pages - 1, onclick: go(state.page + 1) }, 'Next'));
+  }
+
+  search.addEventListener('input', () => { state.query = search.value; state.page = 0; render(); });
+  health.addEventListener('change', () => { state.health = health.value; state.page = 0; render(); });
+  sortBy.addEventListener('change', () => { state.sort = sortBy.value; state.descending = false; render(); });
+
+  main.replaceChildren(
+    el('h1', {}, 'Models'),
+    el('div', { class: 'filters', role: 'search' },
+      el('label', { for: 'search' }, 'Search', search),
+      el('label', { for: 'health-filter' }, 'Health', health),
+      el('label', { for: 'sort-by' }, 'Sort by', sortBy)),
+    count, el('div', { class: 'table-wrap' }, table), pager);
+  render();
+  if (!loading)
+    loading = loadAll(render).catch((e) => { count.textContent = e.message; count.classList.add('error'); });
+  else
+    loading.then(render);
+}
