@@ -1,0 +1,74 @@
+// The web page in a real browser: Debian's chromium, headless, driven by playwright-core
+// (tests/peers/web-page-check.mjs) against the real `modelfloat-cli serve`, at a phone's
+// viewport (390x844) and a desktop's (1400x900): signing in through one-time links, searching,
+// opening a model, downloading a file bit-exact; a used link and a request without the CSRF
+// token refused.
+
+#include "apitestsupport.h"
+
+#include <QCryptographicHash>
+#include <QtTest>
+
+using namespace mf;
+using namespace mf::test;
+
+class TestWebPage final : public ApiTestBase
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void cleanupTestCase() { ApiTestBase::cleanupTestCase(); }
+    void browserSignsInSearchesAndDownloads();
+
+private:
+    QString newLink();
+};
+
+namespace {
+const QString Chromium = QStringLiteral("/usr/bin/chromium");
+const QString Driver =
+    QStringLiteral(MODELFLOAT_TESTS_SOURCE_DIR "/peers/node_modules/playwright-core/package.json");
+} // namespace
+
+void TestWebPage::initTestCase()
+{
+    if (!QFileInfo(Chromium).isExecutable())
+        QSKIP("Debian's chromium is not installed (/usr/bin/chromium): scripts/install-deps.sh "
+              "installs it");
+    if (!QFileInfo::exists(Driver))
+        QSKIP("playwright-core is not installed: npm ci in tests/peers installs it");
+    ApiTestBase::initTestCase();
+}
+
+QString TestWebPage::newLink()
+{
+    const Reply r =
+        get(QStringLiteral("/api/v1/session/links"),
+            {QStringLiteral("-X"), QStringLiteral("POST"), QStringLiteral("-d"), QString()});
+    if (r.status != 201)
+        qWarning("%s", r.describe().constData());
+    return r.json().value(QStringLiteral("link")).toString();
+}
+
+void TestWebPage::browserSignsInSearchesAndDownloads()
+{
+    const QString phone = newLink();
+    const QString desktop = newLink();
+    QVERIFY(!phone.isEmpty() && !desktop.isEmpty());
+    const QString sha256 =
+        QString::fromLatin1(QCryptographicHash::hash(m_other, QCryptographicHash::Sha256).toHex());
+    QString output;
+    const bool ok = test::runProcess(
+        QStringLiteral("node"),
+        {QStringLiteral(MODELFLOAT_TESTS_SOURCE_DIR "/peers/web-page-check.mjs"), Chromium,
+         url(QString()), QStringLiteral("other"), QStringLiteral("other.bin"), sha256,
+         QStringLiteral("OTH"), phone, desktop},
+        &output, 120'000);
+    QVERIFY2(ok && output.contains(QLatin1String("all checks passed")), qPrintable(output));
+    // Both viewports ran every check.
+    QCOMPARE(output.count(QLatin1String("has its SHA-256")), 2);
+}
+
+QTEST_GUILESS_MAIN(TestWebPage)
+#include "tst_webpage.moc"
