@@ -5,6 +5,7 @@
 // token refused.
 
 #include "apitestsupport.h"
+#include "ggufwriter.h"
 
 #include <QCryptographicHash>
 #include <QtTest>
@@ -39,6 +40,12 @@ void TestWebPage::initTestCase()
     if (!QFileInfo::exists(Driver))
         QSKIP("playwright-core is not installed: npm ci in tests/peers installs it");
     ApiTestBase::initTestCase();
+    // A GGUF model, whose format and quantization the list shows and searches.
+    const QString gguf = m_box->path(QStringLiteral("input/tiny.gguf"));
+    QVERIFY(test::writeFile(gguf, test::sampleGguf().build()));
+    const CliResult floated =
+        m_box->run({QStringLiteral("float"), gguf, QStringLiteral("--quiet")});
+    QVERIFY2(floated.code == 0, floated.describe());
 }
 
 QString TestWebPage::newLink()

@@ -46,8 +46,15 @@ async function visit(browser, viewport, link) {
 
   await page.getByRole('link', { name: model, exact: true }).waitFor();
   const search_ = page.getByLabel('Search');
-  await search_.fill(search);
   const rows = page.locator('tbody tr');
+  // The search also looks in the format facts: the GGUF model's quantization finds it alone.
+  await search_.fill('q4_k_m');
+  await until(async () => await rows.count() === 1,
+    `${where}: searching a quantization leaves the GGUF model (${await rows.allInnerTexts()})`);
+  const gguf = (await rows.first().innerText()).toLowerCase();
+  check(gguf.includes('gguf') && gguf.includes('q4_k_m'),
+    `${where}: the list shows a model's format and quantization`);
+  await search_.fill(search);
   await until(async () => await rows.count() === 1,
     `${where}: searching "${search}" leaves one model (${await rows.allInnerTexts()})`);
   check(true, `${where}: searching "${search}" leaves one model`);

@@ -22,6 +22,14 @@ export function formatBytes(n) {
   return (i === 0 ? String(n) : n.toFixed(n < 10 ? 2 : 1)) + ' ' + units[i];
 }
 
+// 8030261248 -> "8.03B": parameter counts as model cards write them.
+export function formatCount(n) {
+  if (!Number.isFinite(n) || n <= 0) return '';
+  const steps = [[1e12, 'T'], [1e9, 'B'], [1e6, 'M'], [1e3, 'K']];
+  for (const [size, unit] of steps) if (n >= size) return (n / size).toFixed(n / size < 10 ? 2 : 1) + unit;
+  return String(n);
+}
+
 export function formatDate(iso) {
   if (!iso) return 'never';
   const d = new Date(iso);

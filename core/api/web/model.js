@@ -2,6 +2,7 @@
 // link per file (the browser's own download; the file endpoint takes Range, so it resumes).
 import { api, fileUrl, modelPath } from './api.js';
 import { el, formatBytes, formatDate, showStatus } from './dom.js';
+import { healthReason } from './models.js';
 
 const factNames = {
   architecture: 'Architecture', format: 'Format', quantization: 'Quantization',
@@ -46,8 +47,7 @@ export async function showModel(main, name) {
   const providers = (info.providers || []).map((p) => `${p.name} (${p.chunks} chunks)`).join(', ');
   const summary = [
     ['Source', info.source || '—'],
-    ['Health', info.health + (info.lost ? ` — ${info.lost} chunks have no good copy` :
-      info.under_replicated ? ` — ${info.under_replicated} chunks have fewer copies than wanted` : '')],
+    ['Health', info.health + (healthReason(info) ? ' — ' + healthReason(info) : '')],
     ['Size', formatBytes(info.bytes)],
     ['Copies', String(info.min_replicas)],
     ['Providers', providers || '—'],

@@ -2,19 +2,34 @@
 // it comes), then searched, filtered and sorted here as the person types; only one page of rows
 // is in the document at a time, so ten thousand models do not stall the page.
 import { api } from './api.js';
-import { el, formatBytes, formatDate } from './dom.js';
+import { el, formatBytes, formatDate, formatCount } from './dom.js';
 
 const PageRows = 50;
 const FetchBatch = 1000;
 const columns = [
   { key: 'name', label: 'Name' },
-  { key: 'source', label: 'Source' },
-  { key: 'health', label: 'Health' },
-  { key: 'files', label: 'Files', num: true },
+  { key: 'format', label: 'Format' },
+  { key: 'quantization', label: 'Quantization' },
+  { key: 'parameters', label: 'Parameters', num: true, show: formatCount },
   { key: 'bytes', label: 'Size', num: true, show: formatBytes },
+  { key: 'health', label: 'Health' },
   { key: 'min_replicas', label: 'Copies', num: true },
+  { key: 'files', label: 'Files', num: true },
+  { key: 'source', label: 'Source' },
   { key: 'created', label: 'Floated', show: formatDate },
 ];
+
+// Why a model is not healthy, in words.
+export function healthReason(m) {
+  if (m.health === 'incomplete') return 'its float has not finished';
+  if (m.lost) return `${m.lost} chunk${m.lost === 1 ? ' has' : 's have'} no good copy`;
+  if (m.under_replicated)
+    return `${m.under_replicated} chunk${m.under_replicated === 1 ? ' has' : 's have'} fewer copies than wanted`;
+  return '';
+}
+
+// What the search box looks in.
+const searched = ['name', 'source', 'format', 'quantization', 'architecture'];
 
 const state = { models: [], total: 0, query: '', health: '', sort: 'name', descending: false, page: 0 };
 let loading = null;
@@ -33,7 +48,7 @@ async function loadAll(onBatch) {
 function visible() {
   const q = state.query.trim().toLowerCase();
   const rows = state.models.filter((m) =>
-    (!q || m.name.toLowerCase().includes(q) || (m.source || '').toLowerCase().includes(q)) &&
+    (!q || searched.some((key) => String(m[key] ?? '').toLowerCase().includes(q))) &&
     (!state.health || m.health === state.health));
   const key = state.sort;
   const sign = state.descending ? -1 : 1;
@@ -52,15 +67,18 @@ function row(m) {
     if (c.key === 'name')
       return el('td', { 'data-label': c.label },
         el('a', { href: '#/model/' + encodeURIComponent(m.name) }, m.name));
-    if (c.key === 'health')
-      return el('td', { 'data-label': c.label, class: 'health-' + m.health }, m.health);
+    if (c.key === 'health') {
+      const reason = healthReason(m);
+      return el('td', { 'data-label': c.label, class: 'health-' + m.health },
+        m.health, reason ? el('span', { class: 'reason' }, ' — ' + reason) : null);
+    }
     return el('td', { 'data-label': c.label, class: c.num ? 'num' : null }, value ?? '');
   }));
 }
 
 export function showModels(main) {
   const search = el('input', { type: 'search', id: 'search', autocomplete: 'off',
-    placeholder: 'Name or source', value: state.query });
+    placeholder: 'Name, source, format or quantization', value: state.query });
   const health = el('select', { id: 'health-filter' },
     ['', 'healthy', 'degraded', 'damaged', 'incomplete'].map((h) =>
       el('option', { value: h, selected: h === state.health }, h || 'Any')));
