@@ -5,6 +5,8 @@ import { api } from './api.js';
 import { el, formatBytes, formatDate, formatCount } from './dom.js';
 
 const PageRows = 50;
+// The first request is small, so that the first rows show at once; the rest come in large ones.
+const FirstBatch = 100;
 const FetchBatch = 1000;
 const columns = [
   { key: 'name', label: 'Name' },
@@ -36,12 +38,14 @@ let loading = null;
 
 async function loadAll(onBatch) {
   state.models = [];
-  for (let offset = 0; ; offset += FetchBatch) {
-    const batch = await api(`/models?limit=${FetchBatch}&offset=${offset}`);
+  for (let offset = 0; ;) {
+    const limit = offset === 0 ? FirstBatch : FetchBatch;
+    const batch = await api(`/models?limit=${limit}&offset=${offset}`);
     state.models.push(...batch.models);
     state.total = batch.total;
     onBatch();
-    if (batch.models.length < FetchBatch || state.models.length >= batch.total) break;
+    offset += batch.models.length;
+    if (batch.models.length < limit || offset >= batch.total) break;
   }
 }
 
