@@ -24,6 +24,7 @@ private Q_SLOTS:
 
 private:
     QString newLink();
+    QByteArray m_upload;
 };
 
 namespace {
@@ -46,6 +47,11 @@ void TestWebPage::initTestCase()
     const CliResult floated =
         m_box->run({QStringLiteral("float"), gguf, QStringLiteral("--quiet")});
     QVERIFY2(floated.code == 0, floated.describe());
+    // What the browser uploads: one file floated whole, one big enough to cancel midway.
+    m_upload = test::pseudoRandomBytes(3 * MiB + 5, 91);
+    QVERIFY(test::writeFile(m_box->path(QStringLiteral("input/up.bin")), m_upload));
+    QVERIFY(test::writeFile(m_box->path(QStringLiteral("input/big.bin")),
+                            test::pseudoRandomBytes(200 * MiB, 92)));
 }
 
 QString TestWebPage::newLink()
@@ -70,11 +76,26 @@ void TestWebPage::browserSignsInSearchesAndDownloads()
         QStringLiteral("node"),
         {QStringLiteral(MODELFLOAT_TESTS_SOURCE_DIR "/peers/web-page-check.mjs"), Chromium,
          url(QString()), QStringLiteral("other"), QStringLiteral("other.bin"), sha256,
-         QStringLiteral("OTH"), phone, desktop},
+         QStringLiteral("OTH"), m_box->path(QStringLiteral("input/up.bin")),
+         QString::fromLatin1(
+             QCryptographicHash::hash(m_upload, QCryptographicHash::Sha256).toHex()),
+         m_box->path(QStringLiteral("input/big.bin")), phone, desktop},
         &output, 120'000);
-    QVERIFY2(ok && output.contains(QLatin1String("all checks passed")), qPrintable(output));
+    if (qEnvironmentVariableIsSet("WEBPAGE_VERBOSE") || !ok ||
+        !output.contains(QLatin1String("all checks passed")))
+        qWarning("%s", qPrintable(output)); // whole: QVERIFY2 cuts its message short
+    QVERIFY(ok && output.contains(QLatin1String("all checks passed")));
     // Both viewports ran every check.
     QCOMPARE(output.count(QLatin1String("has its SHA-256")), 2);
+    QVERIFY(output.contains(QLatin1String("the uploaded file downloads bit-exact")));
+    QVERIFY(output.contains(QLatin1String("a dropped file is floated with its SHA-256")));
+    QVERIFY2(output.contains(QLatin1String("nothing of a cancelled upload stays")),
+             qPrintable(output));
+    // After the browser: the server agrees that the uploads floated and the cancelled one left
+    // nothing.
+    QCOMPARE(get(QStringLiteral("/api/v1/models/up")).status, 200);
+    QCOMPARE(get(QStringLiteral("/api/v1/models/dropped")).status, 200);
+    QCOMPARE(get(QStringLiteral("/api/v1/models/big")).status, 404);
 }
 
 QTEST_GUILESS_MAIN(TestWebPage)

@@ -3,13 +3,16 @@
 // at a phone's viewport and a desktop's; a used sign-in link and a mutating request without the
 // CSRF token are refused. Prints one line per check; exits non-zero at the first failure.
 //
-// node web-page-check.mjs CHROMIUM BASE_URL MODEL FILE SHA256 SEARCH LINK...
-// (one sign-in link per viewport: 390x844, then 1400x900)
+// node web-page-check.mjs CHROMIUM BASE_URL MODEL FILE SHA256 SEARCH UPLOAD UPLOAD_SHA256 BIG LINK...
+// (one sign-in link per viewport: 390x844, then 1400x900). At the desktop's size it also
+// uploads UPLOAD with the file picker (then downloads it), drops a file made in the page, and
+// cancels the upload of BIG midway (nothing of it may stay).
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { chromium } from 'playwright-core';
 
-const [executablePath, baseUrl, model, file, sha256, search, ...links] = process.argv.slice(2);
+const [executablePath, baseUrl, model, file, sha256, search, upload, uploadSha256, big, ...links] =
+  process.argv.slice(2);
 const viewports = [{ width: 390, height: 844 }, { width: 1400, height: 900 }];
 
 // Waits until `probe()` is true (the page's strict policy refuses page.waitForFunction's eval).
@@ -73,6 +76,7 @@ async function visit(browser, viewport, link) {
   const got = createHash('sha256').update(await readFile(saved)).digest('hex');
   check(got === sha256, `${where}: the downloaded ${file} has its SHA-256`);
 
+  if (viewport.width > 1000) await uploads(page, where, problems);
   check(problems.length === 0, `${where}: no script error or policy violation (${problems.join('; ')})`);
 
   // What another page could make this browser send: the cookie alone changes nothing.
@@ -80,6 +84,63 @@ async function visit(browser, viewport, link) {
     (await fetch('/api/v1/models/' + encodeURIComponent(name), { method: 'DELETE' })).status, model);
   check(status === 403, `${where}: a removal without the CSRF token is refused (${status})`);
   await context.close();
+}
+
+async function downloadSha(page, name) {
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('link', { name: 'Download ' + name }).click(),
+  ]);
+  return createHash('sha256').update(await readFile(await download.path())).digest('hex');
+}
+
+async function modelStatus(page, name) {
+  return page.evaluate(async (n) => (await fetch('/api/v1/models/' + encodeURIComponent(n))).status, name);
+}
+
+async function uploads(page, where, problems) {
+  await page.goto(baseUrl + '/#/');
+  const uploaded = upload.split('/').pop();
+  const uploadModel = uploaded.replace(/\.[^.]*$/, '');
+  await page.locator('#upload-files').setInputFiles(upload);
+  await page.getByText(`floated as “${uploadModel}”`).waitFor({ timeout: 60000 });
+  check(true, `${where}: a file chosen with the picker is floated`);
+  await page.goto(baseUrl + '/#/model/' + encodeURIComponent(uploadModel));
+  check(await downloadSha(page, uploaded) === uploadSha256,
+    `${where}: the uploaded file downloads bit-exact`);
+
+  // A synthetic drop of a file made in the page: 1 MiB of i % 251.
+  await page.goto(baseUrl + '/#/');
+  const made = Buffer.alloc(1 << 20);
+  for (let i = 0; i < made.length; ++i) made[i] = i % 251;
+  const dropped = await page.evaluateHandle(() => {
+    const bytes = new Uint8Array(1 << 20);
+    for (let i = 0; i < bytes.length; ++i) bytes[i] = i % 251;
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([bytes], 'dropped.bin'));
+    return transfer;
+  });
+  await page.locator('.drop').dispatchEvent('drop', { dataTransfer: dropped });
+  await page.getByText('floated as “dropped”').waitFor({ timeout: 60000 });
+  const info = await page.evaluate(async () => (await fetch('/api/v1/models/dropped')).json());
+  check(info.files[0].sha256 === createHash('sha256').update(made).digest('hex'),
+    `${where}: a dropped file is floated with its SHA-256`);
+
+  // Cancelled midway: the request is aborted, and the server removes what it had begun.
+  const bigName = big.split('/').pop().replace(/\.[^.]*$/, '');
+  await page.locator('#upload-files').setInputFiles(big);
+  const bar = page.getByLabel('Upload of ' + big.split('/').pop(), { exact: true });
+  await until(async () => Number(await bar.getAttribute('value')) > 0, `${where}: the big upload starts`);
+  const sent = Number(await bar.getAttribute('value'));
+  const size = Number(await bar.getAttribute('max'));
+  await page.getByRole('button', { name: 'Cancel the upload of ' + big.split('/').pop() }).click();
+  await page.getByText('cancelled; nothing was kept').waitFor();
+  check(sent < size, `${where}: the upload was cancelled midway (${sent} of ${size} bytes sent)`);
+  const before = problems.length;
+  await until(async () => await modelStatus(page, bigName) === 404,
+    `${where}: nothing of a cancelled upload stays (${await modelStatus(page, bigName)})`, 30000);
+  check(true, `${where}: nothing of a cancelled upload stays`);
+  problems.length = before; // the 404s asked for above are the browser's console errors too
 }
 
 const browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] });

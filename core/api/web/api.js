@@ -39,6 +39,11 @@ export async function signedIn() {
   }
 }
 
+// The session's CSRF token, for requests not made by api() (an upload's XMLHttpRequest).
+export function csrf() {
+  return csrfToken;
+}
+
 export async function signOut() {
   await api('/session', { method: 'DELETE' });
   csrfToken = '';

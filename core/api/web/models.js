@@ -3,6 +3,7 @@
 // is in the document at a time, so ten thousand models do not stall the page.
 import { api } from './api.js';
 import { el, formatBytes, formatDate, formatCount } from './dom.js';
+import { uploadPanel } from './upload.js';
 
 const PageRows = 50;
 // The first request is small, so that the first rows show at once; the rest come in large ones.
@@ -130,7 +131,8 @@ export function showModels(main) {
       el('label', { for: 'search' }, 'Search', search),
       el('label', { for: 'health-filter' }, 'Health', health),
       el('label', { for: 'sort-by' }, 'Sort by', sortBy)),
-    count, el('div', { class: 'table-wrap' }, table), pager);
+    count, el('div', { class: 'table-wrap' }, table), pager,
+    uploadPanel(() => { loading = loadAll(render); }));
   render();
   if (!loading)
     loading = loadAll(render).catch((e) => { count.textContent = e.message; count.classList.add('error'); });
