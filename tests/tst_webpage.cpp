@@ -79,7 +79,8 @@ void TestWebPage::browserSignsInSearchesAndDownloads()
          QStringLiteral("OTH"), m_box->path(QStringLiteral("input/up.bin")),
          QString::fromLatin1(
              QCryptographicHash::hash(m_upload, QCryptographicHash::Sha256).toHex()),
-         m_box->path(QStringLiteral("input/big.bin")), phone, desktop},
+         m_box->path(QStringLiteral("input/big.bin")), m_box->path(QStringLiteral("restored")),
+         phone, desktop},
         &output, 120'000);
     if (qEnvironmentVariableIsSet("WEBPAGE_VERBOSE") || !ok ||
         !output.contains(QLatin1String("all checks passed")))
@@ -96,6 +97,11 @@ void TestWebPage::browserSignsInSearchesAndDownloads()
     QCOMPARE(get(QStringLiteral("/api/v1/models/up")).status, 200);
     QCOMPARE(get(QStringLiteral("/api/v1/models/dropped")).status, 200);
     QCOMPARE(get(QStringLiteral("/api/v1/models/big")).status, 404);
+    // The restore the page followed wrote the file bit-exact; the model it then removed is gone.
+    QFile restored(m_box->path(QStringLiteral("restored/other.bin")));
+    QVERIFY(restored.open(QIODevice::ReadOnly));
+    QVERIFY(restored.readAll() == m_other);
+    QCOMPARE(get(QStringLiteral("/api/v1/models/other")).status, 404);
 }
 
 QTEST_GUILESS_MAIN(TestWebPage)

@@ -3,16 +3,18 @@
 // at a phone's viewport and a desktop's; a used sign-in link and a mutating request without the
 // CSRF token are refused. Prints one line per check; exits non-zero at the first failure.
 //
-// node web-page-check.mjs CHROMIUM BASE_URL MODEL FILE SHA256 SEARCH UPLOAD UPLOAD_SHA256 BIG LINK...
+// node web-page-check.mjs CHROMIUM BASE_URL MODEL FILE SHA256 SEARCH UPLOAD UPLOAD_SHA256 BIG
+//                         RESTORE_DIR LINK...
 // (one sign-in link per viewport: 390x844, then 1400x900). At the desktop's size it also
 // uploads UPLOAD with the file picker (then downloads it), drops a file made in the page, and
-// cancels the upload of BIG midway (nothing of it may stay).
+// cancels the upload of BIG midway (nothing of it may stay); then verifies MODEL and restores it
+// into RESTORE_DIR, following both to 100 %, and removes it (the page asks first).
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { chromium } from 'playwright-core';
 
-const [executablePath, baseUrl, model, file, sha256, search, upload, uploadSha256, big, ...links] =
-  process.argv.slice(2);
+const [executablePath, baseUrl, model, file, sha256, search, upload, uploadSha256, big, restoreDir,
+  ...links] = process.argv.slice(2);
 const viewports = [{ width: 390, height: 844 }, { width: 1400, height: 900 }];
 
 // Waits until `probe()` is true (the page's strict policy refuses page.waitForFunction's eval).
@@ -76,7 +78,10 @@ async function visit(browser, viewport, link) {
   const got = createHash('sha256').update(await readFile(saved)).digest('hex');
   check(got === sha256, `${where}: the downloaded ${file} has its SHA-256`);
 
-  if (viewport.width > 1000) await uploads(page, where, problems);
+  if (viewport.width > 1000) {
+    await uploads(page, where, problems);
+    await modelActions(page, where, problems);
+  }
   check(problems.length === 0, `${where}: no script error or policy violation (${problems.join('; ')})`);
 
   // What another page could make this browser send: the cookie alone changes nothing.
@@ -141,6 +146,36 @@ async function uploads(page, where, problems) {
     `${where}: nothing of a cancelled upload stays (${await modelStatus(page, bigName)})`, 30000);
   check(true, `${where}: nothing of a cancelled upload stays`);
   problems.length = before; // the 404s asked for above are the browser's console errors too
+}
+
+// A transfer started from the model's page, followed live until it is done.
+async function followedToTheEnd(page, button, title, where, what) {
+  await page.getByRole('button', { name: button }).click();
+  const done = page.locator('[aria-label="Transfers of this model"] li[data-state="done"]',
+    { hasText: title });
+  await done.waitFor({ timeout: 60000 });
+  const text = await done.innerText();
+  check(text.includes('100 %'), `${where}: ${what} is followed live to 100 % (${text.trim()})`);
+}
+
+async function modelActions(page, where, problems) {
+  await page.goto(baseUrl + '/#/model/' + encodeURIComponent(model));
+  await page.getByRole('heading', { level: 1, name: model }).waitFor();
+  await followedToTheEnd(page, 'Verify every copy', /^Verif/, where, 'a verification');
+  await page.goto(baseUrl + '/#/model/' + encodeURIComponent(model));
+  await page.getByRole('heading', { level: 1, name: model }).waitFor();
+  await page.getByLabel(/Restore into a folder/).fill(restoreDir);
+  await followedToTheEnd(page, 'Restore', /^Restor/, where, 'a restore');
+
+  let asked = '';
+  page.once('dialog', async (dialog) => { asked = dialog.message(); await dialog.accept(); });
+  await page.getByRole('button', { name: 'Remove…' }).click();
+  await page.getByText(`Removed “${model}”`).waitFor({ timeout: 60000 });
+  check(asked.includes(model) && asked.includes('frees up to'),
+    `${where}: removing asks first, naming what is freed (${asked})`);
+  const before = problems.length;
+  check(await modelStatus(page, model) === 404, `${where}: the removed model is gone`);
+  problems.length = before; // that 404 is a console error too
 }
 
 const browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] });

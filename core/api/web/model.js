@@ -2,7 +2,8 @@
 // link per file (the browser's own download; the file endpoint takes Range, so it resumes).
 import { api, fileUrl, modelPath } from './api.js';
 import { el, formatBytes, formatDate, showStatus } from './dom.js';
-import { healthReason } from './models.js';
+import { healthReason, reloadModels } from './models.js';
+import { transferList } from './transfers.js';
 
 const factNames = {
   architecture: 'Architecture', format: 'Format', quantization: 'Quantization',
@@ -33,6 +34,46 @@ function copyButton(text, what) {
     }
   });
   return button;
+}
+
+// Verify, restore into a folder of the server's computer, remove (it asks, naming what is freed).
+function actions(info, main) {
+  const started = new Set();
+  const follow = (promise) => promise.then((r) => {
+    started.add(r.transfer);
+    list.refresh();
+  }).catch((e) => {
+    note.textContent = e.message;
+  });
+  const list = transferList((t) => started.has(t.id), 'Transfers of this model');
+  const note = el('p', { class: 'reason', role: 'status' });
+  const folder = el('input', { type: 'text', id: 'restore-to', autocomplete: 'off',
+    placeholder: '/home/me/models' });
+  const verify = el('button', { type: 'button' }, 'Verify every copy');
+  verify.addEventListener('click', () => follow(api(modelPath(info.name) + '/verify', { method: 'POST', body: {} })));
+  const restore = el('button', { type: 'button' }, 'Restore');
+  restore.addEventListener('click', () => follow(api(modelPath(info.name) + '/restore',
+    { method: 'POST', body: { destination: folder.value } })));
+  const remove = el('button', { type: 'button', class: 'danger' }, 'Remove…');
+  remove.addEventListener('click', async () => {
+    const frees = Math.max(0, (info.unique_bytes || 0) - (info.shared_bytes || 0));
+    const shared = info.shared_bytes ? `; ${formatBytes(info.shared_bytes)} other models also use stays` : '';
+    if (!confirm(`Remove “${info.name}” from the vault? This frees up to ${formatBytes(frees)} ` +
+      `on every provider that holds it${shared}. It cannot be undone.`)) return;
+    try {
+      const r = await api(modelPath(info.name), { method: 'DELETE' });
+      reloadModels();
+      showStatus(main, `Removed “${r.removed}”: ${formatBytes(r.bytesFreed)} freed` +
+        (r.bytesWaiting ? `, ${formatBytes(r.bytesWaiting)} more after the grace period` : '') + '.');
+    } catch (e) {
+      note.textContent = e.message;
+    }
+  });
+  return el('section', { 'aria-label': 'Actions' },
+    el('h2', {}, 'Actions'),
+    el('div', { class: 'filters' }, verify,
+      el('label', { for: 'restore-to' }, 'Restore into a folder of the server\'s computer', folder), restore, remove),
+    note, list);
 }
 
 export async function showModel(main, name) {
@@ -73,5 +114,6 @@ export async function showModel(main, name) {
     el('div', { class: 'table-wrap' }, el('table', {},
       el('thead', {}, el('tr', {}, ['File', 'Size', 'SHA-256', 'CID', 'Download'].map((h) =>
         el('th', { scope: 'col', class: h === 'Size' ? 'num' : null }, h)))),
-      el('tbody', {}, rows))));
+      el('tbody', {}, rows))),
+    actions(info, main));
 }

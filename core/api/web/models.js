@@ -3,6 +3,7 @@
 // is in the document at a time, so ten thousand models do not stall the page.
 import { api } from './api.js';
 import { el, formatBytes, formatDate, formatCount } from './dom.js';
+import { transferList } from './transfers.js';
 import { uploadPanel } from './upload.js';
 
 const PageRows = 50;
@@ -81,6 +82,11 @@ function row(m) {
   }));
 }
 
+// The list is fetched again when next shown (a model was added or removed).
+export function reloadModels() {
+  loading = null;
+}
+
 export function showModels(main) {
   const search = el('input', { type: 'search', id: 'search', autocomplete: 'off',
     placeholder: 'Name, source, format or quantization', value: state.query });
@@ -132,7 +138,8 @@ export function showModels(main) {
       el('label', { for: 'health-filter' }, 'Health', health),
       el('label', { for: 'sort-by' }, 'Sort by', sortBy)),
     count, el('div', { class: 'table-wrap' }, table), pager,
-    uploadPanel(() => { loading = loadAll(render); }));
+    uploadPanel(() => { loading = loadAll(render); }),
+    el('h2', {}, 'Transfers'), transferList(() => true, 'Every transfer'));
   render();
   if (!loading)
     loading = loadAll(render).catch((e) => { count.textContent = e.message; count.classList.add('error'); });
