@@ -11,11 +11,40 @@
 // into RESTORE_DIR, following both to 100 %, and removes it (the page asks first).
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 
 const [executablePath, baseUrl, model, file, sha256, search, upload, uploadSha256, big, restoreDir,
   ...links] = process.argv.slice(2);
-const viewports = [{ width: 390, height: 844 }, { width: 1400, height: 900 }];
+const axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+// An accessibility scan of what the page shows now (axe-core, WCAG 2 A and AA rules): injected
+// through the browser's debugging protocol, which the page's policy does not govern.
+async function accessible(page, where, what) {
+  await page.evaluate(axeSource);
+  const found = await page.evaluate(async () => {
+    const result = await globalThis.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] });
+    return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`);
+  });
+  check(found.length === 0, `${where}: ${what} has no accessibility violation (${found.join('; ')})`);
+}
+
+// The phone in the dark scheme, the desktop in the light one: the scans check both palettes.
+// With SCREENSHOTS_DIR set (docs/screenshots), the main pages are also saved as pictures, in
+// both schemes.
+async function screenshots(page, viewport, name) {
+  const dir = process.env.SCREENSHOTS_DIR;
+  if (!dir) return;
+  const size = viewport.width > 1000 ? 'desktop' : 'phone';
+  for (const scheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.screenshot({ path: `${dir}/web-${name}-${size}-${scheme}.png` });
+  }
+  await page.emulateMedia({ colorScheme: viewport.colorScheme });
+}
+
+const viewports = [{ width: 390, height: 844, colorScheme: 'dark' },
+  { width: 1400, height: 900, colorScheme: 'light' }];
 
 // Waits until `probe()` is true (the page's strict policy refuses page.waitForFunction's eval).
 async function until(probe, what, timeoutMs = 15000) {
@@ -32,8 +61,10 @@ function check(ok, what) {
 }
 
 async function visit(browser, viewport, link) {
-  const where = `${viewport.width}x${viewport.height}`;
-  const context = await browser.newContext({ viewport, acceptDownloads: true });
+  const where = `${viewport.width}x${viewport.height} ${viewport.colorScheme}`;
+  const context = await browser.newContext({
+    viewport: { width: viewport.width, height: viewport.height },
+    colorScheme: viewport.colorScheme, acceptDownloads: true });
   const page = await context.newPage();
   const problems = [];
   page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
@@ -50,6 +81,8 @@ async function visit(browser, viewport, link) {
     `${where}: the session cookie is HttpOnly and SameSite=Strict`);
 
   await page.getByRole('link', { name: model, exact: true }).waitFor();
+  await accessible(page, where, 'the list');
+  await screenshots(page, viewport, 'list');
   const search_ = page.getByLabel('Search');
   const rows = page.locator('tbody tr');
   // The search also looks in the format facts: the GGUF model's quantization finds it alone.
@@ -67,6 +100,8 @@ async function visit(browser, viewport, link) {
   check(box && box.height >= 44, `${where}: the model's link is at least 44 px tall`);
   await page.getByRole('link', { name: model, exact: true }).click();
   await page.getByRole('heading', { level: 1, name: model }).waitFor();
+  await accessible(page, where, "the model's page");
+  await screenshots(page, viewport, 'model');
   const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
   check(scrollWidth <= viewport.width, `${where}: the model's page fits the width (${scrollWidth} px)`);
 

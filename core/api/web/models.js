@@ -78,7 +78,8 @@ function row(m) {
       return el('td', { 'data-label': c.label, class: 'health-' + m.health },
         m.health, reason ? el('span', { class: 'reason' }, ' — ' + reason) : null);
     }
-    return el('td', { 'data-label': c.label, class: c.num ? 'num' : null }, value ?? '');
+    return el('td', { 'data-label': c.label, class: c.num ? 'num' : null },
+      value === '' || value === undefined ? null : value);
   }));
 }
 
