@@ -100,6 +100,9 @@ async function visit(browser, viewport, link) {
   check(box && box.height >= 44, `${where}: the model's link is at least 44 px tall`);
   await page.getByRole('link', { name: model, exact: true }).click();
   await page.getByRole('heading', { level: 1, name: model }).waitFor();
+  const picture = await page.getByRole('img', { name: /^Chunk health: / }).getAttribute('aria-label');
+  check(/: 2 chunks: 2 with 2 or more good copies, 0 with fewer, 0 with none$/.test(picture),
+    `${where}: the model's chunk health is pictured (${picture})`);
   await accessible(page, where, "the model's page");
   await screenshots(page, viewport, 'model');
   const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);

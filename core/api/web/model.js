@@ -2,6 +2,7 @@
 // link per file (the browser's own download; the file endpoint takes Range, so it resumes).
 import { api, fileUrl, modelPath } from './api.js';
 import { el, formatBytes, formatDate, showStatus } from './dom.js';
+import { chunkHealth, lastVerified } from './chunkhealth.js';
 import { healthReason, reloadModels } from './models.js';
 import { transferList } from './transfers.js';
 
@@ -93,6 +94,7 @@ export async function showModel(main, name) {
     ['Copies', String(info.min_replicas)],
     ['Providers', providers || '—'],
     ['Last checked', formatDate(info.checked_at)],
+    ['Last verified', lastVerified(info)],
     ['Model CID', info.cid || '—'],
     ...facts(info.files || []),
   ];
@@ -110,6 +112,7 @@ export async function showModel(main, name) {
     el('p', {}, el('a', { href: '#/' }, '← All models')),
     el('h1', {}, info.name),
     el('dl', { class: 'facts' }, summary.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)])),
+    el('h2', {}, 'Chunk health'), chunkHealth(info),
     el('h2', {}, 'Files'),
     el('div', { class: 'table-wrap' }, el('table', {},
       el('thead', {}, el('tr', {}, ['File', 'Size', 'SHA-256', 'CID', 'Download'].map((h) =>
