@@ -25,6 +25,7 @@ private Q_SLOTS:
     void signingOutEndsTheSession();
     void logoutAllEndsEverySession();
     void servePrintsAWorkingSignInLink();
+    void overTlsTheCookieIsSecure();
 
 private:
     // A new sign-in link from the server (with the token); empty on failure.
@@ -288,6 +289,75 @@ void TestWebSignIn::servePrintsAWorkingSignInLink()
     const Reply opened = test::curlRequest(m.captured(1), {}, m_box->path(QStringLiteral("out")));
     QCOMPARE(opened.status, 303);
     QVERIFY(opened.header("set-cookie").startsWith("mf_session="));
+}
+
+// serve --tls-cert/--tls-key: HTTPS, whose sign-in link gives a Secure cookie; plain HTTP to
+// it is no HTTP answer at all; a key that is not one is refused at start.
+void TestWebSignIn::overTlsTheCookieIsSecure()
+{
+    const QString cert = m_box->path(QStringLiteral("tls/cert.pem"));
+    const QString key = m_box->path(QStringLiteral("tls/key.pem"));
+    QVERIFY(QDir().mkpath(m_box->path(QStringLiteral("tls"))));
+    QString made;
+    QVERIFY2(test::runProcess(
+                 QStringLiteral("openssl"),
+                 {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
+                  QStringLiteral("rsa:2048"), QStringLiteral("-nodes"), QStringLiteral("-keyout"),
+                  key, QStringLiteral("-out"), cert, QStringLiteral("-days"), QStringLiteral("1"),
+                  QStringLiteral("-subj"), QStringLiteral("/CN=127.0.0.1")},
+                 &made),
+             qPrintable(made));
+
+    const CliResult badKey =
+        m_box->run({QStringLiteral("serve"), QStringLiteral("--port"), QStringLiteral("0"),
+                    QStringLiteral("--tls-cert"), cert, QStringLiteral("--tls-key"), cert});
+    QVERIFY(badKey.code != 0);
+    QVERIFY2(badKey.err.contains("no PEM private key"), badKey.describe());
+    const CliResult half =
+        m_box->run({QStringLiteral("serve"), QStringLiteral("--tls-cert"), cert});
+    QVERIFY(half.code != 0);
+    QVERIFY2(half.err.contains("go together"), half.describe());
+
+    QProcess server;
+    server.setProcessEnvironment(m_box->environment());
+    server.setWorkingDirectory(m_box->root());
+    server.setProcessChannelMode(QProcess::MergedChannels);
+    server.start(test::CliSandbox::cli(),
+                 {QStringLiteral("serve"), QStringLiteral("--port"), QStringLiteral("0"),
+                  QStringLiteral("--tls-cert"), cert, QStringLiteral("--tls-key"), key});
+    QVERIFY(server.waitForStarted());
+    const auto stop = qScopeGuard([&] {
+        server.terminate();
+        server.waitForFinished(60'000);
+    });
+    static const QRegularExpression linkPattern(
+        QStringLiteral("(https://127\\.0\\.0\\.1:(\\d+)/signin\\?code=[A-Za-z0-9_-]+)"));
+    QByteArray said;
+    QRegularExpressionMatch m;
+    while (!m.hasMatch() && server.waitForReadyRead(60'000)) {
+        said += server.readAll();
+        m = linkPattern.match(QString::fromUtf8(said));
+    }
+    QVERIFY2(m.hasMatch(), said.constData());
+    const QString scratch = m_box->path(QStringLiteral("out"));
+    const Reply opened = test::curlRequest(m.captured(1), {QStringLiteral("-k")}, scratch);
+    QCOMPARE(opened.status, 303);
+    const QByteArray cookie = opened.header("set-cookie");
+    QVERIFY2(cookie.startsWith("mf_session=") && cookie.contains("; Secure") &&
+                 cookie.contains("; HttpOnly"),
+             cookie.constData());
+    const QString base = QStringLiteral("https://127.0.0.1:") + m.captured(2);
+    const Reply models = test::curlRequest(
+        base + QStringLiteral("/api/v1/models"),
+        {QStringLiteral("-k"), QStringLiteral("-H"),
+         QStringLiteral("Cookie: ") + QString::fromLatin1(cookie.left(cookie.indexOf(';')))},
+        scratch);
+    QCOMPARE(models.status, 200);
+    // Plain HTTP to the TLS port gets no HTTP answer.
+    const Reply plain =
+        test::curlRequest(QStringLiteral("http://127.0.0.1:") + m.captured(2) + QStringLiteral("/"),
+                          {QStringLiteral("--max-time"), QStringLiteral("20")}, scratch);
+    QCOMPARE(plain.status, 0);
 }
 
 QTEST_GUILESS_MAIN(TestWebSignIn)

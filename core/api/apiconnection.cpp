@@ -413,7 +413,7 @@ void ApiConnection::serveWeb(const ApiRoute& route, const QByteArray& method)
         return respond(webFile(route.filePath, m_head.header("if-none-match")));
     if (!m_settings.sessions)
         return respond(ApiResponse::error(404, tr("This server has no web sign-in")));
-    respond(webSignIn(*m_settings.sessions, route.query));
+    respond(webSignIn(*m_settings.sessions, route.query, m_settings.secureCookies));
 }
 
 void ApiConnection::serveSession(const QByteArray& method)

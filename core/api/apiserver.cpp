@@ -6,6 +6,11 @@
 
 #include "vault/vault.h"
 
+#include <QFile>
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QSslKey>
+#include <QSslServer>
 #include <QTcpServer>
 #include <QTcpSocket>
 
@@ -39,6 +44,48 @@ bool ApiServer::listen(const QHostAddress& address, quint16 port, QString* error
     return false;
 }
 
+bool ApiServer::useTls(const QString& certificateFile, const QString& keyFile, QString* error)
+{
+    if (!QSslSocket::supportsSsl()) {
+        *error = tr("This build of Qt has no TLS backend: HTTPS cannot be served");
+        return false;
+    }
+    const QList<QSslCertificate> chain = QSslCertificate::fromPath(certificateFile, QSsl::Pem);
+    if (chain.isEmpty()) {
+        *error = tr("%1 holds no PEM certificate").arg(certificateFile);
+        return false;
+    }
+    QFile keyIn(keyFile);
+    if (!keyIn.open(QIODevice::ReadOnly)) {
+        *error = tr("Cannot read %1: %2").arg(keyFile, keyIn.errorString());
+        return false;
+    }
+    // A key file is small; one larger than this is not one.
+    const QByteArray pem = keyIn.read(64 * 1024);
+    QSslKey key(pem, QSsl::Rsa, QSsl::Pem);
+    if (key.isNull())
+        key = QSslKey(pem, QSsl::Ec, QSsl::Pem);
+    if (key.isNull()) {
+        *error = tr("%1 holds no PEM private key (RSA or EC, without a passphrase)").arg(keyFile);
+        return false;
+    }
+    QSslConfiguration config = QSslConfiguration::defaultConfiguration();
+    config.setLocalCertificateChain(chain);
+    config.setPrivateKey(key);
+    config.setPeerVerifyMode(QSslSocket::VerifyNone); // clients are not asked for certificates
+    config.setProtocol(QSsl::TlsV1_2OrLater);
+    auto* server = new QSslServer(this);
+    server->setSslConfiguration(config);
+    // A client that never finishes its handshake is let go as one that never sends its request.
+    server->setHandshakeTimeout(m_requestDeadlineMs);
+    // A connection is handed over once its handshake is done (newConnection comes before).
+    connect(server, &QSslServer::pendingConnectionAvailable, this, &ApiServer::onNewConnection);
+    delete m_server;
+    m_server = server;
+    m_tls = true;
+    return true;
+}
+
 quint16 ApiServer::port() const
 {
     return m_server->serverPort();
@@ -53,7 +100,9 @@ QString ApiServer::baseUrl() const
                          : a.protocol() == QAbstractSocket::IPv6Protocol
                              ? QLatin1Char('[') + a.toString() + QLatin1Char(']')
                              : a.toString();
-    return QStringLiteral("http://%1:%2").arg(host).arg(port());
+    return QStringLiteral("%1://%2:%3")
+        .arg(m_tls ? QStringLiteral("https") : QStringLiteral("http"), host)
+        .arg(port());
 }
 
 bool ApiServer::reachableFromOtherComputers() const
@@ -87,6 +136,7 @@ void ApiServer::onNewConnection()
         settings.blobIds = &m_blobIds;
         settings.sessions = &m_sessions;
         settings.baseUrl = baseUrl();
+        settings.secureCookies = m_tls;
         // Deletes itself when done.
         auto* connection = new ApiConnection(m_vault, socket, settings, this);
         ++m_connections;

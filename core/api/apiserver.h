@@ -38,6 +38,11 @@ public:
     // Listens on `address` (127.0.0.1 unless the user chose another) and `port` (0: any free
     // one). On failure returns false and says why in `error`.
     bool listen(const QHostAddress& address, quint16 port, QString* error);
+    // Serves HTTPS from the next listen() on, with the certificate chain and the private key
+    // (RSA or EC, no passphrase) in these PEM files: for use beyond this computer, and the web
+    // page's session cookie is then Secure. On failure returns false and says why in `error`.
+    bool useTls(const QString& certificateFile, const QString& keyFile, QString* error);
+    bool usesTls() const { return m_tls; }
     quint16 port() const;
     // Where clients on this computer reach it: "http://127.0.0.1:PORT" (also when it listens on
     // every address), else the address it listens on ("http://[::1]:PORT").
@@ -83,6 +88,7 @@ private:
     TransferControl* m_transfers = nullptr;
     HubBlobIds m_blobIds; // what the connections computed, for the next ones
     WebSessions m_sessions;
+    bool m_tls = false;
 };
 
 } // namespace mf::api

@@ -104,11 +104,8 @@ ApiResponse modelInfo(Vault* vault, const QString& name)
     const auto model = registry.modelRows().modelByName(name);
     if (!model)
         return ApiResponse::error(404, tr("There is no model named “%1”").arg(name));
-    const int wanted = registry.healthRows().wantedCopies();
-    QJsonObject info = modelInfoJson(registry, *model, wanted, true);
-    // What a chunk's copies are measured against (the web page's chunk health picture).
-    info.insert(QStringLiteral("wanted_copies"), wanted);
-    return ApiResponse::json(200, info);
+    return ApiResponse::json(
+        200, modelInfoJson(registry, *model, registry.healthRows().wantedCopies(), true));
 }
 
 } // namespace mf::api

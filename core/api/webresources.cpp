@@ -65,7 +65,7 @@ ApiResponse webFile(const QString& name, const QByteArray& ifNoneMatch)
     return r;
 }
 
-ApiResponse webSignIn(WebSessions& sessions, const QUrlQuery& query)
+ApiResponse webSignIn(WebSessions& sessions, const QUrlQuery& query, bool secure)
 {
     const auto session =
         sessions.redeem(query.queryItemValue(QStringLiteral("code"), QUrl::FullyDecoded).toUtf8());
@@ -81,7 +81,7 @@ ApiResponse webSignIn(WebSessions& sessions, const QUrlQuery& query)
     r.addHeader({"Set-Cookie", QByteArray(WebSessions::CookieName) + '=' + session->id +
                                    "; Path=/; Max-Age=" +
                                    QByteArray::number(WebSessions::SessionLifetimeSeconds) +
-                                   "; HttpOnly; SameSite=Strict"});
+                                   "; HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "")});
     return r;
 }
 

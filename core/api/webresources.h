@@ -16,9 +16,9 @@ class WebSessions;
 // bytes); 304 when `ifNoneMatch` names that ETag; 404 for a name that is not one of them.
 ApiResponse webFile(const QString& name, const QByteArray& ifNoneMatch);
 
-// GET /signin?code=…: a fresh, unused code gets a session cookie and 303 to the page; any
-// other gets 403 with what to do, in plain words (a person opened it).
-ApiResponse webSignIn(WebSessions& sessions, const QUrlQuery& query);
+// GET /signin?code=…: a fresh, unused code gets a session cookie (`secure`: over TLS only) and
+// 303 to the page; any other gets 403 with what to do, in plain words (a person opened it).
+ApiResponse webSignIn(WebSessions& sessions, const QUrlQuery& query, bool secure);
 
 // GET /api/v1/session for the session `sessionId` names: {"csrfToken", "expires"}.
 ApiResponse webSessionInfo(WebSessions& sessions, const QByteArray& sessionId);
