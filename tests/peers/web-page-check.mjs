@@ -117,6 +117,7 @@ async function visit(browser, viewport, link) {
   check(got === sha256, `${where}: the downloaded ${file} has its SHA-256`);
 
   if (viewport.width > 1000) {
+    await keyboardOnly(page, where);
     await uploads(page, where, problems);
     await modelActions(page, where, problems);
   }
@@ -135,6 +136,28 @@ async function downloadSha(page, name) {
     page.getByRole('link', { name: 'Download ' + name }).click(),
   ]);
   return createHash('sha256').update(await readFile(await download.path())).digest('hex');
+}
+
+// The list and a model reached with the keyboard alone: Tab from the start of the page to the
+// search box, type, Tab on to the model's link, Enter.
+async function keyboardOnly(page, where) {
+  await page.goto(baseUrl + '/#/');
+  await page.getByRole('link', { name: model, exact: true }).waitFor();
+  const focused = () => page.evaluate(() => {
+    const e = document.activeElement;
+    return `${e.tagName} ${e.id} ${e.textContent.trim()}`;
+  });
+  await page.evaluate(() => document.activeElement && document.activeElement.blur());
+  let steps = 0;
+  while (!(await focused()).startsWith('INPUT search') && steps++ < 20) await page.keyboard.press('Tab');
+  check((await focused()).startsWith('INPUT search'), `${where}: Tab reaches the search box`);
+  await page.keyboard.type(search);
+  steps = 0;
+  while ((await focused()) !== `A  ${model}` && steps++ < 40) await page.keyboard.press('Tab');
+  check((await focused()) === `A  ${model}`, `${where}: Tab reaches the model's link`);
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { level: 1, name: model }).waitFor();
+  check(true, `${where}: Enter opens the model`);
 }
 
 async function modelStatus(page, name) {
