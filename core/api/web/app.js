@@ -3,7 +3,7 @@
 import { signedIn, signOut } from './api.js';
 import { el, showStatus } from './dom.js';
 import { showModel } from './model.js';
-import { showModels } from './models.js';
+import { prefetchModels, showModels } from './models.js';
 
 const main = document.getElementById('main');
 
@@ -17,6 +17,8 @@ function route() {
 
 async function start() {
   let ok = false;
+  // The list's first request goes out with the session's: it is what a signed-in page shows.
+  if (!location.hash.startsWith('#/model/')) prefetchModels();
   try {
     ok = await signedIn();
   } catch (e) {

@@ -37,15 +37,16 @@ const searched = ['name', 'source', 'format', 'quantization', 'architecture'];
 
 const state = { models: [], total: 0, query: '', health: '', sort: 'name', descending: false, page: 0 };
 let loading = null;
+let refresh = () => {}; // the list on screen, redrawn as batches come
 
-async function loadAll(onBatch) {
+async function loadAll() {
   state.models = [];
   for (let offset = 0; ;) {
     const limit = offset === 0 ? FirstBatch : FetchBatch;
     const batch = await api(`/models?limit=${limit}&offset=${offset}`);
     state.models.push(...batch.models);
     state.total = batch.total;
-    onBatch();
+    refresh();
     offset += batch.models.length;
     if (batch.models.length < limit || offset >= batch.total) break;
   }
@@ -81,6 +82,15 @@ function row(m) {
     return el('td', { 'data-label': c.label, class: c.num ? 'num' : null },
       value === '' || value === undefined ? null : value);
   }));
+}
+
+// Starts fetching the models before the list is shown (while the page checks its session),
+// so that the first rows do not wait for one request after another.
+export function prefetchModels() {
+  if (loading) return;
+  loading = loadAll();
+  loading.catch(() => {}); // showModels() says what went wrong, if it is shown
+
 }
 
 // The list is fetched again when next shown (a model was added or removed).
@@ -139,11 +149,18 @@ export function showModels(main) {
       el('label', { for: 'health-filter' }, 'Health', health),
       el('label', { for: 'sort-by' }, 'Sort by', sortBy)),
     count, el('div', { class: 'table-wrap' }, table), pager,
-    uploadPanel(() => { loading = loadAll(render); }),
+    uploadPanel(() => {
+      loading = loadAll();
+      loading.catch(() => {}); // the next showModels() says why
+    }),
     el('h2', {}, 'Transfers'), transferList(() => true, 'Every transfer'));
   render();
-  if (!loading)
-    loading = loadAll(render).catch((e) => { count.textContent = e.message; count.classList.add('error'); });
-  else
-    loading.then(render);
+  // Batches show as they come, also those of a prefetch under way.
+  refresh = render;
+  if (!loading) loading = loadAll();
+  loading.then(render, (e) => {
+    loading = null; // asked again when next shown
+    count.textContent = e.message;
+    count.classList.add('error');
+  });
 }
