@@ -139,6 +139,9 @@ void TestWebSignIn::signInLinkGivesASessionOnce()
 {
     const QString link = newLink();
     QVERIFY(link.startsWith(url(QStringLiteral("/signin?code="))));
+    // A HEAD (a link preview's) spends nothing.
+    const Reply head = get(link.mid(url(QString()).size()), {QStringLiteral("-I")}, false);
+    QCOMPARE(head.status, 405);
     Reply opened;
     const QByteArray session = signIn(link, &opened);
     QVERIFY2(!session.isEmpty(), opened.describe());

@@ -408,6 +408,13 @@ void ApiConnection::serveWeb(const ApiRoute& route, const QByteArray& method)
         r.addHeader({"Allow", "GET, HEAD"});
         return respond(r);
     }
+    // A HEAD (what a link preview may send) does not spend a sign-in code: only opening it does.
+    if (route.kind == ApiRoute::Kind::WebSignIn && method != "GET") {
+        ApiResponse r = ApiResponse::error(
+            405, tr("A sign-in link is opened (GET), not %1").arg(QString::fromLatin1(method)));
+        r.addHeader({"Allow", "GET"});
+        return respond(r);
+    }
     m_headOnly = method == "HEAD";
     if (route.kind == ApiRoute::Kind::WebFile)
         return respond(webFile(route.filePath, m_head.header("if-none-match")));
