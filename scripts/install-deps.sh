@@ -17,6 +17,7 @@ packages=(
     rclone curl apache2
     skopeo
     strace
+    chromium
     dpkg-dev help2man lintian devscripts appstream debootstrap debian-archive-keyring
 )
 

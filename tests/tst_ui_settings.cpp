@@ -156,6 +156,49 @@ private Q_SLOTS:
         delete reply;
         QVERIFY(SettingsDialog::load(nullptr).apiEnabled);
 
+        // The web page: the dialog copies a one-time sign-in link that gives a browser a
+        // session; "Sign out every browser" ends it.
+        auto* webLink = dialog.findChild<QLabel*>(QStringLiteral("webLink"));
+        QVERIFY(webLink);
+        dialog.findChild<QPushButton*>(QStringLiteral("webSignInLink"))->click();
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                return QGuiApplication::clipboard()->text().startsWith(serving.url +
+                                                                       QStringLiteral("/signin"));
+            },
+            JobTimeoutMs));
+        const QString link = QGuiApplication::clipboard()->text();
+        QVERIFY(webLink->text().contains(link));
+        QNetworkRequest opening{QUrl(link)};
+        opening.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
+                             QNetworkRequest::ManualRedirectPolicy); // see the 303 itself
+        QNetworkReply* signIn = network.get(opening);
+        QSignalSpy signedIn(signIn, &QNetworkReply::finished);
+        QVERIFY(signedIn.wait(JobTimeoutMs));
+        QCOMPARE(signIn->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 303);
+        const QByteArray cookie = signIn->rawHeader("Set-Cookie").split(';').first();
+        delete signIn;
+        QVERIFY(cookie.startsWith("mf_session="));
+        const auto withCookie = [&] {
+            QNetworkRequest r(QUrl(serving.url + QStringLiteral("/api/v1/session")));
+            r.setRawHeader("Cookie", cookie);
+            QNetworkReply* answer = network.get(r);
+            QSignalSpy finished(answer, &QNetworkReply::finished);
+            const int code =
+                finished.wait(JobTimeoutMs)
+                    ? answer->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt()
+                    : -1;
+            delete answer;
+            return code;
+        };
+        QCOMPARE(withCookie(), 200);
+        dialog.findChild<QPushButton*>(QStringLiteral("webSignOutAll"))->click();
+        QVERIFY(QTest::qWaitFor(
+            [&] { return webLink->text() == QStringLiteral("Every browser is signed out."); },
+            JobTimeoutMs));
+        QTest::qWait(20); // the stamp is to the millisecond: let one pass
+        QCOMPARE(withCookie(), 401);
+
         // Off: the port is closed.
         SettingsDialog again(&engine, SettingsDialog::load(nullptr));
         again.findChild<QCheckBox*>(QStringLiteral("apiEnabled"))->setChecked(false);

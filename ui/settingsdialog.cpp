@@ -139,6 +139,9 @@ SettingsDialog::SettingsDialog(Engine* engine, const Values& current, QWidget* p
           new QCheckBox(tr("Hugging Face tools and Ollama may download &without the token"), this))
     , m_apiStatus(new QLabel(this))
     , m_copyToken(new QPushButton(tr("Copy &token"), this))
+    , m_webSignIn(new QPushButton(tr("&Web page sign-in link"), this))
+    , m_webSignOut(new QPushButton(tr("Sign out every &browser"), this))
+    , m_webLink(new QLabel(this))
 {
     setWindowTitle(tr("Settings"));
     setAccessibleName(tr("Settings"));
@@ -253,7 +256,39 @@ SettingsDialog::SettingsDialog(Engine* engine, const Values& current, QWidget* p
     apiRow->addWidget(m_apiPort);
     apiRow->addWidget(m_copyToken);
     apiRow->addStretch(1);
+    // The web page at the API's address: a person signs a browser in with a one-time link
+    // instead of the token (docs/api.md, "The web page").
+    m_webSignIn->setObjectName(QStringLiteral("webSignInLink"));
+    m_webSignIn->setToolTip(tr("Copies a link that signs one browser in to the web page, once, "
+                               "within 5 minutes"));
+    m_webSignOut->setObjectName(QStringLiteral("webSignOutAll"));
+    m_webLink->setObjectName(QStringLiteral("webLink"));
+    m_webLink->setWordWrap(true);
+    m_webLink->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_webLink->setVisible(false);
+    auto* webRow = new QHBoxLayout;
+    webRow->addWidget(m_webSignIn);
+    webRow->addWidget(m_webSignOut);
+    webRow->addStretch(1);
     if (m_engine) {
+        connect(m_webSignIn, &QPushButton::clicked, m_engine, &Engine::requestWebSignInLink);
+        connect(m_webSignOut, &QPushButton::clicked, m_engine, &Engine::endWebSessions);
+        connect(m_engine, &Engine::webSignInLink, this, [this](const QString& link) {
+            m_webLink->setVisible(true);
+            if (link.isEmpty()) {
+                m_webLink->setText(tr("The web page needs the local API on: turn it on first"));
+                return;
+            }
+            QGuiApplication::clipboard()->setText(link);
+            m_webLink->setText(
+                tr("Copied: open %1 in a browser (once, within 5 minutes).").arg(link));
+        });
+        connect(m_engine, &Engine::webSessionsEnded, this, [this](const QString& error) {
+            m_webLink->setVisible(true);
+            m_webLink->setText(error.isEmpty()
+                                   ? tr("Every browser is signed out.")
+                                   : tr("Could not sign the browsers out: %1").arg(error));
+        });
         showApiStatus(m_engine->apiServerStatus());
         connect(m_engine, &Engine::apiServerChanged, this, &SettingsDialog::showApiStatus);
     } else {
@@ -285,6 +320,8 @@ SettingsDialog::SettingsDialog(Engine* engine, const Values& current, QWidget* p
     form->addRow(QString(), m_apiAddressWarning);
     form->addRow(QString(), m_apiHubOpen);
     form->addRow(QString(), m_apiStatus);
+    form->addRow(tr("Web page:"), webRow);
+    form->addRow(QString(), m_webLink);
     form->addRow(tr("Recovery key:"), new RecoveryKeyBox(m_engine, this));
     form->addRow(tr("Watched folders:"), new WatchedFoldersBox(m_engine, this));
 
@@ -328,6 +365,7 @@ void SettingsDialog::showApiStatus(const ApiServerStatus& status)
 {
     m_apiToken = status.token;
     m_copyToken->setEnabled(!status.token.isEmpty());
+    m_webSignIn->setEnabled(!status.url.isEmpty());
     if (!status.url.isEmpty())
         m_apiStatus->setText(
             (status.hubWithoutToken

@@ -95,6 +95,10 @@ private:
     QLabel* m_apiStatus;
     QPushButton* m_copyToken;
     QString m_apiToken; // the running server's, for "Copy token"
+    // The web page: a one-time sign-in link (copied, and shown to open), every browser out.
+    QPushButton* m_webSignIn;
+    QPushButton* m_webSignOut;
+    QLabel* m_webLink;
 };
 
 } // namespace mf::ui

@@ -55,10 +55,23 @@ public:
         p.addOption({QStringLiteral("print-token"),
                      QStringLiteral("Print the token requests must carry (made on first use), "
                                     "and exit.")});
+        p.addOption({QStringLiteral("tls-cert"),
+                     QStringLiteral("Serve HTTPS with this PEM certificate (chain); needs "
+                                    "--tls-key. For use beyond this computer."),
+                     QStringLiteral("FILE")});
+        p.addOption({QStringLiteral("tls-key"),
+                     QStringLiteral("The PEM private key (RSA or EC, no passphrase) of "
+                                    "--tls-cert."),
+                     QStringLiteral("FILE")});
+        p.addOption({QStringLiteral("logout-all"),
+                     QStringLiteral("End every web page session (of this and any running "
+                                    "server on the vault), and exit.")});
         if (!parse(p, args,
-                   QStringLiteral("serve [--port N] [--address ADDR] [--hub-without-token] "
-                                  "[--max-connections N] [--request-deadline S] "
-                                  "[--no-background-sync] [--print-token]"),
+                   QStringLiteral(
+                       "serve [--port N] [--address ADDR] [--hub-without-token] "
+                       "[--max-connections N] [--request-deadline S] "
+                       "[--no-background-sync] [--tls-cert FILE --tls-key FILE] [--print-token] "
+                       "[--logout-all]"),
                    0, 0))
             return;
         bool ok = false;
@@ -91,12 +104,28 @@ public:
             return finish(Usage);
         }
         m_requestDeadlineMs = int(deadline * 1000);
+        m_tlsCert = p.value(QStringLiteral("tls-cert"));
+        m_tlsKey = p.value(QStringLiteral("tls-key"));
+        if (m_tlsCert.isEmpty() != m_tlsKey.isEmpty()) {
+            console().error(QStringLiteral("--tls-cert and --tls-key go together"));
+            return finish(Usage);
+        }
         m_hubWithoutToken = p.isSet(QStringLiteral("hub-without-token"));
         m_printToken = p.isSet(QStringLiteral("print-token"));
         m_backgroundSync = !p.isSet(QStringLiteral("no-background-sync"));
         Vault* vault = openVault();
         if (!vault)
             return;
+        if (p.isSet(QStringLiteral("logout-all"))) {
+            QString why;
+            if (!api::WebSessions::endAllSessions(vault->directory(), &why)) {
+                console().error(why);
+                return finish(Failed);
+            }
+            console().print(QStringLiteral("Every web page session has ended: browsers sign in "
+                                           "again with a new link."));
+            return finish(Success);
+        }
         auto* tokenJob = new api::ApiTokenJob(vault, this);
         connect(tokenJob, &api::ApiTokenJob::finished, this, [this, tokenJob, vault] {
             tokenJob->deleteLater();
@@ -141,6 +170,10 @@ private:
         m_server->setMaxConnections(m_maxConnections);
         m_server->setRequestDeadlineMs(m_requestDeadlineMs);
         QString why;
+        if (!m_tlsCert.isEmpty() && !m_server->useTls(m_tlsCert, m_tlsKey, &why)) {
+            console().error(why);
+            return finish(Failed);
+        }
         if (!m_server->listen(m_address, m_port, &why)) {
             console().error(why);
             return finish(Failed);
@@ -149,21 +182,30 @@ private:
             console().warning(
                 QStringLiteral("Listening on %1, not only on this computer: anyone who can reach "
                                "it and has the token can read every model in the vault (and "
-                               "the Hugging Face endpoints without one, if opened). The token "
-                               "travels unencrypted over plain HTTP.")
-                    .arg(m_address.toString()));
+                               "the Hugging Face endpoints without one, if opened).%2")
+                    .arg(m_address.toString(),
+                         m_server->usesTls()
+                             ? QString()
+                             : QStringLiteral(" The token travels unencrypted over plain HTTP.")));
         const QString url = m_server->baseUrl() + QStringLiteral("/api/v1/");
         console().print(QStringLiteral("Serving the vault at %1 (Ctrl-C stops)").arg(url));
         console().print(QStringLiteral("Requests need the header “Authorization: Bearer TOKEN”; "
                                        "modelfloat-cli serve --print-token shows the token."));
+        // A person's way in: the token is never typed into a browser.
+        const QString link = m_server->newSignInLink();
+        console().print(QStringLiteral("The web page: open %1 to sign a browser in (once, within "
+                                       "%2 minutes).")
+                            .arg(link)
+                            .arg(api::WebSessions::DefaultCodeLifetimeSeconds / 60));
         if (m_hubWithoutToken)
             console().print(
                 QStringLiteral("The Hugging Face and registry endpoints answer without the "
                                "token: HF_ENDPOINT=http://127.0.0.1:%1 needs no "
                                "HF_TOKEN, and ollama pull works.")
                     .arg(m_server->port()));
-        console().printJson(
-            {{QStringLiteral("url"), url}, {QStringLiteral("port"), m_server->port()}});
+        console().printJson({{QStringLiteral("url"), url},
+                             {QStringLiteral("port"), m_server->port()},
+                             {QStringLiteral("signInLink"), link}});
     }
 
     quint16 m_port = 0;
@@ -171,6 +213,7 @@ private:
     int m_maxConnections = api::ApiServer::DefaultMaxConnections;
     int m_requestDeadlineMs = 20'000;
     bool m_hubWithoutToken = false;
+    QString m_tlsCert, m_tlsKey; // PEM files: HTTPS
     bool m_printToken = false;
     bool m_backgroundSync = true;
     api::ApiServer* m_server = nullptr;

@@ -9,6 +9,8 @@
 #include "openapidocument.h"
 #include "registryresources.h"
 #include "transferresources.h"
+#include "webresources.h"
+#include "websessions.h"
 
 #include "hub/appuses.h"
 #include "hub/hfcachelayout.h"
@@ -218,6 +220,9 @@ void ApiConnection::handle()
                      .arg(m_settings.port)));
     const QByteArray method = m_head.method();
     const ApiRoute route = ApiRoute::parse(m_head.target());
+    if (route.kind == ApiRoute::Kind::WebFile || route.kind == ApiRoute::Kind::WebSignIn)
+        return serveWeb(route, method);
+    const Caller who = caller();
     // The Hub's download endpoints only read; the user may open them to every program here.
     // (paths-info is a POST that only reads.)
     const bool hubRead =
@@ -232,7 +237,8 @@ void ApiConnection::handle()
     const bool open = m_settings.hubWithoutToken &&
                       (((method == "GET" || method == "HEAD") && (hubRead || registryRead)) ||
                        (method == "POST" && route.kind == ApiRoute::Kind::HubPathsInfo));
-    if (!open && !authorized() && (registryRead || route.kind == ApiRoute::Kind::RegistryToken)) {
+    if (!open && who == Caller::Nobody &&
+        (registryRead || route.kind == ApiRoute::Kind::RegistryToken)) {
         // The registry's challenge: the token as a bearer token, or from the token service
         // (the realm) for the token as a password.
         ApiResponse r = registryError(
@@ -243,13 +249,23 @@ void ApiConnection::handle()
                                              "/v2/token\",service=\"modelfloat\""});
         return respond(r);
     }
-    if (!open && !authorized()) {
+    if (!open && who == Caller::Nobody) {
         ApiResponse r = ApiResponse::error(
             401, tr("A valid token is needed: send “Authorization: Bearer TOKEN” (the token is "
-                    "shown by modelfloat-cli serve --print-token)"));
+                    "shown by modelfloat-cli serve --print-token), or sign in with a link"));
         r.addHeader({"WWW-Authenticate", "Bearer"});
         return respond(r);
     }
+    // A browser's cookie goes with any request the browser makes, also one another page made
+    // it send: what changes something must also carry the CSRF token only the page can read.
+    if (who == Caller::Session && method != "GET" && method != "HEAD" &&
+        !sameSecret(m_head.header("x-csrf-token").trimmed(), m_csrf))
+        return respond(ApiResponse::error(
+            403, tr("A request that changes something needs the header X-CSRF-Token (from GET "
+                    "/api/v1/session) when it is signed in by a cookie")));
+    if (route.kind == ApiRoute::Kind::SessionLinks && who != Caller::Token)
+        return respond(
+            ApiResponse::error(403, tr("Sign-in links are made with the token, not a session")));
     // Which methods each endpoint takes: reads everywhere; a model is also removed (DELETE), a
     // file uploaded (PUT); the transfer queue's actions are POSTs.
     QByteArray allowed = "GET, HEAD";
@@ -264,7 +280,11 @@ void ApiConnection::handle()
     case ApiRoute::Kind::Floats:
     case ApiRoute::Kind::ModelAction:
     case ApiRoute::Kind::HubPathsInfo:
+    case ApiRoute::Kind::SessionLinks:
         allowed = "POST";
+        break;
+    case ApiRoute::Kind::Session:
+        allowed = "GET, HEAD, DELETE";
         break;
     default:
         break;
@@ -279,6 +299,10 @@ void ApiConnection::handle()
         return respond(r);
     }
     m_route = route;
+    if (route.kind == ApiRoute::Kind::Session) {
+        m_headOnly = method == "HEAD";
+        return serveSession(method);
+    }
     if (method == "DELETE")
         return removeModel(route);
     if (method == "PUT")
@@ -352,8 +376,65 @@ void ApiConnection::handle()
     case ApiRoute::Kind::Floats:
     case ApiRoute::Kind::ModelAction:
     case ApiRoute::Kind::HubPathsInfo:
+    case ApiRoute::Kind::SessionLinks:
         return; // POST only: answered above
+    case ApiRoute::Kind::WebFile:
+    case ApiRoute::Kind::WebSignIn:
+    case ApiRoute::Kind::Session:
+        return; // answered above
     }
+}
+
+ApiConnection::Caller ApiConnection::caller()
+{
+    if (authorized())
+        return Caller::Token;
+    if (!m_settings.sessions)
+        return Caller::Nobody;
+    const QByteArray id = WebSessions::sessionIdFromCookies(m_head.header("cookie"));
+    const auto session = m_settings.sessions->find(id);
+    if (!session)
+        return Caller::Nobody;
+    m_sessionId = id;
+    m_csrf = session->csrf;
+    return Caller::Session;
+}
+
+void ApiConnection::serveWeb(const ApiRoute& route, const QByteArray& method)
+{
+    if (method != "GET" && method != "HEAD") {
+        ApiResponse r = ApiResponse::error(
+            405, tr("This address takes GET, HEAD, not %1").arg(QString::fromLatin1(method)));
+        r.addHeader({"Allow", "GET, HEAD"});
+        return respond(r);
+    }
+    // A HEAD (what a link preview may send) does not spend a sign-in code: only opening it does.
+    if (route.kind == ApiRoute::Kind::WebSignIn && method != "GET") {
+        ApiResponse r = ApiResponse::error(
+            405, tr("A sign-in link is opened (GET), not %1").arg(QString::fromLatin1(method)));
+        r.addHeader({"Allow", "GET"});
+        return respond(r);
+    }
+    m_headOnly = method == "HEAD";
+    if (route.kind == ApiRoute::Kind::WebFile)
+        return respond(webFile(route.filePath, m_head.header("if-none-match")));
+    if (!m_settings.sessions)
+        return respond(ApiResponse::error(404, tr("This server has no web sign-in")));
+    respond(webSignIn(*m_settings.sessions, route.query, m_settings.secureCookies));
+}
+
+void ApiConnection::serveSession(const QByteArray& method)
+{
+    if (m_sessionId.isEmpty() || !m_settings.sessions)
+        return respond(ApiResponse::error(
+            401, tr("This request is not signed in by a web session (a cookie)")));
+    if (method != "DELETE")
+        return respond(webSessionInfo(*m_settings.sessions, m_sessionId));
+    m_settings.sessions->end(m_sessionId);
+    ApiResponse r = ApiResponse::json(200, {{QStringLiteral("signedOut"), true}});
+    r.addHeader({"Set-Cookie", QByteArray(WebSessions::CookieName) +
+                                   "=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict"});
+    respond(r);
 }
 
 void ApiConnection::serveTransfers()
@@ -379,6 +460,11 @@ void ApiConnection::handlePost()
     m_answered = true;
     if (m_route.kind == ApiRoute::Kind::HubPathsInfo)
         return serveHub(m_route);
+    if (m_route.kind == ApiRoute::Kind::SessionLinks)
+        return respond(m_settings.sessions
+                           ? webSignInLink(*m_settings.sessions, m_settings.baseUrl, m_body)
+                           : ApiResponse::error(404, tr("This server has no web "
+                                                        "sign-in")));
     TransferControl* queue = m_settings.transfers;
     if (!queue)
         return respond(ApiResponse::error(503, tr("This server runs no transfer queue")));
@@ -642,7 +728,6 @@ void ApiConnection::serveChunk(const ApiRoute& route)
     const QByteArray form = route.kind == ApiRoute::Kind::IpfsBlock ? ".raw" : "";
     r.addHeader({"ETag", '"' + route.cid.toLatin1() + form + '"'});
     r.addHeader({"Content-Type", "application/vnd.ipld.raw"});
-    r.addHeader({"X-Content-Type-Options", "nosniff"});
     FileChunk chunk;
     chunk.cid = route.cid;
     chunk.size = *size;

@@ -25,6 +25,7 @@ class ApiUpload;
 class HubBlobIds;
 class HubBlobIdJob;
 class TransferControl;
+class WebSessions;
 
 // One client connection: reads one request head, checks it (size, Host, token), answers it, and
 // closes. A JSON answer is written whole; a byte stream is a RangeJob writing to the socket, so
@@ -53,6 +54,10 @@ public:
         TransferControl* transfers = nullptr;
         // The git blob ids the Hub's routes have computed (the server's, for its lifetime).
         HubBlobIds* blobIds = nullptr;
+        // The web page's sign-in codes and sessions (the server's); none: only the token.
+        WebSessions* sessions = nullptr;
+        QString baseUrl;            // ApiServer::baseUrl(), for the sign-in links it makes
+        bool secureCookies = false; // served over TLS: the session cookie is Secure
     };
     // The most a JSON request body (a POST) may have.
     static constexpr qint64 MaxJsonBodyBytes = 64 * 1024;
@@ -81,6 +86,14 @@ private:
     void startUpload();
     bool hostAllowed() const;
     bool authorized() const;
+    // Who sent the request: the token's holder, a signed-in browser (its session's cookie), or
+    // neither.
+    enum class Caller { Nobody, Token, Session };
+    Caller caller();
+    // The page's files and the sign-in link's landing: no token, no session (webresources.h).
+    void serveWeb(const ApiRoute& route, const QByteArray& method);
+    // GET /api/v1/session (the CSRF token) and DELETE (signing out).
+    void serveSession(const QByteArray& method);
     void respond(const ApiResponse& response);
     void serveFile(const ApiRoute& route);
     void serveHub(const ApiRoute& route);
@@ -119,6 +132,8 @@ private:
     ApiEventStream* m_events = nullptr; // GET /events, until the client goes
     bool m_jobFinished = false;
     bool m_disconnected = false;
+    QByteArray m_sessionId; // the session's cookie, when a browser sent the request
+    QByteArray m_csrf;      // that session's CSRF token
 };
 
 } // namespace mf::api

@@ -93,7 +93,22 @@ QByteArray ApiResponse::head(qint64 contentLength) const
     if (contentLength != NoLength)
         out += "Content-Length: " +
                QByteArray::number(contentLength >= 0 ? contentLength : body.size()) + "\r\n";
-    out += "Cache-Control: no-store\r\nConnection: close\r\n\r\n";
+    // Every answer, the web page's files and the API's alike: a strict Content-Security-Policy
+    // (no inline script, nothing from elsewhere), no framing, no sniffing, and no referrer (a
+    // sign-in code in an address never leaves in one).
+    out += "Content-Security-Policy: default-src 'self'; script-src 'self'; style-src 'self'; "
+           "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+           "form-action 'self'; frame-ancestors 'none'\r\n"
+           "X-Content-Type-Options: nosniff\r\nX-Frame-Options: DENY\r\n"
+           "Referrer-Policy: no-referrer\r\nCross-Origin-Opener-Policy: same-origin\r\n"
+           "Cross-Origin-Resource-Policy: same-origin\r\n";
+    // The web page's files say how they are cached (revalidated by ETag); nothing else is.
+    const bool cachingSaid = std::any_of(headers.cbegin(), headers.cend(), [](const auto& h) {
+        return h.first.compare("Cache-Control", Qt::CaseInsensitive) == 0;
+    });
+    if (!cachingSaid)
+        out += "Cache-Control: no-store\r\n";
+    out += "Connection: close\r\n\r\n";
     return out;
 }
 

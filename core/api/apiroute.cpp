@@ -154,6 +154,21 @@ ApiRoute ApiRoute::parse(const QByteArray& target)
     }
     if (parseRegistry(path, &route))
         return route;
+    // The page's own addresses have one or two segments: the Hub's resolve/ needs four or more.
+    static const QByteArray webPrefix = "/web/";
+    if (path == "/" || path == "/signin") {
+        route.kind = path == "/" ? Kind::WebFile : Kind::WebSignIn;
+        route.filePath = path == "/" ? QStringLiteral("index.html") : QString();
+        return route;
+    }
+    if (path.startsWith(webPrefix)) {
+        const auto segments = segmentsOf(path.mid(webPrefix.size()));
+        if (segments && segments->size() == 1) {
+            route.kind = Kind::WebFile;
+            route.filePath = segments->first();
+            return route;
+        }
+    }
     if (!path.startsWith(prefix)) {
         if (path.startsWith('/'))
             if (const auto segments = segmentsOf(path.mid(1)))
@@ -168,6 +183,10 @@ ApiRoute ApiRoute::parse(const QByteArray& target)
         route.kind = Kind::OpenApi;
     } else if (segments == QStringList{QStringLiteral("events")}) {
         route.kind = Kind::Events;
+    } else if (segments == QStringList{QStringLiteral("session")}) {
+        route.kind = Kind::Session;
+    } else if (segments == QStringList{QStringLiteral("session"), QStringLiteral("links")}) {
+        route.kind = Kind::SessionLinks;
     } else if (segments == QStringList{QStringLiteral("floats")}) {
         route.kind = Kind::Floats;
     } else if (segments.first() == QLatin1String("transfers") && segments.size() <= 3) {

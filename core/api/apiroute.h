@@ -49,7 +49,14 @@ struct ApiRoute
         TransferAction,
         Events,
         Floats,
-        ModelAction
+        ModelAction,
+        // The web page (webresources.h): GET / and /web/{name} (`filePath` the file's name),
+        // GET /signin?code=…, GET and DELETE /api/v1/session (the browser's session: its CSRF
+        // token; signing out) and POST /api/v1/session/links (a new sign-in link).
+        WebFile,
+        WebSignIn,
+        Session,
+        SessionLinks
     };
     Kind kind = Kind::None;
     QString model; // a model's name, or a Hub repo id ("org/name", "local/name")

@@ -2,7 +2,15 @@
 
 #include "apiconnection.h"
 #include "apiresponse.h"
+#include "webresources.h"
 
+#include "vault/vault.h"
+
+#include <QFile>
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QSslKey>
+#include <QSslServer>
 #include <QTcpServer>
 #include <QTcpSocket>
 
@@ -13,6 +21,7 @@ ApiServer::ApiServer(Vault* vault, const QByteArray& token, QObject* parent)
     , m_vault(vault)
     , m_token(token)
     , m_server(new QTcpServer(this))
+    , m_sessions(vault->directory())
 {
     connect(m_server, &QTcpServer::newConnection, this, &ApiServer::onNewConnection);
 }
@@ -35,6 +44,48 @@ bool ApiServer::listen(const QHostAddress& address, quint16 port, QString* error
     return false;
 }
 
+bool ApiServer::useTls(const QString& certificateFile, const QString& keyFile, QString* error)
+{
+    if (!QSslSocket::supportsSsl()) {
+        *error = tr("This build of Qt has no TLS backend: HTTPS cannot be served");
+        return false;
+    }
+    const QList<QSslCertificate> chain = QSslCertificate::fromPath(certificateFile, QSsl::Pem);
+    if (chain.isEmpty()) {
+        *error = tr("%1 holds no PEM certificate").arg(certificateFile);
+        return false;
+    }
+    QFile keyIn(keyFile);
+    if (!keyIn.open(QIODevice::ReadOnly)) {
+        *error = tr("Cannot read %1: %2").arg(keyFile, keyIn.errorString());
+        return false;
+    }
+    // A key file is small; one larger than this is not one.
+    const QByteArray pem = keyIn.read(64 * 1024);
+    QSslKey key(pem, QSsl::Rsa, QSsl::Pem);
+    if (key.isNull())
+        key = QSslKey(pem, QSsl::Ec, QSsl::Pem);
+    if (key.isNull()) {
+        *error = tr("%1 holds no PEM private key (RSA or EC, without a passphrase)").arg(keyFile);
+        return false;
+    }
+    QSslConfiguration config = QSslConfiguration::defaultConfiguration();
+    config.setLocalCertificateChain(chain);
+    config.setPrivateKey(key);
+    config.setPeerVerifyMode(QSslSocket::VerifyNone); // clients are not asked for certificates
+    config.setProtocol(QSsl::TlsV1_2OrLater);
+    auto* server = new QSslServer(this);
+    server->setSslConfiguration(config);
+    // A client that never finishes its handshake is let go as one that never sends its request.
+    server->setHandshakeTimeout(m_requestDeadlineMs);
+    // A connection is handed over once its handshake is done (newConnection comes before).
+    connect(server, &QSslServer::pendingConnectionAvailable, this, &ApiServer::onNewConnection);
+    delete m_server;
+    m_server = server;
+    m_tls = true;
+    return true;
+}
+
 quint16 ApiServer::port() const
 {
     return m_server->serverPort();
@@ -49,7 +100,9 @@ QString ApiServer::baseUrl() const
                          : a.protocol() == QAbstractSocket::IPv6Protocol
                              ? QLatin1Char('[') + a.toString() + QLatin1Char(']')
                              : a.toString();
-    return QStringLiteral("http://%1:%2").arg(host).arg(port());
+    return QStringLiteral("%1://%2:%3")
+        .arg(m_tls ? QStringLiteral("https") : QStringLiteral("http"), host)
+        .arg(port());
 }
 
 bool ApiServer::reachableFromOtherComputers() const
@@ -81,12 +134,20 @@ void ApiServer::onNewConnection()
         settings.hubWithoutToken = m_hubWithoutToken;
         settings.transfers = m_transfers;
         settings.blobIds = &m_blobIds;
+        settings.sessions = &m_sessions;
+        settings.baseUrl = baseUrl();
+        settings.secureCookies = m_tls;
         // Deletes itself when done.
         auto* connection = new ApiConnection(m_vault, socket, settings, this);
         ++m_connections;
         m_open.append(connection);
         connect(connection, &QObject::destroyed, this, [this] { --m_connections; });
     }
+}
+
+QString ApiServer::newSignInLink(int lifetimeSeconds)
+{
+    return signInLink(baseUrl(), m_sessions.newCode(lifetimeSeconds));
 }
 
 void ApiServer::refuseBusy(QTcpSocket* socket)

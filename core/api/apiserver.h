@@ -1,6 +1,7 @@
 #pragma once
 
 #include "hubblobids.h"
+#include "websessions.h"
 
 #include <QHostAddress>
 #include <QList>
@@ -37,6 +38,11 @@ public:
     // Listens on `address` (127.0.0.1 unless the user chose another) and `port` (0: any free
     // one). On failure returns false and says why in `error`.
     bool listen(const QHostAddress& address, quint16 port, QString* error);
+    // Serves HTTPS from the next listen() on, with the certificate chain and the private key
+    // (RSA or EC, no passphrase) in these PEM files: for use beyond this computer, and the web
+    // page's session cookie is then Secure. On failure returns false and says why in `error`.
+    bool useTls(const QString& certificateFile, const QString& keyFile, QString* error);
+    bool usesTls() const { return m_tls; }
     quint16 port() const;
     // Where clients on this computer reach it: "http://127.0.0.1:PORT" (also when it listens on
     // every address), else the address it listens on ("http://[::1]:PORT").
@@ -60,6 +66,11 @@ public:
     // without one they answer 503.
     void setTransferControl(TransferControl* queue) { m_transfers = queue; }
     int connections() const { return m_connections; }
+    // A one-time link that signs a browser in to the web page (webresources.h), good once within
+    // `lifetimeSeconds`: what `serve` prints and the app's Local API setting can show.
+    QString newSignInLink(int lifetimeSeconds = WebSessions::DefaultCodeLifetimeSeconds);
+    // Ends every web session (and those of any other server on this vault).
+    bool endWebSessions(QString* error) { return m_sessions.endAll(error); }
 
 private:
     void onNewConnection();
@@ -76,6 +87,8 @@ private:
     int m_connections = 0;
     TransferControl* m_transfers = nullptr;
     HubBlobIds m_blobIds; // what the connections computed, for the next ones
+    WebSessions m_sessions;
+    bool m_tls = false;
 };
 
 } // namespace mf::api

@@ -34,6 +34,36 @@ bool numberParameter(const QUrlQuery& query, const QString& name, int min, int m
     *out = n;
     return true;
 }
+
+// What a list shows of a model's format, from its files' headers (files.metadata,
+// modelinspector.h): the format, quantization and architecture of its largest model file, and
+// its parameters (a sharded safetensors model's shards summed).
+void addFormatFacts(const QList<FileRecord>& files, QJsonObject* entry)
+{
+    const FileRecord* largest = nullptr;
+    for (const FileRecord& f : files) {
+        const QString format = f.metadata.value(QLatin1String("format")).toString();
+        if ((format == QLatin1String("gguf") || format == QLatin1String("safetensors")) &&
+            (!largest || f.size > largest->size))
+            largest = &f;
+    }
+    if (!largest)
+        return;
+    const QString format = largest->metadata.value(QLatin1String("format")).toString();
+    qint64 parameters = 0;
+    for (const FileRecord& f : files)
+        if (f.metadata.value(QLatin1String("format")).toString() == format)
+            parameters =
+                format == QLatin1String("gguf")
+                    ? qMax(parameters, f.metadata.value(QLatin1String("parameters")).toInteger())
+                    : parameters + f.metadata.value(QLatin1String("parameters")).toInteger();
+    entry->insert(QStringLiteral("format"), format);
+    for (const QString& key : {QStringLiteral("quantization"), QStringLiteral("architecture")})
+        if (largest->metadata.contains(key))
+            entry->insert(key, largest->metadata.value(key));
+    if (parameters > 0)
+        entry->insert(QStringLiteral("parameters"), parameters);
+}
 } // namespace
 
 ApiResponse listModels(Vault* vault, const QUrlQuery& query)
@@ -52,9 +82,16 @@ ApiResponse listModels(Vault* vault, const QUrlQuery& query)
     for (const ModelRecord& m : registry.modelRows().models())
         if (search.isEmpty() || m.name.contains(search, Qt::CaseInsensitive))
             matching.append(m);
+    // Beside what `list --json` says of each model: its format facts and why it is not healthy
+    // (what the web page's list shows), one small read of its files per model listed.
     QJsonArray models;
-    for (const ModelSummary& s : summarizeModels(registry, matching.mid(offset, limit), wanted))
-        models.append(modelListEntryJson(s.model, s, wanted));
+    for (const ModelSummary& s : summarizeModels(registry, matching.mid(offset, limit), wanted)) {
+        QJsonObject entry = modelListEntryJson(s.model, s, wanted);
+        entry.insert(QStringLiteral("lost"), s.lost);
+        entry.insert(QStringLiteral("under_replicated"), s.underReplicated);
+        addFormatFacts(registry.modelRows().files(s.model.id), &entry);
+        models.append(entry);
+    }
     return ApiResponse::json(200, {{QStringLiteral("models"), models},
                                    {QStringLiteral("total"), int(matching.size())},
                                    {QStringLiteral("offset"), offset},

@@ -93,4 +93,20 @@ void ApiHost::restart()
     job->start();
 }
 
+QString ApiHost::newWebSignInLink()
+{
+    return m_server ? m_server->newSignInLink() : QString();
+}
+
+bool ApiHost::endWebSessions(QString* error)
+{
+    if (m_server)
+        return m_server->endWebSessions(error);
+    if (!m_vault) {
+        *error = tr("No vault is open");
+        return false;
+    }
+    return api::WebSessions::endAllSessions(m_vault->directory(), error);
+}
+
 } // namespace mf

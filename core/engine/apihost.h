@@ -34,6 +34,11 @@ public:
     void close();
     // Served on `address`:`port` while `enabled` and a vault is open -> changed.
     void set(bool enabled, quint16 port, bool hubWithoutToken, const QHostAddress& address);
+    // A one-time link that signs a browser in to the web page (ApiServer::newSignInLink()), or
+    // empty when nothing serves.
+    QString newWebSignInLink();
+    // Ends every web page session (also those `serve` gave on this vault); false with why.
+    bool endWebSessions(QString* error);
 
 Q_SIGNALS:
     void changed(const mf::ApiServerStatus& status);

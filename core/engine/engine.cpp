@@ -72,6 +72,8 @@ Engine::Engine(QObject* parent)
                 m_watchedFolders = folders;
                 Q_EMIT watchedFoldersChanged(folders, error);
             });
+    connect(m_worker, &EngineWorker::webSignInLink, this, &Engine::webSignInLink);
+    connect(m_worker, &EngineWorker::webSessionsEnded, this, &Engine::webSessionsEnded);
     connect(m_worker, &EngineWorker::apiServerChanged, this, [this](const ApiServerStatus& s) {
         m_apiStatus = s;
         Q_EMIT apiServerChanged(s);
@@ -307,6 +309,16 @@ void Engine::setApiServer(bool enabled, quint16 port, bool hubWithoutToken,
     post(m_worker, [w = m_worker, enabled, port, hubWithoutToken, address] {
         w->setApiServer(enabled, port, hubWithoutToken, address);
     });
+}
+
+void Engine::requestWebSignInLink()
+{
+    post(m_worker, [w = m_worker] { w->makeWebSignInLink(); });
+}
+
+void Engine::endWebSessions()
+{
+    post(m_worker, [w = m_worker] { w->endWebSessions(); });
 }
 
 void Engine::measureProviders()

@@ -142,6 +142,11 @@ public:
     void setApiServer(bool enabled, quint16 port, bool hubWithoutToken = false,
                       const QHostAddress& address = QHostAddress(QHostAddress::LocalHost));
     ApiServerStatus apiServerStatus() const { return m_apiStatus; }
+    // The web page the API serves (docs/api.md): a one-time link that signs a browser in
+    // -> webSignInLink (empty while the API does not serve); sign every browser out
+    // -> webSessionsEnded.
+    void requestWebSignInLink();
+    void endWebSessions();
 
     const ProviderFactory& providerFactory() const { return m_factory; } // kinds and their fields
 
@@ -181,6 +186,8 @@ Q_SIGNALS:
     void catalogKeyShown(const QString& recoveryText, const QString& error /* empty: OK */);
     void catalogKeyImported(const QString& error /* empty: OK */);
     void apiServerChanged(const mf::ApiServerStatus& status);
+    void webSignInLink(const QString& link);
+    void webSessionsEnded(const QString& error /* empty: OK */);
     void watchedFoldersChanged(const QStringList& folders, const QString& error /* empty: OK */);
 
 private:

@@ -319,6 +319,17 @@ void EngineWorker::setApiServer(bool enabled, quint16 port, bool hubWithoutToken
     m_apiHost->set(enabled, port, hubWithoutToken, address);
 }
 
+void EngineWorker::makeWebSignInLink()
+{
+    Q_EMIT webSignInLink(m_apiHost->newWebSignInLink());
+}
+
+void EngineWorker::endWebSessions()
+{
+    QString why;
+    Q_EMIT webSessionsEnded(m_apiHost->endWebSessions(&why) ? QString() : why);
+}
+
 void EngineWorker::setBandwidthLimits(qint64 uploadBytesPerSecond, qint64 downloadBytesPerSecond)
 {
     m_uploadLimit = qMax<qint64>(0, uploadBytesPerSecond);

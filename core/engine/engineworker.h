@@ -102,6 +102,10 @@ public:
     // is open -> apiServerChanged.
     void setApiServer(bool enabled, quint16 port, bool hubWithoutToken,
                       const QHostAddress& address);
+    // -> webSignInLink: a one-time sign-in link for the web page (empty: the API is not serving).
+    void makeWebSignInLink();
+    // -> webSessionsEnded: every browser signed out.
+    void endWebSessions();
 
     Vault* vault() const { return m_vault.get(); }
 
@@ -130,6 +134,8 @@ Q_SIGNALS:
     void catalogKeyShown(const QString& recoveryText, const QString& error);
     void catalogKeyImported(const QString& error);
     void apiServerChanged(const mf::ApiServerStatus& status);
+    void webSignInLink(const QString& link);
+    void webSessionsEnded(const QString& error /* empty: OK */);
     // The watched folders as kept in the vault; `error`: why the last change was refused.
     void watchedFoldersChanged(const QStringList& folders, const QString& error);
 

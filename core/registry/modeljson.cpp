@@ -85,6 +85,8 @@ QJsonObject modelInfoJson(Registry& registry, const ModelRecord& model, int want
             {QStringLiteral("unique_bytes"), s.uniqueBytes},
             {QStringLiteral("shared_bytes"), s.sharedBytes},
             {QStringLiteral("min_replicas"), s.minReplicas},
+            // What min_replicas and under_replicated are measured against.
+            {QStringLiteral("wanted_copies"), wanted},
             {QStringLiteral("under_replicated"), s.underReplicated},
             {QStringLiteral("lost"), s.lost},
             // How fresh the health is: when the copies were last looked at (null: some never).

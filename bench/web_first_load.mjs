@@ -1,0 +1,60 @@
+// Benchmark (not a test), run by bench/web_first_load.sh: the web page's first load in Debian's
+// chromium (headless, playwright-core from tests/peers): from opening a fresh sign-in link in a
+// new browser context (no cache, no cookie) to the first rows of the model list on screen, and
+// to every model fetched; and the page's own clock (from its navigation's start) to the first
+// rows. RUNS times; prints the median and p99 of each.
+//
+// node bench/web_first_load.mjs BASE_URL TOKEN RUNS
+import { chromium } from '../tests/peers/node_modules/playwright-core/index.mjs';
+
+const [baseUrl, token, runsText] = process.argv.slice(2);
+const runs = Number(runsText || 30);
+
+async function newLink() {
+  const reply = await fetch(baseUrl + '/api/v1/session/links', {
+    method: 'POST', headers: { Authorization: 'Bearer ' + token }, body: '',
+  });
+  if (reply.status !== 201) throw new Error('no sign-in link: ' + reply.status);
+  return (await reply.json()).link;
+}
+
+async function until(probe) {
+  for (;;) {
+    if (await probe()) return;
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+function percentile(values, p) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true,
+  args: ['--no-sandbox'] });
+const firstRows = [];
+const everyModel = [];
+const inPage = [];
+let total = '';
+for (let i = 0; i < runs; ++i) {
+  const link = await newLink();
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  const start = performance.now();
+  await page.goto(link, { waitUntil: 'commit' });
+  await page.locator('tbody tr').first().waitFor();
+  firstRows.push(performance.now() - start);
+  // The page's own share: from the start of its navigation (after the sign-in redirect).
+  inPage.push(await page.evaluate(() => performance.now()));
+  const count = page.locator('#count');
+  await until(async () => !(await count.innerText()).includes('loaded'));
+  everyModel.push(performance.now() - start);
+  total = await count.innerText();
+  await context.close();
+}
+await browser.close();
+const ms = (v) => v.toFixed(0) + ' ms';
+console.log(`${runs} first loads, ${total}`);
+console.log(`first rows, page's own clock (navigation start to rows): median ${ms(percentile(inPage, 50))}, p99 ${ms(percentile(inPage, 99))}`);
+console.log(`first rows on screen, from opening the link in a new context: median ${ms(percentile(firstRows, 50))}, p99 ${ms(percentile(firstRows, 99))}`);
+console.log(`every model fetched:  median ${ms(percentile(everyModel, 50))}, p99 ${ms(percentile(everyModel, 99))}`);

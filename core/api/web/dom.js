@@ -1,0 +1,41 @@
+// Small helpers to build the page from data without ever parsing it as HTML.
+export function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+    else if (key === 'text') node.textContent = value;
+    else node.setAttribute(key, value === true ? '' : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+export function formatBytes(n) {
+  if (!Number.isFinite(n)) return '';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) { n /= 1024; ++i; }
+  return (i === 0 ? String(n) : n.toFixed(n < 10 ? 2 : 1)) + ' ' + units[i];
+}
+
+// 8030261248 -> "8.03B": parameter counts as model cards write them.
+export function formatCount(n) {
+  if (!Number.isFinite(n) || n <= 0) return '';
+  const steps = [[1e12, 'T'], [1e9, 'B'], [1e6, 'M'], [1e3, 'K']];
+  for (const [size, unit] of steps) if (n >= size) return (n / size).toFixed(n / size < 10 ? 2 : 1) + unit;
+  return String(n);
+}
+
+export function formatDate(iso) {
+  if (!iso) return 'never';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
+}
+
+export function showStatus(main, text, isError = false) {
+  main.replaceChildren(el('p', { class: isError ? 'status error' : 'status', role: isError ? 'alert' : 'status' }, text));
+}
