@@ -284,6 +284,7 @@ void MainWindow::createMenus()
     model->addSeparator();
     model->addAction(m_browser->offloadAction());
     model->addAction(m_browser->pinAction());
+    model->addMenu(m_browser->useInMenu());
     model->addSeparator();
     model->addAction(m_browser->copyCidAction());
     model->addAction(m_browser->copyChunkCidsAction());

@@ -8,6 +8,7 @@
 class QAction;
 class QLabel;
 class QLineEdit;
+class QMenu;
 class QPushButton;
 class QSplitter;
 class QTableView;
@@ -19,6 +20,7 @@ class Engine;
 
 namespace mf::ui {
 
+class AppUseActions;
 class ModelDetails;
 class ModelFilterProxy;
 class ModelListModel;
@@ -65,6 +67,9 @@ public:
     // "Free up space…" (with a question) and "Keep on this computer" (core/offload).
     QAction* offloadAction() const { return m_offload; }
     QAction* pinAction() const { return m_pin; }
+    // "Use in ▸" (Ollama, LM Studio, ...), and the line that says what the last one did.
+    QMenu* useInMenu() const;
+    QLabel* appUseNotice() const;
     QAction* copyCidAction() const { return m_copyCid; } // the models' IPFS CIDs
     QAction* copyChunkCidsAction() const { return m_copyChunkCids; }
     QAction* copySourceAction() const { return m_copySource; }
@@ -123,6 +128,7 @@ private:
     QAction* m_remove;
     QAction* m_offload;
     QAction* m_pin;
+    AppUseActions* m_appUse;
     QAction* m_copyCid;
     QAction* m_copyChunkCids;
     QAction* m_copySource;

@@ -154,6 +154,15 @@ qint64 Engine::pinModel(qint64 modelId)
     return queue(PinRequest{modelId});
 }
 
+qint64 Engine::useModelIn(qint64 modelId, const QString& appKey, bool remove)
+{
+    UseInAppRequest request;
+    request.modelId = modelId;
+    request.app = appKey;
+    request.remove = remove;
+    return queue(request);
+}
+
 qint64 Engine::importFromHub(const QString& repoId, const QString& commit,
                              const QStringList& variants, const QString& modelName,
                              qint64 expectedBytes)

@@ -49,6 +49,10 @@ public:
     // (core/offload).
     qint64 offloadModel(qint64 modelId);
     qint64 pinModel(qint64 modelId);
+    // Puts the model in another app's store (`appKey` as appstores::appKey: "ollama",
+    // "lmstudio", "hf-cache", "llama.cpp"), sharing one materialized copy, or with `remove`
+    // takes it out again (core/appstores/appusejob.h, as `modelfloat-cli use`).
+    qint64 useModelIn(qint64 modelId, const QString& appKey, bool remove = false);
     // "Repair now": copies of the model's chunks (0: of every model) made again where they are
     // short; the scheduler also does it by itself.
     qint64 repairModel(qint64 modelId);
