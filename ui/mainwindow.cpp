@@ -1,6 +1,7 @@
 #include "mainwindow.h"
 #include "counted.h"
 
+#include "appstoreoffer.h"
 #include "damagedmodels.h"
 #include "dropoverlay.h"
 #include "droppedfiles.h"
@@ -90,7 +91,8 @@ MainWindow::MainWindow(Engine* engine, QWidget* parent)
     m_modelsStack->addWidget(m_empty);
     m_modelsStack->addWidget(m_browser);
     m_tabs->setDocumentMode(true);
-    m_tabs->addTab(m_modelsStack, icon(QStringLiteral("models")), tr("&Models"));
+    m_tabs->addTab(m_browser->storeOffer()->withPage(m_modelsStack), icon(QStringLiteral("models")),
+                   tr("&Models"));
     m_tabs->addTab(m_transfersView, icon(QStringLiteral("transfers")), tr("&Transfers"));
     m_tabs->addTab(m_providers, icon(QStringLiteral("providers")), tr("&Providers"));
     m_tabs->setAccessibleName(tr("Pages"));

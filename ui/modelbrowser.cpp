@@ -1,5 +1,6 @@
 #include "modelbrowser.h"
 
+#include "appstoreoffer.h"
 #include "appuseactions.h"
 #include "engine/engine.h"
 #include "hub/appuses.h"
@@ -75,6 +76,9 @@ ModelBrowser::ModelBrowser(Engine* engine, QWidget* parent)
     m_appUse = new AppUseActions(
         m_engine, [this] { return selectedModelIds(); }, this);
     layout->addWidget(m_appUse->notice());
+    // Placed by the window above the whole Models page (withPage()): it is meant for a new
+    // vault, whose page shows the empty state instead of the browser.
+    m_storeOffer = new AppStoreOffer(m_engine, this);
     if (m_engine) {
         connect(m_checkNow, &QPushButton::clicked, m_engine, &Engine::checkNow);
         auto showNextCheck = [this] {

@@ -20,6 +20,7 @@ class Engine;
 
 namespace mf::ui {
 
+class AppStoreOffer;
 class AppUseActions;
 class ModelDetails;
 class ModelFilterProxy;
@@ -70,6 +71,8 @@ public:
     // "Use in ▸" (Ollama, LM Studio, ...), and the line that says what the last one did.
     QMenu* useInMenu() const;
     QLabel* appUseNotice() const;
+    // The banner offering to float the models other apps keep (issue 38's first-run offer).
+    AppStoreOffer* storeOffer() const { return m_storeOffer; }
     QAction* copyCidAction() const { return m_copyCid; } // the models' IPFS CIDs
     QAction* copyChunkCidsAction() const { return m_copyChunkCids; }
     QAction* copySourceAction() const { return m_copySource; }
@@ -129,6 +132,7 @@ private:
     QAction* m_offload;
     QAction* m_pin;
     AppUseActions* m_appUse;
+    AppStoreOffer* m_storeOffer;
     QAction* m_copyCid;
     QAction* m_copyChunkCids;
     QAction* m_copySource;
