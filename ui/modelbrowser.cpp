@@ -514,6 +514,20 @@ void ModelBrowser::askOffload()
     m_question->open();
 }
 
+void ModelBrowser::freeUpSpace()
+{
+    QItemSelection rows;
+    for (int i = 0; i < m_proxy->rowCount(); ++i) {
+        const QModelIndex index = m_proxy->index(i, 0);
+        const ModelRow* r = m_model->rowData(m_proxy->mapToSource(index).row());
+        if (r && r->here.bytesFreeable > 0)
+            rows.select(index, index);
+    }
+    m_view->selectionModel()->select(rows, QItemSelectionModel::ClearAndSelect |
+                                               QItemSelectionModel::Rows);
+    askOffload();
+}
+
 void ModelBrowser::pinSelected()
 {
     if (!m_engine)

@@ -49,6 +49,9 @@ public:
     void addModelAction(QAction* action);
 
     QList<qint64> selectedModelIds() const;
+    // The low-disk notice's "Free up space…": the models with copies on this computer
+    // selected, and the Free up space question asked about them.
+    void freeUpSpace();
     void selectModel(qint64 modelId);
 
     ModelListModel* model() const { return m_model; }

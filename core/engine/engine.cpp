@@ -62,6 +62,8 @@ Engine::Engine(QObject* parent)
         Q_EMIT syncStatusChanged(s);
     });
     connect(m_worker, &EngineWorker::syncNotice, this, &Engine::syncNotice);
+    connect(m_worker, &EngineWorker::diskSpaceLow, this, &Engine::diskSpaceLow);
+    connect(m_worker->mountHost(), &MountHost::changed, this, &Engine::mountChanged);
     connect(m_worker, &EngineWorker::modelsHealthChanged, this, &Engine::modelsHealthChanged);
     connect(m_worker, &EngineWorker::catalogSynced, this, &Engine::catalogSynced);
     connect(m_worker, &EngineWorker::catalogRecovered, this, &Engine::catalogRecovered);
@@ -316,6 +318,17 @@ void Engine::setApiServer(bool enabled, quint16 port, bool hubWithoutToken,
     post(m_worker, [w = m_worker, enabled, port, hubWithoutToken, address] {
         w->setApiServer(enabled, port, hubWithoutToken, address);
     });
+}
+
+void Engine::setMountFactory(MountHost::Factory factory)
+{
+    post(m_worker,
+         [w = m_worker, factory = std::move(factory)] { w->mountHost()->setFactory(factory); });
+}
+
+void Engine::setMount(bool enabled, const QString& directory)
+{
+    post(m_worker, [w = m_worker, enabled, directory] { w->mountHost()->set(enabled, directory); });
 }
 
 void Engine::measureProviders()

@@ -2,6 +2,7 @@
 
 #include "apiserverstatus.h"
 #include "hub/materializejob.h"
+#include "mounthost.h"
 #include "providers/providerfactory.h"
 #include "registry/records.h"
 #include "requests/transferrequest.h"
@@ -147,6 +148,13 @@ public:
                       const QHostAddress& address = QHostAddress(QHostAddress::LocalHost));
     ApiServerStatus apiServerStatus() const { return m_apiStatus; }
 
+    // "Show floating models in the file manager" (docs/mount.md): the vault mounted read-only
+    // at `directory` while `enabled` and the vault is open -> mountChanged. The mount is made by
+    // `factory` (set once, before open(): core/mount is a library of its own), on the engine
+    // thread; the GUI unmounts first with MountDetach, which never blocks it, then turns it off.
+    void setMountFactory(MountHost::Factory factory);
+    void setMount(bool enabled, const QString& directory);
+
     const ProviderFactory& providerFactory() const { return m_factory; } // kinds and their fields
 
     // The GUI thread's snapshot of every transfer it was told about (kept current from the
@@ -186,6 +194,10 @@ Q_SIGNALS:
     void catalogKeyImported(const QString& error /* empty: OK */);
     void apiServerChanged(const mf::ApiServerStatus& status);
     void watchedFoldersChanged(const QStringList& folders, const QString& error /* empty: OK */);
+    // `error`: why it could not mount (empty: it did, or it was turned off).
+    void mountChanged(bool mounted, const QString& directory, const QString& error);
+    // The disk that holds the vault ran low (with its syncNotice): the tray offers Free up space.
+    void diskSpaceLow();
 
 private:
     qint64 nextTransferId();
