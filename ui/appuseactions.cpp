@@ -50,8 +50,13 @@ void AppUseActions::removeFromApp(qint64 modelId, const QString& appKey)
 
 void AppUseActions::onTransfer(const TransferInfo& info)
 {
-    if (info.kind != TransferInfo::Kind::UseInApp || !info.isFinished() || info.fromHistory ||
-        m_reported.contains(info.id))
+    if (info.kind != TransferInfo::Kind::UseInApp || info.fromHistory)
+        return;
+    if (!info.isFinished()) {
+        m_reported.remove(info.id); // retried: its next end is told too
+        return;
+    }
+    if (m_reported.contains(info.id))
         return;
     m_reported.insert(info.id);
     QString text;

@@ -31,7 +31,12 @@ MountSwitch::MountSwitch(Engine* engine, QObject* parent)
     connect(m_open, &QAction::triggered, this,
             [this] { QDesktopServices::openUrl(QUrl::fromLocalFile(m_folder)); });
     if (m_engine) {
+        // Runs on the engine thread; the folder is made first (~/ModelFloat is new).
         m_engine->setMountFactory([](Vault* vault, const QString& dir, QString* error) {
+            if (!QDir().mkpath(dir)) {
+                *error = tr("Cannot make the folder “%1”").arg(dir);
+                return static_cast<QObject*>(nullptr);
+            }
             return static_cast<QObject*>(MountSession::start(vault, dir, error));
         });
         connect(m_engine, &Engine::mountChanged, this, &MountSwitch::onMountChanged);

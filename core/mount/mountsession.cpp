@@ -3,16 +3,10 @@
 #include "fusemount.h"
 #include "mountreads.h"
 
-#include <QDir>
-
 namespace mf {
 
 MountSession* MountSession::start(Vault* vault, const QString& directory, QString* error)
 {
-    if (!QDir().mkpath(directory)) {
-        *error = tr("Cannot make the folder “%1”").arg(directory);
-        return nullptr;
-    }
     std::unique_ptr<MountSession> session(new MountSession);
     session->m_reads = std::make_unique<MountReads>(vault);
     session->m_mount = std::make_unique<FuseMount>(session->m_reads.get());

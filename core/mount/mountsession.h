@@ -23,9 +23,12 @@ class MountSession final : public QObject
 public:
     static constexpr int RefreshMs = 5000;
 
-    // Mounted at `directory` (made when missing), or null with *error.
+    // Mounted at `directory` (an existing folder), or null with *error.
     static MountSession* start(Vault* vault, const QString& directory, QString* error);
     ~MountSession() override;
+
+    MountReads* reads() const { return m_reads.get(); }
+    FuseMount* mount() const { return m_mount.get(); }
 
 private:
     MountSession() = default;
