@@ -117,6 +117,35 @@ private Q_SLOTS:
         m_tv.reset();
     }
 
+    void appsCopiesStayUntilEveryCopyIsVerified()
+    {
+        // Replacing an app's own copy by the shared one is refused in core while the model's
+        // copies are not all verified: the app's file is left exactly as it was.
+        QVERIFY(openWindow());
+        const QString file = m_tv->path(QStringLiteral("in/weights.bin"));
+        QVERIFY(QDir().mkpath(QFileInfo(file).path()));
+        QVERIFY(writePseudoRandomFile(file, MiB, 22));
+        QVERIFY(floatAndSelect(file, QStringLiteral("unverified")));
+        const QString appCopy = m_apps.filePath(QStringLiteral("ollama/blobs/sha256-")) +
+                                QString::fromLatin1(opensslSha256Hex(file));
+        QVERIFY(QDir().mkpath(QFileInfo(appCopy).path()));
+        QVERIFY(QFile::copy(file, appCopy));
+        const ino_t before = inodeOf(appCopy);
+        QSignalSpy changed(m_engine.get(), &Engine::transferChanged);
+        const qint64 id = m_engine->replaceAppCopies(m_window->browser()->model()->modelId(0),
+                                                     QStringLiteral("ollama"), {appCopy});
+        QTRY_VERIFY_WITH_TIMEOUT(
+            std::any_of(changed.cbegin(), changed.cend(),
+                        [&](const QList<QVariant>& args) {
+                            const auto info = args.first().value<TransferInfo>();
+                            return info.id == id && info.state == TransferInfo::State::Failed &&
+                                   info.error.contains(QStringLiteral("every copy verified"));
+                        }),
+            JobTimeoutMs);
+        QCOMPARE(inodeOf(appCopy), before);
+        QCOMPARE(opensslSha256Hex(appCopy), opensslSha256Hex(file));
+    }
+
     void useInHuggingFaceCacheThenRemoveFromIt()
     {
         QVERIFY(openWindow());

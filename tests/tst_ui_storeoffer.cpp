@@ -24,6 +24,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <sys/stat.h>
+
 using namespace mf;
 using namespace mf::test;
 using namespace mf::ui;
@@ -50,6 +52,8 @@ class TestUiStoreOffer : public QObject
     Q_OBJECT
 
     QTemporaryDir m_home;
+    QString m_ollamaBlob;
+    QString m_hfBlob;
     std::unique_ptr<TestVault> m_tv;
     QString m_vaultDir;
     std::unique_ptr<Engine> m_engine;
@@ -107,6 +111,19 @@ private Q_SLOTS:
         QVERIFY(writePseudoRandomFile(
             m_home.filePath(QStringLiteral(".lmstudio/models/pub/small-GGUF/small.Q4_0.gguf")),
             MiB / 2, 32));
+        // The same bytes again in the Hugging Face cache: a second copy on the disk.
+        const QString repo = m_home.filePath(QStringLiteral("hf/models--org--tiny-GGUF"));
+        const QString commit = QStringLiteral("0123456789abcdef0123456789abcdef01234567");
+        QVERIFY(QDir().mkpath(repo + QStringLiteral("/blobs")));
+        QVERIFY(QDir().mkpath(repo + QStringLiteral("/refs")));
+        QVERIFY(QDir().mkpath(repo + QStringLiteral("/snapshots/") + commit));
+        QVERIFY(writeFile(repo + QStringLiteral("/blobs/") + hex, model));
+        QVERIFY(writeFile(repo + QStringLiteral("/refs/main"), commit.toLatin1()));
+        QVERIFY(QFile::link(QStringLiteral("../../blobs/") + hex,
+                            repo + QStringLiteral("/snapshots/") + commit +
+                                QStringLiteral("/tiny.gguf")));
+        m_ollamaBlob = m_home.filePath(QStringLiteral("ollama/blobs/sha256-")) + hex;
+        m_hfBlob = repo + QStringLiteral("/blobs/") + hex;
     }
     void init()
     {
@@ -175,6 +192,59 @@ private Q_SLOTS:
         QCOMPARE(scanned->first().first().toInt(), 1);
         QCOMPARE(offer()->candidates().size(), 1);
         QVERIFY(offer()->candidates().first().label.endsWith(QStringLiteral("in LM Studio")));
+    }
+
+    void verifiedModelFreesTheAppsCopies()
+    {
+        // Issue 38: floated from Ollama, whose bytes the Hugging Face cache keeps too. Only
+        // once it is floated and every copy verified, the offer: both apps' copies replaced by
+        // one shared copy, which frees one copy's disk.
+        QSignalSpy* scanned = nullptr;
+        QVERIFY(openWindow(&scanned));
+        QTRY_COMPARE_WITH_TIMEOUT(scanned->size(), 1, JobTimeoutMs);
+        struct stat a
+        {
+        };
+        struct stat b
+        {
+        };
+        QVERIFY(::stat(QFile::encodeName(m_ollamaBlob).constData(), &a) == 0);
+        QVERIFY(::stat(QFile::encodeName(m_hfBlob).constData(), &b) == 0);
+        QVERIFY(a.st_ino != b.st_ino);
+        offer()->choose();
+        QListWidget* list = offer()->chooserList();
+        for (int i = 0; i < list->count(); ++i)
+            if (!list->item(i)->text().contains(QStringLiteral("tiny")))
+                list->item(i)->setCheckState(Qt::Unchecked);
+        for (QAbstractButton* btn : offer()->chooser()->findChild<QDialogButtonBox*>()->buttons())
+            if (btn->text() == QLatin1String("&Float"))
+                btn->click();
+        QVERIFY(!offer()->replaceButtons()->isVisibleTo(offer()));
+
+        // The float, then the verify the offer asks for, then the question.
+        QTRY_VERIFY_WITH_TIMEOUT(offer()->replaceButtons()->isVisibleTo(offer()), JobTimeoutMs);
+        const QString question = offer()->replaceMessage()->text();
+        QVERIFY2(question.contains(QStringLiteral("every copy verified")) &&
+                     question.contains(QStringLiteral("2 copies")) &&
+                     question.contains(QStringLiteral("frees 1.00 MiB")),
+                 qPrintable(question));
+        const auto model =
+            m_window->reader()->registry().modelRows().modelByName(QStringLiteral("tiny-latest"));
+        QVERIFY(model);
+        QVERIFY(m_window->reader()->registry().modelRows().files(model->id).size() == 1);
+
+        offer()->replaceCopies();
+        QTRY_VERIFY_WITH_TIMEOUT(
+            offer()->replaceMessage()->text().startsWith(QStringLiteral("Replaced 2 copies")),
+            JobTimeoutMs);
+        QVERIFY2(offer()->replaceMessage()->text().contains(QStringLiteral("1.00 MiB freed")),
+                 qPrintable(offer()->replaceMessage()->text()));
+        // One file on the disk now: both apps' names and the materialized cache's.
+        QVERIFY(::stat(QFile::encodeName(m_ollamaBlob).constData(), &a) == 0);
+        QVERIFY(::stat(QFile::encodeName(m_hfBlob).constData(), &b) == 0);
+        QCOMPARE(a.st_ino, b.st_ino);
+        QCOMPARE(a.st_nlink, nlink_t(3));
+        QCOMPARE(opensslSha256Hex(m_ollamaBlob), opensslSha256Hex(m_hfBlob));
     }
 
     void notNowIsRemembered()

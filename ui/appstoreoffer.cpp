@@ -9,6 +9,7 @@
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QDir>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QListWidget>
@@ -107,9 +108,23 @@ QList<AppStoreOffer::Candidate> findCandidates(const QString& vaultDirectory,
             if (!source)
                 continue;
             specs.insert(spec);
-            candidates.append({QCoreApplication::translate("mf::ui::AppStoreOffer", "%1 in %2")
-                                   .arg(place.copy.label, appstores::appName(place.copy.app)),
-                               m.size, *source});
+            AppStoreOffer::Candidate c{
+                QCoreApplication::translate("mf::ui::AppStoreOffer", "%1 in %2")
+                    .arg(place.copy.label, appstores::appName(place.copy.app)),
+                m.size,
+                *source,
+                appstores::appKey(place.copy.app),
+                {},
+                m.duplicateBytes};
+            // Files named by the digest (Ollama's blob, the cache's blob), each its own on disk.
+            for (const appstores::Place& p : m.places) {
+                const QString name = QFileInfo(p.canonicalPath).fileName();
+                if (!p.sharesDisk && !m.sha256.isEmpty() &&
+                    (name == QString::fromLatin1(m.sha256) ||
+                     name == QStringLiteral("sha256-") + QString::fromLatin1(m.sha256)))
+                    c.appFiles.append(p.canonicalPath);
+            }
+            candidates.append(c);
             break;
         }
     }
@@ -124,7 +139,10 @@ AppStoreOffer::AppStoreOffer(Engine* engine, QWidget* parent)
     , m_message(new QLabel(this))
 {
     setAccessibleName(tr("Models found in other apps"));
-    auto* layout = new QHBoxLayout(this);
+    auto* rows = new QVBoxLayout(this);
+    m_offerRow = new QWidget(this);
+    auto* layout = new QHBoxLayout(m_offerRow);
+    layout->setContentsMargins(0, 0, 0, 0);
     m_message->setWordWrap(true);
     m_message->setTextFormat(Qt::PlainText);
     layout->addWidget(m_message, 1);
@@ -133,9 +151,35 @@ AppStoreOffer::AppStoreOffer(Engine* engine, QWidget* parent)
     notNow->setToolTip(tr("Do not offer this again"));
     layout->addWidget(choose);
     layout->addWidget(notNow);
+    rows->addWidget(m_offerRow);
+    auto* replaceRow = new QHBoxLayout;
+    m_replaceMessage = new QLabel(this);
+    m_replaceMessage->setWordWrap(true);
+    m_replaceMessage->setTextFormat(Qt::PlainText);
+    m_replaceMessage->hide();
+    replaceRow->addWidget(m_replaceMessage, 1);
+    m_replaceButtons = new QWidget(this);
+    auto* buttons = new QHBoxLayout(m_replaceButtons);
+    buttons->setContentsMargins(0, 0, 0, 0);
+    auto* replace = new QPushButton(tr("&Free them"), m_replaceButtons);
+    auto* keep = new QPushButton(tr("Keep them"), m_replaceButtons);
+    buttons->addWidget(replace);
+    buttons->addWidget(keep);
+    m_replaceButtons->hide();
+    replaceRow->addWidget(m_replaceButtons);
+    rows->addLayout(replaceRow);
+    connect(replace, &QPushButton::clicked, this, &AppStoreOffer::replaceCopies);
+    connect(keep, &QPushButton::clicked, this, [this] {
+        m_replaceable.reset();
+        m_replaceMessage->hide();
+        m_replaceButtons->hide();
+        setVisible(!m_candidates.isEmpty());
+    });
     connect(choose, &QPushButton::clicked, this, &AppStoreOffer::choose);
     connect(notNow, &QPushButton::clicked, this, &AppStoreOffer::dismiss);
     hide();
+    if (m_engine)
+        connect(m_engine, &Engine::transferChanged, this, &AppStoreOffer::onTransfer);
     if (m_engine)
         connect(m_engine, &Engine::opened, this, [this](const QString& error) {
             if (error.isEmpty() && !QSettings().value(QLatin1String(DismissedKey)).toBool())
@@ -241,13 +285,65 @@ void AppStoreOffer::floatChosen()
         request.expectedSha256 = c.source.expectedSha256;
         request.source = c.source.source;
         request.modelName = c.source.suggestedName;
-        m_engine->floatFiles(request);
+        const qint64 id = m_engine->floatFiles(request);
+        // Two or more copies on disk: one shared copy frees the rest (one alone frees nothing:
+        // the shared copy takes its place).
+        if (c.appFiles.size() >= 2)
+            m_floating.insert(id, c);
     }
     m_candidates = left;
-    if (left.isEmpty())
+    m_offerRow->setVisible(!left.isEmpty());
+    if (left.isEmpty() && !m_replaceable)
         hide();
-    else
+    else if (!left.isEmpty())
         showCandidates(left);
+}
+
+// A chosen model floated: every copy is read back and verified first (nothing of the apps'
+// is touched before); verified, the apps' copies can go.
+void AppStoreOffer::onTransfer(const TransferInfo& info)
+{
+    if (!info.isFinished())
+        return;
+    if (m_floating.contains(info.id)) {
+        const Candidate c = m_floating.take(info.id);
+        if (info.state == TransferInfo::State::Done && info.modelId)
+            m_verifying.insert(m_engine->verifyModel(info.modelId), {c, info.modelId});
+    } else if (m_verifying.contains(info.id)) {
+        const auto [c, modelId] = m_verifying.take(info.id);
+        if (info.state == TransferInfo::State::Done)
+            offerReplace(c, modelId);
+    } else if (info.id == m_replacing) {
+        m_replacing = 0;
+        m_replaceMessage->setText(info.state == TransferInfo::State::Done
+                                      ? info.summary
+                                      : tr("%1 failed: %2").arg(info.title, info.error));
+    }
+}
+
+void AppStoreOffer::offerReplace(const Candidate& candidate, qint64 modelId)
+{
+    m_replaceable = qMakePair(candidate, modelId);
+    m_replaceMessage->setText(
+        tr("“%1” is floated and every copy verified. The apps keep %2 copies of it on this disk: "
+           "replace them by one shared copy? That frees %3; the apps keep working.")
+            .arg(candidate.source.suggestedName)
+            .arg(candidate.appFiles.size())
+            .arg(units::formatBytes(candidate.duplicateBytes)));
+    m_replaceMessage->show();
+    m_replaceButtons->show();
+    show();
+}
+
+void AppStoreOffer::replaceCopies()
+{
+    if (!m_replaceable || !m_engine)
+        return;
+    const auto [c, modelId] = *std::exchange(m_replaceable, std::nullopt);
+    m_replacing = m_engine->replaceAppCopies(modelId, c.appKey, c.appFiles);
+    m_replaceButtons->hide();
+    m_replaceMessage->setText(
+        tr("Replacing the apps' copies of “%1”…").arg(c.source.suggestedName));
 }
 
 void AppStoreOffer::dismiss()

@@ -2,11 +2,13 @@
 
 #include "appstores/appsource.h"
 
+#include <QHash>
 #include <QPointer>
 #include <QWidget>
 
 #include <atomic>
 #include <memory>
+#include <optional>
 
 class QDialog;
 class QLabel;
@@ -14,7 +16,8 @@ class QListWidget;
 
 namespace mf {
 class Engine;
-}
+struct TransferInfo;
+} // namespace mf
 
 namespace mf::ui {
 
@@ -39,6 +42,11 @@ public:
         QString label; // "llama3.2:latest in Ollama"
         qint64 bytes = 0;
         appstores::AppSource source;
+        // The apps' own copies of it that the app names by its SHA-256, each its own file on
+        // disk: once it is floated and verified, they can be replaced by one shared copy.
+        QString appKey;
+        QStringList appFiles;
+        qint64 duplicateBytes = 0;
     };
 
     explicit AppStoreOffer(Engine* engine, QWidget* parent = nullptr);
@@ -55,6 +63,11 @@ public:
     int scansStarted() const { return m_scans; }
     void choose();
     void dismiss();
+    // After a chosen model floated and every copy was verified: the offer to replace the apps'
+    // own copies of it by one shared copy (a line of the banner), and accepting it.
+    QLabel* replaceMessage() const { return m_replaceMessage; }
+    QWidget* replaceButtons() const { return m_replaceButtons; }
+    void replaceCopies();
 
 Q_SIGNALS:
     void scanned(int candidates); // the scan ended (tests)
@@ -63,11 +76,22 @@ private:
     void startScan();
     void showCandidates(const QList<Candidate>& candidates);
     void floatChosen();
+    void onTransfer(const TransferInfo& info);
+    void offerReplace(const Candidate& candidate, qint64 modelId);
 
     Engine* m_engine;
     std::shared_ptr<std::atomic_bool> m_cancelled = std::make_shared<std::atomic_bool>(false);
     QList<Candidate> m_candidates;
     QLabel* m_message;
+    QWidget* m_offerRow;
+    QLabel* m_replaceMessage;
+    QWidget* m_replaceButtons;
+    // Models chosen to float whose apps' copies can be replaced: by float, then verify,
+    // transfer id; then the one offered (with its model).
+    QHash<qint64, Candidate> m_floating;
+    QHash<qint64, QPair<Candidate, qint64>> m_verifying;
+    std::optional<QPair<Candidate, qint64>> m_replaceable;
+    qint64 m_replacing = 0;
     QPointer<QDialog> m_chooser;
     QListWidget* m_list = nullptr;
     int m_scans = 0;

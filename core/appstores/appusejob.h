@@ -29,9 +29,14 @@ public:
         QString ollamaName;   // Ollama's "name:tag"; empty: the model's name, tag latest
         qint64 cacheCap = -1; // the materialized cache's cap; -1: the vault's setting
         bool remove = false;  // take it out of the app instead
+        // Instead: the app's own copies of the model (files the app names by the SHA-256 of a
+        // file of the model: Ollama's "sha256-<hex>", the Hugging Face cache's blob "<hex>")
+        // replaced by the one shared copy, which frees them. Refused until the model has every
+        // copy the vault wants, each read back and verified.
+        QStringList replace;
     };
     // What the job ended with, beyond success.
-    enum class Outcome { None, Placed, AlreadyThere, Removed };
+    enum class Outcome { None, Placed, AlreadyThere, Removed, Replaced };
 
     AppUseJob(Vault* vault, Request request, QObject* parent = nullptr);
     ~AppUseJob() override;
@@ -44,6 +49,8 @@ public:
     qint64 extraBytes() const { return m_extraBytes; }
     // Models the cache evicted to stay under its cap.
     const QStringList& evicted() const { return m_evicted; }
+    // Replaced: the disk that freed, after the shared copy's own.
+    qint64 freedBytes() const { return m_freed; }
     // The result in one sentence ("Ollama now has “x” as x:latest (hard link, 1.2 GiB not
     // copied)"); empty until it succeeded.
     QString summary() const override;
@@ -55,6 +62,8 @@ private:
     void doAbort() override;
     void takeOut();
     void onMaterialized();
+    QString notVerified() const;
+    void replaceCopies(const QString& snapshot, qint64 newBytes);
 
     Vault* m_vault;
     Request m_request;
@@ -63,6 +72,8 @@ private:
     Outcome m_outcome = Outcome::None;
     AppUses::Use m_use;
     qint64 m_extraBytes = 0;
+    qint64 m_freed = 0;
+    int m_replaced = 0;
     QStringList m_evicted;
 };
 

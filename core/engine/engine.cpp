@@ -165,6 +165,15 @@ qint64 Engine::useModelIn(qint64 modelId, const QString& appKey, bool remove)
     return queue(request);
 }
 
+qint64 Engine::replaceAppCopies(qint64 modelId, const QString& appKey, const QStringList& appFiles)
+{
+    UseInAppRequest request;
+    request.modelId = modelId;
+    request.app = appKey;
+    request.replace = appFiles;
+    return queue(request);
+}
+
 qint64 Engine::importFromHub(const QString& repoId, const QString& commit,
                              const QStringList& variants, const QString& modelName,
                              qint64 expectedBytes)

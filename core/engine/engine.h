@@ -54,6 +54,10 @@ public:
     // "lmstudio", "hf-cache", "llama.cpp"), sharing one materialized copy, or with `remove`
     // takes it out again (core/appstores/appusejob.h, as `modelfloat-cli use`).
     qint64 useModelIn(qint64 modelId, const QString& appKey, bool remove = false);
+    // The apps' own copies of a model floated from them (`appFiles`, each named by the SHA-256
+    // of a file of the model) replaced by the one shared copy; refused until every copy the
+    // vault wants is verified.
+    qint64 replaceAppCopies(qint64 modelId, const QString& appKey, const QStringList& appFiles);
     // "Repair now": copies of the model's chunks (0: of every model) made again where they are
     // short; the scheduler also does it by itself.
     qint64 repairModel(qint64 modelId);

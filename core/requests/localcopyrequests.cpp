@@ -7,6 +7,8 @@
 #include "offload/pinjob.h"
 #include "requestsupport.h"
 
+#include <QJsonArray>
+
 namespace mf {
 
 using requestsupport::modelOf;
@@ -77,8 +79,9 @@ QString UseInAppRequest::validate(Vault& vault, TransferInfo* shown) const
     const QString name = model ? model->name : tr("model %1").arg(modelId);
     const auto which = appstores::appFromKey(app);
     const QString appName = which ? appstores::appName(*which) : app;
-    shown->title =
-        remove ? tr("Remove %1 from %2").arg(name, appName) : tr("Use %1 in %2").arg(name, appName);
+    shown->title = remove              ? tr("Remove %1 from %2").arg(name, appName)
+                   : replace.isEmpty() ? tr("Use %1 in %2").arg(name, appName)
+                                       : tr("Free the apps' copies of %1").arg(name);
     if (!model)
         return tr("There is no model with id %1 (was it removed?)").arg(modelId);
     if (!which)
@@ -101,6 +104,7 @@ MadeJob UseInAppRequest::makeJob(Vault& vault, const JobContext& context) const
     request.root = root;
     request.ollamaName = as;
     request.remove = remove;
+    request.replace = replace;
     auto* job = new AppUseJob(&vault, request, context.parent);
     return {job, job, QString()};
 }
@@ -111,7 +115,8 @@ QJsonObject UseInAppRequest::toJson() const
             {QStringLiteral("app"), app},
             {QStringLiteral("as"), as},
             {QStringLiteral("root"), root},
-            {QStringLiteral("remove"), remove}};
+            {QStringLiteral("remove"), remove},
+            {QStringLiteral("replace"), QJsonArray::fromStringList(replace)}};
 }
 
 UseInAppRequest UseInAppRequest::fromJson(const QJsonObject& json)
@@ -122,6 +127,8 @@ UseInAppRequest UseInAppRequest::fromJson(const QJsonObject& json)
     r.as = json.value(QStringLiteral("as")).toString();
     r.root = json.value(QStringLiteral("root")).toString();
     r.remove = json.value(QStringLiteral("remove")).toBool();
+    for (const QJsonValue& v : json.value(QStringLiteral("replace")).toArray())
+        r.replace.append(v.toString());
     return r;
 }
 

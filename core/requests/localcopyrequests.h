@@ -46,6 +46,7 @@ struct UseInAppRequest
     QString as;
     QString root;
     bool remove = false;
+    QStringList replace; // the apps' own copies to replace by the shared one (AppUseJob)
 
     QString validate(Vault& vault, TransferInfo* shown) const;
     MadeJob makeJob(Vault& vault, const JobContext& context) const;
