@@ -1,6 +1,7 @@
 #include "mainwindow.h"
 #include "counted.h"
 
+#include "appstoreoffer.h"
 #include "damagedmodels.h"
 #include "dropoverlay.h"
 #include "droppedfiles.h"
@@ -91,7 +92,8 @@ MainWindow::MainWindow(Engine* engine, QWidget* parent)
     m_modelsStack->addWidget(m_empty);
     m_modelsStack->addWidget(m_browser);
     m_tabs->setDocumentMode(true);
-    m_tabs->addTab(m_modelsStack, icon(QStringLiteral("models")), tr("&Models"));
+    m_tabs->addTab(m_browser->storeOffer()->withPage(m_modelsStack), icon(QStringLiteral("models")),
+                   tr("&Models"));
     m_tabs->addTab(m_transfersView, icon(QStringLiteral("transfers")), tr("&Transfers"));
     m_tabs->addTab(m_providers, icon(QStringLiteral("providers")), tr("&Providers"));
     m_tabs->setAccessibleName(tr("Pages"));
@@ -286,6 +288,7 @@ void MainWindow::createMenus()
     model->addSeparator();
     model->addAction(m_browser->offloadAction());
     model->addAction(m_browser->pinAction());
+    model->addMenu(m_browser->useInMenu());
     model->addSeparator();
     model->addAction(m_browser->copyCidAction());
     model->addAction(m_browser->copyChunkCidsAction());

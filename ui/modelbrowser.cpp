@@ -1,6 +1,9 @@
 #include "modelbrowser.h"
 
+#include "appstoreoffer.h"
+#include "appuseactions.h"
 #include "engine/engine.h"
+#include "hub/appuses.h"
 #include "icons.h"
 #include "incompletemodels.h"
 #include "modeldetails.h"
@@ -71,6 +74,12 @@ ModelBrowser::ModelBrowser(Engine* engine, QWidget* parent)
     m_checkNow->setToolTip(tr("Check at once that every copy of every chunk is there"));
     top->addWidget(m_checkNow);
     layout->addLayout(top);
+    m_appUse = new AppUseActions(
+        m_engine, [this] { return selectedModelIds(); }, this);
+    layout->addWidget(m_appUse->notice());
+    // Placed by the window above the whole Models page (withPage()): it is meant for a new
+    // vault, whose page shows the empty state instead of the browser.
+    m_storeOffer = new AppStoreOffer(m_engine, this);
     if (m_engine) {
         connect(m_checkNow, &QPushButton::clicked, m_engine, &Engine::checkNow);
         auto showNextCheck = [this] {
@@ -202,6 +211,8 @@ ModelBrowser::ModelBrowser(Engine* engine, QWidget* parent)
     // A model's state (complete or not) arrives with its row.
     connect(m_model, &ModelListModel::rowsLoaded, this, &ModelBrowser::updateIncompleteActions);
     m_details->setIncompleteActions(m_resume, m_discard);
+    connect(m_details, &ModelDetails::removeFromAppRequested, m_appUse,
+            &AppUseActions::removeFromApp);
     connect(m_copyCid, &QAction::triggered, this, &ModelBrowser::copyModelCids);
     connect(m_copyChunkCids, &QAction::triggered, this, &ModelBrowser::copyChunkCids);
     connect(m_copySource, &QAction::triggered, this, &ModelBrowser::copySources);
@@ -304,6 +315,7 @@ void ModelBrowser::updateActions()
         a->setEnabled(n > 0 && m_engine);
     for (QAction* a : std::as_const(m_modelActions))
         a->setEnabled(n > 0 && m_engine);
+    m_appUse->menu()->setEnabled(n > 0 && m_engine);
     updateIncompleteActions();
     Q_EMIT selectionCountChanged(n);
 }
@@ -314,6 +326,16 @@ void ModelBrowser::updateIncompleteActions()
     const bool stopped = n > 0 && stoppedIncompleteSelection().size() == n;
     m_resume->setEnabled(stopped);
     m_discard->setEnabled(stopped);
+}
+
+QMenu* ModelBrowser::useInMenu() const
+{
+    return m_appUse->menu();
+}
+
+QLabel* ModelBrowser::appUseNotice() const
+{
+    return m_appUse->notice();
 }
 
 void ModelBrowser::addModelAction(QAction* action)
@@ -352,6 +374,7 @@ void ModelBrowser::showContextMenu(const QPoint& pos)
     menu->addSeparator();
     menu->addAction(m_offload);
     menu->addAction(m_pin);
+    menu->addMenu(m_appUse->menu());
     menu->addSeparator();
     menu->addAction(m_copyCid);
     menu->addAction(m_copyChunkCids);
@@ -402,6 +425,29 @@ void ModelBrowser::askRemove(bool discard)
     const QList<qint64> ids = discard ? stoppedIncompleteSelection() : selectedModelIds();
     if (ids.isEmpty() || !m_engine || m_question)
         return;
+    // The engine refuses to remove a model an app uses (core/hub/appuses.h); say so at once,
+    // naming the apps, rather than let the removal fail on the Transfers page.
+    if (!discard && m_reader) {
+        const AppUses uses = AppUses::ofVault(m_reader->directory());
+        for (qint64 id : ids) {
+            const ModelRow* r = m_model->rowData(m_model->rowOf(id));
+            const QStringList apps = r ? uses.appsUsing(r->summary.model.name) : QStringList();
+            if (apps.isEmpty())
+                continue;
+            m_question = new QMessageBox(
+                QMessageBox::Information, tr("Remove models"),
+                tr("“%1” is in use by %2.").arg(r->summary.model.name, apps.join(tr(", "))),
+                QMessageBox::Ok, this);
+            m_question->setInformativeText(
+                tr("%1 read the model from the vault's one shared copy. Take it out of them "
+                   "first: select it and click “Remove from %2” in its details.")
+                    .arg(apps.join(tr(", ")), apps.first()));
+            m_question->setAttribute(Qt::WA_DeleteOnClose);
+            m_question->setWindowModality(Qt::WindowModal);
+            m_question->open();
+            return;
+        }
+    }
     QString what;
     if (ids.size() == 1) {
         const int row = m_model->rowOf(ids.first());
@@ -474,6 +520,20 @@ void ModelBrowser::askOffload()
             m_engine->offloadModel(id);
     });
     m_question->open();
+}
+
+void ModelBrowser::freeUpSpace()
+{
+    QItemSelection rows;
+    for (int i = 0; i < m_proxy->rowCount(); ++i) {
+        const QModelIndex index = m_proxy->index(i, 0);
+        const ModelRow* r = m_model->rowData(m_proxy->mapToSource(index).row());
+        if (r && r->here.bytesFreeable > 0)
+            rows.select(index, index);
+    }
+    m_view->selectionModel()->select(rows, QItemSelectionModel::ClearAndSelect |
+                                               QItemSelectionModel::Rows);
+    askOffload();
 }
 
 void ModelBrowser::pinSelected()

@@ -8,6 +8,7 @@
 class QAction;
 class QLabel;
 class QLineEdit;
+class QMenu;
 class QPushButton;
 class QSplitter;
 class QTableView;
@@ -19,6 +20,8 @@ class Engine;
 
 namespace mf::ui {
 
+class AppStoreOffer;
+class AppUseActions;
 class ModelDetails;
 class ModelFilterProxy;
 class ModelListModel;
@@ -46,6 +49,9 @@ public:
     void addModelAction(QAction* action);
 
     QList<qint64> selectedModelIds() const;
+    // The low-disk notice's "Free up space…": the models with copies on this computer
+    // selected, and the Free up space question asked about them.
+    void freeUpSpace();
     void selectModel(qint64 modelId);
 
     ModelListModel* model() const { return m_model; }
@@ -65,6 +71,11 @@ public:
     // "Free up space…" (with a question) and "Keep on this computer" (core/offload).
     QAction* offloadAction() const { return m_offload; }
     QAction* pinAction() const { return m_pin; }
+    // "Use in ▸" (Ollama, LM Studio, ...), and the line that says what the last one did.
+    QMenu* useInMenu() const;
+    QLabel* appUseNotice() const;
+    // The banner offering to float the models other apps keep (issue 38's first-run offer).
+    AppStoreOffer* storeOffer() const { return m_storeOffer; }
     QAction* copyCidAction() const { return m_copyCid; } // the models' IPFS CIDs
     QAction* copyChunkCidsAction() const { return m_copyChunkCids; }
     QAction* copySourceAction() const { return m_copySource; }
@@ -123,6 +134,8 @@ private:
     QAction* m_remove;
     QAction* m_offload;
     QAction* m_pin;
+    AppUseActions* m_appUse;
+    AppStoreOffer* m_storeOffer;
     QAction* m_copyCid;
     QAction* m_copyChunkCids;
     QAction* m_copySource;

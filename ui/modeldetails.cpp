@@ -1,6 +1,7 @@
 #include "modeldetails.h"
 #include "counted.h"
 
+#include "appusesbox.h"
 #include "chunkmapwidget.h"
 #include "formats/formatdescription.h"
 #include "modellistmodel.h"
@@ -84,6 +85,10 @@ ModelDetails::ModelDetails(QWidget* parent)
     incomplete->addWidget(why, 1);
     m_incompleteBar->hide();
     layout->addWidget(m_incompleteBar);
+    m_appUses = new AppUsesBox(m_content);
+    connect(m_appUses, &AppUsesBox::removeRequested, this,
+            [this](const QString& app) { Q_EMIT removeFromAppRequested(m_modelId, app); });
+    layout->addWidget(m_appUses);
 
     // The chunk map first: it is what people look at. Then the format metadata beside the
     // file list.
@@ -225,6 +230,8 @@ void ModelDetails::refresh()
             QLatin1Char(' ') +
             tr("(%1 models are selected; actions apply to all of them.)").arg(m_selectedCount);
     m_summary->setText(summary);
+    // A small JSON file beside the materialized cache's index.
+    m_appUses->setUses(AppUses::ofVault(m_reader->directory()).of(s.model.name));
 
     clearMetadata();
     const QList<FileRecord> files = m_reader->registry().modelRows().files(m_modelId);

@@ -9,6 +9,7 @@ class QTreeWidget;
 
 namespace mf::ui {
 
+class AppUsesBox;
 class ChunkMapWidget;
 class VaultReader;
 
@@ -39,6 +40,11 @@ public:
     QWidget* formatBox() const { return m_metadataBox; }
     // The summary in words (health, how fresh it is, the source).
     QString summaryText() const;
+    // Where the model is in use (`use`), with "Remove from <app>".
+    AppUsesBox* appUses() const { return m_appUses; }
+
+Q_SIGNALS:
+    void removeFromAppRequested(qint64 modelId, const QString& appKey);
 
 private:
     void clearMetadata();
@@ -49,6 +55,7 @@ private:
     QLabel* m_title = nullptr;
     QLabel* m_summary = nullptr;
     QWidget* m_incompleteBar = nullptr;
+    AppUsesBox* m_appUses = nullptr;
     QAction* m_resume = nullptr;
     bool m_incomplete = false; // the model shown is unfinished
     // Shown for an unfinished model that nothing floats now (Resume can act on it).

@@ -8,6 +8,7 @@
 #include "vault/vault.h"
 #include "watchedfoldersbox.h"
 
+#include "mountbox.h"
 #include <QCheckBox>
 #include <QClipboard>
 #include <QComboBox>
@@ -20,6 +21,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+
 #include <QSettings>
 #include <QSpinBox>
 #include <QVBoxLayout>
@@ -115,7 +117,8 @@ QString SettingsDialog::storedVaultDirectory()
     return stored.isEmpty() ? Vault::defaultDirectory() : stored;
 }
 
-SettingsDialog::SettingsDialog(Engine* engine, const Values& current, QWidget* parent)
+SettingsDialog::SettingsDialog(Engine* engine, const Values& current, QWidget* parent,
+                               MountSwitch* mount)
     : QDialog(parent)
     , m_engine(engine)
     , m_initial(current)
@@ -324,6 +327,8 @@ SettingsDialog::SettingsDialog(Engine* engine, const Values& current, QWidget* p
     form->addRow(QString(), m_webLink);
     form->addRow(tr("Recovery key:"), new RecoveryKeyBox(m_engine, this));
     form->addRow(tr("Watched folders:"), new WatchedFoldersBox(m_engine, this));
+    if (mount)
+        form->addRow(tr("File manager:"), new MountBox(mount, this));
 
     m_message->setWordWrap(true);
     m_message->setVisible(false);

@@ -17,6 +17,8 @@ class Registry;
 
 namespace mf::ui {
 
+class MountSwitch;
+
 // Settings: the vault's replication factor, chunker and durability (kept in the vault, changed
 // through the Engine), and this computer's preferences (kept in QSettings): transfers at once,
 // bandwidth limits, tray and login behaviour, where the vault lives.
@@ -60,7 +62,9 @@ public:
     // The vault folder to open: --vault, else the setting, else Vault::defaultDirectory().
     static QString storedVaultDirectory();
 
-    SettingsDialog(Engine* engine, const Values& current, QWidget* parent = nullptr);
+    // `mount`: the file manager switch's row (MountBox), when the app has one.
+    SettingsDialog(Engine* engine, const Values& current, QWidget* parent = nullptr,
+                   MountSwitch* mount = nullptr);
     Values values() const;
 
     // Saves, and tells the Engine what changed; stays open with a message on bad input.

@@ -154,7 +154,9 @@ QString TransfersModel::stateText(const TransferInfo& info)
     // "Done" alone would hide a provider that was skipped or a copy that is missing: the first
     // warning is in the row, all of them in the tooltip.
     if (info.warnings.isEmpty())
-        return TransferInfo::stateName(info.state);
+        return info.state == State::Done && !info.summary.isEmpty()
+                   ? tr("%1: %2").arg(TransferInfo::stateName(info.state), info.summary)
+                   : TransferInfo::stateName(info.state);
     const QString first = tr("%1: %2").arg(TransferInfo::stateName(info.state),
                                            info.warnings.first().section(QLatin1Char('\n'), 0, 0));
     return info.warnings.size() == 1

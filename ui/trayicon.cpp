@@ -35,10 +35,14 @@ TrayIcon::TrayIcon(Engine* engine, TransfersModel* transfers, QObject* parent)
     m_checkNow->setToolTip(tr("Check at once that every copy of every chunk is there"));
     m_nextCheck = m_menu->addAction(QString());
     m_nextCheck->setEnabled(false);
-    m_menu->addSeparator();
+    // Shown once the engine said the vault's disk runs low: the way to what frees it.
+    m_freeUpSpace = m_menu->addAction(tr("&Free up space…"));
+    m_freeUpSpace->setVisible(false);
+    m_mountSeparator = m_menu->addSeparator();
     m_quit = m_menu->addAction(tr("&Quit"));
     m_tray->setContextMenu(m_menu);
 
+    connect(m_freeUpSpace, &QAction::triggered, this, &TrayIcon::freeUpSpaceRequested);
     connect(m_open, &QAction::triggered, this, [this] {
         acknowledgeErrors();
         Q_EMIT openRequested();
@@ -77,8 +81,15 @@ TrayIcon::TrayIcon(Engine* engine, TransfersModel* transfers, QObject* parent)
                     notify(title, text, isProblem);
                 });
         connect(engine, &Engine::syncStatusChanged, this, &TrayIcon::update);
+        connect(engine, &Engine::diskSpaceLow, this, [this] { m_freeUpSpace->setVisible(true); });
     }
     update();
+}
+
+void TrayIcon::addMountActions(QAction* toggle, QAction* open)
+{
+    m_menu->insertAction(m_mountSeparator, toggle);
+    m_menu->insertAction(m_mountSeparator, open);
 }
 
 TrayIcon::~TrayIcon()

@@ -47,6 +47,10 @@ public:
     QAction* checkNowAction() const { return m_checkNow; }
     QAction* nextCheckAction() const { return m_nextCheck; } // says when; not clickable
     QAction* quitAction() const { return m_quit; }
+    // "Free up space…", shown after the low-disk notice -> freeUpSpaceRequested.
+    QAction* freeUpSpaceAction() const { return m_freeUpSpace; }
+    // The mount's switch and "Open in file manager" (MountSwitch), before Quit.
+    void addMountActions(QAction* toggle, QAction* open);
     // A failed transfer marks the icon until the user has looked (opened the window), or until
     // the problem is gone: the transfer retried or removed, or a later repair or verify of the
     // same model (of the vault, for one of no model) succeeded.
@@ -58,6 +62,7 @@ public:
 Q_SIGNALS:
     void openRequested();
     void quitRequested();
+    void freeUpSpaceRequested();
     void messageShown(const QString& title, const QString& text);
 
 private:
@@ -76,6 +81,8 @@ private:
     QAction* m_checkNow;
     QAction* m_nextCheck;
     QAction* m_quit;
+    QAction* m_freeUpSpace;
+    QAction* m_mountSeparator;
     Status m_status = Status::Idle;
     void forgetFailure(qint64 transferId);
     // The failures not seen yet: transfer id -> the model it was about (0: none, or the vault).

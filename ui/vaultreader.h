@@ -50,6 +50,7 @@ public:
     ~VaultReader();
 
     Registry& registry() { return *m_registry; }
+    QString directory() const { return m_directory; }
     CatalogQueries& catalog() { return *m_catalog; }
 
     ModelRow row(const ModelRecord& model);

@@ -9,6 +9,7 @@
 #include "texttable.h"
 
 #include "appstores/appuse.h"
+#include "appstores/appusejob.h"
 #include "hub/appuses.h"
 #include "hub/hfcachelayout.h"
 #include "hub/materializedcache.h"
@@ -150,8 +151,9 @@ private:
 
 // `use MODEL --in APP [--as NAME:TAG] [--root DIR]`: the model materialized once into the cache
 // and registered in the app's store, sharing that copy; `use MODEL --remove --in APP` takes it
-// out again; `use MODEL` lists the apps it is in and the disk that saved.
-class UseCommand final : public JobCommand<MaterializeJob>
+// out again; `use MODEL` lists the apps it is in and the disk that saved. The work is
+// AppUseJob's, the same the app runs.
+class UseCommand final : public JobCommand<AppUseJob>
 {
 public:
     using JobCommand::JobCommand;
@@ -202,52 +204,29 @@ public:
         Vault* vault = openVault();
         if (!vault)
             return;
-        m_cache =
-            std::make_unique<MaterializedCache>(MaterializedCache::defaultRoot(vault->directory()));
-        m_uses = std::make_unique<AppUses>(m_cache->root());
+        m_uses = std::make_unique<AppUses>(AppUses::ofVault(vault->directory()));
         if (!app)
             return list();
-        m_app = *app;
-        if (p.isSet(QStringLiteral("remove")))
-            return remove();
-        for (const AppUses::Use& use : m_uses->of(m_modelName))
-            if (use.app == key) {
-                console().print(QStringLiteral("“%1” is already in %2 as %3")
-                                    .arg(m_modelName, use.appName, use.label));
-                console().printJson(useJson(use));
-                return finish(Success);
-            }
-        bool ok = false;
-        m_cap = cacheCap(vault, p, &ok);
-        if (!ok) {
-            console().error(QStringLiteral("--cache-max takes a size such as 200G"));
-            return finish(Usage);
-        }
-        m_root = p.value(QStringLiteral("root"));
-        if (m_root.isEmpty())
-            m_root = appstores::defaultStoreRoot(m_app, QProcessEnvironment::systemEnvironment(),
-                                                 QDir::homePath());
-        m_ollamaName = p.value(QStringLiteral("as"));
-        MaterializeJob::Request request;
+        AppUseJob::Request request;
         request.modelName = m_modelName;
-        request.destination = m_cache->root();
-        request.layout = MaterializeJob::Layout::HfCache;
-        request.localRepoId = localRepoId();
-        m_vault = vault;
-        auto* job = new MaterializeJob(vault, request, this);
-        connect(job, &MaterializeJob::finished, this, &UseCommand::onMaterialized);
+        request.app = *app;
+        request.root = p.value(QStringLiteral("root"));
+        request.ollamaName = p.value(QStringLiteral("as"));
+        request.remove = p.isSet(QStringLiteral("remove"));
+        if (!request.remove) {
+            bool ok = false;
+            request.cacheCap = cacheCap(vault, p, &ok);
+            if (!ok) {
+                console().error(QStringLiteral("--cache-max takes a size such as 200G"));
+                return finish(Usage);
+            }
+        }
+        auto* job = new AppUseJob(vault, request, this);
+        connect(job, &AppUseJob::finished, this, &UseCommand::onFinished);
         runJob(job);
     }
 
 private:
-    // A model not from the Hub, as a repo of its own: "modelfloat/<name>" ("/" in the name
-    // becomes "--", as the cache's folder names do).
-    QString localRepoId() const
-    {
-        QString name = m_modelName;
-        return QStringLiteral("modelfloat/") + name.replace(QLatin1Char('/'), QStringLiteral("--"));
-    }
-
     static QJsonObject useJson(const AppUses::Use& use)
     {
         QJsonArray files;
@@ -289,91 +268,50 @@ private:
         finish(Success);
     }
 
-    void remove()
+    void onFinished()
     {
-        for (const AppUses::Use& use : m_uses->of(m_modelName)) {
-            if (use.app != appstores::appKey(m_app))
-                continue;
-            QStringList warnings;
-            appstores::takeOut(use, &warnings);
-            for (const QString& w : std::as_const(warnings))
-                console().warning(w);
-            QString why;
-            if (!m_uses->forget(m_modelName, use.app, &why)) {
-                console().error(why);
-                return finish(Failed);
+        console().stopProgress();
+        for (const QString& w : m_job->warnings())
+            console().warning(w);
+        const Error& e = m_job->error();
+        if (!e.ok()) {
+            if (m_job->outcome() == AppUseJob::Outcome::None &&
+                e.message.startsWith(QStringLiteral("“%1” is not in use by").arg(m_modelName))) {
+                console().error(e.message +
+                                QStringLiteral(" (see “modelfloat-cli use %1”)").arg(m_modelName));
+                return finish(NotFound);
             }
-            console().print(QStringLiteral("Took “%1” out of %2").arg(m_modelName, use.appName));
+            if (e.message.contains(QLatin1String("already exists"))) {
+                console().error(e.message);
+                return finish(AlreadyExists);
+            }
+            return finishFailed(e, e.message);
+        }
+        console().print(m_job->summary());
+        const AppUses::Use& use = m_job->use();
+        switch (m_job->outcome()) {
+        case AppUseJob::Outcome::Removed:
             console().printJson(
                 {{QStringLiteral("ok"), true},
                  {QStringLiteral("removed"), useJson(use)},
-                 {QStringLiteral("warnings"), QJsonArray::fromStringList(warnings)}});
-            return finish(Success);
+                 {QStringLiteral("warnings"), QJsonArray::fromStringList(m_job->warnings())}});
+            break;
+        case AppUseJob::Outcome::AlreadyThere:
+            console().printJson(useJson(use));
+            break;
+        default: {
+            QJsonObject doc = useJson(use);
+            doc.insert(QStringLiteral("ok"), true);
+            doc.insert(QStringLiteral("warnings"), QJsonArray::fromStringList(m_job->warnings()));
+            doc.insert(QStringLiteral("evicted"), QJsonArray::fromStringList(m_job->evicted()));
+            console().printJson(doc);
         }
-        console().error(QStringLiteral("“%1” is not in use by %2 (see “modelfloat-cli use %1”)")
-                            .arg(m_modelName, appstores::appName(m_app)));
-        finish(NotFound);
-    }
-
-    void onMaterialized()
-    {
-        console().stopProgress();
-        const Error& e = m_job->error();
-        if (!e.ok())
-            return finishFailed(e, e.message);
-        QStringList evicted;
-        if (!recordInCache(console(), *m_cache, m_modelName, *m_job, m_cap, &evicted))
-            return finish(Failed);
-        Registry& registry = m_vault->registry();
-        const auto model = registry.modelRows().modelByName(m_modelName);
-        if (!model) {
-            console().error(QStringLiteral("“%1” was removed meanwhile").arg(m_modelName));
-            return finish(NotFound);
         }
-        appstores::MaterializedModel materialized;
-        materialized.model = m_modelName;
-        if (!hfcache::parseSource(model->source, &materialized.repoId, &materialized.commit))
-            materialized.repoId = localRepoId();
-        materialized.repoFolder = m_job->repoFolder();
-        materialized.commit = m_job->modelPath().section(QLatin1Char('/'), -1);
-        for (const FileRecord& f : registry.modelRows().files(model->id))
-            materialized.files.append({f.path, f.size, f.sha256, f.metadata});
-        AppUses::Use use;
-        QStringList warnings;
-        QString why;
-        if (!appstores::placeModel(m_app, m_root, materialized, m_ollamaName, &use, &warnings,
-                                   &why)) {
-            console().error(why);
-            return finish(why.contains(QLatin1String("already exists")) ? AlreadyExists : Failed);
-        }
-        for (const QString& w : std::as_const(warnings))
-            console().warning(w);
-        if (!m_uses->add(use, &why)) {
-            QStringList ignored;
-            appstores::takeOut(use, &ignored);
-            console().error(why);
-            return finish(Failed);
-        }
-        console().print(QStringLiteral("%1 now has “%2” as %3 (%4 of the materialized copy, "
-                                       "%5 not copied)")
-                            .arg(use.appName, m_modelName, use.label, use.method,
-                                 units::formatBytes(use.bytesSaved)));
-        QJsonObject doc = useJson(use);
-        doc.insert(QStringLiteral("ok"), true);
-        doc.insert(QStringLiteral("warnings"), QJsonArray::fromStringList(warnings));
-        doc.insert(QStringLiteral("evicted"), QJsonArray::fromStringList(evicted));
-        console().printJson(doc);
         finish(Success);
     }
 
-    Vault* m_vault = nullptr;
-    std::unique_ptr<MaterializedCache> m_cache;
     std::unique_ptr<AppUses> m_uses;
-    appstores::App m_app = appstores::App::Ollama;
     QString m_modelName;
-    QString m_root;
-    QString m_ollamaName;
-    qint64 m_cap = 0;
 };
 
 class EvictCommand final : public Command

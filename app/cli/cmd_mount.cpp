@@ -3,12 +3,12 @@
 
 #include "mount/fusemount.h"
 #include "mount/mountreads.h"
+#include "mount/mountsession.h"
 #include "util/units.h"
 #include "vault/chunkcache.h"
 #include "vault/vault.h"
 
 #include <QDir>
-#include <QTimer>
 
 #include <memory>
 
@@ -20,11 +20,6 @@ class MountCommand final : public Command
 {
 public:
     using Command::Command;
-    ~MountCommand() override
-    {
-        m_mount.reset(); // unmounts before the reads it calls go
-        m_reads.reset();
-    }
 
     void run(const QStringList& args) override
     {
@@ -38,42 +33,34 @@ public:
         Vault* vault = openVault();
         if (!vault)
             return;
-        m_reads = std::make_unique<MountReads>(vault);
-        connect(m_reads.get(), &MountReads::warning, this,
-                [this](const QString& w) { console().warning(w); });
-        m_mount = std::make_unique<FuseMount>(m_reads.get());
-        connect(m_mount.get(), &FuseMount::ended, this, [this] { finish(Success); });
+        // The same mount the app keeps (MountSession: the reads, FUSE, and the refresh that
+        // shows models floated or removed by any process within seconds).
         QString why;
-        if (!m_mount->mount(dir, &why)) {
+        m_session.reset(MountSession::start(vault, dir, &why));
+        if (!m_session) {
             console().error(why);
             return finish(Failed);
         }
-        // Models floated or removed by any process show within seconds even where no one lists
-        // the top folder (which looks at once).
-        m_refresh.setInterval(RefreshMs);
-        connect(&m_refresh, &QTimer::timeout, m_reads.get(), &MountReads::rebuildTree);
-        m_refresh.start();
+        connect(m_session->reads(), &MountReads::warning, this,
+                [this](const QString& w) { console().warning(w); });
+        connect(m_session->mount(), &FuseMount::ended, this, [this] { finish(Success); });
         const ChunkCache& cache = vault->chunkCache();
         console().print(QStringLiteral("Mounted %1 model files read-only at %2 (chunk cache %3, "
                                        "at most %4). Ctrl-C or `modelfloat-cli unmount %2` ends "
                                        "it.")
-                            .arg(m_reads->tree()->fileCount())
+                            .arg(m_session->reads()->tree()->fileCount())
                             .arg(dir, cache.directory(), units::formatBytes(cache.capBytes())));
     }
 
     void interrupt() override
     {
-        m_refresh.stop();
-        if (m_mount)
-            m_mount->unmount();
+        if (m_session)
+            m_session->mount()->unmount();
         finish(Success);
     }
 
 private:
-    static constexpr int RefreshMs = 5000;
-    std::unique_ptr<MountReads> m_reads;
-    std::unique_ptr<FuseMount> m_mount;
-    QTimer m_refresh;
+    std::unique_ptr<MountSession> m_session;
 };
 
 class UnmountCommand final : public Command

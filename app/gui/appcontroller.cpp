@@ -2,6 +2,8 @@
 
 #include "engine/engine.h"
 #include "mainwindow.h"
+#include "modelbrowser.h"
+#include "mountswitch.h"
 #include "quitsignals.h"
 #include "settingsdialog.h"
 #include "singleinstance.h"
@@ -65,6 +67,7 @@ void AppController::startPrimary()
     QApplication::setQuitOnLastWindowClosed(false); // the tray keeps the app alive
     m_engine = std::make_unique<Engine>();
     ui::SettingsDialog::applyStored(m_engine.get());
+    m_mount = new ui::MountSwitch(m_engine.get(), this); // mounts once the vault is open
     m_window = std::make_unique<ui::MainWindow>(m_engine.get());
     m_window->installEventFilter(this);
     connect(m_window.get(), &ui::MainWindow::quitRequested, this, &AppController::quit);
@@ -75,6 +78,11 @@ void AppController::startPrimary()
         m_tray = new ui::TrayIcon(m_engine.get(), m_trayTransfers);
         connect(m_tray, &ui::TrayIcon::openRequested, this, &AppController::showWindow);
         connect(m_tray, &ui::TrayIcon::quitRequested, this, &AppController::requestQuit);
+        connect(m_tray, &ui::TrayIcon::freeUpSpaceRequested, this, [this] {
+            showWindow();
+            m_window->browser()->freeUpSpace();
+        });
+        m_tray->addMountActions(m_mount->toggleAction(), m_mount->openAction());
         m_tray->show();
     }
     m_engine->open(m_options.vaultDirectory);
@@ -111,7 +119,7 @@ void AppController::showSettings()
     ui::VaultReader* reader = m_window ? m_window->reader() : nullptr;
     auto* dialog = new ui::SettingsDialog(
         m_engine.get(), ui::SettingsDialog::load(reader ? &reader->registry() : nullptr),
-        m_window.get());
+        m_window.get(), m_mount);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     connect(dialog, &ui::SettingsDialog::vaultDirectoryChanged, this, [this] {
         auto* box = new QMessageBox(QMessageBox::Information, tr("Vault folder"),
@@ -169,7 +177,11 @@ void AppController::quit()
         m_tray->hide();
     if (m_window)
         m_window->close();
-    QCoreApplication::exit(0);
+    // The mount goes first, from this thread without waiting (MountDetach), then the loop ends.
+    if (m_mount)
+        m_mount->detachThen([] { QCoreApplication::exit(0); });
+    else
+        QCoreApplication::exit(0);
 }
 
 } // namespace mf::app

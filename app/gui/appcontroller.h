@@ -11,6 +11,7 @@ class Engine;
 
 namespace mf::ui {
 class MainWindow;
+class MountSwitch;
 class SingleInstance;
 class TransfersModel;
 class TrayIcon;
@@ -45,6 +46,7 @@ public:
     ui::MainWindow* window() const { return m_window.get(); }
     ui::TrayIcon* tray() const { return m_tray; }
     Engine* engine() const { return m_engine.get(); }
+    ui::MountSwitch* mountSwitch() const { return m_mount; }
 
     // Closes everything and ends the event loop. Work in progress stays queued in the vault; the
     // vault itself, the window and the single-instance socket close when this object goes.
@@ -68,6 +70,7 @@ private:
     std::unique_ptr<ui::MainWindow> m_window;
     ui::TransfersModel* m_trayTransfers = nullptr;
     ui::TrayIcon* m_tray = nullptr;
+    ui::MountSwitch* m_mount = nullptr; // "Show floating models in the file manager"
     bool m_quitting = false;
 };
 

@@ -197,6 +197,52 @@ bool shareFile(const QString& source, const QString& target, SharedCopy* result,
     return true;
 }
 
+bool replaceByLink(const QString& shared, const QString& target, qint64* freedBytes, QString* error)
+{
+    *freedBytes = 0;
+    struct stat from
+    {
+    };
+    struct stat there
+    {
+    };
+    if (::stat(native(shared).constData(), &from) != 0) {
+        *error = QStringLiteral("Cannot read “%1”: %2").arg(shared, reason(errno));
+        return false;
+    }
+    if (::lstat(native(target).constData(), &there) != 0 || !S_ISREG(there.st_mode)) {
+        *error = QStringLiteral("“%1” is no longer a file; it was left as it is").arg(target);
+        return false;
+    }
+    if (from.st_dev == there.st_dev && from.st_ino == there.st_ino)
+        return true;
+    if (from.st_size != there.st_size) {
+        *error = QStringLiteral("“%1” is not the size of the model's file; it was left as it is")
+                     .arg(target);
+        return false;
+    }
+    if (from.st_dev != there.st_dev) {
+        *error = QStringLiteral("“%1” is on another file system than the vault: a link cannot "
+                                "replace it, and a copy would free nothing; it was left as it is")
+                     .arg(target);
+        return false;
+    }
+    const QString folder = QFileInfo(target).path();
+    const QString temporary =
+        folder + QLatin1Char('/') + temporaries::uniqueName(QFileInfo(target).fileName());
+    if (::link(native(shared).constData(), native(temporary).constData()) != 0) {
+        *error = cannotWrite(folder, errno);
+        return false;
+    }
+    if (::rename(native(temporary).constData(), native(target).constData()) != 0) {
+        *error = cannotWrite(folder, errno);
+        ::unlink(native(temporary).constData());
+        return false;
+    }
+    *freedBytes = there.st_nlink == 1 ? qint64(there.st_size) : 0;
+    return true;
+}
+
 bool writeNewFile(const QString& target, const QByteArray& bytes, bool* created, QString* error)
 {
     *created = false;

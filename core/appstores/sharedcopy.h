@@ -41,6 +41,15 @@ QString methodName(SharedCopy::Method method); // "hard link", "reflink", "copy"
 // said so).
 bool shareFile(const QString& source, const QString& target, SharedCopy* result, QString* error);
 
+// Replaces the app's own file `target` by a hard link to `shared` (the same bytes, which the
+// caller has made sure of: the app names the file by the SHA-256 of `shared`'s verified bytes),
+// freeing the disk the app's copy took. Atomic: a link under a temporary name beside it, renamed
+// over it. *freedBytes is what that frees (0 when it was already the same file, or when another
+// name still holds the old file). False with *error on another file system (a link cannot cross
+// it) or when the folder cannot be written; the app's file is then left as it was.
+bool replaceByLink(const QString& shared, const QString& target, qint64* freedBytes,
+                   QString* error);
+
 // Writes `bytes` as a new file at `target` (temporary + link, as above). A target that already
 // holds exactly these bytes is left as it is (*created false); one with other bytes is refused.
 bool writeNewFile(const QString& target, const QByteArray& bytes, bool* created, QString* error);

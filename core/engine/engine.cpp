@@ -62,6 +62,8 @@ Engine::Engine(QObject* parent)
         Q_EMIT syncStatusChanged(s);
     });
     connect(m_worker, &EngineWorker::syncNotice, this, &Engine::syncNotice);
+    connect(m_worker, &EngineWorker::diskSpaceLow, this, &Engine::diskSpaceLow);
+    connect(m_worker->mountHost(), &MountHost::changed, this, &Engine::mountChanged);
     connect(m_worker, &EngineWorker::modelsHealthChanged, this, &Engine::modelsHealthChanged);
     connect(m_worker, &EngineWorker::catalogSynced, this, &Engine::catalogSynced);
     connect(m_worker, &EngineWorker::catalogRecovered, this, &Engine::catalogRecovered);
@@ -154,6 +156,24 @@ qint64 Engine::offloadModel(qint64 modelId)
 qint64 Engine::pinModel(qint64 modelId)
 {
     return queue(PinRequest{modelId});
+}
+
+qint64 Engine::useModelIn(qint64 modelId, const QString& appKey, bool remove)
+{
+    UseInAppRequest request;
+    request.modelId = modelId;
+    request.app = appKey;
+    request.remove = remove;
+    return queue(request);
+}
+
+qint64 Engine::replaceAppCopies(qint64 modelId, const QString& appKey, const QStringList& appFiles)
+{
+    UseInAppRequest request;
+    request.modelId = modelId;
+    request.app = appKey;
+    request.replace = appFiles;
+    return queue(request);
 }
 
 qint64 Engine::importFromHub(const QString& repoId, const QString& commit,
@@ -319,6 +339,17 @@ void Engine::requestWebSignInLink()
 void Engine::endWebSessions()
 {
     post(m_worker, [w = m_worker] { w->endWebSessions(); });
+}
+
+void Engine::setMountFactory(MountHost::Factory factory)
+{
+    post(m_worker,
+         [w = m_worker, factory = std::move(factory)] { w->mountHost()->setFactory(factory); });
+}
+
+void Engine::setMount(bool enabled, const QString& directory)
+{
+    post(m_worker, [w = m_worker, enabled, directory] { w->mountHost()->set(enabled, directory); });
 }
 
 void Engine::measureProviders()

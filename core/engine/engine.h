@@ -2,6 +2,7 @@
 
 #include "apiserverstatus.h"
 #include "hub/materializejob.h"
+#include "mounthost.h"
 #include "providers/providerfactory.h"
 #include "registry/records.h"
 #include "requests/transferrequest.h"
@@ -49,6 +50,14 @@ public:
     // (core/offload).
     qint64 offloadModel(qint64 modelId);
     qint64 pinModel(qint64 modelId);
+    // Puts the model in another app's store (`appKey` as appstores::appKey: "ollama",
+    // "lmstudio", "hf-cache", "llama.cpp"), sharing one materialized copy, or with `remove`
+    // takes it out again (core/appstores/appusejob.h, as `modelfloat-cli use`).
+    qint64 useModelIn(qint64 modelId, const QString& appKey, bool remove = false);
+    // The apps' own copies of a model floated from them (`appFiles`, each named by the SHA-256
+    // of a file of the model) replaced by the one shared copy; refused until every copy the
+    // vault wants is verified.
+    qint64 replaceAppCopies(qint64 modelId, const QString& appKey, const QStringList& appFiles);
     // "Repair now": copies of the model's chunks (0: of every model) made again where they are
     // short; the scheduler also does it by itself.
     qint64 repairModel(qint64 modelId);
@@ -148,6 +157,13 @@ public:
     void requestWebSignInLink();
     void endWebSessions();
 
+    // "Show floating models in the file manager" (docs/mount.md): the vault mounted read-only
+    // at `directory` while `enabled` and the vault is open -> mountChanged. The mount is made by
+    // `factory` (set once, before open(): core/mount is a library of its own), on the engine
+    // thread; the GUI unmounts first with MountDetach, which never blocks it, then turns it off.
+    void setMountFactory(MountHost::Factory factory);
+    void setMount(bool enabled, const QString& directory);
+
     const ProviderFactory& providerFactory() const { return m_factory; } // kinds and their fields
 
     // The GUI thread's snapshot of every transfer it was told about (kept current from the
@@ -189,6 +205,10 @@ Q_SIGNALS:
     void webSignInLink(const QString& link);
     void webSessionsEnded(const QString& error /* empty: OK */);
     void watchedFoldersChanged(const QStringList& folders, const QString& error /* empty: OK */);
+    // `error`: why it could not mount (empty: it did, or it was turned off).
+    void mountChanged(bool mounted, const QString& directory, const QString& error);
+    // The disk that holds the vault ran low (with its syncNotice): the tray offers Free up space.
+    void diskSpaceLow();
 
 private:
     qint64 nextTransferId();

@@ -2,6 +2,7 @@
 #include "engineworker.h"
 
 #include "apihost.h"
+#include "mounthost.h"
 #include "provideradmin.h"
 #include "syncservice.h"
 #include "transferqueue.h"
@@ -44,6 +45,7 @@ EngineWorker::EngineWorker(std::atomic<qint64>* ids, QObject* parent)
     m_queue->setSync(m_sync);
     connect(m_sync, &SyncService::statusChanged, this, &EngineWorker::syncStatusChanged);
     connect(m_sync, &SyncService::notice, this, &EngineWorker::syncNotice);
+    connect(m_sync, &SyncService::diskSpaceLow, this, &EngineWorker::diskSpaceLow);
     connect(m_sync, &SyncService::catalogSynced, this, &EngineWorker::catalogSynced);
     connect(m_sync, &SyncService::catalogRecovered, this, &EngineWorker::catalogRecovered);
     connect(m_sync, &SyncService::catalogKeyShown, this, &EngineWorker::catalogKeyShown);
@@ -74,6 +76,7 @@ EngineWorker::EngineWorker(std::atomic<qint64>* ids, QObject* parent)
 
     m_apiHost = new ApiHost(m_queue, this);
     connect(m_apiHost, &ApiHost::changed, this, &EngineWorker::apiServerChanged);
+    m_mountHost = new MountHost(this);
 
     m_providerAdmin =
         new ProviderAdmin([this](TransferRequest r) { m_queue->add(++*m_ids, std::move(r)); },
@@ -137,6 +140,7 @@ void EngineWorker::startOnVault()
     m_sync->start(m_vault.get());
     m_providerAdmin->start(m_vault.get());
     m_apiHost->start(m_vault.get());
+    m_mountHost->start(m_vault.get());
     m_watcher->start(m_vault.get());
     emitWatchedFolders(QString());
     // What other computers sharing the providers changed meanwhile, and what this one has not
@@ -150,6 +154,7 @@ void EngineWorker::shutdown()
         return;
     m_shuttingDown = true;
     m_apiHost->close();
+    m_mountHost->close(); // its reads go before the vault
     m_watcher->close();
     m_sync->close();
     m_queue->close();

@@ -20,6 +20,7 @@ class TransferControl;
 
 namespace mf {
 
+class MountHost;
 class ApiHost;
 class FolderWatcher;
 class ProviderAdmin;
@@ -108,6 +109,7 @@ public:
     void endWebSessions();
 
     Vault* vault() const { return m_vault.get(); }
+    MountHost* mountHost() const { return m_mountHost; }
 
 Q_SIGNALS:
     void opened(const QString& error);
@@ -127,6 +129,8 @@ Q_SIGNALS:
     void syncStatusChanged(const mf::SyncStatus& status);
     // Something the background sync did that the user should hear of (the tray notifies).
     void syncNotice(const QString& title, const QString& text, bool isProblem);
+    // The disk that holds the vault ran low (said once, with syncNotice).
+    void diskSpaceLow();
     // Models' health may have changed (a repair or drain ended): rows are read again.
     void modelsHealthChanged();
     void catalogSynced(const QString& summary, const QString& error);
@@ -152,6 +156,7 @@ private:
     TransferQueue* m_queue = nullptr;         // the transfers
     SyncService* m_sync = nullptr;            // the scheduler and the catalog
     ApiHost* m_apiHost = nullptr;             // the local HTTP API
+    MountHost* m_mountHost = nullptr;         // the app's read-only mount of the vault
     ProviderAdmin* m_providerAdmin = nullptr; // add, edit, remove, test providers
     FolderWatcher* m_watcher = nullptr;       // floats what appears in watched folders
 };

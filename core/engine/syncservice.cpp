@@ -51,12 +51,14 @@ void SyncService::checkDiskSpace()
     const QStorageInfo disk(m_vault->directory());
     const bool low = disk.isValid() && disk.isReady() &&
                      thiscomputer::diskSpaceIsLow(disk.bytesAvailable(), disk.bytesTotal());
-    if (low && !m_diskLowSaid)
+    if (low && !m_diskLowSaid) {
         Q_EMIT notice(tr("Low disk space"),
                       tr("The disk that holds the vault has %1 free. To free up space, choose "
                          "Free up space… on a model: it stays available from the providers.")
                           .arg(units::formatBytes(disk.bytesAvailable())),
                       true);
+        Q_EMIT diskSpaceLow();
+    }
     m_diskLowSaid = low;
 }
 

@@ -81,6 +81,9 @@ public:
 Q_SIGNALS:
     void statusChanged(const mf::SyncStatus& status);
     void notice(const QString& title, const QString& text, bool isProblem);
+    // The disk that holds the vault ran low: once, with its notice (the tray offers Free up
+    // space…).
+    void diskSpaceLow();
     void catalogSynced(const QString& summary, const QString& error);
     void catalogRecovered(const QString& summary, const QString& error);
     void catalogKeyShown(const QString& recoveryText, const QString& error);

@@ -265,6 +265,7 @@ void TransferQueue::start(Transfer& t)
         break;
     case TransferInfo::Kind::Offload:
     case TransferInfo::Kind::Pin:
+    case TransferInfo::Kind::UseInApp:
         ok = startLocalCopies(t, &error);
         break;
     }
@@ -321,6 +322,8 @@ void TransferQueue::onJobFinished(qint64 id, const QString& error, bool cancelle
         return;
     const auto* transferJob = qobject_cast<TransferJob*>(t->job);
     const bool degraded = transferJob && transferJob->degraded();
+    if (transferJob && error.isEmpty() && !cancelled)
+        t->info.summary = transferJob->summary();
     if (t->describe) {
         t->describe(t->info);
         t->describe = {};

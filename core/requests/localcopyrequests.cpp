@@ -1,8 +1,13 @@
 #include "localcopyrequests.h"
 
+#include "appstores/appuse.h"
+#include "appstores/appusejob.h"
+
 #include "offload/offloadjob.h"
 #include "offload/pinjob.h"
 #include "requestsupport.h"
+
+#include <QJsonArray>
 
 namespace mf {
 
@@ -66,6 +71,65 @@ QJsonObject PinRequest::toJson() const
 PinRequest PinRequest::fromJson(const QJsonObject& json)
 {
     return {json.value(QStringLiteral("modelId")).toInteger()};
+}
+
+QString UseInAppRequest::validate(Vault& vault, TransferInfo* shown) const
+{
+    const auto model = modelOf(vault, modelId);
+    const QString name = model ? model->name : tr("model %1").arg(modelId);
+    const auto which = appstores::appFromKey(app);
+    const QString appName = which ? appstores::appName(*which) : app;
+    shown->title = remove              ? tr("Remove %1 from %2").arg(name, appName)
+                   : replace.isEmpty() ? tr("Use %1 in %2").arg(name, appName)
+                                       : tr("Free the apps' copies of %1").arg(name);
+    if (!model)
+        return tr("There is no model with id %1 (was it removed?)").arg(modelId);
+    if (!which)
+        return tr("Unknown app “%1”: use ollama, lmstudio, hf-cache or llama.cpp").arg(app);
+    if (!as.isEmpty() && *which != appstores::App::Ollama)
+        return tr("Only Ollama takes a name to run the model as; the other apps name it by its "
+                  "repo and file");
+    return {};
+}
+
+MadeJob UseInAppRequest::makeJob(Vault& vault, const JobContext& context) const
+{
+    const auto model = modelOf(vault, modelId);
+    const auto which = appstores::appFromKey(app);
+    if (!model || !which)
+        return {nullptr, nullptr, tr("The model is no longer in the vault")};
+    AppUseJob::Request request;
+    request.modelName = model->name;
+    request.app = *which;
+    request.root = root;
+    request.ollamaName = as;
+    request.remove = remove;
+    request.replace = replace;
+    auto* job = new AppUseJob(&vault, request, context.parent);
+    return {job, job, QString()};
+}
+
+QJsonObject UseInAppRequest::toJson() const
+{
+    return {{QStringLiteral("modelId"), modelId},
+            {QStringLiteral("app"), app},
+            {QStringLiteral("as"), as},
+            {QStringLiteral("root"), root},
+            {QStringLiteral("remove"), remove},
+            {QStringLiteral("replace"), QJsonArray::fromStringList(replace)}};
+}
+
+UseInAppRequest UseInAppRequest::fromJson(const QJsonObject& json)
+{
+    UseInAppRequest r;
+    r.modelId = json.value(QStringLiteral("modelId")).toInteger();
+    r.app = json.value(QStringLiteral("app")).toString();
+    r.as = json.value(QStringLiteral("as")).toString();
+    r.root = json.value(QStringLiteral("root")).toString();
+    r.remove = json.value(QStringLiteral("remove")).toBool();
+    for (const QJsonValue& v : json.value(QStringLiteral("replace")).toArray())
+        r.replace.append(v.toString());
+    return r;
 }
 
 } // namespace mf

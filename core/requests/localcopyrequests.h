@@ -1,5 +1,6 @@
 #pragma once
-// The requests on a model's copies on this computer (core/offload): free up space, keep here.
+// The requests on a model's copies on this computer: free up space, keep here (core/offload),
+// and hand the model to another app or take it back (core/appstores, `use`).
 
 #include "requestcontext.h"
 #include "transfer/transferinfo.h"
@@ -32,6 +33,25 @@ struct PinRequest
     MadeJob makeJob(Vault& vault, const JobContext& context) const;
     QJsonObject toJson() const;
     static PinRequest fromJson(const QJsonObject& json);
+};
+
+// Put a model into another app's store, or take it out again (AppUseJob). Stored: "modelId",
+// "app" (appstores::appKey), "as" (Ollama's name:tag, empty: the model's), "root" (empty: the
+// app's own folder), "remove".
+struct UseInAppRequest
+{
+    static constexpr TransferInfo::Kind Kind = TransferInfo::Kind::UseInApp;
+    qint64 modelId = 0;
+    QString app;
+    QString as;
+    QString root;
+    bool remove = false;
+    QStringList replace; // the apps' own copies to replace by the shared one (AppUseJob)
+
+    QString validate(Vault& vault, TransferInfo* shown) const;
+    MadeJob makeJob(Vault& vault, const JobContext& context) const;
+    QJsonObject toJson() const;
+    static UseInAppRequest fromJson(const QJsonObject& json);
 };
 
 } // namespace mf

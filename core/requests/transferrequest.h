@@ -23,7 +23,7 @@ namespace mf {
 
 using TransferRequest = std::variant<FloatRequest, RestoreRequest, VerifyRequest, RemoveRequest,
                                      ImportRequest, MaterializeRequest, RepairRequest, DrainRequest,
-                                     ScrubRequest, OffloadRequest, PinRequest>;
+                                     ScrubRequest, OffloadRequest, PinRequest, UseInAppRequest>;
 
 TransferInfo::Kind kindOf(const TransferRequest& request);
 // The model it is about; 0: none named (a float or import, whose model is made by its run; a

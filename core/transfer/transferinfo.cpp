@@ -50,6 +50,8 @@ QString TransferInfo::kindName(Kind kind)
         return QCoreApplication::translate("mf::TransferInfo", "Free up space");
     case Kind::Pin:
         return QCoreApplication::translate("mf::TransferInfo", "Keep on this computer");
+    case Kind::UseInApp:
+        return QCoreApplication::translate("mf::TransferInfo", "Use in app");
     }
     return {};
 }
@@ -86,6 +88,9 @@ QString TransferInfo::stageName(Kind kind)
     case Kind::Pin:
         return QCoreApplication::translate("mf::TransferInfo",
                                            "Bringing the chunks back to this computer");
+    case Kind::UseInApp:
+        return QCoreApplication::translate("mf::TransferInfo",
+                                           "Writing the model's one shared copy for the app");
     }
     return {};
 }

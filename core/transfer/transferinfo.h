@@ -32,8 +32,9 @@ struct TransferInfo
         Repair,
         Drain,
         Scrub,
-        Offload, // free this computer of a model (core/offload)
-        Pin,     // keep a model on this computer
+        Offload,  // free this computer of a model (core/offload)
+        Pin,      // keep a model on this computer
+        UseInApp, // put a model in another app's store, or take it out (core/appstores)
     };
     // Degraded: it succeeded but left a model with fewer copies than wanted (a provider could
     // not be reached); the warnings say which. Finished, like Done, never shown as Done.
@@ -48,6 +49,7 @@ struct TransferInfo
     double bytesPerSecond = 0; // smoothed
     qint64 etaSeconds = -1;    // -1 unknown
     QString error;             // readable, for Failed
+    QString summary;           // what it did, in words, for Done (TransferJob::summary())
     QString destination;       // restore: the folder it writes into
     qint64 sentBytes = 0;      // float: bytes sent to providers (all replicas), over all runs
     // What the user should know even when it succeeded: a provider skipped, fewer copies than

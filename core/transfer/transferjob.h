@@ -76,6 +76,9 @@ public:
     const Error& error() const { return m_error; }
 
     virtual TransferProgress progressNow() const { return {}; }
+    // What it did, in one sentence, once it succeeded, where the kind has more to say than
+    // "done" (a use in an app: how the app got the model and the disk that saved); empty else.
+    virtual QString summary() const { return {}; }
     // What the user should know even when it succeeded (a provider skipped, fewer copies than
     // wanted, an object left behind), in the order they happened.
     const QStringList& warnings() const { return m_warnings; }

@@ -38,6 +38,8 @@ QString kindKey(TransferInfo::Kind kind)
         return QStringLiteral("offload");
     case TransferInfo::Kind::Pin:
         return QStringLiteral("pin");
+    case TransferInfo::Kind::UseInApp:
+        return QStringLiteral("use");
     }
     return {};
 }
@@ -48,7 +50,7 @@ std::optional<TransferInfo::Kind> kindFromKey(const QString& key)
          {TransferInfo::Kind::Float, TransferInfo::Kind::Restore, TransferInfo::Kind::Verify,
           TransferInfo::Kind::Remove, TransferInfo::Kind::Import, TransferInfo::Kind::Materialize,
           TransferInfo::Kind::Repair, TransferInfo::Kind::Drain, TransferInfo::Kind::Scrub,
-          TransferInfo::Kind::Offload, TransferInfo::Kind::Pin})
+          TransferInfo::Kind::Offload, TransferInfo::Kind::Pin, TransferInfo::Kind::UseInApp})
         if (kindKey(kind) == key)
             return kind;
     return std::nullopt;

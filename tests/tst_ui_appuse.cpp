@@ -1,0 +1,239 @@
+// Issue 38 in the app: "Use in ▸" of the model menus puts a vault model in another app's store
+// through the engine (the same AppUseJob as `modelfloat-cli use`), says what it did or why it
+// could not, the details pane shows where the model is in use and what sharing saved, with
+// "Remove from <app>", and removing a model an app uses names the app. Driven offscreen on a
+// real Engine and vault; the apps' folders are temporary ones named by their variables.
+#include "appusesbox.h"
+#include "engine/engine.h"
+#include "hub/materializedcache.h"
+#include "mainwindow.h"
+#include "modelbrowser.h"
+#include "modeldetails.h"
+#include "modellistmodel.h"
+#include "testsupport.h"
+#include "testvault.h"
+
+#include <QLabel>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSettings>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <sys/stat.h>
+
+using namespace mf;
+using namespace mf::test;
+using namespace mf::ui;
+
+namespace {
+
+QAction* actionNamed(QMenu* menu, const QString& text)
+{
+    for (QAction* a : menu->actions())
+        if (a->text() == text)
+            return a;
+    return nullptr;
+}
+
+ino_t inodeOf(const QString& path)
+{
+    struct stat st
+    {
+    };
+    return ::stat(QFile::encodeName(path).constData(), &st) == 0 ? st.st_ino : 0;
+}
+
+} // namespace
+
+class TestUiAppUse : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_apps;
+    std::unique_ptr<TestVault> m_tv;
+    std::unique_ptr<Engine> m_engine;
+    std::unique_ptr<MainWindow> m_window;
+
+    bool openWindow()
+    {
+        m_tv = std::make_unique<TestVault>(1);
+        if (!m_tv->ok())
+            return false;
+        m_tv->vault->setDefaultChunker(SmallChunks);
+        const QString dir = m_tv->vault->directory();
+        m_tv->vault.reset();
+        m_engine = std::make_unique<Engine>();
+        m_window = std::make_unique<MainWindow>(m_engine.get());
+        m_window->resize(1100, 750);
+        m_window->show();
+        QSignalSpy opened(m_engine.get(), &Engine::opened);
+        m_engine->open(dir);
+        if (!opened.wait(JobTimeoutMs) || !opened.first().first().toString().isEmpty())
+            return false;
+        return QTest::qWaitFor([&] { return m_window->reader() != nullptr; }, JobTimeoutMs);
+    }
+
+    // Floats one file as `name` and selects it once it is healthy.
+    bool floatAndSelect(const QString& file, const QString& name)
+    {
+        FloatRequest r;
+        r.paths = {file};
+        r.modelName = name;
+        m_engine->floatFiles(r);
+        ModelListModel* model = m_window->browser()->model();
+        if (!QTest::qWaitFor(
+                [&] {
+                    return model->rowCount() == 1 &&
+                           model->index(0, 0).data(ModelListModel::HealthRole).toString() ==
+                               QLatin1String("healthy");
+                },
+                JobTimeoutMs))
+            return false;
+        m_window->browser()->selectModel(model->modelId(0));
+        return m_window->browser()->details()->modelId() == model->modelId(0);
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName(QStringLiteral("ModelFloatTests"));
+        QCoreApplication::setApplicationName(QStringLiteral("tst_ui_appuse"));
+        QVERIFY(m_apps.isValid());
+        // Where the apps keep their models (appstores::storeRoots): read by the engine's job
+        // when it runs.
+        qputenv("HF_HUB_CACHE", QFile::encodeName(m_apps.filePath(QStringLiteral("hf"))));
+        qputenv("OLLAMA_MODELS", QFile::encodeName(m_apps.filePath(QStringLiteral("ollama"))));
+        qputenv("LLAMA_CACHE", QFile::encodeName(m_apps.filePath(QStringLiteral("llama"))));
+    }
+    void init() { QSettings().clear(); }
+    void cleanup()
+    {
+        m_window.reset();
+        m_engine.reset();
+        m_tv.reset();
+    }
+
+    void appsCopiesStayUntilEveryCopyIsVerified()
+    {
+        // Replacing an app's own copy by the shared one is refused in core while the model's
+        // copies are not all verified: the app's file is left exactly as it was.
+        QVERIFY(openWindow());
+        const QString file = m_tv->path(QStringLiteral("in/weights.bin"));
+        QVERIFY(QDir().mkpath(QFileInfo(file).path()));
+        QVERIFY(writePseudoRandomFile(file, MiB, 22));
+        QVERIFY(floatAndSelect(file, QStringLiteral("unverified")));
+        const QString appCopy = m_apps.filePath(QStringLiteral("ollama/blobs/sha256-")) +
+                                QString::fromLatin1(opensslSha256Hex(file));
+        QVERIFY(QDir().mkpath(QFileInfo(appCopy).path()));
+        QVERIFY(QFile::copy(file, appCopy));
+        const ino_t before = inodeOf(appCopy);
+        QSignalSpy changed(m_engine.get(), &Engine::transferChanged);
+        const qint64 id = m_engine->replaceAppCopies(m_window->browser()->model()->modelId(0),
+                                                     QStringLiteral("ollama"), {appCopy});
+        QTRY_VERIFY_WITH_TIMEOUT(
+            std::any_of(changed.cbegin(), changed.cend(),
+                        [&](const QList<QVariant>& args) {
+                            const auto info = args.first().value<TransferInfo>();
+                            return info.id == id && info.state == TransferInfo::State::Failed &&
+                                   info.error.contains(QStringLiteral("every copy verified"));
+                        }),
+            JobTimeoutMs);
+        QCOMPARE(inodeOf(appCopy), before);
+        QCOMPARE(opensslSha256Hex(appCopy), opensslSha256Hex(file));
+    }
+
+    void useInHuggingFaceCacheThenRemoveFromIt()
+    {
+        QVERIFY(openWindow());
+        const QString file = m_tv->path(QStringLiteral("in/weights.bin"));
+        QVERIFY(QDir().mkpath(QFileInfo(file).path()));
+        QVERIFY(writePseudoRandomFile(file, MiB, 21));
+        QVERIFY(floatAndSelect(file, QStringLiteral("tiny")));
+        ModelBrowser* browser = m_window->browser();
+
+        // One submenu, in the context menu's place and in the Model menu, with the four apps.
+        QMenu* useIn = browser->useInMenu();
+        QVERIFY(useIn->isEnabled());
+        QStringList apps;
+        for (QAction* a : useIn->actions())
+            apps.append(a->text());
+        QCOMPARE(apps,
+                 QStringList({QStringLiteral("Ollama"), QStringLiteral("LM Studio"),
+                              QStringLiteral("Hugging Face cache"), QStringLiteral("llama.cpp")}));
+        bool inModelMenu = false;
+        for (QAction* top : m_window->menuBar()->actions())
+            if (top->menu())
+                for (QAction* a : top->menu()->actions())
+                    inModelMenu = inModelMenu || a->menu() == useIn;
+        QVERIFY(inModelMenu);
+
+        // Ollama runs one GGUF file: refused, in words, nothing written.
+        actionNamed(useIn, QStringLiteral("Ollama"))->trigger();
+        QLabel* notice = browser->appUseNotice();
+        QTRY_VERIFY_WITH_TIMEOUT(notice->isVisible() &&
+                                     notice->text().contains(QStringLiteral("one GGUF file")),
+                                 JobTimeoutMs);
+        QVERIFY2(notice->text().contains(QStringLiteral("failed")), qPrintable(notice->text()));
+        QVERIFY(!QFileInfo::exists(m_apps.filePath(QStringLiteral("ollama/manifests"))));
+
+        // The Hugging Face cache gets the one materialized copy by hard link.
+        actionNamed(useIn, QStringLiteral("Hugging Face cache"))->trigger();
+        QTRY_VERIFY_WITH_TIMEOUT(
+            notice->text().startsWith(QStringLiteral("Hugging Face cache now has “tiny”")),
+            JobTimeoutMs);
+        QVERIFY2(notice->text().contains(QStringLiteral("hard link")), qPrintable(notice->text()));
+        QVERIFY2(notice->text().contains(QStringLiteral("1.00 MiB not copied")),
+                 qPrintable(notice->text()));
+        const QDir snapshots(
+            m_apps.filePath(QStringLiteral("hf/models--modelfloat--tiny/snapshots")));
+        const QStringList commits = snapshots.entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+        QCOMPARE(commits.size(), 1);
+        const QString inApp = snapshots.filePath(commits.first() + QStringLiteral("/weights.bin"));
+        QCOMPARE(opensslSha256Hex(inApp), opensslSha256Hex(file));
+        const QString cache = MaterializedCache::defaultRoot(m_engine->vaultDirectory());
+        const QString cached = cache + QStringLiteral("/models--modelfloat--tiny/snapshots/") +
+                               commits.first() + QStringLiteral("/weights.bin");
+        QVERIFY(inodeOf(cached) != 0);
+        QCOMPARE(inodeOf(inApp), inodeOf(cached));
+
+        // The details pane: where it is in use and what that saved, with a button to undo it.
+        AppUsesBox* box = browser->details()->appUses();
+        QTRY_VERIFY_WITH_TIMEOUT(box->isVisible(), JobTimeoutMs);
+        QVERIFY2(box->text().contains(QStringLiteral("Hugging Face cache: modelfloat/tiny")),
+                 qPrintable(box->text()));
+        QVERIFY2(box->text().contains(QStringLiteral("saved 1.00 MiB")), qPrintable(box->text()));
+
+        // Removing the model from the vault is refused at once, naming the app.
+        browser->removeAction()->trigger();
+        QMessageBox* question = browser->pendingQuestion();
+        QVERIFY(question);
+        QVERIFY2(question->text().contains(QStringLiteral("in use by Hugging Face cache")),
+                 qPrintable(question->text()));
+        QVERIFY(
+            question->informativeText().contains(QStringLiteral("Remove from Hugging Face cache")));
+        question->button(QMessageBox::Ok)->click();
+        QTRY_VERIFY(!browser->pendingQuestion());
+        QCOMPARE(browser->model()->rowCount(), 1);
+
+        // "Remove from Hugging Face cache" takes out what was written, and only that.
+        QPushButton* remove = nullptr;
+        for (QPushButton* b : box->findChildren<QPushButton*>())
+            if (b->text() == QLatin1String("Remove from Hugging Face cache"))
+                remove = b;
+        QVERIFY(remove);
+        remove->click();
+        QTRY_VERIFY_WITH_TIMEOUT(notice->text() ==
+                                     QStringLiteral("Took “tiny” out of Hugging Face cache"),
+                                 JobTimeoutMs);
+        QVERIFY(!QFileInfo::exists(inApp));
+        QVERIFY(QFileInfo::exists(cached));
+        QTRY_VERIFY_WITH_TIMEOUT(!box->isVisible(), JobTimeoutMs);
+    }
+};
+
+QTEST_MAIN(TestUiAppUse)
+#include "tst_ui_appuse.moc"
