@@ -172,35 +172,27 @@ Error HubClient::classify(int status, const QNetworkReply& reply, const QString&
 
 HubInfoJob::HubInfoJob(HubClient* client, const QString& repoId, const QString& revision,
                        QObject* parent)
-    : QObject(parent)
-    , m_client(client)
+    : HubQuery(client, parent)
     , m_revision(revision.isEmpty() ? QStringLiteral("main") : revision)
 {
     m_repo.id = repoId;
 }
 
-HubInfoJob::~HubInfoJob()
-{
-    delete m_exchange.data();
-}
-
 HttpExchange* HubInfoJob::makeExchange(const QUrl& url, const QString& what)
 {
     // A tree page of a very large repo is several MiB.
-    HttpExchange* exchange = m_client->jsonExchange(url, what, m_repo.id, 64 * 1024 * 1024, this);
-    m_exchange = exchange;
-    return exchange;
+    return exchange(url, what, m_repo.id, 64 * 1024 * 1024);
 }
 
 void HubInfoJob::start()
 {
     const QString what = tr("Reading model %1 from the Hub").arg(m_repo.id);
-    if (m_client->settings().offline) {
+    if (client()->settings().offline) {
         QMetaObject::invokeMethod(
-            this, [this, what] { complete(m_client->offlineError(what)); }, Qt::QueuedConnection);
+            this, [this, what] { complete(client()->offlineError(what)); }, Qt::QueuedConnection);
         return;
     }
-    QUrl url = m_client->apiUrl(
+    QUrl url = client()->apiUrl(
         QStringLiteral("/api/models/%1/revision/%2")
             .arg(m_repo.id, QString::fromLatin1(QUrl::toPercentEncoding(m_revision))));
     url.setQuery(QStringLiteral("blobs=true"));
@@ -208,7 +200,7 @@ void HubInfoJob::start()
     connect(exchange, &HttpExchange::finished, this, [this, exchange, what] {
         exchange->deleteLater();
         if (!exchange->error().ok()) {
-            complete(m_client->exchangeError(*exchange));
+            complete(client()->exchangeError(*exchange));
             return;
         }
         QString why;
@@ -217,7 +209,7 @@ void HubInfoJob::start()
             return;
         }
         // The tree at the commit itself, so every file belongs to one pinned revision.
-        QUrl tree = m_client->apiUrl(
+        QUrl tree = client()->apiUrl(
             QStringLiteral("/api/models/%1/tree/%2").arg(m_repo.id, m_repo.commit));
         tree.setQuery(QStringLiteral("recursive=true&expand=false"));
         fetchTree(tree);
@@ -227,7 +219,7 @@ void HubInfoJob::start()
 
 void HubInfoJob::fetchTree(const QUrl& url)
 {
-    if (!m_client->isHubOrigin(url)) {
+    if (!client()->isHubOrigin(url)) {
         complete(Error::make(Error::Kind::Fatal,
                              tr("Listing the files of %1: the Hub pointed to another server (%2)")
                                  .arg(m_repo.id, HttpExchange::displayUrl(url))));
@@ -238,7 +230,7 @@ void HubInfoJob::fetchTree(const QUrl& url)
     connect(exchange, &HttpExchange::finished, this, [this, exchange, what] {
         exchange->deleteLater();
         if (!exchange->error().ok()) {
-            complete(m_client->exchangeError(*exchange));
+            complete(client()->exchangeError(*exchange));
             return;
         }
         QString why;
@@ -255,23 +247,6 @@ void HubInfoJob::fetchTree(const QUrl& url)
         complete(Error::none());
     });
     exchange->start();
-}
-
-void HubInfoJob::abort()
-{
-    if (m_exchange)
-        m_exchange->abort();
-    else
-        complete(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
-}
-
-void HubInfoJob::complete(const Error& error)
-{
-    if (m_done)
-        return;
-    m_done = true;
-    m_error = error;
-    Q_EMIT finished();
 }
 
 // --- HubDownloadJob --------------------------------------------------------------------------

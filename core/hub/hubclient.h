@@ -1,5 +1,6 @@
 #pragma once
 
+#include "hubquery.h"
 #include "hubrepo.h"
 #include "hubsettings.h"
 #include "util/bandwidthlimiter.h"
@@ -74,7 +75,7 @@ private:
 };
 
 // Model info at a revision, then the recursive tree at the resolved commit (all pages).
-class HubInfoJob final : public QObject
+class HubInfoJob final : public HubQuery
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(HubInfoJob)
@@ -82,27 +83,16 @@ class HubInfoJob final : public QObject
 public:
     HubInfoJob(HubClient* client, const QString& repoId, const QString& revision,
                QObject* parent = nullptr);
-    ~HubInfoJob() override;
     void start();
-    void abort();
-    const Error& error() const { return m_error; }
     const HubRepo& repo() const { return m_repo; }
-
-Q_SIGNALS:
-    void finished();
 
 private:
     void fetchTree(const QUrl& url);
-    void complete(const Error& error);
     HttpExchange* makeExchange(const QUrl& url, const QString& what);
 
-    HubClient* m_client;
     QString m_revision;
     HubRepo m_repo;
     QList<HubFile> m_tree;
-    QPointer<HttpExchange> m_exchange;
-    Error m_error;
-    bool m_done = false;
 };
 
 // Downloads bytes [offset, end) of one file at a commit into a sink, in order: HEAD on the

@@ -61,21 +61,15 @@ bool parseResults(const QByteArray& json, QList<HubSearchResult>* results, QStri
 } // namespace hubsearch
 
 HubSearchJob::HubSearchJob(HubClient* client, const QString& query, int limit, QObject* parent)
-    : QObject(parent)
-    , m_client(client)
+    : HubQuery(client, parent)
     , m_query(query.trimmed())
     , m_limit(qBound(1, limit, hubsearch::MaxResults))
 {}
 
-HubSearchJob::~HubSearchJob()
-{
-    delete m_exchange.data();
-}
-
 void HubSearchJob::start()
 {
     const QString what = tr("Searching the Hub for “%1”").arg(m_query);
-    if (m_client->settings().offline) {
+    if (client()->settings().offline) {
         QMetaObject::invokeMethod(
             this,
             [this] {
@@ -85,7 +79,7 @@ void HubSearchJob::start()
             Qt::QueuedConnection);
         return;
     }
-    QUrl url = m_client->apiUrl(QStringLiteral("/api/models"));
+    QUrl url = client()->apiUrl(QStringLiteral("/api/models"));
     QUrlQuery q;
     q.addQueryItem(QStringLiteral("search"), m_query);
     q.addQueryItem(QStringLiteral("sort"), QStringLiteral("downloads"));
@@ -96,39 +90,21 @@ void HubSearchJob::start()
         q.addQueryItem(QStringLiteral("expand"), QString::fromLatin1(field));
     url.setQuery(q);
     // A model with many files lists them all: 50 of them fit in a few MiB.
-    HttpExchange* exchange = m_client->jsonExchange(url, what, {}, 16 * 1024 * 1024, this);
-    m_exchange = exchange;
-    connect(exchange, &HttpExchange::finished, this, [this, exchange, what] {
-        exchange->deleteLater();
-        if (!exchange->error().ok()) {
-            complete(m_client->exchangeError(*exchange));
+    HttpExchange* asked = exchange(url, what, {}, 16 * 1024 * 1024);
+    connect(asked, &HttpExchange::finished, this, [this, asked, what] {
+        asked->deleteLater();
+        if (!asked->error().ok()) {
+            complete(client()->exchangeError(*asked));
             return;
         }
         QString why;
-        if (!hubsearch::parseResults(exchange->body(), &m_results, &why)) {
+        if (!hubsearch::parseResults(asked->body(), &m_results, &why)) {
             complete(Error::make(Error::Kind::Fatal, tr("%1: %2").arg(what, why)));
             return;
         }
         complete(Error::none());
     });
-    exchange->start();
-}
-
-void HubSearchJob::abort()
-{
-    if (m_exchange)
-        m_exchange->abort();
-    else
-        complete(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
-}
-
-void HubSearchJob::complete(const Error& error)
-{
-    if (m_done)
-        return;
-    m_done = true;
-    m_error = error;
-    Q_EMIT finished();
+    asked->start();
 }
 
 } // namespace mf

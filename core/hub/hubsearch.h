@@ -1,17 +1,12 @@
 #pragma once
 
-#include "util/error.h"
+#include "hubquery.h"
 
 #include <QList>
-#include <QObject>
-#include <QPointer>
 #include <QString>
 #include <QStringList>
 
 namespace mf {
-
-class HttpExchange;
-class HubClient;
 
 // One model the Hub's search found: what a person picks a model by in a list, as LM Studio's
 // search shows it (downloads, likes, the GGUF quantizations on offer).
@@ -39,7 +34,7 @@ bool parseResults(const QByteArray& json, QList<HubSearchResult>* results, QStri
 
 // Searches the Hub's models by name, most downloaded first. Offline mode, or a Hub that cannot
 // be reached, ends it at once with an error that starts with "Offline".
-class HubSearchJob final : public QObject
+class HubSearchJob final : public HubQuery
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(HubSearchJob)
@@ -47,26 +42,14 @@ class HubSearchJob final : public QObject
 public:
     HubSearchJob(HubClient* client, const QString& query, int limit = 30,
                  QObject* parent = nullptr);
-    ~HubSearchJob() override;
     void start();
-    void abort();
     const QString& query() const { return m_query; }
-    const Error& error() const { return m_error; }
     const QList<HubSearchResult>& results() const { return m_results; }
 
-Q_SIGNALS:
-    void finished();
-
 private:
-    void complete(const Error& error);
-
-    HubClient* m_client;
     QString m_query;
     int m_limit;
-    QPointer<HttpExchange> m_exchange;
     QList<HubSearchResult> m_results;
-    Error m_error;
-    bool m_done = false;
 };
 
 } // namespace mf
