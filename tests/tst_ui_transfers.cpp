@@ -418,7 +418,13 @@ private Q_SLOTS:
         QCOMPARE(graph->summary(), QStringLiteral("Upload 2.5 MiB/s, download 512 KiB/s"));
         for (int i = 0; i < SpeedGraph::Samples + 5; ++i)
             view.sampleSpeed();
-        QCOMPARE(graph->sampleCount(), SpeedGraph::Samples); // the last few minutes only
+        QCOMPARE(graph->sampleCount(), SpeedGraph::Samples); // the last minute only
+        // A burst leaves the scale within a minute: it was held at the peak for three.
+        graph->addSample(200.0 * MiB, 0);
+        QCOMPARE(graph->scaleTop(), 200.0 * MiB);
+        for (int i = 0; i < 60; ++i)
+            graph->addSample(1.0 * MiB, 0);
+        QCOMPARE(graph->scaleTop(), 1.0 * MiB);
 
         // Drawn on the palette's base, in its colours: a dark palette gives a dark graph with
         // both lines visible on it.

@@ -71,6 +71,13 @@ QColor SpeedGraph::downloadColor() const
     return readableOn(c, pal.color(QPalette::Base), TextContrast);
 }
 
+double SpeedGraph::scaleTop() const
+{
+    return m_upload.isEmpty() ? 0.0
+                              : qMax(*std::max_element(m_upload.cbegin(), m_upload.cend()),
+                                     *std::max_element(m_download.cbegin(), m_download.cend()));
+}
+
 QSize SpeedGraph::sizeHint() const
 {
     return {360, fontMetrics().height() * 5};
@@ -112,10 +119,7 @@ void SpeedGraph::paintEvent(QPaintEvent* /*event*/)
 
     // Both lines on one scale, the highest rate of the window at the top (its value at the
     // right), so a glance compares them; the newest sample is at the right edge.
-    const double highest = m_upload.isEmpty()
-                               ? 0.0
-                               : qMax(*std::max_element(m_upload.cbegin(), m_upload.cend()),
-                                      *std::max_element(m_download.cbegin(), m_download.cend()));
+    const double highest = scaleTop();
     const double top = qMax(1.0, highest);
     p.setPen(
         readableOn(pal.color(QPalette::PlaceholderText), pal.color(QPalette::Base), TextContrast));

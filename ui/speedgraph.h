@@ -14,13 +14,17 @@ class SpeedGraph final : public QWidget
     Q_DISABLE_COPY_MOVE(SpeedGraph)
 
 public:
-    static constexpr int Samples = 180; // three minutes at one a second
+    // One minute at one a second, as a system monitor draws: the scale is the highest rate in
+    // view, and over three minutes a burst held it up long after the rate had fallen.
+    static constexpr int Samples = 60;
 
     explicit SpeedGraph(QWidget* parent = nullptr);
 
     // Bytes per second now; the oldest sample falls off once there are Samples.
     void addSample(double uploadBytesPerSecond, double downloadBytesPerSecond);
     int sampleCount() const { return int(m_upload.size()); }
+    // The rate at the top of the graph: the highest in view (0 with nothing in view).
+    double scaleTop() const;
     // "Upload 12.3 MiB/s, download 0 B/s": the latest sample, in words.
     QString summary() const;
     // The colours the two lines are drawn in (from the palette).
