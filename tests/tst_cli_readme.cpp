@@ -224,6 +224,10 @@ const QList<NotRun>& notRunHere()
         {QStringLiteral("modelfloat-cli unmount ~/floating"),
          QStringLiteral("ends the mount above; tst_mount runs it on a mount of its own"),
          [] { return fileInTree(QStringLiteral("tests/tst_mount.cpp")); }},
+        {QStringLiteral("modelfloat-cli serve"),
+         QStringLiteral("runs until Ctrl-C; tst_websignin runs it and signs a browser in "
+                        "through the link it prints, tst_webpage with a real browser"),
+         [] { return fileInTree(QStringLiteral("tests/tst_websignin.cpp")); }},
         {QStringLiteral("modelfloat-cli watch run"),
          QStringLiteral("runs until Ctrl-C; tst_cli_watch runs it, drops a model into the "
                         "watched folder and stops it with SIGTERM"),
