@@ -772,13 +772,17 @@ private Q_SLOTS:
             QCOMPARE(r->name, QStringLiteral("renamed"));
             QCOMPARE(r->quotaBytes, 5 * qint64(MiB));
         }
-        changed.clear();
+        // Other work (a catalog sync, the test before) also says providersChanged, so the
+        // signal alone does not mean the removal landed: wait for the row to go.
+        errors.clear();
         engine.removeProvider(id);
-        QVERIFY(changed.wait(JobTimeoutMs));
-        {
-            auto v = Vault::open(dir, Vault::OpenMode::CreateIfMissing, nullptr);
-            QVERIFY(!v->registry().providerRows().provider(id));
-        }
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                auto v = Vault::open(dir, Vault::OpenMode::CreateIfMissing, nullptr);
+                return v && !v->registry().providerRows().provider(id);
+            },
+            JobTimeoutMs));
+        QVERIFY2(errors.isEmpty(), qPrintable(errors.value(0).value(0).toString()));
     }
 };
 
