@@ -77,9 +77,9 @@ void TransferQueue::close()
             continue;
         t.stop = Stop::Shutdown;
         endRun(t);
-        if (t.bytesDone && m_vault && t.rowId) {
+        if (t.progress && m_vault && t.rowId) {
             // Where it stopped, for the row shown until it runs again after the next open.
-            t.info.doneBytes = t.bytesDone();
+            t.info.doneBytes = t.doneBytes(t.progress());
             m_vault->registry().queueRows().setJobPayload(t.rowId, rowJson(t));
         }
         t.job->disconnect(this);
@@ -281,21 +281,18 @@ void TransferQueue::start(Transfer& t)
 void TransferQueue::began(Transfer& t)
 {
     t.started = true;
-    if (resumesFromStoredChunks(t.info.kind)) {
-        // A float or import resumed goes on from the chunks it stored: its new job counts from
-        // 0 until it has found them again, but the transfer's progress does not go back.
-        t.bytesDone = [floor = t.info.doneBytes, jobBytes = std::move(t.bytesDone)] {
-            return qMax(floor, jobBytes());
-        };
-    }
+    // A float or import resumed goes on from the chunks it stored: its new job counts from 0
+    // until it has found them again, but the transfer's progress does not go back.
+    t.doneFloor = resumesFromStoredChunks(t.info.kind) ? t.info.doneBytes : 0;
+    const TransferProgress now = t.progress();
     t.meter.setTotal(t.info.totalBytes);
-    t.meter.update(t.bytesDone(), nowMs());
-    t.info.doneBytes = t.bytesDone();
+    t.meter.update(t.doneBytes(now), nowMs());
+    t.info.doneBytes = t.doneBytes(now);
     t.runStartMs = nowMs();
     t.info.stage = TransferInfo::stageName(t.info.kind);
     describeFromRegistry(t);
     if (t.describe)
-        t.describe(t.info);
+        t.describe(t.info, now);
     if (!t.info.started.isValid())
         t.info.started = QDateTime::currentDateTime();
     setState(t, TransferInfo::State::Running);
@@ -324,19 +321,20 @@ void TransferQueue::onJobFinished(qint64 id, const QString& error, bool cancelle
     const bool degraded = transferJob && transferJob->degraded();
     if (transferJob && error.isEmpty() && !cancelled)
         t->info.summary = transferJob->summary();
+    const TransferProgress last = t->progress ? t->progress() : TransferProgress{};
     if (t->describe) {
-        t->describe(t->info);
+        t->describe(t->info, last);
         t->describe = {};
     }
     t->job->deleteLater();
     t->job = nullptr;
     endRun(*t);
-    if (t->bytesDone) {
-        t->info.doneBytes = t->bytesDone();
-        t->bytesDone = {};
+    if (t->progress) {
+        t->info.doneBytes = t->doneBytes(last);
+        t->progress = {};
     }
+    t->doneFloor = 0;
     // Its job is gone, and whatever it retried with it.
-    t->retryWait = {};
     t->info.retrying.clear();
     t->info.nextTry = QDateTime();
     if (!cancelled && waitUntilMs > 0 && t->stop == Stop::None) {
@@ -444,21 +442,22 @@ void TransferQueue::emitProgress()
     const qint64 now = nowMs();
     bool anyRunning = false;
     for (auto& [id, t] : m_transfers) {
-        if (!t.job || !t.bytesDone)
+        if (!t.job || !t.progress)
             continue;
         anyRunning = true;
-        const qint64 done = t.bytesDone();
+        const TransferProgress progress = t.progress();
+        const qint64 done = t.doneBytes(progress);
         t.meter.update(done, now);
         const double rate = t.meter.bytesPerSecond();
         const qint64 eta = t.meter.etaSeconds();
         if (t.describe) {
             const int chunks = t.info.chunksDone, retries = t.info.retries;
             const QString stage = t.info.stage;
-            t.describe(t.info);
+            t.describe(t.info, progress);
             t.dirty = t.dirty || chunks != t.info.chunksDone || retries != t.info.retries ||
                       stage != t.info.stage;
         }
-        const RetryWait wait = t.retryWait ? t.retryWait() : RetryWait{};
+        const RetryWait& wait = progress.retryWait;
         const QDateTime nextTry =
             wait.isEmpty() ? QDateTime() : QDateTime::fromMSecsSinceEpoch(wait.nextTryMs);
         if (!t.dirty && done == t.info.doneBytes && eta == t.info.etaSeconds &&

@@ -1,11 +1,11 @@
 #pragma once
 
 #include "api/transfercontrol.h"
-#include "providers/retrypolicy.h"
 #include "registry/records.h"
 #include "requests/transferrequest.h"
 #include "transfer/existingfile.h"
 #include "transfer/transferinfo.h"
+#include "transfer/transferjob.h"
 #include "util/progressmeter.h"
 
 #include <QJsonObject>
@@ -102,15 +102,24 @@ private:
         QString task;            // the scheduler's task that started it
         qint64 rowId = 0;        // in the registry's jobs table; 0 when it could not be stored
         QObject* job = nullptr;
-        std::function<qint64()> bytesDone;
-        std::function<RetryWait()> retryWait; // what it waits on (a float's providers retried)
+        // Its job's progress now (unset: no job runs it). Read once per tick: a float's
+        // snapshot lists its files, so each read costs a little.
+        std::function<TransferProgress()> progress;
+        // A float or import resumed: where the transfer stood before this run, which its progress
+        // does not go back below while the new job finds again what was stored.
+        qint64 doneFloor = 0;
         ProgressMeter meter;
         Stop stop = Stop::None;
         bool dirty = false;
         qint64 lastModelSignalMs = 0;
         qint64 runStartMs = -1; // nowMs() when its current run started; -1: not running
-        // Fills in what its job knows of chunks, retries and stage (unset: the job says none).
-        std::function<void(TransferInfo&)> describe;
+        // Fills in what its job's snapshot says of chunks, retries and stage (unset: the job
+        // says none).
+        std::function<void(TransferInfo&, const TransferProgress&)> describe;
+        qint64 doneBytes(const TransferProgress& now) const
+        {
+            return qMax(doneFloor, now.bytesDone);
+        }
     };
     // Its details that the registry knows (providers, chunks of its model), read when it starts
     // and when it ends.

@@ -42,8 +42,7 @@ qint64 TransferQueue::adoptTransfer(TransferInfo::Kind kind, const QString& titl
     t.adopted = true;
     job->setParent(this);
     t.job = job;
-    t.bytesDone = [job] { return job->progressNow().bytesDone; };
-    t.retryWait = [job] { return job->progressNow().retryWait; };
+    t.progress = [job] { return job->progressNow(); };
     connect(job, &TransferJob::warning, this,
             [this, id](const QString& message) { addWarning(id, message); });
     connect(job, &TransferJob::finished, this, [this, id, job] {

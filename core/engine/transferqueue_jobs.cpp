@@ -65,10 +65,8 @@ bool TransferQueue::startFloat(Transfer& t, QString* error)
         request.modelName.isEmpty() ? FloatJob::defaultModelName(request.paths) : request.modelName;
     const qint64 id = t.info.id;
     t.job = guard;
-    t.bytesDone = [job] { return job->progressNow().bytesDone; };
-    t.retryWait = [job] { return job->progressNow().retryWait; };
-    t.describe = [job, retriesBefore = t.info.retries](TransferInfo& info) {
-        const TransferProgress now = job->progressNow();
+    t.progress = [job] { return job->progressNow(); };
+    t.describe = [retriesBefore = t.info.retries](TransferInfo& info, const TransferProgress& now) {
         info.chunksDone = now.chunksDone;
         info.retries = retriesBefore + now.retries;
         if (!now.stage.isEmpty())
@@ -126,7 +124,7 @@ bool TransferQueue::startRestore(Transfer& t, QString* error)
     const QString modelName = m_vault->registry().modelRows().model(t.info.modelId)->name;
     const qint64 id = t.info.id;
     t.job = job;
-    t.bytesDone = [job] { return job->progressNow().bytesDone; };
+    t.progress = [job] { return job->progressNow(); };
     // Each file it finishes is recorded at once, so that a run after a pause, a failure or a
     // crash knows the file at that name is its own.
     auto noteRestored = [this, id, job] {
@@ -185,7 +183,7 @@ bool TransferQueue::startVerify(Transfer& t, QString* error)
     const QString modelName = m_vault->registry().modelRows().model(t.info.modelId)->name;
     const qint64 id = t.info.id;
     t.job = job;
-    t.bytesDone = [job] { return job->progressNow().bytesDone; };
+    t.progress = [job] { return job->progressNow(); };
     connect(job, &VerifyJob::progress, this, [this, id] {
         if (Transfer* x = find(id))
             x->dirty = true;
@@ -227,7 +225,7 @@ bool TransferQueue::startRemove(Transfer& t, QString* error)
     TransferJob* job = made.job;
     const qint64 id = t.info.id;
     t.job = job;
-    t.bytesDone = [] { return qint64(0); };
+    t.progress = [] { return TransferProgress{}; };
     connect(job, &TransferJob::warning, this,
             [this, id](const QString& message) { addWarning(id, message); });
     connect(job, &TransferJob::finished, this, [this, id, job] {
@@ -247,7 +245,7 @@ bool TransferQueue::startLocalCopies(Transfer& t, QString* error)
     TransferJob* job = made.job;
     const qint64 id = t.info.id;
     t.job = job;
-    t.bytesDone = [job] { return job->progressNow().bytesDone; };
+    t.progress = [job] { return job->progressNow(); };
     connect(job, &TransferJob::progress, this, [this, id] {
         if (Transfer* x = find(id))
             x->dirty = true;
@@ -270,7 +268,7 @@ bool TransferQueue::startImport(Transfer& t, QString* /*error*/)
     // the keychain is asynchronous, so the import itself starts in runImport.
     const QString envToken = qEnvironmentVariable("HF_TOKEN");
     const qint64 id = t.info.id;
-    t.bytesDone = [] { return qint64(0); };
+    t.progress = [] { return TransferProgress{}; };
     if (!envToken.isEmpty() || !m_vault->credentials()) {
         t.job = new QObject(this); // replaced by the ImportJob at once, below
         QMetaObject::invokeMethod(
@@ -313,7 +311,7 @@ void TransferQueue::runImport(qint64 id, const QString& token)
     auto* guard = qobject_cast<CatalogGuard*>(made.job);
     auto* job = qobject_cast<ImportJob*>(made.work);
     t->job = guard;
-    t->bytesDone = [job] { return job->progressNow().bytesDone; };
+    t->progress = [job] { return job->progressNow(); };
     connect(job, &ImportJob::progress, this, [this, id, job] {
         Transfer* x = find(id);
         if (!x)
@@ -356,7 +354,7 @@ bool TransferQueue::startMaterialize(Transfer& t, QString* error)
     auto* job = qobject_cast<MaterializeJob*>(made.work);
     const qint64 id = t.info.id;
     t.job = job;
-    t.bytesDone = [job] { return job->progressNow().bytesDone; };
+    t.progress = [job] { return job->progressNow(); };
     connect(job, &MaterializeJob::progress, this, [this, id] {
         if (Transfer* x = find(id))
             x->dirty = true;

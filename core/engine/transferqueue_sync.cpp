@@ -20,7 +20,7 @@ bool TransferQueue::startRepair(Transfer& t, QString* error)
     auto* job = qobject_cast<RepairJob*>(made.work);
     const qint64 id = t.info.id;
     t.job = job;
-    t.bytesDone = [job] { return job->progressNow().bytesDone; };
+    t.progress = [job] { return job->progressNow(); };
     connect(job, &RepairJob::progress, this, [this, id] {
         if (Transfer* x = find(id))
             x->dirty = true;
@@ -55,7 +55,7 @@ bool TransferQueue::startScrub(Transfer& t, QString* error)
     auto* job = qobject_cast<ScrubJob*>(made.work);
     const qint64 id = t.info.id;
     t.job = job;
-    t.bytesDone = [job] { return job->progressNow().bytesDone; };
+    t.progress = [job] { return job->progressNow(); };
     connect(job, &ScrubJob::progress, this, [this, id] {
         if (Transfer* x = find(id))
             x->dirty = true;
@@ -86,7 +86,7 @@ bool TransferQueue::startDrain(Transfer& t, QString* error)
     const qint64 providerId = job->providerId();
     const qint64 id = t.info.id;
     t.job = job;
-    t.bytesDone = [job] { return job->progressNow().bytesDone; };
+    t.progress = [job] { return job->progressNow(); };
     connect(job, &DrainJob::progress, this, [this, id] {
         if (Transfer* x = find(id))
             x->dirty = true;
