@@ -1,6 +1,7 @@
 // The Engine as the GUI uses it, headless: every call from this (the "GUI") thread, every
 // result by queued signal, the vault and jobs on the engine's own thread.
 #include "engine/engine.h"
+#include "enginetestsupport.h"
 #include "ggufwriter.h"
 #include "hub/appuses.h"
 #include "hub/hubsettings.h"
@@ -56,18 +57,6 @@ public:
     QHash<qint64, TransferInfo> last;
     QList<TransferInfo> history;
 };
-
-bool openEngine(Engine& engine, const QString& dir)
-{
-    QSignalSpy opened(&engine, &Engine::opened);
-    engine.open(dir);
-    if (!opened.wait(JobTimeoutMs))
-        return false;
-    const QString error = opened.first().first().toString();
-    if (!error.isEmpty())
-        qWarning("open: %s", qPrintable(error));
-    return error.isEmpty();
-}
 
 } // namespace
 

@@ -5,6 +5,7 @@
 #include "credentials/plaintextcredentialstore.h"
 #include "credentials/vaultcredentials.h"
 #include "engine/engine.h"
+#include "enginetestsupport.h"
 #include "networkprovidertest.h"
 #include "providers/localprovider.h"
 #include "s3peer.h"
@@ -16,18 +17,7 @@
 using namespace mf;
 using namespace mf::test;
 
-namespace {
-
-bool openEngine(Engine& engine, const QString& dir)
-{
-    QSignalSpy opened(&engine, &Engine::opened);
-    engine.open(dir);
-    if (!opened.wait(JobTimeoutMs))
-        return false;
-    return opened.first().first().toString().isEmpty();
-}
-
-} // namespace
+namespace {} // namespace
 
 class TestSync : public QObject
 {

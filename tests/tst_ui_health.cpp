@@ -8,6 +8,7 @@
 #include "engine/engine.h"
 #include "floatdialog.h"
 #include "mainwindow.h"
+#include "mainwindowfixture.h"
 #include "modelbrowser.h"
 #include "modeldetails.h"
 #include "modellistmodel.h"
@@ -54,13 +55,10 @@ QStringList checkedNames(const FloatDialog& dialog)
 
 } // namespace
 
-class TestUiHealth : public QObject
+class TestUiHealth : public QObject, MainWindowFixture
 {
     Q_OBJECT
 
-    std::unique_ptr<TestVault> m_tv;
-    std::unique_ptr<Engine> m_engine;
-    std::unique_ptr<MainWindow> m_window;
     QString m_input;
 
     // A window on an opened engine whose vault has `extraProviders` more than the embedded one
@@ -68,27 +66,15 @@ class TestUiHealth : public QObject
     // test's back.
     bool openWindow(int extraProviders, int replication)
     {
-        m_tv = std::make_unique<TestVault>(extraProviders);
-        if (!m_tv->ok())
+        Options options;
+        options.extraProviders = extraProviders;
+        options.replication = replication;
+        options.syncPaused = true;
+        if (!MainWindowFixture::openWindow(options))
             return false;
-        m_tv->vault->setDefaultChunker(SmallChunks);
-        m_tv->vault->setReplicationFactor(replication);
-        const QString dir = m_tv->vault->directory();
-        m_tv->vault.reset();
         m_input = m_tv->path(QStringLiteral("in/weights.bin"));
-        QDir().mkpath(QFileInfo(m_input).path());
-        if (!writePseudoRandomFile(m_input, 2 * MiB + 77, 14))
-            return false;
-        m_engine = std::make_unique<Engine>();
-        m_engine->setSyncPaused(true);
-        m_window = std::make_unique<MainWindow>(m_engine.get());
-        m_window->resize(1100, 750);
-        m_window->show();
-        QSignalSpy opened(m_engine.get(), &Engine::opened);
-        m_engine->open(dir);
-        if (!opened.wait(JobTimeoutMs) || !opened.first().first().toString().isEmpty())
-            return false;
-        return QTest::qWaitFor([&] { return m_window->reader() != nullptr; }, JobTimeoutMs);
+        return QDir().mkpath(QFileInfo(m_input).path()) &&
+               writePseudoRandomFile(m_input, 2 * MiB + 77, 14);
     }
 
     ModelListModel* model() { return m_window->browser()->model(); }
@@ -176,12 +162,7 @@ private Q_SLOTS:
         QCoreApplication::setApplicationName(QStringLiteral("tst_ui_health"));
     }
     void init() { QSettings().clear(); }
-    void cleanup()
-    {
-        m_window.reset();
-        m_engine.reset();
-        m_tv.reset();
-    }
+    void cleanup() { closeWindow(); }
 
     void floatDialogChoosesTheProvidersThatWork()
     {

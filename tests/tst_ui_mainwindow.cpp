@@ -8,6 +8,7 @@
 #include "floatdialog.h"
 #include "hubimportdialog.h"
 #include "mainwindow.h"
+#include "mainwindowfixture.h"
 #include "materializedialog.h"
 #include "modelbrowser.h"
 #include "modeldetails.h"
@@ -41,15 +42,6 @@ using namespace mf::ui;
 
 namespace {
 
-// A vault with two local providers (replication 2) and small chunks, closed for the Engine.
-QString prepareVault(TestVault& tv)
-{
-    tv.vault->setDefaultChunker(SmallChunks);
-    const QString dir = tv.vault->directory();
-    tv.vault.reset();
-    return dir;
-}
-
 // Sends a drop of `urls` on the window, as the window system would after a drag.
 void drop(QWidget* target, const QList<QUrl>& urls)
 {
@@ -69,30 +61,15 @@ QString health(MainWindow& w, int row)
 
 } // namespace
 
-class TestUiMainWindow : public QObject
+class TestUiMainWindow : public QObject, MainWindowFixture
 {
     Q_OBJECT
 
-    std::unique_ptr<TestVault> m_tv;
-    std::unique_ptr<Engine> m_engine;
-    std::unique_ptr<MainWindow> m_window;
-
-    // A window on an opened engine, made before open() as the app does.
     bool openWindow(int extraProviders = 1)
     {
-        m_tv = std::make_unique<TestVault>(extraProviders);
-        if (!m_tv->ok())
-            return false;
-        const QString dir = prepareVault(*m_tv);
-        m_engine = std::make_unique<Engine>();
-        m_window = std::make_unique<MainWindow>(m_engine.get());
-        m_window->resize(1100, 750);
-        m_window->show();
-        QSignalSpy opened(m_engine.get(), &Engine::opened);
-        m_engine->open(dir);
-        if (!opened.wait(JobTimeoutMs) || !opened.first().first().toString().isEmpty())
-            return false;
-        return QTest::qWaitFor([&] { return m_window->reader() != nullptr; }, JobTimeoutMs);
+        Options options;
+        options.extraProviders = extraProviders;
+        return MainWindowFixture::openWindow(options);
     }
 
     // Floats `path` through the engine and waits for the model to show as healthy.
@@ -121,12 +98,7 @@ private Q_SLOTS:
         QCoreApplication::setApplicationName(QStringLiteral("tst_ui_mainwindow"));
     }
     void init() { QSettings().clear(); }
-    void cleanup()
-    {
-        m_window.reset();
-        m_engine.reset();
-        m_tv.reset();
-    }
+    void cleanup() { closeWindow(); }
 
     void dropFloatsAModelThatAppearsInTheBrowser()
     {

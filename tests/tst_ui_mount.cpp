@@ -6,6 +6,7 @@
 // this machine has no FUSE).
 #include "engine/engine.h"
 #include "mainwindow.h"
+#include "mainwindowfixture.h"
 #include "modelbrowser.h"
 #include "modellistmodel.h"
 #include "mount/fusemount.h"
@@ -29,33 +30,21 @@ using namespace mf;
 using namespace mf::test;
 using namespace mf::ui;
 
-class TestUiMount : public QObject
+class TestUiMount : public QObject, MainWindowFixture
 {
     Q_OBJECT
 
-    std::unique_ptr<TestVault> m_tv;
-    std::unique_ptr<Engine> m_engine;
-    std::unique_ptr<MainWindow> m_window;
     MountSwitch* m_switch = nullptr;
 
     bool openWindow()
     {
-        m_tv = std::make_unique<TestVault>(1);
-        if (!m_tv->ok())
-            return false;
-        m_tv->vault->setDefaultChunker(SmallChunks);
-        const QString dir = m_tv->vault->directory();
-        m_tv->vault.reset();
-        m_engine = std::make_unique<Engine>();
-        m_window = std::make_unique<MainWindow>(m_engine.get());
-        m_switch = new MountSwitch(m_engine.get(), m_window.get());
-        m_switch->setFolder(m_tv->path(QStringLiteral("ModelFloat")));
-        m_window->show();
-        QSignalSpy opened(m_engine.get(), &Engine::opened);
-        m_engine->open(dir);
-        if (!opened.wait(JobTimeoutMs) || !opened.first().first().toString().isEmpty())
-            return false;
-        return QTest::qWaitFor([&] { return m_window->reader() != nullptr; }, JobTimeoutMs);
+        Options options;
+        options.size = QSize();
+        options.beforeOpen = [this] {
+            m_switch = new MountSwitch(m_engine.get(), m_window.get());
+            m_switch->setFolder(m_tv->path(QStringLiteral("ModelFloat")));
+        };
+        return MainWindowFixture::openWindow(options);
     }
 
     bool floatAndWait(const QString& file, const QString& name)
@@ -82,12 +71,7 @@ private Q_SLOTS:
         QCoreApplication::setApplicationName(QStringLiteral("tst_ui_mount"));
     }
     void init() { QSettings().clear(); }
-    void cleanup()
-    {
-        m_window.reset(); // the switch with it
-        m_engine.reset();
-        m_tv.reset();
-    }
+    void cleanup() { closeWindow(); } // the switch with the window
 
     void missingFuseIsSaidInWords()
     {

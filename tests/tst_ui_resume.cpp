@@ -2,7 +2,9 @@
 // progress it made, a cancelled float's model can be resumed (bit-exact) or discarded, dropping
 // the same file again offers to resume it, and quitting while it runs asks first.
 #include "engine/engine.h"
+#include "enginetestsupport.h"
 #include "mainwindow.h"
+#include "mainwindowfixture.h"
 #include "modelbrowser.h"
 #include "modeldetails.h"
 #include "modellistmodel.h"
@@ -33,21 +35,19 @@ using State = TransferInfo::State;
 constexpr qint64 SlowUploadBytesPerSecond = 2 * MiB;
 constexpr qint64 FileBytes = 12 * qint64(MiB);
 
+// Discard frees the chunks at once (the grace period is tst_catalogcollect's).
+void collectAtOnce(TestVault& tv)
+{
+    tv.registry().settings().setSetting(CatalogCollectJob::GraceSetting, QStringLiteral("0"));
+}
+
 QString prepareVault(TestVault& tv)
 {
     tv.vault->setDefaultChunker(SmallChunks);
-    // Discard frees the chunks at once (the grace period is tst_catalogcollect's).
-    tv.registry().settings().setSetting(CatalogCollectJob::GraceSetting, QStringLiteral("0"));
+    collectAtOnce(tv);
     const QString dir = tv.vault->directory();
     tv.vault.reset();
     return dir;
-}
-
-bool openEngine(Engine& engine, const QString& dir)
-{
-    QSignalSpy opened(&engine, &Engine::opened);
-    engine.open(dir);
-    return opened.wait(JobTimeoutMs) && opened.first().first().toString().isEmpty();
 }
 
 std::optional<TransferInfo> transferIn(const Engine& engine, qint64 id)
@@ -89,27 +89,15 @@ QAbstractButton* buttonOfRole(QMessageBox* box, QMessageBox::ButtonRole role)
 
 } // namespace
 
-class TestUiResume : public QObject
+class TestUiResume : public QObject, MainWindowFixture
 {
     Q_OBJECT
 
-    std::unique_ptr<TestVault> m_tv;
-    std::unique_ptr<Engine> m_engine;
-    std::unique_ptr<MainWindow> m_window;
-
     bool openWindow()
     {
-        m_tv = std::make_unique<TestVault>(1);
-        if (!m_tv->ok())
-            return false;
-        const QString dir = prepareVault(*m_tv);
-        m_engine = std::make_unique<Engine>();
-        m_window = std::make_unique<MainWindow>(m_engine.get());
-        m_window->resize(1100, 750);
-        m_window->show();
-        if (!openEngine(*m_engine, dir))
-            return false;
-        return QTest::qWaitFor([&] { return m_window->reader() != nullptr; }, JobTimeoutMs);
+        Options options;
+        options.prepareVault = collectAtOnce;
+        return MainWindowFixture::openWindow(options);
     }
 
     // Starts a float of a new file `fileName` as `name` under the slow upload limit and waits
@@ -158,12 +146,7 @@ private Q_SLOTS:
         QCoreApplication::setApplicationName(QStringLiteral("tst_ui_resume"));
     }
     void init() { QSettings().clear(); }
-    void cleanup()
-    {
-        m_window.reset();
-        m_engine.reset();
-        m_tv.reset();
-    }
+    void cleanup() { closeWindow(); }
 
     // Defect: pausing showed "0 B of …" and the resumed float started again from 0 %, although
     // it went on from the chunks it had stored. The bar stays at what is done, also across a
