@@ -253,8 +253,7 @@ void HubInfoJob::fetchTree(const QUrl& url)
 
 HubDownloadJob::HubDownloadJob(HubClient* client, const HubRepo& repo, const HubFile& file,
                                qint64 offset, qint64 end, ByteSink* sink, QObject* parent)
-    : QObject(parent)
-    , m_client(client)
+    : HubQuery(client, parent)
     , m_repoId(repo.id)
     , m_commit(repo.commit)
     , m_file(file)
@@ -263,23 +262,18 @@ HubDownloadJob::HubDownloadJob(HubClient* client, const HubRepo& repo, const Hub
     , m_sink(sink)
 {}
 
-HubDownloadJob::~HubDownloadJob()
-{
-    delete m_exchange.data();
-}
-
 qint64 HubDownloadJob::bytesDelivered() const
 {
-    return m_deliveredBefore + (m_exchange ? m_exchange->bytesDelivered() : 0);
+    return m_deliveredBefore + (tracked() ? tracked()->bytesDelivered() : 0);
 }
 
 void HubDownloadJob::start()
 {
-    if (m_client->settings().offline) {
+    if (client()->settings().offline) {
         QMetaObject::invokeMethod(
             this,
             [this] {
-                complete(m_client->offlineError(
+                complete(client()->offlineError(
                     tr("Downloading “%1” of %2").arg(m_file.path, m_repoId)));
             },
             Qt::QueuedConnection);
@@ -296,10 +290,10 @@ void HubDownloadJob::start()
 void HubDownloadJob::resolve()
 {
     ++m_resolves;
-    const QUrl url = m_client->resolveUrl(m_repoId, m_commit, m_file.path);
+    const QUrl url = client()->resolveUrl(m_repoId, m_commit, m_file.path);
     const QString what = tr("Resolving “%1” of %2").arg(m_file.path, m_repoId);
     HttpExchange::Request r;
-    HubClient* client = m_client;
+    HubClient* client = this->client();
     const QString repoId = m_repoId;
     r.method = "HEAD";
     r.build = [client, url](const HttpExchange::Attempt&) { return client->request(url); };
@@ -312,12 +306,12 @@ void HubDownloadJob::resolve()
     r.stallTimeoutMs = client->settings().stallTimeoutMs;
     r.bandwidth = client->bandwidth();
     auto* exchange = new HttpExchange(client->network(), std::move(r), this);
-    m_exchange = exchange;
+    track(exchange);
     connect(exchange, &HttpExchange::finished, this, [this, exchange, url, what] {
         exchange->deleteLater();
-        m_exchange = nullptr;
+        track(nullptr);
         if (!exchange->error().ok()) {
-            complete(m_client->exchangeError(*exchange));
+            complete(this->client()->exchangeError(*exchange));
             return;
         }
         // What the Hub says about the file must be what the tree said, at our commit.
@@ -361,7 +355,7 @@ void HubDownloadJob::fetch()
 {
     const QString what = tr("Downloading “%1” of %2").arg(m_file.path, m_repoId);
     HttpExchange::Request r;
-    HubClient* client = m_client;
+    HubClient* client = this->client();
     const QString repoId = m_repoId;
     const QUrl location = m_location;
     const qint64 from = m_offset + m_deliveredBefore;
@@ -385,17 +379,17 @@ void HubDownloadJob::fetch()
     r.stallTimeoutMs = client->settings().stallTimeoutMs;
     r.bandwidth = client->bandwidth();
     auto* exchange = new HttpExchange(client->network(), std::move(r), this);
-    m_exchange = exchange;
+    track(exchange);
     connect(exchange, &HttpExchange::downloadProgress, this, &HubDownloadJob::progress);
     exchange->setPaused(m_paused);
     connect(exchange, &HttpExchange::finished, this, [this, exchange] {
         exchange->deleteLater();
         m_deliveredBefore += exchange->bytesDelivered();
-        m_exchange = nullptr;
+        track(nullptr);
         Error e = exchange->error();
         // A signed CDN URL that expired (403) or vanished: ask the Hub for a fresh one.
         if (!e.ok() && e.kind != Error::Kind::Cancelled &&
-            m_location != m_client->resolveUrl(m_repoId, m_commit, m_file.path) &&
+            m_location != this->client()->resolveUrl(m_repoId, m_commit, m_file.path) &&
             (e.kind == Error::Kind::Authentication || e.kind == Error::Kind::NotFound) &&
             m_resolves < 3) {
             resolve();
@@ -415,25 +409,8 @@ void HubDownloadJob::fetch()
 void HubDownloadJob::setPaused(bool paused)
 {
     m_paused = paused;
-    if (m_exchange)
-        m_exchange->setPaused(paused);
-}
-
-void HubDownloadJob::abort()
-{
-    if (m_exchange)
-        m_exchange->abort();
-    else
-        complete(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
-}
-
-void HubDownloadJob::complete(const Error& error)
-{
-    if (m_done)
-        return;
-    m_done = true;
-    m_error = error;
-    Q_EMIT finished();
+    if (HttpExchange* e = tracked())
+        e->setPaused(paused);
 }
 
 } // namespace mf

@@ -100,7 +100,7 @@ private:
 // X-Linked-Size, which are checked against what the tree said; then a GET of the location
 // with a Range. A dropped or stalled connection is retried from the first byte the sink does
 // not have yet; an expired CDN URL is resolved again.
-class HubDownloadJob final : public QObject
+class HubDownloadJob final : public HubQuery
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(HubDownloadJob)
@@ -108,24 +108,18 @@ class HubDownloadJob final : public QObject
 public:
     HubDownloadJob(HubClient* client, const HubRepo& repo, const HubFile& file, qint64 offset,
                    qint64 end, ByteSink* sink, QObject* parent = nullptr);
-    ~HubDownloadJob() override;
     void start();
-    void abort();
-    const Error& error() const { return m_error; }
     qint64 bytesDelivered() const;
     // Back-pressure from the sink (see HttpExchange::setPaused); may be called from write().
     void setPaused(bool paused);
 
 Q_SIGNALS:
     void progress(); // bytes arrived (throttling is the receiver's business)
-    void finished();
 
 private:
     void resolve();
     void fetch();
-    void complete(const Error& error);
 
-    HubClient* m_client;
     QString m_repoId;
     QString m_commit;
     HubFile m_file;
@@ -133,12 +127,9 @@ private:
     qint64 m_end;
     ByteSink* m_sink;
     QUrl m_location;
-    QPointer<HttpExchange> m_exchange;
     qint64 m_deliveredBefore = 0; // by earlier fetches (before a re-resolve)
     int m_resolves = 0;
     bool m_paused = false;
-    Error m_error;
-    bool m_done = false;
 };
 
 } // namespace mf

@@ -19,8 +19,18 @@ HttpExchange* HubQuery::exchange(const QUrl& url, const QString& what, const QSt
                                  qint64 maxBytes)
 {
     HttpExchange* e = m_client->jsonExchange(url, what, repoId, maxBytes, this);
-    m_exchange = e;
+    track(e);
     return e;
+}
+
+void HubQuery::track(HttpExchange* exchange)
+{
+    m_exchange = exchange;
+}
+
+HttpExchange* HubQuery::tracked() const
+{
+    return m_exchange.data();
 }
 
 void HubQuery::abort()
