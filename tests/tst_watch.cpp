@@ -11,6 +11,7 @@
 #include "watch/watchlist.h"
 #include "watch/watchscan.h"
 
+#include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QTimer>
 #include <QtTest>
@@ -47,6 +48,19 @@ struct RecordingWatcher
         }
         return true;
     }
+    // Looks again and again for longer than a model takes to be stable, so that whatever it
+    // would float it has queued by then.
+    bool looksUntilStable()
+    {
+        QElapsedTimer clock;
+        clock.start();
+        while (clock.elapsed() < 2 * StableMs) {
+            if (!looks(1))
+                return false;
+            QTest::qWait(StableMs / 5);
+        }
+        return looks(1);
+    }
     FolderWatcher watcher;
     QList<FloatRequest> requests;
     bool allowed = true;
@@ -67,6 +81,7 @@ private Q_SLOTS:
     void hubCacheModelsAreNamedByRepo();
     void floatsOnceKeepsRemovedAndVersionsChanged();
     void floatedBeforeIsKnownByItsBytes();
+    void twoProcessesQueueAModelOnce();
 };
 
 // The list lives in the vault: kept across a reopen; what cannot be watched is refused, saying
@@ -348,6 +363,42 @@ void TestWatch::floatedBeforeIsKnownByItsBytes()
     QVERIFY(complete(QStringLiteral("byhand (2)")));
     QCOMPARE(queued.size(), 1);
     worker.shutdown();
+}
+
+// The app and `watch run` on one vault (two processes, each with its own connection): a model
+// the one queued, whose float has not started yet (no model row), is not queued by the other,
+// and neither forgets what the other recorded when it records its own.
+void TestWatch::twoProcessesQueueAModelOnce()
+{
+    TestVault v;
+    QVERIFY(v.ok());
+    const QString models = v.path(QStringLiteral("models"));
+    QVERIFY(QDir().mkpath(models + QStringLiteral("/second")));
+    QVERIFY(writeFile(models + QStringLiteral("/first.gguf"), "first"));
+    QVERIFY(watchlist::add(v.registry(), v.vault->directory(), models).ok());
+    std::unique_ptr<Vault> other =
+        Vault::open(v.vault->directory(), Vault::OpenMode::Existing, nullptr);
+    QVERIFY(other);
+
+    // Both look before either has floated anything.
+    RecordingWatcher app(v.vault.get());
+    RecordingWatcher cli(other.get());
+    QVERIFY(app.looks(1) && cli.looks(1));
+    QVERIFY(app.looksUntilStable());
+    QCOMPARE(app.requests.size(), 1);
+    QVERIFY(cli.looksUntilStable());
+    QCOMPARE(cli.requests.size(), 0);
+
+    // A second model, found first by the other: each queues one model, and a third watcher
+    // (a later run) knows both.
+    QVERIFY(writeFile(models + QStringLiteral("/second/weights.safetensors"), "second"));
+    QVERIFY(cli.looksUntilStable());
+    QCOMPARE(cli.requests.size(), 1);
+    QVERIFY(app.looksUntilStable());
+    QCOMPARE(app.requests.size(), 1);
+    RecordingWatcher later(v.vault.get());
+    QVERIFY(later.looksUntilStable());
+    QCOMPARE(later.requests.size(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestWatch)

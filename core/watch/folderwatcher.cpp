@@ -170,6 +170,7 @@ void FolderWatcher::onLooked(const QList<watchscan::Result>& results)
     m_looking = false;
     if (!m_vault)
         return;
+    loadFloated(); // with what another process watching the same folders floated meanwhile
     QStringList paths;
     int files = 0;
     bool waiting = false;
@@ -317,17 +318,35 @@ void FolderWatcher::queue(const watchscan::Unit& unit, const QString& name)
     request.paths = {unit.path};
     request.modelName = name;
     // Kept before it is queued: a float that fails is shown in Transfers, where it can be
-    // retried, and is not queued again at every look.
-    remember(unit, name);
+    // retried, and is not queued again at every look. Another process watching the same folder
+    // may have queued it meanwhile: then it is that one's.
+    if (!remember(unit, name))
+        return;
     const qint64 id = m_hooks.queueFloat ? m_hooks.queueFloat(std::move(request)) : 0;
     Q_EMIT floatQueued(unit.path, name, id);
 }
 
-void FolderWatcher::remember(const watchscan::Unit& unit, const QString& model)
+bool FolderWatcher::remember(const watchscan::Unit& unit, const QString& model)
 {
-    m_floated.insert(unit.path, {model, unit.signature});
     m_seen.remove(unit.path);
-    saveFloated();
+    // Read, checked and written under the registry's write lock: the app and `watch run` on one
+    // vault each keep this record, and neither may queue what the other has, or write over
+    // what the other added.
+    bool claimed = false;
+    const bool written = m_vault->registry().transaction([&] {
+        loadFloated();
+        const auto it = m_floated.constFind(unit.path);
+        if (it != m_floated.cend() && it->signature == unit.signature)
+            return true; // recorded by the other process
+        m_floated.insert(unit.path, {model, unit.signature});
+        claimed = true;
+        return saveFloated();
+    });
+    if (!written) {
+        loadFloated(); // what the vault holds; the next look tries again
+        return false;
+    }
+    return claimed;
 }
 
 void FolderWatcher::loadFloated()
@@ -344,13 +363,13 @@ void FolderWatcher::loadFloated()
     }
 }
 
-void FolderWatcher::saveFloated()
+bool FolderWatcher::saveFloated()
 {
     QJsonObject all;
     for (auto it = m_floated.cbegin(); it != m_floated.cend(); ++it)
         all.insert(it.key(), QJsonObject{{QStringLiteral("model"), it->model},
                                          {QStringLiteral("signature"), it->signature}});
-    m_vault->registry().settings().setSetting(
+    return m_vault->registry().settings().setSetting(
         QLatin1String(FloatedKey),
         QString::fromUtf8(QJsonDocument(all).toJson(QJsonDocument::Compact)));
 }

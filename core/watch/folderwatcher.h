@@ -29,7 +29,8 @@ class Vault;
 //   with the same sizes and modification times, and none of its files is a partial download.
 // - Once: what it floated is kept in the vault's settings ("watched_floats": path, signature,
 //   model name); an unchanged model is never floated again, and a model the vault already has
-//   under its name with the same files (sizes, then SHA-256) is taken as floated.
+//   under its name with the same files (sizes, then SHA-256) is taken as floated. The record is
+//   shared: of the app and `watch run` watching one vault, only the first queues a model.
 // - A changed model floats as a new version: "NAME (2)", then "NAME (3)", ...; the earlier
 //   versions stay. A file removed from a watched folder never leaves the vault.
 // - Background work: nothing is queued while `mayFloat` says no (sync paused, on battery, on a
@@ -101,9 +102,12 @@ private:
     void checkHashes(const watchscan::Unit& unit, const QString& model, qint64 modelId);
     void queue(const watchscan::Unit& unit, const QString& name);
     QString newVersionName(const QString& base);
-    void remember(const watchscan::Unit& unit, const QString& model);
+    // Records the unit as floated as `model`; false when another process recorded it first with
+    // the same files (or the record could not be written).
+    bool remember(const watchscan::Unit& unit, const QString& model);
+    // The record of what was floated, kept in the vault, which another process may change.
     void loadFloated();
-    void saveFloated();
+    bool saveFloated();
 
     Hooks m_hooks;
     Vault* m_vault = nullptr;
