@@ -82,6 +82,7 @@ private Q_SLOTS:
     void floatsOnceKeepsRemovedAndVersionsChanged();
     void floatedBeforeIsKnownByItsBytes();
     void twoProcessesQueueAModelOnce();
+    void queuedFloatsWaitWhileBackgroundWorkMayNot();
 };
 
 // The list lives in the vault: kept across a reopen; what cannot be watched is refused, saying
@@ -399,6 +400,64 @@ void TestWatch::twoProcessesQueueAModelOnce()
     RecordingWatcher later(v.vault.get());
     QVERIFY(later.looksUntilStable());
     QCOMPARE(later.requests.size(), 0);
+}
+
+// A watched float already running when background work may no longer run (sync paused here; on
+// battery and on a metered network take the same path) stops and waits, queued, saying why,
+// and goes on by itself to the end once it may; a float the user started is left alone.
+void TestWatch::queuedFloatsWaitWhileBackgroundWorkMayNot()
+{
+    TestVault v;
+    QVERIFY(v.ok());
+    v.vault->setDefaultChunker(SmallChunks);
+    const QString vaultDir = v.vault->directory();
+    const QString models = v.path(QStringLiteral("models"));
+    QVERIFY(QDir().mkpath(models));
+    QVERIFY(writePseudoRandomFile(models + QStringLiteral("/watched.gguf"), 6 * MiB, 3));
+    const QString own = v.path(QStringLiteral("own.gguf"));
+    QVERIFY(writePseudoRandomFile(own, 6 * MiB, 4));
+    QVERIFY(watchlist::add(v.registry(), vaultDir, models).ok());
+    v.vault.reset();
+
+    std::atomic<qint64> ids{0};
+    EngineWorker worker(&ids);
+    worker.folderWatcher()->setStableMs(StableMs);
+    worker.setBandwidthLimits(1 * MiB, 0); // slow enough to be caught running
+    QHash<qint64, TransferInfo> last;
+    connect(&worker, &EngineWorker::transferUpdated, this,
+            [&last](const TransferInfo& info, bool) { last.insert(info.id, info); });
+    QSignalSpy opened(&worker, &EngineWorker::opened);
+    worker.open(vaultDir);
+    QVERIFY(opened.size() == 1 || opened.wait(JobTimeoutMs));
+    QSignalSpy queued(worker.folderWatcher(), &FolderWatcher::floatQueued);
+    QVERIFY(queued.wait(JobTimeoutMs));
+    const qint64 watched = queued.first().at(2).toLongLong();
+    FloatRequest request;
+    request.paths = {own};
+    request.modelName = QStringLiteral("own");
+    const qint64 mine = ++ids;
+    worker.add(mine, request);
+    const auto is = [&last](qint64 id, TransferInfo::State state) {
+        return last.value(id).state == state;
+    };
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            return is(watched, TransferInfo::State::Running) && last.value(watched).doneBytes > 0;
+        },
+        JobTimeoutMs));
+
+    worker.setSyncPaused(true);
+    QVERIFY(
+        QTest::qWaitFor([&] { return is(watched, TransferInfo::State::Queued); }, JobTimeoutMs));
+    QVERIFY2(last.value(watched).stage.contains(QStringLiteral("paused")),
+             qPrintable(last.value(watched).stage));
+    // It stays waiting while the user's float goes on to its end.
+    QVERIFY(QTest::qWaitFor([&] { return is(mine, TransferInfo::State::Done); }, JobTimeoutMs));
+    QVERIFY(is(watched, TransferInfo::State::Queued));
+
+    worker.setSyncPaused(false);
+    QVERIFY(QTest::qWaitFor([&] { return is(watched, TransferInfo::State::Done); }, JobTimeoutMs));
+    worker.shutdown();
 }
 
 QTEST_GUILESS_MAIN(TestWatch)

@@ -63,14 +63,17 @@ EngineWorker::EngineWorker(std::atomic<qint64>* ids, QObject* parent)
     FolderWatcher::Hooks hooks;
     hooks.queueFloat = [this](FloatRequest request) {
         const qint64 id = ++*m_ids;
-        m_queue->add(id, std::move(request));
+        m_queue->add(id, std::move(request), false, QLatin1String(WatchTask));
         return id;
     };
-    hooks.mayFloat = [this] {
-        const Scheduler* s = m_sync->scheduler();
-        return !s->isPaused() && s->deferReason().isEmpty();
-    };
+    hooks.mayFloat = [this] { return backgroundHoldReason().isEmpty(); };
     m_watcher = new FolderWatcher(std::move(hooks), this);
+    // And those it queued already wait too, running or not, and go on once they may.
+    const auto holdWatchedFloats = [this] {
+        m_queue->holdTask(QLatin1String(WatchTask), backgroundHoldReason());
+    };
+    connect(m_sync->scheduler(), &Scheduler::statusChanged, this, holdWatchedFloats);
+    holdWatchedFloats();
     connect(m_sync->scheduler(), &Scheduler::statusChanged, m_watcher,
             &FolderWatcher::retryDeferred);
 
@@ -96,6 +99,12 @@ EngineWorker::EngineWorker(std::atomic<qint64>* ids, QObject* parent)
         m_sync->emitStatus();
         m_sync->scheduler()->poke();
     });
+}
+
+QString EngineWorker::backgroundHoldReason() const
+{
+    const Scheduler* s = m_sync->scheduler();
+    return s->isPaused() ? tr("background sync is paused") : s->deferReason();
 }
 
 EngineWorker::~EngineWorker()

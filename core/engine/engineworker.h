@@ -144,6 +144,10 @@ Q_SIGNALS:
     void watchedFoldersChanged(const QStringList& folders, const QString& error);
 
 private:
+    // The task the watched folders' floats run under (TransferQueue::holdTask()).
+    static constexpr char WatchTask[] = "watch";
+    // Why background work (the scheduler's, the watched folders') may not run now; empty: it may.
+    QString backgroundHoldReason() const;
     void emitWatchedFolders(const QString& error);
     // The vault is open: its queue, scheduler and API start.
     void startOnVault();

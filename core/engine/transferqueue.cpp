@@ -40,6 +40,12 @@ namespace {
 constexpr int ProgressIntervalMs = 200;        // transferChanged at most 5/s per transfer
 constexpr qint64 ModelSignalIntervalMs = 2000; // a growing model's row, chunk map
 
+// What a transfer held back by holdTask() says in its row.
+QString heldStage(const QString& reason)
+{
+    return QCoreApplication::translate("mf::TransferQueue", "Waits: %1").arg(reason);
+}
+
 } // namespace
 
 TransferQueue::TransferQueue(std::atomic<qint64>* ids, QObject* parent)
@@ -204,6 +210,15 @@ void TransferQueue::schedule()
             continue;
         if (t.info.waitingUntil.isValid() && t.info.waitingUntil > now)
             continue; // its provider is paused until then
+        if (!t.task.isEmpty() && m_heldTasks.contains(t.task)) {
+            // Background work may not run now: the row says why it waits.
+            const QString stage = heldStage(m_heldTasks.value(t.task));
+            if (t.info.stage != stage) {
+                t.info.stage = stage;
+                Q_EMIT transferUpdated(t.info, false);
+            }
+            continue;
+        }
         t.info.waitingUntil = QDateTime();
         start(t);
     }
@@ -337,6 +352,15 @@ void TransferQueue::onJobFinished(qint64 id, const QString& error, bool cancelle
     // Its job is gone, and whatever it retried with it.
     t->info.retrying.clear();
     t->info.nextTry = QDateTime();
+    if (cancelled && t->stop == Stop::Hold) {
+        // Background work may not run now: it waits, queued, and goes on once it may.
+        t->info.bytesPerSecond = 0;
+        t->info.etaSeconds = -1;
+        setState(*t, TransferInfo::State::Queued);
+        emitStats();
+        schedule();
+        return;
+    }
     if (!cancelled && waitUntilMs > 0 && t->stop == Stop::None) {
         // A provider it needs is paused (a daily cap, a transfer quota): the rest waits for it
         // and goes on by itself then, instead of ending as failed or short of copies.
@@ -495,6 +519,27 @@ void TransferQueue::updateBusy()
         return;
     m_busy = busy;
     Q_EMIT busyChanged(busy);
+}
+
+void TransferQueue::holdTask(const QString& task, const QString& reason)
+{
+    if (reason.isEmpty() ? !m_heldTasks.remove(task) : m_heldTasks.value(task) == reason)
+        return;
+    if (!reason.isEmpty())
+        m_heldTasks.insert(task, reason);
+    for (auto& [id, t] : m_transfers) {
+        if (t.task != task)
+            continue;
+        if (t.info.state == TransferInfo::State::Running && !reason.isEmpty() &&
+            t.stop == Stop::None && !isAdopted(t)) {
+            abortJob(t, Stop::Hold); // its finished() queues it again
+        } else if (reason.isEmpty() && t.info.state == TransferInfo::State::Queued &&
+                   !t.info.stage.isEmpty()) {
+            t.info.stage.clear(); // it may run again (schedule() says otherwise if it waits)
+            Q_EMIT transferUpdated(t.info, false);
+        }
+    }
+    schedule();
 }
 
 void TransferQueue::pause(qint64 id)

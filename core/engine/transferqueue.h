@@ -61,6 +61,10 @@ public:
     void cancel(qint64 id);
     void retry(qint64 id);
     void answerRestoreConflict(qint64 id, const ExistingFileAnswers& answers);
+    // Transfers queued for `task` wait while `reason` is not empty (background work may not run
+    // now: sync paused, on battery, on a metered network; the row says why); those running stop
+    // and wait, queued, and all go on by themselves once it is empty again.
+    void holdTask(const QString& task, const QString& reason);
     void pauseAll();
     void resumeAll();
     void clearFinished();
@@ -92,7 +96,8 @@ Q_SIGNALS:
     void modelsHealthChanged();
 
 private:
-    enum class Stop { None, Pause, Cancel, Shutdown };
+    // Hold: stopped by holdTask(), to wait queued.
+    enum class Stop { None, Pause, Hold, Cancel, Shutdown };
     struct Transfer
     {
         TransferInfo info;
@@ -186,6 +191,7 @@ private:
     SyncService* m_sync = nullptr;
     std::map<qint64, Transfer> m_transfers; // by id: the queue order
     int m_concurrency = 2;
+    QHash<QString, QString> m_heldTasks;        // task -> why its transfers wait (holdTask())
     QTimer m_progressTimer;                     // throttles transferChanged
     QTimer m_wakeTimer;                         // the next transfer waiting for a provider
     QNetworkAccessManager* m_network = nullptr; // for Hub imports; made on first use, here
