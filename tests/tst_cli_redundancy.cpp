@@ -176,6 +176,17 @@ void TestCliRedundancy::copiesSetTheReplication()
     const CliResult all = run({QStringLiteral("config"), QStringLiteral("--json")});
     QCOMPARE(all.json().value(QStringLiteral("replication")).toInt(), 3);
     QCOMPARE(all.json().value(QStringLiteral("redundancy")).toString(), QStringLiteral("copies 3"));
+
+    // `config replication N` (and the app's copies setting) names a copies scheme too: a shards
+    // scheme set before gives way to it instead of staying on beside it.
+    QCOMPARE(run({QStringLiteral("config"), QStringLiteral("redundancy"), QStringLiteral("shards"),
+                  QStringLiteral("4+1")})
+                 .code,
+             0);
+    const CliResult replication =
+        run({QStringLiteral("config"), QStringLiteral("replication"), QStringLiteral("2")});
+    QVERIFY2(replication.code == 0, replication.describe().constData());
+    QCOMPARE(redundancy(), QStringLiteral("copies 2"));
 }
 
 void TestCliRedundancy::floatSaysItPlacesCopies()

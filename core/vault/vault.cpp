@@ -282,7 +282,8 @@ int Vault::replicationFactor()
 
 bool Vault::setReplicationFactor(int replicas)
 {
-    return m_registry->settings().setSetting(ReplicationKey, QString::number(replicas));
+    // "copies N" is the scheme this setting names: a shards scheme set before gives way to it.
+    return setRedundancy(RedundancyScheme::makeCopies(replicas));
 }
 
 RedundancyScheme Vault::redundancy()
@@ -299,7 +300,8 @@ bool Vault::setRedundancy(const RedundancyScheme& scheme)
     Registry& r = *m_registry;
     return r.transaction([&] {
         return r.settings().setSetting(QLatin1String(RedundancySetting), scheme.toString()) &&
-               (scheme.isShards() || setReplicationFactor(scheme.copies));
+               (scheme.isShards() ||
+                r.settings().setSetting(ReplicationKey, QString::number(scheme.copies)));
     });
 }
 

@@ -71,6 +71,7 @@ public:
     ProviderFactory& providerFactory() { return m_factory; }
 
     int replicationFactor();
+    // The scheme "copies `replicas`" (setRedundancy()).
     bool setReplicationFactor(int replicas);
     // The vault's redundancy scheme (docs/erasure.md). "copies N" is the replication setting
     // above; "shards K+M" is kept in the setting RedundancySetting, and copies stay what a float
