@@ -25,6 +25,12 @@ private Q_SLOTS:
 
 private:
     QString newLink();
+    static QList<QPair<QString, qint64>> folderFiles()
+    {
+        return {{QStringLiteral("config.json"), 700},
+                {QStringLiteral("weights/part 1.bin"), 1 * MiB + 17},
+                {QStringLiteral("weights/part-2.bin"), 300 * KiB}};
+    }
     QByteArray m_upload;
 };
 
@@ -55,6 +61,11 @@ void TestWebPage::initTestCase()
     QVERIFY(test::writeFile(m_box->path(QStringLiteral("input/up.bin")), m_upload));
     QVERIFY(test::writeFile(m_box->path(QStringLiteral("input/big.bin")),
                             test::pseudoRandomBytes(200 * MiB, 92)));
+    // A folder the browser drops: one model of its three files, by their paths in it.
+    QVERIFY(QDir().mkpath(m_box->path(QStringLiteral("input/tinyfolder/weights"))));
+    for (const auto& [path, size] : folderFiles())
+        QVERIFY(test::writeFile(m_box->path(QStringLiteral("input/tinyfolder/") + path),
+                                test::pseudoRandomBytes(size, int(size))));
 }
 
 QString TestWebPage::newLink()
@@ -83,7 +94,7 @@ void TestWebPage::browserSignsInSearchesAndDownloads()
          QString::fromLatin1(
              QCryptographicHash::hash(m_upload, QCryptographicHash::Sha256).toHex()),
          m_box->path(QStringLiteral("input/big.bin")), m_box->path(QStringLiteral("restored")),
-         phone, desktop},
+         m_box->path(QStringLiteral("input/tinyfolder")), phone, desktop},
         &output, 900'000);
     if (qEnvironmentVariableIsSet("WEBPAGE_VERBOSE") || !ok ||
         !output.contains(QLatin1String("all checks passed")))
@@ -107,6 +118,11 @@ void TestWebPage::browserSignsInSearchesAndDownloads()
     QVERIFY(output.contains(QLatin1String("the resumed restore is followed to 100 %")));
     QCOMPARE(test::opensslSha256Hex(m_box->path(QStringLiteral("restored/big.bin"))),
              test::opensslSha256Hex(m_box->path(QStringLiteral("input/big.bin"))));
+    // The dropped folder's restore wrote each of its files bit-exact, where it was in the folder.
+    QVERIFY(output.contains(QLatin1String("a dropped folder is one model of its files")));
+    for (const auto& [path, size] : folderFiles())
+        QCOMPARE(test::opensslSha256Hex(m_box->path(QStringLiteral("restored/") + path)),
+                 test::opensslSha256Hex(m_box->path(QStringLiteral("input/tinyfolder/") + path)));
     // The restore the page followed wrote the file bit-exact; the model it then removed is gone.
     QFile restored(m_box->path(QStringLiteral("restored/other.bin")));
     QVERIFY(restored.open(QIODevice::ReadOnly));

@@ -4,12 +4,13 @@
 // CSRF token are refused. Prints one line per check; exits non-zero at the first failure.
 //
 // node web-page-check.mjs CHROMIUM BASE_URL MODEL FILE SHA256 SEARCH UPLOAD UPLOAD_SHA256 BIG
-//                         RESTORE_DIR LINK...
+//                         RESTORE_DIR FOLDER LINK...
 // (one sign-in link per viewport: 390x844, then 1400x900). At the desktop's size it also
 // uploads UPLOAD with the file picker (then downloads it), drops a file made in the page, and
 // cancels the upload of BIG midway (nothing of it may stay), then drops BIG itself and sees it
 // floated with its SHA-256; then verifies MODEL and restores it into RESTORE_DIR, following both
-// to 100 %, and removes it (the page asks first); and restores BIG into RESTORE_DIR, pausing
+// to 100 %, and removes it (the page asks first); drops FOLDER, which floats as one model of its
+// files (each with its own progress bar), and restores it into RESTORE_DIR; and restores BIG into RESTORE_DIR, pausing
 // and resuming the restore on the page on its way to 100 % (the caller compares the bytes).
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -18,7 +19,7 @@ import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
 
 const [executablePath, baseUrl, model, file, sha256, search, upload, uploadSha256, big, restoreDir,
-  ...links] = process.argv.slice(2);
+  folder, ...links] = process.argv.slice(2);
 const axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 // An accessibility scan of what the page shows now (axe-core, WCAG 2 A and AA rules): injected
@@ -122,6 +123,7 @@ async function visit(browser, viewport, link) {
   if (viewport.width > 1000) {
     await keyboardOnly(page, where);
     await uploads(page, where, problems);
+    await folderRoundTrip(page, where);
     await modelActions(page, where, problems);
     await pausedAndResumed(page, where);
   }
@@ -236,6 +238,43 @@ async function uploads(page, where, problems) {
   check(bigInfo.files.length === 1 && bigInfo.files[0].sha256 === bigSha256 &&
     bigInfo.files[0].size === size,
   `${where}: a dropped ${size}-byte file is floated whole with its SHA-256`);
+}
+
+// A folder dropped on the page (a synthetic drop of the files a folder picker gives, with their
+// paths in the folder) floats as one model of its files, and restores into RESTORE_DIR.
+async function folderRoundTrip(page, where) {
+  const name = folder.split('/').pop();
+  await page.goto(baseUrl + '/#/');
+  const picker = await page.evaluateHandle(() => {
+    const input = document.createElement('input');
+    input.type = 'file';
+    input.webkitdirectory = true;
+    return input;
+  });
+  await picker.setInputFiles(folder);
+  const paths = await picker.evaluate((input) => [...input.files].map((f) => f.webkitRelativePath));
+  const drop = await page.evaluateHandle((input) => {
+    const transfer = new DataTransfer();
+    for (const f of input.files) transfer.items.add(f);
+    return transfer;
+  }, picker);
+  await page.locator('.drop').dispatchEvent('drop', { dataTransfer: drop });
+  await page.getByText(`floated as “${name}”, ${paths.length} files`).waitFor({ timeout: 60000 });
+  for (const path of paths) {
+    const bar = page.getByLabel('Upload of ' + path, { exact: true });
+    check(await bar.getAttribute('value') === await bar.getAttribute('max'),
+      `${where}: ${path} has its own progress bar, full`);
+  }
+  const info = await page.evaluate(async (n) =>
+    (await fetch('/api/v1/models/' + encodeURIComponent(n))).json(), name);
+  const inModel = info.files.map((f) => f.path).sort();
+  const expected = paths.map((p) => p.split('/').slice(1).join('/')).sort();
+  check(JSON.stringify(inModel) === JSON.stringify(expected),
+    `${where}: a dropped folder is one model of its files by their paths (${inModel.join(', ')})`);
+  await page.goto(baseUrl + '/#/model/' + encodeURIComponent(name));
+  await page.getByRole('heading', { level: 1, name }).waitFor();
+  await page.getByLabel(/Restore into a folder/).fill(restoreDir);
+  await followedToTheEnd(page, 'Restore', /^Restor/, where, "the folder's restore");
 }
 
 // A restore of the big model, paused and resumed on the page, followed to 100 %.
