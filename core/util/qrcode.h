@@ -22,9 +22,10 @@ Matrix encode(const QString& text);
 constexpr int QuietZone = 4;
 
 // The code as lines of text for a terminal: two rows of modules per line in Unicode half blocks
-// (▀ ▄ █ and space), with the quiet zone. A terminal draws text light on dark, so a light module
-// is drawn (a block) and a dark one left blank, as `qrencode -t UTF8` does; phone cameras read
-// it either way round. Empty if the code is empty.
+// (▀ ▄ █ and space), with the quiet zone. Most terminals draw text light on dark, so a light
+// module is drawn (a block) and a dark one left blank, as `qrencode -t UTF8` does; on a light
+// terminal the code shows inverted, which most phone cameras read too. Empty if the code is
+// empty.
 QString halfBlocks(const Matrix& code);
 
 } // namespace mf::qrcode

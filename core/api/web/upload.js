@@ -62,6 +62,11 @@ function uploadOne(file, list, onFloated) {
 
 // A folder's files ({ file, path } in the folder) sent as one model named `name`.
 function uploadFolder(name, entries, list, onFloated) {
+  if (!entries.length) {
+    list.append(el('li', { class: 'upload' }, el('span', { class: 'upload-name' }, name + '/'),
+      el('span', { class: 'reason error' }, 'the folder has no file to float')));
+    return;
+  }
   const bars = entries.map(({ path }) =>
     el('progress', { max: 1, value: 0, 'aria-label': `Upload of ${name}/${path}` }));
   const info = el('span', { class: 'reason' }, 'starting…');
