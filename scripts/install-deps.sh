@@ -9,6 +9,7 @@ packages=(
     libssl-dev openssl nlohmann-json3-dev
     libfuse3-dev fuse3
     libisal-dev
+    libqrencode-dev
     util-linux
     clang-14 libclang-rt-14-dev
     qtkeychain-qt6-dev libsecret-1-0 gnome-keyring libsecret-tools dbus-daemon dbus-bin
@@ -18,6 +19,7 @@ packages=(
     skopeo
     strace
     chromium
+    zbar-tools
     dpkg-dev help2man lintian devscripts appstream debootstrap debian-archive-keyring
 )
 

@@ -81,6 +81,7 @@ protected:
     std::unique_ptr<test::CliSandbox> m_box;
     QProcess m_server;
     quint16 m_port = 0;
+    QStringList m_serveOptions; // more options for the server initTestCase() starts
     QByteArray m_token;
     QByteArray m_bytes; // model "m", file "m.bin"
     QByteArray m_other; // model "other", file "other.bin"
@@ -121,8 +122,10 @@ inline void ApiTestBase::initTestCase()
 
     m_server.setProcessEnvironment(m_box->environment());
     m_server.setWorkingDirectory(m_box->root());
-    m_server.start(test::CliSandbox::cli(),
-                   {QStringLiteral("serve"), QStringLiteral("--port"), QStringLiteral("0")});
+    m_server.start(
+        test::CliSandbox::cli(),
+        QStringList{QStringLiteral("serve"), QStringLiteral("--port"), QStringLiteral("0")} +
+            m_serveOptions);
     QVERIFY(m_server.waitForStarted());
     static const QRegularExpression urlLine(QStringLiteral("http://127\\.0\\.0\\.1:(\\d+)/"));
     QByteArray said;

@@ -56,6 +56,8 @@ private Q_SLOTS:
     void uploadFloatsTheBodyAsItArrives();
     void uploadCutOffLeavesNothing();
     void uploadRefusals();
+    void folderUploadFloatsOneModel();
+    void folderUploadRefusalsLeaveNothing();
     void floatRestoreAndVerifyAreTransfers();
     void pauseResumeAndCancel();
     void eventsFollowATransfer();
@@ -268,6 +270,120 @@ void TestApiTransfers::uploadCutOffLeavesNothing()
         call(QStringLiteral("PUT"), QStringLiteral("/api/v1/models/cut/files/cut.bin"), {},
              {QStringLiteral("--data-binary"), QLatin1Char('@') + file});
     QVERIFY2(again.status == 201, again.describe());
+}
+
+// PUT /api/v1/models/{model} with X-Model-Files: a folder's files, one after another in one
+// body, floated as one model with their paths (a space and a sub-folder among them, and an
+// empty file), each reading back bit-exact.
+void TestApiTransfers::folderUploadFloatsOneModel()
+{
+    const QList<QPair<QString, QByteArray>> files = {
+        {QStringLiteral("config.json"), QByteArray("{\"architecture\": \"llama\"}")},
+        {QStringLiteral("weights/part 1.bin"), test::pseudoRandomBytes(2 * MiB + 3, 21)},
+        {QStringLiteral("empty.txt"), QByteArray()},
+        {QStringLiteral("weights/part 2.bin"), test::pseudoRandomBytes(300 * KiB, 22)}};
+    QByteArray body;
+    QStringList listed;
+    for (const auto& [path, bytes] : files) {
+        body += bytes;
+        listed.append(QString::fromLatin1(QUrl::toPercentEncoding(path)) + QLatin1Char(':') +
+                      QString::number(bytes.size()));
+    }
+    const QString file = m_box->path(QStringLiteral("input/folder.body"));
+    QVERIFY(test::writeFile(file, body));
+    const CurlReply put = call(QStringLiteral("PUT"), QStringLiteral("/api/v1/models/folder"), {},
+                               {QStringLiteral("-H"),
+                                QStringLiteral("X-Model-Files: ") + listed.join(QLatin1Char(',')),
+                                QStringLiteral("--data-binary"), QLatin1Char('@') + file});
+    QVERIFY2(put.status == 201, put.describe());
+    const QJsonArray answered = put.json().value(QStringLiteral("files")).toArray();
+    QCOMPARE(answered.size(), files.size());
+    for (qsizetype i = 0; i < files.size(); ++i) {
+        const QJsonObject f = answered.at(i).toObject();
+        QCOMPARE(f.value(QStringLiteral("path")).toString(), files.at(i).first);
+        QCOMPARE(
+            f.value(QStringLiteral("sha256")).toString(),
+            QString::fromLatin1(
+                QCryptographicHash::hash(files.at(i).second, QCryptographicHash::Sha256).toHex()));
+        const QString at = QStringLiteral("/api/v1/models/folder/files/") +
+                           QString::fromLatin1(QUrl::toPercentEncoding(files.at(i).first, "/"));
+        const CurlReply back = call(QStringLiteral("GET"), at);
+        QVERIFY2(back.status == 200, back.describe());
+        QVERIFY2(back.body == files.at(i).second, qPrintable(files.at(i).first));
+    }
+    const QJsonObject t = waitForState(put.json().value(QStringLiteral("transfer")).toInteger(),
+                                       {QStringLiteral("done")});
+    QCOMPARE(t.value(QStringLiteral("totalBytes")).toInteger(), body.size());
+    const CurlReply info = call(QStringLiteral("GET"), QStringLiteral("/api/v1/models/folder"));
+    QCOMPARE(info.json().value(QStringLiteral("files")).toArray().size(), files.size());
+}
+
+// A folder's upload is all or nothing: a header that is not a list of the body's files, a path
+// the vault does not take, a path twice, a name taken, or a body cut off after its first file
+// are refused, and no model of it stays.
+void TestApiTransfers::folderUploadRefusalsLeaveNothing()
+{
+    const QString file = m_box->path(QStringLiteral("input/two.body"));
+    QVERIFY(test::writeFile(file, test::pseudoRandomBytes(200 * KiB, 23)));
+    const auto put = [&](const QString& model, const QStringList& header) {
+        QStringList extra{QStringLiteral("--data-binary"), QLatin1Char('@') + file};
+        if (!header.isEmpty())
+            extra << QStringLiteral("-H") << QStringLiteral("X-Model-Files: ") + header.first();
+        return call(QStringLiteral("PUT"), QStringLiteral("/api/v1/models/") + model, {}, extra);
+    };
+    const struct
+    {
+        QStringList header;
+        int status;
+        const char* says;
+    } cases[] = {
+        {{}, 400, "X-Model-Files lists"},
+        {{QStringLiteral("a.bin:1000,b.bin:1000")}, 400, "come to 2000 bytes"},
+        {{QStringLiteral("a.bin:102400,b.bin")}, 400, "X-Model-Files lists"},
+        {{QStringLiteral("a.bin:-1,b.bin:204801")}, 400, "X-Model-Files lists"},
+        {{QStringLiteral("%2E%2E%2Fa.bin:102400,b.bin:102400")}, 400, ""},
+        {{QStringLiteral("a.bin:102400,a.bin:102400")}, 400, "comes twice"},
+        {{QStringLiteral("a.bin:102400,b%5Cc.bin:102400")}, 400, ""},
+    };
+    for (const auto& c : cases) {
+        const CurlReply r = put(QStringLiteral("refused"), c.header);
+        QVERIFY2(r.status == c.status && r.body.contains(c.says), r.describe());
+        QCOMPARE(call(QStringLiteral("GET"), QStringLiteral("/api/v1/models/refused")).status, 404);
+    }
+    const CurlReply taken =
+        put(QStringLiteral("up"), {QStringLiteral("a.bin:102400,b.bin:102400")});
+    QVERIFY2(taken.status == 409, taken.describe());
+
+    // Cut off in its second file: the first, floated whole, goes with the model.
+    const int objectsBefore = chunkObjects();
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, m_port);
+    QVERIFY(socket.waitForConnected(10'000));
+    QByteArray head = rawRequestHead("PUT", "/api/v1/models/halfdone", 3 * MiB);
+    head.insert(head.size() - 2, "X-Model-Files: first.bin:1048576,second.bin:2097152\r\n");
+    socket.write(head);
+    socket.write(test::pseudoRandomBytes(2 * MiB, 24));
+    QVERIFY2(waitFor([&] {
+                 socket.waitForBytesWritten(10);
+                 const QJsonArray files =
+                     call(QStringLiteral("GET"), QStringLiteral("/api/v1/models/halfdone"))
+                         .json()
+                         .value(QStringLiteral("files"))
+                         .toArray();
+                 return std::any_of(files.begin(), files.end(), [](const QJsonValue& f) {
+                     return f[QStringLiteral("path")].toString() == QLatin1String("first.bin") &&
+                            f[QStringLiteral("complete")].toBool();
+                 });
+             }),
+             "the first file was not floated whole");
+    socket.abort();
+    QVERIFY(waitFor([&] {
+        return call(QStringLiteral("GET"), QStringLiteral("/api/v1/models/halfdone")).status == 404;
+    }));
+    QVERIFY2(
+        waitFor([&] { return chunkObjects() == objectsBefore; }),
+        qPrintable(
+            QStringLiteral("%1 chunk objects, %2 before").arg(chunkObjects()).arg(objectsBefore)));
 }
 
 void TestApiTransfers::uploadRefusals()

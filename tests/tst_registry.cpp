@@ -36,6 +36,7 @@ private Q_SLOTS:
     void upgradesAVersionOneVaultKeepingItsData();
     void placementsNotNamedByCidUseTheirIndex();
     void pendingPutsAreCountedByTheirIndex();
+    void aPageOfModelsReadsOnlyThatPage();
     void twoInstancesSeeEachOthersCommits();
     void nestedTransactionFailureRollsBackEverything();
     void nestedRegistryCallFailureRollsBackEverything();
@@ -63,6 +64,45 @@ void TestRegistry::pendingPutsAreCountedByTheirIndex()
 // chunk. In a vault of a million placements, reading them all took half a second a provider;
 // the partial index of schema 12 finds the few there are. The query and the index must keep
 // the same condition, or SQLite reads every placement again: the plan says which it does.
+// The API's list of models (GET /api/v1/models): a page by name, with how many match, read
+// through the name's index rather than by reading and sorting every model; a search folds case
+// as Qt does, beyond ASCII (which SQLite's LIKE would not).
+void TestRegistry::aPageOfModelsReadsOnlyThatPage()
+{
+    ModelRows& rows = m_r->modelRows();
+    for (const QString& name :
+         {QStringLiteral("delta"), QStringLiteral("Alpha"), QStringLiteral("charlie"),
+          QStringLiteral("Élan-b"), QStringLiteral("bravo"), QStringLiteral("élan-a")})
+        QVERIFY(rows.createModel(name, QString()));
+    const auto names = [](const QList<ModelRecord>& models) {
+        QStringList out;
+        for (const ModelRecord& m : models)
+            out.append(m.name);
+        return out;
+    };
+    int total = -1;
+    // SQLite orders names by their bytes: upper case first, "É" after every ASCII letter.
+    QCOMPARE(names(rows.modelPage(QString(), 1, 2, &total)),
+             (QStringList{QStringLiteral("bravo"), QStringLiteral("charlie")}));
+    QCOMPARE(total, 6);
+    QCOMPARE(names(rows.modelPage(QString(), 6, 2, &total)), QStringList());
+    QCOMPARE(total, 6);
+    QCOMPARE(names(rows.modelPage(QStringLiteral("éLAN"), 0, 10, &total)),
+             (QStringList{QStringLiteral("Élan-b"), QStringLiteral("élan-a")}));
+    QCOMPARE(total, 2);
+    QCOMPARE(names(rows.modelPage(QStringLiteral("A"), 2, 2, &total)),
+             (QStringList{QStringLiteral("charlie"), QStringLiteral("delta")}));
+    QCOMPARE(total, 6);
+    QCOMPARE(names(rows.modelPage(QStringLiteral("zulu"), 0, 10, &total)), QStringList());
+    QCOMPARE(total, 0);
+    const QString plan = test::queryPlan(
+        dbPath(), QStringLiteral("SELECT id, name, source, created_at, tags, state, degraded FROM "
+                                 "models ORDER BY name LIMIT 2 OFFSET 1"));
+    QVERIFY2(plan.contains(QStringLiteral("USING INDEX")) &&
+                 !plan.contains(QStringLiteral("TEMP B-TREE")),
+             qPrintable(plan));
+}
+
 void TestRegistry::placementsNotNamedByCidUseTheirIndex()
 {
     buildVault(*m_r);

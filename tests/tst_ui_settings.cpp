@@ -4,6 +4,7 @@
 #include "credentials/catalogkey.h"
 #include "credentials/vaultcredentials.h"
 #include "engine/engine.h"
+#include "qrtestsupport.h"
 #include "settingsdialog.h"
 #include "testvault.h"
 #include "uitestsupport.h"
@@ -17,6 +18,7 @@
 #include <QLineEdit>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
+#include <QPixmap>
 #include <QPushButton>
 #include <QSettings>
 #include <QSpinBox>
@@ -169,6 +171,15 @@ private Q_SLOTS:
             JobTimeoutMs));
         const QString link = QGuiApplication::clipboard()->text();
         QVERIFY(webLink->text().contains(link));
+        // And as a QR code for a phone: zbarimg reads the exact link off the picture shown.
+        auto* qr = dialog.findChild<QLabel*>(QStringLiteral("webSignInQr"));
+        QVERIFY(qr && qr->isVisibleTo(&dialog));
+        const QString png = QDir::temp().filePath(QStringLiteral("modelfloat-settings-qr-%1.png")
+                                                      .arg(QCoreApplication::applicationPid()));
+        const auto dropPng = qScopeGuard([&] { QFile::remove(png); });
+        QVERIFY(qr->pixmap().toImage().save(png));
+        QString zbar;
+        QCOMPARE(test::zbarDecode(png, &zbar), link);
         QNetworkRequest opening{QUrl(link)};
         opening.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
                              QNetworkRequest::ManualRedirectPolicy); // see the 303 itself

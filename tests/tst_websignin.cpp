@@ -3,6 +3,7 @@
 // cookie, the CSRF token a cookie's mutating request needs, and ending every session.
 
 #include "apitestsupport.h"
+#include "qrtestsupport.h"
 
 #include <QtTest>
 
@@ -289,6 +290,12 @@ void TestWebSignIn::servePrintsAWorkingSignInLink()
         QStringLiteral("(http://127\\.0\\.0\\.1:\\d+/signin\\?code=[A-Za-z0-9_-]+)"));
     const auto m = linkPattern.match(QString::fromUtf8(said));
     QVERIFY2(m.hasMatch(), said.constData());
+    // Above it, the same link as a QR code in half blocks, for a phone: zbarimg reads it off the
+    // terminal's text drawn as an image.
+    const QString pbm = m_box->path(QStringLiteral("serve-qr.pbm"));
+    QVERIFY2(test::halfBlocksToPbm(QString::fromUtf8(said), pbm), said.constData());
+    QString zbar;
+    QCOMPARE(test::zbarDecode(pbm, &zbar), m.captured(1));
     const Reply opened = test::curlRequest(m.captured(1), {}, m_box->path(QStringLiteral("out")));
     QCOMPARE(opened.status, 303);
     QVERIFY(opened.header("set-cookie").startsWith("mf_session="));

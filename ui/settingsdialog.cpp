@@ -9,6 +9,7 @@
 #include "watchedfoldersbox.h"
 
 #include "mountbox.h"
+#include "qrimage.h"
 #include <QCheckBox>
 #include <QClipboard>
 #include <QComboBox>
@@ -20,6 +21,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPixmap>
 #include <QPushButton>
 
 #include <QSettings>
@@ -145,6 +147,7 @@ SettingsDialog::SettingsDialog(Engine* engine, const Values& current, QWidget* p
     , m_webSignIn(new QPushButton(tr("&Web page sign-in link"), this))
     , m_webSignOut(new QPushButton(tr("Sign out every &browser"), this))
     , m_webLink(new QLabel(this))
+    , m_webQr(new QLabel(this))
 {
     setWindowTitle(tr("Settings"));
     setAccessibleName(tr("Settings"));
@@ -269,6 +272,8 @@ SettingsDialog::SettingsDialog(Engine* engine, const Values& current, QWidget* p
     m_webLink->setWordWrap(true);
     m_webLink->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_webLink->setVisible(false);
+    m_webQr->setObjectName(QStringLiteral("webSignInQr"));
+    m_webQr->setVisible(false);
     auto* webRow = new QHBoxLayout;
     webRow->addWidget(m_webSignIn);
     webRow->addWidget(m_webSignOut);
@@ -278,16 +283,24 @@ SettingsDialog::SettingsDialog(Engine* engine, const Values& current, QWidget* p
         connect(m_webSignOut, &QPushButton::clicked, m_engine, &Engine::endWebSessions);
         connect(m_engine, &Engine::webSignInLink, this, [this](const QString& link) {
             m_webLink->setVisible(true);
+            m_webQr->setVisible(false);
             if (link.isEmpty()) {
                 m_webLink->setText(tr("The web page needs the local API on: turn it on first"));
                 return;
             }
             QGuiApplication::clipboard()->setText(link);
-            m_webLink->setText(
-                tr("Copied: open %1 in a browser (once, within 5 minutes).").arg(link));
+            m_webLink->setText(tr("Copied: open %1 in a browser (once, within 5 minutes), or "
+                                  "scan the code with a phone that reaches this address.")
+                                   .arg(link));
+            // Four pixels a module: some 200 px square, which a phone reads off a screen.
+            const QImage qr = qrImage(qrcode::encode(link), 4);
+            m_webQr->setPixmap(QPixmap::fromImage(qr));
+            m_webQr->setAccessibleName(tr("QR code of the sign-in link"));
+            m_webQr->setVisible(!qr.isNull());
         });
         connect(m_engine, &Engine::webSessionsEnded, this, [this](const QString& error) {
             m_webLink->setVisible(true);
+            m_webQr->setVisible(false); // the news takes the link's place
             m_webLink->setText(error.isEmpty()
                                    ? tr("Every browser is signed out.")
                                    : tr("Could not sign the browsers out: %1").arg(error));
@@ -325,6 +338,7 @@ SettingsDialog::SettingsDialog(Engine* engine, const Values& current, QWidget* p
     form->addRow(QString(), m_apiStatus);
     form->addRow(tr("Web page:"), webRow);
     form->addRow(QString(), m_webLink);
+    form->addRow(QString(), m_webQr);
     form->addRow(tr("Recovery key:"), new RecoveryKeyBox(m_engine, this));
     form->addRow(tr("Watched folders:"), new WatchedFoldersBox(m_engine, this));
     if (mount)

@@ -103,6 +103,7 @@ private:
     QPushButton* m_webSignIn;
     QPushButton* m_webSignOut;
     QLabel* m_webLink;
+    QLabel* m_webQr; // the link as a QR code, for a phone's camera
 };
 
 } // namespace mf::ui

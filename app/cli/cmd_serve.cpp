@@ -5,6 +5,7 @@
 #include "api/apitoken.h"
 #include "credentials/credentialstore.h"
 #include "engine/engineworker.h"
+#include "util/qrcode.h"
 #include "vault/vault.h"
 
 #include <atomic>
@@ -193,6 +194,17 @@ private:
                                        "modelfloat-cli serve --print-token shows the token."));
         // A person's way in: the token is never typed into a browser.
         const QString link = m_server->newSignInLink();
+        // For a phone: its camera opens the link. Printed before the link, so that the link's
+        // line stays the last thing said (what scripts wait for).
+        QString qr = qrcode::halfBlocks(qrcode::encode(link));
+        qr.chop(1); // its last line break: print() ends the line
+        if (!qr.isEmpty())
+            console().print(
+                (m_server->reachableFromOtherComputers()
+                     ? QStringLiteral("A phone on the same network can scan the sign-in link:\n")
+                     : QStringLiteral("The sign-in link for a phone (it opens once serve "
+                                      "listens on an address the phone reaches, --address):\n")) +
+                qr);
         console().print(QStringLiteral("The web page: open %1 to sign a browser in (once, within "
                                        "%2 minutes).")
                             .arg(link)

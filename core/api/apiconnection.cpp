@@ -271,7 +271,7 @@ void ApiConnection::handle()
     QByteArray allowed = "GET, HEAD";
     switch (route.kind) {
     case ApiRoute::Kind::ModelInfo:
-        allowed = "GET, HEAD, DELETE";
+        allowed = "GET, HEAD, DELETE, PUT"; // PUT: a folder's files (X-Model-Files)
         break;
     case ApiRoute::Kind::ModelFile:
         allowed = "GET, HEAD, PUT";
@@ -500,9 +500,15 @@ void ApiConnection::startUpload()
         return respond(ApiResponse::error(
             411, tr("Send the file's bytes with a Content-Length (a chunked body is not taken): "
                     "the size is recorded before the first byte is placed")));
-    m_upload =
-        new ApiUpload(m_vault, m_settings.transfers, m_socket, m_route.model, m_route.filePath,
-                      length, m_head.header("expect").toLower() == "100-continue", m_buffer, this);
+    const bool folder = m_route.kind == ApiRoute::Kind::ModelInfo;
+    QString why;
+    const QList<ApiUpload::File> files =
+        folder ? ApiUpload::filesOfHeader(m_head.header("x-model-files"), length, &why)
+               : QList<ApiUpload::File>{{m_route.filePath, length}};
+    if (files.isEmpty())
+        return respond(ApiResponse::error(400, why));
+    m_upload = new ApiUpload(m_vault, m_settings.transfers, m_socket, m_route.model, files, folder,
+                             m_head.header("expect").toLower() == "100-continue", m_buffer, this);
     m_buffer.clear();
     connect(m_upload, &ApiUpload::answered, this, [this](const ApiResponse& response) {
         m_upload->deleteLater();

@@ -19,22 +19,34 @@ namespace mf::api {
 class TransferControl;
 
 // PUT /api/v1/models/{model}/files/{path}: the request body floated as a new model of that one
-// file, as the bytes arrive (UploadJob inside the catalog's rules), listed in the transfer queue
-// while it runs. The body is read from the socket only as fast as the providers take it: while
-// the upload's chunks in memory are at their bound, nothing is read, and TCP holds the client.
-// A body that ends early (the client went away, or sent less than its Content-Length) fails the
-// upload, and the model it began is removed as `modelfloat-cli rm` removes one, so nothing of it
-// is left: no model, no file, no chunk only it used. Emits answered() once, with the answer.
+// file; PUT /api/v1/models/{model} with X-Model-Files: the body is those files one after
+// another, floated as one new model (a folder's), all or nothing. As the bytes arrive (UploadJob
+// inside the catalog's rules), listed in the transfer queue while it runs. The body is read from
+// the socket only as fast as the providers take it: while the upload's chunks in memory are at
+// their bound, nothing is read, and TCP holds the client. A body that ends early (the client went
+// away, or sent less than its Content-Length) fails the upload, and the model it began is removed
+// as `modelfloat-cli rm` removes one, so nothing of it is left: no model, no file, no chunk only it
+// used. Emits answered() once, with the answer.
 class ApiUpload final : public QObject
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(ApiUpload)
 
 public:
-    // `received`: body bytes that came with the request's head.
+    struct File
+    {
+        QString path;
+        qint64 size = 0;
+    };
+    // `received`: body bytes that came with the request's head. `folder`: answer with every
+    // file (the X-Model-Files form), not the one file's fields alone.
     ApiUpload(Vault* vault, TransferControl* queue, QTcpSocket* socket, const QString& model,
-              const QString& path, qint64 length, bool expectsContinue, const QByteArray& received,
-              QObject* parent);
+              const QList<File>& files, bool folder, bool expectsContinue,
+              const QByteArray& received, QObject* parent);
+    // The files an X-Model-Files header lists: "PATH:SIZE" items, comma-separated, each PATH
+    // percent-encoded (as encodeURIComponent() does); their sizes must add up to the body's
+    // `length`. Empty, with *why, when the header is not one.
+    static QList<File> filesOfHeader(const QByteArray& header, qint64 length, QString* why);
     ~ApiUpload() override;
 
     void start();
@@ -60,8 +72,11 @@ private:
     TransferControl* m_queue;
     QTcpSocket* m_socket;
     QString m_model;
-    QString m_path;
-    qint64 m_length;
+    QList<File> m_files;
+    bool m_folder;
+    QString m_path;       // the file being read, for messages
+    qint64 m_length;      // of the whole body
+    qint64 m_fileEnd = 0; // where the file being read ends in the body
     bool m_expectsContinue;
     QByteArray m_pending; // body bytes read before the upload could take them
     qint64 m_given = 0;   // body bytes given to the upload
@@ -71,7 +86,8 @@ private:
     QPointer<CatalogGuard> m_guard;
     CatalogCollectJob* m_cleanup = nullptr;
     qint64 m_transferId = 0;
-    bool m_ready = false;
+    bool m_ready = false;     // the upload takes the bytes of the file being read
+    bool m_continued = false; // 100 Continue was sent
     bool m_bodyEnded = false;
     bool m_clientGone = false;
     bool m_answered = false;

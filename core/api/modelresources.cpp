@@ -78,14 +78,12 @@ ApiResponse listModels(Vault* vault, const QUrlQuery& query)
     const QString search = query.queryItemValue(QStringLiteral("q"), QUrl::FullyDecoded);
     Registry& registry = vault->registry();
     const int wanted = registry.healthRows().wantedCopies();
-    QList<ModelRecord> matching;
-    for (const ModelRecord& m : registry.modelRows().models())
-        if (search.isEmpty() || m.name.contains(search, Qt::CaseInsensitive))
-            matching.append(m);
+    int total = 0;
+    const QList<ModelRecord> page = registry.modelRows().modelPage(search, offset, limit, &total);
     // Beside what `list --json` says of each model: its format facts and why it is not healthy
     // (what the web page's list shows), one small read of its files per model listed.
     QJsonArray models;
-    for (const ModelSummary& s : summarizeModels(registry, matching.mid(offset, limit), wanted)) {
+    for (const ModelSummary& s : summarizeModels(registry, page, wanted)) {
         QJsonObject entry = modelListEntryJson(s.model, s, wanted);
         entry.insert(QStringLiteral("lost"), s.lost);
         entry.insert(QStringLiteral("under_replicated"), s.underReplicated);
@@ -93,7 +91,7 @@ ApiResponse listModels(Vault* vault, const QUrlQuery& query)
         models.append(entry);
     }
     return ApiResponse::json(200, {{QStringLiteral("models"), models},
-                                   {QStringLiteral("total"), int(matching.size())},
+                                   {QStringLiteral("total"), total},
                                    {QStringLiteral("offset"), offset},
                                    {QStringLiteral("limit"), limit}});
 }

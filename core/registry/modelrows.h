@@ -26,6 +26,11 @@ public:
     std::optional<ModelRecord> modelByName(const QString& name);
     std::optional<ModelRecord> model(qint64 id);
     QList<ModelRecord> models();
+    // A page of the models whose name contains `search` (any case, as QString::contains() with
+    // Qt::CaseInsensitive; every model when empty), by name, `limit` from `offset`; *total: how
+    // many match. Reads only the page's models (and, for a search, every name): an API's first
+    // page of ten thousand models costs no more than of a hundred.
+    QList<ModelRecord> modelPage(const QString& search, int offset, int limit, int* total);
     // Every model's id, without reading the models (a float notes which ones it made).
     QSet<qint64> modelIds();
     // A new model, leased to `owner` (claimModel() is what writers use).

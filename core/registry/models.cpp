@@ -66,6 +66,38 @@ QList<ModelRecord> ModelRows::models()
     return out;
 }
 
+QList<ModelRecord> ModelRows::modelPage(const QString& search, int offset, int limit, int* total)
+{
+    QList<ModelRecord> out;
+    *total = 0;
+    if (search.isEmpty()) {
+        Query count(this, QStringLiteral("SELECT COUNT(*) FROM models"));
+        if (count.exec() && count.q().next())
+            *total = count.q().value(0).toInt();
+        Query q(this,
+                QLatin1String(ModelColumns) + QStringLiteral("ORDER BY name LIMIT ? OFFSET ?"));
+        q.bind(limit).bind(qint64(offset));
+        if (q.exec())
+            while (q.q().next())
+                out.append(modelFromRow(q.q()));
+        return out;
+    }
+    // SQLite's LIKE folds ASCII letters only: the names are matched here, as Qt folds case.
+    QList<qint64> page;
+    Query names(this, QStringLiteral("SELECT id, name FROM models ORDER BY name"));
+    if (names.exec())
+        while (names.q().next())
+            if (names.q().value(1).toString().contains(search, Qt::CaseInsensitive)) {
+                if (*total >= offset && page.size() < limit)
+                    page.append(names.q().value(0).toLongLong());
+                ++*total;
+            }
+    for (const qint64 id : std::as_const(page))
+        if (auto m = model(id))
+            out.append(*m);
+    return out;
+}
+
 QSet<qint64> ModelRows::modelIds()
 {
     QSet<qint64> out;

@@ -4,6 +4,8 @@
 #include "registry/modelpath.h"
 #include "vault/vault.h"
 
+#include <QSet>
+
 namespace mf {
 
 UploadJob::UploadJob(Vault* vault, Request request, QObject* parent)
@@ -13,6 +15,8 @@ UploadJob::UploadJob(Vault* vault, Request request, QObject* parent)
 {
     // A writer of its own, even beside another float in this process.
     m_request.options.leaseOwner = leaseowner::newLeaseOwner();
+    for (const File& f : std::as_const(m_request.files))
+        m_totalBytes += f.size;
 }
 
 UploadJob::~UploadJob()
@@ -24,8 +28,8 @@ UploadJob::~UploadJob()
 TransferProgress UploadJob::progressNow() const
 {
     TransferProgress p;
-    p.totalBytes = m_request.size;
-    p.bytesDone = m_current ? m_current->stats().bytesPlaced : m_stats.bytesPlaced;
+    p.totalBytes = m_totalBytes;
+    p.bytesDone = m_placedBefore + (m_current ? m_current->stats().bytesPlaced : 0);
     if (m_current)
         p.retryWait = m_current->retryWait();
     return p;
@@ -36,9 +40,21 @@ void UploadJob::doStart()
     if (const QString bad = modelname::problem(m_request.modelName); !bad.isEmpty())
         return finish(Failure::BadName, Error::make(Error::Kind::Fatal, bad));
     // The path rule the catalog holds every other vault's manifests to: a path it refuses there
-    // would make this model damaged for them.
-    if (const QString bad = modelpath::problem(m_request.pathInModel); !bad.isEmpty())
-        return finish(Failure::BadName, Error::make(Error::Kind::Fatal, bad));
+    // would make this model damaged for them. Each path once.
+    if (m_request.files.isEmpty())
+        return finish(Failure::BadName,
+                      Error::make(Error::Kind::Fatal, tr("An upload needs at least one file")));
+    QSet<QString> paths;
+    for (const File& f : std::as_const(m_request.files)) {
+        if (const QString bad = modelpath::problem(f.path); !bad.isEmpty())
+            return finish(Failure::BadName, Error::make(Error::Kind::Fatal, bad));
+        if (f.size < 0 || paths.contains(f.path))
+            return finish(
+                Failure::BadName,
+                Error::make(Error::Kind::Fatal, f.size < 0 ? tr("“%1” has no size").arg(f.path)
+                                                           : tr("“%1” comes twice").arg(f.path)));
+        paths.insert(f.path);
+    }
     Registry& registry = m_vault->registry();
     const ModelRows::ModelClaim claim = registry.modelRows().claimModel(
         m_request.modelName, QStringLiteral("api:upload"), m_request.options.leaseOwner, false);
@@ -61,10 +77,10 @@ void UploadJob::doStart()
         m_leased = true;
         break;
     }
-    // Resumed: an unfinished model of that name, which may only be an earlier upload of this
-    // one file (its stored chunks are found, not sent again); anything else is not ours.
+    // Resumed: an unfinished model of that name, which may only be an earlier upload of these
+    // files (its stored chunks are found, not sent again); anything else is not ours.
     for (const FileRecord& f : registry.modelRows().files(m_modelId)) {
-        if (f.path != m_request.pathInModel) {
+        if (!paths.contains(f.path)) {
             registry.modelRows().releaseModelLease(m_modelId, m_request.options.leaseOwner);
             m_leased = false;
             return finish(Failure::ModelExists, Error::make(Error::Kind::Fatal, taken));
@@ -78,18 +94,24 @@ void UploadJob::doStart()
             abort();
     });
     m_leaseTimer.start();
-    auto source = std::make_unique<StreamChunkSource>(m_request.pathInModel, m_request.size,
-                                                      m_request.options.chunker);
+    startFile();
+}
+
+void UploadJob::startFile()
+{
+    const File& file = m_request.files.at(m_index);
+    auto source =
+        std::make_unique<StreamChunkSource>(file.path, file.size, m_request.options.chunker);
     m_source = source.get();
-    m_current = std::make_unique<FileDistributor>(m_vault, m_modelId, std::move(source),
-                                                  m_request.pathInModel, m_request.options);
+    m_current = std::make_unique<FileDistributor>(m_vault, m_modelId, std::move(source), file.path,
+                                                  m_request.options);
     connect(m_source, &StreamChunkSource::metadataReady, m_current.get(),
             &FileDistributor::setMetadata);
     connect(m_current.get(), &FileDistributor::progress, this, &UploadJob::progress);
     connect(m_current.get(), &FileDistributor::warning, this, &UploadJob::addWarning);
     connect(m_current.get(), &FileDistributor::finished, this, &UploadJob::onFileFinished);
     m_current->start();
-    if (!isFinished() && !m_current->isFinished())
+    if (!isFinished() && m_current && !m_current->isFinished())
         Q_EMIT readyForBytes();
 }
 
@@ -111,10 +133,13 @@ void UploadJob::onFileFinished()
     if (!error.ok())
         return finish(error.kind == Error::Kind::Cancelled ? Failure::Cancelled : Failure::Transfer,
                       error);
+    m_sha256s.append(m_stats.sha256);
+    m_placedBefore += m_request.files.at(m_index).size;
+    if (++m_index < m_request.files.size())
+        return startFile();
     Registry& registry = m_vault->registry();
     if (!registry.modelRows().completeModel(m_modelId, m_request.options.leaseOwner))
         return finish(Failure::Transfer, Error::make(Error::Kind::Fatal, registry.lastError()));
-    m_sha256 = m_stats.sha256;
     noteDegraded(registry, m_modelId);
     finish(Failure::None, Error::none());
 }

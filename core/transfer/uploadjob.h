@@ -12,10 +12,12 @@ namespace mf {
 
 class Vault;
 
-// Floats one file whose bytes arrive as a stream (the local API's upload: a request body) as a
-// new model of that one file. The bytes go through a StreamChunkSource straight to the
-// providers: never held whole in memory, never staged on disk. Once started (and the model
-// claimed), source() takes the bytes; its feedPaused() says when to stop reading them.
+// Floats files whose bytes arrive as one stream, one file after another (the local API's
+// upload: a request body), as a new model of those files (a folder's, by their relative paths).
+// The bytes go through a StreamChunkSource straight to the providers: never held whole in
+// memory, never staged on disk. Once started (and the model claimed), source() takes the bytes
+// of file fileIndex(); its feedPaused() says when to stop reading them. Ending its feed ends
+// that file; readyForBytes() comes again for each next file.
 //
 // The model is complete only when every byte came and every chunk is placed. A stream that
 // ends early fails the job and leaves the model incomplete, never complete: whoever ran it
@@ -26,11 +28,15 @@ class UploadJob final : public TransferJob
     Q_DISABLE_COPY_MOVE(UploadJob)
 
 public:
+    struct File
+    {
+        QString path; // in the model
+        qint64 size = 0;
+    };
     struct Request
     {
         QString modelName;
-        QString pathInModel;
-        qint64 size = 0;
+        QList<File> files; // in the order their bytes come
         FileDistributor::Options options;
     };
     // ModelExists: the name is taken (or being floated); nothing was written.
@@ -48,7 +54,9 @@ public:
     // This job made the model (or resumed one an earlier upload of this file left): a failed
     // upload's model is its own to remove.
     bool ownsModel() const { return m_ownsModel; }
-    QByteArray sha256() const { return m_sha256; } // once it succeeded
+    // The file source() takes the bytes of (an index into the request's files).
+    int fileIndex() const { return m_index; }
+    QList<QByteArray> sha256s() const { return m_sha256s; } // of each file, once it succeeded
     const FileDistributor::Stats* stats() const
     {
         return m_current ? &m_current->stats() : nullptr;
@@ -58,6 +66,7 @@ Q_SIGNALS:
     void readyForBytes();
 
 private:
+    void startFile();
     void onFileFinished();
     void doStart() override;
     void doAbort() override;
@@ -73,8 +82,11 @@ private:
     std::unique_ptr<FileDistributor> m_current;
     StreamChunkSource* m_source = nullptr; // owned by m_current
     QTimer m_leaseTimer;
-    FileDistributor::Stats m_stats; // of the finished distributor
-    QByteArray m_sha256;
+    int m_index = 0;
+    qint64 m_placedBefore = 0; // bytes of the files before m_index
+    qint64 m_totalBytes = 0;
+    FileDistributor::Stats m_stats; // of the last finished distributor
+    QList<QByteArray> m_sha256s;
     Failure m_failure = Failure::None;
 };
 

@@ -4,18 +4,23 @@
 // CSRF token are refused. Prints one line per check; exits non-zero at the first failure.
 //
 // node web-page-check.mjs CHROMIUM BASE_URL MODEL FILE SHA256 SEARCH UPLOAD UPLOAD_SHA256 BIG
-//                         RESTORE_DIR LINK...
+//                         RESTORE_DIR FOLDER LINK...
 // (one sign-in link per viewport: 390x844, then 1400x900). At the desktop's size it also
 // uploads UPLOAD with the file picker (then downloads it), drops a file made in the page, and
-// cancels the upload of BIG midway (nothing of it may stay); then verifies MODEL and restores it
-// into RESTORE_DIR, following both to 100 %, and removes it (the page asks first).
+// cancels the upload of BIG midway (nothing of it may stay), then drops BIG itself and sees it
+// floated with its SHA-256; then verifies MODEL and restores it into RESTORE_DIR, following both
+// to 100 %, and removes it (the page asks first); drops FOLDER, which floats as one model of its
+// files (each with its own progress bar), and restores it into RESTORE_DIR; and restores BIG into RESTORE_DIR, pausing
+// and resuming the restore on the page on its way to 100 % (the caller compares the bytes).
 import { createHash } from 'node:crypto';
+import { createReadStream, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { join, relative } from 'node:path';
 import { chromium } from 'playwright-core';
 
 const [executablePath, baseUrl, model, file, sha256, search, upload, uploadSha256, big, restoreDir,
-  ...links] = process.argv.slice(2);
+  folder, ...links] = process.argv.slice(2);
 const axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 // An accessibility scan of what the page shows now (axe-core, WCAG 2 A and AA rules): injected
@@ -119,7 +124,9 @@ async function visit(browser, viewport, link) {
   if (viewport.width > 1000) {
     await keyboardOnly(page, where);
     await uploads(page, where, problems);
+    await folderRoundTrip(page, where, problems);
     await modelActions(page, where, problems);
+    await pausedAndResumed(page, where);
   }
   check(problems.length === 0, `${where}: no script error or policy violation (${problems.join('; ')})`);
 
@@ -207,6 +214,96 @@ async function uploads(page, where, problems) {
     `${where}: nothing of a cancelled upload stays (${await modelStatus(page, bigName)})`, 30000);
   check(true, `${where}: nothing of a cancelled upload stays`);
   problems.length = before; // the 404s asked for above are the browser's console errors too
+
+  // The same big file dropped (a synthetic drop of the file from disk) and floated whole.
+  const bigSha256 = await new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(big).on('data', (d) => hash.update(d)).on('end', () => resolve(hash.digest('hex')))
+      .on('error', reject);
+  });
+  const picker = await page.evaluateHandle(() => {
+    const input = document.createElement('input');
+    input.type = 'file';
+    return input;
+  });
+  await picker.setInputFiles(big);
+  const bigDrop = await page.evaluateHandle((input) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(input.files[0]);
+    return transfer;
+  }, picker);
+  await page.locator('.drop').dispatchEvent('drop', { dataTransfer: bigDrop });
+  await page.getByText(`floated as “${bigName}”`).waitFor({ timeout: 300000 });
+  const bigInfo = await page.evaluate(async (n) =>
+    (await fetch('/api/v1/models/' + encodeURIComponent(n))).json(), bigName);
+  check(bigInfo.files.length === 1 && bigInfo.files[0].sha256 === bigSha256 &&
+    bigInfo.files[0].size === size,
+  `${where}: a dropped ${size}-byte file is floated whole with its SHA-256`);
+}
+
+// A folder dropped on the page (a real drop of the folder, through the browser's debugging
+// protocol: the page walks its entries) floats as one model of its files, by their paths in it,
+// each with its own progress bar; it restores into RESTORE_DIR.
+async function folderRoundTrip(page, where, problems) {
+  const name = folder.split('/').pop();
+  await page.goto(baseUrl + '/#/');
+  const paths = readdirSync(folder, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(relative(folder, e.parentPath ?? e.path), e.name));
+  const zone = await page.locator('.drop').boundingBox();
+  const at = { x: zone.x + zone.width / 2, y: zone.y + zone.height / 2 };
+  const cdp = await page.context().newCDPSession(page);
+  const data = { items: [], files: [folder], dragOperationsMask: 1 };
+  for (const type of ['dragEnter', 'dragOver', 'drop'])
+    await cdp.send('Input.dispatchDragEvent', { type, ...at, data });
+  await cdp.detach();
+  await page.getByText(`floated as “${name}”, ${paths.length} files`).waitFor({ timeout: 60000 });
+  for (const path of paths) {
+    const bar = page.getByLabel(`Upload of ${name}/${path}`, { exact: true });
+    check(await bar.getAttribute('value') === await bar.getAttribute('max'),
+      `${where}: ${path} has its own progress bar, full`);
+  }
+  const info = await page.evaluate(async (n) =>
+    (await fetch('/api/v1/models/' + encodeURIComponent(n))).json(), name);
+  const inModel = info.files.map((f) => f.path).sort();
+  const expected = [...paths].sort();
+  check(JSON.stringify(inModel) === JSON.stringify(expected),
+    `${where}: a dropped folder is one model of its files by their paths (${inModel.join(', ')})`);
+  await page.goto(baseUrl + '/#/model/' + encodeURIComponent(name));
+  await page.getByRole('heading', { level: 1, name }).waitFor();
+  await page.getByLabel(/Restore into a folder/).fill(restoreDir);
+  await followedToTheEnd(page, 'Restore', /^Restor/, where, "the folder's restore");
+
+  // The folder picker sends a folder as one upload too: this one's name is taken now.
+  const before = problems.length;
+  await page.goto(baseUrl + '/#/');
+  await page.locator('#upload-folder').setInputFiles(folder);
+  await page.getByLabel('Uploads').getByText(`A model named “${name}” exists already`)
+    .waitFor({ timeout: 60000 });
+  check(true, `${where}: a folder chosen with the folder picker is sent as one model`);
+  problems.length = before; // the 409 is a console error too
+}
+
+// A restore of the big model, paused and resumed on the page, followed to 100 %.
+async function pausedAndResumed(page, where) {
+  const bigName = big.split('/').pop().replace(/\.[^.]*$/, '');
+  await page.goto(baseUrl + '/#/model/' + encodeURIComponent(bigName));
+  await page.getByRole('heading', { level: 1, name: bigName }).waitFor();
+  await page.getByLabel(/Restore into a folder/).fill(restoreDir);
+  await page.getByRole('button', { name: 'Restore' }).click();
+  const transfer = page.locator('[aria-label="Transfers of this model"] li', { hasText: /^Restor/ });
+  await transfer.getByRole('button', { name: /^Pause / }).click({ timeout: 60000 });
+  const paused = page.locator('[aria-label="Transfers of this model"] li[data-state="paused"]');
+  await paused.waitFor({ timeout: 60000 });
+  const pausedText = await paused.innerText();
+  check(/paused \d+ %/.test(pausedText) && !pausedText.includes('100 %'),
+    `${where}: a restore is paused on the page before its end (${pausedText.trim()})`);
+  await paused.getByRole('button', { name: /^Resume / }).click();
+  const done = page.locator('[aria-label="Transfers of this model"] li[data-state="done"]',
+    { hasText: /^Restor/ });
+  await done.waitFor({ timeout: 300000 });
+  const text = await done.innerText();
+  check(text.includes('100 %'), `${where}: the resumed restore is followed to 100 % (${text.trim()})`);
 }
 
 // A transfer started from the model's page, followed live until it is done.
