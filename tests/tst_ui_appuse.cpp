@@ -132,8 +132,8 @@ private Q_SLOTS:
         QVERIFY(QFile::copy(file, appCopy));
         const ino_t before = inodeOf(appCopy);
         QSignalSpy changed(m_engine.get(), &Engine::transferChanged);
-        const qint64 id = m_engine->replaceAppCopies(m_window->browser()->model()->modelId(0),
-                                                     QStringLiteral("ollama"), {appCopy});
+        const qint64 id =
+            m_engine->freeAppCopies(m_window->browser()->model()->modelId(0), false);
         QTRY_VERIFY_WITH_TIMEOUT(
             std::any_of(changed.cbegin(), changed.cend(),
                         [&](const QList<QVariant>& args) {
@@ -155,15 +155,18 @@ private Q_SLOTS:
         QVERIFY(floatAndSelect(file, QStringLiteral("tiny")));
         ModelBrowser* browser = m_window->browser();
 
-        // One submenu, in the context menu's place and in the Model menu, with the four apps.
+        // One submenu, in the context menu's place and in the Model menu, with the four apps,
+        // then the use with a name or folder of one's own and freeing the apps' own copies.
         QMenu* useIn = browser->useInMenu();
         QVERIFY(useIn->isEnabled());
         QStringList apps;
         for (QAction* a : useIn->actions())
-            apps.append(a->text());
-        QCOMPARE(apps,
-                 QStringList({QStringLiteral("Ollama"), QStringLiteral("LM Studio"),
-                              QStringLiteral("Hugging Face cache"), QStringLiteral("llama.cpp")}));
+            if (!a->isSeparator())
+                apps.append(a->text());
+        QCOMPARE(apps, QStringList({QStringLiteral("Ollama"), QStringLiteral("LM Studio"),
+                                    QStringLiteral("Hugging Face cache"),
+                                    QStringLiteral("llama.cpp"), QStringLiteral("In an app &as…"),
+                                    QStringLiteral("&Free disk used by the apps' copies…")}));
         bool inModelMenu = false;
         for (QAction* top : m_window->menuBar()->actions())
             if (top->menu())
