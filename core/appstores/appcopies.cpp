@@ -7,6 +7,8 @@
 #include <QFileInfo>
 #include <QHash>
 
+#include <algorithm>
+
 #include <cerrno>
 #include <cstring>
 #include <sys/stat.h>
@@ -92,6 +94,10 @@ QList<AppCopy> appCopiesOf(const Census& census, const QList<ModelFile>& files,
             copies.append(copy);
         }
     }
+    // In the apps' order (Ollama, LM Studio, the Hugging Face cache, llama.cpp), whatever the
+    // census's: what is said and done reads the same every time.
+    std::stable_sort(copies.begin(), copies.end(),
+                     [](const AppCopy& a, const AppCopy& b) { return a.app < b.app; });
     return copies;
 }
 
