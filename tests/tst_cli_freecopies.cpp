@@ -195,8 +195,7 @@ private slots:
         QCOMPARE(appsUsing, QStringList({QStringLiteral("hf-cache"), QStringLiteral("lmstudio"),
                                          QStringLiteral("ollama")}));
         const CliResult rm = cli({QStringLiteral("rm"), QStringLiteral("tiny")});
-        QVERIFY2(rm.code != 0 && rm.errText().contains(QStringLiteral("in use by")),
-                 rm.describe());
+        QVERIFY2(rm.code != 0 && rm.errText().contains(QStringLiteral("in use by")), rm.describe());
 
         // Nothing left to free: a second run frees nothing and says so.
         const CliResult again =
@@ -258,8 +257,8 @@ private slots:
 
     void badRequestsAreRefusedClearly()
     {
-        const CliResult onlyFlag = cli({QStringLiteral("use"), QStringLiteral("tiny"),
-                                        QStringLiteral("--floating-only")});
+        const CliResult onlyFlag =
+            cli({QStringLiteral("use"), QStringLiteral("tiny"), QStringLiteral("--floating-only")});
         QVERIFY2(onlyFlag.code != 0 && onlyFlag.errText().contains(QStringLiteral("--free")),
                  onlyFlag.describe());
         const CliResult both =

@@ -6,8 +6,8 @@
 #include "appstoreoffer.h"
 #include "appusedialog.h"
 #include "appusesbox.h"
-#include "freecopiesdialog.h"
 #include "engine/engine.h"
+#include "freecopiesdialog.h"
 #include "hub/materializedcache.h"
 #include "mainwindow.h"
 #include "modelbrowser.h"
@@ -171,8 +171,7 @@ private Q_SLOTS:
         QVERIFY(QFile::copy(file, appCopy));
         const ino_t before = inodeOf(appCopy);
         QSignalSpy changed(m_engine.get(), &Engine::transferChanged);
-        const qint64 id =
-            m_engine->freeAppCopies(m_window->browser()->model()->modelId(0), false);
+        const qint64 id = m_engine->freeAppCopies(m_window->browser()->model()->modelId(0), false);
         QTRY_VERIFY_WITH_TIMEOUT(
             std::any_of(changed.cbegin(), changed.cend(),
                         [&](const QList<QVariant>& args) {
@@ -305,8 +304,8 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(notice->text().startsWith(QStringLiteral("Ollama now has")),
                                  JobTimeoutMs);
         QVERIFY2(notice->text().contains(QStringLiteral("as mine:v1")), qPrintable(notice->text()));
-        QVERIFY(QFileInfo::exists(
-            folder + QStringLiteral("/manifests/registry.ollama.ai/library/mine/v1")));
+        QVERIFY(QFileInfo::exists(folder +
+                                  QStringLiteral("/manifests/registry.ollama.ai/library/mine/v1")));
         QCOMPARE(opensslSha256Hex(folder + QStringLiteral("/blobs/sha256-") +
                                   QString::fromLatin1(opensslSha256Hex(file))),
                  opensslSha256Hex(file));
@@ -326,16 +325,17 @@ private Q_SLOTS:
         QVERIFY(floatAndSelect(file, QStringLiteral("dup")));
         const QString ollama = m_apps.filePath(QStringLiteral("ollama"));
         QVERIFY(putInOllama(ollama, QStringLiteral("dup"), file));
-        const QString blob = ollama + QStringLiteral("/blobs/sha256-") +
-                             QString::fromLatin1(opensslSha256Hex(file));
-        const QString lms = m_apps.filePath(QStringLiteral("home/.lmstudio/models/pub/dup-GGUF/dup.gguf"));
+        const QString blob =
+            ollama + QStringLiteral("/blobs/sha256-") + QString::fromLatin1(opensslSha256Hex(file));
+        const QString lms =
+            m_apps.filePath(QStringLiteral("home/.lmstudio/models/pub/dup-GGUF/dup.gguf"));
         QVERIFY(QDir().mkpath(QFileInfo(lms).path()));
         QVERIFY(QFile::copy(file, lms));
         const ino_t before = inodeOf(blob);
 
         ModelBrowser* browser = m_window->browser();
-        QAction* free =
-            actionNamed(browser->useInMenu(), QStringLiteral("&Free disk used by the apps' copies…"));
+        QAction* free = actionNamed(browser->useInMenu(),
+                                    QStringLiteral("&Free disk used by the apps' copies…"));
         QVERIFY(free);
         free->trigger();
         FreeCopiesDialog* dialog = browser->findChild<FreeCopiesDialog*>();
@@ -379,12 +379,14 @@ private Q_SLOTS:
         buttonNamed(question, QStringLiteral("Remove from the apps"))->click();
         QTRY_VERIFY_WITH_TIMEOUT(notice->text().startsWith(QStringLiteral("Removed 2 copies")),
                                  JobTimeoutMs);
-        QVERIFY2(notice->text().contains(QStringLiteral("2.00 MiB freed")) &&
-                     notice->text().contains(QStringLiteral("Ollama, LM Studio no longer have “dup”")),
-                 qPrintable(notice->text()));
+        QVERIFY2(
+            notice->text().contains(QStringLiteral("2.00 MiB freed")) &&
+                notice->text().contains(QStringLiteral("Ollama, LM Studio no longer have “dup”")),
+            qPrintable(notice->text()));
         QVERIFY(!QFileInfo::exists(blob));
         QVERIFY(!QFileInfo::exists(lms));
-        QVERIFY(!QFileInfo::exists(ollama + QStringLiteral("/manifests/registry.ollama.ai/library/dup/latest")));
+        QVERIFY(!QFileInfo::exists(
+            ollama + QStringLiteral("/manifests/registry.ollama.ai/library/dup/latest")));
         QDir(ollama).removeRecursively();
     }
 };

@@ -273,7 +273,8 @@ private Q_SLOTS:
         qint64 modelId = 0;
         QTRY_VERIFY_WITH_TIMEOUT(std::any_of(changed.cbegin(), changed.cend(),
                                              [&](const QList<QVariant>& args) {
-                                                 const auto info = args.first().value<TransferInfo>();
+                                                 const auto info =
+                                                     args.first().value<TransferInfo>();
                                                  modelId = info.modelId;
                                                  return info.kind == TransferInfo::Kind::Float &&
                                                         info.state == TransferInfo::State::Done;

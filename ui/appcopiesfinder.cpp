@@ -34,9 +34,8 @@ QList<appstores::AppCopy> lookUp(const QString& vaultDirectory, qint64 modelId, 
 
 } // namespace
 
-void findAppCopies(
-    QObject* context, const QString& vaultDirectory, qint64 modelId,
-    std::function<void(const QString& model, const QList<appstores::AppCopy>&)> done)
+void findAppCopies(QObject* context, const QString& vaultDirectory, qint64 modelId,
+                   std::function<void(const QString& model, const QList<appstores::AppCopy>&)> done)
 {
     QPointer<QObject> guard(context);
     QThreadPool::globalInstance()->start([guard, vaultDirectory, modelId, done] {

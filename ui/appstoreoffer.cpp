@@ -2,8 +2,8 @@
 
 #include "appcopiesfinder.h"
 #include "appstores/modelcensus.h"
-#include "freecopiesprompt.h"
 #include "engine/engine.h"
+#include "freecopiesprompt.h"
 #include "registry/registry.h"
 #include "util/units.h"
 
@@ -110,10 +110,9 @@ QList<AppStoreOffer::Candidate> findCandidates(const QString& vaultDirectory,
             if (!source)
                 continue;
             specs.insert(spec);
-            candidates.append(
-                {QCoreApplication::translate("mf::ui::AppStoreOffer", "%1 in %2")
-                     .arg(place.copy.label, appstores::appName(place.copy.app)),
-                 m.size, *source});
+            candidates.append({QCoreApplication::translate("mf::ui::AppStoreOffer", "%1 in %2")
+                                   .arg(place.copy.label, appstores::appName(place.copy.app)),
+                               m.size, *source});
             break;
         }
     }
@@ -321,14 +320,12 @@ void AppStoreOffer::offerFree(qint64 modelId, const QString& model,
 {
     m_offered = Offered{modelId, model, copies};
     const QString replace = replaceButtonText(copies);
-    m_replaceMessage->setText(tr("“%1” is floated and every copy verified. %2")
-                                  .arg(model, appCopiesText(copies)) +
-                              (replace.isEmpty()
-                                   ? QString()
-                                   : tr(" Replacing them by one shared copy frees %1; the apps "
-                                        "keep working.")
-                                         .arg(units::formatBytes(
-                                             appstores::duplicateBytesOf(copies)))));
+    m_replaceMessage->setText(
+        tr("“%1” is floated and every copy verified. %2").arg(model, appCopiesText(copies)) +
+        (replace.isEmpty() ? QString()
+                           : tr(" Replacing them by one shared copy frees %1; the apps "
+                                "keep working.")
+                                 .arg(units::formatBytes(appstores::duplicateBytesOf(copies)))));
     m_replaceButton->setText(replace);
     m_replaceButton->setVisible(!replace.isEmpty());
     m_replaceMessage->show();
@@ -365,8 +362,7 @@ void AppStoreOffer::keepFloatingOnly()
         m_offered.reset();
         m_freeing = m_engine->freeAppCopies(offered.modelId, true);
         m_replaceButtons->hide();
-        m_replaceMessage->setText(
-            tr("Removing the apps' copies of “%1”…").arg(offered.model));
+        m_replaceMessage->setText(tr("Removing the apps' copies of “%1”…").arg(offered.model));
     });
 }
 

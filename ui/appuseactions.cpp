@@ -2,8 +2,8 @@
 
 #include "appstores/appstore.h"
 #include "appusedialog.h"
-#include "freecopiesdialog.h"
 #include "engine/engine.h"
+#include "freecopiesdialog.h"
 
 #include <QLabel>
 #include <QMenu>

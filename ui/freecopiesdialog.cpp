@@ -50,8 +50,9 @@ FreeCopiesDialog::FreeCopiesDialog(Engine* engine, qint64 modelId, QWidget* pare
         });
     });
     if (m_engine)
-        findAppCopies(this, m_engine->vaultDirectory(), modelId,
-                      [this](const QString& model, const auto& copies) { showCopies(model, copies); });
+        findAppCopies(
+            this, m_engine->vaultDirectory(), modelId,
+            [this](const QString& model, const auto& copies) { showCopies(model, copies); });
 }
 
 void FreeCopiesDialog::showCopies(const QString& model, const QList<appstores::AppCopy>& copies)
@@ -59,8 +60,8 @@ void FreeCopiesDialog::showCopies(const QString& model, const QList<appstores::A
     m_model = model;
     m_copies = copies;
     if (copies.isEmpty()) {
-        m_message->setText(tr("No app keeps a copy of “%1” of its own: nothing to free.")
-                               .arg(model));
+        m_message->setText(
+            tr("No app keeps a copy of “%1” of its own: nothing to free.").arg(model));
     } else {
         const QString replace = replaceButtonText(copies);
         m_message->setText(

@@ -34,17 +34,16 @@ QString replaceButtonText(const QList<appstores::AppCopy>& copies)
 }
 
 QMessageBox* askKeepFloatingOnly(QWidget* parent, const QString& model,
-                                 const QList<appstores::AppCopy>& copies,
-                                 std::function<void()> yes)
+                                 const QList<appstores::AppCopy>& copies, std::function<void()> yes)
 {
     QStringList apps;
     for (const appstores::AppCopy& c : copies)
         apps.append(appstores::appName(c.app));
     apps.removeDuplicates();
-    auto* box = new QMessageBox(
-        QMessageBox::Warning, tr("Keep it floating only"),
-        tr("Remove “%1” from %2?").arg(model, apps.join(QStringLiteral(", "))),
-        QMessageBox::NoButton, parent);
+    auto* box =
+        new QMessageBox(QMessageBox::Warning, tr("Keep it floating only"),
+                        tr("Remove “%1” from %2?").arg(model, apps.join(QStringLiteral(", "))),
+                        QMessageBox::NoButton, parent);
     box->setInformativeText(
         tr("%1 will no longer have it: %2 is removed from %3, which frees %4. The model stays "
            "floating in the vault, verified; “Use in” puts it back without another download.")

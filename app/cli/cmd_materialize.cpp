@@ -241,8 +241,9 @@ public:
         request.app = app.value_or(appstores::App::Ollama);
         request.everyApp = !app;
         if (free)
-            request.free = p.isSet(QStringLiteral("floating-only")) ? AppUseJob::Request::Free::Remove
-                                                                    : AppUseJob::Request::Free::Replace;
+            request.free = p.isSet(QStringLiteral("floating-only"))
+                               ? AppUseJob::Request::Free::Remove
+                               : AppUseJob::Request::Free::Replace;
         request.root = p.value(QStringLiteral("root"));
         request.ollamaName = p.value(QStringLiteral("as"));
         request.remove = p.isSet(QStringLiteral("remove"));
@@ -335,19 +336,18 @@ private:
         case AppUseJob::Outcome::Freed: {
             QJsonArray copies;
             for (const appstores::AppCopy& c : m_job->freedCopies())
-                copies.append(QJsonObject{{QStringLiteral("app"), appstores::appKey(c.app)},
-                                          {QStringLiteral("labels"),
-                                           QJsonArray::fromStringList(c.labels)},
-                                          {QStringLiteral("file"), c.file},
-                                          {QStringLiteral("bytes"), c.size},
-                                          {QStringLiteral("checked_by"),
-                                           c.byDigest ? QStringLiteral("name")
-                                                      : QStringLiteral("sha256")}});
+                copies.append(
+                    QJsonObject{{QStringLiteral("app"), appstores::appKey(c.app)},
+                                {QStringLiteral("labels"), QJsonArray::fromStringList(c.labels)},
+                                {QStringLiteral("file"), c.file},
+                                {QStringLiteral("bytes"), c.size},
+                                {QStringLiteral("checked_by"),
+                                 c.byDigest ? QStringLiteral("name") : QStringLiteral("sha256")}});
             console().printJson(
                 {{QStringLiteral("ok"), true},
                  {QStringLiteral("freed_bytes"), m_job->freedBytes()},
-                 {QStringLiteral("removed"), m_job->request().free ==
-                                                 AppUseJob::Request::Free::Remove},
+                 {QStringLiteral("removed"),
+                  m_job->request().free == AppUseJob::Request::Free::Remove},
                  {QStringLiteral("copies"), copies},
                  {QStringLiteral("warnings"), QJsonArray::fromStringList(m_job->warnings())}});
             break;

@@ -115,8 +115,8 @@ QList<AppCopy> confirmedCopies(const QList<AppCopy>& copies, const std::atomic_b
         const auto digest = Sha256::hashFile(copy.file, cancelled);
         if (!digest) {
             if (!(cancelled && cancelled->load()))
-                notes->append(QStringLiteral("Left “%1”: it could not be read to check it")
-                                  .arg(copy.file));
+                notes->append(
+                    QStringLiteral("Left “%1”: it could not be read to check it").arg(copy.file));
             continue;
         }
         const QByteArray hex = digest->toHex();
@@ -167,7 +167,8 @@ QString placesOf(const QList<AppCopy>& copies)
 {
     QStringList parts;
     for (const AppCopy& c : copies)
-        parts.append(QStringLiteral("%1 (%2)").arg(appName(c.app), c.labels.join(QStringLiteral(", "))));
+        parts.append(
+            QStringLiteral("%1 (%2)").arg(appName(c.app), c.labels.join(QStringLiteral(", "))));
     parts.removeDuplicates();
     return parts.join(QStringLiteral(", "));
 }

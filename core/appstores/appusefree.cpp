@@ -254,9 +254,8 @@ QString AppUseJob::freedSummary() const
         for (const appstores::AppCopy& c : m_freedCopies)
             if (!apps.contains(appstores::appName(c.app)))
                 apps.append(appstores::appName(c.app));
-        const QString copies = m_freedCopies.size() == 1
-                                   ? tr("the copy")
-                                   : tr("%1 copies").arg(m_freedCopies.size());
+        const QString copies =
+            m_freedCopies.size() == 1 ? tr("the copy") : tr("%1 copies").arg(m_freedCopies.size());
         const QString noLonger =
             apps.size() == 1 ? tr("%1 no longer has “%2”") : tr("%1 no longer have “%2”");
         return tr("Removed %1 from %2: %3 freed. %4; it stays floating in the vault, verified")

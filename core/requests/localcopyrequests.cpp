@@ -79,11 +79,10 @@ QString UseInAppRequest::validate(Vault& vault, TransferInfo* shown) const
     const QString name = model ? model->name : tr("model %1").arg(modelId);
     const auto which = appstores::appFromKey(app);
     const QString appName = which ? appstores::appName(*which) : app;
-    shown->title = remove             ? tr("Remove %1 from %2").arg(name, appName)
-                   : free.isEmpty()   ? tr("Use %1 in %2").arg(name, appName)
-                   : free == QLatin1String("remove")
-                       ? tr("Remove the apps' copies of %1").arg(name)
-                       : tr("Free the apps' copies of %1").arg(name);
+    shown->title = remove                            ? tr("Remove %1 from %2").arg(name, appName)
+                   : free.isEmpty()                  ? tr("Use %1 in %2").arg(name, appName)
+                   : free == QLatin1String("remove") ? tr("Remove the apps' copies of %1").arg(name)
+                                                     : tr("Free the apps' copies of %1").arg(name);
     if (!model)
         return tr("There is no model with id %1 (was it removed?)").arg(modelId);
     if (!free.isEmpty() && free != QLatin1String("replace") && free != QLatin1String("remove"))
@@ -122,12 +121,9 @@ MadeJob UseInAppRequest::makeJob(Vault& vault, const JobContext& context) const
 
 QJsonObject UseInAppRequest::toJson() const
 {
-    return {{QStringLiteral("modelId"), modelId},
-            {QStringLiteral("app"), app},
-            {QStringLiteral("as"), as},
-            {QStringLiteral("root"), root},
-            {QStringLiteral("remove"), remove},
-            {QStringLiteral("free"), free}};
+    return {{QStringLiteral("modelId"), modelId}, {QStringLiteral("app"), app},
+            {QStringLiteral("as"), as},           {QStringLiteral("root"), root},
+            {QStringLiteral("remove"), remove},   {QStringLiteral("free"), free}};
 }
 
 UseInAppRequest UseInAppRequest::fromJson(const QJsonObject& json)
