@@ -151,6 +151,13 @@ private slots:
         QByteArray look = bytes;
         look[17] = char(look[17] ^ 1);
         QVERIFY(writeFile(other, look)); // as large, other bytes
+        // A link in LM Studio's folder to the same bytes elsewhere: not the app's file to free.
+        const QString elsewhere = m_box->path(QStringLiteral("mine/tiny.gguf"));
+        QVERIFY(QDir().mkpath(QFileInfo(elsewhere).path()));
+        QVERIFY(writeFile(elsewhere, bytes));
+        QVERIFY(QDir().mkpath(lmStudio() + QStringLiteral("/pub/linked-GGUF")));
+        QVERIFY(QFile::link(elsewhere, lmStudio() + QStringLiteral("/pub/linked-GGUF/tiny.gguf")));
+        const ino_t elsewhereBefore = statOf(elsewhere).st_ino;
         const ino_t before[] = {statOf(ollama).st_ino, statOf(hf).st_ino, statOf(lms).st_ino};
 
         const CliResult early = cli({QStringLiteral("use"), QStringLiteral("tiny"),
@@ -176,6 +183,8 @@ private slots:
         QCOMPARE(statOf(lms).st_ino, a.st_ino);
         QCOMPARE(a.st_nlink, nlink_t(4)); // the three apps' names and the materialized copy's
         QVERIFY(statOf(other).st_ino != a.st_ino);
+        QCOMPARE(statOf(elsewhere).st_ino, elsewhereBefore);
+        QCOMPARE(statOf(elsewhere).st_nlink, nlink_t(1));
         QCOMPARE(readFile(lms), bytes);
         QCOMPARE(readFile(snapshotLink(QStringLiteral("tiny"))), bytes);
         bool lmStudioRead = false;

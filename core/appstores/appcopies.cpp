@@ -54,6 +54,11 @@ QList<AppCopy> appCopiesOf(const Census& census, const QList<ModelFile>& files,
             const QString file = place.canonicalPath;
             if (file.isEmpty() || skip.contains(file))
                 continue;
+            // Only a file inside the app's own store is the app's to lose: a link out of it
+            // (an LM Studio folder linking to a file elsewhere) names someone else's file.
+            const QString root = QFileInfo(place.copy.root).canonicalFilePath();
+            if (root.isEmpty() || !file.startsWith(root + QLatin1Char('/')))
+                continue;
             if (const auto it = byFile.constFind(file); it != byFile.constEnd()) {
                 AppCopy& known = copies[*it];
                 if (!known.labels.contains(place.copy.label))
