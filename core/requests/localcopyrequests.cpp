@@ -135,6 +135,9 @@ UseInAppRequest UseInAppRequest::fromJson(const QJsonObject& json)
     r.root = json.value(QStringLiteral("root")).toString();
     r.remove = json.value(QStringLiteral("remove")).toBool();
     r.free = json.value(QStringLiteral("free")).toString();
+    // A queue saved before `free` listed the files to replace instead: still a replace.
+    if (r.free.isEmpty() && !json.value(QStringLiteral("replace")).toArray().isEmpty())
+        r.free = QStringLiteral("replace");
     return r;
 }
 
