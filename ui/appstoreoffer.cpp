@@ -301,7 +301,8 @@ void AppStoreOffer::onTransfer(const TransferInfo& info)
         if (done && info.modelId)
             m_engine->verifyModel(info.modelId);
     } else if (info.kind == TransferInfo::Kind::Verify && done && info.modelId &&
-               !m_declined.contains(info.modelId) && !m_freeing) {
+               !m_declined.contains(info.modelId) && !m_freeing && !m_looked.contains(info.id)) {
+        m_looked.insert(info.id); // a transfer's end may be told more than once
         findAppCopies(this, m_engine->vaultDirectory(), info.modelId,
                       [this, id = info.modelId](const QString& model, const auto& copies) {
                           if (!copies.isEmpty() && !m_freeing)

@@ -107,6 +107,7 @@ private:
     };
     std::optional<Offered> m_offered;
     QSet<qint64> m_declined; // models whose offer was answered "Keep them"
+    QSet<qint64> m_looked;   // verifies whose model's copies were looked for
     qint64 m_freeing = 0;
     QPointer<QDialog> m_chooser;
     QListWidget* m_list = nullptr;

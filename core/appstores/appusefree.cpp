@@ -112,8 +112,9 @@ void AppUseJob::onFreshChecked()
     auto cancelled = m_cancelled;
     QThreadPool::globalInstance()->start([promise, cancelled, files, skip, roots] {
         const appstores::Census census = appstores::takeCensus(roots, false, cancelled.get());
+        // The census's own warnings are about the stores at large (`scan` shows them), not
+        // about this model's copies: only what was left of those is said.
         Found found;
-        found.notes = census.warnings;
         found.copies = appstores::confirmedCopies(appstores::appCopiesOf(census, files, skip),
                                                   cancelled.get(), &found.notes);
         OPENSSL_thread_stop(); // as every hashing pool task does (cmd_cid.cpp)
