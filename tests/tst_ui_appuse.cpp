@@ -3,8 +3,11 @@
 // could not, the details pane shows where the model is in use and what sharing saved, with
 // "Remove from <app>", and removing a model an app uses names the app. Driven offscreen on a
 // real Engine and vault; the apps' folders are temporary ones named by their variables.
+#include "appstoreoffer.h"
+#include "appusedialog.h"
 #include "appusesbox.h"
 #include "engine/engine.h"
+#include "freecopiesdialog.h"
 #include "hub/materializedcache.h"
 #include "mainwindow.h"
 #include "modelbrowser.h"
@@ -13,7 +16,13 @@
 #include "testsupport.h"
 #include "testvault.h"
 
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -36,6 +45,34 @@ QAction* actionNamed(QMenu* menu, const QString& text)
         if (a->text() == text)
             return a;
     return nullptr;
+}
+
+QPushButton* buttonNamed(QWidget* parent, const QString& text)
+{
+    for (QPushButton* b : parent->findChildren<QPushButton*>())
+        if (b->text() == text)
+            return b;
+    return nullptr;
+}
+
+// What `ollama pull` leaves for NAME:latest: the model's blob and a manifest naming it.
+bool putInOllama(const QString& root, const QString& name, const QString& file)
+{
+    const QString hex = QString::fromLatin1(opensslSha256Hex(file));
+    const QJsonObject layer{
+        {QStringLiteral("mediaType"), QStringLiteral("application/vnd.ollama.image.model")},
+        {QStringLiteral("digest"), QString(QStringLiteral("sha256:") + hex)},
+        {QStringLiteral("size"), QFileInfo(file).size()}};
+    const QJsonObject manifest{
+        {QStringLiteral("schemaVersion"), 2},
+        {QStringLiteral("mediaType"),
+         QStringLiteral("application/vnd.docker.distribution.manifest.v2+json")},
+        {QStringLiteral("layers"), QJsonArray{layer}}};
+    const QString folder = root + QStringLiteral("/manifests/registry.ollama.ai/library/") + name;
+    return QDir().mkpath(folder) && QDir().mkpath(root + QStringLiteral("/blobs")) &&
+           QFile::copy(file, root + QStringLiteral("/blobs/sha256-") + hex) &&
+           writeFile(folder + QStringLiteral("/latest"),
+                     QJsonDocument(manifest).toJson(QJsonDocument::Compact));
 }
 
 ino_t inodeOf(const QString& path)
@@ -108,6 +145,8 @@ private Q_SLOTS:
         qputenv("HF_HUB_CACHE", QFile::encodeName(m_apps.filePath(QStringLiteral("hf"))));
         qputenv("OLLAMA_MODELS", QFile::encodeName(m_apps.filePath(QStringLiteral("ollama"))));
         qputenv("LLAMA_CACHE", QFile::encodeName(m_apps.filePath(QStringLiteral("llama"))));
+        // LM Studio's folder is under the home.
+        qputenv("HOME", QFile::encodeName(m_apps.filePath(QStringLiteral("home"))));
     }
     void init() { QSettings().clear(); }
     void cleanup()
@@ -132,8 +171,7 @@ private Q_SLOTS:
         QVERIFY(QFile::copy(file, appCopy));
         const ino_t before = inodeOf(appCopy);
         QSignalSpy changed(m_engine.get(), &Engine::transferChanged);
-        const qint64 id = m_engine->replaceAppCopies(m_window->browser()->model()->modelId(0),
-                                                     QStringLiteral("ollama"), {appCopy});
+        const qint64 id = m_engine->freeAppCopies(m_window->browser()->model()->modelId(0), false);
         QTRY_VERIFY_WITH_TIMEOUT(
             std::any_of(changed.cbegin(), changed.cend(),
                         [&](const QList<QVariant>& args) {
@@ -155,15 +193,18 @@ private Q_SLOTS:
         QVERIFY(floatAndSelect(file, QStringLiteral("tiny")));
         ModelBrowser* browser = m_window->browser();
 
-        // One submenu, in the context menu's place and in the Model menu, with the four apps.
+        // One submenu, in the context menu's place and in the Model menu, with the four apps,
+        // then the use with a name or folder of one's own and freeing the apps' own copies.
         QMenu* useIn = browser->useInMenu();
         QVERIFY(useIn->isEnabled());
         QStringList apps;
         for (QAction* a : useIn->actions())
-            apps.append(a->text());
-        QCOMPARE(apps,
-                 QStringList({QStringLiteral("Ollama"), QStringLiteral("LM Studio"),
-                              QStringLiteral("Hugging Face cache"), QStringLiteral("llama.cpp")}));
+            if (!a->isSeparator())
+                apps.append(a->text());
+        QCOMPARE(apps, QStringList({QStringLiteral("Ollama"), QStringLiteral("LM Studio"),
+                                    QStringLiteral("Hugging Face cache"),
+                                    QStringLiteral("llama.cpp"), QStringLiteral("In an app &as…"),
+                                    QStringLiteral("&Free disk used by the apps' copies…")}));
         bool inModelMenu = false;
         for (QAction* top : m_window->menuBar()->actions())
             if (top->menu())
@@ -232,6 +273,121 @@ private Q_SLOTS:
         QVERIFY(!QFileInfo::exists(inApp));
         QVERIFY(QFileInfo::exists(cached));
         QTRY_VERIFY_WITH_TIMEOUT(!box->isVisible(), JobTimeoutMs);
+    }
+    // "In an app as…": Ollama's name and the app's folder, prefilled with what `use` takes by
+    // default, passed on as --as and --root.
+    void useInOllamaAsANameInAFolderOfOnesOwn()
+    {
+        QVERIFY(openWindow());
+        const QString file = m_tv->path(QStringLiteral("in/tiny.gguf"));
+        QVERIFY(QDir().mkpath(QFileInfo(file).path()));
+        QVERIFY(writePseudoRandomFile(file, MiB, 23));
+        QVERIFY(floatAndSelect(file, QStringLiteral("Tiny")));
+        ModelBrowser* browser = m_window->browser();
+        actionNamed(browser->useInMenu(), QStringLiteral("In an app &as…"))->trigger();
+        AppUseDialog* dialog = browser->findChild<AppUseDialog*>();
+        QVERIFY(dialog);
+        QCOMPARE(dialog->name()->text(), QStringLiteral("tiny:latest"));
+        QCOMPARE(dialog->folder()->text(), m_apps.filePath(QStringLiteral("ollama")));
+        dialog->app()->setCurrentIndex(dialog->app()->findText(QStringLiteral("LM Studio")));
+        QVERIFY(!dialog->name()->isEnabled());
+        QCOMPARE(dialog->folder()->text(),
+                 m_apps.filePath(QStringLiteral("home/.lmstudio/models")));
+        dialog->app()->setCurrentIndex(dialog->app()->findText(QStringLiteral("Ollama")));
+        QVERIFY(dialog->name()->isEnabled());
+        const QString folder = m_apps.filePath(QStringLiteral("elsewhere/ollama"));
+        dialog->name()->setText(QStringLiteral("mine:v1"));
+        dialog->folder()->setText(folder);
+        buttonNamed(dialog, QStringLiteral("&Use"))->click();
+
+        QLabel* notice = browser->appUseNotice();
+        QTRY_VERIFY_WITH_TIMEOUT(notice->text().startsWith(QStringLiteral("Ollama now has")),
+                                 JobTimeoutMs);
+        QVERIFY2(notice->text().contains(QStringLiteral("as mine:v1")), qPrintable(notice->text()));
+        QVERIFY(QFileInfo::exists(folder +
+                                  QStringLiteral("/manifests/registry.ollama.ai/library/mine/v1")));
+        QCOMPARE(opensslSha256Hex(folder + QStringLiteral("/blobs/sha256-") +
+                                  QString::fromLatin1(opensslSha256Hex(file))),
+                 opensslSha256Hex(file));
+        QVERIFY(!QFileInfo::exists(m_apps.filePath(QStringLiteral("ollama/manifests"))));
+    }
+
+    // "Free disk used by the apps' copies…" of the model menu: the copies Ollama and LM Studio
+    // keep are listed; refused until the model is verified (nothing touched); once verified the
+    // app offers it by itself, and "Keep it floating only…" asks, naming the apps and the bytes,
+    // then removes them.
+    void freeTheAppsCopiesFromTheModelMenu()
+    {
+        QVERIFY(openWindow());
+        const QString file = m_tv->path(QStringLiteral("in/dup.gguf"));
+        QVERIFY(QDir().mkpath(QFileInfo(file).path()));
+        QVERIFY(writePseudoRandomFile(file, MiB, 24));
+        QVERIFY(floatAndSelect(file, QStringLiteral("dup")));
+        const QString ollama = m_apps.filePath(QStringLiteral("ollama"));
+        QVERIFY(putInOllama(ollama, QStringLiteral("dup"), file));
+        const QString blob =
+            ollama + QStringLiteral("/blobs/sha256-") + QString::fromLatin1(opensslSha256Hex(file));
+        const QString lms =
+            m_apps.filePath(QStringLiteral("home/.lmstudio/models/pub/dup-GGUF/dup.gguf"));
+        QVERIFY(QDir().mkpath(QFileInfo(lms).path()));
+        QVERIFY(QFile::copy(file, lms));
+        const ino_t before = inodeOf(blob);
+
+        ModelBrowser* browser = m_window->browser();
+        QAction* free = actionNamed(browser->useInMenu(),
+                                    QStringLiteral("&Free disk used by the apps' copies…"));
+        QVERIFY(free);
+        free->trigger();
+        FreeCopiesDialog* dialog = browser->findChild<FreeCopiesDialog*>();
+        QVERIFY(dialog);
+        QSignalSpy looked(dialog, &FreeCopiesDialog::looked);
+        QVERIFY(looked.wait(JobTimeoutMs));
+        QCOMPARE(looked.first().first().toInt(), 2);
+        const QString listed = dialog->message()->text();
+        QVERIFY2(listed.contains(QStringLiteral("2 copies")) &&
+                     listed.contains(QStringLiteral("Ollama (dup:latest)")) &&
+                     listed.contains(QStringLiteral("LM Studio (pub/dup-GGUF/dup.gguf)")),
+                 qPrintable(listed));
+        QCOMPARE(dialog->replaceButton()->text(),
+                 QStringLiteral("Free 1.00 MiB used by duplicate copies"));
+        dialog->replaceButton()->click();
+        QLabel* notice = browser->appUseNotice();
+        QTRY_VERIFY_WITH_TIMEOUT(notice->text().contains(QStringLiteral("every copy verified")),
+                                 JobTimeoutMs);
+        QCOMPARE(inodeOf(blob), before);
+        QVERIFY(QFileInfo::exists(lms));
+
+        // Verified: the offer comes by itself.
+        AppStoreOffer* offer = browser->storeOffer();
+        m_engine->verifyModel(browser->model()->modelId(0));
+        QTRY_VERIFY_WITH_TIMEOUT(offer->replaceButtons()->isVisibleTo(offer), JobTimeoutMs);
+        QVERIFY2(offer->replaceMessage()->text().contains(QStringLiteral("“dup” is floated")),
+                 qPrintable(offer->replaceMessage()->text()));
+
+        free->trigger();
+        dialog = browser->findChild<FreeCopiesDialog*>();
+        QVERIFY(dialog);
+        QSignalSpy lookedAgain(dialog, &FreeCopiesDialog::looked);
+        QVERIFY(lookedAgain.wait(JobTimeoutMs));
+        dialog->floatingOnlyButton()->click();
+        QMessageBox* question = dialog->question();
+        QVERIFY(question);
+        QCOMPARE(question->text(), QStringLiteral("Remove “dup” from Ollama, LM Studio?"));
+        QVERIFY2(question->informativeText().contains(QStringLiteral("will no longer have it")) &&
+                     question->informativeText().contains(QStringLiteral("frees 2.00 MiB")),
+                 qPrintable(question->informativeText()));
+        buttonNamed(question, QStringLiteral("Remove from the apps"))->click();
+        QTRY_VERIFY_WITH_TIMEOUT(notice->text().startsWith(QStringLiteral("Removed 2 copies")),
+                                 JobTimeoutMs);
+        QVERIFY2(
+            notice->text().contains(QStringLiteral("2.00 MiB freed")) &&
+                notice->text().contains(QStringLiteral("Ollama, LM Studio no longer have “dup”")),
+            qPrintable(notice->text()));
+        QVERIFY(!QFileInfo::exists(blob));
+        QVERIFY(!QFileInfo::exists(lms));
+        QVERIFY(!QFileInfo::exists(
+            ollama + QStringLiteral("/manifests/registry.ollama.ai/library/dup/latest")));
+        QDir(ollama).removeRecursively();
     }
 };
 

@@ -6,6 +6,7 @@
 #include "appstoreoffer.h"
 #include "chunking/sha256.h"
 #include "engine/engine.h"
+#include "hub/appuses.h"
 #include "mainwindow.h"
 #include "modelbrowser.h"
 #include "modellistmodel.h"
@@ -19,6 +20,7 @@
 #include <QJsonObject>
 #include <QLabel>
 #include <QListWidget>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QSettings>
 #include <QTemporaryDir>
@@ -245,6 +247,66 @@ private Q_SLOTS:
         QCOMPARE(a.st_ino, b.st_ino);
         QCOMPARE(a.st_nlink, nlink_t(3));
         QCOMPARE(opensslSha256Hex(m_ollamaBlob), opensslSha256Hex(m_hfBlob));
+        // Each replaced copy is a use of its app, as `use` records one.
+        QCOMPARE(AppUses::ofVault(m_vaultDir).appsUsing(QStringLiteral("tiny-latest")),
+                 QStringList({QStringLiteral("Ollama"), QStringLiteral("Hugging Face cache")}));
+    }
+
+    // Any model, floated any way: once verified, the app offers to free the apps' copies of
+    // it. "Keep it floating only…" asks first, naming the app and the bytes, then removes
+    // LM Studio's copy (read and matched by its SHA-256 first) and says so.
+    void anyVerifiedModelOffersToKeepItFloatingOnly()
+    {
+        QSignalSpy* scanned = nullptr;
+        QVERIFY(openWindow(&scanned));
+        QTRY_COMPARE_WITH_TIMEOUT(scanned->size(), 1, JobTimeoutMs);
+        const QString lms =
+            m_home.filePath(QStringLiteral(".lmstudio/models/pub/small-GGUF/small.Q4_0.gguf"));
+        const QString input = m_home.filePath(QStringLiteral("input/small.gguf"));
+        QVERIFY(QDir().mkpath(QFileInfo(input).path()));
+        QVERIFY(QFile::copy(lms, input));
+        FloatRequest request;
+        request.paths = {input};
+        request.modelName = QStringLiteral("small");
+        QSignalSpy changed(m_engine.get(), &Engine::transferChanged);
+        m_engine->floatFiles(request);
+        qint64 modelId = 0;
+        QTRY_VERIFY_WITH_TIMEOUT(std::any_of(changed.cbegin(), changed.cend(),
+                                             [&](const QList<QVariant>& args) {
+                                                 const auto info =
+                                                     args.first().value<TransferInfo>();
+                                                 modelId = info.modelId;
+                                                 return info.kind == TransferInfo::Kind::Float &&
+                                                        info.state == TransferInfo::State::Done;
+                                             }),
+                                 JobTimeoutMs);
+        QVERIFY(!offer()->replaceButtons()->isVisibleTo(offer()));
+        m_engine->verifyModel(modelId);
+        QTRY_VERIFY_WITH_TIMEOUT(offer()->replaceButtons()->isVisibleTo(offer()), JobTimeoutMs);
+        QVERIFY2(offer()->replaceMessage()->text().contains(
+                     QStringLiteral("LM Studio (pub/small-GGUF/small.Q4_0.gguf)")),
+                 qPrintable(offer()->replaceMessage()->text()));
+        // One copy: replacing it frees nothing, so only removing it is offered.
+        QVERIFY(!offer()->replaceButton()->isVisibleTo(offer()));
+
+        offer()->keepFloatingOnly();
+        QMessageBox* question = offer()->question();
+        QVERIFY(question);
+        QCOMPARE(question->text(), QStringLiteral("Remove “small” from LM Studio?"));
+        QVERIFY2(question->informativeText().contains(QStringLiteral("LM Studio will no longer "
+                                                                     "have it")) &&
+                     question->informativeText().contains(QStringLiteral("frees 512.0 KiB")),
+                 qPrintable(question->informativeText()));
+        for (QAbstractButton* b : question->buttons())
+            if (b->text() == QLatin1String("Remove from the apps"))
+                b->click();
+        QTRY_VERIFY_WITH_TIMEOUT(offer()->replaceMessage()->text().startsWith(
+                                     QStringLiteral("Removed the copy from LM Studio")),
+                                 JobTimeoutMs);
+        QVERIFY2(offer()->replaceMessage()->text().contains(
+                     QStringLiteral("LM Studio no longer has “small”")),
+                 qPrintable(offer()->replaceMessage()->text()));
+        QVERIFY(!QFileInfo::exists(lms));
     }
 
     void notNowIsRemembered()

@@ -1,7 +1,9 @@
 #include "appstoreoffer.h"
 
+#include "appcopiesfinder.h"
 #include "appstores/modelcensus.h"
 #include "engine/engine.h"
+#include "freecopiesprompt.h"
 #include "registry/registry.h"
 #include "util/units.h"
 
@@ -9,10 +11,10 @@
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QDir>
-#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QListWidget>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QSet>
 #include <QSettings>
@@ -108,23 +110,9 @@ QList<AppStoreOffer::Candidate> findCandidates(const QString& vaultDirectory,
             if (!source)
                 continue;
             specs.insert(spec);
-            AppStoreOffer::Candidate c{
-                QCoreApplication::translate("mf::ui::AppStoreOffer", "%1 in %2")
-                    .arg(place.copy.label, appstores::appName(place.copy.app)),
-                m.size,
-                *source,
-                appstores::appKey(place.copy.app),
-                {},
-                m.duplicateBytes};
-            // Files named by the digest (Ollama's blob, the cache's blob), each its own on disk.
-            for (const appstores::Place& p : m.places) {
-                const QString name = QFileInfo(p.canonicalPath).fileName();
-                if (!p.sharesDisk && !m.sha256.isEmpty() &&
-                    (name == QString::fromLatin1(m.sha256) ||
-                     name == QStringLiteral("sha256-") + QString::fromLatin1(m.sha256)))
-                    c.appFiles.append(p.canonicalPath);
-            }
-            candidates.append(c);
+            candidates.append({QCoreApplication::translate("mf::ui::AppStoreOffer", "%1 in %2")
+                                   .arg(place.copy.label, appstores::appName(place.copy.app)),
+                               m.size, *source});
             break;
         }
     }
@@ -161,19 +149,25 @@ AppStoreOffer::AppStoreOffer(Engine* engine, QWidget* parent)
     m_replaceButtons = new QWidget(this);
     auto* buttons = new QHBoxLayout(m_replaceButtons);
     buttons->setContentsMargins(0, 0, 0, 0);
-    auto* replace = new QPushButton(tr("&Free them"), m_replaceButtons);
+    m_replaceButton = new QPushButton(m_replaceButtons);
+    m_replaceButton->setToolTip(tr("Each app's copy becomes a link to the vault's one shared "
+                                   "copy: the apps keep working"));
+    auto* floatingOnly = new QPushButton(tr("Keep it floating only…"), m_replaceButtons);
+    floatingOnly->setToolTip(tr("Remove the apps' copies: they no longer have the model, the "
+                                "vault keeps it"));
     auto* keep = new QPushButton(tr("Keep them"), m_replaceButtons);
-    buttons->addWidget(replace);
+    buttons->addWidget(m_replaceButton);
+    buttons->addWidget(floatingOnly);
     buttons->addWidget(keep);
     m_replaceButtons->hide();
     replaceRow->addWidget(m_replaceButtons);
     rows->addLayout(replaceRow);
-    connect(replace, &QPushButton::clicked, this, &AppStoreOffer::replaceCopies);
+    connect(m_replaceButton, &QPushButton::clicked, this, &AppStoreOffer::replaceCopies);
+    connect(floatingOnly, &QPushButton::clicked, this, &AppStoreOffer::keepFloatingOnly);
     connect(keep, &QPushButton::clicked, this, [this] {
-        m_replaceable.reset();
-        m_replaceMessage->hide();
-        m_replaceButtons->hide();
-        setVisible(!m_candidates.isEmpty());
+        if (m_offered)
+            m_declined.insert(m_offered->modelId);
+        closeFreeOffer();
     });
     connect(choose, &QPushButton::clicked, this, &AppStoreOffer::choose);
     connect(notNow, &QPushButton::clicked, this, &AppStoreOffer::dismiss);
@@ -285,65 +279,92 @@ void AppStoreOffer::floatChosen()
         request.expectedSha256 = c.source.expectedSha256;
         request.source = c.source.source;
         request.modelName = c.source.suggestedName;
-        const qint64 id = m_engine->floatFiles(request);
-        // Two or more copies on disk: one shared copy frees the rest (one alone frees nothing:
-        // the shared copy takes its place).
-        if (c.appFiles.size() >= 2)
-            m_floating.insert(id, c);
+        // Verified as soon as it floated: then the apps' copies can be offered.
+        m_floating.insert(m_engine->floatFiles(request));
     }
     m_candidates = left;
     m_offerRow->setVisible(!left.isEmpty());
-    if (left.isEmpty() && !m_replaceable)
+    if (left.isEmpty() && !m_offered)
         hide();
     else if (!left.isEmpty())
         showCandidates(left);
 }
 
-// A chosen model floated: every copy is read back and verified first (nothing of the apps'
-// is touched before); verified, the apps' copies can go.
+// A chosen model floated: every copy is read back and verified first. Any model verified (here
+// or by the person): the apps' own copies of it are looked for, and offered if there are any.
 void AppStoreOffer::onTransfer(const TransferInfo& info)
 {
-    if (!info.isFinished())
+    if (!info.isFinished() || info.fromHistory)
         return;
-    if (m_floating.contains(info.id)) {
-        const Candidate c = m_floating.take(info.id);
-        if (info.state == TransferInfo::State::Done && info.modelId)
-            m_verifying.insert(m_engine->verifyModel(info.modelId), {c, info.modelId});
-    } else if (m_verifying.contains(info.id)) {
-        const auto [c, modelId] = m_verifying.take(info.id);
-        if (info.state == TransferInfo::State::Done)
-            offerReplace(c, modelId);
-    } else if (info.id == m_replacing) {
-        m_replacing = 0;
+    const bool done = info.state == TransferInfo::State::Done;
+    if (m_floating.remove(info.id)) {
+        if (done && info.modelId)
+            m_engine->verifyModel(info.modelId);
+    } else if (info.kind == TransferInfo::Kind::Verify && done && info.modelId &&
+               !m_declined.contains(info.modelId) && !m_freeing && !m_looked.contains(info.id)) {
+        m_looked.insert(info.id); // a transfer's end may be told more than once
+        findAppCopies(this, m_engine->vaultDirectory(), info.modelId,
+                      [this, id = info.modelId](const QString& model, const auto& copies) {
+                          if (!copies.isEmpty() && !m_freeing)
+                              offerFree(id, model, copies);
+                      });
+    } else if (info.id == m_freeing) {
+        m_freeing = 0;
         m_replaceMessage->setText(info.state == TransferInfo::State::Done
                                       ? info.summary
                                       : tr("%1 failed: %2").arg(info.title, info.error));
     }
 }
 
-void AppStoreOffer::offerReplace(const Candidate& candidate, qint64 modelId)
+void AppStoreOffer::offerFree(qint64 modelId, const QString& model,
+                              const QList<appstores::AppCopy>& copies)
 {
-    m_replaceable = qMakePair(candidate, modelId);
+    m_offered = Offered{modelId, model, copies};
+    const QString replace = replaceButtonText(copies);
     m_replaceMessage->setText(
-        tr("“%1” is floated and every copy verified. The apps keep %2 copies of it on this disk: "
-           "replace them by one shared copy? That frees %3; the apps keep working.")
-            .arg(candidate.source.suggestedName)
-            .arg(candidate.appFiles.size())
-            .arg(units::formatBytes(candidate.duplicateBytes)));
+        tr("“%1” is floated and every copy verified. %2").arg(model, appCopiesText(copies)) +
+        (replace.isEmpty() ? QString()
+                           : tr(" Replacing them by one shared copy frees %1; the apps "
+                                "keep working.")
+                                 .arg(units::formatBytes(appstores::duplicateBytesOf(copies)))));
+    m_replaceButton->setText(replace);
+    m_replaceButton->setVisible(!replace.isEmpty());
     m_replaceMessage->show();
     m_replaceButtons->show();
     show();
 }
 
+void AppStoreOffer::closeFreeOffer()
+{
+    m_offered.reset();
+    m_replaceMessage->hide();
+    m_replaceButtons->hide();
+    setVisible(!m_candidates.isEmpty());
+}
+
 void AppStoreOffer::replaceCopies()
 {
-    if (!m_replaceable || !m_engine)
+    if (!m_offered || !m_engine)
         return;
-    const auto [c, modelId] = *std::exchange(m_replaceable, std::nullopt);
-    m_replacing = m_engine->replaceAppCopies(modelId, c.appKey, c.appFiles);
+    const Offered offered = *std::exchange(m_offered, std::nullopt);
+    m_freeing = m_engine->freeAppCopies(offered.modelId, false);
     m_replaceButtons->hide();
-    m_replaceMessage->setText(
-        tr("Replacing the apps' copies of “%1”…").arg(c.source.suggestedName));
+    m_replaceMessage->setText(tr("Replacing the apps' copies of “%1”…").arg(offered.model));
+}
+
+void AppStoreOffer::keepFloatingOnly()
+{
+    if (!m_offered || !m_engine || m_question)
+        return;
+    const Offered offered = *m_offered;
+    m_question = askKeepFloatingOnly(this, offered.model, offered.copies, [this, offered] {
+        if (!m_offered || m_offered->modelId != offered.modelId)
+            return;
+        m_offered.reset();
+        m_freeing = m_engine->freeAppCopies(offered.modelId, true);
+        m_replaceButtons->hide();
+        m_replaceMessage->setText(tr("Removing the apps' copies of “%1”…").arg(offered.model));
+    });
 }
 
 void AppStoreOffer::dismiss()

@@ -1,9 +1,12 @@
 #pragma once
 
+#include "appstores/appcopies.h"
 #include "appstores/appsource.h"
 
 #include <QHash>
+#include <QMessageBox>
 #include <QPointer>
+#include <QSet>
 #include <QWidget>
 
 #include <atomic>
@@ -13,6 +16,8 @@
 class QDialog;
 class QLabel;
 class QListWidget;
+
+class QPushButton;
 
 namespace mf {
 class Engine;
@@ -29,6 +34,10 @@ namespace mf::ui {
 // (appstores::resolveAppSource into a FloatRequest: the bytes read once, checked against the
 // app's digest as they are chunked). "Not now" remembers it in the app's settings: the offer
 // is not made again.
+// Whenever a model is verified with every copy the vault wants (a model chosen here is verified
+// as soon as it floated), the apps' own copies of it are looked for (appcopiesfinder.h) and, if
+// there are any, a second line offers to free them: replaced by the one shared copy, or removed
+// from the apps outright ("Keep it floating only", asked first), as `use MODEL --free` does.
 class AppStoreOffer final : public QWidget
 {
     Q_OBJECT
@@ -42,11 +51,6 @@ public:
         QString label; // "llama3.2:latest in Ollama"
         qint64 bytes = 0;
         appstores::AppSource source;
-        // The apps' own copies of it that the app names by its SHA-256, each its own file on
-        // disk: once it is floated and verified, they can be replaced by one shared copy.
-        QString appKey;
-        QStringList appFiles;
-        qint64 duplicateBytes = 0;
     };
 
     explicit AppStoreOffer(Engine* engine, QWidget* parent = nullptr);
@@ -63,11 +67,14 @@ public:
     int scansStarted() const { return m_scans; }
     void choose();
     void dismiss();
-    // After a chosen model floated and every copy was verified: the offer to replace the apps'
-    // own copies of it by one shared copy (a line of the banner), and accepting it.
+    // After a model was verified: the offer to free the apps' own copies of it (a line of the
+    // banner), and its answers. The question before removing them, while it is open.
     QLabel* replaceMessage() const { return m_replaceMessage; }
     QWidget* replaceButtons() const { return m_replaceButtons; }
+    QPushButton* replaceButton() const { return m_replaceButton; }
+    QMessageBox* question() const { return m_question; }
     void replaceCopies();
+    void keepFloatingOnly();
 
 Q_SIGNALS:
     void scanned(int candidates); // the scan ended (tests)
@@ -77,7 +84,8 @@ private:
     void showCandidates(const QList<Candidate>& candidates);
     void floatChosen();
     void onTransfer(const TransferInfo& info);
-    void offerReplace(const Candidate& candidate, qint64 modelId);
+    void offerFree(qint64 modelId, const QString& model, const QList<appstores::AppCopy>& copies);
+    void closeFreeOffer();
 
     Engine* m_engine;
     std::shared_ptr<std::atomic_bool> m_cancelled = std::make_shared<std::atomic_bool>(false);
@@ -86,12 +94,21 @@ private:
     QWidget* m_offerRow;
     QLabel* m_replaceMessage;
     QWidget* m_replaceButtons;
-    // Models chosen to float whose apps' copies can be replaced: by float, then verify,
-    // transfer id; then the one offered (with its model).
-    QHash<qint64, Candidate> m_floating;
-    QHash<qint64, QPair<Candidate, qint64>> m_verifying;
-    std::optional<QPair<Candidate, qint64>> m_replaceable;
-    qint64 m_replacing = 0;
+    QPushButton* m_replaceButton;
+    QPointer<QMessageBox> m_question;
+    // Floats chosen here, by transfer id: each is verified when it is done.
+    QSet<qint64> m_floating;
+    // The model whose apps' copies are offered, and the free running (transfer id).
+    struct Offered
+    {
+        qint64 modelId = 0;
+        QString model;
+        QList<appstores::AppCopy> copies;
+    };
+    std::optional<Offered> m_offered;
+    QSet<qint64> m_declined; // models whose offer was answered "Keep them"
+    QSet<qint64> m_looked;   // verifies whose model's copies were looked for
+    qint64 m_freeing = 0;
     QPointer<QDialog> m_chooser;
     QListWidget* m_list = nullptr;
     int m_scans = 0;

@@ -1,7 +1,9 @@
 #include "appuseactions.h"
 
 #include "appstores/appstore.h"
+#include "appusedialog.h"
 #include "engine/engine.h"
+#include "freecopiesdialog.h"
 
 #include <QLabel>
 #include <QMenu>
@@ -9,10 +11,12 @@
 namespace mf::ui {
 
 AppUseActions::AppUseActions(Engine* engine, std::function<QList<qint64>()> selection,
-                             QWidget* parent)
+                             std::function<QString(qint64)> nameOf, QWidget* parent)
     : QObject(parent)
     , m_engine(engine)
     , m_selection(std::move(selection))
+    , m_nameOf(std::move(nameOf))
+    , m_parent(parent)
     , m_menu(new QMenu(tr("&Use in"), parent))
     , m_notice(new QLabel(parent))
 {
@@ -25,6 +29,14 @@ AppUseActions::AppUseActions(Engine* engine, std::function<QList<qint64>()> sele
         connect(action, &QAction::triggered, this,
                 [this, key = appstores::appKey(app)] { useSelectedIn(key); });
     }
+    m_menu->addSeparator();
+    QAction* as = m_menu->addAction(tr("In an app &as…"));
+    as->setToolTip(tr("Choose the name Ollama runs it as, or another folder of the app"));
+    connect(as, &QAction::triggered, this, &AppUseActions::useAs);
+    QAction* free = m_menu->addAction(tr("&Free disk used by the apps' copies…"));
+    free->setToolTip(tr("Replace the copies the apps keep of it by the vault's one shared copy, "
+                        "or remove them"));
+    connect(free, &QAction::triggered, this, &AppUseActions::freeCopies);
     m_notice->setAccessibleName(tr("What the last use in an app did"));
     m_notice->setWordWrap(true);
     m_notice->setTextFormat(Qt::PlainText); // model names and errors are not markup
@@ -40,6 +52,26 @@ void AppUseActions::useSelectedIn(const QString& appKey)
         return;
     for (qint64 id : m_selection())
         m_engine->useModelIn(id, appKey);
+}
+
+AppUseDialog* AppUseActions::useAs()
+{
+    const QList<qint64> ids = m_selection();
+    if (!m_engine || ids.isEmpty())
+        return nullptr;
+    auto* dialog = new AppUseDialog(m_engine, ids.first(), m_nameOf(ids.first()), m_parent);
+    dialog->open();
+    return dialog;
+}
+
+FreeCopiesDialog* AppUseActions::freeCopies()
+{
+    const QList<qint64> ids = m_selection();
+    if (!m_engine || ids.isEmpty())
+        return nullptr;
+    auto* dialog = new FreeCopiesDialog(m_engine, ids.first(), m_parent);
+    dialog->open();
+    return dialog;
 }
 
 void AppUseActions::removeFromApp(qint64 modelId, const QString& appKey)

@@ -75,7 +75,12 @@ ModelBrowser::ModelBrowser(Engine* engine, QWidget* parent)
     top->addWidget(m_checkNow);
     layout->addLayout(top);
     m_appUse = new AppUseActions(
-        m_engine, [this] { return selectedModelIds(); }, this);
+        m_engine, [this] { return selectedModelIds(); },
+        [this](qint64 id) {
+            const ModelRow* r = m_model->rowData(m_model->rowOf(id));
+            return r ? r->summary.model.name : QString();
+        },
+        this);
     layout->addWidget(m_appUse->notice());
     // Placed by the window above the whole Models page (withPage()): it is meant for a new
     // vault, whose page shows the empty state instead of the browser.

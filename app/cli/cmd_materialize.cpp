@@ -76,6 +76,13 @@ public:
                      QStringLiteral("layout")});
         p.addOption(
             {QStringLiteral("force"), QStringLiteral("Replace existing files (plain layout).")});
+        p.addOption({QStringLiteral("free"),
+                     QStringLiteral("Free the disk the apps' own copies of the model take (found "
+                                    "as scan finds them): each replaced by the one shared copy. "
+                                    "Only once every copy the vault wants is verified.")});
+        p.addOption({QStringLiteral("floating-only"),
+                     QStringLiteral("With --free: remove the apps' copies outright instead (the "
+                                    "apps no longer have the model; it stays in the vault).")});
         p.addOption({QStringLiteral("cache-max"),
                      QStringLiteral("Size cap of the materialized cache, e.g. 200G (default: "
                                     "the vault's cache.max_bytes, else 100G)."),
@@ -151,8 +158,9 @@ private:
 
 // `use MODEL --in APP [--as NAME:TAG] [--root DIR]`: the model materialized once into the cache
 // and registered in the app's store, sharing that copy; `use MODEL --remove --in APP` takes it
-// out again; `use MODEL` lists the apps it is in and the disk that saved. The work is
-// AppUseJob's, the same the app runs.
+// out again; `use MODEL` lists the apps it is in and the disk that saved; `use MODEL --free
+// [--floating-only] [--in APP [--root DIR]]` frees the apps' own copies of it once it is floated
+// and verified. The work is AppUseJob's, the same the app runs.
 class UseCommand final : public JobCommand<AppUseJob>
 {
 public:
@@ -176,15 +184,36 @@ public:
                      QStringLiteral("dir")});
         p.addOption(
             {QStringLiteral("remove"), QStringLiteral("Take the model out of the app again.")});
+        p.addOption({QStringLiteral("free"),
+                     QStringLiteral("Free the disk the apps' own copies of the model take (found "
+                                    "as scan finds them): each replaced by the one shared copy. "
+                                    "Only once every copy the vault wants is verified.")});
+        p.addOption({QStringLiteral("floating-only"),
+                     QStringLiteral("With --free: remove the apps' copies outright instead (the "
+                                    "apps no longer have the model; it stays in the vault).")});
         p.addOption({QStringLiteral("cache-max"),
                      QStringLiteral("Size cap of the materialized cache (as for materialize)."),
                      QStringLiteral("size")});
         if (!parse(p, args,
-                   QStringLiteral("use MODEL [--in APP [--as NAME:TAG] [--root DIR] [--remove]]"),
+                   QStringLiteral("use MODEL [--in APP [--as NAME:TAG] [--root DIR] [--remove]] | "
+                                  "use MODEL --free [--floating-only] [--in APP [--root DIR]]"),
                    1, 1))
             return;
         m_modelName = p.positionalArguments().first();
         const QString key = p.value(QStringLiteral("in"));
+        const bool free = p.isSet(QStringLiteral("free"));
+        if (p.isSet(QStringLiteral("floating-only")) && !free) {
+            console().error(QStringLiteral("--floating-only goes with --free"));
+            return finish(Usage);
+        }
+        if (free && (p.isSet(QStringLiteral("remove")) || p.isSet(QStringLiteral("as")))) {
+            console().error(QStringLiteral("--free takes neither --remove nor --as"));
+            return finish(Usage);
+        }
+        if (free && key.isEmpty() && p.isSet(QStringLiteral("root"))) {
+            console().error(QStringLiteral("Say which app's folder --root is: --in APP"));
+            return finish(Usage);
+        }
         if (key.isEmpty() && p.isSet(QStringLiteral("remove"))) {
             console().error(QStringLiteral("Say which app to take the model out of: --in APP"));
             return finish(Usage);
@@ -205,11 +234,16 @@ public:
         if (!vault)
             return;
         m_uses = std::make_unique<AppUses>(AppUses::ofVault(vault->directory()));
-        if (!app)
+        if (!app && !free)
             return list();
         AppUseJob::Request request;
         request.modelName = m_modelName;
-        request.app = *app;
+        request.app = app.value_or(appstores::App::Ollama);
+        request.everyApp = !app;
+        if (free)
+            request.free = p.isSet(QStringLiteral("floating-only"))
+                               ? AppUseJob::Request::Free::Remove
+                               : AppUseJob::Request::Free::Replace;
         request.root = p.value(QStringLiteral("root"));
         request.ollamaName = p.value(QStringLiteral("as"));
         request.remove = p.isSet(QStringLiteral("remove"));
@@ -299,6 +333,25 @@ private:
         case AppUseJob::Outcome::AlreadyThere:
             console().printJson(useJson(use));
             break;
+        case AppUseJob::Outcome::Freed: {
+            QJsonArray copies;
+            for (const appstores::AppCopy& c : m_job->freedCopies())
+                copies.append(
+                    QJsonObject{{QStringLiteral("app"), appstores::appKey(c.app)},
+                                {QStringLiteral("labels"), QJsonArray::fromStringList(c.labels)},
+                                {QStringLiteral("file"), c.file},
+                                {QStringLiteral("bytes"), c.size},
+                                {QStringLiteral("checked_by"),
+                                 c.byDigest ? QStringLiteral("name") : QStringLiteral("sha256")}});
+            console().printJson(
+                {{QStringLiteral("ok"), true},
+                 {QStringLiteral("freed_bytes"), m_job->freedBytes()},
+                 {QStringLiteral("removed"),
+                  m_job->request().free == AppUseJob::Request::Free::Remove},
+                 {QStringLiteral("copies"), copies},
+                 {QStringLiteral("warnings"), QJsonArray::fromStringList(m_job->warnings())}});
+            break;
+        }
         default: {
             QJsonObject doc = useJson(use);
             doc.insert(QStringLiteral("ok"), true);

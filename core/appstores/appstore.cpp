@@ -135,6 +135,7 @@ QList<FoundCopy> scanOllama(const StoreRoot& root, QStringList* warnings)
             copy.app = App::Ollama;
             copy.label = ollamaLabel(parts);
             copy.path = blob;
+            copy.entry = file;
             copy.size = info.size();
             copy.claimed = hex.toLatin1();
             copy.origin = {{QStringLiteral("model"), parts.at(0) + QLatin1Char('/') + parts.at(1) +
@@ -237,6 +238,7 @@ QList<FoundCopy> scanHfCache(const StoreRoot& root, App app, QStringList* warnin
             const QString ref = refOf.value(commit, commit.left(8));
             copy.label = repoId + QLatin1Char('@') + ref + QLatin1Char(':') + pathInRepo;
             copy.path = file;
+            copy.entry = file;
             copy.fileName = QFileInfo(pathInRepo).fileName();
             copy.size = QFileInfo(target).size();
             if (isSha256Hex(blobName))
@@ -351,17 +353,24 @@ QList<FoundCopy> scanStore(const StoreRoot& root, QStringList* warnings)
 {
     if (!QFileInfo(root.path).isDir())
         return {};
+    QList<FoundCopy> found;
     switch (root.app) {
     case App::Ollama:
-        return scanOllama(root, warnings);
+        found = scanOllama(root, warnings);
+        break;
     case App::LmStudio:
-        return scanLmStudio(root, warnings);
+        found = scanLmStudio(root, warnings);
+        break;
     case App::HfCache:
-        return scanHfCache(root, App::HfCache, warnings);
+        found = scanHfCache(root, App::HfCache, warnings);
+        break;
     case App::LlamaCpp:
-        return scanLlamaCache(root, warnings);
+        found = scanLlamaCache(root, warnings);
+        break;
     }
-    return {};
+    for (FoundCopy& copy : found)
+        copy.root = root.path;
+    return found;
 }
 
 } // namespace mf::appstores

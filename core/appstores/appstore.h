@@ -33,8 +33,12 @@ QList<StoreRoot> storeRoots(const QProcessEnvironment& env, const QString& home)
 struct FoundCopy
 {
     App app = App::Ollama;
-    QString label;      // how the app names it: "llama3.2:latest", "org/repo/file.gguf", ...
-    QString path;       // the file as the app opens it
+    QString label; // how the app names it: "llama3.2:latest", "org/repo/file.gguf", ...
+    QString path;  // the file as the app opens it
+    // The app's own entry that names the file, when it is not the file itself: Ollama's
+    // manifest, the cache's snapshot link. Removing the model from the app removes it too.
+    QString entry;
+    QString root;       // the store folder it was found in
     QString fileName;   // the model file's own name where the app keeps one, else empty
     qint64 size = 0;    // bytes on disk
     QByteArray claimed; // SHA-256 (hex) the app says the bytes have; empty: it says none

@@ -138,9 +138,7 @@ bool placeOllama(const QString& root, const MaterializedModel& model, const QStr
         return false;
     }
     const MaterializedModel::File& gguf = ggufs.first();
-    QString name = asName;
-    if (name.isEmpty())
-        name = model.model.section(QLatin1Char('/'), -1).toLower();
+    QString name = asName.isEmpty() ? defaultOllamaName(model.model) : asName;
     if (!name.contains(QLatin1Char(':')))
         name += QStringLiteral(":latest");
     const QString base = name.section(QLatin1Char(':'), 0, 0);
@@ -282,6 +280,11 @@ std::optional<App> appFromKey(const QString& key)
         if (appKey(app) == key)
             return app;
     return std::nullopt;
+}
+
+QString defaultOllamaName(const QString& modelName)
+{
+    return modelName.section(QLatin1Char('/'), -1).toLower() + QStringLiteral(":latest");
 }
 
 QString defaultStoreRoot(App app, const QProcessEnvironment& env, const QString& home)

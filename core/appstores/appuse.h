@@ -20,6 +20,8 @@ namespace mf::appstores {
 std::optional<App> appFromKey(const QString& key); // "ollama", "lmstudio", "hf-cache", "llama.cpp"
 // The store folder the app reads first (storeRoots()).
 QString defaultStoreRoot(App app, const QProcessEnvironment& env, const QString& home);
+// The "name:tag" Ollama runs a model as when `use` is given none: its name, tag latest.
+QString defaultOllamaName(const QString& modelName);
 
 // A model as the materialized cache holds it (hub/materializejob.h, HfCache layout).
 struct MaterializedModel

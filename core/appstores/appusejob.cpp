@@ -6,6 +6,7 @@
 #include "hub/materializejob.h"
 #include "registry/modelsummary.h"
 #include "sharedcopy.h"
+#include "sync/scrubjob.h"
 #include "util/units.h"
 #include "vault/vault.h"
 
@@ -57,10 +58,8 @@ QString AppUseJob::summary() const
         return {};
     case Outcome::Removed:
         return tr("Took “%1” out of %2").arg(m_use.model, m_use.appName);
-    case Outcome::Replaced:
-        return tr("Replaced %1 copies of “%2” the apps kept by the one shared copy: %3 freed")
-            .arg(m_replaced)
-            .arg(m_request.modelName, units::formatBytes(m_freed));
+    case Outcome::Freed:
+        return freedSummary();
     case Outcome::AlreadyThere:
         return tr("“%1” is already in %2 as %3").arg(m_use.model, m_use.appName, m_use.label);
     case Outcome::Placed:
@@ -77,22 +76,26 @@ QString AppUseJob::summary() const
 
 void AppUseJob::doStart()
 {
+    if (m_request.free != Request::Free::No)
+        return startFree();
     if (m_request.root.isEmpty())
         m_request.root = appstores::defaultStoreRoot(
             m_request.app, QProcessEnvironment::systemEnvironment(), QDir::homePath());
     const QString key = appstores::appKey(m_request.app);
     if (m_request.remove)
         return takeOut();
-    if (!m_request.replace.isEmpty())
-        if (const QString why = notVerified(); !why.isEmpty())
-            return finish(Error::make(Error::Kind::Fatal, why));
-    if (m_request.replace.isEmpty())
-        for (const AppUses::Use& use : m_uses.of(m_request.modelName))
-            if (use.app == key) {
-                m_use = use;
-                m_outcome = Outcome::AlreadyThere;
-                return finish(Error::none());
-            }
+    for (const AppUses::Use& use : m_uses.of(m_request.modelName))
+        if (use.app == key) {
+            m_use = use;
+            m_outcome = Outcome::AlreadyThere;
+            return finish(Error::none());
+        }
+    materialize();
+}
+
+// The model into the vault's materialized cache, once; onMaterialized() goes on.
+void AppUseJob::materialize()
+{
     if (!m_vault->registry().modelRows().modelByName(m_request.modelName))
         return finish(
             Error::make(Error::Kind::NotFound,
@@ -113,60 +116,11 @@ void AppUseJob::doStart()
 
 void AppUseJob::doAbort()
 {
+    m_cancelled->store(true);
     if (m_materialize)
         m_materialize->abort();
-}
-
-// Empty when the model has every copy the vault wants and each was read back and checked.
-QString AppUseJob::notVerified() const
-{
-    Registry& registry = m_vault->registry();
-    const auto model = registry.modelRows().modelByName(m_request.modelName);
-    if (!model)
-        return tr("There is no model “%1” in the vault").arg(m_request.modelName);
-    const int wanted = registry.healthRows().wantedCopies();
-    const ModelSummary s = summarizeModel(registry, *model, wanted);
-    if (s.health(wanted) != QLatin1String("healthy") || !s.lastVerified.isValid())
-        return tr("“%1” is not yet floated with every copy verified: the apps' own copies stay "
-                  "until it is (Verify it first)")
-            .arg(m_request.modelName);
-    return {};
-}
-
-void AppUseJob::replaceCopies(const QString& snapshot, qint64 newBytes)
-{
-    Registry& registry = m_vault->registry();
-    const auto model = registry.modelRows().modelByName(m_request.modelName);
-    const QList<FileRecord> files =
-        model ? registry.modelRows().files(model->id) : QList<FileRecord>();
-    qint64 freed = 0;
-    for (const QString& target : std::as_const(m_request.replace)) {
-        QString digest = QFileInfo(target).fileName();
-        if (digest.startsWith(QLatin1String("sha256-")))
-            digest = digest.mid(7);
-        const FileRecord* file = nullptr;
-        for (const FileRecord& f : files)
-            if (!f.sha256.isEmpty() && QString::fromLatin1(f.sha256) == digest)
-                file = &f;
-        if (!file) {
-            addWarning(tr("Left “%1”: its name is not the SHA-256 of a file of “%2”")
-                           .arg(target, m_request.modelName));
-            continue;
-        }
-        const QString shared =
-            QFileInfo(snapshot + QLatin1Char('/') + file->path).canonicalFilePath();
-        qint64 bytes = 0;
-        QString why;
-        if (!appstores::replaceByLink(shared, target, &bytes, &why)) {
-            addWarning(why);
-            continue;
-        }
-        ++m_replaced;
-        freed += bytes;
-    }
-    m_freed = qMax<qint64>(0, freed - newBytes);
-    m_outcome = Outcome::Replaced;
-    finish(Error::none());
+    else if (m_check)
+        m_check->abort();
 }
 
 void AppUseJob::takeOut()
@@ -222,7 +176,7 @@ void AppUseJob::onMaterialized()
         materialized.repoId = localRepoId(m_request.modelName);
     materialized.repoFolder = job->repoFolder();
     materialized.commit = job->modelPath().section(QLatin1Char('/'), -1);
-    if (!m_request.replace.isEmpty())
+    if (m_request.free == Request::Free::Replace)
         return replaceCopies(job->modelPath(),
                              job->filesReused() > 0 ? qint64(0) : job->progressNow().totalBytes);
     for (const FileRecord& f : registry.modelRows().files(model->id))

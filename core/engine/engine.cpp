@@ -158,21 +158,23 @@ qint64 Engine::pinModel(qint64 modelId)
     return queue(PinRequest{modelId});
 }
 
-qint64 Engine::useModelIn(qint64 modelId, const QString& appKey, bool remove)
+qint64 Engine::useModelIn(qint64 modelId, const QString& appKey, bool remove, const QString& as,
+                          const QString& root)
 {
     UseInAppRequest request;
     request.modelId = modelId;
     request.app = appKey;
     request.remove = remove;
+    request.as = as;
+    request.root = root;
     return queue(request);
 }
 
-qint64 Engine::replaceAppCopies(qint64 modelId, const QString& appKey, const QStringList& appFiles)
+qint64 Engine::freeAppCopies(qint64 modelId, bool keepFloatingOnly)
 {
     UseInAppRequest request;
     request.modelId = modelId;
-    request.app = appKey;
-    request.replace = appFiles;
+    request.free = keepFloatingOnly ? QStringLiteral("remove") : QStringLiteral("replace");
     return queue(request);
 }
 

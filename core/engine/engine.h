@@ -52,12 +52,14 @@ public:
     qint64 pinModel(qint64 modelId);
     // Puts the model in another app's store (`appKey` as appstores::appKey: "ollama",
     // "lmstudio", "hf-cache", "llama.cpp"), sharing one materialized copy, or with `remove`
-    // takes it out again (core/appstores/appusejob.h, as `modelfloat-cli use`).
-    qint64 useModelIn(qint64 modelId, const QString& appKey, bool remove = false);
-    // The apps' own copies of a model floated from them (`appFiles`, each named by the SHA-256
-    // of a file of the model) replaced by the one shared copy; refused until every copy the
-    // vault wants is verified.
-    qint64 replaceAppCopies(qint64 modelId, const QString& appKey, const QStringList& appFiles);
+    // takes it out again (core/appstores/appusejob.h, as `modelfloat-cli use`). `as` is
+    // Ollama's "name:tag", `root` a store folder other than the app's own (empty: defaults).
+    qint64 useModelIn(qint64 modelId, const QString& appKey, bool remove = false,
+                      const QString& as = QString(), const QString& root = QString());
+    // The apps' own copies of a floated model the scan finds replaced by the one shared copy,
+    // or with `keepFloatingOnly` removed from the apps outright; refused until every copy the
+    // vault wants is verified (as `modelfloat-cli use MODEL --free`).
+    qint64 freeAppCopies(qint64 modelId, bool keepFloatingOnly);
     // "Repair now": copies of the model's chunks (0: of every model) made again where they are
     // short; the scheduler also does it by itself.
     qint64 repairModel(qint64 modelId);

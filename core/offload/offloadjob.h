@@ -1,6 +1,7 @@
 #pragma once
 
 #include "registry/registry.h"
+#include "sync/scrubjob.h"
 #include "transfer/transferjob.h"
 
 #include <QSet>
@@ -11,7 +12,6 @@ namespace mf {
 
 class DeletionRun;
 class RepairJob;
-class ScrubJob;
 class Vault;
 
 // Frees this computer of a model ("Free up space"): its copies on the vault's embedded
@@ -37,7 +37,7 @@ class OffloadJob final : public TransferJob
 
 public:
     // Copies checked longer ago than this are checked again first.
-    static constexpr qint64 FreshSecs = 24 * 3600;
+    static constexpr qint64 FreshSecs = ScrubJob::FreshSecs;
 
     struct Report
     {

@@ -79,11 +79,16 @@ QString UseInAppRequest::validate(Vault& vault, TransferInfo* shown) const
     const QString name = model ? model->name : tr("model %1").arg(modelId);
     const auto which = appstores::appFromKey(app);
     const QString appName = which ? appstores::appName(*which) : app;
-    shown->title = remove              ? tr("Remove %1 from %2").arg(name, appName)
-                   : replace.isEmpty() ? tr("Use %1 in %2").arg(name, appName)
-                                       : tr("Free the apps' copies of %1").arg(name);
+    shown->title = remove                            ? tr("Remove %1 from %2").arg(name, appName)
+                   : free.isEmpty()                  ? tr("Use %1 in %2").arg(name, appName)
+                   : free == QLatin1String("remove") ? tr("Remove the apps' copies of %1").arg(name)
+                                                     : tr("Free the apps' copies of %1").arg(name);
     if (!model)
         return tr("There is no model with id %1 (was it removed?)").arg(modelId);
+    if (!free.isEmpty() && free != QLatin1String("replace") && free != QLatin1String("remove"))
+        return tr("Free the apps' copies how: “replace” or “remove”, not “%1”").arg(free);
+    if (!free.isEmpty() && app.isEmpty())
+        return {};
     if (!which)
         return tr("Unknown app “%1”: use ollama, lmstudio, hf-cache or llama.cpp").arg(app);
     if (!as.isEmpty() && *which != appstores::App::Ollama)
@@ -95,7 +100,8 @@ QString UseInAppRequest::validate(Vault& vault, TransferInfo* shown) const
 MadeJob UseInAppRequest::makeJob(Vault& vault, const JobContext& context) const
 {
     const auto model = modelOf(vault, modelId);
-    const auto which = appstores::appFromKey(app);
+    const auto which = free.isEmpty() || !app.isEmpty() ? appstores::appFromKey(app)
+                                                        : std::optional(appstores::App::Ollama);
     if (!model || !which)
         return {nullptr, nullptr, tr("The model is no longer in the vault")};
     AppUseJob::Request request;
@@ -104,19 +110,20 @@ MadeJob UseInAppRequest::makeJob(Vault& vault, const JobContext& context) const
     request.root = root;
     request.ollamaName = as;
     request.remove = remove;
-    request.replace = replace;
+    using Free = AppUseJob::Request::Free;
+    request.free = free == QLatin1String("replace")  ? Free::Replace
+                   : free == QLatin1String("remove") ? Free::Remove
+                                                     : Free::No;
+    request.everyApp = !free.isEmpty() && app.isEmpty();
     auto* job = new AppUseJob(&vault, request, context.parent);
     return {job, job, QString()};
 }
 
 QJsonObject UseInAppRequest::toJson() const
 {
-    return {{QStringLiteral("modelId"), modelId},
-            {QStringLiteral("app"), app},
-            {QStringLiteral("as"), as},
-            {QStringLiteral("root"), root},
-            {QStringLiteral("remove"), remove},
-            {QStringLiteral("replace"), QJsonArray::fromStringList(replace)}};
+    return {{QStringLiteral("modelId"), modelId}, {QStringLiteral("app"), app},
+            {QStringLiteral("as"), as},           {QStringLiteral("root"), root},
+            {QStringLiteral("remove"), remove},   {QStringLiteral("free"), free}};
 }
 
 UseInAppRequest UseInAppRequest::fromJson(const QJsonObject& json)
@@ -127,8 +134,10 @@ UseInAppRequest UseInAppRequest::fromJson(const QJsonObject& json)
     r.as = json.value(QStringLiteral("as")).toString();
     r.root = json.value(QStringLiteral("root")).toString();
     r.remove = json.value(QStringLiteral("remove")).toBool();
-    for (const QJsonValue& v : json.value(QStringLiteral("replace")).toArray())
-        r.replace.append(v.toString());
+    r.free = json.value(QStringLiteral("free")).toString();
+    // A queue saved before `free` listed the files to replace instead: still a replace.
+    if (r.free.isEmpty() && !json.value(QStringLiteral("replace")).toArray().isEmpty())
+        r.free = QStringLiteral("replace");
     return r;
 }
 

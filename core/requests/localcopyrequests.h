@@ -46,7 +46,9 @@ struct UseInAppRequest
     QString as;
     QString root;
     bool remove = false;
-    QStringList replace; // the apps' own copies to replace by the shared one (AppUseJob)
+    // "replace" or "remove": the apps' own copies of the model freed instead, in every app's
+    // stores (AppUseJob::Request::Free); `app` is then not needed.
+    QString free;
 
     QString validate(Vault& vault, TransferInfo* shown) const;
     MadeJob makeJob(Vault& vault, const JobContext& context) const;

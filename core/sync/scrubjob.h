@@ -36,6 +36,11 @@ class ScrubJob final : public TransferJob
     Q_DISABLE_COPY_MOVE(ScrubJob)
 
 public:
+    // Before the vault lets a local copy go on the strength of its stored copies (offload, and
+    // freeing the apps' own copies of a model), those not looked at for this long are checked
+    // again: the one rule of how fresh "they are there" must be.
+    static constexpr qint64 FreshSecs = 24 * 3600;
+
     struct Options
     {
         ScrubRows::ScrubPass pass = ScrubRows::ScrubPass::Check;
