@@ -4,6 +4,7 @@
 // vault's one shared copy, or removed outright, and only once every copy the vault wants is
 // verified. LM Studio's copy (no digest) is read and freed only when its SHA-256 is the file's;
 // a replaced copy is a use of its app, as `use` records one.
+#include "appstorefixtures.h"
 #include "clisandbox.h"
 #include "testsupport.h"
 
@@ -44,19 +45,6 @@ struct stat statOf(const QString& path)
     return st;
 }
 
-QByteArray ollamaManifest(const QString& modelHex, qint64 size)
-{
-    const QJsonObject layer{
-        {QStringLiteral("mediaType"), QStringLiteral("application/vnd.ollama.image.model")},
-        {QStringLiteral("digest"), QString(QStringLiteral("sha256:") + modelHex)},
-        {QStringLiteral("size"), size}};
-    const QJsonObject doc{{QStringLiteral("schemaVersion"), 2},
-                          {QStringLiteral("mediaType"),
-                           QStringLiteral("application/vnd.docker.distribution.manifest.v2+json")},
-                          {QStringLiteral("layers"), QJsonArray{layer}}};
-    return QJsonDocument(doc).toJson(QJsonDocument::Compact);
-}
-
 } // namespace
 
 class TestCliFreeCopies : public QObject
@@ -94,16 +82,9 @@ class TestCliFreeCopies : public QObject
     // Ollama's blob and manifest of `name:latest`: what `ollama pull` leaves.
     QString putInOllama(const QString& name, const QByteArray& bytes)
     {
-        const QString hex = hexOf(bytes);
-        const QString blob = apps(QStringLiteral("ollama/blobs/sha256-")) + hex;
-        const QString manifest =
-            apps(QStringLiteral("ollama/manifests/registry.ollama.ai/library/")) + name +
-            QStringLiteral("/latest");
-        QDir().mkpath(QFileInfo(blob).path());
-        QDir().mkpath(QFileInfo(manifest).path());
-        writeFile(blob, bytes);
-        writeFile(manifest, ollamaManifest(hex, bytes.size()));
-        return blob;
+        QString blob;
+        return test::putInOllama(apps(QStringLiteral("ollama")), name, bytes, &blob) ? blob
+                                                                                     : QString();
     }
 
     // The Hugging Face cache's blob, ref and snapshot link of org/<name>.
@@ -279,6 +260,11 @@ private slots:
             cli({QStringLiteral("use"), QStringLiteral("nosuch"), QStringLiteral("--free")});
         QVERIFY2(missing.code != 0 && missing.errText().contains(QStringLiteral("nosuch")),
                  missing.describe());
+        // Freeing is use's: materialize does not take it (and so cannot ignore it).
+        const CliResult materialize =
+            cli({QStringLiteral("materialize"), QStringLiteral("tiny"), QStringLiteral("--free")});
+        QVERIFY2(materialize.code != 0 && materialize.errText().contains(QStringLiteral("free")),
+                 materialize.describe());
     }
 };
 

@@ -3,6 +3,7 @@
 // could not, the details pane shows where the model is in use and what sharing saved, with
 // "Remove from <app>", and removing a model an app uses names the app. Driven offscreen on a
 // real Engine and vault; the apps' folders are temporary ones named by their variables.
+#include "appstorefixtures.h"
 #include "appstoreoffer.h"
 #include "appusedialog.h"
 #include "appusesbox.h"
@@ -10,6 +11,7 @@
 #include "freecopiesdialog.h"
 #include "hub/materializedcache.h"
 #include "mainwindow.h"
+#include "mainwindowfixture.h"
 #include "modelbrowser.h"
 #include "modeldetails.h"
 #include "modellistmodel.h"
@@ -55,26 +57,6 @@ QPushButton* buttonNamed(QWidget* parent, const QString& text)
     return nullptr;
 }
 
-// What `ollama pull` leaves for NAME:latest: the model's blob and a manifest naming it.
-bool putInOllama(const QString& root, const QString& name, const QString& file)
-{
-    const QString hex = QString::fromLatin1(opensslSha256Hex(file));
-    const QJsonObject layer{
-        {QStringLiteral("mediaType"), QStringLiteral("application/vnd.ollama.image.model")},
-        {QStringLiteral("digest"), QString(QStringLiteral("sha256:") + hex)},
-        {QStringLiteral("size"), QFileInfo(file).size()}};
-    const QJsonObject manifest{
-        {QStringLiteral("schemaVersion"), 2},
-        {QStringLiteral("mediaType"),
-         QStringLiteral("application/vnd.docker.distribution.manifest.v2+json")},
-        {QStringLiteral("layers"), QJsonArray{layer}}};
-    const QString folder = root + QStringLiteral("/manifests/registry.ollama.ai/library/") + name;
-    return QDir().mkpath(folder) && QDir().mkpath(root + QStringLiteral("/blobs")) &&
-           QFile::copy(file, root + QStringLiteral("/blobs/sha256-") + hex) &&
-           writeFile(folder + QStringLiteral("/latest"),
-                     QJsonDocument(manifest).toJson(QJsonDocument::Compact));
-}
-
 ino_t inodeOf(const QString& path)
 {
     struct stat st
@@ -85,33 +67,11 @@ ino_t inodeOf(const QString& path)
 
 } // namespace
 
-class TestUiAppUse : public QObject
+class TestUiAppUse : public QObject, MainWindowFixture
 {
     Q_OBJECT
 
     QTemporaryDir m_apps;
-    std::unique_ptr<TestVault> m_tv;
-    std::unique_ptr<Engine> m_engine;
-    std::unique_ptr<MainWindow> m_window;
-
-    bool openWindow()
-    {
-        m_tv = std::make_unique<TestVault>(1);
-        if (!m_tv->ok())
-            return false;
-        m_tv->vault->setDefaultChunker(SmallChunks);
-        const QString dir = m_tv->vault->directory();
-        m_tv->vault.reset();
-        m_engine = std::make_unique<Engine>();
-        m_window = std::make_unique<MainWindow>(m_engine.get());
-        m_window->resize(1100, 750);
-        m_window->show();
-        QSignalSpy opened(m_engine.get(), &Engine::opened);
-        m_engine->open(dir);
-        if (!opened.wait(JobTimeoutMs) || !opened.first().first().toString().isEmpty())
-            return false;
-        return QTest::qWaitFor([&] { return m_window->reader() != nullptr; }, JobTimeoutMs);
-    }
 
     // Floats one file as `name` and selects it once it is healthy.
     bool floatAndSelect(const QString& file, const QString& name)
@@ -149,12 +109,7 @@ private Q_SLOTS:
         qputenv("HOME", QFile::encodeName(m_apps.filePath(QStringLiteral("home"))));
     }
     void init() { QSettings().clear(); }
-    void cleanup()
-    {
-        m_window.reset();
-        m_engine.reset();
-        m_tv.reset();
-    }
+    void cleanup() { closeWindow(); }
 
     void appsCopiesStayUntilEveryCopyIsVerified()
     {
@@ -324,7 +279,9 @@ private Q_SLOTS:
         QVERIFY(writePseudoRandomFile(file, MiB, 24));
         QVERIFY(floatAndSelect(file, QStringLiteral("dup")));
         const QString ollama = m_apps.filePath(QStringLiteral("ollama"));
-        QVERIFY(putInOllama(ollama, QStringLiteral("dup"), file));
+        QFile input(file);
+        QVERIFY(input.open(QIODevice::ReadOnly));
+        QVERIFY(putInOllama(ollama, QStringLiteral("dup"), input.readAll()));
         const QString blob =
             ollama + QStringLiteral("/blobs/sha256-") + QString::fromLatin1(opensslSha256Hex(file));
         const QString lms =

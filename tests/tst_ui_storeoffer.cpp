@@ -3,6 +3,7 @@
 // them as `float --from` does, a vault that holds them offers nothing, and "Not now" is
 // remembered. Offscreen, on a real Engine and vault; the apps' stores are laid out in a
 // temporary home as the apps write them (docs/appstores.md).
+#include "appstorefixtures.h"
 #include "appstoreoffer.h"
 #include "chunking/sha256.h"
 #include "engine/engine.h"
@@ -31,23 +32,6 @@
 using namespace mf;
 using namespace mf::test;
 using namespace mf::ui;
-
-namespace {
-
-QByteArray ollamaManifest(const QString& modelHex, qint64 size)
-{
-    const QJsonObject layer{
-        {QStringLiteral("mediaType"), QStringLiteral("application/vnd.ollama.image.model")},
-        {QStringLiteral("digest"), QString(QStringLiteral("sha256:") + modelHex)},
-        {QStringLiteral("size"), size}};
-    const QJsonObject doc{{QStringLiteral("schemaVersion"), 2},
-                          {QStringLiteral("mediaType"),
-                           QStringLiteral("application/vnd.docker.distribution.manifest.v2+json")},
-                          {QStringLiteral("layers"), QJsonArray{layer}}};
-    return QJsonDocument(doc).toJson(QJsonDocument::Compact);
-}
-
-} // namespace
 
 class TestUiStoreOffer : public QObject
 {
@@ -106,10 +90,8 @@ private Q_SLOTS:
             QVERIFY(QDir().mkpath(m_home.filePath(QLatin1String(dir))));
         const QByteArray model = pseudoRandomBytes(MiB + 3, 31);
         const QString hex = QString::fromLatin1(Sha256::hash(model).toHex());
-        QVERIFY(writeFile(m_home.filePath(QStringLiteral("ollama/blobs/sha256-")) + hex, model));
-        QVERIFY(writeFile(m_home.filePath(QStringLiteral(
-                              "ollama/manifests/registry.ollama.ai/library/tiny/latest")),
-                          ollamaManifest(hex, model.size())));
+        QVERIFY(
+            putInOllama(m_home.filePath(QStringLiteral("ollama")), QStringLiteral("tiny"), model));
         QVERIFY(writePseudoRandomFile(
             m_home.filePath(QStringLiteral(".lmstudio/models/pub/small-GGUF/small.Q4_0.gguf")),
             MiB / 2, 32));

@@ -76,13 +76,6 @@ public:
                      QStringLiteral("layout")});
         p.addOption(
             {QStringLiteral("force"), QStringLiteral("Replace existing files (plain layout).")});
-        p.addOption({QStringLiteral("free"),
-                     QStringLiteral("Free the disk the apps' own copies of the model take (found "
-                                    "as scan finds them): each replaced by the one shared copy. "
-                                    "Only once every copy the vault wants is verified.")});
-        p.addOption({QStringLiteral("floating-only"),
-                     QStringLiteral("With --free: remove the apps' copies outright instead (the "
-                                    "apps no longer have the model; it stays in the vault).")});
         p.addOption({QStringLiteral("cache-max"),
                      QStringLiteral("Size cap of the materialized cache, e.g. 200G (default: "
                                     "the vault's cache.max_bytes, else 100G)."),
