@@ -8,6 +8,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QProcessEnvironment>
 
 namespace mf::test {
 
@@ -38,6 +39,18 @@ inline bool putInOllama(const QString& root, const QString& name, const QByteArr
     return QDir().mkpath(folder) && QDir().mkpath(root + QStringLiteral("/blobs")) &&
            writeFile(blobPath, bytes) &&
            writeFile(folder + QStringLiteral("/latest"), ollamaManifest(hex, bytes.size()));
+}
+
+// `env` with the apps' stores in folders below `appsRoot`, as their variables name them:
+// ollama (OLLAMA_MODELS), hf (HF_HUB_CACHE, HF_HOME unset) and llama (LLAMA_CACHE). LM Studio's
+// is found below HOME.
+inline QProcessEnvironment withAppStores(QProcessEnvironment env, const QString& appsRoot)
+{
+    env.insert(QStringLiteral("OLLAMA_MODELS"), appsRoot + QStringLiteral("/ollama"));
+    env.insert(QStringLiteral("HF_HUB_CACHE"), appsRoot + QStringLiteral("/hf"));
+    env.insert(QStringLiteral("LLAMA_CACHE"), appsRoot + QStringLiteral("/llama"));
+    env.remove(QStringLiteral("HF_HOME"));
+    return env;
 }
 
 } // namespace mf::test

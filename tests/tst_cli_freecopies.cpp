@@ -58,12 +58,7 @@ class TestCliFreeCopies : public QObject
 
     QProcessEnvironment environment() const
     {
-        QProcessEnvironment env = m_box->environment();
-        env.insert(QStringLiteral("OLLAMA_MODELS"), apps(QStringLiteral("ollama")));
-        env.insert(QStringLiteral("HF_HUB_CACHE"), apps(QStringLiteral("hf")));
-        env.insert(QStringLiteral("LLAMA_CACHE"), apps(QStringLiteral("llama")));
-        env.remove(QStringLiteral("HF_HOME"));
-        return env;
+        return withAppStores(m_box->environment(), m_box->path(QStringLiteral("apps")));
     }
     CliResult cli(const QStringList& args) const { return m_box->runIn(environment(), args); }
 

@@ -4,6 +4,7 @@
 // @huggingface/hub's cache scanner, llama.cpp itself); and taking it out again, which removes
 // only what `use` wrote.
 #include "apitestsupport.h"
+#include "appstorefixtures.h"
 #include "clisandbox.h"
 #include "testsupport.h"
 
@@ -54,12 +55,7 @@ class TestCliUse : public QObject
     // The apps' folders as their environment variables name them (LM Studio: under HOME).
     QProcessEnvironment environment() const
     {
-        QProcessEnvironment env = m_box->environment();
-        env.insert(QStringLiteral("OLLAMA_MODELS"), apps(QStringLiteral("ollama")));
-        env.insert(QStringLiteral("HF_HUB_CACHE"), apps(QStringLiteral("hf")));
-        env.insert(QStringLiteral("LLAMA_CACHE"), apps(QStringLiteral("llama")));
-        env.remove(QStringLiteral("HF_HOME"));
-        return env;
+        return withAppStores(m_box->environment(), m_box->path(QStringLiteral("apps")));
     }
     QString lmStudio() const { return m_box->path(QStringLiteral("home/.lmstudio/models")); }
 

@@ -19,24 +19,28 @@ function formatSeconds(s) {
   return Math.ceil(s / 60) + ' min left';
 }
 
-function uploadOne(file, list, onFloated) {
-  const name = modelNameOf(file.name);
-  const bar = el('progress', { max: 1, value: 0, 'aria-label': 'Upload of ' + file.name });
-  const info = el('span', { class: 'reason' }, 'starting…');
-  const cancel = el('button', { type: 'button', 'aria-label': 'Cancel the upload of ' + file.name }, 'Cancel');
-  const item = el('li', { class: 'upload' }, el('span', { class: 'upload-name' }, file.name), bar, info, cancel);
-  list.append(item);
-  const xhr = new XMLHttpRequest();
+// Each bar fills as its file's share of a body of the files one after another is sent.
+function barsFilling(bars, files) {
+  return (loaded) => {
+    let offset = 0;
+    files.forEach((file, i) => {
+      bars[i].max = Math.max(1, file.size);
+      bars[i].value = file.size ? Math.min(file.size, Math.max(0, loaded - offset)) : (loaded >= offset ? 1 : 0);
+      offset += file.size;
+    });
+  };
+}
+
+// Sends `body` (`total` bytes) with `xhr`, opened and its headers set: progress in `show` and
+// `info` (rate, time left), Cancel aborts it, and the server's answer is said in `info`.
+function send(xhr, body, total, { info, cancel, show, floatedText, onFloated }) {
   const started = performance.now();
-  xhr.open('PUT', fileUrl(name, file.name));
   xhr.setRequestHeader('X-CSRF-Token', csrf());
   xhr.upload.addEventListener('progress', (e) => {
-    if (!e.lengthComputable) return;
-    bar.max = e.total;
-    bar.value = e.loaded;
+    show(e.loaded);
     const rate = e.loaded / Math.max(0.001, (performance.now() - started) / 1000);
-    info.textContent = `${formatBytes(e.loaded)} of ${formatBytes(e.total)}, ${formatBytes(rate)}/s, ` +
-      formatSeconds((e.total - e.loaded) / rate);
+    info.textContent = `${formatBytes(e.loaded)} of ${formatBytes(total)}, ${formatBytes(rate)}/s, ` +
+      formatSeconds((total - e.loaded) / rate);
   });
   const finish = (text, isError) => {
     info.textContent = text;
@@ -47,8 +51,8 @@ function uploadOne(file, list, onFloated) {
     let message = `The server answered ${xhr.status}`;
     try { message = JSON.parse(xhr.responseText).error.message; } catch { /* not JSON */ }
     if (xhr.status === 201) {
-      bar.value = bar.max;
-      finish('floated as “' + name + '”', false);
+      show(total);
+      finish(floatedText, false);
       onFloated();
     } else {
       finish(message, true);
@@ -57,7 +61,20 @@ function uploadOne(file, list, onFloated) {
   xhr.addEventListener('error', () => finish('the connection failed; nothing was kept', true));
   xhr.addEventListener('abort', () => finish('cancelled; nothing was kept', false));
   cancel.addEventListener('click', () => xhr.abort());
-  xhr.send(file);
+  xhr.send(body);
+}
+
+function uploadOne(file, list, onFloated) {
+  const name = modelNameOf(file.name);
+  const bar = el('progress', { max: 1, value: 0, 'aria-label': 'Upload of ' + file.name });
+  const info = el('span', { class: 'reason' }, 'starting…');
+  const cancel = el('button', { type: 'button', 'aria-label': 'Cancel the upload of ' + file.name }, 'Cancel');
+  const item = el('li', { class: 'upload' }, el('span', { class: 'upload-name' }, file.name), bar, info, cancel);
+  list.append(item);
+  const xhr = new XMLHttpRequest();
+  xhr.open('PUT', fileUrl(name, file.name));
+  send(xhr, file, file.size, { info, cancel, show: barsFilling([bar], [file]),
+    floatedText: 'floated as “' + name + '”', onFloated });
 }
 
 // A folder's files ({ file, path } in the folder) sent as one model named `name`.
@@ -77,46 +94,12 @@ function uploadFolder(name, entries, list, onFloated) {
     cancel, files));
   const total = entries.reduce((sum, { file }) => sum + file.size, 0);
   const xhr = new XMLHttpRequest();
-  const started = performance.now();
   xhr.open('PUT', '/api/v1' + modelPath(name));
-  xhr.setRequestHeader('X-CSRF-Token', csrf());
   xhr.setRequestHeader('X-Model-Files',
     entries.map(({ file, path }) => `${encodeURIComponent(path)}:${file.size}`).join(','));
-  // The body is the files one after another: each bar fills as its share of it is sent.
-  const show = (loaded) => {
-    let offset = 0;
-    entries.forEach(({ file }, i) => {
-      bars[i].max = Math.max(1, file.size);
-      bars[i].value = file.size ? Math.min(file.size, Math.max(0, loaded - offset)) : (loaded >= offset ? 1 : 0);
-      offset += file.size;
-    });
-  };
-  xhr.upload.addEventListener('progress', (e) => {
-    show(e.loaded);
-    const rate = e.loaded / Math.max(0.001, (performance.now() - started) / 1000);
-    info.textContent = `${formatBytes(e.loaded)} of ${formatBytes(total)}, ${formatBytes(rate)}/s, ` +
-      formatSeconds((total - e.loaded) / rate);
-  });
-  const finish = (text, isError) => {
-    info.textContent = text;
-    info.className = isError ? 'reason error' : 'reason';
-    cancel.remove();
-  };
-  xhr.addEventListener('load', () => {
-    let message = `The server answered ${xhr.status}`;
-    try { message = JSON.parse(xhr.responseText).error.message; } catch { /* not JSON */ }
-    if (xhr.status === 201) {
-      show(total);
-      finish(`floated as “${name}”, ${entries.length} files`, false);
-      onFloated();
-    } else {
-      finish(message, true);
-    }
-  });
-  xhr.addEventListener('error', () => finish('the connection failed; nothing was kept', true));
-  xhr.addEventListener('abort', () => finish('cancelled; nothing was kept', false));
-  cancel.addEventListener('click', () => xhr.abort());
-  xhr.send(new Blob(entries.map(({ file }) => file)));
+  send(xhr, new Blob(entries.map(({ file }) => file)), total, {
+    info, cancel, show: barsFilling(bars, entries.map(({ file }) => file)),
+    floatedText: `floated as “${name}”, ${entries.length} files`, onFloated });
 }
 
 // Files a folder picker gives, or a drop's, carry their path below the folder chosen
