@@ -5,6 +5,7 @@
 #include "apitestsupport.h"
 #include "qrtestsupport.h"
 
+#include <QNetworkInterface>
 #include <QtTest>
 
 using namespace mf;
@@ -26,6 +27,7 @@ private Q_SLOTS:
     void signingOutEndsTheSession();
     void logoutAllEndsEverySession();
     void servePrintsAWorkingSignInLink();
+    void onEveryAddressTheLinkNamesOneAPhoneReaches();
     void overTlsTheCookieIsSecure();
 
 private:
@@ -296,6 +298,39 @@ void TestWebSignIn::servePrintsAWorkingSignInLink()
     QVERIFY2(test::halfBlocksToPbm(QString::fromUtf8(said), pbm), said.constData());
     QString zbar;
     QCOMPARE(test::zbarDecode(pbm, &zbar), m.captured(1));
+    const Reply opened = test::curlRequest(m.captured(1), {}, m_box->path(QStringLiteral("out")));
+    QCOMPARE(opened.status, 303);
+    QVERIFY(opened.header("set-cookie").startsWith("mf_session="));
+}
+
+// serve --address 0.0.0.0 (the README's way to reach it from a phone): the link, and its QR
+// code, name an address this computer has on its network, not 127.0.0.1, which on a phone is
+// the phone; and the link signs in there. (127.0.0.1 only where it has no other address.)
+void TestWebSignIn::onEveryAddressTheLinkNamesOneAPhoneReaches()
+{
+    QStringList networkAddresses;
+    for (const QHostAddress& a : QNetworkInterface::allAddresses())
+        if (a.protocol() == QAbstractSocket::IPv4Protocol && !a.isLoopback() && !a.isLinkLocal())
+            networkAddresses.append(a.toString());
+    QProcess server;
+    QByteArray said;
+    const quint16 port = startServer(
+        server, {QStringLiteral("--address"), QStringLiteral("0.0.0.0")}, "/signin?code=", &said);
+    QVERIFY2(port != 0, said.constData());
+    const auto stop = qScopeGuard([&] {
+        server.terminate();
+        server.waitForFinished(60'000);
+    });
+    static const QRegularExpression linkPattern(
+        QStringLiteral("(http://([0-9.]+):\\d+/signin\\?code=[A-Za-z0-9_-]+)"));
+    const auto m = linkPattern.match(QString::fromUtf8(said));
+    QVERIFY2(m.hasMatch(), said.constData());
+    if (networkAddresses.isEmpty())
+        QCOMPARE(m.captured(2), QStringLiteral("127.0.0.1"));
+    else
+        QVERIFY2(networkAddresses.contains(m.captured(2)),
+                 qPrintable(m.captured(2) + QStringLiteral(" is not one of ") +
+                            networkAddresses.join(QStringLiteral(", "))));
     const Reply opened = test::curlRequest(m.captured(1), {}, m_box->path(QStringLiteral("out")));
     QCOMPARE(opened.status, 303);
     QVERIFY(opened.header("set-cookie").startsWith("mf_session="));

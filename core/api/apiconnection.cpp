@@ -462,7 +462,7 @@ void ApiConnection::handlePost()
         return serveHub(m_route);
     if (m_route.kind == ApiRoute::Kind::SessionLinks)
         return respond(m_settings.sessions
-                           ? webSignInLink(*m_settings.sessions, m_settings.baseUrl, m_body)
+                           ? webSignInLink(*m_settings.sessions, m_settings.linkBaseUrl, m_body)
                            : ApiResponse::error(404, tr("This server has no web "
                                                         "sign-in")));
     TransferControl* queue = m_settings.transfers;

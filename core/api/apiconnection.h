@@ -56,7 +56,7 @@ public:
         HubBlobIds* blobIds = nullptr;
         // The web page's sign-in codes and sessions (the server's); none: only the token.
         WebSessions* sessions = nullptr;
-        QString baseUrl;            // ApiServer::baseUrl(), for the sign-in links it makes
+        QString linkBaseUrl;        // ApiServer::linkBaseUrl(), for the sign-in links it makes
         bool secureCookies = false; // served over TLS: the session cookie is Secure
     };
     // The most a JSON request body (a POST) may have.

@@ -7,6 +7,7 @@
 #include "vault/vault.h"
 
 #include <QFile>
+#include <QNetworkInterface>
 #include <QSslCertificate>
 #include <QSslConfiguration>
 #include <QSslKey>
@@ -15,6 +16,31 @@
 #include <QTcpSocket>
 
 namespace mf::api {
+
+namespace {
+
+// Listening on every address: the one this computer has on its network (the first IPv4 address
+// of an interface that is up, running and not the loopback), so that a link given to a phone
+// opens there; 127.0.0.1 where it has none. Any IP address passes the Host check then.
+QString networkHost()
+{
+    for (const QNetworkInterface& i : QNetworkInterface::allInterfaces()) {
+        const QNetworkInterface::InterfaceFlags flags = i.flags();
+        if (!flags.testFlag(QNetworkInterface::IsUp) ||
+            !flags.testFlag(QNetworkInterface::IsRunning) ||
+            flags.testFlag(QNetworkInterface::IsLoopBack))
+            continue;
+        for (const QNetworkAddressEntry& entry : i.addressEntries()) {
+            const QHostAddress ip = entry.ip();
+            if (ip.protocol() == QAbstractSocket::IPv4Protocol && !ip.isLoopback() &&
+                !ip.isLinkLocal())
+                return ip.toString();
+        }
+    }
+    return QStringLiteral("127.0.0.1");
+}
+
+} // namespace
 
 ApiServer::ApiServer(Vault* vault, const QByteArray& token, QObject* parent)
     : QObject(parent)
@@ -94,14 +120,27 @@ quint16 ApiServer::port() const
 QString ApiServer::baseUrl() const
 {
     const QHostAddress a = m_server->serverAddress();
-    const QString host = a.isLoopback() || a == QHostAddress::Any || a == QHostAddress::AnyIPv4 ||
-                                 a == QHostAddress::AnyIPv6
-                             ? QStringLiteral("127.0.0.1")
+    const QString host = a.isLoopback() || listensEverywhere() ? QStringLiteral("127.0.0.1")
                          : a.protocol() == QAbstractSocket::IPv6Protocol
                              ? QLatin1Char('[') + a.toString() + QLatin1Char(']')
                              : a.toString();
     return QStringLiteral("%1://%2:%3")
         .arg(m_tls ? QStringLiteral("https") : QStringLiteral("http"), host)
+        .arg(port());
+}
+
+bool ApiServer::listensEverywhere() const
+{
+    const QHostAddress a = m_server->serverAddress();
+    return a == QHostAddress::Any || a == QHostAddress::AnyIPv4 || a == QHostAddress::AnyIPv6;
+}
+
+QString ApiServer::linkBaseUrl() const
+{
+    if (!listensEverywhere())
+        return baseUrl();
+    return QStringLiteral("%1://%2:%3")
+        .arg(m_tls ? QStringLiteral("https") : QStringLiteral("http"), networkHost())
         .arg(port());
 }
 
@@ -135,7 +174,7 @@ void ApiServer::onNewConnection()
         settings.transfers = m_transfers;
         settings.blobIds = &m_blobIds;
         settings.sessions = &m_sessions;
-        settings.baseUrl = baseUrl();
+        settings.linkBaseUrl = linkBaseUrl();
         settings.secureCookies = m_tls;
         // Deletes itself when done.
         auto* connection = new ApiConnection(m_vault, socket, settings, this);
@@ -147,7 +186,7 @@ void ApiServer::onNewConnection()
 
 QString ApiServer::newSignInLink(int lifetimeSeconds)
 {
-    return signInLink(baseUrl(), m_sessions.newCode(lifetimeSeconds));
+    return signInLink(linkBaseUrl(), m_sessions.newCode(lifetimeSeconds));
 }
 
 void ApiServer::refuseBusy(QTcpSocket* socket)

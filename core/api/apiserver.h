@@ -47,6 +47,9 @@ public:
     // Where clients on this computer reach it: "http://127.0.0.1:PORT" (also when it listens on
     // every address), else the address it listens on ("http://[::1]:PORT").
     QString baseUrl() const;
+    // Where a sign-in link sends a browser: baseUrl(), except that when it listens on every
+    // address, the address this computer has on its network, so that a phone opens the link.
+    QString linkBaseUrl() const;
     // It listens on more than this computer's loopback: other computers can reach it.
     bool reachableFromOtherComputers() const;
     // A connection with nothing received or sent for this long is closed.
@@ -73,6 +76,7 @@ public:
     bool endWebSessions(QString* error) { return m_sessions.endAll(error); }
 
 private:
+    bool listensEverywhere() const;
     void onNewConnection();
     void refuseBusy(QTcpSocket* socket);
 
