@@ -93,6 +93,17 @@ class TestUiAppUse : public QObject, MainWindowFixture
         return m_window->browser()->details()->modelId() == model->modelId(0);
     }
 
+    // Writes MiB of pseudo-random bytes (`seed`) at `relative` in the test's folder, floats the
+    // file as `name` and selects it; the file's path, or empty when a step failed.
+    QString floatNewFileAndSelect(const QString& relative, quint64 seed, const QString& name)
+    {
+        const QString file = m_tv->path(relative);
+        if (!QDir().mkpath(QFileInfo(file).path()) || !writePseudoRandomFile(file, MiB, seed) ||
+            !floatAndSelect(file, name))
+            return {};
+        return file;
+    }
+
 private Q_SLOTS:
     void initTestCase()
     {
@@ -116,10 +127,9 @@ private Q_SLOTS:
         // Replacing an app's own copy by the shared one is refused in core while the model's
         // copies are not all verified: the app's file is left exactly as it was.
         QVERIFY(openWindow());
-        const QString file = m_tv->path(QStringLiteral("in/weights.bin"));
-        QVERIFY(QDir().mkpath(QFileInfo(file).path()));
-        QVERIFY(writePseudoRandomFile(file, MiB, 22));
-        QVERIFY(floatAndSelect(file, QStringLiteral("unverified")));
+        const QString file = floatNewFileAndSelect(QStringLiteral("in/weights.bin"), 22,
+                                                   QStringLiteral("unverified"));
+        QVERIFY(!file.isEmpty());
         const QString appCopy = m_apps.filePath(QStringLiteral("ollama/blobs/sha256-")) +
                                 QString::fromLatin1(opensslSha256Hex(file));
         QVERIFY(QDir().mkpath(QFileInfo(appCopy).path()));
@@ -142,10 +152,9 @@ private Q_SLOTS:
     void useInHuggingFaceCacheThenRemoveFromIt()
     {
         QVERIFY(openWindow());
-        const QString file = m_tv->path(QStringLiteral("in/weights.bin"));
-        QVERIFY(QDir().mkpath(QFileInfo(file).path()));
-        QVERIFY(writePseudoRandomFile(file, MiB, 21));
-        QVERIFY(floatAndSelect(file, QStringLiteral("tiny")));
+        const QString file =
+            floatNewFileAndSelect(QStringLiteral("in/weights.bin"), 21, QStringLiteral("tiny"));
+        QVERIFY(!file.isEmpty());
         ModelBrowser* browser = m_window->browser();
 
         // One submenu, in the context menu's place and in the Model menu, with the four apps,
@@ -234,10 +243,9 @@ private Q_SLOTS:
     void useInOllamaAsANameInAFolderOfOnesOwn()
     {
         QVERIFY(openWindow());
-        const QString file = m_tv->path(QStringLiteral("in/tiny.gguf"));
-        QVERIFY(QDir().mkpath(QFileInfo(file).path()));
-        QVERIFY(writePseudoRandomFile(file, MiB, 23));
-        QVERIFY(floatAndSelect(file, QStringLiteral("Tiny")));
+        const QString file =
+            floatNewFileAndSelect(QStringLiteral("in/tiny.gguf"), 23, QStringLiteral("Tiny"));
+        QVERIFY(!file.isEmpty());
         ModelBrowser* browser = m_window->browser();
         actionNamed(browser->useInMenu(), QStringLiteral("In an app &as…"))->trigger();
         AppUseDialog* dialog = browser->findChild<AppUseDialog*>();
@@ -274,10 +282,9 @@ private Q_SLOTS:
     void freeTheAppsCopiesFromTheModelMenu()
     {
         QVERIFY(openWindow());
-        const QString file = m_tv->path(QStringLiteral("in/dup.gguf"));
-        QVERIFY(QDir().mkpath(QFileInfo(file).path()));
-        QVERIFY(writePseudoRandomFile(file, MiB, 24));
-        QVERIFY(floatAndSelect(file, QStringLiteral("dup")));
+        const QString file =
+            floatNewFileAndSelect(QStringLiteral("in/dup.gguf"), 24, QStringLiteral("dup"));
+        QVERIFY(!file.isEmpty());
         const QString ollama = m_apps.filePath(QStringLiteral("ollama"));
         QFile input(file);
         QVERIFY(input.open(QIODevice::ReadOnly));
