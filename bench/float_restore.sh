@@ -10,9 +10,11 @@
 # figure for the first size: re-floating the file with 1 KiB inserted at offset 100. Float and
 # restore flush what they write (the default); where the build has --no-sync, they are measured
 # in that fast mode too ("float-f", "restore-f").
-# Restore is also paired with what the disk allows: `cat` of the vault's objects into one file
-# plus `sync` ("cat+sync"), both from a cold page cache, taking turns in the same run, and the
-# line after the table gives restore's time over that one. Dropping the cache needs root;
+# Restore is also paired with what the disk allows, from a cold page cache, taking turns in the
+# same run: `cat` of the vault's objects into one file plus `sync` ("cat+sync"), and the same
+# objects read through the page cache and written with O_DIRECT in 4 MiB blocks, as restore
+# writes ("cat|dd-direct": restore's own I/O without its hashing). The lines after the table give
+# restore's time over each. Dropping the cache needs root;
 # without it the pair is measured warm and says so. bench/compare_builds.sh pairs two builds.
 # The vault and files live in $BENCH_DIR (default: a new folder under /var/tmp, on disk).
 set -euo pipefail
@@ -52,11 +54,11 @@ drop_caches() {
     if $cold; then echo 3 > /proc/sys/vm/drop_caches; fi
 }
 
-# Restore and `cat` of its objects + `sync`, taking turns (A, B, A, B, ...) from a cold cache;
-# prints the medians "restore_s restore_kib cat_s".
+# Restore, `cat` of its objects + `sync`, and `cat | dd oflag=direct`, taking turns (A, B, C, A,
+# B, C, ...) from a cold cache; prints the medians "restore_s restore_kib cat_s direct_s".
 measure_restore_pair() {
     local vault="$1" out="$2" objects="$3"
-    : > "$work/rtimes.txt"; : > "$work/ctimes.txt"
+    : > "$work/rtimes.txt"; : > "$work/ctimes.txt"; : > "$work/dtimes.txt"
     for _ in $(seq "$runs"); do
         rm -rf "$out"; drop_caches
         /usr/bin/time -f "%e %M" -o "$work/time.txt" "$cli" restore m --vault "$vault" --to "$out" \
@@ -66,10 +68,14 @@ measure_restore_pair() {
         /usr/bin/time -f "%e 0" -o "$work/time.txt" \
             sh -c "xargs -0 cat < '$objects' > '$work/cat.bin' && sync"
         cat "$work/time.txt" >> "$work/ctimes.txt"
+        rm -f "$work/cat.bin"; drop_caches
+        /usr/bin/time -f "%e 0" -o "$work/time.txt" \
+            sh -c "xargs -0 cat < '$objects' | dd of='$work/cat.bin' bs=4M iflag=fullblock oflag=direct status=none"
+        cat "$work/time.txt" >> "$work/dtimes.txt"
     done
     rm -f "$work/cat.bin"
     local median='{ a[NR] = $0 } END { print a[int((NR + 1) / 2)] }'
-    echo "$(sort -n "$work/rtimes.txt" | awk "$median") $(sort -n "$work/ctimes.txt" | awk "$median" | cut -d' ' -f1)"
+    echo "$(sort -n "$work/rtimes.txt" | awk "$median") $(sort -n "$work/ctimes.txt" | awk "$median" | cut -d' ' -f1) $(sort -n "$work/dtimes.txt" | awk "$median" | cut -d' ' -f1)"
 }
 
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -90,10 +96,10 @@ for gib in "${sizes[@]}"; do
     read -r float_s float_kib <<<"$(measure "rm -rf '$vault' && '$cli' init --vault '$vault' >/dev/null" "$cli" float "$file" --vault "$vault" --name m --quiet)"
     # The model's objects (its chunks), as the local-folder provider keeps them.
     find "$vault" -path '*/.tmp' -prune -o -type f -name 'bafkrei*' -print0 > "$work/objects.txt"
-    read -r rest_s rest_kib cat_s <<<"$(measure_restore_pair "$vault" "$out" "$work/objects.txt")"
+    read -r rest_s rest_kib cat_s direct_s <<<"$(measure_restore_pair "$vault" "$out" "$work/objects.txt")"
     cmp -s "$file" "$out/model-${gib}g.bin" || { echo "restore differs!"; exit 1; }
     rows=("sha256 $hash_s 0" "cp+sync $copy_s 0" "float $float_s $float_kib" "restore $rest_s $rest_kib"
-          "cat+sync $cat_s 0")
+          "cat+sync $cat_s 0" "dd-direct $direct_s 0")
     if [ -n "$fast" ]; then
         read -r ffloat_s ffloat_kib <<<"$(measure "rm -rf '$vault' && '$cli' init --vault '$vault' >/dev/null" "$cli" float "$file" --vault "$vault" --name m --quiet $fast)"
         read -r frest_s frest_kib <<<"$(measure "rm -rf '$out'" "$cli" restore m --vault "$vault" --to "$out" --quiet $fast)"
@@ -107,6 +113,8 @@ for gib in "${sizes[@]}"; do
     done
     awk -v r="$rest_s" -v c="$cat_s" -v w="$($cold && echo cold || echo warm)" \
         'BEGIN { printf "restore over cat+sync of its objects (%s cache, same run): %.2fx\n", w, r / c }'
+    awk -v r="$rest_s" -v d="$direct_s" -v w="$($cold && echo cold || echo warm)" \
+        'BEGIN { printf "restore over cat|dd-direct of its objects, restore'"'"'s own I/O unhashed (%s cache, same run): %.2fx\n", w, r / d }'
     rm -rf "$out"
 
     if [ "$gib" = "${sizes[0]}" ]; then

@@ -41,6 +41,7 @@
 // by default) is how long new rounds are started, because a round's length depends on the
 // machine's load and the test command has to finish well within its hour. Under the sanitizers
 // every process is several times slower, so fewer rounds fit and the bound is shorter there.
+// A replay stops after the rounds the failure reached with MODELFLOAT_CRASH_ROUNDS.
 
 #include "clisandbox.h"
 #include "s3peer.h"
@@ -58,6 +59,7 @@
 #include <QtTest>
 
 #include <csignal>
+#include <limits>
 #include <memory>
 
 using namespace mf;
@@ -461,6 +463,10 @@ void TestCliCrash::randomKillsLoseNothing()
     int seconds = DefaultSeconds;
     if (qEnvironmentVariableIsSet("MODELFLOAT_CRASH_SECONDS"))
         seconds = qEnvironmentVariableIntValue("MODELFLOAT_CRASH_SECONDS");
+    // A replay of a failure stops where it did: MODELFLOAT_CRASH_ROUNDS caps the rounds.
+    const int maxRounds = qEnvironmentVariableIsSet("MODELFLOAT_CRASH_ROUNDS")
+                              ? qEnvironmentVariableIntValue("MODELFLOAT_CRASH_ROUNDS")
+                              : std::numeric_limits<int>::max();
     qInfo("randomKillsLoseNothing: seed %llu (MODELFLOAT_CRASH_SEED=%llu replays it), rounds "
           "for %d s",
           seed, seed, seconds);
@@ -503,7 +509,7 @@ void TestCliCrash::randomKillsLoseNothing()
     int round = 0;
     int kills = 0;
     int floatsChecked = 0;
-    for (; budget.elapsed() < qint64(seconds) * 1000; ++round) {
+    for (; budget.elapsed() < qint64(seconds) * 1000 && round < maxRounds; ++round) {
         m_context = QStringLiteral("seed %1 round %2").arg(seed).arg(round);
         std::vector<Actor> actors;
         if (rng.bounded(3) == 0) {

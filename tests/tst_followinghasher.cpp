@@ -36,6 +36,7 @@ private Q_SLOTS:
     void stopWhileWaiting();
     void destroyWhileReadingBack();
     void stopWithoutStart();
+    void sharedOffersAreKeptWithoutACopy();
 };
 
 void TestFollowingHasher::readBackOnly_data()
@@ -572,6 +573,28 @@ void TestFollowingHasher::stopWithoutStart()
     FollowingHasher hasher(file.fd, -1, 100, {0});
     hasher.offer(0, "abc", 3);
     hasher.stop();
+}
+
+// An offer of shared bytes is kept as it is (restore's staged blocks are not copied again), cut
+// at a chunk start into blocks that share it, and let go of once hashed.
+void TestFollowingHasher::sharedOffersAreKeptWithoutACopy()
+{
+    const qint64 size = 3 * 4096;
+    RestoreFile file(size, false);
+    QVERIFY(file.ok());
+    const QByteArray data = test::pseudoRandomBytes(size, 77);
+    QVERIFY(file.write(0, data));
+    std::shared_ptr<char> bytes(new char[size_t(size)], std::default_delete<char[]>());
+    std::memcpy(bytes.get(), data.constData(), size_t(size));
+    FollowingHasher hasher(file.fd, -1, size, {0, 5000});
+    QSignalSpy spy(&hasher, &FollowingHasher::finished);
+    hasher.offer(0, bytes, size);
+    QCOMPARE(bytes.use_count(), 3); // this test's, and the two blocks' (0 and 5000)
+    hasher.start();
+    hasher.advanceTo(size);
+    QCOMPARE(waitForDigest(hasher, spy), file.opensslHex());
+    QCOMPARE(hasher.bytesReadBack(), 0);
+    QCOMPARE(bytes.use_count(), 1);
 }
 
 QTEST_GUILESS_MAIN(TestFollowingHasher)

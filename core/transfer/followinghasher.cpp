@@ -49,29 +49,54 @@ void FollowingHasher::advanceTo(qint64 end)
     m_wake.notify_all();
 }
 
+bool FollowingHasher::fitsLocked(qint64 offset, qint64 size) const
+{
+    // Behind the hash, or no room: it is read back once verified.
+    return size > 0 && offset >= m_position && offset + size <= m_size &&
+           m_queuedBytes + size <= MaxOfferedBytes;
+}
+
+void FollowingHasher::insertLocked(qint64 offset, const SharedBytes& data, qint64 size)
+{
+    // One block per chunk. A block running over a chunk start would be hashed past the
+    // checkpoint there without making it, so a rollback of that chunk would find no checkpoint;
+    // nor could rollback() tell by the block's offset that part of it belongs to the chunk
+    // starting over. The blocks share `data` (aliasing pointers into it).
+    for (qint64 done = 0; done < size;) {
+        const qint64 n = qMin(size - done, nextBoundary(offset + done) - (offset + done));
+        Bytes block{SharedBytes(data, data.get() + done), n};
+        auto [it, inserted] = m_offered.try_emplace(offset + done, block);
+        if (!inserted) { // cannot happen within one attempt; the newest bytes win
+            m_queuedBytes -= it->second.size;
+            it->second = std::move(block);
+        }
+        m_queuedBytes += n;
+        done += n;
+    }
+}
+
 void FollowingHasher::offer(qint64 offset, const char* data, qint64 size)
 {
     {
         std::lock_guard<std::mutex> lock(m_mutex);
-        if (size <= 0 || offset < m_position || offset + size > m_size ||
-            m_queuedBytes + size > MaxOfferedBytes)
-            return; // behind the hash, or no room: it is read back once verified
-        // One block per chunk. A block running over a chunk start would be hashed past the
-        // checkpoint there without making it, so a rollback of that chunk would find no
-        // checkpoint; nor could rollback() tell by the block's offset that part of it belongs
-        // to the chunk starting over.
-        while (size > 0) {
-            const qint64 n = qMin(size, nextBoundary(offset) - offset);
-            auto [it, inserted] = m_offered.try_emplace(offset, copyIntoBlockLocked(data, n));
-            if (!inserted) { // cannot happen within one attempt; the newest bytes win
-                m_queuedBytes -= it->second.size();
-                it->second = copyIntoBlockLocked(data, n);
-            }
-            m_queuedBytes += n;
-            offset += n;
-            data += n;
-            size -= n;
-        }
+        if (!fitsLocked(offset, size))
+            return;
+        // Only the few bytes of partial pages come this way (restore writes whole pages from
+        // buffers it shares), so a fresh allocation costs little.
+        std::shared_ptr<char> copy(new char[size_t(size)], std::default_delete<char[]>());
+        std::memcpy(copy.get(), data, size_t(size));
+        insertLocked(offset, copy, size);
+    }
+    m_wake.notify_all();
+}
+
+void FollowingHasher::offer(qint64 offset, SharedBytes data, qint64 size)
+{
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        if (!data || !fitsLocked(offset, size))
+            return;
+        insertLocked(offset, data, size);
     }
     m_wake.notify_all();
 }
@@ -84,7 +109,7 @@ void FollowingHasher::rollback(qint64 chunkOffset)
         const qint64 end = nextBoundary(chunkOffset);
         for (auto it = m_offered.lower_bound(chunkOffset);
              it != m_offered.end() && it->first < end;) {
-            m_queuedBytes -= it->second.size();
+            m_queuedBytes -= it->second.size;
             it = m_offered.erase(it);
         }
         // Recorded even when the hash has not got there: a block of that chunk may be being
@@ -102,10 +127,11 @@ void FollowingHasher::dropOfferedBefore(qint64 position)
     while (!m_offered.empty() && m_offered.begin()->first < position) {
         auto node = m_offered.extract(m_offered.begin());
         const qint64 behind = position - node.key();
-        m_queuedBytes -= node.mapped().size();
-        if (behind < node.mapped().size()) {
-            QByteArray rest = node.mapped().mid(behind);
-            m_queuedBytes += rest.size();
+        const Bytes& block = node.mapped();
+        m_queuedBytes -= block.size;
+        if (behind < block.size) {
+            Bytes rest{SharedBytes(block.data, block.data.get() + behind), block.size - behind};
+            m_queuedBytes += rest.size;
             m_offered.insert_or_assign(position, std::move(rest));
             break;
         }
@@ -117,21 +143,6 @@ qint64 FollowingHasher::readableLocked() const
     // Stay on page boundaries until the end, so that every read-back can go direct.
     constexpr qint64 A = DirectReader::Alignment;
     return m_available >= m_size ? m_size : m_available / A * A;
-}
-
-QByteArray FollowingHasher::copyIntoBlockLocked(const char* data, qint64 size)
-{
-    // A spare no more than twice as large: the bound on waiting bytes counts sizes, not spares.
-    for (auto it = m_spareBlocks.begin(); it != m_spareBlocks.end(); ++it) {
-        if (it->capacity() >= size && it->capacity() <= 2 * size) {
-            QByteArray block = std::move(*it);
-            m_spareBlocks.erase(it);
-            block.resize(qsizetype(size));
-            std::memcpy(block.data(), data, size_t(size));
-            return block;
-        }
-    }
-    return QByteArray(data, qsizetype(size));
 }
 
 qint64 FollowingHasher::nextBoundary(qint64 position) const
@@ -163,7 +174,8 @@ void FollowingHasher::run()
     while (true) {
         if (m_testHook)
             m_testHook(TestPoint::Waiting, pos);
-        Block block{-1, {}};
+        qint64 blockOffset = -1; // where `block` goes, when the next step hashes an offer
+        Bytes block;
         qint64 readTo = -1;
         {
             std::unique_lock<std::mutex> lock(m_mutex);
@@ -194,9 +206,10 @@ void FollowingHasher::run()
             if (done())
                 break; // every hashed byte is verified: the digest is final
             if (const auto it = m_offered.find(pos); it != m_offered.end()) {
-                block = {it->first, std::move(it->second)};
+                blockOffset = it->first;
+                block = std::move(it->second);
                 m_offered.erase(it);
-                m_queuedBytes -= block.bytes.size();
+                m_queuedBytes -= block.size;
             } else {
                 // Read back up to the next waiting block, if one lies in the verified range.
                 readTo = qMin(readableLocked(), nextBoundary(pos));
@@ -208,11 +221,12 @@ void FollowingHasher::run()
             checkpoints.erase(checkpoints.begin(), checkpoints.lower_bound(m_available));
         }
 
-        if (block.offset >= 0) {
+        if (blockOffset >= 0) {
             if (m_testHook)
-                m_testHook(TestPoint::BlockTaken, block.offset);
-            hash.addData(block.bytes.constData(), block.bytes.size());
-            advance(block.bytes.size());
+                m_testHook(TestPoint::BlockTaken, blockOffset);
+            hash.addData(block.data.get(), block.size);
+            advance(block.size);
+            block = {}; // its buffer goes back to its writer's pool now, not at the next block
         } else {
             while (pos < readTo) {
                 if (m_stop.load(std::memory_order_relaxed))
@@ -231,8 +245,6 @@ void FollowingHasher::run()
                 break;
         }
         std::lock_guard<std::mutex> lock(m_mutex);
-        if (block.offset >= 0 && block.bytes.isDetached() && m_spareBlocks.size() < MaxSpareBlocks)
-            m_spareBlocks.push_back(std::move(block.bytes));
         // While a rollback waits, `pos` is about to move back: leave the blocks alone until then.
         if (m_rollbackTo < 0) {
             m_position = pos;

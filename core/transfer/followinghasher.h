@@ -8,9 +8,9 @@
 #include <condition_variable>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <thread>
-#include <vector>
 
 namespace mf {
 
@@ -20,10 +20,11 @@ class Sha256;
 // parallel), on its own thread, so the whole-file hash costs little wall time beyond the fetch.
 //
 // Two sources feed it:
-// - offer(): chunk writers hand over a copy of what they write, from whichever chunk, in any
-//   order. Copies wait, keyed by offset, until the hash reaches them, and are then hashed
-//   provisionally: their chunk is not verified yet. A checkpoint of the hash is kept at every
-//   chunk start, so rollback() can undo a chunk whose replica turned out bad.
+// - offer(): chunk writers hand over what they write, from whichever chunk, in any order: the
+//   buffer they wrote from, shared (no copy), or a copy of a few bytes. Offers wait, keyed by
+//   offset, until the hash reaches them, and are then hashed provisionally: their chunk is not
+//   verified yet. A checkpoint of the hash is kept at every chunk start, so rollback() can undo
+//   a chunk whose replica turned out bad.
 // - the file itself, for the verified prefix (advanceTo()) that no offer covers.
 // Waiting copies are bounded (MaxOfferedBytes); an offer that does not fit is read back from the
 // file later instead. With a few chunks fetched in parallel, the copies nearly always fit, and
@@ -37,7 +38,8 @@ class FollowingHasher final : public QObject
 public:
     // Bytes of offers kept waiting for the hash to reach them, at most.
     static constexpr qint64 MaxOfferedBytes = 32 << 20;
-    static constexpr size_t MaxSpareBlocks = 8;
+    // Bytes that stay valid and unchanged for as long as anyone holds them.
+    using SharedBytes = std::shared_ptr<const char>;
 
     // Neither descriptor is owned; `directFd` (-1: none) reads the same file with O_DIRECT.
     // `chunkOffsets`: where each chunk starts, in order.
@@ -50,8 +52,10 @@ public:
     void stop();
     // Bytes [0, end) are written and verified.
     void advanceTo(qint64 end);
-    // From any thread: bytes just written at `offset`, not yet verified.
+    // From any thread: bytes just written at `offset`, not yet verified; copied if kept.
     void offer(qint64 offset, const char* data, qint64 size);
+    // The same, for bytes the caller no longer changes: kept as they are, without a copy.
+    void offer(qint64 offset, SharedBytes data, qint64 size);
     // From any thread: the chunk starting at `chunkOffset` starts over; forget what was offered
     // of it, and undo what of it was hashed.
     void rollback(qint64 chunkOffset);
@@ -80,17 +84,19 @@ Q_SIGNALS:
     void advanced(); // hashedTo() passed a chunk start; queued, in the owner's thread
 
 private:
-    struct Block
+    struct Bytes
     {
-        qint64 offset;
-        QByteArray bytes;
+        SharedBytes data;
+        qint64 size = 0;
     };
+    // With the lock held: whether `size` bytes at `offset` are kept (not behind the hash, and
+    // room for them); then keeps them, one block per chunk.
+    bool fitsLocked(qint64 offset, qint64 size) const;
+    void insertLocked(qint64 offset, const SharedBytes& data, qint64 size);
     void dropOfferedBefore(qint64 position); // with the lock held
     void run();
     qint64 readableLocked() const;
-    qint64 nextBoundary(qint64 position) const;
-    QByteArray copyIntoBlockLocked(const char* data,
-                                   qint64 size); // the next chunk start, or the size
+    qint64 nextBoundary(qint64 position) const; // the next chunk start, or the size
 
     int m_fd;
     int m_directFd;
@@ -101,12 +107,9 @@ private:
     std::mutex m_mutex;
     std::condition_variable m_wake;
     // Guarded by m_mutex:
-    qint64 m_available = 0;                 // verified prefix
-    qint64 m_position = 0;                  // where the hash stands, between steps
-    std::map<qint64, QByteArray> m_offered; // waiting offers by offset, never overlapping
-    // Blocks the hash is done with, for the next offers: fresh memory costs a page fault per
-    // 4 KiB (perf of a cold restore: ~4% of its CPU).
-    std::vector<QByteArray> m_spareBlocks;
+    qint64 m_available = 0;            // verified prefix
+    qint64 m_position = 0;             // where the hash stands, between steps
+    std::map<qint64, Bytes> m_offered; // waiting offers by offset, never overlapping
     qint64 m_queuedBytes = 0;
     qint64 m_rollbackTo = -1;
     // Also read without the lock, to leave a long read-back early.

@@ -64,14 +64,14 @@ bool OffsetChunkWriter::store(qint64 position, const char* data, qint64 size)
         return false;
     }
     qint64 at = m_fileOffset + position;
-    if (m_hasher)
-        m_hasher->offer(at, data, size);
     while (size > 0) {
         if (at < middleBegin || at >= middleEnd) {
             // A partial page shared with a neighbour: through the page cache.
             const qint64 n = at < middleBegin ? qMin(size, middleBegin - at) : size;
             if (!pwriteAll(m_fd, data, n, at))
                 return fail();
+            if (m_hasher)
+                m_hasher->offer(at, data, n);
             data += n;
             size -= n;
             at += n;
@@ -86,8 +86,12 @@ bool OffsetChunkWriter::store(qint64 position, const char* data, qint64 size)
         size -= n;
         at += n;
         if (m_staged == m_middle->blockSize() || at == middleEnd) {
+            const qint64 blockAt = m_middle->position();
             if (!m_middle->write(m_staged))
                 return fail();
+            // The hash takes the staged block itself: the restore's bytes are copied once.
+            if (m_hasher)
+                m_hasher->offer(blockAt, m_middle->releaseBuffer(), m_staged);
             m_staged = 0;
         }
     }

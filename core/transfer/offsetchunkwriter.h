@@ -18,7 +18,8 @@ class FollowingHasher;
 class OffsetChunkWriter final : public ChunkWriter
 {
 public:
-    // `hasher` (may be null) is offered every byte written, for the whole-file hash. The
+    // `hasher` (may be null) is offered every byte written, for the whole-file hash: the
+    // staged blocks of the middle as they are, the partial pages as copies. The
     // expected size is `chunkSize` from the start (see setExpectedSize()).
     OffsetChunkWriter(int fd, int directFd, qint64 fileOffset, qint64 chunkSize, QString fileName,
                       FollowingHasher* hasher = nullptr);

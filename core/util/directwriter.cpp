@@ -23,19 +23,20 @@ DirectWriter::DirectWriter(int bufferedFd, int directFd, qint64 startOffset, qin
     Q_ASSERT(blockSize > 0 && blockSize % Alignment == 0);
 }
 
-DirectWriter::~DirectWriter()
-{
-    if (m_buffer)
-        alignedbuffers::give(m_buffer, m_blockSize);
-}
+DirectWriter::~DirectWriter() = default;
 
 char* DirectWriter::buffer()
 {
     // Taken when first needed: a writer given aligned memory (write(data, size)) needs none. From
     // the process's pool: a restore makes a writer per chunk.
     if (!m_buffer)
-        m_buffer = alignedbuffers::take(m_blockSize);
-    return m_buffer;
+        m_buffer = alignedbuffers::takeShared(m_blockSize);
+    return m_buffer.get();
+}
+
+alignedbuffers::Shared DirectWriter::releaseBuffer()
+{
+    return std::move(m_buffer);
 }
 
 bool DirectWriter::write(qint64 size)
@@ -50,7 +51,7 @@ bool DirectWriter::write(const char* data, qint64 size)
     for (qint64 done = 0; done < size;) {
         const qint64 n = qMin(m_blockSize, size - done);
         std::memcpy(buffer(), data + done, size_t(n));
-        if (!writeFrom(m_buffer, n))
+        if (!writeFrom(m_buffer.get(), n))
             return false;
         done += n;
     }

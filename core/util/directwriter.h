@@ -32,6 +32,9 @@ public:
 
     // The staging buffer (blockSize() bytes, aligned): fill it, then write().
     char* buffer();
+    // Hands over the staging buffer as it is (after a write(size), the bytes just written), so
+    // that a reader of them needs no copy; the next buffer() takes another from the pool.
+    alignedbuffers::Shared releaseBuffer();
     qint64 blockSize() const { return m_blockSize; }
     // Writes `size` bytes from buffer() at the current position. Returns false with errno set.
     bool write(qint64 size);
@@ -47,7 +50,7 @@ private:
     int m_directFd;
     qint64 m_position;
     qint64 m_blockSize;
-    char* m_buffer = nullptr; // from a pool of spare buffers, given back by the destructor
+    alignedbuffers::Shared m_buffer; // from the pool of spare buffers, given back when let go
 };
 
 } // namespace mf
