@@ -387,6 +387,47 @@ private Q_SLOTS:
                                 .arg(wanted)));
     }
 
+    // Seen at 200 %: the progress column kept 360 px, and a running row's bytes, rate and time
+    // left were cut at both ends. The column fits them in the view's font, a narrower bar
+    // elides them, and the cell's tooltip says them whole.
+    void progressTextFitsItsColumnOrIsElided()
+    {
+        const QFont normal = QApplication::font();
+        QFont twice = normal;
+        twice.setPointSizeF(normal.pointSizeF() * 2);
+        QApplication::setFont(twice);
+        const auto restoreFont = qScopeGuard([&] { QApplication::setFont(normal); });
+        TransfersModel model(nullptr);
+        TransfersView view(nullptr, &model);
+        TransferInfo t;
+        t.id = 1;
+        t.kind = TransferInfo::Kind::Float;
+        t.state = State::Running;
+        t.title = QStringLiteral("Float big");
+        t.doneBytes = qint64(632) * MiB;
+        t.totalBytes = qint64(2) * 1024 * MiB;
+        t.bytesPerSecond = 45.5 * MiB;
+        t.etaSeconds = 3000;
+        model.add(t);
+        const QModelIndex cell = model.index(0, TransfersModel::ProgressColumn);
+        const QString text = cell.data(TransfersModel::ProgressTextRole).toString();
+        QVERIFY2(text.contains(QStringLiteral("MiB/s")) && text.contains(QStringLiteral("left")),
+                 qPrintable(text));
+        QCOMPARE(cell.data(Qt::ToolTipRole).toString(), text);
+        const QFontMetrics metrics = view.view()->fontMetrics();
+        const int column = view.view()->header()->sectionSize(TransfersModel::ProgressColumn);
+        QVERIFY2(TransferProgressDelegate::fittedText(text, metrics, column) == text,
+                 qPrintable(QStringLiteral("%1 px for “%2”, which needs %3")
+                                .arg(column)
+                                .arg(text)
+                                .arg(metrics.horizontalAdvance(text))));
+        // In a bar too narrow for it, the text is elided to the bar, on one line.
+        const QString fitted = TransferProgressDelegate::fittedText(text, metrics, column / 3);
+        QVERIFY(fitted.endsWith(QChar(0x2026)));
+        QVERIFY(metrics.horizontalAdvance(fitted) <= column / 3);
+        QVERIFY(!fitted.contains(QLatin1Char('\n')));
+    }
+
     void theSpeedGraphFollowsTheRates()
     {
         TransfersModel model(nullptr);

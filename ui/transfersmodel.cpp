@@ -234,6 +234,9 @@ QVariant TransfersModel::data(const QModelIndex& index, int role) const
     case WarningsRole:
         return t->warnings;
     case Qt::ToolTipRole:
+        // The progress cell may be elided: its tooltip is the whole text.
+        if (index.column() == ProgressColumn)
+            return progressText(*t);
         if (!t->error.isEmpty())
             return t->error;
         if (!t->warnings.isEmpty())

@@ -50,7 +50,8 @@ void TransferProgressDelegate::paint(QPainter* painter, const QStyleOptionViewIt
     bar.minimum = 0;
     bar.maximum = permille < 0 && state == State::Running ? 0 : 1000; // 0..0: busy indicator
     bar.progress = qMax(0, permille);
-    bar.text = index.data(TransfersModel::ProgressTextRole).toString();
+    bar.text = fittedText(index.data(TransfersModel::ProgressTextRole).toString(),
+                          option.fontMetrics, bar.rect.width());
     bar.textVisible = true;
     bar.textAlignment = Qt::AlignCenter;
     style->drawControl(QStyle::CE_ProgressBar, &bar, painter, widget);
@@ -63,6 +64,22 @@ QSize TransferProgressDelegate::sizeHint(const QStyleOptionViewItem& option,
     const int text = option.fontMetrics.horizontalAdvance(
         index.data(TransfersModel::ProgressTextRole).toString());
     return {qMax(base.width(), text + 24), qMax(base.height(), option.fontMetrics.height() + 10)};
+}
+
+QString TransferProgressDelegate::fittedText(const QString& text, const QFontMetrics& metrics,
+                                             int barWidth)
+{
+    // A style draws the text inside the bar's frame: keep clear of it on both sides.
+    constexpr int FrameMargin = 8;
+    return metrics.elidedText(text, Qt::ElideRight, qMax(0, barWidth - FrameMargin));
+}
+
+int TransferProgressDelegate::typicalWidth(const QFontMetrics& metrics)
+{
+    const QString running =
+        tr("%1 of %2").arg(QStringLiteral("1,023.9 MiB"), QStringLiteral("1,023.9 GiB")) +
+        QStringLiteral(" · 1,023.9 MiB/s · ") + tr("%1 left").arg(QStringLiteral("59 min"));
+    return metrics.horizontalAdvance(running) + 24;
 }
 
 TransfersView::TransfersView(Engine* engine, TransfersModel* model, QWidget* parent)
@@ -94,7 +111,10 @@ TransfersView::TransfersView(Engine* engine, TransfersModel* model, QWidget* par
                                     m_view->fontMetrics().averageCharWidth() * 40);
     m_view->header()->setSectionResizeMode(TransfersModel::ProgressColumn,
                                            QHeaderView::Interactive);
-    m_view->header()->resizeSection(TransfersModel::ProgressColumn, 360);
+    // Wide enough for a running transfer's bytes, rate and time left in this font (at 200 %
+    // a fixed 360 px cut them); a narrower column elides them.
+    m_view->header()->resizeSection(TransfersModel::ProgressColumn,
+                                    TransferProgressDelegate::typicalWidth(m_view->fontMetrics()));
     m_view->header()->setSectionResizeMode(TransfersModel::StateColumn, QHeaderView::Stretch);
 
     auto makeAction = [this](const QString& iconName, const QString& text,

@@ -21,7 +21,8 @@ class SpeedGraph;
 class TransferDetails;
 class TransfersModel;
 
-// Draws a transfer's progress as a bar with its bytes, rate and ETA written on it.
+// Draws a transfer's progress as a bar with its bytes, rate and ETA written on it, on one line:
+// a text wider than the bar is elided (the row's tooltip has it whole), never wrapped or cut.
 class TransferProgressDelegate final : public QStyledItemDelegate
 {
     Q_OBJECT
@@ -32,6 +33,10 @@ public:
     void paint(QPainter* painter, const QStyleOptionViewItem& option,
                const QModelIndex& index) const override;
     QSize sizeHint(const QStyleOptionViewItem& option, const QModelIndex& index) const override;
+    // The text written on a bar of `barWidth` pixels: `text`, elided to fit.
+    static QString fittedText(const QString& text, const QFontMetrics& metrics, int barWidth);
+    // A width that holds a running transfer's whole text in `metrics` ("1,023.9 MiB of …").
+    static int typicalWidth(const QFontMetrics& metrics);
 };
 
 // The transfers page: a speed graph of the last minutes; one row per transfer with its progress
