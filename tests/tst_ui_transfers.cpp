@@ -428,6 +428,21 @@ private Q_SLOTS:
         QVERIFY(!fitted.contains(QLatin1Char('\n')));
     }
 
+    // The details pane opens with as much of the page as the list: at a quarter it opened six
+    // lines tall on a desktop, with a transfer's dates and rate below the fold.
+    void detailsOpenTallEnoughToRead()
+    {
+        TransfersModel model(nullptr);
+        TransfersView view(nullptr, &model);
+        view.resize(1000, 700);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        const int details = view.details()->height();
+        const int list = view.view()->height();
+        QVERIFY2(5 * details >= 2 * (details + list),
+                 qPrintable(QStringLiteral("details %1 px, list %2 px").arg(details).arg(list)));
+    }
+
     void theSpeedGraphFollowsTheRates()
     {
         TransfersModel model(nullptr);

@@ -170,9 +170,11 @@ TransfersView::TransfersView(Engine* engine, TransfersModel* model, QWidget* par
     layout->addWidget(m_speed);
     m_splitter->addWidget(m_view);
     m_splitter->addWidget(m_details);
-    m_splitter->setStretchFactor(0, 3);
+    // Half each: at a quarter, the details of a transfer opened six lines tall, and its
+    // dates, rate and warnings were below the fold (issue 37, item 8).
+    m_splitter->setStretchFactor(0, 1);
     m_splitter->setStretchFactor(1, 1);
-    m_splitter->setSizes({3 * m_details->sizeHint().height(), m_details->sizeHint().height()});
+    m_splitter->setSizes({m_details->sizeHint().height(), m_details->sizeHint().height()});
     m_splitter->setChildrenCollapsible(false);
     layout->addWidget(m_splitter, 1);
 
