@@ -90,6 +90,7 @@ private Q_SLOTS:
     void cleanup();
 
     void sha256ThroughTheMount();
+    void sha256OfAGibibyteModelThroughTheMount();
     void writesAreRefused();
     void corruptCopyIsSkipped();
     void noIntactCopyIsEio();
@@ -219,6 +220,32 @@ void TestMount::sha256ThroughTheMount()
     const QByteArray expected =
         QCryptographicHash::hash(m_bytes, QCryptographicHash::Sha256).toHex();
     QCOMPARE(sum.out.left(64), expected);
+}
+
+// The size: a 1 GiB model, a copy of each chunk on both providers, read whole by
+// sha256sum through the mount (its default chunk size, as a user floats it). Under the
+// sanitizers tests/CMakeLists.txt sets a smaller size (MODELFLOAT_MOUNT_BIG_MIB).
+void TestMount::sha256OfAGibibyteModelThroughTheMount()
+{
+    qint64 size = 1024 * MiB;
+    if (qEnvironmentVariableIsSet("MODELFLOAT_MOUNT_BIG_MIB"))
+        size = qEnvironmentVariableIntValue("MODELFLOAT_MOUNT_BIG_MIB") * MiB;
+    const QString input = m_box->path(QStringLiteral("input/big"));
+    QVERIFY(QDir().mkpath(input));
+    const QString source = input + QStringLiteral("/m.bin");
+    QVERIFY(test::writePseudoRandomFile(source, size, 41));
+    const CliResult floated = m_box->run(
+        words({QStringLiteral("float"), input, QStringLiteral("--name"), QStringLiteral("big"),
+               QStringLiteral("--quiet"), QStringLiteral("--replicas"), QStringLiteral("2")}));
+    QVERIFY2(floated.code == 0, floated.describe());
+    QVERIFY(startMount());
+    const QString through = m_dir + QStringLiteral("/big/m.bin");
+    QCOMPARE(QFileInfo(through).size(), size);
+    const test::CliRun sum =
+        test::runWithInput(QStringLiteral("sha256sum"), {through}, {},
+                           QProcessEnvironment::systemEnvironment(), m_box->root());
+    QVERIFY2(sum.code == 0, sum.describe());
+    QCOMPARE(sum.out.left(64), test::opensslSha256Hex(source));
 }
 
 void TestMount::writesAreRefused()
