@@ -72,6 +72,8 @@ private:
     }
     // The transfer's JSON as GET /transfers/{id} shows it.
     QJsonObject transfer(qint64 id);
+    // The titles of the uploads the transfer list shows.
+    QStringList uploadTitles();
     // Waits until transfer `id` is in one of `states`; its last JSON.
     QJsonObject waitForState(qint64 id, const QStringList& states);
     // Chunk objects (named by a raw-leaf CID) in both providers' folders.
@@ -154,6 +156,16 @@ CurlReply TestApiTransfers::call(const QString& method, const QString& path, con
 QJsonObject TestApiTransfers::transfer(qint64 id)
 {
     return call(QStringLiteral("GET"), QStringLiteral("/api/v1/transfers/%1").arg(id)).json();
+}
+
+QStringList TestApiTransfers::uploadTitles()
+{
+    QStringList titles;
+    const CurlReply r = call(QStringLiteral("GET"), QStringLiteral("/api/v1/transfers"));
+    for (const QJsonValue t : r.json().value(QStringLiteral("transfers")).toArray())
+        if (t[QStringLiteral("title")].toString().startsWith(QLatin1String("Upload ")))
+            titles.append(t[QStringLiteral("title")].toString());
+    return titles;
 }
 
 QJsonObject TestApiTransfers::waitForState(qint64 id, const QStringList& states)
@@ -352,7 +364,12 @@ void TestApiTransfers::folderUploadRefusalsLeaveNothing()
     }
     const CurlReply taken =
         put(QStringLiteral("up"), {QStringLiteral("a.bin:102400,b.bin:102400")});
-    QVERIFY2(taken.status == 409, taken.describe());
+    QVERIFY2(taken.status == 409 && taken.body.contains("exists already"), taken.describe());
+    // Refused at the door: none of them is listed as a transfer (not even one failed at 0 %).
+    const QStringList listed = uploadTitles();
+    QVERIFY2(!listed.join(QLatin1Char('|')).contains(QLatin1String("refused")) &&
+                 !listed.contains(QStringLiteral("Upload up (2 files)")),
+             qPrintable(listed.join(QLatin1Char('|'))));
 
     // Cut off in its second file: the first, floated whole, goes with the model.
     const int objectsBefore = chunkObjects();
@@ -390,11 +407,12 @@ void TestApiTransfers::uploadRefusals()
 {
     const QString file = m_box->path(QStringLiteral("input/small.bin"));
     QVERIFY(test::writeFile(file, test::pseudoRandomBytes(100 * KiB, 13)));
+    const QStringList uploadsBefore = uploadTitles();
     // A name taken.
     const CurlReply taken =
         call(QStringLiteral("PUT"), QStringLiteral("/api/v1/models/up/files/other.bin"), {},
              {QStringLiteral("--data-binary"), QLatin1Char('@') + file});
-    QVERIFY2(taken.status == 409, taken.describe());
+    QVERIFY2(taken.status == 409 && taken.body.contains("exists already"), taken.describe());
     // A chunked body: the size must be known before the first byte is placed.
     const CurlReply chunked =
         call(QStringLiteral("PUT"), QStringLiteral("/api/v1/models/chunked/files/x.bin"), {},
@@ -423,6 +441,9 @@ void TestApiTransfers::uploadRefusals()
                  {QStringLiteral("--data-binary"), QLatin1Char('@') + file});
         QVERIFY2(bad.status == 400 || bad.status == 414, bad.describe());
     }
+    // Each was refused before it was listed as a transfer: the list has no upload more than
+    // before (a refusal once showed there as an upload "failed" at 0 %).
+    QCOMPARE(uploadTitles(), uploadsBefore);
     const CliResult list = m_box->run({QStringLiteral("list"), QStringLiteral("--json")});
     QVERIFY2(!list.out.contains("chunked") && !list.out.contains("\"t\"") &&
                  !list.out.contains("badpath"),

@@ -1,6 +1,7 @@
 // The web page's serving and sign-in against the real `modelfloat-cli serve`, with curl: the
 // page's files (security headers, ETags), the one-time sign-in link traded for a session
-// cookie, the CSRF token a cookie's mutating request needs, and ending every session.
+// cookie, the CSRF token a cookie's mutating request needs, ending every session, and the page
+// a signed-in browser gets (its style sheet inline, the list's first rows in it, names escaped).
 
 #include "apitestsupport.h"
 #include "qrtestsupport.h"
@@ -29,6 +30,7 @@ private Q_SLOTS:
     void servePrintsAWorkingSignInLink();
     void onEveryAddressTheLinkNamesOneAPhoneReaches();
     void overTlsTheCookieIsSecure();
+    void signedInPageComesWithTheFirstRows();
 
 private:
     // A new sign-in link from the server (with the token); empty on failure.
@@ -403,6 +405,72 @@ void TestWebSignIn::overTlsTheCookieIsSecure()
         test::curlRequest(QStringLiteral("http://127.0.0.1:") + m.captured(2) + QStringLiteral("/"),
                           {QStringLiteral("--max-time"), QStringLiteral("20")}, scratch);
     QCOMPARE(plain.status, 0);
+}
+
+// Signed in, `/` comes with the model list's first page rendered into it, so that the first paint
+// shows the models: every text from the registry escaped (a name is hostile input), the style
+// sheet inline and allowed by its hash alone (still no inline script). Not signed in, the page
+// holds no data and is cached by its ETag.
+void TestWebSignIn::signedInPageComesWithTheFirstRows()
+{
+    const QString hostile = QStringLiteral("<img src=x onerror=\"alert(1)\">&amp;'</td>");
+    const QString file = m_box->path(QStringLiteral("input/hostile.bin"));
+    QVERIFY(test::writeFile(file, test::pseudoRandomBytes(1000, 5)));
+    const CliResult floated = m_box->run({QStringLiteral("float"), file, QStringLiteral("--name"),
+                                          hostile, QStringLiteral("--quiet")});
+    QVERIFY2(floated.code == 0, floated.describe());
+    const QByteArray session = signIn(newLink());
+    QVERIFY(!session.isEmpty());
+    const Reply page = withCookie(QStringLiteral("/"), session);
+    QVERIFY2(page.status == 200, page.describe());
+    QVERIFY(page.header("content-type").startsWith("text/html"));
+    QVERIFY2(page.body.contains("<main id=\"main\" tabindex=\"-1\" data-rendered=\"models\">"),
+             page.body.constData());
+    const qsizetype body = page.body.indexOf("<tbody>");
+    const QByteArray rows = page.body.mid(body, page.body.indexOf("</tbody>") - body);
+    QCOMPARE(rows.count("<tr>"), 3);
+    QVERIFY2(rows.contains("<td data-label=\"Name\"><a href=\"#/model/other\">other</a></td>"),
+             rows.constData());
+    // The name as text and in the link's address (as encodeURIComponent() writes it), never as
+    // markup.
+    QVERIFY(!page.body.contains(hostile.toUtf8()));
+    QVERIFY2(rows.contains("<a href=\"#/model/"
+                           "%3Cimg%20src%3Dx%20onerror%3D%22alert(1)%22%3E%26amp%3B'%3C%2Ftd%3E\">"
+                           "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;amp;'&lt;/td&gt;"
+                           "</a>"),
+             rows.constData());
+    QVERIFY2(page.body.contains(">3 of 3 models</p>"), page.body.constData());
+    // The style sheet inline, the policy allowing it by its hash; no inline script.
+    const qsizetype from = page.body.indexOf("<style>") + 7;
+    const qsizetype to = page.body.indexOf("</style>");
+    QVERIFY(from > 7 && to > from);
+    const QByteArray hash =
+        "'sha256-" +
+        QCryptographicHash::hash(page.body.mid(from, to - from), QCryptographicHash::Sha256)
+            .toBase64() +
+        '\'';
+    const QByteArray csp = page.header("content-security-policy");
+    QVERIFY2(csp.contains(QByteArray("style-src 'self' " + hash + ';')) &&
+                 csp.contains("script-src 'self';") && !csp.contains("unsafe-inline"),
+             csp.constData());
+    QVERIFY(!page.body.contains("<script>") && !page.body.contains("rel=\"stylesheet\""));
+    // The vault's models are not kept by the browser.
+    QCOMPARE(page.header("cache-control"), QByteArray("no-store"));
+    QVERIFY(page.header("etag").isEmpty());
+
+    // Not signed in: no model in it, the same inline style, cached by its ETag.
+    const Reply anonymous = get(QStringLiteral("/"), {}, false);
+    QVERIFY2(anonymous.status == 200, anonymous.describe());
+    QVERIFY(!anonymous.body.contains("#/model/") && !anonymous.body.contains("data-rendered"));
+    QVERIFY(anonymous.body.contains("<style>") &&
+            anonymous.header("content-security-policy").contains(hash));
+    const QByteArray etag = anonymous.header("etag");
+    QVERIFY(!etag.isEmpty());
+    const Reply again =
+        get(QStringLiteral("/"),
+            {QStringLiteral("-H"), QStringLiteral("If-None-Match: ") + QString::fromLatin1(etag)},
+            false);
+    QCOMPARE(again.status, 304);
 }
 
 QTEST_GUILESS_MAIN(TestWebSignIn)

@@ -416,6 +416,10 @@ void ApiConnection::serveWeb(const ApiRoute& route, const QByteArray& method)
         return respond(r);
     }
     m_headOnly = method == "HEAD";
+    if (route.kind == ApiRoute::Kind::WebFile && route.filePath == QLatin1String("index.html"))
+        // Signed in (a session, or the token): the page comes with the list's first rows.
+        return respond(webPage(caller() == Caller::Nobody ? nullptr : m_vault,
+                               m_head.header("if-none-match")));
     if (route.kind == ApiRoute::Kind::WebFile)
         return respond(webFile(route.filePath, m_head.header("if-none-match")));
     if (!m_settings.sessions)

@@ -95,9 +95,13 @@ QByteArray ApiResponse::head(qint64 contentLength) const
                QByteArray::number(contentLength >= 0 ? contentLength : body.size()) + "\r\n";
     // Every answer, the web page's files and the API's alike: a strict Content-Security-Policy
     // (no inline script, nothing from elsewhere), no framing, no sniffing, and no referrer (a
-    // sign-in code in an address never leaves in one).
-    out += "Content-Security-Policy: default-src 'self'; script-src 'self'; style-src 'self'; "
-           "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    // sign-in code in an address never leaves in one). A style sheet inline (the page's) is
+    // allowed by its hash alone.
+    QByteArray styles = "'self'";
+    if (!inlineStyleHash.isEmpty())
+        styles += " '" + inlineStyleHash + '\'';
+    out += "Content-Security-Policy: default-src 'self'; script-src 'self'; style-src " + styles +
+           "; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
            "form-action 'self'; frame-ancestors 'none'\r\n"
            "X-Content-Type-Options: nosniff\r\nX-Frame-Options: DENY\r\n"
            "Referrer-Policy: no-referrer\r\nCross-Origin-Opener-Policy: same-origin\r\n"

@@ -16,6 +16,9 @@ struct ApiResponse
     int status = 200;
     QList<QPair<QByteArray, QByteArray>> headers;
     QByteArray body;
+    // "sha256-…" of the one inline style sheet the body holds (the web page's), which the
+    // Content-Security-Policy then allows; empty: none is.
+    QByteArray inlineStyleHash;
 
     void addHeader(const QPair<QByteArray, QByteArray>& field) { headers.append(field); }
 

@@ -2,6 +2,7 @@
 
 #include "transfercontrol.h"
 
+#include "registry/registry.h"
 #include "sync/catalogcollectjob.h"
 #include "sync/catalogguard.h"
 #include "transfer/uploadjob.h"
@@ -16,6 +17,22 @@ namespace mf::api {
 namespace {
 constexpr qint64 ReadPieceBytes = 1024 * 1024; // what one read takes from the socket
 constexpr int UploadChunksInMemory = 4;
+
+// The answer's status for an upload that failed (`cutOff`: its body ended early).
+int statusOf(UploadJob::Failure failure, bool cutOff)
+{
+    switch (failure) {
+    case UploadJob::Failure::ModelExists:
+    case UploadJob::Failure::Cancelled:
+        return 409;
+    case UploadJob::Failure::BadName:
+        return 400;
+    case UploadJob::Failure::None:
+    case UploadJob::Failure::Transfer:
+        break;
+    }
+    return cutOff ? 400 : 500;
+}
 } // namespace
 
 ApiUpload::ApiUpload(Vault* vault, TransferControl* queue, QTcpSocket* socket, const QString& model,
@@ -60,6 +77,14 @@ void ApiUpload::start()
     // Chunks held in memory while they are placed: a few (up to the chunker's maximum each),
     // not the 16 a float from disk may have scanned ahead (it reads them back from the file).
     request.options.maxPendingChunks = UploadChunksInMemory;
+    // Refused at the door (a bad name or path, the name taken): answered before it is listed as
+    // a transfer, so the refusal leaves none behind, and nothing was written.
+    if (const UploadJob::Refusal refused = UploadJob::refusal(m_vault->registry(), request);
+        refused.failure != UploadJob::Failure::None) {
+        m_answered = true;
+        Q_EMIT answered(ApiResponse::error(statusOf(refused.failure, false), refused.why));
+        return;
+    }
     m_job = new UploadJob(m_vault, request);
     m_guard = new CatalogGuard(m_vault, m_job, QStringLiteral("“%1”").arg(m_model));
     connect(m_job.data(), &UploadJob::readyForBytes, this, &ApiUpload::onReady);
@@ -182,12 +207,7 @@ void ApiUpload::onFinished()
         Q_EMIT answered(r);
         return;
     }
-    const UploadJob::Failure failure = m_job->failure();
-    const int status = failure == UploadJob::Failure::ModelExists ? 409
-                       : failure == UploadJob::Failure::BadName   ? 400
-                       : failure == UploadJob::Failure::Cancelled ? 409
-                       : m_given < m_length                       ? 400
-                                                                  : 500;
+    const int status = statusOf(m_job->failure(), m_given < m_length);
     if (m_job->ownsModel())
         return removeBegunModel(status, error.message);
     m_answered = true;

@@ -26,7 +26,8 @@ class TransferControl;
 // their bound, nothing is read, and TCP holds the client. A body that ends early (the client went
 // away, or sent less than its Content-Length) fails the upload, and the model it began is removed
 // as `modelfloat-cli rm` removes one, so nothing of it is left: no model, no file, no chunk only it
-// used. Emits answered() once, with the answer.
+// used. An upload the vault refuses as it stands (a bad name or path, the name taken) is answered
+// at once and never listed as a transfer. Emits answered() once, with the answer.
 class ApiUpload final : public QObject
 {
     Q_OBJECT

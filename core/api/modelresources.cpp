@@ -76,6 +76,11 @@ ApiResponse listModels(Vault* vault, const QUrlQuery& query)
                          &offset))
         return ApiResponse::error(400, tr("offset must be a whole number, 0 or more"));
     const QString search = query.queryItemValue(QStringLiteral("q"), QUrl::FullyDecoded);
+    return ApiResponse::json(200, modelPageJson(vault, search, offset, limit));
+}
+
+QJsonObject modelPageJson(Vault* vault, const QString& search, int offset, int limit)
+{
     Registry& registry = vault->registry();
     const int wanted = registry.healthRows().wantedCopies();
     int total = 0;
@@ -90,10 +95,10 @@ ApiResponse listModels(Vault* vault, const QUrlQuery& query)
         addFormatFacts(registry.modelRows().files(s.model.id), &entry);
         models.append(entry);
     }
-    return ApiResponse::json(200, {{QStringLiteral("models"), models},
-                                   {QStringLiteral("total"), total},
-                                   {QStringLiteral("offset"), offset},
-                                   {QStringLiteral("limit"), limit}});
+    return {{QStringLiteral("models"), models},
+            {QStringLiteral("total"), total},
+            {QStringLiteral("offset"), offset},
+            {QStringLiteral("limit"), limit}};
 }
 
 ApiResponse modelInfo(Vault* vault, const QString& name)

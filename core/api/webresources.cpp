@@ -1,5 +1,7 @@
 #include "webresources.h"
 
+#include "modelresources.h"
+#include "weblisthtml.h"
 #include "websessions.h"
 
 #include <QCoreApplication>
@@ -38,16 +40,11 @@ ApiResponse plainText(int status, const QString& text)
     r.body = text.toUtf8() + '\n';
     return r;
 }
-} // namespace
 
-ApiResponse webFile(const QString& name, const QByteArray& ifNoneMatch)
+// `bytes` as the answer, with their ETag (a hash of them); 304 when `ifNoneMatch` names it.
+ApiResponse etagged(const QByteArray& bytes, const QByteArray& contentType,
+                    const QByteArray& ifNoneMatch)
 {
-    // One plain file name: nothing here is joined to a path a request could steer.
-    static const QRegularExpression plainName(QStringLiteral("^[a-z0-9-]+\\.(html|css|js|svg)$"));
-    QFile file(QStringLiteral(":/modelfloat/web/") + name);
-    if (!plainName.match(name).hasMatch() || !file.open(QIODevice::ReadOnly))
-        return ApiResponse::error(404, tr("There is nothing at this address"));
-    const QByteArray bytes = file.readAll();
     const QByteArray etag =
         '"' + QCryptographicHash::hash(bytes, QCryptographicHash::Sha256).toHex().left(32) + '"';
     ApiResponse r;
@@ -60,8 +57,76 @@ ApiResponse webFile(const QString& name, const QByteArray& ifNoneMatch)
         r.status = 304;
         return r;
     }
-    r.addHeader({"Content-Type", contentTypeOf(name)});
+    r.addHeader({"Content-Type", contentType});
     r.body = bytes;
+    return r;
+}
+
+// index.html as `/` serves it: the style sheet inline, in place of the link to it, and the hash
+// the Content-Security-Policy allows it by. Made once: both are in the binary.
+struct PageTemplate
+{
+    QByteArray page;
+    QByteArray styleHash;
+};
+
+const PageTemplate& pageTemplate()
+{
+    static const PageTemplate made = [] {
+        QFile html(QStringLiteral(":/modelfloat/web/index.html"));
+        QFile css(QStringLiteral(":/modelfloat/web/app.css"));
+        PageTemplate t;
+        if (!html.open(QIODevice::ReadOnly) || !css.open(QIODevice::ReadOnly))
+            return t;
+        const QByteArray style = css.readAll();
+        t.page = html.readAll().replace(
+            QByteArrayLiteral("<link rel=\"stylesheet\" href=\"/web/app.css\">"),
+            QByteArray("<style>" + style + "</style>"));
+        t.styleHash =
+            "sha256-" + QCryptographicHash::hash(style, QCryptographicHash::Sha256).toBase64();
+        return t;
+    }();
+    return made;
+}
+} // namespace
+
+ApiResponse webFile(const QString& name, const QByteArray& ifNoneMatch)
+{
+    // One plain file name: nothing here is joined to a path a request could steer.
+    static const QRegularExpression plainName(QStringLiteral("^[a-z0-9-]+\\.(html|css|js|svg)$"));
+    QFile file(QStringLiteral(":/modelfloat/web/") + name);
+    if (!plainName.match(name).hasMatch() || !file.open(QIODevice::ReadOnly))
+        return ApiResponse::error(404, tr("There is nothing at this address"));
+    return etagged(file.readAll(), contentTypeOf(name), ifNoneMatch);
+}
+
+ApiResponse webPage(Vault* vault, const QByteArray& ifNoneMatch)
+{
+    const PageTemplate& t = pageTemplate();
+    if (!vault) {
+        ApiResponse r = etagged(t.page, contentTypeOf(QStringLiteral("index.html")), ifNoneMatch);
+        r.inlineStyleHash = t.styleHash;
+        return r;
+    }
+    // Signed in: the list as models.js draws it from its first batch, in place of "Loading…",
+    // marked for models.js to take over; Sign out shown. Not kept by the browser (no ETag, and
+    // the default no-store): it holds the vault's models.
+    static const QByteArray mainOpen = "<main id=\"main\" tabindex=\"-1\">";
+    QByteArray page = t.page;
+    const qsizetype open = page.indexOf(mainOpen);
+    const qsizetype close = open < 0 ? -1 : page.indexOf("</main>", open);
+    if (close > open) {
+        const QJsonObject batch = modelPageJson(vault, QString(), 0, WebFirstBatch);
+        page.replace(open, close - open,
+                     QByteArray("<main id=\"main\" tabindex=\"-1\" data-rendered=\"models\">" +
+                                modelListHtml(batch).toUtf8()));
+        page.replace(QByteArrayLiteral("<button id=\"sign-out\" type=\"button\" hidden>"),
+                     QByteArrayLiteral("<button id=\"sign-out\" type=\"button\">"));
+    }
+    ApiResponse r;
+    r.addHeader({"Content-Type", contentTypeOf(QStringLiteral("index.html"))});
+    r.inlineStyleHash = t.styleHash;
+    r.body = page;
     return r;
 }
 

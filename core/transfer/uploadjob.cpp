@@ -2,9 +2,12 @@
 
 #include "registry/modelname.h"
 #include "registry/modelpath.h"
+#include "registry/registry.h"
 #include "vault/vault.h"
 
 #include <QSet>
+
+#include <algorithm>
 
 namespace mf {
 
@@ -35,32 +38,75 @@ TransferProgress UploadJob::progressNow() const
     return p;
 }
 
-void UploadJob::doStart()
+namespace {
+QString takenMessage(const QString& name)
 {
-    if (const QString bad = modelname::problem(m_request.modelName); !bad.isEmpty())
-        return finish(Failure::BadName, Error::make(Error::Kind::Fatal, bad));
+    return UploadJob::tr(
+               "A model named “%1” exists already; upload under another name, or remove it first")
+        .arg(name);
+}
+
+QString busyMessage(const QString& name, const QString& holder)
+{
+    return UploadJob::tr("“%1” is being floated right now by process %2").arg(name, holder);
+}
+
+// An unfinished model of the name may only be an earlier upload of these files (its stored
+// chunks are found, not sent again); one with any other file is not the upload's to take.
+bool holdsOnly(Registry& registry, qint64 modelId, const QSet<QString>& paths)
+{
+    const QList<FileRecord> files = registry.modelRows().files(modelId);
+    return std::all_of(files.cbegin(), files.cend(),
+                       [&](const FileRecord& f) { return paths.contains(f.path); });
+}
+
+QSet<QString> pathsOf(const UploadJob::Request& request)
+{
+    QSet<QString> paths;
+    for (const UploadJob::File& f : request.files)
+        paths.insert(f.path);
+    return paths;
+}
+} // namespace
+
+UploadJob::Refusal UploadJob::refusal(Registry& registry, const Request& request)
+{
+    if (const QString bad = modelname::problem(request.modelName); !bad.isEmpty())
+        return {Failure::BadName, bad};
     // The path rule the catalog holds every other vault's manifests to: a path it refuses there
     // would make this model damaged for them. Each path once.
-    if (m_request.files.isEmpty())
-        return finish(Failure::BadName,
-                      Error::make(Error::Kind::Fatal, tr("An upload needs at least one file")));
+    if (request.files.isEmpty())
+        return {Failure::BadName, tr("An upload needs at least one file")};
     QSet<QString> paths;
-    for (const File& f : std::as_const(m_request.files)) {
+    for (const File& f : request.files) {
         if (const QString bad = modelpath::problem(f.path); !bad.isEmpty())
-            return finish(Failure::BadName, Error::make(Error::Kind::Fatal, bad));
+            return {Failure::BadName, bad};
         if (f.size < 0 || paths.contains(f.path))
-            return finish(
-                Failure::BadName,
-                Error::make(Error::Kind::Fatal, f.size < 0 ? tr("“%1” has no size").arg(f.path)
-                                                           : tr("“%1” comes twice").arg(f.path)));
+            return {Failure::BadName, f.size < 0 ? tr("“%1” has no size").arg(f.path)
+                                                 : tr("“%1” comes twice").arg(f.path)};
         paths.insert(f.path);
     }
+    const auto model = registry.modelRows().modelByName(request.modelName);
+    if (!model)
+        return {};
+    if (model->state == ModelRecord::State::Complete)
+        return {Failure::ModelExists, takenMessage(request.modelName)};
+    if (const QString holder = registry.modelRows().modelWriter(model->id); !holder.isEmpty())
+        return {Failure::ModelExists, busyMessage(request.modelName, holder)};
+    if (!holdsOnly(registry, model->id, paths))
+        return {Failure::ModelExists, takenMessage(request.modelName)};
+    return {};
+}
+
+void UploadJob::doStart()
+{
     Registry& registry = m_vault->registry();
+    if (const Refusal refused = refusal(registry, m_request); refused.failure != Failure::None)
+        return finish(refused.failure, Error::make(Error::Kind::Fatal, refused.why));
+    // The claim decides: the name may have been taken since refusal() looked.
     const ModelRows::ModelClaim claim = registry.modelRows().claimModel(
         m_request.modelName, QStringLiteral("api:upload"), m_request.options.leaseOwner, false);
-    const QString taken =
-        tr("A model named “%1” exists already; upload under another name, or remove it first")
-            .arg(m_request.modelName);
+    const QString taken = takenMessage(m_request.modelName);
     switch (claim.status) {
     case ModelRows::ModelClaim::Status::Failed:
         return finish(Failure::Transfer, Error::make(Error::Kind::Fatal, registry.lastError()));
@@ -69,22 +115,17 @@ void UploadJob::doStart()
     case ModelRows::ModelClaim::Status::Busy:
         return finish(
             Failure::ModelExists,
-            Error::make(Error::Kind::Fatal, tr("“%1” is being floated right now by process %2")
-                                                .arg(m_request.modelName, claim.holderPid)));
+            Error::make(Error::Kind::Fatal, busyMessage(m_request.modelName, claim.holderPid)));
     case ModelRows::ModelClaim::Status::Created:
     case ModelRows::ModelClaim::Status::Resumed:
         m_modelId = claim.modelId;
         m_leased = true;
         break;
     }
-    // Resumed: an unfinished model of that name, which may only be an earlier upload of these
-    // files (its stored chunks are found, not sent again); anything else is not ours.
-    for (const FileRecord& f : registry.modelRows().files(m_modelId)) {
-        if (!paths.contains(f.path)) {
-            registry.modelRows().releaseModelLease(m_modelId, m_request.options.leaseOwner);
-            m_leased = false;
-            return finish(Failure::ModelExists, Error::make(Error::Kind::Fatal, taken));
-        }
+    if (!holdsOnly(registry, m_modelId, pathsOf(m_request))) {
+        registry.modelRows().releaseModelLease(m_modelId, m_request.options.leaseOwner);
+        m_leased = false;
+        return finish(Failure::ModelExists, Error::make(Error::Kind::Fatal, taken));
     }
     m_ownsModel = true;
     m_leaseTimer.setInterval(ModelRows::ModelLeaseSecs * 1000 / 3);

@@ -10,6 +10,7 @@
 
 namespace mf {
 
+class Registry;
 class Vault;
 
 // Floats files whose bytes arrive as one stream, one file after another (the local API's
@@ -41,6 +42,18 @@ public:
     };
     // ModelExists: the name is taken (or being floated); nothing was written.
     enum class Failure { None, BadName, ModelExists, Transfer, Cancelled }; // BadName: or path
+
+    // Why the vault refuses `request` as it stands now, before a byte is written: a name or
+    // path it does not take (BadName), or a name another model has or another writer is writing
+    // (ModelExists); Failure::None when it would take it. The API asks before it lists an upload
+    // as a transfer, so that an upload refused leaves no transfer behind; the job asks again
+    // when it starts, and its claim of the model decides.
+    struct Refusal
+    {
+        Failure failure = Failure::None;
+        QString why;
+    };
+    static Refusal refusal(Registry& registry, const Request& request);
 
     UploadJob(Vault* vault, Request request, QObject* parent = nullptr);
     ~UploadJob() override;

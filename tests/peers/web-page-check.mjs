@@ -70,6 +70,17 @@ async function visit(browser, viewport, link) {
   const context = await browser.newContext({
     viewport: { width: viewport.width, height: viewport.height },
     colorScheme: viewport.colorScheme, acceptDownloads: true });
+  // The rows the server renders into the page are taken over by its modules, not drawn again:
+  // every row (or table) removed from the document is counted, and none may be before the
+  // list is whole.
+  await context.addInitScript(() => {
+    window.mfRowsRemoved = 0;
+    new MutationObserver((records) => {
+      for (const record of records)
+        for (const node of record.removedNodes)
+          if (['TR', 'TBODY', 'TABLE'].includes(node.nodeName)) window.mfRowsRemoved += 1;
+    }).observe(document, { childList: true, subtree: true });
+  });
   const page = await context.newPage();
   const problems = [];
   page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
@@ -85,6 +96,17 @@ async function visit(browser, viewport, link) {
   check(session && session.httpOnly && session.sameSite === 'Strict',
     `${where}: the session cookie is HttpOnly and SameSite=Strict`);
 
+  const served = await landed.text();
+  check(served.includes('data-rendered="models"') && served.includes(`>${model}</a></td>`),
+    `${where}: the page comes with the list's first rows in it`);
+  // Polled from here: waitForFunction() evaluates a string, which the page's policy refuses.
+  await until(() => page.evaluate(() => performance.getEntriesByName('mf-first-rows').length > 0),
+    `${where}: the list's modules ran`);
+  const shown = await page.locator('#count').innerText();
+  const listed = await page.locator('tbody tr').count();
+  const removed = await page.evaluate(() => window.mfRowsRemoved);
+  check(removed === 0 && shown.startsWith(`${listed} of ${listed} models`),
+    `${where}: the page's modules take the rendered rows over as they are (${listed} rows, "${shown}", ${removed} removed)`);
   await page.getByRole('link', { name: model, exact: true }).waitFor();
   await accessible(page, where, 'the list');
   await screenshots(page, viewport, 'list');

@@ -12,7 +12,8 @@ function route() {
   const model = hash.match(/^#\/model\/(.+)$/);
   if (model) showModel(main, decodeURIComponent(model[1]));
   else showModels(main);
-  main.focus({ preventScroll: true });
+  // Who reached the list the server rendered (with Tab, before the modules ran) stays there.
+  if (!main.contains(document.activeElement)) main.focus({ preventScroll: true });
 }
 
 async function start() {

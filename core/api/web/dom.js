@@ -30,10 +30,27 @@ export function formatCount(n) {
   return String(n);
 }
 
+// "2026-11-26 23:47" in this browser's time zone: the same text the server writes into the
+// list it renders into the page (core/api/webformat.cpp), so the rows read the same once the
+// page's modules take them over.
 export function formatDate(iso) {
   if (!iso) return 'never';
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
+  if (Number.isNaN(d.getTime())) return iso;
+  const two = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ` +
+    `${two(d.getHours())}:${two(d.getMinutes())}`;
+}
+
+// Puts `nodes` in `parent` in place of its children, keeping each child that is equal to its new
+// one: what did not change stays the same node (with the focus or selection a person has in it).
+export function replaceChanged(parent, nodes) {
+  const old = [...parent.children];
+  nodes.forEach((node, i) => {
+    if (i >= old.length) parent.append(node);
+    else if (!old[i].isEqualNode(node)) old[i].replaceWith(node);
+  });
+  for (const extra of old.slice(nodes.length)) extra.remove();
 }
 
 export function showStatus(main, text, isError = false) {

@@ -2,7 +2,7 @@
 // it comes), then searched, filtered and sorted here as the person types; only one page of rows
 // is in the document at a time, so ten thousand models do not stall the page.
 import { api } from './api.js';
-import { el, formatBytes, formatDate, formatCount } from './dom.js';
+import { el, formatBytes, formatDate, formatCount, replaceChanged } from './dom.js';
 import { transferList } from './transfers.js';
 import { uploadPanel } from './upload.js';
 
@@ -103,66 +103,106 @@ export function reloadModels() {
   loading = null;
 }
 
+// The list's controls and table. For a signed-in browser the server renders them, with the first
+// page of rows, into the page it serves at "/" (core/api/weblisthtml.cpp, the same columns,
+// order and text as here): those are taken over as they are, once, so that the rows on the first
+// paint stay (no flash, no second copy) and a person who reached them first keeps focus there.
+function listParts(main) {
+  if (main.dataset.rendered === 'models') {
+    delete main.dataset.rendered;
+    const find = (selector) => main.querySelector(selector);
+    return { adopted: true, search: find('#search'), health: find('#health-filter'),
+      sortBy: find('#sort-by'), count: find('#count'), body: find('tbody'),
+      headRow: find('thead tr'), pager: find('nav.pager') };
+  }
+  const parts = {
+    adopted: false,
+    search: el('input', { type: 'search', id: 'search', autocomplete: 'off',
+      placeholder: 'Name, source, format or quantization', value: state.query }),
+    health: el('select', { id: 'health-filter' },
+      ['', 'healthy', 'degraded', 'damaged', 'incomplete'].map((h) =>
+        el('option', { value: h, selected: h === state.health }, h || 'Any'))),
+    sortBy: el('select', { id: 'sort-by' },
+      columns.map((c) => el('option', { value: c.key, selected: c.key === state.sort }, c.label))),
+    count: el('p', { class: 'status', role: 'status', 'aria-live': 'polite', id: 'count' }),
+    body: el('tbody'),
+    headRow: el('tr'),
+    pager: el('nav', { class: 'pager', 'aria-label': 'Pages' }),
+  };
+  main.replaceChildren(
+    el('h1', {}, 'Models'),
+    el('div', { class: 'filters', role: 'search' },
+      el('label', { for: 'search' }, 'Search', parts.search),
+      el('label', { for: 'health-filter' }, 'Health', parts.health),
+      el('label', { for: 'sort-by' }, 'Sort by', parts.sortBy)),
+    parts.count,
+    el('div', { class: 'table-wrap' },
+      el('table', { 'aria-describedby': 'count' },
+        el('caption', { class: 'skip' }, 'Floating models'), el('thead', {}, parts.headRow), parts.body)),
+    parts.pager);
+  return parts;
+}
+
 export function showModels(main) {
-  const search = el('input', { type: 'search', id: 'search', autocomplete: 'off',
-    placeholder: 'Name, source, format or quantization', value: state.query });
-  const health = el('select', { id: 'health-filter' },
-    ['', 'healthy', 'degraded', 'damaged', 'incomplete'].map((h) =>
-      el('option', { value: h, selected: h === state.health }, h || 'Any')));
-  const sortBy = el('select', { id: 'sort-by' },
-    columns.map((c) => el('option', { value: c.key, selected: c.key === state.sort }, c.label)));
-  const count = el('p', { class: 'status', role: 'status', 'aria-live': 'polite', id: 'count' });
-  const body = el('tbody');
-  const headRow = el('tr');
-  const pager = el('nav', { class: 'pager', 'aria-label': 'Pages' });
-  const table = el('table', { 'aria-describedby': 'count' },
-    el('caption', { class: 'skip' }, 'Floating models'), el('thead', {}, headRow), body);
+  const { adopted, search, health, sortBy, count, body, headRow, pager } = listParts(main);
+  // What a person typed or chose before the page's modules ran counts.
+  state.query = search.value;
+  state.health = health.value;
+  if (sortBy.value !== state.sort) { state.sort = sortBy.value; state.descending = false; }
 
   function render() {
     const rows = visible();
     const pages = Math.max(1, Math.ceil(rows.length / PageRows));
     state.page = Math.min(state.page, pages - 1);
     const loaded = state.models.length < state.total ? ` (loaded ${state.models.length} of ${state.total})` : '';
-    count.textContent = `${rows.length} of ${state.total} models${loaded}`;
-    headRow.replaceChildren(...columns.map((c) => {
+    const counted = `${rows.length} of ${state.total} models${loaded}`;
+    if (count.textContent !== counted) count.textContent = counted;
+    replaceChanged(headRow, columns.map((c) => {
       const sorted = state.sort === c.key;
       return el('th', { scope: 'col', class: c.num ? 'num' : null,
         'aria-sort': sorted ? (state.descending ? 'descending' : 'ascending') : 'none' },
-      el('button', { type: 'button', onclick: () => {
-        state.descending = sorted ? !state.descending : false;
-        state.sort = c.key;
-        sortBy.value = c.key;
-        render();
-      } }, c.label + (sorted ? (state.descending ? ' ▼' : ' ▲') : '')));
+      el('button', { type: 'button', 'data-sort': c.key },
+        c.label + (sorted ? (state.descending ? ' ▼' : ' ▲') : '')));
     }));
-    body.replaceChildren(...rows.slice(state.page * PageRows, (state.page + 1) * PageRows).map(row));
-    // For bench/web_first_load.sh: when the first rows were on the page, by the page's clock.
+    replaceChanged(body, rows.slice(state.page * PageRows, (state.page + 1) * PageRows).map(row));
+    // For bench/web_first_load.sh: when the page's own code first had rows in the list.
     if (rows.length && !performance.getEntriesByName('mf-first-rows').length)
       performance.mark('mf-first-rows');
-    const go = (page) => () => { state.page = page; render(); };
-    pager.replaceChildren(
-      el('button', { type: 'button', disabled: state.page === 0, onclick: go(state.page - 1) }, 'Previous'),
+    replaceChanged(pager, [
+      el('button', { type: 'button', disabled: state.page === 0, 'data-page': state.page - 1 }, 'Previous'),
       el('span', {}, `Page ${state.page + 1} of ${pages}`),
-      el('button', { type: 'button', disabled: state.page >= pages - 1, onclick: go(state.page + 1) }, 'Next'));
+      el('button', { type: 'button', disabled: state.page >= pages - 1, 'data-page': state.page + 1 }, 'Next')]);
   }
 
+  // One listener each for the column headings and the pager, whoever made their buttons.
+  headRow.addEventListener('click', (event) => {
+    const button = event.target.closest('button[data-sort]');
+    if (!button) return;
+    const key = button.dataset.sort;
+    state.descending = state.sort === key ? !state.descending : false;
+    state.sort = key;
+    sortBy.value = key;
+    render();
+  });
+  pager.addEventListener('click', (event) => {
+    const button = event.target.closest('button[data-page]');
+    if (!button || button.disabled) return;
+    state.page = Number(button.dataset.page);
+    render();
+  });
   search.addEventListener('input', () => { state.query = search.value; state.page = 0; render(); });
   health.addEventListener('change', () => { state.health = health.value; state.page = 0; render(); });
   sortBy.addEventListener('change', () => { state.sort = sortBy.value; state.descending = false; render(); });
 
-  main.replaceChildren(
-    el('h1', {}, 'Models'),
-    el('div', { class: 'filters', role: 'search' },
-      el('label', { for: 'search' }, 'Search', search),
-      el('label', { for: 'health-filter' }, 'Health', health),
-      el('label', { for: 'sort-by' }, 'Sort by', sortBy)),
-    count, el('div', { class: 'table-wrap' }, table), pager,
+  main.append(
     uploadPanel(() => {
       loading = loadAll();
       loading.catch(() => {}); // the next showModels() says why
     }),
     el('h2', {}, 'Transfers'), transferList(() => true, 'Every transfer'));
-  render();
+  // The rows the server rendered stay until the models come: an empty list drawn before that
+  // would be the flash this avoids.
+  if (!adopted || state.models.length) render();
   // Batches show as they come, also those of a prefetch under way.
   refresh = render;
   if (!loading) loading = loadAll();
