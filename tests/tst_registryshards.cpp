@@ -23,6 +23,7 @@ private Q_SLOTS:
     void shardsAreReferencedWhileTheirChunkIs();
     void storedShardsMakeAChunkReadable();
     void modelKeepsItsScheme();
+    void repairMakesNoCopiesOfShardedChunks();
     void upgradesFromSchema17();
 
 private:
@@ -152,6 +153,25 @@ void TestRegistryShards::modelKeepsItsScheme()
     QVERIFY(m_r->shardRows().setModelRedundancy(m_m1, QStringLiteral("shards 4+2")));
     QCOMPARE(m_r->shardRows().modelRedundancy(m_m1), QStringLiteral("shards 4+2"));
     QCOMPARE(m_r->shardRows().modelRedundancy(m_m2), QString());
+}
+
+void TestRegistryShards::repairMakesNoCopiesOfShardedChunks()
+{
+    buildVault(*m_r);
+    auto toRepair = [this] {
+        QStringList out;
+        for (const ScrubRows::ChunkToRepair& c : m_r->scrubRows().chunksToRepair({}, 100, 2, {}, 0))
+            out.append(c.cid);
+        return out;
+    };
+    QVERIFY(toRepair().contains(m_c));
+    QVERIFY(m_r->shardRows().recordShards(m_c, 3, 2, shardsOfC()));
+    // Its shards are no model's chunks either: repair makes no copies of them.
+    const QStringList after = toRepair();
+    QVERIFY(!after.contains(m_c));
+    QVERIFY(after.contains(m_b));
+    for (const ShardRows::Shard& s : shardsOfC())
+        QVERIFY(!after.contains(s.cid));
 }
 
 void TestRegistryShards::upgradesFromSchema17()
