@@ -31,7 +31,7 @@ catalog::Manifest shardedManifest()
     for (const char* chunk : {"first", "second"}) {
         QStringList shards;
         for (int i = 0; i < 3; ++i)
-            shards.append(cid::ofData(QByteArray(chunk) + QByteArray::number(i)));
+            shards.append(cid::ofData(QByteArray(QByteArray(chunk) + QByteArray::number(i))));
         f.shards.cids.append(shards);
     }
     m.files = {f};
@@ -98,8 +98,8 @@ void TestCatalogShards::copiesStayVersionOne()
     catalog::Manifest m = shardedManifest();
     m.files[0].shards = {};
     const QByteArray a = catalog::encodeManifest(m);
-    QVERIFY(a.contains("\"version\":1"));
-    QVERIFY(!a.contains("shards"));
+    QVERIFY2(a.contains("\"version\":1"), a.constData());
+    QVERIFY2(!a.contains("shards"), a.constData());
 }
 
 void TestCatalogShards::hostileShardsAreRefused_data()

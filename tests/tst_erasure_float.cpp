@@ -96,7 +96,7 @@ QStringList TestErasureFloat::chunkCids() const
     QStringList out;
     for (qint64 at = 0; at < m_bytes.size(); at += ChunkSize)
         out.append(
-            cid::ofData(QByteArrayView(m_bytes).mid(at, qMin(ChunkSize, m_bytes.size() - at))));
+            cid::ofData(QByteArrayView(m_bytes).sliced(at, qMin(ChunkSize, m_bytes.size() - at))));
     return out;
 }
 
@@ -160,12 +160,15 @@ void TestErasureFloat::floatPlacesOneShardPerProvider()
         run({QStringLiteral("info"), QStringLiteral("m"), QStringLiteral("--json")});
     QVERIFY2(info.code == 0, info.describe().constData());
     QCOMPARE(info.json().value(QStringLiteral("health")).toString(), QStringLiteral("healthy"));
-    // One provider's shards gone: still readable, but degraded, as `verify` finds.
+    // One provider's shards gone: still readable, but degraded; `verify` finds the missing
+    // shards as it finds missing copies (exit 4).
     QVERIFY(QDir(folders().at(2)).removeRecursively());
     QVERIFY(QDir().mkpath(folders().at(2)));
     const CliResult short1 =
         run({QStringLiteral("verify"), QStringLiteral("m"), QStringLiteral("--json")});
-    QCOMPARE(short1.code, 7);
+    QCOMPARE(short1.code, 4);
+    QCOMPARE(short1.json().value(QStringLiteral("missing")).toInt(), 13);
+    QCOMPARE(short1.json().value(QStringLiteral("lost")).toInt(), 0);
     const CliResult info1 =
         run({QStringLiteral("info"), QStringLiteral("m"), QStringLiteral("--json")});
     QCOMPARE(info1.json().value(QStringLiteral("health")).toString(), QStringLiteral("degraded"));

@@ -184,7 +184,8 @@ ManifestWriter::ManifestWriter(const QString& uid, const ModelRecord& model)
 {
     // The whole object with no files, cut where they go: QJsonObject writes its keys sorted, so
     // "files" follows "created" (a number) and its empty array is the first one in the text.
-    // Made in both versions: which one a manifest is, its files decide.
+    // The version follows "files" too: the end is made in both versions, and which one a
+    // manifest is, its files decide.
     for (const int version : {FormatVersion, ShardsManifestVersion}) {
         const QJsonObject o{
             {QStringLiteral("format"), QStringLiteral("modelfloat-manifest")},
@@ -201,8 +202,8 @@ ManifestWriter::ManifestWriter(const QString& uid, const ModelRecord& model)
         const QByteArray files = QByteArrayLiteral("\"files\":[");
         const qsizetype at = whole.indexOf(QByteArray(files + ']'));
         Q_ASSERT(at > 0);
-        (version == FormatVersion ? m_head : m_headShards) = whole.left(at + files.size());
-        m_tail = whole.mid(at + files.size());
+        m_head = whole.left(at + files.size());
+        (version == FormatVersion ? m_tail : m_tailShards) = whole.mid(at + files.size());
     }
 }
 
@@ -245,7 +246,7 @@ void ManifestWriter::addFile(const FileRecord& f, const QList<FileChunk>& fileCh
 
 QByteArray ManifestWriter::finish()
 {
-    QByteArray text = (m_anyShards ? m_headShards : m_head) + std::exchange(m_files, {}) + m_tail;
+    QByteArray text = m_head + std::exchange(m_files, {}) + (m_anyShards ? m_tailShards : m_tail);
     return seal(ObjectType::Manifest, text);
 }
 

@@ -96,10 +96,10 @@ public:
     QByteArray finish();
 
 private:
-    QByteArray m_head;       // up to the files, version 1
-    QByteArray m_headShards; // the same, version ShardsManifestVersion
+    QByteArray m_head;       // up to the files
     QByteArray m_files;      // the files written so far
-    QByteArray m_tail;       // what follows the files
+    QByteArray m_tail;       // what follows the files (with "version": 1)
+    QByteArray m_tailShards; // the same, with version ShardsManifestVersion
     bool m_firstFile = true;
     bool m_anyShards = false;
 };
