@@ -190,12 +190,17 @@ CliResult TestCliCrash::cli(int side, const QStringList& args, const QByteArray&
     p.start(test::CliSandbox::cli(), args);
     p.write(input);
     p.closeWriteChannel();
-    if (!QTest::qWaitFor([&p] { return p.state() == QProcess::NotRunning; }, ProcessTimeoutMs)) {
+    const bool ended =
+        QTest::qWaitFor([&p] { return p.state() == QProcess::NotRunning; }, ProcessTimeoutMs);
+    if (!ended) {
         p.kill();
         p.waitForFinished();
     }
     r.out = p.readAllStandardOutput();
     r.err = p.readAllStandardError();
+    if (!ended)
+        r.err.prepend(QByteArray("(hung: killed after ") +
+                      QByteArray::number(ProcessTimeoutMs / 1000) + " s)\n");
     r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
     return r;
 }
