@@ -4,7 +4,6 @@
 #include "catalogkeyloader.h"
 #include "chunking/cid.h"
 #include "dagrootsjob.h"
-#include "manifestshards.h"
 #include "placementcheck.h"
 #include "vault/vault.h"
 
@@ -219,8 +218,7 @@ bool CatalogPublishJob::registryStep(const QList<CatalogRows::CatalogChange>& ch
                     whole = false;
                     break;
                 }
-                const QList<FileChunk> chunks = registry.modelRows().fileChunks(f.id);
-                manifest.addFile(f, chunks, manifestshards::ofFile(registry, chunks));
+                manifest.addFile(f, registry.modelRows().fileChunks(f.id));
             }
             if (!whole)
                 continue; // being changed (reopened by an import): published once complete
