@@ -36,6 +36,10 @@ inline QStringList schemaRewind(int version)
             QStringLiteral("ALTER TABLE %1_14 RENAME TO %1").arg(t),
         };
     };
+    undo[18] = QStringList{QStringLiteral("DROP TRIGGER chunk_shards_refs_insert"),
+                           QStringLiteral("DROP TRIGGER chunk_shards_refs_delete"),
+                           QStringLiteral("DROP TABLE chunk_shards")} +
+               dropColumns("models", {"redundancy"});
     undo[17] = QStringList{QStringLiteral("DROP TRIGGER chunks_known_again"),
                            QStringLiteral("DROP TRIGGER chunks_referenced_again"),
                            QStringLiteral("DROP TRIGGER chunks_forgotten"),

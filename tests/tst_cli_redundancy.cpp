@@ -1,7 +1,8 @@
 // `modelfloat-cli config redundancy` and the space figures of `stats`: a vault's redundancy is
 // "copies N" or "shards K+M"; shards are refused, with the reason and nothing changed, when the
-// vault has fewer providers than a chunk has shards; a float under a shards scheme says that it
-// places copies for now; `stats` gives what fits under each scheme.
+// vault has fewer providers than a chunk has shards; a float under a shards scheme places
+// shards, one on each provider (tst_erasure_float reads them back); `stats` gives what fits under
+// each scheme.
 #include "clisandbox.h"
 #include "testsupport.h"
 
@@ -34,7 +35,7 @@ private Q_SLOTS:
     void badSpellingsAreRefused_data();
     void badSpellingsAreRefused();
     void copiesSetTheReplication();
-    void floatSaysItPlacesCopies();
+    void floatPlacesShards();
     void statsGivesWhatFits();
 
 private:
@@ -127,8 +128,7 @@ void TestCliRedundancy::shardsNeedAProviderEach()
     const CliResult shown = run({QStringLiteral("config"), QStringLiteral("redundancy")});
     QVERIFY2(shown.out.contains("shards 3+2: 1.67× the model's size, survives losing any 2"),
              shown.describe().constData());
-    QVERIFY2(shown.out.contains("Floats place 2 copies of each chunk for now"),
-             shown.describe().constData());
+    QVERIFY2(shown.out.contains("New models are floated as shards"), shown.describe().constData());
 }
 
 void TestCliRedundancy::badSpellingsAreRefused_data()
@@ -189,7 +189,7 @@ void TestCliRedundancy::copiesSetTheReplication()
     QCOMPARE(redundancy(), QStringLiteral("copies 2"));
 }
 
-void TestCliRedundancy::floatSaysItPlacesCopies()
+void TestCliRedundancy::floatPlacesShards()
 {
     addTheIssueProviders();
     QCOMPARE(run({QStringLiteral("config"), QStringLiteral("redundancy"), QStringLiteral("shards"),
@@ -200,11 +200,11 @@ void TestCliRedundancy::floatSaysItPlacesCopies()
     QVERIFY(test::writePseudoRandomFile(file, 300 * 1024 + 7, 5));
     const CliResult floated = run({QStringLiteral("float"), file, QStringLiteral("--quiet")});
     QVERIFY2(floated.code == 0, floated.describe().constData());
-    QVERIFY2(floated.err.contains("the vault's redundancy is shards 3+2, but floats do not place "
-                                  "shards yet: this one places 2 copies of each chunk."),
-             floated.describe().constData());
+    QVERIFY2(!floated.err.contains("do not place shards"), floated.describe().constData());
+    // One chunk (300 KiB is under the chunker's smallest cut): its five shards, one on each
+    // provider, and no copy of the chunk itself.
     const CliResult info = run({QStringLiteral("stats"), QStringLiteral("--json")});
-    QCOMPARE(info.json().value(QStringLiteral("placements")).toInt(), 2);
+    QCOMPARE(info.json().value(QStringLiteral("placements")).toInt(), 5);
 }
 
 void TestCliRedundancy::statsGivesWhatFits()

@@ -192,9 +192,8 @@ private:
         console().print(QStringLiteral("redundancy   %1: %2")
                             .arg(scheme.toString(), scheme.describe(providers)));
         if (scheme.isShards())
-            console().print(QStringLiteral("Floats place %1 copies of each chunk for now: placing "
-                                           "shards comes next (docs/erasure.md).")
-                                .arg(vault->replicationFactor()));
+            console().print(QStringLiteral("New models are floated as shards; a model floated "
+                                           "before keeps the scheme it was floated with."));
         console().printJson({{QStringLiteral("redundancy"), scheme.toString()},
                              {QStringLiteral("description"), scheme.describe(providers)},
                              {QStringLiteral("providers"), providers},

@@ -99,8 +99,12 @@ QHash<QString, qint64> PlacementRows::chunksMissingOn(qint64 providerId,
         QStringList marks;
         for (int i = 0; i < modelIds.size(); ++i)
             marks.append(QStringLiteral("?"));
-        sql += QStringLiteral("JOIN file_chunks fc ON fc.cid = c.cid JOIN files f ON f.id = "
-                              "fc.file_id WHERE f.model_id IN (%1) AND ")
+        // The models' chunks, and the shards of those stored as shards.
+        sql += QStringLiteral("WHERE c.cid IN (SELECT fc.cid FROM file_chunks fc JOIN files f ON "
+                              "f.id = fc.file_id WHERE f.model_id IN (%1) UNION SELECT "
+                              "s.shard_cid FROM chunk_shards s JOIN file_chunks fc ON fc.cid = "
+                              "s.chunk_cid JOIN files f ON f.id = fc.file_id WHERE f.model_id IN "
+                              "(%1)) AND ")
                    .arg(marks.join(QLatin1Char(',')));
     } else {
         sql += QStringLiteral("WHERE ");
@@ -108,8 +112,9 @@ QHash<QString, qint64> PlacementRows::chunksMissingOn(qint64 providerId,
     sql += QStringLiteral("NOT EXISTS (SELECT 1 FROM placements p WHERE p.cid = c.cid AND "
                           "p.provider_id = ? AND p.state = 'stored')");
     Query q(this, sql);
-    for (const qint64 id : modelIds)
-        q.bind(id);
+    for (int twice = 0; twice < 2; ++twice)
+        for (const qint64 id : modelIds)
+            q.bind(id);
     if (!q.bind(providerId).exec())
         return out;
     while (q.q().next())
@@ -123,7 +128,9 @@ QStringList PlacementRows::modelsMissingChunks()
     Query q(this, QStringLiteral("SELECT DISTINCT m.name FROM models m JOIN files f ON f.model_id "
                                  "= m.id JOIN file_chunks fc ON fc.file_id = f.id WHERE m.state = "
                                  "'complete' AND NOT EXISTS (SELECT 1 FROM placements p WHERE "
-                                 "p.cid = fc.cid AND p.state = 'stored') ORDER BY m.name"));
+                                 "p.cid = fc.cid AND p.state = 'stored') AND NOT ") +
+                      ShardRows::readableFromShards(QStringLiteral("fc.cid")) +
+                      QStringLiteral(" ORDER BY m.name"));
     if (!q.exec())
         return out;
     while (q.q().next())
@@ -134,8 +141,12 @@ QStringList PlacementRows::modelsMissingChunks()
 QStringList PlacementRows::chunksWithoutPlacement()
 {
     QStringList out;
+    // A chunk stored as shards (docs/erasure.md) has no copy of its own: it is there while K
+    // distinct shards of it are.
     Query q(this, QStringLiteral("SELECT cid FROM chunks c WHERE NOT EXISTS (SELECT 1 FROM "
-                                 "placements p WHERE p.cid = c.cid AND p.state = 'stored')"));
+                                 "placements p WHERE p.cid = c.cid AND p.state = 'stored') AND "
+                                 "NOT ") +
+                      ShardRows::readableFromShards(QStringLiteral("c.cid")));
     if (!q.exec())
         return out;
     while (q.q().next())

@@ -10,11 +10,16 @@ namespace {
 
 // Whether the `models` row being updated has a chunk of a complete file with fewer stored
 // copies than the one placeholder says. Pending placements (a put under way) and copies known
-// missing or corrupt are not copies.
-const QLatin1String UnderReplicatedCondition(
-    "EXISTS (SELECT 1 FROM files f JOIN file_chunks fc ON fc.file_id = f.id WHERE f.model_id = "
-    "models.id AND f.state = 'complete' AND (SELECT COUNT(*) FROM placements p WHERE p.cid = "
-    "fc.cid AND p.state = 'stored') < ?)");
+// missing or corrupt are not copies. A chunk stored as shards has no copies: it is whole when
+// all its shards are stored (docs/erasure.md).
+QString underReplicated()
+{
+    return QStringLiteral("EXISTS (SELECT 1 FROM files f JOIN file_chunks fc ON fc.file_id = "
+                          "f.id WHERE f.model_id = models.id AND f.state = 'complete' AND "
+                          "(SELECT COUNT(*) FROM placements p WHERE p.cid = fc.cid AND p.state "
+                          "= 'stored') < ? AND NOT ") +
+           ShardRows::wholeInShards(QStringLiteral("fc.cid")) + QStringLiteral(")");
+}
 
 } // namespace
 
@@ -42,7 +47,7 @@ bool HealthRows::refreshDegraded(const QList<qint64>& modelIds)
                 ids.append(all.q().value(0).toLongLong());
         }
         Query update(this, QStringLiteral("UPDATE models SET degraded = (state = 'complete' AND ") +
-                               UnderReplicatedCondition + QStringLiteral(") WHERE id = ?"));
+                               underReplicated() + QStringLiteral(") WHERE id = ?"));
         for (qint64 id : std::as_const(ids))
             if (!update.bind(wanted).bind(id).exec())
                 return false;
@@ -66,7 +71,8 @@ int HealthRows::underReplicatedChunks(qint64 modelId)
     Query q(this, QStringLiteral("SELECT COUNT(DISTINCT fc.cid) FROM files f JOIN file_chunks fc "
                                  "ON fc.file_id = f.id WHERE f.model_id = ? AND f.state = "
                                  "'complete' AND (SELECT COUNT(*) FROM placements p WHERE p.cid = "
-                                 "fc.cid AND p.state = 'stored') < ?"));
+                                 "fc.cid AND p.state = 'stored') < ? AND NOT ") +
+                      ShardRows::wholeInShards(QStringLiteral("fc.cid")));
     q.bind(modelId).bind(wantedCopies());
     return q.exec() && q.q().next() ? q.q().value(0).toInt() : 0;
 }
@@ -91,18 +97,51 @@ QHash<qint64, HealthRows::ModelCounts> HealthRows::modelCounts(const QList<qint6
                 copiesQuery.q().value(1).toInt(), copiesQuery.q().value(2).toInt());
         return true;
     };
+    // Chunks stored as shards have no copies of their own (docs/erasure.md): counted as many
+    // as wanted when all their shards are stored, as one when at least K are (degraded), and
+    // lost (no copy) otherwise, so that every view gives the verdict refreshDegraded() gives.
+    // Few rows: through the index of chunks with no copy (chunks_lost).
+    const QString sharded =
+        QStringLiteral("SELECT f.model_id, ") + ShardRows::wholeInShards(QStringLiteral("c.cid")) +
+        QStringLiteral(", ") + ShardRows::readableFromShards(QStringLiteral("c.cid")) +
+        QStringLiteral(" FROM chunks c CROSS JOIN file_chunks fc ON fc.cid = c.cid JOIN files f "
+                       "ON f.id = fc.file_id WHERE c.copies = 0 AND EXISTS (SELECT 1 FROM "
+                       "chunk_shards s0 WHERE s0.chunk_cid = c.cid)");
+    const int wanted = wantedCopies();
+    auto readSharded = [&](Query& q) {
+        if (!q.exec())
+            return false;
+        while (q.q().next()) {
+            const bool whole = q.q().value(1).toBool();
+            const bool readable = q.q().value(2).toBool();
+            if (!readable)
+                continue;
+            ModelCounts& c = out[q.q().value(0).toLongLong()];
+            const auto none = c.chunksByCopies.find(0);
+            if (none == c.chunksByCopies.end())
+                continue;
+            if (--none.value() == 0)
+                c.chunksByCopies.erase(none);
+            c.chunksByCopies[whole ? wanted : 1]++;
+        }
+        return true;
+    };
+    const QString perChunk = QStringLiteral(" GROUP BY f.model_id, c.cid");
     if (modelIds.isEmpty()) {
         Query f(this, files + QStringLiteral(" GROUP BY model_id"));
         Query c(this, copies);
-        read(f, c);
+        Query s(this, sharded + perChunk);
+        read(f, c) && readSharded(s);
         return out;
     }
     Query f(this, files + QStringLiteral(" WHERE model_id = ? GROUP BY model_id"));
     Query c(this, copies + QStringLiteral(" AND model_id = ?"));
+    Query s(this, sharded + QStringLiteral(" AND f.model_id = ?") + perChunk);
     for (qint64 id : modelIds) {
         f.bind(id);
         c.bind(id);
-        if (!read(f, c))
+        s.bind(id);
+        if (!read(f, c) || !readSharded(s))
             break;
     }
     return out;
@@ -115,7 +154,9 @@ QList<qint64> HealthRows::modelsWithUncopiedChunks()
     // that order.
     Query q(this, QStringLiteral("SELECT DISTINCT f.model_id FROM chunks c CROSS JOIN file_chunks "
                                  "fc ON fc.cid = c.cid JOIN files f ON f.id = fc.file_id WHERE "
-                                 "c.copies = 0 AND f.state = 'complete' ORDER BY f.model_id"));
+                                 "c.copies = 0 AND f.state = 'complete' AND NOT ") +
+                      ShardRows::readableFromShards(QStringLiteral("c.cid")) +
+                      QStringLiteral(" ORDER BY f.model_id"));
     if (q.exec())
         while (q.q().next())
             out.append(q.q().value(0).toLongLong());
@@ -159,7 +200,7 @@ QList<qint64> HealthRows::modelsSharingChunksWith(qint64 modelId)
 
 QString HealthRows::underReplicatedCondition()
 {
-    return UnderReplicatedCondition;
+    return underReplicated();
 }
 
 } // namespace mf

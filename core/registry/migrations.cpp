@@ -516,6 +516,30 @@ const QList<QStringList>& steps()
             QStringLiteral("CREATE TRIGGER deletions_done AFTER DELETE ON deletions BEGIN "
                            "DELETE FROM chunk_unreferenced WHERE cid = OLD.cid; END"),
         },
+        // 17 -> 18: chunks stored as erasure-coded shards (docs/erasure.md). A shard is a row of
+        // `chunks` of its own (its CID and length), so placements, deletions, budgets and scrub
+        // see it as an object; `chunk_shards` says which shards make a chunk under a scheme.
+        // A shard named there counts as a reference (`refs`), so collection never takes a shard
+        // a chunk needs; the chunk's row going (collected once no file uses it) takes its rows
+        // here with it, and its shards become unreferenced in turn. `models.redundancy` is the
+        // scheme a model was floated with ("copies N", "shards K+M"; '' for a model floated
+        // before: copies, as many as the vault's replication).
+        {
+            QStringLiteral("ALTER TABLE models ADD COLUMN redundancy TEXT NOT NULL DEFAULT ''"),
+            QStringLiteral("CREATE TABLE chunk_shards (chunk_cid TEXT NOT NULL REFERENCES "
+                           "chunks(cid) ON DELETE CASCADE, k INTEGER NOT NULL CHECK (k >= 1), "
+                           "m INTEGER NOT NULL CHECK (m >= 1 AND k + m <= 32), idx INTEGER NOT "
+                           "NULL CHECK (idx >= 0 AND idx < k + m), shard_cid TEXT NOT NULL "
+                           "REFERENCES chunks(cid), PRIMARY KEY (chunk_cid, k, m, idx)) "
+                           "WITHOUT ROWID"),
+            QStringLiteral("CREATE INDEX chunk_shards_by_shard ON chunk_shards (shard_cid)"),
+            QStringLiteral("CREATE TRIGGER chunk_shards_refs_insert AFTER INSERT ON chunk_shards "
+                           "BEGIN UPDATE chunks SET refs = refs + 1 WHERE cid = NEW.shard_cid; "
+                           "END"),
+            QStringLiteral("CREATE TRIGGER chunk_shards_refs_delete AFTER DELETE ON chunk_shards "
+                           "BEGIN UPDATE chunks SET refs = refs - 1 WHERE cid = OLD.shard_cid; "
+                           "END"),
+        },
     };
     return all;
 }

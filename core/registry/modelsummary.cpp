@@ -60,6 +60,16 @@ ModelSummary summarizeModel(Registry& registry, const ModelRecord& model, int wa
             s.chunksByProvider[p.providerId]++;
             s.bytesByProvider[p.providerId] += it.value();
         }
+        if (good == 0) {
+            // Stored as shards (docs/erasure.md): as many as wanted when all its shards are
+            // there, one when at least K are, none below: as HealthRows counts it.
+            if (const auto shards = registry.shardRows().storedShards(it.key())) {
+                const int whole = shards->scheme.k + shards->scheme.m;
+                good = shards->shards >= whole              ? wantedReplicas
+                       : shards->shards >= shards->scheme.k ? 1
+                                                            : 0;
+            }
+        }
         s.minReplicas = qMin(s.minReplicas, good);
         if (good == 0)
             s.lost++;

@@ -11,6 +11,7 @@
 #include "registryconnection.h"
 #include "scrubrows.h"
 #include "settingsrows.h"
+#include "shardrows.h"
 
 #include <functional>
 #include <memory>
@@ -21,7 +22,8 @@ namespace mf {
 // it. Every other thread that needs the registry opens its own Registry on the same file.
 // Its rows are read and written through one small class per concern, all over the registry's
 // one connection (docs/architecture.md, "The registry"): modelRows(), placementRows(),
-// providerRows(), healthRows(), scrubRows(), catalogRows(), queueRows(), settings().
+// providerRows(), healthRows(), scrubRows(), catalogRows(), queueRows(), settings(),
+// shardRows().
 // Every change that touches several rows runs in one transaction, so a crash never leaves a
 // half-written state. Methods return false / nullopt on failure and set lastError().
 class Registry final
@@ -51,6 +53,7 @@ public:
     CatalogRows& catalogRows() { return m_catalog; }
     QueueRows& queueRows() { return m_queue; }
     SettingsRows& settings() { return m_settings; }
+    ShardRows& shardRows() { return m_shards; }
 
     // Runs `work` in one transaction; commits when it returns true, rolls back otherwise. A
     // nested call joins the outer transaction, and its failure rolls the whole one back.
@@ -73,6 +76,7 @@ private:
     CatalogRows m_catalog{*this, m_connection};
     QueueRows m_queue{*this, m_connection};
     SettingsRows m_settings{*this, m_connection};
+    ShardRows m_shards{*this, m_connection};
 };
 
 } // namespace mf

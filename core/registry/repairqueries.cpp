@@ -39,7 +39,11 @@ QString scope(const QList<qint64>& modelIds, qint64 drainProvider)
         return modelIds.isEmpty() ? there
                                   : there + QStringLiteral(" AND ") + usedCondition(modelIds);
     }
-    return QStringLiteral("good < ? AND ") + usedCondition(modelIds);
+    // A chunk stored as shards has no copies to make: rebuilding its shards is repair's next
+    // step (docs/erasure.md), and copies of it would change its scheme behind the user's back.
+    return QStringLiteral("good < ? AND NOT EXISTS (SELECT 1 FROM chunk_shards s WHERE "
+                          "s.chunk_cid = c.cid) AND ") +
+           usedCondition(modelIds);
 }
 
 } // namespace

@@ -3,6 +3,7 @@
 #include "credentials/catalogkey.h"
 
 #include "chunking/cid.h"
+#include "chunking/redundancyscheme.h"
 #include "chunking/sha256.h"
 #include "chunking/unixfs.h"
 #include "providers/provider.h"
@@ -41,8 +42,9 @@ QByteArray compact(const QJsonObject& o)
     return QJsonDocument(o).toJson(QJsonDocument::Compact);
 }
 
-// The body as a JSON object of `format` in a version this reader knows.
-std::optional<QJsonObject> parseBody(const QByteArray& body, const char* format, QString* error)
+// The body as a JSON object of `format` in a version this reader knows (1 to `newest`).
+std::optional<QJsonObject> parseBody(const QByteArray& body, const char* format, QString* error,
+                                     int newest = FormatVersion)
 {
     QJsonParseError parse{};
     const QJsonDocument doc = QJsonDocument::fromJson(body, &parse);
@@ -56,8 +58,8 @@ std::optional<QJsonObject> parseBody(const QByteArray& body, const char* format,
         return std::nullopt;
     }
     const int version = o.value(QStringLiteral("version")).toInt();
-    if (version != FormatVersion) {
-        *error = version > FormatVersion
+    if (version < FormatVersion || version > newest) {
+        *error = version > newest
                      ? QStringLiteral("it was written by a newer ModelFloat (%1 version %2)")
                            .arg(QLatin1String(format))
                            .arg(version)
@@ -182,26 +184,31 @@ ManifestWriter::ManifestWriter(const QString& uid, const ModelRecord& model)
 {
     // The whole object with no files, cut where they go: QJsonObject writes its keys sorted, so
     // "files" follows "created" (a number) and its empty array is the first one in the text.
-    const QJsonObject o{
-        {QStringLiteral("format"), QStringLiteral("modelfloat-manifest")},
-        {QStringLiteral("version"), FormatVersion},
-        {QStringLiteral("uid"), uid},
-        {QStringLiteral("name"), model.name},
-        {QStringLiteral("source"), model.source},
-        {QStringLiteral("created"),
-         model.created.isValid() ? model.created.toSecsSinceEpoch() : qint64(0)},
-        {QStringLiteral("tags"), QJsonArray::fromStringList(model.tags)},
-        {QStringLiteral("files"), QJsonArray()},
-    };
-    const QByteArray whole = compact(o);
-    const QByteArray files = QByteArrayLiteral("\"files\":[");
-    const qsizetype at = whole.indexOf(QByteArray(files + ']'));
-    Q_ASSERT(at > 0);
-    m_text = whole.left(at + files.size());
-    m_tail = whole.mid(at + files.size());
+    // The version follows "files" too: the end is made in both versions, and which one a
+    // manifest is, its files decide.
+    for (const int version : {FormatVersion, ShardsManifestVersion}) {
+        const QJsonObject o{
+            {QStringLiteral("format"), QStringLiteral("modelfloat-manifest")},
+            {QStringLiteral("version"), version},
+            {QStringLiteral("uid"), uid},
+            {QStringLiteral("name"), model.name},
+            {QStringLiteral("source"), model.source},
+            {QStringLiteral("created"),
+             model.created.isValid() ? model.created.toSecsSinceEpoch() : qint64(0)},
+            {QStringLiteral("tags"), QJsonArray::fromStringList(model.tags)},
+            {QStringLiteral("files"), QJsonArray()},
+        };
+        const QByteArray whole = compact(o);
+        const QByteArray files = QByteArrayLiteral("\"files\":[");
+        const qsizetype at = whole.indexOf(QByteArray(files + ']'));
+        Q_ASSERT(at > 0);
+        m_head = whole.left(at + files.size());
+        (version == FormatVersion ? m_tail : m_tailShards) = whole.mid(at + files.size());
+    }
 }
 
-void ManifestWriter::addFile(const FileRecord& f, const QList<FileChunk>& fileChunks)
+void ManifestWriter::addFile(const FileRecord& f, const QList<FileChunk>& fileChunks,
+                             const ManifestShards& shards)
 {
     QJsonArray chunks;
     for (const FileChunk& c : fileChunks)
@@ -218,26 +225,83 @@ void ManifestWriter::addFile(const FileRecord& f, const QList<FileChunk>& fileCh
         file.insert(QStringLiteral("cid"), f.cid);
         file.insert(QStringLiteral("dagSize"), f.dagSize);
     }
+    if (!shards.isEmpty()) {
+        QByteArray digests;
+        digests.reserve(qsizetype(shards.cids.size()) * (shards.k + shards.m) * 32);
+        for (const QStringList& chunk : shards.cids)
+            for (const QString& shard : chunk)
+                digests += cid::toSha256(shard);
+        file.insert(
+            QStringLiteral("shards"),
+            QJsonObject{{QStringLiteral("scheme"),
+                         RedundancyScheme::makeShards(shards.k, shards.m).toString()},
+                        {QStringLiteral("digests"), QString::fromLatin1(digests.toBase64())}});
+        m_anyShards = true;
+    }
     if (!m_firstFile)
-        m_text += ',';
+        m_files += ',';
     m_firstFile = false;
-    m_text += compact(file);
+    m_files += compact(file);
 }
 
 QByteArray ManifestWriter::finish()
 {
-    m_text += m_tail;
-    m_tail.clear();
-    return seal(ObjectType::Manifest, std::exchange(m_text, {}));
+    QByteArray text = m_head + std::exchange(m_files, {}) + (m_anyShards ? m_tailShards : m_tail);
+    return seal(ObjectType::Manifest, text);
 }
 
 QByteArray encodeManifest(const Manifest& m)
 {
     ManifestWriter writer(m.uid, m.model);
     for (const ManifestFile& f : m.files)
-        writer.addFile(f.file, f.chunks);
+        writer.addFile(f.file, f.chunks, f.shards);
     return writer.finish();
 }
+
+namespace {
+
+// A file entry's "shards", checked against its chunk list before anything is allocated for it:
+// a scheme RedundancyScheme and ShardCodec accept, exactly K+M digests per chunk (the text's
+// length is compared before it is decoded), each a SHA-256 that becomes a CID.
+bool decodeShards(const QJsonValue& value, const ManifestFile& file, ManifestShards* out,
+                  QString* error)
+{
+    const QJsonObject o = value.toObject();
+    QString why;
+    const auto scheme = RedundancyScheme::parse(o.value(QStringLiteral("scheme")).toString(), &why);
+    if (!value.isObject() || !scheme || !scheme->isShards()) {
+        *error = QStringLiteral("the shards of “%1” name no scheme of shards").arg(file.file.path);
+        return false;
+    }
+    const int n = scheme->dataShards + scheme->parityShards;
+    const QString text = o.value(QStringLiteral("digests")).toString();
+    // Bounded: chunks ≤ MaxManifestChunks and n ≤ 32, so this is under 2^29.
+    const qint64 bytes = qint64(file.chunks.size()) * n * 32;
+    if (text.size() != (bytes + 2) / 3 * 4) {
+        *error =
+            QStringLiteral("the shards of “%1” are not %2 per chunk").arg(file.file.path).arg(n);
+        return false;
+    }
+    const auto decoded =
+        QByteArray::fromBase64Encoding(text.toLatin1(), QByteArray::AbortOnBase64DecodingErrors);
+    if (!decoded || decoded.decoded.size() != bytes) {
+        *error =
+            QStringLiteral("the shards of “%1” are not %2 per chunk").arg(file.file.path).arg(n);
+        return false;
+    }
+    out->k = scheme->dataShards;
+    out->m = scheme->parityShards;
+    out->cids.reserve(file.chunks.size());
+    for (qsizetype c = 0; c < file.chunks.size(); ++c) {
+        QStringList shards;
+        for (int i = 0; i < n; ++i)
+            shards.append(cid::fromSha256(decoded.decoded.mid((c * n + i) * 32, 32)));
+        out->cids.append(shards);
+    }
+    return true;
+}
+
+} // namespace
 
 std::optional<Manifest> decodeManifest(const QByteArray& object, const QString& cid, QString* error)
 {
@@ -254,9 +318,10 @@ std::optional<Manifest> decodeManifest(const QByteArray& object, const QString& 
     const auto body = unseal(object, ObjectType::Manifest, error);
     if (!body)
         return std::nullopt;
-    const auto o = parseBody(*body, "modelfloat-manifest", error);
+    const auto o = parseBody(*body, "modelfloat-manifest", error, ShardsManifestVersion);
     if (!o)
         return std::nullopt;
+    const bool mayHaveShards = o->value(QStringLiteral("version")).toInt() >= ShardsManifestVersion;
     Manifest m;
     m.uid = o->value(QStringLiteral("uid")).toString();
     m.model.name = o->value(QStringLiteral("name")).toString();
@@ -338,6 +403,9 @@ std::optional<Manifest> decodeManifest(const QByteArray& object, const QString& 
                          .arg(mf.file.size);
             return std::nullopt;
         }
+        if (mayHaveShards && f.contains(QStringLiteral("shards")) &&
+            !decodeShards(f.value(QStringLiteral("shards")), mf, &mf.shards, error))
+            return std::nullopt;
         m.files.append(mf);
     }
     return m;

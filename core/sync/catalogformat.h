@@ -19,6 +19,10 @@ namespace mf::catalog {
 constexpr int EnvelopeVersion = 1;       // unsigned: manifests, and what older versions wrote
 constexpr int SignedEnvelopeVersion = 2; // states and leases, under the catalog key
 constexpr int FormatVersion = 1;
+// A manifest with a file stored as shards (docs/erasure.md): a reader of version 1 refuses it by
+// its version, rather than take in a model whose shards it could not find. A manifest with no
+// shards is written as version 1, as before.
+constexpr int ShardsManifestVersion = 2;
 
 enum class ObjectType { Manifest, State, Lock };
 
@@ -52,10 +56,22 @@ std::optional<QByteArray> unseal(const QByteArray& object, ObjectType expected, 
                                  const CatalogKey* key = nullptr, SignedBy* signedBy = nullptr);
 
 // --- Manifest ---
+// The shards of a file's chunks, when they are stored as shards (docs/erasure.md): for each chunk,
+// in file order, its K+M shard CIDs in index order. Written as
+// "shards":{"scheme":"shards K+M","digests":"<base64 of the shards' SHA-256 digests, K+M per
+// chunk>"}: 32 bytes a shard, 256 characters a chunk at 4+2.
+struct ManifestShards
+{
+    int k = 0; // 0: the file's chunks are stored as copies
+    int m = 0;
+    QList<QStringList> cids;
+    bool isEmpty() const { return k == 0; }
+};
 struct ManifestFile
 {
     FileRecord file; // path, size, sha256, chunker, metadata
     QList<FileChunk> chunks;
+    ManifestShards shards;
 };
 struct Manifest
 {
@@ -73,15 +89,19 @@ class ManifestWriter final
 {
 public:
     ManifestWriter(const QString& uid, const ModelRecord& model);
-    // In the model's order of files.
-    void addFile(const FileRecord& file, const QList<FileChunk>& chunks);
+    // In the model's order of files; `shards` when its chunks are stored as shards.
+    void addFile(const FileRecord& file, const QList<FileChunk>& chunks,
+                 const ManifestShards& shards = {});
     // The sealed object; the writer is spent.
     QByteArray finish();
 
 private:
-    QByteArray m_text; // up to the files written so far
-    QByteArray m_tail; // what follows the files
+    QByteArray m_head;       // up to the files
+    QByteArray m_files;      // the files written so far
+    QByteArray m_tail;       // what follows the files (with "version": 1)
+    QByteArray m_tailShards; // the same, with version ShardsManifestVersion
     bool m_firstFile = true;
+    bool m_anyShards = false;
 };
 // The most chunks a manifest may list (docs/catalog.md, "Limits"; its size limit is
 // Provider::MaxManifestBytes): more is refused like damage, before a chunk is looked at.

@@ -4,6 +4,7 @@
 #include "catalogkeyloader.h"
 #include "chunking/cid.h"
 #include "dagrootsjob.h"
+#include "manifestshards.h"
 #include "placementcheck.h"
 #include "vault/vault.h"
 
@@ -218,7 +219,8 @@ bool CatalogPublishJob::registryStep(const QList<CatalogRows::CatalogChange>& ch
                     whole = false;
                     break;
                 }
-                manifest.addFile(f, registry.modelRows().fileChunks(f.id));
+                const QList<FileChunk> chunks = registry.modelRows().fileChunks(f.id);
+                manifest.addFile(f, chunks, manifestshards::ofFile(registry, chunks));
             }
             if (!whole)
                 continue; // being changed (reopened by an import): published once complete

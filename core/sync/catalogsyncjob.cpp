@@ -1,6 +1,7 @@
 #include "catalogsyncjob.h"
 
 #include "catalogkeyloader.h"
+#include "manifestshards.h"
 #include "scrubjob.h"
 #include "vault/vault.h"
 
@@ -340,7 +341,14 @@ void CatalogSyncJob::importEntry(const CatalogRows::CatalogDifference& d,
         for (const catalog::ManifestFile& f : manifest->files)
             files.append({f.file, f.chunks});
         Registry& registry = m_vault->registry();
-        const auto id = registry.catalogRows().importCatalogModel(*d.shown, manifest->model, files);
+        // The model and what its manifest says of its shards, taken in together or not at all.
+        std::optional<qint64> id;
+        registry.transaction([&] {
+            id = registry.catalogRows().importCatalogModel(*d.shown, manifest->model, files);
+            if (id && !manifestshards::record(registry, *id, manifest->files))
+                id.reset();
+            return id.has_value();
+        });
         if (!id) {
             m_report.unresolved.append(
                 tr("“%1” could not be taken in: %2").arg(d.shown->name, registry.lastError()));

@@ -1,6 +1,7 @@
 #include "chunkfetcher.h"
 
 #include "chunking/cid.h"
+#include "shardgather.h"
 #include "vault/providerspeeds.h"
 #include "vault/vault.h"
 
@@ -65,6 +66,8 @@ ChunkFetcher::~ChunkFetcher()
 
 void ChunkFetcher::start()
 {
+    if (startShards())
+        return;
     // Replicas on providers paused for downloads (a transfer quota) come last: other replicas
     // serve meanwhile, and the paused provider gets no request before its time.
     for (qsizetype i = 0; i < m_placements.size();) {
@@ -87,6 +90,10 @@ void ChunkFetcher::abort()
     if (m_finished || m_aborted)
         return;
     m_aborted = true;
+    if (m_gather) {
+        m_gather->abort(); // its finished() ends this fetch
+        return;
+    }
     m_hedgeTimer.stop();
     if (m_hedgeJob)
         m_hedgeJob->abort();
@@ -356,6 +363,49 @@ void ChunkFetcher::adoptHedge()
         return;
     }
     m_currentProvider = m_hedgeProvider;
+    finish(Error::none());
+}
+
+bool ChunkFetcher::startShards()
+{
+    if (m_wholeObjectsOnly)
+        return false;
+    // A stored copy is read as it is; shards only when there is none.
+    for (const Placement& p : std::as_const(m_placements))
+        if (p.state == PlacementState::Stored)
+            return false;
+    ShardRows& shardRows = m_vault->registry().shardRows();
+    const auto scheme = shardRows.shardScheme(m_chunk.cid);
+    if (!scheme)
+        return false;
+    QList<ShardRows::Shard> shards = shardRows.shards(m_chunk.cid, scheme->k, scheme->m);
+    m_gather =
+        std::make_unique<ShardGather>(m_vault, m_chunk, scheme->k, scheme->m, std::move(shards));
+    connect(m_gather.get(), &ShardGather::progress, this, &ChunkFetcher::progress);
+    connect(m_gather.get(), &ShardGather::finished, this, &ChunkFetcher::onGathered);
+    m_gather->start();
+    return true;
+}
+
+void ChunkFetcher::onGathered()
+{
+    m_problems.append(m_gather->problems());
+    const Error e = m_gather->error();
+    if (!e.ok()) {
+        finish(e);
+        return;
+    }
+    const QByteArray& bytes = m_gather->bytes();
+    m_writer->restart();
+    if (!m_writer->write(bytes.constData(), bytes.size())) {
+        finish(Error::make(Error::Kind::Fatal, m_writer->errorString()));
+        return;
+    }
+    if (m_writer->written() != m_chunk.size || m_writer->digest() != cid::toSha256(m_chunk.cid)) {
+        finish(Error::make(Error::Kind::Corrupt,
+                           tr("Chunk %1 changed on its way to the disk").arg(m_chunk.cid)));
+        return;
+    }
     finish(Error::none());
 }
 

@@ -15,6 +15,7 @@ namespace mf {
 
 class Vault;
 class ProviderJob;
+class ShardGather;
 
 // Fetches one chunk from any of its replicas into a ChunkWriter and checks it against its CID.
 // Replicas are tried in the order of their state (stored ones first), and among equals the one
@@ -27,6 +28,9 @@ class ProviderJob;
 // It fails with Error::Kind::Corrupt when the chunk is known to be lost (every replica was found
 // missing or corrupt, or it has none), and with the last provider error when some replica could not
 // be read (the chunk may still be there).
+// A chunk stored as shards (docs/erasure.md: no stored copy, its shards in the registry) is read
+// through a ShardGather instead, whose checked chunk goes into the same writer: every reader of
+// chunks (restore, `cat`, the local API, the mount, repair) reads shards with no code of its own.
 class ChunkFetcher final : public QObject
 {
     Q_OBJECT
@@ -39,6 +43,8 @@ public:
 
     void start();
     void abort();
+    // Read the object as it is stored, never from shards: for the shards themselves.
+    void setWholeObjectsOnly() { m_wholeObjectsOnly = true; }
     const Error& error() const { return m_error; }
     const FileChunk& chunk() const { return m_chunk; }
     // Replicas found bad during this fetch, for the caller's report.
@@ -67,6 +73,9 @@ private:
     // The hedged request won: its bytes go into the real writer, verified there again.
     void adoptHedge();
     void finish(const Error& error);
+    // Starts reading the chunk from its shards when it is stored that way; false otherwise.
+    bool startShards();
+    void onGathered();
 
     Vault* m_vault;
     FileChunk m_chunk;
@@ -94,6 +103,8 @@ private:
     Error m_error;
     Error m_lastFailure;
     QStringList m_problems;
+    bool m_wholeObjectsOnly = false;
+    std::unique_ptr<ShardGather> m_gather;
 };
 
 } // namespace mf

@@ -6,6 +6,7 @@
 #include "formats/headerinspection.h"
 #include "vault/vault.h"
 
+#include <QThreadPool>
 #include <QTimer>
 
 namespace mf {
@@ -49,6 +50,10 @@ FileDistributor::FileDistributor(Vault* vault, qint64 modelId, std::unique_ptr<C
 
 FileDistributor::~FileDistributor()
 {
+    // An encode still running ends first: its result, posted to us, dies with us.
+    m_cancelled->store(true);
+    if (m_pool)
+        m_pool->waitForDone();
     for (ProviderJob* job : std::as_const(m_jobs)) {
         job->disconnect(this);
         job->abort();
@@ -98,14 +103,8 @@ void FileDistributor::start()
                           nullptr, int(m_providers.size()))
                            .arg(m_replication)
                            .arg(m_options.replication));
-    // The vault may already ask for shards (docs/erasure.md); until the distributor places them,
-    // every float, import and upload says what it does instead, wherever it was started from.
-    const RedundancyScheme scheme = m_vault->redundancy();
-    if (scheme.isShards())
-        Q_EMIT warning(tr("the vault's redundancy is %1, but floats do not place shards yet: "
-                          "this one places %n copies of each chunk.",
-                          nullptr, m_replication)
-                           .arg(scheme.toString()));
+    if (!chooseScheme())
+        return;
 
     m_stats.fileSize = m_scanner->expectedSize();
     if (m_options.topUp) {
@@ -228,8 +227,12 @@ void FileDistributor::onChunkScanned(const ScannedChunk& chunk)
     // count as deduplicated however the first one is doing, so the counts do not depend on
     // timing.
     const auto existing = m_tasks.find(chunk.cid);
-    if (existing != m_tasks.end()) {
-        existing->second->duplicates++;
+    const auto existingGroup = m_groups.find(chunk.cid);
+    if (existing != m_tasks.end() || existingGroup != m_groups.end()) {
+        if (existing != m_tasks.end())
+            existing->second->duplicates++;
+        else
+            existingGroup->second->duplicates++;
         m_stats.bytesDeduplicated += chunk.size;
         m_stats.chunksDeduplicated++;
         return; // acknowledged with the first occurrence, once it is placed
@@ -238,40 +241,69 @@ void FileDistributor::onChunkScanned(const ScannedChunk& chunk)
         countAlreadyPlaced(chunk);
         return;
     }
-    auto task = std::make_unique<ChunkTask>();
-    task->chunk = chunk;
-    QHash<qint64, QString> remembered; // stored placements, by provider: their locators
-    for (const Placement& p : registry.placementRows().placements(chunk.cid)) {
-        if (!m_providers.contains(p.providerId))
-            continue;
-        if (p.state == PlacementState::Stored)
-            remembered.insert(p.providerId, p.locator);
-        else if (p.state == PlacementState::Missing || p.state == PlacementState::Corrupt)
-            task->badCopies.insert(p.providerId, p.locator);
-    }
-    ChunkTask& added = *task;
-    m_tasks.emplace(chunk.cid, std::move(task));
-    if (remembered.isEmpty()) {
-        added.waiting = true;
-        m_ready.push_back(chunk.cid);
-        schedule();
+    if (m_codec) {
+        encodeShards(chunk);
         return;
     }
-    // A copy the registry remembers may be gone: another computer's collect deletes a chunk
-    // that no catalog names any more, which this registry may still list (a model that computer
-    // removed, an orphan kept for later floats). Counted as stored only once the provider says
-    // it holds the object with the chunk's size; asked now, while this float's lease keeps any
-    // later collect away from the providers it writes to (docs/catalog.md, "Leases and
-    // collection claims").
-    for (auto it = remembered.constBegin(); it != remembered.constEnd(); ++it)
-        added.confirming.insert(it.key());
-    for (auto it = remembered.constBegin(); it != remembered.constEnd(); ++it)
-        confirmCopy(added, it.key(), it.value());
+    auto task = std::make_unique<ChunkTask>();
+    task->chunk = chunk;
+    task->key = chunk.cid;
+    task->wanted = m_replication;
+    std::vector<std::unique_ptr<ChunkTask>> one;
+    one.push_back(std::move(task));
+    admit(std::move(one));
+}
+
+int FileDistributor::wanted(const ChunkTask& task) const
+{
+    return task.isShard() ? task.wanted : m_replication;
+}
+
+void FileDistributor::admit(std::vector<std::unique_ptr<ChunkTask>> tasks)
+{
+    // All of them first, then their answers: the shards of a chunk learn where each other's
+    // copies are before any of them is put anywhere.
+    Registry& registry = m_vault->registry();
+    std::vector<std::pair<ChunkTask*, QHash<qint64, QString>>> admitted;
+    for (std::unique_ptr<ChunkTask>& task : tasks) {
+        QHash<qint64, QString> remembered; // stored placements, by provider: their locators
+        for (const Placement& p : registry.placementRows().placements(task->chunk.cid)) {
+            if (!m_providers.contains(p.providerId))
+                continue;
+            if (p.state == PlacementState::Stored)
+                remembered.insert(p.providerId, p.locator);
+            else if (p.state == PlacementState::Missing || p.state == PlacementState::Corrupt)
+                task->badCopies.insert(p.providerId, p.locator);
+        }
+        // A copy the registry remembers may be gone: another computer's collect deletes a chunk
+        // that no catalog names any more, which this registry may still list (a model that
+        // computer removed, an orphan kept for later floats). Counted as stored only once the
+        // provider says it holds the object with the chunk's size; asked now, while this
+        // float's lease keeps any later collect away from the providers it writes to
+        // (docs/catalog.md, "Leases and collection claims").
+        for (auto it = remembered.constBegin(); it != remembered.constEnd(); ++it)
+            task->confirming.insert(it.key());
+        ChunkTask* added = task.get();
+        const QString key = task->key;
+        m_tasks.emplace(key, std::move(task));
+        admitted.emplace_back(added, std::move(remembered));
+    }
+    for (auto& [task, remembered] : admitted) {
+        if (remembered.isEmpty()) {
+            task->waiting = true;
+            m_ready.push_back(task->key);
+            continue;
+        }
+        // Answered from the event loop, never under this call: the task stays whole here.
+        for (auto it = remembered.constBegin(); it != remembered.constEnd(); ++it)
+            confirmCopy(*task, it.key(), it.value());
+    }
+    schedule();
 }
 
 void FileDistributor::confirmCopy(ChunkTask& task, qint64 providerId, const QString& locator)
 {
-    const QString cid = task.chunk.cid;
+    const QString cid = task.key;
     const std::shared_ptr<Provider> provider = m_vault->provider(providerId);
     if (!provider) {
         // Answered from the event loop, as a job would be: the task is not ended under the
@@ -299,14 +331,15 @@ void FileDistributor::confirmCopy(ChunkTask& task, qint64 providerId, const QStr
     job->start();
 }
 
-void FileDistributor::confirmed(const QString& cid, qint64 providerId, Copy copy)
+void FileDistributor::confirmed(const QString& key, qint64 providerId, Copy copy)
 {
-    const auto it = m_tasks.find(cid);
+    const auto it = m_tasks.find(key);
     if (it == m_tasks.end()) {
         maybeComplete();
         return;
     }
     ChunkTask& task = *it->second;
+    const QString cid = task.chunk.cid;
     task.confirming.remove(providerId);
     if (!m_error.ok()) {
         maybeComplete();
@@ -335,14 +368,17 @@ void FileDistributor::confirmed(const QString& cid, qint64 providerId, Copy copy
     // decide whether the chunk can go there or elsewhere.
     if (!task.confirming.isEmpty())
         return;
-    if (task.holders.size() >= m_replication) {
-        m_stats.bytesDeduplicated += task.chunk.size;
-        m_stats.chunksDeduplicated++;
+    if (task.holders.size() >= wanted(task)) {
+        if (!task.isShard()) {
+            m_stats.bytesDeduplicated += task.chunk.size;
+            m_stats.chunksDeduplicated++;
+        }
         chunkDone(task);
         return;
     }
     task.waiting = true;
-    m_ready.push_back(cid);
+    m_ready.push_back(key);
+    // A sibling shard may have waited for this answer to know where it may go.
     schedule();
 }
 
@@ -360,6 +396,10 @@ void FileDistributor::onScannerFinished()
 
 void FileDistributor::chunkDone(ChunkTask& task)
 {
+    if (task.isShard()) {
+        shardDone(task);
+        return;
+    }
     m_stats.bytesPlaced += task.chunk.size * (1 + task.duplicates);
     m_scanner->acknowledge(task.chunk, 1 + task.duplicates);
     // Copied: erasing the task destroys the string a by-reference key would point into.
@@ -373,7 +413,7 @@ void FileDistributor::chunkDone(ChunkTask& task)
 
 void FileDistributor::maybeComplete()
 {
-    if (m_finished || !m_jobs.isEmpty())
+    if (m_finished || !m_jobs.isEmpty() || (!m_error.ok() && m_encoding > 0))
         return;
     if (!m_error.ok()) {
         if (m_scanner && !m_scanner->isFinished())
@@ -382,7 +422,9 @@ void FileDistributor::maybeComplete()
         QMetaObject::invokeMethod(this, &FileDistributor::finished, Qt::QueuedConnection);
         return;
     }
-    if (!m_scanDone || !m_tasks.empty())
+    if (m_encoding > 0)
+        return; // the encode's end brings us back here
+    if (!m_scanDone || !m_tasks.empty() || !m_groups.empty())
         return;
     const QString changed = m_scanner->changedError();
     if (!changed.isEmpty()) {

@@ -2,6 +2,8 @@
 
 #include "chunking/chunkerparams.h"
 #include "chunking/filescanner.h"
+#include "chunking/redundancyscheme.h"
+#include "chunking/shardcodec.h"
 #include "chunksource.h"
 #include "providers/retrypolicy.h"
 #include "registry/registry.h"
@@ -13,10 +15,14 @@
 #include <QPointer>
 #include <QSet>
 
+#include <atomic>
 #include <deque>
 #include <map>
 #include <memory>
 #include <optional>
+#include <vector>
+
+class QThreadPool;
 
 namespace mf {
 
@@ -28,7 +34,9 @@ class ProviderJob;
 
 // Floats one file into a model: streams it through the chunker (on worker threads), records
 // its manifest as it goes, skips chunks already stored on enough providers (dedup), and places
-// every new chunk on `replication` distinct providers, each provider given as many puts at once
+// every new chunk on `replication` distinct providers (or, when the model's redundancy is
+// `shards K+M`, cuts it into K+M shards on a worker pool and places each shard once, no two
+// shards of a chunk on one provider: docs/erasure.md), each provider given as many puts at once
 // as it takes (a slow one never holds up the others), with at most maxPendingChunks in memory.
 // Every stored placement is written to the registry as it happens, so running the same float again
 // after a crash or kill sends no chunk twice. Lives on the engine thread; never blocks it.
@@ -116,7 +124,26 @@ Q_SIGNALS:
 
 private:
     struct ChunkTask;
+    struct ShardGroup;
     void onChunkScanned(const ScannedChunk& chunk);
+    // Takes a task for a chunk or a shard: placed at once, or after the copies the registry
+    // remembers are confirmed.
+    void admit(std::vector<std::unique_ptr<ChunkTask>> tasks);
+    // How many distinct providers must store the task's object: m_replication for a chunk.
+    int wanted(const ChunkTask& task) const;
+
+    // Shards (filedistributor_shards.cpp).
+    // The model's scheme: its own, or the vault's, recorded as the model's; false on failure.
+    bool chooseScheme();
+    void encodeShards(const ScannedChunk& chunk);
+    void onShardsMade(const QString& chunkCid, const std::vector<ShardCodec::Shard>& shards,
+                      const QString& error);
+    // Providers holding, putting or being asked about another shard of the task's chunk.
+    QSet<qint64> siblingProviders(const ChunkTask& task) const;
+    // Whether a sibling's remembered copies are still being confirmed: the task waits for them,
+    // or it could go where a sibling turns out to be.
+    bool siblingsConfirming(const ChunkTask& task) const;
+    void shardDone(ChunkTask& task);
     void countAlreadyPlaced(const ScannedChunk& chunk);
     void onScannerFinished();
     // Asks the provider whether it still holds a copy the registry remembers.
@@ -178,6 +205,15 @@ private:
     QJsonObject m_metadata;
     bool m_metadataGiven = false;
     formats::HeaderInspection* m_inspection = nullptr; // while a file's header is being read
+
+    // Shards: the scheme's codec (none under copies), the chunks being placed as shards by CID,
+    // and the pool that encodes them, waited for by the destructor (a task never outlives us).
+    RedundancyScheme m_scheme;
+    std::optional<ShardCodec> m_codec;
+    std::map<QString, std::unique_ptr<ShardGroup>> m_groups;
+    std::unique_ptr<QThreadPool> m_pool;
+    int m_encoding = 0; // encodes running on the pool
+    std::shared_ptr<std::atomic_bool> m_cancelled = std::make_shared<std::atomic_bool>(false);
 };
 
 } // namespace mf

@@ -43,6 +43,9 @@ void FileDistributor::schedule()
     // A chunk whose providers are all full waits, keeping its place in line, while the chunks
     // behind it go to the providers that have room: each provider is kept busy on its own.
     std::deque<QString> waitingForRoom;
+    // Shards whose siblings' copies are still being confirmed: their turn comes when the answers
+    // do (confirmed() schedules).
+    std::deque<QString> waitingForSiblings;
     while (m_error.ok() && !m_ready.empty() && !allProvidersFull()) {
         const QString cid = m_ready.front();
         m_ready.pop_front();
@@ -51,8 +54,13 @@ void FileDistributor::schedule()
             continue;
         ChunkTask& task = *it->second;
         task.waiting = false;
-        if (task.holders.size() + task.inFlight.size() >= m_replication)
+        if (task.holders.size() + task.inFlight.size() >= wanted(task))
             continue;
+        if (task.isShard() && siblingsConfirming(task)) {
+            task.waiting = true;
+            waitingForSiblings.push_back(cid);
+            continue;
+        }
         const PutStart started = startPut(task);
         if (started == PutStart::Waiting)
             continue; // a deletion of this chunk is running; its timer queues it again
@@ -66,7 +74,8 @@ void FileDistributor::schedule()
                 return; // the source failed
             if (!task.inFlight.isEmpty())
                 continue; // a running put may still succeed; decide when it ends
-            if (task.holders.isEmpty()) {
+            // A shard has no "fewer copies": without it the chunk lacks a piece of its scheme.
+            if (task.holders.isEmpty() || task.isShard()) {
                 // This chunk's own puts may never have failed: the providers were ruled out by
                 // other chunks' failures. Say what those were, or the message explains nothing.
                 Error why = task.lastError;
@@ -79,16 +88,26 @@ void FileDistributor::schedule()
                             why.kind = excluded->kind;
                         }
                     }
-                    why.message = reasons.isEmpty() ? tr("no provider left to try")
-                                                    : reasons.join(QStringLiteral("; "));
+                    why.message = !reasons.isEmpty() ? reasons.join(QStringLiteral("; "))
+                                  : task.isShard()
+                                      ? tr("every provider left holds another shard of it")
+                                      : tr("no provider left to try");
                 }
+                const auto group = m_groups.find(task.group);
+                const qint64 chunkSize =
+                    group == m_groups.end() ? task.chunk.size : group->second->chunk.size;
+                const QString what = task.isShard()
+                                         ? tr("Shard %1 of chunk %2 (%3)")
+                                               .arg(QString::number(task.indices.value(0)),
+                                                    task.group, m_scheme.toString())
+                                         : tr("Chunk %1").arg(cid);
                 Error failure =
                     Error::make(why.kind == Error::Kind::None ? Error::Kind::Fatal : why.kind,
-                                tr("Chunk %1 (bytes %2–%3 of “%4”) could not be stored on any "
+                                tr("%1 (bytes %2–%3 of “%4”) could not be stored on any "
                                    "provider: %5")
-                                    .arg(cid)
+                                    .arg(what)
                                     .arg(task.chunk.offset)
-                                    .arg(task.chunk.offset + task.chunk.size)
+                                    .arg(task.chunk.offset + chunkSize)
                                     .arg(m_pathInModel, why.message));
                 // A paused provider could take it when its time comes: the float waits.
                 qint64 earliest = -1;
@@ -104,20 +123,23 @@ void FileDistributor::schedule()
             continue;
         }
         // Needs more replicas than this one put: queue it again for the next free slot.
-        if (task.holders.size() + task.inFlight.size() < m_replication) {
+        if (task.holders.size() + task.inFlight.size() < wanted(task)) {
             task.waiting = true;
             m_ready.push_front(cid);
         }
     }
     m_ready.insert(m_ready.begin(), waitingForRoom.begin(), waitingForRoom.end());
+    m_ready.insert(m_ready.end(), waitingForSiblings.begin(), waitingForSiblings.end());
 }
 
 FileDistributor::PutStart FileDistributor::startPut(ChunkTask& task)
 {
+    // Never two shards of one chunk on one provider: losing it would cost two.
+    const QSet<qint64> siblings = task.isShard() ? siblingProviders(task) : QSet<qint64>();
     QList<qint64> candidates;
     for (qint64 id : std::as_const(m_providers))
         if (!m_excluded.contains(id) && !task.holders.contains(id) && !task.inFlight.contains(id) &&
-            !task.givenUp.contains(id))
+            !task.givenUp.contains(id) && !siblings.contains(id))
             candidates.append(id);
     // Free space first: a provider with room for the chunk (the quota set for it, less what it
     // holds and what this float gave it) before one without. Then the provider that would have
@@ -187,9 +209,12 @@ FileDistributor::PutStart FileDistributor::startPut(ChunkTask& task)
             return PutStart::None;
         }
         QString unreadable;
-        std::unique_ptr<QIODevice> chunkBytes = m_scanner->openChunk(task.chunk, &unreadable);
+        // A shard's bytes were made here, its CID from them: nothing to check again.
+        std::unique_ptr<QIODevice> chunkBytes = task.isShard()
+                                                    ? task.chunk.bytes.open()
+                                                    : m_scanner->openChunk(task.chunk, &unreadable);
         std::unique_ptr<QIODevice> source;
-        if (chunkBytes && m_scanner->holdsHashedBytes()) {
+        if (chunkBytes && (task.isShard() || m_scanner->holdsHashedBytes())) {
             source = std::move(chunkBytes);
         } else if (chunkBytes) {
             // Bytes read again from somewhere go through a check against the CID, so that no
@@ -213,7 +238,7 @@ FileDistributor::PutStart FileDistributor::startPut(ChunkTask& task)
                                : new ReplaceJob(provider, *bad, task.chunk.cid, std::move(source),
                                                 task.chunk.size);
         job->setParent(this);
-        const QString cid = task.chunk.cid;
+        const QString cid = task.key;
         // The bytes the put has sent, for the provider's measured speed (a retry within the
         // job sends from 0 again: only bytes past those counted are new).
         auto sent = std::make_shared<qint64>(0);
@@ -252,7 +277,7 @@ FileDistributor::PutStart FileDistributor::startPut(ChunkTask& task)
         // Asked again shortly: a deletion ends within seconds, and its claim expires if the
         // process carrying it out died.
         task.waiting = true;
-        const QString cid = task.chunk.cid;
+        const QString cid = task.key;
         QTimer::singleShot(DeletionPollMs, this, [this, cid] {
             m_ready.push_back(cid);
             schedule();
@@ -275,7 +300,7 @@ void FileDistributor::onPutFinished(const QString& cid, qint64 providerId, Provi
     task.inFlight.remove(providerId);
     const Error& error = job->error();
     if (!error.ok()) {
-        m_vault->registry().placementRows().abandonPlacement(cid, providerId);
+        m_vault->registry().placementRows().abandonPlacement(task.chunk.cid, providerId);
     } else {
         task.badCopies.remove(providerId);
         m_retrying.remove(providerId); // it takes puts again
@@ -295,7 +320,7 @@ void FileDistributor::onPutFinished(const QString& cid, qint64 providerId, Provi
             fail(Error::make(Error::Kind::Fatal, m_vault->registry().lastError()));
             return;
         }
-        if (task.holders.size() >= m_replication) {
+        if (task.holders.size() >= wanted(task)) {
             chunkDone(task);
             return;
         }
@@ -356,6 +381,15 @@ bool FileDistributor::recordStored(ChunkTask& task, qint64 providerId, const QSt
     if (alreadyStored)
         return true;
     m_stats.bytesSent += task.chunk.size;
+    if (task.isShard()) {
+        // Counted once for the chunk, by its group.
+        const auto group = m_groups.find(task.group);
+        if (group != m_groups.end() && !group->second->sent) {
+            group->second->sent = true;
+            m_stats.chunksSent++;
+        }
+        return true;
+    }
     if (!task.counted) {
         task.counted = true;
         m_stats.chunksSent++;

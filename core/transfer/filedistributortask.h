@@ -29,6 +29,27 @@ struct FileDistributor::ChunkTask
     Error lastError;
     // Set by a put's device when the bytes it read do not hash to the CID: the source changed.
     std::shared_ptr<std::atomic_bool> mismatched = std::make_shared<std::atomic_bool>(false);
+    // A shard of a chunk stored as shards (docs/erasure.md): `chunk` is then the shard (its CID,
+    // its length, its bytes, made here), `group` the chunk's CID, `key` its key in m_tasks
+    // (group/shard: one shard may belong to several chunks), `wanted` how many of the chunk's
+    // indices have these very bytes (one, unless shards repeat, as those of a run of zeros do),
+    // and `indices` which. Empty `group`: a whole chunk, placed `m_replication` times.
+    QString key;
+    QString group;
+    int wanted = 0;
+    QList<int> indices;
+    bool isShard() const { return !group.isEmpty(); }
+};
+
+// A chunk stored as shards while its shards are placed: counted placed once every shard is.
+struct FileDistributor::ShardGroup
+{
+    ScannedChunk chunk;
+    int duplicates = 0;    // further occurrences of this chunk in the file, placed with it
+    bool encoding = true;  // its shards are being made on the pool
+    QStringList keys;      // its shards' tasks in m_tasks, until each is placed
+    bool sent = false;     // some shard was sent (not all found stored already)
+    QSet<qint64> placedOn; // providers of its shards placed already
 };
 
 } // namespace mf

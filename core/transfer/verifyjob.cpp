@@ -58,9 +58,24 @@ void VerifyJob::doStart()
                 seen.insert(c.cid);
                 m_sizeByCid.insert(c.cid, c.size);
                 m_goodByCid.insert(c.cid, 0);
-                for (const Placement& p : placements.value(c.cid)) {
+                const QList<Placement> copies = placements.value(c.cid);
+                for (const Placement& p : copies) {
                     m_checks.append({p, c.size});
                     m_totalBytes += c.size;
+                }
+                const auto scheme =
+                    copies.isEmpty() ? registry.shardRows().shardScheme(c.cid) : std::nullopt;
+                if (!scheme)
+                    continue;
+                Shards& shards = m_shardsOf[c.cid];
+                shards.k = scheme->k;
+                for (const ShardRows::Shard& s :
+                     registry.shardRows().shards(c.cid, scheme->k, scheme->m)) {
+                    shards.cids.append(s.cid);
+                    for (const Placement& p : registry.placementRows().placements(s.cid)) {
+                        m_checks.append({p, s.size});
+                        m_totalBytes += s.size;
+                    }
                 }
             }
         }
@@ -103,7 +118,20 @@ void VerifyJob::startMore()
             finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
             return;
         }
-        for (auto it = m_goodByCid.cbegin(); it != m_goodByCid.cend(); ++it) {
+        for (auto it = m_goodByCid.begin(); it != m_goodByCid.end(); ++it) {
+            if (!m_sizeByCid.contains(it.key()))
+                continue; // a shard: judged with its chunk
+            if (const auto shards = m_shardsOf.constFind(it.key()); shards != m_shardsOf.cend()) {
+                int good = 0;
+                for (const QString& shard : shards->cids) {
+                    good += m_goodByCid.value(shard) > 0 ? 1 : 0;
+                    if (m_unsureCids.contains(shard))
+                        m_unsureCids.insert(it.key());
+                }
+                it.value() = good >= shards->cids.size() ? m_replication
+                             : good >= shards->k         ? 1
+                                                         : 0;
+            }
             if (it.value() == 0) {
                 m_report.lost++;
                 if (m_unsureCids.contains(it.key()))

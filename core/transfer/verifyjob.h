@@ -92,6 +92,15 @@ private:
     QHash<QString, int> m_goodByCid;
     QSet<QString> m_unsureCids; // chunks with a replica that could not be read
     QHash<QString, qint64> m_sizeByCid;
+    // Chunks stored as shards (docs/erasure.md): their K and their shards' CIDs by index. Each
+    // shard's placements are checked as a chunk's are; the chunk is then whole with all K+M
+    // good, there but short with K, lost below.
+    struct Shards
+    {
+        int k = 0;
+        QStringList cids;
+    };
+    QHash<QString, Shards> m_shardsOf;
     int m_replication = 1;
     qint64 m_totalBytes = 0;
     qint64 m_bytesDone = 0;

@@ -1,0 +1,109 @@
+// ShardRows: the shards that make a chunk, and each model's scheme (docs/erasure.md).
+#include "shardrows.h"
+
+#include "registry.h"
+#include "registryquery.h"
+
+namespace mf {
+
+bool ShardRows::recordShards(const QString& chunkCid, int k, int m, const QList<Shard>& shards)
+{
+    if (k < 1 || m < 1 || shards.size() != k + m)
+        return fail(QStringLiteral("shards"), QStringLiteral("chunk %1: %2 shards given for %3+%4")
+                                                  .arg(chunkCid)
+                                                  .arg(shards.size())
+                                                  .arg(k)
+                                                  .arg(m));
+    return transaction([&] {
+        Query row(this, QStringLiteral("INSERT OR IGNORE INTO chunks (cid, size) VALUES (?, ?)"));
+        Query link(this, QStringLiteral("INSERT INTO chunk_shards (chunk_cid, k, m, idx, "
+                                        "shard_cid) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO "
+                                        "NOTHING"));
+        for (const Shard& s : shards) {
+            if (!row.bind(s.cid).bind(s.size).exec())
+                return false;
+            if (!link.bind(chunkCid).bind(k).bind(m).bind(s.index).bind(s.cid).exec())
+                return false;
+        }
+        const QList<Shard> recorded = this->shards(chunkCid, k, m);
+        for (int i = 0; i < shards.size(); ++i)
+            if (i >= recorded.size() || recorded.at(i).cid != shards.at(i).cid ||
+                recorded.at(i).index != shards.at(i).index)
+                return fail(QStringLiteral("shards"),
+                            QStringLiteral("chunk %1 has other shards recorded under %2+%3")
+                                .arg(chunkCid)
+                                .arg(k)
+                                .arg(m));
+        return true;
+    });
+}
+
+QList<ShardRows::Shard> ShardRows::shards(const QString& chunkCid, int k, int m)
+{
+    Query q(this, QStringLiteral("SELECT s.idx, s.shard_cid, c.size FROM chunk_shards s JOIN "
+                                 "chunks c ON c.cid = s.shard_cid WHERE s.chunk_cid = ? AND "
+                                 "s.k = ? AND s.m = ? ORDER BY s.idx"));
+    QList<Shard> out;
+    if (!q.bind(chunkCid).bind(k).bind(m).exec())
+        return out;
+    while (q.q().next())
+        out.append(
+            Shard{q.q().value(0).toInt(), q.q().value(1).toString(), q.q().value(2).toLongLong()});
+    return out;
+}
+
+std::optional<ShardRows::Scheme> ShardRows::shardScheme(const QString& chunkCid)
+{
+    Query q(this, QStringLiteral(
+                      "SELECT k, m FROM chunk_shards WHERE chunk_cid = ? ORDER BY k, m LIMIT 1"));
+    if (!q.bind(chunkCid).exec() || !q.q().next())
+        return std::nullopt;
+    return Scheme{q.q().value(0).toInt(), q.q().value(1).toInt()};
+}
+
+std::optional<ShardRows::Stored> ShardRows::storedShards(const QString& chunkCid)
+{
+    const auto scheme = shardScheme(chunkCid);
+    if (!scheme)
+        return std::nullopt;
+    Query q(this, QStringLiteral("SELECT COUNT(*) FROM chunk_shards s WHERE s.chunk_cid = ? AND "
+                                 "s.k = ? AND s.m = ? AND EXISTS (SELECT 1 FROM placements p "
+                                 "WHERE p.cid = s.shard_cid AND p.state = 'stored')"));
+    if (!q.bind(chunkCid).bind(scheme->k).bind(scheme->m).exec() || !q.q().next())
+        return std::nullopt;
+    return Stored{*scheme, q.q().value(0).toInt()};
+}
+
+QString ShardRows::modelRedundancy(qint64 modelId)
+{
+    Query q(this, QStringLiteral("SELECT redundancy FROM models WHERE id = ?"));
+    return q.bind(modelId).exec() && q.q().next() ? q.q().value(0).toString() : QString();
+}
+
+bool ShardRows::setModelRedundancy(qint64 modelId, const QString& scheme)
+{
+    Query q(this, QStringLiteral("UPDATE models SET redundancy = ? WHERE id = ?"));
+    return q.bind(scheme).bind(modelId).exec();
+}
+
+namespace {
+QString shardsStored(const QString& cid, const char* atLeast)
+{
+    return QStringLiteral("EXISTS (SELECT 1 FROM chunk_shards s WHERE s.chunk_cid = %1 GROUP BY "
+                          "s.k, s.m HAVING SUM(EXISTS (SELECT 1 FROM placements sp WHERE sp.cid "
+                          "= s.shard_cid AND sp.state = 'stored')) >= %2)")
+        .arg(cid, QLatin1String(atLeast));
+}
+} // namespace
+
+QString ShardRows::readableFromShards(const QString& cid)
+{
+    return shardsStored(cid, "s.k");
+}
+
+QString ShardRows::wholeInShards(const QString& cid)
+{
+    return shardsStored(cid, "s.k + s.m");
+}
+
+} // namespace mf

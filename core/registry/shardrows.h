@@ -1,0 +1,65 @@
+#pragma once
+
+#include "registryrows.h"
+
+#include <QList>
+#include <QString>
+
+#include <optional>
+
+namespace mf {
+
+// Chunks stored as erasure-coded shards (docs/erasure.md, shardrows.cpp): which shards make a
+// chunk under a scheme (table chunk_shards; each shard a row of `chunks` of its own, so its
+// placements are ordinary ones), and the scheme each model was floated with
+// (models.redundancy). The scheme is kept as its words ("shards 4+2"), RedundancyScheme's.
+class ShardRows final : public RegistryRows
+{
+public:
+    ShardRows(Registry& registry, RegistryConnection& connection)
+        : RegistryRows(registry, connection)
+    {}
+
+    struct Shard
+    {
+        int index = -1; // 0 .. K−1 data, K .. K+M−1 parity
+        QString cid;
+        qint64 size = 0;
+    };
+    // A chunk's shards under K+M, all of them (index order), in one transaction: the shards'
+    // rows in `chunks` where they are new, then the chunk's rows here. Recording the same
+    // shards again changes nothing; different CIDs for a recorded index are refused (encoding
+    // is deterministic, so that is a damaged registry or a wrong caller, never a new truth).
+    bool recordShards(const QString& chunkCid, int k, int m, const QList<Shard>& shards);
+    // The shards recorded for a chunk under K+M, in index order; empty when none are.
+    QList<Shard> shards(const QString& chunkCid, int k, int m);
+    // The scheme of each chunk stored as shards: K and M, or nullopt for a chunk with none
+    // recorded (stored as copies). A chunk has shards under one scheme at most here.
+    struct Scheme
+    {
+        int k = 0;
+        int m = 0;
+    };
+    std::optional<Scheme> shardScheme(const QString& chunkCid);
+    // How many distinct shards of a chunk stored as shards have a stored placement, with its
+    // scheme; nullopt for a chunk with no shards recorded.
+    struct Stored
+    {
+        Scheme scheme;
+        int shards = 0;
+    };
+    std::optional<Stored> storedShards(const QString& chunkCid);
+
+    // The model's scheme as recorded ("copies 2", "shards 4+2"); empty for a model floated
+    // before schemes were recorded (copies, as the vault's replication).
+    QString modelRedundancy(qint64 modelId);
+    bool setModelRedundancy(qint64 modelId, const QString& scheme);
+
+    // SQL conditions on the chunk whose CID is the expression `cid`, for the queries of other
+    // concerns that judge chunks by their stored placements: the chunk is stored as shards and
+    // at least K distinct shards of it are stored (readable), or all K+M are (whole).
+    static QString readableFromShards(const QString& cid);
+    static QString wholeInShards(const QString& cid);
+};
+
+} // namespace mf

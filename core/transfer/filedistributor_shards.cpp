@@ -1,0 +1,225 @@
+#include "filedistributor.h"
+
+// The shards side of a float (docs/erasure.md): a model under `shards K+M` has each new chunk cut
+// into K+M shards on a worker pool, each shard then placed once, as a chunk is, on a provider that
+// holds no other shard of the chunk. The chunk counts as placed when all its shards are stored.
+// A shard's CID comes from its bytes, and the same chunk always gives the same shards, so a float
+// run again after a kill finds the shards it stored and sends only the others.
+
+#include "chunking/cid.h"
+#include "filedistributortask.h"
+#include "vault/vault.h"
+
+#include <QThread>
+#include <QThreadPool>
+
+namespace mf {
+
+bool FileDistributor::chooseScheme()
+{
+    Registry& registry = m_vault->registry();
+    // The model keeps the scheme it was first floated with; a model new to schemes takes the
+    // vault's (copies: as many as this float asks for).
+    std::optional<RedundancyScheme> scheme =
+        RedundancyScheme::parse(registry.shardRows().modelRedundancy(m_modelId));
+    if (!scheme) {
+        scheme = m_vault->redundancy();
+        if (!scheme->isShards())
+            scheme = RedundancyScheme::makeCopies(m_options.replication);
+        if (!registry.shardRows().setModelRedundancy(m_modelId, scheme->toString())) {
+            finishBeforeScanning(Error::make(Error::Kind::Fatal, registry.lastError()));
+            return false;
+        }
+    }
+    m_scheme = *scheme;
+    if (!m_scheme.isShards())
+        return true;
+    ShardCodec::Error error;
+    m_codec = ShardCodec::make(m_scheme.dataShards, m_scheme.parityShards, &error);
+    if (!m_codec) {
+        finishBeforeScanning(Error::make(Error::Kind::Fatal, error.message));
+        return false;
+    }
+    if (m_providers.size() < m_scheme.providersNeeded()) {
+        finishBeforeScanning(Error::make(
+            Error::Kind::Fatal,
+            tr("The model's redundancy is %1: it needs %2 providers that take new copies, one for "
+               "each shard of a chunk, and %3 can take them now")
+                .arg(m_scheme.toString())
+                .arg(m_scheme.providersNeeded())
+                .arg(m_providers.size())));
+        return false;
+    }
+    m_pool = std::make_unique<QThreadPool>();
+    m_pool->setMaxThreadCount(qMax(1, QThread::idealThreadCount()));
+    return true;
+}
+
+void FileDistributor::encodeShards(const ScannedChunk& chunk)
+{
+    auto group = std::make_unique<ShardGroup>();
+    group->chunk = chunk;
+    m_groups.emplace(chunk.cid, std::move(group));
+    // The bytes the scanner holds are shared with the pool as they are (immutable); a source
+    // that does not hold them is read here, and what it gave is checked against the CID there.
+    const bool held = chunk.bytes.size() == chunk.size;
+    QByteArray read;
+    if (!held) {
+        QString unreadable;
+        std::unique_ptr<QIODevice> device = m_scanner->openChunk(chunk, &unreadable);
+        if (!device) {
+            failSource(unreadable);
+            return;
+        }
+        read = device->read(chunk.size);
+    }
+    const bool check = !held || !m_scanner->holdsHashedBytes();
+    const QString mismatch = m_scanner->mismatchError(chunk);
+    ++m_encoding;
+    m_pool->start([this, codec = &*m_codec, bytes = chunk.bytes, read, held, check, mismatch,
+                   cid = chunk.cid, cancelled = m_cancelled] {
+        std::vector<ShardCodec::Shard> shards;
+        QString error;
+        if (!cancelled->load()) {
+            const QByteArray data = held ? bytes.toByteArray() : read;
+            if (check && cid::ofData(data) != cid) {
+                error = mismatch;
+            } else {
+                ShardCodec::Error e;
+                shards = codec->encode(data, &e);
+                if (shards.empty())
+                    error = e.message;
+            }
+        }
+        // Queued to our thread; dropped if we are destroyed first (the destructor waits for
+        // this task, so `this` is still whole here).
+        QMetaObject::invokeMethod(
+            this,
+            [this, cid, shards = std::move(shards), error] { onShardsMade(cid, shards, error); },
+            Qt::QueuedConnection);
+    });
+}
+
+void FileDistributor::onShardsMade(const QString& chunkCid,
+                                   const std::vector<ShardCodec::Shard>& shards,
+                                   const QString& error)
+{
+    --m_encoding;
+    const auto found = m_groups.find(chunkCid);
+    if (found == m_groups.end() || !m_error.ok()) {
+        if (found != m_groups.end())
+            m_groups.erase(found);
+        maybeComplete();
+        return;
+    }
+    ShardGroup& group = *found->second;
+    group.encoding = false;
+    if (!error.isEmpty()) {
+        failSource(error);
+        return;
+    }
+    Registry& registry = m_vault->registry();
+    QList<ShardRows::Shard> rows;
+    for (const ShardCodec::Shard& s : shards)
+        rows.append(ShardRows::Shard{s.index, s.cid, s.bytes.size()});
+    if (!registry.shardRows().recordShards(chunkCid, m_scheme.dataShards, m_scheme.parityShards,
+                                           rows)) {
+        fail(Error::make(Error::Kind::Fatal, registry.lastError()));
+        return;
+    }
+    // One task per distinct shard: the shards of a run of zeros are all the same bytes, one
+    // object wanted on as many providers as it has indices.
+    std::vector<std::unique_ptr<ChunkTask>> tasks;
+    QHash<QString, ChunkTask*> byCid;
+    for (const ShardCodec::Shard& s : shards) {
+        if (ChunkTask* same = byCid.value(s.cid)) {
+            same->wanted++;
+            same->indices.append(s.index);
+            continue;
+        }
+        auto task = std::make_unique<ChunkTask>();
+        task->chunk.offset = group.chunk.offset;
+        task->chunk.size = s.bytes.size();
+        task->chunk.cid = s.cid;
+        task->chunk.bytes.append(s.bytes, 0, s.bytes.size());
+        task->key = chunkCid + QLatin1Char('/') + s.cid;
+        task->group = chunkCid;
+        task->wanted = 1;
+        task->indices = {s.index};
+        group.keys.append(task->key);
+        byCid.insert(s.cid, task.get());
+        tasks.push_back(std::move(task));
+    }
+    admit(std::move(tasks));
+}
+
+QSet<qint64> FileDistributor::siblingProviders(const ChunkTask& task) const
+{
+    QSet<qint64> out;
+    const auto group = m_groups.find(task.group);
+    if (group == m_groups.end())
+        return out;
+    out = group->second->placedOn;
+    for (const QString& key : std::as_const(group->second->keys)) {
+        if (key == task.key)
+            continue;
+        const auto sibling = m_tasks.find(key);
+        if (sibling == m_tasks.end())
+            continue;
+        out |= sibling->second->holders;
+        out |= sibling->second->inFlight;
+        out |= sibling->second->confirming;
+    }
+    return out;
+}
+
+bool FileDistributor::siblingsConfirming(const ChunkTask& task) const
+{
+    const auto group = m_groups.find(task.group);
+    if (group == m_groups.end())
+        return false;
+    for (const QString& key : std::as_const(group->second->keys)) {
+        const auto sibling = m_tasks.find(key);
+        if (key != task.key && sibling != m_tasks.end() && !sibling->second->confirming.isEmpty())
+            return true;
+    }
+    return false;
+}
+
+void FileDistributor::shardDone(ChunkTask& task)
+{
+    // Copied: erasing the task destroys what a reference would point into.
+    const QString key = task.key;
+    const QString groupCid = task.group;
+    const QSet<qint64> holders = task.holders;
+    m_tasks.erase(key);
+    const auto found = m_groups.find(groupCid);
+    if (found == m_groups.end()) {
+        maybeComplete();
+        return;
+    }
+    ShardGroup& group = *found->second;
+    group.keys.removeAll(key);
+    group.placedOn |= holders;
+    if (!group.keys.isEmpty() || group.encoding) {
+        Q_EMIT progress();
+        schedule();
+        return;
+    }
+    // Every shard is stored: the chunk is placed.
+    const ScannedChunk chunk = group.chunk;
+    const int occurrences = 1 + group.duplicates;
+    if (!group.sent) {
+        m_stats.bytesDeduplicated += chunk.size;
+        m_stats.chunksDeduplicated++;
+    }
+    m_groups.erase(found);
+    m_stats.bytesPlaced += chunk.size * occurrences;
+    m_scanner->acknowledge(chunk, occurrences);
+    m_placedCids.insert(chunk.cid);
+    Q_EMIT progress();
+    maybeComplete();
+    schedule();
+}
+
+} // namespace mf

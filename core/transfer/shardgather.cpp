@@ -1,0 +1,226 @@
+#include "shardgather.h"
+
+#include "chunkfetcher.h"
+#include "chunking/cid.h"
+#include "chunking/redundancyscheme.h"
+#include "vault/providerspeeds.h"
+#include "vault/vault.h"
+
+#include <QThreadPool>
+
+#include <algorithm>
+#include <limits>
+
+namespace mf {
+
+struct ShardGather::Fetch
+{
+    // The writer outlives the fetcher, whose job writes into it until it ends.
+    std::unique_ptr<MemoryChunkWriter> writer = std::make_unique<MemoryChunkWriter>();
+    std::unique_ptr<ChunkFetcher> fetcher;
+    qint64 delivered = 0;
+};
+
+ShardGather::ShardGather(Vault* vault, const FileChunk& chunk, int dataShards, int parityShards,
+                         QList<ShardRows::Shard> shards, QObject* parent)
+    : QObject(parent)
+    , m_vault(vault)
+    , m_chunk(chunk)
+    , m_k(dataShards)
+    , m_m(parityShards)
+    , m_shards(std::move(shards))
+{}
+
+ShardGather::~ShardGather()
+{
+    m_fetches.clear(); // each fetcher's job ends before its writer goes
+    if (m_pool)
+        m_pool->waitForDone(); // a decode posts to us: it ends first
+}
+
+void ShardGather::start()
+{
+    // The shards whose providers will deliver soonest first (ProviderSpeeds, as a chunk's
+    // replicas are chosen), shards with no stored copy last, data shards first among equals:
+    // with all K data shards the decode is a copy.
+    Registry& registry = m_vault->registry();
+    const ProviderSpeeds& speeds = m_vault->speeds();
+    QHash<int, double> soonest;
+    for (const ShardRows::Shard& s : std::as_const(m_shards)) {
+        double best = std::numeric_limits<double>::infinity();
+        for (const Placement& p : registry.placementRows().placements(s.cid))
+            if (p.state == PlacementState::Stored)
+                best = qMin(best, speeds.expectedMs(p.providerId, s.size));
+        soonest.insert(s.index, best);
+    }
+    std::stable_sort(m_shards.begin(), m_shards.end(),
+                     [&](const ShardRows::Shard& a, const ShardRows::Shard& b) {
+                         const double msA = soonest.value(a.index);
+                         const double msB = soonest.value(b.index);
+                         if (msA != msB)
+                             return msA < msB;
+                         const bool dataA = a.index < m_k;
+                         const bool dataB = b.index < m_k;
+                         if (dataA != dataB)
+                             return dataA;
+                         return a.index < b.index;
+                     });
+    fetchMore();
+}
+
+void ShardGather::abort()
+{
+    if (m_finished || m_aborted)
+        return;
+    m_aborted = true;
+    m_fetches.clear();
+    if (!m_decoding)
+        finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
+}
+
+void ShardGather::fetchMore()
+{
+    Registry& registry = m_vault->registry();
+    while (int(m_fetches.size() + m_good.size()) < m_k && m_next < m_shards.size()) {
+        const ShardRows::Shard s = m_shards.at(m_next++);
+        auto fetch = std::make_unique<Fetch>();
+        const FileChunk object{0, 0, s.size, s.cid, {}, 0};
+        fetch->fetcher = std::make_unique<ChunkFetcher>(
+            m_vault, object, registry.placementRows().placements(s.cid), fetch->writer.get());
+        fetch->fetcher->setWholeObjectsOnly();
+        const int index = s.index;
+        connect(fetch->fetcher.get(), &ChunkFetcher::finished, this,
+                [this, index] { onFetched(index); });
+        connect(fetch->fetcher.get(), &ChunkFetcher::progress, this, [this, index](qint64 done) {
+            const auto it = m_fetches.find(index);
+            if (it == m_fetches.end())
+                return;
+            it->second->delivered = done;
+            qint64 all = 0;
+            for (const auto& [i, f] : m_fetches)
+                all += f->delivered;
+            for (const ShardCodec::Shard& g : m_good)
+                all += g.bytes.size();
+            Q_EMIT progress(all);
+        });
+        ChunkFetcher* fetcher = fetch->fetcher.get();
+        m_fetches.emplace(index, std::move(fetch));
+        fetcher->start();
+    }
+    if (!m_fetches.empty() || int(m_good.size()) >= m_k)
+        return;
+    // Every shard was asked for and fewer than K came back good.
+    const QString scheme = RedundancyScheme::makeShards(m_k, m_m).toString();
+    const QString why = m_unreadable.join(QStringLiteral("; "));
+    if (m_unsure) {
+        finish(Error::make(m_lastFailure.kind,
+                           tr("Chunk %1 cannot be read: %2 of its %3 shards (%4) could be read, "
+                              "%5 are needed (%6)")
+                               .arg(m_chunk.cid)
+                               .arg(m_good.size())
+                               .arg(m_k + m_m)
+                               .arg(scheme)
+                               .arg(m_k)
+                               .arg(why)));
+        return;
+    }
+    finish(Error::make(Error::Kind::Corrupt,
+                       tr("Chunk %1 is lost: %2 of its %3 shards (%4) are readable, %5 are "
+                          "needed (%6)")
+                           .arg(m_chunk.cid)
+                           .arg(m_good.size())
+                           .arg(m_k + m_m)
+                           .arg(scheme)
+                           .arg(m_k)
+                           .arg(why)));
+}
+
+void ShardGather::onFetched(int index)
+{
+    const auto it = m_fetches.find(index);
+    if (it == m_fetches.end())
+        return;
+    std::unique_ptr<Fetch> fetch = std::move(it->second);
+    m_fetches.erase(it);
+    const Error e = fetch->fetcher->error();
+    m_problems.append(fetch->fetcher->problems());
+    if (e.ok()) {
+        const auto s =
+            std::find_if(m_shards.cbegin(), m_shards.cend(),
+                         [index](const ShardRows::Shard& x) { return x.index == index; });
+        m_good.push_back(ShardCodec::Shard{index, fetch->writer->bytes(), s->cid});
+    } else if (e.kind != Error::Kind::Cancelled) {
+        m_unreadable.append(tr("shard %1: %2").arg(index).arg(e.message));
+        if (e.kind != Error::Kind::Corrupt) {
+            m_unsure = true;
+            m_lastFailure = e;
+        }
+    }
+    // Its job has ended (finished() comes after it): the fetcher, then its writer, can go.
+    fetch->fetcher.release()->deleteLater();
+    fetch.reset();
+    if (m_aborted || m_finished)
+        return;
+    if (int(m_good.size()) >= m_k) {
+        m_fetches.clear(); // more than K were asked for: the rest are not needed
+        decode();
+        return;
+    }
+    fetchMore();
+}
+
+void ShardGather::decode()
+{
+    m_decoding = true;
+    if (!m_pool) {
+        m_pool = std::make_unique<QThreadPool>();
+        m_pool->setMaxThreadCount(1);
+    }
+    m_pool->start([this, shards = m_good, k = m_k, m = m_m, chunk = m_chunk] {
+        ShardCodec::Error e;
+        std::optional<QByteArray> bytes;
+        QString error;
+        if (const auto codec = ShardCodec::make(k, m, &e)) {
+            bytes = codec->decode(shards, chunk.size, &e);
+            // The shard CIDs came from a manifest: a wrong one must not make a wrong chunk.
+            if (bytes && cid::ofData(*bytes) != chunk.cid) {
+                bytes.reset();
+                error = tr("the chunk decoded from its shards does not match its CID");
+            }
+        }
+        if (!bytes && error.isEmpty())
+            error = e.message;
+        QMetaObject::invokeMethod(
+            this, [this, bytes = std::move(bytes), error] { onDecoded(bytes, error); },
+            Qt::QueuedConnection);
+    });
+}
+
+void ShardGather::onDecoded(const std::optional<QByteArray>& chunk, const QString& error)
+{
+    m_decoding = false;
+    m_good.clear();
+    if (m_aborted) {
+        finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
+        return;
+    }
+    if (!chunk) {
+        finish(Error::make(
+            Error::Kind::Corrupt,
+            tr("Chunk %1 cannot be rebuilt from its shards: %2").arg(m_chunk.cid, error)));
+        return;
+    }
+    m_bytes = *chunk;
+    finish(Error::none());
+}
+
+void ShardGather::finish(const Error& error)
+{
+    if (m_finished)
+        return;
+    m_finished = true;
+    m_error = error;
+    QMetaObject::invokeMethod(this, &ShardGather::finished, Qt::QueuedConnection);
+}
+
+} // namespace mf

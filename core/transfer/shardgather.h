@@ -1,0 +1,81 @@
+#pragma once
+
+#include "chunking/shardcodec.h"
+#include "registry/records.h"
+#include "registry/shardrows.h"
+#include "util/error.h"
+
+#include <QObject>
+#include <QStringList>
+
+#include <map>
+#include <memory>
+#include <optional>
+
+class QThreadPool;
+
+namespace mf {
+
+class Vault;
+class ChunkFetcher;
+class MemoryChunkWriter;
+
+// Reads a chunk stored as shards (docs/erasure.md): fetches K of its K+M shards, each through a
+// ChunkFetcher of its own (the replica that will deliver soonest, checked against the shard's
+// CID, a missing or corrupt one marked and another replica tried), starting with the shards
+// whose providers are expected to deliver soonest, data shards first among equals; a shard that
+// cannot be read is replaced by the next one. With K good shards it decodes on a worker thread
+// (ShardCodec) and checks the chunk against its own CID. Fewer than K readable: the chunk is
+// lost, and the error says so, naming it. The sibling of ChunkFetcher, which hands it a chunk
+// with shards: start, abort safe twice, exactly one finished().
+class ShardGather final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ShardGather)
+
+public:
+    ShardGather(Vault* vault, const FileChunk& chunk, int dataShards, int parityShards,
+                QList<ShardRows::Shard> shards, QObject* parent = nullptr);
+    ~ShardGather() override;
+
+    void start();
+    void abort();
+    const Error& error() const { return m_error; }
+    // The chunk's bytes, checked against its CID, once finished without error.
+    const QByteArray& bytes() const { return m_bytes; }
+    const QStringList& problems() const { return m_problems; }
+
+Q_SIGNALS:
+    void progress(qint64 bytes);
+    void finished();
+
+private:
+    struct Fetch;
+    // Starts fetches until K run or have succeeded; false when no shard is left to ask.
+    void fetchMore();
+    void onFetched(int index);
+    void decode();
+    void onDecoded(const std::optional<QByteArray>& chunk, const QString& error);
+    void finish(const Error& error);
+
+    Vault* m_vault;
+    FileChunk m_chunk;
+    int m_k;
+    int m_m;
+    QList<ShardRows::Shard> m_shards;                // in the order they are asked for
+    int m_next = 0;                                  // the next of m_shards to ask
+    std::map<int, std::unique_ptr<Fetch>> m_fetches; // running, by shard index
+    std::vector<ShardCodec::Shard> m_good;
+    QStringList m_unreadable; // "shard i: why", for the error
+    QStringList m_problems;
+    Error m_lastFailure;
+    bool m_unsure = false; // a shard could not be read for a reason that may pass
+    std::unique_ptr<QThreadPool> m_pool;
+    bool m_decoding = false;
+    bool m_aborted = false;
+    bool m_finished = false;
+    Error m_error;
+    QByteArray m_bytes;
+};
+
+} // namespace mf

@@ -1,0 +1,305 @@
+// Floating and reading a model stored as shards (docs/erasure.md, issue 41): a vault of six
+// local-folder providers at `shards 4+2` places each chunk as six shards, one per provider, and
+// reads it back from any four. With any two provider folders gone (all 15 pairs) a restore and a
+// `cat` give the model bit-exact; with three gone, the restore fails naming the chunks it cannot
+// read (exit 4 when their shards are gone, 1 when their providers cannot be reached), with
+// nothing at the destination. Another vault on the same providers takes the model in from
+// the catalog (its manifest names the shards) and restores it.
+#include "chunking/cid.h"
+#include "clisandbox.h"
+#include "storedchunks.h"
+#include "testsupport.h"
+
+#include <QDir>
+#include <QRegularExpression>
+#include <QtTest>
+
+#include <memory>
+
+using namespace mf;
+using test::CliResult;
+
+namespace {
+
+constexpr int IntegrityProblem = 4;
+constexpr qint64 ChunkSize = 256 * 1024;
+// Thirteen chunks of 256 KiB, the last one short: a few MiB, so that fifteen restores stay quick.
+constexpr qint64 ModelSize = 12 * ChunkSize + 4567;
+
+QByteArray fileBytes(const QString& path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+} // namespace
+
+class TestErasureFloat : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init();
+    void cleanup();
+
+    void floatPlacesOneShardPerProvider();
+    void anyTwoProvidersMayGo();
+    void threeGoneLosesChunks();
+    void floatAgainSendsOnlyMissingShards();
+    void anotherVaultReadsItFromTheCatalog();
+
+private:
+    CliResult run(const QStringList& args) const { return m_box->run(args); }
+    // The vault's own local provider and five more, at shards 4+2; the model floated as "m".
+    void floatSharded();
+    // The six providers' folders, the vault's own first.
+    QStringList folders() const;
+    static QStringList objectsIn(const QString& folder);
+    QStringList chunkCids() const;
+    void moveAway(const QStringList& gone) const;
+    void putBack(const QStringList& gone) const;
+
+    std::unique_ptr<test::CliSandbox> m_box;
+    QByteArray m_bytes;
+};
+
+void TestErasureFloat::init()
+{
+    m_box = std::make_unique<test::CliSandbox>();
+    QVERIFY(m_box->ok());
+    m_bytes = test::pseudoRandomBytes(ModelSize, 41);
+}
+
+void TestErasureFloat::cleanup()
+{
+    m_box.reset();
+}
+
+QStringList TestErasureFloat::folders() const
+{
+    QStringList out{m_box->localStore()};
+    for (int i = 1; i <= 5; ++i)
+        out.append(m_box->path(QStringLiteral("store%1").arg(i)));
+    return out;
+}
+
+QStringList TestErasureFloat::objectsIn(const QString& folder)
+{
+    QStringList out;
+    for (const QString& f : test::chunkObjects(folder))
+        out.append(QFileInfo(f).fileName());
+    return out;
+}
+
+QStringList TestErasureFloat::chunkCids() const
+{
+    QStringList out;
+    for (qint64 at = 0; at < m_bytes.size(); at += ChunkSize)
+        out.append(
+            cid::ofData(QByteArrayView(m_bytes).sliced(at, qMin(ChunkSize, m_bytes.size() - at))));
+    return out;
+}
+
+void TestErasureFloat::floatSharded()
+{
+    for (int i = 1; i <= 5; ++i) {
+        const CliResult added =
+            run({QStringLiteral("provider"), QStringLiteral("add"), QStringLiteral("local"),
+                 QStringLiteral("store%1").arg(i), folders().at(i)});
+        QVERIFY2(added.code == 0, added.describe().constData());
+    }
+    const CliResult set = run({QStringLiteral("config"), QStringLiteral("redundancy"),
+                               QStringLiteral("shards"), QStringLiteral("4+2")});
+    QVERIFY2(set.code == 0, set.describe().constData());
+    const QString file = m_box->path(QStringLiteral("input/m.bin"));
+    QVERIFY(test::writeFile(file, m_bytes));
+    const CliResult floated =
+        run({QStringLiteral("float"), file, QStringLiteral("--name"), QStringLiteral("m"),
+             QStringLiteral("--chunker"), QStringLiteral("fixed"), QStringLiteral("--chunk-size"),
+             QStringLiteral("256K"), QStringLiteral("--json")});
+    QVERIFY2(floated.code == 0, floated.describe().constData());
+    QVERIFY2(!floated.err.contains("do not place shards"), floated.describe().constData());
+}
+
+void TestErasureFloat::moveAway(const QStringList& gone) const
+{
+    for (const QString& f : gone)
+        QVERIFY2(QDir().rename(f, f + QStringLiteral(".away")), qPrintable(f));
+}
+
+void TestErasureFloat::putBack(const QStringList& gone) const
+{
+    for (const QString& f : gone)
+        QVERIFY2(QDir().rename(f + QStringLiteral(".away"), f), qPrintable(f));
+}
+
+void TestErasureFloat::floatPlacesOneShardPerProvider()
+{
+    floatSharded();
+    const QStringList chunks = chunkCids();
+    QCOMPARE(chunks.size(), 13);
+    // Each provider holds one shard of each chunk, and none holds a chunk itself.
+    QSet<QString> all;
+    for (const QString& folder : folders()) {
+        const QStringList objects = objectsIn(folder);
+        QCOMPARE(objects.size(), chunks.size());
+        for (const QString& o : objects) {
+            QVERIFY2(!chunks.contains(o), qPrintable(o));
+            all.insert(o);
+        }
+    }
+    QCOMPARE(all.size(), 6 * chunks.size());
+    const CliResult stats = run({QStringLiteral("stats"), QStringLiteral("--json")});
+    QCOMPARE(stats.json().value(QStringLiteral("placements")).toInt(), 6 * chunks.size());
+    // Every view gives the verdict the shards give: whole, so healthy, and every shard read
+    // back intact.
+    const CliResult verify =
+        run({QStringLiteral("verify"), QStringLiteral("m"), QStringLiteral("--json")});
+    QVERIFY2(verify.code == 0, verify.describe().constData());
+    const CliResult info =
+        run({QStringLiteral("info"), QStringLiteral("m"), QStringLiteral("--json")});
+    QVERIFY2(info.code == 0, info.describe().constData());
+    QCOMPARE(info.json().value(QStringLiteral("health")).toString(), QStringLiteral("healthy"));
+    // One provider's shards gone: still readable, but degraded; `verify` finds the missing
+    // shards as it finds missing copies (exit 4).
+    QVERIFY(QDir(folders().at(2)).removeRecursively());
+    QVERIFY(QDir().mkpath(folders().at(2)));
+    const CliResult short1 =
+        run({QStringLiteral("verify"), QStringLiteral("m"), QStringLiteral("--json")});
+    QCOMPARE(short1.code, 4);
+    QCOMPARE(short1.json().value(QStringLiteral("missing")).toInt(), 13);
+    QCOMPARE(short1.json().value(QStringLiteral("lost")).toInt(), 0);
+    const CliResult info1 =
+        run({QStringLiteral("info"), QStringLiteral("m"), QStringLiteral("--json")});
+    QCOMPARE(info1.json().value(QStringLiteral("health")).toString(), QStringLiteral("degraded"));
+}
+
+void TestErasureFloat::anyTwoProvidersMayGo()
+{
+    floatSharded();
+    const QStringList all = folders();
+    int pairs = 0;
+    for (int a = 0; a < all.size(); ++a) {
+        for (int b = a + 1; b < all.size(); ++b) {
+            const QStringList gone{all.at(a), all.at(b)};
+            moveAway(gone);
+            const QString out = m_box->path(QStringLiteral("out/%1-%2").arg(a).arg(b));
+            const CliResult restored =
+                run({QStringLiteral("restore"), QStringLiteral("m"), QStringLiteral("--to"), out,
+                     QStringLiteral("--quiet")});
+            QVERIFY2(restored.code == 0, restored.describe().constData());
+            QCOMPARE(fileBytes(out + QStringLiteral("/m.bin")), m_bytes);
+            // The one read path of `cat`, the local API and the mount reads shards too.
+            const CliResult cat =
+                run({QStringLiteral("cat"), QStringLiteral("m"), QStringLiteral("m.bin")});
+            QVERIFY2(cat.code == 0, cat.describe().constData());
+            QVERIFY(cat.out == m_bytes);
+            putBack(gone);
+            // The chunk cache must not answer the next round's `cat` for the shards.
+            QDir(m_box->vault() + QStringLiteral("/chunk-cache")).removeRecursively();
+            ++pairs;
+        }
+    }
+    QCOMPARE(pairs, 15);
+}
+
+void TestErasureFloat::threeGoneLosesChunks()
+{
+    floatSharded();
+    const QStringList three = folders().mid(1, 3);
+    // Three providers whose folders cannot be found (moved, a disk not mounted): the chunks
+    // cannot be read now, and the error says which and why; they may come back, so this is a
+    // provider failure (exit 1), as it is for a chunk whose copies are all out of reach.
+    moveAway(three);
+    const QString away = m_box->path(QStringLiteral("out/away"));
+    const CliResult unreachable = run({QStringLiteral("restore"), QStringLiteral("m"),
+                                       QStringLiteral("--to"), away, QStringLiteral("--quiet")});
+    QCOMPARE(unreachable.code, 1);
+    static const QRegularExpression cannot(QStringLiteral(
+        "Chunk (bafkrei[a-z2-7]+) cannot be read: 3 of its 6 shards \\(shards 4\\+2\\) could "
+        "be read, 4 are needed \\(shard \\d+: .*The folder .* does not exist"));
+    QRegularExpressionMatch named = cannot.match(unreachable.errText());
+    QVERIFY2(named.hasMatch(), unreachable.describe().constData());
+    QVERIFY(chunkCids().contains(named.captured(1)));
+    QCOMPARE(test::CliSandbox::filesBelow(away), QStringList());
+    putBack(three);
+
+    // Three providers that lost the objects: the chunks are lost, exit 4, nothing half-written
+    // (no file, no temporary).
+    for (const QString& f : three) {
+        QVERIFY(QDir(f).removeRecursively());
+        QVERIFY(QDir().mkpath(f));
+    }
+    const QString out = m_box->path(QStringLiteral("out/three"));
+    const CliResult restored = run({QStringLiteral("restore"), QStringLiteral("m"),
+                                    QStringLiteral("--to"), out, QStringLiteral("--quiet")});
+    QCOMPARE(restored.code, IntegrityProblem);
+    static const QRegularExpression lost(QStringLiteral("Chunk (bafkrei[a-z2-7]+) is lost: 3 of "
+                                                        "its 6 shards \\(shards 4\\+2\\) are "
+                                                        "readable, 4 are needed"));
+    named = lost.match(restored.errText());
+    QVERIFY2(named.hasMatch(), restored.describe().constData());
+    QVERIFY(chunkCids().contains(named.captured(1)));
+    QCOMPARE(test::CliSandbox::filesBelow(out), QStringList());
+}
+
+void TestErasureFloat::floatAgainSendsOnlyMissingShards()
+{
+    // A float run again (as after a kill, or a provider that lost its objects) finds the shards
+    // by their CIDs, which the same chunk always gives, and sends only those that are not there.
+    floatSharded();
+    QStringList before;
+    for (const QString& folder : folders())
+        before += objectsIn(folder);
+    // Forget one provider's shards in this folder only: the float puts exactly those back.
+    const QString store3 = folders().at(3);
+    QVERIFY(QDir(store3).removeRecursively());
+    QVERIFY(QDir().mkpath(store3));
+    const QString file = m_box->path(QStringLiteral("input/m.bin"));
+    const CliResult again =
+        run({QStringLiteral("float"), file, QStringLiteral("--name"), QStringLiteral("m"),
+             QStringLiteral("--chunker"), QStringLiteral("fixed"), QStringLiteral("--chunk-size"),
+             QStringLiteral("256K"), QStringLiteral("--json")});
+    QVERIFY2(again.code == 0, again.describe().constData());
+    QStringList after;
+    for (const QString& folder : folders())
+        after += objectsIn(folder);
+    before.sort();
+    after.sort();
+    QCOMPARE(after, before);
+    QCOMPARE(objectsIn(store3).size(), 13);
+}
+
+void TestErasureFloat::anotherVaultReadsItFromTheCatalog()
+{
+    floatSharded();
+    const QStringList onB{QStringLiteral("--vault"), m_box->path(QStringLiteral("vault-b"))};
+    QCOMPARE(run(QStringList{QStringLiteral("init")} + onB).code, 0);
+    const QStringList all = folders();
+    for (int i = 0; i < all.size(); ++i) {
+        const CliResult added =
+            run(QStringList{QStringLiteral("provider"), QStringLiteral("add"),
+                            QStringLiteral("local"), QStringLiteral("shared%1").arg(i), all.at(i)} +
+                onB);
+        QVERIFY2(added.code == 0, added.describe().constData());
+    }
+    const CliResult key = m_box->shareCatalogKey({}, onB);
+    QVERIFY2(key.code == 0, key.describe().constData());
+    const CliResult synced =
+        run(QStringList{QStringLiteral("vault"), QStringLiteral("sync")} + onB);
+    QVERIFY2(synced.code == 0, synced.describe().constData());
+    // Two providers gone there too: vault B reads any four shards its manifest named.
+    const QStringList gone{all.at(0), all.at(4)};
+    moveAway(gone);
+    const QString out = m_box->path(QStringLiteral("out/b"));
+    const CliResult restored =
+        run(QStringList{QStringLiteral("restore"), QStringLiteral("m"), QStringLiteral("--to"), out,
+                        QStringLiteral("--quiet")} +
+            onB);
+    QVERIFY2(restored.code == 0, restored.describe().constData());
+    QCOMPARE(fileBytes(out + QStringLiteral("/m.bin")), m_bytes);
+    putBack(gone);
+}
+
+QTEST_GUILESS_MAIN(TestErasureFloat)
+#include "tst_erasure_float.moc"

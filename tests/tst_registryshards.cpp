@@ -1,0 +1,193 @@
+// Registry: chunks stored as erasure-coded shards (docs/erasure.md). Schema 18 records which
+// shards make a chunk (chunk_shards, each shard a row of `chunks`) and each model's scheme; a
+// shard a chunk names is referenced, so never an orphan to collect, until the chunk goes; a chunk
+// whose shards are stored counts as stored (readable from K shards, whole with all K+M); and a
+// registry of schema 17 upgrades to it.
+
+#include "registrytestsupport.h"
+
+#include <QtTest>
+
+using namespace mf;
+using namespace mf::test;
+
+class TestRegistryShards final : public RegistryTestBase
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init() { RegistryTestBase::init(); }
+    void cleanup() { RegistryTestBase::cleanup(); }
+    void recordAndReadShards();
+    void otherShardsForAChunkAreRefused();
+    void shardsAreReferencedWhileTheirChunkIs();
+    void storedShardsMakeAChunkReadable();
+    void modelKeepsItsScheme();
+    void repairMakesNoCopiesOfShardedChunks();
+    void upgradesFromSchema17();
+
+private:
+    // Chunk C of model m1 under 3+2: five shards, "C0".."C4".
+    QList<ShardRows::Shard> shardsOfC() const;
+};
+
+QList<ShardRows::Shard> TestRegistryShards::shardsOfC() const
+{
+    QList<ShardRows::Shard> out;
+    for (int i = 0; i < 5; ++i)
+        out.append(
+            ShardRows::Shard{i, cidOf(QByteArray("C" + QByteArray::number(i)).constData()), 4});
+    return out;
+}
+
+void TestRegistryShards::recordAndReadShards()
+{
+    buildVault(*m_r);
+    ShardRows& rows = m_r->shardRows();
+    QVERIFY(!rows.shardScheme(m_c));
+    QVERIFY(rows.shards(m_c, 3, 2).isEmpty());
+    QVERIFY2(rows.recordShards(m_c, 3, 2, shardsOfC()), qPrintable(m_r->lastError()));
+    const QList<ShardRows::Shard> got = rows.shards(m_c, 3, 2);
+    QCOMPARE(got.size(), 5);
+    for (int i = 0; i < 5; ++i) {
+        QCOMPARE(got.at(i).index, i);
+        QCOMPARE(got.at(i).cid, shardsOfC().at(i).cid);
+        QCOMPARE(got.at(i).size, qint64(4));
+    }
+    const auto scheme = rows.shardScheme(m_c);
+    QVERIFY(scheme);
+    QCOMPARE(scheme->k, 3);
+    QCOMPARE(scheme->m, 2);
+    // The same shards again change nothing.
+    Side side(dbPath());
+    const qint64 chunks = side.count(QStringLiteral("chunks"));
+    QVERIFY(rows.recordShards(m_c, 3, 2, shardsOfC()));
+    QCOMPARE(side.count(QStringLiteral("chunks")), chunks);
+    QCOMPARE(side.count(QStringLiteral("chunk_shards")), qint64(5));
+}
+
+void TestRegistryShards::otherShardsForAChunkAreRefused()
+{
+    buildVault(*m_r);
+    ShardRows& rows = m_r->shardRows();
+    QVERIFY(rows.recordShards(m_c, 3, 2, shardsOfC()));
+    Side side(dbPath());
+    const qint64 chunks = side.count(QStringLiteral("chunks"));
+    QList<ShardRows::Shard> other = shardsOfC();
+    other[2].cid = cidOf("not C2");
+    QVERIFY(!rows.recordShards(m_c, 3, 2, other));
+    QVERIFY2(m_r->lastError().contains(QStringLiteral("other shards")),
+             qPrintable(m_r->lastError()));
+    // Nothing of it stays: not the new shard's row either.
+    QCOMPARE(side.count(QStringLiteral("chunks")), chunks);
+    QCOMPARE(rows.shards(m_c, 3, 2).at(2).cid, shardsOfC().at(2).cid);
+    // Nor a count that is not K+M.
+    QVERIFY(!rows.recordShards(m_b, 3, 2, shardsOfC().mid(0, 4)));
+    QVERIFY(rows.shards(m_b, 3, 2).isEmpty());
+}
+
+void TestRegistryShards::shardsAreReferencedWhileTheirChunkIs()
+{
+    buildVault(*m_r);
+    QVERIFY(m_r->shardRows().recordShards(m_c, 3, 2, shardsOfC()));
+    auto orphans = [this] {
+        QStringList out;
+        for (const auto& [cid, size] : m_r->placementRows().orphanChunks())
+            out.append(cid);
+        return out;
+    };
+    for (const ShardRows::Shard& s : shardsOfC())
+        QVERIFY(!orphans().contains(s.cid));
+    // The chunk's row goes (its model removed, the orphan collected): its shards become orphans
+    // in turn.
+    Side side(dbPath());
+    QVERIFY(side.exec(QStringLiteral("PRAGMA foreign_keys = ON")));
+    QVERIFY(side.exec(QStringLiteral("DELETE FROM file_chunks WHERE cid = '%1'").arg(m_c)));
+    QVERIFY(side.exec(QStringLiteral("DELETE FROM placements WHERE cid = '%1'").arg(m_c)));
+    QVERIFY(side.exec(QStringLiteral("DELETE FROM chunks WHERE cid = '%1'").arg(m_c)));
+    QCOMPARE(side.count(QStringLiteral("chunk_shards")), qint64(0));
+    for (const ShardRows::Shard& s : shardsOfC())
+        QVERIFY(orphans().contains(s.cid));
+}
+
+void TestRegistryShards::storedShardsMakeAChunkReadable()
+{
+    buildVault(*m_r);
+    // C has only a missing copy: lost, until it is stored as shards.
+    QVERIFY(m_r->placementRows().chunksWithoutPlacement().contains(m_c));
+    QVERIFY(m_r->shardRows().recordShards(m_c, 3, 2, shardsOfC()));
+    const QList<ShardRows::Shard> shards = shardsOfC();
+    // Two of five shards stored: fewer than K, still lost.
+    for (int i = 0; i < 2; ++i)
+        QVERIFY(m_r->placementRows().recordPlacement(
+            placement(shards.at(i).cid, i % 2 ? m_p2 : m_p1, PlacementState::Stored)));
+    QVERIFY(m_r->placementRows().chunksWithoutPlacement().contains(m_c));
+    const auto m1 = m_r->modelRows().model(m_m1);
+    QVERIFY(m1);
+    QCOMPARE(summarizeModel(*m_r, *m1, 2).lost, 1);
+    QCOMPARE(m_r->healthRows().modelCounts({m_m1}).value(m_m1).chunksByCopies.value(0), 1);
+    // K of them: readable.
+    QVERIFY(m_r->placementRows().recordPlacement(
+        placement(shards.at(2).cid, m_p1, PlacementState::Stored)));
+    QVERIFY(!m_r->placementRows().chunksWithoutPlacement().contains(m_c));
+    // `info` and `list` count it as one copy: there, but degraded.
+    QCOMPARE(summarizeModel(*m_r, *m1, 2).lost, 0);
+    QCOMPARE(summarizeModel(*m_r, *m1, 2).underReplicated, 2); // B and C
+    QCOMPARE(m_r->healthRows().modelCounts({m_m1}).value(m_m1).chunksByCopies.value(0), 0);
+    // A's and B's copies stay judged as copies (one copy short of two: B's second is pending).
+    QCOMPARE(m_r->healthRows().underReplicatedChunks(m_m1), 2); // B, and C (3 of 5 shards)
+    for (int i = 3; i < 5; ++i)
+        QVERIFY(m_r->placementRows().recordPlacement(
+            placement(shards.at(i).cid, m_p2, PlacementState::Stored)));
+    QCOMPARE(m_r->healthRows().underReplicatedChunks(m_m1), 1); // B only: C is whole
+    QCOMPARE(summarizeModel(*m_r, *m1, 2).underReplicated, 1);
+    QCOMPARE(m_r->healthRows().modelCounts({m_m1}).value(m_m1).chunksByCopies.value(2), 2); // A, C
+}
+
+void TestRegistryShards::modelKeepsItsScheme()
+{
+    buildVault(*m_r);
+    QCOMPARE(m_r->shardRows().modelRedundancy(m_m1), QString());
+    QVERIFY(m_r->shardRows().setModelRedundancy(m_m1, QStringLiteral("shards 4+2")));
+    QCOMPARE(m_r->shardRows().modelRedundancy(m_m1), QStringLiteral("shards 4+2"));
+    QCOMPARE(m_r->shardRows().modelRedundancy(m_m2), QString());
+}
+
+void TestRegistryShards::repairMakesNoCopiesOfShardedChunks()
+{
+    buildVault(*m_r);
+    auto toRepair = [this] {
+        QStringList out;
+        for (const ScrubRows::ChunkToRepair& c : m_r->scrubRows().chunksToRepair({}, 100, 2, {}, 0))
+            out.append(c.cid);
+        return out;
+    };
+    QVERIFY(toRepair().contains(m_c));
+    QVERIFY(m_r->shardRows().recordShards(m_c, 3, 2, shardsOfC()));
+    // Its shards are no model's chunks either: repair makes no copies of them.
+    const QStringList after = toRepair();
+    QVERIFY(!after.contains(m_c));
+    QVERIFY(after.contains(m_b));
+    for (const ShardRows::Shard& s : shardsOfC())
+        QVERIFY(!after.contains(s.cid));
+}
+
+void TestRegistryShards::upgradesFromSchema17()
+{
+    buildVault(*m_r);
+    m_r.reset();
+    {
+        Side side(dbPath());
+        for (const QString& sql : schemaRewind(17))
+            QVERIFY2(side.exec(sql), qPrintable(sql));
+    }
+    m_r = openRegistry();
+    QVERIFY(m_r);
+    QCOMPARE(m_r->schemaVersion(), migrations::latestVersion());
+    QCOMPARE(m_r->shardRows().modelRedundancy(m_m1), QString());
+    QVERIFY(m_r->shardRows().recordShards(m_c, 3, 2, shardsOfC()));
+    QCOMPARE(m_r->shardRows().shards(m_c, 3, 2).size(), 5);
+}
+
+QTEST_GUILESS_MAIN(TestRegistryShards)
+#include "tst_registryshards.moc"
