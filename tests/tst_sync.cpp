@@ -314,6 +314,47 @@ private Q_SLOTS:
             },
             JobTimeoutMs));
     }
+    void aRecoveryCountsWhatTheSyncBesideItTookIn()
+    {
+        // Attaching storage asks for a recovery while a sync of the engine's own (the one at
+        // open, the scheduler's) may be reading the same catalogs and take the models in first.
+        // The recovery's report counts them all the same: "0 model(s) added" for storage that
+        // brought one would tell the user the attach found nothing. Each round asks for a sync
+        // just before the recovery, as the attach dialog does after the open.
+        TestVault a;
+        TestVault b;
+        QVERIFY(a.ok() && b.ok());
+        const QString shared = a.path(QStringLiteral("shared"));
+        // A's other folders hold no catalog: the recovery looks for a store in each before it
+        // reads, which gives the sync asked first the lead the one at open has in the app.
+        QStringList folders{shared};
+        for (int i = 0; i < 4; ++i)
+            folders.append(a.path(QStringLiteral("empty-%1").arg(i)));
+        QVERIFY(useSharedFolders(a, folders));
+        QVERIFY(useSharedFolders(b, {shared}));
+        QVERIFY(shareCatalogKey(a.vault.get(), b.vault.get()));
+        const QString dir = a.vault->directory();
+        a.vault.reset();
+
+        Engine engine;
+        QSignalSpy synced(&engine, &Engine::catalogSynced);
+        QSignalSpy recovered(&engine, &Engine::catalogRecovered);
+        QVERIFY(openEngine(engine, dir));
+        QVERIFY(QTest::qWaitFor([&] { return !synced.isEmpty(); }, JobTimeoutMs));
+        for (int round = 0; round < 6; ++round) {
+            const QString name = QStringLiteral("round-%1").arg(round);
+            QVERIFY(floatTestFile(b, name, 64 * KiB, 50 + round, 1) > 0);
+            CatalogPublishJob publish(b.vault.get());
+            QVERIFY(run(publish) && publish.error().ok());
+            recovered.clear();
+            engine.syncCatalog();
+            engine.recoverCatalog();
+            QVERIFY(QTest::qWaitFor([&] { return !recovered.isEmpty(); }, JobTimeoutMs));
+            const QString report = recovered.first().at(0).toString();
+            QVERIFY2(report.contains(QStringLiteral("1 model(s) added")),
+                     qPrintable(QStringLiteral("round %1: %2").arg(round).arg(report)));
+        }
+    }
 };
 
 QTEST_GUILESS_MAIN(TestSync)

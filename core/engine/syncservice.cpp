@@ -75,6 +75,7 @@ void SyncService::close()
             delete job;
         }
     m_catalogJobs.clear();
+    m_recovery = {};
     m_vault = nullptr;
 }
 

@@ -108,8 +108,11 @@ private:
     // Catalog jobs that are not transfers of their own (syncservice_catalog.cpp).
     void runCatalogJob(TransferJob* job, std::function<void()> then);
     static QString withoutCatalogNote(const QString& providers);
-    // Keeps what a sync says other computers removed, and tells the rows.
-    void noteRemovalsTaken(const CatalogSyncJob::Report& report);
+    // Keeps what a sync says other computers removed, and tells the rows; counts what it took
+    // in for a recovery waiting to report.
+    void noteTakenIn(const CatalogSyncJob::Report& report);
+    // Calls `again` once the catalog jobs running now have ended, and says whether it waits.
+    bool waitForCatalogJobs(std::function<void()> again);
 
     Queue m_queue;
     Vault* m_vault = nullptr;
@@ -128,6 +131,17 @@ private:
     // restore or verify that finds the chunks gone says (checkRemovedElsewhere()).
     QHash<QString, CatalogSyncJob::Report::Removal> m_removalsTaken;
     QString m_withoutCatalogSaid; // providers keeping no catalog, as last said (said once)
+    // A recovery asked for (attaching storage) waits for the catalog jobs already running; a
+    // sync among them may take the attached storage's models in first (the one at open reads
+    // the provider just added once the key is here), and its report then counts them.
+    struct PendingRecovery
+    {
+        bool asked = false;
+        bool waiting = false;
+        int added = 0;
+        int changed = 0;
+    };
+    PendingRecovery m_recovery;
     QTimer* m_diskCheck = nullptr;
     bool m_diskLowSaid = false;
 };

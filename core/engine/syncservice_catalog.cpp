@@ -11,6 +11,7 @@
 #include "vault/vault.h"
 
 #include <optional>
+#include <utility>
 
 namespace mf {
 
@@ -55,7 +56,7 @@ void SyncService::syncCatalog()
                 Q_EMIT modelChanged(id);
             if (!r.changedModels.isEmpty() && r.removedModels.isEmpty())
                 Q_EMIT statsChanged();
-            noteRemovalsTaken(r);
+            noteTakenIn(r);
             problems += sync->warnings() + r.unresolved;
             if (!sync->error().ok())
                 problems.prepend(sync->error().message);
@@ -83,9 +84,20 @@ void SyncService::recoverCatalog()
 {
     if (!m_vault)
         return;
+    m_recovery.asked = true;
+    if (m_recovery.waiting)
+        return; // one recovery is enough for both asks
+    m_recovery.waiting = true;
+    if (waitForCatalogJobs([this] {
+            m_recovery.waiting = false;
+            recoverCatalog();
+        }))
+        return;
+    m_recovery.waiting = false;
     auto* job = new RecoverJob(m_vault, {}, this);
     runCatalogJob(job, [this, job] {
         const RecoverJob::Report& r = job->report();
+        const PendingRecovery before = std::exchange(m_recovery, {});
         for (const qint64 id : r.sync.changedModels)
             Q_EMIT modelChanged(id);
         for (const qint64 id : r.sync.removedModels)
@@ -97,8 +109,8 @@ void SyncService::recoverCatalog()
         lines.append(tr("Found the catalogs of %1 vault(s): %2 model(s) added, %3 changed; %4 "
                         "copies of chunks found on the providers.")
                          .arg(r.sync.vaults)
-                         .arg(r.sync.modelsAdded)
-                         .arg(r.sync.modelsChanged)
+                         .arg(r.sync.modelsAdded + before.added)
+                         .arg(r.sync.modelsChanged + before.changed)
                          .arg(r.sync.placementsFound));
         if (!r.noCatalog.isEmpty())
             lines.append(tr("No catalog on: %1.").arg(r.noCatalog.join(tr(", "))));
@@ -136,10 +148,17 @@ void SyncService::importCatalogKey(const QString& recoveryText, AfterKeyImport t
         Q_EMIT catalogKeyImported(key ? tr("No vault is open") : why);
         return;
     }
+    // From now on a sync may read the other computer's catalog: what it takes in is the
+    // recovery's to report.
+    if (then == AfterKeyImport::Recover)
+        m_recovery.asked = true;
     CatalogKeyLoader::importKey(m_vault, *key, this, [this, then](const Error& error) {
         Q_EMIT catalogKeyImported(error.ok() ? QString() : error.message);
-        if (!error.ok())
+        if (!error.ok()) {
+            if (then == AfterKeyImport::Recover && !m_recovery.waiting)
+                m_recovery = {};
             return;
+        }
         // What this computer could not read before (another computer's signed catalog) is
         // read now; its own state is signed again under this key. One job does it: a sync
         // started beside the recovery would take the models in first, and the recovery's
@@ -156,13 +175,8 @@ void SyncService::checkRemovedElsewhere(const QString& modelName,
 {
     // A sync under way (the one at open, the scheduler's) may take the removal in first: its
     // report says so once it ends.
-    if (!m_catalogJobs.isEmpty() && m_catalogJobs.last()) {
-        connect(
-            m_catalogJobs.last(), &TransferJob::finished, this,
-            [this, modelName, then] { checkRemovedElsewhere(modelName, then); },
-            Qt::QueuedConnection);
+    if (waitForCatalogJobs([this, modelName, then] { checkRemovedElsewhere(modelName, then); }))
         return;
-    }
     // A removal taken in counts only while no model of that name is here again (one floated
     // since under the same name is another model).
     const auto removed = [this, modelName] {
@@ -180,13 +194,27 @@ void SyncService::checkRemovedElsewhere(const QString& modelName,
         return said();
     auto* sync = new CatalogSyncJob(m_vault, this);
     runCatalogJob(sync, [this, sync, said] {
-        noteRemovalsTaken(sync->report());
+        noteTakenIn(sync->report());
         said();
     });
 }
 
-void SyncService::noteRemovalsTaken(const CatalogSyncJob::Report& report)
+bool SyncService::waitForCatalogJobs(std::function<void()> again)
 {
+    if (m_catalogJobs.isEmpty() || !m_catalogJobs.last())
+        return false;
+    // Queued: a publish job's end starts its sync first, which is then waited for in turn.
+    connect(m_catalogJobs.last(), &TransferJob::finished, this, std::move(again),
+            Qt::QueuedConnection);
+    return true;
+}
+
+void SyncService::noteTakenIn(const CatalogSyncJob::Report& report)
+{
+    if (m_recovery.asked) {
+        m_recovery.added += report.modelsAdded;
+        m_recovery.changed += report.modelsChanged;
+    }
     for (const CatalogSyncJob::Report::Removal& r : report.removals)
         m_removalsTaken.insert(r.name, r);
     for (const qint64 removed : report.removedModels)
