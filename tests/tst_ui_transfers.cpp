@@ -616,9 +616,32 @@ private Q_SLOTS:
         view.cancelAction()->trigger();
         QVERIFY(view.cancelQuestion());
         QVERIFY(button(QStringLiteral("Cancel it")));
+        const QDateTime asked = QDateTime::currentDateTime();
         button(QStringLiteral("Cancel it"))->click();
         QVERIFY(
             QTest::qWaitFor([&] { return stateOf(model, id) == State::Cancelled; }, JobTimeoutMs));
+        const QDateTime ended = QDateTime::currentDateTime();
+
+        // Its row says when it was cancelled, and calls that time so: it did not finish. The
+        // same time comes back after a restart.
+        const TransferInfo* cancelled = model.transfer(model.rowOf(id));
+        QVERIFY(cancelled->finished >= asked && cancelled->finished <= ended);
+        const QDateTime when = cancelled->finished;
+        auto* details = view.findChild<TransferDetails*>();
+        QVERIFY(details);
+        QCOMPARE(details->field(QStringLiteral("Finished")),
+                 QLocale().toString(when, QLocale::ShortFormat));
+        QCOMPARE(details->label(QStringLiteral("Finished")), QStringLiteral("Cancelled:"));
+        QVERIFY(model.index(model.rowOf(id), TransfersModel::TitleColumn)
+                    .data(Qt::ToolTipRole)
+                    .toString()
+                    .startsWith(QStringLiteral("Cancelled at ")));
+        Engine again; // as after a restart: the row is read back from the vault
+        TransfersModel reopened(&again);
+        QVERIFY(openEngine(again, dir));
+        QCOMPARE(reopened.rowCount(), 1);
+        QCOMPARE(reopened.transfer(0)->state, State::Cancelled);
+        QCOMPARE(reopened.transfer(0)->finished, when);
     }
 
     // A float of a folder shows each file as a child row with its own progress, under a model

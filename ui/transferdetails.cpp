@@ -88,6 +88,12 @@ void TransferDetails::setRow(QLabel* value, const QString& text)
     m_labels.value(value)->setVisible(!text.isEmpty());
 }
 
+QString TransferDetails::label(const QString& name) const
+{
+    const QLabel* label = m_labels.value(m_rows.value(name));
+    return label ? label->text() : QString();
+}
+
 QString TransferDetails::field(const QString& name) const
 {
     const QLabel* value = m_rows.value(name);
@@ -123,6 +129,11 @@ void TransferDetails::showTransfer(const TransferInfo* info)
         doing = tr("Waiting until %1 for a paused provider").arg(when(info->waitingUntil));
     setRow(m_rows.value(tr("Doing")), doing);
     setRow(m_rows.value(tr("Started")), when(info->started));
+    // A cancelled or failed transfer did not finish: its row says what ended it.
+    m_labels.value(m_rows.value(tr("Finished")))
+        ->setText(info->state == State::Cancelled ? tr("Cancelled:")
+                  : info->state == State::Failed  ? tr("Failed:")
+                                                  : tr("Finished:"));
     setRow(m_rows.value(tr("Finished")), when(info->finished));
     setRow(m_rows.value(tr("Ran for")),
            info->activeMs > 0 ? units::formatDuration(info->activeMs / 1000) : QString());

@@ -28,6 +28,9 @@ public:
     // "Started", "Finished", "Ran for", "Average rate", "Already stored", "Warnings", "Error"),
     // empty when the row is hidden.
     QString field(const QString& name) const;
+    // What the row called `name` is labelled now ("Finished" reads "Cancelled:" for a
+    // cancelled transfer).
+    QString label(const QString& name) const;
     QSize sizeHint() const override; // room for the usual rows, whatever is shown now
 
 private:

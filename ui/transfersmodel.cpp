@@ -241,10 +241,13 @@ QVariant TransfersModel::data(const QModelIndex& index, int role) const
             return t->error;
         if (!t->warnings.isEmpty())
             return t->warnings.join(QLatin1Char('\n'));
-        if (t->finished.isValid())
-            return tr("%1, finished %2")
-                .arg(TransferInfo::stateName(t->state),
-                     QLocale().toString(t->finished, QLocale::ShortFormat));
+        if (t->finished.isValid()) {
+            // A cancelled or failed transfer did not finish: it ended then.
+            const QString at = QLocale().toString(t->finished, QLocale::ShortFormat);
+            return t->state == TransferInfo::State::Cancelled ? tr("Cancelled at %1").arg(at)
+                   : t->state == TransferInfo::State::Failed  ? tr("Failed at %1").arg(at)
+                                                              : tr("Finished at %1").arg(at);
+        }
         return tr("Added %1").arg(QLocale().toString(t->created, QLocale::ShortFormat));
     case Qt::AccessibleTextRole:
         return tr("%1: %2, %3").arg(t->title, stateText(*t), progressText(*t));
