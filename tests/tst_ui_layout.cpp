@@ -10,9 +10,11 @@
 #include "mainwindow.h"
 #include "modelbrowser.h"
 #include "modeldetails.h"
+#include "modellistmodel.h"
 #include "providerdialog.h"
 #include "readablecolor.h"
 #include "speedgraph.h"
+#include "synctestsupport.h"
 #include "testsupport.h"
 #include "testvault.h"
 #include "transfer/floatjob.h"
@@ -25,6 +27,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QScreen>
+#include <QScrollBar>
 #include <QSettings>
 #include <QSpinBox>
 #include <QTableView>
@@ -267,6 +270,43 @@ private Q_SLOTS:
                                     .arg(header->sectionSize(column))
                                     .arg(header->sectionSizeHint(column))));
         }
+    }
+
+    // The health is what a user looks for first: in a 900 px window it shows whole, next to
+    // the name, without scrolling sideways (it was the seventh column, cut at the window's edge).
+    void healthShowsWholeInANarrowWindow()
+    {
+        TestVault tv;
+        QVERIFY(tv.ok());
+        QVERIFY(floatTestFile(tv, QStringLiteral("narrow"), 300 * KiB, 5, 1) > 0);
+        const QString dir = tv.vault->directory();
+        tv.vault.reset();
+        Engine engine;
+        MainWindow window(&engine);
+        window.resize(900, 600);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QSignalSpy opened(&engine, &Engine::opened);
+        engine.open(dir);
+        QVERIFY(opened.wait(JobTimeoutMs));
+        QTableView* view = window.browser()->view();
+        QVERIFY(QTest::qWaitFor([&] { return view->model()->rowCount() == 1; }, JobTimeoutMs));
+        const QModelIndex health = view->model()->index(0, ModelListModel::ReplicasColumn);
+        QVERIFY(QTest::qWaitFor(
+            [&] { return health.data().toString().contains(QLatin1String("healthy")); },
+            JobTimeoutMs));
+        QCOMPARE(view->horizontalScrollBar()->value(), 0);
+        const QRect cell = view->visualRect(health);
+        QVERIFY2(view->viewport()->rect().contains(cell),
+                 qPrintable(QStringLiteral("the health cell is at x %1..%2 of a %3 px list")
+                                .arg(cell.left())
+                                .arg(cell.right())
+                                .arg(view->viewport()->width())));
+        QVERIFY2(cell.width() >= view->sizeHintForIndex(health).width(),
+                 qPrintable(QStringLiteral("“%1” gets %2 px, needs %3")
+                                .arg(health.data().toString())
+                                .arg(cell.width())
+                                .arg(view->sizeHintForIndex(health).width())));
     }
 
     // Adwaita-dark's colours: a deep blue selection meant under white text, on dark grey.

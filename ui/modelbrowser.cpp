@@ -140,6 +140,9 @@ ModelBrowser::ModelBrowser(Engine* engine, QWidget* parent)
     for (int column = 0; column < header->count(); ++column)
         header->resizeSection(column,
                               qMax(header->sectionSize(column), header->sectionSizeHint(column)));
+    // The health beside the name: it is what a user looks for first, and as the seventh column
+    // it was cut at the edge of a 900 px window.
+    header->moveSection(header->visualIndex(ModelListModel::ReplicasColumn), 1);
     // Reached by the keyboard (Tab from the search box), the list selects the row it focuses:
     // the model actions act on the selection, and a focused row that is not selected left
     // Delete and Ctrl+R doing nothing.
