@@ -247,13 +247,13 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("once")), QStringLiteral("degraded"),
                                   JobTimeoutMs);
         // The vault wants one copy now: the model has what it wants.
-        m_engine->setReplicationFactor(1);
+        m_engine->setRedundancy(RedundancyScheme::makeCopies(1));
         QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("once")), QStringLiteral("healthy"),
                                   JobTimeoutMs);
         QVERIFY(
             replicasText(QStringLiteral("once")).startsWith(QStringLiteral("1 of 1 · healthy · ")));
         // And two again: short again.
-        m_engine->setReplicationFactor(2);
+        m_engine->setRedundancy(RedundancyScheme::makeCopies(2));
         QTRY_COMPARE_WITH_TIMEOUT(health(QStringLiteral("once")), QStringLiteral("degraded"),
                                   JobTimeoutMs);
     }

@@ -6,6 +6,7 @@
 #include "engine/engine.h"
 #include "qrtestsupport.h"
 #include "settingsdialog.h"
+#include "synctestsupport.h"
 #include "testvault.h"
 #include "uitestsupport.h"
 
@@ -68,7 +69,7 @@ private Q_SLOTS:
         QVERIFY(tv.ok());
         const QString dir = tv.vault->directory();
         const SettingsDialog::Values before = SettingsDialog::load(&tv.registry());
-        QCOMPARE(before.replicas, 1);
+        QCOMPARE(before.redundancy, RedundancyScheme::makeCopies(1));
         QVERIFY(before.flushWrites);
         tv.vault.reset();
 
@@ -79,11 +80,11 @@ private Q_SLOTS:
 
         SettingsDialog dialog(&engine, before);
         QCOMPARE(labelsShowingAmpersand(dialog), QStringList());
-        auto* replicas = dialog.findChildren<QSpinBox*>().at(0);
-        replicas->setValue(3);
-        auto* chunker = dialog.findChild<QComboBox*>();
-        chunker->setCurrentIndex(3);                               // fixed 8 MiB
-        dialog.findChildren<QSpinBox*>().at(1)->setValue(4);       // transfers at once
+        dialog.findChild<QSpinBox*>(QStringLiteral("redundancyCopies"))->setValue(3);
+        auto* chunker = dialog.findChild<QComboBox*>(QStringLiteral("chunker"));
+        QVERIFY(chunker);
+        chunker->setCurrentIndex(3); // fixed 8 MiB
+        dialog.findChild<QSpinBox*>(QStringLiteral("concurrency"))->setValue(4);
         dialog.findChildren<QCheckBox*>().at(1)->setChecked(true); // start at login
         QCheckBox* flush = dialog.findChildren<QCheckBox*>().at(2);
         QVERIFY(flush->isChecked());
@@ -116,6 +117,58 @@ private Q_SLOTS:
             explained |= label->text().contains(QStringLiteral("absolute"));
         QVERIFY(explained);
         autostart::setEnabled(false);
+    }
+
+    // Issue 41: the scheme is chosen in Settings as `config redundancy` chooses it, with what it
+    // costs and survives in plain words; one the providers cannot hold is refused with the
+    // reason, and the vault keeps the scheme it had.
+    void redundancyIsChosenInSettings()
+    {
+        TestVault tv;
+        QVERIFY(tv.ok());
+        QStringList folders;
+        for (int i = 0; i < 5; ++i)
+            folders.append(tv.path(QStringLiteral("store-%1").arg(i)));
+        QVERIFY(useSharedFolders(tv, folders));
+        const QString dir = tv.vault->directory();
+        const SettingsDialog::Values before = SettingsDialog::load(&tv.registry());
+        QCOMPARE(before.providers, 5);
+        tv.vault.reset();
+        Engine engine;
+        QSignalSpy opened(&engine, &Engine::opened);
+        engine.open(dir);
+        QVERIFY(opened.wait(JobTimeoutMs));
+
+        SettingsDialog dialog(&engine, before);
+        auto* kind = dialog.findChild<QComboBox*>(QStringLiteral("redundancyKind"));
+        auto* data = dialog.findChild<QSpinBox*>(QStringLiteral("redundancyData"));
+        auto* parity = dialog.findChild<QSpinBox*>(QStringLiteral("redundancyParity"));
+        auto* said = dialog.findChild<QLabel*>(QStringLiteral("redundancyDescription"));
+        QVERIFY(kind && data && parity && said);
+        kind->setCurrentIndex(kind->findData(int(RedundancyScheme::Kind::Shards)));
+        data->setValue(4);
+        parity->setValue(2);
+        QVERIFY2(said->text().contains(QStringLiteral("needs 6 providers")),
+                 qPrintable(said->text()));
+        dialog.accept();
+        QVERIFY(dialog.result() != int(QDialog::Accepted));
+        bool explained = false;
+        for (QLabel* label : dialog.findChildren<QLabel*>())
+            explained |= label != said && label->isVisibleTo(&dialog) &&
+                         label->text().contains(QStringLiteral("shards 4+2 needs 6 providers"));
+        QVERIFY(explained);
+
+        parity->setValue(1);
+        QVERIFY2(said->text().startsWith(
+                     QStringLiteral("1.25× the model's size, survives losing any 1 of your 5 "
+                                    "providers.")),
+                 qPrintable(said->text()));
+        dialog.accept();
+        QCOMPARE(dialog.result(), int(QDialog::Accepted));
+        QVERIFY(QTest::qWaitFor([&] {
+            auto v = Vault::open(dir, Vault::OpenMode::CreateIfMissing, nullptr);
+            return v && v->redundancy() == RedundancyScheme::makeShards(4, 1);
+        }));
     }
 
     // The local HTTP API: off by default; turned on in Settings it serves while the app runs,

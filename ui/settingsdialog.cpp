@@ -4,6 +4,7 @@
 #include "chunking/chunkerparams.h"
 #include "engine/engine.h"
 #include "recoverykeybox.h"
+#include "redundancybox.h"
 #include "registry/registry.h"
 #include "vault/vault.h"
 #include "watchedfoldersbox.h"
@@ -56,7 +57,6 @@ std::optional<QHostAddress> listenAddress(const QString& text)
     return address;
 }
 // The vault's own settings, as core/vault/vault.cpp names them in the registry.
-const QString ReplicationSetting = QStringLiteral("replication");
 const QString ChunkerSetting = QStringLiteral("chunker");
 constexpr qint64 MiBps = 1024 * 1024;
 
@@ -84,8 +84,8 @@ SettingsDialog::Values SettingsDialog::load(Registry* registry)
         v.apiAddress = QStringLiteral("127.0.0.1");
     v.chunker = ChunkerParams::defaults().toString();
     if (registry) {
-        v.replicas =
-            qMax(1, registry->settings().setting(ReplicationSetting, QStringLiteral("2")).toInt());
+        v.redundancy = Vault::redundancyIn(*registry);
+        v.providers = Vault::providersTakingCopiesIn(*registry);
         if (const auto params =
                 ChunkerParams::fromString(registry->settings().setting(ChunkerSetting)))
             v.chunker = params->toString();
@@ -124,7 +124,7 @@ SettingsDialog::SettingsDialog(Engine* engine, const Values& current, QWidget* p
     : QDialog(parent)
     , m_engine(engine)
     , m_initial(current)
-    , m_replicas(new QSpinBox(this))
+    , m_redundancy(new RedundancyBox(current.redundancy, current.providers, this))
     , m_chunker(new QComboBox(this))
     , m_concurrency(new QSpinBox(this))
     , m_upload(new QSpinBox(this))
@@ -152,10 +152,6 @@ SettingsDialog::SettingsDialog(Engine* engine, const Values& current, QWidget* p
     setWindowTitle(tr("Settings"));
     setAccessibleName(tr("Settings"));
 
-    m_replicas->setRange(1, 16);
-    m_replicas->setValue(current.replicas);
-    m_replicas->setToolTip(tr("Copies of every chunk, each on a different provider"));
-
     const struct
     {
         QString label;
@@ -176,6 +172,8 @@ SettingsDialog::SettingsDialog(Engine* engine, const Values& current, QWidget* p
     m_chunker->setToolTip(tr("How new floats cut files into chunks; models already floated keep "
                              "theirs"));
 
+    m_chunker->setObjectName(QStringLiteral("chunker"));
+    m_concurrency->setObjectName(QStringLiteral("concurrency"));
     m_concurrency->setRange(1, 16);
     m_concurrency->setValue(current.concurrency);
     for (QSpinBox* box : {m_upload, m_download}) {
@@ -312,7 +310,7 @@ SettingsDialog::SettingsDialog(Engine* engine, const Values& current, QWidget* p
     }
 
     auto* form = new QFormLayout;
-    form->addRow(tr("&Replication factor:"), m_replicas);
+    form->addRow(tr("&Redundancy:"), m_redundancy);
     form->addRow(tr("C&hunker:"), m_chunker);
     form->addRow(tr("&Transfers at once:"), m_concurrency);
     form->addRow(tr("&Upload limit:"), m_upload);
@@ -361,7 +359,8 @@ SettingsDialog::SettingsDialog(Engine* engine, const Values& current, QWidget* p
 SettingsDialog::Values SettingsDialog::values() const
 {
     Values v;
-    v.replicas = m_replicas->value();
+    v.redundancy = m_redundancy->scheme();
+    v.providers = m_initial.providers;
     v.chunker = m_chunker->currentData().toString();
     v.concurrency = m_concurrency->value();
     v.uploadLimit = qint64(m_upload->value()) * MiBps;
@@ -419,6 +418,8 @@ void SettingsDialog::accept()
         m_message->setText(message);
         m_message->setVisible(true);
     };
+    if (v.redundancy != m_initial.redundancy && !m_redundancy->refusal().isEmpty())
+        return fail(m_redundancy->refusal());
     if (v.vaultDirectory.isEmpty() || !QDir::isAbsolutePath(v.vaultDirectory))
         return fail(tr("The vault folder must be an absolute path"));
     const auto address = listenAddress(v.apiAddress);
@@ -450,8 +451,8 @@ void SettingsDialog::accept()
         if (v.syncOnMetered != m_initial.syncOnMetered ||
             v.syncOnBattery != m_initial.syncOnBattery)
             m_engine->setSyncPolicy(v.syncOnMetered, v.syncOnBattery);
-        if (v.replicas != m_initial.replicas)
-            m_engine->setReplicationFactor(v.replicas);
+        if (v.redundancy != m_initial.redundancy)
+            m_engine->setRedundancy(v.redundancy);
         if (v.chunker != m_initial.chunker)
             m_engine->setChunker(v.chunker);
         if (v.flushWrites != m_initial.flushWrites)

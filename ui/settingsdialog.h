@@ -1,5 +1,7 @@
 #pragma once
 
+#include "chunking/redundancyscheme.h"
+
 #include <QDialog>
 
 class QCheckBox;
@@ -18,6 +20,7 @@ class Registry;
 namespace mf::ui {
 
 class MountSwitch;
+class RedundancyBox;
 
 // Settings: the vault's replication factor, chunker and durability (kept in the vault, changed
 // through the Engine), and this computer's preferences (kept in QSettings): transfers at once,
@@ -30,9 +33,10 @@ class SettingsDialog final : public QDialog
 public:
     struct Values
     {
-        int replicas = 2;
-        QString chunker;         // ChunkerParams::toString()
-        bool flushWrites = true; // the vault's durability (Vault::flushWrites())
+        RedundancyScheme redundancy; // the vault's (Vault::redundancy())
+        int providers = 0;           // the vault's that take new copies
+        QString chunker;             // ChunkerParams::toString()
+        bool flushWrites = true;     // the vault's durability (Vault::flushWrites())
         int concurrency = 2;
         qint64 uploadLimit = 0; // bytes per second, 0: none
         qint64 downloadLimit = 0;
@@ -79,7 +83,7 @@ private:
 
     Engine* m_engine;
     Values m_initial;
-    QSpinBox* m_replicas;
+    RedundancyBox* m_redundancy;
     QComboBox* m_chunker;
     QSpinBox* m_concurrency;
     QSpinBox* m_upload;   // MiB/s

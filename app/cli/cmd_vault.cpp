@@ -161,9 +161,7 @@ private:
     // `config redundancy [SCHEME]`: shows the scheme, or sets it when the providers can hold it.
     void redundancy(Vault* vault, const QString& text)
     {
-        int providers = 0;
-        for (const ProviderRecord& pr : vault->registry().providerRows().providers())
-            providers += pr.takesNewCopies() ? 1 : 0;
+        const int providers = vault->providersTakingCopies();
         if (!text.isEmpty()) {
             QString why;
             const auto scheme = RedundancyScheme::parse(text, &why);
@@ -171,16 +169,8 @@ private:
                 console().error(why);
                 return finish(Usage);
             }
-            // Two shards of one chunk never share a provider: with fewer providers than K+M the
-            // scheme cannot be kept at all. Copies are capped by the providers, as before.
-            if (scheme->isShards() && providers < scheme->providersNeeded()) {
-                console().error(
-                    QStringLiteral("%1 needs %2 providers that take new copies, one for each "
-                                   "shard of a chunk, and this vault has %3: add providers or "
-                                   "choose fewer shards.")
-                        .arg(scheme->toString())
-                        .arg(scheme->providersNeeded())
-                        .arg(providers));
+            if (const QString refused = scheme->refusal(providers); !refused.isEmpty()) {
+                console().error(refused);
                 return finish(Failed);
             }
             if (!vault->setRedundancy(*scheme)) {

@@ -103,4 +103,15 @@ QString RedundancyScheme::describe(int providers) const
                       .arg(providers);
 }
 
+QString RedundancyScheme::refusal(int providers) const
+{
+    if (!isShards() || providers >= providersNeeded())
+        return {};
+    return QStringLiteral("%1 needs %2 providers that take new copies, one for each shard of a "
+                          "chunk, and this vault has %3: add providers or choose fewer shards.")
+        .arg(toString())
+        .arg(providersNeeded())
+        .arg(providers);
+}
+
 } // namespace mf

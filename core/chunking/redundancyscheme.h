@@ -42,6 +42,10 @@ struct RedundancyScheme
     // survives losing any 2 of your 6 providers". `providers`: those that take new copies; when
     // fewer than the scheme needs, the sentence says so instead.
     QString describe(int providers) const;
+    // Why the vault cannot take this scheme with `providers` that take new copies (empty: it
+    // can). Two shards of one chunk never share a provider, so shards need K+M of them; copies
+    // are capped by the providers at each float, as they always were.
+    QString refusal(int providers) const;
 
     friend bool operator==(const RedundancyScheme& a, const RedundancyScheme& b)
     {

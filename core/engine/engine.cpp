@@ -394,9 +394,9 @@ void Engine::importCatalogKeyAndRecover(const QString& recoveryText)
     post(m_worker, [w = m_worker, recoveryText] { w->importCatalogKey(recoveryText, true); });
 }
 
-void Engine::setReplicationFactor(int replicas)
+void Engine::setRedundancy(const RedundancyScheme& scheme)
 {
-    post(m_worker, [w = m_worker, replicas] { w->setReplicationFactor(replicas); });
+    post(m_worker, [w = m_worker, scheme] { w->setRedundancy(scheme); });
 }
 
 void Engine::setFlushWrites(bool flush)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "apiserverstatus.h"
+#include "chunking/redundancyscheme.h"
 #include "hub/materializejob.h"
 #include "mounthost.h"
 #include "providers/providerfactory.h"
@@ -119,7 +120,9 @@ public:
     void importCatalogKeyAndRecover(const QString& recoveryText);
 
     // Vault settings
-    void setReplicationFactor(int replicas);
+    // The vault's scheme for new floats (docs/erasure.md); one it cannot keep (too few
+    // providers for its shards) is refused with providerError.
+    void setRedundancy(const RedundancyScheme& scheme);
     void setChunker(const QString& chunkerSpec);
     // The vault's durability (Vault::setFlushWrites()); false: fast mode.
     void setFlushWrites(bool flush);

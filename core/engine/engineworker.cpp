@@ -230,12 +230,19 @@ api::TransferControl* EngineWorker::transferControl() const
     return m_queue;
 }
 
-void EngineWorker::setReplicationFactor(int replicas)
+void EngineWorker::setRedundancy(const RedundancyScheme& scheme)
 {
     if (!m_vault)
         return;
-    if (replicas < 1 || replicas > 16 || !m_vault->setReplicationFactor(replicas))
-        return Q_EMIT providerError(tr("The replication factor must be a number from 1 to 16"));
+    // Built by the caller, so checked here as `config redundancy` checks its text.
+    QString why;
+    if (!RedundancyScheme::parse(scheme.toString(), &why))
+        return Q_EMIT providerError(why);
+    why = scheme.refusal(m_vault->providersTakingCopies());
+    if (!why.isEmpty())
+        return Q_EMIT providerError(why);
+    if (!m_vault->setRedundancy(scheme))
+        return Q_EMIT providerError(m_vault->registry().lastError());
     // The copies every chunk wants changed: models short of them (or no longer) say so now,
     // and repair makes the new copies.
     m_vault->registry().healthRows().refreshDegraded();

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "apiserverstatus.h"
+#include "chunking/redundancyscheme.h"
 #include "registry/records.h"
 #include "requests/transferrequest.h"
 #include "syncstatus.h"
@@ -74,7 +75,7 @@ public:
     void measureProviders();
 
     // Vault settings.
-    void setReplicationFactor(int replicas);
+    void setRedundancy(const RedundancyScheme& scheme);
     void setChunker(const QString& spec);
     void setFlushWrites(bool flush);
     // Applied at once to every transfer of the vault (and to a vault opened later).

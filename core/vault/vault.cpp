@@ -288,11 +288,30 @@ bool Vault::setReplicationFactor(int replicas)
 
 RedundancyScheme Vault::redundancy()
 {
+    return redundancyIn(*m_registry);
+}
+
+RedundancyScheme Vault::redundancyIn(Registry& registry)
+{
     const auto scheme =
-        RedundancyScheme::parse(m_registry->settings().setting(QLatin1String(RedundancySetting)));
+        RedundancyScheme::parse(registry.settings().setting(QLatin1String(RedundancySetting)));
     if (scheme && scheme->isShards())
         return *scheme;
-    return RedundancyScheme::makeCopies(replicationFactor());
+    return RedundancyScheme::makeCopies(
+        qMax(1, registry.settings().setting(ReplicationKey, QStringLiteral("2")).toInt()));
+}
+
+int Vault::providersTakingCopies()
+{
+    return providersTakingCopiesIn(*m_registry);
+}
+
+int Vault::providersTakingCopiesIn(Registry& registry)
+{
+    int n = 0;
+    for (const ProviderRecord& p : registry.providerRows().providers())
+        n += p.takesNewCopies() ? 1 : 0;
+    return n;
 }
 
 bool Vault::setRedundancy(const RedundancyScheme& scheme)

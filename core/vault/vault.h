@@ -79,6 +79,11 @@ public:
     // replicationFactor() copies and says so.
     static constexpr const char* RedundancySetting = "redundancy";
     RedundancyScheme redundancy();
+    // The same, read from a vault's registry (a read-only connection, as the app's Settings).
+    static RedundancyScheme redundancyIn(Registry& registry);
+    // Providers that take new copies: what a scheme is measured against (RedundancyScheme).
+    int providersTakingCopies();
+    static int providersTakingCopiesIn(Registry& registry);
     // Copies set the replication factor too; both settings change in one transaction.
     bool setRedundancy(const RedundancyScheme& scheme);
     ChunkerParams defaultChunker();
