@@ -67,6 +67,7 @@ private Q_SLOTS:
     void leastRecentlyUsedGoesFirst();
     void leftFilesAreCheckedBeforeUse();
     void tooLargeIsRefused();
+    void sharesItsBudgetWithTheOthers();
 };
 
 void TestChunkCache::neverOverItsCap()
@@ -146,6 +147,40 @@ void TestChunkCache::tooLargeIsRefused()
     QCOMPARE(fd, -1);
     ChunkCache none(dir.path(), 0); // a cap of 0 keeps nothing
     QVERIFY(!none.reserve(1, &fd, &temp, &why));
+}
+
+// The budget is shared with the materialized cache: the chunks get what it leaves, and when it
+// grows the chunks used least lately go first. A descriptor held on an evicted chunk still reads.
+void TestChunkCache::sharesItsBudgetWithTheOthers()
+{
+    QTemporaryDir dir;
+    ChunkCache cache(dir.path(), 5000);
+    qint64 others = 2000;
+    cache.shareBudget([&others] { return others; });
+    const Chunk a = makeChunk(1000, 21), b = makeChunk(1000, 22), c = makeChunk(1000, 23),
+                d = makeChunk(1000, 24);
+    QVERIFY(put(cache, a) && put(cache, b) && put(cache, c));
+    QVERIFY(put(cache, d)); // 3000 is the room the others leave: a goes
+    QVERIFY(!cache.contains(a.cid));
+    QCOMPARE(cache.usedBytes(), qint64(3000));
+    const int held = cache.open(b.cid, 1000); // b is the oldest now, and held open
+
+    // The others grow by 1500: trimmed to fit beside them, oldest first.
+    others = 3500;
+    QCOMPARE(cache.trim(5000, others), qint64(2000));
+    QVERIFY(!cache.contains(c.cid) && !cache.contains(d.cid));
+    QVERIFY(cache.contains(b.cid));
+    QVERIFY(cache.usedBytes() + others <= 5000);
+    QCOMPARE(test::bytesBelow(dir.path()) + others, qint64(4500));
+    // b was used last (opened): c and d went. Trimmed to nothing, its reader still reads it.
+    QCOMPARE(cache.trim(5000, 5000), qint64(1000));
+    QCOMPARE(test::bytesBelow(dir.path()), qint64(0));
+    QCOMPARE(readBack(held, 1000), b.bytes);
+    // No room beside the others: a chunk is not kept.
+    others = 5000;
+    int fd = -1;
+    QString temp, why;
+    QVERIFY(!cache.reserve(1, &fd, &temp, &why));
 }
 
 QTEST_GUILESS_MAIN(TestChunkCache)

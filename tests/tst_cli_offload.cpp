@@ -3,10 +3,12 @@
 // kept here (pinned) is brought back and keeps the chunks it shares with others.
 
 #include "clisandbox.h"
+#include "hubpeer.h"
 #include "storedchunks.h"
 #include "synctestsupport.h"
 #include "testsupport.h"
 
+#include <QDir>
 #include <QDirIterator>
 #include <QFile>
 #include <QFileInfo>
@@ -50,6 +52,7 @@ private Q_SLOTS:
     void pinBringsTheCopiesBack();
     void chunksOfAPinnedModelStay();
     void killedOffloadGoesOnWhenRunAgain();
+    void offloadRemovesTheMaterializedCopy();
     void unknownModelIsNotFound();
 
 private:
@@ -323,6 +326,47 @@ void TestCliOffload::killedOffloadGoesOnWhenRunAgain()
     QCOMPARE(verify.json().value(QStringLiteral("status")).toString(), QStringLiteral("healthy"));
     const CliResult stats = m_box->run(words({QStringLiteral("stats"), QStringLiteral("--json")}));
     QCOMPARE(stats.json().value(QStringLiteral("placements")).toInt(), 2 * 129);
+}
+
+// The materialized cache holds a copy of a model too (whole files, for runtimes): an offload
+// removes it; a pin brings back the chunks only (docs/mount.md), never that copy unasked.
+void TestCliOffload::offloadRemovesTheMaterializedCopy()
+{
+    QVERIFY(addProviders());
+    const QString repo = m_box->path(QStringLiteral("hub/repo"));
+    QVERIFY(QDir().mkpath(repo));
+    QVERIFY(test::writePseudoRandomFile(repo + QStringLiteral("/model.bin"), 1024 * 1024 + 7, 39));
+    test::HubPeer hub;
+    QVERIFY2(hub.start({{QStringLiteral("org/m"), repo}}), qPrintable(hub.errorString()));
+    QProcessEnvironment env = m_box->environment();
+    env.insert(QStringLiteral("HF_ENDPOINT"), hub.endpoint());
+    env.insert(QStringLiteral("HF_TOKEN"), test::HubPeer::token());
+    env.remove(QStringLiteral("MODELFLOAT_CACHE"));
+    const CliResult import = m_box->runIn(
+        env, words({QStringLiteral("import"), QStringLiteral("org/m"), QStringLiteral("--quiet")}));
+    QVERIFY2(import.code == 0, import.describe());
+    const CliResult materialize =
+        m_box->runIn(env, words({QStringLiteral("materialize"), QStringLiteral("org/m")}));
+    QVERIFY2(materialize.code == 0, materialize.describe());
+    const QString copy = m_box->vault() + QStringLiteral("/materialized/models--org--m");
+    QCOMPARE(test::bytesBelow(copy + QStringLiteral("/blobs")), 1024 * 1024 + 7);
+    QVERIFY(!chunkObjects(m_box->localStore()).isEmpty());
+
+    const CliResult offload = m_box->runIn(
+        env, words({QStringLiteral("offload"), QStringLiteral("org/m"), QStringLiteral("--json")}));
+    QVERIFY2(offload.code == 0, offload.describe());
+    QVERIFY(!QFileInfo::exists(copy));
+    QCOMPARE(chunkObjects(m_box->localStore()), QStringList());
+    // The chunks here and the materialized files: each byte of the model counted twice.
+    QVERIFY2(offload.json().value(QStringLiteral("bytes_freed")).toInteger() >=
+                 2 * (1024 * 1024 + 7),
+             offload.describe());
+
+    const CliResult pin =
+        m_box->runIn(env, words({QStringLiteral("pin"), QStringLiteral("org/m")}));
+    QVERIFY2(pin.code == 0, pin.describe());
+    QVERIFY(!chunkObjects(m_box->localStore()).isEmpty());
+    QVERIFY(!QFileInfo::exists(copy));
 }
 
 void TestCliOffload::unknownModelIsNotFound()

@@ -68,8 +68,12 @@ private Q_SLOTS:
     void materializesPlainAndHfCache();
     void evictsLeastRecentlyUsed();
     void cliMaterializesIntoCacheAndEvicts();
+    void cliChunksAndMaterializedShareOneBudget();
 
 private:
+    // Runs modelfloat-cli on the vault in `vaultDir` with the Hub of this test; its exit code
+    // (-1 when it did not end), its output in *output.
+    int runCli(const QString& vaultDir, QStringList args, QString* output) const;
     struct Run
     {
         Error error;
@@ -107,7 +111,14 @@ void TestHubImport::initTestCase()
     m_realRepo = m_dir.filePath(QStringLiteral("real"));
     QVERIFY(QDir().mkpath(m_realRepo));
     QVERIFY(writeFile(m_realRepo + QStringLiteral("/Tiny-Q4_K_M.gguf"), sampleGguf().build()));
+    // Two repos of one small file each, of the same size and different bytes (one chunk each).
+    for (const char* name : {"one", "two"})
+        QVERIFY(QDir().mkpath(m_dir.filePath(QLatin1String(name))) &&
+                writeFile(m_dir.filePath(QLatin1String(name) + QStringLiteral("/README.md")),
+                          QByteArray("# budget ") + name + ".\n"));
     QVERIFY2(m_hub.start({{QStringLiteral("org/model"), m_repo},
+                          {QStringLiteral("org/one"), m_dir.filePath(QStringLiteral("one"))},
+                          {QStringLiteral("org/two"), m_dir.filePath(QStringLiteral("two"))},
                           {QStringLiteral("org/real"), m_realRepo},
                           {QStringLiteral("org/gated"), m_repo, true},
                           {QStringLiteral("org/other"), m_repo}}),
@@ -583,20 +594,8 @@ void TestHubImport::cliMaterializesIntoCacheAndEvicts()
     QVERIFY(vault.ok());
     const QString vaultDir = vault.vault->directory();
     vault.vault.reset();
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("HF_ENDPOINT"), m_hub.endpoint());
-    env.insert(QStringLiteral("HF_TOKEN"), HubPeer::token());
-    env.remove(QStringLiteral("MODELFLOAT_CACHE"));
-    const auto cli = [&](QStringList args, QString* output) {
-        QProcess p;
-        p.setProcessEnvironment(env);
-        args.insert(1, QStringLiteral("--vault"));
-        args.insert(2, vaultDir);
-        p.start(QStringLiteral(MODELFLOAT_CLI_PATH), args);
-        if (!p.waitForFinished(120000))
-            return -1;
-        *output = QString::fromUtf8(p.readAllStandardOutput() + p.readAllStandardError());
-        return p.exitCode();
+    const auto cli = [&](const QStringList& args, QString* output) {
+        return runCli(vaultDir, args, output);
     };
     QString out;
     for (const char* repo : {"org/model", "org/other"})
@@ -620,6 +619,91 @@ void TestHubImport::cliMaterializesIntoCacheAndEvicts()
              qPrintable(out));
     QVERIFY(!QFileInfo::exists(cache + QStringLiteral("/models--org--other")));
     QCOMPARE(cli({QStringLiteral("evict"), QStringLiteral("org/other")}, &out), 3);
+}
+
+int TestHubImport::runCli(const QString& vaultDir, QStringList args, QString* output) const
+{
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("HF_ENDPOINT"), m_hub.endpoint());
+    env.insert(QStringLiteral("HF_TOKEN"), HubPeer::token());
+    env.remove(QStringLiteral("MODELFLOAT_CACHE"));
+    QProcess p;
+    p.setProcessEnvironment(env);
+    args.insert(1, QStringLiteral("--vault"));
+    args.insert(2, vaultDir);
+    p.start(QStringLiteral(MODELFLOAT_CLI_PATH), args);
+    if (!p.waitForFinished(120000))
+        return -1;
+    *output = QString::fromUtf8(p.readAllStandardOutput() + p.readAllStandardError());
+    return p.exitCode();
+}
+
+// The chunk cache and the materialized cache share one budget (`config cache`): the chunks
+// get what the materialized files leave, and a materialization evicts chunks (least recently
+// used first) before any model. Each README is one chunk of 14 bytes; the budget holds two.
+void TestHubImport::cliChunksAndMaterializedShareOneBudget()
+{
+    TestVault vault;
+    QVERIFY(vault.ok());
+    const QString vaultDir = vault.vault->directory();
+    vault.vault.reset();
+    QString out;
+    const auto cli = [&](const QStringList& args) {
+        const int code = runCli(vaultDir, args, &out);
+        if (code != 0)
+            qWarning("%s", qPrintable(out));
+        return code;
+    };
+    const QString readme = QStringLiteral("README.md");
+    for (const char* repo : {"org/one", "org/two"})
+        QCOMPARE(cli({QStringLiteral("import"), QLatin1String(repo), QStringLiteral("--include"),
+                      readme}),
+                 0);
+    QCOMPARE(cli({QStringLiteral("config"), QStringLiteral("cache"), QStringLiteral("40")}), 0);
+    const QString chunks = vaultDir + QStringLiteral("/chunk-cache");
+    const QString materialized = vaultDir + QStringLiteral("/materialized");
+    const auto blobs = [&](const char* name) {
+        return bytesBelow(materialized + QStringLiteral("/models--org--") + QLatin1String(name) +
+                          QStringLiteral("/blobs"));
+    };
+    const auto cachedChunk = [&] {
+        const QStringList files = QDir(chunks).entryList(QDir::Files);
+        QFile file(chunks + QLatin1Char('/') + files.value(0));
+        return files.size() == 1 && file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+    };
+
+    // Two chunks read: 28 bytes cached. Materializing one (14 more) evicts the chunk read first.
+    QCOMPARE(cli({QStringLiteral("cat"), QStringLiteral("org/one"), readme}), 0);
+    QVERIFY2(out.contains(QStringLiteral("# budget one.")), qPrintable(out));
+    QCOMPARE(cli({QStringLiteral("cat"), QStringLiteral("org/two"), readme}), 0);
+    QCOMPARE(bytesBelow(chunks), 28);
+    QCOMPARE(cli({QStringLiteral("materialize"), QStringLiteral("org/one")}), 0);
+    QVERIFY2(out.contains(QStringLiteral("Evicted 14 B of chunks")), qPrintable(out));
+    QCOMPARE(blobs("one"), 14);
+    QCOMPARE(cachedChunk(), QByteArray("# budget two.\n"));
+    QVERIFY(bytesBelow(chunks) + blobs("one") <= 40);
+
+    // A read gets the room the materialized file leaves (26): the other chunk goes.
+    QCOMPARE(cli({QStringLiteral("cat"), QStringLiteral("org/one"), readme}), 0);
+    QCOMPARE(cachedChunk(), QByteArray("# budget one.\n"));
+    QVERIFY(bytesBelow(chunks) + blobs("one") <= 40);
+    QCOMPARE(cli({QStringLiteral("config"), QStringLiteral("--json")}), 0);
+    QVERIFY2(out.contains(QStringLiteral("\"chunk_cache_bytes\": 14")) &&
+                 out.contains(QStringLiteral("\"materialized_bytes\": 14")),
+             qPrintable(out));
+
+    // The second materialization evicts the chunk, not the first model.
+    QCOMPARE(cli({QStringLiteral("materialize"), QStringLiteral("org/two")}), 0);
+    QVERIFY2(!out.contains(QStringLiteral("“org/one”")), qPrintable(out));
+    QCOMPARE(bytesBelow(chunks), 0);
+    QCOMPARE(blobs("one") + blobs("two"), 28);
+
+    // `config` says what the one setting governs; read-cache is the same setting.
+    QCOMPARE(cli({QStringLiteral("config"), QStringLiteral("read-cache"), QStringLiteral("30")}),
+             0);
+    QVERIFY2(out.contains(QStringLiteral("materialized models, 28 B")), qPrintable(out));
+    QCOMPARE(cli({QStringLiteral("config"), QStringLiteral("--json")}), 0);
+    QVERIFY2(out.contains(QStringLiteral("\"cache_bytes\": 30")), qPrintable(out));
 }
 
 QTEST_GUILESS_MAIN(TestHubImport)

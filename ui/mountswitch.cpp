@@ -32,12 +32,15 @@ MountSwitch::MountSwitch(Engine* engine, QObject* parent)
             [this] { QDesktopServices::openUrl(QUrl::fromLocalFile(m_folder)); });
     if (m_engine) {
         // Runs on the engine thread; the folder is made first (~/ModelFloat is new).
-        m_engine->setMountFactory([](Vault* vault, const QString& dir, QString* error) {
+        m_engine->setMountFactory([](Vault* vault, const QString& dir, MountHost::Ready ready,
+                                     QString* error) -> QObject* {
             if (!QDir().mkpath(dir)) {
                 *error = tr("Cannot make the folder “%1”").arg(dir);
-                return static_cast<QObject*>(nullptr);
+                return nullptr;
             }
-            return static_cast<QObject*>(MountSession::start(vault, dir, error));
+            MountSession* session = MountSession::start(vault, dir);
+            connect(session, &MountSession::ready, session, std::move(ready));
+            return session;
         });
         connect(m_engine, &Engine::mountChanged, this, &MountSwitch::onMountChanged);
     }

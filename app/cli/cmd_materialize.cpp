@@ -27,29 +27,31 @@ namespace {
 qint64 cacheCap(Vault* vault, const QCommandLineParser& p, bool* ok)
 {
     *ok = true;
-    QString text = p.value(QStringLiteral("cache-max"));
+    const QString text = p.value(QStringLiteral("cache-max"));
     if (text.isEmpty())
-        text = vault->registry().settings().setting(
-            QString::fromLatin1(MaterializedCache::CapSetting));
-    if (text.isEmpty())
-        return MaterializedCache::DefaultCap;
+        return vault->cacheBudgetBytes();
     const auto bytes = units::parseBytes(text);
     *ok = bytes && *bytes >= 0;
     return bytes.value_or(0);
 }
 
-// After a materialization into the cache: the model's entry, then the cache kept under its
-// cap. False (said on the console) when the cache index cannot be written.
-bool recordInCache(Console& console, MaterializedCache& cache, const QString& model,
+// After a materialization into the cache: the model's entry, then the two caches of this disk
+// kept within their budget, cached chunks evicted first. False (said on the console) when the
+// cache index cannot be written.
+bool recordInCache(Console& console, Vault* vault, MaterializedCache& cache, const QString& model,
                    const MaterializeJob& job, qint64 cap, QStringList* evicted)
 {
     QString why;
     const QString folder = job.repoFolder().mid(job.repoFolder().lastIndexOf(QLatin1Char('/')) + 1);
+    qint64 chunkBytes = 0;
     if (!cache.record(model, folder, job.progressNow().totalBytes, &why) ||
-        (*evicted = cache.evictToFit(cap, model, &why), !why.isEmpty())) {
+        (*evicted = cache.fitBudget(vault, cap, model, &chunkBytes, &why), !why.isEmpty())) {
         console.error(why);
         return false;
     }
+    if (chunkBytes > 0)
+        console.print(QStringLiteral("Evicted %1 of chunks read lately from the cache (cap %2)")
+                          .arg(units::formatBytes(chunkBytes), units::formatBytes(cap)));
     for (const QString& gone : std::as_const(*evicted))
         console.print(QStringLiteral("Evicted “%1” from the cache (least recently used; cap %2)")
                           .arg(gone, units::formatBytes(cap)));
@@ -77,8 +79,9 @@ public:
         p.addOption(
             {QStringLiteral("force"), QStringLiteral("Replace existing files (plain layout).")});
         p.addOption({QStringLiteral("cache-max"),
-                     QStringLiteral("Size cap of the materialized cache, e.g. 200G (default: "
-                                    "the vault's cache.max_bytes, else 100G)."),
+                     QStringLiteral("Size cap of the cache on this disk, materialized models and "
+                                    "chunks read lately together, e.g. 200G (default: the "
+                                    "vault's, `config cache`, else 100G)."),
                      QStringLiteral("size")});
         addDurabilityOptions(p);
         if (!parse(p, args,
@@ -95,6 +98,7 @@ public:
         if (!vault)
             return;
         bool ok = false;
+        m_vault = vault;
         m_cap = cacheCap(vault, p, &ok);
         if (!ok) {
             console().error(QStringLiteral("--cache-max takes a size such as 200G"));
@@ -132,7 +136,7 @@ private:
         }
         if (m_intoCache) {
             QStringList evicted;
-            if (!recordInCache(console(), *m_cache, m_modelName, *m_job, m_cap, &evicted))
+            if (!recordInCache(console(), m_vault, *m_cache, m_modelName, *m_job, m_cap, &evicted))
                 return finish(Failed);
             doc.insert(QStringLiteral("evicted"), QJsonArray::fromStringList(evicted));
         }
@@ -144,6 +148,7 @@ private:
     }
 
     std::unique_ptr<MaterializedCache> m_cache;
+    Vault* m_vault = nullptr;
     qint64 m_cap = 0;
     bool m_intoCache = false;
     QString m_modelName;
@@ -185,7 +190,7 @@ public:
                      QStringLiteral("With --free: remove the apps' copies outright instead (the "
                                     "apps no longer have the model; it stays in the vault).")});
         p.addOption({QStringLiteral("cache-max"),
-                     QStringLiteral("Size cap of the materialized cache (as for materialize)."),
+                     QStringLiteral("Size cap of the cache on this disk (as for materialize)."),
                      QStringLiteral("size")});
         if (!parse(p, args,
                    QStringLiteral("use MODEL [--in APP [--as NAME:TAG] [--root DIR] [--remove]] | "

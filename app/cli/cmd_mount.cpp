@@ -35,21 +35,25 @@ public:
             return;
         // The same mount the app keeps (MountSession: the reads, FUSE, and the refresh that
         // shows models floated or removed by any process within seconds).
-        QString why;
-        m_session.reset(MountSession::start(vault, dir, &why));
-        if (!m_session) {
-            console().error(why);
-            return finish(Failed);
-        }
+        m_session.reset(MountSession::start(vault, dir));
+        connect(m_session.get(), &MountSession::ready, this,
+                [this, vault, dir](const QString& why) {
+                    if (!why.isEmpty()) {
+                        console().error(why);
+                        return finish(Failed);
+                    }
+                    const ChunkCache& cache = vault->chunkCache();
+                    console().print(
+                        QStringLiteral("Mounted %1 model files read-only at %2 (chunk cache "
+                                       "%3, within the %4 this disk's cache may hold with the "
+                                       "materialized models). Ctrl-C or `modelfloat-cli "
+                                       "unmount %2` ends it.")
+                            .arg(m_session->reads()->tree()->fileCount())
+                            .arg(dir, cache.directory(), units::formatBytes(cache.capBytes())));
+                });
         connect(m_session->reads(), &MountReads::warning, this,
                 [this](const QString& w) { console().warning(w); });
         connect(m_session->mount(), &FuseMount::ended, this, [this] { finish(Success); });
-        const ChunkCache& cache = vault->chunkCache();
-        console().print(QStringLiteral("Mounted %1 model files read-only at %2 (chunk cache %3, "
-                                       "at most %4). Ctrl-C or `modelfloat-cli unmount %2` ends "
-                                       "it.")
-                            .arg(m_session->reads()->tree()->fileCount())
-                            .arg(dir, cache.directory(), units::formatBytes(cache.capBytes())));
     }
 
     void interrupt() override

@@ -4,6 +4,7 @@
 #include "credentials/credentialmove.h"
 #include "credentials/credentialstore.h"
 #include "credentials/vaultcredentials.h"
+#include "hub/materializedcache.h"
 #include "share/ipfsimportjob.h"
 #include "sync/catalogcollectjob.h"
 #include "util/units.h"
@@ -43,7 +44,7 @@ public:
         p.addPositionalArgument(QStringLiteral("key"),
                                 QStringLiteral("redundancy, replication, chunker, durability, "
                                                "unreachable-after, import-limit, collect-grace, "
-                                               "read-cache or credentials."),
+                                               "cache (read-cache is the same) or credentials."),
                                 QStringLiteral("[KEY"));
         p.addPositionalArgument(QStringLiteral("value"), QStringLiteral("New value."),
                                 QStringLiteral("[VALUE]]"));
@@ -56,7 +57,7 @@ public:
         if (!parse(p, args,
                    QStringLiteral("config [redundancy [copies N | shards K+M] | replication N | "
                                   "chunker SPEC | durability flush|fast | "
-                                  "unreachable-after HOURS | import-limit SIZE | read-cache SIZE | "
+                                  "unreachable-after HOURS | import-limit SIZE | cache SIZE | "
                                   "collect-grace HOURS [--expert] | "
                                   "credentials keychain|plaintext [--i-understand-plaintext]]"),
                    0, 3))
@@ -121,19 +122,20 @@ public:
                     console().error(vault->registry().lastError());
                     return finish(Failed);
                 }
-            } else if (a[0] == QLatin1String("read-cache")) {
+            } else if (a[0] == QLatin1String("cache") || a[0] == QLatin1String("read-cache")) {
+                // One budget for the materialized cache and the chunk cache (docs/mount.md);
+                // "read-cache" named the chunk cache's own before they shared it.
                 const auto bytes = units::parseBytes(a[1]);
                 if (!bytes || *bytes < 0) {
-                    console().error(QStringLiteral("read-cache takes a size such as 4G or 500M "
-                                                   "(0: keep no chunks; 4G by default)"));
+                    console().error(QStringLiteral("%1 takes a size such as 100G or 500M (0: "
+                                                   "keep nothing; 100G by default)")
+                                        .arg(a[0]));
                     return finish(Usage);
                 }
-                if (!vault->registry().settings().setSetting(QLatin1String(ChunkCache::CapSetting),
-                                                             QString::number(*bytes))) {
+                if (!vault->setCacheBudgetBytes(*bytes)) {
                     console().error(vault->registry().lastError());
                     return finish(Failed);
                 }
-                vault->chunkCache().setCapBytes(*bytes);
             } else if (a[0] == QLatin1String("collect-grace")) {
                 if (!setCollectGrace(vault, a[1], p.isSet(QStringLiteral("expert"))))
                     return;
@@ -144,8 +146,8 @@ public:
                 console().error(
                     QStringLiteral("Unknown setting “%1”: use redundancy, replication, chunker, "
                                    "durability, "
-                                   "unreachable-after, import-limit, collect-grace, read-cache or "
-                                   "credentials")
+                                   "unreachable-after, import-limit, collect-grace, cache, "
+                                   "read-cache or credentials")
                         .arg(a[0]));
                 return finish(Usage);
             }
@@ -260,9 +262,16 @@ private:
         console().print(QStringLiteral("collect-grace %1 h (an unreferenced chunk is deleted "
                                        "only after this long)")
                             .arg(double(grace) / 3600));
-        const qint64 readCache = vault->chunkCache().capBytes();
-        console().print(QStringLiteral("read-cache   %1 (chunks read lately, kept in %2)")
-                            .arg(units::formatBytes(readCache), vault->chunkCache().directory()));
+        const qint64 cache = vault->cacheBudgetBytes();
+        const MaterializedCache materialized(MaterializedCache::defaultRoot(vault->directory()));
+        const qint64 materializedBytes = materialized.totalBytes();
+        const qint64 chunkBytes = vault->chunkCache().usedBytes();
+        console().print(QStringLiteral("cache        %1 (this disk's cache, also set as "
+                                       "read-cache: materialized models, %2 in %3, and chunks "
+                                       "read lately, %4 in %5)")
+                            .arg(units::formatBytes(cache), units::formatBytes(materializedBytes),
+                                 materialized.root(), units::formatBytes(chunkBytes),
+                                 vault->chunkCache().directory()));
         console().printJson({{QStringLiteral("vault"), vault->directory()},
                              {QStringLiteral("redundancy"), vault->redundancy().toString()},
                              {QStringLiteral("replication"), vault->replicationFactor()},
@@ -272,7 +281,10 @@ private:
                              {QStringLiteral("unreachable_after_secs"), after},
                              {QStringLiteral("import_limit_bytes"), qint64(importLimit)},
                              {QStringLiteral("collect_grace_secs"), grace},
-                             {QStringLiteral("read_cache_bytes"), readCache}});
+                             {QStringLiteral("cache_bytes"), cache},
+                             {QStringLiteral("read_cache_bytes"), cache},
+                             {QStringLiteral("materialized_bytes"), materializedBytes},
+                             {QStringLiteral("chunk_cache_bytes"), chunkBytes}});
     }
 
     // Switches the vault's credential store, moving the secrets of its providers along, so

@@ -1,5 +1,6 @@
 #include "command.h"
 
+#include "hub/materializedcache.h"
 #include "util/units.h"
 #include "vault/vault.h"
 
@@ -26,6 +27,7 @@ Vault* Context::openVault(bool create)
         if (flushWrites)
             vault->overrideFlushWrites(*flushWrites);
         vault->bandwidth()->setLimits(uploadLimit, downloadLimit);
+        MaterializedCache::shareBudget(vault.get());
         return vault.get();
     }
     switch (failure) {

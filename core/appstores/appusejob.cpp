@@ -15,18 +15,6 @@
 
 namespace mf {
 
-namespace {
-
-qint64 vaultCap(Vault& vault)
-{
-    const QString text =
-        vault.registry().settings().setting(QString::fromLatin1(MaterializedCache::CapSetting));
-    const auto bytes = text.isEmpty() ? std::nullopt : units::parseBytes(text);
-    return bytes && *bytes >= 0 ? *bytes : MaterializedCache::DefaultCap;
-}
-
-} // namespace
-
 AppUseJob::AppUseJob(Vault* vault, Request request, QObject* parent)
     : TransferJob(parent)
     , m_vault(vault)
@@ -101,7 +89,7 @@ void AppUseJob::materialize()
             Error::make(Error::Kind::NotFound,
                         tr("There is no model “%1” in the vault").arg(m_request.modelName)));
     if (m_request.cacheCap < 0)
-        m_request.cacheCap = vaultCap(*m_vault);
+        m_request.cacheCap = m_vault->cacheBudgetBytes();
     MaterializeJob::Request request;
     request.modelName = m_request.modelName;
     request.destination = MaterializedCache::defaultRoot(m_vault->directory());
@@ -158,7 +146,9 @@ void AppUseJob::onMaterialized()
     const QString folder = job->repoFolder().section(QLatin1Char('/'), -1);
     if (!cache.record(m_request.modelName, folder, job->progressNow().totalBytes, &why))
         return finish(Error::make(Error::Kind::Fatal, why));
-    m_evicted = cache.evictToFit(m_request.cacheCap, m_request.modelName, &why);
+    qint64 chunkBytes = 0;
+    m_evicted =
+        cache.fitBudget(m_vault, m_request.cacheCap, m_request.modelName, &chunkBytes, &why);
     if (!why.isEmpty())
         return finish(Error::make(Error::Kind::Fatal, why));
     for (const QString& gone : std::as_const(m_evicted))

@@ -31,7 +31,7 @@ public:
         appstores::App app = appstores::App::Ollama;
         QString root;         // the app's store folder; empty: the one the app reads
         QString ollamaName;   // Ollama's "name:tag"; empty: the model's name, tag latest
-        qint64 cacheCap = -1; // the materialized cache's cap; -1: the vault's setting
+        qint64 cacheCap = -1; // the budget of the caches on this disk; -1: the vault's
         bool remove = false;  // take it out of the app instead
         // Instead: the apps' own copies of the model the scan finds (appcopies.h) replaced by
         // the one shared copy (each recorded as a use of its app), or removed outright ("keep

@@ -2,6 +2,7 @@
 #include "engineworker.h"
 
 #include "apihost.h"
+#include "hub/materializedcache.h"
 #include "mounthost.h"
 #include "provideradmin.h"
 #include "syncservice.h"
@@ -142,6 +143,7 @@ void EngineWorker::adopt(std::unique_ptr<Vault> vault)
 
 void EngineWorker::startOnVault()
 {
+    MaterializedCache::shareBudget(m_vault.get());
     m_queue->open(m_vault.get());
     Q_EMIT opened(QString());
     m_queue->emitStats();

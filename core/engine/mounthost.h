@@ -22,9 +22,12 @@ class MountHost final : public QObject
     Q_DISABLE_COPY_MOVE(MountHost)
 
 public:
-    // Mounts `vault` at `directory`: the object that holds the mount (deleted to end it), or
-    // null with *error.
-    using Factory = std::function<QObject*(Vault* vault, const QString& directory, QString* error)>;
+    // Starts mounting `vault` at `directory`: the object that holds the mount (deleted to end
+    // it), which calls `ready` once, later, with an empty error when mounted (mounting may wait
+    // on fusermount3, never on the engine thread); or null with *error at once.
+    using Ready = std::function<void(const QString& error)>;
+    using Factory = std::function<QObject*(Vault* vault, const QString& directory, Ready ready,
+                                           QString* error)>;
 
     explicit MountHost(QObject* parent = nullptr);
     ~MountHost() override;
@@ -40,6 +43,7 @@ Q_SIGNALS:
 
 private:
     void apply();
+    void onReady(const QString& error);
     void drop();
 
     Factory m_factory;

@@ -1,6 +1,8 @@
 #include "materializedcache.h"
 
 #include "appuses.h"
+#include "vault/chunkcache.h"
+#include "vault/vault.h"
 
 #include <QDir>
 #include <QFile>
@@ -111,6 +113,23 @@ QStringList MaterializedCache::evictToFit(qint64 capBytes, const QString& keepMo
         evicted.append(e.model);
     }
     return evicted;
+}
+
+void MaterializedCache::shareBudget(Vault* vault)
+{
+    vault->chunkCache().shareBudget(
+        [root = defaultRoot(vault->directory())] { return MaterializedCache(root).totalBytes(); });
+}
+
+QStringList MaterializedCache::fitBudget(Vault* vault, qint64 budgetBytes, const QString& keepModel,
+                                         qint64* chunkBytesEvicted, QString* error)
+{
+    // Chunks are what a read fetches again in a second; a model evicted here is what a runtime
+    // was told to find on this disk.
+    ChunkCache& chunks = vault->chunkCache();
+    const qint64 others = totalBytes();
+    *chunkBytesEvicted = chunks.trim(budgetBytes, others);
+    return evictToFit(budgetBytes - chunks.usedBytes(), keepModel, error);
 }
 
 bool MaterializedCache::evict(const QString& model, QString* error)

@@ -237,8 +237,8 @@ bool fusermountSucceeded(QProcess& fusermount, const QString& directory, QString
 }
 
 // Clears a mount a killed process left, lazily, before mounting there again. It waits for
-// fusermount3, which a lazy detach never keeps long; MountDetach is the unmount that does not
-// wait.
+// fusermount3: it runs on the mount's own thread (FuseMount::mount), never the engine's.
+// MountDetach is the unmount that does not wait.
 bool detachStale(const QString& directory, QString* error)
 {
     const Umount first = umountAsRoot(directory, true, error);
@@ -361,65 +361,103 @@ void MountDetach::end(const QString& error)
     QMetaObject::invokeMethod(this, &MountDetach::finished, Qt::QueuedConnection);
 }
 
-bool FuseMount::mount(const QString& directory, QString* error)
+namespace {
+// Mounts the file system at `directory`: null with *error when it cannot. May wait on processes
+// (detachStale's fusermount3, and the one libfuse runs to mount for a user who is not root), so
+// it runs on the mount's own thread.
+struct fuse* attach(const QString& directory, MountReads* reads, QString* error)
 {
-    if (m_fuse) {
-        *error = QStringLiteral("Already mounted at “%1”").arg(m_directory);
-        return false;
-    }
-    if (isModelFloatMount(directory)) {
+    if (FuseMount::isModelFloatMount(directory)) {
         // A killed mount leaves the folder mounted with no one answering: clear it. A live one
         // belongs to another process.
         if (!isStale(directory)) {
             *error = QStringLiteral("“%1” is mounted by another ModelFloat process already; "
                                     "`modelfloat-cli unmount %1` ends it")
                          .arg(directory);
-            return false;
+            return nullptr;
         }
         if (!detachStale(directory, error))
-            return false;
+            return nullptr;
     }
     struct stat st;
     if (::stat(QFile::encodeName(directory).constData(), &st) != 0 || !S_ISDIR(st.st_mode)) {
         *error = QStringLiteral("“%1” is not a folder").arg(directory);
-        return false;
+        return nullptr;
     }
     if (::access("/dev/fuse", R_OK | W_OK) != 0) {
         *error = QStringLiteral("FUSE is not available here (/dev/fuse: %1); install fuse3 and "
                                 "load the fuse module")
                      .arg(QString::fromLocal8Bit(std::strerror(errno)));
-        return false;
+        return nullptr;
     }
     const char* argv[] = {"modelfloat", "-o",
                           "ro,default_permissions,fsname=modelfloat,subtype=modelfloat"};
     struct fuse_args args = FUSE_ARGS_INIT(3, const_cast<char**>(argv));
-    m_fuse = fuse_new(&args, &operations(), sizeof(fuse_operations), m_reads);
+    struct fuse* f = fuse_new(&args, &operations(), sizeof(fuse_operations), reads);
     fuse_opt_free_args(&args); // what fuse_new() added to them
-    if (!m_fuse) {
+    if (!f) {
         *error = QStringLiteral("Cannot start the FUSE file system (see the message above)");
-        return false;
+        return nullptr;
     }
-    if (fuse_mount(m_fuse, QFile::encodeName(directory).constData()) != 0) {
-        fuse_destroy(m_fuse);
-        m_fuse = nullptr;
+    if (fuse_mount(f, QFile::encodeName(directory).constData()) != 0) {
+        fuse_destroy(f);
         *error = QStringLiteral("Cannot mount at “%1” (see the message above)").arg(directory);
-        return false;
+        return nullptr;
+    }
+    return f;
+}
+} // namespace
+
+void FuseMount::mount(const QString& directory)
+{
+    if (m_thread.joinable()) {
+        const QString error = QStringLiteral("Already mounted at “%1”").arg(m_directory);
+        QMetaObject::invokeMethod(
+            this, [this, error] { Q_EMIT mounted(error); }, Qt::QueuedConnection);
+        return;
     }
     m_directory = directory;
-    struct fuse* f = m_fuse;
-    m_loop = std::thread([this, f] {
+    m_starting = true;
+    m_thread = std::thread([this, directory] {
+        QString error;
+        struct fuse* f = attach(directory, m_reads, &error);
+        {
+            std::lock_guard lock(m_mutex);
+            if (f && m_stopping) { // unmount() came first: it waits for this thread to end
+                fuse_unmount(f);
+                fuse_destroy(f);
+                f = nullptr;
+            }
+            m_fuse = f;
+        }
+        QMetaObject::invokeMethod(
+            this, [this, error] { onAttached(error); }, Qt::QueuedConnection);
+        if (!f)
+            return;
         struct fuse_loop_config* config = fuse_loop_cfg_create();
         fuse_loop_cfg_set_max_threads(config, 16);
         fuse_loop_mt(f, config);
         fuse_loop_cfg_destroy(config);
         QMetaObject::invokeMethod(this, &FuseMount::onLoopEnded, Qt::QueuedConnection);
     });
-    return true;
+}
+
+void FuseMount::onAttached(const QString& error)
+{
+    if (!m_starting)
+        return; // unmount() came first
+    m_starting = false;
+    if (error.isEmpty()) {
+        m_mounted = true;
+    } else if (m_thread.joinable()) {
+        m_thread.join(); // it ended once it reported
+    }
+    Q_EMIT mounted(error);
 }
 
 void FuseMount::onLoopEnded()
 {
-    if (!m_fuse)
+    if (!m_mounted)
         return; // unmount() ended it
     unmount();
     Q_EMIT ended();
@@ -427,27 +465,39 @@ void FuseMount::onLoopEnded()
 
 void FuseMount::unmount()
 {
-    if (!m_fuse)
+    if (!m_thread.joinable())
         return;
+    m_starting = false;
+    m_mounted = false;
     // No FUSE thread may wait on the engine from now on: this thread is about to wait on them.
     m_reads->stop();
-    fuse_exit(m_fuse);
+    struct fuse* f = nullptr;
+    {
+        std::lock_guard lock(m_mutex);
+        m_stopping = true;
+        f = m_fuse;
+    }
     // The loop's threads notice the exit only when a request wakes them: one is sent (a statfs,
     // which the kernel always passes to the file system), from a thread of its own so that this
     // one never waits on the mount; the first thread it wakes ends the loop. Only then does
     // libfuse unmount the folder, lazily (a program may still hold a file there, whose reads fail
-    // from now on), and close the session's descriptor, which ends the connection.
-    if (m_loop.joinable()) {
+    // from now on), and close the session's descriptor, which ends the connection. A mount still
+    // being made is waited for (the thread undoes it itself, seeing m_stopping).
+    if (f) {
+        fuse_exit(f);
         std::thread([path = QFile::encodeName(m_directory)] {
             struct statvfs st;
             ::statvfs(path.constData(), &st);
         }).detach();
-        m_loop.join();
     }
-    fuse_unmount(m_fuse); // nothing to do when it was unmounted from outside
-
-    fuse_destroy(m_fuse);
+    m_thread.join();
+    if (f) {
+        fuse_unmount(f); // nothing to do when it was unmounted from outside
+        fuse_destroy(f);
+    }
+    std::lock_guard lock(m_mutex);
     m_fuse = nullptr;
+    m_stopping = false;
 }
 
 } // namespace mf

@@ -3,6 +3,7 @@
 #include <QObject>
 #include <QString>
 
+#include <mutex>
 #include <thread>
 
 class QProcess;
@@ -19,9 +20,12 @@ class MountReads;
 // low-level API's inodes and asynchronous replies would buy nothing here.
 //
 // The loop runs on its own threads (fuse_loop_mt); this object and MountReads stay on the engine
-// thread. Mounted "ro": the kernel answers every write, create, rename or removal with EROFS
-// before it reaches us. Contents never change under a path (a file is its chunks), so the kernel
-// keeps pages cached across opens (kernel_cache) and mmap works as on any file.
+// thread, which never waits on a process: mounting (which may clear a killed mount with
+// fusermount3, and runs fusermount3 itself for a user who is not root) is done on the loop's
+// thread before the loop starts, and reported by mounted(). Mounted "ro": the kernel answers every
+// write, create, rename or removal with EROFS before it reaches us. Contents never change under a
+// path (a file is its chunks), so the kernel keeps pages cached across opens (kernel_cache) and
+// mmap works as on any file.
 class FuseMount final : public QObject
 {
     Q_OBJECT
@@ -31,28 +35,37 @@ public:
     explicit FuseMount(MountReads* reads, QObject* parent = nullptr);
     ~FuseMount() override; // unmounts
 
-    // Mounts at `directory` (which must exist). A mount there that a killed process left (its
-    // connection gone) is cleared first; a live one is an error.
-    bool mount(const QString& directory, QString* error);
-    // Ends the mount: waits are ended (EIO), the folder is unmounted, the loop's threads end.
+    // Mounts at `directory` (which must exist) -> mounted(), queued, never inside mount(). A
+    // mount there that a killed process left (its connection gone) is cleared first; a live one
+    // is an error.
+    void mount(const QString& directory);
+    // Ends the mount: waits are ended (EIO), the folder is unmounted, the loop's threads end. A
+    // mount still being made is waited for and undone; mounted() does not follow.
     void unmount();
-    bool isMounted() const { return m_fuse != nullptr; }
+    bool isMounted() const { return m_mounted; }
 
     // Whether `directory` is a ModelFloat mount now (live or left by a killed process).
     static bool isModelFloatMount(const QString& directory);
     static constexpr const char* FileSystemType = "fuse.modelfloat";
 
 Q_SIGNALS:
+    // mount() ended: mounted when `error` is empty.
+    void mounted(const QString& error);
     // The loop ended because the folder was unmounted from outside (`unmount`, fusermount3 -u).
     void ended();
 
 private:
+    void onAttached(const QString& error);
     void onLoopEnded();
 
     MountReads* m_reads;
-    struct fuse* m_fuse = nullptr;
-    std::thread m_loop;
+    std::thread m_thread; // mounts, then runs the loop
     QString m_directory;
+    bool m_starting = false; // mount() called, mounted() not yet emitted
+    bool m_mounted = false;
+    std::mutex m_mutex;            // guards the two below, shared with m_thread
+    struct fuse* m_fuse = nullptr; // set by m_thread once mounted
+    bool m_stopping = false;       // unmount() began
 };
 
 // Unmounts the ModelFloat mount at a folder (the `unmount` command; the app's thread): a live

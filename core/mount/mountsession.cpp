@@ -5,20 +5,23 @@
 
 namespace mf {
 
-MountSession* MountSession::start(Vault* vault, const QString& directory, QString* error)
+MountSession* MountSession::start(Vault* vault, const QString& directory)
 {
-    std::unique_ptr<MountSession> session(new MountSession);
+    auto* session = new MountSession;
     session->m_reads = std::make_unique<MountReads>(vault);
     session->m_mount = std::make_unique<FuseMount>(session->m_reads.get());
-    if (!session->m_mount->mount(directory, error))
-        return nullptr;
     session->m_refresh.setInterval(RefreshMs);
     connect(&session->m_refresh, &QTimer::timeout, session->m_reads.get(),
             &MountReads::rebuildTree);
+    connect(session->m_mount.get(), &FuseMount::mounted, session, [session](const QString& error) {
+        if (error.isEmpty())
+            session->m_refresh.start();
+        Q_EMIT session->ready(error);
+    });
     // Unmounted from outside (the app's MountDetach, fusermount3 -u): nothing to refresh.
     connect(session->m_mount.get(), &FuseMount::ended, &session->m_refresh, &QTimer::stop);
-    session->m_refresh.start();
-    return session.release();
+    session->m_mount->mount(directory);
+    return session;
 }
 
 MountSession::~MountSession()

@@ -23,12 +23,16 @@ class MountSession final : public QObject
 public:
     static constexpr int RefreshMs = 5000;
 
-    // Mounted at `directory` (an existing folder), or null with *error.
-    static MountSession* start(Vault* vault, const QString& directory, QString* error);
+    // Starts mounting `vault` at `directory` (an existing folder) -> ready(), queued.
+    static MountSession* start(Vault* vault, const QString& directory);
     ~MountSession() override;
 
     MountReads* reads() const { return m_reads.get(); }
     FuseMount* mount() const { return m_mount.get(); }
+
+Q_SIGNALS:
+    // Mounted when `error` is empty (FuseMount::mounted); otherwise nothing is left to end.
+    void ready(const QString& error);
 
 private:
     MountSession() = default;

@@ -64,9 +64,10 @@ void ChunkCache::setCapBytes(qint64 capBytes)
     makeRoomLocked(0);
 }
 
-qint64 ChunkCache::usedBytes() const
+qint64 ChunkCache::usedBytes()
 {
     std::lock_guard lock(m_mutex);
+    scanLocked(false);
     return m_cached + m_reserved;
 }
 
@@ -93,7 +94,7 @@ QString ChunkCache::pathOf(const QString& cid) const
     return m_directory + QLatin1Char('/') + cid;
 }
 
-void ChunkCache::scanLocked()
+void ChunkCache::scanLocked(bool makeRoom)
 {
     if (m_scanned)
         return;
@@ -113,19 +114,41 @@ void ChunkCache::scanLocked()
         m_entries.insert(name, Entry{f.size(), ++m_clock, false});
         m_cached += f.size();
     }
-    makeRoomLocked(0); // the cap may have been lowered since
+    if (makeRoom)
+        makeRoomLocked(0); // the cap may have been lowered since
+}
+
+void ChunkCache::shareBudget(OthersBytes others)
+{
+    std::lock_guard lock(m_mutex);
+    m_others = std::move(others);
+}
+
+qint64 ChunkCache::trim(qint64 budget, qint64 othersBytes)
+{
+    std::lock_guard lock(m_mutex);
+    scanLocked(false); // what it evicts is counted here
+    const qint64 before = m_cached;
+    evictLocked(budget - othersBytes, 0);
+    return before - m_cached;
 }
 
 bool ChunkCache::makeRoomLocked(qint64 more)
 {
-    while (m_cached + m_reserved + more > m_cap && !m_entries.isEmpty()) {
+    const qint64 others = m_others ? qMax<qint64>(0, m_others()) : 0;
+    return evictLocked(m_cap - others, more);
+}
+
+bool ChunkCache::evictLocked(qint64 room, qint64 more)
+{
+    while (m_cached + m_reserved + more > room && !m_entries.isEmpty()) {
         auto oldest = m_entries.cbegin();
         for (auto it = m_entries.cbegin(); it != m_entries.cend(); ++it)
             if (it->lastUse < oldest->lastUse)
                 oldest = it;
         removeLocked(oldest.key()); // a copy: the entry, and its key, go
     }
-    return m_cached + m_reserved + more <= m_cap;
+    return m_cached + m_reserved + more <= room;
 }
 
 void ChunkCache::removeLocked(QString cid)

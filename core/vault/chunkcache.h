@@ -3,6 +3,8 @@
 #include <QHash>
 #include <QString>
 
+#include <functional>
+
 #include <mutex>
 
 namespace mf {
@@ -13,26 +15,36 @@ namespace mf {
 // once. What it holds was checked against its CID before it came in; a file found there when
 // this process first opens it (another run left it) is checked again before any byte is used.
 //
-// Its size stays under a cap (the vault setting read.cache_max_bytes, 4 GiB by default): room
-// for a chunk is reserved before its fetch starts, by evicting the least recently used chunks,
-// so the folder never holds more than the cap, fetches in flight included. A descriptor handed
-// out stays readable after its chunk is evicted (the file is only unlinked).
+// It shares one budget on this computer's disk with the materialized cache (core/hub): the
+// vault setting cache.max_bytes (Vault::cacheBudgetBytes, 100 GiB by default). Its room is what
+// the materialized files leave (shareBudget), and a materialization evicts chunks before models
+// (trim). Room for a chunk is reserved before its fetch starts, by evicting the least recently
+// used chunks, so the two never hold more than the budget, fetches in flight included. A
+// descriptor handed out stays readable after its chunk is evicted (the file is only unlinked).
 //
 // Thread-safe: the mount's FUSE threads read through it while the engine thread fills it.
 class ChunkCache final
 {
 public:
-    static constexpr const char* CapSetting = "read.cache_max_bytes";
-    static constexpr qint64 DefaultCap = qint64(4) << 30;
+    // The bytes the other caches of the budget hold (the materialized cache's), asked each time
+    // room is made: another process may have materialized meanwhile. Called under the cache's
+    // lock, so it must not call back into it.
+    using OthersBytes = std::function<qint64()>;
 
     ChunkCache(const QString& directory, qint64 capBytes);
     Q_DISABLE_COPY_MOVE(ChunkCache)
 
     QString directory() const { return m_directory; }
+    // The budget shared with the other caches.
     qint64 capBytes() const;
     void setCapBytes(qint64 capBytes);
-    // Bytes held: cached chunks and the room reserved for fetches in flight.
-    qint64 usedBytes() const;
+    void shareBudget(OthersBytes others);
+    // Evicts least recently used chunks until they fit `budget` beside `othersBytes` (a
+    // materialization grew the others). The bytes evicted.
+    qint64 trim(qint64 budget, qint64 othersBytes);
+    // Bytes held: cached chunks (what an earlier run left included) and the room reserved for
+    // fetches in flight.
+    qint64 usedBytes();
     bool contains(const QString& cid) const;
     // Drops `cid` from the cache (an offload frees this computer of a model); the bytes it
     // held, 0 when it was not cached. A reader holding its descriptor keeps reading it.
@@ -60,9 +72,12 @@ private:
         quint64 lastUse = 0;
         bool verified = false; // checked by this process (fetched, or hashed on first open)
     };
-    void scanLocked();
-    // Evicts least recently used chunks until `more` bytes fit under the cap.
+    // Counts what an earlier run left, once; then evicts to fit unless told not to.
+    void scanLocked(bool makeRoom = true);
+    // Evicts least recently used chunks until `more` bytes fit under the cap beside the others.
     bool makeRoomLocked(qint64 more);
+    // The same within `room` bytes for the chunks.
+    bool evictLocked(qint64 room, qint64 more);
     // By value: callers pass the key of the entry it erases.
     void removeLocked(QString cid);
     QString pathOf(const QString& cid) const;
@@ -70,6 +85,7 @@ private:
     const QString m_directory;
     mutable std::mutex m_mutex;
     qint64 m_cap;
+    OthersBytes m_others;
     qint64 m_cached = 0;   // bytes of m_entries
     qint64 m_reserved = 0; // bytes of fetches in flight
     quint64 m_clock = 0;

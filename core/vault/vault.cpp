@@ -6,6 +6,7 @@
 #include "providerspeeds.h"
 #include "thiscomputer.h"
 #include "util/fileio.h"
+#include "util/units.h"
 
 #include <QDir>
 #include <QDirIterator>
@@ -260,14 +261,30 @@ std::unique_ptr<Vault> Vault::open(const QString& directory, OpenMode mode, QStr
 
 ChunkCache& Vault::chunkCache()
 {
-    if (!m_chunkCache) {
-        bool ok = false;
-        const qint64 cap =
-            m_registry->settings().setting(QLatin1String(ChunkCache::CapSetting)).toLongLong(&ok);
+    if (!m_chunkCache)
         m_chunkCache = std::make_unique<ChunkCache>(m_directory + QStringLiteral("/chunk-cache"),
-                                                    ok && cap >= 0 ? cap : ChunkCache::DefaultCap);
-    }
+                                                    cacheBudgetBytes());
     return *m_chunkCache;
+}
+
+qint64 Vault::cacheBudgetBytes()
+{
+    for (const char* key : {CacheBudgetSetting, OldReadCacheSetting}) {
+        const QString text = m_registry->settings().setting(QLatin1String(key));
+        const auto bytes = text.isEmpty() ? std::nullopt : units::parseBytes(text);
+        if (bytes && *bytes >= 0)
+            return *bytes;
+    }
+    return DefaultCacheBudget;
+}
+
+bool Vault::setCacheBudgetBytes(qint64 bytes)
+{
+    if (!m_registry->settings().setSetting(QLatin1String(CacheBudgetSetting),
+                                           QString::number(bytes)))
+        return false;
+    chunkCache().setCapBytes(bytes);
+    return true;
 }
 
 QString Vault::tempDirectory() const

@@ -126,10 +126,19 @@ public:
     // Tests measure speeds of their own (on a clock they move by hand).
     void setUploadSpeeds(std::unique_ptr<ProviderSpeeds> speeds);
 
-    // The chunks this computer read lately (vault/chunkcache.h), in <vault>/chunk-cache, capped by
-    // the setting ChunkCache::CapSetting; made on first use, so a vault never read from has none.
-    // Thread-safe, unlike the rest of the vault.
+    // The chunks this computer read lately (vault/chunkcache.h), in <vault>/chunk-cache, within
+    // the cache budget; made on first use, so a vault never read from has none. Thread-safe,
+    // unlike the rest of the vault.
     ChunkCache& chunkCache();
+    // The budget on this computer's disk that the chunk cache and the materialized cache share:
+    // the setting CacheBudgetSetting (a size, "200G" or bytes), else what an older version's
+    // `config read-cache` set (OldReadCacheSetting, then the chunk cache's alone), else 100 GiB.
+    qint64 cacheBudgetBytes();
+    // Sets it, and the chunk cache keeps within it at once; false when it cannot be saved.
+    bool setCacheBudgetBytes(qint64 bytes);
+    static constexpr const char* CacheBudgetSetting = "cache.max_bytes";
+    static constexpr const char* OldReadCacheSetting = "read.cache_max_bytes";
+    static constexpr qint64 DefaultCacheBudget = qint64(100) << 30;
 
     // Where provider secrets are read and written; null until one is set.
     CredentialStore* credentials() const { return m_credentials.get(); }
