@@ -9,6 +9,7 @@
 #include "engine/engine.h"
 #include "testsupport.h"
 #include "testvault.h"
+#include "transfer/removejob.h"
 
 #include <QDirIterator>
 #include <QFileInfo>
@@ -98,6 +99,7 @@ class TestKilledEngine final : public QObject
 
 private Q_SLOTS:
     void killedFloatIsTakenOverAndFinished();
+    void aModelRemovedAfterTheKillIsNotBroughtBack();
 };
 
 void TestKilledEngine::killedFloatIsTakenOverAndFinished()
@@ -236,6 +238,75 @@ void TestKilledEngine::killedFloatIsTakenOverAndFinished()
          v->registry().queueRows().jobRows(QStringLiteral("transfer"), QStringLiteral("done")))
         floatDone = floatDone || row.payload.value(QStringLiteral("model")).toString() == ModelName;
     QVERIFY(floatDone);
+}
+
+// issue 37: the app killed while it floats, the half-floated model removed with
+// `modelfloat-cli rm` (a RemoveJob, as the CLI runs it), and the app started again. The float the
+// killed app left queued must not resume and bring the model back: the removal cancelled it.
+void TestKilledEngine::aModelRemovedAfterTheKillIsNotBroughtBack()
+{
+    TestVault tv(1);
+    QVERIFY(tv.ok());
+    tv.vault->setDefaultChunker(SmallChunks);
+    const QString dir = tv.vault->directory();
+    tv.vault.reset();
+    const QString store = dir + QStringLiteral("/local-store");
+    const QString source = tv.path(QStringLiteral("model.bin"));
+    QVERIFY(writePseudoRandomFile(source, 64 * qint64(MiB), 72));
+
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QLatin1String(ChildVault), dir);
+    env.insert(QLatin1String(ChildSource), source);
+    QProcess child;
+    child.setProcessEnvironment(env);
+    child.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    child.start(QCoreApplication::applicationFilePath(), QStringList{});
+    QVERIFY(child.waitForStarted());
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            qint64 bytes = 0;
+            objectsIn(store, &bytes);
+            return child.state() == QProcess::NotRunning || bytes >= 4 * qint64(MiB);
+        },
+        JobTimeoutMs));
+    QVERIFY2(child.state() != QProcess::NotRunning, "the float ended before it could be killed");
+    ::kill(pid_t(child.processId()), SIGKILL);
+    QVERIFY(child.waitForFinished());
+
+    {
+        auto v = Vault::open(dir, Vault::OpenMode::Existing, nullptr);
+        QVERIFY(v);
+        QVERIFY(v->registry().modelRows().modelByName(ModelName));
+        RemoveJob rm(v.get(), ModelName);
+        QVERIFY(run(rm));
+        QVERIFY2(rm.error().ok(), qPrintable(rm.error().message));
+        QVERIFY(!v->registry().modelRows().modelByName(ModelName));
+    }
+
+    // The app starts again: its float is history, cancelled with the reason, and nothing runs.
+    {
+        Engine engine;
+        QHash<qint64, TransferInfo> last;
+        auto record = [&](const TransferInfo& i) { last.insert(i.id, i); };
+        connect(&engine, &Engine::transferAdded, this, record);
+        connect(&engine, &Engine::transferChanged, this, record);
+        QSignalSpy opened(&engine, &Engine::opened);
+        engine.open(dir);
+        QVERIFY(opened.wait(JobTimeoutMs));
+        QCOMPARE(opened.first().first().toString(), QString());
+        QVERIFY(QTest::qWaitFor([&] { return last.size() == 1 && last.constBegin()->isFinished(); },
+                                JobTimeoutMs));
+        const TransferInfo cancelled = *last.constBegin();
+        QCOMPARE(cancelled.kind, TransferInfo::Kind::Float);
+        QCOMPARE(int(cancelled.state), int(State::Cancelled));
+        QCOMPARE(cancelled.error, QStringLiteral("“%1” was removed").arg(ModelName));
+    }
+
+    auto v = Vault::open(dir, Vault::OpenMode::Existing, nullptr);
+    QVERIFY(v);
+    QVERIFY(!v->registry().modelRows().modelByName(ModelName));
+    for (const QString& state : {QStringLiteral("queued"), QStringLiteral("running")})
+        QVERIFY(v->registry().queueRows().jobRows(QStringLiteral("transfer"), state).isEmpty());
 }
 
 int main(int argc, char* argv[])

@@ -248,6 +248,9 @@ void TransferQueue::start(Transfer& t)
     t.stop = Stop::None;
     t.meter = ProgressMeter();
     t.info.error.clear();
+    // Running it would bring its removed model back.
+    if (endIfCancelledInRegistry(t))
+        return;
     QString error;
     bool ok = false;
     switch (t.info.kind) {
@@ -291,6 +294,26 @@ void TransferQueue::start(Transfer& t)
         return;
     }
     began(t);
+}
+
+bool TransferQueue::endIfCancelledInRegistry(Transfer& t)
+{
+    if (t.job || t.info.isFinished() || !t.rowId)
+        return false;
+    QString reason;
+    bool cancelled = false;
+    for (const JobRow& row :
+         m_vault->registry().queueRows().jobRows(RowKind, QStringLiteral("cancelled")))
+        if (row.id == t.rowId) {
+            cancelled = true;
+            reason = row.payload.value(QStringLiteral("error")).toString();
+        }
+    if (!cancelled)
+        return false;
+    setState(t, TransferInfo::State::Cancelled, reason);
+    if (t.info.background)
+        m_sync->scheduler()->transferFinished(t.info.id);
+    return true;
 }
 
 void TransferQueue::began(Transfer& t)
@@ -409,6 +432,9 @@ void TransferQueue::onJobFinished(qint64 id, const QString& error, bool cancelle
     if (t->info.modelId) {
         if (t->info.kind == TransferInfo::Kind::Remove && succeeded) {
             Q_EMIT modelRemoved(t->info.modelId);
+            // The removal cancelled the model's queued and paused transfers in the registry.
+            for (auto& [otherId, other] : m_transfers)
+                endIfCancelledInRegistry(other);
         } else {
             // A restore or materialize that found a bad copy changed the model's health too.
             Q_EMIT modelChanged(t->info.modelId);

@@ -147,6 +147,9 @@ private:
     void start(Transfer& t);
     // Its job started: it runs from now on (progress, history, state).
     void began(Transfer& t);
+    // An unfinished transfer not running whose row the registry says is cancelled (its model
+    // was removed, by this process or another) ends so, with the reason. True when it did.
+    bool endIfCancelledInRegistry(Transfer& t);
     // Started by the API with bytes that come with its request (adoptTransfer()): it cannot be
     // paused, retried or resumed after a restart.
     static bool isAdopted(const Transfer& t);
