@@ -7,6 +7,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/../tests/peers"
 
+# Installing a set into a fresh clone takes minutes (the first set is 1,200 packages, 400 MB), so
+# each set's tree, once installed from its lockfile, is kept in the user's cache and later clones
+# copy it from there. The key is the lockfile's hash and Node's version; a set keeps one tree.
+cache_root="${XDG_CACHE_HOME:-$HOME/.cache}/modelfloat/test-peers"
+
 install_set() {
     local dir="$1"
     (
@@ -15,6 +20,17 @@ install_set() {
         local want
         want=$(sha256sum package-lock.json | cut -d' ' -f1)
         if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+            exit 0
+        fi
+        local name
+        name=$(basename "$(pwd)")
+        local cached
+        cached="$cache_root/$name-$want-$(node --version)"
+        if [ -f "$cached/.complete" ]; then
+            echo "Copying npm test peers (tests/peers/${dir#./}) from $cached"
+            rm -rf node_modules
+            cp -a "$cached/node_modules" node_modules
+            echo "$want" >"$stamp"
             exit 0
         fi
         echo "Installing npm test peers (tests/peers/${dir#./}, from package-lock.json)"
@@ -27,6 +43,14 @@ install_set() {
         # direct dependency in package.json instead. The peers take 398 MB instead of 1.1 GB.
         npm install --no-save --no-audit --no-fund --loglevel=error --omit=optional
         echo "$want" >"$stamp"
+        # Into the cache under a temporary name, then renamed: a copy cut short is never used.
+        mkdir -p "$cache_root"
+        local tmp
+        tmp=$(mktemp -d "$cache_root/.partial.XXXXXX")
+        cp -a node_modules "$tmp/node_modules"
+        touch "$tmp/.complete"
+        rm -rf "$cache_root/$name"-*
+        mv "$tmp" "$cached"
     )
 }
 
