@@ -21,4 +21,14 @@ inline bool openEngine(Engine& engine, const QString& dir)
     return error.isEmpty();
 }
 
+// A vault for an Engine to open: small chunks (a float of a few MiB makes many of them), and
+// closed here so that the Engine is the one holding it. Returns its folder.
+inline QString prepareVault(TestVault& tv)
+{
+    tv.vault->setDefaultChunker(SmallChunks);
+    const QString dir = tv.vault->directory();
+    tv.vault.reset();
+    return dir;
+}
+
 } // namespace mf::test

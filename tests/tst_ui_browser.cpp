@@ -98,6 +98,7 @@ private Q_SLOTS:
     void oneRowUpdates();
     void sumsAreComputedOffTheGuiThread();
     void lastVerifiedColumnSorts();
+    void formatComesFromTheWeights();
 };
 
 void TestUiBrowser::modelTesterOnModelAndProxy()
@@ -437,6 +438,55 @@ void TestUiBrowser::lastVerifiedColumnSorts()
     proxy.sort(ModelListModel::VerifiedColumn, Qt::DescendingOrder);
     QCOMPARE(proxy.index(0, ModelListModel::NameColumn).data().toString(),
              QStringLiteral("checked"));
+}
+
+// Seen: an unfinished float of a safetensors folder showed Format "HF-CONFIG": only its
+// config.json was stored, and it was the one file with a format. The format is the weights'.
+void TestUiBrowser::formatComesFromTheWeights()
+{
+    test::TestVault tv;
+    QVERIFY(tv.ok());
+    Registry& r = tv.registry();
+    const QString chunker = QStringLiteral("fixed:64");
+    const auto modelId = r.modelRows().createModel(QStringLiteral("Qwen2.5-7B-Instruct"), {});
+    QVERIFY(modelId);
+    const auto config =
+        r.modelRows().beginFile(*modelId, QStringLiteral("config.json"), 700, chunker);
+    QVERIFY(config);
+    QVERIFY(r.modelRows().appendChunks(*config, {FileChunk{0, 0, 700, QStringLiteral("c-cfg")}}));
+    QVERIFY(r.modelRows().completeFile(
+        *config, QByteArray(64, 'c'),
+        {{QStringLiteral("format"), QStringLiteral("hf-config")},
+         {QStringLiteral("architecture"), QStringLiteral("Qwen2ForCausalLM")}}));
+    // The weights are not stored yet: no metadata read from them, only their names.
+    for (const QString& name : {QStringLiteral("model-00001-of-00002.safetensors"),
+                                QStringLiteral("model-00002-of-00002.safetensors")})
+        QVERIFY(r.modelRows().beginFile(*modelId, name, 80 * 1024 * 1024, chunker));
+    QVERIFY(r.modelRows().beginFile(*modelId, QStringLiteral("tokenizer.json"), 5000, chunker));
+
+    QString error;
+    auto reader = VaultReader::open(tv.vault->directory(), &error);
+    QVERIFY2(reader, qPrintable(error));
+    QCOMPARE(reader->row(*modelId)->format, QStringLiteral("safetensors"));
+
+    // Once the weights are read, their metadata says the format and the quantization, however
+    // small they are beside a config.json.
+    const auto other = r.modelRows().createModel(QStringLiteral("gguf-with-config"), {});
+    QVERIFY(other);
+    const auto small = r.modelRows().beginFile(*other, QStringLiteral("config.json"), 900, chunker);
+    QVERIFY(small);
+    QVERIFY(r.modelRows().appendChunks(*small, {FileChunk{0, 0, 900, QStringLiteral("c-json")}}));
+    QVERIFY(r.modelRows().completeFile(*small, QByteArray(64, 'd'),
+                                       {{QStringLiteral("format"), QStringLiteral("hf-config")}}));
+    const auto weights = r.modelRows().beginFile(*other, QStringLiteral("w.gguf"), 500, chunker);
+    QVERIFY(weights);
+    QVERIFY(r.modelRows().appendChunks(*weights, {FileChunk{0, 0, 500, QStringLiteral("c-w")}}));
+    QVERIFY(
+        r.modelRows().completeFile(*weights, QByteArray(64, 'e'),
+                                   {{QStringLiteral("format"), QStringLiteral("gguf")},
+                                    {QStringLiteral("quantization"), QStringLiteral("Q4_K_M")}}));
+    QCOMPARE(reader->row(*other)->format, QStringLiteral("gguf"));
+    QCOMPARE(reader->row(*other)->quantization, QStringLiteral("Q4_K_M"));
 }
 
 QTEST_GUILESS_MAIN(TestUiBrowser)

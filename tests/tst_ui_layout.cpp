@@ -20,12 +20,14 @@
 #include "transfer/floatjob.h"
 #include "vaultreader.h"
 
+#include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QGroupBox>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QScopeGuard>
 #include <QScreen>
 #include <QScrollBar>
 #include <QSettings>
@@ -307,6 +309,104 @@ private Q_SLOTS:
                                 .arg(health.data().toString())
                                 .arg(cell.width())
                                 .arg(view->sizeHintForIndex(health).width())));
+    }
+
+    void modelColumnsFitTheirContent_data()
+    {
+        QTest::addColumn<int>("scale");
+        QTest::newRow("100 %") << 1;
+        QTest::newRow("200 %") << 2;
+    }
+
+    // Seen: "SAFETEN…" in the Format column and "checked just n…" in the health, at 100 % and
+    // 200 %. Every column of short values is as wide as the widest value shown (the name, the
+    // providers and the source are free text, elided if long).
+    void modelColumnsFitTheirContent()
+    {
+        QFETCH(int, scale);
+        const QFont font = QApplication::font();
+        QFont larger = font;
+        larger.setPointSizeF(font.pointSizeF() * scale);
+        QApplication::setFont(larger);
+        const auto restoreFont = qScopeGuard([&] { QApplication::setFont(font); });
+
+        TestVault tv;
+        QVERIFY(tv.ok());
+        Registry& r = tv.registry();
+        const qint64 local = tv.providerIds().value(0);
+        const QString chunker = QStringLiteral("fixed:64");
+        // A complete safetensors model with one copy, and a float that stopped half-way.
+        const auto done = r.modelRows().createModel(QStringLiteral("Qwen2.5-0.5B-Instruct"), {});
+        QVERIFY(done);
+        const auto file =
+            r.modelRows().beginFile(*done, QStringLiteral("model.safetensors"), 100, chunker);
+        QVERIFY(file);
+        QVERIFY(r.modelRows().appendChunks(*file, {FileChunk{0, 0, 100, QStringLiteral("c-st")}}));
+        QVERIFY(
+            r.modelRows().completeFile(*file, QByteArray(64, 'a'),
+                                       {{QStringLiteral("format"), QStringLiteral("safetensors")},
+                                        {QStringLiteral("quantization"), QStringLiteral("BF16")},
+                                        {QStringLiteral("parameters"), 494032768.0}}));
+        Placement p;
+        p.cid = QStringLiteral("c-st");
+        p.providerId = local;
+        p.locator = p.cid;
+        p.state = PlacementState::Stored;
+        QVERIFY(r.placementRows().recordPlacement(p));
+        QVERIFY(r.modelRows().setModelState(*done, ModelRecord::State::Complete));
+        const auto unfinished =
+            r.modelRows().createModel(QStringLiteral("Qwen2.5-7B-Instruct"), {});
+        QVERIFY(unfinished);
+        QVERIFY(r.modelRows().beginFile(*unfinished,
+                                        QStringLiteral("model-00001-of-00003.safetensors"),
+                                        80 * qint64(MiB), chunker));
+        const QString dir = tv.vault->directory();
+        tv.vault.reset();
+
+        Engine engine;
+        engine.setSyncPaused(true);
+        MainWindow window(&engine);
+        window.resize(1400, 900);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QSignalSpy opened(&engine, &Engine::opened);
+        engine.open(dir);
+        QVERIFY(opened.wait(JobTimeoutMs));
+        QTableView* view = window.browser()->view();
+        QVERIFY(QTest::qWaitFor([&] { return view->model()->rowCount() == 2; }, JobTimeoutMs));
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                for (int row = 0; row < 2; ++row)
+                    if (view->model()
+                            ->index(row, ModelListModel::ReplicasColumn)
+                            .data()
+                            .toString()
+                            .isEmpty())
+                        return false;
+                return true;
+            },
+            JobTimeoutMs));
+        const QList<int> freeText{ModelListModel::NameColumn, ModelListModel::ProvidersColumn,
+                                  ModelListModel::SourceColumn};
+        QStringList clippedCells;
+        const auto check = [&] {
+            clippedCells.clear();
+            for (int row = 0; row < view->model()->rowCount(); ++row)
+                for (int column = 0; column < ModelListModel::ColumnCount; ++column) {
+                    if (freeText.contains(column))
+                        continue;
+                    const QModelIndex index = view->model()->index(row, column);
+                    const int needs = view->sizeHintForIndex(index).width();
+                    if (view->columnWidth(column) < needs)
+                        clippedCells.append(QStringLiteral("“%1” gets %2 px, needs %3")
+                                                .arg(index.data().toString())
+                                                .arg(view->columnWidth(column))
+                                                .arg(needs));
+                }
+            return clippedCells.isEmpty();
+        };
+        // The widths follow the rows as they are filled in.
+        QVERIFY2(QTest::qWaitFor(check, 2000), qPrintable(clippedCells.join(QLatin1String("; "))));
     }
 
     // Adwaita-dark's colours: a deep blue selection meant under white text, on dark grey.

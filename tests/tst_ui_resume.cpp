@@ -18,8 +18,11 @@
 #include <QAction>
 #include <QDir>
 #include <QFile>
+#include <QLabel>
 #include <QMessageBox>
 #include <QSettings>
+#include <QStatusBar>
+#include <QTableView>
 #include <QtTest>
 
 using namespace mf;
@@ -39,15 +42,6 @@ constexpr qint64 FileBytes = 12 * qint64(MiB);
 void collectAtOnce(TestVault& tv)
 {
     tv.registry().settings().setSetting(CatalogCollectJob::GraceSetting, QStringLiteral("0"));
-}
-
-QString prepareVault(TestVault& tv)
-{
-    tv.vault->setDefaultChunker(SmallChunks);
-    collectAtOnce(tv);
-    const QString dir = tv.vault->directory();
-    tv.vault.reset();
-    return dir;
 }
 
 std::optional<TransferInfo> transferIn(const Engine& engine, qint64 id)
@@ -155,6 +149,7 @@ private Q_SLOTS:
     {
         TestVault tv(1);
         QVERIFY(tv.ok());
+        collectAtOnce(tv);
         const QString dir = prepareVault(tv);
         const QString file = tv.path(QStringLiteral("paused.bin"));
         QVERIFY(writePseudoRandomFile(file, FileBytes, 5));
@@ -373,6 +368,37 @@ private Q_SLOTS:
         m_window->quitAction()->trigger();
         QCOMPARE(quit.size(), 2);
         QVERIFY(!m_window->quitQuestion());
+    }
+
+    // Seen: the status bar said "2 models" while the list showed 3 rows, the third a float
+    // still running. Once the list shows the new model, the count says it too.
+    void theStatusBarCountsWhatTheListShows()
+    {
+        QVERIFY(openWindow());
+        QTableView* view = m_window->browser()->view();
+        QCOMPARE(view->model()->rowCount(), 0);
+        const QLabel* stats = nullptr;
+        for (const QLabel* label : m_window->statusBar()->findChildren<QLabel*>())
+            if (label->text().contains(QStringLiteral(" in files")))
+                stats = label;
+        QVERIFY(stats);
+        QVERIFY2(stats->text().startsWith(QStringLiteral("0 models")), qPrintable(stats->text()));
+
+        // Slow enough to be running still when the check is made (the end of a float tells the
+        // count anyway).
+        const QString file = m_tv->path(QStringLiteral("counted.bin"));
+        QVERIFY(writePseudoRandomFile(file, FileBytes, 21));
+        m_engine->setBandwidthLimits(256 * KiB, 0);
+        FloatRequest r;
+        r.paths = {file};
+        r.modelName = QStringLiteral("Counted");
+        const qint64 id = m_engine->floatFiles(r);
+        QVERIFY(QTest::qWaitFor([&] { return view->model()->rowCount() == 1; }, JobTimeoutMs));
+        QTRY_VERIFY2(stats->text().startsWith(QStringLiteral("1 model ")),
+                     qPrintable(stats->text()));
+        QCOMPARE(transferIn(*m_engine, id)->state, State::Running);
+        m_engine->cancel(id);
+        QVERIFY(waitForState(*m_engine, id, State::Cancelled));
     }
 };
 

@@ -7,6 +7,7 @@
 #include "transferdetails.h"
 #include "transfersmodel.h"
 #include "transfersview.h"
+#include "uitestsupport.h"
 #include "vault/vault.h"
 
 #include <QAbstractButton>
@@ -24,26 +25,11 @@ namespace {
 
 using State = TransferInfo::State;
 
-State stateOf(const TransfersModel& model, qint64 id)
-{
-    const int row = model.rowOf(id);
-    return row < 0 ? State(-1) : model.transfer(row)->state;
-}
-
 } // namespace
 
 class TestUiTransferCancel : public QObject
 {
     Q_OBJECT
-
-private:
-    QString prepareVault(TestVault& tv)
-    {
-        tv.vault->setDefaultChunker(SmallChunks);
-        const QString dir = tv.vault->directory();
-        tv.vault.reset();
-        return dir;
-    }
 
 private Q_SLOTS:
     void cancelOfABigFloatAsksFirst()

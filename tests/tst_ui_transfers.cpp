@@ -3,6 +3,7 @@
 // transfers come back after a restart with their figures.
 #include "credentials/vaultcredentials.h"
 #include "engine/engine.h"
+#include "enginetestsupport.h"
 #include "networkprovidertest.h"
 #include "providers/localprovider.h"
 #include "speedgraph.h"
@@ -12,6 +13,7 @@
 #include "transfersmodel.h"
 #include "transfersview.h"
 #include "trayicon.h"
+#include "uitestsupport.h"
 #include "vault/vault.h"
 
 #include <QAbstractButton>
@@ -35,33 +37,11 @@ namespace {
 
 using State = TransferInfo::State;
 
-bool openEngine(Engine& engine, const QString& dir)
-{
-    QSignalSpy opened(&engine, &Engine::opened);
-    engine.open(dir);
-    return opened.wait(JobTimeoutMs) && opened.first().first().toString().isEmpty();
-}
-
-State stateOf(const TransfersModel& model, qint64 id)
-{
-    const int row = model.rowOf(id);
-    return row < 0 ? State(-1) : model.transfer(row)->state;
-}
-
 } // namespace
 
 class TestUiTransfers : public QObject
 {
     Q_OBJECT
-
-private:
-    QString prepareVault(TestVault& tv)
-    {
-        tv.vault->setDefaultChunker(SmallChunks);
-        const QString dir = tv.vault->directory();
-        tv.vault.reset();
-        return dir;
-    }
 
 private Q_SLOTS:
     void modelFollowsTheEngine()
@@ -727,6 +707,33 @@ private Q_SLOTS:
         QVERIFY(writePseudoRandomFile(source, MiB, 8));
         view.retryAction()->trigger();
         QVERIFY(QTest::qWaitFor([&] { return stateOf(model, id) == State::Done; }, JobTimeoutMs));
+    }
+
+    // Seen: a finished background repair's row said "2.01 MiB · 0:01 running", as if it still
+    // ran. A finished row says it finished, when, and how long it took.
+    void aFinishedRowSaysItFinished()
+    {
+        TransferInfo info;
+        info.kind = TransferInfo::Kind::Repair;
+        info.background = true;
+        info.title = QStringLiteral("Background repair: every chunk back to its copies");
+        info.doneBytes = info.totalBytes = 2 * MiB;
+        info.activeMs = 1000;
+        info.started = QDateTime::currentDateTime().addSecs(-1);
+        info.finished = QDateTime::currentDateTime();
+        const QString finishedAt = info.finished.toString(QStringLiteral("HH:mm"));
+        for (const State state : {State::Done, State::Degraded}) {
+            info.state = state;
+            const QString text = TransfersModel::progressText(info);
+            QVERIFY2(!text.contains(QStringLiteral("running")), qPrintable(text));
+            QVERIFY2(text.contains(QStringLiteral("finished ") + finishedAt), qPrintable(text));
+            QVERIFY2(text.contains(QStringLiteral("0:01")), qPrintable(text));
+        }
+        // One from an earlier day says its date too.
+        info.finished = info.finished.addDays(-3);
+        const QString text = TransfersModel::progressText(info);
+        QVERIFY2(text.contains(info.finished.toString(QStringLiteral("yyyy-MM-dd HH:mm"))),
+                 qPrintable(text));
     }
 };
 

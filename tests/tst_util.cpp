@@ -41,6 +41,9 @@ private Q_SLOTS:
     void meterPermilleBounds();
     void meterStalledFor();
     void meterSurvivesARestartedTransfer();
+    void meterSteadyWhenBytesComeInBursts();
+    void meterUnknownWhenNothingMoves();
+    void meterNoEtaDaysAway();
 
     void retryOnlyRetryable_data();
     void retryOnlyRetryable();
@@ -242,6 +245,11 @@ void TestUtil::parseBytesRoundTripsFormatBytes()
 // ------------------------------------------------------------------------------ progress meter
 
 namespace {
+// The span ProgressMeter measures its rate over (ProgressMeter::WindowMs), and the farthest ETA it
+// gives (ProgressMeter::MaxEtaSeconds).
+constexpr qint64 MeterWindowMs = 20'000;
+constexpr qint64 MeterMaxEtaSeconds = 7 * 24 * 3600;
+
 // Feeds `meter` at `bytesPerSecond` from `fromMs` to `toMs` in `stepMs` steps; returns the
 // cumulative bytes at the end.
 qint64 feed(ProgressMeter& meter, qint64 done, double bytesPerSecond, qint64 fromMs, qint64 toMs,
@@ -281,12 +289,14 @@ void TestUtil::meterRateFollowsAChange()
     meter.update(0, 0);
     qint64 done = feed(meter, 0, 1e6, 0, 10000, 100);
     QVERIFY(std::abs(meter.bytesPerSecond() - 1e6) < 1e4);
-    done = feed(meter, done, 4e6, 10000, 20000, 100);
+    // The rate is bytes over a window of the last seconds: once a whole window ran at the new
+    // rate, that is the rate.
+    done = feed(meter, done, 4e6, 10000, 10000 + MeterWindowMs, 100);
     QVERIFY2(std::abs(meter.bytesPerSecond() - 4e6) < 4e6 * 0.02,
              qPrintable(QString::number(meter.bytesPerSecond())));
     // One slow interval moves the smoothed rate, but not all the way down.
     done += 100000;
-    meter.update(done, 20250);
+    meter.update(done, 10250 + MeterWindowMs);
     QVERIFY(meter.bytesPerSecond() < 4e6);
     QVERIFY(meter.bytesPerSecond() > 2e6);
 }
@@ -405,9 +415,77 @@ void TestUtil::meterSurvivesARestartedTransfer()
     meter.update(done, 5400);
     QVERIFY2(meter.bytesPerSecond() >= 0, qPrintable(QString::number(meter.bytesPerSecond())));
     QVERIFY(meter.etaSeconds() != 0);
-    feed(meter, done, 2e6, 5400, 15000, 100);
+    feed(meter, done, 2e6, 5400, 5400 + MeterWindowMs, 100);
     QVERIFY2(std::abs(meter.bytesPerSecond() - 2e6) < 2e6 * 0.02,
              qPrintable(QString::number(meter.bytesPerSecond())));
+}
+
+void TestUtil::meterSteadyWhenBytesComeInBursts()
+{
+    // Under a 1 MiB/s limit a float's bytes arrive a chunk at a time: 4.5 MiB every 4.5 s,
+    // nothing in between. The progress timer asks every 250 ms. The time left must follow the
+    // real rate, not swing from minutes to thousands of hours between two chunks (issue 37:
+    // "7.8 B/s · 8572:06:32 left", and 8:21 → 49:39 → 20:28 within seconds).
+    constexpr qint64 MiB = 1024 * 1024;
+    constexpr qint64 burst = 4 * MiB + MiB / 2, periodMs = 4500, total = 600 * MiB;
+    ProgressMeter meter;
+    meter.setTotal(total);
+    meter.update(0, 0);
+    qint64 done = 0;
+    for (qint64 t = 250; t <= 180'000; t += 250) {
+        if (t % periodMs == 0)
+            done += burst;
+        meter.update(done, t);
+        if (t < MeterWindowMs + periodMs)
+            continue; // the window holds a few bursts from here on
+        const double rate = meter.bytesPerSecond();
+        QVERIFY2(rate > 0.75 * MiB && rate < 1.33 * MiB,
+                 qPrintable(QStringLiteral("%1 B/s at %2 ms").arg(rate).arg(t)));
+        const double expected = double(total - done) / double(MiB);
+        const qint64 eta = meter.etaSeconds();
+        QVERIFY2(eta > 0.75 * expected && eta < 1.33 * expected,
+                 qPrintable(QStringLiteral("%1 s left at %2 ms, about %3 s expected")
+                                .arg(eta)
+                                .arg(t)
+                                .arg(expected)));
+    }
+}
+
+void TestUtil::meterUnknownWhenNothingMoves()
+{
+    // A transfer that stopped moving has no rate and no time left, not "7.8 B/s" decaying
+    // towards zero.
+    ProgressMeter meter;
+    meter.setTotal(1'000'000'000);
+    meter.update(0, 0);
+    const qint64 done = feed(meter, 0, 1e6, 0, 10000, 250);
+    QVERIFY(meter.etaSeconds() > 0);
+    for (qint64 t = 10250; t <= 10000 + MeterWindowMs; t += 250)
+        meter.update(done, t);
+    QCOMPARE(meter.bytesPerSecond(), 0.0);
+    QCOMPARE(meter.etaSeconds(), qint64(-1));
+    // It moves again: a rate and a time left come back.
+    feed(meter, done, 1e6, 10000 + MeterWindowMs, 20000 + MeterWindowMs, 250);
+    QVERIFY(meter.bytesPerSecond() > 0);
+    QVERIFY(meter.etaSeconds() > 0);
+}
+
+void TestUtil::meterNoEtaDaysAway()
+{
+    // 100 B/s steadily with a terabyte left: the answer would be months; none is given.
+    ProgressMeter meter;
+    meter.setTotal(qint64(1) << 40);
+    meter.update(0, 0);
+    feed(meter, 0, 100, 0, 60'000, 250);
+    QVERIFY(meter.bytesPerSecond() > 50);
+    QCOMPARE(meter.etaSeconds(), qint64(-1));
+    // Just under the cap, it is given.
+    ProgressMeter near;
+    near.setTotal(qint64(1e6) * (MeterMaxEtaSeconds - 3600) + 60'000'000);
+    near.update(0, 0);
+    feed(near, 0, 1e6, 0, 60'000, 250);
+    QVERIFY2(near.etaSeconds() > 0 && near.etaSeconds() <= MeterMaxEtaSeconds,
+             qPrintable(QString::number(near.etaSeconds())));
 }
 
 // -------------------------------------------------------------------------------- retry policy

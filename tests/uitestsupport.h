@@ -1,5 +1,7 @@
 #pragma once
 // Checks shared by the widget tests.
+#include "transfersmodel.h"
+
 #include <QLabel>
 #include <QStringList>
 #include <QWidget>
@@ -19,6 +21,13 @@ inline QStringList labelsShowingAmpersand(const QWidget& root)
             out.append(label->text());
     }
     return out;
+}
+
+// The state of transfer `id` as the Transfers page's model has it; State(-1) while it has no row.
+inline TransferInfo::State stateOf(const ui::TransfersModel& model, qint64 id)
+{
+    const int row = model.rowOf(id);
+    return row < 0 ? TransferInfo::State(-1) : model.transfer(row)->state;
 }
 
 } // namespace mf::test

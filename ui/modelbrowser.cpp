@@ -2,6 +2,7 @@
 
 #include "appstoreoffer.h"
 #include "appuseactions.h"
+#include "columnsfitcontent.h"
 #include "engine/engine.h"
 #include "hub/appuses.h"
 #include "icons.h"
@@ -140,6 +141,13 @@ ModelBrowser::ModelBrowser(Engine* engine, QWidget* parent)
     for (int column = 0; column < header->count(); ++column)
         header->resizeSection(column,
                               qMax(header->sectionSize(column), header->sectionSizeHint(column)));
+    // The values' widths depend on the font, its scale and the values: the columns of short
+    // values grow to the widest one shown ("SAFETEN…" and "checked just n…" were seen).
+    new ColumnsFitContent(m_view, {ModelListModel::FormatColumn, ModelListModel::QuantizationColumn,
+                                   ModelListModel::ParametersColumn, ModelListModel::SizeColumn,
+                                   ModelListModel::FloatingColumn, ModelListModel::ReplicasColumn,
+                                   ModelListModel::AddedColumn, ModelListModel::VerifiedColumn,
+                                   ModelListModel::HereColumn});
     // The health beside the name: it is what a user looks for first, and as the seventh column
     // it was cut at the edge of a 900 px window.
     header->moveSection(header->visualIndex(ModelListModel::ReplicasColumn), 1);

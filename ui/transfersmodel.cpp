@@ -10,6 +10,17 @@ namespace mf::ui {
 
 using State = TransferInfo::State;
 
+namespace {
+
+// A time in a row: the clock alone today, with its date on another day.
+QString clockTime(const QDateTime& time)
+{
+    return time.date() == QDate::currentDate() ? time.toString(QStringLiteral("HH:mm"))
+                                               : time.toString(QStringLiteral("yyyy-MM-dd HH:mm"));
+}
+
+} // namespace
+
 TransfersModel::TransfersModel(Engine* engine, QObject* parent)
     : QAbstractItemModel(parent)
 {
@@ -97,15 +108,21 @@ int TransfersModel::rowOf(qint64 id) const
 
 QString TransfersModel::historyText(const TransferInfo& info)
 {
-    // What it did: its bytes, how long it ran, at what rate on average, and for a float what
-    // it did not have to send.
+    // What it did: its bytes, that it finished and when, how long it took, at what rate on
+    // average, and for a float what it did not have to send. ("0:01 running" read as if it
+    // still ran.)
     QStringList parts{units::formatBytes(info.doneBytes)};
-    if (info.activeMs > 0) {
-        parts.append(tr("%1 running").arg(units::formatDuration(info.activeMs / 1000)));
-        const double rate = info.averageBytesPerSecond();
-        if (rate > 0)
-            parts.append(tr("%1 on average").arg(units::formatRate(rate)));
-    }
+    const QString took =
+        info.activeMs > 0 ? units::formatDuration(info.activeMs / 1000) : QString();
+    if (info.finished.isValid())
+        parts.append(took.isEmpty()
+                         ? tr("finished %1").arg(clockTime(info.finished))
+                         : tr("finished %1 after %2").arg(clockTime(info.finished), took));
+    else if (!took.isEmpty())
+        parts.append(tr("took %1").arg(took));
+    const double rate = info.averageBytesPerSecond();
+    if (rate > 0)
+        parts.append(tr("%1 on average").arg(units::formatRate(rate)));
     if (info.deduplicatedBytes > 0)
         parts.append(tr("%1 already stored").arg(units::formatBytes(info.deduplicatedBytes)));
     return parts.join(QStringLiteral(" · "));
@@ -135,10 +152,7 @@ QString TransfersModel::stateText(const TransferInfo& info)
 {
     // Waiting for a provider whose budget ran out: a wait with an end, not a failure.
     if (info.state == State::Queued && info.waitingUntil.isValid()) {
-        const QString when = info.waitingUntil.date() == QDate::currentDate()
-                                 ? info.waitingUntil.toString(QStringLiteral("HH:mm"))
-                                 : info.waitingUntil.toString(QStringLiteral("yyyy-MM-dd HH:mm"));
-        return tr("Waiting until %1 for a paused provider").arg(when);
+        return tr("Waiting until %1 for a paused provider").arg(clockTime(info.waitingUntil));
     }
     // Nothing moves because a provider's work is being retried: say which, why, and when the
     // next try is, not just "Running 0.0 B/s".

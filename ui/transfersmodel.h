@@ -64,8 +64,8 @@ public:
     Rates rates() const;
     static bool sends(TransferInfo::Kind kind);
     static QString progressText(const TransferInfo& info);
-    // A finished transfer's figures: "2.00 MiB · 0:03 running · 682.7 KiB/s on average · 1.00 MiB
-    // already stored".
+    // A finished transfer's figures: "2.00 MiB · finished 14:05 after 0:03 · 682.7 KiB/s on
+    // average · 1.00 MiB already stored".
     static QString historyText(const TransferInfo& info);
     // "Done", or "Done · 2 warnings".
     static QString stateText(const TransferInfo& info);

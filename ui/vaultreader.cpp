@@ -30,13 +30,28 @@ ModelRow VaultReader::row(const ModelRecord& model)
     r.wantedReplicas = m_registry->healthRows().wantedCopies();
     r.summary = summarizeModel(*m_registry, model, r.wantedReplicas);
     r.health = r.summary.health(r.wantedReplicas);
-    // A model's format is that of its files; the largest one decides when they differ (the
-    // weights, not a tokenizer.json beside them).
+    // A model's format is that of its weights: the largest file whose header says so, not a
+    // tokenizer.json or a config.json beside them. Until a float has read the weights their
+    // names say it (an unfinished float of a safetensors folder showed "HF-CONFIG"); a
+    // config.json decides only for a model with nothing else.
+    enum Evidence { NoEvidence, ConfigOnly, WeightsByName, WeightsByHeader };
+    Evidence best = NoEvidence;
     qint64 largest = -1;
     qint64 parameters = 0;
     for (const FileRecord& f : m_registry->modelRows().files(model.id)) {
-        const QString format = f.metadata.value(QLatin1String("format")).toString();
-        if (!format.isEmpty() && f.size > largest) {
+        QString format = f.metadata.value(QLatin1String("format")).toString();
+        Evidence evidence = NoEvidence;
+        if (!format.isEmpty() && format != QLatin1String("hf-config")) {
+            evidence = WeightsByHeader;
+        } else if (f.path.endsWith(QLatin1String(".safetensors"), Qt::CaseInsensitive) ||
+                   f.path.endsWith(QLatin1String(".gguf"), Qt::CaseInsensitive)) {
+            evidence = WeightsByName;
+            format = f.path.section(QLatin1Char('.'), -1).toLower();
+        } else if (!format.isEmpty()) {
+            evidence = ConfigOnly;
+        }
+        if (evidence != NoEvidence && (evidence > best || (evidence == best && f.size > largest))) {
+            best = evidence;
             largest = f.size;
             r.format = format;
             r.quantization = f.metadata.value(QLatin1String("quantization")).toString();

@@ -86,6 +86,9 @@ bool TransferQueue::startFloat(Transfer& t, QString* error)
         if (const auto model = m_vault->registry().modelRows().modelByName(name)) {
             x->info.modelId = model->id;
             Q_EMIT modelChanged(model->id);
+            // The list shows the new model now; the status bar's count and sizes follow it
+            // (they said "2 models" beside three rows until the float ended).
+            emitStats();
         }
         if (job->progressNow().totalBytes > 0) {
             x->info.totalBytes = job->progressNow().totalBytes;
@@ -326,6 +329,7 @@ void TransferQueue::runImport(qint64 id, const QString& token)
             if (const auto model = m_vault->registry().modelRows().modelByName(job->modelName())) {
                 x->info.modelId = model->id;
                 Q_EMIT modelChanged(model->id);
+                emitStats(); // the count beside the list, as for a float
             }
         }
     });

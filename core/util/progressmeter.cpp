@@ -6,8 +6,7 @@
 namespace mf {
 
 namespace {
-constexpr qint64 SampleIntervalMs = 250; // rate samples are taken at most this often
-constexpr double Smoothing = 0.3;        // weight of the newest sample in the moving average
+constexpr qint64 SampleIntervalMs = 250; // samples are kept at most this often
 constexpr qint64 TrustAfterMs = 1500;    // no ETA before this much time has passed
 } // namespace
 
@@ -21,36 +20,42 @@ void ProgressMeter::update(qint64 done)
 void ProgressMeter::update(qint64 done, qint64 nowMs)
 {
     if (m_startMs < 0) {
-        m_startMs = m_sampleMs = m_lastChangeMs = nowMs;
-        m_sampleDone = m_done = done;
+        m_startMs = m_lastChangeMs = nowMs;
+        m_done = done;
+        m_samples = {{nowMs, done}};
         return;
     }
     if (done != m_done)
         m_lastChangeMs = nowMs;
-    if (done < m_sampleDone) {
+    m_done = done;
+    if (done < m_samples.back().done) {
         // The count went backwards (a chunk is retried from its start): measure from here, and
         // keep the rate we had instead of blending in a negative speed.
-        m_done = m_sampleDone = done;
-        m_sampleMs = nowMs;
+        m_samples = {{nowMs, done}};
         return;
     }
-    m_done = done;
-    const qint64 elapsed = nowMs - m_sampleMs;
-    if (elapsed < SampleIntervalMs)
+    if (nowMs - m_samples.back().ms < SampleIntervalMs)
         return;
-    const double sample = double(done - m_sampleDone) * 1000.0 / double(elapsed);
-    // The first sample seeds the average; later ones are blended in so one slow or fast
-    // interval does not make the ETA jump.
-    m_rate = (m_sampleMs == m_startMs) ? sample : Smoothing * sample + (1 - Smoothing) * m_rate;
-    m_sampleMs = nowMs;
-    m_sampleDone = done;
+    m_samples.push_back({nowMs, done});
+    // At most WindowMs / SampleIntervalMs + 2 samples are kept.
+    while (m_samples.size() > 2 && m_samples[1].ms <= nowMs - WindowMs)
+        m_samples.pop_front();
+    // Nothing moved in the whole window: the rate is unknown, and so is the time left.
+    if (nowMs - m_lastChangeMs >= WindowMs) {
+        m_rate = 0;
+        return;
+    }
+    const Sample& first = m_samples.front();
+    m_rate = double(done - first.done) * 1000.0 / double(nowMs - first.ms);
 }
 
 qint64 ProgressMeter::etaSeconds() const
 {
-    if (m_total <= 0 || m_rate <= 1.0 || m_sampleMs - m_startMs < TrustAfterMs)
+    if (m_total <= 0 || m_rate <= 1.0 || m_samples.empty() ||
+        m_samples.back().ms - m_startMs < TrustAfterMs)
         return -1;
-    return qint64(std::ceil(double(qMax<qint64>(0, m_total - m_done)) / m_rate));
+    const double eta = std::ceil(double(qMax<qint64>(0, m_total - m_done)) / m_rate);
+    return eta > double(MaxEtaSeconds) ? -1 : qint64(eta);
 }
 
 int ProgressMeter::permille() const
