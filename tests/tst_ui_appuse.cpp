@@ -17,6 +17,7 @@
 #include "modellistmodel.h"
 #include "testsupport.h"
 #include "testvault.h"
+#include "uitestsupport.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -238,6 +239,86 @@ private Q_SLOTS:
         QVERIFY(QFileInfo::exists(cached));
         QTRY_VERIFY_WITH_TIMEOUT(!box->isVisible(), JobTimeoutMs);
     }
+    // Issue 37: the look-up's list replaces the one line the dialog opened with; the dialog grows
+    // to show it all instead of keeping its first size (the message clipped), and it is wide
+    // enough for its title ("Free disk us… apps' copies" otherwise).
+    void freeCopiesDialogGrowsForItsList()
+    {
+        QVERIFY(openWindow());
+        const QString file =
+            floatNewFileAndSelect(QStringLiteral("in/grow.gguf"), 25, QStringLiteral("grow"));
+        QVERIFY(!file.isEmpty());
+        const QString ollama = m_apps.filePath(QStringLiteral("ollama"));
+        QFile input(file);
+        QVERIFY(input.open(QIODevice::ReadOnly));
+        QVERIFY(putInOllama(ollama, QStringLiteral("grow"), input.readAll()));
+        const QString lms =
+            m_apps.filePath(QStringLiteral("home/.lmstudio/models/publisher/grow-GGUF/grow.gguf"));
+        QVERIFY(QDir().mkpath(QFileInfo(lms).path()));
+        QVERIFY(QFile::copy(file, lms));
+
+        FreeCopiesDialog* dialog = m_window->browser()->findChild<FreeCopiesDialog*>();
+        QVERIFY(!dialog);
+        actionNamed(m_window->browser()->useInMenu(),
+                    QStringLiteral("&Free disk used by the apps' copies…"))
+            ->trigger();
+        dialog = m_window->browser()->findChild<FreeCopiesDialog*>();
+        QVERIFY(dialog);
+        QVERIFY(QTest::qWaitForWindowExposed(dialog));
+        QSignalSpy looked(dialog, &FreeCopiesDialog::looked);
+        QVERIFY(looked.wait(JobTimeoutMs));
+        QCOMPARE(looked.first().first().toInt(), 2);
+        QTest::qWait(50); // let the layout settle
+
+        QLabel* message = dialog->message();
+        const int needs = message->heightForWidth(message->width());
+        QVERIFY2(message->height() >= needs,
+                 qPrintable(QStringLiteral("the message is %1 px high, needs %2")
+                                .arg(message->height())
+                                .arg(needs)));
+        QVERIFY2(dialog->rect().contains(message->geometry()),
+                 "the message reaches outside the dialog");
+        const int title = titleWidth(*dialog);
+        QVERIFY2(dialog->width() >= title + 4 * dialog->fontMetrics().height(),
+                 qPrintable(QStringLiteral("the dialog is %1 px wide, its title %2 px")
+                                .arg(dialog->width())
+                                .arg(title)));
+        dialog->close();
+        QDir(ollama).removeRecursively();
+        QDir(m_apps.filePath(QStringLiteral("home/.lmstudio"))).removeRecursively();
+    }
+
+    // Issue 37: "Its &models folder:" showed its '&' (a form row given a layout gets a label with
+    // no buddy), and the dialog was so narrow that the name and the folder were both scrolled.
+    void useAsDialogShowsItsLabelsAndPathsWhole()
+    {
+        AppUseDialog dialog(nullptr, 1, QStringLiteral("Llama-3.2-1B-Instruct-Q4_K_M"));
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        QCOMPARE(labelsShowingAmpersand(dialog), QStringList());
+        QVERIFY2(dialog.width() >= titleWidth(dialog) + 4 * dialog.fontMetrics().height(),
+                 qPrintable(QStringLiteral("the dialog is %1 px wide, its title %2 px")
+                                .arg(dialog.width())
+                                .arg(titleWidth(dialog))));
+        for (const QString& app : {QStringLiteral("Ollama"), QStringLiteral("LM Studio")}) {
+            dialog.app()->setCurrentIndex(dialog.app()->findText(app));
+            QTest::qWait(50); // let the layout settle
+            QVERIFY2(showsWhole(*dialog.folder()),
+                     qPrintable(app + QStringLiteral(": “%1” in a %2 px box")
+                                          .arg(dialog.folder()->text())
+                                          .arg(dialog.folder()->width())));
+            QVERIFY2(showsWhole(*dialog.name()),
+                     qPrintable(app + QStringLiteral(": “%1” in a %2 px box")
+                                          .arg(dialog.name()->text())
+                                          .arg(dialog.name()->width())));
+        }
+        // The folder's label gives its mnemonic to the folder.
+        bool folderLabelled = false;
+        for (QLabel* label : dialog.findChildren<QLabel*>())
+            folderLabelled = folderLabelled || label->buddy() == dialog.folder();
+        QVERIFY(folderLabelled);
+    }
+
     // "In an app as…": Ollama's name and the app's folder, prefilled with what `use` takes by
     // default, passed on as --as and --root.
     void useInOllamaAsANameInAFolderOfOnesOwn()

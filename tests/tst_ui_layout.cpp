@@ -175,6 +175,42 @@ private Q_SLOTS:
         }
     }
 
+    // Issue 37: the kind's own fields (a local folder's Folder and Daily upload budget) and a
+    // field added below them (Attach storage's recovery key) start where Kind, Name and Quota
+    // start, one column of fields, whichever kind is chosen.
+    void providerDialogFieldsLineUp()
+    {
+        Engine engine;
+        ProviderDialog dialog(&engine, std::nullopt, {});
+        dialog.addRow(QStringLiteral("&Recovery key:"), new QLineEdit(&dialog));
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        for (const QString& id :
+             {QStringLiteral("local"), QStringLiteral("webdav"), QStringLiteral("s3")}) {
+            const int index = dialog.kindBox()->findData(id);
+            QVERIFY2(index >= 0, qPrintable(id));
+            dialog.kindBox()->setCurrentIndex(index);
+            QTest::qWait(50); // let the layout settle
+            const int x = dialog.kindBox()->mapTo(&dialog, QPoint(0, 0)).x();
+            int fields = 0;
+            for (QWidget* field : dialog.findChildren<QWidget*>()) {
+                if (!field->isVisible() ||
+                    !(qobject_cast<QLineEdit*>(field) || qobject_cast<QComboBox*>(field) ||
+                      qobject_cast<QSpinBox*>(field)))
+                    continue;
+                if (field->parentWidget() && qobject_cast<QSpinBox*>(field->parentWidget()))
+                    continue; // a spin box's own line edit
+                ++fields;
+                QVERIFY2(field->mapTo(&dialog, QPoint(0, 0)).x() == x,
+                         qPrintable(QStringLiteral("%1: “%2” starts at x %3, Kind at %4")
+                                        .arg(id, field->accessibleName())
+                                        .arg(field->mapTo(&dialog, QPoint(0, 0)).x())
+                                        .arg(x)));
+            }
+            QVERIFY2(fields >= 5, qPrintable(id));
+        }
+    }
+
     void unreadableGgufSaysWhatTheCommandLineSays()
     {
         // A file named like a GGUF that is not one: floated as a plain file.

@@ -226,6 +226,9 @@ private Q_SLOTS:
         QVERIFY(!box->checkBox()); // one file: nothing to apply to the others
         // Nothing is written while it waits for the answer: no partial file, no temporary.
         QCOMPARE(f.info(id)->state, State::Paused);
+        // Issue 37: paused for the question, it is not one "Resume all" resumes: that would
+        // only ask again behind the open question.
+        QVERIFY(!f.view.resumeAllAction()->isEnabled());
         QCOMPARE(entries(out), QStringList{QStringLiteral("a.gguf")});
 
         button(box, answer.toLatin1().constData())->click();

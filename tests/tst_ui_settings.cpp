@@ -85,9 +85,9 @@ private Q_SLOTS:
         QVERIFY(chunker);
         chunker->setCurrentIndex(3); // fixed 8 MiB
         dialog.findChild<QSpinBox*>(QStringLiteral("concurrency"))->setValue(4);
-        dialog.findChildren<QCheckBox*>().at(1)->setChecked(true); // start at login
-        QCheckBox* flush = dialog.findChildren<QCheckBox*>().at(2);
-        QVERIFY(flush->isChecked());
+        dialog.findChild<QCheckBox*>(QStringLiteral("startAtLogin"))->setChecked(true);
+        QCheckBox* flush = dialog.findChild<QCheckBox*>(QStringLiteral("flushWrites"));
+        QVERIFY(flush && flush->isChecked());
         flush->setChecked(false); // fast mode
         const QString newVault = tv.path(QStringLiteral("elsewhere"));
         dialog.findChild<QLineEdit*>()->setText(newVault);
@@ -328,6 +328,31 @@ private Q_SLOTS:
             status(engine.apiServerStatus().url + QStringLiteral("/api/models/local/nothing-here")),
             401);
         QSettings().remove(QStringLiteral("api"));
+    }
+
+    // Issue 37: at 200 % the dialog is taller than the screen and the window manager keeps it on
+    // the screen: the watched folders' text was squashed under its last line. The form scrolls
+    // instead, each wrapped text as tall as its lines.
+    void shortScreenScrollsInsteadOfClipping()
+    {
+        SettingsDialog dialog(nullptr, SettingsDialog::load(nullptr));
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        // What a window manager does with a window taller than the screen's 450 px.
+        dialog.setFixedHeight(450);
+        QTest::qWait(50); // let the layout settle
+        int wrapped = 0;
+        for (QLabel* label : dialog.findChildren<QLabel*>()) {
+            if (label->isHidden() || !label->wordWrap() || label->text().isEmpty())
+                continue;
+            ++wrapped;
+            QVERIFY2(label->height() >= label->heightForWidth(label->width()),
+                     qPrintable(QStringLiteral("“%1” is %2 px high, needs %3")
+                                    .arg(label->text().left(40))
+                                    .arg(label->height())
+                                    .arg(label->heightForWidth(label->width()))));
+        }
+        QVERIFY(wrapped > 0);
     }
 
     // The app listens on 127.0.0.1 until the user types another address; then it says that

@@ -1,18 +1,33 @@
 // Settings › Watched folders: the usual places models are kept are offered when they exist,
 // checking a row or adding a folder changes the vault's list (the same the CLI reads), and the
-// app's engine floats what is dropped into a watched folder.
+// app's engine floats what is dropped into a watched folder. Each folder is a check box like the
+// dialog's other settings (issue 37: a list's own check mark was invisible on a dark theme, drawn
+// in the list's base colour on that same base).
 #include "engine/engine.h"
 #include "testsupport.h"
 #include "testvault.h"
 #include "watch/watchlist.h"
 #include "watchedfoldersbox.h"
 
-#include <QListWidget>
+#include <QCheckBox>
 #include <QtTest>
 
 using namespace mf;
 using namespace mf::test;
 using namespace mf::ui;
+
+namespace {
+
+// The check box of `folder` in the box (null: none).
+QCheckBox* rowOf(const WatchedFoldersBox& box, const QString& folder)
+{
+    for (QCheckBox* row : box.findChildren<QCheckBox*>())
+        if (row->text() == QDir::toNativeSeparators(folder))
+            return row;
+    return nullptr;
+}
+
+} // namespace
 
 class TestUiWatchedFolders final : public QObject
 {
@@ -56,21 +71,17 @@ void TestUiWatchedFolders::checkingWatches()
         box.addFolder(models);
         QVERIFY(QTest::qWaitFor([&] { return engine.watchedFolders() == QStringList{canonical}; },
                                 JobTimeoutMs));
-        QListWidgetItem* row = nullptr;
-        for (int i = 0; i < box.list()->count(); ++i)
-            if (box.list()->item(i)->data(Qt::UserRole).toString() == canonical)
-                row = box.list()->item(i);
+        QCheckBox* row = rowOf(box, canonical);
         QVERIFY(row);
-        QCOMPARE(row->checkState(), Qt::Checked);
+        QVERIFY(row->isChecked());
         // Adding it again is refused, and the box says why.
         changed.clear();
         box.addFolder(models);
         QVERIFY(changed.wait(JobTimeoutMs));
         QVERIFY(changed.last().at(1).toString().contains(QStringLiteral("watched already")));
         // Unchecked: no longer watched.
-        for (int i = 0; i < box.list()->count(); ++i)
-            if (box.list()->item(i)->data(Qt::UserRole).toString() == canonical)
-                box.list()->item(i)->setCheckState(Qt::Unchecked);
+        QVERIFY(rowOf(box, canonical));
+        rowOf(box, canonical)->click();
         QVERIFY(QTest::qWaitFor([&] { return engine.watchedFolders().isEmpty(); }, JobTimeoutMs));
         box.addFolder(models);
         QVERIFY(QTest::qWaitFor([&] { return !engine.watchedFolders().isEmpty(); }, JobTimeoutMs));

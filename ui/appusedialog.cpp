@@ -2,6 +2,7 @@
 
 #include "appstores/appuse.h"
 #include "engine/engine.h"
+#include "roomfortext.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -9,6 +10,7 @@
 #include <QFileDialog>
 #include <QFormLayout>
 #include <QHBoxLayout>
+#include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
 
@@ -34,10 +36,13 @@ AppUseDialog::AppUseDialog(Engine* engine, qint64 modelId, const QString& modelN
     auto* folderRow = new QHBoxLayout;
     folderRow->addWidget(m_folder, 1);
     folderRow->addWidget(browse);
+    // A label of its own: addRow(text, layout) gives its mnemonic to no one.
+    auto* folderLabel = new QLabel(tr("Its &models folder:"), this);
+    folderLabel->setBuddy(m_folder);
     auto* form = new QFormLayout(this);
     form->addRow(tr("&App:"), m_app);
     form->addRow(tr("&Name in Ollama:"), m_name);
-    form->addRow(tr("Its &models folder:"), folderRow);
+    form->addRow(folderLabel, folderRow);
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Cancel, this);
     buttons->addButton(tr("&Use"), QDialogButtonBox::AcceptRole);
     form->addRow(buttons);
@@ -54,6 +59,8 @@ AppUseDialog::AppUseDialog(Engine* engine, qint64 modelId, const QString& modelN
         picker->open();
     });
     onApp();
+    makeRoomForText(m_name);
+    makeRoomForTitle(this);
 }
 
 QString AppUseDialog::defaultFolder() const
@@ -69,6 +76,7 @@ void AppUseDialog::onApp()
     m_name->setEnabled(m_app->currentData().toString() ==
                        appstores::appKey(appstores::App::Ollama));
     m_folder->setText(defaultFolder());
+    makeRoomForText(m_folder); // the path it prefilled, whole
 }
 
 void AppUseDialog::useIt()

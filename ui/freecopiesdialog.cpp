@@ -3,6 +3,8 @@
 #include "appcopiesfinder.h"
 #include "engine/engine.h"
 #include "freecopiesprompt.h"
+#include "growtofit.h"
+#include "roomfortext.h"
 
 #include <QDialogButtonBox>
 #include <QLabel>
@@ -25,6 +27,9 @@ FreeCopiesDialog::FreeCopiesDialog(Engine* engine, qint64 modelId, QWidget* pare
     auto* layout = new QVBoxLayout(this);
     m_message->setWordWrap(true);
     m_message->setTextFormat(Qt::PlainText); // names and paths are not markup
+    // Room for a list of apps and paths to wrap into lines that read as lines.
+    m_message->setMinimumWidth(m_message->fontMetrics().averageCharWidth() * 50);
+    makeRoomForTitle(this);
     layout->addWidget(m_message);
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
     m_replace = buttons->addButton(tr("Free"), QDialogButtonBox::AcceptRole);
@@ -73,6 +78,8 @@ void FreeCopiesDialog::showCopies(const QString& model, const QList<appstores::A
         m_replace->setVisible(!replace.isEmpty());
         m_floatingOnly->show();
     }
+    // The list replaces the one line the dialog opened with: room for all of it.
+    growToFit(this);
     Q_EMIT looked(int(copies.size()));
 }
 

@@ -13,4 +13,9 @@ namespace mf::ui {
 // buttons where no one can reach them.
 void keepOnScreen(QWidget* window, const QSize& wanted);
 
+// `wanted` shrunk to what the screen `window` is on can show of a window, frame included (not
+// under its minimum size). For a dialog not shown yet: sized only, so that it still opens
+// centred on its parent.
+QSize fitOnScreen(const QWidget* window, const QSize& wanted);
+
 } // namespace mf::ui

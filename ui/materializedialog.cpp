@@ -1,5 +1,7 @@
 #include "materializedialog.h"
 
+#include "growtofit.h"
+
 #include <QDialogButtonBox>
 #include <QDir>
 #include <QFileDialog>
@@ -40,8 +42,11 @@ MaterializeDialog::MaterializeDialog(const QString& modelName, const QString& so
     auto* destinationRow = new QHBoxLayout;
     destinationRow->addWidget(m_destination, 1);
     destinationRow->addWidget(m_browse);
+    // A label of its own: addRow(text, layout) gives its mnemonic to no one ("&Destination:").
+    auto* destinationLabel = new QLabel(tr("&Destination:"), this);
+    destinationLabel->setBuddy(m_destination);
     auto* form = new QFormLayout;
-    form->addRow(tr("&Destination:"), destinationRow);
+    form->addRow(destinationLabel, destinationRow);
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(new QLabel(tr("Layout:"), this));
     layout->addWidget(m_plain);
@@ -50,7 +55,8 @@ MaterializeDialog::MaterializeDialog(const QString& modelName, const QString& so
     layout->addWidget(m_hint);
     layout->addStretch(1);
     layout->addWidget(m_buttons);
-    resize(560, 260);
+    // As tall as what it holds: a fixed height left an empty band above the buttons.
+    setMinimumWidth(fontMetrics().averageCharWidth() * 70);
 
     connect(m_plain, &QRadioButton::toggled, this, &MaterializeDialog::layoutChanged);
     connect(m_destination, &QLineEdit::textChanged, this, &MaterializeDialog::updateButton);
@@ -87,6 +93,7 @@ void MaterializeDialog::layoutChanged()
         m_destination->setText(m_plainDestination);
         m_hint->setText(tr("Each file is restored, verified, and only then put in place."));
     }
+    growToFit(this); // the cache layout's hint takes two lines
     updateButton();
 }
 

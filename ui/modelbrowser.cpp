@@ -520,10 +520,18 @@ void ModelBrowser::askOffload()
     m_question = new QMessageBox(QMessageBox::Question, tr("Free up space"), what,
                                  QMessageBox::NoButton, this);
     m_question->setAttribute(Qt::WA_DeleteOnClose);
+    const int count = int(ids.size());
     m_question->setInformativeText(
-        tr("This frees %1 on this computer. The models stay available from the providers: they "
-           "can still be read, mounted and restored. Their copies here go only once the copies "
-           "the vault wants are on the providers; chunks of models kept on this computer stay.")
+        (count == 1
+             ? tr("This frees %1 on this computer. The model stays available from the providers: "
+                  "it can still be read, mounted and restored. Its copies here go only once the "
+                  "copies the vault wants are on the providers; chunks of models kept on this "
+                  "computer stay.")
+             : tr("This frees %1 on this computer. The %n models stay available from the "
+                  "providers: they can still be read, mounted and restored. Their copies here go "
+                  "only once the copies the vault wants are on the providers; chunks of models "
+                  "kept on this computer stay.",
+                  nullptr, count))
             .arg(units::formatBytes(frees)));
     QPushButton* offload = m_question->addButton(tr("Free up space"), QMessageBox::AcceptRole);
     m_question->addButton(QMessageBox::Cancel);

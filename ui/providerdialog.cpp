@@ -31,7 +31,7 @@ ProviderDialog::ProviderDialog(Engine* engine, const std::optional<ProviderRecor
     m_intro->setWordWrap(true);
     m_intro->hide();
     layout->addWidget(m_intro);
-    auto* top = new QFormLayout;
+    auto* top = m_top = new QFormLayout;
     m_kind = new QComboBox(this);
     m_kind->setAccessibleName(tr("Provider kind"));
     const ProviderFactory& factory = engine->providerFactory();
@@ -143,7 +143,29 @@ void ProviderDialog::setKind(const QString& kindId)
     if (!m_existing && m_name->text().isEmpty())
         m_name->setPlaceholderText(kind->displayName);
     m_message->hide();
+    alignLabelColumns();
     growToFit(this); // a longer description or more fields: room for them
+}
+
+// Three forms (the common fields, the kind's own, the rows added below them) with one label
+// column: each form sizes its own to its longest label, which left "Folder" and "Daily upload
+// budget" starting further right than Kind, Name and Quota.
+void ProviderDialog::alignLabelColumns()
+{
+    QList<QFormLayout*> forms{m_top, m_extra};
+    if (m_form)
+        forms.append(m_form->formLayout());
+    QList<QWidget*> labels;
+    int width = 0;
+    for (QFormLayout* form : std::as_const(forms))
+        for (int row = 0; row < form->rowCount(); ++row)
+            if (QLayoutItem* item = form->itemAt(row, QFormLayout::LabelRole))
+                if (QWidget* label = item->widget()) {
+                    labels.append(label);
+                    width = qMax(width, label->sizeHint().width());
+                }
+    for (QWidget* label : std::as_const(labels))
+        label->setMinimumWidth(width);
 }
 
 QString ProviderDialog::validate() const
@@ -201,6 +223,7 @@ void ProviderDialog::testConnection()
 void ProviderDialog::addRow(const QString& label, QWidget* field)
 {
     m_extra->addRow(label, field);
+    alignLabelColumns();
 }
 
 void ProviderDialog::setIntro(const QString& text)

@@ -54,6 +54,7 @@ private:
     void setKind(const QString& kindId);
     void testConnection();
     void showMessage(const QString& text, bool problem);
+    void alignLabelColumns();
 
     Engine* m_engine;
     std::optional<ProviderRecord> m_existing;
@@ -63,6 +64,7 @@ private:
     QLabel* m_intro = nullptr;
     QLineEdit* m_name = nullptr;
     QLineEdit* m_quota = nullptr;
+    QFormLayout* m_top = nullptr; // kind, name, quota
     QVBoxLayout* m_formArea = nullptr;
     QFormLayout* m_extra = nullptr;
     ProviderForm* m_form = nullptr;

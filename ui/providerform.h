@@ -32,6 +32,8 @@ public:
     // The first problem (a required field left empty, a malformed value), or empty.
     QString validate() const;
     QWidget* editor(const QString& key) const { return m_editors.value(key); }
+    // Its rows (ProviderDialog gives its labels the width of the dialog's others).
+    QFormLayout* formLayout() const { return m_layout; }
 
 Q_SIGNALS:
     void changed();

@@ -9,6 +9,7 @@
 #include "vault/vault.h"
 #include "watchedfoldersbox.h"
 
+#include "keeponscreen.h"
 #include "mountbox.h"
 #include "qrimage.h"
 #include <QCheckBox>
@@ -24,6 +25,8 @@
 #include <QLineEdit>
 #include <QPixmap>
 #include <QPushButton>
+#include <QScrollArea>
+#include <QScrollBar>
 
 #include <QSettings>
 #include <QSpinBox>
@@ -173,6 +176,8 @@ SettingsDialog::SettingsDialog(Engine* engine, const Values& current, QWidget* p
                              "theirs"));
 
     m_chunker->setObjectName(QStringLiteral("chunker"));
+    m_startAtLogin->setObjectName(QStringLiteral("startAtLogin"));
+    m_flushWrites->setObjectName(QStringLiteral("flushWrites"));
     m_concurrency->setObjectName(QStringLiteral("concurrency"));
     m_concurrency->setRange(1, 16);
     m_concurrency->setValue(current.concurrency);
@@ -350,10 +355,32 @@ SettingsDialog::SettingsDialog(Engine* engine, const Values& current, QWidget* p
     connect(buttons, &QDialogButtonBox::accepted, this, &SettingsDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &SettingsDialog::reject);
 
+    // The form scrolls where the screen is shorter than it (200 % on a laptop): a window
+    // manager keeps a window on its screen, and a layout squeezed under its minimum clips its
+    // wrapped text.
+    auto* content = new QWidget;
+    form->setContentsMargins(0, 0, 0, 0);
+    content->setLayout(form);
+    auto* scroll = new QScrollArea(this);
+    scroll->setWidget(content);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    const int scrollBar = scroll->verticalScrollBar()->sizeHint().width();
+    scroll->setMinimumWidth(content->minimumSizeHint().width() + scrollBar);
+
     auto* layout = new QVBoxLayout(this);
-    layout->addLayout(form);
+    layout->addWidget(scroll, 1);
     layout->addWidget(m_message);
     layout->addWidget(buttons);
+    // All of the form where the screen has room for it (a scroll area's own size hint is a
+    // few lines), else as much as the screen holds.
+    const QMargins margins = layout->contentsMargins();
+    const int width = content->sizeHint().width() + scrollBar;
+    const int height = (content->hasHeightForWidth() ? content->heightForWidth(width - scrollBar)
+                                                     : content->sizeHint().height()) +
+                       layout->spacing() + buttons->sizeHint().height();
+    resize(fitOnScreen(this, QSize(width, height).grownBy(margins)));
 }
 
 SettingsDialog::Values SettingsDialog::values() const

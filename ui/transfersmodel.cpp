@@ -31,6 +31,13 @@ TransfersModel::TransfersModel(Engine* engine, QObject* parent)
     connect(engine, &Engine::transferAdded, this, &TransfersModel::add);
     connect(engine, &Engine::transferChanged, this, &TransfersModel::change);
     connect(engine, &Engine::transferRemoved, this, &TransfersModel::remove);
+    // Paused to ask what to do with files already there: the answer resumes it, not Resume all.
+    connect(engine, &Engine::restoreConflict, this, [this](qint64 id) {
+        if (rowOf(id) >= 0 && m_rows.at(rowOf(id)).state == State::Paused) {
+            m_asking.insert(id);
+            Q_EMIT overallChanged();
+        }
+    });
     // A retry's countdown ticks in its row.
     m_countdown.setInterval(1000);
     connect(&m_countdown, &QTimer::timeout, this, [this] {
@@ -302,6 +309,8 @@ void TransfersModel::change(const TransferInfo& info)
     const int row = rowOf(info.id);
     if (row < 0)
         return add(info);
+    if (info.state != State::Paused)
+        m_asking.remove(info.id); // answered, cancelled or resumed: no longer waiting
     // The files' rows: the same ones updated in place, else replaced (a float lists its files
     // once it has read the folder, and a finished one keeps them).
     const QModelIndex parentIndex = index(row, 0);
@@ -332,6 +341,7 @@ void TransfersModel::remove(qint64 id)
     const int row = rowOf(id);
     if (row < 0)
         return;
+    m_asking.remove(id);
     beginRemoveRows({}, row, row);
     m_rows.removeAt(row);
     endRemoveRows();
@@ -376,6 +386,7 @@ TransfersModel::Overall TransfersModel::overall() const
             break;
         case State::Paused:
             o.paused++;
+            o.asking += m_asking.contains(t.id) ? 1 : 0;
             break;
         case State::Failed:
             o.failed++;

@@ -3,6 +3,7 @@
 #include "transfer/transferinfo.h"
 
 #include <QAbstractItemModel>
+#include <QSet>
 #include <QTimer>
 
 namespace mf {
@@ -47,9 +48,11 @@ public:
 
     // The whole queue's progress, for the title, status bar and tray: bytes done of bytes to
     // do over transfers that are queued, running or paused (-1 permille when there are none).
+    // `asking`: those of the paused that wait for the answer to a question (a restore that met
+    // files already at its destination), which Resume all must leave to that answer.
     struct Overall
     {
-        int running = 0, queued = 0, paused = 0, failed = 0;
+        int running = 0, queued = 0, paused = 0, failed = 0, asking = 0;
         qint64 doneBytes = 0, totalBytes = 0;
         double bytesPerSecond = 0;
         int permille() const;
@@ -83,6 +86,7 @@ private:
                       int role) const;
 
     QList<TransferInfo> m_rows; // in id order
+    QSet<qint64> m_asking;      // paused until a question about them is answered
     QTimer m_countdown;         // ticks while a row waits for a retry
 };
 

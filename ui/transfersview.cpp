@@ -245,7 +245,7 @@ void TransfersView::updateActions()
     m_openFolder->setEnabled(!folderToOpen().isEmpty());
     const TransfersModel::Overall o = m_model->overall();
     m_pauseAll->setEnabled(o.running + o.queued > 0);
-    m_resumeAll->setEnabled(o.paused > 0);
+    m_resumeAll->setEnabled(o.paused > o.asking);
     bool anyFinished = false;
     for (int row = 0; row < m_model->rowCount() && !anyFinished; ++row)
         anyFinished = m_model->transfer(row)->isFinished();

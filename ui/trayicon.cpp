@@ -193,7 +193,7 @@ void TrayIcon::update()
     }
     m_tray->setToolTip(toolTip());
     m_pauseAll->setEnabled(o.running + o.queued > 0);
-    m_resumeAll->setEnabled(o.paused > 0);
+    m_resumeAll->setEnabled(o.paused > o.asking);
     const SyncStatus sync = m_engine ? m_engine->syncStatus() : SyncStatus();
     m_checkNow->setEnabled(m_engine && !sync.paused);
     m_nextCheck->setText(nextCheckText(sync, QDateTime::currentDateTimeUtc()));

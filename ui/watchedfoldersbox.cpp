@@ -3,25 +3,21 @@
 #include "appstores/appstore.h"
 #include "engine/engine.h"
 
+#include <QCheckBox>
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QLabel>
-#include <QListWidget>
 #include <QProcessEnvironment>
 #include <QPushButton>
 #include <QVBoxLayout>
 
 namespace mf::ui {
 
-namespace {
-constexpr int PathRole = Qt::UserRole;
-}
-
 WatchedFoldersBox::WatchedFoldersBox(Engine* engine, QWidget* parent)
     : QWidget(parent)
     , m_engine(engine)
-    , m_list(new QListWidget(this))
+    , m_rowsLayout(new QVBoxLayout)
     , m_add(new QPushButton(tr("Add folder…"), this))
     , m_status(new QLabel(this))
 {
@@ -33,15 +29,13 @@ WatchedFoldersBox::WatchedFoldersBox(Engine* engine, QWidget* parent)
                              this);
     intro->setWordWrap(true);
     layout->addWidget(intro);
-    m_list->setAccessibleName(tr("Watched folders"));
-    m_list->setMaximumHeight(120);
-    layout->addWidget(m_list);
+    m_rowsLayout->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(m_rowsLayout);
     layout->addWidget(m_add, 0, Qt::AlignLeft);
     m_status->setWordWrap(true);
     m_status->hide();
     layout->addWidget(m_status);
 
-    connect(m_list, &QListWidget::itemChanged, this, &WatchedFoldersBox::onItemChanged);
     connect(m_add, &QPushButton::clicked, this, [this] {
         auto* dialog = new QFileDialog(this, tr("Watch a folder"), QDir::homePath());
         dialog->setFileMode(QFileDialog::Directory);
@@ -84,31 +78,35 @@ void WatchedFoldersBox::addFolder(const QString& path)
 
 void WatchedFoldersBox::show(const QStringList& watched, const QString& error)
 {
-    m_filling = true;
-    m_list->clear();
+    // Called from the engine's signal, never from a row's own: the rows can go at once.
+    qDeleteAll(m_rows);
+    m_rows.clear();
     QStringList rows = watched;
     for (const QString& s : suggestedFolders(QDir::homePath()))
         if (!rows.contains(s))
             rows.append(s);
     for (const QString& path : std::as_const(rows)) {
-        auto* item = new QListWidgetItem(QDir::toNativeSeparators(path), m_list);
-        item->setData(PathRole, path);
-        item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
-        item->setCheckState(watched.contains(path) ? Qt::Checked : Qt::Unchecked);
+        // A '&' in a path is part of its name, not a mnemonic.
+        auto* row = new QCheckBox(
+            QDir::toNativeSeparators(path).replace(QLatin1Char('&'), QLatin1String("&&")), this);
+        row->setAccessibleDescription(tr("Watched folder"));
+        row->setChecked(watched.contains(path));
         if (!watched.contains(path))
-            item->setToolTip(tr("Found on this computer; check it to watch it"));
+            row->setToolTip(tr("Found on this computer; check it to watch it"));
+        connect(row, &QCheckBox::clicked, this,
+                [this, path](bool checked) { onClicked(path, checked); });
+        m_rowsLayout->addWidget(row);
+        m_rows.append(row);
     }
-    m_filling = false;
     m_status->setText(error);
     m_status->setVisible(!error.isEmpty());
 }
 
-void WatchedFoldersBox::onItemChanged(QListWidgetItem* item)
+void WatchedFoldersBox::onClicked(const QString& path, bool checked)
 {
-    if (m_filling || !m_engine)
+    if (!m_engine)
         return;
-    const QString path = item->data(PathRole).toString();
-    if (item->checkState() == Qt::Checked)
+    if (checked)
         m_engine->addWatchedFolder(path);
     else
         m_engine->removeWatchedFolder(path);

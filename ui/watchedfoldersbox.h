@@ -3,10 +3,10 @@
 #include <QStringList>
 #include <QWidget>
 
+class QCheckBox;
 class QLabel;
-class QListWidget;
-class QListWidgetItem;
 class QPushButton;
+class QVBoxLayout;
 
 namespace mf {
 class Engine;
@@ -15,9 +15,11 @@ class Engine;
 namespace mf::ui {
 
 // Settings › Watched folders (docs/watch.md): the folders whose new and changed models float by
-// themselves while the app is open, one checked row each, and unchecked rows offering the
+// themselves while the app is open, one checked box each, and unchecked ones offering the
 // folders that exist among the usual places models are kept (LM Studio's models folder, ~/models,
-// the Hugging Face cache). Checking or unchecking a row, or "Add folder…", changes the vault's
+// the Hugging Face cache). Check boxes like the dialog's other settings, not a list's check
+// marks: Fusion draws those in the list's base colour on that same base, invisible on a dark
+// theme. Checking or unchecking a row, or "Add folder…", changes the vault's
 // list at once through the Engine; nothing here reads a folder's contents.
 class WatchedFoldersBox final : public QWidget
 {
@@ -30,20 +32,21 @@ public:
     // The folders offered by default that exist, for the user's `home` and environment.
     static QStringList suggestedFolders(const QString& home);
 
-    QListWidget* list() const { return m_list; }
+    // The folders' check boxes, in the order shown.
+    QList<QCheckBox*> rows() const { return m_rows; }
     QPushButton* addButton() const { return m_add; }
     // What "Add folder…" does once a folder was chosen.
     void addFolder(const QString& path);
 
 private:
     void show(const QStringList& watched, const QString& error);
-    void onItemChanged(QListWidgetItem* item);
+    void onClicked(const QString& path, bool checked);
 
     Engine* m_engine;
-    QListWidget* m_list;
+    QVBoxLayout* m_rowsLayout;
+    QList<QCheckBox*> m_rows;
     QPushButton* m_add;
     QLabel* m_status;
-    bool m_filling = false;
 };
 
 } // namespace mf::ui
