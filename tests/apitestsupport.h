@@ -177,8 +177,9 @@ inline QString ApiTestBase::hubClientCheck(const QString& repo, const QByteArray
                                            const QString& cacheDir)
 {
     QString output;
-    QStringList args{QStringLiteral(MODELFLOAT_TESTS_SOURCE_DIR "/peers/hub-client-check.mjs"),
-                     url(QString()), repo, QString::fromLatin1(token)};
+    QStringList args{
+        QString(mf::test::testsSourceDir() + QStringLiteral("/peers/hub-client-check.mjs")),
+        url(QString()), repo, QString::fromLatin1(token)};
     if (!cacheDir.isEmpty())
         args << cacheDir;
     test::runProcess(QStringLiteral("node"), args, &output);

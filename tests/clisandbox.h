@@ -6,6 +6,7 @@
 // sandbox as their working folder.
 
 #include "clitestsupport.h"
+#include "testsupport.h"
 
 #include <QDir>
 #include <QDirIterator>
@@ -54,7 +55,7 @@ public:
     QString path(const QString& relative) const { return m_dir.filePath(relative); }
     QString vault() const { return path(QStringLiteral("vault")); }
     QString localStore() const { return vault() + QStringLiteral("/local-store"); }
-    static QString cli() { return QStringLiteral(MODELFLOAT_CLI_PATH); }
+    static QString cli() { return mf::test::cliPath(); }
 
     QProcessEnvironment environment() const
     {

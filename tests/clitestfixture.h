@@ -217,7 +217,7 @@ inline void CliTestBase::start(QProcess& process, const QStringList& args) const
 {
     process.setProcessEnvironment(environment());
     process.setWorkingDirectory(m_tmp->path());
-    process.start(QStringLiteral(MODELFLOAT_CLI_PATH), args);
+    process.start(mf::test::cliPath(), args);
 }
 
 inline Result CliTestBase::run(const QStringList& args, bool addVault, int timeoutMs) const

@@ -6,6 +6,7 @@
 // Debian's rclone drive backend.
 
 #include "peerprocess.h"
+#include "testsupport.h"
 
 #include <QDateTime>
 #include <QFile>
@@ -26,7 +27,10 @@ namespace mf::test {
 class DrivePeer
 {
 public:
-    static QString folder() { return QStringLiteral(MODELFLOAT_TESTS_SOURCE_DIR "/peers/drive"); }
+    static QString folder()
+    {
+        return QString(mf::test::testsSourceDir() + QStringLiteral("/peers/drive"));
+    }
     static QString clientId()
     {
         return QStringLiteral("modelfloat-test.apps.googleusercontent.com");

@@ -4,6 +4,7 @@
 // repos served from folders, its request counters and fault modes driven over HTTP.
 
 #include "peerprocess.h"
+#include "testsupport.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -35,13 +36,14 @@ public:
     {
         m_port = PeerProcess::freePort();
         const quint16 cdnPort = PeerProcess::freePort();
-        QStringList args{QStringLiteral(MODELFLOAT_TESTS_SOURCE_DIR "/peers/hub-server.js"),
-                         QStringLiteral("--port"),
-                         QString::number(m_port),
-                         QStringLiteral("--cdn-port"),
-                         QString::number(cdnPort),
-                         QStringLiteral("--token"),
-                         token()};
+        QStringList args{
+            QString(mf::test::testsSourceDir() + QStringLiteral("/peers/hub-server.js")),
+            QStringLiteral("--port"),
+            QString::number(m_port),
+            QStringLiteral("--cdn-port"),
+            QString::number(cdnPort),
+            QStringLiteral("--token"),
+            token()};
         for (const Repo& r : repos) {
             args << QStringLiteral("--repo") << r.id + QLatin1Char('=') + r.folder;
             if (r.gated)

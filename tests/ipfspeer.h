@@ -132,7 +132,7 @@ private:
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert(QStringLiteral("IPFS_PATH"), m_repo);
         env.insert(QStringLiteral("NODE_OPTIONS"), QStringLiteral("--require ") +
-                                                       QStringLiteral(MODELFLOAT_TESTS_SOURCE_DIR) +
+                                                       mf::test::testsSourceDir() +
                                                        QStringLiteral("/peers/withresolvers.cjs"));
         return env;
     }
@@ -144,8 +144,7 @@ private:
             jsipfs(), {QStringLiteral("daemon"), QStringLiteral("--offline")},
             [version] { return PeerProcess::httpAnswers("POST", version); }, 120000,
             {QStringLiteral("IPFS_PATH=") + m_repo,
-             QStringLiteral("NODE_OPTIONS=--require ") +
-                 QStringLiteral(MODELFLOAT_TESTS_SOURCE_DIR) +
+             QStringLiteral("NODE_OPTIONS=--require ") + mf::test::testsSourceDir() +
                  QStringLiteral("/peers/withresolvers.cjs")});
         if (!ok)
             m_error = m_process->errorString();

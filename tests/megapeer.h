@@ -5,6 +5,7 @@
 // third-party MEGA client, run against it through tests/peers/mega/megajs-client.mjs.
 
 #include "peerprocess.h"
+#include "testsupport.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -29,7 +30,10 @@ public:
         QString twoFactorCode; // empty: no two-factor authentication
     };
 
-    static QString folder() { return QStringLiteral(MODELFLOAT_TESTS_SOURCE_DIR "/peers/mega"); }
+    static QString folder()
+    {
+        return QString(mf::test::testsSourceDir() + QStringLiteral("/peers/mega"));
+    }
     static QString node()
     {
         const QString n = QStandardPaths::findExecutable(QStringLiteral("node"));

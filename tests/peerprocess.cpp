@@ -1,4 +1,5 @@
 #include "peerprocess.h"
+#include "testsupport.h"
 
 #include <QCoreApplication>
 #include <QDeadlineTimer>
@@ -31,7 +32,7 @@ quint16 PeerProcess::freePort()
 
 QString PeerProcess::nodeModules()
 {
-    return QStringLiteral(MODELFLOAT_TESTS_SOURCE_DIR "/peers/node_modules");
+    return QString(mf::test::testsSourceDir() + QStringLiteral("/peers/node_modules"));
 }
 
 QString PeerProcess::npmBin(const QString& name)

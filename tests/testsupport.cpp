@@ -1,12 +1,36 @@
 #include "testsupport.h"
 
 #include <QCoreApplication>
+#include <QDir>
 #include <QDirIterator>
 #include <QFile>
 #include <QProcess>
 #include <QtTest>
 
 namespace mf::test {
+
+namespace {
+QString besideTheSuites(const char* relative)
+{
+    return QDir::cleanPath(QCoreApplication::applicationDirPath() + QLatin1Char('/') +
+                           QString::fromUtf8(relative));
+}
+} // namespace
+
+QString cliPath()
+{
+    return besideTheSuites(MODELFLOAT_APP_DIR "/modelfloat-cli");
+}
+
+QString guiPath()
+{
+    return besideTheSuites(MODELFLOAT_APP_DIR "/modelfloat");
+}
+
+QString testsSourceDir()
+{
+    return besideTheSuites(MODELFLOAT_TESTS_SOURCE_DIR);
+}
 
 namespace {
 quint64 splitmix64(quint64& state)

@@ -5,6 +5,13 @@
 
 namespace mf::test {
 
+// The programs the build made (modelfloat-cli, the desktop app) and the tests' folder in the
+// sources. The build gives them as paths relative to the suites' own folder (tests/CMakeLists.txt):
+// a clone's absolute path compiled into every suite made each one a ccache miss in each clone.
+QString cliPath();
+QString guiPath();
+QString testsSourceDir();
+
 // Deterministic pseudo-random bytes (splitmix64), so test data is the same on every machine.
 QByteArray pseudoRandomBytes(qint64 size, quint64 seed);
 

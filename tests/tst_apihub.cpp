@@ -4,6 +4,7 @@
 // client's deadline, another listening address).
 
 #include "apitestsupport.h"
+#include "testsupport.h"
 
 #include <QDirIterator>
 #include <QtTest>
@@ -70,10 +71,11 @@ bool TestApiHub::floatTiny()
     QString made;
     if (!QDir().mkpath(folder + QStringLiteral("/weights")) ||
         !test::writeFile(folder + QStringLiteral("/config.json"), m_config) ||
-        !runProcess(QStringLiteral("node"),
-                    {QStringLiteral(MODELFLOAT_TESTS_SOURCE_DIR "/peers/tiny-llama-gguf.mjs"),
-                     folder + QStringLiteral("/weights/tiny.gguf")},
-                    &made)) {
+        !runProcess(
+            QStringLiteral("node"),
+            {QString(mf::test::testsSourceDir() + QStringLiteral("/peers/tiny-llama-gguf.mjs")),
+             folder + QStringLiteral("/weights/tiny.gguf")},
+            &made)) {
         qWarning("%s", qPrintable(made));
         return false;
     }
@@ -489,7 +491,8 @@ QString llamaCheck(const QStringList& arguments, const QProcessEnvironment& envi
     node.setProcessEnvironment(environment);
     node.setProcessChannelMode(QProcess::MergedChannels);
     node.start(QStringLiteral("node"),
-               QStringList{QStringLiteral(MODELFLOAT_TESTS_SOURCE_DIR "/peers/llama-check.mjs")} +
+               QStringList{
+                   QString(mf::test::testsSourceDir() + QStringLiteral("/peers/llama-check.mjs"))} +
                    arguments);
     if (!node.waitForFinished(300'000))
         node.kill();
@@ -560,8 +563,8 @@ void TestApiHub::llamaCppAnswersFromTheStore()
 void TestApiHub::llamaCppHfReadsFromTheStore()
 {
     QVERIFY(floatTiny());
-    const QString pull =
-        QStringLiteral(MODELFLOAT_TESTS_SOURCE_DIR "/peers/node_modules/.modelfloat-bin/hf-pull");
+    const QString pull = QString(mf::test::testsSourceDir() +
+                                 QStringLiteral("/peers/node_modules/.modelfloat-bin/hf-pull"));
     QVERIFY2(QFileInfo(pull).isExecutable(), "run scripts/install-peers.sh: it builds hf-pull");
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     const QString cache = m_box->path(QStringLiteral("llama-cache"));

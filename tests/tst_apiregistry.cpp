@@ -4,6 +4,7 @@
 // real `modelfloat-cli serve` (apitestsupport.h).
 
 #include "apitestsupport.h"
+#include "testsupport.h"
 
 #include <QStandardPaths>
 
@@ -55,12 +56,12 @@ void TestApiRegistry::initTestCase()
         const QString path =
             folder + QLatin1Char('/') + QLatin1String(name) + QStringLiteral(".gguf");
         QString made;
-        QVERIFY2(
-            runProcess(QStringLiteral("node"),
-                       {QStringLiteral(MODELFLOAT_TESTS_SOURCE_DIR "/peers/tiny-llama-gguf.mjs"),
-                        path, QLatin1String(seed)},
-                       &made),
-            qPrintable(made));
+        QVERIFY2(runProcess(QStringLiteral("node"),
+                            {QString(mf::test::testsSourceDir() +
+                                     QStringLiteral("/peers/tiny-llama-gguf.mjs")),
+                             path, QLatin1String(seed)},
+                            &made),
+                 qPrintable(made));
         QFile file(path);
         QVERIFY(file.open(QIODevice::ReadOnly));
         *bytes = file.readAll();

@@ -261,7 +261,7 @@ void TestBandwidth::cliOptions()
     const QString file = vault.path(QStringLiteral("weights.bin"));
     constexpr qint64 Size = Rate;
     QVERIFY(writeFile(file, randomBytes(Size)));
-    const QString cli = QStringLiteral(MODELFLOAT_CLI_PATH);
+    const QString cli = mf::test::cliPath();
 
     CliRun r = runWithInput(cli, {QStringLiteral("float"), file, QStringLiteral("--name"),
                                   QStringLiteral("w"), QStringLiteral("--vault"), vaultDir,

@@ -309,10 +309,9 @@ private Q_SLOTS:
         // `provider list` (another process) reads the same pause.
         const QString dir = v.vault->directory();
         v.vault.reset();
-        const CliRun list =
-            runWithInput(QStringLiteral(MODELFLOAT_CLI_PATH),
-                         {QStringLiteral("provider"), QStringLiteral("list"),
-                          QStringLiteral("--vault"), dir, QStringLiteral("--json")});
+        const CliRun list = runWithInput(
+            mf::test::cliPath(), {QStringLiteral("provider"), QStringLiteral("list"),
+                                  QStringLiteral("--vault"), dir, QStringLiteral("--json")});
         QVERIFY2(list.code == 0, list.describe().constData());
         const QJsonArray providers =
             QJsonDocument::fromJson(list.out).object().value(QStringLiteral("providers")).toArray();
@@ -330,9 +329,9 @@ private Q_SLOTS:
                 QStringLiteral("daily upload limit")));
         }
         QVERIFY(found);
-        const CliRun text = runWithInput(
-            QStringLiteral(MODELFLOAT_CLI_PATH),
-            {QStringLiteral("provider"), QStringLiteral("list"), QStringLiteral("--vault"), dir});
+        const CliRun text =
+            runWithInput(mf::test::cliPath(), {QStringLiteral("provider"), QStringLiteral("list"),
+                                               QStringLiteral("--vault"), dir});
         QVERIFY2(text.out.contains("uploads paused until"), text.describe().constData());
     }
 

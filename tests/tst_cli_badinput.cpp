@@ -4,6 +4,7 @@
 // it was and says why, checked against the provider folder and the `openssl` command.
 
 #include "clitestfixture.h"
+#include "testsupport.h"
 
 #include <QtTest>
 
@@ -406,7 +407,7 @@ void TestCliBadInput::restoreIntoFullDisk()
     } else {
         QSKIP("Neither user namespaces (unshare -Urm) nor root: cannot mount a small tmpfs");
     }
-    args += words(dest, MODELFLOAT_CLI_PATH, m_vault);
+    args += words(dest, mf::test::cliPath(), m_vault);
     QProcess p;
     p.setProcessEnvironment(environment());
     p.start(program, args);

@@ -32,7 +32,7 @@ private Q_SLOTS:
 private:
     CliRun cli(const QStringList& words, const QByteArray& input = {})
     {
-        return runWithInput(QStringLiteral(MODELFLOAT_CLI_PATH),
+        return runWithInput(mf::test::cliPath(),
                             words + QStringList{QStringLiteral("--vault"), m_vault}, input);
     }
     QJsonObject storedSecrets()
@@ -116,7 +116,7 @@ void TestCliProviders::plaintextNeedsExplicitOptIn()
 {
     QTemporaryDir other;
     const QStringList vault{QStringLiteral("--vault"), other.filePath(QStringLiteral("v"))};
-    const QString exe = QStringLiteral(MODELFLOAT_CLI_PATH);
+    const QString exe = mf::test::cliPath();
     QCOMPARE(runWithInput(exe, QStringList{QStringLiteral("init")} + vault).code, 0);
     const CliRun refused =
         runWithInput(exe, QStringList{QStringLiteral("config"), QStringLiteral("credentials"),
@@ -186,8 +186,7 @@ void TestCliProviders::secretFromStdinInEveryForm()
 // typed after the prompt never appears in the terminal's transcript.
 void TestCliProviders::secretFromHiddenPromptOnTerminal()
 {
-    QStringList words = QStringList{QString::fromUtf8(MODELFLOAT_CLI_PATH)} +
-                        addWords(QStringLiteral("typed")) +
+    QStringList words = QStringList{mf::test::cliPath()} + addWords(QStringLiteral("typed")) +
                         QStringList{QStringLiteral("--vault"), m_vault};
     for (QString& w : words)
         w = QLatin1Char('\'') + w + QLatin1Char('\'');

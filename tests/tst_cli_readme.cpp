@@ -51,11 +51,11 @@ const QByteArray MegaPassword = QByteArrayLiteral("readme mega password");
 
 QString readmePath()
 {
-    return QStringLiteral(MODELFLOAT_TESTS_SOURCE_DIR "/../README.md");
+    return QString(mf::test::testsSourceDir() + QStringLiteral("/../README.md"));
 }
 QString sourceRoot()
 {
-    return QDir::cleanPath(QStringLiteral(MODELFLOAT_TESTS_SOURCE_DIR "/.."));
+    return QDir::cleanPath(QString(mf::test::testsSourceDir() + QStringLiteral("/..")));
 }
 
 // One command of a ```sh block: the text as the README shows it (continuations joined) and the

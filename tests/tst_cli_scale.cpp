@@ -33,7 +33,7 @@ void TestCliScale::restoreIsLinearInFiles()
         QVERIFY(test::writeFile(in + QStringLiteral("/f%1.bin").arg(i, 4, 10, QLatin1Char('0')),
                                 test::pseudoRandomBytes(1000 + i, quint64(i))));
     const QString vault = dir.filePath(QStringLiteral("vault"));
-    const QString cli = QStringLiteral(MODELFLOAT_CLI_PATH);
+    const QString cli = mf::test::cliPath();
     QString out;
     QVERIFY2(
         test::runProcess(cli, {QStringLiteral("init"), QStringLiteral("--vault"), vault}, &out),

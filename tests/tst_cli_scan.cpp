@@ -108,7 +108,7 @@ class TestCliScan : public QObject
              {"OLLAMA_MODELS", "HF_HUB_CACHE", "HF_HOME", "LLAMA_CACHE", "XDG_CACHE_HOME"})
             env.remove(QString::fromLatin1(name));
         return test::runWithInput(
-            QStringLiteral(MODELFLOAT_CLI_PATH),
+            mf::test::cliPath(),
             QStringList{QStringLiteral("scan"), QStringLiteral("--json"),
                         QStringLiteral("--ollama"), path(QStringLiteral("ollama")),
                         QStringLiteral("--lmstudio"), path(QStringLiteral("lms")),
@@ -268,8 +268,8 @@ private slots:
         for (const char* name :
              {"OLLAMA_MODELS", "HF_HUB_CACHE", "HF_HOME", "LLAMA_CACHE", "XDG_CACHE_HOME"})
             env.remove(QString::fromLatin1(name));
-        const test::CliRun run = test::runWithInput(QStringLiteral(MODELFLOAT_CLI_PATH),
-                                                    {QStringLiteral("scan")}, {}, env);
+        const test::CliRun run =
+            test::runWithInput(mf::test::cliPath(), {QStringLiteral("scan")}, {}, env);
         QVERIFY2(run.code == 0, run.describe());
         QVERIFY2(run.out.contains("No models found"), run.describe());
     }

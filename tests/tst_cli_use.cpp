@@ -93,7 +93,8 @@ private slots:
         m_gguf = m_box->path(QStringLiteral("input/tiny.gguf"));
         const CliRun made = runWithInput(
             QStringLiteral("node"),
-            {QStringLiteral(MODELFLOAT_TESTS_SOURCE_DIR "/peers/tiny-llama-gguf.mjs"), m_gguf});
+            {QString(mf::test::testsSourceDir() + QStringLiteral("/peers/tiny-llama-gguf.mjs")),
+             m_gguf});
         QVERIFY2(made.code == 0, made.describe());
         m_hex = hexOf(m_gguf);
         m_size = QFileInfo(m_gguf).size();
@@ -169,10 +170,10 @@ private slots:
         QCOMPARE(listed.json().value(QStringLiteral("bytes_saved")).toInteger(), 4 * m_size);
 
         // @huggingface/hub's own cache scanner reads the HF cache `use` wrote, with no warning.
-        const CliRun hub =
-            runWithInput(QStringLiteral("node"),
-                         {QStringLiteral(MODELFLOAT_TESTS_SOURCE_DIR "/peers/hub-cache-scan.mjs"),
-                          apps(QStringLiteral("hf"))});
+        const CliRun hub = runWithInput(
+            QStringLiteral("node"),
+            {QString(mf::test::testsSourceDir() + QStringLiteral("/peers/hub-cache-scan.mjs")),
+             apps(QStringLiteral("hf"))});
         QVERIFY2(hub.code == 0, hub.describe());
         const QJsonObject hubScan = QJsonDocument::fromJson(hub.out).object();
         const QJsonArray repos = hubScan.value(QStringLiteral("repos")).toArray();
@@ -191,7 +192,8 @@ private slots:
                                      QStringLiteral("/tiny.gguf");
         const CliRun answer = runWithInput(
             QStringLiteral("node"),
-            {QStringLiteral(MODELFLOAT_TESTS_SOURCE_DIR "/peers/llama-check.mjs"), snapshotFile},
+            {QString(mf::test::testsSourceDir() + QStringLiteral("/peers/llama-check.mjs")),
+             snapshotFile},
             {}, environment());
         QVERIFY2(answer.code == 0 && answer.all().contains("\"ok\":true"), answer.describe());
 

@@ -43,7 +43,7 @@ private:
     }
     CliRun cli(const QString& vault, const QStringList& args, const QByteArray& input = {})
     {
-        return runWithInput(QStringLiteral(MODELFLOAT_CLI_PATH),
+        return runWithInput(mf::test::cliPath(),
                             args + QStringList{QStringLiteral("--vault"), vault}, input,
                             environment());
     }
@@ -69,7 +69,7 @@ CliRun TestCloudRecovery::addDrive(const QString& vault)
     CliRun r;
     QProcess p;
     p.setProcessEnvironment(environment());
-    p.start(QStringLiteral(MODELFLOAT_CLI_PATH),
+    p.start(mf::test::cliPath(),
             {QStringLiteral("provider"), QStringLiteral("add"), QStringLiteral("gdrive"),
              QStringLiteral("drive"), QStringLiteral("--client-id"), DrivePeer::clientId(),
              QStringLiteral("--api-url"), m_drive.baseUrl(), QStringLiteral("--auth-url"),

@@ -54,7 +54,7 @@ public:
     void start(QProcess& p, const QStringList& args) const
     {
         p.setProcessEnvironment(env);
-        p.start(QStringLiteral(MODELFLOAT_CLI_PATH), withVault(args));
+        p.start(mf::test::cliPath(), withVault(args));
         p.closeWriteChannel();
     }
     static Run wait(QProcess& p, int timeoutMs = Timeout)

@@ -4,6 +4,7 @@
 // or the registry, also when a vault switches stores.
 
 #include "credentialstestsupport.h"
+#include "testsupport.h"
 
 #include <QtTest>
 
@@ -183,7 +184,7 @@ void TestCredentialSetup::cliSecretsGoToKeychainNeverToArgvOrOutput()
 {
     // A kind this build knows that has a required secret, with its required settings filled
     // in by type: the test follows the kinds as they are registered.
-    const QString cli = QStringLiteral(MODELFLOAT_CLI_PATH);
+    const QString cli = mf::test::cliPath();
     const QString vaultDir = m_dir.filePath(QStringLiteral("vault-cli"));
     const QStringList common{QStringLiteral("--vault"), vaultDir};
     QByteArray out;
@@ -257,7 +258,7 @@ void TestCredentialSetup::cliSecretsGoToKeychainNeverToArgvOrOutput()
 
 void TestCredentialSetup::cliSwitchingStoreMovesSecrets()
 {
-    const QString cli = QStringLiteral(MODELFLOAT_CLI_PATH);
+    const QString cli = mf::test::cliPath();
     const QString vaultDir = m_dir.filePath(QStringLiteral("vault-switch"));
     const QStringList common{QStringLiteral("--vault"), vaultDir};
     const auto cmd = [&](const QStringList& words, const QByteArray& input = {}) {

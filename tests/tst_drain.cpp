@@ -4,6 +4,7 @@
 #include "clitestsupport.h"
 #include "sync/drainjob.h"
 #include "synctestsupport.h"
+#include "testsupport.h"
 
 #include <QDirIterator>
 #include <QProcess>
@@ -166,7 +167,7 @@ void TestDrain::cliDrainResumesAfterKill()
     const QString name = v.registry().providerRows().provider(victim)->name;
     QVERIFY(before > 100);
     const QString dir = v.vault->directory();
-    const QString cli = QStringLiteral(MODELFLOAT_CLI_PATH);
+    const QString cli = mf::test::cliPath();
     const QStringList args{
         QStringLiteral("provider"), QStringLiteral("drain"), name, QStringLiteral("--vault"), dir,
         QStringLiteral("--quiet")};

@@ -40,7 +40,7 @@ private:
     }
     CliRun cli(const QStringList& args, const QByteArray& input = {})
     {
-        return runWithInput(QStringLiteral(MODELFLOAT_CLI_PATH),
+        return runWithInput(mf::test::cliPath(),
                             args + QStringList{QStringLiteral("--vault"), m_vault}, input,
                             environment());
     }
@@ -77,8 +77,7 @@ CliRun TestDriveCli::signingIn(const QStringList& args, const QByteArray& input,
     CliRun r;
     QProcess p;
     p.setProcessEnvironment(environment());
-    p.start(QStringLiteral(MODELFLOAT_CLI_PATH),
-            args + QStringList{QStringLiteral("--vault"), m_vault});
+    p.start(mf::test::cliPath(), args + QStringList{QStringLiteral("--vault"), m_vault});
     if (!p.waitForStarted(30000))
         return r;
     p.write(input);

@@ -173,7 +173,7 @@ void TestDurability::init()
 Run TestDurability::cli(QStringList args, const QString& traceLog) const
 {
     args << QStringLiteral("--vault") << vault() << QStringLiteral("--quiet");
-    QString program = QStringLiteral(MODELFLOAT_CLI_PATH);
+    QString program = mf::test::cliPath();
     if (!traceLog.isEmpty()) {
         args.prepend(program);
         args = QStringList{QStringLiteral("-f"),

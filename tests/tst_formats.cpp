@@ -414,9 +414,10 @@ void TestFormats::ggufMatchesHuggingFaceGgufPackage()
     GgufWriter empty;
     add(QStringLiteral("empty.gguf"), empty);
 
-    const QString script = QStringLiteral(MODELFLOAT_TESTS_SOURCE_DIR "/peers/gguf-dump.mjs");
+    const QString script =
+        QString(mf::test::testsSourceDir() + QStringLiteral("/peers/gguf-dump.mjs"));
     QProcess node;
-    node.setWorkingDirectory(QStringLiteral(MODELFLOAT_TESTS_SOURCE_DIR "/peers"));
+    node.setWorkingDirectory(QString(mf::test::testsSourceDir() + QStringLiteral("/peers")));
     node.start(QStringLiteral("node"), QStringList{script} + files);
     QVERIFY2(node.waitForFinished(60000), "node did not finish");
     const QByteArray out = node.readAllStandardOutput();
@@ -677,7 +678,7 @@ void TestFormats::floatStoresFormatMetadata()
 
     // `info` shows what was stored.
     QString out;
-    QVERIFY2(runProcess(QStringLiteral(MODELFLOAT_CLI_PATH),
+    QVERIFY2(runProcess(mf::test::cliPath(),
                         {QStringLiteral("info"), QStringLiteral("tiny"), QStringLiteral("--vault"),
                          tv.path(QStringLiteral("vault"))},
                         &out),
@@ -694,9 +695,8 @@ void TestFormats::inspectCommand()
     const QString gguf = dir.filePath(QStringLiteral("tiny.gguf"));
     QVERIFY(writeFile(gguf, sampleGguf().build()));
     QString out;
-    QVERIFY2(
-        runProcess(QStringLiteral(MODELFLOAT_CLI_PATH), {QStringLiteral("inspect"), gguf}, &out),
-        qPrintable(out));
+    QVERIFY2(runProcess(mf::test::cliPath(), {QStringLiteral("inspect"), gguf}, &out),
+             qPrintable(out));
     for (const char* expected :
          {"GGUF v3", "llama", "Q4_K_M", "8192", "Tiny Llama Ünïcode", "tokenizer.ggml.tokens",
           "[300 × str]", "tok0", "test.nested", "llama.rope.freq_base", "500000"})
@@ -706,14 +706,14 @@ void TestFormats::inspectCommand()
     QVERIFY(!out.contains(QLatin1String("tok299"))); // long arrays are summarised
     QVERIFY(!out.contains(QLatin1String("blk.0.attn_q.weight")));
 
-    QVERIFY(runProcess(QStringLiteral(MODELFLOAT_CLI_PATH),
+    QVERIFY(runProcess(mf::test::cliPath(),
                        {QStringLiteral("inspect"), QStringLiteral("--tensors"), gguf}, &out));
     QVERIFY2(out.contains(QLatin1String("blk.0.attn_q.weight")) &&
                  out.contains(QLatin1String("Q6_K")),
              qPrintable(out));
 
     QVERIFY(runProcess(
-        QStringLiteral(MODELFLOAT_CLI_PATH),
+        mf::test::cliPath(),
         {QStringLiteral("inspect"), QStringLiteral("--json"), QStringLiteral("--tensors"), gguf},
         &out));
     const QJsonObject doc = QJsonDocument::fromJson(out.toUtf8()).object();
@@ -733,8 +733,7 @@ void TestFormats::inspectCommand()
 
     const QString cut = dir.filePath(QStringLiteral("cut.gguf"));
     QVERIFY(writeFile(cut, sampleGguf().build().left(100)));
-    QVERIFY(
-        !runProcess(QStringLiteral(MODELFLOAT_CLI_PATH), {QStringLiteral("inspect"), cut}, &out));
+    QVERIFY(!runProcess(mf::test::cliPath(), {QStringLiteral("inspect"), cut}, &out));
     QVERIFY2(out.contains(QLatin1String("truncated at byte")), qPrintable(out));
 }
 

@@ -6,6 +6,7 @@
 #include "registry/modelsummary.h"
 #include "schemarewind.h"
 #include "synctestsupport.h"
+#include "testsupport.h"
 #include "transfer/restorejob.h"
 
 #include <QSqlDatabase>
@@ -192,7 +193,7 @@ void TestHealth::cliSaysDegraded()
     tv.vault.reset();
     const QString source = tv.path(QStringLiteral("c.bin"));
     QVERIFY(writePseudoRandomFile(source, 300 * KiB, 4));
-    const QString cli = QStringLiteral(MODELFLOAT_CLI_PATH);
+    const QString cli = mf::test::cliPath();
 
     const CliRun fl = runWithInput(cli, {QStringLiteral("float"), source, QStringLiteral("--vault"),
                                          dir, QStringLiteral("--json")});

@@ -346,7 +346,7 @@ void TestHub::resumableSha256()
 void TestHub::realClientReadsTheServer()
 {
     const QString script =
-        QStringLiteral(MODELFLOAT_TESTS_SOURCE_DIR "/peers/hub-client-check.mjs");
+        QString(mf::test::testsSourceDir() + QStringLiteral("/peers/hub-client-check.mjs"));
     QString output;
     QVERIFY2(runProcess(QStringLiteral("node"),
                         {script, m_hub.endpoint(), QStringLiteral("org/model")}, &output),

@@ -359,7 +359,7 @@ void TestHubImport::killedCliResumesWithoutRedownloading()
     m_hub.reset();
     QProcess first;
     first.setProcessEnvironment(env);
-    first.start(QStringLiteral(MODELFLOAT_CLI_PATH),
+    first.start(mf::test::cliPath(),
                 args + QStringList{QStringLiteral("--limit-rate"), QStringLiteral("3M")});
     QVERIFY(first.waitForStarted());
     // Killed once the import has cut a good part of the file into chunks (each boundary it
@@ -379,7 +379,7 @@ void TestHubImport::killedCliResumesWithoutRedownloading()
     m_hub.reset();
     QProcess second;
     second.setProcessEnvironment(env);
-    second.start(QStringLiteral(MODELFLOAT_CLI_PATH), args);
+    second.start(mf::test::cliPath(), args);
     QVERIFY(second.waitForFinished(120000));
     const QByteArray out = second.readAllStandardOutput();
     QVERIFY2(second.exitCode() == 0, second.readAllStandardError().constData());
@@ -428,9 +428,8 @@ void TestHubImport::cliExplainsGatedModel()
     env.insert(QStringLiteral("HF_TOKEN"), HubPeer::token()); // valid, not granted
     QProcess cli;
     cli.setProcessEnvironment(env);
-    cli.start(QStringLiteral(MODELFLOAT_CLI_PATH),
-              {QStringLiteral("import"), QStringLiteral("--vault"), vaultDir,
-               QStringLiteral("org/gated")});
+    cli.start(mf::test::cliPath(), {QStringLiteral("import"), QStringLiteral("--vault"), vaultDir,
+                                    QStringLiteral("org/gated")});
     QVERIFY(cli.waitForFinished(60000));
     const QString err = QString::fromUtf8(cli.readAllStandardError());
     QCOMPARE(cli.exitCode(), 1);
@@ -456,7 +455,7 @@ void TestHubImport::cliLoginStoresTokenForGatedModel()
     const auto cli = [&](const QStringList& args, const QByteArray& input, QString* output) {
         QProcess p;
         p.setProcessEnvironment(env);
-        p.start(QStringLiteral(MODELFLOAT_CLI_PATH),
+        p.start(mf::test::cliPath(),
                 QStringList{args.first(), QStringLiteral("--vault"), vaultDir} + args.mid(1));
         p.write(input);
         p.closeWriteChannel();
@@ -631,7 +630,7 @@ int TestHubImport::runCli(const QString& vaultDir, QStringList args, QString* ou
     p.setProcessEnvironment(env);
     args.insert(1, QStringLiteral("--vault"));
     args.insert(2, vaultDir);
-    p.start(QStringLiteral(MODELFLOAT_CLI_PATH), args);
+    p.start(mf::test::cliPath(), args);
     if (!p.waitForFinished(120000))
         return -1;
     *output = QString::fromUtf8(p.readAllStandardOutput() + p.readAllStandardError());

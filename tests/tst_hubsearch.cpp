@@ -98,12 +98,12 @@ private Q_SLOTS:
     void realClientSeesTheSameModels()
     {
         QString output;
-        QVERIFY2(
-            runProcess(QStringLiteral("node"),
-                       {QStringLiteral(MODELFLOAT_TESTS_SOURCE_DIR "/peers/hub-search-check.mjs"),
-                        m_hub.endpoint(), QStringLiteral("llama")},
-                       &output),
-            qPrintable(output));
+        QVERIFY2(runProcess(QStringLiteral("node"),
+                            {QString(mf::test::testsSourceDir() +
+                                     QStringLiteral("/peers/hub-search-check.mjs")),
+                             m_hub.endpoint(), QStringLiteral("llama")},
+                            &output),
+                 qPrintable(output));
         const QJsonArray found = QJsonDocument::fromJson(output.trimmed().toUtf8()).array();
         QCOMPARE(found.size(), 2);
         QCOMPARE(found.at(0)[QLatin1String("name")].toString(),

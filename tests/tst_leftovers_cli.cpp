@@ -164,7 +164,7 @@ void TestLeftoversCli::start(QProcess& p, QStringList args) const
 {
     args << QStringLiteral("--vault") << vault();
     p.setProcessEnvironment(m_env);
-    p.start(QStringLiteral(MODELFLOAT_CLI_PATH), args);
+    p.start(mf::test::cliPath(), args);
 }
 
 Run TestLeftoversCli::wait(QProcess& p)

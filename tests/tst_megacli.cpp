@@ -48,7 +48,7 @@ private:
         env.insert(QStringLiteral("HOME"), m_dir.filePath(QStringLiteral("home")));
         env.insert(QStringLiteral("XDG_DATA_HOME"), m_dir.filePath(QStringLiteral("xdg-data")));
         env.insert(QStringLiteral("XDG_CONFIG_HOME"), m_dir.filePath(QStringLiteral("xdg-config")));
-        return runWithInput(QStringLiteral(MODELFLOAT_CLI_PATH),
+        return runWithInput(mf::test::cliPath(),
                             args + QStringList{QStringLiteral("--vault"), m_vault}, input, env);
     }
     int commandCount(const QString& name)
@@ -192,7 +192,7 @@ void TestMegaCli::killedFloatResumesWithoutDuplicates()
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QStringLiteral("HOME"), m_dir.filePath(QStringLiteral("home")));
     p.setProcessEnvironment(env);
-    p.start(QStringLiteral(MODELFLOAT_CLI_PATH), args);
+    p.start(mf::test::cliPath(), args);
     QVERIFY(p.waitForStarted(30000));
     // Killed once a few chunks are MEGA nodes.
     bool killed = false;

@@ -528,7 +528,7 @@ void TestMount::llamaCppAnswersFromTheMount()
     QVERIFY(QDir().mkpath(folder));
     const test::CliRun made = test::runWithInput(
         QStringLiteral("node"),
-        {QStringLiteral(MODELFLOAT_TESTS_SOURCE_DIR "/peers/tiny-llama-gguf.mjs"),
+        {QString(mf::test::testsSourceDir() + QStringLiteral("/peers/tiny-llama-gguf.mjs")),
          folder + QStringLiteral("/tiny.gguf")});
     QVERIFY2(made.code == 0, made.describe());
     const CliResult floated = m_box->run(
@@ -543,7 +543,8 @@ void TestMount::llamaCppAnswersFromTheMount()
     env.insert(QStringLiteral("HOME"), m_box->path(QStringLiteral("home")));
     const test::CliRun answer = test::runWithInput(
         QStringLiteral("node"),
-        {QStringLiteral(MODELFLOAT_TESTS_SOURCE_DIR "/peers/llama-check.mjs"), model}, {}, env);
+        {QString(mf::test::testsSourceDir() + QStringLiteral("/peers/llama-check.mjs")), model}, {},
+        env);
     QVERIFY2(answer.code == 0, answer.describe());
     QVERIFY2(answer.all().contains("\"ok\":true"), answer.describe());
     QVERIFY2(answer.all().contains("\"architecture\":\"llama\""), answer.describe());

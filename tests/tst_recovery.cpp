@@ -95,7 +95,7 @@ void TestRecovery::initTestCase()
 CliRun TestRecovery::cli(const QString& vault, QStringList args, const QByteArray& input)
 {
     args << QStringLiteral("--vault") << vault;
-    return runWithInput(QStringLiteral(MODELFLOAT_CLI_PATH), args, input);
+    return runWithInput(mf::test::cliPath(), args, input);
 }
 
 void TestRecovery::addCliProviders(const QString& vault, const QString& folder,

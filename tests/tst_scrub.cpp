@@ -6,6 +6,7 @@
 #include "sync/repairjob.h"
 #include "sync/scrubjob.h"
 #include "synctestsupport.h"
+#include "testsupport.h"
 
 #include <QElapsedTimer>
 #include <QJsonArray>
@@ -332,7 +333,7 @@ void TestScrub::cliScrubThenRepair()
     const qint64 b = v.providerIds().at(1);
     QVERIFY(QFile::remove(v.objectPath(b, cids.at(2))));
     const QString dir = v.vault->directory();
-    const QString cli = QStringLiteral(MODELFLOAT_CLI_PATH);
+    const QString cli = mf::test::cliPath();
     const QStringList common{QStringLiteral("--vault"), dir, QStringLiteral("--json")};
 
     // Just floated: no copy is due its daily check; --all checks them all the same.
@@ -460,7 +461,7 @@ void TestScrub::cliScrubKilledGoesOnWhereItStopped()
     };
     QCOMPARE(readSoFar(), 0);
     const QString dir = v.vault->directory();
-    const QString cli = QStringLiteral(MODELFLOAT_CLI_PATH);
+    const QString cli = mf::test::cliPath();
     // Paced to 2 MiB/s, the 6 MiB of copies take about three seconds.
     const QStringList args{QStringLiteral("scrub"),   QStringLiteral("--read"),
                            QStringLiteral("--rate"),  QString::number(2 * MiB),

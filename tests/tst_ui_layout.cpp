@@ -250,7 +250,7 @@ private Q_SLOTS:
         // The command line says the very same words.
         QString out;
         QVERIFY2(runProcess(
-                     QStringLiteral(MODELFLOAT_CLI_PATH),
+                     mf::test::cliPath(),
                      {QStringLiteral("info"), QStringLiteral("x"), QStringLiteral("--vault"), dir},
                      &out),
                  qPrintable(out));

@@ -10,6 +10,7 @@
 #include "providerdialog.h"
 #include "providerform.h"
 #include "providerspage.h"
+#include "testsupport.h"
 #include "vaultreader.h"
 
 #include <QAction>
@@ -45,7 +46,7 @@ class TestUiMegaSignIn final : public QObject
         env.insert(QStringLiteral("HOME"), m_dir.filePath(QStringLiteral("home")));
         env.insert(QStringLiteral("XDG_DATA_HOME"), m_dir.filePath(QStringLiteral("xdg-data")));
         env.insert(QStringLiteral("XDG_CONFIG_HOME"), m_dir.filePath(QStringLiteral("xdg-config")));
-        return runWithInput(QStringLiteral(MODELFLOAT_CLI_PATH),
+        return runWithInput(mf::test::cliPath(),
                             args + QStringList{QStringLiteral("--vault"), vaultPath()}, input, env);
     }
     QString vaultPath() const { return m_dir.filePath(QStringLiteral("vault")); }

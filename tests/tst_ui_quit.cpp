@@ -59,8 +59,7 @@ private:
     {
         QProcess p;
         p.setProcessChannelMode(QProcess::MergedChannels);
-        p.start(QStringLiteral(MODELFLOAT_CLI_PATH),
-                args + QStringList{QStringLiteral("--vault"), m_vault});
+        p.start(mf::test::cliPath(), args + QStringList{QStringLiteral("--vault"), m_vault});
         if (!QTest::qWaitFor([&] { return p.state() == QProcess::NotRunning; }, JobTimeoutMs)) {
             p.kill();
             p.waitForFinished();
@@ -73,7 +72,7 @@ private:
     bool startApp(QProcess& app)
     {
         app.setProcessChannelMode(QProcess::ForwardedChannels);
-        app.start(QStringLiteral(MODELFLOAT_GUI_PATH), {QStringLiteral("--vault"), m_vault});
+        app.start(mf::test::guiPath(), {QStringLiteral("--vault"), m_vault});
         return app.waitForStarted(30000);
     }
 

@@ -148,7 +148,7 @@ private Q_SLOTS:
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert(QStringLiteral("XDG_CONFIG_HOME"), dir.filePath(QStringLiteral("config")));
         env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
-        const QString app = QStringLiteral(MODELFLOAT_GUI_PATH);
+        const QString app = mf::test::guiPath();
 
         QProcess first;
         first.setProcessEnvironment(env);

@@ -3,6 +3,7 @@
 // the manual pages.
 #include "engine/engine.h"
 #include "mainwindow.h"
+#include "testsupport.h"
 
 #include <QAction>
 #include <QApplication>
@@ -46,15 +47,15 @@ class TestUiVersion : public QObject
 private Q_SLOTS:
     void theProgramsSayIt()
     {
-        QCOMPARE(outputOf(QStringLiteral(MODELFLOAT_CLI_PATH), {QStringLiteral("--version")}),
+        QCOMPARE(outputOf(mf::test::cliPath(), {QStringLiteral("--version")}),
                  QStringLiteral("modelfloat-cli %1\n").arg(Version));
         // The desktop app answers --version (and --help) with no display at all.
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         for (const char* name : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"})
             env.remove(QString::fromLatin1(name));
-        QCOMPARE(outputOf(QStringLiteral(MODELFLOAT_GUI_PATH), {QStringLiteral("--version")}, env),
+        QCOMPARE(outputOf(mf::test::guiPath(), {QStringLiteral("--version")}, env),
                  QStringLiteral("ModelFloat %1\n").arg(Version));
-        QVERIFY(outputOf(QStringLiteral(MODELFLOAT_GUI_PATH), {QStringLiteral("--help")}, env)
+        QVERIFY(outputOf(mf::test::guiPath(), {QStringLiteral("--help")}, env)
                     .contains(QStringLiteral("--vault")));
     }
 

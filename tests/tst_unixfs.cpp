@@ -260,7 +260,7 @@ void TestUnixfs::cliPrintsTheSameCids()
     QVERIFY(QDir().mkpath(folder));
     QVERIFY(writeFile(folder + QStringLiteral("/w.bin"), bytes));
     QProcess cli;
-    cli.start(QStringLiteral(MODELFLOAT_CLI_PATH),
+    cli.start(mf::test::cliPath(),
               {QStringLiteral("cid"), folder, QStringLiteral("--chunker"), QStringLiteral("fixed"),
                QStringLiteral("--chunk-size"), QStringLiteral("1M"), QStringLiteral("--json")});
     QVERIFY(cli.waitForFinished(120000));
@@ -278,7 +278,7 @@ void TestUnixfs::cliPrintsTheSameCids()
     QCOMPARE(doc.value(QStringLiteral("cid")).toString(), unixfs::toText(model.cid));
 
     // A path that cannot be read is said plainly, with a non-zero exit.
-    cli.start(QStringLiteral(MODELFLOAT_CLI_PATH),
+    cli.start(mf::test::cliPath(),
               {QStringLiteral("cid"), m_dir.filePath(QStringLiteral("missing.bin"))});
     QVERIFY(cli.waitForFinished(120000));
     QVERIFY(cli.exitCode() != 0);

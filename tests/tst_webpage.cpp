@@ -7,6 +7,7 @@
 
 #include "apitestsupport.h"
 #include "ggufwriter.h"
+#include "testsupport.h"
 
 #include <QCryptographicHash>
 #include <QtTest>
@@ -36,8 +37,8 @@ private:
 
 namespace {
 const QString Chromium = QStringLiteral("/usr/bin/chromium");
-const QString Driver =
-    QStringLiteral(MODELFLOAT_TESTS_SOURCE_DIR "/peers/node_modules/playwright-core/package.json");
+const QString Driver = QString(mf::test::testsSourceDir() +
+                               QStringLiteral("/peers/node_modules/playwright-core/package.json"));
 } // namespace
 
 void TestWebPage::initTestCase()
@@ -88,8 +89,8 @@ void TestWebPage::browserSignsInSearchesAndDownloads()
     QString output;
     const bool ok = test::runProcess(
         QStringLiteral("node"),
-        {QStringLiteral(MODELFLOAT_TESTS_SOURCE_DIR "/peers/web-page-check.mjs"), Chromium,
-         url(QString()), QStringLiteral("other"), QStringLiteral("other.bin"), sha256,
+        {QString(mf::test::testsSourceDir() + QStringLiteral("/peers/web-page-check.mjs")),
+         Chromium, url(QString()), QStringLiteral("other"), QStringLiteral("other.bin"), sha256,
          QStringLiteral("OTH"), m_box->path(QStringLiteral("input/up.bin")),
          QString::fromLatin1(
              QCryptographicHash::hash(m_upload, QCryptographicHash::Sha256).toHex()),
