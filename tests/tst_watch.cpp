@@ -13,6 +13,7 @@
 
 #include <QElapsedTimer>
 #include <QSignalSpy>
+#include <QThread>
 #include <QTimer>
 #include <QtTest>
 
@@ -77,6 +78,7 @@ private Q_SLOTS:
     void partialNamesAndGrouping();
     void growingFileWaits();
     void partialDownloadNeverFloats();
+    void aModelDroppedWhileTheFolderIsFirstLookedAtFloats();
     void waitsWhileBackgroundWorkMayNot();
     void hubCacheModelsAreNamedByRepo();
     void floatsOnceKeepsRemovedAndVersionsChanged();
@@ -178,6 +180,30 @@ void TestWatch::growingFileWaits()
     QCOMPARE(w.requests.first().modelName, QStringLiteral("big"));
     QVERIFY(w.looks(3));
     QCOMPARE(w.requests.size(), 1);
+}
+
+// A model that arrives while a look is under way, before the folder is given to the file-system
+// watcher, makes no event; it must float anyway, without waiting for the periodic rescan (two
+// minutes). This was `watch run` missing a model dropped just after it started.
+void TestWatch::aModelDroppedWhileTheFolderIsFirstLookedAtFloats()
+{
+    TestVault v;
+    QVERIFY(v.ok());
+    const QString models = v.path(QStringLiteral("models"));
+    QVERIFY(QDir().mkpath(models));
+    QVERIFY(watchlist::add(v.registry(), v.vault->directory(), models).ok());
+    RecordingWatcher w(v.vault.get());
+    w.watcher.setRescanMs(3'600'000); // not the rescan's doing
+    QSignalSpy looked(&w.watcher, &FolderWatcher::looked);
+    // The first look starts (its timer is due at once) and its scan of the empty folder ends on
+    // the watcher's thread, while this thread, the watcher's, handles no event: the look's end,
+    // where the folder is watched, is still to come when the model arrives.
+    QCoreApplication::processEvents();
+    QThread::msleep(300);
+    QCOMPARE(looked.size(), 0);
+    QVERIFY(writeFile(models + QStringLiteral("/late.gguf"), "late"));
+    QVERIFY(QTest::qWaitFor([&w] { return !w.requests.isEmpty(); }, JobTimeoutMs));
+    QCOMPARE(w.requests.first().modelName, QStringLiteral("late"));
 }
 
 // A download in progress is never floated half-way: not its partial file, and not a safetensors

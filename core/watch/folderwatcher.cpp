@@ -212,8 +212,11 @@ void FolderWatcher::onLooked(const QList<watchscan::Result>& results)
         for (const QString& d : std::as_const(paths))
             if (!watched.contains(d))
                 added.append(d);
-        if (!added.isEmpty())
-            m_fsWatcher->addPaths(added);
+        // What changed in a newly watched path between this look's read and now made no
+        // event: look again. (Paths the watcher refuses, past inotify's limit, are left to the
+        // rescan; they must not make the looks go round.)
+        if (!added.isEmpty() && m_fsWatcher->addPaths(added).size() < added.size())
+            m_lookAgain = true;
     }
     Q_EMIT looked(files);
     if (m_lookAgain) {
