@@ -58,6 +58,8 @@ private Q_SLOTS:
                                                   QItemSelectionModel::Rows);
         view.cancelAction()->trigger();
         QVERIFY(view.cancelQuestion());
+        // Issue 37: it names the model, not the row's title ("Float Big (1 file)").
+        QCOMPARE(view.cancelQuestion()->text(), QStringLiteral("Cancel floating “Big”?"));
         QVERIFY2(view.cancelQuestion()->informativeText().contains(QLatin1String("96.0 MiB")),
                  qPrintable(view.cancelQuestion()->informativeText()));
         auto button = [&](const QString& text) -> QAbstractButton* {

@@ -260,13 +260,15 @@ void TransfersView::cancelSelected()
 {
     const QList<qint64> ids = selectedIds(-1);
     QStringList big;
+    bool imports = false;
     qint64 stored = 0, total = 0;
     for (qint64 id : ids) {
         const TransferInfo* t = m_model->transfer(m_model->rowOf(id));
         if (t && !t->isFinished() &&
             (t->kind == TransferInfo::Kind::Float || t->kind == TransferInfo::Kind::Import) &&
             qMax(t->totalBytes, t->doneBytes) >= AskBeforeCancellingBytes) {
-            big.append(t->title);
+            big.append(t->modelName.isEmpty() ? t->title : t->modelName);
+            imports = imports || t->kind == TransferInfo::Kind::Import;
             stored += t->doneBytes;
             total += qMax(t->totalBytes, t->doneBytes);
         }
@@ -278,10 +280,12 @@ void TransfersView::cancelSelected()
     }
     if (m_cancelQuestion)
         m_cancelQuestion->close();
-    auto* box = new QMessageBox(QMessageBox::Question, tr("Cancel"),
-                                big.size() == 1 ? tr("Cancel “%1”?").arg(big.first())
-                                                : tr("Cancel %1 floats?").arg(big.size()),
-                                QMessageBox::NoButton, this);
+    // The model's name, not the row's title ("Cancel “Float Qwen… (5 files)”?").
+    const QString what = big.size() > 1 ? tr("Cancel %1 floats?").arg(big.size())
+                         : imports      ? tr("Cancel importing “%1”?").arg(big.first())
+                                        : tr("Cancel floating “%1”?").arg(big.first());
+    auto* box =
+        new QMessageBox(QMessageBox::Question, tr("Cancel"), what, QMessageBox::NoButton, this);
     box->setInformativeText(
         tr("%1 of %2 is stored. The unfinished model stays on the Models page: Resume finishes "
            "it without sending again what is stored, Discard removes it.")

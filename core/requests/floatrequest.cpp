@@ -15,6 +15,7 @@ QString FloatRequest::validate(Vault& /*vault*/, TransferInfo* shown) const
 {
     QString error;
     shown->title = tr("Float %1").arg(modelName);
+    shown->modelName = modelName;
     if (const auto files = FloatJob::collectFiles(paths, &error, names)) {
         for (const auto& f : *files)
             shown->totalBytes += f.size;

@@ -139,6 +139,7 @@ MaterializeRequest MaterializeRequest::fromJson(const QJsonObject& json)
 QString ImportRequest::validate(Vault& /*vault*/, TransferInfo* shown) const
 {
     shown->title = tr("Import %1 from Hugging Face").arg(modelName.isEmpty() ? repoId : modelName);
+    shown->modelName = modelName.isEmpty() ? repoId : modelName;
     shown->totalBytes = expectedBytes;
     if (repoId.count(QLatin1Char('/')) != 1 || repoId.startsWith(QLatin1Char('/')) ||
         repoId.endsWith(QLatin1Char('/')))

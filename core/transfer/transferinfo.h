@@ -44,6 +44,7 @@ struct TransferInfo
     Kind kind = Kind::Float;
     State state = State::Queued;
     QString title;      // "Float Llama-3-8B (2 files)", "Restore Mistral to ~/models"
+    QString modelName;  // a float's or an import's model, as named (a question names it)
     qint64 modelId = 0; // 0 until known
     qint64 doneBytes = 0, totalBytes = 0;
     double bytesPerSecond = 0; // smoothed
