@@ -301,14 +301,7 @@ bool TransferQueue::endIfCancelledInRegistry(Transfer& t)
     if (t.job || t.info.isFinished() || !t.rowId)
         return false;
     QString reason;
-    bool cancelled = false;
-    for (const JobRow& row :
-         m_vault->registry().queueRows().jobRows(RowKind, QStringLiteral("cancelled")))
-        if (row.id == t.rowId) {
-            cancelled = true;
-            reason = row.payload.value(QStringLiteral("error")).toString();
-        }
-    if (!cancelled)
+    if (m_vault->registry().queueRows().jobState(t.rowId, &reason) != QLatin1String("cancelled"))
         return false;
     setState(t, TransferInfo::State::Cancelled, reason);
     if (t.info.background)

@@ -40,6 +40,30 @@ QList<JobRow> QueueRows::jobRows(const QString& kind, const QString& state)
     return out;
 }
 
+QString QueueRows::jobState(qint64 id, QString* reason)
+{
+    Query q(this, QStringLiteral("SELECT state, COALESCE(json_extract(payload, '$.error'), '') "
+                                 "FROM jobs WHERE id = ?"));
+    if (!q.bind(id).exec() || !q.q().next())
+        return {};
+    if (reason)
+        *reason = q.q().value(1).toString();
+    return q.q().value(0).toString();
+}
+
+bool QueueRows::cancelJobsOfModel(qint64 modelId, const QString& modelName, const QString& reason)
+{
+    // Paused jobs are "queued" rows; the reason goes into the payload too, where the transfer's
+    // row reads it.
+    Query q(this,
+            QStringLiteral("UPDATE jobs SET state = 'cancelled', error = ?, updated_at = ?, "
+                           "payload = json_set(payload, '$.error', ?) WHERE state IN "
+                           "('queued', 'running') AND COALESCE(json_extract(payload, '$.kind'), "
+                           "'') <> 'remove' AND (json_extract(payload, '$.modelId') = ? OR "
+                           "json_extract(payload, '$.model') = ?)"));
+    return q.bind(reason).bind(nowSecs()).bind(reason).bind(modelId).bind(modelName).exec();
+}
+
 bool QueueRows::setJobState(qint64 id, const QString& state, const QString& error)
 {
     Query q(this,

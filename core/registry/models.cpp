@@ -159,19 +159,10 @@ bool ModelRows::removeModel(qint64 id, const QString& owner, QString* writer)
         Query q(this, QStringLiteral("DELETE FROM models WHERE id = ?"));
         if (!q.bind(id).exec())
             return false;
-        // Its unfinished jobs (queued, paused, or left running by a killed process) are cancelled
-        // in the same transaction, except removals: a float that a killed process left would
-        // otherwise be resumed by the next one and bring the model back. A job names its model
-        // by "modelId" in its payload, or, a float or import that has not made it yet, by
-        // "model"; the reason goes into the payload, which is what the transfer's row shows.
-        const QString reason = QStringLiteral("“%1” was removed").arg(removed->name);
-        Query cancel(
-            this, QStringLiteral("UPDATE jobs SET state = 'cancelled', error = ?, updated_at = ?, "
-                                 "payload = json_set(payload, '$.error', ?) WHERE state IN "
-                                 "('queued', 'running') AND COALESCE(json_extract(payload, "
-                                 "'$.kind'), '') <> 'remove' AND (json_extract(payload, "
-                                 "'$.modelId') = ? OR json_extract(payload, '$.model') = ?)"));
-        return cancel.bind(reason).bind(nowSecs()).bind(reason).bind(id).bind(removed->name).exec();
+        // Its unfinished jobs are cancelled in the same transaction: a float that a killed
+        // process left would otherwise be resumed by the next one and bring the model back.
+        return m_registry.queueRows().cancelJobsOfModel(
+            id, removed->name, QStringLiteral("“%1” was removed").arg(removed->name));
     });
 }
 

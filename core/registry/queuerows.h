@@ -31,6 +31,14 @@ public:
                      const QString& owner = leaseowner::processLeaseOwner());
     QList<QPair<qint64, QJsonObject>> jobs(const QString& kind, const QString& state);
     QList<JobRow> jobRows(const QString& kind, const QString& state);
+    // The row's state ("queued", "cancelled", ...; empty when there is none), and into `reason`
+    // the error its payload holds, which is what the transfer's row shows.
+    QString jobState(qint64 id, QString* reason = nullptr);
+    // Cancels the unfinished jobs (queued, paused, or left running by a killed process) of a
+    // model being removed, except removals, giving `reason`; run in the removal's transaction.
+    // A job names its model by "modelId" in its payload, or, a float or import that has not
+    // made it yet, by "model".
+    bool cancelJobsOfModel(qint64 modelId, const QString& modelName, const QString& reason);
     // Forgets a job row (a finished transfer the user cleared).
     bool removeJob(qint64 id);
     // Forgets finished rows (done, failed, cancelled) last changed before `beforeSecs`, and,
