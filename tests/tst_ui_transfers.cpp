@@ -401,6 +401,24 @@ private Q_SLOTS:
                                 .arg(column)
                                 .arg(text)
                                 .arg(metrics.horizontalAdvance(text))));
+        // Nor is a row finished today cut ("… 978 KiB/s on aver…" was seen in the screenshots).
+        TransferInfo done = t;
+        done.id = 2;
+        done.state = State::Done;
+        done.doneBytes = done.totalBytes;
+        done.activeMs = 2 * 60 * 1000 + 5'000;
+        done.started = QDateTime::currentDateTime().addSecs(-125);
+        done.finished = QDateTime::currentDateTime();
+        model.add(done);
+        const QString doneText = model.index(1, TransfersModel::ProgressColumn)
+                                     .data(TransfersModel::ProgressTextRole)
+                                     .toString();
+        QVERIFY2(doneText.contains(QStringLiteral("on average")), qPrintable(doneText));
+        QVERIFY2(TransferProgressDelegate::fittedText(doneText, metrics, column) == doneText,
+                 qPrintable(QStringLiteral("%1 px for “%2”, which needs %3")
+                                .arg(column)
+                                .arg(doneText)
+                                .arg(metrics.horizontalAdvance(doneText))));
         // In a bar too narrow for it, the text is elided to the bar, on one line.
         const QString fitted = TransferProgressDelegate::fittedText(text, metrics, column / 3);
         QVERIFY(fitted.endsWith(QChar(0x2026)));

@@ -76,10 +76,24 @@ QString TransferProgressDelegate::fittedText(const QString& text, const QFontMet
 
 int TransferProgressDelegate::typicalWidth(const QFontMetrics& metrics)
 {
-    const QString running =
-        tr("%1 of %2").arg(QStringLiteral("1,023.9 MiB"), QStringLiteral("1,023.9 GiB")) +
-        QStringLiteral(" · 1,023.9 MiB/s · ") + tr("%1 left").arg(QStringLiteral("59 min"));
-    return metrics.horizontalAdvance(running) + 24;
+    // The widest a running row and a row finished today commonly get, as the model words them:
+    // a running one's bytes, rate and time left; a finished one's bytes, when it finished, how
+    // long it took and its average rate (what it did not have to send may be elided).
+    constexpr qint64 K = 1024;
+    TransferInfo running;
+    running.state = State::Running;
+    running.doneBytes = 1023 * K * K + 900 * K;          // "1023.9 MiB"
+    running.totalBytes = 1023 * K * K * K + 900 * K * K; // "1023.9 GiB"
+    running.bytesPerSecond = 1023.0 * K * K;             // "1023 MiB/s"
+    running.etaSeconds = 59 * 60 + 59;
+    TransferInfo finished = running;
+    finished.state = State::Done;
+    finished.doneBytes = running.totalBytes;
+    finished.activeMs = (59 * 60 + 59) * 1000;
+    finished.finished = QDateTime(QDate::currentDate(), QTime(23, 59));
+    return qMax(metrics.horizontalAdvance(TransfersModel::progressText(running)),
+                metrics.horizontalAdvance(TransfersModel::progressText(finished))) +
+           24;
 }
 
 TransfersView::TransfersView(Engine* engine, TransfersModel* model, QWidget* parent)

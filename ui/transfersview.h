@@ -35,7 +35,8 @@ public:
     QSize sizeHint(const QStyleOptionViewItem& option, const QModelIndex& index) const override;
     // The text written on a bar of `barWidth` pixels: `text`, elided to fit.
     static QString fittedText(const QString& text, const QFontMetrics& metrics, int barWidth);
-    // A width that holds a running transfer's whole text in `metrics` ("1,023.9 MiB of …").
+    // A width that holds a running transfer's whole text in `metrics` ("1023.9 MiB of …"), and
+    // a transfer's that finished today.
     static int typicalWidth(const QFontMetrics& metrics);
 };
 
