@@ -1,6 +1,7 @@
 // HealthRows: how many copies each chunk should have, and which complete models have fewer than
 // that (degraded). One definition for the command line, the GUI, repair and the scheduler.
 
+#include "healthqueries.h"
 #include "registry.h"
 #include "registryquery.h"
 
@@ -77,6 +78,22 @@ int HealthRows::underReplicatedChunks(qint64 modelId)
     return q.exec() && q.q().next() ? q.q().value(0).toInt() : 0;
 }
 
+QString healthqueries::shardedChunks(bool oneModel)
+{
+    // CROSS JOIN fixes the order SQLite reads the tables in: from the few chunks with no copy,
+    // or from one model's files.
+    const QString from =
+        oneModel ? QStringLiteral("FROM files f CROSS JOIN file_chunks fc ON fc.file_id = f.id "
+                                  "CROSS JOIN chunks c ON c.cid = fc.cid WHERE f.model_id = ? AND ")
+                 : QStringLiteral("FROM chunks c CROSS JOIN file_chunks fc ON fc.cid = c.cid JOIN "
+                                  "files f ON f.id = fc.file_id WHERE ");
+    return QStringLiteral("SELECT f.model_id, ") +
+           ShardRows::wholeInShards(QStringLiteral("c.cid")) + QStringLiteral(", ") +
+           ShardRows::readableFromShards(QStringLiteral("c.cid")) + QLatin1Char(' ') + from +
+           QStringLiteral("c.copies = 0 AND EXISTS (SELECT 1 FROM chunk_shards s0 WHERE "
+                          "s0.chunk_cid = c.cid) GROUP BY f.model_id, c.cid");
+}
+
 QHash<qint64, HealthRows::ModelCounts> HealthRows::modelCounts(const QList<qint64>& modelIds)
 {
     QHash<qint64, ModelCounts> out;
@@ -100,13 +117,6 @@ QHash<qint64, HealthRows::ModelCounts> HealthRows::modelCounts(const QList<qint6
     // Chunks stored as shards have no copies of their own (docs/erasure.md): counted as many
     // as wanted when all their shards are stored, as one when at least K are (degraded), and
     // lost (no copy) otherwise, so that every view gives the verdict refreshDegraded() gives.
-    // Few rows: through the index of chunks with no copy (chunks_lost).
-    const QString sharded =
-        QStringLiteral("SELECT f.model_id, ") + ShardRows::wholeInShards(QStringLiteral("c.cid")) +
-        QStringLiteral(", ") + ShardRows::readableFromShards(QStringLiteral("c.cid")) +
-        QStringLiteral(" FROM chunks c CROSS JOIN file_chunks fc ON fc.cid = c.cid JOIN files f "
-                       "ON f.id = fc.file_id WHERE c.copies = 0 AND EXISTS (SELECT 1 FROM "
-                       "chunk_shards s0 WHERE s0.chunk_cid = c.cid)");
     const int wanted = wantedCopies();
     auto readSharded = [&](Query& q) {
         if (!q.exec())
@@ -126,17 +136,16 @@ QHash<qint64, HealthRows::ModelCounts> HealthRows::modelCounts(const QList<qint6
         }
         return true;
     };
-    const QString perChunk = QStringLiteral(" GROUP BY f.model_id, c.cid");
     if (modelIds.isEmpty()) {
         Query f(this, files + QStringLiteral(" GROUP BY model_id"));
         Query c(this, copies);
-        Query s(this, sharded + perChunk);
+        Query s(this, healthqueries::shardedChunks(false));
         read(f, c) && readSharded(s);
         return out;
     }
     Query f(this, files + QStringLiteral(" WHERE model_id = ? GROUP BY model_id"));
     Query c(this, copies + QStringLiteral(" AND model_id = ?"));
-    Query s(this, sharded + QStringLiteral(" AND f.model_id = ?") + perChunk);
+    Query s(this, healthqueries::shardedChunks(true));
     for (qint64 id : modelIds) {
         f.bind(id);
         c.bind(id);
