@@ -2,9 +2,21 @@
 
 #include <QFile>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 namespace mf {
+
+namespace {
+// OpenSSL frees its global state in an exit handler that it registers when it first starts,
+// from whichever thread first hashes. A thread that hashed and ends after that handler ran (one
+// joined while the process exits) then leaks its per-thread error state, and LeakSanitizer
+// fails the process: tst_ui_quit did once. Started here, while the program's static objects
+// are made, before main() and any thread, OpenSSL registers no exit handler; each thread still
+// frees its own state as it ends, and the rest goes with the process.
+[[maybe_unused]] const bool g_openSslStarted =
+    OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, nullptr) == 1;
+} // namespace
 
 void Sha256::CtxDeleter::operator()(evp_md_ctx_st* ctx) const
 {
