@@ -37,6 +37,7 @@ private Q_SLOTS:
     void meterRateFollowsAChange();
     void meterNoEtaBeforeTrustworthy();
     void meterNoEtaWithoutTotalOrProgress();
+    void meterTheWaitBeforeBytesMoveIsNoRate();
     void meterEtaForSteadyRate();
     void meterPermilleBounds();
     void meterStalledFor();
@@ -337,6 +338,24 @@ void TestUtil::meterNoEtaWithoutTotalOrProgress()
         stuck.update(0, t);
     QCOMPARE(stuck.bytesPerSecond(), 0.0);
     QCOMPARE(stuck.etaSeconds(), qint64(-1));
+}
+
+// A float stores its 23-byte config.json at once, then takes seconds over its first big chunk:
+// the status bar said "0% · 7.2 B/s". Nothing was measured yet: the rate is unknown until bytes
+// move after the first ones.
+void TestUtil::meterTheWaitBeforeBytesMoveIsNoRate()
+{
+    ProgressMeter meter;
+    meter.setTotal(240 * 1024 * 1024);
+    meter.update(0, 0);
+    meter.update(23, 300);
+    for (qint64 t = 550; t <= 3200; t += 250) {
+        meter.update(23, t);
+        QCOMPARE(meter.bytesPerSecond(), 0.0);
+    }
+    // The first chunk lands: bytes over the time since the first ones.
+    meter.update(23 + 1024 * 1024, 3300);
+    QCOMPARE(meter.bytesPerSecond(), 1024.0 * 1024.0 * 1000.0 / 3000.0);
 }
 
 void TestUtil::meterEtaForSteadyRate()

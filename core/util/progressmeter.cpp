@@ -25,6 +25,18 @@ void ProgressMeter::update(qint64 done, qint64 nowMs)
         m_samples = {{nowMs, done}};
         return;
     }
+    if (!m_moved) {
+        // The wait before the first bytes move (connecting, reading, hashing the first chunk)
+        // is no speed: measured from the start, a float whose 23-byte config.json was stored
+        // first said "7.2 B/s" for as long as its first big chunk took. The window starts
+        // where bytes first moved.
+        m_moved = done != m_done;
+        if (m_moved)
+            m_lastChangeMs = nowMs;
+        m_done = done;
+        m_samples = {{nowMs, done}};
+        return;
+    }
     if (done != m_done)
         m_lastChangeMs = nowMs;
     m_done = done;

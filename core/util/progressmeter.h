@@ -22,7 +22,8 @@ public:
 
     qint64 done() const { return m_done; }
     qint64 total() const { return m_total; }
-    // Bytes per second over the window; 0 when nothing moved in it (unknown, not "7.8 B/s").
+    // Bytes per second over the window, which starts once bytes first moved; 0 when nothing
+    // moved in it (unknown, not "7.8 B/s").
     double bytesPerSecond() const { return m_rate; }
     // Seconds left, or -1 when unknown, not yet trustworthy, or beyond MaxEtaSeconds.
     qint64 etaSeconds() const;
@@ -49,6 +50,7 @@ private:
     qint64 m_done = 0;
     qint64 m_startMs = -1;
     qint64 m_lastChangeMs = 0;
+    bool m_moved = false; // bytes have moved since the first update
     // Oldest first; the first one is at or before the window's start, so the window is full.
     std::deque<Sample> m_samples;
     double m_rate = 0.0;
