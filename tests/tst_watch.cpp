@@ -67,6 +67,13 @@ struct RecordingWatcher
     bool allowed = true;
 };
 
+// Makes `folder` (empty) and puts it on the watch list of the vault `v`.
+bool watchFolder(TestVault& v, const QString& folder)
+{
+    return v.ok() && QDir().mkpath(folder) &&
+           watchlist::add(v.registry(), v.vault->directory(), folder).ok();
+}
+
 } // namespace
 
 class TestWatch final : public QObject
@@ -158,10 +165,8 @@ void TestWatch::partialNamesAndGrouping()
 void TestWatch::growingFileWaits()
 {
     TestVault v;
-    QVERIFY(v.ok());
     const QString models = v.path(QStringLiteral("models"));
-    QVERIFY(QDir().mkpath(models));
-    QVERIFY(watchlist::add(v.registry(), v.vault->directory(), models).ok());
+    QVERIFY(watchFolder(v, models));
     RecordingWatcher w(v.vault.get());
     QFile growing(models + QStringLiteral("/big.gguf"));
     QVERIFY(growing.open(QIODevice::WriteOnly));
@@ -188,10 +193,8 @@ void TestWatch::growingFileWaits()
 void TestWatch::aModelDroppedWhileTheFolderIsFirstLookedAtFloats()
 {
     TestVault v;
-    QVERIFY(v.ok());
     const QString models = v.path(QStringLiteral("models"));
-    QVERIFY(QDir().mkpath(models));
-    QVERIFY(watchlist::add(v.registry(), v.vault->directory(), models).ok());
+    QVERIFY(watchFolder(v, models));
     RecordingWatcher w(v.vault.get());
     w.watcher.setRescanMs(3'600'000); // not the rescan's doing
     QSignalSpy looked(&w.watcher, &FolderWatcher::looked);
@@ -211,13 +214,12 @@ void TestWatch::aModelDroppedWhileTheFolderIsFirstLookedAtFloats()
 void TestWatch::partialDownloadNeverFloats()
 {
     TestVault v;
-    QVERIFY(v.ok());
     const QString models = v.path(QStringLiteral("models"));
+    QVERIFY(watchFolder(v, models));
     QVERIFY(QDir().mkpath(models + QStringLiteral("/repo")));
     QVERIFY(writeFile(models + QStringLiteral("/dl.gguf.part"), QByteArray(1000, 'p')));
     QVERIFY(writeFile(models + QStringLiteral("/repo/model-1.safetensors"), "one"));
     QVERIFY(writeFile(models + QStringLiteral("/repo/model-2.safetensors.incomplete"), "tw"));
-    QVERIFY(watchlist::add(v.registry(), v.vault->directory(), models).ok());
     RecordingWatcher w(v.vault.get());
     QVERIFY(w.looks(4));
     QCOMPARE(w.requests.size(), 0);
@@ -238,11 +240,9 @@ void TestWatch::partialDownloadNeverFloats()
 void TestWatch::waitsWhileBackgroundWorkMayNot()
 {
     TestVault v;
-    QVERIFY(v.ok());
     const QString models = v.path(QStringLiteral("models"));
-    QVERIFY(QDir().mkpath(models));
+    QVERIFY(watchFolder(v, models));
     QVERIFY(writeFile(models + QStringLiteral("/m.gguf"), "m"));
-    QVERIFY(watchlist::add(v.registry(), v.vault->directory(), models).ok());
     RecordingWatcher w(v.vault.get());
     w.allowed = false;
     QVERIFY(w.looks(4));
@@ -256,8 +256,8 @@ void TestWatch::waitsWhileBackgroundWorkMayNot()
 void TestWatch::hubCacheModelsAreNamedByRepo()
 {
     TestVault v;
-    QVERIFY(v.ok());
     const QString hub = v.path(QStringLiteral("hub"));
+    QVERIFY(watchFolder(v, hub));
     const QString snapshot = hub + QStringLiteral("/models--org--repo/snapshots/0123abcd");
     QVERIFY(QDir().mkpath(snapshot));
     QVERIFY(writeFile(snapshot + QStringLiteral("/model.safetensors"), "s"));
@@ -265,7 +265,6 @@ void TestWatch::hubCacheModelsAreNamedByRepo()
     const QString gguf = hub + QStringLiteral("/models--org--quant/snapshots/4567");
     QVERIFY(QDir().mkpath(gguf));
     QVERIFY(writeFile(gguf + QStringLiteral("/m.Q4_K_M.gguf"), "g"));
-    QVERIFY(watchlist::add(v.registry(), v.vault->directory(), hub).ok());
     RecordingWatcher w(v.vault.get());
     QVERIFY(QTest::qWaitFor([&w] { return w.requests.size() == 2; }, JobTimeoutMs));
     QStringList names;
@@ -398,11 +397,10 @@ void TestWatch::floatedBeforeIsKnownByItsBytes()
 void TestWatch::twoProcessesQueueAModelOnce()
 {
     TestVault v;
-    QVERIFY(v.ok());
     const QString models = v.path(QStringLiteral("models"));
+    QVERIFY(watchFolder(v, models));
     QVERIFY(QDir().mkpath(models + QStringLiteral("/second")));
     QVERIFY(writeFile(models + QStringLiteral("/first.gguf"), "first"));
-    QVERIFY(watchlist::add(v.registry(), v.vault->directory(), models).ok());
     std::unique_ptr<Vault> other =
         Vault::open(v.vault->directory(), Vault::OpenMode::Existing, nullptr);
     QVERIFY(other);
@@ -443,15 +441,13 @@ void TestWatch::twoProcessesQueueAModelOnce()
 void TestWatch::queuedFloatsWaitWhileBackgroundWorkMayNot()
 {
     TestVault v;
-    QVERIFY(v.ok());
+    const QString models = v.path(QStringLiteral("models"));
+    QVERIFY(watchFolder(v, models));
     v.vault->setDefaultChunker(SmallChunks);
     const QString vaultDir = v.vault->directory();
-    const QString models = v.path(QStringLiteral("models"));
-    QVERIFY(QDir().mkpath(models));
     QVERIFY(writePseudoRandomFile(models + QStringLiteral("/watched.gguf"), 6 * MiB, 3));
     const QString own = v.path(QStringLiteral("own.gguf"));
     QVERIFY(writePseudoRandomFile(own, 6 * MiB, 4));
-    QVERIFY(watchlist::add(v.registry(), vaultDir, models).ok());
     v.vault.reset();
 
     std::atomic<qint64> ids{0};
