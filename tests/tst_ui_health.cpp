@@ -173,7 +173,7 @@ private Q_SLOTS:
         // A fresh vault: one provider, so one copy wanted.
         {
             FloatDialog first(dropped, {provider(1, QStringLiteral("local"), QStringLiteral("ok"))},
-                              1, {});
+                              RedundancyScheme::makeCopies(1), {});
             QCOMPARE(first.replicasBox()->value(), 1);
             QCOMPARE(checkedNames(first), QStringList{QStringLiteral("local")});
             first.accept();
@@ -185,7 +185,7 @@ private Q_SLOTS:
             provider(1, QStringLiteral("local"), QStringLiteral("ok")),
             provider(2, QStringLiteral("nas"), QStringLiteral("unknown"))};
         {
-            FloatDialog second(dropped, two, 2, {});
+            FloatDialog second(dropped, two, RedundancyScheme::makeCopies(2), {});
             QCOMPARE(checkedNames(second),
                      (QStringList{QStringLiteral("local"), QStringLiteral("nas")}));
             QCOMPARE(second.replicasBox()->value(), 2);
@@ -201,7 +201,7 @@ private Q_SLOTS:
                 {provider(1, QStringLiteral("local"), QStringLiteral("ok")),
                  provider(2, QStringLiteral("nas"),
                           ProviderRecord::healthAfterTest(QStringLiteral("connection refused")))},
-                2, {});
+                RedundancyScheme::makeCopies(2), {});
             QCOMPARE(checkedNames(broken), QStringList{QStringLiteral("local")});
             QVERIFY2(broken.providerBoxes().at(1)->text().contains(QStringLiteral("failed")),
                      qPrintable(broken.providerBoxes().at(1)->text()));
@@ -214,7 +214,7 @@ private Q_SLOTS:
         }
         // It works again: chosen again (leaving it out was not the user's choice).
         {
-            FloatDialog back(dropped, two, 2, {});
+            FloatDialog back(dropped, two, RedundancyScheme::makeCopies(2), {});
             QCOMPARE(checkedNames(back),
                      (QStringList{QStringLiteral("local"), QStringLiteral("nas")}));
             // What the user leaves out stays left out.
@@ -223,7 +223,7 @@ private Q_SLOTS:
             back.accept();
             QCOMPARE(back.result(), int(QDialog::Accepted));
         }
-        FloatDialog next(dropped, two, 2, {});
+        FloatDialog next(dropped, two, RedundancyScheme::makeCopies(2), {});
         QCOMPARE(checkedNames(next), QStringList{QStringLiteral("local")});
         QCOMPARE(next.replicasBox()->value(), 1);
     }

@@ -103,7 +103,8 @@ private Q_SLOTS:
             provider(3, QStringLiteral("usb-disk")),
             provider(4, QStringLiteral("nextcloud"), QStringLiteral("error: connection refused"))};
         const auto taken = [](const QString& n) { return n.startsWith(QLatin1String("taken")); };
-        FloatDialog dialog(DroppedFiles::fromPaths({file}), providers, 2, taken);
+        FloatDialog dialog(DroppedFiles::fromPaths({file}), providers,
+                           RedundancyScheme::makeCopies(2), taken);
         dialog.show();
         QVERIFY(QTest::qWaitForWindowExposed(&dialog));
         for (QCheckBox* box : dialog.providerBoxes())
@@ -500,8 +501,8 @@ private Q_SLOTS:
         const QList<ProviderRecord> providers{
             provider(1, QStringLiteral("local")),
             provider(2, QStringLiteral("nextcloud"), QStringLiteral("error: connection refused"))};
-        FloatDialog dialog(DroppedFiles::fromPaths({file}), providers, 2,
-                           [](const QString&) { return false; });
+        FloatDialog dialog(DroppedFiles::fromPaths({file}), providers,
+                           RedundancyScheme::makeCopies(2), [](const QString&) { return false; });
         dialog.show();
         QVERIFY(QTest::qWaitForWindowExposed(&dialog));
         QCOMPARE(dialog.replicasBox()->value(), 1);

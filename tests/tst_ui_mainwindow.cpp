@@ -424,7 +424,8 @@ private Q_SLOTS:
         providers[1].name = QStringLiteral("nas");
         providers[1].kind = QStringLiteral("local");
         const auto taken = [](const QString& n) { return n == QLatin1String("taken"); };
-        FloatDialog dialog(DroppedFiles::fromPaths({file}), providers, 2, taken);
+        FloatDialog dialog(DroppedFiles::fromPaths({file}), providers,
+                           RedundancyScheme::makeCopies(2), taken);
         dialog.show();
         QCOMPARE(dialog.nameEdit()->text(), QStringLiteral("weights"));
         // What the choice costs and survives, in plain words, following the choice.
@@ -474,8 +475,44 @@ private Q_SLOTS:
         QCOMPARE(r.paths, QStringList{QFileInfo(file).absoluteFilePath()});
 
         // The choices are remembered for the next float.
-        FloatDialog next(DroppedFiles::fromPaths({file}), providers, 3, taken);
+        FloatDialog next(DroppedFiles::fromPaths({file}), providers,
+                         RedundancyScheme::makeCopies(3), taken);
         QCOMPARE(next.replicasBox()->value(), 2);
+    }
+
+    // A vault that keeps shards floats every model as shards: the dialog says so, with what they
+    // cost and survive, and needs a provider for each shard. It used to offer "2 replicas" and
+    // say "2× the model's size" in such a vault, which the float does not do.
+    void floatDialogInAShardedVaultSaysItsShards()
+    {
+        Options options;
+        options.extraProviders = 2;
+        options.prepareVault = [](TestVault& tv) {
+            QVERIFY(tv.vault->setRedundancy(RedundancyScheme::makeShards(2, 1)));
+        };
+        QVERIFY(MainWindowFixture::openWindow(options));
+        const QString file = m_tv->path(QStringLiteral("in/weights.gguf"));
+        QDir().mkpath(QFileInfo(file).path());
+        QVERIFY(writePseudoRandomFile(file, 1 * MiB, 3));
+        drop(m_window.get(), {QUrl::fromLocalFile(file)});
+        FloatDialog* dialog = m_window->floatDialog();
+        QVERIFY(dialog);
+        QVERIFY(QTest::qWaitForWindowExposed(dialog));
+        QVERIFY(!dialog->replicasBox()->isVisible());
+        QCOMPARE(dialog->costText(),
+                 QStringLiteral("1.5× the model's size, survives losing any 1 of your 3 "
+                                "providers."));
+        QCOMPARE(dialog->providerBoxes().size(), 3);
+        dialog->providerBoxes().at(2)->setChecked(false);
+        dialog->accept();
+        QVERIFY(dialog->isVisible());
+        QVERIFY2(dialog->errorText().contains(QLatin1String("need 3 providers")),
+                 qPrintable(dialog->errorText()));
+        dialog->providerBoxes().at(2)->setChecked(true);
+        QCOMPARE(dialog->request().replicas, 0); // the vault's scheme
+        dialog->accept();
+        QTRY_VERIFY(!m_window->floatDialog());
+        QTRY_COMPARE_WITH_TIMEOUT(m_window->browser()->model()->rowCount(), 1, JobTimeoutMs);
     }
 
     void providerFormIsGeneratedFromTheKind()

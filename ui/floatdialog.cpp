@@ -1,7 +1,6 @@
 #include "floatdialog.h"
 #include "counted.h"
 
-#include "chunking/redundancyscheme.h"
 #include "growtofit.h"
 #include "icons.h"
 #include "registry/modelname.h"
@@ -55,11 +54,12 @@ QString FloatDialog::suggestedName(const QStringList& paths)
 }
 
 FloatDialog::FloatDialog(const DroppedFiles& dropped, const QList<ProviderRecord>& providers,
-                         int wantedCopies, std::function<bool(const QString&)> existingName,
-                         QWidget* parent)
+                         const RedundancyScheme& wanted,
+                         std::function<bool(const QString&)> existingName, QWidget* parent)
     : QDialog(parent)
     , m_dropped(dropped)
     , m_existingName(std::move(existingName))
+    , m_wanted(wanted)
 {
     setWindowTitle(tr("Float a model"));
     setWindowIcon(icon(QStringLiteral("float")));
@@ -90,8 +90,21 @@ FloatDialog::FloatDialog(const DroppedFiles& dropped, const QList<ProviderRecord
     m_replicas->setAccessibleName(tr("Replicas"));
     m_replicas->setToolTip(tr("On how many providers every chunk is kept. The vault wants %1; "
                               "fewer leave the model short of copies until it is repaired.")
-                               .arg(counted(wantedCopies, tr("1 copy"), tr("%1 copies"))));
-    form->addRow(tr("&Replicas of each chunk:"), m_replicas);
+                               .arg(counted(wanted.copies, tr("1 copy"), tr("%1 copies"))));
+    if (wanted.isShards()) {
+        // A vault that keeps shards floats every model so (the float takes the vault's scheme):
+        // a copies box here would promise what the float does not do.
+        auto* shards = new QLabel(tr("%1 data + %2 parity shards of each chunk, each on a "
+                                     "provider of its own (Settings › Redundancy)")
+                                      .arg(wanted.dataShards)
+                                      .arg(wanted.parityShards),
+                                  this);
+        shards->setWordWrap(true);
+        form->addRow(tr("Redundancy:"), shards);
+        m_replicas->hide();
+    } else {
+        form->addRow(tr("&Replicas of each chunk:"), m_replicas);
+    }
     m_cost = new QLabel(this);
     m_cost->setWordWrap(true);
     m_cost->setAccessibleName(tr("What it costs"));
@@ -130,8 +143,7 @@ FloatDialog::FloatDialog(const DroppedFiles& dropped, const QList<ProviderRecord
     // The copies the vault wants (the one figure the model list and the command line measure
     // health against), never more than the providers chosen: a dialog that refuses its own
     // default is a trap.
-    m_replicas->setValue(qBound(1, wantedCopies, qMax(1, checked)));
-    m_wantedCopies = wantedCopies;
+    m_replicas->setValue(qBound(1, wanted.isShards() ? 1 : wanted.copies, qMax(1, checked)));
     if (m_providerBoxes.isEmpty())
         groupLayout->addWidget(new QLabel(tr("No provider takes new copies."), group));
     layout->addWidget(group);
@@ -172,15 +184,17 @@ void FloatDialog::updateCost()
         chosen += box->isChecked() ? 1 : 0;
     // The same words as `modelfloat-cli config redundancy`; "your providers" are those chosen.
     const int copies = m_replicas->value();
-    QString text = RedundancyScheme::makeCopies(copies).describe(chosen) + QLatin1Char('.');
+    const RedundancyScheme scheme =
+        m_wanted.isShards() ? m_wanted : RedundancyScheme::makeCopies(copies);
+    QString text = scheme.describe(chosen) + QLatin1Char('.');
     // Fewer copies than the vault wants (a provider is down, or unchecked) are said in words,
     // with what happens to the missing ones: not a spin box that quietly shows 1.
-    if (copies < m_wantedCopies)
+    if (!m_wanted.isShards() && copies < m_wanted.copies)
         text += QLatin1Char(' ') +
                 tr("The vault wants %1. With %2, the model shows as degraded until more "
                    "providers can take copies; the background repair then makes the missing "
                    "ones by itself.")
-                    .arg(counted(m_wantedCopies, tr("1 copy"), tr("%1 copies")),
+                    .arg(counted(m_wanted.copies, tr("1 copy"), tr("%1 copies")),
                          counted(copies, tr("1 copy"), tr("%1 copies")));
     m_cost->setText(text);
     if (isVisible())
@@ -192,7 +206,7 @@ FloatRequest FloatDialog::request() const
     FloatRequest r;
     r.paths = m_dropped.paths;
     r.modelName = m_name->text().trimmed();
-    r.replicas = m_replicas->value();
+    r.replicas = m_wanted.isShards() ? 0 : m_replicas->value(); // 0: the vault's scheme
     for (QCheckBox* box : m_providerBoxes)
         if (box->isChecked())
             r.providerIds.append(box->property(ProviderIdName).toLongLong());
@@ -217,6 +231,14 @@ QString FloatDialog::validate() const
             .arg(r.modelName);
     if (r.providerIds.isEmpty())
         return tr("Choose at least one provider.");
+    if (m_wanted.isShards() && r.providerIds.size() < m_wanted.providersNeeded())
+        return tr("%1 data + %2 parity shards need %3 providers, one for each shard of a chunk, "
+                  "but %4 selected.")
+            .arg(m_wanted.dataShards)
+            .arg(m_wanted.parityShards)
+            .arg(m_wanted.providersNeeded())
+            .arg(r.providerIds.size() == 1 ? tr("only one is")
+                                           : tr("only %1 are").arg(r.providerIds.size()));
     if (r.replicas > r.providerIds.size())
         return tr("%1 replicas of each chunk need at least %1 providers, but %2 selected.")
             .arg(r.replicas)

@@ -21,6 +21,7 @@
 #include "transfersmodel.h"
 #include "transfersview.h"
 #include "util/units.h"
+#include "vault/vault.h"
 #include "vaultreader.h"
 
 #include <QAction>
@@ -625,9 +626,11 @@ void MainWindow::showFloatDialog(const DroppedFiles& dropped)
     if (!m_reader || m_floatDialog)
         return;
     VaultReader* reader = m_reader.get();
+    RedundancyScheme wanted = Vault::redundancyIn(reader->registry());
+    if (!wanted.isShards())
+        wanted = RedundancyScheme::makeCopies(reader->registry().healthRows().wantedCopies());
     m_floatDialog = new FloatDialog(
-        dropped, reader->registry().providerRows().providers(),
-        reader->registry().healthRows().wantedCopies(),
+        dropped, reader->registry().providerRows().providers(), wanted,
         [reader](const QString& name) {
             return reader->registry().modelRows().modelByName(name).has_value();
         },
