@@ -28,6 +28,7 @@
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QRadioButton>
 #include <QSettings>
@@ -513,6 +514,34 @@ private Q_SLOTS:
         dialog->accept();
         QTRY_VERIFY(!m_window->floatDialog());
         QTRY_COMPARE_WITH_TIMEOUT(m_window->browser()->model()->rowCount(), 1, JobTimeoutMs);
+    }
+
+    // The status bar's overall progress gives a speed only once one is measured: it said "0% ·
+    // 0.0 B/s" while a float was queued or had not yet moved bytes twice.
+    void overallProgressGivesNoSpeedBeforeOneIsMeasured()
+    {
+        QVERIFY(openWindow());
+        m_engine->setBandwidthLimits(1 * MiB, 0);
+        const QString file = m_tv->path(QStringLiteral("in/slow.gguf"));
+        QDir().mkpath(QFileInfo(file).path());
+        QVERIFY(writePseudoRandomFile(file, 2 * MiB, 5));
+        FloatRequest r;
+        r.paths = {file};
+        r.modelName = QStringLiteral("slow");
+        m_engine->floatFiles(r);
+        QProgressBar* bar = m_window->overallProgress();
+        QStringList shown;
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                if (bar->isVisible() && (shown.isEmpty() || shown.last() != bar->text()))
+                    shown.append(bar->text());
+                return !shown.isEmpty() && !bar->isVisible();
+            },
+            JobTimeoutMs));
+        const QString all = shown.join(QLatin1String(" | "));
+        QVERIFY2(!all.contains(QLatin1String(" 0.0 B/s")) && !all.contains(QLatin1String(" 0 B/s")),
+                 qPrintable(all));
+        QVERIFY2(all.contains(QLatin1String("/s")), qPrintable(all)); // once measured, it shows
     }
 
     void providerFormIsGeneratedFromTheKind()

@@ -440,7 +440,8 @@ void MainWindow::updateProgress()
         return;
     }
     m_progress->setValue(permille);
-    const QString rate = units::formatRate(o.bytesPerSecond);
+    // No speed until one is measured (ProgressMeter): not "0% · 0.0 B/s".
+    const QString rate = o.bytesPerSecond > 0 ? units::formatRate(o.bytesPerSecond) : QString();
     m_progress->setFormat(rate.isEmpty() ? QStringLiteral("%p%") : QStringLiteral("%p% · ") + rate);
     m_progress->setToolTip(tr("%1 of %2 in %3")
                                .arg(units::formatBytes(o.doneBytes),

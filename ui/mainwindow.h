@@ -71,6 +71,7 @@ public:
     DropOverlay* dropOverlay() const { return m_overlay; }
     EmptyState* emptyState() const { return m_empty; }
     FloatDialog* floatDialog() const { return m_floatDialog; }
+    QProgressBar* overallProgress() const { return m_progress; } // the status bar's
     VaultReader* reader() const { return m_reader.get(); }
     bool isShowingEmptyState() const;
     QString statusText() const;
