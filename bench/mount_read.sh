@@ -3,9 +3,10 @@
 # against `modelfloat-cli restore` of the same file from the same two local-folder providers.
 # Prints: the sequential read rate through the mount (cold chunk cache, dd) and its ratio to the
 # restore's; sha256sum through the mount (checked against the file's; it competes with the
-# mount's own hashing for the CPU); time to first byte; p50/p99 of 4 KiB random reads with a cold
-# and a warm chunk cache (a fresh mount each time, so the kernel's page cache of the mount holds
-# nothing); and the mount process's peak RSS. Needs FUSE (/dev/fuse; root or fusermount3).
+# mount's own hashing for the CPU); the time to first byte and p50/p99 of 4 KiB random reads,
+# each with a cold and a warm chunk cache (a fresh mount each time, so the kernel's page cache
+# of the mount holds nothing); and the mount process's peak RSS. Needs FUSE (/dev/fuse; root
+# or fusermount3).
 #
 #   bench/mount_read.sh [MiB] [READS]   default: 1024 MiB, 2000 random reads per pass
 #   CLI=path/to/modelfloat-cli bench/mount_read.sh
@@ -57,16 +58,20 @@ restore_s=$(echo "$t1 - $t0" | bc)
 rm -rf "$work/restored"
 echo "modelfloat-cli restore:           $(rate "$bytes" "$restore_s")"
 
-mount_it
-ttfb=$(python3 - "$mnt/model/model.bin" <<'PY'
+first_byte() {
+    python3 - "$mnt/model/model.bin" <<'PY'
 import sys, time
 t = time.perf_counter()
 with open(sys.argv[1], 'rb', buffering=0) as f:
     f.read(1)
 print(f"{(time.perf_counter() - t) * 1000:.1f} ms")
 PY
-)
-echo "time to first byte (cold):        $ttfb"
+}
+mount_it
+echo "time to first byte (cold):        $(first_byte)"
+unmount
+mount_it # the first chunk is in the chunk cache now; a fresh mount, so not in the page cache
+echo "time to first byte (warm):        $(first_byte)"
 unmount
 rm -rf "$work/vault/chunk-cache"
 mount_it
