@@ -7,6 +7,7 @@
 // nothing says so.
 #include "engine/engine.h"
 #include "floatdialog.h"
+#include "keeponscreen.h"
 #include "mainwindow.h"
 #include "modelbrowser.h"
 #include "modeldetails.h"
@@ -292,6 +293,35 @@ private Q_SLOTS:
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         QVERIFY(window.screen()->availableGeometry().contains(window.frameGeometry()));
+    }
+
+    // A window left as large as its screen (maximized by hand, or by the screenshot script) came
+    // back at 8,40 with its size shrunk for a frame: under a real window manager its frame ran
+    // 40 px past the screen's bottom and hid the status bar. The frame's allowance around the
+    // window must be on the screen too.
+    void savedGeometryAsLargeAsTheScreenKeepsItsFrameOnIt()
+    {
+        QByteArray saved;
+        {
+            QWidget full;
+            full.setGeometry(full.screen()->availableGeometry());
+            saved = full.saveGeometry();
+        }
+        QSettings().setValue(QStringLiteral("mainWindow/geometry"), saved);
+        Engine engine;
+        MainWindow window(&engine);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        const QRect area = window.screen()->availableGeometry();
+        const QRect framed(window.pos(), window.size().grownBy(FrameAllowance));
+        QVERIFY2(area.contains(framed),
+                 qPrintable(QStringLiteral("%1×%2 at %3,%4 (frame allowed for) on a %5×%6 screen")
+                                .arg(framed.width())
+                                .arg(framed.height())
+                                .arg(framed.x())
+                                .arg(framed.y())
+                                .arg(area.width())
+                                .arg(area.height())));
     }
 
     void columnHeadersShowTheirWholeTitle()

@@ -8,42 +8,44 @@ namespace mf::ui {
 
 namespace {
 
-// Where a window can be on its screen, frame included (null: no screen).
-QRect usableArea(const QWidget* window)
+// Where a window, frame included, can be on its screen (null: no screen).
+QRect availableArea(const QWidget* window)
 {
     QScreen* screen = window->screen();
     if (!screen)
         screen = QGuiApplication::primaryScreen();
-    if (!screen)
-        return {};
-    // The frame is not known before the window is shown: keep a margin for a title bar and
-    // borders rather than measure a frame that does not exist yet.
-    const QMargins frame(8, 40, 8, 8);
-    return screen->availableGeometry().marginsRemoved(frame);
+    return screen ? screen->availableGeometry() : QRect();
 }
 
 } // namespace
 
 QSize fitOnScreen(const QWidget* window, const QSize& wanted)
 {
-    const QRect usable = usableArea(window);
-    return usable.isNull() ? wanted
-                           : wanted.boundedTo(usable.size()).expandedTo(window->minimumSize());
+    const QRect area = availableArea(window);
+    return area.isNull() ? wanted
+                         : wanted.boundedTo(area.size().shrunkBy(FrameAllowance))
+                               .expandedTo(window->minimumSize());
 }
 
 void keepOnScreen(QWidget* window, const QSize& wanted)
 {
-    const QRect usable = usableArea(window);
-    if (usable.isNull()) {
+    const QRect area = availableArea(window);
+    if (area.isNull()) {
         window->resize(wanted);
         return;
     }
     const QSize size = fitOnScreen(window, wanted);
     window->resize(size);
+    // move() places the frame's top-left corner, and the frame takes at most the allowance
+    // around the window: that whole rectangle goes inside the area. (Placing the frame at the
+    // allowance's corner instead pushed a window as large as its screen 40 px past its bottom.)
+    const QSize framed = size.grownBy(FrameAllowance);
     QPoint at = window->pos();
-    if (!usable.contains(QRect(at, size))) {
-        at.setX(qBound(usable.left(), at.x(), qMax(usable.left(), usable.right() - size.width())));
-        at.setY(qBound(usable.top(), at.y(), qMax(usable.top(), usable.bottom() - size.height())));
+    if (!area.contains(QRect(at, framed))) {
+        at.setX(qBound(area.left(), at.x(),
+                       qMax(area.left(), area.x() + area.width() - framed.width())));
+        at.setY(qBound(area.top(), at.y(),
+                       qMax(area.top(), area.y() + area.height() - framed.height())));
         window->move(at);
     }
 }
