@@ -146,6 +146,7 @@ private Q_SLOTS:
     void chunkWriterOverflow_data();
     void chunkWriterOverflow();
     void chunkWriterEmptyAndTiny();
+    void chunkWriterTakesACheckedChunk();
 };
 
 void TestDirectIo::writerStream_data()
@@ -617,6 +618,39 @@ void TestDirectIo::chunkWriterEmptyAndTiny()
     QVERIFY(one.write("", 0));
     QByteArray expected = background;
     expected[Page] = 'z';
+    QCOMPARE(contents(file.path), expected);
+}
+
+// A chunk decoded from its shards was checked against its CID on the decoding thread: the writer
+// stores it without hashing it again, gives that digest, and still refuses one too long.
+void TestDirectIo::chunkWriterTakesACheckedChunk()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const qint64 offset = 1234, length = 2 * Page + 5;
+    const QByteArray background = test::pseudoRandomBytes(offset + length + Page, 41);
+    TestFile file(dir.filePath(QStringLiteral("checked.bin")), background, true);
+    QVERIFY(file.fd >= 0);
+    const QByteArray chunk = test::pseudoRandomBytes(length, 42);
+    const QByteArray sha = QCryptographicHash::hash(chunk, QCryptographicHash::Sha256);
+    {
+        OffsetChunkWriter writer(file.fd, file.directWriteFd, offset, length,
+                                 QStringLiteral("checked.bin"));
+        writer.setExpectedSize(length);
+        QVERIFY(!writer.writeChecked(chunk + "x", sha));
+        QVERIFY(writer.overflowed());
+        QCOMPARE(writer.written(), qint64(0));
+        writer.restart();
+        QVERIFY(writer.writeChecked(chunk, sha));
+        QCOMPARE(writer.written(), length);
+        QCOMPARE(writer.digest(), sha);
+        // Started over, it hashes what it is given again.
+        writer.restart();
+        QVERIFY(writer.write(chunk.constData(), length));
+        QCOMPARE(writer.digest(), sha);
+    }
+    QByteArray expected = background;
+    expected.replace(offset, length, chunk);
     QCOMPARE(contents(file.path), expected);
 }
 

@@ -17,9 +17,26 @@ bool ChunkWriter::write(const char* data, qint64 size)
     return true;
 }
 
+bool ChunkWriter::writeChecked(const QByteArray& bytes, const QByteArray& sha256)
+{
+    Q_ASSERT(m_written == 0);
+    if (m_expectedSize >= 0 && bytes.size() > m_expectedSize) {
+        m_overflowed = true;
+        m_error =
+            QStringLiteral("the object is larger than its chunk (%1 bytes)").arg(m_expectedSize);
+        return false;
+    }
+    if (!store(0, bytes.constData(), bytes.size()))
+        return false;
+    m_written = bytes.size();
+    m_checked = sha256;
+    return true;
+}
+
 void ChunkWriter::restart()
 {
     m_hash.reset();
+    m_checked.clear();
     m_written = 0;
     m_overflowed = false;
     m_error.clear();

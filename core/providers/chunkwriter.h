@@ -13,6 +13,10 @@ class ChunkWriter : public ByteSink
 {
 public:
     bool write(const char* data, qint64 size) final;
+    // Writes a whole chunk the caller has already checked against `sha256` (a chunk decoded from
+    // its shards is, on the decoding thread): stored without hashing it again on this thread,
+    // and digest() is that `sha256`. After restart() only.
+    bool writeChecked(const QByteArray& bytes, const QByteArray& sha256);
     QString errorString() const override { return m_error; }
 
     // Forget what was written so far: the next replica's bytes start from the beginning.
@@ -23,15 +27,17 @@ public:
     // fails and overflowed() says why. -1 (the default): no limit.
     void setExpectedSize(qint64 size) { m_expectedSize = size; }
     bool overflowed() const { return m_overflowed; }
-    QByteArray digest() { return m_hash.result(); }
+    QByteArray digest() { return m_checked.isEmpty() ? m_hash.result() : m_checked; }
 
 protected:
     // Stores bytes at `position` within the chunk; false and m_error on failure.
     virtual bool store(qint64 position, const char* data, qint64 size) = 0;
+    qint64 expectedSize() const { return m_expectedSize; }
     QString m_error;
 
 private:
     Sha256 m_hash;
+    QByteArray m_checked; // writeChecked()'s digest
     qint64 m_written = 0;
     qint64 m_expectedSize = -1;
     bool m_overflowed = false;
@@ -57,8 +63,11 @@ public:
     const QByteArray& bytes() const { return m_bytes; }
 
 protected:
-    bool store(qint64, const char* data, qint64 size) override
+    bool store(qint64 position, const char* data, qint64 size) override
     {
+        // Room for the whole chunk at once, rather than copied again at each growth.
+        if (position == 0 && expectedSize() > 0)
+            m_bytes.reserve(expectedSize());
         m_bytes.append(data, size);
         return true;
     }
