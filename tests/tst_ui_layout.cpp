@@ -42,6 +42,19 @@ using namespace mf::ui;
 
 namespace {
 
+// "W×H at X,Y on a W×H screen": where a window is, for a failure's message.
+QByteArray placement(const QRect& window, const QRect& screen)
+{
+    return QStringLiteral("%1×%2 at %3,%4 on a %5×%6 screen")
+        .arg(window.width())
+        .arg(window.height())
+        .arg(window.x())
+        .arg(window.y())
+        .arg(screen.width())
+        .arg(screen.height())
+        .toUtf8();
+}
+
 // Why `w` is not shown whole inside its parent (empty: it is): shorter than it asks to be, or
 // reaching outside the parent's contents.
 QString clipped(const QWidget* w)
@@ -269,13 +282,7 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         const QRect area = window.screen()->availableGeometry();
         QVERIFY2(area.contains(window.frameGeometry()),
-                 qPrintable(QStringLiteral("%1×%2 at %3,%4 on a %5×%6 screen")
-                                .arg(window.frameGeometry().width())
-                                .arg(window.frameGeometry().height())
-                                .arg(window.frameGeometry().x())
-                                .arg(window.frameGeometry().y())
-                                .arg(area.width())
-                                .arg(area.height())));
+                 placement(window.frameGeometry(), area).constData());
     }
 
     void savedGeometryLargerThanTheScreenIsKeptOnIt()
@@ -314,14 +321,7 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         const QRect area = window.screen()->availableGeometry();
         const QRect framed(window.pos(), window.size().grownBy(FrameAllowance));
-        QVERIFY2(area.contains(framed),
-                 qPrintable(QStringLiteral("%1×%2 at %3,%4 (frame allowed for) on a %5×%6 screen")
-                                .arg(framed.width())
-                                .arg(framed.height())
-                                .arg(framed.x())
-                                .arg(framed.y())
-                                .arg(area.width())
-                                .arg(area.height())));
+        QVERIFY2(area.contains(framed), placement(framed, area).constData());
     }
 
     void columnHeadersShowTheirWholeTitle()
