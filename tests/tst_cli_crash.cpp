@@ -158,6 +158,15 @@ private:
     // Empty when SQLite's integrity check passes on the vault's registry.
     QString integrityProblem(int side);
     QByteArray failure(const QByteArray& what) const { return m_context.toUtf8() + ": " + what; }
+    // What the floats that made `models` printed, for a failure's message.
+    QByteArray floatsSaid(const QStringList& models) const
+    {
+        QByteArray out;
+        for (const QString& name : models)
+            if (m_floatSaid.contains(name))
+                out += "\nthe float of " + name.toUtf8() + " said: " + m_floatSaid.value(name);
+        return out;
+    }
 
     test::CliSandbox m_box;
     test::S3Peer m_s3;
@@ -166,7 +175,11 @@ private:
     QHash<QString, QString> m_sourceOf; // every model name a test process floated: its source
     QHash<QString, bool> m_onS3;        // chunks the log saw: put (true) or deleted (false) last
     QString m_context;                  // "seed N round R", in every failure message
-    int m_chunkPuts = 0;                // PUTs of chunks the proxy logged (that the check sees any)
+    // What each float that exited 0 printed (its --json report and warnings), by model: said
+    // when a check of its model fails (a float ends DEGRADED, with fewer copies, when a provider
+    // keeps failing).
+    QHash<QString, QByteArray> m_floatSaid;
+    int m_chunkPuts = 0; // PUTs of chunks the proxy logged (that the check sees any)
     int m_otherPuts = 0; // of them, those of vault B (that the log tells the two apart)
     // Kills fall in the first m_killWindowMs of a process: a little longer than a float of new
     // data takes on this machine (measured first), so they hit every stage of one.
@@ -233,10 +246,10 @@ QStringList TestCliCrash::floatArgs(const QString& name, const QString& source)
 {
     m_sourceOf.insert(name, source);
     // Small chunks, so that files of a few MiB have dozens of them.
-    return {QStringLiteral("float"),   source,
-            QStringLiteral("--name"),  name,
-            QStringLiteral("--quiet"), QStringLiteral("--chunker"),
-            QStringLiteral("cdc"),     QStringLiteral("--chunk-size"),
+    return {QStringLiteral("float"),  source,
+            QStringLiteral("--name"), name,
+            QStringLiteral("--json"), QStringLiteral("--chunker"),
+            QStringLiteral("cdc"),    QStringLiteral("--chunk-size"),
             QStringLiteral("256K")};
 }
 
@@ -626,8 +639,11 @@ void TestCliCrash::randomKillsLoseNothing()
             if (!a.restoreDir.isEmpty())
                 QDir(a.restoreDir).removeRecursively();
             if (!a.floated.isEmpty() && !a.killed && code == 0 &&
-                !freed[a.side].contains(a.floated))
+                !freed[a.side].contains(a.floated)) {
                 floatedOk << &a;
+                m_floatSaid.insert(a.floated,
+                                   a.process->readAllStandardOutput().trimmed() + "\n" + err);
+            }
         }
         qInfo("%s: %s", qPrintable(m_context), qPrintable(done.join(QStringLiteral(", "))));
         // A resumed float's chunks are protected too: its interrupted scan's manifest keeps
@@ -703,7 +719,8 @@ void TestCliCrash::randomKillsLoseNothing()
                 verify.code == 0,
                 failure(where + own.join(QLatin1Char(' ')).toUtf8() + ": " + verify.describe() +
                         "\nplacements: " +
-                        registryColumn(side, PlacementsByModel).join(QLatin1Char(' ')).toUtf8())
+                        registryColumn(side, PlacementsByModel).join(QLatin1Char(' ')).toUtf8() +
+                        floatsSaid(own))
                     .constData());
         }
         if (!taken.isEmpty()) {
