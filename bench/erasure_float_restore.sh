@@ -13,7 +13,6 @@
 # they write (the default). The vaults live in a new folder under /var/tmp, on disk.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -x /usr/bin/time ] || { echo "needs GNU time (apt-get install time)"; exit 1; }
 cli="${CLI:-$PWD/build/app/modelfloat-cli}"
 [ -x "$cli" ] || ./scripts/build.sh default >/dev/null
 runs="${RUNS:-3}"
@@ -23,27 +22,7 @@ trap 'rm -rf "$work"' EXIT
 export HOME="$work/home" XDG_DATA_HOME="$work/home/data"
 mkdir -p "$HOME"
 
-cold=false
-[ -w /proc/sys/vm/drop_caches ] && cold=true
-drop_caches() {
-    sync
-    if $cold; then echo 3 > /proc/sys/vm/drop_caches; fi
-}
-
-# Runs a command `runs` times (running `prepare` before each) and prints the median
-# "seconds peak_kib".
-measure() {
-    local prepare="$1"; shift
-    : > "$work/times.txt"
-    for _ in $(seq "$runs"); do
-        eval "$prepare"
-        sync
-        /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" >/dev/null 2>"$work/stderr.txt" || {
-            cat "$work/stderr.txt"; exit 1; }
-        cat "$work/time.txt" >> "$work/times.txt"
-    done
-    sort -n "$work/times.txt" | awk '{ a[NR] = $0 } END { print a[int((NR + 1) / 2)] }'
-}
+source bench/timing.sh
 
 # A vault for `scheme` with five local-folder providers beside its own: six in all.
 make_vault() {

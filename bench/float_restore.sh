@@ -19,7 +19,6 @@
 # The vault and files live in $BENCH_DIR (default: a new folder under /var/tmp, on disk).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -x /usr/bin/time ] || { echo "needs GNU time (apt-get install time)"; exit 1; }
 cli="${CLI:-$PWD/build/app/modelfloat-cli}"
 [ -x "$cli" ] || ./scripts/build.sh default >/dev/null
 fast=""
@@ -31,28 +30,7 @@ sizes=("$@")
 work="${BENCH_DIR:-$(mktemp -d /var/tmp/modelfloat-bench.XXXXXX)}"
 trap 'rm -rf "$work"' EXIT
 
-# Runs a command `runs` times (running `prepare` before each) and prints the median
-# "seconds peak_kib" of the runs.
-measure() {
-    local prepare="$1"; shift
-    : > "$work/times.txt"
-    for _ in $(seq "$runs"); do
-        eval "$prepare"
-        sync    # earlier steps' write-back is not this step's to pay for
-        /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" >/dev/null 2>"$work/stderr.txt" || {
-            cat "$work/stderr.txt"; exit 1; }
-        cat "$work/time.txt" >> "$work/times.txt"
-    done
-    sort -n "$work/times.txt" | awk '{ a[NR] = $0 } END { print a[int((NR + 1) / 2)] }'
-}
-
-# Empties the page cache (root only), so that a step reads from the disk as a first read would.
-cold=false
-if [ -w /proc/sys/vm/drop_caches ]; then cold=true; fi
-drop_caches() {
-    sync
-    if $cold; then echo 3 > /proc/sys/vm/drop_caches; fi
-}
+source bench/timing.sh
 
 # Restore, `cat` of its objects + `sync`, and `cat | dd oflag=direct`, taking turns (A, B, C, A,
 # B, C, ...) from a cold cache; prints the medians "restore_s restore_kib cat_s direct_s".
