@@ -4,6 +4,23 @@ namespace mf {
 
 bool ChunkWriter::write(const char* data, qint64 size)
 {
+    if (!storeNext(data, size))
+        return false;
+    m_hash.addData(data, size);
+    return true;
+}
+
+bool ChunkWriter::writeChecked(const QByteArray& bytes, const QByteArray& sha256)
+{
+    Q_ASSERT(m_written == 0);
+    if (!storeNext(bytes.constData(), bytes.size()))
+        return false;
+    m_checked = sha256;
+    return true;
+}
+
+bool ChunkWriter::storeNext(const char* data, qint64 size)
+{
     if (m_expectedSize >= 0 && m_written + size > m_expectedSize) {
         m_overflowed = true;
         m_error =
@@ -12,24 +29,7 @@ bool ChunkWriter::write(const char* data, qint64 size)
     }
     if (!store(m_written, data, size))
         return false;
-    m_hash.addData(data, size);
     m_written += size;
-    return true;
-}
-
-bool ChunkWriter::writeChecked(const QByteArray& bytes, const QByteArray& sha256)
-{
-    Q_ASSERT(m_written == 0);
-    if (m_expectedSize >= 0 && bytes.size() > m_expectedSize) {
-        m_overflowed = true;
-        m_error =
-            QStringLiteral("the object is larger than its chunk (%1 bytes)").arg(m_expectedSize);
-        return false;
-    }
-    if (!store(0, bytes.constData(), bytes.size()))
-        return false;
-    m_written = bytes.size();
-    m_checked = sha256;
     return true;
 }
 

@@ -36,6 +36,9 @@ protected:
     QString m_error;
 
 private:
+    // The next bytes after those written, within the expected size; not hashed.
+    bool storeNext(const char* data, qint64 size);
+
     Sha256 m_hash;
     QByteArray m_checked; // writeChecked()'s digest
     qint64 m_written = 0;

@@ -396,7 +396,7 @@ void ChunkFetcher::onGathered()
         return;
     }
     // ShardGather checked the decoded chunk against its CID on its decoding thread: the writer
-    // takes it without hashing it a third time here (issue 41's restore was 1.68× copies').
+    // takes it without hashing it again here, on the engine thread.
     const QByteArray& bytes = m_gather->bytes();
     m_writer->restart();
     if (!m_writer->writeChecked(bytes, cid::toSha256(m_chunk.cid))) {
