@@ -23,7 +23,7 @@ private Q_SLOTS:
     void shardsAreReferencedWhileTheirChunkIs();
     void storedShardsMakeAChunkReadable();
     void modelKeepsItsScheme();
-    void repairMakesNoCopiesOfShardedChunks();
+    void repairRebuildsShardedChunksNotTheirShards();
     void upgradesFromSchema17();
 
 private:
@@ -153,7 +153,7 @@ void TestRegistryShards::modelKeepsItsScheme()
     QCOMPARE(m_r->shardRows().modelRedundancy(m_m2), QString());
 }
 
-void TestRegistryShards::repairMakesNoCopiesOfShardedChunks()
+void TestRegistryShards::repairRebuildsShardedChunksNotTheirShards()
 {
     buildVault(*m_r);
     auto toRepair = [this] {
@@ -164,12 +164,21 @@ void TestRegistryShards::repairMakesNoCopiesOfShardedChunks()
     };
     QVERIFY(toRepair().contains(m_c));
     QVERIFY(m_r->shardRows().recordShards(m_c, 3, 2, shardsOfC()));
-    // Its shards are no model's chunks either: repair makes no copies of them.
-    const QStringList after = toRepair();
-    QVERIFY(!after.contains(m_c));
+    // Short of shards (none stored), it is repair's work, as health judges it (RepairJob
+    // rebuilds its shards); its shards are no model's chunks: repair makes no copies of them.
+    QStringList after = toRepair();
+    QVERIFY(after.contains(m_c));
     QVERIFY(after.contains(m_b));
     for (const ShardRows::Shard& s : shardsOfC())
         QVERIFY(!after.contains(s.cid));
+    // Whole in shards, it is not.
+    const QList<ShardRows::Shard> shards = shardsOfC();
+    for (int i = 0; i < shards.size(); ++i)
+        QVERIFY(m_r->placementRows().recordPlacement(
+            placement(shards.at(i).cid, i % 2 ? m_p2 : m_p1, PlacementState::Stored)));
+    after = toRepair();
+    QVERIFY(!after.contains(m_c));
+    QVERIFY(after.contains(m_b));
 }
 
 void TestRegistryShards::upgradesFromSchema17()
