@@ -5,7 +5,8 @@
 // finds every shard whose bytes were damaged (about 1% of them), the model shows degraded, and
 // repair rebuilds each one; a chunk with fewer than 4 good shards is named as lost by repair,
 // which then changes nothing on the providers; a shard whose own provider is full goes to one
-// holding no shard of its chunk, and the lost placement is forgotten.
+// holding no shard of its chunk, and the lost placement is forgotten; a drain, which does not
+// move shards yet, leaves them where they are rather than delete them.
 #include "chunking/cid.h"
 #include "chunking/shardcodec.h"
 #include "clisandbox.h"
@@ -48,6 +49,7 @@ private Q_SLOTS:
     void scrubFindsDamagedShardsAndRepairRebuildsThem();
     void fewerThanKGoodShardsIsLost();
     void aShardGoesToAnotherProviderWhenItsOwnIsFull();
+    void drainLeavesShardsWhereTheyAre();
 
 private:
     CliResult run(const QStringList& args) const { return m_box->run(args); }
@@ -365,6 +367,34 @@ void TestErasureRepair::aShardGoesToAnotherProviderWhenItsOwnIsFull()
     QCOMPARE(test::chunkObjects(folders().at(1)).size(), 0);
     QCOMPARE(test::chunkObjects(folders().at(6)).size(), 13);
     checkOneGoodShardPerProvider();
+    checkHealthy();
+}
+
+void TestErasureRepair::drainLeavesShardsWhereTheyAre()
+{
+    floatSharded(256 * 1024, 12 * 256 * 1024 + 4567);
+    addSeventh();
+    // A drain does not move shards yet: it must not delete them either, which would leave every
+    // chunk a shard short while saying the provider was drained. They stay, and it says so.
+    const QStringList before = test::chunkObjects(folders().at(1));
+    const CliResult drain = run({QStringLiteral("provider"), QStringLiteral("drain"),
+                                 QStringLiteral("store1"), QStringLiteral("--json")});
+    QCOMPARE(drain.code, 7); // chunks keep fewer copies than wanted elsewhere: nothing lost
+    QCOMPARE(drain.json().value(QStringLiteral("ok")).toBool(), false);
+    QCOMPARE(drain.json().value(QStringLiteral("objects_deleted")).toInt(), 0);
+    QCOMPARE(drain.json().value(QStringLiteral("chunks_left")).toInt(), 13);
+    QVERIFY2(drain.outText().contains(u"a drain does not move shards yet"),
+             drain.describe().constData());
+    QCOMPARE(test::chunkObjects(folders().at(1)), before);
+    checkHealthy();
+    // Removed by force, its shards are rebuilt on the provider that holds none of their chunks.
+    const CliResult removed = run({QStringLiteral("provider"), QStringLiteral("remove"),
+                                   QStringLiteral("store1"), QStringLiteral("--force")});
+    QVERIFY2(removed.code == 0, removed.describe().constData());
+    const CliResult repair = run({QStringLiteral("repair"), QStringLiteral("--json")});
+    QVERIFY2(repair.code == 0, repair.describe().constData());
+    QCOMPARE(repair.json().value(QStringLiteral("shards_rebuilt")).toInt(), 13);
+    QCOMPARE(test::chunkObjects(folders().at(6)).size(), 13);
     checkHealthy();
 }
 

@@ -190,6 +190,17 @@ void RepairJob::startTask(const ScrubRows::ChunkToRepair& chunk)
     int good = 0;
     for (const Placement& p : placements)
         good += p.state == PlacementState::Stored && !m_draining.contains(p.providerId) ? 1 : 0;
+    if (m_options.drainProvider > 0 && !chunk.used &&
+        m_vault->registry().shardRows().isShard(chunk.cid)) {
+        // A shard: no copy elsewhere stands in for it (each provider holds another shard of its
+        // chunk), and a drain does not rebuild shards elsewhere yet (docs/erasure.md). Retiring
+        // it would leave its chunk a shard short without a word: it stays, and the drain says so.
+        m_report.stillShort++;
+        problem(tr("shard %1 stays on “%2”: a drain does not move shards yet; the provider "
+                   "can be removed with --force, and repair then rebuilds its shards elsewhere")
+                    .arg(chunk.cid, m_vault->providerName(m_options.drainProvider)));
+        return;
+    }
     if (m_options.drainProvider > 0 && (!chunk.used || good >= m_wanted)) {
         // Nothing to copy: the drained provider's copy can go (a chunk no file uses needs no
         // copy at all; collect deletes the others).
