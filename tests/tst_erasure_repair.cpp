@@ -4,7 +4,8 @@
 // restore then reads the rebuilt shards bit-exact with two other providers gone; a full scrub
 // finds every shard whose bytes were damaged (about 1% of them), the model shows degraded, and
 // repair rebuilds each one; a chunk with fewer than 4 good shards is named as lost by repair,
-// which then changes nothing on the providers; a shard whose own provider is full goes to one
+// which then changes nothing on the providers (and `repair --from` the model's file makes its
+// shards again); a shard whose own provider is full goes to one
 // holding no shard of its chunk, and the lost placement is forgotten; a drain, which does not
 // move shards yet, leaves them where they are rather than delete them.
 #include "chunking/cid.h"
@@ -346,6 +347,16 @@ void TestErasureRepair::fewerThanKGoodShardsIsLost()
     QVERIFY2(text.outText().contains(
                  QStringLiteral("PROBLEM  Chunk %1 is lost: 3 of its 6 shards").arg(chunk)),
              text.describe().constData());
+
+    // The file the person still has gives the chunk back, and its lost shards are made from it.
+    const CliResult healed =
+        run({QStringLiteral("repair"), QStringLiteral("m"), QStringLiteral("--from"),
+             m_box->path(QStringLiteral("input/m.bin")), QStringLiteral("--json")});
+    QVERIFY2(healed.code == 0, healed.describe().constData());
+    QCOMPARE(healed.json().value(QStringLiteral("chunks_from_files")).toInt(), 1);
+    QCOMPARE(healed.json().value(QStringLiteral("shards_rebuilt")).toInt(), 3);
+    checkOneGoodShardPerProvider();
+    checkHealthy();
 }
 
 void TestErasureRepair::aShardGoesToAnotherProviderWhenItsOwnIsFull()
