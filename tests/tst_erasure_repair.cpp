@@ -5,9 +5,9 @@
 // finds every shard whose bytes were damaged (about 1% of them), the model shows degraded, and
 // repair rebuilds each one; a chunk with fewer than 4 good shards is named as lost by repair,
 // which then changes nothing on the providers (and `repair --from` the model's file makes its
-// shards again); a shard whose own provider is full goes to one
-// holding no shard of its chunk, and the lost placement is forgotten; a drain, which does not
-// move shards yet, leaves them where they are rather than delete them.
+// shards again); a shard whose own provider is full goes to one holding no shard of its chunk,
+// and the lost placement is forgotten; a drain, which does not move shards yet, leaves them
+// where they are rather than delete them.
 #include "chunking/cid.h"
 #include "chunking/shardcodec.h"
 #include "clisandbox.h"
