@@ -74,10 +74,18 @@ ScrubRows::RepairWork ScrubRows::repairWork(int wanted, const QList<qint64>& mod
                                             qint64 drainProvider)
 {
     RepairWork work;
+    // A chunk stored as shards is owed the shards it lost (NULL for one stored as copies).
+    const QLatin1String lostShardBytes(
+        "(SELECT SUM(sc.size) FROM chunk_shards s JOIN chunks sc ON sc.cid = s.shard_cid WHERE "
+        "s.chunk_cid = c.cid AND NOT EXISTS (SELECT 1 FROM placements sp WHERE sp.cid = "
+        "s.shard_cid AND sp.state = 'stored'))");
     Query q(this, QStringLiteral("SELECT COUNT(*), COALESCE(SUM(CASE WHEN used AND good < ? THEN "
-                                 "size * (? - good) ELSE 0 END), 0) FROM (SELECT c.cid, c.size, ") +
+                                 "COALESCE(shard_bytes, size * (? - good)) ELSE 0 END), 0) FROM "
+                                 "(SELECT c.cid, c.size, ") +
                       GoodCopies + QStringLiteral(" AS good, ") + AnyFile +
-                      QStringLiteral(" AS used FROM chunks c WHERE ") +
+                      QStringLiteral(" AS used, ") +
+                      (drainProvider > 0 ? QStringLiteral("NULL") : QString(lostShardBytes)) +
+                      QStringLiteral(" AS shard_bytes FROM chunks c WHERE ") +
                       scope(modelIds, drainProvider) + QStringLiteral(")"));
     q.bind(wanted).bind(wanted);
     if (drainProvider <= 0)

@@ -33,7 +33,9 @@ public:
     struct RepairWork
     {
         int chunks = 0;
-        qint64 bytes = 0; // to copy: each chunk's size times the copies it lacks
+        // To put: each chunk's size times the copies it lacks, or (stored as shards) the sizes
+        // of the shards it lost.
+        qint64 bytes = 0;
     };
     RepairWork repairWork(int wanted, const QList<qint64>& modelIds = {}, qint64 drainProvider = 0);
     // Copies known missing or corrupt of chunks (of complete files of these models; empty: all)
