@@ -7,7 +7,8 @@
 // which then changes nothing on the providers (and `repair --from` the model's file makes its
 // shards again); a shard whose own provider is full goes to one holding no shard of its chunk,
 // and the lost placement is forgotten; a drain, which does not move shards yet, leaves them
-// where they are rather than delete them.
+// where they are rather than delete them; a rebuilt shard that is not the CID the registry
+// records is put nowhere.
 #include "chunking/cid.h"
 #include "chunking/shardcodec.h"
 #include "clisandbox.h"
@@ -17,6 +18,8 @@
 #include <QDir>
 #include <QJsonArray>
 #include <QRandomGenerator>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QtTest>
 
 #include <memory>
@@ -51,6 +54,7 @@ private Q_SLOTS:
     void fewerThanKGoodShardsIsLost();
     void aShardGoesToAnotherProviderWhenItsOwnIsFull();
     void drainLeavesShardsWhereTheyAre();
+    void aRebuiltShardMustMatchItsRecordedCid();
 
 private:
     CliResult run(const QStringList& args) const { return m_box->run(args); }
@@ -407,6 +411,47 @@ void TestErasureRepair::drainLeavesShardsWhereTheyAre()
     QCOMPARE(repair.json().value(QStringLiteral("shards_rebuilt")).toInt(), 13);
     QCOMPARE(test::chunkObjects(folders().at(6)).size(), 13);
     checkHealthy();
+}
+
+void TestErasureRepair::aRebuiltShardMustMatchItsRecordedCid()
+{
+    floatSharded(256 * 1024, 12 * 256 * 1024 + 4567);
+    // The registry (written from a catalog another computer published, say) names another CID
+    // for shard 1 of a chunk, one no provider holds: the chunk is short of that shard, but what
+    // repair makes from the chunk is not it, so nothing is put.
+    const QString chunk = cid::ofData(chunks().at(7));
+    const QString wrong = cid::ofData(QByteArrayLiteral("not shard 1"));
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("w"));
+        db.setDatabaseName(m_box->vault() + QStringLiteral("/registry.sqlite"));
+        QVERIFY(db.open());
+        QSqlQuery q(db);
+        QVERIFY(q.exec(QStringLiteral("INSERT INTO chunks (cid, size) SELECT '%1', size FROM "
+                                      "chunks WHERE cid = (SELECT shard_cid FROM chunk_shards "
+                                      "WHERE chunk_cid = '%2' AND idx = 1)")
+                           .arg(wrong, chunk)));
+        QVERIFY(q.exec(QStringLiteral("UPDATE chunk_shards SET shard_cid = '%1' WHERE chunk_cid "
+                                      "= '%2' AND idx = 1")
+                           .arg(wrong, chunk)));
+        QCOMPARE(q.numRowsAffected(), 1);
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("w"));
+    QHash<QString, QStringList> before;
+    for (const QString& folder : folders())
+        before.insert(folder, test::CliSandbox::filesBelow(folder));
+    const CliResult repair = run({QStringLiteral("repair"), QStringLiteral("--json")});
+    QCOMPARE(repair.code, 7); // short, nothing lost: the chunk still reads from its shards
+    QCOMPARE(repair.json().value(QStringLiteral("shards_rebuilt")).toInt(), 0);
+    QCOMPARE(repair.json().value(QStringLiteral("still_short")).toInt(), 1);
+    const QString problems = QString::fromUtf8(
+        QJsonDocument(repair.json().value(QStringLiteral("problems")).toArray()).toJson());
+    QVERIFY2(
+        problems.contains(QStringLiteral("chunk %1: shard 1 made again from it is").arg(chunk)) &&
+            problems.contains(wrong),
+        repair.describe().constData());
+    for (const QString& folder : folders())
+        QCOMPARE(test::CliSandbox::filesBelow(folder), before.value(folder));
 }
 
 QTEST_GUILESS_MAIN(TestErasureRepair)
