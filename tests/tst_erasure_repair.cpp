@@ -239,6 +239,18 @@ void TestErasureRepair::repairRebuildsShardsProvidersLost()
     // one take one each, never both. (The whole vault this time, said in words.)
     emptyFolder(2);
     emptyFolder(3);
+    // The scrub's check pass finds them missing, and the model degraded.
+    const CliResult scrub =
+        run({QStringLiteral("scrub"), QStringLiteral("--all"), QStringLiteral("--rate"),
+             QStringLiteral("0"), QStringLiteral("--json")});
+    QCOMPARE(scrub.code, IntegrityProblem);
+    QCOMPARE(scrub.json().value(QStringLiteral("missing")).toInt(), 2 * chunkCount);
+    QCOMPARE(scrub.json().value(QStringLiteral("degraded_models")).toArray(),
+             QJsonArray{QStringLiteral("m")});
+    const CliResult degraded =
+        run({QStringLiteral("info"), QStringLiteral("m"), QStringLiteral("--json")});
+    QCOMPARE(degraded.json().value(QStringLiteral("health")).toString(),
+             QStringLiteral("degraded"));
     const CliResult two = run({QStringLiteral("repair")});
     QVERIFY2(two.code == 0, two.describe().constData());
     QVERIFY2(
