@@ -23,7 +23,7 @@ private Q_SLOTS:
     void shardsAreReferencedWhileTheirChunkIs();
     void storedShardsMakeAChunkReadable();
     void modelKeepsItsScheme();
-    void repairMakesNoCopiesOfShardedChunks();
+    void repairRebuildsShardedChunksNotTheirShards();
     void upgradesFromSchema17();
 
 private:
@@ -153,7 +153,7 @@ void TestRegistryShards::modelKeepsItsScheme()
     QCOMPARE(m_r->shardRows().modelRedundancy(m_m2), QString());
 }
 
-void TestRegistryShards::repairMakesNoCopiesOfShardedChunks()
+void TestRegistryShards::repairRebuildsShardedChunksNotTheirShards()
 {
     buildVault(*m_r);
     auto toRepair = [this] {
@@ -163,13 +163,33 @@ void TestRegistryShards::repairMakesNoCopiesOfShardedChunks()
         return out;
     };
     QVERIFY(toRepair().contains(m_c));
+    const qint64 copiesOwed = m_r->scrubRows().repairWork(2).bytes;
     QVERIFY(m_r->shardRows().recordShards(m_c, 3, 2, shardsOfC()));
-    // Its shards are no model's chunks either: repair makes no copies of them.
-    const QStringList after = toRepair();
-    QVERIFY(!after.contains(m_c));
+    // What it is owed is the shards it lacks now (four of 4 bytes, one is stored), not two
+    // copies of it.
+    QVERIFY(m_r->placementRows().recordPlacement(
+        placement(shardsOfC().at(0).cid, m_p1, PlacementState::Stored)));
+    qint64 sizeOfC = 0;
+    for (const FileChunk& fc : m_r->modelRows().fileChunks(m_f1))
+        if (fc.cid == m_c)
+            sizeOfC = fc.size;
+    QVERIFY(sizeOfC > 0);
+    QCOMPARE(m_r->scrubRows().repairWork(2).bytes, copiesOwed - 2 * sizeOfC + 4 * 4);
+    // Short of shards (none stored), it is repair's work, as health judges it (RepairJob
+    // rebuilds its shards); its shards are no model's chunks: repair makes no copies of them.
+    QStringList after = toRepair();
+    QVERIFY(after.contains(m_c));
     QVERIFY(after.contains(m_b));
     for (const ShardRows::Shard& s : shardsOfC())
         QVERIFY(!after.contains(s.cid));
+    // Whole in shards, it is not.
+    const QList<ShardRows::Shard> shards = shardsOfC();
+    for (int i = 1; i < shards.size(); ++i)
+        QVERIFY(m_r->placementRows().recordPlacement(
+            placement(shards.at(i).cid, i % 2 ? m_p2 : m_p1, PlacementState::Stored)));
+    after = toRepair();
+    QVERIFY(!after.contains(m_c));
+    QVERIFY(after.contains(m_b));
 }
 
 void TestRegistryShards::upgradesFromSchema17()

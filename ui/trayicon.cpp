@@ -165,7 +165,7 @@ QString TrayIcon::toolTip() const
                     tr("%n model(s) short of copies", nullptr, s.degradedModels);
         else if (s.lastRepair.isValid())
             sync += (sync.isEmpty() ? QString() : QStringLiteral(" · ")) +
-                    tr("last repair %1: %n copy(ies) made", nullptr, s.lastRepairCopies)
+                    tr("last repair %1: %n copy(ies) or shard(s) made", nullptr, s.lastRepairCopies)
                         .arg(QLocale().toString(s.lastRepair.toLocalTime(), QLocale::ShortFormat));
         if (s.lastScrub.isValid())
             sync += (sync.isEmpty() ? QString() : QStringLiteral(" · ")) +

@@ -22,6 +22,7 @@ QJsonObject repairJson(const RepairJob& job)
             {QStringLiteral("chunks_short"), r.chunksShort},
             {QStringLiteral("chunks_repaired"), r.chunksRepaired},
             {QStringLiteral("copies_made"), r.copiesMade},
+            {QStringLiteral("shards_rebuilt"), r.shardsRebuilt},
             {QStringLiteral("bytes_copied"), r.bytesCopied},
             {QStringLiteral("bad_copies"), r.badCopies},
             {QStringLiteral("still_short"), r.stillShort},
@@ -74,6 +75,10 @@ void printRepair(Console& console, const RepairJob& job)
                       .arg(units::formatBytes(r.bytesCopied))
                       .arg(r.stillShort)
                       .arg(r.lost));
+    if (r.shardsRebuilt > 0)
+        console.print(QStringLiteral("%1 lost shards rebuilt from the others and put on providers "
+                                     "holding no shard of their chunk")
+                          .arg(r.shardsRebuilt));
     if (r.badCopies > 0)
         console.print(QStringLiteral("%1 bad copies found on the way (marked, and replaced where "
                                      "repaired)")

@@ -345,9 +345,10 @@ void SyncService::noteBackgroundResult(const TransferInfo& info, qint64 copiesMa
     if (copiesMade > 0) {
         m_status.lastRepair = QDateTime::currentDateTimeUtc();
         m_status.lastRepairCopies = int(copiesMade);
-        Q_EMIT notice(
-            tr("Repaired"),
-            tr("%n missing copy(ies) of chunks were made again", nullptr, int(copiesMade)), false);
+        Q_EMIT notice(tr("Repaired"),
+                      tr("%n missing copy(ies) or shard(s) of chunks were made again", nullptr,
+                         int(copiesMade)),
+                      false);
     }
     if (!problem.isEmpty() && problem != m_status.problem)
         Q_EMIT notice(tr("Cannot repair everything now"), problem, true);

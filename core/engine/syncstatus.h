@@ -11,13 +11,13 @@ namespace mf {
 struct SyncStatus
 {
     bool paused = false;
-    QString deferReason;    // heavy work waits: "metered network", "on battery"; empty: it runs
-    QString running;        // the background task running ("repair", "drain", ...); empty: idle
-    int degradedModels = 0; // complete models with chunks short of copies
-    int drains = 0;         // providers being drained
-    QDateTime lastRepair;   // when a background repair last made copies
-    int lastRepairCopies = 0;
-    QDateTime lastScrub; // when a background scrub last ended
+    QString deferReason;      // heavy work waits: "metered network", "on battery"; empty: it runs
+    QString running;          // the background task running ("repair", "drain", ...); empty: idle
+    int degradedModels = 0;   // complete models with chunks short of copies
+    int drains = 0;           // providers being drained
+    QDateTime lastRepair;     // when a background repair last made copies (or shards)
+    int lastRepairCopies = 0; // and how many (copies and rebuilt shards)
+    QDateTime lastScrub;      // when a background scrub last ended
     // When the background check of the copies (scrub) runs next, as far as the schedule says;
     // invalid: nothing to check (no copies yet).
     QDateTime nextCheck;

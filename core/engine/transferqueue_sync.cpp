@@ -31,7 +31,8 @@ bool TransferQueue::startRepair(Transfer& t, QString* error)
         const Error& e = job->error();
         for (const QString& p : job->report().problems.mid(0, 5))
             addWarning(id, p);
-        const qint64 copies = job->report().copiesMade;
+        // A shard rebuilt is a lost object made again, as a copy is: the tray says so too.
+        const qint64 copies = job->report().copiesMade + job->report().shardsRebuilt;
         onJobFinished(id, e.ok() ? QString() : e.message, e.kind == Error::Kind::Cancelled);
         if (Transfer* x = find(id))
             m_sync->noteBackgroundResult(x->info, copies);

@@ -178,10 +178,13 @@ QList<qint64> HealthRows::modelsUsingChunks(const QStringList& cids)
     if (cids.isEmpty())
         return out;
     QSet<qint64> seen;
+    // A shard's models are those of its chunk: scrub finds bad shards, and their models are the
+    // ones degraded.
     Query q(this, QStringLiteral("SELECT DISTINCT f.model_id FROM file_chunks fc JOIN files f ON "
-                                 "f.id = fc.file_id WHERE fc.cid = ?"));
+                                 "f.id = fc.file_id WHERE fc.cid = ? OR fc.cid IN (SELECT "
+                                 "chunk_cid FROM chunk_shards WHERE shard_cid = ?)"));
     for (const QString& cid : cids) {
-        if (!q.bind(cid).exec())
+        if (!q.bind(cid).bind(cid).exec())
             return out;
         while (q.q().next()) {
             const qint64 id = q.q().value(0).toLongLong();

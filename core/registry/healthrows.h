@@ -40,7 +40,7 @@ public:
     };
     // Of these models; of every model when `modelIds` is empty (two reads of small tables).
     QHash<qint64, ModelCounts> modelCounts(const QList<qint64>& modelIds = {});
-    // The models whose files use any of these chunks.
+    // The models whose files use any of these chunks, or the chunks these are shards of.
     QList<qint64> modelsUsingChunks(const QStringList& cids);
     // The models a complete file of which uses a chunk with no stored copy known here (taken
     // in from the catalog by a sync that was stopped before it found the copies, or lost).

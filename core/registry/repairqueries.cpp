@@ -4,6 +4,7 @@
 
 #include "registry.h"
 #include "registryquery.h"
+#include "shardrows.h"
 
 #include <QDateTime>
 
@@ -11,12 +12,13 @@ namespace mf {
 
 namespace {
 
-// Restricts to chunks used by a complete file (of the given models): an unfinished float's
-// chunks are its own business, and it places them itself.
-QString usedCondition(const QList<qint64>& modelIds)
+// Restricts to chunks (whose CID is the expression `cid`) used by a complete file (of the given
+// models): an unfinished float's chunks are its own business, and it places them itself.
+QString usedCondition(const QList<qint64>& modelIds, const QString& cid = QStringLiteral("c.cid"))
 {
     QString sql = QStringLiteral("EXISTS (SELECT 1 FROM file_chunks fc JOIN files f ON f.id = "
-                                 "fc.file_id WHERE fc.cid = c.cid AND f.state = 'complete'");
+                                 "fc.file_id WHERE fc.cid = ") +
+                  cid + QStringLiteral(" AND f.state = 'complete'");
     if (!modelIds.isEmpty())
         sql += QStringLiteral(" AND f.model_id IN (") + sqlIdList(modelIds) + QLatin1Char(')');
     return sql + QLatin1Char(')');
@@ -39,11 +41,11 @@ QString scope(const QList<qint64>& modelIds, qint64 drainProvider)
         return modelIds.isEmpty() ? there
                                   : there + QStringLiteral(" AND ") + usedCondition(modelIds);
     }
-    // A chunk stored as shards has no copies to make: rebuilding its shards is repair's next
-    // step (docs/erasure.md), and copies of it would change its scheme behind the user's back.
-    return QStringLiteral("good < ? AND NOT EXISTS (SELECT 1 FROM chunk_shards s WHERE "
-                          "s.chunk_cid = c.cid) AND ") +
-           usedCondition(modelIds);
+    // Short as health judges it (HealthRows: fewer copies than wanted and not whole in
+    // shards): a chunk stored as shards gets its lost shards rebuilt, never copies, which would
+    // change its scheme behind the user's back (RepairJob tells the two apart).
+    return QStringLiteral("good < ? AND NOT ") + ShardRows::wholeInShards(QStringLiteral("c.cid")) +
+           QStringLiteral(" AND ") + usedCondition(modelIds);
 }
 
 } // namespace
@@ -72,10 +74,18 @@ ScrubRows::RepairWork ScrubRows::repairWork(int wanted, const QList<qint64>& mod
                                             qint64 drainProvider)
 {
     RepairWork work;
+    // A chunk stored as shards is owed the shards it lost (NULL for one stored as copies).
+    const QLatin1String lostShardBytes(
+        "(SELECT SUM(sc.size) FROM chunk_shards s JOIN chunks sc ON sc.cid = s.shard_cid WHERE "
+        "s.chunk_cid = c.cid AND NOT EXISTS (SELECT 1 FROM placements sp WHERE sp.cid = "
+        "s.shard_cid AND sp.state = 'stored'))");
     Query q(this, QStringLiteral("SELECT COUNT(*), COALESCE(SUM(CASE WHEN used AND good < ? THEN "
-                                 "size * (? - good) ELSE 0 END), 0) FROM (SELECT c.cid, c.size, ") +
+                                 "COALESCE(shard_bytes, size * (? - good)) ELSE 0 END), 0) FROM "
+                                 "(SELECT c.cid, c.size, ") +
                       GoodCopies + QStringLiteral(" AS good, ") + AnyFile +
-                      QStringLiteral(" AS used FROM chunks c WHERE ") +
+                      QStringLiteral(" AS used, ") +
+                      (drainProvider > 0 ? QStringLiteral("NULL") : QString(lostShardBytes)) +
+                      QStringLiteral(" AS shard_bytes FROM chunks c WHERE ") +
                       scope(modelIds, drainProvider) + QStringLiteral(")"));
     q.bind(wanted).bind(wanted);
     if (drainProvider <= 0)
@@ -90,10 +100,20 @@ ScrubRows::RepairWork ScrubRows::repairWork(int wanted, const QList<qint64>& mod
 int ScrubRows::retireReplacedCopies(int wanted, const QList<qint64>& modelIds)
 {
     // Through placements_bad (the partial index of bad copies), then each chunk's good copies.
+    // A shard (of a chunk stored as shards that such a file uses) is replaced when it has a
+    // good copy for each index of the chunk that it is (one, unless shards repeat, as those of
+    // a run of zeros do).
+    const QString shardReplaced =
+        QStringLiteral("EXISTS (SELECT 1 FROM chunk_shards s WHERE s.shard_cid = c.cid AND ") +
+        usedCondition(modelIds, QStringLiteral("s.chunk_cid")) + QStringLiteral(" AND ") +
+        GoodCopies +
+        QStringLiteral(" >= (SELECT COUNT(*) FROM chunk_shards s2 WHERE s2.chunk_cid = "
+                       "s.chunk_cid AND s2.shard_cid = c.cid))");
     const QString replaced = QStringLiteral("FROM placements p JOIN chunks c ON c.cid = p.cid "
                                             "WHERE p.state IN ('missing', 'corrupt') AND "
-                                            "p.locator <> '' AND ") +
-                             GoodCopies + QStringLiteral(" >= ? AND ") + usedCondition(modelIds);
+                                            "p.locator <> '' AND ((") +
+                             GoodCopies + QStringLiteral(" >= ? AND ") + usedCondition(modelIds) +
+                             QStringLiteral(") OR ") + shardReplaced + QLatin1Char(')');
     int retired = -1;
     const bool ok = transaction([&] {
         Query count(this, QStringLiteral("SELECT COUNT(*) ") + replaced);

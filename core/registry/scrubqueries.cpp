@@ -26,10 +26,18 @@ QString dueCondition(ScrubRows::ScrubPass pass, const ScrubRows::ScrubScope& sco
     QString sql = QStringLiteral("p.state = 'stored' AND COALESCE(p.") + stampColumn(pass) +
                   QStringLiteral(", p.stored_at, 0) < ? AND p.provider_id IN (SELECT id FROM "
                                  "providers WHERE enabled = 1)");
-    if (!scope.modelIds.isEmpty())
-        sql += QStringLiteral(" AND EXISTS (SELECT 1 FROM file_chunks fc JOIN files f ON f.id = "
-                              "fc.file_id WHERE fc.cid = p.cid AND f.model_id IN (") +
-               sqlIdList(scope.modelIds) + QStringLiteral("))");
+    if (!scope.modelIds.isEmpty()) {
+        // The models' chunks, and the shards of those stored as shards (docs/erasure.md).
+        const QString ofModels = QStringLiteral(" AND f.model_id IN (") +
+                                 sqlIdList(scope.modelIds) + QStringLiteral("))");
+        sql += QStringLiteral(" AND (EXISTS (SELECT 1 FROM file_chunks fc JOIN files f ON f.id = "
+                              "fc.file_id WHERE fc.cid = p.cid") +
+               ofModels +
+               QStringLiteral(" OR EXISTS (SELECT 1 FROM chunk_shards s JOIN file_chunks fc ON "
+                              "fc.cid = s.chunk_cid JOIN files f ON f.id = fc.file_id WHERE "
+                              "s.shard_cid = p.cid") +
+               ofModels + QLatin1Char(')');
+    }
     if (scope.orphansOnly) // through the index of orphans (chunks_orphaned)
         sql += QStringLiteral(" AND p.cid IN (SELECT cid FROM chunks WHERE refs = 0)");
     return sql;

@@ -16,7 +16,8 @@ public:
     {}
 
     // Repair's work (repairqueries.cpp): chunks of complete files (of `modelIds`; all models
-    // when empty) with fewer than `wanted` stored copies, after `afterCid` in CID order.
+    // when empty) with fewer than `wanted` stored copies and, when stored as shards, fewer than
+    // all their shards stored (the health's verdict), after `afterCid` in CID order.
     // Stored copies count only on providers not being drained. With `drainProvider`: instead,
     // every chunk with a copy (any state) on that provider, used or not.
     struct ChunkToRepair
@@ -32,11 +33,14 @@ public:
     struct RepairWork
     {
         int chunks = 0;
-        qint64 bytes = 0; // to copy: each chunk's size times the copies it lacks
+        // To put: each chunk's size times the copies it lacks, or (stored as shards) the sizes
+        // of the shards it lost.
+        qint64 bytes = 0;
     };
     RepairWork repairWork(int wanted, const QList<qint64>& modelIds = {}, qint64 drainProvider = 0);
     // Copies known missing or corrupt of chunks (of complete files of these models; empty: all)
-    // that have `wanted` good copies again: each becomes a deletion (as retirePlacement() does)
+    // that have `wanted` good copies again, and of shards of such chunks that have a good copy
+    // again (one per index they are): each becomes a deletion (as retirePlacement() does)
     // and is forgotten, so that verify, scrub and repair no longer count a copy that was
     // replaced elsewhere. One transaction. The number retired, -1 on failure.
     int retireReplacedCopies(int wanted, const QList<qint64>& modelIds = {});

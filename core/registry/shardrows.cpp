@@ -61,6 +61,12 @@ std::optional<ShardRows::Scheme> ShardRows::shardScheme(const QString& chunkCid)
     return Scheme{q.q().value(0).toInt(), q.q().value(1).toInt()};
 }
 
+bool ShardRows::isShard(const QString& cid)
+{
+    Query q(this, QStringLiteral("SELECT 1 FROM chunk_shards WHERE shard_cid = ? LIMIT 1"));
+    return q.bind(cid).exec() && q.q().next();
+}
+
 std::optional<ShardRows::Stored> ShardRows::storedShards(const QString& chunkCid)
 {
     const auto scheme = shardScheme(chunkCid);

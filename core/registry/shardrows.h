@@ -41,6 +41,8 @@ public:
         int m = 0;
     };
     std::optional<Scheme> shardScheme(const QString& chunkCid);
+    // Whether `cid` is a shard of some chunk recorded here.
+    bool isShard(const QString& cid);
     // How many distinct shards of a chunk stored as shards have a stored placement, with its
     // scheme; nullopt for a chunk with no shards recorded.
     struct Stored

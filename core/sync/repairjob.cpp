@@ -1,6 +1,7 @@
 #include "repairjob.h"
 #include "repairjobtask.h"
 
+#include "chunking/redundancyscheme.h"
 #include "providers/chunkwriter.h"
 #include "providers/replacejob.h"
 #include "scrubjob.h"
@@ -44,7 +45,7 @@ RepairJob::~RepairJob()
             task->put->abort();
             task->put->deleteLater();
             // Its announcement goes with it, or it would hold quota for a put that never ends.
-            m_vault->registry().placementRows().abandonPlacement(task->chunk.cid,
+            m_vault->registry().placementRows().abandonPlacement(task->objectCid(),
                                                                  task->putProvider);
         }
         if (task->fetcher)
@@ -189,6 +190,17 @@ void RepairJob::startTask(const ScrubRows::ChunkToRepair& chunk)
     int good = 0;
     for (const Placement& p : placements)
         good += p.state == PlacementState::Stored && !m_draining.contains(p.providerId) ? 1 : 0;
+    if (m_options.drainProvider > 0 && !chunk.used &&
+        m_vault->registry().shardRows().isShard(chunk.cid)) {
+        // A shard: no copy elsewhere stands in for it (each provider holds another shard of its
+        // chunk), and a drain does not rebuild shards elsewhere yet (docs/erasure.md). Retiring
+        // it would leave its chunk a shard short without a word: it stays, and the drain says so.
+        m_report.stillShort++;
+        problem(tr("shard %1 stays on “%2”: a drain does not move shards yet; the provider "
+                   "can be removed with --force, and repair then rebuilds its shards elsewhere")
+                    .arg(chunk.cid, m_vault->providerName(m_options.drainProvider)));
+        return;
+    }
     if (m_options.drainProvider > 0 && (!chunk.used || good >= m_wanted)) {
         // Nothing to copy: the drained provider's copy can go (a chunk no file uses needs no
         // copy at all; collect deletes the others).
@@ -201,6 +213,10 @@ void RepairJob::startTask(const ScrubRows::ChunkToRepair& chunk)
     const quint64 id = ++m_nextTaskId;
     auto task = std::make_unique<Task>();
     task->chunk = chunk;
+    // Stored as shards: its lost shards are rebuilt, never copies made (which would change its
+    // scheme). A drain moves copies only (docs/erasure.md).
+    if (m_options.drainProvider <= 0)
+        task->scheme = m_vault->registry().shardRows().shardScheme(chunk.cid);
     m_bytesInFlight += chunk.size;
     m_tasks.emplace(id, std::move(task));
     // A file at hand has it: read from there, even when no provider has a copy left.
@@ -244,7 +260,19 @@ void RepairJob::onFetched(quint64 taskId)
     // What the registry says now: the fetch may have marked copies missing or corrupt.
     collectHolders(taskId);
     if (!fetchError.ok()) {
-        if (task.holders.isEmpty() && fetchError.kind != Error::Kind::Retryable) {
+        // Stored as shards, ShardGather says which: lost (fewer than K good shards) or not read.
+        if (task.scheme && fetchError.kind == Error::Kind::Corrupt && task.holders.isEmpty()) {
+            m_report.lost++;
+            QStringList models;
+            Registry& registry = m_vault->registry();
+            for (qint64 id : registry.healthRows().modelsUsingChunks({cid}))
+                if (const auto model = registry.modelRows().model(id))
+                    models.append(QStringLiteral("“%1”").arg(model->name));
+            problem(tr("%1. The models using it (%2) cannot be rebuilt until enough of its "
+                       "shards are found")
+                        .arg(fetchError.message, models.join(QStringLiteral(", "))));
+        } else if (!task.scheme && task.holders.isEmpty() &&
+                   fetchError.kind != Error::Kind::Retryable) {
             m_report.lost++;
             problem(tr("chunk %1 has no good copy left: the models using it cannot be rebuilt "
                        "until one is found (%2)")
@@ -255,7 +283,24 @@ void RepairJob::onFetched(quint64 taskId)
         }
         return endTask(taskId);
     }
+    haveBytes(taskId);
+}
+
+void RepairJob::haveBytes(quint64 taskId)
+{
+    if (m_tasks.at(taskId)->scheme)
+        return rebuildShards(taskId);
+    collectHolders(taskId);
     placeCopies(taskId);
+}
+
+QThreadPool& RepairJob::pool()
+{
+    if (!m_pool) {
+        m_pool = std::make_unique<QThreadPool>();
+        m_pool->setMaxThreadCount(1); // one disk read, or one encode, at a time
+    }
+    return *m_pool;
 }
 
 void RepairJob::collectHolders(quint64 taskId)
@@ -263,7 +308,7 @@ void RepairJob::collectHolders(quint64 taskId)
     Task& task = *m_tasks.at(taskId);
     task.holders.clear();
     task.badCopies.clear();
-    for (const Placement& p : m_vault->registry().placementRows().placements(task.chunk.cid)) {
+    for (const Placement& p : m_vault->registry().placementRows().placements(task.objectCid())) {
         if (p.state == PlacementState::Stored && !m_draining.contains(p.providerId))
             task.holders.insert(p.providerId);
         else if (p.state == PlacementState::Missing || p.state == PlacementState::Corrupt)
@@ -278,7 +323,8 @@ void RepairJob::placeCopies(quint64 taskId)
     // the distributor places a new chunk.
     QList<qint64> candidates;
     for (qint64 id : std::as_const(m_targets))
-        if (!task.holders.contains(id) && !m_excluded.contains(id))
+        if (!task.holders.contains(id) && !m_excluded.contains(id) &&
+            !task.shardProviders.contains(id))
             candidates.append(id);
     auto room = [this](qint64 id) {
         const qint64 r = m_room.value(id, -1);
@@ -286,6 +332,11 @@ void RepairJob::placeCopies(quint64 taskId)
     };
     std::stable_sort(candidates.begin(), candidates.end(),
                      [&room](qint64 a, qint64 b) { return room(a) > room(b); });
+    // A shard goes back where it was lost first, replacing the bad object in place, so that
+    // each provider keeps the shard it had.
+    if (task.puttingShard())
+        std::stable_partition(candidates.begin(), candidates.end(),
+                              [&task](qint64 id) { return task.badCopies.contains(id); });
     task.candidates.assign(candidates.cbegin(), candidates.cend());
     putNext(taskId);
 }
@@ -297,9 +348,14 @@ void RepairJob::putNext(quint64 taskId)
         return;
     Task& task = *it->second;
     task.waiting = false;
-    const QString cid = task.chunk.cid;
+    const QString cid = task.objectCid();
     if (isAborting() || isFinished())
         return endTask(taskId);
+    if (task.puttingShard() && int(task.holders.size()) >= task.wanted(m_wanted)) {
+        task.shardProviders |= task.holders;
+        task.lostShards.pop_front();
+        return nextShard(taskId);
+    }
     if (int(task.holders.size()) >= m_wanted) {
         m_report.chunksRepaired++;
         if (m_options.drainProvider > 0)
@@ -342,6 +398,7 @@ void RepairJob::putNext(quint64 taskId)
             exclude(providerId, why);
             continue;
         }
+        const qint64 size = task.objectSize();
         auto copy = std::make_unique<QBuffer>();
         copy->setData(task.bytes());
         copy->open(QIODevice::ReadOnly);
@@ -350,15 +407,14 @@ void RepairJob::putNext(quint64 taskId)
         // chunk's name. (A repair is rare and small; a float, which is neither, sends the bytes
         // it hashed itself unchecked, ChunkSource::holdsHashedBytes().)
         auto source = std::make_unique<VerifyingChunkDevice>(
-            std::move(copy), cid, task.chunk.size,
-            tr("The copy of chunk %1 does not hash to it").arg(cid), task.mismatched);
+            std::move(copy), cid, size, tr("The copy of chunk %1 does not hash to it").arg(cid),
+            task.mismatched);
         source->open(QIODevice::ReadOnly);
         const auto bad = task.badCopies.constFind(providerId);
         // A copy known to be bad is replaced, never found by the put and counted.
-        ProviderJob* job =
-            bad == task.badCopies.constEnd()
-                ? provider->put(cid, std::move(source), task.chunk.size)
-                : new ReplaceJob(provider, *bad, cid, std::move(source), task.chunk.size);
+        ProviderJob* job = bad == task.badCopies.constEnd()
+                               ? provider->put(cid, std::move(source), size)
+                               : new ReplaceJob(provider, *bad, cid, std::move(source), size);
         job->setParent(this);
         task.put = job;
         task.putProvider = providerId;
@@ -372,6 +428,17 @@ void RepairJob::putNext(quint64 taskId)
     QStringList reasons;
     for (auto e = m_excluded.cbegin(); e != m_excluded.cend(); ++e)
         reasons.append(e.value());
+    if (task.puttingShard()) {
+        problem(tr("shard %1 of chunk %2 (%3) was not rebuilt: every other provider holds a "
+                   "shard of the chunk or could not take one%4")
+                    .arg(QString::number(task.lostShards.front().indices.value(0)), task.chunk.cid,
+                         RedundancyScheme::makeShards(task.scheme->k, task.scheme->m).toString(),
+                         reasons.isEmpty()
+                             ? QString()
+                             : QStringLiteral(" (") + reasons.join(QStringLiteral("; ")) +
+                                   QLatin1Char(')')));
+        return endTask(taskId);
+    }
     problem(tr("chunk %1 keeps %2 of %3 copies: no other provider could take one%4")
                 .arg(cid)
                 .arg(task.holders.size())
@@ -391,11 +458,11 @@ void RepairJob::onPut(quint64 taskId, qint64 providerId, ProviderJob* job)
     Task& task = *it->second;
     task.put = nullptr;
     Registry& registry = m_vault->registry();
-    const QString cid = task.chunk.cid;
+    const QString cid = task.objectCid();
+    const qint64 size = task.objectSize();
     const Error& e = job->error();
     if (e.ok()) {
-        if (!registry.placementRows().recordStored(cid, providerId, job->locator(),
-                                                   task.chunk.size)) {
+        if (!registry.placementRows().recordStored(cid, providerId, job->locator(), size)) {
             // The chunk was collected meanwhile (its last model removed): nothing refers to the
             // copy just made, so it goes again rather than stay unaccounted for.
             const std::shared_ptr<Provider> provider = m_vault->provider(providerId);
@@ -409,11 +476,11 @@ void RepairJob::onPut(quint64 taskId, qint64 providerId, ProviderJob* job)
         }
         task.holders.insert(providerId);
         task.badCopies.remove(providerId);
-        m_report.copiesMade++;
-        m_report.bytesCopied += task.chunk.size;
-        m_bytesDone += task.chunk.size;
+        (task.puttingShard() ? m_report.shardsRebuilt : m_report.copiesMade)++;
+        m_report.bytesCopied += size;
+        m_bytesDone += size;
         if (m_room.value(providerId, -1) >= 0)
-            m_room[providerId] = qMax<qint64>(0, m_room[providerId] - task.chunk.size);
+            m_room[providerId] = qMax<qint64>(0, m_room[providerId] - size);
         Q_EMIT progress();
         return putNext(taskId);
     }
@@ -539,8 +606,9 @@ void RepairJob::finishAll()
     }
     if (m_report.lost > 0) {
         finish(Error::make(Error::Kind::Corrupt,
-                           tr("%n chunk(s) have no good copy left on any provider; the models "
-                              "using them cannot be restored until a copy is found",
+                           tr("%n chunk(s) have no good copy left on any provider (or, stored as "
+                              "shards, fewer good shards than it takes to read them); the models "
+                              "using them cannot be restored until one is found",
                               nullptr, m_report.lost)));
         return;
     }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "chunking/shardcodec.h"
 #include "localsources.h"
 #include "providers/retrypolicy.h"
 #include "registry/registry.h"
@@ -13,6 +14,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <vector>
 
 class QThreadPool;
 
@@ -70,9 +72,13 @@ public:
         int chunksShort = 0;    // found with fewer copies than wanted
         int chunksRepaired = 0; // brought back to the wanted copies
         int copiesMade = 0;
-        qint64 bytesCopied = 0;
-        int badCopies = 0;  // replicas found missing or corrupt on the way
-        int lost = 0;       // chunks with no good copy left anywhere: cannot be rebuilt
+        // Shards of chunks stored as shards made again from the chunk and put (docs/erasure.md).
+        int shardsRebuilt = 0;
+        qint64 bytesCopied = 0; // copies and rebuilt shards
+        int badCopies = 0;      // replicas found missing or corrupt on the way
+        // Chunks with no good copy left anywhere (stored as shards: fewer good shards than
+        // needed to read them): cannot be rebuilt.
+        int lost = 0;
         int stillShort = 0; // left with fewer copies than wanted: nowhere to put them now
         int retired = 0;    // copies on the drained provider turned into deletions
         // Copies known missing or corrupt of chunks that have their copies again: forgotten,
@@ -120,9 +126,18 @@ private:
     void fill();
     void startTask(const ScrubRows::ChunkToRepair& chunk);
     void onFetched(quint64 taskId);
+    // The chunk's bytes are at hand: copies of it, or (stored as shards) its lost shards.
+    void haveBytes(quint64 taskId);
+    // repairjob_shards.cpp: which shards the chunk lost, made again on the pool from its bytes,
+    // checked against the CIDs recorded for them, then put one after the other.
+    void rebuildShards(quint64 taskId);
+    void onShardsRebuilt(quint64 taskId, const std::vector<ShardCodec::Shard>& shards,
+                         const QString& error);
+    void nextShard(quint64 taskId);
+    QThreadPool& pool();
     // What the registry says now of the task's chunk: who holds a good copy, who a bad one.
     void collectHolders(quint64 taskId);
-    // Where the copies go, then the first put.
+    // Where the copies (or the shard) go, then the first put.
     void placeCopies(quint64 taskId);
     void putNext(quint64 taskId);
     void onPut(quint64 taskId, qint64 providerId, class ProviderJob* job);
@@ -141,7 +156,7 @@ private:
     Options m_options;
     class ScrubJob* m_check = nullptr;        // checkFirst, while it runs
     QHash<QString, LocalChunk> m_localChunks; // fromPaths: CID -> where it is at hand
-    std::unique_ptr<QThreadPool> m_pool;      // fromPaths: hashes files, reads chunks
+    std::unique_ptr<QThreadPool> m_pool;      // hashes files and reads chunks (fromPaths), encodes
     std::shared_ptr<std::atomic_bool> m_poolCancelled = std::make_shared<std::atomic_bool>(false);
     bool m_matching = false;
     class TemporarySweep* m_sweep = nullptr;

@@ -41,11 +41,9 @@ void RepairJob::matchLocalFiles()
                 wanted.append({f.id, f.path, f.size, f.sha256});
     m_report.filesWanted = int(wanted.size());
     m_matching = true;
-    m_pool = std::make_unique<QThreadPool>();
-    m_pool->setMaxThreadCount(1); // one disk read at a time
     const QStringList roots = m_options.fromPaths;
     auto cancelled = m_poolCancelled;
-    m_pool->start([this, wanted, roots, cancelled] {
+    pool().start([this, wanted, roots, cancelled] {
         const localsources::Matches matches = localsources::match(wanted, roots, cancelled.get());
         OPENSSL_thread_stop(); // its per-thread state goes with the hashing (as FloatJob's)
         QMetaObject::invokeMethod(
@@ -93,7 +91,7 @@ void RepairJob::readLocal(quint64 taskId, const LocalChunk& local)
 {
     const QString cid = m_tasks.at(taskId)->chunk.cid;
     const qint64 size = m_tasks.at(taskId)->chunk.size;
-    m_pool->start([this, taskId, local, cid, size] {
+    pool().start([this, taskId, local, cid, size] {
         const auto bytes = localsources::readChunk(local.path, local.offset, size, cid);
         OPENSSL_thread_stop();
         QMetaObject::invokeMethod(
@@ -118,8 +116,7 @@ void RepairJob::onLocalRead(quint64 taskId, const QByteArray& bytes)
     }
     task.localBytes = bytes;
     m_report.chunksFromFiles++;
-    collectHolders(taskId);
-    placeCopies(taskId);
+    haveBytes(taskId);
 }
 
 } // namespace mf

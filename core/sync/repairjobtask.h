@@ -12,19 +12,55 @@
 #include <atomic>
 #include <deque>
 #include <memory>
+#include <optional>
 
 namespace mf {
 
 struct RepairJob::Task
 {
+    // A shard of a chunk stored as shards, rebuilt (repairjob_shards.cpp): its CID as the
+    // registry records it, and its bytes once made again from the chunk's.
+    struct LostShard
+    {
+        QString cid;
+        QList<int> indices; // the chunk's indices with these bytes (one, unless shards repeat)
+        QByteArray bytes;
+    };
+
     ScrubRows::ChunkToRepair chunk;
     MemoryChunkWriter writer;
     std::unique_ptr<ChunkFetcher> fetcher;
-    QSet<qint64> holders;             // providers with a good copy
+    QSet<qint64> holders;             // providers with a good copy of the object put now
     QHash<qint64, QString> badCopies; // provider -> locator of a copy known missing or corrupt
     std::deque<qint64> candidates;    // where to put copies, best first
     QByteArray localBytes;            // read from a file at hand (fromPaths) instead of a provider
-    const QByteArray& bytes() const { return localBytes.isEmpty() ? writer.bytes() : localBytes; }
+    // A chunk stored as shards: its scheme; the shards it lost, made again from its bytes, put
+    // one after the other (the first is the object put now); the providers that hold a shard of
+    // it, none of which takes another (losing it would cost two).
+    std::optional<ShardRows::Scheme> scheme;
+    std::deque<LostShard> lostShards;
+    QSet<qint64> shardProviders;
+    // The chunk's bytes (checked against its CID).
+    const QByteArray& chunkBytes() const
+    {
+        return localBytes.isEmpty() ? writer.bytes() : localBytes;
+    }
+    // The object put now: the chunk itself, or the lost shard being put.
+    bool puttingShard() const { return !lostShards.empty(); }
+    const QString& objectCid() const { return puttingShard() ? lostShards.front().cid : chunk.cid; }
+    const QByteArray& bytes() const
+    {
+        return puttingShard() ? lostShards.front().bytes : chunkBytes();
+    }
+    qint64 objectSize() const
+    {
+        return puttingShard() ? lostShards.front().bytes.size() : chunk.size;
+    }
+    // Good copies the object put now needs: the vault's copies, or one per index of a shard.
+    int wanted(int copies) const
+    {
+        return puttingShard() ? int(lostShards.front().indices.size()) : copies;
+    }
     ProviderJob* put = nullptr;
     qint64 putProvider = 0;
     bool waiting = false; // for a deletion to end

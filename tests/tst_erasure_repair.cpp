@@ -1,0 +1,470 @@
+// Keeping a model stored as shards safe (docs/erasure.md, issue 41): six local-folder providers
+// at `shards 4+2`. `modelfloat-cli repair` rebuilds the shards that one and then two providers
+// lost onto the providers lacking one (never two shards of a chunk on one provider), and a
+// restore then reads the rebuilt shards bit-exact with two other providers gone; a full scrub
+// finds every shard whose bytes were damaged (about 1% of them), the model shows degraded, and
+// repair rebuilds each one; a chunk with fewer than 4 good shards is named as lost by repair,
+// which then changes nothing on the providers (and `repair --from` the model's file makes its
+// shards again); a shard whose own provider is full goes to one holding no shard of its chunk,
+// and the lost placement is forgotten; a drain, which does not move shards yet, leaves them
+// where they are rather than delete them; a rebuilt shard that is not the CID the registry
+// records is put nowhere.
+#include "chunking/cid.h"
+#include "chunking/shardcodec.h"
+#include "clisandbox.h"
+#include "storedchunks.h"
+#include "testsupport.h"
+
+#include <QDir>
+#include <QJsonArray>
+#include <QRandomGenerator>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QtTest>
+
+#include <memory>
+
+using namespace mf;
+using test::CliResult;
+
+namespace {
+
+constexpr int IntegrityProblem = 4;
+constexpr int K = 4;
+constexpr int M = 2;
+
+QByteArray fileBytes(const QString& path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+} // namespace
+
+class TestErasureRepair : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init();
+    void cleanup();
+
+    void repairRebuildsShardsProvidersLost();
+    void scrubFindsDamagedShardsAndRepairRebuildsThem();
+    void fewerThanKGoodShardsIsLost();
+    void aShardGoesToAnotherProviderWhenItsOwnIsFull();
+    void drainLeavesShardsWhereTheyAre();
+    void aRebuiltShardMustMatchItsRecordedCid();
+
+private:
+    CliResult run(const QStringList& args) const { return m_box->run(args); }
+    // The vault's own local provider and five more, at shards 4+2; the model floated as "m" in
+    // fixed chunks of `chunkSize`.
+    void floatSharded(qint64 chunkSize, qint64 modelSize);
+    // The providers' folders, the vault's own first: six, or seven after addSeventh().
+    QStringList folders() const;
+    void addSeventh();
+    // A provider that lost every object: its folder is there, empty.
+    void emptyFolder(int provider) const;
+    QList<QByteArray> chunks() const;
+    // The CIDs of a chunk's six shards, in index order, made here from its bytes.
+    static QStringList shardCids(const QByteArray& chunk);
+    // Each provider holds exactly one shard of every chunk, each object's bytes match its name,
+    // and nothing else is stored: what a healthy 4+2 model on six providers looks like.
+    void checkOneGoodShardPerProvider() const;
+    // `verify`, `info` and `list` all say the model is healthy.
+    void checkHealthy() const;
+
+    std::unique_ptr<test::CliSandbox> m_box;
+    QByteArray m_bytes;
+    qint64 m_chunkSize = 0;
+    int m_providers = K + M;
+};
+
+void TestErasureRepair::init()
+{
+    m_box = std::make_unique<test::CliSandbox>();
+    QVERIFY(m_box->ok());
+}
+
+void TestErasureRepair::cleanup()
+{
+    m_box.reset();
+}
+
+QStringList TestErasureRepair::folders() const
+{
+    QStringList out{m_box->localStore()};
+    for (int i = 1; i < m_providers; ++i)
+        out.append(m_box->path(QStringLiteral("store%1").arg(i)));
+    return out;
+}
+
+void TestErasureRepair::emptyFolder(int provider) const
+{
+    const QString folder = folders().at(provider);
+    QVERIFY(!test::chunkObjects(folder).isEmpty());
+    QVERIFY(QDir(folder).removeRecursively());
+    QVERIFY(QDir().mkpath(folder));
+}
+
+QList<QByteArray> TestErasureRepair::chunks() const
+{
+    QList<QByteArray> out;
+    for (qint64 at = 0; at < m_bytes.size(); at += m_chunkSize)
+        out.append(m_bytes.mid(at, m_chunkSize));
+    return out;
+}
+
+QStringList TestErasureRepair::shardCids(const QByteArray& chunk)
+{
+    ShardCodec::Error error;
+    const auto codec = ShardCodec::make(K, M, &error);
+    QStringList out;
+    if (!codec)
+        return out;
+    for (const ShardCodec::Shard& s : codec->encode(chunk, &error))
+        out.append(s.cid);
+    return out;
+}
+
+void TestErasureRepair::floatSharded(qint64 chunkSize, qint64 modelSize)
+{
+    m_chunkSize = chunkSize;
+    m_bytes = test::pseudoRandomBytes(modelSize, 41);
+    for (int i = 1; i <= 5; ++i) {
+        const CliResult added =
+            run({QStringLiteral("provider"), QStringLiteral("add"), QStringLiteral("local"),
+                 QStringLiteral("store%1").arg(i), folders().at(i)});
+        QVERIFY2(added.code == 0, added.describe().constData());
+    }
+    const CliResult set = run({QStringLiteral("config"), QStringLiteral("redundancy"),
+                               QStringLiteral("shards"), QStringLiteral("4+2")});
+    QVERIFY2(set.code == 0, set.describe().constData());
+    const QString file = m_box->path(QStringLiteral("input/m.bin"));
+    QVERIFY(test::writeFile(file, m_bytes));
+    const CliResult floated =
+        run({QStringLiteral("float"), file, QStringLiteral("--name"), QStringLiteral("m"),
+             QStringLiteral("--chunker"), QStringLiteral("fixed"), QStringLiteral("--chunk-size"),
+             QString::number(chunkSize), QStringLiteral("--quiet")});
+    QVERIFY2(floated.code == 0, floated.describe().constData());
+    checkOneGoodShardPerProvider();
+}
+
+void TestErasureRepair::addSeventh()
+{
+    m_providers = K + M + 1;
+    const CliResult added =
+        run({QStringLiteral("provider"), QStringLiteral("add"), QStringLiteral("local"),
+             QStringLiteral("store6"), folders().at(6)});
+    QVERIFY2(added.code == 0, added.describe().constData());
+}
+
+void TestErasureRepair::checkOneGoodShardPerProvider() const
+{
+    // Each chunk's six shards on six distinct providers, each of them whole.
+    QHash<QString, int> chunkOf; // shard CID -> chunk index
+    const QList<QByteArray> all = chunks();
+    for (int c = 0; c < all.size(); ++c)
+        for (const QString& s : shardCids(all.at(c)))
+            chunkOf.insert(s, c);
+    QCOMPARE(chunkOf.size(), all.size() * (K + M));
+    QSet<QString> seen;
+    int shardsSeen = 0;
+    for (const QString& folder : folders()) {
+        QSet<int> chunksHere;
+        for (const QString& path : test::chunkObjects(folder)) {
+            const QString name = QFileInfo(path).fileName();
+            QVERIFY2(chunkOf.contains(name), qPrintable(path + QStringLiteral(": not a shard")));
+            QVERIFY2(cid::ofData(fileBytes(path)) == name,
+                     qPrintable(path + QStringLiteral(": bytes do not match the name")));
+            QVERIFY2(
+                !chunksHere.contains(chunkOf.value(name)),
+                qPrintable(folder +
+                           QStringLiteral(": two shards of chunk %1").arg(chunkOf.value(name))));
+            chunksHere.insert(chunkOf.value(name));
+            seen.insert(name);
+            ++shardsSeen;
+        }
+        // With six providers, each holds a shard of every chunk.
+        if (m_providers == K + M)
+            QVERIFY2(chunksHere.size() == all.size(),
+                     qPrintable(folder + QStringLiteral(": shards of %1 of the %2 chunks")
+                                             .arg(chunksHere.size())
+                                             .arg(all.size())));
+    }
+    QCOMPARE(seen.size(), chunkOf.size());
+    QCOMPARE(shardsSeen, chunkOf.size()); // and no shard twice
+}
+
+void TestErasureRepair::checkHealthy() const
+{
+    const CliResult verify =
+        run({QStringLiteral("verify"), QStringLiteral("m"), QStringLiteral("--json")});
+    QVERIFY2(verify.code == 0, verify.describe().constData());
+    QCOMPARE(verify.json().value(QStringLiteral("missing")).toInt(), 0);
+    QCOMPARE(verify.json().value(QStringLiteral("corrupt")).toInt(), 0);
+    const CliResult info =
+        run({QStringLiteral("info"), QStringLiteral("m"), QStringLiteral("--json")});
+    QVERIFY2(info.code == 0, info.describe().constData());
+    QCOMPARE(info.json().value(QStringLiteral("health")).toString(), QStringLiteral("healthy"));
+    const CliResult list = run({QStringLiteral("list")});
+    QVERIFY2(list.code == 0 && !list.out.contains("degraded"), list.describe().constData());
+}
+
+void TestErasureRepair::repairRebuildsShardsProvidersLost()
+{
+    floatSharded(256 * 1024, 12 * 256 * 1024 + 4567); // 13 chunks, the last one short
+    const int chunkCount = int(chunks().size());
+    QCOMPARE(chunkCount, 13);
+
+    // One provider lost every shard: repair of the model first asks the providers for each of
+    // its shards (the scrub's check pass over the model's placements, which are its shards'),
+    // then rebuilds each lost one from four others and puts it back on the only provider
+    // without one.
+    emptyFolder(1);
+    const CliResult one =
+        run({QStringLiteral("repair"), QStringLiteral("m"), QStringLiteral("--json")});
+    QVERIFY2(one.code == 0, one.describe().constData());
+    QCOMPARE(one.json().value(QStringLiteral("copies_checked")).toInt(), (K + M) * chunkCount);
+    QCOMPARE(one.json().value(QStringLiteral("copies_found_bad")).toInt(), chunkCount);
+    QCOMPARE(one.json().value(QStringLiteral("shards_rebuilt")).toInt(), chunkCount);
+    QCOMPARE(one.json().value(QStringLiteral("chunks_repaired")).toInt(), chunkCount);
+    QCOMPARE(one.json().value(QStringLiteral("copies_made")).toInt(), 0);
+    QCOMPARE(one.json().value(QStringLiteral("lost")).toInt(), 0);
+    checkOneGoodShardPerProvider();
+    checkHealthy();
+
+    // Two providers lost theirs: each chunk lacks two shards, and the two providers lacking
+    // one take one each, never both. (The whole vault this time, said in words.)
+    emptyFolder(2);
+    emptyFolder(3);
+    // The scrub's check pass finds them missing, and the model degraded.
+    const CliResult scrub =
+        run({QStringLiteral("scrub"), QStringLiteral("--all"), QStringLiteral("--rate"),
+             QStringLiteral("0"), QStringLiteral("--json")});
+    QCOMPARE(scrub.code, IntegrityProblem);
+    QCOMPARE(scrub.json().value(QStringLiteral("missing")).toInt(), 2 * chunkCount);
+    QCOMPARE(scrub.json().value(QStringLiteral("degraded_models")).toArray(),
+             QJsonArray{QStringLiteral("m")});
+    const CliResult degraded =
+        run({QStringLiteral("info"), QStringLiteral("m"), QStringLiteral("--json")});
+    QCOMPARE(degraded.json().value(QStringLiteral("health")).toString(),
+             QStringLiteral("degraded"));
+    const CliResult two = run({QStringLiteral("repair")});
+    QVERIFY2(two.code == 0, two.describe().constData());
+    QVERIFY2(
+        two.out.contains(QStringLiteral("%1 lost shards rebuilt").arg(2 * chunkCount).toUtf8()),
+        two.describe().constData());
+    checkOneGoodShardPerProvider();
+    checkHealthy();
+
+    // The rebuilt shards are the chunks' own: with two providers that kept theirs gone, the
+    // restore reads three rebuilt shards of every chunk out of four.
+    const QStringList gone{folders().at(4), folders().at(5)};
+    for (const QString& f : gone)
+        QVERIFY(QDir().rename(f, f + QStringLiteral(".away")));
+    const QString out = m_box->path(QStringLiteral("out/restored"));
+    const CliResult restored = run({QStringLiteral("restore"), QStringLiteral("m"),
+                                    QStringLiteral("--to"), out, QStringLiteral("--quiet")});
+    QVERIFY2(restored.code == 0, restored.describe().constData());
+    QCOMPARE(fileBytes(out + QStringLiteral("/m.bin")), m_bytes);
+}
+
+void TestErasureRepair::scrubFindsDamagedShardsAndRepairRebuildsThem()
+{
+    floatSharded(64 * 1024, 64 * 64 * 1024 - 1000); // 64 chunks: 384 shards
+    QStringList objects;
+    for (const QString& folder : folders())
+        objects += test::chunkObjects(folder);
+    QCOMPARE(objects.size(), 384);
+    // About 1% of the shards get a byte flipped (their size stays right: only reading them
+    // back finds it).
+    QRandomGenerator pick(41);
+    QStringList damaged;
+    while (damaged.size() < 4) {
+        const QString path = objects.at(int(pick.bounded(quint32(objects.size()))));
+        if (!damaged.contains(path)) {
+            QVERIFY(test::flipOneByte(path));
+            damaged.append(path);
+        }
+    }
+    // The full scrub reads every shard back and finds each damaged one; the model is degraded.
+    const CliResult scrub =
+        run({QStringLiteral("scrub"), QStringLiteral("--read"), QStringLiteral("--all"),
+             QStringLiteral("--rate"), QStringLiteral("0"), QStringLiteral("--json")});
+    QCOMPARE(scrub.code, IntegrityProblem);
+    QCOMPARE(scrub.json().value(QStringLiteral("checked")).toInt(), 384);
+    QCOMPARE(scrub.json().value(QStringLiteral("corrupt")).toInt(), damaged.size());
+    QCOMPARE(scrub.json().value(QStringLiteral("missing")).toInt(), 0);
+    const QString problems = QString::fromUtf8(
+        QJsonDocument(scrub.json().value(QStringLiteral("problems")).toArray()).toJson());
+    for (const QString& path : std::as_const(damaged))
+        QVERIFY2(problems.contains(QFileInfo(path).fileName()), scrub.describe().constData());
+    QCOMPARE(scrub.json().value(QStringLiteral("degraded_models")).toArray(),
+             QJsonArray{QStringLiteral("m")});
+    const CliResult info =
+        run({QStringLiteral("info"), QStringLiteral("m"), QStringLiteral("--json")});
+    QCOMPARE(info.json().value(QStringLiteral("health")).toString(), QStringLiteral("degraded"));
+
+    // Repair goes by what the scrub found (the registry), and rebuilds each damaged shard in
+    // place of the bad object.
+    const CliResult repair = run(
+        {QStringLiteral("repair"), QStringLiteral("--trust-registry"), QStringLiteral("--json")});
+    QVERIFY2(repair.code == 0, repair.describe().constData());
+    QCOMPARE(repair.json().value(QStringLiteral("shards_rebuilt")).toInt(), damaged.size());
+    QCOMPARE(repair.json().value(QStringLiteral("lost")).toInt(), 0);
+    for (const QString& path : std::as_const(damaged))
+        QVERIFY2(cid::ofData(fileBytes(path)) == QFileInfo(path).fileName(), qPrintable(path));
+    checkOneGoodShardPerProvider();
+    checkHealthy();
+    const CliResult again =
+        run({QStringLiteral("scrub"), QStringLiteral("--read"), QStringLiteral("--all"),
+             QStringLiteral("--rate"), QStringLiteral("0"), QStringLiteral("--json")});
+    QVERIFY2(again.code == 0, again.describe().constData());
+    QCOMPARE(again.json().value(QStringLiteral("corrupt")).toInt(), 0);
+}
+
+void TestErasureRepair::fewerThanKGoodShardsIsLost()
+{
+    floatSharded(256 * 1024, 12 * 256 * 1024 + 4567);
+    // Three of one chunk's six shards are gone: three remain, four are needed.
+    const QString chunk = cid::ofData(chunks().at(5));
+    const QStringList shards = shardCids(chunks().at(5));
+    int removed = 0;
+    for (int provider = 1; provider <= 3; ++provider)
+        for (const QString& path : test::chunkObjects(folders().at(provider)))
+            if (shards.contains(QFileInfo(path).fileName())) {
+                QVERIFY(QFile::remove(path));
+                ++removed;
+            }
+    QCOMPARE(removed, 3);
+    QHash<QString, QStringList> before;
+    for (const QString& folder : folders())
+        before.insert(folder, test::CliSandbox::filesBelow(folder));
+
+    const CliResult repair = run({QStringLiteral("repair"), QStringLiteral("--json")});
+    QCOMPARE(repair.code, IntegrityProblem);
+    QCOMPARE(repair.json().value(QStringLiteral("lost")).toInt(), 1);
+    QCOMPARE(repair.json().value(QStringLiteral("shards_rebuilt")).toInt(), 0);
+    QCOMPARE(repair.json().value(QStringLiteral("copies_made")).toInt(), 0);
+    const QJsonArray problems = repair.json().value(QStringLiteral("problems")).toArray();
+    bool named = false;
+    for (const QJsonValue& p : problems)
+        named = named || (p.toString().contains(chunk) && p.toString().contains(u"is lost") &&
+                          p.toString().contains(u"“m”"));
+    QVERIFY2(named, repair.describe().constData());
+    // Nothing was put, nothing removed.
+    for (const QString& folder : folders())
+        QCOMPARE(test::CliSandbox::filesBelow(folder), before.value(folder));
+    // The text says so too, by the chunk's name.
+    const CliResult text = run({QStringLiteral("repair")});
+    QCOMPARE(text.code, IntegrityProblem);
+    QVERIFY2(text.outText().contains(
+                 QStringLiteral("PROBLEM  Chunk %1 is lost: 3 of its 6 shards").arg(chunk)),
+             text.describe().constData());
+
+    // The file the person still has gives the chunk back, and its lost shards are made from it.
+    const CliResult healed =
+        run({QStringLiteral("repair"), QStringLiteral("m"), QStringLiteral("--from"),
+             m_box->path(QStringLiteral("input/m.bin")), QStringLiteral("--json")});
+    QVERIFY2(healed.code == 0, healed.describe().constData());
+    QCOMPARE(healed.json().value(QStringLiteral("chunks_from_files")).toInt(), 1);
+    QCOMPARE(healed.json().value(QStringLiteral("shards_rebuilt")).toInt(), 3);
+    checkOneGoodShardPerProvider();
+    checkHealthy();
+}
+
+void TestErasureRepair::aShardGoesToAnotherProviderWhenItsOwnIsFull()
+{
+    floatSharded(256 * 1024, 12 * 256 * 1024 + 4567);
+    addSeventh();
+    // A provider lost its shards and takes no more (its quota is reached): each goes to the
+    // seventh, the one provider holding no shard of its chunk, and the lost placements are
+    // forgotten (their objects queued for deletion), so verify finds nothing missing.
+    emptyFolder(1);
+    const CliResult full =
+        run({QStringLiteral("provider"), QStringLiteral("update"), QStringLiteral("store1"),
+             QStringLiteral("--quota"), QStringLiteral("1K")});
+    QVERIFY2(full.code == 0, full.describe().constData());
+    const CliResult repair = run({QStringLiteral("repair"), QStringLiteral("--json")});
+    QVERIFY2(repair.code == 0, repair.describe().constData());
+    QCOMPARE(repair.json().value(QStringLiteral("shards_rebuilt")).toInt(), 13);
+    QCOMPARE(repair.json().value(QStringLiteral("bad_copies_forgotten")).toInt(), 13);
+    QCOMPARE(test::chunkObjects(folders().at(1)).size(), 0);
+    QCOMPARE(test::chunkObjects(folders().at(6)).size(), 13);
+    checkOneGoodShardPerProvider();
+    checkHealthy();
+}
+
+void TestErasureRepair::drainLeavesShardsWhereTheyAre()
+{
+    floatSharded(256 * 1024, 12 * 256 * 1024 + 4567);
+    addSeventh();
+    // A drain does not move shards yet: it must not delete them either, which would leave every
+    // chunk a shard short while saying the provider was drained. They stay, and it says so.
+    const QStringList before = test::chunkObjects(folders().at(1));
+    const CliResult drain = run({QStringLiteral("provider"), QStringLiteral("drain"),
+                                 QStringLiteral("store1"), QStringLiteral("--json")});
+    QCOMPARE(drain.code, 7); // chunks keep fewer copies than wanted elsewhere: nothing lost
+    QCOMPARE(drain.json().value(QStringLiteral("ok")).toBool(), false);
+    QCOMPARE(drain.json().value(QStringLiteral("objects_deleted")).toInt(), 0);
+    QCOMPARE(drain.json().value(QStringLiteral("chunks_left")).toInt(), 13);
+    QVERIFY2(drain.outText().contains(u"a drain does not move shards yet"),
+             drain.describe().constData());
+    QCOMPARE(test::chunkObjects(folders().at(1)), before);
+    checkHealthy();
+    // Removed by force, its shards are rebuilt on the provider that holds none of their chunks.
+    const CliResult removed = run({QStringLiteral("provider"), QStringLiteral("remove"),
+                                   QStringLiteral("store1"), QStringLiteral("--force")});
+    QVERIFY2(removed.code == 0, removed.describe().constData());
+    const CliResult repair = run({QStringLiteral("repair"), QStringLiteral("--json")});
+    QVERIFY2(repair.code == 0, repair.describe().constData());
+    QCOMPARE(repair.json().value(QStringLiteral("shards_rebuilt")).toInt(), 13);
+    QCOMPARE(test::chunkObjects(folders().at(6)).size(), 13);
+    checkHealthy();
+}
+
+void TestErasureRepair::aRebuiltShardMustMatchItsRecordedCid()
+{
+    floatSharded(256 * 1024, 12 * 256 * 1024 + 4567);
+    // The registry (written from a catalog another computer published, say) names another CID
+    // for shard 1 of a chunk, one no provider holds: the chunk is short of that shard, but what
+    // repair makes from the chunk is not it, so nothing is put.
+    const QString chunk = cid::ofData(chunks().at(7));
+    const QString wrong = cid::ofData(QByteArrayLiteral("not shard 1"));
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("w"));
+        db.setDatabaseName(m_box->vault() + QStringLiteral("/registry.sqlite"));
+        QVERIFY(db.open());
+        QSqlQuery q(db);
+        QVERIFY(q.exec(QStringLiteral("INSERT INTO chunks (cid, size) SELECT '%1', size FROM "
+                                      "chunks WHERE cid = (SELECT shard_cid FROM chunk_shards "
+                                      "WHERE chunk_cid = '%2' AND idx = 1)")
+                           .arg(wrong, chunk)));
+        QVERIFY(q.exec(QStringLiteral("UPDATE chunk_shards SET shard_cid = '%1' WHERE chunk_cid "
+                                      "= '%2' AND idx = 1")
+                           .arg(wrong, chunk)));
+        QCOMPARE(q.numRowsAffected(), 1);
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("w"));
+    QHash<QString, QStringList> before;
+    for (const QString& folder : folders())
+        before.insert(folder, test::CliSandbox::filesBelow(folder));
+    const CliResult repair = run({QStringLiteral("repair"), QStringLiteral("--json")});
+    QCOMPARE(repair.code, 7); // short, nothing lost: the chunk still reads from its shards
+    QCOMPARE(repair.json().value(QStringLiteral("shards_rebuilt")).toInt(), 0);
+    QCOMPARE(repair.json().value(QStringLiteral("still_short")).toInt(), 1);
+    const QString problems = QString::fromUtf8(
+        QJsonDocument(repair.json().value(QStringLiteral("problems")).toArray()).toJson());
+    QVERIFY2(
+        problems.contains(QStringLiteral("chunk %1: shard 1 made again from it is").arg(chunk)) &&
+            problems.contains(wrong),
+        repair.describe().constData());
+    for (const QString& folder : folders())
+        QCOMPARE(test::CliSandbox::filesBelow(folder), before.value(folder));
+}
+
+QTEST_GUILESS_MAIN(TestErasureRepair)
+#include "tst_erasure_repair.moc"
