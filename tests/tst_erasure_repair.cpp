@@ -8,7 +8,8 @@
 // shards again); a shard whose own provider is full goes to one holding no shard of its chunk,
 // and the lost placement is forgotten; a drain, which does not move shards yet, leaves them
 // where they are rather than delete them; a rebuilt shard that is not the CID the registry
-// records is put nowhere.
+// records is put nowhere; shards that are the same bytes (a chunk of zeros) are whole only with
+// a copy for each of them.
 #include "chunking/cid.h"
 #include "chunking/shardcodec.h"
 #include "clisandbox.h"
@@ -55,12 +56,15 @@ private Q_SLOTS:
     void aShardGoesToAnotherProviderWhenItsOwnIsFull();
     void drainLeavesShardsWhereTheyAre();
     void aRebuiltShardMustMatchItsRecordedCid();
+    void shardsOfTheSameBytesCountEachCopy();
 
 private:
     CliResult run(const QStringList& args) const { return m_box->run(args); }
     // The vault's own local provider and five more, at shards 4+2; the model floated as "m" in
     // fixed chunks of `chunkSize`.
     void floatSharded(qint64 chunkSize, qint64 modelSize);
+    // The same with the model's bytes given, and no check of how its shards lie.
+    void floatBytesSharded(qint64 chunkSize, const QByteArray& bytes);
     // The providers' folders, the vault's own first: six, or seven after addSeventh().
     QStringList folders() const;
     void addSeventh();
@@ -130,8 +134,14 @@ QStringList TestErasureRepair::shardCids(const QByteArray& chunk)
 
 void TestErasureRepair::floatSharded(qint64 chunkSize, qint64 modelSize)
 {
+    floatBytesSharded(chunkSize, test::pseudoRandomBytes(modelSize, 41));
+    checkOneGoodShardPerProvider();
+}
+
+void TestErasureRepair::floatBytesSharded(qint64 chunkSize, const QByteArray& bytes)
+{
     m_chunkSize = chunkSize;
-    m_bytes = test::pseudoRandomBytes(modelSize, 41);
+    m_bytes = bytes;
     for (int i = 1; i <= 5; ++i) {
         const CliResult added =
             run({QStringLiteral("provider"), QStringLiteral("add"), QStringLiteral("local"),
@@ -148,7 +158,6 @@ void TestErasureRepair::floatSharded(qint64 chunkSize, qint64 modelSize)
              QStringLiteral("--chunker"), QStringLiteral("fixed"), QStringLiteral("--chunk-size"),
              QString::number(chunkSize), QStringLiteral("--quiet")});
     QVERIFY2(floated.code == 0, floated.describe().constData());
-    checkOneGoodShardPerProvider();
 }
 
 void TestErasureRepair::addSeventh()
@@ -464,6 +473,44 @@ void TestErasureRepair::aRebuiltShardMustMatchItsRecordedCid()
         repair.describe().constData());
     for (const QString& folder : folders())
         QCOMPARE(test::CliSandbox::filesBelow(folder), before.value(folder));
+}
+
+void TestErasureRepair::shardsOfTheSameBytesCountEachCopy()
+{
+    // A chunk of zeros has six shards of the same bytes, one object wanted on six providers:
+    // the chunk survives losing any two of them only while six hold it.
+    const qint64 chunkSize = 256 * 1024;
+    floatBytesSharded(chunkSize, QByteArray(2 * chunkSize, '\0'));
+    const QStringList shards = shardCids(QByteArray(chunkSize, '\0'));
+    QCOMPARE(QSet<QString>(shards.cbegin(), shards.cend()).size(), 1);
+    const QString shard = shards.first();
+    auto holders = [this, &shard] {
+        int n = 0;
+        for (const QString& folder : folders())
+            n += test::chunkObjectBelow(folder, shard).isEmpty() ? 0 : 1;
+        return n;
+    };
+    QCOMPARE(holders(), K + M);
+    checkHealthy();
+
+    // Two providers lose it: four copies are left, and the model is degraded, not healthy
+    // because one copy of the bytes of all six shards is still somewhere.
+    QVERIFY(QFile::remove(test::chunkObjectBelow(folders().at(1), shard)));
+    QVERIFY(QFile::remove(test::chunkObjectBelow(folders().at(2), shard)));
+    const CliResult scrub =
+        run({QStringLiteral("scrub"), QStringLiteral("--all"), QStringLiteral("--rate"),
+             QStringLiteral("0"), QStringLiteral("--json")});
+    QCOMPARE(scrub.json().value(QStringLiteral("missing")).toInt(), 2);
+    const CliResult info =
+        run({QStringLiteral("info"), QStringLiteral("m"), QStringLiteral("--json")});
+    QCOMPARE(info.json().value(QStringLiteral("health")).toString(), QStringLiteral("degraded"));
+
+    // Repair puts it back on the two providers that lost it.
+    const CliResult repair = run({QStringLiteral("repair"), QStringLiteral("--json")});
+    QVERIFY2(repair.code == 0, repair.describe().constData());
+    QCOMPARE(repair.json().value(QStringLiteral("shards_rebuilt")).toInt(), 2);
+    QCOMPARE(holders(), K + M);
+    checkHealthy();
 }
 
 QTEST_GUILESS_MAIN(TestErasureRepair)

@@ -65,7 +65,7 @@ ModelSummary summarizeModel(Registry& registry, const ModelRecord& model, int wa
             // there, one when at least K are, none below: as HealthRows counts it.
             if (const auto shards = registry.shardRows().storedShards(it.key())) {
                 const int whole = shards->scheme.k + shards->scheme.m;
-                good = shards->shards >= whole              ? wantedReplicas
+                good = shards->ownCopies >= whole           ? wantedReplicas
                        : shards->shards >= shards->scheme.k ? 1
                                                             : 0;
             }

@@ -6,6 +6,16 @@
 
 namespace mf {
 
+namespace {
+// Whether the chunk_shards row `s` has a stored copy of its own: the r-th index (in index order)
+// whose shard is given CID needs r + 1 providers storing that CID. Shards of the same bytes (a
+// chunk of zeros) are one object wanted on as many providers as it has indices.
+const QLatin1String OwnCopy(
+    "(SELECT COUNT(*) FROM placements sp WHERE sp.cid = s.shard_cid AND sp.state = 'stored') > "
+    "(SELECT COUNT(*) FROM chunk_shards s2 WHERE s2.chunk_cid = s.chunk_cid AND s2.k = s.k AND "
+    "s2.m = s.m AND s2.shard_cid = s.shard_cid AND s2.idx < s.idx)");
+} // namespace
+
 bool ShardRows::recordShards(const QString& chunkCid, int k, int m, const QList<Shard>& shards)
 {
     if (k < 1 || m < 1 || shards.size() != k + m)
@@ -72,12 +82,15 @@ std::optional<ShardRows::Stored> ShardRows::storedShards(const QString& chunkCid
     const auto scheme = shardScheme(chunkCid);
     if (!scheme)
         return std::nullopt;
-    Query q(this, QStringLiteral("SELECT COUNT(*) FROM chunk_shards s WHERE s.chunk_cid = ? AND "
-                                 "s.k = ? AND s.m = ? AND EXISTS (SELECT 1 FROM placements p "
-                                 "WHERE p.cid = s.shard_cid AND p.state = 'stored')"));
+    Query q(this, QStringLiteral("SELECT COALESCE(SUM(EXISTS (SELECT 1 FROM placements p WHERE "
+                                 "p.cid = s.shard_cid AND p.state = 'stored')), 0), "
+                                 "COALESCE(SUM(") +
+                      OwnCopy +
+                      QStringLiteral("), 0) FROM chunk_shards s WHERE s.chunk_cid = ? "
+                                     "AND s.k = ? AND s.m = ?"));
     if (!q.bind(chunkCid).bind(scheme->k).bind(scheme->m).exec() || !q.q().next())
         return std::nullopt;
-    return Stored{*scheme, q.q().value(0).toInt()};
+    return Stored{*scheme, q.q().value(0).toInt(), q.q().value(1).toInt()};
 }
 
 QString ShardRows::modelRedundancy(qint64 modelId)
@@ -92,24 +105,21 @@ bool ShardRows::setModelRedundancy(qint64 modelId, const QString& scheme)
     return q.bind(scheme).bind(modelId).exec();
 }
 
-namespace {
-QString shardsStored(const QString& cid, const char* atLeast)
-{
-    return QStringLiteral("EXISTS (SELECT 1 FROM chunk_shards s WHERE s.chunk_cid = %1 GROUP BY "
-                          "s.k, s.m HAVING SUM(EXISTS (SELECT 1 FROM placements sp WHERE sp.cid "
-                          "= s.shard_cid AND sp.state = 'stored')) >= %2)")
-        .arg(cid, QLatin1String(atLeast));
-}
-} // namespace
-
 QString ShardRows::readableFromShards(const QString& cid)
 {
-    return shardsStored(cid, "s.k");
+    // One stored copy of a shard reads as every index it is.
+    return QStringLiteral("EXISTS (SELECT 1 FROM chunk_shards s WHERE s.chunk_cid = %1 GROUP BY "
+                          "s.k, s.m HAVING SUM(EXISTS (SELECT 1 FROM placements sp WHERE sp.cid "
+                          "= s.shard_cid AND sp.state = 'stored')) >= s.k)")
+        .arg(cid);
 }
 
 QString ShardRows::wholeInShards(const QString& cid)
 {
-    return shardsStored(cid, "s.k + s.m");
+    const QString sql = QStringLiteral("EXISTS (SELECT 1 FROM chunk_shards s WHERE s.chunk_cid = "
+                                       "%1 GROUP BY s.k, s.m HAVING SUM(") +
+                        OwnCopy + QStringLiteral(") >= s.k + s.m)");
+    return sql.arg(cid);
 }
 
 } // namespace mf

@@ -43,12 +43,15 @@ public:
     std::optional<Scheme> shardScheme(const QString& chunkCid);
     // Whether `cid` is a shard of some chunk recorded here.
     bool isShard(const QString& cid);
-    // How many distinct shards of a chunk stored as shards have a stored placement, with its
-    // scheme; nullopt for a chunk with no shards recorded.
+    // How many of a chunk's shard indices can be read (their shard has a stored placement) and
+    // how many have a stored copy of their own, with its scheme; nullopt for a chunk with no
+    // shards recorded. The two differ only where shards are the same bytes (a chunk of zeros):
+    // one copy reads as all of them, but losing it loses all of them.
     struct Stored
     {
         Scheme scheme;
         int shards = 0;
+        int ownCopies = 0;
     };
     std::optional<Stored> storedShards(const QString& chunkCid);
 
@@ -59,7 +62,8 @@ public:
 
     // SQL conditions on the chunk whose CID is the expression `cid`, for the queries of other
     // concerns that judge chunks by their stored placements: the chunk is stored as shards and
-    // at least K distinct shards of it are stored (readable), or all K+M are (whole).
+    // at least K distinct shards of it are stored (readable), or all K+M are, each index with a
+    // copy of its own (whole: shards of the same bytes need a copy each).
     static QString readableFromShards(const QString& cid);
     static QString wholeInShards(const QString& cid);
 };

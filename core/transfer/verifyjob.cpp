@@ -122,15 +122,20 @@ void VerifyJob::startMore()
             if (!m_sizeByCid.contains(it.key()))
                 continue; // a shard: judged with its chunk
             if (const auto shards = m_shardsOf.constFind(it.key()); shards != m_shardsOf.cend()) {
+                // An index reads when its shard has a good copy; it has a copy of its own when
+                // the shard has one more good copy than earlier indices of the same bytes use
+                // (a chunk of zeros: one object for every index), as HealthRows counts it.
                 int good = 0;
+                int own = 0;
+                QHash<QString, int> earlier;
                 for (const QString& shard : shards->cids) {
-                    good += m_goodByCid.value(shard) > 0 ? 1 : 0;
+                    const int copies = m_goodByCid.value(shard);
+                    good += copies > 0 ? 1 : 0;
+                    own += copies > earlier[shard]++ ? 1 : 0;
                     if (m_unsureCids.contains(shard))
                         m_unsureCids.insert(it.key());
                 }
-                it.value() = good >= shards->cids.size() ? m_replication
-                             : good >= shards->k         ? 1
-                                                         : 0;
+                it.value() = own >= shards->cids.size() ? m_replication : good >= shards->k ? 1 : 0;
             }
             if (it.value() == 0) {
                 m_report.lost++;
