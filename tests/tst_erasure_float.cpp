@@ -5,10 +5,7 @@
 // read (exit 4 when their shards are gone, 1 when their providers cannot be reached), with
 // nothing at the destination. Another vault on the same providers takes the model in from
 // the catalog (its manifest names the shards) and restores it.
-#include "chunking/cid.h"
-#include "clisandbox.h"
-#include "storedchunks.h"
-#include "testsupport.h"
+#include "shardedvault.h"
 
 #include <QDir>
 #include <QRegularExpression>
@@ -25,12 +22,6 @@ constexpr int IntegrityProblem = 4;
 constexpr qint64 ChunkSize = 256 * 1024;
 // Thirteen chunks of 256 KiB, the last one short: a few MiB, so that fifteen restores stay quick.
 constexpr qint64 ModelSize = 12 * ChunkSize + 4567;
-
-QByteArray fileBytes(const QString& path)
-{
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-}
 
 } // namespace
 
@@ -49,38 +40,34 @@ private Q_SLOTS:
     void anotherVaultReadsItFromTheCatalog();
 
 private:
-    CliResult run(const QStringList& args) const { return m_box->run(args); }
+    CliResult run(const QStringList& args) const { return m_v->run(args); }
     // The vault's own local provider and five more, at shards 4+2; the model floated as "m".
     void floatSharded();
     // The six providers' folders, the vault's own first.
-    QStringList folders() const;
+    QStringList folders() const { return m_v->folders(); }
+    static QByteArray fileBytes(const QString& path) { return test::ShardedVault::fileBytes(path); }
     static QStringList objectsIn(const QString& folder);
     QStringList chunkCids() const;
     void moveAway(const QStringList& gone) const;
     void putBack(const QStringList& gone) const;
 
-    std::unique_ptr<test::CliSandbox> m_box;
+    std::unique_ptr<test::ShardedVault> m_v;
+    test::CliSandbox* m_box = nullptr; // m_v's
     QByteArray m_bytes;
 };
 
 void TestErasureFloat::init()
 {
-    m_box = std::make_unique<test::CliSandbox>();
-    QVERIFY(m_box->ok());
+    m_v = std::make_unique<test::ShardedVault>();
+    QVERIFY(m_v->ok());
+    m_box = &m_v->box();
     m_bytes = test::pseudoRandomBytes(ModelSize, 41);
 }
 
 void TestErasureFloat::cleanup()
 {
-    m_box.reset();
-}
-
-QStringList TestErasureFloat::folders() const
-{
-    QStringList out{m_box->localStore()};
-    for (int i = 1; i <= 5; ++i)
-        out.append(m_box->path(QStringLiteral("store%1").arg(i)));
-    return out;
+    m_box = nullptr;
+    m_v.reset();
 }
 
 QStringList TestErasureFloat::objectsIn(const QString& folder)
@@ -102,21 +89,10 @@ QStringList TestErasureFloat::chunkCids() const
 
 void TestErasureFloat::floatSharded()
 {
-    for (int i = 1; i <= 5; ++i) {
-        const CliResult added =
-            run({QStringLiteral("provider"), QStringLiteral("add"), QStringLiteral("local"),
-                 QStringLiteral("store%1").arg(i), folders().at(i)});
-        QVERIFY2(added.code == 0, added.describe().constData());
-    }
-    const CliResult set = run({QStringLiteral("config"), QStringLiteral("redundancy"),
-                               QStringLiteral("shards"), QStringLiteral("4+2")});
-    QVERIFY2(set.code == 0, set.describe().constData());
-    const QString file = m_box->path(QStringLiteral("input/m.bin"));
-    QVERIFY(test::writeFile(file, m_bytes));
-    const CliResult floated =
-        run({QStringLiteral("float"), file, QStringLiteral("--name"), QStringLiteral("m"),
-             QStringLiteral("--chunker"), QStringLiteral("fixed"), QStringLiteral("--chunk-size"),
-             QStringLiteral("256K"), QStringLiteral("--json")});
+    m_v->prepare(ChunkSize, m_bytes);
+    if (QTest::currentTestFailed())
+        return;
+    const CliResult floated = run(m_v->floatArgs() << QStringLiteral("--json"));
     QVERIFY2(floated.code == 0, floated.describe().constData());
     QVERIFY2(!floated.err.contains("do not place shards"), floated.describe().constData());
 }

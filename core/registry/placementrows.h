@@ -24,6 +24,9 @@ public:
     // The size of a chunk the vault knows, by CID; none for a CID it does not know.
     std::optional<qint64> chunkSize(const QString& cid);
     QList<Placement> placements(const QString& cid);
+    // The providers where a put of `cid` was begun (beginPlacement) and has not ended: under way
+    // in some process, or left by one that was killed, so the object may be there.
+    QSet<qint64> putsBegun(const QString& cid);
     // All placements of the chunks of one model, by CID.
     QHash<QString, QList<Placement>> placementsOfModel(qint64 modelId);
     // All placements of the chunks of one file, by CID: what restoring that file needs.

@@ -76,6 +76,17 @@ QList<Placement> PlacementRows::placements(const QString& cid)
     return out;
 }
 
+QSet<qint64> PlacementRows::putsBegun(const QString& cid)
+{
+    QSet<qint64> out;
+    Query q(this, QStringLiteral("SELECT provider_id FROM placements WHERE cid = ? AND state = "
+                                 "'pending' AND locator = ''"));
+    if (q.bind(cid).exec())
+        while (q.q().next())
+            out.insert(q.q().value(0).toLongLong());
+    return out;
+}
+
 QHash<QString, QList<Placement>> PlacementRows::placementsOfFile(qint64 fileId)
 {
     QHash<QString, QList<Placement>> out;

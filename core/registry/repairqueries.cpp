@@ -74,6 +74,10 @@ ScrubRows::RepairWork ScrubRows::repairWork(int wanted, const QList<qint64>& mod
                                             qint64 drainProvider)
 {
     RepairWork work;
+    // A drain moves a shard there once (never N copies of it).
+    const QLatin1String isShard("EXISTS (SELECT 1 FROM chunk_shards s WHERE s.shard_cid = c.cid)");
+    const QString drainedShardBytes =
+        QStringLiteral("CASE WHEN ") + isShard + QStringLiteral(" THEN c.size END");
     // A chunk stored as shards is owed the shards it lost (NULL for one stored as copies).
     const QLatin1String lostShardBytes(
         "(SELECT SUM(sc.size) FROM chunk_shards s JOIN chunks sc ON sc.cid = s.shard_cid WHERE "
@@ -82,9 +86,12 @@ ScrubRows::RepairWork ScrubRows::repairWork(int wanted, const QList<qint64>& mod
     Query q(this, QStringLiteral("SELECT COUNT(*), COALESCE(SUM(CASE WHEN used AND good < ? THEN "
                                  "COALESCE(shard_bytes, size * (? - good)) ELSE 0 END), 0) FROM "
                                  "(SELECT c.cid, c.size, ") +
-                      GoodCopies + QStringLiteral(" AS good, ") + AnyFile +
+                      GoodCopies + QStringLiteral(" AS good, ") +
+                      (drainProvider > 0 ? QStringLiteral("(") + AnyFile + QStringLiteral(" OR ") +
+                                               isShard + QLatin1Char(')')
+                                         : QString(AnyFile)) +
                       QStringLiteral(" AS used, ") +
-                      (drainProvider > 0 ? QStringLiteral("NULL") : QString(lostShardBytes)) +
+                      (drainProvider > 0 ? QString(drainedShardBytes) : QString(lostShardBytes)) +
                       QStringLiteral(" AS shard_bytes FROM chunks c WHERE ") +
                       scope(modelIds, drainProvider) + QStringLiteral(")"));
     q.bind(wanted).bind(wanted);

@@ -93,6 +93,27 @@ std::optional<ShardRows::Stored> ShardRows::storedShards(const QString& chunkCid
     return Stored{*scheme, q.q().value(0).toInt(), q.q().value(1).toInt()};
 }
 
+QList<ShardRows::ShardOf> ShardRows::chunksOfShard(const QString& shardCid)
+{
+    Query q(this, QStringLiteral("SELECT s.chunk_cid, c.size, s.k, s.m, s.idx, EXISTS (SELECT 1 "
+                                 "FROM file_chunks u WHERE u.cid = s.chunk_cid) FROM chunk_shards "
+                                 "s JOIN chunks c ON c.cid = s.chunk_cid WHERE s.shard_cid = ? "
+                                 "ORDER BY s.chunk_cid, s.k, s.m, s.idx"));
+    QList<ShardOf> out;
+    if (!q.bind(shardCid).exec())
+        return out;
+    while (q.q().next()) {
+        const QString chunkCid = q.q().value(0).toString();
+        const Scheme scheme{q.q().value(2).toInt(), q.q().value(3).toInt()};
+        if (out.isEmpty() || out.last().chunkCid != chunkCid || out.last().scheme.k != scheme.k ||
+            out.last().scheme.m != scheme.m)
+            out.append(ShardOf{
+                chunkCid, q.q().value(1).toLongLong(), scheme, {}, q.q().value(5).toBool()});
+        out.last().indices.append(q.q().value(4).toInt());
+    }
+    return out;
+}
+
 QString ShardRows::modelRedundancy(qint64 modelId)
 {
     Query q(this, QStringLiteral("SELECT redundancy FROM models WHERE id = ?"));

@@ -54,6 +54,17 @@ public:
         int ownCopies = 0;
     };
     std::optional<Stored> storedShards(const QString& chunkCid);
+    // The chunks a shard is part of (a shard of zeros can be part of several), each with its
+    // size, scheme and the indices the shard has in it, and whether a file uses the chunk.
+    struct ShardOf
+    {
+        QString chunkCid;
+        qint64 chunkSize = 0;
+        Scheme scheme;
+        QList<int> indices;
+        bool used = false;
+    };
+    QList<ShardOf> chunksOfShard(const QString& shardCid);
 
     // The model's scheme as recorded ("copies 2", "shards 4+2"); empty for a model floated
     // before schemes were recorded (copies, as the vault's replication).

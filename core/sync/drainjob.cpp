@@ -94,7 +94,7 @@ void DrainJob::onRepaired()
     m_repairTotal = last.totalBytes;
     m_repairDone = last.bytesDone;
     const RepairJob::Report& r = repair->report();
-    m_report.copiesMade = r.copiesMade;
+    m_report.copiesMade = r.copiesMade + r.shardsRebuilt; // (a shard unreadable there: rebuilt)
     m_report.bytesCopied = r.bytesCopied;
     m_report.problems = r.problems;
     const Error e = repair->error();

@@ -191,16 +191,8 @@ void RepairJob::startTask(const ScrubRows::ChunkToRepair& chunk)
     for (const Placement& p : placements)
         good += p.state == PlacementState::Stored && !m_draining.contains(p.providerId) ? 1 : 0;
     if (m_options.drainProvider > 0 && !chunk.used &&
-        m_vault->registry().shardRows().isShard(chunk.cid)) {
-        // A shard: no copy elsewhere stands in for it (each provider holds another shard of its
-        // chunk), and a drain does not rebuild shards elsewhere yet (docs/erasure.md). Retiring
-        // it would leave its chunk a shard short without a word: it stays, and the drain says so.
-        m_report.stillShort++;
-        problem(tr("shard %1 stays on “%2”: a drain does not move shards yet; the provider "
-                   "can be removed with --force, and repair then rebuilds its shards elsewhere")
-                    .arg(chunk.cid, m_vault->providerName(m_options.drainProvider)));
-        return;
-    }
+        m_vault->registry().shardRows().isShard(chunk.cid))
+        return drainShard(chunk); // repairjob_shards.cpp
     if (m_options.drainProvider > 0 && (!chunk.used || good >= m_wanted)) {
         // Nothing to copy: the drained provider's copy can go (a chunk no file uses needs no
         // copy at all; collect deletes the others).
@@ -290,7 +282,6 @@ void RepairJob::haveBytes(quint64 taskId)
 {
     if (m_tasks.at(taskId)->scheme)
         return rebuildShards(taskId);
-    collectHolders(taskId);
     placeCopies(taskId);
 }
 
@@ -318,13 +309,22 @@ void RepairJob::collectHolders(quint64 taskId)
 
 void RepairJob::placeCopies(quint64 taskId)
 {
+    collectHolders(taskId);
     Task& task = *m_tasks.at(taskId);
     // Where the copies go: providers without a good one, by free room (the most first), like
     // the distributor places a new chunk.
+    const QString cid = task.objectCid();
+    // A provider where a put of another shard of the chunk began and never ended (a run killed
+    // mid-put) may hold that shard: this one goes elsewhere.
+    auto anotherShardBegun = [&task, &cid](qint64 id) {
+        const auto begun = task.shardPutsBegun.constFind(id);
+        return begun != task.shardPutsBegun.constEnd() &&
+               (begun->size() > 1 || !begun->contains(cid));
+    };
     QList<qint64> candidates;
     for (qint64 id : std::as_const(m_targets))
         if (!task.holders.contains(id) && !m_excluded.contains(id) &&
-            !task.shardProviders.contains(id))
+            !task.shardProviders.contains(id) && !anotherShardBegun(id))
             candidates.append(id);
     auto room = [this](qint64 id) {
         const qint64 r = m_room.value(id, -1);
@@ -337,6 +337,11 @@ void RepairJob::placeCopies(quint64 taskId)
     if (task.puttingShard())
         std::stable_partition(candidates.begin(), candidates.end(),
                               [&task](qint64 id) { return task.badCopies.contains(id); });
+    // Before all, where a put of it began and never ended (a repair or a float killed mid-put):
+    // the object may be there, and put there again it leaves no orphan behind.
+    const QSet<qint64> begun = m_vault->registry().placementRows().putsBegun(cid);
+    std::stable_partition(candidates.begin(), candidates.end(),
+                          [&begun](qint64 id) { return begun.contains(id); });
     task.candidates.assign(candidates.cbegin(), candidates.cend());
     putNext(taskId);
 }
@@ -356,7 +361,7 @@ void RepairJob::putNext(quint64 taskId)
         task.lostShards.pop_front();
         return nextShard(taskId);
     }
-    if (int(task.holders.size()) >= m_wanted) {
+    if (!task.puttingShard() && int(task.holders.size()) >= m_wanted) {
         m_report.chunksRepaired++;
         if (m_options.drainProvider > 0)
             retire(cid, m_wanted);
@@ -429,14 +434,22 @@ void RepairJob::putNext(quint64 taskId)
     for (auto e = m_excluded.cbegin(); e != m_excluded.cend(); ++e)
         reasons.append(e.value());
     if (task.puttingShard()) {
-        problem(tr("shard %1 of chunk %2 (%3) was not rebuilt: every other provider holds a "
-                   "shard of the chunk or could not take one%4")
-                    .arg(QString::number(task.lostShards.front().indices.value(0)), task.chunk.cid,
-                         RedundancyScheme::makeShards(task.scheme->k, task.scheme->m).toString(),
-                         reasons.isEmpty()
-                             ? QString()
-                             : QStringLiteral(" (") + reasons.join(QStringLiteral("; ")) +
-                                   QLatin1Char(')')));
+        const QString why =
+            reasons.isEmpty()
+                ? QString()
+                : QStringLiteral(" (") + reasons.join(QStringLiteral("; ")) + QLatin1Char(')');
+        const QString scheme =
+            RedundancyScheme::makeShards(task.scheme->k, task.scheme->m).toString();
+        const QString index = QString::number(task.lostShards.front().indices.value(0));
+        if (task.lostShards.front().cid == task.drainedShard)
+            problem(tr("shard %1 of chunk %2 (%3) stays on “%4”: every other provider holds a "
+                       "shard of the chunk or could not take one%5")
+                        .arg(index, task.chunk.cid, scheme,
+                             m_vault->providerName(m_options.drainProvider), why));
+        else
+            problem(tr("shard %1 of chunk %2 (%3) was not rebuilt: every other provider holds a "
+                       "shard of the chunk or could not take one%4")
+                        .arg(index, task.chunk.cid, scheme, why));
         return endTask(taskId);
     }
     problem(tr("chunk %1 keeps %2 of %3 copies: no other provider could take one%4")
@@ -476,7 +489,7 @@ void RepairJob::onPut(quint64 taskId, qint64 providerId, ProviderJob* job)
         }
         task.holders.insert(providerId);
         task.badCopies.remove(providerId);
-        (task.puttingShard() ? m_report.shardsRebuilt : m_report.copiesMade)++;
+        (task.puttingShard() && !task.movingShard ? m_report.shardsRebuilt : m_report.copiesMade)++;
         m_report.bytesCopied += size;
         m_bytesDone += size;
         if (m_room.value(providerId, -1) >= 0)

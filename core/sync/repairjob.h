@@ -134,10 +134,15 @@ private:
     void onShardsRebuilt(quint64 taskId, const std::vector<ShardCodec::Shard>& shards,
                          const QString& error);
     void nextShard(quint64 taskId);
+    // A drain's shard: read it, then put it where no shard of its chunk is; rebuilt from the
+    // chunk's other shards when it cannot be read.
+    void drainShard(const ScrubRows::ChunkToRepair& shard);
+    void onDrainedShardFetched(quint64 taskId);
     QThreadPool& pool();
     // What the registry says now of the task's chunk: who holds a good copy, who a bad one.
     void collectHolders(quint64 taskId);
-    // Where the copies (or the shard) go, then the first put.
+    // Who holds the object put now (collectHolders), where the copies (or the shard) go, then
+    // the first put.
     void placeCopies(quint64 taskId);
     void putNext(quint64 taskId);
     void onPut(quint64 taskId, qint64 providerId, class ProviderJob* job);

@@ -33,6 +33,7 @@ void RepairJob::rebuildShards(quint64 taskId)
     // bytes. Every provider with a stored shard of it counts as holding one, draining or not: it
     // still holds it.
     task.shardProviders.clear();
+    task.shardPutsBegun.clear();
     task.lostShards.clear();
     QHash<QString, int> good;
     QList<Task::LostShard> distinct;
@@ -44,6 +45,8 @@ void RepairJob::rebuildShards(quint64 taskId)
             continue;
         }
         distinct.append(Task::LostShard{s.cid, {s.index}, {}});
+        for (qint64 id : registry.placementRows().putsBegun(s.cid))
+            task.shardPutsBegun[id].insert(s.cid);
         for (const Placement& p : registry.placementRows().placements(s.cid)) {
             if (p.state != PlacementState::Stored)
                 continue;
@@ -119,10 +122,88 @@ void RepairJob::nextShard(quint64 taskId)
     Task& task = *m_tasks.at(taskId);
     if (!task.puttingShard()) {
         m_report.chunksRepaired++;
+        if (!task.drainedShard.isEmpty())
+            retire(task.drainedShard, int(task.drainedShardIndices.size()));
         return endTask(taskId);
     }
-    collectHolders(taskId);
     placeCopies(taskId);
+}
+
+void RepairJob::drainShard(const ScrubRows::ChunkToRepair& shard)
+{
+    Registry& registry = m_vault->registry();
+    const QList<ShardRows::ShardOf> chunks = registry.shardRows().chunksOfShard(shard.cid);
+    // The chunk it is wanted for: one a file uses (where it has the most indices, for a shard of
+    // zeros part of several chunks). None: nothing needs it elsewhere, and collect deletes it.
+    const ShardRows::ShardOf* wantedFor = nullptr;
+    for (const ShardRows::ShardOf& c : chunks)
+        if (c.used && (!wantedFor || c.indices.size() > wantedFor->indices.size()))
+            wantedFor = &c;
+    if (!wantedFor)
+        return retire(shard.cid, 0);
+    const int copies = int(wantedFor->indices.size());
+    int good = 0;
+    for (const Placement& p : registry.placementRows().placements(shard.cid))
+        good += p.state == PlacementState::Stored && !m_draining.contains(p.providerId) ? 1 : 0;
+    if (good >= copies)
+        return retire(shard.cid, copies); // moved already (a drain killed after the put)
+
+    m_report.chunksShort++;
+    const quint64 id = ++m_nextTaskId;
+    auto task = std::make_unique<Task>();
+    task->chunk = ScrubRows::ChunkToRepair{wantedFor->chunkCid, wantedFor->chunkSize, 0, true};
+    task->scheme = wantedFor->scheme;
+    task->drainedShard = shard.cid;
+    task->drainedShardIndices = wantedFor->indices;
+    // No provider holding another shard of a chunk it is part of takes it: losing that provider
+    // would then cost the chunk two shards.
+    for (const ShardRows::ShardOf& c : chunks)
+        for (const ShardRows::Shard& s :
+             registry.shardRows().shards(c.chunkCid, c.scheme.k, c.scheme.m)) {
+            for (const Placement& p : registry.placementRows().placements(s.cid))
+                if (p.state == PlacementState::Stored)
+                    task->shardProviders.insert(p.providerId);
+            for (qint64 provider : registry.placementRows().putsBegun(s.cid))
+                task->shardPutsBegun[provider].insert(s.cid);
+        }
+    Task& t = *task;
+    m_bytesInFlight += t.chunk.size;
+    m_tasks.emplace(id, std::move(task));
+    FileChunk fc;
+    fc.cid = shard.cid;
+    fc.size = shard.size;
+    // Read as any object is (checked against its CID; a bad copy is marked); it is put as read.
+    t.fetcher = std::make_unique<ChunkFetcher>(
+        m_vault, fc, registry.placementRows().placements(shard.cid), &t.writer);
+    connect(t.fetcher.get(), &ChunkFetcher::finished, this,
+            [this, id] { onDrainedShardFetched(id); });
+    t.fetcher->start();
+}
+
+void RepairJob::onDrainedShardFetched(quint64 taskId)
+{
+    const auto it = m_tasks.find(taskId);
+    if (it == m_tasks.end())
+        return;
+    Task& task = *it->second;
+    const Error fetchError = task.fetcher->error();
+    for (const QString& p : task.fetcher->problems()) {
+        m_report.badCopies++;
+        problem(p);
+    }
+    task.fetcher.release()->deleteLater();
+    if (isAborting())
+        return endTask(taskId);
+    if (fetchError.ok()) {
+        task.movingShard = true;
+        task.lostShards.push_back(
+            Task::LostShard{task.drainedShard, task.drainedShardIndices, task.writer.bytes()});
+        return nextShard(taskId);
+    }
+    // Gone or damaged there too: made again from the chunk's other shards, as repair does
+    // (the drained provider's copies do not count, so it is one of the shards the chunk lost).
+    task.writer.restart();
+    fetch(taskId);
 }
 
 } // namespace mf

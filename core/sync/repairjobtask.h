@@ -40,6 +40,16 @@ struct RepairJob::Task
     std::optional<ShardRows::Scheme> scheme;
     std::deque<LostShard> lostShards;
     QSet<qint64> shardProviders;
+    // Provider -> the chunk's shards whose put there began and never ended (a run killed
+    // mid-put): such a provider may hold them, so it takes no other shard of the chunk.
+    QHash<qint64, QSet<QString>> shardPutsBegun;
+    // A drain moving this shard off the drained provider (repairjob_shards.cpp); the task's chunk
+    // is the chunk it is a shard of. Read as it is and put elsewhere (movingShard), or, when it
+    // cannot be read, made again from the chunk's other shards; then retired there, once it has
+    // a good copy elsewhere for each index it has in the chunk.
+    QString drainedShard;
+    QList<int> drainedShardIndices;
+    bool movingShard = false;
     // The chunk's bytes (checked against its CID).
     const QByteArray& chunkBytes() const
     {

@@ -169,6 +169,7 @@ QSet<qint64> FileDistributor::siblingProviders(const ChunkTask& task) const
         out |= sibling->second->holders;
         out |= sibling->second->inFlight;
         out |= sibling->second->confirming;
+        out |= sibling->second->begunOn;
     }
     return out;
 }
