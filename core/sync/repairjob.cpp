@@ -112,6 +112,8 @@ void RepairJob::begin()
     m_sweep->start();
     Registry& registry = m_vault->registry();
     m_wanted = registry.healthRows().wantedCopies();
+    if (m_options.convertTo && !m_options.convertTo->isShards())
+        m_wanted = m_options.convertTo->copies; // the copies each chunk is converted to
     if (m_options.drainProvider > 0)
         m_draining.insert(m_options.drainProvider);
     for (const ProviderRecord& p : registry.providerRows().providers()) {
@@ -124,7 +126,9 @@ void RepairJob::begin()
         m_room.insert(p.id, p.quotaBytes < 0 ? -1 : qMax<qint64>(0, p.quotaBytes - p.usedBytes));
     }
     const ScrubRows::RepairWork work =
-        registry.scrubRows().repairWork(m_wanted, m_options.modelIds, m_options.drainProvider);
+        m_options.convertTo ? registry.scrubRows().modelsWork(m_options.modelIds)
+                            : registry.scrubRows().repairWork(m_wanted, m_options.modelIds,
+                                                              m_options.drainProvider);
     m_totalBytes = work.bytes;
     fill();
 }
@@ -165,8 +169,12 @@ void RepairJob::fill()
     while (!isAborting() && int(m_tasks.size()) < qMax(1, m_options.parallelChunks) &&
            (m_tasks.empty() || m_bytesInFlight < m_options.maxBytesInFlight)) {
         if (m_batch.empty() && !m_exhausted) {
-            const auto next = registry.scrubRows().chunksToRepair(
-                m_lastCid, BatchSize, m_wanted, m_options.modelIds, m_options.drainProvider);
+            const auto next =
+                m_options.convertTo
+                    ? registry.scrubRows().chunksOfModels(m_lastCid, BatchSize, m_options.modelIds)
+                    : registry.scrubRows().chunksToRepair(m_lastCid, BatchSize, m_wanted,
+                                                          m_options.modelIds,
+                                                          m_options.drainProvider);
             if (next.isEmpty())
                 m_exhausted = true;
             m_batch.assign(next.cbegin(), next.cend());
@@ -184,6 +192,8 @@ void RepairJob::fill()
 
 void RepairJob::startTask(const ScrubRows::ChunkToRepair& chunk)
 {
+    if (m_options.convertTo)
+        return startConvert(chunk); // repairjob_convert.cpp
     if (m_options.drainProvider > 0 && m_options.keepOnDrained.contains(chunk.cid))
         return; // stays where it is: another model still wants it there
     const QList<Placement> placements = m_vault->registry().placementRows().placements(chunk.cid);
@@ -337,6 +347,17 @@ void RepairJob::placeCopies(quint64 taskId)
     if (task.puttingShard())
         std::stable_partition(candidates.begin(), candidates.end(),
                               [&task](qint64 id) { return task.badCopies.contains(id); });
+    // A conversion killed during a put left its announcement (a pending placement): the object
+    // goes there again, where it may be stored already (the put is then "already stored"),
+    // rather than to another provider, which would leave that one unaccounted for.
+    if (task.converting) {
+        QSet<qint64> pending;
+        for (const Placement& p : m_vault->registry().placementRows().placements(task.objectCid()))
+            if (p.state == PlacementState::Pending)
+                pending.insert(p.providerId);
+        std::stable_partition(candidates.begin(), candidates.end(),
+                              [&pending](qint64 id) { return pending.contains(id); });
+    }
     task.candidates.assign(candidates.cbegin(), candidates.cend());
     putNext(taskId);
 }
@@ -360,6 +381,8 @@ void RepairJob::putNext(quint64 taskId)
         m_report.chunksRepaired++;
         if (m_options.drainProvider > 0)
             retire(cid, m_wanted);
+        if (task.converting)
+            convertedChunk(cid); // its copies are all there: the shards can go
         return endTask(taskId);
     }
     Registry& registry = m_vault->registry();
@@ -586,6 +609,8 @@ void RepairJob::finishAll()
         return;
     }
     Registry& registry = m_vault->registry();
+    if (!isAborting() && m_options.convertTo && !finishConvert())
+        return; // finishConvert() finished the job (a registry failure)
     if (!isAborting() && m_options.drainProvider <= 0) {
         // The bad copies of chunks that have their copies again (made by this run, or before)
         // are forgotten and their objects deleted later, so that verify and scrub say what
