@@ -4,7 +4,8 @@
 // healthy, restored bit-exact with any two providers gone) and back to `copies 2`; a scheme the
 // providers cannot hold is refused with nothing changed; a conversion killed (SIGKILL) again and
 // again during its puts ends right when run again, with no object left over; and a chunk another
-// model still uses under the old scheme keeps what that model needs.
+// model still uses under the old scheme keeps what that model needs; shards of the same bytes (a
+// chunk of zeros) are put once per index.
 #include "chunking/cid.h"
 #include "chunking/shardcodec.h"
 #include "clisandbox.h"
@@ -52,6 +53,7 @@ private Q_SLOTS:
     void refusedWhenTheProvidersCannotHoldIt();
     void killedAgainAndAgainItEndsRight();
     void aChunkAnotherModelUsesKeepsItsCopies();
+    void shardsOfTheSameBytesAreEachPut();
 
 private:
     CliResult run(const QStringList& args) const { return m_box->run(args); }
@@ -442,6 +444,37 @@ void TestErasureConvert::aChunkAnotherModelUsesKeepsItsCopies()
     collect();
     checkOneShardPerProvider();
     checkHealthy();
+}
+
+void TestErasureConvert::shardsOfTheSameBytesAreEachPut()
+{
+    // A chunk of zeros has six shards of the same bytes: one object, wanted on six providers.
+    m_providers = K + M;
+    for (int i = 1; i < m_providers; ++i) {
+        const CliResult added =
+            run({QStringLiteral("provider"), QStringLiteral("add"), QStringLiteral("local"),
+                 QStringLiteral("store%1").arg(i), folders().at(i)});
+        QVERIFY2(added.code == 0, added.describe().constData());
+    }
+    m_chunkSize = 64 * 1024;
+    m_bytes = QByteArray(2 * m_chunkSize, '\0');
+    const QString file = m_box->path(QStringLiteral("input/m.bin"));
+    QVERIFY(test::writeFile(file, m_bytes));
+    const CliResult floated =
+        run({QStringLiteral("float"), file, QStringLiteral("--name"), QStringLiteral("m"),
+             QStringLiteral("--chunker"), QStringLiteral("fixed"), QStringLiteral("--chunk-size"),
+             QString::number(m_chunkSize), QStringLiteral("--quiet")});
+    QVERIFY2(floated.code == 0, floated.describe().constData());
+    const QString shard = shardCids(QByteArray(m_chunkSize, '\0')).value(0);
+    const CliResult converted = convert(QStringLiteral("shards 4+2"));
+    QVERIFY2(converted.code == 0, converted.describe().constData());
+    QCOMPARE(converted.json().value(QStringLiteral("shards_put")).toInt(), K + M);
+    QCOMPARE(modelScheme(QStringLiteral("m")), QStringLiteral("shards 4+2"));
+    collect();
+    for (const QString& folder : folders())
+        QCOMPARE(test::chunkObjects(folder), QStringList{test::chunkObjectBelow(folder, shard)});
+    checkHealthy();
+    checkRestoreWithout({0, 3});
 }
 
 QTEST_GUILESS_MAIN(TestErasureConvert)

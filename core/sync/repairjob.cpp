@@ -377,7 +377,8 @@ void RepairJob::putNext(quint64 taskId)
         task.lostShards.pop_front();
         return nextShard(taskId);
     }
-    if (int(task.holders.size()) >= m_wanted) {
+    // (A shard is done above, by its own count: a shard of zeros is wanted once per index.)
+    if (!task.puttingShard() && int(task.holders.size()) >= m_wanted) {
         m_report.chunksRepaired++;
         if (m_options.drainProvider > 0)
             retire(cid, m_wanted);
