@@ -30,6 +30,7 @@ using test::CliResult;
 namespace {
 
 constexpr int Failed = 1;
+constexpr int IntegrityProblem = 4;
 constexpr int K = 4;
 constexpr int M = 2;
 
@@ -54,6 +55,7 @@ private Q_SLOTS:
     void killedAgainAndAgainItEndsRight();
     void aChunkAnotherModelUsesKeepsItsCopies();
     void shardsOfTheSameBytesAreEachPut();
+    void aLostChunkIsSaidAndNothingChanges();
 
 private:
     CliResult run(const QStringList& args) const { return m_box->run(args); }
@@ -475,6 +477,30 @@ void TestErasureConvert::shardsOfTheSameBytesAreEachPut()
         QCOMPARE(test::chunkObjects(folder), QStringList{test::chunkObjectBelow(folder, shard)});
     checkHealthy();
     checkRestoreWithout({0, 3});
+}
+
+void TestErasureConvert::aLostChunkIsSaidAndNothingChanges()
+{
+    floatCopies(K + M, 64 * 1024, 8 * 64 * 1024);
+    // Both copies of one chunk are gone from their providers.
+    const QString lost = cid::ofData(chunks().at(3));
+    int removed = 0;
+    for (const QString& folder : folders())
+        if (const QString path = test::chunkObjectBelow(folder, lost); !path.isEmpty()) {
+            QVERIFY(QFile::remove(path));
+            ++removed;
+        }
+    QCOMPARE(removed, 2);
+    const CliResult converted = convert(QStringLiteral("shards 4+2"));
+    QCOMPARE(converted.code, IntegrityProblem);
+    QCOMPARE(converted.json().value(QStringLiteral("lost")).toInt(), 1);
+    QCOMPARE(converted.json().value(QStringLiteral("ok")).toBool(), false);
+    QVERIFY2(converted.outText().contains(lost), converted.describe().constData());
+    // The other chunks are converted one by one (each whole as shards before its copies go), but
+    // the model's scheme stays until every chunk of it is whole under the new one.
+    QCOMPARE(converted.json().value(QStringLiteral("chunks_converted")).toInt(),
+             int(chunks().size()) - 1);
+    QCOMPARE(modelScheme(QStringLiteral("m")), QStringLiteral("copies 2"));
 }
 
 QTEST_GUILESS_MAIN(TestErasureConvert)

@@ -271,7 +271,11 @@ void RepairJob::onFetched(quint64 taskId)
     collectHolders(taskId);
     if (!fetchError.ok()) {
         // Stored as shards, ShardGather says which: lost (fewer than K good shards) or not read.
-        if (task.scheme && fetchError.kind == Error::Kind::Corrupt && task.holders.isEmpty()) {
+        // A conversion's scheme is where the chunk goes, not how it is stored now.
+        const bool asShards = task.converting
+                                  ? m_vault->registry().shardRows().shardScheme(cid).has_value()
+                                  : task.scheme.has_value();
+        if (asShards && fetchError.kind == Error::Kind::Corrupt && task.holders.isEmpty()) {
             m_report.lost++;
             QStringList models;
             Registry& registry = m_vault->registry();
@@ -281,7 +285,7 @@ void RepairJob::onFetched(quint64 taskId)
             problem(tr("%1. The models using it (%2) cannot be rebuilt until enough of its "
                        "shards are found")
                         .arg(fetchError.message, models.join(QStringLiteral(", "))));
-        } else if (!task.scheme && task.holders.isEmpty() &&
+        } else if (!asShards && task.holders.isEmpty() &&
                    fetchError.kind != Error::Kind::Retryable) {
             m_report.lost++;
             problem(tr("chunk %1 has no good copy left: the models using it cannot be rebuilt "
