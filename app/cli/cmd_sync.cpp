@@ -1,5 +1,6 @@
 // Commands that keep the vault whole: scrub (check the copies, a bit at a time), repair (make
-// the copies that are missing). `verify` stays the one-shot full check of named models.
+// the copies that are missing), convert (a model from one redundancy scheme to another, through
+// the repair's job). `verify` stays the one-shot full check of named models.
 #include "command.h"
 
 #include "sync/repairjob.h"
@@ -172,6 +173,146 @@ private:
     }
 };
 
+// `convert MODEL copies N | shards K+M` (docs/erasure.md): runs RepairJob with convertTo, as
+// `repair` runs it, after the checks that need no provider: the scheme's words, the model, and
+// whether the providers can hold the scheme (RedundancyScheme::refusal(), as `config
+// redundancy` says it).
+class ConvertCommand final : public JobCommand<RepairJob>
+{
+public:
+    using JobCommand::JobCommand;
+    void run(const QStringList& args) override
+    {
+        QCommandLineParser p;
+        p.addPositionalArgument(QStringLiteral("model"), QStringLiteral("The model to convert."));
+        p.addPositionalArgument(QStringLiteral("scheme"),
+                                QStringLiteral("copies N (whole copies on N providers) or shards "
+                                               "K+M (K data and M parity shards, each on a "
+                                               "provider of its own)."),
+                                QStringLiteral("copies N | shards K+M"));
+        if (!parse(p, args, QStringLiteral("convert MODEL copies N | shards K+M"), 2, 3))
+            return;
+        const QStringList words = p.positionalArguments();
+        QString why;
+        const auto scheme = RedundancyScheme::parse(words.mid(1).join(QLatin1Char(' ')), &why);
+        if (!scheme) {
+            console().error(why);
+            return finish(Usage);
+        }
+        Vault* vault = openVault();
+        if (!vault)
+            return; // openVault() said why and finished
+        Registry& registry = vault->registry();
+        const auto model = registry.modelRows().modelByName(words.first());
+        if (!model) {
+            console().error(QStringLiteral("There is no model named “%1”").arg(words.first()));
+            return finish(NotFound);
+        }
+        // A model with no scheme recorded was floated as copies, the vault's replication.
+        const QString recorded = registry.shardRows().modelRedundancy(model->id);
+        const RedundancyScheme from = RedundancyScheme::parse(recorded).value_or(
+            RedundancyScheme::makeCopies(vault->replicationFactor()));
+        if (from.kind == scheme->kind && from != *scheme) {
+            // A chunk has shards under one scheme at most, and copies N → M is the vault's
+            // replication and repair: neither is a conversion this command makes.
+            console().error(
+                from.isShards()
+                    ? QStringLiteral("“%1” is stored as %2: convert it to copies first, then to "
+                                     "%3")
+                          .arg(model->name, from.toString(), scheme->toString())
+                    : QStringLiteral("“%1” is stored as %2: the number of copies follows `config "
+                                     "redundancy copies N` and `repair`")
+                          .arg(model->name, from.toString()));
+            return finish(Usage);
+        }
+        const int providers = vault->providersTakingCopies();
+        QString refused = scheme->refusal(providers);
+        if (refused.isEmpty() && providers < scheme->providersNeeded())
+            refused = QStringLiteral("%1 needs %2 providers that take new copies; the vault has "
+                                     "%3")
+                          .arg(scheme->toString())
+                          .arg(scheme->providersNeeded())
+                          .arg(providers);
+        if (!refused.isEmpty()) {
+            console().error(
+                QStringLiteral("“%1” stays %2: %3").arg(model->name, from.toString(), refused));
+            return finish(Failed);
+        }
+        RepairJob::Options options;
+        options.modelIds = {model->id};
+        options.convertTo = *scheme;
+        auto* job = new RepairJob(vault, options, this);
+        connect(job, &RepairJob::warning, this, [this](const QString& w) { console().warning(w); });
+        connect(job, &RepairJob::finished, this, &ConvertCommand::onFinished);
+        m_name = model->name;
+        runJob(job);
+    }
+
+private:
+    void onFinished()
+    {
+        console().stopProgress();
+        const Error& e = m_job->error();
+        if (e.kind == Error::Kind::Cancelled) {
+            console().error(QStringLiteral("Interrupted. Run it again to go on; what is done is "
+                                           "kept."));
+            return finish(Interrupted);
+        }
+        const RepairJob::Report& r = m_job->report();
+        const QString scheme = m_job->options().convertTo->toString();
+        console().printJson(
+            {{QStringLiteral("ok"), e.ok() && r.complete() && r.schemeChanged},
+             {QStringLiteral("model"), m_name},
+             {QStringLiteral("scheme"), scheme},
+             {QStringLiteral("scheme_changed"), r.schemeChanged},
+             {QStringLiteral("chunks_converted"), r.chunksConverted},
+             {QStringLiteral("copies_made"), r.copiesMade},
+             {QStringLiteral("shards_put"), r.shardsRebuilt},
+             {QStringLiteral("bytes_put"), r.bytesCopied},
+             {QStringLiteral("objects_retired"), r.retired},
+             {QStringLiteral("kept_for_other_models"), r.keptForOthers},
+             {QStringLiteral("bad_copies"), r.badCopies},
+             {QStringLiteral("still_short"), r.stillShort},
+             {QStringLiteral("lost"), r.lost},
+             {QStringLiteral("problems"), QJsonArray::fromStringList(r.problems)},
+             {QStringLiteral("warnings"), QJsonArray::fromStringList(m_job->warnings())},
+             {QStringLiteral("error"), e.ok() ? QString() : e.message}});
+        for (const QString& line : r.problems)
+            console().print(QStringLiteral("PROBLEM  ") + line);
+        if (!e.ok() && e.kind != Error::Kind::Corrupt) {
+            console().error(e.message);
+            return finish(Failed);
+        }
+        console().print(QStringLiteral("%1 chunks whole as %2: %3 copies and %4 shards put (%5), "
+                                       "%6 objects of the old scheme retired (deleted by the "
+                                       "next `collect`)")
+                            .arg(r.chunksConverted)
+                            .arg(scheme)
+                            .arg(r.copiesMade)
+                            .arg(r.shardsRebuilt)
+                            .arg(units::formatBytes(r.bytesCopied))
+                            .arg(r.retired));
+        if (r.keptForOthers > 0)
+            console().print(QStringLiteral("%1 chunks keep their old objects too: another model "
+                                           "uses them under the old scheme")
+                                .arg(r.keptForOthers));
+        if (!e.ok()) {
+            console().error(e.message);
+            return finish(IntegrityProblem);
+        }
+        if (!r.schemeChanged || !r.complete()) {
+            console().error(QStringLiteral("“%1” is not converted yet: run the same command "
+                                           "again once the providers can take the rest")
+                                .arg(m_name));
+            return finish(r.lost > 0 ? IntegrityProblem : UnderReplicated);
+        }
+        console().print(QStringLiteral("OK: “%1” is stored as %2").arg(m_name, scheme));
+        finish(Success);
+    }
+
+    QString m_name;
+};
+
 class ScrubCommand final : public JobCommand<ScrubJob>
 {
 public:
@@ -302,6 +443,11 @@ Command* makeScrubCommand(Context& c)
 Command* makeRepairCommand(Context& c)
 {
     return new RepairCommand(c);
+}
+
+Command* makeConvertCommand(Context& c)
+{
+    return new ConvertCommand(c);
 }
 
 } // namespace mf::cli

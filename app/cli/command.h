@@ -198,6 +198,7 @@ Command* makeInspectCommand(Context&);
 Command* makeCidCommand(Context&);
 Command* makeScanCommand(Context&);
 Command* makeRepairCommand(Context&);
+Command* makeConvertCommand(Context&);
 Command* makeScrubCommand(Context&);
 Command* makeOffloadCommand(Context&);
 Command* makePinCommand(Context&);

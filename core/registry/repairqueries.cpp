@@ -70,6 +70,32 @@ QList<ScrubRows::ChunkToRepair> ScrubRows::chunksToRepair(const QString& afterCi
     return out;
 }
 
+QList<ScrubRows::ChunkToRepair> ScrubRows::chunksOfModels(const QString& afterCid, int limit,
+                                                          const QList<qint64>& modelIds)
+{
+    QList<ChunkToRepair> out;
+    Query q(this, QStringLiteral("SELECT c.cid, c.size, ") + GoodCopies +
+                      QStringLiteral(" FROM chunks c WHERE c.cid > ? AND ") +
+                      usedCondition(modelIds) + QStringLiteral(" ORDER BY c.cid LIMIT ?"));
+    if (q.bind(afterCid).bind(limit).exec())
+        while (q.q().next())
+            out.append({q.q().value(0).toString(), q.q().value(1).toLongLong(),
+                        q.q().value(2).toInt(), true});
+    return out;
+}
+
+ScrubRows::RepairWork ScrubRows::modelsWork(const QList<qint64>& modelIds)
+{
+    RepairWork work;
+    Query q(this, QStringLiteral("SELECT COUNT(*), COALESCE(SUM(c.size), 0) FROM chunks c WHERE ") +
+                      usedCondition(modelIds));
+    if (q.exec() && q.q().next()) {
+        work.chunks = q.q().value(0).toInt();
+        work.bytes = q.q().value(1).toLongLong();
+    }
+    return work;
+}
+
 ScrubRows::RepairWork ScrubRows::repairWork(int wanted, const QList<qint64>& modelIds,
                                             qint64 drainProvider)
 {

@@ -38,6 +38,11 @@ public:
         qint64 bytes = 0;
     };
     RepairWork repairWork(int wanted, const QList<qint64>& modelIds = {}, qint64 drainProvider = 0);
+    // A conversion's work (RepairJob::Options::convertTo): every chunk of the complete files of
+    // `modelIds`, short or not, after `afterCid` in CID order; and their number and bytes.
+    QList<ChunkToRepair> chunksOfModels(const QString& afterCid, int limit,
+                                        const QList<qint64>& modelIds);
+    RepairWork modelsWork(const QList<qint64>& modelIds);
     // Copies known missing or corrupt of chunks (of complete files of these models; empty: all)
     // that have `wanted` good copies again, and of shards of such chunks that have a good copy
     // again (one per index they are): each becomes a deletion (as retirePlacement() does)

@@ -114,15 +114,85 @@ QList<ShardRows::ShardOf> ShardRows::chunksOfShard(const QString& shardCid)
     return out;
 }
 
+ShardRows::RetiredShards ShardRows::retireShards(const QString& chunkCid)
+{
+    RetiredShards out;
+    // The shards of the chunk that no other chunk is made of: their copies go.
+    const QLatin1String own(
+        "SELECT DISTINCT s.shard_cid FROM chunk_shards s WHERE s.chunk_cid = ? AND NOT EXISTS "
+        "(SELECT 1 FROM chunk_shards o WHERE o.shard_cid = s.shard_cid AND o.chunk_cid <> "
+        "s.chunk_cid)");
+    const bool ok = transaction([&] {
+        Query busy(this, QStringLiteral("SELECT COUNT(*) FROM placements WHERE locator = '' AND "
+                                        "cid IN (") +
+                             own + QLatin1Char(')'));
+        if (!busy.bind(chunkCid).exec() || !busy.q().next())
+            return false;
+        if (busy.q().value(0).toInt() > 0) {
+            out.result = RetiredShards::Result::Busy;
+            return true;
+        }
+        busy.q().finish();
+        Query count(this, QStringLiteral("SELECT COUNT(*) FROM placements WHERE cid IN (") + own +
+                              QLatin1Char(')'));
+        if (!count.bind(chunkCid).exec() || !count.q().next())
+            return false;
+        out.objects = count.q().value(0).toInt();
+        count.q().finish();
+        // As a removal does: each object becomes a deletion (its bytes stay counted in the
+        // provider's usage until it is deleted), and its placement is forgotten. The rows in
+        // chunk_shards go last: the shards are then no one's (refs, by trigger).
+        Query record(this, QStringLiteral("INSERT OR IGNORE INTO deletions (provider_id, locator, "
+                                          "cid, size, created_at) SELECT p.provider_id, "
+                                          "p.locator, p.cid, c.size, ? FROM placements p JOIN "
+                                          "chunks c ON c.cid = p.cid WHERE p.cid IN (") +
+                               own + QLatin1Char(')'));
+        Query drop(this, QStringLiteral("DELETE FROM placements WHERE cid IN (") + own +
+                             QLatin1Char(')'));
+        Query unlink(this, QStringLiteral("DELETE FROM chunk_shards WHERE chunk_cid = ?"));
+        if (!record.bind(registrycolumns::nowSecs()).bind(chunkCid).exec() ||
+            !drop.bind(chunkCid).exec() || !unlink.bind(chunkCid).exec())
+            return false;
+        out.result = RetiredShards::Result::Retired;
+        return true;
+    });
+    if (!ok)
+        out.result = RetiredShards::Result::Failed;
+    return out;
+}
+
+int ShardRows::chunksNotWhole(qint64 modelId, int k, int m, int copies)
+{
+    const QString whole =
+        k > 0 ? QStringLiteral("EXISTS (SELECT 1 FROM chunk_shards s WHERE s.chunk_cid = c.cid "
+                               "AND s.k = %1 AND s.m = %2) AND ")
+                        .arg(k)
+                        .arg(m) +
+                    wholeInShards(QStringLiteral("c.cid"))
+              : QStringLiteral("(SELECT COUNT(*) FROM placements p WHERE p.cid = c.cid AND "
+                               "p.state = 'stored' AND p.provider_id NOT IN (SELECT provider_id "
+                               "FROM provider_drains)) >= %1")
+                    .arg(copies);
+    Query q(this, QStringLiteral("SELECT COUNT(*) FROM chunks c WHERE EXISTS (SELECT 1 FROM "
+                                 "file_chunks fc JOIN files f ON f.id = fc.file_id WHERE fc.cid = "
+                                 "c.cid AND f.state = 'complete' AND f.model_id = ?) AND NOT (") +
+                      whole + QLatin1Char(')'));
+    if (!q.bind(modelId).exec() || !q.q().next())
+        return -1;
+    return q.q().value(0).toInt();
+}
+
 QString ShardRows::modelRedundancy(qint64 modelId)
 {
     Query q(this, QStringLiteral("SELECT redundancy FROM models WHERE id = ?"));
     return q.bind(modelId).exec() && q.q().next() ? q.q().value(0).toString() : QString();
 }
 
-bool ShardRows::setModelRedundancy(qint64 modelId, const QString& scheme)
+bool ShardRows::setModelRedundancy(qint64 modelId, const QString& scheme, bool republish)
 {
-    Query q(this, QStringLiteral("UPDATE models SET redundancy = ? WHERE id = ?"));
+    Query q(this, republish ? QStringLiteral("UPDATE models SET redundancy = ?, catalog_dirty = "
+                                             "catalog_dirty + 1 WHERE id = ?")
+                            : QStringLiteral("UPDATE models SET redundancy = ? WHERE id = ?"));
     return q.bind(scheme).bind(modelId).exec();
 }
 

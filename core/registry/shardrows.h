@@ -66,10 +66,28 @@ public:
     };
     QList<ShardOf> chunksOfShard(const QString& shardCid);
 
+    // A conversion to copies is done with a chunk (RepairJob, docs/erasure.md): its shards are
+    // forgotten and their objects queued for deletion (as PlacementRows::retirePlacement()
+    // does), except a shard that is also part of another chunk (shards of zeros), whose copies
+    // that chunk still needs. One transaction. Busy (and nothing changed) while a put of one of
+    // them is under way.
+    struct RetiredShards
+    {
+        enum class Result { Retired, Busy, Failed } result = Result::Failed;
+        int objects = 0; // placements turned into deletions
+    };
+    RetiredShards retireShards(const QString& chunkCid);
+    // Chunks of the model's complete files that are not whole under a scheme: `k` + `m` shards
+    // (k > 0), each index with a copy of its own; or (k == 0) `copies` stored copies on
+    // providers not being drained. -1 on failure.
+    int chunksNotWhole(qint64 modelId, int k, int m, int copies);
+
     // The model's scheme as recorded ("copies 2", "shards 4+2"); empty for a model floated
     // before schemes were recorded (copies, as the vault's replication).
     QString modelRedundancy(qint64 modelId);
-    bool setModelRedundancy(qint64 modelId, const QString& scheme);
+    // `republish`: the model's manifest changes with it (a conversion: the manifest names each
+    // chunk's shards), so the catalog publishes the model again (models.catalog_dirty).
+    bool setModelRedundancy(qint64 modelId, const QString& scheme, bool republish = false);
 
     // SQL conditions on the chunk whose CID is the expression `cid`, for the queries of other
     // concerns that judge chunks by their stored placements: the chunk is stored as shards and

@@ -112,6 +112,8 @@ void RepairJob::begin()
     m_sweep->start();
     Registry& registry = m_vault->registry();
     m_wanted = registry.healthRows().wantedCopies();
+    if (m_options.convertTo && !m_options.convertTo->isShards())
+        m_wanted = m_options.convertTo->copies; // the copies each chunk is converted to
     if (m_options.drainProvider > 0)
         m_draining.insert(m_options.drainProvider);
     for (const ProviderRecord& p : registry.providerRows().providers()) {
@@ -124,7 +126,9 @@ void RepairJob::begin()
         m_room.insert(p.id, p.quotaBytes < 0 ? -1 : qMax<qint64>(0, p.quotaBytes - p.usedBytes));
     }
     const ScrubRows::RepairWork work =
-        registry.scrubRows().repairWork(m_wanted, m_options.modelIds, m_options.drainProvider);
+        m_options.convertTo ? registry.scrubRows().modelsWork(m_options.modelIds)
+                            : registry.scrubRows().repairWork(m_wanted, m_options.modelIds,
+                                                              m_options.drainProvider);
     m_totalBytes = work.bytes;
     fill();
 }
@@ -165,8 +169,12 @@ void RepairJob::fill()
     while (!isAborting() && int(m_tasks.size()) < qMax(1, m_options.parallelChunks) &&
            (m_tasks.empty() || m_bytesInFlight < m_options.maxBytesInFlight)) {
         if (m_batch.empty() && !m_exhausted) {
-            const auto next = registry.scrubRows().chunksToRepair(
-                m_lastCid, BatchSize, m_wanted, m_options.modelIds, m_options.drainProvider);
+            const auto next =
+                m_options.convertTo
+                    ? registry.scrubRows().chunksOfModels(m_lastCid, BatchSize, m_options.modelIds)
+                    : registry.scrubRows().chunksToRepair(m_lastCid, BatchSize, m_wanted,
+                                                          m_options.modelIds,
+                                                          m_options.drainProvider);
             if (next.isEmpty())
                 m_exhausted = true;
             m_batch.assign(next.cbegin(), next.cend());
@@ -184,6 +192,8 @@ void RepairJob::fill()
 
 void RepairJob::startTask(const ScrubRows::ChunkToRepair& chunk)
 {
+    if (m_options.convertTo)
+        return startConvert(chunk); // repairjob_convert.cpp
     if (m_options.drainProvider > 0 && m_options.keepOnDrained.contains(chunk.cid))
         return; // stays where it is: another model still wants it there
     const QList<Placement> placements = m_vault->registry().placementRows().placements(chunk.cid);
@@ -253,7 +263,11 @@ void RepairJob::onFetched(quint64 taskId)
     collectHolders(taskId);
     if (!fetchError.ok()) {
         // Stored as shards, ShardGather says which: lost (fewer than K good shards) or not read.
-        if (task.scheme && fetchError.kind == Error::Kind::Corrupt && task.holders.isEmpty()) {
+        // A conversion's scheme is where the chunk goes, not how it is stored now.
+        const bool asShards = task.converting
+                                  ? m_vault->registry().shardRows().shardScheme(cid).has_value()
+                                  : task.scheme.has_value();
+        if (asShards && fetchError.kind == Error::Kind::Corrupt && task.holders.isEmpty()) {
             m_report.lost++;
             QStringList models;
             Registry& registry = m_vault->registry();
@@ -263,7 +277,7 @@ void RepairJob::onFetched(quint64 taskId)
             problem(tr("%1. The models using it (%2) cannot be rebuilt until enough of its "
                        "shards are found")
                         .arg(fetchError.message, models.join(QStringLiteral(", "))));
-        } else if (!task.scheme && task.holders.isEmpty() &&
+        } else if (!asShards && task.holders.isEmpty() &&
                    fetchError.kind != Error::Kind::Retryable) {
             m_report.lost++;
             problem(tr("chunk %1 has no good copy left: the models using it cannot be rebuilt "
@@ -361,10 +375,13 @@ void RepairJob::putNext(quint64 taskId)
         task.lostShards.pop_front();
         return nextShard(taskId);
     }
+    // (A shard is done above, by its own count: a shard of zeros is wanted once per index.)
     if (!task.puttingShard() && int(task.holders.size()) >= m_wanted) {
         m_report.chunksRepaired++;
         if (m_options.drainProvider > 0)
             retire(cid, m_wanted);
+        if (task.converting)
+            convertedChunk(cid); // its copies are all there: the shards can go
         return endTask(taskId);
     }
     Registry& registry = m_vault->registry();
@@ -599,6 +616,8 @@ void RepairJob::finishAll()
         return;
     }
     Registry& registry = m_vault->registry();
+    if (!isAborting() && m_options.convertTo && !finishConvert())
+        return; // finishConvert() finished the job (a registry failure)
     if (!isAborting() && m_options.drainProvider <= 0) {
         // The bad copies of chunks that have their copies again (made by this run, or before)
         // are forgotten and their objects deleted later, so that verify and scrub say what

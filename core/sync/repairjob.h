@@ -1,5 +1,6 @@
 #pragma once
 
+#include "chunking/redundancyscheme.h"
 #include "chunking/shardcodec.h"
 #include "localsources.h"
 #include "providers/retrypolicy.h"
@@ -14,6 +15,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 class QThreadPool;
@@ -63,6 +65,12 @@ public:
         // chunk with no copy left anywhere is made again (localsources.h). Nothing matching
         // is an error that says so.
         QStringList fromPaths;
+        // Converts the models named (modelIds, one in practice) to this scheme instead of
+        // repairing (repairjob_convert.cpp, docs/erasure.md): every chunk of theirs is made whole
+        // under it (its shards encoded and put, or its copies put), then what the old scheme
+        // stored is retired, and the model's scheme changes once every chunk is whole. Nothing
+        // but the registry's rows says how far it got: run again, it goes on.
+        std::optional<RedundancyScheme> convertTo;
         int parallelChunks = 4;
         qint64 maxBytesInFlight = qint64(64) * 1024 * 1024; // chunks held in memory at once
     };
@@ -93,6 +101,12 @@ public:
         int filesMatched = 0;
         int filesWanted = 0;
         int chunksFromFiles = 0;
+        // convertTo: chunks whole under the new scheme with the old one's objects retired (or
+        // kept, below), and chunks whose old objects stay because another model uses the chunk
+        // under the old scheme. Shards put count in shardsRebuilt, retired objects in retired.
+        int chunksConverted = 0;
+        int keptForOthers = 0;
+        bool schemeChanged = false; // models.redundancy now says the new scheme
         QStringList problems;
         bool complete() const { return lost == 0 && stillShort == 0 && copiesUnchecked == 0; }
     };
@@ -138,6 +152,17 @@ private:
     // chunk's other shards when it cannot be read.
     void drainShard(const ScrubRows::ChunkToRepair& shard);
     void onDrainedShardFetched(quint64 taskId);
+    // The shards of the task's chunk (recorded, all K+M) it has no good copy of, in
+    // task.lostShards; the providers holding one of them in task.shardProviders.
+    void findLostShards(Task& task, const QList<ShardRows::Shard>& recorded);
+    // repairjob_convert.cpp: a chunk of a model converted to options().convertTo; when whole
+    // under it, the old scheme's objects retired (unless another model needs them); at the end,
+    // the model's scheme changed if every chunk is whole.
+    void startConvert(const ScrubRows::ChunkToRepair& chunk);
+    void recordConvertedShards(quint64 taskId, const std::vector<ShardCodec::Shard>& shards);
+    void convertedChunk(const QString& cid);
+    bool oldSchemeNeededElsewhere(const QString& cid);
+    bool finishConvert();
     QThreadPool& pool();
     // What the registry says now of the task's chunk: who holds a good copy, who a bad one.
     void collectHolders(quint64 taskId);

@@ -21,7 +21,9 @@ void RepairJob::rebuildShards(quint64 taskId)
     const int k = task.scheme->k;
     const int m = task.scheme->m;
     const QList<ShardRows::Shard> recorded = registry.shardRows().shards(task.chunk.cid, k, m);
-    if (recorded.size() != k + m) {
+    // A chunk converted to shards has none recorded at first: they are once encoded.
+    task.recordShards = task.converting && recorded.isEmpty();
+    if (recorded.size() != k + m && !task.recordShards) {
         m_report.stillShort++;
         problem(tr("chunk %1: %2 of its %3 shards are recorded; it is not rebuilt")
                     .arg(task.chunk.cid)
@@ -29,6 +31,40 @@ void RepairJob::rebuildShards(quint64 taskId)
                     .arg(k + m));
         return endTask(taskId);
     }
+    if (!task.recordShards) {
+        findLostShards(task, recorded);
+        if (task.lostShards.empty()) {
+            m_report.chunksRepaired++; // whole again meanwhile (a float put its shards back)
+            if (task.converting)
+                convertedChunk(task.chunk.cid);
+            return endTask(taskId);
+        }
+    }
+    // Encoding the chunk again gives every shard: the chunk is decoded and checked against its
+    // own CID already (ShardCodec::rebuild() would decode it a second time).
+    pool().start([this, taskId, bytes = task.chunkBytes(), k, m, cancelled = m_poolCancelled] {
+        std::vector<ShardCodec::Shard> shards;
+        QString error;
+        if (!cancelled->load()) {
+            ShardCodec::Error e;
+            if (const auto codec = ShardCodec::make(k, m, &e))
+                shards = codec->encode(bytes, &e);
+            if (shards.empty())
+                error = e.message;
+        }
+        // Queued to our thread; the destructor waits for this task, so `this` is whole here.
+        QMetaObject::invokeMethod(
+            this,
+            [this, taskId, shards = std::move(shards), error] {
+                onShardsRebuilt(taskId, shards, error);
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+void RepairJob::findLostShards(Task& task, const QList<ShardRows::Shard>& recorded)
+{
+    Registry& registry = m_vault->registry();
     // Which shards it lost: those with fewer good copies than the chunk has indices with their
     // bytes. Every provider with a stored shard of it counts as holding one, draining or not: it
     // still holds it.
@@ -58,30 +94,6 @@ void RepairJob::rebuildShards(quint64 taskId)
     for (const Task::LostShard& l : std::as_const(distinct))
         if (good.value(l.cid) < l.indices.size())
             task.lostShards.push_back(l);
-    if (task.lostShards.empty()) {
-        m_report.chunksRepaired++; // whole again meanwhile (a float put its shards back)
-        return endTask(taskId);
-    }
-    // Encoding the chunk again gives every shard: the chunk is decoded and checked against its
-    // own CID already (ShardCodec::rebuild() would decode it a second time).
-    pool().start([this, taskId, bytes = task.chunkBytes(), k, m, cancelled = m_poolCancelled] {
-        std::vector<ShardCodec::Shard> shards;
-        QString error;
-        if (!cancelled->load()) {
-            ShardCodec::Error e;
-            if (const auto codec = ShardCodec::make(k, m, &e))
-                shards = codec->encode(bytes, &e);
-            if (shards.empty())
-                error = e.message;
-        }
-        // Queued to our thread; the destructor waits for this task, so `this` is whole here.
-        QMetaObject::invokeMethod(
-            this,
-            [this, taskId, shards = std::move(shards), error] {
-                onShardsRebuilt(taskId, shards, error);
-            },
-            Qt::QueuedConnection);
-    });
 }
 
 void RepairJob::onShardsRebuilt(quint64 taskId, const std::vector<ShardCodec::Shard>& shards,
@@ -99,6 +111,8 @@ void RepairJob::onShardsRebuilt(quint64 taskId, const std::vector<ShardCodec::Sh
                     .arg(task.chunk.cid, error.isEmpty() ? tr("cancelled") : error));
         return endTask(taskId);
     }
+    if (task.recordShards)
+        return recordConvertedShards(taskId, shards); // repairjob_convert.cpp
     // The CIDs the registry records came from a float here or from a catalog: a shard made
     // again that is not what they say is put nowhere, and the chunk stays as it is.
     for (Task::LostShard& lost : task.lostShards) {
@@ -124,6 +138,8 @@ void RepairJob::nextShard(quint64 taskId)
         m_report.chunksRepaired++;
         if (!task.drainedShard.isEmpty())
             retire(task.drainedShard, int(task.drainedShardIndices.size()));
+        if (task.converting)
+            convertedChunk(task.chunk.cid); // all its shards are stored: its copies can go
         return endTask(taskId);
     }
     placeCopies(taskId);

@@ -74,6 +74,11 @@ struct RepairJob::Task
     ProviderJob* put = nullptr;
     qint64 putProvider = 0;
     bool waiting = false; // for a deletion to end
+    // Part of a conversion (Options::convertTo): once whole under the new scheme, the old
+    // scheme's objects are retired. recordShards: its shards under the new scheme are recorded
+    // once encoded (none were yet).
+    bool converting = false;
+    bool recordShards = false;
     // Set by a put's device when the bytes it sent would not hash to the CID.
     std::shared_ptr<std::atomic_bool> mismatched = std::make_shared<std::atomic_bool>(false);
 };

@@ -1,0 +1,507 @@
+// Converting a model between redundancy schemes in place (docs/erasure.md, issue 41), through
+// `modelfloat-cli convert` on six local-folder providers: a model floated at `copies 2` becomes
+// `shards 4+2` (one shard of every chunk on each provider, no copy left once `collect` has run,
+// healthy, restored bit-exact with any two providers gone) and back to `copies 2`; a scheme the
+// providers cannot hold is refused with nothing changed; a conversion killed (SIGKILL) again and
+// again during its puts ends right when run again, with no object left over; and a chunk another
+// model still uses under the old scheme keeps what that model needs; shards of the same bytes (a
+// chunk of zeros) are put once per index.
+#include "chunking/cid.h"
+#include "chunking/shardcodec.h"
+#include "clisandbox.h"
+#include "storedchunks.h"
+#include "testsupport.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QJsonArray>
+#include <QProcess>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QtTest>
+
+#include <memory>
+
+#include <csignal>
+
+using namespace mf;
+using test::CliResult;
+
+namespace {
+
+constexpr int Failed = 1;
+constexpr int IntegrityProblem = 4;
+constexpr int K = 4;
+constexpr int M = 2;
+
+QByteArray fileBytes(const QString& path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+} // namespace
+
+class TestErasureConvert : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init();
+    void cleanup();
+
+    void copiesToShardsAndBack();
+    void refusedWhenTheProvidersCannotHoldIt();
+    void killedAgainAndAgainItEndsRight();
+    void aChunkAnotherModelUsesKeepsItsCopies();
+    void shardsOfTheSameBytesAreEachPut();
+    void aLostChunkIsSaidAndNothingChanges();
+
+private:
+    CliResult run(const QStringList& args) const { return m_box->run(args); }
+    // The vault's own local provider and `providers` − 1 more; the model floated as "m" at the
+    // vault's default scheme (copies 2) in fixed chunks of `chunkSize`.
+    void floatCopies(int providers, qint64 chunkSize, qint64 modelSize);
+    QStringList folders() const;
+    QList<QByteArray> chunks() const;
+    static QStringList shardCids(const QByteArray& chunk);
+    // Every object on the providers, by folder.
+    QHash<QString, QStringList> objects() const;
+    // Each provider holds exactly one shard of every chunk, each object's bytes match its name,
+    // and nothing else is stored.
+    void checkOneShardPerProvider() const;
+    // Each chunk is stored whole on exactly `copies` providers, and nothing else is stored.
+    void checkCopies(int copies) const;
+    void checkHealthy() const;
+    // Restores "m" with the providers `away` renamed away, and compares it with the bytes floated.
+    void checkRestoreWithout(const QList<int>& away) const;
+    QString modelScheme(const QString& model) const;
+    CliResult convert(const QString& scheme, const QString& model = QStringLiteral("m")) const;
+    void collect() const;
+
+    std::unique_ptr<test::CliSandbox> m_box;
+    QByteArray m_bytes;
+    qint64 m_chunkSize = 0;
+    int m_providers = K + M;
+};
+
+void TestErasureConvert::init()
+{
+    m_box = std::make_unique<test::CliSandbox>();
+    QVERIFY(m_box->ok());
+}
+
+void TestErasureConvert::cleanup()
+{
+    m_box.reset();
+}
+
+QStringList TestErasureConvert::folders() const
+{
+    QStringList out{m_box->localStore()};
+    for (int i = 1; i < m_providers; ++i)
+        out.append(m_box->path(QStringLiteral("store%1").arg(i)));
+    return out;
+}
+
+QList<QByteArray> TestErasureConvert::chunks() const
+{
+    QList<QByteArray> out;
+    for (qint64 at = 0; at < m_bytes.size(); at += m_chunkSize)
+        out.append(m_bytes.mid(at, m_chunkSize));
+    return out;
+}
+
+QStringList TestErasureConvert::shardCids(const QByteArray& chunk)
+{
+    ShardCodec::Error error;
+    const auto codec = ShardCodec::make(K, M, &error);
+    QStringList out;
+    if (!codec)
+        return out;
+    for (const ShardCodec::Shard& s : codec->encode(chunk, &error))
+        out.append(s.cid);
+    return out;
+}
+
+QHash<QString, QStringList> TestErasureConvert::objects() const
+{
+    QHash<QString, QStringList> out;
+    for (const QString& folder : folders())
+        out.insert(folder, test::chunkObjects(folder));
+    return out;
+}
+
+void TestErasureConvert::floatCopies(int providers, qint64 chunkSize, qint64 modelSize)
+{
+    m_providers = providers;
+    m_chunkSize = chunkSize;
+    m_bytes = test::pseudoRandomBytes(modelSize, 42);
+    for (int i = 1; i < providers; ++i) {
+        const CliResult added =
+            run({QStringLiteral("provider"), QStringLiteral("add"), QStringLiteral("local"),
+                 QStringLiteral("store%1").arg(i), folders().at(i)});
+        QVERIFY2(added.code == 0, added.describe().constData());
+    }
+    const QString file = m_box->path(QStringLiteral("input/m.bin"));
+    QVERIFY(test::writeFile(file, m_bytes));
+    const CliResult floated =
+        run({QStringLiteral("float"), file, QStringLiteral("--name"), QStringLiteral("m"),
+             QStringLiteral("--chunker"), QStringLiteral("fixed"), QStringLiteral("--chunk-size"),
+             QString::number(chunkSize), QStringLiteral("--quiet")});
+    QVERIFY2(floated.code == 0, floated.describe().constData());
+    checkCopies(2);
+}
+
+void TestErasureConvert::checkOneShardPerProvider() const
+{
+    QHash<QString, int> chunkOf; // shard CID -> chunk index
+    const QList<QByteArray> all = chunks();
+    for (int c = 0; c < all.size(); ++c)
+        for (const QString& s : shardCids(all.at(c)))
+            chunkOf.insert(s, c);
+    QCOMPARE(chunkOf.size(), all.size() * (K + M));
+    QSet<QString> seen;
+    int shardsSeen = 0;
+    for (const QString& folder : folders()) {
+        QSet<int> chunksHere;
+        for (const QString& path : test::chunkObjects(folder)) {
+            const QString name = QFileInfo(path).fileName();
+            QVERIFY2(chunkOf.contains(name), qPrintable(path + QStringLiteral(": not a shard")));
+            QVERIFY2(cid::ofData(fileBytes(path)) == name,
+                     qPrintable(path + QStringLiteral(": bytes do not match the name")));
+            QVERIFY2(
+                !chunksHere.contains(chunkOf.value(name)),
+                qPrintable(folder +
+                           QStringLiteral(": two shards of chunk %1").arg(chunkOf.value(name))));
+            chunksHere.insert(chunkOf.value(name));
+            seen.insert(name);
+            ++shardsSeen;
+        }
+        QVERIFY2(chunksHere.size() == all.size(),
+                 qPrintable(folder + QStringLiteral(": shards of %1 of the %2 chunks")
+                                         .arg(chunksHere.size())
+                                         .arg(all.size())));
+    }
+    QCOMPARE(seen.size(), chunkOf.size());
+    QCOMPARE(shardsSeen, chunkOf.size());
+}
+
+void TestErasureConvert::checkCopies(int copies) const
+{
+    QHash<QString, int> held; // chunk CID -> providers holding it
+    for (const QByteArray& c : chunks())
+        held.insert(cid::ofData(c), 0);
+    for (const QString& folder : folders())
+        for (const QString& path : test::chunkObjects(folder)) {
+            const QString name = QFileInfo(path).fileName();
+            QVERIFY2(held.contains(name), qPrintable(path + QStringLiteral(": not a chunk")));
+            QVERIFY2(cid::ofData(fileBytes(path)) == name,
+                     qPrintable(path + QStringLiteral(": bytes do not match the name")));
+            held[name]++;
+        }
+    for (auto it = held.cbegin(); it != held.cend(); ++it)
+        QVERIFY2(it.value() == copies, qPrintable(QStringLiteral("chunk %1 has %2 copies, not %3")
+                                                      .arg(it.key())
+                                                      .arg(it.value())
+                                                      .arg(copies)));
+}
+
+void TestErasureConvert::checkHealthy() const
+{
+    const CliResult info =
+        run({QStringLiteral("info"), QStringLiteral("m"), QStringLiteral("--json")});
+    QVERIFY2(info.code == 0, info.describe().constData());
+    QCOMPARE(info.json().value(QStringLiteral("health")).toString(), QStringLiteral("healthy"));
+    const CliResult verify =
+        run({QStringLiteral("verify"), QStringLiteral("m"), QStringLiteral("--json")});
+    QVERIFY2(verify.code == 0, verify.describe().constData());
+}
+
+void TestErasureConvert::checkRestoreWithout(const QList<int>& away) const
+{
+    for (int i : away)
+        QVERIFY(QDir().rename(folders().at(i), folders().at(i) + QStringLiteral(".away")));
+    const QString out =
+        m_box->path(QStringLiteral("out/restored-%1").arg(QDateTime::currentMSecsSinceEpoch()));
+    const CliResult restored = run({QStringLiteral("restore"), QStringLiteral("m"),
+                                    QStringLiteral("--to"), out, QStringLiteral("--quiet")});
+    for (int i : away)
+        QVERIFY(QDir().rename(folders().at(i) + QStringLiteral(".away"), folders().at(i)));
+    QVERIFY2(restored.code == 0, restored.describe().constData());
+    QVERIFY(fileBytes(out + QStringLiteral("/m.bin")) == m_bytes);
+}
+
+QString TestErasureConvert::modelScheme(const QString& model) const
+{
+    QString scheme;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("r"));
+        db.setDatabaseName(m_box->vault() + QStringLiteral("/registry.sqlite"));
+        if (db.open()) {
+            QSqlQuery q(db);
+            if (q.exec(
+                    QStringLiteral("SELECT redundancy FROM models WHERE name = '%1'").arg(model)) &&
+                q.next())
+                scheme = q.value(0).toString();
+        }
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("r"));
+    return scheme;
+}
+
+CliResult TestErasureConvert::convert(const QString& scheme, const QString& model) const
+{
+    QStringList args{QStringLiteral("convert"), model};
+    args += scheme.split(QLatin1Char(' '));
+    args.append(QStringLiteral("--json"));
+    return run(args);
+}
+
+void TestErasureConvert::collect() const
+{
+    const CliResult collected = run({QStringLiteral("collect")});
+    QVERIFY2(collected.code == 0, collected.describe().constData());
+}
+
+void TestErasureConvert::copiesToShardsAndBack()
+{
+    floatCopies(K + M, 64 * 1024, 20 * 64 * 1024 + 777); // 21 chunks, the last one short
+    const int n = int(chunks().size());
+    QCOMPARE(modelScheme(QStringLiteral("m")), QStringLiteral("copies 2"));
+
+    const CliResult toShards = convert(QStringLiteral("shards 4+2"));
+    QVERIFY2(toShards.code == 0, toShards.describe().constData());
+    const QJsonObject j = toShards.json();
+    QCOMPARE(j.value(QStringLiteral("ok")).toBool(), true);
+    QCOMPARE(j.value(QStringLiteral("chunks_converted")).toInt(), n);
+    QCOMPARE(j.value(QStringLiteral("shards_put")).toInt(), n * (K + M));
+    QCOMPARE(j.value(QStringLiteral("copies_made")).toInt(), 0);
+    QCOMPARE(j.value(QStringLiteral("objects_retired")).toInt(), 2 * n);
+    QCOMPARE(j.value(QStringLiteral("problems")).toArray().size(), 0);
+    QCOMPARE(modelScheme(QStringLiteral("m")), QStringLiteral("shards 4+2"));
+    // The copies are deletions until `collect` carries them out: readers of them are not cut off.
+    int copiesLeft = 0;
+    for (const QByteArray& c : chunks())
+        for (const QStringList& here : objects())
+            for (const QString& path : here)
+                copiesLeft += QFileInfo(path).fileName() == cid::ofData(c) ? 1 : 0;
+    QCOMPARE(copiesLeft, 2 * n);
+    collect();
+    checkOneShardPerProvider();
+    checkHealthy();
+    checkRestoreWithout({1, 4});
+    checkRestoreWithout({0, 5});
+
+    // Run again, it has nothing left to do.
+    const CliResult again = convert(QStringLiteral("shards 4+2"));
+    QVERIFY2(again.code == 0, again.describe().constData());
+    QCOMPARE(again.json().value(QStringLiteral("shards_put")).toInt(), 0);
+    QCOMPARE(again.json().value(QStringLiteral("objects_retired")).toInt(), 0);
+
+    // And back: two copies of every chunk, the shards gone after collect.
+    const CliResult toCopies = convert(QStringLiteral("copies 2"));
+    QVERIFY2(toCopies.code == 0, toCopies.describe().constData());
+    QCOMPARE(toCopies.json().value(QStringLiteral("chunks_converted")).toInt(), n);
+    QCOMPARE(toCopies.json().value(QStringLiteral("copies_made")).toInt(), 2 * n);
+    QCOMPARE(toCopies.json().value(QStringLiteral("shards_put")).toInt(), 0);
+    QCOMPARE(toCopies.json().value(QStringLiteral("objects_retired")).toInt(), n * (K + M));
+    QCOMPARE(modelScheme(QStringLiteral("m")), QStringLiteral("copies 2"));
+    collect();
+    checkCopies(2);
+    checkHealthy();
+    checkRestoreWithout({2});
+}
+
+void TestErasureConvert::refusedWhenTheProvidersCannotHoldIt()
+{
+    floatCopies(K + M - 1, 64 * 1024, 8 * 64 * 1024);
+    const QHash<QString, QStringList> before = objects();
+    const CliResult refused = convert(QStringLiteral("shards 4+2"));
+    QCOMPARE(refused.code, Failed);
+    QVERIFY2(refused.errText().contains(u"shards 4+2 needs 6 providers") &&
+                 refused.errText().contains(u"has 5"),
+             refused.describe().constData());
+    QCOMPARE(objects(), before);
+    QCOMPARE(modelScheme(QStringLiteral("m")), QStringLiteral("copies 2"));
+    // Nothing to collect either: no shard was recorded, no copy retired.
+    collect();
+    QCOMPARE(objects(), before);
+    checkHealthy();
+}
+
+void TestErasureConvert::killedAgainAndAgainItEndsRight()
+{
+    floatCopies(K + M, 64 * 1024, 40 * 64 * 1024 + 100); // 41 chunks: 246 shards
+    if (QTest::currentTestFailed())
+        return;
+    auto stored = [this] {
+        int count = 0;
+        for (const QString& folder : folders())
+            count += int(test::chunkObjects(folder).size());
+        return count;
+    };
+    // Slowed down (the upload limit every transfer of the command shares), so that the kills
+    // fall among the shards' puts: after a few puts, after many, and after most.
+    int killed = 0;
+    for (int more : {10, 60, 150}) {
+        const int start = stored();
+        QProcess p;
+        p.setProcessEnvironment(m_box->environment());
+        p.setWorkingDirectory(m_box->root());
+        p.start(test::CliSandbox::cli(),
+                {QStringLiteral("convert"), QStringLiteral("m"), QStringLiteral("shards"),
+                 QStringLiteral("4+2"), QStringLiteral("--limit-upload"), QStringLiteral("400K"),
+                 QStringLiteral("--quiet")});
+        QVERIFY(p.waitForStarted());
+        QElapsedTimer clock;
+        clock.start();
+        while (p.state() == QProcess::Running && stored() < start + more &&
+               clock.elapsed() < 120000)
+            p.waitForFinished(5);
+        if (p.state() == QProcess::Running) {
+            ::kill(pid_t(p.processId()), SIGKILL);
+            ++killed;
+        }
+        QVERIFY(p.waitForFinished(10000));
+        QCOMPARE(modelScheme(QStringLiteral("m")), QStringLiteral("copies 2"));
+    }
+    QVERIFY2(killed >= 2, "the conversion ended before it could be killed");
+    // The model reads all along: its copies are not retired before its shards are all stored.
+    checkRestoreWithout({});
+
+    const CliResult ended = convert(QStringLiteral("shards 4+2"));
+    QVERIFY2(ended.code == 0, ended.describe().constData());
+    QCOMPARE(modelScheme(QStringLiteral("m")), QStringLiteral("shards 4+2"));
+    collect();
+    checkOneShardPerProvider(); // every shard once, and no copy and no stray object left
+    checkHealthy();
+    checkRestoreWithout({2, 3});
+
+    // Back to copies, killed once on the way.
+    {
+        const int start = stored();
+        QProcess p;
+        p.setProcessEnvironment(m_box->environment());
+        p.setWorkingDirectory(m_box->root());
+        p.start(test::CliSandbox::cli(),
+                {QStringLiteral("convert"), QStringLiteral("m"), QStringLiteral("copies"),
+                 QStringLiteral("2"), QStringLiteral("--limit-upload"), QStringLiteral("400K"),
+                 QStringLiteral("--quiet")});
+        QVERIFY(p.waitForStarted());
+        QElapsedTimer clock;
+        clock.start();
+        while (p.state() == QProcess::Running && stored() < start + 30 && clock.elapsed() < 120000)
+            p.waitForFinished(5);
+        if (p.state() == QProcess::Running)
+            ::kill(pid_t(p.processId()), SIGKILL);
+        QVERIFY(p.waitForFinished(10000));
+    }
+    const CliResult back = convert(QStringLiteral("copies 2"));
+    QVERIFY2(back.code == 0, back.describe().constData());
+    QCOMPARE(modelScheme(QStringLiteral("m")), QStringLiteral("copies 2"));
+    collect();
+    checkCopies(2);
+    checkHealthy();
+    checkRestoreWithout({0});
+}
+
+void TestErasureConvert::aChunkAnotherModelUsesKeepsItsCopies()
+{
+    floatCopies(K + M, 64 * 1024, 10 * 64 * 1024);
+    const int n = int(chunks().size());
+    // "m2" is the same bytes: every chunk of "m" is one of "m2" too, which stays at copies 2.
+    const CliResult floated =
+        run({QStringLiteral("float"), m_box->path(QStringLiteral("input/m.bin")),
+             QStringLiteral("--name"), QStringLiteral("m2"), QStringLiteral("--chunker"),
+             QStringLiteral("fixed"), QStringLiteral("--chunk-size"), QString::number(m_chunkSize),
+             QStringLiteral("--quiet")});
+    QVERIFY2(floated.code == 0, floated.describe().constData());
+
+    const CliResult toShards = convert(QStringLiteral("shards 4+2"));
+    QVERIFY2(toShards.code == 0, toShards.describe().constData());
+    QCOMPARE(toShards.json().value(QStringLiteral("kept_for_other_models")).toInt(), n);
+    QCOMPARE(toShards.json().value(QStringLiteral("objects_retired")).toInt(), 0);
+    collect();
+    // Both: two copies of each chunk for "m2", six shards for "m".
+    int copies = 0;
+    int all = 0;
+    QSet<QString> chunkCids;
+    for (const QByteArray& c : chunks())
+        chunkCids.insert(cid::ofData(c));
+    for (const QStringList& here : objects())
+        for (const QString& path : here) {
+            ++all;
+            copies += chunkCids.contains(QFileInfo(path).fileName()) ? 1 : 0;
+        }
+    QCOMPARE(copies, 2 * n);
+    QCOMPARE(all, 2 * n + (K + M) * n);
+
+    // Once "m2" is converted too, nothing needs the copies any more.
+    const CliResult second = convert(QStringLiteral("shards 4+2"), QStringLiteral("m2"));
+    QVERIFY2(second.code == 0, second.describe().constData());
+    QCOMPARE(second.json().value(QStringLiteral("shards_put")).toInt(), 0);
+    QCOMPARE(second.json().value(QStringLiteral("objects_retired")).toInt(), 2 * n);
+    collect();
+    checkOneShardPerProvider();
+    checkHealthy();
+}
+
+void TestErasureConvert::shardsOfTheSameBytesAreEachPut()
+{
+    // A chunk of zeros has six shards of the same bytes: one object, wanted on six providers.
+    m_providers = K + M;
+    for (int i = 1; i < m_providers; ++i) {
+        const CliResult added =
+            run({QStringLiteral("provider"), QStringLiteral("add"), QStringLiteral("local"),
+                 QStringLiteral("store%1").arg(i), folders().at(i)});
+        QVERIFY2(added.code == 0, added.describe().constData());
+    }
+    m_chunkSize = 64 * 1024;
+    m_bytes = QByteArray(2 * m_chunkSize, '\0');
+    const QString file = m_box->path(QStringLiteral("input/m.bin"));
+    QVERIFY(test::writeFile(file, m_bytes));
+    const CliResult floated =
+        run({QStringLiteral("float"), file, QStringLiteral("--name"), QStringLiteral("m"),
+             QStringLiteral("--chunker"), QStringLiteral("fixed"), QStringLiteral("--chunk-size"),
+             QString::number(m_chunkSize), QStringLiteral("--quiet")});
+    QVERIFY2(floated.code == 0, floated.describe().constData());
+    const QString shard = shardCids(QByteArray(m_chunkSize, '\0')).value(0);
+    const CliResult converted = convert(QStringLiteral("shards 4+2"));
+    QVERIFY2(converted.code == 0, converted.describe().constData());
+    QCOMPARE(converted.json().value(QStringLiteral("shards_put")).toInt(), K + M);
+    QCOMPARE(modelScheme(QStringLiteral("m")), QStringLiteral("shards 4+2"));
+    collect();
+    for (const QString& folder : folders())
+        QCOMPARE(test::chunkObjects(folder), QStringList{test::chunkObjectBelow(folder, shard)});
+    checkHealthy();
+    checkRestoreWithout({0, 3});
+}
+
+void TestErasureConvert::aLostChunkIsSaidAndNothingChanges()
+{
+    floatCopies(K + M, 64 * 1024, 8 * 64 * 1024);
+    // Both copies of one chunk are gone from their providers.
+    const QString lost = cid::ofData(chunks().at(3));
+    int removed = 0;
+    for (const QString& folder : folders())
+        if (const QString path = test::chunkObjectBelow(folder, lost); !path.isEmpty()) {
+            QVERIFY(QFile::remove(path));
+            ++removed;
+        }
+    QCOMPARE(removed, 2);
+    const CliResult converted = convert(QStringLiteral("shards 4+2"));
+    QCOMPARE(converted.code, IntegrityProblem);
+    QCOMPARE(converted.json().value(QStringLiteral("lost")).toInt(), 1);
+    QCOMPARE(converted.json().value(QStringLiteral("ok")).toBool(), false);
+    QVERIFY2(converted.outText().contains(lost), converted.describe().constData());
+    // The other chunks are converted one by one (each whole as shards before its copies go), but
+    // the model's scheme stays until every chunk of it is whole under the new one.
+    QCOMPARE(converted.json().value(QStringLiteral("chunks_converted")).toInt(),
+             int(chunks().size()) - 1);
+    QCOMPARE(modelScheme(QStringLiteral("m")), QStringLiteral("copies 2"));
+}
+
+QTEST_GUILESS_MAIN(TestErasureConvert)
+#include "tst_erasure_convert.moc"
