@@ -43,22 +43,35 @@ public:
         return out;
     }
 
-    // Adds store1..store5 and sets the vault's redundancy to shards 4+2; the model's bytes are
-    // written to modelFile(), not floated yet.
-    void prepare(qint64 chunkSize, const QByteArray& bytes)
+    // The vault's own local provider and store1.. up to `providers` in all.
+    void addProviders(int providers)
     {
-        m_chunkSize = chunkSize;
-        m_bytes = bytes;
-        for (int i = 1; i <= 5; ++i) {
+        m_providers = providers;
+        for (int i = 1; i < providers; ++i) {
             const CliResult added =
                 run({QStringLiteral("provider"), QStringLiteral("add"), QStringLiteral("local"),
                      QStringLiteral("store%1").arg(i), folders().at(i)});
             QVERIFY2(added.code == 0, added.describe().constData());
         }
+    }
+    // The model's bytes, written to modelFile() (not floated), cut in fixed chunks of
+    // `chunkSize` when it is.
+    void setModel(qint64 chunkSize, const QByteArray& bytes)
+    {
+        m_chunkSize = chunkSize;
+        m_bytes = bytes;
+        QVERIFY(test::writeFile(modelFile(), m_bytes));
+    }
+    // Six providers, the vault's redundancy shards 4+2, and the model set, not floated yet.
+    void prepare(qint64 chunkSize, const QByteArray& bytes)
+    {
+        addProviders(K + M);
+        if (QTest::currentTestFailed())
+            return;
         const CliResult set = run({QStringLiteral("config"), QStringLiteral("redundancy"),
                                    QStringLiteral("shards"), QStringLiteral("4+2")});
         QVERIFY2(set.code == 0, set.describe().constData());
-        QVERIFY(test::writeFile(modelFile(), m_bytes));
+        setModel(chunkSize, bytes);
     }
     // The arguments of `float` for the model as "m" in fixed chunks.
     QStringList floatArgs() const

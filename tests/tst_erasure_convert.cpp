@@ -6,11 +6,7 @@
 // again during its puts ends right when run again, with no object left over; and a chunk another
 // model still uses under the old scheme keeps what that model needs; shards of the same bytes (a
 // chunk of zeros) are put once per index.
-#include "chunking/cid.h"
-#include "chunking/shardcodec.h"
-#include "clisandbox.h"
-#include "storedchunks.h"
-#include "testsupport.h"
+#include "shardedvault.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -31,14 +27,8 @@ namespace {
 
 constexpr int Failed = 1;
 constexpr int IntegrityProblem = 4;
-constexpr int K = 4;
-constexpr int M = 2;
-
-QByteArray fileBytes(const QString& path)
-{
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-}
+constexpr int K = test::ShardedVault::K;
+constexpr int M = test::ShardedVault::M;
 
 } // namespace
 
@@ -58,70 +48,48 @@ private Q_SLOTS:
     void aLostChunkIsSaidAndNothingChanges();
 
 private:
-    CliResult run(const QStringList& args) const { return m_box->run(args); }
+    // The fixture's parts the tests use most (tests/shardedvault.h).
+    CliResult run(const QStringList& args) const { return m_v->run(args); }
     // The vault's own local provider and `providers` − 1 more; the model floated as "m" at the
     // vault's default scheme (copies 2) in fixed chunks of `chunkSize`.
-    void floatCopies(int providers, qint64 chunkSize, qint64 modelSize);
-    QStringList folders() const;
-    QList<QByteArray> chunks() const;
-    static QStringList shardCids(const QByteArray& chunk);
+    void floatCopies(int providers, qint64 chunkSize, const QByteArray& bytes);
+    QStringList folders() const { return m_v->folders(); }
+    QList<QByteArray> chunks() const { return m_v->chunks(); }
+    static QStringList shardCids(const QByteArray& chunk)
+    {
+        return test::ShardedVault::shardCids(chunk);
+    }
+    static QByteArray fileBytes(const QString& path) { return test::ShardedVault::fileBytes(path); }
     // Every object on the providers, by folder.
     QHash<QString, QStringList> objects() const;
     // Each provider holds exactly one shard of every chunk, each object's bytes match its name,
     // and nothing else is stored.
-    void checkOneShardPerProvider() const;
+    void checkOneShardPerProvider() const { m_v->checkOneGoodShardPerProvider(); }
     // Each chunk is stored whole on exactly `copies` providers, and nothing else is stored.
     void checkCopies(int copies) const;
-    void checkHealthy() const;
+    void checkHealthy() const { m_v->checkHealthy(); }
     // Restores "m" with the providers `away` renamed away, and compares it with the bytes floated.
     void checkRestoreWithout(const QList<int>& away) const;
     QString modelScheme(const QString& model) const;
     CliResult convert(const QString& scheme, const QString& model = QStringLiteral("m")) const;
     void collect() const;
 
-    std::unique_ptr<test::CliSandbox> m_box;
-    QByteArray m_bytes;
-    qint64 m_chunkSize = 0;
-    int m_providers = K + M;
+    std::unique_ptr<test::ShardedVault> m_v;
+    test::CliSandbox* m_box = nullptr; // m_v's
+    QByteArray m_bytes;                // the model floated
 };
 
 void TestErasureConvert::init()
 {
-    m_box = std::make_unique<test::CliSandbox>();
-    QVERIFY(m_box->ok());
+    m_v = std::make_unique<test::ShardedVault>();
+    QVERIFY(m_v->ok());
+    m_box = &m_v->box();
 }
 
 void TestErasureConvert::cleanup()
 {
-    m_box.reset();
-}
-
-QStringList TestErasureConvert::folders() const
-{
-    QStringList out{m_box->localStore()};
-    for (int i = 1; i < m_providers; ++i)
-        out.append(m_box->path(QStringLiteral("store%1").arg(i)));
-    return out;
-}
-
-QList<QByteArray> TestErasureConvert::chunks() const
-{
-    QList<QByteArray> out;
-    for (qint64 at = 0; at < m_bytes.size(); at += m_chunkSize)
-        out.append(m_bytes.mid(at, m_chunkSize));
-    return out;
-}
-
-QStringList TestErasureConvert::shardCids(const QByteArray& chunk)
-{
-    ShardCodec::Error error;
-    const auto codec = ShardCodec::make(K, M, &error);
-    QStringList out;
-    if (!codec)
-        return out;
-    for (const ShardCodec::Shard& s : codec->encode(chunk, &error))
-        out.append(s.cid);
-    return out;
+    m_box = nullptr;
+    m_v.reset();
 }
 
 QHash<QString, QStringList> TestErasureConvert::objects() const
@@ -132,59 +100,16 @@ QHash<QString, QStringList> TestErasureConvert::objects() const
     return out;
 }
 
-void TestErasureConvert::floatCopies(int providers, qint64 chunkSize, qint64 modelSize)
+void TestErasureConvert::floatCopies(int providers, qint64 chunkSize, const QByteArray& bytes)
 {
-    m_providers = providers;
-    m_chunkSize = chunkSize;
-    m_bytes = test::pseudoRandomBytes(modelSize, 42);
-    for (int i = 1; i < providers; ++i) {
-        const CliResult added =
-            run({QStringLiteral("provider"), QStringLiteral("add"), QStringLiteral("local"),
-                 QStringLiteral("store%1").arg(i), folders().at(i)});
-        QVERIFY2(added.code == 0, added.describe().constData());
-    }
-    const QString file = m_box->path(QStringLiteral("input/m.bin"));
-    QVERIFY(test::writeFile(file, m_bytes));
-    const CliResult floated =
-        run({QStringLiteral("float"), file, QStringLiteral("--name"), QStringLiteral("m"),
-             QStringLiteral("--chunker"), QStringLiteral("fixed"), QStringLiteral("--chunk-size"),
-             QString::number(chunkSize), QStringLiteral("--quiet")});
+    m_bytes = bytes;
+    m_v->addProviders(providers);
+    m_v->setModel(chunkSize, m_bytes);
+    if (QTest::currentTestFailed())
+        return;
+    const CliResult floated = run(m_v->floatArgs() << QStringLiteral("--quiet"));
     QVERIFY2(floated.code == 0, floated.describe().constData());
     checkCopies(2);
-}
-
-void TestErasureConvert::checkOneShardPerProvider() const
-{
-    QHash<QString, int> chunkOf; // shard CID -> chunk index
-    const QList<QByteArray> all = chunks();
-    for (int c = 0; c < all.size(); ++c)
-        for (const QString& s : shardCids(all.at(c)))
-            chunkOf.insert(s, c);
-    QCOMPARE(chunkOf.size(), all.size() * (K + M));
-    QSet<QString> seen;
-    int shardsSeen = 0;
-    for (const QString& folder : folders()) {
-        QSet<int> chunksHere;
-        for (const QString& path : test::chunkObjects(folder)) {
-            const QString name = QFileInfo(path).fileName();
-            QVERIFY2(chunkOf.contains(name), qPrintable(path + QStringLiteral(": not a shard")));
-            QVERIFY2(cid::ofData(fileBytes(path)) == name,
-                     qPrintable(path + QStringLiteral(": bytes do not match the name")));
-            QVERIFY2(
-                !chunksHere.contains(chunkOf.value(name)),
-                qPrintable(folder +
-                           QStringLiteral(": two shards of chunk %1").arg(chunkOf.value(name))));
-            chunksHere.insert(chunkOf.value(name));
-            seen.insert(name);
-            ++shardsSeen;
-        }
-        QVERIFY2(chunksHere.size() == all.size(),
-                 qPrintable(folder + QStringLiteral(": shards of %1 of the %2 chunks")
-                                         .arg(chunksHere.size())
-                                         .arg(all.size())));
-    }
-    QCOMPARE(seen.size(), chunkOf.size());
-    QCOMPARE(shardsSeen, chunkOf.size());
 }
 
 void TestErasureConvert::checkCopies(int copies) const
@@ -205,17 +130,6 @@ void TestErasureConvert::checkCopies(int copies) const
                                                       .arg(it.key())
                                                       .arg(it.value())
                                                       .arg(copies)));
-}
-
-void TestErasureConvert::checkHealthy() const
-{
-    const CliResult info =
-        run({QStringLiteral("info"), QStringLiteral("m"), QStringLiteral("--json")});
-    QVERIFY2(info.code == 0, info.describe().constData());
-    QCOMPARE(info.json().value(QStringLiteral("health")).toString(), QStringLiteral("healthy"));
-    const CliResult verify =
-        run({QStringLiteral("verify"), QStringLiteral("m"), QStringLiteral("--json")});
-    QVERIFY2(verify.code == 0, verify.describe().constData());
 }
 
 void TestErasureConvert::checkRestoreWithout(const QList<int>& away) const
@@ -267,7 +181,8 @@ void TestErasureConvert::collect() const
 
 void TestErasureConvert::copiesToShardsAndBack()
 {
-    floatCopies(K + M, 64 * 1024, 20 * 64 * 1024 + 777); // 21 chunks, the last one short
+    floatCopies(K + M, 64 * 1024,
+                test::pseudoRandomBytes(20 * 64 * 1024 + 777, 42)); // 21 chunks, the last one short
     const int n = int(chunks().size());
     QCOMPARE(modelScheme(QStringLiteral("m")), QStringLiteral("copies 2"));
 
@@ -316,7 +231,7 @@ void TestErasureConvert::copiesToShardsAndBack()
 
 void TestErasureConvert::refusedWhenTheProvidersCannotHoldIt()
 {
-    floatCopies(K + M - 1, 64 * 1024, 8 * 64 * 1024);
+    floatCopies(K + M - 1, 64 * 1024, test::pseudoRandomBytes(8 * 64 * 1024, 42));
     const QHash<QString, QStringList> before = objects();
     const CliResult refused = convert(QStringLiteral("shards 4+2"));
     QCOMPARE(refused.code, Failed);
@@ -333,7 +248,8 @@ void TestErasureConvert::refusedWhenTheProvidersCannotHoldIt()
 
 void TestErasureConvert::killedAgainAndAgainItEndsRight()
 {
-    floatCopies(K + M, 64 * 1024, 40 * 64 * 1024 + 100); // 41 chunks: 246 shards
+    floatCopies(K + M, 64 * 1024,
+                test::pseudoRandomBytes(40 * 64 * 1024 + 100, 42)); // 41 chunks: 246 shards
     if (QTest::currentTestFailed())
         return;
     auto stored = [this] {
@@ -409,14 +325,13 @@ void TestErasureConvert::killedAgainAndAgainItEndsRight()
 
 void TestErasureConvert::aChunkAnotherModelUsesKeepsItsCopies()
 {
-    floatCopies(K + M, 64 * 1024, 10 * 64 * 1024);
+    floatCopies(K + M, 64 * 1024, test::pseudoRandomBytes(10 * 64 * 1024, 42));
     const int n = int(chunks().size());
     // "m2" is the same bytes: every chunk of "m" is one of "m2" too, which stays at copies 2.
-    const CliResult floated =
-        run({QStringLiteral("float"), m_box->path(QStringLiteral("input/m.bin")),
-             QStringLiteral("--name"), QStringLiteral("m2"), QStringLiteral("--chunker"),
-             QStringLiteral("fixed"), QStringLiteral("--chunk-size"), QString::number(m_chunkSize),
-             QStringLiteral("--quiet")});
+    const CliResult floated = run(
+        {QStringLiteral("float"), m_v->modelFile(), QStringLiteral("--name"), QStringLiteral("m2"),
+         QStringLiteral("--chunker"), QStringLiteral("fixed"), QStringLiteral("--chunk-size"),
+         QString::number(m_v->chunkSize()), QStringLiteral("--quiet")});
     QVERIFY2(floated.code == 0, floated.describe().constData());
 
     const CliResult toShards = convert(QStringLiteral("shards 4+2"));
@@ -451,23 +366,11 @@ void TestErasureConvert::aChunkAnotherModelUsesKeepsItsCopies()
 void TestErasureConvert::shardsOfTheSameBytesAreEachPut()
 {
     // A chunk of zeros has six shards of the same bytes: one object, wanted on six providers.
-    m_providers = K + M;
-    for (int i = 1; i < m_providers; ++i) {
-        const CliResult added =
-            run({QStringLiteral("provider"), QStringLiteral("add"), QStringLiteral("local"),
-                 QStringLiteral("store%1").arg(i), folders().at(i)});
-        QVERIFY2(added.code == 0, added.describe().constData());
-    }
-    m_chunkSize = 64 * 1024;
-    m_bytes = QByteArray(2 * m_chunkSize, '\0');
-    const QString file = m_box->path(QStringLiteral("input/m.bin"));
-    QVERIFY(test::writeFile(file, m_bytes));
-    const CliResult floated =
-        run({QStringLiteral("float"), file, QStringLiteral("--name"), QStringLiteral("m"),
-             QStringLiteral("--chunker"), QStringLiteral("fixed"), QStringLiteral("--chunk-size"),
-             QString::number(m_chunkSize), QStringLiteral("--quiet")});
-    QVERIFY2(floated.code == 0, floated.describe().constData());
-    const QString shard = shardCids(QByteArray(m_chunkSize, '\0')).value(0);
+    const qint64 chunkSize = 64 * 1024;
+    floatCopies(K + M, chunkSize, QByteArray(2 * chunkSize, '\0'));
+    if (QTest::currentTestFailed())
+        return;
+    const QString shard = shardCids(QByteArray(chunkSize, '\0')).value(0);
     const CliResult converted = convert(QStringLiteral("shards 4+2"));
     QVERIFY2(converted.code == 0, converted.describe().constData());
     QCOMPARE(converted.json().value(QStringLiteral("shards_put")).toInt(), K + M);
@@ -481,7 +384,7 @@ void TestErasureConvert::shardsOfTheSameBytesAreEachPut()
 
 void TestErasureConvert::aLostChunkIsSaidAndNothingChanges()
 {
-    floatCopies(K + M, 64 * 1024, 8 * 64 * 1024);
+    floatCopies(K + M, 64 * 1024, test::pseudoRandomBytes(8 * 64 * 1024, 42));
     // Both copies of one chunk are gone from their providers.
     const QString lost = cid::ofData(chunks().at(3));
     int removed = 0;

@@ -250,12 +250,7 @@ void RepairJob::onFetched(quint64 taskId)
         return;
     Task& task = *it->second;
     const QString& cid = task.chunk.cid;
-    const Error fetchError = task.fetcher->error();
-    for (const QString& p : task.fetcher->problems()) {
-        m_report.badCopies++;
-        problem(p);
-    }
-    task.fetcher.release()->deleteLater();
+    const Error fetchError = endFetch(task);
     if (isAborting())
         return endTask(taskId);
 
@@ -290,6 +285,17 @@ void RepairJob::onFetched(quint64 taskId)
         return endTask(taskId);
     }
     haveBytes(taskId);
+}
+
+Error RepairJob::endFetch(Task& task)
+{
+    const Error fetchError = task.fetcher->error();
+    for (const QString& p : task.fetcher->problems()) {
+        m_report.badCopies++;
+        problem(p);
+    }
+    task.fetcher.release()->deleteLater();
+    return fetchError;
 }
 
 void RepairJob::haveBytes(quint64 taskId)

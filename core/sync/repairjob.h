@@ -140,6 +140,9 @@ private:
     void fill();
     void startTask(const ScrubRows::ChunkToRepair& chunk);
     void onFetched(quint64 taskId);
+    // The task's fetch has ended: the bad copies it found reported, the fetcher let go; its
+    // error.
+    Error endFetch(Task& task);
     // The chunk's bytes are at hand: copies of it, or (stored as shards) its lost shards.
     void haveBytes(quint64 taskId);
     // repairjob_shards.cpp: which shards the chunk lost, made again on the pool from its bytes,

@@ -202,12 +202,7 @@ void RepairJob::onDrainedShardFetched(quint64 taskId)
     if (it == m_tasks.end())
         return;
     Task& task = *it->second;
-    const Error fetchError = task.fetcher->error();
-    for (const QString& p : task.fetcher->problems()) {
-        m_report.badCopies++;
-        problem(p);
-    }
-    task.fetcher.release()->deleteLater();
+    const Error fetchError = endFetch(task);
     if (isAborting())
         return endTask(taskId);
     if (fetchError.ok()) {
