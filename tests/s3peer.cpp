@@ -1,6 +1,9 @@
 #include "s3peer.h"
 
 #include <QDir>
+#include <QDirIterator>
+#include <QFile>
+#include <QJsonDocument>
 #include <QTest>
 
 namespace mf::test {
@@ -68,7 +71,43 @@ void S3Peer::killServer()
 
 bool S3Peer::restartServer()
 {
+    dropUnfinishedPuts();
     return startServer();
+}
+
+void S3Peer::dropUnfinishedPuts()
+{
+    // s3rver keeps key K as "K._S3rver_object", "K._S3rver_object.md5" and
+    // "K._S3rver_metadata.json", written in that order.
+    const QLatin1String object("._S3rver_object");
+    const QLatin1String metadata("._S3rver_metadata.json");
+    QDirIterator it(m_dir.filePath(QStringLiteral("data")), QDir::Files,
+                    QDirIterator::Subdirectories);
+    QStringList objects;
+    while (it.hasNext()) {
+        const QString path = it.next();
+        if (path.endsWith(object))
+            objects.append(path);
+    }
+    for (const QString& path : std::as_const(objects)) {
+        const QString key = path.chopped(object.size());
+        QFile meta(key + metadata);
+        bool whole = false;
+        if (meta.open(QIODevice::ReadOnly)) {
+            QJsonParseError error{};
+            whole = !QJsonDocument::fromJson(meta.readAll(), &error).isNull() &&
+                    error.error == QJsonParseError::NoError;
+            meta.close();
+        }
+        QFile md5(path + QStringLiteral(".md5"));
+        if (!whole) {
+            QFile::remove(path);
+            QFile::remove(md5.fileName());
+            QFile::remove(meta.fileName());
+        } else if (md5.exists() && md5.size() != 32) {
+            QFile::remove(md5.fileName()); // s3rver makes it again from the bytes
+        }
+    }
 }
 
 QString S3Peer::endpoint() const

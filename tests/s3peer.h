@@ -32,7 +32,10 @@ public:
     bool start();
     // SIGKILL of the S3 server (the proxy stays, answering with dropped connections).
     void killServer();
-    // Starts the server again on the same port and data folder.
+    // Starts the server again on the same port and data folder. A put the kill cut short leaves
+    // nothing, as on S3, where a PUT is atomic: s3rver writes an object's bytes, its checksum
+    // and its metadata as three files, and a half-written metadata file would answer every
+    // request for that key with 500 for good.
     bool restartServer();
 
     QString endpoint() const; // the proxy: "http://127.0.0.1:<port>"
@@ -51,6 +54,7 @@ public:
 
 private:
     bool startServer();
+    void dropUnfinishedPuts();
 
     QTemporaryDir m_dir;
     PeerProcess m_server;
