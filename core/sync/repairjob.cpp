@@ -357,11 +357,14 @@ void RepairJob::placeCopies(quint64 taskId)
     if (task.puttingShard())
         std::stable_partition(candidates.begin(), candidates.end(),
                               [&task](qint64 id) { return task.badCopies.contains(id); });
-    // Before all, where a put of it began and never ended (a repair or a float killed mid-put):
-    // the object may be there, and put there again it leaves no orphan behind.
-    const QSet<qint64> begun = m_vault->registry().placementRows().putsBegun(cid);
-    std::stable_partition(candidates.begin(), candidates.end(),
-                          [&begun](qint64 id) { return begun.contains(id); });
+    // A shard (or a conversion's object) goes before all where a put of it began and never
+    // ended (a run killed mid-put): the object may be there, and put there again it leaves no
+    // orphan behind.
+    if (task.puttingShard() || task.converting) {
+        const QSet<qint64> begun = m_vault->registry().placementRows().putsBegun(cid);
+        std::stable_partition(candidates.begin(), candidates.end(),
+                              [&begun](qint64 id) { return begun.contains(id); });
+    }
     task.candidates.assign(candidates.cbegin(), candidates.cend());
     putNext(taskId);
 }

@@ -166,10 +166,12 @@ FileDistributor::PutStart FileDistributor::startPut(ChunkTask& task)
             return soonest.value(a) < soonest.value(b);
         return room(a) > room(b);
     });
-    // Where a put of it was begun before (and the object may be) first: no orphan is left
-    // there, and for a shard, the provider keeps the shard it was given.
-    std::stable_partition(candidates.begin(), candidates.end(),
-                          [&task](qint64 id) { return task.begunOn.contains(id); });
+    // A shard goes where a put of it was begun before (and the object may be) first: the
+    // provider keeps the shard it was given, and no orphan is left there. (A whole chunk keeps
+    // the order above: its copies go to every provider it needs in any case.)
+    if (task.isShard())
+        std::stable_partition(candidates.begin(), candidates.end(),
+                              [&task](qint64 id) { return task.begunOn.contains(id); });
     bool deletionRunning = false;
     Registry& registry = m_vault->registry();
     for (qint64 providerId : std::as_const(candidates)) {
