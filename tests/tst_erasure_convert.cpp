@@ -26,6 +26,7 @@ using test::CliResult;
 namespace {
 
 constexpr int Failed = 1;
+constexpr int Usage = 2;
 constexpr int IntegrityProblem = 4;
 constexpr int K = test::ShardedVault::K;
 constexpr int M = test::ShardedVault::M;
@@ -42,6 +43,7 @@ private Q_SLOTS:
 
     void copiesToShardsAndBack();
     void refusedWhenTheProvidersCannotHoldIt();
+    void copiesOtherThanTheVaultsAreRefused();
     void killedAgainAndAgainItEndsRight();
     void aChunkAnotherModelUsesKeepsItsCopies();
     void shardsOfTheSameBytesAreEachPut();
@@ -241,6 +243,25 @@ void TestErasureConvert::refusedWhenTheProvidersCannotHoldIt()
     QCOMPARE(objects(), before);
     QCOMPARE(modelScheme(QStringLiteral("m")), QStringLiteral("copies 2"));
     // Nothing to collect either: no shard was recorded, no copy retired.
+    collect();
+    QCOMPARE(objects(), before);
+    checkHealthy();
+}
+
+void TestErasureConvert::copiesOtherThanTheVaultsAreRefused()
+{
+    // Health and repair keep every model of copies at the vault's number (2 here): a model
+    // converted to copies 3 would be said healthy with two.
+    floatCopies(K + M, 64 * 1024, test::pseudoRandomBytes(8 * 64 * 1024, 7));
+    const CliResult toShards = convert(QStringLiteral("shards 4+2"));
+    QVERIFY2(toShards.code == 0, toShards.describe().constData());
+    collect();
+    const QHash<QString, QStringList> before = objects();
+    const CliResult refused = convert(QStringLiteral("copies 3"));
+    QCOMPARE(refused.code, Usage);
+    QVERIFY2(refused.errText().contains(u"can become copies 2, the vault's number of copies"),
+             refused.describe().constData());
+    QCOMPARE(modelScheme(QStringLiteral("m")), QStringLiteral("shards 4+2"));
     collect();
     QCOMPARE(objects(), before);
     checkHealthy();

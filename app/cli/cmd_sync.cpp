@@ -225,6 +225,18 @@ public:
                           .arg(model->name, from.toString()));
             return finish(Usage);
         }
+        // Health, repair and every view judge a model of copies by the vault's number of copies
+        // (HealthRows::wantedCopies): another number would be a scheme nothing keeps, said
+        // healthy with fewer copies than it asked for.
+        if (!scheme->isShards() && scheme->copies != vault->replicationFactor()) {
+            console().error(QStringLiteral("“%1” can become copies %2, the vault's number of "
+                                           "copies, not %3: `config redundancy copies N` sets "
+                                           "the copies of every model")
+                                .arg(model->name)
+                                .arg(vault->replicationFactor())
+                                .arg(scheme->copies));
+            return finish(Usage);
+        }
         const int providers = vault->providersTakingCopies();
         QString refused = scheme->refusal(providers);
         if (refused.isEmpty() && providers < scheme->providersNeeded())
