@@ -5,12 +5,13 @@
 // sign-in redirect): its last byte arrived, its first paint (first-contentful-paint: with the
 // rows, when the server rendered them into it), and the mark models.js sets when its own code
 // has the rows (took the rendered ones over). No polling by the driver in those. RUNS times;
-// prints the median and p99 of each.
+// prints the median and p99 of each. With FLOOR_URL (a page that says only "Hello"), each load
+// is followed by one of that page in a new context, whose first paint is the browser's floor.
 //
-// node bench/web_first_load.mjs BASE_URL TOKEN RUNS
+// node bench/web_first_load.mjs BASE_URL TOKEN RUNS [FLOOR_URL]
 import { chromium } from '../tests/peers/node_modules/playwright-core/index.mjs';
 
-const [baseUrl, token, runsText] = process.argv.slice(2);
+const [baseUrl, token, runsText, floorUrl] = process.argv.slice(2);
 const runs = Number(runsText || 30);
 
 async function newLink() {
@@ -33,6 +34,19 @@ function percentile(values, p) {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
+// The first paint of the page that says only "Hello", in a new context, by its own clock.
+async function floorFirstPaint() {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(floorUrl, { waitUntil: 'load' });
+  await until(() => page.evaluate(
+    () => performance.getEntriesByName('first-contentful-paint').length > 0));
+  const paint = await page.evaluate(
+    () => performance.getEntriesByName('first-contentful-paint')[0].startTime);
+  await context.close();
+  return paint;
+}
+
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true,
   args: ['--no-sandbox'] });
 const firstRows = [];
@@ -40,6 +54,7 @@ const everyModel = [];
 const inPage = [];
 const htmlArrived = [];
 const firstPaint = [];
+const floorPaint = [];
 let renderedRows = 0;
 let total = '';
 for (let i = 0; i < runs; ++i) {
@@ -70,6 +85,7 @@ for (let i = 0; i < runs; ++i) {
   everyModel.push(performance.now() - start);
   total = await count.innerText();
   await context.close();
+  if (floorUrl) floorPaint.push(await floorFirstPaint());
 }
 await browser.close();
 const ms = (v) => v.toFixed(0) + ' ms';
@@ -79,6 +95,7 @@ const line = (what, values) =>
 console.log(`the page came with the list's first rows in it: ${renderedRows} of ${runs} loads`);
 line("the page arrived, page's own clock (navigation start to its last byte)", htmlArrived);
 line("first paint, page's own clock (first-contentful-paint)", firstPaint);
+if (floorUrl) line('the browser\'s floor: first paint of a page saying only "Hello", same clock', floorPaint);
 line("modules took the list over, page's own clock (navigation start to mf-first-rows)", inPage);
 console.log(`first rows on screen, from opening the link in a new context: median ${ms(percentile(firstRows, 50))}, p99 ${ms(percentile(firstRows, 99))}`);
 console.log(`every model fetched:  median ${ms(percentile(everyModel, 50))}, p99 ${ms(percentile(everyModel, 99))}`);

@@ -4,6 +4,9 @@
 # new vault's registry (CHUNKS chunks each, nothing uploaded); `modelfloat-cli serve` serves it;
 # bench/web_first_load.mjs opens a fresh sign-in link RUNS times in a new browser context and
 # prints the median and p99 of the time to the list's first rows and to every model fetched.
+# Taking turns with those loads, the same browser opens a page that says only "Hello", served by
+# `python3 -m http.server`, in a new context each time: the browser's own floor on this machine
+# (its first paint of a page with nothing in it), measured in the same run.
 #
 #   bench/web_first_load.sh [MODELS] [RUNS] [CHUNKS]      default: 10000 30 4
 #   CLI=path/to/modelfloat-cli bench/web_first_load.sh
@@ -18,8 +21,10 @@ runs="${2:-30}"
 chunks="${3:-4}"
 work="$(mktemp -d /var/tmp/modelfloat-webload.XXXXXX)"
 server=""
+floor=""
 cleanup() {
     [ -z "$server" ] || kill "$server" 2>/dev/null || true
+    [ -z "$floor" ] || kill "$floor" 2>/dev/null || true
     [ -n "${KEEP:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
@@ -40,4 +45,16 @@ for _ in $(seq 100); do
     sleep 0.1
 done
 [ -n "$url" ] || { cat "$work/serve.log"; exit 1; }
-node bench/web_first_load.mjs "$url" "$token" "$runs"
+mkdir -p "$work/floor"
+printf '<!doctype html>\n<html lang="en"><title>Hello</title><p>Hello</p></html>\n' \
+    >"$work/floor/index.html"
+python3 -u -m http.server --bind 127.0.0.1 --directory "$work/floor" 0 >"$work/floor.log" 2>&1 &
+floor=$!
+floor_url=""
+for _ in $(seq 100); do
+    port="$(grep -o 'port [0-9]*' "$work/floor.log" | head -n 1 | cut -d' ' -f2 || true)"
+    [ -n "$port" ] && floor_url="http://127.0.0.1:$port/" && break
+    sleep 0.1
+done
+[ -n "$floor_url" ] || { cat "$work/floor.log"; exit 1; }
+node bench/web_first_load.mjs "$url" "$token" "$runs" "$floor_url"
