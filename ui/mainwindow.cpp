@@ -286,6 +286,7 @@ void MainWindow::createMenus()
     model->addAction(m_materialize);
     model->addAction(m_browser->verifyAction());
     model->addAction(m_browser->repairAction());
+    model->addAction(m_browser->convertAction());
     model->addSeparator();
     model->addAction(m_browser->offloadAction());
     model->addAction(m_browser->pinAction());

@@ -3,6 +3,7 @@
 #include "appstoreoffer.h"
 #include "appuseactions.h"
 #include "columnsfitcontent.h"
+#include "convertdialog.h"
 #include "engine/engine.h"
 #include "hub/appuses.h"
 #include "icons.h"
@@ -175,6 +176,9 @@ ModelBrowser::ModelBrowser(Engine* engine, QWidget* parent)
     m_repair = new QAction(icon(QStringLiteral("retry")), tr("Re&pair now"), this);
     m_repair->setToolTip(tr("Make the missing copies of the selected models' chunks now (the "
                             "app also does it by itself in the background)"));
+    m_convert = new QAction(tr("Change re&dundancy…"), this);
+    m_convert->setToolTip(tr("Keep the selected model as whole copies or as shards (erasure "
+                             "coding), changed in place"));
     m_remove = new QAction(icon(QStringLiteral("remove")), tr("Re&move…"), this);
     m_remove->setShortcut(QKeySequence::Delete);
     m_remove->setToolTip(tr("Remove the selected models from the vault"));
@@ -212,6 +216,7 @@ ModelBrowser::ModelBrowser(Engine* engine, QWidget* parent)
     connect(m_offload, &QAction::triggered, this, &ModelBrowser::askOffload);
     connect(m_pin, &QAction::triggered, this, &ModelBrowser::pinSelected);
     connect(m_repair, &QAction::triggered, this, &ModelBrowser::repairSelected);
+    connect(m_convert, &QAction::triggered, this, &ModelBrowser::askConvert);
     connect(m_remove, &QAction::triggered, this, [this] { askRemove(); });
     connect(m_resume, &QAction::triggered, this, &ModelBrowser::resumeSelected);
     connect(m_discard, &QAction::triggered, this, [this] { askRemove(true); });
@@ -245,6 +250,7 @@ void ModelBrowser::setReader(VaultReader* reader)
     m_reader = reader;
     m_model->setReader(reader);
     m_details->setReader(reader);
+    updateActions(); // "Change redundancy…" reads the vault
     // Load the first page now rather than waiting for the view to lay out.
     if (m_model->canFetchMore({}))
         m_model->fetchMore({});
@@ -332,6 +338,7 @@ void ModelBrowser::updateActions()
     for (QAction* a : std::as_const(m_modelActions))
         a->setEnabled(n > 0 && m_engine);
     m_appUse->menu()->setEnabled(n > 0 && m_engine);
+    m_convert->setEnabled(n == 1 && m_engine && m_reader);
     updateIncompleteActions();
     Q_EMIT selectionCountChanged(n);
 }
@@ -387,6 +394,7 @@ void ModelBrowser::showContextMenu(const QPoint& pos)
     menu->addActions(m_modelActions);
     menu->addAction(m_verify);
     menu->addAction(m_repair);
+    menu->addAction(m_convert);
     menu->addSeparator();
     menu->addAction(m_offload);
     menu->addAction(m_pin);
@@ -434,6 +442,17 @@ void ModelBrowser::repairSelected()
         return;
     for (qint64 id : selectedModelIds())
         m_engine->repairModel(id);
+}
+
+void ModelBrowser::askConvert()
+{
+    const QList<qint64> ids = selectedModelIds();
+    if (ids.size() != 1 || !m_engine || !m_reader)
+        return;
+    auto* dialog = new ConvertDialog(m_engine, *m_reader, ids.first(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setWindowModality(Qt::WindowModal);
+    dialog->open();
 }
 
 void ModelBrowser::askRemove(bool discard)

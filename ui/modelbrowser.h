@@ -67,6 +67,8 @@ public:
     QAction* restoreAction() const { return m_restore; }
     QAction* verifyAction() const { return m_verify; }
     QAction* repairAction() const { return m_repair; }
+    // "Change redundancy…": one model from copies to shards or back (ConvertDialog).
+    QAction* convertAction() const { return m_convert; }
     QAction* removeAction() const { return m_remove; }
     // "Free up space…" (with a question) and "Keep on this computer" (core/offload).
     QAction* offloadAction() const { return m_offload; }
@@ -109,6 +111,7 @@ private:
     QList<qint64> stoppedIncompleteSelection() const;
     void verifySelected();
     void repairSelected();
+    void askConvert();
     void copyModelCids();
     void copyChunkCids();
     void copySources();
@@ -131,6 +134,7 @@ private:
     QAction* m_restore;
     QAction* m_verify;
     QAction* m_repair;
+    QAction* m_convert;
     QAction* m_remove;
     QAction* m_offload;
     QAction* m_pin;

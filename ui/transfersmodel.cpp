@@ -360,7 +360,7 @@ bool TransfersModel::sends(TransferInfo::Kind kind)
     using Kind = TransferInfo::Kind;
     // (An offload makes the copies elsewhere it needs before removing those here.)
     return kind == Kind::Float || kind == Kind::Import || kind == Kind::Repair ||
-           kind == Kind::Drain || kind == Kind::Offload;
+           kind == Kind::Drain || kind == Kind::Offload || kind == Kind::Convert;
 }
 
 TransfersModel::Rates TransfersModel::rates() const

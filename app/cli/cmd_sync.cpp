@@ -3,6 +3,7 @@
 // the repair's job). `verify` stays the one-shot full check of named models.
 #include "command.h"
 
+#include "requests/convertrequest.h"
 #include "sync/repairjob.h"
 #include "sync/scrubjob.h"
 #include "util/units.h"
@@ -173,10 +174,9 @@ private:
     }
 };
 
-// `convert MODEL copies N | shards K+M` (docs/erasure.md): runs RepairJob with convertTo, as
-// `repair` runs it, after the checks that need no provider: the scheme's words, the model, and
-// whether the providers can hold the scheme (RedundancyScheme::refusal(), as `config
-// redundancy` says it).
+// `convert MODEL copies N | shards K+M` (docs/erasure.md): the app's ConvertRequest, whose
+// checks need no provider (the scheme's words, the model, a change a conversion makes, and
+// whether the providers can hold the scheme), then its job: RepairJob with convertTo.
 class ConvertCommand final : public JobCommand<RepairJob>
 {
 public:
@@ -208,52 +208,21 @@ public:
             console().error(QStringLiteral("There is no model named “%1”").arg(words.first()));
             return finish(NotFound);
         }
-        // A model with no scheme recorded was floated as copies, the vault's replication.
-        const QString recorded = registry.shardRows().modelRedundancy(model->id);
-        const RedundancyScheme from = RedundancyScheme::parse(recorded).value_or(
-            RedundancyScheme::makeCopies(vault->replicationFactor()));
-        if (from.kind == scheme->kind && from != *scheme) {
-            // A chunk has shards under one scheme at most, and copies N → M is the vault's
-            // replication and repair: neither is a conversion this command makes.
-            console().error(
-                from.isShards()
-                    ? QStringLiteral("“%1” is stored as %2: convert it to copies first, then to "
-                                     "%3")
-                          .arg(model->name, from.toString(), scheme->toString())
-                    : QStringLiteral("“%1” is stored as %2: the number of copies follows `config "
-                                     "redundancy copies N` and `repair`")
-                          .arg(model->name, from.toString()));
-            return finish(Usage);
+        // The request the app's queue runs, refused for the same reasons in the same words.
+        const ConvertRequest request{model->id, scheme->toString()};
+        const ConvertRequest::Refusal refused = request.refusal(registry);
+        if (!refused.why.isEmpty()) {
+            console().error(refused.why);
+            return finish(refused.usage ? Usage : Failed);
         }
-        // Health, repair and every view judge a model of copies by the vault's number of copies
-        // (HealthRows::wantedCopies): another number would be a scheme nothing keeps, said
-        // healthy with fewer copies than it asked for.
-        if (!scheme->isShards() && scheme->copies != vault->replicationFactor()) {
-            console().error(QStringLiteral("“%1” can become copies %2, the vault's number of "
-                                           "copies, not %3: `config redundancy copies N` sets "
-                                           "the copies of every model")
-                                .arg(model->name)
-                                .arg(vault->replicationFactor())
-                                .arg(scheme->copies));
-            return finish(Usage);
-        }
-        const int providers = vault->providersTakingCopies();
-        QString refused = scheme->refusal(providers);
-        if (refused.isEmpty() && providers < scheme->providersNeeded())
-            refused = QStringLiteral("%1 needs %2 providers that take new copies; the vault has "
-                                     "%3")
-                          .arg(scheme->toString())
-                          .arg(scheme->providersNeeded())
-                          .arg(providers);
-        if (!refused.isEmpty()) {
-            console().error(
-                QStringLiteral("“%1” stays %2: %3").arg(model->name, from.toString(), refused));
+        JobContext context;
+        context.parent = this;
+        const MadeJob made = request.makeJob(*vault, context);
+        auto* job = qobject_cast<RepairJob*>(made.work);
+        if (!job) {
+            console().error(made.error);
             return finish(Failed);
         }
-        RepairJob::Options options;
-        options.modelIds = {model->id};
-        options.convertTo = *scheme;
-        auto* job = new RepairJob(vault, options, this);
         connect(job, &RepairJob::warning, this, [this](const QString& w) { console().warning(w); });
         connect(job, &RepairJob::finished, this, &ConvertCommand::onFinished);
         m_name = model->name;

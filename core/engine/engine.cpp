@@ -214,6 +214,11 @@ qint64 Engine::repairModelFrom(qint64 modelId, const QStringList& paths)
     return queue(std::move(r));
 }
 
+qint64 Engine::convertModel(qint64 modelId, const RedundancyScheme& scheme)
+{
+    return queue(ConvertRequest{modelId, scheme.toString()});
+}
+
 void Engine::setSyncPaused(bool paused)
 {
     m_syncStatus.paused = paused;

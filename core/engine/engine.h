@@ -67,6 +67,9 @@ public:
     // The same, reading the chunks from files the person still has wherever they match the
     // model's files (by size and name, then SHA-256): heals even chunks no provider has left.
     qint64 repairModelFrom(qint64 modelId, const QStringList& paths);
+    // "Change redundancy…": the model stored under `scheme` in place, as `modelfloat-cli
+    // convert` does (ConvertRequest, docs/erasure.md).
+    qint64 convertModel(qint64 modelId, const RedundancyScheme& scheme);
     // Imports a Hub repo at `commit` (the variants chosen, e.g. "Q4_K_M"; empty: every file)
     // as `modelName` (empty: the repo id). Token and endpoint as for the CLI: $HF_TOKEN or the
     // vault's keychain entry, $HF_ENDPOINT or the vault's hub.endpoint. Pausing keeps what is

@@ -273,6 +273,7 @@ void TransferQueue::start(Transfer& t)
         ok = startMaterialize(t, &error);
         break;
     case TransferInfo::Kind::Repair:
+    case TransferInfo::Kind::Convert: // the repair's job, with a target scheme
         ok = startRepair(t, &error);
         break;
     case TransferInfo::Kind::Drain:

@@ -1,5 +1,6 @@
-// How the background sync's kinds of transfer run in the queue: repair, drain and scrub (the
-// scheduler that starts them in the background is SyncService's).
+// How the background sync's kinds of transfer run in the queue: repair (and a model's change of
+// redundancy scheme, which is the repair's job with a target), drain and scrub (the scheduler
+// that starts them in the background is SyncService's).
 #include "transferqueue.h"
 
 #include "sync/drainjob.h"
@@ -33,7 +34,15 @@ bool TransferQueue::startRepair(Transfer& t, QString* error)
             addWarning(id, p);
         // A shard rebuilt is a lost object made again, as a copy is: the tray says so too.
         const qint64 copies = job->report().copiesMade + job->report().shardsRebuilt;
-        onJobFinished(id, e.ok() ? QString() : e.message, e.kind == Error::Kind::Cancelled);
+        QString failure = e.ok() ? QString() : e.message;
+        // A conversion that could not make every chunk whole under the new scheme leaves the
+        // model as it was: not done, and run again it goes on (docs/erasure.md).
+        if (failure.isEmpty() && job->options().convertTo && !job->report().schemeChanged)
+            failure = tr("Not converted yet: %n chunk(s) could not be stored as %1 now. Retry "
+                         "once the providers can take the rest; what is done is kept.",
+                         nullptr, qMax(1, job->report().stillShort + job->report().lost))
+                          .arg(job->options().convertTo->toString());
+        onJobFinished(id, failure, e.kind == Error::Kind::Cancelled);
         if (Transfer* x = find(id))
             m_sync->noteBackgroundResult(x->info, copies);
         // Models whose copies came back (or were found lost) show it.

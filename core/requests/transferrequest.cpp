@@ -20,7 +20,8 @@ qint64 modelIdOf(const TransferRequest& request)
                           std::is_same_v<R, RemoveRequest> ||
                           std::is_same_v<R, MaterializeRequest> ||
                           std::is_same_v<R, RepairRequest> || std::is_same_v<R, OffloadRequest> ||
-                          std::is_same_v<R, PinRequest> || std::is_same_v<R, UseInAppRequest>)
+                          std::is_same_v<R, PinRequest> || std::is_same_v<R, UseInAppRequest> ||
+                          std::is_same_v<R, ConvertRequest>)
                 return r.modelId;
             else
                 return 0;

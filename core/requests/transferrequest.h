@@ -5,9 +5,10 @@
 // from the GUI thread to the engine thread as it is, with no JSON on the way.
 //
 // A new kind: its struct (validate, makeJob, toJson, fromJson, Kind) in a header here, one entry
-// in the variant below and in requestFromJson() (transferrequest.cpp), its key in
+// in the variant below (requestFromJson() finds it by its Kind), its key in
 // transfer/transferrows.cpp, and how the queue wires its job's signals (core/engine).
 
+#include "convertrequest.h"
 #include "floatrequest.h"
 #include "localcopyrequests.h"
 #include "modelrequests.h"
@@ -21,9 +22,10 @@
 
 namespace mf {
 
-using TransferRequest = std::variant<FloatRequest, RestoreRequest, VerifyRequest, RemoveRequest,
-                                     ImportRequest, MaterializeRequest, RepairRequest, DrainRequest,
-                                     ScrubRequest, OffloadRequest, PinRequest, UseInAppRequest>;
+using TransferRequest =
+    std::variant<FloatRequest, RestoreRequest, VerifyRequest, RemoveRequest, ImportRequest,
+                 MaterializeRequest, RepairRequest, DrainRequest, ScrubRequest, OffloadRequest,
+                 PinRequest, UseInAppRequest, ConvertRequest>;
 
 TransferInfo::Kind kindOf(const TransferRequest& request);
 // The model it is about; 0: none named (a float or import, whose model is made by its run; a

@@ -118,6 +118,8 @@ public:
     ~RepairJob() override;
 
     TransferProgress progressNow() const override;
+    // A conversion's result in words, for the Transfers page (empty for a repair).
+    QString summary() const override;
     const Report& report() const { return m_report; }
     const Options& options() const { return m_options; }
     int wantedCopies() const { return m_wanted; }

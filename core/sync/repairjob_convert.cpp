@@ -179,4 +179,16 @@ bool RepairJob::finishConvert()
     return true;
 }
 
+QString RepairJob::summary() const
+{
+    if (!m_options.convertTo || !m_report.schemeChanged)
+        return {};
+    return tr("Stored as %1: %2 shards and %3 copies put, %4 objects of the old scheme retired "
+              "(deleted by the next collection)")
+        .arg(m_options.convertTo->toString())
+        .arg(m_report.shardsRebuilt)
+        .arg(m_report.copiesMade)
+        .arg(m_report.retired);
+}
+
 } // namespace mf

@@ -52,6 +52,8 @@ QString TransferInfo::kindName(Kind kind)
         return QCoreApplication::translate("mf::TransferInfo", "Keep on this computer");
     case Kind::UseInApp:
         return QCoreApplication::translate("mf::TransferInfo", "Use in app");
+    case Kind::Convert:
+        return QCoreApplication::translate("mf::TransferInfo", "Change redundancy");
     }
     return {};
 }
@@ -91,6 +93,10 @@ QString TransferInfo::stageName(Kind kind)
     case Kind::UseInApp:
         return QCoreApplication::translate("mf::TransferInfo",
                                            "Writing the model's one shared copy for the app");
+    case Kind::Convert:
+        return QCoreApplication::translate("mf::TransferInfo",
+                                           "Putting the new scheme's objects, then retiring the "
+                                           "old ones");
     }
     return {};
 }

@@ -35,6 +35,7 @@ struct TransferInfo
         Offload,  // free this computer of a model (core/offload)
         Pin,      // keep a model on this computer
         UseInApp, // put a model in another app's store, or take it out (core/appstores)
+        Convert,  // a model from one redundancy scheme to another (docs/erasure.md)
     };
     // Degraded: it succeeded but left a model with fewer copies than wanted (a provider could
     // not be reached); the warnings say which. Finished, like Done, never shown as Done.

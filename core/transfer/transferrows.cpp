@@ -40,6 +40,8 @@ QString kindKey(TransferInfo::Kind kind)
         return QStringLiteral("pin");
     case TransferInfo::Kind::UseInApp:
         return QStringLiteral("use");
+    case TransferInfo::Kind::Convert:
+        return QStringLiteral("convert");
     }
     return {};
 }
@@ -50,7 +52,8 @@ std::optional<TransferInfo::Kind> kindFromKey(const QString& key)
          {TransferInfo::Kind::Float, TransferInfo::Kind::Restore, TransferInfo::Kind::Verify,
           TransferInfo::Kind::Remove, TransferInfo::Kind::Import, TransferInfo::Kind::Materialize,
           TransferInfo::Kind::Repair, TransferInfo::Kind::Drain, TransferInfo::Kind::Scrub,
-          TransferInfo::Kind::Offload, TransferInfo::Kind::Pin, TransferInfo::Kind::UseInApp})
+          TransferInfo::Kind::Offload, TransferInfo::Kind::Pin, TransferInfo::Kind::UseInApp,
+          TransferInfo::Kind::Convert})
         if (kindKey(kind) == key)
             return kind;
     return std::nullopt;

@@ -1,0 +1,227 @@
+// "Change redundancy…" on the Models page (issue 41), offscreen on a real Engine and a vault of
+// three local-folder providers: a model floated as copies 2 becomes shards 2+1 from its menu and
+// back, through the queue (a transfer of its own, titled and summed up in words), each time
+// healthy and restored bit-exact; a choice the providers cannot hold, another number of copies, or
+// the scheme the model has already, is said in the dialog in `modelfloat-cli convert`'s words and
+// cannot be made; the request reads back from the queue's row.
+#include "convertdialog.h"
+#include "engine/engine.h"
+#include "mainwindow.h"
+#include "mainwindowfixture.h"
+#include "modelbrowser.h"
+#include "modellistmodel.h"
+#include "redundancybox.h"
+#include "requests/transferrequest.h"
+#include "testsupport.h"
+#include "transfer/transferrows.h"
+#include "vaultreader.h"
+
+#include <QComboBox>
+#include <QLabel>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QtTest>
+
+using namespace mf;
+using namespace mf::test;
+using namespace mf::ui;
+
+class TestUiConvert : public QObject, MainWindowFixture
+{
+    Q_OBJECT
+
+    QString m_input;
+    int m_restores = 0;
+
+private:
+    bool openWindow()
+    {
+        Options options;
+        options.extraProviders = 2;
+        options.replication = 2;
+        options.syncPaused = true; // nothing repairs behind the test's back
+        if (!MainWindowFixture::openWindow(options))
+            return false;
+        m_input = m_tv->path(QStringLiteral("in/weights.bin"));
+        return QDir().mkpath(QFileInfo(m_input).path()) &&
+               writePseudoRandomFile(m_input, 2 * MiB + 77, 41);
+    }
+
+    // The transfer `id`'s last state, once it has finished (its TransferInfo).
+    static std::optional<TransferInfo> finished(QSignalSpy& changed, qint64 id)
+    {
+        std::optional<TransferInfo> out;
+        const bool ended = QTest::qWaitFor(
+            [&] {
+                for (const QList<QVariant>& args : std::as_const(changed)) {
+                    const auto info = args.first().value<TransferInfo>();
+                    if (info.id == id && info.isFinished())
+                        out = info;
+                }
+                return out.has_value();
+            },
+            JobTimeoutMs);
+        return ended ? out : std::nullopt;
+    }
+
+    qint64 floatInput(const QString& name)
+    {
+        FloatRequest r;
+        r.paths = {m_input};
+        r.modelName = name;
+        QSignalSpy changed(m_engine.get(), &Engine::transferChanged);
+        const qint64 id = m_engine->floatFiles(r);
+        const auto done = finished(changed, id);
+        if (!done || done->state != TransferInfo::State::Done)
+            return 0;
+        const auto m = m_window->reader()->registry().modelRows().modelByName(name);
+        return m ? m->id : 0;
+    }
+
+    // The model selected, its "Change redundancy…" triggered: the dialog it opens.
+    ConvertDialog* openDialog(qint64 modelId)
+    {
+        ModelBrowser* browser = m_window->browser();
+        // The row comes in once the engine says the model changed.
+        if (!QTest::qWaitFor([&] { return browser->model()->rowOf(modelId) >= 0; }, JobTimeoutMs))
+            return nullptr;
+        browser->selectModel(modelId);
+        if (!browser->convertAction()->isEnabled())
+            return nullptr;
+        browser->convertAction()->trigger();
+        ConvertDialog* dialog = nullptr;
+        const bool shown = QTest::qWaitFor(
+            [&] {
+                dialog = browser->findChild<ConvertDialog*>();
+                return dialog && dialog->isVisible();
+            },
+            JobTimeoutMs);
+        return shown ? dialog : nullptr;
+    }
+
+    QString scheme(qint64 modelId)
+    {
+        return m_window->reader()->registry().shardRows().modelRedundancy(modelId);
+    }
+
+    // Accepts the dialog; the conversion it queued, once finished.
+    std::optional<TransferInfo> convert(ConvertDialog* dialog)
+    {
+        QSignalSpy added(m_engine.get(), &Engine::transferAdded);
+        QSignalSpy changed(m_engine.get(), &Engine::transferChanged);
+        QTest::mouseClick(dialog->convertButton(), Qt::LeftButton);
+        if (!QTest::qWaitFor([&] { return !added.isEmpty(); }, JobTimeoutMs))
+            return std::nullopt;
+        const auto info = added.first().first().value<TransferInfo>();
+        if (info.kind != TransferInfo::Kind::Convert)
+            return std::nullopt;
+        return finished(changed, info.id);
+    }
+
+    bool restoresBitExact(qint64 modelId)
+    {
+        const QString out = m_tv->path(QStringLiteral("out-%1").arg(++m_restores));
+        QSignalSpy changed(m_engine.get(), &Engine::transferChanged);
+        const auto done = finished(changed, m_engine->restoreModel(modelId, out));
+        return done && done->state == TransferInfo::State::Done &&
+               opensslSha256Hex(out + QStringLiteral("/weights.bin")) == opensslSha256Hex(m_input);
+    }
+
+private Q_SLOTS:
+    void cleanup() { closeWindow(); }
+
+    void aModelBecomesShardsAndBackFromItsMenu()
+    {
+        QVERIFY(openWindow());
+        const qint64 id = floatInput(QStringLiteral("m"));
+        QVERIFY(id);
+        QCOMPARE(scheme(id), QStringLiteral("copies 2"));
+
+        // Copies first: shards are offered, as many as three providers hold with one lost.
+        ConvertDialog* dialog = openDialog(id);
+        QVERIFY(dialog);
+        QCOMPARE(dialog->choice()->scheme().toString(), QStringLiteral("shards 2+1"));
+        QVERIFY(dialog->findChild<QLabel*>(QStringLiteral("convertNow"))
+                    ->text()
+                    .contains(QStringLiteral("kept as copies 2")));
+        QVERIFY(dialog->convertButton()->isEnabled());
+        const auto toShards = convert(dialog);
+        QVERIFY(toShards);
+        QCOMPARE(toShards->state, TransferInfo::State::Done);
+        QCOMPARE(toShards->title, QStringLiteral("Store m as shards 2+1"));
+        QVERIFY2(toShards->summary.startsWith(QStringLiteral("Stored as shards 2+1: ")),
+                 qPrintable(toShards->summary));
+        QCOMPARE(scheme(id), QStringLiteral("shards 2+1"));
+        QTRY_COMPARE_WITH_TIMEOUT(m_window->reader()->row(id)->health, QStringLiteral("healthy"),
+                                  JobTimeoutMs);
+        QVERIFY(restoresBitExact(id));
+
+        // And back: the copies health wants are offered.
+        dialog = openDialog(id);
+        QVERIFY(dialog);
+        QCOMPARE(dialog->choice()->scheme().toString(), QStringLiteral("copies 2"));
+        const auto toCopies = convert(dialog);
+        QVERIFY(toCopies);
+        QCOMPARE(toCopies->state, TransferInfo::State::Done);
+        QCOMPARE(scheme(id), QStringLiteral("copies 2"));
+        QTRY_COMPARE_WITH_TIMEOUT(m_window->reader()->row(id)->health, QStringLiteral("healthy"),
+                                  JobTimeoutMs);
+        QVERIFY(restoresBitExact(id));
+    }
+
+    void aChoiceThatCannotBeMadeIsSaid()
+    {
+        QVERIFY(openWindow());
+        const qint64 id = floatInput(QStringLiteral("m"));
+        QVERIFY(id);
+        ConvertDialog* dialog = openDialog(id);
+        QVERIFY(dialog);
+        auto* data = dialog->choice()->findChild<QSpinBox*>(QStringLiteral("redundancyData"));
+        auto* parity = dialog->choice()->findChild<QSpinBox*>(QStringLiteral("redundancyParity"));
+        QVERIFY(data && parity);
+        data->setValue(4);
+        parity->setValue(2);
+        QVERIFY(!dialog->convertButton()->isEnabled());
+        QVERIFY2(
+            dialog->refusalLabel()->text().contains(QStringLiteral("shards 4+2 needs 6 providers")),
+            qPrintable(dialog->refusalLabel()->text()));
+        auto* kind = dialog->choice()->findChild<QComboBox*>(QStringLiteral("redundancyKind"));
+        auto* copies = dialog->choice()->findChild<QSpinBox*>(QStringLiteral("redundancyCopies"));
+        QVERIFY(kind && copies);
+        kind->setCurrentIndex(0);
+        copies->setValue(3);
+        QVERIFY(!dialog->convertButton()->isEnabled());
+        QVERIFY2(dialog->refusalLabel()->text().contains(
+                     QStringLiteral("the number of copies follows `config redundancy copies N`")),
+                 qPrintable(dialog->refusalLabel()->text()));
+        copies->setValue(2);
+        QVERIFY(!dialog->convertButton()->isEnabled());
+        QCOMPARE(dialog->refusalLabel()->text(),
+                 QStringLiteral("The model is kept this way already."));
+        // Nothing was queued.
+        QSignalSpy added(m_engine.get(), &Engine::transferAdded);
+        QTest::mouseClick(dialog->convertButton(), Qt::LeftButton);
+        dialog->reject();
+        QTest::qWait(50);
+        QCOMPARE(added.size(), 0);
+        QCOMPARE(scheme(id), QStringLiteral("copies 2"));
+    }
+
+    // The queue keeps a conversion in its jobs table and reads it back after a restart.
+    void theRequestReadsBackFromItsRow()
+    {
+        const ConvertRequest request{7, QStringLiteral("shards 4+2")};
+        QCOMPARE(transferrows::kindFromKey(transferrows::kindKey(TransferInfo::Kind::Convert)),
+                 TransferInfo::Kind::Convert);
+        const auto back = requestFromJson(TransferInfo::Kind::Convert, toJson(request));
+        QVERIFY(back);
+        const auto* c = std::get_if<ConvertRequest>(&*back);
+        QVERIFY(c);
+        QCOMPARE(c->modelId, 7);
+        QCOMPARE(c->scheme, QStringLiteral("shards 4+2"));
+        QCOMPARE(modelIdOf(*back), 7);
+    }
+};
+
+QTEST_MAIN(TestUiConvert)
+#include "tst_ui_convert.moc"

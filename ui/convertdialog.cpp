@@ -1,0 +1,106 @@
+#include "convertdialog.h"
+
+#include "engine/engine.h"
+#include "redundancybox.h"
+#include "requests/convertrequest.h"
+#include "vault/vault.h"
+#include "vaultreader.h"
+
+#include <QDialogButtonBox>
+#include <QLabel>
+#include <QPushButton>
+#include <QVBoxLayout>
+
+namespace mf::ui {
+
+namespace {
+
+// What a model kept as `now` is offered first: the other kind. Shards as the vault's scheme
+// says when it is shards, otherwise as many as the providers hold with one or two lost (4+2
+// on six providers, 2+1 on three); copies as many as health wants.
+RedundancyScheme offered(const RedundancyScheme& now, const RedundancyScheme& vault,
+                         int wantedCopies, int providers)
+{
+    if (now.isShards())
+        return RedundancyScheme::makeCopies(wantedCopies);
+    if (vault.isShards())
+        return vault;
+    if (providers >= 6)
+        return RedundancyScheme::makeShards(4, 2);
+    return RedundancyScheme::makeShards(qMax(1, providers - 1), 1);
+}
+
+} // namespace
+
+ConvertDialog::ConvertDialog(Engine* engine, VaultReader& reader, qint64 modelId, QWidget* parent)
+    : QDialog(parent)
+    , m_engine(engine)
+    , m_reader(reader)
+    , m_modelId(modelId)
+    , m_refusal(new QLabel(this))
+{
+    setWindowTitle(tr("Change redundancy"));
+    Registry& registry = reader.registry();
+    const auto model = registry.modelRows().model(modelId);
+    const QString name = model ? model->name : tr("model %1").arg(modelId);
+    const int providers = Vault::providersTakingCopiesIn(registry);
+    const RedundancyScheme now = ConvertRequest::schemeOf(registry, modelId);
+
+    auto* intro = new QLabel(
+        tr("“%1” is kept as %2: %3.").arg(name, now.toString(), now.describe(providers)), this);
+    intro->setObjectName(QStringLiteral("convertNow"));
+    intro->setWordWrap(true);
+    auto* how = new QLabel(tr("Keep it as:"), this);
+    m_choice = new RedundancyBox(offered(now, Vault::redundancyIn(registry),
+                                         registry.healthRows().wantedCopies(), providers),
+                                 providers, this);
+    how->setBuddy(m_choice);
+    auto* note = new QLabel(tr("The new copies or shards are stored first; what the old way "
+                               "stored is deleted only once every chunk is whole the new way. "
+                               "The model stays readable all along, and a conversion stopped "
+                               "half-way goes on where it was."),
+                            this);
+    note->setWordWrap(true);
+    m_refusal->setObjectName(QStringLiteral("convertRefusal"));
+    m_refusal->setWordWrap(true);
+    m_refusal->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Cancel, this);
+    m_convert = buttons->addButton(tr("&Convert"), QDialogButtonBox::AcceptRole);
+    m_convert->setObjectName(QStringLiteral("convertButton"));
+    connect(buttons, &QDialogButtonBox::accepted, this, &ConvertDialog::convert);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    connect(m_choice, &RedundancyBox::changed, this, &ConvertDialog::check);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(intro);
+    layout->addWidget(how);
+    layout->addWidget(m_choice);
+    layout->addWidget(note);
+    layout->addWidget(m_refusal);
+    layout->addStretch();
+    layout->addWidget(buttons);
+    check();
+}
+
+void ConvertDialog::check()
+{
+    const ConvertRequest request{m_modelId, m_choice->scheme().toString()};
+    const QString why = request.refusal(m_reader.registry()).why;
+    const bool same =
+        ConvertRequest::schemeOf(m_reader.registry(), m_modelId) == m_choice->scheme();
+    m_refusal->setText(same ? tr("The model is kept this way already.") : why);
+    m_refusal->setVisible(same || !why.isEmpty());
+    m_convert->setEnabled(!same && why.isEmpty() && m_engine);
+}
+
+void ConvertDialog::convert()
+{
+    check();
+    if (!m_convert->isEnabled())
+        return;
+    m_engine->convertModel(m_modelId, m_choice->scheme());
+    accept();
+}
+
+} // namespace mf::ui
