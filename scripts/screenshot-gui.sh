@@ -8,7 +8,7 @@
 #       and a dark desktop theme (Qt's GTK platform theme following GTK_THEME, as a GNOME user's
 #       desktop does) at 100% and 200% scale: float-dialog, models, providers, add-provider,
 #       settings, hub-import, materialize, use-in-app, free-app-copies (LM Studio keeps its own
-#       copy of a model), free-up-space, restore-conflict (a different file of the same name is in
+#       copy of a model), free-up-space, change-redundancy, restore-conflict (a different file of the same name is in
 #       the folder), transfers (the running float, a row per file), cancel-float, quit-question
 #   SHOTS=dark-200 scripts/screenshot-gui.sh …   takes one variant only
 # Needs xvfb, openbox, imagemagick (import), xdotool, x11-utils (xprop, xdpyinfo), qt6-gtk-platformtheme,
@@ -205,6 +205,8 @@ variant() { # theme scale
     gone "Free disk used by the apps' copies"
     keys alt+o f # Free up space…
     dialog free-up-space "Free up space"
+    keys alt+o d # Change redundancy…
+    dialog change-redundancy "Change redundancy"
     # Restore into the home folder, where a different file of the model's name is.
     xdotool key ctrl+r
     window "Restore into folder"

@@ -141,6 +141,9 @@ private Q_SLOTS:
         ConvertDialog* dialog = openDialog(id);
         QVERIFY(dialog);
         QCOMPARE(dialog->choice()->scheme().toString(), QStringLiteral("shards 2+1"));
+        // About this model, not the vault's new ones.
+        QVERIFY2(!dialog->choice()->description().contains(QStringLiteral("New models")),
+                 qPrintable(dialog->choice()->description()));
         QVERIFY(dialog->findChild<QLabel*>(QStringLiteral("convertNow"))
                     ->text()
                     .contains(QStringLiteral("kept as copies 2")));
@@ -182,9 +185,11 @@ private Q_SLOTS:
         data->setValue(4);
         parity->setValue(2);
         QVERIFY(!dialog->convertButton()->isEnabled());
-        QVERIFY2(
-            dialog->refusalLabel()->text().contains(QStringLiteral("shards 4+2 needs 6 providers")),
-            qPrintable(dialog->refusalLabel()->text()));
+        // Said once, under the choice, in the words Settings and the CLI use.
+        QVERIFY2(dialog->choice()->description().contains(
+                     QStringLiteral("shards 4+2 needs 6 providers")),
+                 qPrintable(dialog->choice()->description()));
+        QVERIFY(dialog->refusalLabel()->isHidden());
         auto* kind = dialog->choice()->findChild<QComboBox*>(QStringLiteral("redundancyKind"));
         auto* copies = dialog->choice()->findChild<QSpinBox*>(QStringLiteral("redundancyCopies"));
         QVERIFY(kind && copies);
@@ -194,6 +199,7 @@ private Q_SLOTS:
         QVERIFY2(dialog->refusalLabel()->text().contains(
                      QStringLiteral("the number of copies follows `config redundancy copies N`")),
                  qPrintable(dialog->refusalLabel()->text()));
+        QVERIFY(!dialog->refusalLabel()->isHidden());
         copies->setValue(2);
         QVERIFY(!dialog->convertButton()->isEnabled());
         QCOMPARE(dialog->refusalLabel()->text(),

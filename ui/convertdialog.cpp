@@ -40,6 +40,7 @@ ConvertDialog::ConvertDialog(Engine* engine, VaultReader& reader, qint64 modelId
     , m_refusal(new QLabel(this))
 {
     setWindowTitle(tr("Change redundancy"));
+    setMinimumWidth(fontMetrics().averageCharWidth() * 60);
     Registry& registry = reader.registry();
     const auto model = registry.modelRows().model(modelId);
     const QString name = model ? model->name : tr("model %1").arg(modelId);
@@ -54,6 +55,7 @@ ConvertDialog::ConvertDialog(Engine* engine, VaultReader& reader, qint64 modelId
     m_choice = new RedundancyBox(offered(now, Vault::redundancyIn(registry),
                                          registry.healthRows().wantedCopies(), providers),
                                  providers, this);
+    m_choice->setForOneModel();
     how->setBuddy(m_choice);
     auto* note = new QLabel(tr("The new copies or shards are stored first; what the old way "
                                "stored is deleted only once every chunk is whole the new way. "
@@ -90,7 +92,8 @@ void ConvertDialog::check()
     const bool same =
         ConvertRequest::schemeOf(m_reader.registry(), m_modelId) == m_choice->scheme();
     m_refusal->setText(same ? tr("The model is kept this way already.") : why);
-    m_refusal->setVisible(same || !why.isEmpty());
+    // A scheme the providers cannot hold is said under the choice already, in the same words.
+    m_refusal->setVisible(same || (!why.isEmpty() && m_choice->refusal().isEmpty()));
     m_convert->setEnabled(!same && why.isEmpty() && m_engine);
 }
 

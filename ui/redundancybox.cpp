@@ -63,6 +63,12 @@ RedundancyBox::RedundancyBox(const RedundancyScheme& scheme, int providers, QWid
     update();
 }
 
+void RedundancyBox::setForOneModel()
+{
+    m_oneModel = true;
+    update();
+}
+
 RedundancyScheme RedundancyBox::scheme() const
 {
     return m_kind->currentIndex() == 1
@@ -93,7 +99,7 @@ void RedundancyBox::update()
     m_parity->setVisible(shards);
     const QString refused = refusal();
     QString text = refused.isEmpty() ? scheme().describe(m_providers) + QLatin1Char('.') : refused;
-    if (refused.isEmpty() && shards)
+    if (refused.isEmpty() && shards && !m_oneModel)
         text += QLatin1Char(' ') + tr("New models are floated as shards; a model floated before "
                                       "keeps the scheme it was floated with.");
     m_description->setText(text);

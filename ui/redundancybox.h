@@ -23,6 +23,10 @@ public:
     // `providers`: those that take new copies, which a scheme is measured against.
     RedundancyBox(const RedundancyScheme& scheme, int providers, QWidget* parent = nullptr);
 
+    // Words for one model's scheme (ConvertDialog) rather than the vault's: no sentence on what
+    // happens to new models.
+    void setForOneModel();
+
     RedundancyScheme scheme() const;
     // Why the vault cannot take the scheme chosen (empty: it can).
     QString refusal() const;
@@ -35,6 +39,7 @@ private:
     void update();
 
     const int m_providers;
+    bool m_oneModel = false;
     QComboBox* m_kind;
     QSpinBox* m_copies;
     QSpinBox* m_data;   // K
