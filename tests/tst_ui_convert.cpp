@@ -3,7 +3,8 @@
 // back, through the queue (a transfer of its own, titled and summed up in words), each time
 // healthy and restored bit-exact; a choice the providers cannot hold, another number of copies, or
 // the scheme the model has already, is said in the dialog in `modelfloat-cli convert`'s words and
-// cannot be made; the request reads back from the queue's row.
+// cannot be made; a provider that cannot take the shards fails it as "not converted yet", and a
+// retry once it is back ends it; the request reads back from the queue's row.
 #include "convertdialog.h"
 #include "engine/engine.h"
 #include "mainwindow.h"
@@ -211,6 +212,42 @@ private Q_SLOTS:
         QTest::qWait(50);
         QCOMPARE(added.size(), 0);
         QCOMPARE(scheme(id), QStringLiteral("copies 2"));
+    }
+
+    // A provider that cannot take its shards: the transfer fails saying the model is not
+    // converted yet, the model keeps its copies and restores; retried once the provider is back,
+    // it goes on and ends.
+    void notConvertedYetIsSaidAndARetryGoesOn()
+    {
+        QVERIFY(openWindow());
+        const qint64 id = floatInput(QStringLiteral("m"));
+        QVERIFY(id);
+        const QString store = m_tv->path(QStringLiteral("store-extra2"));
+        QVERIFY(QDir().rename(store, store + QStringLiteral(".away")));
+        {
+            QFile blocker(store); // a file where its folder was: every put there fails
+            QVERIFY(blocker.open(QIODevice::WriteOnly));
+        }
+        ConvertDialog* dialog = openDialog(id);
+        QVERIFY(dialog);
+        QCOMPARE(dialog->choice()->scheme().toString(), QStringLiteral("shards 2+1"));
+        const auto failed = convert(dialog);
+        QVERIFY(failed);
+        QCOMPARE(failed->state, TransferInfo::State::Failed);
+        QVERIFY2(failed->error.startsWith(QStringLiteral("Not converted yet: ")) &&
+                     failed->error.contains(QStringLiteral("could not be stored as shards 2+1")),
+                 qPrintable(failed->error));
+        QCOMPARE(scheme(id), QStringLiteral("copies 2"));
+
+        QVERIFY(QFile::remove(store));
+        QVERIFY(QDir().rename(store + QStringLiteral(".away"), store));
+        QSignalSpy changed(m_engine.get(), &Engine::transferChanged);
+        m_engine->retry(failed->id);
+        const auto done = finished(changed, failed->id);
+        QVERIFY(done);
+        QCOMPARE(done->state, TransferInfo::State::Done);
+        QCOMPARE(scheme(id), QStringLiteral("shards 2+1"));
+        QVERIFY(restoresBitExact(id));
     }
 
     // The queue keeps a conversion in its jobs table and reads it back after a restart.
