@@ -39,6 +39,4 @@ async function start() {
   route();
 }
 
-// The first paint shows the rows the server rendered into the page; the modules' own work (the
-// session, 10,000 models fetched and sorted) waits until it is on screen.
-requestAnimationFrame(() => setTimeout(start, 0));
+start();
