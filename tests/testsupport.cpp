@@ -12,6 +12,11 @@ namespace mf::test {
 namespace {
 QString besideTheSuites(const char* relative)
 {
+    // Before the application exists its folder is unknown, and a path made then points nowhere:
+    // a suite that looks for a peer there skips itself without a word.
+    if (!QCoreApplication::instance())
+        qFatal("The suites' folders are known only once QCoreApplication exists: make the path "
+               "in a function, not in a constant built before main()");
     return QDir::cleanPath(QCoreApplication::applicationDirPath() + QLatin1Char('/') +
                            QString::fromUtf8(relative));
 }
