@@ -35,7 +35,6 @@ RedundancyScheme offered(const RedundancyScheme& now, const RedundancyScheme& va
 ConvertDialog::ConvertDialog(Engine* engine, VaultReader& reader, qint64 modelId, QWidget* parent)
     : QDialog(parent)
     , m_engine(engine)
-    , m_reader(reader)
     , m_modelId(modelId)
     , m_refusal(new QLabel(this))
 {
@@ -43,18 +42,20 @@ ConvertDialog::ConvertDialog(Engine* engine, VaultReader& reader, qint64 modelId
     setMinimumWidth(fontMetrics().averageCharWidth() * 60);
     Registry& registry = reader.registry();
     const auto model = registry.modelRows().model(modelId);
-    const QString name = model ? model->name : tr("model %1").arg(modelId);
-    const int providers = Vault::providersTakingCopiesIn(registry);
-    const RedundancyScheme now = ConvertRequest::schemeOf(registry, modelId);
+    m_name = model ? model->name : tr("model %1").arg(modelId);
+    m_now = ConvertRequest::schemeOf(registry, modelId);
+    m_wantedCopies = registry.healthRows().wantedCopies();
+    m_providers = Vault::providersTakingCopiesIn(registry);
 
     auto* intro = new QLabel(
-        tr("“%1” is kept as %2: %3.").arg(name, now.toString(), now.describe(providers)), this);
+        tr("“%1” is kept as %2: %3.").arg(m_name, m_now.toString(), m_now.describe(m_providers)),
+        this);
     intro->setObjectName(QStringLiteral("convertNow"));
     intro->setWordWrap(true);
     auto* how = new QLabel(tr("Keep it as:"), this);
-    m_choice = new RedundancyBox(offered(now, Vault::redundancyIn(registry),
-                                         registry.healthRows().wantedCopies(), providers),
-                                 providers, this);
+    m_choice = new RedundancyBox(
+        offered(m_now, Vault::redundancyIn(registry), m_wantedCopies, m_providers), m_providers,
+        this);
     m_choice->setForOneModel();
     how->setBuddy(m_choice);
     auto* note = new QLabel(tr("The new copies or shards are stored first; what the old way "
@@ -87,10 +88,10 @@ ConvertDialog::ConvertDialog(Engine* engine, VaultReader& reader, qint64 modelId
 
 void ConvertDialog::check()
 {
-    const ConvertRequest request{m_modelId, m_choice->scheme().toString()};
-    const QString why = request.refusal(m_reader.registry()).why;
-    const bool same =
-        ConvertRequest::schemeOf(m_reader.registry(), m_modelId) == m_choice->scheme();
+    const RedundancyScheme chosen = m_choice->scheme();
+    const QString why =
+        ConvertRequest::refusal(m_name, m_now, chosen, m_wantedCopies, m_providers).why;
+    const bool same = m_now == chosen;
     m_refusal->setText(same ? tr("The model is kept this way already.") : why);
     // A scheme the providers cannot hold is said under the choice already, in the same words.
     m_refusal->setVisible(same || (!why.isEmpty() && m_choice->refusal().isEmpty()));

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "chunking/redundancyscheme.h"
+
 #include <QDialog>
 
 class QLabel;
@@ -37,8 +39,13 @@ private:
     void convert();
 
     Engine* m_engine;
-    VaultReader& m_reader;
     const qint64 m_modelId;
+    // What the refusal is judged by, read from the vault once when the dialog opens (check()
+    // runs at every change of the choice, on the GUI thread).
+    QString m_name;
+    RedundancyScheme m_now;
+    int m_wantedCopies = 0;
+    int m_providers = 0;
     RedundancyBox* m_choice = nullptr;
     QLabel* m_refusal;
     QPushButton* m_convert = nullptr;
