@@ -1,5 +1,7 @@
 #include "trayicon.h"
 
+#include "counted.h"
+
 #include "engine/engine.h"
 #include "icons.h"
 #include "nextcheck.h"
@@ -124,6 +126,18 @@ void TrayIcon::forgetFailure(qint64 transferId)
         update();
 }
 
+QString TrayIcon::shortOf(const SyncStatus& s)
+{
+    // A model stored as shards has no copies to be short of (docs/erasure.md).
+    const qint64 n = s.degradedModels;
+    if (s.degradedSharded == 0)
+        return counted(n, tr("1 model short of copies"), tr("%1 models short of copies"));
+    if (s.degradedSharded == s.degradedModels)
+        return counted(n, tr("1 model short of shards"), tr("%1 models short of shards"));
+    return counted(n, tr("1 model short of copies or shards"),
+                   tr("%1 models short of copies or shards"));
+}
+
 QString TrayIcon::toolTip() const
 {
     const TransfersModel::Overall o = m_transfers->overall();
@@ -161,8 +175,7 @@ QString TrayIcon::toolTip() const
         else if (!s.deferReason.isEmpty() && s.degradedModels > 0)
             sync = tr("Repair waits: %1").arg(s.deferReason);
         if (s.degradedModels > 0)
-            sync += (sync.isEmpty() ? QString() : QStringLiteral(" · ")) +
-                    tr("%n model(s) short of copies", nullptr, s.degradedModels);
+            sync += (sync.isEmpty() ? QString() : QStringLiteral(" · ")) + shortOf(s);
         else if (s.lastRepair.isValid())
             sync += (sync.isEmpty() ? QString() : QStringLiteral(" · ")) +
                     tr("last repair %1: %n copy(ies) or shard(s) made", nullptr, s.lastRepairCopies)

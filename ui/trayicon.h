@@ -1,5 +1,6 @@
 #pragma once
 
+#include "engine/syncstatus.h"
 #include "transfer/transferinfo.h"
 
 #include <QObject>
@@ -66,6 +67,8 @@ Q_SIGNALS:
     void messageShown(const QString& title, const QString& text);
 
 private:
+    // What the degraded models are short of, in the words of their schemes.
+    static QString shortOf(const mf::SyncStatus& s);
     void update();
     void onTransferChanged(const mf::TransferInfo& info);
     void notifyVerified(const mf::TransferInfo& info);

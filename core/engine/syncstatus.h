@@ -13,7 +13,8 @@ struct SyncStatus
     bool paused = false;
     QString deferReason;      // heavy work waits: "metered network", "on battery"; empty: it runs
     QString running;          // the background task running ("repair", "drain", ...); empty: idle
-    int degradedModels = 0;   // complete models with chunks short of copies
+    int degradedModels = 0;   // complete models with chunks short of copies (or shards)
+    int degradedSharded = 0;  // of them, those stored as shards
     int drains = 0;           // providers being drained
     QDateTime lastRepair;     // when a background repair last made copies (or shards)
     int lastRepairCopies = 0; // and how many (copies and rebuilt shards)
