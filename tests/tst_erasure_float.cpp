@@ -37,6 +37,7 @@ private Q_SLOTS:
     void anyTwoProvidersMayGo();
     void threeGoneLosesChunks();
     void floatAgainSendsOnlyMissingShards();
+    void floatAgainMakesShardsOnlyToPutThem();
     void anotherVaultReadsItFromTheCatalog();
 
 private:
@@ -244,6 +245,39 @@ void TestErasureFloat::floatAgainSendsOnlyMissingShards()
     after.sort();
     QCOMPARE(after, before);
     QCOMPARE(objectsIn(store3).size(), 13);
+}
+
+void TestErasureFloat::floatAgainMakesShardsOnlyToPutThem()
+{
+    // The same chunks floated again, under another name: their shards are recorded and all
+    // found stored, so none is made again (an encode and a SHA-256 of every shard, for
+    // nothing); a chunk that lost a shard is made again to put it back, and only that one.
+    floatSharded();
+    const auto floatAs = [this](const QString& name) {
+        return run({QStringLiteral("float"), m_box->path(QStringLiteral("input/m.bin")),
+                    QStringLiteral("--name"), name, QStringLiteral("--chunker"),
+                    QStringLiteral("fixed"), QStringLiteral("--chunk-size"), QStringLiteral("256K"),
+                    QStringLiteral("--json")});
+    };
+    const CliResult same = floatAs(QStringLiteral("m-again"));
+    QVERIFY2(same.code == 0, same.describe().constData());
+    QCOMPARE(same.json().value(QStringLiteral("chunks")).toInt(), int(chunkCids().size()));
+    QCOMPARE(same.json().value(QStringLiteral("chunks_encoded")).toInt(), 0);
+    QCOMPARE(same.json().value(QStringLiteral("bytes_sent")).toInteger(), 0);
+
+    const QStringList store3 = test::chunkObjects(folders().at(3));
+    QVERIFY(!store3.isEmpty());
+    const QByteArray lost = fileBytes(store3.first());
+    QVERIFY(QFile::remove(store3.first()));
+    const CliResult oneLost = floatAs(QStringLiteral("m-third"));
+    QVERIFY2(oneLost.code == 0, oneLost.describe().constData());
+    QCOMPARE(oneLost.json().value(QStringLiteral("chunks_encoded")).toInt(), 1);
+    QCOMPARE(oneLost.json().value(QStringLiteral("copies_found_gone")).toInt(), 1);
+    QCOMPARE(oneLost.json().value(QStringLiteral("bytes_sent")).toInteger(), lost.size());
+    // Put back where it was, the same bytes.
+    QCOMPARE(fileBytes(store3.first()), lost);
+    const CliResult verify = run({QStringLiteral("verify"), QStringLiteral("--all")});
+    QVERIFY2(verify.code == 0, verify.describe().constData());
 }
 
 void TestErasureFloat::anotherVaultReadsItFromTheCatalog()

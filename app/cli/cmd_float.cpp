@@ -133,6 +133,7 @@ private:
                         {QStringLiteral("bytes_deduplicated"), t.bytesDeduplicated},
                         {QStringLiteral("under_replicated_chunks"), t.underReplicatedChunks},
                         {QStringLiteral("copies_found_gone"), t.copiesFoundGone},
+                        {QStringLiteral("chunks_encoded"), t.chunksEncoded},
                         {QStringLiteral("degraded"), m_job->degraded()},
                         {QStringLiteral("files_skipped"), m_job->filesSkipped()},
                         {QStringLiteral("seconds"), secs}};

@@ -242,7 +242,7 @@ void FileDistributor::onChunkScanned(const ScannedChunk& chunk)
         return;
     }
     if (m_codec) {
-        encodeShards(chunk);
+        placeShards(chunk);
         return;
     }
     auto task = std::make_unique<ChunkTask>();

@@ -87,6 +87,9 @@ public:
         // Copies the registry remembered that their provider no longer holds (another
         // computer's collect, a lost object) or holds damaged: stored again by this float.
         int copiesFoundGone = 0;
+        // Chunks cut into shards by this float (docs/erasure.md): a chunk whose shards are
+        // recorded and all found stored is not.
+        int chunksEncoded = 0;
         QByteArray sha256;
     };
 
@@ -135,9 +138,21 @@ private:
     // Shards (filedistributor_shards.cpp).
     // The model's scheme: its own, or the vault's, recorded as the model's; false on failure.
     bool chooseScheme();
-    void encodeShards(const ScannedChunk& chunk);
+    // A chunk under the model's shards: its shards recorded already (the model floated before,
+    // a float resumed) are looked for first, with no bytes, and made only when one must be put;
+    // a new chunk's are made at once.
+    void placeShards(const ScannedChunk& chunk);
+    // Makes the group's shards on the pool -> onShardsMade.
+    void encodeShards(ShardGroup& group);
     void onShardsMade(const QString& chunkCid, const std::vector<ShardCodec::Shard>& shards,
                       const QString& error);
+    // One task per distinct shard of the group's chunk; `bytes` (when made) gives their bytes.
+    std::vector<std::unique_ptr<ChunkTask>> shardTasks(ShardGroup& group,
+                                                       const QList<ShardRows::Shard>& shards,
+                                                       const std::vector<ShardCodec::Shard>* bytes);
+    // Whether the task can be put now: a shard admitted without its bytes has them made first
+    // (the task waits in its group, and the encoding queues it again).
+    bool hasBytes(ChunkTask& task);
     // Providers holding, putting or being asked about another shard of the task's chunk.
     QSet<qint64> siblingProviders(const ChunkTask& task) const;
     // Whether a sibling's remembered copies are still being confirmed: the task waits for them,

@@ -61,6 +61,8 @@ void FileDistributor::schedule()
             waitingForSiblings.push_back(cid);
             continue;
         }
+        if (!hasBytes(task))
+            continue; // queued again once its bytes are made
         const PutStart started = startPut(task);
         if (started == PutStart::Waiting)
             continue; // a deletion of this chunk is running; its timer queues it again

@@ -4,7 +4,8 @@
 // into K+M shards on a worker pool, each shard then placed once, as a chunk is, on a provider that
 // holds no other shard of the chunk. The chunk counts as placed when all its shards are stored.
 // A shard's CID comes from its bytes, and the same chunk always gives the same shards, so a float
-// run again after a kill finds the shards it stored and sends only the others.
+// run again after a kill finds the shards it stored and sends only the others; a chunk whose
+// shards are recorded is not even encoded again unless one of them must be put.
 
 #include "chunking/cid.h"
 #include "filedistributortask.h"
@@ -55,11 +56,26 @@ bool FileDistributor::chooseScheme()
     return true;
 }
 
-void FileDistributor::encodeShards(const ScannedChunk& chunk)
+void FileDistributor::placeShards(const ScannedChunk& chunk)
 {
-    auto group = std::make_unique<ShardGroup>();
-    group->chunk = chunk;
-    m_groups.emplace(chunk.cid, std::move(group));
+    auto made = std::make_unique<ShardGroup>();
+    made->chunk = chunk;
+    ShardGroup& group = *made;
+    m_groups.emplace(chunk.cid, std::move(made));
+    // Recorded shards name their CIDs and sizes: enough to look for them. Making them again
+    // (an encode and a SHA-256 of K+M shards) is for a shard that must be put.
+    const QList<ShardRows::Shard> recorded = m_vault->registry().shardRows().shards(
+        chunk.cid, m_scheme.dataShards, m_scheme.parityShards);
+    if (recorded.size() == m_scheme.providersNeeded())
+        admit(shardTasks(group, recorded, nullptr));
+    else
+        encodeShards(group);
+}
+
+void FileDistributor::encodeShards(ShardGroup& group)
+{
+    group.encoding = true;
+    const ScannedChunk& chunk = group.chunk;
     // The bytes the scanner holds are shared with the pool as they are (immutable); a source
     // that does not hold them is read here, and what it gave is checked against the CID there.
     const bool held = chunk.bytes.size() == chunk.size;
@@ -68,6 +84,7 @@ void FileDistributor::encodeShards(const ScannedChunk& chunk)
         QString unreadable;
         std::unique_ptr<QIODevice> device = m_scanner->openChunk(chunk, &unreadable);
         if (!device) {
+            group.encoding = false;
             failSource(unreadable);
             return;
         }
@@ -76,6 +93,7 @@ void FileDistributor::encodeShards(const ScannedChunk& chunk)
     const bool check = !held || !m_scanner->holdsHashedBytes();
     const QString mismatch = m_scanner->mismatchError(chunk);
     ++m_encoding;
+    ++m_stats.chunksEncoded;
     m_pool->start([this, codec = &*m_codec, bytes = chunk.bytes, read, held, check, mismatch,
                    cid = chunk.cid, cancelled = m_cancelled] {
         std::vector<ShardCodec::Shard> shards;
@@ -122,16 +140,58 @@ void FileDistributor::onShardsMade(const QString& chunkCid,
     QList<ShardRows::Shard> rows;
     for (const ShardCodec::Shard& s : shards)
         rows.append(ShardRows::Shard{s.index, s.cid, s.bytes.size()});
+    // Recorded before any is put; made again for a chunk whose shards were recorded, the same
+    // shards must come out (recordShards() refuses others).
     if (!registry.shardRows().recordShards(chunkCid, m_scheme.dataShards, m_scheme.parityShards,
                                            rows)) {
         fail(Error::make(Error::Kind::Fatal, registry.lastError()));
         return;
     }
+    if (!group.admitted) {
+        admit(shardTasks(group, rows, &shards));
+        return;
+    }
+    // Made for shards admitted without their bytes: each gets them, and those waiting go on.
+    for (const QString& key : std::as_const(group.keys)) {
+        const auto task = m_tasks.find(key);
+        if (task == m_tasks.end() || task->second->chunk.bytes.size() > 0)
+            continue;
+        for (const ShardCodec::Shard& s : shards)
+            if (s.cid == task->second->chunk.cid && task->second->chunk.bytes.size() == 0)
+                task->second->chunk.bytes.append(s.bytes, 0, s.bytes.size());
+    }
+    for (const QString& key : std::as_const(group.waitingForBytes))
+        m_ready.push_back(key);
+    group.waitingForBytes.clear();
+    schedule();
+    maybeComplete();
+}
+
+bool FileDistributor::hasBytes(ChunkTask& task)
+{
+    if (!task.isShard() || task.chunk.bytes.size() == task.chunk.size)
+        return true;
+    const auto group = m_groups.find(task.group);
+    if (group == m_groups.end())
+        return false;
+    task.waiting = true;
+    group->second->waitingForBytes.append(task.key);
+    if (!group->second->encoding)
+        encodeShards(*group->second);
+    return false;
+}
+
+std::vector<std::unique_ptr<FileDistributor::ChunkTask>>
+FileDistributor::shardTasks(ShardGroup& group, const QList<ShardRows::Shard>& shards,
+                            const std::vector<ShardCodec::Shard>* bytes)
+{
     // One task per distinct shard: the shards of a run of zeros are all the same bytes, one
     // object wanted on as many providers as it has indices.
+    group.admitted = true;
     std::vector<std::unique_ptr<ChunkTask>> tasks;
     QHash<QString, ChunkTask*> byCid;
-    for (const ShardCodec::Shard& s : shards) {
+    for (int i = 0; i < shards.size(); ++i) {
+        const ShardRows::Shard& s = shards.at(i);
         if (ChunkTask* same = byCid.value(s.cid)) {
             same->wanted++;
             same->indices.append(s.index);
@@ -139,18 +199,19 @@ void FileDistributor::onShardsMade(const QString& chunkCid,
         }
         auto task = std::make_unique<ChunkTask>();
         task->chunk.offset = group.chunk.offset;
-        task->chunk.size = s.bytes.size();
+        task->chunk.size = s.size;
         task->chunk.cid = s.cid;
-        task->chunk.bytes.append(s.bytes, 0, s.bytes.size());
-        task->key = chunkCid + QLatin1Char('/') + s.cid;
-        task->group = chunkCid;
+        if (bytes)
+            task->chunk.bytes.append(bytes->at(size_t(i)).bytes, 0, s.size);
+        task->key = group.chunk.cid + QLatin1Char('/') + s.cid;
+        task->group = group.chunk.cid;
         task->wanted = 1;
         task->indices = {s.index};
         group.keys.append(task->key);
         byCid.insert(s.cid, task.get());
         tasks.push_back(std::move(task));
     }
-    admit(std::move(tasks));
+    return tasks;
 }
 
 QSet<qint64> FileDistributor::siblingProviders(const ChunkTask& task) const

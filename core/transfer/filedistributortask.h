@@ -51,7 +51,10 @@ struct FileDistributor::ShardGroup
 {
     ScannedChunk chunk;
     int duplicates = 0;    // further occurrences of this chunk in the file, placed with it
-    bool encoding = true;  // its shards are being made on the pool
+    bool encoding = false; // its shards are being made on the pool
+    bool admitted = false; // its shards' tasks were made (with their bytes or without)
+    // Its shards' tasks that wait for their bytes (admitted without them, to be put now).
+    QStringList waitingForBytes;
     QStringList keys;      // its shards' tasks in m_tasks, until each is placed
     bool sent = false;     // some shard was sent (not all found stored already)
     QSet<qint64> placedOn; // providers of its shards placed already

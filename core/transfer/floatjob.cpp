@@ -444,6 +444,7 @@ void FloatJob::onFileFinished()
     m_totals.underReplicatedChunks += s.underReplicatedChunks;
     m_totals.retries += s.retries;
     m_totals.copiesFoundGone += s.copiesFoundGone;
+    m_totals.chunksEncoded += s.chunksEncoded;
     const qint64 reset = done->budgetResetMs();
     if (reset > 0)
         m_budgetResetMs = m_budgetResetMs < 0 ? reset : qMin(m_budgetResetMs, reset);
