@@ -37,6 +37,11 @@ class ChunkFetcher final : public QObject
     Q_DISABLE_COPY_MOVE(ChunkFetcher)
 
 public:
+    // Milliseconds a fetch runs before a hedged request may be considered; and how often
+    // (ShardGather hedges by the same measures).
+    static constexpr int HedgeAfterMs = 250;
+    static constexpr int HedgeCheckMs = 100;
+
     ChunkFetcher(Vault* vault, const FileChunk& chunk, QList<Placement> placements,
                  ChunkWriter* writer, QObject* parent = nullptr);
     ~ChunkFetcher() override;
@@ -49,6 +54,8 @@ public:
     const FileChunk& chunk() const { return m_chunk; }
     // Replicas found bad during this fetch, for the caller's report.
     const QStringList& problems() const { return m_problems; }
+    // The provider being read now (0 before the first request).
+    qint64 readingFrom() const { return m_currentProvider; }
     // The provider whose copy was read, once it succeeded.
     qint64 sourceProvider() const { return m_error.ok() && m_finished ? m_currentProvider : 0; }
 
@@ -57,10 +64,6 @@ Q_SIGNALS:
     void finished();
 
 private:
-    // Milliseconds a fetch runs before a hedged request may be considered; and how often.
-    static constexpr int HedgeAfterMs = 250;
-    static constexpr int HedgeCheckMs = 100;
-
     void tryNext();
     // The untried replica to ask next, -1 when none is left.
     int pickNext() const;

@@ -29,7 +29,10 @@ ShardGather::ShardGather(Vault* vault, const FileChunk& chunk, int dataShards, i
     , m_k(dataShards)
     , m_m(parityShards)
     , m_shards(std::move(shards))
-{}
+{
+    m_hedgeTimer.setInterval(ChunkFetcher::HedgeCheckMs);
+    connect(&m_hedgeTimer, &QTimer::timeout, this, &ShardGather::maybeHedge);
+}
 
 ShardGather::~ShardGather()
 {
@@ -65,6 +68,44 @@ void ShardGather::start()
                              return dataA;
                          return a.index < b.index;
                      });
+    m_clock.start();
+    fetchMore();
+    if (m_next < m_shards.size() && !m_finished)
+        m_hedgeTimer.start();
+}
+
+void ShardGather::maybeHedge()
+{
+    if (m_extra > 0 || m_finished || m_aborted || m_decoding || m_next >= m_shards.size() ||
+        m_fetches.empty()) {
+        m_hedgeTimer.stop();
+        return;
+    }
+    if (m_clock.elapsed() < ChunkFetcher::HedgeAfterMs)
+        return;
+    // The slowest running fetch: what is left of its shard, at its share of its provider's speed.
+    const ProviderSpeeds& speeds = m_vault->speeds();
+    double slowestLeftMs = 0;
+    for (const auto& [index, fetch] : m_fetches) {
+        const qint64 provider = fetch->fetcher->readingFrom();
+        const double rate = speeds.rate(provider);
+        const double left =
+            double(qMax<qint64>(0, fetch->fetcher->chunk().size - fetch->delivered)) *
+            qMax(1, speeds.inFlight(provider));
+        slowestLeftMs = qMax(slowestLeftMs, rate > 0 ? left * 1000.0 / rate
+                                                     : std::numeric_limits<double>::infinity());
+    }
+    // The next shard, from a provider with nothing to do.
+    const ShardRows::Shard& next = m_shards.at(m_next);
+    double nextMs = std::numeric_limits<double>::infinity();
+    for (const Placement& p : m_vault->registry().placementRows().placements(next.cid))
+        if (p.state == PlacementState::Stored && speeds.inFlight(p.providerId) == 0)
+            nextMs = qMin(nextMs, speeds.expectedMs(p.providerId, next.size));
+    // Worth a request more only when it would end well before the slowest.
+    if (!(nextMs * 2 < slowestLeftMs))
+        return;
+    m_extra = 1;
+    m_hedgeTimer.stop();
     fetchMore();
 }
 
@@ -73,6 +114,7 @@ void ShardGather::abort()
     if (m_finished || m_aborted)
         return;
     m_aborted = true;
+    m_hedgeTimer.stop();
     m_fetches.clear();
     if (!m_decoding)
         finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
@@ -81,7 +123,7 @@ void ShardGather::abort()
 void ShardGather::fetchMore()
 {
     Registry& registry = m_vault->registry();
-    while (int(m_fetches.size() + m_good.size()) < m_k && m_next < m_shards.size()) {
+    while (int(m_fetches.size() + m_good.size()) < m_k + m_extra && m_next < m_shards.size()) {
         const ShardRows::Shard s = m_shards.at(m_next++);
         auto fetch = std::make_unique<Fetch>();
         const FileChunk object{0, 0, s.size, s.cid, {}, 0};
@@ -162,6 +204,7 @@ void ShardGather::onFetched(int index)
     if (m_aborted || m_finished)
         return;
     if (int(m_good.size()) >= m_k) {
+        m_hedgeTimer.stop();
         m_fetches.clear(); // more than K were asked for: the rest are not needed
         decode();
         return;

@@ -5,8 +5,10 @@
 #include "registry/shardrows.h"
 #include "util/error.h"
 
+#include <QElapsedTimer>
 #include <QObject>
 #include <QStringList>
+#include <QTimer>
 
 #include <map>
 #include <memory>
@@ -24,7 +26,11 @@ class MemoryChunkWriter;
 // ChunkFetcher of its own (the replica that will deliver soonest, checked against the shard's
 // CID, a missing or corrupt one marked and another replica tried), starting with the shards
 // whose providers are expected to deliver soonest, data shards first among equals; a shard that
-// cannot be read is replaced by the next one. With K good shards it decodes on a worker thread
+// cannot be read is replaced by the next one. When a running fetch turns out slow and the next
+// shard's provider is idle, that shard is asked for too (a hedged request, as ChunkFetcher makes
+// for a chunk's copies): the first K good shards win and the slower fetch is aborted, so one slow
+// provider does not hold a chunk back while any K others could give it. With K good shards it
+// decodes on a worker thread
 // (ShardCodec) and checks the chunk against its own CID. Fewer than K readable: the chunk is
 // lost, and the error says so, naming it. The sibling of ChunkFetcher, which hands it a chunk
 // with shards: start, abort safe twice, exactly one finished().
@@ -54,6 +60,9 @@ private:
     // Starts fetches until K run or have succeeded; false when no shard is left to ask.
     void fetchMore();
     void onFetched(int index);
+    // Asks for one shard more than K when the slowest running fetch would end well after the
+    // next shard could be read from its idle provider (at most once per chunk).
+    void maybeHedge();
     void decode();
     void onDecoded(const std::optional<QByteArray>& chunk, const QString& error);
     void finish(const Error& error);
@@ -62,8 +71,11 @@ private:
     FileChunk m_chunk;
     int m_k;
     int m_m;
-    QList<ShardRows::Shard> m_shards;                // in the order they are asked for
-    int m_next = 0;                                  // the next of m_shards to ask
+    QList<ShardRows::Shard> m_shards; // in the order they are asked for
+    int m_next = 0;                   // the next of m_shards to ask
+    int m_extra = 0;                  // fetches beyond K: 1 once hedged
+    QTimer m_hedgeTimer;
+    QElapsedTimer m_clock;                           // since the first fetches started
     std::map<int, std::unique_ptr<Fetch>> m_fetches; // running, by shard index
     std::vector<ShardCodec::Shard> m_good;
     QStringList m_unreadable; // "shard i: why", for the error
