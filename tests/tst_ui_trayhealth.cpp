@@ -1,6 +1,6 @@
 // The tray says what the vault's models are short of in the words of how they are stored: copies,
 // or shards for a model stored as shards (docs/erasure.md), which has no copies to lack.
-#include "engine/engine.h"
+#include "enginetestsupport.h"
 #include "storedchunks.h"
 #include "testsupport.h"
 #include "testvault.h"
@@ -65,16 +65,9 @@ void TestUiTrayHealth::saysWhatAModelIsShortOf()
     // Three providers: the vault's own and extra1, extra2.
     TestVault tv(2);
     QVERIFY(tv.ok());
-    tv.vault->setDefaultChunker(SmallChunks);
     QVERIFY(tv.vault->setRedundancy(*redundancy));
-    const QString dir = tv.vault->directory();
-    tv.vault.reset();
-
     Engine engine;
-    QSignalSpy opened(&engine, &Engine::opened);
-    engine.open(dir);
-    QVERIFY(opened.wait(JobTimeoutMs));
-    QCOMPARE(opened.first().first().toString(), QString());
+    QVERIFY(openEngine(engine, prepareVault(tv)));
     const QString source = tv.path(QStringLiteral("m.gguf"));
     QVERIFY(writePseudoRandomFile(source, 600 * 1024, 5));
     FloatRequest request;
