@@ -4,7 +4,8 @@
 // healthy and restored bit-exact; a choice the providers cannot hold, another number of copies, or
 // the scheme the model has already, is said in the dialog in `modelfloat-cli convert`'s words and
 // cannot be made; a provider that cannot take the shards fails it as "not converted yet", and a
-// retry once it is back ends it; the request reads back from the queue's row.
+// retry once it is back ends it; a repair of the model waits for its conversion; the request
+// reads back from the queue's row.
 #include "convertdialog.h"
 #include "engine/engine.h"
 #include "mainwindow.h"
@@ -247,6 +248,54 @@ private Q_SLOTS:
         QVERIFY(done);
         QCOMPARE(done->state, TransferInfo::State::Done);
         QCOMPARE(scheme(id), QStringLiteral("shards 2+1"));
+        QVERIFY(restoresBitExact(id));
+    }
+
+    // A repair of the model asked for while it is being converted waits for the conversion,
+    // saying so (run beside it, it would make again the copies the conversion retires), then
+    // runs; the model ends as shards, healthy, and restores.
+    void aRepairWaitsForTheConversionOfItsModel()
+    {
+        QVERIFY(openWindow());
+        const qint64 id = floatInput(QStringLiteral("m"));
+        QVERIFY(id);
+        // Slow puts: the conversion (3 MiB of shards) runs for seconds.
+        m_engine->setBandwidthLimits(512 * 1024, 0);
+        QSignalSpy changed(m_engine.get(), &Engine::transferChanged);
+        const qint64 conversion = m_engine->convertModel(id, RedundancyScheme::makeShards(2, 1));
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                for (const TransferInfo& t : m_engine->transfers())
+                    if (t.id == conversion)
+                        return t.state == TransferInfo::State::Running;
+                return false;
+            },
+            JobTimeoutMs));
+        const qint64 repair = m_engine->repairModel(id);
+        const auto repaired = finished(changed, repair);
+        const auto converted = finished(changed, conversion);
+        m_engine->setBandwidthLimits(0, 0);
+        QVERIFY(repaired && converted);
+        QCOMPARE(converted->state, TransferInfo::State::Done);
+        QCOMPARE(repaired->state, TransferInfo::State::Done);
+        // In the order the engine told them: the repair never ran while the conversion did,
+        // and while it waited its row said why.
+        bool converting = false;
+        bool saidWhy = false;
+        for (const QList<QVariant>& args : std::as_const(changed)) {
+            const auto info = args.first().value<TransferInfo>();
+            if (info.id == conversion)
+                converting = info.state == TransferInfo::State::Running;
+            if (info.id != repair)
+                continue;
+            QVERIFY2(!(converting && info.state == TransferInfo::State::Running),
+                     "the repair ran while the model was being converted");
+            saidWhy = saidWhy || info.stage == QStringLiteral("Waits: “m” is being converted");
+        }
+        QVERIFY(saidWhy);
+        QCOMPARE(scheme(id), QStringLiteral("shards 2+1"));
+        QTRY_COMPARE_WITH_TIMEOUT(m_window->reader()->row(id)->health, QStringLiteral("healthy"),
+                                  JobTimeoutMs);
         QVERIFY(restoresBitExact(id));
     }
 

@@ -219,11 +219,47 @@ void TransferQueue::schedule()
             }
             continue;
         }
+        if (const QString reason = waitsForConversion(t); !reason.isEmpty()) {
+            const QString stage = heldStage(reason);
+            if (t.info.stage != stage) {
+                t.info.stage = stage;
+                Q_EMIT transferUpdated(t.info, false);
+            }
+            continue;
+        }
         t.info.waitingUntil = QDateTime();
         start(t);
     }
     armWakeTimer();
     updateBusy();
+}
+
+QString TransferQueue::waitsForConversion(const Transfer& waiting) const
+{
+    // A conversion retires the objects of the model's old scheme while it stores the new one; a
+    // repair running beside it would make again what it retires (copies of a model becoming
+    // shards), so the two never run on one model at once. A repair of the whole vault (model 0)
+    // touches every model.
+    using Kind = TransferInfo::Kind;
+    const auto repairsOrConverts = [](Kind k) { return k == Kind::Repair || k == Kind::Convert; };
+    if (!repairsOrConverts(waiting.info.kind))
+        return {};
+    for (const auto& [id, t] : m_transfers) {
+        if (!t.job || !repairsOrConverts(t.info.kind))
+            continue;
+        if (t.info.kind != Kind::Convert && waiting.info.kind != Kind::Convert)
+            continue; // two repairs may run together, as before
+        const qint64 a = t.info.modelId;
+        const qint64 b = waiting.info.modelId;
+        if (a != 0 && b != 0 && a != b)
+            continue;
+        if (t.info.kind != Kind::Convert)
+            return QCoreApplication::translate("mf::TransferQueue", "a repair is running");
+        const auto model = m_vault->registry().modelRows().model(a);
+        return QCoreApplication::translate("mf::TransferQueue", "“%1” is being converted")
+            .arg(model ? model->name : t.info.title);
+    }
+    return {};
 }
 
 void TransferQueue::armWakeTimer()

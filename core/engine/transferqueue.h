@@ -129,6 +129,9 @@ private:
     // Its details that the registry knows (providers, chunks of its model), read when it starts
     // and when it ends.
     void describeFromRegistry(Transfer& t);
+    // Why `t`, a repair or a conversion, must wait for another that runs on its model (or on the
+    // whole vault); empty when it may start.
+    QString waitsForConversion(const Transfer& t) const;
     // Reads back the transfers the registry keeps (transferqueue_history.cpp): those to resume, and
     // the finished ones (the history), after pruning old ones.
     void loadRows();
