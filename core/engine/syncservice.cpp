@@ -323,14 +323,8 @@ void SyncService::emitStatus()
         s.running = m_scheduler->runningTask();
     }
     if (m_vault) {
-        Registry& registry = m_vault->registry();
-        const QList<qint64> degraded = registry.healthRows().degradedModels();
-        s.degradedModels = int(degraded.size());
-        s.degradedSharded = 0;
-        for (qint64 id : degraded) {
-            const auto scheme = RedundancyScheme::parse(registry.shardRows().modelRedundancy(id));
-            s.degradedSharded += scheme && scheme->isShards() ? 1 : 0;
-        }
+        s.degradedModels = int(m_vault->registry().healthRows().degradedModels().size());
+        s.degradedSharded = m_vault->registry().healthRows().degradedModelsStoredAsShards();
         s.drains = int(m_vault->registry().providerRows().drains().size());
         s.nextCheck = nextCheck();
     }

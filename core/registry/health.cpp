@@ -67,6 +67,13 @@ QList<qint64> HealthRows::degradedModels()
     return out;
 }
 
+int HealthRows::degradedModelsStoredAsShards()
+{
+    Query q(this, QStringLiteral("SELECT COUNT(*) FROM models WHERE state = 'complete' AND "
+                                 "degraded = 1 AND redundancy LIKE 'shards %'"));
+    return q.exec() && q.q().next() ? q.q().value(0).toInt() : 0;
+}
+
 int HealthRows::underReplicatedChunks(qint64 modelId)
 {
     Query q(this, QStringLiteral("SELECT COUNT(DISTINCT fc.cid) FROM files f JOIN file_chunks fc "

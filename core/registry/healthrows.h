@@ -27,6 +27,8 @@ public:
     // copies, cleared otherwise. One transaction.
     bool refreshDegraded(const QList<qint64>& modelIds = {});
     QList<qint64> degradedModels();
+    // Of degradedModels(), how many are stored as shards (models.redundancy), in one query.
+    int degradedModelsStoredAsShards();
     // Chunks of the model's complete files with fewer than wantedCopies() stored copies.
     int underReplicatedChunks(qint64 modelId);
     // What the registry keeps counted for each model (schema 14, migrations.cpp), read without
