@@ -9,6 +9,9 @@
 
 #include <QDir>
 #include <QRegularExpression>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
 #include <QtTest>
 
 #include <memory>
@@ -38,6 +41,7 @@ private Q_SLOTS:
     void threeGoneLosesChunks();
     void floatAgainSendsOnlyMissingShards();
     void floatAgainMakesShardsOnlyToPutThem();
+    void aShardStoredTwiceLeavesRoomForItsSibling();
     void anotherVaultReadsItFromTheCatalog();
 
 private:
@@ -278,6 +282,77 @@ void TestErasureFloat::floatAgainMakesShardsOnlyToPutThem()
     QCOMPARE(fileBytes(store3.first()), lost);
     const CliResult verify = run({QStringLiteral("verify"), QStringLiteral("--all")});
     QVERIFY2(verify.code == 0, verify.describe().constData());
+}
+
+void TestErasureFloat::aShardStoredTwiceLeavesRoomForItsSibling()
+{
+    // Two vaults sharing six providers may place one chunk's shards each their own way, so a
+    // provider can hold a second copy of a shard stored elsewhere too (found by tst_cli_crash's
+    // 4+2 rounds). Here: shard 0 of the first chunk also on the provider of its shard 3, whose
+    // shard 3 is then lost. Floated again, shard 3 must be stored on one of the two providers
+    // of shard 0 (which keeps the other); taking the union of the siblings' providers left it
+    // none ("every provider left holds another shard of it").
+    floatSharded();
+    const QStringList shards =
+        test::ShardedVault::shardCids(QByteArrayView(m_bytes).first(ChunkSize).toByteArray());
+    QCOMPARE(shards.size(), 6);
+    int withShard0 = -1;
+    int withShard3 = -1;
+    for (int i = 0; i < folders().size(); ++i) {
+        if (!test::chunkObjectBelow(folders().at(i), shards.at(0)).isEmpty())
+            withShard0 = i;
+        if (!test::chunkObjectBelow(folders().at(i), shards.at(3)).isEmpty())
+            withShard3 = i;
+    }
+    QVERIFY(withShard0 >= 0 && withShard3 >= 0 && withShard0 != withShard3);
+    const QString shard0 = test::chunkObjectBelow(folders().at(withShard0), shards.at(0));
+    const QString shard3 = test::chunkObjectBelow(folders().at(withShard3), shards.at(3));
+    const QString copy = folders().at(withShard3) + shard0.mid(folders().at(withShard0).size());
+    QVERIFY(QDir().mkpath(QFileInfo(copy).path()));
+    QVERIFY(QFile::copy(shard0, copy));
+    QVERIFY(QFile::remove(shard3));
+    {
+        // The registry as the other vault's catalog would leave it: shard 0 known on both,
+        // shard 3 forgotten where it was lost.
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("r"));
+        db.setDatabaseName(m_box->vault() + QStringLiteral("/registry.sqlite"));
+        QVERIFY(db.open());
+        QSqlQuery q(db);
+        const QString provider =
+            withShard3 == 0 ? QStringLiteral("local") : QStringLiteral("store%1").arg(withShard3);
+        QVERIFY2(q.exec(QStringLiteral("INSERT INTO placements (cid, provider_id, short_locator, "
+                                       "state, stored_at) SELECT cid, (SELECT id FROM providers "
+                                       "WHERE name = '%1'), short_locator, 'stored', stored_at "
+                                       "FROM placements WHERE cid = '%2' LIMIT 1")
+                            .arg(provider, shards.at(0))),
+                 qPrintable(q.lastError().text()));
+        QVERIFY2(
+            q.exec(QStringLiteral("DELETE FROM placements WHERE cid = '%1'").arg(shards.at(3))),
+            qPrintable(q.lastError().text()));
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("r"));
+    const CliResult again =
+        run({QStringLiteral("float"), m_box->path(QStringLiteral("input/m.bin")),
+             QStringLiteral("--name"), QStringLiteral("m-again"), QStringLiteral("--chunker"),
+             QStringLiteral("fixed"), QStringLiteral("--chunk-size"), QStringLiteral("256K"),
+             QStringLiteral("--json")});
+    QVERIFY2(again.code == 0, again.describe().constData());
+    // Stored again, on one of the two providers that hold shard 0 (each other provider holds the
+    // one copy of another shard): each of the six indices keeps a provider of its own.
+    const QString shard3Here = test::chunkObjectBelow(folders().at(withShard3), shards.at(3));
+    const QString shard3There = test::chunkObjectBelow(folders().at(withShard0), shards.at(3));
+    QVERIFY2(!shard3Here.isEmpty() || !shard3There.isEmpty(), "shard 3 was not stored again");
+    const CliResult verify = run({QStringLiteral("verify"), QStringLiteral("--all")});
+    QVERIFY2(verify.code == 0, verify.describe().constData());
+    // The two providers holding shard 0 gone: shard 0 and shard 3 are lost, four remain.
+    const QStringList gone{folders().at(withShard0), folders().at(withShard3)};
+    moveAway(gone);
+    const QString out = m_box->path(QStringLiteral("out/twice"));
+    const CliResult restored = run({QStringLiteral("restore"), QStringLiteral("m-again"),
+                                    QStringLiteral("--to"), out, QStringLiteral("--quiet")});
+    QVERIFY2(restored.code == 0, restored.describe().constData());
+    QCOMPARE(fileBytes(out + QStringLiteral("/m.bin")), m_bytes);
+    putBack(gone);
 }
 
 void TestErasureFloat::anotherVaultReadsItFromTheCatalog()

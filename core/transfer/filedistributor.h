@@ -153,7 +153,8 @@ private:
     // Whether the task can be put now: a shard admitted without its bytes has them made first
     // (the task waits in its group, and the encoding queues it again).
     bool hasBytes(ChunkTask& task);
-    // Providers holding, putting or being asked about another shard of the task's chunk.
+    // Providers the task's shard may not go to: where another shard of its chunk is being put
+    // or was begun, and where a stored one must stay apart from it (filedistributor_shards.cpp).
     QSet<qint64> siblingProviders(const ChunkTask& task) const;
     // Whether a sibling's remembered copies are still being confirmed: the task waits for them,
     // or it could go where a sibling turns out to be.

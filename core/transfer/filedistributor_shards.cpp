@@ -14,6 +14,8 @@
 #include <QThread>
 #include <QThreadPool>
 
+#include <functional>
+
 namespace mf {
 
 bool FileDistributor::chooseScheme()
@@ -214,24 +216,73 @@ FileDistributor::shardTasks(ShardGroup& group, const QList<ShardRows::Shard>& sh
     return tasks;
 }
 
+namespace {
+
+// The most of `holdings` (each the providers one shard of a chunk is on) that can each keep a
+// provider of their own, none of them in `without` (Kuhn's augmenting paths: a chunk has at most
+// 32 shards and a vault a handful of providers).
+int mostKeptApart(const std::vector<QSet<qint64>>& holdings, const QSet<qint64>& without)
+{
+    QHash<qint64, int> keptBy; // provider -> piece
+    std::function<bool(int, QSet<qint64>&)> place = [&](int piece, QSet<qint64>& seen) {
+        for (qint64 p : holdings.at(size_t(piece))) {
+            if (without.contains(p) || seen.contains(p))
+                continue;
+            seen.insert(p);
+            const auto held = keptBy.constFind(p);
+            if (held == keptBy.constEnd() || place(held.value(), seen)) {
+                keptBy.insert(p, piece);
+                return true;
+            }
+        }
+        return false;
+    };
+    int kept = 0;
+    for (int piece = 0; piece < int(holdings.size()); ++piece) {
+        QSet<qint64> seen;
+        kept += place(piece, seen) ? 1 : 0;
+    }
+    return kept;
+}
+
+} // namespace
+
 QSet<qint64> FileDistributor::siblingProviders(const ChunkTask& task) const
 {
+    // Where a put of another shard runs or was begun, that shard's object is or may be: those
+    // providers are never given this one. A shard already stored is kept apart too, but a shard
+    // stored on several providers (two vaults that placed the chunk each their own way, sharing
+    // the providers) needs only one of them: a provider is kept from this shard only when the
+    // stored shards could not each keep a provider of their own without it. Taking the union of
+    // them all instead left no provider at all for a shard in such a store.
     QSet<qint64> out;
     const auto group = m_groups.find(task.group);
     if (group == m_groups.end())
         return out;
-    out = group->second->placedOn;
+    std::vector<QSet<qint64>> holdings = group->second->placedShards;
     for (const QString& key : std::as_const(group->second->keys)) {
         if (key == task.key)
             continue;
         const auto sibling = m_tasks.find(key);
         if (sibling == m_tasks.end())
             continue;
-        out |= sibling->second->holders;
-        out |= sibling->second->inFlight;
-        out |= sibling->second->confirming;
-        out |= sibling->second->begunOn;
+        const ChunkTask& s = *sibling->second;
+        out |= s.inFlight;
+        out |= s.begunOn;
+        const QSet<qint64> stored = s.holders | s.confirming;
+        if (!stored.isEmpty())
+            for (int i = 0; i < s.wanted; ++i)
+                holdings.push_back(stored);
     }
+    QSet<qint64> all;
+    for (const QSet<qint64>& piece : holdings)
+        all |= piece;
+    // Fixed before the loop: `out` grows in it.
+    const QSet<qint64> taken = out | task.holders | task.inFlight;
+    const int most = mostKeptApart(holdings, taken);
+    for (qint64 p : std::as_const(all))
+        if (!taken.contains(p) && mostKeptApart(holdings, taken | QSet<qint64>{p}) < most)
+            out.insert(p);
     return out;
 }
 
@@ -254,6 +305,7 @@ void FileDistributor::shardDone(ChunkTask& task)
     const QString key = task.key;
     const QString groupCid = task.group;
     const QSet<qint64> holders = task.holders;
+    const qsizetype indices = qMax<qsizetype>(1, task.indices.size());
     m_tasks.erase(key);
     const auto found = m_groups.find(groupCid);
     if (found == m_groups.end()) {
@@ -262,7 +314,9 @@ void FileDistributor::shardDone(ChunkTask& task)
     }
     ShardGroup& group = *found->second;
     group.keys.removeAll(key);
-    group.placedOn |= holders;
+    // One slot per index the shard has (a shard of zeros has several).
+    for (int i = 0; i < int(indices); ++i)
+        group.placedShards.push_back(holders);
     if (!group.keys.isEmpty() || group.encoding) {
         Q_EMIT progress();
         schedule();

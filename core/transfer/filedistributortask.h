@@ -55,9 +55,10 @@ struct FileDistributor::ShardGroup
     bool admitted = false; // its shards' tasks were made (with their bytes or without)
     // Its shards' tasks that wait for their bytes (admitted without them, to be put now).
     QStringList waitingForBytes;
-    QStringList keys;      // its shards' tasks in m_tasks, until each is placed
-    bool sent = false;     // some shard was sent (not all found stored already)
-    QSet<qint64> placedOn; // providers of its shards placed already
+    QStringList keys;  // its shards' tasks in m_tasks, until each is placed
+    bool sent = false; // some shard was sent (not all found stored already)
+    // Its shards placed already: the providers each is stored on, one entry per index.
+    std::vector<QSet<qint64>> placedShards;
 };
 
 } // namespace mf
