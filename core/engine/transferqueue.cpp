@@ -210,16 +210,12 @@ void TransferQueue::schedule()
             continue;
         if (t.info.waitingUntil.isValid() && t.info.waitingUntil > now)
             continue; // its provider is paused until then
-        if (!t.task.isEmpty() && m_heldTasks.contains(t.task)) {
-            // Background work may not run now: the row says why it waits.
-            const QString stage = heldStage(m_heldTasks.value(t.task));
-            if (t.info.stage != stage) {
-                t.info.stage = stage;
-                Q_EMIT transferUpdated(t.info, false);
-            }
-            continue;
-        }
-        if (const QString reason = waitsForConversion(t); !reason.isEmpty()) {
+        // Background work that may not run now, or a repair and a conversion of one model: the
+        // row says why it waits.
+        const QString reason = !t.task.isEmpty() && m_heldTasks.contains(t.task)
+                                   ? m_heldTasks.value(t.task)
+                                   : waitsForConversion(t);
+        if (!reason.isEmpty()) {
             const QString stage = heldStage(reason);
             if (t.info.stage != stage) {
                 t.info.stage = stage;
