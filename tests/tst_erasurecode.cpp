@@ -1,7 +1,9 @@
 // ShardCodec: a chunk split into K data + M parity shards (ISA-L's Reed–Solomon) comes back
 // bit-exact from any K of them, and every hostile input is refused with its own problem.
+#include "chunking/chunkbytes.h"
 #include "chunking/chunkerparams.h"
 #include "chunking/cid.h"
+#include "chunking/sha256.h"
 #include "chunking/shardcodec.h"
 #include "testsupport.h"
 
@@ -58,9 +60,11 @@ private slots:
     void randomLossesRebuild();
     void sizesThatDoNotDivideRebuild_data();
     void sizesThatDoNotDivideRebuild();
+    void piecesEncodeAsTheWholeChunk();
     void moreThanKShardsDecodes();
     void rebuildGivesTheLostShardsBack();
     void flippedByteIsCaughtByTheShardCid();
+    void aCheckedShardIsTrustedAndTheChunkCidStillDecides();
     void fewerThanKShardsIsRefused();
     void schemesOutOfRangeAreRefused();
     void hostileShardsAreRefused();
@@ -216,6 +220,33 @@ void TestErasureCode::sizesThatDoNotDivideRebuild()
     QVERIFY(*decoded == chunk);
 }
 
+// A float encodes the scanner's pieces (its read blocks) as they are, each byte copied once
+// into its shard: the shards are the same as from the chunk in one piece, whatever the pieces'
+// boundaries, the shard boundaries and the padding.
+void TestErasureCode::piecesEncodeAsTheWholeChunk()
+{
+    const auto codec = codecFor(4, 2);
+    for (const qint64 size : {qint64(1), qint64(4097), qint64(1000003), vaultAverageChunk()}) {
+        const QByteArray chunk = test::pseudoRandomBytes(size, 7);
+        ChunkBytes pieces;
+        for (qsizetype at = 0, step = 1; at < chunk.size(); step = step * 7 % 65521 + 1) {
+            const qsizetype n = qMin<qsizetype>(step, chunk.size() - at);
+            pieces.append(chunk, at, n);
+            at += n;
+        }
+        QCOMPARE(pieces.size(), size);
+        QCOMPARE(pieces.sha256(), Sha256::hash(chunk));
+        ShardCodec::Error error;
+        const auto whole = codec.encode(chunk, &error);
+        const auto fromPieces = codec.encode(pieces, &error);
+        QCOMPARE(fromPieces.size(), whole.size());
+        for (size_t i = 0; i < whole.size(); ++i) {
+            QCOMPARE(fromPieces[i].cid, whole[i].cid);
+            QVERIFY(fromPieces[i].bytes == whole[i].bytes);
+        }
+    }
+}
+
 void TestErasureCode::moreThanKShardsDecodes()
 {
     const auto codec = codecFor(4, 2);
@@ -272,6 +303,36 @@ void TestErasureCode::flippedByteIsCaughtByTheShardCid()
     forged.front().cid = shards[0].cid;
     QVERIFY(!codec.decode(forged, chunk.size(), &error));
     QCOMPARE(error.problem, Problem::ShardCidMismatch);
+}
+
+// A shard its reader already checked against its CID (a restore's fetches check every object)
+// is not hashed again: the restore hashed every shard twice. What decode() returns is still
+// only trusted once the chunk matches its own CID, which a wrong shard cannot pass.
+void TestErasureCode::aCheckedShardIsTrustedAndTheChunkCidStillDecides()
+{
+    const auto codec = codecFor(4, 2);
+    const QByteArray chunk = test::pseudoRandomBytes(vaultAverageChunk(), 6);
+    const QString chunkCid = cid::ofData(chunk);
+    ShardCodec::Error error;
+    auto kept = without(codec.encode(chunk, &error), {0, 5});
+    for (auto& shard : kept)
+        shard.checked = true;
+    const auto decoded = codec.decode(kept, chunk.size(), &error);
+    QVERIFY2(decoded, qPrintable(error.message));
+    QVERIFY(*decoded == chunk);
+
+    // Shard 2 damaged after the (pretended) check: not hashed again, so it decodes, and the
+    // chunk it makes fails the chunk's CID.
+    kept[1].bytes[100] = char(kept[1].bytes[100] ^ 0x01);
+    QCOMPARE(kept[1].index, 2);
+    const auto wrong = codec.decode(kept, chunk.size(), &error);
+    QVERIFY2(wrong, qPrintable(error.message));
+    QVERIFY(cid::ofData(*wrong) != chunkCid);
+    // Unchecked, the same shard is refused by its own CID.
+    kept[1].checked = false;
+    QVERIFY(!codec.decode(kept, chunk.size(), &error));
+    QCOMPARE(error.problem, Problem::ShardCidMismatch);
+    QCOMPARE(error.shardIndex, 2);
 }
 
 void TestErasureCode::fewerThanKShardsIsRefused()

@@ -1,5 +1,7 @@
 #include "chunkbytes.h"
 
+#include "sha256.h"
+
 #include <algorithm>
 #include <cstring>
 
@@ -20,23 +22,10 @@ public:
 protected:
     qint64 readData(char* data, qint64 maxSize) override
     {
-        const auto& pieces = m_bytes.m_pieces;
-        qint64 pos = QIODevice::pos();
-        if (pos >= m_bytes.m_size)
-            return 0;
-        // The piece holding `pos`: the last one that starts at or before it.
-        auto it =
-            std::upper_bound(pieces.begin(), pieces.end(), pos,
-                             [](qint64 p, const ChunkBytes::Piece& s) { return p < s.start; });
-        qint64 done = 0;
-        for (--it; it != pieces.end() && done < maxSize; ++it) {
-            const qint64 into = pos - it->start;
-            const qint64 n = qMin<qint64>(it->size - into, maxSize - done);
-            std::memcpy(data + done, it->data + into, size_t(n));
-            done += n;
-            pos += n;
-        }
-        return done;
+        const qint64 pos = QIODevice::pos();
+        const qint64 n = qBound<qint64>(0, m_bytes.m_size - pos, maxSize);
+        m_bytes.copy(pos, data, n);
+        return n;
     }
     qint64 writeData(const char*, qint64) override { return -1; }
 
@@ -73,6 +62,31 @@ const ChunkBytes* ChunkBytes::behind(const QIODevice* device)
     const auto* ours = dynamic_cast<const ChunkBytesDevice*>(device);
     return ours && ours->pos() == 0 && ours->bytesAvailable() == ours->size() ? &ours->bytes()
                                                                               : nullptr;
+}
+
+void ChunkBytes::copy(qint64 from, char* to, qint64 count) const
+{
+    Q_ASSERT(from >= 0 && count >= 0 && from + count <= m_size);
+    if (count <= 0)
+        return;
+    // The piece holding `from`: the last one that starts at or before it.
+    auto it = std::upper_bound(m_pieces.begin(), m_pieces.end(), from,
+                               [](qint64 p, const Piece& s) { return p < s.start; });
+    qint64 done = 0;
+    for (--it; it != m_pieces.end() && done < count; ++it) {
+        const qint64 into = from + done - it->start;
+        const qint64 n = qMin<qint64>(it->size - into, count - done);
+        std::memcpy(to + done, it->data + into, size_t(n));
+        done += n;
+    }
+}
+
+QByteArray ChunkBytes::sha256() const
+{
+    Sha256 hash;
+    for (const Piece& piece : m_pieces)
+        hash.addData(piece.data, piece.size);
+    return hash.result();
 }
 
 QByteArray ChunkBytes::toByteArray() const

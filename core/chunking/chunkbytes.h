@@ -36,6 +36,10 @@ public:
     // any other device. A writer that can send memory as it is (a direct write from the
     // scanner's aligned blocks) takes the pieces instead of copying them out of the device.
     static const ChunkBytes* behind(const QIODevice* device);
+    // Copies bytes [from, from + count) to `to`; the range lies within size().
+    void copy(qint64 from, char* to, qint64 count) const;
+    // The SHA-256 of the bytes, piece after piece.
+    QByteArray sha256() const;
     // The bytes in one piece (a copy): for tests and small chunks.
     QByteArray toByteArray() const;
 

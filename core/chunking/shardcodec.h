@@ -4,10 +4,13 @@
 #include <QByteArrayView>
 #include <QString>
 
+#include <functional>
 #include <optional>
 #include <vector>
 
 namespace mf {
+
+class ChunkBytes;
 
 // Reed–Solomon erasure coding of one chunk into K data shards and M parity shards, any K of
 // which rebuild the chunk (docs/erasure.md). The arithmetic is ISA-L's: a Cauchy generator
@@ -63,6 +66,9 @@ public:
         int index = -1;   // 0 .. K−1 data, K .. K+M−1 parity
         QByteArray bytes; // Layout::shardSize bytes
         QString cid;      // CIDv1 raw sha2-256 of `bytes`
+        // The reader already checked `bytes` against `cid` (a fetch checks every object it
+        // reads): decode() and rebuild() do not hash it a second time.
+        bool checked = false;
     };
 
     // A codec for K data and M parity shards, or nullopt with *error set (BadScheme).
@@ -78,10 +84,13 @@ public:
     // The K + M shards of `chunk`, in index order, each with its CID. Empty with *error set when
     // the chunk's size is refused.
     std::vector<Shard> encode(QByteArrayView chunk, Error* error) const;
+    // The same, from the pieces a scanner read: each byte is copied once, into its shard.
+    std::vector<Shard> encode(const ChunkBytes& chunk, Error* error) const;
 
     // The chunk of `chunkSize` bytes from any K of its shards, given with their indices and the
     // CIDs recorded for them (more than K is fine: the data shards are preferred, then the
-    // lowest parity). Each shard used is checked against its CID first; a mismatch is refused
+    // lowest parity). Each shard used is checked against its CID first (unless it comes
+    // `checked`); a mismatch is refused
     // with ShardCidMismatch and the shard's index, so the caller can mark it and fetch another.
     // Every other input is checked too (see Problem). Returns nullopt with *error set.
     //
@@ -102,6 +111,11 @@ public:
 
 private:
     ShardCodec(int dataShards, int parityShards);
+    // encode() of a chunk of `chunkSize` bytes; `copy(from, to, n)` copies its bytes
+    // [from, from + n) to `to`.
+    std::vector<Shard> encodeFrom(qint64 chunkSize,
+                                  const std::function<void(qint64, char*, qint64)>& copy,
+                                  Error* error) const;
     // The K shards decode() uses, checked; empty with *error set.
     std::vector<const Shard*> pickShards(const std::vector<Shard>& shards, const Layout& layout,
                                          Error* error) const;

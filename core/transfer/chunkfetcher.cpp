@@ -379,8 +379,8 @@ bool ChunkFetcher::startShards()
     if (!scheme)
         return false;
     QList<ShardRows::Shard> shards = shardRows.shards(m_chunk.cid, scheme->k, scheme->m);
-    m_gather =
-        std::make_unique<ShardGather>(m_vault, m_chunk, scheme->k, scheme->m, std::move(shards));
+    m_gather = std::make_unique<ShardGather>(m_vault, m_chunk, scheme->k, scheme->m,
+                                             std::move(shards), m_writer);
     connect(m_gather.get(), &ShardGather::progress, this, &ChunkFetcher::progress);
     connect(m_gather.get(), &ShardGather::finished, this, &ChunkFetcher::onGathered);
     m_gather->start();
@@ -395,14 +395,7 @@ void ChunkFetcher::onGathered()
         finish(e);
         return;
     }
-    // ShardGather checked the decoded chunk against its CID on its decoding thread: the writer
-    // takes it without hashing it again here, on the engine thread.
-    const QByteArray& bytes = m_gather->bytes();
-    m_writer->restart();
-    if (!m_writer->writeChecked(bytes, cid::toSha256(m_chunk.cid))) {
-        finish(Error::make(Error::Kind::Fatal, m_writer->errorString()));
-        return;
-    }
+    // ShardGather checked the decoded chunk against its CID and wrote it, on its decoding thread.
     if (m_writer->written() != m_chunk.size || m_writer->digest() != cid::toSha256(m_chunk.cid)) {
         finish(Error::make(Error::Kind::Corrupt,
                            tr("Chunk %1 changed on its way to the disk").arg(m_chunk.cid)));

@@ -101,12 +101,12 @@ void FileDistributor::encodeShards(ShardGroup& group)
         std::vector<ShardCodec::Shard> shards;
         QString error;
         if (!cancelled->load()) {
-            const QByteArray data = held ? bytes.toByteArray() : read;
-            if (check && cid::ofData(data) != cid) {
+            // The scanner's pieces are copied once, straight into their shards.
+            if (check && (held ? cid::fromSha256(bytes.sha256()) : cid::ofData(read)) != cid) {
                 error = mismatch;
             } else {
                 ShardCodec::Error e;
-                shards = codec->encode(data, &e);
+                shards = held ? codec->encode(bytes, &e) : codec->encode(read, &e);
                 if (shards.empty())
                     error = e.message;
             }

@@ -6,6 +6,7 @@
 #include "util/error.h"
 
 #include <QElapsedTimer>
+#include <QFuture>
 #include <QObject>
 #include <QStringList>
 #include <QTimer>
@@ -14,12 +15,11 @@
 #include <memory>
 #include <optional>
 
-class QThreadPool;
-
 namespace mf {
 
 class Vault;
 class ChunkFetcher;
+class ChunkWriter;
 class MemoryChunkWriter;
 
 // Reads a chunk stored as shards (docs/erasure.md): fetches K of its K+M shards, each through a
@@ -31,24 +31,27 @@ class MemoryChunkWriter;
 // for a chunk's copies): the first K good shards win and the slower fetch is aborted, so one slow
 // provider does not hold a chunk back while any K others could give it. With K good shards it
 // decodes on a worker thread
-// (ShardCodec) and checks the chunk against its own CID. Fewer than K readable: the chunk is
-// lost, and the error says so, naming it. The sibling of ChunkFetcher, which hands it a chunk
-// with shards: start, abort safe twice, exactly one finished().
+// (ShardCodec), checks the chunk against its own CID and writes it to the writer there (a
+// restore's writes to its file are long: on the engine thread they held every other chunk's
+// events back). Fewer than K readable: the chunk is lost, and the error says so, naming it. The
+// sibling of ChunkFetcher, which hands it a chunk with shards: start, abort safe twice, exactly
+// one finished().
 class ShardGather final : public QObject
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(ShardGather)
 
 public:
+    // `writer` takes the chunk; it outlives this gather, which alone writes to it (from its
+    // decoding thread) until finished().
     ShardGather(Vault* vault, const FileChunk& chunk, int dataShards, int parityShards,
-                QList<ShardRows::Shard> shards, QObject* parent = nullptr);
+                QList<ShardRows::Shard> shards, ChunkWriter* writer, QObject* parent = nullptr);
     ~ShardGather() override;
 
     void start();
     void abort();
+    // Without error, the writer holds the chunk, checked against its CID.
     const Error& error() const { return m_error; }
-    // The chunk's bytes, checked against its CID, once finished without error.
-    const QByteArray& bytes() const { return m_bytes; }
     const QStringList& problems() const { return m_problems; }
 
 Q_SIGNALS:
@@ -64,7 +67,8 @@ private:
     // next shard could be read from its idle provider (at most once per chunk).
     void maybeHedge();
     void decode();
-    void onDecoded(const std::optional<QByteArray>& chunk, const QString& error);
+    void onDecoded(const Error& error);
+    static Error cannotRebuild(const FileChunk& chunk, const QString& why);
     void finish(const Error& error);
 
     Vault* m_vault;
@@ -72,8 +76,9 @@ private:
     int m_k;
     int m_m;
     QList<ShardRows::Shard> m_shards; // in the order they are asked for
-    int m_next = 0;                   // the next of m_shards to ask
-    int m_extra = 0;                  // fetches beyond K: 1 once hedged
+    ChunkWriter* m_writer;
+    int m_next = 0;  // the next of m_shards to ask
+    int m_extra = 0; // fetches beyond K: 1 once hedged
     QTimer m_hedgeTimer;
     QElapsedTimer m_clock;                           // since the first fetches started
     std::map<int, std::unique_ptr<Fetch>> m_fetches; // running, by shard index
@@ -81,13 +86,12 @@ private:
     QStringList m_unreadable; // "shard i: why", for the error
     QStringList m_problems;
     Error m_lastFailure;
-    bool m_unsure = false; // a shard could not be read for a reason that may pass
-    std::unique_ptr<QThreadPool> m_pool;
+    bool m_unsure = false;   // a shard could not be read for a reason that may pass
+    QFuture<void> m_decoded; // the running decode's end, which the destructor waits for
     bool m_decoding = false;
     bool m_aborted = false;
     bool m_finished = false;
     Error m_error;
-    QByteArray m_bytes;
 };
 
 } // namespace mf
