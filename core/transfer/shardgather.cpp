@@ -59,9 +59,13 @@ void ShardGather::start()
     QHash<int, double> soonest;
     for (const ShardRows::Shard& s : std::as_const(m_shards)) {
         double best = std::numeric_limits<double>::infinity();
-        for (const Placement& p : registry.placementRows().placements(s.cid))
-            if (p.state == PlacementState::Stored)
-                best = qMin(best, speeds.expectedMs(p.providerId, s.size));
+        QList<qint64>& holders = m_holders[s.index];
+        for (const Placement& p : registry.placementRows().placements(s.cid)) {
+            if (p.state != PlacementState::Stored)
+                continue;
+            holders.append(p.providerId);
+            best = qMin(best, speeds.expectedMs(p.providerId, s.size));
+        }
         soonest.insert(s.index, best);
     }
     std::stable_sort(m_shards.begin(), m_shards.end(),
@@ -106,9 +110,9 @@ void ShardGather::maybeHedge()
     // The next shard, from a provider with nothing to do.
     const ShardRows::Shard& next = m_shards.at(m_next);
     double nextMs = std::numeric_limits<double>::infinity();
-    for (const Placement& p : m_vault->registry().placementRows().placements(next.cid))
-        if (p.state == PlacementState::Stored && speeds.inFlight(p.providerId) == 0)
-            nextMs = qMin(nextMs, speeds.expectedMs(p.providerId, next.size));
+    for (qint64 provider : m_holders.value(next.index))
+        if (speeds.inFlight(provider) == 0)
+            nextMs = qMin(nextMs, speeds.expectedMs(provider, next.size));
     // Worth a request more only when it would end well before the slowest.
     if (!(nextMs * 2 < slowestLeftMs))
         return;

@@ -7,6 +7,7 @@
 
 #include <QElapsedTimer>
 #include <QFuture>
+#include <QHash>
 #include <QObject>
 #include <QStringList>
 #include <QTimer>
@@ -77,8 +78,9 @@ private:
     int m_m;
     QList<ShardRows::Shard> m_shards; // in the order they are asked for
     ChunkWriter* m_writer;
-    int m_next = 0;  // the next of m_shards to ask
-    int m_extra = 0; // fetches beyond K: 1 once hedged
+    QHash<int, QList<qint64>> m_holders; // by shard index: its providers at start()
+    int m_next = 0;                      // the next of m_shards to ask
+    int m_extra = 0;                     // fetches beyond K: 1 once hedged
     QTimer m_hedgeTimer;
     QElapsedTimer m_clock;                           // since the first fetches started
     std::map<int, std::unique_ptr<Fetch>> m_fetches; // running, by shard index
