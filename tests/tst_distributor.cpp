@@ -25,6 +25,7 @@ private Q_SLOTS:
     void dedupAcrossModels();
     void dedupWithinFile();
     void objectsOnDiskButNotRecordedAreNotSent();
+    void aCopyWhosePutWasBegunGoesBackThere();
     void abortAndResume();
     void destroyWhileFloating();
     void resumeWithOtherPaths();
@@ -268,6 +269,57 @@ void TestDistributor::objectsOnDiskButNotRecordedAreNotSent()
     const auto second = v.registry().modelRows().modelByName(QStringLiteral("two"));
     QVERIFY(second);
     checkStored(v, second->id, QStringLiteral("m.bin"), data, 2); // recorded again
+}
+
+// A float killed after a put stored its object and before the registry heard of it leaves the
+// put's intent (a pending placement) and the object on that provider. The next float of the
+// chunk puts the copy back there first, where the put finds it: nothing is sent, no intent is
+// left behind (it would count against the provider's quota and keep the object from ever being
+// deleted), and no object is left on a provider that no placement names. Copies went wherever
+// the providers' order sent them, as only shards went back where their put was begun.
+void TestDistributor::aCopyWhosePutWasBegunGoesBackThere()
+{
+    TestVault v(2); // three providers, one copy of each chunk
+    QVERIFY(v.ok());
+    const QByteArray data = test::pseudoRandomBytes(6 * MiB + 7, 17);
+    const QString source = v.path(QStringLiteral("m.bin"));
+    QVERIFY(test::writeFile(source, data));
+    FloatJob one(v.vault.get(), floatRequest({source}, QStringLiteral("one"), 1));
+    QVERIFY(run(one));
+    QCOMPARE(one.failure(), FloatJob::Failure::None);
+    const auto model = v.registry().modelRows().modelByName(QStringLiteral("one"));
+    QVERIFY(model);
+    // Each chunk's copy moves to the next provider, where the registry has only a put begun.
+    const QList<qint64> ids = v.providerIds();
+    QCOMPARE(ids.size(), 3);
+    PlacementRows& rows = v.registry().placementRows();
+    const auto placements = rows.placementsOfModel(model->id);
+    int moved = 0;
+    for (auto it = placements.cbegin(); it != placements.cend(); ++it) {
+        for (const Placement& p : it.value()) {
+            const qint64 next = ids.at((ids.indexOf(p.providerId) + 1) % ids.size());
+            const QString from = LocalProvider::objectPath(v.root(p.providerId), p.cid);
+            const QString to = LocalProvider::objectPath(v.root(next), p.cid);
+            QVERIFY(QDir().mkpath(QFileInfo(to).absolutePath()));
+            QVERIFY2(QFile::rename(from, to), qPrintable(from));
+            QVERIFY(rows.removePlacement(p.cid, p.providerId));
+            QCOMPARE(rows.beginPlacement(p.cid, next), PlacementRows::PlacementIntent::Go);
+            ++moved;
+        }
+    }
+    QVERIFY(moved > 3);
+
+    FloatJob two(v.vault.get(), floatRequest({source}, QStringLiteral("two"), 1));
+    QVERIFY(run(two));
+    QCOMPARE(two.failure(), FloatJob::Failure::None);
+    QCOMPARE(two.totals().chunksSent, 0);
+    QCOMPARE(two.totals().bytesSent, qint64(0));
+    const auto second = v.registry().modelRows().modelByName(QStringLiteral("two"));
+    QVERIFY(second);
+    checkStored(v, second->id, QStringLiteral("m.bin"), data, 1);
+    for (auto it = placements.cbegin(); it != placements.cend(); ++it)
+        QVERIFY2(rows.putsBegun(it.key()).isEmpty(), qPrintable(it.key()));
+    QCOMPARE(objectsOnProviders(v), storedPlacements(v.registry(), second->id));
 }
 
 void TestDistributor::dedupWithinFile()

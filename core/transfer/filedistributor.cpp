@@ -275,10 +275,9 @@ void FileDistributor::admit(std::vector<std::unique_ptr<ChunkTask>> tasks)
             else if (p.state == PlacementState::Missing || p.state == PlacementState::Corrupt)
                 task->badCopies.insert(p.providerId, p.locator);
         }
-        if (task->isShard())
-            for (qint64 id : registry.placementRows().putsBegun(task->chunk.cid))
-                if (m_providers.contains(id))
-                    task->begunOn.insert(id);
+        for (qint64 id : registry.placementRows().putsBegun(task->chunk.cid))
+            if (m_providers.contains(id))
+                task->begunOn.insert(id);
         // A copy the registry remembers may be gone: another computer's collect deletes a chunk
         // that no catalog names any more, which this registry may still list (a model that
         // computer removed, an orphan kept for later floats). Counted as stored only once the

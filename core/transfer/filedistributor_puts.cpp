@@ -168,12 +168,12 @@ FileDistributor::PutStart FileDistributor::startPut(ChunkTask& task)
             return soonest.value(a) < soonest.value(b);
         return room(a) > room(b);
     });
-    // A shard goes where a put of it was begun before (and the object may be) first: the
-    // provider keeps the shard it was given, and no orphan is left there. (A whole chunk keeps
-    // the order above: its copies go to every provider it needs in any case.)
-    if (task.isShard())
-        std::stable_partition(candidates.begin(), candidates.end(),
-                              [&task](qint64 id) { return task.begunOn.contains(id); });
+    // A copy or a shard goes where a put of it was begun before (and the object may be) first:
+    // the put finds it there or sends it again, and the intent it left is settled. Elsewhere
+    // the intent would stay, counted against that provider's quota, and keep the object there
+    // from ever being deleted.
+    std::stable_partition(candidates.begin(), candidates.end(),
+                          [&task](qint64 id) { return task.begunOn.contains(id); });
     bool deletionRunning = false;
     Registry& registry = m_vault->registry();
     for (qint64 providerId : std::as_const(candidates)) {

@@ -24,10 +24,10 @@ struct FileDistributor::ChunkTask
     // Providers with a copy known to be missing or corrupt, by its locator: a put there must
     // replace it, or it would find the bad object and count it as stored.
     QHash<qint64, QString> badCopies;
-    // A shard: the providers where a put of it was begun and never recorded (a float killed
-    // mid-put, or another process's put under way): the object may be there. It goes back there
-    // first (the put then finds it, or sends it again), and no other shard of its chunk goes there,
-    // which would leave two shards of one chunk on one provider.
+    // The providers where a put of it was begun and never recorded (a float killed mid-put, or
+    // another process's put under way): the object may be there. It goes back there first (the
+    // put then finds it, or sends it again), and, for a shard, no other shard of its chunk goes
+    // there, which would leave two shards of one chunk on one provider.
     QSet<qint64> begunOn;
     bool counted = false; // counted in chunksSent
     bool waiting = false; // in m_ready or waiting for a retry timer
