@@ -203,7 +203,7 @@ void TestCliHealth::repairFromTheFilesAtHand()
     const CliResult wrong = m_box->run(words(
         {QStringLiteral("repair"), QStringLiteral("model"), QStringLiteral("--from"), decoys}));
     QVERIFY2(wrong.code == BadInput, wrong.describe());
-    QVERIFY2(wrong.errText().contains(QStringLiteral("None of the 2 file(s)")), wrong.describe());
+    QVERIFY2(wrong.errText().contains(QStringLiteral("None of the 2 files")), wrong.describe());
     QVERIFY(!QFile::exists(victim));
 
     // The real file, renamed, among the decoys in a folder of its own.

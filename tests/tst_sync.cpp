@@ -308,7 +308,7 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitFor(
             [&] {
                 for (const QList<QVariant>& args : std::as_const(synced))
-                    if (args.first().toString().contains(QStringLiteral("1 model(s) added")))
+                    if (args.first().toString().contains(QStringLiteral("1 model added")))
                         return true;
                 return false;
             },
@@ -318,7 +318,7 @@ private Q_SLOTS:
     {
         // Attaching storage asks for a recovery while a sync of the engine's own (the one at
         // open, the scheduler's) may be reading the same catalogs and take the models in first.
-        // The recovery's report counts them all the same: "0 model(s) added" for storage that
+        // The recovery's report counts them all the same: "0 models added" for storage that
         // brought one would tell the user the attach found nothing. Each round asks for a sync
         // just before the recovery, as the attach dialog does after the open.
         TestVault a;
@@ -351,7 +351,7 @@ private Q_SLOTS:
             engine.recoverCatalog();
             QVERIFY(QTest::qWaitFor([&] { return !recovered.isEmpty(); }, JobTimeoutMs));
             const QString report = recovered.first().at(0).toString();
-            QVERIFY2(report.contains(QStringLiteral("1 model(s) added")),
+            QVERIFY2(report.contains(QStringLiteral("1 model added")),
                      qPrintable(QStringLiteral("round %1: %2").arg(round).arg(report)));
         }
     }

@@ -157,7 +157,7 @@ private Q_SLOTS:
                  qPrintable(recovered.first().at(1).toString()));
         QVERIFY(QTest::qWaitFor([&] { return window.recoveryReport() != nullptr; }, JobTimeoutMs));
         QVERIFY2(
-            window.recoveryReport()->informativeText().contains(QStringLiteral("1 model(s) added")),
+            window.recoveryReport()->informativeText().contains(QStringLiteral("1 model added")),
             qPrintable(window.recoveryReport()->informativeText()));
         ModelListModel* models = window.browser()->model();
         QVERIFY(QTest::qWaitFor([&] { return models->rowCount() == 1; }, JobTimeoutMs));

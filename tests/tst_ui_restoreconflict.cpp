@@ -267,7 +267,8 @@ private Q_SLOTS:
         QMessageBox* box = f.waitForQuestion();
         QVERIFY(box);
         QVERIFY(box->checkBox());
-        QVERIFY(box->checkBox()->text().contains(QStringLiteral("1")));
+        QCOMPARE(box->checkBox()->text(),
+                 QStringLiteral("Do the same for the 1 other file already there"));
         box->checkBox()->setChecked(true);
         button(box, "keepBoth")->click();
         QVERIFY2(f.waitFor(id, State::Done), qPrintable(f.info(id)->error));

@@ -132,7 +132,7 @@ private Q_SLOTS:
         QCOMPARE(scanned->first().first().toInt(), 2);
         QVERIFY(offer()->isVisible());
         const QString text = offer()->message()->text();
-        QVERIFY2(text.startsWith(QStringLiteral("Float 2 model(s) found in ")), qPrintable(text));
+        QVERIFY2(text.startsWith(QStringLiteral("Float 2 models found in ")), qPrintable(text));
         QVERIFY2(text.contains(QStringLiteral("Ollama")) &&
                      text.contains(QStringLiteral("LM Studio")),
                  qPrintable(text));
@@ -165,7 +165,7 @@ private Q_SLOTS:
                  qPrintable(floated->source));
         // What was not chosen is still offered.
         QVERIFY(offer()->isVisible());
-        QVERIFY2(offer()->message()->text().startsWith(QStringLiteral("Float 1 model(s) found in "
+        QVERIFY2(offer()->message()->text().startsWith(QStringLiteral("Float 1 model found in "
                                                                       "LM Studio")),
                  qPrintable(offer()->message()->text()));
 

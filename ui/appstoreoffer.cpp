@@ -226,9 +226,11 @@ void AppStoreOffer::showCandidates(const QList<Candidate>& candidates)
             if (!apps.contains(app))
                 apps.append(app);
         }
-        m_message->setText(tr("Float %n model(s) found in %1 (%2)? The vault keeps them safe on "
-                              "your providers.",
-                              nullptr, int(candidates.size()))
+        m_message->setText(units::counted(candidates.size(),
+                                          tr("Float 1 model found in %2 (%3)? The vault keeps "
+                                             "it safe on your providers."),
+                                          tr("Float %1 models found in %2 (%3)? The vault keeps "
+                                             "them safe on your providers."))
                                .arg(apps.join(QStringLiteral(" / ")), units::formatBytes(bytes)));
         show();
     }

@@ -1,5 +1,4 @@
 #include "chunkmapwidget.h"
-#include "counted.h"
 
 #include "util/units.h"
 #include "vaultreader.h"
@@ -201,9 +200,10 @@ void ChunkMapWidget::paintEvent(QPaintEvent*)
         const ChunkMapData::File& f = m_data.files.at(fi);
         const QRect bar = barRect(fi);
         p.setPen(pal.color(QPalette::WindowText));
-        const QString caption = tr("%1 — %2, %3")
-                                    .arg(f.path, units::formatBytes(f.size),
-                                         counted(f.chunks.size(), tr("1 chunk"), tr("%1 chunks")));
+        const QString caption =
+            tr("%1 — %2, %3")
+                .arg(f.path, units::formatBytes(f.size),
+                     units::counted(f.chunks.size(), tr("1 chunk"), tr("%1 chunks")));
         p.drawText(QRect(bar.left(), bar.top() - fm.height() - 2, bar.width(), fm.height()),
                    Qt::AlignLeft | Qt::AlignVCenter,
                    fm.elidedText(caption, Qt::ElideMiddle, bar.width()));

@@ -1,7 +1,7 @@
 #include "emptystate.h"
 
-#include "counted.h"
 #include "icons.h"
+#include "util/units.h"
 
 #include <QHBoxLayout>
 #include <QLabel>
@@ -129,8 +129,8 @@ EmptyState::EmptyState(QWidget* parent)
 
 void EmptyState::setProviders(int providerCount, int wantedCopies)
 {
-    const QString copies = counted(wantedCopies, tr("1 copy"), tr("%1 copies"));
-    const QString providers = counted(providerCount, tr("1 provider"), tr("%1 providers"));
+    const QString copies = units::counted(wantedCopies, tr("1 copy"), tr("%1 copies"));
+    const QString providers = units::counted(providerCount, tr("1 provider"), tr("%1 providers"));
     m_howItWorks->setText(
         tr("A provider is a place that keeps your models, such as a folder on this "
            "computer, a USB disk, a NAS or a cloud account. Every model is cut into pieces, and "

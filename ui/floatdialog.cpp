@@ -1,5 +1,4 @@
 #include "floatdialog.h"
-#include "counted.h"
 
 #include "growtofit.h"
 #include "icons.h"
@@ -72,10 +71,11 @@ FloatDialog::FloatDialog(const DroppedFiles& dropped, const QList<ProviderRecord
             : tr("%1 items in %2")
                   .arg(QString::number(dropped.paths.size()),
                        QDir::toNativeSeparators(QFileInfo(dropped.paths.first()).absolutePath()));
-    auto* what = new QLabel(tr("%1, %2 in all, from %3")
-                                .arg(counted(dropped.fileCount, tr("1 file"), tr("%1 files")),
-                                     units::formatBytes(dropped.totalBytes), from),
-                            this);
+    auto* what =
+        new QLabel(tr("%1, %2 in all, from %3")
+                       .arg(units::counted(dropped.fileCount, tr("1 file"), tr("%1 files")),
+                            units::formatBytes(dropped.totalBytes), from),
+                   this);
     what->setWordWrap(true);
     layout->addWidget(what);
 
@@ -90,7 +90,7 @@ FloatDialog::FloatDialog(const DroppedFiles& dropped, const QList<ProviderRecord
     m_replicas->setAccessibleName(tr("Replicas"));
     m_replicas->setToolTip(tr("On how many providers every chunk is kept. The vault wants %1; "
                               "fewer leave the model short of copies until it is repaired.")
-                               .arg(counted(wanted.copies, tr("1 copy"), tr("%1 copies"))));
+                               .arg(units::counted(wanted.copies, tr("1 copy"), tr("%1 copies"))));
     if (wanted.isShards()) {
         // A vault that keeps shards floats every model so (the float takes the vault's scheme):
         // a copies box here would promise what the float does not do.
@@ -194,8 +194,8 @@ void FloatDialog::updateCost()
                 tr("The vault wants %1. With %2, the model shows as degraded until more "
                    "providers can take copies; the background repair then makes the missing "
                    "ones by itself.")
-                    .arg(counted(m_wanted.copies, tr("1 copy"), tr("%1 copies")),
-                         counted(copies, tr("1 copy"), tr("%1 copies")));
+                    .arg(units::counted(m_wanted.copies, tr("1 copy"), tr("%1 copies")),
+                         units::counted(copies, tr("1 copy"), tr("%1 copies")));
     m_cost->setText(text);
     if (isVisible())
         growToFit(this); // the sentence takes its lines, not the provider list's

@@ -1,6 +1,5 @@
 #include "freecopiesprompt.h"
 
-#include "counted.h"
 #include "util/units.h"
 
 #include <QCoreApplication>
@@ -21,7 +20,7 @@ QString tr(const char* text)
 QString appCopiesText(const QList<appstores::AppCopy>& copies)
 {
     return tr("The apps keep %1 of it on this disk (%2): %3.")
-        .arg(counted(copies.size(), tr("a copy"), tr("%1 copies")),
+        .arg(units::counted(copies.size(), tr("a copy"), tr("%1 copies")),
              units::formatBytes(appstores::bytesOf(copies)), appstores::placesOf(copies));
 }
 
@@ -48,7 +47,7 @@ QMessageBox* askKeepFloatingOnly(QWidget* parent, const QString& model,
         tr("%1 will no longer have it: %2 is removed from %3, which frees %4. The model stays "
            "floating in the vault, verified; “Use in” puts it back without another download.")
             .arg(apps.join(QStringLiteral(", ")),
-                 counted(copies.size(), tr("its copy"), tr("every copy (%1)")),
+                 units::counted(copies.size(), tr("its copy"), tr("every copy (%1)")),
                  appstores::placesOf(copies), units::formatBytes(appstores::bytesOf(copies))));
     QPushButton* remove = box->addButton(tr("Remove from the apps"), QMessageBox::DestructiveRole);
     box->addButton(QMessageBox::Cancel);

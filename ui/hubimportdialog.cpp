@@ -218,16 +218,18 @@ void HubImportDialog::onInfo()
     m_variants->setEnabled(true);
     const QString commit = m_repo.commit.left(12);
     if (m_variantsFound.isEmpty())
-        setStatus(tr("%1 at %2: %n file(s), no model variants; Import takes every file.", nullptr,
-                     int(m_repo.files.size()))
-                      .arg(m_repo.id, commit),
+        setStatus(tr("%1 at %2: %3, no model variants; Import takes every file.")
+                      .arg(m_repo.id, commit,
+                           units::counted(m_repo.files.size(), tr("1 file"), tr("%1 files"))),
                   false);
     else
-        setStatus(tr("%1 at %2: choose the variants to import. %n small file(s) (%3: config, "
-                     "tokenizer, README) come along.",
-                     nullptr, m_companionFiles)
-                      .arg(m_repo.id, commit, units::formatBytes(m_companionBytes)),
-                  false);
+        setStatus(
+            tr("%1 at %2: choose the variants to import. %3 (%4: config, tokenizer, "
+               "README) come along.")
+                .arg(m_repo.id, commit,
+                     units::counted(m_companionFiles, tr("1 small file"), tr("%1 small files")),
+                     units::formatBytes(m_companionBytes)),
+            false);
     updateImportButton();
     Q_EMIT lookedUp();
 }

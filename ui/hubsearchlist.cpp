@@ -1,7 +1,7 @@
 #include "hubsearchlist.h"
 
-#include "counted.h"
 #include "hub/hubsearch.h"
+#include "util/units.h"
 
 #include <QHeaderView>
 #include <QLocale>
@@ -81,14 +81,15 @@ void HubSearchList::onFinished()
     }
     if (topLevelItemCount() > 0)
         setCurrentItem(topLevelItem(0));
-    Q_EMIT status(job->results().isEmpty()
-                      ? tr("No model on the Hub matches “%1”.").arg(job->query())
-                      : counted(job->results().size(),
-                                tr("1 model matches “%2”: choose it to see its variants."),
-                                tr("%1 models match “%2”, most downloaded first: choose one to "
-                                   "see its variants."))
-                            .replace(QLatin1String("%2"), job->query()),
-                  false);
+    Q_EMIT status(
+        job->results().isEmpty()
+            ? tr("No model on the Hub matches “%1”.").arg(job->query())
+            : units::counted(job->results().size(),
+                             tr("1 model matches “%2”: choose it to see its variants."),
+                             tr("%1 models match “%2”, most downloaded first: choose one to "
+                                "see its variants."))
+                  .replace(QLatin1String("%2"), job->query()),
+        false);
     Q_EMIT searched();
 }
 

@@ -1,5 +1,4 @@
 #include "mainwindow.h"
-#include "counted.h"
 
 #include "appstoreoffer.h"
 #include "damagedmodels.h"
@@ -399,7 +398,7 @@ void MainWindow::updateStats(const VaultStats& stats)
         return;
     }
     QStringList parts;
-    parts.append(counted(stats.models, tr("1 model"), tr("%1 models")));
+    parts.append(units::counted(stats.models, tr("1 model"), tr("%1 models")));
     parts.append(tr("%1 in files").arg(units::formatBytes(stats.logicalBytes)));
     parts.append(tr("%1 stored").arg(units::formatBytes(stats.storedBytes)));
     const qint64 saved = stats.dedupSavedBytes();
@@ -417,13 +416,14 @@ void MainWindow::updateStats(const VaultStats& stats)
     if (!usage.isEmpty())
         parts.append(usage.join(QLatin1String(", ")));
     if (stats.unhealthyPlacements > 0)
-        parts.append(counted(stats.unhealthyPlacements, tr("1 bad copy"), tr("%1 bad copies")));
+        parts.append(
+            units::counted(stats.unhealthyPlacements, tr("1 bad copy"), tr("%1 bad copies")));
     m_statsLabel->setText(parts.join(QStringLiteral("  ·  ")));
     // The long form, for when the bar is too narrow and for screen readers.
     m_statsLabel->setToolTip(
         tr("%1, %2 in their files, %3 after deduplication, %4 stored on providers counting "
            "every replica. Provider usage: %5. Missing or corrupt copies: %6.")
-            .arg(counted(stats.models, tr("1 model"), tr("%1 models")),
+            .arg(units::counted(stats.models, tr("1 model"), tr("%1 models")),
                  units::formatBytes(stats.logicalBytes), units::formatBytes(stats.uniqueBytes),
                  units::formatBytes(stats.storedBytes), usage.join(QLatin1String(", ")))
             .arg(stats.unhealthyPlacements));
@@ -447,7 +447,7 @@ void MainWindow::updateProgress()
     m_progress->setToolTip(tr("%1 of %2 in %3")
                                .arg(units::formatBytes(o.doneBytes),
                                     units::formatBytes(o.totalBytes),
-                                    counted(active, tr("1 transfer"), tr("%1 transfers"))));
+                                    units::counted(active, tr("1 transfer"), tr("%1 transfers"))));
     m_progress->show();
     setWindowTitle(tr("%1% — ModelFloat").arg(permille / 10));
 }
@@ -736,7 +736,7 @@ void MainWindow::dragEnterEvent(QDragEnterEvent* event)
     if (refusal.isEmpty()) {
         const int n = int(event->mimeData()->urls().size());
         m_overlay->showAccept(
-            counted(n, tr("Drop to float it"), tr("Drop to float these %1 items")));
+            units::counted(n, tr("Drop to float it"), tr("Drop to float these %1 items")));
     } else {
         m_overlay->showRefuse(refusal);
     }

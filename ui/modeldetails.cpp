@@ -1,5 +1,4 @@
 #include "modeldetails.h"
-#include "counted.h"
 
 #include "appusesbox.h"
 #include "chunkmapwidget.h"
@@ -187,7 +186,7 @@ void ModelDetails::refresh()
     QString summary =
         tr("%1 in %2, %3 unique after deduplication, %4 floating on %5. Health: %6 "
            "(worst chunk has %7 of %8 replicas).")
-            .arg(units::formatBytes(s.bytes), counted(s.files, tr("1 file"), tr("%1 files")),
+            .arg(units::formatBytes(s.bytes), units::counted(s.files, tr("1 file"), tr("%1 files")),
                  units::formatBytes(s.uniqueBytes), units::formatBytes(row->storedBytes),
                  row->providers.isEmpty() ? tr("no provider yet")
                                           : row->providers.join(QLatin1String(", ")),
@@ -199,19 +198,27 @@ void ModelDetails::refresh()
     // resumed (or from the files, as "Use these files to repair it" does).
     if (s.lost > 0 && m_incomplete)
         summary += QLatin1Char(' ') +
-                   tr("%1 chunk(s) are not stored yet: the float did not finish. Resume it to "
-                      "store them.")
-                       .arg(s.lost);
+                   units::counted(s.lost,
+                                  tr("1 chunk is not stored yet: the float did not finish. "
+                                     "Resume it to store it."),
+                                  tr("%1 chunks are not stored yet: the float did not finish. "
+                                     "Resume it to store them."));
     else if (s.lost > 0)
         summary += QLatin1Char(' ') +
-                   tr("%1 chunk(s) have no good copy left: it cannot be rebuilt until one is "
-                      "found.")
-                       .arg(s.lost);
+                   units::counted(s.lost,
+                                  tr("1 chunk has no good copy left: it cannot be rebuilt until "
+                                     "one is found."),
+                                  tr("%1 chunks have no good copy left: it cannot be rebuilt "
+                                     "until one is found."));
     else if (row->health == QLatin1String("degraded"))
         summary += QLatin1Char(' ') +
-                   tr("It can be rebuilt; %1 chunk(s) have fewer copies than wanted, and are "
-                      "repaired when the providers can take them (or now: Repair now).")
-                       .arg(s.underReplicated);
+                   units::counted(s.underReplicated,
+                                  tr("It can be rebuilt; 1 chunk has fewer copies than wanted, "
+                                     "and is repaired when the providers can take it (or now: "
+                                     "Repair now)."),
+                                  tr("It can be rebuilt; %1 chunks have fewer copies than "
+                                     "wanted, and are repaired when the providers can take them "
+                                     "(or now: Repair now)."));
     else if (row->health == QLatin1String("healthy"))
         summary += QLatin1Char(' ') + tr("It can be rebuilt, and survives the loss of a provider.");
     // How fresh that is: the copies were last looked at then (repair looks first; so does the

@@ -1,4 +1,5 @@
 #include "restoreconflictprompt.h"
+#include "util/units.h"
 
 #include "engine/engine.h"
 
@@ -59,7 +60,9 @@ void RestoreConflictPrompt::askNext()
     box->setEscapeButton(cancel);
     if (others > 0)
         box->setCheckBox(new QCheckBox(
-            tr("Do the same for the other %n file(s) already there", nullptr, int(others)), box));
+            units::counted(others, tr("Do the same for the 1 other file already there"),
+                           tr("Do the same for the other %1 files already there")),
+            box));
     box->setWindowModality(Qt::WindowModal);
     connect(box, &QDialog::finished, this, [this, box] { onAnswered(box); });
     m_question = box;

@@ -1,7 +1,5 @@
 #include "trayicon.h"
 
-#include "counted.h"
-
 #include "engine/engine.h"
 #include "icons.h"
 #include "nextcheck.h"
@@ -131,11 +129,11 @@ QString TrayIcon::shortOf(const SyncStatus& s)
     // A model stored as shards has no copies to be short of (docs/erasure.md).
     const qint64 n = s.degradedModels;
     if (s.degradedSharded == 0)
-        return counted(n, tr("1 model short of copies"), tr("%1 models short of copies"));
+        return units::counted(n, tr("1 model short of copies"), tr("%1 models short of copies"));
     if (s.degradedSharded == s.degradedModels)
-        return counted(n, tr("1 model short of shards"), tr("%1 models short of shards"));
-    return counted(n, tr("1 model short of copies or shards"),
-                   tr("%1 models short of copies or shards"));
+        return units::counted(n, tr("1 model short of shards"), tr("%1 models short of shards"));
+    return units::counted(n, tr("1 model short of copies or shards"),
+                          tr("%1 models short of copies or shards"));
 }
 
 QString TrayIcon::toolTip() const
@@ -178,8 +176,10 @@ QString TrayIcon::toolTip() const
             sync += (sync.isEmpty() ? QString() : QStringLiteral(" · ")) + shortOf(s);
         else if (s.lastRepair.isValid())
             sync += (sync.isEmpty() ? QString() : QStringLiteral(" · ")) +
-                    tr("last repair %1: %n copy(ies) or shard(s) made", nullptr, s.lastRepairCopies)
-                        .arg(QLocale().toString(s.lastRepair.toLocalTime(), QLocale::ShortFormat));
+                    tr("last repair %1: %2 made")
+                        .arg(QLocale().toString(s.lastRepair.toLocalTime(), QLocale::ShortFormat),
+                             units::counted(s.lastRepairCopies, tr("1 copy or shard"),
+                                            tr("%1 copies or shards")));
         if (s.lastScrub.isValid())
             sync += (sync.isEmpty() ? QString() : QStringLiteral(" · ")) +
                     tr("copies last checked %1")

@@ -1,6 +1,6 @@
 #include "verifiedtext.h"
 
-#include "counted.h"
+#include "util/units.h"
 
 #include <QCoreApplication>
 
@@ -26,7 +26,7 @@ QString verifiedText(const QDateTime& when, const QDateTime& now)
     if (days == 1)
         return tr("yesterday %1").arg(time);
     if (days < 31)
-        return counted(days, tr("1 day ago"), tr("%1 days ago"));
+        return units::counted(days, tr("1 day ago"), tr("%1 days ago"));
     return local.toString(QStringLiteral("yyyy-MM-dd"));
 }
 

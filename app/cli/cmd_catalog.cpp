@@ -157,9 +157,10 @@ public:
                                QStringLiteral(" (every copy last looked at; `modelfloat-cli "
                                               "repair` looks again)")
                          : QStringLiteral("not every copy yet (`modelfloat-cli repair` looks)")));
-        console().print(QStringLiteral("Size:     %1 in %2 file(s)")
-                            .arg(units::formatBytes(s.bytes))
-                            .arg(s.files));
+        console().print(
+            QStringLiteral("Size:     %1 in %2")
+                .arg(units::formatBytes(s.bytes), units::counted(s.files, QStringLiteral("1 file"),
+                                                                 QStringLiteral("%1 files"))));
         const QList<FileRecord> fileRecords = registry.modelRows().files(model->id);
         const QString modelCid = filedags::modelCid(fileRecords);
         console().print(QStringLiteral("CID:      %1").arg(cidOrWhy(modelCid)));

@@ -104,10 +104,11 @@ private:
             return finish(BadInput);
         }
         const QString modelCid = unixfs::toText(model.cid);
-        console().print(QStringLiteral("%1  model “%2” (%3 file(s), chunker %4)")
-                            .arg(modelCid, m_modelName)
-                            .arg(files.size())
-                            .arg(m_chunker.toString()));
+        console().print(QStringLiteral("%1  model “%2” (%3, chunker %4)")
+                            .arg(modelCid, m_modelName,
+                                 units::counted(files.size(), QStringLiteral("1 file"),
+                                                QStringLiteral("%1 files")),
+                                 m_chunker.toString()));
         console().printJson({{QStringLiteral("model"), m_modelName},
                              {QStringLiteral("cid"), modelCid},
                              {QStringLiteral("chunker"), m_chunker.toString()},

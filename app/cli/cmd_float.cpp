@@ -193,10 +193,15 @@ private:
                             .arg(units::formatBytes(t.bytesDeduplicated))
                             .arg(t.chunksDeduplicated));
         if (t.copiesFoundGone > 0)
-            console().print(QStringLiteral("  %1 cop(ies) the registry listed were gone or damaged "
-                                           "on their provider (removed by another computer?) "
-                                           "and were stored again")
-                                .arg(t.copiesFoundGone));
+            console().print(units::counted(t.copiesFoundGone,
+                                           QStringLiteral("  1 copy the registry listed was "
+                                                          "gone or damaged on its provider "
+                                                          "(removed by another computer?) and "
+                                                          "was stored again"),
+                                           QStringLiteral("  %1 copies the registry listed were "
+                                                          "gone or damaged on their provider "
+                                                          "(removed by another computer?) and "
+                                                          "were stored again")));
         console().print(QStringLiteral("  %1 s, %2")
                             .arg(secs, 0, 'f', 1)
                             .arg(units::formatRate(t.fileSize / secs)));

@@ -224,13 +224,13 @@ private:
                                 .arg(m_job->modelName(), m_job->repo().source()));
             return finish(Success);
         }
-        console().print(QStringLiteral("Imported “%1”%2 from %3: %4 in %5 file(s), SHA-256 "
-                                       "verified")
+        console().print(QStringLiteral("Imported “%1”%2 from %3: %4 in %5, SHA-256 verified")
                             .arg(m_job->modelName(),
                                  m_job->degraded() ? QStringLiteral(", DEGRADED") : QString(),
                                  m_job->repo().source(),
-                                 units::formatBytes(m_job->progressNow().totalBytes))
-                            .arg(m_job->files().size()));
+                                 units::formatBytes(m_job->progressNow().totalBytes),
+                                 units::counted(m_job->files().size(), QStringLiteral("1 file"),
+                                                QStringLiteral("%1 files"))));
         console().print(QStringLiteral("  downloaded %1%2, %3 s, %4")
                             .arg(units::formatBytes(m_job->bytesDownloaded()),
                                  m_job->bytesResumed() > 0

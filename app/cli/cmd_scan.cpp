@@ -159,9 +159,10 @@ private:
                 console().print(line);
             console().print(QString());
             console().print(
-                QStringLiteral("%1 model file(s), %2 on disk; %3 of it in duplicate copies")
-                    .arg(census.models.size())
-                    .arg(units::formatBytes(census.bytesOnDisk),
+                QStringLiteral("%1, %2 on disk; %3 of it in duplicate copies")
+                    .arg(units::counted(census.models.size(), QStringLiteral("1 model file"),
+                                        QStringLiteral("%1 model files")),
+                         units::formatBytes(census.bytesOnDisk),
                          units::formatBytes(census.duplicateBytes)));
         }
         console().printJson(

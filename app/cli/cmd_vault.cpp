@@ -336,9 +336,11 @@ private:
             if (!vault->credentials()->warning().isEmpty())
                 console().warning(vault->credentials()->warning());
             if (move->movedCount() > 0)
-                console().print(QStringLiteral("Moved the secrets of %1 provider(s) to %2")
-                                    .arg(move->movedCount())
-                                    .arg(vault->credentials()->description()));
+                console().print(
+                    QStringLiteral("Moved the secrets of %1 to %2")
+                        .arg(units::counted(move->movedCount(), QStringLiteral("1 provider"),
+                                            QStringLiteral("%1 providers")),
+                             vault->credentials()->description()));
             show(vault);
             finish(Success);
         });

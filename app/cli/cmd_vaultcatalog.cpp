@@ -109,11 +109,16 @@ private:
                 if (failed(sync))
                     return;
                 const CatalogSyncJob::Report& r = sync->report();
-                console().print(QStringLiteral("Published %1 changed model(s) and %2 removal(s) "
-                                               "to %3 provider(s)")
-                                    .arg(publish->modelsPublished())
-                                    .arg(publish->removalsPublished())
-                                    .arg(publish->providersCurrent().size()));
+                console().print(QStringLiteral("Published %1 and %2 to %3")
+                                    .arg(units::counted(publish->modelsPublished(),
+                                                        QStringLiteral("1 changed model"),
+                                                        QStringLiteral("%1 changed models")),
+                                         units::counted(publish->removalsPublished(),
+                                                        QStringLiteral("1 removal"),
+                                                        QStringLiteral("%1 removals")),
+                                         units::counted(publish->providersCurrent().size(),
+                                                        QStringLiteral("1 provider"),
+                                                        QStringLiteral("%1 providers"))));
                 console().print(QStringLiteral("Other vaults: %1; models added %2, changed %3, "
                                                "removed %4; %5 placements found")
                                     .arg(r.vaults)
@@ -124,10 +129,14 @@ private:
                 for (const auto& removal : r.removals)
                     console().print(CatalogSyncJob::describe(removal));
                 if (r.orphanCopiesForgotten > 0)
-                    console().print(QStringLiteral("%1 cop(ies) of unused chunks were gone "
-                                                   "(collected by another vault) and are "
-                                                   "forgotten")
-                                        .arg(r.orphanCopiesForgotten));
+                    console().print(units::counted(r.orphanCopiesForgotten,
+                                                   QStringLiteral("1 copy of an unused chunk "
+                                                                  "was gone (collected by another "
+                                                                  "vault) and is forgotten"),
+                                                   QStringLiteral("%1 copies of unused chunks "
+                                                                  "were gone (collected by "
+                                                                  "another vault) and are "
+                                                                  "forgotten")));
                 // How other computers name this one when they say it removed something.
                 console().print(
                     QStringLiteral("This vault is %1 in the catalog").arg(vault->id().left(8)));
@@ -224,33 +233,39 @@ private:
                 console().print(QStringLiteral("Found: ") + s);
             for (const QString& n : r.noCatalog)
                 console().print(QStringLiteral("No catalog on provider “%1”").arg(n));
-            console().print(QStringLiteral("Catalogs of %1 vault(s); models added %2, changed %3, "
+            console().print(QStringLiteral("Catalogs of %1; models added %2, changed %3, "
                                            "removed %4; %5 placements found")
-                                .arg(r.sync.vaults)
+                                .arg(units::counted(r.sync.vaults, QStringLiteral("1 vault"),
+                                                    QStringLiteral("%1 vaults")))
                                 .arg(r.sync.modelsAdded)
                                 .arg(r.sync.modelsChanged)
                                 .arg(r.sync.modelsRemoved)
                                 .arg(r.sync.placementsFound));
-            console().print(QStringLiteral("The vault now holds %1 model(s), %2 file(s), %3 "
-                                           "chunk(s), %4")
-                                .arg(r.models)
-                                .arg(r.files)
-                                .arg(r.chunks)
-                                .arg(units::formatBytes(r.bytes)));
+            console().print(QStringLiteral("The vault now holds %1, %2, %3, %4")
+                                .arg(units::counted(r.models, QStringLiteral("1 model"),
+                                                    QStringLiteral("%1 models")),
+                                     units::counted(r.files, QStringLiteral("1 file"),
+                                                    QStringLiteral("%1 files")),
+                                     units::counted(r.chunks, QStringLiteral("1 chunk"),
+                                                    QStringLiteral("%1 chunks")),
+                                     units::formatBytes(r.bytes)));
             for (const QString& u : r.sync.unresolved)
                 console().print(QStringLiteral("NOT RECOVERED  ") + u);
             if (!r.missingChunks.isEmpty())
-                console().print(QStringLiteral("MISSING  %1 chunk(s) are on none of the "
-                                               "providers; these models cannot be restored "
-                                               "whole: %2")
-                                    .arg(r.missingChunks.size())
-                                    .arg(r.damagedModels.join(QStringLiteral(", "))));
+                console().print(
+                    QStringLiteral("MISSING  %1 on none of the providers; these "
+                                   "models cannot be restored whole: %2")
+                        .arg(units::counted(r.missingChunks.size(), QStringLiteral("1 chunk is"),
+                                            QStringLiteral("%1 chunks are")),
+                             r.damagedModels.join(QStringLiteral(", "))));
             if (!r.underReplicatedModels.isEmpty())
-                console().print(QStringLiteral("FEWER COPIES  %1 model(s) have chunks with fewer "
-                                               "copies than the vault wants (run "
-                                               "“modelfloat-cli repair” to make them): %2")
-                                    .arg(r.underReplicatedModels.size())
-                                    .arg(r.underReplicatedModels.join(QStringLiteral(", "))));
+                console().print(QStringLiteral("FEWER COPIES  %1 chunks with fewer copies than "
+                                               "the vault wants (run “modelfloat-cli repair” to "
+                                               "make them): %2")
+                                    .arg(units::counted(r.underReplicatedModels.size(),
+                                                        QStringLiteral("1 model has"),
+                                                        QStringLiteral("%1 models have")),
+                                         r.underReplicatedModels.join(QStringLiteral(", "))));
             const bool whole = r.missingChunks.isEmpty() && r.sync.unresolved.isEmpty();
             const bool healthy = whole && r.underReplicatedModels.isEmpty();
             if (healthy)

@@ -85,7 +85,8 @@ void SyncService::noteScrub(int bad)
     m_nextCheckStale = true;
     if (bad > 0) {
         Q_EMIT notice(tr("Scrub found lost copies"),
-                      tr("%n copy(ies) missing or corrupt on a provider; repairing", nullptr, bad),
+                      units::counted(bad, tr("1 copy missing or corrupt on a provider; repairing"),
+                                     tr("%1 copies missing or corrupt on a provider; repairing")),
                       true);
         if (m_vault)
             for (qint64 model : m_vault->registry().healthRows().degradedModels())
@@ -347,8 +348,9 @@ void SyncService::noteBackgroundResult(const TransferInfo& info, qint64 copiesMa
         m_status.lastRepair = QDateTime::currentDateTimeUtc();
         m_status.lastRepairCopies = int(copiesMade);
         Q_EMIT notice(tr("Repaired"),
-                      tr("%n missing copy(ies) or shard(s) of chunks were made again", nullptr,
-                         int(copiesMade)),
+                      units::counted(copiesMade,
+                                     tr("1 missing copy or shard of a chunk was made again"),
+                                     tr("%1 missing copies or shards of chunks were made again")),
                       false);
     }
     if (!problem.isEmpty() && problem != m_status.problem)

@@ -2,6 +2,7 @@
 // in other vaults' models, and recovering models from storage another computer filled. Floats,
 // imports and removals publish through their own jobs (CatalogGuard, CatalogCollectJob).
 #include "syncservice.h"
+#include "util/units.h"
 
 #include "sync/catalogkeyloader.h"
 #include "sync/catalogpublishjob.h"
@@ -41,11 +42,14 @@ void SyncService::syncCatalog()
         return;
     auto* publish = new CatalogPublishJob(m_vault, this);
     runCatalogJob(publish, [this, publish] {
-        const QString published = publish->modelsPublished() + publish->removalsPublished() > 0
-                                      ? tr("Published %1 changed model(s) and %2 removal(s). ")
-                                            .arg(publish->modelsPublished())
-                                            .arg(publish->removalsPublished())
-                                      : QString();
+        const QString published =
+            publish->modelsPublished() + publish->removalsPublished() > 0
+                ? tr("Published %1 and %2. ")
+                      .arg(units::counted(publish->modelsPublished(), tr("1 changed model"),
+                                          tr("%1 changed models")),
+                           units::counted(publish->removalsPublished(), tr("1 removal"),
+                                          tr("%1 removals")))
+                : QString();
         QStringList problems = publish->warnings();
         if (!publish->error().ok())
             problems.prepend(publish->error().message);
@@ -63,8 +67,8 @@ void SyncService::syncCatalog()
             // Empty when there is nothing to tell.
             QString summary = published;
             if (r.modelsAdded + r.modelsChanged + r.modelsRemoved > 0)
-                summary += tr("From other computers: %1 model(s) added, %2 changed, %3 removed.")
-                               .arg(r.modelsAdded)
+                summary += tr("From other computers: %1 added, %2 changed, %3 removed.")
+                               .arg(units::counted(r.modelsAdded, tr("1 model"), tr("%1 models")))
                                .arg(r.modelsChanged)
                                .arg(r.modelsRemoved);
             // Said once while the set of such providers stays the same: not on every float to
@@ -106,19 +110,23 @@ void SyncService::recoverCatalog()
         Q_EMIT statsChanged();
         QStringList lines;
         lines += r.storesFound;
-        lines.append(tr("Found the catalogs of %1 vault(s): %2 model(s) added, %3 changed; %4 "
-                        "copies of chunks found on the providers.")
-                         .arg(r.sync.vaults)
-                         .arg(r.sync.modelsAdded + before.added)
+        lines.append(tr("Found the catalogs of %1: %2 added, %3 changed; %4 found on the "
+                        "providers.")
+                         .arg(units::counted(r.sync.vaults, tr("1 vault"), tr("%1 vaults")))
+                         .arg(units::counted(r.sync.modelsAdded + before.added, tr("1 model"),
+                                             tr("%1 models")))
                          .arg(r.sync.modelsChanged + before.changed)
-                         .arg(r.sync.placementsFound));
+                         .arg(units::counted(r.sync.placementsFound, tr("1 copy of a chunk"),
+                                             tr("%1 copies of chunks"))));
         if (!r.noCatalog.isEmpty())
             lines.append(tr("No catalog on: %1.").arg(r.noCatalog.join(tr(", "))));
         QStringList problems = job->warnings() + r.sync.unresolved;
         if (!r.missingChunks.isEmpty())
-            problems.append(tr("%1 chunk(s) are on none of the providers; these models cannot "
-                               "be restored whole: %2")
-                                .arg(r.missingChunks.size())
+            problems.append(units::counted(r.missingChunks.size(),
+                                           tr("1 chunk is on none of the providers; these "
+                                              "models cannot be restored whole: %2"),
+                                           tr("%1 chunks are on none of the providers; these "
+                                              "models cannot be restored whole: %2"))
                                 .arg(r.damagedModels.join(tr(", "))));
         if (!job->error().ok())
             problems.prepend(job->error().message);

@@ -1,6 +1,7 @@
 // How each kind of transfer starts its job (float, restore, verify, remove, Hugging Face import,
 // materialize): the rest of the queue schedules, persists and reports them (transferqueue.cpp).
 #include "transferqueue.h"
+#include "util/units.h"
 
 #include "syncservice.h"
 
@@ -32,19 +33,20 @@ namespace {
 
 QString verifySummary(const VerifyJob::Report& r)
 {
+    auto tr = [](const char* text) {
+        return QCoreApplication::translate("mf::TransferQueue", text);
+    };
     QStringList parts;
     if (r.missing)
-        parts << QCoreApplication::translate("mf::TransferQueue", "%n replica(s) missing", nullptr,
-                                             r.missing);
+        parts << units::counted(r.missing, tr("1 replica missing"), tr("%1 replicas missing"));
     if (r.corrupt)
-        parts << QCoreApplication::translate("mf::TransferQueue", "%n replica(s) corrupt", nullptr,
-                                             r.corrupt);
+        parts << units::counted(r.corrupt, tr("1 replica corrupt"), tr("%1 replicas corrupt"));
     if (r.unreachable)
-        parts << QCoreApplication::translate(
-            "mf::TransferQueue", "%n replica(s) on unreachable providers", nullptr, r.unreachable);
+        parts << units::counted(r.unreachable, tr("1 replica on unreachable providers"),
+                                tr("%1 replicas on unreachable providers"));
     if (r.lost)
-        parts << QCoreApplication::translate(
-            "mf::TransferQueue", "%n chunk(s) lost (no good copy left)", nullptr, r.lost);
+        parts << units::counted(r.lost, tr("1 chunk lost (no good copy left)"),
+                                tr("%1 chunks lost (no good copy left)"));
     return QCoreApplication::translate("mf::TransferQueue", "Verify found problems: %1")
         .arg(parts.join(QStringLiteral(", ")));
 }

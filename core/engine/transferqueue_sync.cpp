@@ -2,6 +2,7 @@
 // redundancy scheme, which is the repair's job with a target), drain and scrub (the scheduler
 // that starts them in the background is SyncService's).
 #include "transferqueue.h"
+#include "util/units.h"
 
 #include "sync/drainjob.h"
 #include "sync/repairjob.h"
@@ -38,9 +39,13 @@ bool TransferQueue::startRepair(Transfer& t, QString* error)
         // A conversion that could not make every chunk whole under the new scheme leaves the
         // model as it was: not done, and run again it goes on (docs/erasure.md).
         if (failure.isEmpty() && job->options().convertTo && !job->report().schemeChanged)
-            failure = tr("Not converted yet: %n chunk(s) could not be stored as %1 now. Retry "
-                         "once the providers can take the rest; what is done is kept.",
-                         nullptr, qMax(1, job->report().stillShort + job->report().lost))
+            failure = units::counted(qMax(1, job->report().stillShort + job->report().lost),
+                                     tr("Not converted yet: 1 chunk could not be stored as %2 "
+                                        "now. Retry once the providers can take the rest; what "
+                                        "is done is kept."),
+                                     tr("Not converted yet: %1 chunks could not be stored as %2 "
+                                        "now. Retry once the providers can take the rest; what "
+                                        "is done is kept."))
                           .arg(job->options().convertTo->toString());
         onJobFinished(id, failure, e.kind == Error::Kind::Cancelled);
         if (Transfer* x = find(id))

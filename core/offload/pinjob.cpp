@@ -1,4 +1,5 @@
 #include "pinjob.h"
+#include "util/units.h"
 
 #include "providers/providerjob.h"
 #include "transfer/chunkload.h"
@@ -151,9 +152,10 @@ void PinJob::onLoaded()
     case PlacementRows::PlacementIntent::Paused:
         finish(Error::make(Error::Kind::QuotaExceeded,
                            tr("This computer's provider takes no more copies (its quota is "
-                              "reached); %n chunk(s) of “%1” are still only elsewhere",
-                              nullptr, int(m_missing.size()) - m_next)
-                               .arg(m_modelName)));
+                              "reached); %1 of “%2” still only elsewhere")
+                               .arg(units::counted(int(m_missing.size()) - m_next, tr("1 chunk is"),
+                                                   tr("%1 chunks are")),
+                                    m_modelName)));
         return;
     case PlacementRows::PlacementIntent::Failed:
         finish(Error::make(Error::Kind::Fatal, registry.lastError()));

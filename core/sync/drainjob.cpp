@@ -1,4 +1,5 @@
 #include "drainjob.h"
+#include "util/units.h"
 
 #include "repairjob.h"
 #include "transfer/deletionrun.h"
@@ -56,11 +57,12 @@ void DrainJob::doStart()
         finish(Error::make(
             Error::Kind::Fatal,
             tr("Draining “%1” would leave chunks with fewer copies than the vault wants (%2): "
-               "only %n other provider(s) can hold them. Add a provider, lower the replication "
-               "(modelfloat-cli config replication N), or use --force",
-               nullptr, started.otherProviders)
+               "%3 can hold them. Add a provider, lower the replication (modelfloat-cli config "
+               "replication N), or use --force")
                 .arg(m_name)
-                .arg(started.wanted)));
+                .arg(started.wanted)
+                .arg(units::counted(started.otherProviders, tr("only 1 other provider"),
+                                    tr("only %1 other providers")))));
         return;
     case ProviderRows::DrainStart::Status::Failed:
         finish(Error::make(Error::Kind::Fatal, registry.lastError()));
@@ -144,10 +146,10 @@ void DrainJob::checkEmpty()
     if (left.placements > 0 || left.deletions > 0) {
         // Still recorded as draining: the next run (or the scheduler) continues.
         markDegraded();
-        addWarning(tr("“%1” still holds %n chunk(s) of the vault; run the drain again once the "
-                      "providers can be reached",
-                      nullptr, left.placements + left.deletions)
-                       .arg(m_name));
+        addWarning(tr("“%1” still holds %2 of the vault; run the drain again once the "
+                      "providers can be reached")
+                       .arg(m_name, units::counted(left.placements + left.deletions, tr("1 chunk"),
+                                                   tr("%1 chunks"))));
         finish(Error::none());
         return;
     }

@@ -90,9 +90,13 @@ void RepairJob::look()
             return;
         }
         if (r.unreachable > 0)
-            addWarning(tr("%n stored cop(ies) could not be checked: their provider did not "
-                          "answer. They still count as copies; run repair again once it does",
-                          nullptr, r.unreachable));
+            addWarning(units::counted(r.unreachable,
+                                      tr("1 stored copy could not be checked: its provider did "
+                                         "not answer. It still counts as a copy; run repair "
+                                         "again once it does"),
+                                      tr("%1 stored copies could not be checked: their provider "
+                                         "did not answer. They still count as copies; run "
+                                         "repair again once it does")));
         begin();
     });
     m_check->start();
@@ -646,18 +650,24 @@ void RepairJob::finishAll()
         return;
     }
     if (m_report.lost > 0) {
-        finish(Error::make(Error::Kind::Corrupt,
-                           tr("%n chunk(s) have no good copy left on any provider (or, stored as "
-                              "shards, fewer good shards than it takes to read them); the models "
-                              "using them cannot be restored until one is found",
-                              nullptr, m_report.lost)));
+        finish(Error::make(
+            Error::Kind::Corrupt,
+            units::counted(m_report.lost,
+                           tr("1 chunk has no good copy left on any provider (or, stored as "
+                              "shards, fewer good shards than it takes to read it); the "
+                              "models using it cannot be restored until one is found"),
+                           tr("%1 chunks have no good copy left on any provider (or, stored "
+                              "as shards, fewer good shards than it takes to read them); the "
+                              "models using them cannot be restored until one is found"))));
         return;
     }
     if (m_report.stillShort > 0) {
         markDegraded();
-        addWarning(tr("%n chunk(s) still have fewer than %1 copies: no provider could take "
-                      "them now; repair runs again later",
-                      nullptr, m_report.stillShort)
+        addWarning(units::counted(m_report.stillShort,
+                                  tr("1 chunk still has fewer than %2 copies: no provider could "
+                                     "take it now; repair runs again later"),
+                                  tr("%1 chunks still have fewer than %2 copies: no provider "
+                                     "could take them now; repair runs again later"))
                        .arg(m_wanted));
     }
     finish(Error::none());

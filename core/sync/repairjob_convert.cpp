@@ -9,6 +9,7 @@
 // is found there, "already stored"), a chunk whole already only has its old objects retired.
 #include "repairjob.h"
 #include "repairjobtask.h"
+#include "util/units.h"
 
 #include "vault/vault.h"
 
@@ -164,9 +165,11 @@ bool RepairJob::finishConvert()
         }
         if (notWhole > 0) {
             m_report.stillShort += notWhole;
-            problem(tr("%n chunk(s) of the model are not whole under %1 yet; its scheme stays "
-                       "as it was",
-                       nullptr, notWhole)
+            problem(units::counted(notWhole,
+                                   tr("1 chunk of the model is not whole under %2 yet; its "
+                                      "scheme stays as it was"),
+                                   tr("%1 chunks of the model are not whole under %2 yet; its "
+                                      "scheme stays as it was"))
                         .arg(to.toString()));
             continue;
         }

@@ -3,6 +3,7 @@
 // job's thread only hears the results.
 #include "repairjob.h"
 #include "repairjobtask.h"
+#include "util/units.h"
 
 #include "vault/vault.h"
 
@@ -65,10 +66,13 @@ void RepairJob::onLocalFilesMatched(const localsources::Matches& matches)
             Error::Kind::Fatal,
             m_report.filesWanted == 0
                 ? tr("The model has no complete file to compare with “%1”").arg(where)
-                : tr("None of the %n file(s) at “%1” is a file of the model (compared by size, "
-                     "then by SHA-256): nothing to repair from. Choose the model's original "
-                     "files.",
-                     nullptr, matches.filesSeen)
+                : units::counted(matches.filesSeen,
+                                 tr("The file at “%2” is not a file of the model (compared by "
+                                    "size, then by SHA-256): nothing to repair from. Choose "
+                                    "the model's original files."),
+                                 tr("None of the %1 files at “%2” is a file of the model "
+                                    "(compared by size, then by SHA-256): nothing to repair "
+                                    "from. Choose the model's original files."))
                       .arg(where)));
         return;
     }

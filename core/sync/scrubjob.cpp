@@ -1,4 +1,5 @@
 #include "scrubjob.h"
+#include "util/units.h"
 
 #include "chunking/cid.h"
 #include "providers/chunkwriter.h"
@@ -374,21 +375,27 @@ void ScrubJob::finishAll()
         registry.healthRows().refreshDegraded(
             registry.healthRows().modelsUsingChunks(m_foundAgainCids.values()));
         if (m_report.foundAgain > 0)
-            addWarning(tr("%n copy(ies) on providers that answer again were found there and "
-                          "count again",
-                          nullptr, m_report.foundAgain));
+            addWarning(units::counted(m_report.foundAgain,
+                                      tr("1 copy on a provider that answers again was found "
+                                         "there and counts again"),
+                                      tr("%1 copies on providers that answer again were found "
+                                         "there and count again")));
     }
     if (!m_badCids.isEmpty()) {
         // The models using what was found bad are degraded now: repair's work.
         Registry& registry = m_vault->registry();
         registry.healthRows().refreshDegraded(
             registry.healthRows().modelsUsingChunks(m_badCids.values()));
-        addWarning(tr("%n copy(ies) found missing or corrupt; repair makes them again", nullptr,
-                      m_report.bad()));
+        addWarning(units::counted(m_report.bad(),
+                                  tr("1 copy found missing or corrupt; repair makes it again"),
+                                  tr("%1 copies found missing or corrupt; repair makes them "
+                                     "again")));
     }
     if (m_report.unreachable > 0)
-        addWarning(tr("%n copy(ies) could not be checked now; they are checked next time", nullptr,
-                      m_report.unreachable));
+        addWarning(units::counted(m_report.unreachable,
+                                  tr("1 copy could not be checked now; it is checked next time"),
+                                  tr("%1 copies could not be checked now; they are checked next "
+                                     "time")));
     if (m_options.pass == ScrubRows::ScrubPass::Read) {
         Registry& registry = m_vault->registry();
         m_report.paused =
@@ -398,10 +405,11 @@ void ScrubJob::finishAll()
             for (const ProviderRecord& p : registry.providerRows().providers())
                 if (registry.providerRows().providerBudget(p.id).downloadPaused())
                     names.append(p.name);
-            addWarning(tr("%n copy(ies) not read: provider(s) %1 serve no downloads for now; "
-                          "they are read once the pause is over",
-                          nullptr, m_report.paused)
-                           .arg(names.join(QStringLiteral(", "))));
+            const QString paused = names.size() == 1 ? tr("provider %1 serves no downloads")
+                                                     : tr("providers %1 serve no downloads");
+            addWarning(tr("%1 not read: %2 for now; read once the pause is over")
+                           .arg(units::counted(m_report.paused, tr("1 copy"), tr("%1 copies")),
+                                paused.arg(names.join(QStringLiteral(", ")))));
         }
     }
     finish(isAborting() ? Error::make(Error::Kind::Cancelled, tr("Cancelled")) : Error::none());

@@ -1,4 +1,5 @@
 #include "filedistributor.h"
+#include "util/units.h"
 
 #include "chunking/unixfs.h"
 #include "filechunksource.h"
@@ -99,10 +100,11 @@ void FileDistributor::start()
     }
     m_replication = qBound(1, m_options.replication, int(m_providers.size()));
     if (m_replication < m_options.replication && m_options.warnIfCapped)
-        Q_EMIT warning(tr("Only %n provider(s) available: chunks get %1 replica(s) instead of %2",
-                          nullptr, int(m_providers.size()))
-                           .arg(m_replication)
-                           .arg(m_options.replication));
+        Q_EMIT warning(
+            tr("Only %1 available: chunks get %2 instead of %3")
+                .arg(units::counted(m_providers.size(), tr("1 provider"), tr("%1 providers")),
+                     units::counted(m_replication, tr("1 replica"), tr("%1 replicas")))
+                .arg(m_options.replication));
     if (!chooseScheme())
         return;
 
@@ -437,8 +439,9 @@ void FileDistributor::maybeComplete()
     if (m_inspection && !m_inspection->isFinished())
         return; // its finished() brings us back here
     if (m_stats.underReplicatedChunks > 0)
-        Q_EMIT warning(tr("%n chunk(s) of “%1” have fewer than %2 replicas", nullptr,
-                          m_stats.underReplicatedChunks)
+        Q_EMIT warning(units::counted(m_stats.underReplicatedChunks,
+                                      tr("1 chunk of “%2” has fewer than %3 replicas"),
+                                      tr("%1 chunks of “%2” have fewer than %3 replicas"))
                            .arg(m_pathInModel)
                            .arg(m_replication));
     Registry& registry = m_vault->registry();

@@ -1,4 +1,5 @@
 #include "transferjob.h"
+#include "util/units.h"
 
 #include "registry/registry.h"
 
@@ -26,12 +27,12 @@ void TransferJob::noteDegraded(Registry& registry, qint64 modelId)
     m_degraded = true;
     const int wanted = registry.healthRows().wantedCopies();
     const int short_ = registry.healthRows().underReplicatedChunks(modelId);
-    addWarning(tr("“%1” is degraded: %n chunk(s) have fewer than %2 copies. It can be restored; "
-                  "the missing copies are made when the providers can take them (modelfloat-cli "
-                  "repair, or the app in the background)",
-                  nullptr, short_)
-                   .arg(model->name)
-                   .arg(wanted));
+    addWarning(
+        tr("“%1” is degraded: %2 fewer than %3 copies. It can be restored; the missing "
+           "copies are made when the providers can take them (modelfloat-cli repair, or "
+           "the app in the background)")
+            .arg(model->name, units::counted(short_, tr("1 chunk has"), tr("%1 chunks have")))
+            .arg(wanted));
 }
 
 void TransferJob::start()

@@ -1,4 +1,5 @@
 #include "verifyjob.h"
+#include "util/units.h"
 
 #include "chunking/cid.h"
 #include "providers/chunkwriter.h"
@@ -147,9 +148,11 @@ void VerifyJob::startMore()
         }
         // Fewer copies than wanted is not "all well", even when each copy is intact.
         if (m_report.underReplicated > 0)
-            addWarning(tr("%n chunk(s) have fewer good copies than the %1 wanted; none is lost, "
-                          "but one more failure could lose data",
-                          nullptr, m_report.underReplicated)
+            addWarning(units::counted(m_report.underReplicated,
+                                      tr("1 chunk has fewer good copies than the %2 wanted; it "
+                                         "is not lost, but one more failure could lose data"),
+                                      tr("%1 chunks have fewer good copies than the %2 wanted; "
+                                         "none is lost, but one more failure could lose data"))
                            .arg(m_replication));
         // What it found bad makes its models degraded (and what it found good may heal them).
         m_vault->registry().healthRows().refreshDegraded(m_modelIds);

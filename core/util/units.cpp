@@ -96,4 +96,9 @@ std::optional<qint64> parseBytes(const QString& text)
     return qint64(std::llround(value));
 }
 
+QString counted(qint64 n, const QString& one, const QString& many)
+{
+    return n == 1 ? one : many.arg(n);
+}
+
 } // namespace mf::units

@@ -17,6 +17,10 @@ QString formatDuration(qint64 seconds);
 // How long ago `when` was, seen at `now`: "just now", "3 min ago", "5 h ago", "2 days ago";
 // "never" when `when` is invalid. A time after `now` (a clock behind) reads "just now".
 QString formatAge(const QDateTime& when, const QDateTime& now);
+// "1 file" / "3 files": tr()'s %n plural forms need a loaded translation to drop the "(s)" of
+// "%n file(s)", and the app ships none, so English plurals are chosen here. `many` has %1 for
+// the number.
+QString counted(qint64 n, const QString& one, const QString& many);
 // Parses "4096", "8M", "8MiB", "1.5G", "2 GiB" (binary multiples). nullopt when malformed.
 std::optional<qint64> parseBytes(const QString& text);
 

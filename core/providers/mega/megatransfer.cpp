@@ -1,4 +1,5 @@
 #include "megatransfer.h"
+#include "util/units.h"
 
 #include "providers/network/uploadbody.h"
 
@@ -85,10 +86,10 @@ Error transferQuotaError(const QString& what, const QString& whatWaits, int seco
     const int minutes = qMax(1, (seconds + 59) / 60);
     return Error::outOfBudget(
         QObject::tr("%1: MEGA's transfer quota for this connection is used up; %2 resume at %3 "
-                    "(in about %n minute(s))",
-                    nullptr, minutes)
+                    "(in about %4)")
             .arg(what, whatWaits,
-                 QDateTime::fromMSecsSinceEpoch(resetMs).toString(QStringLiteral("HH:mm"))),
+                 QDateTime::fromMSecsSinceEpoch(resetMs).toString(QStringLiteral("HH:mm")),
+                 units::counted(minutes, QObject::tr("1 minute"), QObject::tr("%1 minutes"))),
         resetMs);
 }
 
