@@ -362,10 +362,21 @@ bool CrashVaults::restoresBitExact(int side, const QString& name, QByteArray* wh
     const QString source = m_sourceOf.value(name);
     const QString restored = out + QLatin1Char('/') + QFileInfo(source).fileName();
     bool same = r.code == 0;
-    if (!same)
+    if (!same) {
+        // The error first: with two providers gone every shard read there warns, and a long
+        // message is cut (the reason last stop's failure could not be read).
+        QByteArrayList errors;
+        int warnings = 0;
+        for (const QByteArray& line : r.err.split('\n')) {
+            if (line.startsWith("warning: "))
+                ++warnings;
+            else if (!line.trimmed().isEmpty())
+                errors.append(line);
+        }
         *why = "restore of " + name.toUtf8() + " on vault " + m_sides[side].tag.toUtf8() +
-               " failed: " + r.describe();
-    else if (opensslSha256Hex(restored) != opensslSha256Hex(source)) {
+               " failed, exit " + QByteArray::number(r.code) + ": " + errors.join(" / ") + " (" +
+               QByteArray::number(warnings) + " warnings)";
+    } else if (opensslSha256Hex(restored) != opensslSha256Hex(source)) {
         same = false;
         *why = name.toUtf8() + " restored with other bytes than " + source.toUtf8();
     }
