@@ -34,9 +34,10 @@ for src in core/formats/*.cpp; do
     objects+=("$obj")
 done
 
-# The shard codec and what it needs of core/chunking (CIDs on OpenSSL's SHA-256, ISA-L).
+# The shard codec and what it needs of core/chunking (CIDs on OpenSSL's SHA-256, ISA-L, the
+# scanner's pieces it encodes from).
 shard_objects=()
-for src in core/chunking/{chunkerparams,cid,sha256,shardcodec,redundancyscheme}.cpp; do
+for src in core/chunking/{chunkbytes,chunkerparams,cid,sha256,shardcodec,redundancyscheme}.cpp; do
     obj="$build/obj/$(basename "${src%.cpp}").o"
     if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ -n "$(find core/chunking -name '*.h' -newer "$obj")" ]; then
         "$cxx" "${common[@]}" "${sanitize[@]}" -fsanitize=fuzzer-no-link -c "$src" -o "$obj"
