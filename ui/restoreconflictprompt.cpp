@@ -1,7 +1,7 @@
 #include "restoreconflictprompt.h"
-#include "util/units.h"
 
 #include "engine/engine.h"
+#include "util/units.h"
 
 #include <QCheckBox>
 #include <QDir>

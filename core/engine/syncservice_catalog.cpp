@@ -2,13 +2,13 @@
 // in other vaults' models, and recovering models from storage another computer filled. Floats,
 // imports and removals publish through their own jobs (CatalogGuard, CatalogCollectJob).
 #include "syncservice.h"
-#include "util/units.h"
 
 #include "sync/catalogkeyloader.h"
 #include "sync/catalogpublishjob.h"
 #include "sync/catalogsyncjob.h"
 #include "sync/recoverjob.h"
 #include "transfer/transferjob.h"
+#include "util/units.h"
 #include "vault/vault.h"
 
 #include <optional>

@@ -1,9 +1,9 @@
 // How each kind of transfer starts its job (float, restore, verify, remove, Hugging Face import,
 // materialize): the rest of the queue schedules, persists and reports them (transferqueue.cpp).
 #include "transferqueue.h"
-#include "util/units.h"
 
 #include "syncservice.h"
+#include "util/units.h"
 
 #include "credentials/credentialstore.h"
 #include "hub/hubclient.h"

@@ -2,12 +2,12 @@
 // redundancy scheme, which is the repair's job with a target), drain and scrub (the scheduler
 // that starts them in the background is SyncService's).
 #include "transferqueue.h"
-#include "util/units.h"
 
 #include "sync/drainjob.h"
 #include "sync/repairjob.h"
 #include "sync/scrubjob.h"
 #include "syncservice.h"
+#include "util/units.h"
 #include "vault/vault.h"
 
 namespace mf {

@@ -1,8 +1,8 @@
 #include "pinjob.h"
-#include "util/units.h"
 
 #include "providers/providerjob.h"
 #include "transfer/chunkload.h"
+#include "util/units.h"
 #include "vault/chunkcache.h"
 #include "vault/thiscomputer.h"
 #include "vault/vault.h"

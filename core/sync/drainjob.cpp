@@ -1,8 +1,8 @@
 #include "drainjob.h"
-#include "util/units.h"
 
 #include "repairjob.h"
 #include "transfer/deletionrun.h"
+#include "util/units.h"
 #include "vault/providersetup.h"
 #include "vault/vault.h"
 

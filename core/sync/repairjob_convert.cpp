@@ -9,8 +9,8 @@
 // is found there, "already stored"), a chunk whole already only has its old objects retired.
 #include "repairjob.h"
 #include "repairjobtask.h"
-#include "util/units.h"
 
+#include "util/units.h"
 #include "vault/vault.h"
 
 namespace mf {

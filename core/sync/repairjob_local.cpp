@@ -3,8 +3,8 @@
 // job's thread only hears the results.
 #include "repairjob.h"
 #include "repairjobtask.h"
-#include "util/units.h"
 
+#include "util/units.h"
 #include "vault/vault.h"
 
 #include <QDir>

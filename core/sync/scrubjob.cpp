@@ -1,9 +1,9 @@
 #include "scrubjob.h"
-#include "util/units.h"
 
 #include "chunking/cid.h"
 #include "providers/chunkwriter.h"
 #include "providers/providerprobe.h"
+#include "util/units.h"
 #include "vault/vault.h"
 
 #include <QDateTime>

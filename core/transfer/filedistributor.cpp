@@ -1,10 +1,10 @@
 #include "filedistributor.h"
-#include "util/units.h"
 
 #include "chunking/unixfs.h"
 #include "filechunksource.h"
 #include "filedistributortask.h"
 #include "formats/headerinspection.h"
+#include "util/units.h"
 #include "vault/vault.h"
 
 #include <QThreadPool>

@@ -1,7 +1,7 @@
 #include "transferjob.h"
-#include "util/units.h"
 
 #include "registry/registry.h"
+#include "util/units.h"
 
 namespace mf {
 

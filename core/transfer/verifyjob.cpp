@@ -1,8 +1,8 @@
 #include "verifyjob.h"
-#include "util/units.h"
 
 #include "chunking/cid.h"
 #include "providers/chunkwriter.h"
+#include "util/units.h"
 #include "vault/vault.h"
 
 namespace mf {

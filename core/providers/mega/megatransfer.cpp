@@ -1,7 +1,7 @@
 #include "megatransfer.h"
-#include "util/units.h"
 
 #include "providers/network/uploadbody.h"
+#include "util/units.h"
 
 #include <QDateTime>
 
