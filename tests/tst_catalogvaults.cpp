@@ -11,6 +11,8 @@
 #include "sync/catalogformat.h"
 #include "sync/catalogpublishjob.h"
 #include "sync/catalogsyncjob.h"
+#include "sync/repairjob.h"
+#include "sync/scrubjob.h"
 #include "testsupport.h"
 #include "testvault.h"
 #include "transfer/floatjob.h"
@@ -26,6 +28,8 @@
 #include <atomic>
 #include <thread>
 
+#include <sys/stat.h>
+
 using namespace mf;
 using namespace mf::test;
 
@@ -38,6 +42,8 @@ private Q_SLOTS:
     void floatAfterAnotherVaultCollectedStoresAgain_data();
     void floatAfterAnotherVaultCollectedStoresAgain();
     void damagedCopyIsReplaced();
+    void copyFoundMissingIsNotDeletedOnceAnotherVaultStoresIt_data();
+    void copyFoundMissingIsNotDeletedOnceAnotherVaultStoresIt();
     void strayStateNameIsIgnored();
     void stoppedSyncIsFinishedByTheNext();
     void hugeManifestsAreRefused();
@@ -207,6 +213,110 @@ void TestCatalogVaults::damagedCopyIsReplaced()
     delete sync;
     QVERIFY(restoreOk(b.vault.get(), QStringLiteral("dmg"), b.dir.filePath(QStringLiteral("out")),
                       QStringLiteral("dmg.bin"), src));
+}
+
+namespace {
+
+// The chunk objects under a local folder (not its catalog), by path: their inode and change
+// time. An object deleted and put again has new ones (the inode alone may be reused at once).
+QHash<QString, QString> objectIdentities(const QString& root)
+{
+    QHash<QString, QString> out;
+    QDirIterator it(root, QDir::Files, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+        const QString path = it.next();
+        if (path.contains(QLatin1String("/catalog/")) ||
+            !it.fileName().startsWith(QLatin1String("bafk")))
+            continue;
+        struct stat st = {};
+        if (::stat(QFile::encodeName(path).constData(), &st) == 0)
+            out.insert(path, QStringLiteral("%1 %2.%3")
+                                 .arg(quint64(st.st_ino))
+                                 .arg(qint64(st.st_ctim.tv_sec))
+                                 .arg(qint64(st.st_ctim.tv_nsec)));
+    }
+    return out;
+}
+
+} // namespace
+
+void TestCatalogVaults::copyFoundMissingIsNotDeletedOnceAnotherVaultStoresIt_data()
+{
+    QTest::addColumn<bool>("elsewhere");
+    QTest::newRow("repaired elsewhere") << true;
+    QTest::newRow("repaired back there") << false;
+}
+
+void TestCatalogVaults::copyFoundMissingIsNotDeletedOnceAnotherVaultStoresIt()
+{
+    // B floats a model and A takes it in (A has a model of its own: both catalogs are on the
+    // store). The copies on `one` go from the folder, and B's check marks its own missing. A's
+    // repair (which looks first, as one a person starts does) puts them on `one` again, with a copy
+    // on every folder; the model is unchanged, so B's syncs have no reason to look for its copies
+    // again. B's registry still calls its copies there missing: its repair must not delete what A
+    // put there since, neither in place (a copy put back where it was lost removed the object
+    // first) nor by retiring the missing copy once another is made elsewhere (a deletion that B's
+    // next collect carried out). Either way A's model said healthy and was not.
+    QFETCH(bool, elsewhere);
+    TestVault a;
+    TestVault b;
+    const QStringList roots{a.dir.filePath(QStringLiteral("one")),
+                            a.dir.filePath(QStringLiteral("two")),
+                            a.dir.filePath(QStringLiteral("three"))};
+    QVERIFY(a.ok() && b.ok());
+    QVERIFY(useSharedFolders(a, roots));
+    QVERIFY(useSharedFolders(b, roots));
+    QVERIFY(shareCatalogKey(a.vault.get(), b.vault.get()));
+    for (TestVault* v : {&a, &b})
+        QVERIFY(v->registry().settings().setSetting(CatalogCollectJob::GraceSetting,
+                                                    QStringLiteral("0")));
+    if (elsewhere) {
+        // B's repair puts a copy where there is most room: with a quota, `one` comes last.
+        auto one = b.registry().providerRows().providerByName(QStringLiteral("one"));
+        QVERIFY(one);
+        one->quotaBytes = 1024 * MiB;
+        QVERIFY(b.registry().providerRows().updateProvider(*one));
+    }
+    const QString src = a.dir.filePath(QStringLiteral("m.bin"));
+    QVERIFY(writePseudoRandomFile(src, 1500 * KiB, 9));
+    QVERIFY(floatInto(b.vault.get(), src, QStringLiteral("m")));
+    QVERIFY(runJob(new CatalogPublishJob(b.vault.get())));
+    QVERIFY(runJob(new CatalogSyncJob(a.vault.get())));
+    const QString own = a.dir.filePath(QStringLiteral("own.bin"));
+    QVERIFY(writePseudoRandomFile(own, 300 * KiB, 10));
+    QVERIFY(floatInto(a.vault.get(), own, QStringLiteral("own")));
+    QVERIFY(runJob(new CatalogPublishJob(a.vault.get())));
+    const QHash<QString, QString> lost = objectIdentities(roots.first());
+    QVERIFY(!lost.isEmpty());
+    for (auto it = lost.cbegin(); it != lost.cend(); ++it)
+        QVERIFY(QFile::remove(it.key()));
+    ScrubJob::Options everything;
+    everything.pass = ScrubRows::ScrubPass::Check;
+    ScrubJob check(b.vault.get(), everything);
+    QVERIFY(run(check));
+    QVERIFY(check.report().missing > 0);
+
+    a.vault->setReplicationFactor(3);
+    RepairJob::Options looking;
+    looking.checkFirst = true;
+    RepairJob aRepair(a.vault.get(), looking);
+    QVERIFY(run(aRepair));
+    QVERIFY2(aRepair.error().ok(), qPrintable(aRepair.error().message));
+    QVERIFY(runJob(new CatalogSyncJob(b.vault.get())));
+    const QHash<QString, QString> aOnOne = objectIdentities(roots.first());
+    QVERIFY(aOnOne.size() >= lost.size()); // every chunk: A keeps three copies
+
+    RepairJob repair(b.vault.get());
+    QVERIFY(run(repair));
+    QVERIFY2(repair.error().ok(), qPrintable(repair.error().message));
+    QVERIFY(repair.report().chunksRepaired > 0);
+    QVERIFY(runJob(new CatalogCollectJob(b.vault.get(), QString())));
+    // A's objects on `one` are the ones A put, and A restores from `one` alone.
+    QCOMPARE(objectIdentities(roots.first()), aOnOne);
+    for (int i = 1; i < roots.size(); ++i)
+        QVERIFY(QDir().rename(roots.at(i), roots.at(i) + QStringLiteral(".gone")));
+    QVERIFY(restoreOk(a.vault.get(), QStringLiteral("m"), a.dir.filePath(QStringLiteral("out")),
+                      QStringLiteral("m.bin"), src));
 }
 
 void TestCatalogVaults::stoppedSyncIsFinishedByTheNext()

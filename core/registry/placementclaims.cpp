@@ -123,7 +123,8 @@ bool PlacementRows::recordStored(const QString& cid, qint64 providerId, const QS
     });
 }
 
-PlacementRows::DeletionClaim PlacementRows::claimDeletion(qint64 id, const QString& owner)
+PlacementRows::DeletionClaim PlacementRows::claimDeletion(qint64 id, const QString& owner,
+                                                          Store store)
 {
     DeletionClaim result = DeletionClaim::Failed;
     const bool ok = transaction([&] {
@@ -144,15 +145,29 @@ PlacementRows::DeletionClaim PlacementRows::claimDeletion(qint64 id, const QStri
             return true;
         }
         row.q().finish();
-        // Placed there again (stored, or a put under way): the object must stay.
+        // Placed there again (stored, or a put under way): the object must stay. On a shared
+        // store, so must an object a file here still uses, as a chunk or as a shard of one: this
+        // vault only knows that its own copy there was bad once, not what is there now.
         Query placed(this, QStringLiteral("SELECT 1 FROM placements WHERE cid = ? AND "
                                           "provider_id = ?"));
         if (!placed.bind(cid).bind(providerId).exec())
             return false;
-        if (placed.q().next()) {
-            placed.q().finish();
+        bool keep = placed.q().next();
+        placed.q().finish();
+        if (!keep && store == Store::Shared) {
+            Query used(this, QStringLiteral("SELECT 1 FROM chunks WHERE cid = ? AND refs > 0 "
+                                            "UNION ALL SELECT 1 FROM chunk_shards s JOIN chunks "
+                                            "c ON c.cid = s.chunk_cid WHERE s.shard_cid = ? AND "
+                                            "c.refs > 0 LIMIT 1"));
+            if (!used.bind(cid).bind(cid).exec())
+                return false;
+            keep = used.q().next();
+            used.q().finish();
+        }
+        if (keep) {
             // Its usage was counted when it was first stored and is counted again by the new
-            // placement (pending now, or stored), so the deletion's count goes with it.
+            // placement (pending now, or stored), or by no placement of this vault any more
+            // (kept on a shared store), so the deletion's count goes with it.
             Query forget(this, QStringLiteral("DELETE FROM deletions WHERE id = ?"));
             Query uncount(this,
                           QStringLiteral("UPDATE providers SET used_bytes = MAX(0, used_bytes "

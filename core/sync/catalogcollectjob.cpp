@@ -157,6 +157,14 @@ void CatalogCollectJob::sync()
             return;
         m_providers = CatalogProviders::of(m_vault);
         const QList<qint64> read = job->providersRead();
+        // Where another vault's catalog is, or it cannot be told (none could be read there,
+        // or the kind keeps no catalog): another vault may keep its own copies there.
+        m_shared = job->sharedProviders();
+        for (const CatalogProviders::Entry& p : std::as_const(m_providers.usable))
+            if (!read.contains(p.id))
+                m_shared.insert(p.id);
+        for (const CatalogProviders::Entry& p : std::as_const(m_providers.withoutCatalog))
+            m_shared.insert(p.id);
         if (!job->inSync()) {
             // Some vault's catalog is not all here: a chunk this registry does not know may be
             // one of its models'. Stores shared with other vaults (or that could not be read)
@@ -259,6 +267,7 @@ void CatalogCollectJob::deleteObjects()
     }
     m_remove = new RemoveJob(m_vault, QString(), this);
     m_remove->setAllowedProviders(allowed);
+    m_remove->setSharedProviders(m_shared);
     m_remove->setGrace(m_graceSecs, m_clock);
     m_step = m_remove;
     connect(m_remove, &TransferJob::warning, this, &CatalogCollectJob::addWarning);

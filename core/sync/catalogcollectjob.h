@@ -97,6 +97,7 @@ private:
     QPointer<TransferJob> m_step;
     RemoveJob* m_remove = nullptr;
     QSet<qint64> m_deferred;
+    QSet<qint64> m_shared; // stores other vaults may keep copies on (RemoveJob::setSharedProviders)
     QStringList m_deferredWhy;
     bool m_modelBusy = false;
     QTimer m_lapseTimer;

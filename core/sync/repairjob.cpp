@@ -323,10 +323,13 @@ void RepairJob::collectHolders(quint64 taskId)
     Task& task = *m_tasks.at(taskId);
     task.holders.clear();
     task.badCopies.clear();
+    task.lostOn.clear();
     for (const Placement& p : m_vault->registry().placementRows().placements(task.objectCid())) {
         if (p.state == PlacementState::Stored && !m_draining.contains(p.providerId))
             task.holders.insert(p.providerId);
         else if (p.state == PlacementState::Missing || p.state == PlacementState::Corrupt)
+            task.lostOn.insert(p.providerId);
+        if (p.state == PlacementState::Corrupt)
             task.badCopies.insert(p.providerId, p.locator);
     }
 }
@@ -360,7 +363,7 @@ void RepairJob::placeCopies(quint64 taskId)
     // each provider keeps the shard it had.
     if (task.puttingShard())
         std::stable_partition(candidates.begin(), candidates.end(),
-                              [&task](qint64 id) { return task.badCopies.contains(id); });
+                              [&task](qint64 id) { return task.lostOn.contains(id); });
     // A shard (or a conversion's object) goes before all where a put of it began and never
     // ended (a run killed mid-put): the object may be there, and put there again it leaves no
     // orphan behind.
@@ -446,7 +449,7 @@ void RepairJob::putNext(quint64 taskId)
             task.mismatched);
         source->open(QIODevice::ReadOnly);
         const auto bad = task.badCopies.constFind(providerId);
-        // A copy known to be bad is replaced, never found by the put and counted.
+        // A copy known to be corrupt is replaced, never found by the put and counted.
         ProviderJob* job = bad == task.badCopies.constEnd()
                                ? provider->put(cid, std::move(source), size)
                                : new ReplaceJob(provider, *bad, cid, std::move(source), size);

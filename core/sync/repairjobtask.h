@@ -30,10 +30,16 @@ struct RepairJob::Task
     ScrubRows::ChunkToRepair chunk;
     MemoryChunkWriter writer;
     std::unique_ptr<ChunkFetcher> fetcher;
-    QSet<qint64> holders;             // providers with a good copy of the object put now
-    QHash<qint64, QString> badCopies; // provider -> locator of a copy known missing or corrupt
-    std::deque<qint64> candidates;    // where to put copies, best first
-    QByteArray localBytes;            // read from a file at hand (fromPaths) instead of a provider
+    QSet<qint64> holders; // providers with a good copy of the object put now
+    // Provider -> locator of a copy known corrupt: a put there replaces it (ReplaceJob), or it
+    // would find the bad object and count it as stored.
+    QHash<qint64, QString> badCopies;
+    // Providers with a copy known missing or corrupt: a shard goes back there first. A missing
+    // copy is not replaced but put again: whatever is there now was stored since, by another
+    // vault sharing the store, and removing it would take that vault's copy.
+    QSet<qint64> lostOn;
+    std::deque<qint64> candidates; // where to put copies, best first
+    QByteArray localBytes;         // read from a file at hand (fromPaths) instead of a provider
     // A chunk stored as shards: its scheme; the shards it lost, made again from its bytes, put
     // one after the other (the first is the object put now); the providers that hold a shard of
     // it, none of which takes another (losing it would cost two).

@@ -274,7 +274,7 @@ void FileDistributor::admit(std::vector<std::unique_ptr<ChunkTask>> tasks)
                 continue;
             if (p.state == PlacementState::Stored)
                 remembered.insert(p.providerId, p.locator);
-            else if (p.state == PlacementState::Missing || p.state == PlacementState::Corrupt)
+            else if (p.state == PlacementState::Corrupt)
                 task->badCopies.insert(p.providerId, p.locator);
         }
         for (qint64 id : registry.placementRows().putsBegun(task->chunk.cid))

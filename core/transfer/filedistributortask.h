@@ -21,8 +21,10 @@ struct FileDistributor::ChunkTask
     QSet<qint64> confirming;
     QSet<qint64> inFlight; // providers a put is running on
     QSet<qint64> givenUp;  // providers not to try again for this chunk
-    // Providers with a copy known to be missing or corrupt, by its locator: a put there must
-    // replace it, or it would find the bad object and count it as stored.
+    // Providers with a copy known to be corrupt, by its locator: a put there must replace it,
+    // or it would find the bad object and count it as stored. (A copy known missing is put
+    // again, not replaced: an object there now was stored since, by another vault sharing the
+    // store, and removing it first would take that vault's copy.)
     QHash<qint64, QString> badCopies;
     // The providers where a put of it was begun and never recorded (a float killed mid-put, or
     // another process's put under way): the object may be there. It goes back there first (the

@@ -94,7 +94,10 @@ void RemoveJob::removeNext()
         const PendingDeletion p = m_toDelete.at(m_next++);
         // Claimed in the registry first: a float that places this chunk again, in this process
         // or another, either cancels the deletion before the claim or waits until it is done.
-        switch (m_vault->registry().placementRows().claimDeletion(p.id, m_owner)) {
+        const PlacementRows::Store store = m_shared.contains(p.providerId)
+                                               ? PlacementRows::Store::Shared
+                                               : PlacementRows::Store::Own;
+        switch (m_vault->registry().placementRows().claimDeletion(p.id, m_owner, store)) {
         case PlacementRows::DeletionClaim::Claimed:
             break;
         case PlacementRows::DeletionClaim::Cancelled:

@@ -34,6 +34,9 @@ public:
     // Deletes objects only on these providers; deletions on the others stay queued for a later
     // run (a collection across vaults leaves a provider alone while another vault floats to it).
     void setAllowedProviders(const QSet<qint64>& providerIds) { m_allowed = providerIds; }
+    // Stores other vaults share (or that could not be told): there an object a file of this
+    // vault still uses is never deleted (PlacementRows::Store::Shared).
+    void setSharedProviders(const QSet<qint64>& providerIds) { m_shared = providerIds; }
 
     // Collect only: a chunk no file refers to is forgotten (and its objects queued for deletion)
     // only once this vault has seen it unreferenced for `secs` on `clock` (seconds since the
@@ -78,6 +81,7 @@ private:
     const QString m_owner = leaseowner::newLeaseOwner(); // of the deletions this job claims
     QList<PendingDeletion> m_toDelete;
     std::optional<QSet<qint64>> m_allowed;
+    QSet<qint64> m_shared;
     int m_next = 0;
     int m_running = 0;
     TemporarySweep* m_sweep = nullptr; // child
