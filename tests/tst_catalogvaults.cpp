@@ -5,6 +5,7 @@
 
 #include "catalogtestsupport.h"
 #include "chunking/cid.h"
+#include "chunking/redundancyscheme.h"
 #include "providers/provider.h"
 #include "registry/modelname.h"
 #include "sync/catalogcollectjob.h"
@@ -17,6 +18,7 @@
 #include "testvault.h"
 #include "transfer/floatjob.h"
 #include "transfer/restorejob.h"
+#include "transfer/verifyjob.h"
 
 #include <QDirIterator>
 #include <QSemaphore>
@@ -44,6 +46,8 @@ private Q_SLOTS:
     void damagedCopyIsReplaced();
     void copyFoundMissingIsNotDeletedOnceAnotherVaultStoresIt_data();
     void copyFoundMissingIsNotDeletedOnceAnotherVaultStoresIt();
+    void modelTakenInAgainIsNotHealthyOnCopiesCollectedMeanwhile_data();
+    void modelTakenInAgainIsNotHealthyOnCopiesCollectedMeanwhile();
     void strayStateNameIsIgnored();
     void stoppedSyncIsFinishedByTheNext();
     void hugeManifestsAreRefused();
@@ -317,6 +321,72 @@ void TestCatalogVaults::copyFoundMissingIsNotDeletedOnceAnotherVaultStoresIt()
         QVERIFY(QDir().rename(roots.at(i), roots.at(i) + QStringLiteral(".gone")));
     QVERIFY(restoreOk(a.vault.get(), QStringLiteral("m"), a.dir.filePath(QStringLiteral("out")),
                       QStringLiteral("m.bin"), src));
+}
+
+void TestCatalogVaults::modelTakenInAgainIsNotHealthyOnCopiesCollectedMeanwhile_data()
+{
+    QTest::addColumn<QString>("scheme");
+    QTest::newRow("copies 2") << QStringLiteral("copies 2");
+    QTest::newRow("shards 2+1") << QStringLiteral("shards 2+1");
+}
+
+void TestCatalogVaults::modelTakenInAgainIsNotHealthyOnCopiesCollectedMeanwhile()
+{
+    // A takes in B's model; B removes it and collects, which deletes all its objects; A's sync
+    // removes it too and keeps its chunks' copies for later floats (orphans, not asked for again
+    // within the hour). B floats the same bytes again, on other providers this time, and A takes
+    // the model in again: the copies A listed are gone, and A must not count them (its verify
+    // found them missing, and its health said healthy on copies that were not there).
+    QFETCH(QString, scheme);
+    TestVault a;
+    TestVault b;
+    QStringList roots;
+    for (const char* name : {"one", "two", "three", "four"})
+        roots.append(a.dir.filePath(QLatin1String(name)));
+    QVERIFY(a.ok() && b.ok());
+    QVERIFY(useSharedFolders(a, roots));
+    QVERIFY(useSharedFolders(b, roots));
+    QVERIFY(shareCatalogKey(a.vault.get(), b.vault.get()));
+    const auto knowsModel = [](TestVault& v, const QString& name) {
+        return v.registry().modelRows().modelByName(name).has_value();
+    };
+    const auto redundancy = RedundancyScheme::parse(scheme);
+    QVERIFY(redundancy);
+    for (TestVault* v : {&a, &b}) {
+        QVERIFY(v->vault->setRedundancy(*redundancy));
+        QVERIFY(v->registry().settings().setSetting(CatalogCollectJob::GraceSetting,
+                                                    QStringLiteral("0")));
+    }
+    const QString src = a.dir.filePath(QStringLiteral("m.bin"));
+    QVERIFY(writePseudoRandomFile(src, 1500 * KiB, 11));
+    QVERIFY(floatInto(b.vault.get(), src, QStringLiteral("m")));
+    QVERIFY(runJob(new CatalogPublishJob(b.vault.get())));
+    QVERIFY(runJob(new CatalogSyncJob(a.vault.get())));
+    QVERIFY(knowsModel(a, QStringLiteral("m")));
+    QVERIFY(runJob(new CatalogCollectJob(b.vault.get(), QStringLiteral("m"))));
+    // One rm frees every object of the model, each shard too (shards sorted before their chunk
+    // stayed until a second collect).
+    for (const QString& root : std::as_const(roots))
+        QVERIFY2(objectIdentities(root).isEmpty(), qPrintable(root));
+    QVERIFY(runJob(new CatalogSyncJob(a.vault.get())));
+    QVERIFY(!knowsModel(a, QStringLiteral("m")));
+
+    // B's next float of the same bytes puts nothing on `one`, which is full for it now.
+    auto one = b.registry().providerRows().providerByName(QStringLiteral("one"));
+    QVERIFY(one);
+    one->quotaBytes = 1;
+    QVERIFY(b.registry().providerRows().updateProvider(*one));
+    QVERIFY(floatInto(b.vault.get(), src, QStringLiteral("m")));
+    QVERIFY(objectIdentities(roots.first()).isEmpty());
+    QVERIFY(runJob(new CatalogPublishJob(b.vault.get())));
+    QVERIFY(runJob(new CatalogSyncJob(a.vault.get())));
+    QVERIFY(knowsModel(a, QStringLiteral("m")));
+
+    VerifyJob verify(a.vault.get(), {QStringLiteral("m")});
+    QVERIFY(run(verify));
+    QVERIFY2(verify.report().missing == 0,
+             qPrintable(verify.report().problems.join(QLatin1Char('\n'))));
+    QVERIFY(verify.report().placementsChecked > 0);
 }
 
 void TestCatalogVaults::stoppedSyncIsFinishedByTheNext()

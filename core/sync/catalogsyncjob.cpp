@@ -2,6 +2,7 @@
 
 #include "catalogkeyloader.h"
 #include "manifestshards.h"
+#include "placementcheck.h"
 #include "scrubjob.h"
 #include "vault/vault.h"
 
@@ -367,6 +368,27 @@ void CatalogSyncJob::findPlacements()
     m_inSync = m_listed.size() == m_providers.usable.size() && m_providers.unusable.isEmpty() &&
                m_report.unresolved.isEmpty() &&
                m_vault->registry().catalogRows().catalogDifferences().isEmpty();
+    if (m_report.changedModels.isEmpty()) {
+        findCopies();
+        return;
+    }
+    // What this registry lists already of the chunks of the models taken in or changed now may
+    // be stale: copies kept from a model removed here (orphans kept for later floats, not asked
+    // for again within the hour) that another vault's collect deleted since. They are asked for
+    // first, and those gone forgotten, so that such a model is not called healthy on copies that
+    // are not there; the look below then finds where they are.
+    m_placementCheck = new PlacementCheck(m_vault, m_report.changedModels, this);
+    m_placementCheck->run([this] {
+        if (isAborting() || isFinished())
+            return;
+        m_placementCheck->deleteLater();
+        m_placementCheck = nullptr;
+        findCopies();
+    });
+}
+
+void CatalogSyncJob::findCopies()
+{
     // Models taken in by a sync that was stopped before it found their copies (and models
     // whose copies are all gone, which may be found again): looked for as if taken in now.
     for (const qint64 id : m_vault->registry().healthRows().modelsWithUncopiedChunks())
@@ -639,6 +661,8 @@ void CatalogSyncJob::untrusted(const QString& object, const CatalogProviders::En
 void CatalogSyncJob::doAbort()
 {
     m_calls.abort();
+    if (m_placementCheck)
+        m_placementCheck->abort(); // its callback is not called
     if (m_orphanCheck)
         m_orphanCheck->abort(); // its finished() comes after ours: finish() ignores it
     finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));

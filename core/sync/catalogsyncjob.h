@@ -94,7 +94,10 @@ private:
     void noteRemovals(const catalog::VaultState& state);
     void applyNext();
     void importEntry(const CatalogRows::CatalogDifference& d, QList<CatalogProviders::Entry> from);
+    // The copies the registry lists of the models taken in or changed are checked, then
+    // findCopies() looks for theirs on every provider.
     void findPlacements();
+    void findCopies();
     void checkOrphans();
     void findOn(const CatalogProviders::Entry& p);
     void readLocators(const CatalogProviders::Entry& p, QStringList states,
@@ -127,7 +130,8 @@ private:
     QList<qint64> m_touchedModels;
     int m_placementsLeft = 0;
     Report m_report;
-    class ScrubJob* m_orphanCheck = nullptr; // checkOrphans(), while it runs
+    class PlacementCheck* m_placementCheck = nullptr; // findPlacements(), while it runs
+    class ScrubJob* m_orphanCheck = nullptr;          // checkOrphans(), while it runs
     // Model uid -> the vault whose newer state read in this run removes it, and that state's time.
     QHash<QString, QPair<QString, qint64>> m_removedBy;
     bool m_inSync = false;

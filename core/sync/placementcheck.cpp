@@ -23,17 +23,36 @@ void PlacementCheck::run(std::function<void()> done)
     Registry& registry = m_vault->registry();
     QHash<qint64, QList<Placement>> byProvider;
     QSet<QString> seen;
+    auto check = [&byProvider](const QList<Placement>& placements) {
+        for (const Placement& p : placements)
+            if (p.state == PlacementState::Stored)
+                byProvider[p.providerId].append(p);
+    };
     for (const qint64 modelId : std::as_const(m_models)) {
         const QHash<QString, QList<Placement>> placements =
             registry.placementRows().placementsOfModel(modelId);
-        for (auto it = placements.begin(); it != placements.end(); ++it) {
-            m_modelsOfChunk[it.key()].insert(modelId);
-            if (seen.contains(it.key()))
-                continue;
-            seen.insert(it.key());
-            for (const Placement& p : it.value())
-                if (p.state == PlacementState::Stored)
-                    byProvider[p.providerId].append(p);
+        for (const FileRecord& f : registry.modelRows().files(modelId)) {
+            for (const FileChunk& c : registry.modelRows().fileChunks(f.id)) {
+                m_modelsOfChunk[c.cid].insert(modelId);
+                if (seen.contains(c.cid))
+                    continue;
+                seen.insert(c.cid);
+                const QList<Placement> copies = placements.value(c.cid);
+                check(copies);
+                // A chunk stored as shards has no copy of its own: its shards' are checked.
+                const auto scheme =
+                    copies.isEmpty() ? registry.shardRows().shardScheme(c.cid) : std::nullopt;
+                if (!scheme)
+                    continue;
+                for (const ShardRows::Shard& shard :
+                     registry.shardRows().shards(c.cid, scheme->k, scheme->m)) {
+                    m_modelsOfChunk[shard.cid].insert(modelId);
+                    if (!seen.contains(shard.cid)) {
+                        seen.insert(shard.cid);
+                        check(registry.placementRows().placements(shard.cid));
+                    }
+                }
+            }
         }
     }
     m_left = int(byProvider.size()) + 1;

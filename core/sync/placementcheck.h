@@ -13,11 +13,13 @@ namespace mf {
 
 class Vault;
 
-// Checks that the stored placements of some models' chunks are really on their providers: a
-// stat per object where there are few, one listing per provider where there are many.
-// Placements found missing are forgotten. Used before a model is published for the first time
-// outside the float that made it (docs/catalog.md, "A float killed on one computer"): another
-// vault may have collected its chunks after its lease ran out.
+// Checks that the stored placements of some models' chunks (of their shards, for a chunk stored
+// as shards) are really on their providers: a stat per object where there are few, one listing
+// per provider where there are many. Placements found missing are forgotten. Used before a model
+// is published for the first time outside the float that made it (docs/catalog.md, "A float
+// killed on one computer": another vault may have collected its chunks after its lease ran
+// out), and by a sync for the models it takes in or changes (what this registry listed of their
+// chunks may be copies kept from a model removed here, which another vault collected since).
 class PlacementCheck final : public QObject
 {
     Q_OBJECT

@@ -45,23 +45,35 @@ void RemoveJob::doStart()
     }
     // Forget every chunk nothing refers to any more; the registry keeps where its copies were
     // (pending deletions) until the providers have deleted them.
+    // Passes until one frees nothing: the shards of a chunk stored as shards are rows of their
+    // own, which stay while their chunk does (chunk_shards refers to them), and go once it went
+    // (a single pass in CID order left the shards sorted before their chunk on the providers).
     const qint64 now = m_graceSecs > 0 ? m_clock() : 0;
-    for (const auto& [cid, size] : registry.placementRows().orphanChunks()) {
-        if (m_graceSecs > 0) {
-            // Another vault may be about to publish a model that uses it (a float whose publish
-            // has not reached the providers yet): it waits out the grace period first.
-            const std::optional<qint64> since =
-                registry.placementRows().unreferencedSince(cid, now);
-            if (!since || now - *since < m_graceSecs) {
-                m_chunksWaiting++;
-                m_bytesWaiting += size;
-                m_freeAfter = qMax(m_freeAfter, since.value_or(now) + m_graceSecs);
+    QSet<QString> waiting;
+    for (bool freed = true; freed;) {
+        freed = false;
+        for (const auto& [cid, size] : registry.placementRows().orphanChunks()) {
+            if (waiting.contains(cid))
                 continue;
+            if (m_graceSecs > 0) {
+                // Another vault may be about to publish a model that uses it (a float whose
+                // publish has not reached the providers yet): it waits out the grace period.
+                const std::optional<qint64> since =
+                    registry.placementRows().unreferencedSince(cid, now);
+                if (!since || now - *since < m_graceSecs) {
+                    waiting.insert(cid);
+                    m_chunksWaiting++;
+                    m_bytesWaiting += size;
+                    m_freeAfter = qMax(m_freeAfter, since.value_or(now) + m_graceSecs);
+                    continue;
+                }
+            }
+            // Fails if a concurrent float uses it again (kept), or for a shard whose chunk stays.
+            if (registry.placementRows().removeChunk(cid)) {
+                m_chunksFreed++;
+                freed = true;
             }
         }
-        if (registry.placementRows().removeChunk(
-                cid)) // fails if a concurrent float uses it again: keep it
-            m_chunksFreed++;
     }
     // Also the objects an earlier removal could not delete (a provider was offline).
     for (const PendingDeletion& p : registry.placementRows().pendingDeletions())
