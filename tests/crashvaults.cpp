@@ -319,14 +319,18 @@ QStringList CrashVaults::resends(const QSet<QString> (&protectedCids)[2], const 
             m_onS3.insert(cid, false);
             continue;
         }
-        if (m.captured(1) != QLatin1String("PUT"))
-            continue;
         const int side = m.captured(4) == m_sides[1].accessKey ? 1 : 0;
-        const bool there = m_onS3.value(cid, true);
+        if (m.captured(1) == QLatin1String("HEAD")) {
+            if (m.captured(3) == QLatin1String("404"))
+                m_foundGone[side].insert(cid);
+            continue;
+        }
+        const bool there = m_onS3.value(cid, true) && !m_foundGone[side].contains(cid);
         if (m.captured(3).startsWith(QLatin1Char('2'))) {
             ++m_chunkPuts;
             m_otherPuts += side;
             m_onS3.insert(cid, true);
+            m_foundGone[side].remove(cid);
         }
         if (there && sending[side] && protectedCids[side].contains(cid))
             out << m_sides[side].tag + QStringLiteral(": PUT ") + cid;

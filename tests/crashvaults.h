@@ -117,6 +117,10 @@ private:
     QStringList m_sharedFolders;
     QHash<QString, QString> m_sourceOf; // every model name a test process floated: its source
     QHash<QString, bool> m_onS3;        // objects the log saw: put (true) or deleted (false) last
+    // Per vault, objects its HEAD found gone since its last PUT of them: a PUT of such an object
+    // is not sent twice, though the other vault may have put it in between (two floats that
+    // both looked after a deletion and both sent it).
+    QSet<QString> m_foundGone[2];
     int m_chunkPuts = 0; // PUTs of chunks or shards the proxy logged (that the check sees any)
     int m_otherPuts = 0; // of them, those of vault B (that the log tells the two apart)
 };

@@ -30,10 +30,12 @@
 // began, that no rm of that vault in the round may have freed, and that the log does not show
 // deleted (by either vault, in this round or an earlier one) since it was last put, is an object
 // sent twice. A PUT after another vault's DELETE is not: the object was gone, and the float that
-// looked found that out. Only PUTs count: a HEAD is how a float confirms a copy it learned from
-// the catalog or kept as an orphan (another vault may have collected it meanwhile), and how the
-// catalog checks, before it first publishes a model a killed float left, that its recorded
-// copies are still there; a HEAD sends nothing.
+// looked found that out; nor is a PUT of an object the sending vault's HEAD found gone since it
+// last put it, though the other vault may have put it in between (both floats looked after the
+// deletion, found it gone and sent it). Only PUTs count: a HEAD is how a float confirms a copy it
+// learned from the catalog or kept as an orphan (another vault may have collected it meanwhile),
+// and how the catalog checks, before it first publishes a model a killed float left, that its
+// recorded copies are still there; a HEAD sends nothing.
 //
 // The random sequence is seeded: the seed is printed first, and MODELFLOAT_CRASH_SEED replays
 // it (the same operations, killed at the same fractions of the kill window, which follows how
