@@ -242,6 +242,20 @@ QHash<QString, QString> objectIdentities(const QString& root)
     return out;
 }
 
+// A and B on the folders at `roots`, one catalog key, and a collection that deletes at once
+// (the grace period is tst_catalogcollect's).
+bool shareFoldersWithoutGrace(TestVault& a, TestVault& b, const QStringList& roots)
+{
+    if (!a.ok() || !b.ok() || !useSharedFolders(a, roots) || !useSharedFolders(b, roots) ||
+        !shareCatalogKey(a.vault.get(), b.vault.get()))
+        return false;
+    for (TestVault* v : {&a, &b})
+        if (!v->registry().settings().setSetting(CatalogCollectJob::GraceSetting,
+                                                 QStringLiteral("0")))
+            return false;
+    return true;
+}
+
 } // namespace
 
 void TestCatalogVaults::copyFoundMissingIsNotDeletedOnceAnotherVaultStoresIt_data()
@@ -267,13 +281,7 @@ void TestCatalogVaults::copyFoundMissingIsNotDeletedOnceAnotherVaultStoresIt()
     const QStringList roots{a.dir.filePath(QStringLiteral("one")),
                             a.dir.filePath(QStringLiteral("two")),
                             a.dir.filePath(QStringLiteral("three"))};
-    QVERIFY(a.ok() && b.ok());
-    QVERIFY(useSharedFolders(a, roots));
-    QVERIFY(useSharedFolders(b, roots));
-    QVERIFY(shareCatalogKey(a.vault.get(), b.vault.get()));
-    for (TestVault* v : {&a, &b})
-        QVERIFY(v->registry().settings().setSetting(CatalogCollectJob::GraceSetting,
-                                                    QStringLiteral("0")));
+    QVERIFY(shareFoldersWithoutGrace(a, b, roots));
     if (elsewhere) {
         // B's repair puts a copy where there is most room: with a quota, `one` comes last.
         auto one = b.registry().providerRows().providerByName(QStringLiteral("one"));
@@ -343,20 +351,14 @@ void TestCatalogVaults::modelTakenInAgainIsNotHealthyOnCopiesCollectedMeanwhile(
     QStringList roots;
     for (const char* name : {"one", "two", "three", "four"})
         roots.append(a.dir.filePath(QLatin1String(name)));
-    QVERIFY(a.ok() && b.ok());
-    QVERIFY(useSharedFolders(a, roots));
-    QVERIFY(useSharedFolders(b, roots));
-    QVERIFY(shareCatalogKey(a.vault.get(), b.vault.get()));
+    QVERIFY(shareFoldersWithoutGrace(a, b, roots));
     const auto knowsModel = [](TestVault& v, const QString& name) {
         return v.registry().modelRows().modelByName(name).has_value();
     };
     const auto redundancy = RedundancyScheme::parse(scheme);
     QVERIFY(redundancy);
-    for (TestVault* v : {&a, &b}) {
+    for (TestVault* v : {&a, &b})
         QVERIFY(v->vault->setRedundancy(*redundancy));
-        QVERIFY(v->registry().settings().setSetting(CatalogCollectJob::GraceSetting,
-                                                    QStringLiteral("0")));
-    }
     const QString src = a.dir.filePath(QStringLiteral("m.bin"));
     QVERIFY(writePseudoRandomFile(src, 1500 * KiB, 11));
     QVERIFY(floatInto(b.vault.get(), src, QStringLiteral("m")));
