@@ -48,6 +48,7 @@ private Q_SLOTS:
     void copyFoundMissingIsNotDeletedOnceAnotherVaultStoresIt();
     void modelTakenInAgainIsNotHealthyOnCopiesCollectedMeanwhile_data();
     void modelTakenInAgainIsNotHealthyOnCopiesCollectedMeanwhile();
+    void conversionOnASharedStoreFreesTheCopies();
     void strayStateNameIsIgnored();
     void stoppedSyncIsFinishedByTheNext();
     void hugeManifestsAreRefused();
@@ -389,6 +390,53 @@ void TestCatalogVaults::modelTakenInAgainIsNotHealthyOnCopiesCollectedMeanwhile(
     QVERIFY2(verify.report().missing == 0,
              qPrintable(verify.report().problems.join(QLatin1Char('\n'))));
     QVERIFY(verify.report().placementsChecked > 0);
+}
+
+void TestCatalogVaults::conversionOnASharedStoreFreesTheCopies()
+{
+    // A shared store keeps an object a file of the collecting vault still uses, but a chunk
+    // converted to shards no longer uses its whole copies: B converts its model from copies 2 to
+    // shards 2+1 on folders it shares with A, and its next collect deletes them.
+    TestVault a;
+    TestVault b;
+    const QStringList roots{a.dir.filePath(QStringLiteral("one")),
+                            a.dir.filePath(QStringLiteral("two")),
+                            a.dir.filePath(QStringLiteral("three"))};
+    QVERIFY(shareFoldersWithoutGrace(a, b, roots));
+    const QString own = a.dir.filePath(QStringLiteral("own.bin"));
+    QVERIFY(writePseudoRandomFile(own, 300 * KiB, 12));
+    QVERIFY(floatInto(a.vault.get(), own, QStringLiteral("own")));
+    QVERIFY(runJob(new CatalogPublishJob(a.vault.get())));
+    const QString src = a.dir.filePath(QStringLiteral("m.bin"));
+    QVERIFY(writePseudoRandomFile(src, 1500 * KiB, 13));
+    QVERIFY(floatInto(b.vault.get(), src, QStringLiteral("m")));
+    QVERIFY(runJob(new CatalogPublishJob(b.vault.get())));
+    const auto m = b.registry().modelRows().modelByName(QStringLiteral("m"));
+    QVERIFY(m);
+    QSet<QString> chunks;
+    for (const FileRecord& f : b.registry().modelRows().files(m->id))
+        for (const FileChunk& c : b.registry().modelRows().fileChunks(f.id))
+            chunks.insert(c.cid);
+    const auto wholeCopies = [&] {
+        int n = 0;
+        for (const QString& root : roots)
+            for (const QString& path : objectIdentities(root).keys())
+                n += chunks.contains(QFileInfo(path).fileName()) ? 1 : 0;
+        return n;
+    };
+    QCOMPARE(wholeCopies(), 2 * int(chunks.size()));
+
+    RepairJob::Options convert;
+    convert.modelIds = {m->id};
+    convert.convertTo = RedundancyScheme::makeShards(2, 1);
+    RepairJob conversion(b.vault.get(), convert);
+    QVERIFY(run(conversion));
+    QVERIFY2(conversion.error().ok(), qPrintable(conversion.error().message));
+    QCOMPARE(conversion.report().chunksConverted, int(chunks.size()));
+    QVERIFY(runJob(new CatalogCollectJob(b.vault.get(), QString())));
+    QCOMPARE(wholeCopies(), 0);
+    QVERIFY(restoreOk(b.vault.get(), QStringLiteral("m"), b.dir.filePath(QStringLiteral("out")),
+                      QStringLiteral("m.bin"), src));
 }
 
 void TestCatalogVaults::stoppedSyncIsFinishedByTheNext()

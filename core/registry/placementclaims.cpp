@@ -146,8 +146,10 @@ PlacementRows::DeletionClaim PlacementRows::claimDeletion(qint64 id, const QStri
         }
         row.q().finish();
         // Placed there again (stored, or a put under way): the object must stay. On a shared
-        // store, so must an object a file here still uses, as a chunk or as a shard of one: this
-        // vault only knows that its own copy there was bad once, not what is there now.
+        // store, so must an object a file here still uses, as a chunk kept whole or as a shard
+        // of one: this vault only knows that its own copy there was bad once, not what is there
+        // now. (A chunk with shards is kept as shards: its whole copies, retired when it was
+        // converted, go.)
         Query placed(this, QStringLiteral("SELECT 1 FROM placements WHERE cid = ? AND "
                                           "provider_id = ?"));
         if (!placed.bind(cid).bind(providerId).exec())
@@ -155,10 +157,12 @@ PlacementRows::DeletionClaim PlacementRows::claimDeletion(qint64 id, const QStri
         bool keep = placed.q().next();
         placed.q().finish();
         if (!keep && store == Store::Shared) {
-            Query used(this, QStringLiteral("SELECT 1 FROM chunks WHERE cid = ? AND refs > 0 "
-                                            "UNION ALL SELECT 1 FROM chunk_shards s JOIN chunks "
-                                            "c ON c.cid = s.chunk_cid WHERE s.shard_cid = ? AND "
-                                            "c.refs > 0 LIMIT 1"));
+            Query used(this, QStringLiteral(
+                                 "SELECT 1 FROM file_chunks fc WHERE fc.cid = ? AND NOT EXISTS "
+                                 "(SELECT 1 FROM chunk_shards s WHERE s.chunk_cid = fc.cid) UNION "
+                                 "ALL SELECT 1 FROM chunk_shards s WHERE s.shard_cid = ? AND "
+                                 "EXISTS (SELECT 1 FROM file_chunks fc WHERE fc.cid = "
+                                 "s.chunk_cid) LIMIT 1"));
             if (!used.bind(cid).bind(cid).exec())
                 return false;
             keep = used.q().next();
