@@ -563,8 +563,16 @@ private Q_SLOTS:
         TrayIcon tray(&engine, &model);
         QSignalSpy messages(&tray, &TrayIcon::messageShown);
         QVERIFY(openEngine(engine, dir));
-        // The rows arrive before opened(), and so would any announcement of them.
-        QCOMPARE(model.rowCount(), 3);
+        // The rows arrive before opened(), and so would any announcement of them. (On a busy
+        // machine the first engine may have lived past the scheduler's first tick, whose job
+        // is a row of the history too: the float and the two verifies are counted.)
+        int made = 0;
+        for (int row = 0; row < model.rowCount(); ++row)
+            made += model.transfer(row)->kind == TransferInfo::Kind::Float ||
+                            model.transfer(row)->kind == TransferInfo::Kind::Verify
+                        ? 1
+                        : 0;
+        QCOMPARE(made, 3);
         QVERIFY(messages.isEmpty());
         QCOMPARE(tray.status(), TrayIcon::Status::Idle); // the old failure is not a new one
     }
