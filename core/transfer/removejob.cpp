@@ -44,10 +44,10 @@ void RemoveJob::doStart()
         }
     }
     // Forget every chunk nothing refers to any more; the registry keeps where its copies were
-    // (pending deletions) until the providers have deleted them.
-    // Passes until one frees nothing: the shards of a chunk stored as shards are rows of their
-    // own, which stay while their chunk does (chunk_shards refers to them), and go once it went
-    // (a single pass in CID order left the shards sorted before their chunk on the providers).
+    // (pending deletions) until the providers have deleted them. Passes until one frees
+    // nothing: a shard is a row of its own, referenced while its chunk's row is, so the shards
+    // of a chunk freed in a pass are free only in the next (one pass left them on the providers
+    // until a second collect).
     const qint64 now = m_graceSecs > 0 ? m_clock() : 0;
     QSet<QString> waiting;
     for (bool freed = true; freed;) {
@@ -68,7 +68,7 @@ void RemoveJob::doStart()
                     continue;
                 }
             }
-            // Fails if a concurrent float uses it again (kept), or for a shard whose chunk stays.
+            // Fails if a concurrent float uses it again: it is kept.
             if (registry.placementRows().removeChunk(cid)) {
                 m_chunksFreed++;
                 freed = true;
