@@ -44,17 +44,24 @@ inline bool floatInto(Vault* vault, const QString& path, const QString& name)
     return runJob(new FloatJob(vault, r));
 }
 
-// Two vaults, as two computers of one user, with the same two local folders (under a's
-// directory, named `first` and `second`) as their providers and one catalog key (what
-// `vault key import` gives the second): the folders, or none if that failed.
-inline QStringList shareTwoFolders(TestVault& a, TestVault& b, const QString& first,
-                                   const QString& second)
+// Two vaults, as two computers of one user, with the same local folders (under a's directory,
+// by these names) as their providers and one catalog key (what `vault key import` gives the
+// second): the folders, or none if that failed.
+inline QStringList shareFolders(TestVault& a, TestVault& b, const QStringList& names)
 {
-    const QStringList roots{a.dir.filePath(first), a.dir.filePath(second)};
+    QStringList roots;
+    for (const QString& name : names)
+        roots.append(a.dir.filePath(name));
     if (!a.ok() || !b.ok() || !useSharedFolders(a, roots) || !useSharedFolders(b, roots) ||
         !shareCatalogKey(a.vault.get(), b.vault.get()))
         return {};
     return roots;
+}
+
+inline QStringList shareTwoFolders(TestVault& a, TestVault& b, const QString& first,
+                                   const QString& second)
+{
+    return shareFolders(a, b, {first, second});
 }
 
 inline bool restoreOk(Vault* vault, const QString& model, const QString& dir, const QString& file,

@@ -8,6 +8,7 @@
 #include "chunking/redundancyscheme.h"
 #include "providers/provider.h"
 #include "registry/modelname.h"
+#include "storedchunks.h"
 #include "sync/catalogcollectjob.h"
 #include "sync/catalogformat.h"
 #include "sync/catalogpublishjob.h"
@@ -20,7 +21,6 @@
 #include "transfer/restorejob.h"
 #include "transfer/verifyjob.h"
 
-#include <QDirIterator>
 #include <QSemaphore>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -130,19 +130,13 @@ void TestCatalogVaults::floatAfterAnotherVaultCollectedStoresAgain()
         a.registry().settings().setSetting(CatalogCollectJob::GraceSetting, QStringLiteral("0")));
     auto* collect = new CatalogCollectJob(a.vault.get(), QStringLiteral("m1"));
     QVERIFY(runJob(collect));
-    const auto chunkObjects = [&] {
+    const auto objectsLeft = [&] {
         int n = 0;
-        for (const QString& root : roots) {
-            QDirIterator it(root, QDir::Files, QDirIterator::Subdirectories);
-            while (it.hasNext()) {
-                const QString path = it.next(); // chunks, not the catalog's manifests
-                n += !path.contains(QLatin1String("/catalog/")) &&
-                     path.section(QLatin1Char('/'), -1).startsWith(QLatin1String("bafk"));
-            }
-        }
+        for (const QString& root : roots)
+            n += int(chunkObjects(root).size());
         return n;
     };
-    QCOMPARE(chunkObjects(), 0); // the collect deleted every copy
+    QCOMPARE(objectsLeft(), 0); // the collect deleted every copy
     if (syncFirst) {
         // The collect reaches B's registry at its sync: the copies it deleted are forgotten
         // (they were kept as orphans, counted as stored).
@@ -222,17 +216,12 @@ void TestCatalogVaults::damagedCopyIsReplaced()
 
 namespace {
 
-// The chunk objects under a local folder (not its catalog), by path: their inode and change
+// The chunk objects under a local folder (test::chunkObjects()), by path: their inode and change
 // time. An object deleted and put again has new ones (the inode alone may be reused at once).
 QHash<QString, QString> objectIdentities(const QString& root)
 {
     QHash<QString, QString> out;
-    QDirIterator it(root, QDir::Files, QDirIterator::Subdirectories);
-    while (it.hasNext()) {
-        const QString path = it.next();
-        if (path.contains(QLatin1String("/catalog/")) ||
-            !it.fileName().startsWith(QLatin1String("bafk")))
-            continue;
+    for (const QString& path : chunkObjects(root)) {
         struct stat st = {};
         if (::stat(QFile::encodeName(path).constData(), &st) == 0)
             out.insert(path, QStringLiteral("%1 %2.%3")
@@ -243,18 +232,16 @@ QHash<QString, QString> objectIdentities(const QString& root)
     return out;
 }
 
-// A and B on the folders at `roots`, one catalog key, and a collection that deletes at once
-// (the grace period is tst_catalogcollect's).
-bool shareFoldersWithoutGrace(TestVault& a, TestVault& b, const QStringList& roots)
+// A and B on the folders named (shareFolders()), and a collection that deletes at once (the
+// grace period is tst_catalogcollect's): the folders, or none if that failed.
+QStringList shareFoldersWithoutGrace(TestVault& a, TestVault& b, const QStringList& names)
 {
-    if (!a.ok() || !b.ok() || !useSharedFolders(a, roots) || !useSharedFolders(b, roots) ||
-        !shareCatalogKey(a.vault.get(), b.vault.get()))
-        return false;
+    const QStringList roots = shareFolders(a, b, names);
     for (TestVault* v : {&a, &b})
-        if (!v->registry().settings().setSetting(CatalogCollectJob::GraceSetting,
-                                                 QStringLiteral("0")))
-            return false;
-    return true;
+        if (roots.isEmpty() || !v->registry().settings().setSetting(CatalogCollectJob::GraceSetting,
+                                                                    QStringLiteral("0")))
+            return {};
+    return roots;
 }
 
 } // namespace
@@ -279,10 +266,9 @@ void TestCatalogVaults::copyFoundMissingIsNotDeletedOnceAnotherVaultStoresIt()
     QFETCH(bool, elsewhere);
     TestVault a;
     TestVault b;
-    const QStringList roots{a.dir.filePath(QStringLiteral("one")),
-                            a.dir.filePath(QStringLiteral("two")),
-                            a.dir.filePath(QStringLiteral("three"))};
-    QVERIFY(shareFoldersWithoutGrace(a, b, roots));
+    const QStringList roots = shareFoldersWithoutGrace(
+        a, b, {QStringLiteral("one"), QStringLiteral("two"), QStringLiteral("three")});
+    QVERIFY(!roots.isEmpty());
     if (elsewhere) {
         // B's repair puts a copy where there is most room: with a quota, `one` comes last.
         auto one = b.registry().providerRows().providerByName(QStringLiteral("one"));
@@ -349,10 +335,11 @@ void TestCatalogVaults::modelTakenInAgainIsNotHealthyOnCopiesCollectedMeanwhile(
     QFETCH(QString, scheme);
     TestVault a;
     TestVault b;
-    QStringList roots;
-    for (const char* name : {"one", "two", "three", "four"})
-        roots.append(a.dir.filePath(QLatin1String(name)));
-    QVERIFY(shareFoldersWithoutGrace(a, b, roots));
+    const QStringList roots =
+        shareFoldersWithoutGrace(a, b,
+                                 {QStringLiteral("one"), QStringLiteral("two"),
+                                  QStringLiteral("three"), QStringLiteral("four")});
+    QVERIFY(!roots.isEmpty());
     const auto knowsModel = [](TestVault& v, const QString& name) {
         return v.registry().modelRows().modelByName(name).has_value();
     };
@@ -370,7 +357,7 @@ void TestCatalogVaults::modelTakenInAgainIsNotHealthyOnCopiesCollectedMeanwhile(
     // One rm frees every object of the model, each shard too (shards sorted before their chunk
     // stayed until a second collect).
     for (const QString& root : std::as_const(roots))
-        QVERIFY2(objectIdentities(root).isEmpty(), qPrintable(root));
+        QVERIFY2(chunkObjects(root).isEmpty(), qPrintable(root));
     QVERIFY(runJob(new CatalogSyncJob(a.vault.get())));
     QVERIFY(!knowsModel(a, QStringLiteral("m")));
 
@@ -380,7 +367,7 @@ void TestCatalogVaults::modelTakenInAgainIsNotHealthyOnCopiesCollectedMeanwhile(
     one->quotaBytes = 1;
     QVERIFY(b.registry().providerRows().updateProvider(*one));
     QVERIFY(floatInto(b.vault.get(), src, QStringLiteral("m")));
-    QVERIFY(objectIdentities(roots.first()).isEmpty());
+    QVERIFY(chunkObjects(roots.first()).isEmpty());
     QVERIFY(runJob(new CatalogPublishJob(b.vault.get())));
     QVERIFY(runJob(new CatalogSyncJob(a.vault.get())));
     QVERIFY(knowsModel(a, QStringLiteral("m")));
@@ -399,10 +386,9 @@ void TestCatalogVaults::conversionOnASharedStoreFreesTheCopies()
     // shards 2+1 on folders it shares with A, and its next collect deletes them.
     TestVault a;
     TestVault b;
-    const QStringList roots{a.dir.filePath(QStringLiteral("one")),
-                            a.dir.filePath(QStringLiteral("two")),
-                            a.dir.filePath(QStringLiteral("three"))};
-    QVERIFY(shareFoldersWithoutGrace(a, b, roots));
+    const QStringList roots = shareFoldersWithoutGrace(
+        a, b, {QStringLiteral("one"), QStringLiteral("two"), QStringLiteral("three")});
+    QVERIFY(!roots.isEmpty());
     const QString own = a.dir.filePath(QStringLiteral("own.bin"));
     QVERIFY(writePseudoRandomFile(own, 300 * KiB, 12));
     QVERIFY(floatInto(a.vault.get(), own, QStringLiteral("own")));
@@ -420,7 +406,7 @@ void TestCatalogVaults::conversionOnASharedStoreFreesTheCopies()
     const auto wholeCopies = [&] {
         int n = 0;
         for (const QString& root : roots)
-            for (const QString& path : objectIdentities(root).keys())
+            for (const QString& path : chunkObjects(root))
                 n += chunks.contains(QFileInfo(path).fileName()) ? 1 : 0;
         return n;
     };
