@@ -64,6 +64,18 @@ QByteArray pseudoRandomBytes(qint64 size, quint64 seed)
     return out;
 }
 
+QByteArray describeDifference(const QByteArray& got, const QByteArray& want)
+{
+    if (got == want)
+        return {};
+    qsizetype at = 0;
+    const qsizetype common = qMin(got.size(), want.size());
+    while (at < common && got.at(at) == want.at(at))
+        ++at;
+    return QByteArray("got ") + QByteArray::number(got.size()) + " bytes, expected " +
+           QByteArray::number(want.size()) + "; they differ from offset " + QByteArray::number(at);
+}
+
 bool writeFile(const QString& path, const QByteArray& data)
 {
     QFile f(path);

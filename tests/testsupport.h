@@ -15,6 +15,10 @@ QString testsSourceDir();
 // Deterministic pseudo-random bytes (splitmix64), so test data is the same on every machine.
 QByteArray pseudoRandomBytes(qint64 size, quint64 seed);
 
+// Empty when `got` equals `want`; otherwise both sizes and the first offset where they differ,
+// for a failure message that tells a truncated or padded file from one with wrong bytes.
+QByteArray describeDifference(const QByteArray& got, const QByteArray& want);
+
 // Writes `data` to `path`, failing the current test on error.
 bool writeFile(const QString& path, const QByteArray& data);
 

@@ -535,7 +535,9 @@ void TestApiHub::llamaCppAnswersFromTheStore()
     QVERIFY2(path.startsWith(downloads), qPrintable(fromApi));
     QFile got(path);
     QVERIFY(got.open(QIODevice::ReadOnly));
-    QVERIFY(got.readAll() == m_gguf);
+    const QByteArray gotDifference = test::describeDifference(got.readAll(), m_gguf);
+    QVERIFY2(gotDifference.isEmpty(),
+             qPrintable(QString::fromLatin1(gotDifference) + QLatin1Char('\n') + fromApi));
 
     // By tag, as "hf:ORG/NAME:QUANT": the Hub's manifest route as it answers llama.cpp names the
     // GGUF file, which is then fetched by resolve/.
@@ -548,7 +550,9 @@ void TestApiHub::llamaCppAnswersFromTheStore()
                                .toString();
     QFile gotByTag(tagged);
     QVERIFY2(gotByTag.open(QIODevice::ReadOnly), qPrintable(fromTag));
-    QVERIFY(gotByTag.readAll() == m_gguf);
+    const QByteArray tagDifference = test::describeDifference(gotByTag.readAll(), m_gguf);
+    QVERIFY2(tagDifference.isEmpty(),
+             qPrintable(QString::fromLatin1(tagDifference) + QLatin1Char('\n') + fromTag));
     // A tag the model does not have is a clear 404 to the client.
     const QString missing = llamaCheck({QStringLiteral("hf:acme/tiny:Q2_K"), byTag}, env);
     QVERIFY2(missing.contains(QStringLiteral("Cannot get quantization")), qPrintable(missing));
@@ -584,7 +588,8 @@ void TestApiHub::llamaCppHfReadsFromTheStore()
     QCOMPARE(path, cache + QLatin1Char('/') + snapshot);
     QFile got(path);
     QVERIFY(got.open(QIODevice::ReadOnly));
-    QVERIFY(got.readAll() == m_gguf);
+    const QByteArray difference = test::describeDifference(got.readAll(), m_gguf);
+    QVERIFY2(difference.isEmpty(), difference.constData());
     // The blob is named by its SHA-256 (the LFS oid of the tree), as materialize names it, and
     // refs/main holds the commit.
     const QByteArray sha = QCryptographicHash::hash(m_gguf, QCryptographicHash::Sha256).toHex();
