@@ -13,6 +13,7 @@
 #include "sync/catalogformat.h"
 #include "sync/catalogpublishjob.h"
 #include "sync/catalogsyncjob.h"
+#include "sync/drainjob.h"
 #include "sync/repairjob.h"
 #include "sync/scrubjob.h"
 #include "testsupport.h"
@@ -49,6 +50,7 @@ private Q_SLOTS:
     void modelTakenInAgainIsNotHealthyOnCopiesCollectedMeanwhile_data();
     void modelTakenInAgainIsNotHealthyOnCopiesCollectedMeanwhile();
     void conversionOnASharedStoreFreesTheCopies();
+    void drainOfASharedStoreLeavesWhatAnotherVaultUses();
     void strayStateNameIsIgnored();
     void stoppedSyncIsFinishedByTheNext();
     void hugeManifestsAreRefused();
@@ -422,6 +424,61 @@ void TestCatalogVaults::conversionOnASharedStoreFreesTheCopies()
     QVERIFY(runJob(new CatalogCollectJob(b.vault.get(), QString())));
     QCOMPARE(wholeCopies(), 0);
     QVERIFY(restoreOk(b.vault.get(), QStringLiteral("m"), b.dir.filePath(QStringLiteral("out")),
+                      QStringLiteral("m.bin"), src));
+}
+
+void TestCatalogVaults::drainOfASharedStoreLeavesWhatAnotherVaultUses()
+{
+    // A floats a model onto three folders it shares with B, which takes it in: B's copies are
+    // A's objects. A drains `one`, to remove it from its vault: A's copies there move to the
+    // other two, and the objects stay, since B relies on them. Before, the drain deleted them,
+    // and B's model said healthy with a third of its copies gone.
+    TestVault a;
+    TestVault b;
+    const QStringList roots =
+        shareFolders(a, b, {QStringLiteral("one"), QStringLiteral("two"), QStringLiteral("three")});
+    QVERIFY(!roots.isEmpty());
+    const QString src = a.dir.filePath(QStringLiteral("m.bin"));
+    QVERIFY(writePseudoRandomFile(src, 1500 * KiB, 14));
+    QVERIFY(floatInto(a.vault.get(), src, QStringLiteral("m")));
+    QVERIFY(runJob(new CatalogPublishJob(a.vault.get())));
+    QVERIFY(runJob(new CatalogSyncJob(b.vault.get())));
+    const QString own = a.dir.filePath(QStringLiteral("own.bin"));
+    QVERIFY(writePseudoRandomFile(own, 300 * KiB, 15));
+    QVERIFY(floatInto(b.vault.get(), own, QStringLiteral("own")));
+    QVERIFY(runJob(new CatalogPublishJob(b.vault.get())));
+    const auto one = a.registry().providerRows().providerByName(QStringLiteral("one"));
+    QVERIFY(one);
+    const int heldByA = a.registry().providerRows().providerContents(one->id).placements;
+    QVERIFY(heldByA > 0);
+    const QHash<QString, QString> onOne = objectIdentities(roots.first());
+
+    DrainJob drain(a.vault.get(), one->id, {});
+    QVERIFY(run(drain));
+    QVERIFY2(drain.error().ok(), qPrintable(drain.error().message));
+    QVERIFY2(!drain.degraded(), qPrintable(drain.report().problems.join(QLatin1Char('\n')) +
+                                           drain.warnings().join(QLatin1Char('\n'))));
+    QVERIFY(drain.report().copiesMade > 0);
+    QCOMPARE(drain.report().objectsDeleted, 0);
+    QCOMPARE(drain.report().objectsLeftShared, heldByA);
+    QVERIFY2(drain.warnings().join(QLatin1Char('\n')).contains(QStringLiteral("other vaults")),
+             qPrintable(drain.warnings().join(QLatin1Char('\n'))));
+    // It holds nothing of A any more, and what B relies on is there as it was.
+    QCOMPARE(a.registry().providerRows().providerContents(one->id).placements, 0);
+    QCOMPARE(a.registry().providerRows().providerContents(one->id).deletions, 0);
+    QCOMPARE(objectIdentities(roots.first()), onOne);
+    ScrubJob::Options everything;
+    everything.pass = ScrubRows::ScrubPass::Check;
+    ScrubJob check(b.vault.get(), everything);
+    QVERIFY(run(check));
+    QCOMPARE(check.report().missing, 0);
+    // B restores from `one` and the other folder its copies are on, A from the two it has left.
+    QVERIFY(QDir().rename(roots.at(2), roots.at(2) + QStringLiteral(".gone")));
+    QVERIFY(restoreOk(b.vault.get(), QStringLiteral("m"), b.dir.filePath(QStringLiteral("out")),
+                      QStringLiteral("m.bin"), src));
+    QVERIFY(QDir().rename(roots.at(2) + QStringLiteral(".gone"), roots.at(2)));
+    QVERIFY(QDir().rename(roots.at(0), roots.at(0) + QStringLiteral(".gone")));
+    QVERIFY(restoreOk(a.vault.get(), QStringLiteral("m"), a.dir.filePath(QStringLiteral("out")),
                       QStringLiteral("m.bin"), src));
 }
 

@@ -570,6 +570,7 @@ private:
                  {QStringLiteral("copies_made"), r.copiesMade},
                  {QStringLiteral("bytes_copied"), r.bytesCopied},
                  {QStringLiteral("objects_deleted"), r.objectsDeleted},
+                 {QStringLiteral("objects_left_shared"), r.objectsLeftShared},
                  {QStringLiteral("chunks_left"), r.chunksLeft + r.deletionsLeft},
                  {QStringLiteral("removed"), r.removed},
                  {QStringLiteral("error"), e.message},

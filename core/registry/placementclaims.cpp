@@ -156,6 +156,7 @@ PlacementRows::DeletionClaim PlacementRows::claimDeletion(qint64 id, const QStri
             return false;
         bool keep = placed.q().next();
         placed.q().finish();
+        DeletionClaim kept = DeletionClaim::Cancelled;
         if (!keep && store == Store::Shared) {
             Query used(this, QStringLiteral(
                                  "SELECT 1 FROM file_chunks fc WHERE fc.cid = ? AND NOT EXISTS "
@@ -167,6 +168,7 @@ PlacementRows::DeletionClaim PlacementRows::claimDeletion(qint64 id, const QStri
                 return false;
             keep = used.q().next();
             used.q().finish();
+            kept = DeletionClaim::KeptShared;
         }
         if (keep) {
             // Its usage was counted when it was first stored and is counted again by the new
@@ -178,7 +180,7 @@ PlacementRows::DeletionClaim PlacementRows::claimDeletion(qint64 id, const QStri
                                          "- ?) WHERE id = ?"));
             if (!uncount.bind(size).bind(providerId).exec() || !forget.bind(id).exec())
                 return false;
-            result = DeletionClaim::Cancelled;
+            result = kept;
             return true;
         }
         Query claim(this, QStringLiteral("UPDATE deletions SET claimed_by = ?, claimed_until = ? "

@@ -62,15 +62,16 @@ public:
     // A put failed: forgets the pending placement beginPlacement() made (not a real one).
     void abandonPlacement(const QString& cid, qint64 providerId);
 
-    enum class DeletionClaim { Claimed, Cancelled, Busy, Failed };
+    enum class DeletionClaim { Claimed, Cancelled, KeptShared, Busy, Failed };
     // Whether other vaults keep their chunks on the deletion's store too (their catalogs are
     // there, CatalogSyncJob::sharedProviders()), or it could not be told.
     enum class Store { Own, Shared };
     // Before deleting a pending deletion's object: Cancelled (and forgotten) when the chunk is
-    // placed there again, or when the store is shared and a file here still uses the object as
-    // a chunk kept whole or as a shard (a copy found missing or corrupt and made again
-    // elsewhere: what is there now may be another vault's good copy, stored since); Busy while
-    // another live deleter holds it; else Claimed for `owner`. One transaction.
+    // placed there again; KeptShared (and forgotten) when the store is shared and a file here
+    // still uses the object as a chunk kept whole or as a shard (a copy found missing or
+    // corrupt and made again elsewhere, or moved off by a drain: what is there now may be
+    // another vault's copy, which it relies on); Busy while another live deleter holds it; else
+    // Claimed for `owner`. One transaction.
     DeletionClaim claimDeletion(qint64 id, const QString& owner, Store store = Store::Own);
     // The delete failed: the next rm or collect may try again.
     void releaseDeletion(qint64 id);

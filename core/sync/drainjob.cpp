@@ -1,5 +1,6 @@
 #include "drainjob.h"
 
+#include "catalogformat.h"
 #include "repairjob.h"
 #include "transfer/deletionrun.h"
 #include "util/units.h"
@@ -83,7 +84,10 @@ void DrainJob::doAbort()
     // Whatever runs ends this job by its finished().
     if (m_repair)
         m_repair->abort();
-    else if (m_deletions)
+    else if (m_listing) {
+        m_calls.abort();
+        finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
+    } else if (m_deletions)
         m_deletions->abort();
     else if (!m_setup)
         finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
@@ -110,8 +114,61 @@ void DrainJob::onRepaired()
         return;
     }
     // A chunk with no good copy anywhere (Corrupt) stays where it is; the rest goes on.
+    findSharing();
+}
+
+void DrainJob::findSharing()
+{
+    if (m_vault->registry().providerRows().providerContents(m_providerId).deletions == 0) {
+        deleteObjects(PlacementRows::Store::Own, QString()); // nothing to delete
+        return;
+    }
+    // Objects are named by their content, so a vault that floated the same bytes onto this
+    // store, or took this vault's models in, relies on the very objects this drain would delete.
+    // Whether one does is told by the names of the catalog states there, as
+    // CatalogSyncJob::sharedProviders() tells it; a sync would also take in the models it found
+    // and record their copies on the provider being emptied.
+    const CatalogProviders providers = CatalogProviders::of(m_vault, {m_providerId});
+    if (providers.usable.isEmpty()) {
+        deleteObjects(PlacementRows::Store::Shared,
+                      providers.withoutCatalog.isEmpty()
+                          ? tr("its catalog could not be read, so other vaults may keep their "
+                               "models on it")
+                          : tr("its kind keeps no catalog, so other vaults may keep their models "
+                               "on it"));
+        return;
+    }
+    m_listing = true;
+    m_calls.call(providers.usable.first().provider->listCatalogObjects(QStringLiteral("states")),
+                 [this](ProviderJob& job) {
+                     m_listing = false;
+                     if (!job.error().ok()) {
+                         deleteObjects(PlacementRows::Store::Shared,
+                                       tr("its catalog could not be read (%1), so other vaults "
+                                          "may keep their models on it")
+                                           .arg(job.error().message));
+                         return;
+                     }
+                     for (const CatalogObject& o : job.catalogObjects()) {
+                         QString vault;
+                         qint64 seq = 0;
+                         if (catalog::parseStateName(o.name, &vault, &seq) &&
+                             vault != m_vault->id()) {
+                             deleteObjects(PlacementRows::Store::Shared,
+                                           tr("other vaults keep their models on it (their "
+                                              "catalogs are there)"));
+                             return;
+                         }
+                     }
+                     deleteObjects(PlacementRows::Store::Own, QString());
+                 });
+}
+
+void DrainJob::deleteObjects(PlacementRows::Store store, const QString& sharedWhy)
+{
     // Its objects: the copies just retired, and any deletion a removal left there before.
     m_deletions = new DeletionRun(m_vault, m_providerId, this);
+    m_deletions->setStore(store);
     connect(m_deletions, &DeletionRun::objectDeleted, this, [this] {
         ++m_report.objectsDeleted;
         Q_EMIT progress();
@@ -121,7 +178,18 @@ void DrainJob::onRepaired()
                 m_report.problems.append(
                     tr("chunk %1 stays on “%2” for now: %3").arg(d.cid, m_name, why));
             });
-    connect(m_deletions, &DeletionRun::finished, this, &DrainJob::onDeleted);
+    connect(m_deletions, &DeletionRun::objectLeftShared, this,
+            [this] { ++m_report.objectsLeftShared; });
+    connect(m_deletions, &DeletionRun::finished, this, [this, sharedWhy] {
+        if (m_report.objectsLeftShared > 0)
+            addWarning(tr("“%1” keeps %2 of chunks this vault uses: %3, and may rely on "
+                          "them. This vault no longer counts them as its copies")
+                           .arg(m_name,
+                                units::counted(m_report.objectsLeftShared, tr("1 object"),
+                                               tr("%1 objects")),
+                                sharedWhy));
+        onDeleted();
+    });
     m_deletions->start();
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "providercalls.h"
 #include "providers/providerjob.h"
 #include "registry/registry.h"
 #include "transfer/transferjob.h"
@@ -22,7 +23,9 @@ class Vault;
 //     vault wants (git-annex's numcopies: nothing is taken below N without --force);
 //  2. gives each chunk it holds the wanted copies elsewhere (a RepairJob scoped to it), and
 //     turns its copy into a deletion only once they exist, checked in that same transaction;
-//  3. deletes its objects, each claimed first as a removal claims it;
+//  3. deletes its objects, each claimed first as a removal claims it. On a store other vaults
+//     share (their catalog states are there), or where that cannot be told, an object a model
+//     here still uses is left: it may be another vault's copy too;
 //  4. with removeAfter, removes the provider once it holds nothing (ProviderSetup).
 // It ends degraded when chunks stay on the provider (no copy could be read or placed elsewhere
 // now); the drain is still recorded and a later run continues it.
@@ -42,10 +45,11 @@ public:
     {
         int copiesMade = 0; // copies of its chunks made on other providers
         qint64 bytesCopied = 0;
-        int objectsDeleted = 0; // objects deleted from it
-        int chunksLeft = 0;     // copies still on it at the end
-        int deletionsLeft = 0;  // objects it still holds for the vault (deletions not done)
-        bool removed = false;   // the provider was removed
+        int objectsDeleted = 0;    // objects deleted from it
+        int objectsLeftShared = 0; // left on it, a store other vaults may rely on (step 3)
+        int chunksLeft = 0;        // copies still on it at the end
+        int deletionsLeft = 0;     // objects it still holds for the vault (deletions not done)
+        bool removed = false;      // the provider was removed
         QStringList problems;
     };
 
@@ -58,6 +62,8 @@ public:
 
 private:
     void onRepaired();
+    void findSharing();
+    void deleteObjects(PlacementRows::Store store, const QString& sharedWhy);
     void onDeleted();
     void checkEmpty();
     void doStart() override;
@@ -68,6 +74,8 @@ private:
     Options m_options;
     QString m_name;
     std::unique_ptr<RepairJob> m_repair;
+    ProviderCalls m_calls;              // listing its catalog states: whether other vaults share it
+    bool m_listing = false;             // while it does
     DeletionRun* m_deletions = nullptr; // its objects, once the repair retired its copies
     QPointer<ProviderSetup> m_setup;
     qint64 m_repairTotal = 0;

@@ -46,8 +46,11 @@ void DeletionRun::next()
     Registry& registry = m_vault->registry();
     while (!m_aborting && m_running < ParallelDeletes && m_next < m_deletions.size()) {
         const PendingDeletion d = m_deletions.at(m_next++);
-        if (registry.placementRows().claimDeletion(d.id, m_owner) !=
-            PlacementRows::DeletionClaim::Claimed)
+        const PlacementRows::DeletionClaim claim =
+            registry.placementRows().claimDeletion(d.id, m_owner, m_store);
+        if (claim == PlacementRows::DeletionClaim::KeptShared)
+            Q_EMIT objectLeftShared(d);
+        if (claim != PlacementRows::DeletionClaim::Claimed)
             continue;
         QString why;
         const std::shared_ptr<Provider> provider = m_vault->provider(d.providerId, &why);

@@ -24,6 +24,10 @@ public:
     DeletionRun(Vault* vault, qint64 providerId, QObject* parent = nullptr);
     ~DeletionRun() override;
 
+    // Shared: other vaults keep their models on the provider too, or it cannot be told; an
+    // object a file here still uses is then left there (see PlacementRows::claimDeletion()).
+    void setStore(PlacementRows::Store store) { m_store = store; }
+
     void start();
     // Starts no more and stops the deletes under way (released); finished() follows.
     void abort();
@@ -32,6 +36,8 @@ Q_SIGNALS:
     void objectDeleted(const mf::PendingDeletion& deletion);
     // Not deleted now (the provider could not be reached or refused): `why`.
     void objectKept(const mf::PendingDeletion& deletion, const QString& why);
+    // Forgotten without deleting it, on a shared store: what is there may be another vault's.
+    void objectLeftShared(const mf::PendingDeletion& deletion);
     void finished();
 
 private:
@@ -39,6 +45,7 @@ private:
 
     Vault* m_vault;
     QList<PendingDeletion> m_deletions;
+    PlacementRows::Store m_store = PlacementRows::Store::Own;
     const QString m_owner = leaseowner::newLeaseOwner(); // of the deletions this run claims
     int m_next = 0;
     int m_running = 0;

@@ -114,6 +114,8 @@ void RemoveJob::removeNext()
             break;
         case PlacementRows::DeletionClaim::Cancelled:
             continue; // wanted again, or done by another removal
+        case PlacementRows::DeletionClaim::KeptShared:
+            continue; // another vault sharing the store may rely on what is there
         case PlacementRows::DeletionClaim::Busy:
             continue; // another removal is deleting it right now
         case PlacementRows::DeletionClaim::Failed:
