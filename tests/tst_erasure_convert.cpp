@@ -6,7 +6,9 @@
 // again during its puts ends right when run again, with no object left over; and a chunk another
 // model still uses under the old scheme keeps what that model needs; shards of the same bytes (a
 // chunk of zeros) are put once per index.
+#include "registry/registry.h"
 #include "shardedvault.h"
+#include "vault/vault.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -46,6 +48,7 @@ private Q_SLOTS:
     void copiesOtherThanTheVaultsAreRefused();
     void killedAgainAndAgainItEndsRight();
     void aChunkAnotherModelUsesKeepsItsCopies();
+    void itsCopyRetiredOnASharedStoreIsLeft();
     void shardsOfTheSameBytesAreEachPut();
     void aLostChunkIsSaidAndNothingChanges();
 
@@ -75,6 +78,9 @@ private:
     QString modelScheme(const QString& model) const;
     CliResult convert(const QString& scheme, const QString& model = QStringLiteral("m")) const;
     void collect() const;
+    // "m" and "m2" of the same bytes at copies 2, then "m" converted to shards 4+2: every chunk
+    // is kept whole for "m2" and as shards for "m".
+    void floatTwoAndConvertOne();
 
     std::unique_ptr<test::ShardedVault> m_v;
     test::CliSandbox* m_box = nullptr; // m_v's
@@ -344,7 +350,7 @@ void TestErasureConvert::killedAgainAndAgainItEndsRight()
     checkRestoreWithout({0});
 }
 
-void TestErasureConvert::aChunkAnotherModelUsesKeepsItsCopies()
+void TestErasureConvert::floatTwoAndConvertOne()
 {
     floatCopies(K + M, 64 * 1024, test::pseudoRandomBytes(10 * 64 * 1024, 42));
     const int n = int(chunks().size());
@@ -359,6 +365,14 @@ void TestErasureConvert::aChunkAnotherModelUsesKeepsItsCopies()
     QVERIFY2(toShards.code == 0, toShards.describe().constData());
     QCOMPARE(toShards.json().value(QStringLiteral("kept_for_other_models")).toInt(), n);
     QCOMPARE(toShards.json().value(QStringLiteral("objects_retired")).toInt(), 0);
+}
+
+void TestErasureConvert::aChunkAnotherModelUsesKeepsItsCopies()
+{
+    floatTwoAndConvertOne();
+    if (QTest::currentTestFailed())
+        return;
+    const int n = int(chunks().size());
     collect();
     // Both: two copies of each chunk for "m2", six shards for "m".
     int copies = 0;
@@ -382,6 +396,33 @@ void TestErasureConvert::aChunkAnotherModelUsesKeepsItsCopies()
     collect();
     checkOneShardPerProvider();
     checkHealthy();
+}
+
+void TestErasureConvert::itsCopyRetiredOnASharedStoreIsLeft()
+{
+    // A whole copy of such a chunk retired (found bad, and made again elsewhere) on a store
+    // another vault shares is forgotten, not deleted: what is there may be that vault's good
+    // copy, and "m2" keeps the chunk whole. The rule used to ask only whether the chunk had
+    // shards recorded, and so claimed it for deletion because "m" keeps it as shards.
+    floatTwoAndConvertOne();
+    if (QTest::currentTestFailed())
+        return;
+    QString error;
+    const std::unique_ptr<Vault> vault =
+        Vault::open(m_box->vault(), Vault::OpenMode::Existing, &error);
+    QVERIFY2(vault, qPrintable(error));
+    PlacementRows& rows = vault->registry().placementRows();
+    const QString chunk = cid::ofData(chunks().first());
+    const QList<Placement> copies = rows.placements(chunk);
+    QCOMPARE(copies.size(), 2);
+    QCOMPARE(rows.retirePlacement(chunk, copies.first().providerId, 0),
+             PlacementRows::RetireResult::Retired);
+    const QList<PendingDeletion> pending = rows.pendingDeletions();
+    QCOMPARE(pending.size(), 1);
+    QCOMPARE(rows.claimDeletion(pending.first().id, QStringLiteral("test"),
+                                PlacementRows::Store::Shared),
+             PlacementRows::DeletionClaim::KeptShared);
+    QVERIFY(rows.pendingDeletions().isEmpty());
 }
 
 void TestErasureConvert::shardsOfTheSameBytesAreEachPut()

@@ -148,8 +148,10 @@ PlacementRows::DeletionClaim PlacementRows::claimDeletion(qint64 id, const QStri
         // Placed there again (stored, or a put under way): the object must stay. On a shared
         // store, so must an object a file here still uses, as a chunk kept whole or as a shard
         // of one: this vault only knows that its own copy there was bad once, not what is there
-        // now. (A chunk with shards is kept as shards: its whole copies, retired when it was
-        // converted, go.)
+        // now. A chunk is kept whole while it has no shards recorded, or while a model keeping
+        // copies ('' is copies: floated before schemes) uses it beside one keeping shards and a
+        // whole copy of it is stored. A conversion to shards retires every whole copy of a
+        // chunk no copies-model uses, and those go.
         Query placed(this, QStringLiteral("SELECT 1 FROM placements WHERE cid = ? AND "
                                           "provider_id = ?"));
         if (!placed.bind(cid).bind(providerId).exec())
@@ -158,12 +160,16 @@ PlacementRows::DeletionClaim PlacementRows::claimDeletion(qint64 id, const QStri
         placed.q().finish();
         DeletionClaim kept = DeletionClaim::Cancelled;
         if (!keep && store == Store::Shared) {
-            Query used(this, QStringLiteral(
-                                 "SELECT 1 FROM file_chunks fc WHERE fc.cid = ? AND NOT EXISTS "
-                                 "(SELECT 1 FROM chunk_shards s WHERE s.chunk_cid = fc.cid) UNION "
-                                 "ALL SELECT 1 FROM chunk_shards s WHERE s.shard_cid = ? AND "
-                                 "EXISTS (SELECT 1 FROM file_chunks fc WHERE fc.cid = "
-                                 "s.chunk_cid) LIMIT 1"));
+            Query used(this,
+                       QStringLiteral(
+                           "SELECT 1 FROM file_chunks fc WHERE fc.cid = ? AND (NOT EXISTS "
+                           "(SELECT 1 FROM chunk_shards s WHERE s.chunk_cid = fc.cid) OR (EXISTS "
+                           "(SELECT 1 FROM files f JOIN models m ON m.id = f.model_id WHERE f.id "
+                           "= fc.file_id AND m.redundancy NOT LIKE 'shards %') AND EXISTS (SELECT "
+                           "1 FROM placements p WHERE p.cid = fc.cid AND p.state = 'stored'))) "
+                           "UNION ALL SELECT 1 FROM chunk_shards s WHERE s.shard_cid = ? AND "
+                           "EXISTS (SELECT 1 FROM file_chunks fc WHERE fc.cid = s.chunk_cid) "
+                           "LIMIT 1"));
             if (!used.bind(cid).bind(cid).exec())
                 return false;
             keep = used.q().next();
