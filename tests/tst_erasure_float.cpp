@@ -8,6 +8,8 @@
 #include "shardedvault.h"
 
 #include <QDir>
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QRegularExpression>
 #include <QSqlDatabase>
 #include <QSqlError>
@@ -15,6 +17,7 @@
 #include <QtTest>
 
 #include <memory>
+#include <tuple>
 
 using namespace mf;
 using test::CliResult;
@@ -43,6 +46,7 @@ private Q_SLOTS:
     void floatAgainMakesShardsOnlyToPutThem();
     void aShardStoredTwiceLeavesRoomForItsSibling();
     void anotherVaultReadsItFromTheCatalog();
+    void aWrongShardMapIsNotHealthy();
 
 private:
     CliResult run(const QStringList& args) const { return m_v->run(args); }
@@ -384,6 +388,60 @@ void TestErasureFloat::anotherVaultReadsItFromTheCatalog()
     QVERIFY2(restored.code == 0, restored.describe().constData());
     QCOMPARE(fileBytes(out + QStringLiteral("/m.bin")), m_bytes);
     putBack(gone);
+}
+
+// Every shard read back matches its own CID, but the map of which shards make which chunk is
+// wrong (a bug, or another computer's manifest): two data shards of one chunk swapped, and two
+// parity shards of another. `verify` said healthy, and the first chunk failed at restore's own
+// check. Now `verify` decodes each chunk from the shards it read and encodes it again: it says
+// which chunk its shards do not make, and which shard is not the chunk's.
+void TestErasureFloat::aWrongShardMapIsNotHealthy()
+{
+    floatSharded();
+    const QStringList chunks = chunkCids();
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("w"));
+        db.setDatabaseName(m_box->vault() + QStringLiteral("/registry.sqlite"));
+        QVERIFY(db.open());
+        QSqlQuery q(db);
+        // The shards recorded at indices a and b exchanged.
+        for (const auto& [chunk, a, b] :
+             {std::tuple{chunks.at(0), 0, 1}, std::tuple{chunks.at(1), 4, 5}}) {
+            QStringList cids;
+            for (int index : {a, b}) {
+                QVERIFY(q.exec(QStringLiteral("SELECT shard_cid FROM chunk_shards WHERE "
+                                              "chunk_cid = '%1' AND idx = %2")
+                                   .arg(chunk)
+                                   .arg(index)));
+                QVERIFY(q.next());
+                cids.append(q.value(0).toString());
+            }
+            for (const auto& [index, shard] : {std::pair{a, cids.at(1)}, std::pair{b, cids.at(0)}})
+                QVERIFY2(q.exec(QStringLiteral("UPDATE chunk_shards SET shard_cid = '%1' WHERE "
+                                               "chunk_cid = '%2' AND idx = %3")
+                                    .arg(shard, chunk)
+                                    .arg(index)),
+                         qPrintable(q.lastError().text()));
+        }
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("w"));
+    const CliResult verify =
+        run({QStringLiteral("verify"), QStringLiteral("m"), QStringLiteral("--json")});
+    QCOMPARE(verify.code, IntegrityProblem);
+    const QString problems = QString::fromUtf8(
+        QJsonDocument(verify.json().value(QStringLiteral("problems")).toArray()).toJson());
+    QVERIFY2(problems.contains(QStringLiteral("chunk %1: the shards recorded for it do not make it")
+                                   .arg(chunks.at(0))),
+             verify.describe().constData());
+    QVERIFY2(problems.contains(QStringLiteral("chunk %1: shard 4 recorded for it is not one of its "
+                                              "shards")
+                                   .arg(chunks.at(1))),
+             verify.describe().constData());
+    QVERIFY2(problems.contains(QStringLiteral("chunk %1: shard 5").arg(chunks.at(1))),
+             verify.describe().constData());
+    QCOMPARE(verify.json().value(QStringLiteral("lost")).toInt(), 1);
+    // Nothing else is said of the other eleven chunks.
+    QVERIFY2(!problems.contains(chunks.at(2)), verify.describe().constData());
 }
 
 QTEST_GUILESS_MAIN(TestErasureFloat)

@@ -2,6 +2,7 @@
 
 #include "chunking/cid.h"
 #include "providers/chunkwriter.h"
+#include "shardmapcheck.h"
 #include "util/units.h"
 #include "vault/vault.h"
 
@@ -61,7 +62,7 @@ void VerifyJob::doStart()
                 m_goodByCid.insert(c.cid, 0);
                 const QList<Placement> copies = placements.value(c.cid);
                 for (const Placement& p : copies) {
-                    m_checks.append({p, c.size});
+                    m_checks.append({p, c.size, QString()});
                     m_totalBytes += c.size;
                 }
                 const auto scheme =
@@ -70,12 +71,14 @@ void VerifyJob::doStart()
                     continue;
                 Shards& shards = m_shardsOf[c.cid];
                 shards.k = scheme->k;
+                shards.m = scheme->m;
                 for (const ShardRows::Shard& s :
                      registry.shardRows().shards(c.cid, scheme->k, scheme->m)) {
                     shards.cids.append(s.cid);
                     for (const Placement& p : registry.placementRows().placements(s.cid)) {
-                        m_checks.append({p, s.size});
+                        m_checks.append({p, s.size, c.cid});
                         m_totalBytes += s.size;
+                        shards.checksLeft++;
                     }
                 }
             }
@@ -105,9 +108,17 @@ void VerifyJob::startMore()
             m_report.unreachable++;
             m_unsureCids.insert(check.placement.cid);
             m_report.problems.append(tr("chunk %1: %2").arg(check.placement.cid, why));
+            if (!check.chunk.isEmpty())
+                shardChecked(check, nullptr);
             continue;
         }
-        auto writer = std::make_unique<HashingChunkWriter>();
+        // A shard's bytes are kept for shardChecked(): a shard is a fraction of a chunk, and a
+        // chunk's checks are queued together, so only the chunks being checked are held.
+        std::unique_ptr<ChunkWriter> writer;
+        if (check.chunk.isEmpty())
+            writer = std::make_unique<HashingChunkWriter>();
+        else
+            writer = std::make_unique<MemoryChunkWriter>();
         ProviderJob* job = provider->get(check.placement.locator, writer.get());
         job->setParent(this);
         connect(job, &ProviderJob::finished, this, [this, job] { onChecked(job); });
@@ -129,8 +140,11 @@ void VerifyJob::startMore()
                 int good = 0;
                 int own = 0;
                 QHash<QString, int> earlier;
-                for (const QString& shard : shards->cids) {
-                    const int copies = m_goodByCid.value(shard);
+                for (int i = 0; i < shards->cids.size(); ++i) {
+                    const QString& shard = shards->cids.at(i);
+                    const int copies = shards->rebuilds && !shards->wrong.contains(i)
+                                           ? m_goodByCid.value(shard)
+                                           : 0;
                     good += copies > 0 ? 1 : 0;
                     own += copies > earlier[shard]++ ? 1 : 0;
                     if (m_unsureCids.contains(shard))
@@ -165,7 +179,7 @@ void VerifyJob::onChecked(ProviderJob* job)
     auto node = m_running.extract(job);
     job->deleteLater();
     const Check& check = node.mapped().first;
-    HashingChunkWriter& writer = *node.mapped().second;
+    ChunkWriter& writer = *node.mapped().second;
     const Placement& p = check.placement;
     const QString name = m_vault->providerName(p.providerId);
     Registry& registry = m_vault->registry();
@@ -175,8 +189,10 @@ void VerifyJob::onChecked(ProviderJob* job)
         return;
     }
     m_report.placementsChecked++;
+    bool good = false;
     if (job->error().ok()) {
         if (writer.written() == check.size && writer.digest() == cid::toSha256(p.cid)) {
+            good = true;
             m_report.good++;
             m_goodByCid[p.cid]++;
             registry.placementRows().setPlacementState(p.cid, p.providerId, PlacementState::Stored,
@@ -198,8 +214,46 @@ void VerifyJob::onChecked(ProviderJob* job)
         m_report.problems.append(
             tr("chunk %1 on provider “%2”: %3").arg(p.cid, name, job->error().message));
     }
+    if (!check.chunk.isEmpty())
+        shardChecked(check, good ? &static_cast<MemoryChunkWriter&>(writer).bytes() : nullptr);
     Q_EMIT progress();
     startMore();
+}
+
+void VerifyJob::shardChecked(const Check& check, const QByteArray* bytes)
+{
+    Shards& shards = m_shardsOf[check.chunk];
+    if (bytes && !shards.read.contains(check.placement.cid))
+        shards.read.insert(check.placement.cid, *bytes);
+    if (--shards.checksLeft > 0)
+        return;
+    std::vector<ShardCodec::Shard> read;
+    for (int i = 0; i < shards.cids.size(); ++i) {
+        const auto it = shards.read.constFind(shards.cids.at(i));
+        if (it != shards.read.cend())
+            read.push_back({i, *it, it.key(), true});
+    }
+    shards.read.clear();
+    if (int(read.size()) < shards.k)
+        return; // lost, or short: counted as such at the end
+    const ShardMapCheck map = checkShardMap(shards.k, shards.m, check.chunk,
+                                            m_sizeByCid.value(check.chunk), shards.cids, read);
+    if (!map.rebuilt) {
+        shards.rebuilds = false;
+        m_report.corrupt++;
+        m_report.problems.append(
+            map.why.isEmpty()
+                ? tr("chunk %1: the shards recorded for it do not make it").arg(check.chunk)
+                : tr("chunk %1: its shards do not make it: %2").arg(check.chunk, map.why));
+        return;
+    }
+    for (int index : map.wrongIndices) {
+        shards.wrong.insert(index);
+        m_report.corrupt++;
+        m_report.problems.append(tr("chunk %1: shard %2 recorded for it is not one of its shards")
+                                     .arg(check.chunk)
+                                     .arg(index));
+    }
 }
 
 TransferProgress VerifyJob::progressNow() const

@@ -16,7 +16,7 @@ namespace mf {
 
 class Vault;
 class ProviderJob;
-class HashingChunkWriter;
+class ChunkWriter;
 
 // Checks every placement of the chunks of some models: each replica is read back and hashed
 // against its CID. Placements are marked stored (with the time verified), missing or corrupt,
@@ -77,9 +77,13 @@ private:
     {
         Placement placement;
         qint64 size = 0;
+        QString chunk; // of a shard's check: the chunk it is a shard of
     };
     void startMore();
     void onChecked(ProviderJob* job);
+    // A check of one of `check.chunk`'s shards ended; `bytes` is what it read, when good. Once
+    // its last one has, whether its shards make it (checkShardMap()).
+    void shardChecked(const Check& check, const QByteArray* bytes);
     void doStart() override;
     void doAbort() override;
 
@@ -88,17 +92,24 @@ private:
     QList<Check> m_checks;
     QList<qint64> m_modelIds;
     int m_next = 0;
-    std::map<ProviderJob*, std::pair<Check, std::unique_ptr<HashingChunkWriter>>> m_running;
+    std::map<ProviderJob*, std::pair<Check, std::unique_ptr<ChunkWriter>>> m_running;
     QHash<QString, int> m_goodByCid;
     QSet<QString> m_unsureCids; // chunks with a replica that could not be read
     QHash<QString, qint64> m_sizeByCid;
     // Chunks stored as shards (docs/erasure.md): their K and their shards' CIDs by index. Each
     // shard's placements are checked as a chunk's are; the chunk is then whole with all K+M
-    // good, there but short with K, lost below.
+    // good, there but short with K, lost below. The shards read are kept until the chunk's last
+    // check ends, to check that they make the chunk: an index whose recorded shard does not is
+    // not counted, and a chunk they do not rebuild is lost.
     struct Shards
     {
         int k = 0;
+        int m = 0;
         QStringList cids;
+        int checksLeft = 0;
+        QHash<QString, QByteArray> read; // good shards read, by CID
+        QSet<int> wrong;                 // indices whose recorded shard is not the chunk's
+        bool rebuilds = true;
     };
     QHash<QString, Shards> m_shardsOf;
     int m_replication = 1;
