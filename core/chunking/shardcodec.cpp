@@ -93,6 +93,16 @@ std::vector<ShardCodec::Shard> ShardCodec::encode(QByteArrayView chunk, Error* e
         error);
 }
 
+std::vector<ShardCodec::Shard> ShardCodec::encodeBytes(QByteArrayView chunk, Error* error) const
+{
+    return encodeFrom(
+        chunk.size(),
+        [chunk](qint64 from, char* to, qint64 n) {
+            std::memcpy(to, chunk.data() + from, size_t(n));
+        },
+        error, false);
+}
+
 std::vector<ShardCodec::Shard> ShardCodec::encode(const ChunkBytes& chunk, Error* error) const
 {
     return encodeFrom(
@@ -102,7 +112,7 @@ std::vector<ShardCodec::Shard> ShardCodec::encode(const ChunkBytes& chunk, Error
 
 std::vector<ShardCodec::Shard>
 ShardCodec::encodeFrom(qint64 chunkSize, const std::function<void(qint64, char*, qint64)>& copy,
-                       Error* error) const
+                       Error* error, bool named) const
 {
     const auto sizes = layout(chunkSize, error);
     if (!sizes)
@@ -130,7 +140,8 @@ ShardCodec::encodeFrom(qint64 chunkSize, const std::function<void(qint64, char*,
     ec_encode_data(int(shardSize), m_k, m_m, const_cast<unsigned char*>(m_encodeTables.data()),
                    data.data(), parity.data());
     for (auto& shard : shards)
-        shard.cid = cid::ofData(shard.bytes);
+        if (named)
+            shard.cid = cid::ofData(shard.bytes);
     if (error)
         *error = {};
     return shards;

@@ -86,6 +86,9 @@ public:
     std::vector<Shard> encode(QByteArrayView chunk, Error* error) const;
     // The same, from the pieces a scanner read: each byte is copied once, into its shard.
     std::vector<Shard> encode(const ChunkBytes& chunk, Error* error) const;
+    // The shards' bytes alone, without their CIDs (no hashing): for comparing shards read back
+    // with the ones a chunk makes.
+    std::vector<Shard> encodeBytes(QByteArrayView chunk, Error* error) const;
 
     // The chunk of `chunkSize` bytes from any K of its shards, given with their indices and the
     // CIDs recorded for them (more than K is fine: the data shards are preferred, then the
@@ -112,10 +115,10 @@ public:
 private:
     ShardCodec(int dataShards, int parityShards);
     // encode() of a chunk of `chunkSize` bytes; `copy(from, to, n)` copies its bytes
-    // [from, from + n) to `to`.
+    // [from, from + n) to `to`. Without `named`, the shards' CIDs are left empty.
     std::vector<Shard> encodeFrom(qint64 chunkSize,
                                   const std::function<void(qint64, char*, qint64)>& copy,
-                                  Error* error) const;
+                                  Error* error, bool named = true) const;
     // The K shards decode() uses, checked; empty with *error set.
     std::vector<const Shard*> pickShards(const std::vector<Shard>& shards, const Layout& layout,
                                          Error* error) const;

@@ -20,15 +20,14 @@ struct ShardMapCheck
     // reads them) matches its CID.
     bool rebuilt = false;
     QString why; // when not rebuilt: the decoder's refusal, or empty for a chunk CID mismatch
-    // Once rebuilt: the indices whose recorded shard is not one the chunk makes (the chunk is
-    // encoded again, and each shard's CID compared with the one recorded for its index).
+    // Once rebuilt: the indices of the shards read that are not the ones the chunk makes (the
+    // chunk is encoded again, and each shard read compared with the one at its index).
     QList<int> wrongIndices;
 };
 
-// `recorded`: the K + M shard CIDs recorded for the chunk, by index. `read`: the shards read
-// back and found to match their CIDs (`checked`), at least K of them.
+// `read`: the shards read back and found to match the CIDs recorded for their indices
+// (`checked`), at least K of them. Runs on any thread.
 ShardMapCheck checkShardMap(int dataShards, int parityShards, const QString& chunkCid,
-                            qint64 chunkSize, const QStringList& recorded,
-                            const std::vector<ShardCodec::Shard>& read);
+                            qint64 chunkSize, const std::vector<ShardCodec::Shard>& read);
 
 } // namespace mf

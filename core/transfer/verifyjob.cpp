@@ -10,7 +10,8 @@ namespace mf {
 
 namespace {
 constexpr int ParallelChecks = 4;
-}
+constexpr int MaxMapChecks = 2;
+} // namespace
 
 VerifyJob::VerifyJob(Vault* vault, const QStringList& modelNames, QObject* parent)
     : TransferJob(parent)
@@ -98,7 +99,8 @@ void VerifyJob::doAbort()
 
 void VerifyJob::startMore()
 {
-    while (!isAborting() && int(m_running.size()) < ParallelChecks && m_next < m_checks.size()) {
+    while (!isAborting() && int(m_running.size()) < ParallelChecks &&
+           m_mapChecksRunning < MaxMapChecks && m_next < m_checks.size()) {
         const Check check = m_checks.at(m_next++);
         QString why;
         const std::shared_ptr<Provider> provider =
@@ -125,7 +127,8 @@ void VerifyJob::startMore()
         m_running.emplace(job, std::make_pair(check, std::move(writer)));
         job->start();
     }
-    if (m_running.empty()) {
+    if (m_running.empty() && (isAborting() || m_next == m_checks.size()) &&
+        m_mapChecksRunning == 0) {
         if (isAborting()) {
             finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
             return;
@@ -236,24 +239,39 @@ void VerifyJob::shardChecked(const Check& check, const QByteArray* bytes)
     shards.read.clear();
     if (int(read.size()) < shards.k)
         return; // lost, or short: counted as such at the end
-    const ShardMapCheck map = checkShardMap(shards.k, shards.m, check.chunk,
-                                            m_sizeByCid.value(check.chunk), shards.cids, read);
+    // A decode, a hash and an encode of the chunk: not on the thread that runs the transfers.
+    ++m_mapChecksRunning;
+    m_mapChecks.start([this, chunk = check.chunk, k = shards.k, m = shards.m,
+                       size = m_sizeByCid.value(check.chunk), read = std::move(read)] {
+        const ShardMapCheck map = checkShardMap(k, m, chunk, size, read);
+        QMetaObject::invokeMethod(
+            this, [this, chunk, map] { onMapChecked(chunk, map); }, Qt::QueuedConnection);
+    });
+}
+
+void VerifyJob::onMapChecked(const QString& chunk, const ShardMapCheck& map)
+{
+    --m_mapChecksRunning;
+    if (isFinished())
+        return;
+    Shards& shards = m_shardsOf[chunk];
     if (!map.rebuilt) {
         shards.rebuilds = false;
         m_report.corrupt++;
         m_report.problems.append(
-            map.why.isEmpty()
-                ? tr("chunk %1: the shards recorded for it do not make it").arg(check.chunk)
-                : tr("chunk %1: its shards do not make it: %2").arg(check.chunk, map.why));
-        return;
+            map.why.isEmpty() ? tr("chunk %1: the shards recorded for it do not make it").arg(chunk)
+                              : tr("chunk %1: its shards do not make it: %2").arg(chunk, map.why));
+    } else {
+        for (int index : map.wrongIndices) {
+            shards.wrong.insert(index);
+            m_report.corrupt++;
+            m_report.problems.append(
+                tr("chunk %1: shard %2 recorded for it is not one of its shards")
+                    .arg(chunk)
+                    .arg(index));
+        }
     }
-    for (int index : map.wrongIndices) {
-        shards.wrong.insert(index);
-        m_report.corrupt++;
-        m_report.problems.append(tr("chunk %1: shard %2 recorded for it is not one of its shards")
-                                     .arg(check.chunk)
-                                     .arg(index));
-    }
+    startMore();
 }
 
 TransferProgress VerifyJob::progressNow() const

@@ -8,6 +8,7 @@
 #include <QObject>
 #include <QPointer>
 #include <QSet>
+#include <QThreadPool>
 
 #include <map>
 #include <memory>
@@ -17,6 +18,7 @@ namespace mf {
 class Vault;
 class ProviderJob;
 class ChunkWriter;
+struct ShardMapCheck;
 
 // Checks every placement of the chunks of some models: each replica is read back and hashed
 // against its CID. Placements are marked stored (with the time verified), missing or corrupt,
@@ -82,8 +84,9 @@ private:
     void startMore();
     void onChecked(ProviderJob* job);
     // A check of one of `check.chunk`'s shards ended; `bytes` is what it read, when good. Once
-    // its last one has, whether its shards make it (checkShardMap()).
+    // its last one has, whether its shards make it (checkShardMap(), on m_mapChecks).
     void shardChecked(const Check& check, const QByteArray* bytes);
+    void onMapChecked(const QString& chunk, const ShardMapCheck& map);
     void doStart() override;
     void doAbort() override;
 
@@ -116,6 +119,8 @@ private:
     qint64 m_totalBytes = 0;
     qint64 m_bytesDone = 0;
     Report m_report;
+    int m_mapChecksRunning = 0; // no more reads start while MaxMapChecks are: they hold shards
+    QThreadPool m_mapChecks;    // last: destroyed, waiting for its checks, first
 };
 
 } // namespace mf
