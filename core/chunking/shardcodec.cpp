@@ -18,6 +18,14 @@ namespace {
 // ISA-L's tables: 32 bytes per coefficient of the rows being computed.
 constexpr int TableBytesPerCoefficient = 32;
 
+// What encodeFrom() copies a chunk held whole from.
+std::function<void(qint64, char*, qint64)> copierOf(QByteArrayView chunk)
+{
+    return [chunk](qint64 from, char* to, qint64 n) {
+        std::memcpy(to, chunk.data() + from, size_t(n));
+    };
+}
+
 bool fail(ShardCodec::Error* error, ShardCodec::Problem problem, const QString& message,
           int shardIndex = -1)
 {
@@ -85,22 +93,12 @@ std::optional<ShardCodec::Layout> ShardCodec::layout(qint64 chunkSize, Error* er
 
 std::vector<ShardCodec::Shard> ShardCodec::encode(QByteArrayView chunk, Error* error) const
 {
-    return encodeFrom(
-        chunk.size(),
-        [chunk](qint64 from, char* to, qint64 n) {
-            std::memcpy(to, chunk.data() + from, size_t(n));
-        },
-        error);
+    return encodeFrom(chunk.size(), copierOf(chunk), error);
 }
 
 std::vector<ShardCodec::Shard> ShardCodec::encodeBytes(QByteArrayView chunk, Error* error) const
 {
-    return encodeFrom(
-        chunk.size(),
-        [chunk](qint64 from, char* to, qint64 n) {
-            std::memcpy(to, chunk.data() + from, size_t(n));
-        },
-        error, false);
+    return encodeFrom(chunk.size(), copierOf(chunk), error, false);
 }
 
 std::vector<ShardCodec::Shard> ShardCodec::encode(const ChunkBytes& chunk, Error* error) const
