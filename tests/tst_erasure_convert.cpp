@@ -5,7 +5,8 @@
 // providers cannot hold is refused with nothing changed; a conversion killed (SIGKILL) again and
 // again during its puts ends right when run again, with no object left over; and a chunk another
 // model still uses under the old scheme keeps what that model needs; shards of the same bytes (a
-// chunk of zeros) are put once per index.
+// chunk of zeros) are put once per index; and a model at 4+2 whose sixth provider goes becomes
+// 3+2 on the other five in one step, killed on the way or not.
 #include "registry/registry.h"
 #include "shardedvault.h"
 #include "vault/vault.h"
@@ -51,6 +52,8 @@ private Q_SLOTS:
     void itsCopyRetiredOnASharedStoreIsLeft();
     void shardsOfTheSameBytesAreEachPut();
     void aLostChunkIsSaidAndNothingChanges();
+    void fromShardsToOtherShardsInOneStep();
+    void fromShardsToOtherShardsKilledEndsRight();
 
 private:
     // The fixture's parts the tests use most (tests/shardedvault.h).
@@ -81,6 +84,17 @@ private:
     // "m" and "m2" of the same bytes at copies 2, then "m" converted to shards 4+2: every chunk
     // is kept whole for "m2" and as shards for "m".
     void floatTwoAndConvertOne();
+    // "m" floated at copies 2 on six providers and converted to 4+2, then the sixth provider
+    // (store5) drained: it takes no new shard, and its own stay (every other provider holds
+    // one of each chunk already), so the drain ends short.
+    void shardsOnSixAndTheSixthDraining();
+    // After the conversion to 3+2: store5 holds nothing, each other provider one shard of every
+    // chunk, the model healthy and restored without any two of the five; store5 then drains.
+    void checkThreePlusTwoOnFive();
+    // `convert m shards 3+2` slowed down and killed with SIGKILL once `more` objects are stored
+    // beyond what was; whether it was killed.
+    bool convertKilledAfter(const QString& scheme, int more);
+    int storedObjects() const;
 
     std::unique_ptr<test::ShardedVault> m_v;
     test::CliSandbox* m_box = nullptr; // m_v's
@@ -279,12 +293,7 @@ void TestErasureConvert::killedAgainAndAgainItEndsRight()
                 test::pseudoRandomBytes(40 * 64 * 1024 + 100, 42)); // 41 chunks: 246 shards
     if (QTest::currentTestFailed())
         return;
-    auto stored = [this] {
-        int count = 0;
-        for (const QString& folder : folders())
-            count += int(test::chunkObjects(folder).size());
-        return count;
-    };
+    auto stored = [this] { return storedObjects(); };
     // Slowed down (the upload limit every transfer of the command shares), so that the kills
     // fall among the shards' puts: after a few puts, after many, and after most.
     int killed = 0;
@@ -466,6 +475,109 @@ void TestErasureConvert::aLostChunkIsSaidAndNothingChanges()
     QCOMPARE(converted.json().value(QStringLiteral("chunks_converted")).toInt(),
              int(chunks().size()) - 1);
     QCOMPARE(modelScheme(QStringLiteral("m")), QStringLiteral("copies 2"));
+}
+
+int TestErasureConvert::storedObjects() const
+{
+    int count = 0;
+    for (const QString& folder : folders())
+        count += int(test::chunkObjects(folder).size());
+    return count;
+}
+
+bool TestErasureConvert::convertKilledAfter(const QString& scheme, int more)
+{
+    const int start = storedObjects();
+    QProcess p;
+    p.setProcessEnvironment(m_box->environment());
+    p.setWorkingDirectory(m_box->root());
+    QStringList args{QStringLiteral("convert"), QStringLiteral("m")};
+    args += scheme.split(QLatin1Char(' '));
+    // Slowed down (the upload limit every transfer of the command shares), so that the kill
+    // falls among the shards' puts.
+    args += {QStringLiteral("--limit-upload"), QStringLiteral("400K"), QStringLiteral("--quiet")};
+    p.start(test::CliSandbox::cli(), args);
+    if (!p.waitForStarted())
+        return false;
+    QElapsedTimer clock;
+    clock.start();
+    while (p.state() == QProcess::Running && storedObjects() < start + more &&
+           clock.elapsed() < 120000)
+        p.waitForFinished(5);
+    const bool killed = p.state() == QProcess::Running;
+    if (killed)
+        ::kill(pid_t(p.processId()), SIGKILL);
+    p.waitForFinished(10000);
+    return killed;
+}
+
+void TestErasureConvert::shardsOnSixAndTheSixthDraining()
+{
+    floatCopies(K + M, 64 * 1024,
+                test::pseudoRandomBytes(20 * 64 * 1024 + 777, 42)); // 21 chunks, the last one short
+    if (QTest::currentTestFailed())
+        return;
+    const CliResult toShards = convert(QStringLiteral("shards 4+2"));
+    QVERIFY2(toShards.code == 0, toShards.describe().constData());
+    collect();
+    checkOneShardPerProvider();
+    const QStringList onSixth = test::chunkObjects(folders().at(5));
+    const CliResult drained = run({QStringLiteral("provider"), QStringLiteral("drain"),
+                                   QStringLiteral("store5"), QStringLiteral("--json")});
+    QVERIFY2(drained.code != 0 && drained.json().value(QStringLiteral("ok")) == false,
+             drained.describe().constData());
+    QCOMPARE(test::chunkObjects(folders().at(5)), onSixth);
+}
+
+void TestErasureConvert::checkThreePlusTwoOnFive()
+{
+    QCOMPARE(modelScheme(QStringLiteral("m")), QStringLiteral("shards 3+2"));
+    collect();
+    QCOMPARE(test::chunkObjects(folders().at(5)), QStringList());
+    m_v->checkOneGoodShardPerProvider(3, 2); // and no 4+2 shard, no copy left anywhere
+    checkHealthy();
+    for (int a = 0; a < 5; ++a)
+        for (int b = a + 1; b < 5; ++b)
+            checkRestoreWithout({a, b, 5});
+    const CliResult removed =
+        run({QStringLiteral("provider"), QStringLiteral("remove"), QStringLiteral("store5")});
+    QVERIFY2(removed.code == 0, removed.describe().constData());
+}
+
+void TestErasureConvert::fromShardsToOtherShardsInOneStep()
+{
+    // Six providers at 4+2 and one to go: the other five cannot take its shards (each holds
+    // one of every chunk). 3+2 fits on the five, in place, without the room copies would need.
+    shardsOnSixAndTheSixthDraining();
+    if (QTest::currentTestFailed())
+        return;
+    const int n = int(chunks().size());
+    const CliResult converted = convert(QStringLiteral("shards 3+2"));
+    QVERIFY2(converted.code == 0, converted.describe().constData());
+    const QJsonObject j = converted.json();
+    QCOMPARE(j.value(QStringLiteral("chunks_converted")).toInt(), n);
+    QCOMPARE(j.value(QStringLiteral("shards_put")).toInt(), n * 5);
+    QCOMPARE(j.value(QStringLiteral("copies_made")).toInt(), 0);
+    QCOMPARE(j.value(QStringLiteral("objects_retired")).toInt(), n * (K + M));
+    QCOMPARE(j.value(QStringLiteral("problems")).toArray().size(), 0);
+    checkThreePlusTwoOnFive();
+}
+
+void TestErasureConvert::fromShardsToOtherShardsKilledEndsRight()
+{
+    shardsOnSixAndTheSixthDraining();
+    if (QTest::currentTestFailed())
+        return;
+    int killed = 0;
+    for (int more : {8, 60})
+        killed += convertKilledAfter(QStringLiteral("shards 3+2"), more) ? 1 : 0;
+    QVERIFY2(killed >= 1, "the conversion ended before it could be killed");
+    // The model reads all along, from its 4+2 shards, or from the 3+2 ones once whole.
+    QCOMPARE(modelScheme(QStringLiteral("m")), QStringLiteral("shards 4+2"));
+    checkRestoreWithout({0, 5});
+    const CliResult ended = convert(QStringLiteral("shards 3+2"));
+    QVERIFY2(ended.code == 0, ended.describe().constData());
+    checkThreePlusTwoOnFive();
 }
 
 QTEST_GUILESS_MAIN(TestErasureConvert)

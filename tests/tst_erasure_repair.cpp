@@ -327,6 +327,16 @@ void TestErasureRepair::drainWithNowhereToMoveShardsLeavesThem()
     QVERIFY2(drain.outText().contains(u"stays on “store1”: every other provider holds a shard "
                                       u"of the chunk"),
              drain.describe().constData());
+    // And what would let it end, once.
+    QVERIFY2(drain.errText().count(u"“store1” keeps the shards of the models stored as shards "
+                                   u"4+2: the other providers that take new objects are 5, and "
+                                   u"shards 4+2 needs 6. Add a provider, or convert those models "
+                                   u"to shards 3+2 on the 5 (`modelfloat-cli convert MODEL "
+                                   u"shards 3+2`), then drain again") == 1,
+             drain.describe().constData());
+    QVERIFY2(drain.errText().contains(u"13 shards have no provider of their own yet"),
+             drain.describe().constData());
+    QVERIFY2(!drain.errText().contains(u"fewer than 2 copies"), drain.describe().constData());
     QCOMPARE(test::chunkObjects(folders().at(1)), before);
     checkHealthy();
     // Once a seventh provider is there, the same drain goes on and ends.

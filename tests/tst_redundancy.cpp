@@ -64,6 +64,7 @@ private slots:
     void refusesOtherSpellings_data();
     void refusesOtherSpellings();
     void describesInPlainWords();
+    void refusesOneDataShard();
     void freeSpaceTableOfTheIssue();
     void freeSpaceMatchesBruteForce();
     void freeSpaceOfHostileFigures();
@@ -156,6 +157,19 @@ void TestRedundancy::describesInPlainWords()
              QStringLiteral("1.67× the model's size, survives losing any 2 of your 5 providers"));
     QCOMPARE(RedundancyScheme::makeShards(4, 2).describe(5),
              QStringLiteral("1.5× the model's size, but needs 6 providers and the vault has 5"));
+}
+
+void TestRedundancy::refusesOneDataShard()
+{
+    // Its shards are the chunk itself: a conversion from it retired them as the chunk's copies,
+    // and the model was lost to the registry.
+    const QString one = RedundancyScheme::makeShards(1, 1).refusal(10);
+    QVERIFY2(one.contains(QStringLiteral("shards 1+1 keeps every chunk whole 2 times")) &&
+                 one.contains(QStringLiteral("choose copies 2, or at least 2 data shards")),
+             qPrintable(one));
+    QVERIFY(RedundancyScheme::makeShards(1, 2).refusal(10).contains(QStringLiteral("copies 3")));
+    QCOMPARE(RedundancyScheme::makeShards(2, 1).refusal(3), QString());
+    QCOMPARE(RedundancyScheme::makeCopies(1).refusal(1), QString());
 }
 
 void TestRedundancy::freeSpaceTableOfTheIssue()

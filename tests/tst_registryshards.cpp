@@ -1,8 +1,9 @@
 // Registry: chunks stored as erasure-coded shards (docs/erasure.md). Schema 18 records which
 // shards make a chunk (chunk_shards, each shard a row of `chunks`) and each model's scheme; a
 // shard a chunk names is referenced, so never an orphan to collect, until the chunk goes; a chunk
-// whose shards are stored counts as stored (readable from K shards, whole with all K+M); and a
-// registry of schema 17 upgrades to it.
+// whose shards are stored counts as stored (readable from K shards, whole with all K+M); a chunk
+// converted from one scheme to another is read by the old one until the new one is whole, and
+// retiring one scheme leaves the other; and a registry of schema 17 upgrades to it.
 
 #include "registrytestsupport.h"
 
@@ -23,6 +24,8 @@ private Q_SLOTS:
     void shardsAreReferencedWhileTheirChunkIs();
     void storedShardsMakeAChunkReadable();
     void modelKeepsItsScheme();
+    void aChunkUnderTwoSchemesIsReadByTheWholeOne();
+    void aShardThatIsTheChunkItselfKeepsItsCopies();
     void repairRebuildsShardedChunksNotTheirShards();
     void upgradesFromSchema17();
 
@@ -151,6 +154,66 @@ void TestRegistryShards::modelKeepsItsScheme()
     QVERIFY(m_r->shardRows().setModelRedundancy(m_m1, QStringLiteral("shards 4+2")));
     QCOMPARE(m_r->shardRows().modelRedundancy(m_m1), QStringLiteral("shards 4+2"));
     QCOMPARE(m_r->shardRows().modelRedundancy(m_m2), QString());
+}
+
+void TestRegistryShards::aChunkUnderTwoSchemesIsReadByTheWholeOne()
+{
+    buildVault(*m_r);
+    ShardRows& rows = m_r->shardRows();
+    PlacementRows& placements = m_r->placementRows();
+    // C whole at 3+2, its five shards stored.
+    QVERIFY(rows.recordShards(m_c, 3, 2, shardsOfC()));
+    for (const ShardRows::Shard& s : shardsOfC())
+        QVERIFY(placements.recordPlacement(placement(s.cid, m_p1, PlacementState::Stored)));
+    // Being converted to 2+1: recorded, one of three stored.
+    QList<ShardRows::Shard> other;
+    for (int i = 0; i < 3; ++i)
+        other.append(
+            ShardRows::Shard{i, cidOf(QByteArray("D" + QByteArray::number(i)).constData()), 6});
+    QVERIFY2(rows.recordShards(m_c, 2, 1, other), qPrintable(m_r->lastError()));
+    QVERIFY(placements.recordPlacement(placement(other.at(0).cid, m_p2, PlacementState::Stored)));
+    QCOMPARE(rows.shardSchemes(m_c).size(), 2);
+    auto readBy = [&] {
+        const auto scheme = rows.shardScheme(m_c);
+        return scheme ? QStringLiteral("%1+%2").arg(scheme->k).arg(scheme->m) : QString();
+    };
+    QCOMPARE(readBy(), QStringLiteral("3+2")); // the new one cannot be read yet
+    QCOMPARE(rows.storedShards(m_c, {2, 1})->ownCopies, 1);
+    QCOMPARE(rows.storedShards(m_c)->ownCopies, 5);
+    QVERIFY(!rows.storedShards(m_c, {4, 2}));
+    for (int i = 1; i < 3; ++i)
+        QVERIFY(
+            placements.recordPlacement(placement(other.at(i).cid, m_p2, PlacementState::Stored)));
+    // Both whole: the one with more shards to spare beyond its K (3+2 survives losing two).
+    QCOMPARE(readBy(), QStringLiteral("3+2"));
+    // The old scheme retired: its shards become deletions, the new one's stay.
+    const ShardRows::RetiredShards retired = rows.retireShards(m_c, {3, 2});
+    QCOMPARE(retired.result, ShardRows::RetiredShards::Result::Retired);
+    QCOMPARE(retired.objects, 5);
+    QCOMPARE(rows.shardSchemes(m_c).size(), 1);
+    QCOMPARE(readBy(), QStringLiteral("2+1"));
+    QCOMPARE(rows.shards(m_c, 2, 1).size(), 3);
+    QVERIFY(rows.shards(m_c, 3, 2).isEmpty());
+    for (const ShardRows::Shard& s : other)
+        QCOMPARE(placements.placements(s.cid).size(), 1);
+    QCOMPARE(placements.pendingDeletions().size(), 5);
+}
+
+void TestRegistryShards::aShardThatIsTheChunkItselfKeepsItsCopies()
+{
+    // At 1+1 (floated before that scheme was refused) both shards of a chunk are the chunk's
+    // own bytes: A's stored objects are its shards and its copies at once. Retiring the shards
+    // (a conversion to copies) turned them into deletions, and the chunk had no copy left.
+    buildVault(*m_r);
+    ShardRows& rows = m_r->shardRows();
+    QVERIFY(rows.recordShards(m_a, 1, 1, {{0, m_a, 10}, {1, m_a, 10}}));
+    QCOMPARE(m_r->placementRows().placements(m_a).size(), 2);
+    const ShardRows::RetiredShards retired = rows.retireShards(m_a, {1, 1});
+    QCOMPARE(retired.result, ShardRows::RetiredShards::Result::Retired);
+    QCOMPARE(retired.objects, 0);
+    QVERIFY(rows.shardSchemes(m_a).isEmpty());
+    QCOMPARE(m_r->placementRows().placements(m_a).size(), 2);
+    QVERIFY(m_r->placementRows().pendingDeletions().isEmpty());
 }
 
 void TestRegistryShards::repairRebuildsShardedChunksNotTheirShards()

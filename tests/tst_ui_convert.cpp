@@ -1,11 +1,11 @@
 // "Change redundancy…" on the Models page (issue 41), offscreen on a real Engine and a vault of
 // three local-folder providers: a model floated as copies 2 becomes shards 2+1 from its menu and
 // back, through the queue (a transfer of its own, titled and summed up in words), each time
-// healthy and restored bit-exact; a choice the providers cannot hold, another number of copies, or
-// the scheme the model has already, is said in the dialog in `modelfloat-cli convert`'s words and
-// cannot be made; a provider that cannot take the shards fails it as "not converted yet", and a
-// retry once it is back ends it; a repair of the model waits for its conversion; the request
-// reads back from the queue's row.
+// healthy and restored bit-exact, and (on four) from shards 3+1 to 2+1 in one step; a choice the
+// providers cannot hold, another number of copies, or the scheme the model has already, is said in
+// the dialog in `modelfloat-cli convert`'s words and cannot be made; a provider that cannot take
+// the shards fails it as "not converted yet", and a retry once it is back ends it; a repair of the
+// model waits for its conversion; the request reads back from the queue's row.
 #include "convertdialog.h"
 #include "engine/engine.h"
 #include "mainwindow.h"
@@ -36,10 +36,10 @@ class TestUiConvert : public QObject, MainWindowFixture
     int m_restores = 0;
 
 private:
-    bool openWindow()
+    bool openWindow(int providers = 3)
     {
         Options options;
-        options.extraProviders = 2;
+        options.extraProviders = providers - 1;
         options.replication = 2;
         options.syncPaused = true; // nothing repairs behind the test's back
         if (!MainWindowFixture::openWindow(options))
@@ -169,6 +169,42 @@ private Q_SLOTS:
         QVERIFY(toCopies);
         QCOMPARE(toCopies->state, TransferInfo::State::Done);
         QCOMPARE(scheme(id), QStringLiteral("copies 2"));
+        QTRY_COMPARE_WITH_TIMEOUT(m_window->reader()->row(id)->health, QStringLiteral("healthy"),
+                                  JobTimeoutMs);
+        QVERIFY(restoresBitExact(id));
+    }
+
+    void fromShardsToOtherShardsInOneStep()
+    {
+        // Four providers: 3+1 is offered first; 2+1 after it was refused ("convert it to copies
+        // first") and is now one conversion.
+        QVERIFY(openWindow(4));
+        const qint64 id = floatInput(QStringLiteral("m"));
+        QVERIFY(id);
+        ConvertDialog* dialog = openDialog(id);
+        QVERIFY(dialog);
+        QCOMPARE(dialog->choice()->scheme().toString(), QStringLiteral("shards 3+1"));
+        const auto toShards = convert(dialog);
+        QVERIFY(toShards && toShards->state == TransferInfo::State::Done);
+        QCOMPARE(scheme(id), QStringLiteral("shards 3+1"));
+
+        dialog = openDialog(id);
+        QVERIFY(dialog);
+        auto* kind = dialog->choice()->findChild<QComboBox*>(QStringLiteral("redundancyKind"));
+        auto* data = dialog->choice()->findChild<QSpinBox*>(QStringLiteral("redundancyData"));
+        auto* parity = dialog->choice()->findChild<QSpinBox*>(QStringLiteral("redundancyParity"));
+        QVERIFY(kind && data && parity);
+        kind->setCurrentIndex(1);
+        data->setValue(2);
+        parity->setValue(1);
+        QCOMPARE(dialog->choice()->scheme().toString(), QStringLiteral("shards 2+1"));
+        QVERIFY2(dialog->convertButton()->isEnabled(), qPrintable(dialog->refusalLabel()->text()));
+        const auto toOther = convert(dialog);
+        QVERIFY(toOther);
+        QVERIFY2(toOther->state == TransferInfo::State::Done,
+                 qPrintable(toOther->error + QLatin1Char('|') + toOther->warnings.join(u'|')));
+        QCOMPARE(toOther->title, QStringLiteral("Store m as shards 2+1"));
+        QCOMPARE(scheme(id), QStringLiteral("shards 2+1"));
         QTRY_COMPARE_WITH_TIMEOUT(m_window->reader()->row(id)->health, QStringLiteral("healthy"),
                                   JobTimeoutMs);
         QVERIFY(restoresBitExact(id));

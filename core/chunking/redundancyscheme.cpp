@@ -105,7 +105,16 @@ QString RedundancyScheme::describe(int providers) const
 
 QString RedundancyScheme::refusal(int providers) const
 {
-    if (!isShards() || providers >= providersNeeded())
+    if (!isShards())
+        return {};
+    // One data shard is the chunk itself, and every parity shard of it the same bytes again:
+    // M+1 copies under another name, whose shards are the chunk's own object.
+    if (dataShards == 1)
+        return QStringLiteral("%1 keeps every chunk whole %2 times (its one data shard is the "
+                              "chunk itself): choose copies %2, or at least 2 data shards.")
+            .arg(toString())
+            .arg(parityShards + 1);
+    if (providers >= providersNeeded())
         return {};
     return QStringLiteral("%1 needs %2 providers that take new copies, one for each shard of a "
                           "chunk, and this vault has %3: add providers or choose fewer shards.")

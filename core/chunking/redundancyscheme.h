@@ -44,7 +44,9 @@ struct RedundancyScheme
     QString describe(int providers) const;
     // Why the vault cannot take this scheme with `providers` that take new copies (empty: it
     // can). Two shards of one chunk never share a provider, so shards need K+M of them; copies
-    // are capped by the providers at each float, as they always were.
+    // are capped by the providers at each float, as they always were. One data shard is
+    // refused whatever the providers: its shards are the chunk itself (copies under another
+    // name, that a conversion would retire with the shards).
     QString refusal(int providers) const;
 
     friend bool operator==(const RedundancyScheme& a, const RedundancyScheme& b)

@@ -64,11 +64,25 @@ QList<ShardRows::Shard> ShardRows::shards(const QString& chunkCid, int k, int m)
 
 std::optional<ShardRows::Scheme> ShardRows::shardScheme(const QString& chunkCid)
 {
-    Query q(this, QStringLiteral(
-                      "SELECT k, m FROM chunk_shards WHERE chunk_cid = ? ORDER BY k, m LIMIT 1"));
+    Query q(this, QStringLiteral("SELECT s.k, s.m FROM chunk_shards s WHERE s.chunk_cid = ? "
+                                 "GROUP BY s.k, s.m ORDER BY SUM(EXISTS (SELECT 1 FROM placements "
+                                 "sp WHERE sp.cid = s.shard_cid AND sp.state = 'stored')) - s.k "
+                                 "DESC, s.k, s.m LIMIT 1"));
     if (!q.bind(chunkCid).exec() || !q.q().next())
         return std::nullopt;
     return Scheme{q.q().value(0).toInt(), q.q().value(1).toInt()};
+}
+
+QList<ShardRows::Scheme> ShardRows::shardSchemes(const QString& chunkCid)
+{
+    Query q(this, QStringLiteral("SELECT DISTINCT k, m FROM chunk_shards WHERE chunk_cid = ? "
+                                 "ORDER BY k, m"));
+    QList<Scheme> out;
+    if (!q.bind(chunkCid).exec())
+        return out;
+    while (q.q().next())
+        out.append(Scheme{q.q().value(0).toInt(), q.q().value(1).toInt()});
+    return out;
 }
 
 bool ShardRows::isShard(const QString& cid)
@@ -80,17 +94,22 @@ bool ShardRows::isShard(const QString& cid)
 std::optional<ShardRows::Stored> ShardRows::storedShards(const QString& chunkCid)
 {
     const auto scheme = shardScheme(chunkCid);
-    if (!scheme)
-        return std::nullopt;
-    Query q(this, QStringLiteral("SELECT COALESCE(SUM(EXISTS (SELECT 1 FROM placements p WHERE "
-                                 "p.cid = s.shard_cid AND p.state = 'stored')), 0), "
+    return scheme ? storedShards(chunkCid, *scheme) : std::nullopt;
+}
+
+std::optional<ShardRows::Stored> ShardRows::storedShards(const QString& chunkCid,
+                                                         const Scheme& scheme)
+{
+    Query q(this, QStringLiteral("SELECT COUNT(*), COALESCE(SUM(EXISTS (SELECT 1 FROM placements "
+                                 "p WHERE p.cid = s.shard_cid AND p.state = 'stored')), 0), "
                                  "COALESCE(SUM(") +
                       OwnCopy +
                       QStringLiteral("), 0) FROM chunk_shards s WHERE s.chunk_cid = ? "
                                      "AND s.k = ? AND s.m = ?"));
-    if (!q.bind(chunkCid).bind(scheme->k).bind(scheme->m).exec() || !q.q().next())
+    if (!q.bind(chunkCid).bind(scheme.k).bind(scheme.m).exec() || !q.q().next() ||
+        q.q().value(0).toInt() == 0)
         return std::nullopt;
-    return Stored{*scheme, q.q().value(0).toInt(), q.q().value(1).toInt()};
+    return Stored{scheme, q.q().value(1).toInt(), q.q().value(2).toInt()};
 }
 
 QList<ShardRows::ShardOf> ShardRows::chunksOfShard(const QString& shardCid)
@@ -114,14 +133,20 @@ QList<ShardRows::ShardOf> ShardRows::chunksOfShard(const QString& shardCid)
     return out;
 }
 
-ShardRows::RetiredShards ShardRows::retireShards(const QString& chunkCid)
+ShardRows::RetiredShards ShardRows::retireShards(const QString& chunkCid, const Scheme& scheme)
 {
     RetiredShards out;
-    // The shards of the chunk that no other chunk is made of: their copies go.
-    const QLatin1String own(
-        "SELECT DISTINCT s.shard_cid FROM chunk_shards s WHERE s.chunk_cid = ? AND NOT EXISTS "
-        "(SELECT 1 FROM chunk_shards o WHERE o.shard_cid = s.shard_cid AND o.chunk_cid <> "
-        "s.chunk_cid)");
+    // The chunk's shards under the scheme that nothing else is made of (no other chunk, nor
+    // the chunk under another scheme) and that no file uses whole (a shard of 1+M is the chunk
+    // itself, its copies the chunk's): their copies go.
+    const QString own =
+        QStringLiteral("SELECT DISTINCT s.shard_cid FROM chunk_shards s WHERE s.chunk_cid = ? AND "
+                       "s.k = %1 AND s.m = %2 AND NOT EXISTS (SELECT 1 FROM chunk_shards o WHERE "
+                       "o.shard_cid = s.shard_cid AND (o.chunk_cid <> s.chunk_cid OR o.k <> s.k "
+                       "OR o.m <> s.m)) AND NOT EXISTS (SELECT 1 FROM file_chunks fc WHERE fc.cid "
+                       "= s.shard_cid)")
+            .arg(scheme.k)
+            .arg(scheme.m);
     const bool ok = transaction([&] {
         Query busy(this, QStringLiteral("SELECT COUNT(*) FROM placements WHERE locator = '' AND "
                                         "cid IN (") +
@@ -149,9 +174,11 @@ ShardRows::RetiredShards ShardRows::retireShards(const QString& chunkCid)
                                own + QLatin1Char(')'));
         Query drop(this, QStringLiteral("DELETE FROM placements WHERE cid IN (") + own +
                              QLatin1Char(')'));
-        Query unlink(this, QStringLiteral("DELETE FROM chunk_shards WHERE chunk_cid = ?"));
+        Query unlink(this, QStringLiteral("DELETE FROM chunk_shards WHERE chunk_cid = ? AND k = ? "
+                                          "AND m = ?"));
         if (!record.bind(registrycolumns::nowSecs()).bind(chunkCid).exec() ||
-            !drop.bind(chunkCid).exec() || !unlink.bind(chunkCid).exec())
+            !drop.bind(chunkCid).exec() ||
+            !unlink.bind(chunkCid).bind(scheme.k).bind(scheme.m).exec())
             return false;
         out.result = RetiredShards::Result::Retired;
         return true;
@@ -164,11 +191,7 @@ ShardRows::RetiredShards ShardRows::retireShards(const QString& chunkCid)
 int ShardRows::chunksNotWhole(qint64 modelId, int k, int m, int copies)
 {
     const QString whole =
-        k > 0 ? QStringLiteral("EXISTS (SELECT 1 FROM chunk_shards s WHERE s.chunk_cid = c.cid "
-                               "AND s.k = %1 AND s.m = %2) AND ")
-                        .arg(k)
-                        .arg(m) +
-                    wholeInShards(QStringLiteral("c.cid"))
+        k > 0 ? wholeInShards(QStringLiteral("c.cid"), Scheme{k, m})
               : QStringLiteral("(SELECT COUNT(*) FROM placements p WHERE p.cid = c.cid AND "
                                "p.state = 'stored' AND p.provider_id NOT IN (SELECT provider_id "
                                "FROM provider_drains)) >= %1")
@@ -205,11 +228,15 @@ QString ShardRows::readableFromShards(const QString& cid)
         .arg(cid);
 }
 
-QString ShardRows::wholeInShards(const QString& cid)
+QString ShardRows::wholeInShards(const QString& cid, const std::optional<Scheme>& scheme)
 {
+    const QString only =
+        scheme ? QStringLiteral(" AND s.k = %1 AND s.m = %2").arg(scheme->k).arg(scheme->m)
+               : QString();
     const QString sql = QStringLiteral("EXISTS (SELECT 1 FROM chunk_shards s WHERE s.chunk_cid = "
-                                       "%1 GROUP BY s.k, s.m HAVING SUM(") +
-                        OwnCopy + QStringLiteral(") >= s.k + s.m)");
+                                       "%1") +
+                        only + QStringLiteral(" GROUP BY s.k, s.m HAVING SUM(") + OwnCopy +
+                        QStringLiteral(") >= s.k + s.m)");
     return sql.arg(cid);
 }
 

@@ -33,14 +33,21 @@ public:
     bool recordShards(const QString& chunkCid, int k, int m, const QList<Shard>& shards);
     // The shards recorded for a chunk under K+M, in index order; empty when none are.
     QList<Shard> shards(const QString& chunkCid, int k, int m);
-    // The scheme of each chunk stored as shards: K and M, or nullopt for a chunk with none
-    // recorded (stored as copies). A chunk has shards under one scheme at most here.
+    // The scheme a chunk stored as shards is read and judged by: K and M, or nullopt for a
+    // chunk with none recorded (stored as copies). A chunk has shards under two schemes only
+    // while a model is converted from one to the other (RepairJob, docs/erasure.md); then it is
+    // the one with the most stored shards beyond its K (the old one until the new one is whole),
+    // the smaller K on a tie.
     struct Scheme
     {
         int k = 0;
         int m = 0;
+        bool operator==(const Scheme& o) const { return k == o.k && m == o.m; }
+        bool operator!=(const Scheme& o) const { return !(*this == o); }
     };
     std::optional<Scheme> shardScheme(const QString& chunkCid);
+    // Every scheme the chunk has shards recorded under, smaller K first.
+    QList<Scheme> shardSchemes(const QString& chunkCid);
     // Whether `cid` is a shard of some chunk recorded here.
     bool isShard(const QString& cid);
     // How many of a chunk's shard indices can be read (their shard has a stored placement) and
@@ -54,6 +61,8 @@ public:
         int ownCopies = 0;
     };
     std::optional<Stored> storedShards(const QString& chunkCid);
+    // The same under one scheme (nullopt when the chunk has none recorded under it).
+    std::optional<Stored> storedShards(const QString& chunkCid, const Scheme& scheme);
     // The chunks a shard is part of (a shard of zeros can be part of several), each with its
     // size, scheme and the indices the shard has in it, and whether a file uses the chunk.
     struct ShardOf
@@ -66,17 +75,18 @@ public:
     };
     QList<ShardOf> chunksOfShard(const QString& shardCid);
 
-    // A conversion to copies is done with a chunk (RepairJob, docs/erasure.md): its shards are
-    // forgotten and their objects queued for deletion (as PlacementRows::retirePlacement()
-    // does), except a shard that is also part of another chunk (shards of zeros), whose copies
-    // that chunk still needs. One transaction. Busy (and nothing changed) while a put of one of
-    // them is under way.
+    // A conversion is done with a chunk (RepairJob, docs/erasure.md): its shards under
+    // `scheme` (the one it is converted from) are forgotten and their objects queued for
+    // deletion (as PlacementRows::retirePlacement() does), except a shard that is also part of
+    // another chunk or of the chunk under another scheme (shards of zeros), whose copies those
+    // still need. One transaction. Busy (and nothing changed) while a put of one of them is
+    // under way.
     struct RetiredShards
     {
         enum class Result { Retired, Busy, Failed } result = Result::Failed;
         int objects = 0; // placements turned into deletions
     };
-    RetiredShards retireShards(const QString& chunkCid);
+    RetiredShards retireShards(const QString& chunkCid, const Scheme& scheme);
     // Chunks of the model's complete files that are not whole under a scheme: `k` + `m` shards
     // (k > 0), each index with a copy of its own; or (k == 0) `copies` stored copies on
     // providers not being drained. -1 on failure.
@@ -92,9 +102,10 @@ public:
     // SQL conditions on the chunk whose CID is the expression `cid`, for the queries of other
     // concerns that judge chunks by their stored placements: the chunk is stored as shards and
     // at least K distinct shards of it are stored (readable), or all K+M are, each index with a
-    // copy of its own (whole: shards of the same bytes need a copy each).
+    // copy of its own (whole: shards of the same bytes need a copy each), under some scheme or
+    // under the one given.
     static QString readableFromShards(const QString& cid);
-    static QString wholeInShards(const QString& cid);
+    static QString wholeInShards(const QString& cid, const std::optional<Scheme>& scheme = {});
 };
 
 } // namespace mf

@@ -12,18 +12,14 @@ ConvertRequest::Refusal ConvertRequest::refusal(const QString& model, const Redu
                                                 const RedundancyScheme& to, int vaultCopies,
                                                 int providers)
 {
-    if (from.kind == to.kind && from != to) {
-        // A chunk has shards under one scheme at most, and copies N → M is the vault's
-        // replication and repair: neither is a conversion.
-        if (from.isShards())
-            return {tr("“%1” is stored as %2: convert it to copies first, then to %3")
-                        .arg(model, from.toString(), to.toString()),
-                    true};
+    // Copies N → M is the vault's replication and repair, not a conversion. Shards K+M → K'+M'
+    // is one: the chunk is read from the old shards and the new ones are put before the old
+    // ones go.
+    if (!from.isShards() && !to.isShards() && from != to)
         return {tr("“%1” is stored as %2: the number of copies follows `config redundancy "
                    "copies N` and `repair`")
                     .arg(model, from.toString()),
                 true};
-    }
     // Health, repair and every view judge a model of copies by the vault's number of copies
     // (HealthRows::wantedCopies): another number would be a scheme nothing keeps, said healthy
     // with fewer copies than it asked for.

@@ -1,7 +1,8 @@
 #pragma once
-// Changing how a floated model is kept, in place: from whole copies to shards or back
-// (docs/erasure.md). The app's "Change redundancy…" and `modelfloat-cli convert` build this one
-// request; it runs the repair's job with a target scheme (RepairJob::Options::convertTo).
+// Changing how a floated model is kept, in place: from whole copies to shards, back, or from one
+// shard scheme to another (docs/erasure.md). The app's "Change redundancy…" and `modelfloat-cli
+// convert` build this one request; it runs the repair's job with a target scheme
+// (RepairJob::Options::convertTo).
 
 #include "chunking/redundancyscheme.h"
 #include "requestcontext.h"
@@ -23,9 +24,9 @@ struct ConvertRequest
     QString scheme;
 
     // Why a model kept as `from` cannot become `to`, judged without asking a provider (empty
-    // `why`: it can). `usage`: the change asked for is not one a conversion makes (within one
-    // kind, or copies other than `vaultCopies`, HealthRows::wantedCopies(), by which health and
-    // repair judge every model of copies); otherwise the `providers` that take new copies
+    // `why`: it can). `usage`: the change asked for is not one a conversion makes (copies to
+    // other copies, or copies other than `vaultCopies`, HealthRows::wantedCopies(), by which health
+    // and repair judge every model of copies); otherwise the `providers` that take new copies
     // cannot hold `to`.
     // One rule for the app's dialog, the queue and the CLI.
     struct Refusal

@@ -220,7 +220,8 @@ bool CatalogPublishJob::registryStep(const QList<CatalogRows::CatalogChange>& ch
                     break;
                 }
                 const QList<FileChunk> chunks = registry.modelRows().fileChunks(f.id);
-                manifest.addFile(f, chunks, manifestshards::ofFile(registry, chunks));
+                manifest.addFile(f, chunks,
+                                 manifestshards::ofFile(registry, chunks, change.modelId));
             }
             if (!whole)
                 continue; // being changed (reopened by an import): published once complete

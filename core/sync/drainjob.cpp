@@ -214,8 +214,8 @@ void DrainJob::checkEmpty()
     if (left.placements > 0 || left.deletions > 0) {
         // Still recorded as draining: the next run (or the scheduler) continues.
         markDegraded();
-        addWarning(tr("“%1” still holds %2 of the vault; run the drain again once the "
-                      "providers can be reached")
+        addWarning(tr("“%1” still holds %2 of the vault (the warnings above say why); it takes "
+                      "no new ones, and the drain goes on when it is run again")
                        .arg(m_name, units::counted(left.placements + left.deletions, tr("1 chunk"),
                                                    tr("%1 chunks"))));
         finish(Error::none());

@@ -6,12 +6,21 @@
 
 namespace mf::manifestshards {
 
-catalog::ManifestShards ofFile(Registry& registry, const QList<FileChunk>& chunks)
+catalog::ManifestShards ofFile(Registry& registry, const QList<FileChunk>& chunks, qint64 modelId)
 {
     catalog::ManifestShards out;
     ShardRows& rows = registry.shardRows();
+    // A chunk converted from one scheme to another has both until the old one is retired: the
+    // manifest names the model's.
+    const auto modelScheme = RedundancyScheme::parse(rows.modelRedundancy(modelId));
+    std::optional<ShardRows::Scheme> preferred;
+    if (modelScheme && modelScheme->isShards())
+        preferred = ShardRows::Scheme{modelScheme->dataShards, modelScheme->parityShards};
     for (const FileChunk& c : chunks) {
-        const auto scheme = rows.shardScheme(c.cid);
+        auto scheme = rows.shardScheme(c.cid);
+        if (scheme && preferred && *scheme != *preferred &&
+            rows.shardSchemes(c.cid).contains(*preferred))
+            scheme = preferred;
         if (!scheme || (out.k != 0 && (scheme->k != out.k || scheme->m != out.m)))
             return {};
         out.k = scheme->k;

@@ -10,9 +10,10 @@ class Registry;
 // catalog"), so that another computer can find and read a model stored as shards.
 namespace manifestshards {
 
-// A file's shards for its manifest: every chunk's K+M shard CIDs, when all its chunks are stored
-// as shards under one scheme; empty otherwise (its chunks are read as copies).
-catalog::ManifestShards ofFile(Registry& registry, const QList<FileChunk>& chunks);
+// A file of model `modelId`'s shards for its manifest: every chunk's K+M shard CIDs, when all its
+// chunks are stored as shards under one scheme (the model's, where a chunk has two); empty
+// otherwise (its chunks are read as copies).
+catalog::ManifestShards ofFile(Registry& registry, const QList<FileChunk>& chunks, qint64 modelId);
 
 // Records what a manifest taken in says of its model's shards: each chunk's shards (their sizes
 // derived from the chunk's, never read) and the model's scheme. Run in the transaction that takes

@@ -474,15 +474,18 @@ void RepairJob::putNext(quint64 taskId)
         const QString scheme =
             RedundancyScheme::makeShards(task.scheme->k, task.scheme->m).toString();
         const QString index = QString::number(task.lostShards.front().indices.value(0));
-        if (task.lostShards.front().cid == task.drainedShard)
+        m_shardsShort++;
+        if (task.lostShards.front().cid == task.drainedShard) {
+            m_schemesLeftOnDrained.insert(scheme);
             problem(tr("shard %1 of chunk %2 (%3) stays on “%4”: every other provider holds a "
                        "shard of the chunk or could not take one%5")
                         .arg(index, task.chunk.cid, scheme,
                              m_vault->providerName(m_options.drainProvider), why));
-        else
+        } else {
             problem(tr("shard %1 of chunk %2 (%3) was not rebuilt: every other provider holds a "
                        "shard of the chunk or could not take one%4")
                         .arg(index, task.chunk.cid, scheme, why));
+        }
         return endTask(taskId);
     }
     problem(tr("chunk %1 keeps %2 of %3 copies: no other provider could take one%4")
@@ -666,14 +669,57 @@ void RepairJob::finishAll()
     }
     if (m_report.stillShort > 0) {
         markDegraded();
-        addWarning(units::counted(m_report.stillShort,
+        warnStillShort();
+    }
+    finish(Error::none());
+}
+
+void RepairJob::warnStillShort()
+{
+    const int copies = m_report.stillShort - m_shardsShort;
+    if (copies > 0)
+        addWarning(units::counted(copies,
                                   tr("1 chunk still has fewer than %2 copies: no provider could "
                                      "take it now; repair runs again later"),
                                   tr("%1 chunks still have fewer than %2 copies: no provider "
                                      "could take them now; repair runs again later"))
                        .arg(m_wanted));
+    if (m_shardsShort > 0)
+        addWarning(units::counted(m_shardsShort,
+                                  tr("1 shard has no provider of its own yet: every provider "
+                                     "that could take it holds a shard of the same chunk"),
+                                  tr("%1 shards have no provider of their own yet: every "
+                                     "provider that could take them holds a shard of the same "
+                                     "chunk")));
+    // A drain of one of K+M providers: the others cannot take its shards until there are K+M
+    // of them again, or the models keep fewer data shards per chunk (as many parity shards:
+    // they survive losing as many providers).
+    const int providers = Vault::providersTakingCopiesIn(m_vault->registry());
+    for (const QString& words : std::as_const(m_schemesLeftOnDrained)) {
+        const auto scheme = RedundancyScheme::parse(words);
+        if (!scheme || providers >= scheme->providersNeeded())
+            continue;
+        const int k = providers - scheme->parityShards;
+        const QString other =
+            k >= 1 ? RedundancyScheme::makeShards(k, scheme->parityShards).toString() : QString();
+        const QString drained = m_vault->providerName(m_options.drainProvider);
+        addWarning(
+            other.isEmpty()
+                ? tr("“%1” keeps the shards of the models stored as %2: the other providers "
+                     "that take new objects are %3, and %2 needs %4. Add a provider, then drain "
+                     "again")
+                      .arg(drained, words)
+                      .arg(providers)
+                      .arg(scheme->providersNeeded())
+                : tr("“%1” keeps the shards of the models stored as %2: the other providers "
+                     "that take new objects are %3, and %2 needs %4. Add a provider, or convert "
+                     "those models to %5 on the %3 (`modelfloat-cli convert MODEL %5`), then "
+                     "drain again")
+                      .arg(drained, words)
+                      .arg(providers)
+                      .arg(scheme->providersNeeded())
+                      .arg(other));
     }
-    finish(Error::none());
 }
 
 void RepairJob::ending(Error& /*error*/)

@@ -166,8 +166,11 @@ private:
     void startConvert(const ScrubRows::ChunkToRepair& chunk);
     void recordConvertedShards(quint64 taskId, const std::vector<ShardCodec::Shard>& shards);
     void convertedChunk(const QString& cid);
-    bool oldSchemeNeededElsewhere(const QString& cid);
+    bool schemeNeededElsewhere(const QString& cid, const std::optional<ShardRows::Scheme>& scheme);
+    bool retireCopies(const QString& cid);
     bool finishConvert();
+    // The end's warnings of chunks left short, and (a drain) what would let it end.
+    void warnStillShort();
     QThreadPool& pool();
     // What the registry says now of the task's chunk: who holds a good copy, who a bad one.
     void collectHolders(quint64 taskId);
@@ -200,6 +203,9 @@ private:
     QSet<qint64> m_draining;           // providers whose copies do not count
     QHash<qint64, qint64> m_room;      // bytes each may still take; -1: no quota
     QHash<qint64, QString> m_excluded; // failed for good in this run, and why
+    int m_shardsShort = 0;             // of m_report.stillShort: shards nowhere could take
+    // Schemes ("shards 4+2") whose shards a drain left where they were: nowhere else to go.
+    QSet<QString> m_schemesLeftOnDrained;
     std::deque<ScrubRows::ChunkToRepair> m_batch;
     QString m_lastCid;
     bool m_exhausted = false;

@@ -1,12 +1,13 @@
 // RepairJob converting a model between schemes (Options::convertTo, docs/erasure.md): each chunk
 // of the model is made whole under the new scheme through the repair's own steps (read with
 // ChunkFetcher, checked against its CID; shards encoded on the pool and put one after the other
-// on providers holding no shard of the chunk; copies put by placeCopies/putNext), and only then
-// are the old scheme's objects retired (turned into deletions, which `collect` or a drain
-// carries out; nothing is deleted while a put of them is under way). Every step is a row in the
-// registry before the next begins, so a run killed anywhere starts again where the rows say:
-// shards recorded and not yet stored are put (a put that reached its provider before the kill
-// is found there, "already stored"), a chunk whole already only has its old objects retired.
+// on providers holding no shard of the chunk under the new scheme; copies put by
+// placeCopies/putNext), and only then are the old scheme's objects retired (turned into deletions,
+// which `collect` or a drain carries out; nothing is deleted while a put of them is under way).
+// Every step is a row in the registry before the next begins, so a run killed anywhere starts again
+// where the rows say: shards recorded and not yet stored are put (a put that reached its provider
+// before the kill is found there, "already stored"), a chunk whole already only has its old objects
+// retired.
 #include "repairjob.h"
 #include "repairjobtask.h"
 
@@ -19,22 +20,23 @@ void RepairJob::startConvert(const ScrubRows::ChunkToRepair& chunk)
 {
     const RedundancyScheme& to = *m_options.convertTo;
     Registry& registry = m_vault->registry();
-    const std::optional<ShardRows::Stored> stored = registry.shardRows().storedShards(chunk.cid);
     if (to.isShards()) {
-        if (stored && (stored->scheme.k != to.dataShards || stored->scheme.m != to.parityShards)) {
-            // A chunk has shards under one scheme at most (ShardRows): another model made it so.
+        const ShardRows::Scheme target{to.dataShards, to.parityShards};
+        // Another model keeping the chunk under a third scheme would leave it with two for
+        // good (each scheme's shards are a full set of objects): that model goes first.
+        for (const ShardRows::Scheme& other : registry.shardRows().shardSchemes(chunk.cid)) {
+            if (other == target || !schemeNeededElsewhere(chunk.cid, other))
+                continue;
             m_report.stillShort++;
-            problem(
-                tr("chunk %1 is stored as %2 already (another model uses it so); it is not "
-                   "converted to %3")
-                    .arg(
-                        chunk.cid,
-                        RedundancyScheme::makeShards(stored->scheme.k, stored->scheme.m).toString(),
-                        to.toString()));
+            problem(tr("chunk %1 is stored as %2 already (another model uses it so); it is not "
+                       "converted to %3")
+                        .arg(chunk.cid, RedundancyScheme::makeShards(other.k, other.m).toString(),
+                             to.toString()));
             return;
         }
+        const auto stored = registry.shardRows().storedShards(chunk.cid, target);
         if (stored && stored->ownCopies >= to.dataShards + to.parityShards)
-            return convertedChunk(chunk.cid); // whole (a run killed before retiring its copies)
+            return convertedChunk(chunk.cid); // whole (a run killed before retiring the old)
     } else if (chunk.goodCopies >= m_wanted) {
         return convertedChunk(chunk.cid);
     }
@@ -48,7 +50,9 @@ void RepairJob::startConvert(const ScrubRows::ChunkToRepair& chunk)
         task->scheme = ShardRows::Scheme{to.dataShards, to.parityShards};
     m_bytesInFlight += chunk.size;
     m_tasks.emplace(id, std::move(task));
-    fetch(id); // from its copies, or (stored as shards) any K of its shards
+    // From its copies, or (stored as shards) any K of its shards under the scheme it is read by
+    // (the old one, until the new one is whole).
+    fetch(id);
 }
 
 void RepairJob::recordConvertedShards(quint64 taskId, const std::vector<ShardCodec::Shard>& shards)
@@ -75,19 +79,23 @@ void RepairJob::recordConvertedShards(quint64 taskId, const std::vector<ShardCod
     nextShard(taskId);
 }
 
-bool RepairJob::oldSchemeNeededElsewhere(const QString& cid)
+bool RepairJob::schemeNeededElsewhere(const QString& cid,
+                                      const std::optional<ShardRows::Scheme>& scheme)
 {
-    // Another model using the chunk under the old scheme still needs what that scheme stored:
-    // its copies (or shards) stay, and the chunk has both until that model is converted too.
-    // A model with no scheme recorded was floated as copies.
+    // Another model using the chunk under `scheme` (nullopt: copies) still needs what that
+    // scheme stored: its copies (or shards) stay, and the chunk has both until that model is
+    // converted too. A model with no scheme recorded was floated as copies.
     Registry& registry = m_vault->registry();
-    const bool toShards = m_options.convertTo->isShards();
     for (qint64 id : registry.healthRows().modelsUsingChunks({cid})) {
         if (m_options.modelIds.contains(id))
             continue;
-        const auto scheme = RedundancyScheme::parse(registry.shardRows().modelRedundancy(id));
-        if ((scheme && scheme->isShards()) != toShards)
+        const auto its = RedundancyScheme::parse(registry.shardRows().modelRedundancy(id));
+        if (!its || !its->isShards()) {
+            if (!scheme)
+                return true;
+        } else if (scheme && its->dataShards == scheme->k && its->parityShards == scheme->m) {
             return true;
+        }
     }
     return false;
 }
@@ -96,24 +104,24 @@ void RepairJob::convertedChunk(const QString& cid)
 {
     if (isFinished())
         return;
-    if (oldSchemeNeededElsewhere(cid)) {
-        m_report.keptForOthers++;
-        m_report.chunksConverted++;
-        return;
-    }
+    // Whole under the new scheme: what the others stored goes, shards of each old scheme and
+    // (converted to shards) the chunk's copies, each unless another model still uses it so.
     Registry& registry = m_vault->registry();
-    if (!m_options.convertTo->isShards()) {
-        if (!registry.shardRows().shardScheme(cid)) {
-            m_report.chunksConverted++;
-            return;
+    const RedundancyScheme& to = *m_options.convertTo;
+    bool kept = false;
+    for (const ShardRows::Scheme& old : registry.shardRows().shardSchemes(cid)) {
+        if (to.isShards() && old == ShardRows::Scheme{to.dataShards, to.parityShards})
+            continue;
+        if (schemeNeededElsewhere(cid, old)) {
+            kept = true;
+            continue;
         }
-        // Its N copies are stored: its shards are forgotten and their objects deleted later.
-        const ShardRows::RetiredShards r = registry.shardRows().retireShards(cid);
+        // Its shards are forgotten and their objects deleted later.
+        const ShardRows::RetiredShards r = registry.shardRows().retireShards(cid, old);
         switch (r.result) {
         case ShardRows::RetiredShards::Result::Retired:
             m_report.retired += r.objects;
-            m_report.chunksConverted++;
-            return;
+            break;
         case ShardRows::RetiredShards::Result::Busy:
             m_report.stillShort++;
             problem(tr("chunk %1 keeps its shards for now: a put of one of them is under way")
@@ -123,10 +131,24 @@ void RepairJob::convertedChunk(const QString& cid)
             finish(Error::make(Error::Kind::Fatal, registry.lastError()));
             return;
         }
-        return;
     }
-    // All K+M shards are stored: each copy of the chunk becomes a deletion, carried out later
-    // (with the deletions' claims: a float placing the chunk again cancels it).
+    if (to.isShards() && schemeNeededElsewhere(cid, std::nullopt))
+        kept = true;
+    else if (to.isShards() && !retireCopies(cid))
+        return;
+    if (kept)
+        m_report.keptForOthers++;
+    m_report.chunksConverted++;
+}
+
+bool RepairJob::retireCopies(const QString& cid)
+{
+    // Each copy of the chunk becomes a deletion, carried out later (with the deletions'
+    // claims: a float placing the chunk again cancels it). Unless the chunk is a shard too (a
+    // chunk of one byte is its own first data shard): its copies are that shard's.
+    Registry& registry = m_vault->registry();
+    if (registry.shardRows().isShard(cid))
+        return true;
     for (const Placement& p : registry.placementRows().placements(cid)) {
         switch (registry.placementRows().retirePlacement(cid, p.providerId, 0)) {
         case PlacementRows::RetireResult::Retired:
@@ -139,13 +161,13 @@ void RepairJob::convertedChunk(const QString& cid)
             m_report.stillShort++;
             problem(tr("chunk %1 keeps its copy on “%2” for now: a put of it there is under way")
                         .arg(cid, m_vault->providerName(p.providerId)));
-            return;
+            return false;
         case PlacementRows::RetireResult::Failed:
             finish(Error::make(Error::Kind::Fatal, registry.lastError()));
-            return;
+            return false;
         }
     }
-    m_report.chunksConverted++;
+    return true;
 }
 
 bool RepairJob::finishConvert()
