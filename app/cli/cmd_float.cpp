@@ -181,17 +181,18 @@ private:
             return finish(Success);
         }
         // Degraded: restorable, but not every chunk has the copies the vault wants.
-        console().print(QStringLiteral("Floated “%1”%2%3: %4 in %5 chunks")
+        const auto chunks = [](qint64 n) {
+            return units::counted(n, QStringLiteral("1 chunk"), QStringLiteral("%1 chunks"));
+        };
+        console().print(QStringLiteral("Floated “%1”%2%3: %4 in %5")
                             .arg(m_job->modelName(),
                                  m_job->resumed() ? QStringLiteral(" (resumed)") : QString(),
                                  m_job->degraded() ? QStringLiteral(", DEGRADED") : QString(),
-                                 units::formatBytes(t.fileSize))
-                            .arg(t.chunks));
-        console().print(QStringLiteral("  sent %1 (%2 chunks); %3 (%4 chunks) were already stored")
-                            .arg(units::formatBytes(t.bytesSent))
-                            .arg(t.chunksSent)
-                            .arg(units::formatBytes(t.bytesDeduplicated))
-                            .arg(t.chunksDeduplicated));
+                                 units::formatBytes(t.fileSize), chunks(t.chunks)));
+        console().print(QStringLiteral("  sent %1 (%2); %3 (%4) were already stored")
+                            .arg(units::formatBytes(t.bytesSent), chunks(t.chunksSent),
+                                 units::formatBytes(t.bytesDeduplicated),
+                                 chunks(t.chunksDeduplicated)));
         if (t.copiesFoundGone > 0)
             console().print(units::counted(t.copiesFoundGone,
                                            QStringLiteral("  1 copy the registry listed was "
