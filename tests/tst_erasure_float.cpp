@@ -145,6 +145,23 @@ void TestErasureFloat::floatPlacesOneShardPerProvider()
         run({QStringLiteral("info"), QStringLiteral("m"), QStringLiteral("--json")});
     QVERIFY2(info.code == 0, info.describe().constData());
     QCOMPARE(info.json().value(QStringLiteral("health")).toString(), QStringLiteral("healthy"));
+    // And says so in words of shards: `info` said "Replicas: at least 2 of every chunk" and
+    // "0 chunks, 0 B" on every provider, `verify` "every chunk has its 2 wanted copies".
+    const CliResult infoText = run({QStringLiteral("info"), QStringLiteral("m")});
+    for (const QString& line :
+         {QStringLiteral("Kept as:  shards 4+2 (1.5× the model's size, survives losing any 2 of "
+                         "your 6 providers)"),
+          QStringLiteral("Shards:   13 of 13 chunks stored as shards; 0 short of a shard "
+                         "(degraded), 0 lost"),
+          QStringLiteral("  store1               13 shards, ")})
+        QVERIFY2(infoText.outText().contains(line), infoText.describe().constData());
+    QVERIFY2(!infoText.outText().contains(u"Replicas:"), infoText.describe().constData());
+    const CliResult verifyText = run({QStringLiteral("verify"), QStringLiteral("m")});
+    QVERIFY2(verifyText.outText().contains(
+                 u"Checked 78 stored objects (copies and shards) of 13 chunks: 78 good") &&
+                 verifyText.outText().contains(
+                     u"OK: every chunk has all its shards, each present and intact"),
+             verifyText.describe().constData());
     // One provider's shards gone: still readable, but degraded; `verify` finds the missing
     // shards as it finds missing copies (exit 4).
     QVERIFY(QDir(folders().at(2)).removeRecursively());

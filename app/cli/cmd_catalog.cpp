@@ -9,6 +9,7 @@
 #include "registry/modeljson.h"
 #include "registry/modelname.h"
 #include "registry/modelsummary.h"
+#include "requests/convertrequest.h"
 #include "util/units.h"
 #include "vault/thiscomputer.h"
 #include "vault/vault.h"
@@ -172,20 +173,38 @@ public:
         console().print(
             QStringLiteral("Dedup:    %1 saved within the model, %2 shared with other models")
                 .arg(units::formatBytes(savedWithin), units::formatBytes(s.sharedBytes)));
+        const RedundancyScheme scheme = ConvertRequest::schemeOf(registry, model->id);
         console().print(
-            QStringLiteral(
-                "Replicas: at least %1 of every chunk (wanted %2); %3 under-replicated, %4 lost")
-                .arg(s.minReplicas)
-                .arg(wanted)
-                .arg(s.underReplicated)
-                .arg(s.lost));
+            QStringLiteral("Kept as:  %1 (%2)")
+                .arg(scheme.toString(), scheme.describe(vault->providersTakingCopies())));
+        if (s.shardedChunks == 0)
+            console().print(QStringLiteral("Replicas: at least %1 of every chunk (wanted %2); %3 "
+                                           "under-replicated, %4 lost")
+                                .arg(s.minReplicas)
+                                .arg(wanted)
+                                .arg(s.underReplicated)
+                                .arg(s.lost));
+        else // as health counts them: whole, readable but short of a shard, or lost
+            console().print(QStringLiteral("Shards:   %1 of %2 chunks stored as shards; %3 short "
+                                           "of a shard (degraded), %4 lost")
+                                .arg(s.shardedChunks)
+                                .arg(s.uniqueChunks)
+                                .arg(s.underReplicated)
+                                .arg(s.lost));
         console().print(QStringLiteral("\nPlacements per provider:"));
         for (const ProviderRecord& pr : registry.providerRows().providers()) {
-            const int n = s.chunksByProvider.value(pr.id);
-            console().print(QStringLiteral("  %1 %2 chunks, %3")
-                                .arg(pad(pr.name, 20))
-                                .arg(n, 6)
-                                .arg(units::formatBytes(s.bytesByProvider.value(pr.id))));
+            const int chunks = s.chunksByProvider.value(pr.id);
+            const int shards = s.shardsByProvider.value(pr.id);
+            QStringList held;
+            if (chunks > 0 || shards == 0)
+                held.append(
+                    units::counted(chunks, QStringLiteral("1 chunk"), QStringLiteral("%1 chunks")));
+            if (shards > 0)
+                held.append(
+                    units::counted(shards, QStringLiteral("1 shard"), QStringLiteral("%1 shards")));
+            console().print(QStringLiteral("  %1 %2, %3")
+                                .arg(pad(pr.name, 20), held.join(QStringLiteral(" and ")),
+                                     units::formatBytes(s.bytesByProvider.value(pr.id))));
         }
         console().print(QStringLiteral("\nFiles:"));
         for (const FileRecord& f : fileRecords) {

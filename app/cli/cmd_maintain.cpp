@@ -91,37 +91,45 @@ private:
         const VerifyJob::Report& r = m_job->report();
         for (const QString& line : r.problems)
             console().print(QStringLiteral("PROBLEM  ") + line);
-        console().print(
-            QStringLiteral(
-                "Checked %1 replicas of %2 chunks: %3 good, %4 missing, %5 corrupt, %6 unreachable")
-                .arg(r.placementsChecked)
-                .arg(r.chunks)
-                .arg(r.good)
-                .arg(r.missing)
-                .arg(r.corrupt)
-                .arg(r.unreachable));
-        console().print(QStringLiteral("%1 chunks under-replicated (fewer than %2 good copies), "
-                                       "%3 chunks with no good replica")
+        // Each chunk is kept as copies, or (docs/erasure.md) as shards, whole with all of them.
+        const bool allShards = r.chunks > 0 && r.shardedChunks == r.chunks;
+        const QString kept =
+            allShards
+                ? QStringLiteral("all its shards")
+                : (r.shardedChunks > 0 ? QStringLiteral("its %1 wanted copies or all its shards")
+                                       : QStringLiteral("its %1 wanted copies"))
+                      .arg(r.wanted);
+        console().print(QStringLiteral("Checked %1 %2 of %3 chunks: %4 good, %5 missing, %6 "
+                                       "corrupt, %7 unreachable")
+                            .arg(r.placementsChecked)
+                            .arg(r.shardedChunks > 0 ? QStringLiteral("stored objects (copies "
+                                                                      "and shards)")
+                                                     : QStringLiteral("replicas"))
+                            .arg(r.chunks)
+                            .arg(r.good)
+                            .arg(r.missing)
+                            .arg(r.corrupt)
+                            .arg(r.unreachable));
+        console().print(QStringLiteral("%1 chunks under-replicated (without %2), %3 chunks with no "
+                                       "good replica")
                             .arg(r.underReplicated)
-                            .arg(r.wanted)
+                            .arg(kept)
                             .arg(r.lost));
         QString status;
         int code = Success;
         switch (r.verdict()) {
         case VerifyJob::Report::Verdict::Healthy:
             status = QStringLiteral("healthy");
-            console().print(QStringLiteral("OK: every chunk has its %1 wanted copies, each present "
-                                           "and intact")
-                                .arg(r.wanted));
+            console().print(
+                QStringLiteral("OK: every chunk has %1, each present and intact").arg(kept));
             break;
         case VerifyJob::Report::Verdict::UnderReplicated:
             status = QStringLiteral("under-replicated");
             code = UnderReplicated;
-            console().print(QStringLiteral("UNDER-REPLICATED: %1 chunks have fewer good copies "
-                                           "than the %2 wanted. None is lost, but one more "
-                                           "failure could lose data.")
+            console().print(QStringLiteral("UNDER-REPLICATED: %1 chunks are without %2. None is "
+                                           "lost, but one more failure could lose data.")
                                 .arg(r.underReplicated)
-                                .arg(r.wanted));
+                                .arg(kept));
             break;
         case VerifyJob::Report::Verdict::Unknown:
             status = QStringLiteral("unknown");

@@ -37,29 +37,33 @@ ModelSummary summarizeModel(Registry& registry, const ModelRecord& model, int wa
     const auto refs = registry.placementRows().chunkModelCounts(model.id);
     bool neverVerified = unique.isEmpty();
     bool neverChecked = unique.isEmpty();
+    // Counts a stored object (a copy of a chunk, or a shard of one) of `size` bytes: when it was
+    // last looked at and read back; whether it is there.
+    const auto count = [&](const Placement& p, qint64 size, QHash<qint64, int>& byProvider) {
+        // A copy found missing or damaged was looked at too: the health says so already.
+        if (p.state != PlacementState::Pending) {
+            if (!p.lastSeen.isValid())
+                neverChecked = true;
+            else if (!s.lastChecked.isValid() || p.lastSeen < s.lastChecked)
+                s.lastChecked = p.lastSeen;
+        }
+        if (p.state != PlacementState::Stored)
+            return false;
+        if (!p.verifiedAt.isValid())
+            neverVerified = true;
+        else if (!s.lastVerified.isValid() || p.verifiedAt < s.lastVerified)
+            s.lastVerified = p.verifiedAt;
+        byProvider[p.providerId]++;
+        s.bytesByProvider[p.providerId] += size;
+        return true;
+    };
     for (auto it = unique.cbegin(); it != unique.cend(); ++it) {
         s.uniqueBytes += it.value();
         if (refs.value(it.key()) > 1)
             s.sharedBytes += it.value();
         int good = 0;
-        for (const Placement& p : placements.value(it.key())) {
-            // A copy found missing or damaged was looked at too: the health says so already.
-            if (p.state != PlacementState::Pending) {
-                if (!p.lastSeen.isValid())
-                    neverChecked = true;
-                else if (!s.lastChecked.isValid() || p.lastSeen < s.lastChecked)
-                    s.lastChecked = p.lastSeen;
-            }
-            if (p.state != PlacementState::Stored)
-                continue;
-            good++;
-            if (!p.verifiedAt.isValid())
-                neverVerified = true;
-            else if (!s.lastVerified.isValid() || p.verifiedAt < s.lastVerified)
-                s.lastVerified = p.verifiedAt;
-            s.chunksByProvider[p.providerId]++;
-            s.bytesByProvider[p.providerId] += it.value();
-        }
+        for (const Placement& p : placements.value(it.key()))
+            good += count(p, it.value(), s.chunksByProvider) ? 1 : 0;
         if (good == 0) {
             // Stored as shards (docs/erasure.md): as many as wanted when all its shards are
             // there, one when at least K are, none below: as HealthRows counts it.
@@ -68,6 +72,16 @@ ModelSummary summarizeModel(Registry& registry, const ModelRecord& model, int wa
                 good = shards->ownCopies >= whole           ? wantedReplicas
                        : shards->shards >= shards->scheme.k ? 1
                                                             : 0;
+                s.shardedChunks++;
+                QSet<QString> seen; // shards of the same bytes are one object
+                for (const ShardRows::Shard& shard :
+                     registry.shardRows().shards(it.key(), shards->scheme.k, shards->scheme.m)) {
+                    if (seen.contains(shard.cid))
+                        continue;
+                    seen.insert(shard.cid);
+                    for (const Placement& p : registry.placementRows().placements(shard.cid))
+                        count(p, shard.size, s.shardsByProvider);
+                }
             }
         }
         s.minReplicas = qMin(s.minReplicas, good);

@@ -31,7 +31,11 @@ struct ModelSummary
     // invalid while some copy never was. Only summarizeModel() fills it.
     QDateTime lastChecked;
     QHash<qint64, int> chunksByProvider;
-    QHash<qint64, qint64> bytesByProvider;
+    QHash<qint64, qint64> bytesByProvider; // of its chunks' copies and shards
+    // Chunks stored as shards (docs/erasure.md), and the shards each provider holds of them
+    // (under the scheme each chunk is read by). Only summarizeModel() fills them.
+    int shardedChunks = 0;
+    QHash<qint64, int> shardsByProvider;
 
     // "incomplete" (a float has not finished), "damaged" (a chunk has no good copy: the model
     // cannot be rebuilt until one is found), "degraded" (restorable, but some chunk has fewer

@@ -137,6 +137,7 @@ void VerifyJob::startMore()
             if (!m_sizeByCid.contains(it.key()))
                 continue; // a shard: judged with its chunk
             if (const auto shards = m_shardsOf.constFind(it.key()); shards != m_shardsOf.cend()) {
+                m_report.shardedChunks++;
                 // An index reads when its shard has a good copy; it has a copy of its own when
                 // the shard has one more good copy than earlier indices of the same bytes use
                 // (a chunk of zeros: one object for every index), as HealthRows counts it.
@@ -166,11 +167,14 @@ void VerifyJob::startMore()
         // Fewer copies than wanted is not "all well", even when each copy is intact.
         if (m_report.underReplicated > 0)
             addWarning(units::counted(m_report.underReplicated,
-                                      tr("1 chunk has fewer good copies than the %2 wanted; it "
-                                         "is not lost, but one more failure could lose data"),
-                                      tr("%1 chunks have fewer good copies than the %2 wanted; "
+                                      tr("1 chunk has fewer good copies than the %2 wanted%3; "
+                                         "it is not lost, but one more failure could lose data"),
+                                      tr("%1 chunks have fewer good copies than the %2 wanted%3; "
                                          "none is lost, but one more failure could lose data"))
-                           .arg(m_replication));
+                           .arg(m_replication)
+                           .arg(m_report.shardedChunks > 0 ? tr(" (or, stored as shards, fewer "
+                                                                "good shards than all of them)")
+                                                           : QString()));
         // What it found bad makes its models degraded (and what it found good may heal them).
         m_vault->registry().healthRows().refreshDegraded(m_modelIds);
         finish(Error::none());

@@ -41,6 +41,7 @@ public:
         int underReplicated = 0; // chunks with at least one but fewer good replicas than wanted
         int lost = 0;            // chunks with no good replica at all
         int lostUnsure = 0;      // of those, chunks with a replica that could not be read
+        int shardedChunks = 0;   // chunks stored as shards, whole with all K+M (not copies)
         QStringList problems;    // one line per bad placement
         // No replica found bad (missing, corrupt, unreadable). Says nothing about how many
         // copies there are: see verdict().
