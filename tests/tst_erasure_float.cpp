@@ -156,6 +156,23 @@ void TestErasureFloat::floatPlacesOneShardPerProvider()
           QStringLiteral("  store1               13 shards, ")})
         QVERIFY2(infoText.outText().contains(line), infoText.describe().constData());
     QVERIFY2(!infoText.outText().contains(u"Replicas:"), infoText.describe().constData());
+    QCOMPARE(info.json().value(QStringLiteral("redundancy")).toString(),
+             QStringLiteral("shards 4+2"));
+    QCOMPARE(info.json().value(QStringLiteral("sharded_chunks")).toInt(), 13);
+    // `list`'s REPLICAS said 2: the scheme, for a model kept as shards.
+    const CliResult list = run({QStringLiteral("list")});
+    QVERIFY2(
+        list.outText().contains(QRegularExpression(QStringLiteral("\\nm +1 .* 4\\+2 +healthy "))),
+        list.describe().constData());
+    const CliResult listJson = run({QStringLiteral("list"), QStringLiteral("--json")});
+    QCOMPARE(listJson.json()
+                 .value(QStringLiteral("models"))
+                 .toArray()
+                 .first()
+                 .toObject()
+                 .value(QStringLiteral("redundancy"))
+                 .toString(),
+             QStringLiteral("shards 4+2"));
     const CliResult verifyText = run({QStringLiteral("verify"), QStringLiteral("m")});
     QVERIFY2(verifyText.outText().contains(
                  u"Checked 78 stored objects (copies and shards) of 13 chunks: 78 good") &&

@@ -64,9 +64,13 @@ public:
             const thiscomputer::LocalState here = thiscomputer::localState(*vault, m.id);
             const QString where =
                 here.pinned ? here.whereText() + QStringLiteral(" (kept)") : here.whereText();
-            table.addRow({m.name, QString::number(s.files), units::formatBytes(s.bytes),
-                          QString::number(s.minReplicas), s.health(wanted), where,
-                          units::formatBytes(here.bytesFreeable),
+            // A model kept as shards has no copies to count: its scheme (HEALTH says whether
+            // each chunk has all its shards).
+            const QString replicas = m.redundancy.startsWith(QLatin1String("shards "))
+                                         ? m.redundancy.mid(7)
+                                         : QString::number(s.minReplicas);
+            table.addRow({m.name, QString::number(s.files), units::formatBytes(s.bytes), replicas,
+                          s.health(wanted), where, units::formatBytes(here.bytesFreeable),
                           m.created.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm"))});
             if (console().json) {
                 QJsonObject entry = modelListEntryJson(m, s, wanted);

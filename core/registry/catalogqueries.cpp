@@ -70,10 +70,11 @@ QList<ModelRecord> CatalogQueries::modelPage(qint64 afterId, int limit, const QS
 {
     QList<ModelRecord> page;
     QSqlQuery q(m_db);
-    QString sql = QStringLiteral(
-        "SELECT m.id, m.name, m.source, m.created_at, m.tags, m.state, m.degraded FROM "
-        "models m "
-        "WHERE m.id > ?");
+    QString sql =
+        QStringLiteral("SELECT m.id, m.name, m.source, m.created_at, m.tags, m.state, m.degraded, "
+                       "m.redundancy FROM "
+                       "models m "
+                       "WHERE m.id > ?");
     if (!search.isEmpty())
         sql += QLatin1String(" AND ") + SearchCondition;
     sql += QLatin1String(" ORDER BY m.id LIMIT ?");

@@ -6,12 +6,21 @@
 
 namespace mf {
 
+namespace {
+// The scheme the model is kept as, in RedundancyScheme's words.
+QString keptAs(const ModelRecord& m, int wanted)
+{
+    return m.redundancy.isEmpty() ? QStringLiteral("copies %1").arg(wanted) : m.redundancy;
+}
+} // namespace
+
 QJsonObject modelListEntryJson(const ModelRecord& m, const ModelSummary& s, int wanted)
 {
     return QJsonObject{{QStringLiteral("name"), m.name},
                        {QStringLiteral("files"), s.files},
                        {QStringLiteral("bytes"), s.bytes},
                        {QStringLiteral("chunks"), s.uniqueChunks},
+                       {QStringLiteral("redundancy"), keptAs(m, wanted)},
                        {QStringLiteral("min_replicas"), s.minReplicas},
                        {QStringLiteral("health"), s.health(wanted)},
                        {QStringLiteral("source"), m.source},
@@ -53,6 +62,7 @@ QJsonObject modelInfoJson(Registry& registry, const ModelRecord& model, int want
         providerNames.insert(pr.id, pr.name);
         providers.append(QJsonObject{{QStringLiteral("name"), pr.name},
                                      {QStringLiteral("chunks"), s.chunksByProvider.value(pr.id)},
+                                     {QStringLiteral("shards"), s.shardsByProvider.value(pr.id)},
                                      {QStringLiteral("bytes"), s.bytesByProvider.value(pr.id)}});
     }
     QJsonArray files;
@@ -84,6 +94,8 @@ QJsonObject modelInfoJson(Registry& registry, const ModelRecord& model, int want
             {QStringLiteral("chunk_refs"), s.chunkRefs},
             {QStringLiteral("unique_bytes"), s.uniqueBytes},
             {QStringLiteral("shared_bytes"), s.sharedBytes},
+            {QStringLiteral("redundancy"), keptAs(model, wanted)},
+            {QStringLiteral("sharded_chunks"), s.shardedChunks},
             {QStringLiteral("min_replicas"), s.minReplicas},
             // What min_replicas and under_replicated are measured against.
             {QStringLiteral("wanted_copies"), wanted},

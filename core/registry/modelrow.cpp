@@ -19,6 +19,7 @@ ModelRecord modelFromRow(const QSqlQuery& q)
     r.state = q.value(5).toString() == QLatin1String("complete") ? ModelRecord::State::Complete
                                                                  : ModelRecord::State::Incomplete;
     r.degraded = r.state == ModelRecord::State::Complete && q.value(6).toBool();
+    r.redundancy = q.value(7).toString();
     return r;
 }
 

@@ -15,7 +15,7 @@ using registrycolumns::toJson;
 namespace {
 
 const char* const ModelColumns =
-    "SELECT id, name, source, created_at, tags, state, degraded FROM models ";
+    "SELECT id, name, source, created_at, tags, state, degraded, redundancy FROM models ";
 
 FileRecord fileFrom(const QSqlQuery& q)
 {

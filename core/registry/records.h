@@ -61,6 +61,9 @@ struct ModelRecord
     // Complete (restorable) but some chunk has fewer good copies than the vault wants: not
     // healthy until repaired. Only a complete model is ever degraded.
     bool degraded = false;
+    // The scheme it is kept as, RedundancyScheme's words ("copies 2", "shards 4+2"); empty for a
+    // model floated before schemes were recorded (copies, as many as the vault wants).
+    QString redundancy;
 };
 
 struct FileRecord
