@@ -11,6 +11,7 @@
 #include "mainwindow.h"
 #include "mainwindowfixture.h"
 #include "modelbrowser.h"
+#include "modeldetails.h"
 #include "modellistmodel.h"
 #include "redundancybox.h"
 #include "requests/transferrequest.h"
@@ -207,6 +208,20 @@ private Q_SLOTS:
         QCOMPARE(scheme(id), QStringLiteral("shards 2+1"));
         QTRY_COMPARE_WITH_TIMEOUT(m_window->reader()->row(id)->health, QStringLiteral("healthy"),
                                   JobTimeoutMs);
+        // The row says how it is kept (it said "2 of 2", the copies a whole chunk counts as).
+        ModelListModel* rows = m_window->browser()->model();
+        const auto replicas = [&] {
+            return rows->index(rows->rowOf(id), ModelListModel::ReplicasColumn).data().toString();
+        };
+        QTRY_VERIFY2_WITH_TIMEOUT(replicas().startsWith(QStringLiteral("shards 2+1 · healthy · ")),
+                                  qPrintable(replicas()), JobTimeoutMs);
+        // So do its details ("worst chunk has 2 of 2 replicas" before).
+        m_window->browser()->selectModel(id);
+        const auto details = [&] { return m_window->browser()->details()->summaryText(); };
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            details().contains(QStringLiteral("Health: healthy (kept as shards 2+1). It can be "
+                                              "rebuilt, and survives the loss of a provider.")),
+            qPrintable(details()), JobTimeoutMs);
         QVERIFY(restoresBitExact(id));
     }
 

@@ -1,6 +1,7 @@
 #include "modeldetails.h"
 
 #include "appusesbox.h"
+#include "chunking/redundancyscheme.h"
 #include "chunkmapwidget.h"
 #include "formats/formatdescription.h"
 #include "modellistmodel.h"
@@ -183,16 +184,21 @@ void ModelDetails::refresh()
     m_title->setText(s.model.name);
     m_incomplete = s.model.state == ModelRecord::State::Incomplete;
     updateIncompleteBar();
+    // Kept as shards, a chunk has no copies to count: all its shards or not (health says).
+    const RedundancyScheme scheme =
+        RedundancyScheme::parse(s.model.redundancy)
+            .value_or(RedundancyScheme::makeCopies(row->wantedReplicas));
+    const QString kept =
+        scheme.isShards()
+            ? tr("kept as %1").arg(scheme.toString())
+            : tr("worst chunk has %1 of %2 replicas").arg(s.minReplicas).arg(row->wantedReplicas);
     QString summary =
-        tr("%1 in %2, %3 unique after deduplication, %4 floating on %5. Health: %6 "
-           "(worst chunk has %7 of %8 replicas).")
+        tr("%1 in %2, %3 unique after deduplication, %4 floating on %5. Health: %6 (%7).")
             .arg(units::formatBytes(s.bytes), units::counted(s.files, tr("1 file"), tr("%1 files")),
                  units::formatBytes(s.uniqueBytes), units::formatBytes(row->storedBytes),
                  row->providers.isEmpty() ? tr("no provider yet")
                                           : row->providers.join(QLatin1String(", ")),
-                 row->health)
-            .arg(s.minReplicas)
-            .arg(row->wantedReplicas);
+                 row->health, kept);
     // Health in words: whether it survives losing a provider, and whether it can be rebuilt.
     // An unfinished float's chunks that were never stored are not lost: they come when it is
     // resumed (or from the files, as "Use these files to repair it" does).
@@ -212,15 +218,29 @@ void ModelDetails::refresh()
                                      "until one is found."));
     else if (row->health == QLatin1String("degraded"))
         summary += QLatin1Char(' ') +
-                   units::counted(s.underReplicated,
-                                  tr("It can be rebuilt; 1 chunk has fewer copies than wanted, "
-                                     "and is repaired when the providers can take it (or now: "
-                                     "Repair now)."),
-                                  tr("It can be rebuilt; %1 chunks have fewer copies than "
-                                     "wanted, and are repaired when the providers can take them "
-                                     "(or now: Repair now)."));
+                   (scheme.isShards()
+                        ? units::counted(s.underReplicated,
+                                         tr("It can be rebuilt; 1 chunk has lost a shard, and "
+                                            "it is made again when the providers can take it "
+                                            "(or now: Repair now)."),
+                                         tr("It can be rebuilt; %1 chunks have lost shards, and "
+                                            "they are made again when the providers can take "
+                                            "them (or now: Repair now)."))
+                        : units::counted(s.underReplicated,
+                                         tr("It can be rebuilt; 1 chunk has fewer copies than "
+                                            "wanted, and is repaired when the providers can take "
+                                            "it (or now: Repair now)."),
+                                         tr("It can be rebuilt; %1 chunks have fewer copies "
+                                            "than wanted, and are repaired when the providers "
+                                            "can take them (or now: Repair now).")));
     else if (row->health == QLatin1String("healthy"))
-        summary += QLatin1Char(' ') + tr("It can be rebuilt, and survives the loss of a provider.");
+        summary += QLatin1Char(' ') +
+                   (scheme.lossesSurvived() == 0
+                        ? tr("It can be rebuilt, but does not survive the loss of a provider.")
+                    : scheme.lossesSurvived() == 1
+                        ? tr("It can be rebuilt, and survives the loss of a provider.")
+                        : tr("It can be rebuilt, and survives the loss of any %1 providers.")
+                              .arg(scheme.lossesSurvived()));
     // How fresh that is: the copies were last looked at then (repair looks first; so does the
     // background scrub, in time).
     summary += QLatin1Char(' ') + tr("Health %1.").arg(ModelListModel::checkedText(s.lastChecked));
