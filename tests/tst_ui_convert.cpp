@@ -1,7 +1,8 @@
 // "Change redundancy…" on the Models page (issue 41), offscreen on a real Engine and a vault of
 // three local-folder providers: a model floated as copies 2 becomes shards 2+1 from its menu and
 // back, through the queue (a transfer of its own, titled and summed up in words), each time
-// healthy and restored bit-exact, and (on four) from shards 3+1 to 2+1 in one step; a choice the
+// healthy and restored bit-exact, and (on four) from shards 3+1 to 2+1 in one step, as offered
+// when one of the four is being removed; a choice the
 // providers cannot hold, another number of copies, or the scheme the model has already, is said in
 // the dialog in `modelfloat-cli convert`'s words and cannot be made; a provider that cannot take
 // the shards fails it as "not converted yet", and a retry once it is back ends it; a repair of the
@@ -222,6 +223,60 @@ private Q_SLOTS:
             details().contains(QStringLiteral("Health: healthy (kept as shards 2+1). It can be "
                                               "rebuilt, and survives the loss of a provider.")),
             qPrintable(details()), JobTimeoutMs);
+        QVERIFY(restoresBitExact(id));
+    }
+
+    void aProviderToGoLeavesItsShardsUntilConverted()
+    {
+        // Four providers at 3+1 and one to be removed: its drain cannot move the shards (each
+        // other provider holds one of every chunk) and the model keeps them; the dialog then
+        // offers 2+1 on the three, and after that the provider goes.
+        QVERIFY(openWindow(4));
+        const qint64 id = floatInput(QStringLiteral("m"));
+        QVERIFY(id);
+        ConvertDialog* dialog = openDialog(id);
+        QVERIFY(dialog);
+        QCOMPARE(dialog->choice()->scheme().toString(), QStringLiteral("shards 3+1"));
+        const auto toShards = convert(dialog);
+        QVERIFY(toShards && toShards->state == TransferInfo::State::Done);
+        qint64 leaving = 0;
+        for (const ProviderRecord& p : m_window->reader()->registry().providerRows().providers())
+            if (p.name == QStringLiteral("extra3"))
+                leaving = p.id;
+        QVERIFY(leaving);
+        auto removeLeaving = [&] {
+            QSignalSpy added(m_engine.get(), &Engine::transferAdded);
+            QSignalSpy changed(m_engine.get(), &Engine::transferChanged);
+            m_engine->removeProvider(leaving);
+            if (!QTest::qWaitFor([&] { return !added.isEmpty(); }, JobTimeoutMs))
+                return std::optional<TransferInfo>();
+            return finished(changed, added.first().first().value<TransferInfo>().id);
+        };
+        const auto refused = removeLeaving();
+        QVERIFY(refused);
+        QVERIFY2(refused->warnings.join(u'\n').contains(
+                     QStringLiteral("convert those models to shards 2+1 on the 3")),
+                 qPrintable(refused->error + QLatin1Char('|') + refused->warnings.join(u'|')));
+        QVERIFY(restoresBitExact(id));
+
+        dialog = openDialog(id);
+        QVERIFY(dialog);
+        QCOMPARE(dialog->choice()->scheme().toString(), QStringLiteral("shards 2+1"));
+        const auto toFewer = convert(dialog);
+        QVERIFY(toFewer);
+        QVERIFY2(toFewer->state == TransferInfo::State::Done,
+                 qPrintable(toFewer->error + QLatin1Char('|') + toFewer->warnings.join(u'|')));
+        QCOMPARE(scheme(id), QStringLiteral("shards 2+1"));
+
+        const auto removed = removeLeaving();
+        QVERIFY(removed);
+        QVERIFY2(removed->state == TransferInfo::State::Done,
+                 qPrintable(removed->error + QLatin1Char('|') + removed->warnings.join(u'|')));
+        QTRY_VERIFY_WITH_TIMEOUT(
+            !m_window->reader()->registry().providerRows().provider(leaving).has_value(),
+            JobTimeoutMs);
+        QTRY_COMPARE_WITH_TIMEOUT(m_window->reader()->row(id)->health, QStringLiteral("healthy"),
+                                  JobTimeoutMs);
         QVERIFY(restoresBitExact(id));
     }
 
