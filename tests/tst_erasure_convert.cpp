@@ -54,6 +54,7 @@ private Q_SLOTS:
     void aLostChunkIsSaidAndNothingChanges();
     void fromShardsToOtherShardsInOneStep();
     void fromShardsToOtherShardsKilledEndsRight();
+    void aVaultSetToOneDataShardFloatsCopies();
 
 private:
     // The fixture's parts the tests use most (tests/shardedvault.h).
@@ -578,6 +579,30 @@ void TestErasureConvert::fromShardsToOtherShardsKilledEndsRight()
     const CliResult ended = convert(QStringLiteral("shards 3+2"));
     QVERIFY2(ended.code == 0, ended.describe().constData());
     checkThreePlusTwoOnFive();
+}
+
+void TestErasureConvert::aVaultSetToOneDataShardFloatsCopies()
+{
+    // `shards 1+1` was accepted before it was refused: its shards are the chunk itself, which a
+    // conversion retired with the shards. Such a vault floats new models as its copies.
+    m_v->addProviders(3);
+    {
+        QString error;
+        const std::unique_ptr<Vault> vault =
+            Vault::open(m_box->vault(), Vault::OpenMode::Existing, &error);
+        QVERIFY2(vault, qPrintable(error));
+        QVERIFY(vault->setRedundancy(RedundancyScheme::makeShards(1, 1)));
+    }
+    const CliResult shown = run({QStringLiteral("config"), QStringLiteral("redundancy")});
+    QVERIFY2(shown.code == 0 && shown.outText().contains(u"copies 2"),
+             shown.describe().constData());
+    m_bytes = test::pseudoRandomBytes(6 * 64 * 1024, 5);
+    m_v->setModel(64 * 1024, m_bytes);
+    const CliResult floated = run(m_v->floatArgs() << QStringLiteral("--quiet"));
+    QVERIFY2(floated.code == 0, floated.describe().constData());
+    QCOMPARE(modelScheme(QStringLiteral("m")), QStringLiteral("copies 2"));
+    checkCopies(2);
+    checkRestoreWithout({0});
 }
 
 QTEST_GUILESS_MAIN(TestErasureConvert)

@@ -312,7 +312,9 @@ RedundancyScheme Vault::redundancyIn(Registry& registry)
 {
     const auto scheme =
         RedundancyScheme::parse(registry.settings().setting(QLatin1String(RedundancySetting)));
-    if (scheme && scheme->isShards())
+    // One data shard (set before RedundancyScheme::refusal() said no) is the chunk whole M+1
+    // times under another name: new models go as the vault's copies, plainly.
+    if (scheme && scheme->isShards() && scheme->dataShards >= 2)
         return *scheme;
     return RedundancyScheme::makeCopies(
         qMax(1, registry.settings().setting(ReplicationKey, QStringLiteral("2")).toInt()));
