@@ -136,6 +136,12 @@ void TestErasureFloat::floatPlacesOneShardPerProvider()
     QCOMPARE(all.size(), 6 * chunks.size());
     const CliResult stats = run({QStringLiteral("stats"), QStringLiteral("--json")});
     QCOMPARE(stats.json().value(QStringLiteral("placements")).toInt(), 6 * chunks.size());
+    // Its shards are objects of their own beside the chunks, and `stats` says so (it said "in
+    // 91 chunks").
+    QCOMPARE(stats.json().value(QStringLiteral("shards")).toInt(), 6 * chunks.size());
+    const CliResult statsText = run({QStringLiteral("stats")});
+    QVERIFY2(statsText.outText().contains(u" in 91 chunks and shards (78 shards) (dedup saves"),
+             statsText.describe().constData());
     // Every view gives the verdict the shards give: whole, so healthy, and every shard read
     // back intact.
     const CliResult verify =

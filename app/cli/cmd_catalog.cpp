@@ -308,10 +308,15 @@ public:
         console().print(QStringLiteral("Vault:        %1").arg(vault->directory()));
         console().print(QStringLiteral("Models:       %1 (%2 files)").arg(s.models).arg(s.files));
         console().print(QStringLiteral("Model bytes:  %1").arg(units::formatBytes(s.logicalBytes)));
-        console().print(QStringLiteral("Unique bytes: %1 in %2 chunks (dedup saves %3)")
-                            .arg(units::formatBytes(s.uniqueBytes))
-                            .arg(s.chunks)
-                            .arg(units::formatBytes(s.dedupSavedBytes())));
+        // A chunk kept as shards is an object of its own and so is each of its shards: both
+        // are counted, and said so.
+        console().print(QStringLiteral("Unique bytes: %1 in %2 (dedup saves %3)")
+                            .arg(units::formatBytes(s.uniqueBytes),
+                                 s.shards > 0 ? QStringLiteral("%1 chunks and shards (%2 shards)")
+                                                    .arg(s.chunks)
+                                                    .arg(s.shards)
+                                              : QStringLiteral("%1 chunks").arg(s.chunks),
+                                 units::formatBytes(s.dedupSavedBytes())));
         console().print(QStringLiteral("Stored bytes: %1 across all replicas")
                             .arg(units::formatBytes(s.storedBytes)));
         // The copies health is measured against (the setting, capped by the providers that
@@ -350,6 +355,7 @@ public:
                              {QStringLiteral("dedup_saved_bytes"), s.dedupSavedBytes()},
                              {QStringLiteral("stored_bytes"), s.storedBytes},
                              {QStringLiteral("chunks"), s.chunks},
+                             {QStringLiteral("shards"), s.shards},
                              {QStringLiteral("placements"), s.placements},
                              {QStringLiteral("unhealthy_placements"), s.unhealthyPlacements},
                              {QStringLiteral("replication"), vault->replicationFactor()},

@@ -187,7 +187,8 @@ struct VaultStats
         return qMax<qint64>(0, referencedBytes - referencedUniqueBytes);
     }
     qint64 storedBytes = 0; // sum over stored placements (after replication)
-    int chunks = 0;
+    int chunks = 0; // counting the shards of chunks kept as shards, each an object of its own
+    int shards = 0; // of those, distinct shards (docs/erasure.md)
     int placements = 0;
     // Copies found missing or corrupt whose chunk has not got its wanted copies back: once
     // repair made them elsewhere, the record of the bad one is no longer a problem.

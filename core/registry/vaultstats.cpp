@@ -48,7 +48,9 @@ VaultStats HealthRows::stats()
                            "c.cid = b.cid WHERE b.state IN ('missing', 'corrupt') AND c.copies < "
                            "?), ") +
                 ReferencedBytes + QStringLiteral(", ") + ReferencedUniqueBytes +
-                QStringLiteral(" FROM vault_counts v"));
+                // Few next to the chunks unless models are kept as shards; read by its index.
+                QStringLiteral(", (SELECT COUNT(DISTINCT shard_cid) FROM chunk_shards) FROM "
+                               "vault_counts v"));
     q.bind(wantedCopies());
     if (q.exec() && q.q().next()) {
         s.models = q.q().value(0).toInt();
@@ -61,6 +63,7 @@ VaultStats HealthRows::stats()
         s.unhealthyPlacements = q.q().value(7).toInt();
         s.referencedBytes = q.q().value(8).toLongLong();
         s.referencedUniqueBytes = q.q().value(9).toLongLong();
+        s.shards = q.q().value(10).toInt();
     }
     return s;
 }
