@@ -185,9 +185,7 @@ void ModelDetails::refresh()
     m_incomplete = s.model.state == ModelRecord::State::Incomplete;
     updateIncompleteBar();
     // Kept as shards, a chunk has no copies to count: all its shards or not (health says).
-    const RedundancyScheme scheme =
-        RedundancyScheme::parse(s.model.redundancy)
-            .value_or(RedundancyScheme::makeCopies(row->wantedReplicas));
+    const RedundancyScheme scheme = s.model.scheme(row->wantedReplicas);
     const QString kept =
         scheme.isShards()
             ? tr("kept as %1").arg(scheme.toString())

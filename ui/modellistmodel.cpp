@@ -1,5 +1,6 @@
 #include "modellistmodel.h"
 
+#include "chunking/redundancyscheme.h"
 #include "util/units.h"
 #include "verifiedtext.h"
 
@@ -265,8 +266,8 @@ QVariant ModelListModel::display(const ModelRow& r, int column) const
     case ReplicasColumn:
         // The health, and how fresh it is: what a check found an hour ago may be gone now. A
         // model kept as shards has no copies to count: its scheme.
-        if (s.model.redundancy.startsWith(QLatin1String("shards ")))
-            return tr("%1 · %2 · %3").arg(s.model.redundancy, r.health, checkedText(s.lastChecked));
+        if (const RedundancyScheme kept = s.model.scheme(r.wantedReplicas); kept.isShards())
+            return tr("%1 · %2 · %3").arg(kept.toString(), r.health, checkedText(s.lastChecked));
         return tr("%1 of %2 · %3 · %4")
             .arg(s.minReplicas)
             .arg(r.wantedReplicas)

@@ -9,7 +9,6 @@
 #include "registry/modeljson.h"
 #include "registry/modelname.h"
 #include "registry/modelsummary.h"
-#include "requests/convertrequest.h"
 #include "util/units.h"
 #include "vault/thiscomputer.h"
 #include "vault/vault.h"
@@ -66,9 +65,11 @@ public:
                 here.pinned ? here.whereText() + QStringLiteral(" (kept)") : here.whereText();
             // A model kept as shards has no copies to count: its scheme (HEALTH says whether
             // each chunk has all its shards).
-            const QString replicas = m.redundancy.startsWith(QLatin1String("shards "))
-                                         ? m.redundancy.mid(7)
-                                         : QString::number(s.minReplicas);
+            const RedundancyScheme scheme = m.scheme(wanted);
+            const QString replicas =
+                scheme.isShards()
+                    ? QStringLiteral("%1+%2").arg(scheme.dataShards).arg(scheme.parityShards)
+                    : QString::number(s.minReplicas);
             table.addRow({m.name, QString::number(s.files), units::formatBytes(s.bytes), replicas,
                           s.health(wanted), where, units::formatBytes(here.bytesFreeable),
                           m.created.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm"))});
@@ -177,7 +178,7 @@ public:
         console().print(
             QStringLiteral("Dedup:    %1 saved within the model, %2 shared with other models")
                 .arg(units::formatBytes(savedWithin), units::formatBytes(s.sharedBytes)));
-        const RedundancyScheme scheme = ConvertRequest::schemeOf(registry, model->id);
+        const RedundancyScheme scheme = model->scheme(wanted);
         console().print(
             QStringLiteral("Kept as:  %1 (%2)")
                 .arg(scheme.toString(), scheme.describe(vault->providersTakingCopies())));

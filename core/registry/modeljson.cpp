@@ -1,18 +1,12 @@
 #include "modeljson.h"
 
+#include "chunking/redundancyscheme.h"
+
 #include "filedags.h"
 #include "modelsummary.h"
 #include "registry.h"
 
 namespace mf {
-
-namespace {
-// The scheme the model is kept as, in RedundancyScheme's words.
-QString keptAs(const ModelRecord& m, int wanted)
-{
-    return m.redundancy.isEmpty() ? QStringLiteral("copies %1").arg(wanted) : m.redundancy;
-}
-} // namespace
 
 QJsonObject modelListEntryJson(const ModelRecord& m, const ModelSummary& s, int wanted)
 {
@@ -20,7 +14,7 @@ QJsonObject modelListEntryJson(const ModelRecord& m, const ModelSummary& s, int 
                        {QStringLiteral("files"), s.files},
                        {QStringLiteral("bytes"), s.bytes},
                        {QStringLiteral("chunks"), s.uniqueChunks},
-                       {QStringLiteral("redundancy"), keptAs(m, wanted)},
+                       {QStringLiteral("redundancy"), m.scheme(wanted).toString()},
                        {QStringLiteral("min_replicas"), s.minReplicas},
                        {QStringLiteral("health"), s.health(wanted)},
                        {QStringLiteral("source"), m.source},
@@ -94,7 +88,7 @@ QJsonObject modelInfoJson(Registry& registry, const ModelRecord& model, int want
             {QStringLiteral("chunk_refs"), s.chunkRefs},
             {QStringLiteral("unique_bytes"), s.uniqueBytes},
             {QStringLiteral("shared_bytes"), s.sharedBytes},
-            {QStringLiteral("redundancy"), keptAs(model, wanted)},
+            {QStringLiteral("redundancy"), model.scheme(wanted).toString()},
             {QStringLiteral("sharded_chunks"), s.shardedChunks},
             {QStringLiteral("min_replicas"), s.minReplicas},
             // What min_replicas and under_replicated are measured against.

@@ -1,5 +1,7 @@
 #include "modelrow.h"
 
+#include "chunking/redundancyscheme.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSqlQuery>
@@ -21,6 +23,11 @@ ModelRecord modelFromRow(const QSqlQuery& q)
     r.degraded = r.state == ModelRecord::State::Complete && q.value(6).toBool();
     r.redundancy = q.value(7).toString();
     return r;
+}
+
+RedundancyScheme ModelRecord::scheme(int wantedCopies) const
+{
+    return RedundancyScheme::parse(redundancy).value_or(RedundancyScheme::makeCopies(wantedCopies));
 }
 
 } // namespace mf

@@ -9,6 +9,8 @@
 
 namespace mf {
 
+struct RedundancyScheme;
+
 struct ProviderRecord
 {
     qint64 id = 0;
@@ -64,6 +66,9 @@ struct ModelRecord
     // The scheme it is kept as, RedundancyScheme's words ("copies 2", "shards 4+2"); empty for a
     // model floated before schemes were recorded (copies, as many as the vault wants).
     QString redundancy;
+    // That scheme, read: for a model with none recorded, the `wantedCopies` the vault wants
+    // (HealthRows::wantedCopies()).
+    RedundancyScheme scheme(int wantedCopies) const;
 };
 
 struct FileRecord

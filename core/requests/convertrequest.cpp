@@ -43,8 +43,9 @@ ConvertRequest::Refusal ConvertRequest::refusal(const QString& model, const Redu
 
 RedundancyScheme ConvertRequest::schemeOf(Registry& registry, qint64 modelId)
 {
-    return RedundancyScheme::parse(registry.shardRows().modelRedundancy(modelId))
-        .value_or(RedundancyScheme::makeCopies(registry.healthRows().wantedCopies()));
+    const int wanted = registry.healthRows().wantedCopies();
+    const auto model = registry.modelRows().model(modelId);
+    return model ? model->scheme(wanted) : RedundancyScheme::makeCopies(wanted);
 }
 
 ConvertRequest::Refusal ConvertRequest::refusal(Registry& registry) const
