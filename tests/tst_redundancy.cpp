@@ -65,6 +65,7 @@ private slots:
     void refusesOtherSpellings();
     void describesInPlainWords();
     void refusesOneDataShard();
+    void fitsFewerProvidersWithTheSameParity();
     void freeSpaceTableOfTheIssue();
     void freeSpaceMatchesBruteForce();
     void freeSpaceOfHostileFigures();
@@ -170,6 +171,21 @@ void TestRedundancy::refusesOneDataShard()
     QVERIFY(RedundancyScheme::makeShards(1, 2).refusal(10).contains(QStringLiteral("copies 3")));
     QCOMPARE(RedundancyScheme::makeShards(2, 1).refusal(3), QString());
     QCOMPARE(RedundancyScheme::makeCopies(1).refusal(1), QString());
+}
+
+void TestRedundancy::fitsFewerProvidersWithTheSameParity()
+{
+    // What a drain that cannot move shards suggests, and Change redundancy… offers.
+    const auto onFive = RedundancyScheme::makeShards(4, 2).fittingOn(5);
+    QVERIFY(onFive);
+    QCOMPARE(onFive->toString(), QStringLiteral("shards 3+2"));
+    QVERIFY(!RedundancyScheme::makeShards(4, 2).fittingOn(6)); // it fits already
+    QVERIFY(!RedundancyScheme::makeShards(4, 2).fittingOn(7));
+    // One data shard is refused (refusal()): never the way out.
+    QVERIFY(!RedundancyScheme::makeShards(2, 2).fittingOn(3));
+    QCOMPARE(RedundancyScheme::makeShards(3, 1).fittingOn(3)->toString(),
+             QStringLiteral("shards 2+1"));
+    QVERIFY(!RedundancyScheme::makeCopies(2).fittingOn(1));
 }
 
 void TestRedundancy::freeSpaceTableOfTheIssue()

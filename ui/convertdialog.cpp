@@ -18,14 +18,13 @@ namespace {
 // What a model kept as `now` is offered first: the other kind. Shards as the vault's scheme
 // says when it is shards, otherwise as many as the providers hold with one or two lost (4+2
 // on six providers, 2+1 on three); copies as many as health wants. Shards the providers that
-// take new objects are now too few for (one of six being removed at 4+2): as many data shards
-// as they hold with the same parity (3+2 on the five), which survives the same losses.
+// take new objects are now too few for (one of six being removed at 4+2): the one that fits
+// them with the same parity (3+2 on the five), which survives the same losses.
 RedundancyScheme offered(const RedundancyScheme& now, const RedundancyScheme& vault,
                          int wantedCopies, int providers)
 {
-    if (now.isShards() && providers < now.providersNeeded() &&
-        providers - now.parityShards >= 2)
-        return RedundancyScheme::makeShards(providers - now.parityShards, now.parityShards);
+    if (const auto fitting = now.fittingOn(providers))
+        return *fitting;
     if (now.isShards())
         return RedundancyScheme::makeCopies(wantedCopies);
     if (vault.isShards())

@@ -103,6 +103,14 @@ QString RedundancyScheme::describe(int providers) const
                       .arg(providers);
 }
 
+std::optional<RedundancyScheme> RedundancyScheme::fittingOn(int providers) const
+{
+    const int data = providers - parityShards;
+    if (!isShards() || providers >= providersNeeded() || data < 2)
+        return std::nullopt;
+    return makeShards(data, parityShards);
+}
+
 QString RedundancyScheme::refusal(int providers) const
 {
     if (!isShards())

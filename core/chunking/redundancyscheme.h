@@ -48,6 +48,11 @@ struct RedundancyScheme
     // refused whatever the providers: its shards are the chunk itself (copies under another
     // name, that a conversion would retire with the shards).
     QString refusal(int providers) const;
+    // Shards on fewer `providers` than they need (one of six going at 4+2): the scheme with as
+    // many parity shards and fewer data shards that fits them (3+2), which survives the same
+    // losses. nullopt for copies, when this scheme fits already, or when fewer than 2 data
+    // shards would be left (refusal()).
+    std::optional<RedundancyScheme> fittingOn(int providers) const;
 
     friend bool operator==(const RedundancyScheme& a, const RedundancyScheme& b)
     {

@@ -476,7 +476,8 @@ void RepairJob::putNext(quint64 taskId)
         const QString index = QString::number(task.lostShards.front().indices.value(0));
         m_shardsShort++;
         if (task.lostShards.front().cid == task.drainedShard) {
-            m_schemesLeftOnDrained.insert(scheme);
+            if (!m_schemesLeftOnDrained.contains(*task.scheme))
+                m_schemesLeftOnDrained.append(*task.scheme);
             problem(tr("shard %1 of chunk %2 (%3) stays on “%4”: every other provider holds a "
                        "shard of the chunk or could not take one%5")
                         .arg(index, task.chunk.cid, scheme,
@@ -695,30 +696,29 @@ void RepairJob::warnStillShort()
     // of them again, or the models keep fewer data shards per chunk (as many parity shards:
     // they survive losing as many providers).
     const int providers = Vault::providersTakingCopiesIn(m_vault->registry());
-    for (const QString& words : std::as_const(m_schemesLeftOnDrained)) {
-        const auto scheme = RedundancyScheme::parse(words);
-        if (!scheme || providers >= scheme->providersNeeded())
+    const QString drained = m_vault->providerName(m_options.drainProvider);
+    for (const ShardRows::Scheme& left : std::as_const(m_schemesLeftOnDrained)) {
+        const RedundancyScheme scheme = RedundancyScheme::makeShards(left.k, left.m);
+        if (providers >= scheme.providersNeeded())
             continue;
-        const int k = providers - scheme->parityShards;
-        const QString other =
-            k >= 1 ? RedundancyScheme::makeShards(k, scheme->parityShards).toString() : QString();
-        const QString drained = m_vault->providerName(m_options.drainProvider);
+        const QString words = scheme.toString();
+        const auto fitting = scheme.fittingOn(providers);
         addWarning(
-            other.isEmpty()
+            !fitting
                 ? tr("“%1” keeps the shards of the models stored as %2: the other providers "
                      "that take new objects are %3, and %2 needs %4. Add a provider, then drain "
                      "again")
                       .arg(drained, words)
                       .arg(providers)
-                      .arg(scheme->providersNeeded())
+                      .arg(scheme.providersNeeded())
                 : tr("“%1” keeps the shards of the models stored as %2: the other providers "
                      "that take new objects are %3, and %2 needs %4. Add a provider, or convert "
                      "those models to %5 on the %3 (`modelfloat-cli convert MODEL %5`), then "
                      "drain again")
                       .arg(drained, words)
                       .arg(providers)
-                      .arg(scheme->providersNeeded())
-                      .arg(other));
+                      .arg(scheme.providersNeeded())
+                      .arg(fitting->toString()));
     }
 }
 

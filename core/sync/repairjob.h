@@ -204,8 +204,8 @@ private:
     QHash<qint64, qint64> m_room;      // bytes each may still take; -1: no quota
     QHash<qint64, QString> m_excluded; // failed for good in this run, and why
     int m_shardsShort = 0;             // of m_report.stillShort: shards nowhere could take
-    // Schemes ("shards 4+2") whose shards a drain left where they were: nowhere else to go.
-    QSet<QString> m_schemesLeftOnDrained;
+    // Schemes whose shards a drain left where they were: nowhere else to go.
+    QList<ShardRows::Scheme> m_schemesLeftOnDrained;
     std::deque<ScrubRows::ChunkToRepair> m_batch;
     QString m_lastCid;
     bool m_exhausted = false;
