@@ -131,6 +131,28 @@ private:
                opensslSha256Hex(out + QStringLiteral("/weights.bin")) == opensslSha256Hex(m_input);
     }
 
+    // A transfer's end in words, for a failed check: its error and warnings.
+    static QByteArray ended(const TransferInfo& t)
+    {
+        return (t.error + QLatin1Char('|') + t.warnings.join(u'|')).toUtf8();
+    }
+
+    // Four providers, and "m" floated as copies 2, then stored as shards 3+1 (what the dialog
+    // offers first there) through the dialog and the queue.
+    void floatAsThreePlusOneOnFour(qint64* id)
+    {
+        QVERIFY(openWindow(4));
+        *id = floatInput(QStringLiteral("m"));
+        QVERIFY(*id);
+        ConvertDialog* dialog = openDialog(*id);
+        QVERIFY(dialog);
+        QCOMPARE(dialog->choice()->scheme().toString(), QStringLiteral("shards 3+1"));
+        const auto toShards = convert(dialog);
+        QVERIFY(toShards);
+        QVERIFY2(toShards->state == TransferInfo::State::Done, ended(*toShards).constData());
+        QCOMPARE(scheme(*id), QStringLiteral("shards 3+1"));
+    }
+
 private Q_SLOTS:
     void cleanup() { closeWindow(); }
 
@@ -180,17 +202,12 @@ private Q_SLOTS:
     {
         // Four providers: 3+1 is offered first; 2+1 after it was refused ("convert it to copies
         // first") and is now one conversion.
-        QVERIFY(openWindow(4));
-        const qint64 id = floatInput(QStringLiteral("m"));
-        QVERIFY(id);
-        ConvertDialog* dialog = openDialog(id);
-        QVERIFY(dialog);
-        QCOMPARE(dialog->choice()->scheme().toString(), QStringLiteral("shards 3+1"));
-        const auto toShards = convert(dialog);
-        QVERIFY(toShards && toShards->state == TransferInfo::State::Done);
-        QCOMPARE(scheme(id), QStringLiteral("shards 3+1"));
+        qint64 id = 0;
+        floatAsThreePlusOneOnFour(&id);
+        if (QTest::currentTestFailed())
+            return;
 
-        dialog = openDialog(id);
+        ConvertDialog* dialog = openDialog(id);
         QVERIFY(dialog);
         auto* kind = dialog->choice()->findChild<QComboBox*>(QStringLiteral("redundancyKind"));
         auto* data = dialog->choice()->findChild<QSpinBox*>(QStringLiteral("redundancyData"));
@@ -203,8 +220,7 @@ private Q_SLOTS:
         QVERIFY2(dialog->convertButton()->isEnabled(), qPrintable(dialog->refusalLabel()->text()));
         const auto toOther = convert(dialog);
         QVERIFY(toOther);
-        QVERIFY2(toOther->state == TransferInfo::State::Done,
-                 qPrintable(toOther->error + QLatin1Char('|') + toOther->warnings.join(u'|')));
+        QVERIFY2(toOther->state == TransferInfo::State::Done, ended(*toOther).constData());
         QCOMPARE(toOther->title, QStringLiteral("Store m as shards 2+1"));
         QCOMPARE(scheme(id), QStringLiteral("shards 2+1"));
         QTRY_COMPARE_WITH_TIMEOUT(m_window->reader()->row(id)->health, QStringLiteral("healthy"),
@@ -231,14 +247,10 @@ private Q_SLOTS:
         // Four providers at 3+1 and one to be removed: its drain cannot move the shards (each
         // other provider holds one of every chunk) and the model keeps them; the dialog then
         // offers 2+1 on the three, and after that the provider goes.
-        QVERIFY(openWindow(4));
-        const qint64 id = floatInput(QStringLiteral("m"));
-        QVERIFY(id);
-        ConvertDialog* dialog = openDialog(id);
-        QVERIFY(dialog);
-        QCOMPARE(dialog->choice()->scheme().toString(), QStringLiteral("shards 3+1"));
-        const auto toShards = convert(dialog);
-        QVERIFY(toShards && toShards->state == TransferInfo::State::Done);
+        qint64 id = 0;
+        floatAsThreePlusOneOnFour(&id);
+        if (QTest::currentTestFailed())
+            return;
         qint64 leaving = 0;
         for (const ProviderRecord& p : m_window->reader()->registry().providerRows().providers())
             if (p.name == QStringLiteral("extra3"))
@@ -256,22 +268,20 @@ private Q_SLOTS:
         QVERIFY(refused);
         QVERIFY2(refused->warnings.join(u'\n').contains(
                      QStringLiteral("convert those models to shards 2+1 on the 3")),
-                 qPrintable(refused->error + QLatin1Char('|') + refused->warnings.join(u'|')));
+                 ended(*refused).constData());
         QVERIFY(restoresBitExact(id));
 
-        dialog = openDialog(id);
+        ConvertDialog* dialog = openDialog(id);
         QVERIFY(dialog);
         QCOMPARE(dialog->choice()->scheme().toString(), QStringLiteral("shards 2+1"));
         const auto toFewer = convert(dialog);
         QVERIFY(toFewer);
-        QVERIFY2(toFewer->state == TransferInfo::State::Done,
-                 qPrintable(toFewer->error + QLatin1Char('|') + toFewer->warnings.join(u'|')));
+        QVERIFY2(toFewer->state == TransferInfo::State::Done, ended(*toFewer).constData());
         QCOMPARE(scheme(id), QStringLiteral("shards 2+1"));
 
         const auto removed = removeLeaving();
         QVERIFY(removed);
-        QVERIFY2(removed->state == TransferInfo::State::Done,
-                 qPrintable(removed->error + QLatin1Char('|') + removed->warnings.join(u'|')));
+        QVERIFY2(removed->state == TransferInfo::State::Done, ended(*removed).constData());
         QTRY_VERIFY_WITH_TIMEOUT(
             !m_window->reader()->registry().providerRows().provider(leaving).has_value(),
             JobTimeoutMs);
