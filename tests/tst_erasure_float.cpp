@@ -47,6 +47,8 @@ private Q_SLOTS:
     void aShardStoredTwiceLeavesRoomForItsSibling();
     void anotherVaultReadsItFromTheCatalog();
     void aWrongShardMapIsNotHealthy();
+    void aDamagedShardIsFoundByTheChunkItMakes();
+    void aDamagedShardIsReadFromItsOtherCopy();
 
 private:
     CliResult run(const QStringList& args) const { return m_v->run(args); }
@@ -482,6 +484,128 @@ void TestErasureFloat::aWrongShardMapIsNotHealthy()
     QCOMPARE(verify.json().value(QStringLiteral("lost")).toInt(), 1);
     // Nothing else is said of the other eleven chunks.
     QVERIFY2(!problems.contains(chunks.at(2)), verify.describe().constData());
+}
+
+// A restore does not hash the shards it reads one by one: the chunk they decode to checks them
+// (ShardCodec::decodeUnchecked). A damaged shard still never gives a wrong chunk: here a byte of
+// the first data shard of m's first chunk, and the one padding byte of the last data shard of a
+// model "p" of one chunk (4,567 bytes in shards of 1,142), which the chunk's CID cannot see.
+// Each is in the first chunk its restore reads, from providers it has not measured yet, so its
+// data shards are the ones read. Both restores say which shard is corrupt, mark it, read a
+// parity shard instead and give the model bit-exact.
+void TestErasureFloat::aDamagedShardIsFoundByTheChunkItMakes()
+{
+    floatSharded();
+    const QByteArray small = test::pseudoRandomBytes(4567, 99);
+    const QString smallFile = m_box->path(QStringLiteral("input/p.bin"));
+    QVERIFY(test::writeFile(smallFile, small));
+    const CliResult floated = run({QStringLiteral("float"), smallFile, QStringLiteral("--name"),
+                                   QStringLiteral("p"), QStringLiteral("--quiet")});
+    QVERIFY2(floated.code == 0, floated.describe().constData());
+    const QString first = test::ShardedVault::shardCids(m_v->chunks().first()).at(0);
+    const QString padded = test::ShardedVault::shardCids(small).at(3);
+    int found = 0;
+    for (const QString& folder : folders()) {
+        for (const QString& path : test::chunkObjects(folder)) {
+            const bool isPadded = QFileInfo(path).fileName() == padded;
+            if (!isPadded && QFileInfo(path).fileName() != first)
+                continue;
+            ++found;
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::ReadWrite));
+            const QByteArray bytes = f.readAll();
+            QCOMPARE(bytes.size(), isPadded ? 1142 : ChunkSize / 4);
+            // The padding byte is the last one; in the other shard any byte is the chunk's.
+            const qint64 at = isPadded ? bytes.size() - 1 : 100;
+            QVERIFY(f.seek(at));
+            QVERIFY(f.write(QByteArray(1, char(bytes.at(at) ^ 0x01))) == 1);
+        }
+    }
+    QCOMPARE(found, 2);
+    for (const auto& [model, shard, bytes] : {std::tuple{QStringLiteral("m"), first, m_bytes},
+                                              std::tuple{QStringLiteral("p"), padded, small}}) {
+        const QString out = m_box->path(QStringLiteral("out-") + model);
+        const CliResult restored = run({QStringLiteral("restore"), model, QStringLiteral("--to"),
+                                        out, QStringLiteral("--json")});
+        QVERIFY2(restored.code == 0, restored.describe().constData());
+        QCOMPARE(fileBytes(out + QLatin1Char('/') + model + QStringLiteral(".bin")), bytes);
+        const QStringList problems =
+            restored.json().value(QStringLiteral("problems")).toVariant().toStringList();
+        QVERIFY2(
+            problems.size() == 1 &&
+                problems.first().startsWith(QStringLiteral("chunk %1 on provider").arg(shard)) &&
+                problems.first().endsWith(QStringLiteral("is corrupt")),
+            restored.describe().constData());
+    }
+    // Marked in the registry, as a fetch marks a copy that does not match.
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("r"));
+        db.setDatabaseName(m_box->vault() + QStringLiteral("/registry.sqlite"));
+        QVERIFY(db.open());
+        QSqlQuery q(db);
+        QVERIFY(q.exec(QStringLiteral("SELECT cid FROM placements WHERE state = 'corrupt' "
+                                      "ORDER BY cid")));
+        QStringList corrupt;
+        while (q.next())
+            corrupt.append(q.value(0).toString());
+        QStringList expected{first, padded};
+        expected.sort();
+        QCOMPARE(corrupt, expected);
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("r"));
+}
+
+// The same damage to a shard stored twice (two vaults on the same providers may place it so),
+// with the chunk's two parity shards gone: the damaged copy, on the provider read first, is found
+// by the chunk it makes, and the shard is read again from its other copy (the only way left to
+// four shards). Taking the next shard instead called the chunk lost.
+void TestErasureFloat::aDamagedShardIsReadFromItsOtherCopy()
+{
+    floatSharded();
+    const QStringList shards = test::ShardedVault::shardCids(m_v->chunks().first());
+    int holder = -1;
+    for (int i = 0; i < folders().size(); ++i)
+        if (!test::chunkObjectBelow(folders().at(i), shards.at(0)).isEmpty())
+            holder = i;
+    QVERIFY(holder >= 0);
+    // A second copy on the next provider (by id, the order a shard's copies are read in); the
+    // one on the lower id is damaged.
+    const int other = holder == folders().size() - 1 ? holder - 1 : holder + 1;
+    const QString original = test::chunkObjectBelow(folders().at(holder), shards.at(0));
+    const QString copy = folders().at(other) + original.mid(folders().at(holder).size());
+    QVERIFY(QDir().mkpath(QFileInfo(copy).path()));
+    QVERIFY(QFile::copy(original, copy));
+    QVERIFY(test::flipOneByte(qMin(holder, other) == holder ? original : copy));
+    for (int parity : {4, 5})
+        for (const QString& folder : folders())
+            if (const QString path = test::chunkObjectBelow(folder, shards.at(parity));
+                !path.isEmpty())
+                QVERIFY(QFile::remove(path));
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("r"));
+        db.setDatabaseName(m_box->vault() + QStringLiteral("/registry.sqlite"));
+        QVERIFY(db.open());
+        QSqlQuery q(db);
+        const QString provider =
+            other == 0 ? QStringLiteral("local") : QStringLiteral("store%1").arg(other);
+        QVERIFY2(q.exec(QStringLiteral("INSERT INTO placements (cid, provider_id, short_locator, "
+                                       "state, stored_at) SELECT cid, (SELECT id FROM providers "
+                                       "WHERE name = '%1'), short_locator, 'stored', stored_at "
+                                       "FROM placements WHERE cid = '%2' LIMIT 1")
+                            .arg(provider, shards.at(0))),
+                 qPrintable(q.lastError().text()));
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("r"));
+    const QString out = m_box->path(QStringLiteral("out"));
+    const CliResult restored = run({QStringLiteral("restore"), QStringLiteral("m"),
+                                    QStringLiteral("--to"), out, QStringLiteral("--json")});
+    QVERIFY2(restored.code == 0, restored.describe().constData());
+    QCOMPARE(fileBytes(out + QStringLiteral("/m.bin")), m_bytes);
+    const QStringList problems =
+        restored.json().value(QStringLiteral("problems")).toVariant().toStringList();
+    QVERIFY2(problems.size() == 1 && problems.first().startsWith(
+                                         QStringLiteral("chunk %1 on provider").arg(shards.at(0))),
+             restored.describe().constData());
 }
 
 QTEST_GUILESS_MAIN(TestErasureFloat)

@@ -65,6 +65,7 @@ private slots:
     void rebuildGivesTheLostShardsBack();
     void flippedByteIsCaughtByTheShardCid();
     void aCheckedShardIsTrustedAndTheChunkCidStillDecides();
+    void uncheckedShardsAreCheckedByTheChunkTheyMake();
     void fewerThanKShardsIsRefused();
     void schemesOutOfRangeAreRefused();
     void hostileShardsAreRefused();
@@ -333,6 +334,44 @@ void TestErasureCode::aCheckedShardIsTrustedAndTheChunkCidStillDecides()
     QVERIFY(!codec.decode(kept, chunk.size(), &error));
     QCOMPARE(error.problem, Problem::ShardCidMismatch);
     QCOMPARE(error.shardIndex, 2);
+}
+
+// decodeUnchecked() hashes no shard (a restore hashed each shard and then the chunk it made):
+// the chunk's CID checks them, because any damage in the K shards used gives another chunk, or
+// padding that is not zero, which it refuses. ShardGather then hashes the shards to find the
+// bad one.
+void TestErasureCode::uncheckedShardsAreCheckedByTheChunkTheyMake()
+{
+    const auto codec = codecFor(4, 2);
+    // 4 × 2501 = 10004: three bytes of padding in the last data shard.
+    const QByteArray chunk = test::pseudoRandomBytes(10001, 7);
+    const QString chunkCid = cid::ofData(chunk);
+    ShardCodec::Error error;
+    const auto shards = codec.encode(chunk, &error);
+    for (const std::vector<int>& gone : {std::vector<int>{4, 5}, std::vector<int>{0, 3}}) {
+        auto kept = without(shards, gone);
+        const auto decoded = codec.decodeUnchecked(kept, chunk.size(), &error);
+        QVERIFY2(decoded, qPrintable(error.message));
+        QVERIFY(*decoded == chunk);
+        // A byte of the chunk's own in any shard used: another chunk, which its CID refuses.
+        for (size_t i = 0; i < kept.size(); ++i) {
+            auto damaged = kept;
+            damaged[i].bytes[7] = char(damaged[i].bytes[7] ^ 0x10);
+            const auto wrong = codec.decodeUnchecked(damaged, chunk.size(), &error);
+            QVERIFY2(wrong, qPrintable(error.message));
+            QVERIFY(cid::ofData(*wrong) != chunkCid);
+        }
+    }
+    // The padding (the last data shard's last three bytes) is not part of the chunk, so its
+    // CID cannot see it: refused by itself.
+    auto padded = without(shards, {4, 5});
+    padded[3].bytes[padded[3].bytes.size() - 1] = '\x01';
+    QVERIFY(!codec.decodeUnchecked(padded, chunk.size(), &error));
+    QCOMPARE(error.problem, Problem::BadPadding);
+    // Checked the usual way, the same shard is refused by its own CID.
+    QVERIFY(!codec.decode(padded, chunk.size(), &error));
+    QCOMPARE(error.problem, Problem::ShardCidMismatch);
+    QCOMPARE(error.shardIndex, 3);
 }
 
 void TestErasureCode::fewerThanKShardsIsRefused()

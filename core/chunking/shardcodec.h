@@ -43,6 +43,7 @@ public:
         BadShardSize,     // a shard whose length is not the layout's shard size
         TooFewShards,     // fewer than K distinct shards
         ShardCidMismatch, // a shard's bytes do not match its CID
+        BadPadding,       // decodeUnchecked(): the padding after the chunk is not zero
         SingularMatrix,   // ISA-L could not invert the decode matrix (never with Cauchy rows)
     };
 
@@ -106,6 +107,15 @@ public:
     std::optional<QByteArray> decode(const std::vector<Shard>& shards, qint64 chunkSize,
                                      Error* error) const;
 
+    // decode() without hashing the shards, for a reader that checks the chunk against its own
+    // CID anyway (ShardGather): one hash of the chunk then checks the K shards used too. Any K
+    // shards decode to the chunk's bytes and padding through invertible rows of the generator,
+    // so other bytes in any of them give another chunk, or padding that is not zero (refused
+    // with BadPadding). Only when the chunk does not match must the reader hash the shards, to
+    // tell a corrupt shard (mark it, fetch another) from a manifest with the wrong shards.
+    std::optional<QByteArray> decodeUnchecked(const std::vector<Shard>& shards, qint64 chunkSize,
+                                              Error* error) const;
+
     // Rebuilds the shards at `wanted` indices (for repair) from any K others, checked as decode()
     // checks them. The rebuilt shards come with their CIDs, which the caller compares with the
     // recorded ones.
@@ -119,9 +129,12 @@ private:
     std::vector<Shard> encodeFrom(qint64 chunkSize,
                                   const std::function<void(qint64, char*, qint64)>& copy,
                                   Error* error, bool named = true) const;
-    // The K shards decode() uses, checked; empty with *error set.
+    // decode(), with the shards used checked against their CIDs or (for decodeUnchecked) not.
+    std::optional<QByteArray> decodeFrom(const std::vector<Shard>& shards, qint64 chunkSize,
+                                         bool checkCids, Error* error) const;
+    // The K shards a decode uses, checked when `checkCids`; empty with *error set.
     std::vector<const Shard*> pickShards(const std::vector<Shard>& shards, const Layout& layout,
-                                         Error* error) const;
+                                         bool checkCids, Error* error) const;
 
     int m_k = 0;
     int m_m = 0;

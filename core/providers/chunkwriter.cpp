@@ -6,7 +6,8 @@ bool ChunkWriter::write(const char* data, qint64 size)
 {
     if (!storeNext(data, size))
         return false;
-    m_hash.addData(data, size);
+    if (m_hashing)
+        m_hash.addData(data, size);
     return true;
 }
 

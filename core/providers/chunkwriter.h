@@ -27,7 +27,15 @@ public:
     // fails and overflowed() says why. -1 (the default): no limit.
     void setExpectedSize(qint64 size) { m_expectedSize = size; }
     bool overflowed() const { return m_overflowed; }
-    QByteArray digest() { return m_checked.isEmpty() ? m_hash.result() : m_checked; }
+    // Off: what passes through is not hashed, and digest() is empty. For a reader that checks
+    // the bytes some other way (a shard is checked by the chunk decoded from it: ShardGather).
+    void setHashing(bool on) { m_hashing = on; }
+    QByteArray digest()
+    {
+        if (!m_checked.isEmpty())
+            return m_checked;
+        return m_hashing ? m_hash.result() : QByteArray();
+    }
 
 protected:
     // Stores bytes at `position` within the chunk; false and m_error on failure.
@@ -44,6 +52,7 @@ private:
     qint64 m_written = 0;
     qint64 m_expectedSize = -1;
     bool m_overflowed = false;
+    bool m_hashing = true;
 };
 
 // Only hashes (verify, or checking a replica).

@@ -50,6 +50,11 @@ public:
     void abort();
     // Read the object as it is stored, never from shards: for the shards themselves.
     void setWholeObjectsOnly() { m_wholeObjectsOnly = true; }
+    // The same, and the bytes are not hashed here: the caller checks them some other way (a
+    // shard, by the chunk decoded from it: ShardGather). Any replica of the chunk's size is
+    // taken and none is marked stored (one of another size is marked corrupt): the caller marks
+    // what its check finds (sourceProvider()).
+    void setCheckedByCaller();
     const Error& error() const { return m_error; }
     const FileChunk& chunk() const { return m_chunk; }
     // Replicas found bad during this fetch, for the caller's report.
@@ -107,6 +112,7 @@ private:
     Error m_lastFailure;
     QStringList m_problems;
     bool m_wholeObjectsOnly = false;
+    bool m_checkedByCaller = false;
     std::unique_ptr<ShardGather> m_gather;
 };
 

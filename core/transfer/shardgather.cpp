@@ -141,7 +141,13 @@ void ShardGather::fetchMore()
         const FileChunk object{0, 0, s.size, s.cid, {}, 0};
         fetch->fetcher = std::make_unique<ChunkFetcher>(
             m_vault, object, registry.placementRows().placements(s.cid), fetch->writer.get());
-        fetch->fetcher->setWholeObjectsOnly();
+        // A shard is checked by the chunk decoded from it (ShardCodec::decodeUnchecked): one hash
+        // of the chunk instead of one of each shard and one of the chunk. Once a chunk did not
+        // match, each shard is checked as it comes.
+        if (m_checkEach)
+            fetch->fetcher->setWholeObjectsOnly();
+        else
+            fetch->fetcher->setCheckedByCaller();
         const int index = s.index;
         connect(fetch->fetcher.get(), &ChunkFetcher::finished, this,
                 [this, index] { onFetched(index); });
@@ -202,8 +208,10 @@ void ShardGather::onFetched(int index)
         const auto s =
             std::find_if(m_shards.cbegin(), m_shards.cend(),
                          [index](const ShardRows::Shard& x) { return x.index == index; });
-        // The fetch checked the whole object against the shard's CID (setWholeObjectsOnly).
-        m_good.push_back(ShardCodec::Shard{index, fetch->writer->bytes(), s->cid, true});
+        // With m_checkEach, the fetch checked the object against the shard's CID; otherwise the
+        // decoded chunk checks it.
+        m_good.push_back(ShardCodec::Shard{index, fetch->writer->bytes(), s->cid, m_checkEach});
+        m_sources.insert(index, fetch->fetcher->sourceProvider());
     } else if (e.kind != Error::Kind::Cancelled) {
         m_unreadable.append(tr("shard %1: %2").arg(index).arg(e.message));
         if (e.kind != Error::Kind::Corrupt) {
@@ -231,31 +239,37 @@ void ShardGather::decode()
     auto promise = std::make_shared<QPromise<void>>();
     m_decoded = promise->future();
     promise->start();
-    decodePool()->start(
-        [this, shards = m_good, k = m_k, m = m_m, chunk = m_chunk, writer = m_writer, promise] {
-            ShardCodec::Error e;
-            Error result = Error::none();
-            if (const auto codec = ShardCodec::make(k, m, &e)) {
-                const std::optional<QByteArray> bytes = codec->decode(shards, chunk.size, &e);
-                // The shard CIDs came from a manifest: a wrong one must not make a wrong chunk.
-                if (!bytes) {
-                    result = cannotRebuild(chunk, e.message);
-                } else if (const QByteArray sha256 = Sha256::hash(*bytes);
-                           cid::fromSha256(sha256) != chunk.cid) {
-                    result = cannotRebuild(
-                        chunk, tr("the chunk decoded from its shards does not match its CID"));
-                } else {
-                    writer->restart();
-                    if (!writer->writeChecked(*bytes, sha256))
-                        result = Error::make(Error::Kind::Fatal, writer->errorString());
-                }
+    decodePool()->start([this, shards = m_good, k = m_k, m = m_m, chunk = m_chunk,
+                         writer = m_writer, promise] {
+        ShardCodec::Error e;
+        Error result = Error::none();
+        QList<int> corrupt;
+        if (const auto codec = ShardCodec::make(k, m, &e)) {
+            const std::optional<QByteArray> bytes = codec->decodeUnchecked(shards, chunk.size, &e);
+            const QByteArray sha256 = bytes ? Sha256::hash(*bytes) : QByteArray();
+            if (bytes && cid::fromSha256(sha256) == chunk.cid) {
+                writer->restart();
+                if (!writer->writeChecked(*bytes, sha256))
+                    result = Error::make(Error::Kind::Fatal, writer->errorString());
             } else {
-                result = cannotRebuild(chunk, e.message);
+                // A shard that is not what its CID says, or shard CIDs (from a manifest)
+                // that are not this chunk's: only hashing the shards tells which.
+                for (const ShardCodec::Shard& s : shards)
+                    if (!s.checked && cid::ofData(s.bytes) != s.cid)
+                        corrupt.append(s.index);
+                if (corrupt.isEmpty())
+                    result = cannotRebuild(
+                        chunk, bytes ? tr("the chunk decoded from its shards does not match "
+                                          "its CID")
+                                     : e.message);
             }
-            QMetaObject::invokeMethod(
-                this, [this, result] { onDecoded(result); }, Qt::QueuedConnection);
-            promise->finish();
-        });
+        } else {
+            result = cannotRebuild(chunk, e.message);
+        }
+        QMetaObject::invokeMethod(
+            this, [this, result, corrupt] { onDecoded(result, corrupt); }, Qt::QueuedConnection);
+        promise->finish();
+    });
 }
 
 Error ShardGather::cannotRebuild(const FileChunk& chunk, const QString& why)
@@ -264,14 +278,57 @@ Error ShardGather::cannotRebuild(const FileChunk& chunk, const QString& why)
                        tr("Chunk %1 cannot be rebuilt from its shards: %2").arg(chunk.cid, why));
 }
 
-void ShardGather::onDecoded(const Error& error)
+void ShardGather::onDecoded(const Error& error, const QList<int>& corrupt)
 {
     m_decoding = false;
-    m_good.clear();
     if (m_aborted) {
+        m_good.clear();
         finish(Error::make(Error::Kind::Cancelled, tr("Cancelled")));
         return;
     }
+    PlacementRows& placements = m_vault->registry().placementRows();
+    if (!corrupt.isEmpty()) {
+        // Marked as a fetch marks a copy that does not match; the others were hashed and are
+        // right. Every shard from now on is checked as it comes, and the chunk is decoded again
+        // once K good ones are at hand.
+        for (int index : corrupt) {
+            const auto s =
+                std::find_if(m_good.cbegin(), m_good.cend(),
+                             [index](const ShardCodec::Shard& x) { return x.index == index; });
+            const qint64 provider = m_sources.value(index);
+            const QString name = m_vault->providerName(provider);
+            placements.setPlacementState(s->cid, provider, PlacementState::Corrupt, true);
+            m_problems.append(tr("chunk %1 on provider “%2” is corrupt").arg(s->cid, name));
+            m_unreadable.append(tr("shard %1: the copy on provider “%2” does not match its CID")
+                                    .arg(index)
+                                    .arg(name));
+            // A shard stored twice (two vaults on the same providers may place it so) is asked
+            // of its other copy next, as a fetch that checks as it reads would have.
+            const QList<Placement> copies = placements.placements(s->cid);
+            const bool another =
+                std::any_of(copies.cbegin(), copies.cend(), [provider](const Placement& p) {
+                    return p.providerId != provider && p.state != PlacementState::Corrupt;
+                });
+            const auto again =
+                std::find_if(m_shards.cbegin(), m_shards.cend(),
+                             [index](const ShardRows::Shard& x) { return x.index == index; });
+            if (another && again != m_shards.cend())
+                m_shards.insert(m_next, ShardRows::Shard(*again));
+            m_good.erase(s);
+        }
+        for (ShardCodec::Shard& s : m_good)
+            s.checked = true;
+        m_checkEach = true;
+        fetchMore();
+        return;
+    }
+    if (error.ok()) {
+        // The chunk matched: the K shards it was decoded from are right (decodeUnchecked).
+        for (const ShardCodec::Shard& s : std::as_const(m_good))
+            placements.setPlacementState(s.cid, m_sources.value(s.index), PlacementState::Stored,
+                                         true);
+    }
+    m_good.clear();
     finish(error);
 }
 

@@ -24,19 +24,20 @@ class ChunkWriter;
 class MemoryChunkWriter;
 
 // Reads a chunk stored as shards (docs/erasure.md): fetches K of its K+M shards, each through a
-// ChunkFetcher of its own (the replica that will deliver soonest, checked against the shard's
-// CID, a missing or corrupt one marked and another replica tried), starting with the shards
+// ChunkFetcher of its own (the replica that will deliver soonest), starting with the shards
 // whose providers are expected to deliver soonest, data shards first among equals; a shard that
 // cannot be read is replaced by the next one. When a running fetch turns out slow and the next
 // shard's provider is idle, that shard is asked for too (a hedged request, as ChunkFetcher makes
-// for a chunk's copies): the first K good shards win and the slower fetch is aborted, so one slow
-// provider does not hold a chunk back while any K others could give it. With K good shards it
-// decodes on a worker thread
-// (ShardCodec), checks the chunk against its own CID and writes it to the writer there (a
-// restore's writes to its file are long: on the engine thread they held every other chunk's
-// events back). Fewer than K readable: the chunk is lost, and the error says so, naming it. The
-// sibling of ChunkFetcher, which hands it a chunk with shards: start, abort safe twice, exactly
-// one finished().
+// for a chunk's copies): the first K shards win and the slower fetch is aborted, so one slow
+// provider does not hold a chunk back while any K others could give it. With K shards it
+// decodes on a worker thread (ShardCodec) and checks the chunk against its own CID, which
+// checks the K shards too (ShardCodec::decodeUnchecked: the shards are not hashed one by one,
+// a third of a restore's hashing at 4+2); only when the chunk does not match are they hashed,
+// and a corrupt one is marked and replaced by another. The chunk goes to the writer from that
+// thread (a restore's writes to its file are long: on the engine thread they held every other
+// chunk's events back). Fewer than K good shards: the chunk is lost, and the error says so,
+// naming it. The sibling of ChunkFetcher, which hands it a chunk with shards: start, abort
+// safe twice, exactly one finished().
 class ShardGather final : public QObject
 {
     Q_OBJECT
@@ -68,7 +69,9 @@ private:
     // next shard could be read from its idle provider (at most once per chunk).
     void maybeHedge();
     void decode();
-    void onDecoded(const Error& error);
+    // `corrupt`: shards found not to match their CIDs when the chunk did not match (the
+    // chunk's error is then empty): they are marked and others fetched.
+    void onDecoded(const Error& error, const QList<int>& corrupt);
     static Error cannotRebuild(const FileChunk& chunk, const QString& why);
     void finish(const Error& error);
 
@@ -85,7 +88,9 @@ private:
     QElapsedTimer m_clock;                           // since the first fetches started
     std::map<int, std::unique_ptr<Fetch>> m_fetches; // running, by shard index
     std::vector<ShardCodec::Shard> m_good;
-    QStringList m_unreadable; // "shard i: why", for the error
+    QHash<int, qint64> m_sources; // by shard index: the provider its good copy came from
+    bool m_checkEach = false;     // a decoded chunk did not match: check each shard as it comes
+    QStringList m_unreadable;     // "shard i: why", for the error
     QStringList m_problems;
     Error m_lastFailure;
     bool m_unsure = false;   // a shard could not be read for a reason that may pass
