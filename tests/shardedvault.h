@@ -178,6 +178,28 @@ public:
         QCOMPARE(shardsSeen, chunkOf.size()); // and no shard twice
     }
 
+    // Another vault, "vault-b", on the same providers' folders and with this vault's catalog
+    // key, that takes this vault's models in from the catalog (`vault sync`): another computer,
+    // or this vault recovered on a new one. `onB` gets its --vault arguments.
+    void takeInOnAnotherVault(QStringList* onB) const
+    {
+        *onB = {QStringLiteral("--vault"), m_box.path(QStringLiteral("vault-b"))};
+        QCOMPARE(run(QStringList{QStringLiteral("init")} + *onB).code, 0);
+        const QStringList all = folders();
+        for (int i = 0; i < all.size(); ++i) {
+            const CliResult added = run(QStringList{QStringLiteral("provider"),
+                                                    QStringLiteral("add"), QStringLiteral("local"),
+                                                    QStringLiteral("shared%1").arg(i), all.at(i)} +
+                                        *onB);
+            QVERIFY2(added.code == 0, added.describe().constData());
+        }
+        const CliResult key = m_box.shareCatalogKey({}, *onB);
+        QVERIFY2(key.code == 0, key.describe().constData());
+        const CliResult synced =
+            run(QStringList{QStringLiteral("vault"), QStringLiteral("sync")} + *onB);
+        QVERIFY2(synced.code == 0, synced.describe().constData());
+    }
+
     // `verify`, `info` and `list` all say the model is healthy.
     void checkHealthy() const
     {

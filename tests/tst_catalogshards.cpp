@@ -71,6 +71,7 @@ class TestCatalogShards final : public QObject
 
 private Q_SLOTS:
     void shardsRoundTrip();
+    void aChunkStoredAsCopiesIsNamedWithNone();
     void copiesStayVersionOne();
     void hostileShardsAreRefused_data();
     void hostileShardsAreRefused();
@@ -91,6 +92,25 @@ void TestCatalogShards::shardsRoundTrip()
     QCOMPARE(back->files[0].shards.m, 1);
     QCOMPARE(back->files[0].shards.cids, m.files[0].shards.cids);
     QCOMPARE(catalog::encodeManifest(*back), a);
+}
+
+// While a model is converted, some chunks of a file have shards and others only copies: each
+// chunk without shards is written as K+M digests of zeros and read back as none (an empty list),
+// which manifestshards::record() skips, so the chunk is read as copies there.
+void TestCatalogShards::aChunkStoredAsCopiesIsNamedWithNone()
+{
+    catalog::Manifest m = shardedManifest();
+    m.files[0].shards.cids[1] = {};
+    const QByteArray a = catalog::encodeManifest(m);
+    QString why;
+    const auto back = catalog::decodeManifest(a, cid::ofData(a), &why);
+    QVERIFY2(back, qPrintable(why));
+    QCOMPARE(back->files[0].shards.cids.size(), 2);
+    QCOMPARE(back->files[0].shards.cids[0], m.files[0].shards.cids[0]);
+    QVERIFY(back->files[0].shards.cids[1].isEmpty());
+    QCOMPARE(catalog::encodeManifest(*back), a);
+    // The zeros are in the text: the second chunk's three digests of 32 bytes.
+    QVERIFY(a.contains(QByteArray(3 * 32, '\0').toBase64().left(64)));
 }
 
 void TestCatalogShards::copiesStayVersionOne()

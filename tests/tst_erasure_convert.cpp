@@ -54,6 +54,7 @@ private Q_SLOTS:
     void aLostChunkIsSaidAndNothingChanges();
     void fromShardsToOtherShardsInOneStep();
     void fromShardsToOtherShardsKilledEndsRight();
+    void killedHalfwayItIsReadFromTheCatalog();
     void aVaultSetToOneDataShardFloatsCopies();
 
 private:
@@ -579,6 +580,67 @@ void TestErasureConvert::fromShardsToOtherShardsKilledEndsRight()
     const CliResult ended = convert(QStringLiteral("shards 3+2"));
     QVERIFY2(ended.code == 0, ended.describe().constData());
     checkThreePlusTwoOnFive();
+}
+
+// A conversion killed halfway, and the copies of the chunks it converted deleted by collect:
+// another computer taking the model in from the catalog (or this vault recovered on a new one
+// when this computer is lost) must read each chunk from its shards or from its copies. The
+// manifest published before the conversion named copies only, and the conversion had not
+// published again, so the chunks converted were lost there ("it has no replica on any
+// provider"). Now a chunk's conversion marks its model changed before its copies are retired,
+// collect publishes it before deleting them, and the manifest names the shards of the chunks
+// that have them and none for the others.
+void TestErasureConvert::killedHalfwayItIsReadFromTheCatalog()
+{
+    floatCopies(K + M, 64 * 1024, test::pseudoRandomBytes(40 * 64 * 1024 + 100, 43));
+    if (QTest::currentTestFailed())
+        return;
+    QVERIFY2(convertKilledAfter(QStringLiteral("shards 4+2"), 60),
+             "the conversion ended before it could be killed");
+    collect();
+    const CliResult info =
+        run({QStringLiteral("info"), QStringLiteral("m"), QStringLiteral("--json")});
+    const int sharded = info.json().value(QStringLiteral("sharded_chunks")).toInt();
+    QVERIFY2(sharded > 0 && sharded < 41, info.describe().constData());
+    int copies = 0; // whole copies left of the 41 chunks
+    for (const QByteArray& chunk : chunks())
+        for (const QString& folder : folders())
+            copies += test::chunkObjectBelow(folder, cid::ofData(chunk)).isEmpty() ? 0 : 1;
+    QVERIFY2(copies <= 2 * (41 - sharded), qPrintable(QString::number(copies)));
+
+    QStringList onB;
+    m_v->takeInOnAnotherVault(&onB);
+    if (QTest::currentTestFailed())
+        return;
+    const QString out = m_box->path(QStringLiteral("out/b"));
+    auto restoresOnB = [&] {
+        QVERIFY(!QDir(out).exists() || QDir(out).removeRecursively());
+        const CliResult restored =
+            run(QStringList{QStringLiteral("restore"), QStringLiteral("m"), QStringLiteral("--to"),
+                            out, QStringLiteral("--quiet")} +
+                onB);
+        QVERIFY2(restored.code == 0, restored.describe().constData());
+        QCOMPARE(fileBytes(out + QStringLiteral("/m.bin")), m_bytes);
+    };
+    restoresOnB();
+    if (QTest::currentTestFailed())
+        return;
+    // There, as here, it is kept as copies until the conversion ends; then as shards.
+    const CliResult before = run(
+        QStringList{QStringLiteral("info"), QStringLiteral("m"), QStringLiteral("--json")} + onB);
+    QCOMPARE(before.json().value(QStringLiteral("sharded_chunks")).toInt(), sharded);
+    QCOMPARE(before.json().value(QStringLiteral("redundancy")).toString(),
+             QStringLiteral("copies 2"));
+    const CliResult ended = convert(QStringLiteral("shards 4+2"));
+    QVERIFY2(ended.code == 0, ended.describe().constData());
+    collect();
+    const CliResult again = run(QStringList{QStringLiteral("vault"), QStringLiteral("sync")} + onB);
+    QVERIFY2(again.code == 0, again.describe().constData());
+    const CliResult after = run(
+        QStringList{QStringLiteral("info"), QStringLiteral("m"), QStringLiteral("--json")} + onB);
+    QCOMPARE(after.json().value(QStringLiteral("redundancy")).toString(),
+             QStringLiteral("shards 4+2"));
+    restoresOnB();
 }
 
 void TestErasureConvert::aVaultSetToOneDataShardFloatsCopies()

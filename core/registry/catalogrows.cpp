@@ -72,6 +72,13 @@ QList<CatalogRows::CatalogChange> CatalogRows::catalogChanges()
     return out;
 }
 
+bool CatalogRows::markChanged(qint64 modelId)
+{
+    Query q(this,
+            QStringLiteral("UPDATE models SET catalog_dirty = catalog_dirty + 1 WHERE id = ?"));
+    return q.bind(modelId).exec();
+}
+
 QStringList CatalogRows::catalogRemovals()
 {
     QStringList out;

@@ -26,6 +26,10 @@ public:
         bool published = false; // some version of it was published (or taken in) before
     };
     QList<CatalogChange> catalogChanges();
+    // The model's manifest changes by what the registry says of its chunks (a conversion names
+    // a chunk's new shards, and retires its old objects): published again at the next publish,
+    // which collect runs before it deletes anything.
+    bool markChanged(qint64 modelId);
     // Models removed here (their uids) whose entries are not tombstoned yet.
     QStringList catalogRemovals();
     struct CatalogPublication

@@ -228,9 +228,13 @@ void ManifestWriter::addFile(const FileRecord& f, const QList<FileChunk>& fileCh
     if (!shards.isEmpty()) {
         QByteArray digests;
         digests.reserve(qsizetype(shards.cids.size()) * (shards.k + shards.m) * 32);
-        for (const QStringList& chunk : shards.cids)
+        const qsizetype perChunk = qsizetype(shards.k + shards.m) * 32;
+        for (const QStringList& chunk : shards.cids) {
+            if (chunk.isEmpty())
+                digests += QByteArray(perChunk, '\0'); // stored as copies
             for (const QString& shard : chunk)
                 digests += cid::toSha256(shard);
+        }
         file.insert(
             QStringLiteral("shards"),
             QJsonObject{{QStringLiteral("scheme"),
@@ -292,10 +296,13 @@ bool decodeShards(const QJsonValue& value, const ManifestFile& file, ManifestSha
     out->k = scheme->dataShards;
     out->m = scheme->parityShards;
     out->cids.reserve(file.chunks.size());
+    const QByteArray none(qsizetype(n) * 32, '\0');
     for (qsizetype c = 0; c < file.chunks.size(); ++c) {
         QStringList shards;
-        for (int i = 0; i < n; ++i)
-            shards.append(cid::fromSha256(decoded.decoded.mid((c * n + i) * 32, 32)));
+        // K+M digests of zeros: the chunk is stored as copies (its model is being converted).
+        if (QByteArrayView(decoded.decoded).sliced(c * n * 32, n * 32) != QByteArrayView(none))
+            for (int i = 0; i < n; ++i)
+                shards.append(cid::fromSha256(decoded.decoded.mid((c * n + i) * 32, 32)));
         out->cids.append(shards);
     }
     return true;

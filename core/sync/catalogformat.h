@@ -57,9 +57,11 @@ std::optional<QByteArray> unseal(const QByteArray& object, ObjectType expected, 
 
 // --- Manifest ---
 // The shards of a file's chunks, when they are stored as shards (docs/erasure.md): for each chunk,
-// in file order, its K+M shard CIDs in index order. Written as
+// in file order, its K+M shard CIDs in index order, or none (an empty list) for a chunk stored
+// as copies while its model is converted between the two. Written as
 // "shards":{"scheme":"shards K+M","digests":"<base64 of the shards' SHA-256 digests, K+M per
-// chunk>"}: 32 bytes a shard, 256 characters a chunk at 4+2.
+// chunk>"}: 32 bytes a shard, 256 characters a chunk at 4+2; a chunk with none has K+M digests
+// of zero bytes (no data has that SHA-256).
 struct ManifestShards
 {
     int k = 0; // 0: the file's chunks are stored as copies

@@ -8,36 +8,40 @@ namespace mf::manifestshards {
 
 catalog::ManifestShards ofFile(Registry& registry, const QList<FileChunk>& chunks, qint64 modelId)
 {
-    catalog::ManifestShards out;
+    // One scheme per file: the model's when it is kept as shards (a chunk converted from one
+    // scheme to another has both until the old one is retired), else the scheme of the first
+    // chunk that has shards (the model is being converted from copies). A chunk without shards
+    // under it is named with none, and read as copies.
     ShardRows& rows = registry.shardRows();
-    // A chunk converted from one scheme to another has both until the old one is retired: the
-    // manifest names the model's.
-    const auto modelScheme = RedundancyScheme::parse(rows.modelRedundancy(modelId));
-    std::optional<ShardRows::Scheme> preferred;
-    if (modelScheme && modelScheme->isShards())
-        preferred = ShardRows::Scheme{modelScheme->dataShards, modelScheme->parityShards};
+    std::optional<ShardRows::Scheme> scheme;
+    if (const auto modelScheme = RedundancyScheme::parse(rows.modelRedundancy(modelId));
+        modelScheme && modelScheme->isShards())
+        scheme = ShardRows::Scheme{modelScheme->dataShards, modelScheme->parityShards};
+    for (qsizetype i = 0; !scheme && i < chunks.size(); ++i)
+        scheme = rows.shardScheme(chunks.at(i).cid);
+    if (!scheme)
+        return {};
+    catalog::ManifestShards out;
+    out.k = scheme->k;
+    out.m = scheme->m;
+    bool any = false;
     for (const FileChunk& c : chunks) {
-        auto scheme = rows.shardScheme(c.cid);
-        if (scheme && preferred && *scheme != *preferred &&
-            rows.shardSchemes(c.cid).contains(*preferred))
-            scheme = preferred;
-        if (!scheme || (out.k != 0 && (scheme->k != out.k || scheme->m != out.m)))
-            return {};
-        out.k = scheme->k;
-        out.m = scheme->m;
         QStringList cids;
-        for (const ShardRows::Shard& s : rows.shards(c.cid, scheme->k, scheme->m))
-            cids.append(s.cid);
+        if (rows.shardSchemes(c.cid).contains(*scheme))
+            for (const ShardRows::Shard& s : rows.shards(c.cid, scheme->k, scheme->m))
+                cids.append(s.cid);
         if (cids.size() != scheme->k + scheme->m)
-            return {};
+            cids.clear();
+        any = any || !cids.isEmpty();
         out.cids.append(cids);
     }
-    return out;
+    return any ? out : catalog::ManifestShards{};
 }
 
 bool record(Registry& registry, qint64 modelId, const QList<catalog::ManifestFile>& files)
 {
     QString scheme;
+    bool whole = true;
     for (const catalog::ManifestFile& f : files) {
         if (f.shards.isEmpty())
             continue;
@@ -52,6 +56,10 @@ bool record(Registry& registry, qint64 modelId, const QList<catalog::ManifestFil
                 return false;
             QList<ShardRows::Shard> shards;
             const QStringList& cids = f.shards.cids.at(i);
+            if (cids.isEmpty()) {
+                whole = false; // stored as copies: its model is being converted
+                continue;
+            }
             for (int index = 0; index < cids.size(); ++index)
                 shards.append(ShardRows::Shard{index, cids.at(index), layout->shardSize});
             if (!registry.shardRows().recordShards(chunk.cid, f.shards.k, f.shards.m, shards))
@@ -59,7 +67,9 @@ bool record(Registry& registry, qint64 modelId, const QList<catalog::ManifestFil
         }
         scheme = RedundancyScheme::makeShards(f.shards.k, f.shards.m).toString();
     }
-    return scheme.isEmpty() || registry.shardRows().setModelRedundancy(modelId, scheme);
+    // Kept as shards once every chunk of every file is; halfway, as the computer converting it
+    // still says, copies.
+    return scheme.isEmpty() || !whole || registry.shardRows().setModelRedundancy(modelId, scheme);
 }
 
 } // namespace mf::manifestshards

@@ -10,14 +10,15 @@ class Registry;
 // catalog"), so that another computer can find and read a model stored as shards.
 namespace manifestshards {
 
-// A file of model `modelId`'s shards for its manifest: every chunk's K+M shard CIDs, when all its
-// chunks are stored as shards under one scheme (the model's, where a chunk has two); empty
-// otherwise (its chunks are read as copies).
+// A file of model `modelId`'s shards for its manifest: each chunk's K+M shard CIDs under one
+// scheme (the model's, or while it is converted from copies the one its chunks are being given),
+// none for a chunk without them (read as copies); empty when no chunk of it has shards.
 catalog::ManifestShards ofFile(Registry& registry, const QList<FileChunk>& chunks, qint64 modelId);
 
 // Records what a manifest taken in says of its model's shards: each chunk's shards (their sizes
-// derived from the chunk's, never read) and the model's scheme. Run in the transaction that takes
-// the model in; false with the registry's error set (a chunk with other shards recorded here).
+// derived from the chunk's, never read) and, when every chunk has them, the model's scheme. Run in
+// the transaction that takes the model in; false with the registry's error set (a chunk with other
+// shards recorded here).
 bool record(Registry& registry, qint64 modelId, const QList<catalog::ManifestFile>& files);
 
 } // namespace manifestshards

@@ -108,6 +108,16 @@ void RepairJob::convertedChunk(const QString& cid)
     // (converted to shards) the chunk's copies, each unless another model still uses it so.
     Registry& registry = m_vault->registry();
     const RedundancyScheme& to = *m_options.convertTo;
+    // The published manifest reads this chunk from the objects about to be retired: before any
+    // of them can be deleted (collect publishes first), the model is published again, naming
+    // the chunk's new shards or copies (a manifest says per chunk: manifestshards::ofFile). A
+    // computer that took the model in, or recovers this vault when this computer is lost
+    // halfway, can then read every chunk.
+    for (qint64 modelId : std::as_const(m_options.modelIds))
+        if (!registry.catalogRows().markChanged(modelId)) {
+            finish(Error::make(Error::Kind::Fatal, registry.lastError()));
+            return;
+        }
     bool kept = false;
     for (const ShardRows::Scheme& old : registry.shardRows().shardSchemes(cid)) {
         if (to.isShards() && old == ShardRows::Scheme{to.dataShards, to.parityShards})
