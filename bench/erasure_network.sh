@@ -25,7 +25,7 @@ for name in "${links[@]}"; do start_s3 "$name" "$rate_mib" "$rate_mib"; done
 file="$work/model.bin"
 head -c "$((size_mib * 1024 * 1024))" /dev/urandom > "$file"
 bytes=$(stat -c %s "$file")
-received() { du -sb "$work"/?-data | awk '{ s += $1 } END { print s }'; }
+received() { du -sb "$work"/?-data | awk '{ s += $1 } END { printf "%.0f\n", s }'; }
 
 # CMD... with its output shown only when it fails (the plaintext secrets' warnings are expected).
 quietly() { "$@" >"$work/quiet.txt" 2>&1 || { cat "$work/quiet.txt"; exit 1; }; }
