@@ -5,11 +5,90 @@
 // tst_verifyremove's.
 
 #include "assemblertestsupport.h"
+#include "transfer/followinghasher.h"
 
 #include <QtTest>
 
 using namespace mf;
 using namespace mf::test;
+
+namespace {
+
+// Reads under way on the slow links, now and at most.
+struct LinkReads
+{
+    int now = 0;
+    int most = 0;
+};
+LinkReads g_reads;
+
+// A read over a slow link: the local folder's read, begun LinkDelayMs after it was asked for.
+class DelayedGet final : public ProviderJob
+{
+public:
+    static constexpr int LinkDelayMs = 500;
+    explicit DelayedGet(ProviderJob* inner)
+        : m_inner(inner)
+    {
+        connect(m_inner, &ProviderJob::progress, this, &ProviderJob::progress);
+        connect(m_inner, &ProviderJob::finished, this, [this] {
+            --g_reads.now;
+            m_inner->deleteLater();
+            finish(m_inner->error());
+        });
+    }
+
+private:
+    void doStart() override
+    {
+        g_reads.most = qMax(g_reads.most, ++g_reads.now);
+        QTimer::singleShot(LinkDelayMs, this, [this] {
+            if (!m_aborted)
+                m_inner->start();
+        });
+    }
+    void doAbort() override
+    {
+        m_aborted = true;
+        if (m_inner->isStarted()) {
+            m_inner->abort();
+            return;
+        }
+        --g_reads.now;
+        m_inner->deleteLater();
+        finish(Error::make(Error::Kind::Cancelled, {}));
+    }
+    ProviderJob* m_inner;
+    bool m_aborted = false;
+};
+
+// A local folder behind a link of a few tens of MiB/s: every read waits DelayedGet::LinkDelayMs.
+class SlowLinkProvider final : public Provider
+{
+public:
+    SlowLinkProvider(const QString& name, const QString& root)
+        : Provider(name)
+        , m_local(name, root, {})
+    {}
+    QString kind() const override { return QStringLiteral("slowlink"); }
+    ProviderJob* save(const QString& l, std::unique_ptr<QIODevice> d, qint64 n) override
+    {
+        return m_local.save(l, std::move(d), n);
+    }
+    ProviderJob* get(const QString& l, ByteSink* s, qint64 o, qint64 n) override
+    {
+        return new DelayedGet(m_local.get(l, s, o, n));
+    }
+    ProviderJob* stat(const QString& l) override { return m_local.stat(l); }
+    ProviderJob* remove(const QString& l) override { return m_local.remove(l); }
+    ProviderJob* list() override { return m_local.list(); }
+    ProviderJob* usage() override { return m_local.usage(); }
+
+private:
+    LocalProvider m_local;
+};
+
+} // namespace
 
 class TestAssembler final : public QObject
 {
@@ -27,6 +106,7 @@ private Q_SLOTS:
     void destinationAppearsDuringRestore();
     void longFileName();
     void noParallelFetches();
+    void slowLinksAreAskedForMoreChunksAtOnce();
     void unsafePathInRegistry();
     void abortRestore();
     void destroyWhileRestoring();
@@ -360,6 +440,57 @@ void TestAssembler::noParallelFetches()
     QVERIFY2(job.error().ok(), qPrintable(job.error().message));
     QCOMPARE(test::opensslSha256Hex(v.path(QStringLiteral("out/z.bin"))),
              test::opensslSha256Hex(source));
+}
+
+// Chunks coming over slow links: a restore fetched no further ahead than 32 MiB past its
+// whole-file hash, so with chunks of 4 MiB at most 8 were read at once, whatever the providers
+// (three here, 12 reads at once allowed), and six links of 10 MiB/s restored copies at 27 MiB/s.
+// When the hash waits on a chunk from a link slower than 64 MiB/s, the window grows (to 128
+// MiB at most): more reads at once, the same bytes.
+void TestAssembler::slowLinksAreAskedForMoreChunksAtOnce()
+{
+    TestVault v;
+    QVERIFY(v.ok());
+    ProviderKind kind;
+    kind.id = QStringLiteral("slowlink");
+    kind.displayName = QStringLiteral("Slow link");
+    v.vault->providerFactory().registerKind(
+        kind, [](const ProviderRecord& r, const ProviderContext&, QString*) {
+            return std::unique_ptr<Provider>(
+                new SlowLinkProvider(r.name, r.settings.value(QStringLiteral("path")).toString()));
+        });
+    Registry& r = v.registry();
+    QVERIFY(r.providerRows().removeProvider(
+        r.providerRows().providerByName(QStringLiteral("local"))->id));
+    for (int i = 1; i <= 3; ++i) {
+        ProviderRecord slow;
+        slow.kind = QStringLiteral("slowlink");
+        slow.name = QStringLiteral("slow%1").arg(i);
+        slow.settings.insert(QStringLiteral("path"), v.path(slow.name));
+        QVERIFY(QDir().mkpath(v.path(slow.name)));
+        QVERIFY(r.providerRows().addProvider(slow));
+    }
+    const QString source = v.path(QStringLiteral("m.bin"));
+    constexpr qint64 Chunk = 4 * MiB;
+    QVERIFY(test::writePseudoRandomFile(source, 24 * Chunk, 77));
+    FloatJob::Request request;
+    request.paths = {source};
+    request.modelName = QStringLiteral("m");
+    request.options.replication = 1;
+    request.options.chunker = ChunkerParams::fixed(quint32(Chunk));
+    FloatJob floated(v.vault.get(), request);
+    QVERIFY(run(floated));
+    QCOMPARE(floated.failure(), FloatJob::Failure::None);
+
+    g_reads = {};
+    const QString out = v.path(QStringLiteral("out"));
+    RestoreJob job(v.vault.get(), restoreRequest(QStringLiteral("m"), out));
+    QVERIFY(run(job));
+    QVERIFY2(job.error().ok(), qPrintable(job.error().message));
+    QCOMPARE(test::opensslSha256Hex(job.restoredPaths().first()), test::opensslSha256Hex(source));
+    QCOMPARE(g_reads.now, 0);
+    QVERIFY2(g_reads.most > int(FollowingHasher::MaxOfferedBytes / Chunk),
+             qPrintable(QStringLiteral("%1 reads at once at most").arg(g_reads.most)));
 }
 
 void TestAssembler::unsafePathInRegistry()

@@ -46,6 +46,10 @@ public:
     };
 
     static constexpr int MaxParallelFetches = 16;
+    // A link slower than this (measured: ProviderSpeeds) takes more than an eighth of a second
+    // for a chunk of the default average, while the hash goes through the first window in a
+    // few tens of milliseconds: the window grows (widenWindow()).
+    static constexpr double SlowLinkBytesPerSecond = 64.0 * 1024 * 1024;
 
     FileAssembler(Vault* vault, const FileRecord& file, const QString& destinationPath,
                   const Options& options, QObject* parent = nullptr);
@@ -73,6 +77,9 @@ Q_SIGNALS:
 
 private:
     void fetchMore();
+    // Doubles the hash's offer limit, and so how far ahead chunks are fetched, when the links
+    // are slower than the hash; false when it stays.
+    bool widenWindow();
     void onFetched(ChunkFetcher* fetcher);
     void onHashed();
     void finish(const Error& error);

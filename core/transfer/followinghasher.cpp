@@ -49,11 +49,17 @@ void FollowingHasher::advanceTo(qint64 end)
     m_wake.notify_all();
 }
 
+void FollowingHasher::setOfferLimit(qint64 bytes)
+{
+    m_offerLimit.store(qBound(MaxOfferedBytes, bytes, MaxGrownOfferedBytes),
+                       std::memory_order_relaxed);
+}
+
 bool FollowingHasher::fitsLocked(qint64 offset, qint64 size) const
 {
     // Behind the hash, or no room: it is read back once verified.
     return size > 0 && offset >= m_position && offset + size <= m_size &&
-           m_queuedBytes + size <= MaxOfferedBytes;
+           m_queuedBytes + size <= offerLimit();
 }
 
 void FollowingHasher::insertLocked(qint64 offset, const SharedBytes& data, qint64 size)

@@ -26,7 +26,7 @@ class Sha256;
 //   verified yet. A checkpoint of the hash is kept at every chunk start, so rollback() can undo
 //   a chunk whose replica turned out bad.
 // - the file itself, for the verified prefix (advanceTo()) that no offer covers.
-// Waiting copies are bounded (MaxOfferedBytes); an offer that does not fit is read back from the
+// Waiting copies are bounded (offerLimit()); an offer that does not fit is read back from the
 // file later instead. With a few chunks fetched in parallel, the copies nearly always fit, and
 // the restored file is not read back at all.
 // An offer may run over a chunk start: it is kept as one block per chunk.
@@ -36,8 +36,11 @@ class FollowingHasher final : public QObject
     Q_DISABLE_COPY_MOVE(FollowingHasher)
 
 public:
-    // Bytes of offers kept waiting for the hash to reach them, at most.
+    // Bytes of offers kept waiting for the hash to reach them, at most, at first (offerLimit()).
     static constexpr qint64 MaxOfferedBytes = 32 << 20;
+    // ... and once grown (setOfferLimit()): a restore whose links are slower than the hash grows
+    // it, so that more chunks are fetched at once (FileAssembler::fetchMore).
+    static constexpr qint64 MaxGrownOfferedBytes = 128 << 20;
     // Bytes that stay valid and unchanged for as long as anyone holds them.
     using SharedBytes = std::shared_ptr<const char>;
 
@@ -60,9 +63,14 @@ public:
     // of it, and undo what of it was hashed.
     void rollback(qint64 chunkOffset);
 
+    // The bytes of offers kept waiting, at most: MaxOfferedBytes until set (up to
+    // MaxGrownOfferedBytes) from the owner's thread.
+    qint64 offerLimit() const { return m_offerLimit.load(std::memory_order_relaxed); }
+    void setOfferLimit(qint64 bytes);
+
     // From any thread: where the hash stands (every byte before it is hashed, provisionally for
-    // unverified chunks). A restore fetches no further ahead than MaxOfferedBytes past it, so
-    // that every offer fits and nothing is read back from the disk.
+    // unverified chunks). A restore fetches no further ahead than offerLimit() past it, so that
+    // every offer fits and nothing is read back from the disk.
     qint64 hashedTo() const { return m_hashedTo.load(std::memory_order_relaxed); }
 
     QByteArray digest() const { return m_digest; }
@@ -115,6 +123,7 @@ private:
     // Also read without the lock, to leave a long read-back early.
     std::atomic<bool> m_stop{false};
     std::atomic<qint64> m_hashedTo{0};
+    std::atomic<qint64> m_offerLimit{MaxOfferedBytes};
     // Results:
     qint64 m_bytesReadBack = 0;
     QByteArray m_digest;
