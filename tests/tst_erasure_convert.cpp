@@ -589,7 +589,8 @@ void TestErasureConvert::fromShardsToOtherShardsKilledEndsRight()
 // published again, so the chunks converted were lost there ("it has no replica on any
 // provider"). Now a chunk's conversion marks its model changed before its copies are retired,
 // collect publishes it before deleting them, and the manifest names the shards of the chunks
-// that have them and none for the others.
+// that have them and none for the others. Converted back to copies, the model is copies there
+// again (it stayed "shards 4+2").
 void TestErasureConvert::killedHalfwayItIsReadFromTheCatalog()
 {
     floatCopies(K + M, 64 * 1024, test::pseudoRandomBytes(40 * 64 * 1024 + 100, 43));
@@ -640,6 +641,20 @@ void TestErasureConvert::killedHalfwayItIsReadFromTheCatalog()
         QStringList{QStringLiteral("info"), QStringLiteral("m"), QStringLiteral("--json")} + onB);
     QCOMPARE(after.json().value(QStringLiteral("redundancy")).toString(),
              QStringLiteral("shards 4+2"));
+    restoresOnB();
+    if (QTest::currentTestFailed())
+        return;
+    // Converted back to copies here: there too (it said shards 4+2, and would have been judged
+    // by shards that are gone).
+    const CliResult back = convert(QStringLiteral("copies 2"));
+    QVERIFY2(back.code == 0, back.describe().constData());
+    collect();
+    const CliResult third = run(QStringList{QStringLiteral("vault"), QStringLiteral("sync")} + onB);
+    QVERIFY2(third.code == 0, third.describe().constData());
+    const CliResult asCopies = run(
+        QStringList{QStringLiteral("info"), QStringLiteral("m"), QStringLiteral("--json")} + onB);
+    QCOMPARE(asCopies.json().value(QStringLiteral("redundancy")).toString(),
+             QStringLiteral("copies 2"));
     restoresOnB();
 }
 

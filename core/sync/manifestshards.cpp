@@ -67,9 +67,10 @@ bool record(Registry& registry, qint64 modelId, const QList<catalog::ManifestFil
         }
         scheme = RedundancyScheme::makeShards(f.shards.k, f.shards.m).toString();
     }
-    // Kept as shards once every chunk of every file is; halfway, as the computer converting it
-    // still says, copies.
-    return scheme.isEmpty() || !whole || registry.shardRows().setModelRedundancy(modelId, scheme);
+    // What the manifest says now, also of a model taken in before: kept as shards once every
+    // chunk of every file is, else as copies ('': the vault's number of copies) — halfway through
+    // a conversion, as the computer converting it still says, and once it was converted back.
+    return registry.shardRows().setModelRedundancy(modelId, whole ? scheme : QString());
 }
 
 } // namespace mf::manifestshards

@@ -16,9 +16,10 @@ namespace manifestshards {
 catalog::ManifestShards ofFile(Registry& registry, const QList<FileChunk>& chunks, qint64 modelId);
 
 // Records what a manifest taken in says of its model's shards: each chunk's shards (their sizes
-// derived from the chunk's, never read) and, when every chunk has them, the model's scheme. Run in
-// the transaction that takes the model in; false with the registry's error set (a chunk with other
-// shards recorded here).
+// derived from the chunk's, never read) and the model's scheme: its shards when every chunk has
+// them, else copies (a model taken in before and since converted back to copies is so again). Run
+// in the transaction that takes the model in; false with the registry's error set (a chunk with
+// other shards recorded here).
 bool record(Registry& registry, qint64 modelId, const QList<catalog::ManifestFile>& files);
 
 } // namespace manifestshards
