@@ -9,6 +9,7 @@
 #include "chunking/cid.h"
 #include "chunking/shardcodec.h"
 #include "clisandbox.h"
+#include "sqliteside.h"
 #include "storedchunks.h"
 #include "testsupport.h"
 
@@ -98,6 +99,35 @@ public:
             run({QStringLiteral("provider"), QStringLiteral("add"), QStringLiteral("local"),
                  QStringLiteral("store6"), folders().at(6)});
         QVERIFY2(added.code == 0, added.describe().constData());
+    }
+
+    // The vault's registry, to open beside the CLI (test::Side).
+    QString registryPath() const { return m_box.vault() + QStringLiteral("/registry.sqlite"); }
+    // The name of provider `provider` (an index of folders()) in this vault.
+    static QString providerName(int provider)
+    {
+        return provider == 0 ? QStringLiteral("local") : QStringLiteral("store%1").arg(provider);
+    }
+
+    // A second copy of the stored object `cid`: copied from provider `from` to provider `to`
+    // (indices of folders()) and recorded there as stored, as this registry says once it took in
+    // the catalog of a vault that stored it there too. The copy's path; empty when it failed.
+    QString copyObject(const QString& cid, int from, int to) const
+    {
+        const QString original = test::chunkObjectBelow(folders().at(from), cid);
+        if (original.isEmpty())
+            return {};
+        const QString copy = folders().at(to) + original.mid(folders().at(from).size());
+        Side registry(registryPath());
+        const bool ok =
+            QDir().mkpath(QFileInfo(copy).path()) && QFile::copy(original, copy) &&
+            registry.exec(QStringLiteral("INSERT INTO placements (cid, provider_id, "
+                                         "short_locator, state, stored_at) SELECT cid, (SELECT id "
+                                         "FROM providers WHERE name = '%1'), short_locator, "
+                                         "'stored', stored_at FROM placements WHERE cid = '%2' "
+                                         "LIMIT 1")
+                              .arg(providerName(to), cid));
+        return ok ? copy : QString();
     }
 
     // A provider that lost every object: its folder is there, empty.

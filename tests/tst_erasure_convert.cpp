@@ -626,36 +626,37 @@ void TestErasureConvert::killedHalfwayItIsReadFromTheCatalog()
     restoresOnB();
     if (QTest::currentTestFailed())
         return;
+    const auto redundancyOnB = [&] {
+        return run(QStringList{QStringLiteral("info"), QStringLiteral("m"),
+                               QStringLiteral("--json")} +
+                   onB)
+            .json()
+            .value(QStringLiteral("redundancy"))
+            .toString();
+    };
+    // Converted here to `scheme` to the end, its old objects collected: B takes it in and says
+    // `scheme`, and restores it.
+    const auto convertedHereSeenOnB = [&](const QString& scheme) {
+        const CliResult ended = convert(scheme);
+        QVERIFY2(ended.code == 0, ended.describe().constData());
+        collect();
+        const CliResult synced =
+            run(QStringList{QStringLiteral("vault"), QStringLiteral("sync")} + onB);
+        QVERIFY2(synced.code == 0, synced.describe().constData());
+        QCOMPARE(redundancyOnB(), scheme);
+        restoresOnB();
+    };
     // There, as here, it is kept as copies until the conversion ends; then as shards.
     const CliResult before = run(
         QStringList{QStringLiteral("info"), QStringLiteral("m"), QStringLiteral("--json")} + onB);
     QCOMPARE(before.json().value(QStringLiteral("sharded_chunks")).toInt(), sharded);
-    QCOMPARE(before.json().value(QStringLiteral("redundancy")).toString(),
-             QStringLiteral("copies 2"));
-    const CliResult ended = convert(QStringLiteral("shards 4+2"));
-    QVERIFY2(ended.code == 0, ended.describe().constData());
-    collect();
-    const CliResult again = run(QStringList{QStringLiteral("vault"), QStringLiteral("sync")} + onB);
-    QVERIFY2(again.code == 0, again.describe().constData());
-    const CliResult after = run(
-        QStringList{QStringLiteral("info"), QStringLiteral("m"), QStringLiteral("--json")} + onB);
-    QCOMPARE(after.json().value(QStringLiteral("redundancy")).toString(),
-             QStringLiteral("shards 4+2"));
-    restoresOnB();
+    QCOMPARE(redundancyOnB(), QStringLiteral("copies 2"));
+    convertedHereSeenOnB(QStringLiteral("shards 4+2"));
     if (QTest::currentTestFailed())
         return;
     // Converted back to copies here: there too (it said shards 4+2, and would have been judged
     // by shards that are gone).
-    const CliResult back = convert(QStringLiteral("copies 2"));
-    QVERIFY2(back.code == 0, back.describe().constData());
-    collect();
-    const CliResult third = run(QStringList{QStringLiteral("vault"), QStringLiteral("sync")} + onB);
-    QVERIFY2(third.code == 0, third.describe().constData());
-    const CliResult asCopies = run(
-        QStringList{QStringLiteral("info"), QStringLiteral("m"), QStringLiteral("--json")} + onB);
-    QCOMPARE(asCopies.json().value(QStringLiteral("redundancy")).toString(),
-             QStringLiteral("copies 2"));
-    restoresOnB();
+    convertedHereSeenOnB(QStringLiteral("copies 2"));
 }
 
 void TestErasureConvert::aVaultSetToOneDataShardFloatsCopies()

@@ -11,9 +11,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QRegularExpression>
-#include <QSqlDatabase>
-#include <QSqlError>
-#include <QSqlQuery>
 #include <QtTest>
 
 #include <memory>
@@ -351,32 +348,12 @@ void TestErasureFloat::aShardStoredTwiceLeavesRoomForItsSibling()
             withShard3 = i;
     }
     QVERIFY(withShard0 >= 0 && withShard3 >= 0 && withShard0 != withShard3);
-    const QString shard0 = test::chunkObjectBelow(folders().at(withShard0), shards.at(0));
-    const QString shard3 = test::chunkObjectBelow(folders().at(withShard3), shards.at(3));
-    const QString copy = folders().at(withShard3) + shard0.mid(folders().at(withShard0).size());
-    QVERIFY(QDir().mkpath(QFileInfo(copy).path()));
-    QVERIFY(QFile::copy(shard0, copy));
-    QVERIFY(QFile::remove(shard3));
-    {
-        // The registry as the other vault's catalog would leave it: shard 0 known on both,
-        // shard 3 forgotten where it was lost.
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("r"));
-        db.setDatabaseName(m_box->vault() + QStringLiteral("/registry.sqlite"));
-        QVERIFY(db.open());
-        QSqlQuery q(db);
-        const QString provider =
-            withShard3 == 0 ? QStringLiteral("local") : QStringLiteral("store%1").arg(withShard3);
-        QVERIFY2(q.exec(QStringLiteral("INSERT INTO placements (cid, provider_id, short_locator, "
-                                       "state, stored_at) SELECT cid, (SELECT id FROM providers "
-                                       "WHERE name = '%1'), short_locator, 'stored', stored_at "
-                                       "FROM placements WHERE cid = '%2' LIMIT 1")
-                            .arg(provider, shards.at(0))),
-                 qPrintable(q.lastError().text()));
-        QVERIFY2(
-            q.exec(QStringLiteral("DELETE FROM placements WHERE cid = '%1'").arg(shards.at(3))),
-            qPrintable(q.lastError().text()));
-    }
-    QSqlDatabase::removeDatabase(QStringLiteral("r"));
+    // The registry as the other vault's catalog would leave it: shard 0 known on both, shard 3
+    // forgotten where it was lost.
+    QVERIFY(!m_v->copyObject(shards.at(0), withShard0, withShard3).isEmpty());
+    QVERIFY(QFile::remove(test::chunkObjectBelow(folders().at(withShard3), shards.at(3))));
+    QVERIFY(test::Side(m_v->registryPath())
+                .exec(QStringLiteral("DELETE FROM placements WHERE cid = '%1'").arg(shards.at(3))));
     const CliResult again =
         run({QStringLiteral("float"), m_box->path(QStringLiteral("input/m.bin")),
              QStringLiteral("--name"), QStringLiteral("m-again"), QStringLiteral("--chunker"),
@@ -432,31 +409,28 @@ void TestErasureFloat::aWrongShardMapIsNotHealthy()
     floatSharded();
     const QStringList chunks = chunkCids();
     {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("w"));
-        db.setDatabaseName(m_box->vault() + QStringLiteral("/registry.sqlite"));
-        QVERIFY(db.open());
-        QSqlQuery q(db);
+        test::Side registry(m_v->registryPath());
         // The shards recorded at indices a and b exchanged.
         for (const auto& [chunk, a, b] :
              {std::tuple{chunks.at(0), 0, 1}, std::tuple{chunks.at(1), 4, 5}}) {
-            QStringList cids;
-            for (int index : {a, b}) {
-                QVERIFY(q.exec(QStringLiteral("SELECT shard_cid FROM chunk_shards WHERE "
-                                              "chunk_cid = '%1' AND idx = %2")
-                                   .arg(chunk)
-                                   .arg(index)));
-                QVERIFY(q.next());
-                cids.append(q.value(0).toString());
-            }
-            for (const auto& [index, shard] : {std::pair{a, cids.at(1)}, std::pair{b, cids.at(0)}})
-                QVERIFY2(q.exec(QStringLiteral("UPDATE chunk_shards SET shard_cid = '%1' WHERE "
-                                               "chunk_cid = '%2' AND idx = %3")
-                                    .arg(shard, chunk)
-                                    .arg(index)),
-                         qPrintable(q.lastError().text()));
+            const QString at = QStringLiteral("chunk_cid = '%1' AND idx = %2").arg(chunk);
+            const QString first =
+                registry
+                    .scalar(QStringLiteral("SELECT shard_cid FROM chunk_shards WHERE ") + at.arg(a))
+                    .toString();
+            const QString second =
+                registry
+                    .scalar(QStringLiteral("SELECT shard_cid FROM chunk_shards WHERE ") + at.arg(b))
+                    .toString();
+            QVERIFY(!first.isEmpty() && !second.isEmpty());
+            QVERIFY(registry.exec(
+                QStringLiteral("UPDATE chunk_shards SET shard_cid = '%1' WHERE ").arg(second) +
+                at.arg(a)));
+            QVERIFY(registry.exec(
+                QStringLiteral("UPDATE chunk_shards SET shard_cid = '%1' WHERE ").arg(first) +
+                at.arg(b)));
         }
     }
-    QSqlDatabase::removeDatabase(QStringLiteral("w"));
     const CliResult verify =
         run({QStringLiteral("verify"), QStringLiteral("m"), QStringLiteral("--json")});
     QCOMPARE(verify.code, IntegrityProblem);
@@ -528,21 +502,13 @@ void TestErasureFloat::aDamagedShardIsFoundByTheChunkItMakes()
             restored.describe().constData());
     }
     // Marked in the registry, as a fetch marks a copy that does not match.
-    {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("r"));
-        db.setDatabaseName(m_box->vault() + QStringLiteral("/registry.sqlite"));
-        QVERIFY(db.open());
-        QSqlQuery q(db);
-        QVERIFY(q.exec(QStringLiteral("SELECT cid FROM placements WHERE state = 'corrupt' "
-                                      "ORDER BY cid")));
-        QStringList corrupt;
-        while (q.next())
-            corrupt.append(q.value(0).toString());
-        QStringList expected{first, padded};
-        expected.sort();
-        QCOMPARE(corrupt, expected);
-    }
-    QSqlDatabase::removeDatabase(QStringLiteral("r"));
+    QStringList expected{first, padded};
+    expected.sort();
+    QCOMPARE(test::Side(m_v->registryPath())
+                 .scalar(QStringLiteral("SELECT group_concat(cid, ' ') FROM (SELECT cid FROM "
+                                        "placements WHERE state = 'corrupt' ORDER BY cid)"))
+                 .toString(),
+             expected.join(QLatin1Char(' ')));
 }
 
 // The same damage to a shard stored twice (two vaults on the same providers may place it so),
@@ -562,30 +528,14 @@ void TestErasureFloat::aDamagedShardIsReadFromItsOtherCopy()
     // one on the lower id is damaged.
     const int other = holder == folders().size() - 1 ? holder - 1 : holder + 1;
     const QString original = test::chunkObjectBelow(folders().at(holder), shards.at(0));
-    const QString copy = folders().at(other) + original.mid(folders().at(holder).size());
-    QVERIFY(QDir().mkpath(QFileInfo(copy).path()));
-    QVERIFY(QFile::copy(original, copy));
+    const QString copy = m_v->copyObject(shards.at(0), holder, other);
+    QVERIFY(!copy.isEmpty());
     QVERIFY(test::flipOneByte(qMin(holder, other) == holder ? original : copy));
     for (int parity : {4, 5})
         for (const QString& folder : folders())
             if (const QString path = test::chunkObjectBelow(folder, shards.at(parity));
                 !path.isEmpty())
                 QVERIFY(QFile::remove(path));
-    {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("r"));
-        db.setDatabaseName(m_box->vault() + QStringLiteral("/registry.sqlite"));
-        QVERIFY(db.open());
-        QSqlQuery q(db);
-        const QString provider =
-            other == 0 ? QStringLiteral("local") : QStringLiteral("store%1").arg(other);
-        QVERIFY2(q.exec(QStringLiteral("INSERT INTO placements (cid, provider_id, short_locator, "
-                                       "state, stored_at) SELECT cid, (SELECT id FROM providers "
-                                       "WHERE name = '%1'), short_locator, 'stored', stored_at "
-                                       "FROM placements WHERE cid = '%2' LIMIT 1")
-                            .arg(provider, shards.at(0))),
-                 qPrintable(q.lastError().text()));
-    }
-    QSqlDatabase::removeDatabase(QStringLiteral("r"));
     const QString out = m_box->path(QStringLiteral("out"));
     const CliResult restored = run({QStringLiteral("restore"), QStringLiteral("m"),
                                     QStringLiteral("--to"), out, QStringLiteral("--json")});
