@@ -42,6 +42,12 @@ public:
     }
     ~CliSandbox()
     {
+        // MODELFLOAT_KEEP_SANDBOX=1 keeps the folder (vaults, registries, providers' objects)
+        // for a look after a failure, such as a crash test's round that cannot be replayed.
+        if (qEnvironmentVariableIsSet("MODELFLOAT_KEEP_SANDBOX")) {
+            m_dir.setAutoRemove(false);
+            qInfo("sandbox kept: %s", qPrintable(m_dir.path()));
+        }
         // Make everything removable again, whatever a test changed.
         QDirIterator it(m_dir.path(), QDir::AllEntries | QDir::Hidden | QDir::NoDotAndDotDot,
                         QDirIterator::Subdirectories);
