@@ -46,6 +46,8 @@ private Q_SLOTS:
     void aWrongShardMapIsNotHealthy();
     void aDamagedShardIsFoundByTheChunkItMakes();
     void aDamagedShardIsReadFromItsOtherCopy();
+    void aShardPutBackElsewhereLeavesNoMissingCopy();
+    void anotherVaultForgetsAShardPutBackElsewhere();
 
 private:
     CliResult run(const QStringList& args) const { return m_v->run(args); }
@@ -546,6 +548,82 @@ void TestErasureFloat::aDamagedShardIsReadFromItsOtherCopy()
     QVERIFY2(problems.size() == 1 && problems.first().startsWith(
                                          QStringLiteral("chunk %1 on provider").arg(shards.at(0))),
              restored.describe().constData());
+}
+
+void TestErasureFloat::aShardPutBackElsewhereLeavesNoMissingCopy()
+{
+    // A shard known missing on its provider, put back on another by the next float: the
+    // registry kept the missing copy, and verify called the model damaged ("PROBLEMS FOUND",
+    // exit 4) though every chunk had its six shards on six providers (found by tst_cli_crash's
+    // 4+2 rounds, where the other vault's collect had deleted the shard).
+    m_v->prepare(ChunkSize, m_bytes);
+    m_v->addSeventh();
+    if (QTest::currentTestFailed())
+        return;
+    QCOMPARE(run(m_v->floatArgs()).code, 0);
+    const QString shard = test::ShardedVault::shardCids(m_v->chunks().first()).first();
+    int holder = -1;
+    for (int i = 0; i < folders().size(); ++i)
+        if (!test::chunkObjectBelow(folders().at(i), shard).isEmpty())
+            holder = i;
+    QVERIFY(holder >= 0);
+    QVERIFY(QFile::remove(test::chunkObjectBelow(folders().at(holder), shard)));
+    const CliResult found = run({QStringLiteral("verify"), QStringLiteral("m")});
+    QCOMPARE(found.code, IntegrityProblem);
+    // Its provider takes no new objects now (the user disabled it): the shard goes to the one
+    // provider that holds no shard of its chunk (and so do the provider's other shards).
+    QVERIFY(test::Side(m_v->registryPath())
+                .exec(QStringLiteral("UPDATE providers SET enabled = 0 WHERE name = '%1'")
+                          .arg(test::ShardedVault::providerName(holder))));
+    const CliResult again = run(m_v->floatArgs() << QStringLiteral("--json"));
+    QVERIFY2(again.code == 0, again.describe().constData());
+    const CliResult verify =
+        run({QStringLiteral("verify"), QStringLiteral("m"), QStringLiteral("--json")});
+    QVERIFY2(verify.code == 0, verify.describe().constData());
+    QCOMPARE(verify.json().value(QStringLiteral("missing")).toInt(), 0);
+    m_v->checkRestores(QStringLiteral("again"));
+}
+
+void TestErasureFloat::anotherVaultForgetsAShardPutBackElsewhere()
+{
+    // The same seen from vault B, which took the model in: B found a shard missing, A put it
+    // back on another provider, and B took in a model of the same chunks. B kept the missing
+    // copy, and its verify said damaged though every shard was stored (tst_cli_crash's 4+2
+    // rounds, on the vault that took the other's models in).
+    m_v->prepare(ChunkSize, m_bytes);
+    m_v->addSeventh();
+    if (QTest::currentTestFailed())
+        return;
+    QCOMPARE(run(m_v->floatArgs()).code, 0);
+    QStringList onB;
+    m_v->takeInOnAnotherVault(&onB);
+    if (QTest::currentTestFailed())
+        return;
+    const QString shard = test::ShardedVault::shardCids(m_v->chunks().first()).first();
+    int holder = -1;
+    for (int i = 0; i < folders().size(); ++i)
+        if (!test::chunkObjectBelow(folders().at(i), shard).isEmpty())
+            holder = i;
+    QVERIFY(holder >= 0);
+    QVERIFY(QFile::remove(test::chunkObjectBelow(folders().at(holder), shard)));
+    QCOMPARE(run(QStringList{QStringLiteral("verify"), QStringLiteral("m")} + onB).code,
+             IntegrityProblem);
+    // Vault A floats the same bytes as another model while that provider takes nothing new
+    // there: the shard goes to the one provider that holds no shard of its chunk.
+    QVERIFY(test::Side(m_v->registryPath())
+                .exec(QStringLiteral("UPDATE providers SET enabled = 0 WHERE name = '%1'")
+                          .arg(test::ShardedVault::providerName(holder))));
+    const CliResult again = run(
+        {QStringLiteral("float"), m_v->modelFile(), QStringLiteral("--name"),
+         QStringLiteral("m-again"), QStringLiteral("--chunker"), QStringLiteral("fixed"),
+         QStringLiteral("--chunk-size"), QString::number(ChunkSize), QStringLiteral("--quiet")});
+    QVERIFY2(again.code == 0, again.describe().constData());
+    const CliResult synced =
+        run(QStringList{QStringLiteral("vault"), QStringLiteral("sync")} + onB);
+    QVERIFY2(synced.code == 0, synced.describe().constData());
+    const CliResult verify = run(
+        QStringList{QStringLiteral("verify"), QStringLiteral("m"), QStringLiteral("--json")} + onB);
+    QVERIFY2(verify.code == 0, verify.describe().constData());
 }
 
 QTEST_GUILESS_MAIN(TestErasureFloat)

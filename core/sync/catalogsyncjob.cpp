@@ -578,6 +578,15 @@ void CatalogSyncJob::placementsDone(const CatalogProviders::Entry& p, const QLis
 // elsewhere reaches this registry at its next sync, not only when a float would count them.
 void CatalogSyncJob::checkOrphans()
 {
+    // Copies of the models taken in or changed now that this registry knew missing or corrupt,
+    // and that have their copies elsewhere again (the vault that floated them placed them again
+    // there, and the look above found them), are forgotten as a repair forgets them: verify
+    // would otherwise call such a model damaged over copies it does not need.
+    if (!m_touchedModels.isEmpty() && m_vault->registry().scrubRows().retireReplacedCopies(
+                                          m_vault->replicationFactor(), m_touchedModels) < 0) {
+        finish(Error::make(Error::Kind::Fatal, m_vault->registry().lastError()));
+        return;
+    }
     ScrubJob::Options o;
     o.pass = ScrubRows::ScrubPass::Check;
     o.intervalSecs = 3600;

@@ -381,6 +381,13 @@ void FloatJob::next()
         finish(Failure::Transfer, Error::make(Error::Kind::Fatal, registry.lastError()));
         return;
     }
+    // A copy (or shard) known missing or corrupt that this float stored again elsewhere is
+    // forgotten and its object's deletion queued, as a repair does: the registry would otherwise
+    // keep it, and verify call the model damaged over a copy it no longer needs (found by
+    // tst_cli_crash's 4+2 rounds: a shard lost on one provider, put back on another).
+    if (registry.scrubRows().retireReplacedCopies(m_request.options.replication, {m_modelId}) < 0)
+        addWarning(
+            tr("Copies found missing before could not be forgotten: %1").arg(registry.lastError()));
     noteDegraded(registry, m_modelId);
     finish(Failure::None, Error::none());
 }
