@@ -13,6 +13,7 @@
 #include <QRegularExpression>
 #include <QtTest>
 
+#include <functional>
 #include <memory>
 #include <tuple>
 
@@ -59,6 +60,12 @@ private:
     static QStringList objectsIn(const QString& folder);
     QStringList chunkCids() const;
     void moveAway(const QStringList& gone) const;
+    // Seven providers at 4+2, "m" floated (six hold a shard of each chunk); then, after `between`
+    // (if given), the first shard of the first chunk is deleted from its provider, whose index
+    // goes to `holder`.
+    void floatOnSevenAndLoseAShard(int* holder, const std::function<void()>& between = {});
+    // Provider `index` takes no new objects (as if the user disabled it).
+    void disable(int index) const;
     void putBack(const QStringList& gone) const;
 
     std::unique_ptr<test::ShardedVault> m_v;
@@ -105,6 +112,32 @@ void TestErasureFloat::floatSharded()
     const CliResult floated = run(m_v->floatArgs() << QStringLiteral("--json"));
     QVERIFY2(floated.code == 0, floated.describe().constData());
     QVERIFY2(!floated.err.contains("do not place shards"), floated.describe().constData());
+}
+
+void TestErasureFloat::floatOnSevenAndLoseAShard(int* holder, const std::function<void()>& between)
+{
+    m_v->prepare(ChunkSize, m_bytes);
+    m_v->addSeventh();
+    if (QTest::currentTestFailed())
+        return;
+    QCOMPARE(run(m_v->floatArgs()).code, 0);
+    if (between)
+        between();
+    if (QTest::currentTestFailed())
+        return;
+    const QString shard = test::ShardedVault::shardCids(m_v->chunks().first()).first();
+    for (int i = 0; i < folders().size(); ++i)
+        if (!test::chunkObjectBelow(folders().at(i), shard).isEmpty())
+            *holder = i;
+    QVERIFY(*holder >= 0);
+    QVERIFY(QFile::remove(test::chunkObjectBelow(folders().at(*holder), shard)));
+}
+
+void TestErasureFloat::disable(int index) const
+{
+    QVERIFY(test::Side(m_v->registryPath())
+                .exec(QStringLiteral("UPDATE providers SET enabled = 0 WHERE name = '%1'")
+                          .arg(test::ShardedVault::providerName(index))));
 }
 
 void TestErasureFloat::moveAway(const QStringList& gone) const
@@ -556,25 +589,15 @@ void TestErasureFloat::aShardPutBackElsewhereLeavesNoMissingCopy()
     // registry kept the missing copy, and verify called the model damaged ("PROBLEMS FOUND",
     // exit 4) though every chunk had its six shards on six providers (found by tst_cli_crash's
     // 4+2 rounds, where the other vault's collect had deleted the shard).
-    m_v->prepare(ChunkSize, m_bytes);
-    m_v->addSeventh();
+    int holder = -1;
+    floatOnSevenAndLoseAShard(&holder);
     if (QTest::currentTestFailed())
         return;
-    QCOMPARE(run(m_v->floatArgs()).code, 0);
-    const QString shard = test::ShardedVault::shardCids(m_v->chunks().first()).first();
-    int holder = -1;
-    for (int i = 0; i < folders().size(); ++i)
-        if (!test::chunkObjectBelow(folders().at(i), shard).isEmpty())
-            holder = i;
-    QVERIFY(holder >= 0);
-    QVERIFY(QFile::remove(test::chunkObjectBelow(folders().at(holder), shard)));
     const CliResult found = run({QStringLiteral("verify"), QStringLiteral("m")});
     QCOMPARE(found.code, IntegrityProblem);
     // Its provider takes no new objects now (the user disabled it): the shard goes to the one
     // provider that holds no shard of its chunk (and so do the provider's other shards).
-    QVERIFY(test::Side(m_v->registryPath())
-                .exec(QStringLiteral("UPDATE providers SET enabled = 0 WHERE name = '%1'")
-                          .arg(test::ShardedVault::providerName(holder))));
+    disable(holder);
     const CliResult again = run(m_v->floatArgs() << QStringLiteral("--json"));
     QVERIFY2(again.code == 0, again.describe().constData());
     const CliResult verify =
@@ -590,22 +613,11 @@ void TestErasureFloat::anotherVaultForgetsAShardPutBackElsewhere()
     // back on another provider, and B took in a model of the same chunks. B kept the missing
     // copy, and its verify said damaged though every shard was stored (tst_cli_crash's 4+2
     // rounds, on the vault that took the other's models in).
-    m_v->prepare(ChunkSize, m_bytes);
-    m_v->addSeventh();
-    if (QTest::currentTestFailed())
-        return;
-    QCOMPARE(run(m_v->floatArgs()).code, 0);
     QStringList onB;
-    m_v->takeInOnAnotherVault(&onB);
+    int holder = -1;
+    floatOnSevenAndLoseAShard(&holder, [&] { m_v->takeInOnAnotherVault(&onB); });
     if (QTest::currentTestFailed())
         return;
-    const QString shard = test::ShardedVault::shardCids(m_v->chunks().first()).first();
-    int holder = -1;
-    for (int i = 0; i < folders().size(); ++i)
-        if (!test::chunkObjectBelow(folders().at(i), shard).isEmpty())
-            holder = i;
-    QVERIFY(holder >= 0);
-    QVERIFY(QFile::remove(test::chunkObjectBelow(folders().at(holder), shard)));
     QCOMPARE(run(QStringList{QStringLiteral("verify"), QStringLiteral("m")} + onB).code,
              IntegrityProblem);
     // Vault A floats the same bytes as another model while that provider takes nothing new
