@@ -67,7 +67,6 @@ struct ChunkEnd
 {
     qint64 offset = 0;
     qint64 size = 0;
-    QByteArray sha256;
 };
 
 // Bytes read from the file, in file order, for the whole-file hash.
@@ -122,7 +121,7 @@ struct FileScanner::Private
     int unacknowledged = 0;
     qint64 heldBytes = 0; // segments held by unacknowledged chunks, when their bytes are kept
     std::deque<ReadItem> readQueue; // for the whole-file hash
-    std::deque<LeafItem> leafQueue; // for the leaves' hashes and the chunks' delivery
+    std::deque<LeafItem> leafQueue; // for the chunks' and leaves' hashes, and delivery
     bool queuesClosed = false;
     QByteArray wholeFileSha; // written by the whole-file hashing thread before it ends
     // The hashes behind the reader, fed item by item by their own threads; for a file of one
@@ -130,8 +129,8 @@ struct FileScanner::Private
     // save (a float of 1,000 files of 16 KiB took 46% longer with them).
     bool inlineHashing = false;
     Sha256 wholeSha;
-    unixfs::FileDagBuilder leaves;
-    ChunkBytes currentChunk; // the kept bytes of the chunk being cut
+    unixfs::FileDagBuilder chunkDags; // hashes each chunk and its leaves in one pass
+    ChunkBytes currentChunk;          // the kept bytes of the chunk being cut
 
     std::thread reader;
 
@@ -163,9 +162,10 @@ struct FileScanner::Private
     // --- hashing threads -----------------------------------------------------------------
     template <typename Item> bool takeNext(std::deque<Item>& from, Item* item);
     void hashWholeFile();
-    void hashLeavesAndDeliver();
+    void hashChunksAndDeliver();
     bool hashLeaf(const LeafItem& item); // false: stopped
-    bool deliverChunk(const ChunkEnd& end, const unixfs::Node& dag, ChunkBytes bytes);
+    bool deliverChunk(const ChunkEnd& end, const QByteArray& sha256, const unixfs::Node& dag,
+                      ChunkBytes bytes);
 
     // --- owner thread --------------------------------------------------------------------
     void onOpened(const FileSnapshot& s) { snapshot = s; }
@@ -342,15 +342,15 @@ Outcome FileScanner::Private::scan()
     QMetaObject::invokeMethod(
         q, [this, s] { onOpened(s); }, Qt::QueuedConnection);
 
-    // Three SHA-256 passes (chunks, leaves, whole file) on three threads, so that two cores share
-    // them evenly: the reader cuts and hashes the chunks, one thread the whole file, one the
-    // leaves (and it reports the chunks).
+    // Two threads hash behind the reader, so that two cores share the work evenly: one the whole
+    // file, one the chunks and their leaves (one pass, NestedSha256), and it reports the chunks.
+    // The reader reads and cuts.
     inlineHashing = opened->size <= SegmentBytes;
     std::thread wholeHasher;
     std::thread leafHasher;
     if (!inlineHashing) {
         wholeHasher = std::thread([this] { hashWholeFile(); });
-        leafHasher = std::thread([this] { hashLeavesAndDeliver(); });
+        leafHasher = std::thread([this] { hashChunksAndDeliver(); });
     }
     result = scanOpenFile(fd, *opened);
     {
@@ -382,7 +382,6 @@ Outcome FileScanner::Private::scanOpenFile(int fd, const FileSnapshot& opened)
                                 .arg(path);
 
     ChunkBoundaryFinder finder(params);
-    Sha256 chunkSha;
     qint64 readTo = 0; // file bytes read
     qint64 chunkStart = 0;
     Segment segment = alignedbuffers::takeShared(SegmentBytes);
@@ -394,20 +393,16 @@ Outcome FileScanner::Private::scanOpenFile(int fd, const FileSnapshot& opened)
     postProgress(0, opened.size);
 
     for (;;) {
-        // Cut and hash the chunks in what was read; the hashing threads hash the same bytes as
+        // Cut the chunks in what was read; the hashing threads hash the same bytes as chunks and
         // leaves and as the whole file while we read and cut the next.
         while (scanned < filled) {
             bool boundary = false;
             const auto* p = reinterpret_cast<const uchar*>(segment.get()) + scanned;
-            const qsizetype used = finder.feed(p, filled - scanned, &boundary);
-            chunkSha.addData(p, used);
-            scanned += used;
+            scanned += finder.feed(p, filled - scanned, &boundary);
             if (!boundary)
                 continue;
-            if (!queueLeaf(LeafItem{segment,
-                                    scanned,
-                                    true,
-                                    {chunkStart, scannedTo() - chunkStart, chunkSha.result()}}))
+            if (!queueLeaf(
+                    LeafItem{segment, scanned, true, {chunkStart, scannedTo() - chunkStart}}))
                 return cancel();
             chunkStart = scannedTo();
             // The next chunk starts a segment of its own (see SegmentBytes): a copy of at most
@@ -452,8 +447,7 @@ Outcome FileScanner::Private::scanOpenFile(int fd, const FileSnapshot& opened)
         }
     }
     if (finder.pendingSize() > 0 &&
-        !queueLeaf(LeafItem{
-            segment, filled, true, {chunkStart, scannedTo() - chunkStart, chunkSha.result()}}))
+        !queueLeaf(LeafItem{segment, filled, true, {chunkStart, scannedTo() - chunkStart}}))
         return cancel();
 
     // Same size, times, inode and device as when opened, or what we read is not one version.
@@ -529,8 +523,8 @@ template <typename Item> bool FileScanner::Private::takeNext(std::deque<Item>& f
     return true;
 }
 
-bool FileScanner::Private::deliverChunk(const ChunkEnd& end, const unixfs::Node& dag,
-                                        ChunkBytes bytes)
+bool FileScanner::Private::deliverChunk(const ChunkEnd& end, const QByteArray& sha256,
+                                        const unixfs::Node& dag, ChunkBytes bytes)
 {
     {
         std::unique_lock<std::mutex> lock(mutex);
@@ -552,8 +546,8 @@ bool FileScanner::Private::deliverChunk(const ChunkEnd& end, const unixfs::Node&
     ScannedChunk chunk;
     chunk.offset = end.offset;
     chunk.size = end.size;
-    chunk.sha256 = end.sha256;
-    chunk.cid = cid::fromSha256(end.sha256);
+    chunk.sha256 = sha256;
+    chunk.cid = cid::fromSha256(sha256);
     chunk.dag = dag;
     chunk.bytes = std::move(bytes);
     QMetaObject::invokeMethod(
@@ -578,7 +572,7 @@ void FileScanner::Private::hashWholeFile()
         wholeFileSha = wholeSha.result();
 }
 
-void FileScanner::Private::hashLeavesAndDeliver()
+void FileScanner::Private::hashChunksAndDeliver()
 {
     LeafItem item;
     while (takeNext(leafQueue, &item)) {
@@ -590,18 +584,14 @@ void FileScanner::Private::hashLeavesAndDeliver()
 
 bool FileScanner::Private::hashLeaf(const LeafItem& item)
 {
-    // Chunks of at most a leaf are their own single leaf: nothing more to hash.
-    const bool chunksHaveLeaves = params.largestChunk() > unixfs::LeafBytes;
-    if (chunksHaveLeaves)
-        leaves.addBytes(reinterpret_cast<const uchar*>(item.segment.get()), item.size);
+    chunkDags.addBytes(reinterpret_cast<const uchar*>(item.segment.get()), item.size);
     if (maxHeldBytes > 0)
         currentChunk.append(item.segment, item.segment.get(), item.size);
     if (!item.endsChunk)
         return !stop;
-    const unixfs::Node dag = chunksHaveLeaves
-                                 ? leaves.endChunk()
-                                 : unixfs::rawLeaf(item.end.sha256, quint64(item.end.size));
-    return deliverChunk(item.end, dag, std::exchange(currentChunk, {}));
+    QByteArray sha256;
+    const unixfs::Node dag = chunkDags.endChunk(&sha256);
+    return deliverChunk(item.end, sha256, dag, std::exchange(currentChunk, {}));
 }
 
 } // namespace mf

@@ -27,7 +27,8 @@ struct ScannedChunk
 };
 
 // Reads a file once, on worker threads, cutting it into chunks and hashing every chunk, the
-// whole file and the chunks' 1 MiB UnixFS leaves (three SHA-256 passes, on three threads).
+// whole file and the chunks' 1 MiB UnixFS leaves (two passes on two threads: the chunks and
+// their leaves together, and the whole file).
 // Every chunk's bytes start on an aligned, 1 MiB segment of their own, so that a writer can send
 // them to disk without copying them (ChunkBytes::behind()).
 // Results arrive in the thread that owns the scanner, in file order, through queued signals; the

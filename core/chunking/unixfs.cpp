@@ -1,6 +1,7 @@
 #include "unixfs.h"
 
 #include "cid.h"
+#include "nestedsha256.h"
 #include "sha256.h"
 
 #include <QMap>
@@ -185,46 +186,43 @@ Node chunkDag(QByteArrayView bytes, const BlockSink& sink)
     return builder.finish();
 }
 
-struct FileDagBuilder::Leaf
-{
-    Sha256 hash;
-    qint64 size = 0;
-};
-
 FileDagBuilder::FileDagBuilder(BlockSink sink)
     : m_sink(std::move(sink))
-    , m_leaf(std::make_unique<Leaf>())
+    , m_sha(std::make_unique<NestedSha256>())
 {}
 
 FileDagBuilder::~FileDagBuilder() = default;
 
 void FileDagBuilder::addBytes(const uchar* data, qsizetype size)
 {
+    NestedSha256& sha = *m_sha;
     while (size > 0) {
-        const qsizetype n = qsizetype(std::min<qint64>(size, LeafBytes - m_leaf->size));
-        m_leaf->hash.addData(data, n);
-        m_leaf->size += n;
+        const qsizetype n = qsizetype(std::min<qint64>(size, LeafBytes - sha.innerSize()));
+        sha.addData(data, n);
         data += n;
         size -= n;
-        if (m_leaf->size == LeafBytes)
+        if (sha.innerSize() == LeafBytes)
             endLeaf();
     }
 }
 
 void FileDagBuilder::endLeaf()
 {
-    if (m_leaf->size == 0)
+    NestedSha256& sha = *m_sha;
+    if (sha.innerSize() == 0)
         return;
-    m_leaves.append(rawLeaf(m_leaf->hash.result(), quint64(m_leaf->size)));
-    m_leaf->hash.reset();
-    m_leaf->size = 0;
+    m_leaves.append(rawLeaf(sha.innerResult(), quint64(sha.innerSize())));
+    sha.restartInner();
 }
 
-Node FileDagBuilder::endChunk()
+Node FileDagBuilder::endChunk(QByteArray* chunkSha256)
 {
     endLeaf();
     if (m_leaves.isEmpty())
         return {};
+    if (chunkSha256)
+        *chunkSha256 = m_sha->outerResult();
+    m_sha->reset();
     m_chunks.append(balancedFile(m_leaves, m_sink));
     m_leaves.clear();
     return m_chunks.last();

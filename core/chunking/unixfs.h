@@ -8,6 +8,10 @@
 #include <functional>
 #include <memory>
 
+namespace mf {
+class NestedSha256;
+}
+
 namespace mf::unixfs {
 
 // Files and models in the IPFS data model (docs/cids.md): UnixFS v1 nodes encoded as dag-pb,
@@ -70,7 +74,8 @@ Node directory(QList<Entry> entries, const BlockSink& sink = {});
 Node modelDag(const QList<QPair<QString, Node>>& files, QString* error, const BlockSink& sink = {});
 
 // A file's DAG from its bytes in order, chunk by chunk, as a float or `cid` reads them: leaves
-// are hashed as the bytes come, so memory does not grow with the chunk or the file.
+// and chunks are hashed as the bytes come, in one pass (NestedSha256), so memory does not grow
+// with the chunk or the file.
 class FileDagBuilder
 {
 public:
@@ -81,8 +86,9 @@ public:
     // Bytes of the current chunk.
     void addBytes(const uchar* data, qsizetype size);
     // The current chunk ends here: its DAG's root (invalid, and nothing recorded, when the
-    // chunk has no bytes).
-    Node endChunk();
+    // chunk has no bytes), and in `chunkSha256`, when given, the SHA-256 of its bytes (its raw
+    // CID's digest).
+    Node endChunk(QByteArray* chunkSha256 = nullptr);
     // Ends the last chunk; the file's root. The builder is spent.
     Node finish();
 
@@ -92,8 +98,9 @@ private:
     void endLeaf();
 
     BlockSink m_sink;
-    struct Leaf;
-    std::unique_ptr<Leaf> m_leaf;
+    // Outer: the current chunk (its raw CID); inner: its current leaf. Leaves end every
+    // LeafBytes from the chunk's start, a multiple of 64 bytes, as NestedSha256 requires.
+    std::unique_ptr<NestedSha256> m_sha;
     QList<Node> m_leaves; // of the current chunk
     QList<Node> m_chunks;
 };
