@@ -1,6 +1,7 @@
-// The shared rules of the network adapters that do not need a server: reading Retry-After,
-// classifying statuses and network errors, giving up on a server nobody answers for, and never
-// showing a secret in a message.
+// The shared rules of the network adapters: reading Retry-After, classifying statuses and
+// network errors, giving up on a server nobody answers for, never showing a secret in a message,
+// and resuming a dropped download after every byte that arrived.
+#include "providers/bytesink.h"
 #include "providers/network/httpexchange.h"
 
 #include <QDateTime>
@@ -8,6 +9,7 @@
 #include <QNetworkAccessManager>
 #include <QSignalSpy>
 #include <QTcpServer>
+#include <QTcpSocket>
 #include <QTest>
 #include <QUrl>
 
@@ -123,6 +125,93 @@ private Q_SLOTS:
         QCOMPARE(exchange.error().kind, Error::Kind::Retryable);
         QVERIFY(exchange.unreachable());
         QCOMPARE(exchange.attempts(), attempts);
+    }
+
+    // The server closes the connection in the middle of the body while the exchange is paused
+    // (its sink is full), so the bytes that came before the drop wait in Qt's buffer when the
+    // reply ends. They are the body's and go to the sink: the retry asks for the rest only.
+    // (Under load the same happened without a pause: tst_hubimport saw a download start again
+    // from byte 0 after a drop.)
+    void bytesBeforeADropAreKeptForTheRetry()
+    {
+        QByteArray content(2 * 1024 * 1024, Qt::Uninitialized);
+        for (qsizetype i = 0; i < content.size(); ++i)
+            content[i] = char((i * 7 + i / 251) & 0xff);
+        const qsizetype dropAt = 1024 * 1024 + 5;
+        QTcpServer server;
+        QVERIFY(server.listen(QHostAddress::LocalHost));
+        QList<QByteArray> ranges; // each request's Range header, empty when none
+        connect(&server, &QTcpServer::newConnection, this, [&] {
+            while (QTcpSocket* socket = server.nextPendingConnection()) {
+                connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+                connect(socket, &QTcpSocket::readyRead, socket, [&, socket] {
+                    QByteArray head = socket->property("head").toByteArray() + socket->readAll();
+                    socket->setProperty("head", head);
+                    if (!head.contains("\r\n\r\n"))
+                        return;
+                    QByteArray range;
+                    for (const QByteArray& line : head.split('\n'))
+                        if (line.toLower().startsWith("range:"))
+                            range = line.mid(6).trimmed();
+                    ranges.append(range);
+                    if (range.isEmpty()) { // the whole body announced, cut after dropAt bytes
+                        socket->write("HTTP/1.1 200 OK\r\nContent-Length: " +
+                                      QByteArray::number(content.size()) + "\r\n\r\n" +
+                                      content.left(dropAt));
+                    } else {
+                        const qsizetype from = range.mid(6, range.indexOf('-') - 6).toLongLong();
+                        socket->write("HTTP/1.1 206 Partial Content\r\nContent-Range: bytes " +
+                                      QByteArray::number(from) + '-' +
+                                      QByteArray::number(content.size() - 1) + '/' +
+                                      QByteArray::number(content.size()) + "\r\nContent-Length: " +
+                                      QByteArray::number(content.size() - from) +
+                                      "\r\nConnection: close\r\n\r\n" + content.mid(from));
+                    }
+                    socket->disconnectFromHost(); // once what was written is sent
+                });
+            }
+        });
+
+        struct Collect final : ByteSink
+        {
+            QByteArray bytes;
+            bool write(const char* data, qint64 size) override
+            {
+                bytes.append(data, size);
+                return true;
+            }
+            QString errorString() const override { return {}; }
+        } sink;
+        QNetworkAccessManager network;
+        const quint16 port = server.serverPort();
+        const qint64 last = content.size() - 1;
+        HttpExchange::Request r;
+        r.build = [port, last](const HttpExchange::Attempt& attempt) {
+            QNetworkRequest q(QUrl(QStringLiteral("http://127.0.0.1:%1/x").arg(port)));
+            if (attempt.bytesDelivered > 0)
+                q.setRawHeader(
+                    "Range",
+                    QStringLiteral("bytes=%1-%2").arg(attempt.bytesDelivered).arg(last).toLatin1());
+            return q;
+        };
+        r.sink = &sink;
+        r.readBufferSize = 4 * 1024 * 1024;
+        r.what = QStringLiteral("Reading x");
+        r.retry = RetryPolicy{3, 10, 20};
+        HttpExchange exchange(&network, std::move(r));
+        QSignalSpy finished(&exchange, &HttpExchange::finished);
+        exchange.setPaused(true);
+        exchange.start();
+        // The first answer has come and gone, and the retry was sent (if it asks for the whole
+        // again, paused, that one too is dropped: the third try then fails).
+        QTRY_VERIFY_WITH_TIMEOUT(ranges.size() >= 2, 30000);
+        exchange.setPaused(false);
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 30000);
+        QVERIFY2(exchange.error().ok(), qPrintable(exchange.error().message));
+        QCOMPARE(ranges.value(0), QByteArray());
+        QCOMPARE(ranges.value(1), QByteArray("bytes=1048581-2097151"));
+        QCOMPARE(ranges.size(), 2);
+        QVERIFY(sink.bytes == content);
     }
 
     void displayUrlHasNoSecrets()

@@ -310,14 +310,20 @@ void TestHubImport::droppedConnectionResumes()
     QVERIFY2(run.error.ok(), qPrintable(run.error.message));
     const QJsonObject stats = m_hub.stats();
     const QByteArray seen = QJsonDocument(stats).toJson(QJsonDocument::Compact);
-    // Asked for exactly what was missing. Qt itself may send a request again when a
-    // connection closes before its answer began (once in a CI run under ASan: three ranges);
-    // that is not ours to prevent, but asking again for delivered bytes is.
+    // Asked for exactly what was missing: the first request for the whole file, then one from
+    // the drop on, and never again for delivered bytes. Qt itself may send a request again,
+    // whole and unchanged, when its connection closes: after the first one, the request for the
+    // whole file may repeat (once in a CI run under load: [0,size],[0,size],[drop,size]), and a
+    // request may come twice (once under ASan: three ranges). That is not ours to prevent;
+    // asking again for bytes that came is (tst_httpexchange bytesBeforeADropAreKeptForTheRetry).
     const auto r = ranges(stats);
     QVERIFY2(r.size() >= 2, seen.constData());
     QCOMPARE(r.at(0).first, 0);
-    QVERIFY2(r.at(1).first == dropAt, seen.constData());
-    for (qsizetype i = 2; i < r.size(); ++i)
+    qsizetype resumed = 1;
+    while (resumed < r.size() && r.at(resumed) == r.at(0))
+        ++resumed;
+    QVERIFY2(resumed < r.size() && r.at(resumed).first == dropAt, seen.constData());
+    for (qsizetype i = resumed + 1; i < r.size(); ++i)
         QVERIFY2(r.at(i).first >= dropAt, seen.constData());
     if (r.size() == 2)
         QCOMPARE(qint64(stats.value(QStringLiteral("cdnBytes")).toDouble()), 3 * MiB + 11);

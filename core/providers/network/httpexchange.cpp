@@ -381,8 +381,13 @@ void HttpExchange::finishReply()
     QNetworkReply* reply = m_reply.data();
     if (!reply)
         return;
-    if (!m_sinkFailed && !m_aborted && reply->error() == QNetworkReply::NoError) {
-        // Whatever is left (at most the read buffer), even while paused: the reply ends here.
+    // Whatever is left (at most the read buffer), even while paused: the reply ends here. That
+    // includes the bytes that came before a dropped connection: they are the body's, and the
+    // retry then asks only for the rest (a paused download that lost its connection asked for
+    // everything again).
+    const QNetworkReply::NetworkError ended = reply->error();
+    if (!m_sinkFailed && !m_aborted &&
+        (ended == QNetworkReply::NoError || ended == QNetworkReply::RemoteHostClosedError)) {
         m_draining = true;
         onReadyRead();
         m_draining = false;
