@@ -201,23 +201,23 @@ void FileDagBuilder::addBytes(const uchar* data, qsizetype size)
         sha.addData(data, n);
         data += n;
         size -= n;
-        if (sha.innerSize() == LeafBytes)
-            endLeaf();
+        if (sha.innerSize() == LeafBytes) {
+            addLeaf();
+            sha.restartInner(); // a whole leaf from the chunk's start: a block boundary
+        }
     }
 }
 
-void FileDagBuilder::endLeaf()
+void FileDagBuilder::addLeaf()
 {
-    NestedSha256& sha = *m_sha;
-    if (sha.innerSize() == 0)
-        return;
-    m_leaves.append(rawLeaf(sha.innerResult(), quint64(sha.innerSize())));
-    sha.restartInner();
+    const NestedSha256& sha = *m_sha;
+    if (sha.innerSize() > 0)
+        m_leaves.append(rawLeaf(sha.innerResult(), quint64(sha.innerSize())));
 }
 
 Node FileDagBuilder::endChunk(QByteArray* chunkSha256)
 {
-    endLeaf();
+    addLeaf(); // the last, short one (reset() below starts the next chunk)
     if (m_leaves.isEmpty())
         return {};
     if (chunkSha256)

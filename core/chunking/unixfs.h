@@ -95,7 +95,7 @@ public:
     qsizetype chunkCount() const { return m_chunks.size(); }
 
 private:
-    void endLeaf();
+    void addLeaf(); // the leaf hashed since the last one, if any
 
     BlockSink m_sink;
     // Outer: the current chunk (its raw CID); inner: its current leaf. Leaves end every
