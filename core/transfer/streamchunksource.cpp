@@ -1,7 +1,6 @@
 #include "streamchunksource.h"
 
 #include "chunking/cid.h"
-#include "chunking/sha256.h"
 #include "chunking/unixfs.h"
 
 #include <QBuffer>
@@ -140,11 +139,11 @@ void StreamChunkSource::endChunk()
         ScannedChunk chunk;
         chunk.offset = offset;
         chunk.size = bytes.size();
-        chunk.sha256 = Sha256::hash(bytes);
+        // The chunk and its leaves in one pass (never empty: a cut follows at least a byte).
+        unixfs::FileDagBuilder dag;
+        dag.addBytes(reinterpret_cast<const uchar*>(bytes.constData()), bytes.size());
+        chunk.dag = dag.endChunk(&chunk.sha256);
         chunk.cid = cid::fromSha256(chunk.sha256);
-        chunk.dag = bytes.size() > unixfs::LeafBytes
-                        ? unixfs::chunkDag(bytes)
-                        : unixfs::rawLeaf(chunk.sha256, quint64(bytes.size()));
         m_fileHash.addData(bytes.constData(), bytes.size()); // only this thread touches it now
         const QByteArray state = saveState ? m_fileHash.saveState() : QByteArray();
         const QByteArray digest = m_fileHash.result();
