@@ -3,6 +3,8 @@
 #include "sha256.h"
 #include "sha256rounds.h"
 
+#include <QtEndian>
+
 #include <algorithm>
 #include <cstring>
 
@@ -82,17 +84,11 @@ struct NestedSha256::Accelerated final : NestedSha256::Private
         std::memcpy(last, pending, size_t(pendingSize));
         last[pendingSize] = 0x80;
         const int blocks = pendingSize < 56 ? 1 : 2;
-        const quint64 bits = quint64(length) * 8;
-        for (int i = 0; i < 8; ++i)
-            last[blocks * 64 - 1 - i] = uchar(bits >> (8 * i));
+        qToBigEndian(quint64(length) * 8, last + blocks * 64 - 8);
         sha256rounds::compress(state, last, blocks);
         QByteArray digest(DigestSize, Qt::Uninitialized);
-        for (int i = 0; i < 8; ++i) {
-            digest[4 * i] = char(state[size_t(i)] >> 24);
-            digest[4 * i + 1] = char(state[size_t(i)] >> 16);
-            digest[4 * i + 2] = char(state[size_t(i)] >> 8);
-            digest[4 * i + 3] = char(state[size_t(i)]);
-        }
+        for (int i = 0; i < 8; ++i)
+            qToBigEndian(state[size_t(i)], digest.data() + 4 * i);
         return digest;
     }
 
