@@ -1,7 +1,7 @@
 #pragma once
 
-// What the WebDAV and IPFS suites share: driving ProviderJobs to their end, collecting what a
-// get delivers, and a real (plaintext-file) credential store holding a provider's secrets.
+// What the network suites share: driving ProviderJobs to their end, collecting what a get or
+// a download delivers, and a real (plaintext-file) credential store holding a provider's secrets.
 
 #include "credentials/plaintextcredentialstore.h"
 #include "providers/bytesink.h"

@@ -1,15 +1,15 @@
 // The shared rules of the network adapters: reading Retry-After, classifying statuses and
 // network errors, giving up on a server nobody answers for, never showing a secret in a message,
 // and resuming a dropped download after every byte that arrived.
-#include "providers/bytesink.h"
+#include "networkprovidertest.h"
 #include "providers/network/httpexchange.h"
+#include "recordingserver.h"
 
 #include <QDateTime>
 #include <QLocale>
 #include <QNetworkAccessManager>
 #include <QSignalSpy>
 #include <QTcpServer>
-#include <QTcpSocket>
 #include <QTest>
 #include <QUrl>
 
@@ -138,52 +138,31 @@ private Q_SLOTS:
         for (qsizetype i = 0; i < content.size(); ++i)
             content[i] = char((i * 7 + i / 251) & 0xff);
         const qsizetype dropAt = 1024 * 1024 + 5;
-        QTcpServer server;
-        QVERIFY(server.listen(QHostAddress::LocalHost));
-        QList<QByteArray> ranges; // each request's Range header, empty when none
-        connect(&server, &QTcpServer::newConnection, this, [&] {
-            while (QTcpSocket* socket = server.nextPendingConnection()) {
-                connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
-                connect(socket, &QTcpSocket::readyRead, socket, [&, socket] {
-                    QByteArray head = socket->property("head").toByteArray() + socket->readAll();
-                    socket->setProperty("head", head);
-                    if (!head.contains("\r\n\r\n"))
-                        return;
-                    QByteArray range;
-                    for (const QByteArray& line : head.split('\n'))
-                        if (line.toLower().startsWith("range:"))
-                            range = line.mid(6).trimmed();
-                    ranges.append(range);
-                    if (range.isEmpty()) { // the whole body announced, cut after dropAt bytes
-                        socket->write("HTTP/1.1 200 OK\r\nContent-Length: " +
-                                      QByteArray::number(content.size()) + "\r\n\r\n" +
-                                      content.left(dropAt));
-                    } else {
-                        const qsizetype from = range.mid(6, range.indexOf('-') - 6).toLongLong();
-                        socket->write("HTTP/1.1 206 Partial Content\r\nContent-Range: bytes " +
-                                      QByteArray::number(from) + '-' +
-                                      QByteArray::number(content.size() - 1) + '/' +
-                                      QByteArray::number(content.size()) + "\r\nContent-Length: " +
-                                      QByteArray::number(content.size() - from) +
-                                      "\r\nConnection: close\r\n\r\n" + content.mid(from));
-                    }
-                    socket->disconnectFromHost(); // once what was written is sent
-                });
-            }
+        // The Range of each request (empty when none): the whole body is announced and cut after
+        // dropAt bytes, a range is answered in full.
+        QList<QByteArray> ranges;
+        std::unique_ptr<test::RecordingServer> server;
+        server = std::make_unique<test::RecordingServer>([&](const QByteArray&) -> QByteArray {
+            QByteArray range;
+            for (const QByteArray& line : server->heads().constLast().split('\n'))
+                if (line.toLower().startsWith("range:"))
+                    range = line.mid(6).trimmed();
+            ranges.append(range);
+            if (range.isEmpty())
+                return "HTTP/1.1 200 OK\r\nContent-Length: " + QByteArray::number(content.size()) +
+                       "\r\n\r\n" + content.left(dropAt);
+            const qsizetype from = range.mid(6, range.indexOf('-') - 6).toLongLong();
+            return "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes " +
+                   QByteArray::number(from) + '-' + QByteArray::number(content.size() - 1) + '/' +
+                   QByteArray::number(content.size()) +
+                   "\r\nContent-Length: " + QByteArray::number(content.size() - from) +
+                   "\r\nConnection: close\r\n\r\n" + content.mid(from);
         });
+        QVERIFY(server->listen());
 
-        struct Collect final : ByteSink
-        {
-            QByteArray bytes;
-            bool write(const char* data, qint64 size) override
-            {
-                bytes.append(data, size);
-                return true;
-            }
-            QString errorString() const override { return {}; }
-        } sink;
+        test::BufferSink sink;
         QNetworkAccessManager network;
-        const quint16 port = server.serverPort();
+        const quint16 port = server->port();
         const qint64 last = content.size() - 1;
         HttpExchange::Request r;
         r.build = [port, last](const HttpExchange::Attempt& attempt) {
@@ -211,7 +190,7 @@ private Q_SLOTS:
         QCOMPARE(ranges.value(0), QByteArray());
         QCOMPARE(ranges.value(1), QByteArray("bytes=1048581-2097151"));
         QCOMPARE(ranges.size(), 2);
-        QVERIFY(sink.bytes == content);
+        QVERIFY(sink.bytes() == content);
     }
 
     void displayUrlHasNoSecrets()

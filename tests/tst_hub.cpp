@@ -3,13 +3,13 @@
 // checked with the real @huggingface/hub client.
 
 #include "hubpeer.h"
+#include "networkprovidertest.h"
 #include "testsupport.h"
 
 #include "chunking/resumablesha256.h"
 #include "chunking/sha256.h"
 #include "hub/hubclient.h"
 #include "hub/variants.h"
-#include "providers/bytesink.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -23,18 +23,6 @@ using namespace mf;
 using namespace mf::test;
 
 namespace {
-
-class CollectSink final : public ByteSink
-{
-public:
-    bool write(const char* data, qint64 size) override
-    {
-        bytes.append(data, size);
-        return true;
-    }
-    QString errorString() const override { return {}; }
-    QByteArray bytes;
-};
 
 HubFile file(const QString& path, qint64 size)
 {
@@ -406,13 +394,13 @@ void TestHub::downloadRangeNeverSendsTokenToCdn()
     QVERIFY(job->error().ok());
     m_hub.reset();
     const HubFile* model = job->repo().file(QStringLiteral("Model-Q4_K_M.gguf"));
-    CollectSink sink;
+    BufferSink sink;
     HubDownloadJob download(&client, job->repo(), *model, 1000, 300000, &sink);
     QSignalSpy done(&download, &HubDownloadJob::finished);
     download.start();
     QVERIFY(done.wait(60000));
     QVERIFY2(download.error().ok(), qPrintable(download.error().message));
-    QCOMPARE(sink.bytes, m_model.mid(1000, 299000));
+    QCOMPARE(sink.bytes(), m_model.mid(1000, 299000));
     const QJsonObject stats = m_hub.stats();
     QCOMPARE(
         stats.value(QStringLiteral("requests")).toObject().value(QStringLiteral("cdn")).toInt(), 1);
@@ -422,14 +410,14 @@ void TestHub::downloadRangeNeverSendsTokenToCdn()
              QJsonArray({1000, 300000}));
 
     // A regular (non-LFS) file is served by the Hub itself, with the token.
-    CollectSink small;
+    BufferSink small;
     const HubFile* config = job->repo().file(QStringLiteral("config.json"));
     HubDownloadJob whole(&client, job->repo(), *config, 0, config->size, &small);
     QSignalSpy wholeDone(&whole, &HubDownloadJob::finished);
     whole.start();
     QVERIFY(wholeDone.wait(60000));
     QVERIFY2(whole.error().ok(), qPrintable(whole.error().message));
-    QCOMPARE(small.bytes, QByteArray("{\"architectures\":[\"X\"]}"));
+    QCOMPARE(small.bytes(), QByteArray("{\"architectures\":[\"X\"]}"));
 }
 
 void TestHub::gatedAndPrivateExplained()
