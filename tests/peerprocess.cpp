@@ -4,6 +4,7 @@
 #include <QCoreApplication>
 #include <QDeadlineTimer>
 #include <QDir>
+#include <QFile>
 #include <QJsonDocument>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
@@ -14,6 +15,7 @@
 
 #include <csignal>
 #include <memory>
+#include <unistd.h>
 
 namespace mf::test {
 
@@ -50,10 +52,26 @@ bool PeerProcess::start(const QString& program, const QStringList& arguments,
     m_process.setEnvironment(env);
     if (!workingDirectory.isEmpty())
         m_process.setWorkingDirectory(workingDirectory);
+    // A server that neither answers nor exits within the timeout gets one more start: once, on
+    // a loaded machine, a node server stayed silent for a whole minute although it starts in
+    // about a second. The first try's state is kept in the log, and the second must succeed.
+    for (int attempt = 1;; ++attempt) {
+        const Attempt outcome = startOnce(program, arguments, ready, timeoutMs);
+        if (outcome != Attempt::NotReady || attempt == 2)
+            return outcome == Attempt::Ready;
+        qWarning("%s: starting it once more", qPrintable(m_error));
+        kill();
+    }
+}
+
+PeerProcess::Attempt PeerProcess::startOnce(const QString& program, const QStringList& arguments,
+                                            const std::function<bool()>& ready, int timeoutMs)
+{
+    m_output.clear();
     m_process.start(program, arguments);
     if (!m_process.waitForStarted(10000)) {
         m_error = QStringLiteral("%1 did not start: %2").arg(program, m_process.errorString());
-        return false;
+        return Attempt::Failed;
     }
     const QDeadlineTimer deadline(timeoutMs);
     while (!deadline.hasExpired()) {
@@ -62,17 +80,41 @@ bool PeerProcess::start(const QString& program, const QStringList& arguments,
                           .arg(program)
                           .arg(m_process.exitCode())
                           .arg(output());
-            return false;
+            return Attempt::Failed;
         }
         if (ready())
-            return true;
+            return Attempt::Ready;
         QTest::qWait(100);
     }
-    m_error = QStringLiteral("%1 was not ready after %2 ms:\n%3")
+    m_error = QStringLiteral("%1 was not ready after %2 ms (%3):\n%4")
                   .arg(program)
                   .arg(timeoutMs)
-                  .arg(output());
-    return false;
+                  .arg(processState(m_process.processId()), output());
+    return Attempt::NotReady;
+}
+
+QString PeerProcess::processState(qint64 pid)
+{
+    // /proc/PID/stat: "pid (comm) state ... utime stime ... num_threads ..."; the name may hold
+    // spaces, so the fields are counted from the last ')'.
+    QFile stat(QStringLiteral("/proc/%1/stat").arg(pid));
+    QFile wchan(QStringLiteral("/proc/%1/wchan").arg(pid));
+    if (!stat.open(QIODevice::ReadOnly))
+        return QStringLiteral("process %1 is gone").arg(pid);
+    const QByteArray line = stat.readAll();
+    const QList<QByteArray> f = line.mid(line.lastIndexOf(')') + 2).split(' ');
+    if (f.size() < 18)
+        return QStringLiteral("process %1: unreadable /proc stat").arg(pid);
+    const double tick = double(sysconf(_SC_CLK_TCK));
+    const QByteArray waitingIn = wchan.open(QIODevice::ReadOnly) ? wchan.readAll() : "?";
+    return QStringLiteral("process %1: state %2, %3 s user and %4 s system CPU, %5 threads, "
+                          "waiting in %6")
+        .arg(pid)
+        .arg(QString::fromLatin1(f[0]))
+        .arg(f[11].toLongLong() / tick, 0, 'f', 2)
+        .arg(f[12].toLongLong() / tick, 0, 'f', 2)
+        .arg(QString::fromLatin1(f[17]))
+        .arg(QString::fromLatin1(waitingIn));
 }
 
 void PeerProcess::stop()

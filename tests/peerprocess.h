@@ -29,7 +29,7 @@ public:
 
     // Starts `program`; returns false (and sets errorString()) if it does not start or if
     // `ready` does not become true within `timeoutMs` (polled; `ready` usually connects to
-    // the port). The environment gets `extraEnv` ("NAME=value").
+    // the port) in two starts. The environment gets `extraEnv` ("NAME=value").
     bool start(const QString& program, const QStringList& arguments,
                const std::function<bool()>& ready, int timeoutMs = 30000,
                const QStringList& extraEnv = {}, const QString& workingDirectory = {});
@@ -52,6 +52,12 @@ public:
                                 const QJsonObject& body = {});
 
 private:
+    enum class Attempt { Ready, NotReady, Failed };
+    Attempt startOnce(const QString& program, const QStringList& arguments,
+                      const std::function<bool()>& ready, int timeoutMs);
+    // What a process is doing, from /proc: its state, CPU time, threads and where it waits.
+    static QString processState(qint64 pid);
+
     QProcess m_process;
     QByteArray m_output;
     QString m_error;
