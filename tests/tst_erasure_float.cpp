@@ -176,6 +176,12 @@ void TestErasureFloat::floatPlacesOneShardPerProvider()
     const CliResult statsText = run({QStringLiteral("stats")});
     QVERIFY2(statsText.outText().contains(u" in 91 chunks and shards (78 shards) (dedup saves"),
              statsText.describe().constData());
+    // The copies setting is what models kept as copies want, and it says so (it said "2 wanted"
+    // as if every model wanted 2 copies).
+    QVERIFY2(statsText.outText().contains(
+                 u"Replication:  2 wanted for models kept as copies (new models take shards 4+2); "
+                 u"78 placements, 0 missing or corrupt"),
+             statsText.describe().constData());
     // Every view gives the verdict the shards give: whole, so healthy, and every shard read
     // back intact.
     const CliResult verify =

@@ -321,11 +321,17 @@ public:
         console().print(QStringLiteral("Stored bytes: %1 across all replicas")
                             .arg(units::formatBytes(s.storedBytes)));
         // The copies health is measured against (the setting, capped by the providers that
-        // take copies), as `list`, `info` and the app say it; the setting itself beside it.
+        // take copies), as `list`, `info` and the app say it; the setting itself beside it. In
+        // a vault of shards they are what models floated as copies keep.
         const int wanted = registry.healthRows().wantedCopies();
+        const RedundancyScheme scheme = vault->redundancy();
         console().print(
-            QStringLiteral("Replication:  %1 wanted%2; %3 placements, %4 missing or corrupt")
+            QStringLiteral("Replication:  %1 wanted%2%3; %4 placements, %5 missing or corrupt")
                 .arg(wanted)
+                .arg(scheme.isShards()
+                         ? QStringLiteral(" for models kept as copies (new models take %1)")
+                               .arg(scheme.toString())
+                         : QString())
                 .arg(wanted < vault->replicationFactor()
                          ? QStringLiteral(" (the vault asks for %1; fewer providers take copies)")
                                .arg(vault->replicationFactor())

@@ -74,9 +74,9 @@ public:
     // The scheme "copies `replicas`" (setRedundancy()).
     bool setReplicationFactor(int replicas);
     // The vault's redundancy scheme (docs/erasure.md). "copies N" is the replication setting
-    // above; "shards K+M" is kept in the setting RedundancySetting, and copies stay what a float
-    // places until floats place shards: while the scheme is shards, a float places
-    // replicationFactor() copies and says so.
+    // above; "shards K+M" is kept in the setting RedundancySetting. A model keeps the scheme it
+    // was first floated with, so under shards the replication setting is what the models
+    // floated as copies still want.
     static constexpr const char* RedundancySetting = "redundancy";
     RedundancyScheme redundancy();
     // The same, read from a vault's registry (a read-only connection, as the app's Settings).
