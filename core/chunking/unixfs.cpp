@@ -179,11 +179,12 @@ Node balancedFile(const QList<Node>& children, const BlockSink& sink)
     return level.first();
 }
 
-Node chunkDag(QByteArrayView bytes, const BlockSink& sink)
+Node chunkDag(QByteArrayView bytes, const BlockSink& sink, QByteArray* chunkSha256)
 {
     FileDagBuilder builder(sink);
     builder.addBytes(reinterpret_cast<const uchar*>(bytes.data()), bytes.size());
-    return builder.finish();
+    builder.endChunk(chunkSha256);
+    return builder.finish(); // one chunk: its own node (the empty file's when there was none)
 }
 
 FileDagBuilder::FileDagBuilder(BlockSink sink)

@@ -56,8 +56,10 @@ Node rawLeaf(const QByteArray& digest, quint64 size);
 // layout builds them. An empty list gives the empty file's node.
 Node balancedFile(const QList<Node>& children, const BlockSink& sink = {});
 
-// The DAG of one chunk's bytes: raw leaves of LeafBytes, balanced.
-Node chunkDag(QByteArrayView bytes, const BlockSink& sink = {});
+// The DAG of one chunk's bytes: raw leaves of LeafBytes, balanced. `chunkSha256`, when given
+// and the bytes are not empty, gets their SHA-256 (their raw CID's digest), hashed in the same
+// pass as the leaves.
+Node chunkDag(QByteArrayView bytes, const BlockSink& sink = {}, QByteArray* chunkSha256 = nullptr);
 
 // A directory: entries sorted by name as dag-pb requires. Names must not be empty or contain
 // '/'; nested paths are built by the caller (ModelDag).

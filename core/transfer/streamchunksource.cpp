@@ -140,9 +140,7 @@ void StreamChunkSource::endChunk()
         chunk.offset = offset;
         chunk.size = bytes.size();
         // The chunk and its leaves in one pass (never empty: a cut follows at least a byte).
-        unixfs::FileDagBuilder dag;
-        dag.addBytes(reinterpret_cast<const uchar*>(bytes.constData()), bytes.size());
-        chunk.dag = dag.endChunk(&chunk.sha256);
+        chunk.dag = unixfs::chunkDag(bytes, {}, &chunk.sha256);
         chunk.cid = cid::fromSha256(chunk.sha256);
         m_fileHash.addData(bytes.constData(), bytes.size()); // only this thread touches it now
         const QByteArray state = saveState ? m_fileHash.saveState() : QByteArray();
