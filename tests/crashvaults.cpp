@@ -282,6 +282,69 @@ QStringList CrashVaults::placementsByModel(int side)
             .arg(StoredAsChunk));
 }
 
+QStringList CrashVaults::chunksShortOfProviders(int side, const QString& prefix)
+{
+    // "chunk|k|m|idx|provider" for every stored placement of a shard of a complete model's chunk.
+    const QStringList rows = registryColumn(
+        side, QStringLiteral(
+                  "SELECT DISTINCT cs.chunk_cid || '|' || cs.k || '|' || cs.m || '|' || cs.idx || "
+                  "'|' || pr.name FROM chunk_shards cs JOIN placements p ON p.cid = cs.shard_cid "
+                  "AND p.state = 'stored' JOIN providers pr ON pr.id = p.provider_id WHERE "
+                  "cs.chunk_cid IN (SELECT fc.cid FROM file_chunks fc JOIN files f ON f.id = "
+                  "fc.file_id JOIN models m ON m.id = f.model_id WHERE m.state = 'complete' AND "
+                  "m.name LIKE '%1%')")
+                  .arg(prefix));
+    struct Layout
+    {
+        int k = 0;
+        int m = 0;
+        QHash<int, QSet<QString>> holders; // shard index: providers with a stored copy
+    };
+    QHash<QString, Layout> chunks;
+    QSet<QString> providers;
+    for (const QString& row : rows) {
+        const QStringList f = row.split(QLatin1Char('|'));
+        if (f.size() != 5)
+            return {row};
+        Layout& l = chunks[f.at(0) + QLatin1Char('/') + f.at(1) + QLatin1Char('+') + f.at(2)];
+        l.k = f.at(1).toInt();
+        l.m = f.at(2).toInt();
+        l.holders[f.at(3).toInt()].insert(f.at(4));
+        providers.insert(f.at(4));
+    }
+    const QStringList all(providers.begin(), providers.end());
+    QStringList out;
+    for (auto it = chunks.cbegin(); it != chunks.cend(); ++it) {
+        const Layout& l = it.value();
+        // Every set of M providers gone (fewer when there are fewer providers): K shards must
+        // still have a copy elsewhere.
+        bool safe = true;
+        for (quint32 gone = 0; safe && gone < (1u << all.size()); ++gone) {
+            if (int(qPopulationCount(gone)) != qMin(l.m, int(all.size())))
+                continue;
+            int readable = 0;
+            for (const QSet<QString>& holders : l.holders) {
+                bool elsewhere = false;
+                for (const QString& p : holders)
+                    elsewhere = elsewhere || !(gone & (1u << all.indexOf(p)));
+                readable += elsewhere ? 1 : 0;
+            }
+            safe = readable >= l.k;
+        }
+        if (safe)
+            continue;
+        QStringList shards;
+        for (auto h = l.holders.cbegin(); h != l.holders.cend(); ++h) {
+            QStringList names(h.value().begin(), h.value().end());
+            names.sort();
+            shards << QString::number(h.key()) + QLatin1Char('@') + names.join(QLatin1Char('+'));
+        }
+        shards.sort();
+        out << it.key() + QLatin1Char(' ') + shards.join(QLatin1Char(','));
+    }
+    return out;
+}
+
 QString CrashVaults::integrityProblem(int side)
 {
     const QStringList result = registryColumn(side, QStringLiteral("PRAGMA integrity_check"));

@@ -87,6 +87,12 @@ public:
     QStringList registryColumn(int side, const QString& sql);
     // For failure messages: each model's state and its stored objects per provider.
     QStringList placementsByModel(int side);
+    // Chunks of the vault's complete models (those named `prefix`…, when given) whose stored
+    // shards, as its registry places them, would not survive the loss of some M providers (two
+    // shards whose only copies are on one provider, or a shard not stored): each with its
+    // shards' providers, "idx@provider,…". A chunk kept as K+M is only safe when its shards can
+    // each be read from a provider of their own.
+    QStringList chunksShortOfProviders(int side, const QString& prefix = {});
     // Empty when SQLite's integrity check passes on the vault's registry.
     QString integrityProblem(int side);
 

@@ -377,6 +377,16 @@ void TestCliCrash::randomKillsLoseNothing()
     for (int side : {0, 1}) {
         const QString integrity = m_v->integrityProblem(side);
         QVERIFY2(integrity.isEmpty(), qPrintable(m_context + QStringLiteral(": ") + integrity));
+        // Of its own models (one taken in from the other vault may be known with fewer
+        // copies, below): no chunk whose shards would not each have a provider of their own.
+        const QStringList shortOfProviders =
+            m_v->chunksShortOfProviders(side, m_v->side(side).tag + QLatin1Char('-'));
+        QVERIFY2(shortOfProviders.isEmpty(),
+                 failure("on vault " + m_v->side(side).tag.toUtf8() +
+                         ", chunks of its models whose shards would not survive two providers "
+                         "gone: " +
+                         shortOfProviders.join(QLatin1Char(' ')).toUtf8())
+                     .constData());
         const QStringList complete = m_v->registryColumn(
             side, QStringLiteral("SELECT name FROM models WHERE state = 'complete'"));
         for (const QString& name : complete) {
@@ -447,6 +457,12 @@ void TestCliCrash::randomKillsLoseNothing()
     for (int side : {0, 1}) {
         const QString integrity = m_v->integrityProblem(side);
         QVERIFY2(integrity.isEmpty(), qPrintable(m_context + QStringLiteral(": ") + integrity));
+        const QStringList shortOfProviders = m_v->chunksShortOfProviders(side);
+        QVERIFY2(shortOfProviders.isEmpty(),
+                 failure("after floating again, on vault " + m_v->side(side).tag.toUtf8() +
+                         ", chunks whose shards would not survive two providers gone: " +
+                         shortOfProviders.join(QLatin1Char(' ')).toUtf8())
+                     .constData());
         for (int source = 0; source < m_sources.size(); ++source) {
             QByteArray why;
             QVERIFY2(m_v->restoresBitExact(side, model(side, source), &why),

@@ -17,7 +17,11 @@ class TestRegistryShards final : public RegistryTestBase
     Q_OBJECT
 
 private Q_SLOTS:
-    void init() { RegistryTestBase::init(); }
+    void init()
+    {
+        RegistryTestBase::init();
+        m_own.clear();
+    }
     void cleanup() { RegistryTestBase::cleanup(); }
     void recordAndReadShards();
     void otherShardsForAChunkAreRefused();
@@ -32,7 +36,19 @@ private Q_SLOTS:
 private:
     // Chunk C of model m1 under 3+2: five shards, "C0".."C4".
     QList<ShardRows::Shard> shardsOfC() const;
+    // A provider of shard index `i`'s own ("own0".."own4"), added on first use.
+    qint64 ownProvider(int i);
+    QHash<int, qint64> m_own;
 };
+
+qint64 TestRegistryShards::ownProvider(int i)
+{
+    if (!m_own.contains(i))
+        m_own.insert(i, m_r->providerRows()
+                            .addProvider(providerRecord(QStringLiteral("own%1").arg(i)))
+                            .value_or(0));
+    return m_own.value(i);
+}
 
 QList<ShardRows::Shard> TestRegistryShards::shardsOfC() const
 {
@@ -123,7 +139,7 @@ void TestRegistryShards::storedShardsMakeAChunkReadable()
     // Two of five shards stored: fewer than K, still lost.
     for (int i = 0; i < 2; ++i)
         QVERIFY(m_r->placementRows().recordPlacement(
-            placement(shards.at(i).cid, i % 2 ? m_p2 : m_p1, PlacementState::Stored)));
+            placement(shards.at(i).cid, ownProvider(i), PlacementState::Stored)));
     QVERIFY(m_r->placementRows().chunksWithoutPlacement().contains(m_c));
     const auto m1 = m_r->modelRows().model(m_m1);
     QVERIFY(m1);
@@ -131,7 +147,7 @@ void TestRegistryShards::storedShardsMakeAChunkReadable()
     QCOMPARE(m_r->healthRows().modelCounts({m_m1}).value(m_m1).chunksByCopies.value(0), 1);
     // K of them: readable.
     QVERIFY(m_r->placementRows().recordPlacement(
-        placement(shards.at(2).cid, m_p1, PlacementState::Stored)));
+        placement(shards.at(2).cid, ownProvider(2), PlacementState::Stored)));
     QVERIFY(!m_r->placementRows().chunksWithoutPlacement().contains(m_c));
     // `info` and `list` count it as one copy: there, but degraded.
     QCOMPARE(summarizeModel(*m_r, *m1, 2).lost, 0);
@@ -139,9 +155,16 @@ void TestRegistryShards::storedShardsMakeAChunkReadable()
     QCOMPARE(m_r->healthRows().modelCounts({m_m1}).value(m_m1).chunksByCopies.value(0), 0);
     // A's and B's copies stay judged as copies (one copy short of two: B's second is pending).
     QCOMPARE(m_r->healthRows().underReplicatedChunks(m_m1), 2); // B, and C (3 of 5 shards)
+    // All five stored, but the last two only on one provider, which would take both with it:
+    // not whole (docs/erasure.md, "Each shard on a provider of its own").
     for (int i = 3; i < 5; ++i)
         QVERIFY(m_r->placementRows().recordPlacement(
-            placement(shards.at(i).cid, m_p2, PlacementState::Stored)));
+            placement(shards.at(i).cid, ownProvider(3), PlacementState::Stored)));
+    QCOMPARE(m_r->healthRows().underReplicatedChunks(m_m1), 2);
+    QCOMPARE(summarizeModel(*m_r, *m1, 2).underReplicated, 2);
+    // The last one on a provider of its own too: whole.
+    QVERIFY(m_r->placementRows().recordPlacement(
+        placement(shards.at(4).cid, ownProvider(4), PlacementState::Stored)));
     QCOMPARE(m_r->healthRows().underReplicatedChunks(m_m1), 1); // B only: C is whole
     QCOMPARE(summarizeModel(*m_r, *m1, 2).underReplicated, 1);
     QCOMPARE(m_r->healthRows().modelCounts({m_m1}).value(m_m1).chunksByCopies.value(2), 2); // A, C
@@ -161,17 +184,19 @@ void TestRegistryShards::aChunkUnderTwoSchemesIsReadByTheWholeOne()
     buildVault(*m_r);
     ShardRows& rows = m_r->shardRows();
     PlacementRows& placements = m_r->placementRows();
-    // C whole at 3+2, its five shards stored.
+    // C whole at 3+2, its five shards stored, each on a provider of its own.
     QVERIFY(rows.recordShards(m_c, 3, 2, shardsOfC()));
     for (const ShardRows::Shard& s : shardsOfC())
-        QVERIFY(placements.recordPlacement(placement(s.cid, m_p1, PlacementState::Stored)));
+        QVERIFY(placements.recordPlacement(
+            placement(s.cid, ownProvider(s.index), PlacementState::Stored)));
     // Being converted to 2+1: recorded, one of three stored.
     QList<ShardRows::Shard> other;
     for (int i = 0; i < 3; ++i)
         other.append(
             ShardRows::Shard{i, cidOf(QByteArray("D" + QByteArray::number(i)).constData()), 6});
     QVERIFY2(rows.recordShards(m_c, 2, 1, other), qPrintable(m_r->lastError()));
-    QVERIFY(placements.recordPlacement(placement(other.at(0).cid, m_p2, PlacementState::Stored)));
+    QVERIFY(placements.recordPlacement(
+        placement(other.at(0).cid, ownProvider(0), PlacementState::Stored)));
     QCOMPARE(rows.shardSchemes(m_c).size(), 2);
     auto readBy = [&] {
         const auto scheme = rows.shardScheme(m_c);
@@ -182,8 +207,8 @@ void TestRegistryShards::aChunkUnderTwoSchemesIsReadByTheWholeOne()
     QCOMPARE(rows.storedShards(m_c)->ownCopies, 5);
     QVERIFY(!rows.storedShards(m_c, {4, 2}));
     for (int i = 1; i < 3; ++i)
-        QVERIFY(
-            placements.recordPlacement(placement(other.at(i).cid, m_p2, PlacementState::Stored)));
+        QVERIFY(placements.recordPlacement(
+            placement(other.at(i).cid, ownProvider(i), PlacementState::Stored)));
     // Both whole: the one with more shards to spare beyond its K (3+2 survives losing two).
     QCOMPARE(readBy(), QStringLiteral("3+2"));
     // The old scheme retired: its shards become deletions, the new one's stay.
@@ -249,7 +274,18 @@ void TestRegistryShards::repairRebuildsShardedChunksNotTheirShards()
     const QList<ShardRows::Shard> shards = shardsOfC();
     for (int i = 1; i < shards.size(); ++i)
         QVERIFY(m_r->placementRows().recordPlacement(
-            placement(shards.at(i).cid, i % 2 ? m_p2 : m_p1, PlacementState::Stored)));
+            placement(shards.at(i).cid, i % 2 ? m_p2 : ownProvider(i), PlacementState::Stored)));
+    // Shards 1 and 3 only on p2: losing it would cost two. Repair's work.
+    QVERIFY(toRepair().contains(m_c));
+    QVERIFY(!m_r->shardRows().wholeApart(m_c));
+    // Shard 3 on a provider of its own too: whole, though SQL alone cannot tell with a shard
+    // on two providers, so the chunk is still looked at (RepairJob asks wholeApart() first).
+    QVERIFY(m_r->placementRows().recordPlacement(
+        placement(shards.at(3).cid, ownProvider(3), PlacementState::Stored)));
+    QVERIFY(m_r->shardRows().wholeApart(m_c));
+    QVERIFY(toRepair().contains(m_c));
+    // Moved there, one copy each: not even looked at.
+    QVERIFY(m_r->placementRows().removePlacement(shards.at(3).cid, m_p2));
     after = toRepair();
     QVERIFY(!after.contains(m_c));
     QVERIFY(after.contains(m_b));

@@ -52,6 +52,29 @@ bool HealthRows::refreshDegraded(const QList<qint64>& modelIds)
         for (qint64 id : std::as_const(ids))
             if (!update.bind(wanted).bind(id).exec())
                 return false;
+        // A model SQL calls whole may have a sharded chunk with a shard on several providers
+        // and two shards whose only copies share one (ShardRows::mayShareProviders): judged
+        // exactly, one such chunk at a time.
+        Query shared(this, QStringLiteral("SELECT DISTINCT fc.cid FROM files f JOIN file_chunks fc "
+                                          "ON fc.file_id = f.id JOIN models m ON m.id = f.model_id "
+                                          "WHERE f.model_id = ? AND m.state = 'complete' AND "
+                                          "m.degraded = 0 AND f.state = 'complete' AND ") +
+                               ShardRows::mayShareProviders(QStringLiteral("fc.cid")));
+        Query mark(this, QStringLiteral("UPDATE models SET degraded = 1 WHERE id = ?"));
+        for (qint64 id : std::as_const(ids)) {
+            if (!shared.bind(id).exec())
+                return false;
+            QStringList chunks;
+            while (shared.q().next())
+                chunks.append(shared.q().value(0).toString());
+            for (const QString& cid : std::as_const(chunks)) {
+                if (m_registry.shardRows().wholeApart(cid))
+                    continue;
+                if (!mark.bind(id).exec())
+                    return false;
+                break;
+            }
+        }
         return true;
     });
 }

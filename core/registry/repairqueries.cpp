@@ -43,9 +43,13 @@ QString scope(const QList<qint64>& modelIds, qint64 drainProvider)
     }
     // Short as health judges it (HealthRows: fewer copies than wanted and not whole in
     // shards): a chunk stored as shards gets its lost shards rebuilt, never copies, which would
-    // change its scheme behind the user's back (RepairJob tells the two apart).
-    return QStringLiteral("good < ? AND NOT ") + ShardRows::wholeInShards(QStringLiteral("c.cid")) +
-           QStringLiteral(" AND ") + usedCondition(modelIds);
+    // change its scheme behind the user's back (RepairJob tells the two apart). A sharded chunk
+    // with a shard on several providers may be whole in SQL's count and still have two shards
+    // on one provider: RepairJob asks ShardRows::wholeApart() before it reads anything.
+    return QStringLiteral("good < ? AND (NOT ") +
+           ShardRows::wholeInShards(QStringLiteral("c.cid")) + QStringLiteral(" OR ") +
+           ShardRows::mayShareProviders(QStringLiteral("c.cid")) + QStringLiteral(") AND ") +
+           usedCondition(modelIds);
 }
 
 } // namespace

@@ -4,6 +4,10 @@
 #include "registry.h"
 #include "registryquery.h"
 
+#include "chunking/shardspread.h"
+
+#include <algorithm>
+
 namespace mf {
 
 namespace {
@@ -14,6 +18,11 @@ const QLatin1String OwnCopy(
     "(SELECT COUNT(*) FROM placements sp WHERE sp.cid = s.shard_cid AND sp.state = 'stored') > "
     "(SELECT COUNT(*) FROM chunk_shards s2 WHERE s2.chunk_cid = s.chunk_cid AND s2.k = s.k AND "
     "s2.m = s.m AND s2.shard_cid = s.shard_cid AND s2.idx < s.idx)");
+// How many providers hold a stored copy of a shard of the chunk_shards group of `s`.
+const QLatin1String ShardProviders(
+    "SELECT COUNT(DISTINCT sp.provider_id) FROM chunk_shards s3 JOIN placements sp ON sp.cid = "
+    "s3.shard_cid AND sp.state = 'stored' WHERE s3.chunk_cid = s.chunk_cid AND s3.k = s.k AND "
+    "s3.m = s.m");
 } // namespace
 
 bool ShardRows::recordShards(const QString& chunkCid, int k, int m, const QList<Shard>& shards)
@@ -100,16 +109,27 @@ std::optional<ShardRows::Stored> ShardRows::storedShards(const QString& chunkCid
 std::optional<ShardRows::Stored> ShardRows::storedShards(const QString& chunkCid,
                                                          const Scheme& scheme)
 {
-    Query q(this, QStringLiteral("SELECT COUNT(*), COALESCE(SUM(EXISTS (SELECT 1 FROM placements "
-                                 "p WHERE p.cid = s.shard_cid AND p.state = 'stored')), 0), "
-                                 "COALESCE(SUM(") +
-                      OwnCopy +
-                      QStringLiteral("), 0) FROM chunk_shards s WHERE s.chunk_cid = ? "
-                                     "AND s.k = ? AND s.m = ?"));
-    if (!q.bind(chunkCid).bind(scheme.k).bind(scheme.m).exec() || !q.q().next() ||
-        q.q().value(0).toInt() == 0)
+    // Each index with the providers of its shard's stored copies (none: NULL).
+    Query q(this, QStringLiteral("SELECT s.idx, p.provider_id FROM chunk_shards s LEFT JOIN "
+                                 "placements p ON p.cid = s.shard_cid AND p.state = 'stored' "
+                                 "WHERE s.chunk_cid = ? AND s.k = ? AND s.m = ? ORDER BY s.idx"));
+    if (!q.bind(chunkCid).bind(scheme.k).bind(scheme.m).exec())
         return std::nullopt;
-    return Stored{scheme, q.q().value(1).toInt(), q.q().value(2).toInt()};
+    std::vector<QSet<qint64>> holdings;
+    int lastIndex = -1;
+    while (q.q().next()) {
+        const int index = q.q().value(0).toInt();
+        if (index != lastIndex)
+            holdings.emplace_back();
+        lastIndex = index;
+        if (!q.q().value(1).isNull())
+            holdings.back().insert(q.q().value(1).toLongLong());
+    }
+    if (holdings.empty())
+        return std::nullopt;
+    const int readable = int(std::count_if(holdings.cbegin(), holdings.cend(),
+                                           [](const QSet<qint64>& h) { return !h.isEmpty(); }));
+    return Stored{scheme, readable, shardsKeptApart(holdings)};
 }
 
 QList<ShardRows::ShardOf> ShardRows::chunksOfShard(const QString& shardCid)
@@ -228,14 +248,32 @@ QString ShardRows::readableFromShards(const QString& cid)
         .arg(cid);
 }
 
+QString ShardRows::mayShareProviders(const QString& cid)
+{
+    return QStringLiteral("EXISTS (SELECT 1 FROM chunk_shards s JOIN placements sp ON sp.cid = "
+                          "s.shard_cid AND sp.state = 'stored' WHERE s.chunk_cid = %1 GROUP BY "
+                          "s.k, s.m, s.idx HAVING COUNT(*) > 1)")
+        .arg(cid);
+}
+
+bool ShardRows::wholeApart(const QString& chunkCid)
+{
+    const auto stored = storedShards(chunkCid);
+    return stored && stored->ownCopies >= stored->scheme.k + stored->scheme.m;
+}
+
 QString ShardRows::wholeInShards(const QString& cid, const std::optional<Scheme>& scheme)
 {
     const QString only =
         scheme ? QStringLiteral(" AND s.k = %1 AND s.m = %2").arg(scheme->k).arg(scheme->m)
                : QString();
+    // And as many providers as shards between them: two shards whose only copies are on one
+    // provider are both lost with it. (With a shard on several providers, fewer providers than
+    // that can still be enough; `verify` judges each index's providers exactly, shardspread.h.)
     const QString sql = QStringLiteral("EXISTS (SELECT 1 FROM chunk_shards s WHERE s.chunk_cid = "
                                        "%1") +
                         only + QStringLiteral(" GROUP BY s.k, s.m HAVING SUM(") + OwnCopy +
+                        QStringLiteral(") >= s.k + s.m AND (") + ShardProviders +
                         QStringLiteral(") >= s.k + s.m)");
     return sql.arg(cid);
 }

@@ -51,9 +51,11 @@ public:
     // Whether `cid` is a shard of some chunk recorded here.
     bool isShard(const QString& cid);
     // How many of a chunk's shard indices can be read (their shard has a stored placement) and
-    // how many have a stored copy of their own, with its scheme; nullopt for a chunk with no
-    // shards recorded. The two differ only where shards are the same bytes (a chunk of zeros):
-    // one copy reads as all of them, but losing it loses all of them.
+    // how many have a stored copy of their own, on a provider no other index needs
+    // (chunking/shardspread.h), with its scheme; nullopt for a chunk with no shards recorded.
+    // The two differ where shards are the same bytes (a chunk of zeros: one copy reads as all
+    // of them, but losing it loses all of them), and where two shards' only copies are on one
+    // provider (two vaults placing a chunk each their own way, then deleting).
     struct Stored
     {
         Scheme scheme;
@@ -102,10 +104,17 @@ public:
     // SQL conditions on the chunk whose CID is the expression `cid`, for the queries of other
     // concerns that judge chunks by their stored placements: the chunk is stored as shards and
     // at least K distinct shards of it are stored (readable), or all K+M are, each index with a
-    // copy of its own (whole: shards of the same bytes need a copy each), under some scheme or
-    // under the one given.
+    // copy of its own (whole: shards of the same bytes need a copy each) and on as many
+    // providers between them, under some scheme or under the one given.
     static QString readableFromShards(const QString& cid);
     static QString wholeInShards(const QString& cid, const std::optional<Scheme>& scheme = {});
+    // SQL condition: the chunk is stored as shards and one of its shards has stored copies on
+    // more than one provider. Only then can wholeInShards() call whole a chunk whose shards
+    // cannot each keep a provider of their own, which wholeApart() then decides.
+    static QString mayShareProviders(const QString& cid);
+    // Whether every shard of the chunk, under the scheme it is read by, has a stored copy on a
+    // provider of its own (storedShards()).
+    bool wholeApart(const QString& chunkCid);
 };
 
 } // namespace mf

@@ -215,6 +215,10 @@ void RepairJob::startTask(const ScrubRows::ChunkToRepair& chunk)
     }
     if (good >= m_wanted)
         return; // repaired meanwhile (a float placed it again)
+    // A sharded chunk whose shards each have a provider of their own (chosen because one of
+    // them has copies on several) is not short: nothing to read.
+    if (m_options.drainProvider <= 0 && m_vault->registry().shardRows().wholeApart(chunk.cid))
+        return;
     m_report.chunksShort++;
     const quint64 id = ++m_nextTaskId;
     auto task = std::make_unique<Task>();
@@ -386,7 +390,7 @@ void RepairJob::putNext(quint64 taskId)
     const QString cid = task.objectCid();
     if (isAborting() || isFinished())
         return endTask(taskId);
-    if (task.puttingShard() && int(task.holders.size()) >= task.wanted(m_wanted)) {
+    if (task.puttingShard() && task.copiesCounted() >= task.wanted(m_wanted)) {
         task.shardProviders |= task.holders;
         task.lostShards.pop_front();
         return nextShard(taskId);

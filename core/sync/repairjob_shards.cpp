@@ -6,6 +6,7 @@
 #include "repairjob.h"
 #include "repairjobtask.h"
 
+#include "chunking/shardspread.h"
 #include "vault/vault.h"
 
 #include <QThreadPool>
@@ -65,13 +66,13 @@ void RepairJob::rebuildShards(quint64 taskId)
 void RepairJob::findLostShards(Task& task, const QList<ShardRows::Shard>& recorded)
 {
     Registry& registry = m_vault->registry();
-    // Which shards it lost: those with fewer good copies than the chunk has indices with their
-    // bytes. Every provider with a stored shard of it counts as holding one, draining or not: it
-    // still holds it.
+    // Which shards it lost: those with fewer good copies of their own than the chunk has
+    // indices with their bytes. A provider being drained still holds what it holds: it takes no
+    // other shard of the chunk.
     task.shardProviders.clear();
     task.shardPutsBegun.clear();
     task.lostShards.clear();
-    QHash<QString, int> good;
+    QHash<QString, QSet<qint64>> good;
     QList<Task::LostShard> distinct;
     for (const ShardRows::Shard& s : recorded) {
         const auto same = std::find_if(distinct.begin(), distinct.end(),
@@ -80,20 +81,41 @@ void RepairJob::findLostShards(Task& task, const QList<ShardRows::Shard>& record
             same->indices.append(s.index);
             continue;
         }
-        distinct.append(Task::LostShard{s.cid, {s.index}, {}});
+        distinct.append(Task::LostShard{s.cid, {s.index}, {}, {}});
         for (qint64 id : registry.placementRows().putsBegun(s.cid))
             task.shardPutsBegun[id].insert(s.cid);
         for (const Placement& p : registry.placementRows().placements(s.cid)) {
             if (p.state != PlacementState::Stored)
                 continue;
-            task.shardProviders.insert(p.providerId);
-            if (!m_draining.contains(p.providerId))
-                good[s.cid]++;
+            if (m_draining.contains(p.providerId))
+                task.shardProviders.insert(p.providerId);
+            else
+                good[s.cid].insert(p.providerId);
         }
     }
-    for (const Task::LostShard& l : std::as_const(distinct))
-        if (good.value(l.cid) < l.indices.size())
-            task.lostShards.push_back(l);
+    // An index counts only on a provider of its own: two shards whose only copies are on one
+    // provider (two vaults placing the chunk each their own way, then deleting) are one there,
+    // and the other is lost as much as a missing one, which a verify says too.
+    std::vector<QSet<qint64>> holdings;
+    for (const ShardRows::Shard& s : recorded)
+        holdings.push_back(good.value(s.cid));
+    const std::vector<qint64> kept = keepShardsApart(holdings);
+    // A lost shard goes to a provider no other index keeps as its own: one holding only an
+    // extra copy of a shard kept elsewhere loses nothing more with it. (Leaving out every
+    // provider with a shard on it left none in a store two vaults filled each their own way.)
+    for (qint64 provider : kept)
+        if (provider >= 0)
+            task.shardProviders.insert(provider);
+    for (Task::LostShard& l : distinct) {
+        QSet<qint64> own;
+        for (int i = 0; i < int(recorded.size()); ++i)
+            if (recorded.at(i).cid == l.cid && kept.at(size_t(i)) >= 0)
+                own.insert(kept.at(size_t(i)));
+        if (own.size() >= l.indices.size())
+            continue;
+        l.sharedWith = good.value(l.cid) - own;
+        task.lostShards.push_back(l);
+    }
 }
 
 void RepairJob::onShardsRebuilt(quint64 taskId, const std::vector<ShardCodec::Shard>& shards,
@@ -208,7 +230,7 @@ void RepairJob::onDrainedShardFetched(quint64 taskId)
     if (fetchError.ok()) {
         task.movingShard = true;
         task.lostShards.push_back(
-            Task::LostShard{task.drainedShard, task.drainedShardIndices, task.writer.bytes()});
+            Task::LostShard{task.drainedShard, task.drainedShardIndices, task.writer.bytes(), {}});
         return nextShard(taskId);
     }
     // Gone or damaged there too: made again from the chunk's other shards, as repair does

@@ -25,6 +25,9 @@ struct RepairJob::Task
         QString cid;
         QList<int> indices; // the chunk's indices with these bytes (one, unless shards repeat)
         QByteArray bytes;
+        // Providers with a good copy of it that other shards of the chunk need as their own
+        // (shardspread.h): a copy there does not count, and it is put elsewhere.
+        QSet<qint64> sharedWith;
     };
 
     ScrubRows::ChunkToRepair chunk;
@@ -42,7 +45,7 @@ struct RepairJob::Task
     QByteArray localBytes;         // read from a file at hand (fromPaths) instead of a provider
     // A chunk stored as shards: its scheme; the shards it lost, made again from its bytes, put
     // one after the other (the first is the object put now); the providers that hold a shard of
-    // it, none of which takes another (losing it would cost two).
+    // it as its own (shardspread.h), none of which takes another (losing it would cost two).
     std::optional<ShardRows::Scheme> scheme;
     std::deque<LostShard> lostShards;
     QSet<qint64> shardProviders;
@@ -76,6 +79,11 @@ struct RepairJob::Task
     int wanted(int copies) const
     {
         return puttingShard() ? int(lostShards.front().indices.size()) : copies;
+    }
+    // The good copies it has that count: a shard's, on a provider of its own.
+    int copiesCounted() const
+    {
+        return int((puttingShard() ? holders - lostShards.front().sharedWith : holders).size());
     }
     ProviderJob* put = nullptr;
     qint64 putProvider = 0;

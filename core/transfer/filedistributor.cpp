@@ -1,5 +1,6 @@
 #include "filedistributor.h"
 
+#include "chunking/shardspread.h"
 #include "chunking/unixfs.h"
 #include "filechunksource.h"
 #include "filedistributortask.h"
@@ -261,6 +262,19 @@ int FileDistributor::wanted(const ChunkTask& task) const
     return task.isShard() ? task.wanted : m_replication;
 }
 
+int FileDistributor::copiesCounted(const ChunkTask& task, bool withInFlight) const
+{
+    const QSet<qint64> mine = withInFlight ? task.holders | task.inFlight : task.holders;
+    if (!task.isShard())
+        return int(mine.size());
+    // What its copies add to the shards that can each keep a provider of their own.
+    std::vector<QSet<qint64>> holdings = siblingHoldings(task);
+    const int without = shardsKeptApart(holdings);
+    for (int i = 0; i < task.wanted; ++i)
+        holdings.push_back(mine);
+    return shardsKeptApart(holdings) - without;
+}
+
 void FileDistributor::admit(std::vector<std::unique_ptr<ChunkTask>> tasks)
 {
     // All of them first, then their answers: the shards of a chunk learn where each other's
@@ -373,7 +387,7 @@ void FileDistributor::confirmed(const QString& key, qint64 providerId, Copy copy
     // decide whether the chunk can go there or elsewhere.
     if (!task.confirming.isEmpty())
         return;
-    if (task.holders.size() >= wanted(task)) {
+    if (copiesCounted(task, false) >= wanted(task)) {
         if (!task.isShard()) {
             m_stats.bytesDeduplicated += task.chunk.size;
             m_stats.chunksDeduplicated++;

@@ -134,6 +134,11 @@ private:
     void admit(std::vector<std::unique_ptr<ChunkTask>> tasks);
     // How many distinct providers must store the task's object: m_replication for a chunk.
     int wanted(const ChunkTask& task) const;
+    // How many of those it has: its holders (and, with `withInFlight`, the providers a put of
+    // it runs on). A shard's copy counts only on a provider its siblings can do without: two
+    // shards of a chunk whose only copies are on one provider are one copy between them
+    // (filedistributor_shards.cpp).
+    int copiesCounted(const ChunkTask& task, bool withInFlight) const;
 
     // Shards (filedistributor_shards.cpp).
     // The model's scheme: its own, or the vault's, recorded as the model's; false on failure.
@@ -156,6 +161,9 @@ private:
     // Providers the task's shard may not go to: where another shard of its chunk is being put
     // or was begun, and where a stored one must stay apart from it (filedistributor_shards.cpp).
     QSet<qint64> siblingProviders(const ChunkTask& task) const;
+    // Where the task's siblings are or may soon be, one entry per index: the stored shards of
+    // its chunk and the others' holders, copies being confirmed and puts running.
+    std::vector<QSet<qint64>> siblingHoldings(const ChunkTask& task) const;
     // Whether a sibling's remembered copies are still being confirmed: the task waits for them,
     // or it could go where a sibling turns out to be.
     bool siblingsConfirming(const ChunkTask& task) const;

@@ -54,8 +54,14 @@ void FileDistributor::schedule()
             continue;
         ChunkTask& task = *it->second;
         task.waiting = false;
-        if (task.holders.size() + task.inFlight.size() >= wanted(task))
+        if (copiesCounted(task, true) >= wanted(task)) {
+            // A shard counted short when it was queued may have enough now: a sibling found a
+            // provider of its own meanwhile. A task with a put running ends with that put.
+            if (task.isShard() && task.inFlight.isEmpty() &&
+                copiesCounted(task, false) >= wanted(task))
+                chunkDone(task);
             continue;
+        }
         if (task.isShard() && siblingsConfirming(task)) {
             task.waiting = true;
             waitingForSiblings.push_back(cid);
@@ -125,7 +131,7 @@ void FileDistributor::schedule()
             continue;
         }
         // Needs more replicas than this one put: queue it again for the next free slot.
-        if (task.holders.size() + task.inFlight.size() < wanted(task)) {
+        if (copiesCounted(task, true) < wanted(task)) {
             task.waiting = true;
             m_ready.push_front(cid);
         }
@@ -328,7 +334,7 @@ void FileDistributor::onPutFinished(const QString& cid, qint64 providerId, Provi
             fail(Error::make(Error::Kind::Fatal, m_vault->registry().lastError()));
             return;
         }
-        if (task.holders.size() >= wanted(task)) {
+        if (copiesCounted(task, false) >= wanted(task)) {
             chunkDone(task);
             return;
         }

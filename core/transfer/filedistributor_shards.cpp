@@ -8,13 +8,12 @@
 // shards are recorded is not even encoded again unless one of them must be put.
 
 #include "chunking/cid.h"
+#include "chunking/shardspread.h"
 #include "filedistributortask.h"
 #include "vault/vault.h"
 
 #include <QThread>
 #include <QThreadPool>
-
-#include <functional>
 
 namespace mf {
 
@@ -216,37 +215,6 @@ FileDistributor::shardTasks(ShardGroup& group, const QList<ShardRows::Shard>& sh
     return tasks;
 }
 
-namespace {
-
-// The most of `holdings` (each the providers one shard of a chunk is on) that can each keep a
-// provider of their own, none of them in `without` (Kuhn's augmenting paths: a chunk has at most
-// 32 shards and a vault a handful of providers).
-int mostKeptApart(const std::vector<QSet<qint64>>& holdings, const QSet<qint64>& without)
-{
-    QHash<qint64, int> keptBy; // provider -> piece
-    std::function<bool(int, QSet<qint64>&)> place = [&](int piece, QSet<qint64>& seen) {
-        for (qint64 p : holdings.at(size_t(piece))) {
-            if (without.contains(p) || seen.contains(p))
-                continue;
-            seen.insert(p);
-            const auto held = keptBy.constFind(p);
-            if (held == keptBy.constEnd() || place(held.value(), seen)) {
-                keptBy.insert(p, piece);
-                return true;
-            }
-        }
-        return false;
-    };
-    int kept = 0;
-    for (int piece = 0; piece < int(holdings.size()); ++piece) {
-        QSet<qint64> seen;
-        kept += place(piece, seen) ? 1 : 0;
-    }
-    return kept;
-}
-
-} // namespace
-
 QSet<qint64> FileDistributor::siblingProviders(const ChunkTask& task) const
 {
     // Where a put of another shard runs or was begun, that shard's object is or may be: those
@@ -279,11 +247,32 @@ QSet<qint64> FileDistributor::siblingProviders(const ChunkTask& task) const
         all |= piece;
     // Fixed before the loop: `out` grows in it.
     const QSet<qint64> taken = out | task.holders | task.inFlight;
-    const int most = mostKeptApart(holdings, taken);
+    const int most = shardsKeptApart(holdings, taken);
     for (qint64 p : std::as_const(all))
-        if (!taken.contains(p) && mostKeptApart(holdings, taken | QSet<qint64>{p}) < most)
+        if (!taken.contains(p) && shardsKeptApart(holdings, taken | QSet<qint64>{p}) < most)
             out.insert(p);
     return out;
+}
+
+std::vector<QSet<qint64>> FileDistributor::siblingHoldings(const ChunkTask& task) const
+{
+    std::vector<QSet<qint64>> holdings;
+    const auto group = m_groups.find(task.group);
+    if (group == m_groups.end())
+        return holdings;
+    holdings = group->second->placedShards;
+    for (const QString& key : std::as_const(group->second->keys)) {
+        const auto sibling = m_tasks.find(key);
+        if (key == task.key || sibling == m_tasks.end())
+            continue;
+        // A sibling's put under way counts as its copy there: otherwise two shards crowded on
+        // one provider would each be put again, where one of them is enough.
+        const ChunkTask& s = *sibling->second;
+        const QSet<qint64> where = s.holders | s.confirming | s.inFlight;
+        for (int i = 0; i < s.wanted; ++i)
+            holdings.push_back(where);
+    }
+    return holdings;
 }
 
 bool FileDistributor::siblingsConfirming(const ChunkTask& task) const

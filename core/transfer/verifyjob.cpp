@@ -1,10 +1,13 @@
 #include "verifyjob.h"
 
 #include "chunking/cid.h"
+#include "chunking/shardspread.h"
 #include "providers/chunkwriter.h"
 #include "shardmapcheck.h"
 #include "util/units.h"
 #include "vault/vault.h"
+
+#include <algorithm>
 
 namespace mf {
 
@@ -138,22 +141,25 @@ void VerifyJob::startMore()
                 continue; // a shard: judged with its chunk
             if (const auto shards = m_shardsOf.constFind(it.key()); shards != m_shardsOf.cend()) {
                 m_report.shardedChunks++;
-                // An index reads when its shard has a good copy; it has a copy of its own when
-                // the shard has one more good copy than earlier indices of the same bytes use
-                // (a chunk of zeros: one object for every index), as HealthRows counts it.
+                // An index reads when its shard has a good copy; it is whole when each index
+                // can keep a provider of its own (shardspread.h): two shards whose only copies
+                // are on one provider are both lost with it. A chunk of zeros is one object for
+                // every index, wanted on as many providers.
                 int good = 0;
-                int own = 0;
-                QHash<QString, int> earlier;
+                std::vector<QSet<qint64>> holdings;
                 for (int i = 0; i < shards->cids.size(); ++i) {
                     const QString& shard = shards->cids.at(i);
-                    const int copies = shards->rebuilds && !shards->wrong.contains(i)
-                                           ? m_goodByCid.value(shard)
-                                           : 0;
-                    good += copies > 0 ? 1 : 0;
-                    own += copies > earlier[shard]++ ? 1 : 0;
+                    const bool counts = shards->rebuilds && !shards->wrong.contains(i);
+                    holdings.push_back(counts ? m_goodOn.value(shard) : QSet<qint64>());
+                    good += holdings.back().isEmpty() ? 0 : 1;
                     if (m_unsureCids.contains(shard))
                         m_unsureCids.insert(it.key());
                 }
+                const std::vector<qint64> kept = keepShardsApart(holdings);
+                const int own =
+                    int(std::count_if(kept.cbegin(), kept.cend(), [](qint64 p) { return p >= 0; }));
+                if (own < good)
+                    m_report.problems.append(crowdedShards(it.key(), holdings, kept));
                 it.value() = own >= shards->cids.size() ? m_replication : good >= shards->k ? 1 : 0;
             }
             if (it.value() == 0) {
@@ -202,6 +208,8 @@ void VerifyJob::onChecked(ProviderJob* job)
             good = true;
             m_report.good++;
             m_goodByCid[p.cid]++;
+            if (!check.chunk.isEmpty())
+                m_goodOn[p.cid].insert(p.providerId);
             registry.placementRows().setPlacementState(p.cid, p.providerId, PlacementState::Stored,
                                                        true);
         } else {
@@ -225,6 +233,30 @@ void VerifyJob::onChecked(ProviderJob* job)
         shardChecked(check, good ? &static_cast<MemoryChunkWriter&>(writer).bytes() : nullptr);
     Q_EMIT progress();
     startMore();
+}
+
+QString VerifyJob::crowdedShards(const QString& chunk, const std::vector<QSet<qint64>>& holdings,
+                                 const std::vector<qint64>& kept) const
+{
+    QStringList said;
+    for (int i = 0; i < int(kept.size()); ++i) {
+        if (kept.at(size_t(i)) >= 0 || holdings.at(size_t(i)).isEmpty())
+            continue;
+        // Left without one in a largest matching: every provider it is on is kept by another.
+        QList<qint64> on(holdings.at(size_t(i)).cbegin(), holdings.at(size_t(i)).cend());
+        std::sort(on.begin(), on.end());
+        QStringList where;
+        for (qint64 provider : std::as_const(on)) {
+            const auto by = std::find(kept.cbegin(), kept.cend(), provider);
+            where.append(tr("“%1” (with shard %2)")
+                             .arg(m_vault->providerName(provider))
+                             .arg(by == kept.cend() ? -1 : int(by - kept.cbegin())));
+        }
+        said.append(tr("shard %1 is only on %2").arg(i).arg(where.join(QStringLiteral(", "))));
+    }
+    return tr("chunk %1: %2; losing one of those providers would cost two of its shards (repair "
+              "gives each shard a provider of its own)")
+        .arg(chunk, said.join(QStringLiteral("; ")));
 }
 
 void VerifyJob::shardChecked(const Check& check, const QByteArray* bytes)

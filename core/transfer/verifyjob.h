@@ -87,6 +87,9 @@ private:
     // A check of one of `check.chunk`'s shards ended; `bytes` is what it read, when good. Once
     // its last one has, whether its shards make it (checkShardMap(), on m_mapChecks).
     void shardChecked(const Check& check, const QByteArray* bytes);
+    // What an index left without a provider of its own (keepShardsApart()) shares, in words.
+    QString crowdedShards(const QString& chunk, const std::vector<QSet<qint64>>& holdings,
+                          const std::vector<qint64>& kept) const;
     void onMapChecked(const QString& chunk, const ShardMapCheck& map);
     void doStart() override;
     void doAbort() override;
@@ -98,7 +101,8 @@ private:
     int m_next = 0;
     std::map<ProviderJob*, std::pair<Check, std::unique_ptr<ChunkWriter>>> m_running;
     QHash<QString, int> m_goodByCid;
-    QSet<QString> m_unsureCids; // chunks with a replica that could not be read
+    QHash<QString, QSet<qint64>> m_goodOn; // a shard's providers with a good copy
+    QSet<QString> m_unsureCids;            // chunks with a replica that could not be read
     QHash<QString, qint64> m_sizeByCid;
     // Chunks stored as shards (docs/erasure.md): their K and their shards' CIDs by index. Each
     // shard's placements are checked as a chunk's are; the chunk is then whole with all K+M
